@@ -1,0 +1,278 @@
+"""The manifest: which instance should answer which URL (contract section 2).
+
+Parsing is strict on purpose: an unknown key is an error, because a typo such as
+``setings = ...`` would otherwise silently switch a check off.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from probe.errors import ManifestError
+
+ANY_INSTANCE = "*"
+"""``expected`` of a URL given on the command line: any instance may answer it."""
+
+DEFAULT_REFUSE_STATUSES = frozenset({403, 404, 421})
+
+
+@dataclass(frozen=True)
+class ProbeSettings:
+    """The ``[probe]`` table: how to send the probe requests."""
+
+    connect: str | None = None
+    segment: str = "__probe__"
+    token_env: str = "WSGI_PROBE_TOKEN"
+    token_file: str | None = None
+    timeout: float = 5.0
+    samples: int = 3
+    concurrency: int = 32
+
+    def token(self) -> str | None:
+        """The probe token: ``token_file`` if set, else the ``token_env`` variable.
+
+        Raises ManifestError when the token file cannot be read, since a sweep
+        without the token would report every URL as ``no_endpoint``.
+        """
+        if self.token_file:
+            try:
+                return Path(self.token_file).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ManifestError(
+                    f"token file {self.token_file!r} cannot be read: {exc.strerror}"
+                ) from None
+        value = os.environ.get(self.token_env, "").strip()
+        return value or None
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One ``[instances.NAME]`` table: a Django/WSGI instance and the URLs it must answer."""
+
+    name: str
+    urls: tuple[str, ...]
+    label: str | None = None
+    settings: str | None = None
+    process_group: str | None = None
+    application_group: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """One URL to probe and the instance that should answer it.
+
+    ``expected`` is an instance name, ``None`` for a ``[refuse]`` URL, or
+    ``ANY_INSTANCE`` for a URL given on the command line.
+    """
+
+    url: str
+    expected: str | None
+
+    def probe_url(self, segment: str) -> str:
+        """The URL's path joined with the probe segment: ``/suburl/`` -> ``/suburl/__probe__``."""
+        parts = urlsplit(self.url)
+        path = parts.path.rstrip("/") + "/" + segment
+        return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    probe: ProbeSettings = field(default_factory=ProbeSettings)
+    instances: Mapping[str, Instance] = field(default_factory=dict)
+    refuse_urls: tuple[str, ...] = ()
+    refuse_statuses: frozenset[int] = DEFAULT_REFUSE_STATUSES
+    source: str = "<manifest>"
+
+    def targets(self) -> list[Target]:
+        """Every URL to probe, instances in manifest order, then the refuse URLs."""
+        found = [Target(url, name) for name, inst in self.instances.items() for url in inst.urls]
+        found += [Target(url, None) for url in self.refuse_urls]
+        return found
+
+    def with_probe(self, **changes: Any) -> Manifest:
+        """A copy with some ``[probe]`` settings replaced (command-line overrides)."""
+        given = {k: v for k, v in changes.items() if v is not None}
+        if not given:
+            return self
+        settings = {**self.probe.__dict__, **given}
+        return Manifest(
+            probe=_check_probe(settings, self.source, "command line"),
+            instances=self.instances,
+            refuse_urls=self.refuse_urls,
+            refuse_statuses=self.refuse_statuses,
+            source=self.source,
+        )
+
+
+def load(path: str | os.PathLike[str]) -> Manifest:
+    """Read and check a manifest file."""
+    source = os.fspath(path)
+    try:
+        text = Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ManifestError(f"{source}: cannot read manifest: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ManifestError(f"{source}: not UTF-8 text") from None
+    return parse(text, source)
+
+
+def parse(text: str, source: str = "<manifest>") -> Manifest:
+    """Check a manifest given as TOML text; ``source`` names it in error messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's message already carries "(at line L, column C)".
+        raise ManifestError(f"{source}: TOML syntax error: {exc}") from None
+    _only_keys(data, {"probe", "instances", "refuse"}, source, "")
+    probe = _check_probe(_table(data, "probe", source, ""), source, "probe")
+    instances = _check_instances(_table(data, "instances", source, ""), source)
+    refuse = _table(data, "refuse", source, "")
+    _only_keys(refuse, {"urls", "statuses"}, source, "refuse")
+    refuse_urls = _url_list(refuse.get("urls", []), source, "refuse.urls")
+    statuses = refuse.get("statuses", sorted(DEFAULT_REFUSE_STATUSES))
+    if not isinstance(statuses, list) or not all(
+        isinstance(s, int) and not isinstance(s, bool) and 100 <= s <= 599 for s in statuses
+    ):
+        raise ManifestError(f"{source}: refuse.statuses: must be a list of HTTP status codes")
+    if not instances and not refuse_urls:
+        raise ManifestError(f"{source}: no [instances.NAME] tables and no [refuse] urls: nothing to probe")
+    _no_url_twice(instances, refuse_urls, source)
+    return Manifest(probe, instances, tuple(refuse_urls), frozenset(statuses), source)
+
+
+def from_urls(urls: Iterable[str], probe: ProbeSettings | None = None) -> Manifest:
+    """A manifest for URLs given on the command line: any instance may answer each."""
+    checked = _url_list(list(urls), "command line", "URL")
+    instance = Instance(name=ANY_INSTANCE, urls=tuple(dict.fromkeys(checked)))
+    return Manifest(probe or ProbeSettings(), {ANY_INSTANCE: instance}, source="command line")
+
+
+def check_url(url: object, where: str) -> str:
+    """The URL if it is an absolute http(s) URL with a host name; else ManifestError(where: ...)."""
+    if not isinstance(url, str):
+        raise ManifestError(f"{where}: not a string: {url!r}")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise ManifestError(f"{where}: not a valid URL: {url!r}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ManifestError(f"{where}: not an http(s) URL: {url!r}")
+    if parts.query or parts.fragment:
+        raise ManifestError(f"{where}: a probe URL takes no query or fragment: {url!r}")
+    return url
+
+
+_PROBE_TYPES: dict[str, tuple[type, ...]] = {
+    "connect": (str,),
+    "segment": (str,),
+    "token_env": (str,),
+    "token_file": (str,),
+    "timeout": (int, float),
+    "samples": (int,),
+    "concurrency": (int,),
+}
+
+
+def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSettings:
+    _only_keys(table, set(_PROBE_TYPES), source, where)
+    for key, value in table.items():
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, _PROBE_TYPES[key]):
+            kind = " or ".join(t.__name__ for t in _PROBE_TYPES[key])
+            raise ManifestError(f"{source}: {where}.{key}: must be {kind}, not {value!r}")
+    settings = ProbeSettings(**{k: v for k, v in table.items() if v is not None})
+    if settings.timeout <= 0:
+        raise ManifestError(f"{source}: {where}.timeout: must be more than 0 seconds")
+    if settings.samples < 1:
+        raise ManifestError(f"{source}: {where}.samples: must be at least 1")
+    if settings.concurrency < 1:
+        raise ManifestError(f"{source}: {where}.concurrency: must be at least 1")
+    if not settings.segment or "/" in settings.segment:
+        raise ManifestError(f"{source}: {where}.segment: must be one non-empty path segment")
+    if settings.connect is not None:
+        parse_connect(settings.connect, f"{source}: {where}.connect")
+    return settings
+
+
+def parse_connect(value: str, where: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[::1]:PORT`` for IPv6) -> (host, port)."""
+    host, sep, port = value.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ManifestError(f"{where}: not HOST:PORT: {value!r}")
+    return host, int(port)
+
+
+_INSTANCE_KEYS = {"label", "settings", "process_group", "application_group", "urls"}
+
+
+def _check_instances(table: Mapping[str, Any], source: str) -> dict[str, Instance]:
+    instances: dict[str, Instance] = {}
+    for name, body in table.items():
+        where = f"instances.{name}"
+        if name == ANY_INSTANCE:
+            raise ManifestError(f"{source}: {where}: '*' is reserved for command-line URLs")
+        if not isinstance(body, dict):
+            raise ManifestError(f"{source}: {where}: must be a table")
+        _only_keys(body, _INSTANCE_KEYS, source, where)
+        for key in _INSTANCE_KEYS - {"urls"}:
+            if key in body and not isinstance(body[key], str):
+                raise ManifestError(f"{source}: {where}.{key}: must be a string, not {body[key]!r}")
+        urls = _url_list(body.get("urls", []), source, f"{where}.urls")
+        if not urls:
+            raise ManifestError(f"{source}: {where}.urls: give at least one URL")
+        instances[name] = Instance(
+            name=name,
+            urls=tuple(urls),
+            label=body.get("label"),
+            settings=body.get("settings"),
+            process_group=body.get("process_group"),
+            application_group=body.get("application_group"),
+        )
+    return instances
+
+
+def _url_list(value: object, source: str, where: str) -> list[str]:
+    if not isinstance(value, list):
+        raise ManifestError(f"{source}: {where}: must be a list of URLs")
+    return [check_url(url, f"{source}: {where}[{i}]") for i, url in enumerate(value)]
+
+
+def _no_url_twice(instances: Mapping[str, Instance], refuse: list[str], source: str) -> None:
+    owner: dict[str, str] = {}
+    places = [(url, f"instances.{i.name}") for i in instances.values() for url in i.urls]
+    places += [(url, "refuse") for url in refuse]
+    for url, where in places:
+        key = _normal_url(url)
+        if key in owner:
+            raise ManifestError(f"{source}: {where}.urls: {url!r} is already listed in {owner[key]}")
+        owner[key] = where
+
+
+def _normal_url(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port}{parts.path.rstrip('/')}"
+
+
+def _table(data: Mapping[str, Any], key: str, source: str, where: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        path = f"{where}.{key}" if where else key
+        raise ManifestError(f"{source}: {path}: must be a table")
+    return value
+
+
+def _only_keys(table: Mapping[str, Any], allowed: set[str], source: str, where: str) -> None:
+    for key in table:
+        if key not in allowed:
+            path = f"{where}.{key}" if where else key
+            hint = ", ".join(sorted(allowed))
+            raise ManifestError(f"{source}: {path}: unknown key (expected one of: {hint})")
