@@ -28,8 +28,9 @@ class ProbeSettings:
 
     connect: str | None = None
     segment: str = "__probe__"
-    token_env: str = "WSGI_PROBE_TOKEN"
+    token_env: str = "WSGI_PROBE_TOKEN"  # noqa: S105 - a variable name
     token_file: str | None = None
+    ca_file: str | None = None
     timeout: float = 5.0
     samples: int = 3
     concurrency: int = 32
@@ -141,7 +142,9 @@ def parse(text: str, source: str = "<manifest>") -> Manifest:
     ):
         raise ManifestError(f"{source}: refuse.statuses: must be a list of HTTP status codes")
     if not instances and not refuse_urls:
-        raise ManifestError(f"{source}: no [instances.NAME] tables and no [refuse] urls: nothing to probe")
+        raise ManifestError(
+            f"{source}: no [instances.NAME] tables and no [refuse] urls: nothing to probe"
+        )
     _no_url_twice(instances, refuse_urls, source)
     return Manifest(probe, instances, tuple(refuse_urls), frozenset(statuses), source)
 
@@ -174,6 +177,7 @@ _PROBE_TYPES: dict[str, tuple[type, ...]] = {
     "segment": (str,),
     "token_env": (str,),
     "token_file": (str,),
+    "ca_file": (str,),
     "timeout": (int, float),
     "samples": (int,),
     "concurrency": (int,),
@@ -253,7 +257,9 @@ def _no_url_twice(instances: Mapping[str, Instance], refuse: list[str], source: 
     for url, where in places:
         key = _normal_url(url)
         if key in owner:
-            raise ManifestError(f"{source}: {where}.urls: {url!r} is already listed in {owner[key]}")
+            raise ManifestError(
+                f"{source}: {where}.urls: {url!r} is already listed in {owner[key]}"
+            )
         owner[key] = where
 
 

@@ -112,8 +112,9 @@ class EndpointAnswer:
 class Sample:
     """One probe request's outcome.
 
-    Exactly one of: ``error`` set (no HTTP answer), or ``status_code`` set, with
-    ``endpoint`` when the answer was the probe endpoint's JSON.
+    ``status_code`` is None when no HTTP answer came (``error`` and ``error_kind``
+    say why). With an answer, ``endpoint`` is set when it was the probe
+    endpoint's JSON; otherwise ``error`` may say why it was not.
     """
 
     elapsed_ms: float
@@ -149,7 +150,9 @@ class TargetResult:
     samples: int
     elapsed_ms: float
     answered_by: str | None = None
-    """The instance name that answered (diagnosis's judgement), for tables and metrics."""
+    """Who answered, as diagnosis judged it: an instance name, else the label or
+    application group the endpoint reported; None when no endpoint answered."""
+    pids: tuple[int, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -7,4 +7,16 @@ from probe.model import Report
 
 def render(report: Report, fmt: str, *, color: bool = False) -> str:
     """The report as text in ``fmt`` (``table``, ``json`` or ``junit``)."""
-    raise NotImplementedError("reports are being written")
+    if fmt == "json":
+        from probe.report import json_report
+
+        return json_report.render(report)
+    if fmt == "junit":
+        from probe.report import junit
+
+        return junit.render(report)
+    if fmt == "table":
+        from probe.report import table
+
+        return table.render(report, color=color)
+    raise ValueError(f"unknown report format {fmt!r}")

@@ -1,0 +1,128 @@
+"""Cross-URL findings: what only shows when the answers of several URLs are compared."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+from probe.manifest import ANY_INSTANCE
+from probe.model import EndpointAnswer, Finding, Observation, Status, TargetResult, Verdict
+
+Identify = Callable[[EndpointAnswer, str | None], str | None]
+
+
+def cross_url_findings(
+    observations: Sequence[Observation],
+    results: Sequence[TargetResult],
+    identify: Identify,
+) -> tuple[Finding, ...]:
+    """Findings over all answers: shared instances, shared interpreters, shared processes."""
+    answers = [
+        (obs, s.endpoint) for obs in observations for s in obs.samples if s.endpoint is not None
+    ]
+    wrong_urls = {r.url for r in results if r.verdict is Verdict.WRONG_INSTANCE}
+
+    def name(obs: Observation, answer: EndpointAnswer) -> str:
+        expected = obs.target.expected
+        if expected not in (None, ANY_INSTANCE):
+            return expected
+        return identify(answer, None) or answer.label or answer.application_group or "?"
+
+    return (
+        *_shared_instance(answers, wrong_urls),
+        *_shared_interpreter(answers, name),
+        *_embedded_shared_process(answers, name),
+    )
+
+
+def _shared_instance(
+    answers: Sequence[tuple[Observation, EndpointAnswer]], wrong_urls: set[str]
+) -> list[Finding]:
+    """One loaded copy of an application answering the URLs of two manifest instances.
+
+    Skipped where a wrong_instance verdict on one of its URLs already says so.
+    """
+    by_id: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for obs, answer in answers:
+        expected = obs.target.expected
+        if answer.instance_id and expected not in (None, ANY_INSTANCE):
+            by_id[answer.instance_id][expected].add(obs.target.url)
+    findings = []
+    for instance_id, names in by_id.items():
+        urls = set().union(*names.values())
+        if len(names) > 1 and not urls & wrong_urls:
+            findings.append(Finding(
+                code="shared_instance",
+                severity=Status.CRITICAL,
+                instances=tuple(sorted(names)),
+                explanation=(
+                    f"One loaded copy of an application (instance_id {instance_id}) answers "
+                    f"the URLs of {_and(sorted(names))}: they are not separate instances."
+                ),
+            ))
+    return findings
+
+
+def _shared_interpreter(
+    answers: Sequence[tuple[Observation, EndpointAnswer]],
+    name: Callable[[Observation, EndpointAnswer], str],
+) -> list[Finding]:
+    """Different applications loaded in one sub interpreter share Django's settings."""
+    by_interpreter: dict[tuple[int, str], set[str]] = defaultdict(set)
+    labels: dict[tuple[int, str], set[str | None]] = defaultdict(set)
+    for obs, answer in answers:
+        if answer.pid is None or answer.application_group is None:
+            continue
+        key = (answer.pid, answer.application_group)
+        by_interpreter[key].add(name(obs, answer))
+        labels[key].add(answer.label)
+    findings = []
+    for (pid, group), names in sorted(by_interpreter.items()):
+        if len(names) > 1 and len(labels[(pid, group)]) > 1:
+            findings.append(Finding(
+                code="shared_interpreter",
+                severity=Status.CRITICAL,
+                instances=tuple(sorted(names)),
+                explanation=(
+                    f"{_and(sorted(names))} run in one Python interpreter (pid {pid}, "
+                    f"application group {group!r}), so they share one Django configuration: "
+                    f"give each its own WSGIApplicationGroup (the default %{{RESOURCE}} does)."
+                ),
+            ))
+    return findings
+
+
+def _embedded_shared_process(
+    answers: Sequence[tuple[Observation, EndpointAnswer]],
+    name: Callable[[Observation, EndpointAnswer], str],
+) -> list[Finding]:
+    """Several instances embedded in one Apache child: the leak waits for the next restart."""
+    by_pid: dict[int, set[str]] = defaultdict(set)
+    groups: dict[int, set[str | None]] = defaultdict(set)
+    for obs, answer in answers:
+        if answer.embedded and answer.pid is not None:
+            by_pid[answer.pid].add(name(obs, answer))
+            groups[answer.pid].add(answer.application_group)
+    merged: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for pid, names in by_pid.items():
+        if len(names) > 1 and len(groups[pid]) > 1:
+            merged[tuple(sorted(names))].append(pid)
+    return [
+        Finding(
+            code="embedded_shared_process",
+            severity=Status.WARNING,
+            instances=names,
+            explanation=(
+                f"{_and(list(names))} run embedded in the same Apache child process "
+                f"(pid {', '.join(map(str, sorted(pids)))}), in separate sub interpreters that "
+                f"share one process environment: a DJANGO_SETTINGS_MODULE set with setdefault() "
+                f"can leak from one to the other depending on load order, e.g. after the next "
+                f"restart. Run each in its own daemon process group."
+            ),
+        )
+        for names, pids in merged.items()
+    ]
+
+
+def _and(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

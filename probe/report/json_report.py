@@ -1,0 +1,55 @@
+"""``--format json``: contract section 4, schema 1."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from probe.model import Report, TargetResult
+
+SCHEMA = 1
+
+
+def to_dict(report: Report) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "summary": {
+            "status": report.status.value,
+            "targets": len(report.targets),
+            "ok": sum(1 for t in report.targets if t.ok),
+            "problems": len(report.problems),
+            "duration_s": round(report.duration_s, 3),
+            "interrupted": report.interrupted,
+        },
+        "targets": [target_dict(t) for t in report.targets],
+        "findings": [
+            {
+                "code": f.code,
+                "severity": f.severity.value,
+                "instances": list(f.instances),
+                "explanation": f.explanation,
+            }
+            for f in report.findings
+        ],
+    }
+
+
+def target_dict(target: TargetResult) -> dict[str, Any]:
+    return {
+        "url": target.url,
+        "expected": target.expected,
+        "verdict": target.verdict.value,
+        "cause": target.cause.value if target.cause else None,
+        "explanation": target.explanation,
+        "fix": target.fix,
+        "observed": target.observed,
+        "status_code": target.status_code,
+        "samples": target.samples,
+        "elapsed_ms": target.elapsed_ms,
+        "answered_by": target.answered_by,
+        "pids": list(target.pids),
+    }
+
+
+def render(report: Report) -> str:
+    return json.dumps(to_dict(report), indent=2) + "\n"

@@ -1,0 +1,42 @@
+"""``--format junit``: one testcase per URL, for CI systems that read JUnit XML."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from probe.model import Report
+
+
+def render(report: Report) -> str:
+    problems = report.problems
+    suite = ET.Element(
+        "testsuite",
+        name="wsgi-probe",
+        tests=str(len(report.targets)),
+        failures=str(len(problems)),
+        errors="0",
+        skipped="0",
+        time=f"{report.duration_s:.3f}",
+    )
+    for target in report.targets:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"wsgi-probe.{target.expected or 'refuse'}",
+            name=target.url,
+            time=f"{target.elapsed_ms / 1000:.3f}",
+        )
+        if not target.ok:
+            cause = f" ({target.cause.value})" if target.cause else ""
+            failure = ET.SubElement(
+                case, "failure", type=target.verdict.value, message=f"{target.verdict.value}{cause}"
+            )
+            failure.text = f"{target.explanation}\nFix: {target.fix}".strip()
+        else:
+            ET.SubElement(case, "system-out").text = target.explanation
+    for finding in report.findings:
+        case = ET.SubElement(suite, "testcase", classname="wsgi-probe.findings", name=finding.code)
+        ET.SubElement(case, "system-out").text = f"{finding.severity.value}: {finding.explanation}"
+    ET.indent(suite)
+    body = ET.tostring(suite, encoding="unicode")
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'

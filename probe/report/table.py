@@ -1,0 +1,94 @@
+"""``--format table``: what a person reads during an incident.
+
+One row per URL, then for each problem what it means and what to change, so
+the reader needs nothing else to fix httpd.conf.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import textwrap
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from probe.model import EndpointAnswer, Report, Status, TargetResult
+
+STYLES = {Status.OK: "green", Status.WARNING: "yellow", Status.CRITICAL: "bold red",
+          Status.UNKNOWN: "magenta"}
+
+
+def render(report: Report, *, color: bool = False, width: int | None = None) -> str:
+    out = io.StringIO()
+    console = Console(
+        file=out,
+        force_terminal=color,
+        no_color=not color,
+        width=width or max(100, shutil.get_terminal_size((140, 40)).columns),
+        highlight=False,
+        soft_wrap=False,
+    )
+    console.print(_table(report))
+    problems = report.problems
+    for number, target in enumerate(problems, 1):
+        console.print()
+        verdict = _verdict(target)
+        console.print(Text.assemble((f"[{number}] {target.url}: ", "bold"), (verdict, "red")))
+        console.print(_paragraph(target.explanation, console.width), markup=False)
+        if target.fix:
+            console.print(_paragraph("Fix: " + target.fix, console.width), markup=False)
+    for finding in report.findings:
+        console.print()
+        style = STYLES[finding.severity]
+        console.print(Text.assemble((f"{finding.severity.value.upper()} ", style),
+                                    (finding.code, "bold")))
+        console.print(_paragraph(finding.explanation, console.width), markup=False)
+    console.print()
+    status = report.status
+    summary = (f"{status.value.upper()}: {len(report.targets)} URLs, "
+               f"{len(report.targets) - len(problems)} ok, {len(problems)} problems, "
+               f"{len(report.findings)} findings in {report.duration_s:.2f}s")
+    if report.interrupted:
+        summary += " (interrupted: partial results)"
+    console.print(Text(summary, style=STYLES[status]))
+    return out.getvalue()
+
+
+def _paragraph(text: str, width: int) -> str:
+    """Indented and wrapped by hand: rich would pad every wrapped line with spaces."""
+    first, *rest = text.split("\n")
+    wrapped = textwrap.fill(first, width=width - 1, initial_indent="    ",
+                            subsequent_indent="    ")
+    # Further lines are a config snippet: keep them verbatim, indented under the text.
+    return "\n".join([wrapped, *("        " + line for line in rest)])
+
+
+def _table(report: Report) -> Table:
+    table = Table(show_lines=False, header_style="bold", pad_edge=True, expand=False)
+    for column in ("URL", "expected", "answered by", "pid", "settings", "verdict"):
+        table.add_column(column, overflow="fold")
+    for target in report.targets:
+        style = "green" if target.ok else "red"
+        table.add_row(
+            target.url,
+            target.expected or "(refuse)",
+            target.answered_by or "-",
+            ",".join(map(str, target.pids)) or "-",
+            _settings(target),
+            Text(_verdict(target), style=style),
+        )
+    return table
+
+
+def _settings(target: TargetResult) -> str:
+    if target.observed is None:
+        return "-"
+    return EndpointAnswer.from_json(target.observed).settings or "-"
+
+
+def _verdict(target: TargetResult) -> str:
+    if target.cause:
+        return f"{target.verdict.value} ({target.cause.value})"
+    return target.verdict.value
