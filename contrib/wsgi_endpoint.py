@@ -1,0 +1,327 @@
+"""A drop-in diagnostic endpoint for a WSGI application (part of wsgi-probe).
+
+It answers ``GET``/``HEAD`` on ``.../__probe__`` with a small JSON document that
+says which loaded copy of the application answered: process, mod_wsgi process
+group and application group (sub interpreter), Django settings module, and the
+request as this application received it. ``probe sweep`` reads it to prove which
+instance really serves each host and path. Every other request goes to the
+application untouched.
+
+Install
+-------
+The file is standard library only (Python 3.9+), so the server does not need
+wsgi-probe installed. Copy it next to your ``wsgi.py``, or write it there from
+the package::
+
+    probe endpoint > /path/to/project/wsgi_endpoint.py
+
+then, at the end of ``wsgi.py``::
+
+    import wsgi_endpoint
+    application = wsgi_endpoint.wrap(application, label="project-2")
+
+Security model
+--------------
+A request is answered only when it is authorised; an unauthorised request is
+handed to the application like any other URL, so nothing reveals that the
+endpoint exists.
+
+* With a token configured, the request must carry it in the ``X-Probe-Token``
+  header (compared in constant time), from any address including loopback.
+  The token comes from ``wrap(token=...)``, else the file ``wrap(token_file=...)``,
+  else the environment variable ``WSGI_PROBE_TOKEN``, else the file named by
+  ``WSGI_PROBE_TOKEN_FILE``; it is read once, when ``wrap()`` runs.
+* With no token configured, only requests whose ``REMOTE_ADDR`` is loopback
+  (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104) are answered. Behind a reverse proxy
+  on the same machine every request looks like loopback: configure a token there.
+* If a token file is configured but cannot be read or is empty, nobody is
+  authorised (one warning line goes to stderr, i.e. Apache's error log).
+
+The answer never contains environment variables other than
+``DJANGO_SETTINGS_MODULE``, settings values, cookies or request headers other
+than ``Host``.
+
+mod_wsgi note: Apache's ``SetEnv`` reaches the WSGI environ of each request,
+not ``os.environ``, and this module reads its token when ``wrap()`` runs. Put
+``WSGI_PROBE_TOKEN`` in the environment of the Apache processes themselves
+(e.g. ``export WSGI_PROBE_TOKEN=...`` in ``/etc/apache2/envvars``), or use
+``token_file=``/``WSGI_PROBE_TOKEN_FILE`` with a file readable by the user the
+daemon process runs as.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import os
+import platform
+import secrets
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Union
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+__all__ = ["wrap"]
+
+SCHEMA = 1
+# X-Probe-Token as the WSGI environ names it.
+_AUTH_HEADER = "HTTP_X_PROBE_TOKEN"
+
+# Sentinel for "a token source was configured but yielded nothing": the
+# endpoint must then be off, not silently fall back to loopback-only.
+_DENY_ALL = object()
+
+
+def _warn(message: str) -> None:
+    try:
+        sys.stderr.write("wsgi_endpoint: %s\n" % message)
+        sys.stderr.flush()
+    except Exception:  # noqa: S110 - a broken stderr must not stop the application loading
+        pass
+
+
+def _read_token_file(path: Union[str, os.PathLike[str]], origin: str) -> object:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read().strip()
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        _warn(
+            "cannot read the probe token file %s (%s): %s; "
+            "the probe endpoint answers nobody" % (os.fspath(path), origin, exc.__class__.__name__)
+        )
+        return _DENY_ALL
+    if not text:
+        _warn(
+            "the probe token file %s (%s) is empty; the probe endpoint answers nobody"
+            % (os.fspath(path), origin)
+        )
+        return _DENY_ALL
+    return text.encode("utf-8")
+
+
+def _resolve_token(
+    token: Optional[str], token_file: Optional[Union[str, os.PathLike[str]]]
+) -> object:
+    """Return the token as bytes, None (loopback only) or _DENY_ALL."""
+    if token is not None:
+        stripped = str(token).strip()
+        if not stripped:
+            # An empty explicit token usually means token=os.environ.get(...)
+            # found nothing; matching an empty header would let anyone in.
+            _warn("wrap(token=...) is empty; the probe endpoint answers nobody")
+            return _DENY_ALL
+        return stripped.encode("utf-8")
+    if token_file is not None:
+        return _read_token_file(token_file, "wrap(token_file=...)")
+    from_env = os.environ.get("WSGI_PROBE_TOKEN", "").strip()
+    if from_env:
+        return from_env.encode("utf-8")
+    file_env = os.environ.get("WSGI_PROBE_TOKEN_FILE", "").strip()
+    if file_env:
+        return _read_token_file(file_env, "$WSGI_PROBE_TOKEN_FILE")
+    return None
+
+
+def _is_loopback(remote_addr: object) -> bool:
+    if not isinstance(remote_addr, str) or not remote_addr:
+        return False
+    try:
+        # A zone id ("::1%lo") is legal in REMOTE_ADDR but not for every
+        # ipaddress version we support.
+        address = ipaddress.ip_address(remote_addr.split("%", 1)[0].strip())
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        # Dual-stack sockets report IPv4 clients as ::ffff:a.b.c.d, which
+        # ipaddress (before 3.13) does not consider loopback.
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
+def _text(value: object) -> Optional[str]:
+    return value if isinstance(value, str) else None
+
+
+def _flag(value: object) -> Optional[bool]:
+    return bool(value) if isinstance(value, (bool, int)) else None
+
+
+def _loaded_settings_module() -> Optional[str]:
+    # Only look at what is already there: importing django.conf, or touching
+    # an unconfigured LazySettings, would configure Django as a side effect.
+    conf = sys.modules.get("django.conf")
+    if conf is None:
+        return None
+    settings = getattr(conf, "settings", None)
+    if settings is None or not getattr(settings, "configured", False):
+        return None
+    return _text(getattr(settings, "SETTINGS_MODULE", None))
+
+
+def _mod_wsgi_version(value: object) -> Optional[str]:
+    if isinstance(value, tuple) and value:
+        return ".".join(str(part) for part in value)
+    return _text(value)
+
+
+def _safe(compute: Callable[[], Any]) -> Any:
+    try:
+        return compute()
+    except Exception:
+        return None
+
+
+def _static_python() -> Dict[str, Optional[str]]:
+    return {
+        "version": _safe(platform.python_version),
+        "implementation": _safe(lambda: sys.implementation.name),
+        "executable": _safe(lambda: sys.executable or None),
+    }
+
+
+class _Copy:
+    """State of one wrap() call: one loaded copy of the application."""
+
+    def __init__(self, label: Optional[str]) -> None:
+        self.label = label
+        self.lock = threading.Lock()
+        self.instance_id = secrets.token_hex(16)
+        self.pid = _safe(os.getpid)
+        self.hits = 0
+        self.started_monotonic = time.monotonic()
+        self.started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        self.python = _static_python()
+
+    def count(self) -> tuple[str, int]:
+        """Count one answer; return (instance_id, hits) consistently."""
+        pid = _safe(os.getpid)
+        with self.lock:
+            if pid is not None and pid != self.pid:
+                # Forked after wrap() (gunicorn --preload, uWSGI without
+                # lazy-apps): the child is another copy, so it gets its own
+                # identity and counter instead of sharing the parent's.
+                self.pid = pid
+                self.instance_id = secrets.token_hex(16)
+                self.hits = 0
+            self.hits += 1
+            return self.instance_id, self.hits
+
+
+def _document(copy: _Copy, environ: WSGIEnvironment) -> Dict[str, Any]:
+    instance_id, hits = copy.count()
+    get = environ.get
+    return {
+        "schema": SCHEMA,
+        "label": copy.label,
+        "instance_id": instance_id,
+        "pid": _safe(os.getpid),
+        "ppid": _safe(os.getppid),
+        "process_group": _safe(lambda: _text(get("mod_wsgi.process_group"))),
+        "application_group": _safe(lambda: _text(get("mod_wsgi.application_group"))),
+        "settings_module": {
+            "environ": _safe(lambda: _text(os.environ.get("DJANGO_SETTINGS_MODULE"))),
+            "loaded": _safe(_loaded_settings_module),
+        },
+        "request": {
+            "host": _safe(lambda: _text(get("HTTP_HOST"))),
+            "server_name": _safe(lambda: _text(get("SERVER_NAME"))),
+            "server_port": _safe(lambda: _text(get("SERVER_PORT"))),
+            "scheme": _safe(lambda: _text(get("wsgi.url_scheme"))),
+            # PEP 3333 lets a server omit these two when they are empty.
+            "script_name": _safe(lambda: _text(get("SCRIPT_NAME", ""))),
+            "path_info": _safe(lambda: _text(get("PATH_INFO", ""))),
+        },
+        # mod_wsgi.script_name is the mount point, not the file.
+        "script_file": _safe(lambda: _text(get("SCRIPT_FILENAME")) or None),
+        "server": {
+            "software": _safe(lambda: _text(get("SERVER_SOFTWARE"))),
+            "mod_wsgi_version": _safe(lambda: _mod_wsgi_version(get("mod_wsgi.version"))),
+            "multithread": _safe(lambda: _flag(get("wsgi.multithread"))),
+            "multiprocess": _safe(lambda: _flag(get("wsgi.multiprocess"))),
+        },
+        "python": dict(copy.python),
+        "started_at": copy.started_at,
+        "uptime_s": _safe(lambda: round(time.monotonic() - copy.started_monotonic, 3)),
+        "hits": hits,
+    }
+
+
+def wrap(
+    application: WSGIApplication,
+    *,
+    label: Optional[str] = None,
+    segment: str = "__probe__",
+    token: Optional[str] = None,
+    token_file: Optional[Union[str, os.PathLike[str]]] = None,
+) -> WSGIApplication:
+    """Return ``application`` with the probe endpoint in front of it.
+
+    ``label`` names this instance in the answer. ``segment`` is the last path
+    segment that selects the endpoint. ``token``/``token_file`` configure
+    authorisation (see the module docstring); both are read now, not per request.
+    """
+    if not isinstance(segment, str) or not segment or "/" in segment:
+        raise ValueError("segment must be a non-empty path segment without '/': %r" % (segment,))
+    copy = _Copy(None if label is None else str(label))
+    expected = _resolve_token(token, token_file)
+    seg_len = len(segment)
+
+    def is_probe(environ: WSGIEnvironment) -> bool:
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return False
+        path = environ.get("PATH_INFO")
+        if not isinstance(path, str):
+            return False
+        path = path.rstrip("/")
+        # Last non-empty segment only: the application that really received
+        # the request answers, wherever it is mounted.
+        return path.endswith(segment) and (len(path) == seg_len or path[-seg_len - 1] == "/")
+
+    def authorised(environ: WSGIEnvironment) -> bool:
+        if expected is _DENY_ALL:
+            return False
+        if isinstance(expected, bytes):
+            given = environ.get(_AUTH_HEADER)
+            if not isinstance(given, str):
+                return False
+            try:
+                # WSGI header values are latin-1 "native strings": this
+                # recovers the bytes that were on the wire.
+                given_bytes = given.encode("latin-1")
+            except UnicodeEncodeError:
+                return False
+            return hmac.compare_digest(given_bytes, expected)
+        return _is_loopback(environ.get("REMOTE_ADDR"))
+
+    def probe_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        body: Optional[bytes] = None
+        try:
+            if is_probe(environ) and authorised(environ):
+                body = json.dumps(_document(copy, environ)).encode("ascii")
+        except Exception:
+            # Never raise into the server; an endpoint that cannot answer
+            # behaves as if it were not there.
+            body = None
+        if body is None:
+            # Return the application's own iterable and start_response, so
+            # streaming, exc_info, close() and wsgi.file_wrapper are untouched.
+            return application(environ, start_response)
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", "application/json"),
+                ("Cache-Control", "no-store"),
+                ("Content-Length", str(len(body))),
+            ],
+        )
+        # HEAD: the same headers, including the length a GET would have.
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
+
+    return probe_app

@@ -1,0 +1,744 @@
+"""contrib/wsgi_endpoint.py, called as a WSGI server would call it (contract section 1)."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from wsgiref.handlers import SimpleHandler
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.util import FileWrapper, setup_testing_defaults
+
+import pytest
+import requests
+
+ENDPOINT = Path(__file__).resolve().parents[2] / "contrib" / "wsgi_endpoint.py"
+
+TOP_KEYS = {
+    "schema", "label", "instance_id", "pid", "ppid", "process_group", "application_group",
+    "settings_module", "request", "script_file", "server", "python", "started_at", "uptime_s",
+    "hits",
+}
+REQUEST_KEYS = {"host", "server_name", "server_port", "scheme", "script_name", "path_info"}
+INNER_BODY = b"inner application"
+
+
+def load_endpoint(name: str = "wsgi_endpoint_under_test") -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, ENDPOINT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def we() -> ModuleType:
+    return load_endpoint()
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The token is also read from the environment: a developer's shell must not
+    # change what these tests see.
+    for name in ("WSGI_PROBE_TOKEN", "WSGI_PROBE_TOKEN_FILE", "DJANGO_SETTINGS_MODULE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+class Inner:
+    """The wrapped application: records that it ran, answers 404."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        self.calls += 1
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [INNER_BODY]
+
+
+class Response:
+    def __init__(self) -> None:
+        self.status: str | None = None
+        self.headers: list[tuple[str, str]] = []
+        self.body = b""
+
+    @property
+    def json(self) -> dict[str, Any]:
+        assert self.status == "200 OK", self.status
+        result: dict[str, Any] = json.loads(self.body)
+        return result
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+
+
+def environ_for(path: str = "/__probe__", *, method: str = "GET",
+                remote: str | None = "127.0.0.1", extra: dict[str, Any] | None = None,
+                **cgi: Any) -> dict[str, Any]:
+    environ: dict[str, Any] = {"REQUEST_METHOD": method, "PATH_INFO": path, "SCRIPT_NAME": ""}
+    if remote is not None:
+        environ["REMOTE_ADDR"] = remote
+    environ.update(cgi)
+    environ.update(extra or {})
+    setup_testing_defaults(environ)
+    return environ
+
+
+def call(app: Callable[..., Any], environ: dict[str, Any]) -> Response:
+    response = Response()
+
+    def start_response(status: str, headers: list[tuple[str, str]],
+                       exc_info: Any = None) -> Callable[[bytes], None]:
+        response.status, response.headers = status, headers
+        return lambda data: None
+
+    result = app(environ, start_response)
+    try:
+        response.body = b"".join(result)
+    finally:
+        if hasattr(result, "close"):
+            result.close()
+    return response
+
+
+def answered(response: Response) -> bool:
+    if response.status == "200 OK":
+        assert response.body, "a GET answer has a body"
+        return True
+    assert (response.status, response.body) == ("404 Not Found", INNER_BODY)
+    return False
+
+
+# -- which requests are answered --------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/__probe__", "/suburl/__probe__", "/a/b/__probe__",
+                                  "/a/b/__probe__/", "/a/__probe__//", "__probe__"])
+def test_last_non_empty_segment_selects_the_endpoint(we: ModuleType, path: str) -> None:
+    inner = Inner()
+    response = call(we.wrap(inner), environ_for(path))
+    assert answered(response)
+    assert response.json["request"]["path_info"] == path
+    assert inner.calls == 0
+
+
+@pytest.mark.parametrize("path", ["/", "", "/__probe__/more", "/__probe__x", "/x__probe__",
+                                  "/__PROBE__", "/a/__probe__.json", "/__probe"])
+def test_other_paths_are_passed_through(we: ModuleType, path: str) -> None:
+    inner = Inner()
+    assert not answered(call(we.wrap(inner), environ_for(path)))
+    assert inner.calls == 1
+
+
+def test_custom_segment(we: ModuleType) -> None:
+    app = we.wrap(Inner(), segment="health-x")
+    assert answered(call(app, environ_for("/app/health-x")))
+    assert not answered(call(app, environ_for("/app/__probe__")))
+
+
+@pytest.mark.parametrize("segment", ["", "a/b", "/__probe__"])
+def test_invalid_segment_is_a_programming_error(we: ModuleType, segment: str) -> None:
+    with pytest.raises(ValueError, match="segment"):
+        we.wrap(Inner(), segment=segment)
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "OPTIONS", "PATCH", "get"])
+def test_other_methods_are_passed_through(we: ModuleType, method: str) -> None:
+    inner = Inner()
+    assert not answered(call(we.wrap(inner), environ_for("/__probe__", method=method)))
+    assert inner.calls == 1
+
+
+def test_sub_url_reports_what_this_application_received(we: ModuleType) -> None:
+    app = we.wrap(Inner())
+    mounted = call(app, environ_for("/__probe__", SCRIPT_NAME="/suburl")).json["request"]
+    assert (mounted["script_name"], mounted["path_info"]) == ("/suburl", "/__probe__")
+    at_root = call(app, environ_for("/suburl/__probe__", SCRIPT_NAME="")).json["request"]
+    assert (at_root["script_name"], at_root["path_info"]) == ("", "/suburl/__probe__")
+
+
+def test_missing_script_name_and_path_info_mean_empty(we: ModuleType) -> None:
+    # PEP 3333 lets a server omit them when empty; the root path then has no segment.
+    environ = environ_for()
+    del environ["SCRIPT_NAME"], environ["PATH_INFO"]
+    inner = Inner()
+    assert not answered(call(we.wrap(inner), environ))
+    assert inner.calls == 1
+
+
+# -- the answer ---------------------------------------------------------------------------------
+
+def test_answer_headers_and_exact_fields(we: ModuleType) -> None:
+    response = call(we.wrap(Inner(), label="project-2"),
+                    environ_for(HTTP_HOST="site-1.example.com", SERVER_NAME="site-1.example.com",
+                                SERVER_PORT="8080", SERVER_SOFTWARE="Apache/2.4.62 (Debian)"))
+    assert response.status == "200 OK"
+    assert response.header("Content-Type") == "application/json"
+    assert response.header("Cache-Control") == "no-store"
+    assert response.header("Content-Length") == str(len(response.body))
+    doc = response.json
+    assert set(doc) == TOP_KEYS
+    assert set(doc["request"]) == REQUEST_KEYS
+    assert set(doc["settings_module"]) == {"environ", "loaded"}
+    assert set(doc["server"]) == {"software", "mod_wsgi_version", "multithread", "multiprocess"}
+    assert set(doc["python"]) == {"version", "implementation", "executable"}
+    assert doc["schema"] == 1
+    assert doc["label"] == "project-2"
+    assert doc["pid"] == os.getpid() and doc["ppid"] == os.getppid()
+    assert doc["request"] == {"host": "site-1.example.com", "server_name": "site-1.example.com",
+                              "server_port": "8080", "scheme": "http", "script_name": "",
+                              "path_info": "/__probe__"}
+    assert doc["server"] == {"software": "Apache/2.4.62 (Debian)", "mod_wsgi_version": None,
+                             "multithread": False, "multiprocess": False}
+    assert doc["python"] == {"version": sys.version.split()[0],
+                             "implementation": sys.implementation.name,
+                             "executable": sys.executable}
+    # Outside mod_wsgi these are null, not "" (which means embedded mode).
+    assert doc["process_group"] is None and doc["application_group"] is None
+    assert doc["script_file"] is None
+    assert doc["hits"] == 1
+
+
+def test_mod_wsgi_fields(we: ModuleType) -> None:
+    doc = call(we.wrap(Inner()), environ_for(extra={
+        "mod_wsgi.process_group": "",
+        "mod_wsgi.application_group": "site-1.example.com|/suburl",
+        "mod_wsgi.version": (4, 9, 4),
+        "mod_wsgi.script_name": "/suburl",
+        "SCRIPT_FILENAME": "/srv/project-2/mysite/wsgi.py",
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+    })).json
+    assert doc["process_group"] == ""
+    assert doc["application_group"] == "site-1.example.com|/suburl"
+    assert doc["server"]["mod_wsgi_version"] == "4.9.4"
+    assert doc["script_file"] == "/srv/project-2/mysite/wsgi.py"
+    assert doc["server"]["multithread"] is True and doc["server"]["multiprocess"] is True
+
+
+def test_label_defaults_to_null(we: ModuleType) -> None:
+    assert call(we.wrap(Inner()), environ_for()).json["label"] is None
+
+
+def test_head_has_the_headers_and_no_body(we: ModuleType,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # Frozen clock: two fresh copies then produce documents of the same length.
+    monkeypatch.setattr(we.time, "monotonic", lambda: 1000.0)
+    get = call(we.wrap(Inner()), environ_for())
+    head = call(we.wrap(Inner()), environ_for(method="HEAD"))
+    assert head.status == "200 OK"
+    assert head.body == b""
+    assert head.headers == [("Content-Type", "application/json"), ("Cache-Control", "no-store"),
+                            ("Content-Length", str(len(get.body)))]
+    assert get.headers == head.headers
+
+
+def test_environment_secrets_and_headers_never_appear(we: ModuleType,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    secrets = ["dj-secret-4f1c9a", "aws-secret-77e2b0", "cookie-secret-91aa", "auth-secret-5d3e",
+               "other-header-c0ffee", "query-secret-123"]
+    monkeypatch.setenv("SECRET_KEY", secrets[0])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secrets[1])
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "mysite.settings_two")
+    environ = environ_for(HTTP_COOKIE=f"sessionid={secrets[2]}",
+                          HTTP_AUTHORIZATION=f"Bearer {secrets[3]}",
+                          HTTP_X_OTHER=secrets[4], QUERY_STRING=f"k={secrets[5]}")
+    body = call(we.wrap(Inner()), environ).body
+    for secret in secrets:
+        assert secret.encode() not in body
+    # The one environment variable that is reported, read at request time.
+    assert json.loads(body)["settings_module"]["environ"] == "mysite.settings_two"
+
+
+def test_instance_id_is_per_wrap_and_stable(we: ModuleType) -> None:
+    first, second = we.wrap(Inner()), we.wrap(Inner())
+    ids = [call(first, environ_for()).json["instance_id"] for _ in range(3)]
+    other = call(second, environ_for()).json["instance_id"]
+    assert len(set(ids)) == 1
+    assert other != ids[0]
+    assert all(len(i) >= 16 and int(i, 16) >= 0 for i in [*ids, other])
+
+
+def test_started_at_and_uptime(we: ModuleType) -> None:
+    before = datetime.now(UTC)
+    app = we.wrap(Inner())
+    first = call(app, environ_for()).json
+    time.sleep(0.02)
+    second = call(app, environ_for()).json
+    started = datetime.fromisoformat(first["started_at"])
+    assert started.utcoffset() == timedelta(0)
+    assert before - timedelta(seconds=1) <= started <= datetime.now(UTC)
+    assert first["started_at"] == second["started_at"]
+    assert isinstance(first["uptime_s"], float) and first["uptime_s"] >= 0
+    assert second["uptime_s"] >= first["uptime_s"] + 0.015
+    assert round(second["uptime_s"], 3) == second["uptime_s"]
+
+
+def test_hits_are_exact_under_threads(we: ModuleType) -> None:
+    app = we.wrap(Inner())
+    threads, per_thread = 16, 200
+    seen: list[int] = []
+    seen_lock = threading.Lock()
+    barrier = threading.Barrier(threads)
+
+    def worker() -> None:
+        barrier.wait()
+        mine = [call(app, environ_for()).json["hits"] for _ in range(per_thread)]
+        with seen_lock:
+            seen.extend(mine)
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # make a lost update likely if the counter were unlocked
+    try:
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    # Every answer saw its own count: none lost, none repeated.
+    assert sorted(seen) == list(range(1, threads * per_thread + 1))
+    assert call(app, environ_for()).json["hits"] == threads * per_thread + 1
+
+
+def test_head_and_get_both_count_as_hits(we: ModuleType) -> None:
+    app = we.wrap(Inner())
+    call(app, environ_for(method="HEAD"))
+    call(app, environ_for("/not-a-probe"))
+    assert call(app, environ_for()).json["hits"] == 2
+
+
+def test_a_field_that_fails_is_null(we: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken() -> int:
+        raise OSError("no parent")
+
+    monkeypatch.setattr(we.os, "getppid", broken)
+    environ = environ_for(HTTP_HOST=b"bytes, not str", extra={"mod_wsgi.version": object()})
+    doc = call(we.wrap(Inner()), environ).json
+    assert doc["ppid"] is None
+    assert doc["request"]["host"] is None
+    assert doc["server"]["mod_wsgi_version"] is None
+    assert doc["pid"] == os.getpid()
+
+
+def test_an_answer_that_cannot_be_built_falls_back_to_the_application(
+        we: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: Any, **kwargs: Any) -> str:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(we.json, "dumps", broken)
+    inner = Inner()
+    assert not answered(call(we.wrap(inner), environ_for()))
+    assert inner.calls == 1
+
+
+def test_a_fork_after_wrap_is_another_copy(we: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = we.wrap(Inner())
+    parent = call(app, environ_for()).json
+    call(app, environ_for())
+    real_pid = os.getpid()
+    monkeypatch.setattr(we.os, "getpid", lambda: real_pid + 1)
+    child = call(app, environ_for()).json
+    assert child["pid"] == real_pid + 1
+    assert child["instance_id"] != parent["instance_id"]
+    assert child["hits"] == 1
+    assert child["started_at"] == parent["started_at"]
+
+
+# -- pass-through is transparent ------------------------------------------------------------------
+
+def test_streamed_body_passes_chunk_by_chunk(we: ModuleType) -> None:
+    produced: list[bytes] = []
+
+    def streaming(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        for chunk in (b"one", b"two", b"three"):
+            produced.append(chunk)
+            yield chunk
+
+    generators: list[Iterator[bytes]] = []
+
+    def inner(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
+        generator = streaming(environ, start_response)
+        generators.append(generator)
+        return generator
+
+    result = we.wrap(inner)(environ_for("/stream"), lambda *a: None)
+    assert result is generators[0]
+    iterator = iter(result)
+    assert next(iterator) == b"one"
+    assert produced == [b"one"]  # nothing read ahead or buffered
+    assert next(iterator) == b"two"
+    assert produced == [b"one", b"two"]
+
+
+def test_start_response_and_exc_info_reach_the_server_unchanged(we: ModuleType) -> None:
+    received: list[Any] = []
+    seen_start_response: list[Any] = []
+
+    def server_start_response(status: str, headers: list[tuple[str, str]],
+                              exc_info: Any = None) -> Callable[[bytes], None]:
+        received.append((status, headers, exc_info))
+        return lambda data: None
+
+    headers = [("Content-Type", "text/plain"), ("X-Custom", "kept")]
+
+    def failing(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        seen_start_response.append(start_response)
+        try:
+            raise ValueError("inner failure")
+        except ValueError:
+            start_response("500 Internal Server Error", headers, sys.exc_info())
+            received.append(sys.exc_info())
+        return [b"error page"]
+
+    we.wrap(failing)(environ_for("/boom"), server_start_response)
+    assert seen_start_response == [server_start_response]
+    status, got_headers, exc_info = received[0]
+    assert status == "500 Internal Server Error"
+    assert got_headers is headers
+    assert exc_info == received[1] and isinstance(exc_info[1], ValueError)
+
+
+def test_inner_iterable_close_is_called_by_the_server(we: ModuleType) -> None:
+    class Closing:
+        def __init__(self) -> None:
+            self.closed = 0
+
+        def __iter__(self) -> Iterator[bytes]:
+            yield b"body"
+
+        def close(self) -> None:
+            self.closed += 1
+
+    bodies: list[Closing] = []
+
+    def inner(environ: dict[str, Any], start_response: Callable[..., Any]) -> Closing:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        bodies.append(Closing())
+        return bodies[-1]
+
+    app = we.wrap(inner)
+    assert app(environ_for("/x"), lambda *a: None) is bodies[0]
+    # And through a real WSGI server loop, which must be the one calling close().
+    out = io.BytesIO()
+    handler = SimpleHandler(io.BytesIO(), out, io.StringIO(), environ_for("/x"))
+    handler.run(app)
+    assert bodies[1].closed == 1
+    assert out.getvalue().endswith(b"body")
+
+
+def test_file_wrapper_is_returned_as_is(we: ModuleType) -> None:
+    wrappers: list[Any] = []
+
+    def inner(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        wrappers.append(environ["wsgi.file_wrapper"](io.BytesIO(b"file data"), 4))
+        return wrappers[-1]
+
+    environ = environ_for("/download", extra={"wsgi.file_wrapper": FileWrapper})
+    result = we.wrap(inner)(environ, lambda *a: None)
+    assert result is wrappers[0]
+    assert type(result) is FileWrapper
+
+
+# -- authorisation --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("remote", ["127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"])
+def test_no_token_loopback_is_answered(we: ModuleType, remote: str) -> None:
+    assert answered(call(we.wrap(Inner()), environ_for(remote=remote)))
+
+
+@pytest.mark.parametrize("remote", ["203.0.113.9", "10.0.0.1", "::ffff:10.0.0.1", "2001:db8::1",
+                                    "0.0.0.0", "", "localhost", "not an address", None])
+def test_no_token_non_loopback_is_passed_through(we: ModuleType, remote: str | None) -> None:
+    inner = Inner()
+    assert not answered(call(we.wrap(inner), environ_for(remote=remote)))
+    assert inner.calls == 1
+
+
+@pytest.mark.parametrize("remote", ["203.0.113.9", "127.0.0.1"])
+def test_right_token_is_answered_from_any_address(we: ModuleType, remote: str) -> None:
+    app = we.wrap(Inner(), token="s3cret-token")
+    assert answered(call(app, environ_for(remote=remote, HTTP_X_PROBE_TOKEN="s3cret-token")))
+
+
+@pytest.mark.parametrize("given", [None, "", "wrong", "s3cret-token ", "S3CRET-TOKEN",
+                                   "s3cret-tokenX"])
+@pytest.mark.parametrize("remote", ["203.0.113.9", "127.0.0.1"])
+def test_wrong_or_missing_token_is_passed_through(we: ModuleType, given: str | None,
+                                                  remote: str) -> None:
+    # With a token configured, loopback is no longer enough.
+    inner = Inner()
+    extra = {} if given is None else {"HTTP_X_PROBE_TOKEN": given}
+    app = we.wrap(inner, token="s3cret-token")
+    assert not answered(call(app, environ_for(remote=remote, extra=extra)))
+    assert inner.calls == 1
+
+
+def test_comparison_is_hmac_compare_digest(we: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[Any, Any]] = []
+    real = we.hmac.compare_digest
+
+    def spy(a: Any, b: Any) -> bool:
+        calls.append((a, b))
+        return bool(real(a, b))
+
+    monkeypatch.setattr(we.hmac, "compare_digest", spy)
+    app = we.wrap(Inner(), token="s3cret-token")
+    assert not answered(call(app, environ_for(HTTP_X_PROBE_TOKEN="guess")))
+    assert answered(call(app, environ_for(HTTP_X_PROBE_TOKEN="s3cret-token")))
+    assert calls == [(b"guess", b"s3cret-token"), (b"s3cret-token", b"s3cret-token")]
+
+
+def test_token_from_token_file(we: ModuleType, tmp_path: Path) -> None:
+    path = tmp_path / "token"
+    path.write_text("  file-token\n", encoding="utf-8")
+    app = we.wrap(Inner(), token_file=path)
+    assert answered(call(app, environ_for(remote="203.0.113.9", HTTP_X_PROBE_TOKEN="file-token")))
+    assert not answered(call(app, environ_for(remote="127.0.0.1")))
+
+
+def test_token_from_environment(we: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WSGI_PROBE_TOKEN", " env-token\n")
+    app = we.wrap(Inner())
+    monkeypatch.setenv("WSGI_PROBE_TOKEN", "changed-later")  # read at wrap() time only
+    assert answered(call(app, environ_for(remote="203.0.113.9", HTTP_X_PROBE_TOKEN="env-token")))
+    assert not answered(call(app, environ_for(remote="203.0.113.9",
+                                              HTTP_X_PROBE_TOKEN="changed-later")))
+    assert not answered(call(app, environ_for(remote="127.0.0.1")))
+
+
+def test_token_from_environment_file(we: ModuleType, monkeypatch: pytest.MonkeyPatch,
+                                     tmp_path: Path) -> None:
+    path = tmp_path / "token"
+    path.write_text("env-file-token\n", encoding="utf-8")
+    monkeypatch.setenv("WSGI_PROBE_TOKEN_FILE", str(path))
+    app = we.wrap(Inner())
+    assert answered(call(app, environ_for(remote="203.0.113.9",
+                                          HTTP_X_PROBE_TOKEN="env-file-token")))
+    assert not answered(call(app, environ_for(remote="127.0.0.1")))
+
+
+def test_token_sources_precedence(we: ModuleType, monkeypatch: pytest.MonkeyPatch,
+                                  tmp_path: Path) -> None:
+    path = tmp_path / "token"
+    path.write_text("from-file", encoding="utf-8")
+    monkeypatch.setenv("WSGI_PROBE_TOKEN", "from-env")
+
+    def accepts(app: Callable[..., Any], token: str) -> bool:
+        return answered(call(app, environ_for(remote="203.0.113.9", HTTP_X_PROBE_TOKEN=token)))
+
+    explicit = we.wrap(Inner(), token="explicit", token_file=path)
+    assert accepts(explicit, "explicit") and not accepts(explicit, "from-file")
+    from_file = we.wrap(Inner(), token_file=path)
+    assert accepts(from_file, "from-file") and not accepts(from_file, "from-env")
+
+
+@pytest.mark.parametrize("problem", ["missing", "directory", "empty", "not-utf8"])
+def test_unreadable_token_file_authorises_nobody(we: ModuleType, tmp_path: Path, problem: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "token"
+    if problem == "directory":
+        path.mkdir()
+    elif problem == "empty":
+        path.write_text(" \n", encoding="utf-8")
+    elif problem == "not-utf8":
+        path.write_bytes(b"\xff\xfe\xfa")
+    inner = Inner()
+    app = we.wrap(inner, token_file=path)  # must not raise
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "wsgi_endpoint" in err and str(path) in err
+    for remote, header in [("127.0.0.1", None), ("::1", ""), ("203.0.113.9", "")]:
+        extra: dict[str, Any] = {} if header is None else {"HTTP_X_PROBE_TOKEN": header}
+        assert not answered(call(app, environ_for(remote=remote, extra=extra)))
+    assert inner.calls == 3
+
+
+def test_unreadable_token_file_from_environment_authorises_nobody(
+        we: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("WSGI_PROBE_TOKEN_FILE", str(tmp_path / "absent"))
+    app = we.wrap(Inner())
+    assert capsys.readouterr().err.count("\n") == 1
+    assert not answered(call(app, environ_for(remote="127.0.0.1")))
+
+
+def test_empty_explicit_token_authorises_nobody(we: ModuleType,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    app = we.wrap(Inner(), token="  ")
+    assert capsys.readouterr().err.count("\n") == 1
+    assert not answered(call(app, environ_for(remote="127.0.0.1", HTTP_X_PROBE_TOKEN="")))
+    assert not answered(call(app, environ_for(remote="127.0.0.1")))
+
+
+def test_configuring_a_token_prints_nothing(we: ModuleType, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "token").write_text("t", encoding="utf-8")
+    we.wrap(Inner(), token_file=tmp_path / "token")
+    we.wrap(Inner())
+    assert capsys.readouterr().err == ""
+
+
+# -- the file itself ----------------------------------------------------------------------------
+
+def test_source_is_python39_and_stdlib_only() -> None:
+    source = ENDPOINT.read_text(encoding="utf-8")
+    tree = ast.parse(source, feature_version=(3, 9))
+    type_checking_only: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            type_checking_only.update(id(n) for n in ast.walk(node))
+    for node in ast.walk(tree):
+        if id(node) in type_checking_only:
+            continue
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module or ""]
+        else:
+            continue
+        for name in names:
+            top = name.split(".")[0]
+            assert top == "__future__" or top in sys.stdlib_module_names, name
+    docstring = ast.get_docstring(tree) or ""
+    for needle in ("probe endpoint >", "import wsgi_endpoint", "wsgi_endpoint.wrap(application",
+                   "X-Probe-Token", "WSGI_PROBE_TOKEN", "loopback", "SetEnv", "os.environ"):
+        assert needle in docstring, needle
+
+
+# -- Django: read, never imported or configured (own process: settings are process-global) --------
+
+DJANGO_SCRIPT = textwrap.dedent("""
+    import importlib.util, json, os, sys
+    from wsgiref.util import setup_testing_defaults
+
+    spec = importlib.util.spec_from_file_location("wsgi_endpoint", sys.argv[1])
+    endpoint = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(endpoint)
+    mode = sys.argv[2]
+    if mode == "configured":
+        import django
+        django.setup()
+        os.environ["DJANGO_SETTINGS_MODULE"] = "leaked.from.elsewhere"
+    elif mode == "imported":
+        import django.conf
+
+    app = endpoint.wrap(lambda environ, start_response: [])
+    environ = {"PATH_INFO": "/__probe__", "REMOTE_ADDR": "127.0.0.1"}
+    setup_testing_defaults(environ)
+    body = b"".join(app(environ, lambda *args: None))
+    conf = sys.modules.get("django.conf")
+    print(json.dumps({
+        "doc": json.loads(body),
+        "django_imported": "django" in sys.modules,
+        "configured": None if conf is None else conf.settings.configured,
+    }))
+""")
+
+
+def run_django_case(mode: str, tmp_path: Path) -> dict[str, Any]:
+    (tmp_path / "probe_test_settings.py").write_text(
+        "SECRET_KEY = 'not-reported'\nINSTALLED_APPS = []\nUSE_TZ = True\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"PYTHONPATH", "WSGI_PROBE_TOKEN", "WSGI_PROBE_TOKEN_FILE"}}
+    env["PYTHONPATH"] = str(tmp_path)
+    env["DJANGO_SETTINGS_MODULE"] = "probe_test_settings"
+    done = subprocess.run([sys.executable, "-c", DJANGO_SCRIPT, str(ENDPOINT), mode],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def test_settings_loaded_is_null_without_django_and_django_stays_unimported(
+        tmp_path: Path) -> None:
+    result = run_django_case("plain", tmp_path)
+    assert result["doc"]["settings_module"] == {"environ": "probe_test_settings", "loaded": None}
+    assert result["django_imported"] is False
+
+
+def test_imported_but_unconfigured_django_is_not_configured_by_the_endpoint(
+        tmp_path: Path) -> None:
+    result = run_django_case("imported", tmp_path)
+    assert result["doc"]["settings_module"] == {"environ": "probe_test_settings", "loaded": None}
+    assert result["configured"] is False
+
+
+def test_settings_loaded_comes_from_configured_django(tmp_path: Path) -> None:
+    result = run_django_case("configured", tmp_path)
+    # environ is read per request (here changed after setup); loaded is what Django uses.
+    assert result["doc"]["settings_module"] == {"environ": "leaked.from.elsewhere",
+                                                "loaded": "probe_test_settings"}
+    assert b"not-reported" not in json.dumps(result["doc"]).encode()
+
+
+# -- over real HTTP --------------------------------------------------------------------------------
+
+class QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def serving(app: Callable[..., Any]) -> Iterator[str]:
+    server: WSGIServer = make_server("127.0.0.1", 0, app, handler_class=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def http() -> Iterator[requests.Session]:
+    session = requests.Session()
+    session.trust_env = False  # a proxy from the environment would change REMOTE_ADDR
+    yield session
+    session.close()
+
+
+def test_real_server_loopback_is_authorised(we: ModuleType, http: requests.Session) -> None:
+    with serving(we.wrap(Inner(), label="real")) as base:
+        port = base.rsplit(":", 1)[1]
+        answer = http.get(f"{base}/suburl/__probe__", timeout=10)
+        assert answer.status_code == 200
+        assert answer.headers["Content-Type"] == "application/json"
+        assert answer.headers["Cache-Control"] == "no-store"
+        doc = answer.json()
+        assert doc["label"] == "real"
+        assert doc["request"]["host"] == f"127.0.0.1:{port}"
+        assert doc["request"]["server_port"] == port
+        assert doc["request"]["path_info"] == "/suburl/__probe__"
+        head = http.head(f"{base}/__probe__", timeout=10)
+        assert head.status_code == 200 and head.content == b""
+        assert int(head.headers["Content-Length"]) > 0
+        other = http.get(f"{base}/page", timeout=10)
+        assert (other.status_code, other.content) == (404, INNER_BODY)
+
+
+def test_real_server_honours_the_token_header(we: ModuleType, http: requests.Session) -> None:
+    with serving(we.wrap(Inner(), token="real-token")) as base:
+        bare = http.get(f"{base}/__probe__", timeout=10)
+        assert (bare.status_code, bare.content) == (404, INNER_BODY)
+        wrong = http.get(f"{base}/__probe__", headers={"X-Probe-Token": "nope"}, timeout=10)
+        assert (wrong.status_code, wrong.content) == (404, INNER_BODY)
+        right = http.get(f"{base}/__probe__", headers={"X-Probe-Token": "real-token"}, timeout=10)
+        assert right.status_code == 200
+        assert right.json()["hits"] == 1
