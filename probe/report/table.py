@@ -22,38 +22,47 @@ STYLES = {Status.OK: "green", Status.WARNING: "yellow", Status.CRITICAL: "bold r
 
 def render(report: Report, *, color: bool = False, width: int | None = None) -> str:
     out = io.StringIO()
+    # On a terminal the table fits the screen; in a file or pipe it keeps its
+    # natural width, since nothing is gained by cutting it.
+    if width is None:
+        width = shutil.get_terminal_size((100, 40)).columns if color else 250
     console = Console(
         file=out,
         force_terminal=color,
         no_color=not color,
-        width=width or max(100, shutil.get_terminal_size((140, 40)).columns),
+        width=width,
         highlight=False,
         soft_wrap=False,
     )
+    text_width = min(width, 110)
     console.print(_table(report))
     problems = report.problems
     for number, target in enumerate(problems, 1):
         console.print()
         verdict = _verdict(target)
         console.print(Text.assemble((f"[{number}] {target.url}: ", "bold"), (verdict, "red")))
-        console.print(_paragraph(target.explanation, console.width), markup=False)
+        console.print(_paragraph(target.explanation, text_width), markup=False)
         if target.fix:
-            console.print(_paragraph("Fix: " + target.fix, console.width), markup=False)
+            console.print(_paragraph("Fix: " + target.fix, text_width), markup=False)
     for finding in report.findings:
         console.print()
         style = STYLES[finding.severity]
         console.print(Text.assemble((f"{finding.severity.value.upper()} ", style),
                                     (finding.code, "bold")))
-        console.print(_paragraph(finding.explanation, console.width), markup=False)
+        console.print(_paragraph(finding.explanation, text_width), markup=False)
     console.print()
     status = report.status
-    summary = (f"{status.value.upper()}: {len(report.targets)} URLs, "
-               f"{len(report.targets) - len(problems)} ok, {len(problems)} problems, "
-               f"{len(report.findings)} findings in {report.duration_s:.2f}s")
+    summary = (f"{status.value.upper()}: {_count(len(report.targets), 'URL')}, "
+               f"{len(report.targets) - len(problems)} ok, {_count(len(problems), 'problem')}, "
+               f"{_count(len(report.findings), 'finding')} in {report.duration_s:.2f}s")
     if report.interrupted:
         summary += " (interrupted: partial results)"
     console.print(Text(summary, style=STYLES[status]))
     return out.getvalue()
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _paragraph(text: str, width: int) -> str:
@@ -67,8 +76,11 @@ def _paragraph(text: str, width: int) -> str:
 
 def _table(report: Report) -> Table:
     table = Table(show_lines=False, header_style="bold", pad_edge=True, expand=False)
-    for column in ("URL", "expected", "answered by", "pid", "settings", "verdict"):
-        table.add_column(column, overflow="fold")
+    # The URL and the verdict are what a reader scans for: never break them.
+    table.add_column("URL", no_wrap=True)
+    for column in ("expected", "answered by", "pid", "settings"):
+        table.add_column(column, no_wrap=True, overflow="ellipsis", min_width=5)
+    table.add_column("verdict", no_wrap=True)
     for target in report.targets:
         style = "green" if target.ok else "red"
         table.add_row(
