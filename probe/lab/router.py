@@ -1,0 +1,352 @@
+"""How Apache httpd and mod_wsgi pick the application that answers a request.
+
+Pure functions over a small configuration of dataclasses, so that each rule can
+be read, tested and cited on its own. Three decisions are made, in this order,
+exactly as a real server makes them:
+
+1. **Which <VirtualHost>** (Apache core, ``server/vhost.c``). Among the name-based
+   virtual hosts of the address and port the request arrived on, the first one in
+   configuration order whose ``ServerName`` or one of whose ``ServerAlias`` names
+   matches the Host header's name wins; names compare case-insensitively and a
+   ``ServerAlias`` may use the wildcards ``*`` and ``?``. The port in the Host
+   header plays no part. When no name matches, the **first** virtual host listed
+   for that address and port answers: there is no error, which is the
+   ``vhost_fallback`` misroute.
+   https://httpd.apache.org/docs/2.4/vhosts/name-based.html ("If no matching
+   ServerName or ServerAlias is found in the set of virtual hosts containing the
+   most specific matching IP address and port combination, then the first listed
+   virtual host that matches that will be used"),
+   https://httpd.apache.org/docs/2.4/vhosts/details.html and
+   https://httpd.apache.org/docs/2.4/mod/core.html#serveralias
+
+2. **Which WSGIScriptAlias** (mod_wsgi's ``wsgi_hook_intercept``). The aliases of
+   that virtual host are tried in the order written and the first that matches
+   wins, like mod_alias's Alias: "the first match takes effect", so a more
+   specific mount must be listed before a shorter one, or the shorter one
+   swallows it, which is the ``alias_order`` misroute. A URL-path matches on
+   whole path segments (``/suburl`` matches ``/suburl`` and ``/suburl/x``, not
+   ``/suburlx``), case-sensitively, a run of slashes counting as one.
+   https://modwsgi.readthedocs.io/en/master/configuration-directives/WSGIScriptAlias.html
+   https://httpd.apache.org/docs/2.4/mod/mod_alias.html#order
+
+3. **Which process and which sub interpreter** (mod_wsgi). The process group is
+   ``""`` (embedded mode: the Apache child process itself) unless the mount says
+   ``process-group=NAME`` for a ``WSGIDaemonProcess NAME``. The application group,
+   i.e. the name of the Python sub interpreter, defaults to ``%{RESOURCE}``:
+   ``ServerName|SCRIPT_NAME``, with ``:PORT`` after the name when the port is not
+   80 or 443, e.g. ``site-1.example.com|/suburl``, and ``site-1.example.com|`` for
+   a mount at ``/`` (SCRIPT_NAME is empty there). The name is the virtual host's
+   ServerName, not the Host header, so every ServerAlias and every fallback
+   request of a vhost shares one interpreter per mount.
+   https://modwsgi.readthedocs.io/en/master/configuration-directives/WSGIApplicationGroup.html
+   (mod_wsgi source: ``wsgi_application_group()``, format ``"%s:%u|%s"`` /
+   ``"%s|%s"`` of server_hostname, ap_get_server_port() and SCRIPT_NAME).
+
+Not modelled: IP-based virtual hosts (every vhost here shares one ``*:80``), the
+main server outside any <VirtualHost>, WSGIScriptAliasMatch, trailing-slash
+mounts, ``UseCanonicalName On`` and mod_rewrite.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+DEFAULT_HTTP_PORT = 80
+DEFAULT_HTTPS_PORT = 443
+
+EMBEDDED = ""
+"""The process group of embedded mode (``WSGIProcessGroup %{GLOBAL}``, the default)."""
+
+RESOURCE = "%{RESOURCE}"
+GLOBAL = "%{GLOBAL}"
+SERVER = "%{SERVER}"
+
+
+@dataclass(frozen=True)
+class ScriptAlias:
+    """``WSGIScriptAlias URL_PATH SCRIPT [process-group=..] [application-group=..]``."""
+
+    url_path: str
+    script: str
+    process_group: str = EMBEDDED
+    application_group: str = RESOURCE
+    note: str = ""
+    """A comment to show above the directive in :func:`render_config`."""
+
+    def __post_init__(self) -> None:
+        if not self.url_path.startswith("/"):
+            raise ValueError(f"WSGIScriptAlias URL-path must start with '/': {self.url_path!r}")
+        if self.url_path != "/" and self.url_path.endswith("/"):
+            # Apache then requires the trailing slash in the URL, and mod_wsgi glues the rest
+            # of the URL to the script path without one: a classic 404, not modelled here.
+            raise ValueError(f"trailing-slash mounts are not modelled: {self.url_path!r}")
+
+
+@dataclass(frozen=True)
+class VirtualHost:
+    """One ``<VirtualHost *:80>`` block."""
+
+    server_name: str
+    server_aliases: tuple[str, ...] = ()
+    script_aliases: tuple[ScriptAlias, ...] = ()
+    deny_all: bool = False
+    """``<Location /> Require all denied``: the catch-all the blog post recommends first."""
+    server_port: int | None = None
+    """The port of ``ServerName name:port``, if one is given."""
+    note: str = ""
+    """A comment to show inside the block in :func:`render_config`."""
+
+
+@dataclass(frozen=True)
+class ApacheConfig:
+    """The part of httpd.conf that decides routing. ``vhosts`` are in configuration order."""
+
+    vhosts: tuple[VirtualHost, ...]
+    daemon_process_groups: tuple[str, ...] = ()
+    """Names of ``WSGIDaemonProcess`` directives."""
+
+    def __post_init__(self) -> None:
+        if not self.vhosts:
+            raise ValueError("at least one VirtualHost is needed")
+        for vhost in self.vhosts:
+            for alias in vhost.script_aliases:
+                group = alias.process_group
+                if group != EMBEDDED and group not in self.daemon_process_groups:
+                    raise ValueError(f"no WSGIDaemonProcess {group!r} for {alias.url_path!r}")
+
+
+class MatchedBy(StrEnum):
+    SERVER_NAME = "ServerName"
+    SERVER_ALIAS = "ServerAlias"
+    DEFAULT = "first VirtualHost (no ServerName/ServerAlias matched)"
+
+
+@dataclass(frozen=True)
+class HostHeader:
+    """The Host header as Apache reads it: ``r->hostname`` and the port, if one was given."""
+
+    hostname: str | None
+    port: int | None = None
+
+
+@dataclass(frozen=True)
+class Mount:
+    """Where a WSGIScriptAlias splits the URL: SCRIPT_NAME and PATH_INFO as mod_wsgi sets them."""
+
+    alias: ScriptAlias
+    script_name: str
+    path_info: str
+
+
+@dataclass(frozen=True)
+class Route:
+    """Everything Apache and mod_wsgi decided for one request."""
+
+    vhost: VirtualHost
+    matched_by: MatchedBy
+    mount: Mount | None
+    """None: no WSGIScriptAlias matched (Apache would serve a file or a 404)."""
+    server_name: str
+    """SERVER_NAME: the Host name (``UseCanonicalName Off``, the default), else the ServerName."""
+    server_port: int
+    """SERVER_PORT, ``ap_get_server_port()``: the Host header's port, else the ServerName's,
+    else the scheme's default. With ``UseCanonicalName Off`` the socket's port plays no part."""
+    process_group: str | None
+    application_group: str | None
+
+
+class BadHost(ValueError):
+    """A Host header Apache answers with 400 Bad Request."""
+
+
+def parse_host(value: str | None) -> HostHeader:
+    """The Host header as Apache's ``fix_hostname()`` normalises it.
+
+    The name is lower-cased and loses a trailing dot, the port is split off, and a
+    missing header (HTTP/1.0) gives no name at all.
+    """
+    if value is None or not value.strip():
+        return HostHeader(None)
+    text = value.strip()
+    port_text = ""
+    if text.startswith("["):  # IPv6 literal, kept in brackets like Apache does
+        end = text.find("]")
+        if end < 0:
+            raise BadHost(value)
+        name, rest = text[: end + 1], text[end + 1 :]
+        if rest:
+            if not rest.startswith(":"):
+                raise BadHost(value)
+            port_text = rest[1:]
+    else:
+        name, _, port_text = text.partition(":")
+    if port_text and (not port_text.isdigit() or not 0 < int(port_text) < 65536):
+        raise BadHost(value)
+    name = name.lower()
+    if name.endswith("."):
+        name = name[:-1]
+    if not name or ".." in name or "/" in name or "\\" in name:
+        raise BadHost(value)
+    return HostHeader(name, int(port_text) if port_text else None)
+
+
+def _wildcard(pattern: str) -> re.Pattern[str]:
+    # ap_strcasecmp_match(): '*' is any run of characters, '?' one character, nothing else.
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(body, re.IGNORECASE | re.DOTALL)
+
+
+def name_matches(vhost: VirtualHost, hostname: str) -> MatchedBy | None:
+    """Apache's ``matches_aliases()``: ServerName, then ServerAlias names, then wildcards."""
+    if hostname.lower() == vhost.server_name.lower():
+        return MatchedBy.SERVER_NAME
+    plain = [a for a in vhost.server_aliases if "*" not in a and "?" not in a]
+    wild = [a for a in vhost.server_aliases if "*" in a or "?" in a]
+    if any(hostname.lower() == a.lower() for a in plain):
+        return MatchedBy.SERVER_ALIAS
+    if any(_wildcard(a).fullmatch(hostname) for a in wild):
+        return MatchedBy.SERVER_ALIAS
+    return None
+
+
+def select_vhost(
+    vhosts: tuple[VirtualHost, ...], hostname: str | None
+) -> tuple[VirtualHost, MatchedBy]:
+    """The virtual host for a request to the address:port these vhosts share.
+
+    The first vhost, in configuration order, whose names match; else the first vhost
+    of all (also for a request without a Host header).
+    """
+    if hostname is not None:
+        for vhost in vhosts:
+            how = name_matches(vhost, hostname)
+            if how is not None:
+                return vhost, how
+    return vhosts[0], MatchedBy.DEFAULT
+
+
+def alias_match_length(uri: str, url_path: str) -> int:
+    """How many characters of ``uri`` the alias ``url_path`` matches; 0 for no match.
+
+    A port of ``wsgi_alias_matches()`` (itself mod_alias's ``alias_matches()``): any run
+    of '/' in the alias matches any run of '/' in the URI, other characters compare
+    literally (case-sensitively), and the alias's last segment must end where a URI
+    segment ends, so ``/suburl`` does not match ``/suburlx``.
+    """
+    a = u = 0
+    while a < len(url_path):
+        if url_path[a] == "/":
+            if u >= len(uri) or uri[u] != "/":
+                return 0
+            while a < len(url_path) and url_path[a] == "/":
+                a += 1
+            while u < len(uri) and uri[u] == "/":
+                u += 1
+        else:
+            if u >= len(uri) or uri[u] != url_path[a]:
+                return 0
+            a += 1
+            u += 1
+    if url_path[-1] != "/" and u < len(uri) and uri[u] != "/":
+        return 0
+    return u
+
+
+def _collapse_slashes(path: str) -> str:
+    # mod_wsgi's wsgi_build_environment() collapses repeated slashes in both variables.
+    return re.sub("/{2,}", "/", path)
+
+
+def select_mount(aliases: tuple[ScriptAlias, ...], uri: str) -> Mount | None:
+    """The first WSGIScriptAlias, in configuration order, that matches ``uri``.
+
+    For a mount at ``/`` mod_wsgi passes the whole URI as PATH_INFO and SCRIPT_NAME is
+    empty; otherwise SCRIPT_NAME is the matched part and PATH_INFO the rest.
+    """
+    for alias in aliases:
+        length = alias_match_length(uri, alias.url_path)
+        if length == 0:
+            continue
+        if alias.url_path == "/":
+            return Mount(alias, "", _collapse_slashes(uri))
+        return Mount(alias, _collapse_slashes(uri[:length]), _collapse_slashes(uri[length:]))
+    return None
+
+
+def server_port(host: HostHeader, vhost: VirtualHost, scheme: str) -> int:
+    """``ap_get_server_port()`` with ``UseCanonicalName Off`` (the default)."""
+    if host.port is not None:
+        return host.port
+    if vhost.server_port is not None:
+        return vhost.server_port
+    return DEFAULT_HTTPS_PORT if scheme == "https" else DEFAULT_HTTP_PORT
+
+
+def application_group(setting: str, server_hostname: str, port: int, script_name: str) -> str:
+    """The sub interpreter's name for a ``WSGIApplicationGroup`` setting.
+
+    ``%{RESOURCE}`` (the default) is ``host|script_name`` or ``host:port|script_name``,
+    ``%{SERVER}`` is ``host`` or ``host:port``, ``%{GLOBAL}`` is ``""`` (the main
+    interpreter), anything else is taken literally.
+    """
+    host = server_hostname if port in (DEFAULT_HTTP_PORT, DEFAULT_HTTPS_PORT) else (
+        f"{server_hostname}:{port}"
+    )
+    if setting == RESOURCE:
+        return f"{host}|{script_name}"
+    if setting == SERVER:
+        return host
+    if setting == GLOBAL:
+        return ""
+    return setting
+
+
+def route(config: ApacheConfig, host_header: str | None, uri: str, scheme: str = "http") -> Route:
+    """Every routing decision for a request; raises BadHost for a malformed Host header.
+
+    ``uri`` is the %-decoded path without the query string (Apache's ``r->uri``).
+    """
+    host = parse_host(host_header)
+    vhost, matched_by = select_vhost(config.vhosts, host.hostname)
+    port = server_port(host, vhost, scheme)
+    name = host.hostname or vhost.server_name
+    mount = None if vhost.deny_all else select_mount(vhost.script_aliases, uri)
+    if mount is None:
+        return Route(vhost, matched_by, None, name, port, None, None)
+    group = application_group(
+        mount.alias.application_group, vhost.server_name, port, mount.script_name
+    )
+    return Route(vhost, matched_by, mount, name, port, mount.alias.process_group, group)
+
+
+def render_config(config: ApacheConfig) -> str:
+    """The configuration as the httpd.conf lines it stands for."""
+    lines = [f"WSGIDaemonProcess {name} processes=1 threads=15" for name in
+             config.daemon_process_groups]
+    for vhost in config.vhosts:
+        if lines:
+            lines.append("")
+        lines.append("<VirtualHost *:80>")
+        name = vhost.server_name
+        if vhost.server_port is not None:
+            name += f":{vhost.server_port}"
+        lines.append(f"    ServerName {name}")
+        if vhost.server_aliases:
+            lines.append(f"    ServerAlias {' '.join(vhost.server_aliases)}")
+        if vhost.note:
+            lines.append(f"    # {vhost.note}")
+        if vhost.deny_all:
+            lines += ["    <Location />", "        Require all denied", "    </Location>"]
+        for alias in vhost.script_aliases:
+            options = ""
+            if alias.process_group != EMBEDDED:
+                options += f" process-group={alias.process_group}"
+            if alias.application_group != RESOURCE:
+                options += f" application-group={alias.application_group}"
+            if alias.note:
+                lines.append(f"    # {alias.note}")
+            lines.append(f"    WSGIScriptAlias {alias.url_path} {alias.script}{options}")
+        lines.append("</VirtualHost>")
+    return "\n".join(lines) + "\n"

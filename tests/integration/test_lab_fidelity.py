@@ -1,0 +1,160 @@
+"""The demo lab against real Apache + mod_wsgi: same configuration, same requests, same answers.
+
+For each scenario (the four of ``scenarios/`` and the demo's own configuration) the same
+requests go to real Apache and to the lab (:mod:`probe.lab`), and the endpoint's answers must
+agree on every field that does not name the machine: label, process and application group,
+settings module (environ and loaded), the request as received, threading flags, hits, and
+which answers come from the same process / the same loaded copy (pids and instance ids are
+compared by where they first appear, not by value).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import requests
+
+from probe.lab import scenario
+from probe.lab.apache import LabConfig, SimulatedApache
+from probe.lab.router import ApacheConfig, ScriptAlias, VirtualHost
+from probe.lab.server import LabServer
+
+from .apache import scenario_template
+from .conftest import ApacheFactory
+
+pytestmark = pytest.mark.apache
+
+P1, P2 = scenario.PROJECT_1, scenario.PROJECT_2
+DAEMONS = ("project-1", "project-2")
+CATCH_ALL = VirtualHost("default.invalid", deny_all=True)
+WWW1 = ("www.site-1.example.com",)
+
+
+def site1(first: ScriptAlias, second: ScriptAlias) -> VirtualHost:
+    return VirtualHost("site-1.example.com", server_aliases=WWW1, script_aliases=(first, second))
+
+
+def site2(group: str) -> VirtualHost:
+    return VirtualHost("site-2.example.com", script_aliases=(ScriptAlias("/", P2, group),))
+
+
+LAB_CONFIGS = {
+    "healthy": ApacheConfig((CATCH_ALL, site1(ScriptAlias("/suburl", P2, "project-2"),
+                                              ScriptAlias("/", P1, "project-1")),
+                             site2("project-2")), DAEMONS),
+    "ordering": ApacheConfig((CATCH_ALL, site1(ScriptAlias("/", P1, "project-1"),
+                                               ScriptAlias("/suburl", P2, "project-2")),
+                              site2("project-2")), DAEMONS),
+    "fallback": ApacheConfig((site1(ScriptAlias("/suburl", P2, "project-2"),
+                                    ScriptAlias("/", P1, "project-1")),
+                              site2("project-2")), DAEMONS),
+    "envleak": ApacheConfig((CATCH_ALL, site1(ScriptAlias("/suburl", P2), ScriptAlias("/", P1)),
+                             site2(""))),
+}
+
+# The demo's configuration (probe.lab.scenario.CLASSIC) as real httpd.conf: one Apache child,
+# like the lab.
+DEMO_HTTPD_CONF = """\
+StartServers 1
+ServerLimit 1
+ThreadsPerChild 16
+ThreadLimit 16
+MinSpareThreads 1
+MaxSpareThreads 16
+MaxRequestWorkers 16
+MaxConnectionsPerChild 0
+
+WSGIImportScript @SITES@/project-1/wsgi.py process-group=%{GLOBAL} \
+    application-group=site-1.example.com|
+WSGIImportScript @SITES@/project-2/wsgi.py process-group=%{GLOBAL} \
+    application-group=site-2.example.com|
+
+<VirtualHost *:@PORT@>
+    ServerName site-1.example.com
+    ServerAlias www.site-1.example.com
+    WSGIScriptAlias / @SITES@/project-1/wsgi.py
+    WSGIScriptAlias /suburl @SITES@/project-2/wsgi.py
+</VirtualHost>
+
+<VirtualHost *:@PORT@>
+    ServerName site-2.example.com
+    WSGIScriptAlias / @SITES@/project-2/wsgi.py
+</VirtualHost>
+"""
+
+PORT = "{port}"
+# site-1 first: in the embedded scenarios the first script loaded decides the leak.
+REQUESTS = [
+    ("site-1.example.com", "/__probe__"),
+    ("www.site-1.example.com", "/__probe__"),
+    ("site-1.example.com", "/suburl/__probe__"),
+    ("site-1.example.com", "/suburl/x/__probe__"),
+    ("site-1.example.com", "/suburlx/__probe__"),
+    ("site-2.example.com", "/__probe__"),
+    ("www.site-2.example.com", "/__probe__"),
+    ("unknown.invalid", "/__probe__"),
+    ("SITE-1.Example.com.", "/suburl//__probe__"),
+    ("site-1.example.com:8080", "/suburl/__probe__"),
+    ("site-2.example.com:443", "/__probe__"),
+    (PORT, "/__probe__"),
+    ("site-1.example.com", "/__probe__"),
+]
+
+IGNORED = ("started_at", "uptime_s", "python", "script_file")
+
+
+def observe(port: int) -> list[tuple[str, str, int, Any]]:
+    """The answers to REQUESTS, with machine-specific values replaced by stable names."""
+    names: dict[tuple[str, object], str] = {}
+
+    def name(kind: str, value: object) -> str:
+        return names.setdefault((kind, value), f"{kind}{sum(k == kind for k, _ in names)}")
+
+    seen = []
+    with requests.Session() as session:
+        for host, path in REQUESTS:
+            sent = f"127.0.0.1:{port}" if host == PORT else host
+            answer = session.get(f"http://127.0.0.1:{port}{path}", headers={"Host": sent},
+                                 timeout=15, allow_redirects=False)
+            data: Any = None
+            if answer.status_code == 200:
+                data = {k: v for k, v in answer.json().items() if k not in IGNORED}
+                data["pid"], data["ppid"] = name("pid", data["pid"]), name("pid", data["ppid"])
+                data["instance_id"] = name("copy", data["instance_id"])
+                data["server"] = {k: data["server"][k] for k in ("multithread", "multiprocess")}
+                data = json.loads(json.dumps(data).replace(str(port), "PORT"))
+            seen.append((host, path, answer.status_code, data))
+    return seen
+
+
+def lab_observe(config: LabConfig) -> list[tuple[str, str, int, Any]]:
+    apache = SimulatedApache(config)
+    apache.start()
+    with LabServer(apache) as server:
+        return observe(server.port)
+
+
+def compare(apache_module: ApacheFactory, httpd_conf: str, lab: LabConfig) -> None:
+    server = apache_module(httpd_conf)
+    real = observe(server.port)
+    simulated = lab_observe(lab)
+    differences = [(r, s) for r, s in zip(real, simulated, strict=True) if r != s]
+    assert not differences, "\n".join(f"real: {r}\nlab:  {s}" for r, s in differences)
+
+
+@pytest.mark.parametrize("name", sorted(LAB_CONFIGS))
+def test_lab_answers_like_real_apache(apache_module: ApacheFactory, name: str) -> None:
+    compare(apache_module, scenario_template(name), LabConfig(LAB_CONFIGS[name], scenario.SCRIPTS))
+
+
+def test_demo_lab_answers_like_real_apache(apache_module: ApacheFactory) -> None:
+    compare(apache_module, DEMO_HTTPD_CONF, scenario.CLASSIC)
+
+
+def test_comparison_can_fail(apache_module: ApacheFactory) -> None:
+    """A lab with the mounts the other way round must not pass for the demo's Apache."""
+    wrong = LabConfig(LAB_CONFIGS["envleak"], scenario.SCRIPTS, scenario.IMPORT_SCRIPTS)
+    with pytest.raises(AssertionError):
+        compare(apache_module, DEMO_HTTPD_CONF, wrong)

@@ -1,0 +1,118 @@
+"""``probe demo``: the zero-setup first run (issue 4)."""
+
+from __future__ import annotations
+
+import io
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from probe import demo, manifest
+from probe.lab import scenario
+from probe.lab.apache import LabConfig
+from probe.lab.router import ApacheConfig, ScriptAlias, VirtualHost
+from probe.lab.server import LabServer
+
+CAUSES = ("alias_order", "environ_leak", "vhost_fallback")
+
+
+def probe_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "probe", *args]
+
+
+def test_demo_shows_the_three_misroutes_and_exits_0() -> None:
+    started = time.monotonic()
+    done = subprocess.run(probe_command("demo"), capture_output=True, text=True, timeout=60,
+                          check=False)
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    for cause in CAUSES:
+        assert cause in done.stdout
+    assert "SIMULATED" in done.stdout
+    assert "probe sweep -m" in done.stdout  # how to point it at a real server
+    assert "wrong_instance (alias_order)" in done.stdout
+    assert "settings_mismatch (environ_leak)" in done.stdout
+    assert "served_unmapped (vhost_fallback)" in done.stdout
+    assert elapsed < 5.0
+
+
+def test_demo_serve_keeps_the_lab_up_until_interrupted(tmp_path: Path) -> None:
+    process = subprocess.Popen(probe_command("demo", "--serve"), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        seen = ""
+        deadline = time.monotonic() + 20
+        while "curl" not in seen and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            seen += line
+        commands = re.findall(r"probe sweep -m (\S+\.toml) --connect (\S+)", seen)
+        assert commands, seen
+        manifest_path, connect = commands[-1]
+        loaded = manifest.load(manifest_path)  # a valid manifest, with the lab's address in it
+        assert loaded.probe.connect == connect
+        assert set(loaded.instances) == {"project-1", "project-2"}
+        answer = requests.get(f"http://{connect}/__probe__",
+                              headers={"Host": "site-2.example.com"}, timeout=5)
+        assert answer.json()["label"] == "project-2"
+        swept = subprocess.run(probe_command("sweep", "-m", manifest_path, "--format", "json"),
+                               capture_output=True, text=True, timeout=60, check=False)
+        assert swept.returncode == 1  # problems found, as they should be
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=10)
+        assert process.returncode == 0, err
+        assert not Path(manifest_path).exists()
+        assert "site-2.example.com /__probe__" in err  # routing decisions are logged
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def test_demo_port_in_use_is_a_usage_error() -> None:
+    def app(environ: object, start_response: object) -> list[bytes]:
+        return []
+
+    with LabServer(app) as taken:
+        done = subprocess.run(probe_command("demo", "--port", str(taken.port)),
+                              capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert f"127.0.0.1:{taken.port}" in done.stderr
+
+
+def test_demo_exits_1_when_the_lab_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(demo, "run_sweep", broken)
+    assert demo.run(out=io.StringIO()) == 1
+
+
+def test_demo_self_check_fails_when_the_misroutes_are_gone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With the blog post's fixes applied the sweep is clean, and the demo must say it failed."""
+    p1, p2 = scenario.PROJECT_1, scenario.PROJECT_2
+    fixed = ApacheConfig(
+        (
+            VirtualHost("default.invalid", deny_all=True),
+            VirtualHost("site-1.example.com", server_aliases=("www.site-1.example.com",),
+                        script_aliases=(ScriptAlias("/suburl", p2, "project-2"),
+                                        ScriptAlias("/", p1, "project-1"))),
+            VirtualHost("site-2.example.com", server_aliases=("www.site-2.example.com",),
+                        script_aliases=(ScriptAlias("/", p2, "project-2"),)),
+        ),
+        daemon_process_groups=("project-1", "project-2"),
+    )
+    monkeypatch.setattr(scenario, "CLASSIC", LabConfig(fixed, scenario.SCRIPTS))
+    out = io.StringIO()
+    assert demo.run(out=out) == 1
+    assert "OK: 6 URLs, 6 ok, 0 problems" in out.getvalue()
