@@ -104,13 +104,32 @@ class SweepContext:
 
         An instance is recognised by what its manifest entry declares of label,
         process_group and application_group (all must match); one that declares
-        none of them, by its settings module. When several instances match, the
+        none of them, by its settings module; one that declares nothing at all
+        accepts any answer to its own URLs. When several instances match, the
         expected one wins, so an ambiguous manifest never invents a misroute.
         """
-        matches = [i.name for i in self.manifest.instances.values() if _is(answer, i)]
+        instances = self.manifest.instances
+        own = instances.get(expected) if expected and expected != ANY_INSTANCE else None
+        if own is not None and not _declares_identity(own):
+            return own.name
+        matches = [i.name for i in instances.values() if _is(answer, i)]
         if expected in matches:
             return expected
         return matches[0] if matches else None
+
+    def vhost_serves(self, vhost: str, host: str) -> bool:
+        """Whether some URL on ``host`` got its right answer from the vhost ``vhost``.
+
+        That makes ``host`` one of the vhost's own names (a ServerAlias), so a
+        wrong answer through it is not a fallback.
+        """
+        return any(
+            _host(obs.target.url) == host
+            and vhost_of(answer.application_group) == vhost
+            and obs.target.expected not in (None, ANY_INSTANCE)
+            and self.identify(answer, obs.target.expected) == obs.target.expected
+            for obs, answer in self.answers()
+        )
 
     def display_name(self, answer: EndpointAnswer, expected: str | None = None) -> str:
         return (
@@ -144,6 +163,14 @@ class SweepContext:
             for _, a in self.answers()
             if a.pid is not None and self.identify(a) == instance
         }
+
+
+def _declares_identity(instance: Instance) -> bool:
+    return any(
+        value is not None
+        for value in (instance.label, instance.process_group, instance.application_group,
+                      instance.settings)
+    )
 
 
 def _is(answer: EndpointAnswer, instance: Instance) -> bool:
@@ -282,7 +309,7 @@ def _fallback_vhost(
     """
     vhost = vhost_of(answer.application_group)
     if vhost is not None:
-        return vhost if vhost != host else None
+        return vhost if vhost != host and not context.vhost_serves(vhost, host) else None
     own_hosts = {
         _host(url)
         for inst in context.manifest.instances.values()
