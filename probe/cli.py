@@ -5,12 +5,14 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from probe import __version__
 from probe.errors import ProbeError
 
+TIME_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -37,9 +39,10 @@ def main() -> None:
 @click.option("--timeout", type=float, help="Seconds per request, body included (default 5).")
 @click.option("--token-file", type=click.Path(dir_okay=False),
               help="File holding the X-Probe-Token (default: $WSGI_PROBE_TOKEN).")
-@click.option("--restarted-after", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S",
-                                                        "%Y-%m-%d %H:%M:%S"]),
-              help="Flag instances started before this time (UTC unless an offset is given) as stale.")
+@click.option("--ca-file", type=click.Path(dir_okay=False),
+              help="CA bundle to verify HTTPS servers with (default: certifi's).")
+@click.option("--restarted-after", type=click.DateTime(TIME_FORMATS),
+              help="Flag instances started before this time (UTC unless an offset) as stale.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "junit"]), default="table",
               show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
@@ -51,13 +54,14 @@ def main() -> None:
               show_default=True)
 def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: str | None,
           samples: int | None, concurrency: int | None, timeout: float | None,
-          token_file: str | None, restarted_after: datetime | None, fmt: str,
+          token_file: str | None, ca_file: str | None, restarted_after: datetime | None, fmt: str,
           output: str | None, fail_on_warning: bool, verbose: int, log_format: str) -> None:
     """Probe every URL of the manifest (or the URLs given) and diagnose each.
 
     Exit status: 0 all ok, 1 a problem found, 2 bad usage or bad manifest.
     """
-    from probe import logs, manifest, report, sweep as sweeping
+    from probe import logs, manifest, report
+    from probe import sweep as sweeping
     from probe.model import Status
 
     logs.configure(verbose, log_format)
@@ -68,7 +72,7 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: str | None,
             raise ProbeError("nothing to probe: give URLs or -m MANIFEST")
         loaded = manifest.load(manifest_path) if manifest_path else manifest.from_urls(urls)
         loaded = loaded.with_probe(connect=connect, samples=samples, concurrency=concurrency,
-                                   timeout=timeout, token_file=token_file)
+                                   timeout=timeout, token_file=token_file, ca_file=ca_file)
         result = sweeping.run_sweep(loaded, restarted_after=restarted_after,
                                     progress=sys.stderr.isatty() and not verbose)
     except ProbeError as exc:
@@ -90,46 +94,274 @@ def endpoint() -> None:
     """Print contrib/wsgi_endpoint.py, the drop-in probe endpoint, to install on a server."""
     from probe import endpoint_source
 
-    click.echo(endpoint_source.read(), nl=False)
+    try:
+        click.echo(endpoint_source.read(), nl=False)
+    except ProbeError as exc:
+        fail(str(exc))
 
 
 def not_built(name: str) -> None:
     fail(f"'probe {name}' is not built yet", status=2)
 
 
-@main.command(context_settings=CONTEXT)
-def check() -> None:
-    """Nagios/Icinga plugin (not built yet)."""
-    not_built("check")
+class PluginCommand(click.Command):
+    """A command that keeps the Monitoring Plugin exit codes even while parsing.
+
+    Click exits 2 on a usage error and 0 after --help/--version; a plugin must
+    exit 3 (UNKNOWN) for all of them, with one readable line on stdout.
+    """
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.Exit:  # --help or --version printed, now exit UNKNOWN
+            raise click.exceptions.Exit(3) from None
+        except click.ClickException as exc:
+            from probe.report.nagios import PLUGIN_NAME, clean_text
+
+            click.echo(f"{PLUGIN_NAME} UNKNOWN - "
+                       f"{clean_text(exc.format_message())} (see 'probe check --help')")
+            raise click.exceptions.Exit(3) from None
+
+
+@main.command(cls=PluginCommand, context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="wsgi-probe")
+@click.option("-m", "--manifest", "manifest_path", required=True, metavar="FILE",
+              type=click.Path(dir_okay=False), help="TOML manifest to sweep.")
+@click.option("-w", "--warning", metavar="RANGE",
+              help="Warning range for the number of problem URLs (default: none).")
+@click.option("-c", "--critical", metavar="RANGE",
+              help="Critical range for the number of problem URLs (default: 0, i.e. any problem).")
+@click.option("-t", "--timeout", type=click.FloatRange(0, 86400, min_open=True), default=10.0,
+              show_default=True, metavar="SECONDS", help="Time limit for the whole check.")
+@click.option("-v", "--verbose", count=True,
+              help="More detail: -v names every problem on the status line and adds fixes, "
+                   "-vv lists ok URLs and settings, -vvv adds endpoint answers and logs.")
+@click.option("--perfdata-urls", is_flag=True,
+              help="Add one response-time perfdata item per URL (for graphs).")
+@click.option("--connect", metavar="HOST:PORT",
+              help="Send every request here; Host header and TLS SNI stay the URL's.")
+@click.option("--token-file", type=click.Path(dir_okay=False),
+              help="File holding the X-Probe-Token (default: the manifest's token settings).")
+def check(manifest_path: str, warning: str | None, critical: str | None, timeout: float,
+          verbose: int, perfdata_urls: bool, connect: str | None, token_file: str | None) -> None:
+    """Sweep the manifest as a Nagios/Icinga plugin: one status line, perfdata, long output.
+
+    \b
+    RANGE is the standard threshold syntax, [@][start:][end]:
+      10      alert if the count is outside 0..10
+      10:     alert if below 10
+      ~:10    alert if above 10
+      10:20   alert if outside 10..20
+      @10:20  alert if inside 10..20
+
+    \b
+    Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    Unreachable URLs, DNS failures and request timeouts are CRITICAL. UNKNOWN
+    means the check could not run: bad arguments, a bad manifest, an unreadable
+    token file, the -t limit hit inside the plugin, or an internal error.
+
+    \b
+    Examples:
+      probe check -m /etc/wsgi-probe/site.toml
+      probe check -m site.toml -w 0 -c 2 -t 20 --perfdata-urls
+    """
+    from probe import check as plugin
+    from probe.errors import UsageError
+    from probe.report.nagios import render
+
+    try:
+        thresholds = plugin.Thresholds(
+            warning=plugin.parse_range(warning, "-w") if warning is not None else None,
+            critical=plugin.parse_range(critical, "-c") if critical is not None else None,
+        )
+    except UsageError as exc:
+        click.echo(render(plugin.unknown(str(exc))), nl=False)
+        sys.exit(3)
+    options = plugin.CheckOptions(
+        manifest_path=manifest_path, thresholds=thresholds, timeout=timeout, verbose=verbose,
+        perfdata_urls=perfdata_urls, connect=connect, token_file=token_file,
+    )
+    sys.exit(plugin.main(options))
 
 
 @main.command(context_settings=CONTEXT)
-def exporter() -> None:
-    """Prometheus exporter (not built yet)."""
-    not_built("exporter")
+@click.option("-m", "--manifest", "manifest_path", required=True, metavar="FILE",
+              type=click.Path(dir_okay=False), help="TOML manifest to sweep.")
+@click.option("--listen", default="127.0.0.1:8397", show_default=True, metavar="HOST:PORT",
+              help="Address to serve on ([::1]:PORT for IPv6; port 0 picks a free one).")
+@click.option("--min-interval", type=click.FloatRange(0, None), default=0.0, show_default=True,
+              metavar="SECONDS",
+              help="Serve a sweep younger than this again instead of sweeping (0: every scrape).")
+@click.option("--timeout-offset", type=click.FloatRange(0, None), default=0.5,
+              show_default=True, metavar="SECONDS",
+              help="Subtracted from the scrape timeout Prometheus announces.")
+@click.option("--connect", metavar="HOST:PORT",
+              help="Send every request here; Host header and TLS SNI stay the URL's.")
+@click.option("--token-file", type=click.Path(dir_okay=False),
+              help="File holding the X-Probe-Token (default: the manifest's token settings).")
+@click.option("--log-format", type=click.Choice(["auto", "console", "json"]), default="auto",
+              show_default=True, help="auto: JSON when stderr is not a terminal.")
+@click.option("-v", "--verbose", count=True,
+              help="-v logs every probe request, -vv debug events.")
+def exporter(manifest_path: str, listen: str, min_interval: float, timeout_offset: float,
+             connect: str | None, token_file: str | None, log_format: str,
+             verbose: int) -> None:
+    """Prometheus exporter: /metrics sweeps the manifest, /probe?target=URL probes one URL.
+
+    \b
+    /metrics   one sweep per scrape, shared by concurrent scrapes, bounded by
+               the X-Prometheus-Scrape-Timeout-Seconds header
+    /probe     ?target=URL[&expected=NAME]: blackbox_exporter-style multi-target
+    /          the last sweep as an HTML table
+
+    Runs until SIGTERM or Ctrl-C, then exits 0. See contrib/prometheus/ for a
+    scrape configuration and alert rules.
+    """
+    from probe import exporter as exporting
+    from probe import manifest
+
+    exporting.configure_logging(verbose, log_format)
+    try:
+        loaded = manifest.load(manifest_path).with_probe(connect=connect, token_file=token_file)
+        options = exporting.ExporterOptions(listen=listen, min_interval=min_interval,
+                                            timeout_offset=timeout_offset)
+        status = exporting.serve(loaded, options, version=__version__)
+    except ProbeError as exc:
+        fail(str(exc))
+        return
+    sys.exit(status)
 
 
 @main.command(context_settings=CONTEXT)
-def demo() -> None:
-    """Start a lab on loopback with the classic misroutes and sweep it (not built yet)."""
-    not_built("demo")
+@click.option("--serve", is_flag=True,
+              help="Keep the lab running until Ctrl-C and print its manifest, to try "
+                   "sweep, check and exporter on it.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Loopback port for the lab (0 picks a free one).")
+def demo(serve: bool, port: int) -> None:
+    """Sweep a built-in, SIMULATED Apache/mod_wsgi with the three classic misroutes.
+
+    Nothing to install or configure: the lab runs in this process on 127.0.0.1.
+    Exit status 0 (the problems found are the demo), 1 if the lab itself failed.
+    """
+    from probe import demo as demonstration
+    from probe import logs
+
+    logs.configure(0)
+    try:
+        status = demonstration.run(serve=serve, port=port, color=sys.stdout.isatty())
+    except ProbeError as exc:
+        fail(str(exc))
+        return
+    sys.exit(status)
+
+
+SERVER_ROOT_HELP = ("Where relative Include paths start until a ServerRoot directive "
+                    "(default: the directory of the first PATH).")
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument("paths", nargs=-1)
-def lint(paths: tuple[str, ...]) -> None:
-    """Static analysis of Apache configuration (not built yet)."""
-    not_built("lint")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--server-root", metavar="DIR", help=SERVER_ROOT_HELP)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def lint(paths: tuple[str, ...], server_root: str | None, fmt: str) -> None:
+    """Static analysis of Apache/mod_wsgi configuration and the WSGI scripts it names.
+
+    Reads each PATH (a file, or a directory of files) as one configuration, following
+    Include/IncludeOptional, Define and ${VAR}, and reports WSGIScriptAlias mounts
+    shadowed by an earlier shorter one (alias_order), DJANGO_SETTINGS_MODULE set with
+    setdefault where sub interpreters share a process (environ_leak), unknown host names
+    landing on a real site (vhost_fallback), and daemon process group mistakes.
+
+    \b
+    Exit status: 0 clean (notes only), 1 warnings or errors, 2 unreadable input.
+    """
+    import os
+
+    from probe.lint import ConfigUnreadable, lint_paths
+    from probe.lint.report import render_json, render_text
+
+    try:
+        result = lint_paths(paths, server_root=server_root, environ=os.environ)
+    except ConfigUnreadable as exc:
+        fail(str(exc))
+        return
+    click.echo(render_json(result) if fmt == "json" else render_text(result), nl=False)
+    sys.exit(result.exit_status)
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument("paths", nargs=-1)
-def discover(paths: tuple[str, ...]) -> None:
-    """Write a manifest derived from Apache configuration (not built yet)."""
-    not_built("discover")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--server-root", metavar="DIR", help=SERVER_ROOT_HELP)
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the manifest here instead of stdout.")
+def discover(paths: tuple[str, ...], server_root: str | None, output: str | None) -> None:
+    """Write a manifest derived from Apache configuration.
+
+    One instance per WSGI application (a script in a process group), its URLs from the
+    VirtualHost's ServerName and ServerAliases and the WSGIScriptAlias mount; label and
+    settings read from the WSGI script; [probe] connect from the first Listen; [refuse]
+    an unknown host name. Comments say where each entry came from. Review the result:
+    it states what the configuration intends, mistakes included, so a sweep shows them.
+
+    \b
+    Exit status: 0 written, 2 unreadable input or output.
+    """
+    import os
+
+    from probe.discover import discover_paths
+    from probe.lint import ConfigUnreadable
+
+    try:
+        text = discover_paths(paths, server_root=server_root, environ=os.environ)
+    except ConfigUnreadable as exc:
+        fail(str(exc))
+        return
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            fail(f"{output}: cannot write: {exc.strerror or exc}")
+    else:
+        click.echo(text, nl=False)
 
 
 @main.command(context_settings=CONTEXT)
-def ps() -> None:
-    """Local Apache/mod_wsgi processes (not built yet)."""
-    not_built("ps")
+@click.option("--config", "config_paths", multiple=True, metavar="PATH",
+              help="Apache configuration (repeatable): names daemon groups that have no "
+                   "display-name, from the order of their WSGIDaemonProcess directives.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def ps(config_paths: tuple[str, ...], fmt: str) -> None:
+    """Local Apache/mod_wsgi processes: pid, role, process group, user, memory, age.
+
+    A mod_wsgi daemon process is recognised by its title, (wsgi:GROUP) with
+    display-name=%{GROUP}, or else by the daemon socket it listens on (reading another
+    user's sockets needs root). Every other Apache child is a worker, which is where
+    embedded-mode applications run.
+
+    \b
+    Exit status: 0 (also when no Apache runs), 2 unreadable --config.
+    """
+    import json
+
+    from probe import procs
+
+    names = None
+    if config_paths:
+        from probe.lint import ConfigUnreadable, load_site
+
+        try:
+            site = load_site(config_paths)
+        except ConfigUnreadable as exc:
+            fail(str(exc))
+            return
+        names = procs.group_names_from([d.name for d in site.daemons])
+    rows = procs.list_processes(names)
+    if fmt == "json":
+        click.echo(json.dumps({"processes": [r.as_json() for r in rows]}, indent=2))
+    else:
+        click.echo(procs.render_table(rows, terminal=sys.stdout.isatty()), nl=False)

@@ -1,0 +1,177 @@
+"""Prometheus metric families built from a sweep Report (pure: no I/O, no registry).
+
+Naming and label choices, all to keep cardinality bounded and queries simple:
+
+- ``url`` is the manifest URL without credentials; ``expected`` the instance
+  name, ``""`` for a ``[refuse]`` URL (an empty label value is the same as no
+  label in PromQL), ``*`` for an ad hoc ``/probe`` target;
+- ``wsgi_probe_url_verdict`` has one series per URL, for the current verdict,
+  with value 1. Not a state set with every verdict at 0: ``cause`` only has a
+  value together with the current verdict, so a state set would need
+  verdict x cause zero series per URL for nothing; Prometheus marks the
+  previous verdict's series stale at the next scrape, and
+  ``wsgi_probe_url_ok`` is always present for ``absent()``-style alerts;
+- what the endpoint reports that changes at every restart (pid, start time)
+  is a value, never a label; ``wsgi_probe_instance_info`` has only labels that
+  come from configuration (label, process group, application group, settings).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from probe.model import EndpointAnswer, Report, TargetResult
+
+
+def public_url(url: str) -> str:
+    """The URL without ``user:password@``: credentials must not end up in a TSDB."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+
+
+def expected_label(expected: str | None) -> str:
+    return "" if expected is None else expected
+
+
+def start_time_seconds(started_at: str | None) -> float | None:
+    """``started_at`` (ISO 8601, as the endpoint sends it) as Unix seconds."""
+    if not started_at:
+        return None
+    try:
+        moment = datetime.fromisoformat(started_at)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:  # the contract says UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def url_families(results: Sequence[TargetResult]) -> list[Metric]:
+    """The per-URL families, for /metrics (every URL) and /probe (one URL)."""
+    ok = GaugeMetricFamily("wsgi_probe_url_ok",
+                           "1 when the URL was answered by the instance the manifest expects.",
+                           labels=["url", "expected"])
+    verdict = GaugeMetricFamily(
+        "wsgi_probe_url_verdict",
+        "The URL's current verdict and cause (1; only the current verdict is exported).",
+        labels=["url", "expected", "verdict", "cause"])
+    duration = GaugeMetricFamily("wsgi_probe_url_duration_seconds",
+                                 "Slowest probe request to the URL in this sweep.",
+                                 labels=["url"])
+    info = GaugeMetricFamily(
+        "wsgi_probe_instance_info",
+        "What answered the URL, as the probe endpoint reported it (always 1).",
+        labels=["url", "label", "process_group", "application_group", "settings_module"])
+    pid = GaugeMetricFamily("wsgi_probe_instance_pid",
+                            "Process id of the instance that answered the URL.", labels=["url"])
+    started = GaugeMetricFamily("wsgi_probe_instance_start_time_seconds",
+                                "When the instance that answered the URL was loaded (Unix time).",
+                                labels=["url"])
+    for result in results:
+        url = public_url(result.url)
+        expected = expected_label(result.expected)
+        ok.add_metric([url, expected], 1.0 if result.ok else 0.0)
+        cause = result.cause.value if result.cause is not None else ""
+        verdict.add_metric([url, expected, result.verdict.value, cause], 1.0)
+        duration.add_metric([url], result.elapsed_ms / 1000)
+        if result.observed is None:
+            continue
+        answer = EndpointAnswer.from_json(result.observed)
+        info.add_metric([url, answer.label or "", answer.process_group or "",
+                         answer.application_group or "", answer.settings or ""], 1.0)
+        if answer.pid is not None:
+            pid.add_metric([url], float(answer.pid))
+        seconds = start_time_seconds(answer.started_at)
+        if seconds is not None:
+            started.add_metric([url], seconds)
+    return [ok, verdict, duration, info, pid, started]
+
+
+@dataclass(frozen=True)
+class SweepCounters:
+    sweeps: int
+    errors: int
+
+
+@dataclass(frozen=True)
+class SweepSnapshot:
+    """What one /metrics scrape exports.
+
+    ``report`` is None when no finished sweep could be served within the
+    scrape's time budget (or the sweep failed): then only the exporter's own
+    metrics are exported, with ``wsgi_probe_sweep_success 0``, rather than
+    presenting an old sweep's URL results as current.
+    """
+
+    counters: SweepCounters
+    report: Report | None
+    finished_at: float | None = None
+    """Unix time the served sweep finished (differs from now with --min-interval)."""
+
+
+class SweepCollector:
+    """A prometheus_client collector for one scrape: fresh families on every collect()."""
+
+    def __init__(self, snapshot: SweepSnapshot) -> None:
+        self.snapshot = snapshot
+
+    def collect(self) -> Iterator[Metric]:
+        snapshot = self.snapshot
+        sweeps = CounterMetricFamily("wsgi_probe_sweeps", "Sweeps started by this exporter.")
+        sweeps.add_metric([], float(snapshot.counters.sweeps))
+        errors = CounterMetricFamily(
+            "wsgi_probe_sweep_errors",
+            "Sweeps that failed or did not finish within a waiting scrape's timeout.")
+        errors.add_metric([], float(snapshot.counters.errors))
+        success = GaugeMetricFamily("wsgi_probe_sweep_success",
+                                    "1 when this scrape carries a finished sweep's results.")
+        success.add_metric([], 1.0 if snapshot.report is not None else 0.0)
+        yield from (sweeps, errors, success)
+        report = snapshot.report
+        if report is None:
+            return
+        yield GaugeMetricFamily("wsgi_probe_problems", "URLs whose verdict is not ok.",
+                                value=float(len(report.problems)))
+        yield GaugeMetricFamily("wsgi_probe_sweep_duration_seconds",
+                                "How long the served sweep took.", value=report.duration_s)
+        if snapshot.finished_at is not None:
+            yield GaugeMetricFamily("wsgi_probe_sweep_timestamp_seconds",
+                                    "When the served sweep finished (Unix time).",
+                                    value=snapshot.finished_at)
+        yield _findings_family(report)
+        yield from url_families(report.targets)
+
+
+def _findings_family(report: Report) -> Metric:
+    family = GaugeMetricFamily("wsgi_probe_findings",
+                               "Cross-URL findings of the sweep, counted by code and severity.",
+                               labels=["code", "severity"])
+    counts = Counter((f.code, f.severity.value) for f in report.findings)
+    for (code, severity), count in sorted(counts.items()):
+        family.add_metric([code, severity], float(count))
+    return family
+
+
+class ProbeCollector:
+    """The /probe answer for one target (blackbox_exporter's multi-target pattern)."""
+
+    def __init__(self, results: Iterable[TargetResult], duration_s: float) -> None:
+        self.results = list(results)
+        self.duration_s = duration_s
+
+    def collect(self) -> Iterator[Metric]:
+        success = bool(self.results) and all(r.ok for r in self.results)
+        yield GaugeMetricFamily("probe_success", "1 when the URL was answered as the manifest "
+                                "expects.", value=1.0 if success else 0.0)
+        yield GaugeMetricFamily("probe_duration_seconds",
+                                "How long the probe took, diagnosis included.",
+                                value=self.duration_s)
+        yield from url_families(self.results)

@@ -1,0 +1,77 @@
+"""The exporter's ``/`` page: the last sweep as a table, for people.
+
+Every value shown can come from a server being probed (an endpoint may answer
+anything), so every value goes through ``html.escape`` and the page is served
+with a Content-Security-Policy that allows no script at all.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from html import escape
+
+from probe.exporter_metrics import public_url
+from probe.model import Report, TargetResult
+
+CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
+
+_STYLE = """
+body { font-family: sans-serif; margin: 1.5em; }
+table { border-collapse: collapse; }
+th, td { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-align: top; }
+tr.problem td.verdict { color: #b00; font-weight: bold; }
+tr.ok td.verdict { color: #070; }
+"""
+
+
+def _e(value: object) -> str:
+    return escape("" if value is None else str(value), quote=True)
+
+
+def render_page(report: Report | None, finished_at: float | None, *, manifest: str,
+                version: str) -> str:
+    """The whole HTML document."""
+    if report is None or finished_at is None:
+        body = "<p>No sweep has finished yet: the first scrape of /metrics starts one.</p>"
+    else:
+        when = datetime.fromtimestamp(finished_at, UTC).isoformat(timespec="seconds")
+        summary = (f"<p>Last sweep finished {_e(when)} in {report.duration_s:.2f} s: "
+                   f"{len(report.targets)} URLs, {len(report.problems)} problems, "
+                   f"status <b>{_e(report.status.value)}</b>.</p>")
+        rows = "\n".join(_row(t) for t in report.targets)
+        findings = "".join(
+            f"<li>{_e(f.severity.value)}: {_e(f.code)} ({_e(', '.join(f.instances))}): "
+            f"{_e(f.explanation)}</li>" for f in report.findings)
+        body = (summary
+                + "<table><thead><tr><th>URL</th><th>expected</th><th>verdict</th>"
+                  "<th>cause</th><th>answered by</th><th>ms</th><th>explanation</th>"
+                  "<th>fix</th></tr></thead>\n<tbody>\n" + rows + "\n</tbody></table>"
+                + (f"<h2>Findings</h2><ul>{findings}</ul>" if findings else ""))
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>wsgi-probe exporter</title><style>{_STYLE}</style></head><body>"
+        f"<h1>wsgi-probe exporter</h1><p>Manifest {_e(manifest)}, version {_e(version)}. "
+        "<a href=\"metrics\">/metrics</a> runs a sweep; "
+        "<a href=\"probe?target=http%3A%2F%2Fexample.com%2F\">/probe?target=URL</a> "
+        "probes one URL.</p>"
+        f"{body}</body></html>\n"
+    )
+
+
+def _row(target: TargetResult) -> str:
+    expected = {None: "(refused)", "*": "(any)"}.get(target.expected, target.expected)
+    css = "ok" if target.ok else "problem"
+    cells = [
+        public_url(target.url),
+        expected,
+        target.verdict.value,
+        target.cause.value if target.cause else "",
+        target.answered_by or "",
+        f"{target.elapsed_ms:.1f}",
+        target.explanation,
+        target.fix,
+    ]
+    tds = "".join(
+        f"<td class=\"verdict\">{_e(c)}</td>" if i == 2 else f"<td>{_e(c)}</td>"
+        for i, c in enumerate(cells))
+    return f"<tr class=\"{css}\">{tds}</tr>"

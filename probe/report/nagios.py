@@ -1,0 +1,239 @@
+"""Monitoring Plugin output: one status line, perfdata after ``|``, then long output.
+
+The format follows the Monitoring Plugins Development Guidelines
+(https://www.monitoring-plugins.org/doc/guidelines.html and the newer
+monitoring-plugin-guidelines "Output" chapter):
+
+- first line ``WSGI-PROBE <STATE> - <summary> | <perfdata>``: Nagios only pages
+  with the first line, so it carries the verdict and the worst offenders;
+- perfdata ``'label'=value[UOM];[warn];[crit];[min];[max]``, space separated.
+  A label may contain neither ``'`` nor ``=`` (newer guidelines), so those are
+  replaced; labels are always quoted; they are unique in their first 19
+  characters (the RRD limit the guidelines mention);
+- every later line is long output, shown in the UI but not paged.
+
+Everything here is pure formatting of plain values, so it is tested with literals.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from probe.model import EndpointAnswer, Status, TargetResult, Verdict
+
+PLUGIN_NAME = "WSGI-PROBE"
+
+LABEL_UNIQUE_CHARS = 19
+"""RRD-based graphers (PNP4Nagios, ...) cut labels at 19 characters."""
+
+EXIT_CODES: Mapping[Status, int] = {
+    Status.OK: 0,
+    Status.WARNING: 1,
+    Status.CRITICAL: 2,
+    Status.UNKNOWN: 3,
+}
+
+ROUTING_VERDICTS = frozenset({
+    Verdict.WRONG_INSTANCE,
+    Verdict.SERVED_UNMAPPED,
+    Verdict.SETTINGS_MISMATCH,
+    Verdict.INCONSISTENT,
+})
+"""Verdicts where a request reached the wrong code, as opposed to reaching nothing."""
+
+
+@dataclass(frozen=True)
+class Perfdatum:
+    """One ``'label'=value[UOM];warn;crit;min;max`` item.
+
+    ``value`` None is written as ``U`` ("could not be determined", allowed by
+    the guidelines); then no UOM is written, since ``Us`` is misparsed by some
+    consumers.
+    """
+
+    label: str
+    value: float | None
+    uom: str = ""
+    warn: str = ""
+    crit: str = ""
+    min: float | None = None
+    max: float | None = None
+
+    def format(self) -> str:
+        value = "U" if self.value is None else format_number(self.value) + self.uom
+        fields = [
+            f"'{clean_label(self.label)}'={value}",
+            self.warn,
+            self.crit,
+            "" if self.min is None else format_number(self.min),
+            "" if self.max is None else format_number(self.max),
+        ]
+        while fields[-1] == "":  # the guidelines allow dropping trailing empty fields
+            fields.pop()
+        return ";".join(fields)
+
+
+@dataclass(frozen=True)
+class PluginOutput:
+    """What a plugin run says: the state, the summary, perfdata and long output."""
+
+    status: Status
+    summary: str
+    perfdata: Sequence[Perfdatum] = ()
+    long_output: Sequence[str] = field(default_factory=tuple)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.status]
+
+
+def render(output: PluginOutput) -> str:
+    """The complete plugin output, newline terminated."""
+    first = f"{PLUGIN_NAME} {output.status.value.upper()} - {clean_text(output.summary)}"
+    if output.perfdata:
+        first += " | " + " ".join(p.format() for p in output.perfdata)
+    lines = [first, *(clean_text(line) for line in output.long_output)]
+    return "\n".join(lines) + "\n"
+
+
+def format_number(value: float) -> str:
+    """Plain decimal, never scientific notation (some parsers cannot read ``1e-05``)."""
+    if not math.isfinite(value):
+        raise ValueError(f"perfdata value must be finite, not {value!r}")
+    if float(value).is_integer():
+        return str(int(value))
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
+
+
+def clean_label(label: str) -> str:
+    """A label without the characters perfdata cannot carry (``'``, ``=``, control chars)."""
+    label = re.sub(r"['=]", "_", label)
+    label = re.sub(r"[\x00-\x1f\x7f]", "", label)
+    return label or "_"
+
+
+def clean_text(text: str) -> str:
+    """One line of plugin text: no line breaks, and no ``|`` (it would start perfdata)."""
+    return " ".join(text.replace("|", "/").split())
+
+
+def public_url(url: str) -> str:
+    """The URL without credentials (``user:password@``), which must not reach monitoring."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{display_url(url)}"
+
+
+def display_url(url: str) -> str:
+    """``host[:port]/path`` without scheme or credentials: short, and safe to show."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = f"{host}:{port}" if port else host
+    return netloc + (parts.path or "/")
+
+
+def url_labels(urls: Iterable[str], reserved: Iterable[str] = ()) -> dict[str, str]:
+    """A perfdata label per URL, unique in its first 19 characters.
+
+    The label is the URL's ``host/path``. Labels whose first 19 characters
+    clash (``site-1.example.com/`` and ``site-1.example.com/suburl/`` do) get a
+    short hash of the full URL in front. The hash depends only on the URL, so
+    a label stays the same from run to run and when other URLs come and go,
+    which keeps graph history continuous; the rest stays readable.
+    """
+    urls = list(dict.fromkeys(urls))
+    reserved_keys = {clean_label(r)[:LABEL_UNIQUE_CHARS] for r in reserved}
+    plain = {url: clean_label(display_url(url)) for url in urls}
+    counts: dict[str, int] = {}
+    for label in plain.values():
+        key = label[:LABEL_UNIQUE_CHARS]
+        counts[key] = counts.get(key, 0) + 1
+    labels: dict[str, str] = {}
+    for url, label in plain.items():
+        key = label[:LABEL_UNIQUE_CHARS]
+        if counts[key] == 1 and key not in reserved_keys:
+            labels[url] = label
+    clashing = [url for url in urls if url not in labels]
+    for width in range(4, 41, 2):  # widen the hash until every clash is resolved
+        taken = reserved_keys | {lab[:LABEL_UNIQUE_CHARS] for lab in labels.values()}
+        attempt = {url: f"{_short_hash(url, width)}~{plain[url]}" for url in clashing}
+        keys = [lab[:LABEL_UNIQUE_CHARS] for lab in attempt.values()]
+        if len(set(keys)) == len(keys) and not taken & set(keys):
+            labels.update(attempt)
+            return {url: labels[url] for url in urls}
+    raise AssertionError("unreachable: a 40-hex-digit hash prefix is unique")  # pragma: no cover
+
+
+def _short_hash(url: str, width: int) -> str:
+    return hashlib.sha1(url.encode("utf-8"), usedforsecurity=False).hexdigest()[:width]
+
+
+def answered_by(target: TargetResult) -> str:
+    """Who answered, in words: the instance name, else the endpoint's label."""
+    if target.answered_by:
+        return target.answered_by
+    if target.observed is not None:
+        label = EndpointAnswer.from_json(target.observed).label
+        if label:
+            return f"label {label}"
+    return "another instance"
+
+
+def problem_phrase(target: TargetResult) -> str:
+    """A few words for the status line: ``site-1.example.com/suburl/ answered by project-1``."""
+    where = display_url(target.url)
+    verdict = target.verdict
+    if verdict is Verdict.WRONG_INSTANCE:
+        phrase = f"{where} answered by {answered_by(target)}"
+    elif verdict is Verdict.SERVED_UNMAPPED:
+        phrase = f"{where} served by {answered_by(target)} instead of refused"
+    elif verdict is Verdict.SETTINGS_MISMATCH:
+        settings = None
+        if target.observed is not None:
+            settings = EndpointAnswer.from_json(target.observed).settings
+        phrase = f"{where} runs settings {settings or 'unknown'}"
+    elif verdict is Verdict.INCONSISTENT:
+        phrase = f"{where} answered inconsistently"
+    elif verdict is Verdict.NO_ENDPOINT:
+        code = f" (HTTP {target.status_code})" if target.status_code else ""
+        phrase = f"{where} has no probe endpoint{code}"
+    elif verdict is Verdict.HTTP_ERROR:
+        phrase = f"{where} HTTP {target.status_code or 'error'}"
+    elif verdict is Verdict.UNREACHABLE:
+        phrase = f"{where} unreachable"
+    elif verdict is Verdict.STALE:
+        phrase = f"{where} served by stale {answered_by(target)}"
+    else:
+        phrase = f"{where} ok"
+    if target.cause is not None:
+        phrase += f" ({target.cause.value})"
+    return phrase
+
+
+def target_line(target: TargetResult, *, prefix: str, with_fix: bool) -> str:
+    """One long-output line for a URL: ``prefix: URL verdict (details): explanation``."""
+    expected = {None: "refused", "*": "any instance"}.get(target.expected, target.expected)
+    details = [f"expected {expected}"]
+    if target.observed is not None or target.answered_by:
+        details.append(f"answered by {answered_by(target)}")
+    if target.status_code is not None:
+        details.append(f"HTTP {target.status_code}")
+    if target.cause is not None:
+        details.append(f"cause {target.cause.value}")
+    line = f"{prefix}: {public_url(target.url)} {target.verdict.value} ({', '.join(details)})"
+    if target.explanation:
+        line += f": {target.explanation}"
+    if with_fix and target.fix:
+        line += f" Fix: {target.fix}"
+    return line

@@ -1,0 +1,539 @@
+"""probe check: thresholds, states, output and the plugin's exits, against hand-built Reports.
+
+The command-line tests run ``probe check`` as a subprocess, as Nagios does: exit codes
+and "nothing but one line on stdout" are only trustworthy that way.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from probe import check
+from probe.check import CheckOptions, Thresholds, parse_range
+from probe.errors import ManifestError, ProbeError, UsageError
+from probe.manifest import Manifest, parse
+from probe.model import Cause, Finding, Report, Status, TargetResult, Verdict
+
+PROBE = [str(Path(sys.executable).parent / "probe")]
+
+MANIFEST = """
+[instances.project-1]
+label = "project-1"
+urls = ["http://site-1.example.com/", "http://www.site-1.example.com/"]
+
+[instances.project-2]
+label = "project-2"
+urls = ["http://site-1.example.com/suburl/", "http://site-2.example.com/"]
+
+[refuse]
+urls = ["http://www.site-2.example.com/", "http://unknown.invalid/"]
+"""
+
+PERFDATUM = re.compile(
+    r"'(?P<label>[^'=]+)'=(?P<value>U|-?[0-9.]+)(?P<uom>[a-zA-Z%]*)"
+    r"(?:;(?P<warn>[^; ]*))?(?:;(?P<crit>[^; ]*))?(?:;(?P<min>[-0-9.]*))?(?:;(?P<max>[-0-9.]*))?$")
+
+
+def parse_output(text: str) -> tuple[str, dict[str, dict[str, str]], list[str]]:
+    """(status text, perfdata by label, long output lines) of a plugin's stdout."""
+    first, *rest = text.rstrip("\n").split("\n")
+    status, _, perf = first.partition(" | ")
+    assert "|" not in status
+    items: dict[str, dict[str, str]] = {}
+    for item in re.findall(r"'[^']*'=\S*|\S+", perf):
+        match = PERFDATUM.match(item)
+        assert match, f"not a perfdata item: {item!r}"
+        assert match["label"] not in items
+        items[match["label"]] = {k: v or "" for k, v in match.groupdict().items()}
+    return status, items, rest
+
+
+def result(url: str, verdict: Verdict = Verdict.OK, *, expected: str | None = "project-1",
+           cause: Cause | None = None, answered_by: str | None = "project-1",
+           elapsed_ms: float = 4.0, status_code: int | None = 200,
+           observed: dict[str, Any] | None = None) -> TargetResult:
+    if verdict is Verdict.UNREACHABLE:
+        status_code, answered_by = None, None
+    elif observed is None:
+        observed = {"label": answered_by}
+    return TargetResult(url=url, expected=expected, verdict=verdict, cause=cause,
+                        explanation=f"explained {verdict.value}", fix=f"fix {verdict.value}",
+                        observed=observed, status_code=status_code, samples=3,
+                        elapsed_ms=elapsed_ms, answered_by=answered_by)
+
+
+HEALTHY = (
+    result("http://site-1.example.com/"),
+    result("http://www.site-1.example.com/"),
+    result("http://site-1.example.com/suburl/", expected="project-2", answered_by="project-2"),
+    result("http://site-2.example.com/", expected="project-2", answered_by="project-2"),
+    result("http://www.site-2.example.com/", expected=None, answered_by=None, status_code=404),
+    result("http://unknown.invalid/", expected=None, answered_by=None, status_code=404),
+    result("http://site-3.example.com/", expected="project-2", answered_by="project-2"),
+)
+
+
+def with_problems(*replacements: TargetResult) -> Report:
+    by_url = {r.url: r for r in replacements}
+    return Report(tuple(by_url.get(t.url, t) for t in HEALTHY), duration_s=0.25)
+
+
+MISROUTED = with_problems(
+    result("http://site-1.example.com/suburl/", Verdict.WRONG_INSTANCE, expected="project-2",
+           cause=Cause.ALIAS_ORDER, answered_by="project-1"),
+    result("http://www.site-2.example.com/", Verdict.SERVED_UNMAPPED, expected=None,
+           cause=Cause.VHOST_FALLBACK, answered_by="project-1"),
+)
+
+
+def evaluate(report: Report, **options: Any) -> tuple[Status, str, dict[str, dict[str, str]],
+                                                      list[str]]:
+    output = check.evaluate(report, CheckOptions("m.toml", **options), elapsed=0.5)
+    from probe.report.nagios import render
+
+    status_line, perf, lines = parse_output(render(output))
+    return output.status, status_line, perf, lines
+
+
+# -- ranges: every example of the guidelines ------------------------------------------
+
+
+@pytest.mark.parametrize(("spec", "alerts", "quiet"), [
+    # 10: alert if < 0 or > 10
+    ("10", [-1, 11, 1000], [0, 5, 10]),
+    # 10: alert if < 10
+    ("10:", [-1, 0, 9], [10, 11, 10**9]),
+    # ~:10 alert if > 10
+    ("~:10", [11, 1000], [-10**9, -1, 0, 10]),
+    # 10:20 alert if < 10 or > 20
+    ("10:20", [9, 21, 0], [10, 15, 20]),
+    # @10:20 alert if >= 10 and <= 20
+    ("@10:20", [10, 15, 20], [9, 21, 0]),
+    # and the default: any problem
+    ("0", [1, 2], [0]),
+])
+def test_guideline_range_examples(spec: str, alerts: list[int], quiet: list[int]) -> None:
+    critical = Thresholds(critical=parse_range(spec, "-c"))
+    warning = Thresholds(warning=parse_range(spec, "-w"), critical=parse_range("~:", "-c"))
+    for value in alerts:
+        assert critical.status(value) is Status.CRITICAL, (spec, value)
+        assert warning.status(value) is Status.WARNING, (spec, value)
+    for value in quiet:
+        assert critical.status(value) is Status.OK, (spec, value)
+        assert warning.status(value) is Status.OK, (spec, value)
+
+
+@pytest.mark.parametrize("spec", ["", "@", ":", "@:", "abc", "20:10", "1:2:3", "~", "10:abc",
+                                  "1e3", "--1"])
+def test_bad_ranges_are_usage_errors(spec: str) -> None:
+    with pytest.raises(UsageError, match="-w"):
+        parse_range(spec, "-w")
+
+
+def test_decimal_ranges() -> None:
+    assert Thresholds(critical=parse_range("0.5:2.5", "-c")).status(3) is Status.CRITICAL
+    assert Thresholds(critical=parse_range("0.5:2.5", "-c")).status(2) is Status.OK
+
+
+def test_default_thresholds_any_problem_is_critical() -> None:
+    assert Thresholds().status(0) is Status.OK
+    assert Thresholds().status(1) is Status.CRITICAL
+
+
+def test_warning_and_critical_together() -> None:
+    thresholds = Thresholds(warning=parse_range("0", "-w"), critical=parse_range("2", "-c"))
+    assert [thresholds.status(n) for n in range(4)] == [
+        Status.OK, Status.WARNING, Status.WARNING, Status.CRITICAL]
+
+
+# -- evaluating a sweep ---------------------------------------------------------------
+
+
+def test_healthy_is_ok_with_perfdata() -> None:
+    status, line, perf, lines = evaluate(Report(HEALTHY, duration_s=0.25))
+    assert status is Status.OK
+    assert line == "WSGI-PROBE OK - 7 URLs answered by the expected instance"
+    assert lines == []
+    assert set(perf) == {"urls", "ok", "problems", "time"}
+    assert perf["urls"]["value"] == "7" and perf["ok"]["value"] == "7"
+    assert perf["problems"] == {"label": "problems", "value": "0", "uom": "", "warn": "",
+                                "crit": "0", "min": "0", "max": "7"}
+    assert perf["time"]["uom"] == "s" and perf["time"]["value"] == "0.5"
+    assert perf["time"]["max"] == "10"
+
+
+def test_misroute_status_line_as_the_issue_shows_it() -> None:
+    status, line, perf, lines = evaluate(MISROUTED)
+    assert status is Status.CRITICAL
+    assert line == ("WSGI-PROBE CRITICAL - 2 of 7 URLs misrouted: site-1.example.com/suburl/ "
+                    "answered by project-1 (alias_order), www.site-2.example.com/ served by "
+                    "project-1 instead of refused (vhost_fallback)")
+    assert perf["problems"]["value"] == "2" and perf["ok"]["value"] == "5"
+    # One long-output line per problem, in report order.
+    assert len(lines) == 2
+    assert lines[0].startswith("CRITICAL: http://site-1.example.com/suburl/ wrong_instance")
+    assert "explained wrong_instance" in lines[0] and "Fix:" not in lines[0]
+    assert lines[1].startswith("CRITICAL: http://www.site-2.example.com/ served_unmapped")
+
+
+def test_unreachable_is_critical_not_unknown() -> None:
+    report = with_problems(result("http://site-2.example.com/", Verdict.UNREACHABLE,
+                                  expected="project-2"))
+    status, line, _perf, lines = evaluate(report)
+    assert status is Status.CRITICAL
+    assert line == "WSGI-PROBE CRITICAL - 1 of 7 URLs failing: site-2.example.com/ unreachable"
+    assert lines[0].startswith("CRITICAL: http://site-2.example.com/ unreachable (expected "
+                               "project-2)")
+
+
+def test_status_line_names_three_problems_then_counts_the_rest() -> None:
+    broken = [result(t.url, Verdict.WRONG_INSTANCE, expected=t.expected, answered_by="x")
+              for t in HEALTHY[:5]]
+    _status, line, _perf, lines = evaluate(with_problems(*broken))
+    assert line.count("answered by x") == 3
+    assert line.endswith(", ... (+2 more)")
+    assert len(lines) == 5
+    _status, verbose_line, _perf, verbose_lines = evaluate(with_problems(*broken), verbose=1)
+    assert verbose_line.count("answered by x") == 5 and "more" not in verbose_line
+    assert all(" Fix: fix wrong_instance" in x for x in verbose_lines)
+
+
+def test_thresholds_decide_the_state() -> None:
+    thresholds = Thresholds(warning=parse_range("1", "-w"), critical=parse_range("3", "-c"))
+    status, _line, perf, lines = evaluate(MISROUTED, thresholds=thresholds)
+    assert status is Status.WARNING
+    assert perf["problems"]["warn"] == "1" and perf["problems"]["crit"] == "3"
+    assert lines[0].startswith("WARNING: ")
+    relaxed = Thresholds(critical=parse_range("5", "-c"))
+    status, line, _perf, lines = evaluate(MISROUTED, thresholds=relaxed)
+    assert status is Status.OK
+    assert "2 of 7 URLs misrouted" in line  # still said, just not alerted on
+    assert lines[0].startswith("WITHIN THRESHOLDS: ")
+
+
+def test_warning_finding_makes_warning() -> None:
+    finding = Finding("embedded_shared_process", Status.WARNING, ("project-1", "project-2"),
+                      "Both run in the Apache child processes.")
+    status, line, _perf, lines = evaluate(Report(HEALTHY, (finding,)))
+    assert status is Status.WARNING
+    assert line.endswith("; 1 finding: embedded_shared_process")
+    assert lines == ["WARNING: embedded_shared_process (project-1, project-2): "
+                     "Both run in the Apache child processes."]
+
+
+def test_critical_finding_beats_relaxed_thresholds() -> None:
+    finding = Finding("x", Status.CRITICAL, (), "bad")
+    status, *_ = evaluate(Report(HEALTHY, (finding,)),
+                          thresholds=Thresholds(critical=parse_range("9", "-c")))
+    assert status is Status.CRITICAL
+
+
+def test_problem_outranks_warning_finding() -> None:
+    finding = Finding("x", Status.WARNING, (), "meh")
+    status, *_ = evaluate(Report(MISROUTED.targets, (finding,)))
+    assert status is Status.CRITICAL
+
+
+def test_interrupted_or_empty_sweep_is_unknown() -> None:
+    assert evaluate(Report(HEALTHY, interrupted=True))[0] is Status.UNKNOWN
+    assert evaluate(Report(()))[0] is Status.UNKNOWN
+
+
+def test_per_url_perfdata_unique_in_19_characters() -> None:
+    report = with_problems(result("http://site-2.example.com/", Verdict.UNREACHABLE,
+                                  expected="project-2"))
+    _status, _line, perf, _lines = evaluate(report, perfdata_urls=True)
+    assert len(perf) == 4 + len(HEALTHY)
+    assert len({label[:19] for label in perf}) == len(perf)
+    assert perf["www.site-1.example.com/"] == {
+        "label": "www.site-1.example.com/", "value": "0.004", "uom": "s", "warn": "",
+        "crit": "", "min": "0", "max": ""}
+    unreachable = [p for label, p in perf.items() if label.endswith("site-2.example.com/")
+                   and not label.startswith("www")]
+    assert [p["value"] for p in unreachable] == ["U"]
+
+
+def test_without_option_no_per_url_perfdata() -> None:
+    assert set(evaluate(MISROUTED)[2]) == {"urls", "ok", "problems", "time"}
+
+
+def test_verbose_levels_add_detail() -> None:
+    manifest = parse(MANIFEST, "site.toml")
+    output = check.evaluate(MISROUTED, CheckOptions("site.toml", verbose=2), manifest=manifest)
+    assert sum(line.startswith("OK: ") for line in output.long_output) == 5
+    assert "OK: http://unknown.invalid/ refused (HTTP 404) in 4.0 ms" in output.long_output
+    assert "OK: http://site-3.example.com/ answered by project-2 in 4.0 ms" in output.long_output
+    assert any(line.startswith("manifest site.toml: ") and "sweep deadline=9s" in line
+               for line in output.long_output)
+    assert not any(line.startswith("observed at") for line in output.long_output)
+    output = check.evaluate(MISROUTED, CheckOptions("site.toml", verbose=3), manifest=manifest)
+    assert sum(line.startswith("observed at ") for line in output.long_output) == 2
+
+
+# -- running: manifest, token, sweep, errors -------------------------------------------
+
+
+class FakeSweep:
+    def __init__(self, report: Report | None = None, error: Exception | None = None) -> None:
+        self.report = report or Report(HEALTHY)
+        self.error = error
+        self.calls: list[tuple[Manifest, float | None]] = []
+
+    def __call__(self, manifest: Manifest, *, deadline: float | None = None) -> Report:
+        self.calls.append((manifest, deadline))
+        if self.error:
+            raise self.error
+        return self.report
+
+
+def test_run_passes_a_deadline_inside_the_timeout() -> None:
+    sweep = FakeSweep(MISROUTED)
+    output = check.run(CheckOptions("site.toml", timeout=10),
+                       sweep=sweep, load=lambda path: parse(MANIFEST, path))
+    assert output.status is Status.CRITICAL
+    [(manifest, deadline)] = sweep.calls
+    assert manifest.source == "site.toml"
+    assert deadline == 9.0
+    assert check.sweep_deadline(1.0) == 0.5  # a short -t still leaves the sweep half
+
+
+def test_run_applies_command_line_overrides() -> None:
+    sweep = FakeSweep()
+    check.run(CheckOptions("site.toml", connect="127.0.0.1:8080"), sweep=sweep,
+              load=lambda path: parse(MANIFEST, path))
+    assert sweep.calls[0][0].probe.connect == "127.0.0.1:8080"
+
+
+def test_bad_manifest_is_unknown() -> None:
+    def load(path: str) -> Manifest:
+        raise ManifestError(f"{path}: TOML syntax error: bad (at line 1, column 2)")
+
+    output = check.run(CheckOptions("site.toml"), sweep=FakeSweep(), load=load)
+    assert output.status is Status.UNKNOWN and output.exit_code == 3
+    assert output.summary == "site.toml: TOML syntax error: bad (at line 1, column 2)"
+
+
+def test_unreadable_token_file_is_unknown_before_sweeping(tmp_path: Path) -> None:
+    sweep = FakeSweep()
+    missing = tmp_path / "nope"
+    output = check.run(CheckOptions("site.toml", token_file=str(missing)), sweep=sweep,
+                       load=lambda path: parse(MANIFEST, path))
+    assert output.status is Status.UNKNOWN
+    assert "token file" in output.summary and "cannot be read" in output.summary
+    assert sweep.calls == []
+
+
+def test_sweep_probe_error_is_unknown() -> None:
+    output = check.run(CheckOptions("site.toml"), sweep=FakeSweep(error=ProbeError("no way")),
+                       load=lambda path: parse(MANIFEST, path))
+    assert (output.status, output.summary) == (Status.UNKNOWN, "no way")
+
+
+def test_internal_error_is_unknown_without_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    output = check.run(CheckOptions("site.toml"),
+                       sweep=FakeSweep(error=KeyError("verdict")),
+                       load=lambda path: parse(MANIFEST, path))
+    assert output.status is Status.UNKNOWN
+    assert output.summary == "internal error: KeyError: 'verdict'"
+    assert capsys.readouterr().err == ""
+
+
+def test_stage_is_reported_for_the_timeout_message() -> None:
+    stages: list[str] = []
+    check.run(CheckOptions("site.toml"), sweep=FakeSweep(),
+              load=lambda path: parse(MANIFEST, path), stage=stages.append)
+    assert stages == ["loading the manifest", "sweeping 6 URLs", "judging the results"]
+
+
+# -- the hard timeout -------------------------------------------------------------------
+
+
+class Fired(Exception):
+    pass
+
+
+def test_watchdog_fires_with_the_stage() -> None:
+    stage = check._Stage()
+    stage("sweeping 6 URLs")
+    seen: list[tuple[float, str]] = []
+
+    def fire(timeout: float, text: str) -> None:
+        seen.append((timeout, text))
+        raise Fired
+
+    started = time.monotonic()
+    with pytest.raises(Fired), check.watchdog(0.2, stage, fire):
+        time.sleep(5)
+    assert time.monotonic() - started < 2
+    assert seen == [(0.2, "sweeping 6 URLs")]
+
+
+def test_watchdog_disarms_after_the_block() -> None:
+    def fire(timeout: float, text: str) -> None:
+        raise Fired
+
+    with check.watchdog(0.2, check._Stage(), fire):
+        pass
+    time.sleep(0.4)  # would raise Fired here if the alarm were still armed
+
+
+def test_watchdog_default_exits_unknown_with_one_line() -> None:
+    code = textwrap.dedent("""
+        import threading, time
+        from probe import check
+        stage = check._Stage()
+        stage("sweeping 7 URLs")
+        # A non-daemon thread stuck forever: a normal exit would wait for it.
+        threading.Thread(target=time.sleep, args=(60,)).start()
+        with check.watchdog(0.3, stage):
+            time.sleep(30)
+    """)
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=20, check=False)
+    assert time.monotonic() - started < 10
+    assert done.returncode == 3
+    assert done.stdout == ("WSGI-PROBE UNKNOWN - plugin timed out after 0.3 s while sweeping "
+                           "7 URLs\n")
+    assert done.stderr == ""
+
+
+# -- the command line, as Nagios runs it ------------------------------------------------
+
+
+def run_check(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*PROBE, "check", *args], capture_output=True, text=True,
+                          timeout=timeout, check=False, stdin=subprocess.DEVNULL)
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@pytest.fixture
+def manifest_file(tmp_path: Path) -> Path:
+    path = tmp_path / "site.toml"
+    path.write_text(f'[probe]\nconnect = "127.0.0.1:{closed_port()}"\nsamples = 1\n' + MANIFEST)
+    return path
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """Accepts connections and never answers: only a deadline ends a request to it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def test_cli_unreachable_targets_are_critical(manifest_file: Path) -> None:
+    done = run_check("-m", str(manifest_file), "--perfdata-urls")
+    assert done.returncode == 2, done
+    status, perf, lines = parse_output(done.stdout)
+    assert status.startswith("WSGI-PROBE CRITICAL - 6 of 6 URLs failing: ")
+    assert perf["urls"]["value"] == "6" and perf["problems"]["value"] == "6"
+    assert len(lines) == 6 and all(line.startswith("CRITICAL: ") for line in lines)
+    assert done.stderr == ""
+
+
+def test_cli_timeout_bounds_the_check(tmp_path: Path, silent_server: int) -> None:
+    """A server that never answers: -t 2 ends the check in time, CRITICAL per URL."""
+    manifest = tmp_path / "slow.toml"
+    manifest.write_text(f'[probe]\nconnect = "127.0.0.1:{silent_server}"\ntimeout = 60.0\n'
+                        + MANIFEST)
+    started = time.monotonic()
+    done = run_check("-m", str(manifest), "-t", "2")
+    elapsed = time.monotonic() - started
+    assert elapsed < 6, elapsed
+    assert done.returncode == 2, done
+    assert done.stdout.startswith("WSGI-PROBE CRITICAL - 6 of 6 URLs failing: ")
+
+
+@pytest.mark.parametrize("args", [
+    (),                                   # -m missing
+    ("-m", "x.toml", "--bogus"),          # unknown option
+    ("-m", "x.toml", "-t", "soon"),       # not a number
+    ("-m", "x.toml", "-t", "0"),          # out of range
+    ("-m", "x.toml", "-w", "abc"),        # not a range
+    ("-m", "x.toml", "-c", "20:10"),      # start > end
+    ("-m", "x.toml", "extra"),            # positional argument
+])
+def test_cli_bad_arguments_are_unknown_with_one_line(args: tuple[str, ...]) -> None:
+    done = run_check(*args)
+    assert done.returncode == 3, done
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("WSGI-PROBE UNKNOWN - "), done
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_cli_missing_manifest_is_unknown(tmp_path: Path) -> None:
+    done = run_check("-m", str(tmp_path / "nope.toml"))
+    assert done.returncode == 3
+    assert done.stdout == f"WSGI-PROBE UNKNOWN - {tmp_path / 'nope.toml'}: cannot read " \
+                          "manifest: No such file or directory\n"
+
+
+def test_cli_bad_manifest_is_unknown(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text("[instances.a]\nurls = ['ftp://x/']\n")
+    done = run_check("-m", str(path))
+    assert done.returncode == 3
+    assert done.stdout.startswith("WSGI-PROBE UNKNOWN - ") and "not an http(s) URL" in done.stdout
+    assert done.stdout.count("\n") == 1
+
+
+def test_cli_unreadable_token_file_is_unknown(manifest_file: Path, tmp_path: Path) -> None:
+    done = run_check("-m", str(manifest_file), "--token-file", str(tmp_path / "token"))
+    assert done.returncode == 3
+    assert done.stdout.startswith("WSGI-PROBE UNKNOWN - token file ")
+
+
+def test_cli_help_and_version_exit_unknown() -> None:
+    done = run_check("-h")
+    assert done.returncode == 3
+    assert "[@][start:][end]" in done.stdout and "--perfdata-urls" in done.stdout
+    done = run_check("-V")
+    assert done.returncode == 3
+    assert done.stdout.startswith("wsgi-probe, version ")
+
+
+def test_cli_options_in_any_order_and_long_forms(manifest_file: Path) -> None:
+    done = run_check("--critical", "10", "--warning", "2", "--manifest", str(manifest_file),
+                     "--timeout", "20", "-vv")
+    assert done.returncode == 1, done  # 6 problems: outside -w 0..2, inside -c 0..10
+    status, perf, lines = parse_output(done.stdout)
+    assert status.startswith("WSGI-PROBE WARNING - ")
+    assert perf["problems"]["warn"] == "2" and perf["problems"]["crit"] == "10"
+    assert any("check timeout=20s" in line for line in lines)

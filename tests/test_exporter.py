@@ -1,0 +1,537 @@
+"""probe exporter: metrics, single flight, scrape timeouts, /probe, the page, SIGTERM.
+
+Most tests serve the real WSGI application on a loopback port with a fake sweep, and scrape
+it with requests; the exposition is parsed with prometheus_client's own parser.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import structlog
+from prometheus_client.exposition import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+from probe import exporter
+from probe.errors import ProbeError
+from probe.exporter import ExporterApp, ExporterOptions, SweepCoordinator
+from probe.exporter_metrics import SweepCollector, SweepCounters, SweepSnapshot
+from probe.manifest import Manifest, Target, parse
+from probe.model import Cause, Finding, Report, Status, TargetResult, Verdict
+
+PROBE = [str(Path(sys.executable).parent / "probe")]
+
+MANIFEST = """
+[instances.project-1]
+label = "project-1"
+urls = ["http://site-1.example.com/", "http://www.site-1.example.com/"]
+
+[instances.project-2]
+label = "project-2"
+urls = ["http://site-1.example.com/suburl/", "http://site-2.example.com/"]
+
+[refuse]
+urls = ["http://www.site-2.example.com/", "http://unknown.invalid/"]
+"""
+
+
+def endpoint(label: str, pid: int = 1234) -> dict[str, Any]:
+    return {"schema": 1, "label": label, "pid": pid, "process_group": label,
+            "application_group": "site-1.example.com|", "started_at": "2024-05-01T10:00:00Z",
+            "settings_module": {"environ": "mysite.settings", "loaded": "mysite.settings"}}
+
+
+def result(url: str, expected: str | None, verdict: Verdict = Verdict.OK, *,
+           cause: Cause | None = None, observed: dict[str, Any] | None = None,
+           answered_by: str | None = None, explanation: str = "fine") -> TargetResult:
+    return TargetResult(url=url, expected=expected, verdict=verdict, cause=cause,
+                        explanation=explanation, fix="", observed=observed,
+                        status_code=200 if observed else None, samples=3, elapsed_ms=12.5,
+                        answered_by=answered_by)
+
+
+REPORT = Report((
+    result("http://site-1.example.com/", "project-1", observed=endpoint("project-1", 101),
+           answered_by="project-1"),
+    result("http://site-1.example.com/suburl/", "project-2", Verdict.WRONG_INSTANCE,
+           cause=Cause.ALIAS_ORDER, observed=endpoint("project-1", 102),
+           answered_by="project-1", explanation="swallowed"),
+    result("http://user:secret@site-2.example.com/", "project-2", Verdict.UNREACHABLE),
+    result("http://unknown.invalid/", None),
+), (Finding("embedded_shared_process", Status.WARNING, ("project-1", "project-2"), "shared"),),
+    duration_s=0.75)
+
+
+def families(text: str) -> dict[str, Any]:
+    return {f.name: f for f in text_string_to_metric_families(text)}
+
+
+def samples(text: str, name: str) -> list[tuple[dict[str, str], float]]:
+    return [(dict(s.labels), s.value) for f in text_string_to_metric_families(text)
+            for s in f.samples if s.name == name]
+
+
+def value(text: str, name: str, **labels: str) -> float:
+    found = [v for got, v in samples(text, name) if all(got.get(k) == x for k, x in labels.items())]
+    assert len(found) == 1, (name, labels, found)
+    return found[0]
+
+
+# -- the metrics ----------------------------------------------------------------------
+
+
+def test_collector_exports_the_issue_metrics() -> None:
+    text = generate_latest(SweepCollector(SweepSnapshot(SweepCounters(3, 1), REPORT,
+                                                        1_700_000_000.0))).decode()
+    names = set(families(text))
+    assert {"wsgi_probe_url_ok", "wsgi_probe_url_verdict", "wsgi_probe_url_duration_seconds",
+            "wsgi_probe_instance_info", "wsgi_probe_instance_pid",
+            "wsgi_probe_instance_start_time_seconds", "wsgi_probe_problems",
+            "wsgi_probe_sweep_duration_seconds", "wsgi_probe_sweeps",
+            "wsgi_probe_sweep_errors", "wsgi_probe_sweep_success"} <= names
+    assert families(text)["wsgi_probe_sweeps"].type == "counter"
+    assert value(text, "wsgi_probe_sweeps_total") == 3
+    assert value(text, "wsgi_probe_sweep_errors_total") == 1
+    assert value(text, "wsgi_probe_sweep_success") == 1
+    assert value(text, "wsgi_probe_problems") == 2
+    assert value(text, "wsgi_probe_sweep_duration_seconds") == 0.75
+    assert value(text, "wsgi_probe_sweep_timestamp_seconds") == 1_700_000_000
+    assert value(text, "wsgi_probe_findings", code="embedded_shared_process",
+                 severity="warning") == 1
+
+    assert samples(text, "wsgi_probe_url_ok") == [
+        ({"url": "http://site-1.example.com/", "expected": "project-1"}, 1.0),
+        ({"url": "http://site-1.example.com/suburl/", "expected": "project-2"}, 0.0),
+        ({"url": "http://site-2.example.com/", "expected": "project-2"}, 0.0),
+        ({"url": "http://unknown.invalid/", "expected": ""}, 1.0),
+    ]
+    # One verdict series per URL, the current one, with value 1.
+    assert samples(text, "wsgi_probe_url_verdict") == [
+        ({"url": "http://site-1.example.com/", "expected": "project-1", "verdict": "ok",
+          "cause": ""}, 1.0),
+        ({"url": "http://site-1.example.com/suburl/", "expected": "project-2",
+          "verdict": "wrong_instance", "cause": "alias_order"}, 1.0),
+        ({"url": "http://site-2.example.com/", "expected": "project-2", "verdict": "unreachable",
+          "cause": ""}, 1.0),
+        ({"url": "http://unknown.invalid/", "expected": "", "verdict": "ok", "cause": ""}, 1.0),
+    ]
+    assert value(text, "wsgi_probe_url_duration_seconds", url="http://unknown.invalid/") == 0.0125
+    assert value(text, "wsgi_probe_instance_info", url="http://site-1.example.com/suburl/",
+                 label="project-1", process_group="project-1",
+                 application_group="site-1.example.com|",
+                 settings_module="mysite.settings") == 1
+    assert value(text, "wsgi_probe_instance_pid", url="http://site-1.example.com/suburl/") == 102
+    assert value(text, "wsgi_probe_instance_start_time_seconds",
+                 url="http://site-1.example.com/") == 1714557600
+    assert "secret" not in text
+
+
+def test_bounded_labels_pid_and_start_time_are_values() -> None:
+    text = generate_latest(SweepCollector(SweepSnapshot(SweepCounters(1, 0), REPORT))).decode()
+    allowed = {"url", "expected", "verdict", "cause", "label", "process_group",
+               "application_group", "settings_module", "code", "severity"}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            assert set(sample.labels) <= allowed, sample
+            assert "pid" not in sample.labels and "started_at" not in sample.labels
+    # Instances without an endpoint answer have no instance series at all.
+    assert [s for s, _ in samples(text, "wsgi_probe_instance_pid")] == [
+        {"url": "http://site-1.example.com/"}, {"url": "http://site-1.example.com/suburl/"}]
+
+
+def test_without_a_finished_sweep_only_exporter_metrics() -> None:
+    text = generate_latest(SweepCollector(SweepSnapshot(SweepCounters(2, 2), None))).decode()
+    assert set(families(text)) == {"wsgi_probe_sweeps", "wsgi_probe_sweep_errors",
+                                   "wsgi_probe_sweep_success"}
+    assert value(text, "wsgi_probe_sweep_success") == 0
+
+
+# -- serving the application -------------------------------------------------------------
+
+
+class SlowSweep:
+    """A fake run_sweep: counts calls, optionally sleeps or fails."""
+
+    def __init__(self, delay: float = 0.0, report: Report = REPORT,
+                 error: Exception | None = None) -> None:
+        self.delay = delay
+        self.report = report
+        self.error = error
+        self.calls: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, manifest: Manifest, *, targets: Sequence[Target] | None = None,
+                 deadline: float | None = None) -> Report:
+        with self._lock:
+            self.calls.append({"targets": targets, "deadline": deadline})
+        time.sleep(self.delay)
+        if self.error:
+            raise self.error
+        if targets is not None:
+            return Report(tuple(result(t.url, t.expected, Verdict.UNREACHABLE) for t in targets))
+        return self.report
+
+
+class Served:
+    def __init__(self, app: ExporterApp) -> None:
+        self.app = app
+        self.server = exporter.make_server("127.0.0.1", 0, app)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={
+            "poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def get(self, path: str, timeout: float = 30, **kwargs: Any) -> requests.Response:
+        return requests.get(self.url(path), timeout=timeout, **kwargs)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+ServeFactory = Callable[..., tuple[Served, SlowSweep]]
+
+
+@pytest.fixture
+def serve() -> Iterator[ServeFactory]:
+    started: list[Served] = []
+
+    def factory(sweep: SlowSweep | None = None, **options: Any) -> tuple[Served, SlowSweep]:
+        sweep = sweep or SlowSweep()
+        app = exporter.build_app(parse(MANIFEST, "site.toml"), ExporterOptions(**options),
+                                 version="9.9", sweep=sweep)
+        served = Served(app)
+        started.append(served)
+        return served, sweep
+
+    yield factory
+    for served in started:
+        served.close()
+
+
+def test_metrics_over_http(serve: ServeFactory) -> None:
+    served, sweep = serve()
+    response = served.get("/metrics", headers={"X-Prometheus-Scrape-Timeout-Seconds": "10"})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/plain")
+    assert value(response.text, "wsgi_probe_url_ok", url="http://site-1.example.com/") == 1
+    assert len(sweep.calls) == 1
+    assert sweep.calls[0]["deadline"] == pytest.approx(9.5)  # header minus the 0.5 s offset
+
+
+def test_openmetrics_when_asked(serve: ServeFactory) -> None:
+    served, _ = serve()
+    response = served.get("/metrics", headers={"Accept": "application/openmetrics-text"})
+    assert response.headers["Content-Type"].startswith("application/openmetrics-text")
+    assert response.text.endswith("# EOF\n")
+
+
+def test_fifty_concurrent_scrapes_share_a_couple_of_sweeps(serve: ServeFactory) -> None:
+    served, sweep = serve(SlowSweep(delay=0.5))
+    barrier = threading.Barrier(50)
+
+    def scrape(_: int) -> requests.Response:
+        barrier.wait()
+        return served.get("/metrics")
+
+    with ThreadPoolExecutor(50) as pool:
+        responses = list(pool.map(scrape, range(50)))
+    assert all(r.status_code == 200 for r in responses)
+    assert all(value(r.text, "wsgi_probe_sweep_success") == 1 for r in responses)
+    assert len(sweep.calls) <= 2, len(sweep.calls)
+
+
+def test_scrape_timeout_answers_promptly_and_counts_an_error(serve: ServeFactory) -> None:
+    served, sweep = serve(SlowSweep(delay=5))
+    started = time.monotonic()
+    response = served.get("/metrics", headers={"X-Prometheus-Scrape-Timeout-Seconds": "1"})
+    elapsed = time.monotonic() - started
+    assert response.status_code == 200
+    assert elapsed < 1.5, elapsed
+    assert value(response.text, "wsgi_probe_sweep_success") == 0
+    assert value(response.text, "wsgi_probe_sweep_errors_total") == 1
+    assert value(response.text, "wsgi_probe_sweeps_total") == 1
+    assert "wsgi_probe_url_ok" not in response.text  # no stale results presented as current
+    assert sweep.calls[0]["deadline"] == pytest.approx(0.5)
+
+
+def test_failing_sweep_counts_errors(serve: ServeFactory) -> None:
+    served, _ = serve(SlowSweep(error=ProbeError("token file 'x' cannot be read")))
+    first = served.get("/metrics")
+    second = served.get("/metrics")
+    assert first.status_code == second.status_code == 200
+    assert value(second.text, "wsgi_probe_sweep_errors_total") == 2
+    assert value(second.text, "wsgi_probe_sweeps_total") == 2
+    assert value(second.text, "wsgi_probe_sweep_success") == 0
+
+
+def test_crashing_sweep_does_not_kill_the_exporter(serve: ServeFactory) -> None:
+    served, _ = serve(SlowSweep(error=RuntimeError("bug")))
+    assert value(served.get("/metrics").text, "wsgi_probe_sweep_errors_total") == 1
+    assert served.get("/").status_code == 200
+
+
+def test_min_interval_serves_the_cached_sweep(serve: ServeFactory) -> None:
+    served, sweep = serve(min_interval=60)
+    first = served.get("/metrics")
+    second = served.get("/metrics")
+    assert len(sweep.calls) == 1
+    assert value(second.text, "wsgi_probe_sweep_timestamp_seconds") == \
+        value(first.text, "wsgi_probe_sweep_timestamp_seconds")
+
+
+def test_without_min_interval_every_scrape_sweeps(serve: ServeFactory) -> None:
+    served, sweep = serve()
+    served.get("/metrics")
+    served.get("/metrics")
+    assert len(sweep.calls) == 2
+
+
+@pytest.mark.parametrize("header", ["soon", "-1", "0", "nan", "inf"])
+def test_bad_timeout_header_is_400(serve: ServeFactory, header: str) -> None:
+    served, sweep = serve()
+    response = served.get("/metrics", headers={"X-Prometheus-Scrape-Timeout-Seconds": header})
+    assert response.status_code == 400
+    assert sweep.calls == []
+
+
+@pytest.mark.parametrize(("header", "offset", "budget"), [
+    (None, 0.5, 9.5), ("10", 0.5, 9.5), ("2.5", 1.0, 1.5), ("0.4", 0.5, 0.2), ("0.1", 0.5, 0.1),
+])
+def test_scrape_budget(header: str | None, offset: float, budget: float) -> None:
+    environ = {} if header is None else {"HTTP_X_PROMETHEUS_SCRAPE_TIMEOUT_SECONDS": header}
+    assert exporter.scrape_budget(environ, offset) == pytest.approx(budget)
+
+
+# -- /probe --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", [
+    "", "?target=", "?target=site-1.example.com", "?target=ftp://x/", "?target=http:///path",
+    "?target=http://a.example/?q=1", "?target=http://a.example:99999/",
+    "?target=http://a.example/&target=http://b.example/",
+    "?target=http://a.example/&expected=nobody",
+    "?target=http://a.example/&expected=project-1&expected=project-2",
+])
+def test_probe_bad_target_is_400(serve: ServeFactory, query: str) -> None:
+    served, sweep = serve()
+    response = served.get("/probe" + query)
+    assert response.status_code == 400, response.text
+    assert response.headers["Content-Type"].startswith("text/plain")
+    assert sweep.calls == []
+
+
+def test_probe_failed_target_is_200_with_probe_success_0(serve: ServeFactory) -> None:
+    served, sweep = serve()
+    response = served.get("/probe", params={"target": "http://site-1.example.com/suburl/"})
+    assert response.status_code == 200
+    assert value(response.text, "probe_success") == 0
+    assert value(response.text, "probe_duration_seconds") >= 0
+    assert value(response.text, "wsgi_probe_url_verdict", verdict="unreachable",
+                 expected="project-2") == 1
+    # The manifest's expectation for a manifest URL; only that one target is probed.
+    [call] = sweep.calls
+    assert call["targets"] == [Target("http://site-1.example.com/suburl/", "project-2")]
+    assert "wsgi_probe_sweeps_total" not in response.text
+
+
+@pytest.mark.parametrize(("params", "expected"), [
+    ({"target": "http://other.example/"}, "*"),
+    ({"target": "http://other.example/", "expected": "project-1"}, "project-1"),
+    ({"target": "http://www.site-2.example.com"}, None),  # a [refuse] URL, path "" == "/"
+    ({"target": "http://SITE-1.example.com:80/"}, "project-1"),
+])
+def test_probe_expected_instance(serve: ServeFactory, params: dict[str, str],
+                                 expected: str | None) -> None:
+    served, sweep = serve()
+    assert served.get("/probe", params=params).status_code == 200
+    assert sweep.calls[0]["targets"][0].expected == expected
+
+
+def test_probe_success_1_when_ok(serve: ServeFactory) -> None:
+    class OkSweep(SlowSweep):
+        def __call__(self, manifest: Manifest, *, targets: Sequence[Target] | None = None,
+                     deadline: float | None = None) -> Report:
+            assert targets is not None
+            return Report((result(targets[0].url, targets[0].expected,
+                                  observed=endpoint("project-1")),))
+
+    served, _ = serve(OkSweep())
+    response = served.get("/probe", params={"target": "http://site-1.example.com/"})
+    assert value(response.text, "probe_success") == 1
+    assert value(response.text, "wsgi_probe_url_ok", url="http://site-1.example.com/") == 1
+
+
+def test_probe_timeout_answers_promptly(serve: ServeFactory) -> None:
+    served, _ = serve(SlowSweep(delay=5))
+    started = time.monotonic()
+    response = served.get("/probe", params={"target": "http://site-1.example.com/"},
+                          headers={"X-Prometheus-Scrape-Timeout-Seconds": "1"})
+    assert time.monotonic() - started < 1.5
+    assert response.status_code == 200
+    assert value(response.text, "probe_success") == 0
+
+
+# -- the page and the rest of HTTP ----------------------------------------------------------
+
+
+HOSTILE = "<script>alert('x')</script>"
+
+
+def test_page_escapes_everything(serve: ServeFactory) -> None:
+    report = Report((
+        result("http://site-1.example.com/%3Cscript%3E/", "project-1", Verdict.WRONG_INSTANCE,
+               observed={"label": HOSTILE}, answered_by=HOSTILE, explanation=HOSTILE + '"&'),
+    ), (Finding(HOSTILE, Status.WARNING, (HOSTILE,), HOSTILE),))
+    served, _ = serve(SlowSweep(report=report))
+    assert "No sweep has finished yet" in served.get("/").text
+    served.get("/metrics")
+    page = served.get("/")
+    assert page.status_code == 200
+    assert page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "script-src" not in page.headers["Content-Security-Policy"]
+    assert page.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert "<script" not in page.text
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page.text
+    assert "&quot;&amp;" in page.text
+    assert "wrong_instance" in page.text
+
+
+def test_unknown_path_404_and_methods(serve: ServeFactory) -> None:
+    served, sweep = serve()
+    assert served.get("/nope").status_code == 404
+    post = requests.post(served.url("/metrics"), timeout=10)
+    assert post.status_code == 405 and post.headers["Allow"] == "GET, HEAD"
+    head = requests.head(served.url("/"), timeout=10)
+    assert head.status_code == 200 and head.content == b""
+    assert sweep.calls == []
+
+
+# -- logging ----------------------------------------------------------------------------------
+
+
+def test_one_log_event_per_sweep_and_per_problem() -> None:
+    coordinator = SweepCoordinator(lambda deadline: REPORT)
+    with structlog.testing.capture_logs() as logs:
+        snapshot = coordinator.snapshot(5)
+    assert snapshot.report is REPORT
+    sweeps = [e for e in logs if e["event"] == "exporter_sweep"]
+    problems = [e for e in logs if e["event"] == "exporter_problem"]
+    assert len(sweeps) == 1 and sweeps[0]["problems"] == 2 and sweeps[0]["urls"] == 4
+    assert [p["url"] for p in problems] == ["http://site-1.example.com/suburl/",
+                                           "http://site-2.example.com/"]
+    assert problems[0]["cause"] == "alias_order" and problems[0]["log_level"] == "warning"
+
+
+# -- options ----------------------------------------------------------------------------------
+
+
+def test_default_listen_is_loopback_outside_the_exporter_range() -> None:
+    host, port = exporter.parse_listen(exporter.DEFAULT_LISTEN)
+    assert host == "127.0.0.1"
+    assert not 9100 <= port <= 9999 and not 9090 <= port <= 9099
+    assert ExporterOptions().listen == exporter.DEFAULT_LISTEN
+    done = subprocess.run([*PROBE, "exporter", "--help"], capture_output=True, text=True,
+                          check=True)
+    assert exporter.DEFAULT_LISTEN in done.stdout
+
+
+@pytest.mark.parametrize(("text", "parsed"), [
+    ("127.0.0.1:8397", ("127.0.0.1", 8397)), ("[::1]:0", ("::1", 0)),
+    ("localhost:80", ("localhost", 80))])
+def test_parse_listen(text: str, parsed: tuple[str, int]) -> None:
+    assert exporter.parse_listen(text) == parsed
+
+
+@pytest.mark.parametrize("text", ["8397", ":8397", "host:", "host:99999", "host:x"])
+def test_parse_listen_refuses(text: str) -> None:
+    with pytest.raises(ProbeError, match="--listen"):
+        exporter.parse_listen(text)
+
+
+# -- the real process ---------------------------------------------------------------------------
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def wait_listening(process: subprocess.Popen[str], timeout: float = 20) -> tuple[str, list[str]]:
+    """The exporter's address, from its JSON "exporter_listening" event on stderr."""
+    assert process.stderr is not None
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line:
+            break
+        seen.append(line)
+        event = json.loads(line)
+        if event["event"] == "exporter_listening":
+            return str(event["address"]), seen
+    raise AssertionError(f"exporter did not start: {''.join(seen)}")
+
+
+def test_sigterm_stops_the_exporter_cleanly(tmp_path: Path) -> None:
+    manifest = tmp_path / "site.toml"
+    manifest.write_text(f'[probe]\nconnect = "127.0.0.1:{closed_port()}"\nsamples = 1\n'
+                        + MANIFEST)
+    process = subprocess.Popen(
+        [*PROBE, "exporter", "-m", str(manifest), "--listen", "127.0.0.1:0"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "WSGI_PROBE_TOKEN": ""})
+    try:
+        address, _ = wait_listening(process)
+        response = requests.get(f"http://{address}/metrics", timeout=30,
+                                headers={"X-Prometheus-Scrape-Timeout-Seconds": "10"})
+        # Every target is down, and that is still a successful scrape.
+        assert response.status_code == 200
+        assert value(response.text, "wsgi_probe_problems") == 6
+        assert {v for _, v in samples(response.text, "wsgi_probe_url_ok")} == {0.0}
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, stderr
+    events = [json.loads(line)["event"] for line in stderr.splitlines()]
+    assert "exporter_sweep" in events
+    assert events[-2:] == ["exporter_stopping", "exporter_stopped"]
+    assert "Traceback" not in stderr and stdout == ""
+
+
+def test_exporter_bad_manifest_exits_2(tmp_path: Path) -> None:
+    done = subprocess.run([*PROBE, "exporter", "-m", str(tmp_path / "none.toml")],
+                          capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 2
+    assert "cannot read manifest" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_exporter_unreadable_token_file_fails_at_start(tmp_path: Path) -> None:
+    manifest = tmp_path / "site.toml"
+    manifest.write_text(MANIFEST)
+    done = subprocess.run([*PROBE, "exporter", "-m", str(manifest), "--listen", "127.0.0.1:0",
+                           "--token-file", str(tmp_path / "token")],
+                          capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 2
+    assert "token file" in done.stderr
