@@ -1,0 +1,288 @@
+"""``probe discover``: a manifest (contract section 2) derived from Apache configuration.
+
+The manifest states what the configuration *intends*: every WSGIScriptAlias becomes the
+URLs of an instance, even one the configuration gets wrong (an alias listed after a shorter
+one, say), so that a sweep of the result shows the misroute instead of hiding it.
+
+* one ``[instances.NAME]`` per application, an application being one WSGI script in one
+  process group; NAME is the process group, else the script's directory name, made unique;
+* its urls: ``http(s)://NAME[:PORT]/MOUNT/`` for the VirtualHost's ServerName and each
+  ServerAlias (wildcard aliases cannot be probed and are left as comments);
+* ``label`` and ``settings`` from the WSGI script (``wsgi_endpoint.wrap(label=...)``,
+  ``DJANGO_SETTINGS_MODULE``), ``process_group`` in daemon mode, ``application_group`` when
+  the configuration fixes one;
+* ``[probe] connect`` from the first ``Listen``; ``[refuse]`` an unknown host name, so the
+  sweep checks what the first VirtualHost does with names nobody configured.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from probe.lint import load_site
+from probe.lint.model import Server, Site, WsgiApp
+
+UNKNOWN_HOST = "unknown.invalid"
+_GENERIC_DIRS = {"", "wsgi", "apache", "conf", "scripts", "bin", "deploy", "src", "app"}
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+@dataclass
+class Url:
+    url: str
+    source: str  # where the host name came from, for a comment
+
+
+@dataclass
+class Instance:
+    name: str
+    apps: list[WsgiApp]
+    label: str | None = None
+    settings: str | None = None
+    settings_source: str | None = None
+    process_group: str | None = None
+    application_group: str | None = None
+    urls: list[Url] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # comments: what could not become a URL
+
+
+@dataclass
+class Discovery:
+    files: Sequence[str]
+    connect: str | None
+    connect_source: str
+    instances: list[Instance]
+    skipped: list[str]
+
+
+def discover_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str | None = None,
+                   environ: Mapping[str, str] | None = None) -> str:
+    """The manifest text for configuration files; ConfigUnreadable when one cannot be read."""
+    return render(discover(load_site(paths, server_root=server_root, environ=environ)))
+
+
+def discover(site: Site) -> Discovery:
+    connect, connect_source = _connect(site)
+    instances: dict[tuple[str | None, str], Instance] = {}
+    skipped: list[str] = []
+    for app in site.apps:
+        if app.is_match:
+            skipped.append(f"{app.directive.name} {app.mount} ({app.where}): a regular "
+                           f"expression mount; add its URLs by hand")
+            continue
+        key = (app.process_group, app.target)
+        if key not in instances:
+            instances[key] = Instance(name="", apps=[])
+        instances[key].apps.append(app)
+    named = _names(list(instances.values()))
+    claimed: dict[str, str] = {}
+    for instance in named:
+        _describe(site, instance)
+        _drop_claimed(instance, claimed)
+    kept = [i for i in named if i.urls]
+    for instance in (i for i in named if not i.urls):
+        skipped.append(f"{instance.apps[0].target} ({instance.apps[0].where}) has no URL "
+                       f"that can be probed: " + ("; ".join(instance.skipped) or "none"))
+    return Discovery(site.config.files, connect, connect_source, kept, skipped)
+
+
+def _drop_claimed(instance: Instance, claimed: dict[str, str]) -> None:
+    """A manifest lists each URL once: a URL two aliases map stays with the first one,
+    which is also the one Apache picks."""
+    kept = []
+    for url in instance.urls:
+        if url.url in claimed:
+            instance.skipped.append(f"{url.url} is also mapped to instance "
+                                    f"{claimed[url.url]}, listed first")
+        else:
+            claimed[url.url] = instance.name
+            kept.append(url)
+    instance.urls = kept
+
+
+def _connect(site: Site) -> tuple[str | None, str]:
+    if not site.listens:
+        return None, "no Listen directive found: give --connect to probe sweep"
+    listen = site.listens[0]
+    host = listen.host
+    if host is None or host in ("0.0.0.0", "*"):  # noqa: S104 - not a bind
+        host = "127.0.0.1"  # every address: loopback is one of them
+    elif host in ("::", "[::]"):
+        host = "[::1]"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"{host}:{listen.port}", f"Listen {listen.directive.args[0]} at {listen.directive.where}"
+
+
+def _names(instances: list[Instance]) -> list[Instance]:
+    """Name each instance after its process group, else its script's directory."""
+    taken: set[str] = set()
+    for instance in instances:
+        app = instance.apps[0]
+        base = app.process_group or _script_dir_name(app.target) or "app"
+        name, n = base, 2
+        while name in taken or name == "*":
+            name, n = f"{base}-{n}", n + 1
+        taken.add(name)
+        instance.name = name
+    return instances
+
+
+def _script_dir_name(target: str) -> str:
+    """``/srv/project-1/wsgi.py`` -> ``project-1``; skips generic names like ``wsgi``."""
+    path = PurePosixPath(target)
+    for part in reversed(path.parent.parts):
+        if part.lower() not in _GENERIC_DIRS and part != "/":
+            return part
+    return path.stem
+
+
+def _describe(site: Site, instance: Instance) -> None:
+    first = instance.apps[0]
+    script = site.script(first)
+    if script is not None:
+        instance.label = script.label
+        instance.settings = script.settings
+        if script.settings is not None:
+            instance.settings_source = f"{script.settings_how} in {script.path}:" \
+                                       f"{script.settings_line}"
+    if first.process_group:
+        instance.process_group = first.process_group
+    groups = {_fixed_application_group(a) for a in instance.apps}
+    if len(groups) == 1:
+        instance.application_group = groups.pop()
+    for app in instance.apps:
+        # A main-server alias serves every VirtualHost (after the host's own aliases).
+        servers = _inheriting(site, app) if app.server.is_main and site.vhosts else [app.server]
+        for server in servers:
+            _add_urls(site, instance, app, server)
+
+
+def _fixed_application_group(app: WsgiApp) -> str | None:
+    """The application group when the configuration names one; None for the per-URL
+    defaults (%{RESOURCE}, %{SERVER}) and for %{ENV:...}."""
+    spec = app.application_group_spec.upper()
+    if spec in ("%{RESOURCE}", "%{SERVER}") or spec.startswith("%{ENV:"):
+        return None
+    return app.application_group()
+
+
+def _inheriting(site: Site, app: WsgiApp) -> list[Server]:
+    """The VirtualHosts that reach a main-server alias: those whose own aliases (tried
+    first) do not already match its mount."""
+    return [v for v in site.vhosts
+            if not any(_segments(a.mount) == _segments(app.mount)[:len(_segments(a.mount))]
+                       for a in site.apps if a.server is v and not a.is_match)]
+
+
+def _segments(path: str) -> list[str]:
+    return [p for p in path.split("/") if p]
+
+
+def _add_urls(site: Site, instance: Instance, app: WsgiApp, server: Server) -> None:
+    scheme = _scheme(server)
+    port = _port(site, server)
+    netloc_port = "" if port is None or port == (443 if scheme == "https" else 80) else f":{port}"
+    path = "/" + "/".join(_segments(app.mount)) + ("/" if _segments(app.mount) else "")
+    context = ("the main server" if server.is_main
+               else f"the VirtualHost at {server.where}")
+    names = [(server.server_name or "localhost",
+              f"ServerName of {context}" if server.server_name
+              else f"no ServerName in {context}")]
+    names += [(alias, f"ServerAlias of {context}") for alias in server.aliases]
+    for host, source in names:
+        if "*" in host or "?" in host:
+            instance.skipped.append(f"{source}: {host} is a wildcard, it cannot be probed; "
+                                    f"add concrete host names by hand")
+            continue
+        url = f"{scheme}://{host}{netloc_port}{path}"
+        if all(u.url != url for u in instance.urls):
+            instance.urls.append(Url(url, f"{source}; {app.directive.name} at {app.where}"))
+
+
+def _scheme(server: Server) -> str:
+    if server.scheme in ("http", "https"):
+        return server.scheme
+    ports = {a.port for a in server.addresses} | {server.server_port}
+    return "https" if server.ssl or 443 in ports else "http"
+
+
+def _port(site: Site, server: Server) -> int | None:
+    if server.server_port:
+        return server.server_port
+    ports = [a.port for a in server.addresses if a.port is not None]
+    if ports:
+        return ports[0]
+    return site.listens[0].port if site.listens and server.is_main else None
+
+
+# --------------------------------------------------------------------------------------------
+# TOML
+
+
+def _string(value: str) -> str:
+    # JSON string escapes are valid TOML basic-string escapes.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _key(name: str) -> str:
+    return name if _BARE_KEY.fullmatch(name) else _string(name)
+
+
+def _comment(text: str) -> str:
+    return "# " + " ".join(text.split())
+
+
+def render(discovery: Discovery) -> str:
+    files = list(discovery.files)
+    lines = [_comment(f"Generated by probe discover from {files[0] if files else '?'}"
+                      + (f" and {len(files) - 1} included file(s)" if len(files) > 1 else "")),
+             "# Review it: it states what the configuration intends, right or wrong.", ""]
+    lines += ["[probe]", _comment(discovery.connect_source)]
+    if discovery.connect:
+        lines.append(f"connect = {_string(discovery.connect)}")
+    lines.append("")
+    for instance in discovery.instances:
+        lines += _render_instance(instance)
+    if discovery.skipped:
+        lines += ["# Not turned into instances:"] + [_comment(s) for s in discovery.skipped]
+        lines.append("")
+    lines += [
+        "[refuse]",
+        "# A host name no ServerName/ServerAlias names: Apache gives it to the first",
+        "# VirtualHost of the address, which must refuse it rather than serve a site.",
+        f"urls = [{_string(f'http://{UNKNOWN_HOST}/')}]",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _render_instance(instance: Instance) -> list[str]:
+    lines = [_comment(f"{a.directive.name} {' '.join(a.directive.args)} at {a.where}")
+             for a in instance.apps]
+    lines.append(f"[instances.{_key(instance.name)}]")
+    if instance.label is not None:
+        lines += [_comment(f"wsgi_endpoint.wrap(label=...) in {instance.apps[0].target}"),
+                  f"label = {_string(instance.label)}"]
+    if instance.settings is not None:
+        lines += [_comment(instance.settings_source or ""),
+                  f"settings = {_string(instance.settings)}"]
+    if instance.process_group is not None:
+        lines += [_comment(instance.apps[0].process_group_from),
+                  f"process_group = {_string(instance.process_group)}"]
+    if instance.application_group is not None:
+        lines += [_comment(f"{instance.apps[0].application_group_spec} "
+                           f"(application group fixed by the configuration)"),
+                  f"application_group = {_string(instance.application_group)}"]
+    lines.append("urls = [")
+    for url in instance.urls:
+        lines += [f"    {_comment(url.source)}", f"    {_string(url.url)},"]
+    lines.append("]")
+    lines += [_comment(s) for s in instance.skipped]
+    lines.append("")
+    return lines

@@ -1,0 +1,58 @@
+"""Static analysis of Apache/mod_wsgi configuration: ``probe lint``.
+
+:func:`lint_paths` reads the configuration (following Includes), works out what it means
+to Apache and mod_wsgi (:mod:`probe.lint.model`) and runs the rules
+(:mod:`probe.lint.rules`) over it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from probe.lint.apache_config import (
+    ConfigUnreadable,
+    default_server_root,
+    parse_paths,
+    read_envvars,
+)
+from probe.lint.model import Site, build_site
+from probe.lint.rules import Finding, Severity, run_rules
+
+__all__ = ["ConfigUnreadable", "Finding", "LintResult", "Severity", "lint_paths", "load_site"]
+
+
+@dataclass(frozen=True)
+class LintResult:
+    findings: tuple[Finding, ...]
+    files: tuple[str, ...]  # every configuration file read, includes too
+
+    @property
+    def failed(self) -> bool:
+        """Whether any finding is a warning or an error (notes do not fail a lint)."""
+        return any(f.severity.fails for f in self.findings)
+
+    @property
+    def exit_status(self) -> int:
+        return 1 if self.failed else 0
+
+
+def load_site(paths: Sequence[str | os.PathLike[str]], *, server_root: str | None = None,
+              environ: Mapping[str, str] | None = None) -> Site:
+    """Parse configuration files and build the site model; ConfigUnreadable if a path
+    given cannot be read.
+
+    ``${VAR}`` resolves from Defines, then ``environ``, overridden (as ``apache2ctl`` does)
+    by an ``envvars`` file in the server root, where Debian keeps them.
+    """
+    if paths:
+        root = server_root or default_server_root(paths)
+        environ = {**(environ or {}), **read_envvars(os.path.join(root, "envvars"))}
+    return build_site(parse_paths(paths, server_root=server_root, environ=environ))
+
+
+def lint_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str | None = None,
+               environ: Mapping[str, str] | None = None) -> LintResult:
+    site = load_site(paths, server_root=server_root, environ=environ)
+    return LintResult(tuple(run_rules(site)), site.config.files)

@@ -1,0 +1,396 @@
+"""A small, tolerant reader of Apache httpd configuration files.
+
+It turns configuration text into a tree of :class:`Directive` nodes (a section such as
+``<VirtualHost>`` is a directive with children), each carrying the file and line it came
+from. It follows what httpd itself does while reading, because the rules downstream must
+see the configuration Apache sees:
+
+* ``Include`` / ``IncludeOptional`` are expanded in place: paths relative to ``ServerRoot``,
+  wildcards in any path component, directories read recursively, files in sorted order;
+* ``Define`` / ``UnDefine`` and ``${VAR}`` (a Define, else the process environment), resolved
+  on each line as it is read, so a Define only affects the lines after it;
+* ``<IfDefine>``, ``<IfModule>``, ``<IfVersion>``, ``<IfFile>``, ``<IfDirective>``,
+  ``<IfSection>`` are evaluated and flattened away (see :func:`_condition_holds` for the
+  assumptions made where the answer depends on the running server);
+* a trailing backslash continues a line; a comment is a line starting with ``#`` (httpd has
+  no trailing comments: ``#`` after a directive is an argument);
+* arguments are split like httpd's ``ap_getword_conf``: blanks separate, double or single
+  quotes group, a backslash escapes the quote character inside quotes.
+
+It is tolerant where httpd would refuse to start: an unclosed section, a stray closing tag
+or a missing ``Include`` becomes a :class:`ParseNote` and reading goes on. Only a path the
+caller names that cannot be read raises :class:`ConfigUnreadable`.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from probe.errors import ProbeError
+
+MAX_INCLUDE_DEPTH = 32
+"""httpd stops at 128 nested includes; far fewer means a loop here, not a real config."""
+
+_VAR = re.compile(r"\$\{([A-Za-z0-9_:.\-]+)\}")
+_CONDITIONALS = {"ifdefine", "ifmodule", "ifversion", "iffile", "ifdirective", "ifsection"}
+_IGNORED_SECTIONS = {"macro"}  # mod_macro bodies are templates, only expanded by "Use"
+
+
+class ConfigUnreadable(ProbeError):
+    """A configuration path named by the caller cannot be read (the message says which)."""
+
+
+@dataclass(frozen=True)
+class Directive:
+    """One directive, or one section when ``children`` is not None.
+
+    ``name`` keeps the spelling of the file; compare with :attr:`key` (lower case), since
+    httpd directive names are case-insensitive.
+    """
+
+    name: str
+    args: tuple[str, ...]
+    file: str
+    line: int
+    children: tuple[Directive, ...] | None = None
+
+    @property
+    def key(self) -> str:
+        return self.name.lower()
+
+    @property
+    def is_section(self) -> bool:
+        return self.children is not None
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    def arg(self, index: int, default: str = "") -> str:
+        return self.args[index] if index < len(self.args) else default
+
+    def body(self) -> tuple[Directive, ...]:
+        return self.children or ()
+
+
+@dataclass(frozen=True)
+class ParseNote:
+    """Something httpd would complain about, kept so the reader can go on."""
+
+    file: str
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class ApacheConfig:
+    directives: tuple[Directive, ...]
+    files: tuple[str, ...]
+    server_root: str
+    defines: Mapping[str, str]
+    notes: tuple[ParseNote, ...]
+
+
+def split_args(text: str) -> tuple[str, ...]:
+    """Split directive arguments the way httpd's ``ap_getword_conf`` does."""
+    args: list[str] = []
+    i, n = 0, len(text)
+    while True:
+        while i < n and text[i].isspace():
+            i += 1
+        if i >= n:
+            return tuple(args)
+        quote = text[i]
+        if quote in "\"'":
+            i += 1
+            word: list[str] = []
+            while i < n and text[i] != quote:
+                if text[i] == "\\" and i + 1 < n and text[i + 1] == quote:
+                    i += 1
+                word.append(text[i])
+                i += 1
+            args.append("".join(word))
+            i += 1  # the closing quote (or the end of an unterminated one)
+        else:
+            start = i
+            while i < n and not text[i].isspace():
+                i += 1
+            args.append(text[start:i])
+
+
+def parse_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str | None = None,
+                environ: Mapping[str, str] | None = None) -> ApacheConfig:
+    """Read configuration files (or directories of them) as one configuration, in order.
+
+    ``server_root`` is where relative ``Include`` paths start until a ``ServerRoot``
+    directive says otherwise; by default the directory of the first path (which is
+    right for ``/etc/apache2/apache2.conf`` on Debian, whose ServerRoot is compiled in).
+    ``environ`` supplies ``${VAR}`` values that are not Defines (default: none, so a
+    result does not depend on the shell it runs in).
+    """
+    if not paths:
+        raise ConfigUnreadable("no configuration file given")
+    root = server_root or default_server_root(paths)
+    reader = _Reader(root, dict(environ or {}))
+    for path in paths:
+        name = os.fspath(path)
+        for file in _files_under(name) if os.path.isdir(name) else [name]:
+            text = _read_text(file)
+            reader.top.extend(reader.read_file(file, text, depth=0))
+    return reader.result()
+
+
+def default_server_root(paths: Sequence[str | os.PathLike[str]]) -> str:
+    """The directory of the first path (the path itself when it is a directory)."""
+    first = Path(paths[0])
+    return str((first if first.is_dir() else first.parent).resolve())
+
+
+_EXPORT = re.compile(r"^\s*export\s+([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+
+
+def read_envvars(path: str | os.PathLike[str]) -> dict[str, str]:
+    """The ``export NAME=value`` lines of Debian's ``/etc/apache2/envvars``, which
+    ``apache2ctl`` sources before starting httpd (so ``${APACHE_LOG_DIR}`` and friends
+    resolve). ``$SUFFIX`` is taken as empty: the default instance, not ``apache2-NAME``."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        match = _EXPORT.match(line)
+        if match:
+            value = match.group(2).strip().strip("'\"")
+            found[match.group(1)] = re.sub(r"\$\{?SUFFIX\}?", "", value)
+    return found
+
+
+def parse_text(text: str, file: str = "<config>", *, server_root: str = "/",
+               environ: Mapping[str, str] | None = None) -> ApacheConfig:
+    """Read configuration given as text (``file`` names it in line references)."""
+    reader = _Reader(server_root, dict(environ or {}))
+    reader.top.extend(reader.read_file(file, text, depth=0))
+    return reader.result()
+
+
+def _read_text(file: str) -> str:
+    try:
+        return Path(file).read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise ConfigUnreadable(f"{file}: cannot read: {exc.strerror or exc}") from None
+
+
+def _files_under(directory: str) -> list[str]:
+    """All files below a directory, sorted, as httpd reads an ``Include`` of a directory."""
+    found: list[str] = []
+    for top, dirs, files in os.walk(directory):
+        dirs.sort()
+        found += [os.path.join(top, f) for f in sorted(files)]
+    return found
+
+
+def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(first line number, text) with continuations joined and comments and blanks dropped."""
+    pending: list[str] = []
+    start = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not pending:
+            start = number
+            if not line or line.startswith("#"):
+                continue
+        if line.endswith("\\"):
+            pending.append(line[:-1].strip())
+            continue
+        pending.append(line)
+        yield start, " ".join(p for p in pending if p)
+        pending = []
+    if pending:
+        yield start, " ".join(p for p in pending if p)
+
+
+@dataclass
+class _Frame:
+    """A section being read: where it opened and what it holds so far."""
+
+    name: str
+    args: tuple[str, ...]
+    file: str
+    line: int
+    active: bool
+    flatten: bool  # a conditional: its children go to the enclosing section
+    children: list[Directive] = field(default_factory=list)
+
+
+class _Reader:
+    def __init__(self, server_root: str, environ: dict[str, str]) -> None:
+        self.server_root = server_root
+        self.environ = environ
+        self.defines: dict[str, str] = {}
+        self.notes: list[ParseNote] = []
+        self.files: list[str] = []
+        self.top: list[Directive] = []
+        self.including: list[str] = []
+
+    def result(self) -> ApacheConfig:
+        return ApacheConfig(tuple(self.top), tuple(self.files), self.server_root,
+                            dict(self.defines), tuple(self.notes))
+
+    def note(self, file: str, line: int, message: str) -> None:
+        self.notes.append(ParseNote(file, line, message))
+
+    def read_file(self, file: str, text: str, depth: int) -> list[Directive]:
+        self.files.append(file)
+        self.including.append(os.path.realpath(file))
+        try:
+            return self._read_lines(file, text, depth)
+        finally:
+            self.including.pop()
+
+    def _read_lines(self, file: str, text: str, depth: int) -> list[Directive]:
+        stack = [_Frame("", (), file, 0, active=True, flatten=False)]
+        for number, line in _logical_lines(text):
+            frame = stack[-1]
+            if line.startswith("</"):
+                self._close(file, number, line, stack)
+            elif line.startswith("<") and line.endswith(">") and len(line) > 2:
+                stack.append(self._open(file, number, line, frame.active))
+            elif frame.active:
+                frame.children.extend(self._directive(file, number, line, depth))
+        while len(stack) > 1:  # httpd refuses this; keep what was read
+            frame = stack[-1]
+            self.note(file, frame.line, f"<{frame.name}> is never closed in this file")
+            self._finish(stack)
+        return stack[0].children
+
+    def _open(self, file: str, number: int, line: str, active: bool) -> _Frame:
+        inner = self._resolve(file, number, line[1:-1]) if active else line[1:-1]
+        name, rest = _name_and_rest(inner)
+        args = split_args(rest)
+        key = name.lower()
+        if key in _CONDITIONALS:
+            holds = active and self._condition_holds(key, args)
+            return _Frame(name, args, file, number, active=holds, flatten=True)
+        return _Frame(name, args, file, number,
+                      active=active and key not in _IGNORED_SECTIONS,
+                      flatten=False)
+
+    def _close(self, file: str, number: int, line: str, stack: list[_Frame]) -> None:
+        name = line[2:].rstrip(">").strip()
+        if len(stack) == 1:
+            self.note(file, number, f"</{name}> without a matching <{name}>")
+            return
+        if name.lower() != stack[-1].name.lower():
+            self.note(file, number,
+                      f"</{name}> closes <{stack[-1].name}> (opened at line {stack[-1].line})")
+        self._finish(stack)
+
+    def _finish(self, stack: list[_Frame]) -> None:
+        frame = stack.pop()
+        parent = stack[-1]
+        if not parent.active:
+            return
+        if frame.flatten:
+            parent.children.extend(frame.children)
+        elif frame.active:
+            parent.children.append(Directive(frame.name, frame.args, frame.file, frame.line,
+                                             tuple(frame.children)))
+
+    def _directive(self, file: str, number: int, line: str, depth: int) -> list[Directive]:
+        name, rest = _name_and_rest(self._resolve(file, number, line))
+        args = split_args(rest)
+        key = name.lower()
+        if key == "define" and args:
+            self.defines[args[0]] = args[1] if len(args) > 1 else ""
+        elif key == "undefine" and args:
+            self.defines.pop(args[0], None)
+        elif key == "serverroot" and args:
+            self.server_root = args[0]
+        elif key in ("include", "includeoptional"):
+            return self._include(file, number, args, depth, optional=key == "includeoptional")
+        return [Directive(name, args, file, number)]
+
+    def _resolve(self, file: str, number: int, text: str) -> str:
+        def value(match: re.Match[str]) -> str:
+            var = match.group(1)
+            if var in self.defines:
+                return self.defines[var]
+            if var in self.environ:
+                return self.environ[var]
+            self.note(file, number, f"${{{var}}} is not defined (httpd keeps it as written)")
+            return match.group(0)
+
+        return _VAR.sub(value, text)
+
+    def _include(self, file: str, number: int, args: tuple[str, ...], depth: int,
+                 optional: bool) -> list[Directive]:
+        if not args:
+            self.note(file, number, "Include without a path")
+            return []
+        pattern = args[0]
+        if not os.path.isabs(pattern):
+            pattern = os.path.join(self.server_root, pattern)
+        if depth >= MAX_INCLUDE_DEPTH:
+            self.note(file, number, f"includes nested deeper than {MAX_INCLUDE_DEPTH}: "
+                                    f"{args[0]} not read")
+            return []
+        files = self._include_files(pattern)
+        if not files and not optional:
+            self.note(file, number, f"Include {args[0]}: no such file (httpd would not start)")
+        read: list[Directive] = []
+        for path in files:
+            if os.path.realpath(path) in self.including:
+                self.note(file, number, f"Include {path} includes itself: not read again")
+                continue
+            try:
+                text = Path(path).read_text(encoding="utf-8", errors="replace")
+            except OSError as exc:
+                self.note(file, number, f"Include {path}: cannot read: {exc.strerror or exc}")
+                continue
+            read += self.read_file(path, text, depth + 1)
+        return read
+
+    @staticmethod
+    def _include_files(pattern: str) -> list[str]:
+        if glob.has_magic(pattern):
+            found: list[str] = []
+            for match in sorted(glob.glob(pattern)):
+                found += _files_under(match) if os.path.isdir(match) else [match]
+            return found
+        if os.path.isdir(pattern):
+            return _files_under(pattern)
+        return [pattern] if os.path.exists(pattern) else []
+
+    def _condition_holds(self, key: str, args: tuple[str, ...]) -> bool:
+        """Whether a conditional section's body is read.
+
+        ``IfDefine`` is decided by the Defines read so far (``-D`` flags on httpd's command
+        line are unknown here). Modules, versions and directives are assumed present
+        (Apache 2.4 with the modules the configuration uses), so a plain ``<IfModule x>``
+        holds and a negated ``<IfModule !x>`` does not.
+        """
+        arg = args[0] if args else ""
+        negated = arg.startswith("!")
+        name = arg[1:] if negated else arg
+        if key == "ifdefine":
+            present = name in self.defines
+        elif key == "iffile":
+            path = name if os.path.isabs(name) else os.path.join(self.server_root, name)
+            present = os.path.exists(path)
+        elif key == "ifversion":
+            return True
+        else:
+            present = True
+        return present != negated
+
+
+
+def _name_and_rest(text: str) -> tuple[str, str]:
+    parts = text.strip().split(None, 1)
+    return (parts[0], parts[1] if len(parts) > 1 else "") if parts else ("", "")

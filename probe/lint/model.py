@@ -1,0 +1,393 @@
+"""What a parsed configuration means to Apache and mod_wsgi: servers, WSGI applications,
+daemon process groups, listening sockets.
+
+Shared by the lint rules and by ``probe discover``. The semantics followed here, from
+httpd and mod_wsgi sources and documentation:
+
+* the main server's ``WSGIScriptAlias`` list is appended *after* each VirtualHost's own
+  (mod_wsgi's server-config merge), and the first alias that matches a URL wins;
+* an application's process group comes from the ``process-group=`` option, else the last
+  matching ``WSGIProcessGroup`` in a ``<Directory>``/``<Files>``/``<Location>`` section,
+  else the VirtualHost's, else the main server's, else ``""`` (embedded mode, i.e. the
+  ordinary Apache child processes); ``WSGIApplicationGroup`` likewise, default
+  ``%{RESOURCE}`` (``host[:port]|SCRIPT_NAME``, one sub interpreter per mount);
+* ``%{GLOBAL}`` means ``""``; ``%{ENV:...}`` is decided per request and so unknown here.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from probe.lint.apache_config import ApacheConfig, Directive
+from probe.lint.scripts import ScriptInfo, read_script
+
+ALIAS_KEYS = ("wsgiscriptalias", "wsgiscriptaliasmatch")
+_DEFAULT_PORTS = {80, 443}
+_WILDCARD_HOSTS = {"*", "_default_", "0.0.0.0", "::", "[::]"}  # noqa: S104 - not a bind
+
+
+@dataclass(frozen=True)
+class Address:
+    """A ``<VirtualHost>`` address. ``host`` is ``*`` for any address (``*``, ``_default_``,
+    ``0.0.0.0``: httpd keeps them all on one list); ``port`` None means any port."""
+
+    host: str
+    port: int | None
+    written: str
+
+    def __str__(self) -> str:
+        return self.written
+
+    def covers(self, other: Address) -> bool:
+        """Whether every connection ``other`` matches also matches this address."""
+        return (self.host in ("*", other.host)) and (self.port in (None, other.port))
+
+
+def parse_address(text: str) -> Address:
+    host, port = _split_host_port(text)
+    host = "*" if host.lower() in _WILDCARD_HOSTS else host.lower()
+    return Address(host, int(port) if port and port.isdigit() else None, text)
+
+
+def _split_host_port(text: str) -> tuple[str, str | None]:
+    if text.startswith("["):  # [::1]:80
+        host, _, rest = text[1:].partition("]")
+        return host, rest[1:] if rest.startswith(":") else None
+    if text.count(":") > 1:  # a bare IPv6 address
+        return text, None
+    host, sep, port = text.partition(":")
+    return host, port if sep else None
+
+
+@dataclass(frozen=True)
+class Server:
+    """The main server (``section`` None) or one ``<VirtualHost>``."""
+
+    section: Directive | None
+    index: int  # order in the configuration; the main server is 0
+    addresses: tuple[Address, ...]
+    server_name: str | None  # host name only, lower case
+    server_port: int | None  # a port written in ServerName
+    scheme: str | None  # a scheme written in ServerName
+    aliases: tuple[str, ...]
+    ssl: bool
+    file: str
+    line: int
+
+    @property
+    def is_main(self) -> bool:
+        return self.section is None
+
+    @property
+    def directives(self) -> tuple[Directive, ...]:
+        return self.section.body() if self.section else ()
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    def describe(self) -> str:
+        if self.section is None:
+            return "the main server"
+        addresses = " ".join(str(a) for a in self.addresses)
+        name = f" ({self.server_name})" if self.server_name else ""
+        return f"<VirtualHost {addresses}>{name} at {self.where}"
+
+
+@dataclass(frozen=True)
+class WsgiApp:
+    """One ``WSGIScriptAlias`` / ``WSGIScriptAliasMatch``."""
+
+    directive: Directive
+    server: Server
+    mount: str  # URL path, or the regular expression of a Match alias
+    is_match: bool
+    target: str  # the script (or directory of scripts), ServerRoot-relative paths resolved
+    options: Mapping[str, str]
+    process_group: str | None  # "" embedded mode, None decided per request (%{ENV:...})
+    process_group_from: str  # where the process group was decided, for messages
+    application_group_spec: str
+
+    @property
+    def where(self) -> str:
+        return self.directive.where
+
+    @property
+    def embedded(self) -> bool:
+        return self.process_group == ""
+
+    @property
+    def script_name(self) -> str:
+        """SCRIPT_NAME for requests to this mount (``/`` gives ``""``, as mod_wsgi does)."""
+        return self.mount.rstrip("/")
+
+    def application_group(self) -> str | None:
+        """The sub interpreter's name, or None when decided per request."""
+        spec = self.application_group_spec
+        if spec.upper() == "%{GLOBAL}":
+            return ""
+        if spec.upper().startswith("%{ENV:"):
+            return None
+        host = self.server.server_name or "localhost"
+        port = self.server.server_port or next(
+            (a.port for a in self.server.addresses if a.port is not None), None)
+        server = host if port is None or port in _DEFAULT_PORTS else f"{host}:{port}"
+        if spec.upper() == "%{SERVER}":
+            return server
+        if spec.upper() == "%{RESOURCE}":
+            return f"{server}|{self.script_name}"
+        return spec
+
+
+@dataclass(frozen=True)
+class DaemonGroup:
+    """One ``WSGIDaemonProcess``."""
+
+    name: str
+    directive: Directive
+    server: Server  # where it is defined; one in a VirtualHost serves only that host name
+    options: Mapping[str, str]
+
+    @property
+    def display_name(self) -> str | None:
+        value = self.options.get("display-name")
+        if value is None:
+            return None
+        return f"(wsgi:{self.name})" if value == "%{GROUP}" else value
+
+
+@dataclass(frozen=True)
+class Listen:
+    host: str | None
+    port: int
+    protocol: str | None
+    directive: Directive
+
+
+@dataclass(frozen=True)
+class GroupUse:
+    """A place that names a daemon process group."""
+
+    name: str
+    directive: Directive
+    server: Server
+
+
+@dataclass(frozen=True)
+class Site:
+    config: ApacheConfig
+    main: Server
+    vhosts: tuple[Server, ...]
+    apps: tuple[WsgiApp, ...]
+    daemons: tuple[DaemonGroup, ...]
+    listens: tuple[Listen, ...]
+    group_uses: tuple[GroupUse, ...]
+    scripts: Mapping[str, ScriptInfo] = field(default_factory=dict)
+
+    @property
+    def servers(self) -> tuple[Server, ...]:
+        return (self.main, *self.vhosts)
+
+    def aliases_for(self, server: Server) -> list[WsgiApp]:
+        """The aliases tried for a request to ``server``, in mod_wsgi's order."""
+        own = [a for a in self.apps if a.server is server]
+        if server.is_main:
+            return own
+        return own + [a for a in self.apps if a.server.is_main]
+
+    def script(self, app: WsgiApp) -> ScriptInfo | None:
+        return self.scripts.get(app.target)
+
+    def daemon(self, name: str) -> DaemonGroup | None:
+        return next((d for d in self.daemons if d.name == name), None)
+
+
+def build_site(config: ApacheConfig, *, read_scripts: bool = True) -> Site:
+    main = _main_server(config)
+    vhosts = tuple(_vhost(d, i) for i, d in
+                   enumerate((d for d in config.directives if d.key == "virtualhost"), start=1))
+    main_scope = _scope(config, main)
+    apps: list[WsgiApp] = []
+    daemons: list[DaemonGroup] = []
+    uses: list[GroupUse] = []
+    for server in (main, *vhosts):
+        scope = _scope(config, server)
+        for d in scope:
+            if d.key in ALIAS_KEYS and len(d.args) >= 2:
+                apps.append(_app(config, d, server, main_scope))
+                group = apps[-1].options.get("process-group")
+                if group:
+                    uses.append(GroupUse(group, d, server))
+            elif d.key == "wsgidaemonprocess" and d.args:
+                daemons.append(DaemonGroup(d.args[0], d, server, _options(d.args[1:])))
+            elif d.key == "wsgiimportscript":
+                group = _options(d.args[1:]).get("process-group")
+                if group:
+                    uses.append(GroupUse(group, d, server))
+        for d, _ in _per_directory(scope):
+            if d.key == "wsgiprocessgroup" and d.args:
+                uses.append(GroupUse(d.args[0], d, server))
+        uses += [GroupUse(d.args[0], d, server) for d in scope
+                 if d.key == "wsgiprocessgroup" and d.args]
+    listens = tuple(_listen(d) for d in config.directives if d.key == "listen" and d.args)
+    scripts: dict[str, ScriptInfo] = {}
+    if read_scripts:
+        for app in apps:
+            if app.target not in scripts and not os.path.isdir(app.target) \
+                    and "$" not in app.target:
+                scripts[app.target] = read_script(app.target)
+    return Site(config, main, vhosts, tuple(apps), tuple(daemons), listens, tuple(uses),
+                scripts)
+
+
+def _scope(config: ApacheConfig, server: Server) -> tuple[Directive, ...]:
+    if server.section is None:
+        return tuple(d for d in config.directives if d.key != "virtualhost")
+    return server.directives
+
+
+def _last(directives: Sequence[Directive], key: str) -> Directive | None:
+    return next((d for d in reversed(directives) if d.key == key and d.args), None)
+
+
+def _main_server(config: ApacheConfig) -> Server:
+    scope = tuple(d for d in config.directives if d.key != "virtualhost")
+    name = _last(scope, "servername")
+    first = config.directives[0] if config.directives else None
+    return _server(None, 0, (), scope, name, first.file if first else "<config>",
+                   first.line if first else 0)
+
+
+def _vhost(section: Directive, index: int) -> Server:
+    addresses = tuple(parse_address(a) for a in section.args) or (parse_address("*"),)
+    return _server(section, index, addresses, section.body(), _last(section.body(),
+                   "servername"), section.file, section.line)
+
+
+def _server(section: Directive | None, index: int, addresses: tuple[Address, ...],
+            scope: Sequence[Directive], name: Directive | None, file: str, line: int) -> Server:
+    scheme, host, port = _parse_server_name(name.args[0]) if name else (None, None, None)
+    aliases = tuple(a.lower() for d in scope if d.key == "serveralias" for a in d.args)
+    ssl = any(d.key == "sslengine" and d.arg(0).lower() == "on" for d in scope)
+    return Server(section, index, addresses, host, port, scheme, aliases, ssl, file, line)
+
+
+def _parse_server_name(value: str) -> tuple[str | None, str | None, int | None]:
+    scheme, sep, rest = value.partition("://")
+    if not sep:
+        scheme, rest = "", value
+    host, port = _split_host_port(rest)
+    return (scheme.lower() or None, host.lower() or None,
+            int(port) if port and port.isdigit() else None)
+
+
+def _options(args: Sequence[str]) -> dict[str, str]:
+    options: dict[str, str] = {}
+    for arg in args:
+        key, sep, value = arg.partition("=")
+        if sep:
+            options[key.lower()] = value
+    return options
+
+
+def _listen(d: Directive) -> Listen:
+    host, port = _split_host_port(d.args[0])
+    if port is None:  # "Listen 80": a port only, every address
+        return Listen(None, int(host) if host.isdigit() else 0, d.arg(1) or None, d)
+    return Listen(host or None, int(port) if port.isdigit() else 0, d.arg(1) or None, d)
+
+
+def _app(config: ApacheConfig, d: Directive, server: Server,
+         main_scope: Sequence[Directive]) -> WsgiApp:
+    is_match = d.key == "wsgiscriptaliasmatch"
+    target = d.args[1]
+    if not os.path.isabs(target):
+        target = os.path.join(config.server_root, target)
+    options = _options(d.args[2:])
+    scopes = [main_scope] + ([] if server.is_main else [server.directives])
+    group, group_from = _setting(d, options, "process-group", "wsgiprocessgroup", scopes,
+                                 target, default="")
+    app_group, _ = _setting(d, options, "application-group", "wsgiapplicationgroup", scopes,
+                            target, default="%{RESOURCE}")
+    if group is not None and group.upper() == "%{GLOBAL}":
+        group = ""
+    elif group is not None and group.upper().startswith("%{ENV:"):
+        group = None
+    return WsgiApp(d, server, d.args[0], is_match, target, options, group, group_from,
+                   app_group or "%{RESOURCE}")
+
+
+def _setting(alias: Directive, options: Mapping[str, str], option: str, key: str,
+             scopes: Sequence[Sequence[Directive]], script: str,
+             default: str) -> tuple[str | None, str]:
+    """A process or application group: the alias option, else per-directory, else server."""
+    if option in options:
+        return options[option], f"{option}= on {alias.name} at {alias.where}"
+    found: Directive | None = None
+    for section in _applicable_sections(scopes, script, alias.args[0]):
+        found = _last(section.body(), key) or found
+    if found is None:
+        for scope in scopes:  # main server first, the VirtualHost overrides it
+            found = _last(scope, key) or found
+    if found is not None:
+        return found.args[0], f"{found.name} at {found.where}"
+    return default, "no process group set (embedded mode)"
+
+
+_SECTION_ORDER = {"directory": 0, "directorymatch": 1, "files": 2, "filesmatch": 2,
+                  "location": 3, "locationmatch": 3}
+
+
+def _per_directory(scope: Sequence[Directive]) -> list[tuple[Directive, Directive]]:
+    """Directives inside per-directory sections, with their section."""
+    return [(d, s) for s in scope if s.key in _SECTION_ORDER for d in s.body()]
+
+
+def _applicable_sections(scopes: Sequence[Sequence[Directive]], script: str,
+                         mount: str) -> list[Directive]:
+    """Per-directory sections applying to a script and mount, in httpd's merge order:
+    ``<Directory>`` shortest path first, then DirectoryMatch, Files, Location."""
+    sections = [s for scope in scopes for s in scope
+                if s.key in _SECTION_ORDER and s.args and _applies(s, script, mount)]
+    return sorted(sections, key=lambda s: (_SECTION_ORDER[s.key],
+                                           s.args[0].count("/") if s.key == "directory" else 0))
+
+
+def _applies(section: Directive, script: str, mount: str) -> bool:
+    pattern = section.args[0]
+    regex = section.key.endswith("match") or pattern == "~"
+    if pattern == "~" and len(section.args) > 1:
+        pattern = section.args[1]
+    if section.key.startswith("directory"):
+        directory = str(PurePosixPath(script).parent)
+        if regex:
+            return _search(pattern, directory)
+        return _under(directory, pattern)
+    if section.key.startswith("files"):
+        name = PurePosixPath(script).name
+        return _search(pattern, name) if regex else fnmatch.fnmatchcase(name, pattern)
+    if regex:
+        return _search(pattern, mount)
+    return _under(mount, pattern)
+
+
+def _under(path: str, pattern: str) -> bool:
+    """``path`` is ``pattern`` or below it; ``pattern`` may hold shell wildcards."""
+    pattern = pattern.rstrip("/") or "/"
+    if pattern == "/":
+        return True
+    parts = PurePosixPath(path).parts
+    return any(fnmatch.fnmatchcase(str(PurePosixPath(*parts[:end])), pattern)
+               for end in range(1, len(parts) + 1))
+
+
+def _search(pattern: str, text: str) -> bool:
+    try:
+        return re.search(pattern, text) is not None
+    except re.error:
+        return False

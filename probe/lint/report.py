@@ -1,0 +1,40 @@
+"""``probe lint`` output: ``file:line: severity code: message`` lines (the format editors
+and CI annotators parse), each followed by its fix; or JSON."""
+
+from __future__ import annotations
+
+import json
+
+from probe.lint import LintResult
+from probe.lint.rules import Severity
+
+
+def render_text(result: LintResult) -> str:
+    lines: list[str] = []
+    for f in result.findings:
+        lines.append(f"{f.where}: {f.severity.value} {f.code}: {f.message}")
+        if f.fix:
+            lines.append(f"    fix: {f.fix}")
+    counts = {s: sum(1 for f in result.findings if f.severity is s) for s in Severity}
+    files = len(result.files)
+    read = f"{files} configuration file{'s' if files != 1 else ''} read"
+    if not result.findings:
+        lines.append(f"clean: no findings ({read})")
+    else:
+        parts = [f"{n} {s.value}{'s' if n != 1 else ''}" for s, n in counts.items() if n]
+        lines.append(f"{', '.join(parts)} ({read})")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(result: LintResult) -> str:
+    data = {
+        "schema": 1,
+        "status": "findings" if result.failed else "clean",
+        "files": list(result.files),
+        "findings": [
+            {"code": f.code, "severity": f.severity.value, "file": f.file, "line": f.line,
+             "message": f.message, "fix": f.fix}
+            for f in result.findings
+        ],
+    }
+    return json.dumps(data, indent=2) + "\n"

@@ -1,0 +1,138 @@
+"""What a WSGI script file says about itself, read without running it.
+
+Two facts matter to the rules and to discovery: how the script sets
+``DJANGO_SETTINGS_MODULE`` (``os.environ.setdefault`` keeps a value inherited from another
+sub interpreter of the same process; assignment overrides it) and the ``label`` it gives
+``wsgi_endpoint.wrap``. The script is parsed with :mod:`ast`; one that does not parse (say,
+Python 2 syntax) is searched with regular expressions instead.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+SETTINGS_VARIABLE = "DJANGO_SETTINGS_MODULE"
+
+
+class SettingsHow(StrEnum):
+    SETDEFAULT = "setdefault"
+    ASSIGN = "assign"
+
+
+@dataclass(frozen=True)
+class ScriptInfo:
+    path: str
+    error: str | None = None  # why the script could not be read; None when it was
+    settings: str | None = None  # the DJANGO_SETTINGS_MODULE value, when a literal
+    settings_how: SettingsHow | None = None
+    settings_line: int | None = None
+    label: str | None = None  # wrap(..., label="...")
+
+    @property
+    def readable(self) -> bool:
+        return self.error is None
+
+    @property
+    def uses_setdefault(self) -> bool:
+        return self.settings_how is SettingsHow.SETDEFAULT
+
+
+def read_script(path: str) -> ScriptInfo:
+    """Read and analyse one WSGI script; an unreadable one says why in ``error``."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        return ScriptInfo(path, error=exc.strerror or str(exc))
+    return analyse(text, path)
+
+
+def analyse(text: str, path: str = "<script>") -> ScriptInfo:
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return _analyse_by_pattern(text, path)
+    settings: tuple[str | None, SettingsHow, int] | None = None
+    label: str | None = None
+    for node in ast.walk(tree):
+        found = _settings_in(node)
+        if found and (settings is None or _decides(found, settings)):
+            settings = found
+        if label is None and isinstance(node, ast.Call) and _is_wrap(node.func):
+            label = next((_literal(k.value) for k in node.keywords if k.arg == "label"), None)
+    if settings is None:
+        return ScriptInfo(path, label=label)
+    return ScriptInfo(path, settings=settings[0], settings_how=settings[1],
+                      settings_line=settings[2], label=label)
+
+
+def _decides(found: tuple[str | None, SettingsHow, int],
+             current: tuple[str | None, SettingsHow, int]) -> bool:
+    """Whether ``found`` rather than ``current`` decides the value the script runs with.
+
+    An assignment always overrides, so the last one wins over any setdefault; among
+    setdefault calls only the first can take effect.
+    """
+    if found[1] is SettingsHow.ASSIGN:
+        return current[1] is SettingsHow.SETDEFAULT or found[2] > current[2]
+    return current[1] is SettingsHow.SETDEFAULT and found[2] < current[2]
+
+
+def _settings_in(node: ast.AST) -> tuple[str | None, SettingsHow, int] | None:
+    # os.environ.setdefault("DJANGO_SETTINGS_MODULE", "x")
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "setdefault" and _is_environ(node.func.value)
+            and node.args and _literal(node.args[0]) == SETTINGS_VARIABLE):
+        value = _literal(node.args[1]) if len(node.args) > 1 else None
+        return value, SettingsHow.SETDEFAULT, node.lineno
+    # os.environ["DJANGO_SETTINGS_MODULE"] = "x"
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            if (isinstance(target, ast.Subscript) and _is_environ(target.value)
+                    and _literal(target.slice) == SETTINGS_VARIABLE):
+                return _literal(node.value), SettingsHow.ASSIGN, node.lineno
+    return None
+
+
+def _is_environ(node: ast.AST) -> bool:
+    if isinstance(node, ast.Attribute):
+        return node.attr == "environ"
+    return isinstance(node, ast.Name) and node.id == "environ"
+
+
+def _is_wrap(node: ast.AST) -> bool:
+    if isinstance(node, ast.Attribute):
+        return (node.attr == "wrap" and isinstance(node.value, ast.Name)
+                and node.value.id == "wsgi_endpoint")
+    return False
+
+
+def _literal(node: ast.AST) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+_SETDEFAULT = re.compile(
+    r"""environ\.setdefault\(\s*['"]DJANGO_SETTINGS_MODULE['"]\s*,\s*(?:['"]([^'"]*)['"])?""")
+_ASSIGN = re.compile(
+    r"""environ\[\s*['"]DJANGO_SETTINGS_MODULE['"]\s*\]\s*=(?!=)\s*(?:['"]([^'"]*)['"])?""")
+_LABEL = re.compile(r"""wsgi_endpoint\.wrap\([^)]*?label\s*=\s*['"]([^'"]*)['"]""", re.S)
+
+
+def _analyse_by_pattern(text: str, path: str) -> ScriptInfo:
+    label_match = _LABEL.search(text)
+    label = label_match.group(1) if label_match else None
+    # An assignment overrides whatever setdefault did, so it decides when present.
+    best: tuple[int, str | None, SettingsHow] | None = None
+    for how, pattern in ((SettingsHow.ASSIGN, _ASSIGN), (SettingsHow.SETDEFAULT, _SETDEFAULT)):
+        matches = list(pattern.finditer(text))
+        if matches and best is None:
+            match = matches[-1] if how is SettingsHow.ASSIGN else matches[0]
+            best = (match.start(), match.group(1), how)
+    if best is None:
+        return ScriptInfo(path, label=label)
+    line = text.count("\n", 0, best[0]) + 1
+    return ScriptInfo(path, settings=best[1], settings_how=best[2], settings_line=line,
+                      label=label)

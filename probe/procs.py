@@ -1,0 +1,264 @@
+"""``probe ps``: the local Apache httpd and mod_wsgi processes, and what each one is.
+
+What can be observed about a process, from outside and without touching Apache:
+
+* the parent: an ``apache2``/``httpd`` process whose parent is not one;
+* a mod_wsgi daemon process, two ways. With ``display-name=%{GROUP}`` mod_wsgi rewrites its
+  title to ``(wsgi:GROUP)`` (cut to the length of the original ``argv[0]``). Whatever the
+  title, a daemon process is the child that has bound one of the listening UNIX sockets
+  the Apache children use to reach it: ``PREFIX.PARENTPID.GENERATION.ID.sock`` under
+  ``WSGISocketPrefix``, where ID numbers the ``WSGIDaemonProcess`` directives in
+  configuration order; given the configuration (``probe ps --config``) the ID names the
+  group. Reading another user's sockets needs root (else: ``unknown``);
+* every other child is a worker: it serves requests, and runs embedded-mode applications.
+
+:func:`classify` is pure (process facts in, rows out) so it is tested without processes;
+:func:`snapshot` reads the facts with psutil.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+import psutil
+
+APACHE_NAMES = frozenset({"apache2", "httpd", "apache", "httpd2", "httpd2-prefork",
+                          "httpd2-worker", "httpd2-event"})
+_TITLE = re.compile(r"^\(wsgi:([^)]*)(\))?")
+_SOCKET = re.compile(r"\.(\d+)\.(\d+)\.(\d+)\.sock$")
+
+
+class Role(StrEnum):
+    PARENT = "parent"
+    WORKER = "worker"
+    DAEMON = "wsgi daemon"
+    CHILD = "child"  # a worker or a daemon: its sockets could not be read
+
+
+@dataclass(frozen=True)
+class ProcessFacts:
+    """What psutil tells about one process: the input of :func:`classify`."""
+
+    pid: int
+    ppid: int
+    name: str
+    cmdline: tuple[str, ...]
+    username: str | None
+    rss: int | None  # bytes
+    create_time: float  # seconds since the epoch
+    sockets: tuple[str, ...] | None  # paths of bound UNIX sockets; None = not readable
+
+
+@dataclass(frozen=True)
+class ApacheProcess:
+    pid: int
+    ppid: int
+    role: Role
+    process_group: str | None  # daemon group name; None when not known
+    group_source: str  # how the group was found, or why it is not known
+    daemon_id: int | None  # the number in the daemon's socket name (WSGIDaemonProcess order)
+    user: str | None
+    rss: int | None
+    age_s: float
+    title: str
+
+    def as_json(self) -> dict[str, object]:
+        return {"pid": self.pid, "ppid": self.ppid, "role": self.role.value,
+                "process_group": self.process_group, "group_source": self.group_source,
+                "daemon_id": self.daemon_id,
+                "user": self.user, "rss_bytes": self.rss, "age_s": round(self.age_s, 1),
+                "title": self.title}
+
+
+def is_apache(facts: ProcessFacts) -> bool:
+    first = os.path.basename(facts.cmdline[0]) if facts.cmdline else ""
+    return facts.name in APACHE_NAMES or first in APACHE_NAMES
+
+
+def classify(processes: Iterable[ProcessFacts], *, now: float,
+             group_names: Mapping[int, str] | None = None) -> list[ApacheProcess]:
+    """Apache parents, then each parent's children, from the facts of all processes.
+
+    ``group_names`` maps a daemon socket's ID (1, 2, ... in WSGIDaemonProcess order) to the
+    group name, when the configuration is known.
+    """
+    apache = {p.pid: p for p in processes if is_apache(p)}
+    parents = sorted((p for p in apache.values() if p.ppid not in apache), key=lambda p: p.pid)
+    rows: list[ApacheProcess] = []
+    for parent in parents:
+        rows.append(_row(parent, Role.PARENT, None, "", now))
+        for child in sorted((p for p in apache.values() if p.ppid == parent.pid),
+                            key=lambda p: p.pid):
+            rows.append(_child(child, now, group_names or {}))
+    return rows
+
+
+def _child(facts: ProcessFacts, now: float, group_names: Mapping[int, str]) -> ApacheProcess:
+    socket_id = _daemon_socket_id(facts)
+    named = group_names.get(socket_id) if socket_id is not None else None
+    title = _TITLE.match(facts.cmdline[0]) if facts.cmdline else None
+    if title and title.group(2):  # what the process says beats what a config file says
+        return _row(facts, Role.DAEMON, title.group(1), "process title", now, socket_id)
+    if named is not None:
+        return _row(facts, Role.DAEMON, named, f"daemon socket #{socket_id} and the "
+                    f"configuration", now, socket_id)
+    if title:  # cut short: the title holds only as many characters as argv[0] had
+        return _row(facts, Role.DAEMON, None, f"process title cut short: {title.group(1)}...",
+                    now, socket_id)
+    if socket_id is not None:
+        return _row(facts, Role.DAEMON, None, f"daemon socket #{socket_id}: the "
+                    f"{_ordinal(socket_id)} WSGIDaemonProcess of the configuration", now,
+                    socket_id)
+    if facts.sockets is None:
+        return _row(facts, Role.CHILD, None, "its sockets cannot be read (run as root)", now)
+    return _row(facts, Role.WORKER, None, "", now)
+
+
+def _daemon_socket_id(facts: ProcessFacts) -> int | None:
+    """The ID of the mod_wsgi daemon socket this process listens on (its parent's pid is in
+    the name), or None."""
+    for path in facts.sockets or ():
+        match = _SOCKET.search(path)
+        if match and int(match.group(1)) == facts.ppid:
+            return int(match.group(3))
+    return None
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _row(facts: ProcessFacts, role: Role, group: str | None, source: str, now: float,
+         daemon_id: int | None = None) -> ApacheProcess:
+    return ApacheProcess(
+        pid=facts.pid, ppid=facts.ppid, role=role, process_group=group, group_source=source,
+        daemon_id=daemon_id,
+        user=facts.username, rss=facts.rss, age_s=max(0.0, now - facts.create_time),
+        title=" ".join(facts.cmdline).strip() or facts.name,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# reading the facts
+
+
+def snapshot() -> list[ProcessFacts]:
+    """Facts about every Apache process on this machine (others are not inspected)."""
+    found: list[ProcessFacts] = []
+    attrs = ["pid", "ppid", "name", "cmdline", "username", "memory_info", "create_time"]
+    for proc in psutil.process_iter(attrs):
+        info = proc.info
+        cmdline = tuple(info.get("cmdline") or ())
+        facts = ProcessFacts(
+            pid=info["pid"], ppid=info.get("ppid") or 0, name=info.get("name") or "",
+            cmdline=cmdline, username=info.get("username"),
+            rss=info["memory_info"].rss if info.get("memory_info") else None,
+            create_time=info.get("create_time") or time.time(), sockets=(),
+        )
+        if is_apache(facts):
+            found.append(_with_sockets(proc, facts))
+    return found
+
+
+def _with_sockets(proc: psutil.Process, facts: ProcessFacts) -> ProcessFacts:
+    try:
+        paths = tuple(str(c.laddr) for c in proc.net_connections(kind="unix")
+                      if isinstance(c.laddr, str) and c.laddr)
+    except (psutil.AccessDenied, psutil.ZombieProcess):
+        return replace(facts, sockets=None)
+    except psutil.NoSuchProcess:  # gone meanwhile: nothing to learn
+        return facts
+    return replace(facts, sockets=paths)
+
+
+def list_processes(group_names: Mapping[int, str] | None = None) -> list[ApacheProcess]:
+    return classify(snapshot(), now=time.time(), group_names=group_names)
+
+
+def group_names_from(daemon_names: Sequence[str]) -> dict[int, str]:
+    """Socket ID -> group name: mod_wsgi numbers daemon groups from 1 in config order."""
+    return {i: name for i, name in enumerate(daemon_names, start=1)}
+
+
+# --------------------------------------------------------------------------------------------
+# output
+
+
+def human_bytes(value: int | None) -> str:
+    if value is None:
+        return "?"
+    size = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GiB"
+
+
+def human_age(seconds: float) -> str:
+    total = int(seconds)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d{hours:02d}h"
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes}m{secs:02d}s"
+
+
+def render_table(rows: Sequence[ApacheProcess], *, terminal: bool) -> str:
+    """A rich table on a terminal; plain aligned columns (no box, no colour) otherwise."""
+    import io
+
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    if not rows:
+        return "no Apache (apache2/httpd) processes found\n"
+    table = Table(box=box.SIMPLE_HEAD if terminal else None, show_edge=False,
+                  pad_edge=False)
+    for column in ("PID", "PPID", "ROLE", "PROCESS GROUP", "USER", "RSS", "AGE"):
+        table.add_column(column, justify="right" if column in ("PID", "PPID", "RSS") else "left",
+                         no_wrap=True)
+    for row in rows:
+        table.add_row(str(row.pid), str(row.ppid), row.role.value, _group_cell(row),
+                      row.user or "?", human_bytes(row.rss), human_age(row.age_s))
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=terminal, no_color=not terminal, width=250,
+                      highlight=False, soft_wrap=False)
+    console.print(table)
+    for note in _footnotes(rows):
+        console.print(note, markup=False)
+    return out.getvalue()
+
+
+def _group_cell(row: ApacheProcess) -> str:
+    if row.role is Role.PARENT:
+        return "-"
+    if row.role is Role.WORKER:
+        return "(embedded)"
+    if row.process_group is not None:
+        return row.process_group
+    return f"#{row.daemon_id} (unnamed)" if row.daemon_id is not None else "unknown"
+
+
+def _footnotes(rows: Sequence[ApacheProcess]) -> list[str]:
+    notes: list[str] = []
+    if any(r.role is Role.DAEMON and r.process_group is None for r in rows):
+        notes.append("#N (unnamed): the Nth WSGIDaemonProcess of the configuration; name it "
+                     "with 'probe ps --config FILE' or display-name=%{GROUP}.")
+    if any(r.role is Role.CHILD for r in rows):
+        notes.append("child: a worker or a wsgi daemon; its sockets cannot be read without "
+                     "root, so which one is unknown.")
+    if any(r.role is Role.WORKER for r in rows):
+        notes.append("(embedded): workers serve requests and run embedded-mode WSGI "
+                     "applications.")
+    return notes

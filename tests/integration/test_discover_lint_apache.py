@@ -1,0 +1,68 @@
+"""``probe discover``, ``probe lint`` and ``probe ps`` against the real Apache scenarios.
+
+The manifest discovered from a running scenario's own httpd.conf, swept against that
+server, must show the scenario's misroute with its cause (and nothing in "healthy");
+lint must name the same cause; ps must see the server's daemon groups.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from probe.cli import main
+
+from .apache import scenario_template
+from .conftest import ApacheFactory
+
+pytestmark = pytest.mark.apache
+
+# scenario -> (URL path on site-1 that goes wrong or None, the cause sweep and lint report)
+EXPECTED: dict[str, tuple[str | None, str | None]] = {
+    "healthy": (None, None),
+    "ordering": ("/suburl/", "alias_order"),
+    "envleak": ("/suburl/", "environ_leak"),
+    "fallback": (None, "vhost_fallback"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_discovered_manifest_sweeps_to_the_scenario_cause(apache: ApacheFactory,
+                                                          name: str) -> None:
+    server = apache(scenario_template(name))
+    if name == "envleak":  # project-1 loads first, as in test_scenarios
+        server.get("/", "site-1.example.com")
+    runner = CliRunner()
+    manifest = server.server_root / "discovered.toml"
+    discovered = runner.invoke(main, ["discover", str(server.conf_path), "-o", str(manifest)])
+    assert discovered.exit_code == 0, discovered.output
+    assert f'connect = "127.0.0.1:{server.port}"' in manifest.read_text()
+
+    swept = runner.invoke(main, ["sweep", "-m", str(manifest), "--format", "json"])
+    report = json.loads(swept.output)
+    causes = {t["cause"] for t in report["targets"] if t["verdict"] != "ok"}
+    path, cause = EXPECTED[name]
+    assert causes == ({cause} if cause else set()), report["targets"]
+    if path:
+        wrong = [t["url"] for t in report["targets"] if t["verdict"] != "ok"]
+        assert any(url.endswith(path) for url in wrong)
+
+    linted = runner.invoke(main, ["lint", "--format", "json", str(server.conf_path)])
+    codes = {f["code"] for f in json.loads(linted.output)["findings"]
+             if f["severity"] != "note"}
+    assert codes == ({cause} if cause else set())
+    assert linted.exit_code == (1 if cause else 0)
+
+
+def test_ps_names_the_daemon_groups(apache: ApacheFactory) -> None:
+    # No display-name: ps must find the daemons by their sockets, and name them by config.
+    server = apache(scenario_template("healthy").replace(" display-name=%{GROUP}", ""))
+    result = CliRunner().invoke(main, ["ps", "--format", "json",
+                                       "--config", str(server.conf_path)])
+    assert result.exit_code == 0, result.output
+    rows = [p for p in json.loads(result.output)["processes"] if p["ppid"] == server.pid]
+    daemons = sorted(p["process_group"] for p in rows if p["role"] == "wsgi daemon")
+    assert daemons == ["project-1", "project-2"]
+    assert any(p["role"] == "worker" for p in rows)

@@ -1,0 +1,141 @@
+"""``probe discover``: the manifest written from Apache configuration parses and says the
+right instances, URLs and process groups."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from probe.cli import main
+from probe.discover import discover_paths
+from probe.manifest import Manifest, load, parse
+
+SCENARIOS = Path(__file__).resolve().parent / "integration" / "scenarios"
+SITES = Path(__file__).resolve().parent / "integration" / "sites"
+
+SCRIPT = """\
+import os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{settings}")
+from django.core.wsgi import get_wsgi_application
+application = get_wsgi_application()
+import wsgi_endpoint
+application = wsgi_endpoint.wrap(application, label="{label}")
+"""
+
+CONFIG = """\
+Listen 8080
+WSGIDaemonProcess shop display-name=%{GROUP}
+<VirtualHost *:8080>
+    ServerName catch-all.invalid
+    Require all denied
+</VirtualHost>
+<VirtualHost *:8080>
+    ServerName Shop.Example.com
+    ServerAlias www.shop.example.com *.shop.example.com
+    WSGIScriptAlias /blog @ROOT@/blog/wsgi.py
+    WSGIScriptAlias / @ROOT@/shop/wsgi.py process-group=shop
+    WSGIScriptAliasMatch ^/api/(v\\d+) @ROOT@/api/$1.wsgi
+</VirtualHost>
+<VirtualHost *:8080>
+    ServerName blog.example.com
+    WSGIScriptAlias / @ROOT@/blog/wsgi.py
+</VirtualHost>
+<VirtualHost *:8080>
+    ServerName other.example.com
+    WSGIScriptAlias / @ROOT@/other/blog/wsgi.py
+</VirtualHost>
+"""
+
+
+def write_config(tmp_path: Path) -> Path:
+    for name, settings in (("shop", "shop.settings"), ("blog", "blog.settings"),
+                           ("other/blog", "other.settings")):
+        (tmp_path / name).mkdir(parents=True)
+        (tmp_path / name / "wsgi.py").write_text(
+            SCRIPT.format(settings=settings, label=name.replace("/", "-")))
+    conf = tmp_path / "site.conf"
+    conf.write_text(CONFIG.replace("@ROOT@", str(tmp_path)))
+    return conf
+
+
+def discovered(tmp_path: Path) -> tuple[str, Manifest]:
+    text = discover_paths([write_config(tmp_path)])
+    return text, parse(text, "discovered")
+
+
+def test_round_trip_instances_urls_and_groups(tmp_path: Path) -> None:
+    _, manifest = discovered(tmp_path)
+    assert manifest.probe.connect == "127.0.0.1:8080"  # Listen gave only a port
+    assert set(manifest.instances) == {"shop", "blog", "blog-2"}
+    shop = manifest.instances["shop"]
+    assert shop.process_group == "shop"
+    assert shop.label == "shop" and shop.settings == "shop.settings"
+    assert shop.urls == ("http://shop.example.com:8080/", "http://www.shop.example.com:8080/")
+    blog = manifest.instances["blog"]
+    assert blog.process_group is None  # embedded mode
+    assert blog.urls == ("http://shop.example.com:8080/blog/",
+                         "http://www.shop.example.com:8080/blog/",
+                         "http://blog.example.com:8080/")
+    other = manifest.instances["blog-2"]  # same directory name: made unique
+    assert other.label == "other-blog" and other.settings == "other.settings"
+    assert manifest.refuse_urls == ("http://unknown.invalid/",)
+
+
+def test_comments_say_where_entries_came_from(tmp_path: Path) -> None:
+    text, _ = discovered(tmp_path)
+    conf = tmp_path / "site.conf"
+    assert re.search(rf"# WSGIScriptAlias / .*process-group=shop at {re.escape(str(conf))}:11",
+                     text)
+    assert f"# Listen 8080 at {conf}:1" in text
+    assert "*.shop.example.com is a wildcard, it cannot be probed" in text  # kept as a comment
+    assert "^/api/(v\\d+)" in text and "add its URLs by hand" in text
+    assert f"setdefault in {tmp_path}/shop/wsgi.py:2" in text
+
+
+def test_scenario_manifests_are_covered(tmp_path: Path) -> None:
+    """Discovering each scenario's configuration finds every instance URL its hand-written
+    manifest expects, with the same labels, settings and (daemon mode) process groups."""
+    for scenario in ("healthy", "ordering", "envleak"):
+        template = (SCENARIOS / scenario / "httpd.conf.in").read_text()
+        conf = tmp_path / f"{scenario}.conf"
+        conf.write_text(template.replace("@PORT@", "80").replace("@SITES@", str(SITES)))
+        found = parse(discover_paths([conf]), scenario)
+        expected = load(SCENARIOS / scenario / "manifest.toml")
+        for name, instance in expected.instances.items():
+            got = found.instances[name]
+            assert set(instance.urls) <= set(got.urls), (scenario, name)
+            assert (got.label, got.settings) == (instance.label, instance.settings)
+            daemon = "process-group=" in template
+            assert got.process_group == (name if daemon else None), (scenario, name)
+
+
+def test_cli_writes_the_file_and_exits_2_on_unreadable_input(tmp_path: Path) -> None:
+    conf = write_config(tmp_path)
+    out = tmp_path / "discovered.toml"
+    runner = CliRunner()
+    result = runner.invoke(main, ["discover", str(conf), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert set(load(out).instances) == {"shop", "blog", "blog-2"}
+
+    missing = runner.invoke(main, ["discover", str(tmp_path / "nope.conf")])
+    assert missing.exit_code == 2
+    assert "nope.conf: cannot read" in missing.output
+    assert "Traceback" not in missing.output
+
+
+def test_a_url_two_aliases_map_stays_with_the_first(tmp_path: Path) -> None:
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "wsgi.py").write_text("")
+    conf = tmp_path / "dup.conf"
+    conf.write_text(f"ServerName a.example\nListen 127.0.0.1:8000\n"
+                    f"WSGIScriptAlias / {tmp_path}/first/wsgi.py\n"
+                    f"WSGIScriptAlias / {tmp_path}/second/wsgi.py\n")
+    text = discover_paths([conf])
+    manifest = parse(text, "dup")
+    assert manifest.probe.connect == "127.0.0.1:8000"
+    assert {n: i.urls for n, i in manifest.instances.items()} == {
+        "first": ("http://a.example:8000/",)}
+    assert "also mapped to instance first" in text

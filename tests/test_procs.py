@@ -1,0 +1,230 @@
+"""``probe ps``: classification of process facts (pure), and one real Apache."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+from click.testing import CliRunner
+
+from probe.cli import main
+from probe.procs import (
+    ProcessFacts,
+    Role,
+    classify,
+    group_names_from,
+    human_age,
+    human_bytes,
+    render_table,
+)
+
+NOW = 1_000_000.0
+APACHE = ("/usr/sbin/apache2", "-k", "start")
+
+
+def facts(pid: int, ppid: int, *, cmdline: tuple[str, ...] = APACHE, name: str = "apache2",
+          sockets: tuple[str, ...] | None = (), user: str = "www-data",
+          age: float = 60.0) -> ProcessFacts:
+    return ProcessFacts(pid=pid, ppid=ppid, name=name, cmdline=cmdline, username=user,
+                        rss=10 * 1024 * 1024, create_time=NOW - age, sockets=sockets)
+
+
+def test_parent_workers_and_titled_daemons() -> None:
+    rows = classify([
+        facts(1, 0, name="systemd", cmdline=("/sbin/init",), user="root"),
+        facts(100, 1, user="root", sockets=("/run/wsgi.100.0.1.sock",), age=3600),
+        facts(101, 100, cmdline=("(wsgi:project-1) ", "-k", "start"),
+              sockets=("/run/wsgi.100.0.1.sock",)),
+        facts(102, 100),
+        facts(200, 1, name="bash", cmdline=("bash",)),
+    ], now=NOW)
+    assert [(r.pid, r.role, r.process_group) for r in rows] == [
+        (100, Role.PARENT, None),
+        (101, Role.DAEMON, "project-1"),
+        (102, Role.WORKER, None),
+    ]
+    assert rows[0].user == "root" and rows[0].age_s == 3600
+    assert rows[1].group_source == "process title"
+    assert rows[1].daemon_id == 1
+
+
+def test_daemon_without_display_name_is_found_by_its_socket() -> None:
+    processes = [
+        facts(100, 1),
+        facts(101, 100, sockets=("/etc/apache2/run/wsgi.100.3.2.sock",)),
+        # A socket named after another parent (an old generation's leftover) proves nothing.
+        facts(102, 100, sockets=("/etc/apache2/run/wsgi.99.0.1.sock",)),
+    ]
+    rows = {r.pid: r for r in classify(processes, now=NOW)}
+    assert rows[101].role is Role.DAEMON and rows[101].process_group is None
+    assert rows[101].daemon_id == 2 and "2nd WSGIDaemonProcess" in rows[101].group_source
+    assert rows[102].role is Role.WORKER
+    named = {r.pid: r for r in classify(processes, now=NOW,
+                                        group_names=group_names_from(["a", "b"]))}
+    assert named[101].process_group == "b"
+
+
+def test_title_cut_short_is_a_daemon_without_a_trusted_name() -> None:
+    rows = classify([facts(100, 1),
+                     facts(101, 100, cmdline=("(wsgi:a-very-long-gr",))], now=NOW)
+    daemon = rows[1]
+    assert daemon.role is Role.DAEMON and daemon.process_group is None
+    assert "a-very-long-gr..." in daemon.group_source
+
+
+def test_title_beats_configuration() -> None:
+    rows = classify([facts(100, 1),
+                     facts(101, 100, cmdline=("(wsgi:live)",),
+                           sockets=("/run/wsgi.100.0.1.sock",))],
+                    now=NOW, group_names={1: "from-config"})
+    assert rows[1].process_group == "live"
+
+
+def test_unreadable_sockets_make_an_unknown_child() -> None:
+    rows = classify([facts(100, 1), facts(101, 100, sockets=None)], now=NOW)
+    assert rows[1].role is Role.CHILD and "root" in rows[1].group_source
+
+
+def test_httpd_by_command_line_and_two_servers() -> None:
+    rows = classify([
+        facts(10, 1, name="httpd", cmdline=("/usr/sbin/httpd", "-DFOREGROUND")),
+        facts(11, 10, name="httpd", cmdline=("/usr/sbin/httpd", "-DFOREGROUND")),
+        facts(20, 1),
+        facts(21, 20),
+    ], now=NOW)
+    assert [(r.pid, r.role) for r in rows] == [(10, Role.PARENT), (11, Role.WORKER),
+                                               (20, Role.PARENT), (21, Role.WORKER)]
+
+
+def test_render_plain_and_empty() -> None:
+    rows = classify([facts(100, 1, user="root"),
+                     facts(101, 100, cmdline=("(wsgi:shop)",)),
+                     facts(102, 100, sockets=("/r/wsgi.100.0.4.sock",))], now=NOW)
+    text = render_table(rows, terminal=False)
+    assert "\x1b[" not in text and "─" not in text  # no colour, no box off a terminal
+    lines = text.splitlines()
+    assert lines[0].split() == ["PID", "PPID", "ROLE", "PROCESS", "GROUP", "USER", "RSS", "AGE"]
+    assert "shop" in lines[2] and "10.0 MiB" in lines[2] and "1m00s" in lines[2]
+    assert "#4 (unnamed)" in lines[3]
+    assert any("probe ps --config" in line for line in lines)
+    assert render_table([], terminal=False) == "no Apache (apache2/httpd) processes found\n"
+
+
+@pytest.mark.parametrize(("value", "text"), [(512, "512 B"), (1536, "1.5 KiB"),
+                                             (3 * 1024**3, "3.0 GiB"), (None, "?")])
+def test_human_bytes(value: int | None, text: str) -> None:
+    assert human_bytes(value) == text
+
+
+def test_human_age() -> None:
+    assert (human_age(59), human_age(3 * 3600 + 5 * 60), human_age(2 * 86400 + 3600)) == \
+        ("0m59s", "3h05m", "2d01h")
+
+
+# --------------------------------------------------------------------------------------------
+# one real Apache
+
+
+def _required() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _unavailable(reason: str) -> None:
+    if _required():
+        pytest.fail(f"cannot start a real Apache: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+MODULES = Path("/usr/lib/apache2/modules")
+
+
+@pytest.fixture
+def real_apache(tmp_path: Path) -> Iterator[int]:
+    binary = shutil.which("apache2") or shutil.which("apache2", path="/usr/sbin")
+    if binary is None:
+        _unavailable("apache2 is not installed (Debian package apache2)")
+    if os.geteuid() != 0:
+        _unavailable("needs root: the config drops privileges with 'User www-data'")
+    for name in ("mpm_event", "authz_core"):
+        if not (MODULES / f"mod_{name}.so").is_file():
+            _unavailable(f"{MODULES}/mod_{name}.so is missing")
+    (tmp_path / "run").mkdir()
+    conf = tmp_path / "httpd.conf"
+    # mod_unixd (User/Group) is built into Debian's apache2: loading it again is an error.
+    conf.write_text(f"""\
+ServerRoot "{tmp_path}"
+ServerName localhost
+Listen 127.0.0.1:{_free_port()}
+LoadModule mpm_event_module {MODULES}/mod_mpm_event.so
+LoadModule authz_core_module {MODULES}/mod_authz_core.so
+User www-data
+Group www-data
+PidFile "{tmp_path}/httpd.pid"
+DefaultRuntimeDir "{tmp_path}/run"
+ErrorLog "{tmp_path}/error.log"
+StartServers 1
+<Directory />
+    Require all denied
+</Directory>
+""")
+    assert binary is not None
+    done = subprocess.run([binary, "-f", str(conf), "-k", "start"], capture_output=True,
+                          text=True, timeout=30, check=False)
+    if done.returncode != 0:
+        log = tmp_path / "error.log"
+        pytest.fail(f"apache2 -k start failed: {done.stdout}{done.stderr}"
+                    f"{log.read_text() if log.exists() else ''}")
+    pid_file = tmp_path / "httpd.pid"
+    deadline = time.monotonic() + 15
+    while not pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pid = int(pid_file.read_text().strip())
+    tree = [pid]
+    try:
+        while time.monotonic() < deadline and not psutil.Process(pid).children():
+            time.sleep(0.05)  # wait for the first worker
+        tree += [c.pid for c in psutil.Process(pid).children()]
+        yield pid
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        stop = time.monotonic() + 15
+        while time.monotonic() < stop and any(psutil.pid_exists(p) and psutil.Process(p)
+                                              .status() != psutil.STATUS_ZOMBIE for p in tree):
+            time.sleep(0.05)
+        for leftover in tree:
+            with contextlib.suppress(ProcessLookupError, psutil.NoSuchProcess):
+                if psutil.Process(leftover).status() != psutil.STATUS_ZOMBIE:
+                    os.kill(leftover, signal.SIGKILL)
+
+
+def test_probe_ps_lists_a_real_apache(real_apache: int) -> None:
+    result = CliRunner().invoke(main, ["ps", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = {p["pid"]: p for p in json.loads(result.output)["processes"]}
+    assert rows[real_apache]["role"] == "parent"
+    assert rows[real_apache]["user"] == "root"
+    workers = [p for p in rows.values() if p["ppid"] == real_apache]
+    assert workers and all(p["role"] == "worker" and p["user"] == "www-data" for p in workers)
+
+    table = CliRunner().invoke(main, ["ps"])
+    assert table.exit_code == 0
+    [line] = [line for line in table.output.splitlines()
+              if line.split()[:1] == [str(real_apache)]]
+    assert "parent" in line.split()
