@@ -13,6 +13,9 @@ Redirects are never followed: a 3xx is reported with its Location.
 
 from __future__ import annotations
 
+import contextlib
+import heapq
+import itertools
 import json
 import socket
 import threading
@@ -25,7 +28,8 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
-from urllib3.connectionpool import HTTPConnectionPool
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from probe import __version__
 from probe.errors import TransportError
@@ -44,6 +48,94 @@ class Answer:
     headers: Mapping[str, str]
     body: bytes
     elapsed_ms: float
+
+
+# The connections a request of this thread uses, so a watchdog can cut them at the
+# deadline: socket timeouts bound each read, not a status line or headers that trickle in.
+_watch = threading.local()
+
+
+def _register(connection: HTTPConnection) -> None:
+    watched: list[HTTPConnection] | None = getattr(_watch, "connections", None)
+    if watched is not None:
+        watched.append(connection)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _register(self)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _register(self)
+        super().request(*args, **kwargs)
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+def _cut(connections: list[HTTPConnection]) -> None:
+    """Shut down the sockets of a request whose deadline passed; its reads then end."""
+    for connection in connections:
+        sock = getattr(connection, "sock", None)
+        if isinstance(sock, socket.socket):
+            # socket.socket's own shutdown, also for an SSLSocket: only the fd.
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _Watchdog:
+    """One thread for all requests: cuts the connections of those past their deadline.
+
+    A timer thread per request would cost a thread start on every probe.
+    """
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, list[HTTPConnection]]] = []
+        self._cancelled: set[int] = set()
+        self._wake = threading.Condition()
+        self._ids = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, end: float, connections: list[HTTPConnection]) -> int:
+        with self._wake:
+            ticket = next(self._ids)
+            heapq.heappush(self._due, (end, ticket, connections))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="probe-watchdog",
+                                                daemon=True)
+                self._thread.start()
+            self._wake.notify()
+            return ticket
+
+    def cancel(self, ticket: int) -> None:
+        with self._wake:
+            self._cancelled.add(ticket)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while self._due and self._due[0][1] in self._cancelled:
+                    self._cancelled.discard(heapq.heappop(self._due)[1])
+                if not self._due:
+                    self._wake.wait()
+                    continue
+                end, _, connections = self._due[0]
+                if end > time.monotonic():
+                    self._wake.wait(end - time.monotonic())
+                    continue
+                heapq.heappop(self._due)
+            _cut(connections)
+
+
+_watchdog = _Watchdog()
 
 
 class ConnectToAdapter(HTTPAdapter):
@@ -107,6 +199,11 @@ class Transport:
                 adapter = ConnectToAdapter(*self.connect)
                 session.mount("http://", adapter)
                 session.mount("https://", adapter)
+            for mounted in session.adapters.values():
+                if isinstance(mounted, HTTPAdapter):
+                    mounted.poolmanager.pool_classes_by_scheme = {
+                        "http": _HTTPPool, "https": _HTTPSPool,
+                    }
             self._local.session = session
         return session
 
@@ -127,6 +224,9 @@ class Transport:
         }
         if self.token:
             headers["X-Probe-Token"] = self.token
+        watched: list[HTTPConnection] = []
+        _watch.connections = watched
+        ticket = _watchdog.watch(end, watched)
         try:
             remaining = _remaining(end)
             response = self._session().get(
@@ -139,10 +239,17 @@ class Transport:
             )
             with response:
                 body = self._read_body(response, end)
-        except requests.RequestException as exc:
-            raise _classify(exc, url) from None
-        except (OSError, urllib3.exceptions.HTTPError) as exc:
+        except (requests.RequestException, OSError, urllib3.exceptions.HTTPError) as exc:
+            if time.monotonic() >= end or isinstance(
+                exc, TimeoutError | urllib3.exceptions.TimeoutError
+            ):
+                raise TransportError("timeout", f"{url}: timed out") from None
+            if isinstance(exc, requests.RequestException):
+                raise _classify(exc, url) from None
             raise TransportError("protocol", f"{url}: broken answer: {exc}") from None
+        finally:
+            _watchdog.cancel(ticket)
+            _watch.connections = None
         return Answer(
             status_code=response.status_code,
             headers=dict(response.headers),
@@ -234,6 +341,9 @@ def _classify(exc: requests.RequestException, url: str) -> TransportError:
         if "NameResolutionError" in text or "Name or service not known" in text:
             host = urlsplit(url).hostname
             return TransportError("dns", f"{url}: host name {host!r} does not resolve")
+        if "BadStatusLine" in text or "LineTooLong" in text:
+            # Bytes came, but not HTTP: not a refusal by closing the connection.
+            return TransportError("protocol", f"{url}: the answer is not HTTP: {_innermost(exc)!r}")
         if "RemoteDisconnected" in text or "Connection aborted" in text:
             return TransportError(
                 "closed", f"{url}: server closed the connection without answering"

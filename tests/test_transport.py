@@ -1,0 +1,551 @@
+"""probe/transport.py against small real servers on loopback (no other network)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import trustme
+
+from probe import __version__
+from probe.errors import ManifestError
+from probe.transport import Transport, sample_from_answer
+
+ENDPOINT_JSON = {
+    "schema": 1,
+    "label": "project-1",
+    "instance_id": "0123456789abcdef",
+    "pid": 4242,
+    "process_group": "project-1",
+    "application_group": "site-1.example.com|",
+    "settings_module": {"environ": "mysite.settings", "loaded": None},
+    "request": {"host": "site-1.example.com", "script_name": "", "path_info": "/__probe__"},
+}
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_proxy_or_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("WSGI_PROBE_TOKEN", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+# --- servers ----------------------------------------------------------------------------------
+
+Reply = tuple[int, dict[str, str], bytes]
+
+
+@dataclass
+class Seen:
+    """What a test server received."""
+
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    sni: list[str | None] = field(default_factory=list)
+
+    @property
+    def paths(self) -> list[str]:
+        return [path for path, _ in self.requests]
+
+    @property
+    def hosts(self) -> list[str | None]:
+        return [headers.get("host") for _, headers in self.requests]
+
+
+def json_reply(data: object, status: int = 200) -> Reply:
+    return status, {"Content-Type": "application/json"}, json.dumps(data).encode()
+
+
+@contextmanager
+def http_server(
+    reply: Callable[[str], Reply] = lambda path: json_reply(ENDPOINT_JSON),
+    tls: ssl.SSLContext | None = None,
+) -> Iterator[tuple[int, Seen]]:
+    """A threading HTTP/1.1 server on 127.0.0.1 that records requests; yields (port, seen)."""
+    seen = Seen()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            seen.requests.append(
+                (self.path, {k.lower(): v for k, v in self.headers.items()})
+            )
+            status, headers, body = reply(self.path)
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    if tls is not None:
+        tls.sni_callback = lambda sock, name, ctx: seen.sni.append(name)
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def read_request(conn: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+@contextmanager
+def raw_server(
+    handle: Callable[[socket.socket, threading.Event], None],
+) -> Iterator[int]:
+    """A TCP server on 127.0.0.1 running ``handle(conn, stop)`` per connection; yields port."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    stop = threading.Event()
+    conns: list[socket.socket] = []
+
+    def serve(conn: socket.socket) -> None:
+        try:
+            handle(conn, stop)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            conns.append(conn)
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        listener.close()
+        for conn in conns:
+            conn.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# --- --connect and the Host header ------------------------------------------------------------
+
+
+def test_connect_sends_to_the_address_with_the_urls_host() -> None:
+    with http_server() as (port, seen):
+        transport = Transport(connect=f"127.0.0.1:{port}", timeout=5)
+        sample = transport.probe("http://site-1.example.com/suburl/__probe__")
+        sample2 = transport.probe("http://site-2.example.com:8080/__probe__")
+    assert sample.status_code == 200
+    assert sample.error is None
+    assert sample.endpoint is not None
+    assert sample.endpoint.label == "project-1"
+    assert sample.endpoint.pid == 4242
+    assert sample2.status_code == 200
+    assert seen.paths == ["/suburl/__probe__", "/__probe__"]
+    assert seen.hosts == ["site-1.example.com", "site-2.example.com:8080"]
+
+
+def test_without_connect_the_url_is_used_and_host_is_its_netloc() -> None:
+    with http_server() as (port, seen):
+        sample = Transport(timeout=5).probe(f"http://127.0.0.1:{port}/a/__probe__")
+    assert sample.status_code == 200
+    assert seen.paths == ["/a/__probe__"]
+    assert seen.hosts == [f"127.0.0.1:{port}"]
+
+
+def test_request_headers_and_token() -> None:
+    with http_server() as (port, seen):
+        Transport(timeout=5, token="s3cret").probe(f"http://127.0.0.1:{port}/__probe__")
+        Transport(timeout=5).probe(f"http://127.0.0.1:{port}/__probe__")
+    with_token, without = (headers for _, headers in seen.requests)
+    assert with_token["x-probe-token"] == "s3cret"
+    assert "x-probe-token" not in without
+    assert with_token["user-agent"] == f"wsgi-probe/{__version__}"
+    assert with_token["accept-encoding"] == "identity"
+
+
+def test_bad_connect_is_a_manifest_error() -> None:
+    with pytest.raises(ManifestError) as info:
+        Transport(connect="nohost")
+    assert str(info.value) == "--connect: not HOST:PORT: 'nohost'"
+
+
+def test_proxy_variables_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, dead)
+    with http_server() as (port, seen):
+        direct = Transport(timeout=5).probe(f"http://127.0.0.1:{port}/__probe__")
+        connected = Transport(connect=f"127.0.0.1:{port}", timeout=5).probe(
+            "http://site-1.example.com/__probe__"
+        )
+    assert (direct.status_code, direct.error) == (200, None)
+    assert (connected.status_code, connected.error) == (200, None)
+    assert seen.hosts == [f"127.0.0.1:{port}", "site-1.example.com"]
+
+
+def test_sessions_are_per_thread() -> None:
+    with http_server() as (port, seen):
+        transport = Transport(timeout=5)
+        results: list[int | None] = []
+        sessions: list[object] = []  # kept alive, so no id is reused
+
+        def work() -> None:
+            sessions.append(transport._session())
+            results.append(transport.probe(f"http://127.0.0.1:{port}/__probe__").status_code)
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+    assert results == [200] * 4
+    assert len({id(session) for session in sessions}) == 4
+    assert len(seen.requests) == 4
+
+
+# --- HTTPS ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def tls_server(ca: trustme.CA) -> Iterator[tuple[int, Seen]]:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("site-1.example.com").configure_cert(context)
+    with http_server(tls=context) as served:
+        yield served
+
+
+@pytest.fixture
+def ca_file(ca: trustme.CA, tmp_path: Path) -> str:
+    path = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+def test_https_connect_keeps_sni_and_certificate_name(
+    tls_server: tuple[int, Seen], ca_file: str
+) -> None:
+    port, seen = tls_server
+    transport = Transport(connect=f"127.0.0.1:{port}", ca_file=ca_file, timeout=5)
+    sample = transport.probe("https://site-1.example.com/__probe__")
+    assert (sample.status_code, sample.error_kind, sample.error) == (200, None, None)
+    assert sample.endpoint is not None
+    assert seen.sni == ["site-1.example.com"]
+    assert seen.hosts == ["site-1.example.com"]
+    assert seen.paths == ["/__probe__"]
+
+
+def test_https_other_name_through_same_connect_fails_tls(
+    tls_server: tuple[int, Seen], ca_file: str
+) -> None:
+    port, seen = tls_server
+    transport = Transport(connect=f"127.0.0.1:{port}", ca_file=ca_file, timeout=5)
+    good = transport.probe("https://site-1.example.com/__probe__")
+    bad = transport.probe("https://other.example.com/__probe__")
+    assert good.status_code == 200
+    assert bad.status_code is None
+    assert bad.error_kind == "tls"
+    assert bad.error is not None
+    assert bad.error.startswith("https://other.example.com/__probe__: TLS failed: ")
+    assert "other.example.com" in bad.error.split("TLS failed: ", 1)[1]
+    assert seen.sni == ["site-1.example.com", "other.example.com"]
+    assert seen.paths == ["/__probe__"]  # nothing was sent over the unverified connection
+
+
+def test_https_untrusted_ca_fails_tls(tls_server: tuple[int, Seen], tmp_path: Path) -> None:
+    port, seen = tls_server
+    other_ca = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other_ca))
+    sample = Transport(connect=f"127.0.0.1:{port}", ca_file=str(other_ca), timeout=5).probe(
+        "https://site-1.example.com/__probe__"
+    )
+    assert (sample.status_code, sample.error_kind) == (None, "tls")
+    assert seen.requests == []
+
+
+def test_https_by_ip_without_connect_checks_the_ip(
+    tls_server: tuple[int, Seen], ca_file: str
+) -> None:
+    port, _ = tls_server
+    sample = Transport(ca_file=ca_file, timeout=5).probe(f"https://127.0.0.1:{port}/__probe__")
+    assert sample.error_kind == "tls"
+
+
+# --- answers ----------------------------------------------------------------------------------
+
+
+def test_redirects_are_not_followed() -> None:
+    def reply(path: str) -> Reply:
+        if path == "/followed":
+            return json_reply(ENDPOINT_JSON)
+        return 301, {"Location": "/followed"}, b""
+
+    with http_server(reply) as (port, seen):
+        sample = Transport(timeout=5).probe(f"http://127.0.0.1:{port}/__probe__")
+    assert sample.status_code == 301
+    assert sample.location == "/followed"
+    assert sample.endpoint is None
+    assert sample.error is None
+    assert seen.paths == ["/__probe__"]
+
+
+def test_location_is_only_reported_for_3xx() -> None:
+    def reply(path: str) -> Reply:
+        return 404, {"Location": "/x", "Content-Type": "text/html"}, b"not found"
+
+    with http_server(reply) as (port, _):
+        sample = Transport(timeout=5).probe(f"http://127.0.0.1:{port}/__probe__")
+    assert (sample.status_code, sample.location, sample.endpoint) == (404, None, None)
+
+
+def test_body_is_capped() -> None:
+    big = b"x" * (1 << 20)
+    with http_server(lambda path: (200, {"Content-Type": "application/json"}, big)) as (port, _):
+        sample = Transport(timeout=5).probe(f"http://127.0.0.1:{port}/__probe__")
+    assert sample.status_code is None
+    assert sample.error_kind == "protocol"
+    assert sample.error is not None
+    assert "answer larger than 262144 bytes" in sample.error
+
+
+def test_body_cap_is_configurable_and_exact() -> None:
+    body = json.dumps(ENDPOINT_JSON).encode()
+    with http_server(lambda path: (200, {"Content-Type": "application/json"}, body)) as (port, _):
+        url = f"http://127.0.0.1:{port}/__probe__"
+        fits = Transport(timeout=5, max_body=len(body)).probe(url)
+        too_big = Transport(timeout=5, max_body=len(body) - 1).probe(url)
+    assert fits.status_code == 200
+    assert fits.endpoint is not None
+    assert too_big.error_kind == "protocol"
+
+
+def test_body_cap_without_content_length() -> None:
+    def handle(conn: socket.socket, stop: threading.Event) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n")
+        for _ in range(64):
+            conn.sendall(b"y" * 16384)
+
+    with raw_server(handle) as port:
+        sample = Transport(timeout=5).probe(f"http://127.0.0.1:{port}/__probe__")
+    assert (sample.status_code, sample.error_kind) == (None, "protocol")
+
+
+def trickle_body(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+    )
+    while not stop.wait(0.2):
+        conn.sendall(b" ")
+
+
+def trickle_headers(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+    while not stop.wait(0.2):
+        conn.sendall(b"a")
+
+
+def silent(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    stop.wait(30)
+
+
+@pytest.mark.parametrize("handle", [trickle_body, trickle_headers, silent])
+def test_timeout_bounds_the_whole_request(
+    handle: Callable[[socket.socket, threading.Event], None],
+) -> None:
+    with raw_server(handle) as port:
+        start = time.monotonic()
+        sample = Transport(timeout=1.0).probe(f"http://127.0.0.1:{port}/__probe__")
+        took = time.monotonic() - start
+    assert sample.status_code is None
+    assert sample.error_kind == "timeout"
+    assert sample.error == f"http://127.0.0.1:{port}/__probe__: timed out"
+    assert 0.5 < took < 4.0
+    assert 500 < sample.elapsed_ms < 4000
+
+
+def test_deadline_cuts_the_timeout_short() -> None:
+    with raw_server(trickle_body) as port:
+        start = time.monotonic()
+        sample = Transport(timeout=30.0).probe(
+            f"http://127.0.0.1:{port}/__probe__", deadline=time.monotonic() + 0.5
+        )
+        took = time.monotonic() - start
+    assert sample.error_kind == "timeout"
+    assert took < 4.0
+
+
+def test_deadline_already_passed_sends_nothing() -> None:
+    with http_server() as (port, seen):
+        sample = Transport(timeout=5).probe(
+            f"http://127.0.0.1:{port}/__probe__", deadline=time.monotonic() - 1
+        )
+    assert sample.error_kind == "timeout"
+    assert seen.requests == []
+
+
+def test_connection_refused() -> None:
+    port = free_port()
+    sample = Transport(timeout=5).probe(f"http://127.0.0.1:{port}/__probe__")
+    assert sample.status_code is None
+    assert sample.error_kind == "connect"
+    assert sample.error == f"http://127.0.0.1:{port}/__probe__: connection refused"
+
+
+def test_connection_refused_at_the_connect_address() -> None:
+    port = free_port()
+    sample = Transport(connect=f"127.0.0.1:{port}", timeout=5).probe(
+        "http://site-1.example.com/__probe__"
+    )
+    assert sample.error_kind == "connect"
+
+
+def test_server_closes_without_answering() -> None:
+    def handle(conn: socket.socket, stop: threading.Event) -> None:
+        read_request(conn)
+
+    with raw_server(handle) as port:
+        sample = Transport(timeout=5).probe(f"http://127.0.0.1:{port}/__probe__")
+    assert sample.status_code is None
+    assert sample.error_kind == "closed"
+    assert sample.error == (
+        f"http://127.0.0.1:{port}/__probe__: server closed the connection without answering"
+    )
+
+
+def test_garbage_instead_of_http_is_an_error_not_an_exception() -> None:
+    def handle(conn: socket.socket, stop: threading.Event) -> None:
+        read_request(conn)
+        conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\nProtocol mismatch.\r\n")
+
+    with raw_server(handle) as port:
+        sample = Transport(timeout=5).probe(f"http://127.0.0.1:{port}/__probe__")
+    assert sample.status_code is None
+    assert sample.endpoint is None
+    assert sample.error is not None
+    assert "\n" not in sample.error and "\r" not in sample.error
+    # Bytes came back: that is not a refusal by closing the connection.
+    assert sample.error_kind == "protocol"
+
+
+def test_binary_garbage_is_an_error() -> None:
+    def handle(conn: socket.socket, stop: threading.Event) -> None:
+        read_request(conn)
+        conn.sendall(bytes(range(256)) * 4)
+
+    with raw_server(handle) as port:
+        sample = Transport(timeout=5).probe(f"http://127.0.0.1:{port}/__probe__")
+    assert sample.status_code is None
+    assert sample.error_kind == "protocol"
+
+
+def test_dns_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+        if host == "nowhere.invalid":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    sample = Transport(timeout=5).probe("http://nowhere.invalid/__probe__")
+    assert sample.error_kind == "dns"
+    assert sample.error == (
+        "http://nowhere.invalid/__probe__: host name 'nowhere.invalid' does not resolve"
+    )
+
+
+# --- reading the endpoint's JSON --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (json_reply({"status": "ok", "version": 3}), "not the wsgi-probe endpoint's"),
+        (json_reply({**ENDPOINT_JSON, "schema": 2}), "not the wsgi-probe endpoint's"),
+        (json_reply({k: v for k, v in ENDPOINT_JSON.items() if k != "instance_id"}),
+         "not the wsgi-probe endpoint's"),
+        (json_reply([ENDPOINT_JSON]), "not the wsgi-probe endpoint's"),
+        ((200, {"Content-Type": "application/json"}, b"{not json"), "does not parse"),
+        ((200, {"Content-Type": "text/html"}, json.dumps(ENDPOINT_JSON).encode()),
+         "answer is text/html"),
+        ((200, {}, b"hello"), "answer is untyped"),
+    ],
+    ids=["other-json", "schema-2", "no-instance-id", "list", "bad-json", "html", "untyped"],
+)
+def test_an_answer_that_is_not_the_endpoints(reply: Reply, reason: str) -> None:
+    with http_server(lambda path: reply) as (port, _):
+        sample = Transport(timeout=5).probe(f"http://127.0.0.1:{port}/__probe__")
+    assert sample.status_code == 200
+    assert sample.endpoint is None
+    assert sample.error is not None
+    assert reason in sample.error
+    assert sample.error_kind is None
+
+
+def test_endpoint_json_with_a_charset_is_read() -> None:
+    body = json.dumps(ENDPOINT_JSON).encode()
+    reply = (200, {"Content-Type": "application/json; charset=utf-8"}, body)
+    with http_server(lambda path: reply) as (port, _):
+        sample = Transport(timeout=5).probe(f"http://127.0.0.1:{port}/__probe__")
+    assert sample.endpoint is not None
+    assert sample.endpoint.instance_id == "0123456789abcdef"
+    assert sample.endpoint.application_group == "site-1.example.com|"
+    assert sample.endpoint.settings == "mysite.settings"
+    assert sample.endpoint.raw == ENDPOINT_JSON
+
+
+def test_endpoint_json_in_an_error_status_is_not_read() -> None:
+    with http_server(lambda path: json_reply(ENDPOINT_JSON, status=500)) as (port, _):
+        sample = Transport(timeout=5).probe(f"http://127.0.0.1:{port}/__probe__")
+    assert (sample.status_code, sample.endpoint, sample.error) == (500, None, None)
+
+
+def test_sample_from_answer_reads_fields_defensively() -> None:
+    from probe.transport import Answer
+
+    data = {**ENDPOINT_JSON, "pid": "4242", "label": 7, "request": "broken"}
+    answer = Answer(200, {"Content-Type": "application/json"}, json.dumps(data).encode(), 1.5)
+    sample = sample_from_answer(answer)
+    assert sample.endpoint is not None
+    assert (sample.endpoint.pid, sample.endpoint.label, sample.endpoint.host) == (None, None, None)
+    assert sample.endpoint.instance_id == "0123456789abcdef"
+    assert sample.elapsed_ms == 1.5
