@@ -103,7 +103,7 @@ class Manifest:
             return self
         settings = {**self.probe.__dict__, **given}
         return Manifest(
-            probe=_check_probe(settings, self.source, "command line"),
+            probe=_check_probe(settings, "command line", ""),
             instances=self.instances,
             refuse_urls=self.refuse_urls,
             refuse_statuses=self.refuse_statuses,
@@ -185,24 +185,29 @@ _PROBE_TYPES: dict[str, tuple[type, ...]] = {
 
 
 def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSettings:
+    """Check ``[probe]`` settings; ``where`` "" means command-line options (``--samples``)."""
     _only_keys(table, set(_PROBE_TYPES), source, where)
+
+    def at(key: str) -> str:
+        return f"{source}: {where}.{key}" if where else f"{source}: --{key.replace('_', '-')}"
+
     for key, value in table.items():
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, _PROBE_TYPES[key]):
             kind = " or ".join(t.__name__ for t in _PROBE_TYPES[key])
-            raise ManifestError(f"{source}: {where}.{key}: must be {kind}, not {value!r}")
+            raise ManifestError(f"{at(key)}: must be {kind}, not {value!r}")
     settings = ProbeSettings(**{k: v for k, v in table.items() if v is not None})
     if settings.timeout <= 0:
-        raise ManifestError(f"{source}: {where}.timeout: must be more than 0 seconds")
+        raise ManifestError(f"{at('timeout')}: must be more than 0 seconds")
     if settings.samples < 1:
-        raise ManifestError(f"{source}: {where}.samples: must be at least 1")
+        raise ManifestError(f"{at('samples')}: must be at least 1")
     if settings.concurrency < 1:
-        raise ManifestError(f"{source}: {where}.concurrency: must be at least 1")
+        raise ManifestError(f"{at('concurrency')}: must be at least 1")
     if not settings.segment or "/" in settings.segment:
-        raise ManifestError(f"{source}: {where}.segment: must be one non-empty path segment")
+        raise ManifestError(f"{at('segment')}: must be one non-empty path segment")
     if settings.connect is not None:
-        parse_connect(settings.connect, f"{source}: {where}.connect")
+        parse_connect(settings.connect, at("connect"))
     return settings
 
 
@@ -265,7 +270,8 @@ def _no_url_twice(instances: Mapping[str, Instance], refuse: list[str], source: 
 
 def _normal_url(url: str) -> str:
     parts = urlsplit(url)
-    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port}{parts.path.rstrip('/')}"
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}{parts.path.rstrip('/')}"
 
 
 def _table(data: Mapping[str, Any], key: str, source: str, where: str) -> dict[str, Any]:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from probe.model import Report
+from probe.model import Report, Status
 
 
 def render(report: Report) -> str:
     problems = report.problems
+    # A critical finding fails the sweep (exit 1), so it fails its testcase too.
+    critical = [f for f in report.findings if f.severity is Status.CRITICAL]
     suite = ET.Element(
         "testsuite",
         name="wsgi-probe",
-        tests=str(len(report.targets)),
-        failures=str(len(problems)),
+        tests=str(len(report.targets) + len(report.findings)),
+        failures=str(len(problems) + len(critical)),
         errors="0",
         skipped="0",
         time=f"{report.duration_s:.3f}",
@@ -36,7 +38,14 @@ def render(report: Report) -> str:
             ET.SubElement(case, "system-out").text = target.explanation
     for finding in report.findings:
         case = ET.SubElement(suite, "testcase", classname="wsgi-probe.findings", name=finding.code)
-        ET.SubElement(case, "system-out").text = f"{finding.severity.value}: {finding.explanation}"
+        if finding.severity is Status.CRITICAL:
+            failure = ET.SubElement(case, "failure", type=finding.code,
+                                    message=f"{finding.code} ({', '.join(finding.instances)})")
+            failure.text = finding.explanation
+        else:
+            ET.SubElement(case, "system-out").text = (
+                f"{finding.severity.value}: {finding.explanation}"
+            )
     ET.indent(suite)
     body = ET.tostring(suite, encoding="unicode")
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'

@@ -26,6 +26,10 @@ def render(report: Report, *, color: bool = False, width: int | None = None) -> 
     # natural width, since nothing is gained by cutting it.
     if width is None:
         width = shutil.get_terminal_size((100, 40)).columns if color else 250
+    text_width = min(width, 110)
+    # Only the middle columns give way; a screen narrower than URL and verdict need
+    # gets longer lines rather than cut URLs (rich crops what does not fit).
+    width = max(width, _needed_width(report))
     console = Console(
         file=out,
         force_terminal=color,
@@ -34,7 +38,6 @@ def render(report: Report, *, color: bool = False, width: int | None = None) -> 
         highlight=False,
         soft_wrap=False,
     )
-    text_width = min(width, 110)
     console.print(_table(report))
     problems = report.problems
     for number, target in enumerate(problems, 1):
@@ -58,7 +61,7 @@ def render(report: Report, *, color: bool = False, width: int | None = None) -> 
     if report.interrupted:
         summary += " (interrupted: partial results)"
     console.print(Text(summary, style=STYLES[status]))
-    return out.getvalue()
+    return "\n".join(line.rstrip() for line in out.getvalue().split("\n"))
 
 
 def _count(number: int, noun: str) -> str:
@@ -78,8 +81,10 @@ def _table(report: Report) -> Table:
     table = Table(show_lines=False, header_style="bold", pad_edge=True, expand=False)
     # The URL and the verdict are what a reader scans for: never break them.
     table.add_column("URL", no_wrap=True)
+    # Wrappable (a value is one word, so it is cut with an ellipsis rather than
+    # wrapped): rich narrows these before it would cut the URL or the verdict.
     for column in ("expected", "answered by", "pid", "settings"):
-        table.add_column(column, no_wrap=True, overflow="ellipsis", min_width=5)
+        table.add_column(column, overflow="ellipsis", min_width=MIN_WIDTH)
     table.add_column("verdict", no_wrap=True)
     for target in report.targets:
         style = "green" if target.ok else "red"
@@ -92,6 +97,16 @@ def _table(report: Report) -> Table:
             Text(_verdict(target), style=style),
         )
     return table
+
+
+MIN_WIDTH = 5
+
+
+def _needed_width(report: Report) -> int:
+    """URL and verdict at full width, the other four columns at their minimum, borders."""
+    url = max((len(t.url) for t in report.targets), default=0)
+    verdict = max((len(_verdict(t)) for t in report.targets), default=0)
+    return max(url, 3) + max(verdict, 7) + 4 * MIN_WIDTH + 6 * 2 + 7
 
 
 def _settings(target: TargetResult) -> str:

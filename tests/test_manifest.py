@@ -1,0 +1,461 @@
+"""probe/manifest.py: the TOML manifest of contract section 2."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from probe import manifest
+from probe.errors import ManifestError
+from probe.manifest import ANY_INSTANCE, Instance, Manifest, ProbeSettings, Target
+
+CONTRACT_EXAMPLE = """\
+[probe]                       # all optional
+connect = "127.0.0.1:8080"    # send every request here; Host header and TLS SNI stay the URL's
+segment = "__probe__"
+token_env = "WSGI_PROBE_TOKEN"
+timeout = 5.0                 # seconds per request
+samples = 3                   # requests per URL
+concurrency = 32
+
+[instances.project-1]         # the key is the instance name
+label = "project-1"           # optional: what wrap(label=...) says
+settings = "mysite.settings"  # optional: expected DJANGO_SETTINGS_MODULE
+process_group = "project-1"   # optional
+application_group = "..."     # optional
+urls = ["http://site-1.example.com/", "http://www.site-1.example.com/"]
+
+[instances.project-2]
+label = "project-2"
+settings = "mysite.settings_two"
+urls = ["http://site-1.example.com/suburl/", "http://site-2.example.com/"]
+
+[refuse]                      # URLs that must NOT be served by any instance
+urls = ["http://www.site-2.example.com/", "http://unknown.invalid/"]
+statuses = [403, 404, 421]    # what counts as refused (default shown); so does a closed connection
+"""
+
+MINIMAL = """\
+[instances.p]
+urls = ["http://a.example/"]
+"""
+
+
+def parse(text: str) -> Manifest:
+    return manifest.parse(textwrap.dedent(text), "site.toml")
+
+
+def error_of(text: str) -> str:
+    with pytest.raises(ManifestError) as info:
+        parse(text)
+    return str(info.value)
+
+
+# --- the contract example ---------------------------------------------------------------------
+
+
+def test_contract_example_parses() -> None:
+    m = manifest.parse(CONTRACT_EXAMPLE, "site.toml")
+    assert m.source == "site.toml"
+    assert m.probe == ProbeSettings(
+        connect="127.0.0.1:8080", segment="__probe__", token_env="WSGI_PROBE_TOKEN",
+        timeout=5.0, samples=3, concurrency=32,
+    )
+    assert list(m.instances) == ["project-1", "project-2"]
+    assert m.instances["project-1"] == Instance(
+        name="project-1",
+        urls=("http://site-1.example.com/", "http://www.site-1.example.com/"),
+        label="project-1",
+        settings="mysite.settings",
+        process_group="project-1",
+        application_group="...",
+    )
+    p2 = m.instances["project-2"]
+    assert (p2.label, p2.settings, p2.process_group, p2.application_group) == (
+        "project-2", "mysite.settings_two", None, None,
+    )
+    assert m.refuse_urls == ("http://www.site-2.example.com/", "http://unknown.invalid/")
+    assert m.refuse_statuses == frozenset({403, 404, 421})
+
+
+def test_targets_in_manifest_order_then_refuse() -> None:
+    m = manifest.parse(CONTRACT_EXAMPLE, "site.toml")
+    assert m.targets() == [
+        Target("http://site-1.example.com/", "project-1"),
+        Target("http://www.site-1.example.com/", "project-1"),
+        Target("http://site-1.example.com/suburl/", "project-2"),
+        Target("http://site-2.example.com/", "project-2"),
+        Target("http://www.site-2.example.com/", None),
+        Target("http://unknown.invalid/", None),
+    ]
+
+
+def test_defaults_when_probe_table_is_absent() -> None:
+    m = parse(MINIMAL)
+    assert m.probe == ProbeSettings()
+    assert (m.probe.segment, m.probe.timeout, m.probe.samples, m.probe.concurrency) == (
+        "__probe__", 5.0, 3, 32,
+    )
+    assert m.probe.connect is None
+    assert m.refuse_urls == ()
+    assert m.refuse_statuses == frozenset({403, 404, 421})
+
+
+def test_only_refuse_urls_is_a_valid_manifest() -> None:
+    m = parse('[refuse]\nurls = ["http://x.example/"]\nstatuses = [410]\n')
+    assert m.instances == {}
+    assert m.targets() == [Target("http://x.example/", None)]
+    assert m.refuse_statuses == frozenset({410})
+
+
+def test_load_reads_a_file_and_names_it(tmp_path: Path) -> None:
+    path = tmp_path / "site.toml"
+    path.write_text(CONTRACT_EXAMPLE, encoding="utf-8")
+    m = manifest.load(path)
+    assert m.source == str(path)
+    assert len(m.targets()) == 6
+
+
+# --- error messages: file and key path --------------------------------------------------------
+
+
+def test_error_message_names_file_and_key_path_exactly() -> None:
+    text = CONTRACT_EXAMPLE.replace(
+        '"http://site-2.example.com/"]', '"site-2.example.com"]'
+    )
+    assert error_of(text) == (
+        "site.toml: instances.project-2.urls[1]: not an http(s) URL: 'site-2.example.com'"
+    )
+
+
+def test_load_error_message_starts_with_the_path(tmp_path: Path) -> None:
+    path = tmp_path / "site.toml"
+    path.write_text('[instances.p]\nurls = ["http://ok.example/", "nope"]\n', encoding="utf-8")
+    with pytest.raises(ManifestError) as info:
+        manifest.load(path)
+    assert str(info.value) == f"{path}: instances.p.urls[1]: not an http(s) URL: 'nope'"
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        ('probes = 1\n' + MINIMAL, "probes"),
+        ('[probe]\nsamles = 3\n' + MINIMAL, "probe.samles"),
+        ('[instances.p]\nurls = ["http://a.example/"]\nsetings = "x"\n', "instances.p.setings"),
+        (MINIMAL + '[refuse]\nurl = ["http://b.example/"]\n', "refuse.url"),
+    ],
+    ids=["top", "probe", "instance", "refuse"],
+)
+def test_unknown_keys_are_errors_at_every_level(text: str, path: str) -> None:
+    message = error_of(text)
+    assert message.startswith(f"site.toml: {path}: unknown key (expected one of: ")
+
+
+def test_unknown_key_lists_the_allowed_keys() -> None:
+    message = error_of('[instances.p]\nurls = ["http://a.example/"]\nsetings = "x"\n')
+    assert message.endswith(
+        "(expected one of: application_group, label, process_group, settings, urls)"
+    )
+
+
+def test_toml_syntax_error_keeps_line_and_column() -> None:
+    text = '[probe]\nsamples = 3\ntimeout = = 5\n' + MINIMAL
+    message = error_of(text)
+    assert message.startswith("site.toml: TOML syntax error: ")
+    assert "line 3, column 11" in message
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("samples = true", "site.toml: probe.samples: must be int, not True"),
+        ('timeout = "5"', "site.toml: probe.timeout: must be int or float, not '5'"),
+        ("concurrency = 2.5", "site.toml: probe.concurrency: must be int, not 2.5"),
+        ("connect = 8080", "site.toml: probe.connect: must be str, not 8080"),
+        ("timeout = 0", "site.toml: probe.timeout: must be more than 0 seconds"),
+        ("samples = 0", "site.toml: probe.samples: must be at least 1"),
+        ("concurrency = 0", "site.toml: probe.concurrency: must be at least 1"),
+        ('segment = "a/b"', "site.toml: probe.segment: must be one non-empty path segment"),
+        ('segment = ""', "site.toml: probe.segment: must be one non-empty path segment"),
+        ('connect = "localhost"', "site.toml: probe.connect: not HOST:PORT: 'localhost'"),
+        ('connect = "h:0"', "site.toml: probe.connect: not HOST:PORT: 'h:0'"),
+        ('connect = "h:99999"', "site.toml: probe.connect: not HOST:PORT: 'h:99999'"),
+    ],
+)
+def test_probe_table_values_are_checked(table: str, message: str) -> None:
+    assert error_of(f"[probe]\n{table}\n" + MINIMAL) == message
+
+
+def test_timeout_may_be_an_integer() -> None:
+    m = parse("[probe]\ntimeout = 2\n" + MINIMAL)
+    assert m.probe.timeout == 2
+
+
+@pytest.mark.parametrize(
+    ("value", "host", "port"),
+    [
+        ("127.0.0.1:8080", "127.0.0.1", 8080),
+        ("[::1]:8443", "::1", 8443),
+        ("h.example:1", "h.example", 1),
+    ],
+)
+def test_parse_connect(value: str, host: str, port: int) -> None:
+    assert manifest.parse_connect(value, "--connect") == (host, port)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("probe = 3\n" + MINIMAL, "site.toml: probe: must be a table"),
+        ("instances = 3\n", "site.toml: instances: must be a table"),
+        ("[instances]\np = 3\n", "site.toml: instances.p: must be a table"),
+        ('[instances.p]\nurls = "http://a.example/"\n',
+         "site.toml: instances.p.urls: must be a list of URLs"),
+        ("[instances.p]\nurls = []\n", "site.toml: instances.p.urls: give at least one URL"),
+        ('[instances.p]\nlabel = "x"\n', "site.toml: instances.p.urls: give at least one URL"),
+        ('[instances.p]\nurls = ["http://a.example/"]\nsettings = 3\n',
+         "site.toml: instances.p.settings: must be a string, not 3"),
+        ('[instances.p]\nurls = ["http://a.example/"]\nlabel = true\n',
+         "site.toml: instances.p.label: must be a string, not True"),
+        ('[instances."*"]\nurls = ["http://a.example/"]\n',
+         "site.toml: instances.*: '*' is reserved for command-line URLs"),
+        ("[instances.p]\nurls = [3]\n", "site.toml: instances.p.urls[0]: not a string: 3"),
+        ('[instances.p]\nurls = ["ftp://a.example/"]\n',
+         "site.toml: instances.p.urls[0]: not an http(s) URL: 'ftp://a.example/'"),
+        ('[instances.p]\nurls = ["http:///path"]\n',
+         "site.toml: instances.p.urls[0]: not an http(s) URL: 'http:///path'"),
+        ('[instances.p]\nurls = ["http://a.example:99999/"]\n',
+         "site.toml: instances.p.urls[0]: not a valid URL: 'http://a.example:99999/'"),
+        ('[instances.p]\nurls = ["http://a.example/?x=1"]\n',
+         "site.toml: instances.p.urls[0]: a probe URL takes no query or fragment: "
+         "'http://a.example/?x=1'"),
+        ('[instances.p]\nurls = ["http://a.example/#top"]\n',
+         "site.toml: instances.p.urls[0]: a probe URL takes no query or fragment: "
+         "'http://a.example/#top'"),
+        ('[refuse]\nurls = ["http://a.example/", 5]\n',
+         "site.toml: refuse.urls[1]: not a string: 5"),
+        ("", "site.toml: no [instances.NAME] tables and no [refuse] urls: nothing to probe"),
+        ("[refuse]\nstatuses = [403]\n",
+         "site.toml: no [instances.NAME] tables and no [refuse] urls: nothing to probe"),
+    ],
+)
+def test_structure_errors(text: str, message: str) -> None:
+    assert error_of(text) == message
+
+
+@pytest.mark.parametrize("statuses", ["403", "[true]", "[99]", "[600]", '["403"]'])
+def test_refuse_statuses_must_be_http_status_codes(statuses: str) -> None:
+    text = f'[refuse]\nurls = ["http://a.example/"]\nstatuses = {statuses}\n'
+    assert error_of(text) == "site.toml: refuse.statuses: must be a list of HTTP status codes"
+
+
+def test_load_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "none.toml"
+    with pytest.raises(ManifestError) as info:
+        manifest.load(path)
+    assert str(info.value) == f"{path}: cannot read manifest: No such file or directory"
+
+
+def test_load_non_utf8_file(tmp_path: Path) -> None:
+    path = tmp_path / "latin.toml"
+    path.write_bytes(b'[instances.p]\nlabel = "caf\xe9"\nurls = ["http://a.example/"]\n')
+    with pytest.raises(ManifestError) as info:
+        manifest.load(path)
+    assert str(info.value) == f"{path}: not UTF-8 text"
+
+
+# --- the same URL twice -----------------------------------------------------------------------
+
+
+def test_duplicate_url_across_instances() -> None:
+    text = """\
+    [instances.a]
+    urls = ["http://site.example/x/"]
+    [instances.b]
+    urls = ["http://SITE.example/x"]
+    """
+    assert error_of(text) == (
+        "site.toml: instances.b.urls: 'http://SITE.example/x' is already listed in instances.a"
+    )
+
+
+def test_duplicate_url_between_instance_and_refuse() -> None:
+    text = """\
+    [instances.a]
+    urls = ["http://site.example/"]
+    [refuse]
+    urls = ["http://site.example:80/"]
+    """
+    assert error_of(text) == (
+        "site.toml: refuse.urls: 'http://site.example:80/' is already listed in instances.a"
+    )
+
+
+def test_duplicate_url_within_one_instance() -> None:
+    text = '[instances.a]\nurls = ["https://s.example/", "https://s.example:443"]\n'
+    assert error_of(text) == (
+        "site.toml: instances.a.urls: 'https://s.example:443' is already listed in instances.a"
+    )
+
+
+def test_same_host_other_scheme_port_or_path_is_not_a_duplicate() -> None:
+    text = """\
+    [instances.a]
+    urls = ["http://s.example/", "https://s.example/", "http://s.example:8080/"]
+    [instances.b]
+    urls = ["http://s.example/b/"]
+    """
+    m = parse(text)
+    assert len(m.targets()) == 4
+
+
+# --- command-line URLs ------------------------------------------------------------------------
+
+
+def test_from_urls_expects_any_instance() -> None:
+    m = manifest.from_urls(["http://a.example/", "https://b.example/x/", "http://a.example/"])
+    assert m.source == "command line"
+    assert list(m.instances) == [ANY_INSTANCE]
+    assert m.targets() == [
+        Target("http://a.example/", "*"),
+        Target("https://b.example/x/", "*"),
+    ]
+    assert m.refuse_urls == ()
+    assert m.probe == ProbeSettings()
+
+
+def test_from_urls_keeps_given_probe_settings() -> None:
+    settings = ProbeSettings(samples=1, timeout=0.5)
+    m = manifest.from_urls(["http://a.example/"], settings)
+    assert m.probe is settings
+
+
+def test_from_urls_rejects_a_bad_url() -> None:
+    with pytest.raises(ManifestError) as info:
+        manifest.from_urls(["http://a.example/", "a.example"])
+    assert str(info.value) == "command line: URL[1]: not an http(s) URL: 'a.example'"
+
+
+# --- probe_url --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "segment", "probe_url"),
+    [
+        ("http://site-1.example.com/suburl/", "__probe__", "http://site-1.example.com/suburl/__probe__"),
+        ("http://site-1.example.com/suburl", "__probe__", "http://site-1.example.com/suburl/__probe__"),
+        ("http://site-1.example.com/", "__probe__", "http://site-1.example.com/__probe__"),
+        ("http://site-1.example.com", "__probe__", "http://site-1.example.com/__probe__"),
+        ("https://s.example:8443/a/b/", "hc", "https://s.example:8443/a/b/hc"),
+    ],
+)
+def test_probe_url_joins_path_and_segment(url: str, segment: str, probe_url: str) -> None:
+    joined = Target(url, "x").probe_url(segment)
+    assert joined == probe_url
+    assert not joined.endswith("/")
+
+
+# --- command-line overrides -------------------------------------------------------------------
+
+
+def test_with_probe_overrides_and_keeps_the_rest() -> None:
+    m = manifest.parse(CONTRACT_EXAMPLE, "site.toml")
+    changed = m.with_probe(samples=1, timeout=0.5, connect=None, ca_file="/tmp/ca.pem")
+    assert changed.probe.samples == 1
+    assert changed.probe.timeout == 0.5
+    assert changed.probe.ca_file == "/tmp/ca.pem"
+    assert changed.probe.connect == "127.0.0.1:8080"  # None leaves the manifest's value
+    assert changed.probe.concurrency == 32
+    assert changed.instances == m.instances
+    assert changed.refuse_urls == m.refuse_urls
+    assert changed.refuse_statuses == m.refuse_statuses
+    assert changed.source == "site.toml"
+    assert m.probe.samples == 3  # the original is untouched
+
+
+def test_with_probe_without_changes_is_the_same_manifest() -> None:
+    m = parse(MINIMAL)
+    assert m.with_probe(samples=None, connect=None) is m
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"samples": 0}, "command line: --samples: must be at least 1"),
+        ({"timeout": -1.0}, "command line: --timeout: must be more than 0 seconds"),
+        ({"concurrency": 0}, "command line: --concurrency: must be at least 1"),
+        ({"connect": "nohost"}, "command line: --connect: not HOST:PORT: 'nohost'"),
+        ({"samples": "3"}, "command line: --samples: must be int, not '3'"),
+        ({"token_file": 5}, "command line: --token-file: must be str, not 5"),
+    ],
+)
+def test_with_probe_validates_overrides(changes: dict[str, object], message: str) -> None:
+    m = parse(MINIMAL)
+    with pytest.raises(ManifestError) as info:
+        m.with_probe(**changes)
+    assert str(info.value) == message
+
+
+def test_with_probe_rejects_an_unknown_setting() -> None:
+    with pytest.raises(ManifestError) as info:
+        parse(MINIMAL).with_probe(sampels=2)
+    assert "sampels: unknown key" in str(info.value)
+
+
+# --- the token --------------------------------------------------------------------------------
+
+
+def test_token_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WSGI_PROBE_TOKEN", "  s3cret\n")
+    assert ProbeSettings().token() == "s3cret"
+
+
+def test_token_env_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WSGI_PROBE_TOKEN", "default")
+    monkeypatch.setenv("SITE_TOKEN", "mine")
+    m = parse('[probe]\ntoken_env = "SITE_TOKEN"\n' + MINIMAL)
+    assert m.probe.token() == "mine"
+
+
+def test_no_token_when_variable_is_unset_or_blank(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WSGI_PROBE_TOKEN", raising=False)
+    assert ProbeSettings().token() is None
+    monkeypatch.setenv("WSGI_PROBE_TOKEN", "   ")
+    assert ProbeSettings().token() is None
+
+
+def test_token_file_wins_over_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WSGI_PROBE_TOKEN", "from-env")
+    path = tmp_path / "token"
+    path.write_text("from-file\n", encoding="utf-8")
+    assert ProbeSettings(token_file=str(path)).token() == "from-file"
+
+
+def test_unreadable_token_file_is_a_manifest_error(tmp_path: Path) -> None:
+    missing = tmp_path / "missing"
+    with pytest.raises(ManifestError) as info:
+        ProbeSettings(token_file=str(missing)).token()
+    assert str(info.value) == (
+        f"token file {str(missing)!r} cannot be read: No such file or directory"
+    )
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_token_file_without_permission(tmp_path: Path) -> None:
+    path = tmp_path / "token"
+    path.write_text("x", encoding="utf-8")
+    path.chmod(0)
+    with pytest.raises(ManifestError) as info:
+        ProbeSettings(token_file=str(path)).token()
+    assert "Permission denied" in str(info.value)
+
+
+def test_token_file_that_is_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError) as info:
+        ProbeSettings(token_file=str(tmp_path)).token()
+    assert str(info.value).startswith(f"token file {str(tmp_path)!r} cannot be read: ")
