@@ -22,6 +22,17 @@ def fail(message: str, status: int = 2) -> None:
     sys.exit(status)
 
 
+def emit(text: str, output: str | None) -> None:
+    """Print ``text``, or write it to the file ``output``."""
+    if not output:
+        click.echo(text, nl=False)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"{output}: cannot write: {exc.strerror or exc}")
+
+
 @click.group(context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="wsgi-probe")
 def main() -> None:
@@ -79,10 +90,7 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: str | None,
         fail(str(exc))
         return
     text = report.render(result, fmt, color=output is None and sys.stdout.isatty())
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
+    emit(text, output)
     if result.interrupted:
         sys.exit(130)
     failing = {Status.CRITICAL, Status.UNKNOWN} | ({Status.WARNING} if fail_on_warning else set())
@@ -320,13 +328,7 @@ def discover(paths: tuple[str, ...], server_root: str | None, output: str | None
     except ConfigUnreadable as exc:
         fail(str(exc))
         return
-    if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            fail(f"{output}: cannot write: {exc.strerror or exc}")
-    else:
-        click.echo(text, nl=False)
+    emit(text, output)
 
 
 @main.command(context_settings=CONTEXT)

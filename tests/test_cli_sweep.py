@@ -1,0 +1,400 @@
+"""``probe sweep``: exit status, error lines, output files, ad hoc URLs (contract section 3)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+import structlog
+from click.testing import CliRunner, Result
+
+from probe.cli import main
+from probe.endpoint_source import load_module
+
+App = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("WSGI_PROBE_TOKEN", "WSGI_PROBE_TOKEN_FILE", "DJANGO_SETTINGS_MODULE",
+                 "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    # The command configures structlog for the whole process: keep other tests' set-up.
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)
+
+
+def not_found(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    start_response("404 Not Found", [("Content-Type", "text/plain")])
+    return [b"not found"]
+
+
+def deny_all(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    start_response("403 Forbidden", [("Content-Type", "text/plain")])
+    return [b"denied"]
+
+
+def wrapped(label: str) -> App:
+    app: App = load_module(f"cli_endpoint_{label.replace('-', '_')}").wrap(not_found, label=label)
+    return app
+
+
+def router(*, longest_first: bool = True, embedded: bool = False) -> App:
+    """site-1.example.com with / (project-1) and /suburl (project-2); anything else: 403."""
+    root = ("", wrapped("project-1"), "" if embedded else "project-1")
+    sub = ("/suburl", wrapped("project-2"), "" if embedded else "project-2")
+    mounts = [sub, root] if longest_first else [root, sub]
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        host = environ.get("HTTP_HOST", "").rsplit(":", 1)[0]
+        if host not in ("site-1.example.com", "127.0.0.1"):
+            return deny_all(environ, start_response)
+        path = environ["PATH_INFO"]
+        for mount, inner, group in mounts:
+            if mount == "" or path == mount or path.startswith(mount + "/"):
+                environ["SCRIPT_NAME"], environ["PATH_INFO"] = mount, path[len(mount):]
+                environ["mod_wsgi.process_group"] = group
+                environ["mod_wsgi.application_group"] = f"{host}|{mount}"
+                return inner(environ, start_response)
+        return deny_all(environ, start_response)
+
+    return app
+
+
+class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def start() -> Iterator[Callable[[App], int]]:
+    servers: list[WSGIServer] = []
+
+    def start(app: App) -> int:
+        server = make_server("127.0.0.1", 0, app, server_class=ThreadingWSGIServer,
+                             handler_class=QuietHandler)
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        servers.append(server)
+        return int(server.server_address[1])
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+MANIFEST = """\
+[probe]
+samples = 2
+timeout = 5
+
+[instances.project-1]
+label = "project-1"
+urls = ["http://site-1.example.com/"]
+
+[instances.project-2]
+label = "project-2"
+urls = ["http://site-1.example.com/suburl/"]
+
+[refuse]
+urls = ["http://unknown.invalid/"]
+"""
+
+
+@pytest.fixture
+def manifest_file(tmp_path: Path) -> Path:
+    path = tmp_path / "site.toml"
+    path.write_text(MANIFEST, encoding="utf-8")
+    return path
+
+
+def sweep(*args: str) -> Result:
+    return CliRunner().invoke(main, ["sweep", *args])
+
+
+def assert_one_error_line(result: Result, message: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"probe: {message}\n"
+    assert result.stdout == ""
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+# --- exit status 0 and 1 ----------------------------------------------------------------------
+
+
+def test_exit_0_when_all_ok(start: Callable[[App], int], manifest_file: Path) -> None:
+    port = start(router())
+    result = sweep("-m", str(manifest_file), "--connect", f"127.0.0.1:{port}")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""  # no progress bar when stderr is not a terminal
+    for url in ("http://site-1.example.com/", "http://site-1.example.com/suburl/",
+                "http://unknown.invalid/"):
+        assert url in result.stdout
+    assert "OK: 3 URLs, 3 ok, 0 problems, 0 findings" in result.stdout
+
+
+def test_exit_1_when_a_problem_is_found(start: Callable[[App], int], manifest_file: Path) -> None:
+    port = start(router(longest_first=False))
+    result = sweep("-m", str(manifest_file), "--connect", f"127.0.0.1:{port}")
+    assert result.exit_code == 1, result.output
+    assert "wrong_instance (alias_order)" in result.stdout
+    assert "CRITICAL: 3 URLs, 2 ok, 1 problem, 0 findings" in result.stdout
+
+
+def test_warning_exits_0_unless_fail_on_warning(
+    start: Callable[[App], int], manifest_file: Path
+) -> None:
+    port = start(router(embedded=True))
+    args = ["-m", str(manifest_file), "--connect", f"127.0.0.1:{port}", "--format", "json"]
+    plain = sweep(*args)
+    strict = sweep(*args, "--fail-on-warning")
+    data = json.loads(plain.stdout)
+    assert data["summary"]["status"] == "warning"
+    assert [f["code"] for f in data["findings"]] == ["embedded_shared_process"]
+    assert (plain.exit_code, strict.exit_code) == (0, 1)
+
+
+def test_restarted_after_makes_old_instances_stale(
+    start: Callable[[App], int], manifest_file: Path
+) -> None:
+    port = start(router())
+    result = sweep("-m", str(manifest_file), "--connect", f"127.0.0.1:{port}",
+                   "--restarted-after", "2999-01-01T00:00:00", "--format", "json")
+    assert result.exit_code == 1
+    verdicts = {t["url"]: t["verdict"] for t in json.loads(result.stdout)["targets"]}
+    assert verdicts == {
+        "http://site-1.example.com/": "stale",
+        "http://site-1.example.com/suburl/": "stale",
+        "http://unknown.invalid/": "ok",
+    }
+
+
+def test_command_line_overrides_the_manifest(
+    start: Callable[[App], int], manifest_file: Path
+) -> None:
+    port = start(router())
+    result = sweep("-m", str(manifest_file), "--connect", f"127.0.0.1:{port}",
+                   "--samples", "4", "--concurrency", "1", "--format", "json")
+    assert result.exit_code == 0
+    assert {t["samples"] for t in json.loads(result.stdout)["targets"]} == {4}
+
+
+def test_unreachable_connect_address_exits_1(manifest_file: Path) -> None:
+    result = sweep("-m", str(manifest_file), "--connect", "127.0.0.1:9", "--samples", "1",
+                   "--format", "json")
+    assert result.exit_code == 1
+    assert {t["verdict"] for t in json.loads(result.stdout)["targets"]} == {"unreachable"}
+
+
+# --- exit status 2: exactly one line on stderr ------------------------------------------------
+
+
+def test_bad_manifest(tmp_path: Path) -> None:
+    path = tmp_path / "site.toml"
+    path.write_text('[instances.p]\nurls = ["http://a.example/", "a.example"]\n',
+                    encoding="utf-8")
+    assert_one_error_line(
+        sweep("-m", str(path)), f"{path}: instances.p.urls[1]: not an http(s) URL: 'a.example'"
+    )
+
+
+def test_manifest_with_unknown_key(tmp_path: Path) -> None:
+    path = tmp_path / "site.toml"
+    path.write_text("[probe]\nsamles = 2\n" + MANIFEST.replace("[probe]\n", ""),
+                    encoding="utf-8")
+    result = sweep("-m", str(path))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"probe: {path}: probe.samles: unknown key")
+    assert result.stderr.count("\n") == 1
+
+
+def test_manifest_toml_syntax_error(tmp_path: Path) -> None:
+    path = tmp_path / "site.toml"
+    path.write_text("[probe\n", encoding="utf-8")
+    result = sweep("-m", str(path))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"probe: {path}: TOML syntax error: ")
+    assert "line 1, column" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_missing_manifest(tmp_path: Path) -> None:
+    path = tmp_path / "none.toml"
+    assert_one_error_line(
+        sweep("-m", str(path)), f"{path}: cannot read manifest: No such file or directory"
+    )
+
+
+def test_bad_url() -> None:
+    assert_one_error_line(
+        sweep("site-2.example.com"),
+        "command line: URL[0]: not an http(s) URL: 'site-2.example.com'",
+    )
+
+
+def test_urls_and_manifest_together(manifest_file: Path) -> None:
+    assert_one_error_line(
+        sweep("http://a.example/", "-m", str(manifest_file)),
+        "give URLs or -m MANIFEST, not both",
+    )
+
+
+def test_neither_urls_nor_manifest() -> None:
+    assert_one_error_line(sweep(), "nothing to probe: give URLs or -m MANIFEST")
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--samples", "0"], "command line: --samples: must be at least 1"),
+        (["--timeout", "0"], "command line: --timeout: must be more than 0 seconds"),
+        (["--concurrency", "0"], "command line: --concurrency: must be at least 1"),
+        (["--connect", "localhost"], "command line: --connect: not HOST:PORT: 'localhost'"),
+    ],
+)
+def test_bad_option_values(option: list[str], message: str) -> None:
+    assert_one_error_line(sweep("http://a.example/", *option), message)
+
+
+def test_unreadable_token_file(tmp_path: Path) -> None:
+    missing = tmp_path / "token"
+    assert_one_error_line(
+        sweep("http://127.0.0.1:9/", "--token-file", str(missing)),
+        f"token file {str(missing)!r} cannot be read: No such file or directory",
+    )
+
+
+def test_output_file_that_cannot_be_written(
+    start: Callable[[App], int], manifest_file: Path, tmp_path: Path
+) -> None:
+    port = start(router())
+    target = tmp_path / "no-such-dir" / "report.json"
+    result = sweep("-m", str(manifest_file), "--connect", f"127.0.0.1:{port}",
+                   "--format", "json", "-o", str(target))
+    assert result.exit_code == 2, repr(result.exception)
+    assert result.stderr.startswith("probe: ")
+    assert str(target) in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_real_process_prints_no_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "site.toml"
+    path.write_text("[instances.p]\nurls = []\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "probe", "sweep", "-m", str(path)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr == f"probe: {path}: instances.p.urls: give at least one URL\n"
+    assert done.stdout == ""
+
+
+# --- output formats and files -----------------------------------------------------------------
+
+
+def test_json_to_a_file(start: Callable[[App], int], manifest_file: Path, tmp_path: Path) -> None:
+    port = start(router(longest_first=False))
+    out = tmp_path / "report.json"
+    result = sweep("-m", str(manifest_file), "--connect", f"127.0.0.1:{port}",
+                   "--format", "json", "-o", str(out))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["schema"] == 1
+    assert data["summary"]["status"] == "critical"
+    assert data["summary"]["targets"] == 3
+    by_url = {t["url"]: t for t in data["targets"]}
+    sub = by_url["http://site-1.example.com/suburl/"]
+    assert (sub["expected"], sub["verdict"], sub["cause"]) == (
+        "project-2", "wrong_instance", "alias_order",
+    )
+    assert sub["samples"] == 2
+    assert sub["observed"]["label"] == "project-1"
+    assert by_url["http://unknown.invalid/"]["expected"] is None
+
+
+def test_junit_to_a_file(start: Callable[[App], int], manifest_file: Path, tmp_path: Path) -> None:
+    port = start(router())
+    out = tmp_path / "report.xml"
+    result = sweep("-m", str(manifest_file), "--connect", f"127.0.0.1:{port}",
+                   "--format", "junit", "-o", str(out))
+    assert result.exit_code == 0
+    suite = ET.fromstring(out.read_bytes())  # noqa: S314 - our own output
+    assert [c.get("name") for c in suite.iter("testcase")] == [
+        "http://site-1.example.com/", "http://site-1.example.com/suburl/",
+        "http://unknown.invalid/",
+    ]
+    assert suite.get("failures") == "0"
+
+
+def test_verbose_json_logs_each_request_on_stderr(
+    start: Callable[[App], int], manifest_file: Path
+) -> None:
+    port = start(router())
+    result = sweep("-m", str(manifest_file), "--connect", f"127.0.0.1:{port}",
+                   "--format", "json", "-v", "--log-format", "json")
+    assert result.exit_code == 0
+    json.loads(result.stdout)  # the report stays clean on stdout
+    events = [json.loads(line) for line in result.stderr.splitlines()]
+    probes = [e for e in events if e.get("event") == "probe"]
+    assert len(probes) == 6  # 3 URLs x 2 samples
+    assert {e["url"] for e in probes} == {
+        "http://site-1.example.com/__probe__", "http://site-1.example.com/suburl/__probe__",
+        "http://unknown.invalid/__probe__",
+    }
+
+
+# --- ad hoc URLs ------------------------------------------------------------------------------
+
+
+def test_ad_hoc_urls(start: Callable[[App], int]) -> None:
+    port = start(router())
+    root, sub = f"http://127.0.0.1:{port}/", f"http://127.0.0.1:{port}/suburl/"
+    result = sweep(root, sub, "--samples", "1", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [(t["url"], t["expected"], t["verdict"], t["answered_by"]) for t in data["targets"]] == [
+        (root, "*", "ok", "project-1"),
+        (sub, "*", "ok", "project-2"),
+    ]
+    assert data["findings"] == []
+
+
+def test_ad_hoc_urls_still_report_findings(start: Callable[[App], int]) -> None:
+    port = start(router(embedded=True))
+    root, sub = f"http://127.0.0.1:{port}/", f"http://127.0.0.1:{port}/suburl/"
+    result = sweep(root, sub, "--samples", "1", "--format", "json")
+    data = json.loads(result.stdout)
+    assert {t["verdict"] for t in data["targets"]} == {"ok"}
+    assert [(f["code"], f["instances"]) for f in data["findings"]] == [
+        ("embedded_shared_process", ["project-1", "project-2"]),
+    ]
+    assert result.exit_code == 0
+
+
+def test_ad_hoc_table_shows_the_map(start: Callable[[App], int]) -> None:
+    port = start(router())
+    root = f"http://127.0.0.1:{port}/"
+    result = sweep(root, "--samples", "1")
+    assert result.exit_code == 0
+    (row,) = [line for line in result.stdout.splitlines() if root in line]
+    assert [c.strip() for c in row.strip("│").split("│")][:3] == [root, "*", "project-1"]
