@@ -30,12 +30,10 @@ global registry, nothing registered at import time.
 
 from __future__ import annotations
 
-import logging
 import math
 import signal
 import socket
 import socketserver
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -49,6 +47,7 @@ import structlog
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
+from probe import logs
 from probe.errors import ManifestError, ProbeError, UsageError
 from probe.exporter_metrics import (
     ProbeCollector,
@@ -403,38 +402,8 @@ def make_server(host: str, port: int, app: ExporterApp) -> _Server:
 
 
 def configure_logging(verbose: int, fmt: str) -> None:
-    """JSON on stderr when it is not a terminal (or ``fmt == "json"``), console lines otherwise.
-
-    Below -v only the exporter's own info events and everyone's warnings are
-    kept: the sweep's per-request events would be one line per request per scrape.
-    """
-    levels = {"debug": 10, "info": 20, "warning": 30, "warn": 30, "error": 40,
-              "exception": 40, "critical": 50}
-
-    def keep(logger: Any, method: str, event: structlog.typing.EventDict
-             ) -> structlog.typing.EventDict:
-        if verbose == 0 and event.get("component") != "exporter" and levels.get(method, 30) < 30:
-            raise structlog.DropEvent
-        return event
-
-    renderer: structlog.typing.Processor
-    if fmt == "json" or (fmt == "auto" and not sys.stderr.isatty()):
-        renderer = structlog.processors.JSONRenderer()
-    else:
-        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
-    structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            keep,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.DEBUG if verbose >= 2 else logging.INFO),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-        cache_logger_on_first_use=False,
-    )
+    """Below -v only the exporter's own info events and everyone's warnings are kept."""
+    logs.configure(verbose, fmt, always_info_from="exporter")
 
 
 @dataclass(frozen=True)

@@ -4,25 +4,51 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import structlog
 
+_LEVELS = {"debug": 10, "info": 20, "warning": 30, "warn": 30, "error": 40, "exception": 40,
+           "critical": 50}
 
-def configure(verbosity: int = 0, fmt: str = "console") -> None:
-    """``verbosity`` 0 logs warnings only, 1 info (each request), 2 debug."""
+
+def configure(verbosity: int = 0, fmt: str = "console", *,
+              always_info_from: str | None = None) -> None:
+    """``verbosity`` 0 logs warnings only, 1 info (each request), 2 debug.
+
+    ``fmt`` is ``console``, ``json``, or ``auto`` (JSON when stderr is not a
+    terminal). ``always_info_from`` keeps that component's info events at
+    verbosity 0: the exporter's one event per sweep, without the sweep's one
+    line per request per scrape.
+    """
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     renderer: structlog.typing.Processor
     if fmt == "json" or (fmt == "auto" and not sys.stderr.isatty()):
         renderer = structlog.processors.JSONRenderer()
     else:
         renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    processors: list[structlog.typing.Processor] = [structlog.processors.add_log_level]
+    if always_info_from and verbosity <= 0:
+        level = logging.INFO
+        processors.append(_drop_info_except(always_info_from))
+    processors += [
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        renderer,
+    ]
     structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            renderer,
-        ],
+        processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
+
+
+def _drop_info_except(component: str) -> structlog.typing.Processor:
+    def keep(logger: Any, method: str, event: structlog.typing.EventDict
+             ) -> structlog.typing.EventDict:
+        if event.get("component") != component and _LEVELS.get(method, 30) < logging.WARNING:
+            raise structlog.DropEvent
+        return event
+
+    return keep
