@@ -1,0 +1,872 @@
+"""probe/diagnose.py and probe/findings.py: hand-built observations, every verdict and cause.
+
+The endpoint answers are shaped like contrib/wsgi_endpoint.py's JSON under mod_wsgi, where
+the default application group %{RESOURCE} is ``SERVERNAME[:PORT]|SCRIPT_NAME``: the name of
+the VirtualHost that really served the request (port only when not 80/443), then the mount.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from probe import manifest
+from probe.diagnose import catch_all_vhost, diagnose, vhost_of
+from probe.manifest import Manifest, Target
+from probe.model import (
+    Cause,
+    EndpointAnswer,
+    Finding,
+    Observation,
+    Report,
+    Sample,
+    Status,
+    TargetResult,
+    Verdict,
+)
+
+SITES = """\
+[instances.project-1]
+label = "project-1"
+settings = "mysite.settings"
+urls = ["http://site-1.example.com/", "http://www.site-1.example.com/"]
+
+[instances.project-2]
+label = "project-2"
+settings = "mysite.settings_two"
+urls = ["http://site-1.example.com/suburl/", "http://site-2.example.com/"]
+
+[refuse]
+urls = ["http://www.site-2.example.com/", "http://unknown.invalid/"]
+"""
+
+# The "fallback" scenario: www.site-2 should be project-2, but its ServerAlias is missing.
+FALLBACK_SITES = """\
+[instances.project-1]
+label = "project-1"
+settings = "mysite.settings"
+urls = ["http://site-1.example.com/", "http://www.site-1.example.com/"]
+
+[instances.project-2]
+label = "project-2"
+settings = "mysite.settings_two"
+urls = ["http://site-1.example.com/suburl/", "http://site-2.example.com/",
+        "http://www.site-2.example.com/"]
+
+[refuse]
+urls = ["http://unknown.invalid/"]
+"""
+
+SITE1 = "http://site-1.example.com/"
+WWW1 = "http://www.site-1.example.com/"
+SUB = "http://site-1.example.com/suburl/"
+SITE2 = "http://site-2.example.com/"
+WWW2 = "http://www.site-2.example.com/"
+UNKNOWN = "http://unknown.invalid/"
+
+STARTED = "2024-05-01T10:00:00.000+00:00"
+
+
+def sites(text: str = SITES) -> Manifest:
+    return manifest.parse(text, "site.toml")
+
+
+def ep(
+    label: str | None,
+    *,
+    host: str,
+    vhost: str | None = None,
+    mount: str = "",
+    path_info: str = "/__probe__",
+    pid: int = 101,
+    process_group: str | None = None,
+    application_group: str | None = None,
+    settings: str | None = "mysite.settings",
+    loaded: str | None = None,
+    instance_id: str | None = None,
+    started_at: str = STARTED,
+) -> dict[str, Any]:
+    """The endpoint's JSON as mod_wsgi would make it; ``vhost`` defaults to ``host``."""
+    group = application_group if application_group is not None else f"{vhost or host}|{mount}"
+    return {
+        "schema": 1,
+        "label": label,
+        "instance_id": instance_id or f"{label}-{group}-{pid}",
+        "pid": pid,
+        "ppid": 1,
+        "process_group": label if process_group is None else process_group,
+        "application_group": group,
+        "settings_module": {"environ": settings, "loaded": loaded},
+        "request": {
+            "host": host,
+            "server_name": vhost or host,
+            "server_port": "80",
+            "scheme": "http",
+            "script_name": mount,
+            "path_info": path_info,
+        },
+        "script_file": f"/srv/{label}/wsgi.py",
+        "server": {"software": "Apache", "mod_wsgi_version": "5.0.0",
+                   "multithread": True, "multiprocess": False},
+        "python": {"version": "3.11.9", "implementation": "cpython",
+                   "executable": "/usr/bin/python3"},
+        "started_at": started_at,
+        "uptime_s": 12.5,
+        "hits": 1,
+    }
+
+
+def answered(data: dict[str, Any], elapsed_ms: float = 2.0) -> Sample:
+    return Sample(elapsed_ms=elapsed_ms, status_code=200, endpoint=EndpointAnswer.from_json(data))
+
+
+def status(code: int, *, location: str | None = None, error: str | None = None) -> Sample:
+    return Sample(elapsed_ms=1.0, status_code=code, location=location, error=error)
+
+
+def failed(kind: str, error: str = "") -> Sample:
+    return Sample(elapsed_ms=5.0, error=error or f"it failed: {kind}", error_kind=kind)
+
+
+def obs(url: str, expected: str | None, *samples: Sample) -> Observation:
+    return Observation(Target(url, expected), tuple(samples))
+
+
+def thrice(url: str, expected: str | None, data: dict[str, Any]) -> Observation:
+    return obs(url, expected, answered(data, 1.0), answered(data, 3.0), answered(data, 2.0))
+
+
+# Daemon mode, longest alias first, deny-all default vhost: everything right.
+P1_SITE1 = ep("project-1", host="site-1.example.com", pid=101)
+P1_WWW1 = ep("project-1", host="www.site-1.example.com", vhost="site-1.example.com", pid=101)
+P2_SUB = ep("project-2", host="site-1.example.com", mount="/suburl", pid=102,
+            settings="mysite.settings_two")
+P2_SITE2 = ep("project-2", host="site-2.example.com", pid=102, settings="mysite.settings_two")
+
+
+def healthy(**replace: Observation) -> dict[str, Observation]:
+    observations = {
+        SITE1: thrice(SITE1, "project-1", P1_SITE1),
+        WWW1: thrice(WWW1, "project-1", P1_WWW1),
+        SUB: thrice(SUB, "project-2", P2_SUB),
+        SITE2: thrice(SITE2, "project-2", P2_SITE2),
+        WWW2: obs(WWW2, None, status(403), status(403), status(403)),
+        UNKNOWN: obs(UNKNOWN, None, status(403), status(403), status(403)),
+    }
+    observations.update(replace)
+    return observations
+
+
+def run(
+    observations: dict[str, Observation] | list[Observation],
+    m: Manifest | None = None,
+    **kwargs: Any,
+) -> Report:
+    listed = list(observations.values()) if isinstance(observations, dict) else observations
+    return diagnose(m or sites(), listed, **kwargs)
+
+
+def result(report: Report, url: str) -> TargetResult:
+    (found,) = [t for t in report.targets if t.url == url]
+    return found
+
+
+def verdicts(report: Report) -> dict[str, tuple[str, str | None]]:
+    return {
+        t.url: (t.verdict.value, t.cause.value if t.cause else None) for t in report.targets
+    }
+
+
+def codes(report: Report) -> list[str]:
+    return [f.code for f in report.findings]
+
+
+# --- healthy: the near-misses that must not be flagged ----------------------------------------
+
+
+def test_healthy_sites_are_all_ok_without_findings() -> None:
+    report = run(healthy())
+    assert verdicts(report) == {url: ("ok", None) for url in healthy()}
+    assert report.findings == ()
+    assert report.status is Status.OK
+    assert report.problems == ()
+
+
+def test_healthy_root_and_suburl_pair_is_ok() -> None:
+    report = run(healthy())
+    root, sub = result(report, SITE1), result(report, SUB)
+    assert (root.answered_by, root.pids) == ("project-1", (101,))
+    assert (sub.answered_by, sub.pids) == ("project-2", (102,))
+    assert sub.cause is None
+    assert sub.explanation == "answered by project-2 (pid 102, daemon 'project-2')"
+    assert sub.fix == ""
+
+
+def test_www_alias_served_by_site1_vhost_is_ok() -> None:
+    # application_group names site-1.example.com, the URL's host is www.site-1.example.com:
+    # the right instance answered through its ServerAlias, so that is no fallback.
+    report = run(healthy())
+    www = result(report, WWW1)
+    assert (www.verdict, www.cause, www.answered_by) == (Verdict.OK, None, "project-1")
+
+
+def test_result_fields_come_from_the_samples() -> None:
+    report = run(healthy())
+    sub = result(report, SUB)
+    assert sub.url == SUB
+    assert sub.expected == "project-2"
+    assert sub.samples == 3
+    assert sub.elapsed_ms == 3.0  # the slowest sample
+    assert sub.status_code == 200
+    assert sub.observed == P2_SUB
+    assert sub.ok
+
+
+def test_daemon_processes_with_different_pids_are_ok() -> None:
+    # processes=2: each process has its own copy, so pid and instance_id differ per sample.
+    a = ep("project-2", host="site-1.example.com", mount="/suburl", pid=102,
+           settings="mysite.settings_two")
+    b = ep("project-2", host="site-1.example.com", mount="/suburl", pid=103,
+           settings="mysite.settings_two")
+    report = run(healthy(**{SUB: obs(SUB, "project-2", answered(a), answered(b), answered(a))}))
+    sub = result(report, SUB)
+    assert (sub.verdict, sub.pids) == (Verdict.OK, (102, 103))
+    assert report.findings == ()
+
+
+@pytest.mark.parametrize(
+    ("samples", "how"),
+    [
+        ((status(403), status(403)), "refused (HTTP 403)"),
+        ((status(404),), "refused (HTTP 404)"),
+        ((status(421),), "refused (HTTP 421)"),
+        ((failed("closed"), failed("closed")), "refused (connection closed)"),
+        ((status(403), failed("closed")), "refused (HTTP 403, connection closed)"),
+    ],
+)
+def test_refused_urls_are_ok(samples: tuple[Sample, ...], how: str) -> None:
+    report = run(healthy(**{WWW2: obs(WWW2, None, *samples)}))
+    www2 = result(report, WWW2)
+    assert (www2.verdict, www2.cause, www2.explanation) == (Verdict.OK, None, how)
+    assert www2.expected is None
+
+
+def test_refuse_statuses_come_from_the_manifest() -> None:
+    text = SITES.replace(
+        '"http://unknown.invalid/"]', '"http://unknown.invalid/"]\nstatuses = [410]'
+    )
+    report = run(healthy(**{WWW2: obs(WWW2, None, status(410)),
+                            UNKNOWN: obs(UNKNOWN, None, status(403))}), sites(text))
+    assert result(report, WWW2).verdict is Verdict.OK
+    unknown = result(report, UNKNOWN)
+    assert unknown.verdict is Verdict.NO_ENDPOINT
+    assert "HTTP 403" in unknown.explanation
+    assert "[410]" in unknown.explanation
+
+
+# --- wrong_instance / alias_order -------------------------------------------------------------
+
+
+def ordering() -> dict[str, Observation]:
+    # "/" listed before "/suburl" in site-1's vhost: project-1 swallows /suburl/.
+    swallowed = ep("project-1", host="site-1.example.com", path_info="/suburl/__probe__",
+                   pid=101)
+    return healthy(**{SUB: thrice(SUB, "project-2", swallowed)})
+
+
+def test_alias_order() -> None:
+    report = run(ordering())
+    sub = result(report, SUB)
+    assert (sub.verdict, sub.cause) == (Verdict.WRONG_INSTANCE, Cause.ALIAS_ORDER)
+    assert sub.answered_by == "project-1"
+    assert report.status is Status.CRITICAL
+    others = {url: v for url, v in verdicts(report).items() if url != SUB}
+    assert set(others.values()) == {("ok", None)}
+
+
+def test_alias_order_explanation_names_both_mounts_and_fix_orders_them() -> None:
+    sub = result(run(ordering()), SUB)
+    assert "project-2 mounted at /suburl" in sub.explanation
+    assert "project-1 (pid 101, daemon 'project-1') mounted at /" in sub.explanation
+    assert "PATH_INFO '/suburl/__probe__'" in sub.explanation
+    assert "WSGIScriptAlias for /suburl (project-2) before the one for /" in sub.fix
+    assert "/srv/project-1/wsgi.py" in sub.fix
+
+
+def test_alias_order_is_not_also_a_shared_instance_finding() -> None:
+    # project-1's copy answers URLs of project-1 and project-2, but wrong_instance says so.
+    assert "shared_instance" not in codes(run(ordering()))
+
+
+def test_alias_order_through_a_server_alias_is_not_vhost_fallback() -> None:
+    # www.site-1.example.com is a ServerAlias of site-1's vhost: its own URL is answered by
+    # project-1 through the site-1.example.com vhost. The alias order of that vhost swallows
+    # /suburl for both names; "Add ServerAlias www.site-1.example.com" would be wrong advice.
+    text = SITES.replace(
+        'urls = ["http://site-1.example.com/suburl/", "http://site-2.example.com/"]',
+        'urls = ["http://site-1.example.com/suburl/", "http://www.site-1.example.com/suburl/",'
+        ' "http://site-2.example.com/"]',
+    )
+    www_sub = "http://www.site-1.example.com/suburl/"
+    swallowed_www = ep("project-1", host="www.site-1.example.com", vhost="site-1.example.com",
+                       path_info="/suburl/__probe__")
+    report = run({**ordering(), www_sub: thrice(www_sub, "project-2", swallowed_www)},
+                 sites(text))
+    assert result(report, SUB).cause is Cause.ALIAS_ORDER
+    www = result(report, www_sub)
+    assert (www.verdict, www.cause) == (Verdict.WRONG_INSTANCE, Cause.ALIAS_ORDER)
+    assert "ServerAlias" not in www.fix
+
+
+def test_wrong_instance_at_the_same_mount_has_no_cause() -> None:
+    # WSGIScriptAlias /suburl points at project-1's script: not an ordering problem.
+    wrong = ep("project-1", host="site-1.example.com", mount="/suburl", pid=101)
+    report = run(healthy(**{SUB: thrice(SUB, "project-2", wrong)}))
+    sub = result(report, SUB)
+    assert (sub.verdict, sub.cause) == (Verdict.WRONG_INSTANCE, None)
+    assert "should be served by project-2 but was answered by project-1" in sub.explanation
+    assert "application group 'site-1.example.com|/suburl'" in sub.explanation
+
+
+def test_wrong_instance_unknown_to_the_manifest_is_named_by_label() -> None:
+    stranger = ep("legacy", host="site-2.example.com", pid=300, settings="old.settings")
+    sub = result(run(healthy(**{SITE2: thrice(SITE2, "project-2", stranger)})), SITE2)
+    assert (sub.verdict, sub.cause, sub.answered_by) == (Verdict.WRONG_INSTANCE, None, "legacy")
+
+
+def test_instance_is_recognised_by_process_group_and_application_group() -> None:
+    text = """\
+    [instances.a]
+    process_group = "pg-a"
+    application_group = "site-1.example.com|"
+    urls = ["http://site-1.example.com/"]
+    """
+    m = manifest.parse(text.replace("    ", ""), "site.toml")
+    right = ep("whatever", host="site-1.example.com", process_group="pg-a")
+    wrong_group = ep("whatever", host="site-1.example.com", process_group="pg-b")
+    ok = run([thrice(SITE1, "a", right)], m)
+    bad = run([thrice(SITE1, "a", wrong_group)], m)
+    assert result(ok, SITE1).verdict is Verdict.OK
+    assert result(bad, SITE1).verdict is Verdict.WRONG_INSTANCE
+
+
+def test_instance_is_recognised_by_settings_when_it_declares_nothing_else() -> None:
+    text = '[instances.a]\nsettings = "a.settings"\nurls = ["http://site-1.example.com/"]\n'
+    m = manifest.parse(text, "site.toml")
+    right = ep(None, host="site-1.example.com", settings="a.settings")
+    wrong = ep(None, host="site-1.example.com", settings="b.settings")
+    assert result(run([thrice(SITE1, "a", right)], m), SITE1).verdict is Verdict.OK
+    assert result(run([thrice(SITE1, "a", wrong)], m), SITE1).verdict is Verdict.WRONG_INSTANCE
+
+
+def test_instance_that_declares_only_urls_accepts_the_endpoint_answer() -> None:
+    # label, settings, process_group and application_group are all optional (contract 2):
+    # with none of them there is nothing to contradict, so the answer cannot be "wrong".
+    m = manifest.parse('[instances.app]\nurls = ["http://site-1.example.com/"]\n', "site.toml")
+    answer = ep("app-v2", host="site-1.example.com")
+    report = run([thrice(SITE1, "app", answer)], m)
+    assert result(report, SITE1).verdict is Verdict.OK
+
+
+# --- wrong_instance / vhost_fallback ----------------------------------------------------------
+
+
+def fallback() -> dict[str, Observation]:
+    caught = ep("project-1", host="www.site-2.example.com", vhost="site-1.example.com")
+    return {
+        SITE1: thrice(SITE1, "project-1", P1_SITE1),
+        WWW1: thrice(WWW1, "project-1", P1_WWW1),
+        SUB: thrice(SUB, "project-2", P2_SUB),
+        SITE2: thrice(SITE2, "project-2", P2_SITE2),
+        WWW2: thrice(WWW2, "project-2", caught),
+        UNKNOWN: thrice(UNKNOWN, None, ep("project-1", host="unknown.invalid",
+                                          vhost="site-1.example.com")),
+    }
+
+
+def test_vhost_fallback_wrong_instance() -> None:
+    report = run(fallback(), sites(FALLBACK_SITES))
+    www2 = result(report, WWW2)
+    assert (www2.verdict, www2.cause) == (Verdict.WRONG_INSTANCE, Cause.VHOST_FALLBACK)
+    assert www2.answered_by == "project-1"
+    assert "the VirtualHost site-1.example.com" in www2.explanation
+    assert "'www.site-2.example.com'" in www2.explanation
+    assert "ServerAlias www.site-2.example.com" in www2.fix
+    assert "serves project-2" in www2.fix
+    assert "<VirtualHost *:80>" in www2.fix
+    assert "Require all denied" in www2.fix
+
+
+def test_vhost_fallback_served_unmapped() -> None:
+    report = run(fallback(), sites(FALLBACK_SITES))
+    unknown = result(report, UNKNOWN)
+    assert (unknown.verdict, unknown.cause) == (Verdict.SERVED_UNMAPPED, Cause.VHOST_FALLBACK)
+    assert unknown.expected is None
+    assert unknown.answered_by == "project-1"
+    assert "from the VirtualHost site-1.example.com" in unknown.explanation
+    assert "catch-all" in unknown.fix
+    assert "<VirtualHost *:80>" in unknown.fix
+    assert "_default_" in unknown.fix  # says why <VirtualHost _default_:*> is not the fix
+
+
+def test_vhost_fallback_with_a_port_in_the_application_group() -> None:
+    url = "http://www.site-2.example.com:8080/"
+    text = FALLBACK_SITES.replace('"http://www.site-2.example.com/"', f'"{url}"')
+    caught = ep("project-1", host="www.site-2.example.com:8080",
+                vhost="site-1.example.com:8080")
+    observations = fallback()
+    del observations[WWW2]
+    observations[url] = thrice(url, "project-2", caught)
+    found = result(run(observations, sites(text)), url)
+    assert (found.verdict, found.cause) == (Verdict.WRONG_INSTANCE, Cause.VHOST_FALLBACK)
+    assert "the VirtualHost site-1.example.com" in found.explanation
+    assert "<VirtualHost *:8080>" in found.fix
+
+
+def test_vhost_fallback_without_mod_wsgi_application_group() -> None:
+    # Outside mod_wsgi: project-1 has no URL on www.site-2, so it crossed vhosts.
+    caught = ep("project-1", host="www.site-2.example.com", application_group="")
+    caught["application_group"] = None
+    observations = fallback()
+    observations[WWW2] = thrice(WWW2, "project-2", caught)
+    www2 = result(run(observations, sites(FALLBACK_SITES)), WWW2)
+    assert (www2.verdict, www2.cause) == (Verdict.WRONG_INSTANCE, Cause.VHOST_FALLBACK)
+    assert "another VirtualHost" in www2.explanation
+
+
+def test_refuse_url_served_without_endpoint_is_served_unmapped() -> None:
+    report = run(healthy(**{WWW2: obs(WWW2, None, status(200, error="answer is text/html"))}))
+    www2 = result(report, WWW2)
+    assert (www2.verdict, www2.cause) == (Verdict.SERVED_UNMAPPED, None)
+    assert "HTTP 200" in www2.explanation
+
+
+def test_refuse_url_redirecting_is_a_problem() -> None:
+    report = run(healthy(**{WWW2: obs(WWW2, None, status(301, location="https://x/"))}))
+    www2 = result(report, WWW2)
+    assert not www2.ok
+    assert "redirecting to https://x/" in www2.explanation
+
+
+def test_refuse_url_unreachable_or_5xx() -> None:
+    report = run(healthy(**{WWW2: obs(WWW2, None, failed("connect")),
+                            UNKNOWN: obs(UNKNOWN, None, status(503))}))
+    assert result(report, WWW2).verdict is Verdict.UNREACHABLE
+    assert result(report, UNKNOWN).verdict is Verdict.HTTP_ERROR
+
+
+# --- settings_mismatch / environ_leak ---------------------------------------------------------
+
+
+def envleak(**changes: Any) -> dict[str, Observation]:
+    # Embedded mode, one Apache child (pid 500): project-1 loaded first and set
+    # DJANGO_SETTINGS_MODULE in the process environment; project-2 used setdefault().
+    common = {"pid": 500, "process_group": ""}
+    p1 = ep("project-1", host="site-1.example.com", **common)
+    p1_www = ep("project-1", host="www.site-1.example.com", vhost="site-1.example.com", **common)
+    p2_sub = ep("project-2", host="site-1.example.com", mount="/suburl",
+                **{"settings": "mysite.settings", **common, **changes})
+    p2_site2 = ep("project-2", host="site-2.example.com",
+                  **{"settings": "mysite.settings", **common, **changes})
+    return healthy(**{
+        SITE1: thrice(SITE1, "project-1", p1),
+        WWW1: thrice(WWW1, "project-1", p1_www),
+        SUB: thrice(SUB, "project-2", p2_sub),
+        SITE2: thrice(SITE2, "project-2", p2_site2),
+    })
+
+
+def test_environ_leak() -> None:
+    report = run(envleak())
+    for url in (SUB, SITE2):
+        found = result(report, url)
+        assert (found.verdict, found.cause) == (Verdict.SETTINGS_MISMATCH, Cause.ENVIRON_LEAK)
+        assert found.answered_by == "project-2"
+        assert "project-1's settings 'mysite.settings'" in found.explanation
+        assert "instead of 'mysite.settings_two'" in found.explanation
+        assert "same process (pid 500)" in found.explanation
+        assert "os.environ['DJANGO_SETTINGS_MODULE'] = 'mysite.settings_two'" in found.fix
+        assert "setdefault" in found.fix
+        assert "daemon" in found.fix
+    assert result(report, SITE1).verdict is Verdict.OK
+    assert report.status is Status.CRITICAL
+
+
+def test_environ_leak_seen_in_the_loaded_settings() -> None:
+    # Django configured: settings_module.loaded is what counts.
+    report = run(envleak(settings="mysite.settings_two", loaded="mysite.settings"))
+    found = result(report, SUB)
+    assert (found.verdict, found.cause) == (Verdict.SETTINGS_MISMATCH, Cause.ENVIRON_LEAK)
+
+
+def test_embedded_leak_in_another_child_than_the_owner() -> None:
+    # The owner was seen in another child process only: still embedded, still a leak.
+    report = run(envleak(pid=501))
+    found = result(report, SUB)
+    assert (found.verdict, found.cause) == (Verdict.SETTINGS_MISMATCH, Cause.ENVIRON_LEAK)
+    assert "embedded in an Apache child process that also runs project-1" in found.explanation
+
+
+def test_settings_mismatch_without_leak_in_daemon_mode() -> None:
+    # Another instance's settings, but in its own daemon process: no shared environment.
+    wrong = ep("project-2", host="site-1.example.com", mount="/suburl", pid=102,
+               settings="mysite.settings")
+    report = run(healthy(**{SUB: thrice(SUB, "project-2", wrong)}))
+    found = result(report, SUB)
+    assert (found.verdict, found.cause) == (Verdict.SETTINGS_MISMATCH, None)
+    assert "DJANGO_SETTINGS_MODULE is 'mysite.settings', not 'mysite.settings_two'" in (
+        found.explanation
+    )
+
+
+def test_settings_mismatch_with_settings_of_no_instance() -> None:
+    odd = ep("project-2", host="site-2.example.com", pid=500, process_group="",
+             settings="mysite.settings_dev")
+    report = run(healthy(**{SITE2: thrice(SITE2, "project-2", odd)}))
+    found = result(report, SITE2)
+    assert (found.verdict, found.cause) == (Verdict.SETTINGS_MISMATCH, None)
+
+
+# --- inconsistent -----------------------------------------------------------------------------
+
+
+def test_inconsistent_instance_between_samples() -> None:
+    swallowed = ep("project-1", host="site-1.example.com", path_info="/suburl/__probe__")
+    mixed = obs(SUB, "project-2", answered(P2_SUB), answered(swallowed), answered(P2_SUB))
+    found = result(run(healthy(**{SUB: mixed})), SUB)
+    assert (found.verdict, found.cause) == (Verdict.INCONSISTENT, None)
+    assert "3 requests" in found.explanation
+    assert "2x project-2" in found.explanation
+    assert "1x project-1" in found.explanation
+
+
+def test_inconsistent_settings_between_samples() -> None:
+    # Embedded, several children that loaded the instances in different orders.
+    good = ep("project-2", host="site-2.example.com", pid=500, process_group="",
+              settings="mysite.settings_two")
+    leaked = ep("project-2", host="site-2.example.com", pid=501, process_group="",
+                settings="mysite.settings")
+    found = result(run(healthy(**{SITE2: obs(SITE2, "project-2", answered(good),
+                                                answered(leaked))})), SITE2)
+    assert found.verdict is Verdict.INCONSISTENT
+    assert found.pids == (500, 501)
+    assert "'mysite.settings'" in found.explanation
+    assert "'mysite.settings_two'" in found.explanation
+
+
+# --- no_endpoint, http_error, unreachable, stale ----------------------------------------------
+
+
+def test_no_endpoint() -> None:
+    report = run(healthy(**{SITE2: obs(SITE2, "project-2", status(404), status(404))}))
+    found = result(report, SITE2)
+    assert (found.verdict, found.cause, found.observed) == (Verdict.NO_ENDPOINT, None, None)
+    assert found.status_code == 404
+    assert "http://site-2.example.com/__probe__ answered HTTP 404" in found.explanation
+    assert "wsgi_endpoint.wrap()" in found.fix
+
+
+def test_no_endpoint_html_and_redirect() -> None:
+    html = obs(SITE2, "project-2", status(200, error="answer is text/html, not the endpoint's"))
+    moved = obs(SITE1, "project-1", status(302, location="https://site-1.example.com/login/"))
+    report = run(healthy(**{SITE2: html, SITE1: moved}))
+    assert result(report, SITE2).verdict is Verdict.NO_ENDPOINT
+    assert "text/html" in result(report, SITE2).explanation
+    found = result(report, SITE1)
+    assert found.verdict is Verdict.NO_ENDPOINT
+    assert "redirecting to https://site-1.example.com/login/" in found.explanation
+
+
+def test_http_error_without_leak_hint() -> None:
+    report = run(healthy(**{SUB: obs(SUB, "project-2", status(500))}))
+    found = result(report, SUB)
+    assert (found.verdict, found.cause) == (Verdict.HTTP_ERROR, None)
+    assert found.explanation == "http://site-1.example.com/suburl/ answered HTTP 500."
+    assert "likely cause" not in found.explanation
+
+
+def test_http_error_with_leak_hint_when_embedded_neighbour_has_other_settings() -> None:
+    observations = envleak()
+    observations[SUB] = obs(SUB, "project-2", status(500), status(500))
+    found = result(run(observations), SUB)
+    assert found.verdict is Verdict.HTTP_ERROR
+    assert found.cause is None  # a hint, not a certainty
+    assert "likely cause (not certain)" in found.explanation
+    assert "project-1 runs embedded" in found.explanation
+    assert "'mysite.settings'" in found.explanation
+    assert "setdefault" in found.fix
+
+
+def test_no_leak_hint_when_the_neighbour_is_a_daemon() -> None:
+    observations = healthy(**{SUB: obs(SUB, "project-2", status(500))})
+    found = result(run(observations), SUB)
+    assert "likely cause" not in found.explanation
+
+
+def test_no_leak_hint_when_the_embedded_neighbour_is_on_another_host() -> None:
+    observations = envleak()
+    observations[SITE2] = obs(SITE2, "project-2", status(500))
+    # On site-2.example.com nothing else answered: project-1 lives on site-1 only.
+    found = result(run(observations), SITE2)
+    assert found.verdict is Verdict.HTTP_ERROR
+    assert "likely cause" not in found.explanation
+
+
+def test_no_leak_hint_when_the_embedded_neighbour_has_the_same_settings() -> None:
+    text = SITES.replace('settings = "mysite.settings_two"', 'settings = "mysite.settings"')
+    observations = envleak()
+    observations[SUB] = obs(SUB, "project-2", status(500))
+    found = result(run(observations, sites(text)), SUB)
+    assert "likely cause" not in found.explanation
+
+
+@pytest.mark.parametrize(
+    ("kind", "fix_says"),
+    [
+        ("connect", "server is running"),
+        ("dns", "--connect"),
+        ("tls", "certificate"),
+        ("timeout", "too slow"),
+    ],
+)
+def test_unreachable(kind: str, fix_says: str) -> None:
+    report = run(healthy(**{SITE1: obs(SITE1, "project-1", failed(kind, f"x: {kind} failed"))}))
+    found = result(report, SITE1)
+    assert (found.verdict, found.cause, found.status_code) == (Verdict.UNREACHABLE, None, None)
+    assert found.explanation == f"x: {kind} failed"
+    assert fix_says in found.fix
+
+
+def test_partly_unreachable_says_how_many_failed() -> None:
+    mixed = obs(SITE1, "project-1", answered(P1_SITE1), failed("timeout", "slow"),
+                answered(P1_SITE1))
+    found = result(run(healthy(**{SITE1: mixed})), SITE1)
+    assert found.verdict is Verdict.UNREACHABLE
+    assert found.explanation == "1 of 3 requests failed: slow"
+
+
+def test_no_samples_is_unreachable() -> None:
+    found = result(run(healthy(**{SITE1: obs(SITE1, "project-1")})), SITE1)
+    assert found.verdict is Verdict.UNREACHABLE
+    assert found.samples == 0
+    assert "interrupted" in found.explanation
+
+
+def test_stale() -> None:
+    deploy = datetime(2024, 5, 1, 11, 0, tzinfo=UTC)
+    report = run(healthy(), restarted_after=deploy)
+    found = result(report, SITE1)
+    assert (found.verdict, found.cause) == (Verdict.STALE, None)
+    assert "2024-05-01T10:00:00.000+00:00" in found.explanation
+    assert "pid 101" in found.explanation
+    assert "Restart" in found.fix
+    assert result(report, WWW2).verdict is Verdict.OK  # refused URLs have no instance
+
+
+def test_not_stale_when_started_after_the_deploy() -> None:
+    report = run(healthy(), restarted_after=datetime(2024, 5, 1, 9, 59, tzinfo=UTC))
+    assert {t.verdict for t in report.targets} == {Verdict.OK}
+
+
+def test_naive_restarted_after_is_utc() -> None:
+    late = run(healthy(), restarted_after=datetime(2024, 5, 1, 10, 0, 1))
+    early = run(healthy(), restarted_after=datetime(2024, 5, 1, 9, 59, 59))
+    assert result(late, SITE1).verdict is Verdict.STALE
+    assert result(early, SITE1).verdict is Verdict.OK
+
+
+# --- cross-URL findings -----------------------------------------------------------------------
+
+
+def test_embedded_shared_process_warning() -> None:
+    # Embedded, one child, settings assigned (no leak yet): every URL ok, but a warning.
+    report = run(envleak(settings="mysite.settings_two"))
+    assert {t.verdict for t in report.targets} == {Verdict.OK}
+    (finding,) = report.findings
+    assert finding.code == "embedded_shared_process"
+    assert finding.severity is Status.WARNING
+    assert finding.instances == ("project-1", "project-2")
+    assert "pid 500" in finding.explanation
+    assert report.status is Status.WARNING
+
+
+def test_embedded_instances_in_separate_children_are_not_shared() -> None:
+    observations = envleak(settings="mysite.settings_two", pid=501)
+    assert "embedded_shared_process" not in codes(run(observations))
+
+
+def test_one_embedded_instance_is_not_shared() -> None:
+    lonely = ep("project-2", host="site-2.example.com", pid=500, process_group="",
+                settings="mysite.settings_two")
+    report = run(healthy(**{SITE2: thrice(SITE2, "project-2", lonely)}))
+    assert report.findings == ()
+
+
+def test_shared_interpreter() -> None:
+    # WSGIApplicationGroup %{GLOBAL} in one daemon process for both projects.
+    common = {"pid": 200, "process_group": "shared", "application_group": ""}
+    p1 = ep("project-1", host="site-1.example.com", **common)
+    p2 = ep("project-2", host="site-1.example.com", mount="/suburl",
+            settings="mysite.settings_two", **common)
+    report = run(healthy(**{SITE1: thrice(SITE1, "project-1", p1),
+                            SUB: thrice(SUB, "project-2", p2)}))
+    assert result(report, SITE1).verdict is Verdict.OK
+    assert result(report, SUB).verdict is Verdict.OK
+    (finding,) = report.findings
+    assert finding.code == "shared_interpreter"
+    assert finding.severity is Status.CRITICAL
+    assert finding.instances == ("project-1", "project-2")
+    assert "pid 200" in finding.explanation
+    assert "WSGIApplicationGroup" in finding.explanation
+    assert report.status is Status.CRITICAL
+
+
+def test_embedded_shared_interpreter_is_not_also_a_shared_process_warning() -> None:
+    # One interpreter (same pid and application group): shared_interpreter says it all.
+    common = {"pid": 500, "process_group": "", "application_group": "site-1.example.com|"}
+    p1 = ep("project-1", host="site-1.example.com", **common)
+    p2 = ep("project-2", host="site-1.example.com", mount="/suburl",
+            settings="mysite.settings_two", **common)
+    report = run(healthy(**{SITE1: thrice(SITE1, "project-1", p1),
+                            SUB: thrice(SUB, "project-2", p2)}))
+    assert codes(report) == ["shared_interpreter"]
+
+
+def test_same_pid_different_interpreters_is_no_shared_interpreter() -> None:
+    common = {"pid": 200, "process_group": "shared"}
+    p1 = ep("project-1", host="site-1.example.com", **common)
+    p2 = ep("project-2", host="site-1.example.com", mount="/suburl",
+            settings="mysite.settings_two", **common)
+    report = run(healthy(**{SITE1: thrice(SITE1, "project-1", p1),
+                            SUB: thrice(SUB, "project-2", p2)}))
+    assert report.findings == ()
+
+
+def test_shared_instance() -> None:
+    # Instances told apart by settings only, and both claim the same settings: one copy
+    # (one instance_id) answers both, so each URL looks right, but they are not separate.
+    text = """\
+[instances.shop]
+settings = "mysite.settings"
+urls = ["http://site-1.example.com/"]
+
+[instances.blog]
+settings = "mysite.settings"
+urls = ["http://site-2.example.com/"]
+"""
+    one = {"instance_id": "abc123", "pid": 300}
+    report = run([
+        thrice(SITE1, "shop", ep(None, host="site-1.example.com", **one)),
+        thrice(SITE2, "blog", ep(None, host="site-2.example.com", **one)),
+    ], sites(text))
+    assert {t.verdict for t in report.targets} == {Verdict.OK}
+    (finding,) = report.findings
+    assert finding.code == "shared_instance"
+    assert finding.severity is Status.CRITICAL
+    assert finding.instances == ("blog", "shop")
+    assert "abc123" in finding.explanation
+    assert report.status is Status.CRITICAL
+
+
+# --- ad hoc URLs (expected "*") ---------------------------------------------------------------
+
+
+def test_ad_hoc_targets_are_ok_and_show_who_answered() -> None:
+    m = manifest.from_urls([SITE1, SUB])
+    report = run([thrice(SITE1, "*", P1_SITE1), thrice(SUB, "*", P2_SUB)], m)
+    assert verdicts(report) == {SITE1: ("ok", None), SUB: ("ok", None)}
+    assert result(report, SITE1).answered_by == "project-1"
+    assert result(report, SUB).answered_by == "project-2"
+    assert result(report, SUB).expected == "*"
+    assert report.findings == ()
+
+
+def test_ad_hoc_targets_still_produce_findings() -> None:
+    m = manifest.from_urls([SITE1, SUB])
+    common = {"pid": 500, "process_group": ""}
+    p1 = ep("project-1", host="site-1.example.com", **common)
+    p2 = ep("project-2", host="site-1.example.com", mount="/suburl", **common)
+    report = run([thrice(SITE1, "*", p1), thrice(SUB, "*", p2)], m)
+    assert {t.verdict for t in report.targets} == {Verdict.OK}
+    assert [(f.code, f.instances) for f in report.findings] == [
+        ("embedded_shared_process", ("project-1", "project-2")),
+    ]
+    assert report.status is Status.WARNING
+
+
+def test_ad_hoc_without_label_is_named_by_application_group() -> None:
+    m = manifest.from_urls([SUB])
+    found = result(run([thrice(SUB, "*", ep(None, host="site-1.example.com",
+                                            mount="/suburl", process_group="pg"))], m), SUB)
+    assert found.answered_by == "site-1.example.com|/suburl"
+
+
+def test_ad_hoc_non_endpoint_is_still_a_problem() -> None:
+    m = manifest.from_urls([SITE1])
+    assert result(run([obs(SITE1, "*", status(404))], m), SITE1).verdict is Verdict.NO_ENDPOINT
+
+
+# --- helpers and Report.status ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("group", "vhost"),
+    [
+        ("site-1.example.com|/suburl", "site-1.example.com"),
+        ("site-1.example.com|", "site-1.example.com"),
+        ("site-1.example.com:8080|/suburl", "site-1.example.com"),
+        ("Site-1.Example.com|", "site-1.example.com"),
+        ("", None),
+        (None, None),
+        ("%{GLOBAL}", None),
+        ("|/x", None),
+    ],
+)
+def test_vhost_of(group: str | None, vhost: str | None) -> None:
+    assert vhost_of(group) == vhost
+
+
+def test_catch_all_vhost_port() -> None:
+    assert catch_all_vhost("https://a.example/").startswith("<VirtualHost *:443>\n")
+    assert catch_all_vhost("http://a.example/").startswith("<VirtualHost *:80>\n")
+    assert catch_all_vhost("http://a.example:8081/x/").startswith("<VirtualHost *:8081>\n")
+
+
+def target(verdict: Verdict) -> TargetResult:
+    return TargetResult(url="http://a/", expected="a", verdict=verdict, cause=None,
+                        explanation="", fix="", observed=None, status_code=200, samples=1,
+                        elapsed_ms=1.0)
+
+
+def finding(severity: Status) -> Finding:
+    return Finding(code="x", severity=severity, instances=("a",), explanation="")
+
+
+@pytest.mark.parametrize(
+    ("targets", "findings", "expected"),
+    [
+        ((), (), Status.UNKNOWN),
+        ((), (finding(Status.CRITICAL),), Status.UNKNOWN),
+        ((target(Verdict.OK),), (), Status.OK),
+        ((target(Verdict.OK),), (finding(Status.WARNING),), Status.WARNING),
+        ((target(Verdict.OK),), (finding(Status.CRITICAL),), Status.CRITICAL),
+        ((target(Verdict.OK), target(Verdict.STALE)), (), Status.CRITICAL),
+        ((target(Verdict.UNREACHABLE),), (finding(Status.WARNING),), Status.CRITICAL),
+        ((target(Verdict.OK),), (finding(Status.WARNING), finding(Status.CRITICAL)),
+         Status.CRITICAL),
+    ],
+)
+def test_report_status(
+    targets: tuple[TargetResult, ...], findings: tuple[Finding, ...], expected: Status
+) -> None:
+    report = Report(targets, findings)
+    assert report.status is expected
+    assert report.problems == tuple(t for t in targets if t.verdict is not Verdict.OK)
+
+
+def test_diagnose_keeps_duration_and_interrupted() -> None:
+    report = run(healthy(), duration_s=1.25, interrupted=True)
+    assert (report.duration_s, report.interrupted) == (1.25, True)
+    assert [t.url for t in report.targets] == list(healthy())
