@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import nullcontext
 from datetime import datetime
 
@@ -84,17 +84,17 @@ def gather(
         for n in range(samples)
     }
     interrupted = False
+    timeout = None if end is None else max(0.0, end - time.monotonic())
     try:
-        while pending:
-            timeout = None if end is None else max(0.0, end - time.monotonic())
-            done, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
-            if not done:
-                break  # the sweep's deadline passed
-            for future in done:
-                i, n = pending.pop(future)
-                results[i][n] = future.result()
-                if on_done:
-                    on_done()
+        # as_completed registers one waiter per future, once; a wait() per
+        # completion would register them all again each time.
+        for future in as_completed(pending, timeout=timeout):
+            i, n = pending[future]
+            results[i][n] = future.result()
+            if on_done:
+                on_done()
+    except TimeoutError:
+        pass  # the sweep's deadline passed: what is missing becomes "late" below
     except KeyboardInterrupt:
         interrupted = True
     finally:

@@ -112,7 +112,8 @@ class _Watchdog:
                 self._thread = threading.Thread(target=self._run, name="probe-watchdog",
                                                 daemon=True)
                 self._thread.start()
-            self._wake.notify()
+            if self._due[0][1] == ticket:
+                self._wake.notify()  # only a new earliest deadline changes its sleep
             return ticket
 
     def cancel(self, ticket: int) -> None:
