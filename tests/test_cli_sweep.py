@@ -14,7 +14,6 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
-import structlog
 from click.testing import CliRunner, Result
 
 from probe.cli import main
@@ -28,14 +27,6 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("WSGI_PROBE_TOKEN", "WSGI_PROBE_TOKEN_FILE", "DJANGO_SETTINGS_MODULE",
                  "HTTP_PROXY", "http_proxy"):
         monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    # The command configures structlog for the whole process: keep other tests' set-up.
-    saved = structlog.get_config()
-    yield
-    structlog.configure(**saved)
 
 
 def not_found(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
