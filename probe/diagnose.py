@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from probe.findings import cross_url_findings
@@ -124,11 +125,8 @@ class SweepContext:
         wrong answer through it is not a fallback.
         """
         return any(
-            _host(obs.target.url) == host
-            and vhost_of(answer.application_group) == vhost
-            and obs.target.expected not in (None, ANY_INSTANCE)
-            and self.identify(answer, obs.target.expected) == obs.target.expected
-            for obs, answer in self.answers()
+            _host(obs.target.url) == host and vhost_of(answer.application_group) == vhost
+            for obs, answer in self._right_answers
         )
 
     def display_name(self, answer: EndpointAnswer, expected: str | None = None) -> str:
@@ -145,13 +143,25 @@ class SweepContext:
                 if sample.endpoint:
                     yield obs, sample.endpoint
 
+    @cached_property
+    def _right_answers(self) -> list[tuple[Observation, EndpointAnswer]]:
+        """Answers from the instance the manifest expects for their URL.
+
+        Computed once: every wrong answer is compared with them.
+        """
+        return [
+            (obs, answer)
+            for obs, answer in self.answers()
+            if obs.target.expected not in (None, ANY_INSTANCE)
+            and self.identify(answer, obs.target.expected) == obs.target.expected
+        ]
+
     def mount_of(self, instance: str, host: str) -> str | None:
         """SCRIPT_NAME under which ``instance`` answered its own URLs on ``host``."""
-        for obs, answer in self.answers():
+        for obs, answer in self._right_answers:
             if (
                 obs.target.expected == instance
                 and _host(obs.target.url) == host
-                and self.identify(answer, instance) == instance
                 and answer.script_name is not None
             ):
                 return answer.script_name
@@ -246,7 +256,7 @@ def _wrong_instance(
     url = obs.target.url
     host = _host(url)
     who = _who(answer, shown)
-    fallback_vhost = _fallback_vhost(answer, host, shown, context)
+    fallback_vhost = _fallback_vhost(answer, host, context)
     if fallback_vhost is not None:
         served_by = f"the VirtualHost {fallback_vhost}" if fallback_vhost else "another VirtualHost"
         return Diagnosis(
@@ -298,9 +308,7 @@ def _wrong_instance(
     )
 
 
-def _fallback_vhost(
-    answer: EndpointAnswer, host: str, shown: str, context: SweepContext
-) -> str | None:
+def _fallback_vhost(answer: EndpointAnswer, host: str, context: SweepContext) -> str | None:
     """The ServerName of the vhost that caught ``host`` by fallback, "" if unknown, None if not.
 
     mod_wsgi's default application group (%{RESOURCE}) starts with the serving

@@ -17,8 +17,6 @@ from probe.transport import Transport
 
 log = structlog.get_logger("probe.sweep")
 
-Progress = Callable[[int, int], None]
-
 
 def run_sweep(
     manifest: Manifest,
