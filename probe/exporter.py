@@ -59,6 +59,7 @@ from probe.exporter_metrics import (
 from probe.exporter_page import CONTENT_SECURITY_POLICY, render_page
 from probe.manifest import ANY_INSTANCE, Manifest, Target, check_url
 from probe.model import Report
+from probe.transport import abort_in_flight
 
 DEFAULT_PORT = 8397
 DEFAULT_LISTEN = f"127.0.0.1:{DEFAULT_PORT}"
@@ -445,6 +446,7 @@ def serve(manifest: Manifest, options: ExporterOptions, *, version: str = "") ->
 
     def stop(signum: int, frame: FrameType | None) -> None:
         log.info("exporter_stopping", signal=signal.Signals(signum).name)
+        abort_in_flight()  # a sweep in progress must not hold up the exit
         # shutdown() waits for serve_forever() to return, and this handler runs on
         # the thread inside serve_forever(): call it from another thread.
         threading.Thread(target=server.shutdown, name="shutdown", daemon=True).start()

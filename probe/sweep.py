@@ -13,7 +13,7 @@ import structlog
 from probe.diagnose import diagnose
 from probe.manifest import Manifest, Target
 from probe.model import Observation, Report, Sample
-from probe.transport import Transport
+from probe.transport import Transport, abort_in_flight
 
 log = structlog.get_logger("probe.sweep")
 
@@ -95,6 +95,7 @@ def gather(
         pass  # the sweep's deadline passed: what is missing becomes "late" below
     except KeyboardInterrupt:
         interrupted = True
+        abort_in_flight()
     finally:
         # Requests still in flight end within their own timeout; nobody waits for them.
         pool.shutdown(wait=False, cancel_futures=True)

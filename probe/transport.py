@@ -120,6 +120,13 @@ class _Watchdog:
         with self._wake:
             self._cancelled.add(ticket)
 
+    def cut_all(self) -> None:
+        """End every request in flight now (Ctrl-C: nobody waits for their answers)."""
+        with self._wake:
+            due = [(t, c) for _, t, c in self._due if t not in self._cancelled]
+        for _, connections in due:
+            _cut(connections)
+
     def _run(self) -> None:
         while True:
             with self._wake:
@@ -137,6 +144,15 @@ class _Watchdog:
 
 
 _watchdog = _Watchdog()
+
+
+def abort_in_flight() -> None:
+    """Cut the connections of every probe request in flight in this process.
+
+    For shutting down: worker threads are joined at exit, and would otherwise
+    wait for the slowest request's timeout.
+    """
+    _watchdog.cut_all()
 
 
 class ConnectToAdapter(HTTPAdapter):

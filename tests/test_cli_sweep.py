@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -18,6 +21,8 @@ from click.testing import CliRunner, Result
 
 from probe.cli import main
 from probe.endpoint_source import load_module
+
+PROBE = [sys.executable, "-m", "probe"]
 
 App = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -389,3 +394,37 @@ def test_ad_hoc_table_shows_the_map(start: Callable[[App], int]) -> None:
     assert result.exit_code == 0
     (row,) = [line for line in result.stdout.splitlines() if root in line]
     assert [c.strip() for c in row.strip("│").split("│")][:3] == [root, "*", "project-1"]
+
+
+def test_ctrl_c_prints_what_was_gathered_and_exits_130_without_waiting(tmp_path: Path) -> None:
+    # A server that accepts and never answers: the request would wait its 120 s timeout.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    port = silent.getsockname()[1]
+    accepted: list[socket.socket] = []
+    threading.Thread(target=lambda: accepted.append(silent.accept()[0]), daemon=True).start()
+    refused = socket.socket()
+    refused.bind(("127.0.0.1", 0))
+    closed_port = refused.getsockname()[1]
+    refused.close()
+    process = subprocess.Popen(
+        [*PROBE, "sweep", f"http://127.0.0.1:{port}/", f"http://127.0.0.1:{closed_port}/",
+         "--timeout", "120", "--samples", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not accepted and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert accepted, "the sweep never connected to the silent server"
+        time.sleep(0.5)  # the refused URL's answer is in by now
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)  # far less than the request timeout
+    finally:
+        process.kill()
+        silent.close()
+    assert process.returncode == 130, err
+    assert "interrupted: partial results" in out
+    assert f"http://127.0.0.1:{closed_port}/" in out  # what was gathered is printed
+    assert "Traceback" not in err
