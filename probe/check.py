@@ -26,7 +26,6 @@ The ``-t`` timeout bounds the whole run in two layers:
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import sys
@@ -50,11 +49,11 @@ from probe.report.nagios import (
     PluginOutput,
     clean_text,
     problem_phrase,
-    public_url,
     render,
     target_line,
     url_labels,
 )
+from probe.urls import public_url
 
 DEFAULT_TIMEOUT = 10.0
 """Seconds; the guidelines' "typically 10 sec", and Nagios' default service_check_timeout is 60."""
@@ -311,16 +310,9 @@ def watchdog(timeout: float, stage: _Stage,
 
 def silence_logs(verbose: int) -> None:
     """Keep stderr quiet below -vvv: Icinga 2 appends stderr to the plugin output."""
-    import structlog
+    from probe import logs
 
-    if verbose >= 3:
-        from probe import logs
-
-        logs.configure(2, "console")
-    else:
-        # ReturnLogger writes nothing; stdlib logging is switched off the same way.
-        structlog.configure(logger_factory=structlog.ReturnLoggerFactory())
-        logging.disable(logging.CRITICAL)
+    logs.configure(2, "console", silent=verbose < 3)
 
 
 def main(options: CheckOptions, *, sweep: SweepFunction | None = None) -> int:

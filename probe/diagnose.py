@@ -555,15 +555,10 @@ def _disagreement(
 
 
 def _stale(answer: EndpointAnswer, restarted_after: datetime | None) -> str | None:
-    if restarted_after is None or answer.started_at is None:
-        return None
-    try:
-        started = datetime.fromisoformat(answer.started_at.replace("Z", "+00:00"))
-    except ValueError:
+    started = answer.started
+    if restarted_after is None or started is None:
         return None
     cutoff = restarted_after if restarted_after.tzinfo else restarted_after.replace(tzinfo=UTC)
-    if started.tzinfo is None:
-        started = started.replace(tzinfo=UTC)
     if started >= cutoff:
         return None
     return (

@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 import structlog
@@ -49,17 +49,12 @@ from prometheus_client.registry import Collector
 
 from probe import logs
 from probe.errors import ManifestError, ProbeError, UsageError
-from probe.exporter_metrics import (
-    ProbeCollector,
-    SweepCollector,
-    SweepCounters,
-    SweepSnapshot,
-    public_url,
-)
+from probe.exporter_metrics import ProbeCollector, SweepCollector, SweepCounters, SweepSnapshot
 from probe.exporter_page import CONTENT_SECURITY_POLICY, render_page
-from probe.manifest import ANY_INSTANCE, Manifest, Target, check_url
+from probe.manifest import ANY_INSTANCE, Manifest, Target, check_url, parse_connect
 from probe.model import Report
 from probe.transport import abort_in_flight
+from probe.urls import public_url
 
 DEFAULT_PORT = 8397
 DEFAULT_LISTEN = f"127.0.0.1:{DEFAULT_PORT}"
@@ -234,12 +229,6 @@ def scrape_budget(environ: Environ, offset: float) -> float:
     return max(budget if budget > 0 else timeout / 2, MIN_BUDGET)
 
 
-def _url_key(url: str) -> tuple[str, str, int | None, str]:
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return parts.scheme, (parts.hostname or "").lower(), port, parts.path.rstrip("/")
-
-
 class ExporterApp:
     """Routes ``/``, ``/metrics`` and ``/probe``."""
 
@@ -251,7 +240,6 @@ class ExporterApp:
         self.probe = probe
         self.timeout_offset = timeout_offset
         self.version = version
-        self._expected = {_url_key(t.url): t.expected for t in manifest.targets()}
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -321,7 +309,8 @@ class ExporterApp:
                 raise HTTPError("400 Bad Request", f"expected: no instance {expected!r} in "
                                 f"the manifest (known: {known}, or '*' for any)")
         else:
-            expected = self._expected.get(_url_key(url), ANY_INSTANCE)
+            listed = self.manifest.target_for(url)
+            expected = listed.expected if listed is not None else ANY_INSTANCE
         return Target(url, expected)
 
     def _page(self) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -359,15 +348,6 @@ def _run_bounded(work: Callable[[], Report], wait: float) -> Report | None:
 
 
 # -- the server ---------------------------------------------------------------------
-
-
-def parse_listen(value: str) -> tuple[str, int]:
-    """``HOST:PORT`` or ``[IPv6]:PORT``; port 0 picks a free port."""
-    host, sep, port = value.rpartition(":")
-    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-    if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
-        raise UsageError(f"--listen: not HOST:PORT: {value!r} (e.g. {DEFAULT_LISTEN})")
-    return host, int(port)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -435,7 +415,7 @@ def build_app(manifest: Manifest, options: ExporterOptions, *, version: str = ""
 
 def serve(manifest: Manifest, options: ExporterOptions, *, version: str = "") -> int:
     """Serve until SIGTERM or SIGINT; return the exit status (0)."""
-    host, port = parse_listen(options.listen)
+    host, port = parse_connect(options.listen, "--listen", allow_zero=True)
     # Fail at start, not at the first scrape, when the token file cannot be read.
     manifest.probe.token()
     app = build_app(manifest, options, version=version)

@@ -21,37 +21,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from probe.model import EndpointAnswer, Report, TargetResult
-
-
-def public_url(url: str) -> str:
-    """The URL without ``user:password@``: credentials must not end up in a TSDB."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+from probe.urls import public_url
 
 
 def expected_label(expected: str | None) -> str:
     return "" if expected is None else expected
-
-
-def start_time_seconds(started_at: str | None) -> float | None:
-    """``started_at`` (ISO 8601, as the endpoint sends it) as Unix seconds."""
-    if not started_at:
-        return None
-    try:
-        moment = datetime.fromisoformat(started_at)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:  # the contract says UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
 
 
 def url_families(results: Sequence[TargetResult]) -> list[Metric]:
@@ -89,9 +67,8 @@ def url_families(results: Sequence[TargetResult]) -> list[Metric]:
                          answer.application_group or "", answer.settings or ""], 1.0)
         if answer.pid is not None:
             pid.add_metric([url], float(answer.pid))
-        seconds = start_time_seconds(answer.started_at)
-        if seconds is not None:
-            started.add_metric([url], seconds)
+        if answer.started is not None:
+            started.add_metric([url], answer.started.timestamp())
     return [ok, verdict, duration, info, pid, started]
 
 

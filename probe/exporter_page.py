@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from html import escape
 
-from probe.exporter_metrics import public_url
 from probe.model import Report, TargetResult
+from probe.urls import public_url
 
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 

@@ -13,14 +13,25 @@ _LEVELS = {"debug": 10, "info": 20, "warning": 30, "warn": 30, "error": 40, "exc
 
 
 def configure(verbosity: int = 0, fmt: str = "console", *,
-              always_info_from: str | None = None) -> None:
+              always_info_from: str | None = None, silent: bool = False) -> None:
     """``verbosity`` 0 logs warnings only, 1 info (each request), 2 debug.
 
     ``fmt`` is ``console``, ``json``, or ``auto`` (JSON when stderr is not a
     terminal). ``always_info_from`` keeps that component's info events at
     verbosity 0: the exporter's one event per sweep, without the sweep's one
-    line per request per scrape.
+    line per request per scrape. ``silent`` writes nothing at all, from
+    structlog nor from libraries using the standard logging module (a
+    Monitoring Plugin whose stderr would end up in its output).
     """
+    if silent:
+        # ReturnLogger hands the rendered event back to the caller and writes nothing.
+        structlog.configure(
+            wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL),
+            logger_factory=structlog.ReturnLoggerFactory(),
+            cache_logger_on_first_use=False,
+        )
+        logging.disable(logging.CRITICAL)
+        return
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     renderer: structlog.typing.Processor
     if fmt == "json" or (fmt == "auto" and not sys.stderr.isatty()):

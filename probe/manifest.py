@@ -96,6 +96,15 @@ class Manifest:
         found += [Target(url, None) for url in self.refuse_urls]
         return found
 
+    def target_for(self, url: str) -> Target | None:
+        """The manifest's target for ``url`` (compared with :func:`normal_url`), or None.
+
+        The target's ``expected`` says who must answer; None means the URL is
+        not in the manifest at all.
+        """
+        key = normal_url(url)
+        return next((t for t in self.targets() if normal_url(t.url) == key), None)
+
     def with_probe(self, **changes: Any) -> Manifest:
         """A copy with some ``[probe]`` settings replaced (command-line overrides)."""
         given = {k: v for k, v in changes.items() if v is not None}
@@ -211,11 +220,15 @@ def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSett
     return settings
 
 
-def parse_connect(value: str, where: str) -> tuple[str, int]:
-    """``HOST:PORT`` (``[::1]:PORT`` for IPv6) -> (host, port)."""
+def parse_connect(value: str, where: str, *, allow_zero: bool = False) -> tuple[str, int]:
+    """``HOST:PORT`` (``[::1]:PORT`` for IPv6) -> (host, port).
+
+    ``allow_zero`` accepts port 0 (for an address to listen on: the system picks a port).
+    """
     host, sep, port = value.rpartition(":")
     host = host.strip("[]")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+    lowest = 0 if allow_zero else 1
+    if not sep or not host or not port.isdigit() or not lowest <= int(port) < 65536:
         raise ManifestError(f"{where}: not HOST:PORT: {value!r}")
     return host, int(port)
 
@@ -260,7 +273,7 @@ def _no_url_twice(instances: Mapping[str, Instance], refuse: list[str], source: 
     places = [(url, f"instances.{i.name}") for i in instances.values() for url in i.urls]
     places += [(url, "refuse") for url in refuse]
     for url, where in places:
-        key = _normal_url(url)
+        key = normal_url(url)
         if key in owner:
             raise ManifestError(
                 f"{source}: {where}.urls: {url!r} is already listed in {owner[key]}"
@@ -268,7 +281,9 @@ def _no_url_twice(instances: Mapping[str, Instance], refuse: list[str], source: 
         owner[key] = where
 
 
-def _normal_url(url: str) -> str:
+def normal_url(url: str) -> str:
+    """A key under which equivalent URLs compare equal: case of the host name, default
+    port and a trailing slash do not matter (``http://A.example:80`` == ``http://a.example/``)."""
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}{parts.path.rstrip('/')}"

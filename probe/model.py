@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -106,6 +107,20 @@ class EndpointAnswer:
     @property
     def embedded(self) -> bool:
         return self.process_group == ""
+
+    @property
+    def started(self) -> datetime | None:
+        """``started_at`` as a timezone-aware datetime; None when missing or unreadable.
+
+        ISO 8601 with an offset or ``Z``; without one it is UTC, as the contract says.
+        """
+        if not self.started_at:
+            return None
+        try:
+            moment = datetime.fromisoformat(self.started_at.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from probe import exporter
 from probe.errors import ProbeError
 from probe.exporter import ExporterApp, ExporterOptions, SweepCoordinator
 from probe.exporter_metrics import SweepCollector, SweepCounters, SweepSnapshot
-from probe.manifest import Manifest, Target, parse
+from probe.manifest import Manifest, Target, parse, parse_connect
 from probe.model import Cause, Finding, Report, Status, TargetResult, Verdict
 
 PROBE = [str(Path(sys.executable).parent / "probe")]
@@ -137,6 +137,18 @@ def test_collector_exports_the_issue_metrics() -> None:
     assert value(text, "wsgi_probe_instance_start_time_seconds",
                  url="http://site-1.example.com/") == 1714557600
     assert "secret" not in text
+
+
+@pytest.mark.parametrize(("started_at", "seconds"), [
+    ("2024-05-01T10:00:00Z", 1714557600), ("2024-05-01T10:00:00+00:00", 1714557600),
+    ("2024-05-01T12:00:00+02:00", 1714557600), ("2024-05-01T10:00:00", 1714557600),
+    ("yesterday", None), (None, None)])
+def test_start_time_from_started_at(started_at: str | None, seconds: float | None) -> None:
+    observed = {**endpoint("project-1"), "started_at": started_at}
+    report = Report((result("http://site-1.example.com/", "project-1", observed=observed),))
+    text = generate_latest(SweepCollector(SweepSnapshot(SweepCounters(1, 0), report))).decode()
+    found = [v for _, v in samples(text, "wsgi_probe_instance_start_time_seconds")]
+    assert found == ([] if seconds is None else [seconds])
 
 
 def test_bounded_labels_pid_and_start_time_are_values() -> None:
@@ -443,7 +455,7 @@ def test_one_log_event_per_sweep_and_per_problem() -> None:
 
 
 def test_default_listen_is_loopback_outside_the_exporter_range() -> None:
-    host, port = exporter.parse_listen(exporter.DEFAULT_LISTEN)
+    host, port = parse_connect(exporter.DEFAULT_LISTEN, "--listen", allow_zero=True)
     assert host == "127.0.0.1"
     assert not 9100 <= port <= 9999 and not 9090 <= port <= 9099
     assert ExporterOptions().listen == exporter.DEFAULT_LISTEN
@@ -455,14 +467,19 @@ def test_default_listen_is_loopback_outside_the_exporter_range() -> None:
 @pytest.mark.parametrize(("text", "parsed"), [
     ("127.0.0.1:8397", ("127.0.0.1", 8397)), ("[::1]:0", ("::1", 0)),
     ("localhost:80", ("localhost", 80))])
-def test_parse_listen(text: str, parsed: tuple[str, int]) -> None:
-    assert exporter.parse_listen(text) == parsed
+def test_listen_address(text: str, parsed: tuple[str, int]) -> None:
+    assert parse_connect(text, "--listen", allow_zero=True) == parsed
+
+
+def test_port_zero_only_for_listening() -> None:
+    with pytest.raises(ProbeError, match="--connect"):
+        parse_connect("127.0.0.1:0", "--connect")
 
 
 @pytest.mark.parametrize("text", ["8397", ":8397", "host:", "host:99999", "host:x"])
-def test_parse_listen_refuses(text: str) -> None:
+def test_listen_address_refused(text: str) -> None:
     with pytest.raises(ProbeError, match="--listen"):
-        exporter.parse_listen(text)
+        parse_connect(text, "--listen", allow_zero=True)
 
 
 # -- the real process ---------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from probe.model import EndpointAnswer, Status, TargetResult, Verdict
+from probe.urls import public_url
 
 PLUGIN_NAME = "WSGI-PROBE"
 
@@ -121,12 +122,6 @@ def clean_label(label: str) -> str:
 def clean_text(text: str) -> str:
     """One line of plugin text: no line breaks, and no ``|`` (it would start perfdata)."""
     return " ".join(text.replace("|", "/").split())
-
-
-def public_url(url: str) -> str:
-    """The URL without credentials (``user:password@``), which must not reach monitoring."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{display_url(url)}"
 
 
 def display_url(url: str) -> str:
