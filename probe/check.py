@@ -3,8 +3,9 @@
 States, following the Monitoring Plugins Development Guidelines:
 
 - the number of problem URLs is checked against ``-w``/``-c`` ranges in the
-  standard ``[@][start:][end]`` syntax (nagiosplugin's Range). Without ``-c``,
-  any problem URL is CRITICAL (critical range ``0``);
+  standard ``[@][start:][end]`` syntax (nagiosplugin's Range). Without either,
+  any problem URL is CRITICAL (critical range ``0``); with only ``-w``, problem
+  URLs are at most WARNING;
 - a warning-severity finding makes the state at least WARNING, a
   critical-severity one CRITICAL;
 - unreachable URLs, DNS failures and per-request timeouts are problem URLs,
@@ -22,10 +23,16 @@ The ``-t`` timeout bounds the whole run in two layers:
    UNKNOWN with the stage it was in, as the newer guidelines ask ("If the
    execution is terminated by this timeout, it should exit with state UNKNOWN
    (3) and give some helpful output in which stage the timeout occurred").
+
+After its output the plugin ends the process with ``os._exit``: a sweep worker
+thread that outlives the deadline (a name lookup cannot be interrupted) would
+otherwise be joined at interpreter exit and hold the plugin past ``-t``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 import signal
 import sys
@@ -35,8 +42,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
-from typing import Protocol
+from typing import Any, NoReturn, Protocol
 
+import click
 from nagiosplugin import Range
 
 from probe.errors import ProbeError, UsageError
@@ -71,6 +79,10 @@ class SweepFunction(Protocol):
     def __call__(self, manifest: Manifest, *, deadline: float | None = None) -> Report: ...
 
 
+DEFAULT_CRITICAL = "0"
+"""The critical range without -w and -c: 0..0, so one problem URL is already outside it."""
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """``-w``/``-c`` on the number of problem URLs."""
@@ -79,13 +91,20 @@ class Thresholds:
     critical: Range | None = None
 
     @property
-    def effective_critical(self) -> Range:
-        # Default "0": the range 0..0, so one problem URL is already outside it.
-        return self.critical if self.critical is not None else Range("0")
+    def effective_critical(self) -> Range | None:
+        """``-c``; the default range only when neither ``-w`` nor ``-c`` was given.
+
+        A lone ``-w 5`` must be able to say WARNING: with a default ``-c 0`` the
+        first problem URL would already be CRITICAL and ``-w`` would never matter.
+        """
+        if self.critical is None and self.warning is None:
+            return Range(DEFAULT_CRITICAL)
+        return self.critical
 
     def status(self, problems: int) -> Status:
         """A value outside a range (inside for ``@``) is an alert, critical first."""
-        if not self.effective_critical.match(problems):
+        critical = self.effective_critical
+        if critical is not None and not critical.match(problems):
             return Status.CRITICAL
         if self.warning is not None and not self.warning.match(problems):
             return Status.WARNING
@@ -106,6 +125,21 @@ def parse_range(spec: str, option: str) -> Range:
         raise UsageError(f"{option}: not a threshold range {spec!r} "
                          f"(expected [@][start:][end], e.g. 10, 10:, ~:10, 10:20, @10:20): {exc}"
                          ) from None
+
+
+def parse_thresholds(warning: str | None, critical: str | None) -> Thresholds:
+    """``-w``/``-c`` as given on the command line (None: not given)."""
+    return Thresholds(
+        warning=parse_range(warning, "-w") if warning is not None else None,
+        critical=parse_range(critical, "-c") if critical is not None else None,
+    )
+
+
+def check_timeout(seconds: float) -> float:
+    """``-t``: a finite number of seconds above 0 (``nan`` passes a range check)."""
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise UsageError(f"-t: not a number of seconds above 0: {seconds!r}")
+    return seconds
 
 
 @dataclass(frozen=True)
@@ -164,13 +198,11 @@ def evaluate(report: Report, options: CheckOptions, *, elapsed: float | None = N
         return unknown("sweep interrupted before it finished")
     if not report.targets:
         return unknown("the sweep probed no URLs")
-    problems = report.problems
-    status = _worst(options.thresholds.status(len(problems)),
-                    *(f.severity for f in report.findings))
+    for_problems = options.thresholds.status(len(report.problems))
+    status = _worst(for_problems, *(f.severity for f in report.findings))
     summary = _summary(report, names=None if options.verbose >= 1 else STATUS_LINE_PROBLEMS)
     perfdata = _perfdata(report, options, elapsed if elapsed is not None else report.duration_s)
-    lines = _long_output(report, options, status_for_problems=options.thresholds.status(
-        len(problems)), manifest=manifest)
+    lines = _long_output(report, options, status_for_problems=for_problems, manifest=manifest)
     return PluginOutput(status, summary, tuple(perfdata), tuple(lines))
 
 
@@ -205,12 +237,13 @@ def _summary(report: Report, *, names: int | None) -> str:
 def _perfdata(report: Report, options: CheckOptions, elapsed: float) -> list[Perfdatum]:
     total = len(report.targets)
     thresholds = options.thresholds
+    critical = thresholds.effective_critical
     data = [
         Perfdatum("urls", total, min=0),
         Perfdatum("ok", total - len(report.problems), min=0, max=total),
         Perfdatum("problems", len(report.problems),
                   warn=str(thresholds.warning) if thresholds.warning is not None else "",
-                  crit=str(thresholds.effective_critical), min=0, max=total),
+                  crit=str(critical) if critical is not None else "", min=0, max=total),
         Perfdatum("time", round(elapsed, 6), uom="s", min=0, max=options.timeout),
     ]
     if options.perfdata_urls:
@@ -316,7 +349,7 @@ def silence_logs(verbose: int) -> None:
 
 
 def main(options: CheckOptions, *, sweep: SweepFunction | None = None) -> int:
-    """Run the check, print its output, return the exit status."""
+    """Run the check, print its output, return the exit status (see :func:`command`)."""
     stage = _Stage()
     try:
         silence_logs(options.verbose)
@@ -329,3 +362,55 @@ def main(options: CheckOptions, *, sweep: SweepFunction | None = None) -> int:
     sys.stdout.write(text)
     sys.stdout.flush()
     return output.exit_code
+
+
+def exit_now(code: int) -> NoReturn:
+    """End the process with ``code`` at once, output flushed.
+
+    Not ``sys.exit``: the interpreter would join the sweep's worker threads, and
+    one stuck past the deadline (a name lookup, which nothing can interrupt)
+    would hold the plugin past ``-t``.
+    """
+    from probe.transport import abort_in_flight
+
+    abort_in_flight()
+    for stream in (sys.stdout, sys.stderr):
+        # A closed or broken pipe: there is nobody left to tell.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
+def command(*, manifest_path: str, warning: str | None, critical: str | None, timeout: float,
+            verbose: int, perfdata_urls: bool, connect: str | None,
+            token_file: str | None) -> NoReturn:
+    """``probe check`` once click has parsed the options: check them, run, exit."""
+    try:
+        options = CheckOptions(
+            manifest_path=manifest_path, thresholds=parse_thresholds(warning, critical),
+            timeout=check_timeout(timeout), verbose=verbose, perfdata_urls=perfdata_urls,
+            connect=connect, token_file=token_file,
+        )
+    except UsageError as exc:
+        sys.stdout.write(render(unknown(str(exc))))
+        exit_now(3)
+    exit_now(main(options))
+
+
+class PluginCommand(click.Command):
+    """A click command that keeps the Monitoring Plugin exit codes even while parsing.
+
+    Click exits 2 on a usage error and 0 after --help/--version; a plugin must
+    exit 3 (UNKNOWN) for all of them, with one readable line on stdout.
+    """
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.Exit:  # --help or --version printed, now exit UNKNOWN
+            raise click.exceptions.Exit(3) from None
+        except click.ClickException as exc:
+            message = f"{exc.format_message()} (see 'probe {info_name or 'check'} --help')"
+            click.echo(render(unknown(message)), nl=False)
+            raise click.exceptions.Exit(3) from None

@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import click
 
 from probe import __version__
+from probe import check as plugin
 from probe.errors import ProbeError
 
 TIME_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
@@ -112,35 +112,15 @@ def not_built(name: str) -> None:
     fail(f"'probe {name}' is not built yet", status=2)
 
 
-class PluginCommand(click.Command):
-    """A command that keeps the Monitoring Plugin exit codes even while parsing.
-
-    Click exits 2 on a usage error and 0 after --help/--version; a plugin must
-    exit 3 (UNKNOWN) for all of them, with one readable line on stdout.
-    """
-
-    def make_context(self, info_name: str | None, args: list[str],
-                     parent: click.Context | None = None, **extra: Any) -> click.Context:
-        try:
-            return super().make_context(info_name, args, parent=parent, **extra)
-        except click.exceptions.Exit:  # --help or --version printed, now exit UNKNOWN
-            raise click.exceptions.Exit(3) from None
-        except click.ClickException as exc:
-            from probe.report.nagios import PLUGIN_NAME, clean_text
-
-            click.echo(f"{PLUGIN_NAME} UNKNOWN - "
-                       f"{clean_text(exc.format_message())} (see 'probe check --help')")
-            raise click.exceptions.Exit(3) from None
-
-
-@main.command(cls=PluginCommand, context_settings=CONTEXT)
+@main.command(cls=plugin.PluginCommand, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="wsgi-probe")
 @click.option("-m", "--manifest", "manifest_path", required=True, metavar="FILE",
               type=click.Path(dir_okay=False), help="TOML manifest to sweep.")
 @click.option("-w", "--warning", metavar="RANGE",
               help="Warning range for the number of problem URLs (default: none).")
 @click.option("-c", "--critical", metavar="RANGE",
-              help="Critical range for the number of problem URLs (default: 0, i.e. any problem).")
+              help="Critical range for the number of problem URLs (default without -w and -c: "
+                   "0, i.e. any problem).")
 @click.option("-t", "--timeout", type=click.FloatRange(0, 86400, min_open=True), default=10.0,
               show_default=True, metavar="SECONDS", help="Time limit for the whole check.")
 @click.option("-v", "--verbose", count=True,
@@ -175,23 +155,9 @@ def check(manifest_path: str, warning: str | None, critical: str | None, timeout
       probe check -m /etc/wsgi-probe/site.toml
       probe check -m site.toml -w 0 -c 2 -t 20 --perfdata-urls
     """
-    from probe import check as plugin
-    from probe.errors import UsageError
-    from probe.report.nagios import render
-
-    try:
-        thresholds = plugin.Thresholds(
-            warning=plugin.parse_range(warning, "-w") if warning is not None else None,
-            critical=plugin.parse_range(critical, "-c") if critical is not None else None,
-        )
-    except UsageError as exc:
-        click.echo(render(plugin.unknown(str(exc))), nl=False)
-        sys.exit(3)
-    options = plugin.CheckOptions(
-        manifest_path=manifest_path, thresholds=thresholds, timeout=timeout, verbose=verbose,
-        perfdata_urls=perfdata_urls, connect=connect, token_file=token_file,
-    )
-    sys.exit(plugin.main(options))
+    plugin.command(manifest_path=manifest_path, warning=warning, critical=critical,
+                   timeout=timeout, verbose=verbose, perfdata_urls=perfdata_urls,
+                   connect=connect, token_file=token_file)
 
 
 @main.command(context_settings=CONTEXT)

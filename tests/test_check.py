@@ -6,6 +6,7 @@ and "nothing but one line on stdout" are only trustworthy that way.
 
 from __future__ import annotations
 
+import math
 import re
 import socket
 import subprocess
@@ -125,7 +126,7 @@ def evaluate(report: Report, **options: Any) -> tuple[Status, str, dict[str, dic
 ])
 def test_guideline_range_examples(spec: str, alerts: list[int], quiet: list[int]) -> None:
     critical = Thresholds(critical=parse_range(spec, "-c"))
-    warning = Thresholds(warning=parse_range(spec, "-w"), critical=parse_range("~:", "-c"))
+    warning = Thresholds(warning=parse_range(spec, "-w"))
     for value in alerts:
         assert critical.status(value) is Status.CRITICAL, (spec, value)
         assert warning.status(value) is Status.WARNING, (spec, value)
@@ -149,6 +150,18 @@ def test_decimal_ranges() -> None:
 def test_default_thresholds_any_problem_is_critical() -> None:
     assert Thresholds().status(0) is Status.OK
     assert Thresholds().status(1) is Status.CRITICAL
+
+
+def test_warning_alone_never_critical() -> None:
+    """-w 5 alone: the default critical range (any problem) must not win over it."""
+    thresholds = Thresholds(warning=parse_range("5", "-w"))
+    assert thresholds.effective_critical is None
+    assert [thresholds.status(n) for n in (0, 5, 6, 100)] == [
+        Status.OK, Status.OK, Status.WARNING, Status.WARNING]
+    _status, _line, perf, _lines = evaluate(MISROUTED, thresholds=Thresholds(
+        warning=parse_range("1", "-w")))
+    assert (perf["problems"]["warn"], perf["problems"]["crit"]) == ("1", "")
+    assert _status is Status.WARNING
 
 
 def test_warning_and_critical_together() -> None:
@@ -481,11 +494,45 @@ def test_cli_timeout_bounds_the_check(tmp_path: Path, silent_server: int) -> Non
     assert done.stdout.startswith("WSGI-PROBE CRITICAL - 6 of 6 URLs failing: ")
 
 
+SLOW_LOOKUP = textwrap.dedent("""
+    import socket, sys, time
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host == "slow-lookup.test":  # a resolver that hangs: nothing can interrupt it
+            time.sleep(60)
+        return real(host, *args, **kwargs)
+
+    socket.getaddrinfo = getaddrinfo
+    from probe.cli import main
+    main(["check", "-m", sys.argv[1], "-t", "2"])
+""")
+
+
+def test_cli_timeout_bounds_a_stuck_name_lookup(tmp_path: Path) -> None:
+    """A worker thread stuck in getaddrinfo past -t must not keep the plugin alive."""
+    manifest = tmp_path / "slow.toml"
+    manifest.write_text('[probe]\nsamples = 1\ntimeout = 60.0\n'
+                        '[instances.a]\nurls = ["http://slow-lookup.test/"]\n')
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", SLOW_LOOKUP, str(manifest)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    elapsed = time.monotonic() - started
+    assert elapsed < 6, elapsed
+    assert done.returncode == 2, done
+    assert done.stdout.startswith("WSGI-PROBE CRITICAL - 1 of 1 URL failing: "
+                                  "slow-lookup.test/ unreachable"), done
+    assert done.stderr == ""
+
+
 @pytest.mark.parametrize("args", [
     (),                                   # -m missing
     ("-m", "x.toml", "--bogus"),          # unknown option
     ("-m", "x.toml", "-t", "soon"),       # not a number
     ("-m", "x.toml", "-t", "0"),          # out of range
+    ("-m", "x.toml", "-t", "nan"),        # not a number, though no range check says so
+    ("-m", "x.toml", "-t", "inf"),
+    ("-m", "x.toml", "-t", "1e308"),
     ("-m", "x.toml", "-w", "abc"),        # not a range
     ("-m", "x.toml", "-c", "20:10"),      # start > end
     ("-m", "x.toml", "extra"),            # positional argument
@@ -496,6 +543,27 @@ def test_cli_bad_arguments_are_unknown_with_one_line(args: tuple[str, ...]) -> N
     lines = done.stdout.splitlines()
     assert len(lines) == 1 and lines[0].startswith("WSGI-PROBE UNKNOWN - "), done
     assert "Traceback" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -1.0, 0.0])
+def test_timeout_must_be_finite_and_positive(value: float) -> None:
+    with pytest.raises(UsageError, match="-t"):
+        check.check_timeout(value)
+
+
+def test_cli_nan_timeout_is_a_usage_error() -> None:
+    done = run_check("-m", "x.toml", "-t", "nan")
+    assert done.returncode == 3
+    assert done.stdout.startswith("WSGI-PROBE UNKNOWN - -t: not a number of seconds")
+    assert "internal error" not in done.stdout
+
+
+def test_cli_warning_alone_is_warning(manifest_file: Path) -> None:
+    done = run_check("-m", str(manifest_file), "-w", "2")
+    assert done.returncode == 1, done  # 6 unreachable URLs: outside -w, and no -c given
+    status, perf, _lines = parse_output(done.stdout)
+    assert status.startswith("WSGI-PROBE WARNING - 6 of 6 URLs failing")
+    assert perf["problems"]["warn"] == "2" and perf["problems"]["crit"] == ""
 
 
 def test_cli_missing_manifest_is_unknown(tmp_path: Path) -> None:
