@@ -21,6 +21,7 @@ from probe.cli import main
 from probe.procs import (
     ProcessFacts,
     Role,
+    _with_sockets,
     classify,
     group_names_from,
     human_age,
@@ -124,6 +125,35 @@ def test_render_plain_and_empty() -> None:
                                              (3 * 1024**3, "3.0 GiB"), (None, "?")])
 def test_human_bytes(value: int | None, text: str) -> None:
     assert human_bytes(value) == text
+
+
+class _Connection:
+    def __init__(self, laddr: object) -> None:
+        self.laddr = laddr
+
+
+class _OldPsutilProcess:
+    """A psutil < 6.0 Process: connections() only, no net_connections()."""
+
+    def connections(self, kind: str = "inet") -> list[_Connection]:
+        assert kind == "unix"
+        return [_Connection("/run/wsgi.100.0.1.sock"), _Connection(""),
+                _Connection(("127.0.0.1", 80))]
+
+
+class _NewPsutilProcess:
+    def net_connections(self, kind: str = "inet") -> list[_Connection]:
+        assert kind == "unix"
+        return [_Connection("/run/wsgi.100.0.2.sock")]
+
+
+@pytest.mark.parametrize(("proc", "expected"), [
+    (_OldPsutilProcess(), ("/run/wsgi.100.0.1.sock",)),
+    (_NewPsutilProcess(), ("/run/wsgi.100.0.2.sock",)),
+])
+def test_sockets_read_with_old_and_new_psutil(proc: object, expected: tuple[str, ...]) -> None:
+    read = _with_sockets(proc, facts(101, 100))  # type: ignore[arg-type]
+    assert read.sockets == expected
 
 
 def test_human_age() -> None:
