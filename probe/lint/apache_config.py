@@ -123,15 +123,36 @@ def split_args(text: str) -> tuple[str, ...]:
             args.append(text[start:i])
 
 
+MAIN_CONFIG_NAMES = ("apache2.conf", "httpd.conf", os.path.join("conf", "httpd.conf"))
+"""Where a server root keeps the file httpd starts from: Debian's ``/etc/apache2``, a
+source build's ``conf/`` copied flat, Red Hat's ``/etc/httpd`` (``conf/httpd.conf``)."""
+
+
+def main_config(directory: str | os.PathLike[str]) -> str | None:
+    """The configuration httpd starts from in a server root directory, if it has one."""
+    for name in MAIN_CONFIG_NAMES:
+        path = os.path.join(directory, name)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
 def parse_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str | None = None,
                 environ: Mapping[str, str] | None = None) -> ApacheConfig:
     """Read configuration files (or directories of them) as one configuration, in order.
 
+    A directory that holds ``apache2.conf`` or ``httpd.conf`` (see :data:`MAIN_CONFIG_NAMES`)
+    is a server root: only that file is read, as httpd does, so ``sites-available``,
+    ``envvars``, keys and the like are not taken for configuration. Any other directory
+    has every file below it read, like an ``Include`` of it. A file is read once at the top
+    level even when named twice (``sites-enabled/x.conf`` is a symlink to
+    ``sites-available/x.conf``) or already read through an Include.
+
     ``server_root`` is where relative ``Include`` paths start until a ``ServerRoot``
-    directive says otherwise; by default the directory of the first path (which is
-    right for ``/etc/apache2/apache2.conf`` on Debian, whose ServerRoot is compiled in).
-    ``environ`` supplies ``${VAR}`` values that are not Defines (default: none, so a
-    result does not depend on the shell it runs in).
+    directive says otherwise; by default the directory of the first path (the path itself
+    when it is a directory), which is right for ``/etc/apache2/apache2.conf`` on Debian,
+    whose ServerRoot is compiled in. ``environ`` supplies ``${VAR}`` values that are not
+    Defines (default: none, so a result does not depend on the shell it runs in).
     """
     if not paths:
         raise ConfigUnreadable("no configuration file given")
@@ -139,7 +160,15 @@ def parse_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str | N
     reader = _Reader(root, dict(environ or {}))
     for path in paths:
         name = os.fspath(path)
-        for file in _files_under(name) if os.path.isdir(name) else [name]:
+        files = [name]
+        if os.path.isdir(name):
+            start = main_config(name)
+            if start is not None and server_root is None:
+                reader.server_root = str(Path(name).resolve())
+            files = [start] if start is not None else _files_under(name)
+        for file in files:
+            if os.path.realpath(file) in reader.read_realpaths:
+                continue
             text = _read_text(file)
             reader.top.extend(reader.read_file(file, text, depth=0))
     return reader.result()
@@ -237,6 +266,7 @@ class _Reader:
         self.files: list[str] = []
         self.top: list[Directive] = []
         self.including: list[str] = []
+        self.read_realpaths: set[str] = set()
 
     def result(self) -> ApacheConfig:
         return ApacheConfig(tuple(self.top), tuple(self.files), self.server_root,
@@ -247,6 +277,7 @@ class _Reader:
 
     def read_file(self, file: str, text: str, depth: int) -> list[Directive]:
         self.files.append(file)
+        self.read_realpaths.add(os.path.realpath(file))
         self.including.append(os.path.realpath(file))
         try:
             return self._read_lines(file, text, depth)
