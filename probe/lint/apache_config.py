@@ -17,9 +17,12 @@ see the configuration Apache sees:
 * arguments are split like httpd's ``ap_getword_conf``: blanks separate, double or single
   quotes group, a backslash escapes the quote character inside quotes.
 
-It is tolerant where httpd would refuse to start: an unclosed section, a stray closing tag
-or a missing ``Include`` becomes a :class:`ParseNote` and reading goes on. Only a path the
-caller names that cannot be read raises :class:`ConfigUnreadable`.
+It is tolerant where httpd would refuse to start: an unclosed section, a stray closing tag,
+a missing ``Include`` or an include loop becomes a :class:`ParseNote` marked ``fatal`` and
+reading goes on (an ``Include`` any of whose files is already being read is skipped as a
+whole, so a glob that matches the file it is written in costs one read per file, not a
+factorial number). Only a path the caller names that cannot be read raises
+:class:`ConfigUnreadable`.
 """
 
 from __future__ import annotations
@@ -85,6 +88,7 @@ class ParseNote:
     file: str
     line: int
     message: str
+    fatal: bool = False  # httpd refuses to start with this configuration
 
 
 @dataclass(frozen=True)
@@ -272,8 +276,8 @@ class _Reader:
         return ApacheConfig(tuple(self.top), tuple(self.files), self.server_root,
                             dict(self.defines), tuple(self.notes))
 
-    def note(self, file: str, line: int, message: str) -> None:
-        self.notes.append(ParseNote(file, line, message))
+    def note(self, file: str, line: int, message: str, *, fatal: bool = False) -> None:
+        self.notes.append(ParseNote(file, line, message, fatal))
 
     def read_file(self, file: str, text: str, depth: int) -> list[Directive]:
         self.files.append(file)
@@ -296,7 +300,8 @@ class _Reader:
                 frame.children.extend(self._directive(file, number, line, depth))
         while len(stack) > 1:  # httpd refuses this; keep what was read
             frame = stack[-1]
-            self.note(file, frame.line, f"<{frame.name}> is never closed in this file")
+            self.note(file, frame.line, f"<{frame.name}> is never closed in this file",
+                      fatal=True)
             self._finish(stack)
         return stack[0].children
 
@@ -315,11 +320,12 @@ class _Reader:
     def _close(self, file: str, number: int, line: str, stack: list[_Frame]) -> None:
         name = line[2:].rstrip(">").strip()
         if len(stack) == 1:
-            self.note(file, number, f"</{name}> without a matching <{name}>")
+            self.note(file, number, f"</{name}> without a matching <{name}>", fatal=True)
             return
         if name.lower() != stack[-1].name.lower():
             self.note(file, number,
-                      f"</{name}> closes <{stack[-1].name}> (opened at line {stack[-1].line})")
+                      f"</{name}> closes <{stack[-1].name}> (opened at line {stack[-1].line})",
+                      fatal=True)
         self._finish(stack)
 
     def _finish(self, stack: list[_Frame]) -> None:
@@ -362,27 +368,33 @@ class _Reader:
     def _include(self, file: str, number: int, args: tuple[str, ...], depth: int,
                  optional: bool) -> list[Directive]:
         if not args:
-            self.note(file, number, "Include without a path")
+            self.note(file, number, "Include without a path", fatal=True)
             return []
         pattern = args[0]
         if not os.path.isabs(pattern):
             pattern = os.path.join(self.server_root, pattern)
         if depth >= MAX_INCLUDE_DEPTH:
             self.note(file, number, f"includes nested deeper than {MAX_INCLUDE_DEPTH}: "
-                                    f"{args[0]} not read")
+                                    f"{args[0]} not read", fatal=True)
             return []
         files = self._include_files(pattern)
         if not files and not optional:
-            self.note(file, number, f"Include {args[0]}: no such file (httpd would not start)")
+            self.note(file, number, f"Include {args[0]}: no such file (httpd would not start)",
+                      fatal=True)
+        loop = next((p for p in files if os.path.realpath(p) in self.including), None)
+        if loop is not None:
+            # httpd would read it again and again until "Exceeded maximum include depth";
+            # reading the other matches would only repeat that for each of them.
+            self.note(file, number, f"Include {args[0]}: {loop} includes itself (an include "
+                                    f"loop, httpd would not start); not read", fatal=True)
+            return []
         read: list[Directive] = []
         for path in files:
-            if os.path.realpath(path) in self.including:
-                self.note(file, number, f"Include {path} includes itself: not read again")
-                continue
             try:
                 text = Path(path).read_text(encoding="utf-8", errors="replace")
             except OSError as exc:
-                self.note(file, number, f"Include {path}: cannot read: {exc.strerror or exc}")
+                self.note(file, number, f"Include {path}: cannot read: {exc.strerror or exc}",
+                          fatal=True)
                 continue
             read += self.read_file(path, text, depth + 1)
         return read

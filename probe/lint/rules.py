@@ -416,9 +416,11 @@ def daemon_groups(site: Site) -> list[Finding]:
 
 
 def unreadable(site: Site) -> list[Finding]:
-    """Configuration problems met while reading, and WSGI scripts that cannot be read."""
-    findings = [Finding("config", Severity.NOTE, n.file, n.line, n.message)
-                for n in _unique_notes(site)]
+    """Configuration problems met while reading (an error where httpd refuses to start: an
+    include loop, a missing Include, an unclosed section), and WSGI scripts that cannot be
+    read."""
+    findings = [Finding("config", Severity.ERROR if n.fatal else Severity.NOTE, n.file, n.line,
+                        n.message) for n in _unique_notes(site)]
     reported: set[str] = set()
     for app in site.apps:
         script = site.scripts.get(app.target)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -166,7 +167,7 @@ def test_missing_include_is_a_note_and_reading_goes_on(tmp_path: Path) -> None:
     config = parse_paths([conf])
     assert [d.key for d in config.directives] == ["servername"]
     assert len(config.notes) == 1 and "missing/*.conf" in config.notes[0].message
-    assert config.notes[0].line == 1
+    assert config.notes[0].line == 1 and config.notes[0].fatal
 
 
 def test_include_loop_does_not_recurse_forever(tmp_path: Path) -> None:
@@ -174,7 +175,33 @@ def test_include_loop_does_not_recurse_forever(tmp_path: Path) -> None:
     conf.write_text(f"ServerAlias x\nInclude {conf}\n")
     config = parse_paths([conf])
     assert [d.args for d in config.directives] == [("x",)]
-    assert any("includes itself" in n.message for n in config.notes)
+    [note] = config.notes
+    assert "includes itself" in note.message and note.fatal
+
+
+def test_a_glob_include_matching_itself_is_skipped_at_once(tmp_path: Path) -> None:
+    # Each file includes the glob that matched it: httpd stops with "Exceeded maximum
+    # include depth"; reading the other matches at each level would be factorial.
+    (tmp_path / "d").mkdir()
+    for n in range(7):
+        (tmp_path / "d" / f"{n}.conf").write_text(f"ServerAlias a{n}\nInclude d/*.conf\n")
+    (tmp_path / "httpd.conf").write_text("Include d/*.conf\n")
+    started = time.monotonic()
+    config = parse_paths([tmp_path / "httpd.conf"])
+    assert time.monotonic() - started < 1.0
+    assert len(config.files) == 8  # httpd.conf and each match once
+    assert [d.args[0] for d in config.directives] == [f"a{n}" for n in range(7)]
+    assert len(config.notes) == 7 and all(n.fatal for n in config.notes)
+    assert all("includes itself" in n.message for n in config.notes)
+
+
+def test_a_file_included_twice_side_by_side_is_read_twice(tmp_path: Path) -> None:
+    # Not a loop: httpd reads a shared snippet once per Include.
+    (tmp_path / "snippet.conf").write_text("ServerAlias shared\n")
+    (tmp_path / "httpd.conf").write_text("Include snippet.conf\nInclude snippet.conf\n")
+    config = parse_paths([tmp_path / "httpd.conf"])
+    assert [d.args[0] for d in config.directives] == ["shared", "shared"]
+    assert not config.notes
 
 
 def test_unclosed_and_stray_sections_are_notes_not_errors() -> None:
@@ -187,6 +214,12 @@ def test_unclosed_and_stray_sections_are_notes_not_errors() -> None:
     assert config.directives[0].body()[0].args == ("a",)
     messages = " ".join(n.message for n in config.notes)
     assert "</Directory> without" in messages and "never closed" in messages
+    assert all(n.fatal for n in config.notes)  # httpd refuses both
+
+
+def test_an_undefined_variable_is_not_fatal() -> None:
+    [note] = parse_text("ServerName ${NOPE}\n").notes
+    assert not note.fatal
 
 
 def test_macro_bodies_are_not_read_as_configuration() -> None:

@@ -374,3 +374,27 @@ WSGIScriptAliasMatch ^/api/v(\\d+)/ @ROOT@/v$1.wsgi
 WSGIScriptAliasMatch ^/apix/(.*) @ROOT@/x.wsgi
 """, {"api.wsgi": ""})
     assert [f.line for f in codes(result, "alias_order")] == [2]
+
+
+# --------------------------------------------------------------------------------------------
+# what httpd refuses to read
+
+
+@pytest.mark.parametrize(("config", "text"), [
+    ("Include @ROOT@/missing.conf\n", "no such file"),
+    ("Include @ROOT@/httpd.conf\n", "includes itself"),
+    ("<VirtualHost *:80>\nServerName a\n", "never closed"),
+])
+def test_configuration_httpd_refuses_is_an_error(tmp_path: Path, config: str,
+                                                  text: str) -> None:
+    result = lint(tmp_path, config)
+    [finding] = codes(result, "config")
+    assert finding.severity is Severity.ERROR and text in finding.message
+    assert result.exit_status == 1
+
+
+def test_optional_include_of_nothing_and_undefined_variables_are_notes(tmp_path: Path) -> None:
+    result = lint(tmp_path, "IncludeOptional @ROOT@/none/*.conf\nServerAdmin ${NOPE}\n")
+    [finding] = codes(result, "config")
+    assert finding.severity is Severity.NOTE and "${NOPE}" in finding.message
+    assert result.exit_status == 0
