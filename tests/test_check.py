@@ -7,26 +7,22 @@ and "nothing but one line on stdout" are only trustworthy that way.
 from __future__ import annotations
 
 import math
-import re
-import socket
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from monitoring_helpers import PROBE, closed_port, parse_output, silent_server
 
 from probe import check
 from probe.check import CheckOptions, Thresholds, parse_range
 from probe.errors import ManifestError, ProbeError, UsageError
 from probe.manifest import Manifest, parse
 from probe.model import Cause, Finding, Report, Status, TargetResult, Verdict
-
-PROBE = [str(Path(sys.executable).parent / "probe")]
 
 MANIFEST = """
 [instances.project-1]
@@ -40,25 +36,6 @@ urls = ["http://site-1.example.com/suburl/", "http://site-2.example.com/"]
 [refuse]
 urls = ["http://www.site-2.example.com/", "http://unknown.invalid/"]
 """
-
-PERFDATUM = re.compile(
-    r"'(?P<label>[^'=]+)'=(?P<value>U|-?[0-9.]+)(?P<uom>[a-zA-Z%]*)"
-    r"(?:;(?P<warn>[^; ]*))?(?:;(?P<crit>[^; ]*))?(?:;(?P<min>[-0-9.]*))?(?:;(?P<max>[-0-9.]*))?$")
-
-
-def parse_output(text: str) -> tuple[str, dict[str, dict[str, str]], list[str]]:
-    """(status text, perfdata by label, long output lines) of a plugin's stdout."""
-    first, *rest = text.rstrip("\n").split("\n")
-    status, _, perf = first.partition(" | ")
-    assert "|" not in status
-    items: dict[str, dict[str, str]] = {}
-    for item in re.findall(r"'[^']*'=\S*|\S+", perf):
-        match = PERFDATUM.match(item)
-        assert match, f"not a perfdata item: {item!r}"
-        assert match["label"] not in items
-        items[match["label"]] = {k: v or "" for k, v in match.groupdict().items()}
-    return status, items, rest
-
 
 def result(url: str, verdict: Verdict = Verdict.OK, *, expected: str | None = "project-1",
            cause: Cause | None = None, answered_by: str | None = "project-1",
@@ -430,13 +407,6 @@ def run_check(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[st
                           timeout=timeout, check=False, stdin=subprocess.DEVNULL)
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 @pytest.fixture
 def manifest_file(tmp_path: Path) -> Path:
     path = tmp_path / "site.toml"
@@ -445,30 +415,9 @@ def manifest_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def silent_server() -> Iterator[int]:
-    """Accepts connections and never answers: only a deadline ends a request to it."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server.getsockname()[1]
-    stop.set()
-    thread.join()
-    for conn in held:
-        conn.close()
-    server.close()
+def silent() -> Iterator[int]:
+    with silent_server() as port:
+        yield port
 
 
 def test_cli_unreachable_targets_are_critical(manifest_file: Path) -> None:
@@ -481,10 +430,10 @@ def test_cli_unreachable_targets_are_critical(manifest_file: Path) -> None:
     assert done.stderr == ""
 
 
-def test_cli_timeout_bounds_the_check(tmp_path: Path, silent_server: int) -> None:
+def test_cli_timeout_bounds_the_check(tmp_path: Path, silent: int) -> None:
     """A server that never answers: -t 2 ends the check in time, CRITICAL per URL."""
     manifest = tmp_path / "slow.toml"
-    manifest.write_text(f'[probe]\nconnect = "127.0.0.1:{silent_server}"\ntimeout = 60.0\n'
+    manifest.write_text(f'[probe]\nconnect = "127.0.0.1:{silent}"\ntimeout = 60.0\n'
                         + MANIFEST)
     started = time.monotonic()
     done = run_check("-m", str(manifest), "-t", "2")

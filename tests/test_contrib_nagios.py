@@ -13,17 +13,15 @@ import pwd
 import re
 import shlex
 import shutil
-import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from monitoring_helpers import PROBE, closed_port
 
 CONTRIB = Path(__file__).resolve().parents[1] / "contrib" / "nagios"
 NAGIOS_CFG = CONTRIB / "wsgi-probe.cfg"
 ICINGA_CONF = CONTRIB / "wsgi-probe.conf"
-PROBE = str(Path(sys.executable).parent / "probe")
 INSTALLED_PROBE = "/usr/local/bin/probe"
 
 MANIFEST = """
@@ -47,7 +45,7 @@ def tool(env: str, *names: str) -> str:
 
 
 def check_options() -> set[str]:
-    done = subprocess.run([PROBE, "check", "--help"], capture_output=True, text=True,
+    done = subprocess.run([*PROBE, "check", "--help"], capture_output=True, text=True,
                           check=False, timeout=60)
     return set(re.findall(r"(?<![\w-])(--?[a-zA-Z][\w-]*)", done.stdout))
 
@@ -69,7 +67,7 @@ def nagios_command(manifest: Path) -> str:
     for number, value in enumerate(args, start=1):
         line = line.replace(f"$ARG{number}$", value)
     assert "$" not in line
-    return line.replace(INSTALLED_PROBE, PROBE)
+    return line.replace(INSTALLED_PROBE, PROBE[0])
 
 
 def test_nagios_command_uses_real_options() -> None:
@@ -94,11 +92,9 @@ def test_icinga_timeout_above_plugin_timeout() -> None:
 
 def test_nagios_command_line_runs(tmp_path: Path) -> None:
     """The shipped command, run through /bin/sh as Nagios does: a plugin answer, exit 2."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     manifest = tmp_path / "site.toml"
-    manifest.write_text(f'[probe]\nconnect = "127.0.0.1:{port}"\nsamples = 1\n' + MANIFEST)
+    manifest.write_text(f'[probe]\nconnect = "127.0.0.1:{closed_port()}"\nsamples = 1\n'
+                        + MANIFEST)
     done = subprocess.run(["/bin/sh", "-c", nagios_command(manifest)], capture_output=True,
                           text=True, check=False, timeout=60)
     assert done.returncode == 2, done

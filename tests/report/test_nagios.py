@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 import random
-import re
 import string
 
 import pytest
+from monitoring_helpers import parse_perfdata
 
 from probe.model import Cause, Status, TargetResult, Verdict
 from probe.report import nagios
 from probe.report.nagios import Perfdatum, PluginOutput
-
-# 'label'=value[UOM];[warn];[crit];[min];[max], as the guidelines define it.
-PERFDATUM = re.compile(
-    r"'(?P<label>[^'=]+)'=(?P<value>U|-?[0-9.]+)(?P<uom>[a-zA-Z%]*)"
-    r"(?:;(?P<warn>[^; ]*))?(?:;(?P<crit>[^; ]*))?(?:;(?P<min>[-0-9.]*))?(?:;(?P<max>[-0-9.]*))?$")
-
-
-def parse_perfdata(text: str) -> dict[str, dict[str, str]]:
-    """Every item of a perfdata string; fails on anything not in the guidelines' format."""
-    items: dict[str, dict[str, str]] = {}
-    # Items are space separated; a quoted label may itself contain spaces.
-    for item in re.findall(r"'[^']*'=\S*|\S+", text):
-        match = PERFDATUM.match(item)
-        assert match, f"not a perfdata item: {item!r}"
-        assert match["label"] not in items, f"label twice: {match['label']!r}"
-        items[match["label"]] = {k: v or "" for k, v in match.groupdict().items()}
-    return items
 
 
 def result(url: str, verdict: Verdict = Verdict.OK, *, expected: str | None = "project-1",

@@ -1,0 +1,156 @@
+"""Test helpers shared by the probe check / probe exporter tests (unit and real Apache).
+
+- plugin output: the guidelines' perfdata format as a regex, and parsers for a plugin's stdout;
+- loopback servers: a port nothing listens on, and one that accepts and never answers;
+- the exporter as a subprocess, started the way a service manager would start it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+PROBE = [str(Path(sys.executable).parent / "probe")]
+"""The ``probe`` console script of the environment running the tests."""
+
+# -- plugin output ------------------------------------------------------------------------
+
+# 'label'=value[UOM];[warn];[crit];[min];[max], as the guidelines define it.
+PERFDATUM = re.compile(
+    r"'(?P<label>[^'=]+)'=(?P<value>U|-?[0-9.]+)(?P<uom>[a-zA-Z%]*)"
+    r"(?:;(?P<warn>[^; ]*))?(?:;(?P<crit>[^; ]*))?(?:;(?P<min>[-0-9.]*))?(?:;(?P<max>[-0-9.]*))?$")
+
+
+def parse_perfdata(text: str) -> dict[str, dict[str, str]]:
+    """Every item of a perfdata string; fails on anything not in the guidelines' format."""
+    items: dict[str, dict[str, str]] = {}
+    # Items are space separated; a quoted label may itself contain spaces.
+    for item in re.findall(r"'[^']*'=\S*|\S+", text):
+        match = PERFDATUM.match(item)
+        assert match, f"not a perfdata item: {item!r}"
+        assert match["label"] not in items, f"label twice: {match['label']!r}"
+        items[match["label"]] = {k: v or "" for k, v in match.groupdict().items()}
+    return items
+
+
+def parse_output(text: str) -> tuple[str, dict[str, dict[str, str]], list[str]]:
+    """(status text, perfdata by label, long output lines) of a plugin's stdout."""
+    first, *rest = text.rstrip("\n").split("\n")
+    status, _, perf = first.partition(" | ")
+    assert "|" not in status
+    return status, parse_perfdata(perf), rest
+
+
+# -- loopback servers -----------------------------------------------------------------------
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (connections are refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@contextmanager
+def silent_server() -> Iterator[int]:
+    """A loopback port that accepts connections and never answers: only a deadline ends a
+    request to it. Yields the port."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    server.settimeout(0.2)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        server.close()
+
+
+# -- the exporter as a process ----------------------------------------------------------------
+
+
+@dataclass
+class ExporterProcess:
+    address: str
+    process: subprocess.Popen[str]
+    startup_log: list[str]
+
+    def url(self, path: str) -> str:
+        return f"http://{self.address}{path}"
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", 60)
+        return requests.get(self.url(path), **kwargs)
+
+    def stop(self, timeout: float = 15) -> tuple[str, str]:
+        """SIGTERM, then (stdout, stderr); killed if it does not stop within ``timeout``."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            stdout, stderr = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.communicate()
+            raise
+        return stdout, "".join(self.startup_log) + stderr
+
+
+def start_exporter(args: Sequence[str], *, env: Mapping[str, str] | None = None,
+                   timeout: float = 30) -> ExporterProcess:
+    """``probe exporter ARGS --listen 127.0.0.1:0 --log-format json``, once it listens.
+
+    The address comes from its ``exporter_listening`` event on stderr.
+    """
+    process = subprocess.Popen(
+        [*PROBE, "exporter", *args, "--listen", "127.0.0.1:0", "--log-format", "json"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **(env or {})})
+    assert process.stderr is not None
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line:
+            break
+        seen.append(line)
+        event = json.loads(line)
+        if event["event"] == "exporter_listening":
+            return ExporterProcess(str(event["address"]), process, seen)
+    process.kill()
+    process.communicate()
+    raise AssertionError(f"exporter did not start: {''.join(seen)}")
+
+
+def log_events(stderr: str) -> list[dict[str, Any]]:
+    """The exporter's JSON log events."""
+    return [json.loads(line) for line in stderr.splitlines() if line.strip()]
