@@ -3,16 +3,24 @@
 Endpoints:
 
 - ``/metrics``: the manifest's sweep. One sweep per scrape, shared by scrapes
-  that arrive while it runs (single flight); with ``--min-interval S`` a sweep
-  younger than S seconds is served again instead. Each scrape waits at most its
-  ``X-Prometheus-Scrape-Timeout-Seconds`` minus ``--timeout-offset`` (0.5 s, as
-  blackbox_exporter), and the sweep gets that as its deadline; a scrape that
-  still gets no finished sweep answers at once with the exporter's own metrics,
+  that arrive while it runs (single flight) and by those arriving less than
+  BURST_WINDOW (1 s) after it finished, so that a burst of scrapes makes one
+  sweep even when the sweep is faster than the exporter accepts connections;
+  with ``--min-interval S`` a sweep younger than S seconds is served again
+  instead. Each scrape waits at most its ``X-Prometheus-Scrape-Timeout-Seconds``
+  minus ``--timeout-offset`` (0.5 s, as blackbox_exporter), and the sweep gets
+  that as its deadline. A sweep that used up that deadline is incomplete (URLs
+  it had no time for are ``unreachable``): it is exported, but with
   ``wsgi_probe_sweep_success 0`` and ``wsgi_probe_sweep_errors_total``
-  incremented, rather than hanging until Prometheus gives up.
+  incremented. A scrape that gets no finished sweep in time answers at once the
+  same way, with only the exporter's own metrics, rather than hanging until
+  Prometheus gives up.
 - ``/probe?target=URL[&expected=NAME]``: blackbox_exporter's multi-target
   pattern, one URL per scrape, using the manifest's ``[probe]`` settings and,
-  for a manifest URL, its expected instance. A failed target is still HTTP 200
+  for a manifest URL, its expected instance. The manifest's token is only sent
+  where the manifest sends it: to the manifest's URLs, or to its ``connect``
+  address; any other target is probed without it, since the target is chosen
+  by whoever can reach the exporter. A failed target is still HTTP 200
   (``probe_success 0``); 4xx only for the exporter's own errors (bad target).
 - ``/``: the last sweep as an HTML table.
 
@@ -53,7 +61,7 @@ from probe.exporter_metrics import ProbeCollector, SweepCollector, SweepCounters
 from probe.exporter_page import CONTENT_SECURITY_POLICY, render_page
 from probe.manifest import ANY_INSTANCE, Manifest, Target, check_url, parse_connect
 from probe.model import Report
-from probe.transport import abort_in_flight
+from probe.transport import Transport, abort_in_flight
 from probe.urls import public_url
 
 DEFAULT_PORT = 8397
@@ -65,6 +73,15 @@ DEFAULT_TIMEOUT_OFFSET = 0.5
 WAIT_SLACK = 0.25
 """A scrape waits this much past the sweep's deadline for the diagnosis to finish."""
 MIN_BUDGET = 0.1
+MAX_SCRAPE_TIMEOUT = 3600.0
+"""A longer X-Prometheus-Scrape-Timeout-Seconds is taken as this (no scrape interval is longer)."""
+SHUTDOWN_GRACE = 2.0
+"""Seconds the scrapes in progress get to be answered when the exporter stops."""
+BURST_WINDOW = 1.0
+"""Seconds after a sweep ended during which a scrape is served that sweep rather than
+starting another. Fifty scrapes at once reach the exporter's handlers over some 0.1 s
+(one thread accepts them all), while a sweep of a few URLs can take 0.03 s: without
+this, one burst made four or five sweeps back to back."""
 
 # Lazy: a .bind() here would freeze the configuration in force at import time.
 log = structlog.get_logger("probe.exporter", component="exporter")
@@ -73,33 +90,37 @@ Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 SweepRunner = Callable[[float], Report]
 """Runs the manifest's sweep with a deadline (seconds from now)."""
-ProbeRunner = Callable[[Target, float], Report]
-"""Runs a sweep of one target with a deadline."""
+ProbeRunner = Callable[[Target, float, bool], Report]
+"""Runs a sweep of one target with a deadline; the flag says whether to send the token."""
 
 
 # -- single flight ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Completed:
+    """How a sweep ended."""
+
+    report: Report | None
+    """None when the sweep failed, or was abandoned because the exporter is stopping."""
+    complete: bool
+    """False when the sweep used up its deadline: URLs it had no time for are unreachable."""
+    finished_at: float
+    """Unix time."""
+    finished_monotonic: float
 
 
 @dataclass
 class _Flight:
     """One sweep in progress, which every scrape arriving meanwhile waits for."""
 
-    deadline: float
+    budget: float
+    """Seconds the sweep may take: its deadline, counted from its start."""
     done: threading.Event = field(default_factory=threading.Event)
-    report: Report | None = None
-    finished_at: float | None = None
-    """Unix time the sweep finished."""
-    error: str | None = None
+    outcome: Completed | None = None
+    """Set (under the coordinator's lock) just before ``done``."""
     errored: bool = False
     """Counted in sweep_errors_total already (once per sweep, however many scrapes gave up)."""
-
-
-@dataclass(frozen=True)
-class Completed:
-    report: Report
-    finished_at: float
-    """Unix time."""
-    finished_monotonic: float
 
 
 class SweepCoordinator:
@@ -114,9 +135,13 @@ class SweepCoordinator:
         self._wall = wall
         self._lock = threading.Lock()
         self._flight: _Flight | None = None
+        self._latest: Completed | None = None
+        """The last sweep to end, whatever its outcome (for BURST_WINDOW)."""
         self._last: Completed | None = None
+        """The last sweep that produced a report (for the page and --min-interval)."""
         self._sweeps = 0
         self._errors = 0
+        self._stopping = False
 
     @property
     def last(self) -> Completed | None:
@@ -127,16 +152,30 @@ class SweepCoordinator:
         with self._lock:
             return SweepCounters(self._sweeps, self._errors)
 
+    def stop(self) -> None:
+        """The exporter is stopping: start no sweep, and do not present the one in flight.
+
+        Stopping cuts the requests in flight, so that sweep ends with every URL
+        still waiting ``unreachable``; it is published as failed, not as a result.
+        """
+        with self._lock:
+            self._stopping = True
+
     def snapshot(self, budget: float) -> SweepSnapshot:
         """A finished sweep within ``budget`` seconds, or a snapshot without one."""
         with self._lock:
+            now = self._clock()
             last = self._last
             if (last is not None and self._min_interval > 0
-                    and self._clock() - last.finished_monotonic < self._min_interval):
-                return SweepSnapshot(SweepCounters(self._sweeps, self._errors), last.report,
-                                     last.finished_at)
+                    and now - last.finished_monotonic < self._min_interval):
+                return self._served(last)
             flight = self._flight
             if flight is None:
+                latest = self._latest
+                if latest is not None and now - latest.finished_monotonic < BURST_WINDOW:
+                    return self._served(latest)
+                if self._stopping:
+                    return SweepSnapshot(SweepCounters(self._sweeps, self._errors), None)
                 flight = self._start(budget)
         finished = flight.done.wait(budget + WAIT_SLACK)
         with self._lock:
@@ -145,56 +184,78 @@ class SweepCoordinator:
                 self._errors += 1
                 log.warning("exporter_scrape_timeout", budget_s=round(budget, 3),
                             detail="the sweep did not finish within the scrape's timeout")
-            counters = SweepCounters(self._sweeps, self._errors)
-            if not finished or flight.report is None:
-                return SweepSnapshot(counters, None)
-            return SweepSnapshot(counters, flight.report, flight.finished_at)
+            if not finished or flight.outcome is None:
+                return SweepSnapshot(SweepCounters(self._sweeps, self._errors), None)
+            return self._served(flight.outcome)
+
+    def _served(self, outcome: Completed) -> SweepSnapshot:
+        """The snapshot of a finished sweep (the lock is held)."""
+        return SweepSnapshot(SweepCounters(self._sweeps, self._errors), outcome.report,
+                             outcome.finished_at, complete=outcome.complete)
 
     def _start(self, budget: float) -> _Flight:
-        """Start a sweep (the lock is held)."""
-        flight = _Flight(deadline=budget)
+        """Start a sweep (the lock is held, so it cannot publish before this returns)."""
+        flight = _Flight(budget=budget)
+        threading.Thread(target=self._fly, args=(flight,), name="sweep", daemon=True).start()
+        # Only once the thread runs: a flight that never started would block every scrape.
         self._flight = flight
         self._sweeps += 1
-        threading.Thread(target=self._fly, args=(flight,), name="sweep", daemon=True).start()
         return flight
 
     def _fly(self, flight: _Flight) -> None:
         started = self._clock()
+        report: Report | None = None
+        error = "the sweep ended without a result"
         try:
-            report: Report | None = self._run(flight.deadline)
-            error = None
+            report = self._run(flight.budget)
         except ProbeError as exc:
-            report, error = None, str(exc)
+            error = str(exc)
         except Exception as exc:  # a bug must not kill the exporter; it is counted and logged
-            report, error = None, f"internal error: {type(exc).__name__}: {exc}"
+            error = f"internal error: {type(exc).__name__}: {exc}"
             log.exception("exporter_sweep_crashed")
+        finally:
+            # Whatever happened (even a BaseException), the waiting scrapes get an answer.
+            self._publish(flight, report, error, self._clock() - started)
+
+    def _publish(self, flight: _Flight, report: Report | None, error: str,
+                 elapsed: float) -> None:
+        """Log the outcome, then hand it to the waiting scrapes."""
+        with self._lock:
+            stopping = self._stopping
+        if stopping:
+            report = None
+        complete = report is not None and elapsed < flight.budget
         try:
             # Log before publishing, so that a scrape's answer is never ahead of the log.
-            if report is not None:
-                _log_sweep(report, self._clock() - started)
+            if stopping:
+                log.info("exporter_sweep_abandoned",
+                         detail="the exporter is stopping; the sweep in flight was cut short")
+            elif report is not None:
+                _log_sweep(report, elapsed, complete=complete)
             else:
                 log.error("exporter_sweep_failed", error=error)
         finally:
-            self._publish(flight, report, error)
-
-    def _publish(self, flight: _Flight, report: Report | None, error: str | None) -> None:
-        """Hand the outcome to the waiting scrapes; the next scrape starts a new flight."""
-        with self._lock:
-            flight.report, flight.error = report, error
-            if error is not None and not flight.errored:
-                flight.errored = True
-                self._errors += 1
-            if report is not None:
-                flight.finished_at = self._wall()
-                self._last = Completed(report, flight.finished_at, self._clock())
-            self._flight = None
-            flight.done.set()
+            with self._lock:
+                outcome = Completed(report, complete, self._wall(), self._clock())
+                if not complete and not flight.errored:
+                    flight.errored = True
+                    self._errors += 1
+                if report is not None:
+                    self._last = outcome
+                self._latest = outcome
+                flight.outcome = outcome
+                self._flight = None
+                flight.done.set()
 
 
-def _log_sweep(report: Report, elapsed: float) -> None:
+def _log_sweep(report: Report, elapsed: float, *, complete: bool) -> None:
     log.info("exporter_sweep", urls=len(report.targets), problems=len(report.problems),
-             status=report.status.value, duration_s=round(elapsed, 3),
-             interrupted=report.interrupted)
+             status=report.status.value, duration_s=round(elapsed, 3), complete=complete)
+    if not complete:
+        log.warning("exporter_sweep_incomplete", duration_s=round(elapsed, 3),
+                    detail="the sweep used up the scrape's timeout (minus --timeout-offset); "
+                           "URLs without an answer by then are reported unreachable. Raise "
+                           "scrape_timeout above ceil(URLs x samples / concurrency) x timeout.")
     for target in report.problems:
         log.warning("exporter_problem", url=public_url(target.url), expected=target.expected,
                     verdict=target.verdict.value,
@@ -224,6 +285,7 @@ def scrape_budget(environ: Environ, offset: float) -> float:
         if not math.isfinite(timeout) or timeout <= 0:
             raise HTTPError("400 Bad Request", "X-Prometheus-Scrape-Timeout-Seconds is not "
                             f"a positive number: {raw!r}")
+        timeout = min(timeout, MAX_SCRAPE_TIMEOUT)
     budget = timeout - offset
     # An offset larger than the timeout must not leave nothing: keep half of it.
     return max(budget if budget > 0 else timeout / 2, MIN_BUDGET)
@@ -278,19 +340,23 @@ class ExporterApp:
 
     def _probe(self, environ: Environ) -> tuple[str, list[tuple[str, str]], bytes]:
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-        target = self._target(query)
+        target, listed = self._target(query)
+        # The token goes where the manifest sends it, never to a host a query names.
+        with_token = listed or self.manifest.probe.connect is not None
         budget = scrape_budget(environ, self.timeout_offset)
         started = time.monotonic()
-        report = _run_bounded(lambda: self.probe(target, budget), budget + WAIT_SLACK)
+        report = _run_bounded(lambda: self.probe(target, budget, with_token),
+                              budget + WAIT_SLACK)
         duration = time.monotonic() - started
         results = report.targets if report is not None else ()
         verdicts = [r.verdict.value for r in results] or ["timeout"]
         log.info("exporter_probe", target=public_url(target.url), expected=target.expected,
-                 verdict=verdicts[0], duration_s=round(duration, 3))
+                 verdict=verdicts[0], duration_s=round(duration, 3), token=with_token)
         return self._encode(environ, ProbeCollector(results, duration))
 
-    def _target(self, query: dict[str, list[str]]) -> Target:
-        """The probe target from the query: validated, with the manifest's expectation."""
+    def _target(self, query: dict[str, list[str]]) -> tuple[Target, bool]:
+        """The probe target from the query, validated, with the manifest's expectation;
+        and whether the URL is one of the manifest's."""
         targets = query.get("target", [])
         if len(targets) != 1 or not targets[0]:
             raise HTTPError("400 Bad Request", "give exactly one target parameter: "
@@ -299,6 +365,7 @@ class ExporterApp:
             url = check_url(targets[0], "target")
         except ManifestError as exc:
             raise HTTPError("400 Bad Request", str(exc)) from None
+        listed = self.manifest.target_for(url)
         given = query.get("expected", [])
         if len(given) > 1:
             raise HTTPError("400 Bad Request", "give the expected parameter at most once")
@@ -309,14 +376,14 @@ class ExporterApp:
                 raise HTTPError("400 Bad Request", f"expected: no instance {expected!r} in "
                                 f"the manifest (known: {known}, or '*' for any)")
         else:
-            listed = self.manifest.target_for(url)
             expected = listed.expected if listed is not None else ANY_INSTANCE
-        return Target(url, expected)
+        return Target(url, expected), listed is not None
 
     def _page(self) -> tuple[str, list[tuple[str, str]], bytes]:
         last = self.coordinator.last
         html = render_page(last.report if last else None, last.finished_at if last else None,
-                           manifest=self.manifest.source, version=self.version)
+                           manifest=self.manifest.source, version=self.version,
+                           complete=last.complete if last else True)
         return "200 OK", [
             ("Content-Type", "text/html; charset=utf-8"),
             ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
@@ -356,11 +423,36 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class _Server(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True  # a scrape stuck in a sweep must not block shutdown
+    # A scrape stuck waiting for a sweep must not hold up the exit: daemon threads are not
+    # joined at interpreter exit, and without block_on_close server_close() does not join
+    # them either (by default it joins every handler thread, daemon or not, without a
+    # limit). Instead it gives the scrapes in progress SHUTDOWN_GRACE seconds to be answered.
+    daemon_threads = True
+    block_on_close = False
     allow_reuse_address = True
     # socketserver's default backlog of 5 drops the SYNs of a burst of scrapes, which
     # then retry a second later and start a second, third... sweep.
     request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], handler: type[WSGIRequestHandler]) -> None:
+        self._busy = 0
+        self._idle = threading.Condition()
+        super().__init__(address, handler)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        with self._idle:
+            self._busy += 1
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._idle:
+                self._busy -= 1
+                self._idle.notify_all()
+
+    def server_close(self) -> None:
+        super().server_close()
+        with self._idle:
+            self._idle.wait_for(lambda: self._busy == 0, timeout=SHUTDOWN_GRACE)
 
     def server_bind(self) -> None:
         # WSGIServer.server_bind would call socket.getfqdn(), a reverse DNS lookup.
@@ -397,16 +489,20 @@ class ExporterOptions:
 def build_app(manifest: Manifest, options: ExporterOptions, *, version: str = "",
               sweep: Callable[..., Report] | None = None) -> ExporterApp:
     """The application with the real sweep (or ``sweep``, same signature as run_sweep)."""
-    if sweep is None:
-        from probe.sweep import run_sweep
-        sweep = run_sweep
-    run = sweep
+    from probe.sweep import run_sweep
+
+    run: Callable[..., Report] = sweep or run_sweep
 
     def run_all(deadline: float) -> Report:
         return run(manifest, deadline=deadline)
 
-    def run_one(target: Target, deadline: float) -> Report:
-        return run(manifest, targets=[target], deadline=deadline)
+    def run_one(target: Target, deadline: float, with_token: bool) -> Report:
+        if with_token:
+            return run(manifest, targets=[target], deadline=deadline)
+        settings = manifest.probe
+        tokenless = Transport(connect=settings.connect, timeout=settings.timeout,
+                              ca_file=settings.ca_file)
+        return run(manifest, targets=[target], deadline=deadline, transport=tokenless)
 
     coordinator = SweepCoordinator(run_all, min_interval=options.min_interval)
     return ExporterApp(manifest, coordinator, probe=run_one,
@@ -426,6 +522,7 @@ def serve(manifest: Manifest, options: ExporterOptions, *, version: str = "") ->
 
     def stop(signum: int, frame: FrameType | None) -> None:
         log.info("exporter_stopping", signal=signal.Signals(signum).name)
+        app.coordinator.stop()  # first: the sweep about to be cut is not a result
         abort_in_flight()  # a sweep in progress must not hold up the exit
         # shutdown() waits for serve_forever() to return, and this handler runs on
         # the thread inside serve_forever(): call it from another thread.

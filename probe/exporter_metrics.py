@@ -85,13 +85,17 @@ class SweepSnapshot:
     ``report`` is None when no finished sweep could be served within the
     scrape's time budget (or the sweep failed): then only the exporter's own
     metrics are exported, with ``wsgi_probe_sweep_success 0``, rather than
-    presenting an old sweep's URL results as current.
+    presenting an old sweep's URL results as current. An incomplete sweep
+    (``complete`` False) is exported with ``wsgi_probe_sweep_success 0`` too.
     """
 
     counters: SweepCounters
     report: Report | None
     finished_at: float | None = None
     """Unix time the served sweep finished (differs from now with --min-interval)."""
+    complete: bool = True
+    """False when the sweep used up its deadline: its URL results are exported, but the
+    URLs it had no time for are unreachable, so the scrape is not a success."""
 
 
 class SweepCollector:
@@ -106,11 +110,15 @@ class SweepCollector:
         sweeps.add_metric([], float(snapshot.counters.sweeps))
         errors = CounterMetricFamily(
             "wsgi_probe_sweep_errors",
-            "Sweeps that failed or did not finish within a waiting scrape's timeout.")
+            "Sweeps that failed, ran out of time, or did not finish within a waiting scrape's "
+            "timeout.")
         errors.add_metric([], float(snapshot.counters.errors))
-        success = GaugeMetricFamily("wsgi_probe_sweep_success",
-                                    "1 when this scrape carries a finished sweep's results.")
-        success.add_metric([], 1.0 if snapshot.report is not None else 0.0)
+        success = GaugeMetricFamily(
+            "wsgi_probe_sweep_success",
+            "1 when this scrape carries a complete sweep's results; 0 when none finished in "
+            "time, it failed, or it ran out of time (URLs it could not wait for: unreachable).")
+        success.add_metric([], 1.0 if snapshot.report is not None and snapshot.complete
+                           else 0.0)
         yield from (sweeps, errors, success)
         report = snapshot.report
         if report is None:

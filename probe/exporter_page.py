@@ -29,8 +29,8 @@ def _e(value: object) -> str:
 
 
 def render_page(report: Report | None, finished_at: float | None, *, manifest: str,
-                version: str) -> str:
-    """The whole HTML document."""
+                version: str, complete: bool = True) -> str:
+    """The whole HTML document; ``complete`` False marks a sweep that ran out of time."""
     if report is None or finished_at is None:
         body = "<p>No sweep has finished yet: the first scrape of /metrics starts one.</p>"
     else:
@@ -38,6 +38,9 @@ def render_page(report: Report | None, finished_at: float | None, *, manifest: s
         summary = (f"<p>Last sweep finished {_e(when)} in {report.duration_s:.2f} s: "
                    f"{len(report.targets)} URLs, {len(report.problems)} problems, "
                    f"status <b>{_e(report.status.value)}</b>.</p>")
+        if not complete:
+            summary += ("<p><b>Incomplete:</b> the sweep ran out of the scrape's time; URLs "
+                        "without an answer by then are shown unreachable.</p>")
         rows = "\n".join(_row(t) for t in report.targets)
         findings = "".join(
             f"<li>{_e(f.severity.value)}: {_e(f.code)} ({_e(', '.join(f.instances))}): "
@@ -52,8 +55,7 @@ def render_page(report: Report | None, finished_at: float | None, *, manifest: s
         f"<title>wsgi-probe exporter</title><style>{_STYLE}</style></head><body>"
         f"<h1>wsgi-probe exporter</h1><p>Manifest {_e(manifest)}, version {_e(version)}. "
         "<a href=\"metrics\">/metrics</a> runs a sweep; "
-        "<a href=\"probe?target=http%3A%2F%2Fexample.com%2F\">/probe?target=URL</a> "
-        "probes one URL.</p>"
+        "<code>/probe?target=URL</code> probes one URL.</p>"
         f"{body}</body></html>\n"
     )
 

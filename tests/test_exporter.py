@@ -6,12 +6,9 @@ it with requests; the exposition is parsed with prometheus_client's own parser.
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import socket
+import contextlib
+import http.server
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -22,6 +19,7 @@ from typing import Any
 import pytest
 import requests
 import structlog
+from monitoring_helpers import PROBE, closed_port, log_events, silent_server, start_exporter
 from prometheus_client.exposition import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -31,8 +29,7 @@ from probe.exporter import ExporterApp, ExporterOptions, SweepCoordinator
 from probe.exporter_metrics import SweepCollector, SweepCounters, SweepSnapshot
 from probe.manifest import Manifest, Target, parse, parse_connect
 from probe.model import Cause, Finding, Report, Status, TargetResult, Verdict
-
-PROBE = [str(Path(sys.executable).parent / "probe")]
+from probe.transport import Transport
 
 MANIFEST = """
 [instances.project-1]
@@ -186,9 +183,10 @@ class SlowSweep:
         self._lock = threading.Lock()
 
     def __call__(self, manifest: Manifest, *, targets: Sequence[Target] | None = None,
-                 deadline: float | None = None) -> Report:
+                 deadline: float | None = None, transport: Transport | None = None) -> Report:
         with self._lock:
-            self.calls.append({"targets": targets, "deadline": deadline})
+            self.calls.append({"targets": targets, "deadline": deadline,
+                               "transport": transport})
         time.sleep(self.delay)
         if self.error:
             raise self.error
@@ -285,12 +283,12 @@ def test_scrape_timeout_answers_promptly_and_counts_an_error(serve: ServeFactory
 
 def test_failing_sweep_counts_errors(serve: ServeFactory) -> None:
     served, _ = serve(SlowSweep(error=ProbeError("token file 'x' cannot be read")))
-    first = served.get("/metrics")
-    second = served.get("/metrics")
-    assert first.status_code == second.status_code == 200
-    assert value(second.text, "wsgi_probe_sweep_errors_total") == 2
-    assert value(second.text, "wsgi_probe_sweeps_total") == 2
-    assert value(second.text, "wsgi_probe_sweep_success") == 0
+    response = served.get("/metrics")
+    assert response.status_code == 200
+    assert value(response.text, "wsgi_probe_sweep_errors_total") == 1
+    assert value(response.text, "wsgi_probe_sweeps_total") == 1
+    assert value(response.text, "wsgi_probe_sweep_success") == 0
+    assert "wsgi_probe_url_ok" not in response.text
 
 
 def test_crashing_sweep_does_not_kill_the_exporter(serve: ServeFactory) -> None:
@@ -308,14 +306,167 @@ def test_min_interval_serves_the_cached_sweep(serve: ServeFactory) -> None:
         value(first.text, "wsgi_probe_sweep_timestamp_seconds")
 
 
-def test_without_min_interval_every_scrape_sweeps(serve: ServeFactory) -> None:
-    served, sweep = serve()
-    served.get("/metrics")
-    served.get("/metrics")
-    assert len(sweep.calls) == 2
+class Clock:
+    """A monotonic clock the test moves; a sweep may move it to take time."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
-@pytest.mark.parametrize("header", ["soon", "-1", "0", "nan", "inf"])
+def test_without_min_interval_every_scrape_after_the_burst_window_sweeps() -> None:
+    clock = Clock()
+    runs: list[float] = []
+
+    def run(budget: float) -> Report:
+        runs.append(budget)
+        return REPORT
+
+    coordinator = SweepCoordinator(run, clock=clock)
+    coordinator.snapshot(5)
+    clock.now += exporter.BURST_WINDOW * 0.9  # a scrape of the same burst
+    coordinator.snapshot(5)
+    assert len(runs) == 1
+    clock.now += exporter.BURST_WINDOW * 0.2
+    coordinator.snapshot(5)
+    clock.now += exporter.BURST_WINDOW + 0.1
+    coordinator.snapshot(5)
+    assert len(runs) == 3
+    assert coordinator.counters() == SweepCounters(3, 0)
+
+
+def test_failures_are_shared_within_the_burst_window_then_retried() -> None:
+    clock = Clock()
+    runs: list[float] = []
+
+    def run(budget: float) -> Report:
+        runs.append(budget)
+        raise ProbeError("token file 'x' cannot be read")
+
+    coordinator = SweepCoordinator(run, clock=clock)
+    assert coordinator.snapshot(5).report is None
+    assert coordinator.snapshot(5).report is None
+    assert coordinator.counters() == SweepCounters(1, 1)
+    clock.now += exporter.BURST_WINDOW
+    assert coordinator.snapshot(5).report is None
+    assert coordinator.counters() == SweepCounters(2, 2)
+    assert coordinator.last is None  # the page keeps showing the last sweep with results
+
+
+def test_fifty_concurrent_scrapes_of_a_fast_sweep_make_one_sweep(serve: ServeFactory) -> None:
+    """The handlers of a burst start over ~0.1 s; a 10 ms sweep must not run once per slice."""
+    served, sweep = serve(SlowSweep(delay=0.01))
+    barrier = threading.Barrier(50)
+
+    def scrape(_: int) -> requests.Response:
+        barrier.wait()
+        return served.get("/metrics")
+
+    with ThreadPoolExecutor(50) as pool:
+        responses = list(pool.map(scrape, range(50)))
+    assert all(value(r.text, "wsgi_probe_sweep_success") == 1 for r in responses)
+    assert len(sweep.calls) <= 2, len(sweep.calls)
+
+
+def test_sweep_that_uses_up_its_deadline_is_exported_as_incomplete() -> None:
+    clock = Clock()
+
+    def run(budget: float) -> Report:
+        clock.now += budget  # the sweep's own deadline cut it: URLs left are unreachable
+        return REPORT
+
+    coordinator = SweepCoordinator(run, clock=clock)
+    with structlog.testing.capture_logs() as logs:
+        snapshot = coordinator.snapshot(2)
+    assert snapshot.report is REPORT and not snapshot.complete
+    assert coordinator.counters() == SweepCounters(1, 1)
+    text = generate_latest(SweepCollector(snapshot)).decode()
+    assert value(text, "wsgi_probe_sweep_success") == 0
+    assert value(text, "wsgi_probe_sweep_errors_total") == 1
+    assert value(text, "wsgi_probe_url_ok", url="http://site-1.example.com/") == 1
+    assert next(e["event"] for e in logs if e["log_level"] == "warning") == \
+        "exporter_sweep_incomplete"
+    # A sweep that ends in time is complete.
+    clock.now += exporter.BURST_WINDOW
+    assert SweepCoordinator(lambda budget: REPORT, clock=clock).snapshot(2).complete
+
+
+def test_stopping_abandons_the_sweep_in_flight() -> None:
+    """SIGTERM cuts the requests in flight: that sweep is no result and logs no problems."""
+    started, release = threading.Event(), threading.Event()
+    runs: list[float] = []
+
+    def run(budget: float) -> Report:
+        runs.append(budget)
+        started.set()
+        release.wait(10)
+        return REPORT  # every URL "unreachable", as after abort_in_flight()
+
+    coordinator = SweepCoordinator(run)
+    answers: list[SweepSnapshot] = []
+    with structlog.testing.capture_logs() as logs:
+        scrape = threading.Thread(target=lambda: answers.append(coordinator.snapshot(10)))
+        scrape.start()
+        assert started.wait(10)
+        coordinator.stop()
+        release.set()
+        scrape.join(10)
+        after = coordinator.snapshot(10)
+    [answer] = answers
+    assert answer.report is None and after.report is None
+    assert len(runs) == 1  # nothing starts once stopping
+    assert coordinator.last is None
+    events = [e["event"] for e in logs]
+    assert "exporter_sweep_abandoned" in events
+    assert "exporter_sweep" not in events and "exporter_problem" not in events
+
+
+def test_a_sweep_that_cannot_start_does_not_block_later_scrapes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    coordinator = SweepCoordinator(lambda budget: REPORT)
+
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(threading.Thread, "start", refuse)
+        with pytest.raises(RuntimeError):
+            coordinator.snapshot(5)
+    assert coordinator.counters() == SweepCounters(0, 0)
+    assert coordinator.snapshot(5).report is REPORT
+
+
+class Escape(BaseException):
+    """Not an Exception: what a bare ``except Exception`` lets through."""
+
+
+def test_a_base_exception_in_the_sweep_still_answers_the_scrapes() -> None:
+    calls: list[float] = []
+
+    def run(budget: float) -> Report:
+        calls.append(budget)
+        if len(calls) == 1:
+            raise Escape
+        return REPORT
+
+    clock = Clock()
+    coordinator = SweepCoordinator(run, clock=clock)
+    hook = threading.excepthook
+    threading.excepthook = lambda args: None  # the sweep thread's Escape is expected
+    try:
+        started = time.monotonic()
+        assert coordinator.snapshot(5).report is None
+        assert time.monotonic() - started < 2  # answered at once, not after the budget
+    finally:
+        threading.excepthook = hook
+    assert coordinator.counters() == SweepCounters(1, 1)
+    clock.now += exporter.BURST_WINDOW
+    assert coordinator.snapshot(5).report is REPORT
+
+
+@pytest.mark.parametrize("header", ["soon", "-1", "0", "nan", "inf", "-inf", "1e400"])
 def test_bad_timeout_header_is_400(serve: ServeFactory, header: str) -> None:
     served, sweep = serve()
     response = served.get("/metrics", headers={"X-Prometheus-Scrape-Timeout-Seconds": header})
@@ -325,10 +476,21 @@ def test_bad_timeout_header_is_400(serve: ServeFactory, header: str) -> None:
 
 @pytest.mark.parametrize(("header", "offset", "budget"), [
     (None, 0.5, 9.5), ("10", 0.5, 9.5), ("2.5", 1.0, 1.5), ("0.4", 0.5, 0.2), ("0.1", 0.5, 0.1),
+    ("1e308", 0.5, 3599.5), ("86400", 0.5, 3599.5),
 ])
 def test_scrape_budget(header: str | None, offset: float, budget: float) -> None:
     environ = {} if header is None else {"HTTP_X_PROMETHEUS_SCRAPE_TIMEOUT_SECONDS": header}
     assert exporter.scrape_budget(environ, offset) == pytest.approx(budget)
+
+
+def test_huge_timeout_header_is_served(serve: ServeFactory) -> None:
+    served, sweep = serve()
+    headers = {"X-Prometheus-Scrape-Timeout-Seconds": "1e308"}
+    assert served.get("/metrics", headers=headers).status_code == 200
+    assert sweep.calls[0]["deadline"] == pytest.approx(exporter.MAX_SCRAPE_TIMEOUT - 0.5)
+    response = served.get("/probe", params={"target": "http://site-1.example.com/"},
+                          headers=headers)
+    assert response.status_code == 200
 
 
 # -- /probe --------------------------------------------------------------------------------
@@ -373,13 +535,21 @@ def test_probe_expected_instance(serve: ServeFactory, params: dict[str, str],
                                  expected: str | None) -> None:
     served, sweep = serve()
     assert served.get("/probe", params=params).status_code == 200
-    assert sweep.calls[0]["targets"][0].expected == expected
+    [call] = sweep.calls
+    assert call["targets"][0].expected == expected
+    listed = params["target"] != "http://other.example/"
+    # A manifest URL is swept with the manifest's transport (token included); any other
+    # URL with one of its own that has no token.
+    assert (call["transport"] is None) == listed
+    if not listed:
+        assert call["transport"].token is None
 
 
 def test_probe_success_1_when_ok(serve: ServeFactory) -> None:
     class OkSweep(SlowSweep):
         def __call__(self, manifest: Manifest, *, targets: Sequence[Target] | None = None,
-                     deadline: float | None = None) -> Report:
+                     deadline: float | None = None, transport: Transport | None = None
+                     ) -> Report:
             assert targets is not None
             return Report((result(targets[0].url, targets[0].expected,
                                   observed=endpoint("project-1")),))
@@ -388,6 +558,75 @@ def test_probe_success_1_when_ok(serve: ServeFactory) -> None:
     response = served.get("/probe", params={"target": "http://site-1.example.com/"})
     assert value(response.text, "probe_success") == 1
     assert value(response.text, "wsgi_probe_url_ok", url="http://site-1.example.com/") == 1
+
+
+class Spy:
+    """A loopback HTTP server that records the path and X-Probe-Token of every request."""
+
+    def __init__(self) -> None:
+        seen: list[tuple[str, str | None]] = []
+        self.seen = seen
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                seen.append((self.path, self.headers.get("X-Probe-Token")))
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def spy() -> Iterator[Spy]:
+    server = Spy()
+    yield server
+    server.close()
+
+
+def test_probe_sends_the_token_only_to_manifest_urls(tmp_path: Path, spy: Spy) -> None:
+    """/probe?target= is chosen by whoever reaches the exporter: the token stays home."""
+    token = tmp_path / "token"
+    token.write_text("s3cret\n")
+    manifest = parse(f'[probe]\ntoken_file = "{token}"\nsamples = 1\n'
+                     f'[instances.a]\nurls = ["http://127.0.0.1:{spy.port}/listed/"]\n')
+    served = Served(exporter.build_app(manifest, ExporterOptions()))
+    try:
+        # The manifest's URL, written differently: still the manifest's (token sent).
+        served.get("/probe", params={"target": f"http://127.0.0.1:{spy.port}/listed"})
+        # Any other URL, even with a manifest instance expected: no token.
+        served.get("/probe", params={"target": f"http://127.0.0.1:{spy.port}/elsewhere/"})
+        served.get("/probe", params={"target": f"http://127.0.0.1:{spy.port}/other/",
+                                     "expected": "a"})
+    finally:
+        served.close()
+    assert spy.seen == [("/listed/__probe__", "s3cret"), ("/elsewhere/__probe__", None),
+                        ("/other/__probe__", None)]
+
+
+def test_probe_sends_the_token_with_connect(tmp_path: Path, spy: Spy) -> None:
+    """With connect every request goes to the configured server, whatever the target."""
+    token = tmp_path / "token"
+    token.write_text("s3cret\n")
+    manifest = parse(f'[probe]\ntoken_file = "{token}"\nsamples = 1\n'
+                     f'connect = "127.0.0.1:{spy.port}"\n'
+                     '[instances.a]\nurls = ["http://site-1.example.com/"]\n')
+    served = Served(exporter.build_app(manifest, ExporterOptions()))
+    try:
+        served.get("/probe", params={"target": "http://elsewhere.example/x/"})
+    finally:
+        served.close()
+    assert spy.seen == [("/x/__probe__", "s3cret")]
 
 
 def test_probe_timeout_answers_promptly(serve: ServeFactory) -> None:
@@ -423,6 +662,34 @@ def test_page_escapes_everything(serve: ServeFactory) -> None:
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page.text
     assert "&quot;&amp;" in page.text
     assert "wrong_instance" in page.text
+
+
+def test_page_links_to_no_other_host(serve: ServeFactory) -> None:
+    served, _ = serve()
+    page = served.get("/").text
+    assert "href=\"probe" not in page and "example.com" not in page
+    assert "<code>/probe?target=URL</code>" in page
+
+
+def test_page_marks_an_incomplete_sweep(serve: ServeFactory) -> None:
+    served, _ = serve(SlowSweep(delay=0.6))
+    served.get("/metrics", headers={"X-Prometheus-Scrape-Timeout-Seconds": "1"})  # budget 0.5
+    time.sleep(0.3)  # the sweep ends after the scrape gave up
+    assert "Incomplete:" in served.get("/").text
+
+
+def test_closing_the_server_does_not_wait_for_a_stuck_scrape(serve: ServeFactory) -> None:
+    served, _ = serve(SlowSweep(delay=30))
+
+    def scrape() -> None:
+        with contextlib.suppress(requests.RequestException):
+            served.get("/metrics", headers={"X-Prometheus-Scrape-Timeout-Seconds": "60"})
+
+    threading.Thread(target=scrape, daemon=True).start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    served.close()
+    assert time.monotonic() - started < exporter.SHUTDOWN_GRACE + 2
 
 
 def test_unknown_path_404_and_methods(serve: ServeFactory) -> None:
@@ -485,56 +752,57 @@ def test_listen_address_refused(text: str) -> None:
 # -- the real process ---------------------------------------------------------------------------
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-def wait_listening(process: subprocess.Popen[str], timeout: float = 20) -> tuple[str, list[str]]:
-    """The exporter's address, from its JSON "exporter_listening" event on stderr."""
-    assert process.stderr is not None
-    seen: list[str] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = process.stderr.readline()
-        if not line:
-            break
-        seen.append(line)
-        event = json.loads(line)
-        if event["event"] == "exporter_listening":
-            return str(event["address"]), seen
-    raise AssertionError(f"exporter did not start: {''.join(seen)}")
-
-
 def test_sigterm_stops_the_exporter_cleanly(tmp_path: Path) -> None:
     manifest = tmp_path / "site.toml"
     manifest.write_text(f'[probe]\nconnect = "127.0.0.1:{closed_port()}"\nsamples = 1\n'
                         + MANIFEST)
-    process = subprocess.Popen(
-        [*PROBE, "exporter", "-m", str(manifest), "--listen", "127.0.0.1:0"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "WSGI_PROBE_TOKEN": ""})
+    running = start_exporter(["-m", str(manifest)], env={"WSGI_PROBE_TOKEN": ""})
     try:
-        address, _ = wait_listening(process)
-        response = requests.get(f"http://{address}/metrics", timeout=30,
-                                headers={"X-Prometheus-Scrape-Timeout-Seconds": "10"})
+        response = running.get("/metrics", headers={"X-Prometheus-Scrape-Timeout-Seconds": "10"})
         # Every target is down, and that is still a successful scrape.
         assert response.status_code == 200
         assert value(response.text, "wsgi_probe_problems") == 6
+        assert value(response.text, "wsgi_probe_sweep_success") == 1
         assert {v for _, v in samples(response.text, "wsgi_probe_url_ok")} == {0.0}
-        process.send_signal(signal.SIGTERM)
-        stdout, stderr = process.communicate(timeout=10)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 0, stderr
-    events = [json.loads(line)["event"] for line in stderr.splitlines()]
+        stdout, stderr = running.stop(timeout=10)
+    assert running.process.returncode == 0, stderr
+    events = [e["event"] for e in log_events(stderr)]
     assert "exporter_sweep" in events
     assert events[-2:] == ["exporter_stopping", "exporter_stopped"]
     assert "Traceback" not in stderr and stdout == ""
+
+
+def test_sigterm_during_a_sweep_abandons_it(tmp_path: Path) -> None:
+    """The cut requests must not become a sweep of unreachable URLs, logged as problems."""
+    with silent_server() as port:
+        manifest = tmp_path / "site.toml"
+        manifest.write_text(f'[probe]\nconnect = "127.0.0.1:{port}"\nsamples = 1\n'
+                            'timeout = 60.0\n' + MANIFEST)
+        running = start_exporter(["-m", str(manifest)], env={"WSGI_PROBE_TOKEN": ""})
+        answers: list[requests.Response] = []
+        scrape = threading.Thread(target=lambda: answers.append(running.get(
+            "/metrics", headers={"X-Prometheus-Scrape-Timeout-Seconds": "30"})))
+        try:
+            scrape.start()
+            time.sleep(1)  # the sweep is waiting for the silent server
+            started = time.monotonic()
+            _stdout, stderr = running.stop(timeout=10)
+            stopped_in = time.monotonic() - started
+        finally:
+            running.stop()
+            scrape.join(30)
+    assert running.process.returncode == 0, stderr
+    assert stopped_in < 5, stopped_in
+    events = log_events(stderr)
+    names = [e["event"] for e in events]
+    assert "exporter_sweep_abandoned" in names, names
+    assert "exporter_sweep" not in names and "exporter_problem" not in names, names
+    assert names[-1] == "exporter_stopped"
+    # The scrape waiting for that sweep is answered before the exit, without results.
+    [answer] = answers
+    assert value(answer.text, "wsgi_probe_sweep_success") == 0
+    assert "wsgi_probe_url_ok" not in answer.text
 
 
 def test_exporter_bad_manifest_exits_2(tmp_path: Path) -> None:
