@@ -29,7 +29,9 @@ Listen 8080
 WSGIDaemonProcess shop display-name=%{GROUP}
 <VirtualHost *:8080>
     ServerName catch-all.invalid
-    Require all denied
+    <Location />
+        Require all denied
+    </Location>
 </VirtualHost>
 <VirtualHost *:8080>
     ServerName Shop.Example.com
@@ -86,7 +88,7 @@ def test_round_trip_instances_urls_and_groups(tmp_path: Path) -> None:
 def test_comments_say_where_entries_came_from(tmp_path: Path) -> None:
     text, _ = discovered(tmp_path)
     conf = tmp_path / "site.conf"
-    assert re.search(rf"# WSGIScriptAlias / .*process-group=shop at {re.escape(str(conf))}:11",
+    assert re.search(rf"# WSGIScriptAlias / .*process-group=shop at {re.escape(str(conf))}:13",
                      text)
     assert f"# Listen 8080 at {conf}:1" in text
     assert "*.shop.example.com is a wildcard, it cannot be probed" in text  # kept as a comment

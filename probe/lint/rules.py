@@ -328,15 +328,20 @@ _ALL_PATHS = {"/", "^/", "^", ".*", "^.*", "^.*$", "^/.*", "^(.*)$", "(.*)", "."
 def _denies_all(server: Server) -> bool:
     """Whether a VirtualHost refuses every request (the catch-all the blog post advises).
 
-    Recognised: ``Require all denied`` or ``Deny from all`` in the VirtualHost itself or in
-    a ``<Location>``/``<LocationMatch>`` for every path; ``Redirect 4xx /``; a RewriteRule
-    on every path with the F, G or R=4xx flag.
+    Recognised: ``Require all denied`` or ``Deny from all`` in a ``<Location>`` or
+    ``<LocationMatch>`` for every path; ``Redirect 4xx /``; a RewriteRule on every path
+    with the F, G or R=4xx flag. ``Require``/``Deny`` written directly in the VirtualHost
+    do not count: httpd refuses them there (see :func:`access_context`). Nor does a
+    ``<Directory />``: a longer ``<Directory>`` elsewhere (Debian's ``<Directory /var/www/>
+    Require all granted`` in apache2.conf) is merged after it and grants what it denied;
+    ``<Location>`` sections are merged last, so nothing overrides them.
     """
     for d in server.directives:
-        if d.key in ("location", "locationmatch") and d.arg(0) in _ALL_PATHS:
-            if any(_denies(inner) for inner in d.body()):
+        if d.key in ("location", "locationmatch"):
+            path = d.arg(1) if d.arg(0) == "~" else d.arg(0)
+            if path in _ALL_PATHS and any(_denies(inner) for inner in d.body()):
                 return True
-        elif _denies(d):
+        elif d.key in ("redirect", "rewriterule") and _denies(d):
             return True
     return False
 
@@ -355,6 +360,32 @@ def _denies(d: Directive) -> bool:
         return any(f in ("f", "forbidden", "g", "gone") or re.fullmatch(r"r=4\d\d", f)
                    is not None for f in flags)
     return False
+
+
+_ACCESS_KEYS = {"require": "Require", "deny": "Deny", "allow": "Allow", "order": "Order",
+                "satisfy": "Satisfy", "requireall": "<RequireAll>",
+                "requireany": "<RequireAny>", "requirenone": "<RequireNone>"}
+
+
+def access_context(site: Site) -> list[Finding]:
+    """Access control written outside any ``<Directory>``/``<Location>``/``<Files>``:
+    httpd refuses to start ("Require not allowed in <VirtualHost> context"). It is the
+    usual way a hand-written catch-all VirtualHost goes wrong."""
+    findings: list[Finding] = []
+    for server in site.servers:
+        scope = (site.config.directives if server.is_main else server.directives)
+        for d in scope:
+            if d.key not in _ACCESS_KEYS:
+                continue
+            context = "server config" if server.is_main else "<VirtualHost>"
+            findings.append(Finding(
+                "config", Severity.ERROR, d.file, d.line,
+                f"{_ACCESS_KEYS[d.key]} not allowed in {context} context: httpd will not "
+                f"start",
+                "move it into a <Location> or <Directory> section" + (
+                    "" if d.children is not None
+                    else f", e.g. <Location /> {d.name} {' '.join(d.args)} </Location>")))
+    return findings
 
 
 # --------------------------------------------------------------------------------------------
@@ -444,7 +475,7 @@ def _unique_notes(site: Site) -> list[ParseNote]:
 
 
 RULES: tuple[Rule, ...] = (alias_order, environ_leak, shared_interpreter, vhost_fallback,
-                           daemon_groups, unreadable)
+                           access_context, daemon_groups, unreadable)
 
 
 def run_rules(site: Site, rules: Sequence[Rule] = RULES) -> list[Finding]:

@@ -130,15 +130,16 @@ EMBEDDED_TWO_SITES = """\
     WSGIScriptAlias / @ROOT@/project-2/wsgi.py
 </VirtualHost>
 """
-CATCH_ALL = "<VirtualHost *:80>\n ServerName catch.invalid\n Require all denied\n</VirtualHost>\n"
+CATCH_ALL = ("<VirtualHost *:80>\n ServerName catch.invalid\n <Location />\n  Require all denied\n"
+             " </Location>\n</VirtualHost>\n")
 
 
 def test_embedded_apps_with_setdefault_leak(tmp_path: Path) -> None:
     result = lint(tmp_path, CATCH_ALL + EMBEDDED_TWO_SITES, TWO_PROJECTS)
     leaks = codes(result, "environ_leak")
-    assert {f.line for f in leaks} == {7, 11}
+    assert {f.line for f in leaks} == {9, 13}
     assert all(f.severity is Severity.ERROR for f in leaks)
-    first = next(f for f in leaks if f.line == 7)
+    first = next(f for f in leaks if f.line == 9)
     assert "setdefault" in first.message and "project-2/wsgi.py" in first.message
     assert first.fix is not None and 'os.environ["DJANGO_SETTINGS_MODULE"] = ' \
         '"mysite.settings"' in first.fix
@@ -257,7 +258,7 @@ def test_first_vhost_being_a_real_site_catches_unknown_names(tmp_path: Path) -> 
 
 @pytest.mark.parametrize("refusal", [
     "<Location />\n Require all denied\n</Location>",
-    "Require all denied",
+    "<LocationMatch ^/>\n Require all denied\n</LocationMatch>",
     "<Location />\n Order deny,allow\n Deny from all\n</Location>",
     "RewriteEngine On\nRewriteRule ^ - [F]",
     "Redirect 404 /",
@@ -269,20 +270,52 @@ def test_first_vhost_that_refuses_everything_is_clean(tmp_path: Path, refusal: s
     assert codes(result, "vhost_fallback") == []
 
 
+@pytest.mark.parametrize("refusal", ["Require all denied",
+                                     "Order deny,allow\nDeny from all",
+                                     "<Directory />\n Require all denied\n</Directory>"])
+def test_first_vhost_refusing_outside_a_location_is_not_a_catch_all(tmp_path: Path,
+                                                                     refusal: str) -> None:
+    # httpd refuses Require/Deny directly in <VirtualHost>; a <Directory /> in it is
+    # overridden by any longer <Directory> granting access (Debian's /var/www/).
+    result = lint(tmp_path, f"<VirtualHost *:80>\nServerName default.invalid\n"
+                  f"DocumentRoot /var/www/empty\n{refusal}\n</VirtualHost>\n"
+                  + EMBEDDED_TWO_SITES, {"project-1/wsgi.py": "", "project-2/wsgi.py": ""})
+    assert [f.line for f in codes(result, "vhost_fallback")] == [1]
+    refused = [f for f in codes(result, "config") if f.severity is Severity.ERROR]
+    if refusal.startswith("<Directory"):
+        assert refused == []
+    else:
+        assert refused and all("not allowed in <VirtualHost> context" in f.message
+                               for f in refused)
+        assert refused[0].line == 4
+
+
+def test_access_control_in_the_main_server_context_is_an_error(tmp_path: Path) -> None:
+    result = lint(tmp_path, "ServerName x\nRequire all granted\n<Directory />\n"
+                  "    Require all denied\n</Directory>\n")
+    [finding] = codes(result, "config")
+    assert finding.line == 2 and finding.severity is Severity.ERROR
+    assert "server config context" in finding.message
+    assert finding.fix is not None and "<Location /> Require all granted </Location>" \
+        in finding.fix
+
+
 def test_default_wildcard_port_catch_all_is_bypassed_by_port_specific_vhosts(
         tmp_path: Path) -> None:
-    result = lint(tmp_path, "<VirtualHost _default_:*>\n    Require all denied\n"
-                  "</VirtualHost>\n" + EMBEDDED_TWO_SITES,
+    result = lint(tmp_path, "<VirtualHost _default_:*>\n    <Location />\n"
+                  "        Require all denied\n    </Location>\n</VirtualHost>\n"
+                  + EMBEDDED_TWO_SITES,
                   {"project-1/wsgi.py": "", "project-2/wsgi.py": ""})
     findings = codes(result, "vhost_fallback")
-    assert sorted(f.line for f in findings) == [1, 4]
+    assert sorted(f.line for f in findings) == [1, 6]
     bypassed = next(f for f in findings if f.line == 1)
     assert "_default_:*" in bypassed.message and "*:80" in bypassed.message
 
 
 def test_default_catch_all_on_the_same_port_works(tmp_path: Path) -> None:
-    result = lint(tmp_path, "<VirtualHost _default_:80>\n    Require all denied\n"
-                  "</VirtualHost>\n" + EMBEDDED_TWO_SITES,
+    result = lint(tmp_path, "<VirtualHost _default_:80>\n    <Location />\n"
+                  "        Require all denied\n    </Location>\n</VirtualHost>\n"
+                  + EMBEDDED_TWO_SITES,
                   {"project-1/wsgi.py": "", "project-2/wsgi.py": ""})
     assert codes(result, "vhost_fallback") == []
 
@@ -290,7 +323,7 @@ def test_default_catch_all_on_the_same_port_works(tmp_path: Path) -> None:
 def test_ip_specific_vhosts_ignore_a_wildcard_catch_all(tmp_path: Path) -> None:
     result = lint(tmp_path, """\
 <VirtualHost *:80>
-    Require all denied
+    Redirect 404 /
 </VirtualHost>
 <VirtualHost 127.0.0.1:80>
     ServerName a.example
@@ -307,7 +340,7 @@ def test_ip_specific_vhosts_ignore_a_wildcard_catch_all(tmp_path: Path) -> None:
 
 
 def test_a_catch_all_on_another_port_is_not_blamed(tmp_path: Path) -> None:
-    result = lint(tmp_path, "<VirtualHost *:443>\n    Require all denied\n</VirtualHost>\n"
+    result = lint(tmp_path, "<VirtualHost *:443>\n    Redirect gone /\n</VirtualHost>\n"
                   + EMBEDDED_TWO_SITES, {"project-1/wsgi.py": "", "project-2/wsgi.py": ""})
     assert [f.line for f in codes(result, "vhost_fallback")] == [4]
 
