@@ -11,8 +11,13 @@ one, say), so that a sweep of the result shows the misroute instead of hiding it
 * ``label`` and ``settings`` from the WSGI script (``wsgi_endpoint.wrap(label=...)``,
   ``DJANGO_SETTINGS_MODULE``), ``process_group`` in daemon mode, ``application_group`` when
   the configuration fixes one;
-* ``[probe] connect`` from the first ``Listen``; ``[refuse]`` an unknown host name, so the
-  sweep checks what the first VirtualHost does with names nobody configured.
+* ``[probe] connect`` from the first ``Listen``;
+* ``[refuse]`` an unknown host name for each address where ``probe lint`` cares what
+  happens to one (:func:`probe.lint.rules.unknown_hosts`): where it lands on the first of
+  several sites (lint's ``vhost_fallback``, so the sweep shows the misroute) or on a
+  catch-all (so the sweep checks that it refuses). A server where one site answers every
+  host name (a single VirtualHost, or none) gets a comment instead: that is usually
+  intended, and a ``[refuse]`` entry would make every sweep of it critical.
 """
 
 from __future__ import annotations
@@ -26,8 +31,10 @@ from pathlib import PurePosixPath
 
 from probe.lint import load_site
 from probe.lint.model import Server, Site, WsgiApp
+from probe.lint.rules import UnknownHosts, unknown_hosts
 
 UNKNOWN_HOST = "unknown.invalid"
+_DEFAULT_PORT = {"http": 80, "https": 443}
 _GENERIC_DIRS = {"", "wsgi", "apache", "conf", "scripts", "bin", "deploy", "src", "app"}
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -58,6 +65,8 @@ class Discovery:
     connect_source: str
     instances: list[Instance]
     skipped: list[str]
+    refuse: list[Url] = field(default_factory=list)  # source: why it must be refused
+    refuse_skipped: list[str] = field(default_factory=list)  # addresses left unchecked, why
 
 
 def discover_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str | None = None,
@@ -88,7 +97,31 @@ def discover(site: Site) -> Discovery:
     for instance in (i for i in named if not i.urls):
         skipped.append(f"{instance.apps[0].target} ({instance.apps[0].where}) has no URL "
                        f"that can be probed: " + ("; ".join(instance.skipped) or "none"))
-    return Discovery(site.config.files, connect, connect_source, kept, skipped)
+    discovery = Discovery(site.config.files, connect, connect_source, kept, skipped)
+    for group in unknown_hosts(site):
+        _refuse(discovery, group)
+    return discovery
+
+
+def _refuse(discovery: Discovery, group: UnknownHosts) -> None:
+    first = group.first
+    if group.misrouted:
+        why = (f"{group.address}: they go to the first of several sites, {first.describe()} "
+               f"(probe lint: vhost_fallback); put a refusing catch-all first")
+    elif group.refused:
+        why = f"{group.address}: {first.describe()} is listed first and must refuse them"
+    else:
+        if group.lands_on_site:
+            discovery.refuse_skipped.append(
+                f"{group.address}: {first.describe()} is the only site and answers every "
+                f"host name, which is usually intended")
+        return
+    scheme = _scheme(first)
+    port = group.address.port
+    netloc_port = "" if port is None or port == _DEFAULT_PORT[scheme] else f":{port}"
+    url = f"{scheme}://{UNKNOWN_HOST}{netloc_port}/"
+    if all(u.url != url for u in discovery.refuse):
+        discovery.refuse.append(Url(url, why))
 
 
 def _drop_claimed(instance: Instance, claimed: dict[str, str]) -> None:
@@ -253,12 +286,23 @@ def render(discovery: Discovery) -> str:
         lines += ["# Not turned into instances:"] + [_comment(s) for s in discovery.skipped]
         lines.append("")
     lines += [
-        "[refuse]",
-        "# A host name no ServerName/ServerAlias names: Apache gives it to the first",
-        "# VirtualHost of the address, which must refuse it rather than serve a site.",
-        f"urls = [{_string(f'http://{UNKNOWN_HOST}/')}]",
-        "",
+        "# A host name no ServerName/ServerAlias names goes to the first VirtualHost of the",
+        "# address the request arrives on.",
     ]
+    lines += [_comment(s) for s in discovery.refuse_skipped]
+    if not discovery.refuse:
+        lines += [
+            "# No [refuse]: no address has several sites or a catch-all. To have the sweep",
+            "# check that unknown host names are refused anyway, add:",
+            "# [refuse]",
+            f"# urls = [{_string(f'http://{UNKNOWN_HOST}/')}]",
+            "",
+        ]
+        return "\n".join(lines)
+    lines += ["[refuse]", "urls = ["]
+    for url in discovery.refuse:
+        lines += [f"    {_comment(url.source)}", f"    {_string(url.url)},"]
+    lines += ["]", ""]
     return "\n".join(lines)
 
 

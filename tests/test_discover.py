@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from probe.cli import main
 from probe.discover import discover_paths
+from probe.lint import lint_paths
 from probe.manifest import Manifest, load, parse
 
 SCENARIOS = Path(__file__).resolve().parent / "integration" / "scenarios"
@@ -82,7 +84,7 @@ def test_round_trip_instances_urls_and_groups(tmp_path: Path) -> None:
                          "http://blog.example.com:8080/")
     other = manifest.instances["blog-2"]  # same directory name: made unique
     assert other.label == "other-blog" and other.settings == "other.settings"
-    assert manifest.refuse_urls == ("http://unknown.invalid/",)
+    assert manifest.refuse_urls == ("http://unknown.invalid:8080/",)  # the catch-all's port
 
 
 def test_comments_say_where_entries_came_from(tmp_path: Path) -> None:
@@ -141,3 +143,44 @@ def test_a_url_two_aliases_map_stays_with_the_first(tmp_path: Path) -> None:
     assert {n: i.urls for n, i in manifest.instances.items()} == {
         "first": ("http://a.example:8000/",)}
     assert "also mapped to instance first" in text
+
+
+SITE_A = "    ServerName a.example\n    WSGIScriptAlias / @ROOT@/a/wsgi.py\n"
+SITE_B = "    ServerName b.example\n    WSGIScriptAlias / @ROOT@/b/wsgi.py\n"
+CATCH = "    ServerName default.invalid\n    <Location />\n        Require all denied\n" \
+        "    </Location>\n"
+
+
+def vhost(body: str, address: str = "*:80") -> str:
+    return f"<VirtualHost {address}>\n{body}</VirtualHost>\n"
+
+
+@pytest.mark.parametrize(("config", "refuse", "warned"), [
+    # one site answers every host name: intended, neither warned about nor refused
+    (SITE_A, (), False),
+    (vhost(SITE_A), (), False),
+    (vhost(SITE_A) + vhost(SITE_B, "*:8080"), (), False),
+    # the first of several sites answers unknown names: lint warns, the sweep must see it
+    (vhost(SITE_A) + vhost(SITE_B), ("http://unknown.invalid/",), True),
+    (vhost(CATCH, "_default_:*") + vhost(SITE_A) + vhost(SITE_B, "*:443"),
+     ("http://unknown.invalid/", "https://unknown.invalid/"), True),
+    # a catch-all listed first: lint is content, the sweep checks that it refuses
+    (vhost(CATCH) + vhost(SITE_A) + vhost(SITE_B), ("http://unknown.invalid/",), False),
+    (vhost(CATCH, "*:8080") + vhost(SITE_A, "*:8080"), ("http://unknown.invalid:8080/",),
+     False),
+])
+def test_refuse_exactly_where_lint_cares_about_unknown_host_names(
+        tmp_path: Path, config: str, refuse: tuple[str, ...], warned: bool) -> None:
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "wsgi.py").write_text("")
+    conf = tmp_path / "site.conf"
+    conf.write_text(config.replace("@ROOT@", str(tmp_path)))
+    text = discover_paths([conf])
+    assert parse(text, "discovered").refuse_urls == refuse
+    fallback = [f for f in lint_paths([conf]).findings if f.code == "vhost_fallback"]
+    assert bool(fallback) == warned
+    if not refuse:
+        assert "# No [refuse]" in text and '# urls = ["http://unknown.invalid/"]' in text
+        assert "is the only site and answers every host name" in text or "VirtualHost" \
+            not in config

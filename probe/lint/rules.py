@@ -250,6 +250,51 @@ def _settings_text(script: ScriptInfo | None) -> str:
 # vhost_fallback
 
 
+@dataclass(frozen=True)
+class UnknownHosts:
+    """Where requests on one VirtualHost address go when their Host header matches no
+    ServerName/ServerAlias: to the first VirtualHost listed for that address.
+
+    Shared by the ``vhost_fallback`` rule and ``probe discover`` (which asks the sweep to
+    check, under ``[refuse]``, exactly the unknown host names this rule cares about).
+    """
+
+    address: Address
+    servers: tuple[Server, ...]  # the VirtualHosts of the address, in configuration order
+    lands_on_site: bool  # the first one serves a site (not a refusing catch-all)
+    bypassed: tuple[Server, ...]  # catch-alls on a wider address that never see these names
+
+    @property
+    def first(self) -> Server:
+        return self.servers[0]
+
+    @property
+    def misrouted(self) -> bool:
+        """Unknown names get a site that is one of several: whichever happens to be listed
+        first. One site alone answering every name (a single VirtualHost, or no
+        VirtualHost at all) is usually what its owner wants, and is not flagged."""
+        return self.lands_on_site and (len(self.servers) > 1 or bool(self.bypassed))
+
+    @property
+    def refused(self) -> bool:
+        """A catch-all listed first refuses them, as the blog post advises."""
+        return not self.lands_on_site and _denies_all(self.first)
+
+
+def unknown_hosts(site: Site) -> list[UnknownHosts]:
+    """One :class:`UnknownHosts` per VirtualHost address (none for a main-server-only
+    configuration, whose one server answers every host name)."""
+    groups = _address_groups(site.vhosts)
+    found = []
+    for key, servers in groups.items():
+        bypassed = tuple(g[0] for k, g in groups.items()
+                         if k != key and k.covers(key) and not _is_real_site(site, g[0])
+                         and _denies_all(g[0]))
+        found.append(UnknownHosts(key, tuple(servers), _is_real_site(site, servers[0]),
+                                  bypassed))
+    return found
+
+
 def vhost_fallback(site: Site) -> list[Finding]:
     """Unknown host names land on the first VirtualHost of the best-matching address.
 
@@ -258,17 +303,13 @@ def vhost_fallback(site: Site) -> list[Finding]:
     only then compares the Host header with ServerName/ServerAlias; when none matches, the
     first of those VirtualHosts answers. So a real site listed first serves every unknown
     name, and a ``<VirtualHost _default_:*>`` catch-all is never consulted for a port that
-    has its own ``*:PORT`` VirtualHosts.
+    has its own ``*:PORT`` VirtualHosts. See :attr:`UnknownHosts.misrouted`.
     """
-    groups = _address_groups(site.vhosts)
     findings: list[Finding] = []
-    for key, servers in groups.items():
-        first = servers[0]
-        bypassed = [g[0] for k, g in groups.items()
-                    if k != key and k.covers(key) and not _is_real_site(g[0])
-                    and _denies_all(g[0])]
-        if not _is_real_site(first) or (len(servers) < 2 and not bypassed):
+    for group in unknown_hosts(site):
+        if not group.misrouted:
             continue
+        key, first = group.address, group.first
         fix = (f"put a catch-all first for {key}: <VirtualHost {key}> ServerName "
                f"default.invalid, <Location /> Require all denied </Location> "
                f"</VirtualHost>, before {first.describe()}")
@@ -282,7 +323,7 @@ def vhost_fallback(site: Site) -> list[Finding]:
                      f"{_serves(site, first)}"),
             fix=fix,
         ))
-        for catch_all in bypassed:
+        for catch_all in group.bypassed:
             findings.append(Finding(
                 code="vhost_fallback",
                 severity=Severity.WARNING,
@@ -308,9 +349,12 @@ def _address_groups(vhosts: Sequence[Server]) -> dict[Address, list[Server]]:
     return groups
 
 
-def _is_real_site(server: Server) -> bool:
+def _is_real_site(site: Site, server: Server) -> bool:
+    """Whether a VirtualHost serves something: its own WSGIScriptAlias, DocumentRoot or
+    ProxyPass, or a WSGIScriptAlias of the main server (every VirtualHost inherits those),
+    and does not refuse every request."""
     serves = any(d.key in (*ALIAS_KEYS, "documentroot", "proxypass")
-                 for d in server.directives)
+                 for d in server.directives) or bool(site.aliases_for(server))
     return serves and not _denies_all(server)
 
 

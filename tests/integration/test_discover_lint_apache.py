@@ -66,3 +66,40 @@ def test_ps_names_the_daemon_groups(apache: ApacheFactory) -> None:
     daemons = sorted(p["process_group"] for p in rows if p["role"] == "wsgi daemon")
     assert daemons == ["project-1", "project-2"]
     assert any(p["role"] == "worker" for p in rows)
+
+
+SINGLE_VHOST = """\
+WSGIDaemonProcess project-1 processes=1 threads=4 python-path=@SITES@
+<VirtualHost *:@PORT@>
+    ServerName site-1.example.com
+    WSGIScriptAlias / @SITES@/project-1/wsgi.py process-group=project-1
+</VirtualHost>
+"""
+MAIN_SERVER_ONLY = """\
+WSGIDaemonProcess project-1 processes=1 threads=4 python-path=@SITES@
+ServerName site-1.example.com
+WSGIScriptAlias / @SITES@/project-1/wsgi.py process-group=project-1
+"""
+
+
+@pytest.mark.parametrize("config", [SINGLE_VHOST, MAIN_SERVER_ONLY],
+                         ids=["single-vhost", "main-server-only"])
+def test_a_single_site_answering_every_host_name_is_clean_for_lint_and_sweep(
+        apache: ApacheFactory, config: str) -> None:
+    server = apache(config)
+    assert server.get("/__probe__", "unknown.invalid").status_code == 200  # it does serve it
+    runner = CliRunner()
+    manifest = server.server_root / "discovered.toml"
+    discovered = runner.invoke(main, ["discover", str(server.conf_path), "-o", str(manifest)])
+    assert discovered.exit_code == 0, discovered.output
+    assert "\n[refuse]" not in manifest.read_text()
+
+    swept = runner.invoke(main, ["sweep", "-m", str(manifest), "--format", "json"])
+    report = json.loads(swept.output)
+    assert swept.exit_code == 0, report["targets"]
+    assert [t["url"] for t in report["targets"]] == [
+        f"http://site-1.example.com:{server.port}/"]
+
+    linted = runner.invoke(main, ["lint", "--format", "json", str(server.conf_path)])
+    assert [f for f in json.loads(linted.output)["findings"] if f["severity"] != "note"] == []
+    assert linted.exit_code == 0
