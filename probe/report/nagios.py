@@ -9,7 +9,8 @@ monitoring-plugin-guidelines "Output" chapter):
 - perfdata ``'label'=value[UOM];[warn];[crit];[min];[max]``, space separated.
   A label may contain neither ``'`` nor ``=`` (newer guidelines), so those are
   replaced; labels are always quoted; they are unique in their first 19
-  characters (the RRD limit the guidelines mention);
+  characters (the RRD limit the guidelines mention) and depend on their URL
+  alone (see :func:`url_labels`);
 - every later line is long output, shown in the UI but not paged.
 
 Everything here is pure formatting of plain values, so it is tested with literals.
@@ -20,10 +21,12 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from probe.manifest import normal_url
 from probe.model import EndpointAnswer, Status, TargetResult, Verdict
 from probe.urls import public_url
 
@@ -138,40 +141,56 @@ def display_url(url: str) -> str:
     return netloc + (parts.path or "/")
 
 
-def url_labels(urls: Iterable[str], reserved: Iterable[str] = ()) -> dict[str, str]:
-    """A perfdata label per URL, unique in its first 19 characters.
+HASH_WIDTH = 8
+"""Hex digits of the hash in front of a long URL label: 32 bits, so two URLs of one
+manifest share it about once in a billion manifests of a hundred long URLs."""
 
-    The label is the URL's ``host/path``. Labels whose first 19 characters
-    clash (``site-1.example.com/`` and ``site-1.example.com/suburl/`` do) get a
-    short hash of the full URL in front. The hash depends only on the URL, so
-    a label stays the same from run to run and when other URLs come and go,
-    which keeps graph history continuous; the rest stays readable.
+
+def url_labels(urls: Iterable[str], reserved: Iterable[str] = ()) -> dict[str, str]:
+    """A perfdata label per URL, unique in its first 19 characters, and stable.
+
+    An ``http`` URL whose ``host/path`` fits in 19 characters is labelled just
+    that (``site-1.example.com/``). Every other URL (longer, or ``https``, which
+    would otherwise look like its ``http`` twin) is ``HASH~host/path``: 8 hex
+    digits of a hash of the URL (scheme, lower-case host, port and path; a
+    trailing slash and credentials left out), then its ``host/path`` in full
+    (``1a2b3c4d~site-1.example.com/suburl/``). A label so depends on its URL
+    alone: adding or removing other URLs never changes it, which keeps graph
+    history continuous. Only if two hashes clash (or a label would equal a
+    ``reserved`` one) do the URLs concerned get a longer hash.
     """
     urls = list(dict.fromkeys(urls))
-    reserved_keys = {clean_label(r)[:LABEL_UNIQUE_CHARS] for r in reserved}
-    plain = {url: clean_label(display_url(url)) for url in urls}
-    counts: dict[str, int] = {}
-    for label in plain.values():
-        key = label[:LABEL_UNIQUE_CHARS]
-        counts[key] = counts.get(key, 0) + 1
-    labels: dict[str, str] = {}
-    for url, label in plain.items():
-        key = label[:LABEL_UNIQUE_CHARS]
-        if counts[key] == 1 and key not in reserved_keys:
-            labels[url] = label
-    clashing = [url for url in urls if url not in labels]
-    for width in range(4, 41, 2):  # widen the hash until every clash is resolved
-        taken = reserved_keys | {lab[:LABEL_UNIQUE_CHARS] for lab in labels.values()}
-        attempt = {url: f"{_short_hash(url, width)}~{plain[url]}" for url in clashing}
-        keys = [lab[:LABEL_UNIQUE_CHARS] for lab in attempt.values()]
-        if len(set(keys)) == len(keys) and not taken & set(keys):
-            labels.update(attempt)
-            return {url: labels[url] for url in urls}
-    raise AssertionError("unreachable: a 40-hex-digit hash prefix is unique")  # pragma: no cover
+    taken = {clean_label(r)[:LABEL_UNIQUE_CHARS] for r in reserved}
+    levels = dict.fromkeys(urls, 0)  # an index into _LABEL_STAGES, raised on a clash
+    while True:
+        labels = {url: _url_label(url, *_LABEL_STAGES[levels[url]]) for url in urls}
+        keys = Counter(label[:LABEL_UNIQUE_CHARS] for label in labels.values())
+        clashing = [url for url in urls if keys[labels[url][:LABEL_UNIQUE_CHARS]] > 1
+                    or labels[url][:LABEL_UNIQUE_CHARS] in taken]
+        if not clashing:
+            return labels
+        for url in clashing:
+            levels[url] += 1
+            if levels[url] == len(_LABEL_STAGES):  # pragma: no cover - 76-bit hashes differ
+                raise AssertionError(f"no unique perfdata label for {url!r}")
 
 
-def _short_hash(url: str, width: int) -> str:
-    return hashlib.sha1(url.encode("utf-8"), usedforsecurity=False).hexdigest()[:width]
+_LABEL_STAGES: list[tuple[bool, int]] = [
+    (True, HASH_WIDTH),  # the plain label where the URL allows one
+    *((False, width) for width in range(HASH_WIDTH, LABEL_UNIQUE_CHARS, 2)),
+    (False, LABEL_UNIQUE_CHARS),
+    (False, -LABEL_UNIQUE_CHARS),  # two spellings of one URL: hash the spelling
+]
+"""(plain label allowed, hash width; negative: hash the URL as written, not normalised)."""
+
+
+def _url_label(url: str, plain: bool, width: int) -> str:
+    shown = clean_label(display_url(url))
+    if plain and urlsplit(url).scheme == "http" and len(shown) <= LABEL_UNIQUE_CHARS:
+        return shown
+    source = normal_url(url) if width > 0 else url
+    digest = hashlib.sha1(source.encode("utf-8"), usedforsecurity=False).hexdigest()
+    return f"{digest[:abs(width)]}~{shown}"
 
 
 def answered_by(target: TargetResult) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import string
 
@@ -97,6 +98,10 @@ def test_public_url_keeps_scheme_drops_credentials() -> None:
     assert nagios.public_url("https://u:p@h.example/x") == "https://h.example/x"
 
 
+def sha8(text: str) -> str:
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:8]
+
+
 def test_url_labels_unique_in_19_characters() -> None:
     urls = ["http://site-1.example.com/", "http://site-1.example.com/suburl/",
             "http://site-2.example.com/", "https://site-2.example.com/",
@@ -104,24 +109,57 @@ def test_url_labels_unique_in_19_characters() -> None:
     labels = nagios.url_labels(urls, reserved=("urls", "ok", "problems", "time"))
     keys = [label[:19] for label in labels.values()]
     assert len(set(keys)) == len(urls)
-    # Labels that did not clash stay the plain host/path.
-    assert labels["http://www.site-1.example.com/"] == "www.site-1.example.com/"
-    # Clashing ones keep the readable host/path after a hash prefix.
-    assert labels["http://site-1.example.com/suburl/"].endswith("~site-1.example.com/suburl/")
+    # An http URL whose host/path fits in 19 characters is just that.
+    assert labels["http://site-1.example.com/"] == "site-1.example.com/"
+    assert labels["http://site-2.example.com/"] == "site-2.example.com/"
+    # Longer ones, and https ones, get a hash of the normalised URL, then the host/path.
+    assert labels["http://site-1.example.com/suburl/"] == \
+        sha8("http://site-1.example.com:80/suburl") + "~site-1.example.com/suburl/"
+    assert labels["https://site-2.example.com/"] == \
+        sha8("https://site-2.example.com:443") + "~site-2.example.com/"
+    assert labels["http://www.site-1.example.com/"].endswith("~www.site-1.example.com/")
 
 
-def test_url_labels_are_stable_when_other_urls_change() -> None:
-    """Graph history follows the label, so it must not depend on the rest of the manifest."""
-    a = "http://site-1.example.com/"
-    b = "http://site-1.example.com/suburl/"
-    first = nagios.url_labels([a, b, "http://other.example/"])
-    second = nagios.url_labels([b, a, "http://third.example/", "http://fourth.example/"])
-    assert first[a] == second[a] and first[b] == second[b]
+@pytest.mark.parametrize(("existing", "added"), [
+    # site-1.example.com/ is 19 characters: the suburl clashes with it in those.
+    ("http://site-1.example.com/", "http://site-1.example.com/suburl/"),
+    ("http://www.site-1.example.com/", "http://www.site-1.example.com/other/"),
+    ("http://site-2.example.com/", "https://site-2.example.com/"),
+])
+def test_a_clashing_url_does_not_change_an_existing_label(existing: str, added: str) -> None:
+    """Graph history follows the label: adding a URL must not rename the others' graphs."""
+    before = nagios.url_labels([existing, "http://other.example/"])
+    after = nagios.url_labels(["http://third.example/", added, existing])
+    assert after[existing] == before[existing]
+    assert after[added][:19] != after[existing][:19]
+
+
+def test_url_labels_do_not_depend_on_spelling_or_credentials() -> None:
+    plain = nagios.url_labels(["http://www.site-1.example.com/suburl/"])
+    other = nagios.url_labels(["http://user:pw@WWW.site-1.example.com:80/suburl"])
+    assert plain["http://www.site-1.example.com/suburl/"][:8] == \
+        other["http://user:pw@WWW.site-1.example.com:80/suburl"][:8]
+
+
+def test_url_labels_widen_the_hash_only_on_a_clash() -> None:
+    url = "http://www.site-1.example.com/"
+    usual = nagios.url_labels([url])[url]
+    # A reserved label that happens to equal this one's first 19 characters, as a hash
+    # collision would: this URL gets a longer hash, still unique.
+    labels = nagios.url_labels([url, "http://site-1.example.com/"], reserved=[usual[:19]])
+    assert labels[url] != usual and labels[url][:19] != usual[:19]
+    assert labels[url].endswith("~www.site-1.example.com/")
+    assert labels["http://site-1.example.com/"] == "site-1.example.com/"
 
 
 def test_url_labels_avoid_reserved_labels() -> None:
     labels = nagios.url_labels(["http://time/"], reserved=["time/"])
     assert labels["http://time/"][:19] != "time/"
+
+
+def test_url_labels_two_spellings_of_one_url() -> None:
+    labels = nagios.url_labels(["http://a.example/x/", "http://a.example/x"])
+    assert len({label[:19] for label in labels.values()}) == 2
 
 
 def test_url_labels_random_manifests() -> None:
