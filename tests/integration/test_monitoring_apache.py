@@ -7,17 +7,17 @@ and its exposition parsed with prometheus_client's parser.
 
 from __future__ import annotations
 
-import json
-import re
-import signal
+import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 import requests
+from monitoring_helpers import ExporterProcess, parse_output, start_exporter
 from prometheus_client.parser import text_string_to_metric_families
 
 from .apache import ApacheServer, scenario_manifest, scenario_template
@@ -30,10 +30,6 @@ S1 = "http://site-1.example.com/"
 SUB = "http://site-1.example.com/suburl/"
 URLS = [S1, "http://www.site-1.example.com/", SUB, "http://site-2.example.com/",
         "http://www.site-2.example.com/", "http://unknown.invalid/"]
-
-PERFDATUM = re.compile(
-    r"'(?P<label>[^'=]+)'=(?P<value>U|-?[0-9.]+)(?P<uom>[a-zA-Z%]*)"
-    r"(?:;(?P<warn>[^; ]*))?(?:;(?P<crit>[^; ]*))?(?:;(?P<min>[-0-9.]*))?(?:;(?P<max>[-0-9.]*))?$")
 
 
 @dataclass(frozen=True)
@@ -58,14 +54,7 @@ def plugin(scenario: Scenario, *args: str) -> tuple[int, str, dict[str, dict[str
     context = (f"exit {done.returncode}\nstdout:\n{done.stdout}\nstderr:\n{done.stderr}\n"
                f"apache error log:\n{scenario.server.error_log()[-3000:]}")
     assert done.stderr == "", context
-    first, *rest = done.stdout.rstrip("\n").split("\n")
-    status, _, perf = first.partition(" | ")
-    items: dict[str, dict[str, str]] = {}
-    for item in re.findall(r"'[^']*'=\S*|\S+", perf):
-        match = PERFDATUM.match(item)
-        assert match, (item, context)
-        assert match["label"] not in items, context
-        items[match["label"]] = {k: v or "" for k, v in match.groupdict().items()}
+    status, items, rest = parse_output(done.stdout)
     return done.returncode, status, items, rest, context
 
 
@@ -105,50 +94,18 @@ def test_check_thresholds(scenario: Scenario) -> None:
 # -- the exporter ------------------------------------------------------------------------
 
 
-@dataclass
-class Exporter:
-    address: str
-    process: subprocess.Popen[str]
-
-    def get(self, path: str, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", 60)
-        return requests.get(f"http://{self.address}{path}", **kwargs)
+def exporter_args(scenario: Scenario, connect: str) -> list[str]:
+    return ["-m", str(scenario_manifest(scenario.name)), "--connect", connect]
 
 
 @pytest.fixture(scope="module")
-def exporter(scenario: Scenario) -> Iterator[Exporter]:
-    process = subprocess.Popen(
-        [*probe_command(), "exporter", "-m", str(scenario_manifest(scenario.name)),
-         "--connect", scenario.server.connect, "--listen", "127.0.0.1:0",
-         "--log-format", "json"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert process.stderr is not None
-    address = None
-    seen = []
-    deadline = time.monotonic() + 30
-    while address is None and time.monotonic() < deadline:
-        line = process.stderr.readline()
-        if not line:
-            break
-        seen.append(line)
-        event = json.loads(line)
-        if event["event"] == "exporter_listening":
-            address = event["address"]
-    if address is None:
-        process.kill()
-        pytest.fail(f"exporter did not start: {''.join(seen)}")
-    running = Exporter(address, process)
+def exporter(scenario: Scenario) -> Iterator[ExporterProcess]:
+    running = start_exporter(exporter_args(scenario, scenario.server.connect))
     try:
         yield running
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.communicate(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.communicate()
-        assert process.returncode == 0
+        running.stop()
+        assert running.process.returncode == 0
 
 
 def metrics(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
@@ -159,7 +116,7 @@ def metrics(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
     return found
 
 
-def test_exporter_metrics(scenario: Scenario, exporter: Exporter) -> None:
+def test_exporter_metrics(scenario: Scenario, exporter: ExporterProcess) -> None:
     response = exporter.get("/metrics", headers={"X-Prometheus-Scrape-Timeout-Seconds": "30"})
     assert response.status_code == 200
     got = metrics(response.text)
@@ -188,7 +145,7 @@ def test_exporter_metrics(scenario: Scenario, exporter: Exporter) -> None:
         assert pids[SUB] == pids[S1], context
 
 
-def test_exporter_probe(scenario: Scenario, exporter: Exporter) -> None:
+def test_exporter_probe(scenario: Scenario, exporter: ExporterProcess) -> None:
     good = metrics(exporter.get("/probe", params={"target": S1}).text)
     assert good["probe_success"] == [({}, 1.0)]
     sub = metrics(exporter.get("/probe", params={"target": SUB}).text)
@@ -200,9 +157,133 @@ def test_exporter_probe(scenario: Scenario, exporter: Exporter) -> None:
     assert exporter.get("/probe", params={"target": "not a url"}).status_code == 400
 
 
-def test_exporter_page(scenario: Scenario, exporter: Exporter) -> None:
+def test_exporter_page(scenario: Scenario, exporter: ExporterProcess) -> None:
     exporter.get("/metrics")
     page = exporter.get("/")
     assert page.status_code == 200
     assert SUB in page.text
     assert ("wrong_instance" in page.text) == (scenario.name == "ordering")
+
+
+# -- many scrapes, short scrape timeouts --------------------------------------------------
+
+
+class SlowForwarder:
+    """A loopback TCP forwarder to Apache that holds every new connection ``delay`` seconds
+    before connecting it through: a slow network or an overloaded server. Every probe
+    request opens a connection, so a sweep through it takes at least ``delay``."""
+
+    def __init__(self, port: int, delay: float) -> None:
+        self.target = ("127.0.0.1", port)
+        self.delay = delay
+        self.stopping = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0), backlog=128)
+        self.listener.settimeout(0.2)
+        self.connect = f"127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._forward, args=(client,), daemon=True).start()
+
+    def _forward(self, client: socket.socket) -> None:
+        with client:
+            if self.stopping.wait(self.delay):
+                return
+            with socket.create_connection(self.target) as upstream:
+                back = threading.Thread(target=self._pump, args=(upstream, client), daemon=True)
+                back.start()
+                self._pump(client, upstream)
+                back.join()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+            sink.shutdown(socket.SHUT_WR)
+        except OSError:  # the other side went away (a probe request cut at its deadline)
+            pass
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.listener.close()
+
+
+@pytest.fixture
+def slow_apache(scenario: Scenario) -> Iterator[SlowForwarder]:
+    forwarder = SlowForwarder(scenario.server.port, delay=4.0)
+    yield forwarder
+    forwarder.close()
+
+
+def value(text: str, name: str) -> float:
+    [(_, found)] = metrics(text)[name]
+    return found
+
+
+def burst(running: ExporterProcess, count: int = 50) -> list[requests.Response]:
+    """``count`` scrapes of /metrics sent at the same moment."""
+    barrier = threading.Barrier(count)
+
+    def scrape(_: int) -> requests.Response:
+        barrier.wait()
+        return running.get("/metrics", headers={"X-Prometheus-Scrape-Timeout-Seconds": "30"})
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(scrape, range(count)))
+
+
+def test_fifty_concurrent_scrapes_make_a_couple_of_sweeps(scenario: Scenario,
+                                                          exporter: ExporterProcess) -> None:
+    """The sweep of this scenario takes ~0.03 s, less than a burst takes to arrive."""
+    before = value(exporter.get("/metrics").text, "wsgi_probe_sweeps_total")
+    time.sleep(1.5)  # past the exporter's burst window: the burst needs a sweep of its own
+    responses = burst(exporter)
+    assert all(r.status_code == 200 for r in responses)
+    assert all(value(r.text, "wsgi_probe_sweep_success") == 1 for r in responses)
+    after = max(value(r.text, "wsgi_probe_sweeps_total") for r in responses)
+    assert 1 <= after - before <= 2, (before, after)
+
+
+def test_fifty_scrapes_during_a_slow_sweep_share_it(scenario: Scenario,
+                                                    slow_apache: SlowForwarder) -> None:
+    running = start_exporter(exporter_args(scenario, slow_apache.connect))
+    try:
+        started = time.monotonic()
+        responses = burst(running)
+        elapsed = time.monotonic() - started
+    finally:
+        running.stop()
+    assert elapsed >= slow_apache.delay  # the scrapes really overlapped one slow sweep
+    assert all(value(r.text, "wsgi_probe_sweep_success") == 1 for r in responses)
+    sweeps = {value(r.text, "wsgi_probe_sweeps_total") for r in responses}
+    assert max(sweeps) <= 2, sweeps
+    assert all(len(metrics(r.text)["wsgi_probe_url_ok"]) == 6 for r in responses)
+
+
+def test_short_scrape_timeout_answers_promptly_with_an_error(scenario: Scenario,
+                                                             slow_apache: SlowForwarder) -> None:
+    """A scrape timeout shorter than the sweep: an answer in time, counted as an error."""
+    running = start_exporter(exporter_args(scenario, slow_apache.connect))
+    try:
+        started = time.monotonic()
+        response = running.get("/metrics",
+                               headers={"X-Prometheus-Scrape-Timeout-Seconds": "1.5"})
+        elapsed = time.monotonic() - started
+    finally:
+        _stdout, stderr = running.stop()
+    assert response.status_code == 200
+    assert elapsed < slow_apache.delay - 1, elapsed  # not waiting for the slow sweep
+    assert value(response.text, "wsgi_probe_sweep_success") == 0
+    # A fresh exporter: its first sweep, and its first error.
+    assert value(response.text, "wsgi_probe_sweeps_total") == 1
+    assert value(response.text, "wsgi_probe_sweep_errors_total") == 1
+    # What the sweep got by its deadline (nothing, here) is shown as such.
+    verdicts = {labels["verdict"] for labels, _ in metrics(response.text)["wsgi_probe_url_verdict"]}
+    assert verdicts == {"unreachable"}
+    assert "exporter_sweep_incomplete" in stderr
