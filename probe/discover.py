@@ -29,12 +29,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from probe.apache_names import (
+    RESOURCE,
+    SERVER,
+    default_port,
+    is_per_request,
+    mount_matches,
+    mount_url_path,
+)
 from probe.lint import load_site
 from probe.lint.model import Server, Site, WsgiApp
 from probe.lint.rules import UnknownHosts, unknown_hosts
 
 UNKNOWN_HOST = "unknown.invalid"
-_DEFAULT_PORT = {"http": 80, "https": 443}
 _GENERIC_DIRS = {"", "wsgi", "apache", "conf", "scripts", "bin", "deploy", "src", "app"}
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -118,7 +125,7 @@ def _refuse(discovery: Discovery, group: UnknownHosts) -> None:
         return
     scheme = _scheme(first)
     port = group.address.port
-    netloc_port = "" if port is None or port == _DEFAULT_PORT[scheme] else f":{port}"
+    netloc_port = "" if port is None or port == default_port(scheme) else f":{port}"
     url = f"{scheme}://{UNKNOWN_HOST}{netloc_port}/"
     if all(u.url != url for u in discovery.refuse):
         discovery.refuse.append(Url(url, why))
@@ -199,8 +206,8 @@ def _describe(site: Site, instance: Instance) -> None:
 def _fixed_application_group(app: WsgiApp) -> str | None:
     """The application group when the configuration names one; None for the per-URL
     defaults (%{RESOURCE}, %{SERVER}) and for %{ENV:...}."""
-    spec = app.application_group_spec.upper()
-    if spec in ("%{RESOURCE}", "%{SERVER}") or spec.startswith("%{ENV:"):
+    spec = app.application_group_spec
+    if spec in (RESOURCE, SERVER) or is_per_request(spec):
         return None
     return app.application_group()
 
@@ -209,19 +216,15 @@ def _inheriting(site: Site, app: WsgiApp) -> list[Server]:
     """The VirtualHosts that reach a main-server alias: those whose own aliases (tried
     first) do not already match its mount."""
     return [v for v in site.vhosts
-            if not any(_segments(a.mount) == _segments(app.mount)[:len(_segments(a.mount))]
+            if not any(mount_matches(a.mount, app.mount)
                        for a in site.apps if a.server is v and not a.is_match)]
-
-
-def _segments(path: str) -> list[str]:
-    return [p for p in path.split("/") if p]
 
 
 def _add_urls(site: Site, instance: Instance, app: WsgiApp, server: Server) -> None:
     scheme = _scheme(server)
     port = _port(site, server)
-    netloc_port = "" if port is None or port == (443 if scheme == "https" else 80) else f":{port}"
-    path = "/" + "/".join(_segments(app.mount)) + ("/" if _segments(app.mount) else "")
+    netloc_port = "" if port is None or port == default_port(scheme) else f":{port}"
+    path = mount_url_path(app.mount)
     context = ("the main server" if server.is_main
                else f"the VirtualHost at {server.where}")
     names = [(server.server_name or "localhost",

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from probe.apache_names import EMBEDDED, GLOBAL
 from probe.lab import apps
 from probe.lab.interpreters import ProcessTable
-from probe.lab.router import EMBEDDED, ApacheConfig, BadHost, Route, render_config, route
+from probe.lab.router import ApacheConfig, BadHost, Route, render_config, route
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -63,7 +64,7 @@ def render_lab_config(config: LabConfig) -> str:
     """The httpd.conf lines the lab stands for: preloads, then the virtual hosts."""
     lines = ["# embedded mode unless a mount names a WSGIDaemonProcess; one Apache child"]
     for item in config.import_scripts:
-        group = item.process_group or "%{GLOBAL}"
+        group = item.process_group or GLOBAL
         lines.append(f"WSGIImportScript {item.script} process-group={group} "
                      f"application-group={item.application_group}")
     return "\n".join(lines) + "\n\n" + render_config(config.apache)

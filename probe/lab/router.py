@@ -42,6 +42,10 @@ exactly as a real server makes them:
    (mod_wsgi source: ``wsgi_application_group()``, format ``"%s:%u|%s"`` /
    ``"%s|%s"`` of server_hostname, ap_get_server_port() and SCRIPT_NAME).
 
+The alias matching and the group names are :mod:`probe.apache_names`, the code
+``probe lint`` and the diagnosis use too, so the lab and the static checks cannot
+disagree about them.
+
 Not modelled: IP-based virtual hosts (every vhost here shares one ``*:80``), the
 main server outside any <VirtualHost>, WSGIScriptAliasMatch, trailing-slash
 mounts, ``UseCanonicalName On`` and mod_rewrite.
@@ -53,15 +57,14 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-DEFAULT_HTTP_PORT = 80
-DEFAULT_HTTPS_PORT = 443
-
-EMBEDDED = ""
-"""The process group of embedded mode (``WSGIProcessGroup %{GLOBAL}``, the default)."""
-
-RESOURCE = "%{RESOURCE}"
-GLOBAL = "%{GLOBAL}"
-SERVER = "%{SERVER}"
+from probe.apache_names import (
+    EMBEDDED,
+    RESOURCE,
+    alias_match_length,
+    application_group,
+    default_port,
+    refuse_everything,
+)
 
 
 @dataclass(frozen=True)
@@ -227,33 +230,6 @@ def select_vhost(
     return vhosts[0], MatchedBy.DEFAULT
 
 
-def alias_match_length(uri: str, url_path: str) -> int:
-    """How many characters of ``uri`` the alias ``url_path`` matches; 0 for no match.
-
-    A port of ``wsgi_alias_matches()`` (itself mod_alias's ``alias_matches()``): any run
-    of '/' in the alias matches any run of '/' in the URI, other characters compare
-    literally (case-sensitively), and the alias's last segment must end where a URI
-    segment ends, so ``/suburl`` does not match ``/suburlx``.
-    """
-    a = u = 0
-    while a < len(url_path):
-        if url_path[a] == "/":
-            if u >= len(uri) or uri[u] != "/":
-                return 0
-            while a < len(url_path) and url_path[a] == "/":
-                a += 1
-            while u < len(uri) and uri[u] == "/":
-                u += 1
-        else:
-            if u >= len(uri) or uri[u] != url_path[a]:
-                return 0
-            a += 1
-            u += 1
-    if url_path[-1] != "/" and u < len(uri) and uri[u] != "/":
-        return 0
-    return u
-
-
 def _collapse_slashes(path: str) -> str:
     # mod_wsgi's wsgi_build_environment() collapses repeated slashes in both variables.
     return re.sub("/{2,}", "/", path)
@@ -281,26 +257,7 @@ def server_port(host: HostHeader, vhost: VirtualHost, scheme: str) -> int:
         return host.port
     if vhost.server_port is not None:
         return vhost.server_port
-    return DEFAULT_HTTPS_PORT if scheme == "https" else DEFAULT_HTTP_PORT
-
-
-def application_group(setting: str, server_hostname: str, port: int, script_name: str) -> str:
-    """The sub interpreter's name for a ``WSGIApplicationGroup`` setting.
-
-    ``%{RESOURCE}`` (the default) is ``host|script_name`` or ``host:port|script_name``,
-    ``%{SERVER}`` is ``host`` or ``host:port``, ``%{GLOBAL}`` is ``""`` (the main
-    interpreter), anything else is taken literally.
-    """
-    host = server_hostname if port in (DEFAULT_HTTP_PORT, DEFAULT_HTTPS_PORT) else (
-        f"{server_hostname}:{port}"
-    )
-    if setting == RESOURCE:
-        return f"{host}|{script_name}"
-    if setting == SERVER:
-        return host
-    if setting == GLOBAL:
-        return ""
-    return setting
+    return default_port(scheme)
 
 
 def route(config: ApacheConfig, host_header: str | None, uri: str, scheme: str = "http") -> Route:
@@ -338,7 +295,7 @@ def render_config(config: ApacheConfig) -> str:
         if vhost.note:
             lines.append(f"    # {vhost.note}")
         if vhost.deny_all:
-            lines += ["    <Location />", "        Require all denied", "    </Location>"]
+            lines += [f"    {line}" for line in refuse_everything()]
         for alias in vhost.script_aliases:
             options = ""
             if alias.process_group != EMBEDDED:

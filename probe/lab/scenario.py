@@ -14,16 +14,10 @@ http://blog.dscpl.com.au/2012/10/requests-running-in-wrong-django.html
 
 from __future__ import annotations
 
+from probe.apache_names import EMBEDDED, RESOURCE, application_group
 from probe.lab.apache import ImportScript, LabConfig, render_lab_config
 from probe.lab.apps import WsgiScript
-from probe.lab.router import (
-    EMBEDDED,
-    RESOURCE,
-    ApacheConfig,
-    ScriptAlias,
-    VirtualHost,
-    application_group,
-)
+from probe.lab.router import ApacheConfig, ScriptAlias, VirtualHost
 
 PROJECT_1 = "/srv/project-1/wsgi.py"
 PROJECT_2 = "/srv/project-2/wsgi.py"

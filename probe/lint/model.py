@@ -10,7 +10,8 @@ httpd and mod_wsgi sources and documentation:
   matching ``WSGIProcessGroup`` in a ``<Directory>``/``<Files>``/``<Location>`` section,
   else the VirtualHost's, else the main server's, else ``""`` (embedded mode, i.e. the
   ordinary Apache child processes); ``WSGIApplicationGroup`` likewise, default
-  ``%{RESOURCE}`` (``host[:port]|SCRIPT_NAME``, one sub interpreter per mount);
+  ``%{RESOURCE}`` (``host[:port]|SCRIPT_NAME``, one sub interpreter per mount), named by
+  :func:`probe.apache_names.application_group`;
 * ``%{GLOBAL}`` means ``""``; ``%{ENV:...}`` is decided per request and so unknown here.
 """
 
@@ -23,11 +24,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from probe.apache_names import (
+    RESOURCE,
+    application_group,
+    is_per_request,
+    mount_url_path,
+    process_group,
+)
 from probe.lint.apache_config import ApacheConfig, Directive
 from probe.lint.scripts import ScriptInfo, read_script
 
 ALIAS_KEYS = ("wsgiscriptalias", "wsgiscriptaliasmatch")
-_DEFAULT_PORTS = {80, 443}
 _WILDCARD_HOSTS = {"*", "_default_", "0.0.0.0", "::", "[::]"}  # noqa: S104 - not a bind
 
 
@@ -72,6 +79,7 @@ class Server:
     index: int  # order in the configuration; the main server is 0
     addresses: tuple[Address, ...]
     server_name: str | None  # host name only, lower case
+    server_hostname: str | None  # host name only, as written (what mod_wsgi names groups by)
     server_port: int | None  # a port written in ServerName
     scheme: str | None  # a scheme written in ServerName
     aliases: tuple[str, ...]
@@ -124,24 +132,22 @@ class WsgiApp:
     @property
     def script_name(self) -> str:
         """SCRIPT_NAME for requests to this mount (``/`` gives ``""``, as mod_wsgi does)."""
-        return self.mount.rstrip("/")
+        return mount_url_path(self.mount).rstrip("/")
 
     def application_group(self) -> str | None:
-        """The sub interpreter's name, or None when decided per request."""
+        """The sub interpreter's name, or None when decided per request.
+
+        The port is the one clients put in the Host header for this VirtualHost: the
+        ServerName's, else the VirtualHost address's (a request naming another port, or
+        none on a non-default port, gets an interpreter of its own).
+        """
         spec = self.application_group_spec
-        if spec.upper() == "%{GLOBAL}":
-            return ""
-        if spec.upper().startswith("%{ENV:"):
+        if is_per_request(spec):
             return None
-        host = self.server.server_name or "localhost"
         port = self.server.server_port or next(
             (a.port for a in self.server.addresses if a.port is not None), None)
-        server = host if port is None or port in _DEFAULT_PORTS else f"{host}:{port}"
-        if spec.upper() == "%{SERVER}":
-            return server
-        if spec.upper() == "%{RESOURCE}":
-            return f"{server}|{self.script_name}"
-        return spec
+        return application_group(spec, self.server.server_hostname or "localhost", port,
+                                 self.script_name)
 
 
 @dataclass(frozen=True)
@@ -274,7 +280,8 @@ def _server(section: Directive | None, index: int, addresses: tuple[Address, ...
     scheme, host, port = _parse_server_name(name.args[0]) if name else (None, None, None)
     aliases = tuple(a.lower() for d in scope if d.key == "serveralias" for a in d.args)
     ssl = any(d.key == "sslengine" and d.arg(0).lower() == "on" for d in scope)
-    return Server(section, index, addresses, host, port, scheme, aliases, ssl, file, line)
+    return Server(section, index, addresses, host.lower() if host else None, host, port,
+                  scheme, aliases, ssl, file, line)
 
 
 def _parse_server_name(value: str) -> tuple[str | None, str | None, int | None]:
@@ -282,7 +289,7 @@ def _parse_server_name(value: str) -> tuple[str | None, str | None, int | None]:
     if not sep:
         scheme, rest = "", value
     host, port = _split_host_port(rest)
-    return (scheme.lower() or None, host.lower() or None,
+    return (scheme.lower() or None, host or None,
             int(port) if port and port.isdigit() else None)
 
 
@@ -313,18 +320,15 @@ def _app(config: ApacheConfig, d: Directive, server: Server,
     group, group_from = _setting(d, options, "process-group", "wsgiprocessgroup", scopes,
                                  target, default="")
     app_group, _ = _setting(d, options, "application-group", "wsgiapplicationgroup", scopes,
-                            target, default="%{RESOURCE}")
-    if group is not None and group.upper() == "%{GLOBAL}":
-        group = ""
-    elif group is not None and group.upper().startswith("%{ENV:"):
-        group = None
-    return WsgiApp(d, server, d.args[0], is_match, target, options, group, group_from,
-                   app_group or "%{RESOURCE}")
+                            target, default=RESOURCE)
+    return WsgiApp(d, server, d.args[0], is_match, target, options,
+                   None if is_per_request(group) else process_group(group), group_from,
+                   app_group or RESOURCE)
 
 
 def _setting(alias: Directive, options: Mapping[str, str], option: str, key: str,
              scopes: Sequence[Sequence[Directive]], script: str,
-             default: str) -> tuple[str | None, str]:
+             default: str) -> tuple[str, str]:
     """A process or application group: the alias option, else per-directory, else server."""
     if option in options:
         return options[option], f"{option}= on {alias.name} at {alias.where}"

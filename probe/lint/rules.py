@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from probe.apache_names import GLOBAL, catch_all_vhost, is_per_request, mount_matches
 from probe.lint.apache_config import Directive, ParseNote
 from probe.lint.model import ALIAS_KEYS, Address, Server, Site, WsgiApp
 from probe.lint.scripts import SETTINGS_VARIABLE, ScriptInfo
@@ -78,23 +79,19 @@ def alias_order(site: Site) -> list[Finding]:
     return list(findings.values())
 
 
-def _segments(path: str) -> list[str]:
-    return [p for p in path.split("/") if p]
-
-
 def _shadows(earlier: WsgiApp, later: WsgiApp) -> bool:
     """Whether every URL ``later`` would serve is matched by ``earlier`` first.
 
-    Plain aliases match on whole path segments (``/app`` takes ``/app/x``, not ``/apps``);
-    regular expressions are judged on the literal prefix of an anchored pattern only.
+    Plain aliases match on whole path segments (``/app`` takes ``/app/x``, not ``/apps``):
+    an earlier alias that matches the later one's own URL matches all of them. Regular
+    expressions are judged on the literal prefix of an anchored pattern only.
     """
     if not earlier.is_match:
-        covered = _segments(earlier.mount)
         if not later.is_match:
-            return covered == _segments(later.mount)[:len(covered)]
+            return mount_matches(earlier.mount, later.mount)
         prefix = _literal_prefix(later.mount)
-        return not covered or (prefix is not None
-                               and covered == _segments(prefix)[:len(covered)])
+        return mount_matches(earlier.mount, "/") or (
+            prefix is not None and mount_matches(earlier.mount, prefix))
     if later.is_match:
         return False
     try:
@@ -186,7 +183,7 @@ def shared_interpreter(site: Site) -> list[Finding]:
                     site.scripts.get(later.target), site.scripts.get(e.target))), None)
                 if clash is None:
                     continue
-                name = "%{GLOBAL}" if interpreter == "" else repr(interpreter)
+                name = GLOBAL if interpreter == "" else repr(interpreter)
                 findings.append(Finding(
                     code="shared_interpreter",
                     severity=Severity.ERROR,
@@ -310,9 +307,8 @@ def vhost_fallback(site: Site) -> list[Finding]:
         if not group.misrouted:
             continue
         key, first = group.address, group.first
-        fix = (f"put a catch-all first for {key}: <VirtualHost {key}> ServerName "
-               f"default.invalid, <Location /> Require all denied </Location> "
-               f"</VirtualHost>, before {first.describe()}")
+        snippet = " ".join(line.strip() for line in catch_all_vhost(str(key)).splitlines())
+        fix = f"put a catch-all first for {key}: {snippet}, before {first.describe()}"
         findings.append(Finding(
             code="vhost_fallback",
             severity=Severity.WARNING,
@@ -454,9 +450,9 @@ def daemon_groups(site: Site) -> list[Finding]:
     dynamic = False
     for use in site.group_uses:
         name = use.name
-        if name.upper() == "%{GLOBAL}":
+        if name == GLOBAL:
             continue
-        if name.upper().startswith("%{ENV:"):
+        if is_per_request(name):
             dynamic = True
             continue
         daemon = site.daemon(name)

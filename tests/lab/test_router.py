@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import pytest
 
-from probe.lab.router import (
+from probe.apache_names import (
     EMBEDDED,
     GLOBAL,
     SERVER,
+    alias_match_length,
+    application_group,
+)
+from probe.lab.router import (
     ApacheConfig,
     BadHost,
     HostHeader,
     MatchedBy,
     ScriptAlias,
     VirtualHost,
-    alias_match_length,
-    application_group,
     parse_host,
     route,
 )

@@ -431,3 +431,12 @@ def test_optional_include_of_nothing_and_undefined_variables_are_notes(tmp_path:
     [finding] = codes(result, "config")
     assert finding.severity is Severity.NOTE and "${NOPE}" in finding.message
     assert result.exit_status == 0
+
+
+def test_global_is_case_sensitive_like_mod_wsgi(tmp_path: Path) -> None:
+    # mod_wsgi compares "%{GLOBAL}" with strcmp: "%{global}" names a daemon group.
+    result = lint(tmp_path, "WSGIScriptAlias / @ROOT@/a.wsgi process-group=%{global}\n"
+                  "WSGIScriptAlias /b @ROOT@/b.wsgi process-group=%{GLOBAL}\n",
+                  {"a.wsgi": "", "b.wsgi": ""})
+    [undefined] = codes(result, "undefined_daemon")
+    assert undefined.line == 1 and "'%{global}'" in undefined.message
