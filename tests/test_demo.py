@@ -15,9 +15,10 @@ import requests
 
 from probe import demo, manifest
 from probe.lab import scenario
-from probe.lab.apache import LabConfig
-from probe.lab.router import ApacheConfig, ScriptAlias, VirtualHost
+from probe.lab.apache import LabConfig, render_lab_config
+from probe.lab.router import RoutingConfig, ScriptAlias, VirtualHost
 from probe.lab.server import LabServer
+from probe.lint import LintResult, lint_paths
 
 CAUSES = ("alias_order", "environ_leak", "vhost_fallback")
 
@@ -96,12 +97,26 @@ def test_demo_exits_1_when_the_lab_fails(monkeypatch: pytest.MonkeyPatch) -> Non
     assert demo.run(out=io.StringIO()) == 1
 
 
-def test_demo_self_check_fails_when_the_misroutes_are_gone(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """With the blog post's fixes applied the sweep is clean, and the demo must say it failed."""
+def lint_lab(config: LabConfig, tmp_path: Path) -> LintResult:
+    """``probe lint`` on the httpd.conf the lab prints, with its WSGI scripts written out."""
+    where = {path: tmp_path / path.lstrip("/") for path in config.scripts}
+    for path, script in config.scripts.items():
+        where[path].parent.mkdir(parents=True, exist_ok=True)
+        where[path].write_text(script.source())
+    pattern = "|".join(re.escape(path) for path in config.scripts)
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(re.sub(pattern, lambda m: str(where[m.group(0)]), render_lab_config(config)))
+    return lint_paths([conf])
+
+
+def test_lint_finds_the_three_misroutes_in_the_demos_httpd_conf(tmp_path: Path) -> None:
+    result = lint_lab(scenario.CLASSIC, tmp_path)
+    assert {f.code for f in result.findings} == set(CAUSES)
+
+
+def fixed_config() -> RoutingConfig:
     p1, p2 = scenario.PROJECT_1, scenario.PROJECT_2
-    fixed = ApacheConfig(
+    return RoutingConfig(
         (
             VirtualHost("default.invalid", deny_all=True),
             VirtualHost("site-1.example.com", server_aliases=("www.site-1.example.com",),
@@ -112,6 +127,17 @@ def test_demo_self_check_fails_when_the_misroutes_are_gone(
         ),
         daemon_process_groups=("project-1", "project-2"),
     )
+
+
+def test_lint_is_clean_on_the_fixed_lab(tmp_path: Path) -> None:
+    assert lint_lab(LabConfig(fixed_config(), scenario.SCRIPTS), tmp_path).findings == ()
+
+
+def test_demo_self_check_fails_when_the_misroutes_are_gone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With the blog post's fixes applied the sweep is clean, and the demo must say it failed."""
+    fixed = fixed_config()
     monkeypatch.setattr(scenario, "CLASSIC", LabConfig(fixed, scenario.SCRIPTS))
     out = io.StringIO()
     assert demo.run(out=out) == 1

@@ -21,7 +21,7 @@ from urllib.parse import quote
 from probe.apache_names import EMBEDDED, GLOBAL
 from probe.lab import apps
 from probe.lab.interpreters import ProcessTable
-from probe.lab.router import ApacheConfig, BadHost, Route, render_config, route
+from probe.lab.router import BadHost, Route, RoutingConfig, render_config, route
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -53,7 +53,7 @@ class ImportScript:
 
 @dataclass(frozen=True)
 class LabConfig:
-    apache: ApacheConfig
+    routing: RoutingConfig
     scripts: Mapping[str, apps.WsgiScript]
     """By path: what each WSGIScriptAlias target file contains."""
     import_scripts: tuple[ImportScript, ...] = ()
@@ -67,7 +67,7 @@ def render_lab_config(config: LabConfig) -> str:
         group = item.process_group or GLOBAL
         lines.append(f"WSGIImportScript {item.script} process-group={group} "
                      f"application-group={item.application_group}")
-    return "\n".join(lines) + "\n\n" + render_config(config.apache)
+    return "\n".join(lines) + "\n\n" + render_config(config.routing)
 
 
 class SimulatedApache:
@@ -110,7 +110,7 @@ class SimulatedApache:
         uri = environ.get("PATH_INFO", "") or "/"
         scheme = environ.get("wsgi.url_scheme", "http")
         try:
-            chosen = route(self.config.apache, environ.get("HTTP_HOST"), uri, scheme)
+            chosen = route(self.config.routing, environ.get("HTTP_HOST"), uri, scheme)
         except BadHost:
             self._log(environ, uri, None, "400 malformed Host header")
             return _apache_error(start_response, "400 Bad Request")

@@ -103,7 +103,7 @@ class VirtualHost:
 
 
 @dataclass(frozen=True)
-class ApacheConfig:
+class RoutingConfig:
     """The part of httpd.conf that decides routing. ``vhosts`` are in configuration order."""
 
     vhosts: tuple[VirtualHost, ...]
@@ -260,7 +260,7 @@ def server_port(host: HostHeader, vhost: VirtualHost, scheme: str) -> int:
     return default_port(scheme)
 
 
-def route(config: ApacheConfig, host_header: str | None, uri: str, scheme: str = "http") -> Route:
+def route(config: RoutingConfig, host_header: str | None, uri: str, scheme: str = "http") -> Route:
     """Every routing decision for a request; raises BadHost for a malformed Host header.
 
     ``uri`` is the %-decoded path without the query string (Apache's ``r->uri``).
@@ -278,7 +278,7 @@ def route(config: ApacheConfig, host_header: str | None, uri: str, scheme: str =
     return Route(vhost, matched_by, mount, name, port, mount.alias.process_group, group)
 
 
-def render_config(config: ApacheConfig) -> str:
+def render_config(config: RoutingConfig) -> str:
     """The configuration as the httpd.conf lines it stands for."""
     lines = [f"WSGIDaemonProcess {name} processes=1 threads=15" for name in
              config.daemon_process_groups]

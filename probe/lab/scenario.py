@@ -17,7 +17,7 @@ from __future__ import annotations
 from probe.apache_names import EMBEDDED, RESOURCE, application_group
 from probe.lab.apache import ImportScript, LabConfig, render_lab_config
 from probe.lab.apps import WsgiScript
-from probe.lab.router import ApacheConfig, ScriptAlias, VirtualHost
+from probe.lab.router import RoutingConfig, ScriptAlias, VirtualHost
 
 PROJECT_1 = "/srv/project-1/wsgi.py"
 PROJECT_2 = "/srv/project-2/wsgi.py"
@@ -27,7 +27,7 @@ SCRIPTS = {
     PROJECT_2: WsgiScript(PROJECT_2, label="project-2", settings="mysite.settings_two"),
 }
 
-APACHE = ApacheConfig(
+ROUTING = RoutingConfig(
     vhosts=(
         VirtualHost(
             "site-1.example.com",
@@ -51,7 +51,7 @@ IMPORT_SCRIPTS = (
     ImportScript(PROJECT_2, EMBEDDED, application_group(RESOURCE, "site-2.example.com", 80, "")),
 )
 
-CLASSIC = LabConfig(APACHE, SCRIPTS, IMPORT_SCRIPTS)
+CLASSIC = LabConfig(ROUTING, SCRIPTS, IMPORT_SCRIPTS)
 
 
 def manifest_toml(connect: str | None = None) -> str:

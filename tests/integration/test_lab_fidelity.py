@@ -11,14 +11,15 @@ compared by where they first appear, not by value).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from probe.lab import scenario
-from probe.lab.apache import LabConfig, SimulatedApache
-from probe.lab.router import ApacheConfig, ScriptAlias, VirtualHost
+from probe.lab.apache import LabConfig, SimulatedApache, render_lab_config
+from probe.lab.router import RoutingConfig, ScriptAlias, VirtualHost
 from probe.lab.server import LabServer
 
 from .apache import scenario_template
@@ -41,22 +42,21 @@ def site2(group: str) -> VirtualHost:
 
 
 LAB_CONFIGS = {
-    "healthy": ApacheConfig((CATCH_ALL, site1(ScriptAlias("/suburl", P2, "project-2"),
+    "healthy": RoutingConfig((CATCH_ALL, site1(ScriptAlias("/suburl", P2, "project-2"),
                                               ScriptAlias("/", P1, "project-1")),
                              site2("project-2")), DAEMONS),
-    "ordering": ApacheConfig((CATCH_ALL, site1(ScriptAlias("/", P1, "project-1"),
+    "ordering": RoutingConfig((CATCH_ALL, site1(ScriptAlias("/", P1, "project-1"),
                                                ScriptAlias("/suburl", P2, "project-2")),
                               site2("project-2")), DAEMONS),
-    "fallback": ApacheConfig((site1(ScriptAlias("/suburl", P2, "project-2"),
+    "fallback": RoutingConfig((site1(ScriptAlias("/suburl", P2, "project-2"),
                                     ScriptAlias("/", P1, "project-1")),
                               site2("project-2")), DAEMONS),
-    "envleak": ApacheConfig((CATCH_ALL, site1(ScriptAlias("/suburl", P2), ScriptAlias("/", P1)),
+    "envleak": RoutingConfig((CATCH_ALL, site1(ScriptAlias("/suburl", P2), ScriptAlias("/", P1)),
                              site2(""))),
 }
 
-# The demo's configuration (probe.lab.scenario.CLASSIC) as real httpd.conf: one Apache child,
-# like the lab.
-DEMO_HTTPD_CONF = """\
+# Real Apache runs one child, like the lab (whose httpd.conf says "one Apache child").
+ONE_CHILD = """\
 StartServers 1
 ServerLimit 1
 ThreadsPerChild 16
@@ -66,23 +66,20 @@ MaxSpareThreads 16
 MaxRequestWorkers 16
 MaxConnectionsPerChild 0
 
-WSGIImportScript @SITES@/project-1/wsgi.py process-group=%{GLOBAL} \
-    application-group=site-1.example.com|
-WSGIImportScript @SITES@/project-2/wsgi.py process-group=%{GLOBAL} \
-    application-group=site-2.example.com|
-
-<VirtualHost *:@PORT@>
-    ServerName site-1.example.com
-    ServerAlias www.site-1.example.com
-    WSGIScriptAlias / @SITES@/project-1/wsgi.py
-    WSGIScriptAlias /suburl @SITES@/project-2/wsgi.py
-</VirtualHost>
-
-<VirtualHost *:@PORT@>
-    ServerName site-2.example.com
-    WSGIScriptAlias / @SITES@/project-2/wsgi.py
-</VirtualHost>
 """
+
+
+def demo_httpd_conf() -> str:
+    """The very httpd.conf ``probe demo`` prints (render_lab_config(scenario.CLASSIC)), with
+    the test's port and the test sites' copies of the scripts."""
+    text = render_lab_config(scenario.CLASSIC)
+    assert "<VirtualHost *:80>" in text
+    text = text.replace("<VirtualHost *:80>", "<VirtualHost *:@PORT@>")
+    for path in scenario.SCRIPTS:
+        text = text.replace(path, f"@SITES@/{Path(path).parent.name}/{Path(path).name}")
+    assert "/srv/" not in text
+    return ONE_CHILD + text
+
 
 PORT = "{port}"
 # site-1 first: in the embedded scenarios the first script loaded decides the leak.
@@ -150,11 +147,11 @@ def test_lab_answers_like_real_apache(apache_module: ApacheFactory, name: str) -
 
 
 def test_demo_lab_answers_like_real_apache(apache_module: ApacheFactory) -> None:
-    compare(apache_module, DEMO_HTTPD_CONF, scenario.CLASSIC)
+    compare(apache_module, demo_httpd_conf(), scenario.CLASSIC)
 
 
 def test_comparison_can_fail(apache_module: ApacheFactory) -> None:
     """A lab with the mounts the other way round must not pass for the demo's Apache."""
     wrong = LabConfig(LAB_CONFIGS["envleak"], scenario.SCRIPTS, scenario.IMPORT_SCRIPTS)
     with pytest.raises(AssertionError):
-        compare(apache_module, DEMO_HTTPD_CONF, wrong)
+        compare(apache_module, demo_httpd_conf(), wrong)

@@ -15,7 +15,7 @@ import requests
 
 from probe.lab import scenario
 from probe.lab.apache import ImportScript, LabConfig, SimulatedApache
-from probe.lab.router import ApacheConfig, ScriptAlias, VirtualHost
+from probe.lab.router import RoutingConfig, ScriptAlias, VirtualHost
 from probe.lab.server import LabServer
 
 PARENT = 5000
@@ -130,7 +130,7 @@ def test_real_environment_untouched(classic: Lab) -> None:
 def test_correct_configuration_in_daemon_mode() -> None:
     """The blog post's fix: longer mount first, daemon processes, catch-all first vhost."""
     config = LabConfig(
-        ApacheConfig(
+        RoutingConfig(
             (
                 VirtualHost("default.invalid", deny_all=True),
                 VirtualHost("site-1.example.com", script_aliases=(

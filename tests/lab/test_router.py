@@ -16,10 +16,10 @@ from probe.apache_names import (
     application_group,
 )
 from probe.lab.router import (
-    ApacheConfig,
     BadHost,
     HostHeader,
     MatchedBy,
+    RoutingConfig,
     ScriptAlias,
     VirtualHost,
     parse_host,
@@ -43,10 +43,10 @@ SITE1_WRONG = VirtualHost(
 SITE2 = VirtualHost("site-2.example.com", script_aliases=(ScriptAlias("/", P2, "project-2"),))
 DAEMONS = ("project-1", "project-2")
 
-HEALTHY = ApacheConfig((CATCH_ALL, SITE1_RIGHT, SITE2), DAEMONS)
-ORDERING = ApacheConfig((CATCH_ALL, SITE1_WRONG, SITE2), DAEMONS)
-FALLBACK = ApacheConfig((SITE1_RIGHT, SITE2), DAEMONS)
-ENVLEAK = ApacheConfig((
+HEALTHY = RoutingConfig((CATCH_ALL, SITE1_RIGHT, SITE2), DAEMONS)
+ORDERING = RoutingConfig((CATCH_ALL, SITE1_WRONG, SITE2), DAEMONS)
+FALLBACK = RoutingConfig((SITE1_RIGHT, SITE2), DAEMONS)
+ENVLEAK = RoutingConfig((
     CATCH_ALL,
     VirtualHost("site-1.example.com", server_aliases=("www.site-1.example.com",),
                 script_aliases=(ScriptAlias("/suburl", P2), ScriptAlias("/", P1))),
@@ -120,14 +120,14 @@ def test_no_host_header_gets_the_first_vhost() -> None:
 def test_first_vhost_claiming_a_name_wins() -> None:
     first = VirtualHost("a.example.com", server_aliases=("*.example.com",))
     second = VirtualHost("b.example.com")
-    chosen = route(ApacheConfig((first, second)), "b.example.com", "/")
+    chosen = route(RoutingConfig((first, second)), "b.example.com", "/")
     assert chosen.vhost is first
 
 
 def test_server_alias_wildcards() -> None:
     wild = VirtualHost("site-3.example.com",
                        server_aliases=("*.site-3.example.com", "web?.example.org"))
-    config = ApacheConfig((SITE1_RIGHT, wild), DAEMONS)
+    config = RoutingConfig((SITE1_RIGHT, wild), DAEMONS)
     assert route(config, "a.b.site-3.example.com", "/").vhost is wild
     assert route(config, "web1.example.org", "/").vhost is wild
     assert route(config, "web12.example.org", "/").vhost is SITE1_RIGHT
@@ -191,7 +191,7 @@ def test_embedded_mode_is_the_empty_process_group() -> None:
 
 def test_no_matching_alias_is_no_mount() -> None:
     vhost = VirtualHost("s.example.com", script_aliases=(ScriptAlias("/app", P1),))
-    config = ApacheConfig((vhost,))
+    config = RoutingConfig((vhost,))
     assert route(config, "s.example.com", "/other").mount is None
 
 
@@ -223,12 +223,12 @@ def test_application_group_settings() -> None:
 def test_explicit_application_group_on_the_mount() -> None:
     alias = ScriptAlias("/", P1, application_group=GLOBAL)
     vhost = VirtualHost("s.example.com", script_aliases=(alias,))
-    assert route(ApacheConfig((vhost,)), "s.example.com", "/").application_group == ""
+    assert route(RoutingConfig((vhost,)), "s.example.com", "/").application_group == ""
 
 
 def test_undeclared_daemon_process_group_is_rejected() -> None:
     with pytest.raises(ValueError, match="WSGIDaemonProcess"):
-        ApacheConfig((SITE1_RIGHT,))
+        RoutingConfig((SITE1_RIGHT,))
 
 
 def test_trailing_slash_mount_is_rejected() -> None:
