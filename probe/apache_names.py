@@ -30,6 +30,10 @@ _ENV = "%{ENV:"
 
 CATCH_ALL_NAME = "default.invalid"
 
+SETTINGS_VARIABLE = "DJANGO_SETTINGS_MODULE"
+"""The process environment variable of the ``environ_leak`` misroute: set in a WSGI script,
+it reaches every sub interpreter created later in the same process."""
+
 
 def default_port(scheme: str) -> int:
     """The port a URL of ``scheme`` (``http``/``https``) leaves out."""

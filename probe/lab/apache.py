@@ -153,8 +153,6 @@ class SimulatedApache:
             "mod_wsgi.callable_object": "application",
             "mod_wsgi.request_handler": "wsgi-script",
             "mod_wsgi.script_reloading": "1",
-            "mod_wsgi.listener_host": "",
-            "mod_wsgi.listener_port": "80",
             # Threads everywhere. Embedded mode in one Apache child is not multiprocess;
             # a daemon group is as soon as its WSGIDaemonProcess says processes=N, even 1
             # (https://modwsgi.readthedocs.io/en/master/configuration-directives/WSGIDaemonProcess.html),

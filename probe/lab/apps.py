@@ -34,12 +34,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from probe import endpoint_source
+from probe.apache_names import SETTINGS_VARIABLE
 from probe.lab.interpreters import SubInterpreter
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-SETTINGS_VARIABLE = "DJANGO_SETTINGS_MODULE"
 
 
 @dataclass(frozen=True)

@@ -68,10 +68,6 @@ class SimulatedProcess:
                 self._interpreters[name] = found
             return found
 
-    def interpreter_names(self) -> list[str]:
-        with self._lock:
-            return list(self._interpreters)
-
     def __repr__(self) -> str:
         return f"SimulatedProcess(pid={self.pid}, process_group={self.process_group!r})"
 

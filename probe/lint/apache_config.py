@@ -67,10 +67,6 @@ class Directive:
         return self.name.lower()
 
     @property
-    def is_section(self) -> bool:
-        return self.children is not None
-
-    @property
     def where(self) -> str:
         return f"{self.file}:{self.line}"
 

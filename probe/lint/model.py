@@ -76,7 +76,6 @@ class Server:
     """The main server (``section`` None) or one ``<VirtualHost>``."""
 
     section: Directive | None
-    index: int  # order in the configuration; the main server is 0
     addresses: tuple[Address, ...]
     server_name: str | None  # host name only, lower case
     server_hostname: str | None  # host name only, as written (what mod_wsgi names groups by)
@@ -126,10 +125,6 @@ class WsgiApp:
         return self.directive.where
 
     @property
-    def embedded(self) -> bool:
-        return self.process_group == ""
-
-    @property
     def script_name(self) -> str:
         """SCRIPT_NAME for requests to this mount (``/`` gives ``""``, as mod_wsgi does)."""
         return mount_url_path(self.mount).rstrip("/")
@@ -159,19 +154,11 @@ class DaemonGroup:
     server: Server  # where it is defined; one in a VirtualHost serves only that host name
     options: Mapping[str, str]
 
-    @property
-    def display_name(self) -> str | None:
-        value = self.options.get("display-name")
-        if value is None:
-            return None
-        return f"(wsgi:{self.name})" if value == "%{GROUP}" else value
-
 
 @dataclass(frozen=True)
 class Listen:
     host: str | None
     port: int
-    protocol: str | None
     directive: Directive
 
 
@@ -215,8 +202,7 @@ class Site:
 
 def build_site(config: ApacheConfig, *, read_scripts: bool = True) -> Site:
     main = _main_server(config)
-    vhosts = tuple(_vhost(d, i) for i, d in
-                   enumerate((d for d in config.directives if d.key == "virtualhost"), start=1))
+    vhosts = tuple(_vhost(d) for d in config.directives if d.key == "virtualhost")
     main_scope = _scope(config, main)
     apps: list[WsgiApp] = []
     daemons: list[DaemonGroup] = []
@@ -265,22 +251,22 @@ def _main_server(config: ApacheConfig) -> Server:
     scope = tuple(d for d in config.directives if d.key != "virtualhost")
     name = _last(scope, "servername")
     first = config.directives[0] if config.directives else None
-    return _server(None, 0, (), scope, name, first.file if first else "<config>",
+    return _server(None, (), scope, name, first.file if first else "<config>",
                    first.line if first else 0)
 
 
-def _vhost(section: Directive, index: int) -> Server:
+def _vhost(section: Directive) -> Server:
     addresses = tuple(parse_address(a) for a in section.args) or (parse_address("*"),)
-    return _server(section, index, addresses, section.body(), _last(section.body(),
+    return _server(section, addresses, section.body(), _last(section.body(),
                    "servername"), section.file, section.line)
 
 
-def _server(section: Directive | None, index: int, addresses: tuple[Address, ...],
+def _server(section: Directive | None, addresses: tuple[Address, ...],
             scope: Sequence[Directive], name: Directive | None, file: str, line: int) -> Server:
     scheme, host, port = _parse_server_name(name.args[0]) if name else (None, None, None)
     aliases = tuple(a.lower() for d in scope if d.key == "serveralias" for a in d.args)
     ssl = any(d.key == "sslengine" and d.arg(0).lower() == "on" for d in scope)
-    return Server(section, index, addresses, host.lower() if host else None, host, port,
+    return Server(section, addresses, host.lower() if host else None, host, port,
                   scheme, aliases, ssl, file, line)
 
 
@@ -305,8 +291,8 @@ def _options(args: Sequence[str]) -> dict[str, str]:
 def _listen(d: Directive) -> Listen:
     host, port = _split_host_port(d.args[0])
     if port is None:  # "Listen 80": a port only, every address
-        return Listen(None, int(host) if host.isdigit() else 0, d.arg(1) or None, d)
-    return Listen(host or None, int(port) if port.isdigit() else 0, d.arg(1) or None, d)
+        return Listen(None, int(host) if host.isdigit() else 0, d)
+    return Listen(host or None, int(port) if port.isdigit() else 0, d)
 
 
 def _app(config: ApacheConfig, d: Directive, server: Server,

@@ -13,10 +13,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from probe.apache_names import GLOBAL, catch_all_vhost, is_per_request, mount_matches
+from probe.apache_names import (
+    GLOBAL,
+    SETTINGS_VARIABLE,
+    catch_all_vhost,
+    is_per_request,
+    mount_matches,
+)
 from probe.lint.apache_config import Directive, ParseNote
 from probe.lint.model import ALIAS_KEYS, Address, Server, Site, WsgiApp
-from probe.lint.scripts import SETTINGS_VARIABLE, ScriptInfo
+from probe.lint.scripts import ScriptInfo
 
 
 class Severity(StrEnum):

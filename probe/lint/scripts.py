@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-SETTINGS_VARIABLE = "DJANGO_SETTINGS_MODULE"
+from probe.apache_names import SETTINGS_VARIABLE
 
 
 class SettingsHow(StrEnum):
@@ -31,10 +31,6 @@ class ScriptInfo:
     settings_how: SettingsHow | None = None
     settings_line: int | None = None
     label: str | None = None  # wrap(..., label="...")
-
-    @property
-    def readable(self) -> bool:
-        return self.error is None
 
     @property
     def uses_setdefault(self) -> bool:

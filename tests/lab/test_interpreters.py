@@ -75,7 +75,13 @@ def test_separate_processes_share_nothing() -> None:
 def test_interpreter_is_created_once_per_name(process: SimulatedProcess) -> None:
     assert process.interpreter("a|") is process.interpreter("a|")
     assert process.interpreter("a|") is not process.interpreter("b|")
-    assert "" in process.interpreter_names()  # the main interpreter exists from the start
+
+
+
+def test_main_interpreter_exists_from_the_start(process: SimulatedProcess) -> None:
+    process.putenv(KEY, "set later")
+    assert KEY not in process.interpreter("").environ  # copied when the process started
+    assert process.interpreter("a|").environ[KEY] == "set later"
 
 
 def test_unset_goes_through_to_the_process(process: SimulatedProcess) -> None:

@@ -45,4 +45,4 @@ def test_python2_script_falls_back_to_patterns() -> None:
 
 def test_unreadable_script_says_why(tmp_path: Path) -> None:
     info = read_script(str(tmp_path / "missing.wsgi"))
-    assert not info.readable and info.error
+    assert info.error and info.settings_how is None
