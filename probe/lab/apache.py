@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -85,7 +84,6 @@ class SimulatedApache:
         self.processes = ProcessTable(parent_pid or os.getpid(), config.c_environ)
         self.log = log
         self._loaded: dict[tuple[int, str, str], WSGIApplication] = {}
-        self._lock = threading.Lock()
 
     def start(self) -> None:
         """What Apache does at start: run the WSGIImportScript preloads, in order."""
@@ -98,12 +96,11 @@ class SimulatedApache:
         """The script's ``application`` in that process and sub interpreter, loaded once."""
         interpreter = self.processes.process(process_group).interpreter(application_group)
         key = (interpreter.process.pid, application_group, script)
-        with interpreter.lock:
+        with interpreter.lock:  # one key per interpreter: its lock guards the entry
             found = self._loaded.get(key)
             if found is None:
                 found = apps.load(self.config.scripts[script], interpreter)
-                with self._lock:
-                    self._loaded[key] = found
+                self._loaded[key] = found
             return found
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -118,11 +115,11 @@ class SimulatedApache:
             self._log(environ, uri, chosen, "403 (Require all denied)")
             return _apache_error(start_response, "403 Forbidden")
         mount = chosen.mount
-        if mount is None or chosen.process_group is None or chosen.application_group is None:
+        if mount is None:
             self._log(environ, uri, chosen, "404 (no WSGIScriptAlias matches)")
             return _apache_error(start_response, "404 Not Found")
         try:
-            app = self.application(chosen.process_group, chosen.application_group,
+            app = self.application(mount.process_group, mount.application_group,
                                    mount.alias.script)
         except Exception as exc:  # mod_wsgi logs the traceback and answers 500
             self._log(environ, uri, chosen, f"500 loading {mount.alias.script} failed: {exc!r}")
@@ -132,7 +129,7 @@ class SimulatedApache:
 
     def _wsgi_environ(self, given: WSGIEnvironment, uri: str, chosen: Route) -> dict[str, Any]:
         mount = chosen.mount
-        assert mount is not None and chosen.process_group is not None
+        assert mount is not None
         environ: dict[str, Any] = {k: given[k] for k in _PASSED if k in given}
         environ.update({k: v for k, v in given.items() if k.startswith(("HTTP_", "wsgi."))})
         query = given.get("QUERY_STRING", "")
@@ -148,8 +145,8 @@ class SimulatedApache:
             "SCRIPT_FILENAME": mount.alias.script,
             "mod_wsgi.script_name": mount.script_name,
             "mod_wsgi.path_info": mount.path_info,
-            "mod_wsgi.process_group": chosen.process_group,
-            "mod_wsgi.application_group": chosen.application_group,
+            "mod_wsgi.process_group": mount.process_group,
+            "mod_wsgi.application_group": mount.application_group,
             "mod_wsgi.callable_object": "application",
             "mod_wsgi.request_handler": "wsgi-script",
             "mod_wsgi.script_reloading": "1",
@@ -158,7 +155,7 @@ class SimulatedApache:
             # (https://modwsgi.readthedocs.io/en/master/configuration-directives/WSGIDaemonProcess.html),
             # and render_config() writes processes=1.
             "wsgi.multithread": True,
-            "wsgi.multiprocess": chosen.process_group != EMBEDDED,
+            "wsgi.multiprocess": mount.process_group != EMBEDDED,
             "wsgi.run_once": False,
         })
         return environ
@@ -172,11 +169,12 @@ class SimulatedApache:
             self.log(line + outcome)
             return
         line += f"<VirtualHost {chosen.vhost.server_name}> by {chosen.matched_by.value}"
-        if chosen.mount is not None:
-            process = self.processes.process(chosen.process_group or EMBEDDED)
-            line += (f", WSGIScriptAlias {chosen.mount.alias.url_path} -> "
-                     f"{chosen.mount.alias.script}, pid {process.pid}, "
-                     f"application group {chosen.application_group!r}")
+        mount = chosen.mount
+        if mount is not None:
+            process = self.processes.process(mount.process_group)
+            line += (f", WSGIScriptAlias {mount.alias.url_path} -> "
+                     f"{mount.alias.script}, pid {process.pid}, "
+                     f"application group {mount.application_group!r}")
         self.log(line + (f": {outcome}" if outcome else ""))
 
 

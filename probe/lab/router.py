@@ -141,6 +141,13 @@ class Mount:
     alias: ScriptAlias
     script_name: str
     path_info: str
+    application_group: str
+    """The sub interpreter's name: the alias's setting applied to the VirtualHost's
+    ServerName, the request's port and SCRIPT_NAME."""
+
+    @property
+    def process_group(self) -> str:
+        return self.alias.process_group
 
 
 @dataclass(frozen=True)
@@ -156,8 +163,6 @@ class Route:
     server_port: int
     """SERVER_PORT, ``ap_get_server_port()``: the Host header's port, else the ServerName's,
     else the scheme's default. With ``UseCanonicalName Off`` the socket's port plays no part."""
-    process_group: str | None
-    application_group: str | None
 
 
 class BadHost(ValueError):
@@ -235,19 +240,25 @@ def _collapse_slashes(path: str) -> str:
     return re.sub("/{2,}", "/", path)
 
 
-def select_mount(aliases: tuple[ScriptAlias, ...], uri: str) -> Mount | None:
-    """The first WSGIScriptAlias, in configuration order, that matches ``uri``.
+def select_mount(vhost: VirtualHost, uri: str, port: int) -> Mount | None:
+    """The first WSGIScriptAlias of ``vhost``, in configuration order, that matches ``uri``.
 
     For a mount at ``/`` mod_wsgi passes the whole URI as PATH_INFO and SCRIPT_NAME is
-    empty; otherwise SCRIPT_NAME is the matched part and PATH_INFO the rest.
+    empty; otherwise SCRIPT_NAME is the matched part and PATH_INFO the rest. ``port`` is
+    SERVER_PORT, which is part of the application group's name.
     """
-    for alias in aliases:
+    for alias in vhost.script_aliases:
         length = alias_match_length(uri, alias.url_path)
         if length == 0:
             continue
         if alias.url_path == "/":
-            return Mount(alias, "", _collapse_slashes(uri))
-        return Mount(alias, _collapse_slashes(uri[:length]), _collapse_slashes(uri[length:]))
+            script_name, path_info = "", _collapse_slashes(uri)
+        else:
+            script_name = _collapse_slashes(uri[:length])
+            path_info = _collapse_slashes(uri[length:])
+        group = application_group(alias.application_group, vhost.server_name, port,
+                                  script_name)
+        return Mount(alias, script_name, path_info, group)
     return None
 
 
@@ -269,13 +280,8 @@ def route(config: RoutingConfig, host_header: str | None, uri: str, scheme: str 
     vhost, matched_by = select_vhost(config.vhosts, host.hostname)
     port = server_port(host, vhost, scheme)
     name = host.hostname or vhost.server_name
-    mount = None if vhost.deny_all else select_mount(vhost.script_aliases, uri)
-    if mount is None:
-        return Route(vhost, matched_by, None, name, port, None, None)
-    group = application_group(
-        mount.alias.application_group, vhost.server_name, port, mount.script_name
-    )
-    return Route(vhost, matched_by, mount, name, port, mount.alias.process_group, group)
+    mount = None if vhost.deny_all else select_mount(vhost, uri, port)
+    return Route(vhost, matched_by, mount, name, port)
 
 
 def render_config(config: RoutingConfig) -> str:

@@ -201,14 +201,14 @@ class Site:
 
 
 def build_site(config: ApacheConfig, *, read_scripts: bool = True) -> Site:
-    main = _main_server(config)
+    main_scope = tuple(d for d in config.directives if d.key != "virtualhost")
+    main = _main_server(config, main_scope)
     vhosts = tuple(_vhost(d) for d in config.directives if d.key == "virtualhost")
-    main_scope = _scope(config, main)
     apps: list[WsgiApp] = []
     daemons: list[DaemonGroup] = []
     uses: list[GroupUse] = []
     for server in (main, *vhosts):
-        scope = _scope(config, server)
+        scope = main_scope if server.is_main else server.directives
         for d in scope:
             if d.key in ALIAS_KEYS and len(d.args) >= 2:
                 apps.append(_app(config, d, server, main_scope))
@@ -237,18 +237,12 @@ def build_site(config: ApacheConfig, *, read_scripts: bool = True) -> Site:
                 scripts)
 
 
-def _scope(config: ApacheConfig, server: Server) -> tuple[Directive, ...]:
-    if server.section is None:
-        return tuple(d for d in config.directives if d.key != "virtualhost")
-    return server.directives
-
-
 def _last(directives: Sequence[Directive], key: str) -> Directive | None:
     return next((d for d in reversed(directives) if d.key == key and d.args), None)
 
 
-def _main_server(config: ApacheConfig) -> Server:
-    scope = tuple(d for d in config.directives if d.key != "virtualhost")
+def _main_server(config: ApacheConfig, scope: Sequence[Directive]) -> Server:
+    """The server outside any VirtualHost; ``scope`` is its directives."""
     name = _last(scope, "servername")
     first = config.directives[0] if config.directives else None
     return _server(None, (), scope, name, first.file if first else "<config>",

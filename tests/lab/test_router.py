@@ -62,7 +62,7 @@ def test_unknown_host_falls_back_to_the_first_vhost() -> None:
     assert chosen.matched_by is MatchedBy.DEFAULT
     assert chosen.mount is not None and chosen.mount.alias.script == P1
     # The interpreter is named after the vhost's ServerName, the Host only reaches SERVER_NAME.
-    assert chosen.application_group == "site-1.example.com|"
+    assert chosen.mount.application_group == "site-1.example.com|"
     assert chosen.server_name == "unknown.invalid"
 
 
@@ -70,21 +70,21 @@ def test_missing_server_alias_falls_back_to_the_first_vhost_not_the_similar_one(
     chosen = route(FALLBACK, "www.site-2.example.com", "/__probe__")
     assert chosen.vhost is SITE1_RIGHT
     assert chosen.matched_by is MatchedBy.DEFAULT
-    assert chosen.process_group == "project-1"
+    assert chosen.mount.process_group == "project-1"
 
 
 def test_catch_all_first_vhost_refuses_unknown_hosts() -> None:
     for config in (HEALTHY, ORDERING, ENVLEAK):
         chosen = route(config, "www.site-2.example.com", "/__probe__")
         assert chosen.vhost is CATCH_ALL
-        assert chosen.mount is None and chosen.application_group is None
+        assert chosen.mount is None
 
 
 def test_server_alias_shares_the_server_names_interpreter() -> None:
     chosen = route(HEALTHY, "www.site-1.example.com", "/__probe__")
     assert chosen.vhost is SITE1_RIGHT
     assert chosen.matched_by is MatchedBy.SERVER_ALIAS
-    assert chosen.application_group == "site-1.example.com|"
+    assert chosen.mount.application_group == "site-1.example.com|"
     assert chosen.server_name == "www.site-1.example.com"
 
 
@@ -104,10 +104,10 @@ def test_port_in_host_does_not_choose_the_vhost_but_names_the_interpreter() -> N
     chosen = route(HEALTHY, "site-1.example.com:8080", "/suburl/__probe__")
     assert chosen.vhost is SITE1_RIGHT
     assert chosen.server_port == 8080
-    assert chosen.application_group == "site-1.example.com:8080|/suburl"
+    assert chosen.mount.application_group == "site-1.example.com:8080|/suburl"
     for default in ("80", "443"):
         again = route(HEALTHY, f"site-1.example.com:{default}", "/suburl/__probe__")
-        assert again.application_group == "site-1.example.com|/suburl"
+        assert again.mount.application_group == "site-1.example.com|/suburl"
 
 
 def test_no_host_header_gets_the_first_vhost() -> None:
@@ -151,8 +151,8 @@ def test_shorter_mount_listed_first_swallows_the_sub_url() -> None:
     assert chosen.mount is not None
     assert chosen.mount.alias.script == P1
     assert (chosen.mount.script_name, chosen.mount.path_info) == ("", "/suburl/x/__probe__")
-    assert chosen.application_group == "site-1.example.com|"
-    assert chosen.process_group == "project-1"
+    assert chosen.mount.application_group == "site-1.example.com|"
+    assert chosen.mount.process_group == "project-1"
 
 
 def test_longer_mount_listed_first_routes_correctly() -> None:
@@ -160,8 +160,8 @@ def test_longer_mount_listed_first_routes_correctly() -> None:
     assert chosen.mount is not None
     assert chosen.mount.alias.script == P2
     assert (chosen.mount.script_name, chosen.mount.path_info) == ("/suburl", "/x/__probe__")
-    assert chosen.application_group == "site-1.example.com|/suburl"
-    assert chosen.process_group == "project-2"
+    assert chosen.mount.application_group == "site-1.example.com|/suburl"
+    assert chosen.mount.process_group == "project-2"
 
 
 def test_mount_matches_whole_segments_only() -> None:
@@ -185,8 +185,8 @@ def test_repeated_slashes_match_and_are_collapsed() -> None:
 
 def test_embedded_mode_is_the_empty_process_group() -> None:
     chosen = route(ENVLEAK, "site-2.example.com", "/__probe__")
-    assert chosen.process_group == EMBEDDED == ""
-    assert chosen.application_group == "site-2.example.com|"
+    assert chosen.mount.process_group == EMBEDDED == ""
+    assert chosen.mount.application_group == "site-2.example.com|"
 
 
 def test_no_matching_alias_is_no_mount() -> None:
@@ -223,7 +223,7 @@ def test_application_group_settings() -> None:
 def test_explicit_application_group_on_the_mount() -> None:
     alias = ScriptAlias("/", P1, application_group=GLOBAL)
     vhost = VirtualHost("s.example.com", script_aliases=(alias,))
-    assert route(RoutingConfig((vhost,)), "s.example.com", "/").application_group == ""
+    assert route(RoutingConfig((vhost,)), "s.example.com", "/").mount.application_group == ""
 
 
 def test_undeclared_daemon_process_group_is_rejected() -> None:
