@@ -184,8 +184,8 @@ def shared_interpreter(site: Site) -> list[Finding]:
     for group, apps in _by_process_group(site).items():
         for interpreter, members in _by_interpreter(apps).items():
             scripts = _unique_targets(members)
-            for later in scripts[1:]:
-                clash = next((e for e in scripts[: scripts.index(later)] if _conflicts(
+            for i, later in enumerate(scripts):
+                clash = next((e for e in scripts[:i] if _conflicts(
                     site.scripts.get(later.target), site.scripts.get(e.target))), None)
                 if clash is None:
                     continue
@@ -346,7 +346,7 @@ def _address_groups(vhosts: Sequence[Server]) -> dict[Address, list[Server]]:
         for address in vhost.addresses:
             key = Address(address.host, address.port,
                           f"{address.host}:{address.port if address.port else '*'}")
-            if vhost not in groups[key]:
+            if not any(v is vhost for v in groups[key]):  # identity: no deep tree compare
                 groups[key].append(vhost)
     return groups
 
