@@ -109,8 +109,11 @@ class SimulatedOs(types.ModuleType):
     """The ``os`` module as seen from one simulated interpreter.
 
     ``environ``, ``getenv``, ``putenv``, ``unsetenv``, ``getpid`` and ``getppid`` are the
-    simulated ones; every other attribute is the real ``os`` module's.
+    simulated ones; ``environb`` and ``getenvb``, which would hand out the real process
+    environment, are missing; every other attribute is the real ``os`` module's.
     """
+
+    _REAL_ENVIRONMENT = frozenset({"environb", "getenvb"})
 
     def __init__(self, interpreter: SubInterpreter):
         super().__init__("os")
@@ -125,6 +128,9 @@ class SimulatedOs(types.ModuleType):
         return self.environ.get(key, default)
 
     def __getattr__(self, name: str) -> Any:
+        if name in self._REAL_ENVIRONMENT:
+            raise AttributeError(f"os.{name} is not available in the demo lab (it would be "
+                                 f"the real process environment): use os.environ")
         return getattr(os, name)
 
 

@@ -109,6 +109,15 @@ def test_simulated_os_and_sys(process: SimulatedProcess) -> None:
     assert namespace["mods"] is not process.interpreter("b|").modules
 
 
+@pytest.mark.parametrize("name", ["environb", "getenvb"])
+def test_the_real_environment_is_not_reachable_through_simulated_os(
+        process: SimulatedProcess, name: str) -> None:
+    simulated = process.interpreter("a|").os
+    assert not hasattr(simulated, name)
+    with pytest.raises(AttributeError, match=r"use os\.environ"):
+        process.interpreter("a|").run_script(f"import os\nos.{name}\n", "a.py")
+
+
 def test_unknown_import_fails_inside_the_lab(process: SimulatedProcess) -> None:
     with pytest.raises(ModuleNotFoundError):
         process.interpreter("a|").run_script("import django\n", "a.py")

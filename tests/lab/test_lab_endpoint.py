@@ -122,9 +122,17 @@ def test_bad_host_is_400(classic: Lab) -> None:
     assert classic.get("a..b").status_code == 400
 
 
-def test_real_environment_untouched(classic: Lab) -> None:
-    classic.probe("site-2.example.com")
-    assert os.environ.get("DJANGO_SETTINGS_MODULE") != "mysite.settings"
+def test_real_environment_untouched() -> None:
+    before = dict(os.environ)
+    lab = Lab(scenario.CLASSIC)  # a fresh lab: its preloads set DJANGO_SETTINGS_MODULE
+    try:
+        for host, path in (("site-1.example.com", "/__probe__"),
+                           ("site-1.example.com", "/suburl/__probe__"),
+                           ("site-2.example.com", "/__probe__"), ("unknown.invalid", "/")):
+            assert lab.get(host, path).status_code == 200
+    finally:
+        lab.close()
+    assert dict(os.environ) == before
 
 
 def test_correct_configuration_in_daemon_mode() -> None:
