@@ -113,10 +113,12 @@ def discover(site: Site) -> Discovery:
 def _refuse(discovery: Discovery, group: UnknownHosts) -> None:
     first = group.first
     if group.misrouted:
-        why = (f"{group.address}: they go to the first of several sites, {first.describe()} "
-               f"(probe lint: vhost_fallback); put a refusing catch-all first")
+        why = (f"{group.address}: unknown host names go to the first of several sites, "
+               f"{first.describe()} (probe lint: vhost_fallback); put a refusing catch-all "
+               f"first")
     elif group.refused:
-        why = f"{group.address}: {first.describe()} is listed first and must refuse them"
+        why = (f"{group.address}: {first.describe()} is listed first and must refuse "
+               f"unknown host names")
     else:
         if group.lands_on_site:
             discovery.refuse_skipped.append(
