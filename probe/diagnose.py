@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from functools import cached_property
 from urllib.parse import urlsplit
 
+from probe import apache_names
+from probe.apache_names import default_port, is_shorter_mount, vhost_of
 from probe.findings import cross_url_findings
 from probe.manifest import ANY_INSTANCE, Instance, Manifest
 from probe.model import (
@@ -37,15 +39,7 @@ from probe.model import (
 def catch_all_vhost(url: str) -> str:
     """A first VirtualHost that refuses every host name no other vhost claims."""
     parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return (
-        f"<VirtualHost *:{port}>\n"
-        f"    ServerName default.invalid\n"
-        f"    <Location />\n"
-        f"        Require all denied\n"
-        f"    </Location>\n"
-        f"</VirtualHost>"
-    )
+    return apache_names.catch_all_vhost(f"*:{parts.port or default_port(parts.scheme)}")
 
 
 @dataclass(frozen=True)
@@ -276,7 +270,7 @@ def _wrong_instance(
         )
     expected_mount = _expected_mount(obs, context)
     mount = answer.script_name
-    if mount is not None and _is_shorter_prefix(mount, expected_mount):
+    if mount is not None and is_shorter_mount(mount, expected_mount):
         return Diagnosis(
             Verdict.WRONG_INSTANCE,
             Cause.ALIAS_ORDER,
@@ -329,17 +323,6 @@ def _fallback_vhost(answer: EndpointAnswer, host: str, context: SweepContext) ->
     return None
 
 
-def vhost_of(application_group: str | None) -> str | None:
-    """The ServerName in a %{RESOURCE} application group: ``site-1.example.com:8080|/x``."""
-    if not application_group or "|" not in application_group:
-        return None
-    server = application_group.split("|", 1)[0]
-    name, _, port = server.rpartition(":")
-    if name and port.isdigit():
-        server = name
-    return server.lower() or None
-
-
 def _expected_mount(obs: Observation, context: SweepContext) -> str:
     expected = obs.target.expected
     assert expected is not None
@@ -347,11 +330,6 @@ def _expected_mount(obs: Observation, context: SweepContext) -> str:
     if known is not None:
         return known
     return urlsplit(obs.target.url).path.rstrip("/")
-
-
-def _is_shorter_prefix(mount: str, longer: str) -> bool:
-    mount = mount.rstrip("/")
-    return len(mount) < len(longer) and (longer + "/").startswith(mount + "/")
 
 
 def _settings_mismatch(
