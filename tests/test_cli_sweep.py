@@ -11,37 +11,24 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from click.testing import CliRunner, Result
+from loopback_wsgi import App, deny_all, serve
 
 from probe.cli import main
 from probe.endpoint_source import load_module
 
 PROBE = [sys.executable, "-m", "probe"]
 
-App = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
-
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("WSGI_PROBE_TOKEN", "WSGI_PROBE_TOKEN_FILE", "DJANGO_SETTINGS_MODULE",
-                 "HTTP_PROXY", "http_proxy"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def not_found(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
     start_response("404 Not Found", [("Content-Type", "text/plain")])
     return [b"not found"]
-
-
-def deny_all(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-    start_response("403 Forbidden", [("Content-Type", "text/plain")])
-    return [b"denied"]
 
 
 def wrapped(label: str) -> App:
@@ -71,30 +58,10 @@ def router(*, longest_first: bool = True, embedded: bool = False) -> App:
     return app
 
 
-class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def start() -> Iterator[Callable[[App], int]]:
-    servers: list[WSGIServer] = []
-
-    def start(app: App) -> int:
-        server = make_server("127.0.0.1", 0, app, server_class=ThreadingWSGIServer,
-                             handler_class=QuietHandler)
-        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-        servers.append(server)
-        return int(server.server_address[1])
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    with ExitStack() as stack:
+        yield lambda app: stack.enter_context(serve(app))
 
 
 MANIFEST = """\

@@ -16,11 +16,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from loopback_wsgi import App, deny_all, serve
 
 from probe import manifest
 from probe.endpoint_source import load_module
@@ -28,24 +27,10 @@ from probe.manifest import Manifest
 from probe.model import Cause, Report, Status, TargetResult, Verdict
 from probe.sweep import run_sweep
 
-App = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
-
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("WSGI_PROBE_TOKEN", "WSGI_PROBE_TOKEN_FILE", "DJANGO_SETTINGS_MODULE",
-                 "HTTP_PROXY", "http_proxy"):
-        monkeypatch.delenv(name, raising=False)
-
 
 def inner_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
     start_response("404 Not Found", [("Content-Type", "text/plain")])
     return [b"no such page"]
-
-
-def deny_all(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-    start_response("403 Forbidden", [("Content-Type", "text/plain")])
-    return [b"denied"]
 
 
 def project(label: str) -> App:
@@ -109,28 +94,6 @@ class Router:
                 environ["mod_wsgi.application_group"] = f"{vhost.name}|{mount.path}"
                 return mount.app(environ, start_response)
         return deny_all(environ, start_response)
-
-
-class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextmanager
-def serve(app: App) -> Iterator[int]:
-    server = make_server("127.0.0.1", 0, app, server_class=ThreadingWSGIServer,
-                         handler_class=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @contextmanager
