@@ -27,6 +27,19 @@ import requests
 PROBE = [str(Path(sys.executable).parent / "probe")]
 """The ``probe`` console script of the environment running the tests."""
 
+MANIFEST = """
+[instances.project-1]
+label = "project-1"
+urls = ["http://site-1.example.com/", "http://www.site-1.example.com/"]
+
+[instances.project-2]
+label = "project-2"
+urls = ["http://site-1.example.com/suburl/", "http://site-2.example.com/"]
+
+[refuse]
+urls = ["http://www.site-2.example.com/", "http://unknown.invalid/"]
+"""
+
 # -- plugin output ------------------------------------------------------------------------
 
 # 'label'=value[UOM];[warn];[crit];[min];[max], as the guidelines define it.

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from monitoring_helpers import PROBE, closed_port, parse_output, silent_server
+from monitoring_helpers import MANIFEST, PROBE, closed_port, parse_output, silent_server
 
 from probe import check
 from probe.check import CheckOptions, Thresholds, parse_range
@@ -24,18 +24,6 @@ from probe.errors import ManifestError, ProbeError, UsageError
 from probe.manifest import Manifest, parse
 from probe.model import Cause, Finding, Report, Status, TargetResult, Verdict
 
-MANIFEST = """
-[instances.project-1]
-label = "project-1"
-urls = ["http://site-1.example.com/", "http://www.site-1.example.com/"]
-
-[instances.project-2]
-label = "project-2"
-urls = ["http://site-1.example.com/suburl/", "http://site-2.example.com/"]
-
-[refuse]
-urls = ["http://www.site-2.example.com/", "http://unknown.invalid/"]
-"""
 
 def result(url: str, verdict: Verdict = Verdict.OK, *, expected: str | None = "project-1",
            cause: Cause | None = None, answered_by: str | None = "project-1",

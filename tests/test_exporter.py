@@ -19,7 +19,14 @@ from typing import Any
 import pytest
 import requests
 import structlog
-from monitoring_helpers import PROBE, closed_port, log_events, silent_server, start_exporter
+from monitoring_helpers import (
+    MANIFEST,
+    PROBE,
+    closed_port,
+    log_events,
+    silent_server,
+    start_exporter,
+)
 from prometheus_client.exposition import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -30,19 +37,6 @@ from probe.exporter_metrics import SweepCollector, SweepCounters, SweepSnapshot
 from probe.manifest import Manifest, Target, parse, parse_connect
 from probe.model import Cause, Finding, Report, Status, TargetResult, Verdict
 from probe.transport import Transport
-
-MANIFEST = """
-[instances.project-1]
-label = "project-1"
-urls = ["http://site-1.example.com/", "http://www.site-1.example.com/"]
-
-[instances.project-2]
-label = "project-2"
-urls = ["http://site-1.example.com/suburl/", "http://site-2.example.com/"]
-
-[refuse]
-urls = ["http://www.site-2.example.com/", "http://unknown.invalid/"]
-"""
 
 
 def endpoint(label: str, pid: int = 1234) -> dict[str, Any]:
@@ -252,16 +246,21 @@ def test_openmetrics_when_asked(serve: ServeFactory) -> None:
     assert response.text.endswith("# EOF\n")
 
 
-def test_fifty_concurrent_scrapes_share_a_couple_of_sweeps(serve: ServeFactory) -> None:
-    served, sweep = serve(SlowSweep(delay=0.5))
-    barrier = threading.Barrier(50)
+def burst(served: Any, scrapes: int) -> list[requests.Response]:
+    """``scrapes`` scrapes of /metrics released at the same moment."""
+    barrier = threading.Barrier(scrapes)
 
     def scrape(_: int) -> requests.Response:
         barrier.wait()
         return served.get("/metrics")
 
-    with ThreadPoolExecutor(50) as pool:
-        responses = list(pool.map(scrape, range(50)))
+    with ThreadPoolExecutor(scrapes) as pool:
+        return list(pool.map(scrape, range(scrapes)))
+
+
+def test_fifty_concurrent_scrapes_share_a_couple_of_sweeps(serve: ServeFactory) -> None:
+    served, sweep = serve(SlowSweep(delay=0.5))
+    responses = burst(served, 50)
     assert all(r.status_code == 200 for r in responses)
     assert all(value(r.text, "wsgi_probe_sweep_success") == 1 for r in responses)
     assert len(sweep.calls) <= 2, len(sweep.calls)
@@ -358,14 +357,7 @@ def test_failures_are_shared_within_the_burst_window_then_retried() -> None:
 def test_fifty_concurrent_scrapes_of_a_fast_sweep_make_one_sweep(serve: ServeFactory) -> None:
     """The handlers of a burst start over ~0.1 s; a 10 ms sweep must not run once per slice."""
     served, sweep = serve(SlowSweep(delay=0.01))
-    barrier = threading.Barrier(50)
-
-    def scrape(_: int) -> requests.Response:
-        barrier.wait()
-        return served.get("/metrics")
-
-    with ThreadPoolExecutor(50) as pool:
-        responses = list(pool.map(scrape, range(50)))
+    responses = burst(served, 50)
     assert all(value(r.text, "wsgi_probe_sweep_success") == 1 for r in responses)
     assert len(sweep.calls) <= 2, len(sweep.calls)
 
