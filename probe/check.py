@@ -42,9 +42,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
-from typing import Any, NoReturn, Protocol
+from typing import NoReturn, Protocol
 
-import click
 from nagiosplugin import Range
 
 from probe.errors import ProbeError, UsageError
@@ -395,22 +394,3 @@ def command(*, manifest_path: str, warning: str | None, critical: str | None, ti
         sys.stdout.write(render(unknown(str(exc))))
         exit_now(3)
     exit_now(main(options))
-
-
-class PluginCommand(click.Command):
-    """A click command that keeps the Monitoring Plugin exit codes even while parsing.
-
-    Click exits 2 on a usage error and 0 after --help/--version; a plugin must
-    exit 3 (UNKNOWN) for all of them, with one readable line on stdout.
-    """
-
-    def make_context(self, info_name: str | None, args: list[str],
-                     parent: click.Context | None = None, **extra: Any) -> click.Context:
-        try:
-            return super().make_context(info_name, args, parent=parent, **extra)
-        except click.exceptions.Exit:  # --help or --version printed, now exit UNKNOWN
-            raise click.exceptions.Exit(3) from None
-        except click.ClickException as exc:
-            message = f"{exc.format_message()} (see 'probe {info_name or 'check'} --help')"
-            click.echo(render(unknown(message)), nl=False)
-            raise click.exceptions.Exit(3) from None

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from probe import __version__
-from probe import check as plugin
+from probe.check_command import PluginCommand
 from probe.errors import ProbeError
 
 TIME_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
@@ -71,7 +71,7 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: str | None,
 
     Exit status: 0 all ok, 1 a problem found, 2 bad usage or bad manifest.
     """
-    from probe import logs, manifest, report
+    from probe import logs, manifest, progress, report
     from probe import sweep as sweeping
     from probe.model import Status
 
@@ -84,8 +84,10 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: str | None,
         loaded = manifest.load(manifest_path) if manifest_path else manifest.from_urls(urls)
         loaded = loaded.with_probe(connect=connect, samples=samples, concurrency=concurrency,
                                    timeout=timeout, token_file=token_file, ca_file=ca_file)
-        result = sweeping.run_sweep(loaded, restarted_after=restarted_after,
-                                    progress=sys.stderr.isatty() and not verbose)
+        total = len(loaded.targets()) * loaded.probe.samples
+        with progress.bar(total, enabled=sys.stderr.isatty() and not verbose) as advance:
+            result = sweeping.run_sweep(loaded, restarted_after=restarted_after,
+                                        progress=advance)
     except ProbeError as exc:
         fail(str(exc))
         return
@@ -112,7 +114,7 @@ def not_built(name: str) -> None:
     fail(f"'probe {name}' is not built yet", status=2)
 
 
-@main.command(cls=plugin.PluginCommand, context_settings=CONTEXT)
+@main.command(cls=PluginCommand, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="wsgi-probe")
 @click.option("-m", "--manifest", "manifest_path", required=True, metavar="FILE",
               type=click.Path(dir_okay=False), help="TOML manifest to sweep.")
@@ -155,6 +157,8 @@ def check(manifest_path: str, warning: str | None, critical: str | None, timeout
       probe check -m /etc/wsgi-probe/site.toml
       probe check -m site.toml -w 0 -c 2 -t 20 --perfdata-urls
     """
+    from probe import check as plugin
+
     plugin.command(manifest_path=manifest_path, warning=warning, critical=critical,
                    timeout=timeout, verbose=verbose, perfdata_urls=perfdata_urls,
                    connect=connect, token_file=token_file)
