@@ -19,6 +19,7 @@ its own (a nonce) and read others (``Age``, ``Via``, ...) without touching libcu
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -48,24 +49,32 @@ class Headers(Mapping[str, str]):
     """Response headers; names match case-insensitively, repeated ones joined by ", "."""
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
-        self._items: dict[str, tuple[str, str]] = {}
+        self._values: dict[str, str] = {}
         for name, value in items:
-            self.add(name, value)
+            key = name.lower()
+            self._values[key] = f"{self._values[key]}, {value}" if key in self._values else value
 
-    def add(self, name: str, value: str) -> None:
-        key = name.lower()
-        if key in self._items:
-            value = f"{self._items[key][1]}, {value}"
-        self._items[key] = (name, value)
+    @classmethod
+    def parse(cls, block: bytes) -> Headers:
+        """From the raw header lines after the status line (decoded once, as latin-1)."""
+        headers = cls()
+        values = headers._values
+        for line in block.decode("latin-1").split("\r\n"):
+            name, sep, value = line.partition(":")
+            if sep:
+                key = name.strip().lower()
+                value = value.strip()
+                values[key] = f"{values[key]}, {value}" if key in values else value
+        return headers
 
     def __getitem__(self, name: str) -> str:
-        return self._items[name.lower()][1]
+        return self._values[name.lower()]
 
     def __iter__(self) -> Iterator[str]:
-        return (name for name, _ in self._items.values())
+        return iter(self._values)
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._values)
 
 
 @dataclass(frozen=True)
@@ -97,44 +106,72 @@ class RequestFailed(TransportError):
 Outcome = Answer | RequestFailed
 
 
-class _Transfer:
-    """One request's buffers, filled by libcurl's callbacks."""
+class _Slot:
+    """One libcurl easy handle and its buffers, reused request after request.
 
-    def __init__(self, index: int, url: str, max_body: int) -> None:
-        self.index = index
-        self.url = url
-        self.max_body = max_body
-        self.start = time.monotonic()
+    The options every request shares are set once, and libcurl's callbacks are the
+    buffers' own ``append``: a Python function per header line and per chunk would
+    cost more than libcurl's whole request.
+    """
+
+    def __init__(self, transport: Transport) -> None:
+        import pycurl
+
+        self.curl = curl = pycurl.Curl()
         self.chunks: list[bytes] = []
-        self.size = 0
         self.lines: list[bytes] = []
-        self.too_big = False
-        self.too_many_headers = False
+        self.index = 0
+        self.url = ""
+        self.start = 0.0
+        self.extra_headers = False
+        self.base_headers = transport._base_headers
+        curl.setopt(pycurl.PROTOCOLS, pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS)
+        curl.setopt(pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_1_1)
+        curl.setopt(pycurl.PROXY, "")  # proxy variables must not divert a probe
+        curl.setopt(pycurl.NOSIGNAL, 1)
+        curl.setopt(pycurl.CAINFO, transport.ca_file or _default_ca_file())
+        curl.setopt(pycurl.HTTPHEADER, self.base_headers)
+        if transport.connect:
+            host, port = transport.connect
+            curl.setopt(pycurl.CONNECT_TO, [f"::{_bracketed(host)}:{port}"])
+        curl.setopt(pycurl.MAXFILESIZE_LARGE, transport.max_body)
+        curl.setopt(pycurl.HEADERFUNCTION, self.lines.append)
+        if pycurl.version_info()[2] >= 0x080400:
+            # Since libcurl 8.4 the size limit also ends a body without Content-Length.
+            curl.setopt(pycurl.WRITEFUNCTION, self.chunks.append)
+        else:
+            curl.setopt(pycurl.WRITEFUNCTION, functools.partial(_capped_write, self.chunks,
+                                                                transport.max_body))
 
-    def write(self, chunk: bytes) -> int | None:
-        self.size += len(chunk)
-        if self.size > self.max_body:
-            self.too_big = True
-            return 0  # anything but len(chunk) makes libcurl abort the transfer
-        self.chunks.append(chunk)
-        return None
+    def begin(self, index: int, url: str, sent_url: str, headers: Mapping[str, str],
+              timeout_ms: int, start: float) -> None:
+        import pycurl
 
-    def header(self, line: bytes) -> int | None:
-        if line.startswith(b"HTTP/"):
-            self.lines = []  # a new answer: a 100 Continue's headers are not this one's
-        self.lines.append(line)
-        if len(self.lines) > MAX_HEADER_LINES:
-            self.too_many_headers = True
-            return 0
-        return None
+        self.index, self.url, self.start = index, url, start
+        self.chunks.clear()
+        self.lines.clear()
+        self.curl.setopt(pycurl.URL, sent_url)
+        self.curl.setopt(pycurl.TIMEOUT_MS, timeout_ms)
+        if headers:
+            self.curl.setopt(pycurl.HTTPHEADER,
+                             self.base_headers + _header_lines(headers, "a request header"))
+            self.extra_headers = True
+        elif self.extra_headers:
+            self.curl.setopt(pycurl.HTTPHEADER, self.base_headers)
+            self.extra_headers = False
 
-    def headers(self) -> Headers:
-        headers = Headers()
-        for line in self.lines[1:]:
-            name, sep, value = line.decode("latin-1").partition(":")
-            if sep:
-                headers.add(name.strip(), value.strip())
-        return headers
+    def answer_block(self) -> bytes:
+        """The header lines of the last answer, status line first (a 100 Continue's go)."""
+        block = b"".join(self.lines)
+        last = block.rfind(b"\nHTTP/")
+        return block[last + 1:] if last >= 0 else block
+
+
+def _capped_write(chunks: list[bytes], limit: int, chunk: bytes) -> int | None:
+    chunks.append(chunk)
+    if sum(map(len, chunks)) > limit:
+        return 0  # anything but len(chunk) makes libcurl abort: E_WRITE_ERROR
+    return None
 
 
 class _Batches:
@@ -247,9 +284,9 @@ class Transport:
 
         stop = _batches.enter()
         multi = pycurl.CurlMulti()
-        idle = [pycurl.Curl() for _ in range(max(1, min(concurrency, len(requests))))]
-        handles = list(idle)
-        active: dict[pycurl.Curl, _Transfer] = {}
+        idle = [_Slot(self) for _ in range(max(1, min(concurrency, len(requests))))]
+        slots = list(idle)
+        active: dict[pycurl.Curl, _Slot] = {}
         queue = iter(enumerate(requests))
         try:
             while not (stop.is_set() or interrupted()):
@@ -260,12 +297,12 @@ class Transport:
                     if end is not None and time.monotonic() >= end:
                         return  # the rest were never started
                     index, request = item
-                    curl = idle.pop()
-                    try:
-                        active[curl] = self._start(multi, curl, index, request, end)
-                    except RequestFailed as failed:
-                        idle.append(curl)
+                    failed = self._start(multi, idle[-1], index, request, end)
+                    if failed:
                         on_outcome(index, failed)
+                    else:
+                        slot = idle.pop()
+                        active[slot.curl] = slot
                 if not active:
                     return
                 while multi.perform()[0] == pycurl.E_CALL_MULTI_PERFORM:
@@ -274,10 +311,10 @@ class Transport:
                     queued, ok, errors = multi.info_read()
                     finished = [(c, 0, "") for c in ok] + errors
                     for curl, code, message in finished:
-                        transfer = active.pop(curl)
+                        slot = active.pop(curl)
                         multi.remove_handle(curl)
-                        idle.append(curl)
-                        on_outcome(transfer.index, self._finish(curl, transfer, code, message))
+                        idle.append(slot)
+                        on_outcome(slot.index, self._finish(slot, code, message))
                     if not queued:
                         break
                 if active:
@@ -285,89 +322,75 @@ class Transport:
                     # due before any socket stirs: wait no longer than they allow.
                     due = multi.timeout()
                     multi.select(TICK if due < 0 else min(TICK, due / 1000))
-            for transfer in active.values():
-                on_outcome(transfer.index, RequestFailed(
-                    "timeout", f"{public_url(transfer.url)}: cut short: wsgi-probe is stopping",
-                    transfer.start))
+            for slot in active.values():
+                on_outcome(slot.index, RequestFailed(
+                    "timeout", f"{public_url(slot.url)}: cut short: wsgi-probe is stopping",
+                    slot.start))
         finally:
             _batches.leave(stop)
             for curl in active:
                 multi.remove_handle(curl)
-            for curl in handles:
-                curl.close()
+            for slot in slots:
+                slot.curl.close()
             multi.close()
 
-    def _start(self, multi: pycurl.CurlMulti, curl: pycurl.Curl, index: int, request: Request,
-               end: float | None) -> _Transfer:
-        import pycurl
-
-        transfer = _Transfer(index, request.url, self.max_body)
-        shown = public_url(request.url)
-        remaining = self.timeout if end is None else min(self.timeout, end - transfer.start)
+    def _start(self, multi: pycurl.CurlMulti, slot: _Slot, index: int, request: Request,
+               end: float | None) -> RequestFailed | None:
+        """Hand ``request`` to libcurl in ``slot``; or why it cannot be sent."""
+        start = time.monotonic()
+        remaining = self.timeout if end is None else min(self.timeout, end - start)
         if remaining <= 0:
-            raise RequestFailed("timeout", f"{shown}: timed out", transfer.start)
+            return RequestFailed("timeout", f"{public_url(request.url)}: timed out", start)
         try:
-            url = _ascii_url(request.url)
+            sent_url = _ascii_url(request.url)
         except TransportError as exc:
-            raise RequestFailed(exc.kind, str(exc), transfer.start) from None
-        curl.reset()
-        curl.setopt(pycurl.URL, url)
-        curl.setopt(pycurl.PROTOCOLS, pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS)
-        curl.setopt(pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_1_1)
-        curl.setopt(pycurl.PROXY, "")  # proxy variables must not divert a probe
-        curl.setopt(pycurl.NOSIGNAL, 1)
-        curl.setopt(pycurl.TIMEOUT_MS, max(1, int(remaining * 1000)))
-        curl.setopt(pycurl.MAXFILESIZE_LARGE, self.max_body)
-        curl.setopt(pycurl.CAINFO, self.ca_file or _default_ca_file())
-        lines = self._base_headers
-        if request.headers:
-            lines = lines + _header_lines(request.headers, "a request header")
-        curl.setopt(pycurl.HTTPHEADER, lines)
-        if self.connect:
-            host, port = self.connect
-            curl.setopt(pycurl.CONNECT_TO, [f"::{_bracketed(host)}:{port}"])
-        curl.setopt(pycurl.WRITEFUNCTION, transfer.write)
-        curl.setopt(pycurl.HEADERFUNCTION, transfer.header)
-        multi.add_handle(curl)
-        return transfer
+            return RequestFailed(exc.kind, str(exc), start)
+        slot.begin(index, request.url, sent_url, request.headers,
+                   max(1, int(remaining * 1000)), start)
+        multi.add_handle(slot.curl)
+        return None
 
-    def _finish(self, curl: pycurl.Curl, transfer: _Transfer, code: int,
-                message: str) -> Outcome:
+    def _finish(self, slot: _Slot, code: int, message: str) -> Outcome:
         import pycurl
 
-        url = public_url(transfer.url)
         if code:
-            return RequestFailed(*_classify(curl, transfer, code, message), transfer.start)
-        status = int(curl.getinfo(pycurl.RESPONSE_CODE))
+            return RequestFailed(*_classify(slot, code, message, self.max_body), slot.start)
+        status = int(slot.curl.getinfo(pycurl.RESPONSE_CODE))
         if not 100 <= status <= 599:
             return RequestFailed(
-                "protocol", f"{url}: answered status {status}, which is not an HTTP status "
-                f"(100-599)", transfer.start)
+                "protocol", f"{public_url(slot.url)}: answered status {status}, which is not "
+                "an HTTP status (100-599)", slot.start)
+        block = slot.answer_block()
+        if block.count(b"\n") > MAX_HEADER_LINES:
+            return RequestFailed("protocol", _too_many_headers(slot.url), slot.start)
         return Answer(
             status_code=status,
-            headers=transfer.headers(),
-            body=b"".join(transfer.chunks),
-            elapsed_ms=curl.getinfo(pycurl.TOTAL_TIME_T) / 1000,
+            headers=Headers.parse(block[block.find(b"\n") + 1:]),
+            body=b"".join(slot.chunks),
+            elapsed_ms=slot.curl.getinfo(pycurl.TOTAL_TIME_T) / 1000,
         )
 
 
-def _classify(curl: pycurl.Curl, transfer: _Transfer, code: int, message: str
-              ) -> tuple[str, str]:
+def _too_many_headers(url: str) -> str:
+    return (f"{public_url(url)}: answer with more than {MAX_HEADER_LINES} header lines "
+            "or oversized headers")
+
+
+def _classify(slot: _Slot, code: int, message: str, max_body: int) -> tuple[str, str]:
     """One line a person can act on, and a kind for diagnosis, from libcurl's error."""
     import pycurl
 
-    url = public_url(transfer.url)
-    got_bytes = bool(transfer.lines) or curl.getinfo(pycurl.SIZE_DOWNLOAD_T) > 0
-    if transfer.too_big or code == pycurl.E_FILESIZE_EXCEEDED:
-        return ("protocol", f"{url}: answer larger than {transfer.max_body} bytes")
-    if transfer.too_many_headers or code == getattr(pycurl, "E_TOO_LARGE", 100):
-        return (
-            "protocol", f"{url}: answer with more than {MAX_HEADER_LINES} header lines "
-            "or oversized headers")
+    curl = slot.curl
+    url = public_url(slot.url)
+    got_bytes = bool(slot.lines) or curl.getinfo(pycurl.SIZE_DOWNLOAD_T) > 0
+    if code in (pycurl.E_FILESIZE_EXCEEDED, pycurl.E_WRITE_ERROR):
+        return ("protocol", f"{url}: answer larger than {max_body} bytes")
+    if code == _TOO_LARGE or slot.answer_block().count(b"\n") > MAX_HEADER_LINES:
+        return ("protocol", _too_many_headers(slot.url))
     if code == pycurl.E_OPERATION_TIMEDOUT:
         return ("timeout", f"{url}: timed out")
     if code == pycurl.E_COULDNT_RESOLVE_HOST:
-        host = urlsplit(transfer.url).hostname
+        host = urlsplit(slot.url).hostname
         return ("dns", f"{url}: host name {host!r} does not resolve")
     if code == pycurl.E_COULDNT_CONNECT:
         if curl.getinfo(pycurl.OS_ERRNO) == 111:  # ECONNREFUSED
@@ -385,6 +408,7 @@ def _classify(curl: pycurl.Curl, transfer: _Transfer, code: int, message: str
     return ("protocol", f"{url}: broken answer: {message}")
 
 
+_TOO_LARGE = 100  # CURLE_TOO_LARGE (libcurl 8.6): response headers over its 300 kB limit
 _WEIRD_SERVER_REPLY = 8  # CURLE_WEIRD_SERVER_REPLY; types-pycurl knows only its old name
 _TLS_ERRORS = frozenset({35, 51, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91, 98})
 """libcurl's SSL_* and PEER_FAILED_VERIFICATION error codes (stable numbers)."""
@@ -396,6 +420,8 @@ def _ascii_url(url: str) -> str:
     Raises TransportError for what cannot be sent: credentials (a probe is not
     logged in; they would travel in clear text) and host names that are not IDNA.
     """
+    if url.isascii() and "@" not in url:
+        return url  # the common case, without parsing
     parts = urlsplit(url)
     if "@" in parts.netloc:
         raise TransportError(
