@@ -1,8 +1,8 @@
 """structlog set-up: human lines on a terminal, JSON for machines, always on stderr.
 
-structlog is imported when a logger is first wanted, not by ``configure``: structlog
-brings rich along (its tracebacks), 50-100 ms that ``probe check`` on a bad manifest
-(the UNKNOWN path) would pay for logs it never writes.
+structlog is imported at the first event that will be written, not by ``configure``:
+structlog brings rich along (its tracebacks), 50-100 ms that ``probe check`` on a bad
+manifest (the UNKNOWN path) or a quiet ``probe sweep`` would pay for logs never written.
 """
 
 from __future__ import annotations
@@ -31,23 +31,66 @@ def configure(verbosity: int = 0, fmt: str = "console", *,
     structlog nor from libraries using the standard logging module (a
     Monitoring Plugin whose stderr would end up in its output).
     """
-    global _pending
+    global _pending, _lowest
     if silent:
         logging.disable(logging.CRITICAL)
+        _lowest = logging.CRITICAL + 1
+    elif verbosity >= 2:
+        _lowest = logging.DEBUG
+    else:
+        _lowest = logging.INFO if verbosity == 1 or always_info_from else logging.WARNING
     _pending = functools.partial(_apply, verbosity, fmt, always_info_from, silent)
     if "structlog" in sys.modules:
         _apply_pending()
 
 
-def get_logger(name: str, **initial: Any) -> Any:
-    """structlog's logger ``name``, with the set-up of the last ``configure`` applied."""
-    import structlog
+def writes(level: int) -> bool:
+    """Whether an event of ``level`` can be written (True before any ``configure``)."""
+    return _lowest is None or level >= _lowest
 
-    _apply_pending()
-    return structlog.get_logger(name, **initial)
+
+class Logger:
+    """structlog's logger ``name``, imported at its first event that will be written."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._real: Any = None
+
+    def _emit(self, level: int, method: str, event: str, fields: dict[str, Any]) -> None:
+        if not writes(level):
+            return
+        if self._real is None:
+            import structlog
+
+            _apply_pending()
+            self._real = structlog.get_logger(self._name)
+        getattr(self._real, method)(event, **fields)
+
+    def debug(self, event: str, **fields: Any) -> None:
+        self._emit(logging.DEBUG, "debug", event, fields)
+
+    def info(self, event: str, **fields: Any) -> None:
+        self._emit(logging.INFO, "info", event, fields)
+
+    def warning(self, event: str, **fields: Any) -> None:
+        self._emit(logging.WARNING, "warning", event, fields)
+
+    def error(self, event: str, **fields: Any) -> None:
+        self._emit(logging.ERROR, "error", event, fields)
+
+
+def get_logger(name: str) -> Logger:
+    return Logger(name)
+
+
+def reset() -> None:
+    """Forget ``configure`` (tests: structlog.reset_defaults() does not reach this module)."""
+    global _pending, _lowest
+    _pending = _lowest = None
 
 
 _pending: Callable[[], None] | None = None
+_lowest: int | None = None
 
 
 def _apply_pending() -> None:

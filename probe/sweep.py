@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 import time
@@ -82,15 +83,18 @@ def gather(
 ) -> tuple[list[list[Sample]], bool]:
     """Every target's samples, in target order; and whether Ctrl-C cut it short."""
     log = logs.get_logger("probe.sweep")
+    each = logs.writes(logging.INFO)  # no event to build per request when none is written
     requests = requests_for(targets, samples, segment)
     results: list[Sample | None] = [None] * len(requests)
 
     def done(index: int, sample: Sample) -> None:
         results[index] = sample
-        log.info("probe", url=public_url(requests[index].url), status=sample.status_code,
-                 error=sample.error, label=sample.endpoint.label if sample.endpoint else None,
-                 pid=sample.endpoint.pid if sample.endpoint else None,
-                 elapsed_ms=round(sample.elapsed_ms, 2))
+        if each:
+            log.info("probe", url=public_url(requests[index].url),
+                     status=sample.status_code, error=sample.error,
+                     label=sample.endpoint.label if sample.endpoint else None,
+                     pid=sample.endpoint.pid if sample.endpoint else None,
+                     elapsed_ms=round(sample.elapsed_ms, 2))
         if on_done:
             on_done()
 

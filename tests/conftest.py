@@ -7,12 +7,15 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
+from probe import logs
+
 
 @pytest.fixture(autouse=True)
 def _fresh_structlog() -> Iterator[None]:
     """Commands run in-process configure structlog for the whole process; undo it per test."""
     yield
     structlog.reset_defaults()
+    logs.reset()
 
 
 @pytest.fixture(autouse=True)

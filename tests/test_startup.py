@@ -7,6 +7,7 @@ libraries only a sweep, a report or the exporter needs.
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -51,3 +52,20 @@ def test_the_version_is_the_installed_distributions() -> None:
     import probe
 
     assert probe.__version__ == version("wsgi-probe")
+
+
+def test_a_quiet_sweep_loads_no_logging_or_terminal_libraries() -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    modules = imported("sweep", f"http://127.0.0.1:{port}/", "--samples", "1",
+                       "--format", "json")
+    assert "pycurl" in modules  # it really probed
+    assert modules & {"structlog", "rich", "requests", "urllib3"} == set()
+
+
+def test_a_verbose_sweep_does_load_structlog() -> None:
+    # The other side of the laziness: events that are written still go through structlog.
+    modules = imported("sweep", "http://127.0.0.1:1/", "--samples", "1", "--format", "json",
+                       "-v")
+    assert "structlog" in modules
