@@ -105,7 +105,8 @@ def expect_ok(n: int, connect: str, concurrency: int, tmp: Path) -> Path:
 # --- the sweep and its anchors ----------------------------------------------------------------
 
 
-def time_sweep(manifest: Path) -> float:
+def time_sweep(manifest: Path) -> tuple[float, float]:
+    """Seconds of the whole ``probe sweep`` process, and of its sweep (probing + diagnosis)."""
     start = time.perf_counter()
     result = subprocess.run([PROBE, "sweep", "-m", str(manifest), "--format", "json"],
                             capture_output=True, text=True, check=False)
@@ -114,7 +115,7 @@ def time_sweep(manifest: Path) -> float:
     bad = [t for t in report["targets"] if t["verdict"] != "ok"]
     if result.returncode != 0 or bad:
         raise SystemExit(f"sweep not all ok: {bad[:3]} {result.stderr[-500:]}")
-    return took
+    return took, float(report["summary"]["duration_s"])
 
 
 def check_http_per_url(port: int, count: int) -> float:
@@ -319,14 +320,16 @@ def main(argv: list[str] | None = None) -> int:
         say("")
         say(f"### Sweep: N URLs x 1 sample, concurrency {c}, real Apache + mod_wsgi (healthy)\n")
         say("| N | probe sweep (whole process) | per URL | vs blackbox | vs wrk | "
-            "vs check_http loop |")
-        say("|---|---|---|---|---|---|")
+            "vs check_http loop | its sweep alone (probing + diagnosis) | vs wrk |")
+        say("|---|---|---|---|---|---|---|---|")
         per_check = check_http_per_url(port, args.check_http_urls)
         with blackbox(port, tmp) as bb:
             target = urllib.parse.quote(probe_url.replace("/page1/", "/page2/"), safe="")
             for size in sizes:
                 manifest = expect_ok(size, server.connect, c, tmp)
-                sweep_s = statistics.median(time_sweep(manifest) for _ in range(args.rounds))
+                runs = [time_sweep(manifest) for _ in range(args.rounds)]
+                sweep_s = statistics.median(whole for whole, _ in runs)
+                inner_s = statistics.median(inner for _, inner in runs)
                 # the anchors right after, so both see the same neighbours on the machine
                 bb_rps = wrk(f"http://127.0.0.1:{bb}/probe?module=site1&target={target}", c)
                 wrk_rps = wrk(probe_url, c, host=HOSTS[1])
@@ -334,7 +337,8 @@ def main(argv: list[str] | None = None) -> int:
                 say(f"| {size:,} | {rate:,.0f} URL/s ({sweep_s:.2f} s) | "
                     f"{sweep_s / size * 1000:.3f} ms | {rate / bb_rps:.2f}x ({bb_rps:,.0f}/s) | "
                     f"{rate / wrk_rps:.2f} ({wrk_rps:,.0f}/s) | "
-                    f"{per_check * rate:.0f}x ({per_check * 1000:.1f} ms/URL) |")
+                    f"{per_check * rate:.0f}x ({per_check * 1000:.1f} ms/URL) | "
+                    f"{size / inner_s:,.0f} URL/s | {size / inner_s / wrk_rps:.2f} |")
         say("\nGoals: >= 2x blackbox, >= 0.7 of wrk, >= 20x the check_http loop, flat per URL.\n")
 
         say("### Start-up (hyperfine, median of 40 runs)\n")
