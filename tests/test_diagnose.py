@@ -1,4 +1,4 @@
-"""probe/diagnose.py and probe/findings.py: hand-built observations, every verdict and cause.
+"""probe/diagnose/: hand-built observations, every verdict and cause.
 
 The endpoint answers are shaped like contrib/wsgi_endpoint.py's JSON under mod_wsgi, where
 the default application group %{RESOURCE} is ``SERVERNAME[:PORT]|SCRIPT_NAME``: the name of
