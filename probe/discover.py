@@ -37,7 +37,7 @@ from probe.apache_names import (
     mount_matches,
     mount_url_path,
 )
-from probe.lint import load_site
+from probe.lint import Httpd, load_site
 from probe.lint.model import Server, Site, WsgiApp
 from probe.lint.rules import UnknownHosts, unknown_hosts
 
@@ -77,9 +77,11 @@ class Discovery:
 
 
 def discover_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str | None = None,
-                   environ: Mapping[str, str] | None = None) -> str:
+                   environ: Mapping[str, str] | None = None,
+                   httpd: Httpd | None = None) -> str:
     """The manifest text for configuration files; ConfigUnreadable when one cannot be read."""
-    return render(discover(load_site(paths, server_root=server_root, environ=environ)))
+    return render(discover(load_site(paths, server_root=server_root, environ=environ,
+                                     httpd=httpd)))
 
 
 def discover(site: Site) -> Discovery:
@@ -120,6 +122,10 @@ def _refuse(discovery: Discovery, group: UnknownHosts) -> None:
         why = (f"{group.address}: {first.describe()} is listed first and must refuse "
                f"unknown host names")
     else:
+        if group.default_page and len(group.servers) > 1:
+            discovery.refuse_skipped.append(
+                f"{group.address}: {first.describe()} is a static default page listed "
+                f"first; unknown host names get it (no application), so they are not checked")
         if group.lands_on_site:
             discovery.refuse_skipped.append(
                 f"{group.address}: {first.describe()} is the only site and answers every "

@@ -21,7 +21,7 @@ import fnmatch
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from probe.apache_names import (
@@ -85,6 +85,7 @@ class Server:
     ssl: bool
     file: str
     line: int
+    name_inherited: bool = False  # no ServerName of its own: httpd gives it the main server's
 
     @property
     def is_main(self) -> bool:
@@ -103,6 +104,9 @@ class Server:
             return "the main server"
         addresses = " ".join(str(a) for a in self.addresses)
         name = f" ({self.server_name})" if self.server_name else ""
+        if self.name_inherited:
+            name = (f" (no ServerName: {self.server_name} from the main server)"
+                    if self.server_name else " (no ServerName)")
         return f"<VirtualHost {addresses}>{name} at {self.where}"
 
 
@@ -203,7 +207,7 @@ class Site:
 def build_site(config: ApacheConfig, *, read_scripts: bool = True) -> Site:
     main_scope = tuple(d for d in config.directives if d.key != "virtualhost")
     main = _main_server(config, main_scope)
-    vhosts = tuple(_vhost(d) for d in config.directives if d.key == "virtualhost")
+    vhosts = tuple(_vhost(d, main) for d in config.directives if d.key == "virtualhost")
     apps: list[WsgiApp] = []
     daemons: list[DaemonGroup] = []
     uses: list[GroupUse] = []
@@ -249,10 +253,16 @@ def _main_server(config: ApacheConfig, scope: Sequence[Directive]) -> Server:
                    first.line if first else 0)
 
 
-def _vhost(section: Directive) -> Server:
+def _vhost(section: Directive, main: Server) -> Server:
+    """A VirtualHost; one without a ServerName gets the main server's (httpd's
+    ``ap_fixup_virtual_hosts``), which mod_wsgi then compares and names groups by."""
     addresses = tuple(parse_address(a) for a in section.args) or (parse_address("*"),)
-    return _server(section, addresses, section.body(), _last(section.body(),
-                   "servername"), section.file, section.line)
+    server = _server(section, addresses, section.body(), _last(section.body(),
+                     "servername"), section.file, section.line)
+    if server.server_hostname is not None:
+        return server
+    return replace(server, server_name=main.server_name, server_hostname=main.server_hostname,
+                   server_port=main.server_port, scheme=main.scheme, name_inherited=True)
 
 
 def _server(section: Directive | None, addresses: tuple[Address, ...],

@@ -21,7 +21,7 @@ from probe.apache_names import (
     mount_matches,
 )
 from probe.lint.apache_config import Directive, ParseNote
-from probe.lint.model import ALIAS_KEYS, Address, Server, Site, WsgiApp
+from probe.lint.model import ALIAS_KEYS, Address, DaemonGroup, Server, Site, WsgiApp
 from probe.lint.scripts import ScriptInfo
 
 
@@ -266,6 +266,7 @@ class UnknownHosts:
     servers: tuple[Server, ...]  # the VirtualHosts of the address, in configuration order
     lands_on_site: bool  # the first one serves a site (not a refusing catch-all)
     bypassed: tuple[Server, ...]  # catch-alls on a wider address that never see these names
+    default_page: bool = False  # the first one is a static default page (see _default_page)
 
     @property
     def first(self) -> Server:
@@ -293,8 +294,10 @@ def unknown_hosts(site: Site) -> list[UnknownHosts]:
         bypassed = tuple(g[0] for k, g in groups.items()
                          if k != key and k.covers(key) and not _is_real_site(site, g[0])
                          and _denies_all(g[0]))
-        found.append(UnknownHosts(key, tuple(servers), _is_real_site(site, servers[0]),
-                                  bypassed))
+        default_page = _default_page(site, servers[0])
+        found.append(UnknownHosts(key, tuple(servers),
+                                  _is_real_site(site, servers[0]) and not default_page,
+                                  bypassed, default_page))
     return found
 
 
@@ -310,11 +313,20 @@ def vhost_fallback(site: Site) -> list[Finding]:
     """
     findings: list[Finding] = []
     for group in unknown_hosts(site):
+        if group.default_page and len(group.servers) > 1:
+            first = group.first
+            root = next((d.arg(0) for d in first.directives if d.key == "documentroot"), "")
+            findings.append(Finding(
+                "vhost_default_page", Severity.NOTE, first.file, first.line,
+                f"requests on {group.address} whose Host matches no ServerName/ServerAlias "
+                f"get the static default page {root} of {first.describe()}, listed first: "
+                f"no application answers them, so none is misrouted",
+                f"to refuse them instead: {_catch_all_text(group.address)}"))
         if not group.misrouted:
             continue
         key, first = group.address, group.first
-        snippet = " ".join(line.strip() for line in catch_all_vhost(str(key)).splitlines())
-        fix = f"put a catch-all first for {key}: {snippet}, before {first.describe()}"
+        fix = f"put a catch-all first for {key}: {_catch_all_text(key)}, before " \
+              f"{first.describe()}"
         findings.append(Finding(
             code="vhost_fallback",
             severity=Severity.WARNING,
@@ -340,6 +352,10 @@ def vhost_fallback(site: Site) -> list[Finding]:
     return findings
 
 
+def _catch_all_text(address: Address) -> str:
+    return " ".join(line.strip() for line in catch_all_vhost(str(address)).splitlines())
+
+
 def _address_groups(vhosts: Sequence[Server]) -> dict[Address, list[Server]]:
     groups: dict[Address, list[Server]] = defaultdict(list)
     for vhost in vhosts:
@@ -349,6 +365,22 @@ def _address_groups(vhosts: Sequence[Server]) -> dict[Address, list[Server]]:
             if not any(v is vhost for v in groups[key]):  # identity: no deep tree compare
                 groups[key].append(vhost)
     return groups
+
+
+def _default_page(site: Site, server: Server) -> bool:
+    """A VirtualHost with no ServerName of its own that serves only static files: Debian's
+    stock ``000-default.conf`` (``DocumentRoot /var/www/html``, its ServerName commented
+    out, "used as a last resort host regardless"), kept first when a site is added.
+
+    Deliberately not a ``vhost_fallback``: unknown host names get a static page, not
+    another application, so nothing is misrouted to an instance; every stock Debian server
+    with one site added would otherwise fail lint. A note says where they go.
+    """
+    own = {d.key for d in server.directives}
+    serves_app = bool(own & {*ALIAS_KEYS, "proxypass", "wsgihandlerscript", "sethandler",
+                             "addhandler", "proxypassmatch", "rewriterule"})
+    return (server.name_inherited and "documentroot" in own and not serves_app
+            and not site.aliases_for(server) and not _denies_all(server))
 
 
 def _is_real_site(site: Site, server: Server) -> bool:
@@ -444,15 +476,15 @@ def daemon_groups(site: Site) -> list[Finding]:
     and never used."""
     findings: list[Finding] = []
     seen: dict[str, str] = {}
-    for defined in site.daemons:
-        where = defined.directive
-        if defined.name in seen:
+    for daemon in site.daemons:
+        where = daemon.directive
+        if daemon.name in seen:
             findings.append(Finding(
                 "duplicate_daemon", Severity.ERROR, where.file, where.line,
-                f"WSGIDaemonProcess {defined.name} is already defined at {seen[defined.name]}: "
+                f"WSGIDaemonProcess {daemon.name} is already defined at {seen[daemon.name]}: "
                 f"names must be unique in the whole server, httpd will not start",
                 "rename one of them"))
-        seen.setdefault(defined.name, where.where)
+        seen.setdefault(daemon.name, where.where)
     dynamic = False
     for use in site.group_uses:
         name = use.name
@@ -461,15 +493,16 @@ def daemon_groups(site: Site) -> list[Finding]:
         if is_per_request(name):
             dynamic = True
             continue
-        daemon = site.daemon(name)
-        if daemon is None:
+        defined = [d for d in site.daemons if d.name == name]
+        if not defined:
             findings.append(Finding(
                 "undefined_daemon", Severity.ERROR, use.directive.file, use.directive.line,
                 f"{use.directive.name} names process group {name!r} but no WSGIDaemonProcess "
                 f"{name} is defined: mod_wsgi answers these requests with 500",
                 f"add WSGIDaemonProcess {name} (outside any VirtualHost to share it)"))
-        elif (not daemon.server.is_main and daemon.server.server_name
-              != use.server.server_name):
+        elif len(defined) == 1 and not _reaches(defined[0], use.server):
+            # Defined twice: duplicate_daemon already says httpd will not start.
+            [daemon] = defined
             findings.append(Finding(
                 "undefined_daemon", Severity.ERROR, use.directive.file, use.directive.line,
                 f"{use.directive.name} in {use.server.describe()} uses process group "
@@ -486,6 +519,15 @@ def daemon_groups(site: Site) -> list[Finding]:
             f"add process-group={d.name} to the WSGIScriptAlias meant to run there, or "
             f"remove it") for d in site.daemons if d.name not in used]
     return findings
+
+
+def _reaches(daemon: DaemonGroup, server: Server) -> bool:
+    """Whether requests to ``server`` may use ``daemon``, as mod_wsgi decides at request
+    time: one defined outside any VirtualHost serves all of them, one defined in a
+    VirtualHost only those whose ServerName (inherited from the main server when not
+    written) is the same, compared case-sensitively."""
+    return (daemon.server.is_main or daemon.server is server
+            or daemon.server.server_hostname == server.server_hostname)
 
 
 # --------------------------------------------------------------------------------------------
