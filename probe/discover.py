@@ -13,7 +13,7 @@ one, say), so that a sweep of the result shows the misroute instead of hiding it
   the configuration fixes one;
 * ``[probe] connect`` from the first ``Listen``;
 * ``[refuse]`` an unknown host name for each address where ``probe lint`` cares what
-  happens to one (:func:`probe.lint.rules.unknown_hosts`): where it lands on the first of
+  happens to one (:func:`probe.lint.unknown_hosts.unknown_hosts`): where it lands on the first of
   several sites (lint's ``vhost_fallback``, so the sweep shows the misroute) or on a
   catch-all (so the sweep checks that it refuses). A server where one site answers every
   host name (a single VirtualHost, or none) gets a comment instead: that is usually
@@ -39,7 +39,7 @@ from probe.apache_names import (
 )
 from probe.lint import Httpd, load_site
 from probe.lint.model import Server, Site, WsgiApp
-from probe.lint.rules import UnknownHosts, unknown_hosts
+from probe.lint.unknown_hosts import UnknownHosts, unknown_hosts
 
 UNKNOWN_HOST = "unknown.invalid"
 _GENERIC_DIRS = {"", "wsgi", "apache", "conf", "scripts", "bin", "deploy", "src", "app"}

@@ -31,7 +31,7 @@ from probe.apache_names import (
     mount_url_path,
     process_group,
 )
-from probe.lint.apache_config import ApacheConfig, Directive
+from probe.lint.apache_config import ApacheConfig, Directive, split_args
 from probe.lint.scripts import ScriptInfo, read_script
 
 ALIAS_KEYS = ("wsgiscriptalias", "wsgiscriptaliasmatch")
@@ -284,11 +284,13 @@ def _parse_server_name(value: str) -> tuple[str | None, str | None, int | None]:
 
 
 def _options(args: Sequence[str]) -> dict[str, str]:
+    """``name=value`` options; a quoted value is unquoted as mod_wsgi does
+    (``process-group='localhost:8000'``, as mod_wsgi-express writes it)."""
     options: dict[str, str] = {}
     for arg in args:
         key, sep, value = arg.partition("=")
         if sep:
-            options[key.lower()] = value
+            options[key.lower()] = split_args(value)[0] if value.strip() else value
     return options
 
 
