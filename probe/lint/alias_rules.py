@@ -15,7 +15,8 @@ def alias_order(site: Site) -> list[Finding]:
     the first match wins, so the longer mount's URLs go to the shorter one's application."""
     findings: dict[tuple[str, str], Finding] = {}
     for server in site.servers:
-        aliases = site.aliases_for(server)
+        # Handler mounts are chosen by mod_alias/mod_rewrite and sections, not in alias order
+        aliases = [a for a in site.aliases_for(server) if not a.handler]
         for i, later in enumerate(aliases):
             earlier = next((e for e in aliases[:i] if _shadows(e, later)), None)
             if earlier is None or (earlier.where, later.where) in findings:

@@ -32,6 +32,7 @@ from probe.apache_names import (
     process_group,
 )
 from probe.lint.apache_config import ApacheConfig, Directive, split_args
+from probe.lint.handlers import HandlerMount, handler_mounts, handler_scripts
 from probe.lint.scripts import ScriptInfo, read_script
 
 ALIAS_KEYS = ("wsgiscriptalias", "wsgiscriptaliasmatch")
@@ -123,6 +124,7 @@ class WsgiApp:
     process_group: str | None  # "" embedded mode, None decided per request (%{ENV:...})
     process_group_from: str  # where the process group was decided, for messages
     application_group_spec: str
+    handler: bool = False  # mounted by SetHandler/AddHandler/WSGIHandlerScript, not an alias
 
     @property
     def where(self) -> str:
@@ -225,6 +227,15 @@ def build_site(config: ApacheConfig, *, read_scripts: bool = True) -> Site:
                 group = _options(d.args[1:]).get("process-group")
                 if group:
                     uses.append(GroupUse(group, d, server))
+        inherited = () if server.is_main else main_scope
+        defined = handler_scripts([inherited, scope])
+        for mount in handler_mounts(scope, inherited, defined, config.server_root):
+            apps.append(_app(config, mount.directive, server, main_scope, mount))
+        for d in scope:
+            for inner in (d, *d.body()):
+                group = _options(inner.args[2:]).get("process-group")
+                if inner.key == "wsgihandlerscript" and group:
+                    uses.append(GroupUse(group, inner, server))
         for d, _ in _per_directory(scope):
             if d.key == "wsgiprocessgroup" and d.args:
                 uses.append(GroupUse(d.args[0], d, server))
@@ -302,30 +313,30 @@ def _listen(d: Directive) -> Listen:
 
 
 def _app(config: ApacheConfig, d: Directive, server: Server,
-         main_scope: Sequence[Directive]) -> WsgiApp:
+         main_scope: Sequence[Directive], handler: HandlerMount | None = None) -> WsgiApp:
     is_match = d.key == "wsgiscriptaliasmatch"
-    target = d.args[1]
+    mount, target = (handler.mount, handler.target) if handler else (d.args[0], d.args[1])
     if not os.path.isabs(target):
         target = os.path.join(config.server_root, target)
-    options = _options(d.args[2:])
+    options = handler.options if handler else _options(d.args[2:])
     scopes = [main_scope] + ([] if server.is_main else [server.directives])
-    group, group_from = _setting(d, options, "process-group", "wsgiprocessgroup", scopes,
-                                 target, default="")
-    app_group, _ = _setting(d, options, "application-group", "wsgiapplicationgroup", scopes,
-                            target, default=RESOURCE)
-    return WsgiApp(d, server, d.args[0], is_match, target, options,
+    group, group_from = _setting(d, mount, options, "process-group", "wsgiprocessgroup",
+                                 scopes, target, default="")
+    app_group, _ = _setting(d, mount, options, "application-group", "wsgiapplicationgroup",
+                            scopes, target, default=RESOURCE)
+    return WsgiApp(d, server, mount, is_match, target, options,
                    None if is_per_request(group) else process_group(group), group_from,
-                   app_group or RESOURCE)
+                   app_group or RESOURCE, handler=handler is not None)
 
 
-def _setting(alias: Directive, options: Mapping[str, str], option: str, key: str,
+def _setting(alias: Directive, mount: str, options: Mapping[str, str], option: str, key: str,
              scopes: Sequence[Sequence[Directive]], script: str,
              default: str) -> tuple[str, str]:
     """A process or application group: the alias option, else per-directory, else server."""
     if option in options:
-        return options[option], f"{option}= on {alias.name} at {alias.where}"
+        return options[option], f"{option}= for {alias.name} at {alias.where}"
     found: Directive | None = None
-    for section in _applicable_sections(scopes, script, alias.args[0]):
+    for section in _applicable_sections(scopes, script, mount):
         found = _last(section.body(), key) or found
     if found is None:
         for scope in scopes:  # main server first, the VirtualHost overrides it
