@@ -129,7 +129,8 @@ def test_options_mod_wsgi_rejects(tmp_path: Path, line: str, hint: str) -> None:
 def test_accepted_options_are_clean(tmp_path: Path) -> None:
     result = lint(tmp_path, """\
 WSGIDaemonProcess app threads=2 request-timeout=60 display-name=%{GROUP} python-path='/srv/x'
-WSGIScriptAlias / @ROOT@/app.wsgi process-group='app' application-group=%{GLOBAL} pass-authorization=On
+WSGIScriptAlias / @ROOT@/app.wsgi process-group='app' \
+    application-group=%{GLOBAL} pass-authorization=On
 WSGIImportScript @ROOT@/app.wsgi process-group=app application-group=%{GLOBAL}
 """, {"app.wsgi": ""})
     assert found(result) == []
