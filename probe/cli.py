@@ -292,16 +292,18 @@ def discover(paths: tuple[str, ...], server_root: str | None, defines: tuple[str
     """
     import os
 
-    from probe.discover import discover_paths
+    from probe.discover import discover_site, render
     from probe.lint import ConfigUnreadable, local_httpd
 
     try:
-        text = discover_paths(paths, server_root=server_root, environ=os.environ,
+        found = discover_site(paths, server_root=server_root, environ=os.environ,
                               httpd=local_httpd(defines))
     except ConfigUnreadable as exc:
         fail(str(exc))
         return
-    emit(text, output)
+    for warning in found.warnings:
+        click.echo(f"probe: warning: {warning}", err=True)
+    emit(render(found), output)
 
 
 @main.command(context_settings=CONTEXT)
