@@ -216,7 +216,7 @@ def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSett
     if not settings.segment or "/" in settings.segment:
         raise ManifestError(f"{at('segment')}: must be one non-empty path segment")
     if settings.connect is not None:
-        parse_connect(settings.connect, at("connect"))
+        parse_connect_address(settings.connect, at("connect"))
     return settings
 
 
@@ -231,6 +231,16 @@ def parse_connect(value: str, where: str, *, allow_zero: bool = False) -> tuple[
     if not sep or not host or not port.isdigit() or not lowest <= int(port) < 65536:
         raise ManifestError(f"{where}: not HOST:PORT: {value!r}")
     return host, int(port)
+
+
+def parse_connect_address(value: str, where: str) -> tuple[str, int | None]:
+    """A ``connect`` value: ``HOST:PORT``, or ``HOST`` alone (contract section 2: each URL
+    keeps its own port, so one address serves a site's http and https URLs)."""
+    if value.startswith("[") and value.endswith("]") and len(value) > 2:
+        return value[1:-1], None
+    if value and ":" not in value:
+        return value, None
+    return parse_connect(value, where)
 
 
 _INSTANCE_KEYS = {"label", "settings", "process_group", "application_group", "urls"}

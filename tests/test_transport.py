@@ -196,8 +196,8 @@ def test_request_headers_and_token() -> None:
 
 def test_bad_connect_is_a_manifest_error() -> None:
     with pytest.raises(ManifestError) as info:
-        Transport(connect="nohost")
-    assert str(info.value) == "--connect: not HOST:PORT: 'nohost'"
+        Transport(connect="nohost:")
+    assert str(info.value) == "--connect: not HOST:PORT: 'nohost:'"
 
 
 def test_proxy_variables_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
