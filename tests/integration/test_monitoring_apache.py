@@ -69,7 +69,8 @@ def test_check(scenario: Scenario) -> None:
                for p in url_times.values()), context
     if scenario.name == "healthy":
         assert code == 0, context
-        assert status == "WSGI-PROBE OK - 6 URLs answered by the expected instance", context
+        assert status == ("WSGI-PROBE OK - 4 URLs answered by the expected instance, "
+                          "2 URLs refused as required"), context
         assert perf["ok"]["value"] == "6" and perf["problems"]["value"] == "0", context
         assert lines == [], context
     else:
