@@ -21,7 +21,7 @@ from monitoring_helpers import PROBE
 
 from .apache import ApacheServer, scenario_manifest, scenario_template
 from .conftest import ApacheFactory
-from .daemons import icinga_state, running, tool, wait_for
+from .daemons import icinga_state, nagios_status, running, tool, wait_for
 
 pytestmark = [pytest.mark.apache, pytest.mark.daemons]
 
@@ -151,3 +151,113 @@ object Host "healthy" {{
     assert results["all-vars"]["output"].startswith("WSGI-PROBE WARNING - 1 of 6 URLs"), context
     assert results["healthy"]["exit_status"] == 0, context
     assert results["healthy"]["output"].startswith("WSGI-PROBE OK - 4 URLs answered"), context
+
+
+# -- nagios4 ----------------------------------------------------------------------------------
+
+NAGIOS_OBJECTS = """
+define timeperiod {
+    timeperiod_name always
+    alias always
+    monday 00:00-24:00
+    tuesday 00:00-24:00
+    wednesday 00:00-24:00
+    thursday 00:00-24:00
+    friday 00:00-24:00
+    saturday 00:00-24:00
+    sunday 00:00-24:00
+}
+define command {
+    command_name notify
+    command_line /bin/true
+}
+define contact {
+    contact_name admin
+    host_notifications_enabled 0
+    service_notifications_enabled 0
+    host_notification_period always
+    service_notification_period always
+    host_notification_options n
+    service_notification_options n
+    host_notification_commands notify
+    service_notification_commands notify
+}
+define host {
+    host_name web-1
+    address 127.0.0.1
+    max_check_attempts 1
+    check_period always
+    contacts admin
+    notification_period always
+}
+define service {
+    name generic-service
+    register 0
+    check_period always
+    notification_period always
+    contacts admin
+}
+"""
+
+
+@pytest.mark.parametrize("name", ["healthy", "misrouted"])
+def test_nagios4_runs_the_shipped_service(tmp_path: Path, sites: Sites, name: str) -> None:
+    """The shipped command and service, scheduled by nagios4 (interval_length 1: the
+    service's 5 and 1 are seconds), state and output read from status.dat."""
+    nagios = tool("nagios4", "nagios")
+    server = sites.misrouted if name == "misrouted" else sites.healthy
+    site = manifest(tmp_path, name, server)
+    objects = shipped(CONTRIB / "nagios" / "wsgi-probe.cfg").replace(
+        "/etc/wsgi-probe/site.toml", str(site))
+    (tmp_path / "wsgi-probe.cfg").write_text(objects)
+    (tmp_path / "minimal.cfg").write_text(NAGIOS_OBJECTS)
+    (tmp_path / "results").mkdir()
+    status = tmp_path / "status.dat"
+    settings = {
+        "log_file": tmp_path / "nagios.log", "cfg_file": tmp_path / "minimal.cfg",
+        "check_result_path": tmp_path / "results", "lock_file": tmp_path / "nagios.lock",
+        "temp_file": tmp_path / "nagios.tmp", "temp_path": tmp_path,
+        "status_file": status, "object_cache_file": tmp_path / "objects.cache",
+        "precached_object_file": tmp_path / "objects.precache",
+        "state_retention_file": tmp_path / "retention.dat",
+        "nagios_user": "root", "nagios_group": "root",
+        "interval_length": 1, "status_update_interval": 1, "check_result_reaper_frequency": 1,
+        # Every service checked at once after start, not spread over the interval.
+        "service_inter_check_delay_method": "n", "max_service_check_spread": 1,
+        "retain_state_information": 0, "use_retained_scheduling_info": 0,
+        "check_external_commands": 0, "enable_notifications": 0, "use_syslog": 0,
+        "service_check_timeout": 60,
+    }
+    lines = [f"{key}={value}" for key, value in settings.items()]
+    lines.append(f"cfg_file={tmp_path / 'wsgi-probe.cfg'}")
+    (tmp_path / "nagios.cfg").write_text("\n".join(lines) + "\n")
+
+    def service() -> dict[str, str] | None:
+        for block in nagios_status(status):
+            if block.get("service_description") != "WSGI routing":
+                continue
+            # The misroute is only paged once it is HARD (max_check_attempts 2).
+            if block.get("has_been_checked") == "1" and (
+                    name == "healthy" or block.get("state_type") == "1"):
+                return block
+        return None
+
+    with running("nagios4", [nagios, str(tmp_path / "nagios.cfg")], workdir=tmp_path) as daemon:
+        found = wait_for(service, what="nagios4 to record the service's state", timeout=120,
+                         context=lambda: daemon.log() + (tmp_path / "nagios.log").read_text(
+                             errors="replace")[-3000:])
+    context = "\n".join(f"{k}={v}" for k, v in found.items())
+    if name == "healthy":
+        assert found["current_state"] == "0", context
+        assert found["plugin_output"] == ("WSGI-PROBE OK - 4 URLs answered by the expected "
+                                          "instance, 2 URLs refused as required"), context
+    else:
+        assert found["current_state"] == "2" and found["state_type"] == "1", context
+        assert found["plugin_output"] == (
+            "WSGI-PROBE CRITICAL - 1 of 6 URLs misrouted: site-1.example.com/suburl/ "
+            "answered by project-1 (alias_order)"), context
+        # The long output names the URL, the cause and what to change.
+        assert "cause alias_order" in found["long_plugin_output"], context
+        assert SUB in found["long_plugin_output"], context
+    # --perfdata-urls from the shipped service: one response time per URL.
+    assert "'site-1.example.com/'=" in found["performance_data"], context
