@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import re
 import subprocess
 import threading
 import time
@@ -682,6 +683,20 @@ def test_page_escapes_everything(serve: ServeFactory) -> None:
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page.text
     assert "&quot;&amp;" in page.text
     assert "wrong_instance" in page.text
+
+
+def test_page_puts_problems_first_and_colours_the_status() -> None:
+    from probe.exporter_page import render_page
+
+    page = render_page(REPORT, 1_700_000_000.0, manifest="m.toml", version="1")
+    rows = re.findall(r'<tr class="(\w+)"><td class="url">([^<]*)</td>', page)
+    # The two problems in manifest order, then the rest in manifest order.
+    assert rows == [("problem", "http://site-1.example.com/suburl/"),
+                    ("problem", "http://site-2.example.com/"),
+                    ("ok", "http://site-1.example.com/"), ("ok", "http://unknown.invalid/")]
+    assert '<span class="status status-critical">CRITICAL</span>' in page
+    assert "td.url { white-space: nowrap; }" in page
+    assert "4 URLs, 2 problems" in page
 
 
 def test_page_links_to_no_other_host(serve: ServeFactory) -> None:

@@ -12,8 +12,12 @@ Marked ``daemons`` (slow-ish: each starts a daemon); ``-m "not daemons"`` leaves
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -339,3 +343,86 @@ def test_prometheus_scrapes_and_alerts(tmp_path: Path, sites: Sites, name: str) 
     assert alert["state"] == "pending", context
     assert alert["labels"]["url"] == SUB, context
     assert alert["labels"]["cause"] == "alias_order", context
+
+
+# -- the exporter page in chromium ------------------------------------------------------------
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def chromium(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """One headless run in its own session, killed with its helpers if it hangs."""
+    process = subprocess.Popen([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def test_exporter_page_in_chromium(tmp_path: Path, sites: Sites) -> None:
+    """The page as a browser renders it: the misroute first, with its cause and its fix, and
+    the overall status coloured. The screenshot stays in the test's tmp dir (pytest keeps the
+    last three runs' dirs: /tmp/pytest-of-USER/pytest-current/...)."""
+    from html.parser import HTMLParser
+
+    binary = tool("chromium", "chromium-browser")
+    site = manifest(tmp_path, "misrouted", sites.misrouted)
+    exporter = start_exporter(["-m", str(site)])
+    try:
+        exporter.get("/metrics")  # the page shows the last sweep: make one
+        url = exporter.url("/")
+        dumped = chromium(binary, tmp_path / "profile", "--dump-dom", url)
+        screenshot = tmp_path / "exporter-page.png"
+        shot = chromium(binary, tmp_path / "profile", f"--screenshot={screenshot}",
+                        "--window-size=1400,900", url)
+    finally:
+        exporter.stop()
+    assert dumped.returncode == 0, dumped.stderr[-3000:]
+    assert shot.returncode == 0 and screenshot.stat().st_size > 0, shot.stderr[-3000:]
+
+    class Rows(HTMLParser):
+        """The text of each body row's cells, and the status badge's class."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.rows: list[list[str]] = []
+            self.status: str | None = None
+            self.in_cell = False
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            css = dict(attrs).get("class") or ""
+            if tag == "tr":
+                self.rows.append([])
+            elif tag == "td":
+                self.in_cell = True
+                self.rows[-1].append("")
+            elif tag == "span" and css.startswith("status "):
+                self.status = css
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "td":
+                self.in_cell = False
+
+        def handle_data(self, data: str) -> None:
+            if self.in_cell:
+                self.rows[-1][-1] += data
+
+    parsed = Rows()
+    parsed.feed(dumped.stdout)
+    rows = [row for row in parsed.rows if row]
+    context = dumped.stdout[-5000:]
+    assert len(rows) == 6, context
+    first = rows[0]
+    assert first[0] == SUB and first[2] == "wrong_instance", context
+    assert first[3] == "alias_order", context
+    assert "WSGIScriptAlias" in first[6] and "should be served by project-2" in first[6], context
+    assert first[7].startswith("In the VirtualHost for site-1.example.com, list the "
+                               "WSGIScriptAlias for /suburl"), context
+    assert all(row[2] == "ok" for row in rows[1:]), context
+    assert parsed.status == "status status-critical", context
