@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from monitoring_helpers import MANIFEST, PROBE, closed_port, parse_output, silent_server
 
 from probe import check
 from probe.check import CheckOptions, Thresholds, parse_range
 from probe.errors import ManifestError, ProbeError, UsageError
 from probe.manifest import Manifest, parse
 from probe.model import Cause, Finding, Report, Status, TargetResult, Verdict
+from tests.monitoring_helpers import MANIFEST, PROBE, closed_port, parse_output, silent_server
 
 
 def result(url: str, verdict: Verdict = Verdict.OK, *, expected: str | None = "project-1",

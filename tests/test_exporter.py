@@ -19,14 +19,6 @@ from typing import Any
 import pytest
 import requests
 import structlog
-from monitoring_helpers import (
-    MANIFEST,
-    PROBE,
-    closed_port,
-    log_events,
-    silent_server,
-    start_exporter,
-)
 from prometheus_client.exposition import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -37,6 +29,14 @@ from probe.exporter_metrics import SweepCollector, SweepCounters, SweepSnapshot
 from probe.manifest import Manifest, Target, parse, parse_connect
 from probe.model import Cause, Finding, Report, Status, TargetResult, Verdict
 from probe.transport import Transport
+from tests.monitoring_helpers import (
+    MANIFEST,
+    PROBE,
+    closed_port,
+    log_events,
+    silent_server,
+    start_exporter,
+)
 
 
 def endpoint(label: str, pid: int = 1234) -> dict[str, Any]:
@@ -252,7 +252,8 @@ def burst(served: Any, scrapes: int) -> list[requests.Response]:
 
     def scrape(_: int) -> requests.Response:
         barrier.wait()
-        return served.get("/metrics")
+        response: requests.Response = served.get("/metrics")
+        return response
 
     with ThreadPoolExecutor(scrapes) as pool:
         return list(pool.map(scrape, range(scrapes)))

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from loopback_wsgi import App, deny_all, serve
 
 from probe import manifest
 from probe.endpoint_source import load_module
 from probe.manifest import Manifest
 from probe.model import Cause, Report, Status, TargetResult, Verdict
 from probe.sweep import run_sweep
+from tests.loopback_wsgi import App, deny_all, serve
 
 
 def inner_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 import pytest
 import requests
-from monitoring_helpers import ExporterProcess, parse_output, start_exporter
 from prometheus_client.parser import text_string_to_metric_families
+
+from tests.monitoring_helpers import ExporterProcess, parse_output, start_exporter
 
 from .apache import ApacheServer, scenario_manifest, scenario_template
 from .conftest import ApacheFactory

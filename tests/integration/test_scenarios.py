@@ -129,8 +129,9 @@ def test_scenario(apache: ApacheFactory, name: str) -> None:
     for url, fields in expected.observed.items():
         observed = targets[url]["observed"]
         assert {key: dig(observed, key) for key in fields} == fields, (url, context)
-    codes = {f["code"] for f in report.get("findings", [])}
-    assert expected.findings <= codes, context
+    # Exactly these findings: an extra, false one must fail the scenario too.
+    codes = sorted(f["code"] for f in report["findings"])
+    assert codes == sorted(expected.findings), context
     if name == "healthy":
         assert report["summary"]["status"] == "ok", context
         assert report["summary"]["problems"] == 0, context
