@@ -11,7 +11,6 @@ import json
 from typing import Any
 
 import pytest
-from every_output import check_status, every_output
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +18,7 @@ from probe.diagnose import diagnose
 from probe.manifest import Manifest, parse
 from probe.model import EndpointAnswer, Observation, Report, Sample, Verdict
 from probe.transport import Answer, sample_from_answer
+from tests.every_output import check_status, every_output
 
 MANIFEST = parse("""
 [instances.good]
