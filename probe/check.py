@@ -48,6 +48,7 @@ import click
 from nagiosplugin import Range
 
 from probe.errors import ProbeError, UsageError
+from probe.exits import outcome
 from probe.manifest import Manifest
 from probe.model import Finding, Report, Status, TargetResult
 from probe.report.nagios import (
@@ -184,7 +185,7 @@ def run(options: CheckOptions, *, sweep: SweepFunction | None = None,
     except Exception as exc:  # the last line of defence: never a traceback on stdout
         if options.verbose >= 3:
             traceback.print_exc(file=sys.stderr)
-        return unknown(f"internal error: {type(exc).__name__}: {exc}")
+        return unknown(outcome(exc, "check").message)
 
 
 def unknown(message: str) -> PluginOutput:
@@ -371,8 +372,11 @@ def main(options: CheckOptions, *, sweep: SweepFunction | None = None) -> int:
             output = run(options, sweep=sweep, stage=stage)
             text = render(output)
     except Exception as exc:  # run() catches everything; this guards setup and rendering
-        output = unknown(f"internal error: {type(exc).__name__}: {exc}")
-        text = render(output)
+        output = unknown(outcome(exc, "check").message)
+        try:
+            text = render(output)
+        except Exception:  # rendering itself is broken: the bare status line still is not
+            text = f"{PLUGIN_NAME} UNKNOWN - {output.summary}\n"
     sys.stdout.write(text)
     sys.stdout.flush()
     return output.exit_code

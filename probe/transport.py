@@ -33,7 +33,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from probe import __version__
 from probe.errors import TransportError
-from probe.manifest import parse_connect_address
+from probe.manifest import parse_address
 from probe.model import EndpointAnswer, Sample
 
 MAX_BODY = 256 * 1024
@@ -156,7 +156,10 @@ def abort_in_flight() -> None:
 
 
 class ConnectToAdapter(HTTPAdapter):
-    """Connects to a fixed address; Host, SNI and certificate names stay the URL's."""
+    """Connects to a fixed address; Host, SNI and certificate names stay the URL's.
+
+    Without ``connect_port`` each URL keeps its own port (http 80, https 443).
+    """
 
     def __init__(self, connect_host: str, connect_port: int | None) -> None:
         self.connect_host = connect_host
@@ -180,7 +183,7 @@ class ConnectToAdapter(HTTPAdapter):
             pool_kwargs.update(server_hostname=url_host, assert_hostname=url_host)
         pool: HTTPConnectionPool = self.poolmanager.connection_from_host(
             host=self.connect_host,
-            port=self.connect_port or host_params["port"],  # no port: the URL's own
+            port=self.connect_port or host_params["port"],
             scheme=host_params["scheme"],
             pool_kwargs=pool_kwargs,
         )
@@ -199,7 +202,7 @@ class Transport:
         ca_file: str | None = None,
         max_body: int = MAX_BODY,
     ) -> None:
-        self.connect = parse_connect_address(connect, "--connect") if connect else None
+        self.connect = parse_address(connect, "--connect") if connect else None
         self.timeout = timeout
         self.token = token
         self.verify: bool | str = ca_file or True

@@ -196,8 +196,17 @@ def test_request_headers_and_token() -> None:
 
 def test_bad_connect_is_a_manifest_error() -> None:
     with pytest.raises(ManifestError) as info:
-        Transport(connect="nohost:")
-    assert str(info.value) == "--connect: not HOST:PORT: 'nohost:'"
+        Transport(connect="no host")
+    assert str(info.value) == "--connect: not HOST or HOST:PORT: 'no host'"
+
+
+def test_connect_without_a_port_keeps_each_urls_port() -> None:
+    """Contract section 2: ``connect = "127.0.0.1"`` changes the address, never the port."""
+    with http_server() as (port, seen):
+        sample = Transport(connect="127.0.0.1", timeout=5).probe(
+            f"http://site-1.example.com:{port}/__probe__")
+    assert sample.status_code == 200
+    assert seen.hosts == [f"site-1.example.com:{port}"]
 
 
 def test_proxy_variables_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
