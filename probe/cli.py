@@ -243,8 +243,11 @@ DEFINE_HELP = "Define NAME for <IfDefine>, like httpd -D NAME (repeatable)."
 @click.option("-D", "--define", "defines", multiple=True, metavar="NAME", help=DEFINE_HELP)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text",
               show_default=True, help="sarif: SARIF 2.1.0, for code scanning in CI.")
+@click.option("--apachectl", is_flag=True,
+              help="Also run httpd -S on the configuration (as apache2ctl -S does) and "
+                   "report where lint's VirtualHost model disagrees with httpd's.")
 def lint(paths: tuple[str, ...], server_root: str | None, defines: tuple[str, ...],
-         fmt: str) -> None:
+         fmt: str, apachectl: bool) -> None:
     """Static analysis of Apache/mod_wsgi configuration and the WSGI scripts it names.
 
     Reads each PATH (a file, or a directory of files) as one configuration, following
@@ -264,7 +267,7 @@ def lint(paths: tuple[str, ...], server_root: str | None, defines: tuple[str, ..
 
     try:
         result = lint_paths(paths, server_root=server_root, environ=os.environ,
-                            httpd=local_httpd(defines))
+                            httpd=local_httpd(defines), apachectl=apachectl)
     except ConfigUnreadable as exc:
         fail(str(exc))
         return
