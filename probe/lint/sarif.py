@@ -32,6 +32,9 @@ _HELP = {
     "unused_daemon": "A WSGIDaemonProcess nothing uses",
     "script_unreadable": "A WSGI script that cannot be read",
     "config": "Configuration httpd refuses or lint could not read",
+    "broad_process_group": "A server-scope WSGIProcessGroup shared by several applications",
+    "ssl_twin": "An HTTPS twin runs embedded what HTTP runs in a daemon group",
+    "apachectl": "Lint's VirtualHost model disagrees with httpd -S",
 }
 
 
