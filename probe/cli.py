@@ -309,10 +309,13 @@ DEFINE_HELP = "Define NAME for <IfDefine>, like httpd -D NAME (repeatable)."
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("--server-root", metavar="DIR", help=SERVER_ROOT_HELP)
 @click.option("-D", "--define", "defines", multiple=True, metavar="NAME", help=DEFINE_HELP)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text",
+              show_default=True, help="sarif: SARIF 2.1.0, for code scanning in CI.")
+@click.option("--apachectl", is_flag=True,
+              help="Also run httpd -S on the configuration (as apache2ctl -S does) and "
+                   "report where lint's VirtualHost model disagrees with httpd's.")
 def lint(paths: tuple[str, ...], server_root: str | None, defines: tuple[str, ...],
-         fmt: str) -> None:
+         fmt: str, apachectl: bool) -> None:
     """Static analysis of Apache/mod_wsgi configuration and the WSGI scripts it names.
 
     Reads each PATH (a file, or a directory of files) as one configuration, following
@@ -328,14 +331,16 @@ def lint(paths: tuple[str, ...], server_root: str | None, defines: tuple[str, ..
 
     from probe.lint import ConfigUnreadable, lint_paths, local_httpd
     from probe.lint.report import render_json, render_text
+    from probe.lint.sarif import render_sarif
 
     try:
         result = lint_paths(paths, server_root=server_root, environ=os.environ,
-                            httpd=local_httpd(defines))
+                            httpd=local_httpd(defines), apachectl=apachectl)
     except ConfigUnreadable as exc:
         fail(str(exc))
         return
-    click.echo(render_json(result) if fmt == "json" else render_text(result), nl=False)
+    render = {"json": render_json, "sarif": render_sarif}.get(fmt, render_text)
+    click.echo(render(result), nl=False)
     sys.exit(result.exit_status)
 
 
