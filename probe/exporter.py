@@ -16,8 +16,10 @@ Endpoints:
   same way, with only the exporter's own metrics, rather than hanging until
   Prometheus gives up.
 - ``/probe?target=URL[&expected=NAME]``: blackbox_exporter's multi-target
-  pattern, one URL per scrape, using the manifest's ``[probe]`` settings and,
-  for a manifest URL, its expected instance. The manifest's token is only sent
+  pattern, one URL per scrape. A manifest URL (with its manifest expectation) is
+  served from the manifest's sweep, shared as for ``/metrics``, since its cause can
+  depend on the other URLs; any other URL is probed and diagnosed alone, with the
+  manifest's ``[probe]`` settings. The manifest's token is only sent
   where the manifest sends it: to the manifest's URLs, or to its ``connect``
   address; any other target is probed without it, since the target is chosen
   by whoever can reach the exporter. A failed target is still HTTP 200
