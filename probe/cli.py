@@ -117,7 +117,12 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: str | None,
     except ProbeError as exc:
         fail(str(exc))
         return
-    text = report.render(result, fmt, color=output is None and sys.stdout.isatty())
+    from probe.environment import Environment
+
+    env = Environment.from_process()
+    to_terminal = output is None
+    text = report.render(result, fmt, color=to_terminal and env.color,
+                         width=env.width if to_terminal else None)
     emit(text, output)
     if result.interrupted:
         sys.exit(ExitStatus.INTERRUPTED)
@@ -290,10 +295,11 @@ def demo(serve: bool, port: int) -> None:
     """
     from probe import demo as demonstration
     from probe import logs
+    from probe.environment import Environment
 
     logs.configure(0)
     try:
-        status = demonstration.run(serve=serve, port=port, color=sys.stdout.isatty())
+        status = demonstration.run(serve=serve, port=port, env=Environment.from_process())
     except ProbeError as exc:
         fail(str(exc))
         return
