@@ -220,7 +220,7 @@ def _summary(report: Report, *, names: int | None) -> str:
     problems = report.problems
     noun = "URL" if total == 1 else "URLs"
     if not problems:
-        text = f"{total} {noun} answered by the expected instance"
+        text = _all_ok(report)
     else:
         word = "misrouted" if all(p.verdict in ROUTING_VERDICTS for p in problems) else "failing"
         shown = problems if names is None else problems[:names]
@@ -233,6 +233,20 @@ def _summary(report: Report, *, names: int | None) -> str:
         codes = ", ".join(dict.fromkeys(f.code for f in notable))
         text += f"; {len(notable)} finding{'s' if len(notable) != 1 else ''}: {codes}"
     return text
+
+
+def _all_ok(report: Report) -> str:
+    """The OK summary, counting refused URLs apart: a refusal is not an instance answering."""
+    refused = sum(1 for t in report.targets if t.expected is None)
+    answered = len(report.targets) - refused
+    parts = []
+    if answered:
+        noun = "URL" if answered == 1 else "URLs"
+        parts.append(f"{answered} {noun} answered by the expected instance")
+    if refused:
+        noun = "URL" if refused == 1 else "URLs"
+        parts.append(f"{refused} {noun} refused as required")
+    return ", ".join(parts)
 
 
 def _perfdata(report: Report, options: CheckOptions, elapsed: float) -> list[Perfdatum]:

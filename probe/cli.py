@@ -262,14 +262,17 @@ def demo(serve: bool, port: int) -> None:
 
 SERVER_ROOT_HELP = ("Where relative Include paths start until a ServerRoot directive "
                     "(default: the directory of the first PATH).")
+DEFINE_HELP = "Define NAME for <IfDefine>, like httpd -D NAME (repeatable)."
 
 
 @main.command(context_settings=CONTEXT)
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("--server-root", metavar="DIR", help=SERVER_ROOT_HELP)
+@click.option("-D", "--define", "defines", multiple=True, metavar="NAME", help=DEFINE_HELP)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-def lint(paths: tuple[str, ...], server_root: str | None, fmt: str) -> None:
+def lint(paths: tuple[str, ...], server_root: str | None, defines: tuple[str, ...],
+         fmt: str) -> None:
     """Static analysis of Apache/mod_wsgi configuration and the WSGI scripts it names.
 
     Reads each PATH (a file, or a directory of files) as one configuration, following
@@ -283,11 +286,12 @@ def lint(paths: tuple[str, ...], server_root: str | None, fmt: str) -> None:
     """
     import os
 
-    from probe.lint import ConfigUnreadable, lint_paths
+    from probe.lint import ConfigUnreadable, lint_paths, local_httpd
     from probe.lint.report import render_json, render_text
 
     try:
-        result = lint_paths(paths, server_root=server_root, environ=os.environ)
+        result = lint_paths(paths, server_root=server_root, environ=os.environ,
+                            httpd=local_httpd(defines))
     except ConfigUnreadable as exc:
         fail(str(exc))
         return
@@ -298,9 +302,11 @@ def lint(paths: tuple[str, ...], server_root: str | None, fmt: str) -> None:
 @main.command(context_settings=CONTEXT)
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("--server-root", metavar="DIR", help=SERVER_ROOT_HELP)
+@click.option("-D", "--define", "defines", multiple=True, metavar="NAME", help=DEFINE_HELP)
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the manifest here instead of stdout.")
-def discover(paths: tuple[str, ...], server_root: str | None, output: str | None) -> None:
+def discover(paths: tuple[str, ...], server_root: str | None, defines: tuple[str, ...],
+             output: str | None) -> None:
     """Write a manifest derived from Apache configuration.
 
     One instance per WSGI application (a script in a process group), its URLs from the
@@ -314,15 +320,18 @@ def discover(paths: tuple[str, ...], server_root: str | None, output: str | None
     """
     import os
 
-    from probe.discover import discover_paths
-    from probe.lint import ConfigUnreadable
+    from probe.discover import discover_site, render
+    from probe.lint import ConfigUnreadable, local_httpd
 
     try:
-        text = discover_paths(paths, server_root=server_root, environ=os.environ)
+        found = discover_site(paths, server_root=server_root, environ=os.environ,
+                              httpd=local_httpd(defines))
     except ConfigUnreadable as exc:
         fail(str(exc))
         return
-    emit(text, output)
+    for warning in found.warnings:
+        click.echo(f"probe: warning: {warning}", err=True)
+    emit(render(found), output)
 
 
 @main.command(context_settings=CONTEXT)

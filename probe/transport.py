@@ -227,6 +227,19 @@ class Transport:
             self._local.session = session
         return session
 
+    def _address(self, url: str) -> str:
+        """``host:port`` a request for ``url`` connects to (the --connect one, if given)."""
+        if self.connect:
+            host, port = self.connect
+        else:
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+            try:
+                port = parts.port or (443 if parts.scheme == "https" else 80)
+            except ValueError:
+                port = 0
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
     def get(self, url: str, deadline: float | None = None) -> Answer:
         """GET ``url``; raises TransportError when no HTTP answer arrives in time.
 
@@ -265,7 +278,7 @@ class Transport:
             ):
                 raise TransportError("timeout", f"{url}: timed out") from None
             if isinstance(exc, requests.RequestException):
-                raise _classify(exc, url) from None
+                raise _classify(exc, url, self._address(url)) from None
             raise TransportError("protocol", f"{url}: broken answer: {exc}") from None
         finally:
             _watchdog.cancel(ticket)
@@ -349,7 +362,7 @@ def _set_socket_timeout(raw: urllib3.HTTPResponse, seconds: float) -> None:
         sock.settimeout(seconds)
 
 
-def _classify(exc: requests.RequestException, url: str) -> TransportError:
+def _classify(exc: requests.RequestException, url: str, address: str) -> TransportError:
     """One line a person can act on, and a kind for diagnosis."""
     text = str(exc)
     if isinstance(exc, requests.Timeout):
@@ -369,7 +382,8 @@ def _classify(exc: requests.RequestException, url: str) -> TransportError:
                 "closed", f"{url}: server closed the connection without answering"
             )
         if "Connection refused" in text:
-            return TransportError("connect", f"{url}: connection refused")
+            # The address, not the URL: with --connect the URL's host is not who refused.
+            return TransportError("connect", f"{url}: connection refused by {address}")
         if "timed out" in text:
             return TransportError("timeout", f"{url}: timed out")
         return TransportError("connect", f"{url}: cannot connect: {_innermost(exc)}")

@@ -436,7 +436,17 @@ def test_connection_refused() -> None:
     sample = Transport(timeout=5).probe(f"http://127.0.0.1:{port}/__probe__")
     assert sample.status_code is None
     assert sample.error_kind == "connect"
-    assert sample.error == f"http://127.0.0.1:{port}/__probe__: connection refused"
+    assert sample.error == (f"http://127.0.0.1:{port}/__probe__: "
+                            f"connection refused by 127.0.0.1:{port}")
+
+
+def test_connection_refused_names_the_connect_address() -> None:
+    """With --connect the URL's host is not who refused: the message names the address."""
+    port = free_port()
+    sample = Transport(timeout=5, connect=f"127.0.0.1:{port}").probe(
+        "http://site-1.example.com/__probe__")
+    assert sample.error == ("http://site-1.example.com/__probe__: "
+                            f"connection refused by 127.0.0.1:{port}")
 
 
 def test_connection_refused_at_the_connect_address() -> None:
