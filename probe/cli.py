@@ -126,14 +126,54 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: str | None,
 
 
 @main.command(context_settings=CONTEXT)
-def endpoint() -> None:
-    """Print contrib/wsgi_endpoint.py, the drop-in probe endpoint, to install on a server."""
+@click.option("--install", "script", metavar="WSGI_PY", type=click.Path(),
+              help="Put wsgi_endpoint.py beside this WSGI script and wrap its application "
+                   "(guarded: a failing endpoint never stops the application).")
+@click.option("--label", metavar="NAME",
+              help="The label the endpoint answers with (default: the script's directory).")
+@click.option("--dry-run", is_flag=True, help="Print the change as a unified diff, write nothing.")
+@click.option("--uninstall", is_flag=True,
+              help="With --install: remove the block again, restoring the script exactly.")
+def endpoint(script: str | None, label: str | None, dry_run: bool, uninstall: bool) -> None:
+    """Print contrib/wsgi_endpoint.py, or install it beside a WSGI script.
+
+    \b
+      probe endpoint > wsgi_endpoint.py          print it
+      probe endpoint --install mysite/wsgi.py    install it (idempotent)
+      probe endpoint --install mysite/wsgi.py --uninstall
+
+    Exit status: 0 done (or nothing to do), 2 refused: the one line on stderr says why.
+    """
     from probe import endpoint_source
 
+    if script is None:
+        if label or dry_run or uninstall:
+            fail("--label, --dry-run and --uninstall go with --install WSGI_PY")
+        try:
+            click.echo(endpoint_source.read(), nl=False)
+        except ProbeError as exc:
+            fail(str(exc))
+        return
+    from probe import install
+
     try:
-        click.echo(endpoint_source.read(), nl=False)
+        if uninstall:
+            if label is not None:
+                raise ProbeError("--label has no meaning with --uninstall")
+            plan = install.plan_uninstall(Path(script))
+        else:
+            plan = install.plan_install(Path(script), label,
+                                        endpoint_source.read().encode("utf-8"))
+        if dry_run:
+            click.echo(install.diff(plan), nl=False)
+            return
+        if plan.changed:
+            install.apply(plan)
     except ProbeError as exc:
         fail(str(exc))
+        return
+    click.echo(plan.summary if plan.changed else
+               f"the probe endpoint in {script} is already as asked; nothing changed")
 
 
 def not_built(name: str) -> None:

@@ -24,7 +24,8 @@ from typing import Any
 
 import pytest
 import requests
-from monitoring_helpers import PROBE, closed_port, start_exporter
+
+from tests.monitoring_helpers import PROBE, closed_port, start_exporter
 
 from .apache import ApacheServer, scenario_manifest, scenario_template
 from .conftest import ApacheFactory
