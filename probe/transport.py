@@ -33,6 +33,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from probe import __version__
 from probe.errors import TransportError
+from probe.liveness import cache_evidence
 from probe.manifest import parse_address
 from probe.model import EndpointAnswer, Sample
 
@@ -240,23 +241,26 @@ class Transport:
                 port = 0
         return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
-    def get(self, url: str, deadline: float | None = None) -> Answer:
+    def get(self, url: str, deadline: float | None = None,
+            headers: Mapping[str, str] | None = None) -> Answer:
         """GET ``url``; raises TransportError when no HTTP answer arrives in time.
 
-        ``deadline`` is a ``time.monotonic()`` value that may cut the timeout short.
+        ``deadline`` is a ``time.monotonic()`` value that may cut the timeout short;
+        ``headers`` are added to the request (the sweep's X-Probe-Nonce).
         """
         start = time.monotonic()
         end = start + self.timeout
         if deadline is not None:
             end = min(end, deadline)
-        headers = {
+        sent = {
             "Host": urlsplit(url).netloc,
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
             "Accept-Encoding": "identity",
+            **(headers or {}),
         }
         if self.token:
-            headers["X-Probe-Token"] = self.token
+            sent["X-Probe-Token"] = self.token
         watched: list[HTTPConnection] = []
         _watch.connections = watched
         ticket = _watchdog.watch(end, watched)
@@ -264,7 +268,7 @@ class Transport:
             remaining = _remaining(end)
             response = self._session().get(
                 url,
-                headers=headers,
+                headers=sent,
                 timeout=(remaining, remaining),
                 allow_redirects=False,
                 stream=True,
@@ -308,11 +312,12 @@ class Transport:
                 )
             chunks.append(chunk)
 
-    def probe(self, url: str, deadline: float | None = None) -> Sample:
+    def probe(self, url: str, deadline: float | None = None,
+              headers: Mapping[str, str] | None = None) -> Sample:
         """One probe request turned into a Sample; never raises."""
         start = time.monotonic()
         try:
-            answer = self.get(url, deadline)
+            answer = self.get(url, deadline, headers)
         except TransportError as exc:
             return Sample(
                 elapsed_ms=(time.monotonic() - start) * 1000, error=str(exc), error_kind=exc.kind
@@ -332,6 +337,7 @@ def sample_from_answer(answer: Answer) -> Sample:
         endpoint=endpoint,
         location=answer.headers.get("Location") if 300 <= answer.status_code < 400 else None,
         error=error,
+        cache=cache_evidence(answer.headers),
     )
 
 
