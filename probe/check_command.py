@@ -1,8 +1,9 @@
 """The click command class of ``probe check``, light enough to load with the whole CLI.
 
-It lives apart from probe.check so that ``probe --version`` and ``probe check --help``
-do not import the plugin (nagiosplugin, the reports, the manifest): a Nagios server
-starts ``probe`` once a minute per service, and start-up is most of a check's time.
+It lives apart from probe.check and probe.check_runtime (which re-exports it) so
+that ``probe --version`` and ``probe check --help`` do not import the plugin
+(nagiosplugin, the reports, the manifest): a Nagios server starts ``probe`` once a
+minute per service, and start-up is most of a check's time.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ class PluginCommand(click.Command):
         except click.exceptions.Exit:  # --help or --version printed, now exit UNKNOWN
             raise click.exceptions.Exit(3) from None
         except click.ClickException as exc:
-            from probe.check import unknown
             from probe.report.nagios import render
+            from probe.report.nagios_evaluate import unknown
 
             message = f"{exc.format_message()} (see 'probe {info_name or 'check'} --help')"
             click.echo(render(unknown(message)), nl=False)

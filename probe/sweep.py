@@ -8,11 +8,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from types import FrameType
 
 from probe import logs
 from probe.diagnose import diagnose
+from probe.liveness import NONCE_HEADER, judge, new_nonce
 from probe.manifest import Manifest, Target
 from probe.model import Observation, Report, Sample
 from probe.transport import Request, Transport
@@ -67,9 +69,10 @@ def run_sweep(
 def requests_for(targets: Sequence[Target], samples: int, segment: str) -> list[Request]:
     """The probe requests of a sweep, target after target, ``samples`` each.
 
-    The place to add per-request headers (a nonce) to what the transport sends.
+    Each carries a fresh X-Probe-Nonce, so its answer can be judged live (probe.liveness).
     """
-    return [Request(target.probe_url(segment)) for target in targets for _ in range(samples)]
+    return [Request(target.probe_url(segment), {NONCE_HEADER: new_nonce()})
+            for target in targets for _ in range(samples)]
 
 
 def gather(
@@ -88,7 +91,12 @@ def gather(
     results: list[Sample | None] = [None] * len(requests)
 
     def done(index: int, sample: Sample) -> None:
+        if sample.endpoint is not None:
+            nonce = requests[index].headers[NONCE_HEADER]
+            sample = replace(sample, liveness=judge(sample.endpoint, nonce, transport.token,
+                                                    sample.cache))
         results[index] = sample
+        # Logged once recorded, so a "probe" event means the report will include it.
         if each:
             log.info("probe", url=public_url(requests[index].url),
                      status=sample.status_code, error=sample.error,

@@ -30,7 +30,8 @@ from urllib.parse import quote, urlsplit
 
 from probe import __version__
 from probe.errors import ProbeError, TransportError
-from probe.manifest import parse_connect
+from probe.liveness import cache_evidence
+from probe.manifest import parse_address
 from probe.model import EndpointAnswer, Sample
 from probe.urls import public_url
 
@@ -132,8 +133,9 @@ class _Slot:
         curl.setopt(pycurl.CAINFO, transport.ca_file or _default_ca_file())
         curl.setopt(pycurl.HTTPHEADER, self.base_headers)
         if transport.connect:
+            # An empty port keeps each URL's own (a port-less --connect).
             host, port = transport.connect
-            curl.setopt(pycurl.CONNECT_TO, [f"::{_bracketed(host)}:{port}"])
+            curl.setopt(pycurl.CONNECT_TO, [f"::{_bracketed(host)}:{port or ''}"])
         curl.setopt(pycurl.MAXFILESIZE_LARGE, transport.max_body)
         curl.setopt(pycurl.HEADERFUNCTION, self.lines.append)
         if pycurl.version_info()[2] >= 0x080400:
@@ -220,7 +222,7 @@ class Transport:
         ca_file: str | None = None,
         max_body: int = MAX_BODY,
     ) -> None:
-        self.connect = parse_connect(connect, "--connect") if connect else None
+        self.connect = parse_address(connect, "--connect") if connect else None
         self.timeout = timeout
         self.token = token
         self.ca_file = ca_file
@@ -354,7 +356,8 @@ class Transport:
         import pycurl
 
         if code:
-            return RequestFailed(*_classify(slot, code, message, self.max_body), slot.start)
+            kind, text = _classify(slot, code, message, self.max_body, self.connect)
+            return RequestFailed(kind, text, slot.start)
         status = int(slot.curl.getinfo(pycurl.RESPONSE_CODE))
         if not 100 <= status <= 599:
             return RequestFailed(
@@ -376,7 +379,8 @@ def _too_many_headers(url: str) -> str:
             "or oversized headers")
 
 
-def _classify(slot: _Slot, code: int, message: str, max_body: int) -> tuple[str, str]:
+def _classify(slot: _Slot, code: int, message: str, max_body: int,
+              connect: tuple[str, int | None] | None) -> tuple[str, str]:
     """One line a person can act on, and a kind for diagnosis, from libcurl's error."""
     import pycurl
 
@@ -394,7 +398,8 @@ def _classify(slot: _Slot, code: int, message: str, max_body: int) -> tuple[str,
         return ("dns", f"{url}: host name {host!r} does not resolve")
     if code == pycurl.E_COULDNT_CONNECT:
         if curl.getinfo(pycurl.OS_ERRNO) == 111:  # ECONNREFUSED
-            return ("connect", f"{url}: connection refused")
+            # The address, not the URL: with --connect the URL's host is not who refused.
+            return ("connect", f"{url}: connection refused by {_address(slot.url, connect)}")
         return ("connect", f"{url}: cannot connect: {message}")
     if code in _TLS_ERRORS:
         return ("tls", f"{url}: TLS failed: {message}")
@@ -441,6 +446,17 @@ def _ascii_url(url: str) -> str:
                           query=quote(parts.query, safe=safe + "?")).geturl()
 
 
+def _address(url: str, connect: tuple[str, int | None] | None) -> str:
+    """``host:port`` a request for ``url`` connects to (the --connect one, if given)."""
+    parts = urlsplit(url)
+    try:
+        own_port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        own_port = 0
+    host, port = connect if connect else (parts.hostname or "", own_port)
+    return f"{_bracketed(host)}:{port or own_port}"
+
+
 def _bracketed(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
@@ -483,6 +499,7 @@ def sample_from_answer(answer: Answer) -> Sample:
         endpoint=endpoint,
         location=answer.headers.get("Location") if 300 <= answer.status_code < 400 else None,
         error=error,
+        cache=cache_evidence(answer.headers),
     )
 
 

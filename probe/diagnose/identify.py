@@ -1,0 +1,125 @@
+"""Which manifest instance an endpoint answer comes from, and what the rest of the sweep shows.
+
+Diagnosis of one URL often needs the others: whether a host name is a ServerAlias of the vhost
+that answered (some URL on it got its right answer there), under which SCRIPT_NAME an instance
+answers its own URLs, which pids an instance runs in. :class:`SweepContext` answers those
+questions from the whole sweep, computed once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import cached_property
+from urllib.parse import urlsplit
+
+from probe.apache_names import vhost_of
+from probe.manifest import ANY_INSTANCE, Instance, Manifest
+from probe.model import EndpointAnswer, Observation
+
+
+class SweepContext:
+    """What diagnosis of one URL may know about the rest of the sweep."""
+
+    def __init__(self, manifest: Manifest, observations: Sequence[Observation]) -> None:
+        self.manifest = manifest
+        self.observations = observations
+
+    def identify(self, answer: EndpointAnswer, expected: str | None = None) -> str | None:
+        """The manifest instance this answer comes from, or None when it is none of them.
+
+        An instance is recognised by what its manifest entry declares of label,
+        process_group and application_group (all must match); one that declares
+        none of them, by its settings module; one that declares nothing at all
+        accepts any answer to its own URLs. When several instances match, the
+        expected one wins, so an ambiguous manifest never invents a misroute.
+        """
+        instances = self.manifest.instances
+        own = instances.get(expected) if expected and expected != ANY_INSTANCE else None
+        if own is not None and not declares_identity(own):
+            return own.name
+        matches = [i.name for i in instances.values() if is_instance(answer, i)]
+        if expected in matches:
+            return expected
+        return matches[0] if matches else None
+
+    def vhost_serves(self, vhost: str, host: str) -> bool:
+        """Whether some URL on ``host`` got its right answer from the vhost ``vhost``.
+
+        That makes ``host`` one of the vhost's own names (a ServerAlias), so a
+        wrong answer through it is not a fallback.
+        """
+        return any(
+            host_of(obs.target.url) == host and vhost_of(answer.application_group) == vhost
+            for obs, answer in self._right_answers
+        )
+
+    def display_name(self, answer: EndpointAnswer, expected: str | None = None) -> str:
+        return (
+            self.identify(answer, expected)
+            or answer.label
+            or answer.application_group
+            or f"pid {answer.pid}"
+        )
+
+    def answers(self) -> Iterable[tuple[Observation, EndpointAnswer]]:
+        for obs in self.observations:
+            for sample in obs.samples:
+                if sample.endpoint:
+                    yield obs, sample.endpoint
+
+    @cached_property
+    def _right_answers(self) -> list[tuple[Observation, EndpointAnswer]]:
+        """Answers from the instance the manifest expects for their URL.
+
+        Computed once: every wrong answer is compared with them.
+        """
+        return [
+            (obs, answer)
+            for obs, answer in self.answers()
+            if obs.target.expected not in (None, ANY_INSTANCE)
+            and self.identify(answer, obs.target.expected) == obs.target.expected
+        ]
+
+    def mount_of(self, instance: str, host: str) -> str | None:
+        """SCRIPT_NAME under which ``instance`` answered its own URLs on ``host``."""
+        for obs, answer in self._right_answers:
+            if (
+                obs.target.expected == instance
+                and host_of(obs.target.url) == host
+                and answer.script_name is not None
+            ):
+                return answer.script_name
+        return None
+
+    def pids_of(self, instance: str) -> set[int]:
+        return {
+            a.pid
+            for _, a in self.answers()
+            if a.pid is not None and self.identify(a) == instance
+        }
+
+
+def declares_identity(instance: Instance) -> bool:
+    return any(
+        value is not None
+        for value in (instance.label, instance.process_group, instance.application_group,
+                      instance.settings)
+    )
+
+
+def is_instance(answer: EndpointAnswer, instance: Instance) -> bool:
+    declared = {
+        "label": instance.label,
+        "process_group": instance.process_group,
+        "application_group": instance.application_group,
+    }
+    declared = {k: v for k, v in declared.items() if v is not None}
+    if declared:
+        return all(getattr(answer, k) == v for k, v in declared.items())
+    if instance.settings is not None:
+        return answer.settings == instance.settings
+    return False
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()

@@ -1,0 +1,127 @@
+"""The decision tree: which verdict a URL's samples earn, in order of what outranks what.
+
+A URL that no request reached is ``unreachable`` before anything else is looked at; a 5xx
+outranks an answer that is not the endpoint; samples that disagree outrank any one answer's
+verdict. Causes are weighed in :mod:`probe.diagnose.causes`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from probe.apache_names import vhost_of
+from probe.diagnose import causes, wording
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.wording import Diagnosis
+from probe.manifest import ANY_INSTANCE
+from probe.model import EndpointAnswer, Observation, Sample, Verdict
+
+
+def diagnose_target(
+    obs: Observation, context: SweepContext, restarted_after: datetime | None = None
+) -> Diagnosis:
+    samples = obs.samples
+    if not samples:
+        return Diagnosis(Verdict.UNREACHABLE, explanation="no request was made (sweep interrupted)")
+    if obs.target.expected is None:
+        return _diagnose_refused(obs, context)
+    failed = [s for s in samples if s.status_code is None]
+    if failed:
+        return wording.unreachable(failed, len(samples))
+    server_errors = [s for s in samples if s.status_code is not None and s.status_code >= 500]
+    if server_errors:
+        return _http_error(obs, server_errors[-1], context)
+    not_endpoint = [s for s in samples if s.endpoint is None]
+    if not_endpoint:
+        probe_url = obs.target.probe_url(context.manifest.probe.segment)
+        return wording.no_endpoint(probe_url, not_endpoint[-1])
+    answers = [s.endpoint for s in samples if s.endpoint is not None]
+    disagreement = _disagreement(obs, answers, context)
+    if disagreement:
+        return disagreement
+    return _diagnose_answer(obs, answers[-1], context, restarted_after)
+
+
+def _diagnose_answer(
+    obs: Observation,
+    answer: EndpointAnswer,
+    context: SweepContext,
+    restarted_after: datetime | None,
+) -> Diagnosis:
+    expected = obs.target.expected
+    answered_by = context.identify(answer, expected)
+    shown = context.display_name(answer, expected)
+    if expected == ANY_INSTANCE:
+        return wording.answered(shown, wording.who(answer, shown))
+    assert expected is not None
+    if answered_by != expected:
+        return causes.wrong_instance(obs, answer, shown, context)
+    stale = _stale(answer, restarted_after)
+    if stale:
+        return wording.stale(stale, shown)
+    instance = context.manifest.instances[expected]
+    if instance.settings is not None and answer.settings != instance.settings:
+        return causes.settings_mismatch(obs, answer, instance, context)
+    return wording.answered(shown, wording.who(answer, shown))
+
+
+def _diagnose_refused(obs: Observation, context: SweepContext) -> Diagnosis:
+    url = obs.target.url
+    statuses = context.manifest.refuse_statuses
+    served = [s.endpoint for s in obs.samples if s.endpoint is not None]
+    if served:
+        answer = served[-1]
+        shown = context.display_name(answer)
+        vhost = vhost_of(answer.application_group)
+        return wording.served_by_fallback(url, wording.who(answer, shown), shown, vhost)
+    for sample in obs.samples:
+        refused = sample.error_kind == "closed" or sample.status_code in statuses
+        if refused:
+            continue
+        if sample.status_code is None:
+            return wording.unreachable([sample], len(obs.samples))
+        if sample.status_code >= 500:
+            return _http_error(obs, sample, context)
+        return wording.not_refused(url, sample, statuses)
+    return wording.refused(obs.samples)
+
+
+def _http_error(obs: Observation, sample: Sample, context: SweepContext) -> Diagnosis:
+    suspect = causes.leak_suspect(obs, context)
+    answer, name = suspect if suspect else (None, "")
+    return wording.http_error(obs.target.url, sample, answer, name)
+
+
+def _disagreement(
+    obs: Observation, answers: Sequence[EndpointAnswer], context: SweepContext
+) -> Diagnosis | None:
+    expected = obs.target.expected
+    kinds: dict[tuple[str | None, ...], list[EndpointAnswer]] = defaultdict(list)
+    for answer in answers:
+        key = (context.identify(answer, expected), answer.label, answer.settings,
+               answer.application_group, answer.process_group)
+        kinds[key].append(answer)
+    if len(kinds) < 2:
+        return None
+    groups = [
+        (len(group), wording.who(group[0], context.display_name(group[0], expected)),
+         group[0].settings)
+        for group in kinds.values()
+    ]
+    return wording.inconsistent(obs.target.url, len(answers), groups,
+                                context.display_name(answers[-1], expected))
+
+
+def _stale(answer: EndpointAnswer, restarted_after: datetime | None) -> str | None:
+    started = answer.started
+    if restarted_after is None or started is None:
+        return None
+    cutoff = restarted_after if restarted_after.tzinfo else restarted_after.replace(tzinfo=UTC)
+    if started >= cutoff:
+        return None
+    return (
+        f"the instance answering (pid {answer.pid}) started at {answer.started_at}, before "
+        f"{cutoff.isoformat()}: old code is still serving after the deploy."
+    )

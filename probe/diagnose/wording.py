@@ -1,0 +1,282 @@
+"""What a person reads: the explanation and fix of each verdict and cause.
+
+Every function here takes the evidence already decided by :mod:`probe.diagnose.verdicts` and
+:mod:`probe.diagnose.causes` and only puts it into words, so a cause's wording is found by its
+name and can change without touching how it is decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from probe import apache_names
+from probe.apache_names import default_port
+from probe.model import Cause, EndpointAnswer, Sample, Verdict
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    verdict: Verdict
+    cause: Cause | None = None
+    explanation: str = ""
+    fix: str = ""
+    answered_by: str | None = None
+
+
+RESTART_FIX = (
+    "Restart or reload this instance (touch the WSGI script in daemon mode, or restart Apache) "
+    "so the new code is loaded."
+)
+
+_UNREACHABLE_FIXES = {
+    "dns": "Check the host name, or use --connect HOST:PORT to probe a server directly.",
+    "tls": "Check the server's certificate for this host name (and --ca-file / ca_file).",
+    "timeout": "The server or the network is too slow or stuck: check its load and logs.",
+}
+
+
+def catch_all_vhost(url: str) -> str:
+    """A first VirtualHost that refuses every host name no other vhost claims."""
+    parts = urlsplit(url)
+    return apache_names.catch_all_vhost(f"*:{parts.port or default_port(parts.scheme)}")
+
+
+def answered(shown: str, who: str) -> Diagnosis:
+    return Diagnosis(Verdict.OK, explanation=f"answered by {who}", answered_by=shown)
+
+
+def stale(explanation: str, shown: str) -> Diagnosis:
+    return Diagnosis(Verdict.STALE, explanation=explanation, answered_by=shown, fix=RESTART_FIX)
+
+
+def vhost_fallback(url: str, expected: str, who: str, shown: str, vhost: str) -> Diagnosis:
+    host = host_name(url)
+    served_by = f"the VirtualHost {vhost}" if vhost else "another VirtualHost"
+    return Diagnosis(
+        Verdict.WRONG_INSTANCE,
+        Cause.VHOST_FALLBACK,
+        explanation=(
+            f"{url} should be served by {expected} but was answered by {who} from "
+            f"{served_by}: no ServerName or ServerAlias matches {host!r}, so Apache used "
+            f"the first VirtualHost for this address and port."
+        ),
+        fix=(
+            f"Add 'ServerAlias {host}' to the VirtualHost that serves {expected}. Also make "
+            f"the first VirtualHost for this address:port a catch-all that refuses, so an "
+            f"unknown host name fails loudly:\n{catch_all_vhost(url)}"
+        ),
+        answered_by=shown,
+    )
+
+
+def alias_order(
+    url: str, expected: str, expected_mount: str, answer: EndpointAnswer, who: str, shown: str
+) -> Diagnosis:
+    mount = answer.script_name or ""
+    return Diagnosis(
+        Verdict.WRONG_INSTANCE,
+        Cause.ALIAS_ORDER,
+        explanation=(
+            f"{url} should be served by {expected} mounted at {_mount(expected_mount)} but "
+            f"was answered by {who} mounted at {_mount(mount)} (SCRIPT_NAME {mount!r}, "
+            f"PATH_INFO {answer.path_info!r}): the WSGIScriptAlias for {_mount(mount)} "
+            f"comes before the one for {_mount(expected_mount)} (or that one is missing), "
+            f"and mod_wsgi uses the first alias that matches."
+        ),
+        fix=(
+            f"In the VirtualHost for {host_name(url)}, list the WSGIScriptAlias for "
+            f"{_mount(expected_mount)} ({expected}) before the one for {_mount(mount)}"
+            f"{script_hint(answer)}: the most deeply nested URL must come first."
+        ),
+        answered_by=shown,
+    )
+
+
+def other_instance(
+    url: str, expected: str, answer: EndpointAnswer, who: str, shown: str
+) -> Diagnosis:
+    group = answer.application_group
+    group_hint = f", application group {group!r}" if group is not None else ""
+    return Diagnosis(
+        Verdict.WRONG_INSTANCE,
+        explanation=f"{url} should be served by {expected} but was answered by {who}{group_hint}.",
+        fix=(
+            f"Check which WSGIScriptAlias and process-group/application-group serve this URL, "
+            f"and the label given to wsgi_endpoint.wrap() in {expected}'s WSGI script."
+        ),
+        answered_by=shown,
+    )
+
+
+def environ_leak(
+    url: str, instance: str, expected_settings: str | None, owner: str, where: str,
+    answer: EndpointAnswer, shown: str,
+) -> Diagnosis:
+    return Diagnosis(
+        Verdict.SETTINGS_MISMATCH,
+        Cause.ENVIRON_LEAK,
+        explanation=(
+            f"{url} is served by {instance} but it runs {owner}'s settings "
+            f"{answer.settings!r} instead of {expected_settings!r}: it runs {where}, in another "
+            f"sub interpreter, and inherited DJANGO_SETTINGS_MODULE from the process "
+            f"environment that {owner} set first; os.environ.setdefault() kept it."
+        ),
+        fix=(
+            f"In {instance}'s WSGI script{script_hint(answer)}, assign "
+            f"os.environ['DJANGO_SETTINGS_MODULE'] = {expected_settings!r} instead of "
+            f"os.environ.setdefault(...), or run each instance in its own daemon process "
+            f"group (WSGIDaemonProcess + process-group=)."
+        ),
+        answered_by=shown,
+    )
+
+
+def settings_mismatch(
+    url: str, instance: str, expected_settings: str | None, answer: EndpointAnswer, shown: str
+) -> Diagnosis:
+    return Diagnosis(
+        Verdict.SETTINGS_MISMATCH,
+        explanation=(
+            f"{url} is served by {instance} but DJANGO_SETTINGS_MODULE is {answer.settings!r}, "
+            f"not {expected_settings!r}."
+        ),
+        fix=(
+            f"Set DJANGO_SETTINGS_MODULE to {expected_settings!r} in {instance}'s WSGI "
+            f"script{script_hint(answer)} by assignment, or correct the manifest."
+        ),
+        answered_by=shown,
+    )
+
+
+def served_by_fallback(url: str, who: str, shown: str, vhost: str | None) -> Diagnosis:
+    host = host_name(url)
+    by_vhost = f" from the VirtualHost {vhost}" if vhost and vhost != host else ""
+    return Diagnosis(
+        Verdict.SERVED_UNMAPPED,
+        Cause.VHOST_FALLBACK,
+        explanation=(
+            f"{url} must be refused but was answered by {who}{by_vhost}: "
+            f"no ServerName or ServerAlias matches {host!r}, so Apache used the first "
+            f"VirtualHost for this address and port."
+        ),
+        fix=(
+            f"Make the first VirtualHost for this address:port a catch-all that refuses "
+            f"(in Apache 2.4 a <VirtualHost _default_:*> is not chosen for requests to "
+            f"name-based vhosts, so use the same address:port as the sites), listed "
+            f"first:\n{catch_all_vhost(url)}"
+        ),
+        answered_by=shown,
+    )
+
+
+def not_refused(url: str, sample: Sample, statuses: Iterable[int]) -> Diagnosis:
+    status = sample.status_code or 0
+    return Diagnosis(
+        Verdict.SERVED_UNMAPPED if status < 300 else Verdict.NO_ENDPOINT,
+        explanation=(
+            f"{url} must be refused but answered HTTP {status}{location(sample)}, which is not "
+            f"one of the refusal statuses {sorted(statuses)}; no wsgi-probe endpoint answered."
+        ),
+        fix=(
+            "Refuse this host name in Apache (a first catch-all VirtualHost that denies "
+            "all), or list the status under [refuse] statuses if it is a refusal."
+        ),
+    )
+
+
+def refused(samples: Sequence[Sample]) -> Diagnosis:
+    how = ", ".join(sorted({_refusal(s) for s in samples}))
+    return Diagnosis(Verdict.OK, explanation=f"refused ({how})")
+
+
+def unreachable(failed: Sequence[Sample], total: int) -> Diagnosis:
+    kinds = {s.error_kind for s in failed}
+    share = "" if len(failed) == total else f"{len(failed)} of {total} requests failed: "
+    fix = next((_UNREACHABLE_FIXES[k] for k in ("dns", "tls", "timeout") if k in kinds),
+               "Check that the server is running and listening on this address and port.")
+    return Diagnosis(Verdict.UNREACHABLE, explanation=share + (failed[-1].error or "no answer"),
+                     fix=fix)
+
+
+def http_error(url: str, sample: Sample, leak_suspect: EndpointAnswer | None,
+               suspect_name: str) -> Diagnosis:
+    explanation = f"{url} answered HTTP {sample.status_code}."
+    fix = "Read the Apache error log for the traceback of this request."
+    if leak_suspect is not None:
+        explanation += (
+            f" A likely cause (not certain): {suspect_name} runs embedded in Apache with "
+            f"DJANGO_SETTINGS_MODULE={leak_suspect.settings!r}; if this instance's WSGI script "
+            f"uses os.environ.setdefault(), it inherits that value in the same process and "
+            f"fails when that settings module does not exist in its code base."
+        )
+        fix = (
+            "Read the Apache error log. If the settings module was not found, assign "
+            "os.environ['DJANGO_SETTINGS_MODULE'] in the WSGI script instead of "
+            "setdefault(), or run each instance in its own daemon process group."
+        )
+    return Diagnosis(Verdict.HTTP_ERROR, explanation=explanation, fix=fix)
+
+
+def no_endpoint(probe_url: str, sample: Sample) -> Diagnosis:
+    reason = f" ({sample.error})" if sample.error else ""
+    return Diagnosis(
+        Verdict.NO_ENDPOINT,
+        explanation=(
+            f"{probe_url} answered HTTP {sample.status_code}{location(sample)}{reason}, "
+            f"not the wsgi-probe endpoint."
+        ),
+        fix=(
+            "Wrap the WSGI application with wsgi_endpoint.wrap() (see 'probe endpoint'); if it "
+            "is wrapped, send the right X-Probe-Token (WSGI_PROBE_TOKEN) or probe from "
+            "loopback, and check that Apache routes this path to the application."
+        ),
+    )
+
+
+def inconsistent(url: str, count: int, groups: Sequence[tuple[int, str, str | None]],
+                 shown: str) -> Diagnosis:
+    """``groups``: (how many answers, who, settings) per distinct kind of answer."""
+    seen = "; ".join(f"{n}x {who} with settings {settings!r}" for n, who, settings in groups)
+    return Diagnosis(
+        Verdict.INCONSISTENT,
+        explanation=f"{count} requests to {url} got different answers: {seen}.",
+        fix=(
+            "Processes disagree: typically embedded mode where each Apache child loaded the "
+            "instances in a different order (leaked DJANGO_SETTINGS_MODULE), or servers behind "
+            "one address with different configuration. Use daemon mode and assign the settings."
+        ),
+        answered_by=shown,
+    )
+
+
+def who(answer: EndpointAnswer, name: str) -> str:
+    """``name`` with the pid and the mode it runs in, e.g. ``project-1 (pid 7, embedded)``."""
+    details = [f"pid {answer.pid}"] if answer.pid is not None else []
+    if answer.process_group:
+        details.append(f"daemon {answer.process_group!r}")
+    elif answer.process_group == "":
+        details.append("embedded")
+    return f"{name} ({', '.join(details)})" if details else name
+
+
+def script_hint(answer: EndpointAnswer) -> str:
+    script = answer.raw.get("script_file")
+    return f" ({script})" if isinstance(script, str) and script else ""
+
+
+def location(sample: Sample) -> str:
+    return f" redirecting to {sample.location}" if sample.location else ""
+
+
+def host_name(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _mount(script_name: str) -> str:
+    return script_name or "/"
+
+
+def _refusal(sample: Sample) -> str:
+    return f"HTTP {sample.status_code}" if sample.status_code else "connection closed"
