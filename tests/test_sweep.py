@@ -347,3 +347,11 @@ def test_token_file_that_cannot_be_read_stops_the_sweep(tmp_path: Any) -> None:
     m = ad_hoc(["http://127.0.0.1:9/"]).with_probe(token_file=str(tmp_path / "missing"))
     with pytest.raises(ManifestError):
         run_sweep(m)
+
+
+def test_progress_is_called_once_per_request() -> None:
+    # The CLI's progress bar is a callback: the sweep itself draws nothing.
+    calls: list[None] = []
+    with serve(apache()) as port:
+        report = run_sweep(sites_manifest(port, samples=2), progress=lambda: calls.append(None))
+    assert len(calls) == len(report.targets) * 2
