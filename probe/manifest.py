@@ -62,6 +62,12 @@ class Instance:
     settings: str | None = None
     process_group: str | None = None
     application_group: str | None = None
+    # What the instance should run (issue 11); checked only when declared.
+    python_prefix: str | None = None
+    python_version: str | None = None
+    django_version: str | None = None
+    code_version: str | None = None
+    time_zone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -233,7 +239,9 @@ def parse_connect(value: str, where: str, *, allow_zero: bool = False) -> tuple[
     return host, int(port)
 
 
-_INSTANCE_KEYS = {"label", "settings", "process_group", "application_group", "urls"}
+_RUNTIME_KEYS = ("python_prefix", "python_version", "django_version", "code_version", "time_zone")
+_INSTANCE_KEYS = {"label", "settings", "process_group", "application_group", "urls",
+                  *_RUNTIME_KEYS}
 
 
 def _check_instances(table: Mapping[str, Any], source: str) -> dict[str, Instance]:
@@ -258,6 +266,7 @@ def _check_instances(table: Mapping[str, Any], source: str) -> dict[str, Instanc
             settings=body.get("settings"),
             process_group=body.get("process_group"),
             application_group=body.get("application_group"),
+            **{key: body.get(key) for key in _RUNTIME_KEYS},
         )
     return instances
 

@@ -24,12 +24,20 @@ class Verdict(StrEnum):
     HTTP_ERROR = "http_error"
     UNREACHABLE = "unreachable"
     STALE = "stale"
+    WRONG_RUNTIME = "wrong_runtime"
+    MIXED_CODE = "mixed_code"
 
 
 class Cause(StrEnum):
     ALIAS_ORDER = "alias_order"
     ENVIRON_LEAK = "environ_leak"
     VHOST_FALLBACK = "vhost_fallback"
+    SHARED_INTERPRETER = "shared_interpreter"
+    PROCESS_GROUP_SCOPE = "process_group_scope"
+    WRONG_PYTHON = "wrong_python"
+    STALE_CODE = "stale_code"
+    TIME_ZONE_LEAK = "time_zone_leak"
+    HOST_REWRITTEN = "host_rewritten"
 
 
 class Status(StrEnum):
@@ -55,6 +63,27 @@ def _num_or_none(value: object) -> float | None:
     return None
 
 
+def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _runtime_fields(data: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
+    """The python/code/time_zone fields, each None when missing or of the wrong type."""
+    python, code, zone = _table(data, "python"), _table(data, "code"), _table(data, "time_zone")
+    return {
+        "python_prefix": _str_or_none(python.get("prefix")),
+        "python_version": _str_or_none(python.get("version")),
+        "django_version": _str_or_none(python.get("django_version")),
+        "code_version": _str_or_none(code.get("version")),
+        "script_mtime": _str_or_none(code.get("script_mtime")),
+        "tz_environ": _str_or_none(zone.get("environ")),
+        "tz_name": _str_or_none(zone.get("name")),
+        "tz_offset_s": _int_or_none(zone.get("utc_offset_s")),
+        "forwarded_host": _str_or_none(request.get("forwarded_host")),
+    }
+
+
 @dataclass(frozen=True)
 class EndpointAnswer:
     """The fields of the endpoint's JSON that diagnosis uses, read defensively.
@@ -76,6 +105,16 @@ class EndpointAnswer:
     path_info: str | None
     started_at: str | None
     uptime_s: float | None
+    # Added for issue 11 (what runs, not only who answers); all optional in old answers.
+    python_prefix: str | None = None
+    python_version: str | None = None
+    django_version: str | None = None
+    code_version: str | None = None
+    script_mtime: str | None = None
+    tz_environ: str | None = None
+    tz_name: str | None = None
+    tz_offset_s: int | None = None
+    forwarded_host: str | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> EndpointAnswer:
@@ -97,6 +136,7 @@ class EndpointAnswer:
             path_info=_str_or_none(request.get("path_info")),
             started_at=_str_or_none(data.get("started_at")),
             uptime_s=_num_or_none(data.get("uptime_s")),
+            **_runtime_fields(data, request),
         )
 
     @property

@@ -157,7 +157,8 @@ def test_unknown_keys_are_errors_at_every_level(text: str, path: str) -> None:
 def test_unknown_key_lists_the_allowed_keys() -> None:
     message = error_of('[instances.p]\nurls = ["http://a.example/"]\nsetings = "x"\n')
     assert message.endswith(
-        "(expected one of: application_group, label, process_group, settings, urls)"
+        "(expected one of: application_group, code_version, django_version, label, "
+        "process_group, python_prefix, python_version, settings, time_zone, urls)"
     )
 
 
