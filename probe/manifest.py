@@ -6,6 +6,7 @@ Parsing is strict on purpose: an unknown key is an error, because a typo such as
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -34,6 +35,8 @@ class ProbeSettings:
     timeout: float = 5.0
     samples: int = 3
     concurrency: int = 32
+    sni: bool = True
+    """False: HTTPS without SNI, as old clients connect (needs ``connect`` to an IP address)."""
 
     def token(self) -> str | None:
         """The probe token: ``token_file`` if set, else the ``token_env`` variable.
@@ -196,6 +199,7 @@ _PROBE_TYPES: dict[str, tuple[type, ...]] = {
     "timeout": (int, float),
     "samples": (int,),
     "concurrency": (int,),
+    "sni": (bool,),
 }
 
 
@@ -209,7 +213,8 @@ def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSett
     for key, value in table.items():
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, _PROBE_TYPES[key]):
+        wrong_bool = isinstance(value, bool) and bool not in _PROBE_TYPES[key]
+        if wrong_bool or not isinstance(value, _PROBE_TYPES[key]):
             kind = " or ".join(t.__name__ for t in _PROBE_TYPES[key])
             raise ManifestError(f"{at(key)}: must be {kind}, not {value!r}")
     settings = ProbeSettings(**{k: v for k, v in table.items() if v is not None})
@@ -223,7 +228,21 @@ def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSett
         raise ManifestError(f"{at('segment')}: must be one non-empty path segment")
     if settings.connect is not None:
         parse_connect(settings.connect, at("connect"))
+    if not settings.sni:
+        host = parse_connect(settings.connect, at("connect"))[0] if settings.connect else ""
+        if not _is_ip(host):
+            # Python sends SNI for every host name; only an IP address goes without it.
+            where_sni = f"{source}: {where}.sni" if where else f"{source}: --no-sni"
+            raise ManifestError(f"{where_sni}: probing without SNI needs connect IP:PORT")
     return settings
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_connect(value: str, where: str, *, allow_zero: bool = False) -> tuple[str, int]:

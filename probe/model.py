@@ -32,6 +32,7 @@ class Cause(StrEnum):
     ALIAS_ORDER = "alias_order"
     ENVIRON_LEAK = "environ_leak"
     VHOST_FALLBACK = "vhost_fallback"
+    TLS_SNI = "tls_sni"
     SHARED_INTERPRETER = "shared_interpreter"
     PROCESS_GROUP_SCOPE = "process_group_scope"
     WRONG_PYTHON = "wrong_python"
@@ -164,6 +165,21 @@ class EndpointAnswer:
 
 
 @dataclass(frozen=True)
+class TlsInfo:
+    """What an HTTPS answer's TLS handshake showed: the SNI sent and the certificate presented."""
+
+    sni: str | None
+    subject: str | None
+    """The certificate's subject commonName, if any."""
+    names: tuple[str, ...] = ()
+    """Its subjectAltName DNS names."""
+
+    def describe(self) -> str:
+        names = ", ".join(self.names) or "none"
+        return f"subject CN={self.subject or '(none)'}, DNS names: {names}"
+
+
+@dataclass(frozen=True)
 class Sample:
     """One probe request's outcome.
 
@@ -178,6 +194,7 @@ class Sample:
     location: str | None = None
     error: str | None = None
     error_kind: str | None = None
+    tls: TlsInfo | None = None
 
 
 @dataclass(frozen=True)

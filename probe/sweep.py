@@ -41,6 +41,7 @@ def run_sweep(
         timeout=settings.timeout,
         token=settings.token(),
         ca_file=settings.ca_file,
+        sni=settings.sni,
     )
     started = time.monotonic()
     end = started + deadline if deadline is not None else None

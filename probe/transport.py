@@ -34,7 +34,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from probe import __version__
 from probe.errors import TransportError
 from probe.manifest import parse_connect
-from probe.model import EndpointAnswer, Sample
+from probe.model import EndpointAnswer, Sample, TlsInfo
 
 MAX_BODY = 256 * 1024
 USER_AGENT = f"wsgi-probe/{__version__}"
@@ -48,6 +48,7 @@ class Answer:
     headers: Mapping[str, str]
     body: bytes
     elapsed_ms: float
+    tls: TlsInfo | None = None
 
 
 # The connections a request of this thread uses, so a watchdog can cut them at the
@@ -158,9 +159,10 @@ def abort_in_flight() -> None:
 class ConnectToAdapter(HTTPAdapter):
     """Connects to a fixed address; Host, SNI and certificate names stay the URL's."""
 
-    def __init__(self, connect_host: str, connect_port: int) -> None:
+    def __init__(self, connect_host: str, connect_port: int, *, sni: bool = True) -> None:
         self.connect_host = connect_host
         self.connect_port = connect_port
+        self.sni = sni
         super().__init__(pool_connections=4, pool_maxsize=4)
 
     def get_connection_with_tls_context(
@@ -175,9 +177,14 @@ class ConnectToAdapter(HTTPAdapter):
         )
         url_host = host_params["host"]
         pool_kwargs: dict[str, Any] = dict(tls_params)
-        if host_params["scheme"] == "https":
+        if host_params["scheme"] == "https" and self.sni:
             # The pool key includes these, so pools for different names never mix.
             pool_kwargs.update(server_hostname=url_host, assert_hostname=url_host)
+        elif host_params["scheme"] == "https":
+            # No SNI (the connect address is an IP, which Python never sends as SNI): the
+            # server shows its default certificate, whose chain is still checked; the names on
+            # it are reported instead of failing the handshake.
+            pool_kwargs.update(assert_hostname=False)
         pool: HTTPConnectionPool = self.poolmanager.connection_from_host(
             host=self.connect_host,
             port=self.connect_port,
@@ -198,8 +205,10 @@ class Transport:
         token: str | None = None,
         ca_file: str | None = None,
         max_body: int = MAX_BODY,
+        sni: bool = True,
     ) -> None:
         self.connect = parse_connect(connect, "--connect") if connect else None
+        self.sni = sni
         self.timeout = timeout
         self.token = token
         self.verify: bool | str = ca_file or True
@@ -213,7 +222,7 @@ class Transport:
             # Proxy variables must not divert a probe aimed at one server.
             session.trust_env = False
             if self.connect:
-                adapter = ConnectToAdapter(*self.connect)
+                adapter = ConnectToAdapter(*self.connect, sni=self.sni)
                 session.mount("http://", adapter)
                 session.mount("https://", adapter)
             for mounted in session.adapters.values():
@@ -255,6 +264,7 @@ class Transport:
                 verify=self.verify,
             )
             with response:
+                tls = _tls_info(response, urlsplit(url).hostname if self.sni else None)
                 body = self._read_body(response, end)
         except (requests.RequestException, OSError, urllib3.exceptions.HTTPError) as exc:
             if time.monotonic() >= end or isinstance(
@@ -272,6 +282,7 @@ class Transport:
             headers=dict(response.headers),
             body=body,
             elapsed_ms=(time.monotonic() - start) * 1000,
+            tls=tls,
         )
 
     def _read_body(self, response: requests.Response, end: float) -> bytes:
@@ -316,7 +327,26 @@ def sample_from_answer(answer: Answer) -> Sample:
         endpoint=endpoint,
         location=answer.headers.get("Location") if 300 <= answer.status_code < 400 else None,
         error=error,
+        tls=answer.tls,
     )
+
+
+def _tls_info(response: requests.Response, sni: str | None) -> TlsInfo | None:
+    """The certificate the server presented (HTTPS only; None when it cannot be read)."""
+    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+    getpeercert = getattr(sock, "getpeercert", None)
+    if getpeercert is None:
+        return None
+    try:
+        cert = getpeercert()
+    except (OSError, ValueError):
+        return None
+    if not isinstance(cert, dict):
+        return None
+    subject = next((value for rdn in cert.get("subject", ()) for key, value in rdn
+                    if key == "commonName"), None)
+    names = tuple(value for key, value in cert.get("subjectAltName", ()) if key == "DNS")
+    return TlsInfo(sni=sni, subject=subject, names=names)
 
 
 def _parse_endpoint(answer: Answer) -> tuple[EndpointAnswer | None, str | None]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from probe import manifest
 from probe.manifest import Manifest
-from probe.model import Cause, Report, Verdict
+from probe.model import Cause, Report, Sample, TlsInfo, Verdict
 
 from .test_diagnose import (
     SITE1,
@@ -274,3 +274,63 @@ def test_same_host_with_port_case_or_dot_is_not_rewritten() -> None:
     answer = ep("project-1", host="WWW.Site-2.example.com.:80", vhost="site-1.example.com")
     report = run([thrice(WWW2, None, answer)])
     assert verdict(report, WWW2) == (Verdict.SERVED_UNMAPPED, Cause.VHOST_FALLBACK)
+
+
+# -- 5. TLS/SNI ----------------------------------------------------------------------------------
+
+HTTPS_SITES = """\
+[instances.project-1]
+label = "project-1"
+urls = ["https://site-1.example.com/"]
+
+[instances.project-2]
+label = "project-2"
+urls = ["https://site-2.example.com/", "http://site-2.example.com/"]
+"""
+HTTPS1, HTTPS2 = "https://site-1.example.com/", "https://site-2.example.com/"
+SITE1_CERT = TlsInfo(sni=None, subject=None, names=("site-1.example.com",))
+
+
+def tls_status(code: int, tls: TlsInfo | None) -> Sample:
+    return Sample(elapsed_ms=1.0, status_code=code, tls=tls)
+
+
+def test_421_without_sni_names_the_certificate_of_the_first_vhost() -> None:
+    m = manifest.parse(HTTPS_SITES, "site.toml")
+    report = run([obs(HTTPS2, "project-2", tls_status(421, SITE1_CERT))], m)
+    assert verdict(report, HTTPS2) == (Verdict.NO_ENDPOINT, Cause.TLS_SNI)
+    text = result(report, HTTPS2).explanation
+    assert "no SNI" in text and "DNS names: site-1.example.com" in text
+    assert "first one for *:443" in result(report, HTTPS2).fix
+
+
+def test_421_with_sni_says_the_name_is_ambiguous() -> None:
+    m = manifest.parse(HTTPS_SITES, "site.toml")
+    cert = TlsInfo(sni="site-2.example.com", subject="site-2", names=("site-2.example.com",))
+    report = run([obs(HTTPS2, "project-2", tls_status(421, cert))], m)
+    assert verdict(report, HTTPS2) == (Verdict.NO_ENDPOINT, Cause.TLS_SNI)
+    assert "SNI name 'site-2.example.com'" in result(report, HTTPS2).explanation
+
+
+def test_403_without_sni_is_a_hint_not_a_fact() -> None:
+    m = manifest.parse(HTTPS_SITES, "site.toml")
+    report = run([obs(HTTPS2, "project-2", tls_status(403, SITE1_CERT))], m)
+    assert verdict(report, HTTPS2) == (Verdict.NO_ENDPOINT, Cause.TLS_SNI)
+    assert "Likely (not certain)" in result(report, HTTPS2).explanation
+    assert "SSLStrictSNIVHostCheck" in result(report, HTTPS2).explanation
+
+
+def test_403_with_sni_and_421_over_http_are_not_tls() -> None:
+    m = manifest.parse(HTTPS_SITES, "site.toml")
+    with_sni = TlsInfo(sni="site-2.example.com", subject=None, names=("site-2.example.com",))
+    report = run([obs(HTTPS2, "project-2", tls_status(403, with_sni)),
+                  obs("http://site-2.example.com/", "project-2", tls_status(421, None))], m)
+    assert verdict(report, HTTPS2) == (Verdict.NO_ENDPOINT, None)
+    assert verdict(report, "http://site-2.example.com/") == (Verdict.NO_ENDPOINT, None)
+
+
+def test_refused_url_answering_421_stays_refused() -> None:
+    text = HTTPS_SITES + '\n[refuse]\nurls = ["https://unknown.invalid/"]\n'
+    report = run([obs("https://unknown.invalid/", None, tls_status(421, SITE1_CERT))],
+                 manifest.parse(text, "site.toml"))
+    assert verdict(report, "https://unknown.invalid/") == (Verdict.OK, None)

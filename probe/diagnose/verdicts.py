@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from probe.apache_names import vhost_of
-from probe.diagnose import causes, causes_runtime, causes_sharing, wording
+from probe.diagnose import causes, causes_runtime, causes_sharing, causes_tls, wording
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.manifest import ANY_INSTANCE
@@ -33,6 +33,9 @@ def diagnose_target(
     server_errors = [s for s in samples if s.status_code is not None and s.status_code >= 500]
     if server_errors:
         return _http_error(obs, server_errors[-1], context)
+    misdirected = causes_tls.misdirected(obs)
+    if misdirected is not None:
+        return misdirected
     not_endpoint = [s for s in samples if s.endpoint is None]
     if not_endpoint:
         probe_url = obs.target.probe_url(context.manifest.probe.segment)

@@ -9,6 +9,7 @@ which.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import tempfile
@@ -18,9 +19,16 @@ from typing import Any
 
 import pytest
 
-from .apache import SCENARIOS_DIR, ApacheServer, render, scenario_manifest, scenario_template
+from .apache import (
+    SCENARIOS_DIR,
+    ApacheServer,
+    free_port,
+    render,
+    scenario_manifest,
+    scenario_template,
+)
 from .conftest import ApacheFactory
-from .test_scenarios import S1, S2, SUB, UNKNOWN, WWW1, WWW2, dig, sweep
+from .test_scenarios import S1, S2, SUB, UNKNOWN, WWW1, WWW2, dig, probe_command, sweep
 
 pytestmark = pytest.mark.apache
 
@@ -166,3 +174,39 @@ def test_host_rewritten_by_a_front_proxy(apache: ApacheFactory) -> None:
                                   "request.host": f"127.0.0.1:{backend.port}",
                                   "request.forwarded_host": "site-2.example.com"}})
     assert "X-Forwarded-Host 'site-2.example.com'" in explanation(report, S2)
+
+
+def test_https_without_sni_is_misdirected(apache: ApacheFactory, tmp_path: Path) -> None:
+    import trustme
+
+    ca = trustme.CA()
+    certs = {name: ca.issue_cert(name).private_key_and_cert_chain_pem.bytes().decode()
+             for name in ("site-1.example.com", "site-2.example.com")}
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    tls_port = free_port()
+    apache(scenario_template("tlssni"), extra={"TLS_PORT": str(tls_port)},
+           files={"tls/site-1.pem": certs["site-1.example.com"],
+                  "tls/site-2.pem": certs["site-2.example.com"]})
+
+    def tls_sweep(*options: str) -> tuple[int, dict[str, Any]]:
+        done = subprocess.run(
+            [*probe_command(), "sweep", "-m", str(scenario_manifest("tlssni")), "--connect",
+             f"127.0.0.1:{tls_port}", "--ca-file", str(ca_file), "--format", "json", *options],
+            capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL)
+        assert done.stdout.startswith("{"), done.stderr
+        report: dict[str, Any] = json.loads(done.stdout)
+        return done.returncode, report
+
+    def verdicts(report: dict[str, Any]) -> dict[str, tuple[str, str | None]]:
+        return {t["url"]: (t["verdict"], t["cause"]) for t in report["targets"]}
+
+    site1, site2 = "https://site-1.example.com/", "https://site-2.example.com/"
+    status, report = tls_sweep()
+    assert (status, verdicts(report)) == (0, {site1: OK, site2: OK}), report
+    status, report = tls_sweep("--no-sni")
+    assert verdicts(report) == {site1: OK, site2: ("no_endpoint", "tls_sni")}, report
+    assert status == 1
+    text = explanation(report, site2)
+    # The certificate the server chose without SNI: its first VirtualHost's.
+    assert "HTTP 421" in text and "DNS names: site-1.example.com" in text, text
