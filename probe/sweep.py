@@ -6,11 +6,13 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import nullcontext
+from dataclasses import replace
 from datetime import datetime
 
 import structlog
 
 from probe.diagnose import diagnose
+from probe.liveness import NONCE_HEADER, judge, new_nonce
 from probe.manifest import Manifest, Target
 from probe.model import Observation, Report, Sample
 from probe.transport import Transport, abort_in_flight
@@ -114,7 +116,12 @@ def gather(
 
 
 def _probe(transport: Transport, url: str, end: float | None) -> Sample:
-    return transport.probe(url, deadline=end)
+    """One request with a fresh nonce, its answer judged for liveness (probe.liveness)."""
+    nonce = new_nonce()
+    sample = transport.probe(url, deadline=end, headers={NONCE_HEADER: nonce})
+    if sample.endpoint is None:
+        return sample
+    return replace(sample, liveness=judge(sample.endpoint, nonce, transport.token, sample.cache))
 
 
 def _log_probe(url: str, sample: Sample) -> None:

@@ -33,7 +33,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from probe import __version__
 from probe.errors import TransportError
-from probe.manifest import parse_connect
+from probe.liveness import cache_evidence
+from probe.manifest import parse_address
 from probe.model import EndpointAnswer, Sample, TlsInfo
 
 MAX_BODY = 256 * 1024
@@ -157,9 +158,13 @@ def abort_in_flight() -> None:
 
 
 class ConnectToAdapter(HTTPAdapter):
-    """Connects to a fixed address; Host, SNI and certificate names stay the URL's."""
+    """Connects to a fixed address; Host, SNI and certificate names stay the URL's.
 
-    def __init__(self, connect_host: str, connect_port: int, *, sni: bool = True) -> None:
+    Without ``connect_port`` each URL keeps its own port (http 80, https 443).
+    """
+
+    def __init__(self, connect_host: str, connect_port: int | None, *, sni: bool = True
+                 ) -> None:
         self.connect_host = connect_host
         self.connect_port = connect_port
         self.sni = sni
@@ -187,7 +192,7 @@ class ConnectToAdapter(HTTPAdapter):
             pool_kwargs.update(assert_hostname=False)
         pool: HTTPConnectionPool = self.poolmanager.connection_from_host(
             host=self.connect_host,
-            port=self.connect_port,
+            port=self.connect_port or host_params["port"],
             scheme=host_params["scheme"],
             pool_kwargs=pool_kwargs,
         )
@@ -207,7 +212,7 @@ class Transport:
         max_body: int = MAX_BODY,
         sni: bool = True,
     ) -> None:
-        self.connect = parse_connect(connect, "--connect") if connect else None
+        self.connect = parse_address(connect, "--connect") if connect else None
         self.sni = sni
         self.timeout = timeout
         self.token = token
@@ -233,23 +238,39 @@ class Transport:
             self._local.session = session
         return session
 
-    def get(self, url: str, deadline: float | None = None) -> Answer:
+    def _address(self, url: str) -> str:
+        """``host:port`` a request for ``url`` connects to (the --connect one, if given)."""
+        if self.connect:
+            host, port = self.connect
+        else:
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+            try:
+                port = parts.port or (443 if parts.scheme == "https" else 80)
+            except ValueError:
+                port = 0
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+    def get(self, url: str, deadline: float | None = None,
+            headers: Mapping[str, str] | None = None) -> Answer:
         """GET ``url``; raises TransportError when no HTTP answer arrives in time.
 
-        ``deadline`` is a ``time.monotonic()`` value that may cut the timeout short.
+        ``deadline`` is a ``time.monotonic()`` value that may cut the timeout short;
+        ``headers`` are added to the request (the sweep's X-Probe-Nonce).
         """
         start = time.monotonic()
         end = start + self.timeout
         if deadline is not None:
             end = min(end, deadline)
-        headers = {
+        sent = {
             "Host": urlsplit(url).netloc,
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
             "Accept-Encoding": "identity",
+            **(headers or {}),
         }
         if self.token:
-            headers["X-Probe-Token"] = self.token
+            sent["X-Probe-Token"] = self.token
         watched: list[HTTPConnection] = []
         _watch.connections = watched
         ticket = _watchdog.watch(end, watched)
@@ -257,7 +278,7 @@ class Transport:
             remaining = _remaining(end)
             response = self._session().get(
                 url,
-                headers=headers,
+                headers=sent,
                 timeout=(remaining, remaining),
                 allow_redirects=False,
                 stream=True,
@@ -272,7 +293,7 @@ class Transport:
             ):
                 raise TransportError("timeout", f"{url}: timed out") from None
             if isinstance(exc, requests.RequestException):
-                raise _classify(exc, url) from None
+                raise _classify(exc, url, self._address(url)) from None
             raise TransportError("protocol", f"{url}: broken answer: {exc}") from None
         finally:
             _watchdog.cancel(ticket)
@@ -303,11 +324,12 @@ class Transport:
                 )
             chunks.append(chunk)
 
-    def probe(self, url: str, deadline: float | None = None) -> Sample:
+    def probe(self, url: str, deadline: float | None = None,
+              headers: Mapping[str, str] | None = None) -> Sample:
         """One probe request turned into a Sample; never raises."""
         start = time.monotonic()
         try:
-            answer = self.get(url, deadline)
+            answer = self.get(url, deadline, headers)
         except TransportError as exc:
             return Sample(
                 elapsed_ms=(time.monotonic() - start) * 1000, error=str(exc), error_kind=exc.kind
@@ -328,6 +350,7 @@ def sample_from_answer(answer: Answer) -> Sample:
         location=answer.headers.get("Location") if 300 <= answer.status_code < 400 else None,
         error=error,
         tls=answer.tls,
+        cache=cache_evidence(answer.headers),
     )
 
 
@@ -376,7 +399,7 @@ def _set_socket_timeout(raw: urllib3.HTTPResponse, seconds: float) -> None:
         sock.settimeout(seconds)
 
 
-def _classify(exc: requests.RequestException, url: str) -> TransportError:
+def _classify(exc: requests.RequestException, url: str, address: str) -> TransportError:
     """One line a person can act on, and a kind for diagnosis."""
     text = str(exc)
     if isinstance(exc, requests.Timeout):
@@ -396,7 +419,8 @@ def _classify(exc: requests.RequestException, url: str) -> TransportError:
                 "closed", f"{url}: server closed the connection without answering"
             )
         if "Connection refused" in text:
-            return TransportError("connect", f"{url}: connection refused")
+            # The address, not the URL: with --connect the URL's host is not who refused.
+            return TransportError("connect", f"{url}: connection refused by {address}")
         if "timed out" in text:
             return TransportError("timeout", f"{url}: timed out")
         return TransportError("connect", f"{url}: cannot connect: {_innermost(exc)}")

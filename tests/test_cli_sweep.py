@@ -225,13 +225,26 @@ def test_neither_urls_nor_manifest() -> None:
     assert_one_error_line(sweep(), "nothing to probe: give URLs or -m MANIFEST")
 
 
+BAD_CONNECT = "command line: --connect: not HOST or HOST:PORT:"
+
+
 @pytest.mark.parametrize(
     ("option", "message"),
     [
         (["--samples", "0"], "command line: --samples: must be at least 1"),
-        (["--timeout", "0"], "command line: --timeout: must be more than 0 seconds"),
+        (["--timeout", "0"],
+         "command line: --timeout: must be more than 0 and at most 86400 seconds, not 0.0"),
+        (["--timeout", "nan"],
+         "command line: --timeout: must be more than 0 and at most 86400 seconds, not nan"),
+        (["--timeout", "inf"],
+         "command line: --timeout: must be more than 0 and at most 86400 seconds, not inf"),
+        (["--timeout", "1e308"],
+         "command line: --timeout: must be more than 0 and at most 86400 seconds, not 1e+308"),
         (["--concurrency", "0"], "command line: --concurrency: must be at least 1"),
-        (["--connect", "localhost"], "command line: --connect: not HOST:PORT: 'localhost'"),
+        (["--connect", "localhost:"], f"{BAD_CONNECT} 'localhost:'"),
+        (["--connect", "127.0.0.1:²"], f"{BAD_CONNECT} '127.0.0.1:²'"),
+        (["--connect", "host:80:90"], f"{BAD_CONNECT} 'host:80:90'"),
+        (["--connect", "http://127.0.0.1:8080"], f"{BAD_CONNECT} 'http://127.0.0.1:8080'"),
     ],
 )
 def test_bad_option_values(option: list[str], message: str) -> None:
@@ -413,3 +426,18 @@ def test_ctrl_c_prints_what_was_gathered_and_exits_130_without_waiting(tmp_path:
     assert "interrupted: partial results" in out
     assert refused_url in out  # what was gathered is printed
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("columns", [80, 160])
+def test_table_fits_the_terminal_width(start: Callable[[App], int], manifest_file: Path,
+                                       columns: int) -> None:
+    """The width comes from the environment the CLI builds ($COLUMNS here), not from
+    whatever terminal the report might find."""
+    port = start(router(longest_first=False))
+    result = CliRunner().invoke(main, ["sweep", "-m", str(manifest_file), "--connect",
+                                       f"127.0.0.1:{port}"], env={"COLUMNS": str(columns)})
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert [line for line in lines if len(line) > columns] == []
+    assert any("http://site-1.example.com/suburl/" in line for line in lines)
+    assert "…" not in result.output

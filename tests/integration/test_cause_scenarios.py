@@ -192,7 +192,8 @@ def test_https_without_sni_is_misdirected(apache: ApacheFactory, tmp_path: Path)
     def tls_sweep(*options: str) -> tuple[int, dict[str, Any]]:
         done = subprocess.run(
             [*probe_command(), "sweep", "-m", str(scenario_manifest("tlssni")), "--connect",
-             f"127.0.0.1:{tls_port}", "--ca-file", str(ca_file), "--format", "json", *options],
+             f"127.0.0.1:{tls_port}", "--ca-file", str(ca_file), "--format", "json",
+             "--timeout", "30", *options],
             capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL)
         assert done.stdout.startswith("{"), done.stderr
         report: dict[str, Any] = json.loads(done.stdout)
