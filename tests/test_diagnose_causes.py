@@ -334,3 +334,14 @@ def test_refused_url_answering_421_stays_refused() -> None:
     report = run([obs("https://unknown.invalid/", None, tls_status(421, SITE1_CERT))],
                  manifest.parse(text, "site.toml"))
     assert verdict(report, "https://unknown.invalid/") == (Verdict.OK, None)
+
+
+def test_nagios_status_line_names_the_new_verdicts_and_causes() -> None:
+    from probe.report.nagios import problem_phrase
+
+    tokyo = p2_sub(time_zone__environ="Asia/Tokyo", time_zone__name="JST",
+                   time_zone__utc_offset_s=32400)
+    victim = p1(time_zone__name="JST", time_zone__utc_offset_s=32400)
+    report = run([thrice(SITE1, "project-1", victim), thrice(SUB, "project-2", tokyo)])
+    assert problem_phrase(result(report, SITE1)) == (
+        "site-1.example.com/ wrong runtime (time_zone_leak)")
