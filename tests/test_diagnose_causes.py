@@ -345,3 +345,16 @@ def test_nagios_status_line_names_the_new_verdicts_and_causes() -> None:
     report = run([thrice(SITE1, "project-1", victim), thrice(SUB, "project-2", tokyo)])
     assert problem_phrase(result(report, SITE1)) == (
         "site-1.example.com/ wrong runtime (time_zone_leak)")
+
+
+def test_leak_within_one_daemon_group_hints_at_the_group_scope_without_claiming_it() -> None:
+    sub = p2_sub(settings="mysite.settings")
+    report = run([thrice(SITE1, "project-1", p1()), thrice(SUB, "project-2", sub)])
+    assert verdict(report, SUB) == (Verdict.SETTINGS_MISMATCH, Cause.ENVIRON_LEAK)
+    assert "Both run in the daemon process group 'pg'" in result(report, SUB).explanation
+    # Embedded: no daemon group to blame.
+    embedded = p2_sub(settings="mysite.settings", process_group="")
+    one = {**p1(), "process_group": ""}
+    report = run([thrice(SITE1, "project-1", one), thrice(SUB, "project-2", embedded)])
+    assert verdict(report, SUB) == (Verdict.SETTINGS_MISMATCH, Cause.ENVIRON_LEAK)
+    assert "daemon process group" not in result(report, SUB).explanation

@@ -93,8 +93,9 @@ def settings_mismatch(
             if shares_process
             else f"embedded in an Apache child process that also runs {owner.name}"
         )
-        return wording.environ_leak(url, instance.name, instance.settings, owner.name, where,
+        leak = wording.environ_leak(url, instance.name, instance.settings, owner.name, where,
                                     answer, shown)
+        return causes_sharing.with_group_hint(leak, answer, instance, owner.name, context)
     return wording.settings_mismatch(url, instance.name, instance.settings, answer, shown)
 
 

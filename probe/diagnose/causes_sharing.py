@@ -16,6 +16,8 @@ for process groups.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from probe.diagnose import wording_causes as words
 from probe.diagnose.identify import SweepContext, host_of
 from probe.diagnose.wording import Diagnosis
@@ -66,6 +68,23 @@ def process_group_scope(
     })
     return words.process_group_scope(obs.target.url, instance, answer, sharing,
                                      context.display_name(answer, instance.name))
+
+
+def with_group_hint(leak: Diagnosis, answer: EndpointAnswer, instance: Instance, owner: str,
+                    context: SweepContext) -> Diagnosis:
+    """An environ leak inside one daemon group may mean the group was applied too broadly.
+
+    Undecided when the manifest declares no process groups (sharing one can be intended), so
+    it is said as a hint after the leak, not as the cause.
+    """
+    group = answer.process_group
+    if not group or instance.process_group is not None:
+        return leak
+    owner_groups = {a.process_group for _, a in context.answers() if context.identify(a) == owner}
+    if group not in owner_groups:
+        return leak
+    return replace(leak, explanation=leak.explanation + " " + words.group_hint(instance, owner,
+                                                                               group))
 
 
 def _same_application(answer: EndpointAnswer, instance: Instance) -> bool:

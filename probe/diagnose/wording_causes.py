@@ -73,6 +73,12 @@ def process_group_scope(url: str, instance: Instance, answer: EndpointAnswer,
     )
 
 
+def group_hint(instance: Instance, owner: str, group: str) -> str:
+    return (f"Both run in the daemon process group {group!r}: if {instance.name} was meant to "
+            f"have its own, a WSGIProcessGroup at server or VirtualHost scope may be applied "
+            f"too broadly (declare process_group in the manifest to have this checked).")
+
+
 def host_rewritten(url: str, answer: EndpointAnswer, seen: str, answered: str, shown: str,
                    expected: str | None) -> Diagnosis:
     forwarded = answer.forwarded_host
