@@ -26,12 +26,10 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any, NoReturn
+from typing import NoReturn
 
-import click
-
-from probe.report.nagios import PLUGIN_NAME, clean_text, render
-from probe.report.nagios_evaluate import unknown
+from probe.check_command import PluginCommand as PluginCommand  # at home apart: start-up
+from probe.report.nagios import PLUGIN_NAME, clean_text
 
 
 class Stage:
@@ -100,22 +98,3 @@ def exit_now(code: int) -> NoReturn:
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
     os._exit(code)
-
-
-class PluginCommand(click.Command):
-    """A click command that keeps the Monitoring Plugin exit codes even while parsing.
-
-    Click exits 2 on a usage error and 0 after --help/--version; a plugin must
-    exit 3 (UNKNOWN) for all of them, with one readable line on stdout.
-    """
-
-    def make_context(self, info_name: str | None, args: list[str],
-                     parent: click.Context | None = None, **extra: Any) -> click.Context:
-        try:
-            return super().make_context(info_name, args, parent=parent, **extra)
-        except click.exceptions.Exit:  # --help or --version printed, now exit UNKNOWN
-            raise click.exceptions.Exit(3) from None
-        except click.ClickException as exc:
-            message = f"{exc.format_message()} (see 'probe {info_name or 'check'} --help')"
-            click.echo(render(unknown(message)), nl=False)
-            raise click.exceptions.Exit(3) from None

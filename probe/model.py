@@ -268,13 +268,13 @@ class TlsInfo:
 
     sni: str | None
     subject: str | None
-    """The certificate's subject commonName, if any."""
+    """The certificate's subject as libcurl shows it (``CN = ...``), if known."""
     names: tuple[str, ...] = ()
     """Its subjectAltName DNS names."""
 
     def describe(self) -> str:
         names = ", ".join(self.names) or "none"
-        return f"subject CN={self.subject or '(none)'}, DNS names: {names}"
+        return f"subject {self.subject or '(unknown)'}, DNS names: {names}"
 
 
 @dataclass(frozen=True)
