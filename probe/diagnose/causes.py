@@ -30,14 +30,29 @@ def wrong_instance(
     rewritten = causes_sharing.host_rewritten(url, answer, who, shown, expected)
     if rewritten is not None:
         return rewritten
-    vhost = fallback_vhost(answer, host_of(url), context)
-    if vhost is not None:
-        return wording.vhost_fallback(url, expected, who, shown, vhost)
+    host = host_of(url)
+    vhost = fallback_vhost(answer, host, context)
     expected_mount = _expected_mount(obs, context)
     mount = answer.script_name
-    if mount is not None and is_shorter_mount(mount, expected_mount):
-        return wording.alias_order(url, expected, expected_mount, answer, who, shown)
+    swallowed = mount is not None and is_shorter_mount(mount, expected_mount)
+    if vhost is not None:
+        if vhost and swallowed and not _other_answers_on(host, obs, context):
+            # Nothing else in the sweep answered on this host, so nothing shows whether it
+            # is a ServerAlias of that vhost (then its alias order swallowed the URL) or a
+            # name no vhost claims (then Apache fell back to the first vhost).
+            return wording.alias_order_or_fallback(url, expected, expected_mount, answer, who,
+                                                   shown, vhost)
+        return wording.vhost_fallback(url, expected, who, shown, vhost)
+    if swallowed:
+        return wording.alias_order(url, expected, expected_mount, answer, who, shown,
+                                   vhost_of(answer.application_group))
     return wording.other_instance(url, expected, answer, who, shown)
+
+
+def _other_answers_on(host: str, obs: Observation, context: SweepContext) -> bool:
+    """Whether another URL of the sweep on ``host`` got an endpoint answer."""
+    return any(other is not obs and host_of(other.target.url) == host
+               for other, _ in context.answers())
 
 
 def fallback_vhost(answer: EndpointAnswer, host: str, context: SweepContext) -> str | None:

@@ -92,7 +92,10 @@ def _diagnose_refused(obs: Observation, context: SweepContext) -> Diagnosis:
         if refused:
             continue
         if sample.status_code is None:
-            return wording.unreachable([sample], len(obs.samples))
+            # Every request that got no answer, not just this one: "1 of 2 failed" was said
+            # when both had.
+            failed = [s for s in obs.samples if s.status_code is None and s.error_kind != "closed"]
+            return wording.unreachable(failed, len(obs.samples))
         if sample.status_code >= 500:
             return _http_error(obs, sample, context)
         return wording.not_refused(url, sample, statuses)

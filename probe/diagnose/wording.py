@@ -72,8 +72,11 @@ def vhost_fallback(url: str, expected: str, who: str, shown: str, vhost: str) ->
 
 
 def alias_order(
-    url: str, expected: str, expected_mount: str, answer: EndpointAnswer, who: str, shown: str
+    url: str, expected: str, expected_mount: str, answer: EndpointAnswer, who: str, shown: str,
+    vhost: str | None = None,
 ) -> Diagnosis:
+    """``vhost``: the ServerName of the vhost that answered (from mod_wsgi's application
+    group), when known; the fix names that vhost, since the URL's host may be its alias."""
     mount = answer.script_name or ""
     return Diagnosis(
         Verdict.WRONG_INSTANCE,
@@ -86,9 +89,48 @@ def alias_order(
             f"and mod_wsgi uses the first alias that matches."
         ),
         fix=(
-            f"In the VirtualHost for {host_name(url)}, list the WSGIScriptAlias for "
+            f"{_in_vhost(host_name(url), vhost)}, list the WSGIScriptAlias for "
             f"{_mount(expected_mount)} ({expected}) before the one for {_mount(mount)}"
             f"{script_hint(answer)}: the most deeply nested URL must come first."
+        ),
+        answered_by=shown,
+    )
+
+
+def _in_vhost(host: str, vhost: str | None) -> str:
+    if vhost and vhost != host:
+        return f"In the VirtualHost for {vhost} ({host} is one of its ServerAlias names)"
+    if vhost is None:
+        return f"In the VirtualHost that serves {host}"
+    return f"In the VirtualHost for {host}"
+
+
+def alias_order_or_fallback(
+    url: str, expected: str, expected_mount: str, answer: EndpointAnswer, who: str, shown: str,
+    vhost: str,
+) -> Diagnosis:
+    """One URL's answer that two causes explain equally well: both named, neither chosen."""
+    host = host_name(url)
+    mount = _mount(answer.script_name or "")
+    wanted = _mount(expected_mount)
+    return Diagnosis(
+        Verdict.WRONG_INSTANCE,
+        explanation=(
+            f"{url} should be served by {expected} mounted at {wanted} but was answered by "
+            f"{who} mounted at {mount} from the VirtualHost {vhost}. This URL alone cannot "
+            f"tell why: either {host} is a ServerAlias of {vhost} and that VirtualHost lists its "
+            f"WSGIScriptAlias for {mount} before the one for {wanted} (alias_order), or no "
+            f"ServerName or "
+            f"ServerAlias matches {host!r} and Apache used the first VirtualHost for this "
+            f"address and port (vhost_fallback). To tell, sweep it together with another URL "
+            f"on {host} (e.g. its /, listed in the manifest)."
+        ),
+        fix=(
+            f"If {host} is meant to be a ServerAlias of {vhost}: in the VirtualHost for "
+            f"{vhost}, list the WSGIScriptAlias for {wanted} ({expected}) before the one for "
+            f"{mount}{script_hint(answer)}. If it is not: add 'ServerAlias {host}' to the "
+            f"VirtualHost that serves {expected}, and make the first VirtualHost for this "
+            f"address:port a catch-all that refuses:\n{catch_all_vhost(url)}"
         ),
         answered_by=shown,
     )
