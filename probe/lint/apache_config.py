@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from probe.errors import ProbeError
-from probe.lint.httpd_modules import DEBIAN_COMPILED_IN, Modules
+from probe.lint.httpd_modules import DEBIAN_COMPILED_IN, Modules, Version, version_holds
 
 MAX_INCLUDE_DEPTH = 32
 """httpd stops at 128 nested includes; far fewer means a loop here, not a real config."""
@@ -147,6 +147,7 @@ class Httpd:
 
     compiled_in: frozenset[str] = DEBIAN_COMPILED_IN
     defines: tuple[str, ...] = ()
+    version: Version | None = None  # None: unknown, every <IfVersion> holds
 
 
 def parse_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str | None = None,
@@ -276,6 +277,7 @@ class _Reader:
         self.server_root = server_root
         self.environ = environ
         self.modules = Modules(httpd.compiled_in)
+        self.version = httpd.version
         # httpd -D NAME: IfDefine sees it, UnDefine can remove it, ${NAME} does not expand it
         self.cmdline_defines = set(httpd.defines)
         self.defines: dict[str, str] = {}
@@ -431,8 +433,8 @@ class _Reader:
 
         ``IfDefine`` is decided by the Defines read so far and the ``-D`` names given;
         ``IfModule`` as httpd does (:meth:`Modules.present`: in a configuration fragment
-        that loads no MPM every module counts as present). Versions and directives are
-        assumed present (Apache 2.4 with the modules the configuration uses).
+        that loads no MPM every module counts as present); ``IfVersion`` against the httpd
+        version given (unknown: holds). Directives and sections are assumed present.
         """
         arg = args[0] if args else ""
         negated = arg.startswith("!")
@@ -445,7 +447,7 @@ class _Reader:
             path = name if os.path.isabs(name) else os.path.join(self.server_root, name)
             present = os.path.exists(path)
         elif key == "ifversion":
-            return True
+            return version_holds(args, self.version)
         else:
             present = True
         return present != negated
