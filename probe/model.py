@@ -236,6 +236,20 @@ class Sample:
     cache: tuple[str, ...] = ()
     """Cache headers of the answer (``Age: 12``), as probe.liveness.cache_evidence shows them."""
 
+    @property
+    def trusted_answer(self) -> EndpointAnswer | None:
+        """The endpoint answer, when it is valid and not proven stale or forged.
+
+        What the rest of a sweep may learn from (findings, causes): a cache's replay
+        of another host's answer must not make two instances look like one.
+        """
+        answer = self.endpoint
+        if answer is None or answer.problems:
+            return None
+        if self.liveness in (Liveness.CACHED, Liveness.FORGED):
+            return None
+        return answer
+
 
 @dataclass(frozen=True)
 class Observation:
@@ -257,7 +271,8 @@ class TargetResult:
     cause: Cause | None
     explanation: str
     fix: str
-    observed: Mapping[str, Any] | None
+    observed: EndpointAnswer | None
+    """The last sample's endpoint answer, typed; ``observed.raw`` is its (safe) JSON."""
     status_code: int | None
     samples: int
     elapsed_ms: float

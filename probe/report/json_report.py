@@ -42,7 +42,7 @@ def target_dict(target: TargetResult) -> dict[str, Any]:
         "cause": target.cause.value if target.cause else None,
         "explanation": target.explanation,
         "fix": target.fix,
-        "observed": target.observed,
+        "observed": dict(target.observed.raw) if target.observed is not None else None,
         "status_code": target.status_code,
         "samples": target.samples,
         "elapsed_ms": target.elapsed_ms,
