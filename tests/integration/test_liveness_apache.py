@@ -88,7 +88,10 @@ def sweep_json(port: int, tmp_path: Path) -> dict[str, Any]:
     path.write_text(MANIFEST.format(port=port), encoding="utf-8")
     result = CliRunner().invoke(main, ["sweep", "-m", str(path), "--format", "json"])
     assert result.exit_code in (0, 1), result.output
-    return {t["url"]: t for t in json.loads(result.stdout)["targets"]}
+    report = json.loads(result.stdout)
+    # A replayed answer must not make two instances look like one loaded copy.
+    assert [f["code"] for f in report["findings"]] == []
+    return {t["url"]: t for t in report["targets"]}
 
 
 def test_a_path_keyed_cache_is_caught(apache: ApacheFactory, tmp_path: Path) -> None:
