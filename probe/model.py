@@ -280,6 +280,8 @@ class TargetResult:
     """Who answered, as diagnosis judged it: an instance name, else the label or
     application group the endpoint reported; None when no endpoint answered."""
     pids: tuple[int, ...] = ()
+    cache_headers: tuple[str, ...] = ()
+    """Cache headers seen in any sample's answer (``X-Cache: HIT from cdn``), in order."""
 
     @property
     def ok(self) -> bool:

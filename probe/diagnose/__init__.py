@@ -72,4 +72,5 @@ def _result(obs: Observation, diagnosis: Diagnosis) -> TargetResult:
         elapsed_ms=round(max((s.elapsed_ms for s in obs.samples), default=0.0), 3),
         answered_by=diagnosis.answered_by,
         pids=pids,
+        cache_headers=tuple(dict.fromkeys(line for s in obs.samples for line in s.cache)),
     )

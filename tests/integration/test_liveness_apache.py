@@ -110,8 +110,10 @@ def test_a_path_keyed_cache_is_caught(apache: ApacheFactory, tmp_path: Path) -> 
         # The stored answer is shown, with the old nonce it carries.
         assert target["observed"]["nonce"] == stored_nonce
         assert "X-Cache: HIT" in target["explanation"] or "Age:" in target["explanation"]
+        assert any(h.startswith("X-Cache: HIT") for h in target["cache_headers"])
     # site-2 got site-1's answer: without the nonce it would have looked misrouted.
     assert behind["http://site-2.example.com/"]["observed"]["label"] == "project-1"
 
     direct = sweep_json(backend, tmp_path)
     assert {t["verdict"] for t in direct.values()} == {"ok"}, direct
+    assert all(t["cache_headers"] == [] for t in direct.values())
