@@ -102,6 +102,7 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: str | None,
     """
     from probe import logs, manifest, progress, report
     from probe import sweep as sweeping
+    from probe.credentials import read_token
     from probe.model import Status
 
     logs.configure(verbose, log_format)
@@ -113,10 +114,11 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: str | None,
         loaded = manifest.load(manifest_path) if manifest_path else manifest.from_urls(urls)
         loaded = loaded.with_probe(connect=connect, samples=samples, concurrency=concurrency,
                                    timeout=timeout, token_file=token_file, ca_file=ca_file)
+        token = read_token(loaded.probe, os.environ)
         total = len(loaded.targets()) * loaded.probe.samples
         with progress.bar(total, enabled=sys.stderr.isatty() and not verbose) as advance:
             result = sweeping.run_sweep(loaded, restarted_after=restarted_after,
-                                        progress=advance)
+                                        progress=advance, token=token)
     except ProbeError as exc:
         fail(str(exc))
         return

@@ -13,7 +13,6 @@ import stat
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -50,22 +49,6 @@ class ProbeSettings:
     timeout: float = 5.0
     samples: int = 3
     concurrency: int = 32
-
-    def token(self) -> str | None:
-        """The probe token: ``token_file`` if set, else the ``token_env`` variable.
-
-        Raises ManifestError when the token file cannot be read, since a sweep
-        without the token would report every URL as ``no_endpoint``.
-        """
-        if self.token_file:
-            try:
-                return Path(self.token_file).read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise ManifestError(
-                    f"token file {self.token_file!r} cannot be read: {exc.strerror}"
-                ) from None
-        value = os.environ.get(self.token_env, "").strip()
-        return value or None
 
 
 @dataclass(frozen=True)

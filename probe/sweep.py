@@ -32,20 +32,22 @@ def run_sweep(
     progress: Progress | None = None,
     deadline: float | None = None,
     transport: Transport | None = None,
+    token: str | None = None,
 ) -> Report:
     """Probe ``targets`` (default: all of the manifest's) and diagnose them.
 
     ``deadline`` (seconds from now) bounds the whole sweep: targets still
     unanswered then get verdict ``unreachable`` with a timeout explanation.
     Ctrl-C returns what was gathered with ``Report.interrupted`` set.
-    Raises ProbeError only for what stops every request (an unreadable token file).
+    ``token`` (read by the command, see probe.credentials) goes with every request of the
+    default transport.
     """
     settings = manifest.probe
     chosen = list(manifest.targets() if targets is None else targets)
     transport = transport or Transport(
         connect=settings.connect,
         timeout=settings.timeout,
-        token=settings.token(),
+        token=token,
         ca_file=settings.ca_file,
     )
     started = time.monotonic()

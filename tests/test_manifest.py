@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from probe import manifest
+from probe.credentials import read_token
 from probe.errors import ManifestError
 from probe.manifest import ANY_INSTANCE, Instance, Manifest, ProbeSettings, Target
 
@@ -428,26 +429,26 @@ def test_with_probe_rejects_an_unknown_setting() -> None:
     assert "sampels: unknown key" in str(info.value)
 
 
-# --- the token --------------------------------------------------------------------------------
+# --- the token (probe.credentials) ------------------------------------------------------------
 
 
 def test_token_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WSGI_PROBE_TOKEN", "  s3cret\n")
-    assert ProbeSettings().token() == "s3cret"
+    assert read_token(ProbeSettings(), os.environ) == "s3cret"
 
 
 def test_token_env_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WSGI_PROBE_TOKEN", "default")
     monkeypatch.setenv("SITE_TOKEN", "mine")
     m = parse('[probe]\ntoken_env = "SITE_TOKEN"\n' + MINIMAL)
-    assert m.probe.token() == "mine"
+    assert read_token(m.probe, os.environ) == "mine"
 
 
 def test_no_token_when_variable_is_unset_or_blank(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WSGI_PROBE_TOKEN", raising=False)
-    assert ProbeSettings().token() is None
+    assert read_token(ProbeSettings(), os.environ) is None
     monkeypatch.setenv("WSGI_PROBE_TOKEN", "   ")
-    assert ProbeSettings().token() is None
+    assert read_token(ProbeSettings(), os.environ) is None
 
 
 def test_token_file_wins_over_environment(
@@ -456,13 +457,13 @@ def test_token_file_wins_over_environment(
     monkeypatch.setenv("WSGI_PROBE_TOKEN", "from-env")
     path = tmp_path / "token"
     path.write_text("from-file\n", encoding="utf-8")
-    assert ProbeSettings(token_file=str(path)).token() == "from-file"
+    assert read_token(ProbeSettings(token_file=str(path)), os.environ) == "from-file"
 
 
 def test_unreadable_token_file_is_a_manifest_error(tmp_path: Path) -> None:
     missing = tmp_path / "missing"
     with pytest.raises(ManifestError) as info:
-        ProbeSettings(token_file=str(missing)).token()
+        read_token(ProbeSettings(token_file=str(missing)), os.environ)
     assert str(info.value) == (
         f"token file {str(missing)!r} cannot be read: No such file or directory"
     )
@@ -474,11 +475,11 @@ def test_token_file_without_permission(tmp_path: Path) -> None:
     path.write_text("x", encoding="utf-8")
     path.chmod(0)
     with pytest.raises(ManifestError) as info:
-        ProbeSettings(token_file=str(path)).token()
+        read_token(ProbeSettings(token_file=str(path)), os.environ)
     assert "Permission denied" in str(info.value)
 
 
 def test_token_file_that_is_a_directory(tmp_path: Path) -> None:
     with pytest.raises(ManifestError) as info:
-        ProbeSettings(token_file=str(tmp_path)).token()
+        read_token(ProbeSettings(token_file=str(tmp_path)), os.environ)
     assert str(info.value).startswith(f"token file {str(tmp_path)!r} cannot be read: ")
