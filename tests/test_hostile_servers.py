@@ -252,7 +252,7 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
 
 def sweep(behaviour: str, port: int) -> tuple[Manifest, Report]:
     manifest = manifest_for(behaviour, port)
-    return manifest, run_sweep(manifest, deadline=SWEEP_DEADLINE)
+    return manifest, run_sweep(manifest, deadline=SWEEP_DEADLINE, token=TOKEN)
 
 
 @pytest.mark.parametrize("behaviour", sorted(BEHAVIOURS))
@@ -296,7 +296,7 @@ def test_every_format_through_the_command_line(server: int, tmp_path: Path) -> N
 def test_exporter_pages_survive_a_surrogate(server: int) -> None:
     """/metrics, / and /probe answer 200 over the real WSGI app, not 500."""
     manifest = manifest_for("surrogate-label", server)
-    app = exporter.build_app(manifest, exporter.ExporterOptions())
+    app = exporter.build_app(manifest, exporter.ExporterOptions(), token=TOKEN)
     for path, query in (("/metrics", ""), ("/", ""),
                         ("/probe", "target=http://surrogate-label.example/")):
         environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query,
