@@ -62,9 +62,7 @@ def run(options: CheckOptions, *, sweep: SweepFunction | None = None,
     """Load, sweep, judge. Never raises: every failure is an UNKNOWN output."""
     from probe import manifest as manifests
     from probe.credentials import read_token
-    from probe.sweep import run_sweep
 
-    sweep = sweep or run_sweep
     load = load or manifests.load
     started = time.monotonic()
     try:
@@ -75,7 +73,8 @@ def run(options: CheckOptions, *, sweep: SweepFunction | None = None,
         token = read_token(loaded.probe, os.environ)
         count = len(loaded.targets())
         stage(f"sweeping {count} URL{'s' if count != 1 else ''}")
-        report = sweep(loaded, deadline=sweep_deadline(options.timeout), token=token)
+        report = (sweep or _real_sweep())(loaded, deadline=sweep_deadline(options.timeout),
+                                          token=token)
         stage("judging the results")
         return evaluate(report, options, elapsed=time.monotonic() - started, manifest=loaded)
     except ProbeError as exc:
@@ -84,6 +83,13 @@ def run(options: CheckOptions, *, sweep: SweepFunction | None = None,
         if options.verbose >= 3:
             traceback.print_exc(file=sys.stderr)
         return unknown(outcome(exc, "check").message)
+
+
+def _real_sweep() -> SweepFunction:
+    """probe.sweep, imported once the manifest is good: a bad one (UNKNOWN) needs no HTTP."""
+    from probe.sweep import run_sweep
+
+    return run_sweep
 
 
 def main(options: CheckOptions, *, sweep: SweepFunction | None = None) -> int:

@@ -82,6 +82,8 @@ def main() -> None:
               help="CA bundle to verify HTTPS servers with (default: certifi's).")
 @click.option("--restarted-after", type=click.DateTime(TIME_FORMATS),
               help="Flag instances started before this time (UTC unless an offset) as stale.")
+@click.option("--no-sni", is_flag=True,
+              help="HTTPS without SNI, as old clients connect (needs --connect IP:PORT).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "junit"]), default="table",
               show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
@@ -93,8 +95,9 @@ def main() -> None:
               show_default=True)
 def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: str | None,
           samples: int | None, concurrency: int | None, timeout: float | None,
-          token_file: str | None, ca_file: str | None, restarted_after: datetime | None, fmt: str,
-          output: str | None, fail_on_warning: bool, verbose: int, log_format: str) -> None:
+          token_file: str | None, ca_file: str | None, restarted_after: datetime | None,
+          no_sni: bool, fmt: str, output: str | None, fail_on_warning: bool, verbose: int,
+          log_format: str) -> None:
     """Probe every URL of the manifest (or the URLs given) and diagnose each.
 
     Exit status: 0 all ok, 1 a problem found, 2 bad usage or bad manifest,
@@ -113,7 +116,8 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: str | None,
             raise ProbeError("nothing to probe: give URLs or -m MANIFEST")
         loaded = manifest.load(manifest_path) if manifest_path else manifest.from_urls(urls)
         loaded = loaded.with_probe(connect=connect, samples=samples, concurrency=concurrency,
-                                   timeout=timeout, token_file=token_file, ca_file=ca_file)
+                                   timeout=timeout, token_file=token_file, ca_file=ca_file,
+                                   sni=False if no_sni else None)
         token = read_token(loaded.probe, os.environ)
         total = len(loaded.targets()) * loaded.probe.samples
         with progress.bar(total, enabled=sys.stderr.isatty() and not verbose) as advance:

@@ -49,6 +49,8 @@ class ProbeSettings:
     timeout: float = 5.0
     samples: int = 3
     concurrency: int = 32
+    sni: bool = True
+    """False: HTTPS without SNI, as old clients connect (needs ``connect`` to an IP address)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,12 @@ class Instance:
     settings: str | None = None
     process_group: str | None = None
     application_group: str | None = None
+    # What the instance should run (issue 11); checked only when declared.
+    python_prefix: str | None = None
+    python_version: str | None = None
+    django_version: str | None = None
+    code_version: str | None = None
+    time_zone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -199,6 +207,7 @@ _PROBE_TYPES: dict[str, tuple[type, ...]] = {
     "timeout": (int, float),
     "samples": (int,),
     "concurrency": (int,),
+    "sni": (bool,),
 }
 
 
@@ -212,7 +221,8 @@ def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSett
     for key, value in table.items():
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, _PROBE_TYPES[key]):
+        wrong_bool = isinstance(value, bool) and bool not in _PROBE_TYPES[key]
+        if wrong_bool or not isinstance(value, _PROBE_TYPES[key]):
             kind = " or ".join(t.__name__ for t in _PROBE_TYPES[key])
             raise ManifestError(f"{at(key)}: must be {kind}, not {value!r}")
     settings = ProbeSettings(**{k: v for k, v in table.items() if v is not None})
@@ -230,7 +240,21 @@ def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSett
             f"(not . or ..), not {settings.segment!r}")
     if settings.connect is not None:
         parse_address(settings.connect, at("connect"))
+    if not settings.sni:
+        host = parse_address(settings.connect, at("connect"))[0] if settings.connect else ""
+        if not _is_ip(host):
+            # Python sends SNI for every host name; only an IP address goes without it.
+            where_sni = f"{source}: {where}.sni" if where else f"{source}: --no-sni"
+            raise ManifestError(f"{where_sni}: probing without SNI needs connect IP:PORT")
     return settings
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_address(value: str, where: str, *, allow_zero: bool = False) -> tuple[str, int | None]:
@@ -272,7 +296,9 @@ def _valid_host(host: str) -> bool:
     return True
 
 
-_INSTANCE_KEYS = {"label", "settings", "process_group", "application_group", "urls"}
+_RUNTIME_KEYS = ("python_prefix", "python_version", "django_version", "code_version", "time_zone")
+_INSTANCE_KEYS = {"label", "settings", "process_group", "application_group", "urls",
+                  *_RUNTIME_KEYS}
 
 
 def _check_instances(table: Mapping[str, Any], source: str) -> dict[str, Instance]:
@@ -297,6 +323,7 @@ def _check_instances(table: Mapping[str, Any], source: str) -> dict[str, Instanc
             settings=body.get("settings"),
             process_group=body.get("process_group"),
             application_group=body.get("application_group"),
+            **{key: body.get(key) for key in _RUNTIME_KEYS},
         )
     return instances
 

@@ -49,6 +49,7 @@ def run_sweep(
         timeout=settings.timeout,
         token=token,
         ca_file=settings.ca_file,
+        sni=settings.sni,
     )
     started = time.monotonic()
     end = started + deadline if deadline is not None else None

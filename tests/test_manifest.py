@@ -158,7 +158,8 @@ def test_unknown_keys_are_errors_at_every_level(text: str, path: str) -> None:
 def test_unknown_key_lists_the_allowed_keys() -> None:
     message = error_of('[instances.p]\nurls = ["http://a.example/"]\nsetings = "x"\n')
     assert message.endswith(
-        "(expected one of: application_group, label, process_group, settings, urls)"
+        "(expected one of: application_group, code_version, django_version, label, "
+        "process_group, python_prefix, python_version, settings, time_zone, urls)"
     )
 
 
@@ -483,3 +484,19 @@ def test_token_file_that_is_a_directory(tmp_path: Path) -> None:
     with pytest.raises(ManifestError) as info:
         read_token(ProbeSettings(token_file=str(tmp_path)), os.environ)
     assert str(info.value).startswith(f"token file {str(tmp_path)!r} cannot be read: ")
+
+
+def test_sni_false_needs_connect_to_an_ip_address() -> None:
+    base = '[instances.p]\nurls = ["https://a.example/"]\n'
+    m = manifest.parse('[probe]\nsni = false\nconnect = "127.0.0.1:8443"\n' + base, "s.toml")
+    assert m.probe.sni is False
+    with pytest.raises(ManifestError, match=r"s.toml: probe.sni: probing without SNI needs"):
+        manifest.parse('[probe]\nsni = false\n' + base, "s.toml")
+    with pytest.raises(ManifestError, match=r"probe.sni: probing without SNI needs"):
+        manifest.parse('[probe]\nsni = false\nconnect = "localhost:8443"\n' + base, "s.toml")
+    with pytest.raises(ManifestError, match=r"probe.sni: must be bool"):
+        manifest.parse('[probe]\nsni = "no"\n' + base, "s.toml")
+    loaded = manifest.parse(base, "s.toml")
+    with pytest.raises(ManifestError, match=r"command line: --no-sni: probing without SNI"):
+        loaded.with_probe(sni=False)
+    assert loaded.with_probe(sni=False, connect="[::1]:8443").probe.sni is False

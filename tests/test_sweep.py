@@ -354,3 +354,11 @@ def test_the_token_given_goes_with_every_request() -> None:
         run_sweep(ad_hoc([f"http://127.0.0.1:{port}/"], samples=1))
     assert sorted(seen, key=str) == [None, "s3cr3t-tökén".encode().decode("latin-1"),
                                      "s3cr3t-tökén".encode().decode("latin-1")]
+
+
+def test_progress_is_called_once_per_request() -> None:
+    # The CLI's progress bar is a callback: the sweep itself draws nothing.
+    calls: list[None] = []
+    with serve(apache()) as port:
+        report = run_sweep(sites_manifest(port, samples=2), progress=lambda: calls.append(None))
+    assert len(calls) == len(report.targets) * 2
