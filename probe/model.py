@@ -298,6 +298,20 @@ class Sample:
     """Cache headers of the answer (``Age: 12``), as probe.liveness.cache_evidence shows them."""
     tls: TlsInfo | None = None
 
+    @property
+    def trusted_answer(self) -> EndpointAnswer | None:
+        """The endpoint answer, when it is valid and not proven stale or forged.
+
+        What the rest of a sweep may learn from (findings, causes): a cache's replay
+        of another host's answer must not make two instances look like one.
+        """
+        answer = self.endpoint
+        if answer is None or answer.problems:
+            return None
+        if self.liveness in (Liveness.CACHED, Liveness.FORGED):
+            return None
+        return answer
+
 
 @dataclass(frozen=True)
 class Observation:
@@ -319,7 +333,8 @@ class TargetResult:
     cause: Cause | None
     explanation: str
     fix: str
-    observed: Mapping[str, Any] | None
+    observed: EndpointAnswer | None
+    """The last sample's endpoint answer, typed; ``observed.raw`` is its (safe) JSON."""
     status_code: int | None
     samples: int
     elapsed_ms: float
@@ -327,6 +342,8 @@ class TargetResult:
     """Who answered, as diagnosis judged it: an instance name, else the label or
     application group the endpoint reported; None when no endpoint answered."""
     pids: tuple[int, ...] = ()
+    cache_headers: tuple[str, ...] = ()
+    """Cache headers seen in any sample's answer (``X-Cache: HIT from cdn``), in order."""
 
     @property
     def ok(self) -> bool:

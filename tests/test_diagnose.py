@@ -220,7 +220,7 @@ def test_result_fields_come_from_the_samples() -> None:
     assert sub.samples == 3
     assert sub.elapsed_ms == 3.0  # the slowest sample
     assert sub.status_code == 200
-    assert sub.observed == P2_SUB
+    assert sub.observed is not None and sub.observed.raw == P2_SUB
     assert sub.ok
 
 

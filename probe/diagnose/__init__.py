@@ -66,10 +66,11 @@ def _result(obs: Observation, diagnosis: Diagnosis) -> TargetResult:
         cause=diagnosis.cause,
         explanation=diagnosis.explanation,
         fix=diagnosis.fix,
-        observed=dict(last.endpoint.raw) if last and last.endpoint else None,
+        observed=last.endpoint if last else None,
         status_code=last.status_code if last else None,
         samples=len(obs.samples),
         elapsed_ms=round(max((s.elapsed_ms for s in obs.samples), default=0.0), 3),
         answered_by=diagnosis.answered_by,
         pids=pids,
+        cache_headers=tuple(dict.fromkeys(line for s in obs.samples for line in s.cache)),
     )

@@ -64,8 +64,8 @@ class SweepContext:
     def answers(self) -> Iterable[tuple[Observation, EndpointAnswer]]:
         for obs in self.observations:
             for sample in obs.samples:
-                if sample.endpoint:
-                    yield obs, sample.endpoint
+                if sample.trusted_answer:
+                    yield obs, sample.trusted_answer
 
     @cached_property
     def _right_answers(self) -> list[tuple[Observation, EndpointAnswer]]:

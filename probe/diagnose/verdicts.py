@@ -16,7 +16,7 @@ from probe.diagnose import causes, causes_runtime, causes_sharing, causes_tls, w
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.manifest import ANY_INSTANCE
-from probe.model import EndpointAnswer, Observation, Sample, Verdict
+from probe.model import EndpointAnswer, Liveness, Observation, Sample, Verdict
 
 
 def diagnose_target(
@@ -40,6 +40,9 @@ def diagnose_target(
     if not_endpoint:
         probe_url = obs.target.probe_url(context.manifest.probe.segment)
         return wording.no_endpoint(probe_url, not_endpoint[-1])
+    untrusted = _untrusted(obs, context)
+    if untrusted:
+        return untrusted
     answers = [s.endpoint for s in samples if s.endpoint is not None]
     disagreement = _disagreement(obs, answers, context)
     if disagreement:
@@ -78,6 +81,9 @@ def _diagnose_refused(obs: Observation, context: SweepContext) -> Diagnosis:
     url = obs.target.url
     statuses = context.manifest.refuse_statuses
     served = [s.endpoint for s in obs.samples if s.endpoint is not None]
+    untrusted = _untrusted(obs, context) if served else None
+    if untrusted:
+        return untrusted
     if served:
         answer = served[-1]
         shown = context.display_name(answer)
@@ -100,6 +106,23 @@ def _diagnose_refused(obs: Observation, context: SweepContext) -> Diagnosis:
             return _http_error(obs, sample, context)
         return wording.not_refused(url, sample, statuses)
     return wording.refused(obs.samples)
+
+
+def _untrusted(obs: Observation, context: SweepContext) -> Diagnosis | None:
+    """``bad_answer`` or ``not_live``: an answer that cannot say who serves the URL.
+
+    A broken answer outranks liveness (its nonce field may be the broken one); a
+    forged signature outranks a stale nonce.
+    """
+    answered = [s for s in obs.samples if s.endpoint is not None]
+    bad = [s.endpoint for s in answered if s.endpoint is not None and s.endpoint.problems]
+    if bad:
+        return wording.bad_answer(obs.target.probe_url(context.manifest.probe.segment), bad[-1])
+    for liveness in (Liveness.FORGED, Liveness.CACHED):
+        dead = [s for s in answered if s.liveness is liveness]
+        if dead:
+            return wording.not_live(obs.target.url, dead[-1])
+    return None
 
 
 def _http_error(obs: Observation, sample: Sample, context: SweepContext) -> Diagnosis:

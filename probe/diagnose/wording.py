@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from probe import apache_names
 from probe.apache_names import default_port
-from probe.model import Cause, EndpointAnswer, Sample, Verdict
+from probe.model import Cause, EndpointAnswer, Liveness, Sample, Verdict
 
 
 @dataclass(frozen=True)
@@ -290,6 +290,59 @@ def inconsistent(url: str, count: int, groups: Sequence[tuple[int, str, str | No
             "one address with different configuration. Use daemon mode and assign the settings."
         ),
         answered_by=shown,
+    )
+
+
+def bad_answer(probe_url: str, answer: EndpointAnswer) -> Diagnosis:
+    return Diagnosis(
+        Verdict.BAD_ANSWER,
+        explanation=(
+            f"{probe_url} answered JSON that claims to be the wsgi-probe endpoint's (schema 1) "
+            f"but is not a valid answer: {'; '.join(answer.problems)}."
+        ),
+        fix=(
+            "Something other than contrib/wsgi_endpoint.py, or a modified copy of it, answers the "
+            "probe URL: install the current endpoint ('probe endpoint') and check what Apache "
+            "routes this path to."
+        ),
+    )
+
+
+def not_live(url: str, sample: Sample) -> Diagnosis:
+    answer = sample.endpoint
+    assert answer is not None
+    seen = (f" Cache headers: {', '.join(sample.cache)}." if sample.cache
+            else " No cache headers were seen.")
+    if sample.liveness is Liveness.FORGED:
+        return Diagnosis(
+            Verdict.NOT_LIVE,
+            Cause.FORGED,
+            explanation=(
+                f"{url} answered with a signature that does not match this request's nonce "
+                f"under the probe's token: the answer was not made by an endpoint holding the "
+                f"token, so it says nothing about which instance serves the URL.{seen}"
+            ),
+            fix=(
+                "Check that the endpoint and the probe use the same token (WSGI_PROBE_TOKEN or "
+                "token_file, compared as UTF-8), and what answers this host name: a proxy or "
+                "another server may be replaying or imitating the endpoint."
+            ),
+        )
+    nonce = f"the nonce {answer.nonce!r}" if answer.nonce else "no nonce"
+    return Diagnosis(
+        Verdict.NOT_LIVE,
+        Cause.CACHED,
+        explanation=(
+            f"{url} answered with {nonce} instead of the one this request sent: the answer "
+            f"(labelled {answer.label!r}) was stored earlier, by a cache or CDN in front of the "
+            f"site, so it says nothing about which instance serves the URL now.{seen}"
+        ),
+        fix=(
+            "Let the cache pass the probe URL through (no caching for */__probe__), and make "
+            "sure its cache key includes the Host header (CloudFront: a cache policy with Host; "
+            "Varnish: hash req.http.host; Apache mod_cache: UseCanonicalName Off). Probe the "
+            "origin directly with --connect to see who really answers."
+        ),
     )
 
 
