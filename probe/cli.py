@@ -2,24 +2,51 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from probe import __version__
 from probe import check as plugin
 from probe.errors import ProbeError
+from probe.exits import ExitStatus, outcome
+from probe.report.nagios import PLUGIN_NAME
+from probe.safe_text import one_line
 
 TIME_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def fail(message: str, status: int = 2) -> None:
+def fail(message: str, status: int = ExitStatus.ERROR) -> None:
     """One clear line on stderr, no traceback, then exit."""
-    click.echo(f"probe: {message}", err=True)
+    click.echo(f"probe: {one_line(message, limit=None)}", err=True)
     sys.exit(status)
+
+
+class ProbeGroup(click.Group):
+    """Runs every command; whatever escapes one is mapped by :func:`probe.exits.outcome`."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise  # click's own usage errors and exits, and commands' chosen statuses
+        except BaseException as exc:  # the one place exceptions become statuses
+            command = ctx.invoked_subcommand
+            result = outcome(exc, command)
+            if result.internal and os.environ.get("WSGI_PROBE_TRACEBACK"):
+                traceback.print_exc(file=sys.stderr)
+            if command == "check":
+                # A plugin's one line goes to stdout, where Nagios reads it.
+                click.echo(f"{PLUGIN_NAME} UNKNOWN - {result.message}")
+            elif result.message:
+                click.echo(f"probe: {result.message}", err=True)
+            sys.exit(result.status)
 
 
 def emit(text: str, output: str | None) -> None:
@@ -33,7 +60,7 @@ def emit(text: str, output: str | None) -> None:
         fail(f"{output}: cannot write: {exc.strerror or exc}")
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=ProbeGroup, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="wsgi-probe")
 def main() -> None:
     """Prove which WSGI instance really answers each host and path, and say why when it is wrong."""
@@ -69,7 +96,8 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: str | None,
           output: str | None, fail_on_warning: bool, verbose: int, log_format: str) -> None:
     """Probe every URL of the manifest (or the URLs given) and diagnose each.
 
-    Exit status: 0 all ok, 1 a problem found, 2 bad usage or bad manifest.
+    Exit status: 0 all ok, 1 a problem found, 2 bad usage or bad manifest,
+    70 an internal error (a bug: no verdict), 130 interrupted.
     """
     from probe import logs, manifest, report
     from probe import sweep as sweeping
@@ -92,9 +120,9 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: str | None,
     text = report.render(result, fmt, color=output is None and sys.stdout.isatty())
     emit(text, output)
     if result.interrupted:
-        sys.exit(130)
+        sys.exit(ExitStatus.INTERRUPTED)
     failing = {Status.CRITICAL, Status.UNKNOWN} | ({Status.WARNING} if fail_on_warning else set())
-    sys.exit(1 if result.status in failing else 0)
+    sys.exit(ExitStatus.PROBLEM if result.status in failing else ExitStatus.SUCCESS)
 
 
 @main.command(context_settings=CONTEXT)
@@ -274,14 +302,20 @@ def demo(serve: bool, port: int) -> None:
 
 SERVER_ROOT_HELP = ("Where relative Include paths start until a ServerRoot directive "
                     "(default: the directory of the first PATH).")
+DEFINE_HELP = "Define NAME for <IfDefine>, like httpd -D NAME (repeatable)."
 
 
 @main.command(context_settings=CONTEXT)
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("--server-root", metavar="DIR", help=SERVER_ROOT_HELP)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
-def lint(paths: tuple[str, ...], server_root: str | None, fmt: str) -> None:
+@click.option("-D", "--define", "defines", multiple=True, metavar="NAME", help=DEFINE_HELP)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text",
+              show_default=True, help="sarif: SARIF 2.1.0, for code scanning in CI.")
+@click.option("--apachectl", is_flag=True,
+              help="Also run httpd -S on the configuration (as apache2ctl -S does) and "
+                   "report where lint's VirtualHost model disagrees with httpd's.")
+def lint(paths: tuple[str, ...], server_root: str | None, defines: tuple[str, ...],
+         fmt: str, apachectl: bool) -> None:
     """Static analysis of Apache/mod_wsgi configuration and the WSGI scripts it names.
 
     Reads each PATH (a file, or a directory of files) as one configuration, following
@@ -295,24 +329,29 @@ def lint(paths: tuple[str, ...], server_root: str | None, fmt: str) -> None:
     """
     import os
 
-    from probe.lint import ConfigUnreadable, lint_paths
+    from probe.lint import ConfigUnreadable, lint_paths, local_httpd
     from probe.lint.report import render_json, render_text
+    from probe.lint.sarif import render_sarif
 
     try:
-        result = lint_paths(paths, server_root=server_root, environ=os.environ)
+        result = lint_paths(paths, server_root=server_root, environ=os.environ,
+                            httpd=local_httpd(defines), apachectl=apachectl)
     except ConfigUnreadable as exc:
         fail(str(exc))
         return
-    click.echo(render_json(result) if fmt == "json" else render_text(result), nl=False)
+    render = {"json": render_json, "sarif": render_sarif}.get(fmt, render_text)
+    click.echo(render(result), nl=False)
     sys.exit(result.exit_status)
 
 
 @main.command(context_settings=CONTEXT)
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("--server-root", metavar="DIR", help=SERVER_ROOT_HELP)
+@click.option("-D", "--define", "defines", multiple=True, metavar="NAME", help=DEFINE_HELP)
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the manifest here instead of stdout.")
-def discover(paths: tuple[str, ...], server_root: str | None, output: str | None) -> None:
+def discover(paths: tuple[str, ...], server_root: str | None, defines: tuple[str, ...],
+             output: str | None) -> None:
     """Write a manifest derived from Apache configuration.
 
     One instance per WSGI application (a script in a process group), its URLs from the
@@ -326,15 +365,18 @@ def discover(paths: tuple[str, ...], server_root: str | None, output: str | None
     """
     import os
 
-    from probe.discover import discover_paths
-    from probe.lint import ConfigUnreadable
+    from probe.discover import discover_site, render
+    from probe.lint import ConfigUnreadable, local_httpd
 
     try:
-        text = discover_paths(paths, server_root=server_root, environ=os.environ)
+        found = discover_site(paths, server_root=server_root, environ=os.environ,
+                              httpd=local_httpd(defines))
     except ConfigUnreadable as exc:
         fail(str(exc))
         return
-    emit(text, output)
+    for warning in found.warnings:
+        click.echo(f"probe: warning: {warning}", err=True)
+    emit(render(found), output)
 
 
 @main.command(context_settings=CONTEXT)

@@ -180,13 +180,8 @@ def snapshot() -> list[ProcessFacts]:
 
 
 def _with_sockets(proc: psutil.Process, facts: ProcessFacts) -> ProcessFacts:
-    # psutil 6.0 renamed Process.connections() to net_connections(); pyproject asks for
-    # >= 6.0, but an older psutil already installed must not crash "probe ps".
-    connections = getattr(proc, "net_connections", None)
-    if connections is None:
-        connections = proc.connections
     try:
-        paths = tuple(str(c.laddr) for c in connections(kind="unix")
+        paths = tuple(str(c.laddr) for c in proc.net_connections(kind="unix")
                       if isinstance(c.laddr, str) and c.laddr)
     except (psutil.AccessDenied, psutil.ZombieProcess):
         return replace(facts, sockets=None)

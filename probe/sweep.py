@@ -88,7 +88,9 @@ def gather(
         # completion would register them all again each time.
         for future in as_completed(pending, timeout=timeout):
             i, n = pending[future]
-            results[i][n] = future.result()
+            results[i][n] = sample = future.result()
+            # Logged once recorded, so a "probe" event means the report will include it.
+            _log_probe(targets[i].probe_url(segment), sample)
             if on_done:
                 on_done()
     except TimeoutError:
@@ -111,12 +113,14 @@ def gather(
 
 
 def _probe(transport: Transport, url: str, end: float | None) -> Sample:
-    sample = transport.probe(url, deadline=end)
+    return transport.probe(url, deadline=end)
+
+
+def _log_probe(url: str, sample: Sample) -> None:
     log.info("probe", url=url, status=sample.status_code, error=sample.error,
              label=sample.endpoint.label if sample.endpoint else None,
              pid=sample.endpoint.pid if sample.endpoint else None,
              elapsed_ms=round(sample.elapsed_ms, 2))
-    return sample
 
 
 class _Bar:

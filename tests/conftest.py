@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 
 import pytest
 import structlog
+
+from tests import reaper
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Servers an earlier, killed run left behind are stopped before this one starts its own;
+    a SIGTERM (CI timeout, kill) unwinds like Ctrl-C, so fixtures stop what they started."""
+    for record in reaper.reap_orphans():
+        print(f"reaped {record.what} (process group {record.pgid}) left by a killed run")
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Every fixture has stopped its servers by now; one of ours still recorded (an interrupt
+    that hit a start-up or a stop halfway) is stopped here rather than by the next run."""
+    for record in reaper.reap_orphans():
+        print(f"reaped {record.what} (process group {record.pgid}) left running by this run")
 
 
 @pytest.fixture(autouse=True)

@@ -24,6 +24,8 @@ from typing import Any
 
 import requests
 
+from tests import reaper
+
 PROBE = [str(Path(sys.executable).parent / "probe")]
 """The ``probe`` console script of the environment running the tests."""
 
@@ -135,6 +137,8 @@ class ExporterProcess:
             self.process.kill()
             self.process.communicate()
             raise
+        finally:
+            reaper.forget(self.process.pid)
         return stdout, "".join(self.startup_log) + stderr
 
 
@@ -147,7 +151,8 @@ def start_exporter(args: Sequence[str], *, env: Mapping[str, str] | None = None,
     process = subprocess.Popen(
         [*PROBE, "exporter", *args, "--listen", "127.0.0.1:0", "--log-format", "json"],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, **(env or {})})
+        env={**os.environ, **(env or {})}, start_new_session=True)
+    reaper.remember(process.pid, "probe exporter")
     assert process.stderr is not None
     seen: list[str] = []
     deadline = time.monotonic() + timeout
@@ -156,12 +161,16 @@ def start_exporter(args: Sequence[str], *, env: Mapping[str, str] | None = None,
         if not line:
             break
         seen.append(line)
-        event = json.loads(line)
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            break  # not a log event (a traceback): show all of it below
         if event["event"] == "exporter_listening":
             return ExporterProcess(str(event["address"]), process, seen)
     process.kill()
-    process.communicate()
-    raise AssertionError(f"exporter did not start: {''.join(seen)}")
+    _, rest = process.communicate()
+    reaper.forget(process.pid)
+    raise AssertionError(f"exporter did not start: {''.join(seen)}{rest}")
 
 
 def log_events(stderr: str) -> list[dict[str, Any]]:

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from monitoring_helpers import MANIFEST, PROBE, closed_port, parse_output, silent_server
 
 from probe import check
 from probe.check import CheckOptions, Thresholds, parse_range
 from probe.errors import ManifestError, ProbeError, UsageError
 from probe.manifest import Manifest, parse
 from probe.model import Cause, Finding, Report, Status, TargetResult, Verdict
+from tests.monitoring_helpers import MANIFEST, PROBE, closed_port, parse_output, silent_server
 
 
 def result(url: str, verdict: Verdict = Verdict.OK, *, expected: str | None = "project-1",
@@ -141,7 +141,8 @@ def test_warning_and_critical_together() -> None:
 def test_healthy_is_ok_with_perfdata() -> None:
     status, line, perf, lines = evaluate(Report(HEALTHY, duration_s=0.25))
     assert status is Status.OK
-    assert line == "WSGI-PROBE OK - 7 URLs answered by the expected instance"
+    assert line == ("WSGI-PROBE OK - 5 URLs answered by the expected instance, "
+                    "2 URLs refused as required")
     assert lines == []
     assert set(perf) == {"urls", "ok", "problems", "time"}
     assert perf["urls"]["value"] == "7" and perf["ok"]["value"] == "7"

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from loopback_wsgi import App, deny_all, serve
 
 from probe.cli import main
 from probe.endpoint_source import load_module
+from tests.loopback_wsgi import App, deny_all, serve
 
 PROBE = [sys.executable, "-m", "probe"]
 
@@ -225,13 +225,26 @@ def test_neither_urls_nor_manifest() -> None:
     assert_one_error_line(sweep(), "nothing to probe: give URLs or -m MANIFEST")
 
 
+BAD_CONNECT = "command line: --connect: not HOST or HOST:PORT:"
+
+
 @pytest.mark.parametrize(
     ("option", "message"),
     [
         (["--samples", "0"], "command line: --samples: must be at least 1"),
-        (["--timeout", "0"], "command line: --timeout: must be more than 0 seconds"),
+        (["--timeout", "0"],
+         "command line: --timeout: must be more than 0 and at most 86400 seconds, not 0.0"),
+        (["--timeout", "nan"],
+         "command line: --timeout: must be more than 0 and at most 86400 seconds, not nan"),
+        (["--timeout", "inf"],
+         "command line: --timeout: must be more than 0 and at most 86400 seconds, not inf"),
+        (["--timeout", "1e308"],
+         "command line: --timeout: must be more than 0 and at most 86400 seconds, not 1e+308"),
         (["--concurrency", "0"], "command line: --concurrency: must be at least 1"),
-        (["--connect", "localhost"], "command line: --connect: not HOST:PORT: 'localhost'"),
+        (["--connect", "localhost:"], f"{BAD_CONNECT} 'localhost:'"),
+        (["--connect", "127.0.0.1:²"], f"{BAD_CONNECT} '127.0.0.1:²'"),
+        (["--connect", "host:80:90"], f"{BAD_CONNECT} 'host:80:90'"),
+        (["--connect", "http://127.0.0.1:8080"], f"{BAD_CONNECT} 'http://127.0.0.1:8080'"),
     ],
 )
 def test_bad_option_values(option: list[str], message: str) -> None:
@@ -375,23 +388,41 @@ def test_ctrl_c_prints_what_was_gathered_and_exits_130_without_waiting(tmp_path:
     refused.bind(("127.0.0.1", 0))
     closed_port = refused.getsockname()[1]
     refused.close()
+    refused_url = f"http://127.0.0.1:{closed_port}/"
     process = subprocess.Popen(
-        [*PROBE, "sweep", f"http://127.0.0.1:{port}/", f"http://127.0.0.1:{closed_port}/",
-         "--timeout", "120", "--samples", "1"],
+        [*PROBE, "sweep", f"http://127.0.0.1:{port}/", refused_url,
+         "--timeout", "120", "--samples", "1", "-v", "--log-format", "json"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
+    # The refused URL's answer is in once the sweep logs its probe event: an event, not a sleep.
+    stderr_lines: list[str] = []
+    refused_logged = threading.Event()
+
+    def read_stderr() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            stderr_lines.append(line)
+            if '"probe"' in line and refused_url in line:
+                refused_logged.set()
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
     try:
+        assert refused_logged.wait(30), "".join(stderr_lines)
         deadline = time.monotonic() + 20
         while not accepted and time.monotonic() < deadline:
             time.sleep(0.05)
         assert accepted, "the sweep never connected to the silent server"
-        time.sleep(0.5)  # the refused URL's answer is in by now
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)  # far less than the request timeout
+        out, _ = process.communicate(timeout=30)  # far less than the request timeout
+        reader.join(timeout=10)
     finally:
         process.kill()
         silent.close()
+        for conn in accepted:
+            conn.close()
+    err = "".join(stderr_lines)
     assert process.returncode == 130, err
     assert "interrupted: partial results" in out
-    assert f"http://127.0.0.1:{closed_port}/" in out  # what was gathered is printed
+    assert refused_url in out  # what was gathered is printed
     assert "Traceback" not in err

@@ -17,7 +17,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from monitoring_helpers import PROBE, closed_port
+
+from tests.monitoring_helpers import PROBE, closed_port
 
 CONTRIB = Path(__file__).resolve().parents[1] / "contrib" / "nagios"
 NAGIOS_CFG = CONTRIB / "wsgi-probe.cfg"

@@ -28,10 +28,8 @@ def probe_command(*args: str) -> list[str]:
 
 
 def test_demo_shows_the_three_misroutes_and_exits_0() -> None:
-    started = time.monotonic()
     done = subprocess.run(probe_command("demo"), capture_output=True, text=True, timeout=60,
                           check=False)
-    elapsed = time.monotonic() - started
     assert done.returncode == 0, done.stderr
     for cause in CAUSES:
         assert cause in done.stdout
@@ -40,7 +38,8 @@ def test_demo_shows_the_three_misroutes_and_exits_0() -> None:
     assert "wrong_instance (alias_order)" in done.stdout
     assert "settings_mismatch (environ_leak)" in done.stdout
     assert "served_unmapped (vhost_fallback)" in done.stdout
-    assert elapsed < 5.0
+    # The lab answers at once: no request may have waited for a timeout.
+    assert "timed out" not in done.stdout and "unreachable" not in done.stdout
 
 
 def test_demo_serve_keeps_the_lab_up_until_interrupted(tmp_path: Path) -> None:

@@ -284,6 +284,7 @@ def test_alias_order() -> None:
     assert report.status is Status.CRITICAL
     others = {url: v for url, v in verdicts(report).items() if url != SUB}
     assert set(others.values()) == {("ok", None)}
+    assert codes(report) == []  # wrong_instance says it all: no shared_* finding on top
 
 
 def test_alias_order_explanation_names_both_mounts_and_fix_orders_them() -> None:
@@ -397,6 +398,7 @@ def test_vhost_fallback_wrong_instance() -> None:
     assert "serves project-2" in www2.fix
     assert "<VirtualHost *:80>" in www2.fix
     assert "Require all denied" in www2.fix
+    assert codes(report) == []
 
 
 def test_vhost_fallback_served_unmapped() -> None:
@@ -463,7 +465,7 @@ def test_refuse_url_unreachable_or_5xx() -> None:
 def envleak(**changes: Any) -> dict[str, Observation]:
     # Embedded mode, one Apache child (pid 500): project-1 loaded first and set
     # DJANGO_SETTINGS_MODULE in the process environment; project-2 used setdefault().
-    common = {"pid": 500, "process_group": ""}
+    common: dict[str, Any] = {"pid": 500, "process_group": ""}
     p1 = ep("project-1", host="site-1.example.com", **common)
     p1_www = ep("project-1", host="www.site-1.example.com", vhost="site-1.example.com", **common)
     p2_sub = ep("project-2", host="site-1.example.com", mount="/suburl",
@@ -492,6 +494,7 @@ def test_environ_leak() -> None:
         assert "daemon" in found.fix
     assert result(report, SITE1).verdict is Verdict.OK
     assert report.status is Status.CRITICAL
+    assert codes(report) == ["embedded_shared_process"]
 
 
 def test_environ_leak_seen_in_the_loaded_settings() -> None:
@@ -694,7 +697,7 @@ def test_embedded_shared_process_warning() -> None:
 
 def test_embedded_instances_in_separate_children_are_not_shared() -> None:
     observations = envleak(settings="mysite.settings_two", pid=501)
-    assert "embedded_shared_process" not in codes(run(observations))
+    assert codes(run(observations)) == []
 
 
 def test_one_embedded_instance_is_not_shared() -> None:
@@ -706,7 +709,7 @@ def test_one_embedded_instance_is_not_shared() -> None:
 
 def test_shared_interpreter() -> None:
     # WSGIApplicationGroup %{GLOBAL} in one daemon process for both projects.
-    common = {"pid": 200, "process_group": "shared", "application_group": ""}
+    common: dict[str, Any] = {"pid": 200, "process_group": "shared", "application_group": ""}
     p1 = ep("project-1", host="site-1.example.com", **common)
     p2 = ep("project-2", host="site-1.example.com", mount="/suburl",
             settings="mysite.settings_two", **common)
@@ -725,7 +728,8 @@ def test_shared_interpreter() -> None:
 
 def test_embedded_shared_interpreter_is_not_also_a_shared_process_warning() -> None:
     # One interpreter (same pid and application group): shared_interpreter says it all.
-    common = {"pid": 500, "process_group": "", "application_group": "site-1.example.com|"}
+    common: dict[str, Any] = {"pid": 500, "process_group": "",
+                              "application_group": "site-1.example.com|"}
     p1 = ep("project-1", host="site-1.example.com", **common)
     p2 = ep("project-2", host="site-1.example.com", mount="/suburl",
             settings="mysite.settings_two", **common)
@@ -735,7 +739,7 @@ def test_embedded_shared_interpreter_is_not_also_a_shared_process_warning() -> N
 
 
 def test_same_pid_different_interpreters_is_no_shared_interpreter() -> None:
-    common = {"pid": 200, "process_group": "shared"}
+    common: dict[str, Any] = {"pid": 200, "process_group": "shared"}
     p1 = ep("project-1", host="site-1.example.com", **common)
     p2 = ep("project-2", host="site-1.example.com", mount="/suburl",
             settings="mysite.settings_two", **common)
@@ -756,7 +760,7 @@ urls = ["http://site-1.example.com/"]
 settings = "mysite.settings"
 urls = ["http://site-2.example.com/"]
 """
-    one = {"instance_id": "abc123", "pid": 300}
+    one: dict[str, Any] = {"instance_id": "abc123", "pid": 300}
     report = run([
         thrice(SITE1, "shop", ep(None, host="site-1.example.com", **one)),
         thrice(SITE2, "blog", ep(None, host="site-2.example.com", **one)),
@@ -785,7 +789,7 @@ def test_ad_hoc_targets_are_ok_and_show_who_answered() -> None:
 
 def test_ad_hoc_targets_still_produce_findings() -> None:
     m = manifest.from_urls([SITE1, SUB])
-    common = {"pid": 500, "process_group": ""}
+    common: dict[str, Any] = {"pid": 500, "process_group": ""}
     p1 = ep("project-1", host="site-1.example.com", **common)
     p2 = ep("project-2", host="site-1.example.com", mount="/suburl", **common)
     report = run([thrice(SITE1, "*", p1), thrice(SUB, "*", p2)], m)

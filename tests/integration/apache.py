@@ -40,6 +40,8 @@ from pathlib import Path
 import psutil
 import requests
 
+from tests import reaper
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 SITES_SRC = HERE / "sites"
@@ -352,6 +354,7 @@ class ApacheServer:
         for pid in leftover:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+        reaper.forget(self.pid)
         if leftover:
             raise ApacheError(f"apache pids {leftover} ignored SIGTERM for {timeout:.0f}s; killed")
 
@@ -382,6 +385,7 @@ def _start_once(site_config: str, port: int, venv: Path, extra: Mapping[str, str
     if binary is None:
         raise ApacheUnavailable("apache2 binary not found (Debian package apache2)")
     server_root = Path(tempfile.mkdtemp(prefix="wsgi-probe-apache-", dir="/tmp"))
+    pid = 0
     try:
         server_root.chmod(0o755)  # www-data reaches the sites and the daemon sockets through it
         (server_root / "run").mkdir(mode=0o755)
@@ -408,24 +412,29 @@ def _start_once(site_config: str, port: int, venv: Path, extra: Mapping[str, str
                 f"error log:\n{log.read_text(errors='replace') if log.exists() else ''}")
         pid_file = server_root / "httpd.pid"
         deadline = time.monotonic() + START_TIMEOUT
-        pid = 0
+        recorded = False
         while time.monotonic() < deadline:
             if not pid and pid_file.exists():
                 with contextlib.suppress(ValueError):
                     pid = int(pid_file.read_text().strip() or 0)
+            if pid and not recorded:
+                reaper.remember(pid, f"apache {server_root}")
+                recorded = True
             if pid and _answers(port):
                 return ApacheServer(port=port, server_root=server_root, conf_path=conf, pid=pid)
             if pid and not _alive(pid):
                 break
             time.sleep(0.05)
-        if pid:
-            with contextlib.suppress(ApacheError):
-                ApacheServer(port=port, server_root=server_root, conf_path=conf, pid=pid).stop()
         raise ApacheError(
             f"apache (pid {pid or 'unknown'}) did not answer on 127.0.0.1:{port} within "
             f"{START_TIMEOUT:.0f}s; error log:\n"
             f"{log.read_text(errors='replace') if log.exists() else '(none)'}")
     except BaseException:
+        # Also on Ctrl-C/SIGTERM during start-up: nobody else knows this Apache yet.
+        if pid:
+            with contextlib.suppress(ApacheError):
+                ApacheServer(port=port, server_root=server_root, conf_path=server_root /
+                             "httpd.conf", pid=pid).stop()
         if not os.environ.get("WSGI_PROBE_KEEP_APACHE"):
             shutil.rmtree(server_root, ignore_errors=True)
         raise

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import psutil
 import pytest
+
+from tests import reaper
 
 from . import apache as apache_mod
 from . import conftest
@@ -94,6 +99,28 @@ def test_server_answers_at_once_and_stops_completely(apache_venv: Path) -> None:
     assert not any(apache_mod._alive(pid) for pid in pids)
     assert not _port_open(server.port)
     assert not server.server_root.exists()
+
+
+@pytest.mark.apache
+def test_an_apache_left_by_a_killed_run_is_reaped_by_the_next(
+        apache_venv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reaper, "RECORDS", tmp_path / "pids")
+    server = start_apache(SITE, venv=apache_venv)
+    try:
+        pids = [server.pid, *(p.pid for p in server.processes())]
+        (record_file,) = (tmp_path / "pids").glob("*.json")
+        record = json.loads(record_file.read_text())
+        assert record["pgid"] == server.pid  # -k start made its own process group
+        dead_run = subprocess.Popen([sys.executable, "-c", "pass"])
+        dead_run.wait()
+        record["owner"] = dead_run.pid  # as if the run that started it had been killed
+        record_file.write_text(json.dumps(record))
+
+        assert [r.pgid for r in reaper.reap_orphans()] == [server.pid]
+        assert not any(apache_mod._alive(pid) for pid in pids)
+        assert not _port_open(server.port)
+    finally:
+        cleanup(server)
 
 
 @pytest.mark.apache

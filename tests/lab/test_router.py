@@ -19,6 +19,8 @@ from probe.lab.router import (
     BadHost,
     HostHeader,
     MatchedBy,
+    Mount,
+    Route,
     RoutingConfig,
     ScriptAlias,
     VirtualHost,
@@ -56,13 +58,19 @@ ENVLEAK = RoutingConfig((
 
 # -- which VirtualHost ------------------------------------------------------------------------
 
+def mount_of(route: Route) -> Mount:
+    """The mount a route chose; failing here means no WSGIScriptAlias matched."""
+    assert route.mount is not None, route
+    return route.mount
+
+
 def test_unknown_host_falls_back_to_the_first_vhost() -> None:
     chosen = route(FALLBACK, "unknown.invalid", "/__probe__")
     assert chosen.vhost is SITE1_RIGHT
     assert chosen.matched_by is MatchedBy.DEFAULT
     assert chosen.mount is not None and chosen.mount.alias.script == P1
     # The interpreter is named after the vhost's ServerName, the Host only reaches SERVER_NAME.
-    assert chosen.mount.application_group == "site-1.example.com|"
+    assert mount_of(chosen).application_group == "site-1.example.com|"
     assert chosen.server_name == "unknown.invalid"
 
 
@@ -70,7 +78,7 @@ def test_missing_server_alias_falls_back_to_the_first_vhost_not_the_similar_one(
     chosen = route(FALLBACK, "www.site-2.example.com", "/__probe__")
     assert chosen.vhost is SITE1_RIGHT
     assert chosen.matched_by is MatchedBy.DEFAULT
-    assert chosen.mount.process_group == "project-1"
+    assert mount_of(chosen).process_group == "project-1"
 
 
 def test_catch_all_first_vhost_refuses_unknown_hosts() -> None:
@@ -84,7 +92,7 @@ def test_server_alias_shares_the_server_names_interpreter() -> None:
     chosen = route(HEALTHY, "www.site-1.example.com", "/__probe__")
     assert chosen.vhost is SITE1_RIGHT
     assert chosen.matched_by is MatchedBy.SERVER_ALIAS
-    assert chosen.mount.application_group == "site-1.example.com|"
+    assert mount_of(chosen).application_group == "site-1.example.com|"
     assert chosen.server_name == "www.site-1.example.com"
 
 
@@ -104,10 +112,10 @@ def test_port_in_host_does_not_choose_the_vhost_but_names_the_interpreter() -> N
     chosen = route(HEALTHY, "site-1.example.com:8080", "/suburl/__probe__")
     assert chosen.vhost is SITE1_RIGHT
     assert chosen.server_port == 8080
-    assert chosen.mount.application_group == "site-1.example.com:8080|/suburl"
+    assert mount_of(chosen).application_group == "site-1.example.com:8080|/suburl"
     for default in ("80", "443"):
         again = route(HEALTHY, f"site-1.example.com:{default}", "/suburl/__probe__")
-        assert again.mount.application_group == "site-1.example.com|/suburl"
+        assert mount_of(again).application_group == "site-1.example.com|/suburl"
 
 
 def test_no_host_header_gets_the_first_vhost() -> None:
@@ -151,8 +159,8 @@ def test_shorter_mount_listed_first_swallows_the_sub_url() -> None:
     assert chosen.mount is not None
     assert chosen.mount.alias.script == P1
     assert (chosen.mount.script_name, chosen.mount.path_info) == ("", "/suburl/x/__probe__")
-    assert chosen.mount.application_group == "site-1.example.com|"
-    assert chosen.mount.process_group == "project-1"
+    assert mount_of(chosen).application_group == "site-1.example.com|"
+    assert mount_of(chosen).process_group == "project-1"
 
 
 def test_longer_mount_listed_first_routes_correctly() -> None:
@@ -160,8 +168,8 @@ def test_longer_mount_listed_first_routes_correctly() -> None:
     assert chosen.mount is not None
     assert chosen.mount.alias.script == P2
     assert (chosen.mount.script_name, chosen.mount.path_info) == ("/suburl", "/x/__probe__")
-    assert chosen.mount.application_group == "site-1.example.com|/suburl"
-    assert chosen.mount.process_group == "project-2"
+    assert mount_of(chosen).application_group == "site-1.example.com|/suburl"
+    assert mount_of(chosen).process_group == "project-2"
 
 
 def test_mount_matches_whole_segments_only() -> None:
@@ -185,8 +193,8 @@ def test_repeated_slashes_match_and_are_collapsed() -> None:
 
 def test_embedded_mode_is_the_empty_process_group() -> None:
     chosen = route(ENVLEAK, "site-2.example.com", "/__probe__")
-    assert chosen.mount.process_group == EMBEDDED == ""
-    assert chosen.mount.application_group == "site-2.example.com|"
+    assert mount_of(chosen).process_group == EMBEDDED == ""
+    assert mount_of(chosen).application_group == "site-2.example.com|"
 
 
 def test_no_matching_alias_is_no_mount() -> None:
@@ -223,7 +231,7 @@ def test_application_group_settings() -> None:
 def test_explicit_application_group_on_the_mount() -> None:
     alias = ScriptAlias("/", P1, application_group=GLOBAL)
     vhost = VirtualHost("s.example.com", script_aliases=(alias,))
-    assert route(RoutingConfig((vhost,)), "s.example.com", "/").mount.application_group == ""
+    assert mount_of(route(RoutingConfig((vhost,)), "s.example.com", "/")).application_group == ""
 
 
 def test_undeclared_daemon_process_group_is_rejected() -> None:

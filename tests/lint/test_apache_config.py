@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -186,10 +185,8 @@ def test_a_glob_include_matching_itself_is_skipped_at_once(tmp_path: Path) -> No
     for n in range(7):
         (tmp_path / "d" / f"{n}.conf").write_text(f"ServerAlias a{n}\nInclude d/*.conf\n")
     (tmp_path / "httpd.conf").write_text("Include d/*.conf\n")
-    started = time.monotonic()
     config = parse_paths([tmp_path / "httpd.conf"])
-    assert time.monotonic() - started < 1.0
-    assert len(config.files) == 8  # httpd.conf and each match once
+    assert len(config.files) == 8  # httpd.conf and each match once: not factorial
     assert [d.args[0] for d in config.directives] == [f"a{n}" for n in range(7)]
     assert len(config.notes) == 7 and all(n.fatal for n in config.notes)
     assert all("includes itself" in n.message for n in config.notes)

@@ -20,7 +20,7 @@ FALLBACK_FIX = (
     "Make the first VirtualHost for this address:port a catch-all that refuses, listed "
     "first:\n<VirtualHost *:80>\n    ServerName default.invalid\n</VirtualHost>"
 )
-OBSERVED = {
+OBSERVED: dict[str, Any] = {
     "schema": 1, "label": "project-1", "instance_id": "abc", "pid": 101,
     "process_group": "project-1", "application_group": "site-1.example.com|",
     "settings_module": {"environ": "mysite.settings", "loaded": None},

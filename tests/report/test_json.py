@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from report_samples import ALIAS_EXPLANATION, ALIAS_FIX, OBSERVED, result, sample_report
-
 from probe.model import Report, Verdict
 from probe.report import json_report, render
+from tests.report.report_samples import (
+    ALIAS_EXPLANATION,
+    ALIAS_FIX,
+    OBSERVED,
+    result,
+    sample_report,
+)
 
 TARGET_KEYS = {
     "url", "expected", "verdict", "cause", "explanation", "fix", "observed", "status_code",

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from report_samples import ALIAS_EXPLANATION, ALIAS_FIX, result, sample_report
-
 from probe.model import Finding, Report, Status, Verdict
 from probe.report import render
+from tests.report.report_samples import ALIAS_EXPLANATION, ALIAS_FIX, result, sample_report
 
 
 def parsed(report: Report | None = None) -> ET.Element:

@@ -7,11 +7,12 @@ import random
 import string
 
 import pytest
-from monitoring_helpers import parse_perfdata
 
 from probe.model import Cause, Status, TargetResult, Verdict
 from probe.report import nagios
 from probe.report.nagios import Perfdatum, PluginOutput
+from probe.urls import public_url
+from tests.monitoring_helpers import parse_perfdata
 
 
 def result(url: str, verdict: Verdict = Verdict.OK, *, expected: str | None = "project-1",
@@ -95,7 +96,7 @@ def test_display_url_is_short_and_has_no_credentials(url: str, shown: str) -> No
 
 
 def test_public_url_keeps_scheme_drops_credentials() -> None:
-    assert nagios.public_url("https://u:p@h.example/x") == "https://h.example/x"
+    assert public_url("https://u:p@h.example/x") == "https://h.example/x"
 
 
 def sha8(text: str) -> str:

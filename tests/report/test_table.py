@@ -5,10 +5,16 @@ from __future__ import annotations
 import re
 
 import pytest
-from report_samples import ALIAS_EXPLANATION, ALIAS_FIX, OBSERVED, result, sample_report
 
 from probe.model import Report, Verdict
 from probe.report import render, table
+from tests.report.report_samples import (
+    ALIAS_EXPLANATION,
+    ALIAS_FIX,
+    OBSERVED,
+    result,
+    sample_report,
+)
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

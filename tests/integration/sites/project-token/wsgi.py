@@ -13,11 +13,11 @@ if CODE_BASE not in sys.path:
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "mysite.settings"
 
-from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.core.wsgi import get_wsgi_application  # noqa: E402 - after the settings, as Django needs
 
 application = get_wsgi_application()
 
-import wsgi_endpoint  # noqa: E402
+import wsgi_endpoint  # noqa: E402 - wraps the application made above
 
 application = wsgi_endpoint.wrap(
     application, label="project-token", token_file=os.path.join(HERE, "probe-token"))
