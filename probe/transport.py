@@ -245,6 +245,21 @@ class Transport:
 
         ``deadline`` is a ``time.monotonic()`` value that may cut the timeout short.
         """
+        end = time.monotonic() + self.timeout
+        if deadline is not None:
+            end = min(end, deadline)
+        try:
+            return self._get_once(url, end)
+        except TransportError as exc:
+            # uWSGI's --http-socket answers HTTP/1.1 without "Connection: close" and then
+            # closes, so a pooled connection can die between two requests; RFC 9112 9.3.1
+            # lets a client retry an idempotent request once. Same deadline: --timeout still
+            # bounds the whole request.
+            if exc.kind != "closed" or time.monotonic() >= end:
+                raise
+        return self._get_once(url, end)
+
+    def _get_once(self, url: str, deadline: float | None = None) -> Answer:
         start = time.monotonic()
         end = start + self.timeout
         if deadline is not None:
