@@ -103,6 +103,7 @@ class _Watchdog:
         self._wake = threading.Condition()
         self._ids = itertools.count()
         self._thread: threading.Thread | None = None
+        self.aborts = 0  # how many times cut_all ran: a request cut by it is not retried
 
     def watch(self, end: float, connections: list[HTTPConnection]) -> int:
         with self._wake:
@@ -123,6 +124,7 @@ class _Watchdog:
     def cut_all(self) -> None:
         """End every request in flight now (Ctrl-C: nobody waits for their answers)."""
         with self._wake:
+            self.aborts += 1
             due = [(t, c) for _, t, c in self._due if t not in self._cancelled]
         for _, connections in due:
             _cut(connections)
@@ -248,6 +250,7 @@ class Transport:
         end = time.monotonic() + self.timeout
         if deadline is not None:
             end = min(end, deadline)
+        aborts = _watchdog.aborts
         try:
             return self._get_once(url, end)
         except TransportError as exc:
@@ -255,7 +258,7 @@ class Transport:
             # closes, so a pooled connection can die between two requests; RFC 9112 9.3.1
             # lets a client retry an idempotent request once. Same deadline: --timeout still
             # bounds the whole request.
-            if exc.kind != "closed" or time.monotonic() >= end:
+            if exc.kind != "closed" or time.monotonic() >= end or _watchdog.aborts != aborts:
                 raise
         return self._get_once(url, end)
 
