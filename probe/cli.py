@@ -12,10 +12,9 @@ from typing import Any
 import click
 
 from probe import __version__
-from probe import check as plugin
+from probe.check_command import PluginCommand
 from probe.errors import ProbeError
 from probe.exits import ExitStatus, outcome
-from probe.report.nagios import PLUGIN_NAME
 from probe.safe_text import one_line
 
 TIME_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
@@ -42,6 +41,8 @@ class ProbeGroup(click.Group):
             if result.internal and os.environ.get("WSGI_PROBE_TRACEBACK"):
                 traceback.print_exc(file=sys.stderr)
             if command == "check":
+                from probe.report.nagios import PLUGIN_NAME
+
                 # A plugin's one line goes to stdout, where Nagios reads it.
                 click.echo(f"{PLUGIN_NAME} UNKNOWN - {result.message}")
             elif result.message:
@@ -99,7 +100,7 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: str | None,
     Exit status: 0 all ok, 1 a problem found, 2 bad usage or bad manifest,
     70 an internal error (a bug: no verdict), 130 interrupted.
     """
-    from probe import logs, manifest, report
+    from probe import logs, manifest, progress, report
     from probe import sweep as sweeping
     from probe.model import Status
 
@@ -112,12 +113,19 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: str | None,
         loaded = manifest.load(manifest_path) if manifest_path else manifest.from_urls(urls)
         loaded = loaded.with_probe(connect=connect, samples=samples, concurrency=concurrency,
                                    timeout=timeout, token_file=token_file, ca_file=ca_file)
-        result = sweeping.run_sweep(loaded, restarted_after=restarted_after,
-                                    progress=sys.stderr.isatty() and not verbose)
+        total = len(loaded.targets()) * loaded.probe.samples
+        with progress.bar(total, enabled=sys.stderr.isatty() and not verbose) as advance:
+            result = sweeping.run_sweep(loaded, restarted_after=restarted_after,
+                                        progress=advance)
     except ProbeError as exc:
         fail(str(exc))
         return
-    text = report.render(result, fmt, color=output is None and sys.stdout.isatty())
+    from probe.environment import Environment
+
+    env = Environment.from_process()
+    to_terminal = output is None
+    text = report.render(result, fmt, color=to_terminal and env.color,
+                         width=env.width if to_terminal else None)
     emit(text, output)
     if result.interrupted:
         sys.exit(ExitStatus.INTERRUPTED)
@@ -180,7 +188,7 @@ def not_built(name: str) -> None:
     fail(f"'probe {name}' is not built yet", status=2)
 
 
-@main.command(cls=plugin.PluginCommand, context_settings=CONTEXT)
+@main.command(cls=PluginCommand, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="wsgi-probe")
 @click.option("-m", "--manifest", "manifest_path", required=True, metavar="FILE",
               type=click.Path(dir_okay=False), help="TOML manifest to sweep.")
@@ -223,6 +231,8 @@ def check(manifest_path: str, warning: str | None, critical: str | None, timeout
       probe check -m /etc/wsgi-probe/site.toml
       probe check -m site.toml -w 0 -c 2 -t 20 --perfdata-urls
     """
+    from probe import check as plugin
+
     plugin.command(manifest_path=manifest_path, warning=warning, critical=critical,
                    timeout=timeout, verbose=verbose, perfdata_urls=perfdata_urls,
                    connect=connect, token_file=token_file)
@@ -290,10 +300,11 @@ def demo(serve: bool, port: int) -> None:
     """
     from probe import demo as demonstration
     from probe import logs
+    from probe.environment import Environment
 
     logs.configure(0)
     try:
-        status = demonstration.run(serve=serve, port=port, color=sys.stdout.isatty())
+        status = demonstration.run(serve=serve, port=port, env=Environment.from_process())
     except ProbeError as exc:
         fail(str(exc))
         return
