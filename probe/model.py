@@ -34,6 +34,7 @@ class Cause(StrEnum):
     ALIAS_ORDER = "alias_order"
     ENVIRON_LEAK = "environ_leak"
     VHOST_FALLBACK = "vhost_fallback"
+    DAEMON_GROUP_UNUSED = "daemon_group_unused"
     CACHED = "cached"
     """not_live: the answer carried another request's nonce (a cache stored it)."""
     FORGED = "forged"

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from probe.apache_names import is_shorter_mount, vhost_of
 from probe.diagnose import wording
-from probe.diagnose.identify import SweepContext, host_of
+from probe.diagnose.identify import Comparison, SweepContext, host_of
 from probe.diagnose.wording import Diagnosis
 from probe.manifest import Instance
 from probe.model import EndpointAnswer, Observation
@@ -32,6 +32,20 @@ def wrong_instance(
     if mount is not None and is_shorter_mount(mount, expected_mount):
         return wording.alias_order(url, expected, expected_mount, answer, who, shown)
     return wording.other_instance(url, expected, answer, who, shown)
+
+
+def near_miss(obs: Observation, answer: EndpointAnswer, comparison: Comparison,
+              shown: str) -> Diagnosis:
+    """An answer that agrees with the expected instance on some declared field and contradicts
+    it on another: say which, and name a cause only where the answer shows one."""
+    expected = obs.target.expected
+    assert expected is not None
+    group = comparison.difference("process_group")
+    # Only the daemon group differs, and mod_wsgi reported the one that served: the right
+    # application in the wrong (or no) daemon process group.
+    if group is not None and group.seen is not None and len(comparison.differ) == 1:
+        return wording.daemon_group_unused(obs.target.url, expected, comparison, answer, shown)
+    return wording.near_miss(obs.target.url, expected, comparison, answer, shown)
 
 
 def fallback_vhost(answer: EndpointAnswer, host: str, context: SweepContext) -> str | None:
@@ -58,10 +72,25 @@ def fallback_vhost(answer: EndpointAnswer, host: str, context: SweepContext) -> 
 def _expected_mount(obs: Observation, context: SweepContext) -> str:
     expected = obs.target.expected
     assert expected is not None
-    known = context.mount_of(expected, host_of(obs.target.url))
+    host = host_of(obs.target.url)
+    known = context.mount_of(expected, host)
     if known is not None:
         return known
-    return urlsplit(obs.target.url).path.rstrip("/")
+    # Unknown: at most what all the instance's URLs on this host share (a mount is a prefix
+    # of each), so /admin/ of an instance that also serves / is not a mount of its own.
+    paths = [urlsplit(url).path for url in context.manifest.instances[expected].urls
+             if host_of(url) == host] or [urlsplit(obs.target.url).path]
+    return _common_prefix(paths)
+
+
+def _common_prefix(paths: list[str]) -> str:
+    split = [[part for part in path.split("/") if part] for path in paths]
+    shared: list[str] = []
+    for parts in zip(*split, strict=False):
+        if len(set(parts)) != 1:
+            break
+        shared.append(parts[0])
+    return "".join(f"/{part}" for part in shared)
 
 
 def settings_mismatch(
