@@ -232,6 +232,8 @@ def test_the_sweep_identifies_the_stock_site(site: Site,
     for target in report["targets"]:
         assert target["verdict"] == "ok", target
         assert target["observed"]["label"] == "mysite"
+    if site.kind.name == "mod_wsgi-express":
+        check_wrong_group_is_named(site, server, answers[0]["process_group"])
     # nothing about mod_wsgi fields a server that is not mod_wsgi cannot have
     table = probe_cli("sweep", "-m", str(site.workdir / "site.toml"), "-vv")
     assert table.returncode == 0, table.stdout + table.stderr
@@ -246,6 +248,20 @@ def extra_manifest(site: Site, answers: list[dict[str, Any]]) -> str:
     if site.kind.name != "mod_wsgi-express":
         return ""
     return f'process_group = "{answers[0]["process_group"]}"'
+
+
+def check_wrong_group_is_named(site: Site, server: WsgiServer, group: str) -> None:
+    """The issue's report: process_group = "mysite" against express's real group."""
+    path = manifest(site, server, 'process_group = "mysite"')
+    swept = probe_cli("sweep", "-m", str(path), "--format", "json")
+    assert swept.returncode == 1, swept.stderr
+    for target in json.loads(swept.stdout)["targets"]:
+        assert (target["verdict"], target["cause"]) == ("wrong_instance", "daemon_group_unused")
+        assert (f"label 'mysite' as expected, but process group {group!r}, not 'mysite'"
+                in target["explanation"])
+        assert "but was answered by mysite" not in target["explanation"]
+    # restore the right manifest for the table sweep that follows
+    manifest(site, server, f'process_group = "{group}"')
 
 
 def check_server_specific(site: Site, server: WsgiServer, answers: list[dict[str, Any]]) -> None:
