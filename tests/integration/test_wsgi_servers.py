@@ -29,6 +29,8 @@ from typing import Any
 import pytest
 import requests
 
+from tests import reaper
+
 from .apache import ApacheError, ApacheUnavailable, missing_for_server
 from .conftest import unavailable
 from .wsgi_servers import (
@@ -317,3 +319,20 @@ def test_a_broken_endpoint_file_never_breaks_the_site(
     assert swept.returncode == 1
     verdicts = {t["verdict"] for t in json.loads(swept.stdout)["targets"]}
     assert verdicts == {"no_endpoint"}
+
+
+def test_a_started_server_is_recorded_for_the_reaper_until_stopped(servers_venv: Path) -> None:
+    workdir = make_workdir()
+    try:
+        project = make_site(workdir, servers_venv)
+        server = start_waitress(project, servers_venv, log_path=workdir / "waitress.log")
+        record = reaper.RECORDS / f"{os.getpgid(server.pid)}.json"
+        try:
+            assert record.is_file()
+            assert json.loads(record.read_text(encoding="utf-8"))["owner"] == os.getpid()
+        finally:
+            server.stop()
+        assert not record.exists()
+        assert server.process.poll() is not None
+    finally:
+        subprocess.run(["rm", "-rf", str(workdir)], check=False, timeout=60)

@@ -33,6 +33,8 @@ from pathlib import Path
 import psutil
 import requests
 
+from tests import reaper
+
 from .apache import SYSTEM_PYTHON, ApacheError, ApacheUnavailable, free_port
 
 DEFAULT_SERVERS_VENV = Path("/var/tmp/wsgi-probe-servers-venv")
@@ -125,6 +127,7 @@ class WsgiServer:
             return []
 
     def stop(self) -> None:
+        reaper.forget(self.pid)
         pids = [self.pid] + [p.pid for p in self.tree()]
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, self.stop_signal)
@@ -156,6 +159,8 @@ def _start(kind: str, command: Sequence[str], *, cwd: Path, port: int, log_path:
         process = subprocess.Popen(list(command), cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True,
                                    env={**clean, "LANG": "C.UTF-8", **(env or {})})
+    # its own session: the reaper can take the whole group down if this run is killed
+    reaper.remember(process.pid, f"{kind} on 127.0.0.1:{port}")
     server = WsgiServer(kind, port, process.pid, log_path, process, stop_signal)
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
