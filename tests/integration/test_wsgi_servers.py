@@ -291,6 +291,7 @@ def check_express(server: WsgiServer, answers: list[dict[str, Any]]) -> None:
         assert answer["process_group"] == group
         assert answer["application_group"] == ""  # %{GLOBAL}: the main interpreter
         assert answer["server"]["mod_wsgi_version"]
+        assert answer["script_file"] is None  # its handler script's SCRIPT_FILENAME is no script
     # probe ps names the daemons by the same group
     listed = probe_cli("ps", "--format", "json")
     assert listed.returncode == 0, listed.stderr
