@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from probe.apache_names import is_shorter_mount, vhost_of
+from probe.diagnose import near_miss as near_miss_wording
 from probe.diagnose import wording
 from probe.diagnose.identify import Comparison, SweepContext, host_of
 from probe.diagnose.wording import Diagnosis
@@ -44,8 +45,9 @@ def near_miss(obs: Observation, answer: EndpointAnswer, comparison: Comparison,
     # Only the daemon group differs, and mod_wsgi reported the one that served: the right
     # application in the wrong (or no) daemon process group.
     if group is not None and group.seen is not None and len(comparison.differ) == 1:
-        return wording.daemon_group_unused(obs.target.url, expected, comparison, answer, shown)
-    return wording.near_miss(obs.target.url, expected, comparison, answer, shown)
+        return near_miss_wording.daemon_group_unused(obs.target.url, expected, comparison,
+                                                     answer, shown)
+    return near_miss_wording.near_miss(obs.target.url, expected, comparison, answer, shown)
 
 
 def fallback_vhost(answer: EndpointAnswer, host: str, context: SweepContext) -> str | None:
