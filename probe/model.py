@@ -43,6 +43,7 @@ class Cause(StrEnum):
     STALE_CODE = "stale_code"
     TIME_ZONE_LEAK = "time_zone_leak"
     HOST_REWRITTEN = "host_rewritten"
+    DAEMON_GROUP_UNUSED = "daemon_group_unused"
     CACHED = "cached"
     """not_live: the answer carried another request's nonce (a cache stored it)."""
     FORGED = "forged"

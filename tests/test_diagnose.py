@@ -570,7 +570,7 @@ def test_no_endpoint() -> None:
     assert (found.verdict, found.cause, found.observed) == (Verdict.NO_ENDPOINT, None, None)
     assert found.status_code == 404
     assert "http://site-2.example.com/__probe__ answered HTTP 404" in found.explanation
-    assert "wsgi_endpoint.wrap()" in found.fix
+    assert "probe endpoint --install" in found.fix
 
 
 def test_no_endpoint_html_and_redirect() -> None:

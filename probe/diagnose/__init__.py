@@ -11,9 +11,13 @@ Apache/mod_wsgi", 2012):
 - vhost_fallback: a host name no ServerName/ServerAlias matches is served by
   the first VirtualHost for that address and port.
 
+Beyond them, daemon_group_unused: the right application (its label) answering from another
+daemon process group than declared, or embedded (a VirtualHost without WSGIProcessGroup).
+
 One module per job: :mod:`.identify` (which instance answered), :mod:`.verdicts` (the
 decision tree), :mod:`.causes` (the evidence for each cause), :mod:`.wording` (explanations
-and fixes), :mod:`.findings` (what only shows across URLs).
+and fixes; :mod:`.near_miss` for answers matching some declared fields), :mod:`.findings`
+(what only shows across URLs).
 """
 
 from __future__ import annotations

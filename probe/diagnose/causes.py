@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 
 from probe.apache_names import is_shorter_mount, vhost_of
 from probe.diagnose import causes_sharing, wording
-from probe.diagnose.identify import SweepContext, host_of
+from probe.diagnose import near_miss as near_miss_wording
+from probe.diagnose.identify import Comparison, SweepContext, host_of
 from probe.diagnose.wording import Diagnosis
 from probe.manifest import Instance
 from probe.model import EndpointAnswer, Observation
@@ -55,6 +56,27 @@ def _other_answers_on(host: str, obs: Observation, context: SweepContext) -> boo
                for other, _ in context.answers())
 
 
+def near_miss(obs: Observation, answer: EndpointAnswer, comparison: Comparison,
+              shown: str, context: SweepContext) -> Diagnosis:
+    """An answer that agrees with the expected instance on some declared field and contradicts
+    it on another: say which, and name a cause only where the answer shows one."""
+    expected = obs.target.expected
+    assert expected is not None
+    group = comparison.difference("process_group")
+    # Only the daemon group differs, and mod_wsgi reported the one that served: the right
+    # application in the wrong (or no) daemon process group.
+    if group is not None and group.seen is not None and len(comparison.differ) == 1:
+        # Another application answering from that same group is the evidence that the group
+        # was applied too broadly; without it, the group meant for this one went unused.
+        scoped = causes_sharing.process_group_scope(obs, answer, shown, context,
+                                                    require_sharing=True)
+        if scoped is not None:
+            return scoped
+        return near_miss_wording.daemon_group_unused(obs.target.url, expected, comparison,
+                                                     answer, shown)
+    return near_miss_wording.near_miss(obs.target.url, expected, comparison, answer, shown)
+
+
 def fallback_vhost(answer: EndpointAnswer, host: str, context: SweepContext) -> str | None:
     """The ServerName of the vhost that caught ``host`` by fallback, "" if unknown, None if not.
 
@@ -79,10 +101,25 @@ def fallback_vhost(answer: EndpointAnswer, host: str, context: SweepContext) -> 
 def _expected_mount(obs: Observation, context: SweepContext) -> str:
     expected = obs.target.expected
     assert expected is not None
-    known = context.mount_of(expected, host_of(obs.target.url))
+    host = host_of(obs.target.url)
+    known = context.mount_of(expected, host)
     if known is not None:
         return known
-    return urlsplit(obs.target.url).path.rstrip("/")
+    # Unknown: at most what all the instance's URLs on this host share (a mount is a prefix
+    # of each), so /admin/ of an instance that also serves / is not a mount of its own.
+    paths = [urlsplit(url).path for url in context.manifest.instances[expected].urls
+             if host_of(url) == host] or [urlsplit(obs.target.url).path]
+    return _common_prefix(paths)
+
+
+def _common_prefix(paths: list[str]) -> str:
+    split = [[part for part in path.split("/") if part] for path in paths]
+    shared: list[str] = []
+    for parts in zip(*split, strict=False):
+        if len(set(parts)) != 1:
+            break
+        shared.append(parts[0])
+    return "".join(f"/{part}" for part in shared)
 
 
 def settings_mismatch(

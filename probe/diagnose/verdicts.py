@@ -67,6 +67,9 @@ def _diagnose_answer(
         return wording.answered(shown, wording.who(answer, shown))
     assert expected is not None
     if answered_by != expected:
+        near = context.near_miss(answer, expected)
+        if near is not None:
+            return causes.near_miss(obs, answer, near, shown, context)
         return causes.wrong_instance(obs, answer, shown, context)
     stale = _stale(answer, restarted_after)
     if stale:

@@ -270,8 +270,9 @@ def no_endpoint(probe_url: str, sample: Sample) -> Diagnosis:
             f"not the wsgi-probe endpoint."
         ),
         fix=(
-            "Wrap the WSGI application with wsgi_endpoint.wrap() (see 'probe endpoint'); if it "
-            "is wrapped, send the right X-Probe-Token (WSGI_PROBE_TOKEN) or probe from "
+            "Install the endpoint (probe endpoint --install path/to/wsgi.py; its log line "
+            "'wsgi-probe: the probe endpoint is not loaded' says why when it cannot load); if "
+            "it is installed, send the right X-Probe-Token (WSGI_PROBE_TOKEN) or probe from "
             "loopback, and check that Apache routes this path to the application."
         ),
     )
