@@ -500,7 +500,8 @@ def build_app(manifest: Manifest, options: ExporterOptions, *, version: str = ""
         if with_token:
             return run(manifest, targets=[target], deadline=deadline)
         settings = manifest.probe
-        tokenless = Transport(connect=settings.connect, timeout=settings.timeout,
+        # Each target carries its connect address (probe.addresses), not the transport.
+        tokenless = Transport(connect=None, timeout=settings.timeout,
                               ca_file=settings.ca_file)
         return run(manifest, targets=[target], deadline=deadline, transport=tokenless)
 

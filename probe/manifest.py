@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from probe import addresses
 from probe.errors import ManifestError
 
 ANY_INSTANCE = "*"
@@ -27,6 +28,10 @@ class ProbeSettings:
     """The ``[probe]`` table: how to send the probe requests."""
 
     connect: str | None = None
+    """The first ``connect`` address (the only one unless ``connect`` is a list)."""
+    connects: tuple[str, ...] = ()
+    """Every ``connect`` address: with more than one, each URL is probed at each."""
+    all_addresses: bool = False
     segment: str = "__probe__"
     token_env: str = "WSGI_PROBE_TOKEN"  # noqa: S105 - a variable name
     token_file: str | None = None
@@ -74,6 +79,8 @@ class Target:
 
     url: str
     expected: str | None
+    address: str | None = None
+    """``HOST:PORT`` the request goes to (see :mod:`probe.addresses`); None: where DNS says."""
 
     def probe_url(self, segment: str) -> str:
         """The URL's path joined with the probe segment: ``/suburl/`` -> ``/suburl/__probe__``."""
@@ -111,6 +118,8 @@ class Manifest:
         if not given:
             return self
         settings = {**self.probe.__dict__, **given}
+        if "connect" not in given:
+            settings["connect"] = self.probe.connects or None
         return Manifest(
             probe=_check_probe(settings, "command line", ""),
             instances=self.instances,
@@ -182,7 +191,8 @@ def check_url(url: object, where: str) -> str:
 
 
 _PROBE_TYPES: dict[str, tuple[type, ...]] = {
-    "connect": (str,),
+    "connect": (str, list, tuple),
+    "all_addresses": (bool,),
     "segment": (str,),
     "token_env": (str,),
     "token_file": (str,),
@@ -195,6 +205,9 @@ _PROBE_TYPES: dict[str, tuple[type, ...]] = {
 
 def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSettings:
     """Check ``[probe]`` settings; ``where`` "" means command-line options (``--samples``)."""
+    table = dict(table)
+    if not where:
+        table.pop("connects", None)  # with_probe passes every field; connect carries them
     _only_keys(table, set(_PROBE_TYPES), source, where)
 
     def at(key: str) -> str:
@@ -203,10 +216,21 @@ def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSett
     for key, value in table.items():
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, _PROBE_TYPES[key]):
+        if (isinstance(value, bool) and bool not in _PROBE_TYPES[key]) or not isinstance(
+            value, _PROBE_TYPES[key]
+        ):
             kind = " or ".join(t.__name__ for t in _PROBE_TYPES[key])
             raise ManifestError(f"{at(key)}: must be {kind}, not {value!r}")
-    settings = ProbeSettings(**{k: v for k, v in table.items() if v is not None})
+    connects = (
+        addresses.check_connects(table.pop("connect"), at("connect"))
+        if table.get("connect") is not None else ()
+    )
+    table.pop("connect", None)
+    settings = ProbeSettings(
+        connect=connects[0] if connects else None,
+        connects=connects,
+        **{k: v for k, v in table.items() if v is not None},
+    )
     if settings.timeout <= 0:
         raise ManifestError(f"{at('timeout')}: must be more than 0 seconds")
     if settings.samples < 1:
@@ -215,8 +239,6 @@ def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSett
         raise ManifestError(f"{at('concurrency')}: must be at least 1")
     if not settings.segment or "/" in settings.segment:
         raise ManifestError(f"{at('segment')}: must be one non-empty path segment")
-    if settings.connect is not None:
-        parse_connect(settings.connect, at("connect"))
     return settings
 
 

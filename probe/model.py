@@ -138,6 +138,8 @@ class Sample:
     location: str | None = None
     error: str | None = None
     error_kind: str | None = None
+    address: str | None = None
+    """``HOST:PORT`` that answered, when the connection said so."""
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,8 @@ class TargetResult:
     """Who answered, as diagnosis judged it: an instance name, else the label or
     application group the endpoint reported; None when no endpoint answered."""
     pids: tuple[int, ...] = ()
+    address: str | None = None
+    """``HOST:PORT`` probed: the target's (connect, resolved) or the one that answered."""
 
     @property
     def ok(self) -> bool:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import structlog
 
+from probe import addresses
 from probe.diagnose import diagnose
 from probe.manifest import Manifest, Target
 from probe.model import Observation, Report, Sample
@@ -26,6 +27,7 @@ def run_sweep(
     progress: bool = False,
     deadline: float | None = None,
     transport: Transport | None = None,
+    resolver: addresses.Resolver | None = None,
 ) -> Report:
     """Probe ``targets`` (default: all of the manifest's) and diagnose them.
 
@@ -35,9 +37,13 @@ def run_sweep(
     Raises ProbeError only for what stops every request (an unreadable token file).
     """
     settings = manifest.probe
-    chosen = list(manifest.targets() if targets is None else targets)
+    chosen = addresses.expand(
+        manifest.targets() if targets is None else targets,
+        settings.connects, settings.all_addresses, resolver or addresses.system_resolver,
+    )
     transport = transport or Transport(
-        connect=settings.connect,
+        # Each target carries its address (Transport.at); this one is for DNS's choice.
+        connect=None,
         timeout=settings.timeout,
         token=settings.token(),
         ca_file=settings.ca_file,
@@ -77,7 +83,8 @@ def gather(
     pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(targets) * samples)),
                               thread_name_prefix="probe")
     pending: dict[Future[Sample], tuple[int, int]] = {
-        pool.submit(_probe, transport, target.probe_url(segment), end): (i, n)
+        pool.submit(_probe, _at(transport, target.address), target.probe_url(segment), end):
+        (i, n)
         for i, target in enumerate(targets)
         for n in range(samples)
     }
@@ -110,6 +117,12 @@ def gather(
         else:
             gathered.append([late if s is None else s for s in per_target])
     return gathered, interrupted
+
+
+def _at(transport: Transport, address: str | None) -> Transport:
+    """The transport for one address; one without ``at`` (a test's fake) serves them all."""
+    at = getattr(transport, "at", None)
+    return transport if address is None or at is None else at(address)
 
 
 def _probe(transport: Transport, url: str, end: float | None) -> Sample:

@@ -48,6 +48,8 @@ class Answer:
     headers: Mapping[str, str]
     body: bytes
     elapsed_ms: float
+    peer: str | None = None
+    """``HOST:PORT`` the answer came from (the resolved address when not connecting)."""
 
 
 # The connections a request of this thread uses, so a watchdog can cut them at the
@@ -205,6 +207,21 @@ class Transport:
         self.verify: bool | str = ca_file or True
         self.max_body = max_body
         self._local = threading.local()
+        self._fleet: dict[str, Transport] = {}
+        self._fleet_lock = threading.Lock()
+
+    def at(self, address: str | None) -> Transport:
+        """This transport sending to ``address`` (``HOST:PORT``) instead; None: itself."""
+        if address is None:
+            return self
+        with self._fleet_lock:
+            found = self._fleet.get(address)
+            if found is None:
+                found = Transport(connect=address, timeout=self.timeout, token=self.token,
+                                  ca_file=None, max_body=self.max_body)
+                found.verify = self.verify
+                self._fleet[address] = found
+            return found
 
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
@@ -255,6 +272,7 @@ class Transport:
                 verify=self.verify,
             )
             with response:
+                peer = _peer(response.raw)
                 body = self._read_body(response, end)
         except (requests.RequestException, OSError, urllib3.exceptions.HTTPError) as exc:
             if time.monotonic() >= end or isinstance(
@@ -272,6 +290,7 @@ class Transport:
             headers=dict(response.headers),
             body=body,
             elapsed_ms=(time.monotonic() - start) * 1000,
+            peer=peer,
         )
 
     def _read_body(self, response: requests.Response, end: float) -> bytes:
@@ -316,6 +335,7 @@ def sample_from_answer(answer: Answer) -> Sample:
         endpoint=endpoint,
         location=answer.headers.get("Location") if 300 <= answer.status_code < 400 else None,
         error=error,
+        address=answer.peer,
     )
 
 
@@ -337,6 +357,18 @@ def _remaining(end: float) -> float:
     if remaining <= 0:
         raise requests.Timeout("deadline passed")
     return remaining
+
+
+def _peer(raw: urllib3.HTTPResponse) -> str | None:
+    """The address the answer's connection is connected to, while it still is."""
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    if not isinstance(sock, socket.socket):
+        return None
+    try:
+        host, port = sock.getpeername()[:2]
+    except (OSError, ValueError, TypeError):
+        return None
+    return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
 
 
 def _set_socket_timeout(raw: urllib3.HTTPResponse, seconds: float) -> None:

@@ -231,7 +231,7 @@ def test_neither_urls_nor_manifest() -> None:
         (["--samples", "0"], "command line: --samples: must be at least 1"),
         (["--timeout", "0"], "command line: --timeout: must be more than 0 seconds"),
         (["--concurrency", "0"], "command line: --concurrency: must be at least 1"),
-        (["--connect", "localhost"], "command line: --connect: not HOST:PORT: 'localhost'"),
+        (["--connect", "localhost:0"], "command line: --connect: not HOST[:PORT]: 'localhost:0'"),
     ],
 )
 def test_bad_option_values(option: list[str], message: str) -> None:

@@ -61,7 +61,8 @@ def test_contract_example_parses() -> None:
     m = manifest.parse(CONTRACT_EXAMPLE, "site.toml")
     assert m.source == "site.toml"
     assert m.probe == ProbeSettings(
-        connect="127.0.0.1:8080", segment="__probe__", token_env="WSGI_PROBE_TOKEN",
+        connect="127.0.0.1:8080", connects=("127.0.0.1:8080",), segment="__probe__",
+        token_env="WSGI_PROBE_TOKEN",
         timeout=5.0, samples=3, concurrency=32,
     )
     assert list(m.instances) == ["project-1", "project-2"]
@@ -174,15 +175,15 @@ def test_toml_syntax_error_keeps_line_and_column() -> None:
         ("samples = true", "site.toml: probe.samples: must be int, not True"),
         ('timeout = "5"', "site.toml: probe.timeout: must be int or float, not '5'"),
         ("concurrency = 2.5", "site.toml: probe.concurrency: must be int, not 2.5"),
-        ("connect = 8080", "site.toml: probe.connect: must be str, not 8080"),
+        ("connect = 8080", "site.toml: probe.connect: must be str or list or tuple, not 8080"),
         ("timeout = 0", "site.toml: probe.timeout: must be more than 0 seconds"),
         ("samples = 0", "site.toml: probe.samples: must be at least 1"),
         ("concurrency = 0", "site.toml: probe.concurrency: must be at least 1"),
         ('segment = "a/b"', "site.toml: probe.segment: must be one non-empty path segment"),
         ('segment = ""', "site.toml: probe.segment: must be one non-empty path segment"),
-        ('connect = "localhost"', "site.toml: probe.connect: not HOST:PORT: 'localhost'"),
-        ('connect = "h:0"', "site.toml: probe.connect: not HOST:PORT: 'h:0'"),
-        ('connect = "h:99999"', "site.toml: probe.connect: not HOST:PORT: 'h:99999'"),
+        ('connect = "localhost:x"', "site.toml: probe.connect: not HOST[:PORT]: 'localhost:x'"),
+        ('connect = "h:0"', "site.toml: probe.connect: not HOST[:PORT]: 'h:0'"),
+        ('connect = "h:99999"', "site.toml: probe.connect: not HOST[:PORT]: 'h:99999'"),
     ],
 )
 def test_probe_table_values_are_checked(table: str, message: str) -> None:
@@ -387,7 +388,7 @@ def test_with_probe_without_changes_is_the_same_manifest() -> None:
         ({"samples": 0}, "command line: --samples: must be at least 1"),
         ({"timeout": -1.0}, "command line: --timeout: must be more than 0 seconds"),
         ({"concurrency": 0}, "command line: --concurrency: must be at least 1"),
-        ({"connect": "nohost"}, "command line: --connect: not HOST:PORT: 'nohost'"),
+        ({"connect": "no host"}, "command line: --connect: not HOST[:PORT]: 'no host'"),
         ({"samples": "3"}, "command line: --samples: must be int, not '3'"),
         ({"token_file": 5}, "command line: --token-file: must be str, not 5"),
     ],

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from probe.apache_names import vhost_of
+from probe.diagnose.backends import backend_findings
 from probe.diagnose.findings import cross_url_findings
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.verdicts import diagnose_target
@@ -53,6 +54,7 @@ def diagnose(
         _result(obs, diagnose_target(obs, context, restarted_after)) for obs in observations
     )
     findings = cross_url_findings(observations, results, context.identify)
+    findings += backend_findings(results)
     return Report(results, findings, duration_s=duration_s, interrupted=interrupted)
 
 
@@ -72,4 +74,6 @@ def _result(obs: Observation, diagnosis: Diagnosis) -> TargetResult:
         elapsed_ms=round(max((s.elapsed_ms for s in obs.samples), default=0.0), 3),
         answered_by=diagnosis.answered_by,
         pids=pids,
+        address=obs.target.address or next(
+            (s.address for s in reversed(obs.samples) if s.address), None),
     )

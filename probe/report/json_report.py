@@ -48,6 +48,7 @@ def target_dict(target: TargetResult) -> dict[str, Any]:
         "elapsed_ms": target.elapsed_ms,
         "answered_by": target.answered_by,
         "pids": list(target.pids),
+        "address": target.address,
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from probe.addresses import is_fleet
 from probe.model import Report, Status
 
 
@@ -20,12 +21,15 @@ def render(report: Report) -> str:
         skipped="0",
         time=f"{report.duration_s:.3f}",
     )
+    # A URL probed at several addresses is one test case per address; a lone URL keeps its
+    # plain name, so a CI history of one-address sweeps stays continuous.
+    fleet = is_fleet((t.url, t.address) for t in report.targets)
     for target in report.targets:
         case = ET.SubElement(
             suite,
             "testcase",
             classname=f"wsgi-probe.{target.expected or 'refuse'}",
-            name=target.url,
+            name=f"{target.url} @ {target.address}" if target.url in fleet else target.url,
             time=f"{target.elapsed_ms / 1000:.3f}",
         )
         if not target.ok:

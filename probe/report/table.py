@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from probe.addresses import is_fleet
 from probe.model import EndpointAnswer, Report, Status, TargetResult
 
 STYLES = {Status.OK: "green", Status.WARNING: "yellow", Status.CRITICAL: "bold red",
@@ -38,12 +39,14 @@ def render(report: Report, *, color: bool = False, width: int | None = None) -> 
         highlight=False,
         soft_wrap=False,
     )
-    console.print(_table(report))
+    fleet = is_fleet((t.url, t.address) for t in report.targets)
+    console.print(_table(report, fleet))
     problems = report.problems
     for number, target in enumerate(problems, 1):
         console.print()
         verdict = _verdict(target)
-        console.print(Text.assemble((f"[{number}] {target.url}: ", "bold"), (verdict, "red")))
+        at = f" at {target.address}" if target.url in fleet else ""
+        console.print(Text.assemble((f"[{number}] {target.url}{at}: ", "bold"), (verdict, "red")))
         console.print(_paragraph(target.explanation, text_width), markup=False)
         if target.fix:
             console.print(_paragraph("Fix: " + target.fix, text_width), markup=False)
@@ -77,19 +80,26 @@ def _paragraph(text: str, width: int) -> str:
     return "\n".join([wrapped, *("        " + line for line in rest)])
 
 
-def _table(report: Report) -> Table:
+def _table(report: Report, fleet: set[str]) -> Table:
     table = Table(show_lines=False, header_style="bold", pad_edge=True, expand=False)
     # The URL and the verdict are what a reader scans for: never break them.
     table.add_column("URL", no_wrap=True)
+    if fleet:
+        # A fleet's rows of one URL follow each other; the URL is written on the first only.
+        table.add_column("address", no_wrap=True)
     # Wrappable (a value is one word, so it is cut with an ellipsis rather than
     # wrapped): rich narrows these before it would cut the URL or the verdict.
     for column in ("expected", "answered by", "pid", "settings"):
         table.add_column(column, overflow="ellipsis", min_width=MIN_WIDTH)
     table.add_column("verdict", no_wrap=True)
+    previous = None
     for target in report.targets:
         style = "green" if target.ok else "red"
+        first = [target.url] if target.url != previous or not fleet else [""]
+        previous = target.url
         table.add_row(
-            target.url,
+            *first,
+            *([target.address or "-"] if fleet else []),
             target.expected or "(refuse)",
             target.answered_by or "-",
             ",".join(map(str, target.pids)) or "-",
@@ -104,7 +114,9 @@ MIN_WIDTH = 5
 
 def _needed_width(report: Report) -> int:
     """URL and verdict at full width, the other four columns at their minimum, borders."""
-    url = max((len(t.url) for t in report.targets), default=0)
+    fleet = is_fleet((t.url, t.address) for t in report.targets)
+    url = max((len(t.url) + (len(t.address or "") + 3 if fleet else 0)
+               for t in report.targets), default=0)
     verdict = max((len(_verdict(t)) for t in report.targets), default=0)
     return max(url, 3) + max(verdict, 7) + 4 * MIN_WIDTH + 6 * 2 + 7
 

@@ -1,0 +1,172 @@
+"""Where each URL is probed: one target per URL and address (a fleet).
+
+A URL normally goes wherever its host name resolves. ``connect`` (one address
+or a list, ``--connect`` repeated) sends it to given addresses instead, and
+``all_addresses`` to every A and AAAA address its name resolves to, so each
+backend behind a balancer or DNS round robin is probed on its own. Host header,
+TLS SNI and certificate checks stay the URL's host name either way.
+
+Targets come out URL by URL, each URL's addresses in turn: consecutive
+requests then go to different backends, so a pool of workers stuck on one slow
+backend still leaves room for the others.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import socket
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit
+
+from probe.errors import ManifestError
+
+if TYPE_CHECKING:
+    from probe.manifest import Target
+
+
+class Resolver(Protocol):
+    """Every address ``host`` resolves to for ``port`` (IP literals, no port)."""
+
+    def __call__(self, host: str, port: int) -> list[str]: ...
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """getaddrinfo's A and AAAA answers, in its order, each address once.
+
+    Raises OSError (socket.gaierror) when the name does not resolve.
+    """
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    found = [str(info[4][0]) for info in infos if info[0] in (socket.AF_INET, socket.AF_INET6)]
+    return list(dict.fromkeys(found))
+
+
+def hosts_file_resolver(path: str) -> Resolver:
+    """A resolver reading an ``/etc/hosts``-style file: for tests and for pinning a fleet."""
+
+    def resolve(host: str, port: int) -> list[str]:
+        found: list[str] = []
+        with open(path, encoding="utf-8") as lines:
+            for line in lines:
+                fields = line.split("#", 1)[0].split()
+                if len(fields) >= 2 and host.lower() in (f.lower() for f in fields[1:]):
+                    found.append(fields[0])
+        if not found:
+            raise socket.gaierror(socket.EAI_NONAME, f"{host} not in {path}")
+        return list(dict.fromkeys(found))
+
+    return resolve
+
+
+def split_connect(value: str, where: str) -> tuple[str, int | None]:
+    """``HOST[:PORT]`` or ``[V6][:PORT]`` (a bare IPv6 address too) -> (host, port or None).
+
+    Without a port each URL keeps its own (contract section 2).
+    """
+    text = value.strip()
+    if not text:
+        raise ManifestError(f"{where}: not HOST[:PORT]: {value!r}")
+    if text.startswith("["):
+        host, close, rest = text[1:].partition("]")
+        if not close or (rest and not rest.startswith(":")):
+            raise ManifestError(f"{where}: not HOST[:PORT]: {value!r}")
+        port_text = rest[1:] if rest else None
+    elif text.count(":") > 1:  # a bare IPv6 address, no port
+        host, port_text = text, None
+    else:
+        host, _, tail = text.partition(":")
+        port_text = tail if ":" in text else None
+    if not host or any(c in host for c in "/ @"):
+        raise ManifestError(f"{where}: not HOST[:PORT]: {value!r}")
+    if port_text is None:
+        return host, None
+    if not port_text.isdigit() or not 1 <= int(port_text) < 65536:
+        raise ManifestError(f"{where}: not HOST[:PORT]: {value!r}")
+    return host, int(port_text)
+
+
+def check_connects(value: object, where: str) -> tuple[str, ...]:
+    """A ``connect`` setting (a string or a list of them) as a tuple of checked addresses."""
+    given: list[object] = list(value) if isinstance(value, list | tuple) else [value]
+    if not given:
+        raise ManifestError(f"{where}: give at least one HOST[:PORT]")
+    values: list[str] = []
+    for item in given:
+        if not isinstance(item, str):
+            raise ManifestError(f"{where}: must be HOST[:PORT] or a list of them, not {item!r}")
+        split_connect(item, where)
+        values.append(item)
+    return tuple(dict.fromkeys(values))
+
+
+def join(host: str, port: int) -> str:
+    """``host:port``, brackets around an IPv6 address."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def url_port(url: str) -> int:
+    parts = urlsplit(url)
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def addresses_for(
+    url: str, connects: Sequence[str], all_addresses: bool, resolver: Resolver
+) -> list[str | None]:
+    """The addresses ``url`` is probed at; ``[None]``: wherever its name resolves.
+
+    A host name in ``connects`` is itself resolved when ``all_addresses`` is set
+    (every backend behind that name). A name that does not resolve keeps one
+    ``None`` address, so the request fails with the usual DNS verdict.
+    """
+    port = url_port(url)
+    hosts: list[tuple[str, int]] = []
+    for value in connects:
+        host, given = split_connect(value, "connect")
+        hosts.append((host, given or port))
+    if not hosts:
+        if not all_addresses:
+            return [None]
+        hosts = [(urlsplit(url).hostname or "", port)]
+    found: list[str | None] = []
+    for host, at in hosts:
+        if all_addresses and not _is_ip(host):
+            try:
+                resolved = resolver(host, at)
+            except (OSError, UnicodeError):
+                found.append(None if not connects else join(host, at))
+                continue
+            found += [join(ip, at) for ip in resolved]
+        else:
+            found.append(join(host, at))
+    return list(dict.fromkeys(found))
+
+
+def expand(
+    targets: Iterable[Target],
+    connects: Sequence[str],
+    all_addresses: bool,
+    resolver: Resolver = system_resolver,
+) -> list[Target]:
+    """One target per URL and address, URL by URL (see the module's note on fairness)."""
+    return [
+        dataclasses.replace(target, address=address)
+        for target in targets
+        for address in addresses_for(target.url, connects, all_addresses, resolver)
+    ]
+
+
+def is_fleet(urls_and_addresses: Iterable[tuple[str, str | None]]) -> set[str]:
+    """The URLs probed at more than one address: reports name their address."""
+    seen: dict[str, set[str | None]] = {}
+    for url, address in urls_and_addresses:
+        seen.setdefault(url, set()).add(address)
+    return {url for url, found in seen.items() if len(found) > 1}
