@@ -10,15 +10,25 @@ application untouched.
 Install
 -------
 The file is standard library only (Python 3.9+), so the server does not need
-wsgi-probe installed. Copy it next to your ``wsgi.py``, or write it there from
-the package::
+wsgi-probe installed. The safe way is::
 
-    probe endpoint > /path/to/project/wsgi_endpoint.py
+    probe endpoint --install /path/to/project/wsgi.py --label project-2
 
-then, at the end of ``wsgi.py``::
+which writes this file next to ``wsgi.py`` and appends a block that loads it by
+file path and, on any failure, leaves ``application`` alone (README.md shows the
+block, to copy by hand with this file, which ``probe endpoint > wsgi_endpoint.py``
+prints). The short form::
 
     import wsgi_endpoint
     application = wsgi_endpoint.wrap(application, label="project-2")
+
+works only where this file's directory is on ``sys.path``: mod_wsgi, gunicorn
+and uWSGI do not put the script's directory there, and then the import error
+takes every request down.
+
+Outside mod_wsgi, ``server.software`` comes from ``SERVER_SOFTWARE`` or, under
+uWSGI (which does not set it), from its ``uwsgi`` module, which also gives
+``server.worker_id``.
 
 Security model
 --------------
@@ -52,6 +62,7 @@ daemon process runs as.
 from __future__ import annotations
 
 import hmac
+import importlib
 import ipaddress
 import json
 import os
@@ -171,6 +182,46 @@ def _mod_wsgi_version(value: object) -> Optional[str]:
     return _text(value)
 
 
+_NOT_LOOKED_UP = object()
+_uwsgi_found: Any = _NOT_LOOKED_UP
+
+
+def _uwsgi() -> Any:
+    """uWSGI's embedded ``uwsgi`` module inside uWSGI, else None (looked up once)."""
+    global _uwsgi_found
+    if _uwsgi_found is _NOT_LOOKED_UP:
+        found = sys.modules.get("uwsgi")
+        if found is None:
+            try:
+                # by name: the module exists only inside uWSGI, this file is stdlib only
+                found = importlib.import_module("uwsgi")
+            except Exception:
+                found = None
+        _uwsgi_found = found if callable(getattr(found, "worker_id", None)) else None
+    return _uwsgi_found
+
+
+def _server_software(value: object) -> Optional[str]:
+    # gunicorn, waitress and Apache say SERVER_SOFTWARE; uWSGI does not, but its module does.
+    if isinstance(value, str) and value:
+        return value
+    module = _uwsgi()
+    if module is None:
+        return None
+    version = getattr(module, "version", b"")
+    if isinstance(version, bytes):
+        version = version.decode("ascii", "replace")
+    return "uWSGI/%s" % version if version else "uWSGI"
+
+
+def _worker_id() -> Optional[int]:
+    module = _uwsgi()
+    if module is None:
+        return None
+    worker = module.worker_id()
+    return worker if isinstance(worker, int) else None
+
+
 def _safe(compute: Callable[[], Any]) -> Any:
     try:
         return compute()
@@ -241,10 +292,12 @@ def _document(copy: _Copy, environ: WSGIEnvironment) -> Dict[str, Any]:
         # mod_wsgi.script_name is the mount point, not the file.
         "script_file": _safe(lambda: _text(get("SCRIPT_FILENAME")) or None),
         "server": {
-            "software": _safe(lambda: _text(get("SERVER_SOFTWARE"))),
+            "software": _safe(lambda: _server_software(get("SERVER_SOFTWARE"))),
             "mod_wsgi_version": _safe(lambda: _mod_wsgi_version(get("mod_wsgi.version"))),
             "multithread": _safe(lambda: _flag(get("wsgi.multithread"))),
             "multiprocess": _safe(lambda: _flag(get("wsgi.multiprocess"))),
+            # beyond the contract: uWSGI's worker number (1, 2, ...), null elsewhere
+            "worker_id": _safe(_worker_id),
         },
         "python": dict(copy.python),
         "started_at": copy.started_at,

@@ -20,8 +20,6 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
-from probe.errors import ManifestError
-
 if TYPE_CHECKING:
     from probe.manifest import Target
 
@@ -60,44 +58,10 @@ def hosts_file_resolver(path: str) -> Resolver:
 
 
 def split_connect(value: str, where: str) -> tuple[str, int | None]:
-    """``HOST[:PORT]`` or ``[V6][:PORT]`` (a bare IPv6 address too) -> (host, port or None).
+    """``HOST[:PORT]`` -> (host, port or None): without a port each URL keeps its own."""
+    from probe.manifest import parse_address  # manifest imports nothing of ours: no cycle
 
-    Without a port each URL keeps its own (contract section 2).
-    """
-    text = value.strip()
-    if not text:
-        raise ManifestError(f"{where}: not HOST[:PORT]: {value!r}")
-    if text.startswith("["):
-        host, close, rest = text[1:].partition("]")
-        if not close or (rest and not rest.startswith(":")):
-            raise ManifestError(f"{where}: not HOST[:PORT]: {value!r}")
-        port_text = rest[1:] if rest else None
-    elif text.count(":") > 1:  # a bare IPv6 address, no port
-        host, port_text = text, None
-    else:
-        host, _, tail = text.partition(":")
-        port_text = tail if ":" in text else None
-    if not host or any(c in host for c in "/ @"):
-        raise ManifestError(f"{where}: not HOST[:PORT]: {value!r}")
-    if port_text is None:
-        return host, None
-    if not port_text.isdigit() or not 1 <= int(port_text) < 65536:
-        raise ManifestError(f"{where}: not HOST[:PORT]: {value!r}")
-    return host, int(port_text)
-
-
-def check_connects(value: object, where: str) -> tuple[str, ...]:
-    """A ``connect`` setting (a string or a list of them) as a tuple of checked addresses."""
-    given: list[object] = list(value) if isinstance(value, list | tuple) else [value]
-    if not given:
-        raise ManifestError(f"{where}: give at least one HOST[:PORT]")
-    values: list[str] = []
-    for item in given:
-        if not isinstance(item, str):
-            raise ManifestError(f"{where}: must be HOST[:PORT] or a list of them, not {item!r}")
-        split_connect(item, where)
-        values.append(item)
-    return tuple(dict.fromkeys(values))
+    return parse_address(value, where)
 
 
 def join(host: str, port: int) -> str:

@@ -49,6 +49,7 @@ from nagiosplugin import Range
 
 from probe.addresses import is_fleet
 from probe.errors import ProbeError, UsageError
+from probe.exits import outcome
 from probe.manifest import Manifest
 from probe.model import Finding, Report, Status, TargetResult
 from probe.report.nagios import (
@@ -186,7 +187,7 @@ def run(options: CheckOptions, *, sweep: SweepFunction | None = None,
     except Exception as exc:  # the last line of defence: never a traceback on stdout
         if options.verbose >= 3:
             traceback.print_exc(file=sys.stderr)
-        return unknown(f"internal error: {type(exc).__name__}: {exc}")
+        return unknown(outcome(exc, "check").message)
 
 
 def unknown(message: str) -> PluginOutput:
@@ -221,7 +222,7 @@ def _summary(report: Report, *, names: int | None) -> str:
     problems = report.problems
     noun = "URL" if total == 1 else "URLs"
     if not problems:
-        text = f"{total} {noun} answered by the expected instance"
+        text = _all_ok(report)
     else:
         word = "misrouted" if all(p.verdict in ROUTING_VERDICTS for p in problems) else "failing"
         shown = problems if names is None else problems[:names]
@@ -234,6 +235,20 @@ def _summary(report: Report, *, names: int | None) -> str:
         codes = ", ".join(dict.fromkeys(f.code for f in notable))
         text += f"; {len(notable)} finding{'s' if len(notable) != 1 else ''}: {codes}"
     return text
+
+
+def _all_ok(report: Report) -> str:
+    """The OK summary, counting refused URLs apart: a refusal is not an instance answering."""
+    refused = sum(1 for t in report.targets if t.expected is None)
+    answered = len(report.targets) - refused
+    parts = []
+    if answered:
+        noun = "URL" if answered == 1 else "URLs"
+        parts.append(f"{answered} {noun} answered by the expected instance")
+    if refused:
+        noun = "URL" if refused == 1 else "URLs"
+        parts.append(f"{refused} {noun} refused as required")
+    return ", ".join(parts)
 
 
 def _perfdata(report: Report, options: CheckOptions, elapsed: float) -> list[Perfdatum]:
@@ -361,8 +376,11 @@ def main(options: CheckOptions, *, sweep: SweepFunction | None = None) -> int:
             output = run(options, sweep=sweep, stage=stage)
             text = render(output)
     except Exception as exc:  # run() catches everything; this guards setup and rendering
-        output = unknown(f"internal error: {type(exc).__name__}: {exc}")
-        text = render(output)
+        output = unknown(outcome(exc, "check").message)
+        try:
+            text = render(output)
+        except Exception:  # rendering itself is broken: the bare status line still is not
+            text = f"{PLUGIN_NAME} UNKNOWN - {output.summary}\n"
     sys.stdout.write(text)
     sys.stdout.flush()
     return output.exit_code

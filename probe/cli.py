@@ -2,22 +2,49 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 from pathlib import Path
+from typing import Any
 
 import click
 
 from probe import __version__
 from probe import check as plugin
 from probe.errors import ProbeError
+from probe.exits import ExitStatus, outcome
+from probe.report.nagios import PLUGIN_NAME
+from probe.safe_text import one_line
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def fail(message: str, status: int = 2) -> None:
+def fail(message: str, status: int = ExitStatus.ERROR) -> None:
     """One clear line on stderr, no traceback, then exit."""
-    click.echo(f"probe: {message}", err=True)
+    click.echo(f"probe: {one_line(message, limit=None)}", err=True)
     sys.exit(status)
+
+
+class ProbeGroup(click.Group):
+    """Runs every command; whatever escapes one is mapped by :func:`probe.exits.outcome`."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise  # click's own usage errors and exits, and commands' chosen statuses
+        except BaseException as exc:  # the one place exceptions become statuses
+            command = ctx.invoked_subcommand
+            result = outcome(exc, command)
+            if result.internal and os.environ.get("WSGI_PROBE_TRACEBACK"):
+                traceback.print_exc(file=sys.stderr)
+            if command == "check":
+                # A plugin's one line goes to stdout, where Nagios reads it.
+                click.echo(f"{PLUGIN_NAME} UNKNOWN - {result.message}")
+            elif result.message:
+                click.echo(f"probe: {result.message}", err=True)
+            sys.exit(result.status)
 
 
 def emit(text: str, output: str | None) -> None:
@@ -31,7 +58,7 @@ def emit(text: str, output: str | None) -> None:
         fail(f"{output}: cannot write: {exc.strerror or exc}")
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=ProbeGroup, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="wsgi-probe")
 def main() -> None:
     """Prove which WSGI instance really answers each host and path, and say why when it is wrong."""
@@ -78,7 +105,8 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
           output: str | None, fail_on_warning: bool, verbose: int, log_format: str) -> None:
     """Probe every URL of the manifest (or the URLs given) and diagnose each.
 
-    Exit status: 0 all ok, 1 a problem found, 2 bad usage or bad manifest.
+    Exit status: 0 all ok, 1 a problem found, 2 bad usage or bad manifest,
+    70 an internal error (a bug: no verdict), 130 interrupted.
     """
     from probe import baseline as baselines
     from probe import logs, manifest, report
@@ -110,20 +138,60 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
     text = report.render(result, fmt, color=output is None and sys.stdout.isatty())
     emit(text, output)
     if result.interrupted:
-        sys.exit(130)
+        sys.exit(ExitStatus.INTERRUPTED)
     failing = {Status.CRITICAL, Status.UNKNOWN} | ({Status.WARNING} if fail_on_warning else set())
-    sys.exit(1 if result.status in failing else 0)
+    sys.exit(ExitStatus.PROBLEM if result.status in failing else ExitStatus.SUCCESS)
 
 
 @main.command(context_settings=CONTEXT)
-def endpoint() -> None:
-    """Print contrib/wsgi_endpoint.py, the drop-in probe endpoint, to install on a server."""
+@click.option("--install", "script", metavar="WSGI_PY", type=click.Path(),
+              help="Put wsgi_endpoint.py beside this WSGI script and wrap its application "
+                   "(guarded: a failing endpoint never stops the application).")
+@click.option("--label", metavar="NAME",
+              help="The label the endpoint answers with (default: the script's directory).")
+@click.option("--dry-run", is_flag=True, help="Print the change as a unified diff, write nothing.")
+@click.option("--uninstall", is_flag=True,
+              help="With --install: remove the block again, restoring the script exactly.")
+def endpoint(script: str | None, label: str | None, dry_run: bool, uninstall: bool) -> None:
+    """Print contrib/wsgi_endpoint.py, or install it beside a WSGI script.
+
+    \b
+      probe endpoint > wsgi_endpoint.py          print it
+      probe endpoint --install mysite/wsgi.py    install it (idempotent)
+      probe endpoint --install mysite/wsgi.py --uninstall
+
+    Exit status: 0 done (or nothing to do), 2 refused: the one line on stderr says why.
+    """
     from probe import endpoint_source
 
+    if script is None:
+        if label or dry_run or uninstall:
+            fail("--label, --dry-run and --uninstall go with --install WSGI_PY")
+        try:
+            click.echo(endpoint_source.read(), nl=False)
+        except ProbeError as exc:
+            fail(str(exc))
+        return
+    from probe import install
+
     try:
-        click.echo(endpoint_source.read(), nl=False)
+        if uninstall:
+            if label is not None:
+                raise ProbeError("--label has no meaning with --uninstall")
+            plan = install.plan_uninstall(Path(script))
+        else:
+            plan = install.plan_install(Path(script), label,
+                                        endpoint_source.read().encode("utf-8"))
+        if dry_run:
+            click.echo(install.diff(plan), nl=False)
+            return
+        if plan.changed:
+            install.apply(plan)
     except ProbeError as exc:
         fail(str(exc))
+        return
+    click.echo(plan.summary if plan.changed else
+               f"the probe endpoint in {script} is already as asked; nothing changed")
 
 
 def not_built(name: str) -> None:
@@ -252,14 +320,17 @@ def demo(serve: bool, port: int) -> None:
 
 SERVER_ROOT_HELP = ("Where relative Include paths start until a ServerRoot directive "
                     "(default: the directory of the first PATH).")
+DEFINE_HELP = "Define NAME for <IfDefine>, like httpd -D NAME (repeatable)."
 
 
 @main.command(context_settings=CONTEXT)
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("--server-root", metavar="DIR", help=SERVER_ROOT_HELP)
+@click.option("-D", "--define", "defines", multiple=True, metavar="NAME", help=DEFINE_HELP)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-def lint(paths: tuple[str, ...], server_root: str | None, fmt: str) -> None:
+def lint(paths: tuple[str, ...], server_root: str | None, defines: tuple[str, ...],
+         fmt: str) -> None:
     """Static analysis of Apache/mod_wsgi configuration and the WSGI scripts it names.
 
     Reads each PATH (a file, or a directory of files) as one configuration, following
@@ -273,11 +344,12 @@ def lint(paths: tuple[str, ...], server_root: str | None, fmt: str) -> None:
     """
     import os
 
-    from probe.lint import ConfigUnreadable, lint_paths
+    from probe.lint import ConfigUnreadable, lint_paths, local_httpd
     from probe.lint.report import render_json, render_text
 
     try:
-        result = lint_paths(paths, server_root=server_root, environ=os.environ)
+        result = lint_paths(paths, server_root=server_root, environ=os.environ,
+                            httpd=local_httpd(defines))
     except ConfigUnreadable as exc:
         fail(str(exc))
         return
@@ -288,9 +360,11 @@ def lint(paths: tuple[str, ...], server_root: str | None, fmt: str) -> None:
 @main.command(context_settings=CONTEXT)
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("--server-root", metavar="DIR", help=SERVER_ROOT_HELP)
+@click.option("-D", "--define", "defines", multiple=True, metavar="NAME", help=DEFINE_HELP)
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the manifest here instead of stdout.")
-def discover(paths: tuple[str, ...], server_root: str | None, output: str | None) -> None:
+def discover(paths: tuple[str, ...], server_root: str | None, defines: tuple[str, ...],
+             output: str | None) -> None:
     """Write a manifest derived from Apache configuration.
 
     One instance per WSGI application (a script in a process group), its URLs from the
@@ -304,15 +378,18 @@ def discover(paths: tuple[str, ...], server_root: str | None, output: str | None
     """
     import os
 
-    from probe.discover import discover_paths
-    from probe.lint import ConfigUnreadable
+    from probe.discover import discover_site, render
+    from probe.lint import ConfigUnreadable, local_httpd
 
     try:
-        text = discover_paths(paths, server_root=server_root, environ=os.environ)
+        found = discover_site(paths, server_root=server_root, environ=os.environ,
+                              httpd=local_httpd(defines))
     except ConfigUnreadable as exc:
         fail(str(exc))
         return
-    emit(text, output)
+    for warning in found.warnings:
+        click.echo(f"probe: warning: {warning}", err=True)
+    emit(render(found), output)
 
 
 @main.command(context_settings=CONTEXT)

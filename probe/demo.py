@@ -103,11 +103,8 @@ classic mistakes of "Requests running in wrong Django instance under Apache/mod_
 def _outro(out: TextIO, elapsed: float) -> None:
     print(f"""
 That was a simulation (started, swept and reported in {elapsed:.2f} s). To check a real server:
-  1. put the endpoint next to each project's wsgi.py:
-       probe endpoint > /path/to/project/wsgi_endpoint.py
-     and at the end of that wsgi.py:
-       import wsgi_endpoint
-       application = wsgi_endpoint.wrap(application, label="project-1")
+  1. install the endpoint in each project's wsgi.py (guarded: it never breaks the site):
+       probe endpoint --install /path/to/project/wsgi.py --label project-1
   2. write a manifest saying which instance must answer which URL
      (`probe demo --serve` prints the lab's, to copy from);
   3. probe sweep -m site.toml

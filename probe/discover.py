@@ -13,7 +13,7 @@ one, say), so that a sweep of the result shows the misroute instead of hiding it
   the configuration fixes one;
 * ``[probe] connect`` from the first ``Listen``;
 * ``[refuse]`` an unknown host name for each address where ``probe lint`` cares what
-  happens to one (:func:`probe.lint.rules.unknown_hosts`): where it lands on the first of
+  happens to one (:func:`probe.lint.unknown_hosts.unknown_hosts`): where it lands on the first of
   several sites (lint's ``vhost_fallback``, so the sweep shows the misroute) or on a
   catch-all (so the sweep checks that it refuses). A server where one site answers every
   host name (a single VirtualHost, or none) gets a comment instead: that is usually
@@ -37,9 +37,9 @@ from probe.apache_names import (
     mount_matches,
     mount_url_path,
 )
-from probe.lint import load_site
+from probe.lint import Httpd, load_site
 from probe.lint.model import Server, Site, WsgiApp
-from probe.lint.rules import UnknownHosts, unknown_hosts
+from probe.lint.unknown_hosts import UnknownHosts, unknown_hosts
 
 UNKNOWN_HOST = "unknown.invalid"
 _GENERIC_DIRS = {"", "wsgi", "apache", "conf", "scripts", "bin", "deploy", "src", "app"}
@@ -63,6 +63,7 @@ class Instance:
     application_group: str | None = None
     urls: list[Url] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # comments: what could not become a URL
+    warnings: list[str] = field(default_factory=list)  # comments, also said on stderr
 
 
 @dataclass
@@ -74,12 +75,20 @@ class Discovery:
     skipped: list[str]
     refuse: list[Url] = field(default_factory=list)  # source: why it must be refused
     refuse_skipped: list[str] = field(default_factory=list)  # addresses left unchecked, why
+    warnings: list[str] = field(default_factory=list)  # for stderr: what could not be filled in
 
 
 def discover_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str | None = None,
-                   environ: Mapping[str, str] | None = None) -> str:
+                   environ: Mapping[str, str] | None = None,
+                   httpd: Httpd | None = None) -> str:
     """The manifest text for configuration files; ConfigUnreadable when one cannot be read."""
-    return render(discover(load_site(paths, server_root=server_root, environ=environ)))
+    return render(discover_site(paths, server_root=server_root, environ=environ, httpd=httpd))
+
+
+def discover_site(paths: Sequence[str | os.PathLike[str]], *, server_root: str | None = None,
+                  environ: Mapping[str, str] | None = None,
+                  httpd: Httpd | None = None) -> Discovery:
+    return discover(load_site(paths, server_root=server_root, environ=environ, httpd=httpd))
 
 
 def discover(site: Site) -> Discovery:
@@ -105,6 +114,7 @@ def discover(site: Site) -> Discovery:
         skipped.append(f"{instance.apps[0].target} ({instance.apps[0].where}) has no URL "
                        f"that can be probed: " + ("; ".join(instance.skipped) or "none"))
     discovery = Discovery(site.config.files, connect, connect_source, kept, skipped)
+    discovery.warnings = [w for i in kept for w in i.warnings]
     for group in unknown_hosts(site):
         _refuse(discovery, group)
     return discovery
@@ -120,6 +130,10 @@ def _refuse(discovery: Discovery, group: UnknownHosts) -> None:
         why = (f"{group.address}: {first.describe()} is listed first and must refuse "
                f"unknown host names")
     else:
+        if group.default_page and len(group.servers) > 1:
+            discovery.refuse_skipped.append(
+                f"{group.address}: {first.describe()} is a static default page listed "
+                f"first; unknown host names get it (no application), so they are not checked")
         if group.lands_on_site:
             discovery.refuse_skipped.append(
                 f"{group.address}: {first.describe()} is the only site and answers every "
@@ -148,17 +162,30 @@ def _drop_claimed(instance: Instance, claimed: dict[str, str]) -> None:
 
 
 def _connect(site: Site) -> tuple[str | None, str]:
+    """One address for every URL. Several ports (http and https, say) get an address
+    without port, so each URL keeps its own (contract section 2)."""
     if not site.listens:
         return None, "no Listen directive found: give --connect to probe sweep"
+    hosts = {_loopback(listen.host) for listen in site.listens}
+    ports = sorted({listen.port for listen in site.listens})
     listen = site.listens[0]
-    host = listen.host
+    if len(ports) > 1 and len(hosts) == 1:
+        written = ", ".join(f"Listen {x.directive.args[0]} at {x.directive.where}"
+                            for x in site.listens)
+        return hosts.pop(), (f"{written}: no port, so each URL keeps its own "
+                             f"({', '.join(map(str, ports))})")
+    return (f"{_loopback(listen.host)}:{listen.port}",
+            f"Listen {listen.directive.args[0]} at {listen.directive.where}")
+
+
+def _loopback(host: str | None) -> str:
     if host is None or host in ("0.0.0.0", "*"):  # noqa: S104 - not a bind
-        host = "127.0.0.1"  # every address: loopback is one of them
-    elif host in ("::", "[::]"):
-        host = "[::1]"
-    elif ":" in host:
-        host = f"[{host}]"
-    return f"{host}:{listen.port}", f"Listen {listen.directive.args[0]} at {listen.directive.where}"
+        return "127.0.0.1"  # every address: loopback is one of them
+    if host in ("::", "[::]"):
+        return "[::1]"
+    if ":" in host and not host.startswith("["):
+        return f"[{host}]"
+    return host
 
 
 def _names(instances: list[Instance]) -> list[Instance]:
@@ -187,6 +214,10 @@ def _script_dir_name(target: str) -> str:
 def _describe(site: Site, instance: Instance) -> None:
     first = instance.apps[0]
     script = site.script(first)
+    if script is not None and script.error:
+        instance.warnings.append(
+            f"cannot read WSGI script {script.path} ({script.error}): label and settings "
+            f"of instance {instance.name} not filled in; add them by hand")
     if script is not None:
         instance.label = script.label
         instance.settings = script.settings
@@ -229,9 +260,21 @@ def _add_urls(site: Site, instance: Instance, app: WsgiApp, server: Server) -> N
     path = mount_url_path(app.mount)
     context = ("the main server" if server.is_main
                else f"the VirtualHost at {server.where}")
-    names = [(server.server_name or "localhost",
-              f"ServerName of {context}" if server.server_name
-              else f"no ServerName in {context}")]
+    redirect = _redirects(server)
+    if redirect is not None:
+        instance.skipped.append(f"{context} redirects every request ({redirect}): its URLs "
+                                f"are not this instance's")
+        return
+    if server.server_name:
+        names = [(server.server_name, f"ServerName of {context}" if not server.name_inherited
+                  else f"main server's ServerName, inherited by {context}")]
+    elif _first_on_its_address(site, server):
+        names = [("localhost", f"no ServerName anywhere: {context} is the first for its "
+                               f"address, so any host name reaches it")]
+    else:
+        instance.skipped.append(f"{context} has no ServerName (httpd uses this machine's "
+                                f"host name): add the name clients use by hand")
+        names = []
     names += [(alias, f"ServerAlias of {context}") for alias in server.aliases]
     for host, source in names:
         if "*" in host or "?" in host:
@@ -241,6 +284,34 @@ def _add_urls(site: Site, instance: Instance, app: WsgiApp, server: Server) -> N
         url = f"{scheme}://{host}{netloc_port}{path}"
         if all(u.url != url for u in instance.urls):
             instance.urls.append(Url(url, f"{source}; {app.directive.name} at {app.where}"))
+
+
+def _first_on_its_address(site: Site, server: Server) -> bool:
+    if server.is_main:
+        return True
+    return any(group.first is server for group in unknown_hosts(site))
+
+
+_EVERY_PATH = {"^", "^/", "^/(.*)", "^/(.*)$", "(.*)", "^(.*)$", ".*", "^.*", "^.*$", "/(.*)"}
+
+
+def _redirects(server: Server) -> str | None:
+    """Where a VirtualHost sends every request elsewhere (the usual http -> https twin):
+    ``Redirect [3xx|permanent|temp|seeother] / URL`` or a RewriteRule on every path with
+    an R flag."""
+    for d in server.directives:
+        args = [a.lower() for a in d.args]
+        if d.key == "redirect" and len(args) >= 2:
+            status = args[0] if len(args) >= 3 else ""
+            path = d.args[1] if len(args) >= 3 else d.args[0]
+            if path == "/" and status in ("", "permanent", "temp", "seeother", "301", "302",
+                                          "303", "307", "308"):
+                return f"Redirect at {d.where}"
+        if d.key == "rewriterule" and len(d.args) >= 3 and d.args[0] in _EVERY_PATH:
+            flags = args[2].strip("[]").split(",")
+            if any(f == "r" or f.startswith("r=3") or f == "redirect" for f in flags):
+                return f"RewriteRule at {d.where}"
+    return None
 
 
 def _scheme(server: Server) -> str:
@@ -333,5 +404,6 @@ def _render_instance(instance: Instance) -> list[str]:
         lines += [f"    {_comment(url.source)}", f"    {_string(url.url)},"]
     lines.append("]")
     lines += [_comment(s) for s in instance.skipped]
+    lines += [_comment("WARNING: " + w) for w in instance.warnings]
     lines.append("")
     return lines

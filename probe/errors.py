@@ -7,7 +7,16 @@ from __future__ import annotations
 
 
 class ProbeError(Exception):
-    """Base of every error wsgi-probe reports to a user."""
+    """Base of every error wsgi-probe reports to a user.
+
+    The message is made one printable line here, once: it often quotes what a
+    user or a server wrote (a TOML key with a line break, a header).
+    """
+
+    def __init__(self, message: object = "", *args: object) -> None:
+        from probe.safe_text import one_line
+
+        super().__init__(one_line(str(message), limit=None), *args)
 
 
 class ManifestError(ProbeError):

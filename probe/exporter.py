@@ -44,7 +44,7 @@ import socket
 import socketserver
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
@@ -60,7 +60,7 @@ from probe.errors import ManifestError, ProbeError, UsageError
 from probe.exporter_metrics import ProbeCollector, SweepCollector, SweepCounters, SweepSnapshot
 from probe.exporter_page import CONTENT_SECURITY_POLICY, render_page
 from probe.manifest import ANY_INSTANCE, Manifest, Target, check_url, parse_connect
-from probe.model import Report
+from probe.model import Report, TargetResult
 from probe.transport import Transport, abort_in_flight
 from probe.urls import public_url
 
@@ -341,22 +341,36 @@ class ExporterApp:
     def _probe(self, environ: Environ) -> tuple[str, list[tuple[str, str]], bytes]:
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         target, listed = self._target(query)
-        # The token goes where the manifest sends it, never to a host a query names.
-        with_token = listed or self.manifest.probe.connect is not None
         budget = scrape_budget(environ, self.timeout_offset)
         started = time.monotonic()
-        report = _run_bounded(lambda: self.probe(target, budget, with_token),
-                              budget + WAIT_SLACK)
+        results: Sequence[TargetResult]
+        if listed is not None and listed.expected == target.expected:
+            # A manifest URL is diagnosed with the rest of the manifest, as /metrics does:
+            # whether its host is a ServerAlias of another URL's vhost, where its instance
+            # answers elsewhere, which processes its neighbours run in. Alone, it could be
+            # given another cause (and fix) than /metrics gives it. So it is served from the
+            # manifest's sweep, shared with /metrics and with the other /probe scrapes.
+            snapshot = self.coordinator.snapshot(budget)
+            report = snapshot.report
+            results = [r for r in report.targets if r.url == listed.url] if report else []
+            context, with_token = "manifest", True
+        else:
+            # The token goes where the manifest sends it, never to a host a query names.
+            with_token = listed is not None or self.manifest.probe.connect is not None
+            alone = _run_bounded(lambda: self.probe(target, budget, with_token),
+                                 budget + WAIT_SLACK)
+            results = alone.targets if alone is not None else ()
+            context = "alone"
         duration = time.monotonic() - started
-        results = report.targets if report is not None else ()
         verdicts = [r.verdict.value for r in results] or ["timeout"]
         log.info("exporter_probe", target=public_url(target.url), expected=target.expected,
-                 verdict=verdicts[0], duration_s=round(duration, 3), token=with_token)
+                 verdict=verdicts[0], duration_s=round(duration, 3), token=with_token,
+                 diagnosed=context)
         return self._encode(environ, ProbeCollector(results, duration))
 
-    def _target(self, query: dict[str, list[str]]) -> tuple[Target, bool]:
+    def _target(self, query: dict[str, list[str]]) -> tuple[Target, Target | None]:
         """The probe target from the query, validated, with the manifest's expectation;
-        and whether the URL is one of the manifest's."""
+        and the manifest's own target for the URL, if it lists it."""
         targets = query.get("target", [])
         if len(targets) != 1 or not targets[0]:
             raise HTTPError("400 Bad Request", "give exactly one target parameter: "
@@ -377,7 +391,7 @@ class ExporterApp:
                                 f"the manifest (known: {known}, or '*' for any)")
         else:
             expected = listed.expected if listed is not None else ANY_INSTANCE
-        return Target(url, expected), listed is not None
+        return Target(url, expected), listed
 
     def _page(self) -> tuple[str, list[tuple[str, str]], bytes]:
         last = self.coordinator.last

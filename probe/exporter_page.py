@@ -21,6 +21,12 @@ table { border-collapse: collapse; }
 th, td { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-align: top; }
 tr.problem td.verdict { color: #b00; font-weight: bold; }
 tr.ok td.verdict { color: #070; }
+td.url { white-space: nowrap; }
+.status { padding: .1em .5em; border-radius: .2em; color: #fff; font-weight: bold; }
+.status-ok { background: #070; }
+.status-warning { background: #a60; }
+.status-critical { background: #b00; }
+.status-unknown { background: #707; }
 """
 
 
@@ -36,12 +42,16 @@ def render_page(report: Report | None, finished_at: float | None, *, manifest: s
     else:
         when = datetime.fromtimestamp(finished_at, UTC).isoformat(timespec="seconds")
         summary = (f"<p>Last sweep finished {_e(when)} in {report.duration_s:.2f} s: "
-                   f"{len(report.targets)} URLs, {len(report.problems)} problems, "
-                   f"status <b>{_e(report.status.value)}</b>.</p>")
+                   f"{_count(len(report.targets), 'URL')}, "
+                   f"{_count(len(report.problems), 'problem')}, "
+                   f"status <span class=\"status status-{_e(report.status.value)}\">"
+                   f"{_e(report.status.value.upper())}</span>.</p>")
         if not complete:
             summary += ("<p><b>Incomplete:</b> the sweep ran out of the scrape's time; URLs "
                         "without an answer by then are shown unreachable.</p>")
-        rows = "\n".join(_row(t) for t in report.targets)
+        # Problems first: they are what the reader came for; the rest keeps manifest order.
+        ordered = sorted(report.targets, key=lambda t: t.ok)
+        rows = "\n".join(_row(t) for t in ordered)
         findings = "".join(
             f"<li>{_e(f.severity.value)}: {_e(f.code)} ({_e(', '.join(f.instances))}): "
             f"{_e(f.explanation)}</li>" for f in report.findings)
@@ -60,6 +70,10 @@ def render_page(report: Report | None, finished_at: float | None, *, manifest: s
     )
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def _row(target: TargetResult) -> str:
     expected = {None: "(refused)", "*": "(any)"}.get(target.expected, target.expected)
     css = "ok" if target.ok else "problem"
@@ -73,7 +87,7 @@ def _row(target: TargetResult) -> str:
         target.explanation,
         target.fix,
     ]
-    tds = "".join(
-        f"<td class=\"verdict\">{_e(c)}</td>" if i == 2 else f"<td>{_e(c)}</td>"
-        for i, c in enumerate(cells))
+    # The URL never wraps (a browser would break it at its hyphens: "site-" / "1.example").
+    classes = {0: " class=\"url\"", 2: " class=\"verdict\""}
+    tds = "".join(f"<td{classes.get(i, '')}>{_e(c)}</td>" for i, c in enumerate(cells))
     return f"<tr class=\"{css}\">{tds}</tr>"

@@ -6,7 +6,10 @@ Parsing is strict on purpose: an unknown key is an error, because a typo such as
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
+import stat
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -14,13 +17,25 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from probe import addresses
 from probe.errors import ManifestError
+from probe.safe_text import one_line
 
 ANY_INSTANCE = "*"
 """``expected`` of a URL given on the command line: any instance may answer it."""
 
 DEFAULT_REFUSE_STATUSES = frozenset({403, 404, 421})
+
+MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+"""A manifest of ten thousand URLs is well under this; more is not a manifest."""
+
+MAX_TIMEOUT = 86400.0
+"""Seconds; a longer request timeout is a typo (and ``1e308`` overflows the clock)."""
+
+_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
+"""An unreserved path segment (RFC 3986): sent as written, matched as written by the endpoint."""
+
+_HOST_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")
+_PORT = re.compile(r"[0-9]{1,5}")  # ASCII digits only: "²".isdigit() is True
 
 
 @dataclass(frozen=True)
@@ -119,7 +134,9 @@ class Manifest:
             return self
         settings = {**self.probe.__dict__, **given}
         if "connect" not in given:
-            settings["connect"] = self.probe.connects or None
+            settings["connect"] = list(self.probe.connects) or None
+        elif isinstance(given["connect"], tuple):  # repeated --connect
+            settings["connect"] = list(given["connect"])
         return Manifest(
             probe=_check_probe(settings, "command line", ""),
             instances=self.instances,
@@ -133,9 +150,19 @@ def load(path: str | os.PathLike[str]) -> Manifest:
     """Read and check a manifest file."""
     source = os.fspath(path)
     try:
-        text = Path(source).read_text(encoding="utf-8")
+        # Opened without blocking and checked before reading: a FIFO would wait for a
+        # writer forever, /dev/zero never ends.
+        fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                raise ManifestError(f"{source}: not a regular file")
+            data = file.read(MAX_MANIFEST_BYTES + 1)
     except OSError as exc:
         raise ManifestError(f"{source}: cannot read manifest: {exc.strerror}") from None
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise ManifestError(f"{source}: larger than {MAX_MANIFEST_BYTES} bytes: not a manifest")
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ManifestError(f"{source}: not UTF-8 text") from None
     return parse(text, source)
@@ -191,7 +218,7 @@ def check_url(url: object, where: str) -> str:
 
 
 _PROBE_TYPES: dict[str, tuple[type, ...]] = {
-    "connect": (str, list, tuple),
+    "connect": (str, list),
     "all_addresses": (bool,),
     "segment": (str,),
     "token_env": (str,),
@@ -222,7 +249,7 @@ def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSett
             kind = " or ".join(t.__name__ for t in _PROBE_TYPES[key])
             raise ManifestError(f"{at(key)}: must be {kind}, not {value!r}")
     connects = (
-        addresses.check_connects(table.pop("connect"), at("connect"))
+        check_connects(table.pop("connect"), at("connect"))
         if table.get("connect") is not None else ()
     )
     table.pop("connect", None)
@@ -231,28 +258,73 @@ def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSett
         connects=connects,
         **{k: v for k, v in table.items() if v is not None},
     )
-    if settings.timeout <= 0:
-        raise ManifestError(f"{at('timeout')}: must be more than 0 seconds")
+    if not 0 < settings.timeout <= MAX_TIMEOUT:  # also false for nan
+        raise ManifestError(
+            f"{at('timeout')}: must be more than 0 and at most {MAX_TIMEOUT:g} seconds, "
+            f"not {settings.timeout!r}")
     if settings.samples < 1:
         raise ManifestError(f"{at('samples')}: must be at least 1")
     if settings.concurrency < 1:
         raise ManifestError(f"{at('concurrency')}: must be at least 1")
-    if not settings.segment or "/" in settings.segment:
-        raise ManifestError(f"{at('segment')}: must be one non-empty path segment")
+    if not _SEGMENT.fullmatch(settings.segment) or settings.segment in (".", ".."):
+        raise ManifestError(
+            f"{at('segment')}: must be one path segment of letters, digits and ._~- "
+            f"(not . or ..), not {settings.segment!r}")
     return settings
 
 
-def parse_connect(value: str, where: str, *, allow_zero: bool = False) -> tuple[str, int]:
-    """``HOST:PORT`` (``[::1]:PORT`` for IPv6) -> (host, port).
+def parse_address(value: str, where: str, *, allow_zero: bool = False) -> tuple[str, int | None]:
+    """``HOST[:PORT]`` (``[::1]:PORT`` or a bare ``::1`` for IPv6) -> (host, port or None).
 
+    HOST is an IP address or a host name (ASCII letters, digits, dots, hyphens);
     ``allow_zero`` accepts port 0 (for an address to listen on: the system picks a port).
     """
-    host, sep, port = value.rpartition(":")
-    host = host.strip("[]")
     lowest = 0 if allow_zero else 1
-    if not sep or not host or not port.isdigit() or not lowest <= int(port) < 65536:
-        raise ManifestError(f"{where}: not HOST:PORT: {value!r}")
-    return host, int(port)
+    text = value.strip() if isinstance(value, str) else ""
+    host, port = text, None  # a bare IPv6 address or a name: no port
+    valid = True
+    if text.startswith("["):
+        host, close, rest = text[1:].partition("]")
+        valid = bool(close) and (not rest or rest.startswith(":"))
+        port = rest[1:] if rest else None
+    elif text.count(":") == 1:
+        host, _, port = text.partition(":")
+    if port is not None:
+        valid = valid and bool(_PORT.fullmatch(port)) and lowest <= int(port) < 65536
+    if not valid or not _valid_host(host):
+        raise ManifestError(f"{where}: not HOST or HOST:PORT: {one_line(repr(value))}")
+    return host, int(port) if port is not None else None
+
+
+def check_connects(value: object, where: str) -> tuple[str, ...]:
+    """A ``connect`` setting (an address or a list of them, a fleet) as checked addresses."""
+    given: list[object] = list(value) if isinstance(value, list | tuple) else [value]
+    if not given:
+        raise ManifestError(f"{where}: give at least one HOST or HOST:PORT")
+    values: list[str] = []
+    for item in given:
+        if not isinstance(item, str):
+            raise ManifestError(
+                f"{where}: must be HOST[:PORT] or a list of them, not {one_line(repr(item))}")
+        parse_address(item, where)
+        values.append(item)
+    return tuple(dict.fromkeys(values))
+
+
+def parse_connect(value: str, where: str, *, allow_zero: bool = False) -> tuple[str, int]:
+    """``HOST:PORT`` (``[::1]:PORT`` for IPv6) -> (host, port): the port is required."""
+    host, port = parse_address(value, where, allow_zero=allow_zero)
+    if port is None:
+        raise ManifestError(f"{where}: not HOST:PORT (give a port): {one_line(repr(value))}")
+    return host, port
+
+
+def _valid_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return bool(_HOST_NAME.fullmatch(host)) and len(host) <= 253
+    return True
 
 
 _INSTANCE_KEYS = {"label", "settings", "process_group", "application_group", "urls"}

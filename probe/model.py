@@ -5,13 +5,15 @@ Kept apart from I/O so diagnosis can be tested with hand-built observations.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from probe.manifest import Target
+from probe.safe_text import clean_json, one_line
 
 
 class Verdict(StrEnum):
@@ -41,26 +43,78 @@ class Status(StrEnum):
     UNKNOWN = "unknown"
 
 
-def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) else None
+MAX_PID = 2**32
+"""Above any real process id; a bigger number is not one (and not a float either)."""
+
+_TEXT_FIELDS = ("label", "process_group", "application_group", "started_at")
 
 
-def _int_or_none(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+def _text(value: object) -> str | None:
+    return one_line(value) if isinstance(value, str) else None
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _pid(value: object) -> int | None:
+    return value if isinstance(value, int) and _is_int(value) and 0 < value < MAX_PID else None
 
 
 def _num_or_none(value: object) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+        number = float(value) if abs(value) < 1e300 else math.inf
+        return number if math.isfinite(number) else None
     return None
+
+
+def answer_problems(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """What makes ``data`` not a valid endpoint answer (contract section 1), in words.
+
+    Only the fields diagnosis relies on are checked; a field an older endpoint
+    does not send yet (``nonce``) is no problem, nor is any extra field.
+    """
+    problems: list[str] = []
+
+    def shown(value: object) -> str:
+        return one_line(repr(value), limit=40)
+
+    instance_id = data.get("instance_id")
+    if not isinstance(instance_id, str) or not instance_id:
+        problems.append(f"instance_id is {shown(instance_id)}, not a non-empty string")
+    if "pid" not in data:
+        problems.append("pid is missing")
+    elif _pid(data["pid"]) is None:
+        problems.append(f"pid is {shown(data['pid'])}, not a process id")
+    for key in _TEXT_FIELDS[:3]:
+        if key not in data:
+            problems.append(f"{key} is missing")
+        elif data[key] is not None and not isinstance(data[key], str):
+            problems.append(f"{key} is {shown(data[key])}, not a string or null")
+    for key, inner in (("settings_module", ("environ", "loaded")),
+                       ("request", ("host", "script_name", "path_info"))):
+        table = data.get(key)
+        if not isinstance(table, Mapping):
+            problems.append(f"{key} is {shown(table)}, not an object")
+            continue
+        for name in inner:
+            value = table.get(name)
+            if value is not None and not isinstance(value, str):
+                problems.append(f"{key}.{name} is {shown(value)}, not a string or null")
+    for key in ("nonce", "signature"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            problems.append(f"{key} is {shown(data[key])}, not a string or null")
+    return tuple(problems)
 
 
 @dataclass(frozen=True)
 class EndpointAnswer:
     """The fields of the endpoint's JSON that diagnosis uses, read defensively.
 
-    A server may answer anything, so every field is checked for type and a bad
-    one becomes ``None``; ``raw`` keeps the object for reports.
+    This is the one place a server's answer enters the probe: ``raw`` is the
+    answer made safe by :func:`probe.safe_text.clean_json` (any encoder can
+    write it, it is bounded), every typed text field is one printable line, and
+    a field of the wrong type becomes ``None`` and is named in ``problems``.
     """
 
     raw: Mapping[str, Any]
@@ -76,27 +130,45 @@ class EndpointAnswer:
     path_info: str | None
     started_at: str | None
     uptime_s: float | None
+    nonce: str | None = None
+    signature: str | None = None
+    problems: tuple[str, ...] = ()
+    """Why this is not a valid endpoint answer; empty when it is one."""
+
+    @property
+    def sends_nonce(self) -> bool:
+        """Whether the endpoint knows the ``nonce`` field (older ones do not send it)."""
+        return "nonce" in self.raw
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> EndpointAnswer:
-        settings = data.get("settings_module")
+    def from_json(cls, data: object) -> EndpointAnswer:
+        """Read any decoded JSON value; one that is not an object has no fields at all."""
+        if not isinstance(data, Mapping):
+            kind = "an array" if isinstance(data, list) else one_line(repr(data), limit=40)
+            empty = cls.from_json({})
+            return replace(empty, problems=(f"the answer is {kind}, not a JSON object",))
+        safe: dict[str, Any] = clean_json(dict(data))
+        settings = safe.get("settings_module")
         settings = settings if isinstance(settings, dict) else {}
-        request = data.get("request")
+        request = safe.get("request")
         request = request if isinstance(request, dict) else {}
         return cls(
-            raw=data,
-            label=_str_or_none(data.get("label")),
-            instance_id=_str_or_none(data.get("instance_id")),
-            pid=_int_or_none(data.get("pid")),
-            process_group=_str_or_none(data.get("process_group")),
-            application_group=_str_or_none(data.get("application_group")),
-            settings_environ=_str_or_none(settings.get("environ")),
-            settings_loaded=_str_or_none(settings.get("loaded")),
-            host=_str_or_none(request.get("host")),
-            script_name=_str_or_none(request.get("script_name")),
-            path_info=_str_or_none(request.get("path_info")),
-            started_at=_str_or_none(data.get("started_at")),
-            uptime_s=_num_or_none(data.get("uptime_s")),
+            raw=safe,
+            label=_text(safe.get("label")),
+            instance_id=_text(safe.get("instance_id")),
+            pid=_pid(safe.get("pid")),
+            process_group=_text(safe.get("process_group")),
+            application_group=_text(safe.get("application_group")),
+            settings_environ=_text(settings.get("environ")),
+            settings_loaded=_text(settings.get("loaded")),
+            host=_text(request.get("host")),
+            script_name=_text(request.get("script_name")),
+            path_info=_text(request.get("path_info")),
+            started_at=_text(safe.get("started_at")),
+            uptime_s=_num_or_none(safe.get("uptime_s")),
+            nonce=_text(safe.get("nonce")),
+            signature=_text(safe.get("signature")),
+            problems=answer_problems(safe),
         )
 
     @property

@@ -30,7 +30,10 @@ import psutil
 APACHE_NAMES = frozenset({"apache2", "httpd", "apache", "httpd2", "httpd2-prefork",
                           "httpd2-worker", "httpd2-event"})
 _TITLE = re.compile(r"^\(wsgi:([^)]*)(\))?")
-_SOCKET = re.compile(r"\.(\d+)\.(\d+)\.(\d+)\.sock$")
+# mod_wsgi 5+ writes the daemon user's uid ("u33") where older versions had a generation.
+_SOCKET = re.compile(r"\.(\d+)\.(u?\d+)\.(\d+)\.sock$")
+# mod_wsgi-express titles its daemons (wsgi:HOST:PORT:UID) for the group HOST:PORT.
+_EXPRESS_UID = re.compile(r":\d+$")
 
 
 class Role(StrEnum):
@@ -94,15 +97,25 @@ def classify(processes: Iterable[ProcessFacts], *, now: float,
         rows.append(_row(parent, Role.PARENT, None, "", now))
         for child in sorted((p for p in apache.values() if p.ppid == parent.pid),
                             key=lambda p: p.pid):
-            rows.append(_child(child, now, group_names or {}))
+            rows.append(_child(child, now, group_names or {}, express=is_express(parent)))
     return rows
 
 
-def _child(facts: ProcessFacts, now: float, group_names: Mapping[int, str]) -> ApacheProcess:
+def is_express(facts: ProcessFacts) -> bool:
+    """mod_wsgi-express's httpd: its command line has the -DMOD_WSGI_... defines it writes
+    (whatever --process-name says)."""
+    return any(arg.startswith("-DMOD_WSGI_") for arg in facts.cmdline)
+
+
+def _child(facts: ProcessFacts, now: float, group_names: Mapping[int, str], *,
+           express: bool = False) -> ApacheProcess:
     socket_id = _daemon_socket_id(facts)
     named = group_names.get(socket_id) if socket_id is not None else None
     title = _TITLE.match(facts.cmdline[0]) if facts.cmdline else None
     if title and title.group(2):  # what the process says beats what a config file says
+        if express and _EXPRESS_UID.search(title.group(1)):
+            return _row(facts, Role.DAEMON, _EXPRESS_UID.sub("", title.group(1)),
+                        "process title, less the ':UID' mod_wsgi-express adds", now, socket_id)
         return _row(facts, Role.DAEMON, title.group(1), "process title", now, socket_id)
     if named is not None:
         return _row(facts, Role.DAEMON, named, f"daemon socket #{socket_id} and the "
@@ -167,13 +180,8 @@ def snapshot() -> list[ProcessFacts]:
 
 
 def _with_sockets(proc: psutil.Process, facts: ProcessFacts) -> ProcessFacts:
-    # psutil 6.0 renamed Process.connections() to net_connections(); pyproject asks for
-    # >= 6.0, but an older psutil already installed must not crash "probe ps".
-    connections = getattr(proc, "net_connections", None)
-    if connections is None:
-        connections = proc.connections
     try:
-        paths = tuple(str(c.laddr) for c in connections(kind="unix")
+        paths = tuple(str(c.laddr) for c in proc.net_connections(kind="unix")
                       if isinstance(c.laddr, str) and c.laddr)
     except (psutil.AccessDenied, psutil.ZombieProcess):
         return replace(facts, sockets=None)

@@ -33,7 +33,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from probe import __version__
 from probe.errors import TransportError
-from probe.manifest import parse_connect
+from probe.manifest import parse_address
 from probe.model import EndpointAnswer, Sample
 
 MAX_BODY = 256 * 1024
@@ -158,9 +158,12 @@ def abort_in_flight() -> None:
 
 
 class ConnectToAdapter(HTTPAdapter):
-    """Connects to a fixed address; Host, SNI and certificate names stay the URL's."""
+    """Connects to a fixed address; Host, SNI and certificate names stay the URL's.
 
-    def __init__(self, connect_host: str, connect_port: int) -> None:
+    Without ``connect_port`` each URL keeps its own port (http 80, https 443).
+    """
+
+    def __init__(self, connect_host: str, connect_port: int | None) -> None:
         self.connect_host = connect_host
         self.connect_port = connect_port
         super().__init__(pool_connections=4, pool_maxsize=4)
@@ -182,7 +185,7 @@ class ConnectToAdapter(HTTPAdapter):
             pool_kwargs.update(server_hostname=url_host, assert_hostname=url_host)
         pool: HTTPConnectionPool = self.poolmanager.connection_from_host(
             host=self.connect_host,
-            port=self.connect_port,
+            port=self.connect_port or host_params["port"],
             scheme=host_params["scheme"],
             pool_kwargs=pool_kwargs,
         )
@@ -201,7 +204,7 @@ class Transport:
         ca_file: str | None = None,
         max_body: int = MAX_BODY,
     ) -> None:
-        self.connect = parse_connect(connect, "--connect") if connect else None
+        self.connect = parse_address(connect, "--connect") if connect else None
         self.timeout = timeout
         self.token = token
         self.verify: bool | str = ca_file or True
@@ -240,6 +243,19 @@ class Transport:
                     }
             self._local.session = session
         return session
+
+    def _address(self, url: str) -> str:
+        """``host:port`` a request for ``url`` connects to (the --connect one, if given)."""
+        if self.connect:
+            host, port = self.connect
+        else:
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+            try:
+                port = parts.port or (443 if parts.scheme == "https" else 80)
+            except ValueError:
+                port = 0
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
     def get(self, url: str, deadline: float | None = None) -> Answer:
         """GET ``url``; raises TransportError when no HTTP answer arrives in time.
@@ -280,7 +296,7 @@ class Transport:
             ):
                 raise TransportError("timeout", f"{url}: timed out") from None
             if isinstance(exc, requests.RequestException):
-                raise _classify(exc, url) from None
+                raise _classify(exc, url, self._address(url)) from None
             raise TransportError("protocol", f"{url}: broken answer: {exc}") from None
         finally:
             _watchdog.cancel(ticket)
@@ -378,7 +394,7 @@ def _set_socket_timeout(raw: urllib3.HTTPResponse, seconds: float) -> None:
         sock.settimeout(seconds)
 
 
-def _classify(exc: requests.RequestException, url: str) -> TransportError:
+def _classify(exc: requests.RequestException, url: str, address: str) -> TransportError:
     """One line a person can act on, and a kind for diagnosis."""
     text = str(exc)
     if isinstance(exc, requests.Timeout):
@@ -398,7 +414,8 @@ def _classify(exc: requests.RequestException, url: str) -> TransportError:
                 "closed", f"{url}: server closed the connection without answering"
             )
         if "Connection refused" in text:
-            return TransportError("connect", f"{url}: connection refused")
+            # The address, not the URL: with --connect the URL's host is not who refused.
+            return TransportError("connect", f"{url}: connection refused by {address}")
         if "timed out" in text:
             return TransportError("timeout", f"{url}: timed out")
         return TransportError("connect", f"{url}: cannot connect: {_innermost(exc)}")

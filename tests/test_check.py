@@ -141,7 +141,8 @@ def test_warning_and_critical_together() -> None:
 def test_healthy_is_ok_with_perfdata() -> None:
     status, line, perf, lines = evaluate(Report(HEALTHY, duration_s=0.25))
     assert status is Status.OK
-    assert line == "WSGI-PROBE OK - 7 URLs answered by the expected instance"
+    assert line == ("WSGI-PROBE OK - 5 URLs answered by the expected instance, "
+                    "2 URLs refused as required")
     assert lines == []
     assert set(perf) == {"urls", "ok", "problems", "time"}
     assert perf["urls"]["value"] == "7" and perf["ok"]["value"] == "7"

@@ -225,13 +225,26 @@ def test_neither_urls_nor_manifest() -> None:
     assert_one_error_line(sweep(), "nothing to probe: give URLs or -m MANIFEST")
 
 
+BAD_CONNECT = "command line: --connect: not HOST or HOST:PORT:"
+
+
 @pytest.mark.parametrize(
     ("option", "message"),
     [
         (["--samples", "0"], "command line: --samples: must be at least 1"),
-        (["--timeout", "0"], "command line: --timeout: must be more than 0 seconds"),
+        (["--timeout", "0"],
+         "command line: --timeout: must be more than 0 and at most 86400 seconds, not 0.0"),
+        (["--timeout", "nan"],
+         "command line: --timeout: must be more than 0 and at most 86400 seconds, not nan"),
+        (["--timeout", "inf"],
+         "command line: --timeout: must be more than 0 and at most 86400 seconds, not inf"),
+        (["--timeout", "1e308"],
+         "command line: --timeout: must be more than 0 and at most 86400 seconds, not 1e+308"),
         (["--concurrency", "0"], "command line: --concurrency: must be at least 1"),
-        (["--connect", "localhost:0"], "command line: --connect: not HOST[:PORT]: 'localhost:0'"),
+        (["--connect", "localhost:"], f"{BAD_CONNECT} 'localhost:'"),
+        (["--connect", "127.0.0.1:²"], f"{BAD_CONNECT} '127.0.0.1:²'"),
+        (["--connect", "host:80:90"], f"{BAD_CONNECT} 'host:80:90'"),
+        (["--connect", "http://127.0.0.1:8080"], f"{BAD_CONNECT} 'http://127.0.0.1:8080'"),
     ],
 )
 def test_bad_option_values(option: list[str], message: str) -> None:

@@ -41,9 +41,20 @@ def run_promtool(*args: str) -> subprocess.CompletedProcess[str]:
     return done
 
 
-def test_promtool_check_config() -> None:
-    done = run_promtool("check", "config", "prometheus.yml")
+SCRAPE_CONFIGS = ["prometheus.yml", "prometheus-multi-target.yml"]
+
+
+@pytest.mark.parametrize("name", SCRAPE_CONFIGS)
+def test_promtool_check_config(name: str) -> None:
+    done = run_promtool("check", "config", name)
     assert "SUCCESS" in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("name", SCRAPE_CONFIGS)
+def test_each_scrape_config_has_one_job(name: str) -> None:
+    """Both jobs on the same URLs alert twice per misroute: each file ships one of them."""
+    config = (CONTRIB / name).read_text(encoding="utf-8")
+    assert len(re.findall(r"^\s*- job_name:", config, re.M)) == 1
 
 
 def test_promtool_check_rules() -> None:
@@ -100,7 +111,8 @@ def test_alerts_cover_every_problem_verdict_once() -> None:
     assert sorted(covered) == sorted(v.value for v in Verdict if v is not Verdict.OK)
 
 
-def test_scrape_config_points_at_the_default_port() -> None:
-    config = (CONTRIB / "prometheus.yml").read_text(encoding="utf-8")
+@pytest.mark.parametrize("name", SCRAPE_CONFIGS)
+def test_scrape_config_points_at_the_default_port(name: str) -> None:
+    config = (CONTRIB / name).read_text(encoding="utf-8")
     assert exporter.DEFAULT_LISTEN in config
     assert set(re.findall(r"127\.0\.0\.1:(\d+)", config)) == {str(exporter.DEFAULT_PORT)}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import re
 import subprocess
 import threading
 import time
@@ -508,36 +509,64 @@ def test_probe_bad_target_is_400(serve: ServeFactory, query: str) -> None:
 
 def test_probe_failed_target_is_200_with_probe_success_0(serve: ServeFactory) -> None:
     served, sweep = serve()
-    response = served.get("/probe", params={"target": "http://site-1.example.com/suburl/"})
+    response = served.get("/probe", params={"target": "http://other.example/"})
     assert response.status_code == 200
     assert value(response.text, "probe_success") == 0
     assert value(response.text, "probe_duration_seconds") >= 0
     assert value(response.text, "wsgi_probe_url_verdict", verdict="unreachable",
-                 expected="project-2") == 1
-    # The manifest's expectation for a manifest URL; only that one target is probed.
+                 expected="*") == 1
+    # A URL the manifest does not list is probed alone.
     [call] = sweep.calls
-    assert call["targets"] == [Target("http://site-1.example.com/suburl/", "project-2")]
+    assert call["targets"] == [Target("http://other.example/", "*")]
     assert "wsgi_probe_sweeps_total" not in response.text
 
 
-@pytest.mark.parametrize(("params", "expected"), [
-    ({"target": "http://other.example/"}, "*"),
-    ({"target": "http://other.example/", "expected": "project-1"}, "project-1"),
-    ({"target": "http://www.site-2.example.com"}, None),  # a [refuse] URL, path "" == "/"
-    ({"target": "http://SITE-1.example.com:80/"}, "project-1"),
+def test_probe_manifest_url_agrees_with_metrics(serve: ServeFactory) -> None:
+    """A manifest URL is diagnosed in the manifest's sweep: same verdict and cause as /metrics
+    (alone, a URL cannot tell a ServerAlias from a fallback), and scrapes share the sweep."""
+    served, sweep = serve()
+    response = served.get("/probe", params={"target": "http://site-1.example.com/suburl/"})
+    assert response.status_code == 200
+    assert value(response.text, "probe_success") == 0
+    assert value(response.text, "wsgi_probe_url_verdict", verdict="wrong_instance",
+                 cause="alias_order", expected="project-2") == 1
+    assert len(samples(response.text, "wsgi_probe_url_ok")) == 1  # only the URL asked for
+    other = served.get("/probe", params={"target": "http://SITE-1.example.com:80/"})
+    assert value(other.text, "probe_success") == 1
+    metrics = served.get("/metrics")
+    assert value(metrics.text, "wsgi_probe_url_verdict", verdict="wrong_instance",
+                 cause="alias_order", expected="project-2") == 1
+    # One sweep of the whole manifest served all three (within the burst window).
+    assert [call["targets"] for call in sweep.calls] == [None]
+
+
+@pytest.mark.parametrize(("params", "expected", "listed"), [
+    ({"target": "http://other.example/"}, "*", False),
+    ({"target": "http://other.example/", "expected": "project-1"}, "project-1", False),
+    ({"target": "http://site-1.example.com/", "expected": "project-2"}, "project-2", True),
 ])
 def test_probe_expected_instance(serve: ServeFactory, params: dict[str, str],
-                                 expected: str | None) -> None:
+                                 expected: str | None, listed: bool) -> None:
     served, sweep = serve()
     assert served.get("/probe", params=params).status_code == 200
     [call] = sweep.calls
     assert call["targets"][0].expected == expected
-    listed = params["target"] != "http://other.example/"
     # A manifest URL is swept with the manifest's transport (token included); any other
     # URL with one of its own that has no token.
     assert (call["transport"] is None) == listed
     if not listed:
         assert call["transport"].token is None
+
+
+@pytest.mark.parametrize("target", [
+    "http://www.site-2.example.com",  # a [refuse] URL, path "" == "/"
+    "http://SITE-1.example.com:80/",
+])
+def test_probe_manifest_url_uses_the_manifest_sweep(serve: ServeFactory, target: str) -> None:
+    served, sweep = serve()
+    assert served.get("/probe", params={"target": target}).status_code == 200
+    [call] = sweep.calls
+    assert call["targets"] is None and call["transport"] is None
 
 
 def test_probe_success_1_when_ok(serve: ServeFactory) -> None:
@@ -550,9 +579,9 @@ def test_probe_success_1_when_ok(serve: ServeFactory) -> None:
                                   observed=endpoint("project-1")),))
 
     served, _ = serve(OkSweep())
-    response = served.get("/probe", params={"target": "http://site-1.example.com/"})
+    response = served.get("/probe", params={"target": "http://other.example/"})
     assert value(response.text, "probe_success") == 1
-    assert value(response.text, "wsgi_probe_url_ok", url="http://site-1.example.com/") == 1
+    assert value(response.text, "wsgi_probe_url_ok", url="http://other.example/") == 1
 
 
 class Spy:
@@ -657,6 +686,20 @@ def test_page_escapes_everything(serve: ServeFactory) -> None:
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page.text
     assert "&quot;&amp;" in page.text
     assert "wrong_instance" in page.text
+
+
+def test_page_puts_problems_first_and_colours_the_status() -> None:
+    from probe.exporter_page import render_page
+
+    page = render_page(REPORT, 1_700_000_000.0, manifest="m.toml", version="1")
+    rows = re.findall(r'<tr class="(\w+)"><td class="url">([^<]*)</td>', page)
+    # The two problems in manifest order, then the rest in manifest order.
+    assert rows == [("problem", "http://site-1.example.com/suburl/"),
+                    ("problem", "http://site-2.example.com/"),
+                    ("ok", "http://site-1.example.com/"), ("ok", "http://unknown.invalid/")]
+    assert '<span class="status status-critical">CRITICAL</span>' in page
+    assert "td.url { white-space: nowrap; }" in page
+    assert "4 URLs, 2 problems" in page
 
 
 def test_page_links_to_no_other_host(serve: ServeFactory) -> None:

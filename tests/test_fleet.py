@@ -96,7 +96,7 @@ def test_split_connect(value: str, expected: tuple[str, int | None]) -> None:
 
 @pytest.mark.parametrize("value", ["", "h:0", "h:99999", "h:x", "[::1", "[::1]x", "a b:80"])
 def test_split_connect_rejects(value: str) -> None:
-    with pytest.raises(ManifestError, match="not HOST\\[:PORT\\]"):
+    with pytest.raises(ManifestError, match="not HOST or HOST:PORT"):
         split_connect(value, "connect")
 
 
@@ -169,9 +169,9 @@ def test_manifest_connect_list_and_all_addresses() -> None:
 
 
 @pytest.mark.parametrize(("line", "message"), [
-    ("connect = []", "give at least one HOST[:PORT]"),
+    ("connect = []", "give at least one HOST or HOST:PORT"),
     ("connect = [1]", "must be HOST[:PORT] or a list of them, not 1"),
-    ('connect = ["ok:1", "bad:0"]', "not HOST[:PORT]: 'bad:0'"),
+    ('connect = ["ok:1", "bad:0"]', "not HOST or HOST:PORT: 'bad:0'"),
     ('all_addresses = "yes"', "must be bool"),
 ])
 def test_manifest_rejects_bad_fleet_settings(line: str, message: str) -> None:

@@ -169,21 +169,34 @@ def test_toml_syntax_error_keeps_line_and_column() -> None:
     assert "line 3, column 11" in message
 
 
+SEGMENT = "must be one path segment of letters, digits and ._~- (not . or ..), not"
+
+
 @pytest.mark.parametrize(
     ("table", "message"),
     [
         ("samples = true", "site.toml: probe.samples: must be int, not True"),
         ('timeout = "5"', "site.toml: probe.timeout: must be int or float, not '5'"),
         ("concurrency = 2.5", "site.toml: probe.concurrency: must be int, not 2.5"),
-        ("connect = 8080", "site.toml: probe.connect: must be str or list or tuple, not 8080"),
-        ("timeout = 0", "site.toml: probe.timeout: must be more than 0 seconds"),
+        ("connect = 8080", "site.toml: probe.connect: must be str or list, not 8080"),
+        ("timeout = 0",
+         "site.toml: probe.timeout: must be more than 0 and at most 86400 seconds, not 0"),
+        ("timeout = nan",
+         "site.toml: probe.timeout: must be more than 0 and at most 86400 seconds, not nan"),
+        ("timeout = inf",
+         "site.toml: probe.timeout: must be more than 0 and at most 86400 seconds, not inf"),
+        ("timeout = 1e308",
+         "site.toml: probe.timeout: must be more than 0 and at most 86400 seconds, not 1e+308"),
         ("samples = 0", "site.toml: probe.samples: must be at least 1"),
         ("concurrency = 0", "site.toml: probe.concurrency: must be at least 1"),
-        ('segment = "a/b"', "site.toml: probe.segment: must be one non-empty path segment"),
-        ('segment = ""', "site.toml: probe.segment: must be one non-empty path segment"),
-        ('connect = "localhost:x"', "site.toml: probe.connect: not HOST[:PORT]: 'localhost:x'"),
-        ('connect = "h:0"', "site.toml: probe.connect: not HOST[:PORT]: 'h:0'"),
-        ('connect = "h:99999"', "site.toml: probe.connect: not HOST[:PORT]: 'h:99999'"),
+        ('segment = "a/b"', f"site.toml: probe.segment: {SEGMENT} 'a/b'"),
+        ('segment = ""', f"site.toml: probe.segment: {SEGMENT} ''"),
+        ('segment = "a?b#c"', f"site.toml: probe.segment: {SEGMENT} 'a?b#c'"),
+        ('segment = ".."', f"site.toml: probe.segment: {SEGMENT} '..'"),
+        ('connect = "localhost:"',
+         "site.toml: probe.connect: not HOST or HOST:PORT: 'localhost:'"),
+        ('connect = "h:0"', "site.toml: probe.connect: not HOST or HOST:PORT: 'h:0'"),
+        ('connect = "h:99999"', "site.toml: probe.connect: not HOST or HOST:PORT: 'h:99999'"),
     ],
 )
 def test_probe_table_values_are_checked(table: str, message: str) -> None:
@@ -205,6 +218,13 @@ def test_timeout_may_be_an_integer() -> None:
 )
 def test_parse_connect(value: str, host: str, port: int) -> None:
     assert manifest.parse_connect(value, "--connect") == (host, port)
+
+
+@pytest.mark.parametrize(("value", "host"), [("127.0.0.1", "127.0.0.1"), ("::1", "::1"),
+                                             ("[::1]", "::1"), ("localhost", "localhost")])
+def test_connect_without_a_port(value: str, host: str) -> None:
+    assert manifest.parse_address(value, "--connect") == (host, None)
+    assert parse(f'[probe]\nconnect = "{value}"\n' + MINIMAL).probe.connect == value
 
 
 @pytest.mark.parametrize(
@@ -386,9 +406,10 @@ def test_with_probe_without_changes_is_the_same_manifest() -> None:
     ("changes", "message"),
     [
         ({"samples": 0}, "command line: --samples: must be at least 1"),
-        ({"timeout": -1.0}, "command line: --timeout: must be more than 0 seconds"),
+        ({"timeout": -1.0},
+         "command line: --timeout: must be more than 0 and at most 86400 seconds, not -1.0"),
         ({"concurrency": 0}, "command line: --concurrency: must be at least 1"),
-        ({"connect": "no host"}, "command line: --connect: not HOST[:PORT]: 'no host'"),
+        ({"connect": "no host"}, "command line: --connect: not HOST or HOST:PORT: 'no host'"),
         ({"samples": "3"}, "command line: --samples: must be int, not '3'"),
         ({"token_file": 5}, "command line: --token-file: must be str, not 5"),
     ],

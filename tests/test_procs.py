@@ -75,6 +75,25 @@ def test_daemon_without_display_name_is_found_by_its_socket() -> None:
     assert named[101].process_group == "b"
 
 
+EXPRESS = ("apache2 (mod_wsgi-express)", "-f", "/tmp/express/httpd.conf",
+           "-DMOD_WSGI_MULTIPROCESS", "-k", "start", "-DFOREGROUND")
+
+
+def test_mod_wsgi_express_daemons_are_named_by_their_real_group() -> None:
+    # express: WSGIDaemonProcess '127.0.0.1:8000' display-name='(wsgi:127.0.0.1:8000:0)'
+    title = ("(wsgi:127.0.0.1:8000:0)   ", *EXPRESS[1:])
+    rows = classify([facts(300, 1, cmdline=EXPRESS, user="root"),
+                     facts(301, 300, cmdline=title, sockets=("/tmp/express/wsgi.300.u33.1.sock",)),
+                     facts(302, 300, cmdline=EXPRESS)], now=NOW)
+    assert [(r.pid, r.role, r.process_group) for r in rows] == [
+        (300, Role.PARENT, None), (301, Role.DAEMON, "127.0.0.1:8000"), (302, Role.WORKER, None)]
+    assert rows[1].daemon_id == 1  # mod_wsgi 5+ socket name, uid in the middle
+    # a plain Apache's group that merely ends in digits keeps them
+    plain = classify([facts(400, 1, user="root"),
+                      facts(401, 400, cmdline=("(wsgi:shop:8000)", "-k", "start"))], now=NOW)
+    assert plain[1].process_group == "shop:8000"
+
+
 def test_title_cut_short_is_a_daemon_without_a_trusted_name() -> None:
     rows = classify([facts(100, 1),
                      facts(101, 100, cmdline=("(wsgi:a-very-long-gr",))], now=NOW)
@@ -132,28 +151,19 @@ class _Connection:
         self.laddr = laddr
 
 
-class _OldPsutilProcess:
-    """A psutil < 6.0 Process: connections() only, no net_connections()."""
+class _Process:
+    """What _with_sockets uses of a psutil (>= 6.0) Process."""
 
-    def connections(self, kind: str = "inet") -> list[_Connection]:
+    def net_connections(self, kind: str = "inet") -> list[_Connection]:
         assert kind == "unix"
         return [_Connection("/run/wsgi.100.0.1.sock"), _Connection(""),
                 _Connection(("127.0.0.1", 80))]
 
 
-class _NewPsutilProcess:
-    def net_connections(self, kind: str = "inet") -> list[_Connection]:
-        assert kind == "unix"
-        return [_Connection("/run/wsgi.100.0.2.sock")]
-
-
-@pytest.mark.parametrize(("proc", "expected"), [
-    (_OldPsutilProcess(), ("/run/wsgi.100.0.1.sock",)),
-    (_NewPsutilProcess(), ("/run/wsgi.100.0.2.sock",)),
-])
-def test_sockets_read_with_old_and_new_psutil(proc: object, expected: tuple[str, ...]) -> None:
-    read = _with_sockets(proc, facts(101, 100))  # type: ignore[arg-type]
-    assert read.sockets == expected
+def test_sockets_are_the_named_unix_sockets() -> None:
+    # A stand-in for psutil.Process: only net_connections() is used.
+    read = _with_sockets(_Process(), facts(101, 100))  # type: ignore[arg-type]
+    assert read.sockets == ("/run/wsgi.100.0.1.sock",)
 
 
 def test_human_age() -> None:

@@ -334,7 +334,8 @@ def test_unreachable_server_does_not_stop_other_targets() -> None:
         report = run_sweep(ad_hoc([closed, good], samples=2))
     results = by_url(report)
     assert results[closed].verdict is Verdict.UNREACHABLE
-    assert results[closed].explanation == f"{closed}__probe__: connection refused"
+    address = closed.removeprefix("http://").rstrip("/")
+    assert results[closed].explanation == f"{closed}__probe__: connection refused by {address}"
     assert results[good].verdict is Verdict.OK
     assert results[good].samples == 2
     assert report.status is Status.CRITICAL

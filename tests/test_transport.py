@@ -196,8 +196,17 @@ def test_request_headers_and_token() -> None:
 
 def test_bad_connect_is_a_manifest_error() -> None:
     with pytest.raises(ManifestError) as info:
-        Transport(connect="nohost")
-    assert str(info.value) == "--connect: not HOST:PORT: 'nohost'"
+        Transport(connect="no host")
+    assert str(info.value) == "--connect: not HOST or HOST:PORT: 'no host'"
+
+
+def test_connect_without_a_port_keeps_each_urls_port() -> None:
+    """Contract section 2: ``connect = "127.0.0.1"`` changes the address, never the port."""
+    with http_server() as (port, seen):
+        sample = Transport(connect="127.0.0.1", timeout=5).probe(
+            f"http://site-1.example.com:{port}/__probe__")
+    assert sample.status_code == 200
+    assert seen.hosts == [f"site-1.example.com:{port}"]
 
 
 def test_proxy_variables_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -427,7 +436,17 @@ def test_connection_refused() -> None:
     sample = Transport(timeout=5).probe(f"http://127.0.0.1:{port}/__probe__")
     assert sample.status_code is None
     assert sample.error_kind == "connect"
-    assert sample.error == f"http://127.0.0.1:{port}/__probe__: connection refused"
+    assert sample.error == (f"http://127.0.0.1:{port}/__probe__: "
+                            f"connection refused by 127.0.0.1:{port}")
+
+
+def test_connection_refused_names_the_connect_address() -> None:
+    """With --connect the URL's host is not who refused: the message names the address."""
+    port = free_port()
+    sample = Transport(timeout=5, connect=f"127.0.0.1:{port}").probe(
+        "http://site-1.example.com/__probe__")
+    assert sample.error == ("http://site-1.example.com/__probe__: "
+                            f"connection refused by 127.0.0.1:{port}")
 
 
 def test_connection_refused_at_the_connect_address() -> None:

@@ -13,14 +13,17 @@ from dataclasses import dataclass
 
 from probe.lint.apache_config import (
     ConfigUnreadable,
+    Httpd,
     default_server_root,
     parse_paths,
     read_envvars,
 )
+from probe.lint.httpd_modules import compiled_in
 from probe.lint.model import Site, build_site
 from probe.lint.rules import Finding, Severity, run_rules
 
-__all__ = ["ConfigUnreadable", "Finding", "LintResult", "Severity", "lint_paths", "load_site"]
+__all__ = ["ConfigUnreadable", "Finding", "Httpd", "LintResult", "Severity", "lint_paths",
+           "load_site", "local_httpd"]
 
 
 @dataclass(frozen=True)
@@ -38,21 +41,29 @@ class LintResult:
         return 1 if self.failed else 0
 
 
+def local_httpd(defines: Sequence[str] = ()) -> Httpd:
+    """This machine's httpd (its ``apache2 -l``, else Debian's) with ``-D`` names."""
+    return Httpd(compiled_in(), tuple(defines))
+
+
 def load_site(paths: Sequence[str | os.PathLike[str]], *, server_root: str | None = None,
-              environ: Mapping[str, str] | None = None) -> Site:
+              environ: Mapping[str, str] | None = None, httpd: Httpd | None = None) -> Site:
     """Parse configuration files and build the site model; ConfigUnreadable if a path
     given cannot be read.
 
     ``${VAR}`` resolves from Defines, then ``environ``, overridden (as ``apache2ctl`` does)
-    by an ``envvars`` file in the server root, where Debian keeps them.
+    by an ``envvars`` file in the server root, where Debian keeps them. ``httpd`` gives the
+    compiled-in modules and ``-D`` names (default: Debian's httpd, no ``-D``).
     """
     if paths:
         root = server_root or default_server_root(paths)
         environ = {**(environ or {}), **read_envvars(os.path.join(root, "envvars"))}
-    return build_site(parse_paths(paths, server_root=server_root, environ=environ))
+    return build_site(parse_paths(paths, server_root=server_root, environ=environ,
+                                  httpd=httpd))
 
 
 def lint_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str | None = None,
-               environ: Mapping[str, str] | None = None) -> LintResult:
-    site = load_site(paths, server_root=server_root, environ=environ)
+               environ: Mapping[str, str] | None = None,
+               httpd: Httpd | None = None) -> LintResult:
+    site = load_site(paths, server_root=server_root, environ=environ, httpd=httpd)
     return LintResult(tuple(run_rules(site)), site.config.files)

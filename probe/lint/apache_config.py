@@ -10,8 +10,10 @@ see the configuration Apache sees:
 * ``Define`` / ``UnDefine`` and ``${VAR}`` (a Define, else the process environment), resolved
   on each line as it is read, so a Define only affects the lines after it;
 * ``<IfDefine>``, ``<IfModule>``, ``<IfVersion>``, ``<IfFile>``, ``<IfDirective>``,
-  ``<IfSection>`` are evaluated and flattened away (see :func:`_condition_holds` for the
-  assumptions made where the answer depends on the running server);
+  ``<IfSection>`` are evaluated and flattened away: ``IfModule`` from the modules compiled
+  into httpd and the ``LoadModule`` lines read so far (:mod:`probe.lint.httpd_modules`),
+  ``IfDefine`` from ``Define`` and httpd's ``-D`` options (see :func:`_condition_holds`
+  for the assumptions made where the answer depends on the running server);
 * a trailing backslash continues a line; a comment is a line starting with ``#`` (httpd has
   no trailing comments: ``#`` after a directive is an argument);
 * arguments are split like httpd's ``ap_getword_conf``: blanks separate, double or single
@@ -35,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from probe.errors import ProbeError
+from probe.lint.httpd_modules import DEBIAN_COMPILED_IN, Modules
 
 MAX_INCLUDE_DEPTH = 32
 """httpd stops at 128 nested includes; far fewer means a loop here, not a real config."""
@@ -137,8 +140,18 @@ def main_config(directory: str | os.PathLike[str]) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Httpd:
+    """What the httpd binary brings to a configuration: the modules compiled into it
+    (``apache2 -l``) and the names given with ``-D`` on its command line."""
+
+    compiled_in: frozenset[str] = DEBIAN_COMPILED_IN
+    defines: tuple[str, ...] = ()
+
+
 def parse_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str | None = None,
-                environ: Mapping[str, str] | None = None) -> ApacheConfig:
+                environ: Mapping[str, str] | None = None,
+                httpd: Httpd | None = None) -> ApacheConfig:
     """Read configuration files (or directories of them) as one configuration, in order.
 
     A directory that holds ``apache2.conf`` or ``httpd.conf`` (see :data:`MAIN_CONFIG_NAMES`)
@@ -157,7 +170,7 @@ def parse_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str | N
     if not paths:
         raise ConfigUnreadable("no configuration file given")
     root = server_root or default_server_root(paths)
-    reader = _Reader(root, dict(environ or {}))
+    reader = _Reader(root, dict(environ or {}), httpd or Httpd())
     for path in paths:
         name = os.fspath(path)
         files = [name]
@@ -201,9 +214,10 @@ def read_envvars(path: str | os.PathLike[str]) -> dict[str, str]:
 
 
 def parse_text(text: str, file: str = "<config>", *, server_root: str = "/",
-               environ: Mapping[str, str] | None = None) -> ApacheConfig:
+               environ: Mapping[str, str] | None = None,
+               httpd: Httpd | None = None) -> ApacheConfig:
     """Read configuration given as text (``file`` names it in line references)."""
-    reader = _Reader(server_root, dict(environ or {}))
+    reader = _Reader(server_root, dict(environ or {}), httpd or Httpd())
     reader.top.extend(reader.read_file(file, text, depth=0))
     return reader.result()
 
@@ -258,9 +272,12 @@ class _Frame:
 
 
 class _Reader:
-    def __init__(self, server_root: str, environ: dict[str, str]) -> None:
+    def __init__(self, server_root: str, environ: dict[str, str], httpd: Httpd) -> None:
         self.server_root = server_root
         self.environ = environ
+        self.modules = Modules(httpd.compiled_in)
+        # httpd -D NAME: IfDefine sees it, UnDefine can remove it, ${NAME} does not expand it
+        self.cmdline_defines = set(httpd.defines)
         self.defines: dict[str, str] = {}
         self.notes: list[ParseNote] = []
         self.files: list[str] = []
@@ -343,6 +360,9 @@ class _Reader:
             self.defines[args[0]] = args[1] if len(args) > 1 else ""
         elif key == "undefine" and args:
             self.defines.pop(args[0], None)
+            self.cmdline_defines.discard(args[0])
+        elif key == "loadmodule" and len(args) >= 2:
+            self.modules.load(args[0], args[1])
         elif key == "serverroot" and args:
             self.server_root = args[0]
         elif key in ("include", "includeoptional"):
@@ -409,16 +429,18 @@ class _Reader:
     def _condition_holds(self, key: str, args: tuple[str, ...]) -> bool:
         """Whether a conditional section's body is read.
 
-        ``IfDefine`` is decided by the Defines read so far (``-D`` flags on httpd's command
-        line are unknown here). Modules, versions and directives are assumed present
-        (Apache 2.4 with the modules the configuration uses), so a plain ``<IfModule x>``
-        holds and a negated ``<IfModule !x>`` does not.
+        ``IfDefine`` is decided by the Defines read so far and the ``-D`` names given;
+        ``IfModule`` as httpd does (:meth:`Modules.present`: in a configuration fragment
+        that loads no MPM every module counts as present). Versions and directives are
+        assumed present (Apache 2.4 with the modules the configuration uses).
         """
         arg = args[0] if args else ""
         negated = arg.startswith("!")
         name = arg[1:] if negated else arg
         if key == "ifdefine":
-            present = name in self.defines
+            present = name in self.defines or name in self.cmdline_defines
+        elif key == "ifmodule":
+            present = self.modules.present(name)
         elif key == "iffile":
             path = name if os.path.isabs(name) else os.path.join(self.server_root, name)
             present = os.path.exists(path)

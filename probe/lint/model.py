@@ -21,7 +21,7 @@ import fnmatch
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from probe.apache_names import (
@@ -31,7 +31,8 @@ from probe.apache_names import (
     mount_url_path,
     process_group,
 )
-from probe.lint.apache_config import ApacheConfig, Directive
+from probe.lint.apache_config import ApacheConfig, Directive, split_args
+from probe.lint.handlers import HandlerMount, handler_mounts, handler_scripts
 from probe.lint.scripts import ScriptInfo, read_script
 
 ALIAS_KEYS = ("wsgiscriptalias", "wsgiscriptaliasmatch")
@@ -85,6 +86,7 @@ class Server:
     ssl: bool
     file: str
     line: int
+    name_inherited: bool = False  # no ServerName of its own: httpd gives it the main server's
 
     @property
     def is_main(self) -> bool:
@@ -103,6 +105,9 @@ class Server:
             return "the main server"
         addresses = " ".join(str(a) for a in self.addresses)
         name = f" ({self.server_name})" if self.server_name else ""
+        if self.name_inherited:
+            name = (f" (no ServerName: {self.server_name} from the main server)"
+                    if self.server_name else " (no ServerName)")
         return f"<VirtualHost {addresses}>{name} at {self.where}"
 
 
@@ -119,6 +124,7 @@ class WsgiApp:
     process_group: str | None  # "" embedded mode, None decided per request (%{ENV:...})
     process_group_from: str  # where the process group was decided, for messages
     application_group_spec: str
+    handler: bool = False  # mounted by SetHandler/AddHandler/WSGIHandlerScript, not an alias
 
     @property
     def where(self) -> str:
@@ -203,7 +209,7 @@ class Site:
 def build_site(config: ApacheConfig, *, read_scripts: bool = True) -> Site:
     main_scope = tuple(d for d in config.directives if d.key != "virtualhost")
     main = _main_server(config, main_scope)
-    vhosts = tuple(_vhost(d) for d in config.directives if d.key == "virtualhost")
+    vhosts = tuple(_vhost(d, main) for d in config.directives if d.key == "virtualhost")
     apps: list[WsgiApp] = []
     daemons: list[DaemonGroup] = []
     uses: list[GroupUse] = []
@@ -221,6 +227,15 @@ def build_site(config: ApacheConfig, *, read_scripts: bool = True) -> Site:
                 group = _options(d.args[1:]).get("process-group")
                 if group:
                     uses.append(GroupUse(group, d, server))
+        inherited = () if server.is_main else main_scope
+        defined = handler_scripts([inherited, scope])
+        for mount in handler_mounts(scope, inherited, defined, config.server_root):
+            apps.append(_app(config, mount.directive, server, main_scope, mount))
+        for d in scope:
+            for inner in (d, *d.body()):
+                group = _options(inner.args[2:]).get("process-group")
+                if inner.key == "wsgihandlerscript" and group:
+                    uses.append(GroupUse(group, inner, server))
         for d, _ in _per_directory(scope):
             if d.key == "wsgiprocessgroup" and d.args:
                 uses.append(GroupUse(d.args[0], d, server))
@@ -249,10 +264,16 @@ def _main_server(config: ApacheConfig, scope: Sequence[Directive]) -> Server:
                    first.line if first else 0)
 
 
-def _vhost(section: Directive) -> Server:
+def _vhost(section: Directive, main: Server) -> Server:
+    """A VirtualHost; one without a ServerName gets the main server's (httpd's
+    ``ap_fixup_virtual_hosts``), which mod_wsgi then compares and names groups by."""
     addresses = tuple(parse_address(a) for a in section.args) or (parse_address("*"),)
-    return _server(section, addresses, section.body(), _last(section.body(),
-                   "servername"), section.file, section.line)
+    server = _server(section, addresses, section.body(), _last(section.body(),
+                     "servername"), section.file, section.line)
+    if server.server_hostname is not None:
+        return server
+    return replace(server, server_name=main.server_name, server_hostname=main.server_hostname,
+                   server_port=main.server_port, scheme=main.scheme, name_inherited=True)
 
 
 def _server(section: Directive | None, addresses: tuple[Address, ...],
@@ -274,11 +295,13 @@ def _parse_server_name(value: str) -> tuple[str | None, str | None, int | None]:
 
 
 def _options(args: Sequence[str]) -> dict[str, str]:
+    """``name=value`` options; a quoted value is unquoted as mod_wsgi does
+    (``process-group='localhost:8000'``, as mod_wsgi-express writes it)."""
     options: dict[str, str] = {}
     for arg in args:
         key, sep, value = arg.partition("=")
         if sep:
-            options[key.lower()] = value
+            options[key.lower()] = split_args(value)[0] if value.strip() else value
     return options
 
 
@@ -290,30 +313,30 @@ def _listen(d: Directive) -> Listen:
 
 
 def _app(config: ApacheConfig, d: Directive, server: Server,
-         main_scope: Sequence[Directive]) -> WsgiApp:
+         main_scope: Sequence[Directive], handler: HandlerMount | None = None) -> WsgiApp:
     is_match = d.key == "wsgiscriptaliasmatch"
-    target = d.args[1]
+    mount, target = (handler.mount, handler.target) if handler else (d.args[0], d.args[1])
     if not os.path.isabs(target):
         target = os.path.join(config.server_root, target)
-    options = _options(d.args[2:])
+    options = handler.options if handler else _options(d.args[2:])
     scopes = [main_scope] + ([] if server.is_main else [server.directives])
-    group, group_from = _setting(d, options, "process-group", "wsgiprocessgroup", scopes,
-                                 target, default="")
-    app_group, _ = _setting(d, options, "application-group", "wsgiapplicationgroup", scopes,
-                            target, default=RESOURCE)
-    return WsgiApp(d, server, d.args[0], is_match, target, options,
+    group, group_from = _setting(d, mount, options, "process-group", "wsgiprocessgroup",
+                                 scopes, target, default="")
+    app_group, _ = _setting(d, mount, options, "application-group", "wsgiapplicationgroup",
+                            scopes, target, default=RESOURCE)
+    return WsgiApp(d, server, mount, is_match, target, options,
                    None if is_per_request(group) else process_group(group), group_from,
-                   app_group or RESOURCE)
+                   app_group or RESOURCE, handler=handler is not None)
 
 
-def _setting(alias: Directive, options: Mapping[str, str], option: str, key: str,
+def _setting(alias: Directive, mount: str, options: Mapping[str, str], option: str, key: str,
              scopes: Sequence[Sequence[Directive]], script: str,
              default: str) -> tuple[str, str]:
     """A process or application group: the alias option, else per-directory, else server."""
     if option in options:
-        return options[option], f"{option}= on {alias.name} at {alias.where}"
+        return options[option], f"{option}= for {alias.name} at {alias.where}"
     found: Directive | None = None
-    for section in _applicable_sections(scopes, script, alias.args[0]):
+    for section in _applicable_sections(scopes, script, mount):
         found = _last(section.body(), key) or found
     if found is None:
         for scope in scopes:  # main server first, the VirtualHost overrides it

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from probe.lint import LintResult
-from probe.lint.rules import Severity
+from probe.lint.findings import Severity
 
 
 def render_text(result: LintResult) -> str:

@@ -53,16 +53,59 @@ def analyse(text: str, path: str = "<script>") -> ScriptInfo:
         return _analyse_by_pattern(text, path)
     settings: tuple[str | None, SettingsHow, int] | None = None
     label: str | None = None
+    found_all: list[tuple[str | None, SettingsHow, int]] = []
     for node in ast.walk(tree):
         found = _settings_in(node)
+        if found:
+            found_all.append(found)
         if found and (settings is None or _decides(found, settings)):
             settings = found
         if label is None and isinstance(node, ast.Call) and _is_wrap(node.func):
             label = next((_literal(k.value) for k in node.keywords if k.arg == "label"), None)
     if settings is None:
         return ScriptInfo(path, label=label)
+    keeps = _keeps_inherited(tree, found_all)
+    if keeps is not None:
+        settings = keeps
     return ScriptInfo(path, settings=settings[0], settings_how=settings[1],
                       settings_line=settings[2], label=label)
+
+
+def _keeps_inherited(tree: ast.Module, found: list[tuple[str | None, SettingsHow, int]]
+                     ) -> tuple[str | None, SettingsHow, int] | None:
+    """The setdefault a script amounts to when some path through it keeps an inherited
+    value: a setdefault, or an assignment guarded by a test of DJANGO_SETTINGS_MODULE
+    (``if "DJANGO_SETTINGS_MODULE" not in os.environ:``, setdefault by another name), that
+    is not followed on every path by an unconditional assignment. None when every path
+    assigns, or when only assignments are found (a per-request one included)."""
+    guarded = [n for n in ast.walk(tree) if isinstance(n, ast.If) and _tests_settings(n.test)
+               and any(_settings_in(m) for m in ast.walk(n))]
+    setdefaults = [f for f in found if f[1] is SettingsHow.SETDEFAULT]
+    if (not setdefaults and not guarded) or _always_assigns(tree.body):
+        return None
+    if setdefaults:
+        first = min(setdefaults, key=lambda f: f[2])
+        return first
+    assign = next(f for n in guarded for m in ast.walk(n) if (f := _settings_in(m)))
+    return assign[0], SettingsHow.SETDEFAULT, assign[2]
+
+
+def _always_assigns(body: list[ast.stmt]) -> bool:
+    """Whether every path through ``body`` assigns os.environ[DJANGO_SETTINGS_MODULE]."""
+    for stmt in body:
+        found = _settings_in(stmt)
+        if found and found[1] is SettingsHow.ASSIGN:
+            return True
+        if isinstance(stmt, ast.If) and not _tests_settings(stmt.test) \
+                and _always_assigns(stmt.body) and _always_assigns(stmt.orelse):
+            return True
+        if isinstance(stmt, (ast.With, ast.Try)) and _always_assigns(stmt.body):
+            return True
+    return False
+
+
+def _tests_settings(test: ast.expr) -> bool:
+    return any(_literal(n) == SETTINGS_VARIABLE for n in ast.walk(test))
 
 
 def _decides(found: tuple[str | None, SettingsHow, int],

@@ -6,6 +6,15 @@ import xml.etree.ElementTree as ET
 
 from probe.addresses import is_fleet
 from probe.model import Report, Status
+from probe.safe_text import xml_text
+
+
+def _element(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    """A child element whose text and attributes XML 1.0 can carry, whatever they hold."""
+    element = ET.SubElement(parent, tag, {k: xml_text(v) for k, v in attrs.items()})
+    if text is not None:
+        element.text = xml_text(text)
+    return element
 
 
 def render(report: Report) -> str:
@@ -25,7 +34,7 @@ def render(report: Report) -> str:
     # plain name, so a CI history of one-address sweeps stays continuous.
     fleet = is_fleet((t.url, t.address) for t in report.targets)
     for target in report.targets:
-        case = ET.SubElement(
+        case = _element(
             suite,
             "testcase",
             classname=f"wsgi-probe.{target.expected or 'refuse'}",
@@ -34,22 +43,17 @@ def render(report: Report) -> str:
         )
         if not target.ok:
             cause = f" ({target.cause.value})" if target.cause else ""
-            failure = ET.SubElement(
-                case, "failure", type=target.verdict.value, message=f"{target.verdict.value}{cause}"
-            )
-            failure.text = f"{target.explanation}\nFix: {target.fix}".strip()
+            _element(case, "failure", f"{target.explanation}\nFix: {target.fix}".strip(),
+                     type=target.verdict.value, message=f"{target.verdict.value}{cause}")
         else:
-            ET.SubElement(case, "system-out").text = target.explanation
+            _element(case, "system-out", target.explanation)
     for finding in report.findings:
-        case = ET.SubElement(suite, "testcase", classname="wsgi-probe.findings", name=finding.code)
+        case = _element(suite, "testcase", classname="wsgi-probe.findings", name=finding.code)
         if finding.severity is Status.CRITICAL:
-            failure = ET.SubElement(case, "failure", type=finding.code,
-                                    message=f"{finding.code} ({', '.join(finding.instances)})")
-            failure.text = finding.explanation
+            _element(case, "failure", finding.explanation, type=finding.code,
+                     message=f"{finding.code} ({', '.join(finding.instances)})")
         else:
-            ET.SubElement(case, "system-out").text = (
-                f"{finding.severity.value}: {finding.explanation}"
-            )
+            _element(case, "system-out", f"{finding.severity.value}: {finding.explanation}")
     ET.indent(suite)
     body = ET.tostring(suite, encoding="unicode")
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from probe.manifest import normal_url
 from probe.model import EndpointAnswer, Status, TargetResult, Verdict
+from probe.safe_text import encodable, one_line
 from probe.urls import public_url
 
 PLUGIN_NAME = "WSGI-PROBE"
@@ -118,13 +119,14 @@ def format_number(value: float) -> str:
 def clean_label(label: str) -> str:
     """A label without the characters perfdata cannot carry (``'``, ``=``, control chars)."""
     label = re.sub(r"['=]", "_", label)
-    label = re.sub(r"[\x00-\x1f\x7f]", "", label)
+    label = re.sub(r"[\x00-\x1f\x7f]", "", encodable(label))
     return label or "_"
 
 
 def clean_text(text: str) -> str:
-    """One line of plugin text: no line breaks, and no ``|`` (it would start perfdata)."""
-    return " ".join(text.replace("|", "/").split())
+    """One line of plugin text: no line breaks, no ``|`` (it would start perfdata), no
+    terminal controls, only characters UTF-8 can encode."""
+    return one_line(" ".join(text.replace("|", "/").split()), limit=None)
 
 
 def display_url(url: str) -> str:

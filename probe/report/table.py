@@ -16,6 +16,7 @@ from rich.text import Text
 
 from probe.addresses import is_fleet
 from probe.model import EndpointAnswer, Report, Status, TargetResult
+from probe.safe_text import printable
 
 STYLES = {Status.OK: "green", Status.WARNING: "yellow", Status.CRITICAL: "bold red",
           Status.UNKNOWN: "magenta"}
@@ -46,16 +47,17 @@ def render(report: Report, *, color: bool = False, width: int | None = None) -> 
         console.print()
         verdict = _verdict(target)
         at = f" at {target.address}" if target.url in fleet else ""
-        console.print(Text.assemble((f"[{number}] {target.url}{at}: ", "bold"), (verdict, "red")))
-        console.print(_paragraph(target.explanation, text_width), markup=False)
+        console.print(Text.assemble((f"[{number}] {printable(target.url)}{at}: ", "bold"),
+                                    (verdict, "red")))
+        console.print(Text(_paragraph(target.explanation, text_width)))
         if target.fix:
-            console.print(_paragraph("Fix: " + target.fix, text_width), markup=False)
+            console.print(Text(_paragraph("Fix: " + target.fix, text_width)))
     for finding in report.findings:
         console.print()
         style = STYLES[finding.severity]
         console.print(Text.assemble((f"{finding.severity.value.upper()} ", style),
-                                    (finding.code, "bold")))
-        console.print(_paragraph(finding.explanation, text_width), markup=False)
+                                    (printable(finding.code), "bold")))
+        console.print(Text(_paragraph(finding.explanation, text_width)))
     console.print()
     status = report.status
     summary = (f"{status.value.upper()}: {_count(len(report.targets), 'URL')}, "
@@ -72,8 +74,11 @@ def _count(number: int, noun: str) -> str:
 
 
 def _paragraph(text: str, width: int) -> str:
-    """Indented and wrapped by hand: rich would pad every wrapped line with spaces."""
-    first, *rest = text.split("\n")
+    """Indented and wrapped by hand: rich would pad every wrapped line with spaces.
+
+    Printed as a rich Text, never as markup: a server's words may hold ``[``.
+    """
+    first, *rest = printable(text).split("\n")
     wrapped = textwrap.fill(first, width=width - 1, initial_indent="    ",
                             subsequent_indent="    ")
     # Further lines are a config snippet: keep them verbatim, indented under the text.
@@ -95,15 +100,16 @@ def _table(report: Report, fleet: set[str]) -> Table:
     previous = None
     for target in report.targets:
         style = "green" if target.ok else "red"
-        first = [target.url] if target.url != previous or not fleet else [""]
+        first = printable(target.url) if target.url != previous or not fleet else ""
         previous = target.url
+        # Text cells: a plain str cell would be read as rich markup.
         table.add_row(
-            *first,
-            *([target.address or "-"] if fleet else []),
-            target.expected or "(refuse)",
-            target.answered_by or "-",
-            ",".join(map(str, target.pids)) or "-",
-            _settings(target),
+            Text(first),
+            *([Text(target.address or "-")] if fleet else []),
+            Text(printable(target.expected or "(refuse)")),
+            Text(printable(target.answered_by or "-")),
+            Text(",".join(map(str, target.pids)) or "-"),
+            Text(printable(_settings(target))),
             Text(_verdict(target), style=style),
         )
     return table
@@ -115,7 +121,7 @@ MIN_WIDTH = 5
 def _needed_width(report: Report) -> int:
     """URL and verdict at full width, the other four columns at their minimum, borders."""
     fleet = is_fleet((t.url, t.address) for t in report.targets)
-    url = max((len(t.url) + (len(t.address or "") + 3 if fleet else 0)
+    url = max((len(printable(t.url)) + (len(t.address or "") + 3 if fleet else 0)
                for t in report.targets), default=0)
     verdict = max((len(_verdict(t)) for t in report.targets), default=0)
     return max(url, 3) + max(verdict, 7) + 4 * MIN_WIDTH + 6 * 2 + 7

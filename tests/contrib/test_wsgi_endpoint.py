@@ -192,7 +192,8 @@ def test_answer_headers_and_exact_fields(we: ModuleType) -> None:
     assert set(doc) == TOP_KEYS
     assert set(doc["request"]) == REQUEST_KEYS
     assert set(doc["settings_module"]) == {"environ", "loaded"}
-    assert set(doc["server"]) == {"software", "mod_wsgi_version", "multithread", "multiprocess"}
+    assert set(doc["server"]) == {"software", "mod_wsgi_version", "multithread", "multiprocess",
+                                  "worker_id"}
     assert set(doc["python"]) == {"version", "implementation", "executable"}
     assert doc["schema"] == 1
     assert doc["label"] == "project-2"
@@ -201,7 +202,7 @@ def test_answer_headers_and_exact_fields(we: ModuleType) -> None:
                               "server_port": "8080", "scheme": "http", "script_name": "",
                               "path_info": "/__probe__"}
     assert doc["server"] == {"software": "Apache/2.4.62 (Debian)", "mod_wsgi_version": None,
-                             "multithread": False, "multiprocess": False}
+                             "multithread": False, "multiprocess": False, "worker_id": None}
     assert doc["python"] == {"version": sys.version.split()[0],
                              "implementation": sys.implementation.name,
                              "executable": sys.executable}

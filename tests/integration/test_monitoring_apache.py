@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import requests
@@ -70,7 +71,8 @@ def test_check(scenario: Scenario) -> None:
                for p in url_times.values()), context
     if scenario.name == "healthy":
         assert code == 0, context
-        assert status == "WSGI-PROBE OK - 6 URLs answered by the expected instance", context
+        assert status == ("WSGI-PROBE OK - 4 URLs answered by the expected instance, "
+                          "2 URLs refused as required"), context
         assert perf["ok"]["value"] == "6" and perf["problems"]["value"] == "0", context
         assert lines == [], context
     else:
@@ -164,6 +166,35 @@ def test_exporter_page(scenario: Scenario, exporter: ExporterProcess) -> None:
     assert page.status_code == 200
     assert SUB in page.text
     assert ("wrong_instance" in page.text) == (scenario.name == "ordering")
+
+
+WWW_SUB = "http://www.site-1.example.com/suburl/"
+
+
+def test_probe_agrees_with_metrics_for_an_alias(scenario: Scenario, tmp_path: Path) -> None:
+    """www.site-1 is a ServerAlias of site-1's vhost: in the alias-order misroute its /suburl/
+    is swallowed by the root application for the alias order, not by a vhost fallback. Only
+    the manifest's other URLs show that (www.site-1/ is answered right by site-1's vhost), so
+    /probe must diagnose a manifest URL with them, and name the cause /metrics names."""
+    sub = '"http://site-1.example.com/suburl/",'
+    text = scenario_manifest(scenario.name).read_text().replace(sub, f'{sub} "{WWW_SUB}",')
+    assert WWW_SUB in text
+    site = tmp_path / "alias.toml"
+    site.write_text(text)
+    running = start_exporter(["-m", str(site), "--connect", scenario.server.connect])
+    try:
+        probed = metrics(running.get("/probe", params={"target": WWW_SUB}).text)
+        swept = metrics(running.get("/metrics").text)
+    finally:
+        running.stop()
+    [(labels, _)] = probed["wsgi_probe_url_verdict"]
+    [(swept_labels, _)] = [(lb, v) for lb, v in swept["wsgi_probe_url_verdict"]
+                           if lb["url"] == WWW_SUB]
+    assert labels == swept_labels
+    if scenario.name == "healthy":
+        assert labels["verdict"] == "ok"
+    else:
+        assert (labels["verdict"], labels["cause"]) == ("wrong_instance", "alias_order")
 
 
 # -- many scrapes, short scrape timeouts --------------------------------------------------

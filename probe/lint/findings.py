@@ -1,0 +1,38 @@
+"""What a lint rule reports: a :class:`Finding` at a file and line, with a :class:`Severity`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from probe.lint.model import Site
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # requests are (or will be) served wrongly, or httpd refuses the config
+    WARNING = "warning"  # requests may be served wrongly
+    NOTE = "note"  # could not check something; does not fail the lint
+
+    @property
+    def fails(self) -> bool:
+        return self is not Severity.NOTE
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    file: str
+    line: int
+    message: str
+    fix: str | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+Rule = Callable[["Site"], list[Finding]]

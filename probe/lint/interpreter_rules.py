@@ -1,0 +1,161 @@
+"""Sub interpreters that share a process: ``environ_leak`` (setdefault of
+DJANGO_SETTINGS_MODULE keeps another interpreter's value) and ``shared_interpreter`` (two
+applications in one interpreter, where Django is configured once)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import PurePosixPath
+
+from probe.apache_names import GLOBAL, SETTINGS_VARIABLE
+from probe.lint.findings import Finding, Severity
+from probe.lint.model import Site, WsgiApp
+from probe.lint.scripts import ScriptInfo
+
+
+def environ_leak(site: Site) -> list[Finding]:
+    """``os.environ.setdefault("DJANGO_SETTINGS_MODULE", ...)`` in a script that shares
+    its processes with another application (embedded mode, or one daemon process group)
+    in another sub interpreter with other settings: the first application loaded puts its
+    value into the C-level process environment, each sub interpreter created later copies
+    it into ``os.environ``, and setdefault keeps it."""
+    findings: list[Finding] = []
+    for group, apps in _by_process_group(site).items():
+        interpreters = _by_interpreter(apps)
+        if len(interpreters) < 2:
+            continue
+        for script_path, users in _by_script(apps).items():
+            script = site.scripts.get(script_path)
+            if script is None or not script.uses_setdefault:
+                continue
+            mine = {u.application_group() for u in users}
+            others = [a for a in apps if a.application_group() not in mine
+                      and _conflicts(script, site.scripts.get(a.target))]
+            if others:
+                findings.append(_leak_finding(site, group, users, script, others))
+    return findings
+
+
+def _leak_finding(site: Site, group: str, users: Sequence[WsgiApp], script: ScriptInfo,
+                  others: Sequence[WsgiApp]) -> Finding:
+    first = users[0]
+    where = ("embedded in the Apache child processes" if group == ""
+             else f"in daemon process group {group!r}")
+    other_list = "; ".join(
+        f"{o.target} ({o.where}) {_settings_text(site.scripts.get(o.target))}"
+        for o in _unique_targets(others))
+    known = script.settings is not None and all(
+        (s := site.scripts.get(o.target)) is not None and s.settings is not None for o in others)
+    value = script.settings or "..."
+    return Finding(
+        code="environ_leak",
+        severity=Severity.ERROR if known else Severity.WARNING,
+        file=first.directive.file,
+        line=first.directive.line,
+        message=(
+            f"{script.path} sets {SETTINGS_VARIABLE} with os.environ.setdefault "
+            f"(line {script.settings_line}) and runs {where} (at "
+            f"{', '.join(sorted({_mounted(u) for u in users}))}) alongside another sub "
+            f"interpreter: {other_list}. Whichever loads first puts its value in the process "
+            f"environment, later sub interpreters inherit it and setdefault keeps it, so this "
+            f"application can run with the other's settings"),
+        fix=(f"assign instead of setdefault in {script.path}: "
+             f"os.environ[\"{SETTINGS_VARIABLE}\"] = \"{value}\"; better, give each "
+             f"application its own daemon process group (WSGIDaemonProcess NAME, then "
+             f"process-group=NAME on its WSGIScriptAlias)"),
+    )
+
+
+def _mounted(app: WsgiApp) -> str:
+    return f"{app.server.server_name or ''}{app.mount}"
+
+
+def shared_interpreter(site: Site) -> list[Finding]:
+    """Two different scripts in one sub interpreter (same process group and application
+    group): Django is configured once per interpreter, so the second application runs with
+    the first one's settings whatever the script says. With the same settings module name
+    from two code bases (scripts in different directories), Python imports that name once,
+    so the second application runs the first one's settings and code."""
+    findings: list[Finding] = []
+    for group, apps in _by_process_group(site).items():
+        for interpreter, members in _by_interpreter(apps).items():
+            scripts = _unique_targets(members)
+            for i, later in enumerate(scripts):
+                mine = site.scripts.get(later.target)
+                clash = next((e for e in scripts[:i] if _conflicts(
+                    mine, site.scripts.get(e.target))), None)
+                why = "with different Django settings"
+                if clash is None:
+                    clash = next((e for e in scripts[:i] if _same_name_elsewhere(
+                        mine, site.scripts.get(e.target))), None)
+                    why = (f"with settings modules of the same name "
+                           f"({mine.settings if mine else ''}) from different code bases")
+                if clash is None:
+                    continue
+                name = GLOBAL if interpreter == "" else repr(interpreter)
+                findings.append(Finding(
+                    code="shared_interpreter",
+                    severity=Severity.ERROR,
+                    file=later.directive.file,
+                    line=later.directive.line,
+                    message=(
+                        f"{later.target} and {clash.target} ({clash.where}) run in the same "
+                        f"sub interpreter (application group {name}, "
+                        f"{'embedded mode' if group == '' else 'process group ' + repr(group)})"
+                        f" {why}: Django is set up once per interpreter and a module is "
+                        f"imported once, so whichever loads second runs with the first one's"),
+                    fix=("give each application its own application group (drop "
+                         "WSGIApplicationGroup / application-group= for one of them) or its "
+                         "own daemon process group"),
+                ))
+    return findings
+
+
+def _same_name_elsewhere(mine: ScriptInfo | None, other: ScriptInfo | None) -> bool:
+    """The same settings module name in scripts of two directories (two code bases)."""
+    return (mine is not None and other is not None and mine.settings is not None
+            and mine.settings == other.settings
+            and PurePosixPath(mine.path).parent != PurePosixPath(other.path).parent)
+
+
+def _by_process_group(site: Site) -> dict[str, list[WsgiApp]]:
+    groups: dict[str, list[WsgiApp]] = defaultdict(list)
+    for app in site.apps:
+        if app.process_group is not None:
+            groups[app.process_group].append(app)
+    return groups
+
+
+def _by_interpreter(apps: Iterable[WsgiApp]) -> dict[str, list[WsgiApp]]:
+    interpreters: dict[str, list[WsgiApp]] = defaultdict(list)
+    for app in apps:
+        name = app.application_group()
+        if name is not None:
+            interpreters[name].append(app)
+    return interpreters
+
+
+def _by_script(apps: Iterable[WsgiApp]) -> dict[str, list[WsgiApp]]:
+    scripts: dict[str, list[WsgiApp]] = defaultdict(list)
+    for app in apps:
+        scripts[app.target].append(app)
+    return scripts
+
+
+def _unique_targets(apps: Iterable[WsgiApp]) -> list[WsgiApp]:
+    return list({a.target: a for a in reversed(list(apps))}.values())[::-1]
+
+
+def _conflicts(mine: ScriptInfo | None, other: ScriptInfo | None) -> bool:
+    """Whether two scripts may want different settings modules (unknown counts as may)."""
+    if mine is None or other is None or other.settings_how is None:
+        return False
+    return mine.settings is None or other.settings is None or mine.settings != other.settings
+
+
+def _settings_text(script: ScriptInfo | None) -> str:
+    if script is None or script.settings_how is None:
+        return "(settings unknown)"
+    return f"({script.settings_how} {script.settings or '<not a literal>'})"
+

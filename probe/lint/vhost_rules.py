@@ -1,0 +1,150 @@
+"""Rules about VirtualHosts: ``vhost_fallback`` (unknown host names land on a real site),
+``vhost_shadowed`` (an earlier VirtualHost has the same name),
+``vhost_default_page`` (they land on a static default page) and ``access_context`` (access
+control where httpd refuses it)."""
+
+from __future__ import annotations
+
+import fnmatch
+
+from probe.apache_names import catch_all_vhost
+from probe.lint.findings import Finding, Severity
+from probe.lint.model import Address, Server, Site
+from probe.lint.unknown_hosts import address_groups, unknown_hosts
+
+
+def vhost_fallback(site: Site) -> list[Finding]:
+    """Unknown host names land on the first VirtualHost of the best-matching address.
+
+    httpd first picks the VirtualHosts whose address matches the connection most
+    specifically (an exact IP before ``*``/``_default_``, an exact port before ``*``), and
+    only then compares the Host header with ServerName/ServerAlias; when none matches, the
+    first of those VirtualHosts answers. So a real site listed first serves every unknown
+    name, and a ``<VirtualHost _default_:*>`` catch-all is never consulted for a port that
+    has its own ``*:PORT`` VirtualHosts. See :attr:`UnknownHosts.misrouted`.
+    """
+    findings: list[Finding] = []
+    for group in unknown_hosts(site):
+        if group.default_page and len(group.servers) > 1:
+            first = group.first
+            root = next((d.arg(0) for d in first.directives if d.key == "documentroot"), "")
+            findings.append(Finding(
+                "vhost_default_page", Severity.NOTE, first.file, first.line,
+                f"requests on {group.address} whose Host matches no ServerName/ServerAlias "
+                f"get the static default page {root} of {first.describe()}, listed first: "
+                f"no application answers them, so none is misrouted",
+                f"to refuse them instead: {_catch_all_text(group.address)}"))
+        if not group.misrouted:
+            continue
+        key, first = group.address, group.first
+        fix = f"put a catch-all first for {key}: {_catch_all_text(key)}, before " \
+              f"{first.describe()}"
+        findings.append(Finding(
+            code="vhost_fallback",
+            severity=Severity.WARNING,
+            file=first.file,
+            line=first.line,
+            message=(f"requests on {key} whose Host matches no ServerName/ServerAlias go to "
+                     f"the first VirtualHost for that address, {first.describe()}, which "
+                     f"{_serves(site, first)}"),
+            fix=fix,
+        ))
+        for catch_all in group.bypassed:
+            findings.append(Finding(
+                code="vhost_fallback",
+                severity=Severity.WARNING,
+                file=catch_all.file,
+                line=catch_all.line,
+                message=(f"{catch_all.describe()} refuses requests but never sees unknown "
+                         f"host names on {key}: httpd prefers the VirtualHosts with the more "
+                         f"specific address {key} and falls back to their first, "
+                         f"{first.server_name or first.describe()}"),
+                fix=fix,
+            ))
+    return findings
+
+
+def _catch_all_text(address: Address) -> str:
+    return " ".join(line.strip() for line in catch_all_vhost(str(address)).splitlines())
+
+
+def _serves(site: Site, server: Server) -> str:
+    apps = [a for a in site.apps if a.server is server]
+    if apps:
+        return "runs " + ", ".join(f"{a.target} at {a.mount}" for a in apps)
+    root = next((d.arg(0) for d in server.directives if d.key == "documentroot"), None)
+    return f"serves {root}" if root else "serves a site"
+
+
+_ACCESS_KEYS = {"require": "Require", "deny": "Deny", "allow": "Allow", "order": "Order",
+                "satisfy": "Satisfy", "requireall": "<RequireAll>",
+                "requireany": "<RequireAny>", "requirenone": "<RequireNone>"}
+
+
+def access_context(site: Site) -> list[Finding]:
+    """Access control written outside any ``<Directory>``/``<Location>``/``<Files>``:
+    httpd refuses to start ("Require not allowed in <VirtualHost> context"). It is the
+    usual way a hand-written catch-all VirtualHost goes wrong."""
+    findings: list[Finding] = []
+    for server in site.servers:
+        scope = (site.config.directives if server.is_main else server.directives)
+        for d in scope:
+            if d.key not in _ACCESS_KEYS:
+                continue
+            context = "server config" if server.is_main else "<VirtualHost>"
+            findings.append(Finding(
+                "config", Severity.ERROR, d.file, d.line,
+                f"{_ACCESS_KEYS[d.key]} not allowed in {context} context: httpd will not "
+                f"start",
+                "move it into a <Location> or <Directory> section" + (
+                    "" if d.children is not None
+                    else f", e.g. <Location /> {d.name} {' '.join(d.args)} </Location>")))
+    return findings
+
+
+
+def vhost_shadowed(site: Site) -> list[Finding]:
+    """A VirtualHost whose names an earlier VirtualHost on the same address already has:
+    httpd gives a request to the first whose ServerName or ServerAlias matches, so the
+    later one never sees those names. Two VirtualHosts without ServerName both have the
+    main server's (or, without one, this machine's host name): the second is unreachable.
+    """
+    findings: list[Finding] = []
+    reported: set[tuple[int, str]] = set()
+    for address, servers in address_groups(site.vhosts).items():
+        for i, later in enumerate(servers):
+            names = _names(later)
+            taken = {n: e for n in names for e in reversed(servers[:i]) if _matches(e, n)}
+            if not taken:
+                continue
+            lost = [n for n in names if n in taken]
+            first = taken[lost[0]]
+            shown = ", ".join(n or "this machine's host name" for n in lost)
+            key = (id(later), shown)
+            if key in reported:
+                continue
+            reported.add(key)
+            whole = len(lost) == len(names)
+            reach = "never reached" if whole else f"not reached for {shown}"
+            findings.append(Finding(
+                "vhost_shadowed", Severity.ERROR if whole else Severity.WARNING,
+                later.file, later.line,
+                f"{later.describe()} is {reach} on {address}: {first.describe()}, listed "
+                f"earlier, has the same name{'s' if len(lost) > 1 else ''} ({shown}) and "
+                f"httpd gives each request to the first VirtualHost whose name matches",
+                "give each VirtualHost its own ServerName (a VirtualHost without one has the "
+                "main server's), or merge them"))
+    return findings
+
+
+def _names(server: Server) -> list[str | None]:
+    """The host names a VirtualHost answers to; None is this machine's name (no ServerName
+    anywhere)."""
+    return [server.server_name, *(a for a in server.aliases if a != server.server_name)]
+
+
+def _matches(server: Server, name: str | None) -> bool:
+    if name is None:
+        return server.server_name is None
+    return name == server.server_name or any(fnmatch.fnmatchcase(name, a)
+                                             for a in server.aliases)

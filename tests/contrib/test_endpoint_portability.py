@@ -1,0 +1,161 @@
+"""contrib/wsgi_endpoint.py on every Python 3.9+ this machine has, and outside mod_wsgi.
+
+The endpoint is copied onto servers running whatever Python they run: it must import without
+raising (warnings as errors, too: today's deprecation is tomorrow's error) and answer on each
+interpreter found here: the dev venv's, Debian's /usr/bin/python3 and pyenv's 3.9 to 3.14.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+
+ENDPOINT = Path(__file__).resolve().parents[2] / "contrib" / "wsgi_endpoint.py"
+SUPPORTED = re.compile(r"^3\.(9|1[0-4])\.")
+
+
+def interpreters() -> dict[str, str]:
+    """version -> interpreter, one per minor version (3.9 to 3.14) found on this machine."""
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates = [sys.executable, "/usr/bin/python3"]
+    candidates += [str(p / "bin" / "python") for p in sorted(root.glob("3.*"))]
+    found: dict[str, str] = {}
+    for candidate in candidates:
+        if not os.access(candidate, os.X_OK) or not Path(candidate).is_file():
+            continue
+        code = "import platform; print(platform.python_version())"
+        done = subprocess.run([candidate, "-c", code], capture_output=True, text=True,
+                              timeout=60, check=False)
+        version = done.stdout.strip()
+        minor = ".".join(version.split(".")[:2])
+        if done.returncode == 0 and SUPPORTED.match(version + "."):
+            found.setdefault(minor, candidate)
+    return found
+
+
+PYTHONS = interpreters()
+
+RUN = textwrap.dedent("""
+    import importlib.util, json, sys
+    from wsgiref.util import setup_testing_defaults
+
+    spec = importlib.util.spec_from_file_location("wsgi_endpoint", sys.argv[1])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    def inner(environ, start_response):
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"inner"]
+
+    out = {}
+    for name, app, headers in (
+            ("loopback", module.wrap(inner, label="x"), {}),
+            ("token", module.wrap(inner, label="x", token="t0ken"),
+             {"HTTP_X_PROBE_TOKEN": "t0ken"}),
+            ("no-token", module.wrap(inner, token="t0ken"), {})):
+        environ = {"PATH_INFO": "/__probe__", "REMOTE_ADDR": "127.0.0.1", **headers}
+        setup_testing_defaults(environ)
+        status = []
+        body = b"".join(app(environ, lambda s, h, e=None: status.append(s)))
+        out[name] = [status[0], body.decode()]
+    print(json.dumps(out))
+""")
+
+
+def test_at_least_the_dev_python_is_found() -> None:
+    assert ".".join(map(str, sys.version_info[:2])) in PYTHONS
+
+
+@pytest.mark.parametrize("python", PYTHONS.values(), ids=PYTHONS.keys())
+def test_the_endpoint_imports_and_answers_on(python: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "WSGI_PROBE"))}
+    done = subprocess.run([python, "-W", "error", "-X", "dev", "-I", "-c", RUN, str(ENDPOINT)],
+                          capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    out = json.loads(done.stdout)
+    for name in ("loopback", "token"):
+        status, body = out[name]
+        assert status == "200 OK"
+        answer = json.loads(body)
+        assert answer["label"] == "x"
+        assert answer["python"]["executable"]
+        assert answer["server"]["worker_id"] is None
+    assert out["no-token"] == ["404 Not Found", "inner"]
+
+
+@pytest.mark.parametrize("version", [(3, 9), (3, 10), (3, 11), (3, 12), (3, 13)])
+def test_the_source_parses_with_each_grammar(version: tuple[int, int]) -> None:
+    ast.parse(ENDPOINT.read_text(encoding="utf-8"), feature_version=version)
+
+
+# -- outside mod_wsgi: which server, and uWSGI's worker ------------------------------------------
+
+
+def load() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("wsgi_endpoint_portability", ENDPOINT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def answer(module: ModuleType, **environ: str) -> dict[str, Any]:
+    def inner(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        raise AssertionError("the endpoint should have answered")
+
+    request: dict[str, Any] = {"PATH_INFO": "/__probe__", "REMOTE_ADDR": "127.0.0.1", **environ}
+    setup_testing_defaults(request)
+    body = b"".join(module.wrap(inner)(request, lambda *a: None))
+    result: dict[str, Any] = json.loads(body)
+    return result
+
+
+def fake_uwsgi(worker: object) -> ModuleType:
+    module = ModuleType("uwsgi")
+    module.version = b"2.0.28"  # type: ignore[attr-defined]
+    module.worker_id = lambda: worker  # type: ignore[attr-defined]
+    return module
+
+
+def test_server_software_is_what_the_server_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(sys.modules, "uwsgi", raising=False)
+    doc = answer(load(), SERVER_SOFTWARE="gunicorn/23.0.0")
+    assert doc["server"]["software"] == "gunicorn/23.0.0"
+    assert doc["server"]["worker_id"] is None
+
+
+def test_under_uwsgi_software_and_worker_come_from_its_module(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "uwsgi", fake_uwsgi(3))
+    request = {"SERVER_SOFTWARE": ""}
+    doc = answer(load(), **request)
+    assert doc["server"]["software"] == "uWSGI/2.0.28"
+    assert doc["server"]["worker_id"] == 3
+
+
+def test_a_broken_uwsgi_module_gives_nulls(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom() -> int:
+        raise RuntimeError("not in a worker")
+
+    module = fake_uwsgi(0)
+    module.worker_id = boom  # type: ignore[attr-defined]
+    module.version = 42  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "uwsgi", module)
+    doc = answer(load())
+    assert doc["server"]["worker_id"] is None
+    assert doc["server"]["software"] == "uWSGI/42"
+    monkeypatch.setitem(sys.modules, "uwsgi", fake_uwsgi("one"))
+    assert answer(load())["server"]["worker_id"] is None

@@ -1,0 +1,449 @@
+"""``probe endpoint --install``: the guarded block, idempotence, exact uninstall, refusals.
+
+The block is executed for real (in a fresh interpreter, as a WSGI server would import the
+script) against a working and against deliberately broken endpoint files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from probe import endpoint_source, install
+from probe.cli import main
+from probe.lint.scripts import analyse
+
+ENDPOINT = endpoint_source.read().encode("utf-8")
+
+# Django's startproject wsgi.py, minus Django: the application answers every path itself.
+SCRIPT = b'''"""WSGI config for mysite project."""
+
+import os
+
+os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')
+
+
+def application(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"the site itself"]
+'''
+
+# Imports the script the way a WSGI server does (a module with __file__) and calls its
+# application twice: on a page and on the probe URL.
+RUNNER = textwrap.dedent("""
+    import importlib.util, json, sys
+    from wsgiref.util import setup_testing_defaults
+
+    spec = importlib.util.spec_from_file_location("the_wsgi_script", sys.argv[1])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = {}
+    for path in ("/", "/__probe__"):
+        environ = {"PATH_INFO": path, "REMOTE_ADDR": "127.0.0.1"}
+        setup_testing_defaults(environ)
+        statuses = []
+        body = b"".join(module.application(environ, lambda s, h, e=None: statuses.append(s)))
+        out[path] = [statuses[0], body.decode("utf-8")]
+    print(json.dumps(out))
+""")
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(main, ["endpoint", *args])
+
+
+def project(tmp_path: Path, content: bytes = SCRIPT) -> Path:
+    package = tmp_path / "mysite" / "mysite"
+    package.mkdir(parents=True)
+    script = package / "wsgi.py"
+    script.write_bytes(content)
+    return script
+
+
+def serve_once(script: Path, python: str = sys.executable) -> tuple[dict[str, Any], str]:
+    """(status and body of / and /__probe__, stderr) from a fresh interpreter."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "WSGI_PROBE"))}
+    done = subprocess.run([python, "-c", RUNNER, str(script)], capture_output=True, text=True,
+                          env=env, cwd=script.parent.parent.parent, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result, done.stderr
+
+
+def one_line(result: Result) -> str:
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+# -- install -----------------------------------------------------------------------------------
+
+
+def test_install_wraps_application_and_the_endpoint_answers(tmp_path: Path) -> None:
+    script = project(tmp_path)
+    result = invoke("--install", str(script))
+    assert result.exit_code == 0, result.output
+    assert (script.parent / "wsgi_endpoint.py").read_bytes() == ENDPOINT
+    assert script.read_bytes().startswith(SCRIPT)
+    served, stderr = serve_once(script)
+    assert served["/"] == ["200 OK", "the site itself"]
+    status, body = served["/__probe__"]
+    assert status == "200 OK"
+    answer = json.loads(body)
+    assert answer["label"] == "mysite"  # the script's directory
+    assert answer["settings_module"]["environ"] == "mysite.settings"
+    assert stderr == ""
+
+
+def test_the_label_is_given_and_readable_by_discover(tmp_path: Path) -> None:
+    script = project(tmp_path)
+    assert invoke("--install", str(script), "--label", "shop 'eu' ü").exit_code == 0
+    assert analyse(script.read_text(encoding="utf-8")).label == "shop 'eu' ü"
+    served, _ = serve_once(script)
+    assert json.loads(served["/__probe__"][1])["label"] == "shop 'eu' ü"
+
+
+def test_the_script_directory_is_not_put_on_sys_path(tmp_path: Path) -> None:
+    script = project(tmp_path, SCRIPT + b"import sys\nPATH_BEFORE = list(sys.path)\n")
+    assert invoke("--install", str(script)).exit_code == 0
+    script.write_bytes(script.read_bytes() + b"assert sys.path == PATH_BEFORE, sys.path\n"
+                       b"assert 'wsgi_endpoint' not in sys.modules\n")
+    serve_once(script)
+
+
+def test_install_twice_changes_nothing(tmp_path: Path) -> None:
+    script = project(tmp_path)
+    assert invoke("--install", str(script)).exit_code == 0
+    first = script.read_bytes()
+    stamp = script.stat().st_mtime_ns
+    again = invoke("--install", str(script))
+    assert again.exit_code == 0
+    assert "nothing changed" in again.stdout
+    assert script.read_bytes() == first
+    assert script.stat().st_mtime_ns == stamp
+    assert first.count(install.BEGIN.encode()) == 1
+
+
+def test_install_again_with_another_label_replaces_the_block_and_keeps_later_code(
+        tmp_path: Path) -> None:
+    script = project(tmp_path)
+    assert invoke("--install", str(script), "--label", "one").exit_code == 0
+    script.write_bytes(script.read_bytes() + b"LATER = 1\n")
+    assert invoke("--install", str(script), "--label", "two").exit_code == 0
+    text = script.read_bytes()
+    assert text.count(install.BEGIN.encode()) == 1
+    assert b"label='two'" in text and b"label='one'" not in text
+    assert text.endswith(install.END.encode() + b"\nLATER = 1\n")
+
+
+def test_install_refreshes_an_outdated_endpoint_file(tmp_path: Path) -> None:
+    script = project(tmp_path)
+    assert invoke("--install", str(script)).exit_code == 0
+    (script.parent / "wsgi_endpoint.py").write_bytes(b"# an older copy\n")
+    assert invoke("--install", str(script)).exit_code == 0
+    assert (script.parent / "wsgi_endpoint.py").read_bytes() == ENDPOINT
+
+
+def test_dry_run_prints_a_diff_and_writes_nothing(tmp_path: Path) -> None:
+    script = project(tmp_path)
+    result = invoke("--install", str(script), "--dry-run")
+    assert result.exit_code == 0
+    assert script.read_bytes() == SCRIPT
+    assert not (script.parent / "wsgi_endpoint.py").exists()
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"--- a/{script}"
+    assert lines[1] == f"+++ b/{script}"
+    assert f"+{install.BEGIN}" in "\n".join(lines)
+    assert "+    import sys" in lines
+    # it is a real patch: applied, it gives what --install writes
+    if shutil.which("patch") is None:
+        pytest.skip("no patch(1) to apply the diff with")
+    subprocess.run(["patch", "-s", "-p0", str(script)], input=result.stdout, text=True,
+                   check=True, capture_output=True, timeout=30)
+    installed = tmp_path / "installed.py"
+    installed.write_bytes(SCRIPT)
+    install.apply(install.plan_install(installed, "mysite", ENDPOINT))
+    assert script.read_bytes() == installed.read_bytes()
+
+
+# -- uninstall ---------------------------------------------------------------------------------
+
+ORIGINALS = {
+    "startproject": SCRIPT,
+    "no-newline-at-end": SCRIPT.rstrip(b"\n"),
+    "blank-lines-at-end": SCRIPT + b"\n\n\n",
+    "crlf": SCRIPT.replace(b"\n", b"\r\n"),
+    "latin-1": b"# -*- coding: latin-1 -*-\n# caf\xe9\n" + SCRIPT,
+    "one-line": b"from elsewhere import application",
+}
+
+
+@pytest.mark.parametrize("original", ORIGINALS.values(), ids=ORIGINALS.keys())
+def test_uninstall_restores_the_script_byte_for_byte(tmp_path: Path, original: bytes) -> None:
+    script = project(tmp_path, original)
+    assert invoke("--install", str(script)).exit_code == 0
+    assert script.read_bytes() != original
+    result = invoke("--install", str(script), "--uninstall")
+    assert result.exit_code == 0, result.output
+    assert script.read_bytes() == original
+    assert not (script.parent / "wsgi_endpoint.py").exists()
+
+
+def test_the_block_uses_the_scripts_line_ending(tmp_path: Path) -> None:
+    script = project(tmp_path, ORIGINALS["crlf"])
+    assert invoke("--install", str(script)).exit_code == 0
+    assert b"\n" not in script.read_bytes().replace(b"\r\n", b"")
+    served, _ = serve_once(script)
+    assert served["/__probe__"][0] == "200 OK"
+
+
+def test_uninstall_keeps_the_mode(tmp_path: Path) -> None:
+    script = project(tmp_path)
+    script.chmod(0o640)
+    assert invoke("--install", str(script)).exit_code == 0
+    assert script.stat().st_mode & 0o7777 == 0o640
+    assert (script.parent / "wsgi_endpoint.py").stat().st_mode & 0o7777 == 0o640
+    assert invoke("--install", str(script), "--uninstall").exit_code == 0
+    assert script.stat().st_mode & 0o7777 == 0o640
+
+
+def test_uninstall_keeps_an_endpoint_file_another_script_uses(tmp_path: Path) -> None:
+    script = project(tmp_path)
+    other = script.parent / "wsgi_two.py"
+    other.write_bytes(SCRIPT)
+    for path in (script, other):
+        assert invoke("--install", str(path)).exit_code == 0
+    assert invoke("--install", str(script), "--uninstall").exit_code == 0
+    assert script.read_bytes() == SCRIPT
+    assert (script.parent / "wsgi_endpoint.py").read_bytes() == ENDPOINT
+
+
+def test_uninstall_keeps_a_file_that_is_not_ours(tmp_path: Path) -> None:
+    script = project(tmp_path)
+    assert invoke("--install", str(script)).exit_code == 0
+    (script.parent / "wsgi_endpoint.py").write_bytes(b"# somebody's own\n")
+    assert invoke("--install", str(script), "--uninstall").exit_code == 0
+    assert (script.parent / "wsgi_endpoint.py").read_bytes() == b"# somebody's own\n"
+
+
+def test_uninstall_without_a_block_changes_nothing(tmp_path: Path) -> None:
+    script = project(tmp_path)
+    result = invoke("--install", str(script), "--uninstall")
+    assert result.exit_code == 0
+    assert "nothing changed" in result.stdout
+    assert script.read_bytes() == SCRIPT
+
+
+def test_uninstall_dry_run_shows_the_removal(tmp_path: Path) -> None:
+    script = project(tmp_path)
+    assert invoke("--install", str(script)).exit_code == 0
+    installed = script.read_bytes()
+    result = invoke("--install", str(script), "--uninstall", "--dry-run")
+    assert result.exit_code == 0
+    assert f"-{install.END}" in result.stdout.splitlines()
+    assert script.read_bytes() == installed
+
+
+# -- refusals: exit 2, one line, nothing changed -----------------------------------------------
+
+
+def refused(script: Path, *args: str) -> str:
+    before = script.read_bytes() if script.is_file() else None
+    result = invoke("--install", str(script), *args)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    line = one_line(result)
+    assert line.startswith("probe: ")
+    if before is not None:
+        assert script.read_bytes() == before
+    assert not (script.parent / "wsgi_endpoint.py").exists()
+    return line
+
+
+def test_refuses_a_script_without_application(tmp_path: Path) -> None:
+    script = project(tmp_path, b"def app(environ, start_response):\n    return []\n")
+    assert "defines no 'application'" in refused(script)
+
+
+@pytest.mark.parametrize("content", [
+    b"application = make()\n",
+    b"from mysite.wsgi import application\n",
+    b"import hello as application\n",
+    b"try:\n    application = a()\nexcept ImportError:\n    application = b()\n",
+    b"class application:\n    pass\n",
+    b"application: object = make()\n",
+    b"for application in []:\n    pass\n",
+], ids=["assign", "from-import", "import-as", "try", "class", "annotated", "for"])
+def test_application_bound_at_module_level_is_found(tmp_path: Path, content: bytes) -> None:
+    assert invoke("--install", str(project(tmp_path, content)), "--dry-run").exit_code == 0
+
+
+def test_application_bound_only_inside_a_function_is_not_enough(tmp_path: Path) -> None:
+    script = project(tmp_path, b"def make():\n    application = 1\n    return application\n")
+    assert "defines no 'application'" in refused(script)
+
+
+def test_refuses_a_read_only_script(tmp_path: Path) -> None:
+    script = project(tmp_path)
+    script.chmod(0o444)
+    assert "cannot write it (mode 0444)" in refused(script)
+
+
+def test_refuses_a_directory(tmp_path: Path) -> None:
+    script = project(tmp_path)
+    assert "is a directory" in refused(script.parent)
+
+
+def test_refuses_a_missing_file(tmp_path: Path) -> None:
+    assert "cannot read" in refused(tmp_path / "nowhere" / "wsgi.py")
+
+
+def test_refuses_a_script_that_does_not_parse(tmp_path: Path) -> None:
+    script = project(tmp_path, b"application = (\n")
+    assert "SyntaxError line 1" in refused(script)
+
+
+def test_refuses_a_script_that_already_wraps_by_hand(tmp_path: Path) -> None:
+    script = project(tmp_path, SCRIPT + b"import wsgi_endpoint\n"
+                     b"application = wsgi_endpoint.wrap(application, label='x')\n")
+    assert "wsgi.py:12: already calls wsgi_endpoint.wrap() by hand" in refused(script)
+
+
+def test_refuses_a_script_the_block_would_not_compile_after(tmp_path: Path) -> None:
+    script = project(tmp_path, b"application = 1 + \\")
+    # the original does not compile either, so this is refused by the parser: use one that does
+    assert "SyntaxError" in refused(script)
+    script.write_bytes(b"application = 1\nx = '''\n'''")
+    assert invoke("--install", str(script), "--dry-run").exit_code == 0
+
+
+def test_refuses_a_label_with_control_characters(tmp_path: Path) -> None:
+    assert "--label" in refused(project(tmp_path), "--label", "a\nb")
+
+
+def test_an_endpoint_path_that_cannot_be_written_is_refused(tmp_path: Path) -> None:
+    script = project(tmp_path)
+    (script.parent / "wsgi_endpoint.py").mkdir()
+    result = invoke("--install", str(script))
+    assert result.exit_code == 2
+    assert "wsgi_endpoint.py: cannot read" in one_line(result)
+    assert script.read_bytes() == SCRIPT
+
+
+def test_a_failed_write_leaves_the_script_and_no_temporary_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    script = project(tmp_path)
+
+    def deny(src: str, dst: str) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", deny)
+    result = invoke("--install", str(script))
+    assert result.exit_code == 2
+    assert "cannot write: Permission denied" in one_line(result)
+    assert script.read_bytes() == SCRIPT
+    assert sorted(p.name for p in script.parent.iterdir()) == ["wsgi.py"]
+
+
+@pytest.mark.parametrize("args", [["--label", "x"], ["--dry-run"], ["--uninstall"]])
+def test_install_options_without_install_are_usage_errors(args: list[str]) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert "go with --install" in one_line(result)
+
+
+def test_plain_endpoint_still_prints_the_file() -> None:
+    result = CliRunner().invoke(main, ["endpoint"])
+    assert result.exit_code == 0
+    assert result.stdout_bytes == ENDPOINT
+
+
+# -- the guard, executed: a broken endpoint never breaks the application -----------------------
+
+BROKEN = {
+    "syntax-error": b"def wrap(:\n",
+    "wrap-raises": b"def wrap(application, **kwargs):\n    raise RuntimeError('boom\\nsecond')\n",
+    "import-raises": b"import no_such_module_anywhere\n",
+    "exits-at-import": b"raise SystemExit(3)\n",
+    "no-wrap": b"X = 1\n",
+}
+
+
+@pytest.mark.parametrize("content", [*BROKEN.values(), None], ids=[*BROKEN.keys(), "missing"])
+def test_a_broken_endpoint_leaves_the_application_serving(tmp_path: Path,
+                                                          content: bytes | None) -> None:
+    script = project(tmp_path)
+    assert invoke("--install", str(script)).exit_code == 0
+    endpoint = script.parent / "wsgi_endpoint.py"
+    if content is None:
+        endpoint.unlink()
+    else:
+        endpoint.write_bytes(content)
+    served, stderr = serve_once(script)
+    assert served["/"] == ["200 OK", "the site itself"]
+    assert served["/__probe__"] == ["200 OK", "the site itself"]  # the application's own
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith(f"wsgi-probe: the probe endpoint is not loaded in {script}")
+
+
+def test_a_missing_file_global_is_reported_not_raised(tmp_path: Path) -> None:
+    # a server that executes the script without __file__ (exec of its source)
+    script = project(tmp_path)
+    assert invoke("--install", str(script)).exit_code == 0
+    code = (f"ns = {{}}\nexec(compile(open({str(script)!r}).read(), 'wsgi', 'exec'), ns)\n"
+            "print(ns['application'].__name__)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "application"
+    assert "KeyError: '__file__'" in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+
+
+def installed_pythons(versions: str) -> list[str]:
+    """pyenv's interpreters whose version matches the glob ``versions`` (e.g. ``3.[5-8]``)."""
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    return [str(p / "bin" / "python") for p in sorted(root.glob(f"{versions}.*"))
+            if (p / "bin" / "python").exists()]
+
+
+def test_an_old_python_runs_the_application_without_the_endpoint(tmp_path: Path) -> None:
+    pythons = installed_pythons("3.[5-8]")
+    if not pythons:
+        pytest.skip("no Python older than 3.9 on this machine")
+    script = project(tmp_path)
+    assert invoke("--install", str(script)).exit_code == 0
+    served, stderr = serve_once(script, pythons[0])
+    assert served["/__probe__"] == ["200 OK", "the site itself"]
+    assert "it needs 3.9 or newer" in stderr
+    assert len(stderr.splitlines()) == 1
+
+
+def test_the_block_is_python_2_and_3_syntax() -> None:
+    import ast
+
+    block = install.render_block("x").decode("ascii")
+    for version in ((3, 4), (3, 9)):
+        ast.parse(block, feature_version=version)
+    assert "f\"" not in block and "f'" not in block  # no f-strings
+    for python2 in installed_pythons("2.7")[:1]:
+        subprocess.run([python2, "-c", "import sys; compile(sys.stdin.read(), 'b', 'exec')"],
+                       input=block, text=True, check=True, timeout=60)
+
+
+def test_the_readme_shows_the_block_install_writes() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index(install.BEGIN)
+    end = readme.index(install.END, start) + len(install.END) + 1
+    label = "project-2"
+    assert readme[start:end] == install.render_block(label).decode("ascii")
