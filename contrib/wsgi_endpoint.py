@@ -61,12 +61,14 @@ daemon process runs as.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import importlib
 import ipaddress
 import json
 import os
 import platform
+import re
 import secrets
 import sys
 import threading
@@ -84,6 +86,10 @@ __all__ = ["wrap"]
 SCHEMA = 1
 # X-Probe-Token as the WSGI environ names it.
 _AUTH_HEADER = "HTTP_X_PROBE_TOKEN"
+# X-Probe-Nonce: echoed (and signed with the token) to prove the answer is live,
+# not a cache's copy of an earlier one. Only a plain value: it is put in JSON as is.
+_NONCE_HEADER = "HTTP_X_PROBE_NONCE"
+_NONCE = re.compile(r"[A-Za-z0-9_-]{16,128}\Z")
 
 # Sentinel for "a token source was configured but yielded nothing": the
 # endpoint must then be off, not silently fall back to loopback-only.
@@ -265,9 +271,23 @@ class _Copy:
             return self.instance_id, self.hits
 
 
-def _document(copy: _Copy, environ: WSGIEnvironment) -> Dict[str, Any]:
+def _nonce(environ: WSGIEnvironment) -> Optional[str]:
+    value = environ.get(_NONCE_HEADER)
+    return value if isinstance(value, str) and _NONCE.match(value) else None
+
+
+def _signature(key: object, nonce: Optional[str], instance_id: str) -> Optional[str]:
+    """HMAC-SHA256 of ``nonce + "\\n" + instance_id`` keyed with the token (contract 1)."""
+    if not isinstance(key, bytes) or nonce is None:
+        return None
+    message = (nonce + "\n" + instance_id).encode("utf-8")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict[str, Any]:
     instance_id, hits = copy.count()
     get = environ.get
+    nonce = _safe(lambda: _nonce(environ))
     return {
         "schema": SCHEMA,
         "label": copy.label,
@@ -303,6 +323,8 @@ def _document(copy: _Copy, environ: WSGIEnvironment) -> Dict[str, Any]:
         "started_at": copy.started_at,
         "uptime_s": _safe(lambda: round(time.monotonic() - copy.started_monotonic, 3)),
         "hits": hits,
+        "nonce": nonce,
+        "signature": _safe(lambda: _signature(key, nonce, instance_id)),
     }
 
 
@@ -357,7 +379,7 @@ def wrap(
         body: Optional[bytes] = None
         try:
             if is_probe(environ) and authorised(environ):
-                body = json.dumps(_document(copy, environ)).encode("ascii")
+                body = json.dumps(_document(copy, environ, expected)).encode("ascii")
         except Exception:
             # Never raise into the server; an endpoint that cannot answer
             # behaves as if it were not there.

@@ -11,10 +11,9 @@ from typing import Any
 import click
 
 from probe import __version__
-from probe import check as plugin
+from probe.check_command import PluginCommand
 from probe.errors import ProbeError
 from probe.exits import ExitStatus, outcome
-from probe.report.nagios import PLUGIN_NAME
 from probe.safe_text import one_line
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -40,6 +39,8 @@ class ProbeGroup(click.Group):
             if result.internal and os.environ.get("WSGI_PROBE_TRACEBACK"):
                 traceback.print_exc(file=sys.stderr)
             if command == "check":
+                from probe.report.nagios import PLUGIN_NAME
+
                 # A plugin's one line goes to stdout, where Nagios reads it.
                 click.echo(f"{PLUGIN_NAME} UNKNOWN - {result.message}")
             elif result.message:
@@ -109,7 +110,7 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
     70 an internal error (a bug: no verdict), 130 interrupted.
     """
     from probe import baseline as baselines
-    from probe import logs, manifest, report
+    from probe import logs, manifest, progress, report
     from probe import sweep as sweeping
     from probe.deploy_time import parse_deploy_time
     from probe.model import Status
@@ -126,8 +127,9 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
                                    timeout=timeout, token_file=token_file, ca_file=ca_file)
         cutoff = parse_deploy_time(restarted_after) if restarted_after is not None else None
         before = baselines.load(baseline_path) if baseline_path else None
-        result = sweeping.run_sweep(loaded, restarted_after=cutoff,
-                                    progress=sys.stderr.isatty() and not verbose)
+        total = len(loaded.targets()) * loaded.probe.samples
+        with progress.bar(total, enabled=sys.stderr.isatty() and not verbose) as advance:
+            result = sweeping.run_sweep(loaded, restarted_after=cutoff, progress=advance)
         if before is not None:
             result = baselines.compare(result, before)
         if save_baseline and not result.interrupted:
@@ -135,7 +137,12 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
     except ProbeError as exc:
         fail(str(exc))
         return
-    text = report.render(result, fmt, color=output is None and sys.stdout.isatty())
+    from probe.environment import Environment
+
+    env = Environment.from_process()
+    to_terminal = output is None
+    text = report.render(result, fmt, color=to_terminal and env.color,
+                         width=env.width if to_terminal else None)
     emit(text, output)
     if result.interrupted:
         sys.exit(ExitStatus.INTERRUPTED)
@@ -198,7 +205,7 @@ def not_built(name: str) -> None:
     fail(f"'probe {name}' is not built yet", status=2)
 
 
-@main.command(cls=plugin.PluginCommand, context_settings=CONTEXT)
+@main.command(cls=PluginCommand, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="wsgi-probe")
 @click.option("-m", "--manifest", "manifest_path", required=True, metavar="FILE",
               type=click.Path(dir_okay=False), help="TOML manifest to sweep.")
@@ -241,6 +248,8 @@ def check(manifest_path: str, warning: str | None, critical: str | None, timeout
       probe check -m /etc/wsgi-probe/site.toml
       probe check -m site.toml -w 0 -c 2 -t 20 --perfdata-urls
     """
+    from probe import check as plugin
+
     plugin.command(manifest_path=manifest_path, warning=warning, critical=critical,
                    timeout=timeout, verbose=verbose, perfdata_urls=perfdata_urls,
                    connect=connect, token_file=token_file)
@@ -308,10 +317,11 @@ def demo(serve: bool, port: int) -> None:
     """
     from probe import demo as demonstration
     from probe import logs
+    from probe.environment import Environment
 
     logs.configure(0)
     try:
-        status = demonstration.run(serve=serve, port=port, color=sys.stdout.isatty())
+        status = demonstration.run(serve=serve, port=port, env=Environment.from_process())
     except ProbeError as exc:
         fail(str(exc))
         return
@@ -327,10 +337,13 @@ DEFINE_HELP = "Define NAME for <IfDefine>, like httpd -D NAME (repeatable)."
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("--server-root", metavar="DIR", help=SERVER_ROOT_HELP)
 @click.option("-D", "--define", "defines", multiple=True, metavar="NAME", help=DEFINE_HELP)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text",
+              show_default=True, help="sarif: SARIF 2.1.0, for code scanning in CI.")
+@click.option("--apachectl", is_flag=True,
+              help="Also run httpd -S on the configuration (as apache2ctl -S does) and "
+                   "report where lint's VirtualHost model disagrees with httpd's.")
 def lint(paths: tuple[str, ...], server_root: str | None, defines: tuple[str, ...],
-         fmt: str) -> None:
+         fmt: str, apachectl: bool) -> None:
     """Static analysis of Apache/mod_wsgi configuration and the WSGI scripts it names.
 
     Reads each PATH (a file, or a directory of files) as one configuration, following
@@ -346,14 +359,16 @@ def lint(paths: tuple[str, ...], server_root: str | None, defines: tuple[str, ..
 
     from probe.lint import ConfigUnreadable, lint_paths, local_httpd
     from probe.lint.report import render_json, render_text
+    from probe.lint.sarif import render_sarif
 
     try:
         result = lint_paths(paths, server_root=server_root, environ=os.environ,
-                            httpd=local_httpd(defines))
+                            httpd=local_httpd(defines), apachectl=apachectl)
     except ConfigUnreadable as exc:
         fail(str(exc))
         return
-    click.echo(render_json(result) if fmt == "json" else render_text(result), nl=False)
+    render = {"json": render_json, "sarif": render_sarif}.get(fmt, render_text)
+    click.echo(render(result), nl=False)
     sys.exit(result.exit_status)
 
 

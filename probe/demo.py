@@ -12,11 +12,13 @@ import os
 import signal
 import sys
 import tempfile
+import textwrap
 import time
 from collections.abc import Iterator
 from typing import TextIO
 
 from probe import report as reporting
+from probe.environment import Environment
 from probe.lab import scenario
 from probe.lab.apache import SimulatedApache, log_to_stderr
 from probe.lab.server import LabServer
@@ -27,18 +29,24 @@ from probe.sweep import run_sweep
 SWEEP_DEADLINE_S = 4.0
 """Bounds the sweep, so the demo stays under 5 s even if something in it hangs."""
 
+TEXT_MAX = 100
+"""The demo's sentences are wrapped at most this wide, even on a wider terminal."""
+
 EXPECTED_CAUSES = (Cause.ALIAS_ORDER, Cause.ENVIRON_LEAK, Cause.VHOST_FALLBACK)
 
 
-def run(*, serve: bool = False, port: int = 0, color: bool = False,
+def run(*, serve: bool = False, port: int = 0, env: Environment | None = None,
         out: TextIO | None = None) -> int:
     """Start the lab, sweep it, print the report; with ``serve``, keep it up until Ctrl-C.
 
+    Prose, configuration and the report are rendered for ``env.width`` (no limit when None).
     Returns the exit status: 0 (even though the sweep finds problems: that is the
     demo), 1 when the lab itself failed, 130 when interrupted. Raises UsageError
     when ``port`` is taken.
     """
-    out = out or sys.stdout
+    env = env or Environment()
+    out = out or env.stdout
+    text = _Prose(env.width)
     started = time.monotonic()
     apache = SimulatedApache(scenario.CLASSIC)
     try:
@@ -47,15 +55,16 @@ def run(*, serve: bool = False, port: int = 0, color: bool = False,
         return _failed(f"loading the lab's WSGI scripts failed: {exc}")
     with LabServer(apache, port) as server:
         manifest = parse(scenario.manifest_toml(server.connect), "demo manifest")
-        _intro(out, server.connect, manifest)
+        _intro(out, text, server.connect, manifest)
         try:
             result = run_sweep(manifest, deadline=SWEEP_DEADLINE_S)
         except Exception as exc:
             return _failed(f"the sweep failed: {exc!r}")
-        print(reporting.render(result, "table", color=color), file=out, end="")
+        print(reporting.render(result, "table", color=env.color, width=env.width), file=out,
+              end="")
         if result.interrupted:
             return 130
-        _outro(out, time.monotonic() - started)
+        _outro(out, text, time.monotonic() - started)
         # The demo exists to show these; without them it is broken, whatever the report says.
         found = {t.cause for t in result.targets}
         missing = [c.value for c in EXPECTED_CAUSES if c not in found]
@@ -63,7 +72,7 @@ def run(*, serve: bool = False, port: int = 0, color: bool = False,
             return _failed(f"the sweep did not find {', '.join(missing)} "
                            "(a bug in wsgi-probe; please report it)")
         if serve:
-            _serve(out, apache, server.connect)
+            _serve(out, text, apache, server.connect)
     return 0
 
 
@@ -72,38 +81,76 @@ def _failed(reason: str) -> int:
     return 1
 
 
-def _intro(out: TextIO, connect: str, manifest: Manifest) -> None:
-    print(f"""\
-wsgi-probe demo: a SIMULATED Apache httpd + mod_wsgi, inside this process, on {connect}.
+class _Prose:
+    """Wraps the demo's sentences to the width (at most TEXT_MAX, for reading), whole words
+    only; configuration lines longer than the width go on with Apache's ``\\`` continuation."""
 
-No real server is involved. The lab routes requests the way Apache and mod_wsgi do
-(name-based virtual hosts, WSGIScriptAlias in configuration order, embedded-mode sub
-interpreters sharing one process environment), and each of its two Django projects is
-wrapped by the real probe endpoint, contrib/wsgi_endpoint.py. Its httpd.conf has the three
-classic mistakes of "Requests running in wrong Django instance under Apache/mod_wsgi"
-(Graham Dumpleton, 2012):
-""", file=out)
+    def __init__(self, width: int | None) -> None:
+        self.width = width
+        self.prose = min(width or TEXT_MAX, TEXT_MAX)
+
+    def paragraph(self, text: str, indent: str = "") -> str:
+        return textwrap.fill(" ".join(text.split()), width=self.prose, initial_indent=indent,
+                             subsequent_indent=indent, break_on_hyphens=False,
+                             break_long_words=False)
+
+    def config(self, line: str, indent: str = "    ") -> list[str]:
+        """One httpd.conf line, split at spaces with `` \\`` where it is too wide."""
+        if self.width is None or len(indent + line) <= self.width:
+            return [(indent + line).rstrip()]
+        lead = line[:len(line) - len(line.lstrip())]
+        if line.lstrip().startswith("#"):  # a comment goes on as more comment lines
+            return textwrap.wrap(line.strip(), width=self.width, initial_indent=indent + lead,
+                                 subsequent_indent=indent + lead + "# ",
+                                 break_on_hyphens=False, break_long_words=False)
+        parts = textwrap.wrap(line.strip(), width=self.width - len(indent + lead) - 6,
+                              break_on_hyphens=False, break_long_words=False)
+        cont = indent + lead + "    "
+        return [indent + lead + parts[0] + " \\",
+                *(cont + part + " \\" for part in parts[1:-1]), cont + parts[-1]]
+
+
+def _intro(out: TextIO, text: _Prose, connect: str, manifest: Manifest) -> None:
+    print(text.paragraph(f"wsgi-probe demo: a SIMULATED Apache httpd + mod_wsgi, inside this "
+                         f"process, on {connect}."), file=out)
+    print(file=out)
+    print(text.paragraph(
+        "No real server is involved. The lab routes requests the way Apache and mod_wsgi do "
+        "(name-based virtual hosts, WSGIScriptAlias in configuration order, embedded-mode sub "
+        "interpreters sharing one process environment), and each of its two Django projects "
+        "is wrapped by the real probe endpoint, contrib/wsgi_endpoint.py. Its httpd.conf has "
+        'the three classic mistakes of "Requests running in wrong Django instance under '
+        'Apache/mod_wsgi" (Graham Dumpleton, 2012):'), file=out)
+    print(file=out)
     for line in scenario.httpd_conf().splitlines():
-        print(f"    {line}".rstrip(), file=out)
+        for part in text.config(line):
+            print(part, file=out)
     script = scenario.SCRIPTS[scenario.PROJECT_2]
-    print(f"\nBoth WSGI scripts are in the style Django 1.4+ generates, e.g. {script.path}:\n",
-          file=out)
+    print(file=out)
+    print(text.paragraph(f"Both WSGI scripts are in the style Django 1.4+ generates, e.g. "
+                         f"{script.path}:"), file=out)
+    print(file=out)
     for line in script.source().splitlines():
-        print(f"    {line}", file=out)
+        print(f"    {line}".rstrip(), file=out)
     print("\nWhat each URL is meant to be (the manifest):", file=out)
     targets = manifest.targets()
     width = max(len(t.url) for t in targets)
     for target in targets:
         meant = target.expected if target.expected is not None else "refused (no instance)"
         print(f"    {target.url:<{width}}  ->  {meant}", file=out)
-    print(f"\nSweeping it, as `probe sweep -m MANIFEST --connect {connect}` would:\n",
-          file=out, flush=True)
+    print(file=out)
+    print(text.paragraph(f"Sweeping it, as `probe sweep -m MANIFEST --connect {connect}` "
+                         "would:"), file=out)
+    print(file=out, flush=True)
 
 
-def _outro(out: TextIO, elapsed: float) -> None:
-    print(f"""
-That was a simulation (started, swept and reported in {elapsed:.2f} s). To check a real server:
-  1. install the endpoint in each project's wsgi.py (guarded: it never breaks the site):
+def _outro(out: TextIO, text: _Prose, elapsed: float) -> None:
+    print(file=out)
+    print(text.paragraph(f"That was a simulation (started, swept and reported in "
+                         f"{elapsed:.2f} s). To check a real server:"), file=out)
+    print("""\
+  1. install the endpoint in each project's wsgi.py
+     (guarded: a broken endpoint never breaks the site):
        probe endpoint --install /path/to/project/wsgi.py --label project-1
   2. write a manifest saying which instance must answer which URL
      (`probe demo --serve` prints the lab's, to copy from);
@@ -112,13 +159,14 @@ That was a simulation (started, swept and reported in {elapsed:.2f} s). To check
           file=out, flush=True)
 
 
-def _serve(out: TextIO, apache: SimulatedApache, connect: str) -> None:
+def _serve(out: TextIO, prose: _Prose, apache: SimulatedApache, connect: str) -> None:
     text = scenario.manifest_toml(connect)
     with _manifest_file(text) as path:
+        print(file=out)
+        print(prose.paragraph(f"The lab keeps running on {connect} until Ctrl-C; its routing "
+                              f"decisions are logged on stderr. Its manifest, written to "
+                              f"{path}:"), file=out)
         print(f"""
-The lab keeps running on {connect} until Ctrl-C; its routing decisions are logged on stderr.
-Its manifest, written to {path}:
-
 {text}
 Try:
   probe sweep -m {path} --connect {connect}

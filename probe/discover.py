@@ -297,8 +297,8 @@ _EVERY_PATH = {"^", "^/", "^/(.*)", "^/(.*)$", "(.*)", "^(.*)$", ".*", "^.*", "^
 
 def _redirects(server: Server) -> str | None:
     """Where a VirtualHost sends every request elsewhere (the usual http -> https twin):
-    ``Redirect [3xx|permanent|temp|seeother] / URL`` or a RewriteRule on every path with
-    an R flag."""
+    ``Redirect [3xx|permanent|temp|seeother] / URL``, ``RedirectPermanent / URL``, a
+    ``RedirectMatch`` or RewriteRule (with an R flag) on every path."""
     for d in server.directives:
         args = [a.lower() for a in d.args]
         if d.key == "redirect" and len(args) >= 2:
@@ -307,6 +307,9 @@ def _redirects(server: Server) -> str | None:
             if path == "/" and status in ("", "permanent", "temp", "seeother", "301", "302",
                                           "303", "307", "308"):
                 return f"Redirect at {d.where}"
+        if (d.key == "redirectpermanent" and d.args[:1] == ("/",)) or (
+                d.key == "redirectmatch" and any(a in _EVERY_PATH for a in d.args[:2])):
+            return f"{d.name} at {d.where}"
         if d.key == "rewriterule" and len(d.args) >= 3 and d.args[0] in _EVERY_PATH:
             flags = args[2].strip("[]").split(",")
             if any(f == "r" or f.startswith("r=3") or f == "redirect" for f in flags):

@@ -1,12 +1,20 @@
-"""structlog set-up: human lines on a terminal, JSON for machines, always on stderr."""
+"""structlog set-up: human lines on a terminal, JSON for machines, always on stderr.
+
+structlog is imported at the first event that will be written, not by ``configure``:
+structlog brings rich along (its tracebacks), 50-100 ms that ``probe check`` on a bad
+manifest (the UNKNOWN path) or a quiet ``probe sweep`` would pay for logs never written.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-import structlog
+if TYPE_CHECKING:
+    import structlog
 
 _LEVELS = {"debug": 10, "info": 20, "warning": 30, "warn": 30, "error": 40, "exception": 40,
            "critical": 50}
@@ -23,6 +31,78 @@ def configure(verbosity: int = 0, fmt: str = "console", *,
     structlog nor from libraries using the standard logging module (a
     Monitoring Plugin whose stderr would end up in its output).
     """
+    global _pending, _lowest
+    if silent:
+        logging.disable(logging.CRITICAL)
+        _lowest = logging.CRITICAL + 1
+    elif verbosity >= 2:
+        _lowest = logging.DEBUG
+    else:
+        _lowest = logging.INFO if verbosity == 1 or always_info_from else logging.WARNING
+    _pending = functools.partial(_apply, verbosity, fmt, always_info_from, silent)
+    if "structlog" in sys.modules:
+        _apply_pending()
+
+
+def writes(level: int) -> bool:
+    """Whether an event of ``level`` can be written (True before any ``configure``)."""
+    return _lowest is None or level >= _lowest
+
+
+class Logger:
+    """structlog's logger ``name``, imported at its first event that will be written."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._real: Any = None
+
+    def _emit(self, level: int, method: str, event: str, fields: dict[str, Any]) -> None:
+        if not writes(level):
+            return
+        if self._real is None:
+            import structlog
+
+            _apply_pending()
+            self._real = structlog.get_logger(self._name)
+        getattr(self._real, method)(event, **fields)
+
+    def debug(self, event: str, **fields: Any) -> None:
+        self._emit(logging.DEBUG, "debug", event, fields)
+
+    def info(self, event: str, **fields: Any) -> None:
+        self._emit(logging.INFO, "info", event, fields)
+
+    def warning(self, event: str, **fields: Any) -> None:
+        self._emit(logging.WARNING, "warning", event, fields)
+
+    def error(self, event: str, **fields: Any) -> None:
+        self._emit(logging.ERROR, "error", event, fields)
+
+
+def get_logger(name: str) -> Logger:
+    return Logger(name)
+
+
+def reset() -> None:
+    """Forget ``configure`` (tests: structlog.reset_defaults() does not reach this module)."""
+    global _pending, _lowest
+    _pending = _lowest = None
+
+
+_pending: Callable[[], None] | None = None
+_lowest: int | None = None
+
+
+def _apply_pending() -> None:
+    global _pending
+    if _pending is not None:
+        apply, _pending = _pending, None
+        apply()
+
+
+def _apply(verbosity: int, fmt: str, always_info_from: str | None, silent: bool) -> None:
+    import structlog
+
     if silent:
         # ReturnLogger hands the rendered event back to the caller and writes nothing.
         structlog.configure(
@@ -30,7 +110,6 @@ def configure(verbosity: int = 0, fmt: str = "console", *,
             logger_factory=structlog.ReturnLoggerFactory(),
             cache_logger_on_first_use=False,
         )
-        logging.disable(logging.CRITICAL)
         return
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     renderer: structlog.typing.Processor
@@ -56,6 +135,8 @@ def configure(verbosity: int = 0, fmt: str = "console", *,
 
 
 def _drop_info_except(component: str) -> structlog.typing.Processor:
+    import structlog
+
     def keep(logger: Any, method: str, event: structlog.typing.EventDict
              ) -> structlog.typing.EventDict:
         if event.get("component") != component and _LEVELS.get(method, 30) < logging.WARNING:

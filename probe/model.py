@@ -26,12 +26,33 @@ class Verdict(StrEnum):
     HTTP_ERROR = "http_error"
     UNREACHABLE = "unreachable"
     STALE = "stale"
+    BAD_ANSWER = "bad_answer"
+    NOT_LIVE = "not_live"
 
 
 class Cause(StrEnum):
     ALIAS_ORDER = "alias_order"
     ENVIRON_LEAK = "environ_leak"
     VHOST_FALLBACK = "vhost_fallback"
+    CACHED = "cached"
+    """not_live: the answer carried another request's nonce (a cache stored it)."""
+    FORGED = "forged"
+    """not_live: the answer's signature is wrong (made without the token)."""
+
+
+class Liveness(StrEnum):
+    """How far an answer is proven made for its request (probe.liveness)."""
+
+    LIVE = "live"
+    """The nonce came back (and the signature is right, where the probe has a token)."""
+    UNSIGNED = "unsigned"
+    """The nonce came back without a signature: the endpoint has no token (loopback mode)."""
+    UNPROVEN = "unproven"
+    """The endpoint predates the nonce field: nothing proven, nothing to accuse."""
+    CACHED = "cached"
+    """Another request's nonce, or none: an answer stored by a cache."""
+    FORGED = "forged"
+    """The nonce came back with a wrong signature: made by someone without the token."""
 
 
 class Status(StrEnum):
@@ -210,6 +231,10 @@ class Sample:
     location: str | None = None
     error: str | None = None
     error_kind: str | None = None
+    liveness: Liveness | None = None
+    """Set for an endpoint answer to a request that carried a nonce."""
+    cache: tuple[str, ...] = ()
+    """Cache headers of the answer (``Age: 12``), as probe.liveness.cache_evidence shows them."""
     address: str | None = None
     """``HOST:PORT`` that answered, when the connection said so."""
 

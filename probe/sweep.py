@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import logging
+import signal
+import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
+from types import FrameType
 
-import structlog
-
-from probe import addresses
+from probe import addresses, logs
 from probe.diagnose import diagnose
+from probe.liveness import NONCE_HEADER, judge, new_nonce
 from probe.manifest import Manifest, Target
 from probe.model import Observation, Report, Sample
-from probe.transport import Transport, abort_in_flight
+from probe.transport import Request, Transport
+from probe.urls import public_url
 
-log = structlog.get_logger("probe.sweep")
+Progress = Callable[[], None]
+"""Called once per finished request (the CLI's progress bar; the core draws nothing)."""
 
 
 def run_sweep(
@@ -24,7 +29,7 @@ def run_sweep(
     *,
     targets: Sequence[Target] | None = None,
     restarted_after: datetime | None = None,
-    progress: bool = False,
+    progress: Progress | None = None,
     deadline: float | None = None,
     transport: Transport | None = None,
     resolver: addresses.Resolver | None = None,
@@ -37,12 +42,12 @@ def run_sweep(
     Raises ProbeError only for what stops every request (an unreadable token file).
     """
     settings = manifest.probe
+    # One target per URL and address (a fleet); each request carries its address.
     chosen = addresses.expand(
         manifest.targets() if targets is None else targets,
         settings.connects, settings.all_addresses, resolver or addresses.system_resolver,
     )
     transport = transport or Transport(
-        # Each target carries its address (Transport.at); this one is for DNS's choice.
         connect=None,
         timeout=settings.timeout,
         token=settings.token(),
@@ -50,12 +55,8 @@ def run_sweep(
     )
     started = time.monotonic()
     end = started + deadline if deadline is not None else None
-    bar = _Bar(len(chosen) * settings.samples) if progress else None
-    with bar or nullcontext():
-        samples, interrupted = gather(
-            chosen, transport, settings.samples, settings.concurrency, settings.segment, end,
-            on_done=bar.advance if bar else None,
-        )
+    samples, interrupted = gather(chosen, transport, settings.samples, settings.concurrency,
+                                  settings.segment, end, on_done=progress)
     observations = [
         Observation(target, tuple(samples[i])) for i, target in enumerate(chosen)
         if samples[i] or not interrupted
@@ -64,9 +65,20 @@ def run_sweep(
         manifest, observations, restarted_after=restarted_after,
         duration_s=time.monotonic() - started, interrupted=interrupted,
     )
-    log.info("sweep", targets=len(report.targets), problems=len(report.problems),
-             status=report.status.value, duration_s=round(report.duration_s, 3))
+    logs.get_logger("probe.sweep").info(
+        "sweep", targets=len(report.targets), problems=len(report.problems),
+        status=report.status.value, duration_s=round(report.duration_s, 3))
     return report
+
+
+def requests_for(targets: Sequence[Target], samples: int, segment: str) -> list[Request]:
+    """The probe requests of a sweep, target after target, ``samples`` each.
+
+    Each carries a fresh X-Probe-Nonce, so its answer can be judged live (probe.liveness).
+    """
+    return [Request(target.probe_url(segment), {NONCE_HEADER: new_nonce()},
+                    connect=target.address)
+            for target in targets for _ in range(samples)]
 
 
 def gather(
@@ -76,42 +88,39 @@ def gather(
     concurrency: int,
     segment: str,
     end: float | None,
-    on_done: Callable[[], None] | None = None,
+    on_done: Progress | None = None,
 ) -> tuple[list[list[Sample]], bool]:
     """Every target's samples, in target order; and whether Ctrl-C cut it short."""
-    results: list[list[Sample | None]] = [[None] * samples for _ in targets]
-    pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(targets) * samples)),
-                              thread_name_prefix="probe")
-    pending: dict[Future[Sample], tuple[int, int]] = {
-        pool.submit(_probe, _at(transport, target.address), target.probe_url(segment), end):
-        (i, n)
-        for i, target in enumerate(targets)
-        for n in range(samples)
-    }
-    interrupted = False
-    timeout = None if end is None else max(0.0, end - time.monotonic())
-    try:
-        # as_completed registers one waiter per future, once; a wait() per
-        # completion would register them all again each time.
-        for future in as_completed(pending, timeout=timeout):
-            i, n = pending[future]
-            results[i][n] = sample = future.result()
-            # Logged once recorded, so a "probe" event means the report will include it.
-            _log_probe(targets[i].probe_url(segment), sample)
-            if on_done:
-                on_done()
-    except TimeoutError:
-        pass  # the sweep's deadline passed: what is missing becomes "late" below
-    except KeyboardInterrupt:
-        interrupted = True
-        abort_in_flight()
-    finally:
-        # Requests still in flight end within their own timeout; nobody waits for them.
-        pool.shutdown(wait=False, cancel_futures=True)
+    log = logs.get_logger("probe.sweep")
+    each = logs.writes(logging.INFO)  # no event to build per request when none is written
+    requests = requests_for(targets, samples, segment)
+    results: list[Sample | None] = [None] * len(requests)
+
+    def done(index: int, sample: Sample) -> None:
+        if sample.endpoint is not None:
+            nonce = requests[index].headers[NONCE_HEADER]
+            sample = replace(sample, liveness=judge(sample.endpoint, nonce, transport.token,
+                                                    sample.cache))
+        results[index] = sample
+        # Logged once recorded, so a "probe" event means the report will include it.
+        if each:
+            log.info("probe", url=public_url(requests[index].url),
+                     status=sample.status_code, error=sample.error,
+                     label=sample.endpoint.label if sample.endpoint else None,
+                     pid=sample.endpoint.pid if sample.endpoint else None,
+                     elapsed_ms=round(sample.elapsed_ms, 2))
+        if on_done:
+            on_done()
+
+    with _ctrl_c() as pressed:
+        transport.probe_all(requests, concurrency=max(1, concurrency), end=end, on_sample=done,
+                            interrupted=pressed.is_set)
+    interrupted = pressed.is_set()
     late = Sample(elapsed_ms=0.0, error="no answer before the sweep's deadline",
                   error_kind="timeout")
     gathered: list[list[Sample]] = []
-    for per_target in results:
+    for i in range(len(targets)):
+        per_target = results[i * samples:(i + 1) * samples]
         if interrupted:
             gathered.append([s for s in per_target if s is not None])
         else:
@@ -119,43 +128,25 @@ def gather(
     return gathered, interrupted
 
 
-def _at(transport: Transport, address: str | None) -> Transport:
-    """The transport for one address; one without ``at`` (a test's fake) serves them all."""
-    at = getattr(transport, "at", None)
-    return transport if address is None or at is None else at(address)
+@contextmanager
+def _ctrl_c() -> Iterator[threading.Event]:
+    """Ctrl-C sets an event instead of raising, while the requests are in flight.
 
+    A KeyboardInterrupt raised inside a libcurl callback would be printed and lost;
+    the request loop checks the event between rounds instead. Only the main
+    thread gets signals, and only Python's default handler is replaced.
+    """
+    pressed = threading.Event()
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield pressed
+        return
 
-def _probe(transport: Transport, url: str, end: float | None) -> Sample:
-    return transport.probe(url, deadline=end)
+    def handler(signum: int, frame: FrameType | None) -> None:
+        pressed.set()
 
-
-def _log_probe(url: str, sample: Sample) -> None:
-    log.info("probe", url=url, status=sample.status_code, error=sample.error,
-             label=sample.endpoint.label if sample.endpoint else None,
-             pid=sample.endpoint.pid if sample.endpoint else None,
-             elapsed_ms=round(sample.elapsed_ms, 2))
-
-
-class _Bar:
-    """A rich progress bar on stderr (only used when stderr is a terminal)."""
-
-    def __init__(self, total: int) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        self._progress = Progress(
-            TextColumn("probing"), BarColumn(), MofNCompleteColumn(),
-            console=Console(stderr=True), transient=True,
-        )
-        self._task = self._progress.add_task("probe", total=total)
-
-    def __enter__(self) -> _Bar:
-        self._progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._progress.stop()
-
-    def advance(self) -> None:
-        self._progress.advance(self._task)
-
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
+from probe import logs
 from tests import reaper
 
 
@@ -35,6 +36,7 @@ def _fresh_structlog() -> Iterator[None]:
     """Commands run in-process configure structlog for the whole process; undo it per test."""
     yield
     structlog.reset_defaults()
+    logs.reset()
 
 
 @pytest.fixture(autouse=True)

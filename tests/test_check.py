@@ -342,7 +342,7 @@ class Fired(Exception):
 
 
 def test_watchdog_fires_with_the_stage() -> None:
-    stage = check._Stage()
+    stage = check.Stage()
     stage("sweeping 6 URLs")
     seen: list[tuple[float, str]] = []
 
@@ -361,7 +361,7 @@ def test_watchdog_disarms_after_the_block() -> None:
     def fire(timeout: float, text: str) -> None:
         raise Fired
 
-    with check.watchdog(0.2, check._Stage(), fire):
+    with check.watchdog(0.2, check.Stage(), fire):
         pass
     time.sleep(0.4)  # would raise Fired here if the alarm were still armed
 
@@ -370,7 +370,7 @@ def test_watchdog_default_exits_unknown_with_one_line() -> None:
     code = textwrap.dedent("""
         import threading, time
         from probe import check
-        stage = check._Stage()
+        stage = check.Stage()
         stage("sweeping 7 URLs")
         # A non-daemon thread stuck forever: a normal exit would wait for it.
         threading.Thread(target=time.sleep, args=(60,)).start()

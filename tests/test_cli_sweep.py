@@ -426,3 +426,18 @@ def test_ctrl_c_prints_what_was_gathered_and_exits_130_without_waiting(tmp_path:
     assert "interrupted: partial results" in out
     assert refused_url in out  # what was gathered is printed
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("columns", [80, 160])
+def test_table_fits_the_terminal_width(start: Callable[[App], int], manifest_file: Path,
+                                       columns: int) -> None:
+    """The width comes from the environment the CLI builds ($COLUMNS here), not from
+    whatever terminal the report might find."""
+    port = start(router(longest_first=False))
+    result = CliRunner().invoke(main, ["sweep", "-m", str(manifest_file), "--connect",
+                                       f"127.0.0.1:{port}"], env={"COLUMNS": str(columns)})
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert [line for line in lines if len(line) > columns] == []
+    assert any("http://site-1.example.com/suburl/" in line for line in lines)
+    assert "…" not in result.output

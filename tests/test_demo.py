@@ -141,3 +141,27 @@ def test_demo_self_check_fails_when_the_misroutes_are_gone(
     out = io.StringIO()
     assert demo.run(out=out) == 1
     assert "OK: 6 URLs, 6 ok, 0 problems" in out.getvalue()
+
+
+@pytest.mark.parametrize("width", [80, 160])
+def test_demo_renders_for_the_terminal_width(width: int) -> None:
+    """Prose, httpd.conf and the report fit the width; no URL or instance name is cut."""
+    from probe.environment import Environment
+
+    out = io.StringIO()
+    assert demo.run(env=Environment(stdout=out, width=width)) == 0
+    lines = out.getvalue().splitlines()
+    assert [line for line in lines if len(line) > width] == []
+    assert "…" not in out.getvalue()
+    for url in ("http://site-1.example.com/suburl/", "http://www.site-2.example.com/",
+                "http://unknown.invalid/"):
+        assert any(url in line for line in lines), url
+    assert not [line for line in lines if line.endswith("-")]  # nothing broken at a hyphen
+    # The report's problems come before its ok URLs.
+    text = out.getvalue()
+    report = text[text.index("Sweeping it"):]
+    assert report.index("site-1.example.com/suburl/") < report.index("www.site-1.example.com/")
+    if width == 160:
+        assert any(line.startswith("┃ URL") and "settings" in line for line in lines)
+        # Prose wraps at 100 even on a wide screen: long lines read badly.
+        assert max(len(line) for line in lines if line.startswith("No real server")) <= 100

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from probe.diagnose import diagnose
 from probe.manifest import Manifest, parse
 from probe.model import EndpointAnswer, Observation, Report, Sample, Verdict
+from probe.safe_text import MAX_FIELD
 from probe.transport import Answer, sample_from_answer
 from tests.every_output import check_status, every_output
 
@@ -143,3 +144,19 @@ def test_terminal_escape_never_reaches_the_table() -> None:
 def test_markup_in_a_label_is_shown_as_written() -> None:
     report = sweep_of(sample(json.dumps({**HOSTILE, "label": "[/bold][link=x]evil"}).encode()))
     assert b"[/bold][link=x]evil" in every_output(report)["table"]
+
+
+TYPED = ("label", "instance_id", "process_group", "application_group", "started_at", "nonce",
+         "signature")
+
+
+@pytest.mark.parametrize("text", NASTY, ids=range(len(NASTY)))
+@pytest.mark.parametrize("field", TYPED)
+def test_typed_fields_are_one_printable_bounded_line(field: str, text: str) -> None:
+    """The boundary itself, not only the outputs: logs and new renderers read these fields."""
+    answer = EndpointAnswer.from_json({**HOSTILE, field: text})
+    value = getattr(answer, field)
+    assert isinstance(value, str)
+    value.encode("utf-8")
+    assert len(value) <= MAX_FIELD
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u202e" for c in value)

@@ -197,6 +197,8 @@ SEGMENT = "must be one path segment of letters, digits and ._~- (not . or ..), n
          "site.toml: probe.connect: not HOST or HOST:PORT: 'localhost:'"),
         ('connect = "h:0"', "site.toml: probe.connect: not HOST or HOST:PORT: 'h:0'"),
         ('connect = "h:99999"', "site.toml: probe.connect: not HOST or HOST:PORT: 'h:99999'"),
+        ('connect = "localhost:http"',
+         "site.toml: probe.connect: not HOST or HOST:PORT: 'localhost:http'"),
     ],
 )
 def test_probe_table_values_are_checked(table: str, message: str) -> None:

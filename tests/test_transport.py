@@ -17,8 +17,9 @@ import pytest
 import trustme
 
 from probe import __version__
-from probe.errors import ManifestError
-from probe.transport import Transport, sample_from_answer
+from probe.errors import ManifestError, ProbeError
+from probe.model import Sample
+from probe.transport import Request, Transport, abort_in_flight, sample_from_answer
 
 ENDPOINT_JSON = {
     "schema": 1,
@@ -223,14 +224,15 @@ def test_proxy_variables_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
     assert seen.hosts == [f"127.0.0.1:{port}", "site-1.example.com"]
 
 
-def test_sessions_are_per_thread() -> None:
+def test_one_transport_is_shared_by_threads() -> None:
+    # The exporter probes from several request threads through one Transport.
     with http_server() as (port, seen):
         transport = Transport(timeout=5)
         results: list[int | None] = []
-        sessions: list[object] = []  # kept alive, so no id is reused
+        start = threading.Barrier(4)
 
         def work() -> None:
-            sessions.append(transport._session())
+            start.wait(5)
             results.append(transport.probe(f"http://127.0.0.1:{port}/__probe__").status_code)
 
         threads = [threading.Thread(target=work) for _ in range(4)]
@@ -239,7 +241,6 @@ def test_sessions_are_per_thread() -> None:
         for thread in threads:
             thread.join(10)
     assert results == [200] * 4
-    assert len({id(session) for session in sessions}) == 4
     assert len(seen.requests) == 4
 
 
@@ -496,15 +497,8 @@ def test_binary_garbage_is_an_error() -> None:
     assert sample.error_kind == "protocol"
 
 
-def test_dns_failure(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = socket.getaddrinfo
-
-    def getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
-        if host == "nowhere.invalid":
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return real(host, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+def test_dns_failure() -> None:
+    # .invalid never resolves (RFC 6761); libcurl resolves by itself, not via socket.
     sample = Transport(timeout=5).probe("http://nowhere.invalid/__probe__")
     assert sample.error_kind == "dns"
     assert sample.error == (
@@ -568,3 +562,157 @@ def test_sample_from_answer_reads_fields_defensively() -> None:
     assert (sample.endpoint.pid, sample.endpoint.label, sample.endpoint.host) == (None, None, None)
     assert sample.endpoint.instance_id == "0123456789abcdef"
     assert sample.elapsed_ms == 1.5
+
+
+# --- hostile or unusual URLs and answers (issue 9) --------------------------------------------
+
+
+def recording(answer: bytes, seen: list[bytes]) -> Callable[[socket.socket, threading.Event], None]:
+    """A raw handler that keeps the request's bytes and sends ``answer``."""
+
+    def handle(conn: socket.socket, stop: threading.Event) -> None:
+        seen.append(read_request(conn))
+        conn.sendall(answer)
+
+    return handle
+
+
+OK_ANSWER = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+             b"Connection: close\r\n\r\n{}")
+
+
+@pytest.mark.parametrize(("url", "host"), [
+    ("http://例え.jp/__probe__", "xn--r8jz45g.jp"),
+    ("http://bücher.example:8080/__probe__", "xn--bcher-kva.example:8080"),
+])
+def test_idn_hosts_are_sent_as_punycode(url: str, host: str) -> None:
+    with http_server() as (port, seen):
+        sample = Transport(connect=f"127.0.0.1:{port}", timeout=5).probe(url)
+    assert (sample.status_code, sample.error) == (200, None)
+    assert seen.hosts == [host]
+
+
+def test_idn_host_name_goes_to_sni_as_punycode(ca: trustme.CA, tmp_path: Path) -> None:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("xn--bcher-kva.example").configure_cert(context)
+    ca_path = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_path))
+    with http_server(tls=context) as (port, seen):
+        sample = Transport(connect=f"127.0.0.1:{port}", ca_file=str(ca_path), timeout=5).probe(
+            "https://bücher.example/__probe__")
+    assert (sample.status_code, sample.error) == (200, None)
+    assert seen.sni == ["xn--bcher-kva.example"]
+    assert seen.hosts == ["xn--bcher-kva.example"]
+
+
+def test_a_host_name_that_is_not_idna_is_one_line() -> None:
+    sample = Transport(timeout=5).probe("http://" + "ü" * 70 + ".example/__probe__")
+    assert (sample.status_code, sample.error_kind) == (None, "dns")
+    assert sample.error is not None
+    assert "not a valid internationalised name" in sample.error
+    assert "\n" not in sample.error
+
+
+def test_credentials_in_the_url_are_refused_and_not_shown() -> None:
+    with http_server() as (port, seen):
+        sample = Transport(timeout=5).probe(f"http://user:hunter2@127.0.0.1:{port}/__probe__")
+    assert sample.status_code is None
+    assert sample.error == (f"http://127.0.0.1:{port}/__probe__: the URL carries user:password@; "
+                            "wsgi-probe does not send credentials, remove them")
+    assert seen.requests == []  # nothing was sent
+
+
+def test_a_hundred_thousand_headers_are_a_protocol_error_not_a_closed_connection() -> None:
+    def handle(conn: socket.socket, stop: threading.Event) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\n" + b"X-A: b\r\n" * 100_000 + b"\r\n")
+
+    with raw_server(handle) as port:
+        sample = Transport(timeout=5).probe(f"http://127.0.0.1:{port}/__probe__")
+    assert (sample.status_code, sample.error_kind) == (None, "protocol")
+    assert sample.error is not None
+    assert "more than 1000 header lines" in sample.error
+
+
+def test_a_refuse_url_answering_with_endless_headers_is_not_refused() -> None:
+    from probe import manifest
+    from probe.model import Verdict
+    from probe.sweep import run_sweep
+
+    def handle(conn: socket.socket, stop: threading.Event) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\n" + b"X-A: b\r\n" * 100_000 + b"\r\n")
+
+    with raw_server(handle) as port:
+        loaded = manifest.parse(f'[probe]\nconnect = "127.0.0.1:{port}"\nsamples = 1\n'
+                                '[refuse]\nurls = ["http://unknown.invalid/"]\n')
+        report = run_sweep(loaded)
+    (target,) = report.targets
+    assert target.verdict != Verdict.OK
+    assert "header lines" in target.explanation
+
+
+def test_status_999_is_not_an_http_status() -> None:
+    with raw_server(recording(OK_ANSWER.replace(b"200 OK", b"999 Odd"), [])) as port:
+        sample = Transport(timeout=5).probe(f"http://127.0.0.1:{port}/__probe__")
+    assert (sample.status_code, sample.error_kind) == (None, "protocol")
+    assert sample.error == (f"http://127.0.0.1:{port}/__probe__: answered status 999, "
+                            "which is not an HTTP status (100-599)")
+
+
+@pytest.mark.parametrize("token", ["s3cr3t-tökén", "秘密-€"])
+def test_the_token_is_sent_as_utf8(token: str) -> None:
+    seen: list[bytes] = []
+    with raw_server(recording(OK_ANSWER, seen)) as port:
+        sample = Transport(timeout=5, token=token).probe(f"http://127.0.0.1:{port}/__probe__")
+    assert sample.status_code == 200
+    assert b"\r\nX-Probe-Token: " + token.encode("utf-8") + b"\r\n" in seen[0]
+
+
+def test_a_token_with_a_line_break_is_refused_before_any_request() -> None:
+    with pytest.raises(ProbeError) as info:
+        Transport(token="abc\r\nX-Evil: 1")
+    assert "line break" in str(info.value)
+
+
+def test_extra_request_headers_go_out_and_every_answer_header_comes_back() -> None:
+    # The seam for the sweep: a header of its own per request, any answer header read back.
+    answer = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nAGE: 12\r\n"
+              b"Via: 1.1 varnish\r\nVia: 1.1 cdn\r\nContent-Length: 2\r\n\r\n{}")
+    seen: list[bytes] = []
+    with raw_server(recording(answer, seen)) as port:
+        got = Transport(timeout=5).get(f"http://127.0.0.1:{port}/__probe__",
+                                       headers={"X-Probe-Nonce": "n-1"})
+    assert b"\r\nX-Probe-Nonce: n-1\r\n" in seen[0]
+    assert got.headers["age"] == "12"
+    assert got.headers.get("Via") == "1.1 varnish, 1.1 cdn"
+    assert got.body == b"{}"
+
+
+def test_probe_all_reports_each_request_once_in_any_order() -> None:
+    with http_server() as (port, seen):
+        results: dict[int, int | None] = {}
+        Transport(timeout=5).probe_all(
+            [Request(f"http://127.0.0.1:{port}/{i}/__probe__") for i in range(20)],
+            concurrency=4, end=None,
+            on_sample=lambda i, sample: results.__setitem__(i, sample.status_code))
+    assert results == dict.fromkeys(range(20), 200)
+    assert sorted(seen.paths) == sorted(f"/{i}/__probe__" for i in range(20))
+
+
+def test_abort_in_flight_ends_a_waiting_request_from_another_thread() -> None:
+    with raw_server(silent) as port:
+        done = threading.Event()
+        samples: list[Sample] = []
+
+        def work() -> None:
+            samples.append(Transport(timeout=60).probe(f"http://127.0.0.1:{port}/__probe__"))
+            done.set()
+
+        threading.Thread(target=work, daemon=True).start()
+        assert not done.wait(0.3)  # it is waiting for the silent server
+        abort_in_flight()
+        assert done.wait(10)  # far less than its 60 s timeout
+    assert samples[0].error_kind == "timeout"
+    assert samples[0].error is not None
+    assert "wsgi-probe is stopping" in samples[0].error

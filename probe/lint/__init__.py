@@ -64,6 +64,31 @@ def load_site(paths: Sequence[str | os.PathLike[str]], *, server_root: str | Non
 
 def lint_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str | None = None,
                environ: Mapping[str, str] | None = None,
-               httpd: Httpd | None = None) -> LintResult:
+               httpd: Httpd | None = None, apachectl: bool = False) -> LintResult:
+    """Lint configuration files; ``apachectl`` also compares the VirtualHost model with
+    ``apache2 -S`` run on the same main configuration (:mod:`probe.lint.apachectl`)."""
     site = load_site(paths, server_root=server_root, environ=environ, httpd=httpd)
-    return LintResult(tuple(run_rules(site)), site.config.files)
+    findings = run_rules(site)
+    if apachectl:
+        findings += _apachectl(site, paths, server_root, environ or {}, httpd or Httpd())
+    return LintResult(tuple(sorted(findings, key=lambda f: (f.file, f.line, f.code))),
+                      site.config.files)
+
+
+def _apachectl(site: Site, paths: Sequence[str | os.PathLike[str]], server_root: str | None,
+               environ: Mapping[str, str], httpd: Httpd) -> list[Finding]:
+    from probe.lint import apachectl
+
+    first = site.config.files[0] if site.config.files else "<config>"
+    if len(paths) != 1:
+        return [Finding(apachectl.CODE, Severity.NOTE, first, 0,
+                        "--apachectl compares one main configuration with httpd -S; "
+                        f"{len(paths)} paths were given, nothing compared")]
+    root = server_root or default_server_root(paths)
+    env = {**environ, **read_envvars(os.path.join(root, "envvars"))}
+    try:
+        dump = apachectl.run_dump(first, root, httpd.defines, env)
+    except (OSError, RuntimeError) as exc:
+        return [Finding(apachectl.CODE, Severity.NOTE, first, 0,
+                        f"httpd -S could not run, nothing compared: {exc}")]
+    return apachectl.compare(site, apachectl.parse_dump(dump))

@@ -54,13 +54,14 @@ def _leak_finding(site: Site, group: str, users: Sequence[WsgiApp], script: Scri
         file=first.directive.file,
         line=first.directive.line,
         message=(
-            f"{script.path} sets {SETTINGS_VARIABLE} with os.environ.setdefault "
-            f"(line {script.settings_line}) and runs {where} (at "
+            f"{script.path} keeps an inherited {SETTINGS_VARIABLE} on some path "
+            f"(os.environ.setdefault, or an assignment only when it is unset: line "
+            f"{script.settings_line}) and runs {where} (at "
             f"{', '.join(sorted({_mounted(u) for u in users}))}) alongside another sub "
             f"interpreter: {other_list}. Whichever loads first puts its value in the process "
             f"environment, later sub interpreters inherit it and setdefault keeps it, so this "
             f"application can run with the other's settings"),
-        fix=(f"assign instead of setdefault in {script.path}: "
+        fix=(f"assign unconditionally in {script.path}: "
              f"os.environ[\"{SETTINGS_VARIABLE}\"] = \"{value}\"; better, give each "
              f"application its own daemon process group (WSGIDaemonProcess NAME, then "
              f"process-group=NAME on its WSGIScriptAlias)"),

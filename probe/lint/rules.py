@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from probe.lint.alias_rules import alias_order
 from probe.lint.daemon_rules import daemon_groups
 from probe.lint.findings import Finding, Rule, Severity
+from probe.lint.group_rules import broad_process_group, ssl_twin
 from probe.lint.interpreter_rules import environ_leak, shared_interpreter
 from probe.lint.model import Site
 from probe.lint.read_rules import unreadable
@@ -29,7 +30,8 @@ def options(site: Site) -> list[Finding]:
 
 
 RULES: tuple[Rule, ...] = (alias_order, environ_leak, shared_interpreter, vhost_fallback,
-                           vhost_shadowed, access_context, daemon_groups, options, unreadable)
+                           vhost_shadowed, access_context, broad_process_group, ssl_twin,
+                           daemon_groups, options, unreadable)
 
 
 def run_rules(site: Site, rules: Sequence[Rule] = RULES) -> list[Finding]:

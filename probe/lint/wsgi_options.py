@@ -57,6 +57,14 @@ def wsgi_options(directives: Sequence[Directive]) -> list[Finding]:
         if spec is None:
             continue
         positional, accepted, what = spec
+        if d.key == "wsgiimportscript" and not any(
+                a.startswith("application-group=") for a in d.args[positional:]):
+            findings.append(Finding(
+                "config", Severity.ERROR, d.file, d.line,
+                f"{d.name} without application-group=: httpd will not start (\"Name of "
+                f"WSGI application group required.\")",
+                "add application-group= naming the interpreter the script is to be loaded "
+                "in (application-group=%{GLOBAL} for most Django setups)"))
         for arg in d.args[positional:]:
             problem = _problem(arg, accepted)
             if problem is None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from probe.model import Report
 
 
-def render(report: Report, fmt: str, *, color: bool = False) -> str:
-    """The report as text in ``fmt`` (``table``, ``json`` or ``junit``)."""
+def render(report: Report, fmt: str, *, color: bool = False, width: int | None = None) -> str:
+    """The report as text in ``fmt`` (``table``, ``json`` or ``junit``); ``width`` is the
+    table's (None: no limit)."""
     if fmt == "json":
         from probe.report import json_report
 
@@ -18,5 +19,5 @@ def render(report: Report, fmt: str, *, color: bool = False) -> str:
     if fmt == "table":
         from probe.report import table
 
-        return table.render(report, color=color)
+        return table.render(report, color=color, width=width)
     raise ValueError(f"unknown report format {fmt!r}")

@@ -30,7 +30,7 @@ ENDPOINT = Path(__file__).resolve().parents[2] / "contrib" / "wsgi_endpoint.py"
 TOP_KEYS = {
     "schema", "label", "instance_id", "pid", "ppid", "process_group", "application_group",
     "settings_module", "request", "script_file", "server", "python", "started_at", "uptime_s",
-    "hits",
+    "hits", "nonce", "signature",
 }
 REQUEST_KEYS = {"host", "server_name", "server_port", "scheme", "script_name", "path_info"}
 INNER_BODY = b"inner application"
@@ -743,3 +743,53 @@ def test_real_server_honours_the_token_header(we: ModuleType, http: requests.Ses
         right = http.get(f"{base}/__probe__", headers={"X-Probe-Token": "real-token"}, timeout=10)
         assert right.status_code == 200
         assert right.json()["hits"] == 1
+
+
+# -- proof of liveness: X-Probe-Nonce echoed, signed with the token (contract section 1) -------
+
+NONCE = "n0nce_-" + "x" * 25
+
+
+def expected_signature(token: str, nonce: str, instance_id: str) -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(token.encode("utf-8"), f"{nonce}\n{instance_id}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def test_nonce_is_echoed_and_unsigned_without_a_token(we: ModuleType) -> None:
+    doc = call(we.wrap(Inner()), environ_for(HTTP_X_PROBE_NONCE=NONCE)).json
+    assert (doc["nonce"], doc["signature"]) == (NONCE, None)
+
+
+def test_no_nonce_means_null_fields(we: ModuleType) -> None:
+    doc = call(we.wrap(Inner(), token="t0ken-long-enough"),
+               environ_for(HTTP_X_PROBE_TOKEN="t0ken-long-enough")).json
+    assert (doc["nonce"], doc["signature"]) == (None, None)
+
+
+@pytest.mark.parametrize("token", ["s3cret", "s3cr3t-tökén", "秘密のトークン"])
+def test_signature_is_hmac_sha256_of_nonce_and_instance_id(we: ModuleType, token: str) -> None:
+    app = we.wrap(Inner(), token=token)
+    # WSGI hands header values over as latin-1 "native strings" of the wire's bytes.
+    wire = token.encode("utf-8").decode("latin-1")
+    doc = call(app, environ_for(remote="203.0.113.9", HTTP_X_PROBE_TOKEN=wire,
+                                HTTP_X_PROBE_NONCE=NONCE)).json
+    assert doc["nonce"] == NONCE
+    assert doc["signature"] == expected_signature(token, NONCE, doc["instance_id"])
+    assert len(doc["signature"]) == 64 and doc["signature"] == doc["signature"].lower()
+
+
+@pytest.mark.parametrize("nonce", ["short", "x" * 15, "x" * 129, "a b" * 8, "x" * 20 + "\n",
+                                   "x" * 20 + "é", "x" * 20 + '"', "x" * 20 + "/"])
+def test_a_nonce_out_of_form_is_ignored(we: ModuleType, nonce: str) -> None:
+    doc = call(we.wrap(Inner(), token="s3cret"),
+               environ_for(HTTP_X_PROBE_TOKEN="s3cret", HTTP_X_PROBE_NONCE=nonce)).json
+    assert (doc["nonce"], doc["signature"]) == (None, None)
+
+
+@pytest.mark.parametrize("nonce", ["x" * 16, "A-z_09" * 21 + "xx"])
+def test_nonce_length_bounds(we: ModuleType, nonce: str) -> None:
+    assert len(nonce) in (16, 128)
+    assert call(we.wrap(Inner()), environ_for(HTTP_X_PROBE_NONCE=nonce)).json["nonce"] == nonce

@@ -130,3 +130,17 @@ def icinga_state(path: Path) -> dict[str, dict[str, Any]]:
         objects[f"{item['type']}:{item['name']}"] = item["update"]
         at = colon + 1 + size + 1  # the netstring's closing comma
     return objects
+
+
+WARM_URLS = [("site-1.example.com", "/__probe__"), ("www.site-1.example.com", "/__probe__"),
+             ("site-1.example.com", "/suburl/__probe__"), ("site-2.example.com", "/__probe__")]
+
+
+def warm(server: Any) -> None:
+    """Load every WSGI application of a scenario server once, with time to spare: the first
+    request to a daemon process imports Django, which on a busy machine can take longer than
+    a check's 5 s request timeout (then the check says unreachable, rightly, but not what the
+    test is about)."""
+    for host, path in WARM_URLS:
+        with suppress(Exception):  # a refusal or an error is an answer: loaded
+            server.get(path, host, timeout=120)

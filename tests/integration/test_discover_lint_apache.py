@@ -8,13 +8,15 @@ lint must name the same cause; ps must see the server's daemon groups.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+import trustme
 from click.testing import CliRunner
 
 from probe.cli import main
 
-from .apache import scenario_template
+from .apache import free_port, scenario_template
 from .conftest import ApacheFactory
 
 pytestmark = pytest.mark.apache
@@ -103,3 +105,47 @@ def test_a_single_site_answering_every_host_name_is_clean_for_lint_and_sweep(
     linted = runner.invoke(main, ["lint", "--format", "json", str(server.conf_path)])
     assert [f for f in json.loads(linted.output)["findings"] if f["severity"] != "note"] == []
     assert linted.exit_code == 0
+
+
+HTTP_AND_HTTPS = """\
+LoadModule ssl_module "/usr/lib/apache2/modules/mod_ssl.so"
+Listen 127.0.0.1:@TLS@
+WSGIDaemonProcess project-1 processes=1 threads=4 python-path=@SITES@
+<VirtualHost *:@PORT@>
+    ServerName site-1.example.com
+    WSGIScriptAlias / @SITES@/project-1/wsgi.py process-group=project-1
+</VirtualHost>
+<VirtualHost *:@TLS@>
+    ServerName site-1.example.com
+    SSLEngine on
+    SSLCertificateFile @SITES@/tls/cert.pem
+    SSLCertificateKeyFile @SITES@/tls/key.pem
+    WSGIScriptAlias / @SITES@/project-1/wsgi.py process-group=project-1
+</VirtualHost>
+"""
+
+
+def test_discovered_http_and_https_urls_sweep_ok(apache: ApacheFactory, tmp_path: Path) -> None:
+    # One connect address without port: each URL keeps its own (the https one used to be
+    # sent to the plain-http port and fail with a TLS error).
+    ca = trustme.CA()
+    cert = ca.issue_cert("site-1.example.com")
+    tls_port = free_port()
+    server = apache(HTTP_AND_HTTPS, extra={"TLS": str(tls_port)}, files={
+        "tls/cert.pem": cert.cert_chain_pems[0].bytes().decode(),
+        "tls/key.pem": cert.private_key_pem.bytes().decode()})
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    runner = CliRunner()
+    manifest = server.server_root / "discovered.toml"
+    discovered = runner.invoke(main, ["discover", str(server.conf_path), "-o", str(manifest)])
+    assert discovered.exit_code == 0, discovered.output
+    assert 'connect = "127.0.0.1"\n' in manifest.read_text()
+
+    swept = runner.invoke(main, ["sweep", "-m", str(manifest), "--ca-file", str(ca_file),
+                                 "--format", "json"])
+    report = json.loads(swept.output)
+    assert sorted((t["url"], t["verdict"]) for t in report["targets"]) == [
+        (f"http://site-1.example.com:{server.port}/", "ok"),
+        (f"https://site-1.example.com:{tls_port}/", "ok")]
+    assert swept.exit_code == 0

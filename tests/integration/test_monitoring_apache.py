@@ -24,6 +24,7 @@ from tests.monitoring_helpers import ExporterProcess, parse_output, start_export
 
 from .apache import ApacheServer, scenario_manifest, scenario_template
 from .conftest import ApacheFactory
+from .daemons import warm
 from .test_scenarios import probe_command
 
 pytestmark = pytest.mark.apache
@@ -43,7 +44,9 @@ class Scenario:
 @pytest.fixture(scope="module", params=["healthy", "ordering"])
 def scenario(request: pytest.FixtureRequest, apache_module: ApacheFactory) -> Scenario:
     name: str = request.param
-    return Scenario(name, apache_module(scenario_template(name)))
+    server = apache_module(scenario_template(name))
+    warm(server)
+    return Scenario(name, server)
 
 
 def plugin(scenario: Scenario, *args: str) -> tuple[int, str, dict[str, dict[str, str]],

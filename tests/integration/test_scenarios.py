@@ -98,8 +98,9 @@ def dig(data: Any, dotted: str) -> Any:
 
 def sweep(server: ApacheServer, manifest: Path) -> tuple[int, dict[str, Any], str]:
     done = subprocess.run(
+        # --timeout: the first request to a daemon process loads Django, slow on a loaded machine.
         [*probe_command(), "sweep", "-m", str(manifest), "--connect", server.connect,
-         "--format", "json"],
+         "--format", "json", "--timeout", "30"],
         capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL)
     context = (f"probe sweep exited {done.returncode}\nstderr:\n{done.stderr[-3000:]}\n"
                f"stdout:\n{done.stdout[-3000:]}\napache error log:\n{server.error_log()[-3000:]}")

@@ -117,7 +117,8 @@ def test_same_settings_name_near_misses(tmp_path: Path, second: str, group: str)
     ("WSGIScriptAlias / @ROOT@/app.wsgi process-group=", "may not be empty"),
     ("WSGIDaemonProcess app Threads=2", "case-sensitive"),
     ("WSGIDaemonProcess app threads", "name=value"),
-    ("WSGIImportScript @ROOT@/app.wsgi callable-object=app", "takes only"),
+    ("WSGIImportScript @ROOT@/app.wsgi application-group=x callable-object=app", "takes only"),
+    ("WSGIImportScript @ROOT@/app.wsgi process-group=app", "application group required"),
 ])
 def test_options_mod_wsgi_rejects(tmp_path: Path, line: str, hint: str) -> None:
     result = lint(tmp_path, line + "\n", {"app.wsgi": ""})

@@ -32,15 +32,16 @@ def test_every_url_has_a_row_with_its_verdict_and_cause() -> None:
     text = render(sample_report(), "table")
     lines = rows(text)
     assert len(lines) == 5
+    # Problems first, then the ok URLs, each in manifest order.
     expected = [
-        ("http://site-1.example.com/", "project-1", "project-1", "101", "mysite.settings",
-         "ok"),
         ("http://site-1.example.com/suburl/", "project-2", "project-1", "101,103",
          "mysite.settings", "wrong_instance (alias_order)"),
-        ("http://www.site-2.example.com/", "(refuse)", "-", "-", "-", "ok"),
         ("http://unknown.invalid/", "(refuse)", "project-1", "101", "mysite.settings",
          "served_unmapped (vhost_fallback)"),
         ("http://site-2.example.com/", "project-2", "-", "-", "-", "unreachable"),
+        ("http://site-1.example.com/", "project-1", "project-1", "101", "mysite.settings",
+         "ok"),
+        ("http://www.site-2.example.com/", "(refuse)", "-", "-", "-", "ok"),
     ]
     for line, cells in zip(lines, expected, strict=True):
         assert tuple(cell.strip() for cell in line.strip("│").split("│")) == cells
@@ -93,14 +94,50 @@ def test_no_trailing_whitespace(width: int | None) -> None:
     assert bad == []
 
 
-@pytest.mark.parametrize("width", [120, 80, 60])
-def test_urls_and_verdicts_are_never_cut(width: int) -> None:
-    # site-1/ and site-1/suburl/ must stay two different, readable rows on a narrow screen.
-    lines = rows(table.render(sample_report(), width=width))
-    for line, target in zip(lines, sample_report().targets, strict=True):
-        cells = [cell.strip() for cell in line.strip("│").split("│")]
-        assert cells[0] == target.url
-        assert cells[-1] == table._verdict(target)
+@pytest.mark.parametrize("width", [160, 120, 100, 80, 60])
+def test_fits_the_width_and_cuts_no_name(width: int) -> None:
+    """Every line fits; every URL, instance name, settings module and verdict is whole on
+    one line (never cut with an ellipsis, never broken at a hyphen)."""
+    report = sample_report()
+    text = table.render(report, width=width)
+    lines = text.splitlines()
+    assert [line for line in lines if len(line) > width] == []
+    assert "…" not in text
+    whole = set(lines) | {token for line in lines for token in line.replace("│", " ").split()}
+    for target in report.targets:
+        assert any(target.url in line for line in lines), target.url
+        assert any(table._verdict(target) in line for line in lines), target.url
+    for name in ("project-1", "project-2", "mysite.settings", "(refuse)"):
+        assert name in whole or any(name in line for line in lines), name
+    # A line never ends inside a word broken at a hyphen ("site-" / "1.example.com").
+    assert not [line for line in lines if line.endswith("-") and not line.endswith(" -")]
+
+
+def test_wide_screen_keeps_every_column() -> None:
+    lines = rows(table.render(sample_report(), width=160))
+    assert len(lines) == 5
+    assert "mysite.settings" in lines[0] and "101,103" in lines[0]
+
+
+def test_narrow_screen_moves_pids_and_settings_under_the_table() -> None:
+    text = table.render(sample_report(), width=80)
+    assert "settings" not in " ".join(rows(text))  # no settings column ...
+    # ... each problem says them in its paragraph instead.
+    assert "    Seen: pid 101, 103; settings mysite.settings." in text.splitlines()
+
+
+def test_problems_come_first_in_every_layout() -> None:
+    for width in (160, 80, 50):
+        text = table.render(sample_report(), width=width)
+        first_ok = text.index("http://site-1.example.com/\n") if width < 100 else \
+            text.index("│ http://site-1.example.com/ ")
+        assert text.index("http://site-1.example.com/suburl/") < first_ok, width
+
+
+def test_summary_is_coloured_by_the_overall_status() -> None:
+    colored = table.render(sample_report(), color=True, width=160)
+    last = colored.rstrip().splitlines()[-1]
+    assert last.startswith("\x1b[1;31m") and "CRITICAL: 5 URLs" in last
 
 
 def test_no_color_codes_off_a_terminal() -> None:
@@ -122,3 +159,8 @@ def test_ad_hoc_and_settings_from_loaded() -> None:
     (line,) = rows(render(report, "table"))
     cells = [cell.strip() for cell in line.strip("│").split("│")]
     assert cells == ["http://a.example/", "*", "x", "7", "b.settings", "ok"]
+
+
+def test_paragraphs_never_break_a_url_at_its_hyphens() -> None:
+    text = table._paragraph("answered by http://www.my-site.example.com/suburl/ instead", 31)
+    assert "    http://www.my-site.example.com/suburl/" in text.splitlines()

@@ -1,0 +1,394 @@
+"""The wsgi-probe benchmark: every goal of issue 15, measured side by side in one run.
+
+Starts real Apache httpd + mod_wsgi + Django on loopback (the ``healthy`` scenario of
+tests/integration: daemon mode, 2 process groups x 4 threads), then measures, printing
+ratios against anchors measured in the same run on the same server:
+
+- sweep: ``probe sweep`` (the whole process: start-up, diagnosis and report included)
+  over N URLs x 1 sample at concurrency C, against
+  - Debian's ``check_http`` run once per URL (as Nagios runs it),
+  - Debian's ``prometheus-blackbox-exporter`` ``/probe`` of the same URLs, C in flight,
+  - ``wrk`` on one probe URL with C connections (what the server can answer);
+- start-up: ``probe --version``, ``probe check --help`` and ``probe check -m MISSING``
+  against the bare interpreter of the same venv (hyperfine);
+- exporter: ``probe exporter`` scrapes of a manifest of EXPORTER_URLS URLs, and its RSS
+  over the scrapes;
+- endpoint: contrib/wsgi_endpoint.py in-process, pass-through and probe answer.
+
+Run from the repository root (``scripts/test-all`` builds the venv and the mod_wsgi venv):
+
+    .venv/bin/python bench/run.py                 # default sizes, about 3-5 minutes
+    .venv/bin/python bench/run.py --scrapes 1000  # the full exporter soak (+ ~10 minutes)
+    .venv/bin/python bench/run.py --markdown      # also print a RESULTS.md section
+
+It installs what it needs with apt (hyperfine, wrk, prometheus-blackbox-exporter,
+monitoring-plugins-basic). No test runs this; no test asserts on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.integration.apache import running, scenario_template  # noqa: E402
+
+BIN = Path(sys.executable).parent
+PROBE = str(BIN / "probe")
+APT = ["hyperfine", "wrk", "prometheus-blackbox-exporter", "monitoring-plugins-basic"]
+CHECK_HTTP = "/usr/lib/nagios/plugins/check_http"
+HOSTS = ("site-1.example.com", "site-2.example.com")
+WRK_SECONDS = 5
+
+
+def ensure_tools() -> None:
+    missing = [t for t, exe in zip(APT, ["hyperfine", "wrk", "prometheus-blackbox-exporter",
+                                         CHECK_HTTP], strict=True)
+               if not shutil.which(exe) and not Path(exe).exists()]
+    if missing:
+        sudo = [] if os.geteuid() == 0 else ["sudo"]
+        print(f"installing {' '.join(missing)} (apt)", file=sys.stderr)
+        subprocess.run([*sudo, "apt-get", "install", "-y", "-q", "--no-install-recommends",
+                        *missing], check=True, env={**os.environ,
+                                                    "DEBIAN_FRONTEND": "noninteractive"})
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def urls(n: int) -> list[str]:
+    """N distinct URLs over both sites: every one answered by the endpoint."""
+    return [f"http://{HOSTS[i % 2]}/page{i}/" for i in range(n)]
+
+
+def manifest_text(n: int, connect: str, concurrency: int) -> str:
+    listed = ",\n".join(f'  "{u}"' for u in urls(n))
+    return (f'[probe]\nconnect = "{connect}"\nsamples = 1\nconcurrency = {concurrency}\n'
+            f'timeout = 10\n\n[instances.project-1]\nlabel = "project-1"\n'
+            f"urls = [\n{listed}\n]\n")
+
+
+def expect_ok(n: int, connect: str, concurrency: int, tmp: Path) -> Path:
+    """A manifest whose every URL is OK: site-2 URLs belong to project-2 (healthy scenario)."""
+    one = [u for u in urls(n) if HOSTS[0] in u]
+    two = [u for u in urls(n) if HOSTS[1] in u]
+    text = (f'[probe]\nconnect = "{connect}"\nsamples = 1\nconcurrency = {concurrency}\n'
+            f'timeout = 10\n\n[instances.project-1]\nlabel = "project-1"\nurls = '
+            f"{json.dumps(one)}\n\n[instances.project-2]\nlabel = \"project-2\"\nurls = "
+            f"{json.dumps(two)}\n")
+    path = tmp / f"manifest-{n}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- the sweep and its anchors ----------------------------------------------------------------
+
+
+def time_sweep(manifest: Path) -> tuple[float, float]:
+    """Seconds of the whole ``probe sweep`` process, and of its sweep (probing + diagnosis)."""
+    start = time.perf_counter()
+    result = subprocess.run([PROBE, "sweep", "-m", str(manifest), "--format", "json"],
+                            capture_output=True, text=True, check=False)
+    took = time.perf_counter() - start
+    report = json.loads(result.stdout)
+    bad = [t for t in report["targets"] if t["verdict"] != "ok"]
+    if result.returncode != 0 or bad:
+        raise SystemExit(f"sweep not all ok: {bad[:3]} {result.stderr[-500:]}")
+    return took, float(report["summary"]["duration_s"])
+
+
+def check_http_per_url(port: int, count: int) -> float:
+    chosen = urls(count)
+    start = time.perf_counter()
+    for url in chosen:
+        host, path = url.split("/", 3)[2:]
+        result = subprocess.run([CHECK_HTTP, "-H", host, "-I", "127.0.0.1", "-p", str(port),
+                                 "-u", f"/{path}__probe__", "-t", "10"],
+                                capture_output=True, check=False)
+        if result.returncode != 0:
+            raise SystemExit(f"check_http failed: {result.stdout!r}")
+    return (time.perf_counter() - start) / count
+
+
+def wrk(url: str, concurrency: int, host: str | None = None) -> float:
+    """Requests per second wrk gets from ``url`` (2 threads, ``concurrency`` connections)."""
+    args = ["wrk", "-t2", f"-c{concurrency}", f"-d{WRK_SECONDS}s", "--latency"]
+    if host:
+        args += ["-H", f"Host: {host}"]
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non2xx:
+        raise SystemExit(f"wrk: {non2xx.group(1)} error answers from {url}")
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert match, out
+    return float(match.group(1))
+
+
+@contextlib.contextmanager
+def blackbox(port: int, tmp: Path) -> Iterator[int]:
+    """prometheus-blackbox-exporter with one http module per site (Host header set)."""
+    modules = "\n".join(
+        f"  site{i + 1}:\n    prober: http\n    timeout: 10s\n    http:\n"
+        f"      headers:\n        Host: {host}\n      valid_status_codes: [200]\n"
+        for i, host in enumerate(HOSTS))
+    config = tmp / "blackbox.yml"
+    config.write_text(f"modules:\n{modules}", encoding="utf-8")
+    listen = free_port()
+    process = subprocess.Popen(
+        ["prometheus-blackbox-exporter", f"--config.file={config}",
+         f"--web.listen-address=127.0.0.1:{listen}", "--log.level=error"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(f"http://127.0.0.1:{listen}/metrics")
+        yield listen
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def wait_for(url: str, seconds: float = 15) -> None:
+    end = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > end:
+                raise
+            time.sleep(0.1)
+
+
+# --- start-up ---------------------------------------------------------------------------------
+
+
+def startup(tmp: Path) -> dict[str, float]:
+    """Mean ms of each command (hyperfine), the bare interpreter first."""
+    commands = {
+        "python -c pass": f"{sys.executable} -c pass",
+        "probe --version": f"{PROBE} --version",
+        "probe check --help": f"{PROBE} check --help",
+        "probe check -m MISSING": f"{PROBE} check -m {tmp / 'missing.toml'}",
+    }
+    export = tmp / "startup.json"
+    subprocess.run(["hyperfine", "-N", "-i", "-w", "5", "-r", "40", "--export-json",
+                    str(export), *commands.values()], capture_output=True, check=True)
+    results = json.loads(export.read_text())["results"]
+    # The median: a neighbour's burst on a shared machine moves the mean, not the median.
+    return {name: r["median"] * 1000 for name, r in zip(commands, results, strict=True)}
+
+
+# --- exporter ---------------------------------------------------------------------------------
+
+
+def exporter(manifest: Path, scrapes: int) -> dict[str, float]:
+    import psutil
+
+    listen = free_port()
+    process = subprocess.Popen([PROBE, "exporter", "-m", str(manifest), "--listen",
+                                f"127.0.0.1:{listen}"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(f"http://127.0.0.1:{listen}/")
+        proc = psutil.Process(process.pid)
+        times: list[float] = []
+        rss: list[int] = []
+        for _ in range(scrapes):
+            start = time.perf_counter()
+            request = urllib.request.Request(f"http://127.0.0.1:{listen}/metrics",
+                                             headers={"X-Prometheus-Scrape-Timeout-Seconds":
+                                                      "10"})
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                body = answer.read()
+            times.append(time.perf_counter() - start)
+            rss.append(proc.memory_info().rss)
+        if b"wsgi_probe" not in body:
+            raise SystemExit("exporter answered no wsgi_probe metrics")
+    finally:
+        process.terminate()
+        process.wait(10)
+    warm = max(1, scrapes // 10)  # allocator and caches settle in the first scrapes
+    return {
+        "scrape_median_s": statistics.median(times),
+        "scrape_max_s": max(times),
+        "rss_after_warmup_mib": rss[warm - 1] / 2**20,
+        "rss_end_mib": rss[-1] / 2**20,
+    }
+
+
+# --- the endpoint -----------------------------------------------------------------------------
+
+
+ENDPOINT_CALLS = 20_000
+ENDPOINT_ROUNDS = 7
+
+
+def bare_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"hello"]
+
+
+def per_call(app: Callable[..., Iterable[bytes]], environ: dict[str, Any]) -> float:
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        pass
+
+    start = time.perf_counter()
+    for _ in range(ENDPOINT_CALLS):
+        for _chunk in app(dict(environ), start_response):
+            pass
+    return (time.perf_counter() - start) / ENDPOINT_CALLS
+
+
+def endpoint_costs() -> dict[str, float]:
+    """Microseconds wrap() adds to an ordinary request, and a probe answer takes.
+
+    Anchor: the same trivial application unwrapped, called the same way, interleaved.
+    """
+    from wsgiref.util import setup_testing_defaults
+
+    from probe.endpoint_source import load_module
+
+    endpoint = load_module("wsgi_endpoint_bench")
+    wrapped = endpoint.wrap(bare_app, label="bench")
+    environ: dict[str, Any] = {"PATH_INFO": "/some/page/", "REMOTE_ADDR": "127.0.0.1"}
+    setup_testing_defaults(environ)
+    probe_environ = {**environ, "PATH_INFO": "/__probe__"}
+    b, w, p = [], [], []
+    for _ in range(ENDPOINT_ROUNDS):
+        b.append(per_call(bare_app, environ))
+        w.append(per_call(wrapped, environ))
+        p.append(per_call(wrapped, probe_environ))
+    bm, wm, pm = (statistics.median(t) * 1e6 for t in (b, w, p))
+    return {"passthrough_us": wm - bm, "probe_answer_us": pm}
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+def versions() -> dict[str, str]:
+    def out(*args: str) -> str:
+        try:
+            result = subprocess.run(args, capture_output=True, text=True, check=False)
+        except OSError:
+            return "?"
+        return (result.stdout or result.stderr).strip().splitlines()[0]
+
+    import pycurl
+
+    cpu = out("sh", "-c", "grep -m1 'model name' /proc/cpuinfo").partition(":")[2].strip()
+    return {
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}, {cpu}",
+        "os": out("sh", "-c", ". /etc/os-release; echo $PRETTY_NAME"),
+        "python": platform.python_version(),
+        "pycurl": pycurl.version,
+        "apache": out("apache2", "-v"),
+        "wrk": out("wrk", "-v"),
+        "check_http": out(CHECK_HTTP, "-V"),
+        "blackbox": out("prometheus-blackbox-exporter", "--version"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="100,1000,10000", help="URL counts to sweep")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--check-http-urls", type=int, default=300,
+                        help="URLs the check_http loop runs (its cost per URL is flat)")
+    parser.add_argument("--exporter-urls", type=int, default=1000)
+    parser.add_argument("--scrapes", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=3, help="sweeps per size (median)")
+    parser.add_argument("--markdown", action="store_true", help="print a RESULTS.md section")
+    args = parser.parse_args(argv)
+    ensure_tools()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    c = args.concurrency
+    lines: list[str] = []
+
+    def say(text: str) -> None:
+        print(text, flush=True)
+        lines.append(text)
+
+    with tempfile.TemporaryDirectory(prefix="wsgi-probe-bench-") as tmp_name, \
+            running(scenario_template("healthy")) as server:
+        tmp = Path(tmp_name)
+        port = server.port
+        for host in HOSTS:  # load both applications before anything is timed
+            server.get("/__probe__", host)
+        probe_url = f"http://127.0.0.1:{port}/page1/__probe__"
+        say(f"## {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
+        for name, value in versions().items():
+            say(f"- {name}: {value}")
+        say("")
+        say(f"### Sweep: N URLs x 1 sample, concurrency {c}, real Apache + mod_wsgi (healthy)\n")
+        say("| N | probe sweep (whole process) | per URL | vs blackbox | vs wrk | "
+            "vs check_http loop | its sweep alone (probing + diagnosis) | vs wrk |")
+        say("|---|---|---|---|---|---|---|---|")
+        per_check = check_http_per_url(port, args.check_http_urls)
+        with blackbox(port, tmp) as bb:
+            target = urllib.parse.quote(probe_url.replace("/page1/", "/page2/"), safe="")
+            for size in sizes:
+                manifest = expect_ok(size, server.connect, c, tmp)
+                runs = [time_sweep(manifest) for _ in range(args.rounds)]
+                sweep_s = statistics.median(whole for whole, _ in runs)
+                inner_s = statistics.median(inner for _, inner in runs)
+                # the anchors right after, so both see the same neighbours on the machine
+                bb_rps = wrk(f"http://127.0.0.1:{bb}/probe?module=site1&target={target}", c)
+                wrk_rps = wrk(probe_url, c, host=HOSTS[1])
+                rate = size / sweep_s
+                say(f"| {size:,} | {rate:,.0f} URL/s ({sweep_s:.2f} s) | "
+                    f"{sweep_s / size * 1000:.3f} ms | {rate / bb_rps:.2f}x ({bb_rps:,.0f}/s) | "
+                    f"{rate / wrk_rps:.2f} ({wrk_rps:,.0f}/s) | "
+                    f"{per_check * rate:.0f}x ({per_check * 1000:.1f} ms/URL) | "
+                    f"{size / inner_s:,.0f} URL/s | {size / inner_s / wrk_rps:.2f} |")
+        say("\nGoals: >= 2x blackbox, >= 0.7 of wrk, >= 20x the check_http loop, flat per URL.\n")
+
+        say("### Start-up (hyperfine, median of 40 runs)\n")
+        say("| command | median | over the bare interpreter | goal |")
+        say("|---|---|---|---|")
+        times = startup(tmp)
+        bare = times["python -c pass"]
+        goals = {"probe --version": 60, "probe check --help": 60, "probe check -m MISSING": 100}
+        for name, ms in times.items():
+            goal = f"<= {goals[name]} ms" if name in goals else ""
+            say(f"| `{name}` | {ms:.1f} ms | {ms - bare:+.1f} ms | {goal} |")
+
+        say(f"\n### Exporter: {args.exporter_urls:,}-URL manifest, {args.scrapes} scrapes\n")
+        manifest = expect_ok(args.exporter_urls, server.connect, c, tmp)
+        ex = exporter(manifest, args.scrapes)
+        say(f"- scrape: median {ex['scrape_median_s']:.2f} s, max {ex['scrape_max_s']:.2f} s "
+            "(goal: well inside a 10 s scrape timeout)")
+        say(f"- RSS: {ex['rss_after_warmup_mib']:.1f} MiB after the first tenth, "
+            f"{ex['rss_end_mib']:.1f} MiB at the end "
+            f"({ex['rss_end_mib'] - ex['rss_after_warmup_mib']:+.1f} MiB)")
+
+    say("\n### Endpoint, in-process (contrib/wsgi_endpoint.py)\n")
+    ep = endpoint_costs()
+    say(f"- pass-through: +{ep['passthrough_us']:.2f} us per request (goal < 1 us)")
+    say(f"- probe answer: {ep['probe_answer_us']:.1f} us (goal < 50 us)")
+    if args.markdown:
+        print("\n--- RESULTS.md section ---\n" + "\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

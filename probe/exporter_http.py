@@ -1,0 +1,203 @@
+"""The exporter's HTTP side: a WSGI application routing ``/metrics``, ``/probe`` and ``/``.
+
+Errors of the request itself (a bad ``target``, an unknown ``expected``, a bad timeout
+header) are 4xx with one line of text; a URL that fails is still 200 with its verdict.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+from urllib.parse import parse_qs
+
+import structlog
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.registry import Collector
+
+from probe.errors import ManifestError, ProbeError
+from probe.exporter_metrics import ProbeCollector, SweepCollector
+from probe.exporter_page import CONTENT_SECURITY_POLICY, render_page
+from probe.exporter_sweeps import WAIT_SLACK, SweepCoordinator
+from probe.manifest import ANY_INSTANCE, Manifest, Target, check_url
+from probe.model import Report, TargetResult
+from probe.urls import public_url
+
+DEFAULT_SCRAPE_TIMEOUT = 10.0
+"""Prometheus' default scrape_timeout; used when a request has no timeout header (curl)."""
+DEFAULT_TIMEOUT_OFFSET = 0.5
+"""blackbox_exporter's --timeout-offset default: room for the answer to travel back."""
+MIN_BUDGET = 0.1
+MAX_SCRAPE_TIMEOUT = 3600.0
+"""A longer X-Prometheus-Scrape-Timeout-Seconds is taken as this (no scrape interval is longer)."""
+# Lazy: a .bind() here would freeze the configuration in force at import time.
+log = structlog.get_logger("probe.exporter", component="exporter")
+
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+ProbeRunner = Callable[[Target, float, bool], Report]
+"""Runs a sweep of one target with a deadline; the flag says whether to send the token."""
+
+
+class HTTPError(Exception):
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def scrape_budget(environ: Environ, offset: float) -> float:
+    """Seconds this scrape may take: Prometheus' timeout header minus ``offset``."""
+    raw = environ.get("HTTP_X_PROMETHEUS_SCRAPE_TIMEOUT_SECONDS")
+    if raw is None:
+        timeout = DEFAULT_SCRAPE_TIMEOUT
+    else:
+        try:
+            timeout = float(raw)
+        except ValueError:
+            timeout = math.nan
+        if not math.isfinite(timeout) or timeout <= 0:
+            raise HTTPError("400 Bad Request", "X-Prometheus-Scrape-Timeout-Seconds is not "
+                            f"a positive number: {raw!r}")
+        timeout = min(timeout, MAX_SCRAPE_TIMEOUT)
+    budget = timeout - offset
+    # An offset larger than the timeout must not leave nothing: keep half of it.
+    return max(budget if budget > 0 else timeout / 2, MIN_BUDGET)
+
+
+class ExporterApp:
+    """Routes ``/``, ``/metrics`` and ``/probe``."""
+
+    def __init__(self, manifest: Manifest, coordinator: SweepCoordinator, *,
+                 probe: ProbeRunner, timeout_offset: float = DEFAULT_TIMEOUT_OFFSET,
+                 version: str = "") -> None:
+        self.manifest = manifest
+        self.coordinator = coordinator
+        self.probe = probe
+        self.timeout_offset = timeout_offset
+        self.version = version
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = environ.get("PATH_INFO", "/") or "/"
+        try:
+            if method not in ("GET", "HEAD"):
+                raise HTTPError("405 Method Not Allowed", f"{method} is not allowed; use GET")
+            if path == "/metrics":
+                status, headers, body = self._metrics(environ)
+            elif path == "/probe":
+                status, headers, body = self._probe(environ)
+            elif path == "/":
+                status, headers, body = self._page()
+            else:
+                raise HTTPError("404 Not Found", f"no such page: {path}; try /metrics")
+        except HTTPError as exc:
+            status, headers, body = _text(exc.status, str(exc))
+            if exc.status.startswith("405"):
+                headers.append(("Allow", "GET, HEAD"))
+        except Exception as exc:
+            log.exception("exporter_request_failed", path=path)
+            status, headers, body = _text("500 Internal Server Error",
+                                          f"internal error: {type(exc).__name__}")
+        headers.append(("Content-Length", str(len(body))))
+        start_response(status, headers)
+        return [b""] if method == "HEAD" else [body]
+
+    def _encode(self, environ: Environ, collector: Collector) -> tuple[str, list[tuple[str, str]],
+                                                                      bytes]:
+        encoder, content_type = choose_encoder(environ.get("HTTP_ACCEPT", ""))
+        return "200 OK", [("Content-Type", content_type)], encoder(collector)
+
+    def _metrics(self, environ: Environ) -> tuple[str, list[tuple[str, str]], bytes]:
+        budget = scrape_budget(environ, self.timeout_offset)
+        return self._encode(environ, SweepCollector(self.coordinator.snapshot(budget)))
+
+    def _probe(self, environ: Environ) -> tuple[str, list[tuple[str, str]], bytes]:
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        target, listed = self._target(query)
+        budget = scrape_budget(environ, self.timeout_offset)
+        started = time.monotonic()
+        results: Sequence[TargetResult]
+        if listed is not None and listed.expected == target.expected:
+            # A manifest URL is diagnosed with the rest of the manifest, as /metrics does:
+            # whether its host is a ServerAlias of another URL's vhost, where its instance
+            # answers elsewhere, which processes its neighbours run in. Alone, it could be
+            # given another cause (and fix) than /metrics gives it. So it is served from the
+            # manifest's sweep, shared with /metrics and with the other /probe scrapes.
+            snapshot = self.coordinator.snapshot(budget)
+            report = snapshot.report
+            results = [r for r in report.targets if r.url == listed.url] if report else []
+            context, with_token = "manifest", True
+        else:
+            # The token goes where the manifest sends it, never to a host a query names.
+            with_token = listed is not None or self.manifest.probe.connect is not None
+            alone = _run_bounded(lambda: self.probe(target, budget, with_token),
+                                 budget + WAIT_SLACK)
+            results = alone.targets if alone is not None else ()
+            context = "alone"
+        duration = time.monotonic() - started
+        verdicts = [r.verdict.value for r in results] or ["timeout"]
+        log.info("exporter_probe", target=public_url(target.url), expected=target.expected,
+                 verdict=verdicts[0], duration_s=round(duration, 3), token=with_token,
+                 diagnosed=context)
+        return self._encode(environ, ProbeCollector(results, duration))
+
+    def _target(self, query: dict[str, list[str]]) -> tuple[Target, Target | None]:
+        """The probe target from the query, validated, with the manifest's expectation;
+        and the manifest's own target for the URL, if it lists it."""
+        targets = query.get("target", [])
+        if len(targets) != 1 or not targets[0]:
+            raise HTTPError("400 Bad Request", "give exactly one target parameter: "
+                            "/probe?target=http://host/path/")
+        try:
+            url = check_url(targets[0], "target")
+        except ManifestError as exc:
+            raise HTTPError("400 Bad Request", str(exc)) from None
+        listed = self.manifest.target_for(url)
+        given = query.get("expected", [])
+        if len(given) > 1:
+            raise HTTPError("400 Bad Request", "give the expected parameter at most once")
+        if given and given[0]:
+            expected: str | None = given[0]
+            if expected != ANY_INSTANCE and expected not in self.manifest.instances:
+                known = ", ".join(sorted(self.manifest.instances)) or "none"
+                raise HTTPError("400 Bad Request", f"expected: no instance {expected!r} in "
+                                f"the manifest (known: {known}, or '*' for any)")
+        else:
+            expected = listed.expected if listed is not None else ANY_INSTANCE
+        return Target(url, expected), listed
+
+    def _page(self) -> tuple[str, list[tuple[str, str]], bytes]:
+        last = self.coordinator.last
+        html = render_page(last.report if last else None, last.finished_at if last else None,
+                           manifest=self.manifest.source, version=self.version,
+                           complete=last.complete if last else True)
+        return "200 OK", [
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Cache-Control", "no-store"),
+        ], html.encode("utf-8")
+
+
+def _text(status: str, message: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    return status, [("Content-Type", "text/plain; charset=utf-8")], (message + "\n").encode()
+
+
+def _run_bounded(work: Callable[[], Report], wait: float) -> Report | None:
+    """``work()`` in a thread, waited for at most ``wait`` seconds; None if late or failed."""
+    box: list[Report] = []
+
+    def target() -> None:
+        try:
+            box.append(work())
+        except ProbeError as exc:
+            log.error("exporter_probe_failed", error=str(exc))
+        except Exception:
+            log.exception("exporter_probe_crashed")
+
+    thread = threading.Thread(target=target, name="probe", daemon=True)
+    thread.start()
+    thread.join(wait)
+    return box[0] if box else None

@@ -1,0 +1,84 @@
+"""``probe lint --format sarif``: SARIF 2.1.0, the format code scanning in CI systems reads
+(GitHub code scanning, GitLab, Azure DevOps).
+
+One run, the tool's rules being the finding codes met (each with its severity as the
+default level), one result per finding at its file and line. The fix goes into the
+message (SARIF ``fixes`` want exact text replacements, which lint does not compute).
+https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from probe import __version__
+from probe.lint import LintResult
+from probe.lint.findings import Finding, Severity
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
+_HELP = {
+    "alias_order": "A WSGIScriptAlias listed before a longer one it contains",
+    "environ_leak": "DJANGO_SETTINGS_MODULE kept from another sub interpreter",
+    "shared_interpreter": "Two applications in one sub interpreter",
+    "vhost_fallback": "Unknown host names land on the first of several sites",
+    "vhost_default_page": "Unknown host names get a static default page",
+    "vhost_shadowed": "A VirtualHost an earlier one with the same name hides",
+    "duplicate_daemon": "A WSGIDaemonProcess name defined twice",
+    "undefined_daemon": "A process group no reachable WSGIDaemonProcess defines",
+    "unused_daemon": "A WSGIDaemonProcess nothing uses",
+    "script_unreadable": "A WSGI script that cannot be read",
+    "config": "Configuration httpd refuses or lint could not read",
+    "broad_process_group": "A server-scope WSGIProcessGroup shared by several applications",
+    "ssl_twin": "An HTTPS twin runs embedded what HTTP runs in a daemon group",
+    "apachectl": "Lint's VirtualHost model disagrees with httpd -S",
+}
+
+
+def render_sarif(result: LintResult) -> str:
+    codes = sorted({f.code for f in result.findings})
+    rules = [_rule(code, result.findings) for code in codes]
+    run: dict[str, Any] = {
+        "tool": {"driver": {
+            "name": "wsgi-probe lint",
+            "version": __version__,
+            "informationUri": "https://modwsgi.readthedocs.io/",
+            "rules": rules,
+        }},
+        "artifacts": [{"location": {"uri": _uri(f)}} for f in result.files],
+        "results": [_result(f, codes.index(f.code)) for f in result.findings],
+    }
+    return json.dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2) + "\n"
+
+
+def _rule(code: str, findings: tuple[Finding, ...]) -> dict[str, Any]:
+    worst = min((f.severity for f in findings if f.code == code),
+                key=list(Severity).index)
+    return {"id": code, "name": code,
+            "shortDescription": {"text": _HELP.get(code, code.replace("_", " "))},
+            "defaultConfiguration": {"level": _LEVELS[worst]}}
+
+
+def _result(finding: Finding, index: int) -> dict[str, Any]:
+    text = finding.message + (f"\nfix: {finding.fix}" if finding.fix else "")
+    return {
+        "ruleId": finding.code,
+        "ruleIndex": index,
+        "level": _LEVELS[finding.severity],
+        "message": {"text": text},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": {"uri": _uri(finding.file)},
+            # SARIF lines start at 1; a finding about the whole configuration has 0
+            "region": {"startLine": max(1, finding.line)},
+        }}],
+    }
+
+
+def _uri(file: str) -> str:
+    """An absolute path as a file: URI; a relative one as a relative URI reference."""
+    if os.path.isabs(file):
+        return Path(file).as_uri()
+    return Path(file).as_posix()

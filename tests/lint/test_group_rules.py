@@ -1,0 +1,74 @@
+"""The static side of issue 11's causes: a process group applied too broadly, and an HTTPS
+twin that runs embedded what its HTTP VirtualHost runs in a daemon group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from probe.lint import LintResult, lint_paths
+
+
+def lint(tmp_path: Path, config: str) -> LintResult:
+    for name in ("a.wsgi", "b.wsgi"):
+        (tmp_path / name).write_text("")
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(config.replace("@ROOT@", str(tmp_path)))
+    return lint_paths([conf])
+
+
+def found(result: LintResult) -> list[tuple[str, int]]:
+    return [(f.code, f.line) for f in result.findings]
+
+
+BROAD = """\
+WSGIDaemonProcess shared
+{where}
+<VirtualHost *:80>
+    ServerName a.example.com
+    WSGIScriptAlias /b @ROOT@/{second}
+    WSGIScriptAlias / @ROOT@/a.wsgi
+</VirtualHost>
+"""
+
+
+def test_server_scope_process_group_for_two_applications(tmp_path: Path) -> None:
+    result = lint(tmp_path, BROAD.format(where="WSGIProcessGroup shared", second="b.wsgi"))
+    assert found(result) == [("broad_process_group", 2)]
+
+
+@pytest.mark.parametrize("where, second", [
+    ("WSGIProcessGroup shared", "a.wsgi"),  # one application mounted twice
+    ("<Directory @ROOT@>\n    WSGIProcessGroup shared\n</Directory>", "b.wsgi"),  # chosen
+])
+def test_process_group_near_misses(tmp_path: Path, where: str, second: str) -> None:
+    assert "broad_process_group" not in {
+        f.code for f in lint(tmp_path, BROAD.format(where=where, second=second)).findings}
+
+
+TWINS = """\
+WSGIDaemonProcess shop
+WSGIDaemonProcess shop-tls
+<VirtualHost *:80>
+    ServerName shop.example.com
+    WSGIScriptAlias / @ROOT@/a.wsgi process-group=shop
+</VirtualHost>
+<VirtualHost *:443>
+    ServerName shop.example.com
+    SSLEngine on
+    WSGIScriptAlias / @ROOT@/a.wsgi {group}
+</VirtualHost>
+"""
+
+
+def test_https_twin_running_embedded(tmp_path: Path) -> None:
+    result = lint(tmp_path, TWINS.format(group=""))
+    assert ("ssl_twin", 10) in found(result)
+    [twin] = [f for f in result.findings if f.code == "ssl_twin"]
+    assert "embedded mode" in twin.message and "'shop'" in twin.message
+
+
+@pytest.mark.parametrize("group", ["process-group=shop", "process-group=shop-tls"])
+def test_https_twin_in_a_daemon_group_is_fine(tmp_path: Path, group: str) -> None:
+    assert "ssl_twin" not in {f.code for f in lint(tmp_path, TWINS.format(group=group)).findings}

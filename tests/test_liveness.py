@@ -1,0 +1,103 @@
+"""probe.liveness: nonces, signatures and cache headers, checked against the real endpoint."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from probe.endpoint_source import load_module
+from probe.liveness import cache_evidence, cache_hit, judge, new_nonce, signature
+from probe.model import EndpointAnswer, Liveness
+
+TOKEN = "s3cr3t-tökén"
+
+
+def endpoint_answer(*, token: str | None, nonce: str | None) -> EndpointAnswer:
+    """What the real contrib endpoint answers (called as WSGI, from loopback)."""
+    module = load_module("liveness_endpoint")
+    app = module.wrap(lambda environ, start_response: [], label="x", token=token)
+    environ: dict[str, Any] = {"REQUEST_METHOD": "GET", "PATH_INFO": "/__probe__",
+                               "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http"}
+    if token is not None:
+        environ["HTTP_X_PROBE_TOKEN"] = token.encode("utf-8").decode("latin-1")
+    if nonce is not None:
+        environ["HTTP_X_PROBE_NONCE"] = nonce
+    body = b"".join(app(environ, lambda status, headers: None))
+    return EndpointAnswer.from_json(json.loads(body))
+
+
+def test_nonces_are_fresh_and_in_the_endpoints_form() -> None:
+    nonces = {new_nonce() for _ in range(1000)}
+    assert len(nonces) == 1000
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{16,128}", n) for n in nonces)
+
+
+def test_signature_matches_the_endpoints() -> None:
+    nonce = new_nonce()
+    answer = endpoint_answer(token=TOKEN, nonce=nonce)
+    assert answer.signature == signature(TOKEN, nonce, answer.instance_id or "")
+    assert judge(answer, nonce, TOKEN) is Liveness.LIVE
+
+
+def test_another_requests_nonce_is_cached() -> None:
+    old = endpoint_answer(token=TOKEN, nonce=new_nonce())
+    assert judge(old, new_nonce(), TOKEN) is Liveness.CACHED
+
+
+def test_a_null_nonce_from_an_endpoint_that_knows_the_field_is_cached() -> None:
+    answer = endpoint_answer(token=None, nonce=None)
+    assert answer.sends_nonce and answer.nonce is None
+    assert judge(answer, new_nonce(), None) is Liveness.CACHED
+
+
+def test_wrong_token_signature_is_forged() -> None:
+    nonce = new_nonce()
+    answer = endpoint_answer(token="another-token", nonce=nonce)
+    assert judge(answer, nonce, TOKEN) is Liveness.FORGED
+
+
+def test_without_a_token_the_echo_is_enough() -> None:
+    nonce = new_nonce()
+    assert judge(endpoint_answer(token=None, nonce=nonce), nonce, None) is Liveness.UNSIGNED
+    # Signed, but the probe has no token to check it with: the echo still proves it live.
+    assert judge(endpoint_answer(token=TOKEN, nonce=nonce), nonce, None) is Liveness.LIVE
+
+
+def test_unsigned_although_the_probe_has_a_token() -> None:
+    """A loopback-mode endpoint (no token) answers a probe that sends one: live, unsigned."""
+    nonce = new_nonce()
+    assert judge(endpoint_answer(token=None, nonce=nonce), nonce, TOKEN) is Liveness.UNSIGNED
+
+
+def older_endpoint() -> EndpointAnswer:
+    raw = dict(endpoint_answer(token=None, nonce=None).raw)
+    del raw["nonce"], raw["signature"]
+    return EndpointAnswer.from_json(raw)
+
+
+def test_an_endpoint_older_than_the_nonce_field_is_not_accused() -> None:
+    assert judge(older_endpoint(), new_nonce(), TOKEN) is Liveness.UNPROVEN
+    assert judge(older_endpoint(), new_nonce(), None) is Liveness.UNPROVEN
+
+
+@pytest.mark.parametrize("headers", [{"Age": "12"}, {"X-Cache": "HIT from cdn"},
+                                     {"CF-Cache-Status": "HIT"}, {"x-cache-status": "hit"}])
+def test_an_older_endpoint_with_a_cache_hit_header_is_cached(headers: dict[str, str]) -> None:
+    assert judge(older_endpoint(), new_nonce(), None, cache_evidence(headers)) is Liveness.CACHED
+
+
+@pytest.mark.parametrize("headers", [{"Age": "0"}, {"X-Cache": "MISS"}, {"Via": "1.1 varnish"},
+                                     {"Age": "²"}, {"CF-Cache-Status": "DYNAMIC"}])
+def test_no_hit(headers: dict[str, str]) -> None:
+    assert not cache_hit(cache_evidence(headers))
+    assert judge(older_endpoint(), new_nonce(), None, cache_evidence(headers)) \
+        is Liveness.UNPROVEN
+
+
+def test_cache_evidence_names_headers_canonically_and_safely() -> None:
+    evidence = cache_evidence({"age": "5", "VIA": "1.1 a\x1b[2J", "Server": "x",
+                               "cf-cache-status": "HIT"})
+    assert evidence == ("Age: 5", "Via: 1.1 a\\x1b[2J", "CF-Cache-Status: HIT")
