@@ -363,3 +363,22 @@ def test_exporter_address_label() -> None:
     ok = families["wsgi_probe_url_ok"]
     assert [(s.labels["address"], s.value) for s in ok.samples] == [
         ("127.0.0.1:80", 1.0), ("127.0.0.2:80", 0.0)]
+
+
+def test_without_connect_the_address_is_the_one_that_answered() -> None:
+    with fleet() as port:
+        url = f"http://127.0.0.3:{port}/"
+        result = CliRunner().invoke(main, ["sweep", url, "--samples", "1", "--format", "json"])
+    [target] = json.loads(result.output)["targets"]
+    assert target["address"] == f"127.0.0.3:{port}"
+
+
+def test_all_addresses_through_the_system_resolver() -> None:
+    with fleet() as port:
+        url = f"http://localhost:{port}/"
+        result = CliRunner().invoke(main, ["sweep", url, "--all-addresses", "--samples", "1",
+                                           "--format", "json"])
+    found = {t["address"]: t["status_code"] for t in json.loads(result.output)["targets"]}
+    expected = {addresses.join(ip, port) for ip in addresses.system_resolver("localhost", port)}
+    assert set(found) == expected
+    assert found[f"127.0.0.1:{port}"] == 403  # the router's catch-all vhost answered there
