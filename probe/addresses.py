@@ -6,9 +6,10 @@ or a list, ``--connect`` repeated) sends it to given addresses instead, and
 backend behind a balancer or DNS round robin is probed on its own. Host header,
 TLS SNI and certificate checks stay the URL's host name either way.
 
-Targets come out URL by URL, each URL's addresses in turn: consecutive
-requests then go to different backends, so a pool of workers stuck on one slow
-backend still leaves room for the others.
+Targets come out URL by URL, each URL's addresses in turn, and
+:func:`probe_fairly` gives each address its own request loop with a share of the
+concurrency: a backend that hangs holds only its share, the others are probed
+at their own pace.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import socket
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from probe.manifest import Target
+    from probe.model import Sample
+    from probe.transport import Request
 
 
 class Resolver(Protocol):
@@ -120,7 +124,7 @@ def expand(
     all_addresses: bool,
     resolver: Resolver = system_resolver,
 ) -> list[Target]:
-    """One target per URL and address, URL by URL (see the module's note on fairness)."""
+    """One target per URL and address, URL by URL (a URL's rows stay together in reports)."""
     return [
         dataclasses.replace(target, address=address)
         for target in targets
@@ -134,3 +138,46 @@ def is_fleet(urls_and_addresses: Iterable[tuple[str, str | None]]) -> set[str]:
     for url, address in urls_and_addresses:
         seen.setdefault(url, set()).add(address)
     return {url for url, found in seen.items() if len(found) > 1}
+
+
+class _ProbesAll(Protocol):
+    def probe_all(self, requests: Sequence[Request], *, concurrency: int, end: float | None,
+                  on_sample: Callable[[int, Sample], None],
+                  interrupted: Callable[[], bool] = ...) -> None: ...
+
+
+def probe_fairly(transport: _ProbesAll, requests: Sequence[Request], *, concurrency: int,
+                 end: float | None, on_sample: Callable[[int, Sample], None],
+                 interrupted: Callable[[], bool]) -> None:
+    """``transport.probe_all`` with each address getting its own share of ``concurrency``.
+
+    One request loop per address, in its own thread, so a backend that hangs holds at most
+    its share of the connections and the others are still probed at their pace. With one
+    address (the usual sweep) it is just ``probe_all``.
+    """
+    groups: dict[str | None, list[int]] = {}
+    for index, request in enumerate(requests):
+        groups.setdefault(request.connect, []).append(index)
+    if len(groups) <= 1:
+        transport.probe_all(requests, concurrency=concurrency, end=end, on_sample=on_sample,
+                            interrupted=interrupted)
+        return
+    share, extra = divmod(concurrency, len(groups))
+    lock = threading.Lock()  # on_sample (results, logs, progress bar) is called one at a time
+
+    def run(position: int, indices: list[int]) -> None:
+        def each(local: int, sample: Sample) -> None:
+            with lock:
+                on_sample(indices[local], sample)
+
+        transport.probe_all([requests[i] for i in indices],
+                            concurrency=max(1, share + (position < extra)), end=end,
+                            on_sample=each, interrupted=interrupted)
+
+    threads = [threading.Thread(target=run, args=(n, indices), name=f"probe-{address}",
+                                daemon=True)
+               for n, (address, indices) in enumerate(groups.items())]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

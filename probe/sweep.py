@@ -113,8 +113,9 @@ def gather(
             on_done()
 
     with _ctrl_c() as pressed:
-        transport.probe_all(requests, concurrency=max(1, concurrency), end=end, on_sample=done,
-                            interrupted=pressed.is_set)
+        # A fleet: each address its own share of the concurrency (probe.addresses).
+        addresses.probe_fairly(transport, requests, concurrency=max(1, concurrency), end=end,
+                               on_sample=done, interrupted=pressed.is_set)
     interrupted = pressed.is_set()
     late = Sample(elapsed_ms=0.0, error="no answer before the sweep's deadline",
                   error_kind="timeout")

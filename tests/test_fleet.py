@@ -7,13 +7,15 @@ Linux), each running the test router of tests/test_sweep.py with the real endpoi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -48,21 +50,29 @@ def serve_at(host: str, port: int, app: App) -> Iterator[int]:
 
 
 @contextmanager
-def fleet(bad: str = "127.0.0.2") -> Iterator[int]:
-    """Three backends on one port number at 127.0.0.1-3; ``bad`` has the alias_order bug."""
+def fleet_of(apps: dict[str, App]) -> Iterator[int]:
+    """``apps`` served at their loopback addresses, all on one port number."""
     for _ in range(20):
         with socket.socket() as probe_sock:
             probe_sock.bind(("127.0.0.1", 0))
             port = int(probe_sock.getsockname()[1])
+        stack = ExitStack()
         try:
-            with ExitStack() as stack:
-                for host in ("127.0.0.1", "127.0.0.2", "127.0.0.3"):
-                    stack.enter_context(serve_at(host, port, apache(longest_first=host != bad)))
-                yield port
-                return
+            for host, app in apps.items():
+                stack.enter_context(serve_at(host, port, app))
         except OSError:
+            stack.close()
             continue  # the port was taken on another address meanwhile
-    raise AssertionError("no port free on 127.0.0.1-3")
+        with stack:
+            yield port
+        return
+    raise AssertionError("no port free on every address")
+
+
+def fleet(bad: str = "127.0.0.2") -> contextlib.AbstractContextManager[int]:
+    """Three backends on one port number at 127.0.0.1-3; ``bad`` has the alias_order bug."""
+    return fleet_of({host: apache(longest_first=host != bad)
+                     for host in ("127.0.0.1", "127.0.0.2", "127.0.0.3")})
 
 
 def fleet_manifest(port: int, connect: str) -> manifest.Manifest:
@@ -382,3 +392,51 @@ def test_all_addresses_through_the_system_resolver() -> None:
     expected = {addresses.join(ip, port) for ip in addresses.system_resolver("localhost", port)}
     assert set(found) == expected
     assert found[f"127.0.0.1:{port}"] == 403  # the router's catch-all vhost answered there
+
+
+def test_a_hanging_backend_does_not_starve_the_others() -> None:
+    """Two connections for two addresses, the first one hanging: the second is still probed.
+
+    With one request loop for all, the hanging backend's four requests (queued first) would
+    hold both connections and the healthy backend would get nothing until they time out.
+    """
+    release = threading.Event()
+    healthy_done = threading.Event()
+    seen: list[str] = []
+
+    def hanging(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        release.wait(60)
+        start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+        return [b"late"]
+
+    router = apache()
+
+    def healthy(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        seen.append(environ["PATH_INFO"])
+        if len(seen) == 4:
+            healthy_done.set()
+        return router(environ, start_response)
+
+    with fleet_of({"127.0.0.2": hanging, "127.0.0.1": healthy}) as port:
+        m = manifest.parse(f"""\
+[probe]
+connect = ["127.0.0.2", "127.0.0.1"]
+samples = 4
+concurrency = 2
+timeout = 60
+
+[instances.project-1]
+label = "project-1"
+urls = ["http://site-1.example.com:{port}/"]
+""", "m")
+        reports: list[Report] = []
+        sweeping = threading.Thread(target=lambda: reports.append(run_sweep(m)))
+        sweeping.start()
+        try:
+            assert healthy_done.wait(30), f"healthy backend starved: {len(seen)} of 4 requests"
+        finally:
+            release.set()
+            sweeping.join(60)
+    [report] = reports
+    assert [(t.address, t.verdict) for t in report.targets] == [
+        (f"127.0.0.2:{port}", Verdict.HTTP_ERROR), (f"127.0.0.1:{port}", Verdict.OK)]
