@@ -358,8 +358,8 @@ def test_nagios_perfdata_labels_unique_and_stable_per_url_and_address() -> None:
         labels.append(per_url)
         if shown is order:
             assert [line for line in lines if "127.0.0.2:80" in line] == [
-                f"CRITICAL: {u} wrong_instance (expected project-2, at 127.0.0.2:80, answered "
-                f"by project-2, HTTP 200): explained" for u in FLEET_URLS]
+                f"CRITICAL: {u} wrong_instance (expected project-2, answered by project-2, "
+                f"at 127.0.0.2:80, HTTP 200): explained" for u in FLEET_URLS]
     assert len(labels[0]) == 6
     assert sorted(labels[0]) == sorted(labels[1])  # the same label whatever the order
     assert set(labels[2]) <= set(labels[0])  # an address less changes no other label

@@ -250,10 +250,10 @@ def target_line(target: TargetResult, *, prefix: str, with_fix: bool) -> str:
     """One long-output line for a URL: ``prefix: URL verdict (details): explanation``."""
     expected = {None: "refused", "*": "any instance"}.get(target.expected, target.expected)
     details = [f"expected {expected}"]
-    if target.address:
-        details.append(f"at {target.address}")
     if target.observed is not None or target.answered_by:
         details.append(f"answered by {answered_by(target)}")
+    if target.address:
+        details.append(f"at {target.address}")
     if target.status_code is not None:
         details.append(f"HTTP {target.status_code}")
     if target.cause is not None:
