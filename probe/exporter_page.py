@@ -56,7 +56,7 @@ def render_page(report: Report | None, finished_at: float | None, *, manifest: s
             f"<li>{_e(f.severity.value)}: {_e(f.code)} ({_e(', '.join(f.instances))}): "
             f"{_e(f.explanation)}</li>" for f in report.findings)
         body = (summary
-                + "<table><thead><tr><th>URL</th><th>expected</th><th>verdict</th>"
+                + "<table><thead><tr><th>URL</th><th>address</th><th>expected</th><th>verdict</th>"
                   "<th>cause</th><th>answered by</th><th>ms</th><th>explanation</th>"
                   "<th>fix</th></tr></thead>\n<tbody>\n" + rows + "\n</tbody></table>"
                 + (f"<h2>Findings</h2><ul>{findings}</ul>" if findings else ""))
@@ -79,6 +79,7 @@ def _row(target: TargetResult) -> str:
     css = "ok" if target.ok else "problem"
     cells = [
         public_url(target.url),
+        target.address or "",
         expected,
         target.verdict.value,
         target.cause.value if target.cause else "",
@@ -88,6 +89,6 @@ def _row(target: TargetResult) -> str:
         target.fix,
     ]
     # The URL never wraps (a browser would break it at its hyphens: "site-" / "1.example").
-    classes = {0: " class=\"url\"", 2: " class=\"verdict\""}
+    classes = {0: " class=\"url\"", 3: " class=\"verdict\""}
     tds = "".join(f"<td{classes.get(i, '')}>{_e(c)}</td>" for i, c in enumerate(cells))
     return f"<tr class=\"{css}\">{tds}</tr>"

@@ -440,3 +440,12 @@ urls = ["http://site-1.example.com:{port}/"]
     [report] = reports
     assert [(t.address, t.verdict) for t in report.targets] == [
         (f"127.0.0.2:{port}", Verdict.HTTP_ERROR), (f"127.0.0.1:{port}", Verdict.OK)]
+
+
+def test_exporter_page_shows_the_address() -> None:
+    from probe.exporter_page import render_page
+
+    report = fleet_report([(FLEET_URLS[0], a) for a in FLEET_ADDRESSES[:2]])
+    page = render_page(report, 0.0, manifest="m.toml", version="1")
+    for address in FLEET_ADDRESSES[:2]:
+        assert f'<td class="url">{FLEET_URLS[0]}</td><td>{address}</td>' in page
