@@ -28,6 +28,7 @@ from probe.procs import (
     human_bytes,
     render_table,
 )
+from tests import reaper
 
 NOW = 1_000_000.0
 APACHE = ("/usr/sbin/apache2", "-k", "start")
@@ -235,10 +236,12 @@ StartServers 1
     while not pid_file.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     pid = int(pid_file.read_text().strip())
+    reaper.remember(pid, f"apache {tmp_path}")
     tree = [pid]
     try:
-        while time.monotonic() < deadline and not psutil.Process(pid).children():
-            time.sleep(0.05)  # wait for the first worker
+        # Until a worker exists and has dropped privileges (a fresh fork is still root).
+        while time.monotonic() < deadline and not _workers_ready(pid):
+            time.sleep(0.05)
         tree += [c.pid for c in psutil.Process(pid).children()]
         yield pid
     finally:
@@ -252,6 +255,15 @@ StartServers 1
             with contextlib.suppress(ProcessLookupError, psutil.NoSuchProcess):
                 if psutil.Process(leftover).status() != psutil.STATUS_ZOMBIE:
                     os.kill(leftover, signal.SIGKILL)
+        reaper.forget(pid)
+
+
+def _workers_ready(pid: int) -> bool:
+    try:
+        children = psutil.Process(pid).children()
+        return bool(children) and all(c.username() == "www-data" for c in children)
+    except psutil.NoSuchProcess:
+        return False
 
 
 def test_probe_ps_lists_a_real_apache(real_apache: int) -> None:
