@@ -55,6 +55,11 @@ class ProbeSettings:
     samples: int = 3
     concurrency: int = 32
 
+    def __post_init__(self) -> None:
+        # ProbeSettings(connect="h:p") built in code means that one address, as parsed would.
+        if self.connect is not None and not self.connects:
+            object.__setattr__(self, "connects", (self.connect,))
+
     def token(self) -> str | None:
         """The probe token: ``token_file`` if set, else the ``token_env`` variable.
 
