@@ -17,18 +17,13 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
 from click.testing import CliRunner
 
-from probe import addresses, check, manifest
-from probe.addresses import addresses_for, expand, hosts_file_resolver, split_connect
-from probe.check import CheckOptions
+from probe import addresses, manifest
+from probe.addresses import hosts_file_resolver
 from probe.cli import main
-from probe.diagnose import diagnose
-from probe.diagnose.backends import BACKENDS_DISAGREE, processes_seen
-from probe.errors import ManifestError
-from probe.manifest import Target
-from probe.model import EndpointAnswer, Observation, Report, Sample, TargetResult, Verdict
+from probe.diagnose.backends import BACKENDS_DISAGREE
+from probe.model import Report, Verdict
 from probe.sweep import run_sweep
 from tests.loopback_wsgi import App, QuietHandler, ThreadingWSGIServer
 from tests.test_sweep import apache
@@ -89,110 +84,6 @@ urls = ["http://site-1.example.com:{port}/"]
 label = "project-2"
 urls = ["http://site-1.example.com:{port}/suburl/"]
 """, "fleet.toml")
-
-
-# --- addresses ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("value", "expected"), [
-    ("127.0.0.1:8080", ("127.0.0.1", 8080)),
-    ("127.0.0.1", ("127.0.0.1", None)),
-    ("backend-1.example.com", ("backend-1.example.com", None)),
-    ("[::1]:8443", ("::1", 8443)),
-    ("[::1]", ("::1", None)),
-    ("::1", ("::1", None)),
-])
-def test_split_connect(value: str, expected: tuple[str, int | None]) -> None:
-    assert split_connect(value, "connect") == expected
-
-
-@pytest.mark.parametrize("value", ["", "h:0", "h:99999", "h:x", "[::1", "[::1]x", "a b:80"])
-def test_split_connect_rejects(value: str) -> None:
-    with pytest.raises(ManifestError, match="not HOST or HOST:PORT"):
-        split_connect(value, "connect")
-
-
-def no_dns(host: str, port: int) -> list[str]:
-    raise AssertionError(f"resolved {host} unasked")
-
-
-def test_connect_list_keeps_each_urls_port_without_one() -> None:
-    found = addresses_for("https://a.example/", ["10.0.0.1", "10.0.0.2:8443", "[::1]"], False,
-                          no_dns)
-    assert found == ["10.0.0.1:443", "10.0.0.2:8443", "[::1]:443"]
-
-
-def test_no_connect_no_all_addresses_is_dns_choice() -> None:
-    assert addresses_for("http://a.example/", [], False, no_dns) == [None]
-
-
-def test_all_addresses_probes_v4_and_v6_separately() -> None:
-    asked: list[tuple[str, int]] = []
-
-    def resolver(host: str, port: int) -> list[str]:
-        asked.append((host, port))
-        return ["192.0.2.1", "2001:db8::1", "192.0.2.2"]
-
-    assert addresses_for("http://a.example:8080/", [], True, resolver) == [
-        "192.0.2.1:8080", "[2001:db8::1]:8080", "192.0.2.2:8080"]
-    assert asked == [("a.example", 8080)]
-
-
-def test_all_addresses_name_that_does_not_resolve_keeps_dns_verdict() -> None:
-    def resolver(host: str, port: int) -> list[str]:
-        raise socket.gaierror(socket.EAI_NONAME, "no such name")
-
-    assert addresses_for("http://a.example/", [], True, resolver) == [None]
-
-
-def test_expand_goes_url_by_url_so_addresses_alternate() -> None:
-    targets = [Target("http://a.example/", "x"), Target("http://b.example/", "y")]
-    found = expand(targets, ["127.0.0.1", "127.0.0.2"], False, no_dns)
-    assert [(t.url, t.address) for t in found] == [
-        ("http://a.example/", "127.0.0.1:80"), ("http://a.example/", "127.0.0.2:80"),
-        ("http://b.example/", "127.0.0.1:80"), ("http://b.example/", "127.0.0.2:80")]
-    assert [t.expected for t in found] == ["x", "x", "y", "y"]
-
-
-def test_hosts_file_resolver(tmp_path: Path) -> None:
-    hosts = tmp_path / "hosts"
-    hosts.write_text("# fleet\n127.0.0.1 site-1.example.com\n127.0.0.2  other site-1.example.com"
-                     "\n::1 site-1.example.com  # v6\n", encoding="utf-8")
-    resolve = hosts_file_resolver(str(hosts))
-    assert resolve("SITE-1.example.com", 80) == ["127.0.0.1", "127.0.0.2", "::1"]
-    with pytest.raises(OSError):
-        resolve("nowhere.example", 80)
-
-
-def test_system_resolver_resolves_localhost() -> None:
-    found = addresses.system_resolver("localhost", 80)
-    assert found and all(a in ("127.0.0.1", "::1") for a in found)
-
-
-def test_manifest_connect_list_and_all_addresses() -> None:
-    m = manifest.parse('[probe]\nconnect = ["10.0.0.1", "10.0.0.2:81"]\nall_addresses = true\n'
-                       '[refuse]\nurls = ["http://a.example/"]\n', "m.toml")
-    assert m.probe.connects == ("10.0.0.1", "10.0.0.2:81")
-    assert m.probe.connect == "10.0.0.1"
-    assert m.probe.all_addresses is True
-    # A command-line override replaces the list, and keeps it when not given.
-    assert m.with_probe(connect=("10.0.0.9",)).probe.connects == ("10.0.0.9",)
-    assert m.with_probe(samples=1).probe.connects == ("10.0.0.1", "10.0.0.2:81")
-
-
-@pytest.mark.parametrize(("line", "message"), [
-    ("connect = []", "give at least one HOST or HOST:PORT"),
-    ("connect = [1]", "must be HOST[:PORT] or a list of them, not 1"),
-    ('connect = ["ok:1", "bad:0"]', "not HOST or HOST:PORT: 'bad:0'"),
-    ('all_addresses = "yes"', "must be bool"),
-])
-def test_manifest_rejects_bad_fleet_settings(line: str, message: str) -> None:
-    with pytest.raises(ManifestError) as info:
-        manifest.parse(f"[probe]\n{line}\n[refuse]\nurls = ['http://a.example/']\n", "m.toml")
-    assert message in str(info.value)
-
-
-# --- a sweep of a real fleet --------------------------------------------------------------------
 
 
 def test_sweep_names_the_misrouting_backend() -> None:
@@ -288,93 +179,6 @@ def test_bad_restarted_after_is_usage_error() -> None:
         "2026-11-30T02:09:45Z, 2026-11-30T03:09:45.27+01:00, @/srv/app/wsgi.py)"]
 
 
-def answer(label: str, pid: int, instance: str) -> EndpointAnswer:
-    return EndpointAnswer.from_json({"schema": 1, "label": label, "pid": pid,
-                                     "instance_id": instance, "process_group": label})
-
-
-def test_processes_seen_counts_samples_per_process() -> None:
-    answers = [answer("project-1", 7, "a1"), answer("project-2", 8, "b2"),
-               answer("project-1", 7, "a1")]
-    assert processes_seen(answers) == (
-        "Seen: project-1 pid 7 (instance a1): 2 samples; project-2 pid 8 (instance b2): "
-        "1 sample.")
-
-
-def test_processes_seen_says_when_more_processes_may_exist() -> None:
-    answers = [answer("project-1", 7, "a1"), answer("project-2", 8, "b2")]
-    assert processes_seen(answers).endswith(
-        "Each of the 2 samples reached a different process, so there may be processes no "
-        "sample reached: raise --samples to see them all.")
-
-
-def test_inconsistent_verdict_names_processes() -> None:
-    m = fleet_manifest(80, '"127.0.0.1"')
-    url = "http://site-1.example.com:80/suburl/"
-    samples = tuple(Sample(1.0, 200, answer(label, pid, inst)) for label, pid, inst in
-                    [("project-2", 8, "b2"), ("project-1", 7, "a1"), ("project-2", 8, "b2")])
-    report = diagnose(m, [Observation(Target(url, "project-2", "127.0.0.1:80"), samples)])
-    [result] = report.targets
-    assert result.verdict is Verdict.INCONSISTENT
-    assert result.explanation.endswith(
-        "Seen: project-2 pid 8 (instance b2): 2 samples; project-1 pid 7 (instance a1): "
-        "1 sample.")
-    assert result.address == "127.0.0.1:80"
-
-
-# --- monitoring outputs of a fleet ---------------------------------------------------------------
-
-
-def fleet_result(url: str, address: str, verdict: Verdict = Verdict.OK) -> TargetResult:
-    return TargetResult(url=url, expected="project-2", verdict=verdict, cause=None,
-                        explanation="explained", fix="", observed={"label": "project-2"},
-                        status_code=200, samples=1, elapsed_ms=4.0, answered_by="project-2",
-                        address=address)
-
-
-FLEET_URLS = ["http://site-1.example.com/suburl/", "http://site-2.example.com/"]
-FLEET_ADDRESSES = ["127.0.0.1:80", "127.0.0.2:80", "[::1]:80"]
-
-
-def fleet_report(order: list[tuple[str, str]]) -> Report:
-    return Report(tuple(fleet_result(url, address,
-                                     Verdict.WRONG_INSTANCE if address == "127.0.0.2:80"
-                                     else Verdict.OK)
-                        for url, address in order))
-
-
-def test_nagios_perfdata_labels_unique_and_stable_per_url_and_address() -> None:
-    from probe.report.nagios import render
-    from tests.monitoring_helpers import parse_output
-
-    order = [(u, a) for u in FLEET_URLS for a in FLEET_ADDRESSES]
-    labels: list[list[str]] = []
-    for shown in (order, list(reversed(order)), order[:-1]):
-        output = check.evaluate(fleet_report(shown), CheckOptions("m.toml", perfdata_urls=True,
-                                                                  verbose=1), elapsed=0.1)
-        _line, perf, lines = parse_output(render(output))
-        per_url = [label for label in perf if label not in ("urls", "ok", "problems", "time")]
-        assert len({label[:19] for label in perf}) == len(perf)
-        labels.append(per_url)
-        if shown is order:
-            assert [line for line in lines if "127.0.0.2:80" in line] == [
-                f"CRITICAL: {u} wrong_instance (expected project-2, answered by project-2, "
-                f"at 127.0.0.2:80, HTTP 200): explained" for u in FLEET_URLS]
-    assert len(labels[0]) == 6
-    assert sorted(labels[0]) == sorted(labels[1])  # the same label whatever the order
-    assert set(labels[2]) <= set(labels[0])  # an address less changes no other label
-
-
-def test_exporter_address_label() -> None:
-    from probe.exporter_metrics import url_families
-
-    report = fleet_report([(FLEET_URLS[0], a) for a in FLEET_ADDRESSES[:2]])
-    families = {f.name: f for f in url_families(report.targets)}
-    ok = families["wsgi_probe_url_ok"]
-    assert [(s.labels["address"], s.value) for s in ok.samples] == [
-        ("127.0.0.1:80", 1.0), ("127.0.0.2:80", 0.0)]
-
-
 def test_without_connect_the_address_is_the_one_that_answered() -> None:
     with fleet() as port:
         url = f"http://127.0.0.3:{port}/"
@@ -440,12 +244,3 @@ urls = ["http://site-1.example.com:{port}/"]
     [report] = reports
     assert [(t.address, t.verdict) for t in report.targets] == [
         (f"127.0.0.2:{port}", Verdict.HTTP_ERROR), (f"127.0.0.1:{port}", Verdict.OK)]
-
-
-def test_exporter_page_shows_the_address() -> None:
-    from probe.exporter_page import render_page
-
-    report = fleet_report([(FLEET_URLS[0], a) for a in FLEET_ADDRESSES[:2]])
-    page = render_page(report, 0.0, manifest="m.toml", version="1")
-    for address in FLEET_ADDRESSES[:2]:
-        assert f'<td class="url">{FLEET_URLS[0]}</td><td>{address}</td>' in page
