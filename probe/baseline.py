@@ -169,8 +169,8 @@ def compare(report: Report, baseline: Baseline) -> Report:
     A restart is told by the start time, not the instance id: a multi-process group has
     one instance id per process, and another process answering is no restart.
     """
-    before = {e.key: e for e in baseline.entries}
     now = {e.key: e for e in entries(report)}
+    before = _paired({e.key: e for e in baseline.entries}, now)
     findings: list[Finding] = []
     restarted: dict[str, list[Entry]] = defaultdict(list)
     kept: dict[str, list[Entry]] = defaultdict(list)
@@ -210,6 +210,27 @@ def compare(report: Report, baseline: Baseline) -> Report:
                     f"it still runs the old code.")))
     return Report(report.targets, (*report.findings, *findings), duration_s=report.duration_s,
                   interrupted=report.interrupted)
+
+
+def _paired(before: dict[tuple[str, str | None], Entry],
+            now: Mapping[tuple[str, str | None], Entry]) -> dict[tuple[str, str | None], Entry]:
+    """``before`` with a URL probed at one address both times keyed by today's address.
+
+    Without a connect list the address is whichever one DNS gave: under round robin it
+    changes between sweeps, and that is no change of what answers.
+    """
+    urls_now: dict[str, list[str | None]] = defaultdict(list)
+    urls_before: dict[str, list[str | None]] = defaultdict(list)
+    for url, address in now:
+        urls_now[url].append(address)
+    for url, address in before:
+        urls_before[url].append(address)
+    paired = dict(before)
+    for url, [address] in ((u, a) for u, a in urls_now.items() if len(a) == 1):
+        if len(urls_before.get(url, [])) == 1 and urls_before[url][0] != address:
+            old = paired.pop((url, urls_before[url][0]))
+            paired[(url, address)] = old
+    return paired
 
 
 def _names(*found: Entry) -> tuple[str, ...]:

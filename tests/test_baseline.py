@@ -136,3 +136,11 @@ def test_saved_file_is_plain_json(tmp_path: Path) -> None:
     data = json.loads((tmp_path / "baseline.json").read_text(encoding="utf-8"))
     assert data["kind"] == "wsgi-probe-baseline"
     assert data["entries"][0]["address"] == "10.0.0.1:80"
+
+
+def test_one_address_each_time_is_compared_whatever_dns_gave(tmp_path: Path) -> None:
+    before = saved(tmp_path, target("10.0.0.1:80"))
+    assert findings(before, target("10.0.0.2:80")) == []
+    [(code, _severity, text)] = findings(before, target("10.0.0.2:80", "project-1"))
+    assert code == "baseline_changed"
+    assert text.startswith(f"{URL} at 10.0.0.2:80 changed since the baseline: instance")
