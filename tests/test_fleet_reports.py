@@ -9,7 +9,16 @@ from probe.check import CheckOptions
 from probe.diagnose import diagnose
 from probe.diagnose.backends import processes_seen
 from probe.manifest import Target
-from probe.model import EndpointAnswer, Observation, Report, Sample, TargetResult, Verdict
+from probe.model import (
+    EndpointAnswer,
+    Finding,
+    Observation,
+    Report,
+    Sample,
+    Status,
+    TargetResult,
+    Verdict,
+)
 from tests.test_fleet import fleet_manifest
 
 
@@ -104,3 +113,18 @@ def test_exporter_page_shows_the_address() -> None:
     page = render_page(report, 0.0, manifest="m.toml", version="1")
     for address in FLEET_ADDRESSES[:2]:
         assert f'<td class="url">{FLEET_URLS[0]}</td><td>{address}</td>' in page
+
+
+def test_junit_names_every_case_uniquely() -> None:
+    from xml.etree import ElementTree
+
+    from probe.report import junit
+
+    report = fleet_report([(u, a) for u in FLEET_URLS for a in FLEET_ADDRESSES[:2]])
+    report = Report(report.targets, (Finding("baseline_not_restarted", Status.CRITICAL, (), "a"),
+                                     Finding("baseline_not_restarted", Status.CRITICAL, (), "b")))
+    cases = ElementTree.fromstring(junit.render(report)).findall("testcase")  # noqa: S314 - ours
+    names = [case.get("name") for case in cases]
+    assert len(names) == len(set(names)) == 6
+    assert f"{FLEET_URLS[0]} @ 127.0.0.2:80" in names
+    assert "baseline_not_restarted #2" in names

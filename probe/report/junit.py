@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections import Counter
 
 from probe.addresses import is_fleet
 from probe.model import Report, Status
@@ -47,8 +48,12 @@ def render(report: Report) -> str:
                      type=target.verdict.value, message=f"{target.verdict.value}{cause}")
         else:
             _element(case, "system-out", target.explanation)
+    seen: Counter[str] = Counter()
     for finding in report.findings:
-        case = _element(suite, "testcase", classname="wsgi-probe.findings", name=finding.code)
+        # A fleet has one finding of a code per URL and address: CI tools merge equal names.
+        seen[finding.code] += 1
+        name = finding.code if seen[finding.code] == 1 else f"{finding.code} #{seen[finding.code]}"
+        case = _element(suite, "testcase", classname="wsgi-probe.findings", name=name)
         if finding.severity is Status.CRITICAL:
             _element(case, "failure", finding.explanation, type=finding.code,
                      message=f"{finding.code} ({', '.join(finding.instances)})")
