@@ -56,9 +56,10 @@ def render_page(report: Report | None, finished_at: float | None, *, manifest: s
             f"<li>{_e(f.severity.value)}: {_e(f.code)} ({_e(', '.join(f.instances))}): "
             f"{_e(f.explanation)}</li>" for f in report.findings)
         body = (summary
-                + "<table><thead><tr><th>URL</th><th>address</th><th>expected</th><th>verdict</th>"
+                + "<table><thead><tr><th>URL</th><th>expected</th><th>verdict</th>"
                   "<th>cause</th><th>answered by</th><th>ms</th><th>explanation</th>"
-                  "<th>fix</th></tr></thead>\n<tbody>\n" + rows + "\n</tbody></table>"
+                  "<th>fix</th><th>address</th></tr></thead>\n<tbody>\n" + rows
+                + "\n</tbody></table>"
                 + (f"<h2>Findings</h2><ul>{findings}</ul>" if findings else ""))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -79,7 +80,6 @@ def _row(target: TargetResult) -> str:
     css = "ok" if target.ok else "problem"
     cells = [
         public_url(target.url),
-        target.address or "",
         expected,
         target.verdict.value,
         target.cause.value if target.cause else "",
@@ -87,8 +87,9 @@ def _row(target: TargetResult) -> str:
         f"{target.elapsed_ms:.1f}",
         target.explanation,
         target.fix,
+        target.address or "",  # last: a fleet's column, added after the others
     ]
     # The URL never wraps (a browser would break it at its hyphens: "site-" / "1.example").
-    classes = {0: " class=\"url\"", 3: " class=\"verdict\""}
+    classes = {0: " class=\"url\"", 2: " class=\"verdict\""}
     tds = "".join(f"<td{classes.get(i, '')}>{_e(c)}</td>" for i, c in enumerate(cells))
     return f"<tr class=\"{css}\">{tds}</tr>"
