@@ -179,6 +179,54 @@ def wait_for(url: str, seconds: float = 15) -> None:
             time.sleep(0.1)
 
 
+# --- the HTTP client, chosen by measurement ----------------------------------------------------
+
+
+def clients(connect: str, count: int, concurrency: int) -> dict[str, float]:
+    """Probe requests per second, in-process, of three clients on the same URLs."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+    import urllib3
+
+    from probe.transport import Request, Transport
+
+    chosen = [u + "__probe__" for u in urls(count)]
+    rates: dict[str, float] = {}
+
+    transport = Transport(connect=connect, timeout=10)
+    start = time.perf_counter()
+    transport.probe_all([Request(u) for u in chosen], concurrency=concurrency, end=None,
+                        on_sample=lambda i, sample: None)
+    rates["pycurl multi (probe.transport)"] = count / (time.perf_counter() - start)
+
+    local = threading.local()
+
+    def with_requests(url: str) -> None:
+        session = getattr(local, "session", None)
+        if session is None:
+            session = local.session = requests.Session()
+            session.trust_env = False
+        host, path = url.split("/", 3)[2:]
+        session.get(f"http://{connect}/{path}", headers={"Host": host}, timeout=10).json()
+
+    pool = urllib3.PoolManager(maxsize=concurrency)
+
+    def with_urllib3(url: str) -> None:
+        host, path = url.split("/", 3)[2:]
+        pool.request("GET", f"http://{connect}/{path}", headers={"Host": host},
+                     timeout=10).json()
+
+    for name, fetch in (("requests, a Session per thread", with_requests),
+                        ("urllib3 pool, threads", with_urllib3)):
+        with ThreadPoolExecutor(concurrency) as executor:
+            start = time.perf_counter()
+            list(executor.map(fetch, chosen))
+            rates[name] = count / (time.perf_counter() - start)
+    return rates
+
+
 # --- start-up ---------------------------------------------------------------------------------
 
 
@@ -361,6 +409,11 @@ def main(argv: list[str] | None = None) -> int:
                     f"{per_check * rate:.0f}x ({per_check * 1000:.1f} ms/URL) | "
                     f"{size / inner_s:,.0f} URL/s | {size / inner_s / wrk_rps:.2f} |")
         say("\nGoals: >= 2x blackbox, >= 0.7 of wrk, >= 20x the check_http loop, flat per URL.\n")
+
+        say(f"### HTTP clients, in-process, 2,000 probe requests, {c} in flight\n")
+        for name, rate in clients(server.connect, 2000, c).items():
+            say(f"- {name}: {rate:,.0f} requests/s")
+        say("")
 
         say("### Start-up (hyperfine, median of 40 runs)\n")
         say("| command | median | over the bare interpreter | goal |")

@@ -48,8 +48,8 @@ endpoint exists.
   authorised (one warning line goes to stderr, i.e. Apache's error log).
 
 The answer never contains environment variables other than
-``DJANGO_SETTINGS_MODULE``, settings values, cookies or request headers other
-than ``Host``.
+``DJANGO_SETTINGS_MODULE`` and ``TZ``, settings values, cookies or request headers
+other than ``Host`` and ``X-Forwarded-Host``.
 
 mod_wsgi note: Apache's ``SetEnv`` reaches the WSGI environ of each request,
 not ``os.environ``, and this module reads its token when ``wrap()`` runs. Put
@@ -240,14 +240,57 @@ def _static_python() -> Dict[str, Optional[str]]:
         "version": _safe(platform.python_version),
         "implementation": _safe(lambda: sys.implementation.name),
         "executable": _safe(lambda: sys.executable or None),
+        # The environment really in use (python-home / WSGIPythonHome), not the one intended.
+        "prefix": _safe(lambda: sys.prefix or None),
+    }
+
+
+def _django_version() -> Optional[str]:
+    # Only a Django that is already imported: importing it here would load it as a side effect.
+    django = sys.modules.get("django")
+    return _text(getattr(django, "__version__", None)) if django is not None else None
+
+
+def _caller_file() -> Optional[str]:
+    """The file whose module called wrap(): the WSGI script under mod_wsgi."""
+    try:
+        # 0 is this function, 1 is wrap(), 2 is its caller.
+        path = sys._getframe(2).f_globals.get("__file__")
+    except Exception:
+        return None
+    return path if isinstance(path, str) and path else None
+
+
+def _mtime(path: Optional[str]) -> Optional[str]:
+    """Modification time of ``path``, taken once at wrap(): the code this copy loaded, even
+    after the file is replaced."""
+    if path is None:
+        return None
+    moment = datetime.fromtimestamp(os.stat(path).st_mtime, timezone.utc)
+    return moment.isoformat(timespec="microseconds")
+
+
+def _time_zone() -> Dict[str, Any]:
+    """The TZ this interpreter asked for and the zone the process really uses.
+
+    TZ and tzset() are process-wide: another sub interpreter's Django can change the zone in
+    effect without touching this interpreter's os.environ.
+    """
+    now = time.localtime()
+    return {
+        "environ": _text(os.environ.get("TZ")),
+        "name": _text(getattr(now, "tm_zone", None)),
+        "utc_offset_s": getattr(now, "tm_gmtoff", None),
     }
 
 
 class _Copy:
     """State of one wrap() call: one loaded copy of the application."""
 
-    def __init__(self, label: Optional[str]) -> None:
+    def __init__(self, label: Optional[str], version: Optional[str],
+                 script: Optional[str]) -> None:
         self.label = label
+        self.code = {"version": version, "script_mtime": _safe(lambda: _mtime(script))}
         self.lock = threading.Lock()
         self.instance_id = secrets.token_hex(16)
         self.pid = _safe(os.getpid)
@@ -308,6 +351,8 @@ def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict
             # PEP 3333 lets a server omit these two when they are empty.
             "script_name": _safe(lambda: _text(get("SCRIPT_NAME", ""))),
             "path_info": _safe(lambda: _text(get("PATH_INFO", ""))),
+            # Set by a front proxy; a Host that differs from it was rewritten on the way.
+            "forwarded_host": _safe(lambda: _text(get("HTTP_X_FORWARDED_HOST"))),
         },
         # mod_wsgi.script_name is the mount point, not the file.
         "script_file": _safe(lambda: _text(get("SCRIPT_FILENAME")) or None),
@@ -319,7 +364,9 @@ def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict
             # beyond the contract: uWSGI's worker number (1, 2, ...), null elsewhere
             "worker_id": _safe(_worker_id),
         },
-        "python": dict(copy.python),
+        "python": dict(copy.python, django_version=_safe(_django_version)),
+        "code": dict(copy.code),
+        "time_zone": _safe(_time_zone),
         "started_at": copy.started_at,
         "uptime_s": _safe(lambda: round(time.monotonic() - copy.started_monotonic, 3)),
         "hits": hits,
@@ -335,16 +382,19 @@ def wrap(
     segment: str = "__probe__",
     token: Optional[str] = None,
     token_file: Optional[Union[str, os.PathLike[str]]] = None,
+    version: Optional[str] = None,
 ) -> WSGIApplication:
     """Return ``application`` with the probe endpoint in front of it.
 
-    ``label`` names this instance in the answer. ``segment`` is the last path
+    ``label`` names this instance in the answer. ``version`` says which code it runs (e.g. a
+    release tag or commit), reported as ``code.version``. ``segment`` is the last path
     segment that selects the endpoint. ``token``/``token_file`` configure
     authorisation (see the module docstring); both are read now, not per request.
     """
     if not isinstance(segment, str) or not segment or "/" in segment:
         raise ValueError("segment must be a non-empty path segment without '/': %r" % (segment,))
-    copy = _Copy(None if label is None else str(label))
+    copy = _Copy(None if label is None else str(label),
+                 None if version is None else str(version), _caller_file())
     expected = _resolve_token(token, token_file)
     seg_len = len(segment)
 

@@ -15,6 +15,7 @@ escapes becomes UNKNOWN, never a traceback on stdout.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import traceback
@@ -51,7 +52,8 @@ __all__ = ["DEFAULT_TIMEOUT", "CheckOptions", "PluginCommand", "Stage", "Thresho
 
 
 class SweepFunction(Protocol):
-    def __call__(self, manifest: Manifest, *, deadline: float | None = None) -> Report: ...
+    def __call__(self, manifest: Manifest, *, deadline: float | None = None,
+                 token: str | None = None) -> Report: ...
 
 
 def run(options: CheckOptions, *, sweep: SweepFunction | None = None,
@@ -59,9 +61,8 @@ def run(options: CheckOptions, *, sweep: SweepFunction | None = None,
         stage: Callable[[str], None] = lambda _: None) -> PluginOutput:
     """Load, sweep, judge. Never raises: every failure is an UNKNOWN output."""
     from probe import manifest as manifests
-    from probe.sweep import run_sweep
+    from probe.credentials import read_token
 
-    sweep = sweep or run_sweep
     load = load or manifests.load
     started = time.monotonic()
     try:
@@ -69,10 +70,11 @@ def run(options: CheckOptions, *, sweep: SweepFunction | None = None,
         loaded = load(options.manifest_path).with_probe(
             connect=options.connect, token_file=options.token_file)
         # Read the token now: an unreadable token file is UNKNOWN, not 7 no_endpoint URLs.
-        loaded.probe.token()
+        token = read_token(loaded.probe, os.environ)
         count = len(loaded.targets())
         stage(f"sweeping {count} URL{'s' if count != 1 else ''}")
-        report = sweep(loaded, deadline=sweep_deadline(options.timeout))
+        report = (sweep or _real_sweep())(loaded, deadline=sweep_deadline(options.timeout),
+                                          token=token)
         stage("judging the results")
         return evaluate(report, options, elapsed=time.monotonic() - started, manifest=loaded)
     except ProbeError as exc:
@@ -81,6 +83,13 @@ def run(options: CheckOptions, *, sweep: SweepFunction | None = None,
         if options.verbose >= 3:
             traceback.print_exc(file=sys.stderr)
         return unknown(outcome(exc, "check").message)
+
+
+def _real_sweep() -> SweepFunction:
+    """probe.sweep, imported once the manifest is good: a bad one (UNKNOWN) needs no HTTP."""
+    from probe.sweep import run_sweep
+
+    return run_sweep
 
 
 def main(options: CheckOptions, *, sweep: SweepFunction | None = None) -> int:

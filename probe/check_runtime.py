@@ -90,9 +90,9 @@ def exit_now(code: int) -> NoReturn:
     one stuck past the deadline (a name lookup, which nothing can interrupt)
     would hold the plugin past ``-t``.
     """
-    from probe.transport import abort_in_flight
-
-    abort_in_flight()
+    transport = sys.modules.get("probe.transport")
+    if transport is not None:  # never loaded (a bad manifest): nothing is in flight
+        transport.abort_in_flight()
     for stream in (sys.stdout, sys.stderr):
         # A closed or broken pipe: there is nobody left to tell.
         with contextlib.suppress(OSError, ValueError):

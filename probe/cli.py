@@ -89,6 +89,8 @@ def main() -> None:
                    "unexpected change is a critical finding.")
 @click.option("--save-baseline", metavar="FILE",
               help="Save who answered each URL at each address, for a later --baseline.")
+@click.option("--no-sni", is_flag=True,
+              help="HTTPS without SNI, as old clients connect (needs --connect IP:PORT).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "junit"]), default="table",
               show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
@@ -102,7 +104,7 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
           all_addresses: bool | None, samples: int | None, concurrency: int | None,
           timeout: float | None,
           token_file: str | None, ca_file: str | None, restarted_after: str | None,
-          baseline_path: str | None, save_baseline: str | None, fmt: str,
+          baseline_path: str | None, save_baseline: str | None, no_sni: bool, fmt: str,
           output: str | None, fail_on_warning: bool, verbose: int, log_format: str) -> None:
     """Probe every URL of the manifest (or the URLs given) and diagnose each.
 
@@ -112,6 +114,7 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
     from probe import baseline as baselines
     from probe import logs, manifest, progress, report
     from probe import sweep as sweeping
+    from probe.credentials import read_token
     from probe.deploy_time import parse_deploy_time
     from probe.model import Status
 
@@ -124,12 +127,15 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
         loaded = manifest.load(manifest_path) if manifest_path else manifest.from_urls(urls)
         loaded = loaded.with_probe(connect=connect or None, all_addresses=all_addresses,
                                    samples=samples, concurrency=concurrency,
-                                   timeout=timeout, token_file=token_file, ca_file=ca_file)
+                                   timeout=timeout, token_file=token_file, ca_file=ca_file,
+                                   sni=False if no_sni else None)
+        token = read_token(loaded.probe, os.environ)
         cutoff = parse_deploy_time(restarted_after) if restarted_after is not None else None
         before = baselines.load(baseline_path) if baseline_path else None
         total = len(loaded.targets()) * loaded.probe.samples
         with progress.bar(total, enabled=sys.stderr.isatty() and not verbose) as advance:
-            result = sweeping.run_sweep(loaded, restarted_after=cutoff, progress=advance)
+            result = sweeping.run_sweep(loaded, restarted_after=cutoff, progress=advance,
+                                        token=token)
         if before is not None:
             result = baselines.compare(result, before)
         if save_baseline and not result.interrupted:

@@ -45,6 +45,7 @@ global registry, nothing registered at import time.
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -54,6 +55,7 @@ from types import FrameType
 import structlog
 
 from probe import logs
+from probe.credentials import read_token
 from probe.errors import UsageError
 from probe.exporter_http import (
     DEFAULT_SCRAPE_TIMEOUT,
@@ -67,7 +69,7 @@ from probe.exporter_server import SHUTDOWN_GRACE, make_server
 from probe.exporter_sweeps import BURST_WINDOW, WAIT_SLACK, Completed, SweepCoordinator
 from probe.manifest import Manifest, Target, parse_connect
 from probe.model import Report
-from probe.transport import Transport, abort_in_flight
+from probe.transport import abort_in_flight
 
 __all__ = ["BURST_WINDOW", "DEFAULT_LISTEN", "DEFAULT_PORT", "DEFAULT_SCRAPE_TIMEOUT",
            "DEFAULT_TIMEOUT_OFFSET", "MAX_SCRAPE_TIMEOUT", "SHUTDOWN_GRACE", "WAIT_SLACK",
@@ -94,23 +96,22 @@ class ExporterOptions:
 
 
 def build_app(manifest: Manifest, options: ExporterOptions, *, version: str = "",
+              token: str | None = None,
               sweep: Callable[..., Report] | None = None) -> ExporterApp:
-    """The application with the real sweep (or ``sweep``, same signature as run_sweep)."""
+    """The application with the real sweep (or ``sweep``, same signature as run_sweep).
+
+    ``token`` goes to the manifest's URLs, never to a /probe target outside it.
+    """
     from probe.sweep import run_sweep
 
     run: Callable[..., Report] = sweep or run_sweep
 
     def run_all(deadline: float) -> Report:
-        return run(manifest, deadline=deadline)
+        return run(manifest, deadline=deadline, token=token)
 
     def run_one(target: Target, deadline: float, with_token: bool) -> Report:
-        if with_token:
-            return run(manifest, targets=[target], deadline=deadline)
-        settings = manifest.probe
-        # Each target carries its connect address (probe.addresses), not the transport.
-        tokenless = Transport(connect=None, timeout=settings.timeout,
-                              ca_file=settings.ca_file)
-        return run(manifest, targets=[target], deadline=deadline, transport=tokenless)
+        return run(manifest, targets=[target], deadline=deadline,
+                   token=token if with_token else None)
 
     coordinator = SweepCoordinator(run_all, min_interval=options.min_interval)
     return ExporterApp(manifest, coordinator, probe=run_one,
@@ -121,8 +122,8 @@ def serve(manifest: Manifest, options: ExporterOptions, *, version: str = "") ->
     """Serve until SIGTERM or SIGINT; return the exit status (0)."""
     host, port = parse_connect(options.listen, "--listen", allow_zero=True)
     # Fail at start, not at the first scrape, when the token file cannot be read.
-    manifest.probe.token()
-    app = build_app(manifest, options, version=version)
+    token = read_token(manifest.probe, os.environ)
+    app = build_app(manifest, options, version=version, token=token)
     try:
         server = make_server(host, port, app)
     except OSError as exc:

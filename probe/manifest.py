@@ -13,7 +13,6 @@ import stat
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -54,27 +53,13 @@ class ProbeSettings:
     timeout: float = 5.0
     samples: int = 3
     concurrency: int = 32
+    sni: bool = True
+    """False: HTTPS without SNI, as old clients connect (needs ``connect`` to an IP address)."""
 
     def __post_init__(self) -> None:
         # ProbeSettings(connect="h:p") built in code means that one address, as parsed would.
         if self.connect is not None and not self.connects:
             object.__setattr__(self, "connects", (self.connect,))
-
-    def token(self) -> str | None:
-        """The probe token: ``token_file`` if set, else the ``token_env`` variable.
-
-        Raises ManifestError when the token file cannot be read, since a sweep
-        without the token would report every URL as ``no_endpoint``.
-        """
-        if self.token_file:
-            try:
-                return Path(self.token_file).read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise ManifestError(
-                    f"token file {self.token_file!r} cannot be read: {exc.strerror}"
-                ) from None
-        value = os.environ.get(self.token_env, "").strip()
-        return value or None
 
 
 @dataclass(frozen=True)
@@ -87,6 +72,12 @@ class Instance:
     settings: str | None = None
     process_group: str | None = None
     application_group: str | None = None
+    # What the instance should run (issue 11); checked only when declared.
+    python_prefix: str | None = None
+    python_version: str | None = None
+    django_version: str | None = None
+    code_version: str | None = None
+    time_zone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +223,7 @@ _PROBE_TYPES: dict[str, tuple[type, ...]] = {
     "timeout": (int, float),
     "samples": (int,),
     "concurrency": (int,),
+    "sni": (bool,),
 }
 
 
@@ -248,9 +240,8 @@ def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSett
     for key, value in table.items():
         if value is None:
             continue
-        if (isinstance(value, bool) and bool not in _PROBE_TYPES[key]) or not isinstance(
-            value, _PROBE_TYPES[key]
-        ):
+        wrong_bool = isinstance(value, bool) and bool not in _PROBE_TYPES[key]
+        if wrong_bool or not isinstance(value, _PROBE_TYPES[key]):
             kind = " or ".join(t.__name__ for t in _PROBE_TYPES[key])
             raise ManifestError(f"{at(key)}: must be {kind}, not {value!r}")
     connects = (
@@ -275,7 +266,21 @@ def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSett
         raise ManifestError(
             f"{at('segment')}: must be one path segment of letters, digits and ._~- "
             f"(not . or ..), not {settings.segment!r}")
+    if not settings.sni:
+        hosts = [parse_address(c, at("connect"))[0] for c in settings.connects] or [""]
+        if not all(_is_ip(host) for host in hosts):
+            # Python sends SNI for every host name; only an IP address goes without it.
+            where_sni = f"{source}: {where}.sni" if where else f"{source}: --no-sni"
+            raise ManifestError(f"{where_sni}: probing without SNI needs connect IP:PORT")
     return settings
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_address(value: str, where: str, *, allow_zero: bool = False) -> tuple[str, int | None]:
@@ -332,7 +337,9 @@ def _valid_host(host: str) -> bool:
     return True
 
 
-_INSTANCE_KEYS = {"label", "settings", "process_group", "application_group", "urls"}
+_RUNTIME_KEYS = ("python_prefix", "python_version", "django_version", "code_version", "time_zone")
+_INSTANCE_KEYS = {"label", "settings", "process_group", "application_group", "urls",
+                  *_RUNTIME_KEYS}
 
 
 def _check_instances(table: Mapping[str, Any], source: str) -> dict[str, Instance]:
@@ -357,6 +364,7 @@ def _check_instances(table: Mapping[str, Any], source: str) -> dict[str, Instanc
             settings=body.get("settings"),
             process_group=body.get("process_group"),
             application_group=body.get("application_group"),
+            **{key: body.get(key) for key in _RUNTIME_KEYS},
         )
     return instances
 

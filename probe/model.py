@@ -28,12 +28,21 @@ class Verdict(StrEnum):
     STALE = "stale"
     BAD_ANSWER = "bad_answer"
     NOT_LIVE = "not_live"
+    WRONG_RUNTIME = "wrong_runtime"
+    MIXED_CODE = "mixed_code"
 
 
 class Cause(StrEnum):
     ALIAS_ORDER = "alias_order"
     ENVIRON_LEAK = "environ_leak"
     VHOST_FALLBACK = "vhost_fallback"
+    TLS_SNI = "tls_sni"
+    SHARED_INTERPRETER = "shared_interpreter"
+    PROCESS_GROUP_SCOPE = "process_group_scope"
+    WRONG_PYTHON = "wrong_python"
+    STALE_CODE = "stale_code"
+    TIME_ZONE_LEAK = "time_zone_leak"
+    HOST_REWRITTEN = "host_rewritten"
     CACHED = "cached"
     """not_live: the answer carried another request's nonce (a cache stored it)."""
     FORGED = "forged"
@@ -87,6 +96,32 @@ def _num_or_none(value: object) -> float | None:
         number = float(value) if abs(value) < 1e300 else math.inf
         return number if math.isfinite(number) else None
     return None
+
+
+def _offset(value: object) -> int | None:
+    """A UTC offset in seconds; real ones are within a day."""
+    return value if isinstance(value, int) and _is_int(value) and abs(value) < 86400 else None
+
+
+def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _runtime_fields(data: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
+    """The python/code/time_zone fields, each None when missing or of the wrong type."""
+    python, code, zone = _table(data, "python"), _table(data, "code"), _table(data, "time_zone")
+    return {
+        "python_prefix": _text(python.get("prefix")),
+        "python_version": _text(python.get("version")),
+        "django_version": _text(python.get("django_version")),
+        "code_version": _text(code.get("version")),
+        "script_mtime": _text(code.get("script_mtime")),
+        "tz_environ": _text(zone.get("environ")),
+        "tz_name": _text(zone.get("name")),
+        "tz_offset_s": _offset(zone.get("utc_offset_s")),
+        "forwarded_host": _text(request.get("forwarded_host")),
+    }
 
 
 def answer_problems(data: Mapping[str, Any]) -> tuple[str, ...]:
@@ -160,6 +195,16 @@ class EndpointAnswer:
     def sends_nonce(self) -> bool:
         """Whether the endpoint knows the ``nonce`` field (older ones do not send it)."""
         return "nonce" in self.raw
+    # Added for issue 11 (what runs, not only who answers); all optional in old answers.
+    python_prefix: str | None = None
+    python_version: str | None = None
+    django_version: str | None = None
+    code_version: str | None = None
+    script_mtime: str | None = None
+    tz_environ: str | None = None
+    tz_name: str | None = None
+    tz_offset_s: int | None = None
+    forwarded_host: str | None = None
 
     @classmethod
     def from_json(cls, data: object) -> EndpointAnswer:
@@ -190,6 +235,7 @@ class EndpointAnswer:
             nonce=_text(safe.get("nonce")),
             signature=_text(safe.get("signature")),
             problems=answer_problems(safe),
+            **_runtime_fields(safe, request),
         )
 
     @property
@@ -217,6 +263,21 @@ class EndpointAnswer:
 
 
 @dataclass(frozen=True)
+class TlsInfo:
+    """What an HTTPS answer's TLS handshake showed: the SNI sent and the certificate presented."""
+
+    sni: str | None
+    subject: str | None
+    """The certificate's subject as libcurl shows it (``CN = ...``), if known."""
+    names: tuple[str, ...] = ()
+    """Its subjectAltName DNS names."""
+
+    def describe(self) -> str:
+        names = ", ".join(self.names) or "none"
+        return f"subject {self.subject or '(unknown)'}, DNS names: {names}"
+
+
+@dataclass(frozen=True)
 class Sample:
     """One probe request's outcome.
 
@@ -235,6 +296,7 @@ class Sample:
     """Set for an endpoint answer to a request that carried a nonce."""
     cache: tuple[str, ...] = ()
     """Cache headers of the answer (``Age: 12``), as probe.liveness.cache_evidence shows them."""
+    tls: TlsInfo | None = None
     address: str | None = None
     """``HOST:PORT`` that answered, when the connection said so."""
 

@@ -32,6 +32,7 @@ def run_sweep(
     progress: Progress | None = None,
     deadline: float | None = None,
     transport: Transport | None = None,
+    token: str | None = None,
     resolver: addresses.Resolver | None = None,
 ) -> Report:
     """Probe ``targets`` (default: all of the manifest's) and diagnose them.
@@ -39,7 +40,8 @@ def run_sweep(
     ``deadline`` (seconds from now) bounds the whole sweep: targets still
     unanswered then get verdict ``unreachable`` with a timeout explanation.
     Ctrl-C returns what was gathered with ``Report.interrupted`` set.
-    Raises ProbeError only for what stops every request (an unreadable token file).
+    ``token`` (read by the command, see probe.credentials) goes with every request of the
+    default transport.
     """
     settings = manifest.probe
     # One target per URL and address (a fleet); each request carries its address.
@@ -50,8 +52,9 @@ def run_sweep(
     transport = transport or Transport(
         connect=None,
         timeout=settings.timeout,
-        token=settings.token(),
+        token=token,
         ca_file=settings.ca_file,
+        sni=settings.sni,
     )
     started = time.monotonic()
     end = started + deadline if deadline is not None else None

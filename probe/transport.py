@@ -32,7 +32,7 @@ from probe import __version__
 from probe.errors import ProbeError, TransportError
 from probe.liveness import cache_evidence
 from probe.manifest import parse_address
-from probe.model import EndpointAnswer, Sample
+from probe.model import EndpointAnswer, Sample, TlsInfo
 from probe.urls import public_url
 
 if TYPE_CHECKING:
@@ -96,6 +96,8 @@ class Answer:
     headers: Mapping[str, str]
     body: bytes
     elapsed_ms: float
+    tls: TlsInfo | None = None
+    """HTTPS: the SNI sent and the certificate the server presented."""
     peer: str | None = None
     """``HOST:PORT`` the answer came from (the resolved address when not connecting)."""
 
@@ -139,6 +141,12 @@ class _Slot:
         curl.setopt(pycurl.NOSIGNAL, 1)
         curl.setopt(pycurl.CAINFO, transport.ca_file or _default_ca_file())
         curl.setopt(pycurl.HTTPHEADER, self.base_headers)
+        # The certificate presented is evidence (which VirtualHost the handshake chose).
+        curl.setopt(pycurl.OPT_CERTINFO, 1)
+        if not transport.sni:
+            # No SNI: the server shows its default certificate; its chain is still checked,
+            # its names are reported instead of failing the handshake.
+            curl.setopt(pycurl.SSL_VERIFYHOST, 0)
         if transport.connect:
             # An empty port keeps each URL's own (a port-less --connect).
             curl.setopt(pycurl.CONNECT_TO, [_connect_to(*transport.connect)])
@@ -237,8 +245,10 @@ class Transport:
         token: str | None = None,
         ca_file: str | None = None,
         max_body: int = MAX_BODY,
+        sni: bool = True,
     ) -> None:
         self.connect = parse_address(connect, "--connect") if connect else None
+        self.sni = sni
         self.timeout = timeout
         self.token = token
         self.ca_file = ca_file
@@ -367,7 +377,13 @@ class Transport:
             connect = parse_address(request.connect, "connect") if request.connect else None
         except ProbeError as exc:
             return RequestFailed("connect", str(exc), start)
-        slot.begin(index, request.url, sent_url, request.headers,
+        headers = request.headers
+        target = connect or self.connect
+        if not self.sni and target and sent_url.startswith("https:"):
+            # libcurl sends the URL's host as SNI unless it is an IP address (the manifest
+            # requires connect to be one without SNI); Host stays the URL's.
+            sent_url, headers = _without_sni(sent_url, target, headers)
+        slot.begin(index, request.url, sent_url, headers,
                    max(1, int(remaining * 1000)), start, connect)
         multi.add_handle(slot.curl)
         return None
@@ -391,6 +407,7 @@ class Transport:
             headers=Headers.parse(block[block.find(b"\n") + 1:]),
             body=b"".join(slot.chunks),
             elapsed_ms=slot.curl.getinfo(pycurl.TOTAL_TIME_T) / 1000,
+            tls=_tls_info(slot, self.sni),
             peer=_peer(slot.curl),
         )
 
@@ -402,6 +419,38 @@ def _peer(curl: pycurl.Curl) -> str | None:
     host = curl.getinfo(pycurl.PRIMARY_IP)
     port = curl.getinfo(pycurl.PRIMARY_PORT)
     return f"{_bracketed(host)}:{port}" if host and port else None
+
+
+def _without_sni(url: str, connect: tuple[str, int | None],
+                 headers: Mapping[str, str]) -> tuple[str, Mapping[str, str]]:
+    parts = urlsplit(url)
+    host, port = connect
+    netloc = f"{_bracketed(host)}:{port or parts.port or 443}"
+    return parts._replace(netloc=netloc).geturl(), {**headers, "Host": parts.netloc}
+
+
+def _tls_info(slot: _Slot, sni: bool) -> TlsInfo | None:
+    """The SNI sent and the leaf certificate libcurl saw (HTTPS only).
+
+    A reused connection has no handshake, so no certificate: then only the SNI is known.
+    """
+    import pycurl
+
+    parts = urlsplit(slot.url)
+    if parts.scheme != "https":
+        return None
+    try:
+        chain = slot.curl.getinfo(pycurl.INFO_CERTINFO) or []
+    except pycurl.error:
+        chain = []
+    leaf = dict(chain[0]) if chain and isinstance(chain[0], list | tuple) else {}
+    subject = leaf.get("Subject")
+    names = tuple(
+        name.strip()[4:] for name in str(leaf.get("X509v3 Subject Alternative Name", "")).split(",")
+        if name.strip().startswith("DNS:")
+    )
+    return TlsInfo(sni=parts.hostname if sni else None,
+                   subject=str(subject) if subject else None, names=names)
 
 
 def _too_many_headers(url: str) -> str:
@@ -530,6 +579,7 @@ def sample_from_answer(answer: Answer) -> Sample:
         location=answer.headers.get("Location") if 300 <= answer.status_code < 400 else None,
         error=error,
         cache=cache_evidence(answer.headers),
+        tls=answer.tls,
         address=answer.peer,
     )
 

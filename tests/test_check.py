@@ -267,9 +267,12 @@ class FakeSweep:
         self.report = report or Report(HEALTHY)
         self.error = error
         self.calls: list[tuple[Manifest, float | None]] = []
+        self.tokens: list[str | None] = []
 
-    def __call__(self, manifest: Manifest, *, deadline: float | None = None) -> Report:
+    def __call__(self, manifest: Manifest, *, deadline: float | None = None,
+                 token: str | None = None) -> Report:
         self.calls.append((manifest, deadline))
+        self.tokens.append(token)
         if self.error:
             raise self.error
         return self.report
@@ -284,6 +287,15 @@ def test_run_passes_a_deadline_inside_the_timeout() -> None:
     assert manifest.source == "site.toml"
     assert deadline == 9.0
     assert check.sweep_deadline(1.0) == 0.5  # a short -t still leaves the sweep half
+
+
+def test_run_reads_the_token_once_and_passes_it_to_the_sweep(tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text("s3cr3t-tökén\n", encoding="utf-8")
+    sweep = FakeSweep()
+    check.run(CheckOptions("site.toml", token_file=str(token_file)), sweep=sweep,
+              load=lambda path: parse(MANIFEST, path))
+    assert sweep.tokens == ["s3cr3t-tökén"]
 
 
 def test_run_applies_command_line_overrides() -> None:

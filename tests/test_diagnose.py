@@ -351,6 +351,8 @@ def test_instance_is_recognised_by_process_group_and_application_group() -> None
     bad = run([thrice(SITE1, "a", wrong_group)], m)
     assert result(ok, SITE1).verdict is Verdict.OK
     assert result(bad, SITE1).verdict is Verdict.WRONG_INSTANCE
+    # Same mount (application group), another daemon group: the mount was delegated wrongly.
+    assert result(bad, SITE1).cause is Cause.PROCESS_GROUP_SCOPE
 
 
 def test_instance_is_recognised_by_settings_when_it_declares_nothing_else() -> None:

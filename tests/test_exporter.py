@@ -24,6 +24,7 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from probe import exporter
+from probe.credentials import read_token
 from probe.errors import ProbeError
 from probe.exporter import ExporterApp, ExporterOptions, SweepCoordinator
 from probe.exporter_metrics import SweepCollector, SweepCounters, SweepSnapshot
@@ -180,10 +181,11 @@ class SlowSweep:
         self._lock = threading.Lock()
 
     def __call__(self, manifest: Manifest, *, targets: Sequence[Target] | None = None,
-                 deadline: float | None = None, transport: Transport | None = None) -> Report:
+                 deadline: float | None = None, transport: Transport | None = None,
+                 token: str | None = None) -> Report:
         with self._lock:
             self.calls.append({"targets": targets, "deadline": deadline,
-                               "transport": transport})
+                               "transport": transport, "token": token})
         time.sleep(self.delay)
         if self.error:
             raise self.error
@@ -222,7 +224,7 @@ def serve() -> Iterator[ServeFactory]:
     def factory(sweep: SlowSweep | None = None, **options: Any) -> tuple[Served, SlowSweep]:
         sweep = sweep or SlowSweep()
         app = exporter.build_app(parse(MANIFEST, "site.toml"), ExporterOptions(**options),
-                                 version="9.9", sweep=sweep)
+                                 version="9.9", token="s3cret", sweep=sweep)
         served = Served(app)
         started.append(served)
         return served, sweep
@@ -551,11 +553,8 @@ def test_probe_expected_instance(serve: ServeFactory, params: dict[str, str],
     assert served.get("/probe", params=params).status_code == 200
     [call] = sweep.calls
     assert call["targets"][0].expected == expected
-    # A manifest URL is swept with the manifest's transport (token included); any other
-    # URL with one of its own that has no token.
-    assert (call["transport"] is None) == listed
-    if not listed:
-        assert call["transport"].token is None
+    # A manifest URL is swept with the token; any other URL without it.
+    assert call["token"] == ("s3cret" if listed else None)
 
 
 @pytest.mark.parametrize("target", [
@@ -572,8 +571,8 @@ def test_probe_manifest_url_uses_the_manifest_sweep(serve: ServeFactory, target:
 def test_probe_success_1_when_ok(serve: ServeFactory) -> None:
     class OkSweep(SlowSweep):
         def __call__(self, manifest: Manifest, *, targets: Sequence[Target] | None = None,
-                     deadline: float | None = None, transport: Transport | None = None
-                     ) -> Report:
+                     deadline: float | None = None, transport: Transport | None = None,
+                     token: str | None = None) -> Report:
             assert targets is not None
             return Report((result(targets[0].url, targets[0].expected,
                                   observed=endpoint("project-1")),))
@@ -624,7 +623,8 @@ def test_probe_sends_the_token_only_to_manifest_urls(tmp_path: Path, spy: Spy) -
     token.write_text("s3cret\n")
     manifest = parse(f'[probe]\ntoken_file = "{token}"\nsamples = 1\n'
                      f'[instances.a]\nurls = ["http://127.0.0.1:{spy.port}/listed/"]\n')
-    served = Served(exporter.build_app(manifest, ExporterOptions()))
+    served = Served(exporter.build_app(manifest, ExporterOptions(),
+                                       token=read_token(manifest.probe, {})))
     try:
         # The manifest's URL, written differently: still the manifest's (token sent).
         served.get("/probe", params={"target": f"http://127.0.0.1:{spy.port}/listed"})
@@ -645,7 +645,8 @@ def test_probe_sends_the_token_with_connect(tmp_path: Path, spy: Spy) -> None:
     manifest = parse(f'[probe]\ntoken_file = "{token}"\nsamples = 1\n'
                      f'connect = "127.0.0.1:{spy.port}"\n'
                      '[instances.a]\nurls = ["http://site-1.example.com/"]\n')
-    served = Served(exporter.build_app(manifest, ExporterOptions()))
+    served = Served(exporter.build_app(manifest, ExporterOptions(),
+                                       token=read_token(manifest.probe, {})))
     try:
         served.get("/probe", params={"target": "http://elsewhere.example/x/"})
     finally:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from probe import manifest
+from probe.credentials import read_token
 from probe.errors import ManifestError
 from probe.manifest import ANY_INSTANCE, Instance, Manifest, ProbeSettings, Target
 
@@ -158,7 +159,8 @@ def test_unknown_keys_are_errors_at_every_level(text: str, path: str) -> None:
 def test_unknown_key_lists_the_allowed_keys() -> None:
     message = error_of('[instances.p]\nurls = ["http://a.example/"]\nsetings = "x"\n')
     assert message.endswith(
-        "(expected one of: application_group, label, process_group, settings, urls)"
+        "(expected one of: application_group, code_version, django_version, label, "
+        "process_group, python_prefix, python_version, settings, time_zone, urls)"
     )
 
 
@@ -429,26 +431,26 @@ def test_with_probe_rejects_an_unknown_setting() -> None:
     assert "sampels: unknown key" in str(info.value)
 
 
-# --- the token --------------------------------------------------------------------------------
+# --- the token (probe.credentials) ------------------------------------------------------------
 
 
 def test_token_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WSGI_PROBE_TOKEN", "  s3cret\n")
-    assert ProbeSettings().token() == "s3cret"
+    assert read_token(ProbeSettings(), os.environ) == "s3cret"
 
 
 def test_token_env_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WSGI_PROBE_TOKEN", "default")
     monkeypatch.setenv("SITE_TOKEN", "mine")
     m = parse('[probe]\ntoken_env = "SITE_TOKEN"\n' + MINIMAL)
-    assert m.probe.token() == "mine"
+    assert read_token(m.probe, os.environ) == "mine"
 
 
 def test_no_token_when_variable_is_unset_or_blank(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WSGI_PROBE_TOKEN", raising=False)
-    assert ProbeSettings().token() is None
+    assert read_token(ProbeSettings(), os.environ) is None
     monkeypatch.setenv("WSGI_PROBE_TOKEN", "   ")
-    assert ProbeSettings().token() is None
+    assert read_token(ProbeSettings(), os.environ) is None
 
 
 def test_token_file_wins_over_environment(
@@ -457,13 +459,13 @@ def test_token_file_wins_over_environment(
     monkeypatch.setenv("WSGI_PROBE_TOKEN", "from-env")
     path = tmp_path / "token"
     path.write_text("from-file\n", encoding="utf-8")
-    assert ProbeSettings(token_file=str(path)).token() == "from-file"
+    assert read_token(ProbeSettings(token_file=str(path)), os.environ) == "from-file"
 
 
 def test_unreadable_token_file_is_a_manifest_error(tmp_path: Path) -> None:
     missing = tmp_path / "missing"
     with pytest.raises(ManifestError) as info:
-        ProbeSettings(token_file=str(missing)).token()
+        read_token(ProbeSettings(token_file=str(missing)), os.environ)
     assert str(info.value) == (
         f"token file {str(missing)!r} cannot be read: No such file or directory"
     )
@@ -475,11 +477,27 @@ def test_token_file_without_permission(tmp_path: Path) -> None:
     path.write_text("x", encoding="utf-8")
     path.chmod(0)
     with pytest.raises(ManifestError) as info:
-        ProbeSettings(token_file=str(path)).token()
+        read_token(ProbeSettings(token_file=str(path)), os.environ)
     assert "Permission denied" in str(info.value)
 
 
 def test_token_file_that_is_a_directory(tmp_path: Path) -> None:
     with pytest.raises(ManifestError) as info:
-        ProbeSettings(token_file=str(tmp_path)).token()
+        read_token(ProbeSettings(token_file=str(tmp_path)), os.environ)
     assert str(info.value).startswith(f"token file {str(tmp_path)!r} cannot be read: ")
+
+
+def test_sni_false_needs_connect_to_an_ip_address() -> None:
+    base = '[instances.p]\nurls = ["https://a.example/"]\n'
+    m = manifest.parse('[probe]\nsni = false\nconnect = "127.0.0.1:8443"\n' + base, "s.toml")
+    assert m.probe.sni is False
+    with pytest.raises(ManifestError, match=r"s.toml: probe.sni: probing without SNI needs"):
+        manifest.parse('[probe]\nsni = false\n' + base, "s.toml")
+    with pytest.raises(ManifestError, match=r"probe.sni: probing without SNI needs"):
+        manifest.parse('[probe]\nsni = false\nconnect = "localhost:8443"\n' + base, "s.toml")
+    with pytest.raises(ManifestError, match=r"probe.sni: must be bool"):
+        manifest.parse('[probe]\nsni = "no"\n' + base, "s.toml")
+    loaded = manifest.parse(base, "s.toml")
+    with pytest.raises(ManifestError, match=r"command line: --no-sni: probing without SNI"):
+        loaded.with_probe(sni=False)
+    assert loaded.with_probe(sni=False, connect="[::1]:8443").probe.sni is False

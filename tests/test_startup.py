@@ -44,6 +44,7 @@ def test_a_missing_manifest_is_unknown_without_the_sweep_libraries(tmp_path: Pat
     modules = imported("check", "-m", str(tmp_path / "missing.toml"))
     assert "probe.check" in modules  # it really ran the check
     assert modules & HEAVY == set()
+    assert {"probe.sweep", "probe.transport", "probe.diagnose"} & modules == set()
 
 
 def test_the_version_is_the_installed_distributions() -> None:

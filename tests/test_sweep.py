@@ -341,9 +341,24 @@ def test_unreachable_server_does_not_stop_other_targets() -> None:
     assert report.status is Status.CRITICAL
 
 
-def test_token_file_that_cannot_be_read_stops_the_sweep(tmp_path: Any) -> None:
-    from probe.errors import ManifestError
+def test_the_token_given_goes_with_every_request() -> None:
+    seen: list[str | None] = []
 
-    m = ad_hoc(["http://127.0.0.1:9/"]).with_probe(token_file=str(tmp_path / "missing"))
-    with pytest.raises(ManifestError):
-        run_sweep(m)
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen.append(environ.get("HTTP_X_PROBE_TOKEN"))
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"no"]
+
+    with serve(app) as port:
+        run_sweep(ad_hoc([f"http://127.0.0.1:{port}/"], samples=2), token="s3cr3t-tökén")
+        run_sweep(ad_hoc([f"http://127.0.0.1:{port}/"], samples=1))
+    assert sorted(seen, key=str) == [None, "s3cr3t-tökén".encode().decode("latin-1"),
+                                     "s3cr3t-tökén".encode().decode("latin-1")]
+
+
+def test_progress_is_called_once_per_request() -> None:
+    # The CLI's progress bar is a callback: the sweep itself draws nothing.
+    calls: list[None] = []
+    with serve(apache()) as port:
+        report = run_sweep(sites_manifest(port, samples=2), progress=lambda: calls.append(None))
+    assert len(calls) == len(report.targets) * 2

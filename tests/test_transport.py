@@ -622,10 +622,13 @@ def test_credentials_in_the_url_are_refused_and_not_shown() -> None:
     assert seen.requests == []  # nothing was sent
 
 
-def test_a_hundred_thousand_headers_are_a_protocol_error_not_a_closed_connection() -> None:
+@pytest.mark.parametrize("count", [100_000, 2_000], ids=["over-libcurls-limit", "small-lines"])
+def test_endless_headers_are_a_protocol_error_not_a_closed_connection(count: int) -> None:
+    # 100,000 lines pass libcurl's 300 kB header limit; 2,000 short ones stay under it.
     def handle(conn: socket.socket, stop: threading.Event) -> None:
         read_request(conn)
-        conn.sendall(b"HTTP/1.1 200 OK\r\n" + b"X-A: b\r\n" * 100_000 + b"\r\n")
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n" + b"X-A: b\r\n" * count
+                     + b"\r\n")
 
     with raw_server(handle) as port:
         sample = Transport(timeout=5).probe(f"http://127.0.0.1:{port}/__probe__")
@@ -716,3 +719,50 @@ def test_abort_in_flight_ends_a_waiting_request_from_another_thread() -> None:
     assert samples[0].error_kind == "timeout"
     assert samples[0].error is not None
     assert "wsgi-probe is stopping" in samples[0].error
+
+
+# --- the certificate presented, and HTTPS without SNI (issue 11) ---------------------------------
+# tls_server presents a certificate for site-1.example.com issued by the fixture ``ca``.
+TLS_SITE1 = "https://site-1.example.com/__probe__"
+
+
+def test_the_certificate_presented_is_in_the_sample(tls_server: tuple[int, Seen],
+                                                    ca_file: str) -> None:
+    port, seen = tls_server
+    sample = Transport(connect=f"127.0.0.1:{port}", ca_file=ca_file, timeout=5).probe(TLS_SITE1)
+    assert sample.status_code == 200
+    assert sample.tls is not None
+    assert (sample.tls.sni, sample.tls.names) == ("site-1.example.com", ("site-1.example.com",))
+    assert sample.tls.subject is not None and "trustme" in sample.tls.subject
+    assert seen.sni == ["site-1.example.com"]
+
+
+def test_without_sni_the_default_certificate_is_reported_not_refused(
+        tls_server: tuple[int, Seen], ca_file: str) -> None:
+    port, seen = tls_server
+    transport = Transport(connect=f"127.0.0.1:{port}", ca_file=ca_file, timeout=5, sni=False)
+    sample = transport.probe("https://site-2.example.com/__probe__")
+    # The name on the certificate is not checked (no SNI: the server cannot know it)...
+    assert sample.status_code == 200, sample.error
+    assert sample.tls is not None
+    assert (sample.tls.sni, sample.tls.names) == (None, ("site-1.example.com",))
+    assert seen.sni == [None]
+    assert seen.hosts == ["site-2.example.com"]
+
+
+def test_without_sni_the_chain_is_still_checked(tls_server: tuple[int, Seen],
+                                                tmp_path: Path) -> None:
+    port, seen = tls_server
+    other_ca = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other_ca))
+    sample = Transport(connect=f"127.0.0.1:{port}", ca_file=str(other_ca), timeout=5,
+                       sni=False).probe(TLS_SITE1)
+    assert (sample.status_code, sample.error_kind) == (None, "tls")
+    assert seen.requests == []
+
+
+def test_plain_http_has_no_tls_info() -> None:
+    with http_server() as (port, _seen):
+        sample = Transport(connect=f"127.0.0.1:{port}", timeout=5).probe(
+            "http://site-1.example.com/__probe__")
+    assert sample.status_code == 200 and sample.tls is None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from probe.apache_names import is_shorter_mount, vhost_of
-from probe.diagnose import wording
+from probe.diagnose import causes_sharing, wording
 from probe.diagnose.identify import SweepContext, host_of
 from probe.diagnose.wording import Diagnosis
 from probe.manifest import Instance
@@ -24,6 +24,12 @@ def wrong_instance(
     assert expected is not None
     url = obs.target.url
     who = wording.who(answer, shown)
+    misplaced = causes_sharing.process_group_scope(obs, answer, shown, context)
+    if misplaced is not None:
+        return misplaced
+    rewritten = causes_sharing.host_rewritten(url, answer, who, shown, expected)
+    if rewritten is not None:
+        return rewritten
     vhost = fallback_vhost(answer, host_of(url), context)
     if vhost is not None:
         return wording.vhost_fallback(url, expected, who, shown, vhost)
@@ -70,6 +76,9 @@ def settings_mismatch(
     """The right instance with the wrong settings: a leak when another instance's settings
     came from a shared process, else a plain mismatch."""
     url = obs.target.url
+    shared = causes_sharing.shared_interpreter(obs, answer, instance, context)
+    if shared is not None:
+        return shared
     shown = context.display_name(answer, instance.name)
     seen = answer.settings
     owner = next(
@@ -84,8 +93,9 @@ def settings_mismatch(
             if shares_process
             else f"embedded in an Apache child process that also runs {owner.name}"
         )
-        return wording.environ_leak(url, instance.name, instance.settings, owner.name, where,
+        leak = wording.environ_leak(url, instance.name, instance.settings, owner.name, where,
                                     answer, shown)
+        return causes_sharing.with_group_hint(leak, answer, instance, owner.name, context)
     return wording.settings_mismatch(url, instance.name, instance.settings, answer, shown)
 
 

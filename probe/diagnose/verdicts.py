@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from probe.apache_names import vhost_of
-from probe.diagnose import backends, causes, wording
+from probe.diagnose import backends, causes, causes_runtime, causes_sharing, causes_tls, wording
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.manifest import ANY_INSTANCE
@@ -34,6 +34,9 @@ def diagnose_target(
     server_errors = [s for s in samples if s.status_code is not None and s.status_code >= 500]
     if server_errors:
         return _http_error(obs, server_errors[-1], context)
+    misdirected = causes_tls.misdirected(obs)
+    if misdirected is not None:
+        return misdirected
     not_endpoint = [s for s in samples if s.endpoint is None]
     if not_endpoint:
         probe_url = obs.target.probe_url(context.manifest.probe.segment)
@@ -42,7 +45,11 @@ def diagnose_target(
     disagreement = _disagreement(obs, answers, context)
     if disagreement:
         return disagreement
-    return _diagnose_answer(obs, answers[-1], context, restarted_after)
+    verdict = _diagnose_answer(obs, answers[-1], context, restarted_after)
+    instance = context.manifest.instances.get(obs.target.expected or "")
+    if verdict.verdict is not Verdict.OK or instance is None:
+        return verdict
+    return causes_runtime.runtime_problem(obs, answers, instance, context) or verdict
 
 
 def _diagnose_answer(
@@ -78,6 +85,10 @@ def _diagnose_refused(obs: Observation, context: SweepContext) -> Diagnosis:
     if served:
         answer = served[-1]
         shown = context.display_name(answer)
+        rewritten = causes_sharing.host_rewritten(url, answer, wording.who(answer, shown),
+                                                  shown, None)
+        if rewritten is not None:
+            return rewritten
         vhost = vhost_of(answer.application_group)
         return wording.served_by_fallback(url, wording.who(answer, shown), shown, vhost)
     for sample in obs.samples:

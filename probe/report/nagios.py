@@ -239,6 +239,8 @@ def problem_phrase(target: TargetResult) -> str:
         phrase = f"{where} unreachable"
     elif verdict is Verdict.STALE:
         phrase = f"{where} served by stale {answered_by(target)}"
+    elif verdict is not Verdict.OK:
+        phrase = f"{where} {verdict.value.replace('_', ' ')}"
     else:
         phrase = f"{where} ok"
     if target.cause is not None:

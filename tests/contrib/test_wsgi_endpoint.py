@@ -30,9 +30,10 @@ ENDPOINT = Path(__file__).resolve().parents[2] / "contrib" / "wsgi_endpoint.py"
 TOP_KEYS = {
     "schema", "label", "instance_id", "pid", "ppid", "process_group", "application_group",
     "settings_module", "request", "script_file", "server", "python", "started_at", "uptime_s",
-    "hits", "nonce", "signature",
+    "hits", "nonce", "signature", "code", "time_zone",
 }
-REQUEST_KEYS = {"host", "server_name", "server_port", "scheme", "script_name", "path_info"}
+REQUEST_KEYS = {"host", "server_name", "server_port", "scheme", "script_name", "path_info",
+                "forwarded_host"}
 INNER_BODY = b"inner application"
 
 
@@ -122,6 +123,10 @@ def answered(response: Response) -> bool:
     return False
 
 
+def script_mtime(path: str) -> str:
+    return datetime.fromtimestamp(os.stat(path).st_mtime, UTC).isoformat(timespec="microseconds")
+
+
 # -- which requests are answered --------------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/__probe__", "/suburl/__probe__", "/a/b/__probe__",
@@ -194,18 +199,22 @@ def test_answer_headers_and_exact_fields(we: ModuleType) -> None:
     assert set(doc["settings_module"]) == {"environ", "loaded"}
     assert set(doc["server"]) == {"software", "mod_wsgi_version", "multithread", "multiprocess",
                                   "worker_id"}
-    assert set(doc["python"]) == {"version", "implementation", "executable"}
+    assert set(doc["python"]) == {"version", "implementation", "executable", "prefix",
+                                  "django_version"}
     assert doc["schema"] == 1
     assert doc["label"] == "project-2"
     assert doc["pid"] == os.getpid() and doc["ppid"] == os.getppid()
     assert doc["request"] == {"host": "site-1.example.com", "server_name": "site-1.example.com",
                               "server_port": "8080", "scheme": "http", "script_name": "",
-                              "path_info": "/__probe__"}
+                              "path_info": "/__probe__", "forwarded_host": None}
     assert doc["server"] == {"software": "Apache/2.4.62 (Debian)", "mod_wsgi_version": None,
                              "multithread": False, "multiprocess": False, "worker_id": None}
     assert doc["python"] == {"version": sys.version.split()[0],
                              "implementation": sys.implementation.name,
-                             "executable": sys.executable}
+                             "executable": sys.executable, "prefix": sys.prefix,
+                             "django_version": getattr(sys.modules.get("django"), "__version__",
+                                                       None)}
+    assert doc["code"] == {"version": None, "script_mtime": script_mtime(__file__)}
     # Outside mod_wsgi these are null, not "" (which means embedded mode).
     assert doc["process_group"] is None and doc["application_group"] is None
     assert doc["script_file"] is None
@@ -333,6 +342,72 @@ def test_a_field_that_fails_is_null(we: ModuleType, monkeypatch: pytest.MonkeyPa
     assert doc["request"]["host"] is None
     assert doc["server"]["mod_wsgi_version"] is None
     assert doc["pid"] == os.getpid()
+
+
+# -- what code and runtime this copy has (issue 11) ------------------------------------------
+
+
+def test_code_version_and_the_script_mtime_taken_at_wrap(tmp_path: Path) -> None:
+    script = tmp_path / "wsgi.py"
+    script.write_text(
+        f"import importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('we_code', {str(ENDPOINT)!r})\n"
+        f"we = importlib.util.module_from_spec(spec)\n"
+        f"spec.loader.exec_module(we)\n"
+        f"application = we.wrap(lambda e, s: [], version='2026.11.30-1')\n", encoding="utf-8")
+    os.utime(script, (1_700_000_000.25, 1_700_000_000.25))
+    namespace: dict[str, Any] = {"__file__": str(script), "__name__": "wsgi_under_test"}
+    exec(compile(script.read_text(encoding="utf-8"), str(script), "exec"), namespace)  # noqa: S102 - runs the WSGI script as mod_wsgi does
+    os.utime(script, (1_800_000_000.0, 1_800_000_000.0))  # a deploy replaced the file
+    doc = call(namespace["application"], environ_for()).json
+    # The code this copy loaded, not what is on disk now.
+    assert doc["code"] == {"version": "2026.11.30-1",
+                           "script_mtime": "2023-11-14T22:13:20.250000+00:00"}
+
+
+def test_django_version_only_when_django_is_already_imported(
+        we: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = we.wrap(Inner())
+    monkeypatch.delitem(sys.modules, "django", raising=False)
+    assert call(app, environ_for()).json["python"]["django_version"] is None
+    assert "django" not in sys.modules
+    fake = ModuleType("django")
+    setattr(fake, "__version__", "4.2.16")  # noqa: B010 - a module type has no such attribute
+    monkeypatch.setitem(sys.modules, "django", fake)
+    assert call(app, environ_for()).json["python"]["django_version"] == "4.2.16"
+
+
+@pytest.fixture
+def restore_tz(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("restore_tz")
+def test_time_zone_asked_for_and_in_effect(we: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    doc = call(we.wrap(Inner()), environ_for()).json
+    assert doc["time_zone"] == {"environ": "Asia/Tokyo", "name": "JST", "utc_offset_s": 32400}
+    monkeypatch.delenv("TZ")
+    assert call(we.wrap(Inner()), environ_for()).json["time_zone"]["environ"] is None
+
+
+def test_forwarded_host_is_the_only_other_header(we: ModuleType) -> None:
+    doc = call(we.wrap(Inner()), environ_for(HTTP_HOST="127.0.0.1:8080",
+                                             HTTP_X_FORWARDED_HOST="site-2.example.com")).json
+    assert doc["request"]["host"] == "127.0.0.1:8080"
+    assert doc["request"]["forwarded_host"] == "site-2.example.com"
+
+
+def test_a_broken_clock_makes_time_zone_null(we: ModuleType,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken() -> time.struct_time:
+        raise OverflowError("no clock")
+
+    monkeypatch.setattr(we.time, "localtime", broken)
+    assert call(we.wrap(Inner()), environ_for()).json["time_zone"] is None
 
 
 def test_an_answer_that_cannot_be_built_falls_back_to_the_application(

@@ -516,6 +516,10 @@ def main(argv: list[str] | None = None) -> int:
                       flush=True)
                 with contextlib.suppress(KeyboardInterrupt):
                     signal.pause()
+    except KeyError as exc:  # render(): issue 11's scenarios take values from their tests
+        print(f"apache: {args.serve} cannot be served by hand: {exc.args[0]} "
+              f"(see tests/integration/test_cause_scenarios.py)", file=sys.stderr)
+        return 2
     except ApacheUnavailable as exc:
         print(f"apache: {exc}", file=sys.stderr)
         return 3

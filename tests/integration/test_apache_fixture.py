@@ -40,10 +40,14 @@ def test_render_fills_placeholders_and_rejects_unknown_ones() -> None:
 
 def test_every_scenario_has_a_template_and_a_manifest() -> None:
     names = apache_mod.scenario_names()
-    assert names == ["envleak", "fallback", "healthy", "ordering"]
+    assert names == ["envleak", "fallback", "frontproxy", "globalgroup", "groupscope", "healthy",
+                     "mixedcode", "ordering", "tlssni", "tzleak", "wrongpython"]
+    # Some scenarios of issue 11 take values from their test (test_cause_scenarios.py).
+    extra = {"BACKEND_PORT": "2", "OTHER_VENV": "/v", "APACHE_SITE_PACKAGES": "/p",
+             "TLS_PORT": "3", "SERVER_ROOT": "/r"}
     for name in names:
         assert apache_mod.scenario_manifest(name).is_file()
-        text = render(apache_mod.scenario_template(name), {"PORT": "1", "SITES": "/s"})
+        text = render(apache_mod.scenario_template(name), {"PORT": "1", "SITES": "/s", **extra})
         assert "<VirtualHost *:1>" in text
 
 

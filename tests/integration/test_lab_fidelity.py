@@ -99,7 +99,8 @@ REQUESTS = [
     ("site-1.example.com", "/__probe__"),
 ]
 
-IGNORED = ("started_at", "uptime_s", "python", "script_file")
+# code and time_zone name the machine (file times, the local zone) like python does.
+IGNORED = ("started_at", "uptime_s", "python", "script_file", "code", "time_zone")
 
 
 def observe(port: int) -> list[tuple[str, str, int, Any]]:

@@ -1,0 +1,32 @@
+"""The probe token, read once at the edge of each command.
+
+The manifest only says where the token is (``token_file``, ``token_env``); the commands read it
+here, before any request, and pass the value in: no data class reads files or the environment,
+and an unreadable token file stops the command at once with one line instead of turning every
+URL into ``no_endpoint``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from probe.errors import ManifestError
+from probe.manifest import ProbeSettings
+
+
+def read_token(settings: ProbeSettings, environ: Mapping[str, str]) -> str | None:
+    """``token_file`` if set, else the ``token_env`` variable of ``environ``; None if neither.
+
+    Raises ManifestError when the token file cannot be read.
+    """
+    if settings.token_file:
+        try:
+            return Path(settings.token_file).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise ManifestError(
+                f"token file {settings.token_file!r} cannot be read: {reason}"
+            ) from None
+    value = environ.get(settings.token_env, "").strip()
+    return value or None

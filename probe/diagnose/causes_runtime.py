@@ -1,0 +1,139 @@
+"""Evidence for the causes where the right application runs with the wrong runtime (issue 11).
+
+Routing is right; what runs is not:
+
+- wrong_python: ``python-home``/``WSGIPythonHome`` points at another environment: ``sys.prefix``,
+  the Python or the Django version differ from what the manifest declares.
+- stale_code: processes of one instance run different code (its ``code.version`` or the
+  modification time of the WSGI script it loaded differ): a deploy reached some of them only.
+- time_zone_leak: TZ and ``tzset()`` are process-wide, so another sub interpreter's Django can
+  leave this one running in its time zone; this interpreter's own ``TZ`` says otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from probe.diagnose import wording_causes as words
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.wording import Diagnosis
+from probe.manifest import Instance
+from probe.model import EndpointAnswer, Observation
+
+
+def runtime_problem(
+    obs: Observation, answers: Sequence[EndpointAnswer], instance: Instance,
+    context: SweepContext,
+) -> Diagnosis | None:
+    """The first runtime cause the answers of this URL show, in order of how much they decide."""
+    answer = answers[-1]
+    shown = context.display_name(answer, instance.name)
+    return (
+        wrong_python(obs, answer, instance, shown, context)
+        or mixed_code(obs, answers, instance, shown, context)
+        or time_zone(obs, answer, instance, shown, context)
+    )
+
+
+def wrong_python(obs: Observation, answer: EndpointAnswer, instance: Instance, shown: str,
+                 context: SweepContext) -> Diagnosis | None:
+    checks = (
+        ("python.prefix", instance.python_prefix, answer.python_prefix, _same_path),
+        ("python.version", instance.python_version, answer.python_version, _same_version),
+        ("python.django_version", instance.django_version, answer.django_version,
+         _same_version),
+    )
+    wrong = [(field, want, got) for field, want, got, same in checks
+             if want is not None and not same(want, got)]
+    if not wrong:
+        return None
+    # Whose environment it is, when another instance answers from that prefix.
+    owner = next((name for _, other in context.answers()
+                  if other.python_prefix == answer.python_prefix
+                  and (name := context.identify(other)) not in (None, instance.name)), None)
+    return words.wrong_python(obs.target.url, instance, answer, wrong, owner, shown)
+
+
+def mixed_code(obs: Observation, answers: Sequence[EndpointAnswer], instance: Instance,
+               shown: str, context: SweepContext) -> Diagnosis | None:
+    answer = answers[-1]
+    if instance.code_version is not None and answer.code_version != instance.code_version:
+        return words.stale_code(obs.target.url, instance, answer, shown)
+    here = {_code(a) for a in answers if _code(a) != (None, None)}
+    if len(here) > 1:
+        return words.mixed_code(obs.target.url, instance, answers, [], shown)
+    mine = _code(answer)
+    if mine == (None, None):
+        return None
+    others = [other for o, other in context.answers()
+              if o.target.url != obs.target.url
+              and context.identify(other, o.target.expected) == instance.name
+              and _code(other) != (None, None) and _code(other) != mine]
+    # Only the older side is the problem; the newest code is what the deploy meant.
+    if not others or not any(_newer(other, answer) for other in others):
+        return None
+    return words.mixed_code(obs.target.url, instance, [answer], others, shown)
+
+
+def _code(answer: EndpointAnswer) -> tuple[str | None, str | None]:
+    return answer.code_version, answer.script_mtime
+
+
+def _newer(other: EndpointAnswer, answer: EndpointAnswer) -> bool:
+    """Whether ``other`` loaded newer code: a later script, else a later start."""
+    if other.script_mtime and answer.script_mtime and other.script_mtime != answer.script_mtime:
+        return other.script_mtime > answer.script_mtime
+    if other.started and answer.started:
+        return other.started > answer.started
+    return False
+
+
+def time_zone(obs: Observation, answer: EndpointAnswer, instance: Instance, shown: str,
+              context: SweepContext) -> Diagnosis | None:
+    asked = instance.time_zone or answer.tz_environ
+    moment = _answered_at(answer)
+    if asked is None or moment is None or answer.tz_offset_s is None:
+        return None
+    offset = _offset(asked, moment)
+    if offset is None or offset == answer.tz_offset_s:
+        return None
+    if answer.tz_environ != asked:
+        # The interpreter itself asks for another zone (or none): not a leak.
+        return words.other_time_zone(obs.target.url, instance, answer, asked, shown)
+    source = next(
+        (name for _, other in context.answers()
+         if other.pid == answer.pid and other.tz_environ is not None
+         and other.tz_environ != asked
+         and _offset(other.tz_environ, moment) == answer.tz_offset_s
+         and (name := context.identify(other)) not in (None, instance.name)),
+        None,
+    )
+    return words.time_zone_leak(obs.target.url, instance, answer, asked, source, shown)
+
+
+def _answered_at(answer: EndpointAnswer) -> datetime | None:
+    started = answer.started
+    if started is None or answer.uptime_s is None:
+        return None
+    return started + timedelta(seconds=answer.uptime_s)
+
+
+def _offset(zone: str, moment: datetime) -> int | None:
+    try:
+        delta = moment.astimezone(ZoneInfo(zone)).utcoffset()
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+    return None if delta is None else int(delta.total_seconds())
+
+
+def _same_path(want: str, got: str | None) -> bool:
+    return got is not None and want.rstrip("/") == got.rstrip("/")
+
+
+def _same_version(want: str, got: str | None) -> bool:
+    """``3.11`` matches ``3.11.9`` but not ``3.1`` or ``3.110``."""
+    if got is None:
+        return False
+    return got == want or got.startswith(want.rstrip(".") + ".")
