@@ -111,3 +111,12 @@ def test_manifest_rejects_bad_fleet_settings(line: str, message: str) -> None:
     with pytest.raises(ManifestError) as info:
         manifest.parse(f"[probe]\n{line}\n[refuse]\nurls = ['http://a.example/']\n", "m.toml")
     assert message in str(info.value)
+
+
+def test_without_sni_every_connect_address_must_be_an_ip() -> None:
+    text = ('[probe]\nsni = false\nconnect = ["127.0.0.1:8443", {second}]\n'
+            '[refuse]\nurls = ["https://a.example/"]\n')
+    ok = manifest.parse(text.format(second='"[::1]:8443"'), "m.toml")
+    assert ok.probe.connects == ("127.0.0.1:8443", "[::1]:8443")
+    with pytest.raises(ManifestError, match="probing without SNI needs connect IP:PORT"):
+        manifest.parse(text.format(second='"backend-2.example:8443"'), "m.toml")
