@@ -1,10 +1,10 @@
 """``--save-baseline`` / ``--baseline``: who answered each URL at each address, and what changed.
 
 A baseline is the identity of what answered every (URL, address) in one sweep: the instance,
-its label, settings module, process and application group, and the code version where the
-endpoint reports one (a ``code_version`` field), plus the ``instance_id`` and ``started_at``
-that change on every restart. Compared with a later sweep, each (URL, address) whose answer
-changed gets a finding:
+its label, settings module, process and application group, and the code version and WSGI
+script mtime where the endpoint reports them (its ``code`` field), plus the ``instance_id``
+and ``started_at`` that change on every restart. Compared with a later sweep, each
+(URL, address) whose answer changed gets a finding:
 
 - ``baseline_changed`` (critical): another instance, label, settings, process or application
   group answers, or an address appeared or vanished. Nothing a deploy should do.
@@ -50,6 +50,7 @@ class Entry:
     process_group: str | None
     application_group: str | None
     code_version: str | None
+    script_mtime: str | None
     instance_id: str | None
     started_at: str | None
     verdict: str
@@ -57,7 +58,6 @@ class Entry:
     @classmethod
     def of(cls, target: TargetResult) -> Entry:
         answer = EndpointAnswer.from_json(target.observed) if target.observed else None
-        version = answer.raw.get("code_version") if answer else None
         return cls(
             url=target.url,
             address=target.address,
@@ -66,7 +66,8 @@ class Entry:
             settings=answer.settings if answer else None,
             process_group=answer.process_group if answer else None,
             application_group=answer.application_group if answer else None,
-            code_version=version if isinstance(version, str) else None,
+            code_version=answer.code_version if answer else None,
+            script_mtime=answer.script_mtime if answer else None,
             instance_id=answer.instance_id if answer else None,
             started_at=answer.started_at if answer else None,
             verdict=target.verdict.value,
@@ -191,7 +192,7 @@ def compare(report: Report, baseline: Baseline) -> Report:
             findings.append(Finding(CHANGED, Status.CRITICAL, _names(old, new), (
                 f"{_place(new)} changed since the baseline: {'; '.join(changed)}.")))
             continue
-        moved = _differences(old, new, ("code_version", "started_at"))
+        moved = _differences(old, new, ("code_version", "script_mtime", "started_at"))
         if moved and new.started_after(baseline.created):
             findings.append(Finding(RESTARTED, Status.OK, _names(new), (
                 f"{_place(new)} restarted since the baseline: {'; '.join(moved)}.")))

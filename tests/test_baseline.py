@@ -29,7 +29,7 @@ def target(address: str, label: str = "project-2", *, started: str = BEFORE,
         "started_at": started,
     }
     if version is not None:
-        observed["code_version"] = version
+        observed["code"] = {"version": version}
     return TargetResult(url=URL, expected="project-2", verdict=verdict, cause=None,
                         explanation="", fix="", observed=observed, status_code=200, samples=1,
                         elapsed_ms=1.0, answered_by=label, address=address)
