@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,6 @@ from probe.errors import ProbeError
 from probe.exits import ExitStatus, outcome
 from probe.safe_text import one_line
 
-TIME_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -71,8 +69,11 @@ def main() -> None:
 @click.argument("urls", nargs=-1)
 @click.option("-m", "--manifest", "manifest_path", type=click.Path(dir_okay=False),
               help="TOML manifest: instances, their URLs, and URLs that must be refused.")
-@click.option("--connect", metavar="HOST:PORT",
-              help="Send every request here; Host header and TLS SNI stay the URL's.")
+@click.option("--connect", metavar="HOST[:PORT]", multiple=True,
+              help="Send every request here; Host header and TLS SNI stay the URL's. "
+                   "Repeat it to probe every URL at each address (a fleet).")
+@click.option("--all-addresses", is_flag=True, default=None,
+              help="Probe every A and AAAA address each URL's host name resolves to.")
 @click.option("--samples", type=int, help="Requests per URL (default 3).")
 @click.option("--concurrency", type=int, help="Requests in flight at once (default 32).")
 @click.option("--timeout", type=float, help="Seconds per request, body included (default 5).")
@@ -80,8 +81,14 @@ def main() -> None:
               help="File holding the X-Probe-Token (default: $WSGI_PROBE_TOKEN).")
 @click.option("--ca-file", type=click.Path(dir_okay=False),
               help="CA bundle to verify HTTPS servers with (default: certifi's).")
-@click.option("--restarted-after", type=click.DateTime(TIME_FORMATS),
-              help="Flag instances started before this time (UTC unless an offset) as stale.")
+@click.option("--restarted-after", metavar="TIME|@FILE",
+              help="Flag instances started before this ISO 8601 time (UTC unless an offset) "
+                   "or before FILE's modification time (e.g. the deployed wsgi.py) as stale.")
+@click.option("--baseline", "baseline_path", metavar="FILE",
+              help="Compare who answered each URL at each address with this baseline; an "
+                   "unexpected change is a critical finding.")
+@click.option("--save-baseline", metavar="FILE",
+              help="Save who answered each URL at each address, for a later --baseline.")
 @click.option("--no-sni", is_flag=True,
               help="HTTPS without SNI, as old clients connect (needs --connect IP:PORT).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "junit"]), default="table",
@@ -93,19 +100,22 @@ def main() -> None:
 @click.option("-v", "--verbose", count=True, help="Log each request and its outcome on stderr.")
 @click.option("--log-format", type=click.Choice(["console", "json"]), default="console",
               show_default=True)
-def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: str | None,
-          samples: int | None, concurrency: int | None, timeout: float | None,
-          token_file: str | None, ca_file: str | None, restarted_after: datetime | None,
-          no_sni: bool, fmt: str, output: str | None, fail_on_warning: bool, verbose: int,
-          log_format: str) -> None:
+def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, ...],
+          all_addresses: bool | None, samples: int | None, concurrency: int | None,
+          timeout: float | None,
+          token_file: str | None, ca_file: str | None, restarted_after: str | None,
+          baseline_path: str | None, save_baseline: str | None, no_sni: bool, fmt: str,
+          output: str | None, fail_on_warning: bool, verbose: int, log_format: str) -> None:
     """Probe every URL of the manifest (or the URLs given) and diagnose each.
 
     Exit status: 0 all ok, 1 a problem found, 2 bad usage or bad manifest,
     70 an internal error (a bug: no verdict), 130 interrupted.
     """
+    from probe import baseline as baselines
     from probe import logs, manifest, progress, report
     from probe import sweep as sweeping
     from probe.credentials import read_token
+    from probe.deploy_time import parse_deploy_time
     from probe.model import Status
 
     logs.configure(verbose, log_format)
@@ -115,14 +125,21 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: str | None,
         if not manifest_path and not urls:
             raise ProbeError("nothing to probe: give URLs or -m MANIFEST")
         loaded = manifest.load(manifest_path) if manifest_path else manifest.from_urls(urls)
-        loaded = loaded.with_probe(connect=connect, samples=samples, concurrency=concurrency,
+        loaded = loaded.with_probe(connect=connect or None, all_addresses=all_addresses,
+                                   samples=samples, concurrency=concurrency,
                                    timeout=timeout, token_file=token_file, ca_file=ca_file,
                                    sni=False if no_sni else None)
         token = read_token(loaded.probe, os.environ)
+        cutoff = parse_deploy_time(restarted_after) if restarted_after is not None else None
+        before = baselines.load(baseline_path) if baseline_path else None
         total = len(loaded.targets()) * loaded.probe.samples
         with progress.bar(total, enabled=sys.stderr.isatty() and not verbose) as advance:
-            result = sweeping.run_sweep(loaded, restarted_after=restarted_after,
-                                        progress=advance, token=token)
+            result = sweeping.run_sweep(loaded, restarted_after=cutoff, progress=advance,
+                                        token=token)
+        if before is not None:
+            result = baselines.compare(result, before)
+        if save_baseline and not result.interrupted:
+            baselines.save(result, save_baseline)
     except ProbeError as exc:
         fail(str(exc))
         return

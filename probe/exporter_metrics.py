@@ -36,39 +36,43 @@ def url_families(results: Sequence[TargetResult]) -> list[Metric]:
     """The per-URL families, for /metrics (every URL) and /probe (one URL)."""
     ok = GaugeMetricFamily("wsgi_probe_url_ok",
                            "1 when the URL was answered by the instance the manifest expects.",
-                           labels=["url", "expected"])
+                           labels=["url", "address", "expected"])
     verdict = GaugeMetricFamily(
         "wsgi_probe_url_verdict",
         "The URL's current verdict and cause (1; only the current verdict is exported).",
-        labels=["url", "expected", "verdict", "cause"])
+        labels=["url", "address", "expected", "verdict", "cause"])
     duration = GaugeMetricFamily("wsgi_probe_url_duration_seconds",
                                  "Slowest probe request to the URL in this sweep.",
-                                 labels=["url"])
+                                 labels=["url", "address"])
     info = GaugeMetricFamily(
         "wsgi_probe_instance_info",
         "What answered the URL, as the probe endpoint reported it (always 1).",
-        labels=["url", "label", "process_group", "application_group", "settings_module"])
+        labels=["url", "address", "label", "process_group", "application_group",
+                "settings_module"])
     pid = GaugeMetricFamily("wsgi_probe_instance_pid",
-                            "Process id of the instance that answered the URL.", labels=["url"])
+                            "Process id of the instance that answered the URL.",
+                            labels=["url", "address"])
     started = GaugeMetricFamily("wsgi_probe_instance_start_time_seconds",
                                 "When the instance that answered the URL was loaded (Unix time).",
-                                labels=["url"])
+                                labels=["url", "address"])
     for result in results:
         url = public_url(result.url)
+        # Bounded: the address comes from the manifest's connect list or DNS.
+        address = result.address or ""
         expected = expected_label(result.expected)
-        ok.add_metric([url, expected], 1.0 if result.ok else 0.0)
+        ok.add_metric([url, address, expected], 1.0 if result.ok else 0.0)
         cause = result.cause.value if result.cause is not None else ""
-        verdict.add_metric([url, expected, result.verdict.value, cause], 1.0)
-        duration.add_metric([url], result.elapsed_ms / 1000)
+        verdict.add_metric([url, address, expected, result.verdict.value, cause], 1.0)
+        duration.add_metric([url, address], result.elapsed_ms / 1000)
         if result.observed is None:
             continue
         answer = result.observed
-        info.add_metric([url, answer.label or "", answer.process_group or "",
+        info.add_metric([url, address, answer.label or "", answer.process_group or "",
                          answer.application_group or "", answer.settings or ""], 1.0)
         if answer.pid is not None:
-            pid.add_metric([url], float(answer.pid))
+            pid.add_metric([url, address], float(answer.pid))
         if answer.started is not None:
-            started.add_metric([url], answer.started.timestamp())
+            started.add_metric([url, address], answer.started.timestamp())
     return [ok, verdict, duration, info, pid, started]
 
 

@@ -58,7 +58,8 @@ def render_page(report: Report | None, finished_at: float | None, *, manifest: s
         body = (summary
                 + "<table><thead><tr><th>URL</th><th>expected</th><th>verdict</th>"
                   "<th>cause</th><th>answered by</th><th>ms</th><th>explanation</th>"
-                  "<th>fix</th></tr></thead>\n<tbody>\n" + rows + "\n</tbody></table>"
+                  "<th>fix</th><th>address</th></tr></thead>\n<tbody>\n" + rows
+                + "\n</tbody></table>"
                 + (f"<h2>Findings</h2><ul>{findings}</ul>" if findings else ""))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -86,6 +87,7 @@ def _row(target: TargetResult) -> str:
         f"{target.elapsed_ms:.1f}",
         target.explanation,
         target.fix,
+        target.address or "",  # last: a fleet's column, added after the others
     ]
     # The URL never wraps (a browser would break it at its hyphens: "site-" / "1.example").
     classes = {0: " class=\"url\"", 2: " class=\"verdict\""}

@@ -42,6 +42,10 @@ class ProbeSettings:
     """The ``[probe]`` table: how to send the probe requests."""
 
     connect: str | None = None
+    """The first ``connect`` address (the only one unless ``connect`` is a list)."""
+    connects: tuple[str, ...] = ()
+    """Every ``connect`` address: with more than one, each URL is probed at each."""
+    all_addresses: bool = False
     segment: str = "__probe__"
     token_env: str = "WSGI_PROBE_TOKEN"  # noqa: S105 - a variable name
     token_file: str | None = None
@@ -51,6 +55,11 @@ class ProbeSettings:
     concurrency: int = 32
     sni: bool = True
     """False: HTTPS without SNI, as old clients connect (needs ``connect`` to an IP address)."""
+
+    def __post_init__(self) -> None:
+        # ProbeSettings(connect="h:p") built in code means that one address, as parsed would.
+        if self.connect is not None and not self.connects:
+            object.__setattr__(self, "connects", (self.connect,))
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,8 @@ class Target:
 
     url: str
     expected: str | None
+    address: str | None = None
+    """``HOST:PORT`` the request goes to (see :mod:`probe.addresses`); None: where DNS says."""
 
     def probe_url(self, segment: str) -> str:
         """The URL's path joined with the probe segment: ``/suburl/`` -> ``/suburl/__probe__``."""
@@ -118,6 +129,10 @@ class Manifest:
         if not given:
             return self
         settings = {**self.probe.__dict__, **given}
+        if "connect" not in given:
+            settings["connect"] = list(self.probe.connects) or None
+        elif isinstance(given["connect"], tuple):  # repeated --connect
+            settings["connect"] = list(given["connect"])
         return Manifest(
             probe=_check_probe(settings, "command line", ""),
             instances=self.instances,
@@ -199,7 +214,8 @@ def check_url(url: object, where: str) -> str:
 
 
 _PROBE_TYPES: dict[str, tuple[type, ...]] = {
-    "connect": (str,),
+    "connect": (str, list),
+    "all_addresses": (bool,),
     "segment": (str,),
     "token_env": (str,),
     "token_file": (str,),
@@ -213,6 +229,9 @@ _PROBE_TYPES: dict[str, tuple[type, ...]] = {
 
 def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSettings:
     """Check ``[probe]`` settings; ``where`` "" means command-line options (``--samples``)."""
+    table = dict(table)
+    if not where:
+        table.pop("connects", None)  # with_probe passes every field; connect carries them
     _only_keys(table, set(_PROBE_TYPES), source, where)
 
     def at(key: str) -> str:
@@ -225,7 +244,16 @@ def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSett
         if wrong_bool or not isinstance(value, _PROBE_TYPES[key]):
             kind = " or ".join(t.__name__ for t in _PROBE_TYPES[key])
             raise ManifestError(f"{at(key)}: must be {kind}, not {value!r}")
-    settings = ProbeSettings(**{k: v for k, v in table.items() if v is not None})
+    connects = (
+        check_connects(table.pop("connect"), at("connect"))
+        if table.get("connect") is not None else ()
+    )
+    table.pop("connect", None)
+    settings = ProbeSettings(
+        connect=connects[0] if connects else None,
+        connects=connects,
+        **{k: v for k, v in table.items() if v is not None},
+    )
     if not 0 < settings.timeout <= MAX_TIMEOUT:  # also false for nan
         raise ManifestError(
             f"{at('timeout')}: must be more than 0 and at most {MAX_TIMEOUT:g} seconds, "
@@ -238,11 +266,9 @@ def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSett
         raise ManifestError(
             f"{at('segment')}: must be one path segment of letters, digits and ._~- "
             f"(not . or ..), not {settings.segment!r}")
-    if settings.connect is not None:
-        parse_address(settings.connect, at("connect"))
     if not settings.sni:
-        host = parse_address(settings.connect, at("connect"))[0] if settings.connect else ""
-        if not _is_ip(host):
+        hosts = [parse_address(c, at("connect"))[0] for c in settings.connects] or [""]
+        if not all(_is_ip(host) for host in hosts):
             # Python sends SNI for every host name; only an IP address goes without it.
             where_sni = f"{source}: {where}.sni" if where else f"{source}: --no-sni"
             raise ManifestError(f"{where_sni}: probing without SNI needs connect IP:PORT")
@@ -278,6 +304,21 @@ def parse_address(value: str, where: str, *, allow_zero: bool = False) -> tuple[
     if not valid or not _valid_host(host):
         raise ManifestError(f"{where}: not HOST or HOST:PORT: {one_line(repr(value))}")
     return host, int(port) if port is not None else None
+
+
+def check_connects(value: object, where: str) -> tuple[str, ...]:
+    """A ``connect`` setting (an address or a list of them, a fleet) as checked addresses."""
+    given: list[object] = list(value) if isinstance(value, list | tuple) else [value]
+    if not given:
+        raise ManifestError(f"{where}: give at least one HOST or HOST:PORT")
+    values: list[str] = []
+    for item in given:
+        if not isinstance(item, str):
+            raise ManifestError(
+                f"{where}: must be HOST[:PORT] or a list of them, not {one_line(repr(item))}")
+        parse_address(item, where)
+        values.append(item)
+    return tuple(dict.fromkeys(values))
 
 
 def parse_connect(value: str, where: str, *, allow_zero: bool = False) -> tuple[str, int]:

@@ -298,6 +298,8 @@ class Sample:
     cache: tuple[str, ...] = ()
     """Cache headers of the answer (``Age: 12``), as probe.liveness.cache_evidence shows them."""
     tls: TlsInfo | None = None
+    address: str | None = None
+    """``HOST:PORT`` that answered, when the connection said so."""
 
     @property
     def trusted_answer(self) -> EndpointAnswer | None:
@@ -345,6 +347,8 @@ class TargetResult:
     pids: tuple[int, ...] = ()
     cache_headers: tuple[str, ...] = ()
     """Cache headers seen in any sample's answer (``X-Cache: HIT from cdn``), in order."""
+    address: str | None = None
+    """``HOST:PORT`` probed: the target's (connect, resolved) or the one that answered."""
 
     @property
     def ok(self) -> bool:

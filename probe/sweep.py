@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from types import FrameType
 
-from probe import logs
+from probe import addresses, logs
 from probe.diagnose import diagnose
 from probe.liveness import NONCE_HEADER, judge, new_nonce
 from probe.manifest import Manifest, Target
@@ -33,6 +33,7 @@ def run_sweep(
     deadline: float | None = None,
     transport: Transport | None = None,
     token: str | None = None,
+    resolver: addresses.Resolver | None = None,
 ) -> Report:
     """Probe ``targets`` (default: all of the manifest's) and diagnose them.
 
@@ -43,9 +44,13 @@ def run_sweep(
     default transport.
     """
     settings = manifest.probe
-    chosen = list(manifest.targets() if targets is None else targets)
+    # One target per URL and address (a fleet); each request carries its address.
+    chosen = addresses.expand(
+        manifest.targets() if targets is None else targets,
+        settings.connects, settings.all_addresses, resolver or addresses.system_resolver,
+    )
     transport = transport or Transport(
-        connect=settings.connect,
+        connect=None,
         timeout=settings.timeout,
         token=token,
         ca_file=settings.ca_file,
@@ -74,7 +79,8 @@ def requests_for(targets: Sequence[Target], samples: int, segment: str) -> list[
 
     Each carries a fresh X-Probe-Nonce, so its answer can be judged live (probe.liveness).
     """
-    return [Request(target.probe_url(segment), {NONCE_HEADER: new_nonce()})
+    return [Request(target.probe_url(segment), {NONCE_HEADER: new_nonce()},
+                    connect=target.address)
             for target in targets for _ in range(samples)]
 
 
@@ -110,8 +116,9 @@ def gather(
             on_done()
 
     with _ctrl_c() as pressed:
-        transport.probe_all(requests, concurrency=max(1, concurrency), end=end, on_sample=done,
-                            interrupted=pressed.is_set)
+        # A fleet: each address its own share of the concurrency (probe.addresses).
+        addresses.probe_fairly(transport, requests, concurrency=max(1, concurrency), end=end,
+                               on_sample=done, interrupted=pressed.is_set)
     interrupted = pressed.is_set()
     late = Sample(elapsed_ms=0.0, error="no answer before the sweep's deadline",
                   error_kind="timeout")

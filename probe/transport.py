@@ -84,6 +84,8 @@ class Request:
 
     url: str
     headers: Mapping[str, str] = field(default_factory=dict)
+    connect: str | None = None
+    """``HOST:PORT`` for this request alone (a fleet's address), instead of the transport's."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,8 @@ class Answer:
     elapsed_ms: float
     tls: TlsInfo | None = None
     """HTTPS: the SNI sent and the certificate the server presented."""
+    peer: str | None = None
+    """``HOST:PORT`` the answer came from (the resolved address when not connecting)."""
 
 
 class RequestFailed(TransportError):
@@ -128,6 +132,9 @@ class _Slot:
         self.start = 0.0
         self.extra_headers = False
         self.base_headers = transport._base_headers
+        self.base_connect = transport.connect
+        self.connect = transport.connect
+        """Where this slot's current request goes (a fleet request's own address)."""
         curl.setopt(pycurl.PROTOCOLS, pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS)
         curl.setopt(pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_1_1)
         curl.setopt(pycurl.PROXY, "")  # proxy variables must not divert a probe
@@ -142,8 +149,7 @@ class _Slot:
             curl.setopt(pycurl.SSL_VERIFYHOST, 0)
         if transport.connect:
             # An empty port keeps each URL's own (a port-less --connect).
-            host, port = transport.connect
-            curl.setopt(pycurl.CONNECT_TO, [f"::{_bracketed(host)}:{port or ''}"])
+            curl.setopt(pycurl.CONNECT_TO, [_connect_to(*transport.connect)])
         curl.setopt(pycurl.MAXFILESIZE_LARGE, transport.max_body)
         curl.setopt(pycurl.HEADERFUNCTION, self.lines.append)
         if pycurl.version_info()[2] >= 0x080400:
@@ -154,10 +160,16 @@ class _Slot:
                                                                 transport.max_body))
 
     def begin(self, index: int, url: str, sent_url: str, headers: Mapping[str, str],
-              timeout_ms: int, start: float) -> None:
+              timeout_ms: int, start: float,
+              connect: tuple[str, int | None] | None = None) -> None:
         import pycurl
 
         self.index, self.url, self.start = index, url, start
+        wanted = connect or self.base_connect
+        if wanted != self.connect:
+            # libcurl keys its connection cache by the CONNECT_TO target too: no mix-ups.
+            self.curl.setopt(pycurl.CONNECT_TO, [_connect_to(*wanted)] if wanted else [])
+            self.connect = wanted
         self.chunks.clear()
         self.lines.clear()
         self.curl.setopt(pycurl.URL, sent_url)
@@ -175,6 +187,10 @@ class _Slot:
         block = b"".join(self.lines)
         last = block.rfind(b"\nHTTP/")
         return block[last + 1:] if last >= 0 else block
+
+
+def _connect_to(host: str, port: int | None) -> str:
+    return f"::{_bracketed(host)}:{port or ''}"
 
 
 def _capped_write(chunks: list[bytes], limit: int, chunk: bytes) -> int | None:
@@ -357,13 +373,18 @@ class Transport:
             sent_url = _ascii_url(request.url)
         except TransportError as exc:
             return RequestFailed(exc.kind, str(exc), start)
+        try:
+            connect = parse_address(request.connect, "connect") if request.connect else None
+        except ProbeError as exc:
+            return RequestFailed("connect", str(exc), start)
         headers = request.headers
-        if not self.sni and self.connect and sent_url.startswith("https:"):
+        target = connect or self.connect
+        if not self.sni and target and sent_url.startswith("https:"):
             # libcurl sends the URL's host as SNI unless it is an IP address (the manifest
             # requires connect to be one without SNI); Host stays the URL's.
-            sent_url, headers = _without_sni(sent_url, self.connect, headers)
+            sent_url, headers = _without_sni(sent_url, target, headers)
         slot.begin(index, request.url, sent_url, headers,
-                   max(1, int(remaining * 1000)), start)
+                   max(1, int(remaining * 1000)), start, connect)
         multi.add_handle(slot.curl)
         return None
 
@@ -371,7 +392,7 @@ class Transport:
         import pycurl
 
         if code:
-            kind, text = _classify(slot, code, message, self.max_body, self.connect)
+            kind, text = _classify(slot, code, message, self.max_body, slot.connect)
             return RequestFailed(kind, text, slot.start)
         status = int(slot.curl.getinfo(pycurl.RESPONSE_CODE))
         if not 100 <= status <= 599:
@@ -387,7 +408,17 @@ class Transport:
             body=b"".join(slot.chunks),
             elapsed_ms=slot.curl.getinfo(pycurl.TOTAL_TIME_T) / 1000,
             tls=_tls_info(slot, self.sni),
+            peer=_peer(slot.curl),
         )
+
+
+def _peer(curl: pycurl.Curl) -> str | None:
+    """The address libcurl connected to for the last request (after DNS or CONNECT_TO)."""
+    import pycurl
+
+    host = curl.getinfo(pycurl.PRIMARY_IP)
+    port = curl.getinfo(pycurl.PRIMARY_PORT)
+    return f"{_bracketed(host)}:{port}" if host and port else None
 
 
 def _without_sni(url: str, connect: tuple[str, int | None],
@@ -549,6 +580,7 @@ def sample_from_answer(answer: Answer) -> Sample:
         error=error,
         cache=cache_evidence(answer.headers),
         tls=answer.tls,
+        address=answer.peer,
     )
 
 

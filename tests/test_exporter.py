@@ -107,20 +107,21 @@ def test_collector_exports_the_issue_metrics() -> None:
                  severity="warning") == 1
 
     assert samples(text, "wsgi_probe_url_ok") == [
-        ({"url": "http://site-1.example.com/", "expected": "project-1"}, 1.0),
-        ({"url": "http://site-1.example.com/suburl/", "expected": "project-2"}, 0.0),
-        ({"url": "http://site-2.example.com/", "expected": "project-2"}, 0.0),
-        ({"url": "http://unknown.invalid/", "expected": ""}, 1.0),
+        ({"url": "http://site-1.example.com/", "address": "", "expected": "project-1"}, 1.0),
+        ({"url": "http://site-1.example.com/suburl/", "address": "", "expected": "project-2"}, 0.0),
+        ({"url": "http://site-2.example.com/", "address": "", "expected": "project-2"}, 0.0),
+        ({"url": "http://unknown.invalid/", "address": "", "expected": ""}, 1.0),
     ]
     # One verdict series per URL, the current one, with value 1.
     assert samples(text, "wsgi_probe_url_verdict") == [
-        ({"url": "http://site-1.example.com/", "expected": "project-1", "verdict": "ok",
-          "cause": ""}, 1.0),
-        ({"url": "http://site-1.example.com/suburl/", "expected": "project-2",
+        ({"url": "http://site-1.example.com/", "address": "", "expected": "project-1",
+          "verdict": "ok", "cause": ""}, 1.0),
+        ({"url": "http://site-1.example.com/suburl/", "address": "", "expected": "project-2",
           "verdict": "wrong_instance", "cause": "alias_order"}, 1.0),
-        ({"url": "http://site-2.example.com/", "expected": "project-2", "verdict": "unreachable",
+        ({"url": "http://site-2.example.com/", "address": "", "expected": "project-2",
+          "verdict": "unreachable", "cause": ""}, 1.0),
+        ({"url": "http://unknown.invalid/", "address": "", "expected": "", "verdict": "ok",
           "cause": ""}, 1.0),
-        ({"url": "http://unknown.invalid/", "expected": "", "verdict": "ok", "cause": ""}, 1.0),
     ]
     assert value(text, "wsgi_probe_url_duration_seconds", url="http://unknown.invalid/") == 0.0125
     assert value(text, "wsgi_probe_instance_info", url="http://site-1.example.com/suburl/",
@@ -147,7 +148,7 @@ def test_start_time_from_started_at(started_at: str | None, seconds: float | Non
 
 def test_bounded_labels_pid_and_start_time_are_values() -> None:
     text = generate_latest(SweepCollector(SweepSnapshot(SweepCounters(1, 0), REPORT))).decode()
-    allowed = {"url", "expected", "verdict", "cause", "label", "process_group",
+    allowed = {"url", "address", "expected", "verdict", "cause", "label", "process_group",
                "application_group", "settings_module", "code", "severity"}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
@@ -155,7 +156,8 @@ def test_bounded_labels_pid_and_start_time_are_values() -> None:
             assert "pid" not in sample.labels and "started_at" not in sample.labels
     # Instances without an endpoint answer have no instance series at all.
     assert [s for s, _ in samples(text, "wsgi_probe_instance_pid")] == [
-        {"url": "http://site-1.example.com/"}, {"url": "http://site-1.example.com/suburl/"}]
+        {"url": "http://site-1.example.com/", "address": ""},
+        {"url": "http://site-1.example.com/suburl/", "address": ""}]
 
 
 def test_without_a_finished_sweep_only_exporter_metrics() -> None:

@@ -62,7 +62,8 @@ def test_contract_example_parses() -> None:
     m = manifest.parse(CONTRACT_EXAMPLE, "site.toml")
     assert m.source == "site.toml"
     assert m.probe == ProbeSettings(
-        connect="127.0.0.1:8080", segment="__probe__", token_env="WSGI_PROBE_TOKEN",
+        connect="127.0.0.1:8080", connects=("127.0.0.1:8080",), segment="__probe__",
+        token_env="WSGI_PROBE_TOKEN",
         timeout=5.0, samples=3, concurrency=32,
     )
     assert list(m.instances) == ["project-1", "project-2"]
@@ -179,7 +180,7 @@ SEGMENT = "must be one path segment of letters, digits and ._~- (not . or ..), n
         ("samples = true", "site.toml: probe.samples: must be int, not True"),
         ('timeout = "5"', "site.toml: probe.timeout: must be int or float, not '5'"),
         ("concurrency = 2.5", "site.toml: probe.concurrency: must be int, not 2.5"),
-        ("connect = 8080", "site.toml: probe.connect: must be str, not 8080"),
+        ("connect = 8080", "site.toml: probe.connect: must be str or list, not 8080"),
         ("timeout = 0",
          "site.toml: probe.timeout: must be more than 0 and at most 86400 seconds, not 0"),
         ("timeout = nan",

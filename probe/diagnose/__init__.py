@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from probe.apache_names import vhost_of
+from probe.diagnose.backends import backend_findings
 from probe.diagnose.findings import cross_url_findings
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.verdicts import diagnose_target
@@ -57,6 +58,7 @@ def diagnose(
         _result(obs, diagnose_target(obs, context, restarted_after)) for obs in observations
     )
     findings = cross_url_findings(observations, results, context.identify)
+    findings += backend_findings(results)
     return Report(results, findings, duration_s=duration_s, interrupted=interrupted)
 
 
@@ -77,4 +79,6 @@ def _result(obs: Observation, diagnosis: Diagnosis) -> TargetResult:
         answered_by=diagnosis.answered_by,
         pids=pids,
         cache_headers=tuple(dict.fromkeys(line for s in obs.samples for line in s.cache)),
+        address=obs.target.address or next(
+            (s.address for s in reversed(obs.samples) if s.address), None),
     )

@@ -7,12 +7,13 @@ verdict. Causes are weighed in :mod:`probe.diagnose.causes`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from probe.apache_names import vhost_of
-from probe.diagnose import causes, causes_runtime, causes_sharing, causes_tls, wording
+from probe.diagnose import backends, causes, causes_runtime, causes_sharing, causes_tls, wording
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.manifest import ANY_INSTANCE
@@ -63,7 +64,11 @@ def _diagnose_answer(
     expected = obs.target.expected
     answered_by = context.identify(answer, expected)
     shown = context.display_name(answer, expected)
+    stale = _stale(answer, restarted_after)
     if expected == ANY_INSTANCE:
+        # Any instance may answer a command-line URL, but old code may not.
+        if stale:
+            return wording.stale(stale, shown)
         return wording.answered(shown, wording.who(answer, shown))
     assert expected is not None
     if answered_by != expected:
@@ -71,7 +76,6 @@ def _diagnose_answer(
         if near is not None:
             return causes.near_miss(obs, answer, near, shown, context)
         return causes.wrong_instance(obs, answer, shown, context)
-    stale = _stale(answer, restarted_after)
     if stale:
         return wording.stale(stale, shown)
     instance = context.manifest.instances[expected]
@@ -150,8 +154,11 @@ def _disagreement(
          group[0].settings)
         for group in kinds.values()
     ]
-    return wording.inconsistent(obs.target.url, len(answers), groups,
-                                context.display_name(answers[-1], expected))
+    found = wording.inconsistent(obs.target.url, len(answers), groups,
+                                 context.display_name(answers[-1], expected))
+    # Which process gave what, so one bad process can be told from a bad backend.
+    seen = backends.processes_seen(answers)
+    return dataclasses.replace(found, explanation=f"{found.explanation} {seen}")
 
 
 def _stale(answer: EndpointAnswer, restarted_after: datetime | None) -> str | None:

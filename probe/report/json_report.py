@@ -49,6 +49,7 @@ def target_dict(target: TargetResult) -> dict[str, Any]:
         "answered_by": target.answered_by,
         "pids": list(target.pids),
         "cache_headers": list(target.cache_headers),
+        "address": target.address,
     }
 
 

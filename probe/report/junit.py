@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections import Counter
 
+from probe.addresses import is_fleet
 from probe.model import Report, Status
 from probe.safe_text import xml_text
 
@@ -29,12 +31,15 @@ def render(report: Report) -> str:
         skipped="0",
         time=f"{report.duration_s:.3f}",
     )
+    # A URL probed at several addresses is one test case per address; a lone URL keeps its
+    # plain name, so a CI history of one-address sweeps stays continuous.
+    fleet = is_fleet((t.url, t.address) for t in report.targets)
     for target in report.targets:
         case = _element(
             suite,
             "testcase",
             classname=f"wsgi-probe.{target.expected or 'refuse'}",
-            name=target.url,
+            name=f"{target.url} @ {target.address}" if target.url in fleet else target.url,
             time=f"{target.elapsed_ms / 1000:.3f}",
         )
         if not target.ok:
@@ -43,8 +48,12 @@ def render(report: Report) -> str:
                      type=target.verdict.value, message=f"{target.verdict.value}{cause}")
         else:
             _element(case, "system-out", target.explanation)
+    seen: Counter[str] = Counter()
     for finding in report.findings:
-        case = _element(suite, "testcase", classname="wsgi-probe.findings", name=finding.code)
+        # A fleet has one finding of a code per URL and address: CI tools merge equal names.
+        seen[finding.code] += 1
+        name = finding.code if seen[finding.code] == 1 else f"{finding.code} #{seen[finding.code]}"
+        case = _element(suite, "testcase", classname="wsgi-probe.findings", name=name)
         if finding.severity is Status.CRITICAL:
             _element(case, "failure", finding.explanation, type=finding.code,
                      message=f"{finding.code} ({', '.join(finding.instances)})")

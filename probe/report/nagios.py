@@ -186,6 +186,15 @@ _LABEL_STAGES: list[tuple[bool, int]] = [
 """(plain label allowed, hash width; negative: hash the URL as written, not normalised)."""
 
 
+def fleet_key(url: str, address: str | None) -> str:
+    """The perfdata label source of a URL probed at one of several addresses.
+
+    The address rides in the path (``http://h/p/@10.0.0.1:80``), so the label of each
+    (URL, address) is made, shortened and hashed like a URL's and stays stable.
+    """
+    return f"{url.rstrip('/')}/@{address or 'dns'}"
+
+
 def _url_label(url: str, plain: bool, width: int) -> str:
     shown = clean_label(display_url(url))
     if plain and urlsplit(url).scheme == "http" and len(shown) <= LABEL_UNIQUE_CHARS:
@@ -245,6 +254,8 @@ def target_line(target: TargetResult, *, prefix: str, with_fix: bool) -> str:
     details = [f"expected {expected}"]
     if target.observed is not None or target.answered_by:
         details.append(f"answered by {answered_by(target)}")
+    if target.address:
+        details.append(f"at {target.address}")
     if target.status_code is not None:
         details.append(f"HTTP {target.status_code}")
     if target.cause is not None:

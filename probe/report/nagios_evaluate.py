@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from nagiosplugin import Range
 
+from probe.addresses import is_fleet
 from probe.errors import UsageError
 from probe.manifest import Manifest
 from probe.model import Finding, Report, Status, TargetResult
@@ -29,6 +30,7 @@ from probe.report.nagios import (
     ROUTING_VERDICTS,
     Perfdatum,
     PluginOutput,
+    fleet_key,
     problem_phrase,
     target_line,
     url_labels,
@@ -200,12 +202,15 @@ def _perfdata(report: Report, options: CheckOptions, elapsed: float) -> list[Per
         Perfdatum("time", round(elapsed, 6), uom="s", min=0, max=options.timeout),
     ]
     if options.perfdata_urls:
-        labels = url_labels((t.url for t in report.targets), reserved=FIXED_LABELS)
-        for target in report.targets:
+        # A URL probed at several addresses gets a label per address (stable, unique).
+        fleet = is_fleet((t.url, t.address) for t in report.targets)
+        keys = [fleet_key(t.url, t.address) if t.url in fleet else t.url for t in report.targets]
+        labels = url_labels(keys, reserved=FIXED_LABELS)
+        for key, target in zip(keys, report.targets, strict=True):
             # No answer means no response time to graph: "U", not the time until giving up.
             seconds = None if target.observed is None and target.status_code is None \
                 else round(target.elapsed_ms / 1000, 6)
-            data.append(Perfdatum(labels[target.url], seconds, uom="s", min=0))
+            data.append(Perfdatum(labels[key], seconds, uom="s", min=0))
     return data
 
 

@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from probe.addresses import is_fleet
 from probe.model import Report, Status, TargetResult
 from probe.safe_text import printable
 
@@ -38,13 +39,14 @@ INDENT = "    "
 
 def render(report: Report, *, color: bool = False, width: int | None = None) -> str:
     targets = problems_first(report.targets)
+    fleet = is_fleet((t.url, t.address) for t in targets)
     limit = width or UNLIMITED
     text_width = min(limit, TEXT_MAX)
     out = io.StringIO()
     console = Console(file=out, force_terminal=color, no_color=not color, width=limit,
                       highlight=False, soft_wrap=True)
-    wide = _table(targets, detail=True)
-    narrow = _table(targets, detail=False)
+    wide = _table(targets, detail=True, fleet=fleet)
+    narrow = _table(targets, detail=False, fleet=fleet)
     moved = False
     if _natural_width(wide) <= limit:
         console.print(wide)
@@ -53,11 +55,12 @@ def render(report: Report, *, color: bool = False, width: int | None = None) -> 
         moved = True
     else:
         for target in targets:
-            console.print(_block(target, limit))
+            console.print(_block(target, limit, fleet))
         moved = True
     for number, target in enumerate(report.problems, 1):
         console.print()
-        head = f"[{number}] {printable(target.url)}:"
+        at = f" at {target.address}" if target.url in fleet else ""
+        head = f"[{number}] {printable(target.url)}{at}:"
         # Too narrow for both on a line: the verdict goes under the URL (neither is cut).
         gap = " " if len(head) + 1 + len(_verdict(target)) <= limit else "\n" + INDENT
         console.print(Text.assemble((head, "bold"), gap, (_verdict(target), "red")))
@@ -79,8 +82,12 @@ def render(report: Report, *, color: bool = False, width: int | None = None) -> 
 
 
 def problems_first(targets: Sequence[TargetResult]) -> list[TargetResult]:
-    """Problem URLs, then the rest, each in manifest order."""
-    return sorted(targets, key=lambda t: t.ok)
+    """Problem URLs, then the rest, each in manifest order.
+
+    A URL probed at several addresses keeps its rows together (first when any is a problem).
+    """
+    failing = {t.url for t in targets if not t.ok}
+    return sorted(targets, key=lambda t: t.url not in failing)
 
 
 def _summary(report: Report) -> str:
@@ -114,19 +121,24 @@ def _paragraph(text: str, width: int) -> str:
     return "\n".join([_wrap(first, width, INDENT), *(INDENT * 2 + line for line in rest)])
 
 
-def _table(targets: Sequence[TargetResult], *, detail: bool) -> Table:
+def _table(targets: Sequence[TargetResult], *, detail: bool, fleet: set[str]) -> Table:
     table = Table(show_lines=False, header_style="bold", pad_edge=True, expand=False)
     # Every cell is one word a reader acts on: never wrapped, never cut (the layout gives
     # way instead, see the module docstring).
-    columns = ["URL", "expected", "answered by", *(["pid", "settings"] if detail else []),
-               "verdict"]
+    columns = ["URL", *(["address"] if fleet else []), "expected", "answered by",
+               *(["pid", "settings"] if detail else []), "verdict"]
     for column in columns:
         table.add_column(column, no_wrap=True, overflow="ignore")
+    previous = None
     for target in targets:
         style = "green" if target.ok else "red"
         extra = [",".join(map(str, target.pids)) or "-", _settings(target)] if detail else []
+        # A fleet's rows of one URL follow each other: the URL is written on the first only.
+        url = "" if fleet and target.url == previous else printable(target.url)
+        previous = target.url
+        address = [Text(target.address or "-")] if fleet else []
         # Text cells: a plain str cell would be read as rich markup.
-        table.add_row(Text(printable(target.url)), Text(_expected(target)),
+        table.add_row(Text(url), *address, Text(_expected(target)),
                       Text(printable(target.answered_by or "-")), *map(Text, extra),
                       Text(_verdict(target), style=style))
     return table
@@ -138,12 +150,13 @@ def _natural_width(table: Table) -> int:
     return max((len(line.rstrip()) for line in out.getvalue().splitlines()), default=0)
 
 
-def _block(target: TargetResult, width: int) -> Text:
+def _block(target: TargetResult, width: int, fleet: set[str]) -> Text:
     """The narrowest layout: the URL alone on a line, then what was meant and what happened."""
     line = f"{_verdict(target)}: expected {_expected(target)}"
     if target.answered_by:
         line += f", answered by {printable(target.answered_by)}"
-    text = Text(printable(target.url), style="bold")
+    at = f" at {target.address}" if target.url in fleet else ""
+    text = Text(printable(target.url) + at, style="bold")
     text.append("\n")
     text.append(_wrap(line, width, INDENT), style="green" if target.ok else "red")
     return text

@@ -1,0 +1,183 @@
+"""Where each URL is probed: one target per URL and address (a fleet).
+
+A URL normally goes wherever its host name resolves. ``connect`` (one address
+or a list, ``--connect`` repeated) sends it to given addresses instead, and
+``all_addresses`` to every A and AAAA address its name resolves to, so each
+backend behind a balancer or DNS round robin is probed on its own. Host header,
+TLS SNI and certificate checks stay the URL's host name either way.
+
+Targets come out URL by URL, each URL's addresses in turn, and
+:func:`probe_fairly` gives each address its own request loop with a share of the
+concurrency: a backend that hangs holds only its share, the others are probed
+at their own pace.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import socket
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from probe.manifest import Target
+    from probe.model import Sample
+    from probe.transport import Request
+
+
+class Resolver(Protocol):
+    """Every address ``host`` resolves to for ``port`` (IP literals, no port)."""
+
+    def __call__(self, host: str, port: int) -> list[str]: ...
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """getaddrinfo's A and AAAA answers, in its order, each address once.
+
+    Raises OSError (socket.gaierror) when the name does not resolve.
+    """
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    found = [str(info[4][0]) for info in infos if info[0] in (socket.AF_INET, socket.AF_INET6)]
+    return list(dict.fromkeys(found))
+
+
+def hosts_file_resolver(path: str) -> Resolver:
+    """A resolver reading an ``/etc/hosts``-style file: for tests and for pinning a fleet."""
+
+    def resolve(host: str, port: int) -> list[str]:
+        found: list[str] = []
+        with open(path, encoding="utf-8") as lines:
+            for line in lines:
+                fields = line.split("#", 1)[0].split()
+                if len(fields) >= 2 and host.lower() in (f.lower() for f in fields[1:]):
+                    found.append(fields[0])
+        if not found:
+            raise socket.gaierror(socket.EAI_NONAME, f"{host} not in {path}")
+        return list(dict.fromkeys(found))
+
+    return resolve
+
+
+def split_connect(value: str, where: str) -> tuple[str, int | None]:
+    """``HOST[:PORT]`` -> (host, port or None): without a port each URL keeps its own."""
+    from probe.manifest import parse_address  # manifest imports nothing of ours: no cycle
+
+    return parse_address(value, where)
+
+
+def join(host: str, port: int) -> str:
+    """``host:port``, brackets around an IPv6 address."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def url_port(url: str) -> int:
+    parts = urlsplit(url)
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def addresses_for(
+    url: str, connects: Sequence[str], all_addresses: bool, resolver: Resolver
+) -> list[str | None]:
+    """The addresses ``url`` is probed at; ``[None]``: wherever its name resolves.
+
+    A host name in ``connects`` is itself resolved when ``all_addresses`` is set
+    (every backend behind that name). A name that does not resolve keeps one
+    ``None`` address, so the request fails with the usual DNS verdict.
+    """
+    port = url_port(url)
+    hosts: list[tuple[str, int]] = []
+    for value in connects:
+        host, given = split_connect(value, "connect")
+        hosts.append((host, given or port))
+    if not hosts:
+        if not all_addresses:
+            return [None]
+        hosts = [(urlsplit(url).hostname or "", port)]
+    found: list[str | None] = []
+    for host, at in hosts:
+        if all_addresses and not _is_ip(host):
+            try:
+                resolved = resolver(host, at)
+            except (OSError, UnicodeError):
+                found.append(None if not connects else join(host, at))
+                continue
+            found += [join(ip, at) for ip in resolved]
+        else:
+            found.append(join(host, at))
+    return list(dict.fromkeys(found))
+
+
+def expand(
+    targets: Iterable[Target],
+    connects: Sequence[str],
+    all_addresses: bool,
+    resolver: Resolver = system_resolver,
+) -> list[Target]:
+    """One target per URL and address, URL by URL (a URL's rows stay together in reports)."""
+    return [
+        dataclasses.replace(target, address=address)
+        for target in targets
+        for address in addresses_for(target.url, connects, all_addresses, resolver)
+    ]
+
+
+def is_fleet(urls_and_addresses: Iterable[tuple[str, str | None]]) -> set[str]:
+    """The URLs probed at more than one address: reports name their address."""
+    seen: dict[str, set[str | None]] = {}
+    for url, address in urls_and_addresses:
+        seen.setdefault(url, set()).add(address)
+    return {url for url, found in seen.items() if len(found) > 1}
+
+
+class _ProbesAll(Protocol):
+    def probe_all(self, requests: Sequence[Request], *, concurrency: int, end: float | None,
+                  on_sample: Callable[[int, Sample], None],
+                  interrupted: Callable[[], bool] = ...) -> None: ...
+
+
+def probe_fairly(transport: _ProbesAll, requests: Sequence[Request], *, concurrency: int,
+                 end: float | None, on_sample: Callable[[int, Sample], None],
+                 interrupted: Callable[[], bool]) -> None:
+    """``transport.probe_all`` with each address getting its own share of ``concurrency``.
+
+    One request loop per address, in its own thread, so a backend that hangs holds at most
+    its share of the connections and the others are still probed at their pace. With one
+    address (the usual sweep) it is just ``probe_all``.
+    """
+    groups: dict[str | None, list[int]] = {}
+    for index, request in enumerate(requests):
+        groups.setdefault(request.connect, []).append(index)
+    if len(groups) <= 1:
+        transport.probe_all(requests, concurrency=concurrency, end=end, on_sample=on_sample,
+                            interrupted=interrupted)
+        return
+    share, extra = divmod(concurrency, len(groups))
+    lock = threading.Lock()  # on_sample (results, logs, progress bar) is called one at a time
+
+    def run(position: int, indices: list[int]) -> None:
+        def each(local: int, sample: Sample) -> None:
+            with lock:
+                on_sample(indices[local], sample)
+
+        transport.probe_all([requests[i] for i in indices],
+                            concurrency=max(1, share + (position < extra)), end=end,
+                            on_sample=each, interrupted=interrupted)
+
+    threads = [threading.Thread(target=run, args=(n, indices), name=f"probe-{address}",
+                                daemon=True)
+               for n, (address, indices) in enumerate(groups.items())]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
