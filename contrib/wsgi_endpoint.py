@@ -228,6 +228,14 @@ def _worker_id() -> Optional[int]:
     return worker if isinstance(worker, int) else None
 
 
+def _script_file(environ: WSGIEnvironment) -> Optional[str]:
+    # Under WSGIHandlerScript (mod_wsgi-express) SCRIPT_FILENAME is the requested URL's
+    # file in the document root, not a WSGI script: better null than a wrong path.
+    if environ.get("mod_wsgi.handler_script"):
+        return None
+    return _text(environ.get("SCRIPT_FILENAME")) or None
+
+
 def _safe(compute: Callable[[], Any]) -> Any:
     try:
         return compute()
@@ -355,7 +363,7 @@ def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict
             "forwarded_host": _safe(lambda: _text(get("HTTP_X_FORWARDED_HOST"))),
         },
         # mod_wsgi.script_name is the mount point, not the file.
-        "script_file": _safe(lambda: _text(get("SCRIPT_FILENAME")) or None),
+        "script_file": _safe(lambda: _script_file(environ)),
         "server": {
             "software": _safe(lambda: _server_software(get("SERVER_SOFTWARE"))),
             "mod_wsgi_version": _safe(lambda: _mod_wsgi_version(get("mod_wsgi.version"))),

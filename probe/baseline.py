@@ -57,7 +57,7 @@ class Entry:
 
     @classmethod
     def of(cls, target: TargetResult) -> Entry:
-        answer = EndpointAnswer.from_json(target.observed) if target.observed else None
+        answer = target.observed
         return cls(
             url=target.url,
             address=target.address,

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from probe.model import EndpointAnswer, Report, TargetResult
+from probe.model import Report, TargetResult
 from probe.urls import public_url
 
 
@@ -66,7 +66,7 @@ def url_families(results: Sequence[TargetResult]) -> list[Metric]:
         duration.add_metric([url, address], result.elapsed_ms / 1000)
         if result.observed is None:
             continue
-        answer = EndpointAnswer.from_json(result.observed)
+        answer = result.observed
         info.add_metric([url, address, answer.label or "", answer.process_group or "",
                          answer.application_group or "", answer.settings or ""], 1.0)
         if answer.pid is not None:

@@ -43,6 +43,7 @@ class Cause(StrEnum):
     STALE_CODE = "stale_code"
     TIME_ZONE_LEAK = "time_zone_leak"
     HOST_REWRITTEN = "host_rewritten"
+    DAEMON_GROUP_UNUSED = "daemon_group_unused"
     CACHED = "cached"
     """not_live: the answer carried another request's nonce (a cache stored it)."""
     FORGED = "forged"
@@ -300,6 +301,20 @@ class Sample:
     address: str | None = None
     """``HOST:PORT`` that answered, when the connection said so."""
 
+    @property
+    def trusted_answer(self) -> EndpointAnswer | None:
+        """The endpoint answer, when it is valid and not proven stale or forged.
+
+        What the rest of a sweep may learn from (findings, causes): a cache's replay
+        of another host's answer must not make two instances look like one.
+        """
+        answer = self.endpoint
+        if answer is None or answer.problems:
+            return None
+        if self.liveness in (Liveness.CACHED, Liveness.FORGED):
+            return None
+        return answer
+
 
 @dataclass(frozen=True)
 class Observation:
@@ -321,7 +336,8 @@ class TargetResult:
     cause: Cause | None
     explanation: str
     fix: str
-    observed: Mapping[str, Any] | None
+    observed: EndpointAnswer | None
+    """The last sample's endpoint answer, typed; ``observed.raw`` is its (safe) JSON."""
     status_code: int | None
     samples: int
     elapsed_ms: float
@@ -329,6 +345,8 @@ class TargetResult:
     """Who answered, as diagnosis judged it: an instance name, else the label or
     application group the endpoint reported; None when no endpoint answered."""
     pids: tuple[int, ...] = ()
+    cache_headers: tuple[str, ...] = ()
+    """Cache headers seen in any sample's answer (``X-Cache: HIT from cdn``), in order."""
     address: str | None = None
     """``HOST:PORT`` probed: the target's (connect, resolved) or the one that answered."""
 

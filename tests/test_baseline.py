@@ -11,7 +11,7 @@ import pytest
 
 from probe import baseline
 from probe.errors import UsageError
-from probe.model import Report, Status, TargetResult, Verdict
+from probe.model import EndpointAnswer, Report, Status, TargetResult, Verdict
 
 URL = "http://site-1.example.com/suburl/"
 CREATED = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
@@ -31,7 +31,8 @@ def target(address: str, label: str = "project-2", *, started: str = BEFORE,
     if version is not None:
         observed["code"] = {"version": version}
     return TargetResult(url=URL, expected="project-2", verdict=verdict, cause=None,
-                        explanation="", fix="", observed=observed, status_code=200, samples=1,
+                        explanation="", fix="", observed=EndpointAnswer.from_json(observed),
+                        status_code=200, samples=1,
                         elapsed_ms=1.0, answered_by=label, address=address)
 
 

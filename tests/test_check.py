@@ -21,7 +21,7 @@ from probe import check
 from probe.check import CheckOptions, Thresholds, parse_range
 from probe.errors import ManifestError, ProbeError, UsageError
 from probe.manifest import Manifest, parse
-from probe.model import Cause, Finding, Report, Status, TargetResult, Verdict
+from probe.model import Cause, EndpointAnswer, Finding, Report, Status, TargetResult, Verdict
 from tests.monitoring_helpers import MANIFEST, PROBE, closed_port, parse_output, silent_server
 
 
@@ -35,7 +35,8 @@ def result(url: str, verdict: Verdict = Verdict.OK, *, expected: str | None = "p
         observed = {"label": answered_by}
     return TargetResult(url=url, expected=expected, verdict=verdict, cause=cause,
                         explanation=f"explained {verdict.value}", fix=f"fix {verdict.value}",
-                        observed=observed, status_code=status_code, samples=3,
+                        observed=EndpointAnswer.from_json(observed) if observed else None,
+                        status_code=status_code, samples=3,
                         elapsed_ms=elapsed_ms, answered_by=answered_by)
 
 

@@ -18,7 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from probe import exporter
 from probe.exporter_metrics import ProbeCollector, SweepCollector, SweepCounters, SweepSnapshot
-from probe.model import Cause, Report, TargetResult, Verdict
+from probe.model import Cause, EndpointAnswer, Report, TargetResult, Verdict
 
 CONTRIB = Path(__file__).resolve().parents[1] / "contrib" / "prometheus"
 ALERTS = (CONTRIB / "alerts.yml").read_text(encoding="utf-8")
@@ -81,8 +81,9 @@ def every_verdict_report() -> Report:
     return Report(tuple(
         TargetResult(url=f"http://{v.value.replace('_', '-')}.example/", expected="p",
                      verdict=v, cause=Cause.ALIAS_ORDER if v is not Verdict.OK else None,
-                     explanation="", fix="", observed={"label": "p", "pid": 1,
-                                                       "started_at": "2024-01-01T00:00:00Z"},
+                     explanation="", fix="",
+                     observed=EndpointAnswer.from_json(
+                         {"label": "p", "pid": 1, "started_at": "2024-01-01T00:00:00Z"}),
                      status_code=200, samples=1, elapsed_ms=1.0)
         for v in Verdict))
 

@@ -220,7 +220,7 @@ def test_result_fields_come_from_the_samples() -> None:
     assert sub.samples == 3
     assert sub.elapsed_ms == 3.0  # the slowest sample
     assert sub.status_code == 200
-    assert sub.observed == P2_SUB
+    assert sub.observed is not None and sub.observed.raw == P2_SUB
     assert sub.ok
 
 
@@ -318,7 +318,7 @@ def test_alias_order_through_a_server_alias_is_not_vhost_fallback() -> None:
     assert result(report, SUB).cause is Cause.ALIAS_ORDER
     www = result(report, www_sub)
     assert (www.verdict, www.cause) == (Verdict.WRONG_INSTANCE, Cause.ALIAS_ORDER)
-    assert "ServerAlias" not in www.fix
+    assert "Add 'ServerAlias" not in www.fix
 
 
 def test_wrong_instance_at_the_same_mount_has_no_cause() -> None:
@@ -351,8 +351,9 @@ def test_instance_is_recognised_by_process_group_and_application_group() -> None
     bad = run([thrice(SITE1, "a", wrong_group)], m)
     assert result(ok, SITE1).verdict is Verdict.OK
     assert result(bad, SITE1).verdict is Verdict.WRONG_INSTANCE
-    # Same mount (application group), another daemon group: the mount was delegated wrongly.
-    assert result(bad, SITE1).cause is Cause.PROCESS_GROUP_SCOPE
+    # Same mount (application group), another daemon group, and no other application seen in
+    # that group: nothing shows the group was applied too broadly, only that pg-a went unused.
+    assert result(bad, SITE1).cause is Cause.DAEMON_GROUP_UNUSED
 
 
 def test_instance_is_recognised_by_settings_when_it_declares_nothing_else() -> None:
@@ -570,7 +571,7 @@ def test_no_endpoint() -> None:
     assert (found.verdict, found.cause, found.observed) == (Verdict.NO_ENDPOINT, None, None)
     assert found.status_code == 404
     assert "http://site-2.example.com/__probe__ answered HTTP 404" in found.explanation
-    assert "wsgi_endpoint.wrap()" in found.fix
+    assert "probe endpoint --install" in found.fix
 
 
 def test_no_endpoint_html_and_redirect() -> None:
@@ -876,3 +877,67 @@ def test_diagnose_keeps_duration_and_interrupted() -> None:
     report = run(healthy(), duration_s=1.25, interrupted=True)
     assert (report.duration_s, report.interrupted) == (1.25, True)
     assert [t.url for t in report.targets] == list(healthy())
+
+
+# --- words and evidence: issue 14 ----------------------------------------------------------
+
+
+WWW_SUB = "http://www.site-1.example.com/suburl/"
+WWW_SUB_SITES = SITES.replace(
+    'urls = ["http://site-1.example.com/suburl/", "http://site-2.example.com/"]',
+    'urls = ["http://site-1.example.com/suburl/", "http://www.site-1.example.com/suburl/",'
+    ' "http://site-2.example.com/"]',
+)
+SWALLOWED_WWW = ep("project-1", host="www.site-1.example.com", vhost="site-1.example.com",
+                   path_info="/suburl/__probe__")
+
+
+def test_alias_order_fix_names_the_vhost_that_exists() -> None:
+    """www.site-1 is a ServerAlias of site-1.example.com's vhost: there is no VirtualHost
+    "for www.site-1.example.com" to edit."""
+    report = run({**ordering(), WWW_SUB: thrice(WWW_SUB, "project-2", SWALLOWED_WWW)},
+                 sites(WWW_SUB_SITES))
+    www = result(report, WWW_SUB)
+    assert www.cause is Cause.ALIAS_ORDER
+    assert "VirtualHost for www.site-1.example.com" not in www.fix
+    assert www.fix.startswith("In the VirtualHost for site-1.example.com (www.site-1.example.com "
+                              "is one of its ServerAlias names), list the WSGIScriptAlias for "
+                              "/suburl (project-2) before the one for /"), www.fix
+    # Its own name: as before.
+    assert result(report, SUB).fix.startswith("In the VirtualHost for site-1.example.com, list")
+
+
+def test_one_url_alone_cannot_tell_alias_order_from_fallback() -> None:
+    """Without the manifest's other URLs on www.site-1 (as /probe?target= of a URL the manifest
+    does not list), the answer fits both causes: say so, name both, pick neither."""
+    report = run([thrice(WWW_SUB, "project-2", SWALLOWED_WWW)], sites(WWW_SUB_SITES))
+    www = result(report, WWW_SUB)
+    assert (www.verdict, www.cause) == (Verdict.WRONG_INSTANCE, None)
+    assert "cannot tell" in www.explanation
+    assert "alias_order" in www.explanation and "vhost_fallback" in www.explanation
+    assert "ServerAlias of site-1.example.com" in www.explanation
+    assert "WSGIScriptAlias for /suburl (project-2) before the one for /" in www.fix
+    assert "ServerAlias www.site-1.example.com" in www.fix
+
+
+def test_one_url_on_its_own_vhost_is_still_alias_order() -> None:
+    # site-1/suburl/ answered by site-1's own vhost: no fallback possible, even alone.
+    swallowed = ep("project-1", host="site-1.example.com", path_info="/suburl/__probe__")
+    report = run([thrice(SUB, "project-2", swallowed)])
+    assert result(report, SUB).cause is Cause.ALIAS_ORDER
+
+
+def test_one_url_at_the_root_of_another_vhost_is_still_vhost_fallback() -> None:
+    # www.site-2/ answered at / by site-1's vhost: alias order cannot explain a root URL.
+    stray = ep("project-1", host="www.site-2.example.com", vhost="site-1.example.com")
+    report = run([thrice(WWW2, "project-2", stray)], sites(FALLBACK_SITES))
+    assert result(report, WWW2).cause is Cause.VHOST_FALLBACK
+
+
+def test_refuse_url_says_how_many_requests_failed() -> None:
+    refused = "http://www.site-2.example.com/__probe__: connection refused by 127.0.0.1:32080"
+    both = run(healthy(**{WWW2: obs(WWW2, None, failed("connect", refused),
+                                    failed("connect", refused))}))
+    assert result(both, WWW2).explanation == refused  # all failed: no "1 of 2"
+    one = run(healthy(**{WWW2: obs(WWW2, None, status(403), failed("connect", refused))}))
+    assert result(one, WWW2).explanation == f"1 of 2 requests failed: {refused}"

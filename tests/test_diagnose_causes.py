@@ -136,7 +136,14 @@ def test_same_declared_group_for_both_is_fine() -> None:
 def test_embedded_answer_is_left_to_the_unused_daemon_group_cause() -> None:
     sub = p2_sub(process_group="")
     report = run([thrice(SUB, "project-2", sub)], sites(*PG))
-    assert verdict(report, SUB)[1] is not Cause.PROCESS_GROUP_SCOPE
+    assert verdict(report, SUB) == (Verdict.WRONG_INSTANCE, Cause.DAEMON_GROUP_UNUSED)
+
+
+def test_another_named_group_no_other_application_uses_is_the_unused_group_cause() -> None:
+    # No second application answers from 'other': no evidence of a group applied too broadly.
+    sub = p2_sub(process_group="other")
+    report = run([thrice(SUB, "project-2", sub)], sites(*PG))
+    assert verdict(report, SUB) == (Verdict.WRONG_INSTANCE, Cause.DAEMON_GROUP_UNUSED)
 
 
 def test_another_application_in_the_right_group_is_not_process_group_scope() -> None:

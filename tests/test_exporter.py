@@ -29,7 +29,7 @@ from probe.errors import ProbeError
 from probe.exporter import ExporterApp, ExporterOptions, SweepCoordinator
 from probe.exporter_metrics import SweepCollector, SweepCounters, SweepSnapshot
 from probe.manifest import Manifest, Target, parse, parse_connect
-from probe.model import Cause, Finding, Report, Status, TargetResult, Verdict
+from probe.model import Cause, EndpointAnswer, Finding, Report, Status, TargetResult, Verdict
 from probe.transport import Transport
 from tests.monitoring_helpers import (
     MANIFEST,
@@ -51,7 +51,8 @@ def result(url: str, expected: str | None, verdict: Verdict = Verdict.OK, *,
            cause: Cause | None = None, observed: dict[str, Any] | None = None,
            answered_by: str | None = None, explanation: str = "fine") -> TargetResult:
     return TargetResult(url=url, expected=expected, verdict=verdict, cause=cause,
-                        explanation=explanation, fix="", observed=observed,
+                        explanation=explanation, fix="",
+                        observed=EndpointAnswer.from_json(observed) if observed else None,
                         status_code=200 if observed else None, samples=3, elapsed_ms=12.5,
                         answered_by=answered_by)
 

@@ -58,7 +58,8 @@ def test_inconsistent_verdict_names_processes() -> None:
 
 def fleet_result(url: str, address: str, verdict: Verdict = Verdict.OK) -> TargetResult:
     return TargetResult(url=url, expected="project-2", verdict=verdict, cause=None,
-                        explanation="explained", fix="", observed={"label": "project-2"},
+                        explanation="explained", fix="",
+                        observed=EndpointAnswer.from_json({"label": "project-2"}),
                         status_code=200, samples=1, elapsed_ms=4.0, answered_by="project-2",
                         address=address)
 

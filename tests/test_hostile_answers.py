@@ -160,3 +160,13 @@ def test_typed_fields_are_one_printable_bounded_line(field: str, text: str) -> N
     value.encode("utf-8")
     assert len(value) <= MAX_FIELD
     assert not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u202e" for c in value)
+
+
+def test_broken_answers_make_no_findings() -> None:
+    """Two instances' URLs answered by one broken copy: bad_answer each, no shared_instance."""
+    broken = sample(json.dumps({**HOSTILE, "pid": "abc"}).encode())
+    good, hostile, _ = MANIFEST.targets()
+    report = diagnose(MANIFEST, [Observation(good, (broken,)), Observation(hostile, (broken,))])
+    assert [t.verdict for t in report.targets] == [Verdict.BAD_ANSWER] * 2
+    assert "pid is 'abc', not a process id" in report.targets[0].explanation
+    assert report.findings == ()

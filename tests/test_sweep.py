@@ -193,10 +193,10 @@ def test_correct_routing_is_all_ok() -> None:
     assert results[WWW1].answered_by == "project-1"
     observed = results[SUB].observed
     assert observed is not None
-    assert observed["request"]["script_name"] == "/suburl"
-    assert observed["request"]["path_info"] == "/__probe__"
-    assert observed["request"]["host"] == "site-1.example.com"
-    assert observed["application_group"] == "site-1.example.com|/suburl"
+    assert observed.raw["request"]["script_name"] == "/suburl"
+    assert observed.raw["request"]["path_info"] == "/__probe__"
+    assert observed.raw["request"]["host"] == "site-1.example.com"
+    assert observed.raw["application_group"] == "site-1.example.com|/suburl"
     assert results[WWW2].status_code == 403
     assert results[WWW2].observed is None
     assert report.duration_s > 0
@@ -216,7 +216,7 @@ def test_alias_order_broken_routing() -> None:
     sub = by_url(report)[SUB]
     assert sub.answered_by == "project-1"
     assert sub.observed is not None
-    assert sub.observed["request"]["path_info"] == "/suburl/__probe__"
+    assert sub.observed.raw["request"]["path_info"] == "/suburl/__probe__"
     assert "mounted at /suburl" in sub.explanation
     assert report.status is Status.CRITICAL
 
@@ -275,7 +275,7 @@ def test_hits_count_every_sample() -> None:
         report = run_sweep(sites_manifest(port, samples=3, concurrency=1))
     observed = by_url(report)[SITE2].observed
     assert observed is not None
-    assert observed["hits"] == 3  # site-2's copy answered only these three requests
+    assert observed.raw["hits"] == 3  # site-2's copy answered only these three requests
 
 
 def test_concurrency_is_bounded() -> None:

@@ -471,6 +471,26 @@ def test_server_closes_without_answering() -> None:
     )
 
 
+def test_a_pooled_connection_the_server_closed_is_retried_once() -> None:
+    # uWSGI --http-socket: HTTP/1.1 answers without "Connection: close", then the connection
+    # is closed; the next request on the pooled connection gets no answer at all.
+    body = b'{"schema": 1}'
+    connections: list[int] = []
+
+    def handle(conn: socket.socket, stop: threading.Event) -> None:
+        connections.append(1)
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        read_request(conn)  # the next request on this connection: closed unanswered
+
+    with raw_server(handle) as port:
+        transport = Transport(timeout=5)
+        answers = [transport.get(f"http://127.0.0.1:{port}/__probe__") for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert len(connections) == 3
+
+
 def test_garbage_instead_of_http_is_an_error_not_an_exception() -> None:
     def handle(conn: socket.socket, stop: threading.Event) -> None:
         read_request(conn)

@@ -11,9 +11,13 @@ Apache/mod_wsgi", 2012):
 - vhost_fallback: a host name no ServerName/ServerAlias matches is served by
   the first VirtualHost for that address and port.
 
+Beyond them, daemon_group_unused: the right application (its label) answering from another
+daemon process group than declared, or embedded (a VirtualHost without WSGIProcessGroup).
+
 One module per job: :mod:`.identify` (which instance answered), :mod:`.verdicts` (the
 decision tree), :mod:`.causes` (the evidence for each cause), :mod:`.wording` (explanations
-and fixes), :mod:`.findings` (what only shows across URLs).
+and fixes; :mod:`.near_miss` for answers matching some declared fields), :mod:`.findings`
+(what only shows across URLs).
 """
 
 from __future__ import annotations
@@ -68,12 +72,13 @@ def _result(obs: Observation, diagnosis: Diagnosis) -> TargetResult:
         cause=diagnosis.cause,
         explanation=diagnosis.explanation,
         fix=diagnosis.fix,
-        observed=dict(last.endpoint.raw) if last and last.endpoint else None,
+        observed=last.endpoint if last else None,
         status_code=last.status_code if last else None,
         samples=len(obs.samples),
         elapsed_ms=round(max((s.elapsed_ms for s in obs.samples), default=0.0), 3),
         answered_by=diagnosis.answered_by,
         pids=pids,
+        cache_headers=tuple(dict.fromkeys(line for s in obs.samples for line in s.cache)),
         address=obs.target.address or next(
             (s.address for s in reversed(obs.samples) if s.address), None),
     )

@@ -25,7 +25,7 @@ Signature = tuple[str | None, str | None, str, str | None]
 
 
 def _settings(result: TargetResult) -> str | None:
-    return EndpointAnswer.from_json(result.observed).settings if result.observed else None
+    return result.observed.settings if result.observed else None
 
 
 def _signature(result: TargetResult) -> Signature:

@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 
 from probe.apache_names import is_shorter_mount, vhost_of
 from probe.diagnose import causes_sharing, wording
-from probe.diagnose.identify import SweepContext, host_of
+from probe.diagnose import near_miss as near_miss_wording
+from probe.diagnose.identify import Comparison, SweepContext, host_of
 from probe.diagnose.wording import Diagnosis
 from probe.manifest import Instance
 from probe.model import EndpointAnswer, Observation
@@ -30,14 +31,50 @@ def wrong_instance(
     rewritten = causes_sharing.host_rewritten(url, answer, who, shown, expected)
     if rewritten is not None:
         return rewritten
-    vhost = fallback_vhost(answer, host_of(url), context)
-    if vhost is not None:
-        return wording.vhost_fallback(url, expected, who, shown, vhost)
+    host = host_of(url)
+    vhost = fallback_vhost(answer, host, context)
     expected_mount = _expected_mount(obs, context)
     mount = answer.script_name
-    if mount is not None and is_shorter_mount(mount, expected_mount):
-        return wording.alias_order(url, expected, expected_mount, answer, who, shown)
+    swallowed = mount is not None and is_shorter_mount(mount, expected_mount)
+    if vhost is not None:
+        if vhost and swallowed and not _other_answers_on(host, obs, context):
+            # Nothing else in the sweep answered on this host, so nothing shows whether it
+            # is a ServerAlias of that vhost (then its alias order swallowed the URL) or a
+            # name no vhost claims (then Apache fell back to the first vhost).
+            return wording.alias_order_or_fallback(url, expected, expected_mount, answer, who,
+                                                   shown, vhost)
+        return wording.vhost_fallback(url, expected, who, shown, vhost)
+    if swallowed:
+        return wording.alias_order(url, expected, expected_mount, answer, who, shown,
+                                   vhost_of(answer.application_group))
     return wording.other_instance(url, expected, answer, who, shown)
+
+
+def _other_answers_on(host: str, obs: Observation, context: SweepContext) -> bool:
+    """Whether another URL of the sweep on ``host`` got an endpoint answer."""
+    return any(other is not obs and host_of(other.target.url) == host
+               for other, _ in context.answers())
+
+
+def near_miss(obs: Observation, answer: EndpointAnswer, comparison: Comparison,
+              shown: str, context: SweepContext) -> Diagnosis:
+    """An answer that agrees with the expected instance on some declared field and contradicts
+    it on another: say which, and name a cause only where the answer shows one."""
+    expected = obs.target.expected
+    assert expected is not None
+    group = comparison.difference("process_group")
+    # Only the daemon group differs, and mod_wsgi reported the one that served: the right
+    # application in the wrong (or no) daemon process group.
+    if group is not None and group.seen is not None and len(comparison.differ) == 1:
+        # Another application answering from that same group is the evidence that the group
+        # was applied too broadly; without it, the group meant for this one went unused.
+        scoped = causes_sharing.process_group_scope(obs, answer, shown, context,
+                                                    require_sharing=True)
+        if scoped is not None:
+            return scoped
+        return near_miss_wording.daemon_group_unused(obs.target.url, expected, comparison,
+                                                     answer, shown)
+    return near_miss_wording.near_miss(obs.target.url, expected, comparison, answer, shown)
 
 
 def fallback_vhost(answer: EndpointAnswer, host: str, context: SweepContext) -> str | None:
@@ -64,10 +101,25 @@ def fallback_vhost(answer: EndpointAnswer, host: str, context: SweepContext) -> 
 def _expected_mount(obs: Observation, context: SweepContext) -> str:
     expected = obs.target.expected
     assert expected is not None
-    known = context.mount_of(expected, host_of(obs.target.url))
+    host = host_of(obs.target.url)
+    known = context.mount_of(expected, host)
     if known is not None:
         return known
-    return urlsplit(obs.target.url).path.rstrip("/")
+    # Unknown: at most what all the instance's URLs on this host share (a mount is a prefix
+    # of each), so /admin/ of an instance that also serves / is not a mount of its own.
+    paths = [urlsplit(url).path for url in context.manifest.instances[expected].urls
+             if host_of(url) == host] or [urlsplit(obs.target.url).path]
+    return _common_prefix(paths)
+
+
+def _common_prefix(paths: list[str]) -> str:
+    split = [[part for part in path.split("/") if part] for path in paths]
+    shared: list[str] = []
+    for parts in zip(*split, strict=False):
+        if len(set(parts)) != 1:
+            break
+        shared.append(parts[0])
+    return "".join(f"/{part}" for part in shared)
 
 
 def settings_mismatch(

@@ -46,9 +46,13 @@ def shared_interpreter(
 
 
 def process_group_scope(
-    obs: Observation, answer: EndpointAnswer, shown: str, context: SweepContext
+    obs: Observation, answer: EndpointAnswer, shown: str, context: SweepContext,
+    *, require_sharing: bool = False,
 ) -> Diagnosis | None:
-    """The expected application, answering from a daemon group the manifest does not give it."""
+    """The expected application, answering from a daemon group the manifest does not give it.
+
+    ``require_sharing``: only when another application of the sweep answered from that group.
+    """
     instance = context.manifest.instances.get(obs.target.expected or "")
     if (
         instance is None
@@ -66,6 +70,8 @@ def process_group_scope(
         and (name := context.identify(other)) is not None
         and name != instance.name
     })
+    if require_sharing and not sharing:
+        return None
     return words.process_group_scope(obs.target.url, instance, answer, sharing,
                                      context.display_name(answer, instance.name))
 

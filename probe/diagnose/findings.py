@@ -17,8 +17,10 @@ def cross_url_findings(
     identify: Identify,
 ) -> tuple[Finding, ...]:
     """Findings over all answers: shared instances, shared interpreters, shared processes."""
+    # A cache's replay or a broken answer says nothing about how instances share processes.
     answers = [
-        (obs, s.endpoint) for obs in observations for s in obs.samples if s.endpoint is not None
+        (obs, s.trusted_answer) for obs in observations for s in obs.samples
+        if s.trusted_answer is not None
     ]
     wrong_urls = {r.url for r in results if r.verdict is Verdict.WRONG_INSTANCE}
 

@@ -9,6 +9,7 @@ questions from the whole sweep, computed once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlsplit
 
@@ -42,6 +43,15 @@ class SweepContext:
             return expected
         return matches[0] if matches else None
 
+    def near_miss(self, answer: EndpointAnswer, expected: str | None) -> Comparison | None:
+        """How an answer that is no instance of the manifest compares with the expected one,
+        when it agrees with it on some declared field and contradicts it on another."""
+        instance = self.manifest.instances.get(expected or "")
+        if instance is None or self.identify(answer, expected) is not None:
+            return None
+        comparison = compare(answer, instance)
+        return comparison if comparison.agree and comparison.differ else None
+
     def vhost_serves(self, vhost: str, host: str) -> bool:
         """Whether some URL on ``host`` got its right answer from the vhost ``vhost``.
 
@@ -54,18 +64,24 @@ class SweepContext:
         )
 
     def display_name(self, answer: EndpointAnswer, expected: str | None = None) -> str:
-        return (
+        name = (
             self.identify(answer, expected)
             or answer.label
             or answer.application_group
             or f"pid {answer.pid}"
         )
+        near = self.near_miss(answer, expected)
+        if near is not None and "label" in near.agree:
+            # Its own label, so the name alone would read as the expected instance.
+            differ = ", ".join(_short(d) for d in near.differ)
+            return f"{name} ({differ})"
+        return name
 
     def answers(self) -> Iterable[tuple[Observation, EndpointAnswer]]:
         for obs in self.observations:
             for sample in obs.samples:
-                if sample.endpoint:
-                    yield obs, sample.endpoint
+                if sample.trusted_answer:
+                    yield obs, sample.trusted_answer
 
     @cached_property
     def _right_answers(self) -> list[tuple[Observation, EndpointAnswer]]:
@@ -97,6 +113,50 @@ class SweepContext:
             for _, a in self.answers()
             if a.pid is not None and self.identify(a) == instance
         }
+
+
+IDENTITY_FIELDS = ("label", "process_group", "application_group")
+
+
+@dataclass(frozen=True)
+class Difference:
+    field: str  # one of IDENTITY_FIELDS
+    seen: str | None  # what the answer says (None: not reported, e.g. not mod_wsgi)
+    wanted: str  # what the manifest declares
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """An answer against one instance's declared identity, field by field."""
+
+    agree: tuple[str, ...]
+    differ: tuple[Difference, ...]
+
+    def difference(self, field: str) -> Difference | None:
+        return next((d for d in self.differ if d.field == field), None)
+
+
+def compare(answer: EndpointAnswer, instance: Instance) -> Comparison:
+    agree: list[str] = []
+    differ: list[Difference] = []
+    for field in IDENTITY_FIELDS:
+        wanted = getattr(instance, field)
+        if wanted is None:
+            continue
+        seen = getattr(answer, field)
+        if seen == wanted:
+            agree.append(field)
+        else:
+            differ.append(Difference(field, seen, wanted))
+    return Comparison(tuple(agree), tuple(differ))
+
+
+def _short(difference: Difference) -> str:
+    if difference.field == "process_group" and difference.seen == "":
+        return "embedded"
+    what = {"process_group": "group", "application_group": "application group"}.get(
+        difference.field, difference.field)
+    return f"{what} {difference.seen!r}"
 
 
 def declares_identity(instance: Instance) -> bool:

@@ -17,7 +17,7 @@ from probe.diagnose import backends, causes, causes_runtime, causes_sharing, cau
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.manifest import ANY_INSTANCE
-from probe.model import EndpointAnswer, Observation, Sample, Verdict
+from probe.model import EndpointAnswer, Liveness, Observation, Sample, Verdict
 
 
 def diagnose_target(
@@ -41,6 +41,9 @@ def diagnose_target(
     if not_endpoint:
         probe_url = obs.target.probe_url(context.manifest.probe.segment)
         return wording.no_endpoint(probe_url, not_endpoint[-1])
+    untrusted = _untrusted(obs, context)
+    if untrusted:
+        return untrusted
     answers = [s.endpoint for s in samples if s.endpoint is not None]
     disagreement = _disagreement(obs, answers, context)
     if disagreement:
@@ -69,6 +72,9 @@ def _diagnose_answer(
         return wording.answered(shown, wording.who(answer, shown))
     assert expected is not None
     if answered_by != expected:
+        near = context.near_miss(answer, expected)
+        if near is not None:
+            return causes.near_miss(obs, answer, near, shown, context)
         return causes.wrong_instance(obs, answer, shown, context)
     if stale:
         return wording.stale(stale, shown)
@@ -82,6 +88,9 @@ def _diagnose_refused(obs: Observation, context: SweepContext) -> Diagnosis:
     url = obs.target.url
     statuses = context.manifest.refuse_statuses
     served = [s.endpoint for s in obs.samples if s.endpoint is not None]
+    untrusted = _untrusted(obs, context) if served else None
+    if untrusted:
+        return untrusted
     if served:
         answer = served[-1]
         shown = context.display_name(answer)
@@ -96,11 +105,31 @@ def _diagnose_refused(obs: Observation, context: SweepContext) -> Diagnosis:
         if refused:
             continue
         if sample.status_code is None:
-            return wording.unreachable([sample], len(obs.samples))
+            # Every request that got no answer, not just this one: "1 of 2 failed" was said
+            # when both had.
+            failed = [s for s in obs.samples if s.status_code is None and s.error_kind != "closed"]
+            return wording.unreachable(failed, len(obs.samples))
         if sample.status_code >= 500:
             return _http_error(obs, sample, context)
         return wording.not_refused(url, sample, statuses)
     return wording.refused(obs.samples)
+
+
+def _untrusted(obs: Observation, context: SweepContext) -> Diagnosis | None:
+    """``bad_answer`` or ``not_live``: an answer that cannot say who serves the URL.
+
+    A broken answer outranks liveness (its nonce field may be the broken one); a
+    forged signature outranks a stale nonce.
+    """
+    answered = [s for s in obs.samples if s.endpoint is not None]
+    bad = [s.endpoint for s in answered if s.endpoint is not None and s.endpoint.problems]
+    if bad:
+        return wording.bad_answer(obs.target.probe_url(context.manifest.probe.segment), bad[-1])
+    for liveness in (Liveness.FORGED, Liveness.CACHED):
+        dead = [s for s in answered if s.liveness is liveness]
+        if dead:
+            return wording.not_live(obs.target.url, dead[-1])
+    return None
 
 
 def _http_error(obs: Observation, sample: Sample, context: SweepContext) -> Diagnosis:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from probe import apache_names
 from probe.apache_names import default_port
-from probe.model import Cause, EndpointAnswer, Sample, Verdict
+from probe.model import Cause, EndpointAnswer, Liveness, Sample, Verdict
 
 
 @dataclass(frozen=True)
@@ -72,8 +72,11 @@ def vhost_fallback(url: str, expected: str, who: str, shown: str, vhost: str) ->
 
 
 def alias_order(
-    url: str, expected: str, expected_mount: str, answer: EndpointAnswer, who: str, shown: str
+    url: str, expected: str, expected_mount: str, answer: EndpointAnswer, who: str, shown: str,
+    vhost: str | None = None,
 ) -> Diagnosis:
+    """``vhost``: the ServerName of the vhost that answered (from mod_wsgi's application
+    group), when known; the fix names that vhost, since the URL's host may be its alias."""
     mount = answer.script_name or ""
     return Diagnosis(
         Verdict.WRONG_INSTANCE,
@@ -86,9 +89,48 @@ def alias_order(
             f"and mod_wsgi uses the first alias that matches."
         ),
         fix=(
-            f"In the VirtualHost for {host_name(url)}, list the WSGIScriptAlias for "
+            f"{_in_vhost(host_name(url), vhost)}, list the WSGIScriptAlias for "
             f"{_mount(expected_mount)} ({expected}) before the one for {_mount(mount)}"
             f"{script_hint(answer)}: the most deeply nested URL must come first."
+        ),
+        answered_by=shown,
+    )
+
+
+def _in_vhost(host: str, vhost: str | None) -> str:
+    if vhost and vhost != host:
+        return f"In the VirtualHost for {vhost} ({host} is one of its ServerAlias names)"
+    if vhost is None:
+        return f"In the VirtualHost that serves {host}"
+    return f"In the VirtualHost for {host}"
+
+
+def alias_order_or_fallback(
+    url: str, expected: str, expected_mount: str, answer: EndpointAnswer, who: str, shown: str,
+    vhost: str,
+) -> Diagnosis:
+    """One URL's answer that two causes explain equally well: both named, neither chosen."""
+    host = host_name(url)
+    mount = _mount(answer.script_name or "")
+    wanted = _mount(expected_mount)
+    return Diagnosis(
+        Verdict.WRONG_INSTANCE,
+        explanation=(
+            f"{url} should be served by {expected} mounted at {wanted} but was answered by "
+            f"{who} mounted at {mount} from the VirtualHost {vhost}. This URL alone cannot "
+            f"tell why: either {host} is a ServerAlias of {vhost} and that VirtualHost lists its "
+            f"WSGIScriptAlias for {mount} before the one for {wanted} (alias_order), or no "
+            f"ServerName or "
+            f"ServerAlias matches {host!r} and Apache used the first VirtualHost for this "
+            f"address and port (vhost_fallback). To tell, sweep it together with another URL "
+            f"on {host} (e.g. its /, listed in the manifest)."
+        ),
+        fix=(
+            f"If {host} is meant to be a ServerAlias of {vhost}: in the VirtualHost for "
+            f"{vhost}, list the WSGIScriptAlias for {wanted} ({expected}) before the one for "
+            f"{mount}{script_hint(answer)}. If it is not: add 'ServerAlias {host}' to the "
+            f"VirtualHost that serves {expected}, and make the first VirtualHost for this "
+            f"address:port a catch-all that refuses:\n{catch_all_vhost(url)}"
         ),
         answered_by=shown,
     )
@@ -228,8 +270,9 @@ def no_endpoint(probe_url: str, sample: Sample) -> Diagnosis:
             f"not the wsgi-probe endpoint."
         ),
         fix=(
-            "Wrap the WSGI application with wsgi_endpoint.wrap() (see 'probe endpoint'); if it "
-            "is wrapped, send the right X-Probe-Token (WSGI_PROBE_TOKEN) or probe from "
+            "Install the endpoint (probe endpoint --install path/to/wsgi.py; its log line "
+            "'wsgi-probe: the probe endpoint is not loaded' says why when it cannot load); if "
+            "it is installed, send the right X-Probe-Token (WSGI_PROBE_TOKEN) or probe from "
             "loopback, and check that Apache routes this path to the application."
         ),
     )
@@ -248,6 +291,59 @@ def inconsistent(url: str, count: int, groups: Sequence[tuple[int, str, str | No
             "one address with different configuration. Use daemon mode and assign the settings."
         ),
         answered_by=shown,
+    )
+
+
+def bad_answer(probe_url: str, answer: EndpointAnswer) -> Diagnosis:
+    return Diagnosis(
+        Verdict.BAD_ANSWER,
+        explanation=(
+            f"{probe_url} answered JSON that claims to be the wsgi-probe endpoint's (schema 1) "
+            f"but is not a valid answer: {'; '.join(answer.problems)}."
+        ),
+        fix=(
+            "Something other than contrib/wsgi_endpoint.py, or a modified copy of it, answers the "
+            "probe URL: install the current endpoint ('probe endpoint') and check what Apache "
+            "routes this path to."
+        ),
+    )
+
+
+def not_live(url: str, sample: Sample) -> Diagnosis:
+    answer = sample.endpoint
+    assert answer is not None
+    seen = (f" Cache headers: {', '.join(sample.cache)}." if sample.cache
+            else " No cache headers were seen.")
+    if sample.liveness is Liveness.FORGED:
+        return Diagnosis(
+            Verdict.NOT_LIVE,
+            Cause.FORGED,
+            explanation=(
+                f"{url} answered with a signature that does not match this request's nonce "
+                f"under the probe's token: the answer was not made by an endpoint holding the "
+                f"token, so it says nothing about which instance serves the URL.{seen}"
+            ),
+            fix=(
+                "Check that the endpoint and the probe use the same token (WSGI_PROBE_TOKEN or "
+                "token_file, compared as UTF-8), and what answers this host name: a proxy or "
+                "another server may be replaying or imitating the endpoint."
+            ),
+        )
+    nonce = f"the nonce {answer.nonce!r}" if answer.nonce else "no nonce"
+    return Diagnosis(
+        Verdict.NOT_LIVE,
+        Cause.CACHED,
+        explanation=(
+            f"{url} answered with {nonce} instead of the one this request sent: the answer "
+            f"(labelled {answer.label!r}) was stored earlier, by a cache or CDN in front of the "
+            f"site, so it says nothing about which instance serves the URL now.{seen}"
+        ),
+        fix=(
+            "Let the cache pass the probe URL through (no caching for */__probe__), and make "
+            "sure its cache key includes the Host header (CloudFront: a cache policy with Host; "
+            "Varnish: hash req.http.host; Apache mod_cache: UseCanonicalName Off). Probe the "
+            "origin directly with --connect to see who really answers."
+        ),
     )
 
 

@@ -18,7 +18,7 @@ from probe.lint.apache_config import (
     parse_paths,
     read_envvars,
 )
-from probe.lint.httpd_modules import compiled_in
+from probe.lint.httpd_modules import compiled_in, server_version
 from probe.lint.model import Site, build_site
 from probe.lint.rules import Finding, Severity, run_rules
 
@@ -42,8 +42,9 @@ class LintResult:
 
 
 def local_httpd(defines: Sequence[str] = ()) -> Httpd:
-    """This machine's httpd (its ``apache2 -l``, else Debian's) with ``-D`` names."""
-    return Httpd(compiled_in(), tuple(defines))
+    """This machine's httpd (its ``apache2 -l`` and ``-v``, else Debian's modules and an
+    unknown version) with ``-D`` names."""
+    return Httpd(compiled_in(), tuple(defines), server_version())
 
 
 def load_site(paths: Sequence[str | os.PathLike[str]], *, server_root: str | None = None,

@@ -25,6 +25,10 @@ reading goes on (an ``Include`` any of whose files is already being read is skip
 whole, so a glob that matches the file it is written in costs one read per file, not a
 factorial number). Only a path the caller names that cannot be read raises
 :class:`ConfigUnreadable`.
+
+Why over 300 lines: the reader is one state machine (Defines, loaded modules, the include
+stack, the open sections) that every step of reading updates in file order, as httpd does;
+the stateless parts live in :mod:`probe.lint.config_text`.
 """
 
 from __future__ import annotations
@@ -32,12 +36,22 @@ from __future__ import annotations
 import glob
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from probe.errors import ProbeError
-from probe.lint.httpd_modules import DEBIAN_COMPILED_IN, Modules
+from probe.lint.config_text import (
+    MAIN_CONFIG_NAMES,
+    default_server_root,
+    files_under,
+    logical_lines,
+    main_config,
+    name_and_rest,
+    read_envvars,
+    split_args,
+)
+from probe.lint.httpd_modules import DEBIAN_COMPILED_IN, Modules, Version, version_holds
 
 MAX_INCLUDE_DEPTH = 32
 """httpd stops at 128 nested includes; far fewer means a loop here, not a real config."""
@@ -45,6 +59,11 @@ MAX_INCLUDE_DEPTH = 32
 _VAR = re.compile(r"\$\{([A-Za-z0-9_:.\-]+)\}")
 _CONDITIONALS = {"ifdefine", "ifmodule", "ifversion", "iffile", "ifdirective", "ifsection"}
 _IGNORED_SECTIONS = {"macro"}  # mod_macro bodies are templates, only expanded by "Use"
+
+
+__all__ = ["MAIN_CONFIG_NAMES", "ApacheConfig", "ConfigUnreadable", "Directive", "Httpd",
+           "ParseNote", "default_server_root", "main_config", "parse_paths", "parse_text",
+           "read_envvars", "split_args"]
 
 
 class ConfigUnreadable(ProbeError):
@@ -99,47 +118,6 @@ class ApacheConfig:
     notes: tuple[ParseNote, ...]
 
 
-def split_args(text: str) -> tuple[str, ...]:
-    """Split directive arguments the way httpd's ``ap_getword_conf`` does."""
-    args: list[str] = []
-    i, n = 0, len(text)
-    while True:
-        while i < n and text[i].isspace():
-            i += 1
-        if i >= n:
-            return tuple(args)
-        quote = text[i]
-        if quote in "\"'":
-            i += 1
-            word: list[str] = []
-            while i < n and text[i] != quote:
-                if text[i] == "\\" and i + 1 < n and text[i + 1] == quote:
-                    i += 1
-                word.append(text[i])
-                i += 1
-            args.append("".join(word))
-            i += 1  # the closing quote (or the end of an unterminated one)
-        else:
-            start = i
-            while i < n and not text[i].isspace():
-                i += 1
-            args.append(text[start:i])
-
-
-MAIN_CONFIG_NAMES = ("apache2.conf", "httpd.conf", os.path.join("conf", "httpd.conf"))
-"""Where a server root keeps the file httpd starts from: Debian's ``/etc/apache2``, a
-source build's ``conf/`` copied flat, Red Hat's ``/etc/httpd`` (``conf/httpd.conf``)."""
-
-
-def main_config(directory: str | os.PathLike[str]) -> str | None:
-    """The configuration httpd starts from in a server root directory, if it has one."""
-    for name in MAIN_CONFIG_NAMES:
-        path = os.path.join(directory, name)
-        if os.path.isfile(path):
-            return path
-    return None
-
-
 @dataclass(frozen=True)
 class Httpd:
     """What the httpd binary brings to a configuration: the modules compiled into it
@@ -147,6 +125,7 @@ class Httpd:
 
     compiled_in: frozenset[str] = DEBIAN_COMPILED_IN
     defines: tuple[str, ...] = ()
+    version: Version | None = None  # None: unknown, every <IfVersion> holds
 
 
 def parse_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str | None = None,
@@ -178,39 +157,13 @@ def parse_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str | N
             start = main_config(name)
             if start is not None and server_root is None:
                 reader.server_root = str(Path(name).resolve())
-            files = [start] if start is not None else _files_under(name)
+            files = [start] if start is not None else files_under(name)
         for file in files:
             if os.path.realpath(file) in reader.read_realpaths:
                 continue
             text = _read_text(file)
             reader.top.extend(reader.read_file(file, text, depth=0))
     return reader.result()
-
-
-def default_server_root(paths: Sequence[str | os.PathLike[str]]) -> str:
-    """The directory of the first path (the path itself when it is a directory)."""
-    first = Path(paths[0])
-    return str((first if first.is_dir() else first.parent).resolve())
-
-
-_EXPORT = re.compile(r"^\s*export\s+([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
-
-
-def read_envvars(path: str | os.PathLike[str]) -> dict[str, str]:
-    """The ``export NAME=value`` lines of Debian's ``/etc/apache2/envvars``, which
-    ``apache2ctl`` sources before starting httpd (so ``${APACHE_LOG_DIR}`` and friends
-    resolve). ``$SUFFIX`` is taken as empty: the default instance, not ``apache2-NAME``."""
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return {}
-    found: dict[str, str] = {}
-    for line in text.splitlines():
-        match = _EXPORT.match(line)
-        if match:
-            value = match.group(2).strip().strip("'\"")
-            found[match.group(1)] = re.sub(r"\$\{?SUFFIX\}?", "", value)
-    return found
 
 
 def parse_text(text: str, file: str = "<config>", *, server_root: str = "/",
@@ -227,35 +180,6 @@ def _read_text(file: str) -> str:
         return Path(file).read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise ConfigUnreadable(f"{file}: cannot read: {exc.strerror or exc}") from None
-
-
-def _files_under(directory: str) -> list[str]:
-    """All files below a directory, sorted, as httpd reads an ``Include`` of a directory."""
-    found: list[str] = []
-    for top, dirs, files in os.walk(directory):
-        dirs.sort()
-        found += [os.path.join(top, f) for f in sorted(files)]
-    return found
-
-
-def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
-    """(first line number, text) with continuations joined and comments and blanks dropped."""
-    pending: list[str] = []
-    start = 0
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not pending:
-            start = number
-            if not line or line.startswith("#"):
-                continue
-        if line.endswith("\\"):
-            pending.append(line[:-1].strip())
-            continue
-        pending.append(line)
-        yield start, " ".join(p for p in pending if p)
-        pending = []
-    if pending:
-        yield start, " ".join(p for p in pending if p)
 
 
 @dataclass
@@ -276,6 +200,7 @@ class _Reader:
         self.server_root = server_root
         self.environ = environ
         self.modules = Modules(httpd.compiled_in)
+        self.version = httpd.version
         # httpd -D NAME: IfDefine sees it, UnDefine can remove it, ${NAME} does not expand it
         self.cmdline_defines = set(httpd.defines)
         self.defines: dict[str, str] = {}
@@ -303,7 +228,7 @@ class _Reader:
 
     def _read_lines(self, file: str, text: str, depth: int) -> list[Directive]:
         stack = [_Frame("", (), file, 0, active=True, flatten=False)]
-        for number, line in _logical_lines(text):
+        for number, line in logical_lines(text):
             frame = stack[-1]
             if line.startswith("</"):
                 self._close(file, number, line, stack)
@@ -320,7 +245,7 @@ class _Reader:
 
     def _open(self, file: str, number: int, line: str, active: bool) -> _Frame:
         inner = self._resolve(file, number, line[1:-1]) if active else line[1:-1]
-        name, rest = _name_and_rest(inner)
+        name, rest = name_and_rest(inner)
         args = split_args(rest)
         key = name.lower()
         if key in _CONDITIONALS:
@@ -353,7 +278,7 @@ class _Reader:
                                              tuple(frame.children)))
 
     def _directive(self, file: str, number: int, line: str, depth: int) -> list[Directive]:
-        name, rest = _name_and_rest(self._resolve(file, number, line))
+        name, rest = name_and_rest(self._resolve(file, number, line))
         args = split_args(rest)
         key = name.lower()
         if key == "define" and args:
@@ -420,10 +345,10 @@ class _Reader:
         if glob.has_magic(pattern):
             found: list[str] = []
             for match in sorted(glob.glob(pattern)):
-                found += _files_under(match) if os.path.isdir(match) else [match]
+                found += files_under(match) if os.path.isdir(match) else [match]
             return found
         if os.path.isdir(pattern):
-            return _files_under(pattern)
+            return files_under(pattern)
         return [pattern] if os.path.exists(pattern) else []
 
     def _condition_holds(self, key: str, args: tuple[str, ...]) -> bool:
@@ -431,8 +356,8 @@ class _Reader:
 
         ``IfDefine`` is decided by the Defines read so far and the ``-D`` names given;
         ``IfModule`` as httpd does (:meth:`Modules.present`: in a configuration fragment
-        that loads no MPM every module counts as present). Versions and directives are
-        assumed present (Apache 2.4 with the modules the configuration uses).
+        that loads no MPM every module counts as present); ``IfVersion`` against the httpd
+        version given (unknown: holds). Directives and sections are assumed present.
         """
         arg = args[0] if args else ""
         negated = arg.startswith("!")
@@ -445,13 +370,7 @@ class _Reader:
             path = name if os.path.isabs(name) else os.path.join(self.server_root, name)
             present = os.path.exists(path)
         elif key == "ifversion":
-            return True
+            return version_holds(args, self.version)
         else:
             present = True
         return present != negated
-
-
-
-def _name_and_rest(text: str) -> tuple[str, str]:
-    parts = text.strip().split(None, 1)
-    return (parts[0], parts[1] if len(parts) > 1 else "") if parts else ("", "")

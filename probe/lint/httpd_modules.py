@@ -1,4 +1,5 @@
-"""Which modules httpd has, as ``<IfModule>`` asks: compiled in, or loaded by ``LoadModule``.
+"""What httpd brings to ``<IfModule>`` and ``<IfVersion>``: the modules compiled in or loaded
+by ``LoadModule``, and its version.
 
 ``<IfModule X>`` names a module by its identifier (``wsgi_module``, the first argument of
 ``LoadModule``) or by its source file name (``mod_wsgi.c``, what ``apache2 -l`` lists). httpd
@@ -14,9 +15,10 @@ that, every module is assumed present, as this linter always did.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import PurePosixPath
@@ -99,3 +101,65 @@ def compiled_in(run: Runner = subprocess.run) -> frozenset[str]:
 def parse_compiled_in(lines: Iterable[str]) -> frozenset[str]:
     """The ``*.c`` lines of ``httpd -l`` output."""
     return frozenset(s for line in lines if (s := line.strip()).endswith(".c"))
+
+
+Version = tuple[int, int, int]
+_OPERATORS = {"=": "==", "==": "==", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
+
+
+def parse_version(text: str) -> Version | None:
+    """``2.4.71`` -> (2, 4, 71); missing parts are 0, as mod_version reads them."""
+    match = re.fullmatch(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?", text.strip())
+    if match is None:
+        return None
+    major, minor, patch = (int(g) if g else 0 for g in match.groups())
+    return major, minor, patch
+
+
+def version_holds(args: Sequence[str], version: Version | None) -> bool:
+    """Whether ``<IfVersion args>`` holds for httpd ``version`` (None: unknown, holds).
+
+    ``[[!]operator] version`` with ``= == > >= < <=`` (default ``=``), ``~ regex`` or
+    ``/regex/`` matched against ``major.minor.patch`` (mod_version)."""
+    if version is None or not args:
+        return True
+    words = list(args)
+    negated = words[0].startswith("!")
+    if negated:
+        words[0] = words[0][1:]
+        if not words[0]:
+            words.pop(0)
+    if not words:
+        return True
+    written = ".".join(map(str, version))
+    if words[0] == "~" and len(words) > 1:
+        holds = re.search(words[1], written) is not None
+    elif words[0].startswith("/") and words[0].endswith("/") and len(words[0]) > 1:
+        holds = re.search(words[0][1:-1], written) is not None
+    else:
+        operator = _OPERATORS.get(words[0], "==") if len(words) > 1 else "=="
+        wanted = parse_version(words[-1])
+        if wanted is None:
+            return True
+        holds = {"==": version == wanted, ">": version > wanted, ">=": version >= wanted,
+                 "<": version < wanted, "<=": version <= wanted}[operator]
+    return holds != negated
+
+
+def parse_server_version(text: str) -> Version | None:
+    """The version in ``httpd -v`` output (``Server version: Apache/2.4.71 (Debian)``)."""
+    match = re.search(r"Apache/(\d+\.\d+\.\d+)", text)
+    return parse_version(match.group(1)) if match else None
+
+
+@cache
+def server_version(run: Runner = subprocess.run) -> Version | None:
+    """``apache2 -v`` (or ``httpd -v``) of this machine's httpd; None when there is none."""
+    binary = shutil.which("apache2") or shutil.which("httpd")
+    if binary is None:
+        return None
+    try:
+        done = run([binary, "-v"], capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return parse_server_version(done.stdout)

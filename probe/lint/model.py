@@ -17,12 +17,9 @@ httpd and mod_wsgi sources and documentation:
 
 from __future__ import annotations
 
-import fnmatch
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import PurePosixPath
 
 from probe.apache_names import (
     RESOURCE,
@@ -31,47 +28,15 @@ from probe.apache_names import (
     mount_url_path,
     process_group,
 )
+from probe.lint.addresses import Address, parse_address, split_host_port
 from probe.lint.apache_config import ApacheConfig, Directive, split_args
 from probe.lint.handlers import HandlerMount, handler_mounts, handler_scripts
 from probe.lint.scripts import ScriptInfo, read_script
+from probe.lint.sections import applicable_sections, per_directory
 
 ALIAS_KEYS = ("wsgiscriptalias", "wsgiscriptaliasmatch")
-_WILDCARD_HOSTS = {"*", "_default_", "0.0.0.0", "::", "[::]"}  # noqa: S104 - not a bind
-
-
-@dataclass(frozen=True)
-class Address:
-    """A ``<VirtualHost>`` address. ``host`` is ``*`` for any address (``*``, ``_default_``,
-    ``0.0.0.0``: httpd keeps them all on one list); ``port`` None means any port."""
-
-    host: str
-    port: int | None
-    written: str
-
-    def __str__(self) -> str:
-        return self.written
-
-    def covers(self, other: Address) -> bool:
-        """Whether every connection ``other`` matches also matches this address."""
-        return (self.host in ("*", other.host)) and (self.port in (None, other.port))
-
-
-def parse_address(text: str) -> Address:
-    host, port = _split_host_port(text)
-    host = "*" if host.lower() in _WILDCARD_HOSTS else host.lower()
-    return Address(host, int(port) if port and port.isdigit() else None, text)
-
-
-def _split_host_port(text: str) -> tuple[str, str | None]:
-    if text.startswith("["):  # [::1]:80
-        host, _, rest = text[1:].partition("]")
-        return host, rest[1:] if rest.startswith(":") else None
-    if text.count(":") > 1:  # a bare IPv6 address
-        return text, None
-    host, sep, port = text.partition(":")
-    return host, port if sep else None
-
-
+__all__ = ["ALIAS_KEYS", "Address", "DaemonGroup", "GroupUse", "Listen", "Server", "Site",
+           "WsgiApp", "build_site", "parse_address"]
 @dataclass(frozen=True)
 class Server:
     """The main server (``section`` None) or one ``<VirtualHost>``."""
@@ -236,7 +201,7 @@ def build_site(config: ApacheConfig, *, read_scripts: bool = True) -> Site:
                 group = _options(inner.args[2:]).get("process-group")
                 if inner.key == "wsgihandlerscript" and group:
                     uses.append(GroupUse(group, inner, server))
-        for d, _ in _per_directory(scope):
+        for d, _ in per_directory(scope):
             if d.key == "wsgiprocessgroup" and d.args:
                 uses.append(GroupUse(d.args[0], d, server))
         uses += [GroupUse(d.args[0], d, server) for d in scope
@@ -289,7 +254,7 @@ def _parse_server_name(value: str) -> tuple[str | None, str | None, int | None]:
     scheme, sep, rest = value.partition("://")
     if not sep:
         scheme, rest = "", value
-    host, port = _split_host_port(rest)
+    host, port = split_host_port(rest)
     return (scheme.lower() or None, host or None,
             int(port) if port and port.isdigit() else None)
 
@@ -306,7 +271,7 @@ def _options(args: Sequence[str]) -> dict[str, str]:
 
 
 def _listen(d: Directive) -> Listen:
-    host, port = _split_host_port(d.args[0])
+    host, port = split_host_port(d.args[0])
     if port is None:  # "Listen 80": a port only, every address
         return Listen(None, int(host) if host.isdigit() else 0, d)
     return Listen(host or None, int(port) if port.isdigit() else 0, d)
@@ -336,7 +301,7 @@ def _setting(alias: Directive, mount: str, options: Mapping[str, str], option: s
     if option in options:
         return options[option], f"{option}= for {alias.name} at {alias.where}"
     found: Directive | None = None
-    for section in _applicable_sections(scopes, script, mount):
+    for section in applicable_sections(scopes, script, mount):
         found = _last(section.body(), key) or found
     if found is None:
         for scope in scopes:  # main server first, the VirtualHost overrides it
@@ -344,57 +309,3 @@ def _setting(alias: Directive, mount: str, options: Mapping[str, str], option: s
     if found is not None:
         return found.args[0], f"{found.name} at {found.where}"
     return default, "no process group set (embedded mode)"
-
-
-_SECTION_ORDER = {"directory": 0, "directorymatch": 1, "files": 2, "filesmatch": 2,
-                  "location": 3, "locationmatch": 3}
-
-
-def _per_directory(scope: Sequence[Directive]) -> list[tuple[Directive, Directive]]:
-    """Directives inside per-directory sections, with their section."""
-    return [(d, s) for s in scope if s.key in _SECTION_ORDER for d in s.body()]
-
-
-def _applicable_sections(scopes: Sequence[Sequence[Directive]], script: str,
-                         mount: str) -> list[Directive]:
-    """Per-directory sections applying to a script and mount, in httpd's merge order:
-    ``<Directory>`` shortest path first, then DirectoryMatch, Files, Location."""
-    sections = [s for scope in scopes for s in scope
-                if s.key in _SECTION_ORDER and s.args and _applies(s, script, mount)]
-    return sorted(sections, key=lambda s: (_SECTION_ORDER[s.key],
-                                           s.args[0].count("/") if s.key == "directory" else 0))
-
-
-def _applies(section: Directive, script: str, mount: str) -> bool:
-    pattern = section.args[0]
-    regex = section.key.endswith("match") or pattern == "~"
-    if pattern == "~" and len(section.args) > 1:
-        pattern = section.args[1]
-    if section.key.startswith("directory"):
-        directory = str(PurePosixPath(script).parent)
-        if regex:
-            return _search(pattern, directory)
-        return _under(directory, pattern)
-    if section.key.startswith("files"):
-        name = PurePosixPath(script).name
-        return _search(pattern, name) if regex else fnmatch.fnmatchcase(name, pattern)
-    if regex:
-        return _search(pattern, mount)
-    return _under(mount, pattern)
-
-
-def _under(path: str, pattern: str) -> bool:
-    """``path`` is ``pattern`` or below it; ``pattern`` may hold shell wildcards."""
-    pattern = pattern.rstrip("/") or "/"
-    if pattern == "/":
-        return True
-    parts = PurePosixPath(path).parts
-    return any(fnmatch.fnmatchcase(str(PurePosixPath(*parts[:end])), pattern)
-               for end in range(1, len(parts) + 1))
-
-
-def _search(pattern: str, text: str) -> bool:
-    try:
-        return re.search(pattern, text) is not None
-    except re.error:
-        return False

@@ -42,12 +42,13 @@ def target_dict(target: TargetResult) -> dict[str, Any]:
         "cause": target.cause.value if target.cause else None,
         "explanation": target.explanation,
         "fix": target.fix,
-        "observed": target.observed,
+        "observed": dict(target.observed.raw) if target.observed is not None else None,
         "status_code": target.status_code,
         "samples": target.samples,
         "elapsed_ms": target.elapsed_ms,
         "answered_by": target.answered_by,
         "pids": list(target.pids),
+        "cache_headers": list(target.cache_headers),
         "address": target.address,
     }
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from probe.manifest import normal_url
-from probe.model import EndpointAnswer, Status, TargetResult, Verdict
+from probe.model import Status, TargetResult, Verdict
 from probe.safe_text import encodable, one_line
 from probe.urls import public_url
 
@@ -209,7 +209,7 @@ def answered_by(target: TargetResult) -> str:
     if target.answered_by:
         return target.answered_by
     if target.observed is not None:
-        label = EndpointAnswer.from_json(target.observed).label
+        label = target.observed.label
         if label:
             return f"label {label}"
     return "another instance"
@@ -226,7 +226,7 @@ def problem_phrase(target: TargetResult) -> str:
     elif verdict is Verdict.SETTINGS_MISMATCH:
         settings = None
         if target.observed is not None:
-            settings = EndpointAnswer.from_json(target.observed).settings
+            settings = target.observed.settings
         phrase = f"{where} runs settings {settings or 'unknown'}"
     elif verdict is Verdict.INCONSISTENT:
         phrase = f"{where} answered inconsistently"

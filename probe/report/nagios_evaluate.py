@@ -234,7 +234,8 @@ def _long_output(report: Report, options: CheckOptions, *, status_for_problems: 
                          f"sweep deadline={sweep_deadline(options.timeout):g}s")
     if verbose >= 3:
         for target in report.problems:
-            lines.append(f"observed at {public_url(target.url)}: {dict(target.observed or {})!r}")
+            raw = dict(target.observed.raw) if target.observed is not None else {}
+            lines.append(f"observed at {public_url(target.url)}: {raw!r}")
     return lines
 
 

@@ -24,7 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from probe.addresses import is_fleet
-from probe.model import EndpointAnswer, Report, Status, TargetResult
+from probe.model import Report, Status, TargetResult
 from probe.safe_text import printable
 
 STYLES = {Status.OK: "green", Status.WARNING: "yellow", Status.CRITICAL: "bold red",
@@ -180,7 +180,7 @@ def _expected(target: TargetResult) -> str:
 def _settings(target: TargetResult) -> str:
     if target.observed is None:
         return "-"
-    return EndpointAnswer.from_json(target.observed).settings or "-"
+    return target.observed.settings or "-"
 
 
 def _verdict(target: TargetResult) -> str:

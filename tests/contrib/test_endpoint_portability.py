@@ -159,3 +159,13 @@ def test_a_broken_uwsgi_module_gives_nulls(monkeypatch: pytest.MonkeyPatch) -> N
     assert doc["server"]["software"] == "uWSGI/42"
     monkeypatch.setitem(sys.modules, "uwsgi", fake_uwsgi("one"))
     assert answer(load())["server"]["worker_id"] is None
+
+
+def test_script_file_is_null_under_a_handler_script(monkeypatch: pytest.MonkeyPatch) -> None:
+    # mod_wsgi-express: WSGIHandlerScript, SCRIPT_FILENAME is the document root's file
+    monkeypatch.delitem(sys.modules, "uwsgi", raising=False)
+    express = answer(load(), SCRIPT_FILENAME="/srv/express/htdocs/__probe__",
+                     **{"mod_wsgi.handler_script": "/srv/express/handler.wsgi"})
+    assert express["script_file"] is None
+    plain = answer(load(), SCRIPT_FILENAME="/srv/project-1/wsgi.py")
+    assert plain["script_file"] == "/srv/project-1/wsgi.py"

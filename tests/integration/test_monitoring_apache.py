@@ -190,14 +190,25 @@ def test_probe_agrees_with_metrics_for_an_alias(scenario: Scenario, tmp_path: Pa
         swept = metrics(running.get("/metrics").text)
     finally:
         running.stop()
+    # The same URL where the manifest does not list it: alone, it cannot tell the causes
+    # apart, so it names none (the explanation names both).
+    alone_exporter = start_exporter(exporter_args(scenario, scenario.server.connect))
+    try:
+        alone = metrics(alone_exporter.get("/probe", params={
+            "target": WWW_SUB, "expected": "project-2"}).text)
+    finally:
+        alone_exporter.stop()
+    [(alone_labels, _)] = alone["wsgi_probe_url_verdict"]
     [(labels, _)] = probed["wsgi_probe_url_verdict"]
     [(swept_labels, _)] = [(lb, v) for lb, v in swept["wsgi_probe_url_verdict"]
                            if lb["url"] == WWW_SUB]
     assert labels == swept_labels
     if scenario.name == "healthy":
         assert labels["verdict"] == "ok"
+        assert alone_labels["verdict"] == "ok"
     else:
         assert (labels["verdict"], labels["cause"]) == ("wrong_instance", "alias_order")
+        assert (alone_labels["verdict"], alone_labels["cause"]) == ("wrong_instance", "")
 
 
 # -- many scrapes, short scrape timeouts --------------------------------------------------

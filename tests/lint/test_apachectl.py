@@ -58,8 +58,8 @@ def test_compare_reports_each_disagreement(tmp_path: Path) -> None:
 @pytest.mark.parametrize("old_only, expected", [(False, []), (True, [("apachectl", 11)])])
 def test_real_httpd_is_the_authority(tmp_path: Path, old_only: bool,
                                      expected: list[tuple[str, int]]) -> None:
-    # lint assumes every <IfVersion> holds; httpd 2.4 skips "< 2.4", so lint's model has a
-    # VirtualHost httpd does not: --apachectl must say so.
+    # Without a version (lint_paths default), lint reads every <IfVersion>; httpd 2.4 skips
+    # "< 2.4", so lint's model has a VirtualHost httpd does not: --apachectl must say so.
     section = ("<IfVersion < 2.4>", "</IfVersion>") if old_only else ("", "")
     conf = tmp_path / "httpd.conf"
     conf.write_text(f"""\

@@ -9,7 +9,13 @@ import pytest
 
 from probe.discover import discover_paths
 from probe.lint import Httpd, LintResult, lint_paths
-from probe.lint.httpd_modules import Modules, loaded_names, names_of, parse_compiled_in
+from probe.lint.httpd_modules import (
+    Modules,
+    loaded_names,
+    names_of,
+    parse_compiled_in,
+    parse_server_version,
+)
 
 MPM = "LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so\n"
 SSL = "LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so\n"
@@ -194,3 +200,21 @@ def test_a_named_static_site_first_is_a_fallback(tmp_path: Path) -> None:
 
 def test_a_default_page_alone_says_nothing(tmp_path: Path) -> None:
     assert found(lint(tmp_path, DEBIAN_DEFAULT)) == []
+
+
+@pytest.mark.parametrize("condition, holds", [
+    (">= 2.4", True), ("< 2.4", False), ("2.4.71", True), ("= 2.4.70", False),
+    ("!< 2.4", True), ("~ ^2\\.4", True), ("/^2\\.2/", False), ("! >= 2.4", False),
+])
+def test_ifversion_against_the_httpd_version(tmp_path: Path, condition: str,
+                                             holds: bool) -> None:
+    config = (MPM + f"<IfVersion {condition}>\n    Include /nonexistent/v.conf\n"
+              "</IfVersion>\n")
+    expected = [("config", 3)] if holds else []
+    assert found(lint(tmp_path, config, Httpd(version=(2, 4, 71)))) == expected
+    assert found(lint(tmp_path, config)) == [("config", 3)]  # version unknown: read
+
+
+def test_server_version_parsing() -> None:
+    assert parse_server_version("Server version: Apache/2.4.71 (Debian)\n") == (2, 4, 71)
+    assert parse_server_version("nothing") is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from probe.model import Cause, Finding, Report, Status, TargetResult, Verdict
+from probe.model import Cause, EndpointAnswer, Finding, Report, Status, TargetResult, Verdict
 
 ALIAS_FIX = (
     "In the VirtualHost for site-1.example.com, list the WSGIScriptAlias for /suburl "
@@ -34,6 +34,8 @@ def result(url: str, expected: str | None, verdict: Verdict, **kwargs: Any) -> T
         "samples": 3, "elapsed_ms": 1.5, "answered_by": None, "pids": (),
     }
     values.update(kwargs)
+    if values["observed"] is not None:
+        values["observed"] = EndpointAnswer.from_json(values["observed"])
     return TargetResult(url=url, expected=expected, verdict=verdict, **values)
 
 

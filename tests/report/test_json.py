@@ -19,7 +19,7 @@ TARGET_KEYS = {
     "url", "expected", "verdict", "cause", "explanation", "fix", "observed", "status_code",
     "samples", "elapsed_ms",
 }
-EXTRA_TARGET_KEYS = {"answered_by", "pids", "address"}
+EXTRA_TARGET_KEYS = {"answered_by", "pids", "cache_headers", "address"}
 SUMMARY_KEYS = {"status", "targets", "ok", "problems"}
 EXTRA_SUMMARY_KEYS = {"duration_s", "interrupted"}
 
@@ -64,6 +64,7 @@ def test_target_keys_and_values() -> None:
         "elapsed_ms": 1.5,
         "answered_by": "project-1",
         "pids": [101, 103],
+        "cache_headers": [],
         "address": None,
     }
 

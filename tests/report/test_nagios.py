@@ -8,7 +8,7 @@ import string
 
 import pytest
 
-from probe.model import Cause, Status, TargetResult, Verdict
+from probe.model import Cause, EndpointAnswer, Status, TargetResult, Verdict
 from probe.report import nagios
 from probe.report.nagios import Perfdatum, PluginOutput
 from probe.urls import public_url
@@ -20,7 +20,8 @@ def result(url: str, verdict: Verdict = Verdict.OK, *, expected: str | None = "p
            observed: dict[str, object] | None = None, status_code: int | None = 200,
            explanation: str = "", fix: str = "") -> TargetResult:
     return TargetResult(url=url, expected=expected, verdict=verdict, cause=cause,
-                        explanation=explanation, fix=fix, observed=observed,
+                        explanation=explanation, fix=fix,
+                        observed=EndpointAnswer.from_json(observed) if observed else None,
                         status_code=status_code, samples=3, elapsed_ms=4.0,
                         answered_by=answered_by)
 

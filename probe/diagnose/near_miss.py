@@ -1,0 +1,85 @@
+"""The words for a near miss: an answer that matches the expected instance on some declared
+fields (label, process group, application group) and contradicts it on others.
+
+Kept apart from :mod:`probe.diagnose.wording` because what it says is built from the field by
+field :class:`~probe.diagnose.identify.Comparison`, not from one instance's name: "label
+'mysite' as expected, but process group '127.0.0.1:8000', not 'mysite'".
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from probe.apache_names import default_port
+from probe.diagnose.identify import Comparison, Difference
+from probe.diagnose.wording import Diagnosis, host_name, script_hint, who
+from probe.model import Cause, EndpointAnswer, Verdict
+
+_FIELD_NAMES = {"label": "label", "process_group": "process group",
+                "application_group": "application group"}
+
+
+def agreement(comparison: Comparison, answer: EndpointAnswer) -> str:
+    """E.g. "label 'mysite' as expected, but process group '127.0.0.1:8000', not 'mysite'"."""
+    agree = " and ".join(f"{_FIELD_NAMES[f]} {getattr(answer, f)!r}" for f in comparison.agree)
+    differ = "; ".join(_difference(d, answer) for d in comparison.differ)
+    return f"{agree} as expected, but {differ}"
+
+
+def _difference(difference: Difference, answer: EndpointAnswer) -> str:
+    name = _FIELD_NAMES[difference.field]
+    if difference.seen is None:
+        server = answer.raw.get("server")
+        software = server.get("software") if isinstance(server, dict) else None
+        not_mod_wsgi = (f" ({software} is not mod_wsgi)"
+                        if isinstance(software, str) and software and difference.field != "label"
+                        else "")
+        return f"no {name} reported{not_mod_wsgi}, not {difference.wanted!r}"
+    embedded = (" (embedded mode)"
+                if difference.field == "process_group" and difference.seen == "" else "")
+    return f"{name} {difference.seen!r}{embedded}, not {difference.wanted!r}"
+
+
+def daemon_group_unused(url: str, expected: str, comparison: Comparison,
+                        answer: EndpointAnswer, shown: str) -> Diagnosis:
+    group = comparison.difference("process_group")
+    assert group is not None and group.seen is not None
+    parts = urlsplit(url)
+    where = f"{host_name(url)}:{parts.port or default_port(parts.scheme)}"
+    if group.seen == "":
+        why = (f"it runs embedded in Apache's child processes, not in the daemon process group "
+               f"{group.wanted!r}: the VirtualHost or WSGIScriptAlias serving this URL has no "
+               f"WSGIProcessGroup {group.wanted} (a VirtualHost copied without it, e.g. for "
+               f"HTTPS, runs the application embedded).")
+        fix = (f"In the VirtualHost for {where}, add 'WSGIProcessGroup {group.wanted}' (or "
+               f"process-group={group.wanted} on its WSGIScriptAlias), as where it is right.")
+    else:
+        why = (f"the daemon process group {group.wanted!r} does not serve this URL, "
+               f"{group.seen!r} does.")
+        fix = (f"Serve this URL with process-group={group.wanted} (WSGIScriptAlias) or "
+               f"WSGIProcessGroup {group.wanted} in the VirtualHost for {where}; if "
+               f"{group.seen!r} is the intended group (mod_wsgi-express names its group after "
+               f"its host and port), write process_group = {group.seen!r} in the manifest.")
+    return Diagnosis(
+        Verdict.WRONG_INSTANCE,
+        Cause.DAEMON_GROUP_UNUSED,
+        explanation=f"{url} should be served by {expected}; it is answered with "
+                    f"{agreement(comparison, answer)} ({who(answer, shown)}): {why}",
+        fix=fix,
+        answered_by=shown,
+    )
+
+
+def near_miss(url: str, expected: str, comparison: Comparison, answer: EndpointAnswer,
+              shown: str) -> Diagnosis:
+    fields = " and ".join(_FIELD_NAMES[d.field] for d in comparison.differ)
+    return Diagnosis(
+        Verdict.WRONG_INSTANCE,
+        explanation=f"{url} should be served by {expected}; it is answered with "
+                    f"{agreement(comparison, answer)} ({who(answer, shown)}).",
+        fix=(f"Check which WSGIScriptAlias, process-group and application-group serve this "
+             f"URL and the label given to wsgi_endpoint.wrap() in its WSGI script"
+             f"{script_hint(answer)}; or correct the {fields} declared for {expected} in the "
+             f"manifest."),
+        answered_by=shown,
+    )
