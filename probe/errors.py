@@ -5,6 +5,21 @@ The CLI prints ``str(error)`` and exits; it never shows a traceback for these.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+
+class ErrorKind(StrEnum):
+    """Why a request got no usable HTTP answer (``Sample.error_kind``, ``TransportError.kind``)."""
+
+    DNS = "dns"
+    CONNECT = "connect"
+    TLS = "tls"
+    TIMEOUT = "timeout"
+    PROTOCOL = "protocol"
+    """A hostile or broken answer: not HTTP, oversized, too many headers, a status out of range."""
+    CLOSED = "closed"
+    """The server closed the connection without answering (counts as refused for [refuse])."""
+
 
 class ProbeError(Exception):
     """Base of every error wsgi-probe reports to a user.
@@ -32,12 +47,8 @@ class UsageError(ProbeError):
 
 
 class TransportError(ProbeError):
-    """A request got no usable HTTP answer.
+    """A request got no usable HTTP answer; ``kind`` says why (:class:`ErrorKind`)."""
 
-    ``kind`` is one of ``dns``, ``connect``, ``tls``, ``timeout``, ``protocol``
-    (a hostile or broken server answer) or ``refused_by_peer`` (closed connection).
-    """
-
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: ErrorKind, message: str) -> None:
         super().__init__(message)
         self.kind = kind

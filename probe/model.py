@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from probe.errors import ErrorKind
 from probe.manifest import Target
 from probe.safe_text import clean_json, one_line
 
@@ -295,7 +296,7 @@ class Sample:
     endpoint: EndpointAnswer | None = None
     location: str | None = None
     error: str | None = None
-    error_kind: str | None = None
+    error_kind: ErrorKind | None = None
     liveness: Liveness | None = None
     """Set for an endpoint answer to a request that carried a nonce."""
     cache: tuple[str, ...] = ()

@@ -14,6 +14,7 @@ from types import FrameType
 
 from probe import addresses, logs
 from probe.diagnose import diagnose
+from probe.errors import ErrorKind
 from probe.http_messages import Request
 from probe.liveness import NONCE_HEADER, judge, new_nonce
 from probe.manifest import Manifest, Target
@@ -122,7 +123,7 @@ def gather(
                                on_sample=done, interrupted=pressed.is_set)
     interrupted = pressed.is_set()
     late = Sample(elapsed_ms=0.0, error="no answer before the sweep's deadline",
-                  error_kind="timeout")
+                  error_kind=ErrorKind.TIMEOUT)
     gathered: list[list[Sample]] = []
     for i in range(len(targets)):
         per_target = results[i * samples:(i + 1) * samples]

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from probe import __version__, wire
-from probe.errors import ProbeError, TransportError
+from probe.errors import ErrorKind, ProbeError, TransportError
 from probe.http_messages import Answer, Headers, Request, sample_from_answer
 from probe.manifest import parse_address
 from probe.model import Sample, TlsInfo
@@ -52,7 +52,7 @@ TICK = 0.05
 class RequestFailed(TransportError):
     """A request that got no usable HTTP answer, and how long it took to find out."""
 
-    def __init__(self, kind: str, message: str, start: float) -> None:
+    def __init__(self, kind: ErrorKind, message: str, start: float) -> None:
         super().__init__(kind, message)
         self.elapsed_ms = (time.monotonic() - start) * 1000
 
@@ -215,7 +215,7 @@ class Transport:
         self.exchange([Request(url, headers or {})], concurrency=1, end=deadline,
                       on_outcome=lambda _, outcome: outcomes.append(outcome))
         if not outcomes:  # the deadline had passed: nothing was sent
-            raise RequestFailed("timeout", f"{public_url(url)}: timed out", start)
+            raise RequestFailed(ErrorKind.TIMEOUT, f"{public_url(url)}: timed out", start)
         (outcome,) = outcomes
         if isinstance(outcome, RequestFailed):
             raise outcome
@@ -295,7 +295,7 @@ class Transport:
                     multi.select(TICK if due < 0 else min(TICK, due / 1000))
             for slot in active.values():
                 on_outcome(slot.index, RequestFailed(
-                    "timeout", f"{public_url(slot.url)}: cut short: wsgi-probe is stopping",
+                    ErrorKind.TIMEOUT, f"{public_url(slot.url)}: cut short: wsgi-probe is stopping",
                     slot.start))
         finally:
             _batches.leave(stop)
@@ -311,7 +311,7 @@ class Transport:
         start = time.monotonic()
         remaining = self.timeout if end is None else min(self.timeout, end - start)
         if remaining <= 0:
-            return RequestFailed("timeout", f"{public_url(request.url)}: timed out", start)
+            return RequestFailed(ErrorKind.TIMEOUT, f"{public_url(request.url)}: timed out", start)
         try:
             sent_url = wire.ascii_url(request.url)
         except TransportError as exc:
@@ -319,7 +319,7 @@ class Transport:
         try:
             connect = parse_address(request.connect, "connect") if request.connect else None
         except ProbeError as exc:
-            return RequestFailed("connect", str(exc), start)
+            return RequestFailed(ErrorKind.CONNECT, str(exc), start)
         headers = request.headers
         target = connect or self.connect
         if not self.sni and target and sent_url.startswith("https:"):
@@ -340,11 +340,11 @@ class Transport:
         status = int(slot.curl.getinfo(pycurl.RESPONSE_CODE))
         if not 100 <= status <= 599:
             return RequestFailed(
-                "protocol", f"{public_url(slot.url)}: answered status {status}, which is not "
-                "an HTTP status (100-599)", slot.start)
+                ErrorKind.PROTOCOL, f"{public_url(slot.url)}: answered status {status}, which is "
+                "not an HTTP status (100-599)", slot.start)
         block = slot.answer_block()
         if block.count(b"\n") > MAX_HEADER_LINES:
-            return RequestFailed("protocol", _too_many_headers(slot.url), slot.start)
+            return RequestFailed(ErrorKind.PROTOCOL, _too_many_headers(slot.url), slot.start)
         return Answer(
             status_code=status,
             headers=Headers.parse(block[block.find(b"\n") + 1:]),
@@ -394,7 +394,7 @@ def _too_many_headers(url: str) -> str:
 
 
 def _classify(slot: _Slot, code: int, message: str, max_body: int,
-              connect: tuple[str, int | None] | None) -> tuple[str, str]:
+              connect: tuple[str, int | None] | None) -> tuple[ErrorKind, str]:
     """One line a person can act on, and a kind for diagnosis, from libcurl's error."""
     import pycurl
 
@@ -402,29 +402,30 @@ def _classify(slot: _Slot, code: int, message: str, max_body: int,
     url = public_url(slot.url)
     got_bytes = bool(slot.lines) or curl.getinfo(pycurl.SIZE_DOWNLOAD_T) > 0
     if code in (pycurl.E_FILESIZE_EXCEEDED, pycurl.E_WRITE_ERROR):
-        return ("protocol", f"{url}: answer larger than {max_body} bytes")
+        return (ErrorKind.PROTOCOL, f"{url}: answer larger than {max_body} bytes")
     if code == _TOO_LARGE or slot.answer_block().count(b"\n") > MAX_HEADER_LINES:
-        return ("protocol", _too_many_headers(slot.url))
+        return (ErrorKind.PROTOCOL, _too_many_headers(slot.url))
     if code == pycurl.E_OPERATION_TIMEDOUT:
-        return ("timeout", f"{url}: timed out")
+        return (ErrorKind.TIMEOUT, f"{url}: timed out")
     if code == pycurl.E_COULDNT_RESOLVE_HOST:
         host = urlsplit(slot.url).hostname
-        return ("dns", f"{url}: host name {host!r} does not resolve")
+        return (ErrorKind.DNS, f"{url}: host name {host!r} does not resolve")
     if code == pycurl.E_COULDNT_CONNECT:
         if curl.getinfo(pycurl.OS_ERRNO) == 111:  # ECONNREFUSED
             # The address, not the URL: with --connect the URL's host is not who refused.
-            return ("connect", f"{url}: connection refused by {wire.address(slot.url, connect)}")
-        return ("connect", f"{url}: cannot connect: {message}")
+            refused_by = wire.address(slot.url, connect)
+            return (ErrorKind.CONNECT, f"{url}: connection refused by {refused_by}")
+        return (ErrorKind.CONNECT, f"{url}: cannot connect: {message}")
     if code in _TLS_ERRORS:
-        return ("tls", f"{url}: TLS failed: {message}")
+        return (ErrorKind.TLS, f"{url}: TLS failed: {message}")
     if code in (pycurl.E_GOT_NOTHING, pycurl.E_RECV_ERROR, pycurl.E_SEND_ERROR) and not got_bytes:
-        return ("closed", f"{url}: server closed the connection without answering")
+        return (ErrorKind.CLOSED, f"{url}: server closed the connection without answering")
     if code == _WEIRD_SERVER_REPLY or "HTTP/0.9" in message:
         # Bytes came, but not HTTP: not a refusal by closing the connection.
-        return ("protocol", f"{url}: the answer is not HTTP: {message}")
+        return (ErrorKind.PROTOCOL, f"{url}: the answer is not HTTP: {message}")
     if code in (pycurl.E_URL_MALFORMAT, pycurl.E_UNSUPPORTED_PROTOCOL):
-        return ("connect", f"{url}: cannot send this URL: {message}")
-    return ("protocol", f"{url}: broken answer: {message}")
+        return (ErrorKind.CONNECT, f"{url}: cannot send this URL: {message}")
+    return (ErrorKind.PROTOCOL, f"{url}: broken answer: {message}")
 
 
 _TOO_LARGE = 100  # CURLE_TOO_LARGE (libcurl 8.6): response headers over its 300 kB limit

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import quote, urlsplit
 
-from probe.errors import ProbeError, TransportError
+from probe.errors import ErrorKind, ProbeError, TransportError
 from probe.urls import public_url
 
 
@@ -28,15 +28,15 @@ def ascii_url(url: str) -> str:
     parts = urlsplit(url)
     if "@" in parts.netloc:
         raise TransportError(
-            "connect", f"{public_url(url)}: the URL carries user:password@; wsgi-probe does "
-            "not send credentials, remove them")
+            ErrorKind.CONNECT, f"{public_url(url)}: the URL carries user:password@; wsgi-probe "
+            "does not send credentials, remove them")
     if url.isascii():
         return url
     host = parts.hostname or ""
     try:
         ascii_host = host.encode("idna").decode("ascii")
     except UnicodeError as exc:
-        raise TransportError("dns", f"{url}: host name {host!r} is not a valid "
+        raise TransportError(ErrorKind.DNS, f"{url}: host name {host!r} is not a valid "
                              f"internationalised name: {exc}") from None
     netloc = bracketed(ascii_host) + (f":{parts.port}" if parts.port else "")
     safe = "/%:@!$&'()*+,;=-._~"

@@ -14,6 +14,7 @@ import pytest
 
 from probe import manifest
 from probe.diagnose import catch_all_vhost, diagnose, vhost_of
+from probe.errors import ErrorKind
 from probe.manifest import Manifest, Target
 from probe.model import (
     Cause,
@@ -127,7 +128,7 @@ def status(code: int, *, location: str | None = None, error: str | None = None) 
 
 
 def failed(kind: str, error: str = "") -> Sample:
-    return Sample(elapsed_ms=5.0, error=error or f"it failed: {kind}", error_kind=kind)
+    return Sample(elapsed_ms=5.0, error=error or f"it failed: {kind}", error_kind=ErrorKind(kind))
 
 
 def obs(url: str, expected: str | None, *samples: Sample) -> Observation:

@@ -16,6 +16,7 @@ from probe.apache_names import vhost_of
 from probe.diagnose import backends, causes, causes_runtime, causes_sharing, causes_tls, wording
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
+from probe.errors import ErrorKind
 from probe.manifest import ANY_INSTANCE
 from probe.model import EndpointAnswer, Liveness, Observation, Sample, Verdict
 
@@ -101,13 +102,14 @@ def _diagnose_refused(obs: Observation, context: SweepContext) -> Diagnosis:
         vhost = vhost_of(answer.application_group)
         return wording.served_by_fallback(url, wording.who(answer, shown), shown, vhost)
     for sample in obs.samples:
-        refused = sample.error_kind == "closed" or sample.status_code in statuses
+        refused = sample.error_kind is ErrorKind.CLOSED or sample.status_code in statuses
         if refused:
             continue
         if sample.status_code is None:
             # Every request that got no answer, not just this one: "1 of 2 failed" was said
             # when both had.
-            failed = [s for s in obs.samples if s.status_code is None and s.error_kind != "closed"]
+            failed = [s for s in obs.samples
+                      if s.status_code is None and s.error_kind is not ErrorKind.CLOSED]
             return wording.unreachable(failed, len(obs.samples))
         if sample.status_code >= 500:
             return _http_error(obs, sample, context)

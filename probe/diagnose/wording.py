@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from probe import apache_names
 from probe.apache_names import default_port
+from probe.errors import ErrorKind
 from probe.model import Cause, EndpointAnswer, Liveness, Sample, Verdict
 
 
@@ -34,10 +35,11 @@ RESTART_FIX = (
     "so the new code is loaded."
 )
 
+# In order: the first kind a failed request shows decides the fix.
 _UNREACHABLE_FIXES = {
-    "dns": "Check the host name, or use --connect HOST:PORT to probe a server directly.",
-    "tls": "Check the server's certificate for this host name (and --ca-file / ca_file).",
-    "timeout": "The server or the network is too slow or stuck: check its load and logs.",
+    ErrorKind.DNS: "Check the host name, or use --connect HOST:PORT to probe a server directly.",
+    ErrorKind.TLS: "Check the server's certificate for this host name (and --ca-file / ca_file).",
+    ErrorKind.TIMEOUT: "The server or the network is too slow or stuck: check its load and logs.",
 }
 
 
@@ -240,7 +242,7 @@ def refused(samples: Sequence[Sample]) -> Diagnosis:
 def unreachable(failed: Sequence[Sample], total: int) -> Diagnosis:
     kinds = {s.error_kind for s in failed}
     share = "" if len(failed) == total else f"{len(failed)} of {total} requests failed: "
-    fix = next((_UNREACHABLE_FIXES[k] for k in ("dns", "tls", "timeout") if k in kinds),
+    fix = next((fix for kind, fix in _UNREACHABLE_FIXES.items() if kind in kinds),
                "Check that the server is running and listening on this address and port.")
     return Diagnosis(Verdict.UNREACHABLE, explanation=share + (failed[-1].error or "no answer"),
                      fix=fix)
