@@ -12,6 +12,9 @@ it is identical), uninstalling removes exactly the bytes that were appended. The
 handled as bytes, so its encoding and line endings survive; the block is ASCII and uses the
 script's line ending. Its code is Python 2/3 syntax on purpose: it must compile wherever the
 script does, to be able to say that the endpoint cannot run there.
+
+Over 300 lines because the guarded block itself (a template) and every refusal (each with
+its one line) live here: installing, diffing and uninstalling share the marker handling.
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ httpd and mod_wsgi sources and documentation:
   ``%{RESOURCE}`` (``host[:port]|SCRIPT_NAME``, one sub interpreter per mount), named by
   :func:`probe.apache_names.application_group`;
 * ``%{GLOBAL}`` means ``""``; ``%{ENV:...}`` is decided per request and so unknown here.
+
+Slightly over 300 lines: building servers, applications and daemon groups is one walk of the
+directive tree with the scope rules above; addresses and sections already live apart.
 """
 
 from __future__ import annotations
