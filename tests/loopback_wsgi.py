@@ -28,9 +28,9 @@ def deny_all(environ: dict[str, Any], start_response: Callable[..., Any]) -> Ite
 
 
 @contextmanager
-def serve(app: App) -> Iterator[int]:
-    """Serve ``app`` on a free loopback port; yield the port."""
-    server = make_server("127.0.0.1", 0, app, server_class=ThreadingWSGIServer,
+def serve(app: App, host: str = "127.0.0.1", port: int = 0) -> Iterator[int]:
+    """Serve ``app`` on ``host`` (a loopback address) at ``port`` (0: a free one); yield it."""
+    server = make_server(host, port, app, server_class=ThreadingWSGIServer,
                          handler_class=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()

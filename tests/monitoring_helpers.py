@@ -176,3 +176,39 @@ def start_exporter(args: Sequence[str], *, env: Mapping[str, str] | None = None,
 def log_events(stderr: str) -> list[dict[str, Any]]:
     """The exporter's JSON log events."""
     return [json.loads(line) for line in stderr.splitlines() if line.strip()]
+
+
+# Nagios objects every Nagios test needs around the shipped ones: a contact that notifies
+# nobody, a host on loopback and a generic service template.
+NAGIOS_SITE_OBJECTS = """
+define command {
+    command_name notify
+    command_line /bin/true
+}
+define contact {
+    contact_name admin
+    host_notifications_enabled 0
+    service_notifications_enabled 0
+    host_notification_period always
+    service_notification_period always
+    host_notification_options n
+    service_notification_options n
+    host_notification_commands notify
+    service_notification_commands notify
+}
+define host {
+    host_name web-1
+    address 127.0.0.1
+    max_check_attempts 1
+    check_period always
+    contacts admin
+    notification_period always
+}
+define service {
+    name generic-service
+    register 0
+    check_period always
+    notification_period always
+    contacts admin
+}
+"""

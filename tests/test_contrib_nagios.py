@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.monitoring_helpers import PROBE, closed_port
+from tests.monitoring_helpers import NAGIOS_SITE_OBJECTS, PROBE, closed_port
 
 CONTRIB = Path(__file__).resolve().parents[1] / "contrib" / "nagios"
 NAGIOS_CFG = CONTRIB / "wsgi-probe.cfg"
@@ -114,37 +114,7 @@ define timeperiod {
     alias always
     monday 00:00-24:00
 }
-define command {
-    command_name notify
-    command_line /bin/true
-}
-define contact {
-    contact_name admin
-    host_notifications_enabled 0
-    service_notifications_enabled 0
-    host_notification_period always
-    service_notification_period always
-    host_notification_options n
-    service_notification_options n
-    host_notification_commands notify
-    service_notification_commands notify
-}
-define host {
-    host_name web-1
-    address 127.0.0.1
-    max_check_attempts 1
-    check_period always
-    contacts admin
-    notification_period always
-}
-define service {
-    name generic-service
-    register 0
-    check_period always
-    notification_period always
-    contacts admin
-}
-""")
+""" + NAGIOS_SITE_OBJECTS)
     main = tmp_path / "nagios.cfg"
     main.write_text("\n".join([
         f"log_file={tmp_path}/nagios.log", f"cfg_file={tmp_path}/minimal.cfg",

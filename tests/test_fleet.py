@@ -25,23 +25,8 @@ from probe.cli import main
 from probe.diagnose.backends import BACKENDS_DISAGREE
 from probe.model import Report, Verdict
 from probe.sweep import run_sweep
-from tests.loopback_wsgi import App, QuietHandler, ThreadingWSGIServer
+from tests.loopback_wsgi import App, serve
 from tests.test_sweep import apache
-
-
-@contextmanager
-def serve_at(host: str, port: int, app: App) -> Iterator[int]:
-    from wsgiref.simple_server import make_server
-
-    server = make_server(host, port, app, server_class=ThreadingWSGIServer,
-                         handler_class=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @contextmanager
@@ -54,7 +39,7 @@ def fleet_of(apps: dict[str, App]) -> Iterator[int]:
         stack = ExitStack()
         try:
             for host, app in apps.items():
-                stack.enter_context(serve_at(host, port, app))
+                stack.enter_context(serve(app, host, port))
         except OSError:
             stack.close()
             continue  # the port was taken on another address meanwhile

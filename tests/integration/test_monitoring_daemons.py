@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.monitoring_helpers import PROBE, closed_port, start_exporter
+from tests.monitoring_helpers import NAGIOS_SITE_OBJECTS, PROBE, closed_port, start_exporter
 
 from .apache import ApacheServer, scenario_manifest, scenario_template
 from .conftest import ApacheFactory
@@ -181,38 +181,7 @@ define timeperiod {
     friday 00:00-24:00
     saturday 00:00-24:00
     sunday 00:00-24:00
-}
-define command {
-    command_name notify
-    command_line /bin/true
-}
-define contact {
-    contact_name admin
-    host_notifications_enabled 0
-    service_notifications_enabled 0
-    host_notification_period always
-    service_notification_period always
-    host_notification_options n
-    service_notification_options n
-    host_notification_commands notify
-    service_notification_commands notify
-}
-define host {
-    host_name web-1
-    address 127.0.0.1
-    max_check_attempts 1
-    check_period always
-    contacts admin
-    notification_period always
-}
-define service {
-    name generic-service
-    register 0
-    check_period always
-    notification_period always
-    contacts admin
-}
-"""
+}""" + NAGIOS_SITE_OBJECTS
 
 
 @pytest.mark.parametrize("name", ["healthy", "misrouted"])
