@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 import click
 
-from probe import __version__
+from probe import __version__, defaults
 from probe.check_command import PluginCommand
 from probe.errors import ProbeError
 from probe.exits import ExitStatus, outcome
@@ -218,7 +218,8 @@ def endpoint(script: str | None, label: str | None, dry_run: bool, uninstall: bo
 @click.option("-c", "--critical", metavar="RANGE",
               help="Critical range for the number of problem URLs (default without -w and -c: "
                    "0, i.e. any problem).")
-@click.option("-t", "--timeout", type=click.FloatRange(0, 86400, min_open=True), default=10.0,
+@click.option("-t", "--timeout", type=click.FloatRange(0, 86400, min_open=True),
+              default=defaults.CHECK_TIMEOUT,
               show_default=True, metavar="SECONDS", help="Time limit for the whole check.")
 @click.option("-v", "--verbose", count=True,
               help="More detail: -v names every problem on the status line and adds fixes, "
@@ -262,12 +263,14 @@ def check(manifest_path: str, warning: str | None, critical: str | None, timeout
 @main.command(context_settings=CONTEXT)
 @click.option("-m", "--manifest", "manifest_path", required=True, metavar="FILE",
               type=click.Path(dir_okay=False), help="TOML manifest to sweep.")
-@click.option("--listen", default="127.0.0.1:8397", show_default=True, metavar="HOST:PORT",
+@click.option("--listen", default=defaults.EXPORTER_LISTEN, show_default=True, metavar="HOST:PORT",
               help="Address to serve on ([::1]:PORT for IPv6; port 0 picks a free one).")
-@click.option("--min-interval", type=click.FloatRange(0, None), default=0.0, show_default=True,
+@click.option("--min-interval", type=click.FloatRange(0, None),
+              default=defaults.EXPORTER_MIN_INTERVAL, show_default=True,
               metavar="SECONDS",
               help="Serve a sweep younger than this again instead of sweeping (0: every scrape).")
-@click.option("--timeout-offset", type=click.FloatRange(0, None), default=0.5,
+@click.option("--timeout-offset", type=click.FloatRange(0, None),
+              default=defaults.EXPORTER_TIMEOUT_OFFSET,
               show_default=True, metavar="SECONDS",
               help="Subtracted from the scrape timeout Prometheus announces.")
 @click.option("--connect", metavar="HOST:PORT",

@@ -54,7 +54,7 @@ from types import FrameType
 
 import structlog
 
-from probe import logs
+from probe import defaults, logs
 from probe.credentials import read_token
 from probe.errors import UsageError
 from probe.exporter_http import (
@@ -76,8 +76,8 @@ __all__ = ["BURST_WINDOW", "DEFAULT_LISTEN", "DEFAULT_PORT", "DEFAULT_SCRAPE_TIM
            "Completed", "ExporterApp", "ExporterOptions", "HTTPError", "SweepCoordinator",
            "build_app", "configure_logging", "make_server", "scrape_budget", "serve"]
 
-DEFAULT_PORT = 8397
-DEFAULT_LISTEN = f"127.0.0.1:{DEFAULT_PORT}"
+DEFAULT_PORT = defaults.EXPORTER_PORT
+DEFAULT_LISTEN = defaults.EXPORTER_LISTEN
 
 # Lazy: a .bind() here would freeze the configuration in force at import time.
 log = structlog.get_logger("probe.exporter", component="exporter")
@@ -91,7 +91,7 @@ def configure_logging(verbose: int, fmt: str) -> None:
 @dataclass(frozen=True)
 class ExporterOptions:
     listen: str = DEFAULT_LISTEN
-    min_interval: float = 0.0
+    min_interval: float = defaults.EXPORTER_MIN_INTERVAL
     timeout_offset: float = DEFAULT_TIMEOUT_OFFSET
 
 

@@ -17,6 +17,7 @@ import structlog
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
+from probe import defaults
 from probe.errors import ManifestError, ProbeError
 from probe.exporter_metrics import ProbeCollector, SweepCollector
 from probe.exporter_page import CONTENT_SECURITY_POLICY, render_page
@@ -27,8 +28,7 @@ from probe.urls import public_url
 
 DEFAULT_SCRAPE_TIMEOUT = 10.0
 """Prometheus' default scrape_timeout; used when a request has no timeout header (curl)."""
-DEFAULT_TIMEOUT_OFFSET = 0.5
-"""blackbox_exporter's --timeout-offset default: room for the answer to travel back."""
+DEFAULT_TIMEOUT_OFFSET = defaults.EXPORTER_TIMEOUT_OFFSET
 MIN_BUDGET = 0.1
 MAX_SCRAPE_TIMEOUT = 3600.0
 """A longer X-Prometheus-Scrape-Timeout-Seconds is taken as this (no scrape interval is longer)."""

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from nagiosplugin import Range
 
+from probe import defaults
 from probe.addresses import is_fleet
 from probe.errors import UsageError
 from probe.manifest import Manifest
@@ -37,8 +38,7 @@ from probe.report.nagios import (
 )
 from probe.urls import public_url
 
-DEFAULT_TIMEOUT = 10.0
-"""Seconds; the guidelines' "typically 10 sec", and Nagios' default service_check_timeout is 60."""
+DEFAULT_TIMEOUT = defaults.CHECK_TIMEOUT
 
 SWEEP_MARGIN = 1.0
 """Seconds kept between the sweep's deadline and ``-t`` for diagnosis and output."""
