@@ -190,7 +190,8 @@ def clients(connect: str, count: int, concurrency: int) -> dict[str, float]:
     import requests
     import urllib3
 
-    from probe.transport import Request, Transport
+    from probe.http_messages import Request
+    from probe.transport import Transport
 
     chosen = [u + "__probe__" for u in urls(count)]
     rates: dict[str, float] = {}

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
+    from probe.http_messages import Request
     from probe.manifest import Target
     from probe.model import Sample
-    from probe.transport import Request
 
 
 class Resolver(Protocol):

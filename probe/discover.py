@@ -41,8 +41,16 @@ from probe.lint.model import Server, Site, WsgiApp
 from probe.lint.redirects import redirects_everything
 from probe.lint.unknown_hosts import UnknownHosts, unknown_hosts
 
-__all__ = ["UNKNOWN_HOST", "Discovery", "Instance", "Url", "discover", "discover_paths",
-           "discover_site", "render"]
+__all__ = [
+    "UNKNOWN_HOST",
+    "DiscoveredInstance",
+    "Discovery",
+    "Url",
+    "discover",
+    "discover_paths",
+    "discover_site",
+    "render",
+]
 
 _GENERIC_DIRS = {"", "wsgi", "apache", "conf", "scripts", "bin", "deploy", "src", "app"}
 
@@ -54,7 +62,7 @@ class Url:
 
 
 @dataclass
-class Instance:
+class DiscoveredInstance:
     name: str
     apps: list[WsgiApp]
     label: str | None = None
@@ -72,7 +80,7 @@ class Discovery:
     files: Sequence[str]
     connect: str | None
     connect_source: str
-    instances: list[Instance]
+    instances: list[DiscoveredInstance]
     skipped: list[str]
     refuse: list[Url] = field(default_factory=list)  # source: why it must be refused
     refuse_skipped: list[str] = field(default_factory=list)  # addresses left unchecked, why
@@ -94,7 +102,7 @@ def discover_site(paths: Sequence[str | os.PathLike[str]], *, server_root: str |
 
 def discover(site: Site) -> Discovery:
     connect, connect_source = _connect(site)
-    instances: dict[tuple[str | None, str], Instance] = {}
+    instances: dict[tuple[str | None, str], DiscoveredInstance] = {}
     skipped: list[str] = []
     for app in site.apps:
         if app.is_match:
@@ -103,7 +111,7 @@ def discover(site: Site) -> Discovery:
             continue
         key = (app.process_group, app.target)
         if key not in instances:
-            instances[key] = Instance(name="", apps=[])
+            instances[key] = DiscoveredInstance(name="", apps=[])
         instances[key].apps.append(app)
     named = _names(list(instances.values()))
     claimed: dict[str, str] = {}
@@ -148,7 +156,7 @@ def _refuse(discovery: Discovery, group: UnknownHosts) -> None:
         discovery.refuse.append(Url(url, why))
 
 
-def _drop_claimed(instance: Instance, claimed: dict[str, str]) -> None:
+def _drop_claimed(instance: DiscoveredInstance, claimed: dict[str, str]) -> None:
     """A manifest lists each URL once: a URL two aliases map stays with the first one,
     which is also the one Apache picks."""
     kept = []
@@ -189,7 +197,7 @@ def _loopback(host: str | None) -> str:
     return host
 
 
-def _names(instances: list[Instance]) -> list[Instance]:
+def _names(instances: list[DiscoveredInstance]) -> list[DiscoveredInstance]:
     """Name each instance after its process group, else its script's directory."""
     taken: set[str] = set()
     for instance in instances:
@@ -212,7 +220,7 @@ def _script_dir_name(target: str) -> str:
     return path.stem
 
 
-def _describe(site: Site, instance: Instance) -> None:
+def _describe(site: Site, instance: DiscoveredInstance) -> None:
     first = instance.apps[0]
     script = site.script(first)
     if script is not None and script.error:
@@ -254,7 +262,7 @@ def _inheriting(site: Site, app: WsgiApp) -> list[Server]:
                        for a in site.apps if a.server is v and not a.is_match)]
 
 
-def _add_urls(site: Site, instance: Instance, app: WsgiApp, server: Server) -> None:
+def _add_urls(site: Site, instance: DiscoveredInstance, app: WsgiApp, server: Server) -> None:
     scheme = _scheme(server)
     port = _port(site, server)
     netloc_port = "" if port is None or port == default_port(scheme) else f":{port}"

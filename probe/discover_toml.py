@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from probe.discover import Discovery, Instance
+    from probe.discover import DiscoveredInstance, Discovery
 
 UNKNOWN_HOST = "unknown.invalid"
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -62,7 +62,7 @@ def render(discovery: Discovery) -> str:
     return "\n".join(lines)
 
 
-def _render_instance(instance: Instance) -> list[str]:
+def _render_instance(instance: DiscoveredInstance) -> list[str]:
     lines = [_comment(f"{a.directive.name} {' '.join(a.directive.args)} at {a.where}")
              for a in instance.apps]
     lines.append(f"[instances.{_key(instance.name)}]")

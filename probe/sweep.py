@@ -14,10 +14,11 @@ from types import FrameType
 
 from probe import addresses, logs
 from probe.diagnose import diagnose
+from probe.http_messages import Request
 from probe.liveness import NONCE_HEADER, judge, new_nonce
 from probe.manifest import Manifest, Target
 from probe.model import Observation, Report, Sample
-from probe.transport import Request, Transport
+from probe.transport import Transport
 from probe.urls import public_url
 
 Progress = Callable[[], None]

@@ -23,8 +23,11 @@ from tests.test_fleet import fleet_manifest
 
 
 def answer(label: str, pid: int, instance: str) -> EndpointAnswer:
-    return EndpointAnswer.from_json({"schema": 1, "label": label, "pid": pid,
-                                     "instance_id": instance, "process_group": label})
+    return EndpointAnswer.from_json({
+        "schema": 1, "label": label, "pid": pid, "instance_id": instance,
+        "process_group": label, "application_group": f"site-1.example.com|/{label}",
+        "settings_module": {"environ": "mysite.settings", "loaded": "mysite.settings"},
+        "request": {"host": "site-1.example.com", "script_name": "", "path_info": "/"}})
 
 
 def test_processes_seen_counts_samples_per_process() -> None:

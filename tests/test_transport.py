@@ -18,8 +18,9 @@ import trustme
 
 from probe import __version__
 from probe.errors import ManifestError, ProbeError
+from probe.http_messages import Request, sample_from_answer
 from probe.model import Sample
-from probe.transport import Request, Transport, abort_in_flight, sample_from_answer
+from probe.transport import Transport, abort_in_flight
 
 ENDPOINT_JSON = {
     "schema": 1,
@@ -573,7 +574,7 @@ def test_endpoint_json_in_an_error_status_is_not_read() -> None:
 
 
 def test_sample_from_answer_reads_fields_defensively() -> None:
-    from probe.transport import Answer
+    from probe.http_messages import Answer
 
     data = {**ENDPOINT_JSON, "pid": "4242", "label": 7, "request": "broken"}
     answer = Answer(200, {"Content-Type": "application/json"}, json.dumps(data).encode(), 1.5)

@@ -117,7 +117,10 @@ def _answered_at(answer: EndpointAnswer) -> datetime | None:
     started = answer.started
     if started is None or answer.uptime_s is None:
         return None
-    return started + timedelta(seconds=answer.uptime_s)
+    try:
+        return started + timedelta(seconds=answer.uptime_s)
+    except OverflowError:  # a hostile uptime_s far outside datetime's range
+        return None
 
 
 def _offset(zone: str, moment: datetime) -> int | None:

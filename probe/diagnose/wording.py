@@ -3,6 +3,10 @@
 Every function here takes the evidence already decided by :mod:`probe.diagnose.verdicts` and
 :mod:`probe.diagnose.causes` and only puts it into words, so a cause's wording is found by its
 name and can change without touching how it is decided.
+
+Longer than 300 lines: one short function per verdict and classic cause (the newer causes'
+words are in wording_causes.py and near_miss.py); splitting them further would scatter
+the shared phrasing helpers (who, script_hint, location).
 """
 
 from __future__ import annotations

@@ -20,15 +20,23 @@ from probe.lint.apache_config import (
 )
 from probe.lint.httpd_modules import compiled_in, server_version
 from probe.lint.model import Site, build_site
-from probe.lint.rules import Finding, Severity, run_rules
+from probe.lint.rules import ConfigFinding, Severity, run_rules
 
-__all__ = ["ConfigUnreadable", "Finding", "Httpd", "LintResult", "Severity", "lint_paths",
-           "load_site", "local_httpd"]
+__all__ = [
+    "ConfigFinding",
+    "ConfigUnreadable",
+    "Httpd",
+    "LintResult",
+    "Severity",
+    "lint_paths",
+    "load_site",
+    "local_httpd",
+]
 
 
 @dataclass(frozen=True)
 class LintResult:
-    findings: tuple[Finding, ...]
+    findings: tuple[ConfigFinding, ...]
     files: tuple[str, ...]  # every configuration file read, includes too
 
     @property
@@ -77,12 +85,12 @@ def lint_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str | No
 
 
 def _apachectl(site: Site, paths: Sequence[str | os.PathLike[str]], server_root: str | None,
-               environ: Mapping[str, str], httpd: Httpd) -> list[Finding]:
+               environ: Mapping[str, str], httpd: Httpd) -> list[ConfigFinding]:
     from probe.lint import apachectl
 
     first = site.config.files[0] if site.config.files else "<config>"
     if len(paths) != 1:
-        return [Finding(apachectl.CODE, Severity.NOTE, first, 0,
+        return [ConfigFinding(apachectl.CODE, Severity.NOTE, first, 0,
                         "--apachectl compares one main configuration with httpd -S; "
                         f"{len(paths)} paths were given, nothing compared")]
     root = server_root or default_server_root(paths)
@@ -90,6 +98,6 @@ def _apachectl(site: Site, paths: Sequence[str | os.PathLike[str]], server_root:
     try:
         dump = apachectl.run_dump(first, root, httpd.defines, env)
     except (OSError, RuntimeError) as exc:
-        return [Finding(apachectl.CODE, Severity.NOTE, first, 0,
+        return [ConfigFinding(apachectl.CODE, Severity.NOTE, first, 0,
                         f"httpd -S could not run, nothing compared: {exc}")]
     return apachectl.compare(site, apachectl.parse_dump(dump))

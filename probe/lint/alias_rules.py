@@ -6,14 +6,14 @@ from __future__ import annotations
 import re
 
 from probe.apache_names import mount_matches
-from probe.lint.findings import Finding, Severity
+from probe.lint.findings import ConfigFinding, Severity
 from probe.lint.model import Site, WsgiApp
 
 
-def alias_order(site: Site) -> list[Finding]:
+def alias_order(site: Site) -> list[ConfigFinding]:
     """A mount listed before a longer one it contains: mod_wsgi tries aliases in order and
     the first match wins, so the longer mount's URLs go to the shorter one's application."""
-    findings: dict[tuple[str, str], Finding] = {}
+    findings: dict[tuple[str, str], ConfigFinding] = {}
     for server in site.servers:
         # Handler mounts are chosen by mod_alias/mod_rewrite and sections, not in alias order
         aliases = [a for a in site.aliases_for(server) if not a.handler]
@@ -23,7 +23,7 @@ def alias_order(site: Site) -> list[Finding]:
                 continue
             inherited = (" (inherited from the main server)"
                          if earlier.server.is_main and not server.is_main else "")
-            findings[(earlier.where, later.where)] = Finding(
+            findings[(earlier.where, later.where)] = ConfigFinding(
                 code="alias_order",
                 severity=Severity.ERROR,
                 file=later.directive.file,

@@ -16,7 +16,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from probe.lint.findings import Finding, Severity
+from probe.lint.findings import ConfigFinding, Severity
 from probe.lint.model import Site
 from probe.lint.unknown_hosts import address_groups
 
@@ -77,9 +77,9 @@ def run_dump(config: str, server_root: str, defines: Sequence[str],
     return done.stdout
 
 
-def compare(site: Site, dump: Sequence[HttpdVhost]) -> list[Finding]:
+def compare(site: Site, dump: Sequence[HttpdVhost]) -> list[ConfigFinding]:
     """Findings where lint's model and httpd's disagree."""
-    findings: list[Finding] = []
+    findings: list[ConfigFinding] = []
     by_place = {(os.path.realpath(v.file), v.line): v for v in site.vhosts}
     seen: set[tuple[str, int]] = set()
     defaults = {g[0].where for g in address_groups(site.vhosts).values()}
@@ -110,8 +110,8 @@ def compare(site: Site, dump: Sequence[HttpdVhost]) -> list[Finding]:
     return findings
 
 
-def _finding(file: str, line: int, message: str) -> Finding:
-    return Finding(CODE, Severity.WARNING, file, line,
+def _finding(file: str, line: int, message: str) -> ConfigFinding:
+    return ConfigFinding(CODE, Severity.WARNING, file, line,
                    f"{message}: lint's VirtualHost model disagrees with httpd -S, and httpd "
                    f"is the authority", "run probe lint with the -D names httpd is started "
                    "with; if it still disagrees, report it as a wsgi-probe bug")

@@ -4,20 +4,20 @@ VirtualHost using them, or never used."""
 from __future__ import annotations
 
 from probe.apache_names import GLOBAL, is_per_request
-from probe.lint.findings import Finding, Severity
+from probe.lint.findings import ConfigFinding, Severity
 from probe.lint.model import DaemonGroup, Server, Site
 
 
-def daemon_groups(site: Site) -> list[Finding]:
+def daemon_groups(site: Site) -> list[ConfigFinding]:
     """Process groups named but never defined (mod_wsgi answers 500), defined twice (httpd
     refuses to start), defined in a VirtualHost but used by another host name, or defined
     and never used."""
-    findings: list[Finding] = []
+    findings: list[ConfigFinding] = []
     seen: dict[str, str] = {}
     for daemon in site.daemons:
         where = daemon.directive
         if daemon.name in seen:
-            findings.append(Finding(
+            findings.append(ConfigFinding(
                 "duplicate_daemon", Severity.ERROR, where.file, where.line,
                 f"WSGIDaemonProcess {daemon.name} is already defined at {seen[daemon.name]}: "
                 f"names must be unique in the whole server, httpd will not start",
@@ -33,7 +33,7 @@ def daemon_groups(site: Site) -> list[Finding]:
             continue
         defined = [d for d in site.daemons if d.name == name]
         if not defined:
-            findings.append(Finding(
+            findings.append(ConfigFinding(
                 "undefined_daemon", Severity.ERROR, use.directive.file, use.directive.line,
                 f"{use.directive.name} names process group {name!r} but no WSGIDaemonProcess "
                 f"{name} is defined: mod_wsgi answers these requests with 500",
@@ -41,7 +41,7 @@ def daemon_groups(site: Site) -> list[Finding]:
         elif len(defined) == 1 and not _reaches(defined[0], use.server):
             # Defined twice: duplicate_daemon already says httpd will not start.
             [daemon] = defined
-            findings.append(Finding(
+            findings.append(ConfigFinding(
                 "undefined_daemon", Severity.ERROR, use.directive.file, use.directive.line,
                 f"{use.directive.name} in {use.server.describe()} uses process group "
                 f"{name!r}, defined inside {daemon.server.describe()}: a daemon group "
@@ -50,7 +50,7 @@ def daemon_groups(site: Site) -> list[Finding]:
                 f"VirtualHost"))
     used = {u.name for u in site.group_uses}
     if not dynamic:
-        findings += [Finding(
+        findings += [ConfigFinding(
             "unused_daemon", Severity.NOTE, d.directive.file, d.directive.line,
             f"WSGIDaemonProcess {d.name} is never used: no process-group= or "
             f"WSGIProcessGroup names it, so its processes run idle",

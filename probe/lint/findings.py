@@ -1,4 +1,4 @@
-"""What a lint rule reports: a :class:`Finding` at a file and line, with a :class:`Severity`."""
+"""What a lint rule reports: a :class:`ConfigFinding` at a file and line, with a severity."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ class Severity(StrEnum):
 
 
 @dataclass(frozen=True)
-class Finding:
+class ConfigFinding:
     code: str
     severity: Severity
     file: str
@@ -35,4 +35,4 @@ class Finding:
         return f"{self.file}:{self.line}"
 
 
-Rule = Callable[["Site"], list[Finding]]
+Rule = Callable[["Site"], list[ConfigFinding]]

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from probe.lint.findings import Finding, Severity
+from probe.lint.findings import ConfigFinding, Severity
 from probe.lint.model import Site, WsgiApp
 
 
-def broad_process_group(site: Site) -> list[Finding]:
-    findings: list[Finding] = []
+def broad_process_group(site: Site) -> list[ConfigFinding]:
+    findings: list[ConfigFinding] = []
     scope_level = {id(d) for server in site.servers
                    for d in (site.config.directives if server.is_main else server.directives)
                    if d.key == "wsgiprocessgroup"}
@@ -29,7 +29,7 @@ def broad_process_group(site: Site) -> list[Finding]:
         targets = list(dict.fromkeys(a.target for a in apps))
         if len(targets) < 2:
             continue
-        findings.append(Finding(
+        findings.append(ConfigFinding(
             "broad_process_group", Severity.WARNING, d.file, d.line,
             f"WSGIProcessGroup {use.name} at {'server' if use.server.is_main else 'VirtualHost'}"
             f" scope puts {len(targets)} different applications into one daemon process "
@@ -40,8 +40,8 @@ def broad_process_group(site: Site) -> list[Finding]:
     return findings
 
 
-def ssl_twin(site: Site) -> list[Finding]:
-    findings: list[Finding] = []
+def ssl_twin(site: Site) -> list[ConfigFinding]:
+    findings: list[ConfigFinding] = []
     by_name: dict[str, list[WsgiApp]] = defaultdict(list)
     for app in site.apps:
         if not app.server.is_main and app.server.server_name and not app.is_match:
@@ -55,7 +55,7 @@ def ssl_twin(site: Site) -> list[Finding]:
             if twin is None or not twin.process_group or secure.process_group != "":
                 continue
             where = {None: "a group decided per request", "": "embedded mode"}
-            findings.append(Finding(
+            findings.append(ConfigFinding(
                 "ssl_twin", Severity.WARNING, secure.directive.file, secure.directive.line,
                 f"https://{name}{secure.mount} runs {secure.target} in "
                 f"{where.get(secure.process_group, repr(secure.process_group))} "

@@ -9,18 +9,18 @@ from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 
 from probe.apache_names import GLOBAL, SETTINGS_VARIABLE
-from probe.lint.findings import Finding, Severity
+from probe.lint.findings import ConfigFinding, Severity
 from probe.lint.model import Site, WsgiApp
 from probe.lint.scripts import ScriptInfo
 
 
-def environ_leak(site: Site) -> list[Finding]:
+def environ_leak(site: Site) -> list[ConfigFinding]:
     """``os.environ.setdefault("DJANGO_SETTINGS_MODULE", ...)`` in a script that shares
     its processes with another application (embedded mode, or one daemon process group)
     in another sub interpreter with other settings: the first application loaded puts its
     value into the C-level process environment, each sub interpreter created later copies
     it into ``os.environ``, and setdefault keeps it."""
-    findings: list[Finding] = []
+    findings: list[ConfigFinding] = []
     for group, apps in _by_process_group(site).items():
         interpreters = _by_interpreter(apps)
         if len(interpreters) < 2:
@@ -38,7 +38,7 @@ def environ_leak(site: Site) -> list[Finding]:
 
 
 def _leak_finding(site: Site, group: str, users: Sequence[WsgiApp], script: ScriptInfo,
-                  others: Sequence[WsgiApp]) -> Finding:
+                  others: Sequence[WsgiApp]) -> ConfigFinding:
     first = users[0]
     where = ("embedded in the Apache child processes" if group == ""
              else f"in daemon process group {group!r}")
@@ -48,7 +48,7 @@ def _leak_finding(site: Site, group: str, users: Sequence[WsgiApp], script: Scri
     known = script.settings is not None and all(
         (s := site.scripts.get(o.target)) is not None and s.settings is not None for o in others)
     value = script.settings or "..."
-    return Finding(
+    return ConfigFinding(
         code="environ_leak",
         severity=Severity.ERROR if known else Severity.WARNING,
         file=first.directive.file,
@@ -72,13 +72,13 @@ def _mounted(app: WsgiApp) -> str:
     return f"{app.server.server_name or ''}{app.mount}"
 
 
-def shared_interpreter(site: Site) -> list[Finding]:
+def shared_interpreter(site: Site) -> list[ConfigFinding]:
     """Two different scripts in one sub interpreter (same process group and application
     group): Django is configured once per interpreter, so the second application runs with
     the first one's settings whatever the script says. With the same settings module name
     from two code bases (scripts in different directories), Python imports that name once,
     so the second application runs the first one's settings and code."""
-    findings: list[Finding] = []
+    findings: list[ConfigFinding] = []
     for group, apps in _by_process_group(site).items():
         for interpreter, members in _by_interpreter(apps).items():
             scripts = _unique_targets(members)
@@ -95,7 +95,7 @@ def shared_interpreter(site: Site) -> list[Finding]:
                 if clash is None:
                     continue
                 name = GLOBAL if interpreter == "" else repr(interpreter)
-                findings.append(Finding(
+                findings.append(ConfigFinding(
                     code="shared_interpreter",
                     severity=Severity.ERROR,
                     file=later.directive.file,

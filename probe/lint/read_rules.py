@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from probe.apache_names import SETTINGS_VARIABLE
 from probe.lint.apache_config import ParseNote
-from probe.lint.findings import Finding, Severity
+from probe.lint.findings import ConfigFinding, Severity
 from probe.lint.model import Site
 
 
-def unreadable(site: Site) -> list[Finding]:
+def unreadable(site: Site) -> list[ConfigFinding]:
     """Configuration problems met while reading (an error where httpd refuses to start: an
     include loop, a missing Include, an unclosed section), and WSGI scripts that cannot be
     read."""
-    findings = [Finding("config", Severity.ERROR if n.fatal else Severity.NOTE, n.file, n.line,
-                        n.message) for n in _unique_notes(site)]
+    findings = [ConfigFinding("config", Severity.ERROR if n.fatal else Severity.NOTE, n.file,
+                              n.line, n.message) for n in _unique_notes(site)]
     reported: set[str] = set()
     for app in site.apps:
         script = site.scripts.get(app.target)
         if script is not None and script.error and app.target not in reported:
             reported.add(app.target)
-            findings.append(Finding(
+            findings.append(ConfigFinding(
                 "script_unreadable", Severity.NOTE, app.directive.file, app.directive.line,
                 f"cannot read WSGI script {app.target}: {script.error}; its "
                 f"{SETTINGS_VARIABLE} handling is not checked"))

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from probe.lint.alias_rules import alias_order
 from probe.lint.daemon_rules import daemon_groups
-from probe.lint.findings import Finding, Rule, Severity
+from probe.lint.findings import ConfigFinding, Rule, Severity
 from probe.lint.group_rules import broad_process_group, ssl_twin
 from probe.lint.interpreter_rules import environ_leak, shared_interpreter
 from probe.lint.model import Site
@@ -21,11 +21,11 @@ from probe.lint.unknown_hosts import UnknownHosts, unknown_hosts
 from probe.lint.vhost_rules import access_context, vhost_fallback, vhost_shadowed
 from probe.lint.wsgi_options import wsgi_options
 
-__all__ = ["RULES", "Finding", "Rule", "Severity", "UnknownHosts", "run_rules",
+__all__ = ["RULES", "ConfigFinding", "Rule", "Severity", "UnknownHosts", "run_rules",
            "unknown_hosts"]
 
 
-def options(site: Site) -> list[Finding]:
+def options(site: Site) -> list[ConfigFinding]:
     return wsgi_options(site.config.directives)
 
 
@@ -34,6 +34,6 @@ RULES: tuple[Rule, ...] = (alias_order, environ_leak, shared_interpreter, vhost_
                            daemon_groups, options, unreadable)
 
 
-def run_rules(site: Site, rules: Sequence[Rule] = RULES) -> list[Finding]:
+def run_rules(site: Site, rules: Sequence[Rule] = RULES) -> list[ConfigFinding]:
     findings = [f for rule in rules for f in rule(site)]
     return sorted(findings, key=lambda f: (f.file, f.line, f.code))

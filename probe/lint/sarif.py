@@ -16,7 +16,7 @@ from typing import Any
 
 from probe import __version__
 from probe.lint import LintResult
-from probe.lint.findings import Finding, Severity
+from probe.lint.findings import ConfigFinding, Severity
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
@@ -54,7 +54,7 @@ def render_sarif(result: LintResult) -> str:
     return json.dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2) + "\n"
 
 
-def _rule(code: str, findings: tuple[Finding, ...]) -> dict[str, Any]:
+def _rule(code: str, findings: tuple[ConfigFinding, ...]) -> dict[str, Any]:
     worst = min((f.severity for f in findings if f.code == code),
                 key=list(Severity).index)
     return {"id": code, "name": code,
@@ -62,7 +62,7 @@ def _rule(code: str, findings: tuple[Finding, ...]) -> dict[str, Any]:
             "defaultConfiguration": {"level": _LEVELS[worst]}}
 
 
-def _result(finding: Finding, index: int) -> dict[str, Any]:
+def _result(finding: ConfigFinding, index: int) -> dict[str, Any]:
     text = finding.message + (f"\nfix: {finding.fix}" if finding.fix else "")
     return {
         "ruleId": finding.code,

@@ -8,12 +8,12 @@ from __future__ import annotations
 import fnmatch
 
 from probe.apache_names import catch_all_vhost
-from probe.lint.findings import Finding, Severity
+from probe.lint.findings import ConfigFinding, Severity
 from probe.lint.model import Address, Server, Site
 from probe.lint.unknown_hosts import address_groups, unknown_hosts
 
 
-def vhost_fallback(site: Site) -> list[Finding]:
+def vhost_fallback(site: Site) -> list[ConfigFinding]:
     """Unknown host names land on the first VirtualHost of the best-matching address.
 
     httpd first picks the VirtualHosts whose address matches the connection most
@@ -23,12 +23,12 @@ def vhost_fallback(site: Site) -> list[Finding]:
     name, and a ``<VirtualHost _default_:*>`` catch-all is never consulted for a port that
     has its own ``*:PORT`` VirtualHosts. See :attr:`UnknownHosts.misrouted`.
     """
-    findings: list[Finding] = []
+    findings: list[ConfigFinding] = []
     for group in unknown_hosts(site):
         if group.default_page and len(group.servers) > 1:
             first = group.first
             root = next((d.arg(0) for d in first.directives if d.key == "documentroot"), "")
-            findings.append(Finding(
+            findings.append(ConfigFinding(
                 "vhost_default_page", Severity.NOTE, first.file, first.line,
                 f"requests on {group.address} whose Host matches no ServerName/ServerAlias "
                 f"get the static default page {root} of {first.describe()}, listed first: "
@@ -39,7 +39,7 @@ def vhost_fallback(site: Site) -> list[Finding]:
         key, first = group.address, group.first
         fix = f"put a catch-all first for {key}: {_catch_all_text(key)}, before " \
               f"{first.describe()}"
-        findings.append(Finding(
+        findings.append(ConfigFinding(
             code="vhost_fallback",
             severity=Severity.WARNING,
             file=first.file,
@@ -50,7 +50,7 @@ def vhost_fallback(site: Site) -> list[Finding]:
             fix=fix,
         ))
         for catch_all in group.bypassed:
-            findings.append(Finding(
+            findings.append(ConfigFinding(
                 code="vhost_fallback",
                 severity=Severity.WARNING,
                 file=catch_all.file,
@@ -81,18 +81,18 @@ _ACCESS_KEYS = {"require": "Require", "deny": "Deny", "allow": "Allow", "order":
                 "requireany": "<RequireAny>", "requirenone": "<RequireNone>"}
 
 
-def access_context(site: Site) -> list[Finding]:
+def access_context(site: Site) -> list[ConfigFinding]:
     """Access control written outside any ``<Directory>``/``<Location>``/``<Files>``:
     httpd refuses to start ("Require not allowed in <VirtualHost> context"). It is the
     usual way a hand-written catch-all VirtualHost goes wrong."""
-    findings: list[Finding] = []
+    findings: list[ConfigFinding] = []
     for server in site.servers:
         scope = (site.config.directives if server.is_main else server.directives)
         for d in scope:
             if d.key not in _ACCESS_KEYS:
                 continue
             context = "server config" if server.is_main else "<VirtualHost>"
-            findings.append(Finding(
+            findings.append(ConfigFinding(
                 "config", Severity.ERROR, d.file, d.line,
                 f"{_ACCESS_KEYS[d.key]} not allowed in {context} context: httpd will not "
                 f"start",
@@ -103,13 +103,13 @@ def access_context(site: Site) -> list[Finding]:
 
 
 
-def vhost_shadowed(site: Site) -> list[Finding]:
+def vhost_shadowed(site: Site) -> list[ConfigFinding]:
     """A VirtualHost whose names an earlier VirtualHost on the same address already has:
     httpd gives a request to the first whose ServerName or ServerAlias matches, so the
     later one never sees those names. Two VirtualHosts without ServerName both have the
     main server's (or, without one, this machine's host name): the second is unreachable.
     """
-    findings: list[Finding] = []
+    findings: list[ConfigFinding] = []
     reported: set[tuple[int, str]] = set()
     for address, servers in address_groups(site.vhosts).items():
         for i, later in enumerate(servers):
@@ -126,7 +126,7 @@ def vhost_shadowed(site: Site) -> list[Finding]:
             reported.add(key)
             whole = len(lost) == len(names)
             reach = "never reached" if whole else f"not reached for {shown}"
-            findings.append(Finding(
+            findings.append(ConfigFinding(
                 "vhost_shadowed", Severity.ERROR if whole else Severity.WARNING,
                 later.file, later.line,
                 f"{later.describe()} is {reach} on {address}: {first.describe()}, listed "

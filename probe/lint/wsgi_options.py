@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from probe.lint.apache_config import Directive
-from probe.lint.findings import Finding, Severity
+from probe.lint.findings import ConfigFinding, Severity
 
 _GROUPS = frozenset({"process-group", "application-group"})
 _DAEMON = frozenset({
@@ -50,8 +50,8 @@ def walk(directives: Sequence[Directive]) -> Iterator[Directive]:
             yield from walk(d.children)
 
 
-def wsgi_options(directives: Sequence[Directive]) -> list[Finding]:
-    findings: list[Finding] = []
+def wsgi_options(directives: Sequence[Directive]) -> list[ConfigFinding]:
+    findings: list[ConfigFinding] = []
     for d in walk(directives):
         spec = OPTIONS.get(d.key)
         if spec is None:
@@ -59,7 +59,7 @@ def wsgi_options(directives: Sequence[Directive]) -> list[Finding]:
         positional, accepted, what = spec
         if d.key == "wsgiimportscript" and not any(
                 a.startswith("application-group=") for a in d.args[positional:]):
-            findings.append(Finding(
+            findings.append(ConfigFinding(
                 "config", Severity.ERROR, d.file, d.line,
                 f"{d.name} without application-group=: httpd will not start (\"Name of "
                 f"WSGI application group required.\")",
@@ -77,7 +77,7 @@ def wsgi_options(directives: Sequence[Directive]) -> list[Finding]:
                 hint = f"; {d.name} takes only {', '.join(sorted(accepted))}"
             said = (f"Invalid option to {what} definition." if problem != "empty value for"
                     else "an option's value may not be empty")
-            findings.append(Finding(
+            findings.append(ConfigFinding(
                 "config", Severity.ERROR, d.file, d.line,
                 f"{d.name}: {problem} {arg!r}: httpd will not start ({said})",
                 f"remove {arg!r}{hint}" if hint else

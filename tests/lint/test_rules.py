@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from probe.lint import LintResult, lint_paths
-from probe.lint.rules import Finding, Severity
+from probe.lint.rules import ConfigFinding, Severity
 
 SETDEFAULT = 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "{}")\n'
 ASSIGN = 'import os\nos.environ["DJANGO_SETTINGS_MODULE"] = "{}"\n'
@@ -24,7 +24,7 @@ def lint(tmp_path: Path, config: str, scripts: dict[str, str] | None = None) -> 
     return lint_paths([conf])
 
 
-def codes(result: LintResult, code: str) -> list[Finding]:
+def codes(result: LintResult, code: str) -> list[ConfigFinding]:
     return [f for f in result.findings if f.code == code]
 
 

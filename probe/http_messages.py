@@ -1,0 +1,103 @@
+"""What a probe request and its answer are, and what the answer says about the endpoint.
+
+The transport (probe.transport) moves bytes; this module is the typed seam around it: a
+:class:`Request` with the headers the sweep adds (a nonce), an :class:`Answer` with every
+response header, and :func:`sample_from_answer`, which reads the endpoint's JSON out of an
+answer into the :class:`~probe.model.Sample` diagnosis works on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from probe.liveness import cache_evidence
+from probe.model import EndpointAnswer, Sample, TlsInfo
+
+
+class Headers(Mapping[str, str]):
+    """Response headers; names match case-insensitively, repeated ones joined by ", "."""
+
+    def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
+        self._values: dict[str, str] = {}
+        for name, value in items:
+            key = name.lower()
+            self._values[key] = f"{self._values[key]}, {value}" if key in self._values else value
+
+    @classmethod
+    def parse(cls, block: bytes) -> Headers:
+        """From the raw header lines after the status line (decoded once, as latin-1)."""
+        headers = cls()
+        values = headers._values
+        for line in block.decode("latin-1").split("\r\n"):
+            name, sep, value = line.partition(":")
+            if sep:
+                key = name.strip().lower()
+                value = value.strip()
+                values[key] = f"{values[key]}, {value}" if key in values else value
+        return headers
+
+    def __getitem__(self, name: str) -> str:
+        return self._values[name.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One probe request: the URL, and headers to send besides the transport's own."""
+
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    connect: str | None = None
+    """``HOST:PORT`` for this request alone (a fleet's address), instead of the transport's."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP answer with its body read (capped) and the time it took."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    body: bytes
+    elapsed_ms: float
+    tls: TlsInfo | None = None
+    """HTTPS: the SNI sent and the certificate the server presented."""
+    peer: str | None = None
+    """``HOST:PORT`` the answer came from (the resolved address when not connecting)."""
+
+
+def sample_from_answer(answer: Answer) -> Sample:
+    """Read the endpoint's JSON out of an answer, if the answer is the endpoint's."""
+    endpoint = None
+    error = None
+    if answer.status_code == 200:
+        endpoint, error = parse_endpoint(answer)
+    return Sample(
+        elapsed_ms=answer.elapsed_ms,
+        status_code=answer.status_code,
+        endpoint=endpoint,
+        location=answer.headers.get("Location") if 300 <= answer.status_code < 400 else None,
+        error=error,
+        cache=cache_evidence(answer.headers),
+        tls=answer.tls,
+        address=answer.peer,
+    )
+
+
+def parse_endpoint(answer: Answer) -> tuple[EndpointAnswer | None, str | None]:
+    content_type = answer.headers.get("Content-Type", "")
+    if not content_type.lower().startswith("application/json"):
+        return None, f"answer is {content_type or 'untyped'}, not the endpoint's JSON"
+    try:
+        data = json.loads(answer.body)
+    except (ValueError, RecursionError):
+        return None, "answer claims JSON but does not parse"
+    if not isinstance(data, dict) or data.get("schema") != 1 or "instance_id" not in data:
+        return None, "JSON answer is not the wsgi-probe endpoint's (schema 1)"
+    return EndpointAnswer.from_json(data), None
