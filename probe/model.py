@@ -132,8 +132,10 @@ def _runtime_fields(data: Mapping[str, Any], request: Mapping[str, Any]) -> dict
 def answer_problems(data: Mapping[str, Any]) -> tuple[str, ...]:
     """What makes ``data`` not a valid endpoint answer (contract section 1), in words.
 
-    Only the fields diagnosis relies on are checked; a field an older endpoint
-    does not send yet (``nonce``) is no problem, nor is any extra field.
+    ``instance_id`` and ``pid`` are required (an answer is judged by who made it);
+    every other field the probe reads must have its type when present. A field an
+    older or minimal endpoint does not send (``nonce``, ``request``) is no problem,
+    nor is any extra field.
     """
     problems: list[str] = []
 
@@ -147,14 +149,14 @@ def answer_problems(data: Mapping[str, Any]) -> tuple[str, ...]:
         problems.append("pid is missing")
     elif _pid(data["pid"]) is None:
         problems.append(f"pid is {shown(data['pid'])}, not a process id")
-    for key in _TEXT_FIELDS[:3]:
-        if key not in data:
-            problems.append(f"{key} is missing")
-        elif data[key] is not None and not isinstance(data[key], str):
+    for key in _TEXT_FIELDS:
+        if data.get(key) is not None and not isinstance(data[key], str):
             problems.append(f"{key} is {shown(data[key])}, not a string or null")
     for key, inner in (("settings_module", ("environ", "loaded")),
                        ("request", ("host", "script_name", "path_info"))):
         table = data.get(key)
+        if table is None:
+            continue
         if not isinstance(table, Mapping):
             problems.append(f"{key} is {shown(table)}, not an object")
             continue
