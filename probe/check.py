@@ -68,7 +68,7 @@ def run(options: CheckOptions, *, sweep: SweepFunction | None = None,
     try:
         stage("loading the manifest")
         loaded = load(options.manifest_path).with_probe(
-            connect=options.connect, token_file=options.token_file)
+            connect=options.connect or None, token_file=options.token_file)
         # Read the token now: an unreadable token file is UNKNOWN, not 7 no_endpoint URLs.
         token = read_token(loaded.probe, os.environ)
         count = len(loaded.targets())
@@ -112,7 +112,7 @@ def main(options: CheckOptions, *, sweep: SweepFunction | None = None) -> int:
 
 
 def command(*, manifest_path: str, warning: str | None, critical: str | None, timeout: float,
-            verbose: int, perfdata_urls: bool, connect: str | None,
+            verbose: int, perfdata_urls: bool, connect: tuple[str, ...],
             token_file: str | None) -> NoReturn:
     """``probe check`` once click has parsed the options: check them, run, exit."""
     try:

@@ -226,12 +226,14 @@ def endpoint(script: str | None, label: str | None, dry_run: bool, uninstall: bo
                    "-vv lists ok URLs and settings, -vvv adds endpoint answers and logs.")
 @click.option("--perfdata-urls", is_flag=True,
               help="Add one response-time perfdata item per URL (for graphs).")
-@click.option("--connect", metavar="HOST:PORT",
-              help="Send every request here; Host header and TLS SNI stay the URL's.")
+@click.option("--connect", metavar="HOST[:PORT]", multiple=True,
+              help="Send every request here; Host header and TLS SNI stay the URL's. "
+                   "Repeat it to probe every URL at each address (a fleet).")
 @click.option("--token-file", type=click.Path(dir_okay=False),
               help="File holding the X-Probe-Token (default: the manifest's token settings).")
 def check(manifest_path: str, warning: str | None, critical: str | None, timeout: float,
-          verbose: int, perfdata_urls: bool, connect: str | None, token_file: str | None) -> None:
+          verbose: int, perfdata_urls: bool, connect: tuple[str, ...],
+          token_file: str | None) -> None:
     """Sweep the manifest as a Nagios/Icinga plugin: one status line, perfdata, long output.
 
     \b
@@ -273,8 +275,9 @@ def check(manifest_path: str, warning: str | None, critical: str | None, timeout
               default=defaults.EXPORTER_TIMEOUT_OFFSET,
               show_default=True, metavar="SECONDS",
               help="Subtracted from the scrape timeout Prometheus announces.")
-@click.option("--connect", metavar="HOST:PORT",
-              help="Send every request here; Host header and TLS SNI stay the URL's.")
+@click.option("--connect", metavar="HOST[:PORT]", multiple=True,
+              help="Send every request here; Host header and TLS SNI stay the URL's. "
+                   "Repeat it to probe every URL at each address (a fleet).")
 @click.option("--token-file", type=click.Path(dir_okay=False),
               help="File holding the X-Probe-Token (default: the manifest's token settings).")
 @click.option("--log-format", type=click.Choice(["auto", "console", "json"]), default="auto",
@@ -282,7 +285,7 @@ def check(manifest_path: str, warning: str | None, critical: str | None, timeout
 @click.option("-v", "--verbose", count=True,
               help="-v logs every probe request, -vv debug events.")
 def exporter(manifest_path: str, listen: str, min_interval: float, timeout_offset: float,
-             connect: str | None, token_file: str | None, log_format: str,
+             connect: tuple[str, ...], token_file: str | None, log_format: str,
              verbose: int) -> None:
     """Prometheus exporter: /metrics sweeps the manifest, /probe?target=URL probes one URL.
 
@@ -300,7 +303,8 @@ def exporter(manifest_path: str, listen: str, min_interval: float, timeout_offse
 
     exporting.configure_logging(verbose, log_format)
     try:
-        loaded = manifest.load(manifest_path).with_probe(connect=connect, token_file=token_file)
+        loaded = manifest.load(manifest_path).with_probe(connect=connect or None,
+                                                         token_file=token_file)
         options = exporting.ExporterOptions(listen=listen, min_interval=min_interval,
                                             timeout_offset=timeout_offset)
         status = exporting.serve(loaded, options, version=__version__)

@@ -302,9 +302,16 @@ def test_run_reads_the_token_once_and_passes_it_to_the_sweep(tmp_path: Path) -> 
 
 def test_run_applies_command_line_overrides() -> None:
     sweep = FakeSweep()
-    check.run(CheckOptions("site.toml", connect="127.0.0.1:8080"), sweep=sweep,
+    check.run(CheckOptions("site.toml", connect=("127.0.0.1:8080",)), sweep=sweep,
               load=lambda path: parse(MANIFEST, path))
     assert sweep.calls[0][0].probe.connect == "127.0.0.1:8080"
+
+
+def test_repeated_connect_probes_a_fleet() -> None:
+    sweep = FakeSweep()
+    check.run(CheckOptions("site.toml", connect=("127.0.0.1:8080", "127.0.0.2:8080")),
+              sweep=sweep, load=lambda path: parse(MANIFEST, path))
+    assert sweep.calls[0][0].probe.connects == ("127.0.0.1:8080", "127.0.0.2:8080")
 
 
 def test_bad_manifest_is_unknown() -> None:

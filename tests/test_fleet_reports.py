@@ -100,6 +100,22 @@ def test_nagios_perfdata_labels_unique_and_stable_per_url_and_address() -> None:
     assert set(labels[2]) <= set(labels[0])  # an address less changes no other label
 
 
+def test_nagios_status_line_names_the_address_of_a_fleet_url() -> None:
+    from probe.report.nagios import render
+    from tests.monitoring_helpers import parse_output
+
+    fleet = check.evaluate(fleet_report([(u, a) for u in FLEET_URLS for a in FLEET_ADDRESSES]),
+                           CheckOptions("m.toml"), elapsed=0.1)
+    status_line, _perf, _lines = parse_output(render(fleet))
+    assert "site-1.example.com/suburl/ at 127.0.0.2:80 answered by" in status_line
+    # One address per URL: the address is noise there, the line stays as before.
+    single = check.evaluate(fleet_report([(u, "127.0.0.2:80") for u in FLEET_URLS]),
+                            CheckOptions("m.toml"), elapsed=0.1)
+    status_line, _perf, _lines = parse_output(render(single))
+    assert "site-1.example.com/suburl/ answered by" in status_line
+    assert " at 127.0.0.2:80" not in status_line
+
+
 def test_exporter_address_label() -> None:
     from probe.exporter_metrics import url_families
 

@@ -215,9 +215,12 @@ def answered_by(target: TargetResult) -> str:
     return "another instance"
 
 
-def problem_phrase(target: TargetResult) -> str:
-    """A few words for the status line: ``site-1.example.com/suburl/ answered by project-1``."""
+def problem_phrase(target: TargetResult, *, at_address: bool = False) -> str:
+    """A few words for the status line: ``site-1.example.com/suburl/ answered by project-1``;
+    ``at_address`` (a URL probed at several addresses) adds where: ``... at 10.0.0.2:80``."""
     where = display_url(target.url)
+    if at_address and target.address:
+        where += f" at {target.address}"
     verdict = target.verdict
     if verdict is Verdict.WRONG_INSTANCE:
         phrase = f"{where} answered by {answered_by(target)}"

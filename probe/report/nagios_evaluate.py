@@ -119,7 +119,8 @@ class CheckOptions:
     timeout: float = DEFAULT_TIMEOUT
     verbose: int = 0
     perfdata_urls: bool = False
-    connect: str | None = None
+    connect: tuple[str, ...] = ()
+    """--connect, repeated for a fleet; empty: the manifest's."""
     token_file: str | None = None
 
 
@@ -165,7 +166,10 @@ def _summary(report: Report, *, names: int | None) -> str:
         word = "misrouted" if all(p.verdict in ROUTING_VERDICTS for p in problems) else "failing"
         shown = problems if names is None else problems[:names]
         text = f"{len(problems)} of {total} {noun} {word}: "
-        text += ", ".join(problem_phrase(p) for p in shown)
+        addresses: dict[str, set[str | None]] = {}
+        for target in report.targets:
+            addresses.setdefault(target.url, set()).add(target.address)
+        text += ", ".join(problem_phrase(p, at_address=len(addresses[p.url]) > 1) for p in shown)
         if len(shown) < len(problems):
             text += f", ... (+{len(problems) - len(shown)} more)"
     notable = [f for f in report.findings if f.severity is not Status.OK]
