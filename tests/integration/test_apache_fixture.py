@@ -41,7 +41,7 @@ def test_render_fills_placeholders_and_rejects_unknown_ones() -> None:
 def test_every_scenario_has_a_template_and_a_manifest() -> None:
     names = apache_mod.scenario_names()
     assert names == ["envleak", "fallback", "frontproxy", "globalgroup", "groupscope", "healthy",
-                     "mixedcode", "ordering", "tlssni", "tzleak", "wrongpython"]
+                     "mixedcode", "ordering", "sslembedded", "tlssni", "tzleak", "wrongpython"]
     # Some scenarios of issue 11 take values from their test (test_cause_scenarios.py).
     extra = {"BACKEND_PORT": "2", "OTHER_VENV": "/v", "APACHE_SITE_PACKAGES": "/p",
              "TLS_PORT": "3", "SERVER_ROOT": "/r"}

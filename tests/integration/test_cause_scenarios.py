@@ -211,3 +211,40 @@ def test_https_without_sni_is_misdirected(apache: ApacheFactory, tmp_path: Path)
     text = explanation(report, site2)
     # The certificate the server chose without SNI: its first VirtualHost's.
     assert "HTTP 421" in text and "DNS names: site-1.example.com" in text, text
+
+
+def test_https_twin_without_the_daemon_group_runs_embedded(apache: ApacheFactory,
+                                                            tmp_path: Path) -> None:
+    """Issue 11 cause 3 (the certbot pattern): HTTPS runs the site embedded, HTTP in its group."""
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("site-1.example.com").private_key_and_cert_chain_pem.bytes().decode()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    tls_port = free_port()
+    server = apache(scenario_template("sslembedded"), extra={"TLS_PORT": str(tls_port)},
+                    files={"tls/site-1.pem": cert})
+    http, https = (f"http://site-1.example.com:{server.port}/",
+                   f"https://site-1.example.com:{tls_port}/")
+    manifest = tmp_path / "sslembedded.toml"
+    manifest.write_text(
+        '[probe]\nconnect = "127.0.0.1"\ntimeout = 30.0\n'  # no port: each URL keeps its own
+        + scenario_manifest("sslembedded").read_text(encoding="utf-8").replace(
+            '["http://site-1.example.com/", "https://site-1.example.com/"]',
+            f'["{http}", "{https}"]'),
+        encoding="utf-8")
+    done = subprocess.run(
+        [*probe_command(), "sweep", "-m", str(manifest), "--ca-file", str(ca_file),
+         "--format", "json"],
+        capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL)
+    assert done.stdout.startswith("{"), done.stderr
+    report: dict[str, Any] = json.loads(done.stdout)
+    got = {t["url"]: (t["verdict"], t["cause"]) for t in report["targets"]}
+    assert got == {http: OK, https: ("wrong_instance", "daemon_group_unused")}, report
+    assert done.returncode == 1
+    https_target = next(t for t in report["targets"] if t["url"] == https)
+    assert https_target["observed"]["process_group"] == ""  # embedded, as mod_wsgi says
+    text = https_target["explanation"]
+    assert "process group" in text and "project-1" in text, text
+    assert "WSGIProcessGroup" in https_target["fix"], https_target["fix"]
