@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from probe.apache_names import default_port
 from probe.diagnose.identify import Comparison, Difference
-from probe.diagnose.wording import Diagnosis, host_name, script_hint, who
+from probe.diagnose.wording import Diagnosis, host_name, script_hint
 from probe.model import Cause, EndpointAnswer, Verdict
 
 _FIELD_NAMES = {"label": "label", "process_group": "process group",
@@ -24,6 +24,11 @@ def agreement(comparison: Comparison, answer: EndpointAnswer) -> str:
     agree = " and ".join(f"{_FIELD_NAMES[f]} {getattr(answer, f)!r}" for f in comparison.agree)
     differ = "; ".join(_difference(d, answer) for d in comparison.differ)
     return f"{agree} as expected, but {differ}"
+
+
+def _pid(answer: EndpointAnswer) -> str:
+    # The fields that matter are named in the agreement already; the pid finds the process.
+    return f" (pid {answer.pid})" if answer.pid is not None else ""
 
 
 def _difference(difference: Difference, answer: EndpointAnswer) -> str:
@@ -64,7 +69,7 @@ def daemon_group_unused(url: str, expected: str, comparison: Comparison,
         Verdict.WRONG_INSTANCE,
         Cause.DAEMON_GROUP_UNUSED,
         explanation=f"{url} should be served by {expected}; it is answered with "
-                    f"{agreement(comparison, answer)} ({who(answer, shown)}): {why}",
+                    f"{agreement(comparison, answer)}{_pid(answer)}: {why}",
         fix=fix,
         answered_by=shown,
     )
@@ -76,7 +81,7 @@ def near_miss(url: str, expected: str, comparison: Comparison, answer: EndpointA
     return Diagnosis(
         Verdict.WRONG_INSTANCE,
         explanation=f"{url} should be served by {expected}; it is answered with "
-                    f"{agreement(comparison, answer)} ({who(answer, shown)}).",
+                    f"{agreement(comparison, answer)}{_pid(answer)}.",
         fix=(f"Check which WSGIScriptAlias, process-group and application-group serve this "
              f"URL and the label given to wsgi_endpoint.wrap() in its WSGI script"
              f"{script_hint(answer)}; or correct the {fields} declared for {expected} in the "
