@@ -64,17 +64,38 @@ def clean_json(value: Any, *, depth: int = 0) -> Any:
     nesting beyond MAX_DEPTH becomes the string ``"…"``. Control characters
     stay: JSON escapes them, and :func:`one_line` does where text is shown.
     """
+    kind = type(value)
+    # Fast path first: every answer passes here (10-14 % of a large sweep's CPU).
+    if kind is str:
+        return _clean_str(value)
+    if kind is int or value is None or kind is bool:
+        return value
     if isinstance(value, str):
-        value = encodable(value)
-        return value if len(value) <= MAX_STRING else value[: MAX_STRING - 1] + "…"
+        return _clean_str(value)
     if isinstance(value, float) and not math.isfinite(value):
         return None  # json.loads reads NaN and Infinity, but they are not JSON
-    if isinstance(value, bool | int | float) or value is None:
+    if isinstance(value, bool | int | float):
         return value
     if depth >= MAX_DEPTH:
         return "…"
     if isinstance(value, dict):
-        return {clean_json(str(k)): clean_json(v, depth=depth + 1) for k, v in value.items()}
+        inner = depth + 1
+        cleaned = {}
+        for key, item in value.items():
+            kind = type(item)
+            # A plain leaf needs no call: the same result as clean_json(item, depth=inner).
+            if (kind is str and item.isascii() and len(item) <= MAX_STRING) or kind is int \
+                    or item is None or kind is bool:
+                cleaned[_clean_str(str(key))] = item
+            else:
+                cleaned[_clean_str(str(key))] = clean_json(item, depth=inner)
+        return cleaned
     if isinstance(value, list | tuple):
         return [clean_json(v, depth=depth + 1) for v in value]
     return one_line(repr(value))
+
+
+def _clean_str(value: str) -> str:
+    if not value.isascii():  # an ASCII string holds no surrogate
+        value = encodable(value)
+    return value if len(value) <= MAX_STRING else value[: MAX_STRING - 1] + "…"

@@ -19,25 +19,45 @@ HEAVY = {"requests", "urllib3", "rich", "structlog", "prometheus_client", "psuti
 """Libraries that cost tens of milliseconds to import, or that only some commands need."""
 
 
-def imported(*args: str, cwd: Path | None = None) -> set[str]:
+def imported(*args: str, cwd: Path | None = None, ran: str = "probe.cli") -> set[str]:
     """Every module ``python -m probe ARGS`` imported, from -X importtime (os._exit proof)."""
     result = subprocess.run([sys.executable, "-X", "importtime", "-m", "probe", *args],
                             capture_output=True, text=True, timeout=60, cwd=cwd, check=False)
     modules = {line.rpartition("|")[2].strip() for line in result.stderr.splitlines()
                if line.startswith("import time:")}
-    assert "probe.cli" in modules, result.stderr[-2000:]
+    assert ran in modules, result.stderr[-2000:]
     return modules
 
 
-@pytest.mark.parametrize("args", [("--version",), ("--help",), ("check", "--help"),
-                                  ("sweep", "--help"), ("exporter", "--help")])
+@pytest.mark.parametrize("args", [("--help",), ("check", "--help"), ("sweep", "--help"),
+                                  ("exporter", "--help"), ("check", "--version")])
 def test_answers_without_heavy_imports(args: tuple[str, ...]) -> None:
     assert imported(*args) & HEAVY == set()
 
 
-def test_version_needs_no_plugin_machinery() -> None:
-    modules = imported("--version")
-    assert {"nagiosplugin", "probe.check", "probe.manifest", "probe.sweep"} & modules == set()
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_the_version_is_answered_before_click(flag: str) -> None:
+    modules = imported(flag, ran="probe.entry")
+    assert {"click", "probe.cli", "nagiosplugin", "probe.check", "probe.manifest",
+            "probe.sweep"} & modules == set()
+    assert modules & HEAVY == set()
+
+
+def test_the_fast_version_is_what_click_prints() -> None:
+    from click.testing import CliRunner
+
+    from probe.cli import main
+
+    fast = subprocess.run([sys.executable, "-m", "probe", "--version"], capture_output=True,
+                          text=True, timeout=60, check=True)
+    assert fast.stdout == CliRunner().invoke(main, ["--version"]).output
+    assert fast.stdout == f"wsgi-probe, version {probe_version()}\n"
+
+
+def probe_version() -> str:
+    import probe
+
+    return probe.__version__
 
 
 def test_a_missing_manifest_is_unknown_without_the_sweep_libraries(tmp_path: Path) -> None:

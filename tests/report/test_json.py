@@ -113,3 +113,20 @@ def test_status_warning_and_unknown() -> None:
 def test_to_dict_matches_render() -> None:
     report = sample_report()
     assert json.loads(json_report.render(report)) == json_report.to_dict(report)
+
+
+def test_the_fast_rendering_is_the_same_document_as_the_indented_one() -> None:
+    # render() indents only the outer structure (the C encoder for each target); the parsed
+    # document must be exactly what json.dumps(indent=2) of the same dict gives, odd text too.
+    odd = result("http://site-1.example.com/\u00e9\"\\\n}", "p\u2028\U0001f600", Verdict.OK,
+                 explanation="line\nbreak, \"quotes\" and ]}, brackets", fix="\t\x00")
+    for report in (sample_report(), Report(()), Report((*sample_report().targets, odd),
+                                                        sample_report().findings)):
+        text = json_report.render(report)
+        expected = json.loads(json.dumps(json_report.to_dict(report), indent=2))
+        assert json.loads(text) == expected
+        assert list(json.loads(text)) == list(expected)  # the keys in the same order
+        # Still for humans: the outer structure indented, each target on its own line.
+        assert text.startswith('{\n  "schema": 1,\n  "summary": {\n    "status": ')
+        lines = [line.rstrip(",") for line in text.splitlines() if line.startswith('    {"url"')]
+        assert [json.loads(line) for line in lines] == expected["targets"]
