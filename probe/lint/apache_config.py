@@ -54,6 +54,8 @@ from probe.lint.config_text import (
 from probe.lint.httpd_modules import DEBIAN_COMPILED_IN, Modules, Version, version_holds
 
 MAX_INCLUDE_DEPTH = 32
+MAX_INCLUDE_FILES = 2000
+"""More files than this from one Include is a mistake (``Include /``), not a configuration."""
 """httpd stops at 128 nested includes; far fewer means a loop here, not a real config."""
 
 _VAR = re.compile(r"\$\{([A-Za-z0-9_:.\-]+)\}")
@@ -159,7 +161,7 @@ def parse_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str | N
                 reader.server_root = str(Path(name).resolve())
             files = [start] if start is not None else files_under(name)
         for file in files:
-            if os.path.realpath(file) in reader.read_realpaths:
+            if _real_path(file) in reader.read_realpaths:
                 continue
             text = _read_text(file)
             reader.top.extend(reader.read_file(file, text, depth=0))
@@ -219,8 +221,8 @@ class _Reader:
 
     def read_file(self, file: str, text: str, depth: int) -> list[Directive]:
         self.files.append(file)
-        self.read_realpaths.add(os.path.realpath(file))
-        self.including.append(os.path.realpath(file))
+        self.read_realpaths.add(_real_path(file))
+        self.including.append(_real_path(file))
         try:
             return self._read_lines(file, text, depth)
         finally:
@@ -319,10 +321,14 @@ class _Reader:
                                     f"{args[0]} not read", fatal=True)
             return []
         files = self._include_files(pattern)
+        if len(files) > MAX_INCLUDE_FILES:
+            self.note(file, number, f"Include {args[0]}: matches more than {MAX_INCLUDE_FILES} "
+                                    f"files (a whole tree?); not read", fatal=True)
+            return []
         if not files and not optional:
             self.note(file, number, f"Include {args[0]}: no such file (httpd would not start)",
                       fatal=True)
-        loop = next((p for p in files if os.path.realpath(p) in self.including), None)
+        loop = next((p for p in files if _real_path(p) in self.including), None)
         if loop is not None:
             # httpd would read it again and again until "Exceeded maximum include depth";
             # reading the other matches would only repeat that for each of them.
@@ -345,10 +351,13 @@ class _Reader:
         if glob.has_magic(pattern):
             found: list[str] = []
             for match in sorted(glob.glob(pattern)):
-                found += files_under(match) if os.path.isdir(match) else [match]
+                found += (files_under(match, MAX_INCLUDE_FILES) if os.path.isdir(match)
+                          else [match])
+                if len(found) > MAX_INCLUDE_FILES:
+                    break
             return found
         if os.path.isdir(pattern):
-            return files_under(pattern)
+            return files_under(pattern, MAX_INCLUDE_FILES)
         return [pattern] if os.path.exists(pattern) else []
 
     def _condition_holds(self, key: str, args: tuple[str, ...]) -> bool:
@@ -374,3 +383,12 @@ class _Reader:
         else:
             present = True
         return present != negated
+
+
+def _real_path(path: str) -> str:
+    """``os.path.realpath``, or the path as written where resolving it is not allowed
+    (``/proc/1/cwd`` for a process that may not look there)."""
+    try:
+        return os.path.realpath(path)
+    except OSError:
+        return path

@@ -77,12 +77,18 @@ def read_envvars(path: str | os.PathLike[str]) -> dict[str, str]:
     return found
 
 
-def files_under(directory: str) -> list[str]:
-    """All files below a directory, sorted, as httpd reads an ``Include`` of a directory."""
+def files_under(directory: str, limit: int | None = None) -> list[str]:
+    """All files below a directory, sorted, as httpd reads an ``Include`` of a directory.
+
+    With ``limit``, stops once more than ``limit`` are found: ``Include /`` must not walk
+    the whole file system to learn that it is a mistake.
+    """
     found: list[str] = []
     for top, dirs, files in os.walk(directory):
         dirs.sort()
         found += [os.path.join(top, f) for f in sorted(files)]
+        if limit is not None and len(found) > limit:
+            break
     return found
 
 

@@ -76,3 +76,13 @@ def test_any_bytes_lint_without_a_traceback(data: bytes) -> None:
         done = CliRunner().invoke(main, ["lint", str(path)])
         assert done.exit_code in (0, 1, 2), done.output
         assert done.exception is None or isinstance(done.exception, SystemExit), done.exception
+
+
+def test_an_include_of_the_whole_file_system_is_refused_at_once(tmp_path: Path) -> None:
+    # Found by the property test above: "Include /" walked every file and, as root in a
+    # container, hit /proc/1/cwd (PermissionError from realpath).
+    path = tmp_path / "httpd.conf"
+    path.write_text("Include /\n", encoding="utf-8")
+    result = lint_paths([path], httpd=Httpd())
+    (finding,) = [f for f in result.findings if "Include /" in f.message]
+    assert "matches more than" in finding.message and result.exit_status == 1
