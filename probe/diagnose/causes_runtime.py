@@ -67,9 +67,8 @@ def mixed_code(obs: Observation, answers: Sequence[EndpointAnswer], instance: In
     mine = _code(answer)
     if mine == (None, None):
         return None
-    others = [other for o, other in context.answers()
+    others = [other for o, other in context.answers_of(instance.name)
               if o.target.url != obs.target.url
-              and context.identify(other, o.target.expected) == instance.name
               and _code(other) != (None, None) and _code(other) != mine]
     # Only the older side is the problem; the newest code is what the deploy meant.
     if not others or not any(_newer(other, answer) for other in others):

@@ -83,6 +83,19 @@ class SweepContext:
                 if sample.trusted_answer:
                     yield obs, sample.trusted_answer
 
+    def answers_of(self, instance: str) -> list[tuple[Observation, EndpointAnswer]]:
+        """Every answer of the sweep that came from ``instance``, each judged against the
+        instance its own URL expects (grouped once: asked for every URL of a large sweep)."""
+        return self._answers_by_instance.get(instance, [])
+
+    @cached_property
+    def _answers_by_instance(self) -> dict[str | None, list[tuple[Observation, EndpointAnswer]]]:
+        grouped: dict[str | None, list[tuple[Observation, EndpointAnswer]]] = {}
+        for obs, answer in self.answers():
+            grouped.setdefault(self.identify(answer, obs.target.expected), []).append(
+                (obs, answer))
+        return grouped
+
     @cached_property
     def _right_answers(self) -> list[tuple[Observation, EndpointAnswer]]:
         """Answers from the instance the manifest expects for their URL.
