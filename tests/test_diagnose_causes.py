@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from probe import manifest
+from probe.diagnose import diagnose
 from probe.manifest import Manifest
 from probe.model import Cause, Report, Sample, TlsInfo, Verdict
 
@@ -365,3 +368,28 @@ def test_leak_within_one_daemon_group_hints_at_the_group_scope_without_claiming_
     report = run([thrice(SITE1, "project-1", one), thrice(SUB, "project-2", embedded)])
     assert verdict(report, SUB) == (Verdict.SETTINGS_MISMATCH, Cause.ENVIRON_LEAK)
     assert "daemon process group" not in result(report, SUB).explanation
+
+
+def test_a_large_sweep_identifies_each_answer_a_bounded_number_of_times(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cross-URL causes must not compare every URL with every answer of the sweep: with
+    mixed_code doing so, 1,000 URLs took 11.6 s (a count, not a time, guards it here)."""
+    from probe.diagnose.identify import SweepContext
+
+    urls = [f"http://site-1.example.com/u{n}/" for n in range(200)]
+    text = ('[instances.project-1]\nlabel = "project-1"\nurls = '
+            + "[" + ", ".join(f'"{u}"' for u in urls) + "]\n")
+    answer = {**p1(), "code": {"version": "7", "script_mtime": "2026-11-30T00:00:00+00:00"}}
+    calls = 0
+    real = SweepContext.identify
+
+    def counting(self: SweepContext, *args: Any, **kwargs: Any) -> str | None:
+        nonlocal calls
+        calls += 1
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SweepContext, "identify", counting)
+    report = diagnose(manifest.parse(text, "m.toml"), [thrice(u, "project-1", answer)
+                                                        for u in urls])
+    assert {r.verdict for r in report.targets} == {Verdict.OK}
+    assert calls < 20 * len(urls), calls  # linear; the quadratic check made ~len(urls) ** 2
