@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from probe.diagnose import wording_causes as words
@@ -67,13 +68,28 @@ def mixed_code(obs: Observation, answers: Sequence[EndpointAnswer], instance: In
     mine = _code(answer)
     if mine == (None, None):
         return None
-    others = [other for o, other in context.answers_of(instance.name)
-              if o.target.url != obs.target.url
-              and _code(other) != (None, None) and _code(other) != mine]
+    # The newest answer of each other code the instance runs: this URL's answers all run
+    # ``mine`` (checked above), so none of these is one of them.
+    others = [other for code, other in _newest_by_code(context, instance.name).items()
+              if code != mine]
     # Only the older side is the problem; the newest code is what the deploy meant.
     if not others or not any(_newer(other, answer) for other in others):
         return None
     return words.mixed_code(obs.target.url, instance, [answer], others, shown)
+
+
+def _newest_by_code(context: SweepContext,
+                    instance: str) -> dict[tuple[str | None, str | None], EndpointAnswer]:
+    """Per code the instance runs, its newest answer: once per sweep (asked for every URL)."""
+    key = ("newest_by_code", instance)
+    if key not in context.memo:
+        newest: dict[tuple[str | None, str | None], EndpointAnswer] = {}
+        for _, answer in context.answers_of(instance):
+            code = _code(answer)
+            if code != (None, None) and (code not in newest or _newer(answer, newest[code])):
+                newest[code] = answer
+        context.memo[key] = newest
+    return cast(dict[tuple[str | None, str | None], EndpointAnswer], context.memo[key])
 
 
 def _code(answer: EndpointAnswer) -> tuple[str | None, str | None]:

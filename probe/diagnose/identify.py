@@ -24,6 +24,8 @@ class SweepContext:
     def __init__(self, manifest: Manifest, observations: Sequence[Observation]) -> None:
         self.manifest = manifest
         self.observations = observations
+        self.memo: dict[tuple[str, str], object] = {}
+        """What a cause computes once per sweep and instance, keyed (what, instance)."""
 
     def identify(self, answer: EndpointAnswer, expected: str | None = None) -> str | None:
         """The manifest instance this answer comes from, or None when it is none of them.
