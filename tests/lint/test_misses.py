@@ -7,18 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from probe.lint import LintResult, lint_paths
+from probe.lint import LintResult
 from probe.lint.scripts import SettingsHow, analyse
-
-
-def lint(tmp_path: Path, config: str, scripts: dict[str, str] | None = None) -> LintResult:
-    for name, text in (scripts or {}).items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    conf = tmp_path / "httpd.conf"
-    conf.write_text(config.replace("@ROOT@", str(tmp_path)))
-    return lint_paths([conf])
+from tests.lint.test_rules import lint
 
 
 def found(result: LintResult) -> list[tuple[str, int]]:
