@@ -5,8 +5,12 @@ acquire -> evaluate -> summarise -> runtime, one module each:
 - acquire (here): load the manifest, read the token, sweep with a deadline inside ``-t``;
 - evaluate and summarise: :mod:`probe.report.nagios_evaluate` (thresholds, state, status
   line, perfdata, long output), rendered by :mod:`probe.report.nagios`;
-- runtime: :mod:`probe.check_runtime` (the hard alarm at ``-t``, the exit, click parsing
-  that keeps plugin exit codes).
+- runtime: :mod:`probe.check_runtime` (the hard alarm at ``-t``, the exit); the command
+  line: :mod:`probe.check_args`.
+
+A manifest that cannot be read or parsed is UNKNOWN before the sweep, the model, the
+reports or nagiosplugin are imported (:func:`_attempt` returns its message and
+:mod:`probe.status_line` writes it): start-up is most of what that answer costs.
 
 UNKNOWN (3) means the plugin could not check: bad arguments, a bad manifest, an
 unreadable token file, an interrupted sweep, an internal error. Any exception that
@@ -18,37 +22,42 @@ from __future__ import annotations
 import os
 import sys
 import time
-import traceback
 from collections.abc import Callable
-from typing import NoReturn, Protocol
+from typing import TYPE_CHECKING, NoReturn, Protocol
 
-from probe.check_runtime import (
-    PluginCommand,
-    Stage,
-    exit_now,
-    silence_logs,
-    watchdog,
-)
-from probe.errors import ProbeError, UsageError
-from probe.exits import outcome
-from probe.manifest import Manifest
-from probe.model import Report
-from probe.report.nagios import PLUGIN_NAME, PluginOutput, render
-from probe.report.nagios_evaluate import (
+from probe.check_options import (
     DEFAULT_TIMEOUT,
     CheckOptions,
     Thresholds,
     check_timeout,
-    evaluate,
     parse_range,
     parse_thresholds,
     sweep_deadline,
-    unknown,
 )
+from probe.check_runtime import Stage, exit_now, silence_logs, watchdog
+from probe.errors import ProbeError, UsageError
+from probe.status_line import UNKNOWN_EXIT, unknown_text
 
-__all__ = ["DEFAULT_TIMEOUT", "CheckOptions", "PluginCommand", "Stage", "Thresholds",
-           "check_timeout", "command", "evaluate", "main", "parse_range", "run",
+if TYPE_CHECKING:
+    from probe.manifest import Manifest
+    from probe.model import Report
+    from probe.report.nagios import PluginOutput
+    from probe.report.nagios_evaluate import evaluate, unknown
+
+__all__ = ["DEFAULT_TIMEOUT", "CheckOptions", "Stage", "Thresholds", "check_timeout", "command",
+           "evaluate", "main", "parse_range", "parse_thresholds", "render", "run",
            "sweep_deadline", "unknown", "watchdog"]
+
+
+def __getattr__(name: str) -> object:
+    """``evaluate`` and ``unknown``, imported when first asked for: a check whose manifest
+    cannot be read prints its UNKNOWN line without the judgement (the model, the reports,
+    nagiosplugin), which is most of start-up."""
+    if name in ("evaluate", "unknown"):
+        from probe.report import nagios_evaluate
+
+        return getattr(nagios_evaluate, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class SweepFunction(Protocol):
@@ -60,8 +69,20 @@ def run(options: CheckOptions, *, sweep: SweepFunction | None = None,
         load: Callable[[str], Manifest] | None = None,
         stage: Callable[[str], None] = lambda _: None) -> PluginOutput:
     """Load, sweep, judge. Never raises: every failure is an UNKNOWN output."""
+    answer = _attempt(options, sweep=sweep, load=load, stage=stage)
+    if isinstance(answer, str):
+        from probe.report.nagios_evaluate import unknown
+
+        return unknown(answer)
+    return answer
+
+
+def _attempt(options: CheckOptions, *, sweep: SweepFunction | None,
+             load: Callable[[str], Manifest] | None,
+             stage: Callable[[str], None]) -> PluginOutput | str:
+    """:func:`run`'s work; a failure is returned as its one-line message, so that
+    :func:`main` can print the UNKNOWN line of a bad manifest without the reports."""
     from probe import manifest as manifests
-    from probe.credentials import read_token
 
     load = load or manifests.load
     started = time.monotonic()
@@ -69,8 +90,13 @@ def run(options: CheckOptions, *, sweep: SweepFunction | None = None,
         stage("loading the manifest")
         loaded = load(options.manifest_path).with_probe(
             connect=options.connect or None, token_file=options.token_file)
+        from probe.credentials import read_token
+
         # Read the token now: an unreadable token file is UNKNOWN, not 7 no_endpoint URLs.
         token = read_token(loaded.probe, os.environ)
+        # The manifest is good: only now the sweep, the model and the judgement.
+        from probe.report.nagios_evaluate import evaluate
+
         count = len(loaded.targets())
         stage(f"sweeping {count} URL{'s' if count != 1 else ''}")
         report = (sweep or _real_sweep())(loaded, deadline=sweep_deadline(options.timeout),
@@ -78,11 +104,26 @@ def run(options: CheckOptions, *, sweep: SweepFunction | None = None,
         stage("judging the results")
         return evaluate(report, options, elapsed=time.monotonic() - started, manifest=loaded)
     except ProbeError as exc:
-        return unknown(str(exc))
+        return str(exc)
     except Exception as exc:  # the last line of defence: never a traceback on stdout
         if options.verbose >= 3:
+            import traceback
+
             traceback.print_exc(file=sys.stderr)
-        return unknown(outcome(exc, "check").message)
+        return _internal(exc)
+
+
+def _internal(exc: BaseException) -> str:
+    from probe.exits import outcome
+
+    return outcome(exc, "check").message
+
+
+def render(output: PluginOutput) -> str:
+    """:func:`probe.report.nagios.render`, imported once there is a judgement to render."""
+    from probe.report import nagios
+
+    return nagios.render(output)
 
 
 def _real_sweep() -> SweepFunction:
@@ -92,29 +133,40 @@ def _real_sweep() -> SweepFunction:
     return run_sweep
 
 
+def _quiet(sweep: SweepFunction | None, verbose: int) -> SweepFunction:
+    """The sweep, logs silenced first (see :func:`silence_logs`): nothing logs before
+    it, and a bad manifest's UNKNOWN then needs no logging module."""
+    def quiet_sweep(manifest: Manifest, *, deadline: float | None = None,
+                    token: str | None = None) -> Report:
+        silence_logs(verbose)
+        return (sweep or _real_sweep())(manifest, deadline=deadline, token=token)
+
+    return quiet_sweep
+
+
 def main(options: CheckOptions, *, sweep: SweepFunction | None = None) -> int:
     """Run the check, print its output, return the exit status (see :func:`command`)."""
     stage = Stage()
     try:
-        silence_logs(options.verbose)
         with watchdog(options.timeout, stage):
-            output = run(options, sweep=sweep, stage=stage)
-            text = render(output)
-    except Exception as exc:  # run() catches everything; this guards setup and rendering
-        output = unknown(outcome(exc, "check").message)
-        try:
-            text = render(output)
-        except Exception:  # rendering itself is broken: the bare status line still is not
-            text = f"{PLUGIN_NAME} UNKNOWN - {output.summary}\n"
+            answer = _attempt(options, sweep=_quiet(sweep, options.verbose), load=None,
+                              stage=stage)
+            if isinstance(answer, str):
+                text, code = unknown_text(answer), UNKNOWN_EXIT
+            else:
+                text, code = render(answer), answer.exit_code
+    except Exception as exc:  # _attempt catches everything; this guards setup and rendering
+        text, code = unknown_text(_internal(exc)), UNKNOWN_EXIT
     sys.stdout.write(text)
     sys.stdout.flush()
-    return output.exit_code
+    return code
 
 
 def command(*, manifest_path: str, warning: str | None, critical: str | None, timeout: float,
             verbose: int, perfdata_urls: bool, connect: tuple[str, ...],
             token_file: str | None) -> NoReturn:
-    """``probe check`` once click has parsed the options: check them, run, exit."""
+    """``probe check`` once its arguments are parsed (:mod:`probe.check_args`): check the
+    thresholds, run, exit."""
     try:
         options = CheckOptions(
             manifest_path=manifest_path, thresholds=parse_thresholds(warning, critical),
@@ -122,6 +174,6 @@ def command(*, manifest_path: str, warning: str | None, critical: str | None, ti
             connect=connect, token_file=token_file,
         )
     except UsageError as exc:
-        sys.stdout.write(render(unknown(str(exc))))
-        exit_now(3)
+        sys.stdout.write(unknown_text(str(exc)))
+        exit_now(UNKNOWN_EXIT)
     exit_now(main(options))

@@ -1,5 +1,4 @@
-"""``probe check``'s runtime: the hard alarm at ``-t``, the immediate exit, quiet logs,
-and the click command class that keeps plugin exit codes while parsing.
+"""``probe check``'s runtime: the hard alarm at ``-t``, the immediate exit, quiet logs.
 
 The ``-t`` timeout bounds the whole run in two layers:
 
@@ -28,8 +27,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import NoReturn
 
-from probe.check_command import PluginCommand as PluginCommand  # at home apart: start-up
-from probe.report.nagios import PLUGIN_NAME, clean_text
+from probe.status_line import UNKNOWN_EXIT, unknown_text
 
 
 class Stage:
@@ -43,11 +41,11 @@ class Stage:
 
 
 def _timeout_exit(timeout: float, stage: str) -> None:
-    line = f"{PLUGIN_NAME} UNKNOWN - plugin timed out after {timeout:g} s while {stage}\n"
+    text = unknown_text(f"plugin timed out after {timeout:g} s while {stage}")
     # os.write and os._exit: inside a signal handler buffered stdout may be mid-write,
     # and a normal exit would wait for sweep worker threads that may be stuck.
-    os.write(sys.stdout.fileno(), clean_text(line).encode("utf-8") + b"\n")
-    os._exit(3)
+    os.write(sys.stdout.fileno(), text.encode("utf-8"))
+    os._exit(UNKNOWN_EXIT)
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 import click
 
 from probe import __version__, defaults
-from probe.check_command import PluginCommand
+from probe.check_args import SUMMARY as CHECK_SUMMARY
 from probe.errors import ProbeError
 from probe.exits import ExitStatus, outcome
 from probe.safe_text import one_line
@@ -43,10 +43,10 @@ class ProbeGroup(click.Group):
             if result.internal and os.environ.get("WSGI_PROBE_TRACEBACK"):
                 traceback.print_exc(file=sys.stderr)
             if command == "check":
-                from probe.report.nagios import PLUGIN_NAME
+                from probe.status_line import unknown_text
 
                 # A plugin's one line goes to stdout, where Nagios reads it.
-                click.echo(f"{PLUGIN_NAME} UNKNOWN - {result.message}")
+                click.echo(unknown_text(result.message), nl=False)
             elif result.message:
                 click.echo(f"probe: {result.message}", err=True)
             sys.exit(result.status)
@@ -209,57 +209,24 @@ def endpoint(script: str | None, label: str | None, dry_run: bool, uninstall: bo
                f"the probe endpoint in {script} is already as asked; nothing changed")
 
 
-@main.command(cls=PluginCommand, context_settings=CONTEXT)
-@click.version_option(__version__, "-V", "--version", prog_name="wsgi-probe")
-@click.option("-m", "--manifest", "manifest_path", required=True, metavar="FILE",
-              type=click.Path(dir_okay=False), help="TOML manifest to sweep.")
-@click.option("-w", "--warning", metavar="RANGE",
-              help="Warning range for the number of problem URLs (default: none).")
-@click.option("-c", "--critical", metavar="RANGE",
-              help="Critical range for the number of problem URLs (default without -w and -c: "
-                   "0, i.e. any problem).")
-@click.option("-t", "--timeout", type=click.FloatRange(0, 86400, min_open=True),
-              default=defaults.CHECK_TIMEOUT,
-              show_default=True, metavar="SECONDS", help="Time limit for the whole check.")
-@click.option("-v", "--verbose", count=True,
-              help="More detail: -v names every problem on the status line and adds fixes, "
-                   "-vv lists ok URLs and settings, -vvv adds endpoint answers and logs.")
-@click.option("--perfdata-urls", is_flag=True,
-              help="Add one response-time perfdata item per URL (for graphs).")
-@click.option("--connect", metavar="HOST[:PORT]", multiple=True,
-              help="Send every request here; Host header and TLS SNI stay the URL's. "
-                   "Repeat it to probe every URL at each address (a fleet).")
-@click.option("--token-file", type=click.Path(dir_okay=False),
-              help="File holding the X-Probe-Token (default: the manifest's token settings).")
-def check(manifest_path: str, warning: str | None, critical: str | None, timeout: float,
-          verbose: int, perfdata_urls: bool, connect: tuple[str, ...],
-          token_file: str | None) -> None:
-    """Sweep the manifest as a Nagios/Icinga plugin: one status line, perfdata, long output.
+class ForwardedCommand(click.Command):
+    """A command whose arguments click leaves alone (``--`` and ``-h`` included): the
+    command parses them itself."""
 
-    \b
-    RANGE is the standard threshold syntax, [@][start:][end]:
-      10      alert if the count is outside 0..10
-      10:     alert if below 10
-      ~:10    alert if above 10
-      10:20   alert if outside 10..20
-      @10:20  alert if inside 10..20
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.args = list(args)
+        return ctx.args
 
-    \b
-    Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
-    Unreachable URLs, DNS failures and request timeouts are CRITICAL. UNKNOWN
-    means the check could not run: bad arguments, a bad manifest, an unreadable
-    token file, the -t limit hit inside the plugin, or an internal error.
 
-    \b
-    Examples:
-      probe check -m /etc/wsgi-probe/site.toml
-      probe check -m site.toml -w 0 -c 2 -t 20 --perfdata-urls
-    """
-    from probe import check as plugin
+@main.command(cls=ForwardedCommand, add_help_option=False, help=CHECK_SUMMARY)
+@click.pass_context
+def check(ctx: click.Context) -> None:
+    # A Monitoring Plugin parses its own arguments (probe.check_args, where its options and
+    # help live); probe.entry sends `probe check` there without click. This command keeps
+    # it in `probe --help` and in `python -m probe` / main(["check", ...]), unchanged.
+    from probe import check_args
 
-    plugin.command(manifest_path=manifest_path, warning=warning, critical=critical,
-                   timeout=timeout, verbose=verbose, perfdata_urls=perfdata_urls,
-                   connect=connect, token_file=token_file)
+    check_args.main(ctx.args)
 
 
 @main.command(context_settings=CONTEXT)

@@ -1,8 +1,10 @@
-"""The ``probe`` console script: ``--version`` answered before click is imported.
+"""The ``probe`` console script: ``--version`` and ``probe check`` before click is imported.
 
 Importing click and the command tree is most of ``probe --version``'s start-up
 (bench/RESULTS.md); a monitoring system may ask for the version of every check it
-runs. Anything else goes to the click application in :mod:`probe.cli` unchanged.
+runs, and runs ``probe check`` once a minute per service. So ``--version`` is answered
+here and ``probe check ...`` goes to the plugin's own parser (:mod:`probe.check_args`);
+anything else goes to the click application in :mod:`probe.cli` unchanged.
 """
 
 from __future__ import annotations
@@ -16,9 +18,14 @@ VERSION_LINE = f"wsgi-probe, version {__version__}\n"
 
 
 def main() -> None:
-    if sys.argv[1:] in (["--version"], ["-V"]):
+    args = sys.argv[1:]
+    if args in (["--version"], ["-V"]):
         sys.stdout.write(VERSION_LINE)
         return
+    if args[:1] == ["check"]:
+        from probe.check_args import main as check
+
+        check(args[1:])
     from probe.cli import main as cli
 
     cli()

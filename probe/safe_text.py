@@ -11,6 +11,7 @@ helpers here, because text also comes from manifests and error messages.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Any
@@ -28,7 +29,13 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # C0/C1 controls, DEL, and the Unicode format characters that reorder or hide text
 # on a terminal or in a browser (bidi overrides and isolates, zero-width joiners).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
-_XML_INVALID = re.compile(r"[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+@functools.cache
+def _xml_invalid() -> re.Pattern[str]:
+    # Compiled at first use: this class of nearly all Unicode takes several milliseconds to
+    # compile, paid by every `probe check` if it were compiled at import (JUnit needs it).
+    return re.compile(r"[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -54,7 +61,7 @@ def printable(text: str) -> str:
 
 def xml_text(text: str) -> str:
     """Text XML 1.0 can carry (ElementTree escapes ``<&>`` but writes invalid characters)."""
-    return _XML_INVALID.sub(_escape, encodable(text))
+    return _xml_invalid().sub(_escape, encodable(text))
 
 
 def clean_json(value: Any, *, depth: int = 0) -> Any:

@@ -493,6 +493,12 @@ def test_cli_timeout_bounds_a_stuck_name_lookup(tmp_path: Path) -> None:
     ("-m", "x.toml", "-w", "abc"),        # not a range
     ("-m", "x.toml", "-c", "20:10"),      # start > end
     ("-m", "x.toml", "extra"),            # positional argument
+    ("-m", "/"),                          # a directory
+    ("-m", "x.toml", "--token-file", "/"),
+    ("-m",),                              # -m without its FILE
+    ("-m", "x.toml", "-t"),
+    ("--man", "x.toml"),                  # abbreviations are not options (as with click)
+    ("-m", "x.toml", "--perfdata-urls=yes"),
 ])
 def test_cli_bad_arguments_are_unknown_with_one_line(args: tuple[str, ...]) -> None:
     done = run_check(*args)
@@ -511,7 +517,8 @@ def test_timeout_must_be_finite_and_positive(value: float) -> None:
 def test_cli_nan_timeout_is_a_usage_error() -> None:
     done = run_check("-m", "x.toml", "-t", "nan")
     assert done.returncode == 3
-    assert done.stdout.startswith("WSGI-PROBE UNKNOWN - -t: not a number of seconds")
+    assert done.stdout.startswith("WSGI-PROBE UNKNOWN - argument -t/--timeout: not a number of "
+                                  "seconds")
     assert "internal error" not in done.stdout
 
 
@@ -545,13 +552,81 @@ def test_cli_unreadable_token_file_is_unknown(manifest_file: Path, tmp_path: Pat
     assert done.stdout.startswith("WSGI-PROBE UNKNOWN - token file ")
 
 
+@pytest.mark.parametrize(("args", "line"), [
+    (("-m", "x.toml", "--bogus"), "unrecognized arguments: --bogus"),
+    (("-m", "/"), "argument -m/--manifest: '/' is a directory, not a file"),
+    ((), "the following arguments are required: -m/--manifest"),
+    (("-m", "x.toml", "-t", "0"),
+     "argument -t/--timeout: not a number of seconds above 0 and at most 86400: '0'"),
+])
+def test_cli_usage_errors_say_what_and_where_to_look(args: tuple[str, ...], line: str) -> None:
+    done = run_check(*args)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        3, f"WSGI-PROBE UNKNOWN - {line} (see 'probe check --help')\n", "")
+
+
 def test_cli_help_and_version_exit_unknown() -> None:
     done = run_check("-h")
     assert done.returncode == 3
     assert "[@][start:][end]" in done.stdout and "--perfdata-urls" in done.stdout
+    assert RANGE_TABLE in done.stdout
+    assert "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN." in done.stdout
+    assert "  probe check -m site.toml -w 0 -c 2 -t 20 --perfdata-urls\n" in done.stdout
+    for option in ("-m FILE, --manifest FILE", "-w RANGE, --warning RANGE",
+                   "-c RANGE, --critical RANGE", "-t SECONDS, --timeout SECONDS", "--verbose",
+                   "--perfdata-urls", "--connect HOST[:PORT]", "--token-file FILE",
+                   "--version", "--help"):
+        assert option in done.stdout
+    assert done.stderr == ""
     done = run_check("-V")
     assert done.returncode == 3
     assert done.stdout.startswith("wsgi-probe, version ")
+
+
+RANGE_TABLE = """\
+RANGE is the standard threshold syntax, [@][start:][end]:
+  10      alert if the count is outside 0..10
+  10:     alert if below 10
+  ~:10    alert if above 10
+  10:20   alert if outside 10..20
+  @10:20  alert if inside 10..20
+"""
+
+
+def test_probe_help_lists_check() -> None:
+    done = subprocess.run([*PROBE, "--help"], capture_output=True, text=True, timeout=60,
+                          check=True)
+    assert "  check     Sweep the manifest as a Nagios/Icinga plugin: one status" in done.stdout
+
+
+def test_the_click_group_forwards_check_unchanged() -> None:
+    """``probe.cli.main(["check", ...])`` (``python -m probe``, scripts) parses as the
+    console script does: one parser, one help text."""
+    from click.testing import CliRunner
+
+    from probe.cli import main
+
+    forwarded = CliRunner().invoke(main, ["check", "--help"])
+    assert forwarded.exit_code == 3
+    assert forwarded.output == run_check("--help").stdout
+    forwarded = CliRunner().invoke(main, ["check", "-m", "x.toml", "-h", "--bogus"])
+    assert forwarded.exit_code == 3 and RANGE_TABLE in forwarded.output
+    forwarded = CliRunner().invoke(main, ["check", "-m", "x.toml", "--", "--bogus"])
+    assert forwarded.exit_code == 3
+    assert forwarded.output == run_check("-m", "x.toml", "--", "--bogus").stdout
+    assert forwarded.output == "WSGI-PROBE UNKNOWN - unrecognized arguments: -- --bogus " \
+                               "(see 'probe check --help')\n"
+
+
+def test_the_click_group_runs_a_check(tmp_path: Path) -> None:
+    # In a subprocess: a check ends its process with os._exit, as the plugin must.
+    code = "import sys; from probe.cli import main; main(['check', *sys.argv[1:]])"
+    missing = tmp_path / "nope.toml"
+    done = subprocess.run([sys.executable, "-c", code, "-m", str(missing), "-w", "1"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        3, f"WSGI-PROBE UNKNOWN - {missing}: cannot read manifest: No such file or "
+           "directory\n", "")
 
 
 def test_cli_options_in_any_order_and_long_forms(manifest_file: Path) -> None:
@@ -562,3 +637,11 @@ def test_cli_options_in_any_order_and_long_forms(manifest_file: Path) -> None:
     assert status.startswith("WSGI-PROBE WARNING - ")
     assert perf["problems"]["warn"] == "2" and perf["problems"]["crit"] == "10"
     assert any("check timeout=20s" in line for line in lines)
+
+
+def test_the_light_unknown_status_is_the_plugins() -> None:
+    from probe.exits import ExitStatus
+    from probe.report.nagios import EXIT_CODES
+    from probe.status_line import UNKNOWN_EXIT
+
+    assert UNKNOWN_EXIT == ExitStatus.PLUGIN_UNKNOWN == EXIT_CODES[Status.UNKNOWN]

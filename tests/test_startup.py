@@ -19,9 +19,16 @@ HEAVY = {"requests", "urllib3", "rich", "structlog", "prometheus_client", "psuti
 """Libraries that cost tens of milliseconds to import, or that only some commands need."""
 
 
-def imported(*args: str, cwd: Path | None = None, ran: str = "probe.cli") -> set[str]:
-    """Every module ``python -m probe ARGS`` imported, from -X importtime (os._exit proof)."""
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "probe", *args],
+CONSOLE_SCRIPT = Path(sys.executable).parent / "probe"
+"""The ``probe`` console script (probe.entry), as Nagios and a shell start it."""
+
+
+def imported(*args: str, cwd: Path | None = None, ran: str = "probe.cli",
+             script: bool = False) -> set[str]:
+    """Every module ``python -m probe ARGS`` (``script``: the console script) imported, from
+    -X importtime (os._exit proof)."""
+    how = [str(CONSOLE_SCRIPT)] if script else ["-m", "probe"]
+    result = subprocess.run([sys.executable, "-X", "importtime", *how, *args],
                             capture_output=True, text=True, timeout=60, cwd=cwd, check=False)
     modules = {line.rpartition("|")[2].strip() for line in result.stderr.splitlines()
                if line.startswith("import time:")}
@@ -29,10 +36,66 @@ def imported(*args: str, cwd: Path | None = None, ran: str = "probe.cli") -> set
     return modules
 
 
-@pytest.mark.parametrize("args", [("--help",), ("check", "--help"), ("sweep", "--help"),
-                                  ("exporter", "--help"), ("check", "--version")])
+@pytest.mark.parametrize("args", [("--help",), ("sweep", "--help"), ("exporter", "--help")])
 def test_answers_without_heavy_imports(args: tuple[str, ...]) -> None:
     assert imported(*args) & HEAVY == set()
+
+
+JUDGEMENT = {"click", "probe.cli", "nagiosplugin", "probe.model", "probe.report",
+             "probe.report.nagios", "probe.report.nagios_evaluate", "probe.addresses",
+             "probe.sweep", "probe.transport", "probe.diagnose"}
+"""What ``probe check`` needs only to sweep and judge: click (the plugin parses its own
+arguments), nagiosplugin, the model, the reports, the sweep."""
+
+
+@pytest.mark.parametrize("script", [True, False], ids=["console script", "python -m probe"])
+@pytest.mark.parametrize("args", [("check", "--help"), ("check", "-h"), ("check", "--version"),
+                                  ("check", "-V"), ("check", "-m", "x.toml", "--bogus"),
+                                  ("check",)])
+def test_the_plugin_answers_its_command_line_without_click(args: tuple[str, ...],
+                                                          script: bool) -> None:
+    modules = imported(*args, ran="probe.check_args", script=script)
+    assert modules & (JUDGEMENT | HEAVY) == set()
+    # Nothing of the check itself either: the parser answered.
+    assert {"probe.check", "probe.manifest"} & modules == set()
+
+
+MISSING = "missing.toml"
+BAD_MANIFESTS = {
+    "missing": None,
+    "directory": "",
+    "not TOML": "[instances\n",
+    "not a manifest": "[instances.a]\nurls = ['ftp://x/']\n",
+}
+
+
+@pytest.mark.parametrize("script", [True, False], ids=["console script", "python -m probe"])
+@pytest.mark.parametrize("bad", list(BAD_MANIFESTS))
+def test_a_bad_manifest_is_unknown_without_click_or_the_judgement(
+        tmp_path: Path, bad: str, script: bool) -> None:
+    path = tmp_path / MISSING
+    text = BAD_MANIFESTS[bad]
+    if text == "":
+        path.mkdir()
+    elif text is not None:
+        path.write_text(text, encoding="utf-8")
+    modules = imported("check", "-m", str(path), ran="probe.check_args", script=script)
+    if text != "":  # a directory is refused by the parser, as a usage error
+        assert "probe.manifest" in modules  # it really tried to read the manifest
+    assert modules & (JUDGEMENT | HEAVY) == set()
+
+
+def test_a_good_manifest_is_judged(tmp_path: Path) -> None:
+    """The other side of the laziness: once the manifest is read, the check sweeps and judges."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    path = tmp_path / "site.toml"
+    path.write_text(f'[probe]\nconnect = "127.0.0.1:{port}"\nsamples = 1\n'
+                    '[instances.a]\nurls = ["http://a.example/"]\n', encoding="utf-8")
+    modules = imported("check", "-m", str(path), ran="probe.check_args", script=True)
+    assert {"probe.sweep", "probe.report.nagios_evaluate", "nagiosplugin"} <= modules
+    assert "click" not in modules
 
 
 @pytest.mark.parametrize("flag", ["--version", "-V"])
@@ -58,13 +121,6 @@ def probe_version() -> str:
     import probe
 
     return probe.__version__
-
-
-def test_a_missing_manifest_is_unknown_without_the_sweep_libraries(tmp_path: Path) -> None:
-    modules = imported("check", "-m", str(tmp_path / "missing.toml"))
-    assert "probe.check" in modules  # it really ran the check
-    assert modules & HEAVY == set()
-    assert {"probe.sweep", "probe.transport", "probe.diagnose"} & modules == set()
 
 
 def test_the_version_is_the_installed_distributions() -> None:

@@ -28,10 +28,11 @@ from urllib.parse import urlsplit
 
 from probe.manifest import normal_url
 from probe.model import Status, TargetResult, Verdict
-from probe.safe_text import encodable, one_line
+from probe.safe_text import encodable
+from probe.status_line import PLUGIN_NAME as PLUGIN_NAME
+from probe.status_line import clean_text as clean_text
+from probe.status_line import status_line
 from probe.urls import public_url
-
-PLUGIN_NAME = "WSGI-PROBE"
 
 LABEL_UNIQUE_CHARS = 19
 """RRD-based graphers (PNP4Nagios, ...) cut labels at 19 characters."""
@@ -99,7 +100,7 @@ class PluginOutput:
 
 def render(output: PluginOutput) -> str:
     """The complete plugin output, newline terminated."""
-    first = f"{PLUGIN_NAME} {output.status.value.upper()} - {clean_text(output.summary)}"
+    first = status_line(output.status.value, output.summary)
     if output.perfdata:
         first += " | " + " ".join(p.format() for p in output.perfdata)
     lines = [first, *(clean_text(line) for line in output.long_output)]
@@ -121,12 +122,6 @@ def clean_label(label: str) -> str:
     label = re.sub(r"['=]", "_", label)
     label = re.sub(r"[\x00-\x1f\x7f]", "", encodable(label))
     return label or "_"
-
-
-def clean_text(text: str) -> str:
-    """One line of plugin text: no line breaks, no ``|`` (it would start perfdata), no
-    terminal controls, only characters UTF-8 can encode."""
-    return one_line(" ".join(text.replace("|", "/").split()), limit=None)
 
 
 def display_url(url: str) -> str:

@@ -17,14 +17,16 @@ Guidelines:
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
-from nagiosplugin import Range
-
-from probe import defaults
 from probe.addresses import is_fleet
-from probe.errors import UsageError
+from probe.check_options import DEFAULT_CRITICAL as DEFAULT_CRITICAL
+from probe.check_options import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+from probe.check_options import SWEEP_MARGIN as SWEEP_MARGIN
+from probe.check_options import CheckOptions as CheckOptions
+from probe.check_options import Thresholds as Thresholds
+from probe.check_options import check_timeout as check_timeout
+from probe.check_options import parse_range as parse_range
+from probe.check_options import parse_thresholds as parse_thresholds
+from probe.check_options import sweep_deadline
 from probe.manifest import Manifest
 from probe.model import Finding, Report, Status, TargetResult
 from probe.report.nagios import (
@@ -38,95 +40,10 @@ from probe.report.nagios import (
 )
 from probe.urls import public_url
 
-DEFAULT_TIMEOUT = defaults.CHECK_TIMEOUT
-
-SWEEP_MARGIN = 1.0
-"""Seconds kept between the sweep's deadline and ``-t`` for diagnosis and output."""
-
 STATUS_LINE_PROBLEMS = 3
 """Problem URLs named on the status line at verbosity 0 (it should stay short: pagers cut it)."""
 
 FIXED_LABELS = ("urls", "ok", "problems", "time")
-
-
-DEFAULT_CRITICAL = "0"
-"""The critical range without -w and -c: 0..0, so one problem URL is already outside it."""
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """``-w``/``-c`` on the number of problem URLs."""
-
-    warning: Range | None = None
-    critical: Range | None = None
-
-    @property
-    def effective_critical(self) -> Range | None:
-        """``-c``; the default range only when neither ``-w`` nor ``-c`` was given.
-
-        A lone ``-w 5`` must be able to say WARNING: with a default ``-c 0`` the
-        first problem URL would already be CRITICAL and ``-w`` would never matter.
-        """
-        if self.critical is None and self.warning is None:
-            return Range(DEFAULT_CRITICAL)
-        return self.critical
-
-    def status(self, problems: int) -> Status:
-        """A value outside a range (inside for ``@``) is an alert, critical first."""
-        critical = self.effective_critical
-        if critical is not None and not critical.match(problems):
-            return Status.CRITICAL
-        if self.warning is not None and not self.warning.match(problems):
-            return Status.WARNING
-        return Status.OK
-
-
-def parse_range(spec: str, option: str) -> Range:
-    """A threshold range, or UsageError naming the option.
-
-    nagiosplugin accepts an empty range (and ``@``/``:``) as 0..inf; the
-    guidelines say an empty range is not valid, so those are refused here.
-    """
-    if spec.lstrip("@").strip() in ("", ":"):
-        raise UsageError(f"{option}: empty threshold range {spec!r}")
-    try:
-        return Range(spec)
-    except (ValueError, TypeError) as exc:
-        raise UsageError(f"{option}: not a threshold range {spec!r} "
-                         f"(expected [@][start:][end], e.g. 10, 10:, ~:10, 10:20, @10:20): {exc}"
-                         ) from None
-
-
-def parse_thresholds(warning: str | None, critical: str | None) -> Thresholds:
-    """``-w``/``-c`` as given on the command line (None: not given)."""
-    return Thresholds(
-        warning=parse_range(warning, "-w") if warning is not None else None,
-        critical=parse_range(critical, "-c") if critical is not None else None,
-    )
-
-
-def check_timeout(seconds: float) -> float:
-    """``-t``: a finite number of seconds above 0 (``nan`` passes a range check)."""
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise UsageError(f"-t: not a number of seconds above 0: {seconds!r}")
-    return seconds
-
-
-@dataclass(frozen=True)
-class CheckOptions:
-    manifest_path: str
-    thresholds: Thresholds = Thresholds()
-    timeout: float = DEFAULT_TIMEOUT
-    verbose: int = 0
-    perfdata_urls: bool = False
-    connect: tuple[str, ...] = ()
-    """--connect, repeated for a fleet; empty: the manifest's."""
-    token_file: str | None = None
-
-
-def sweep_deadline(timeout: float) -> float:
-    """The sweep's share of ``-t``: all but SWEEP_MARGIN, and never less than half."""
-    return max(timeout - SWEEP_MARGIN, timeout / 2)
 
 
 def unknown(message: str) -> PluginOutput:

@@ -1,0 +1,160 @@
+"""``probe check``'s command line, parsed by the plugin itself with the standard library.
+
+A Monitoring Plugin parses its own arguments (the Monitoring Plugins and nagiosplugin's
+examples use getopt/argparse): ``probe check`` is started once a minute per service, and
+click with the whole command tree is most of a check's start-up when the answer is quick
+(``--help``, a bad manifest). :mod:`probe.entry` sends ``probe check ...`` here before
+click is imported; the click group's ``check`` forwards its arguments here unchanged, so
+the options are declared once, below.
+
+Plugin behaviour while parsing: a usage error is one line on stdout,
+``WSGI-PROBE UNKNOWN - <message> (see 'probe check --help')``, and exit 3; ``--help``
+and ``--version`` print and exit 3 too, as Monitoring Plugins do.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from probe import defaults
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: `probe check --help`
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from typing import Any, NoReturn
+
+DESCRIPTION = """\
+Sweep the manifest as a Nagios/Icinga plugin: one status line, perfdata,
+long output.
+
+RANGE is the standard threshold syntax, [@][start:][end]:
+  10      alert if the count is outside 0..10
+  10:     alert if below 10
+  ~:10    alert if above 10
+  10:20   alert if outside 10..20
+  @10:20  alert if inside 10..20
+
+Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+Unreachable URLs, DNS failures and request timeouts are CRITICAL. UNKNOWN
+means the check could not run: bad arguments, a bad manifest, an unreadable
+token file, the -t limit hit inside the plugin, or an internal error.
+
+Examples:
+  probe check -m /etc/wsgi-probe/site.toml
+  probe check -m site.toml -w 0 -c 2 -t 20 --perfdata-urls
+"""
+
+SUMMARY = " ".join(DESCRIPTION.split("\n\n", 1)[0].split())
+"""The help's first paragraph in one line: what ``probe --help`` lists for ``check``."""
+
+HELP_WIDTH = 80
+
+MAX_TIMEOUT = 86400.0
+"""Seconds: a longer -t is a typo (and ``1e308`` overflows the clock)."""
+
+
+class _UsageError(Exception):
+    """What argparse would print on stderr before exiting 2: the plugin says UNKNOWN."""
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds <= MAX_TIMEOUT:  # nan fails this comparison too
+        import argparse
+
+        raise argparse.ArgumentTypeError(
+            f"not a number of seconds above 0 and at most {MAX_TIMEOUT:g}: {text!r}")
+    return seconds
+
+
+def _file(text: str) -> str:
+    """A path that is not a directory (it need not exist: reading it is the check's job)."""
+    if os.path.isdir(text):
+        import argparse
+
+        raise argparse.ArgumentTypeError(f"{text!r} is a directory, not a file")
+    return text
+
+
+def parser() -> argparse.ArgumentParser:
+    """The ``probe check`` parser; argparse is imported here, not with this module, so
+    that ``probe --help`` can list :data:`SUMMARY` without it."""
+    import argparse
+
+    class PluginParser(argparse.ArgumentParser):
+        def error(self, message: str) -> NoReturn:
+            raise _UsageError(message)
+
+        def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+            """After --help or --version: exit UNKNOWN, as Monitoring Plugins do."""
+            from probe.status_line import UNKNOWN_EXIT
+
+            if message:  # argparse's own exits (help, version) give none
+                sys.stderr.write(message)
+            sys.stdout.flush()
+            sys.exit(UNKNOWN_EXIT)
+
+    from probe.entry import VERSION_LINE
+
+    def formatter(prog: str) -> argparse.HelpFormatter:
+        # A fixed width, as the Monitoring Plugins' help has: argparse would otherwise import
+        # shutil (and with it bz2, lzma, zlib) for the terminal's width on every run.
+        return argparse.RawDescriptionHelpFormatter(prog, width=HELP_WIDTH)
+
+    found = PluginParser(prog="probe check", usage="probe check [OPTIONS]",
+                         description=DESCRIPTION, add_help=False, allow_abbrev=False,
+                         formatter_class=formatter)
+    add = found.add_argument
+    add("-m", "--manifest", dest="manifest_path", required=True, metavar="FILE", type=_file,
+        help="TOML manifest to sweep (required).")
+    add("-w", "--warning", metavar="RANGE",
+        help="Warning range for the number of problem URLs (default: none).")
+    add("-c", "--critical", metavar="RANGE",
+        help="Critical range for the number of problem URLs (default without -w and -c: "
+             "0, i.e. any problem).")
+    add("-t", "--timeout", type=_seconds, default=defaults.CHECK_TIMEOUT, metavar="SECONDS",
+        help=f"Time limit for the whole check, above 0 and at most {MAX_TIMEOUT:g} "
+             f"(default: {defaults.CHECK_TIMEOUT:g}).")
+    add("-v", "--verbose", action="count", default=0,
+        help="More detail: -v names every problem on the status line and adds fixes, "
+             "-vv lists ok URLs and settings, -vvv adds endpoint answers and logs.")
+    add("--perfdata-urls", action="store_true",
+        help="Add one response-time perfdata item per URL (for graphs).")
+    add("--connect", metavar="HOST[:PORT]", action="append", default=[],
+        help="Send every request here; Host header and TLS SNI stay the URL's. "
+             "Repeat it to probe every URL at each address (a fleet).")
+    add("--token-file", metavar="FILE", type=_file,
+        help="File holding the X-Probe-Token (default: the manifest's token settings).")
+    add("-V", "--version", action="version", version=VERSION_LINE.rstrip("\n"),
+        help="Show the version and exit.")
+    add("-h", "--help", action="help", help="Show this message and exit.")
+    return found
+
+
+def parse(args: Sequence[str]) -> dict[str, Any]:
+    """The keyword arguments of :func:`probe.check.command`; exits 3 after --help or
+    --version; raises :class:`_UsageError` on a usage error."""
+    namespace = parser().parse_args(list(args))
+    values = vars(namespace)
+    values["connect"] = tuple(values["connect"])
+    return values
+
+
+def main(args: Sequence[str]) -> NoReturn:
+    """``probe check ARGS``: parse, then run the plugin (which exits with its status)."""
+    try:
+        options = parse(args)
+    except _UsageError as exc:
+        from probe.status_line import UNKNOWN_EXIT, unknown_text
+
+        sys.stdout.write(unknown_text(f"{exc} (see 'probe check --help')"))
+        sys.stdout.flush()
+        sys.exit(UNKNOWN_EXIT)
+    from probe import check
+
+    check.command(**options)

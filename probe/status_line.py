@@ -1,0 +1,34 @@
+"""The first line of ``probe check``'s output, written in one place for every path.
+
+``WSGI-PROBE <STATE> - <summary>``: :func:`probe.report.nagios.render` writes it for a
+finished check; the UNKNOWN path (bad arguments, a bad manifest, the hard timeout) writes
+it from here without importing the reports, the model or nagiosplugin, because a Nagios
+server starts ``probe check`` once a minute per service and start-up is most of what an
+UNKNOWN costs.
+"""
+
+from __future__ import annotations
+
+from probe.safe_text import one_line
+
+PLUGIN_NAME = "WSGI-PROBE"
+
+UNKNOWN_EXIT = 3
+"""The Monitoring Plugin exit status UNKNOWN (``ExitStatus.PLUGIN_UNKNOWN``), for the paths
+that end before probe.exits and the reports are imported."""
+
+
+def clean_text(text: str) -> str:
+    """One line of plugin text: no line breaks, no ``|`` (it would start perfdata), no
+    terminal controls, only characters UTF-8 can encode."""
+    return one_line(" ".join(text.replace("|", "/").split()), limit=None)
+
+
+def status_line(state: str, summary: str) -> str:
+    """``WSGI-PROBE <STATE> - <summary>``, the summary made one clean line; no newline."""
+    return f"{PLUGIN_NAME} {state.upper()} - {clean_text(summary)}"
+
+
+def unknown_text(message: str) -> str:
+    """The whole output of a plugin that could not check: one UNKNOWN line."""
+    return status_line("unknown", message) + "\n"
