@@ -554,6 +554,8 @@ def test_cli_unreadable_token_file_is_unknown(manifest_file: Path, tmp_path: Pat
 
 @pytest.mark.parametrize(("args", "line"), [
     (("-m", "x.toml", "--bogus"), "unrecognized arguments: --bogus"),
+    # An abbreviation is not an option (as with click): --perf is not --perfdata-urls.
+    (("-m", "x.toml", "--perf"), "unrecognized arguments: --perf"),
     (("-m", "/"), "argument -m/--manifest: '/' is a directory, not a file"),
     ((), "the following arguments are required: -m/--manifest"),
     (("-m", "x.toml", "-t", "0"),
