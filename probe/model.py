@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from probe.errors import ErrorKind
@@ -254,7 +255,7 @@ class EndpointAnswer:
     def embedded(self) -> bool:
         return self.process_group == ""
 
-    @property
+    @cached_property  # read for every answer of an instance when comparing code ages
     def started(self) -> datetime | None:
         """``started_at`` as a timezone-aware datetime; None when missing or unreadable.
 
