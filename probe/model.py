@@ -221,7 +221,11 @@ class EndpointAnswer:
             kind = "an array" if isinstance(data, list) else one_line(repr(data), limit=40)
             empty = cls.from_json({})
             return replace(empty, problems=(f"the answer is {kind}, not a JSON object",))
-        safe: dict[str, Any] = clean_json(dict(data))
+        return cls.from_clean(clean_json(data if type(data) is dict else dict(data)))
+
+    @classmethod
+    def from_clean(cls, safe: dict[str, Any]) -> EndpointAnswer:
+        """:meth:`from_json` of an object already made safe by clean_json (or loads_clean)."""
         settings = safe.get("settings_module")
         settings = settings if isinstance(settings, dict) else {}
         request = safe.get("request")

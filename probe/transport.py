@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from probe import __version__, wire
+from probe.addresses import split_connect
 from probe.errors import ErrorKind, ProbeError, TransportError
 from probe.http_messages import Answer, Headers, Request, sample_from_answer
 from probe.manifest import parse_address
@@ -317,7 +318,7 @@ class Transport:
         except TransportError as exc:
             return RequestFailed(exc.kind, str(exc), start)
         try:
-            connect = parse_address(request.connect, "connect") if request.connect else None
+            connect = split_connect(request.connect, "connect") if request.connect else None
         except ProbeError as exc:
             return RequestFailed(ErrorKind.CONNECT, str(exc), start)
         headers = request.headers
@@ -371,9 +372,9 @@ def _tls_info(slot: _Slot, sni: bool) -> TlsInfo | None:
     """
     import pycurl
 
-    parts = urlsplit(slot.url)
-    if parts.scheme != "https":
+    if slot.url[:6].lower() != "https:":  # every answer passes here: no parsing for HTTP
         return None
+    parts = urlsplit(slot.url)
     try:
         chain = slot.curl.getinfo(pycurl.INFO_CERTINFO) or []
     except pycurl.error:
