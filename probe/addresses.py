@@ -15,6 +15,7 @@ at their own pace.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import ipaddress
 import socket
 import threading
@@ -61,6 +62,7 @@ def hosts_file_resolver(path: str) -> Resolver:
     return resolve
 
 
+@functools.lru_cache(maxsize=1024)  # asked per URL and per request with a few distinct values
 def split_connect(value: str, where: str) -> tuple[str, int | None]:
     """``HOST[:PORT]`` -> (host, port or None): without a port each URL keeps its own."""
     from probe.manifest import parse_address  # manifest imports nothing of ours: no cycle

@@ -8,12 +8,12 @@ answer into the :class:`~probe.model.Sample` diagnosis works on.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from probe.liveness import cache_evidence
 from probe.model import EndpointAnswer, Sample, TlsInfo
+from probe.safe_text import loads_clean
 
 
 class Headers(Mapping[str, str]):
@@ -95,9 +95,9 @@ def parse_endpoint(answer: Answer) -> tuple[EndpointAnswer | None, str | None]:
     if not content_type.lower().startswith("application/json"):
         return None, f"answer is {content_type or 'untyped'}, not the endpoint's JSON"
     try:
-        data = json.loads(answer.body)
+        data = loads_clean(answer.body)
     except (ValueError, RecursionError):
         return None, "answer claims JSON but does not parse"
     if not isinstance(data, dict) or data.get("schema") != 1 or "instance_id" not in data:
         return None, "JSON answer is not the wsgi-probe endpoint's (schema 1)"
-    return EndpointAnswer.from_json(data), None
+    return EndpointAnswer.from_clean(data), None

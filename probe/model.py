@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from probe.errors import ErrorKind
@@ -220,7 +221,11 @@ class EndpointAnswer:
             kind = "an array" if isinstance(data, list) else one_line(repr(data), limit=40)
             empty = cls.from_json({})
             return replace(empty, problems=(f"the answer is {kind}, not a JSON object",))
-        safe: dict[str, Any] = clean_json(dict(data))
+        return cls.from_clean(clean_json(data if type(data) is dict else dict(data)))
+
+    @classmethod
+    def from_clean(cls, safe: dict[str, Any]) -> EndpointAnswer:
+        """:meth:`from_json` of an object already made safe by clean_json (or loads_clean)."""
         settings = safe.get("settings_module")
         settings = settings if isinstance(settings, dict) else {}
         request = safe.get("request")
@@ -254,7 +259,7 @@ class EndpointAnswer:
     def embedded(self) -> bool:
         return self.process_group == ""
 
-    @property
+    @cached_property  # read for every answer of an instance when comparing code ages
     def started(self) -> datetime | None:
         """``started_at`` as a timezone-aware datetime; None when missing or unreadable.
 

@@ -11,7 +11,7 @@ helpers here, because text also comes from manifests and error messages.
 
 from __future__ import annotations
 
-import functools
+import json
 import math
 import re
 from typing import Any
@@ -29,13 +29,8 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # C0/C1 controls, DEL, and the Unicode format characters that reorder or hide text
 # on a terminal or in a browser (bidi overrides and isolates, zero-width joiners).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
-
-
-@functools.cache
-def _xml_invalid() -> re.Pattern[str]:
-    # Compiled at first use: this class of nearly all Unicode takes several milliseconds to
-    # compile, paid by every `probe check` if it were compiled at import (JUnit needs it).
-    return re.compile(r"[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_XML_INVALID = r"[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+"""Compiled at first use (by a JUnit report): compiling it is 7 ms of every start-up."""
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -50,6 +45,10 @@ def encodable(text: str) -> str:
 
 def one_line(text: str, limit: int | None = MAX_FIELD) -> str:
     """One printable line: surrogates and control characters escaped, at most ``limit`` chars."""
+    # Fast path, taken by nearly every field of every answer: printable ASCII has nothing
+    # to escape (ASCII's non-printables are exactly _CONTROL's ASCII part).
+    if text.isascii() and text.isprintable():
+        return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
     text = _CONTROL.sub(_escape, encodable(text))
     return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
@@ -61,7 +60,7 @@ def printable(text: str) -> str:
 
 def xml_text(text: str) -> str:
     """Text XML 1.0 can carry (ElementTree escapes ``<&>`` but writes invalid characters)."""
-    return _xml_invalid().sub(_escape, encodable(text))
+    return re.sub(_XML_INVALID, _escape, encodable(text))  # re caches the compiled pattern
 
 
 def clean_json(value: Any, *, depth: int = 0) -> Any:
@@ -91,15 +90,42 @@ def clean_json(value: Any, *, depth: int = 0) -> Any:
         for key, item in value.items():
             kind = type(item)
             # A plain leaf needs no call: the same result as clean_json(item, depth=inner).
+            if type(key) is not str or not key.isascii() or len(key) > MAX_STRING:
+                key = _clean_str(str(key))  # json.loads gives short ASCII keys: rarely here
             if (kind is str and item.isascii() and len(item) <= MAX_STRING) or kind is int \
                     or item is None or kind is bool:
-                cleaned[_clean_str(str(key))] = item
+                cleaned[key] = item
             else:
-                cleaned[_clean_str(str(key))] = clean_json(item, depth=inner)
+                cleaned[key] = clean_json(item, depth=inner)
         return cleaned
     if isinstance(value, list | tuple):
         return [clean_json(v, depth=depth + 1) for v in value]
     return one_line(repr(value))
+
+
+def loads_clean(body: bytes) -> Any:
+    """``clean_json(json.loads(body))``, without walking an answer that is clean as sent.
+
+    Every probe answer passes here. The endpoint's JSON is short, ASCII and escapes
+    nothing, and then its decoded value needs no cleaning: no ``\\u`` escape means no
+    surrogate, no string is longer than the body, the bracket count bounds the nesting,
+    and the hooks turn non-finite numbers (``NaN``, ``1e999``) into None as clean_json
+    does. Any other body is walked. Raises ValueError/RecursionError as json.loads does.
+    """
+    value = json.loads(body, parse_constant=_not_a_number, parse_float=_finite_or_none)
+    if (len(body) <= MAX_STRING and body.isascii() and b"\\u" not in body
+            and body.count(b"{") + body.count(b"[") <= MAX_DEPTH):
+        return value
+    return clean_json(value)
+
+
+def _not_a_number(_token: str) -> None:
+    return None  # NaN, Infinity, -Infinity: json.loads reads them, but they are not JSON
+
+
+def _finite_or_none(text: str) -> float | None:
+    number = float(text)
+    return number if math.isfinite(number) else None  # "1e999" overflows to inf
 
 
 def _clean_str(value: str) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from probe import manifest
 from probe.manifest import Manifest
 from probe.model import Cause, TargetResult, Verdict
@@ -196,3 +198,57 @@ def test_a_near_miss_seen_by_the_sample_disagreement_check_stays_inconsistent() 
     target = result(report, url)
     assert target.verdict is Verdict.INCONSISTENT
     assert "project-2 (embedded)" in target.explanation
+
+
+# -- identify() is memoised per distinct identity: the memo must tell apart all it reads ----
+
+
+def two_instances(field: str) -> Manifest:
+    """Instances ``a`` and ``b`` that differ only in ``field``."""
+    return parse(f'[instances.a]\n{field} = "a-value"\nurls = ["http://a.test/"]\n'
+                 f'[instances.b]\n{field} = "b-value"\nurls = ["http://b.test/"]\n')
+
+
+@pytest.mark.parametrize("field", ["label", "process_group", "application_group", "settings"])
+def test_identify_tells_apart_answers_differing_in_one_declared_field(field: str) -> None:
+    from probe.diagnose.identify import SweepContext
+    from probe.model import EndpointAnswer
+
+    context = SweepContext(two_instances(field), [])
+
+    def answer(value: str) -> EndpointAnswer:
+        data = ep(None, host="a.test", settings=None, process_group="", application_group="")
+        if field == "settings":
+            data["settings_module"] = {"environ": value, "loaded": None}
+        else:
+            data[field] = value
+        return EndpointAnswer.from_json(data)
+
+    # The same context asked twice with answers that differ in that field alone.
+    assert context.identify(answer("a-value")) == "a"
+    assert context.identify(answer("b-value")) == "b"
+    assert context.identify(answer("a-value"), "b") == "a"
+
+
+def test_identify_works_once_per_distinct_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 10,000-URL sweep asks identify() ~7 times per URL; each distinct identity and
+    expected instance is worked out once (it was 9 % of a large sweep's time)."""
+    from probe.diagnose.identify import SweepContext
+
+    worked = 0
+    real = SweepContext._identify
+
+    def counting(self: SweepContext, *args: Any) -> str | None:
+        nonlocal worked
+        worked += 1
+        return real(self, *args)
+
+    monkeypatch.setattr(SweepContext, "_identify", counting)
+    urls = [f"http://localhost:8000/u{n}/" for n in range(100)]
+    text = EXPRESS_SITE.replace('urls = ["http://localhost:8000/", '
+                                '"http://localhost:8000/admin/"]',
+                                "urls = [" + ", ".join(f'"{u}"' for u in urls) + "]")
+    report = run([thrice(u, "mysite", ep("mysite", host="localhost:8000",
+                                          process_group="mysite")) for u in urls], parse(text))
+    assert {t.verdict for t in report.targets} == {Verdict.OK}
+    assert worked <= 3, worked

@@ -317,6 +317,31 @@ def test_https_by_ip_without_connect_checks_the_ip(
     assert sample.error_kind == "tls"
 
 
+def test_without_ca_file_https_is_checked_against_the_default_bundle(
+    tls_server: tuple[int, Seen], ca_file: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default bundle (certifi's) is loaded at the first HTTPS request, not before:
+    here it is the test CA, so the request succeeds only if the bundle was really used."""
+    from probe import transport as transport_module
+
+    loaded: list[str] = []
+
+    def default() -> str:
+        loaded.append(ca_file)
+        return ca_file
+
+    monkeypatch.setattr(transport_module, "_default_ca_file", default)
+    port, _ = tls_server
+    transport = Transport(connect=f"127.0.0.1:{port}", timeout=5)
+    with http_server() as (plain, _seen):
+        assert Transport(connect=f"127.0.0.1:{plain}", timeout=5).probe(
+            "http://site-1.example.com/__probe__").status_code == 200
+    assert loaded == []  # an HTTP-only sweep does not load the bundle
+    sample = transport.probe("https://site-1.example.com/__probe__")
+    assert (sample.status_code, sample.error_kind, sample.error) == (200, None, None)
+    assert loaded == [ca_file]
+
+
 # --- answers ----------------------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from probe.model import Cause, Observation, Sample, Verdict
 def misdirected(obs: Observation) -> Diagnosis | None:
     """A 421, or a 403 to a request sent without SNI, among this URL's samples."""
     url = obs.target.url
-    if urlsplit(url).scheme != "https":
+    if url[:6].lower() != "https:":  # asked for every URL: cheaper than urlsplit
         return None
     for sample in reversed(obs.samples):
         if sample.status_code == 421:

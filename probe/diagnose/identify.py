@@ -26,6 +26,9 @@ class SweepContext:
         self.observations = observations
         self.memo: dict[tuple[str, str], object] = {}
         """What a cause computes once per sweep and instance, keyed (what, instance)."""
+        self._identified: dict[tuple[str | None, ...], str | None] = {}
+        """identify() per distinct identity and expected instance: a sweep of thousands of
+        URLs has a handful of distinct answers, and each URL's diagnosis asks several times."""
 
     def identify(self, answer: EndpointAnswer, expected: str | None = None) -> str | None:
         """The manifest instance this answer comes from, or None when it is none of them.
@@ -36,6 +39,17 @@ class SweepContext:
         accepts any answer to its own URLs. When several instances match, the
         expected one wins, so an ambiguous manifest never invents a misroute.
         """
+        key = (answer.label, answer.process_group, answer.application_group, answer.settings,
+               expected)
+        try:
+            return self._identified[key]
+        except KeyError:
+            found = self._identify(answer, expected)
+            self._identified[key] = found
+            return found
+
+    def _identify(self, answer: EndpointAnswer, expected: str | None) -> str | None:
+        # Reads only the four fields of identify()'s cache key: keep them in step.
         instances = self.manifest.instances
         own = instances.get(expected) if expected and expected != ANY_INSTANCE else None
         if own is not None and not declares_identity(own):
