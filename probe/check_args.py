@@ -51,6 +51,10 @@ SUMMARY = " ".join(DESCRIPTION.split("\n\n", 1)[0].split())
 
 HELP_WIDTH = 80
 
+HELP_EXIT = 3
+"""UNKNOWN, the exit of --help and --version as Monitoring Plugins do: status_line.UNKNOWN_EXIT
+without importing it (and safe_text with it) just to print the help."""
+
 MAX_TIMEOUT = 86400.0
 """Seconds: a longer -t is a typo (and ``1e308`` overflows the clock)."""
 
@@ -92,12 +96,10 @@ def parser() -> argparse.ArgumentParser:
 
         def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
             """After --help or --version: exit UNKNOWN, as Monitoring Plugins do."""
-            from probe.status_line import UNKNOWN_EXIT
-
             if message:  # argparse's own exits (help, version) give none
                 sys.stderr.write(message)
             sys.stdout.flush()
-            sys.exit(UNKNOWN_EXIT)
+            sys.exit(HELP_EXIT)
 
     from probe.entry import VERSION_LINE
 

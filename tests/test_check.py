@@ -642,8 +642,9 @@ def test_cli_options_in_any_order_and_long_forms(manifest_file: Path) -> None:
 
 
 def test_the_light_unknown_status_is_the_plugins() -> None:
+    from probe.check_args import HELP_EXIT
     from probe.exits import ExitStatus
     from probe.report.nagios import EXIT_CODES
     from probe.status_line import UNKNOWN_EXIT
 
-    assert UNKNOWN_EXIT == ExitStatus.PLUGIN_UNKNOWN == EXIT_CODES[Status.UNKNOWN]
+    assert UNKNOWN_EXIT == HELP_EXIT == ExitStatus.PLUGIN_UNKNOWN == EXIT_CODES[Status.UNKNOWN]

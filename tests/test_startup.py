@@ -57,7 +57,9 @@ def test_the_plugin_answers_its_command_line_without_click(args: tuple[str, ...]
     modules = imported(*args, ran="probe.check_args", script=script)
     assert modules & (JUDGEMENT | HEAVY) == set()
     # Nothing of the check itself either: the parser answered.
-    assert {"probe.check", "probe.manifest"} & modules == set()
+    assert {"probe.check", "probe.manifest", "dataclasses"} & modules == set()
+    if args[-1] in ("--help", "-h", "--version", "-V"):  # not even the status line
+        assert {"probe.status_line", "probe.safe_text"} & modules == set()
 
 
 MISSING = "missing.toml"
