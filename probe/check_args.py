@@ -18,6 +18,7 @@ import os
 import sys
 
 from probe import defaults
+from probe.errors import UsageError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: `probe check --help`
 if TYPE_CHECKING:
@@ -56,11 +57,7 @@ HELP_EXIT = 3
 without importing it (and safe_text with it) just to print the help."""
 
 MAX_TIMEOUT = 86400.0
-"""Seconds: a longer -t is a typo (and ``1e308`` overflows the clock)."""
-
-
-class _UsageError(Exception):
-    """What argparse would print on stderr before exiting 2: the plugin says UNKNOWN."""
+"""Seconds: a longer -t is a typo (and ``1e308`` overflows the clock); as the manifest's."""
 
 
 def _seconds(text: str) -> float:
@@ -92,7 +89,8 @@ def parser() -> argparse.ArgumentParser:
 
     class PluginParser(argparse.ArgumentParser):
         def error(self, message: str) -> NoReturn:
-            raise _UsageError(message)
+            # Not usage on stderr and exit 2: the plugin says UNKNOWN on stdout (main).
+            raise UsageError(message)
 
         def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
             """After --help or --version: exit UNKNOWN, as Monitoring Plugins do."""
@@ -140,7 +138,7 @@ def parser() -> argparse.ArgumentParser:
 
 def parse(args: Sequence[str]) -> dict[str, Any]:
     """The keyword arguments of :func:`probe.check.command`; exits 3 after --help or
-    --version; raises :class:`_UsageError` on a usage error."""
+    --version; raises :class:`~probe.errors.UsageError` on a usage error."""
     namespace = parser().parse_args(list(args))
     values = vars(namespace)
     values["connect"] = tuple(values["connect"])
@@ -151,7 +149,7 @@ def main(args: Sequence[str]) -> NoReturn:
     """``probe check ARGS``: parse, then run the plugin (which exits with its status)."""
     try:
         options = parse(args)
-    except _UsageError as exc:
+    except UsageError as exc:
         from probe.status_line import UNKNOWN_EXIT, unknown_text
 
         sys.stdout.write(unknown_text(f"{exc} (see 'probe check --help')"))
