@@ -13,6 +13,9 @@ Guidelines:
 - unreachable URLs, DNS failures and per-request timeouts are problem URLs,
   so CRITICAL: the guidelines say such "higher-level errors" are not UNKNOWN;
 - UNKNOWN (3) means the plugin could not check (see :mod:`probe.check`).
+
+The options and the ``-w``/``-c`` thresholds are :mod:`probe.check_options` (re-exported
+here), apart so that an UNKNOWN before the sweep needs none of this module.
 """
 
 from __future__ import annotations
