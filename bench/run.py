@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import platform
@@ -116,6 +117,22 @@ def time_sweep(manifest: Path) -> tuple[float, float]:
     if result.returncode != 0 or bad:
         raise SystemExit(f"sweep not all ok: {bad[:3]} {result.stderr[-500:]}")
     return took, float(report["summary"]["duration_s"])
+
+
+def cost_lines(measured: list[tuple[int, float, float, float]], per_check: float) -> list[str]:
+    """The whole process's cost split into a fixed part and a cost per URL, and what the
+    ratio goals ask of the server (as shares of what wrk got from it)."""
+    lines = []
+    for (n1, t1, _, _), (n2, t2, _, _) in itertools.pairwise(measured):
+        per_url = (t2 - t1) / (n2 - n1)
+        lines.append(f"- per URL from {n1:,} to {n2:,} URLs: {per_url * 1e3:.3f} ms "
+                     f"({1 / per_url:,.0f} URL/s); fixed part (start-up, imports): "
+                     f"{(t1 - n1 * per_url) * 1e3:.0f} ms")
+    for size, _, bb_rps, wrk_rps in measured:
+        lines.append(f"- N={size:,}: 2x blackbox would be {2 * bb_rps / wrk_rps:.2f} of wrk, "
+                     f"20x the check_http loop {20 / per_check / wrk_rps:.2f} of wrk "
+                     "(above 1.00: more than wrk got from the server)")
+    return lines
 
 
 def check_http_per_url(port: int, count: int) -> float:
@@ -393,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
             "vs check_http loop | its sweep alone (probing + diagnosis) | vs wrk |")
         say("|---|---|---|---|---|---|---|---|")
         per_check = check_http_per_url(port, args.check_http_urls)
+        measured: list[tuple[int, float, float, float]] = []  # size, seconds, blackbox, wrk
         with blackbox(port, tmp) as bb:
             target = urllib.parse.quote(probe_url.replace("/page1/", "/page2/"), safe="")
             for size in sizes:
@@ -404,12 +422,16 @@ def main(argv: list[str] | None = None) -> int:
                 bb_rps = wrk(f"http://127.0.0.1:{bb}/probe?module=site1&target={target}", c)
                 wrk_rps = wrk(probe_url, c, host=HOSTS[1])
                 rate = size / sweep_s
+                measured.append((size, sweep_s, bb_rps, wrk_rps))
                 say(f"| {size:,} | {rate:,.0f} URL/s ({sweep_s:.2f} s) | "
                     f"{sweep_s / size * 1000:.3f} ms | {rate / bb_rps:.2f}x ({bb_rps:,.0f}/s) | "
                     f"{rate / wrk_rps:.2f} ({wrk_rps:,.0f}/s) | "
                     f"{per_check * rate:.0f}x ({per_check * 1000:.1f} ms/URL) | "
                     f"{size / inner_s:,.0f} URL/s | {size / inner_s / wrk_rps:.2f} |")
         say("\nGoals: >= 2x blackbox, >= 0.7 of wrk, >= 20x the check_http loop, flat per URL.\n")
+        for line in cost_lines(measured, per_check):
+            say(line)
+        say("")
 
         say(f"### HTTP clients, in-process, 2,000 probe requests, {c} in flight\n")
         for name, rate in clients(server.connect, 2000, c).items():

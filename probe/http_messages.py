@@ -8,7 +8,7 @@ answer into the :class:`~probe.model.Sample` diagnosis works on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import ItemsView, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from probe.liveness import cache_evidence
@@ -46,6 +46,11 @@ class Headers(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._values)
+
+    def items(self) -> ItemsView[str, str]:
+        # Read for every answer (cache evidence): the dict's own view, not Mapping's
+        # generic one that looks every name up again.
+        return self._values.items()
 
 
 @dataclass(frozen=True)

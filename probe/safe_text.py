@@ -112,7 +112,8 @@ def loads_clean(body: bytes) -> Any:
     and the hooks turn non-finite numbers (``NaN``, ``1e999``) into None as clean_json
     does. Any other body is walked. Raises ValueError/RecursionError as json.loads does.
     """
-    value = json.loads(body, parse_constant=_not_a_number, parse_float=_finite_or_none)
+    # json.loads(body, ...) with hooks would build a decoder per call; this is its body.
+    value = _DECODER.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
     if (len(body) <= MAX_STRING and body.isascii() and b"\\u" not in body
             and body.count(b"{") + body.count(b"[") <= MAX_DEPTH):
         return value
@@ -126,6 +127,9 @@ def _not_a_number(_token: str) -> None:
 def _finite_or_none(text: str) -> float | None:
     number = float(text)
     return number if math.isfinite(number) else None  # "1e999" overflows to inf
+
+
+_DECODER = json.JSONDecoder(parse_constant=_not_a_number, parse_float=_finite_or_none)
 
 
 def _clean_str(value: str) -> str:

@@ -268,36 +268,46 @@ class Transport:
         slots = list(idle)
         active: dict[pycurl.Curl, _Slot] = {}
         queue = iter(enumerate(requests))
+
+        def fill() -> bool:
+            """Start requests in the idle slots; False once ``end`` passed (the rest never
+            start)."""
+            while idle:
+                item = next(queue, None)
+                if item is None:
+                    return True
+                if end is not None and time.monotonic() >= end:
+                    return False
+                index, request = item
+                failed = self._start(multi, idle[-1], index, request, end)
+                if failed:
+                    on_outcome(index, failed)
+                else:
+                    slot = idle.pop()
+                    active[slot.curl] = slot
+            return True
+
+        def send() -> None:
+            while multi.perform()[0] == pycurl.E_CALL_MULTI_PERFORM:
+                pass
+
         try:
             while not (stop.is_set() or interrupted()):
-                while idle:
-                    item = next(queue, None)
-                    if item is None:
-                        break
-                    if end is not None and time.monotonic() >= end:
-                        return  # the rest were never started
-                    index, request = item
-                    failed = self._start(multi, idle[-1], index, request, end)
-                    if failed:
-                        on_outcome(index, failed)
-                    else:
-                        slot = idle.pop()
-                        active[slot.curl] = slot
-                if not active:
+                if not fill() or not active:
                     return
-                while multi.perform()[0] == pycurl.E_CALL_MULTI_PERFORM:
-                    pass
-                while True:
-                    queued, ok, errors = multi.info_read()
-                    finished = [(c, 0, "") for c in ok] + errors
-                    for curl, code, message in finished:
-                        slot = active.pop(curl)
-                        multi.remove_handle(curl)
-                        idle.append(slot)
-                        on_outcome(slot.index, self._finish(slot, code, message))
-                    if not queued:
-                        break
-                if active:
+                send()
+                finished = self._collect(multi, active, idle)
+                if finished:
+                    # The next requests go out before the Python work on these answers
+                    # (parsing, checking): the server answers them meanwhile.
+                    more = fill()
+                    if active:
+                        send()
+                    for index, outcome in finished:
+                        on_outcome(index, outcome)
+                    if not more:
+                        return
+                elif active:
                     # libcurl's own timers (connect retries, resolver threads) may be
                     # due before any socket stirs: wait no longer than they allow.
                     due = multi.timeout()
@@ -313,6 +323,21 @@ class Transport:
             for slot in slots:
                 slot.curl.close()
             multi.close()
+
+    def _collect(self, multi: pycurl.CurlMulti, active: dict[pycurl.Curl, _Slot],
+                 idle: list[_Slot]) -> list[tuple[int, Outcome]]:
+        """The outcomes of the requests libcurl finished; their slots go back to ``idle``."""
+        collected: list[tuple[int, Outcome]] = []
+        while True:
+            queued, ok, errors = multi.info_read()
+            for curl, code, message in [(c, 0, "") for c in ok] + errors:
+                slot = active.pop(curl)
+                multi.remove_handle(curl)
+                # Read out now: the slot's buffers are reused by its next request.
+                collected.append((slot.index, self._finish(slot, code, message)))
+                idle.append(slot)
+            if not queued:
+                return collected
 
     def _start(self, multi: pycurl.CurlMulti, slot: _Slot, index: int, request: Request,
                end: float | None) -> RequestFailed | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from probe.model import Report, TargetResult
@@ -42,7 +43,7 @@ def target_dict(target: TargetResult) -> dict[str, Any]:
         "cause": target.cause.value if target.cause else None,
         "explanation": target.explanation,
         "fix": target.fix,
-        "observed": dict(target.observed.raw) if target.observed is not None else None,
+        "observed": _plain(target.observed.raw) if target.observed is not None else None,
         "status_code": target.status_code,
         "samples": target.samples,
         "elapsed_ms": target.elapsed_ms,
@@ -51,6 +52,15 @@ def target_dict(target: TargetResult) -> dict[str, Any]:
         "cache_headers": list(target.cache_headers),
         "address": target.address,
     }
+
+
+_ONE_LINE = json.JSONEncoder(check_circular=False)
+"""The C encoder without its cycle check: a target is a fresh tree of plain values."""
+
+
+def _plain(raw: Mapping[str, Any]) -> dict[str, Any]:
+    # Not copied when it already is a dict (clean_json makes one): encoded, never changed.
+    return raw if type(raw) is dict else dict(raw)
 
 
 def render(report: Report) -> str:
@@ -65,7 +75,7 @@ def render(report: Report) -> str:
     parts = []
     for key, value in document.items():
         if key == "targets" and value:
-            body = ",\n    ".join(map(json.dumps, value))
+            body = ",\n    ".join(map(_ONE_LINE.encode, value))
             encoded = f"[\n    {body}\n  ]"
         else:
             # JSON text never holds a raw newline inside a string, so shifting lines is safe.
