@@ -147,6 +147,8 @@ def _resolve_token(
 
 
 def _is_loopback(remote_addr: object) -> bool:
+    if remote_addr in ("127.0.0.1", "::1"):
+        return True  # nearly every local probe: no parsing on the probe's hot path
     if not isinstance(remote_addr, str) or not remote_addr:
         return False
     try:
@@ -337,6 +339,8 @@ def _signature(key: object, nonce: Optional[str], instance_id: str) -> Optional[
 
 def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict[str, Any]:
     instance_id, hits = copy.count()
+    # The environ is a dict (PEP 3333) and _text cannot fail: its fields need no _safe,
+    # whose closure and try per field were a third of an answer's time.
     get = environ.get
     nonce = _safe(lambda: _nonce(environ))
     return {
@@ -345,22 +349,22 @@ def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict
         "instance_id": instance_id,
         "pid": _safe(os.getpid),
         "ppid": _safe(os.getppid),
-        "process_group": _safe(lambda: _text(get("mod_wsgi.process_group"))),
-        "application_group": _safe(lambda: _text(get("mod_wsgi.application_group"))),
+        "process_group": _text(get("mod_wsgi.process_group")),
+        "application_group": _text(get("mod_wsgi.application_group")),
         "settings_module": {
             "environ": _safe(lambda: _text(os.environ.get("DJANGO_SETTINGS_MODULE"))),
             "loaded": _safe(_loaded_settings_module),
         },
         "request": {
-            "host": _safe(lambda: _text(get("HTTP_HOST"))),
-            "server_name": _safe(lambda: _text(get("SERVER_NAME"))),
-            "server_port": _safe(lambda: _text(get("SERVER_PORT"))),
-            "scheme": _safe(lambda: _text(get("wsgi.url_scheme"))),
+            "host": _text(get("HTTP_HOST")),
+            "server_name": _text(get("SERVER_NAME")),
+            "server_port": _text(get("SERVER_PORT")),
+            "scheme": _text(get("wsgi.url_scheme")),
             # PEP 3333 lets a server omit these two when they are empty.
-            "script_name": _safe(lambda: _text(get("SCRIPT_NAME", ""))),
-            "path_info": _safe(lambda: _text(get("PATH_INFO", ""))),
+            "script_name": _text(get("SCRIPT_NAME", "")),
+            "path_info": _text(get("PATH_INFO", "")),
             # Set by a front proxy; a Host that differs from it was rewritten on the way.
-            "forwarded_host": _safe(lambda: _text(get("HTTP_X_FORWARDED_HOST"))),
+            "forwarded_host": _text(get("HTTP_X_FORWARDED_HOST")),
         },
         # mod_wsgi.script_name is the mount point, not the file.
         "script_file": _safe(lambda: _script_file(environ)),
