@@ -97,15 +97,14 @@ def addresses_for(
     (every backend behind that name). A name that does not resolve keeps one
     ``None`` address, so the request fails with the usual DNS verdict.
     """
-    port = url_port(url)
+    if not connects and not all_addresses:
+        return [None]
     hosts: list[tuple[str, int]] = []
     for value in connects:
         host, given = split_connect(value, "connect")
-        hosts.append((host, given or port))
+        hosts.append((host, given or url_port(url)))  # the URL parsed only when needed
     if not hosts:
-        if not all_addresses:
-            return [None]
-        hosts = [(urlsplit(url).hostname or "", port)]
+        hosts = [(urlsplit(url).hostname or "", url_port(url))]
     found: list[str | None] = []
     for host, at in hosts:
         if all_addresses and not _is_ip(host):
@@ -128,7 +127,8 @@ def expand(
 ) -> list[Target]:
     """One target per URL and address, URL by URL (a URL's rows stay together in reports)."""
     return [
-        dataclasses.replace(target, address=address)
+        # The usual sweep (no fleet) keeps every target as it is: no copy of 10,000 targets.
+        target if address == target.address else dataclasses.replace(target, address=address)
         for target in targets
         for address in addresses_for(target.url, connects, all_addresses, resolver)
     ]
