@@ -135,6 +135,17 @@ def cost_lines(measured: list[tuple[int, float, float, float]], per_check: float
     return lines
 
 
+def time_table_sweep(manifest: Path) -> float:
+    """Seconds of ``probe sweep -m M`` with the default table report (what a person runs)."""
+    start = time.perf_counter()
+    result = subprocess.run([PROBE, "sweep", "-m", str(manifest)], capture_output=True,
+                            text=True, check=False)
+    took = time.perf_counter() - start
+    if result.returncode != 0 or "ok" not in result.stdout.splitlines()[-1].lower():
+        raise SystemExit(f"table sweep not all ok: {result.stdout[-500:]}")
+    return took
+
+
 def check_http_per_url(port: int, count: int) -> float:
     chosen = urls(count)
     start = time.perf_counter()
@@ -431,6 +442,10 @@ def main(argv: list[str] | None = None) -> int:
         say("\nGoals: >= 2x blackbox, >= 0.7 of wrk, >= 20x the check_http loop, flat per URL.\n")
         for line in cost_lines(measured, per_check):
             say(line)
+        largest = measured[-1][0]
+        table_s = time_table_sweep(expect_ok(largest, server.connect, c, tmp))
+        say(f"- the default table report instead of JSON, N={largest:,}: {table_s:.2f} s "
+            f"({largest / table_s:,.0f} URL/s, whole process)")
         say("")
 
         say(f"### HTTP clients, in-process, 2,000 probe requests, {c} in flight\n")
