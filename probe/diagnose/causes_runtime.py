@@ -89,7 +89,8 @@ def _newest_by_code(context: SweepContext,
             if code != (None, None) and (code not in newest or _newer(answer, newest[code])):
                 newest[code] = answer
         context.memo[key] = newest
-    return cast(dict[tuple[str | None, str | None], EndpointAnswer], context.memo[key])
+    # The type as a string: built at run time it cost more than the rest of this call.
+    return cast("dict[tuple[str | None, str | None], EndpointAnswer]", context.memo[key])
 
 
 def _code(answer: EndpointAnswer) -> tuple[str | None, str | None]:
