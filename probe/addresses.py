@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import ipaddress
 import socket
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
+
+from probe.manifest import is_ip, parse_address  # manifest imports nothing of ours
 
 if TYPE_CHECKING:
     from probe.http_messages import Request
@@ -65,8 +66,6 @@ def hosts_file_resolver(path: str) -> Resolver:
 @functools.lru_cache(maxsize=1024)  # asked per URL and per request with a few distinct values
 def split_connect(value: str, where: str) -> tuple[str, int | None]:
     """``HOST[:PORT]`` -> (host, port or None): without a port each URL keeps its own."""
-    from probe.manifest import parse_address  # manifest imports nothing of ours: no cycle
-
     return parse_address(value, where)
 
 
@@ -78,14 +77,6 @@ def join(host: str, port: int) -> str:
 def url_port(url: str) -> int:
     parts = urlsplit(url)
     return parts.port or (443 if parts.scheme == "https" else 80)
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def addresses_for(
@@ -107,7 +98,7 @@ def addresses_for(
         hosts = [(urlsplit(url).hostname or "", url_port(url))]
     found: list[str | None] = []
     for host, at in hosts:
-        if all_addresses and not _is_ip(host):
+        if all_addresses and not is_ip(host):
             try:
                 resolved = resolver(host, at)
             except (OSError, UnicodeError):

@@ -271,14 +271,15 @@ def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSett
             f"(not . or ..), not {settings.segment!r}")
     if not settings.sni:
         hosts = [parse_address(c, at("connect"))[0] for c in settings.connects] or [""]
-        if not all(_is_ip(host) for host in hosts):
+        if not all(is_ip(host) for host in hosts):
             # Python sends SNI for every host name; only an IP address goes without it.
             where_sni = f"{source}: {where}.sni" if where else f"{source}: --no-sni"
             raise ManifestError(f"{where_sni}: probing without SNI needs connect IP:PORT")
     return settings
 
 
-def _is_ip(host: str) -> bool:
+def is_ip(host: str) -> bool:
+    """Whether ``host`` is an IPv4 or IPv6 address (not a name)."""
     try:
         ipaddress.ip_address(host)
     except ValueError:
