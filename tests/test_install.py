@@ -441,8 +441,9 @@ def test_the_block_is_python_2_and_3_syntax() -> None:
                        input=block, text=True, check=True, timeout=60)
 
 
-def test_the_readme_shows_the_block_install_writes() -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+def test_the_docs_show_the_block_install_writes() -> None:
+    docs = Path(__file__).resolve().parents[1] / "docs" / "endpoint-protocol.md"
+    readme = docs.read_text(encoding="utf-8")
     start = readme.index(install.BEGIN)
     end = readme.index(install.END, start) + len(install.END) + 1
     label = "project-2"
