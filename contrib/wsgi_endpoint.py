@@ -15,7 +15,7 @@ wsgi-probe installed. The safe way is::
     probe endpoint --install /path/to/project/wsgi.py --label project-2
 
 which writes this file next to ``wsgi.py`` and appends a block that loads it by
-file path and, on any failure, leaves ``application`` alone (README.md shows the
+file path and, on any failure, leaves ``application`` alone (docs/endpoint-protocol.md shows the
 block, to copy by hand with this file, which ``probe endpoint > wsgi_endpoint.py``
 prints). The short form::
 
@@ -330,7 +330,8 @@ def _nonce(environ: WSGIEnvironment) -> Optional[str]:
 
 
 def _signature(key: object, nonce: Optional[str], instance_id: str) -> Optional[str]:
-    """HMAC-SHA256 of ``nonce + "\\n" + instance_id`` keyed with the token (contract 1)."""
+    """HMAC-SHA256 of ``nonce + "\\n" + instance_id`` keyed with the token (see
+    docs/endpoint-protocol.md)."""
     if not isinstance(key, bytes) or nonce is None:
         return None
     message = (nonce + "\n" + instance_id).encode("utf-8")
@@ -373,7 +374,7 @@ def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict
             "mod_wsgi_version": _safe(lambda: _mod_wsgi_version(get("mod_wsgi.version"))),
             "multithread": _safe(lambda: _flag(get("wsgi.multithread"))),
             "multiprocess": _safe(lambda: _flag(get("wsgi.multiprocess"))),
-            # beyond the contract: uWSGI's worker number (1, 2, ...), null elsewhere
+            # added to the first answer's fields: uWSGI's worker number (1, 2, ...), null elsewhere
             "worker_id": _safe(_worker_id),
         },
         "python": dict(copy.python, django_version=_safe(_django_version)),

@@ -5,7 +5,7 @@ write is accepted (fractional seconds with ``.`` or ``,``, ``Z``, ``+HH:MM`` / `
 offsets, a date alone, the basic ``20261130T020945Z`` form), because a post-deploy check
 that rejects the deploy script's own timestamp is not run at all. ``@FILE`` is that file's
 modification time: the deployed ``wsgi.py``, touched by the deploy, says when it happened
-without any clock arithmetic in the CI job. No offset means UTC, as the contract says.
+without any clock arithmetic in the CI job. No offset means UTC (docs/cli.md).
 """
 
 from __future__ import annotations

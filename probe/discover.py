@@ -1,4 +1,4 @@
-"""``probe discover``: a manifest (contract section 2) derived from Apache configuration.
+"""``probe discover``: a manifest (docs/manifest.md) derived from Apache configuration.
 
 The manifest states what the configuration *intends*: every WSGIScriptAlias becomes the
 URLs of an instance, even one the configuration gets wrong (an alias listed after a shorter
@@ -175,7 +175,7 @@ def _drop_claimed(instance: DiscoveredInstance, claimed: dict[str, str]) -> None
 
 def _connect(site: Site) -> tuple[str | None, str]:
     """One address for every URL. Several ports (http and https, say) get an address
-    without port, so each URL keeps its own (contract section 2)."""
+    without port, so each URL keeps its own (docs/manifest.md)."""
     if not site.listens:
         return None, "no Listen directive found: give --connect to probe sweep"
     hosts = {_loopback(listen.host) for listen in site.listens}

@@ -1,4 +1,4 @@
-"""The manifest text ``probe discover`` writes (contract section 2): TOML with a comment on
+"""The manifest text ``probe discover`` writes (docs/manifest.md): TOML with a comment on
 every entry naming the file and line it came from."""
 
 from __future__ import annotations

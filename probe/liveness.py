@@ -4,7 +4,7 @@ A cache or CDN that keys on the path alone (CloudFront or Varnish set up without
 the Host header in the key) hands every host the answer it stored for the first,
 so every probe looks healthy, or all of them wrong. Each probe request therefore
 carries a fresh ``X-Probe-Nonce``; the endpoint echoes it as ``nonce`` and, with
-a token, signs it (contract section 1). A stored answer carries an old nonce;
+a token, signs it (docs/endpoint-protocol.md). A stored answer carries an old nonce;
 a forged one cannot carry the right signature.
 
 An endpoint older than the ``nonce`` field cannot prove anything and is not

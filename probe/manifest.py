@@ -1,9 +1,9 @@
-"""The manifest: which instance should answer which URL (contract section 2).
+"""The manifest: which instance should answer which URL (docs/manifest.md).
 
 Parsing is strict on purpose: an unknown key is an error, because a typo such as
 ``setings = ...`` would otherwise silently switch a check off.
 
-Longer than 300 lines because every key of contract section 2 is validated here, each with
+Longer than 300 lines because every key of docs/manifest.md is validated here, each with
 its own one-line error; the checks share the file/key-path/line context of one parse.
 """
 

@@ -3,7 +3,8 @@
 Kept apart from I/O so diagnosis can be tested with hand-built observations.
 
 Longer than 300 lines because :class:`EndpointAnswer` reads every endpoint field into a typed,
-safe value at this one boundary (contract section 1 keeps growing); the other classes are small.
+safe value at this one boundary (the endpoint's answer keeps growing, docs/endpoint-protocol.md);
+the other classes are small.
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ def _runtime_fields(data: Mapping[str, Any], request: Mapping[str, Any]) -> dict
 
 
 def answer_problems(data: Mapping[str, Any]) -> tuple[str, ...]:
-    """What makes ``data`` not a valid endpoint answer (contract section 1), in words.
+    """What makes ``data`` not a valid endpoint answer (docs/endpoint-protocol.md), in words.
 
     ``instance_id`` and ``pid`` are required (an answer is judged by who made it);
     every other field the probe reads must have its type when present. A field an
@@ -263,7 +264,7 @@ class EndpointAnswer:
     def started(self) -> datetime | None:
         """``started_at`` as a timezone-aware datetime; None when missing or unreadable.
 
-        ISO 8601 with an offset or ``Z``; without one it is UTC, as the contract says.
+        ISO 8601 with an offset or ``Z``; without one it is UTC (docs/endpoint-protocol.md).
         """
         if not self.started_at:
             return None
@@ -339,7 +340,7 @@ class Observation:
 
 @dataclass(frozen=True)
 class TargetResult:
-    """The diagnosis of one URL: contract section 4, one element of ``targets``."""
+    """The diagnosis of one URL: one element of the JSON report's ``targets`` (docs/sweep.md)."""
 
     url: str
     expected: str | None
@@ -368,7 +369,7 @@ class TargetResult:
 
 @dataclass(frozen=True)
 class Finding:
-    """A cross-URL finding (contract section 4, ``findings``)."""
+    """A cross-URL finding (the JSON report's ``findings``, docs/verdicts.md)."""
 
     code: str
     severity: Status

@@ -1,4 +1,4 @@
-"""``probe sweep``: exit status, error lines, output files, ad hoc URLs (contract section 3)."""
+"""``probe sweep``: exit status, error lines, output files, ad hoc URLs (docs/cli.md)."""
 
 from __future__ import annotations
 

@@ -367,7 +367,7 @@ def test_instance_is_recognised_by_settings_when_it_declares_nothing_else() -> N
 
 
 def test_instance_that_declares_only_urls_accepts_the_endpoint_answer() -> None:
-    # label, settings, process_group and application_group are all optional (contract 2):
+    # label, settings, process_group and application_group are all optional (docs/manifest.md):
     # with none of them there is nothing to contradict, so the answer cannot be "wrong".
     m = manifest.parse('[instances.app]\nurls = ["http://site-1.example.com/"]\n', "site.toml")
     answer = ep("app-v2", host="site-1.example.com")

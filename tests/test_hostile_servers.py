@@ -36,7 +36,7 @@ from probe.model import Cause, Report, Verdict
 from probe.sweep import run_sweep
 from tests.every_output import check_status, every_output
 
-TOKEN = "s3cr3t-tökén"  # outside ASCII: both sides compare UTF-8 bytes (contract section 1)
+TOKEN = "s3cr3t-tökén"  # outside ASCII: both sides compare UTF-8 bytes (docs/endpoint-protocol.md)
 REQUEST_TIMEOUT = 0.5
 SWEEP_DEADLINE = 30.0
 LATE = "no answer before the sweep's deadline"

@@ -1,4 +1,4 @@
-"""probe/manifest.py: the TOML manifest of contract section 2."""
+"""probe/manifest.py: the TOML manifest (docs/manifest.md)."""
 
 from __future__ import annotations
 
@@ -55,10 +55,10 @@ def error_of(text: str) -> str:
     return str(info.value)
 
 
-# --- the contract example ---------------------------------------------------------------------
+# --- the documented example --------------------------------------------------------------------
 
 
-def test_contract_example_parses() -> None:
+def test_documented_example_parses() -> None:
     m = manifest.parse(CONTRACT_EXAMPLE, "site.toml")
     assert m.source == "site.toml"
     assert m.probe == ProbeSettings(

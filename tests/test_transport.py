@@ -203,7 +203,7 @@ def test_bad_connect_is_a_manifest_error() -> None:
 
 
 def test_connect_without_a_port_keeps_each_urls_port() -> None:
-    """Contract section 2: ``connect = "127.0.0.1"`` changes the address, never the port."""
+    """docs/manifest.md: ``connect = "127.0.0.1"`` changes the address, never the port."""
     with http_server() as (port, seen):
         sample = Transport(connect="127.0.0.1", timeout=5).probe(
             f"http://site-1.example.com:{port}/__probe__")

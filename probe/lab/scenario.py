@@ -55,7 +55,7 @@ CLASSIC = LabConfig(ROUTING, SCRIPTS, IMPORT_SCRIPTS)
 
 
 def manifest_toml(connect: str | None = None) -> str:
-    """What the sites are meant to be, as a ``probe`` manifest (contract section 2)."""
+    """What the sites are meant to be, as a ``probe`` manifest (docs/manifest.md)."""
     probe = f'[probe]\nconnect = "{connect}"\n\n' if connect else ""
     return f"""\
 # wsgi-probe demo lab: what the sites are MEANT to be. The lab's httpd.conf gets three

@@ -1,4 +1,4 @@
-"""``--format json``: contract section 4, schema 1."""
+"""``--format json``: schema 1, described in docs/sweep.md (fields are only ever added)."""
 
 from __future__ import annotations
 

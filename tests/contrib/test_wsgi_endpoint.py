@@ -1,4 +1,4 @@
-"""contrib/wsgi_endpoint.py, called as a WSGI server would call it (contract section 1)."""
+"""contrib/wsgi_endpoint.py, called as a WSGI server would call it (docs/endpoint-protocol.md)."""
 
 from __future__ import annotations
 
@@ -820,7 +820,7 @@ def test_real_server_honours_the_token_header(we: ModuleType, http: requests.Ses
         assert right.json()["hits"] == 1
 
 
-# -- proof of liveness: X-Probe-Nonce echoed, signed with the token (contract section 1) -------
+# -- proof of liveness: X-Probe-Nonce echoed, signed with the token (docs/endpoint-protocol.md) -
 
 NONCE = "n0nce_-" + "x" * 25
 

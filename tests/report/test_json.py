@@ -1,4 +1,4 @@
-"""probe/report/json_report.py: contract section 4, schema 1."""
+"""probe/report/json_report.py: schema 1 (docs/sweep.md)."""
 
 from __future__ import annotations
 
