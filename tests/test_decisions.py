@@ -149,7 +149,7 @@ def test_a_mix_of_misroutes_and_outages_is_failing_not_misrouted() -> None:
 
 
 def test_a_warning_finding_raises_an_all_ok_sweep_to_warning() -> None:
-    from probe.check import CheckOptions
+    from probe.check.options import CheckOptions
     from probe.model import Finding
 
     finding = Finding("embedded_shared_process", Status.WARNING, ("project-1", "project-2"),

@@ -19,10 +19,11 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.registry import Collector
 
-from probe import check_args, manifest
+from probe import manifest
+from probe.check import args as check_args
 from probe.cli import main
 from probe.errors import ManifestError
-from probe.exporter_metrics import (
+from probe.exporter.metrics import (
     ProbeCollector,
     SweepCollector,
     SweepCounters,
@@ -131,19 +132,28 @@ def codes_made_by(function: str) -> set[str]:
 
 
 def _constant(path: Path, node: ast.Name | ast.Attribute) -> object:
-    """A module constant named in ``path``: ``NAME``, or ``module.NAME`` of a sibling module."""
+    """The value of a module constant named in ``path``: ``NAME`` or ``module.NAME``, from the
+    module's globals or from an import inside a function."""
     parts = path.relative_to(REPO).with_suffix("").parts
-    package = parts[:-1] if parts[-1] == "__init__" else parts
-    module = importlib.import_module(".".join(package))
+    module = importlib.import_module(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+
+    def named(name: str) -> object:
+        if hasattr(module, name):
+            return getattr(module, name)
+        for found in ast.walk(tree):
+            if isinstance(found, ast.ImportFrom) and found.module:
+                for alias in found.names:
+                    if (alias.asname or alias.name) == name:
+                        source = importlib.import_module(found.module)
+                        return getattr(source, alias.name, None) or importlib.import_module(
+                            f"{found.module}.{alias.name}")
+        raise AssertionError(f"{path}: cannot find {name}")
+
     if isinstance(node, ast.Name):
-        return getattr(module, node.id)
+        return named(node.id)
     assert isinstance(node.value, ast.Name), ast.dump(node)
-    base = getattr(module, node.value.id, None)
-    if base is None:  # imported inside a function: a module of the same package
-        home = module.__name__ if path.name == "__init__.py" \
-            else module.__name__.rpartition(".")[0]
-        base = importlib.import_module(f"{home}.{node.value.id}")
-    return getattr(base, node.attr)
+    return getattr(named(node.value.id), node.attr)
 
 
 def test_every_finding_of_a_sweep_is_documented() -> None:

@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from probe.discover import DiscoveredInstance, Discovery
+    from probe.discover.discovery import DiscoveredInstance, Discovery
 
 UNKNOWN_HOST = "unknown.invalid"
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
