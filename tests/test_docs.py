@@ -325,3 +325,24 @@ def test_links_between_documents_resolve() -> None:
             if "://" not in target and not (doc.parent / target).exists():
                 broken.append(f"{doc.relative_to(REPO)}: {target}")
     assert not broken, "links to files that do not exist:\n" + "\n".join(broken)
+
+
+def test_the_layout_lists_every_module_and_nothing_gone() -> None:
+    block = section("architecture.md", "Layout").split("```")[1]
+    listed: set[str] = set()
+    package = ""
+    for line in block.splitlines():
+        path = line.split(" ")[0] if line and not line.startswith(" ") else ""
+        if path:
+            listed.add(path.rstrip("/"))
+            package = path if path.endswith("/") else ""
+        elif package and re.match(r"  \w+\.py ", line):
+            listed.add(package + line.split()[0])
+    gone = sorted(p for p in listed if not (REPO / p).exists())
+    assert not gone, f"docs/architecture.md's layout lists what does not exist: {gone}"
+    probe = REPO / "probe"
+    present = {f"probe/{p.name}" for p in probe.iterdir()
+               if (p.suffix == ".py" and not p.name.startswith("__"))
+               or (p / "__init__.py").exists()}
+    missing = sorted(present - listed)
+    assert not missing, f"add these to the layout in docs/architecture.md: {missing}"
