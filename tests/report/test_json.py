@@ -66,6 +66,8 @@ def test_target_keys_and_values() -> None:
         "pids": [101, 103],
         "cache_headers": [],
         "address": None,
+        "evidence": [],
+        "candidates": [],
     }
 
 
