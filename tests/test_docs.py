@@ -275,7 +275,7 @@ def test_every_command_and_option_is_documented() -> None:
     for name in code:
         compare(f"probe {name} option", code[name], docs[name],
                 f"the table under '## probe {name}' in docs/cli.md",
-                "| `{name} VALUE` | what it does |")
+                "| `{name}` (and its value, e.g. `FILE`, if it takes one) | what it does |")
 
 
 # --- the documented lists can fail ------------------------------------------------------------
