@@ -170,3 +170,20 @@ def test_http_and_https_both_embedded_are_not_an_ssl_twin(tmp_path: Path) -> Non
 </VirtualHost>
 """, {"site.wsgi": ""})
     assert codes(result, "ssl_twin") == []
+
+
+def test_server_names_differing_only_in_case_shadow_each_other(tmp_path: Path) -> None:
+    """httpd compares the Host with ServerName and ServerAlias case-insensitively, so the
+    second VirtualHost is never reached (unlike daemon groups' ServerName check above)."""
+    result = lint(tmp_path, """\
+<VirtualHost *:80>
+    ServerName Shop.Example.com
+    WSGIScriptAlias / @ROOT@/old.wsgi
+</VirtualHost>
+<VirtualHost *:80>
+    ServerName shop.example.com
+    WSGIScriptAlias / @ROOT@/new.wsgi
+</VirtualHost>
+""", {"old.wsgi": "", "new.wsgi": ""})
+    [finding] = codes(result, "vhost_shadowed")
+    assert finding.line == 5 and "never reached" in finding.message
