@@ -318,13 +318,25 @@ def test_no_file_refers_outside_the_repository() -> None:
                        "project's own words or link docs/ instead:\n" + "\n".join(found))
 
 
+def slug(heading: str) -> str:
+    """A heading's anchor as GitHub makes it: lower case, punctuation dropped, spaces -> -."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
 def test_links_between_documents_resolve() -> None:
     broken = []
     for doc in [REPO / "README.md", *sorted(DOCS.glob("*.md"))]:
-        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", doc.read_text("utf-8")):
-            if "://" not in target and not (doc.parent / target).exists():
+        for target, anchor in re.findall(r"\]\(([^)#\s]*)(?:#([^)]*))?\)", doc.read_text("utf-8")):
+            if "://" in target:
+                continue
+            linked = (doc.parent / target) if target else doc
+            if not linked.exists():
                 broken.append(f"{doc.relative_to(REPO)}: {target}")
-    assert not broken, "links to files that do not exist:\n" + "\n".join(broken)
+            elif anchor and linked.suffix == ".md":
+                headings = re.findall(r"^#+ (.*)$", linked.read_text("utf-8"), re.M)
+                if anchor not in {slug(h) for h in headings}:
+                    broken.append(f"{doc.relative_to(REPO)}: {target}#{anchor}")
+    assert not broken, "links to files or headings that do not exist:\n" + "\n".join(broken)
 
 
 def test_the_layout_lists_every_module_and_nothing_gone() -> None:
