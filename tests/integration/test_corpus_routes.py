@@ -2,8 +2,9 @@
 
 Each corpus entry with ``routes`` in its ``.toml`` is started (ports and paths moved to the
 test server, its scripts replaced by one that names itself, its process group and its
-application group); a request for each route must be answered by the script and in the
-process group the entry's expectations were decided on. The expected findings of those
+application group and its SCRIPT_NAME); a request for each route must be answered by the
+script and in the process group the entry's expectations were decided on (and, where a
+fifth element is given, with that SCRIPT_NAME). The expected findings of those
 entries stand on these answers: ``""`` is embedded mode.
 """
 
@@ -55,12 +56,14 @@ def test_the_routed_entries_cover_the_routing_classes() -> None:
 def test_a_real_request_takes_the_route_the_entry_claims(name: str,
                                                          apache: ApacheFactory) -> None:
     server = apache(site_config(name), files=script_files())
-    for host, path, script, group in expectations(name)["routes"]:
+    for host, path, script, group, *script_name in expectations(name)["routes"]:
         answer = server.get(path, host)
         assert answer.status_code == 200, (host, path, answer.status_code,
                                            server.error_log()[-2000:])
         named, process_group, _ = answer.text.split("|", 2)
         assert (named, process_group) == (script, group), (host, path, answer.text)
+        if script_name:  # which mount answered, where two mounts run the same script
+            assert answer.text.rsplit("|", 1)[1] == script_name[0], (host, path, answer.text)
 
 
 def test_site_config_moves_ports_and_drops_server_lines() -> None:
