@@ -5,9 +5,9 @@ whether it starts, and its message says why in its own words (an ``Options`` lin
 A main configuration (one that loads an MPM) is checked as it is (Debian's ``apache2.conf``
 through ``apache2ctl``, which reads ``envvars``). A fragment (one site file) is only checked
 when asked (``--apachectl``), inside a wrapper that loads what Debian's ``mods-enabled``
-loads, plus mod_wsgi where Debian has it: one that needs a module the wrapper did not load ("Invalid command") cannot be judged, and
-a note says so. A refusal on
-a line a rule already reports as an error adds nothing.
+loads, plus mod_wsgi where Debian has it: one that needs a module the wrapper did not load
+("Invalid command") cannot be judged, and a note says so. A refusal on a line a rule
+already reports as an error adds nothing.
 """
 
 from __future__ import annotations
