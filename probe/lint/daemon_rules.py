@@ -74,8 +74,12 @@ def _never_applies(use: GroupUse) -> ConfigFinding:
 
 
 def _used(site: Site, daemon: DaemonGroup) -> bool:
-    return any(u.name == daemon.name and u.applies for u in site.group_uses) or any(
-        a.process_group == daemon.name for a in site.apps)
+    """Some application runs in it, or a script is preloaded or handled there
+    (``WSGIImportScript``, ``WSGIHandlerScript``). A ``WSGIProcessGroup`` that every
+    application overrides (a deeper ``<Directory>``, ``process-group=``) runs nothing."""
+    return any(a.process_group == daemon.name for a in site.apps) or any(
+        u.name == daemon.name and u.directive.key in ("wsgiimportscript", "wsgihandlerscript")
+        for u in site.group_uses)
 
 
 def _unused(site: Site, daemon: DaemonGroup) -> ConfigFinding:

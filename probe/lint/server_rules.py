@@ -1,4 +1,10 @@
-"""``duplicate_directive``: a server-wide directive given twice, where only one can hold
+"""Directives that hold for the whole server.
+
+``server_only``: a mod_wsgi directive of the whole server written inside a
+``<VirtualHost>``: httpd refuses to start ("WSGISocketPrefix cannot occur within
+<VirtualHost> section", each one of :data:`SERVER_ONLY` checked with ``apache2 -t``).
+
+``duplicate_directive``: a server-wide directive given twice, where only one can hold
 (two ``mod_wsgi-express module-config`` blocks pasted one after the other, one per project).
 
 ``LoadModule`` of a module already loaded is skipped by httpd ("module wsgi_module is
@@ -14,6 +20,20 @@ from probe.apache.model import Site
 from probe.lint.findings import ConfigFinding, Severity
 
 _LAST_WINS = ("wsgipythonhome", "wsgipythonpath")
+SERVER_ONLY = frozenset({
+    "wsgisocketprefix", "wsgipythonhome", "wsgipythonpath", "wsgipythonoptimize",
+    "wsgipythoneggs", "wsgipythonhashseed", "wsgirestrictembedded", "wsgirestrictstdin",
+    "wsgirestrictstdout", "wsgirestrictsignal", "wsgiacceptmutex", "wsgiverbosedebugging",
+    "wsgidestroyinterpreter"})
+
+
+def server_only(site: Site) -> list[ConfigFinding]:
+    return [ConfigFinding(
+        "config", Severity.ERROR, d.file, d.line,
+        f"{d.name} cannot occur within <VirtualHost> section: it sets the whole server, "
+        f"httpd will not start",
+        f"move {d.name} outside the VirtualHost ({vhost.where})")
+        for vhost in site.vhosts for d in vhost.directives if d.key in SERVER_ONLY]
 
 
 def duplicate_directive(site: Site) -> list[ConfigFinding]:
