@@ -15,13 +15,14 @@ from probe.lint.findings import Severity
 SCRIPT = "def application(environ, start_response):\n    return []\n"
 
 
-def lint(tmp_path: Path, config: str, **kwargs: bool) -> LintResult:
+def lint(tmp_path: Path, config: str, *, httpd_check: bool = False,
+         apachectl: bool = False) -> LintResult:
     for name in ("a/admin.wsgi", "a/public.wsgi", "b/other.wsgi"):
         (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_text(SCRIPT)
     conf = tmp_path / "site.conf"
     conf.write_text(config.replace("@ROOT@", str(tmp_path)))
-    return lint_paths([conf], **kwargs)
+    return lint_paths([conf], httpd_check=httpd_check, apachectl=apachectl)
 
 
 def found(result: LintResult) -> list[tuple[str, str, int]]:
