@@ -318,3 +318,13 @@ def test_a_variable_httpd_lacks_here_is_a_note_not_a_refusal(tmp_path: Path) -> 
     assert not result.failed
     assert any("NOT_SET_HERE" in f.message for f in result.findings
                if f.code == "config")
+
+
+def test_one_finding_per_fault_in_a_file_every_virtualhost_includes(tmp_path: Path) -> None:
+    """A rule that sees the included line once per VirtualHost still reports it once."""
+    (tmp_path / "common.conf").write_text("WSGISocketPrefix run/wsgi\n")
+    config = "".join(f"<VirtualHost *:80>\n    ServerName {n}.example.com\n"
+                     f"    Include @ROOT@/common.conf\n</VirtualHost>\n" for n in ("a", "b"))
+    result = lint(tmp_path, config)
+    assert [(Path(f.file).name, f.line, f.code) for f in result.findings] == [
+        ("common.conf", 1, "config")]
