@@ -97,6 +97,13 @@ class Score:
         expected = self.true_positives + self.false_negatives
         return self.true_positives / expected if expected else 1.0
 
+    def cells(self) -> str:
+        """Precision and recall as docs/lint.md's table writes them."""
+        found = self.true_positives + self.false_positives
+        expected = self.true_positives + self.false_negatives
+        return (f"{self.precision:.0%} ({self.true_positives}/{found}) | "
+                f"{self.recall:.0%} ({self.true_positives}/{expected})")
+
     def line(self, label: str) -> str:
         return (f"{label}: {self.entries} entries, precision {self.precision:.0%} "
                 f"({self.true_positives}/{self.true_positives + self.false_positives}), "
