@@ -35,6 +35,10 @@ _HELP = {
     "broad_process_group": "A server-scope WSGIProcessGroup shared by several applications",
     "ssl_twin": "An HTTPS twin runs embedded what HTTP runs in a daemon group",
     "apachectl": "Lint's VirtualHost model disagrees with httpd -S",
+    "section_unused": "A WSGIProcessGroup in a section that holds no application",
+    "section_order": "A section's process or application group a later section overrides",
+    "duplicate_directive": "A server-wide mod_wsgi directive given twice; the last one holds",
+    "application_group": "An application group that looks like a mod_wsgi variable but is not",
 }
 
 
