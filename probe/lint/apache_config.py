@@ -41,8 +41,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from probe.errors import ProbeError
+from probe.files import read_text
 from probe.lint.config_text import (
     MAIN_CONFIG_NAMES,
+    MAX_CONFIG_BYTES,
     default_server_root,
     files_under,
     logical_lines,
@@ -179,7 +181,7 @@ def parse_text(text: str, file: str = "<config>", *, server_root: str = "/",
 
 def _read_text(file: str) -> str:
     try:
-        return Path(file).read_text(encoding="utf-8", errors="replace")
+        return read_text(file, MAX_CONFIG_BYTES, errors="replace")
     except OSError as exc:
         raise ConfigUnreadable(f"{file}: cannot read: {exc.strerror or exc}") from None
 
@@ -338,7 +340,7 @@ class _Reader:
         read: list[Directive] = []
         for path in files:
             try:
-                text = Path(path).read_text(encoding="utf-8", errors="replace")
+                text = read_text(path, MAX_CONFIG_BYTES, errors="replace")
             except OSError as exc:
                 self.note(file, number, f"Include {path}: cannot read: {exc.strerror or exc}",
                           fatal=True)
