@@ -1,6 +1,6 @@
 """The exporter's connections are bounded: slow, idle, HTTP/0.9 and TLS clients, many of them.
 
-Real sockets against the real server (probe.exporter_server) serving the real application;
+Real sockets against the real server (probe.exporter.server) serving the real application;
 the load tests hold 400 slowloris and 100 idle connections while /metrics is scraped, in
 process and as a ``probe exporter`` process limited to 128 file descriptors.
 """
@@ -23,10 +23,11 @@ from typing import Any
 import pytest
 import requests
 
-from probe import exporter, exporter_server
 from probe.endpoint_source import load_module
-from probe.exporter import ExporterApp, ExporterOptions, SweepCoordinator
-from probe.exporter_server import ExporterServer
+from probe.exporter import command as exporter
+from probe.exporter import server as exporter_server
+from probe.exporter.command import ExporterApp, ExporterOptions, SweepCoordinator
+from probe.exporter.server import ExporterServer
 from probe.manifest import parse
 from probe.model import Report
 from tests import reaper

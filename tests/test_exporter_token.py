@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from probe import exporter
 from probe.credentials import read_token
-from probe.exporter import ExporterOptions
+from probe.exporter import command as exporter
+from probe.exporter.command import ExporterOptions
 from probe.manifest import parse
 
 TOKEN = "t0ken-only-for-the-manifest"

@@ -19,11 +19,11 @@ import pytest
 from click.testing import CliRunner
 
 from probe import baseline, files, manifest
+from probe.apache.scripts import read_script
 from probe.cli import main
 from probe.credentials import read_token
 from probe.deploy_time import parse_deploy_time
 from probe.errors import ManifestError, ProbeError, UsageError
-from probe.lint.scripts import read_script
 from probe.model import EndpointAnswer, Report, TargetResult, Verdict
 from probe.report import render
 from tests.monitoring_helpers import closed_port

@@ -1,6 +1,6 @@
 """The exporter's HTTP server: one loop reads request heads, a bounded pool of threads serves.
 
-:mod:`probe.exporter_conns` holds each connection until its request head has arrived
+:mod:`probe.exporter.conns` holds each connection until its request head has arrived
 (bounded in time, size, form and number); only then does a worker thread run the WSGI
 application on it, through wsgiref's handler as before. The pool grows on demand up to
 MAX_WORKERS threads; further complete requests wait for a free one. Every read and
@@ -20,8 +20,8 @@ from wsgiref.simple_server import WSGIRequestHandler
 
 import structlog
 
-from probe.exporter_conns import HEAD_TIMEOUT, ConnectionLoop
-from probe.exporter_http import ExporterApp
+from probe.exporter.conns import HEAD_TIMEOUT, ConnectionLoop
+from probe.exporter.http import ExporterApp
 
 SHUTDOWN_GRACE = 2.0
 """Seconds the scrapes in progress get to be answered when the exporter stops."""

@@ -5,7 +5,7 @@ connection a thread that blocks reading the request; their ``timeout`` is per
 ``recv``, so a client sending a byte every few seconds (slowloris), or nothing at
 all, holds a thread and a file descriptor for ever, and 500 of them stop /metrics.
 Here one loop (a selector) reads every request head without blocking, and a
-connection only reaches a worker thread (:mod:`probe.exporter_server`) once its head
+connection only reaches a worker thread (:mod:`probe.exporter.server`) once its head
 is complete. In the loop each connection is bounded:
 
 - in time: closed (408) when its head has not arrived HEAD_TIMEOUT seconds after

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from probe.apache_names import SETTINGS_VARIABLE
+from probe.apache.names import SETTINGS_VARIABLE
 from probe.files import read_text
 
 MAX_SCRIPT_BYTES = 4 * 1024 * 1024
