@@ -138,3 +138,13 @@ def test_script_file_controls_never_reach_a_fix_or_the_page_raw(script: str) -> 
     ET.fromstring(strict(render(report, "junit")))  # noqa: S314 - our own output
     page = strict(render_page(report, 1.0, manifest="m.toml", version="t"))
     assert "\x1b" not in page and "\x07" not in page and "\u202e" not in page
+
+
+def test_the_page_escapes_control_characters_from_anywhere() -> None:
+    """html.escape leaves ESC and BEL: a manifest's file name, or any text a report
+    carries, must not reach the page raw (a terminal showing the HTML would obey them)."""
+    one = {**p1(), "process_group": "project-1"}
+    report = run([thrice(SITE1, "project-1", one)], sites(*PG))
+    page = strict(render_page(report, 1.0, manifest="m\x1b]0;owned\x07.toml", version="t\x9b"))
+    assert "m\\x1b]0;owned\\x07.toml" in page
+    assert not any((ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) < 0xA0 for c in page)
