@@ -246,3 +246,23 @@ def test_a_tampered_baseline_puts_no_lone_surrogate_in_any_report(tmp_path: Path
             document = json.dumps(json.loads(text), ensure_ascii=False)
             document.encode("utf-8")
             assert "\\ud800" in document  # shown, escaped, not dropped
+
+
+@pytest.mark.parametrize("query", ["target=http://a.example/%00x/",
+                                   "target=http://a.example/x%0d%0aX:%20y/",
+                                   "target=http://a.example%00.evil/"])
+def test_a_control_character_in_a_probe_target_is_400(query: str) -> None:
+    """parse_qs decodes %00 to a NUL: refused as the target, one line, nothing crashes."""
+    import structlog
+
+    from probe.exporter import command as exporter
+
+    app = exporter.build_app(manifest.parse('[instances.a]\nurls = ["http://a.example/"]\n'),
+                             exporter.ExporterOptions(), sweep=lambda *a, **k: Report(()))
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/probe", "QUERY_STRING": query}
+    got: list[str] = []
+    with structlog.testing.capture_logs() as logs:
+        body = b"".join(app(environ, lambda status, headers: got.append(status)))
+    assert got == ["400 Bad Request"], body
+    assert one_line(body.decode("utf-8")).startswith("target: a control character in the URL")
+    assert [e["event"] for e in logs] == []
