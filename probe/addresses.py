@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
+from probe.files import MIB, read_text
 from probe.manifest import is_ip, parse_address  # manifest imports nothing of ours
 
 if TYPE_CHECKING:
@@ -46,16 +47,19 @@ def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+HOSTS_FILE_BYTES = MIB
+"""An /etc/hosts of ten thousand lines is well under this."""
+
+
 def hosts_file_resolver(path: str) -> Resolver:
     """A resolver reading an ``/etc/hosts``-style file: for tests and for pinning a fleet."""
 
     def resolve(host: str, port: int) -> list[str]:
         found: list[str] = []
-        with open(path, encoding="utf-8") as lines:
-            for line in lines:
-                fields = line.split("#", 1)[0].split()
-                if len(fields) >= 2 and host.lower() in (f.lower() for f in fields[1:]):
-                    found.append(fields[0])
+        for line in read_text(path, HOSTS_FILE_BYTES).splitlines():
+            fields = line.split("#", 1)[0].split()
+            if len(fields) >= 2 and host.lower() in (f.lower() for f in fields[1:]):
+                found.append(fields[0])
         if not found:
             raise socket.gaierror(socket.EAI_NONAME, f"{host} not in {path}")
         return list(dict.fromkeys(found))

@@ -22,17 +22,20 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
+from probe import files
 from probe.errors import UsageError
 from probe.model import EndpointAnswer, Finding, Report, Status, TargetResult
+from probe.safe_text import clean_json
 
 KIND = "wsgi-probe-baseline"
 SCHEMA = 1
 CHANGED = "baseline_changed"
 NOT_RESTARTED = "baseline_not_restarted"
 RESTARTED = "baseline_restarted"
+MAX_BASELINE_BYTES = 64 * files.MIB
+"""A baseline of 10,000 URLs at two addresses is about 10 MB; more is not a baseline."""
 
 IDENTITY = ("instance", "label", "settings", "process_group", "application_group")
 """What must not change between sweeps: a change is a misroute or a misconfiguration."""
@@ -107,7 +110,15 @@ def save(report: Report, path: str, now: datetime | None = None) -> None:
         "entries": [asdict(e) for e in entries(report)],
     }
     try:
-        Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        files.write_text(path, json.dumps(data, indent=2) + "\n")
+    except OSError as exc:
+        raise UsageError(f"--save-baseline: {path}: cannot write: {exc.strerror or exc}") from None
+
+
+def check_writable(path: str) -> None:
+    """Refuse a --save-baseline path that is not a regular file or a new one, before a sweep."""
+    try:
+        files.check_writable(path)
     except OSError as exc:
         raise UsageError(f"--save-baseline: {path}: cannot write: {exc.strerror or exc}") from None
 
@@ -116,12 +127,17 @@ def load(path: str) -> Baseline:
     """The entries of a baseline file; UsageError (one line) when it is not one."""
     where = f"--baseline: {path}"
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        # Cleaned as a server's answer is: a tampered file may hold lone surrogates
+        # ("\\ud800" is valid JSON) that no report could encode.
+        data = clean_json(json.loads(files.read_text(path, MAX_BASELINE_BYTES)))
     except OSError as exc:
         raise UsageError(f"{where}: cannot read: {exc.strerror or exc}") from None
-    except (ValueError, RecursionError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise UsageError(f"{where}: not JSON") from None
-    if not isinstance(data, dict) or data.get("kind") != KIND or data.get("schema") != SCHEMA:
+    schema = data.get("schema") if isinstance(data, dict) else None
+    # type(): True == 1, and "schema": true is no schema number.
+    if not isinstance(data, dict) or data.get("kind") != KIND or type(schema) is not int \
+            or schema != SCHEMA:
         raise UsageError(f"{where}: not a wsgi-probe baseline (schema {SCHEMA})")
     found = data.get("entries")
     if not isinstance(found, list):

@@ -146,6 +146,8 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
         token = read_token(loaded.probe, env.environ)
         cutoff = parse_deploy_time(restarted_after) if restarted_after is not None else None
         before = baselines.load(baseline_path) if baseline_path else None
+        if save_baseline:
+            baselines.check_writable(save_baseline)
         total = len(loaded.targets()) * loaded.probe.samples
         with progress.bar(total, enabled=env.stderr_isatty and not verbose) as advance:
             result = sweeping.run_sweep(loaded, restarted_after=cutoff, progress=advance,

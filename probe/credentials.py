@@ -9,10 +9,13 @@ URL into ``no_endpoint``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
+from probe import files
 from probe.errors import ManifestError
 from probe.manifest import ProbeSettings
+
+MAX_TOKEN_FILE_BYTES = 64 * 1024
+"""A token is a line of text; a token file larger than this is the wrong file."""
 
 
 def read_token(settings: ProbeSettings, environ: Mapping[str, str]) -> str | None:
@@ -22,7 +25,7 @@ def read_token(settings: ProbeSettings, environ: Mapping[str, str]) -> str | Non
     """
     if settings.token_file:
         try:
-            return Path(settings.token_file).read_text(encoding="utf-8").strip()
+            return files.read_text(settings.token_file, MAX_TOKEN_FILE_BYTES).strip()
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
             raise ManifestError(

@@ -10,10 +10,10 @@ without any clock arithmetic in the CI job. No offset means UTC (docs/cli.md).
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 
 from probe.errors import UsageError
+from probe.files import regular_stat
 
 
 def parse_deploy_time(value: str, where: str = "--restarted-after") -> datetime:
@@ -22,7 +22,8 @@ def parse_deploy_time(value: str, where: str = "--restarted-after") -> datetime:
     if text.startswith("@"):
         path = text[1:]
         try:
-            mtime = os.stat(path).st_mtime
+            # A regular file only: the time of a FIFO or a device says nothing of a deploy.
+            mtime = regular_stat(path).st_mtime
         except OSError as exc:
             raise UsageError(f"{where}: cannot read the time of {path!r}: "
                              f"{exc.strerror or exc}") from None

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-import stat
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from probe.errors import ManifestError
+from probe.files import FileRefused, read_bytes
 from probe.safe_text import one_line
 
 ANY_INSTANCE = "*"
@@ -37,6 +37,8 @@ _SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 """An unreserved path segment (RFC 3986): sent as written, matched as written by the endpoint."""
 
 _HOST_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")
+_URL_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+"""ASCII controls, DEL and the space: never part of a URL as sent (RFC 3986 section 2)."""
 _PORT = re.compile(r"[0-9]{1,5}")  # ASCII digits only: "²".isdigit() is True
 
 
@@ -149,17 +151,12 @@ def load(path: str | os.PathLike[str]) -> Manifest:
     """Read and check a manifest file."""
     source = os.fspath(path)
     try:
-        # Opened without blocking and checked before reading: a FIFO would wait for a
-        # writer forever, /dev/zero never ends.
-        fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
-        with os.fdopen(fd, "rb") as file:
-            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-                raise ManifestError(f"{source}: not a regular file")
-            data = file.read(MAX_MANIFEST_BYTES + 1)
+        data = read_bytes(source, MAX_MANIFEST_BYTES)
+    except FileRefused as exc:
+        what = ": not a manifest" if exc.too_large else ""
+        raise ManifestError(f"{source}: {exc.strerror}{what}") from None
     except OSError as exc:
         raise ManifestError(f"{source}: cannot read manifest: {exc.strerror}") from None
-    if len(data) > MAX_MANIFEST_BYTES:
-        raise ManifestError(f"{source}: larger than {MAX_MANIFEST_BYTES} bytes: not a manifest")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -174,6 +171,10 @@ def parse(text: str, source: str = "<manifest>") -> Manifest:
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message already carries "(at line L, column C)".
         raise ManifestError(f"{source}: TOML syntax error: {exc}") from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively: ~500 levels of
+        # "[[[[..." exhaust the stack. No manifest nests more than two.
+        raise ManifestError(f"{source}: TOML nested too deeply: not a manifest") from None
     _only_keys(data, {"probe", "instances", "refuse"}, source, "")
     probe = _check_probe(_table(data, "probe", source, ""), source, "probe")
     instances = _check_instances(_table(data, "instances", source, ""), source)
@@ -204,6 +205,10 @@ def check_url(url: object, where: str) -> str:
     """The URL if it is an absolute http(s) URL with a host name; else ManifestError(where: ...)."""
     if not isinstance(url, str):
         raise ManifestError(f"{where}: not a string: {url!r}")
+    if _URL_CONTROL.search(url):
+        # A NUL reaches libcurl's C strings as the end of the URL, other controls split
+        # the request line; urlsplit only strips some of them and lets the rest through.
+        raise ManifestError(f"{where}: a control character in the URL: {one_line(repr(url))}")
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a bad port
@@ -247,6 +252,9 @@ def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSett
         if wrong_bool or not isinstance(value, _PROBE_TYPES[key]):
             kind = " or ".join(t.__name__ for t in _PROBE_TYPES[key])
             raise ManifestError(f"{at(key)}: must be {kind}, not {value!r}")
+        if isinstance(value, str) and "\0" in value:
+            # A file name or variable name: C strings (open(), libcurl) end at a NUL.
+            raise ManifestError(f"{at(key)}: a NUL character in {one_line(repr(value))}")
     connects = (
         check_connects(table.pop("connect"), at("connect"))
         if table.get("connect") is not None else ()

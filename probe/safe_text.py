@@ -26,6 +26,8 @@ MAX_DEPTH = 16
 """Nesting kept of an answer's JSON: the endpoint's own is 2 levels deep."""
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_ESCAPED_BYTE = re.compile(r"[\udc80-\udcff]")
+"""What surrogateescape makes of the bytes 0x80-0xff that are not UTF-8."""
 # C0/C1 controls, DEL, and the Unicode format characters that reorder or hide text
 # on a terminal or in a browser (bidi overrides and isolates, zero-width joiners).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
@@ -38,9 +40,25 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+def _escaped_byte(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()) - 0xDC00:02x}"
+
+
 def encodable(text: str) -> str:
     """``text`` with lone surrogates written as ``\\udXXX``: always encodable as UTF-8."""
     return _SURROGATE.sub(_escape, text)
+
+
+def os_text(text: str) -> str:
+    """Text the system gave (a file name, an argument) as strict UTF-8 text.
+
+    Python decodes file names with surrogateescape: a byte that is not UTF-8 becomes
+    U+DC80..U+DCFF, which no UTF-8 encoder writes. Each is written back as the byte it
+    stands for, ``\\xNN`` (as ``ls -b`` shows it); any other lone surrogate as ``\\udXXX``.
+    """
+    if text.isascii():
+        return text
+    return encodable(_ESCAPED_BYTE.sub(_escaped_byte, text))
 
 
 def one_line(text: str, limit: int | None = MAX_FIELD) -> str:

@@ -103,9 +103,7 @@ def gather(
 
     def done(index: int, sample: Sample) -> None:
         if sample.endpoint is not None:
-            nonce = requests[index].headers[NONCE_HEADER]
-            sample = replace(sample, liveness=judge(sample.endpoint, nonce, transport.token,
-                                                    sample.cache))
+            sample = _judged(sample, requests[index].headers[NONCE_HEADER], transport.token)
         results[index] = sample
         # Logged once recorded, so a "probe" event means the report will include it.
         if each:
@@ -132,6 +130,18 @@ def gather(
         else:
             gathered.append([late if s is None else s for s in per_target])
     return gathered, interrupted
+
+
+def _judged(sample: Sample, nonce: str, token: str | None) -> Sample:
+    """``sample`` with its liveness; an answer that cannot be judged (a bug its fields set
+    off) is an invalid answer of that URL alone, never the end of the sweep."""
+    answer = sample.endpoint
+    assert answer is not None
+    try:
+        return replace(sample, liveness=judge(answer, nonce, token, sample.cache))
+    except Exception as exc:
+        problem = f"its nonce or signature could not be checked ({type(exc).__name__})"
+        return replace(sample, endpoint=replace(answer, problems=(*answer.problems, problem)))
 
 
 @contextmanager

@@ -42,6 +42,7 @@ from pathlib import Path
 
 from probe.apache.config_text import (
     MAIN_CONFIG_NAMES,
+    MAX_CONFIG_BYTES,
     default_server_root,
     files_under,
     logical_lines,
@@ -52,6 +53,7 @@ from probe.apache.config_text import (
 )
 from probe.apache.modules import DEBIAN_COMPILED_IN, Modules, Version, version_holds
 from probe.errors import ProbeError
+from probe.files import read_text
 
 MAX_INCLUDE_DEPTH = 32
 MAX_INCLUDE_FILES = 2000
@@ -179,7 +181,7 @@ def parse_text(text: str, file: str = "<config>", *, server_root: str = "/",
 
 def _read_text(file: str) -> str:
     try:
-        return Path(file).read_text(encoding="utf-8", errors="replace")
+        return read_text(file, MAX_CONFIG_BYTES, errors="replace")
     except OSError as exc:
         raise ConfigUnreadable(f"{file}: cannot read: {exc.strerror or exc}") from None
 
@@ -338,7 +340,7 @@ class _Reader:
         read: list[Directive] = []
         for path in files:
             try:
-                text = Path(path).read_text(encoding="utf-8", errors="replace")
+                text = read_text(path, MAX_CONFIG_BYTES, errors="replace")
             except OSError as exc:
                 self.note(file, number, f"Include {path}: cannot read: {exc.strerror or exc}",
                           fatal=True)

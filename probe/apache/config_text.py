@@ -9,6 +9,11 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from probe.files import MIB, read_text
+
+MAX_CONFIG_BYTES = 16 * MIB
+"""Debian's whole /etc/apache2 is well under 1 MB; a larger file is not configuration."""
+
 
 def split_args(text: str) -> tuple[str, ...]:
     """Split directive arguments the way httpd's ``ap_getword_conf`` does."""
@@ -65,7 +70,7 @@ def read_envvars(path: str | os.PathLike[str]) -> dict[str, str]:
     ``apache2ctl`` sources before starting httpd (so ``${APACHE_LOG_DIR}`` and friends
     resolve). ``$SUFFIX`` is taken as empty: the default instance, not ``apache2-NAME``."""
     try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        text = read_text(path, MAX_CONFIG_BYTES, errors="replace")
     except OSError:
         return {}
     found: dict[str, str] = {}

@@ -13,9 +13,12 @@ import ast
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 
 from probe.apache.names import SETTINGS_VARIABLE
+from probe.files import read_text
+
+MAX_SCRIPT_BYTES = 4 * 1024 * 1024
+"""A WSGI script is a few dozen lines; a larger file is not one."""
 
 
 class SettingsHow(StrEnum):
@@ -40,7 +43,7 @@ class ScriptInfo:
 def read_script(path: str) -> ScriptInfo:
     """Read and analyse one WSGI script; an unreadable one says why in ``error``."""
     try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        text = read_text(path, MAX_SCRIPT_BYTES, errors="replace")
     except OSError as exc:
         return ScriptInfo(path, error=exc.strerror or str(exc))
     return analyse(text, path)

@@ -32,7 +32,11 @@ from probe.diagnose.identify import SweepContext
 from probe.diagnose.verdicts import diagnose_target
 from probe.diagnose.wording import Diagnosis, catch_all_vhost
 from probe.manifest import Manifest
-from probe.model import Observation, Report, TargetResult
+from probe.model import Finding, Observation, Report, Status, TargetResult, Verdict
+from probe.safe_text import one_line
+
+INTERNAL_ERROR = "internal_error"
+"""The finding when the findings across URLs could not be computed."""
 
 __all__ = [
     "Diagnosis",
@@ -54,12 +58,39 @@ def diagnose(
 ) -> Report:
     """The whole report: one TargetResult per observation, then cross-URL findings."""
     context = SweepContext(manifest, observations)
-    results = tuple(
-        _result(obs, diagnose_target(obs, context, restarted_after)) for obs in observations
-    )
-    findings = cross_url_findings(observations, results, context.identify)
-    findings += backend_findings(results)
+    results = tuple(_diagnosed(obs, context, restarted_after) for obs in observations)
+    try:
+        findings = cross_url_findings(observations, results, context.identify)
+        findings += backend_findings(results)
+    except Exception as exc:  # a bug some answer set off: the URLs' verdicts still stand
+        findings = (Finding(INTERNAL_ERROR, Status.WARNING, (), (
+            f"The findings across URLs could not be computed ({_error(exc)}); each URL's "
+            f"verdict stands.")),)
     return Report(results, findings, duration_s=duration_s, interrupted=interrupted)
+
+
+def _diagnosed(obs: Observation, context: SweepContext,
+               restarted_after: datetime | None) -> TargetResult:
+    """The URL's result; if diagnosing what it answered fails (a bug, set off by a hostile
+    answer), a bad_answer verdict for that URL alone, rather than no sweep at all."""
+    try:
+        return _result(obs, diagnose_target(obs, context, restarted_after))
+    except Exception as exc:
+        failed = Diagnosis(
+            Verdict.BAD_ANSWER,
+            explanation=(f"{obs.target.url}: what it answered could not be diagnosed "
+                         f"({_error(exc)}); the other URLs are diagnosed as usual."),
+            fix=("This is a wsgi-probe bug that this URL's answer sets off: run the sweep "
+                 "with -v to see the answers, and report it with them."))
+        return TargetResult(
+            url=obs.target.url, expected=obs.target.expected, verdict=failed.verdict,
+            cause=None, explanation=failed.explanation, fix=failed.fix, observed=None,
+            status_code=None, samples=len(obs.samples), elapsed_ms=0.0, answered_by=None,
+            address=obs.target.address)
+
+
+def _error(exc: Exception) -> str:
+    return one_line(f"internal error {type(exc).__name__}: {exc}")
 
 
 def _result(obs: Observation, diagnosis: Diagnosis) -> TargetResult:

@@ -19,6 +19,7 @@ from probe.apache import names as apache_names
 from probe.apache.names import default_port
 from probe.errors import ErrorKind
 from probe.model import Cause, EndpointAnswer, Liveness, Sample, Verdict
+from probe.safe_text import one_line
 
 
 @dataclass(frozen=True)
@@ -363,9 +364,16 @@ def who(answer: EndpointAnswer, name: str) -> str:
     return f"{name} ({', '.join(details)})" if details else name
 
 
-def script_hint(answer: EndpointAnswer) -> str:
+def script_file(answer: EndpointAnswer) -> str | None:
+    """The endpoint's ``script_file`` as one printable line: the server wrote it, and a
+    terminal escape in it must not reach a fix as one."""
     script = answer.raw.get("script_file")
-    return f" ({script})" if isinstance(script, str) and script else ""
+    return one_line(script, limit=None) if isinstance(script, str) and script else None
+
+
+def script_hint(answer: EndpointAnswer) -> str:
+    script = script_file(answer)
+    return f" ({script})" if script else ""
 
 
 def location(sample: Sample) -> str:

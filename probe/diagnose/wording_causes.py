@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from probe.diagnose.wording import Diagnosis, host_name, script_hint, who
+from probe.diagnose.wording import Diagnosis, host_name, script_file, script_hint, who
 from probe.manifest import Instance
 from probe.model import Cause, EndpointAnswer, Verdict
 
@@ -64,7 +64,7 @@ def process_group_scope(url: str, instance: Instance, answer: EndpointAnswer,
         ),
         fix=(
             f"Delegate the mount explicitly: 'WSGIScriptAlias {mount} "
-            f"{answer.raw.get('script_file') or 'SCRIPT'} process-group="
+            f"{script_file(answer) or 'SCRIPT'} process-group="
             f"{instance.process_group}' in the VirtualHost for {host_name(url)}, and remove "
             f"WSGIProcessGroup from server and VirtualHost scope (or put it in a <Location "
             f"{mount}> listed after the broader one)."

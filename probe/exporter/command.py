@@ -19,11 +19,13 @@ Endpoints:
   pattern, one URL per scrape. A manifest URL (with its manifest expectation) is
   served from the manifest's sweep, shared as for ``/metrics``, since its cause can
   depend on the other URLs; any other URL is probed and diagnosed alone, with the
-  manifest's ``[probe]`` settings. The manifest's token is only sent
-  where the manifest sends it: to the manifest's URLs, or to its ``connect``
-  address; any other target is probed without it, since the target is chosen
-  by whoever can reach the exporter. A failed target is still HTTP 200
-  (``probe_success 0``); 4xx only for the exporter's own errors (bad target).
+  manifest's ``[probe]`` settings. The manifest's token is only sent to an
+  address and port the manifest names: to the manifest's URLs, or to its
+  ``connect`` addresses when every one of them carries a port (a port-less one
+  keeps the port of the URL, which the query chose); any other target is
+  probed without it, since the target is chosen by whoever can reach the
+  exporter. A failed target is still HTTP 200 (``probe_success 0``); 4xx only
+  for the exporter's own errors (bad target).
 - ``/``: the last sweep as an HTML table.
 
 Port: the default is ``127.0.0.1:8397``. The 9100-9999 range is Prometheus'

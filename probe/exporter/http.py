@@ -18,6 +18,7 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from probe import defaults
+from probe.addresses import split_connect
 from probe.errors import ManifestError, ProbeError
 from probe.exporter.metrics import ProbeCollector, SweepCollector
 from probe.exporter.page import CONTENT_SECURITY_POLICY, render_page
@@ -130,8 +131,7 @@ class ExporterApp:
             results = [r for r in report.targets if r.url == listed.url] if report else []
             context, with_token = "manifest", True
         else:
-            # The token goes where the manifest sends it, never to a host a query names.
-            with_token = listed is not None or self.manifest.probe.connect is not None
+            with_token = token_goes_to(self.manifest, listed)
             alone = _run_bounded(lambda: self.probe(target, budget, with_token),
                                  budget + WAIT_SLACK)
             results = alone.targets if alone is not None else ()
@@ -179,6 +179,20 @@ class ExporterApp:
             ("X-Content-Type-Options", "nosniff"),
             ("Cache-Control", "no-store"),
         ], html.encode("utf-8")
+
+
+def token_goes_to(manifest: Manifest, listed: Target | None) -> bool:
+    """Whether a /probe request may carry the token: only to an address and port the
+    manifest names, never to one a query chose.
+
+    A manifest URL goes where the manifest sends it. Any other target only when every
+    ``connect`` address carries its own port: a port-less ``connect`` keeps the URL's
+    port, and ``http://anything:21700/`` would hand the token to whoever listens on 21700.
+    """
+    if listed is not None:
+        return True
+    connects = manifest.probe.connects
+    return bool(connects) and all(split_connect(c, "connect")[1] is not None for c in connects)
 
 
 def _text(status: str, message: str) -> tuple[str, list[tuple[str, str]], bytes]:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from html import escape
 
 from probe.model import Report, TargetResult
+from probe.safe_text import one_line
 from probe.urls import public_url
 
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
@@ -31,7 +32,8 @@ td.url { white-space: nowrap; }
 
 
 def _e(value: object) -> str:
-    return escape("" if value is None else str(value), quote=True)
+    # html.escape leaves control characters (ESC, BEL) as they are: escaped here first.
+    return escape("" if value is None else one_line(str(value), limit=None), quote=True)
 
 
 def render_page(report: Report | None, finished_at: float | None, *, manifest: str,

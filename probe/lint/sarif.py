@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Any
+from urllib.parse import quote_from_bytes
 
 from probe import __version__
 from probe.lint import LintResult
 from probe.lint.findings import ConfigFinding, Severity
+from probe.lint.report import cleaned
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
@@ -53,7 +54,9 @@ def render_sarif(result: LintResult) -> str:
             "rules": rules,
         }},
         "artifacts": [{"location": {"uri": _uri(f)}} for f in result.files],
-        "results": [_result(f, codes.index(f.code)) for f in result.findings],
+        "results": [_result(shown, _uri(f.file), codes.index(f.code))
+                    for f, shown in zip(result.findings, cleaned(result).findings,
+                                        strict=True)],
     }
     return json.dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2) + "\n"
 
@@ -66,7 +69,7 @@ def _rule(code: str, findings: tuple[ConfigFinding, ...]) -> dict[str, Any]:
             "defaultConfiguration": {"level": _LEVELS[worst]}}
 
 
-def _result(finding: ConfigFinding, index: int) -> dict[str, Any]:
+def _result(finding: ConfigFinding, uri: str, index: int) -> dict[str, Any]:
     text = finding.message + (f"\nfix: {finding.fix}" if finding.fix else "")
     return {
         "ruleId": finding.code,
@@ -74,7 +77,7 @@ def _result(finding: ConfigFinding, index: int) -> dict[str, Any]:
         "level": _LEVELS[finding.severity],
         "message": {"text": text},
         "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": _uri(finding.file)},
+            "artifactLocation": {"uri": uri},
             # SARIF lines start at 1; a finding about the whole configuration has 0
             "region": {"startLine": max(1, finding.line)},
         }}],
@@ -82,7 +85,15 @@ def _result(finding: ConfigFinding, index: int) -> dict[str, Any]:
 
 
 def _uri(file: str) -> str:
-    """An absolute path as a file: URI; a relative one as a relative URI reference."""
+    """An absolute path as a file: URI; a relative one as a relative URI reference.
+
+    Both percent-encoded (RFC 3986) from the name's bytes: a space, a line break or a
+    byte that is not UTF-8 in a file name must not break the URI or the JSON.
+    """
+    try:
+        raw = os.fsencode(file)  # undecodable bytes come back as they were
+    except UnicodeEncodeError:  # a lone surrogate that was never a byte
+        raw = file.encode("utf-8", "surrogatepass")
     if os.path.isabs(file):
-        return Path(file).as_uri()
-    return Path(file).as_posix()
+        return "file://" + quote_from_bytes(raw, safe="/")
+    return quote_from_bytes(raw, safe="/")

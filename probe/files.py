@@ -1,0 +1,88 @@
+"""Reading and writing the files a user names: regular files only, never a hang.
+
+Every file the tool reads (manifest, baseline, token file, Apache configuration, WSGI
+scripts) comes through :func:`read_bytes`: opened without blocking and checked before a
+byte is read, since a FIFO would wait for a writer forever and ``/dev/zero`` never ends;
+then read up to a limit, past which it is not what it claims to be. A refusal is a
+:class:`FileRefused`, an ``OSError`` whose ``strerror`` says why, so every caller's
+existing ``except OSError`` turns it into its one line.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+MIB = 1024 * 1024
+
+
+class FileRefused(OSError):
+    """A path that is not a regular file, or a file larger than the reader's limit."""
+
+    def __init__(self, path: str, reason: str, *, too_large: bool = False) -> None:
+        super().__init__(None, reason, path)
+        self.too_large = too_large
+
+
+def _name(path: str | os.PathLike[str]) -> str:
+    name = os.fspath(path)
+    if "\0" in name:  # os.open would raise ValueError, which no caller expects
+        raise FileRefused(name, "a NUL character in the file name")
+    return name
+
+
+def read_bytes(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The content of the regular file ``path``, at most ``limit`` bytes, else FileRefused."""
+    name = _name(path)
+    fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise FileRefused(name, "not a regular file")
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise FileRefused(name, f"larger than {limit} bytes", too_large=True)
+    return data
+
+
+def regular_stat(path: str | os.PathLike[str]) -> os.stat_result:
+    """``os.stat(path)`` of a regular file (links followed), else FileRefused."""
+    name = _name(path)
+    found = os.stat(name)
+    if not stat.S_ISREG(found.st_mode):
+        raise FileRefused(name, "not a regular file")
+    return found
+
+
+def read_text(path: str | os.PathLike[str], limit: int, *, errors: str = "strict") -> str:
+    """:func:`read_bytes` decoded as UTF-8 (UnicodeDecodeError with ``errors="strict"``)."""
+    return read_bytes(path, limit).decode("utf-8", errors)
+
+
+def check_writable(path: str | os.PathLike[str]) -> str:
+    """``path`` if it names a regular file or nothing yet, else FileRefused: checked before
+    the work whose result goes there, not after."""
+    name = _name(path)
+    try:
+        before = os.stat(name)
+    except FileNotFoundError:
+        return name
+    if not stat.S_ISREG(before.st_mode):
+        raise FileRefused(name, "not a regular file")
+    return name
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path``: a new file or a regular one, never a FIFO or device.
+
+    A FIFO would block until a reader came, a device would take the bytes somewhere
+    else: both are refused (FileRefused) before anything is written.
+    """
+    name = check_writable(path)
+    # O_NONBLOCK: a FIFO put there since the check fails at once (ENXIO) instead of waiting.
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC, 0o666)
+    with os.fdopen(fd, "wb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise FileRefused(name, "not a regular file")
+        os.set_blocking(fd, True)
+        file.truncate(0)
+        file.write(text.encode("utf-8"))
