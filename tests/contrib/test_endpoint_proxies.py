@@ -11,8 +11,17 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+import requests
 
-from tests.contrib.test_wsgi_endpoint import Inner, answered, call, environ_for, load_endpoint
+from tests.contrib.test_wsgi_endpoint import (
+    INNER_BODY,
+    Inner,
+    answered,
+    call,
+    environ_for,
+    load_endpoint,
+    serving,
+)
 
 
 @pytest.fixture
@@ -77,3 +86,19 @@ def test_a_non_string_key_is_no_error(we: ModuleType) -> None:
     environ = environ_for()
     environ[1] = "odd"  # type: ignore[index]  # the point: a key of the wrong type
     assert answered(call(we.wrap(Inner()), environ))
+
+
+def test_wsgiref_maps_the_underscore_spellings_onto_the_same_keys(we: ModuleType) -> None:
+    """Why a front proxy must strip X_Probe_Token as well as X-Probe-Token: a server like
+    wsgiref gives both the same environ key. (And a client's X_Forwarded_For counts.)"""
+    with requests.Session() as http:
+        http.trust_env = False
+        with serving(we.wrap(Inner(), token="t0ken")) as base:
+            underscore = http.get(f"{base}/__probe__", headers={"X_Probe_Token": "t0ken"},
+                                  timeout=10)
+            assert underscore.status_code == 200 and underscore.json()["hits"] == 1
+        with serving(we.wrap(Inner())) as base:
+            assert http.get(f"{base}/__probe__", timeout=10).status_code == 200
+            proxied = http.get(f"{base}/__probe__", headers={"X_Forwarded_For": "203.0.113.9"},
+                               timeout=10)
+            assert (proxied.status_code, proxied.content) == (404, INNER_BODY)
