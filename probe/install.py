@@ -16,7 +16,6 @@ first write.
 
 from __future__ import annotations
 
-import ast
 import difflib
 import os
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from probe.install_files import (
     remove_unchanged,
     write_through,
 )
+from probe.install_script import binds_application, hand_made_wrap, parse
 from probe.install_token import TokenPlan
 from probe.safe_text import one_line
 
@@ -107,7 +107,7 @@ def _split(script: Path, data: bytes) -> tuple[bytes, bytes, bytes, bytes] | Non
         found = find(data)
     except BlockError as exc:
         if exc.unreadable:
-            _parse(script, data)  # says where; tokenize does not
+            parse(script, data)  # says where; tokenize does not
         raise InstallRefused(f"{shown(script)}: {exc}; nothing changed") from None
     if found is None:
         return None
@@ -125,84 +125,6 @@ def _check_writable(script: Path, snapshot: Snapshot) -> None:
                              f"{ENDPOINT_NAME} goes; nothing changed")
 
 
-def _parse(script: Path, data: bytes) -> ast.Module:
-    try:
-        return ast.parse(data, filename=str(script))
-    except (SyntaxError, ValueError) as exc:
-        where = f" line {exc.lineno}" if isinstance(exc, SyntaxError) and exc.lineno else ""
-        raise InstallRefused(f"{shown(script)}: is not Python this tool can read "
-                             f"({exc.__class__.__name__}{where}); nothing changed") from exc
-
-
-def binds_application(body: list[ast.stmt]) -> bool:
-    """Whether module-level code binds ``application``: also inside if/try/with/for/while/match,
-    never inside a function or class body (that binds a local or an attribute)."""
-    for node in body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            if node.name == "application":
-                return True
-            continue
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            if any((alias.asname or alias.name.split(".")[0]) == "application"
-                   for alias in node.names):
-                return True
-            continue
-        if _stores_application(node):
-            return True
-        nested: list[ast.stmt] = []
-        for name in ("body", "orelse", "finalbody"):
-            nested.extend(getattr(node, name, []))
-        for handler in getattr(node, "handlers", []):
-            nested.extend(handler.body)
-        for case in getattr(node, "cases", []):
-            nested.extend(case.body)
-        if nested and binds_application(nested):
-            return True
-    return False
-
-
-def _stores_application(node: ast.stmt) -> bool:
-    """A store of ``application`` in the statement itself (its targets, a walrus)."""
-    parts: list[ast.AST] = []
-    if isinstance(node, (ast.Assign, ast.AugAssign, ast.For, ast.AsyncFor)):
-        parts = [*node.targets] if isinstance(node, ast.Assign) else [node.target]
-    elif isinstance(node, ast.AnnAssign) and node.value is not None:
-        parts = [node.target, node.value]
-    elif isinstance(node, (ast.With, ast.AsyncWith)):
-        parts = [item.optional_vars for item in node.items if item.optional_vars is not None]
-    if isinstance(node, (ast.Assign, ast.Expr, ast.If, ast.While)):
-        parts.append(node.value if isinstance(node, (ast.Assign, ast.Expr)) else node.test)
-    for part in parts:
-        for child in _walk_outside_scopes(part):
-            if (isinstance(child, ast.Name) and child.id == "application"
-                    and isinstance(child.ctx, ast.Store)):
-                return True
-    return False
-
-
-def _walk_outside_scopes(node: ast.AST) -> list[ast.AST]:
-    """``ast.walk`` without going into lambdas and comprehensions (their own scopes)."""
-    found: list[ast.AST] = []
-    pending = [node]
-    while pending:
-        current = pending.pop()
-        found.append(current)
-        if not isinstance(current, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
-                                    ast.GeneratorExp)):
-            pending.extend(ast.iter_child_nodes(current))
-    return found
-
-
-def _hand_made_wrap(tree: ast.Module) -> int | None:
-    """The line of a ``wsgi_endpoint.wrap(...)`` written by hand, if any."""
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "wrap" and isinstance(node.func.value, ast.Name)
-                and node.func.value.id == "wsgi_endpoint"):
-            return node.lineno
-    return None
-
-
 def _endpoint_file(target: Path) -> Snapshot | None:
     existing = read(target, follow=False, missing_ok=True)
     if existing is not None and not endpoint_versions.is_ours(existing.data):
@@ -218,11 +140,11 @@ def plan_install(script: Path, label: str | None, endpoint: bytes, *,
     current = _read_script(script)
     parts = _split(script, current.data)
     original, before, after = (parts[:3] if parts else (current.data, current.data, b""))
-    tree = _parse(script, original)
+    tree = parse(script, original)
     if not binds_application(tree.body):
         raise InstallRefused(f"{shown(script)}: defines no 'application' at module level, so "
                              f"there is nothing to wrap; nothing changed")
-    line = _hand_made_wrap(tree)
+    line = hand_made_wrap(tree)
     if line is not None:
         raise InstallRefused(f"{shown(script)}:{line}: already calls wsgi_endpoint.wrap() by "
                              f"hand; remove those lines and run --install again")
