@@ -101,12 +101,12 @@ _NONCE = re.compile(r"[A-Za-z0-9_-]{16,128}\Z")
 # Headers by which a reverse proxy says it forwarded the request, in every spelling a server
 # may give them in the environ (HTTP_X_FORWARDED_FOR, x-forwarded-for, X_FORWARDED_FOR...).
 # Without a token, a request that has one is not authorised by its loopback address alone.
-# Matched against all environ keys at once, joined by newlines: one pass in C, on the probe's
-# own path only (a request for another URL never gets here).
+# Matched against all environ keys at once, joined and upper-cased: a few passes in C, on the
+# probe's own path only (a request for another URL never gets here).
 _PROXY_KEY = re.compile(
     r"^(?:HTTP[-_])?(?:FORWARDED|VIA|X[-_]REAL[-_]IP|X[-_]FORWARDED(?:[-_][^\n]*)?"
     r"|X[-_](?:CLUSTER[-_])?CLIENT[-_]IP|TRUE[-_]CLIENT[-_]IP|CF[-_]CONNECTING[-_]IP)$",
-    re.IGNORECASE | re.MULTILINE,
+    re.MULTILINE,
 )
 
 # Sentinel for "a token source was configured but yielded nothing": the
@@ -184,7 +184,14 @@ def _is_loopback(remote_addr: object) -> bool:
 
 def _proxied(environ: WSGIEnvironment) -> bool:
     """Whether the request carries a header a reverse proxy adds (see _PROXY_KEY)."""
-    keys = "\n".join([key for key in environ if isinstance(key, str)])
+    try:
+        keys = "\n".join(environ).upper()
+    except TypeError:  # a key that is not a str (PEP 3333 says they are)
+        keys = "\n".join([key for key in environ if isinstance(key, str)]).upper()
+    # Substring tests first: a fifth of the regular expression's time, and nearly every
+    # request that gets here (the local probe's) has none of these words.
+    if "FORWARDED" not in keys and "VIA" not in keys and "_IP" not in keys and "-IP" not in keys:
+        return False
     return _PROXY_KEY.search(keys) is not None
 
 
