@@ -316,12 +316,13 @@ def test_every_format_through_the_command_line(server: int, tmp_path: Path) -> N
         assert verdicts[f"http://{behaviour}.example/"] == verdict.value, behaviour
 
 
-def test_exporter_pages_survive_a_surrogate(server: int) -> None:
+@pytest.mark.parametrize("behaviour", ["surrogate-label", "nonce-5000", "signature-latin"])
+def test_exporter_pages_survive_a_hostile_answer(server: int, behaviour: str) -> None:
     """/metrics, / and /probe answer 200 over the real WSGI app, not 500."""
-    manifest = manifest_for("surrogate-label", server)
+    manifest = manifest_for(behaviour, server)
     app = exporter.build_app(manifest, exporter.ExporterOptions(), token=TOKEN)
     for path, query in (("/metrics", ""), ("/", ""),
-                        ("/probe", "target=http://surrogate-label.example/")):
+                        ("/probe", f"target=http://{behaviour}.example/")):
         environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query,
                    "HTTP_X_PROMETHEUS_SCRAPE_TIMEOUT_SECONDS": "20"}
         got: list[Any] = []

@@ -156,3 +156,13 @@ def test_switching_to_no_token_keeps_the_token_file_and_uninstall_says_so(
 
 def test_token_file_and_no_token_exclude_each_other(tmp_path: Path) -> None:
     assert "exclude each other" in refused(project(tmp_path), "--no-token", "--token-file", "t")
+
+
+def test_the_docs_show_the_block_install_writes_by_default() -> None:
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "endpoint-protocol.md").read_text(
+        encoding="utf-8")
+    start = docs.index(install.BEGIN)
+    end = docs.index(install.END, start) + len(install.END) + 1
+    block = install.render_block("project-2",
+                                 token_file="os.path.join(here, 'wsgi_endpoint.token')")
+    assert docs[start:end] == block.decode("ascii")
