@@ -128,9 +128,9 @@ def _check_writable(script: Path, snapshot: Snapshot) -> None:
 def _endpoint_file(target: Path) -> Snapshot | None:
     existing = read(target, follow=False, missing_ok=True)
     if existing is not None and not endpoint_versions.is_ours(existing.data):
-        raise InstallRefused(f"{shown(target)}: a file of that name is there and it is not a "
-                             f"copy of wsgi-probe's endpoint; move it away (or give the "
-                             f"script another directory); nothing changed")
+        raise InstallRefused(f"{shown(target)}: is there and is not a copy of wsgi-probe's "
+                             f"endpoint (yours?); move it away, then run --install again; "
+                             f"nothing changed")
     return existing
 
 
@@ -172,9 +172,10 @@ def _summary(script: Path, label: str, target: Path, token: TokenPlan | None) ->
         return done + ("no token: it answers only loopback requests without a proxy header, "
                        "which is safe only if no proxy on this machine forwards to the "
                        "application")
-    return done + (f"token file {shown(token.path)} (mode {token.mode:04o}, uid "
-                   f"{token.owner[0]}, gid {token.owner[1]}; the application must be able to "
-                   f"read it); for the probe's manifest: {one_line(token.manifest_line, None)}")
+    return done + (f"token file {shown(token.path)} (mode {token.mode:04o}, owner "
+                   f"{install_token.owner_names(token)}: the application must run as that "
+                   f"user or in that group to read it); for the probe's manifest: "
+                   f"{one_line(token.manifest_line, None)}")
 
 
 def plan_uninstall(script: Path) -> Plan:

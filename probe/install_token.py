@@ -10,8 +10,10 @@ is, never overwritten; one that every user can read is refused.
 
 from __future__ import annotations
 
+import grp
 import json
 import os
+import pwd
 import secrets
 import stat
 from dataclasses import dataclass
@@ -73,6 +75,15 @@ def write(token: TokenPlan, like: Snapshot) -> None:
            like=like)
 
 
-def describe(token: TokenPlan) -> str:
-    """``/p/wsgi_endpoint.token (mode 0640, uid 0 gid 33)``: who can read it."""
-    return f"{token.path} (mode {token.mode:04o}, uid {token.owner[0]} gid {token.owner[1]})"
+def owner_names(token: TokenPlan) -> str:
+    """``user:group`` of the token file, by name where the system knows it."""
+    uid, gid = token.owner
+    try:
+        user = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        user = str(uid)
+    try:
+        group = grp.getgrgid(gid).gr_name
+    except KeyError:
+        group = str(gid)
+    return f"{user}:{group}"

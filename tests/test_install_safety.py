@@ -48,7 +48,8 @@ def test_install_refuses_to_overwrite_the_users_own_wsgi_endpoint(tmp_path: Path
     theirs.write_bytes(b"# my own module\n")
     result = invoke("--install", str(script))
     assert result.exit_code == 2
-    assert "is not a copy of wsgi-probe's endpoint" in one_line(result)
+    assert "wsgi_endpoint.py: is there and is not a copy of wsgi-probe's endpoint" in \
+        one_line(result)
     assert theirs.read_bytes() == b"# my own module\n"
     assert script.read_bytes() == SCRIPT
     assert not (script.parent / "wsgi_endpoint.token").exists()
@@ -367,7 +368,9 @@ def test_a_huge_script_is_refused(tmp_path: Path) -> None:
     b"while True:\n    application = 1\n    break\n",
     b"if (application := object()):\n    pass\n",
     b"import application.wsgi\n",
-], ids=["if-else", "try-except", "finally", "with-as", "while", "walrus", "import-dotted"])
+    b"if True:\n    def application(environ, start_response):\n        return []\n",
+], ids=["if-else", "try-except", "finally", "with-as", "while", "walrus", "import-dotted",
+        "def-in-if"])
 def test_application_bound_in_module_level_blocks_is_found(tmp_path: Path,
                                                            content: bytes) -> None:
     assert invoke("--install", str(project(tmp_path, content)), "--dry-run").exit_code == 0
