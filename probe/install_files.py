@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from probe.errors import ProbeError
-from probe.manifest import NotRegularFile, read_regular
 
 MAX_SCRIPT_BYTES = 4 * 1024 * 1024
 """A WSGI script (or endpoint file) larger than this is not one."""
@@ -25,6 +25,40 @@ MAX_SCRIPT_BYTES = 4 * 1024 * 1024
 
 class InstallRefused(ProbeError):
     """The script cannot (or must not) be changed; the message says why, in one line."""
+
+
+class NotRegularFile(ValueError):
+    """What :func:`read_regular` refuses to read: its message says why, without the path."""
+
+
+def read_regular(path: str | os.PathLike[str], limit: int, *,
+                 follow: bool = True) -> tuple[bytes, os.stat_result]:
+    """The bytes of the regular file ``path`` (at most ``limit + 1``) and its fstat.
+
+    The manifest loader's guards (probe.manifest.load), with the fstat kept for the
+    concurrency check and links refusable: opened without blocking and checked before
+    reading, since a FIFO would wait for a writer forever and /dev/zero never ends.
+    ``follow=False``: a symbolic link is refused too. Raises OSError when it cannot be
+    opened, NotRegularFile for anything but a file.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        if not follow and os.path.islink(path):
+            raise NotRegularFile("is a symbolic link") from None
+        raise
+    try:
+        status = os.fstat(fd)
+        if stat.S_ISDIR(status.st_mode):
+            raise NotRegularFile("is a directory")
+        if not stat.S_ISREG(status.st_mode):
+            raise NotRegularFile("not a regular file")
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as file:
+        return file.read(limit + 1), status
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ its own one-line error; the checks share the file/key-path/line context of one p
 
 from __future__ import annotations
 
-import errno
 import ipaddress
 import os
 import re
@@ -146,47 +145,17 @@ class Manifest:
         )
 
 
-class NotRegularFile(ValueError):
-    """What :func:`read_regular` refuses to read: its message says why, without the path."""
-
-
-def read_regular(path: str | os.PathLike[str], limit: int, *,
-                 follow: bool = True) -> tuple[bytes, os.stat_result]:
-    """The bytes of the regular file ``path`` (at most ``limit + 1``) and its fstat.
-
-    Opened without blocking and checked before reading: a FIFO would wait for a writer
-    forever, /dev/zero never ends. ``follow=False``: a symbolic link is refused too.
-    Raises OSError when it cannot be opened, NotRegularFile for anything but a file.
-    """
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        if not follow and os.path.islink(path):
-            raise NotRegularFile("is a symbolic link") from None
-        if exc.errno == errno.EISDIR:
-            raise NotRegularFile("is a directory") from None
-        raise
-    try:
-        status = os.fstat(fd)
-        if stat.S_ISDIR(status.st_mode):
-            raise NotRegularFile("is a directory")
-        if not stat.S_ISREG(status.st_mode):
-            raise NotRegularFile("not a regular file")
-    except BaseException:
-        os.close(fd)
-        raise
-    with os.fdopen(fd, "rb") as file:
-        return file.read(limit + 1), status
-
-
 def load(path: str | os.PathLike[str]) -> Manifest:
     """Read and check a manifest file."""
     source = os.fspath(path)
     try:
-        data, _ = read_regular(source, MAX_MANIFEST_BYTES)
-    except NotRegularFile as exc:
-        raise ManifestError(f"{source}: {exc}") from None
+        # Opened without blocking and checked before reading: a FIFO would wait for a
+        # writer forever, /dev/zero never ends.
+        fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                raise ManifestError(f"{source}: not a regular file")
+            data = file.read(MAX_MANIFEST_BYTES + 1)
     except OSError as exc:
         raise ManifestError(f"{source}: cannot read manifest: {exc.strerror}") from None
     if len(data) > MAX_MANIFEST_BYTES:
