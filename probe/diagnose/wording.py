@@ -278,8 +278,10 @@ def no_endpoint(probe_url: str, sample: Sample) -> Diagnosis:
         fix=(
             "Install the endpoint (probe endpoint --install path/to/wsgi.py; its log line "
             "'wsgi-probe: the probe endpoint is not loaded' says why when it cannot load); if "
-            "it is installed, send the right X-Probe-Token (WSGI_PROBE_TOKEN) or probe from "
-            "loopback, and check that Apache routes this path to the application."
+            "it is installed, give the probe its token (the '[probe] token_file' line the "
+            "install printed, or WSGI_PROBE_TOKEN): without a token the endpoint answers only "
+            "loopback requests that carry no proxy header. Check that the server routes this "
+            "path to the application."
         ),
     )
 
