@@ -151,7 +151,8 @@ def _outro(out: TextIO, text: _Prose, elapsed: float) -> None:
                          f"{elapsed:.2f} s). To check a real server:"), file=out)
     print("""\
   1. install the endpoint in each project's wsgi.py
-     (guarded: a broken endpoint never breaks the site):
+     (guarded: a broken endpoint never breaks the site; it sets up a token
+     and prints the manifest line that gives the probe the same one):
        probe endpoint --install /path/to/project/wsgi.py --label project-1
   2. write a manifest saying which instance must answer which URL
      (`probe demo --serve` prints the lab's, to copy from);

@@ -2,93 +2,66 @@
 
 A hand-written ``import wsgi_endpoint`` fails under mod_wsgi and gunicorn (neither puts the
 script's own directory on ``sys.path``) and then takes every request down with it. The block
-appended here instead loads ``wsgi_endpoint.py`` by file path, relative to ``__file__``, and
-wraps ``application`` only when everything worked; on any failure (missing file, syntax error,
-an old Python, an exception in ``wrap``) it writes one line to stderr, which the server logs,
-and leaves ``application`` as it was.
+appended here (probe.install_block) instead loads ``wsgi_endpoint.py`` by file path and wraps
+``application`` only when everything worked; on any failure it writes one line to stderr,
+which the server logs, and leaves ``application`` as it was. By default it also sets up a
+token (probe.install_token).
 
-The block is delimited by marker comments: installing again replaces it (nothing changes when
-it is identical), uninstalling removes exactly the bytes that were appended. The script is
-handled as bytes, so its encoding and line endings survive; the block is ASCII and uses the
-script's line ending. Its code is Python 2/3 syntax on purpose: it must compile wherever the
-script does, to be able to say that the endpoint cannot run there.
-
-Over 300 lines because the guarded block itself (a template) and every refusal (each with
-its one line) live here: installing, diffing and uninstalling share the marker handling.
+Nothing of the user's is lost: installing again replaces the block (nothing changes when it
+is identical), uninstalling gives the script back byte for byte, and a ``wsgi_endpoint.py``
+that is not one of ours is never overwritten or deleted (probe.endpoint_versions). Files are
+written in place, checked right before (probe.install_files); every refusal comes before the
+first write.
 """
 
 from __future__ import annotations
 
-import ast
 import difflib
 import os
-import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from probe.errors import ProbeError
+from probe import endpoint_versions, install_token
+from probe.install_block import (
+    BEGIN,
+    END,
+    BlockError,
+    ends_open,
+    find,
+    first_newline,
+    render_block,
+    with_block,
+)
+from probe.install_files import (
+    InstallRefused,
+    Snapshot,
+    create,
+    open_unchanged,
+    read,
+    remove_unchanged,
+    write_through,
+)
+from probe.install_script import binds_application, hand_made_wrap, parse
+from probe.install_token import TokenPlan
+from probe.safe_text import one_line
+
+__all__ = ["BEGIN", "END", "InstallRefused", "Plan", "apply", "diff", "plan_install",
+           "plan_uninstall", "render_block"]
 
 ENDPOINT_NAME = "wsgi_endpoint.py"
-BEGIN = "# >>> wsgi-probe endpoint >>>"
-END = "# <<< wsgi-probe endpoint <<<"
-# Said on the begin line when the script did not end with a newline and one was added, so
-# that --uninstall can take it away again.
-# Blank lines before the block, as PEP 8 wants before a top-level def.
-BLANK_LINES = 2
-NO_EOL = " (newline added at the end of the script)"
-# In the endpoint file's first line: --uninstall removes only a file that is ours.
-ENDPOINT_SIGNATURE = b"(part of wsgi-probe)"
-
-_BLOCK = '''\
-{begin} added by `probe endpoint --install`; `--uninstall` removes it
-def _wsgi_probe_endpoint(namespace):
-    # Loads wsgi_endpoint.py from beside this file by path (no sys.path change) and wraps
-    # application with it. On any failure application stays as it was: one line on stderr.
-    import sys
-    try:
-        if sys.version_info < (3, 9):
-            raise RuntimeError("Python %d.%d, it needs 3.9 or newer" % sys.version_info[:2])
-        import importlib.util
-        import os
-        application = namespace["application"]
-        here = os.path.dirname(os.path.abspath(namespace["__file__"]))
-        path = os.path.join(here, "wsgi_endpoint.py")
-        spec = importlib.util.spec_from_file_location("wsgi_endpoint", path)
-        wsgi_endpoint = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(wsgi_endpoint)
-        namespace["application"] = wsgi_endpoint.wrap(application, label={label})
-    except (Exception, SystemExit) as exc:
-        try:
-            why = ("%s: %s" % (exc.__class__.__name__, exc)).replace("\\n", " ")[:300]
-            sys.stderr.write("wsgi-probe: the probe endpoint is not loaded in %s, the "
-                             "application runs without it: %s\\n"
-                             % (namespace.get("__file__"), why))
-        except Exception:
-            pass
-
-
-_wsgi_probe_endpoint(globals())
-del _wsgi_probe_endpoint
-{end}
-'''
-
-
-class InstallRefused(ProbeError):
-    """The script cannot (or must not) be changed; the message says why, in one line."""
 
 
 @dataclass(frozen=True)
 class FileChange:
-    """One file's content before and after; ``None`` means the file does not exist."""
+    """One file's content before (``None``: it does not exist) and after (``None``: deleted)."""
 
     path: Path
-    old: bytes | None
+    old: Snapshot | None
     new: bytes | None
 
     @property
     def changed(self) -> bool:
-        return self.old != self.new
+        return (self.old.data if self.old else None) != self.new
 
 
 @dataclass(frozen=True)
@@ -96,59 +69,17 @@ class Plan:
     script: FileChange
     endpoint: FileChange
     summary: str  # one line for the user, past tense
+    token: TokenPlan | None = None
 
     @property
     def changed(self) -> bool:
-        return self.script.changed or self.endpoint.changed
+        return (self.script.changed or self.endpoint.changed
+                or (self.token is not None and self.token.create))
 
 
-def render_block(label: str | None, newline: bytes = b"\n", *, added_eol: bool = False) -> bytes:
-    # ascii(): a label with any characters becomes a literal valid in every encoding.
-    text = _BLOCK.format(begin=BEGIN + (NO_EOL if added_eol else ""), end=END,
-                         label="None" if label is None else ascii(label))
-    return text.encode("ascii").replace(b"\n", newline)
-
-
-def split(data: bytes) -> tuple[bytes, bytes, bytes] | None:
-    """(before, block, after) when ``data`` holds an installed block; None when it does not.
-
-    ``before`` is the script as it was before the install (the newline the install added, if
-    any, given back to the block).
-    """
-    start = _line_start(data, BEGIN.encode())
-    if start is None:
-        return None
-    end_at = data.find(END.encode(), start)
-    if end_at < 0:
-        raise InstallRefused(f"the wsgi-probe block has its '{BEGIN}' line but no '{END}' line; "
-                             f"remove what is left of it by hand")
-    stop = data.find(b"\n", end_at)
-    stop = len(data) if stop < 0 else stop + 1
-    first_line = data[start:data.find(b"\n", start)]
-    # The blank lines before the begin line, and the newline for a script that had none at
-    # its end, were added by the install: they go with the block.
-    for _ in range(BLANK_LINES + (1 if NO_EOL.encode() in first_line else 0)):
-        for eol in (b"\r\n", b"\n"):
-            if data[:start].endswith(eol):
-                start -= len(eol)
-                break
-    return data[:start], data[start:stop], data[stop:]
-
-
-def _with_block(before: bytes, after: bytes, label: str, newline: bytes) -> bytes:
-    """``before`` + the block + ``after``; the block starts on a line of its own."""
-    added_eol = bool(before) and not before.endswith(b"\n")
-    return (before + (newline if added_eol else b"") + newline * BLANK_LINES
-            + render_block(label, newline, added_eol=added_eol) + after)
-
-
-def _line_start(data: bytes, marker: bytes) -> int | None:
-    match = re.search(rb"(?m)^" + re.escape(marker), data)
-    return match.start() if match else None
-
-
-def _newline_of(data: bytes) -> bytes:
-    return b"\r\n" if b"\r\n" in data else b"\n"
+def shown(path: Path) -> str:
+    """A path in a one-line message: control characters (a newline) escaped."""
+    return one_line(str(path), limit=None)
 
 
 def default_label(script: Path) -> str:
@@ -161,121 +92,114 @@ def _check_label(label: str) -> None:
         raise InstallRefused(f"--label {label!r}: give a name without control characters")
 
 
-def _read_script(script: Path) -> bytes:
-    if script.is_dir():
-        raise InstallRefused(f"{script}: is a directory, give the WSGI script file (wsgi.py)")
+def _read_script(script: Path) -> Snapshot:
+    if script.name == ENDPOINT_NAME:
+        raise InstallRefused(f"{shown(script)}: the script is named {ENDPOINT_NAME}, the name "
+                             f"of the endpoint file that goes beside it; rename it first")
+    snapshot = read(script, follow=True)
+    assert snapshot is not None
+    return snapshot
+
+
+def _split(script: Path, data: bytes) -> tuple[bytes, bytes, bytes, bytes] | None:
+    """(original, before, after, newline) of a script with a block; None without one."""
     try:
-        data = script.read_bytes()
-    except OSError as exc:
-        raise InstallRefused(f"{script}: cannot read: {exc.strerror or exc}") from exc
-    return data
+        found = find(data)
+    except BlockError as exc:
+        if exc.unreadable:
+            parse(script, data)  # says where; tokenize does not
+        raise InstallRefused(f"{shown(script)}: {exc}; nothing changed") from None
+    if found is None:
+        return None
+    return found.original, found.before, found.after, found.newline
 
 
-def _check_writable(script: Path) -> None:
-    mode = script.stat().st_mode
+def _check_writable(script: Path, snapshot: Snapshot) -> None:
     # The owner's write bit, not only access(): root may write anything, yet a read-only
     # script is one somebody decided should not change.
-    if not mode & 0o200 or not os.access(script, os.W_OK):
-        raise InstallRefused(f"{script}: cannot write it (mode {mode & 0o7777:04o}); "
+    if not snapshot.mode & 0o200 or not os.access(script, os.W_OK):
+        raise InstallRefused(f"{shown(script)}: cannot write it (mode {snapshot.mode:04o}); "
                              f"nothing changed")
     if not os.access(script.parent, os.W_OK | os.X_OK):
-        raise InstallRefused(f"{script.parent}: cannot write in this directory, where "
+        raise InstallRefused(f"{shown(script.parent)}: cannot write in this directory, where "
                              f"{ENDPOINT_NAME} goes; nothing changed")
 
 
-def _parse(script: Path, data: bytes) -> ast.Module:
-    try:
-        return ast.parse(data, filename=str(script))
-    except (SyntaxError, ValueError) as exc:
-        where = f" line {exc.lineno}" if isinstance(exc, SyntaxError) and exc.lineno else ""
-        raise InstallRefused(f"{script}: is not Python this tool can read ({exc.__class__.__name__}"
-                             f"{where}); nothing changed") from exc
+def _endpoint_file(target: Path) -> Snapshot | None:
+    existing = read(target, follow=False, missing_ok=True)
+    if existing is not None and not endpoint_versions.is_ours(existing.data):
+        raise InstallRefused(f"{shown(target)}: is there and is not a copy of wsgi-probe's "
+                             f"endpoint (yours?); move it away, then run --install again; "
+                             f"nothing changed")
+    return existing
 
 
-def _binds_application(tree: ast.Module) -> bool:
-    """Whether module-level code (also inside if/try/with) binds the name ``application``."""
-    pending: list[ast.stmt] = list(tree.body)
-    while pending:
-        node = pending.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            if node.name == "application":
-                return True
-            continue
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            if any((alias.asname or alias.name) == "application" for alias in node.names):
-                return True
-            continue
-        for child in ast.walk(node):
-            if isinstance(child, ast.Name) and child.id == "application" and isinstance(
-                    child.ctx, ast.Store):
-                return True
-    return False
-
-
-def _hand_made_wrap(tree: ast.Module) -> int | None:
-    """The line of a ``wsgi_endpoint.wrap(...)`` written by hand, if any."""
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "wrap" and isinstance(node.func.value, ast.Name)
-                and node.func.value.id == "wsgi_endpoint"):
-            return node.lineno
-    return None
-
-
-def plan_install(script: Path, label: str | None, endpoint: bytes) -> Plan:
+def plan_install(script: Path, label: str | None, endpoint: bytes, *,
+                 token_file: Path | None = None, no_token: bool = False) -> Plan:
     """What ``--install`` changes; raises :class:`InstallRefused` for a script it must not touch."""
-    data = _read_script(script)
-    parts = split(data)
-    original = parts[0] + parts[2] if parts else data
-    tree = _parse(script, original)
-    if not _binds_application(tree):
-        raise InstallRefused(f"{script}: defines no 'application' at module level, so there is "
-                             f"nothing to wrap; nothing changed")
-    line = _hand_made_wrap(tree)
+    current = _read_script(script)
+    parts = _split(script, current.data)
+    original, before, after = (parts[:3] if parts else (current.data, current.data, b""))
+    tree = parse(script, original)
+    if not binds_application(tree.body):
+        raise InstallRefused(f"{shown(script)}: defines no 'application' at module level, so "
+                             f"there is nothing to wrap; nothing changed")
+    line = hand_made_wrap(tree)
     if line is not None:
-        raise InstallRefused(f"{script}:{line}: already calls wsgi_endpoint.wrap() by hand; "
-                             f"remove those lines and run --install again")
+        raise InstallRefused(f"{shown(script)}:{line}: already calls wsgi_endpoint.wrap() by "
+                             f"hand; remove those lines and run --install again")
     label = default_label(script) if label is None else label
     _check_label(label)
-    before, after = (parts[0], parts[2]) if parts else (data, b"")
-    new = _with_block(before, after, label, _newline_of(original))
     target = script.parent / ENDPOINT_NAME
-    change = Plan(FileChange(script, data, new), FileChange(target, _existing(target), endpoint),
-                  f"installed the probe endpoint in {script} (label {label!r}) and wrote "
-                  f"{target}; reload the server to load it")
-    if change.changed:
-        _check_writable(script)
+    existing = _endpoint_file(target)
+    token = None if no_token else install_token.plan(script, current, token_file)
+    newline = parts[3] if parts else first_newline(current.data)
+    block = render_block(label, newline, added_eol=ends_open(before),
+                         token_file=token.expression if token else None)
+    new = with_block(before, after, block, newline)
+    plan = Plan(FileChange(script, current, new), FileChange(target, existing, endpoint),
+                _summary(script, label, target, token), token)
+    if plan.changed:
+        _check_writable(script, current)
         _compiles_after(script, original, new)
-    return change
+    return plan
+
+
+def _summary(script: Path, label: str, target: Path, token: TokenPlan | None) -> str:
+    done = (f"installed the probe endpoint in {shown(script)} (label {label!r}) with "
+            f"{shown(target)}; reload the server to load it; ")
+    if token is None:
+        return done + ("no token: it answers only loopback requests without a proxy header, "
+                       "which is safe only if no proxy on this machine forwards to the "
+                       "application")
+    return done + (f"token file {shown(token.path)} (mode {token.mode:04o}, owner "
+                   f"{install_token.owner_names(token)}: the application must run as that "
+                   f"user or in that group to read it); for the probe's manifest: "
+                   f"{one_line(token.manifest_line, None)}")
 
 
 def plan_uninstall(script: Path) -> Plan:
     """What ``--uninstall`` changes: the script back to its bytes from before the install."""
-    data = _read_script(script)
-    parts = split(data)
+    current = _read_script(script)
+    parts = _split(script, current.data)
     target = script.parent / ENDPOINT_NAME
-    existing = _existing(target)
+    existing = read(target, follow=False, missing_ok=True) if os.path.lexists(target) else None
     if parts is None:
-        return Plan(FileChange(script, data, data), FileChange(target, existing, existing),
-                    f"no probe endpoint installed in {script}; nothing changed")
-    keep = existing is not None and (ENDPOINT_SIGNATURE not in existing[:200]
+        return Plan(FileChange(script, current, current.data),
+                    FileChange(target, existing, existing.data if existing else None),
+                    f"no probe endpoint installed in {shown(script)}; nothing changed")
+    keep = existing is not None and (not endpoint_versions.is_ours(existing.data)
                                      or _used_by_another(script))
-    plan = Plan(FileChange(script, data, parts[0] + parts[2]),
-                FileChange(target, existing, existing if keep else None),
-                f"removed the probe endpoint from {script}"
-                + (f" (kept {target}: not ours, or another script uses it)" if keep
-                   else f" and deleted {target}" if existing is not None else ""))
-    _check_writable(script)
+    kept_token = script.parent / install_token.DEFAULT_NAME
+    summary = (f"removed the probe endpoint from {shown(script)}"
+               + (f" (kept {shown(target)}: not ours, or another script uses it)" if keep
+                  else f" and deleted {shown(target)}" if existing is not None else "")
+               + (f"; kept the token file {shown(kept_token)}" if kept_token.exists() else ""))
+    plan = Plan(FileChange(script, current, parts[0]),
+                FileChange(target, existing, existing.data if keep and existing else None),
+                summary)
+    _check_writable(script, current)
     return plan
-
-
-def _existing(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise InstallRefused(f"{path}: cannot read: {exc.strerror or exc}") from exc
 
 
 def _used_by_another(script: Path) -> bool:
@@ -283,10 +207,11 @@ def _used_by_another(script: Path) -> bool:
         if other.name in (script.name, ENDPOINT_NAME):
             continue
         try:
-            if BEGIN.encode() in other.read_bytes():
-                return True
-        except OSError:
-            continue
+            snapshot = read(other, follow=True)
+        except InstallRefused:
+            continue  # a FIFO or a huge file is no WSGI script using the endpoint
+        if snapshot is not None and BEGIN.encode() in snapshot.data:
+            return True
     return False
 
 
@@ -300,7 +225,7 @@ def _compiles_after(script: Path, before: bytes, after: bytes) -> None:
     try:
         compile(after, str(script), "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as exc:
-        raise InstallRefused(f"{script}: would not compile with the block appended "
+        raise InstallRefused(f"{shown(script)}: would not compile with the block appended "
                              f"({exc.__class__.__name__}); nothing changed") from exc
 
 
@@ -309,41 +234,59 @@ def diff(plan: Plan) -> str:
     change = plan.script
     if not change.changed:
         return ""
-    old = (change.old or b"").decode("utf-8", "replace").splitlines(keepends=True)
-    new = (change.new or b"").decode("utf-8", "replace").splitlines(keepends=True)
-    lines = list(difflib.unified_diff(old, new, f"a/{change.path}", f"b/{change.path}"))
-    text = "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+    old = (change.old.data if change.old else b"").decode("utf-8", "replace")
+    new = (change.new or b"").decode("utf-8", "replace")
+    lines = list(difflib.unified_diff(old.splitlines(keepends=True),
+                                      new.splitlines(keepends=True),
+                                      f"a/{change.path}", f"b/{change.path}"))
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
                    for line in lines)
-    return text
 
 
 def apply(plan: Plan) -> None:
-    """Write the endpoint file, then the script (each atomically); raise InstallRefused on error."""
-    for change in (plan.endpoint, plan.script):
-        if not change.changed:
-            continue
-        try:
-            if change.new is None:
-                change.path.unlink()
-            else:
-                _replace(change.path, change.new, like=plan.script.path)
-        except OSError as exc:
-            raise InstallRefused(f"{change.path}: cannot write: {exc.strerror or exc}") from exc
+    """Carry ``plan`` out; raise InstallRefused, having undone what was done, on any error.
 
-
-def _replace(path: Path, data: bytes, *, like: Path) -> None:
-    """Write ``data`` to ``path`` through a temporary file, with the mode and owner of ``like``."""
-    if path.is_dir():
-        raise IsADirectoryError(21, "is a directory", str(path))
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe-tmp", dir=path.parent)
+    Every file is checked unchanged since it was read before the first write; the script,
+    whose write is the one that matters, is written last on install, first on uninstall.
+    """
+    script, endpoint = plan.script, plan.endpoint
+    assert script.old is not None
+    if endpoint.changed and endpoint.old is not None:
+        os.close(open_unchanged(endpoint.path, endpoint.old, follow=False, write=False))
+    fd = open_unchanged(script.path, script.old, follow=True) if script.changed else None
+    created: list[Path] = []
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        reference = (path if path.exists() else like).stat()
-        os.chmod(temp, reference.st_mode & 0o7777)
-        if os.geteuid() == 0:
-            os.chown(temp, reference.st_uid, reference.st_gid)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+        if endpoint.changed and endpoint.new is not None:
+            _put_endpoint(endpoint, script.old, created)
+        if plan.token is not None and plan.token.create:
+            install_token.write(plan.token, script.old)
+            created.append(plan.token.path)
+        if fd is not None:
+            write_through(fd, script.old.data, script.new or b"")
+        if endpoint.changed and endpoint.new is None and endpoint.old is not None:
+            remove_unchanged(endpoint.path, endpoint.old)
+    except BaseException as exc:
+        for path in created:
+            path.unlink(missing_ok=True)
+        if not isinstance(exc, OSError):
+            raise
+        where = exc.filename or script.path
+        raise InstallRefused(f"{shown(Path(where))}: cannot write: {exc.strerror or exc}; "
+                             f"nothing changed") from None
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def _put_endpoint(endpoint: FileChange, like: Snapshot, created: list[Path]) -> None:
+    assert endpoint.new is not None
+    if endpoint.old is None:
+        create(endpoint.path, endpoint.new, mode=like.mode & 0o666, like=like)
+        created.append(endpoint.path)
+        return
+    # An earlier version of ours: refreshed in place (it keeps its owner and links).
+    fd = open_unchanged(endpoint.path, endpoint.old, follow=False)
+    try:
+        write_through(fd, endpoint.old.data, endpoint.new)
+    finally:
+        os.close(fd)

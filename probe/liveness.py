@@ -7,9 +7,15 @@ carries a fresh ``X-Probe-Nonce``; the endpoint echoes it as ``nonce`` and, with
 a token, signs it (docs/endpoint-protocol.md). A stored answer carries an old nonce;
 a forged one cannot carry the right signature.
 
-An endpoint older than the ``nonce`` field cannot prove anything and is not
-accused of anything: its answers are ``unproven`` (still judged as before),
+Without a token, an endpoint older than the ``nonce`` field cannot prove anything and
+is not accused of anything: its answers are ``unproven`` (still judged as before),
 unless a cache header says outright that a cache answered.
+
+With a token, the probe accepts nothing less than a signed echo: an answer without a
+signature, without a nonce, or without both is ``forged`` (not made by an endpoint
+holding the token), never ``unsigned`` or ``unproven``. Otherwise whoever can answer in
+the endpoint's place would choose the weaker proof by leaving fields out. Nonces and
+signatures are compared as bytes: a server may send any text in them.
 """
 
 from __future__ import annotations
@@ -35,25 +41,40 @@ def new_nonce() -> str:
 
 def signature(token: str, nonce: str, instance_id: str) -> str:
     """The endpoint's signature: hex HMAC-SHA256, keyed with the token's UTF-8 bytes."""
-    message = f"{nonce}\n{instance_id}".encode()
-    return hmac.new(token.encode("utf-8"), message, hashlib.sha256).hexdigest()
+    message = f"{nonce}\n{instance_id}".encode("utf-8", "backslashreplace")
+    # surrogateescape: a token from the environment may hold bytes that are not UTF-8; these
+    # are the bytes the endpoint's process has too.
+    key = token.encode("utf-8", "surrogateescape")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _same(given: str, wanted: str) -> bool:
+    """Constant-time equality of two texts as UTF-8 (compare_digest refuses non-ASCII str)."""
+    return hmac.compare_digest(given.encode("utf-8", "backslashreplace"),
+                               wanted.encode("utf-8", "backslashreplace"))
 
 
 def judge(answer: EndpointAnswer, nonce: str, token: str | None,
           cache: tuple[str, ...] = ()) -> Liveness:
     """How far ``answer`` (to a request that sent ``nonce``) is proven live."""
+    if token is not None:
+        return _judge_signed(answer, nonce, token)
     if not answer.sends_nonce:
         return Liveness.CACHED if cache_hit(cache) else Liveness.UNPROVEN
-    if answer.nonce is None or not hmac.compare_digest(answer.nonce, nonce):
+    if answer.nonce is None or not _same(answer.nonce, nonce):
         return Liveness.CACHED
-    if answer.signature is None:
-        return Liveness.UNSIGNED
-    if token is None:
-        return Liveness.LIVE  # signed, but the probe has no token to check it with
+    # Signed, but the probe has no token to check it with: the echo still proves it live.
+    return Liveness.UNSIGNED if answer.signature is None else Liveness.LIVE
+
+
+def _judge_signed(answer: EndpointAnswer, nonce: str, token: str) -> Liveness:
+    """With the token, only this request's nonce signed with it proves an answer live."""
+    if answer.nonce is not None and not _same(answer.nonce, nonce):
+        return Liveness.CACHED  # another request's nonce: a stored answer, signed or not
+    if answer.nonce is None or answer.signature is None:
+        return Liveness.FORGED  # the missing part is what an endpoint with the token sends
     expected = signature(token, nonce, answer.instance_id or "")
-    if not hmac.compare_digest(answer.signature.lower(), expected):
-        return Liveness.FORGED
-    return Liveness.LIVE
+    return Liveness.LIVE if _same(answer.signature.lower(), expected) else Liveness.FORGED
 
 
 def cache_evidence(headers: Mapping[str, str]) -> tuple[str, ...]:

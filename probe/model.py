@@ -53,7 +53,7 @@ class Cause(StrEnum):
     CACHED = "cached"
     """not_live: the answer carried another request's nonce (a cache stored it)."""
     FORGED = "forged"
-    """not_live: the answer's signature is wrong (made without the token)."""
+    """not_live: the answer's signature is wrong or missing (made without the token)."""
 
 
 class Liveness(StrEnum):
@@ -62,13 +62,13 @@ class Liveness(StrEnum):
     LIVE = "live"
     """The nonce came back (and the signature is right, where the probe has a token)."""
     UNSIGNED = "unsigned"
-    """The nonce came back without a signature: the endpoint has no token (loopback mode)."""
+    """The nonce came back without a signature, to a probe without a token (loopback mode)."""
     UNPROVEN = "unproven"
-    """The endpoint predates the nonce field: nothing proven, nothing to accuse."""
+    """No nonce field (an older endpoint), to a probe without a token: nothing proven."""
     CACHED = "cached"
     """Another request's nonce, or none: an answer stored by a cache."""
     FORGED = "forged"
-    """The nonce came back with a wrong signature: made by someone without the token."""
+    """The probe has a token and the signature is wrong, or it or the nonce is missing."""
 
 
 class Status(StrEnum):

@@ -115,6 +115,15 @@ def no_nonce_field(conn: socket.socket, headers: Headers) -> None:
     reply(conn, json.dumps(doc).encode())
 
 
+def without(field: str) -> Behaviour:
+    """A correct, signed answer with ``field`` left out."""
+    def behave(conn: socket.socket, headers: Headers) -> None:
+        doc = endpoint_doc(headers)
+        del doc[field]
+        reply(conn, json.dumps(doc).encode())
+    return behave
+
+
 BEHAVIOURS: dict[str, tuple[Behaviour, Verdict, Cause | None]] = {
     "surrogate-label": (answer(label="\ud800"), Verdict.WRONG_INSTANCE, None),
     "terminal-escapes": (answer(label="\x1b[2J\x1b]0;owned\x07", process_group="\x1b[31m"),
@@ -138,7 +147,20 @@ BEHAVIOURS: dict[str, tuple[Behaviour, Verdict, Cause | None]] = {
     "not-http": (raw(b"\x00\xff garbage\r\n\r\n"), Verdict.UNREACHABLE, None),
     "cached": (cached, Verdict.NOT_LIVE, Cause.CACHED),
     "forged-signature": (forged, Verdict.NOT_LIVE, Cause.FORGED),
-    "older-endpoint": (no_nonce_field, Verdict.OK, None),
+    # The probe holds the token: leaving a part of the proof out is no way around it.
+    "older-endpoint": (no_nonce_field, Verdict.NOT_LIVE, Cause.FORGED),
+    "signature-null": (answer(signature=None), Verdict.NOT_LIVE, Cause.FORGED),
+    "no-signature-field": (without("signature"), Verdict.NOT_LIVE, Cause.FORGED),
+    "signature-without-nonce": (without("nonce"), Verdict.NOT_LIVE, Cause.FORGED),
+    "nonce-null": (answer(nonce=None), Verdict.NOT_LIVE, Cause.FORGED),
+    # Any text in the proof: a verdict for this URL, never a TypeError that ends the sweep.
+    "nonce-latin": (answer(nonce="é" * 32), Verdict.NOT_LIVE, Cause.CACHED),
+    "nonce-5000": (answer(nonce="x" * 5000), Verdict.NOT_LIVE, Cause.CACHED),
+    "nonce-astral": (answer(nonce="💥" * 40), Verdict.NOT_LIVE, Cause.CACHED),
+    "signature-latin": (answer(signature="é" * 64), Verdict.NOT_LIVE, Cause.FORGED),
+    "signature-5000": (answer(signature="f" * 5000), Verdict.NOT_LIVE, Cause.FORGED),
+    "signature-surrogate": (answer(signature="\udc80" * 64), Verdict.NOT_LIVE, Cause.FORGED),
+    "instance-id-latin": (answer(instance_id="é" * 32), Verdict.NOT_LIVE, Cause.FORGED),
 }
 
 
@@ -294,12 +316,13 @@ def test_every_format_through_the_command_line(server: int, tmp_path: Path) -> N
         assert verdicts[f"http://{behaviour}.example/"] == verdict.value, behaviour
 
 
-def test_exporter_pages_survive_a_surrogate(server: int) -> None:
+@pytest.mark.parametrize("behaviour", ["surrogate-label", "nonce-5000", "signature-latin"])
+def test_exporter_pages_survive_a_hostile_answer(server: int, behaviour: str) -> None:
     """/metrics, / and /probe answer 200 over the real WSGI app, not 500."""
-    manifest = manifest_for("surrogate-label", server)
+    manifest = manifest_for(behaviour, server)
     app = exporter.build_app(manifest, exporter.ExporterOptions(), token=TOKEN)
     for path, query in (("/metrics", ""), ("/", ""),
-                        ("/probe", "target=http://surrogate-label.example/")):
+                        ("/probe", f"target=http://{behaviour}.example/")):
         environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query,
                    "HTTP_X_PROMETHEUS_SCRAPE_TIMEOUT_SECONDS": "20"}
         got: list[Any] = []
@@ -326,3 +349,22 @@ def test_check_command_exits_with_its_real_verdict(server: int, tmp_path: Path) 
     first = done.stdout.decode("utf-8").splitlines()[0]
     assert first.startswith("WSGI-PROBE CRITICAL - 1 of 2 URLs misrouted: ")
     assert "\\ud800" in first
+
+
+@pytest.mark.parametrize("behaviour", ["nonce-5000", "signature-latin", "signature-null"])
+def test_check_is_critical_for_a_hostile_proof_not_unknown(server: int, tmp_path: Path,
+                                                          behaviour: str) -> None:
+    """The real ``probe check`` process: the hostile answer is CRITICAL (not_live), not a crash."""
+    manifest = tmp_path / "proof.toml"
+    manifest.write_text(f'[probe]\nconnect = "127.0.0.1:{server}"\ntimeout = {REQUEST_TIMEOUT}\n'
+                        '[instances.good]\nlabel = "good"\nurls = ["http://good.example/"]\n'
+                        '[instances.hostile]\nlabel = "hostile"\n'
+                        f'urls = ["http://{behaviour}.example/"]\n', encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "probe", "check", "-m", str(manifest), "-v"],
+                          capture_output=True, env={**os.environ, "WSGI_PROBE_TOKEN": TOKEN},
+                          timeout=60, check=False)
+    output = done.stdout.decode("utf-8")
+    assert done.returncode == 2, output + done.stderr.decode("utf-8", "replace")
+    assert output.startswith("WSGI-PROBE CRITICAL - "), output
+    assert "not_live" in output or "not live" in output, output
+    assert b"Traceback" not in done.stderr

@@ -49,6 +49,8 @@ RUNNER = textwrap.dedent("""
     out = {}
     for path in ("/", "/__probe__"):
         environ = {"PATH_INFO": path, "REMOTE_ADDR": "127.0.0.1"}
+        if len(sys.argv) > 2:
+            environ["HTTP_X_PROBE_TOKEN"] = sys.argv[2]
         setup_testing_defaults(environ)
         statuses = []
         body = b"".join(module.application(environ, lambda s, h, e=None: statuses.append(s)))
@@ -70,9 +72,15 @@ def project(tmp_path: Path, content: bytes = SCRIPT) -> Path:
 
 
 def serve_once(script: Path, python: str = sys.executable) -> tuple[dict[str, Any], str]:
-    """(status and body of / and /__probe__, stderr) from a fresh interpreter."""
+    """(status and body of / and /__probe__, stderr) from a fresh interpreter.
+
+    The probe request carries the token of the token file the install made, if there is one.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "WSGI_PROBE"))}
-    done = subprocess.run([python, "-c", RUNNER, str(script)], capture_output=True, text=True,
+    token = script.parent / "wsgi_endpoint.token"
+    args = [token.read_text(encoding="ascii").strip()] if token.exists() else []
+    done = subprocess.run([python, "-c", RUNNER, str(script), *args], capture_output=True,
+                          text=True,
                           env=env, cwd=script.parent.parent.parent, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     result: dict[str, Any] = json.loads(done.stdout)
@@ -145,10 +153,38 @@ def test_install_again_with_another_label_replaces_the_block_and_keeps_later_cod
     assert text.endswith(install.END.encode() + b"\nLATER = 1\n")
 
 
+def shipped_endpoints() -> list[bytes]:
+    """Every contrib/wsgi_endpoint.py of this repository's history (git), oldest last."""
+    root = Path(__file__).resolve().parents[1]
+    if shutil.which("git") is None or not (root / ".git").exists():
+        pytest.skip("no git history here")
+    commits = subprocess.run(["git", "log", "--format=%H", "--", "contrib/wsgi_endpoint.py"],
+                             cwd=root, capture_output=True, text=True, check=True,
+                             timeout=60).stdout.split()
+    versions = []
+    for commit in commits:
+        shown = subprocess.run(["git", "show", f"{commit}:contrib/wsgi_endpoint.py"], cwd=root,
+                               capture_output=True, check=False, timeout=60)
+        if shown.returncode == 0 and shown.stdout:  # (the file began empty: never shipped)
+            versions.append(shown.stdout)
+    return versions
+
+
+def test_every_endpoint_ever_shipped_is_known_as_ours() -> None:
+    from probe import endpoint_versions
+
+    versions = [*shipped_endpoints(), ENDPOINT]
+    missing = {endpoint_versions.digest(v) for v in versions} - endpoint_versions.SHIPPED
+    assert not missing, f"add to probe/endpoint_versions.py SHIPPED: {sorted(missing)}"
+    assert endpoint_versions.digest(b"") not in endpoint_versions.SHIPPED
+
+
 def test_install_refreshes_an_outdated_endpoint_file(tmp_path: Path) -> None:
     script = project(tmp_path)
     assert invoke("--install", str(script)).exit_code == 0
-    (script.parent / "wsgi_endpoint.py").write_bytes(b"# an older copy\n")
+    older = shipped_endpoints()[-1]
+    assert older != ENDPOINT
+    (script.parent / "wsgi_endpoint.py").write_bytes(older)
     assert invoke("--install", str(script)).exit_code == 0
     assert (script.parent / "wsgi_endpoint.py").read_bytes() == ENDPOINT
 
@@ -169,7 +205,9 @@ def test_dry_run_prints_a_diff_and_writes_nothing(tmp_path: Path) -> None:
         pytest.skip("no patch(1) to apply the diff with")
     subprocess.run(["patch", "-s", "-p0", str(script)], input=result.stdout, text=True,
                    check=True, capture_output=True, timeout=30)
-    installed = tmp_path / "installed.py"
+    other = tmp_path / "other"
+    other.mkdir()
+    installed = other / "installed.py"
     installed.write_bytes(SCRIPT)
     install.apply(install.plan_install(installed, "mysite", ENDPOINT))
     assert script.read_bytes() == installed.read_bytes()
@@ -228,6 +266,7 @@ def test_uninstall_keeps_an_endpoint_file_another_script_uses(tmp_path: Path) ->
 
 
 def test_uninstall_keeps_a_file_that_is_not_ours(tmp_path: Path) -> None:
+    # (written after the install: install itself refuses to replace a file not ours)
     script = project(tmp_path)
     assert invoke("--install", str(script)).exit_code == 0
     (script.parent / "wsgi_endpoint.py").write_bytes(b"# somebody's own\n")
@@ -266,6 +305,7 @@ def refused(script: Path, *args: str) -> str:
     if before is not None:
         assert script.read_bytes() == before
     assert not (script.parent / "wsgi_endpoint.py").exists()
+    assert not (script.parent / "wsgi_endpoint.token").exists()
     return line
 
 
@@ -335,26 +375,28 @@ def test_an_endpoint_path_that_cannot_be_written_is_refused(tmp_path: Path) -> N
     (script.parent / "wsgi_endpoint.py").mkdir()
     result = invoke("--install", str(script))
     assert result.exit_code == 2
-    assert "wsgi_endpoint.py: cannot read" in one_line(result)
+    assert "wsgi_endpoint.py: is a directory; nothing changed" in one_line(result)
     assert script.read_bytes() == SCRIPT
 
 
-def test_a_failed_write_leaves_the_script_and_no_temporary_file(
+def test_a_failed_write_leaves_the_script_and_nothing_else(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     script = project(tmp_path)
 
-    def deny(src: str, dst: str) -> None:
-        raise PermissionError(13, "Permission denied")
+    def full(fd: int, old: bytes, new: bytes) -> None:
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(os, "replace", deny)
+    monkeypatch.setattr(install, "write_through", full)
     result = invoke("--install", str(script))
     assert result.exit_code == 2
-    assert "cannot write: Permission denied" in one_line(result)
+    assert "cannot write: No space left on device" in one_line(result)
     assert script.read_bytes() == SCRIPT
+    # the endpoint and token files created before the script's write are taken back
     assert sorted(p.name for p in script.parent.iterdir()) == ["wsgi.py"]
 
 
-@pytest.mark.parametrize("args", [["--label", "x"], ["--dry-run"], ["--uninstall"]])
+@pytest.mark.parametrize("args", [["--label", "x"], ["--dry-run"], ["--uninstall"],
+                                  ["--no-token"], ["--token-file", "t"]])
 def test_install_options_without_install_are_usage_errors(args: list[str]) -> None:
     result = invoke(*args)
     assert result.exit_code == 2

@@ -66,10 +66,10 @@ def test_without_a_token_the_echo_is_enough() -> None:
     assert judge(endpoint_answer(token=TOKEN, nonce=nonce), nonce, None) is Liveness.LIVE
 
 
-def test_unsigned_although_the_probe_has_a_token() -> None:
-    """A loopback-mode endpoint (no token) answers a probe that sends one: live, unsigned."""
+def test_unsigned_although_the_probe_has_a_token_is_forged() -> None:
+    """A loopback-mode endpoint (no token) answers a probe that holds one: no proof, forged."""
     nonce = new_nonce()
-    assert judge(endpoint_answer(token=None, nonce=nonce), nonce, TOKEN) is Liveness.UNSIGNED
+    assert judge(endpoint_answer(token=None, nonce=nonce), nonce, TOKEN) is Liveness.FORGED
 
 
 def older_endpoint() -> EndpointAnswer:
@@ -78,9 +78,75 @@ def older_endpoint() -> EndpointAnswer:
     return EndpointAnswer.from_json(raw)
 
 
-def test_an_endpoint_older_than_the_nonce_field_is_not_accused() -> None:
-    assert judge(older_endpoint(), new_nonce(), TOKEN) is Liveness.UNPROVEN
+def test_an_endpoint_older_than_the_nonce_field_is_not_accused_without_a_token() -> None:
     assert judge(older_endpoint(), new_nonce(), None) is Liveness.UNPROVEN
+
+
+def downgraded(nonce: str, change: str) -> EndpointAnswer:
+    """A real signed answer to ``nonce`` with its proof taken apart the way ``change`` says."""
+    raw = dict(endpoint_answer(token=TOKEN, nonce=nonce).raw)
+    assert raw["signature"]
+    if change == "signature null":
+        raw["signature"] = None
+    elif change == "no signature field":
+        del raw["signature"]
+    elif change == "signature, nonce null":
+        raw["nonce"] = None
+    elif change == "signature, no nonce field":
+        del raw["nonce"]
+    elif change == "neither field":
+        del raw["nonce"], raw["signature"]
+    elif change == "both null":
+        raw["nonce"] = raw["signature"] = None
+    return EndpointAnswer.from_json(raw)
+
+
+DOWNGRADES = ["signature null", "no signature field", "signature, nonce null",
+              "signature, no nonce field", "neither field", "both null"]
+
+
+@pytest.mark.parametrize("change", DOWNGRADES)
+def test_with_a_token_a_missing_part_of_the_proof_is_forged(change: str) -> None:
+    nonce = new_nonce()
+    assert judge(downgraded(nonce, ""), nonce, TOKEN) is Liveness.LIVE  # the real one
+    answer = downgraded(nonce, change)
+    assert answer.problems == ()  # a valid answer: only its proof is missing
+    assert judge(answer, nonce, TOKEN) is Liveness.FORGED
+    # with a cache header too: a header anyone can add does not make it less than forged
+    assert judge(answer, nonce, TOKEN, cache_evidence({"Age": "5"})) is Liveness.FORGED
+
+
+HOSTILE = ["é" * 40, "x" * 5000, "\ud800" * 20, "\x00" * 32, "ｎｏｎｃｅ" * 8, "💥" * 64]
+
+
+@pytest.mark.parametrize("field", ["nonce", "signature", "instance_id"])
+@pytest.mark.parametrize("value", HOSTILE, ids=["latin", "5000", "surrogate", "nul", "wide",
+                                                "astral"])
+@pytest.mark.parametrize("token", [TOKEN, None])
+def test_any_text_in_the_proof_gets_a_verdict(field: str, value: str,
+                                              token: str | None) -> None:
+    nonce = new_nonce()
+    raw = dict(endpoint_answer(token=TOKEN, nonce=nonce).raw)
+    raw[field] = value
+    answer = EndpointAnswer.from_json(raw)
+    # compare_digest raises TypeError on non-ASCII str: the judge must not
+    verdict = judge(answer, nonce, token)
+    if field == "nonce":
+        assert verdict is Liveness.CACHED
+    elif token is None:
+        assert verdict is Liveness.LIVE
+    else:
+        assert verdict is Liveness.FORGED
+
+
+def test_a_token_with_bytes_that_are_not_utf_8_signs_as_the_endpoint_does() -> None:
+    # os.environ gives undecodable bytes as lone surrogates (surrogateescape)
+    token = b"t\xffk".decode("utf-8", "surrogateescape")
+    import hashlib
+    import hmac
+
+    mine = signature(token, "n" * 32, "id")
+    assert mine == hmac.new(b"t\xffk", b"n" * 32 + b"\nid", hashlib.sha256).hexdigest()
 
 
 @pytest.mark.parametrize("headers", [{"Age": "12"}, {"X-Cache": "HIT from cdn"},

@@ -279,8 +279,10 @@ def no_endpoint(probe_url: str, sample: Sample) -> Diagnosis:
         fix=(
             "Install the endpoint (probe endpoint --install path/to/wsgi.py; its log line "
             "'wsgi-probe: the probe endpoint is not loaded' says why when it cannot load); if "
-            "it is installed, send the right X-Probe-Token (WSGI_PROBE_TOKEN) or probe from "
-            "loopback, and check that Apache routes this path to the application."
+            "it is installed, give the probe its token (the '[probe] token_file' line the "
+            "install printed, or WSGI_PROBE_TOKEN): without a token the endpoint answers only "
+            "loopback requests that carry no proxy header. Check that the server routes this "
+            "path to the application."
         ),
     )
 
@@ -326,14 +328,15 @@ def not_live(url: str, sample: Sample) -> Diagnosis:
             Verdict.NOT_LIVE,
             Cause.FORGED,
             explanation=(
-                f"{url} answered with a signature that does not match this request's nonce "
-                f"under the probe's token: the answer was not made by an endpoint holding the "
-                f"token, so it says nothing about which instance serves the URL.{seen}"
+                f"{url} answered {_unproven_parts(answer)} although the probe holds the token: "
+                f"the answer was not made by an endpoint holding the token, so it says nothing "
+                f"about which instance serves the URL.{seen}"
             ),
             fix=(
-                "Check that the endpoint and the probe use the same token (WSGI_PROBE_TOKEN or "
-                "token_file, compared as UTF-8), and what answers this host name: a proxy or "
-                "another server may be replaying or imitating the endpoint."
+                "Check that the endpoint has a token configured and that it is the probe's "
+                "(WSGI_PROBE_TOKEN or token_file, compared as UTF-8; an endpoint older than the "
+                "nonce field cannot sign: install the current one), and what answers this host "
+                "name: a proxy or another server may be replaying or imitating the endpoint."
             ),
         )
     nonce = f"the nonce {answer.nonce!r}" if answer.nonce else "no nonce"
@@ -352,6 +355,18 @@ def not_live(url: str, sample: Sample) -> Diagnosis:
             "origin directly with --connect to see who really answers."
         ),
     )
+
+
+def _unproven_parts(answer: EndpointAnswer) -> str:
+    """What of a signed echo an answer lacks, as its fields say (for a FORGED answer)."""
+    has_nonce, has_signature = answer.nonce is not None, answer.signature is not None
+    if has_nonce and has_signature:
+        return "with a signature that does not match this request's nonce under the token"
+    if has_nonce:
+        return "with this request's nonce but signature null or missing"
+    if has_signature:
+        return "with a signature but nonce null or missing"
+    return "with neither a nonce nor a signature (nonce and signature null or missing)"
 
 
 def who(answer: EndpointAnswer, name: str) -> str:

@@ -395,8 +395,10 @@ def test_time_zone_asked_for_and_in_effect(we: ModuleType, monkeypatch: pytest.M
 
 
 def test_forwarded_host_is_the_only_other_header(we: ModuleType) -> None:
-    doc = call(we.wrap(Inner()), environ_for(HTTP_HOST="127.0.0.1:8080",
-                                             HTTP_X_FORWARDED_HOST="site-2.example.com")).json
+    # A proxy header: loopback is not enough, the token is (test_endpoint_proxies.py).
+    doc = call(we.wrap(Inner(), token="t0ken"),
+               environ_for(HTTP_HOST="127.0.0.1:8080", HTTP_X_PROBE_TOKEN="t0ken",
+                           HTTP_X_FORWARDED_HOST="site-2.example.com")).json
     assert doc["request"]["host"] == "127.0.0.1:8080"
     assert doc["request"]["forwarded_host"] == "site-2.example.com"
 

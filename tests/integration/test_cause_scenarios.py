@@ -162,7 +162,11 @@ def test_python_home_of_another_environment(apache: ApacheFactory, other_venv: P
     assert f"python.prefix is '{other}'" in explanation(report, S2)
 
 
-def test_host_rewritten_by_a_front_proxy(apache: ApacheFactory) -> None:
+def test_host_rewritten_by_a_front_proxy(apache: ApacheFactory,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # The proxy adds X-Forwarded-*: the backend's endpoints answer only with the token, which
+    # the Apache processes (their daemons) and the probe get from the environment.
+    monkeypatch.setenv("WSGI_PROBE_TOKEN", "frontproxy-scenario-token")
     backend = apache((SCENARIOS_DIR / "frontproxy" / "backend.conf.in").read_text(
         encoding="utf-8"))
     front = apache(scenario_template("frontproxy"), extra={"BACKEND_PORT": str(backend.port)})

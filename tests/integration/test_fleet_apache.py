@@ -30,6 +30,7 @@ pytestmark = pytest.mark.apache
 S1 = "http://site-1.example.com/"
 SUB = "http://site-1.example.com/suburl/"
 S2 = "http://site-2.example.com/"
+TOKEN = "fleet-token"
 
 BALANCER = """\
 LoadModule proxy_module "{modules}/mod_proxy.so"
@@ -68,18 +69,23 @@ class Fleet:
 
 @pytest.fixture(scope="module")
 def fleet(apache_module: ApacheFactory) -> Iterator[Fleet]:
-    a = apache_module(scenario_template("healthy"))
-    b = apache_module("Listen 127.0.0.2:@PORT@\n" + scenario_template("ordering"))
-    balancer = apache_module(BALANCER.format(modules=MODULES_DIR, a=f"127.0.0.1:{a.port}",
-                                             b=f"127.0.0.2:{b.port}"))
-    yield Fleet(a, b, balancer)
+    # Through the balancer (it adds X-Forwarded-*) the endpoints answer only with a token:
+    # the backends' daemons get it from the environment, every sweep of this module too.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WSGI_PROBE_TOKEN", TOKEN)
+        a = apache_module(scenario_template("healthy"))
+        b = apache_module("Listen 127.0.0.2:@PORT@\n" + scenario_template("ordering"))
+        balancer = apache_module(BALANCER.format(modules=MODULES_DIR, a=f"127.0.0.1:{a.port}",
+                                                 b=f"127.0.0.2:{b.port}"))
+        yield Fleet(a, b, balancer)
 
 
 def sweep(*args: str, expect: int) -> dict[str, Any]:
     done = subprocess.run(
         [*probe_command(), "sweep", "-m", str(scenario_manifest("healthy")), "--format", "json",
          *args],
-        capture_output=True, text=True, timeout=180, check=False, stdin=subprocess.DEVNULL)
+        capture_output=True, text=True, timeout=180, check=False, stdin=subprocess.DEVNULL,
+        env={**os.environ, "WSGI_PROBE_TOKEN": TOKEN})
     context = f"exit {done.returncode}\nstderr:\n{done.stderr[-3000:]}\nstdout:\n" \
               f"{done.stdout[-6000:]}"
     assert done.returncode == expect, context
@@ -132,7 +138,7 @@ def _reloaded(server: ApacheServer, host: str, after: float) -> None:
     mod_wsgi restarts a daemon group whose WSGI script changed on its next request.
     """
     for _ in range(60):
-        response = server.get("/__probe__", host, timeout=30)
+        response = server.get("/__probe__", host, headers={"X-Probe-Token": TOKEN}, timeout=30)
         if response.status_code == 200:
             started = datetime.fromisoformat(response.json()["started_at"])
             if started.timestamp() >= after:

@@ -66,6 +66,8 @@ WSGIDaemonProcess project-2 processes=1 threads=4 python-path=@SITES@ display-na
 </VirtualHost>
 """
 
+TOKEN = "liveness-scenario-token"
+
 MANIFEST = """\
 [probe]
 connect = "127.0.0.1:{port}"
@@ -94,12 +96,16 @@ def sweep_json(port: int, tmp_path: Path) -> dict[str, Any]:
     return {t["url"]: t for t in report["targets"]}
 
 
-def test_a_path_keyed_cache_is_caught(apache: ApacheFactory, tmp_path: Path) -> None:
+def test_a_path_keyed_cache_is_caught(apache: ApacheFactory, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # Through the proxy (it adds X-Forwarded-*) the endpoints answer only with the token, which
+    # the Apache processes (their daemons) and the probe get from the environment.
+    monkeypatch.setenv("WSGI_PROBE_TOKEN", TOKEN)
     backend = free_port()
     server = apache(SITE, extra={"BACKEND": str(backend)})
     # Warm the cache the way any earlier visitor would: one probe of site-1 through it.
     first = server.get("/__probe__", "site-1.example.com",
-                       headers={NONCE_HEADER: new_nonce()})
+                       headers={NONCE_HEADER: new_nonce(), "X-Probe-Token": TOKEN})
     assert first.status_code == 200 and first.json()["label"] == "project-1"
     stored_nonce = first.json()["nonce"]
 

@@ -91,7 +91,9 @@ def test_icinga2_runs_the_shipped_check(tmp_path: Path, sites: Sites) -> None:
         (tmp_path / sub).mkdir()
     (tmp_path / "wsgi-probe.conf").write_text(shipped(CONTRIB / "nagios" / "wsgi-probe.conf"))
     token = tmp_path / "token"
-    token.write_text("not-needed-on-loopback\n")
+    # A token these loopback-mode endpoints do not hold: a probe with a token accepts only
+    # signed answers, so every URL of that host is not_live (forged).
+    token.write_text("a-token-the-endpoints-do-not-hold\n")
     plain = manifest(tmp_path, "misrouted", sites.misrouted)
     bare = manifest(tmp_path, "misrouted", None)
     healthy = manifest(tmp_path, "healthy", sites.healthy)
@@ -113,7 +115,7 @@ object Host "all-vars" {{
   vars.wsgi_probe_connect = "{sites.misrouted.connect}"
   vars.wsgi_probe_token_file = "{token}"
   vars.wsgi_probe_warning = "0"
-  vars.wsgi_probe_critical = "2"
+  vars.wsgi_probe_critical = "7"
   vars.wsgi_probe_timeout = 40
 }}
 object Host "healthy" {{
@@ -157,13 +159,15 @@ object Host "healthy" {{
     assert results["no-vars"]["output"].startswith(
         "WSGI-PROBE CRITICAL - 1 of 6 URLs misrouted: site-1.example.com/suburl/ answered by "
         "project-1 (alias_order)"), context
-    # Every optional variable reaches the command line, and -w 0 -c 2 makes it WARNING.
+    # Every optional variable reaches the command line, and -w 0 -c 7 makes four problems
+    # (the four unsigned answers; the two refused URLs stay ok) WARNING.
     command_line = results["all-vars"]["command"]
     for option, value in (("--connect", sites.misrouted.connect), ("--token-file", str(token)),
-                          ("-w", "0"), ("-c", "2"), ("-t", "40")):
+                          ("-w", "0"), ("-c", "7"), ("-t", "40")):
         assert command_line[command_line.index(option) + 1] == value, context
     assert results["all-vars"]["exit_status"] == 1, context
-    assert results["all-vars"]["output"].startswith("WSGI-PROBE WARNING - 1 of 6 URLs"), context
+    assert results["all-vars"]["output"].startswith("WSGI-PROBE WARNING - 4 of 6 URLs failing"), \
+        context
     assert results["healthy"]["exit_status"] == 0, context
     assert results["healthy"]["output"].startswith("WSGI-PROBE OK - 4 URLs answered"), context
 
