@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -52,13 +53,26 @@ class ProbeGroup(click.Group):
             sys.exit(result.status)
 
 
-def emit(text: str, output: str | None) -> None:
-    """Print ``text``, or write it to the file ``output``."""
+def emit(text: str | Iterable[str], output: str | None) -> None:
+    """Print ``text`` (or its pieces, one after the other), or write it to the file ``output``."""
+    parts = (text,) if isinstance(text, str) else text
     if not output:
-        click.echo(text, nl=False)
+        # click.echo per megabyte, not per piece: it looks the stream up on every call.
+        batch: list[str] = []
+        size = 0
+        for part in parts:
+            batch.append(part)
+            size += len(part)
+            if size >= 1 << 20:
+                click.echo("".join(batch), nl=False)
+                batch, size = [], 0
+        if batch:
+            click.echo("".join(batch), nl=False)
         return
     try:
-        Path(output).write_text(text, encoding="utf-8")
+        with open(output, "w", encoding="utf-8") as stream:
+            for part in parts:
+                stream.write(part)
     except OSError as exc:
         fail(f"{output}: cannot write: {exc.strerror or exc}")
 
@@ -150,9 +164,8 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
 
     env = Environment.from_process()
     to_terminal = output is None
-    text = report.render(result, fmt, color=to_terminal and env.color,
-                         width=env.width if to_terminal else None)
-    emit(text, output)
+    emit(report.pieces(result, fmt, color=to_terminal and env.color,
+                       width=env.width if to_terminal else None), output)
     if result.interrupted:
         sys.exit(ExitStatus.INTERRUPTED)
     failing = {Status.CRITICAL, Status.UNKNOWN} | ({Status.WARNING} if fail_on_warning else set())

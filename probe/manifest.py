@@ -83,7 +83,7 @@ class Instance:
     time_zone: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     """One URL to probe and the instance that should answer it.
 
