@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from probe.apache_names import vhost_of
+from probe.apache.names import vhost_of
 from probe.diagnose.backends import backend_findings
 from probe.diagnose.findings import cross_url_findings
 from probe.diagnose.identify import SweepContext
