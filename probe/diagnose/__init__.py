@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from probe.apache.names import vhost_of
 from probe.diagnose.backends import backend_findings
@@ -54,24 +55,29 @@ def diagnose(
 ) -> Report:
     """The whole report: one TargetResult per observation, then cross-URL findings."""
     context = SweepContext(manifest, observations)
+    # Thousands of URLs get a handful of distinct explanations and pid sets: each is kept
+    # once, not once per URL (what a sweep of a million URLs holds; probe.compact).
+    kept: dict[object, Any] = {}
     results = tuple(
-        _result(obs, diagnose_target(obs, context, restarted_after)) for obs in observations
+        _result(obs, diagnose_target(obs, context, restarted_after), kept)
+        for obs in observations
     )
     findings = cross_url_findings(observations, results, context.identify)
     findings += backend_findings(results)
     return Report(results, findings, duration_s=duration_s, interrupted=interrupted)
 
 
-def _result(obs: Observation, diagnosis: Diagnosis) -> TargetResult:
+def _result(obs: Observation, diagnosis: Diagnosis, kept: dict[object, Any]) -> TargetResult:
     last = obs.last
     pids = tuple(sorted({s.endpoint.pid for s in obs.samples if s.endpoint and s.endpoint.pid}))
+    pids = kept.setdefault(pids, pids)
     return TargetResult(
         url=obs.target.url,
         expected=obs.target.expected,
         verdict=diagnosis.verdict,
         cause=diagnosis.cause,
-        explanation=diagnosis.explanation,
-        fix=diagnosis.fix,
+        explanation=kept.setdefault(diagnosis.explanation, diagnosis.explanation),
+        fix=kept.setdefault(diagnosis.fix, diagnosis.fix),
         observed=last.endpoint if last else None,
         status_code=last.status_code if last else None,
         samples=len(obs.samples),
