@@ -265,19 +265,23 @@ def check(ctx: click.Context) -> None:
                    "Repeat it to probe every URL at each address (a fleet).")
 @click.option("--token-file", type=click.Path(dir_okay=False),
               help="File holding the X-Probe-Token (default: the manifest's token settings).")
+@click.option("--shard", metavar="I/N",
+              help="Sweep only the manifest URLs Prometheus's hashmod N puts in shard I "
+                   "(several exporters sharing one manifest; see /sd).")
 @click.option("--log-format", type=click.Choice(["auto", "console", "json"]), default="auto",
               show_default=True, help="auto: JSON when stderr is not a terminal.")
 @click.option("-v", "--verbose", count=True,
               help="-v logs every probe request, -vv debug events.")
 def exporter(manifest_path: str, listen: str, min_interval: float, timeout_offset: float,
-             connect: tuple[str, ...], token_file: str | None, log_format: str,
-             verbose: int) -> None:
+             connect: tuple[str, ...], shard: str | None, token_file: str | None,
+             log_format: str, verbose: int) -> None:
     """Prometheus exporter: /metrics sweeps the manifest, /probe?target=URL probes one URL.
 
     \b
     /metrics   one sweep per scrape, shared by concurrent scrapes, bounded by
                the X-Prometheus-Scrape-Timeout-Seconds header
     /probe     ?target=URL[&expected=NAME]: blackbox_exporter-style multi-target
+    /sd        the manifest's URLs for Prometheus's HTTP service discovery
     /          the last sweep as an HTML table
 
     Runs until SIGTERM or Ctrl-C, then exits 0. See contrib/prometheus/ for a
@@ -285,13 +289,15 @@ def exporter(manifest_path: str, listen: str, min_interval: float, timeout_offse
     """
     from probe import manifest
     from probe.exporter import command as exporting
+    from probe.exporter.discovery import Shard
 
     exporting.configure_logging(verbose, log_format)
     try:
+        sharded = Shard.parse(shard) if shard is not None else None
         loaded = manifest.load(manifest_path).with_probe(connect=connect or None,
                                                          token_file=token_file)
         options = exporting.ExporterOptions(listen=listen, min_interval=min_interval,
-                                            timeout_offset=timeout_offset)
+                                            timeout_offset=timeout_offset, shard=sharded)
         status = exporting.serve(loaded, options, version=__version__,
                                  environ=environment().environ)
     except ProbeError as exc:
