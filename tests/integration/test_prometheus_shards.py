@@ -137,8 +137,8 @@ def test_two_exporters_share_a_manifest_by_hashmod(tmp_path: Path,
     # At the server: SUB was requested by its shard's sweeps (2 samples each) and by no
     # other; a sweep cut short by the exporter's stop sent its requests without logging.
     requested = misrouted.access_log().count(SUB_REQUEST) - before
-    sweeps = len(events(logs[shards[SUB]], "exporter_sweep"))
-    assert 2 * sweeps <= requested <= 2 * (sweeps + 1), (requested, sweeps)
+    swept = len(events(logs[shards[SUB]], "exporter_sweep"))
+    assert 2 * swept <= requested <= 2 * (swept + 1), (requested, swept)
     # One alert for the misrouted URL, with the cause /metrics gives it, still pending.
     [alert] = pending
     assert alert["state"] == "pending", context
