@@ -407,6 +407,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     parts = set(args.parts.split(","))
     ensure_tools()
+    # Byte-code as pip's install writes it: with PYTHONDONTWRITEBYTECODE set (as on the
+    # development machines) every start-up would otherwise compile the probe's modules.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "probe")],
+                   stdout=subprocess.DEVNULL, check=True)
     c = args.concurrency
     lines: list[str] = []
 
