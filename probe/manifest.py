@@ -154,9 +154,14 @@ def load(path: str | os.PathLike[str]) -> Manifest:
         # writer forever, /dev/zero never ends.
         fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
         with os.fdopen(fd, "rb") as file:
-            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            status = os.fstat(file.fileno())
+            if not stat.S_ISREG(status.st_mode):
                 raise ManifestError(f"{source}: not a regular file")
-            data = file.read(MAX_MANIFEST_BYTES + 1)
+            # read(n) allocates n bytes first: ask for what the file holds, not for the
+            # limit itself (64 MiB for every check); a file that grew since is read on.
+            data = file.read(min(status.st_size, MAX_MANIFEST_BYTES) + 1)
+            if len(data) > status.st_size:
+                data += file.read(MAX_MANIFEST_BYTES + 1 - len(data))
     except OSError as exc:
         raise ManifestError(f"{source}: cannot read manifest: {exc.strerror}") from None
     if len(data) > MAX_MANIFEST_BYTES:
