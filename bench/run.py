@@ -50,6 +50,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import cost  # noqa: E402
 from tests.integration.apache import running, scenario_template  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -58,6 +59,7 @@ APT = ["hyperfine", "wrk", "prometheus-blackbox-exporter", "monitoring-plugins-b
 CHECK_HTTP = "/usr/lib/nagios/plugins/check_http"
 HOSTS = ("site-1.example.com", "site-2.example.com")
 WRK_SECONDS = 5
+PARTS = ("sweep", "clients", "startup", "check", "memory", "exporter", "endpoint")
 
 
 def ensure_tools() -> None:
@@ -395,9 +397,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scrapes", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3, help="sweeps per size (median)")
     parser.add_argument("--markdown", action="store_true", help="print a RESULTS.md section")
+    parser.add_argument("--memory-sizes", default="10000,50000",
+                        help="URL counts whose whole sweep's peak RSS is measured")
+    parser.add_argument("--million", type=int, default=0, metavar="N",
+                        help="also one sweep of N URLs, report streamed to a file (1000000: "
+                             "half an hour or more on a busy 2-core machine)")
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help=f"what to measure, of {','.join(PARTS)}")
     args = parser.parse_args(argv)
+    parts = set(args.parts.split(","))
     ensure_tools()
-    sizes = [int(s) for s in args.sizes.split(",")]
+    # Byte-code as pip's install writes it: with PYTHONDONTWRITEBYTECODE set (as on the
+    # development machines) every start-up would otherwise compile the probe's modules.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "probe")],
+                   stdout=subprocess.DEVNULL, check=True)
     c = args.concurrency
     lines: list[str] = []
 
@@ -411,74 +424,115 @@ def main(argv: list[str] | None = None) -> int:
         port = server.port
         for host in HOSTS:  # load both applications before anything is timed
             server.get("/__probe__", host)
-        probe_url = f"http://127.0.0.1:{port}/page1/__probe__"
         say(f"## {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
         for name, value in versions().items():
             say(f"- {name}: {value}")
         say("")
-        say(f"### Sweep: N URLs x 1 sample, concurrency {c}, real Apache + mod_wsgi (healthy)\n")
-        say("| N | probe sweep (whole process) | per URL | vs blackbox | vs wrk | "
-            "vs check_http loop | its sweep alone (probing + diagnosis) | vs wrk |")
-        say("|---|---|---|---|---|---|---|---|")
-        per_check = check_http_per_url(port, args.check_http_urls)
-        measured: list[tuple[int, float, float, float]] = []  # size, seconds, blackbox, wrk
-        with blackbox(port, tmp) as bb:
-            target = urllib.parse.quote(probe_url.replace("/page1/", "/page2/"), safe="")
-            for size in sizes:
-                manifest = expect_ok(size, server.connect, c, tmp)
-                runs = [time_sweep(manifest) for _ in range(args.rounds)]
-                sweep_s = statistics.median(whole for whole, _ in runs)
-                inner_s = statistics.median(inner for _, inner in runs)
-                # the anchors right after, so both see the same neighbours on the machine
-                bb_rps = wrk(f"http://127.0.0.1:{bb}/probe?module=site1&target={target}", c)
-                wrk_rps = wrk(probe_url, c, host=HOSTS[1])
-                rate = size / sweep_s
-                measured.append((size, sweep_s, bb_rps, wrk_rps))
-                say(f"| {size:,} | {rate:,.0f} URL/s ({sweep_s:.2f} s) | "
-                    f"{sweep_s / size * 1000:.3f} ms | {rate / bb_rps:.2f}x ({bb_rps:,.0f}/s) | "
-                    f"{rate / wrk_rps:.2f} ({wrk_rps:,.0f}/s) | "
-                    f"{per_check * rate:.0f}x ({per_check * 1000:.1f} ms/URL) | "
-                    f"{size / inner_s:,.0f} URL/s | {size / inner_s / wrk_rps:.2f} |")
-        say("\nGoals: >= 2x blackbox, >= 0.7 of wrk, >= 20x the check_http loop, flat per URL.\n")
-        for line in cost_lines(measured, per_check):
-            say(line)
-        largest = measured[-1][0]
-        table_s = time_table_sweep(expect_ok(largest, server.connect, c, tmp))
-        say(f"- the default table report instead of JSON, N={largest:,}: {table_s:.2f} s "
-            f"({largest / table_s:,.0f} URL/s, whole process)")
-        say("")
+        say(f"- load average at the start: {load()}\n")
+        if "sweep" in parts:
+            sweep_part(args, server, tmp, say)
+        if "clients" in parts:
+            say(f"### HTTP clients, in-process, 2,000 probe requests, {c} in flight\n")
+            for name, rate in clients(server.connect, 2000, c).items():
+                say(f"- {name}: {rate:,.0f} requests/s")
+            say("")
+        if "check" in parts:
+            say("### `probe check` against check_http (hyperfine, median of 20 runs)\n")
+            for line in cost.check_lines(port, server.connect, urls(20), tmp):
+                say(line)
+            say("")
+        if "memory" in parts or args.million:
+            say("### Memory: whole `probe sweep --format json -o FILE` process, peak RSS\n")
+            sizes = [int(n) for n in args.memory_sizes.split(",")] if "memory" in parts else []
+            sizes += [args.million] if args.million else []
+            found, _ = cost.memory_lines(sizes, lambda n: expect_ok(n, server.connect, c, tmp),
+                                         tmp)
+            for line in found:
+                say(line)
+            say(f"- load average after: {load()}")
+            say("")
+        if "startup" in parts:
+            startup_part(tmp, say)
+        if "exporter" in parts:
+            exporter_part(args, server, tmp, say)
 
-        say(f"### HTTP clients, in-process, 2,000 probe requests, {c} in flight\n")
-        for name, rate in clients(server.connect, 2000, c).items():
-            say(f"- {name}: {rate:,.0f} requests/s")
-        say("")
-
-        say("### Start-up (hyperfine, median of 40 runs)\n")
-        say("| command | median | over the bare interpreter | goal |")
-        say("|---|---|---|---|")
-        times = startup(tmp)
-        bare = times["python -c pass"]
-        goals = {"probe --version": 60, "probe check --help": 60, "probe check -m MISSING": 100}
-        for name, ms in times.items():
-            goal = f"<= {goals[name]} ms" if name in goals else ""
-            say(f"| `{name}` | {ms:.1f} ms | {ms - bare:+.1f} ms | {goal} |")
-
-        say(f"\n### Exporter: {args.exporter_urls:,}-URL manifest, {args.scrapes} scrapes\n")
-        manifest = expect_ok(args.exporter_urls, server.connect, c, tmp)
-        ex = exporter(manifest, args.scrapes)
-        say(f"- scrape: median {ex['scrape_median_s']:.2f} s, max {ex['scrape_max_s']:.2f} s "
-            "(goal: well inside a 10 s scrape timeout)")
-        say(f"- RSS: {ex['rss_after_warmup_mib']:.1f} MiB after the first tenth, "
-            f"{ex['rss_end_mib']:.1f} MiB at the end "
-            f"({ex['rss_end_mib'] - ex['rss_after_warmup_mib']:+.1f} MiB)")
-
-    say("\n### Endpoint, in-process (contrib/wsgi_endpoint.py)\n")
-    ep = endpoint_costs()
-    say(f"- pass-through: +{ep['passthrough_us']:.2f} us per request (goal < 1 us)")
-    say(f"- probe answer: {ep['probe_answer_us']:.1f} us (goal < 50 us)")
+    if "endpoint" in parts:
+        say("\n### Endpoint, in-process (contrib/wsgi_endpoint.py)\n")
+        ep = endpoint_costs()
+        say(f"- pass-through: +{ep['passthrough_us']:.2f} us per request (goal < 1 us)")
+        say(f"- probe answer: {ep['probe_answer_us']:.1f} us (goal < 50 us)")
+    say(f"\n- load average at the end: {load()}")
     if args.markdown:
         print("\n--- RESULTS.md section ---\n" + "\n".join(lines))
     return 0
+
+
+def load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def sweep_part(args: argparse.Namespace, server: Any, tmp: Path,
+               say: Callable[[str], None]) -> None:
+    c = args.concurrency
+    port = server.port
+    sizes = [int(s) for s in args.sizes.split(",")]
+    probe_url = f"http://127.0.0.1:{port}/page1/__probe__"
+    say(f"### Sweep: N URLs x 1 sample, concurrency {c}, real Apache + mod_wsgi (healthy)\n")
+    say("| N | probe sweep (whole process) | per URL | vs blackbox | vs wrk | "
+        "vs check_http loop | its sweep alone (probing + diagnosis) | vs wrk |")
+    say("|---|---|---|---|---|---|---|---|")
+    per_check = check_http_per_url(port, args.check_http_urls)
+    measured: list[tuple[int, float, float, float]] = []  # size, seconds, blackbox, wrk
+    with blackbox(port, tmp) as bb:
+        target = urllib.parse.quote(probe_url.replace("/page1/", "/page2/"), safe="")
+        for size in sizes:
+            manifest = expect_ok(size, server.connect, c, tmp)
+            runs = [time_sweep(manifest) for _ in range(args.rounds)]
+            sweep_s = statistics.median(whole for whole, _ in runs)
+            inner_s = statistics.median(inner for _, inner in runs)
+            # the anchors right after, so both see the same neighbours on the machine
+            bb_rps = wrk(f"http://127.0.0.1:{bb}/probe?module=site1&target={target}", c)
+            wrk_rps = wrk(probe_url, c, host=HOSTS[1])
+            rate = size / sweep_s
+            measured.append((size, sweep_s, bb_rps, wrk_rps))
+            say(f"| {size:,} | {rate:,.0f} URL/s ({sweep_s:.2f} s) | "
+                f"{sweep_s / size * 1000:.3f} ms | {rate / bb_rps:.2f}x ({bb_rps:,.0f}/s) | "
+                f"{rate / wrk_rps:.2f} ({wrk_rps:,.0f}/s) | "
+                f"{per_check * rate:.0f}x ({per_check * 1000:.1f} ms/URL) | "
+                f"{size / inner_s:,.0f} URL/s | {size / inner_s / wrk_rps:.2f} |")
+    say("\nGoals: >= 2x blackbox, >= 0.7 of wrk, >= 20x the check_http loop, flat per URL.\n")
+    for line in cost_lines(measured, per_check):
+        say(line)
+    largest = measured[-1][0]
+    table_s = time_table_sweep(expect_ok(largest, server.connect, c, tmp))
+    say(f"- the default table report instead of JSON, N={largest:,}: {table_s:.2f} s "
+        f"({largest / table_s:,.0f} URL/s, whole process)")
+    say("")
+
+
+def startup_part(tmp: Path, say: Callable[[str], None]) -> None:
+    say("### Start-up (hyperfine, median of 40 runs)\n")
+    say("| command | median | over the bare interpreter | goal |")
+    say("|---|---|---|---|")
+    times = startup(tmp)
+    bare = times["python -c pass"]
+    goals = {"probe --version": 60, "probe check --help": 60, "probe check -m MISSING": 100}
+    for name, ms in times.items():
+        goal = f"<= {goals[name]} ms" if name in goals else ""
+        say(f"| `{name}` | {ms:.1f} ms | {ms - bare:+.1f} ms | {goal} |")
+    say("")
+
+
+def exporter_part(args: argparse.Namespace, server: Any, tmp: Path,
+                  say: Callable[[str], None]) -> None:
+    say(f"### Exporter: {args.exporter_urls:,}-URL manifest, {args.scrapes} scrapes\n")
+    manifest = expect_ok(args.exporter_urls, server.connect, args.concurrency, tmp)
+    ex = exporter(manifest, args.scrapes)
+    say(f"- scrape: median {ex['scrape_median_s']:.2f} s, max {ex['scrape_max_s']:.2f} s "
+        "(goal: well inside a 10 s scrape timeout)")
+    say(f"- RSS: {ex['rss_after_warmup_mib']:.1f} MiB after the first tenth, "
+        f"{ex['rss_end_mib']:.1f} MiB at the end "
+        f"({ex['rss_end_mib'] - ex['rss_after_warmup_mib']:+.1f} MiB)")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import socket
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol
@@ -42,6 +41,8 @@ def system_resolver(host: str, port: int) -> list[str]:
 
     Raises OSError (socket.gaierror) when the name does not resolve.
     """
+    import socket  # only to resolve names (--all-addresses): not with every check
+
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     found = [str(info[4][0]) for info in infos if info[0] in (socket.AF_INET, socket.AF_INET6)]
     return list(dict.fromkeys(found))
@@ -61,6 +62,8 @@ def hosts_file_resolver(path: str) -> Resolver:
             if len(fields) >= 2 and host.lower() in (f.lower() for f in fields[1:]):
                 found.append(fields[0])
         if not found:
+            import socket
+
             raise socket.gaierror(socket.EAI_NONAME, f"{host} not in {path}")
         return list(dict.fromkeys(found))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -62,13 +63,26 @@ def environment() -> Environment:
     return obj if isinstance(obj, Environment) else Environment.from_process()
 
 
-def emit(text: str, output: str | None) -> None:
-    """Print ``text``, or write it to the file ``output``."""
+def emit(text: str | Iterable[str], output: str | None) -> None:
+    """Print ``text`` (or its pieces, one after the other), or write it to the file ``output``."""
+    parts = (text,) if isinstance(text, str) else text
     if not output:
-        click.echo(text, nl=False)
+        # click.echo per megabyte, not per piece: it looks the stream up on every call.
+        batch: list[str] = []
+        size = 0
+        for part in parts:
+            batch.append(part)
+            size += len(part)
+            if size >= 1 << 20:
+                click.echo("".join(batch), nl=False)
+                batch, size = [], 0
+        if batch:
+            click.echo("".join(batch), nl=False)
         return
     try:
-        Path(output).write_text(text, encoding="utf-8")
+        with open(output, "w", encoding="utf-8") as stream:
+            for part in parts:
+                stream.write(part)
     except OSError as exc:
         fail(f"{output}: cannot write: {exc.strerror or exc}")
 
@@ -159,9 +173,8 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
     except ProbeError as exc:
         fail(str(exc))
     to_terminal = output is None
-    text = report.render(result, fmt, color=to_terminal and env.color,
-                         width=env.width if to_terminal else None)
-    emit(text, output)
+    emit(report.pieces(result, fmt, color=to_terminal and env.color,
+                       width=env.width if to_terminal else None), output)
     sys.exit(sweep_exit(result.status.value, interrupted=result.interrupted,
                         fail_on_warning=fail_on_warning))
 
@@ -271,19 +284,23 @@ def check(ctx: click.Context) -> None:
                    "Repeat it to probe every URL at each address (a fleet).")
 @click.option("--token-file", type=click.Path(dir_okay=False),
               help="File holding the X-Probe-Token (default: the manifest's token settings).")
+@click.option("--shard", metavar="I/N",
+              help="Sweep only the manifest URLs Prometheus's hashmod N puts in shard I "
+                   "(several exporters sharing one manifest; see /sd).")
 @click.option("--log-format", type=click.Choice(["auto", "console", "json"]), default="auto",
               show_default=True, help="auto: JSON when stderr is not a terminal.")
 @click.option("-v", "--verbose", count=True,
               help="-v logs every probe request, -vv debug events.")
 def exporter(manifest_path: str, listen: str, min_interval: float, timeout_offset: float,
-             connect: tuple[str, ...], token_file: str | None, log_format: str,
-             verbose: int) -> None:
+             connect: tuple[str, ...], shard: str | None, token_file: str | None,
+             log_format: str, verbose: int) -> None:
     """Prometheus exporter: /metrics sweeps the manifest, /probe?target=URL probes one URL.
 
     \b
     /metrics   one sweep per scrape, shared by concurrent scrapes, bounded by
                the X-Prometheus-Scrape-Timeout-Seconds header
     /probe     ?target=URL[&expected=NAME]: blackbox_exporter-style multi-target
+    /sd        the manifest's URLs for Prometheus's HTTP service discovery
     /          the last sweep as an HTML table
 
     Runs until SIGTERM or Ctrl-C, then exits 0. See contrib/prometheus/ for a
@@ -291,13 +308,15 @@ def exporter(manifest_path: str, listen: str, min_interval: float, timeout_offse
     """
     from probe import manifest
     from probe.exporter import command as exporting
+    from probe.exporter.discovery import Shard
 
     exporting.configure_logging(verbose, log_format)
     try:
+        sharded = Shard.parse(shard) if shard is not None else None
         loaded = manifest.load(manifest_path).with_probe(connect=connect or None,
                                                          token_file=token_file)
         options = exporting.ExporterOptions(listen=listen, min_interval=min_interval,
-                                            timeout_offset=timeout_offset)
+                                            timeout_offset=timeout_offset, shard=sharded)
         status = exporting.serve(loaded, options, version=__version__,
                                  environ=environment().environ)
     except ProbeError as exc:

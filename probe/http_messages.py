@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import ItemsView, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+from probe.compact import share
 from probe.liveness import cache_evidence
 from probe.model import EndpointAnswer, Sample, TlsInfo
 from probe.safe_text import loads_clean
@@ -53,7 +54,7 @@ class Headers(Mapping[str, str]):
         return self._values.items()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Request:
     """One probe request: the URL, and headers to send besides the transport's own."""
 
@@ -105,4 +106,5 @@ def parse_endpoint(answer: Answer) -> tuple[EndpointAnswer | None, str | None]:
         return None, "answer claims JSON but does not parse"
     if not isinstance(data, dict) or data.get("schema") != 1 or "instance_id" not in data:
         return None, "JSON answer is not the wsgi-probe endpoint's (schema 1)"
-    return EndpointAnswer.from_clean(data), None
+    # Kept compactly: a large sweep holds every URL's answer (probe.compact).
+    return EndpointAnswer.from_clean(share(data)), None

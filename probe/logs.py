@@ -8,13 +8,16 @@ manifest (the UNKNOWN path) or a quiet ``probe sweep`` would pay for logs never 
 from __future__ import annotations
 
 import functools
-import logging
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import structlog
+
+# The standard logging module's levels, without importing it: ``probe check`` never writes a
+# log line (silent), and logging with its traceback and string modules was ~5 % of its start-up.
+DEBUG, INFO, WARNING, ERROR, CRITICAL = 10, 20, 30, 40, 50
 
 _LEVELS = {"debug": 10, "info": 20, "warning": 30, "warn": 30, "error": 40, "exception": 40,
            "critical": 50}
@@ -33,12 +36,16 @@ def configure(verbosity: int = 0, fmt: str = "console", *,
     """
     global _pending, _lowest
     if silent:
-        logging.disable(logging.CRITICAL)
-        _lowest = logging.CRITICAL + 1
+        # Libraries that log through the standard module are silenced too; where nothing
+        # imported it yet, nothing can write through it either (tests/test_startup.py checks
+        # that the check imports none).
+        if "logging" in sys.modules:
+            sys.modules["logging"].disable(CRITICAL)
+        _lowest = CRITICAL + 1
     elif verbosity >= 2:
-        _lowest = logging.DEBUG
+        _lowest = DEBUG
     else:
-        _lowest = logging.INFO if verbosity == 1 or always_info_from else logging.WARNING
+        _lowest = INFO if verbosity == 1 or always_info_from else WARNING
     _pending = functools.partial(_apply, verbosity, fmt, always_info_from, silent)
     if "structlog" in sys.modules:
         _apply_pending()
@@ -67,16 +74,16 @@ class Logger:
         getattr(self._real, method)(event, **fields)
 
     def debug(self, event: str, **fields: Any) -> None:
-        self._emit(logging.DEBUG, "debug", event, fields)
+        self._emit(DEBUG, "debug", event, fields)
 
     def info(self, event: str, **fields: Any) -> None:
-        self._emit(logging.INFO, "info", event, fields)
+        self._emit(INFO, "info", event, fields)
 
     def warning(self, event: str, **fields: Any) -> None:
-        self._emit(logging.WARNING, "warning", event, fields)
+        self._emit(WARNING, "warning", event, fields)
 
     def error(self, event: str, **fields: Any) -> None:
-        self._emit(logging.ERROR, "error", event, fields)
+        self._emit(ERROR, "error", event, fields)
 
 
 def get_logger(name: str) -> Logger:
@@ -106,12 +113,12 @@ def _apply(verbosity: int, fmt: str, always_info_from: str | None, silent: bool)
     if silent:
         # ReturnLogger hands the rendered event back to the caller and writes nothing.
         structlog.configure(
-            wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL),
+            wrapper_class=structlog.make_filtering_bound_logger(CRITICAL),
             logger_factory=structlog.ReturnLoggerFactory(),
             cache_logger_on_first_use=False,
         )
         return
-    level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    level = WARNING if verbosity <= 0 else INFO if verbosity == 1 else DEBUG
     renderer: structlog.typing.Processor
     if fmt == "json" or (fmt == "auto" and not sys.stderr.isatty()):
         renderer = structlog.processors.JSONRenderer()
@@ -119,7 +126,7 @@ def _apply(verbosity: int, fmt: str, always_info_from: str | None, silent: bool)
         renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     processors: list[structlog.typing.Processor] = [structlog.processors.add_log_level]
     if always_info_from and verbosity <= 0:
-        level = logging.INFO
+        level = INFO
         processors.append(_drop_info_except(always_info_from))
     processors += [
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -139,7 +146,7 @@ def _drop_info_except(component: str) -> structlog.typing.Processor:
 
     def keep(logger: Any, method: str, event: structlog.typing.EventDict
              ) -> structlog.typing.EventDict:
-        if event.get("component") != component and _LEVELS.get(method, 30) < logging.WARNING:
+        if event.get("component") != component and _LEVELS.get(method, 30) < WARNING:
             raise structlog.DropEvent
         return event
 

@@ -27,8 +27,9 @@ ANY_INSTANCE = "*"
 
 DEFAULT_REFUSE_STATUSES = frozenset({403, 404, 421})
 
-MAX_MANIFEST_BYTES = 4 * 1024 * 1024
-"""A manifest of ten thousand URLs is well under this; more is not a manifest."""
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+"""A manifest of a million URLs (a large fleet, about 45 bytes a URL) is under this; more is
+not a manifest. Read whole and parsed, it costs a few hundred MiB while loading."""
 
 MAX_TIMEOUT = 86400.0
 """Seconds; a longer request timeout is a typo (and ``1e308`` overflows the clock)."""
@@ -85,7 +86,7 @@ class Instance:
     time_zone: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     """One URL to probe and the instance that should answer it.
 

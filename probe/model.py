@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from functools import cached_property
+from functools import lru_cache
 from typing import Any
 
 from probe.errors import ErrorKind
@@ -172,7 +172,7 @@ def answer_problems(data: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(problems)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EndpointAnswer:
     """The fields of the endpoint's JSON that diagnosis uses, read defensively.
 
@@ -225,7 +225,7 @@ class EndpointAnswer:
         return cls.from_clean(clean_json(data if type(data) is dict else dict(data)))
 
     @classmethod
-    def from_clean(cls, safe: dict[str, Any]) -> EndpointAnswer:
+    def from_clean(cls, safe: Mapping[str, Any]) -> EndpointAnswer:
         """:meth:`from_json` of an object already made safe by clean_json (or loads_clean)."""
         settings = safe.get("settings_module")
         settings = settings if isinstance(settings, dict) else {}
@@ -260,22 +260,27 @@ class EndpointAnswer:
     def embedded(self) -> bool:
         return self.process_group == ""
 
-    @cached_property  # read for every answer of an instance when comparing code ages
+    @property
     def started(self) -> datetime | None:
         """``started_at`` as a timezone-aware datetime; None when missing or unreadable.
 
         ISO 8601 with an offset or ``Z``; without one it is UTC (docs/endpoint-protocol.md).
         """
-        if not self.started_at:
-            return None
-        try:
-            moment = datetime.fromisoformat(self.started_at.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        return _started(self.started_at) if self.started_at else None
 
 
-@dataclass(frozen=True)
+@lru_cache(maxsize=4096)
+def _started(text: str) -> datetime | None:
+    """Parsed once per distinct ``started_at`` (read for every answer of an instance when
+    comparing code ages; a sweep has a few distinct ones, however many URLs)."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
 class TlsInfo:
     """What an HTTPS answer's TLS handshake showed: the SNI sent and the certificate presented."""
 
@@ -290,7 +295,7 @@ class TlsInfo:
         return f"subject {self.subject or '(unknown)'}, DNS names: {names}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sample:
     """One probe request's outcome.
 
@@ -328,7 +333,7 @@ class Sample:
         return answer
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Observation:
     target: Target
     samples: tuple[Sample, ...]
@@ -366,7 +371,7 @@ class Candidate:
     check: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TargetResult:
     """The diagnosis of one URL: one element of the JSON report's ``targets`` (docs/sweep.md)."""
 

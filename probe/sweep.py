@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 import time
@@ -97,7 +96,7 @@ def gather(
 ) -> tuple[list[list[Sample]], bool]:
     """Every target's samples, in target order; and whether Ctrl-C cut it short."""
     log = logs.get_logger("probe.sweep")
-    each = logs.writes(logging.INFO)  # no event to build per request when none is written
+    each = logs.writes(logs.INFO)  # no event to build per request when none is written
     requests = requests_for(targets, samples, segment)
     results: list[Sample | None] = [None] * len(requests)
 

@@ -57,6 +57,22 @@ def test_each_scrape_config_has_one_job(name: str) -> None:
     assert len(re.findall(r"^\s*- job_name:", config, re.M)) == 1
 
 
+def test_promtool_check_sharded_config() -> None:
+    done = run_promtool("check", "config", "prometheus-sharded.yml")
+    assert "SUCCESS" in done.stdout + done.stderr
+
+
+def test_the_sharded_config_has_one_job_per_shard() -> None:
+    """Each job keeps its own shard and scrapes its own exporter: no URL in two jobs."""
+    config = (CONTRIB / "prometheus-sharded.yml").read_text(encoding="utf-8")
+    jobs = re.findall(r"^\s*- job_name: wsgi-probe-shard-(\d+)", config, re.M)
+    kept = re.findall(r'regex: "(\d+)"\n\s*action: keep', config)
+    moduli = set(re.findall(r"modulus: (\d+)", config))
+    assert jobs == kept == [str(i) for i in range(len(jobs))]
+    assert moduli == {str(len(jobs))}
+    assert len(set(re.findall(r"replacement: (127\.0\.0\.1:\d+)", config))) == len(jobs)
+
+
 def test_promtool_check_rules() -> None:
     done = run_promtool("check", "rules", "alerts.yml")
     assert "SUCCESS: 4 rules found" in done.stdout + done.stderr

@@ -167,3 +167,16 @@ def test_cache_evidence_names_headers_canonically_and_safely() -> None:
     evidence = cache_evidence({"age": "5", "VIA": "1.1 a\x1b[2J", "Server": "x",
                                "cf-cache-status": "HIT"})
     assert evidence == ("Age: 5", "Via: 1.1 a\\x1b[2J", "CF-Cache-Status: HIT")
+
+
+@pytest.mark.parametrize("field", ["nonce", "signature"])
+def test_a_non_ascii_nonce_or_signature_is_judged_not_raised(field: str) -> None:
+    """hmac.compare_digest raises TypeError on non-ASCII text: a hostile answer's nonce or
+    signature once stopped the whole sweep; it is an answer not made for this request."""
+    nonce = "n" * 32
+    fields = {"schema": 1, "instance_id": "i", "pid": 1, "nonce": nonce,
+              "signature": signature("tok", nonce, "i")}
+    fields[field] = "é" * 32
+    answer = EndpointAnswer.from_json(fields)
+    expected = Liveness.CACHED if field == "nonce" else Liveness.FORGED
+    assert judge(answer, nonce, "tok") is expected

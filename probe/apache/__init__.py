@@ -11,23 +11,35 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from probe.apache.config import (
-    ConfigUnreadable,
-    Httpd,
-    default_server_root,
-    parse_paths,
-    read_envvars,
-)
-from probe.apache.model import Site, build_site
-from probe.apache.modules import compiled_in, server_version
+if TYPE_CHECKING:
+    from probe.apache.config import ConfigUnreadable, Httpd
+    from probe.apache.model import Site
 
 __all__ = ["ConfigUnreadable", "Httpd", "Site", "load_site", "local_httpd", "server_environ"]
+
+_LAZY = {"ConfigUnreadable": "probe.apache.config", "Httpd": "probe.apache.config",
+         "Site": "probe.apache.model"}
+"""Imported when first asked for: a sweep's diagnosis reads only :mod:`probe.apache.names`,
+and importing the package must not load the configuration model with it (a third of
+``probe check``'s imports; bench/RESULTS.md)."""
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def local_httpd(defines: Sequence[str] = ()) -> Httpd:
     """This machine's httpd (its ``apache2 -l`` and ``-v``, else Debian's modules and an
     unknown version) with ``-D`` names."""
+    from probe.apache.config import Httpd
+    from probe.apache.modules import compiled_in, server_version
+
     return Httpd(compiled_in(), tuple(defines), server_version())
 
 
@@ -35,6 +47,8 @@ def server_environ(paths: Sequence[str | os.PathLike[str]], server_root: str | N
                    environ: Mapping[str, str] | None) -> dict[str, str]:
     """``environ`` overridden (as ``apache2ctl`` does) by an ``envvars`` file in the server
     root, where Debian keeps them."""
+    from probe.apache.config import default_server_root, read_envvars
+
     root = server_root or default_server_root(paths)
     return {**(environ or {}), **read_envvars(os.path.join(root, "envvars"))}
 
@@ -48,6 +62,9 @@ def load_site(paths: Sequence[str | os.PathLike[str]], *, server_root: str | Non
     (:func:`server_environ`). ``httpd`` gives the compiled-in modules and ``-D`` names
     (default: Debian's httpd, no ``-D``).
     """
+    from probe.apache.config import parse_paths
+    from probe.apache.model import build_site
+
     if paths:
         environ = server_environ(paths, server_root, environ)
     return build_site(parse_paths(paths, server_root=server_root, environ=environ,

@@ -1,8 +1,9 @@
 """``probe check``'s options once parsed: the ``-w``/``-c`` thresholds and the ``-t`` limit.
 
 Apart from :mod:`probe.report.nagios_evaluate` (which judges with them) so that a check
-whose manifest cannot be read says UNKNOWN without importing the judgement: nagiosplugin
-is imported only when a range is given or used, the model only when a state is decided.
+whose manifest cannot be read says UNKNOWN without importing the judgement: the model is
+imported only when a state is decided. Ranges are :mod:`probe.check.ranges` (nagiosplugin's
+reading, without importing nagiosplugin).
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from probe import defaults
+from probe.check.ranges import Range
 from probe.errors import UsageError
 
 if TYPE_CHECKING:
-    from nagiosplugin import Range
-
     from probe.model import Status
 
 DEFAULT_TIMEOUT = defaults.CHECK_TIMEOUT
@@ -43,8 +43,6 @@ class Thresholds:
         first problem URL would already be CRITICAL and ``-w`` would never matter.
         """
         if self.critical is None and self.warning is None:
-            from nagiosplugin import Range
-
             return Range(DEFAULT_CRITICAL)
         return self.critical
 
@@ -63,11 +61,9 @@ class Thresholds:
 def parse_range(spec: str, option: str) -> Range:
     """A threshold range, or UsageError naming the option.
 
-    nagiosplugin accepts an empty range (and ``@``/``:``) as 0..inf; the
+    nagiosplugin (and :class:`Range`) accepts an empty range (and ``@``/``:``) as 0..inf; the
     guidelines say an empty range is not valid, so those are refused here.
     """
-    from nagiosplugin import Range
-
     if spec.lstrip("@").strip() in ("", ":"):
         raise UsageError(f"{option}: empty threshold range {spec!r}")
     try:

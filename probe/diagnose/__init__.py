@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from probe.apache.names import vhost_of
 from probe.diagnose.backends import backend_findings
@@ -58,7 +59,10 @@ def diagnose(
 ) -> Report:
     """The whole report: one TargetResult per observation, then cross-URL findings."""
     context = SweepContext(manifest, observations)
-    results = tuple(_diagnosed(obs, context, restarted_after) for obs in observations)
+    # Thousands of URLs get a handful of distinct explanations and pid sets: each is kept
+    # once, not once per URL (what a sweep of a million URLs holds; probe.compact).
+    kept: dict[object, Any] = {}
+    results = tuple(_diagnosed(obs, context, restarted_after, kept) for obs in observations)
     try:
         findings = cross_url_findings(observations, results, context.identify)
         findings += backend_findings(results)
@@ -70,11 +74,11 @@ def diagnose(
 
 
 def _diagnosed(obs: Observation, context: SweepContext,
-               restarted_after: datetime | None) -> TargetResult:
+               restarted_after: datetime | None, kept: dict[object, Any]) -> TargetResult:
     """The URL's result; if diagnosing what it answered fails (a bug, set off by a hostile
     answer), a bad_answer verdict for that URL alone, rather than no sweep at all."""
     try:
-        return _result(obs, diagnose_target(obs, context, restarted_after))
+        return _result(obs, diagnose_target(obs, context, restarted_after), kept)
     except Exception as exc:
         failed = Diagnosis(
             Verdict.BAD_ANSWER,
@@ -93,16 +97,17 @@ def _error(exc: Exception) -> str:
     return one_line(f"internal error {type(exc).__name__}: {exc}")
 
 
-def _result(obs: Observation, diagnosis: Diagnosis) -> TargetResult:
+def _result(obs: Observation, diagnosis: Diagnosis, kept: dict[object, Any]) -> TargetResult:
     last = obs.last
     pids = tuple(sorted({s.endpoint.pid for s in obs.samples if s.endpoint and s.endpoint.pid}))
+    pids = kept.setdefault(pids, pids)
     return TargetResult(
         url=obs.target.url,
         expected=obs.target.expected,
         verdict=diagnosis.verdict,
         cause=diagnosis.cause,
-        explanation=diagnosis.explanation,
-        fix=diagnosis.fix,
+        explanation=kept.setdefault(diagnosis.explanation, diagnosis.explanation),
+        fix=kept.setdefault(diagnosis.fix, diagnosis.fix),
         observed=last.endpoint if last else None,
         status_code=last.status_code if last else None,
         samples=len(obs.samples),

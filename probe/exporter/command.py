@@ -26,6 +26,9 @@ Endpoints:
   probed without it, since the target is chosen by whoever can reach the
   exporter. A failed target is still HTTP 200 (``probe_success 0``); 4xx only
   for the exporter's own errors (bad target).
+- ``/sd``: every manifest URL as Prometheus HTTP service discovery targets; with
+  ``--shard I/N`` the exporter sweeps only the URLs Prometheus's ``hashmod`` puts in shard
+  I of N, and /probe of another shard's manifest URL is 421 (:mod:`probe.exporter.discovery`).
 - ``/``: the last sweep as an HTML table.
 
 Port: the default is ``127.0.0.1:8397``. The 9100-9999 range is Prometheus'
@@ -58,6 +61,7 @@ import structlog
 from probe import defaults, logs
 from probe.credentials import read_token
 from probe.errors import UsageError
+from probe.exporter.discovery import Shard, shard_targets
 from probe.exporter.http import (
     DEFAULT_SCRAPE_TIMEOUT,
     DEFAULT_TIMEOUT_OFFSET,
@@ -94,6 +98,8 @@ class ExporterOptions:
     listen: str = DEFAULT_LISTEN
     min_interval: float = defaults.EXPORTER_MIN_INTERVAL
     timeout_offset: float = DEFAULT_TIMEOUT_OFFSET
+    shard: Shard | None = None
+    """``--shard I/N``: sweep only this shard of the manifest's URLs (probe.exporter.discovery)."""
 
 
 def build_app(manifest: Manifest, options: ExporterOptions, *, version: str = "",
@@ -106,9 +112,12 @@ def build_app(manifest: Manifest, options: ExporterOptions, *, version: str = ""
     from probe.sweep import run_sweep
 
     run: Callable[..., Report] = sweep or run_sweep
+    mine = shard_targets(manifest, options.shard) if options.shard else None
 
     def run_all(deadline: float) -> Report:
-        return run(manifest, deadline=deadline, token=token)
+        if mine is None:
+            return run(manifest, deadline=deadline, token=token)
+        return run(manifest, targets=mine, deadline=deadline, token=token)
 
     def run_one(target: Target, deadline: float, with_token: bool) -> Report:
         return run(manifest, targets=[target], deadline=deadline,
@@ -116,7 +125,8 @@ def build_app(manifest: Manifest, options: ExporterOptions, *, version: str = ""
 
     coordinator = SweepCoordinator(run_all, min_interval=options.min_interval)
     return ExporterApp(manifest, coordinator, probe=run_one,
-                       timeout_offset=options.timeout_offset, version=version)
+                       timeout_offset=options.timeout_offset, version=version,
+                       shard=options.shard)
 
 
 def serve(manifest: Manifest, options: ExporterOptions, *, version: str = "",
@@ -145,7 +155,8 @@ def serve(manifest: Manifest, options: ExporterOptions, *, version: str = "",
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     log.info("exporter_listening", address=f"{shown}:{bound_port}",
              url=f"http://{shown}:{bound_port}/metrics", manifest=manifest.source,
-             targets=len(manifest.targets()), min_interval_s=options.min_interval)
+             targets=len(shard_targets(manifest, options.shard)),
+             min_interval_s=options.min_interval, shard=str(options.shard or "") or None)
     try:
         server.serve_forever(poll_interval=0.5)
     finally:

@@ -1,4 +1,4 @@
-"""The exporter's HTTP side: a WSGI application routing ``/metrics``, ``/probe`` and ``/``.
+"""The exporter's HTTP side: a WSGI application routing ``/metrics``, ``/probe``, ``/sd``, ``/``.
 
 Errors of the request itself (a bad ``target``, an unknown ``expected``, a bad timeout
 header) are 4xx with one line of text; a URL that fails is still 200 with its verdict.
@@ -20,6 +20,7 @@ from prometheus_client.registry import Collector
 from probe import defaults
 from probe.addresses import split_connect
 from probe.errors import ManifestError, ProbeError
+from probe.exporter.discovery import Shard, hashmod, sd_document
 from probe.exporter.metrics import ProbeCollector, SweepCollector
 from probe.exporter.page import CONTENT_SECURITY_POLICY, render_page
 from probe.exporter.sweeps import WAIT_SLACK, SweepCoordinator
@@ -72,12 +73,13 @@ class ExporterApp:
 
     def __init__(self, manifest: Manifest, coordinator: SweepCoordinator, *,
                  probe: ProbeRunner, timeout_offset: float = DEFAULT_TIMEOUT_OFFSET,
-                 version: str = "") -> None:
+                 version: str = "", shard: Shard | None = None) -> None:
         self.manifest = manifest
         self.coordinator = coordinator
         self.probe = probe
         self.timeout_offset = timeout_offset
         self.version = version
+        self.shard = shard
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -91,6 +93,9 @@ class ExporterApp:
                 status, headers, body = self._probe(environ)
             elif path == "/":
                 status, headers, body = self._page()
+            elif path == "/sd":
+                status, headers, body = "200 OK", [
+                    ("Content-Type", "application/json")], sd_document(self.manifest)
             else:
                 raise HTTPError("404 Not Found", f"no such page: {path}; try /metrics")
         except HTTPError as exc:
@@ -126,6 +131,12 @@ class ExporterApp:
             # answers elsewhere, which processes its neighbours run in. Alone, it could be
             # given another cause (and fix) than /metrics gives it. So it is served from the
             # manifest's sweep, shared with /metrics and with the other /probe scrapes.
+            if self.shard is not None and not self.shard.holds(listed.url):
+                # Another exporter sweeps it: serving it here would probe it twice.
+                raise HTTPError("421 Misdirected Request", (
+                    f"{public_url(listed.url)} is in shard "
+                    f"{hashmod(listed.url, self.shard.count)}/{self.shard.count}; this "
+                    f"exporter sweeps shard {self.shard} (check the hashmod relabelling)"))
             snapshot = self.coordinator.snapshot(budget)
             report = snapshot.report
             results = [r for r in report.targets if r.url == listed.url] if report else []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from probe.model import Report
 
 
@@ -21,3 +23,14 @@ def render(report: Report, fmt: str, *, color: bool = False, width: int | None =
 
         return table.render(report, color=color, width=width)
     raise ValueError(f"unknown report format {fmt!r}")
+
+
+def pieces(report: Report, fmt: str, *, color: bool = False,
+           width: int | None = None) -> Iterable[str]:
+    """:func:`render`'s text in pieces to write one after the other: the JSON report target
+    by target (a sweep of a million URLs makes a report of 1.5 GB), the others whole."""
+    if fmt == "json":
+        from probe.report import json_report
+
+        return json_report.chunks(report)
+    return (render(report, fmt, color=color, width=width),)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+from probe.compact import SharedAnswer
 from probe.model import Report, TargetResult
 
 SCHEMA = 1
 
 
-def to_dict(report: Report) -> dict[str, Any]:
+def to_dict(report: Report, *, targets: bool = True) -> dict[str, Any]:
+    """The document; without ``targets`` its "targets" is an empty list (see chunks)."""
     return {
         "schema": SCHEMA,
         "summary": {
@@ -22,7 +24,7 @@ def to_dict(report: Report) -> dict[str, Any]:
             "duration_s": round(report.duration_s, 3),
             "interrupted": report.interrupted,
         },
-        "targets": [target_dict(t) for t in report.targets],
+        "targets": [target_dict(t) for t in report.targets] if targets else [],
         "findings": [
             {
                 "code": f.code,
@@ -63,25 +65,44 @@ _ONE_LINE = json.JSONEncoder(check_circular=False)
 
 def _plain(raw: Mapping[str, Any]) -> dict[str, Any]:
     # Not copied when it already is a dict (clean_json makes one): encoded, never changed.
-    return raw if type(raw) is dict else dict(raw)
+    if type(raw) is dict:
+        return raw
+    return raw.to_dict() if isinstance(raw, SharedAnswer) else dict(raw)
 
 
 def render(report: Report) -> str:
-    """The document indented at the top, one line per target.
+    """The document indented at the top, one line per target (see :func:`chunks`)."""
+    return "".join(chunks(report))
+
+
+def chunks(report: Report) -> Iterator[str]:
+    """:func:`render`'s text in pieces, one per target: written as they come, a report of
+    a million targets never exists as one string (about 1.5 KB per target, and each copy
+    of the whole made by joining was another).
 
     ``json.dumps(indent=...)`` runs the pure-Python encoder, which cost 13-14 % of a
     10,000-URL sweep (bench/RESULTS.md); without ``indent`` the C encoder runs. The small
     parts keep their indentation; each target is one C-encoded line, still readable and
     diffable per target. The parsed document is exactly ``to_dict(report)``.
     """
-    document = to_dict(report)
-    parts = []
-    for key, value in document.items():
-        if key == "targets" and value:
-            body = ",\n    ".join(map(_ONE_LINE.encode, value))
-            encoded = f"[\n    {body}\n  ]"
+    head = to_dict(report, targets=False)
+    yield "{\n"
+    first = True
+    for key, value in head.items():
+        if not first:
+            yield ",\n"
+        first = False
+        if key == "targets":
+            if not report.targets:
+                yield f"  {json.dumps(key)}: []"
+                continue
+            yield f"  {json.dumps(key)}: [\n    "
+            for index, target in enumerate(report.targets):
+                if index:
+                    yield ",\n    "
+                yield _ONE_LINE.encode(target_dict(target))
+            yield "\n  ]"
         else:
             # JSON text never holds a raw newline inside a string, so shifting lines is safe.
-            encoded = json.dumps(value, indent=2).replace("\n", "\n  ")
-        parts.append(f"  {json.dumps(key)}: {encoded}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+            yield f"  {json.dumps(key)}: " + json.dumps(value, indent=2).replace("\n", "\n  ")
+    yield "\n}\n"

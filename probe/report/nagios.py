@@ -18,7 +18,6 @@ Everything here is pure formatting of plain values, so it is tested with literal
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from collections import Counter
@@ -189,6 +188,8 @@ def _url_label(url: str, plain: bool, width: int) -> str:
     if plain and urlsplit(url).scheme == "http" and len(shown) <= LABEL_UNIQUE_CHARS:
         return shown
     source = normal_url(url) if width > 0 else url
+    import hashlib  # only for long URLs: not with every check's start-up
+
     digest = hashlib.sha1(source.encode("utf-8"), usedforsecurity=False).hexdigest()
     return f"{digest[:abs(width)]}~{shown}"
 

@@ -1,0 +1,109 @@
+"""probe/compact.py: answers kept once per distinct content, and never told apart from the
+answer as decoded (the JSON report and diagnosis read them)."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from probe.compact import PER_REQUEST, SharedAnswer, Sharer
+from probe.report.json_report import _plain
+
+KEYS = st.sampled_from(["a", "b", "label", "nonce", "path_info", "request", "server", "x"])
+LEAVES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
+                   st.text(max_size=8))
+VALUES = st.recursive(LEAVES, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(KEYS, inner, max_size=4)), max_leaves=20)
+ANSWERS = st.dictionaries(KEYS, VALUES, max_size=6)
+
+
+def encoded(value: Any) -> str:
+    """JSON text that tells 1 from 1.0 from true, and -0.0 from 0.0."""
+    return json.dumps(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ANSWERS, min_size=1, max_size=6))
+def test_a_shared_answer_is_the_answer(answers: list[dict[str, Any]]) -> None:
+    """Whatever was shared before (other answers, in any order), each answer reads and
+    encodes exactly as decoded."""
+    sharer = Sharer()
+    texts = [encoded(a) for a in answers]  # before sharing: nothing may change them
+    shared = [sharer.answer(a) for a in answers]
+    for answer, text, kept in zip(answers, texts, shared, strict=True):
+        assert encoded(_plain(kept)) == text
+        assert kept == answer
+        assert list(kept) == list(answer)
+        assert len(kept) == len(answer)
+        for key in answer:
+            assert key in kept
+            assert encoded(kept[key]) == encoded(answer[key])
+        assert "not a key" not in kept
+
+
+def test_numbers_and_booleans_that_compare_equal_stay_apart() -> None:
+    sharer = Sharer()
+    values: list[Any] = [1, 1.0, True, 0, 0.0, -0.0, False, None, "1"]
+    kept = [sharer.answer({"server": {"v": v}})["server"]["v"] for v in values]
+    assert [encoded(v) for v in kept] == [encoded(v) for v in values]
+
+
+def endpoint_answer(nonce: str, path: str) -> dict[str, Any]:
+    return {"schema": 1, "label": "project-1", "pid": 42, "nonce": nonce,
+            "request": {"host": "site.example", "path_info": path},
+            "server": {"software": "Apache/2.4", "multithread": True},
+            "python": {"version": "3.11", "prefix": "/venv"}}
+
+
+def test_what_answers_have_in_common_is_kept_once() -> None:
+    sharer = Sharer()
+    first = sharer.answer(endpoint_answer("a" * 32, "/one/__probe__"))
+    second = sharer.answer(endpoint_answer("b" * 32, "/two/__probe__"))
+    assert first["server"] is second["server"]
+    assert first["python"] is second["python"]
+    assert first["label"] is second["label"]
+    assert first["request"]["host"] is second["request"]["host"]
+    # What each request makes its own is its own.
+    assert first["request"] is not second["request"]
+    assert (first["nonce"], second["nonce"]) == ("a" * 32, "b" * 32)
+    assert first["request"]["path_info"] == "/one/__probe__"
+    assert {"nonce", "path_info"} <= PER_REQUEST
+
+
+def test_an_object_holding_a_list_is_kept_as_it_is() -> None:
+    sharer = Sharer()
+    one = sharer.answer({"server": {"list": [1, 2]}})
+    two = sharer.answer({"server": {"list": [3]}})
+    assert one["server"] == {"list": [1, 2]}
+    assert two["server"] == {"list": [3]}
+
+
+def test_the_tables_stop_growing_at_their_limit() -> None:
+    sharer = Sharer(limit=5)
+    answers = [{"label": f"label-{i}", "server": {"n": i}} for i in range(50)]
+    kept = [sharer.answer(a) for a in answers]
+    assert len(sharer._values) <= 5
+    assert len(sharer._kept) <= 5
+    assert [_plain(k) for k in kept] == answers
+
+
+def test_a_shared_answer_is_a_mapping_not_a_dict() -> None:
+    kept = Sharer().answer({"pid": 1, "uptime_s": math.pi})
+    assert isinstance(kept, SharedAnswer)
+    assert kept.get("pid") == 1
+    assert kept.get("missing") is None
+    assert dict(kept) == {"pid": 1, "uptime_s": math.pi}
+    assert "SharedAnswer" in repr(kept)
+
+
+def test_per_request_values_do_not_fill_the_tables() -> None:
+    sharer = Sharer()
+    sharer.answer(endpoint_answer("0" * 32, "/0/__probe__"))
+    size = len(sharer._values)
+    for i in range(1, 20):
+        sharer.answer(endpoint_answer(f"{i:032x}", f"/{i}/__probe__"))
+    assert len(sharer._values) == size
