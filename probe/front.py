@@ -69,6 +69,7 @@ class PredictedRoute:
     application_group: str | None = None  # Apache: the sub interpreter
     upstream: str | None = None  # nginx: host:port or unix:/path proxied to
     host_sent: str | None = None  # the Host header the application receives, if decided
+    undecided: str | None = None  # why the model cannot follow the route past its steps
 
     def step(self, stage: str) -> RouteStep | None:
         return next((s for s in self.steps if s.stage == stage), None)
