@@ -50,6 +50,8 @@ class RouteStep:
     decision: str  # what was chosen: "<VirtualHost *:80> (site-1.example.com)"
     rule: str  # why, as the front decides: "ServerAlias *.example.com matched"
     source: Source | None  # None only for a built-in default (no line decided it)
+    by: str = ""  # for stage site: "name" (a name matched), "default" (none did: the
+    # first or default server), "only" (the one server for the address)
 
 
 @dataclass(frozen=True)

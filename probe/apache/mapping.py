@@ -129,17 +129,17 @@ def _rewrite(scope: Sequence[Directive], path: str) -> UrlMapping:
         try:
             found = re.search(pattern, path, re.I if {"nc", "nocase"} & set(flags) else 0)
         except re.error:
-            return UrlMapping(path, tuple(steps), undecided=f"{written(d)} at {d.where}: "
+            return _undecided(path, steps, d, f"{written(d)} at {d.where}: "
                               f"its pattern is not a regular expression the model reads")
         if (found is None) != negated:
             continue
         if held:
-            return UrlMapping(path, tuple(steps), undecided=(
+            return _undecided(path, steps, d, (
                 f"{written(d)} at {d.where} matches {path} but depends on "
                 f"RewriteCond at {held[0].where}, which the model does not evaluate"))
         names = {f.split("=", 1)[0] for f in flags}
         if names & set(_UNFOLLOWED_FLAGS) or any(f.startswith("h=") for f in flags):
-            return UrlMapping(path, tuple(steps), undecided=(
+            return _undecided(path, steps, d, (
                 f"{written(d)} at {d.where} matches {path}; the model does not follow its "
                 f"flags {d.arg(2)}"))
         rule = f"{written(d)} matches {path}"
@@ -150,7 +150,7 @@ def _rewrite(scope: Sequence[Directive], path: str) -> UrlMapping:
         if target != "-":
             expanded = _expand(target, found if not negated else None)
             if expanded is None:
-                return UrlMapping(path, tuple(steps), undecided=(
+                return _undecided(path, steps, d, (
                     f"{written(d)} at {d.where} matches {path}; its substitution uses "
                     f"variables the model does not know"))
             if names & {"r", "redirect"} or "://" in expanded:
@@ -167,10 +167,17 @@ def _rewrite(scope: Sequence[Directive], path: str) -> UrlMapping:
         if names & {"l", "last", "end"}:
             break
     if changed is not None and passthrough is None:
-        return UrlMapping(path, tuple(steps), undecided=(
+        return _undecided(path, steps, changed, (
             f"{written(changed)} at {changed.where} maps the URL to {path} without [PT]: "
             f"httpd then serves it as a file, which the model does not follow"))
     return UrlMapping(path, tuple(steps))
+
+
+def _undecided(path: str, steps: Sequence[RouteStep], d: Directive, why: str) -> UrlMapping:
+    """A mapping the model stops at: ``d`` decides, in a way it does not follow."""
+    rule = why.replace(f" at {d.where}", "", 1)
+    return UrlMapping(path, (*steps, RouteStep("mapping", "undecided", rule, source(d))),
+                      undecided=why)
 
 
 def _expand(target: str, found: re.Match[str] | None) -> str | None:

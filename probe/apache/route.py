@@ -64,7 +64,8 @@ class ApacheRoutes:
         if choice.undecided is not None:
             return replace(empty, undecided=choice.undecided)
         server = choice.server
-        site_step = RouteStep("site", server.describe(), choice.rule, choice.source)
+        site_step = RouteStep("site", server.describe(), choice.rule, choice.source,
+                              by=choice.by)
         mapped = map_path(self.site, server, parts.path or "/")
         steps = (site_step, *mapped.steps)
         route = replace(empty, steps=steps, site=server.describe(), refused=mapped.refused,

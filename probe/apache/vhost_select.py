@@ -36,6 +36,7 @@ class VhostChoice:
     server: Server
     rule: str
     source: Source | None
+    by: str  # "name", "default", "only" (see probe.front.RouteStep.by)
     matched_by: MatchedBy | None  # None: the main server, or the only VirtualHost of the set
     address: Address | None  # the address set chosen; None: the main server
     candidates: tuple[Server, ...] = ()  # the address set, in configuration order
@@ -74,14 +75,15 @@ def select_vhost(site: Site, hostname: str, ip: str | None, port: int) -> VhostC
     """The server that answers a request for ``hostname`` arriving at ``ip:port``."""
     address, servers, unknown = address_set(site.vhosts, ip, port)
     if unknown is not None:
-        return VhostChoice(site.main, "", None, None, None, undecided=unknown)
+        return VhostChoice(site.main, "", None, "", None, None, undecided=unknown)
     if address is None:
         return VhostChoice(site.main, f"no <VirtualHost> address matches port {port}: the "
-                           f"main server answers", None, None, None)
+                           f"main server answers", None, "default", None, None)
     if len(servers) == 1:
         only = servers[0]
-        return VhostChoice(only, f"the only <VirtualHost> for {address}: names are not "
-                           f"compared", Source(only.file, only.line), None, address, servers)
+        return VhostChoice(only, f"{_opening(only)} is the only VirtualHost for {address}: "
+                           f"names are not compared", Source(only.file, only.line), "only",
+                           None, address, servers)
     for server in servers:
         matched = name_matches(server.server_name, server.aliases, hostname)
         if matched is not None:
@@ -89,14 +91,21 @@ def select_vhost(site: Site, hostname: str, ip: str | None, port: int) -> VhostC
             where = Source(directive.file, directive.line) if directive else \
                 Source(server.file, server.line)
             written = " ".join(directive.args) if directive else server.server_name
-            rule = (f"{matched.value} {written} matches {hostname!r}, the first match among "
-                    f"the {len(servers)} <VirtualHost> for {address}")
-            return VhostChoice(server, rule, where, matched, address, servers)
+            name = directive.name if directive else matched.value
+            rule = (f"{name} {written} matches {hostname!r}, the first match among the "
+                    f"{len(servers)} VirtualHosts for {address}")
+            return VhostChoice(server, rule, where, "name", matched, address, servers)
     first = servers[0]
-    return VhostChoice(first, f"no ServerName or ServerAlias of the {len(servers)} "
-                       f"<VirtualHost> for {address} matches {hostname!r}: the first one "
-                       f"answers", Source(first.file, first.line), MatchedBy.DEFAULT,
+    return VhostChoice(first, f"{_opening(first)} is the first of the {len(servers)} "
+                       f"VirtualHosts for {address}, and no ServerName or ServerAlias of "
+                       f"them matches {hostname!r}: the first one answers",
+                       Source(first.file, first.line), "default", MatchedBy.DEFAULT,
                        address, servers)
+
+
+def _opening(server: Server) -> str:
+    """The section's opening line as written: ``<VirtualHost *:80>``."""
+    return f"<VirtualHost {' '.join(str(a) for a in server.addresses)}>"
 
 
 def name_directive(site: Site, server: Server, hostname: str,
