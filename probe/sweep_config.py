@@ -26,5 +26,6 @@ def load_config(path: str, environ: Mapping[str, str], findings: Findings) -> Co
         raise ProbeError(f"--config {path}: no such file or directory")
     site = load_site([path], environ=environ, httpd=local_httpd())
     keyed = {(file, line): (code, message) for code, file, line, message in findings(site)}
-    return ConfigJoin(ApacheRoutes(site), keyed)
+    routes = ApacheRoutes(site)
+    return ConfigJoin(routes, keyed, routes.divergence)
 
