@@ -35,8 +35,9 @@ def divergence(site: Site, route: PredictedRoute, hostname: str, ip: str | None,
         return None
     path = urlsplit(route.url).path or "/"
     server = choice.server
-    if not _runs(site, server, script):
-        owners = [v for v in choice.candidates if v is not server and _runs(site, v, script)]
+    if not _runs(site, server, script, path):
+        owners = [v for v in choice.candidates
+                  if v is not server and _runs(site, v, script, path)]
         claiming = [v for v in owners if name_matches(v.server_name, v.aliases, hostname)]
         if claiming:
             return Divergence("site", site_step, _name_step(site, claiming[0], hostname),
@@ -68,8 +69,10 @@ def divergence(site: Site, route: PredictedRoute, hostname: str, ip: str | None,
     return None
 
 
-def _runs(site: Site, server: Server, script: str) -> bool:
-    return any(_same(a.target, script) or _under(script, a.target)
+def _runs(site: Site, server: Server, script: str, path: str) -> bool:
+    """Whether ``server`` mounts ``script`` where it could serve ``path``."""
+    return any((_same(a.target, script) or _under(script, a.target))
+               and (a.is_match or a.handler or mount_matches(a.mount, path))
                for a in site.aliases_for(server))
 
 

@@ -61,8 +61,8 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     if differ:
         return _add(diagnosis, words.not_this_configuration(differ),
                     words.difference_evidence(obs, differ, context))
-    if diagnosis.verdict is Verdict.OK:
-        return diagnosis
+    if diagnosis.verdict not in (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED):
+        return diagnosis  # the route is right; what went wrong is not a route's
     return _config_cause(obs, diagnosis, route, context, config)
 
 

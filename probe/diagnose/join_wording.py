@@ -63,20 +63,24 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
                  found: Divergence, host: str, lint: Sequence[tuple[str, str, str]]) -> Diagnosis:
     """The explanation and fix once the configuration is known to be the cause."""
     url = obs.target.url
-    expected = obs.target.expected or "no instance (a URL to refuse)"
+    expected = obs.target.expected or "no instance"
     path = urlsplit(url).path or "/"
     leaves, meant = found.step, found.meant
-    other = f"{meant.decision} ({meant.source})" if meant is not None else \
+    other = meant.decision if meant is not None and meant.stage == "site" else \
         f"the site meant for {expected}"
-    first = (f"{url} should be served by {expected}; the answer is what the configuration "
-             f"given predicts ({_summary(route)}).")
+    meant_for = f"should be served by {expected}" if obs.target.expected else "must be refused"
+    first = (f"{url} {meant_for}; the answer is what the configuration given predicts "
+             f"({_summary(route)}).")
     if found.stage == "site":
         why = f"The route leaves the intended one at the site: {leaves.rule} ({leaves.source})."
         if meant is not None:
             why += f" The site meant for {expected}: {meant.rule} ({meant.source})."
-        if leaves.by == "default":
-            fix = (f"Add 'ServerAlias {host}' inside {other}; and list first, for this "
-                   f"address, a catch-all that refuses unknown names:\n{catch_all_vhost(url)}")
+        catch_all = (f"list first, for this address, a catch-all that refuses unknown "
+                     f"names:\n{catch_all_vhost(url)}")
+        if leaves.by == "default" and not obs.target.expected:
+            fix = f"At {leaves.source}, {catch_all}"
+        elif leaves.by == "default":
+            fix = f"Add 'ServerAlias {host}' inside {other}; and {catch_all}"
         else:
             fix = (f"At {leaves.source}, stop claiming {host}: narrow that name or wildcard, "
                    f"or remove the forgotten VirtualHost it belongs to, so that {other} "
