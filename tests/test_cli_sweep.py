@@ -119,7 +119,10 @@ def test_exit_1_when_a_problem_is_found(start: Callable[[App], int], manifest_fi
     port = start(router(longest_first=False))
     result = sweep("-m", str(manifest_file), "--connect", f"127.0.0.1:{port}")
     assert result.exit_code == 1, result.output
-    assert "wrong_instance (alias_order)" in result.stdout
+    # The answer shows the mount at / took /suburl/; why (alias order, a rewrite) only the
+    # configuration tells: the table says so.
+    assert "wrong_instance" in result.stdout
+    assert "cause undetermined: alias_order or url_mapping" in result.stdout
     assert "CRITICAL: 3 URLs, 2 ok, 1 problem, 0 findings" in result.stdout
 
 
@@ -301,8 +304,11 @@ def test_json_to_a_file(start: Callable[[App], int], manifest_file: Path, tmp_pa
     by_url = {t["url"]: t for t in data["targets"]}
     sub = by_url["http://site-1.example.com/suburl/"]
     assert (sub["expected"], sub["verdict"], sub["cause"]) == (
-        "project-2", "wrong_instance", "alias_order",
+        "project-2", "wrong_instance", None,
     )
+    assert [c["cause"] for c in sub["candidates"]] == ["alias_order", "url_mapping"]
+    assert {"kind": "observed", "claim": "request.script_name = ''",
+            "source": "GET http://site-1.example.com/suburl/__probe__"} in sub["evidence"]
     assert sub["samples"] == 2
     assert sub["observed"]["label"] == "project-1"
     assert by_url["http://unknown.invalid/"]["expected"] is None

@@ -37,23 +37,28 @@ def _key(obs: Observation) -> tuple[str, str | None]:
     return f"{parts.scheme}:{port}@{address}", address
 
 
-def _wants(obs: Observation) -> EndpointAnswer | None:
-    """The answer of a URL another site answered (or a URL to refuse that was served)."""
+def _wants(obs: Observation, context: SweepContext) -> EndpointAnswer | None:
+    """The answer of a URL another instance answered from another site (or of a URL to
+    refuse that was served)."""
     answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer), None)
-    if answer is None or obs.target.expected == ANY_INSTANCE:
+    expected = obs.target.expected
+    if answer is None or expected == ANY_INSTANCE:
+        return None
+    if expected is None:
+        return answer
+    if context.identify(answer, expected) == expected:
         return None
     host = (urlsplit(obs.target.url).hostname or "").lower()
     site = vhost_of(answer.application_group)
-    if obs.target.expected is None or (site is not None and site != host):
-        return answer
-    return None
+    return answer if site != host else None
 
 
 def extra_probes(manifest: Manifest, observations: Sequence[Observation]) -> tuple[ExtraProbe,
                                                                                  ...]:
     found: dict[str, ExtraProbe] = {}
+    context = SweepContext(manifest, observations)
     for obs in observations:
-        if _wants(obs) is None:
+        if _wants(obs, context) is None:
             continue
         key, address = _key(obs)
         if key in found or address is None:
