@@ -29,7 +29,7 @@ class ExtraProbe:
     address: str | None
 
 
-def _key(obs: Observation) -> tuple[str, str | None]:
+def key_of(obs: Observation) -> tuple[str, str | None]:
     parts = urlsplit(obs.target.url)
     address = obs.target.address or next((s.address for s in reversed(obs.samples)
                                           if s.address), None)
@@ -60,7 +60,7 @@ def extra_probes(manifest: Manifest, observations: Sequence[Observation]) -> tup
     for obs in observations:
         if _wants(obs, context) is None:
             continue
-        key, address = _key(obs)
+        key, address = key_of(obs)
         if key in found or address is None:
             continue
         parts = urlsplit(obs.target.url)
@@ -74,7 +74,7 @@ def probed_default(obs: Observation, answer: EndpointAnswer,
                    context: SweepContext) -> tuple[bool | None, Evidence | None]:
     """Whether the site that answered ``obs`` is the address's default (True), another
     (False), or unknown (None: no extra request was sent, or it got no answer)."""
-    key, address = _key(obs)
+    key, address = key_of(obs)
     sample = context.probed.get(key)
     if sample is None:
         return None, None

@@ -75,9 +75,8 @@ def shorter_mount(url: str, expected: str, expected_mount: str, answer: Endpoint
                      f"but was answered by {who}: the mount at {at} took it (observed "
                      f"script_name {mount!r}, path_info {answer.path_info!r}). Cause "
                      f"undetermined: {' or '.join(c.cause.value for c in candidates)}."),
-        fix=(f"Make the mount of {expected} at {expected_mount or '/'}{script_hint(answer)} "
-             f"take {expected_mount or '/'} before the one at {at}"
-             f"{first}"
+        fix=(f"Make the mount of {expected} at {expected_mount or '/'} take its URLs before "
+             f"the one at {at}{script_hint(answer)}{first}"
              f", and check that nothing maps the path before the mounts. {CONFIG_HINT}"),
         answered_by=shown, evidence=evidence, candidates=candidates)
 
