@@ -95,8 +95,8 @@ def host_rewritten(url: str, answer: EndpointAnswer, seen: str, answered: str, s
         Cause.HOST_REWRITTEN,
         explanation=(
             f"{url} {target} was answered by {answered}, which received Host "
-            f"{answer.host!r}, not {host_name(url)!r}: {proof}; the backend then picks its "
-            f"VirtualHost by {seen!r}, its first one for that address."
+            f"{answer.host!r}, not {host_name(url)!r}: {proof}; the backend then chose its "
+            f"site by {seen!r}."
         ),
         fix=(
             "On the front proxy keep the client's Host: 'ProxyPreserveHost On' (Apache "
