@@ -70,6 +70,13 @@ def test_wildcard_alias_in_an_earlier_vhost(apache: ApacheFactory) -> None:
                                      S2: ("wrong_instance", "vhost_shadowed")}
     wrong = target(with_config, S2)
     assert line_of(server.conf_path, "ServerAlias *.example.com") in sources(wrong)
+    # lint tells the same story, at site-2's VirtualHost line
+    assert f"probe lint reports vhost_shadowed at {line_of(server.conf_path, '<VirtualHost')}" \
+        not in wrong["explanation"]  # the first <VirtualHost> line is site-1's: not that one
+    site2 = server.conf_path.read_text().splitlines()
+    later = [i for i, line in enumerate(site2, 1) if line.startswith("<VirtualHost")][-1]
+    assert f"probe lint reports vhost_shadowed at {server.conf_path}:{later}" in \
+        wrong["explanation"]
     assert "ServerAlias *.example.com" in wrong["fix"] or \
         line_of(server.conf_path, "ServerAlias *.example.com") in wrong["fix"]
     # Without the configuration the answers and the extra request cannot tell a wildcard
@@ -95,6 +102,9 @@ def test_duplicate_server_name_in_an_earlier_included_file(apache: ApacheFactory
     old_path = server.sites / "conf.d" / "00-old-site-2.conf"
     assert f"{old_path}:2" in sources(target(with_config, S2))
     assert f"{old_path}:2" in target(with_config, S2)["fix"]
+    real = server.sites / "conf.d" / "10-site-2.conf"
+    assert f"probe lint reports vhost_shadowed at {real}:1" in target(with_config, S2)[
+        "explanation"]
     # Without it: www.site-2 (same site name, same mount) got project-2, site-2 project-1:
     # one name and mount, two applications, so two sites have the name (observed).
     assert verdicts(without) == {S1: OK, WWW2: OK, S2: ("wrong_instance", "vhost_shadowed")}

@@ -159,4 +159,7 @@ def test_scenario(apache: ApacheFactory, name: str) -> None:
         assert any(e["kind"] == "configured" and e["source"].startswith(str(server.conf_path))
                    for e in target["evidence"]), (url, context)
         assert str(server.conf_path) in target["fix"], (url, context)
+        # lint's finding of the same line tells the same story
+        assert f"probe lint reports {expected.configured[url]} at {server.conf_path}:" in \
+            target["explanation"], (url, context)
     assert status == expected.exit_status, context
