@@ -92,8 +92,9 @@ def _name_step(site: Site, server: Server, hostname: str) -> RouteStep:
     if d is None:
         return RouteStep("site", server.describe(), f"{_opening(server)} claims {hostname}",
                          Source(server.file, server.line), by="name")
-    return RouteStep("site", server.describe(), f"{d.name} {' '.join(d.args)} (a name of "
-                     f"{server.describe()})", source(d), by="name")
+    named = f" ({server.server_name})" if server.server_name else ""
+    return RouteStep("site", server.describe(), f"{d.name} {' '.join(d.args)}, a name of "
+                     f"{_opening(server)}{named}", source(d), by="name")
 
 
 def _opening(server: Server) -> str:

@@ -141,7 +141,9 @@ def _lint(route: PredictedRoute, found: Divergence,
         if place in config.findings:
             code, message = config.findings[place]
             seen.append((code, f"{place[0]}:{place[1]}", message))
-    return seen
+    # The finding of the cause itself when there is one; others at those lines say other things.
+    same = [f for f in seen if f[0] == found.cause]
+    return same or seen
 
 
 def _configured(steps: tuple[RouteStep, ...]) -> tuple[Evidence, ...]:
