@@ -50,6 +50,8 @@ class RouteStep:
     decision: str  # what was chosen: "<VirtualHost *:80> (site-1.example.com)"
     rule: str  # why, as the front decides: "ServerAlias *.example.com matched"
     source: Source | None  # None only for a built-in default (no line decided it)
+    by: str = ""  # for stage site: "name" (a name matched), "default" (none did: the
+    # first or default server), "only" (the one server for the address)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class PredictedRoute:
     application_group: str | None = None  # Apache: the sub interpreter
     upstream: str | None = None  # nginx: host:port or unix:/path proxied to
     host_sent: str | None = None  # the Host header the application receives, if decided
+    undecided: str | None = None  # why the model cannot follow the route past its steps
 
     def step(self, stage: str) -> RouteStep | None:
         return next((s for s in self.steps if s.stage == stage), None)
@@ -87,3 +90,20 @@ class FrontConfig(Protocol):
         """The route the configuration predicts for ``url`` sent to ``address``
         (``HOST:PORT``; None: the URL's own host and port)."""
         ...
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Where a URL's predicted route leaves the route to the application meant to answer it.
+
+    ``stage`` as in :class:`RouteStep`; ``step`` the predicted step that decided wrongly;
+    ``meant`` the step that would have reached the intended application (its site's name
+    line, its mount line), when the configuration has one; ``cause`` the cause's name in
+    :class:`probe.model.Cause` (``vhost_fallback``, ``vhost_shadowed``, ``url_mapping``,
+    ``alias_order``, ``process_group_scope``) or None when the step alone does not name one.
+    """
+
+    stage: str
+    step: RouteStep
+    meant: RouteStep | None
+    cause: str | None

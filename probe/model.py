@@ -54,6 +54,12 @@ class Cause(StrEnum):
     """not_live: the answer carried another request's nonce (a cache stored it)."""
     FORGED = "forged"
     """not_live: the answer's signature is wrong or missing (made without the token)."""
+    VHOST_SHADOWED = "vhost_shadowed"
+    """An earlier site claims the host name (a wildcard alias, the same name in another
+    file): named from a configuration line or from an extra request."""
+    URL_MAPPING = "url_mapping"
+    """A URL-mapping step before the WSGI mounts (a rewrite, proxy or alias) took the path:
+    named only from a configuration line."""
 
 
 class Liveness(StrEnum):
@@ -402,6 +408,16 @@ class TargetResult:
     @property
     def ok(self) -> bool:
         return self.verdict is Verdict.OK
+
+    @property
+    def cause_text(self) -> str | None:
+        """The cause as reports show it: its name, ``cause undetermined: A or B`` when the
+        evidence left candidates, else None."""
+        if self.cause is not None:
+            return self.cause.value
+        if self.candidates and not self.ok:
+            return "cause undetermined: " + " or ".join(c.cause.value for c in self.candidates)
+        return None
 
 
 @dataclass(frozen=True)

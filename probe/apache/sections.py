@@ -67,8 +67,27 @@ def applicable_sections(scopes: Sequence[Sequence[Directive]], script: str,
 
 def merge_key(section: Directive) -> tuple[int, int]:
     """Where httpd merges a section: its phase, and a ``<Directory>``'s depth."""
+    if section.key == "directory" and section.arg(0) == "~":
+        return 1, 0  # a regular expression: merged with the DirectoryMatch sections
     depth = section.arg(0).rstrip("/").count("/") if section.key == "directory" else 0
     return SECTION_ORDER[section.key], depth
+
+
+def deciding_directive(scopes: Sequence[Sequence[Directive]], script: str, path: str,
+                       key: str) -> Directive | None:
+    """The directive ``key`` (``wsgiprocessgroup``...) in effect for ``script`` reached at
+    URL ``path``: the last one in httpd's merge order, the servers' own lines (main server,
+    then VirtualHost) first, then the per-directory sections."""
+    found: Directive | None = None
+    for scope in scopes:
+        found = _last(scope, key) or found
+    for section in applicable_sections(scopes, script, path):
+        found = _last(section.body(), key) or found
+    return found
+
+
+def _last(directives: Sequence[Directive], key: str) -> Directive | None:
+    return next((d for d in reversed(directives) if d.key == key and d.args), None)
 
 
 def _applies(section: Directive, script: str, mount: str) -> bool:

@@ -22,7 +22,7 @@ and fixes; :mod:`.near_miss` for answers matching some declared fields), :mod:`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -30,16 +30,18 @@ from probe.apache.names import vhost_of
 from probe.diagnose.backends import backend_findings
 from probe.diagnose.findings import cross_url_findings
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.join import ConfigJoin, join
 from probe.diagnose.verdicts import diagnose_target
 from probe.diagnose.wording import Diagnosis, catch_all_vhost
 from probe.manifest import Manifest
-from probe.model import Finding, Observation, Report, Status, TargetResult, Verdict
+from probe.model import Finding, Observation, Report, Sample, Status, TargetResult, Verdict
 from probe.safe_text import one_line
 
 INTERNAL_ERROR = "internal_error"
 """The finding when the findings across URLs could not be computed."""
 
 __all__ = [
+    "ConfigJoin",
     "Diagnosis",
     "SweepContext",
     "catch_all_vhost",
@@ -56,13 +58,19 @@ def diagnose(
     restarted_after: datetime | None = None,
     duration_s: float = 0.0,
     interrupted: bool = False,
+    config: ConfigJoin | None = None,
+    probed: Mapping[str, Sample] | None = None,
 ) -> Report:
-    """The whole report: one TargetResult per observation, then cross-URL findings."""
-    context = SweepContext(manifest, observations)
+    """The whole report: one TargetResult per observation, then cross-URL findings.
+
+    ``config``: the front's configuration (``--config``), joined to each answer;
+    ``probed``: the answers to the extra requests (:mod:`.discriminate`)."""
+    context = SweepContext(manifest, observations, probed)
     # Thousands of URLs get a handful of distinct explanations and pid sets: each is kept
     # once, not once per URL (what a sweep of a million URLs holds; probe.compact).
     kept: dict[object, Any] = {}
-    results = tuple(_diagnosed(obs, context, restarted_after, kept) for obs in observations)
+    results = tuple(_diagnosed(obs, context, restarted_after, kept, config)
+                    for obs in observations)
     try:
         findings = cross_url_findings(observations, results, context.identify)
         findings += backend_findings(results)
@@ -73,12 +81,15 @@ def diagnose(
     return Report(results, findings, duration_s=duration_s, interrupted=interrupted)
 
 
-def _diagnosed(obs: Observation, context: SweepContext,
-               restarted_after: datetime | None, kept: dict[object, Any]) -> TargetResult:
+def _diagnosed(obs: Observation, context: SweepContext, restarted_after: datetime | None,
+               kept: dict[object, Any], config: ConfigJoin | None) -> TargetResult:
     """The URL's result; if diagnosing what it answered fails (a bug, set off by a hostile
     answer), a bad_answer verdict for that URL alone, rather than no sweep at all."""
     try:
-        return _result(obs, diagnose_target(obs, context, restarted_after), kept)
+        diagnosis = diagnose_target(obs, context, restarted_after)
+        if config is not None:
+            diagnosis = join(obs, diagnosis, context, config)
+        return _result(obs, diagnosis, kept)
     except Exception as exc:
         failed = Diagnosis(
             Verdict.BAD_ANSWER,
@@ -117,4 +128,6 @@ def _result(obs: Observation, diagnosis: Diagnosis, kept: dict[object, Any]) -> 
         cache_headers=tuple(dict.fromkeys(line for s in obs.samples for line in s.cache)),
         address=obs.target.address or next(
             (s.address for s in reversed(obs.samples) if s.address), None),
+        evidence=diagnosis.evidence,
+        candidates=diagnosis.candidates,
     )

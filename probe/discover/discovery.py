@@ -41,3 +41,4 @@ class Discovery:
     refuse: list[Url] = field(default_factory=list)  # source: why it must be refused
     refuse_skipped: list[str] = field(default_factory=list)  # addresses left unchecked, why
     warnings: list[str] = field(default_factory=list)  # for stderr: what could not be filled in
+    config: str | None = None  # the configuration path it came from, for [probe] config

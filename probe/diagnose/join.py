@@ -1,0 +1,160 @@
+"""The configuration join: per URL, what the manifest intends, what the front's configuration
+predicts (:class:`probe.front.PredictedRoute`) and what was observed.
+
+* observed = predicted, and the verdict a problem: the configuration is the cause; the first
+  step where the route leaves the intended one is named with its ``file:line``, and the fix
+  is written at that line;
+* observed != predicted: the server that answered is not running this configuration as read
+  (changed and not reloaded, another server on the address, a proxy in front) or the model
+  is wrong: the differing field is named, no line is blamed;
+* the model cannot follow the route (a rule it does not evaluate): said, nothing blamed.
+
+The intended application of a URL is the WSGI script the expected instance's own answers
+report (``script_file``), in the daemon group the manifest declares; where the route leaves
+it comes from the front (:class:`probe.front.Divergence`). Pure: the routes come from the
+caller's FrontConfig.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from probe.diagnose import join_wording as words
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.wording import Diagnosis
+from probe.front import Divergence, FrontConfig, PredictedRoute, RouteStep
+from probe.model import Cause, EndpointAnswer, Evidence, EvidenceKind, Observation, Verdict
+
+_FIELDS = ("application_group", "process_group", "script_name")
+_SITE_LINE = re.compile(r" at (.+):(\d+)$")
+
+
+@dataclass(frozen=True)
+class ConfigJoin:
+    """The front's configuration as the sweep's diagnosis uses it: the routes, and the lint
+    findings of the same configuration by ``(file, line)`` (code and message)."""
+
+    front: FrontConfig
+    findings: Mapping[tuple[str, int], tuple[str, str]] = field(default_factory=dict)
+    divergence: Callable[[PredictedRoute, str, str | None], Divergence | None] | None = None
+    """Where a route leaves the one to a WSGI script in a daemon group (the front's own)."""
+
+
+def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
+         config: ConfigJoin) -> Diagnosis:
+    """``diagnosis`` (from the answers alone) with what the configuration adds."""
+    answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer),
+                  None)
+    if answer is None:
+        return diagnosis
+    address = obs.target.address or next((s.address for s in reversed(obs.samples)
+                                          if s.address), None)
+    route = config.front.route(obs.target.url, address)
+    if route.undecided is not None:
+        return _add(diagnosis, words.undecided(route), _configured(route.steps[-1:]))
+    differ = _differences(route, answer)
+    if differ:
+        return _add(diagnosis, words.not_this_configuration(differ),
+                    words.difference_evidence(obs, differ, context))
+    if diagnosis.verdict not in (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED):
+        return diagnosis  # the route is right; what went wrong is not a route's
+    return _config_cause(obs, diagnosis, route, context, config)
+
+
+def _differences(route: PredictedRoute,
+                 answer: EndpointAnswer) -> list[tuple[str, str, str, RouteStep | None]]:
+    """(field, predicted, observed, the step that predicted it) for each field both know."""
+    found = []
+    stages = {"application_group": "application_group", "process_group": "process_group",
+              "script_name": "mount"}
+    for name in _FIELDS:
+        predicted, seen = getattr(route, name), getattr(answer, name)
+        if predicted is not None and seen is not None and predicted != seen:
+            found.append((name, predicted, seen, route.step(stages[name])))
+    script = answer.raw.get("script_file")
+    if route.script_file and isinstance(script, str) and script and \
+            os.path.realpath(script) != os.path.realpath(route.script_file):
+        found.append(("script_file", route.script_file, script, route.step("mount")))
+    if route.refused:
+        found.append(("refused", "a refusal", "an endpoint answer", route.step("mapping")))
+    return found
+
+
+def _intended(obs: Observation, context: SweepContext) -> tuple[str | None, str | None]:
+    """The WSGI script and daemon group of the expected instance: the script its own right
+    answers report (observed ``script_file``), the group the manifest declares."""
+    expected = obs.target.expected
+    instance = context.manifest.instances.get(expected or "")
+    if instance is None:
+        return None, None
+    scripts = [a.raw.get("script_file") for o, a in context.answers_of(instance.name)
+               if o.target.expected == instance.name]
+    script = next((s for s in scripts if isinstance(s, str) and s), None)
+    return script, instance.process_group
+
+
+def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
+                  context: SweepContext, config: ConfigJoin) -> Diagnosis:
+    """The first step where ``route`` leaves the route to the intended application."""
+    script, group = _intended(obs, context)
+    found: Divergence | None = None
+    if config.divergence is not None and script is not None:
+        found = config.divergence(route, script, group)
+    if found is None and diagnosis.cause in (Cause.PROCESS_GROUP_SCOPE,
+                                             Cause.DAEMON_GROUP_UNUSED):
+        step = route.step("process_group")
+        if step is not None and step.source is not None:
+            found = Divergence("process_group", step, None, diagnosis.cause.value)
+    if found is None and script is None:
+        site = route.step("site")
+        if site is not None and site.by == "default":  # read: no name of the set matched
+            found = Divergence("site", site, None, Cause.VHOST_FALLBACK.value)
+    if found is None:
+        return _add(diagnosis, words.predicted_no_step(route), _configured(route.steps))
+    host = (urlsplit(obs.target.url).hostname or "").lower()
+    lint = _lint(route, found, config)
+    explained = words.config_cause(obs, diagnosis, route, found, host, lint)
+    chain = _configured((*route.steps, *((found.meant,) if found.meant else ())))
+    return dataclasses.replace(
+        explained, cause=Cause(found.cause) if found.cause else None,
+        candidates=() if found.cause else diagnosis.candidates,
+        evidence=(*_observed(diagnosis), *chain))
+
+
+def _lint(route: PredictedRoute, found: Divergence,
+          config: ConfigJoin) -> list[tuple[str, str, str]]:
+    """(code, file:line, message) of the lint findings at a line of the route or of what
+    was meant (the VirtualHost lines included)."""
+    steps = [*route.steps, *((found.meant,) if found.meant else ())]
+    places = [(s.source.file, s.source.line) for s in steps if s.source]
+    for step in steps:
+        where = _SITE_LINE.search(step.decision) if step.stage == "site" else None
+        if where:
+            places.append((where.group(1), int(where.group(2))))
+    seen: list[tuple[str, str, str]] = []
+    for place in dict.fromkeys(places):
+        if place in config.findings:
+            code, message = config.findings[place]
+            seen.append((code, f"{place[0]}:{place[1]}", message))
+    # The finding of the cause itself when there is one; others at those lines say other things.
+    same = [f for f in seen if f[0] == found.cause]
+    return same or seen
+
+
+def _configured(steps: tuple[RouteStep, ...]) -> tuple[Evidence, ...]:
+    return tuple(Evidence(EvidenceKind.CONFIGURED, s.rule, str(s.source))
+                 for s in steps if s.source is not None)
+
+
+def _observed(diagnosis: Diagnosis) -> tuple[Evidence, ...]:
+    return tuple(e for e in diagnosis.evidence if e.kind is not EvidenceKind.CONFIGURED)
+
+
+def _add(diagnosis: Diagnosis, sentence: str, evidence: tuple[Evidence, ...]) -> Diagnosis:
+    return dataclasses.replace(diagnosis, explanation=f"{diagnosis.explanation} {sentence}",
+                               evidence=(*diagnosis.evidence, *evidence))
