@@ -8,6 +8,7 @@ Built from :mod:`probe.nginx.text`'s directive trees. Only the ``http`` context 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from probe.nginx.text import Directive, NginxText
@@ -21,6 +22,7 @@ class Listen:
     port: int
     default_server: bool
     where: str
+    ssl: bool = False
 
     @property
     def address(self) -> str:
@@ -104,6 +106,17 @@ class NginxModel:
     servers: list[Server]
     upstreams: dict[str, Upstream]
 
+    def proxied(self) -> Iterator[tuple[Server, Location]]:
+        """Every location that proxies, nested ones too, with its server block."""
+        def walk(locations: list[Location]) -> Iterator[Location]:
+            for loc in locations:
+                if loc.proxy_pass is not None:
+                    yield loc
+                yield from walk(loc.locations)
+        for server in self.servers:
+            for loc in walk(server.locations):
+                yield server, loc
+
 
 def build(text: NginxText) -> NginxModel:
     servers: list[Server] = []
@@ -173,19 +186,20 @@ def _return(block: Directive) -> Return | None:
 def _listen(d: Directive) -> Listen:
     spec, flags = d.args[0], d.args[1:]
     default = "default_server" in flags or "default" in flags
+    ssl = "ssl" in flags
     if spec.startswith("unix:"):
-        return Listen(spec, 0, default, d.where)
+        return Listen(spec, 0, default, d.where, ssl)
     if spec.startswith("["):
         host, _, port = spec.rpartition("]:")
-        return (Listen(host + "]", int(port), default, d.where) if port.isdigit()
-                else Listen(spec, DEFAULT_PORT, default, d.where))
+        return (Listen(host + "]", int(port), default, d.where, ssl) if port.isdigit()
+                else Listen(spec, DEFAULT_PORT, default, d.where, ssl))
     if spec.isdigit():
-        return Listen("*", int(spec), default, d.where)
+        return Listen("*", int(spec), default, d.where, ssl)
     host, _, port = spec.rpartition(":")
     if host and port.isdigit():
         wildcard = host in ("*", "0.0.0.0")  # noqa: S104 - reads a listen address, binds none
-        return Listen("*" if wildcard else host.lower(), int(port), default, d.where)
-    return Listen(spec.lower(), DEFAULT_PORT, default, d.where)
+        return Listen("*" if wildcard else host.lower(), int(port), default, d.where, ssl)
+    return Listen(spec.lower(), DEFAULT_PORT, default, d.where, ssl)
 
 
 def parse_proxy_pass(url: str, where: str) -> ProxyPass:
