@@ -363,6 +363,10 @@ def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict
             # PEP 3333 lets a server omit these two when they are empty.
             "script_name": _text(get("SCRIPT_NAME", "")),
             "path_info": _text(get("PATH_INFO", "")),
+            # What the front saw before mapping: the URL as sent, and mod_rewrite's
+            # SCRIPT_URL (null where no mod_rewrite ran).
+            "request_uri": _text(get("REQUEST_URI")),
+            "script_url": _text(get("SCRIPT_URL")),
             # Set by a front proxy; a Host that differs from it was rewritten on the way.
             "forwarded_host": _text(get("HTTP_X_FORWARDED_HOST")),
         },

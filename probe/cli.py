@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -19,6 +20,10 @@ from probe.environment import Environment
 from probe.errors import ProbeError
 from probe.exits import ExitStatus, outcome, sweep_exit
 from probe.safe_text import one_line
+
+if TYPE_CHECKING:
+    from probe.apache import Site
+    from probe.diagnose import ConfigJoin
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -105,6 +110,12 @@ def main() -> None:
               help="Save who answered each URL at each address, for a later --baseline.")
 @click.option("--no-sni", is_flag=True,
               help="HTTPS without SNI, as old clients connect (needs --connect IP:PORT).")
+@click.option("--config", "config_path", metavar="PATH",
+              help="The front's Apache configuration (a file, or a directory): its predicted "
+                   "route of each URL is joined to the answer, and causes cite file:line.")
+@click.option("--apachectl", is_flag=True,
+              help="With --config: also ask httpd (apache2 -S) and warn where it disagrees "
+                   "with the model of the configuration.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "junit"]), default="table",
               show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
@@ -118,7 +129,8 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
           all_addresses: bool | None, samples: int | None, concurrency: int | None,
           timeout: float | None,
           token_file: str | None, ca_file: str | None, restarted_after: str | None,
-          baseline_path: str | None, save_baseline: str | None, no_sni: bool, fmt: str,
+          baseline_path: str | None, save_baseline: str | None, no_sni: bool,
+          config_path: str | None, apachectl: bool, fmt: str,
           output: str | None, fail_on_warning: bool, verbose: int, log_format: str) -> None:
     """Probe every URL of the manifest (or the URLs given) and diagnose each.
 
@@ -146,10 +158,11 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
         token = read_token(loaded.probe, env.environ)
         cutoff = parse_deploy_time(restarted_after) if restarted_after is not None else None
         before = baselines.load(baseline_path) if baseline_path else None
+        config = _front_config(config_path or loaded.probe.config, apachectl, env.environ)
         total = len(loaded.targets()) * loaded.probe.samples
         with progress.bar(total, enabled=env.stderr_isatty and not verbose) as advance:
             result = sweeping.run_sweep(loaded, restarted_after=cutoff, progress=advance,
-                                        token=token)
+                                        token=token, config=config)
         if before is not None:
             result = baselines.compare(result, before)
         if save_baseline and not result.interrupted:
@@ -162,6 +175,30 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
     emit(text, output)
     sys.exit(sweep_exit(result.status.value, interrupted=result.interrupted,
                         fail_on_warning=fail_on_warning))
+
+
+def _front_config(path: str | None, apachectl: bool,
+                  environ: Mapping[str, str]) -> ConfigJoin | None:
+    """``--config`` read for the sweep's diagnosis (lint's findings of it keyed by line);
+    with ``--apachectl``, httpd's disagreements with the model said on stderr."""
+    if path is None:
+        if apachectl:
+            raise ProbeError("--apachectl needs --config PATH (or [probe] config)")
+        return None
+    from probe.lint import lint_paths, local_httpd
+    from probe.lint.rules import run_rules
+    from probe.sweep_config import load_config
+
+    def findings(site: Site) -> list[tuple[str, str, int, str]]:
+        return [(f.code, f.file, f.line, f.message) for f in run_rules(site)]
+
+    config = load_config(path, environ, findings)
+    if apachectl:
+        checked = lint_paths([path], environ=environ, httpd=local_httpd(), apachectl=True)
+        for f in checked.findings:
+            if f.code == "apachectl":
+                click.echo(f"probe: warning: {f.where}: {f.message}", err=True)
+    return config
 
 
 @main.command(context_settings=CONTEXT)

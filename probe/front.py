@@ -50,6 +50,8 @@ class RouteStep:
     decision: str  # what was chosen: "<VirtualHost *:80> (site-1.example.com)"
     rule: str  # why, as the front decides: "ServerAlias *.example.com matched"
     source: Source | None  # None only for a built-in default (no line decided it)
+    by: str = ""  # for stage site: "name" (a name matched), "default" (none did: the
+    # first or default server), "only" (the one server for the address)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class PredictedRoute:
     application_group: str | None = None  # Apache: the sub interpreter
     upstream: str | None = None  # nginx: host:port or unix:/path proxied to
     host_sent: str | None = None  # the Host header the application receives, if decided
+    undecided: str | None = None  # why the model cannot follow the route past its steps
 
     def step(self, stage: str) -> RouteStep | None:
         return next((s for s in self.steps if s.stage == stage), None)

@@ -15,7 +15,7 @@ import re
 import stat
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -58,6 +58,9 @@ class ProbeSettings:
     concurrency: int = 32
     sni: bool = True
     """False: HTTPS without SNI, as old clients connect (needs ``connect`` to an IP address)."""
+    config: str | None = None
+    """The front server's configuration (a file or directory) whose routes the diagnosis
+    joins to the answers; relative to the manifest's directory."""
 
     def __post_init__(self) -> None:
         # ProbeSettings(connect="h:p") built in code means that one address, as parsed would.
@@ -164,7 +167,12 @@ def load(path: str | os.PathLike[str]) -> Manifest:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ManifestError(f"{source}: not UTF-8 text") from None
-    return parse(text, source)
+    loaded = parse(text, source)
+    config = loaded.probe.config
+    if config is not None and not os.path.isabs(config):  # relative to the manifest
+        here = os.path.dirname(os.path.abspath(source))
+        loaded = replace(loaded, probe=replace(loaded.probe, config=os.path.join(here, config)))
+    return loaded
 
 
 def parse(text: str, source: str = "<manifest>") -> Manifest:
@@ -223,6 +231,7 @@ _PROBE_TYPES: dict[str, tuple[type, ...]] = {
     "token_env": (str,),
     "token_file": (str,),
     "ca_file": (str,),
+    "config": (str,),
     "timeout": (int, float),
     "samples": (int,),
     "concurrency": (int,),
@@ -261,6 +270,8 @@ def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSett
         raise ManifestError(
             f"{at('timeout')}: must be more than 0 and at most {MAX_TIMEOUT:g} seconds, "
             f"not {settings.timeout!r}")
+    if settings.config is not None and not settings.config.strip():
+        raise ManifestError(f"{at('config')}: must name a configuration file or directory")
     if settings.samples < 1:
         raise ManifestError(f"{at('samples')}: must be at least 1")
     if settings.concurrency < 1:

@@ -53,6 +53,12 @@ class Cause(StrEnum):
     """not_live: the answer carried another request's nonce (a cache stored it)."""
     FORGED = "forged"
     """not_live: the answer's signature is wrong (made without the token)."""
+    VHOST_SHADOWED = "vhost_shadowed"
+    """An earlier site claims the host name (a wildcard alias, the same name in another
+    file): named from a configuration line or from an extra request."""
+    URL_MAPPING = "url_mapping"
+    """A URL-mapping step before the WSGI mounts (a rewrite, proxy or alias) took the path:
+    named only from a configuration line."""
 
 
 class Liveness(StrEnum):

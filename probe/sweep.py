@@ -13,7 +13,7 @@ from datetime import datetime
 from types import FrameType
 
 from probe import addresses, logs
-from probe.diagnose import diagnose
+from probe.diagnose import ConfigJoin, diagnose
 from probe.errors import ErrorKind
 from probe.http_messages import Request
 from probe.liveness import NONCE_HEADER, judge, new_nonce
@@ -36,6 +36,7 @@ def run_sweep(
     transport: Transport | None = None,
     token: str | None = None,
     resolver: addresses.Resolver | None = None,
+    config: ConfigJoin | None = None,
 ) -> Report:
     """Probe ``targets`` (default: all of the manifest's) and diagnose them.
 
@@ -43,7 +44,7 @@ def run_sweep(
     unanswered then get verdict ``unreachable`` with a timeout explanation.
     Ctrl-C returns what was gathered with ``Report.interrupted`` set.
     ``token`` (read by the command, see probe.credentials) goes with every request of the
-    default transport.
+    default transport. ``config``: the front's configuration, joined to each answer.
     """
     settings = manifest.probe
     # One target per URL and address (a fleet); each request carries its address.
@@ -68,7 +69,7 @@ def run_sweep(
     ]
     report = diagnose(
         manifest, observations, restarted_after=restarted_after,
-        duration_s=time.monotonic() - started, interrupted=interrupted,
+        duration_s=time.monotonic() - started, interrupted=interrupted, config=config,
     )
     logs.get_logger("probe.sweep").info(
         "sweep", targets=len(report.targets), problems=len(report.problems),

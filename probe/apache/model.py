@@ -35,7 +35,7 @@ from probe.apache.names import (
     process_group,
 )
 from probe.apache.scripts import ScriptInfo, read_script
-from probe.apache.sections import applicable_sections, per_directory
+from probe.apache.sections import deciding_directive, per_directory
 
 ALIAS_KEYS = ("wsgiscriptalias", "wsgiscriptaliasmatch")
 __all__ = ["ALIAS_KEYS", "Address", "DaemonGroup", "GroupUse", "Listen", "Server", "Site",
@@ -303,12 +303,7 @@ def _setting(alias: Directive, mount: str, options: Mapping[str, str], option: s
     """A process or application group: the alias option, else per-directory, else server."""
     if option in options:
         return options[option], f"{option}= for {alias.name} at {alias.where}"
-    found: Directive | None = None
-    for section in applicable_sections(scopes, script, mount):
-        found = _last(section.body(), key) or found
-    if found is None:
-        for scope in scopes:  # main server first, the VirtualHost overrides it
-            found = _last(scope, key) or found
+    found = deciding_directive(scopes, script, mount, key)
     if found is not None:
         return found.args[0], f"{found.name} at {found.where}"
     return default, "no process group set (embedded mode)"

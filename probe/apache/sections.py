@@ -22,12 +22,38 @@ def per_directory(scope: Sequence[Directive]) -> list[tuple[Directive, Directive
 
 def applicable_sections(scopes: Sequence[Sequence[Directive]], script: str,
                          mount: str) -> list[Directive]:
-    """Per-directory sections applying to a script and mount, in httpd's merge order:
-    ``<Directory>`` shortest path first, then DirectoryMatch, Files, Location."""
+    """Per-directory sections applying to a script and a URL path, in httpd's merge order
+    (later wins): ``<Directory>`` shortest path first, then ``<Directory ~>`` and
+    ``<DirectoryMatch>``, then ``<Files>``/``<FilesMatch>``, then ``<Location>``/
+    ``<LocationMatch>``, each kind in configuration order (the main server's before a
+    VirtualHost's)."""
     sections = [s for scope in scopes for s in scope
                 if s.key in SECTION_ORDER and s.args and _applies(s, script, mount)]
-    return sorted(sections, key=lambda s: (SECTION_ORDER[s.key],
-                                           s.args[0].count("/") if s.key == "directory" else 0))
+    return sorted(sections, key=_merge_key)
+
+
+def _merge_key(section: Directive) -> tuple[int, int]:
+    order = SECTION_ORDER[section.key]
+    if section.key == "directory" and section.args[0] == "~":
+        return 1, 0  # a regular expression: merged with the DirectoryMatch sections
+    return order, section.args[0].count("/") if section.key == "directory" else 0
+
+
+def deciding_directive(scopes: Sequence[Sequence[Directive]], script: str, path: str,
+                       key: str) -> Directive | None:
+    """The directive ``key`` (``wsgiprocessgroup``...) in effect for ``script`` reached at
+    URL ``path``: the last one in httpd's merge order, the servers' own lines (main server,
+    then VirtualHost) first, then the per-directory sections."""
+    found: Directive | None = None
+    for scope in scopes:
+        found = _last(scope, key) or found
+    for section in applicable_sections(scopes, script, path):
+        found = _last(section.body(), key) or found
+    return found
+
+
+def _last(directives: Sequence[Directive], key: str) -> Directive | None:
+    return next((d for d in reversed(directives) if d.key == key and d.args), None)
 
 
 def _applies(section: Directive, script: str, mount: str) -> bool:

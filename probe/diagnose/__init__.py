@@ -29,12 +29,14 @@ from probe.apache.names import vhost_of
 from probe.diagnose.backends import backend_findings
 from probe.diagnose.findings import cross_url_findings
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.join import ConfigJoin, join
 from probe.diagnose.verdicts import diagnose_target
 from probe.diagnose.wording import Diagnosis, catch_all_vhost
 from probe.manifest import Manifest
 from probe.model import Observation, Report, TargetResult
 
 __all__ = [
+    "ConfigJoin",
     "Diagnosis",
     "SweepContext",
     "catch_all_vhost",
@@ -51,12 +53,17 @@ def diagnose(
     restarted_after: datetime | None = None,
     duration_s: float = 0.0,
     interrupted: bool = False,
+    config: ConfigJoin | None = None,
 ) -> Report:
-    """The whole report: one TargetResult per observation, then cross-URL findings."""
+    """The whole report: one TargetResult per observation, then cross-URL findings.
+
+    ``config``: the front's configuration (``--config``), joined to each answer."""
     context = SweepContext(manifest, observations)
-    results = tuple(
-        _result(obs, diagnose_target(obs, context, restarted_after)) for obs in observations
-    )
+    diagnoses = [diagnose_target(obs, context, restarted_after) for obs in observations]
+    if config is not None:
+        diagnoses = [join(obs, d, context, config) for obs, d in zip(observations, diagnoses,
+                                                                     strict=True)]
+    results = tuple(_result(obs, d) for obs, d in zip(observations, diagnoses, strict=True))
     findings = cross_url_findings(observations, results, context.identify)
     findings += backend_findings(results)
     return Report(results, findings, duration_s=duration_s, interrupted=interrupted)
@@ -81,4 +88,6 @@ def _result(obs: Observation, diagnosis: Diagnosis) -> TargetResult:
         cache_headers=tuple(dict.fromkeys(line for s in obs.samples for line in s.cache)),
         address=obs.target.address or next(
             (s.address for s in reversed(obs.samples) if s.address), None),
+        evidence=diagnosis.evidence,
+        candidates=diagnosis.candidates,
     )

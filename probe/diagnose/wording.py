@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from probe.apache import names as apache_names
 from probe.apache.names import default_port
 from probe.errors import ErrorKind
-from probe.model import Cause, EndpointAnswer, Liveness, Sample, Verdict
+from probe.model import Candidate, Cause, EndpointAnswer, Evidence, Liveness, Sample, Verdict
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,8 @@ class Diagnosis:
     explanation: str = ""
     fix: str = ""
     answered_by: str | None = None
+    evidence: tuple[Evidence, ...] = ()
+    candidates: tuple[Candidate, ...] = ()
 
 
 RESTART_FIX = (

@@ -57,7 +57,10 @@ def discover_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str 
 def discover_site(paths: Sequence[str | os.PathLike[str]], *, server_root: str | None = None,
                   environ: Mapping[str, str] | None = None,
                   httpd: Httpd | None = None) -> Discovery:
-    return discover(load_site(paths, server_root=server_root, environ=environ, httpd=httpd))
+    found = discover(load_site(paths, server_root=server_root, environ=environ, httpd=httpd))
+    if len(paths) == 1:  # [probe] config names one file or directory
+        found.config = os.path.abspath(os.fspath(paths[0]))
+    return found
 
 
 def discover(site: Site) -> Discovery:

@@ -43,3 +43,4 @@ class Discovery:
     refuse_skipped: list[str] = field(default_factory=list)  # addresses left unchecked, why
     warnings: list[str] = field(default_factory=list)  # for stderr: what could not be filled in
     front: str = "apache"  # whose configuration it came from: the comments use its words
+    config: str | None = None  # the configuration path it came from, for [probe] config

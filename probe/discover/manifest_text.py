@@ -35,6 +35,9 @@ def render(discovery: Discovery) -> str:
     lines += ["[probe]", _comment(discovery.connect_source)]
     if discovery.connect:
         lines.append(f"connect = {_string(discovery.connect)}")
+    if discovery.config:
+        lines += ["# The configuration this came from: a sweep joins its routes to the answers.",
+                  f"config = {_string(discovery.config)}"]
     lines.append("")
     for instance in discovery.instances:
         lines += _render_instance(instance)

@@ -33,7 +33,7 @@ TOP_KEYS = {
     "hits", "nonce", "signature", "code", "time_zone",
 }
 REQUEST_KEYS = {"host", "server_name", "server_port", "scheme", "script_name", "path_info",
-                "forwarded_host"}
+                "forwarded_host", "request_uri", "script_url"}
 INNER_BODY = b"inner application"
 
 
@@ -206,7 +206,8 @@ def test_answer_headers_and_exact_fields(we: ModuleType) -> None:
     assert doc["pid"] == os.getpid() and doc["ppid"] == os.getppid()
     assert doc["request"] == {"host": "site-1.example.com", "server_name": "site-1.example.com",
                               "server_port": "8080", "scheme": "http", "script_name": "",
-                              "path_info": "/__probe__", "forwarded_host": None}
+                              "path_info": "/__probe__", "forwarded_host": None,
+                              "request_uri": None, "script_url": None}
     assert doc["server"] == {"software": "Apache/2.4.62 (Debian)", "mod_wsgi_version": None,
                              "multithread": False, "multiprocess": False, "worker_id": None}
     assert doc["python"] == {"version": sys.version.split()[0],
@@ -399,6 +400,15 @@ def test_forwarded_host_is_the_only_other_header(we: ModuleType) -> None:
                                              HTTP_X_FORWARDED_HOST="site-2.example.com")).json
     assert doc["request"]["host"] == "127.0.0.1:8080"
     assert doc["request"]["forwarded_host"] == "site-2.example.com"
+
+
+def test_the_url_before_mapping_is_reported(we: ModuleType) -> None:
+    # REQUEST_URI as the client sent it, SCRIPT_URL as mod_rewrite set it: a sub-URL the
+    # front rewrote shows both next to the SCRIPT_NAME the application got.
+    doc = call(we.wrap(Inner()), environ_for(REQUEST_URI="/suburl/__probe__",
+                                             SCRIPT_URL="/suburl/__probe__")).json
+    assert doc["request"]["request_uri"] == "/suburl/__probe__"
+    assert doc["request"]["script_url"] == "/suburl/__probe__"
 
 
 def test_a_broken_clock_makes_time_zone_null(we: ModuleType,

@@ -1,0 +1,258 @@
+"""Which URL-mapping step takes a request's path inside one server, in httpd's order of
+``translate_name`` hooks: mod_rewrite (``APR_HOOK_FIRST``), mod_proxy's ``ProxyPass``
+(after mod_rewrite), mod_alias (``Redirect`` before ``Alias``), then mod_wsgi's
+``WSGIScriptAlias`` (mod_wsgi registers after ``mod_alias.c``), and last the handler mounts
+(``SetHandler``/``AddHandler wsgi-script`` under an Alias, a ``<Location>`` or the
+DocumentRoot). The first hook that takes the path ends the search, except a RewriteRule with
+``[PT]``, which hands its new path on.
+
+Where the model cannot follow a directive (a RewriteRule with conditions, a substitution
+with server variables, a rewrite to a file without ``[PT]``) the mapping says so in
+``undecided`` rather than guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from probe.apache.config import Directive
+from probe.apache.model import Server, Site, WsgiApp
+from probe.apache.names import alias_match_length, mount_matches
+from probe.front import RouteStep, Source
+
+_REDIRECT_KEYS = ("redirect", "redirectmatch", "redirectpermanent", "redirecttemp")
+_ALIAS_KEYS = ("alias", "aliasmatch", "scriptalias", "scriptaliasmatch")
+_STATUS_WORDS = ("permanent", "temp", "seeother", "gone")
+_UNFOLLOWED_FLAGS = ("c", "chain", "s", "skip", "n", "next", "e", "env")
+
+
+@dataclass(frozen=True)
+class UrlMapping:
+    """What took the path: an application (``app``), or an outcome without one."""
+
+    path: str  # the path the later steps saw (a [PT] rewrite changes it)
+    steps: tuple[RouteStep, ...] = ()
+    app: WsgiApp | None = None
+    script_name: str | None = None
+    refused: bool = False  # forbidden, gone
+    redirect: str | None = None
+    upstream: str | None = None  # proxied to
+    undecided: str | None = None
+
+
+def source(d: Directive) -> Source:
+    return Source(d.file, d.line)
+
+
+def written(d: Directive) -> str:
+    return " ".join([d.name, *d.args])
+
+
+def map_path(site: Site, server: Server, path: str) -> UrlMapping:
+    """The mapping of ``path`` in ``server`` (a VirtualHost inherits the main server's
+    Alias, Redirect, ProxyPass and WSGIScriptAlias lines, listed after its own)."""
+    main_scope = tuple(d for d in site.config.directives if d.key != "virtualhost")
+    scope = server.directives if not server.is_main else main_scope
+    rewritten = _rewrite(scope, path)
+    if rewritten.undecided or rewritten.refused or rewritten.redirect or rewritten.upstream:
+        return rewritten
+    path, steps = rewritten.path, rewritten.steps
+    inherited = () if server.is_main else main_scope
+    for mapped in (_proxy(scope, inherited, path), _alias(scope, inherited, path)):
+        if mapped is not None:
+            return _handled(site, server, replace(mapped, steps=steps + mapped.steps))
+    for app in site.aliases_for(server):
+        if app.handler:
+            continue
+        matched = _wsgi_match(app, path)
+        if matched is not None:
+            step = RouteStep("mount", f"{app.target} at {app.mount}",
+                             f"{app.directive.name} {app.mount} is the first "
+                             f"{'WSGIScriptAlias' if not app.is_match else app.directive.name} "
+                             f"of this server to match {path}", source(app.directive))
+            return UrlMapping(path, (*steps, step), app, matched)
+    return _handled(site, server, UrlMapping(path, steps))
+
+
+def _handled(site: Site, server: Server, mapped: UrlMapping) -> UrlMapping:
+    """A path no WSGIScriptAlias took (or an Alias mapped): a handler mount, else none."""
+    if mapped.redirect or mapped.refused or mapped.upstream or mapped.undecided:
+        return mapped
+    handlers = [a for a in site.aliases_for(server)
+                if a.handler and mount_matches(a.mount, mapped.path)]
+    if not handlers:
+        return replace(mapped, steps=(*mapped.steps, RouteStep(
+            "mount", "no application", f"no WSGI mount of this server matches {mapped.path}",
+            None)))
+    app = max(handlers, key=lambda a: len(a.mount))
+    step = RouteStep("mount", f"{app.target} at {app.mount}",
+                     f"{app.directive.name} {' '.join(app.directive.args)} makes mod_wsgi "
+                     f"run it", source(app.directive))
+    return replace(mapped, steps=(*mapped.steps, step), app=app,
+                   script_name=app.script_name)
+
+
+def _wsgi_match(app: WsgiApp, path: str) -> str | None:
+    """SCRIPT_NAME when ``app``'s alias matches ``path`` (mod_wsgi's
+    ``wsgi_alias_matches``; a Match alias must match from the path's start)."""
+    if not app.is_match:
+        length = alias_match_length(path, app.mount)
+        return path[:length].rstrip("/") if length else None
+    try:
+        found = re.match(app.mount, path)
+    except re.error:
+        return None
+    return found.group(0).rstrip("/") if found else None
+
+
+def _rewrite(scope: Sequence[Directive], path: str) -> UrlMapping:
+    """mod_rewrite in server context: the rules of ``scope`` when its RewriteEngine is on."""
+    engine = next((d for d in reversed(scope) if d.key == "rewriteengine" and d.args), None)
+    if engine is None or engine.args[0].lower() != "on":
+        return UrlMapping(path)
+    steps: list[RouteStep] = []
+    conditions: list[Directive] = []
+    passthrough: Directive | None = None
+    changed: Directive | None = None
+    for d in scope:
+        if d.key == "rewritecond":
+            conditions.append(d)
+            continue
+        if d.key != "rewriterule" or len(d.args) < 2:
+            continue
+        held, conditions = conditions, []
+        flags = [f.strip().lower() for f in d.arg(2).strip("[]").split(",") if f.strip()]
+        pattern, negated = (d.args[0][1:], True) if d.args[0].startswith("!") else \
+            (d.args[0], False)
+        try:
+            found = re.search(pattern, path, re.I if {"nc", "nocase"} & set(flags) else 0)
+        except re.error:
+            return _undecided(path, steps, d, f"{written(d)} at {d.where}: "
+                              f"its pattern is not a regular expression the model reads")
+        if (found is None) != negated:
+            continue
+        if held:
+            return _undecided(path, steps, d, (
+                f"{written(d)} at {d.where} matches {path} but depends on "
+                f"RewriteCond at {held[0].where}, which the model does not evaluate"))
+        names = {f.split("=", 1)[0] for f in flags}
+        if names & set(_UNFOLLOWED_FLAGS) or any(f.startswith("h=") for f in flags):
+            return _undecided(path, steps, d, (
+                f"{written(d)} at {d.where} matches {path}; the model does not follow its "
+                f"flags {d.arg(2)}"))
+        rule = f"{written(d)} matches {path}"
+        if names & {"f", "forbidden", "g", "gone"}:
+            return UrlMapping(path, (*steps, RouteStep("mapping", "refused", rule, source(d))),
+                              refused=True)
+        target = d.args[1]
+        if target != "-":
+            expanded = _expand(target, found if not negated else None)
+            if expanded is None:
+                return _undecided(path, steps, d, (
+                    f"{written(d)} at {d.where} matches {path}; its substitution uses "
+                    f"variables the model does not know"))
+            if names & {"r", "redirect"} or "://" in expanded:
+                return UrlMapping(path, (*steps, RouteStep(
+                    "mapping", f"redirect to {expanded}", rule, source(d))), redirect=expanded)
+            if names & {"p", "proxy"}:
+                return UrlMapping(path, (*steps, RouteStep(
+                    "mapping", f"proxied to {expanded}", rule, source(d))), upstream=expanded)
+            path = expanded.split("?", 1)[0]
+            changed = d
+            steps.append(RouteStep("mapping", f"rewritten to {path}", rule, source(d)))
+            if names & {"pt", "passthrough"}:
+                passthrough = d
+        if names & {"l", "last", "end"}:
+            break
+    if changed is not None and passthrough is None:
+        return _undecided(path, steps, changed, (
+            f"{written(changed)} at {changed.where} maps the URL to {path} without [PT]: "
+            f"httpd then serves it as a file, which the model does not follow"))
+    return UrlMapping(path, tuple(steps))
+
+
+def _undecided(path: str, steps: Sequence[RouteStep], d: Directive, why: str) -> UrlMapping:
+    """A mapping the model stops at: ``d`` decides, in a way it does not follow."""
+    rule = why.replace(f" at {d.where}", "", 1)
+    return UrlMapping(path, (*steps, RouteStep("mapping", "undecided", rule, source(d))),
+                      undecided=why)
+
+
+def _expand(target: str, found: re.Match[str] | None) -> str | None:
+    """A substitution with ``$N`` filled in; None when it needs what the model lacks."""
+    if "%{" in target or re.search(r"%\d", target):
+        return None
+    groups = (found.group(0), *found.groups()) if found else ("",)
+
+    def group(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        return (groups[index] or "") if index < len(groups) else ""
+
+    return re.sub(r"\$(\d)", group, target)
+
+
+def _proxy(scope: Sequence[Directive], inherited: Sequence[Directive],
+           path: str) -> UrlMapping | None:
+    for d, prefix, url in _proxy_rules([*scope, *inherited]):
+        regex = d.key == "proxypassmatch"
+        try:
+            hit = re.search(prefix, path) is not None if regex else path.startswith(prefix)
+        except re.error:
+            hit = False
+        if not hit:
+            continue
+        if url == "!":
+            return None  # excluded from proxying: the later steps decide
+        rule = f"{written(d)} matches {path}"
+        return UrlMapping(path, (RouteStep("mapping", f"proxied to {url}", rule, source(d)),),
+                          upstream=url)
+    return None
+
+
+def _proxy_rules(scope: Sequence[Directive]) -> list[tuple[Directive, str, str]]:
+    found: list[tuple[Directive, str, str]] = []
+    for d in scope:
+        if d.key in ("proxypass", "proxypassmatch") and len(d.args) >= 2:
+            found.append((d, d.args[0], d.args[1]))
+        elif d.key in ("location", "locationmatch") and d.args:
+            found += [(inner, d.args[0], inner.args[0]) for inner in d.body()
+                      if inner.key == "proxypass" and len(inner.args) == 1]
+    return found
+
+
+def _alias(scope: Sequence[Directive], inherited: Sequence[Directive],
+           path: str) -> UrlMapping | None:
+    both = [*scope, *inherited]
+    for keys in (_REDIRECT_KEYS, _ALIAS_KEYS):
+        for d in both:
+            if d.key not in keys or not d.args:
+                continue
+            args = list(d.args)
+            status = ""
+            if d.key in ("redirect", "redirectmatch") and len(args) >= 2 and (
+                    args[0].isdigit() or args[0].lower() in _STATUS_WORDS):
+                status, args = args[0].lower(), args[1:]
+            if not _alias_hit(d.key, args[0], path):
+                continue
+            rule = f"{written(d)} matches {path}"
+            if keys is _REDIRECT_KEYS:
+                gone = status in ("gone", "410") or (status.isdigit() and status[0] == "4")
+                target = args[1] if len(args) > 1 else ""
+                return UrlMapping(path, (RouteStep("mapping", f"redirect to {target}"
+                                                   if not gone else "refused", rule,
+                                                   source(d)),),
+                                  refused=gone, redirect=None if gone else target)
+            return UrlMapping(path, (RouteStep("mapping", f"mapped to {d.arg(1)}", rule,
+                                               source(d)),))
+    return None
+
+
+def _alias_hit(key: str, pattern: str, path: str) -> bool:
+    if key.endswith("match"):
+        try:
+            return re.search(pattern, path) is not None
+        except re.error:
+            return False
+    return alias_match_length(path, pattern) > 0

@@ -1,0 +1,127 @@
+"""The route httpd + mod_wsgi take for one URL at one address, predicted from a
+:class:`~probe.apache.model.Site`: the :class:`probe.front.FrontConfig` of Apache.
+
+Three decisions, each a :class:`~probe.front.RouteStep` with the ``file:line`` that made it:
+
+1. the server (:mod:`probe.apache.vhost_select`): address set, then names, then the first;
+2. the URL mapping (:mod:`probe.apache.mapping`): mod_rewrite, mod_proxy, mod_alias,
+   mod_wsgi's aliases, handler mounts, in httpd's hook order;
+3. the daemon process group and application group of the application that took the path,
+   after httpd's section merge (:func:`probe.apache.sections.deciding_directive`): the
+   alias's own ``process-group=``/``application-group=`` option, else the last
+   ``WSGIProcessGroup``/``WSGIApplicationGroup`` of the server lines and the sections that
+   apply to the script and the URL (``<Directory>`` short to long, regex directories,
+   ``<Files>``, ``<Location>`` in configuration order).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import replace
+from urllib.parse import urlsplit
+
+from probe.apache.config import Directive
+from probe.apache.mapping import UrlMapping, map_path, source
+from probe.apache.model import Server, Site, WsgiApp
+from probe.apache.names import (
+    RESOURCE,
+    application_group,
+    default_port,
+    is_per_request,
+    process_group,
+)
+from probe.apache.sections import deciding_directive
+from probe.apache.vhost_select import select_vhost
+from probe.front import FrontKind, PredictedRoute, RouteStep, Source
+from probe.manifest import is_ip
+
+
+class ApacheRoutes:
+    """Apache httpd's configuration as a :class:`probe.front.FrontConfig`."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+
+    @property
+    def front(self) -> FrontKind:
+        return FrontKind.APACHE
+
+    @property
+    def files(self) -> Sequence[str]:
+        return self.site.config.files
+
+    def route(self, url: str, address: str | None) -> PredictedRoute:
+        parts = urlsplit(url)
+        hostname = (parts.hostname or "").lower()
+        port = parts.port or default_port(parts.scheme)
+        ip: str | None = hostname if is_ip(hostname) else None
+        if address is not None:
+            host, _, port_text = address.rpartition(":")
+            ip, port = host.strip("[]"), int(port_text) if port_text.isdigit() else port
+        empty = PredictedRoute(FrontKind.APACHE, url, address, ())
+        choice = select_vhost(self.site, hostname, ip, port)
+        if choice.undecided is not None:
+            return replace(empty, undecided=choice.undecided)
+        server = choice.server
+        site_step = RouteStep("site", server.describe(), choice.rule, choice.source,
+                              by=choice.by)
+        mapped = map_path(self.site, server, parts.path or "/")
+        steps = (site_step, *mapped.steps)
+        route = replace(empty, steps=steps, site=server.describe(), refused=mapped.refused,
+                        upstream=mapped.upstream, undecided=mapped.undecided)
+        if mapped.app is None:
+            return route
+        return self._groups(route, server, mapped, parts.port)
+
+    def _groups(self, route: PredictedRoute, server: Server, mapped: UrlMapping,
+                url_port: int | None) -> PredictedRoute:
+        app = mapped.app
+        assert app is not None
+        script = _script_file(app, mapped)
+        scopes = self._scopes(server)
+        group, group_step = _setting(app, scopes, script, mapped.path, "process-group",
+                                     "wsgiprocessgroup", "")
+        spec, spec_step = _setting(app, scopes, script, mapped.path, "application-group",
+                                   "wsgiapplicationgroup", RESOURCE)
+        script_name = mapped.script_name if mapped.script_name is not None else ""
+        # ap_get_server_port() with UseCanonicalName Off: the Host header's port, else
+        # the ServerName's, else the scheme's default.
+        port = url_port or server.server_port
+        interpreter = None if is_per_request(spec) else application_group(
+            spec, server.server_hostname or "localhost", port, script_name)
+        steps = (*route.steps, replace(group_step, decision=repr(process_group(group))),
+                 replace(spec_step, decision=repr(interpreter)))
+        return replace(route, steps=steps, script_name=script_name, script_file=script,
+                       process_group=None if is_per_request(group) else process_group(group),
+                       application_group=interpreter)
+
+    def _scopes(self, server: Server) -> list[tuple[Directive, ...]]:
+        main = tuple(d for d in self.site.config.directives if d.key != "virtualhost")
+        return [main] if server.is_main else [main, server.directives]
+
+
+def _script_file(app: WsgiApp, mapped: UrlMapping) -> str:
+    """The file mod_wsgi runs: the alias target, or for a directory the path's first
+    segment below the mount."""
+    if not os.path.isdir(app.target):
+        return app.target
+    rest = mapped.path[len(mapped.script_name or ""):].lstrip("/").split("/", 1)[0]
+    return os.path.join(app.target, rest) if rest else app.target
+
+
+def _setting(app: WsgiApp, scopes: list[tuple[Directive, ...]], script: str, path: str,
+             option: str, key: str, default: str) -> tuple[str, RouteStep]:
+    stage = "process_group" if key == "wsgiprocessgroup" else "application_group"
+    if option in app.options:
+        return app.options[option], RouteStep(
+            stage, "", f"{option}={app.options[option]} on {app.directive.name}",
+            source(app.directive))
+    found = deciding_directive(scopes, script, path, key)
+    if found is not None:
+        return found.args[0], RouteStep(stage, "", f"{found.name} {found.args[0]} is the "
+                                        f"last to apply after httpd's section merge",
+                                        Source(found.file, found.line))
+    rule = ("no WSGIProcessGroup applies: embedded mode" if stage == "process_group"
+            else "no WSGIApplicationGroup applies: %{RESOURCE}, mod_wsgi's default")
+    return default, RouteStep(stage, "", rule, None)

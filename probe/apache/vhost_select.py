@@ -1,0 +1,140 @@
+"""Which ``<VirtualHost>`` httpd gives a request, and by which rule: the one selection shared
+by the route prediction (:mod:`probe.apache.route`) and lint.
+
+httpd's "An In-Depth Discussion of Virtual Host Matching" (vhosts/details.html) and
+``server/vhost.c``:
+
+1. the address set: the VirtualHosts with the connection's IP address, else those with a
+   wildcard address (``*``, ``_default_``); an address with the exact port is preferred to
+   one with any port (``find_ipaddr``/``find_default_server``); none: the main server;
+2. exactly one VirtualHost in the set: it answers, its names are never compared;
+3. else the set, in configuration order, is searched for the first VirtualHost whose
+   ServerName, then plain ServerAlias names, then wildcard ServerAlias names match the
+   Host header (its port ignored; :func:`probe.apache.hostnames.name_matches`);
+4. none matches: the first VirtualHost of the set answers.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from probe.apache.addresses import Address
+from probe.apache.config import Directive
+from probe.apache.hostnames import MatchedBy, is_wildcard, name_matches, wildcard_matches
+from probe.apache.model import Server, Site
+from probe.front import Source
+
+_LOCAL_NAMES = {"localhost": ("127.0.0.1", "::1")}
+
+
+@dataclass(frozen=True)
+class VhostChoice:
+    """The server a request gets and why; ``source`` is the line that decided it."""
+
+    server: Server
+    rule: str
+    source: Source | None
+    by: str  # "name", "default", "only" (see probe.front.RouteStep.by)
+    matched_by: MatchedBy | None  # None: the main server, or the only VirtualHost of the set
+    address: Address | None  # the address set chosen; None: the main server
+    candidates: tuple[Server, ...] = ()  # the address set, in configuration order
+    undecided: str | None = None  # why the selection cannot be known from here
+
+
+def address_set(vhosts: Sequence[Server], ip: str | None,
+                port: int) -> tuple[Address | None, tuple[Server, ...], str | None]:
+    """The address httpd picks for a connection to ``ip:port`` and its VirtualHosts, in
+    configuration order; the third item says why it cannot be known (``ip`` None and an
+    address-specific VirtualHost on this port)."""
+    exact = [(a, v) for v in vhosts for a in v.addresses
+             if a.host != "*" and a.port in (None, port)]
+    wild = [(a, v) for v in vhosts for a in v.addresses
+            if a.host == "*" and a.port in (None, port)]
+    if exact and ip is None:
+        return None, (), "the address the request arrives on is not known (give --connect)"
+    named = next((a for a, _ in exact if not _is_ip(a.host) and a.host not in _LOCAL_NAMES),
+                 None)
+    if named is not None:
+        return None, (), f"<VirtualHost {named}> names a host that httpd resolves at start"
+    mine = [(a, v) for a, v in exact if _same_ip(a.host, ip or "")]
+    for pairs in (mine, wild):
+        for want_port in (port, None):
+            chosen = [(a, v) for a, v in pairs if a.port == want_port]
+            if chosen:
+                servers: list[Server] = []
+                for _, server in chosen:
+                    if not any(s is server for s in servers):  # identity: no deep compare
+                        servers.append(server)
+                return chosen[0][0], tuple(servers), None
+    return None, (), None
+
+
+def select_vhost(site: Site, hostname: str, ip: str | None, port: int) -> VhostChoice:
+    """The server that answers a request for ``hostname`` arriving at ``ip:port``."""
+    address, servers, unknown = address_set(site.vhosts, ip, port)
+    if unknown is not None:
+        return VhostChoice(site.main, "", None, "", None, None, undecided=unknown)
+    if address is None:
+        return VhostChoice(site.main, f"no <VirtualHost> address matches port {port}: the "
+                           f"main server answers", None, "default", None, None)
+    if len(servers) == 1:
+        only = servers[0]
+        return VhostChoice(only, f"{_opening(only)} is the only VirtualHost for {address}: "
+                           f"names are not compared", Source(only.file, only.line), "only",
+                           None, address, servers)
+    for server in servers:
+        matched = name_matches(server.server_name, server.aliases, hostname)
+        if matched is not None:
+            directive = name_directive(site, server, hostname, matched)
+            where = Source(directive.file, directive.line) if directive else \
+                Source(server.file, server.line)
+            written = " ".join(directive.args) if directive else server.server_name
+            name = directive.name if directive else matched.value
+            rule = (f"{name} {written} matches {hostname!r}, the first match among the "
+                    f"{len(servers)} VirtualHosts for {address}")
+            return VhostChoice(server, rule, where, "name", matched, address, servers)
+    first = servers[0]
+    return VhostChoice(first, f"{_opening(first)} is the first of the {len(servers)} "
+                       f"VirtualHosts for {address}, and no ServerName or ServerAlias of "
+                       f"them matches {hostname!r}: the first one answers",
+                       Source(first.file, first.line), "default", MatchedBy.DEFAULT,
+                       address, servers)
+
+
+def _opening(server: Server) -> str:
+    """The section's opening line as written: ``<VirtualHost *:80>``."""
+    return f"<VirtualHost {' '.join(str(a) for a in server.addresses)}>"
+
+
+def name_directive(site: Site, server: Server, hostname: str,
+                   matched: MatchedBy) -> Directive | None:
+    """The ServerName or ServerAlias line that made ``hostname`` match ``server``."""
+    if matched is MatchedBy.SERVER_NAME:
+        scope = server.directives if not server.name_inherited else site.main.directives
+        return next((d for d in reversed(scope) if d.key == "servername" and d.args), None)
+    aliases = [d for d in server.directives if d.key == "serveralias"]
+    host = hostname.lower()
+    plain = next((d for d in aliases for a in d.args
+                  if not is_wildcard(a) and a.lower() == host), None)
+    return plain or next((d for d in aliases for a in d.args
+                          if is_wildcard(a) and wildcard_matches(a, host)), None)
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _same_ip(written: str, ip: str) -> bool:
+    """Whether a VirtualHost address (an IP, or ``localhost``) is the IP ``ip``."""
+    candidates = _LOCAL_NAMES.get(written, (written.strip("[]"),))
+    try:
+        wanted = ipaddress.ip_address(ip.strip("[]"))
+        return any(ipaddress.ip_address(c) == wanted for c in candidates)
+    except ValueError:
+        return False

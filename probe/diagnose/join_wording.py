@@ -1,0 +1,114 @@
+"""The words of the configuration join (:mod:`probe.diagnose.join`): each sentence cites the
+``file:line`` of the route step it states, or the answer's field it compares."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.wording import Diagnosis, catch_all_vhost
+from probe.front import PredictedRoute, RouteStep
+from probe.model import Evidence, EvidenceKind, Observation
+
+Difference = tuple[str, str, str, RouteStep | None]
+
+RELOAD_OR_OTHER = ("the server that answered is not running this configuration as read "
+                   "(changed on disk and not reloaded, another server on this address, a "
+                   "proxy in front), or the model of it is wrong; no line of it is blamed")
+
+
+def _at(step: RouteStep | None) -> str:
+    return f" ({step.source})" if step is not None and step.source is not None else ""
+
+
+def undecided(route: PredictedRoute) -> str:
+    return (f"The configuration given does not decide this URL's route: {route.undecided}; "
+            f"nothing in it is blamed.")
+
+
+def not_this_configuration(differ: Sequence[Difference]) -> str:
+    shown = "; ".join(f"it predicts {name} {predicted!r}{_at(step)}, the answer shows "
+                      f"{seen!r}" for name, predicted, seen, step in differ)
+    return f"The configuration given does not match the answer: {shown}. So {RELOAD_OR_OTHER}."
+
+
+def difference_evidence(obs: Observation, differ: Sequence[Difference],
+                        context: SweepContext) -> tuple[Evidence, ...]:
+    probe_url = obs.target.probe_url(context.manifest.probe.segment)
+    found: list[Evidence] = []
+    for name, predicted, seen, step in differ:
+        found.append(Evidence(EvidenceKind.OBSERVED, f"{_field(name)} = {seen!r}",
+                              f"GET {probe_url}"))
+        if step is not None and step.source is not None:
+            found.append(Evidence(EvidenceKind.CONFIGURED,
+                                  f"{step.rule} (predicts {name} {predicted!r})",
+                                  str(step.source)))
+    return tuple(found)
+
+
+def _field(name: str) -> str:
+    return f"request.{name}" if name == "script_name" else name
+
+
+def predicted_no_step(route: PredictedRoute) -> str:
+    site = route.step("site")
+    return (f"The configuration given predicts this answer ({route.site}"
+            f"{'' if site is None else ': ' + site.rule}), but no step of its route shows "
+            f"where it leaves the intended one.")
+
+
+def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
+                 intended: PredictedRoute | None, leaves: RouteStep, host: str,
+                 lint: Sequence[tuple[str, str, str]]) -> Diagnosis:
+    """The explanation and fix once the configuration is known to be the cause."""
+    url = obs.target.url
+    expected = obs.target.expected or "no instance (a URL to refuse)"
+    path = urlsplit(url).path or "/"
+    meant = (f"{intended.site}, which serves {expected}" if intended is not None and
+             intended.site else f"the VirtualHost meant for {expected}")
+    first = (f"{url} should be served by {expected}; the answer is what the configuration "
+             f"given predicts ({_summary(route)}).")
+    if leaves.stage == "site":
+        why = f"The route leaves the intended one at the server: {leaves.rule} ({leaves.source})."
+        if leaves.by == "default":
+            fix = (f"Add 'ServerAlias {host}' inside {meant}; and list first, for this "
+                   f"address, a catch-all that refuses unknown names:\n{catch_all_vhost(url)}")
+        else:
+            fix = (f"At {leaves.source}, stop claiming {host}: narrow that name or wildcard, "
+                   f"or remove the forgotten VirtualHost it belongs to, so that {meant} "
+                   f"gets it.")
+    elif leaves.stage == "mapping":
+        why = (f"The route leaves the intended one before the WSGI mounts: {leaves.rule} "
+               f"({leaves.source}), {leaves.decision}.")
+        fix = (f"At {leaves.source}, keep {path} out of that rule (a narrower pattern, or a "
+               f"rule for {path} before it), so mod_wsgi's mount for {expected} takes it.")
+    elif leaves.stage == "mount":
+        wanted = intended.step("mount") if intended is not None else None
+        why = f"The route leaves the intended one at the mount: {leaves.rule} ({leaves.source})."
+        if wanted is not None and wanted.source is not None:
+            why += f" The mount of {expected} is {wanted.decision} ({wanted.source})."
+            fix = (f"Move the line at {wanted.source} above the one at {leaves.source}: "
+                   f"mod_wsgi uses the first alias that matches, so the most deeply nested "
+                   f"URL must come first.")
+        else:
+            fix = f"Give {expected} a mount for {path} before the one at {leaves.source}."
+    else:
+        why = (f"The route leaves the intended one at the daemon process group: "
+               f"{leaves.rule} ({leaves.source}).")
+        fix = (f"At {leaves.source}, make the process group apply only where meant (a "
+               f"<Location> for that mount listed after the broader one, or process-group= "
+               f"on the mount of {expected}).")
+    told = "".join(f" probe lint reports {code} at {where}: {message}."
+                   for code, where, message in lint)
+    return dataclasses.replace(diagnosis, explanation=f"{first} {why}{told}", fix=fix)
+
+
+def _summary(route: PredictedRoute) -> str:
+    parts = [f"{name.replace('_', ' ')} {value!r}" for name, value in
+             (("application_group", route.application_group),
+              ("process_group", route.process_group), ("script_name", route.script_name))
+             if value is not None]
+    return ", ".join(parts) or (route.site or "its route")
+

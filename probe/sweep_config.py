@@ -1,0 +1,30 @@
+"""``probe sweep --config PATH``: the front server's configuration read for the diagnosis.
+
+Reads an Apache configuration (a file, or a server root / directory of files) into the
+route prediction (:class:`probe.apache.route.ApacheRoutes`) and keys the lint findings of
+the same model by ``file:line``, so a misroute the configuration causes names the finding
+that explains it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+
+from probe.apache import Site, load_site, local_httpd
+from probe.apache.route import ApacheRoutes
+from probe.diagnose import ConfigJoin
+from probe.errors import ProbeError
+
+Findings = Callable[[Site], Sequence[tuple[str, str, int, str]]]
+"""The lint findings of a model: (code, file, line, message) each."""
+
+
+def load_config(path: str, environ: Mapping[str, str], findings: Findings) -> ConfigJoin:
+    """The configuration at ``path`` as the diagnosis joins it; ProbeError if unreadable."""
+    if not os.path.exists(path):
+        raise ProbeError(f"--config {path}: no such file or directory")
+    site = load_site([path], environ=environ, httpd=local_httpd())
+    keyed = {(file, line): (code, message) for code, file, line, message in findings(site)}
+    return ConfigJoin(ApacheRoutes(site), keyed)
+
