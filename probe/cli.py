@@ -24,6 +24,7 @@ from probe.safe_text import one_line
 if TYPE_CHECKING:
     from probe.apache import Site
     from probe.diagnose import ConfigJoin
+    from probe.nginx import NginxModel
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -192,7 +193,12 @@ def _front_config(path: str | None, apachectl: bool,
     def findings(site: Site) -> list[tuple[str, str, int, str]]:
         return [(f.code, f.file, f.line, f.message) for f in run_rules(site)]
 
-    config = load_config(path, environ, findings)
+    def nginx_findings(model: NginxModel) -> list[tuple[str, str, int, str]]:
+        from probe.lint.nginx_rules import run_nginx_rules
+
+        return [(f.code, f.file, f.line, f.message) for f in run_nginx_rules(model)]
+
+    config = load_config(path, environ, findings, nginx_findings)
     if apachectl:
         checked = lint_paths([path], environ=environ, httpd=local_httpd(), apachectl=True)
         for f in checked.findings:

@@ -28,10 +28,12 @@ from datetime import datetime
 from probe.apache.names import vhost_of
 from probe.diagnose.backends import backend_findings
 from probe.diagnose.findings import cross_url_findings
+from probe.diagnose.front_terms import in_front_terms
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.join import ConfigJoin, join
 from probe.diagnose.verdicts import diagnose_target
 from probe.diagnose.wording import Diagnosis, catch_all_vhost
+from probe.front import FrontKind
 from probe.manifest import Manifest
 from probe.model import Observation, Report, TargetResult
 
@@ -60,9 +62,12 @@ def diagnose(
     ``config``: the front's configuration (``--config``), joined to each answer."""
     context = SweepContext(manifest, observations)
     diagnoses = [diagnose_target(obs, context, restarted_after) for obs in observations]
-    if config is not None:
+    nginx_config = config is not None and config.front.front is FrontKind.NGINX
+    if config is not None and not nginx_config:
         diagnoses = [join(obs, d, context, config) for obs, d in zip(observations, diagnoses,
                                                                      strict=True)]
+    diagnoses = in_front_terms(observations, diagnoses, context,
+                               config.front if config is not None else None)
     results = tuple(_result(obs, d) for obs, d in zip(observations, diagnoses, strict=True))
     findings = cross_url_findings(observations, results, context.identify)
     findings += backend_findings(results)

@@ -63,7 +63,7 @@ class NginxConfig:
             host, at_port = parts.hostname or "", str(port)
         choice = choose_server(self.model.servers, host, int(at_port), parts.netloc)
         steps = [RouteStep("site", choice.server.describe() if choice.server else "none",
-                           choice.rule, source(choice.where))]
+                           choice.rule, source(choice.where), choice.by)]
         base = PredictedRoute(FrontKind.NGINX, url, address, tuple(steps))
         if choice.server is None:
             return PredictedRoute(FrontKind.NGINX, url, address, tuple(steps), refused=True)

@@ -29,6 +29,7 @@ class ServerChoice:
     server: Server | None
     rule: str  # why, in nginx's terms
     where: str | None  # the server_name or listen line that decided, when one did
+    by: str = "name"  # "name" (a server_name matched), "default" (none did), "only"
 
 
 def _is_ip(host: str) -> bool:
@@ -105,11 +106,12 @@ def choose_server(servers: list[Server], host: str, port: int, name: str) -> Ser
     default = next(((s, lst) for s, lst in pairs if lst.default_server), None)
     if default is not None:
         return ServerChoice(default[0], f"no server_name matches {name!r}: the default_server "
-                                        f"of {default[1].address} answered", default[1].where)
+                                        f"of {default[1].address} answered", default[1].where,
+                            "default")
     first, listen = pairs[0]
     return ServerChoice(first, f"no server_name matches {name!r} and no block is default_server"
                                f" for {listen.address}: the first block listening there "
-                               f"answered", listen.where)
+                               f"answered", listen.where, "default")
 
 
 @dataclass(frozen=True)
