@@ -210,7 +210,8 @@ def test_answer_headers_and_exact_fields(we: ModuleType) -> None:
                               "request_uri": None, "script_url": None,
                               "host_allowed": None}
     assert doc["server"] == {"software": "Apache/2.4.62 (Debian)", "mod_wsgi_version": None,
-                             "multithread": False, "multiprocess": False, "worker_id": None}
+                             "multithread": False, "multiprocess": False, "worker_id": None,
+                             "listen": None}
     assert doc["python"] == {"version": sys.version.split()[0],
                              "implementation": sys.implementation.name,
                              "executable": sys.executable, "prefix": sys.prefix,
