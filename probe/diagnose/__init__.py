@@ -67,7 +67,8 @@ def diagnose(
         diagnoses = [join(obs, d, context, config) for obs, d in zip(observations, diagnoses,
                                                                      strict=True)]
     diagnoses = in_front_terms(observations, diagnoses, context,
-                               config.front if config is not None else None)
+                               config.front if config is not None else None,
+                               config.findings if config is not None else None)
     results = tuple(_result(obs, d) for obs, d in zip(observations, diagnoses, strict=True))
     findings = cross_url_findings(observations, results, context.identify)
     findings += backend_findings(results)

@@ -4,7 +4,7 @@ for every front, the host and mount checks of :mod:`.integrity`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from probe.diagnose import integrity
 from probe.diagnose.fronts import fronts
@@ -24,12 +24,14 @@ def _route(obs: Observation, config: FrontConfig | None) -> PredictedRoute | Non
 
 
 def in_front_terms(observations: Sequence[Observation], diagnoses: Sequence[Diagnosis],
-                   context: SweepContext, config: FrontConfig | None) -> list[Diagnosis]:
+                   context: SweepContext, config: FrontConfig | None,
+                   lint: Mapping[tuple[str, int], tuple[str, str]] | None = None,
+                   ) -> list[Diagnosis]:
     kinds = fronts(observations, config.front if config is not None else None)
     worded: list[Diagnosis] = []
     for obs, diagnosis, kind in zip(observations, diagnoses, kinds, strict=True):
         if kind is FrontKind.NGINX:
-            diagnosis = nginx_diagnosis(obs, diagnosis, context, config)
+            diagnosis = nginx_diagnosis(obs, diagnosis, context, config, lint)
         elif kind is FrontKind.APP_SERVER:
             diagnosis = direct_diagnosis(obs, diagnosis)
         worded.append(integrity.check(obs, diagnosis, context, kind, _route(obs, config)))

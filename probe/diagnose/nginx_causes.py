@@ -15,6 +15,7 @@ server's terms when one was reached directly).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from probe.diagnose.fronts import listen, same_listen, server_header, software
@@ -45,14 +46,29 @@ def _route(obs: Observation, front: FrontConfig | None) -> PredictedRoute | None
 
 
 def nginx_diagnosis(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
-                    front: FrontConfig | None) -> Diagnosis:
-    """``diagnosis`` worded for nginx: misroutes and nginx's own errors."""
+                    front: FrontConfig | None,
+                    lint: Mapping[tuple[str, int], tuple[str, str]] | None = None) -> Diagnosis:
+    """``diagnosis`` worded for nginx: misroutes and nginx's own errors. ``lint``: the
+    configuration's lint findings by (file, line), named where the route passes them."""
     route = _route(obs, front)
     if diagnosis.verdict in MISROUTES:
-        return _misroute(obs, diagnosis, context, route)
+        found = _misroute(obs, diagnosis, context, route)
+        return _with_lint(found, route, lint or {}) if found.cause else found
     if diagnosis.verdict is Verdict.HTTP_ERROR:
         return _error(obs, diagnosis, route, "nginx")
     return diagnosis
+
+
+def _with_lint(diagnosis: Diagnosis, route: PredictedRoute | None,
+               lint: Mapping[tuple[str, int], tuple[str, str]]) -> Diagnosis:
+    named = []
+    for step in route.steps if route is not None else ():
+        if step.source is not None and (step.source.file, step.source.line) in lint:
+            code, message = lint[(step.source.file, step.source.line)]
+            named.append(f"probe lint says at {step.source}: {code}: {message}")
+    if not named:
+        return diagnosis
+    return dataclasses.replace(diagnosis, fix=f"{diagnosis.fix} ({'; '.join(named)})")
 
 
 def direct_diagnosis(obs: Observation, diagnosis: Diagnosis) -> Diagnosis:
@@ -125,7 +141,7 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                 "checking it with 'nginx -t'.", evidence=(*observed, *_configured(upstream)))
     if site is not None and site.by == "default":
         cause = Cause.DEFAULT_SERVER
-        why = (f" No server_name matches {host!r}: {site.rule} ({site.source}); that "
+        why = (f" The configuration given says why: {site.rule} ({site.source}); that "
                f"block proxies to {route.upstream} ({upstream.source if upstream else '?'}).")
         fix = (f"Add {host} to the server_name of the block meant for {expected or 'it'}; and "
                f"make the default server of this address refuse unknown names: {refuse}"
