@@ -114,6 +114,9 @@ def main() -> None:
 @click.option("--config", "config_path", metavar="PATH",
               help="The front's Apache configuration (a file, or a directory): its predicted "
                    "route of each URL is joined to the answer, and causes cite file:line.")
+@click.option("--no-extra-probes", is_flag=True,
+              help="Send no extra request to tell causes apart (a .invalid name at an "
+                   "address where another site answered); causes may stay undetermined.")
 @click.option("--apachectl", is_flag=True,
               help="With --config: also ask httpd (apache2 -S) and warn where it disagrees "
                    "with the model of the configuration.")
@@ -131,7 +134,7 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
           timeout: float | None,
           token_file: str | None, ca_file: str | None, restarted_after: str | None,
           baseline_path: str | None, save_baseline: str | None, no_sni: bool,
-          config_path: str | None, apachectl: bool, fmt: str,
+          no_extra_probes: bool, config_path: str | None, apachectl: bool, fmt: str,
           output: str | None, fail_on_warning: bool, verbose: int, log_format: str) -> None:
     """Probe every URL of the manifest (or the URLs given) and diagnose each.
 
@@ -163,7 +166,8 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
         total = len(loaded.targets()) * loaded.probe.samples
         with progress.bar(total, enabled=env.stderr_isatty and not verbose) as advance:
             result = sweeping.run_sweep(loaded, restarted_after=cutoff, progress=advance,
-                                        token=token, config=config)
+                                        token=token, config=config,
+                                        extra_probes=not no_extra_probes)
         if before is not None:
             result = baselines.compare(result, before)
         if save_baseline and not result.interrupted:

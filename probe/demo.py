@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from probe import report as reporting
+from probe.diagnose import ConfigJoin
 from probe.environment import Environment
 from probe.exits import ExitStatus
 from probe.lab import scenario
@@ -26,6 +27,7 @@ from probe.lab.server import LabServer
 from probe.manifest import Manifest, parse
 from probe.model import Cause
 from probe.sweep import run_sweep
+from probe.sweep_config import load_config
 
 SWEEP_DEADLINE_S = 4.0
 """Bounds the sweep, so the demo stays under 5 s even if something in it hangs."""
@@ -58,7 +60,13 @@ def run(*, serve: bool = False, port: int = 0, env: Environment | None = None,
         manifest = parse(scenario.manifest_toml(server.connect), "demo manifest")
         _intro(out, text, server.connect, manifest)
         try:
-            result = run_sweep(manifest, deadline=SWEEP_DEADLINE_S)
+            with tempfile.TemporaryDirectory(prefix="wsgi-probe-demo-") as top:
+                config = _lab_config(top, server.connect)
+                print(text.paragraph(f"With its httpd.conf, written to {config.front.files[0]} "
+                                     f"with the lab's port, as --config: each cause cites the "
+                                     f"line that makes it."), file=out)
+                print(file=out, flush=True)
+                result = run_sweep(manifest, deadline=SWEEP_DEADLINE_S, config=config)
         except Exception as exc:
             return _failed(f"the sweep failed: {exc!r}")
         print(reporting.render(result, "table", color=env.color, width=env.width), file=out,
@@ -75,6 +83,17 @@ def run(*, serve: bool = False, port: int = 0, env: Environment | None = None,
         if serve:
             _serve(out, text, apache, server.connect)
     return ExitStatus.SUCCESS
+
+
+def _lab_config(top: str, connect: str) -> ConfigJoin:
+    """The lab's httpd.conf in ``top``, its VirtualHosts on the lab's port, read as
+    ``probe sweep --config`` reads one (lint's findings are the lint command's)."""
+    port = connect.rsplit(":", 1)[1]
+    path = os.path.join(top, "httpd.conf")
+    with open(path, "w", encoding="utf-8") as file:
+        file.write(scenario.httpd_conf().replace("<VirtualHost *:80>",
+                                                 f"<VirtualHost *:{port}>"))
+    return load_config(path, {}, lambda site: [])
 
 
 def _failed(reason: str) -> int:

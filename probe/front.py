@@ -90,3 +90,20 @@ class FrontConfig(Protocol):
         """The route the configuration predicts for ``url`` sent to ``address``
         (``HOST:PORT``; None: the URL's own host and port)."""
         ...
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Where a URL's predicted route leaves the route to the application meant to answer it.
+
+    ``stage`` as in :class:`RouteStep`; ``step`` the predicted step that decided wrongly;
+    ``meant`` the step that would have reached the intended application (its site's name
+    line, its mount line), when the configuration has one; ``cause`` the cause's name in
+    :class:`probe.model.Cause` (``vhost_fallback``, ``vhost_shadowed``, ``url_mapping``,
+    ``alias_order``, ``process_group_scope``) or None when the step alone does not name one.
+    """
+
+    stage: str
+    step: RouteStep
+    meant: RouteStep | None
+    cause: str | None

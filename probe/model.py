@@ -417,6 +417,16 @@ class TargetResult:
     def ok(self) -> bool:
         return self.verdict is Verdict.OK
 
+    @property
+    def cause_text(self) -> str | None:
+        """The cause as reports show it: its name, ``cause undetermined: A or B`` when the
+        evidence left candidates, else None."""
+        if self.cause is not None:
+            return self.cause.value
+        if self.candidates and not self.ok:
+            return "cause undetermined: " + " or ".join(c.cause.value for c in self.candidates)
+        return None
+
 
 @dataclass(frozen=True)
 class Finding:

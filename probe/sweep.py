@@ -14,6 +14,7 @@ from types import FrameType
 
 from probe import addresses, logs
 from probe.diagnose import ConfigJoin, diagnose
+from probe.diagnose.discriminate import extra_probes
 from probe.errors import ErrorKind
 from probe.http_messages import Request
 from probe.liveness import NONCE_HEADER, judge, new_nonce
@@ -37,6 +38,7 @@ def run_sweep(
     token: str | None = None,
     resolver: addresses.Resolver | None = None,
     config: ConfigJoin | None = None,
+    extra_probes: bool = True,
 ) -> Report:
     """Probe ``targets`` (default: all of the manifest's) and diagnose them.
 
@@ -45,6 +47,8 @@ def run_sweep(
     Ctrl-C returns what was gathered with ``Report.interrupted`` set.
     ``token`` (read by the command, see probe.credentials) goes with every request of the
     default transport. ``config``: the front's configuration, joined to each answer.
+    ``extra_probes``: send the few requests that tell causes apart
+    (:mod:`probe.diagnose.discriminate`), through the same transport.
     """
     settings = manifest.probe
     # One target per URL and address (a fleet); each request carries its address.
@@ -67,14 +71,39 @@ def run_sweep(
         Observation(target, tuple(samples[i])) for i, target in enumerate(chosen)
         if samples[i] or not interrupted
     ]
+    probed = {} if interrupted or not extra_probes else discriminating(
+        manifest, observations, transport, end)
     report = diagnose(
         manifest, observations, restarted_after=restarted_after,
         duration_s=time.monotonic() - started, interrupted=interrupted, config=config,
+        probed=probed,
     )
     logs.get_logger("probe.sweep").info(
         "sweep", targets=len(report.targets), problems=len(report.problems),
         status=report.status.value, duration_s=round(report.duration_s, 3))
     return report
+
+
+def discriminating(manifest: Manifest, observations: Sequence[Observation],
+                   transport: Transport, end: float | None) -> dict[str, Sample]:
+    """The answers to the extra requests diagnosis asks for, by their key."""
+    wanted = extra_probes(manifest, observations)
+    if not wanted:
+        return {}
+    requests = [Request(p.url, {NONCE_HEADER: new_nonce()}, connect=p.address) for p in wanted]
+    answers: dict[str, Sample] = {}
+
+    def done(index: int, sample: Sample) -> None:
+        if sample.endpoint is not None:
+            nonce = requests[index].headers[NONCE_HEADER]
+            sample = replace(sample, liveness=judge(sample.endpoint, nonce, transport.token,
+                                                    sample.cache))
+        answers[wanted[index].key] = sample
+
+    transport.probe_all(requests, concurrency=max(1, manifest.probe.concurrency), end=end,
+                        on_sample=done, interrupted=lambda: False)
+    logs.get_logger("probe.sweep").info("extra probes", sent=len(requests))
+    return answers
 
 
 def requests_for(targets: Sequence[Target], samples: int, segment: str) -> list[Request]:

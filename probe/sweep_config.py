@@ -33,7 +33,8 @@ def load_config(path: str, environ: Mapping[str, str], findings: Findings,
         return _nginx(path, nginx_findings)
     site = load_site([path], environ=environ, httpd=local_httpd())
     keyed = {(file, line): (code, message) for code, file, line, message in findings(site)}
-    return ConfigJoin(ApacheRoutes(site), keyed)
+    routes = ApacheRoutes(site)
+    return ConfigJoin(routes, keyed, routes.divergence)
 
 
 NginxFindings = Callable[[NginxModel], Sequence[tuple[str, str, int, str]]]

@@ -119,7 +119,10 @@ def test_exit_1_when_a_problem_is_found(start: Callable[[App], int], manifest_fi
     port = start(router(longest_first=False))
     result = sweep("-m", str(manifest_file), "--connect", f"127.0.0.1:{port}")
     assert result.exit_code == 1, result.output
-    assert "wrong_instance (alias_order)" in result.stdout
+    # The answer shows the mount at / took /suburl/; why (alias order, a rewrite) only the
+    # configuration tells: the table says so.
+    assert "wrong_instance" in result.stdout
+    assert "cause undetermined: alias_order or url_mapping" in result.stdout
     assert "CRITICAL: 3 URLs, 2 ok, 1 problem, 0 findings" in result.stdout
 
 
@@ -301,8 +304,11 @@ def test_json_to_a_file(start: Callable[[App], int], manifest_file: Path, tmp_pa
     by_url = {t["url"]: t for t in data["targets"]}
     sub = by_url["http://site-1.example.com/suburl/"]
     assert (sub["expected"], sub["verdict"], sub["cause"]) == (
-        "project-2", "wrong_instance", "alias_order",
+        "project-2", "wrong_instance", None,
     )
+    assert [c["cause"] for c in sub["candidates"]] == ["alias_order", "url_mapping"]
+    assert {"kind": "observed", "claim": "request.script_name = ''",
+            "source": "GET http://site-1.example.com/suburl/__probe__"} in sub["evidence"]
     assert sub["samples"] == 2
     assert sub["observed"]["label"] == "project-1"
     assert by_url["http://unknown.invalid/"]["expected"] is None
@@ -441,3 +447,37 @@ def test_table_fits_the_terminal_width(start: Callable[[App], int], manifest_fil
     assert [line for line in lines if len(line) > columns] == []
     assert any("http://site-1.example.com/suburl/" in line for line in lines)
     assert "…" not in result.output
+
+
+# --- the configuration join -----------------------------------------------------------------
+
+
+def test_config_that_does_not_exist_is_one_line(manifest_file: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.conf"
+    result = sweep("-m", str(manifest_file), "--config", str(missing))
+    assert_one_error_line(result, f"--config {missing}: no such file or directory")
+
+
+def test_apachectl_needs_a_configuration(manifest_file: Path) -> None:
+    result = sweep("-m", str(manifest_file), "--apachectl")
+    assert_one_error_line(result, "--apachectl needs --config PATH (or [probe] config)")
+
+
+def test_config_from_the_manifest_names_the_line(start: Callable[[App], int],
+                                                 manifest_file: Path, tmp_path: Path) -> None:
+    port = start(router(longest_first=False))
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(f"<VirtualHost *:{port}>\n    ServerName site-1.example.com\n"
+                    f"    WSGIScriptAlias / /srv/project-1/wsgi.py process-group=project-1\n"
+                    f"    WSGIScriptAlias /suburl /srv/project-2/wsgi.py "
+                    f"process-group=project-2\n</VirtualHost>\n")
+    text = manifest_file.read_text()
+    assert text.startswith("[probe]\n")
+    manifest_file.write_text(text.replace("[probe]\n", '[probe]\nconfig = "httpd.conf"\n', 1))
+    result = sweep("-m", str(manifest_file), "--connect", f"127.0.0.1:{port}", "--format",
+                   "json")
+    data = json.loads(result.stdout)
+    sub = next(t for t in data["targets"] if t["url"] == "http://site-1.example.com/suburl/")
+    assert sub["verdict"] == "wrong_instance"
+    configured = [e["source"] for e in sub["evidence"] if e["kind"] == "configured"]
+    assert f"{conf}:3" in configured, sub

@@ -14,11 +14,14 @@ import pytest
 
 from probe import manifest
 from probe.diagnose import catch_all_vhost, diagnose, vhost_of
+from probe.diagnose.discriminate import INVALID_HOST, key_of
 from probe.errors import ErrorKind
 from probe.manifest import Manifest, Target
 from probe.model import (
     Cause,
     EndpointAnswer,
+    Evidence,
+    EvidenceKind,
     Finding,
     Observation,
     Report,
@@ -278,9 +281,16 @@ def ordering() -> dict[str, Observation]:
 
 
 def test_alias_order() -> None:
+    # The answer shows the mount at / took /suburl/ (SCRIPT_NAME ''); the order of the mounts
+    # is a configuration fact nobody read here: undetermined, with the candidates.
     report = run(ordering())
     sub = result(report, SUB)
-    assert (sub.verdict, sub.cause) == (Verdict.WRONG_INSTANCE, Cause.ALIAS_ORDER)
+    assert (sub.verdict, sub.cause) == (Verdict.WRONG_INSTANCE, None)
+    assert [c.cause for c in sub.candidates] == [Cause.ALIAS_ORDER, Cause.URL_MAPPING]
+    assert all("--config" in c.check for c in sub.candidates)
+    assert sub.cause_text == "cause undetermined: alias_order or url_mapping"
+    assert Evidence(EvidenceKind.OBSERVED, "request.script_name = ''",
+                    "GET http://site-1.example.com/suburl/__probe__") in sub.evidence
     assert sub.answered_by == "project-1"
     assert report.status is Status.CRITICAL
     others = {url: v for url, v in verdicts(report).items() if url != SUB}
@@ -291,9 +301,10 @@ def test_alias_order() -> None:
 def test_alias_order_explanation_names_both_mounts_and_fix_orders_them() -> None:
     sub = result(run(ordering()), SUB)
     assert "project-2 mounted at /suburl" in sub.explanation
-    assert "project-1 (pid 101, daemon 'project-1') mounted at /" in sub.explanation
-    assert "PATH_INFO '/suburl/__probe__'" in sub.explanation
-    assert "WSGIScriptAlias for /suburl (project-2) before the one for /" in sub.fix
+    assert "project-1 (pid 101, daemon 'project-1'): the mount at / took it" in sub.explanation
+    assert "path_info '/suburl/__probe__'" in sub.explanation
+    assert "WSGIScriptAlias" not in sub.explanation  # no directive nobody read
+    assert "mount of project-2 at /suburl take its URLs before the one at /" in sub.fix
     assert "/srv/project-1/wsgi.py" in sub.fix
 
 
@@ -303,9 +314,9 @@ def test_alias_order_is_not_also_a_shared_instance_finding() -> None:
 
 
 def test_alias_order_through_a_server_alias_is_not_vhost_fallback() -> None:
-    # www.site-1.example.com is a ServerAlias of site-1's vhost: its own URL is answered by
-    # project-1 through the site-1.example.com vhost. The alias order of that vhost swallows
-    # /suburl for both names; "Add ServerAlias www.site-1.example.com" would be wrong advice.
+    # www.site-1.example.com is a name of site-1's site: its own URL is answered by
+    # project-1 through it. The shorter mount swallows /suburl for both names; "give the
+    # name to another site" would be wrong advice.
     text = SITES.replace(
         'urls = ["http://site-1.example.com/suburl/", "http://site-2.example.com/"]',
         'urls = ["http://site-1.example.com/suburl/", "http://www.site-1.example.com/suburl/",'
@@ -316,10 +327,10 @@ def test_alias_order_through_a_server_alias_is_not_vhost_fallback() -> None:
                        path_info="/suburl/__probe__")
     report = run({**ordering(), www_sub: thrice(www_sub, "project-2", swallowed_www)},
                  sites(text))
-    assert result(report, SUB).cause is Cause.ALIAS_ORDER
     www = result(report, www_sub)
-    assert (www.verdict, www.cause) == (Verdict.WRONG_INSTANCE, Cause.ALIAS_ORDER)
-    assert "Add 'ServerAlias" not in www.fix
+    assert (www.verdict, www.cause) == (Verdict.WRONG_INSTANCE, None)
+    assert [c.cause for c in www.candidates] == [Cause.ALIAS_ORDER, Cause.URL_MAPPING]
+    assert "ServerAlias" not in www.fix
 
 
 def test_wrong_instance_at_the_same_mount_has_no_cause() -> None:
@@ -391,30 +402,65 @@ def fallback() -> dict[str, Observation]:
     }
 
 
+def probed(url: str, data: dict[str, Any] | None) -> dict[str, Sample]:
+    """The answer to the extra .invalid request at the address of ``url``'s observation."""
+    key, _ = key_of(Observation(Target(url, None), ()))
+    return {key: answered(data) if data is not None else status(403)}
+
+
+def default_site_answer() -> dict[str, Any]:
+    return ep("project-1", host=INVALID_HOST, vhost="site-1.example.com")
+
+
 def test_vhost_fallback_wrong_instance() -> None:
-    report = run(fallback(), sites(FALLBACK_SITES))
+    # The site that answered also answers a name nobody owns: it is the default site. No
+    # site claiming the name, or the default site claiming it: only the configuration says.
+    report = run(fallback(), sites(FALLBACK_SITES), probed=probed(WWW2, default_site_answer()))
     www2 = result(report, WWW2)
-    assert (www2.verdict, www2.cause) == (Verdict.WRONG_INSTANCE, Cause.VHOST_FALLBACK)
+    assert (www2.verdict, www2.cause) == (Verdict.WRONG_INSTANCE, None)
+    assert {c.cause for c in www2.candidates} == {Cause.VHOST_FALLBACK, Cause.VHOST_SHADOWED}
     assert www2.answered_by == "project-1"
-    assert "the VirtualHost site-1.example.com" in www2.explanation
-    assert "'www.site-2.example.com'" in www2.explanation
-    assert "ServerAlias www.site-2.example.com" in www2.fix
-    assert "serves project-2" in www2.fix
+    assert "from the site 'site-1.example.com'" in www2.explanation
+    assert "it is the address's default site" in www2.explanation
+    assert "ServerAlias" not in www2.explanation
+    assert [e.kind for e in www2.evidence] == [EvidenceKind.OBSERVED, EvidenceKind.PROBED]
+    assert www2.evidence[1].source.startswith(f"GET http://{INVALID_HOST}/__probe__")
+    assert "'www.site-2.example.com'" in www2.fix
     assert "<VirtualHost *:80>" in www2.fix
     assert "Require all denied" in www2.fix
     assert codes(report) == []
 
 
+def test_another_site_claiming_the_name_is_vhost_shadowed() -> None:
+    # The .invalid name gets a refusal: the site that answered is not the default one.
+    report = run(fallback(), sites(FALLBACK_SITES), probed=probed(WWW2, None))
+    www2 = result(report, WWW2)
+    assert (www2.verdict, www2.cause) == (Verdict.WRONG_INSTANCE, Cause.VHOST_SHADOWED)
+    assert "is not the address's default, so it claims 'www.site-2.example.com'" in \
+        www2.explanation
+    assert www2.candidates == ()
+
+
+def test_without_the_extra_request_both_stay_candidates() -> None:
+    www2 = result(run(fallback(), sites(FALLBACK_SITES)), WWW2)
+    assert (www2.verdict, www2.cause) == (Verdict.WRONG_INSTANCE, None)
+    assert all("--no-extra-probes" in c.check for c in www2.candidates)
+    assert "default site" not in www2.explanation
+
+
 def test_vhost_fallback_served_unmapped() -> None:
-    report = run(fallback(), sites(FALLBACK_SITES))
+    report = run(fallback(), sites(FALLBACK_SITES),
+                 probed=probed(UNKNOWN, default_site_answer()))
     unknown = result(report, UNKNOWN)
-    assert (unknown.verdict, unknown.cause) == (Verdict.SERVED_UNMAPPED, Cause.VHOST_FALLBACK)
+    assert (unknown.verdict, unknown.cause) == (Verdict.SERVED_UNMAPPED, None)
+    assert {c.cause for c in unknown.candidates} == {Cause.VHOST_FALLBACK,
+                                                     Cause.VHOST_SHADOWED}
     assert unknown.expected is None
     assert unknown.answered_by == "project-1"
-    assert "from the VirtualHost site-1.example.com" in unknown.explanation
-    assert "catch-all" in unknown.fix
+    assert "must be refused but was answered by" in unknown.explanation
+    assert "from the site 'site-1.example.com'" in unknown.explanation
+    assert "refuse unknown names" in unknown.fix
     assert "<VirtualHost *:80>" in unknown.fix
-    assert "_default_" in unknown.fix  # says why <VirtualHost _default_:*> is not the fix
 
 
 def test_vhost_fallback_with_a_port_in_the_application_group() -> None:
@@ -426,20 +472,21 @@ def test_vhost_fallback_with_a_port_in_the_application_group() -> None:
     del observations[WWW2]
     observations[url] = thrice(url, "project-2", caught)
     found = result(run(observations, sites(text)), url)
-    assert (found.verdict, found.cause) == (Verdict.WRONG_INSTANCE, Cause.VHOST_FALLBACK)
-    assert "the VirtualHost site-1.example.com" in found.explanation
+    assert (found.verdict, found.cause) == (Verdict.WRONG_INSTANCE, None)
+    assert "from the site 'site-1.example.com'" in found.explanation
     assert "<VirtualHost *:8080>" in found.fix
 
 
 def test_vhost_fallback_without_mod_wsgi_application_group() -> None:
-    # Outside mod_wsgi: project-1 has no URL on www.site-2, so it crossed vhosts.
+    # Outside mod_wsgi: project-1 has no URL on www.site-2, so it crossed sites.
     caught = ep("project-1", host="www.site-2.example.com", application_group="")
     caught["application_group"] = None
     observations = fallback()
     observations[WWW2] = thrice(WWW2, "project-2", caught)
     www2 = result(run(observations, sites(FALLBACK_SITES)), WWW2)
-    assert (www2.verdict, www2.cause) == (Verdict.WRONG_INSTANCE, Cause.VHOST_FALLBACK)
-    assert "another VirtualHost" in www2.explanation
+    assert (www2.verdict, www2.cause) == (Verdict.WRONG_INSTANCE, None)
+    assert {c.cause for c in www2.candidates} == {Cause.VHOST_FALLBACK, Cause.VHOST_SHADOWED}
+    assert "from another site" in www2.explanation
 
 
 def test_refuse_url_served_without_endpoint_is_served_unmapped() -> None:
@@ -894,45 +941,43 @@ SWALLOWED_WWW = ep("project-1", host="www.site-1.example.com", vhost="site-1.exa
 
 
 def test_alias_order_fix_names_the_vhost_that_exists() -> None:
-    """www.site-1 is a ServerAlias of site-1.example.com's vhost: there is no VirtualHost
-    "for www.site-1.example.com" to edit."""
+    """www.site-1 is a name of site-1.example.com's site: there is no VirtualHost
+    "for www.site-1.example.com" to edit, and no such claim is made."""
     report = run({**ordering(), WWW_SUB: thrice(WWW_SUB, "project-2", SWALLOWED_WWW)},
                  sites(WWW_SUB_SITES))
     www = result(report, WWW_SUB)
-    assert www.cause is Cause.ALIAS_ORDER
+    assert www.cause is None
     assert "VirtualHost for www.site-1.example.com" not in www.fix
-    assert www.fix.startswith("In the VirtualHost for site-1.example.com (www.site-1.example.com "
-                              "is one of its ServerAlias names), list the WSGIScriptAlias for "
-                              "/suburl (project-2) before the one for /"), www.fix
-    # Its own name: as before.
-    assert result(report, SUB).fix.startswith("In the VirtualHost for site-1.example.com, list")
+    assert www.fix.startswith("Make the mount of project-2 at /suburl take its URLs before "
+                              "the one at /"), www.fix
 
 
 def test_one_url_alone_cannot_tell_alias_order_from_fallback() -> None:
     """Without the manifest's other URLs on www.site-1 (as /probe?target= of a URL the manifest
-    does not list), the answer fits both causes: say so, name both, pick neither."""
+    does not list), the answer fits several causes: name them, pick none."""
     report = run([thrice(WWW_SUB, "project-2", SWALLOWED_WWW)], sites(WWW_SUB_SITES))
     www = result(report, WWW_SUB)
     assert (www.verdict, www.cause) == (Verdict.WRONG_INSTANCE, None)
-    assert "cannot tell" in www.explanation
-    assert "alias_order" in www.explanation and "vhost_fallback" in www.explanation
-    assert "ServerAlias of site-1.example.com" in www.explanation
-    assert "WSGIScriptAlias for /suburl (project-2) before the one for /" in www.fix
-    assert "ServerAlias www.site-1.example.com" in www.fix
+    assert [c.cause for c in www.candidates] == [Cause.VHOST_FALLBACK, Cause.VHOST_SHADOWED,
+                                                 Cause.ALIAS_ORDER]
+    assert "Cause undetermined: vhost_fallback or vhost_shadowed or alias_order" in \
+        www.explanation
 
 
-def test_one_url_on_its_own_vhost_is_still_alias_order() -> None:
-    # site-1/suburl/ answered by site-1's own vhost: no fallback possible, even alone.
+def test_one_url_on_its_own_vhost_is_a_shorter_mount() -> None:
+    # site-1/suburl/ answered by site-1's own site: no other site involved, even alone.
     swallowed = ep("project-1", host="site-1.example.com", path_info="/suburl/__probe__")
     report = run([thrice(SUB, "project-2", swallowed)])
-    assert result(report, SUB).cause is Cause.ALIAS_ORDER
+    assert [c.cause for c in result(report, SUB).candidates] == [Cause.ALIAS_ORDER,
+                                                                  Cause.URL_MAPPING]
 
 
-def test_one_url_at_the_root_of_another_vhost_is_still_vhost_fallback() -> None:
-    # www.site-2/ answered at / by site-1's vhost: alias order cannot explain a root URL.
+def test_one_url_at_the_root_of_another_vhost_is_not_alias_order() -> None:
+    # www.site-2/ answered at / by site-1's site: a mount's order cannot explain a root URL.
     stray = ep("project-1", host="www.site-2.example.com", vhost="site-1.example.com")
     report = run([thrice(WWW2, "project-2", stray)], sites(FALLBACK_SITES))
-    assert result(report, WWW2).cause is Cause.VHOST_FALLBACK
+    assert {c.cause for c in result(report, WWW2).candidates} == {Cause.VHOST_FALLBACK,
+                                                                  Cause.VHOST_SHADOWED}
 
 
 def test_refuse_url_says_how_many_requests_failed() -> None:

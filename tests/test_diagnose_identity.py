@@ -186,7 +186,8 @@ def test_alias_order_needs_a_mount_not_just_a_url_path() -> None:
 def test_alias_order_is_still_found_for_a_real_sub_mount() -> None:
     root = ep("mysite", host="shop.example.com", mount="", pid=8)
     target = diagnose_one(MOUNTED, "http://shop.example.com/blog/", "blog", root)
-    assert (target.verdict, target.cause) == (Verdict.WRONG_INSTANCE, Cause.ALIAS_ORDER)
+    assert (target.verdict, target.cause) == (Verdict.WRONG_INSTANCE, None)
+    assert Cause.ALIAS_ORDER in [c.cause for c in target.candidates]
     assert "mounted at /blog" in target.explanation
 
 

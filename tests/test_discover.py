@@ -184,3 +184,9 @@ def test_refuse_exactly_where_lint_cares_about_unknown_host_names(
         assert "# No [refuse]" in text and '# urls = ["http://unknown.invalid/"]' in text
         assert "is the only site and answers every host name" in text or "VirtualHost" \
             not in config
+
+
+def test_the_manifest_records_the_configuration_it_came_from(tmp_path: Path) -> None:
+    text, manifest = discovered(tmp_path)
+    assert manifest.probe.config == str(tmp_path / "site.conf")
+    assert "# The configuration this came from" in text

@@ -84,14 +84,14 @@ def test_sweep_names_the_misrouting_backend() -> None:
         (site, f"127.0.0.2:{port}", "ok", None),
         (site, f"127.0.0.3:{port}", "ok", None),
         (sub, f"127.0.0.1:{port}", "ok", None),
-        (sub, f"127.0.0.2:{port}", "wrong_instance", "alias_order"),
+        (sub, f"127.0.0.2:{port}", "wrong_instance", None),
         (sub, f"127.0.0.3:{port}", "ok", None),
     ]
     found = [f for f in report.findings if f.code == BACKENDS_DISAGREE]
     assert len(found) == 1
     assert found[0].explanation == (
         f"The backends of {sub} disagree: 127.0.0.2:{port} serves /suburl/ from project-1 "
-        f"(alias_order); 127.0.0.1:{port} and 127.0.0.3:{port} serve it from project-2 "
+        f"(wrong_instance); 127.0.0.1:{port} and 127.0.0.3:{port} serve it from project-2 "
         f"as expected.")
     assert found[0].instances == ("project-1", "project-2")
 

@@ -501,3 +501,16 @@ def test_sni_false_needs_connect_to_an_ip_address() -> None:
     with pytest.raises(ManifestError, match=r"command line: --no-sni: probing without SNI"):
         loaded.with_probe(sni=False)
     assert loaded.with_probe(sni=False, connect="[::1]:8443").probe.sni is False
+
+
+def test_config_is_a_path_relative_to_the_manifest(tmp_path: Path) -> None:
+    body = '\n[instances.a]\nurls = ["http://a.example.com/"]\n'
+    path = tmp_path / "m.toml"
+    path.write_text('[probe]\nconfig = "conf/httpd.conf"\n' + body)
+    assert manifest.load(path).probe.config == str(tmp_path / "conf/httpd.conf")
+    path.write_text('[probe]\nconfig = "/etc/apache2"\n' + body)
+    assert manifest.load(path).probe.config == "/etc/apache2"
+    with pytest.raises(ManifestError, match=r"probe.config: must be str"):
+        manifest.parse("[probe]\nconfig = 1\n" + body, "m.toml")
+    with pytest.raises(ManifestError, match=r"probe.config: must name a configuration"):
+        manifest.parse('[probe]\nconfig = " "\n' + body, "m.toml")

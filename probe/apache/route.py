@@ -22,6 +22,7 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 from probe.apache.config import Directive
+from probe.apache.divergence import divergence
 from probe.apache.mapping import UrlMapping, map_path, source
 from probe.apache.model import Server, Site, WsgiApp
 from probe.apache.names import (
@@ -33,7 +34,7 @@ from probe.apache.names import (
 )
 from probe.apache.sections import deciding_directive
 from probe.apache.vhost_select import select_vhost
-from probe.front import FrontKind, PredictedRoute, RouteStep, Source
+from probe.front import Divergence, FrontKind, PredictedRoute, RouteStep, Source
 from probe.manifest import is_ip
 
 
@@ -51,14 +52,15 @@ class ApacheRoutes:
     def files(self) -> Sequence[str]:
         return self.site.config.files
 
+    def divergence(self, route: PredictedRoute, script: str,
+                   group: str | None) -> Divergence | None:
+        """Where ``route`` leaves the route to ``script`` (in daemon ``group``, if given)."""
+        hostname, ip, port = _where(route.url, route.address)
+        return divergence(self.site, route, hostname, ip, port, script, group)
+
     def route(self, url: str, address: str | None) -> PredictedRoute:
         parts = urlsplit(url)
-        hostname = (parts.hostname or "").lower()
-        port = parts.port or default_port(parts.scheme)
-        ip: str | None = hostname if is_ip(hostname) else None
-        if address is not None:
-            host, _, port_text = address.rpartition(":")
-            ip, port = host.strip("[]"), int(port_text) if port_text.isdigit() else port
+        hostname, ip, port = _where(url, address)
         empty = PredictedRoute(FrontKind.APACHE, url, address, ())
         choice = select_vhost(self.site, hostname, ip, port)
         if choice.undecided is not None:
@@ -101,6 +103,18 @@ class ApacheRoutes:
         return [main] if server.is_main else [main, server.directives]
 
 
+def _where(url: str, address: str | None) -> tuple[str, str | None, int]:
+    """The Host name, and the IP and port the request arrives on (None: not known)."""
+    parts = urlsplit(url)
+    hostname = (parts.hostname or "").lower()
+    port = parts.port or default_port(parts.scheme)
+    ip: str | None = hostname if is_ip(hostname) else None
+    if address is not None:
+        host, _, port_text = address.rpartition(":")
+        ip, port = host.strip("[]"), int(port_text) if port_text.isdigit() else port
+    return hostname, ip, port
+
+
 def _script_file(app: WsgiApp, mapped: UrlMapping) -> str:
     """The file mod_wsgi runs: the alias target, or for a directory the path's first
     segment below the mount."""
@@ -115,7 +129,7 @@ def _setting(app: WsgiApp, scopes: list[tuple[Directive, ...]], script: str, pat
     stage = "process_group" if key == "wsgiprocessgroup" else "application_group"
     if option in app.options:
         return app.options[option], RouteStep(
-            stage, "", f"{option}={app.options[option]} on {app.directive.name}",
+            stage, "", f"{option}={app.options[option]} on {app.directive.name} {app.mount}",
             source(app.directive))
     found = deciding_directive(scopes, script, path, key)
     if found is not None:

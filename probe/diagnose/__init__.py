@@ -22,7 +22,7 @@ and fixes; :mod:`.near_miss` for answers matching some declared fields), :mod:`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from probe.apache.names import vhost_of
@@ -35,7 +35,7 @@ from probe.diagnose.verdicts import diagnose_target
 from probe.diagnose.wording import Diagnosis, catch_all_vhost
 from probe.front import FrontKind
 from probe.manifest import Manifest
-from probe.model import Observation, Report, TargetResult
+from probe.model import Observation, Report, Sample, TargetResult
 
 __all__ = [
     "ConfigJoin",
@@ -56,11 +56,13 @@ def diagnose(
     duration_s: float = 0.0,
     interrupted: bool = False,
     config: ConfigJoin | None = None,
+    probed: Mapping[str, Sample] | None = None,
 ) -> Report:
     """The whole report: one TargetResult per observation, then cross-URL findings.
 
-    ``config``: the front's configuration (``--config``), joined to each answer."""
-    context = SweepContext(manifest, observations)
+    ``config``: the front's configuration (``--config``), joined to each answer;
+    ``probed``: the answers to the extra requests (:mod:`.discriminate`)."""
+    context = SweepContext(manifest, observations, probed)
     diagnoses = [diagnose_target(obs, context, restarted_after) for obs in observations]
     nginx_config = config is not None and config.front.front is FrontKind.NGINX
     if config is not None and not nginx_config:

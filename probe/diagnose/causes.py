@@ -10,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from probe.apache.names import is_shorter_mount, vhost_of
-from probe.diagnose import causes_sharing, wording
+from probe.diagnose import causes_sharing, causes_site, wording
 from probe.diagnose import near_miss as near_miss_wording
 from probe.diagnose.identify import Comparison, SweepContext, host_of
 from probe.diagnose.wording import Diagnosis
@@ -37,17 +37,10 @@ def wrong_instance(
     mount = answer.script_name
     swallowed = mount is not None and is_shorter_mount(mount, expected_mount)
     if vhost is not None:
-        if vhost and swallowed and not _other_answers_on(host, obs, context):
-            # Nothing else in the sweep answered on this host, so nothing shows whether it
-            # is a ServerAlias of that vhost (then its alias order swallowed the URL) or a
-            # name no vhost claims (then Apache fell back to the first vhost).
-            return wording.alias_order_or_fallback(url, expected, expected_mount, answer, who,
-                                                   shown, vhost)
-        return wording.vhost_fallback(url, expected, who, shown, vhost)
-    if swallowed:
-        return wording.alias_order(url, expected, expected_mount, answer, who, shown,
-                                   vhost_of(answer.application_group))
-    return wording.other_instance(url, expected, answer, who, shown)
+        # Another site answered: its swallowing mount matters only if the name is its own.
+        return causes_site.other_site(obs, answer, who, shown, vhost, context,
+                                      swallowed and not _other_answers_on(host, obs, context))
+    return causes_site.same_site(obs, answer, who, shown, context, expected_mount, swallowed)
 
 
 def _other_answers_on(host: str, obs: Observation, context: SweepContext) -> bool:

@@ -8,22 +8,25 @@ questions from the whole sweep, computed once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlsplit
 
 from probe.apache.names import vhost_of
 from probe.manifest import ANY_INSTANCE, Instance, Manifest
-from probe.model import EndpointAnswer, Observation
+from probe.model import EndpointAnswer, Observation, Sample
 
 
 class SweepContext:
     """What diagnosis of one URL may know about the rest of the sweep."""
 
-    def __init__(self, manifest: Manifest, observations: Sequence[Observation]) -> None:
+    def __init__(self, manifest: Manifest, observations: Sequence[Observation],
+                 probed: Mapping[str, Sample] | None = None) -> None:
         self.manifest = manifest
         self.observations = observations
+        self.probed: Mapping[str, Sample] = probed or {}
+        """The answers to the extra requests (probe.diagnose.discriminate), by their key."""
         self.memo: dict[tuple[str, str], object] = {}
         """What a cause computes once per sweep and instance, keyed (what, instance)."""
         self._identified: dict[tuple[str | None, ...], str | None] = {}

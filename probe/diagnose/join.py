@@ -9,8 +9,10 @@ predicts (:class:`probe.front.PredictedRoute`) and what was observed.
   is wrong: the differing field is named, no line is blamed;
 * the model cannot follow the route (a rule it does not evaluate): said, nothing blamed.
 
-The intended route of a URL is the predicted route of another URL of the same instance that
-the instance itself answered. Pure: the routes come from the caller's FrontConfig.
+The intended application of a URL is the WSGI script the expected instance's own answers
+report (``script_file``), in the daemon group the manifest declares; where the route leaves
+it comes from the front (:class:`probe.front.Divergence`). Pure: the routes come from the
+caller's FrontConfig.
 """
 
 from __future__ import annotations
@@ -18,15 +20,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from probe.apache.names import mount_matches
 from probe.diagnose import join_wording as words
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
-from probe.front import FrontConfig, PredictedRoute, RouteStep
+from probe.front import Divergence, FrontConfig, PredictedRoute, RouteStep
 from probe.model import Cause, EndpointAnswer, Evidence, EvidenceKind, Observation, Verdict
 
 _FIELDS = ("application_group", "process_group", "script_name")
@@ -40,6 +41,8 @@ class ConfigJoin:
 
     front: FrontConfig
     findings: Mapping[tuple[str, int], tuple[str, str]] = field(default_factory=dict)
+    divergence: Callable[[PredictedRoute, str, str | None], Divergence | None] | None = None
+    """Where a route leaves the one to a WSGI script in a daemon group (the front's own)."""
 
 
 def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
@@ -58,10 +61,9 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     if differ:
         return _add(diagnosis, words.not_this_configuration(differ),
                     words.difference_evidence(obs, differ, context))
-    if diagnosis.verdict is Verdict.OK:
-        return diagnosis
-    intended = _intended(obs, context, config)
-    return _config_cause(obs, diagnosis, route, intended, config)
+    if diagnosis.verdict not in (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED):
+        return diagnosis  # the route is right; what went wrong is not a route's
+    return _config_cause(obs, diagnosis, route, context, config)
 
 
 def _differences(route: PredictedRoute,
@@ -83,77 +85,65 @@ def _differences(route: PredictedRoute,
     return found
 
 
-def _intended(obs: Observation, context: SweepContext,
-              config: ConfigJoin) -> PredictedRoute | None:
-    """The predicted route of a URL the expected instance answered itself."""
+def _intended(obs: Observation, context: SweepContext) -> tuple[str | None, str | None]:
+    """The WSGI script and daemon group of the expected instance: the script its own right
+    answers report (observed ``script_file``), the group the manifest declares."""
     expected = obs.target.expected
-    if expected is None:
-        return None
-    for other, answer in context.answers_of(expected):
-        if other is obs or other.target.expected != expected:
-            continue
-        route = config.front.route(other.target.url, other.target.address or next(
-            (s.address for s in reversed(other.samples) if s.address), None))
-        if route.undecided is None and not _differences(route, answer):
-            return route
-    return None
+    instance = context.manifest.instances.get(expected or "")
+    if instance is None:
+        return None, None
+    scripts = [a.raw.get("script_file") for o, a in context.answers_of(instance.name)
+               if o.target.expected == instance.name]
+    script = next((s for s in scripts if isinstance(s, str) and s), None)
+    return script, instance.process_group
 
 
 def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
-                  intended: PredictedRoute | None, config: ConfigJoin) -> Diagnosis:
-    """The first step where ``route`` leaves ``intended``, as cause and fix."""
-    url = obs.target.url
-    site, mapping = route.step("site"), route.step("mapping")
-    mount, group = route.step("mount"), route.step("process_group")
-    host = (urlsplit(url).hostname or "").lower()
-    other_site = intended is not None and intended.site != route.site
-    cause: Cause | None = None
-    leaves: RouteStep | None = None
-    if site is not None and (other_site or (intended is None and site.by == "default")):
-        cause = Cause.VHOST_FALLBACK if site.by == "default" else (
-            Cause.VHOST_SHADOWED if site.by == "name" else None)
-        leaves = site
-    elif mapping is not None and mapping.source is not None:
-        cause, leaves = Cause.URL_MAPPING, mapping
-    elif intended is not None and intended.script_file != route.script_file and mount:
-        wanted = intended.step("mount")
-        path = urlsplit(url).path or "/"
-        listed_later = wanted is not None and intended.script_name is not None and \
-            mount_matches(intended.script_name, path)
-        cause, leaves = (Cause.ALIAS_ORDER if listed_later else None), mount
-    elif group is not None and intended is not None and \
-            intended.process_group != route.process_group:
-        cause, leaves = Cause.PROCESS_GROUP_SCOPE, group
-    elif group is not None and diagnosis.cause in (Cause.PROCESS_GROUP_SCOPE,
-                                                   Cause.DAEMON_GROUP_UNUSED):
-        cause, leaves = diagnosis.cause, group
-    if leaves is None:
+                  context: SweepContext, config: ConfigJoin) -> Diagnosis:
+    """The first step where ``route`` leaves the route to the intended application."""
+    script, group = _intended(obs, context)
+    found: Divergence | None = None
+    if config.divergence is not None and script is not None:
+        found = config.divergence(route, script, group)
+    if found is None and diagnosis.cause in (Cause.PROCESS_GROUP_SCOPE,
+                                             Cause.DAEMON_GROUP_UNUSED):
+        step = route.step("process_group")
+        if step is not None and step.source is not None:
+            found = Divergence("process_group", step, None, diagnosis.cause.value)
+    if found is None and script is None:
+        site = route.step("site")
+        if site is not None and site.by == "default":  # read: no name of the set matched
+            found = Divergence("site", site, None, Cause.VHOST_FALLBACK.value)
+    if found is None:
         return _add(diagnosis, words.predicted_no_step(route), _configured(route.steps))
-    lint = _lint(route, intended, config)
-    explained = words.config_cause(obs, diagnosis, route, intended, leaves, host, lint)
-    chain = _configured((*route.steps, *(intended.steps if intended else ())))
+    host = (urlsplit(obs.target.url).hostname or "").lower()
+    lint = _lint(route, found, config)
+    explained = words.config_cause(obs, diagnosis, route, found, host, lint)
+    chain = _configured((*route.steps, *((found.meant,) if found.meant else ())))
     return dataclasses.replace(
-        explained, cause=cause, candidates=(),
+        explained, cause=Cause(found.cause) if found.cause else None,
+        candidates=() if found.cause else diagnosis.candidates,
         evidence=(*_observed(diagnosis), *chain))
 
 
-def _lint(route: PredictedRoute, intended: PredictedRoute | None,
+def _lint(route: PredictedRoute, found: Divergence,
           config: ConfigJoin) -> list[tuple[str, str, str]]:
-    """(code, file:line, message) of the lint findings at a line of either route."""
-    places: list[tuple[str, int]] = []
-    for r in (route, intended):
-        if r is None:
-            continue
-        places += [(s.source.file, s.source.line) for s in r.steps if s.source]
-        found = _SITE_LINE.search(r.site or "")
-        if found:
-            places.append((found.group(1), int(found.group(2))))
+    """(code, file:line, message) of the lint findings at a line of the route or of what
+    was meant (the VirtualHost lines included)."""
+    steps = [*route.steps, *((found.meant,) if found.meant else ())]
+    places = [(s.source.file, s.source.line) for s in steps if s.source]
+    for step in steps:
+        where = _SITE_LINE.search(step.decision) if step.stage == "site" else None
+        if where:
+            places.append((where.group(1), int(where.group(2))))
     seen: list[tuple[str, str, str]] = []
     for place in dict.fromkeys(places):
         if place in config.findings:
             code, message = config.findings[place]
             seen.append((code, f"{place[0]}:{place[1]}", message))
-    return seen
+    # The finding of the cause itself when there is one; others at those lines say other things.
+    same = [f for f in seen if f[0] == found.cause]
+    return same or seen
 
 
 def _configured(steps: tuple[RouteStep, ...]) -> tuple[Evidence, ...]:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis, catch_all_vhost
-from probe.front import PredictedRoute, RouteStep
+from probe.front import Divergence, PredictedRoute, RouteStep
 from probe.model import Evidence, EvidenceKind, Observation
 
 Difference = tuple[str, str, str, RouteStep | None]
@@ -60,36 +60,41 @@ def predicted_no_step(route: PredictedRoute) -> str:
 
 
 def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
-                 intended: PredictedRoute | None, leaves: RouteStep, host: str,
-                 lint: Sequence[tuple[str, str, str]]) -> Diagnosis:
+                 found: Divergence, host: str, lint: Sequence[tuple[str, str, str]]) -> Diagnosis:
     """The explanation and fix once the configuration is known to be the cause."""
     url = obs.target.url
-    expected = obs.target.expected or "no instance (a URL to refuse)"
+    expected = obs.target.expected or "no instance"
     path = urlsplit(url).path or "/"
-    meant = (f"{intended.site}, which serves {expected}" if intended is not None and
-             intended.site else f"the VirtualHost meant for {expected}")
-    first = (f"{url} should be served by {expected}; the answer is what the configuration "
-             f"given predicts ({_summary(route)}).")
-    if leaves.stage == "site":
-        why = f"The route leaves the intended one at the server: {leaves.rule} ({leaves.source})."
-        if leaves.by == "default":
-            fix = (f"Add 'ServerAlias {host}' inside {meant}; and list first, for this "
-                   f"address, a catch-all that refuses unknown names:\n{catch_all_vhost(url)}")
+    leaves, meant = found.step, found.meant
+    other = meant.decision if meant is not None and meant.stage == "site" else \
+        f"the site meant for {expected}"
+    meant_for = f"should be served by {expected}" if obs.target.expected else "must be refused"
+    first = (f"{url} {meant_for}; the answer is what the configuration given predicts "
+             f"({_summary(route)}).")
+    if found.stage == "site":
+        why = f"The route leaves the intended one at the site: {leaves.rule} ({leaves.source})."
+        if meant is not None:
+            why += f" The site meant for {expected}: {meant.rule} ({meant.source})."
+        catch_all = (f"list first, for this address, a catch-all that refuses unknown "
+                     f"names:\n{catch_all_vhost(url)}")
+        if leaves.by == "default" and not obs.target.expected:
+            fix = f"At {leaves.source}, {catch_all}"
+        elif leaves.by == "default":
+            fix = f"Add 'ServerAlias {host}' inside {other}; and {catch_all}"
         else:
             fix = (f"At {leaves.source}, stop claiming {host}: narrow that name or wildcard, "
-                   f"or remove the forgotten VirtualHost it belongs to, so that {meant} "
+                   f"or remove the forgotten VirtualHost it belongs to, so that {other} "
                    f"gets it.")
-    elif leaves.stage == "mapping":
+    elif found.stage == "mapping":
         why = (f"The route leaves the intended one before the WSGI mounts: {leaves.rule} "
                f"({leaves.source}), {leaves.decision}.")
         fix = (f"At {leaves.source}, keep {path} out of that rule (a narrower pattern, or a "
-               f"rule for {path} before it), so mod_wsgi's mount for {expected} takes it.")
-    elif leaves.stage == "mount":
-        wanted = intended.step("mount") if intended is not None else None
+               f"rule for {path} before it), so the mount of {expected} takes it.")
+    elif found.stage == "mount":
         why = f"The route leaves the intended one at the mount: {leaves.rule} ({leaves.source})."
-        if wanted is not None and wanted.source is not None:
-            why += f" The mount of {expected} is {wanted.decision} ({wanted.source})."
-            fix = (f"Move the line at {wanted.source} above the one at {leaves.source}: "
+        if meant is not None and meant.source is not None:
+            why += f" The mount of {expected}: {meant.rule} ({meant.source})."
+            fix = (f"Move the line at {meant.source} above the one at {leaves.source}: "
                    f"mod_wsgi uses the first alias that matches, so the most deeply nested "
                    f"URL must come first.")
         else:

@@ -13,7 +13,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from probe.apache.names import vhost_of
-from probe.diagnose import backends, causes, causes_runtime, causes_sharing, causes_tls, wording
+from probe.diagnose import (
+    backends,
+    causes,
+    causes_runtime,
+    causes_sharing,
+    causes_site,
+    causes_tls,
+    wording,
+)
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.errors import ErrorKind
@@ -100,7 +108,8 @@ def _diagnose_refused(obs: Observation, context: SweepContext) -> Diagnosis:
         if rewritten is not None:
             return rewritten
         vhost = vhost_of(answer.application_group)
-        return wording.served_by_fallback(url, wording.who(answer, shown), shown, vhost)
+        return causes_site.other_site(obs, answer, wording.who(answer, shown), shown,
+                                      vhost or "", context, swallowed=False)
     for sample in obs.samples:
         refused = sample.error_kind is ErrorKind.CLOSED or sample.status_code in statuses
         if refused:

@@ -58,16 +58,15 @@ def process_group_scope(url: str, instance: Instance, answer: EndpointAnswer,
         explanation=(
             f"{url} is answered by {instance.name}'s application, but in the daemon process "
             f"group {answer.process_group!r} (pid {answer.pid}), not "
-            f"{instance.process_group!r}{with_whom}: a WSGIProcessGroup at server or "
-            f"VirtualHost scope (the last one seen wins) or a <Location> block in the wrong "
-            f"order delegates this mount to another group.{leaked}"
+            f"{instance.process_group!r}{with_whom}: the front delegates this mount to "
+            f"another application's daemon group.{leaked}"
         ),
         fix=(
             f"Delegate the mount explicitly: 'WSGIScriptAlias {mount} "
             f"{answer.raw.get('script_file') or 'SCRIPT'} process-group="
-            f"{instance.process_group}' in the VirtualHost for {host_name(url)}, and remove "
-            f"WSGIProcessGroup from server and VirtualHost scope (or put it in a <Location "
-            f"{mount}> listed after the broader one)."
+            f"{instance.process_group}' in the site for {host_name(url)}, so no broader "
+            f"setting decides it. Sweep with --config PATH to have the line that decides it "
+            f"now named."
         ),
         answered_by=shown,
     )
@@ -96,8 +95,8 @@ def host_rewritten(url: str, answer: EndpointAnswer, seen: str, answered: str, s
         Cause.HOST_REWRITTEN,
         explanation=(
             f"{url} {target} was answered by {answered}, which received Host "
-            f"{answer.host!r}, not {host_name(url)!r}: {proof}; the backend then picks its "
-            f"VirtualHost by {seen!r}, its first one for that address."
+            f"{answer.host!r}, not {host_name(url)!r}: {proof}; the backend then chose its "
+            f"site by {seen!r}."
         ),
         fix=(
             "On the front proxy keep the client's Host: 'ProxyPreserveHost On' (Apache "

@@ -43,7 +43,7 @@ def render(report: Report) -> str:
             time=f"{target.elapsed_ms / 1000:.3f}",
         )
         if not target.ok:
-            cause = f" ({target.cause.value})" if target.cause else ""
+            cause = f" ({target.cause_text})" if target.cause_text else ""
             _element(case, "failure", f"{target.explanation}\nFix: {target.fix}".strip(),
                      type=target.verdict.value, message=f"{target.verdict.value}{cause}")
         else:

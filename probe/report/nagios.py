@@ -235,8 +235,8 @@ def problem_phrase(target: TargetResult, *, at_address: bool = False) -> str:
         phrase = f"{where} {verdict.value.replace('_', ' ')}"
     else:
         phrase = f"{where} ok"
-    if target.cause is not None:
-        phrase += f" ({target.cause.value})"
+    if target.cause_text is not None:
+        phrase += f" ({target.cause_text})"
     return phrase
 
 
@@ -250,8 +250,8 @@ def target_line(target: TargetResult, *, prefix: str, with_fix: bool) -> str:
         details.append(f"at {target.address}")
     if target.status_code is not None:
         details.append(f"HTTP {target.status_code}")
-    if target.cause is not None:
-        details.append(f"cause {target.cause.value}")
+    if target.cause_text is not None:
+        details.append(f"cause {target.cause_text}" if target.cause else target.cause_text)
     line = f"{prefix}: {public_url(target.url)} {target.verdict.value} ({', '.join(details)})"
     if target.explanation:
         line += f": {target.explanation}"

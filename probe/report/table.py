@@ -223,6 +223,5 @@ def _settings(target: TargetResult) -> str:
 
 
 def _verdict(target: TargetResult) -> str:
-    if target.cause:
-        return f"{target.verdict.value} ({target.cause.value})"
-    return target.verdict.value
+    cause = target.cause_text
+    return f"{target.verdict.value} ({cause})" if cause else target.verdict.value

@@ -19,6 +19,7 @@ import pytest
 
 from .apache import ApacheServer, scenario_manifest, scenario_template
 from .conftest import ApacheFactory
+from .evidence_check import assert_sourced
 
 pytestmark = pytest.mark.apache
 
@@ -41,6 +42,9 @@ class Expected:
     warm_up: list[tuple[str, str]] = field(default_factory=list)  # (host, path) before sweeping
     # url -> {dotted path in the endpoint's JSON: value} of the last sample ("observed")
     observed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # url -> cause with --config (the scenario's httpd.conf), where it differs from above:
+    # a cause the answers alone leave undetermined, the configuration names with file:line
+    configured: dict[str, str] = field(default_factory=dict)
 
 
 def _all(overrides: dict[str, tuple[str, str | None]], *,
@@ -55,7 +59,7 @@ def _all(overrides: dict[str, tuple[str, str | None]], *,
 SCENARIOS = {
     "healthy": Expected(0, _all({})),
     "ordering": Expected(
-        1, _all({SUB: ("wrong_instance", "alias_order")}),
+        1, _all({SUB: ("wrong_instance", None)}), configured={SUB: "alias_order"},
         observed={SUB: {"label": "project-1", "process_group": "project-1",
                         "application_group": "site-1.example.com|",
                         "request.script_name": "", "request.path_info": "/suburl/__probe__"}}),
@@ -71,9 +75,9 @@ SCENARIOS = {
                   S2: {"label": "project-2", "application_group": "site-2.example.com|",
                        "settings_module.loaded": "mysite.settings"}}),
     "fallback": Expected(
-        1, _all({WWW2: ("wrong_instance", "vhost_fallback"),
-                 UNKNOWN: ("served_unmapped", "vhost_fallback")},
+        1, _all({WWW2: ("wrong_instance", None), UNKNOWN: ("served_unmapped", None)},
                 p2_urls=(SUB, S2, WWW2), refuse=(UNKNOWN,)),
+        configured={WWW2: "vhost_fallback", UNKNOWN: "vhost_fallback"},
         observed={WWW2: {"label": "project-1", "application_group": "site-1.example.com|",
                          "request.host": "www.site-2.example.com"},
                   UNKNOWN: {"label": "project-1", "application_group": "site-1.example.com|"}}),
@@ -96,11 +100,12 @@ def dig(data: Any, dotted: str) -> Any:
     return data
 
 
-def sweep(server: ApacheServer, manifest: Path) -> tuple[int, dict[str, Any], str]:
+def sweep(server: ApacheServer, manifest: Path,
+          *options: str) -> tuple[int, dict[str, Any], str]:
     done = subprocess.run(
         # --timeout: the first request to a daemon process loads Django, slow on a loaded machine.
         [*probe_command(), "sweep", "-m", str(manifest), "--connect", server.connect,
-         "--format", "json", "--timeout", "30"],
+         "--format", "json", "--timeout", "30", *options],
         capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL)
     context = (f"probe sweep exited {done.returncode}\nstderr:\n{done.stderr[-3000:]}\n"
                f"stdout:\n{done.stdout[-3000:]}\napache error log:\n{server.error_log()[-3000:]}")
@@ -108,6 +113,7 @@ def sweep(server: ApacheServer, manifest: Path) -> tuple[int, dict[str, Any], st
         report = json.loads(done.stdout)
     except json.JSONDecodeError:
         pytest.fail(f"probe sweep did not print JSON\n{context}", pytrace=False)
+    assert_sourced(report)  # every scenario's explanations: no claim without a source
     return done.returncode, report, context
 
 
@@ -139,4 +145,21 @@ def test_scenario(apache: ApacheFactory, name: str) -> None:
     else:
         assert report["summary"]["problems"] == sum(
             verdict != "ok" for _inst, verdict, _cause in expected.targets.values()), context
+    assert status == expected.exit_status, context
+
+    # The same server swept with its own httpd.conf: the same verdicts, and the causes the
+    # configuration decides, each citing its line.
+    status, report, context = sweep(server, scenario_manifest(name), "--config",
+                                    str(server.conf_path))
+    got = {t["url"]: (t["expected"], t["verdict"], t["cause"]) for t in report["targets"]}
+    assert got == {url: (inst, verdict, expected.configured.get(url, cause))
+                   for url, (inst, verdict, cause) in expected.targets.items()}, context
+    for url in expected.configured:
+        target = next(t for t in report["targets"] if t["url"] == url)
+        assert any(e["kind"] == "configured" and e["source"].startswith(str(server.conf_path))
+                   for e in target["evidence"]), (url, context)
+        assert str(server.conf_path) in target["fix"], (url, context)
+        # lint's finding of the same line tells the same story
+        assert f"probe lint reports {expected.configured[url]} at {server.conf_path}:" in \
+            target["explanation"], (url, context)
     assert status == expected.exit_status, context

@@ -1,0 +1,108 @@
+"""Which site answered a URL meant for another, told from evidence alone (no configuration):
+what the answer shows (mod_wsgi's application group names the serving site and mount, the
+SCRIPT_NAME the mount) and, where that cannot decide, the extra request for a ``.invalid``
+name at the same address (:mod:`probe.diagnose.discriminate`).
+
+* another site answered and it also answers a ``.invalid`` name: it is the default site of
+  the address; whether no site claims the URL's name (``vhost_fallback``) or the default
+  site claims it itself (``vhost_shadowed``) only the configuration tells: both candidates;
+* another site answered and the ``.invalid`` name gets something else: a site that is not
+  the default claims the name: ``vhost_shadowed``;
+* the URL's own site name answered from two different applications on one mount: two sites
+  have that name, and the first listed takes it: ``vhost_shadowed``;
+* a shorter mount took the URL (observed SCRIPT_NAME): whether the mounts' order, a rewrite
+  or proxy in front, or a missing mount is the reason, only the configuration tells.
+"""
+
+from __future__ import annotations
+
+from probe.diagnose import site_wording as words
+from probe.diagnose.discriminate import probed_default
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.wording import Diagnosis
+from probe.model import Candidate, Cause, EndpointAnswer, Evidence, EvidenceKind, Observation
+
+CONFIG_CHECK = "sweep with --config PATH (the front's configuration)"
+
+
+def observed(obs: Observation, context: SweepContext, claim: str) -> Evidence:
+    return Evidence(EvidenceKind.OBSERVED, claim,
+                    f"GET {obs.target.probe_url(context.manifest.probe.segment)}")
+
+
+def other_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str, vhost: str,
+               context: SweepContext, swallowed: bool) -> Diagnosis:
+    """A site other than the URL's host answered (``vhost`` its name, "" if unknown)."""
+    seen = [observed(obs, context, f"application_group = {answer.application_group!r}")]
+    default, probe = probed_default(obs, answer, context)
+    if probe is not None:
+        seen.append(probe)
+    expected = obs.target.expected
+    if default is False:
+        return words.claimed_by_other_site(obs.target.url, expected, who, shown, vhost,
+                                           tuple(seen))
+    candidates = [
+        Candidate(Cause.VHOST_FALLBACK, f"{CONFIG_CHECK}: no site of this address claims "
+                                        f"the name, so its first site answers"),
+        Candidate(Cause.VHOST_SHADOWED, f"{CONFIG_CHECK}: the default site claims the name "
+                                        f"itself (a wildcard or extra name)"),
+    ]
+    if swallowed:
+        candidates.append(Candidate(Cause.ALIAS_ORDER, f"{CONFIG_CHECK}: the name is one of "
+                                                       f"that site's own and a shorter mount "
+                                                       f"comes first"))
+    if default is None:
+        candidates = [Candidate(c.cause, f"{c.check}; or let the extra request for a "
+                                         f".invalid name run (no --no-extra-probes)")
+                      for c in candidates]
+    return words.default_site(obs.target.url, expected, who, shown, vhost, default is True,
+                              tuple(seen), tuple(candidates))
+
+
+def same_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str,
+              context: SweepContext, expected_mount: str, swallowed: bool) -> Diagnosis:
+    """The URL's own site name answered, with the wrong application."""
+    expected = obs.target.expected
+    assert expected is not None
+    url = obs.target.url
+    if swallowed:
+        seen: tuple[Evidence, ...] = (
+            observed(obs, context, f"request.script_name = {answer.script_name!r}"),
+                observed(obs, context, f"request.path_info = {answer.path_info!r}"))
+        if answer.raw.get("request", {}).get("script_url"):
+            seen += (observed(obs, context, f"request.script_url = "
+                                            f"{answer.raw['request']['script_url']!r}"),)
+        return words.shorter_mount(url, expected, expected_mount, answer, who, shown, seen, (
+            Candidate(Cause.ALIAS_ORDER, f"{CONFIG_CHECK}: the mounts of this site are "
+                                         f"listed shortest first"),
+            Candidate(Cause.URL_MAPPING, f"{CONFIG_CHECK}: a rewrite, proxy or alias before "
+                                         f"the mounts maps the path elsewhere"),
+        ))
+    twin = _same_mount_other_application(obs, answer, context)
+    if twin is not None:
+        other_obs, other = twin
+        seen = (observed(obs, context, f"application_group = {answer.application_group!r}, "
+                                       f"label = {answer.label!r}"),
+                observed(other_obs, context, f"application_group = "
+                                             f"{other.application_group!r}, label = "
+                                             f"{other.label!r}"))
+        return words.two_sites_one_name(url, expected, who, shown, answer, other_obs.target.url,
+                                        other, seen)
+    return words.other_application(url, expected, answer, who, shown, (
+        observed(obs, context, f"application_group = {answer.application_group!r}"),), (
+        Candidate(Cause.VHOST_SHADOWED, f"{CONFIG_CHECK}: an earlier site has the same name"),
+    ))
+
+
+def _same_mount_other_application(
+    obs: Observation, answer: EndpointAnswer, context: SweepContext,
+) -> tuple[Observation, EndpointAnswer] | None:
+    """Another URL's answer with the same application group (site name and mount) from
+    another application: one site cannot run two applications on one mount."""
+    if not answer.application_group or "|" not in answer.application_group:
+        return None
+    for other_obs, other in context.answers():
+        if (other_obs is not obs and other.application_group == answer.application_group
+                and other.label != answer.label and other.instance_id != answer.instance_id):
+            return other_obs, other
+    return None

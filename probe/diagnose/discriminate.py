@@ -1,0 +1,96 @@
+"""The extra requests a sweep sends to tell causes apart, and what their answers say.
+
+One kind so far: when a site other than the URL's answered it, a request for a name under
+``.invalid`` (a name nobody can own, RFC 2606) at the same address and port. The front gives
+such a name to its default site for that address; if the same application instance answers
+it, the site that answered the URL is the default one, else another site claims the URL's
+name. At most one request per address and port (the default site is one per address), and
+none with ``--no-extra-probes``. Pure: the sweep sends them through its own transport.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from probe.apache.names import default_port, vhost_of
+from probe.diagnose.identify import SweepContext
+from probe.manifest import ANY_INSTANCE, Manifest
+from probe.model import EndpointAnswer, Evidence, EvidenceKind, Observation
+
+INVALID_HOST = "wsgi-probe-check.invalid"
+
+
+@dataclass(frozen=True)
+class ExtraProbe:
+    key: str  # what diagnosis looks its answer up by
+    url: str
+    address: str | None
+
+
+def key_of(obs: Observation) -> tuple[str, str | None]:
+    parts = urlsplit(obs.target.url)
+    address = obs.target.address or next((s.address for s in reversed(obs.samples)
+                                          if s.address), None)
+    port = parts.port or default_port(parts.scheme)
+    return f"{parts.scheme}:{port}@{address}", address
+
+
+def _wants(obs: Observation, context: SweepContext) -> EndpointAnswer | None:
+    """The answer of a URL another instance answered from another site (or of a URL to
+    refuse that was served)."""
+    answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer), None)
+    expected = obs.target.expected
+    if answer is None or expected == ANY_INSTANCE:
+        return None
+    if expected is None:
+        return answer
+    if context.identify(answer, expected) == expected:
+        return None
+    host = (urlsplit(obs.target.url).hostname or "").lower()
+    site = vhost_of(answer.application_group)
+    return answer if site != host else None
+
+
+def extra_probes(manifest: Manifest, observations: Sequence[Observation]) -> tuple[ExtraProbe,
+                                                                                 ...]:
+    found: dict[str, ExtraProbe] = {}
+    context = SweepContext(manifest, observations)
+    for obs in observations:
+        if _wants(obs, context) is None:
+            continue
+        key, address = key_of(obs)
+        if key in found or address is None:
+            continue
+        parts = urlsplit(obs.target.url)
+        port = f":{parts.port}" if parts.port else ""
+        url = f"{parts.scheme}://{INVALID_HOST}{port}/{manifest.probe.segment}"
+        found[key] = ExtraProbe(key, url, address)
+    return tuple(found.values())
+
+
+def probed_default(obs: Observation, answer: EndpointAnswer,
+                   context: SweepContext) -> tuple[bool | None, Evidence | None]:
+    """Whether the site that answered ``obs`` is the address's default (True), another
+    (False), or unknown (None: no extra request was sent, or it got no answer)."""
+    key, address = key_of(obs)
+    sample = context.probed.get(key)
+    if sample is None:
+        return None, None
+    parts = urlsplit(obs.target.url)
+    port = f":{parts.port}" if parts.port else ""
+    sent = f"GET {parts.scheme}://{INVALID_HOST}{port}/{context.manifest.probe.segment} " \
+           f"at {address}"
+    if sample.status_code is None:
+        return None, Evidence(EvidenceKind.PROBED, f"no answer ({sample.error})", sent)
+    other = sample.trusted_answer
+    if other is not None and other.instance_id == answer.instance_id:
+        return True, Evidence(EvidenceKind.PROBED, f"answered by the same instance "
+                              f"(instance_id {answer.instance_id}): the default site of "
+                              f"this address answered the URL", sent)
+    got = (f"answered by another instance (label {other.label!r}, application_group "
+           f"{other.application_group!r})" if other is not None
+           else f"answered HTTP {sample.status_code} without this instance's answer")
+    return False, Evidence(EvidenceKind.PROBED, f"{got}: the site that answered the URL is "
+                           f"not the default one, so it claims the URL's name", sent)

@@ -1,0 +1,113 @@
+"""The words of :mod:`probe.diagnose.causes_site`: what was observed or probed, named with its
+field and value, and no configuration fact nobody read (no directive is said to be present,
+missing or in some order: only ``--config`` can say that, with ``file:line``)."""
+
+from __future__ import annotations
+
+from probe.diagnose.wording import Diagnosis, catch_all_vhost, host_name, script_hint
+from probe.model import Candidate, Cause, EndpointAnswer, Evidence, Verdict
+
+CONFIG_HINT = ("Sweep with --config PATH (the front's configuration) to have the line that "
+               "decides this named.")
+
+
+def _mod_wsgi(answer: EndpointAnswer) -> bool:
+    server = answer.raw.get("server")
+    return isinstance(server, dict) and server.get("mod_wsgi_version") is not None
+
+
+def _target(url: str, expected: str | None) -> str:
+    return f"{url} should be served by {expected} but" if expected else \
+        f"{url} must be refused but"
+
+
+def _verdict(expected: str | None) -> Verdict:
+    return Verdict.WRONG_INSTANCE if expected else Verdict.SERVED_UNMAPPED
+
+
+def _site(vhost: str) -> str:
+    return f"the site {vhost!r} (its application group)" if vhost else "another site"
+
+
+def claimed_by_other_site(url: str, expected: str | None, who: str, shown: str, vhost: str,
+                          evidence: tuple[Evidence, ...]) -> Diagnosis:
+    host = host_name(url)
+    names = " (Apache: a ServerName or ServerAlias, wildcards included)" if vhost else ""
+    return Diagnosis(
+        _verdict(expected), Cause.VHOST_SHADOWED,
+        explanation=(f"{_target(url, expected)} was answered by {who} from {_site(vhost)}, "
+                     f"and a name nobody owns (.invalid) at the same address gets another "
+                     f"answer: that site is not the address's default, so it claims "
+                     f"{host!r} itself."),
+        fix=(f"Find the name of that site that matches {host!r}{names} and remove it, or "
+             f"list the site meant for {expected or 'refusing it'} before it. {CONFIG_HINT}"),
+        answered_by=shown, evidence=evidence)
+
+
+def default_site(url: str, expected: str | None, who: str, shown: str, vhost: str,
+                 proven: bool, evidence: tuple[Evidence, ...],
+                 candidates: tuple[Candidate, ...]) -> Diagnosis:
+    host = host_name(url)
+    why = (" and it also answers a name nobody owns (.invalid) at the same address: it is "
+           "the address's default site" if proven else "")
+    refuse = catch_all_vhost(url) if vhost else ""
+    return Diagnosis(
+        _verdict(expected),
+        explanation=(f"{_target(url, expected)} was answered by {who} from {_site(vhost)}"
+                     f"{why}. Cause undetermined: "
+                     f"{' or '.join(c.cause.value for c in candidates)}."),
+        fix=(f"If no site is meant to claim {host!r}, give it to the site for "
+             f"{expected or 'nothing'} and make the first site of this address refuse unknown "
+             f"names{':' + chr(10) + refuse if refuse else ''}\nIf the default site claims "
+             f"it, remove that name there. {CONFIG_HINT}"),
+        answered_by=shown, evidence=evidence, candidates=candidates)
+
+
+def shorter_mount(url: str, expected: str, expected_mount: str, answer: EndpointAnswer,
+                  who: str, shown: str, evidence: tuple[Evidence, ...],
+                  candidates: tuple[Candidate, ...]) -> Diagnosis:
+    mount = answer.script_name or ""
+    at = mount or "/"
+    first = " (mod_wsgi uses the first WSGIScriptAlias that matches)" if _mod_wsgi(answer) else ""
+    return Diagnosis(
+        Verdict.WRONG_INSTANCE,
+        explanation=(f"{url} should be served by {expected} mounted at {expected_mount or '/'} "
+                     f"but was answered by {who}: the mount at {at} took it (observed "
+                     f"script_name {mount!r}, path_info {answer.path_info!r}). Cause "
+                     f"undetermined: {' or '.join(c.cause.value for c in candidates)}."),
+        fix=(f"Make the mount of {expected} at {expected_mount or '/'} take its URLs before "
+             f"the one at {at}{script_hint(answer)}{first}"
+             f", and check that nothing maps the path before the mounts. {CONFIG_HINT}"),
+        answered_by=shown, evidence=evidence, candidates=candidates)
+
+
+def two_sites_one_name(url: str, expected: str, who: str, shown: str, answer: EndpointAnswer,
+                       other_url: str, other: EndpointAnswer,
+                       evidence: tuple[Evidence, ...]) -> Diagnosis:
+    group = answer.application_group
+    return Diagnosis(
+        Verdict.WRONG_INSTANCE, Cause.VHOST_SHADOWED,
+        explanation=(f"{url} should be served by {expected} but was answered by {who} with "
+                     f"application group {group!r}, while {other_url} got {other.label!r} "
+                     f"with the same application group: one site name and mount, two "
+                     f"applications, so two sites have the name {host_name(url)!r} and the "
+                     f"one listed first takes {host_name(url)!r}."),
+        fix=(f"Remove (or rename) the other site with the name {host_name(url)!r}, the one "
+             f"that runs {answer.label or 'this application'}{script_hint(answer)}. "
+             f"{CONFIG_HINT}"),
+        answered_by=shown, evidence=evidence)
+
+
+def other_application(url: str, expected: str, answer: EndpointAnswer, who: str, shown: str,
+                      evidence: tuple[Evidence, ...],
+                      candidates: tuple[Candidate, ...]) -> Diagnosis:
+    group = answer.application_group
+    group_hint = f", application group {group!r}" if group is not None else ""
+    return Diagnosis(
+        Verdict.WRONG_INSTANCE,
+        explanation=(f"{url} should be served by {expected} but was answered by "
+                     f"{who}{group_hint}. Cause undetermined: "
+                     f"{' or '.join(c.cause.value for c in candidates)}."),
+        fix=(f"Check which application the front serves this URL with, and the label given "
+             f"to wsgi_endpoint.wrap() in {expected}'s WSGI script. {CONFIG_HINT}"),
+        answered_by=shown, evidence=evidence, candidates=candidates)
