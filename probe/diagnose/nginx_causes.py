@@ -18,6 +18,7 @@ import dataclasses
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from probe.diagnose.discriminate import INVALID_HOST, key_of
 from probe.diagnose.fronts import listen, same_listen, server_header, software
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
@@ -109,6 +110,20 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                                  f"GET {url}"))
     refuse = REFUSE_BLOCK.format(address=address or "ADDRESS:PORT")
     if route is None:
+        decided = _probed(obs, context, at, answer.label)
+        if decided is not None:
+            cause, evidence = decided
+            return dataclasses.replace(
+                diagnosis, cause=cause, candidates=(),
+                explanation=f"{head}{also} {evidence.claim}.",
+                fix=(f"Add {host} to the server_name of the block meant for "
+                     f"{expected or 'it'} and let unknown names be refused: {refuse}"
+                     if cause is Cause.DEFAULT_SERVER else
+                     f"In the server block whose server_name matches {host} ('nginx -T' "
+                     f"shows it; probe sweep --config names the line), point proxy_pass at "
+                     f"{wanted_at or 'the upstream of ' + (expected or 'the right application')}"
+                     f"."),
+                evidence=(*observed, evidence))
         return dataclasses.replace(
             diagnosis, cause=None,
             explanation=f"{head}{also} Either no server_name matches {host!r} and the default "
@@ -158,6 +173,34 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     return dataclasses.replace(
         diagnosis, cause=cause, explanation=f"{head}{also}{why}", fix=fix, candidates=(),
         evidence=(*observed, *_configured(site, route.step("mapping"), upstream)))
+
+
+def _probed(obs: Observation, context: SweepContext, at: str | None,
+            label: str | None) -> tuple[Cause, Evidence] | None:
+    """What the sweep's extra request for a ``.invalid`` name at the same address says: the
+    same application answering it is the default server; a refusal means a server block
+    claims the URL's name and proxies to the application that answered."""
+    key, address = key_of(obs)
+    sample = context.probed.get(key)
+    if sample is None:
+        return None
+    sent = f"GET http://{INVALID_HOST}/{context.manifest.probe.segment} at {address}"
+    other = sample.trusted_answer
+    if other is not None and ((at and same_listen(listen(other), at))
+                              or (not at and label and other.label == label)):
+        return Cause.DEFAULT_SERVER, Evidence(
+            EvidenceKind.PROBED, f"a name no server_name can match ({INVALID_HOST}) reached "
+            f"the same application (server.listen {listen(other)!r}): the default server of "
+            f"this address proxies there, so no server_name matched the URL's host", sent)
+    refused = sample.status_code is None or sample.status_code in \
+        context.manifest.refuse_statuses
+    if other is None and refused:
+        return Cause.WRONG_UPSTREAM, Evidence(
+            EvidenceKind.PROBED, f"a name no server_name can match ({INVALID_HOST}) was "
+            f"refused ({sample.error or 'HTTP ' + str(sample.status_code)}): the default "
+            f"server refuses, so a server block claims the URL's host and proxies to this "
+            f"application", sent)
+    return None
 
 
 def _error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute | None,

@@ -232,10 +232,16 @@ def test_server_block_without_server_name(apps: Apps, run_nginx: Any) -> None:
                                  "").replace("server_name site-2.example.com;", "")
     run = run_nginx(body)
     site2 = "http://site-2.example.com/"
-    plain = run.by_url()[site2]
-    assert plain["verdict"] == "wrong_instance" and plain["cause"] is None
-    assert {c["cause"] for c in plain["candidates"]} == {"default_server", "wrong_upstream"}
-    assert "server_name" in plain["fix"] and "return 444" in plain["fix"]
+    # the answers alone cannot tell a fall-through from a wrong proxy_pass: candidates
+    alone = run.by_url("--no-extra-probes")[site2]
+    assert alone["verdict"] == "wrong_instance" and alone["cause"] is None
+    assert {c["cause"] for c in alone["candidates"]} == {"default_server", "wrong_upstream"}
+    assert "server_name" in alone["fix"] and "return 444" in alone["fix"]
+    # the extra request for a .invalid name reaches the same application: the default server
+    probed = run.by_url()[site2]
+    assert probed["cause"] == "default_server", probed
+    assert any(e["kind"] == "probed" for e in probed["evidence"])
+    assert "server_name" in probed["fix"] and "return 444" in probed["fix"]
     configured = run.by_url("--config", str(run.nginx.conf))
     assert configured[site2]["cause"] == "default_server"
     assert f"{run.nginx.conf}:" in configured[site2]["explanation"]
@@ -259,9 +265,13 @@ def test_host_not_forwarded(apps: Apps, run_nginx: Any) -> None:
 def test_proxy_pass_to_the_other_sites_upstream(apps: Apps, run_nginx: Any) -> None:
     body = correct(apps).replace("proxy_pass http://site_two;", "proxy_pass http://site_one;")
     run = run_nginx(body)
-    plain = run.by_url()["http://site-2.example.com/"]
-    assert plain["verdict"] == "wrong_instance" and plain["cause"] is None
-    assert f"127.0.0.1:{apps.one.port}" in plain["explanation"]  # server.listen named
+    alone = run.by_url("--no-extra-probes")["http://site-2.example.com/"]
+    assert alone["verdict"] == "wrong_instance" and alone["cause"] is None
+    assert f"127.0.0.1:{apps.one.port}" in alone["explanation"]  # server.listen named
+    # the .invalid name is refused (the default server returns 444): a block claims the name
+    probed = run.by_url()["http://site-2.example.com/"]
+    assert probed["cause"] == "wrong_upstream", probed
+    assert any(e["kind"] == "probed" for e in probed["evidence"])
     configured = run.by_url("--config", str(run.nginx.conf))["http://site-2.example.com/"]
     assert configured["cause"] == "wrong_upstream"
     line = next(n for n, text in enumerate(run.nginx.conf.read_text().splitlines(), 1)
