@@ -27,7 +27,9 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 def discover_nginx(path: str) -> Discovery:
     """What an nginx configuration intends; NginxUnreadable when it cannot be read."""
-    return discover_model(load_nginx(path).model)
+    found = discover_model(load_nginx(path).model)
+    found.config = os.path.abspath(path)  # [probe] config: the sweep joins its routes
+    return found
 
 
 def _name(model: NginxModel, target: str) -> str:

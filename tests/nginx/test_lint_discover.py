@@ -83,6 +83,7 @@ def test_discover_writes_a_manifest_the_sweep_reads(tmp_path: Path) -> None:
     found = discover_nginx(str(_write(tmp_path, GOOD)))
     manifest = parse(render(found))
     assert manifest.probe.connect == "127.0.0.1:18080"
+    assert found.config is not None and found.config.endswith("nginx.conf")
     urls = {name: [t.url for t in manifest.targets() if t.expected == name]
             for name in ("one", "two", "app-8003")}
     assert urls == {
