@@ -327,7 +327,8 @@ def test_403_without_sni_is_a_hint_not_a_fact() -> None:
     report = run([obs(HTTPS2, "project-2", tls_status(403, SITE1_CERT))], m)
     assert verdict(report, HTTPS2) == (Verdict.NO_ENDPOINT, Cause.TLS_SNI)
     assert "Likely (not certain)" in result(report, HTTPS2).explanation
-    assert "SSLStrictSNIVHostCheck" in result(report, HTTPS2).explanation
+    assert "SSLStrictSNIVHostCheck" in result(report, HTTPS2).fix  # advice, not a claim
+    assert "SSLStrictSNIVHostCheck" not in result(report, HTTPS2).explanation
 
 
 def test_403_with_sni_and_421_over_http_are_not_tls() -> None:

@@ -38,9 +38,19 @@ def other_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str, v
     if probe is not None:
         seen.append(probe)
     expected = obs.target.expected
-    if default is False:
+    if default is False and not swallowed:
         return words.claimed_by_other_site(obs.target.url, expected, who, shown, vhost,
                                            tuple(seen))
+    if default is False:
+        # That site claims the name; whether it should, and a shorter mount of it took the
+        # URL, or it should not, the answers cannot tell.
+        return words.default_site(obs.target.url, expected, who, shown, vhost, False,
+                                  tuple(seen), (
+            Candidate(Cause.ALIAS_ORDER, f"{CONFIG_CHECK}: the name is that site's own and "
+                                         f"a shorter mount comes first"),
+            Candidate(Cause.VHOST_SHADOWED, f"{CONFIG_CHECK}: that site should not claim "
+                                            f"the name"),
+        ))
     candidates = [
         Candidate(Cause.VHOST_FALLBACK, f"{CONFIG_CHECK}: no site of this address claims "
                                         f"the name, so its first site answers"),
@@ -55,7 +65,7 @@ def other_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str, v
         candidates = [Candidate(c.cause, f"{c.check}; or let the extra request for a "
                                          f".invalid name run (no --no-extra-probes)")
                       for c in candidates]
-    return words.default_site(obs.target.url, expected, who, shown, vhost, default is True,
+    return words.default_site(obs.target.url, expected, who, shown, vhost, default,
                               tuple(seen), tuple(candidates))
 
 

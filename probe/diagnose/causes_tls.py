@@ -38,8 +38,8 @@ def _misdirected(url: str, sample: Sample) -> Diagnosis:
     port = urlsplit(url).port or 443
     sni = sample.tls.sni if sample.tls else host
     if sni is None:
-        why = (f"the request carried no SNI, so the server chose the TLS setup of its first "
-               f"VirtualHost for *:{port} ({_presented(sample)}), and {host!r} needs another "
+        why = (f"the request carried no SNI, so the server chose the TLS setup of its default "
+               f"site for port {port} ({_presented(sample)}), and {host!r} needs another "
                f"one: since Apache 2.4.64 that is answered 421 Misdirected Request. Clients "
                f"without SNI cannot reach {host}.")
         fix = (f"If clients without SNI must reach {host}, make its VirtualHost the first one for "
@@ -48,10 +48,9 @@ def _misdirected(url: str, sample: Sample) -> Diagnosis:
                f"SNI (without --no-sni).")
     else:
         why = (f"the SNI name {sni!r} chose a TLS setup ({_presented(sample)}) that is not the "
-               f"one of the VirtualHost Apache picks for Host {host!r}, so it answered 421 "
-               f"Misdirected Request: {host} is probably a ServerName/ServerAlias of more than "
-               f"one VirtualHost for *:{port}, or their SSL setups differ where a name is "
-               f"shared.")
+               f"one of the site the server picks for Host {host!r}, so it answered 421 "
+               f"Misdirected Request: {host} is probably a name of more than one site on port "
+               f"{port}, or their TLS setups differ where a name is shared.")
         fix = (f"Make {host} a name of exactly one VirtualHost for *:{port}, with a certificate "
                f"that lists it.")
     return Diagnosis(Verdict.NO_ENDPOINT, Cause.TLS_SNI,
@@ -65,8 +64,8 @@ def _strict_sni(url: str, sample: Sample) -> Diagnosis:
         Cause.TLS_SNI,
         explanation=(
             f"{url} answered HTTP 403 to a request without SNI ({_presented(sample)}). Likely "
-            f"(not certain): 'SSLStrictSNIVHostCheck on' refuses clients that send no SNI; "
-            f"or access control denies this path for every client."
+            f"(not certain): the server refuses clients that send no SNI (a strict SNI "
+            f"check); or access control denies this path for every client."
         ),
         fix=(
             f"Probe again with SNI: if {host} then answers, it is SSLStrictSNIVHostCheck; turn "

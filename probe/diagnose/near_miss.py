@@ -52,10 +52,10 @@ def daemon_group_unused(url: str, expected: str, comparison: Comparison,
     parts = urlsplit(url)
     where = f"{host_name(url)}:{parts.port or default_port(parts.scheme)}"
     if group.seen == "":
-        why = (f"it runs embedded in Apache's child processes, not in the daemon process group "
-               f"{group.wanted!r}: the VirtualHost or WSGIScriptAlias serving this URL has no "
-               f"WSGIProcessGroup {group.wanted} (a VirtualHost copied without it, e.g. for "
-               f"HTTPS, runs the application embedded).")
+        why = (f"it runs embedded in Apache's child processes (process_group ''), not in the "
+               f"daemon process group {group.wanted!r}: the site serving this URL does not "
+               f"delegate it to that group (a site copied without it, e.g. for HTTPS, runs "
+               f"the application embedded).")
         fix = (f"In the VirtualHost for {where}, add 'WSGIProcessGroup {group.wanted}' (or "
                f"process-group={group.wanted} on its WSGIScriptAlias), as where it is right.")
     else:

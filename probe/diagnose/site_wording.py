@@ -45,11 +45,16 @@ def claimed_by_other_site(url: str, expected: str | None, who: str, shown: str, 
 
 
 def default_site(url: str, expected: str | None, who: str, shown: str, vhost: str,
-                 proven: bool, evidence: tuple[Evidence, ...],
+                 proven: bool | None, evidence: tuple[Evidence, ...],
                  candidates: tuple[Candidate, ...]) -> Diagnosis:
+    """``proven``: the .invalid answer showed that site is the default (True), is not and
+    so claims the name (False), or nothing (None)."""
     host = host_name(url)
-    why = (" and it also answers a name nobody owns (.invalid) at the same address: it is "
-           "the address's default site" if proven else "")
+    why = {True: " and it also answers a name nobody owns (.invalid) at the same address: it "
+                 "is the address's default site",
+           False: ", and a name nobody owns (.invalid) gets another answer: that site claims "
+                  f"{host!r}",
+           None: ""}[proven]
     refuse = catch_all_vhost(url) if vhost else ""
     return Diagnosis(
         _verdict(expected),

@@ -82,7 +82,7 @@ def _row(target: TargetResult) -> str:
         public_url(target.url),
         expected,
         target.verdict.value,
-        target.cause.value if target.cause else "",
+        target.cause_text or "",
         target.answered_by or "",
         f"{target.elapsed_ms:.1f}",
         target.explanation,

@@ -40,8 +40,9 @@ def test_render_fills_placeholders_and_rejects_unknown_ones() -> None:
 
 def test_every_scenario_has_a_template_and_a_manifest() -> None:
     names = apache_mod.scenario_names()
-    assert names == ["envleak", "fallback", "frontproxy", "globalgroup", "groupscope", "healthy",
-                     "mixedcode", "ordering", "sslembedded", "tlssni", "tzleak", "wrongpython"]
+    assert names == ["dupname", "envleak", "fallback", "frontproxy", "globalgroup", "groupscope",
+                     "healthy", "mixedcode", "ordering", "rewritept", "sectionorder",
+                     "sslembedded", "tlssni", "tzleak", "wildcard", "wrongpython"]
     # Some scenarios of issue 11 take values from their test (test_cause_scenarios.py).
     extra = {"BACKEND_PORT": "2", "OTHER_VENV": "/v", "APACHE_SITE_PACKAGES": "/p",
              "TLS_PORT": "3", "SERVER_ROOT": "/r"}

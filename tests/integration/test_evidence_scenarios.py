@@ -102,8 +102,8 @@ def test_duplicate_server_name_in_an_earlier_included_file(apache: ApacheFactory
     old_path = server.sites / "conf.d" / "00-old-site-2.conf"
     assert f"{old_path}:2" in sources(target(with_config, S2))
     assert f"{old_path}:2" in target(with_config, S2)["fix"]
-    real = server.sites / "conf.d" / "10-site-2.conf"
-    assert f"probe lint reports vhost_shadowed at {real}:1" in target(with_config, S2)[
+    real_path = server.sites / "conf.d" / "10-site-2.conf"
+    assert f"probe lint reports vhost_shadowed at {real_path}:1" in target(with_config, S2)[
         "explanation"]
     # Without it: www.site-2 (same site name, same mount) got project-2, site-2 project-1:
     # one name and mount, two applications, so two sites have the name (observed).
