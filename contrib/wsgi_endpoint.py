@@ -369,6 +369,67 @@ def _signature(key: object, nonce: Optional[str], instance_id: str) -> Optional[
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
+def _address(name: object) -> Optional[str]:
+    if isinstance(name, tuple) and len(name) >= 2:
+        host = str(name[0])
+        return "%s:%s" % ("[%s]" % host if ":" in host else host, name[1])
+    if isinstance(name, bytes):
+        name = name.decode("utf-8", "replace")
+    return "unix:%s" % name if isinstance(name, str) and name else None
+
+
+def _listen(environ: WSGIEnvironment) -> Optional[str]:
+    """Where the application server listens, so a sweep behind a proxy can name the upstream
+    that answered: gunicorn's socket, uWSGI's socket option, waitress's own SERVER_PORT
+    (``*:PORT``: it takes the port from its socket, not from the Host). Null in mod_wsgi
+    (the front is the server) and where no server says."""
+    if environ.get("mod_wsgi.version") is not None:
+        return None
+    sock = environ.get("gunicorn.socket")
+    if sock is not None:
+        return _address(sock.getsockname())
+    module = _uwsgi()
+    if module is not None:
+        options = getattr(module, "opt", None) or {}
+        for key in ("http-socket", "socket", "http", "uwsgi-socket"):
+            value = options.get(key)
+            if isinstance(value, list) and value:
+                value = value[0]
+            if isinstance(value, bytes):
+                value = value.decode("utf-8", "replace")
+            if isinstance(value, str) and value:
+                return value if ":" in value else "unix:%s" % value
+        return None
+    software = environ.get("SERVER_SOFTWARE")
+    port = environ.get("SERVER_PORT")
+    if isinstance(software, str) and software.startswith("waitress") and port:
+        return "*:%s" % port
+    return None
+
+
+def _host_allowed(environ: WSGIEnvironment) -> Optional[bool]:
+    """Whether Django would accept this request's host (its own validate_host against
+    ALLOWED_HOSTS, X-Forwarded-Host where USE_X_FORWARDED_HOST): a rejected name gets 400 on
+    every real page. Null where Django is not already imported and configured."""
+    conf = sys.modules.get("django.conf")
+    request_module = sys.modules.get("django.http.request")
+    settings = getattr(conf, "settings", None)
+    if request_module is None or settings is None or not getattr(settings, "configured", False):
+        return None
+    validate = getattr(request_module, "validate_host", None)
+    split = getattr(request_module, "split_domain_port", None)
+    if validate is None or split is None:
+        return None
+    host = environ.get("HTTP_HOST") or ""
+    if getattr(settings, "USE_X_FORWARDED_HOST", False) and environ.get("HTTP_X_FORWARDED_HOST"):
+        host = environ["HTTP_X_FORWARDED_HOST"].split(",")[-1].strip()
+    allowed = list(getattr(settings, "ALLOWED_HOSTS", []) or [])
+    if getattr(settings, "DEBUG", False) and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]  # what Django allows then
+    domain, _port = split(host)
+    return bool(domain) and bool(validate(domain, allowed))
+
+
 def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict[str, Any]:
     instance_id, hits = copy.count()
     # The environ is a dict (PEP 3333) and _text cannot fail: its fields need no _safe,
@@ -401,6 +462,8 @@ def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict
             "script_url": _text(get("SCRIPT_URL")),
             # Set by a front proxy; a Host that differs from it was rewritten on the way.
             "forwarded_host": _text(get("HTTP_X_FORWARDED_HOST")),
+            # Would Django accept this host (ALLOWED_HOSTS)? null outside configured Django
+            "host_allowed": _safe(lambda: _host_allowed(environ)),
         },
         # mod_wsgi.script_name is the mount point, not the file.
         "script_file": _safe(lambda: _script_file(environ)),
@@ -411,6 +474,8 @@ def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict
             "multiprocess": _safe(lambda: _flag(get("wsgi.multiprocess"))),
             # added to the first answer's fields: uWSGI's worker number (1, 2, ...), null elsewhere
             "worker_id": _safe(_worker_id),
+            # where the application server listens ("127.0.0.1:8001", "unix:/run/a.sock")
+            "listen": _safe(lambda: _listen(environ)),
         },
         "python": dict(copy.python, django_version=_safe(_django_version)),
         "code": dict(copy.code),

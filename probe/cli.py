@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Iterable
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -25,6 +24,7 @@ from probe.safe_text import one_line
 if TYPE_CHECKING:
     from probe.apache import Site
     from probe.diagnose import ConfigJoin
+    from probe.nginx import NginxModel
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -211,7 +211,12 @@ def _front_config(path: str | None, apachectl: bool,
     def findings(site: Site) -> list[tuple[str, str, int, str]]:
         return [(f.code, f.file, f.line, f.message) for f in run_rules(site)]
 
-    config = load_config(path, environ, findings)
+    def nginx_findings(model: NginxModel) -> list[tuple[str, str, int, str]]:
+        from probe.lint.nginx_rules import run_nginx_rules
+
+        return [(f.code, f.file, f.line, f.message) for f in run_nginx_rules(model)]
+
+    config = load_config(path, environ, findings, nginx_findings)
     if apachectl:
         checked = lint_paths([path], environ=environ, httpd=local_httpd(), apachectl=True)
         for f in checked.findings:
@@ -390,6 +395,23 @@ def demo(serve: bool, port: int) -> None:
 SERVER_ROOT_HELP = ("Where relative Include paths start until a ServerRoot directive "
                     "(default: the directory of the first PATH).")
 DEFINE_HELP = "Define NAME for <IfDefine>, like httpd -D NAME (repeatable)."
+FRONT_HELP = ("Which server's configuration PATH is: auto (read from the file), apache or "
+              "nginx (a file that is not refuses with exit status 2).")
+FRONT_CHOICE = click.Choice(["auto", "apache", "nginx"])
+
+
+def _front(paths: tuple[str, ...], wanted: str) -> str:
+    """The front the paths are read as, or one line and exit 2 (probe.front_files)."""
+    from probe.front_files import choose
+
+    try:
+        front = choose(paths, wanted)
+    except ProbeError as exc:
+        fail(str(exc))
+    if front.value == "nginx" and len(paths) != 1:
+        fail(f"nginx: give one configuration (nginx.conf, its directory, or nginx -T "
+             f"output), not {len(paths)}")
+    return front.value
 
 
 @main.command(context_settings=CONTEXT)
@@ -405,9 +427,15 @@ DEFINE_HELP = "Define NAME for <IfDefine>, like httpd -D NAME (repeatable)."
 @click.option("--no-httpd-check", "no_httpd_check", is_flag=True,
               help="Do not run httpd -t (by default it runs on a main configuration "
                    "wherever apache2 or httpd is installed).")
+@click.option("--front", "front", type=FRONT_CHOICE, default="auto", show_default=True,
+              help=FRONT_HELP)
 def lint(paths: tuple[str, ...], server_root: str | None, defines: tuple[str, ...],
-         fmt: str, apachectl: bool, no_httpd_check: bool) -> None:
-    """Static analysis of Apache/mod_wsgi configuration and the WSGI scripts it names.
+         fmt: str, apachectl: bool, no_httpd_check: bool, front: str) -> None:
+    """Static analysis of Apache/mod_wsgi or nginx configuration.
+
+    nginx (a file, a directory with nginx.conf, or nginx -T output): docs/lint.md lists
+    its rules (default server, duplicate server_name, Host and sub-path mounts not told to
+    the application, one upstream behind several sites).
 
     Reads each PATH (a file, or a directory of files) as one configuration, following
     Include/IncludeOptional, Define and ${VAR}, and reports WSGIScriptAlias mounts
@@ -421,15 +449,18 @@ def lint(paths: tuple[str, ...], server_root: str | None, defines: tuple[str, ..
     \b
     Exit status: 0 clean (notes only), 1 warnings or errors, 2 unreadable input.
     """
-    from probe.lint import ConfigUnreadable, lint_paths, local_httpd
+    from probe.lint import lint_nginx, lint_paths, local_httpd
     from probe.lint.report import render_json, render_text
     from probe.lint.sarif import render_sarif
 
     try:
-        result = lint_paths(paths, server_root=server_root, environ=environment().environ,
-                            httpd=local_httpd(defines), apachectl=apachectl,
-                            httpd_check=not no_httpd_check)
-    except ConfigUnreadable as exc:
+        if _front(paths, front) == "nginx":
+            result = lint_nginx(paths[0])
+        else:
+            result = lint_paths(paths, server_root=server_root,
+                                environ=environment().environ, httpd=local_httpd(defines),
+                                apachectl=apachectl, httpd_check=not no_httpd_check)
+    except ProbeError as exc:  # ConfigUnreadable, NginxUnreadable
         fail(str(exc))
     render = {"json": render_json, "sarif": render_sarif}.get(fmt, render_text)
     click.echo(render(result), nl=False)
@@ -442,9 +473,15 @@ def lint(paths: tuple[str, ...], server_root: str | None, defines: tuple[str, ..
 @click.option("-D", "--define", "defines", multiple=True, metavar="NAME", help=DEFINE_HELP)
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the manifest here instead of stdout.")
+@click.option("--front", "front", type=FRONT_CHOICE, default="auto", show_default=True,
+              help=FRONT_HELP)
 def discover(paths: tuple[str, ...], server_root: str | None, defines: tuple[str, ...],
-             output: str | None) -> None:
-    """Write a manifest derived from Apache configuration.
+             output: str | None, front: str) -> None:
+    """Write a manifest derived from Apache or nginx configuration.
+
+    nginx: one instance per upstream application, its URLs from server_name and the
+    location, [probe] connect from listen, [refuse] an unknown name where several server
+    blocks share an address.
 
     One instance per WSGI application (a script in a process group), its URLs from the
     VirtualHost's ServerName and ServerAliases and the WSGIScriptAlias mount; label and
@@ -455,13 +492,16 @@ def discover(paths: tuple[str, ...], server_root: str | None, defines: tuple[str
     \b
     Exit status: 0 written, 2 unreadable input or output.
     """
-    from probe.apache import ConfigUnreadable, local_httpd
-    from probe.discover import discover_site, render
+    from probe.apache import local_httpd
+    from probe.discover import discover_nginx, discover_site, render
 
     try:
-        found = discover_site(paths, server_root=server_root, environ=environment().environ,
-                              httpd=local_httpd(defines))
-    except ConfigUnreadable as exc:
+        if _front(paths, front) == "nginx":
+            found = discover_nginx(paths[0])
+        else:
+            found = discover_site(paths, server_root=server_root,
+                                  environ=environment().environ, httpd=local_httpd(defines))
+    except ProbeError as exc:  # ConfigUnreadable, NginxUnreadable
         fail(str(exc))
     for warning in found.warnings:
         click.echo(f"probe: warning: {warning}", err=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from probe.compact import share
 from probe.liveness import cache_evidence
 from probe.model import EndpointAnswer, Sample, TlsInfo
-from probe.safe_text import loads_clean
+from probe.safe_text import loads_clean, one_line
 
 
 class Headers(Mapping[str, str]):
@@ -93,7 +93,14 @@ def sample_from_answer(answer: Answer) -> Sample:
         cache=cache_evidence(answer.headers),
         tls=answer.tls,
         address=answer.peer,
+        server=_server_header(answer.headers),
     )
+
+
+def _server_header(headers: Mapping[str, str]) -> str | None:
+    """The Server header (``nginx/1.22.1``): which front answered, made one short line."""
+    value = next((v for k, v in headers.items() if k.lower() == "server"), None)
+    return one_line(value, limit=120) if value else None
 
 
 def parse_endpoint(answer: Answer) -> tuple[EndpointAnswer | None, str | None]:

@@ -36,6 +36,12 @@ class Verdict(StrEnum):
     NOT_LIVE = "not_live"
     WRONG_RUNTIME = "wrong_runtime"
     MIXED_CODE = "mixed_code"
+    HOST_MISMATCH = "host_mismatch"
+    """The right application, but it received another Host than the URL's."""
+    HOST_REJECTED = "host_rejected"
+    """The right application, but Django rejects the Host (ALLOWED_HOSTS): pages are 400."""
+    MOUNT_MISMATCH = "mount_mismatch"
+    """The right application, but its SCRIPT_NAME is not the URL's mount prefix."""
 
 
 class Cause(StrEnum):
@@ -54,6 +60,12 @@ class Cause(StrEnum):
     """not_live: the answer carried another request's nonce (a cache stored it)."""
     FORGED = "forged"
     """not_live: the answer's signature is wrong or missing (made without the token)."""
+    DEFAULT_SERVER = "default_server"
+    """nginx: no server_name matched; the address's default server proxied the request."""
+    WRONG_UPSTREAM = "wrong_upstream"
+    """nginx: the server block for the name proxies to another application's upstream."""
+    UPSTREAM_DOWN = "upstream_down"
+    """nginx answered 502/504 itself: its upstream did not answer."""
     VHOST_SHADOWED = "vhost_shadowed"
     """An earlier site claims the host name (a wildcard alias, the same name in another
     file): named from a configuration line or from an extra request."""
@@ -323,6 +335,8 @@ class Sample:
     tls: TlsInfo | None = None
     address: str | None = None
     """``HOST:PORT`` that answered, when the connection said so."""
+    server: str | None = None
+    """The answer's Server header (``nginx/1.22.1``): which front answered."""
 
     @property
     def trusted_answer(self) -> EndpointAnswer | None:

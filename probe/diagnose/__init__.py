@@ -29,10 +29,12 @@ from typing import Any
 from probe.apache.names import vhost_of
 from probe.diagnose.backends import backend_findings
 from probe.diagnose.findings import cross_url_findings
+from probe.diagnose.front_terms import in_front_terms
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.join import ConfigJoin, join
 from probe.diagnose.verdicts import diagnose_target
 from probe.diagnose.wording import Diagnosis, catch_all_vhost
+from probe.front import FrontKind
 from probe.manifest import Manifest
 from probe.model import Finding, Observation, Report, Sample, Status, TargetResult, Verdict
 from probe.safe_text import one_line
@@ -66,11 +68,21 @@ def diagnose(
     ``config``: the front's configuration (``--config``), joined to each answer;
     ``probed``: the answers to the extra requests (:mod:`.discriminate`)."""
     context = SweepContext(manifest, observations, probed)
+    # nginx's join is its own (probe.diagnose.front_terms); Apache's is probe.diagnose.join.
+    apache_join = config if config is not None and config.front.front is not FrontKind.NGINX \
+        else None
+    diagnoses = [_diagnosed(obs, context, restarted_after, apache_join) for obs in observations]
+    try:
+        diagnoses = in_front_terms(observations, diagnoses, context,
+                                   config.front if config is not None else None,
+                                   config.findings if config is not None else None)
+        failed_wording: Exception | None = None
+    except Exception as exc:  # a bug some answer set off: the verdicts stand, worded plainly
+        failed_wording = exc
     # Thousands of URLs get a handful of distinct explanations and pid sets: each is kept
     # once, not once per URL (what a sweep of a million URLs holds; probe.compact).
     kept: dict[object, Any] = {}
-    results = tuple(_diagnosed(obs, context, restarted_after, kept, config)
-                    for obs in observations)
+    results = tuple(_result(obs, d, kept) for obs, d in zip(observations, diagnoses, strict=True))
     try:
         findings = cross_url_findings(observations, results, context.identify)
         findings += backend_findings(results)
@@ -78,30 +90,29 @@ def diagnose(
         findings = (Finding(INTERNAL_ERROR, Status.WARNING, (), (
             f"The findings across URLs could not be computed ({_error(exc)}); each URL's "
             f"verdict stands.")),)
+    if failed_wording is not None:
+        findings += (Finding(INTERNAL_ERROR, Status.WARNING, (), (
+            f"The explanations could not be put in the front server's terms "
+            f"({_error(failed_wording)}); each URL's verdict stands.")),)
     return Report(results, findings, duration_s=duration_s, interrupted=interrupted)
 
 
 def _diagnosed(obs: Observation, context: SweepContext, restarted_after: datetime | None,
-               kept: dict[object, Any], config: ConfigJoin | None) -> TargetResult:
-    """The URL's result; if diagnosing what it answered fails (a bug, set off by a hostile
+               config: ConfigJoin | None) -> Diagnosis:
+    """The URL's diagnosis; if diagnosing what it answered fails (a bug, set off by a hostile
     answer), a bad_answer verdict for that URL alone, rather than no sweep at all."""
     try:
         diagnosis = diagnose_target(obs, context, restarted_after)
         if config is not None:
             diagnosis = join(obs, diagnosis, context, config)
-        return _result(obs, diagnosis, kept)
+        return diagnosis
     except Exception as exc:
-        failed = Diagnosis(
+        return Diagnosis(
             Verdict.BAD_ANSWER,
             explanation=(f"{obs.target.url}: what it answered could not be diagnosed "
                          f"({_error(exc)}); the other URLs are diagnosed as usual."),
             fix=("This is a wsgi-probe bug that this URL's answer sets off: run the sweep "
                  "with -v to see the answers, and report it with them."))
-        return TargetResult(
-            url=obs.target.url, expected=obs.target.expected, verdict=failed.verdict,
-            cause=None, explanation=failed.explanation, fix=failed.fix, observed=None,
-            status_code=None, samples=len(obs.samples), elapsed_ms=0.0, answered_by=None,
-            address=obs.target.address)
 
 
 def _error(exc: Exception) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from probe.discover.apache import discover, discover_paths, discover_site
 from probe.discover.discovery import DiscoveredInstance, Discovery, Url
 from probe.discover.manifest_text import UNKNOWN_HOST, render
+from probe.discover.nginx import discover_nginx
 
 __all__ = [
     "UNKNOWN_HOST",
@@ -18,6 +19,7 @@ __all__ = [
     "Discovery",
     "Url",
     "discover",
+    "discover_nginx",
     "discover_paths",
     "discover_site",
     "render",

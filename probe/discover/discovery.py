@@ -29,6 +29,7 @@ class DiscoveredInstance:
     urls: list[Url] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # comments: what could not become a URL
     warnings: list[str] = field(default_factory=list)  # comments, also said on stderr
+    origins: list[str] = field(default_factory=list)  # comments above it when not from apps
 
 
 @dataclass
@@ -41,4 +42,5 @@ class Discovery:
     refuse: list[Url] = field(default_factory=list)  # source: why it must be refused
     refuse_skipped: list[str] = field(default_factory=list)  # addresses left unchecked, why
     warnings: list[str] = field(default_factory=list)  # for stderr: what could not be filled in
+    front: str = "apache"  # whose configuration it came from: the comments use its words
     config: str | None = None  # the configuration path it came from, for [probe] config

@@ -44,10 +44,7 @@ def render(discovery: Discovery) -> str:
     if discovery.skipped:
         lines += ["# Not turned into instances:"] + [_comment(s) for s in discovery.skipped]
         lines.append("")
-    lines += [
-        "# A host name no ServerName/ServerAlias names goes to the first VirtualHost of the",
-        "# address the request arrives on.",
-    ]
+    lines += _UNKNOWN_NAMES.get(discovery.front, _UNKNOWN_NAMES["apache"])
     lines += [_comment(s) for s in discovery.refuse_skipped]
     if not discovery.refuse:
         lines += [
@@ -65,9 +62,17 @@ def render(discovery: Discovery) -> str:
     return "\n".join(lines)
 
 
+_UNKNOWN_NAMES = {
+    "apache": ["# A host name no ServerName/ServerAlias names goes to the first VirtualHost of the",
+               "# address the request arrives on."],
+    "nginx": ["# A host name no server_name matches goes to the default server of the address",
+              "# (listen ... default_server, else the first server block listening there)."],
+}
+
+
 def _render_instance(instance: DiscoveredInstance) -> list[str]:
     lines = [_comment(f"{a.directive.name} {' '.join(a.directive.args)} at {a.where}")
-             for a in instance.apps]
+             for a in instance.apps] + [_comment(o) for o in instance.origins]
     lines.append(f"[instances.{_key(instance.name)}]")
     if instance.label is not None:
         lines += [_comment(f"wsgi_endpoint.wrap(label=...) in {instance.apps[0].target}"),

@@ -28,6 +28,7 @@ __all__ = [
     "Httpd",
     "LintResult",
     "Severity",
+    "lint_nginx",
     "lint_paths",
     "load_site",
     "local_httpd",
@@ -71,6 +72,16 @@ def lint_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str | No
         findings += _apachectl(site, paths, server_root, environ or {}, httpd or Httpd())
     return LintResult(tuple(sorted(findings, key=lambda f: (f.file, f.line, f.code))),
                       site.config.files)
+
+
+def lint_nginx(path: str) -> LintResult:
+    """Lint an nginx configuration (a file, a directory with nginx.conf, or nginx -T output)
+    with :mod:`probe.lint.nginx_rules`; NginxUnreadable when it cannot be read."""
+    from probe.lint.nginx_rules import run_nginx_rules
+    from probe.nginx import load_nginx
+
+    model = load_nginx(path).model
+    return LintResult(tuple(run_nginx_rules(model)), tuple(model.text.files))
 
 
 def _apachectl(site: Site, paths: Sequence[str | os.PathLike[str]], server_root: str | None,

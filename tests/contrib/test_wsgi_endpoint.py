@@ -33,7 +33,7 @@ TOP_KEYS = {
     "hits", "nonce", "signature", "code", "time_zone",
 }
 REQUEST_KEYS = {"host", "server_name", "server_port", "scheme", "script_name", "path_info",
-                "forwarded_host", "request_uri", "script_url"}
+                "forwarded_host", "request_uri", "script_url", "host_allowed"}
 INNER_BODY = b"inner application"
 
 
@@ -198,7 +198,7 @@ def test_answer_headers_and_exact_fields(we: ModuleType) -> None:
     assert set(doc["request"]) == REQUEST_KEYS
     assert set(doc["settings_module"]) == {"environ", "loaded"}
     assert set(doc["server"]) == {"software", "mod_wsgi_version", "multithread", "multiprocess",
-                                  "worker_id"}
+                                  "worker_id", "listen"}
     assert set(doc["python"]) == {"version", "implementation", "executable", "prefix",
                                   "django_version"}
     assert doc["schema"] == 1
@@ -207,9 +207,11 @@ def test_answer_headers_and_exact_fields(we: ModuleType) -> None:
     assert doc["request"] == {"host": "site-1.example.com", "server_name": "site-1.example.com",
                               "server_port": "8080", "scheme": "http", "script_name": "",
                               "path_info": "/__probe__", "forwarded_host": None,
-                              "request_uri": None, "script_url": None}
+                              "request_uri": None, "script_url": None,
+                              "host_allowed": None}
     assert doc["server"] == {"software": "Apache/2.4.62 (Debian)", "mod_wsgi_version": None,
-                             "multithread": False, "multiprocess": False, "worker_id": None}
+                             "multithread": False, "multiprocess": False, "worker_id": None,
+                             "listen": None}
     assert doc["python"] == {"version": sys.version.split()[0],
                              "implementation": sys.implementation.name,
                              "executable": sys.executable, "prefix": sys.prefix,

@@ -122,6 +122,8 @@ def observe(port: int) -> list[tuple[str, str, int, Any]]:
                 data["pid"], data["ppid"] = name("pid", data["pid"]), name("pid", data["ppid"])
                 data["instance_id"] = name("copy", data["instance_id"])
                 data["server"] = {k: data["server"][k] for k in ("multithread", "multiprocess")}
+                # Django's own judgement of the Host: the real sites run Django, the lab not
+                data["request"].pop("host_allowed", None)
                 data = json.loads(json.dumps(data).replace(str(port), "PORT"))
             seen.append((host, path, answer.status_code, data))
     return seen

@@ -1,0 +1,38 @@
+"""Each URL's diagnosis in the terms of the front that answered it (:mod:`.fronts`): nginx's
+(:mod:`.nginx_causes`), an application server's reached directly, Apache's as written; then,
+for every front, the host and mount checks of :mod:`.integrity`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from probe.diagnose import integrity
+from probe.diagnose.fronts import fronts
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.nginx_causes import direct_diagnosis, nginx_diagnosis
+from probe.diagnose.wording import Diagnosis
+from probe.front import FrontConfig, FrontKind, PredictedRoute
+from probe.model import Observation
+
+
+def _route(obs: Observation, config: FrontConfig | None) -> PredictedRoute | None:
+    if config is None or config.front is not FrontKind.NGINX:
+        return None
+    address = obs.target.address or next((s.address for s in reversed(obs.samples)
+                                          if s.address), None)
+    return config.route(obs.target.url, address)
+
+
+def in_front_terms(observations: Sequence[Observation], diagnoses: Sequence[Diagnosis],
+                   context: SweepContext, config: FrontConfig | None,
+                   lint: Mapping[tuple[str, int], tuple[str, str]] | None = None,
+                   ) -> list[Diagnosis]:
+    kinds = fronts(observations, config.front if config is not None else None)
+    worded: list[Diagnosis] = []
+    for obs, diagnosis, kind in zip(observations, diagnoses, kinds, strict=True):
+        if kind is FrontKind.NGINX:
+            diagnosis = nginx_diagnosis(obs, diagnosis, context, config, lint)
+        elif kind is FrontKind.APP_SERVER:
+            diagnosis = direct_diagnosis(obs, diagnosis)
+        worded.append(integrity.check(obs, diagnosis, context, kind, _route(obs, config)))
+    return worded

@@ -1,0 +1,92 @@
+"""Which front answered a URL, told from the answers (and the configuration when given), so
+every explanation and fix is worded in that front's terms.
+
+* ``Server: nginx/...`` on the answer: nginx (it hides its upstream's Server header);
+* ``Server: Apache...`` or ``server.mod_wsgi_version`` in the endpoint's answer: Apache with
+  mod_wsgi (mod_wsgi-express included: it is httpd);
+* the endpoint's ``server.software`` gunicorn, uWSGI or waitress without a front's header: the
+  application server reached directly;
+* else the configuration given (``--config``), else unknown.
+
+Also the endpoint fields this needs, read from the answer's raw JSON at one place:
+``server.software``, ``server.listen``, ``request.host_allowed``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from probe.front import FrontKind
+from probe.model import EndpointAnswer, Observation
+
+APP_SERVERS = ("gunicorn", "uwsgi", "waitress")
+
+
+def _table(answer: EndpointAnswer, key: str) -> dict[str, object]:
+    value = answer.raw.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def software(answer: EndpointAnswer) -> str | None:
+    value = _table(answer, "server").get("software")
+    return value if isinstance(value, str) and value else None
+
+
+def listen(answer: EndpointAnswer) -> str | None:
+    """Where the answering application server listens (``server.listen``)."""
+    value = _table(answer, "server").get("listen")
+    return value if isinstance(value, str) and value else None
+
+
+def host_allowed(answer: EndpointAnswer) -> bool | None:
+    """Whether Django accepts the Host it received (``request.host_allowed``)."""
+    value = _table(answer, "request").get("host_allowed")
+    return value if isinstance(value, bool) else None
+
+
+def mod_wsgi(answer: EndpointAnswer) -> bool:
+    return bool(_table(answer, "server").get("mod_wsgi_version"))
+
+
+def front_of(obs: Observation, configured: FrontKind | None) -> FrontKind:
+    """The front of one URL's answers."""
+    for sample in reversed(obs.samples):
+        header = (sample.server or "").lower()
+        if header.startswith("nginx"):
+            return FrontKind.NGINX
+        if header.startswith("apache") or (sample.endpoint and mod_wsgi(sample.endpoint)):
+            return FrontKind.APACHE
+    if configured is not None:
+        return configured
+    for sample in reversed(obs.samples):
+        answer = sample.endpoint
+        seen = (software(answer) or "").lower() if answer else ""
+        header = (sample.server or "").lower()
+        if seen.startswith(APP_SERVERS) or header.startswith(APP_SERVERS):
+            return FrontKind.APP_SERVER
+    return FrontKind.UNKNOWN
+
+
+def fronts(observations: Sequence[Observation],
+           configured: FrontKind | None) -> list[FrontKind]:
+    """Each URL's front; a URL that says nothing (no answer) takes the sweep's usual one."""
+    kinds = [front_of(obs, configured) for obs in observations]
+    known = Counter(k for k in kinds if k is not FrontKind.UNKNOWN)
+    usual = known.most_common(1)[0][0] if known else FrontKind.UNKNOWN
+    return [usual if k is FrontKind.UNKNOWN else k for k in kinds]
+
+
+def server_header(obs: Observation) -> str | None:
+    return next((s.server for s in reversed(obs.samples) if s.server), None)
+
+
+def same_listen(a: str | None, b: str | None) -> bool:
+    """Whether two listen addresses are one (``*:PORT`` is any host on that port)."""
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    if a.startswith("*:") or b.startswith("*:"):
+        return a.rpartition(":")[2] == b.rpartition(":")[2]
+    return False

@@ -1,0 +1,156 @@
+"""Host and mount integrity, for every front: the right application answered, but what it
+received will break its real pages.
+
+* ``host_mismatch``: it received another Host than the URL's (and no X-Forwarded-Host with
+  the URL's name): a proxy in front did not pass the client's Host on. Django builds links
+  with that Host and, unless it is in ALLOWED_HOSTS, answers 400 to every real page;
+* ``host_rejected``: it received the URL's Host, but Django rejects it
+  (``request.host_allowed`` false): ALLOWED_HOSTS lacks the name, every real page is 400
+  (the endpoint answers before Django runs, so the probe itself got 200);
+* ``mount_mismatch`` (behind a proxy: nginx, or Apache's mod_proxy before an application
+  server): its SCRIPT_NAME is not the URL's mount prefix: the front stripped the
+  prefix without telling (its links and redirects point outside the mount), or passed the
+  prefix on as part of the path (its URL patterns do not have it: pages 404).
+
+Only an ``ok`` verdict is looked at: any other verdict already names a worse problem.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from probe.diagnose.fronts import host_allowed, mod_wsgi
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.wording import Diagnosis
+from probe.front import FrontKind, PredictedRoute
+from probe.model import EndpointAnswer, Evidence, EvidenceKind, Observation, Verdict
+
+HOST_FIX = {
+    FrontKind.NGINX: "In the nginx location that proxies this URL add 'proxy_set_header Host "
+                     "$host;' (a level with any proxy_set_header of its own inherits none "
+                     "from above, so repeat it there).",
+    FrontKind.APACHE: "In the Apache VirtualHost that proxies this URL add 'ProxyPreserveHost "
+                      "On' (mod_proxy).",
+}
+HOST_FIX_ANY = ("Make the proxy in front pass the client's Host: 'proxy_set_header Host $host;' "
+                "(nginx) or 'ProxyPreserveHost On' (Apache mod_proxy).")
+
+
+def _name(host: str | None) -> str:
+    host = (host or "").strip().lower()
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0].rstrip(".") if host.count(":") == 1 else host.rstrip(".")
+
+
+def check(obs: Observation, diagnosis: Diagnosis, context: SweepContext, front: FrontKind,
+          route: PredictedRoute | None = None) -> Diagnosis:
+    """``diagnosis`` unchanged, or a host/mount verdict when the right application received
+    a Host or a mount that breaks its pages."""
+    if diagnosis.verdict is not Verdict.OK:
+        return diagnosis
+    answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer), None)
+    if answer is None:
+        return diagnosis
+    # mod_wsgi sets SCRIPT_NAME from its own mount (other verdicts judge that); a proxy in
+    # front (nginx, Apache's mod_proxy before an application server) can strip a prefix
+    proxied = front is FrontKind.NGINX or (front is FrontKind.APACHE and not mod_wsgi(answer))
+    return (_host(obs, diagnosis, answer, front, route)
+            or (proxied and _mount(obs, diagnosis, answer, context, front, route))
+            or diagnosis)
+
+
+def _host(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer, front: FrontKind,
+          route: PredictedRoute | None) -> Diagnosis | None:
+    url = obs.target.url
+    wanted, seen = _name(urlsplit(url).netloc), _name(answer.host)
+    allowed = host_allowed(answer)
+    evidence = [Evidence(EvidenceKind.OBSERVED, f"request.host = {answer.host!r}",
+                         f"GET {url}")]
+    if allowed is not None:
+        evidence.append(Evidence(EvidenceKind.OBSERVED, f"request.host_allowed = "
+                                 f"{str(allowed).lower()}", f"GET {url}"))
+    django = (" Django rejects that name (request.host_allowed false): every real page "
+              "answers 400 Bad Request (DisallowedHost); only this probe, answered before "
+              "Django runs, got 200." if allowed is False else
+              " Django accepts it (it is in ALLOWED_HOSTS), but builds absolute links and "
+              "redirects with it." if allowed else "")
+    if seen and seen != wanted and _name(answer.forwarded_host) != wanted:
+        step = route.step("host") if route is not None else None
+        cited = (f" The configuration given says why: {step.rule} ({step.source})."
+                 if step is not None and step.source is not None else
+                 f" The configuration given sends no Host of its own: {step.rule}."
+                 if step is not None else "")
+        if step is not None and step.source is not None:
+            evidence.append(Evidence(EvidenceKind.CONFIGURED, step.rule, str(step.source)))
+        return Diagnosis(
+            Verdict.HOST_MISMATCH, None,
+            explanation=(f"{url} is served by the right application, but it received Host "
+                         f"{answer.host!r}, not {wanted!r}: the proxy in front did not pass "
+                         f"the client's Host on.{django}{cited}"),
+            fix=HOST_FIX.get(front, HOST_FIX_ANY), answered_by=diagnosis.answered_by,
+            evidence=(*diagnosis.evidence, *evidence))
+    if allowed is False:
+        return Diagnosis(
+            Verdict.HOST_REJECTED, None,
+            explanation=(f"{url} is served by the right application and it received Host "
+                         f"{answer.host!r}, but Django rejects that name (request.host_allowed"
+                         f" false): every real page answers 400 Bad Request (DisallowedHost); "
+                         f"only this probe, answered before Django runs, got 200."),
+            fix=f"Add {wanted!r} to ALLOWED_HOSTS in the settings of this application "
+                f"({answer.settings or 'its settings module'}).",
+            answered_by=diagnosis.answered_by, evidence=(*diagnosis.evidence, *evidence))
+    return None
+
+
+def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
+           context: SweepContext, front: FrontKind,
+           route: PredictedRoute | None) -> Diagnosis | None:
+    script, info = answer.script_name, answer.path_info
+    if script is None or info is None:
+        return None
+    url = obs.target.url
+    mount = (urlsplit(url).path or "/").rstrip("/")
+    if script == mount:
+        return None
+    own = {(urlsplit(o.target.url).path or "/").rstrip("/")
+           for o in context.observations if o.target.expected == obs.target.expected}
+    if script in own and (mount + "/").startswith(script + "/"):
+        return None  # a page inside the application's own mount, which the manifest lists
+    sent = urlsplit(obs.target.probe_url(context.manifest.probe.segment)).path
+    seen = f"request.script_name = {script!r}, request.path_info = {info!r}"
+    evidence: tuple[Evidence, ...] = (Evidence(EvidenceKind.OBSERVED, seen, f"GET {url}"),)
+    if script + info != sent:
+        what = (f"the front took {mount} off the path ({sent} arrived as {script + info!r}) "
+                f"without telling the application, which believes it is mounted at "
+                f"{script or '/'}: its links and redirects (admin login, APPEND_SLASH) point "
+                f"outside {mount}/")
+    else:
+        what = (f"the application received the whole path {sent} with SCRIPT_NAME "
+                f"{script!r}: it believes it is mounted at {script or '/'}, so unless its URL "
+                f"patterns start with {mount.lstrip('/')}/ its pages answer 404")
+    step = route.step("mount") if route is not None else None
+    if step is not None and step.source is not None:
+        what += f". The configuration given: {step.rule} ({step.source})"
+        evidence += (Evidence(EvidenceKind.CONFIGURED, step.rule, str(step.source)),)
+    return Diagnosis(
+        Verdict.MOUNT_MISMATCH, None,
+        explanation=f"{url} is served by the right application, but {what}.",
+        fix=_mount_fix(front, mount), answered_by=diagnosis.answered_by,
+        evidence=(*diagnosis.evidence, *evidence))
+
+
+def _mount_fix(front: FrontKind, mount: str) -> str:
+    django = (f"in Django set FORCE_SCRIPT_NAME = \"{mount}\" (or a middleware that sets "
+              f"SCRIPT_NAME from that header)")
+    if front is FrontKind.NGINX:
+        return (f"Tell the application its mount: in the nginx location {mount}/ keep "
+                f"proxy_pass stripping the prefix (a URI part such as '/'), add "
+                f"'proxy_set_header X-Forwarded-Prefix {mount};', and {django}. With gunicorn "
+                f"'proxy_set_header SCRIPT_NAME {mount};' and a proxy_pass without URI part "
+                f"does it without Django settings.")
+    if front is FrontKind.APACHE:
+        return (f"Mount the application at {mount} with 'WSGIScriptAlias {mount} "
+                f"/path/to/wsgi.py' (mod_wsgi sets SCRIPT_NAME), or behind mod_proxy send "
+                f"the prefix in a header and {django}.")
+    return f"Send the prefix {mount} to the application in a header and {django}."

@@ -1,0 +1,238 @@
+"""Diagnosis in nginx's terms, for a URL whose answer came through nginx (and in an application
+server's terms when one was reached directly).
+
+* another application answered (``wrong_instance``, ``served_unmapped``): the endpoint's
+  ``server.listen`` names the upstream that answered. With the configuration (``--config``)
+  the predicted route says why: no ``server_name`` matched and the default server proxied
+  (``default_server``), or the block that matched proxies to another application's
+  upstream (``wrong_upstream``), each with ``file:line``; a route that does not lead to the
+  upstream that answered blames no line. Without it both stay candidates;
+* nginx answered 502/503/504 itself (``upstream_down``): the upstream did not answer; the
+  configuration names it;
+* 500 through nginx, or from an application server reached directly: that server's log.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from probe.diagnose.discriminate import INVALID_HOST, key_of
+from probe.diagnose.fronts import listen, same_listen, server_header, software
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.wording import Diagnosis
+from probe.front import FrontConfig, FrontKind, PredictedRoute, RouteStep
+from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation, Verdict
+
+MISROUTES = (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED)
+REFUSE_BLOCK = "server {{ listen {address} default_server; return 444; }}"
+
+
+def _configured(*steps: RouteStep | None) -> tuple[Evidence, ...]:
+    return tuple(Evidence(EvidenceKind.CONFIGURED, s.rule, str(s.source))
+                 for s in steps if s is not None and s.source is not None)
+
+
+def _members(route: PredictedRoute) -> list[str]:
+    return [m.strip() for m in (route.upstream or "").split(",") if m.strip()]
+
+
+def _route(obs: Observation, front: FrontConfig | None) -> PredictedRoute | None:
+    if front is None or front.front is not FrontKind.NGINX:
+        return None
+    address = obs.target.address or next((s.address for s in reversed(obs.samples)
+                                          if s.address), None)
+    return front.route(obs.target.url, address)
+
+
+def nginx_diagnosis(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
+                    front: FrontConfig | None,
+                    lint: Mapping[tuple[str, int], tuple[str, str]] | None = None) -> Diagnosis:
+    """``diagnosis`` worded for nginx: misroutes and nginx's own errors. ``lint``: the
+    configuration's lint findings by (file, line), named where the route passes them."""
+    route = _route(obs, front)
+    if diagnosis.verdict in MISROUTES:
+        found = _misroute(obs, diagnosis, context, route)
+        return _with_lint(found, route, lint or {}) if found.cause else found
+    if diagnosis.verdict is Verdict.HTTP_ERROR:
+        return _error(obs, diagnosis, route, "nginx")
+    return diagnosis
+
+
+def _with_lint(diagnosis: Diagnosis, route: PredictedRoute | None,
+               lint: Mapping[tuple[str, int], tuple[str, str]]) -> Diagnosis:
+    named = []
+    for step in route.steps if route is not None else ():
+        if step.source is not None and (step.source.file, step.source.line) in lint:
+            code, message = lint[(step.source.file, step.source.line)]
+            named.append(f"probe lint says at {step.source}: {code}: {message}")
+    if not named:
+        return diagnosis
+    return dataclasses.replace(diagnosis, fix=f"{diagnosis.fix} ({'; '.join(named)})")
+
+
+def direct_diagnosis(obs: Observation, diagnosis: Diagnosis) -> Diagnosis:
+    """An application server reached directly: its own log, not a front's."""
+    if diagnosis.verdict is Verdict.HTTP_ERROR:
+        return _error(obs, diagnosis, None, None)
+    return diagnosis
+
+
+def _listen_of(context: SweepContext, instance: str | None) -> str | None:
+    if instance is None:
+        return None
+    return next((listen(answer) for _, answer in context.answers_of(instance)
+                 if listen(answer)), None)
+
+
+def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
+              route: PredictedRoute | None) -> Diagnosis:
+    answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer), None)
+    if answer is None:
+        return diagnosis
+    url, expected = obs.target.url, obs.target.expected
+    host = (urlsplit(url).hostname or "").lower()
+    address = obs.target.address or next((s.address for s in obs.samples if s.address), "")
+    who = diagnosis.answered_by or answer.label or "another application"
+    at = listen(answer)
+    wanted_at = _listen_of(context, expected)
+    header = server_header(obs) or "nginx"
+    head = (f"{url} should be {'served by ' + expected if expected else 'refused'}, but "
+            f"nginx (Server: {header}) passed it to {who}"
+            + (f", the application listening on {at} (server.listen)" if at else "") + ".")
+    also = (f" {expected} answers its own URLs from {wanted_at} (server.listen)."
+            if wanted_at and expected else "")
+    observed = [e for e in diagnosis.evidence if e.kind is not EvidenceKind.CONFIGURED]
+    observed.append(Evidence(EvidenceKind.OBSERVED, f"Server: {header}", f"GET {url}"))
+    if at:
+        observed.append(Evidence(EvidenceKind.OBSERVED, f"server.listen = {at!r}",
+                                 f"GET {url}"))
+    refuse = REFUSE_BLOCK.format(address=address or "ADDRESS:PORT")
+    if route is None:
+        decided = _probed(obs, context, at, answer.label)
+        if decided is not None:
+            cause, evidence = decided
+            return dataclasses.replace(
+                diagnosis, cause=cause, candidates=(),
+                explanation=f"{head}{also} {evidence.claim}.",
+                fix=(f"Add {host} to the server_name of the block meant for "
+                     f"{expected or 'it'} and let unknown names be refused: {refuse}"
+                     if cause is Cause.DEFAULT_SERVER else
+                     f"In the server block whose server_name matches {host} ('nginx -T' "
+                     f"shows it; probe sweep --config names the line), point proxy_pass at "
+                     f"{wanted_at or 'the upstream of ' + (expected or 'the right application')}"
+                     f"."),
+                evidence=(*observed, evidence))
+        return dataclasses.replace(
+            diagnosis, cause=None,
+            explanation=f"{head}{also} Either no server_name matches {host!r} and the default "
+                        f"server of this address proxies there, or the server block that "
+                        f"claims {host} has a proxy_pass to it.",
+            fix=f"Find which: 'nginx -T' shows the server block whose server_name matches "
+                f"{host} (or probe sweep --config on it names the line). If none matches, add "
+                f"{host} to the server_name of the block meant for {expected or 'it'} and "
+                f"let unknown names be refused: {refuse}. If one does, point its proxy_pass "
+                f"at {wanted_at or 'the upstream of ' + (expected or 'the right application')}.",
+            evidence=tuple(observed),
+            candidates=(
+                Candidate(Cause.DEFAULT_SERVER, f"a request for a name under .invalid at "
+                          f"{address or 'this address'}: if it also reaches {at or who}, the "
+                          f"default server proxies there (or --config: the server block)"),
+                Candidate(Cause.WRONG_UPSTREAM, f"--config: the proxy_pass of the server "
+                          f"block that matches {host}")))
+    site, upstream = route.step("site"), route.step("upstream")
+    members = _members(route)
+    if at and members and not any(same_listen(at, m) for m in members):
+        return dataclasses.replace(
+            diagnosis, cause=None,
+            explanation=f"{head} The configuration given does not send it there: it predicts "
+                        f"{route.site or 'no server block'} and upstream {route.upstream} "
+                        f"({upstream.source if upstream else '?'}), the answer came from {at}. "
+                        f"So nginx is not running this configuration as read (changed and not "
+                        f"reloaded, another server on this address), or the model is wrong; no "
+                        f"line of it is blamed.",
+            fix="Compare with what nginx runs: 'nginx -T'; reload it ('nginx -s reload') after "
+                "checking it with 'nginx -t'.", evidence=(*observed, *_configured(upstream)))
+    if site is not None and site.by == "default":
+        cause = Cause.DEFAULT_SERVER
+        why = (f" The configuration given says why: {site.rule} ({site.source}); that "
+               f"block proxies to {route.upstream} ({upstream.source if upstream else '?'}).")
+        fix = (f"Add {host} to the server_name of the block meant for {expected or 'it'}; and "
+               f"make the default server of this address refuse unknown names: {refuse}"
+               if expected else f"Make the default server of this address refuse unknown "
+               f"names: {refuse}")
+    else:
+        cause = Cause.WRONG_UPSTREAM
+        proxy = (f"{upstream.rule} ({upstream.source})" if upstream else "proxy_pass")
+        why = (f" The server block that takes {host!r} ({site.rule if site else '?'}, "
+               f"{site.source if site else '?'}) proxies to {route.upstream}: {proxy}.")
+        fix = (f"At {upstream.source if upstream else 'that proxy_pass'}, pass to the upstream "
+               f"where {expected or 'the intended application'} listens"
+               + (f" ({wanted_at})" if wanted_at else "") + ".")
+    return dataclasses.replace(
+        diagnosis, cause=cause, explanation=f"{head}{also}{why}", fix=fix, candidates=(),
+        evidence=(*observed, *_configured(site, route.step("mapping"), upstream)))
+
+
+def _probed(obs: Observation, context: SweepContext, at: str | None,
+            label: str | None) -> tuple[Cause, Evidence] | None:
+    """What the sweep's extra request for a ``.invalid`` name at the same address says: the
+    same application answering it is the default server; a refusal means a server block
+    claims the URL's name and proxies to the application that answered."""
+    key, address = key_of(obs)
+    sample = context.probed.get(key)
+    if sample is None:
+        return None
+    sent = f"GET http://{INVALID_HOST}/{context.manifest.probe.segment} at {address}"
+    other = sample.trusted_answer
+    if other is not None and ((at and same_listen(listen(other), at))
+                              or (not at and label and other.label == label)):
+        return Cause.DEFAULT_SERVER, Evidence(
+            EvidenceKind.PROBED, f"a name no server_name can match ({INVALID_HOST}) reached "
+            f"the same application (server.listen {listen(other)!r}): the default server of "
+            f"this address proxies there, so no server_name matched the URL's host", sent)
+    refused = sample.status_code is None or sample.status_code in \
+        context.manifest.refuse_statuses
+    if other is None and refused:
+        return Cause.WRONG_UPSTREAM, Evidence(
+            EvidenceKind.PROBED, f"a name no server_name can match ({INVALID_HOST}) was "
+            f"refused ({sample.error or 'HTTP ' + str(sample.status_code)}): the default "
+            f"server refuses, so a server block claims the URL's host and proxies to this "
+            f"application", sent)
+    return None
+
+
+def _error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute | None,
+           front: str | None) -> Diagnosis:
+    status = next((s.status_code for s in reversed(obs.samples) if s.status_code), None)
+    header = server_header(obs)
+    shown = f" (Server: {header})" if header else ""
+    evidence = (Evidence(EvidenceKind.OBSERVED, f"status {status}{shown}",
+                         f"GET {obs.target.url}"),)
+    if front == "nginx" and status in (502, 503, 504):
+        upstream = route.step("upstream") if route is not None else None
+        cited = _configured(upstream)
+        named = (f" For this URL the configuration given proxies to {route.upstream} "
+                 f"({upstream.rule}, {upstream.source})." if route is not None and upstream
+                 else "")
+        return dataclasses.replace(
+            diagnosis, cause=Cause.UPSTREAM_DOWN,
+            explanation=f"nginx answered {status}{shown} itself, without an application: its "
+                        f"upstream did not answer (not running, not listening there, or too "
+                        f"slow).{named}",
+            fix=(f"Start the application server listening on {route.upstream}"
+                 if route is not None and route.upstream else
+                 "Start the application server this location proxies to") +
+                " (or correct the proxy_pass); nginx's error log names the upstream and the "
+                "error (connect() failed, upstream timed out).",
+            evidence=(*evidence, *cited))
+    where = (f"The application answered {status}{shown}" + (" through nginx" if front else ""))
+    log = "the application server's log"
+    answer = next((s.endpoint for s in reversed(obs.samples) if s.endpoint), None)
+    if answer is not None and software(answer):
+        log = f"{software(answer)}'s log"
+    return dataclasses.replace(
+        diagnosis, explanation=f"{where}: the error happened in the application.",
+        fix=f"Read {log} (its error log or the service's journal) for the traceback of this "
+            f"request.", evidence=(*diagnosis.evidence, *evidence))

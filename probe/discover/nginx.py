@@ -1,0 +1,118 @@
+"""``probe discover`` for nginx: a manifest derived from an nginx configuration in front of
+WSGI application servers.
+
+* one ``[instances.NAME]`` per application, an application being one ``proxy_pass`` target
+  (an ``upstream`` block, ``host:port`` or ``unix:/path``); NAME is the upstream's name, else
+  ``app-PORT`` or the socket's file name;
+* its urls: ``http(s)://NAME[:PORT]/PREFIX/`` for each exact ``server_name`` of a block
+  that passes a prefix location to it (wildcards, regular expressions and regular-expression
+  locations cannot be probed and are left as comments);
+* ``[probe] connect`` from ``listen`` (the wildcard address becomes 127.0.0.1);
+* ``[refuse]`` an unknown host name for each address where several server blocks listen,
+  so the sweep checks what answers names no server_name matches.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from probe.discover.discovery import DiscoveredInstance, Discovery, Url
+from probe.discover.manifest_text import UNKNOWN_HOST
+from probe.nginx import load_nginx
+from probe.nginx.model import Listen, NginxModel, Server
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def discover_nginx(path: str) -> Discovery:
+    """What an nginx configuration intends; NginxUnreadable when it cannot be read."""
+    found = discover_model(load_nginx(path).model)
+    found.config = os.path.abspath(path)  # [probe] config: the sweep joins its routes
+    return found
+
+
+def _name(model: NginxModel, target: str) -> str:
+    if target in model.upstreams:
+        return _UNSAFE.sub("-", target)
+    if target.startswith("unix:"):
+        return _UNSAFE.sub("-", os.path.splitext(os.path.basename(target))[0]) or "app"
+    return "app-" + _UNSAFE.sub("-", target.rpartition(":")[2] or target)
+
+
+def _loopback(host: str) -> str:
+    return "127.0.0.1" if host == "*" else "[::1]" if host == "[::]" else host
+
+
+def _connect(model: NginxModel) -> tuple[str | None, str]:
+    listens = [lst for s in model.servers for lst in s.listens if not lst.host.startswith("unix")]
+    if not listens:
+        return None, "no listen address found: give --connect to probe sweep"
+    ports = sorted({lst.port for lst in listens})
+    hosts = {_loopback(lst.host) for lst in listens}
+    first = listens[0]
+    if len(ports) > 1 and len(hosts) == 1:
+        return hosts.pop(), (f"listen at {', '.join(lst.where for lst in listens[:4])}: "
+                             f"several ports, so each URL keeps its own")
+    return f"{_loopback(first.host)}:{first.port}", f"listen {first.address} at {first.where}"
+
+
+def discover_model(model: NginxModel) -> Discovery:
+    connect, connect_source = _connect(model)
+    instances: dict[str, DiscoveredInstance] = {}
+    skipped: list[str] = []
+    for server, loc in model.proxied():
+        proxy = loc.proxy_pass
+        assert proxy is not None
+        name = _name(model, proxy.target)
+        instance = instances.setdefault(name, DiscoveredInstance(name=name, apps=[]))
+        upstream = model.upstreams.get(proxy.target)
+        instance.origins.append(f"{loc.describe()} proxy_pass {proxy.url} at {proxy.where}"
+                                + (f" (upstream at {upstream.where})" if upstream else ""))
+        if loc.modifier not in ("", "^~", "="):
+            instance.skipped.append(f"{loc.describe()} at {loc.where}: a regular expression "
+                                    f"location; add its URLs by hand")
+            continue
+        _add_urls(instance, server, loc.pattern)
+    for instance in instances.values():
+        if not instance.urls:
+            skipped.append(f"{instance.name}: no server_name that can be probed")
+    refuse = _refuse(model)
+    return Discovery(model.text.files, connect, connect_source,
+                     [i for i in instances.values() if i.urls], skipped, refuse=refuse,
+                     front="nginx")
+
+
+def _add_urls(instance: DiscoveredInstance, server: Server, prefix: str) -> None:
+    listen = server.listens[0]
+    scheme = "https" if listen.ssl or listen.port == 443 else "http"
+    port = "" if listen.port == (443 if scheme == "https" else 80) else f":{listen.port}"
+    path = prefix if prefix.endswith("/") else prefix + "/"
+    for name, where in server.names:
+        if not name:
+            continue
+        if name.startswith(("~", "*")) or name.endswith("*"):
+            instance.skipped.append(f"server_name {name} at {where}: a pattern, not a name; "
+                                    f"add a URL it matches by hand")
+            continue
+        url = f"{scheme}://{name.lstrip('.')}{port}{path}"
+        if all(u.url != url for u in instance.urls):
+            instance.urls.append(Url(url, f"server_name {name} at {where}, location {prefix}"))
+
+
+def _refuse(model: NginxModel) -> list[Url]:
+    blocks: dict[str, list[Listen]] = {}
+    for server in model.servers:
+        for listen in server.listens:
+            blocks.setdefault(listen.address, []).append(listen)
+    refuse = []
+    for address, listens in blocks.items():
+        if len(listens) < 2 or address.startswith("unix"):
+            continue
+        port = listens[0].port
+        shown = "" if port == 80 else f":{port}"
+        refuse.append(Url(f"http://{UNKNOWN_HOST}{shown}/",
+                          f"{len(listens)} server blocks listen on {address} "
+                          f"({', '.join(x.where for x in listens[:3])}): a name none of them "
+                          f"claims must be refused"))
+    return refuse

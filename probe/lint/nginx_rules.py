@@ -1,0 +1,161 @@
+"""``probe lint`` rules for nginx in front of WSGI applications (docs/lint.md, "nginx"), each
+a pure function from the :class:`~probe.nginx.model.NginxModel` to findings at a file and line.
+
+* ``nginx_no_refusing_default``: several server blocks share an address and the block that
+  answers unknown names (``default_server``, else the first) serves an application;
+* ``nginx_duplicate_server_name``: a name claimed twice on one address (nginx warns
+  "conflicting server name" and ignores the second);
+* ``nginx_host_not_forwarded``: a proxied location where the application receives
+  ``Host: $proxy_host`` (the upstream's address), not the name the client asked for;
+* ``nginx_mount_not_told``: a sub-path whose prefix ``proxy_pass`` strips, without a header
+  telling the application where it is mounted;
+* ``nginx_shared_upstream``: one upstream behind server blocks for different names while a
+  declared upstream serves none.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+from probe.lint.findings import ConfigFinding, Severity
+from probe.nginx.model import Location, NginxModel, Server
+
+NginxRule = Callable[[NginxModel], list[ConfigFinding]]
+MOUNT_HEADERS = ("script_name", "x-forwarded-prefix", "x-script-name")
+
+
+def _at(where: str) -> tuple[str, int]:
+    file, _, line = where.rpartition(":")
+    return file, int(line) if line.isdigit() else 0
+
+
+def _finding(code: str, severity: Severity, where: str, message: str,
+             fix: str) -> ConfigFinding:
+    return ConfigFinding(code, severity, *_at(where), message, fix)
+
+
+def _by_address(model: NginxModel) -> dict[str, list[tuple[Server, bool, str]]]:
+    blocks: dict[str, list[tuple[Server, bool, str]]] = defaultdict(list)
+    for server in model.servers:
+        for listen in server.listens:
+            if server not in (s for s, _, _ in blocks[listen.address]):
+                blocks[listen.address].append((server, listen.default_server, listen.where))
+    return blocks
+
+
+def no_refusing_default(model: NginxModel) -> list[ConfigFinding]:
+    findings = []
+    for address, blocks in _by_address(model).items():
+        if len(blocks) < 2:
+            continue
+        default = next((b for b in blocks if b[1]), blocks[0])
+        server, marked, where = default
+        if server.returns is not None or not any(s is server for s, _ in model.proxied()):
+            continue
+        why = "is marked default_server" if marked else "comes first and none is default_server"
+        findings.append(_finding(
+            "nginx_no_refusing_default", Severity.WARNING, where,
+            f"{len(blocks)} server blocks listen on {address} and the one that answers names "
+            f"no server_name matches ({server.describe()}) {why}: a request for any other "
+            f"name, or a block whose server_name is missing or mistyped, is served by it",
+            f"add a block that refuses unknown names: server {{ listen {address} "
+            f"default_server; return 444; }} (and remove default_server from this one)"))
+    return findings
+
+
+def duplicate_server_name(model: NginxModel) -> list[ConfigFinding]:
+    findings = []
+    for address, blocks in _by_address(model).items():
+        seen: dict[str, str] = {}
+        for server, _, _ in blocks:
+            for name, where in server.names:
+                shown = name or '""'
+                if name in seen and seen[name] != server.where:
+                    findings.append(_finding(
+                        "nginx_duplicate_server_name", Severity.WARNING, where,
+                        f"server_name {shown} on {address} is already claimed by the server "
+                        f"block at {seen[name]}: nginx warns \"conflicting server name\" and "
+                        f"ignores this one, so its requests go to the first",
+                        f"remove {shown} from one of the two blocks"))
+                seen.setdefault(name, server.where)
+    return findings
+
+
+def host_not_forwarded(model: NginxModel) -> list[ConfigFinding]:
+    findings = []
+    for _server, loc in model.proxied():
+        host = next((h for h in loc.headers if h.name.lower() == "host"), None)
+        if host is not None and host.where:
+            continue
+        assert loc.proxy_pass is not None
+        dropped = (f"; the proxy_set_header lines of the level at {loc.headers_from} drop every "
+                   f"inherited one (nginx inherits them only into a level without its own)"
+                   if loc.headers_from else "")
+        findings.append(_finding(
+            "nginx_host_not_forwarded", Severity.WARNING, loc.proxy_pass.where,
+            f"{loc.describe()} proxies to {loc.proxy_pass.target} without proxy_set_header "
+            f"Host: the application receives Host: {loc.proxy_pass.target} (nginx's default "
+            f"$proxy_host), not the name the client asked for{dropped}. Django answers 400 "
+            f"(DisallowedHost) unless that address is in ALLOWED_HOSTS, and builds absolute "
+            f"links and redirects with it",
+            f"add proxy_set_header Host $host; in {loc.describe()} (with the other "
+            f"proxy_set_header of that level)"))
+    return findings
+
+
+def mount_not_told(model: NginxModel) -> list[ConfigFinding]:
+    findings = []
+    for _server, loc in model.proxied():
+        proxy = loc.proxy_pass
+        assert proxy is not None
+        prefix = loc.pattern.rstrip("/")
+        if loc.modifier not in ("", "^~") or not prefix or proxy.uri is None \
+                or proxy.uri.rstrip("/") == prefix:
+            continue
+        if any(h.name.lower() in MOUNT_HEADERS for h in loc.headers):
+            continue
+        findings.append(_finding(
+            "nginx_mount_not_told", Severity.WARNING, proxy.where,
+            f"{loc.describe()} passes to {proxy.url}, which replaces {loc.pattern} by "
+            f"{proxy.uri}: the application receives SCRIPT_NAME \"\" and believes it is "
+            f"mounted at /, so its links and redirects (admin login, APPEND_SLASH) point "
+            f"outside {prefix}/",
+            f"tell the application its mount: proxy_set_header X-Forwarded-Prefix {prefix}; "
+            f"and in Django FORCE_SCRIPT_NAME = \"{prefix}\" or a middleware that sets "
+            f"SCRIPT_NAME from that header (gunicorn also takes proxy_set_header SCRIPT_NAME "
+            f"{prefix}; with proxy_pass {proxy.scheme}://{proxy.target}; keeping the path)"))
+    return findings
+
+
+def shared_upstream(model: NginxModel) -> list[ConfigFinding]:
+    users: dict[str, dict[int, tuple[Server, Location]]] = defaultdict(dict)
+    for server, loc in model.proxied():
+        assert loc.proxy_pass is not None
+        users[loc.proxy_pass.target].setdefault(id(server), (server, loc))
+    unused = [u for u in model.upstreams.values() if u.name not in users]
+    findings = []
+    for target, blocks in users.items():
+        named = [(s, loc) for s, loc in blocks.values() if any(n for n, _ in s.names)]
+        if len(named) < 2 or not unused:
+            continue
+        first = named[0][0].describe()
+        for server, loc in named[1:]:
+            assert loc.proxy_pass is not None
+            findings.append(_finding(
+                "nginx_shared_upstream", Severity.WARNING, loc.proxy_pass.where,
+                f"{server.describe()} proxies to {target}, as does the {first}, while "
+                f"upstream {unused[0].name} ({unused[0].where}) serves no block: one of them "
+                f"probably names the other site's upstream",
+                f"point proxy_pass at the upstream of this site's application (upstream "
+                f"{', '.join(u.name for u in unused)} is unused)"))
+    return findings
+
+
+NGINX_RULES: tuple[NginxRule, ...] = (no_refusing_default, duplicate_server_name,
+                                      host_not_forwarded, mount_not_told, shared_upstream)
+
+
+def run_nginx_rules(model: NginxModel) -> list[ConfigFinding]:
+    findings = [f for rule in NGINX_RULES for f in rule(model)]
+    return sorted(findings, key=lambda f: (f.file, f.line, f.code))

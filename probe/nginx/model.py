@@ -1,0 +1,215 @@
+"""What an nginx configuration means for routing: server blocks with their ``listen``
+addresses and names, locations, ``proxy_pass`` targets, ``proxy_set_header`` after
+inheritance, ``return``, and ``upstream`` groups; each with its ``file:line``.
+
+Built from :mod:`probe.nginx.text`'s directive trees. Only the ``http`` context matters here
+(``stream`` and ``mail`` servers route no HTTP requests to a WSGI application).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from probe.nginx.text import Directive, NginxText
+
+DEFAULT_PORT = 80  # a server block without listen (nginx as root; 8000 otherwise)
+
+
+@dataclass(frozen=True)
+class Listen:
+    host: str  # "*" for every address, "unix:/path" for a socket, "[::1]" for IPv6
+    port: int
+    default_server: bool
+    where: str
+    ssl: bool = False
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class Header:
+    name: str
+    value: str
+    where: str
+
+
+DEFAULT_HEADERS: tuple[Header, ...] = (Header("Host", "$proxy_host", ""),
+                                       Header("Connection", "close", ""))
+"""What nginx sends upstream when no level sets proxy_set_header (ngx_http_proxy_module)."""
+
+
+@dataclass(frozen=True)
+class ProxyPass:
+    url: str  # as written: http://app_one, http://127.0.0.1:8001/, http://unix:/run/a.sock:/
+    scheme: str
+    target: str  # host:port, an upstream name, or unix:/path
+    uri: str | None  # the URI part; None when proxy_pass has none
+    where: str
+    has_variables: bool
+
+
+@dataclass(frozen=True)
+class Return:
+    code: int
+    text: str
+    where: str
+
+
+@dataclass(eq=False)  # compared and hashed by identity: two blocks may read alike
+class Location:
+    modifier: str  # "", "=", "^~", "~", "~*", "@" (named)
+    pattern: str
+    where: str
+    locations: list[Location] = field(default_factory=list)
+    proxy_pass: ProxyPass | None = None
+    other_pass: Directive | None = None  # uwsgi_pass, fastcgi_pass...: not modelled further
+    returns: Return | None = None
+    headers: tuple[Header, ...] = ()  # after inheritance
+    headers_from: str | None = None  # the level whose proxy_set_header apply
+
+    @property
+    def is_regex(self) -> bool:
+        return self.modifier in ("~", "~*")
+
+    def describe(self) -> str:
+        return f"location {self.modifier + ' ' if self.modifier else ''}{self.pattern}"
+
+
+@dataclass(eq=False)
+class Server:
+    where: str
+    listens: list[Listen]
+    names: list[tuple[str, str]]  # (name as written, where)
+    locations: list[Location] = field(default_factory=list)
+    returns: Return | None = None
+    headers: tuple[Header, ...] = ()
+    headers_from: str | None = None
+
+    def describe(self) -> str:
+        names = " ".join(n for n, _ in self.names if n) or '""'
+        return f"server block at {self.where} (server_name {names})"
+
+
+@dataclass(frozen=True)
+class Upstream:
+    name: str
+    servers: tuple[tuple[str, str], ...]  # (address, where)
+    where: str
+
+
+@dataclass
+class NginxModel:
+    text: NginxText
+    servers: list[Server]
+    upstreams: dict[str, Upstream]
+
+    def proxied(self) -> Iterator[tuple[Server, Location]]:
+        """Every location that proxies, nested ones too, with its server block."""
+        def walk(locations: list[Location]) -> Iterator[Location]:
+            for loc in locations:
+                if loc.proxy_pass is not None:
+                    yield loc
+                yield from walk(loc.locations)
+        for server in self.servers:
+            for loc in walk(server.locations):
+                yield server, loc
+
+
+def build(text: NginxText) -> NginxModel:
+    servers: list[Server] = []
+    upstreams: dict[str, Upstream] = {}
+    for http in (d for d in text.directives if d.name == "http"):
+        headers, source = _headers(http, DEFAULT_HEADERS, None)
+        for d in http.block or ():
+            if d.name == "upstream" and d.args:
+                upstreams.setdefault(d.args[0], Upstream(d.args[0], tuple(
+                    (s.args[0], s.where) for s in d.children("server") if s.args), d.where))
+            elif d.name == "server":
+                servers.append(_server(d, headers, source))
+    return NginxModel(text, servers, upstreams)
+
+
+def _headers(block: Directive, inherited: tuple[Header, ...],
+             source: str | None) -> tuple[tuple[Header, ...], str | None]:
+    """proxy_set_header at this level replace every inherited one (nginx inherits them
+    only into a level that has none of its own)."""
+    own = block.children("proxy_set_header")
+    if not own:
+        return inherited, source
+    return tuple(Header(d.args[0], d.args[1] if len(d.args) > 1 else "", d.where)
+                 for d in own if d.args), block.where
+
+
+def _server(block: Directive, inherited: tuple[Header, ...], source: str | None) -> Server:
+    listens = [_listen(d) for d in block.children("listen") if d.args]
+    if not listens:
+        listens = [Listen("*", DEFAULT_PORT, False, block.where)]
+    names = [(n.lower(), d.where) for d in block.children("server_name") for n in d.args]
+    if not names:
+        names = [("", block.where)]  # nginx's default since 0.8.48: the empty name
+    headers, source = _headers(block, inherited, source)
+    server = Server(block.where, listens, names, headers=headers, headers_from=source)
+    server.returns = _return(block)
+    server.locations = [_location(d, headers, source) for d in block.children("location")]
+    return server
+
+
+def _location(block: Directive, inherited: tuple[Header, ...], source: str | None) -> Location:
+    args = block.args
+    modifier, pattern = (args[0], args[1]) if len(args) > 1 else ("", args[0] if args else "")
+    if not modifier and pattern.startswith("@"):
+        modifier = "@"
+    headers, source = _headers(block, inherited, source)
+    location = Location(modifier, pattern, block.where, headers=headers, headers_from=source)
+    location.returns = _return(block)
+    for d in block.block or ():
+        if d.name == "proxy_pass" and d.args:
+            location.proxy_pass = parse_proxy_pass(d.args[0], d.where)
+        elif d.name in ("uwsgi_pass", "fastcgi_pass", "scgi_pass", "grpc_pass"):
+            location.other_pass = d
+    location.locations = [_location(d, headers, source) for d in block.children("location")]
+    return location
+
+
+def _return(block: Directive) -> Return | None:
+    for d in block.children("return"):
+        if d.args and d.args[0].isdigit():
+            return Return(int(d.args[0]), " ".join(d.args[1:]), d.where)
+        if d.args:  # "return URL;" is a 302
+            return Return(302, d.args[0], d.where)
+    return None
+
+
+def _listen(d: Directive) -> Listen:
+    spec, flags = d.args[0], d.args[1:]
+    default = "default_server" in flags or "default" in flags
+    ssl = "ssl" in flags
+    if spec.startswith("unix:"):
+        return Listen(spec, 0, default, d.where, ssl)
+    if spec.startswith("["):
+        host, _, port = spec.rpartition("]:")
+        return (Listen(host + "]", int(port), default, d.where, ssl) if port.isdigit()
+                else Listen(spec, DEFAULT_PORT, default, d.where, ssl))
+    if spec.isdigit():
+        return Listen("*", int(spec), default, d.where, ssl)
+    host, _, port = spec.rpartition(":")
+    if host and port.isdigit():
+        wildcard = host in ("*", "0.0.0.0")  # noqa: S104 - reads a listen address, binds none
+        return Listen("*" if wildcard else host.lower(), int(port), default, d.where, ssl)
+    return Listen(spec.lower(), DEFAULT_PORT, default, d.where, ssl)
+
+
+def parse_proxy_pass(url: str, where: str) -> ProxyPass:
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    if rest.startswith("unix:"):
+        path, colon, uri = rest[len("unix:"):].partition(":")
+        target, uri_part = f"unix:{path}", uri if colon else None
+    else:
+        target, slash, uri = rest.partition("/")
+        uri_part = "/" + uri if slash else None
+    return ProxyPass(url, scheme, target, uri_part, where, "$" in url)

@@ -1,0 +1,118 @@
+"""The route nginx takes for one URL at one address (:class:`probe.front.FrontConfig`):
+the server block, the location, the ``proxy_pass`` target, the path and the ``Host`` the
+application then receives; each step with the ``file:line`` that decides it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from probe.front import FrontKind, PredictedRoute, RouteStep, Source
+from probe.nginx.model import Header, Location, NginxModel, ProxyPass, Server
+from probe.nginx.select import choose_location, choose_server, normal_host
+
+
+def source(where: str | None) -> Source | None:
+    if not where:
+        return None
+    file, _, line = where.rpartition(":")
+    return Source(file, int(line)) if line.isdigit() else None
+
+
+def sent_path(location: Location, proxy: ProxyPass, path: str) -> str:
+    """The path the application receives: with a URI part in proxy_pass, the matched prefix
+    is replaced by it; without one, the request's own path (also for a regular expression
+    location, where nginx cannot tell what to replace)."""
+    if proxy.uri is None or proxy.has_variables or location.modifier not in ("", "^~", "="):
+        return path
+    return proxy.uri + path[len(location.pattern):]
+
+
+def host_sent(headers: tuple[Header, ...], url_host: str, url_netloc: str,
+              proxy: ProxyPass) -> str | None:
+    """The Host header nginx sends upstream, from the proxy_set_header in force."""
+    # proxy_set_header at any level leaves nginx's own default for Host in place
+    value = next((h.value for h in headers if h.name.lower() == "host"), "$proxy_host")
+    replace = {"$host": url_host, "$http_host": url_netloc,
+               "$proxy_host": proxy.target.removesuffix(":80")}
+    if value in replace:
+        return replace[value]
+    return None if "$" in value else value
+
+
+@dataclass(frozen=True)
+class NginxConfig:
+    """An nginx configuration, read and modelled (:func:`probe.nginx.load_nginx`)."""
+
+    model: NginxModel
+
+    @property
+    def front(self) -> FrontKind:
+        return FrontKind.NGINX
+
+    @property
+    def files(self) -> Sequence[str]:
+        return self.model.text.files
+
+    def route(self, url: str, address: str | None) -> PredictedRoute:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        host, _, at_port = (address or "").rpartition(":")
+        if not address or not at_port.isdigit():
+            host, at_port = parts.hostname or "", str(port)
+        choice = choose_server(self.model.servers, host, int(at_port), parts.netloc)
+        steps = [RouteStep("site", choice.server.describe() if choice.server else "none",
+                           choice.rule, source(choice.where), choice.by)]
+        base = PredictedRoute(FrontKind.NGINX, url, address, tuple(steps))
+        if choice.server is None:
+            return PredictedRoute(FrontKind.NGINX, url, address, tuple(steps), refused=True)
+        return self._in_server(base, choice.server, parts.path or "/",
+                               normal_host(parts.netloc), parts.netloc)
+
+    def _in_server(self, base: PredictedRoute, server: Server, path: str, url_host: str,
+                   netloc: str) -> PredictedRoute:
+        steps = list(base.steps)
+        site = server.describe()
+        if server.returns is not None:
+            steps.append(RouteStep("mapping", f"return {server.returns.code}",
+                                   "the server block returns before any location",
+                                   source(server.returns.where)))
+            return PredictedRoute(FrontKind.NGINX, base.url, base.address, tuple(steps),
+                                  refused=True, site=site)
+        choice = choose_location(server, path)
+        if choice.location is None:
+            steps.append(RouteStep("mapping", "no location", choice.rule, source(server.where)))
+            return PredictedRoute(FrontKind.NGINX, base.url, base.address, tuple(steps),
+                                  refused=True, site=site)
+        loc = choice.location
+        steps.append(RouteStep("mapping", loc.describe() if not choice.redirect
+                               else f"301 to {choice.redirect}", choice.rule,
+                               source(loc.where)))
+        if choice.redirect is not None or loc.proxy_pass is None:
+            refused = choice.redirect is None and loc.returns is not None
+            if loc.returns is not None and choice.redirect is None:
+                steps.append(RouteStep("mapping", f"return {loc.returns.code}",
+                                       "the location returns", source(loc.returns.where)))
+            return PredictedRoute(FrontKind.NGINX, base.url, base.address, tuple(steps),
+                                  refused=refused, site=site)
+        proxy = loc.proxy_pass
+        upstream = self.model.upstreams.get(proxy.target)
+        members = ", ".join(a for a, _ in upstream.servers) if upstream else proxy.target
+        steps.append(RouteStep("upstream", members,
+                               f"proxy_pass {proxy.url}" + (
+                                   f" (upstream {upstream.name} at {upstream.where})"
+                                   if upstream else ""), source(proxy.where)))
+        sent = sent_path(loc, proxy, path)
+        steps.append(RouteStep("mount", sent, "proxy_pass with a URI part replaces "
+                               f"{loc.pattern} by {proxy.uri}" if proxy.uri is not None
+                               and sent != path else "the request's path, unchanged",
+                               source(proxy.where)))
+        header = next((h for h in loc.headers if h.name.lower() == "host"), None)
+        sent_host = host_sent(loc.headers, url_host, netloc, proxy)
+        rule = (f"proxy_set_header Host {header.value}" if header and header.where
+                else "no proxy_set_header Host in force: nginx sends Host $proxy_host")
+        steps.append(RouteStep("host", sent_host or "(decided at request time)", rule,
+                               source(header.where if header else None)))
+        return PredictedRoute(FrontKind.NGINX, base.url, base.address, tuple(steps), site=site,
+                              upstream=members, host_sent=sent_host)

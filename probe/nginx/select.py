@@ -1,0 +1,184 @@
+"""How nginx picks the server block and the location for a request, as its documentation
+("How nginx processes a request", "Server names", the core module's ``location``) and
+``ngx_http_core_find_location`` do it.
+
+Server: the blocks listening on the connection's address and port (blocks on that very
+address, when there are any, else those on the wildcard address), then the ``Host`` name:
+exact name, longest wildcard starting with ``*``, longest wildcard ending with ``*``, first
+matching regular expression in configuration order; else the address's default server
+(``listen ... default_server``, else the first block).
+
+Location: ``=`` exact match stops; the longest prefix; its nested locations; unless that prefix
+is ``^~``, regular expressions (``~``, ``~*``) in configuration order take over; else the
+longest prefix. A prefix location ending in ``/`` that passes to a server answers the same
+path without the slash with a 301 to the slash (nginx's automatic redirect).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from probe.nginx.model import Listen, Location, Server
+
+
+@dataclass(frozen=True)
+class ServerChoice:
+    server: Server | None
+    rule: str  # why, in nginx's terms
+    where: str | None  # the server_name or listen line that decided, when one did
+    by: str = "name"  # "name" (a server_name matched), "default" (none did), "only"
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def listening(servers: list[Server], host: str, port: int) -> list[tuple[Server, Listen]]:
+    """The blocks that receive a connection to host:port, with the listen that takes it."""
+    host = host.lower()
+    exact = [(s, lst) for s in servers for lst in s.listens
+             if lst.port == port and lst.host.strip("[]") == host.strip("[]")]
+    if exact:
+        return exact
+    wildcard = {"*", "[::]"}
+    return [(s, lst) for s in servers for lst in s.listens
+            if lst.port == port and (lst.host in wildcard or not _is_ip(host))]
+
+
+def normal_host(host: str) -> str:
+    """The Host header as nginx compares it: lower case, no port, no trailing dot."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        host = host[:host.find("]") + 1] if "]" in host else host
+    else:
+        host = host.partition(":")[0]
+    return host.rstrip(".")
+
+
+@lru_cache(maxsize=256)
+def _regex(pattern: str) -> re.Pattern[str] | None:
+    # PCRE's (?<name>...) is Python's (?P<name>...); nginx compiles server names caselessly
+    try:
+        return re.compile(re.sub(r"\(\?<([A-Za-z_]\w*)>", r"(?P<\1>", pattern), re.I)
+    except re.error:
+        return None
+
+
+def choose_server(servers: list[Server], host: str, port: int, name: str) -> ServerChoice:
+    """The server block nginx uses for a request to ``name`` arriving on host:port."""
+    pairs = listening(servers, host, port)
+    if not pairs:
+        return ServerChoice(None, f"no server block listens on {host}:{port}", None)
+    blocks = list(dict.fromkeys(s for s, _ in pairs))
+    name = normal_host(name)
+    for server in blocks:
+        for written, where in server.names:
+            if written == name or (written.startswith(".") and written[1:] == name):
+                return ServerChoice(server, f"server_name {written} matched exactly", where)
+    best: tuple[int, Server, str, str] | None = None
+    for server in blocks:
+        for written, where in server.names:
+            suffix = written[1:] if written.startswith("*.") or written.startswith(".") else None
+            if suffix and name.endswith(suffix if suffix.startswith(".") else "." + suffix) \
+                    and (best is None or len(written) > best[0]):
+                best = (len(written), server, written, where)
+    if best is None:
+        for server in blocks:
+            for written, where in server.names:
+                if written.endswith(".*") and name.startswith(written[:-1]) \
+                        and (best is None or len(written) > best[0]):
+                    best = (len(written), server, written, where)
+    if best is not None:
+        return ServerChoice(best[1], f"wildcard server_name {best[2]} matched", best[3])
+    for server in blocks:
+        for written, where in server.names:
+            regex = _regex(written[1:]) if written.startswith("~") else None
+            if regex is not None and regex.search(name):
+                return ServerChoice(server, f"server_name {written} (regular expression) "
+                                            f"matched first", where)
+    default = next(((s, lst) for s, lst in pairs if lst.default_server), None)
+    if default is not None:
+        return ServerChoice(default[0], f"no server_name matches {name!r}: the default_server "
+                                        f"of {default[1].address} answered", default[1].where,
+                            "default")
+    first, listen = pairs[0]
+    return ServerChoice(first, f"no server_name matches {name!r} and no block is default_server"
+                               f" for {listen.address}: the first block listening there "
+                               f"answered", listen.where, "default")
+
+
+@dataclass(frozen=True)
+class LocationChoice:
+    location: Location | None
+    rule: str
+    redirect: str | None = None  # nginx's automatic 301 to the path with a slash
+
+
+def _prefix(locations: list[Location], path: str) -> Location | None:
+    best = None
+    for loc in locations:
+        if loc.modifier in ("", "^~") and path.startswith(loc.pattern) \
+                and (best is None or len(loc.pattern) > len(best.pattern)):
+            best = loc
+    return best
+
+
+def _find(locations: list[Location], path: str) -> tuple[Location | None, str, bool]:
+    """(location, rule, stopped): ngx_http_core_find_location for one level."""
+    for loc in locations:
+        if loc.modifier == "=" and loc.pattern == path:
+            return loc, "exact match (=)", True
+    prefix = _prefix(locations, path)
+    found, rule, stopped = prefix, "longest prefix match", False
+    if prefix is not None:
+        if prefix.modifier == "^~":
+            rule, stopped = "longest prefix match, ^~ stops the regular expressions", True
+        nested, nested_rule, nested_stop = _find(prefix.locations, path)
+        if nested is not None:
+            found, rule = nested, f"nested in {prefix.describe()}: {nested_rule}"
+            if nested_stop:
+                return found, rule, True
+        if stopped:
+            return found, rule, True
+    for loc in locations:
+        if loc.is_regex:
+            regex = _location_regex(loc.pattern, loc.modifier == "~*")
+            if regex is not None and regex.search(path):
+                inner, inner_rule, _ = _find(loc.locations, path)
+                if inner is not None:
+                    return inner, f"nested in {loc.describe()}: {inner_rule}", True
+                shadow = f" before the prefix {prefix.describe()}" if prefix else ""
+                return loc, f"first matching regular expression{shadow}", True
+    return found, rule, False
+
+
+@lru_cache(maxsize=256)
+def _location_regex(pattern: str, caseless: bool) -> re.Pattern[str] | None:
+    try:
+        return re.compile(re.sub(r"\(\?<([A-Za-z_]\w*)>", r"(?P<\1>", pattern),
+                          re.I if caseless else 0)
+    except re.error:
+        return None
+
+
+def choose_location(server: Server, path: str) -> LocationChoice:
+    for loc in server.locations:
+        if loc.modifier in ("", "^~") and loc.pattern == path + "/" and _passes(loc) \
+                and not any(x.modifier == "=" and x.pattern == path for x in server.locations):
+            return LocationChoice(loc, "nginx redirects a path without the slash of a "
+                                       "proxied prefix location", redirect=path + "/")
+    location, rule, _ = _find(server.locations, path)
+    if location is None:
+        return LocationChoice(None, "no location matches")
+    return LocationChoice(location, rule)
+
+
+def _passes(loc: Location) -> bool:
+    return loc.proxy_pass is not None or loc.other_pass is not None

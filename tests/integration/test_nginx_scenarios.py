@@ -1,0 +1,310 @@
+"""nginx in front of stock Django projects with production settings (DEBUG off, ALLOWED_HOSTS
+set), each under a real application server: site one under gunicorn, site two under uWSGI,
+a blog under waitress (mounted at /blog/ with waitress's url prefix, and a second copy
+without one for the sub-path mistakes). The endpoint is installed with ``probe endpoint
+--install`` and a token (behind a proxy every request is loopback).
+
+A correct configuration is swept with no problem and lints clean; each mistake of the nginx
+issue gets its verdict, a cause from evidence (or candidates), nginx's words and fix, with
+and without ``--config``; and each truth is checked by real requests to real pages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from .apache import ApacheUnavailable, free_port
+from .conftest import unavailable
+from .nginx import Nginx, start_nginx
+from .wsgi_servers import (
+    WsgiServer,
+    _start,
+    ensure_servers_venv,
+    make_site,
+    make_workdir,
+)
+
+TOKEN = "nginx-scenario-token-0123456789abcdef"
+APACHE_WORDS = ("VirtualHost", "ServerAlias", "WSGIScriptAlias", "Apache error log",
+                "ServerName")
+HEADERS = """proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;"""
+
+
+@dataclass
+class Apps:
+    one: WsgiServer  # gunicorn, site-1.example.com
+    two: WsgiServer  # uWSGI, site-2.example.com
+    blog: WsgiServer  # waitress --url-prefix=/blog
+    plain_blog: WsgiServer  # waitress without a prefix
+    workdir: Path
+
+
+def _project(workdir: Path, venv: Path, name: str, hosts: list[str]) -> Path:
+    (workdir / name).mkdir()
+    project = make_site(workdir / name, venv)
+    settings = project / "mysite" / "settings.py"
+    settings.write_text(settings.read_text() + f"\nDEBUG = False\nALLOWED_HOSTS = {hosts!r}\n")
+    done = subprocess.run([sys.executable, "-m", "probe", "endpoint", "--install",
+                           str(project / "mysite" / "wsgi.py"), "--label", name],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return project
+
+
+@pytest.fixture(scope="module")
+def apps() -> Iterator[Apps]:
+    try:
+        venv = ensure_servers_venv()
+    except ApacheUnavailable as exc:
+        unavailable(str(exc))
+    workdir = make_workdir()
+    env = {"WSGI_PROBE_TOKEN": TOKEN}
+    started: list[WsgiServer] = []
+
+    def start(kind: str, project: Path, command: list[str], port: int) -> WsgiServer:
+        server = _start(kind, command, cwd=project, port=port,
+                        log_path=workdir / f"{kind}.log", env=env)
+        started.append(server)
+        return server
+
+    try:
+        one = _project(workdir, venv, "one", ["site-1.example.com", "www.site-1.example.com"])
+        two = _project(workdir, venv, "two", ["site-2.example.com"])
+        blog = _project(workdir, venv, "blog", ["site-2.example.com"])
+        ports = [free_port() for _ in range(4)]
+        servers = Apps(
+            start("gunicorn", one, [str(venv / "bin/gunicorn"), "--bind",
+                                    f"127.0.0.1:{ports[0]}", "--workers", "2",
+                                    "mysite.wsgi:application"], ports[0]),
+            start("uwsgi", two, [str(venv / "bin/uwsgi"), "--http-socket",
+                                 f"127.0.0.1:{ports[1]}", "--master", "--processes", "2",
+                                 "--virtualenv", str(venv), "--wsgi-file",
+                                 str(two / "mysite/wsgi.py"), "--chdir", str(two),
+                                 "--need-app", "--die-on-term", "--disable-logging"], ports[1]),
+            start("waitress", blog, [str(venv / "bin/waitress-serve"),
+                                     f"--listen=127.0.0.1:{ports[2]}", "--url-prefix=/blog",
+                                     "mysite.wsgi:application"], ports[2]),
+            start("waitress-plain", blog, [str(venv / "bin/waitress-serve"),
+                                           f"--listen=127.0.0.1:{ports[3]}",
+                                           "mysite.wsgi:application"], ports[3]),
+            workdir)
+        yield servers
+    finally:
+        for server in started:
+            server.stop()
+        subprocess.run(["rm", "-rf", str(workdir)], check=False, timeout=60)
+
+
+def correct(apps: Apps) -> str:
+    return f"""
+    upstream site_one {{ server 127.0.0.1:{apps.one.port}; }}
+    upstream site_two {{ server 127.0.0.1:{apps.two.port}; }}
+    server {{ listen 127.0.0.1:@P@ default_server; return 444; }}
+    server {{
+        listen 127.0.0.1:@P@;
+        server_name site-1.example.com www.site-1.example.com;
+        location / {{
+            proxy_pass http://site_one;
+            {HEADERS}
+        }}
+    }}
+    server {{
+        listen 127.0.0.1:@P@;
+        server_name site-2.example.com;
+        location / {{
+            proxy_pass http://site_two;
+            {HEADERS}
+        }}
+        location /blog/ {{
+            proxy_pass http://127.0.0.1:{apps.blog.port};
+            {HEADERS}
+        }}
+    }}
+"""
+
+
+MANIFEST = """[probe]
+connect = "127.0.0.1:{port}"
+token_env = "WSGI_PROBE_TOKEN"
+samples = 4
+concurrency = 8
+
+[instances.one]
+label = "one"
+urls = ["http://site-1.example.com/", "http://www.site-1.example.com/"]
+
+[instances.two]
+label = "two"
+urls = ["http://site-2.example.com/"]
+
+[instances.blog]
+label = "blog"
+urls = ["http://site-2.example.com/blog/"]
+
+[refuse]
+urls = ["http://unknown.invalid/"]
+"""
+
+
+@dataclass
+class Run:
+    nginx: Nginx
+    port: int
+    manifest: Path
+
+    def sweep(self, *extra: str) -> dict[str, Any]:
+        done = subprocess.run(
+            [sys.executable, "-m", "probe", "sweep", "-m", str(self.manifest), "--format",
+             "json", *extra], capture_output=True, text=True, timeout=300, check=False,
+            env={**os.environ, "WSGI_PROBE_TOKEN": TOKEN})
+        assert done.returncode in (0, 1), done.stderr
+        report: dict[str, Any] = json.loads(done.stdout)
+        for target in report["targets"]:
+            words = (target["explanation"] or "") + (target["fix"] or "")
+            assert not [w for w in APACHE_WORDS if w in words], target
+        return report
+
+    def by_url(self, *extra: str) -> dict[str, dict[str, Any]]:
+        return {t["url"]: t for t in self.sweep(*extra)["targets"]}
+
+    def page(self, host: str, path: str) -> requests.Response:
+        return requests.get(f"http://127.0.0.1:{self.port}{path}", headers={"Host": host},
+                            timeout=10, allow_redirects=False)
+
+
+@pytest.fixture
+def run_nginx(apps: Apps, tmp_path: Path) -> Iterator[Any]:
+    running: list[Nginx] = []
+
+    def start(body: str) -> Run:
+        port = free_port()
+        try:
+            server = start_nginx(body.replace("@P@", str(port)), [port],
+                                 workdir=tmp_path / f"nginx-{len(running)}")
+        except ApacheUnavailable as exc:
+            unavailable(str(exc))
+        running.append(server)
+        manifest = tmp_path / f"manifest-{len(running)}.toml"
+        manifest.write_text(MANIFEST.format(port=port))
+        return Run(server, port, manifest)
+
+    yield start
+    for server in running:
+        server.stop()
+
+
+def test_correct_configuration_all_ok_and_lint_clean(apps: Apps, run_nginx: Any) -> None:
+    run = run_nginx(correct(apps))
+    for extra in ((), ("--config", str(run.nginx.conf))):
+        report = run.sweep(*extra)
+        assert {t["verdict"] for t in report["targets"]} == {"ok"}, report
+        assert report["summary"]["status"] == "ok"
+    targets = run.by_url()
+    listens = {t["observed"]["label"]: t["observed"]["server"]["listen"]
+               for t in targets.values() if t["observed"]}
+    assert listens == {"one": f"127.0.0.1:{apps.one.port}", "two": f"127.0.0.1:{apps.two.port}",
+                       "blog": f"*:{apps.blog.port}"}
+    assert all(t["observed"]["request"]["host_allowed"] is True
+               for t in targets.values() if t["observed"])
+    lint = subprocess.run([sys.executable, "-m", "probe", "lint", str(run.nginx.conf)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert lint.returncode == 0, lint.stdout
+    # the truth: real pages answer (the admin redirects to its login inside the mount)
+    assert run.page("site-1.example.com", "/admin/").status_code == 302
+    blog = run.page("site-2.example.com", "/blog/admin/")
+    assert blog.status_code == 302 and blog.headers["Location"].startswith("/blog/admin/login/")
+
+
+def test_server_block_without_server_name(apps: Apps, run_nginx: Any) -> None:
+    body = correct(apps).replace("server { listen 127.0.0.1:@P@ default_server; return 444; }",
+                                 "").replace("server_name site-2.example.com;", "")
+    run = run_nginx(body)
+    site2 = "http://site-2.example.com/"
+    # the answers alone cannot tell a fall-through from a wrong proxy_pass: candidates
+    alone = run.by_url("--no-extra-probes")[site2]
+    assert alone["verdict"] == "wrong_instance" and alone["cause"] is None
+    assert {c["cause"] for c in alone["candidates"]} == {"default_server", "wrong_upstream"}
+    assert "server_name" in alone["fix"] and "return 444" in alone["fix"]
+    # the extra request for a .invalid name reaches the same application: the default server
+    probed = run.by_url()[site2]
+    assert probed["cause"] == "default_server", probed
+    assert any(e["kind"] == "probed" for e in probed["evidence"])
+    assert "server_name" in probed["fix"] and "return 444" in probed["fix"]
+    configured = run.by_url("--config", str(run.nginx.conf))
+    assert configured[site2]["cause"] == "default_server"
+    assert f"{run.nginx.conf}:" in configured[site2]["explanation"]
+    assert configured["http://unknown.invalid/"]["verdict"] == "served_unmapped"
+    assert run.page("site-2.example.com", "/admin/").status_code == 400  # site one rejects it
+
+
+def test_host_not_forwarded(apps: Apps, run_nginx: Any) -> None:
+    body = correct(apps).replace(f"proxy_pass http://site_one;\n            {HEADERS}",
+                                 "proxy_pass http://site_one;\n"
+                                 "            proxy_set_header X-Forwarded-Proto $scheme;")
+    run = run_nginx(body)
+    for extra in ((), ("--config", str(run.nginx.conf))):
+        site1 = run.by_url(*extra)["http://site-1.example.com/"]
+        assert site1["verdict"] == "host_mismatch", site1
+        assert "proxy_set_header Host $host" in site1["fix"]
+        assert "400" in site1["explanation"]
+    assert run.page("site-1.example.com", "/admin/").status_code == 400
+
+
+def test_proxy_pass_to_the_other_sites_upstream(apps: Apps, run_nginx: Any) -> None:
+    body = correct(apps).replace("proxy_pass http://site_two;", "proxy_pass http://site_one;")
+    run = run_nginx(body)
+    alone = run.by_url("--no-extra-probes")["http://site-2.example.com/"]
+    assert alone["verdict"] == "wrong_instance" and alone["cause"] is None
+    assert f"127.0.0.1:{apps.one.port}" in alone["explanation"]  # server.listen named
+    # the .invalid name is refused (the default server returns 444): a block claims the name
+    probed = run.by_url()["http://site-2.example.com/"]
+    assert probed["cause"] == "wrong_upstream", probed
+    assert any(e["kind"] == "probed" for e in probed["evidence"])
+    configured = run.by_url("--config", str(run.nginx.conf))["http://site-2.example.com/"]
+    assert configured["cause"] == "wrong_upstream"
+    line = next(n for n, text in enumerate(run.nginx.conf.read_text().splitlines(), 1)
+                if "server_name site-2" in text) + 2
+    assert f"{run.nginx.conf}:{line}" in configured["fix"]
+    assert "nginx_shared_upstream" in configured["fix"]  # the lint finding at that line
+    assert run.page("site-2.example.com", "/admin/").status_code == 400  # site one rejects it
+
+
+def test_stopped_upstream_is_nginx_502(apps: Apps, run_nginx: Any) -> None:
+    nothing = free_port()  # nothing listens there: a stopped gunicorn
+    body = correct(apps).replace(f"server 127.0.0.1:{apps.one.port};",
+                                 f"server 127.0.0.1:{nothing};")
+    run = run_nginx(body)
+    for extra in ((), ("--config", str(run.nginx.conf))):
+        site1 = run.by_url(*extra)["http://site-1.example.com/"]
+        assert site1["verdict"] == "http_error" and site1["status_code"] == 502
+        assert site1["cause"] == "upstream_down" and "nginx" in site1["explanation"]
+    assert f"127.0.0.1:{nothing}" in site1["explanation"]
+    assert run.page("site-1.example.com", "/admin/").status_code == 502
+
+
+@pytest.mark.parametrize("slash", ["/", ""])
+def test_sub_path_mount_not_told(apps: Apps, run_nginx: Any, slash: str) -> None:
+    body = correct(apps).replace(f"proxy_pass http://127.0.0.1:{apps.blog.port};",
+                                 f"proxy_pass http://127.0.0.1:{apps.plain_blog.port}{slash};")
+    run = run_nginx(body)
+    for extra in ((), ("--config", str(run.nginx.conf))):
+        blog = run.by_url(*extra)["http://site-2.example.com/blog/"]
+        assert blog["verdict"] == "mount_mismatch", blog
+        assert "X-Forwarded-Prefix" in blog["fix"] and "FORCE_SCRIPT_NAME" in blog["fix"]
+    page = run.page("site-2.example.com", "/blog/admin/")
+    if slash:  # the prefix stripped: the admin redirects outside the mount
+        assert page.status_code == 302 and page.headers["Location"].startswith("/admin/login/")
+    else:  # the whole path passed: the application has no /blog/ pattern
+        assert page.status_code == 404

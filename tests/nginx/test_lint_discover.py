@@ -1,0 +1,120 @@
+"""``probe lint`` and ``probe discover`` on nginx configurations: each rule on the mistake it
+is for (file:line, severity, fix) and silent on the correct configuration; the manifest
+discover writes; the front read from the file, and one line for the wrong one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from probe.cli import main
+from probe.discover import discover_nginx, render
+from probe.lint import lint_nginx
+from probe.manifest import parse
+
+GOOD = """events {}
+http {
+    upstream one { server 127.0.0.1:8001; }
+    upstream two { server 127.0.0.1:8002; }
+    proxy_set_header Host $host;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    server { listen 127.0.0.1:18080 default_server; return 444; }
+    server {
+        listen 127.0.0.1:18080;
+        server_name site-1.example.com www.site-1.example.com;
+        location / { proxy_pass http://one; }
+    }
+    server {
+        listen 127.0.0.1:18080;
+        server_name site-2.example.com;
+        location / { proxy_pass http://two; }
+        location /blog/ {
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-Prefix /blog;
+            proxy_pass http://127.0.0.1:8003/;
+        }
+    }
+}
+"""
+
+MISTAKES = {
+    # (old, new): the correct configuration with one mistake, and the finding it must give
+    "nginx_no_refusing_default": (
+        "server { listen 127.0.0.1:18080 default_server; return 444; }", "", 9),
+    "nginx_duplicate_server_name": (
+        "server_name site-2.example.com;", "server_name site-2.example.com site-1.example.com;",
+        15),
+    "nginx_host_not_forwarded": (
+        "location / { proxy_pass http://two; }",
+        "location / { proxy_set_header X-Forwarded-Proto $scheme; proxy_pass http://two; }", 16),
+    "nginx_mount_not_told": ("            proxy_set_header X-Forwarded-Prefix /blog;\n", "", 19),
+    "nginx_shared_upstream": ("proxy_pass http://two;", "proxy_pass http://one;", 16),
+}
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "nginx.conf"
+    path.write_text(text)
+    return path
+
+
+def test_the_correct_configuration_is_clean(tmp_path: Path) -> None:
+    result = lint_nginx(str(_write(tmp_path, GOOD)))
+    assert result.findings == ()
+    assert result.exit_status == 0
+
+
+@pytest.mark.parametrize("code", sorted(MISTAKES))
+def test_each_mistake_gives_its_finding(tmp_path: Path, code: str) -> None:
+    old, new, line = MISTAKES[code]
+    assert old in GOOD
+    result = lint_nginx(str(_write(tmp_path, GOOD.replace(old, new))))
+    assert [(f.code, f.line) for f in result.findings] == [(code, line)]
+    finding = result.findings[0]
+    assert finding.severity.fails and finding.fix
+    assert result.exit_status == 1
+    for word in ("VirtualHost", "ServerAlias", "WSGIScriptAlias", "Apache"):
+        assert word not in finding.message + finding.fix
+
+
+def test_discover_writes_a_manifest_the_sweep_reads(tmp_path: Path) -> None:
+    found = discover_nginx(str(_write(tmp_path, GOOD)))
+    manifest = parse(render(found))
+    assert manifest.probe.connect == "127.0.0.1:18080"
+    assert found.config is not None and found.config.endswith("nginx.conf")
+    urls = {name: [t.url for t in manifest.targets() if t.expected == name]
+            for name in ("one", "two", "app-8003")}
+    assert urls == {
+        "one": ["http://site-1.example.com:18080/", "http://www.site-1.example.com:18080/"],
+        "two": ["http://site-2.example.com:18080/"],
+        "app-8003": ["http://site-2.example.com:18080/blog/"]}
+    refused = [t.url for t in manifest.targets() if t.expected is None]
+    assert refused == ["http://unknown.invalid:18080/"]
+    text = render(found)
+    assert "VirtualHost" not in text and "server_name" in text
+
+
+def test_cli_reads_the_front_from_the_file(tmp_path: Path) -> None:
+    nginx_conf = _write(tmp_path, GOOD)
+    apache_conf = tmp_path / "httpd.conf"
+    apache_conf.write_text("Listen 8080\n<VirtualHost *:8080>\n  ServerName a.test\n"
+                           "</VirtualHost>\n")
+    runner = CliRunner()
+    assert runner.invoke(main, ["lint", str(nginx_conf)]).exit_code == 0
+    discovered = runner.invoke(main, ["discover", str(nginx_conf)])
+    assert discovered.exit_code == 0 and 'connect = "127.0.0.1:18080"' in discovered.output
+    for command in ("lint", "discover"):
+        wrong = runner.invoke(main, [command, "--front", "nginx", str(apache_conf)])
+        assert wrong.exit_code == 2
+        assert wrong.output.strip().count("\n") == 0 and "not an nginx configuration" \
+            in wrong.output
+        wrong = runner.invoke(main, [command, "--front", "apache", str(nginx_conf)])
+        assert wrong.exit_code == 2 and "not an apache configuration" in wrong.output
+
+
+def test_unreadable_nginx_is_one_line(tmp_path: Path) -> None:
+    broken = _write(tmp_path, "http {\n  server {\n    listen 80\n")
+    result = CliRunner().invoke(main, ["lint", "--front", "nginx", str(broken)])
+    assert result.exit_code == 2 and result.output.strip().count("\n") == 0
