@@ -27,6 +27,7 @@ from datetime import datetime
 
 from probe.apache_names import vhost_of
 from probe.diagnose.backends import backend_findings
+from probe.diagnose.code_drift import code_drift_findings
 from probe.diagnose.findings import cross_url_findings
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.verdicts import diagnose_target
@@ -59,6 +60,7 @@ def diagnose(
     )
     findings = cross_url_findings(observations, results, context.identify)
     findings += backend_findings(results)
+    findings += code_drift_findings(observations, context.identify)
     return Report(results, findings, duration_s=duration_s, interrupted=interrupted)
 
 
