@@ -39,6 +39,7 @@ from probe.apache_names import (
     mount_url_path,
 )
 from probe.discover_toml import UNKNOWN_HOST, render
+from probe.identities import anonymous, look_alikes
 from probe.lint import Httpd, load_site
 from probe.lint.model import Server, Site, WsgiApp
 from probe.lint.redirects import redirects_everything
@@ -76,6 +77,9 @@ class DiscoveredInstance:
     urls: list[Url] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # comments: what could not become a URL
     warnings: list[str] = field(default_factory=list)  # comments, also said on stderr
+    label_proposed: str | None = None
+    """The script's own label ("" for none) when ``label`` is proposed: without it the
+    instance could not be told apart from another, or from any server."""
 
 
 @dataclass
@@ -122,6 +126,7 @@ def discover(site: Site) -> Discovery:
         _describe(site, instance)
         _drop_claimed(instance, claimed)
     kept = [i for i in named if i.urls]
+    _label_the_indistinct(kept)
     for instance in (i for i in named if not i.urls):
         skipped.append(f"{instance.apps[0].target} ({instance.apps[0].where}) has no URL "
                        f"that can be probed: " + ("; ".join(instance.skipped) or "none"))
@@ -157,6 +162,17 @@ def _refuse(discovery: Discovery, group: UnknownHosts) -> None:
     url = f"{scheme}://{UNKNOWN_HOST}{netloc_port}/"
     if all(u.url != url for u in discovery.refuse):
         discovery.refuse.append(Url(url, why))
+
+
+def _label_the_indistinct(instances: list[DiscoveredInstance]) -> None:
+    """An instance a sweep could not tell apart (it declares nothing, or what another
+    declares) gets its own name as label, to install with ``--label``: a manifest of them
+    would be refused (:mod:`probe.identities`)."""
+    alike = {i.name for one, others in look_alikes(instances) for i in (one, *others)}
+    for instance in instances:
+        if instance.name in alike or instance.name in anonymous([instance]):
+            instance.label_proposed = instance.label or ""
+            instance.label = instance.name
 
 
 def _drop_claimed(instance: DiscoveredInstance, claimed: dict[str, str]) -> None:

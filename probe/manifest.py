@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from probe.errors import ManifestError
+from probe.identities import check_identities
 from probe.safe_text import one_line
 
 ANY_INSTANCE = "*"
@@ -190,6 +191,7 @@ def parse(text: str, source: str = "<manifest>") -> Manifest:
             f"{source}: no [instances.NAME] tables and no [refuse] urls: nothing to probe"
         )
     _no_url_twice(instances, refuse_urls, source)
+    check_identities(instances, source)
     return Manifest(probe, instances, tuple(refuse_urls), frozenset(statuses), source)
 
 

@@ -623,7 +623,7 @@ def test_probe_sends_the_token_only_to_manifest_urls(tmp_path: Path, spy: Spy) -
     token = tmp_path / "token"
     token.write_text("s3cret\n")
     manifest = parse(f'[probe]\ntoken_file = "{token}"\nsamples = 1\n'
-                     f'[instances.a]\nurls = ["http://127.0.0.1:{spy.port}/listed/"]\n')
+                     f'[instances.a]\nlabel = "a"\nurls = ["http://127.0.0.1:{spy.port}/listed/"]\n')
     served = Served(exporter.build_app(manifest, ExporterOptions(),
                                        token=read_token(manifest.probe, {})))
     try:
@@ -645,7 +645,7 @@ def test_probe_sends_the_token_with_connect(tmp_path: Path, spy: Spy) -> None:
     token.write_text("s3cret\n")
     manifest = parse(f'[probe]\ntoken_file = "{token}"\nsamples = 1\n'
                      f'connect = "127.0.0.1:{spy.port}"\n'
-                     '[instances.a]\nurls = ["http://site-1.example.com/"]\n')
+                     '[instances.a]\nlabel = "a"\nurls = ["http://site-1.example.com/"]\n')
     served = Served(exporter.build_app(manifest, ExporterOptions(),
                                        token=read_token(manifest.probe, {})))
     try:

@@ -89,3 +89,16 @@ def test_httpd_agrees_on_whether_it_starts(name: str, tmp_path: Path) -> None:
                           env={"PATH": "/usr/sbin:/usr/bin:/bin", "APACHE_LOG_DIR": "/tmp"})
     assert ("ok" if done.returncode == 0 else "refuses") == expected, done.stderr
     assert refused(lint_paths([wrapper])) == (expected == "refuses")
+
+
+def test_discover_labels_instances_a_sweep_could_not_tell_apart(tmp_path: Path) -> None:
+    # Two .wsgi scripts without wrap(label=...) or settings: a manifest of them as they are
+    # would be refused (nothing tells them apart); discover proposes their names as labels.
+    text = discover_paths([copy("addhandler-directory", tmp_path)])
+    loaded = parse(text)
+    assert [(i.name, i.label) for i in loaded.instances.values()] == [
+        ("handlers", "handlers"), ("handlers-2", "handlers-2")]
+    script = tmp_path / "scripts" / "handlers" / "status.wsgi"
+    assert (f"# {script} gives no label, and nothing else here tells this instance apart: "
+            f"install the endpoint with probe endpoint --install {script} --label handlers-2"
+            ) in text
