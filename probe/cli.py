@@ -85,9 +85,11 @@ def main() -> None:
               help="File holding the X-Probe-Token (default: $WSGI_PROBE_TOKEN).")
 @click.option("--ca-file", type=click.Path(dir_okay=False),
               help="CA bundle to verify HTTPS servers with (default: certifi's).")
-@click.option("--restarted-after", metavar="TIME|@FILE",
+@click.option("--restarted-after", metavar="[INSTANCE=]TIME|@FILE", multiple=True,
               help="Flag instances started before this ISO 8601 time (UTC unless an offset) "
-                   "or before FILE's modification time (e.g. the deployed wsgi.py) as stale.")
+                   "or before FILE's modification time (e.g. the deployed wsgi.py) as stale. "
+                   "INSTANCE=... sets it for one instance of the manifest (repeatable); the "
+                   "plain form is for the others.")
 @click.option("--baseline", "baseline_path", metavar="FILE",
               help="Compare who answered each URL at each address with this baseline; an "
                    "unexpected change is a critical finding.")
@@ -107,7 +109,7 @@ def main() -> None:
 def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, ...],
           all_addresses: bool | None, samples: int | None, concurrency: int | None,
           timeout: float | None,
-          token_file: str | None, ca_file: str | None, restarted_after: str | None,
+          token_file: str | None, ca_file: str | None, restarted_after: tuple[str, ...],
           baseline_path: str | None, save_baseline: str | None, no_sni: bool, fmt: str,
           output: str | None, fail_on_warning: bool, verbose: int, log_format: str) -> None:
     """Probe every URL of the manifest (or the URLs given) and diagnose each.
@@ -119,7 +121,7 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
     from probe import logs, manifest, progress, report
     from probe import sweep as sweeping
     from probe.credentials import read_token
-    from probe.deploy_time import parse_deploy_time
+    from probe.deploy_time import parse_restarted_after
     from probe.model import Status
 
     logs.configure(verbose, log_format)
@@ -134,7 +136,8 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
                                    timeout=timeout, token_file=token_file, ca_file=ca_file,
                                    sni=False if no_sni else None)
         token = read_token(loaded.probe, os.environ)
-        cutoff = parse_deploy_time(restarted_after) if restarted_after is not None else None
+        names = None if urls else [n for n in loaded.instances]
+        cutoff = parse_restarted_after(restarted_after, names)
         before = baselines.load(baseline_path) if baseline_path else None
         total = len(loaded.targets()) * loaded.probe.samples
         with progress.bar(total, enabled=sys.stderr.isatty() and not verbose) as advance:

@@ -13,6 +13,7 @@ from datetime import datetime
 from types import FrameType
 
 from probe import addresses, logs
+from probe.deploy_time import RestartCutoffs, as_cutoffs, manifest_cutoffs
 from probe.diagnose import diagnose
 from probe.errors import ErrorKind
 from probe.http_messages import Request
@@ -30,7 +31,7 @@ def run_sweep(
     manifest: Manifest,
     *,
     targets: Sequence[Target] | None = None,
-    restarted_after: datetime | None = None,
+    restarted_after: datetime | RestartCutoffs | None = None,
     progress: Progress | None = None,
     deadline: float | None = None,
     transport: Transport | None = None,
@@ -45,6 +46,11 @@ def run_sweep(
     ``token`` (read by the command, see probe.credentials) goes with every request of the
     default transport.
     """
+    # The manifest's per-instance deploy times, read before any request (an @FILE changes
+    # with each deploy); the caller's (the command line) go over them.
+    declared = {i.name: i.restarted_after for i in manifest.instances.values()
+                if i.restarted_after is not None}
+    cutoffs = as_cutoffs(restarted_after).over(manifest_cutoffs(declared))
     settings = manifest.probe
     # One target per URL and address (a fleet); each request carries its address.
     chosen = addresses.expand(
@@ -67,7 +73,7 @@ def run_sweep(
         if samples[i] or not interrupted
     ]
     report = diagnose(
-        manifest, observations, restarted_after=restarted_after,
+        manifest, observations, restarted_after=cutoffs,
         duration_s=time.monotonic() - started, interrupted=interrupted,
     )
     logs.get_logger("probe.sweep").info(

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from probe.apache_names import vhost_of
+from probe.deploy_time import RestartCutoffs, as_cutoffs
 from probe.diagnose.backends import backend_findings
 from probe.diagnose.code_drift import code_drift_findings
 from probe.diagnose.findings import cross_url_findings
@@ -49,14 +50,15 @@ def diagnose(
     manifest: Manifest,
     observations: Sequence[Observation],
     *,
-    restarted_after: datetime | None = None,
+    restarted_after: datetime | RestartCutoffs | None = None,
     duration_s: float = 0.0,
     interrupted: bool = False,
 ) -> Report:
     """The whole report: one TargetResult per observation, then cross-URL findings."""
     context = SweepContext(manifest, observations)
+    cutoffs = as_cutoffs(restarted_after)
     results = tuple(
-        _result(obs, diagnose_target(obs, context, restarted_after)) for obs in observations
+        _result(obs, diagnose_target(obs, context, cutoffs)) for obs in observations
     )
     findings = cross_url_findings(observations, results, context.identify)
     findings += backend_findings(results)
