@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from probe.model import Report, TargetResult
+from probe.report.counts import url_count
 
 SCHEMA = 1
 
@@ -17,6 +18,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         "summary": {
             "status": report.status.value,
             "targets": len(report.targets),
+            "urls": url_count(report),
             "ok": sum(1 for t in report.targets if t.ok),
             "problems": len(report.problems),
             "duration_s": round(report.duration_s, 3),
