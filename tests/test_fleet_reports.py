@@ -165,14 +165,14 @@ def test_summaries_count_urls_as_urls() -> None:
     status_line, _perf, _lines = parse_output(render(check.evaluate(report, CheckOptions(
         "m.toml"), elapsed=0.1)))
     assert status_line.startswith(
-        "CRITICAL - 2 of 6 targets (2 URLs at 3 addresses) misrouted: ")
+        "WSGI-PROBE CRITICAL - 2 of 6 targets (2 URLs at 3 addresses) misrouted: ")
     summary = json.loads(render_report(report, "json"))["summary"]
     assert (summary["targets"], summary["urls"]) == (6, 2)
     healthy = Report(tuple(fleet_result(u, a) for u, a in all_six))
     status_line, _perf, _lines = parse_output(render(check.evaluate(healthy, CheckOptions(
         "m.toml"), elapsed=0.1)))
-    assert status_line.startswith("OK - 6 targets answered by the expected instance (2 URLs at "
-                                  "3 addresses)")
+    assert status_line.startswith("WSGI-PROBE OK - 6 targets answered by the expected instance "
+                                  "(2 URLs at 3 addresses)")
     # Without a fleet, URLs as before.
     single = Report(tuple(fleet_result(u, "127.0.0.1:80") for u in FLEET_URLS))
     assert "OK: 2 URLs, 2 ok" in render_report(single, "table", width=200)
