@@ -219,6 +219,11 @@ def check_url(url: object, where: str) -> str:
         raise ManifestError(f"{where}: not an http(s) URL: {url!r}")
     if parts.query or parts.fragment:
         raise ManifestError(f"{where}: a probe URL takes no query or fragment: {url!r}")
+    if "@" in parts.netloc:
+        # Never echoed: the password would land in logs and monitoring configs.
+        hidden = f"{parts.scheme}://***@{parts.netloc.rpartition('@')[2]}{parts.path}"
+        raise ManifestError(f"{where}: a probe URL takes no user:password@ (the endpoint is "
+                            f"authorised by X-Probe-Token: give --token-file): {hidden!r}")
     return url
 
 

@@ -553,3 +553,28 @@ def test_instances_that_cannot_be_told_apart_are_refused(text: str, message: str
 ])
 def test_instances_told_apart_are_accepted(text: str) -> None:
     assert set(manifest.parse(text, "site.toml").instances) == {"a", "b"}
+
+
+@pytest.mark.parametrize("url", ["http://user:secret@site.example/", "https://u@site.example/x/",
+                                 "http://:secret@site.example:8080/"])
+def test_a_url_with_credentials_is_refused_without_echoing_them(url: str) -> None:
+    with pytest.raises(ManifestError) as info:
+        manifest.parse(f'[instances.p]\nlabel = "p"\nurls = ["{url}"]\n', "site.toml")
+    message = str(info.value)
+    assert message.startswith("site.toml: instances.p.urls[0]: a probe URL takes no "
+                              "user:password@ (the endpoint is authorised by X-Probe-Token: "
+                              "give --token-file): '")
+    assert "secret" not in message and "user" not in message.split("'")[1]
+    assert "***@site.example" in message
+
+
+def test_a_command_line_url_with_credentials_is_a_usage_error() -> None:
+    from click.testing import CliRunner
+
+    from probe.cli import main
+
+    done = CliRunner().invoke(main, ["sweep", "http://user:secret@site.example/"])
+    assert done.exit_code == 2
+    assert done.stderr == ("probe: command line: URL[0]: a probe URL takes no user:password@ "
+                           "(the endpoint is authorised by X-Probe-Token: give --token-file): "
+                           "'http://***@site.example/'\n")
