@@ -311,7 +311,10 @@ def diff(plan: Plan) -> str:
         return ""
     old = (change.old or b"").decode("utf-8", "replace").splitlines(keepends=True)
     new = (change.new or b"").decode("utf-8", "replace").splitlines(keepends=True)
-    lines = list(difflib.unified_diff(old, new, f"a/{change.path}", f"b/{change.path}"))
+    # a/ and b/ before the path as git writes them: an absolute path loses its leading slash
+    # (a/srv/app/wsgi.py, not a//srv/app/wsgi.py), so `patch -p1` from / applies it.
+    name = change.path.as_posix().lstrip("/")
+    lines = list(difflib.unified_diff(old, new, f"a/{name}", f"b/{name}"))
     text = "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
                    for line in lines)
     return text
