@@ -131,8 +131,10 @@ def test_exporter_page_shows_the_address() -> None:
 
     report = fleet_report([(FLEET_URLS[0], a) for a in FLEET_ADDRESSES[:2]])
     page = render_page(report, 0.0, manifest="m.toml", version="1")
-    for address in FLEET_ADDRESSES[:2]:
-        assert f"<td>{address}</td></tr>" in page
+    # the problem block and the healthy line each say where
+    assert f'{FLEET_URLS[0]}</span> at 127.0.0.2:80: <span class="verdict">' in page
+    assert f'{FLEET_URLS[0]}</span> at 127.0.0.1:80: <span class="verdict">ok</span>' in page
+    assert "1 URL at 2 addresses (2 targets)" in page
 
 
 def test_junit_names_every_case_uniquely() -> None:
