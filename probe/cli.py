@@ -6,7 +6,6 @@ Longer than 300 lines only because each of the eight commands declares its optio
 
 from __future__ import annotations
 
-import os
 import sys
 import traceback
 from pathlib import Path
@@ -15,9 +14,10 @@ from typing import Any, NoReturn
 import click
 
 from probe import __version__, defaults
-from probe.check_args import SUMMARY as CHECK_SUMMARY
+from probe.check.args import SUMMARY as CHECK_SUMMARY
+from probe.environment import Environment
 from probe.errors import ProbeError
-from probe.exits import ExitStatus, outcome
+from probe.exits import ExitStatus, outcome, sweep_exit
 from probe.safe_text import one_line
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -33,6 +33,8 @@ class ProbeGroup(click.Group):
     """Runs every command; whatever escapes one is mapped by :func:`probe.exits.outcome`."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        if not isinstance(ctx.obj, Environment):  # a test may pass its own (obj=...)
+            ctx.obj = Environment.from_process()
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
@@ -40,16 +42,24 @@ class ProbeGroup(click.Group):
         except BaseException as exc:  # the one place exceptions become statuses
             command = ctx.invoked_subcommand
             result = outcome(exc, command)
-            if result.internal and os.environ.get("WSGI_PROBE_TRACEBACK"):
-                traceback.print_exc(file=sys.stderr)
+            env = environment()
+            if result.internal and env.environ.get("WSGI_PROBE_TRACEBACK"):
+                traceback.print_exc(file=env.stderr)
             if command == "check":
-                from probe.status_line import unknown_text
+                from probe.check.status_line import unknown_text
 
                 # A plugin's one line goes to stdout, where Nagios reads it.
                 click.echo(unknown_text(result.message), nl=False)
             elif result.message:
                 click.echo(f"probe: {result.message}", err=True)
             sys.exit(result.status)
+
+
+def environment() -> Environment:
+    """The running command's :class:`~probe.environment.Environment`, made once by
+    :class:`ProbeGroup`: the only place commands read streams, terminals and variables."""
+    obj = click.get_current_context().find_root().obj
+    return obj if isinstance(obj, Environment) else Environment.from_process()
 
 
 def emit(text: str, output: str | None) -> None:
@@ -122,7 +132,6 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
     from probe import sweep as sweeping
     from probe.credentials import read_token
     from probe.deploy_time import parse_restarted_after
-    from probe.model import Status
 
     logs.configure(verbose, log_format)
     try:
@@ -135,12 +144,13 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
                                    samples=samples, concurrency=concurrency,
                                    timeout=timeout, token_file=token_file, ca_file=ca_file,
                                    sni=False if no_sni else None)
-        token = read_token(loaded.probe, os.environ)
-        names = None if urls else [n for n in loaded.instances]
+        env = environment()
+        token = read_token(loaded.probe, env.environ)
+        names = None if urls else list(loaded.instances)
         cutoff = parse_restarted_after(restarted_after, names)
         before = baselines.load(baseline_path) if baseline_path else None
         total = len(loaded.targets()) * loaded.probe.samples
-        with progress.bar(total, enabled=sys.stderr.isatty() and not verbose) as advance:
+        with progress.bar(total, enabled=env.stderr_isatty and not verbose) as advance:
             result = sweeping.run_sweep(loaded, restarted_after=cutoff, progress=advance,
                                         token=token)
         if before is not None:
@@ -149,17 +159,12 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
             baselines.save(result, save_baseline)
     except ProbeError as exc:
         fail(str(exc))
-    from probe.environment import Environment
-
-    env = Environment.from_process()
     to_terminal = output is None
     text = report.render(result, fmt, color=to_terminal and env.color,
                          width=env.width if to_terminal else None)
     emit(text, output)
-    if result.interrupted:
-        sys.exit(ExitStatus.INTERRUPTED)
-    failing = {Status.CRITICAL, Status.UNKNOWN} | ({Status.WARNING} if fail_on_warning else set())
-    sys.exit(ExitStatus.PROBLEM if result.status in failing else ExitStatus.SUCCESS)
+    sys.exit(sweep_exit(result.status.value, interrupted=result.interrupted,
+                        fail_on_warning=fail_on_warning))
 
 
 @main.command(context_settings=CONTEXT)
@@ -224,10 +229,10 @@ class ForwardedCommand(click.Command):
 @main.command(cls=ForwardedCommand, add_help_option=False, help=CHECK_SUMMARY)
 @click.pass_context
 def check(ctx: click.Context) -> None:
-    # A Monitoring Plugin parses its own arguments (probe.check_args, where its options and
+    # A Monitoring Plugin parses its own arguments (probe.check.args, where its options and
     # help live); probe.entry sends `probe check` there without click. This command keeps
     # it in `probe --help` and in `python -m probe` / main(["check", ...]), unchanged.
-    from probe import check_args
+    from probe.check import args as check_args
 
     check_args.main(ctx.args)
 
@@ -268,8 +273,8 @@ def exporter(manifest_path: str, listen: str, min_interval: float, timeout_offse
     Runs until SIGTERM or Ctrl-C, then exits 0. See contrib/prometheus/ for a
     scrape configuration and alert rules.
     """
-    from probe import exporter as exporting
     from probe import manifest
+    from probe.exporter import command as exporting
 
     exporting.configure_logging(verbose, log_format)
     try:
@@ -277,7 +282,8 @@ def exporter(manifest_path: str, listen: str, min_interval: float, timeout_offse
                                                          token_file=token_file)
         options = exporting.ExporterOptions(listen=listen, min_interval=min_interval,
                                             timeout_offset=timeout_offset)
-        status = exporting.serve(loaded, options, version=__version__)
+        status = exporting.serve(loaded, options, version=__version__,
+                                 environ=environment().environ)
     except ProbeError as exc:
         fail(str(exc))
     sys.exit(status)
@@ -297,11 +303,9 @@ def demo(serve: bool, port: int) -> None:
     """
     from probe import demo as demonstration
     from probe import logs
-    from probe.environment import Environment
-
     logs.configure(0)
     try:
-        status = demonstration.run(serve=serve, port=port, env=Environment.from_process())
+        status = demonstration.run(serve=serve, port=port, env=environment())
     except ProbeError as exc:
         fail(str(exc))
     sys.exit(status)
@@ -334,14 +338,12 @@ def lint(paths: tuple[str, ...], server_root: str | None, defines: tuple[str, ..
     \b
     Exit status: 0 clean (notes only), 1 warnings or errors, 2 unreadable input.
     """
-    import os
-
     from probe.lint import ConfigUnreadable, lint_paths, local_httpd
     from probe.lint.report import render_json, render_text
     from probe.lint.sarif import render_sarif
 
     try:
-        result = lint_paths(paths, server_root=server_root, environ=os.environ,
+        result = lint_paths(paths, server_root=server_root, environ=environment().environ,
                             httpd=local_httpd(defines), apachectl=apachectl)
     except ConfigUnreadable as exc:
         fail(str(exc))
@@ -369,13 +371,11 @@ def discover(paths: tuple[str, ...], server_root: str | None, defines: tuple[str
     \b
     Exit status: 0 written, 2 unreadable input or output.
     """
-    import os
-
+    from probe.apache import ConfigUnreadable, local_httpd
     from probe.discover import discover_site, render
-    from probe.lint import ConfigUnreadable, local_httpd
 
     try:
-        found = discover_site(paths, server_root=server_root, environ=os.environ,
+        found = discover_site(paths, server_root=server_root, environ=environment().environ,
                               httpd=local_httpd(defines))
     except ConfigUnreadable as exc:
         fail(str(exc))
@@ -407,7 +407,7 @@ def ps(config_paths: tuple[str, ...], fmt: str) -> None:
 
     names = None
     if config_paths:
-        from probe.lint import ConfigUnreadable, load_site
+        from probe.apache import ConfigUnreadable, load_site
 
         try:
             site = load_site(config_paths)
@@ -418,4 +418,4 @@ def ps(config_paths: tuple[str, ...], fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps({"processes": [r.as_json() for r in rows]}, indent=2))
     else:
-        click.echo(procs.render_table(rows, terminal=sys.stdout.isatty()), nl=False)
+        click.echo(procs.render_table(rows, terminal=environment().stdout_isatty), nl=False)

@@ -19,6 +19,7 @@ from typing import TextIO
 
 from probe import report as reporting
 from probe.environment import Environment
+from probe.exits import ExitStatus
 from probe.lab import scenario
 from probe.lab.apache import SimulatedApache, log_to_stderr
 from probe.lab.server import LabServer
@@ -63,7 +64,7 @@ def run(*, serve: bool = False, port: int = 0, env: Environment | None = None,
         print(reporting.render(result, "table", color=env.color, width=env.width), file=out,
               end="")
         if result.interrupted:
-            return 130
+            return ExitStatus.INTERRUPTED
         _outro(out, text, time.monotonic() - started)
         # The demo exists to show these; without them it is broken, whatever the report says.
         found = {t.cause for t in result.targets}
@@ -73,12 +74,12 @@ def run(*, serve: bool = False, port: int = 0, env: Environment | None = None,
                            "(a bug in wsgi-probe; please report it)")
         if serve:
             _serve(out, text, apache, server.connect)
-    return 0
+    return ExitStatus.SUCCESS
 
 
 def _failed(reason: str) -> int:
     print(f"probe demo: the lab failed: {reason}", file=sys.stderr)
-    return 1
+    return ExitStatus.PROBLEM
 
 
 class _Prose:

@@ -3,7 +3,7 @@
 Importing click and the command tree is most of ``probe --version``'s start-up
 (bench/RESULTS.md); a monitoring system may ask for the version of every check it
 runs, and runs ``probe check`` once a minute per service. So ``--version`` is answered
-here and ``probe check ...`` goes to the plugin's own parser (:mod:`probe.check_args`);
+here and ``probe check ...`` goes to the plugin's own parser (:mod:`probe.check.args`);
 anything else goes to the click application in :mod:`probe.cli` unchanged.
 """
 
@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from probe import __version__
-
-VERSION_LINE = f"wsgi-probe, version {__version__}\n"
-"""What click's ``version_option`` prints for ``probe --version`` (a test compares them)."""
+from probe import VERSION_LINE
 
 
 def main() -> None:
@@ -23,7 +20,7 @@ def main() -> None:
         sys.stdout.write(VERSION_LINE)
         return
     if args[:1] == ["check"]:
-        from probe.check_args import main as check
+        from probe.check.args import main as check
 
         check(args[1:])
     from probe.cli import main as cli

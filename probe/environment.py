@@ -1,29 +1,43 @@
-"""Where a command's output goes: the streams, whether stdout is a terminal, and how wide.
+"""What a command may know of its process: the streams, whether they are terminals, how wide
+stdout is, and the process environment.
 
-Asked once, by the CLI (as httpie's Environment is), and passed down: a renderer is given a
-width and never asks the terminal itself, so a test renders at 80 or 160 columns in-process.
+Asked once, by the command's entry (as httpie's Environment is), and passed down: nothing
+below it reads ``sys.stdout``, ``os.environ`` or the terminal itself, so a test runs a
+command in-process with its own streams, width and variables. Not a dataclass:
+``probe check`` builds one before it knows whether the manifest is good, and its cheapest
+path imports nothing it does not need (tests/test_startup.py).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import TextIO
 
 
-@dataclass(frozen=True)
 class Environment:
-    stdout: TextIO = field(default_factory=lambda: sys.stdout)
-    stderr: TextIO = field(default_factory=lambda: sys.stderr)
-    stdout_isatty: bool = False
-    width: int | None = None
-    """Columns to render for; None: no limit (a file or a pipe keeps whole lines)."""
+    __slots__ = ("environ", "stderr", "stderr_isatty", "stdout", "stdout_isatty", "width")
+
+    def __init__(self, stdout: TextIO | None = None, stderr: TextIO | None = None,
+                 stdout_isatty: bool = False, width: int | None = None, *,
+                 environ: Mapping[str, str] | None = None,
+                 stderr_isatty: bool = False) -> None:
+        self.stdout: TextIO = stdout if stdout is not None else sys.stdout
+        self.stderr: TextIO = stderr if stderr is not None else sys.stderr
+        self.stdout_isatty = stdout_isatty
+        self.stderr_isatty = stderr_isatty
+        self.width = width
+        """Columns to render for; None: no limit (a file or a pipe keeps whole lines)."""
+        self.environ: Mapping[str, str] = environ if environ is not None else {}
 
     @property
     def color(self) -> bool:
         return self.stdout_isatty
+
+    def __repr__(self) -> str:
+        return (f"Environment(stdout_isatty={self.stdout_isatty}, width={self.width}, "
+                f"{len(self.environ)} variables)")
 
     @classmethod
     def from_process(cls) -> Environment:
@@ -34,5 +48,8 @@ class Environment:
         if columns.isdigit() and int(columns) > 0:
             width = int(columns)
         elif tty:
+            import shutil
+
             width = shutil.get_terminal_size((80, 24)).columns
-        return cls(sys.stdout, sys.stderr, tty, width)
+        return cls(sys.stdout, sys.stderr, tty, width, environ=os.environ,
+                   stderr_isatty=sys.stderr.isatty())

@@ -7,15 +7,18 @@ a bug is one line and a status no verdict uses, never a traceback
 
 ``probe check`` is a Monitoring Plugin: there every failure is UNKNOWN (3), and
 the status line goes to stdout, where Nagios reads it.
+
+Every command's statuses are written here and nowhere else: the sweep's status -> exit
+(:func:`sweep_exit`), the plugin's states (:data:`PLUGIN_EXIT`), the lint and the demo.
+The module imports nothing heavy (no dataclasses): ``probe check``'s cheapest paths
+(``--help``, a bad manifest) read their status from here too.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-
-from probe.errors import ProbeError
-from probe.safe_text import one_line
+from collections.abc import Mapping
+from typing import NamedTuple
 
 
 class ExitStatus(enum.IntEnum):
@@ -32,11 +35,29 @@ class ExitStatus(enum.IntEnum):
     """Ctrl-C (128 + SIGINT), as shells report it."""
 
 
+PLUGIN_EXIT: Mapping[str, int] = {"ok": 0, "warning": 1, "critical": 2,
+                                  "unknown": ExitStatus.PLUGIN_UNKNOWN}
+"""A Monitoring Plugin's exit status for each state (the values of ``probe.model.Status``)."""
+
+
+def sweep_exit(status: str, *, interrupted: bool, fail_on_warning: bool) -> ExitStatus:
+    """``probe sweep``'s status: 1 when a URL is critical or unknown (or, with
+    ``--fail-on-warning``, warning), 130 for a sweep cut short by Ctrl-C."""
+    if interrupted:
+        return ExitStatus.INTERRUPTED
+    failing = {"critical", "unknown"} | ({"warning"} if fail_on_warning else set())
+    return ExitStatus.PROBLEM if status in failing else ExitStatus.SUCCESS
+
+
+def lint_exit(failed: bool) -> ExitStatus:
+    """``probe lint``: 1 when a finding is a warning or an error, notes alone pass."""
+    return ExitStatus.PROBLEM if failed else ExitStatus.SUCCESS
+
+
 PLUGIN_COMMANDS = frozenset({"check"})
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     status: ExitStatus
     message: str
     """One line, without the ``probe:`` prefix; empty for a quiet exit."""
@@ -45,6 +66,9 @@ class Outcome:
 
 def outcome(exc: BaseException, command: str | None = None) -> Outcome:
     """The exit status and the one line to print for an exception that ended ``command``."""
+    from probe.errors import ProbeError
+    from probe.safe_text import one_line
+
     plugin = command in PLUGIN_COMMANDS
     if isinstance(exc, KeyboardInterrupt):
         return Outcome(ExitStatus.PLUGIN_UNKNOWN if plugin else ExitStatus.INTERRUPTED,

@@ -347,6 +347,34 @@ class Observation:
         return self.samples[-1] if self.samples else None
 
 
+class EvidenceKind(StrEnum):
+    """Where a claim of an explanation comes from."""
+
+    OBSERVED = "observed"  # a field of an answer, a header, a status
+    PROBED = "probed"  # the answer to an extra request sent to tell causes apart
+    CONFIGURED = "configured"  # a configuration file's line
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One claim of an explanation and its source: for ``observed`` the field and its value
+    (``endpoint.process_group = "site1"``), for ``probed`` the request sent
+    (``GET http://x.invalid/__probe__ at 127.0.0.1:8080``), for ``configured``
+    ``file:line``."""
+
+    kind: EvidenceKind
+    claim: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A cause the evidence could not rule out, and the one check that would decide."""
+
+    cause: Cause
+    check: str
+
+
 @dataclass(frozen=True)
 class TargetResult:
     """The diagnosis of one URL: contract section 4, one element of ``targets``."""
@@ -370,6 +398,10 @@ class TargetResult:
     """Cache headers seen in any sample's answer (``X-Cache: HIT from cdn``), in order."""
     address: str | None = None
     """``HOST:PORT`` probed: the target's (connect, resolved) or the one that answered."""
+    evidence: tuple[Evidence, ...] = ()
+    """Where each claim of ``explanation`` and ``fix`` comes from."""
+    candidates: tuple[Candidate, ...] = ()
+    """When ``cause`` is None on a problem: the causes the evidence leaves open."""
 
     @property
     def ok(self) -> bool:

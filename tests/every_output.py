@@ -12,9 +12,9 @@ import xml.etree.ElementTree as ET
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
 
-from probe import check
-from probe.exporter_metrics import ProbeCollector, SweepCollector, SweepCounters, SweepSnapshot
-from probe.exporter_page import render_page
+from probe.check import plugin as check
+from probe.exporter.metrics import ProbeCollector, SweepCollector, SweepCounters, SweepSnapshot
+from probe.exporter.page import render_page
 from probe.manifest import Manifest
 from probe.model import Report
 from probe.report import render

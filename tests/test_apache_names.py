@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from probe.apache_names import (
+from probe.apache.config import parse_text
+from probe.apache.model import build_site
+from probe.apache.names import (
     EMBEDDED,
     GLOBAL,
     RESOURCE,
@@ -22,8 +24,6 @@ from probe.apache_names import (
     process_group,
     vhost_of,
 )
-from probe.lint.apache_config import parse_text
-from probe.lint.model import build_site
 
 
 @pytest.mark.parametrize(("setting", "host", "port", "script", "name"), [

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from probe import check
-from probe.check import CheckOptions, Thresholds, parse_range
+from probe.check import plugin as check
+from probe.check.plugin import CheckOptions, Thresholds, parse_range
 from probe.errors import ManifestError, ProbeError, UsageError
 from probe.manifest import Manifest, parse
 from probe.model import Cause, EndpointAnswer, Finding, Report, Status, TargetResult, Verdict
@@ -392,7 +392,7 @@ def test_watchdog_disarms_after_the_block() -> None:
 def test_watchdog_default_exits_unknown_with_one_line() -> None:
     code = textwrap.dedent("""
         import threading, time
-        from probe import check
+        from probe.check import plugin as check
         stage = check.Stage()
         stage("sweeping 7 URLs")
         # A non-daemon thread stuck forever: a normal exit would wait for it.
@@ -642,9 +642,9 @@ def test_cli_options_in_any_order_and_long_forms(manifest_file: Path) -> None:
 
 
 def test_the_light_unknown_status_is_the_plugins() -> None:
-    from probe.check_args import HELP_EXIT
-    from probe.exits import ExitStatus
-    from probe.report.nagios import EXIT_CODES
-    from probe.status_line import UNKNOWN_EXIT
+    from probe.check.args import HELP_EXIT
+    from probe.check.status_line import UNKNOWN_EXIT
+    from probe.exits import PLUGIN_EXIT, ExitStatus
 
-    assert UNKNOWN_EXIT == HELP_EXIT == ExitStatus.PLUGIN_UNKNOWN == EXIT_CODES[Status.UNKNOWN]
+    assert UNKNOWN_EXIT == HELP_EXIT == ExitStatus.PLUGIN_UNKNOWN == PLUGIN_EXIT[Status.UNKNOWN]
+    assert {PLUGIN_EXIT[s.value] for s in Status} == {0, 1, 2, 3}

@@ -16,8 +16,8 @@ import pytest
 from prometheus_client.exposition import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from probe import exporter
-from probe.exporter_metrics import ProbeCollector, SweepCollector, SweepCounters, SweepSnapshot
+from probe.exporter import command as exporter
+from probe.exporter.metrics import ProbeCollector, SweepCollector, SweepCounters, SweepSnapshot
 from probe.model import Cause, EndpointAnswer, Report, TargetResult, Verdict
 
 CONTRIB = Path(__file__).resolve().parents[1] / "contrib" / "prometheus"

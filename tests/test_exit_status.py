@@ -83,7 +83,7 @@ def test_sweep_with_a_raising_renderer_exits_internal_error(
 def test_check_with_a_raising_renderer_is_unknown(
         manifest_file: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    from probe import check
+    from probe.check import plugin as check
     from probe.report.nagios import render as real_render
 
     calls: list[PluginOutput] = []
@@ -104,7 +104,7 @@ def test_check_with_a_raising_renderer_is_unknown(
 def test_check_with_a_renderer_that_always_raises_still_prints_its_line(
         manifest_file: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    from probe import check
+    from probe.check import plugin as check
 
     monkeypatch.setattr(check, "render", explode)
     assert check.main(check.CheckOptions(str(manifest_file), timeout=5)) == 3

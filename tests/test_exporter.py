@@ -23,11 +23,11 @@ import structlog
 from prometheus_client.exposition import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from probe import exporter
 from probe.credentials import read_token
 from probe.errors import ProbeError
-from probe.exporter import ExporterApp, ExporterOptions, SweepCoordinator
-from probe.exporter_metrics import SweepCollector, SweepCounters, SweepSnapshot
+from probe.exporter import command as exporter
+from probe.exporter.command import ExporterApp, ExporterOptions, SweepCoordinator
+from probe.exporter.metrics import SweepCollector, SweepCounters, SweepSnapshot
 from probe.manifest import Manifest, Target, parse, parse_connect
 from probe.model import Cause, EndpointAnswer, Finding, Report, Status, TargetResult, Verdict
 from probe.transport import Transport
@@ -690,7 +690,7 @@ def test_page_escapes_everything(serve: ServeFactory) -> None:
 
 
 def test_page_puts_problems_first_and_colours_the_status() -> None:
-    from probe.exporter_page import render_page
+    from probe.exporter.page import render_page
 
     page = render_page(REPORT, 1_700_000_000.0, manifest="m.toml", version="1")
     # The two problems as blocks in manifest order, then the rest as a list in manifest order.

@@ -4,8 +4,8 @@ output, the exporter's address label and page.
 
 from __future__ import annotations
 
-from probe import check
-from probe.check import CheckOptions
+from probe.check import plugin as check
+from probe.check.plugin import CheckOptions
 from probe.diagnose import diagnose
 from probe.diagnose.backends import processes_seen
 from probe.manifest import Target
@@ -117,7 +117,7 @@ def test_nagios_status_line_names_the_address_of_a_fleet_url() -> None:
 
 
 def test_exporter_address_label() -> None:
-    from probe.exporter_metrics import url_families
+    from probe.exporter.metrics import url_families
 
     report = fleet_report([(FLEET_URLS[0], a) for a in FLEET_ADDRESSES[:2]])
     families = {f.name: f for f in url_families(report.targets)}
@@ -127,7 +127,7 @@ def test_exporter_address_label() -> None:
 
 
 def test_exporter_page_shows_the_address() -> None:
-    from probe.exporter_page import render_page
+    from probe.exporter.page import render_page
 
     report = fleet_report([(FLEET_URLS[0], a) for a in FLEET_ADDRESSES[:2]])
     page = render_page(report, 0.0, manifest="m.toml", version="1")

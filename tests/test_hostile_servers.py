@@ -27,9 +27,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from probe import exporter
 from probe.cli import main
 from probe.endpoint_source import load_module
+from probe.exporter import command as exporter
 from probe.liveness import signature
 from probe.manifest import Manifest, parse
 from probe.model import Cause, Report, Verdict

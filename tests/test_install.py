@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from probe import endpoint_source, install
+from probe.apache.scripts import analyse
 from probe.cli import main
-from probe.lint.scripts import analyse
 
 ENDPOINT = endpoint_source.read().encode("utf-8")
 

@@ -54,12 +54,12 @@ arguments), nagiosplugin, the model, the reports, the sweep."""
                                   ("check",)])
 def test_the_plugin_answers_its_command_line_without_click(args: tuple[str, ...],
                                                           script: bool) -> None:
-    modules = imported(*args, ran="probe.check_args", script=script)
+    modules = imported(*args, ran="probe.check.args", script=script)
     assert modules & (JUDGEMENT | HEAVY) == set()
     # Nothing of the check itself either: the parser answered.
-    assert {"probe.check", "probe.manifest", "dataclasses"} & modules == set()
+    assert {"probe.check.plugin", "probe.manifest", "dataclasses"} & modules == set()
     if args[-1] in ("--help", "-h", "--version", "-V"):  # not even the status line
-        assert {"probe.status_line", "probe.safe_text"} & modules == set()
+        assert {"probe.check.status_line", "probe.safe_text"} & modules == set()
 
 
 MISSING = "missing.toml"
@@ -81,7 +81,7 @@ def test_a_bad_manifest_is_unknown_without_click_or_the_judgement(
         path.mkdir()
     elif text is not None:
         path.write_text(text, encoding="utf-8")
-    modules = imported("check", "-m", str(path), ran="probe.check_args", script=script)
+    modules = imported("check", "-m", str(path), ran="probe.check.args", script=script)
     if text != "":  # a directory is refused by the parser, as a usage error
         assert "probe.manifest" in modules  # it really tried to read the manifest
     assert modules & (JUDGEMENT | HEAVY) == set()
@@ -95,7 +95,7 @@ def test_a_good_manifest_is_judged(tmp_path: Path) -> None:
     path = tmp_path / "site.toml"
     path.write_text(f'[probe]\nconnect = "127.0.0.1:{port}"\nsamples = 1\n'
                     '[instances.a]\nlabel = "a"\nurls = ["http://a.example/"]\n', encoding="utf-8")
-    modules = imported("check", "-m", str(path), ran="probe.check_args", script=True)
+    modules = imported("check", "-m", str(path), ran="probe.check.args", script=True)
     assert {"probe.sweep", "probe.report.nagios_evaluate", "nagiosplugin"} <= modules
     assert "click" not in modules
 
@@ -103,7 +103,7 @@ def test_a_good_manifest_is_judged(tmp_path: Path) -> None:
 @pytest.mark.parametrize("flag", ["--version", "-V"])
 def test_the_version_is_answered_before_click(flag: str) -> None:
     modules = imported(flag, ran="probe.entry")
-    assert {"click", "probe.cli", "nagiosplugin", "probe.check", "probe.manifest",
+    assert {"click", "probe.cli", "nagiosplugin", "probe.check.plugin", "probe.manifest",
             "probe.sweep"} & modules == set()
     assert modules & HEAVY == set()
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from probe.apache_names import vhost_of
+from probe.apache.names import vhost_of
 from probe.deploy_time import RestartCutoffs, as_cutoffs
 from probe.diagnose.backends import backend_findings
 from probe.diagnose.code_drift import code_drift_findings

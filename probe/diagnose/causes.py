@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from probe.apache_names import is_shorter_mount, vhost_of
+from probe.apache.names import is_shorter_mount, vhost_of
 from probe.diagnose import causes_sharing, wording
 from probe.diagnose import near_miss as near_miss_wording
 from probe.diagnose.identify import Comparison, SweepContext, host_of

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlsplit
 
-from probe.apache_names import vhost_of
+from probe.apache.names import vhost_of
 from probe.manifest import ANY_INSTANCE, Instance, Manifest
 from probe.model import EndpointAnswer, Observation
 

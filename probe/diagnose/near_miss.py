@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from probe.apache_names import default_port
+from probe.apache.names import default_port
 from probe.diagnose.identify import Comparison, Difference
 from probe.diagnose.wording import Diagnosis, host_name, script_hint
 from probe.model import Cause, EndpointAnswer, Verdict

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from probe.apache_names import vhost_of
+from probe.apache.names import vhost_of
 from probe.deploy_time import Cutoff, RestartCutoffs, as_cutoffs
 from probe.diagnose import backends, causes, causes_runtime, causes_sharing, causes_tls, wording
 from probe.diagnose.identify import SweepContext

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from probe import apache_names
-from probe.apache_names import default_port
+from probe.apache import names as apache_names
+from probe.apache.names import default_port
 from probe.errors import ErrorKind
 from probe.model import Cause, EndpointAnswer, Liveness, Sample, Verdict
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from probe.apache_names import EMBEDDED, GLOBAL
+from probe.apache.names import EMBEDDED, GLOBAL
 from probe.lab import apps
 from probe.lab.interpreters import ProcessTable
 from probe.lab.router import BadHost, Route, RoutingConfig, render_config, route

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from probe import endpoint_source, install
-from probe.apache_names import SETTINGS_VARIABLE
+from probe.apache.names import SETTINGS_VARIABLE
 from probe.lab.interpreters import SubInterpreter
 
 if TYPE_CHECKING:

@@ -42,7 +42,7 @@ exactly as a real server makes them:
    (mod_wsgi source: ``wsgi_application_group()``, format ``"%s:%u|%s"`` /
    ``"%s|%s"`` of server_hostname, ap_get_server_port() and SCRIPT_NAME).
 
-The alias matching and the group names are :mod:`probe.apache_names`, the code
+The alias matching and the group names are :mod:`probe.apache.names`, the code
 ``probe lint`` and the diagnosis use too, so the lab and the static checks cannot
 disagree about them.
 
@@ -58,9 +58,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 
-from probe.apache_names import (
+from probe.apache import hostnames
+from probe.apache.hostnames import MatchedBy
+from probe.apache.names import (
     EMBEDDED,
     RESOURCE,
     alias_match_length,
@@ -121,12 +122,6 @@ class RoutingConfig:
                 group = alias.process_group
                 if group != EMBEDDED and group not in self.daemon_process_groups:
                     raise ValueError(f"no WSGIDaemonProcess {group!r} for {alias.url_path!r}")
-
-
-class MatchedBy(StrEnum):
-    SERVER_NAME = "ServerName"
-    SERVER_ALIAS = "ServerAlias"
-    DEFAULT = "first VirtualHost (no ServerName/ServerAlias matched)"
 
 
 @dataclass(frozen=True)
@@ -203,23 +198,9 @@ def parse_host(value: str | None) -> HostHeader:
     return HostHeader(name, int(port_text) if port_text else None)
 
 
-def _wildcard(pattern: str) -> re.Pattern[str]:
-    # ap_strcasecmp_match(): '*' is any run of characters, '?' one character, nothing else.
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(body, re.IGNORECASE | re.DOTALL)
-
-
 def name_matches(vhost: VirtualHost, hostname: str) -> MatchedBy | None:
     """Apache's ``matches_aliases()``: ServerName, then ServerAlias names, then wildcards."""
-    if hostname.lower() == vhost.server_name.lower():
-        return MatchedBy.SERVER_NAME
-    plain = [a for a in vhost.server_aliases if "*" not in a and "?" not in a]
-    wild = [a for a in vhost.server_aliases if "*" in a or "?" in a]
-    if any(hostname.lower() == a.lower() for a in plain):
-        return MatchedBy.SERVER_ALIAS
-    if any(_wildcard(a).fullmatch(hostname) for a in wild):
-        return MatchedBy.SERVER_ALIAS
-    return None
+    return hostnames.name_matches(vhost.server_name, vhost.server_aliases, hostname)
 
 
 def select_vhost(

@@ -14,7 +14,7 @@ http://blog.dscpl.com.au/2012/10/requests-running-in-wrong-django.html
 
 from __future__ import annotations
 
-from probe.apache_names import EMBEDDED, RESOURCE, application_group
+from probe.apache.names import EMBEDDED, RESOURCE, application_group
 from probe.lab.apache import ImportScript, LabConfig, render_lab_config
 from probe.lab.apps import WsgiScript
 from probe.lab.router import RoutingConfig, ScriptAlias, VirtualHost

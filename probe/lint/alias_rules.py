@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from probe.apache_names import mount_matches
+from probe.apache.model import Site, WsgiApp
+from probe.apache.names import mount_matches
 from probe.lint.findings import ConfigFinding, Severity
-from probe.lint.model import Site, WsgiApp
 
 
 def alias_order(site: Site) -> list[ConfigFinding]:

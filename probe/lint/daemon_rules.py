@@ -3,9 +3,9 @@ VirtualHost using them, or never used."""
 
 from __future__ import annotations
 
-from probe.apache_names import GLOBAL, is_per_request
+from probe.apache.model import DaemonGroup, Server, Site
+from probe.apache.names import GLOBAL, is_per_request
 from probe.lint.findings import ConfigFinding, Severity
-from probe.lint.model import DaemonGroup, Server, Site
 
 
 def daemon_groups(site: Site) -> list[ConfigFinding]:

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from probe.lint.model import Site
+    from probe.apache.model import Site
 
 
 class Severity(StrEnum):

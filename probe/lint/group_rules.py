@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from probe.apache.model import Site, WsgiApp
 from probe.lint.findings import ConfigFinding, Severity
-from probe.lint.model import Site, WsgiApp
 
 
 def broad_process_group(site: Site) -> list[ConfigFinding]:

@@ -8,10 +8,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 
-from probe.apache_names import GLOBAL, SETTINGS_VARIABLE
+from probe.apache.model import Site, WsgiApp
+from probe.apache.names import GLOBAL, SETTINGS_VARIABLE
+from probe.apache.scripts import ScriptInfo
 from probe.lint.findings import ConfigFinding, Severity
-from probe.lint.model import Site, WsgiApp
-from probe.lint.scripts import ScriptInfo
 
 
 def environ_leak(site: Site) -> list[ConfigFinding]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from probe.apache_names import SETTINGS_VARIABLE
-from probe.lint.apache_config import ParseNote
+from probe.apache.config import ParseNote
+from probe.apache.model import Site
+from probe.apache.names import SETTINGS_VARIABLE
 from probe.lint.findings import ConfigFinding, Severity
-from probe.lint.model import Site
 
 
 def unreadable(site: Site) -> list[ConfigFinding]:

@@ -1,4 +1,4 @@
-"""The lint rules, each a pure function from a :class:`~probe.lint.model.Site` to findings,
+"""The lint rules, each a pure function from a :class:`~probe.apache.model.Site` to findings,
 kept by family in their own modules; :func:`run_rules` runs them all.
 
 The three classic misroutes of the mod_wsgi blog post (``alias_order``, ``environ_leak``,
@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from probe.apache.model import Site
+from probe.apache.unknown_hosts import UnknownHosts, unknown_hosts
 from probe.lint.alias_rules import alias_order
 from probe.lint.daemon_rules import daemon_groups
 from probe.lint.findings import ConfigFinding, Rule, Severity
 from probe.lint.group_rules import broad_process_group, ssl_twin
 from probe.lint.interpreter_rules import environ_leak, shared_interpreter
-from probe.lint.model import Site
 from probe.lint.read_rules import unreadable
-from probe.lint.unknown_hosts import UnknownHosts, unknown_hosts
 from probe.lint.vhost_rules import access_context, vhost_fallback, vhost_shadowed
 from probe.lint.wsgi_options import wsgi_options
 

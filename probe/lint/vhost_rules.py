@@ -5,12 +5,11 @@ control where httpd refuses it)."""
 
 from __future__ import annotations
 
-import fnmatch
-
-from probe.apache_names import catch_all_vhost
+from probe.apache.hostnames import name_matches
+from probe.apache.model import Address, Server, Site
+from probe.apache.names import catch_all_vhost
+from probe.apache.unknown_hosts import address_groups, unknown_hosts
 from probe.lint.findings import ConfigFinding, Severity
-from probe.lint.model import Address, Server, Site
-from probe.lint.unknown_hosts import address_groups, unknown_hosts
 
 
 def vhost_fallback(site: Site) -> list[ConfigFinding]:
@@ -146,5 +145,4 @@ def _names(server: Server) -> list[str | None]:
 def _matches(server: Server, name: str | None) -> bool:
     if name is None:
         return server.server_name is None
-    return name == server.server_name or any(fnmatch.fnmatchcase(name, a)
-                                             for a in server.aliases)
+    return name_matches(server.server_name, server.aliases, name) is not None

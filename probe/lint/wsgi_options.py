@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from probe.lint.apache_config import Directive
+from probe.apache.config import Directive
 from probe.lint.findings import ConfigFinding, Severity
 
 _GROUPS = frozenset({"process-group", "application-group"})

@@ -53,6 +53,9 @@ def target_dict(target: TargetResult) -> dict[str, Any]:
         "pids": list(target.pids),
         "cache_headers": list(target.cache_headers),
         "address": target.address,
+        "evidence": [{"kind": e.kind.value, "claim": e.claim, "source": e.source}
+                     for e in target.evidence],
+        "candidates": [{"cause": c.cause.value, "check": c.check} for c in target.candidates],
     }
 
 

@@ -22,27 +22,21 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from probe.check.status_line import PLUGIN_NAME as PLUGIN_NAME
+from probe.check.status_line import clean_text as clean_text
+from probe.check.status_line import status_line
+from probe.exits import PLUGIN_EXIT
 from probe.manifest import normal_url
 from probe.model import Status, TargetResult, Verdict
 from probe.safe_text import encodable
-from probe.status_line import PLUGIN_NAME as PLUGIN_NAME
-from probe.status_line import clean_text as clean_text
-from probe.status_line import status_line
 from probe.urls import public_url
 
 LABEL_UNIQUE_CHARS = 19
 """RRD-based graphers (PNP4Nagios, ...) cut labels at 19 characters."""
-
-EXIT_CODES: Mapping[Status, int] = {
-    Status.OK: 0,
-    Status.WARNING: 1,
-    Status.CRITICAL: 2,
-    Status.UNKNOWN: 3,
-}
 
 ROUTING_VERDICTS = frozenset({
     Verdict.WRONG_INSTANCE,
@@ -95,7 +89,7 @@ class PluginOutput:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_CODES[self.status]
+        return PLUGIN_EXIT[self.status.value]
 
 
 def render(output: PluginOutput) -> str:

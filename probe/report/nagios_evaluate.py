@@ -12,24 +12,24 @@ Guidelines:
   critical-severity one CRITICAL;
 - unreachable URLs, DNS failures and per-request timeouts are problem URLs,
   so CRITICAL: the guidelines say such "higher-level errors" are not UNKNOWN;
-- UNKNOWN (3) means the plugin could not check (see :mod:`probe.check`).
+- UNKNOWN (3) means the plugin could not check (see :mod:`probe.check.plugin`).
 
-The options and the ``-w``/``-c`` thresholds are :mod:`probe.check_options` (re-exported
+The options and the ``-w``/``-c`` thresholds are :mod:`probe.check.options` (re-exported
 here), apart so that an UNKNOWN before the sweep needs none of this module.
 """
 
 from __future__ import annotations
 
 from probe.addresses import is_fleet
-from probe.check_options import DEFAULT_CRITICAL as DEFAULT_CRITICAL
-from probe.check_options import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
-from probe.check_options import SWEEP_MARGIN as SWEEP_MARGIN
-from probe.check_options import CheckOptions as CheckOptions
-from probe.check_options import Thresholds as Thresholds
-from probe.check_options import check_timeout as check_timeout
-from probe.check_options import parse_range as parse_range
-from probe.check_options import parse_thresholds as parse_thresholds
-from probe.check_options import sweep_deadline
+from probe.check.options import DEFAULT_CRITICAL as DEFAULT_CRITICAL
+from probe.check.options import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+from probe.check.options import SWEEP_MARGIN as SWEEP_MARGIN
+from probe.check.options import CheckOptions as CheckOptions
+from probe.check.options import Thresholds as Thresholds
+from probe.check.options import check_timeout as check_timeout
+from probe.check.options import parse_range as parse_range
+from probe.check.options import parse_thresholds as parse_thresholds
+from probe.check.options import sweep_deadline
 from probe.manifest import Manifest
 from probe.model import Finding, Report, Status, TargetResult
 from probe.report.counts import noun as counted

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from probe.apache_names import (
+from probe.apache.hostnames import MatchedBy
+from probe.apache.names import (
     EMBEDDED,
     GLOBAL,
     SERVER,
@@ -18,12 +19,12 @@ from probe.apache_names import (
 from probe.lab.router import (
     BadHost,
     HostHeader,
-    MatchedBy,
     Mount,
     Route,
     RoutingConfig,
     ScriptAlias,
     VirtualHost,
+    name_matches,
     parse_host,
     route,
 )
@@ -242,3 +243,12 @@ def test_undeclared_daemon_process_group_is_rejected() -> None:
 def test_trailing_slash_mount_is_rejected() -> None:
     with pytest.raises(ValueError, match="trailing-slash"):
         ScriptAlias("/suburl/", P2)
+
+
+def test_a_bracket_in_a_server_alias_is_a_plain_character_as_in_httpd() -> None:
+    # ap_strcasecmp_match() knows only '*' and '?': '[ab]' is three literal characters,
+    # not fnmatch's character class, in the lab and in lint alike.
+    vhost = VirtualHost("site.example.com", server_aliases=("x[ab].example.com",))
+    assert name_matches(vhost, "xa.example.com") is None
+    assert name_matches(vhost, "x[ab].example.com") is MatchedBy.SERVER_ALIAS
+    assert name_matches(vhost, "X[AB].EXAMPLE.COM") is MatchedBy.SERVER_ALIAS

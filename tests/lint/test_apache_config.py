@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from probe.lint.apache_config import (
+from probe.apache.config import (
     ConfigUnreadable,
     Directive,
     parse_paths,

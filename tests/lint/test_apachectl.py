@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from probe.apache.apachectl import HttpdVhost, parse_dump
 from probe.cli import main
 from probe.lint import lint_paths, load_site
-from probe.lint.apachectl import HttpdVhost, compare, parse_dump
+from probe.lint.apachectl import compare
 
 DUMP = """\
 VirtualHost configuration:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from probe.apache.config import parse_paths
 from probe.cli import main
 from probe.discover import discover_paths
 from probe.lint import lint_paths, load_site
-from probe.lint.apache_config import parse_paths
 from probe.manifest import parse
 
 SITE = """\

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from probe.discover import discover_paths
-from probe.lint import Httpd, LintResult, lint_paths
-from probe.lint.httpd_modules import (
+from probe.apache.modules import (
     Modules,
     loaded_names,
     names_of,
     parse_compiled_in,
     parse_server_version,
 )
+from probe.discover import discover_paths
+from probe.lint import Httpd, LintResult, lint_paths
 
 MPM = "LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so\n"
 SSL = "LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so\n"

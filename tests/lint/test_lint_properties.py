@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from probe.apache.config import ConfigUnreadable
 from probe.cli import main
 from probe.lint import Httpd, lint_paths
-from probe.lint.apache_config import ConfigUnreadable
 
 DIRECTIVES = ["WSGIScriptAlias", "WSGIDaemonProcess", "WSGIProcessGroup", "WSGIApplicationGroup",
               "WSGIImportScript", "WSGIScriptAliasMatch", "WSGIHandlerScript", "ServerName",

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from probe.apache.scripts import SettingsHow, analyse
 from probe.lint import LintResult
-from probe.lint.scripts import SettingsHow, analyse
 from tests.lint.test_rules import lint
 
 

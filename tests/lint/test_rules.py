@@ -440,3 +440,26 @@ def test_global_is_case_sensitive_like_mod_wsgi(tmp_path: Path) -> None:
                   {"a.wsgi": "", "b.wsgi": ""})
     [undefined] = codes(result, "undefined_daemon")
     assert undefined.line == 1 and "'%{global}'" in undefined.message
+
+
+def test_a_bracket_alias_does_not_shadow_as_a_character_class(tmp_path: Path) -> None:
+    # httpd's ServerAlias wildcards are '*' and '?' only: 'x[ab].example.com' is a literal
+    # name, so it takes nothing from 'xa.example.com' (fnmatch would have said it does).
+    config = """
+<VirtualHost *:80>
+    ServerName one.example.com
+    ServerAlias x[ab].example.com
+</VirtualHost>
+<VirtualHost *:80>
+    ServerName xa.example.com
+</VirtualHost>
+<VirtualHost *:80>
+    ServerName two.example.com
+    ServerAlias *.example.com
+</VirtualHost>
+<VirtualHost *:80>
+    ServerName late.example.com
+</VirtualHost>
+"""
+    shadowed = [f for f in lint(tmp_path, config).findings if f.code == "vhost_shadowed"]
+    assert [(f.line, "late.example.com" in f.message) for f in shadowed] == [(13, True)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from probe.lint.scripts import SettingsHow, analyse, read_script
+from probe.apache.scripts import SettingsHow, analyse, read_script
 
 
 def test_setdefault_and_label() -> None:

@@ -19,7 +19,7 @@ TARGET_KEYS = {
     "url", "expected", "verdict", "cause", "explanation", "fix", "observed", "status_code",
     "samples", "elapsed_ms",
 }
-EXTRA_TARGET_KEYS = {"answered_by", "pids", "cache_headers", "address"}
+EXTRA_TARGET_KEYS = {"answered_by", "pids", "cache_headers", "address", "evidence", "candidates"}
 SUMMARY_KEYS = {"status", "targets", "ok", "problems"}
 EXTRA_SUMMARY_KEYS = {"duration_s", "interrupted", "urls"}
 
@@ -66,6 +66,8 @@ def test_target_keys_and_values() -> None:
         "pids": [101, 103],
         "cache_headers": [],
         "address": None,
+        "evidence": [],
+        "candidates": [],
     }
 
 
@@ -130,3 +132,25 @@ def test_the_fast_rendering_is_the_same_document_as_the_indented_one() -> None:
         assert text.startswith('{\n  "schema": 1,\n  "summary": {\n    "status": ')
         lines = [line.rstrip(",") for line in text.splitlines() if line.startswith('    {"url"')]
         assert [json.loads(line) for line in lines] == expected["targets"]
+
+
+def test_evidence_and_candidates_are_lists_of_their_fields() -> None:
+    from dataclasses import replace
+
+    from probe.model import Candidate, Cause, Evidence, EvidenceKind
+    from probe.report.json_report import target_dict
+
+    base = sample_report().targets[0]
+    target = replace(
+        base, cause=None,
+        evidence=(Evidence(EvidenceKind.CONFIGURED, "ServerName a.example.com", "h.conf:3"),
+                  Evidence(EvidenceKind.OBSERVED, "process group 'b'",
+                           'endpoint.process_group = "b"')),
+        candidates=(Candidate(Cause.VHOST_FALLBACK, "GET http://x.invalid/__probe__"),))
+    out = target_dict(target)
+    assert out["evidence"] == [
+        {"kind": "configured", "claim": "ServerName a.example.com", "source": "h.conf:3"},
+        {"kind": "observed", "claim": "process group 'b'",
+         "source": 'endpoint.process_group = "b"'}]
+    assert out["candidates"] == [{"cause": "vhost_fallback",
+                                  "check": "GET http://x.invalid/__probe__"}]

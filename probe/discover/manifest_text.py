@@ -1,4 +1,4 @@
-"""The manifest text ``probe discover`` writes (contract section 2): TOML with a comment on
+"""The manifest text ``probe discover`` writes (docs/manifest.md): TOML with a comment on
 every entry naming the file and line it came from."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import shlex
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from probe.discover import DiscoveredInstance, Discovery
+    from probe.discover.discovery import DiscoveredInstance, Discovery
 
 UNKNOWN_HOST = "unknown.invalid"
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")

@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from probe.lint.apache_config import Directive, split_args
+from probe.apache.config import Directive, split_args
 
 WSGI_SCRIPT = "wsgi-script"
 _SECTIONS = ("location", "directory", "files")

@@ -8,7 +8,7 @@ import threading
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
-from probe.exporter_http import ExporterApp
+from probe.exporter.http import ExporterApp
 
 SHUTDOWN_GRACE = 2.0
 """Seconds the scrapes in progress get to be answered when the exporter stops."""

@@ -5,12 +5,12 @@ acquire -> evaluate -> summarise -> runtime, one module each:
 - acquire (here): load the manifest, read the token, sweep with a deadline inside ``-t``;
 - evaluate and summarise: :mod:`probe.report.nagios_evaluate` (thresholds, state, status
   line, perfdata, long output), rendered by :mod:`probe.report.nagios`;
-- runtime: :mod:`probe.check_runtime` (the hard alarm at ``-t``, the exit); the command
-  line: :mod:`probe.check_args`.
+- runtime: :mod:`probe.check.runtime` (the hard alarm at ``-t``, the exit); the command
+  line: :mod:`probe.check.args`.
 
 A manifest that cannot be read or parsed is UNKNOWN before the sweep, the model, the
 reports or nagiosplugin are imported (:func:`_attempt` returns its message and
-:mod:`probe.status_line` writes it): start-up is most of what that answer costs.
+:mod:`probe.check.status_line` writes it): start-up is most of what that answer costs.
 
 UNKNOWN (3) means the plugin could not check: bad arguments, a bad manifest, an
 unreadable token file, an interrupted sweep, an internal error. Any exception that
@@ -19,13 +19,12 @@ escapes becomes UNKNOWN, never a traceback on stdout.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn, Protocol
 
-from probe.check_options import (
+from probe.check.options import (
     DEFAULT_TIMEOUT,
     CheckOptions,
     Thresholds,
@@ -34,9 +33,10 @@ from probe.check_options import (
     parse_thresholds,
     sweep_deadline,
 )
-from probe.check_runtime import Stage, exit_now, silence_logs, watchdog
+from probe.check.runtime import Stage, exit_now, silence_logs, watchdog
+from probe.check.status_line import UNKNOWN_EXIT, unknown_text
+from probe.environment import Environment
 from probe.errors import ProbeError, UsageError
-from probe.status_line import UNKNOWN_EXIT, unknown_text
 
 if TYPE_CHECKING:
     from probe.manifest import Manifest
@@ -67,9 +67,11 @@ class SweepFunction(Protocol):
 
 def run(options: CheckOptions, *, sweep: SweepFunction | None = None,
         load: Callable[[str], Manifest] | None = None,
-        stage: Callable[[str], None] = lambda _: None) -> PluginOutput:
+        stage: Callable[[str], None] = lambda _: None,
+        env: Environment | None = None) -> PluginOutput:
     """Load, sweep, judge. Never raises: every failure is an UNKNOWN output."""
-    answer = _attempt(options, sweep=sweep, load=load, stage=stage)
+    answer = _attempt(options, sweep=sweep, load=load, stage=stage,
+                      env=env or Environment.from_process())
     if isinstance(answer, str):
         from probe.report.nagios_evaluate import unknown
 
@@ -79,7 +81,7 @@ def run(options: CheckOptions, *, sweep: SweepFunction | None = None,
 
 def _attempt(options: CheckOptions, *, sweep: SweepFunction | None,
              load: Callable[[str], Manifest] | None,
-             stage: Callable[[str], None]) -> PluginOutput | str:
+             stage: Callable[[str], None], env: Environment) -> PluginOutput | str:
     """:func:`run`'s work; a failure is returned as its one-line message, so that
     :func:`main` can print the UNKNOWN line of a bad manifest without the reports."""
     from probe import manifest as manifests
@@ -93,7 +95,7 @@ def _attempt(options: CheckOptions, *, sweep: SweepFunction | None,
         from probe.credentials import read_token
 
         # Read the token now: an unreadable token file is UNKNOWN, not 7 no_endpoint URLs.
-        token = read_token(loaded.probe, os.environ)
+        token = read_token(loaded.probe, env.environ)
         # The manifest is good: only now the sweep, the model and the judgement.
         from probe.report.nagios_evaluate import evaluate
 
@@ -109,7 +111,7 @@ def _attempt(options: CheckOptions, *, sweep: SweepFunction | None,
         if options.verbose >= 3:
             import traceback
 
-            traceback.print_exc(file=sys.stderr)
+            traceback.print_exc(file=env.stderr)
         return _internal(exc)
 
 
@@ -144,28 +146,30 @@ def _quiet(sweep: SweepFunction | None, verbose: int) -> SweepFunction:
     return quiet_sweep
 
 
-def main(options: CheckOptions, *, sweep: SweepFunction | None = None) -> int:
+def main(options: CheckOptions, *, sweep: SweepFunction | None = None,
+         env: Environment | None = None) -> int:
     """Run the check, print its output, return the exit status (see :func:`command`)."""
+    env = env or Environment.from_process()
     stage = Stage()
     try:
         with watchdog(options.timeout, stage):
             answer = _attempt(options, sweep=_quiet(sweep, options.verbose), load=None,
-                              stage=stage)
+                              stage=stage, env=env)
             if isinstance(answer, str):
-                text, code = unknown_text(answer), UNKNOWN_EXIT
+                text, code = unknown_text(answer), int(UNKNOWN_EXIT)
             else:
                 text, code = render(answer), answer.exit_code
     except Exception as exc:  # _attempt catches everything; this guards setup and rendering
         text, code = unknown_text(_internal(exc)), UNKNOWN_EXIT
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    env.stdout.write(text)
+    env.stdout.flush()
     return code
 
 
 def command(*, manifest_path: str, warning: str | None, critical: str | None, timeout: float,
             verbose: int, perfdata_urls: bool, connect: tuple[str, ...],
             token_file: str | None) -> NoReturn:
-    """``probe check`` once its arguments are parsed (:mod:`probe.check_args`): check the
+    """``probe check`` once its arguments are parsed (:mod:`probe.check.args`): check the
     thresholds, run, exit."""
     try:
         options = CheckOptions(

@@ -11,7 +11,7 @@ httpd and mod_wsgi sources and documentation:
   else the VirtualHost's, else the main server's, else ``""`` (embedded mode, i.e. the
   ordinary Apache child processes); ``WSGIApplicationGroup`` likewise, default
   ``%{RESOURCE}`` (``host[:port]|SCRIPT_NAME``, one sub interpreter per mount), named by
-  :func:`probe.apache_names.application_group`;
+  :func:`probe.apache.names.application_group`;
 * ``%{GLOBAL}`` means ``""``; ``%{ENV:...}`` is decided per request and so unknown here.
 
 Slightly over 300 lines: building servers, applications and daemon groups is one walk of the
@@ -24,18 +24,18 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from probe.apache_names import (
+from probe.apache.addresses import Address, parse_address, split_host_port
+from probe.apache.config import ApacheConfig, Directive, split_args
+from probe.apache.handlers import HandlerMount, handler_mounts, handler_scripts
+from probe.apache.names import (
     RESOURCE,
     application_group,
     is_per_request,
     mount_url_path,
     process_group,
 )
-from probe.lint.addresses import Address, parse_address, split_host_port
-from probe.lint.apache_config import ApacheConfig, Directive, split_args
-from probe.lint.handlers import HandlerMount, handler_mounts, handler_scripts
-from probe.lint.scripts import ScriptInfo, read_script
-from probe.lint.sections import applicable_sections, per_directory
+from probe.apache.scripts import ScriptInfo, read_script
+from probe.apache.sections import applicable_sections, per_directory
 
 ALIAS_KEYS = ("wsgiscriptalias", "wsgiscriptaliasmatch")
 __all__ = ["ALIAS_KEYS", "Address", "DaemonGroup", "GroupUse", "Listen", "Server", "Site",

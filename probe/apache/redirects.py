@@ -3,7 +3,7 @@ URLs are not an application's."""
 
 from __future__ import annotations
 
-from probe.lint.model import Server
+from probe.apache.model import Server
 
 _EVERY_PATH = {"^", "^/", "^/(.*)", "^/(.*)$", "(.*)", "^(.*)$", ".*", "^.*", "^.*$", "/(.*)"}
 

@@ -8,8 +8,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from probe.lint.apache_config import Directive
-from probe.lint.model import ALIAS_KEYS, Address, Server, Site
+from probe.apache.config import Directive
+from probe.apache.model import ALIAS_KEYS, Address, Server, Site
 
 
 @dataclass(frozen=True)

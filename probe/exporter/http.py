@@ -19,9 +19,9 @@ from prometheus_client.registry import Collector
 
 from probe import defaults
 from probe.errors import ManifestError, ProbeError
-from probe.exporter_metrics import ProbeCollector, SweepCollector
-from probe.exporter_page import CONTENT_SECURITY_POLICY, render_page
-from probe.exporter_sweeps import WAIT_SLACK, SweepCoordinator
+from probe.exporter.metrics import ProbeCollector, SweepCollector
+from probe.exporter.page import CONTENT_SECURITY_POLICY, render_page
+from probe.exporter.sweeps import WAIT_SLACK, SweepCoordinator
 from probe.manifest import ANY_INSTANCE, Manifest, Target, check_url
 from probe.model import Report, TargetResult
 from probe.urls import public_url

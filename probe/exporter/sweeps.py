@@ -3,7 +3,7 @@
 One sweep per scrape, shared by scrapes that arrive while it runs (single flight) and by
 those arriving less than BURST_WINDOW after it finished; with ``--min-interval S`` a sweep
 younger than S seconds is served again instead. A scrape waits at most its budget (see
-:func:`probe.exporter_http.scrape_budget`) plus WAIT_SLACK; a sweep that used up its
+:func:`probe.exporter.http.scrape_budget`) plus WAIT_SLACK; a sweep that used up its
 deadline is *incomplete* and counted as an error.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import structlog
 
 from probe.errors import ProbeError
-from probe.exporter_metrics import SweepCounters, SweepSnapshot
+from probe.exporter.metrics import SweepCounters, SweepSnapshot
 from probe.model import Report
 from probe.urls import public_url
 

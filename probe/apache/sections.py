@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 
-from probe.lint.apache_config import Directive
+from probe.apache.config import Directive
 
 SECTION_ORDER = {"directory": 0, "directorymatch": 1, "files": 2, "filesmatch": 2,
                   "location": 3, "locationmatch": 3}

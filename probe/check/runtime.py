@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import NoReturn
 
-from probe.status_line import UNKNOWN_EXIT, unknown_text
+from probe.check.status_line import UNKNOWN_EXIT, unknown_text
 
 
 class Stage:

@@ -19,6 +19,7 @@ import sys
 
 from probe import defaults
 from probe.errors import UsageError
+from probe.exits import ExitStatus
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: `probe check --help`
 if TYPE_CHECKING:
@@ -52,9 +53,8 @@ SUMMARY = " ".join(DESCRIPTION.split("\n\n", 1)[0].split())
 
 HELP_WIDTH = 80
 
-HELP_EXIT = 3
-"""UNKNOWN, the exit of --help and --version as Monitoring Plugins do: status_line.UNKNOWN_EXIT
-without importing it (and safe_text with it) just to print the help."""
+HELP_EXIT = ExitStatus.PLUGIN_UNKNOWN
+"""UNKNOWN, the exit of --help and --version as Monitoring Plugins do."""
 
 MAX_TIMEOUT = 86400.0
 """Seconds: a longer -t is a typo (and ``1e308`` overflows the clock); as the manifest's."""
@@ -99,7 +99,7 @@ def parser() -> argparse.ArgumentParser:
             sys.stdout.flush()
             sys.exit(HELP_EXIT)
 
-    from probe.entry import VERSION_LINE
+    from probe import VERSION_LINE
 
     def formatter(prog: str) -> argparse.HelpFormatter:
         # A fixed width, as the Monitoring Plugins' help has: argparse would otherwise import
@@ -150,11 +150,11 @@ def main(args: Sequence[str]) -> NoReturn:
     try:
         options = parse(args)
     except UsageError as exc:
-        from probe.status_line import UNKNOWN_EXIT, unknown_text
+        from probe.check.status_line import UNKNOWN_EXIT, unknown_text
 
         sys.stdout.write(unknown_text(f"{exc} (see 'probe check --help')"))
         sys.stdout.flush()
         sys.exit(UNKNOWN_EXIT)
-    from probe import check
+    from probe.check import plugin as check
 
     check.command(**options)

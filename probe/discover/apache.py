@@ -1,4 +1,4 @@
-"""``probe discover``: a manifest (contract section 2) derived from Apache configuration.
+"""``probe discover`` for Apache: a manifest derived from httpd + mod_wsgi configuration.
 
 The manifest states what the configuration *intends*: every WSGIScriptAlias becomes the
 URLs of an instance, even one the configuration gets wrong (an alias listed after a shorter
@@ -13,7 +13,7 @@ one, say), so that a sweep of the result shows the misroute instead of hiding it
   the configuration fixes one;
 * ``[probe] connect`` from the first ``Listen``;
 * ``[refuse]`` an unknown host name for each address where ``probe lint`` cares what
-  happens to one (:func:`probe.lint.unknown_hosts.unknown_hosts`): where it lands on the first of
+  happens to one (:func:`probe.apache.unknown_hosts.unknown_hosts`): where it lands on the first of
   several sites (lint's ``vhost_fallback``, so the sweep shows the misroute) or on a
   catch-all (so the sweep checks that it refuses). A server where one site answers every
   host name (a single VirtualHost, or none) gets a comment instead: that is usually
@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from probe.apache_names import (
+from probe.apache import Httpd, load_site
+from probe.apache.model import Server, Site, WsgiApp
+from probe.apache.names import (
     RESOURCE,
     SERVER,
     default_port,
@@ -38,60 +39,13 @@ from probe.apache_names import (
     mount_matches,
     mount_url_path,
 )
-from probe.discover_toml import UNKNOWN_HOST, render
+from probe.apache.redirects import redirects_everything
+from probe.apache.unknown_hosts import UnknownHosts, unknown_hosts
+from probe.discover.discovery import DiscoveredInstance, Discovery, Url
+from probe.discover.manifest_text import UNKNOWN_HOST, render
 from probe.identities import anonymous, look_alikes
-from probe.lint import Httpd, load_site
-from probe.lint.model import Server, Site, WsgiApp
-from probe.lint.redirects import redirects_everything
-from probe.lint.unknown_hosts import UnknownHosts, unknown_hosts
-
-__all__ = [
-    "UNKNOWN_HOST",
-    "DiscoveredInstance",
-    "Discovery",
-    "Url",
-    "discover",
-    "discover_paths",
-    "discover_site",
-    "render",
-]
 
 _GENERIC_DIRS = {"", "wsgi", "apache", "conf", "scripts", "bin", "deploy", "src", "app"}
-
-
-@dataclass
-class Url:
-    url: str
-    source: str  # where the host name came from, for a comment
-
-
-@dataclass
-class DiscoveredInstance:
-    name: str
-    apps: list[WsgiApp]
-    label: str | None = None
-    settings: str | None = None
-    settings_source: str | None = None
-    process_group: str | None = None
-    application_group: str | None = None
-    urls: list[Url] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # comments: what could not become a URL
-    warnings: list[str] = field(default_factory=list)  # comments, also said on stderr
-    label_proposed: str | None = None
-    """The script's own label ("" for none) when ``label`` is proposed: without it the
-    instance could not be told apart from another, or from any server."""
-
-
-@dataclass
-class Discovery:
-    files: Sequence[str]
-    connect: str | None
-    connect_source: str
-    instances: list[DiscoveredInstance]
-    skipped: list[str]
-    refuse: list[Url] = field(default_factory=list)  # source: why it must be refused
-    refuse_skipped: list[str] = field(default_factory=list)  # addresses left unchecked, why
-    warnings: list[str] = field(default_factory=list)  # for stderr: what could not be filled in
 
 
 def discover_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str | None = None,

@@ -34,10 +34,10 @@ often listen. 8397 is in none of those and has no common assignment. The
 address is loopback, not client_python's 0.0.0.0: a probe exporter reveals
 the site's routing and should only be reachable where an operator opens it.
 
-One module per job: :mod:`probe.exporter_sweeps` (single flight, burst window),
-:mod:`probe.exporter_http` (the WSGI application: /metrics, /probe, /),
-:mod:`probe.exporter_server` (the threaded HTTP server), :mod:`probe.exporter_metrics`
-and :mod:`probe.exporter_page` (what is served); this one builds and runs them.
+One module per job: :mod:`probe.exporter.sweeps` (single flight, burst window),
+:mod:`probe.exporter.http` (the WSGI application: /metrics, /probe, /),
+:mod:`probe.exporter.server` (the threaded HTTP server), :mod:`probe.exporter.metrics`
+and :mod:`probe.exporter.page` (what is served); this one builds and runs them.
 
 Metrics are built per scrape by a collector over an immutable snapshot: no
 global registry, nothing registered at import time.
@@ -45,10 +45,9 @@ global registry, nothing registered at import time.
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import FrameType
 
@@ -57,7 +56,7 @@ import structlog
 from probe import defaults, logs
 from probe.credentials import read_token
 from probe.errors import UsageError
-from probe.exporter_http import (
+from probe.exporter.http import (
     DEFAULT_SCRAPE_TIMEOUT,
     DEFAULT_TIMEOUT_OFFSET,
     MAX_SCRAPE_TIMEOUT,
@@ -65,8 +64,8 @@ from probe.exporter_http import (
     HTTPError,
     scrape_budget,
 )
-from probe.exporter_server import SHUTDOWN_GRACE, make_server
-from probe.exporter_sweeps import BURST_WINDOW, WAIT_SLACK, Completed, SweepCoordinator
+from probe.exporter.server import SHUTDOWN_GRACE, make_server
+from probe.exporter.sweeps import BURST_WINDOW, WAIT_SLACK, Completed, SweepCoordinator
 from probe.manifest import Manifest, Target, parse_connect
 from probe.model import Report
 from probe.transport import abort_in_flight
@@ -118,11 +117,13 @@ def build_app(manifest: Manifest, options: ExporterOptions, *, version: str = ""
                        timeout_offset=options.timeout_offset, version=version)
 
 
-def serve(manifest: Manifest, options: ExporterOptions, *, version: str = "") -> int:
-    """Serve until SIGTERM or SIGINT; return the exit status (0)."""
+def serve(manifest: Manifest, options: ExporterOptions, *, version: str = "",
+          environ: Mapping[str, str]) -> int:
+    """Serve until SIGTERM or SIGINT; return the exit status (0). ``environ`` is the
+    command's (the token's variable is read from it)."""
     host, port = parse_connect(options.listen, "--listen", allow_zero=True)
     # Fail at start, not at the first scrape, when the token file cannot be read.
-    token = read_token(manifest.probe, os.environ)
+    token = read_token(manifest.probe, environ)
     app = build_app(manifest, options, version=version, token=token)
     try:
         server = make_server(host, port, app)

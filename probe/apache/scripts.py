@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from probe.apache_names import SETTINGS_VARIABLE
+from probe.apache.names import SETTINGS_VARIABLE
 
 
 class SettingsHow(StrEnum):

@@ -11,7 +11,7 @@ see the configuration Apache sees:
   on each line as it is read, so a Define only affects the lines after it;
 * ``<IfDefine>``, ``<IfModule>``, ``<IfVersion>``, ``<IfFile>``, ``<IfDirective>``,
   ``<IfSection>`` are evaluated and flattened away: ``IfModule`` from the modules compiled
-  into httpd and the ``LoadModule`` lines read so far (:mod:`probe.lint.httpd_modules`),
+  into httpd and the ``LoadModule`` lines read so far (:mod:`probe.apache.modules`),
   ``IfDefine`` from ``Define`` and httpd's ``-D`` options (see :func:`_condition_holds`
   for the assumptions made where the answer depends on the running server);
 * a trailing backslash continues a line; a comment is a line starting with ``#`` (httpd has
@@ -28,7 +28,7 @@ factorial number). Only a path the caller names that cannot be read raises
 
 Why over 300 lines: the reader is one state machine (Defines, loaded modules, the include
 stack, the open sections) that every step of reading updates in file order, as httpd does;
-the stateless parts live in :mod:`probe.lint.config_text`.
+the stateless parts live in :mod:`probe.apache.config_text`.
 """
 
 from __future__ import annotations
@@ -40,8 +40,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from probe.errors import ProbeError
-from probe.lint.config_text import (
+from probe.apache.config_text import (
     MAIN_CONFIG_NAMES,
     default_server_root,
     files_under,
@@ -51,7 +50,8 @@ from probe.lint.config_text import (
     read_envvars,
     split_args,
 )
-from probe.lint.httpd_modules import DEBIAN_COMPILED_IN, Modules, Version, version_holds
+from probe.apache.modules import DEBIAN_COMPILED_IN, Modules, Version, version_holds
+from probe.errors import ProbeError
 
 MAX_INCLUDE_DEPTH = 32
 MAX_INCLUDE_FILES = 2000

@@ -9,13 +9,14 @@ UNKNOWN costs.
 
 from __future__ import annotations
 
+from probe.exits import ExitStatus
 from probe.safe_text import one_line
 
 PLUGIN_NAME = "WSGI-PROBE"
 
-UNKNOWN_EXIT = 3
-"""The Monitoring Plugin exit status UNKNOWN (``ExitStatus.PLUGIN_UNKNOWN``), for the paths
-that end before probe.exits and the reports are imported."""
+UNKNOWN_EXIT = ExitStatus.PLUGIN_UNKNOWN
+"""The Monitoring Plugin exit status UNKNOWN, for the paths that end before the reports are
+imported."""
 
 
 def clean_text(text: str) -> str:

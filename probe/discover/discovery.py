@@ -1,0 +1,46 @@
+"""What ``probe discover`` found in a front server's configuration, before it is written
+as a manifest (:mod:`probe.discover.manifest_text`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from probe.apache.model import WsgiApp
+
+
+@dataclass
+class Url:
+    url: str
+    source: str  # where the host name came from, for a comment
+
+
+@dataclass
+class DiscoveredInstance:
+    name: str
+    apps: list[WsgiApp]
+    label: str | None = None
+    settings: str | None = None
+    settings_source: str | None = None
+    process_group: str | None = None
+    application_group: str | None = None
+    urls: list[Url] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # comments: what could not become a URL
+    warnings: list[str] = field(default_factory=list)  # comments, also said on stderr
+    label_proposed: str | None = None
+    """The script's own label ("" for none) when ``label`` is proposed: without it the
+    instance could not be told apart from another, or from any server."""
+
+
+@dataclass
+class Discovery:
+    files: Sequence[str]
+    connect: str | None
+    connect_source: str
+    instances: list[DiscoveredInstance]
+    skipped: list[str]
+    refuse: list[Url] = field(default_factory=list)  # source: why it must be refused
+    refuse_skipped: list[str] = field(default_factory=list)  # addresses left unchecked, why
+    warnings: list[str] = field(default_factory=list)  # for stderr: what could not be filled in

@@ -1,0 +1,89 @@
+"""The front server's configuration, as the sweep's diagnosis, lint and discover use it,
+whatever the front: Apache httpd + mod_wsgi (:mod:`probe.apache`) or nginx
+(:mod:`probe.nginx`).
+
+A front answers one question for the diagnosis: for this URL, sent to this address, which
+route does the configuration predict, each step with the ``file:line`` that decides it.
+Diagnosis compares three things per URL: what the manifest intends, what the configuration
+predicts (:class:`PredictedRoute`) and what was observed (the endpoint's answer). Wording
+comes from the front's own terms: a route through nginx never speaks of VirtualHosts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+class FrontKind(StrEnum):
+    """What sits in front of the application."""
+
+    APACHE = "apache"  # httpd with mod_wsgi (embedded or daemon mode)
+    NGINX = "nginx"  # nginx proxying to an application server
+    APP_SERVER = "app_server"  # gunicorn, uWSGI, waitress, mod_wsgi-express reached directly
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A place in a configuration file."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class RouteStep:
+    """One decision on a request's way through the front, in the front's words.
+
+    ``stage`` is one of: ``site`` (VirtualHost / server block), ``mapping`` (a URL-mapping
+    step that took the path: RewriteRule, ProxyPass, Alias, location), ``mount`` (the
+    WSGI mount or proxied prefix), ``process_group``, ``application_group``, ``upstream``.
+    """
+
+    stage: str
+    decision: str  # what was chosen: "<VirtualHost *:80> (site-1.example.com)"
+    rule: str  # why, as the front decides: "ServerAlias *.example.com matched"
+    source: Source | None  # None only for a built-in default (no line decided it)
+
+
+@dataclass(frozen=True)
+class PredictedRoute:
+    """Where the configuration sends one URL at one address, and what the application
+    should then see; None in a field means the configuration does not decide it."""
+
+    front: FrontKind
+    url: str
+    address: str | None
+    steps: tuple[RouteStep, ...]
+    refused: bool = False  # the configuration answers without an application (deny, 444)
+    site: str | None = None  # the VirtualHost / server block, described
+    script_name: str | None = None  # SCRIPT_NAME the application receives
+    script_file: str | None = None  # Apache: the WSGI script
+    process_group: str | None = None  # Apache: mod_wsgi daemon group ("" embedded)
+    application_group: str | None = None  # Apache: the sub interpreter
+    upstream: str | None = None  # nginx: host:port or unix:/path proxied to
+    host_sent: str | None = None  # the Host header the application receives, if decided
+
+    def step(self, stage: str) -> RouteStep | None:
+        return next((s for s in self.steps if s.stage == stage), None)
+
+
+class FrontConfig(Protocol):
+    """A front server's configuration, read and modelled."""
+
+    @property
+    def front(self) -> FrontKind: ...
+
+    @property
+    def files(self) -> Sequence[str]: ...
+
+    def route(self, url: str, address: str | None) -> PredictedRoute:
+        """The route the configuration predicts for ``url`` sent to ``address``
+        (``HOST:PORT``; None: the URL's own host and port)."""
+        ...
