@@ -174,3 +174,13 @@ def test_found_once_at_wrap_not_per_request(tmp_path: Path) -> None:
     exec("application = we.wrap(Inner())", namespace)  # noqa: S102 - a script's wrap() call
     (tmp_path / "app" / "REVISION").write_text("r2\n", encoding="utf-8")
     assert call(namespace["application"], environ_for()).json["code"]["version"] == "r1"
+
+
+def test_a_ref_outside_the_repository_is_not_read(tmp_path: Path) -> None:
+    """HEAD names a ref with ``..``: a file elsewhere that looks like a commit is not used."""
+    top = tmp_path / "repo"
+    repository(top)
+    (tmp_path / "elsewhere").write_text("ab" * 20 + "\n", encoding="utf-8")
+    (top / ".git" / "HEAD").write_text("ref: refs/heads/../../../../elsewhere\n", encoding="utf-8")
+    code = run_script(top / "mysite" / "wsgi.py")
+    assert (code["version"], code["version_source"]) == (None, None)
