@@ -59,8 +59,9 @@ endpoint exists.
   authorised (one warning line goes to stderr, i.e. Apache's error log).
 
 The answer never contains environment variables other than
-``DJANGO_SETTINGS_MODULE`` and ``TZ``, settings values, cookies or request headers
-other than ``Host`` and ``X-Forwarded-Host``.
+``DJANGO_SETTINGS_MODULE``, ``TZ`` and the first code version variable set (as
+``code.version``), settings values, cookies or request headers other than ``Host`` and
+``X-Forwarded-Host``.
 
 mod_wsgi note: Apache's ``SetEnv`` reaches the WSGI environ of each request,
 not ``os.environ``, and this module reads its token when ``wrap()`` runs. Put
