@@ -324,16 +324,23 @@ DEFINE_HELP = "Define NAME for <IfDefine>, like httpd -D NAME (repeatable)."
               show_default=True, help="sarif: SARIF 2.1.0, for code scanning in CI.")
 @click.option("--apachectl", is_flag=True,
               help="Also run httpd -S on the configuration (as apache2ctl -S does) and "
-                   "report where lint's VirtualHost model disagrees with httpd's.")
+                   "report where lint's VirtualHost model disagrees with httpd's; and "
+                   "httpd -t on a fragment too (inside a wrapper loading Debian's modules).")
+@click.option("--no-httpd-check", "no_httpd_check", is_flag=True,
+              help="Do not run httpd -t (by default it runs on a main configuration "
+                   "wherever apache2 or httpd is installed).")
 def lint(paths: tuple[str, ...], server_root: str | None, defines: tuple[str, ...],
-         fmt: str, apachectl: bool) -> None:
+         fmt: str, apachectl: bool, no_httpd_check: bool) -> None:
     """Static analysis of Apache/mod_wsgi configuration and the WSGI scripts it names.
 
     Reads each PATH (a file, or a directory of files) as one configuration, following
     Include/IncludeOptional, Define and ${VAR}, and reports WSGIScriptAlias mounts
     shadowed by an earlier shorter one (alias_order), DJANGO_SETTINGS_MODULE set with
     setdefault where sub interpreters share a process (environ_leak), unknown host names
-    landing on a real site (vhost_fallback), and daemon process group mistakes.
+    landing on a real site (vhost_fallback), and daemon process group mistakes. Where
+    httpd is installed it also runs httpd -t and reports a refusal in httpd's words.
+    Anything that makes an application run somewhere other than intended is at least a
+    warning (docs/lint.md lists every rule).
 
     \b
     Exit status: 0 clean (notes only), 1 warnings or errors, 2 unreadable input.
@@ -344,7 +351,8 @@ def lint(paths: tuple[str, ...], server_root: str | None, defines: tuple[str, ..
 
     try:
         result = lint_paths(paths, server_root=server_root, environ=environment().environ,
-                            httpd=local_httpd(defines), apachectl=apachectl)
+                            httpd=local_httpd(defines), apachectl=apachectl,
+                            httpd_check=not no_httpd_check)
     except ConfigUnreadable as exc:
         fail(str(exc))
     render = {"json": render_json, "sarif": render_sarif}.get(fmt, render_text)

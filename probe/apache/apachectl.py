@@ -45,25 +45,37 @@ def parse_dump(text: str) -> list[HttpdVhost]:
     return found
 
 
-def run_dump(config: str, server_root: str, defines: Sequence[str],
-             environ: Mapping[str, str]) -> str:
-    """``apache2 -S`` on a main configuration file; OSError or RuntimeError saying why."""
-    ctl = shutil.which("apache2ctl")
-    env = {**os.environ, **environ}
+def httpd_binary() -> str | None:
+    return (shutil.which("apache2") or shutil.which("httpd")
+            or shutil.which("apache2", path="/usr/sbin:/usr/local/sbin"))
+
+
+def run_httpd(flag: str, config: str, server_root: str, defines: Sequence[str],
+              environ: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """``apache2 FLAG`` (``-S``, ``-t``) on a main configuration file, as ``apache2ctl``
+    would run it on Debian's ``apache2.conf``; OSError if there is no httpd."""
+    ctl = shutil.which("apache2ctl") or shutil.which("apache2ctl", path="/usr/sbin")
+    env = {**os.environ, **environ, "LANG": "C"}
     if ctl is not None and os.path.basename(config) == "apache2.conf":
         # Debian: apache2ctl sources envvars and makes the run directory httpd checks for.
-        command = [ctl, "-S"]
+        command = [ctl, flag]
         env.update(APACHE_CONFDIR=os.path.dirname(os.path.abspath(config)),
                    APACHE_ARGUMENTS=" ".join(f"-D{name}" for name in defines))
     else:
-        binary = shutil.which("apache2") or shutil.which("httpd")
+        binary = httpd_binary()
         if binary is None:
             raise OSError("neither apache2 nor httpd is on PATH")
-        command = [binary, "-S", "-f", os.path.abspath(config), "-d", server_root]
+        command = [binary, flag, "-f", os.path.abspath(config), "-d", server_root]
         command += [f"-D{name}" for name in defines]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False,
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False,
                           env=env)
+
+
+def run_dump(config: str, server_root: str, defines: Sequence[str],
+             environ: Mapping[str, str]) -> str:
+    """``apache2 -S`` on a main configuration file; OSError or RuntimeError saying why."""
+    done = run_httpd("-S", config, server_root, defines, environ)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RuntimeError(f"{' '.join(command)} failed: {last}")
+        raise RuntimeError(f"{' '.join(map(str, done.args))} failed: {last}")
     return done.stdout

@@ -6,7 +6,9 @@ mod_wsgi also runs a script for any request whose handler is ``wsgi-script`` or 
 * ``Alias /identity /usr/share/app/wsgi`` with ``SetHandler wsgi-script`` in its
   ``<Location /identity>`` or ``<Directory /usr/share/app>`` (FreeIPA, Keystone);
 * ``AddHandler wsgi-script .wsgi`` in a ``<Directory>``: each ``*.wsgi`` file below the URL
-  that reaches the directory (an ``Alias`` to it, or the ``DocumentRoot``);
+  that reaches the directory (an ``Alias`` or ``ScriptAlias`` to it or to one of its files,
+  or the ``DocumentRoot``: a ``ScriptAlias`` marks its target for mod_cgi, but
+  ``AddHandler`` decides the handler, checked with real Apache);
 * ``WSGIHandlerScript NAME SCRIPT`` used by ``SetHandler NAME``, ``AddHandler NAME .ext`` or
   ``RewriteRule ... [H=NAME]``, as mod_wsgi-express writes its configuration.
 
@@ -49,8 +51,8 @@ def handler_mounts(scope: Sequence[Directive], main_scope: Sequence[Directive],
                    scripts: dict[str, Directive], server_root: str) -> list[HandlerMount]:
     """The handler-mounted applications of one server's own directives (``scope``); the
     ``main_scope`` supplies Aliases and DocumentRoot a VirtualHost inherits."""
-    aliases = [(d.args[0], _abs(d.args[1], server_root))
-               for s in (scope, main_scope) for d in s if d.key == "alias" and len(d.args) >= 2]
+    aliases = [(d.args[0], _abs(d.args[1], server_root)) for s in (scope, main_scope)
+               for d in s if d.key in ("alias", "scriptalias") and len(d.args) >= 2]
     docroot = next((_abs(d.args[0], server_root) for s in (scope, main_scope)
                     for d in reversed(s) if d.key == "documentroot" and d.args), None)
     found: list[HandlerMount] = []

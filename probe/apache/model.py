@@ -38,6 +38,7 @@ from probe.apache.scripts import ScriptInfo, read_script
 from probe.apache.sections import applicable_sections, per_directory
 
 ALIAS_KEYS = ("wsgiscriptalias", "wsgiscriptaliasmatch")
+NOT_SET = "no process group set (embedded mode)"  # WsgiApp.process_group_from by default
 __all__ = ["ALIAS_KEYS", "Address", "DaemonGroup", "GroupUse", "Listen", "Server", "Site",
            "WsgiApp", "build_site", "parse_address"]
 @dataclass(frozen=True)
@@ -99,6 +100,11 @@ class WsgiApp:
         return self.directive.where
 
     @property
+    def embedded_by_default(self) -> bool:
+        """Embedded mode because nothing chose a group (not ``%{GLOBAL}`` on purpose)."""
+        return self.process_group == "" and self.process_group_from == NOT_SET
+
+    @property
     def script_name(self) -> str:
         """SCRIPT_NAME for requests to this mount (``/`` gives ``""``, as mod_wsgi does)."""
         return mount_url_path(self.mount).rstrip("/")
@@ -143,6 +149,7 @@ class GroupUse:
     name: str
     directive: Directive
     server: Server
+    applies: bool = True  # False: in a section that holds none of the server's applications
 
 
 @dataclass(frozen=True)
@@ -204,11 +211,11 @@ def build_site(config: ApacheConfig, *, read_scripts: bool = True) -> Site:
                 group = _options(inner.args[2:]).get("process-group")
                 if inner.key == "wsgihandlerscript" and group:
                     uses.append(GroupUse(group, inner, server))
-        for d, _ in per_directory(scope):
-            if d.key == "wsgiprocessgroup" and d.args:
-                uses.append(GroupUse(d.args[0], d, server))
         uses += [GroupUse(d.args[0], d, server) for d in scope
                  if d.key == "wsgiprocessgroup" and d.args]
+    for server in (main, *vhosts):
+        uses += _section_uses(main_scope if server.is_main else server.directives, server,
+                              [a for a in apps if server.is_main or a.server in (server, main)])
     listens = tuple(_listen(d) for d in config.directives if d.key == "listen" and d.args)
     scripts: dict[str, ScriptInfo] = {}
     if read_scripts:
@@ -218,6 +225,15 @@ def build_site(config: ApacheConfig, *, read_scripts: bool = True) -> Site:
                 scripts[app.target] = read_script(app.target)
     return Site(config, main, vhosts, tuple(apps), tuple(daemons), listens, tuple(uses),
                 scripts)
+
+
+def _section_uses(scope: Sequence[Directive], server: Server,
+                  apps: Sequence[WsgiApp]) -> list[GroupUse]:
+    """``WSGIProcessGroup`` inside per-directory sections; one whose section holds none of
+    the applications its server runs (a ``<Directory>`` without the script) never applies."""
+    return [GroupUse(d.args[0], d, server,
+                     applies=any(section.applies(a.target, a.mount) for a in apps))
+            for d, section in per_directory(scope) if d.key == "wsgiprocessgroup" and d.args]
 
 
 def _last(directives: Sequence[Directive], key: str) -> Directive | None:
@@ -311,4 +327,4 @@ def _setting(alias: Directive, mount: str, options: Mapping[str, str], option: s
             found = _last(scope, key) or found
     if found is not None:
         return found.args[0], f"{found.name} at {found.where}"
-    return default, "no process group set (embedded mode)"
+    return default, NOT_SET

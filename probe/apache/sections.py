@@ -1,12 +1,19 @@
 """Which per-directory sections (``<Directory>``, ``<Files>``, ``<Location>`` and their
 ``Match`` forms) apply to a script and mount, in httpd's merge order: where a
-``WSGIProcessGroup`` or ``WSGIApplicationGroup`` inside one of them takes effect."""
+``WSGIProcessGroup`` or ``WSGIApplicationGroup`` inside one of them takes effect.
+
+httpd merges ``<Directory>`` sections shortest path first (a ``<Directory>`` naming the
+script file itself applies too: the directory walk reaches the file), then
+``<DirectoryMatch>``, then ``<Files>``/``<FilesMatch>`` and last ``<Location>``/
+``<LocationMatch>``, these in configuration order; the later merged wins. A ``<Files>``
+inside a ``<Directory>`` applies where both do."""
 
 from __future__ import annotations
 
 import fnmatch
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from probe.apache.config import Directive
@@ -15,19 +22,53 @@ SECTION_ORDER = {"directory": 0, "directorymatch": 1, "files": 2, "filesmatch": 
                   "location": 3, "locationmatch": 3}
 
 
-def per_directory(scope: Sequence[Directive]) -> list[tuple[Directive, Directive]]:
-    """Directives inside per-directory sections, with their section."""
-    return [(d, s) for s in scope if s.key in SECTION_ORDER for d in s.body()]
+@dataclass(frozen=True)
+class Section:
+    """A per-directory section and the sections around it (a ``<Files>`` in a
+    ``<Directory>``)."""
+
+    directive: Directive
+    outer: tuple[Directive, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return self.directive.key
+
+    def applies(self, script: str, mount: str) -> bool:
+        return all(_applies(s, script, mount) for s in (*self.outer, self.directive))
+
+
+def sections(scope: Sequence[Directive], outer: tuple[Directive, ...] = ()) -> list[Section]:
+    """The per-directory sections of a scope, nested ones included, in configuration
+    order."""
+    found: list[Section] = []
+    for d in scope:
+        if d.key in SECTION_ORDER and d.args:
+            found.append(Section(d, outer))
+            found += sections(d.body(), (*outer, d))
+    return found
+
+
+def per_directory(scope: Sequence[Directive]) -> list[tuple[Directive, Section]]:
+    """Directives inside per-directory sections (nested ones too), with their section."""
+    return [(d, s) for s in sections(scope) for d in s.directive.body()
+            if d.key not in SECTION_ORDER]
 
 
 def applicable_sections(scopes: Sequence[Sequence[Directive]], script: str,
                          mount: str) -> list[Directive]:
     """Per-directory sections applying to a script and mount, in httpd's merge order:
-    ``<Directory>`` shortest path first, then DirectoryMatch, Files, Location."""
-    sections = [s for scope in scopes for s in scope
-                if s.key in SECTION_ORDER and s.args and _applies(s, script, mount)]
-    return sorted(sections, key=lambda s: (SECTION_ORDER[s.key],
-                                           s.args[0].count("/") if s.key == "directory" else 0))
+    ``<Directory>`` shortest path first, then DirectoryMatch, Files, Location (these in
+    configuration order)."""
+    found = [s.directive for scope in scopes for s in sections(scope)
+             if s.applies(script, mount)]
+    return sorted(found, key=merge_key)
+
+
+def merge_key(section: Directive) -> tuple[int, int]:
+    """Where httpd merges a section: its phase, and a ``<Directory>``'s depth."""
+    depth = section.arg(0).rstrip("/").count("/") if section.key == "directory" else 0
+    return SECTION_ORDER[section.key], depth
 
 
 def _applies(section: Directive, script: str, mount: str) -> bool:
@@ -36,10 +77,9 @@ def _applies(section: Directive, script: str, mount: str) -> bool:
     if pattern == "~" and len(section.args) > 1:
         pattern = section.args[1]
     if section.key.startswith("directory"):
-        directory = str(PurePosixPath(script).parent)
         if regex:
-            return _search(pattern, directory)
-        return _under(directory, pattern)
+            return _search(pattern, str(PurePosixPath(script).parent))
+        return _under(script, pattern)
     if section.key.startswith("files"):
         name = PurePosixPath(script).name
         return _search(pattern, name) if regex else fnmatch.fnmatchcase(name, pattern)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from probe.apache.config import Directive
+from probe.apache.hostnames import name_matches
 from probe.apache.model import ALIAS_KEYS, Address, Server, Site
 
 
@@ -35,8 +36,12 @@ class UnknownHosts:
     def misrouted(self) -> bool:
         """Unknown names get a site that is one of several: whichever happens to be listed
         first. One site alone answering every name (a single VirtualHost, or no
-        VirtualHost at all) is usually what its owner wants, and is not flagged."""
-        return self.lands_on_site and (len(self.servers) > 1 or bool(self.bypassed))
+        VirtualHost at all, or others that an earlier one with the same names shadows:
+        ``vhost_shadowed`` says so) is usually what its owner wants, and is not flagged."""
+        reachable = [s for i, s in enumerate(self.servers)
+                     if not all(any(answers_to(e, n) for e in self.servers[:i])
+                                for n in host_names(s))]
+        return self.lands_on_site and (len(reachable) > 1 or bool(self.bypassed))
 
     @property
     def refused(self) -> bool:
@@ -58,6 +63,19 @@ def unknown_hosts(site: Site) -> list[UnknownHosts]:
                                   _is_real_site(site, servers[0]) and not default_page,
                                   bypassed, default_page))
     return found
+
+
+def host_names(server: Server) -> list[str | None]:
+    """The host names a VirtualHost answers to; None is this machine's name (no ServerName
+    anywhere)."""
+    return [server.server_name, *(a for a in server.aliases if a != server.server_name)]
+
+
+def answers_to(server: Server, name: str | None) -> bool:
+    """Whether a VirtualHost's ServerName or ServerAlias matches ``name``."""
+    if name is None:
+        return server.server_name is None
+    return name_matches(server.server_name, server.aliases, name) is not None
 
 
 def address_groups(vhosts: Sequence[Server]) -> dict[Address, list[Server]]:

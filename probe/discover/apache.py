@@ -26,6 +26,7 @@ one pass over the servers; the TOML writer and redirect detection already live a
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 
@@ -66,9 +67,10 @@ def discover(site: Site) -> Discovery:
     instances: dict[tuple[str | None, str], DiscoveredInstance] = {}
     skipped: list[str] = []
     for app in site.apps:
-        if app.is_match:
+        if app.is_match and match_url(app.mount) is None:
             skipped.append(f"{app.directive.name} {app.mount} ({app.where}): a regular "
-                           f"expression mount; add its URLs by hand")
+                           f"expression mount without a literal URL it matches; add its "
+                           f"URLs by hand")
             continue
         key = (app.process_group, app.target)
         if key not in instances:
@@ -230,6 +232,8 @@ def _fixed_application_group(app: WsgiApp) -> str | None:
 def _inheriting(site: Site, app: WsgiApp) -> list[Server]:
     """The VirtualHosts that reach a main-server alias: those whose own aliases (tried
     first) do not already match its mount."""
+    if app.handler:  # an Alias is translated before any WSGIScriptAlias is tried
+        return list(site.vhosts)
     return [v for v in site.vhosts
             if not any(mount_matches(a.mount, app.mount)
                        for a in site.apps if a.server is v and not a.is_match)]
@@ -239,7 +243,7 @@ def _add_urls(site: Site, instance: DiscoveredInstance, app: WsgiApp, server: Se
     scheme = _scheme(server)
     port = _port(site, server)
     netloc_port = "" if port is None or port == default_port(scheme) else f":{port}"
-    path = mount_url_path(app.mount)
+    path = url_path(app)
     context = ("the main server" if server.is_main
                else f"the VirtualHost at {server.where}")
     redirect = redirects_everything(server)
@@ -266,6 +270,34 @@ def _add_urls(site: Site, instance: DiscoveredInstance, app: WsgiApp, server: Se
         url = f"{scheme}://{host}{netloc_port}{path}"
         if all(u.url != url for u in instance.urls):
             instance.urls.append(Url(url, f"{source}; {app.directive.name} at {app.where}"))
+
+
+def url_path(app: WsgiApp) -> str:
+    """The path a person types for a mount: a WSGIScriptAlias root with its slash
+    (``/suburl/``), a handler-mounted script or directory as its URL names it (``/app.wsgi``,
+    ``/identity``), the literal URL a regular expression mount matches."""
+    if app.is_match:
+        return match_url(app.mount) or "/"
+    if app.handler:
+        return "/" + app.mount.strip("/") if app.mount.strip("/") else "/"
+    return mount_url_path(app.mount)
+
+
+def match_url(regex: str) -> str | None:
+    """A URL path a ``WSGIScriptAliasMatch`` pattern matches, from its literal start
+    (``^/manager(/.*)?$`` gives ``/manager``, ``^/auth(/.*)$`` gives ``/auth/``); None when
+    the pattern needs more than its literal part (``^/trac/([^/]+)``)."""
+    if not regex.startswith("^"):
+        return None
+    literal = re.match(r"[^.^$*+?{}\[\]\\|()]*", regex[1:])
+    text = literal.group(0) if literal else ""
+    for candidate in (text, text + "/"):
+        try:
+            if candidate.startswith("/") and re.search(regex, candidate):
+                return candidate
+        except re.error:
+            return None
+    return None
 
 
 def _first_on_its_address(site: Site, server: Server) -> bool:

@@ -51,11 +51,22 @@ class LintResult:
 
 def lint_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str | None = None,
                environ: Mapping[str, str] | None = None,
-               httpd: Httpd | None = None, apachectl: bool = False) -> LintResult:
+               httpd: Httpd | None = None, apachectl: bool = False,
+               httpd_check: bool = False) -> LintResult:
     """Lint configuration files; ``apachectl`` also compares the VirtualHost model with
-    ``apache2 -S`` run on the same main configuration (:mod:`probe.lint.apachectl`)."""
+    ``apache2 -S`` run on the same main configuration (:mod:`probe.lint.apachectl`);
+    ``httpd_check`` adds httpd's own refusal, from ``apache2 -t`` on a main configuration
+    (with ``apachectl`` on a fragment too, :mod:`probe.lint.httpd_check`)."""
     site = load_site(paths, server_root=server_root, environ=environ, httpd=httpd)
     findings = run_rules(site)
+    if httpd_check:
+        from probe.lint.httpd_check import syntax_check
+
+        errors = {(f.file, f.line) for f in findings if f.severity is Severity.ERROR}
+        findings += [f for f in syntax_check(
+            site, paths, server_root or default_server_root(paths),
+            (httpd or Httpd()).defines, server_environ(paths, server_root, environ or {}),
+            fragments=apachectl) if (f.file, f.line) not in errors]
     if apachectl:
         findings += _apachectl(site, paths, server_root, environ or {}, httpd or Httpd())
     return LintResult(tuple(sorted(findings, key=lambda f: (f.file, f.line, f.code))),

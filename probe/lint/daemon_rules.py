@@ -3,7 +3,7 @@ VirtualHost using them, or never used."""
 
 from __future__ import annotations
 
-from probe.apache.model import DaemonGroup, Server, Site
+from probe.apache.model import DaemonGroup, GroupUse, Server, Site
 from probe.apache.names import GLOBAL, is_per_request
 from probe.lint.findings import ConfigFinding, Severity
 
@@ -23,40 +23,94 @@ def daemon_groups(site: Site) -> list[ConfigFinding]:
                 f"names must be unique in the whole server, httpd will not start",
                 "rename one of them"))
         seen.setdefault(daemon.name, where.where)
-    dynamic = False
+    dynamic = any(is_per_request(u.name) for u in site.group_uses)
     for use in site.group_uses:
-        name = use.name
-        if name == GLOBAL:
-            continue
-        if is_per_request(name):
-            dynamic = True
-            continue
-        defined = [d for d in site.daemons if d.name == name]
-        if not defined:
-            findings.append(ConfigFinding(
-                "undefined_daemon", Severity.ERROR, use.directive.file, use.directive.line,
-                f"{use.directive.name} names process group {name!r} but no WSGIDaemonProcess "
-                f"{name} is defined: mod_wsgi answers these requests with 500",
-                f"add WSGIDaemonProcess {name} (outside any VirtualHost to share it)"))
-        elif len(defined) == 1 and not _reaches(defined[0], use.server):
-            # Defined twice: duplicate_daemon already says httpd will not start.
-            [daemon] = defined
-            findings.append(ConfigFinding(
-                "undefined_daemon", Severity.ERROR, use.directive.file, use.directive.line,
-                f"{use.directive.name} in {use.server.describe()} uses process group "
-                f"{name!r}, defined inside {daemon.server.describe()}: a daemon group "
-                f"defined in a VirtualHost only serves that host name",
-                f"move WSGIDaemonProcess {name} ({daemon.directive.where}) outside the "
-                f"VirtualHost"))
-    used = {u.name for u in site.group_uses}
+        if use.applies:
+            findings += _reach(site, use)
+        elif use.name != GLOBAL and not is_per_request(use.name) and site.daemon(use.name) \
+                is None:
+            findings.append(_never_applies(use))
     if not dynamic:
-        findings += [ConfigFinding(
-            "unused_daemon", Severity.NOTE, d.directive.file, d.directive.line,
-            f"WSGIDaemonProcess {d.name} is never used: no process-group= or "
-            f"WSGIProcessGroup names it, so its processes run idle",
-            f"add process-group={d.name} to the WSGIScriptAlias meant to run there, or "
-            f"remove it") for d in site.daemons if d.name not in used]
+        findings += [_unused(site, d) for d in site.daemons if not _used(site, d)]
     return findings
+
+
+def _reach(site: Site, use: GroupUse) -> list[ConfigFinding]:
+    name = use.name
+    if name == GLOBAL or is_per_request(name):
+        return []
+    defined = [d for d in site.daemons if d.name == name]
+    if not defined:
+        return [ConfigFinding(
+            "undefined_daemon", Severity.ERROR, use.directive.file, use.directive.line,
+            f"{use.directive.name} names process group {name!r} but no WSGIDaemonProcess "
+            f"{name} is defined: mod_wsgi answers these requests with 500",
+            f"add WSGIDaemonProcess {name} (outside any VirtualHost to share it)")]
+    if len(defined) > 1:  # duplicate_daemon already says httpd will not start
+        return []
+    [daemon] = defined
+    # A main-server section is merged into every VirtualHost: what matters is where the
+    # requests arrive, which is a VirtualHost whenever there are any.
+    servers = [use.server] if not use.server.is_main or not site.vhosts else list(site.vhosts)
+    out_of_reach = [s for s in servers if not _reaches(daemon, s)]
+    if not out_of_reach:
+        return []
+    return [ConfigFinding(
+        "undefined_daemon", Severity.ERROR, use.directive.file, use.directive.line,
+        f"{use.directive.name} uses process group {name!r} for requests to "
+        f"{out_of_reach[0].describe()}, but it is defined inside {daemon.server.describe()}: "
+        f"a daemon group defined in a VirtualHost only serves that host name (mod_wsgi "
+        f"answers 500)",
+        f"move WSGIDaemonProcess {name} ({daemon.directive.where}) outside the VirtualHost")]
+
+
+def _never_applies(use: GroupUse) -> ConfigFinding:
+    return ConfigFinding(
+        "section_unused", Severity.NOTE, use.directive.file, use.directive.line,
+        f"{use.directive.name} {use.name} is inside a section that holds none of the WSGI "
+        f"applications of {use.server.describe()}, so it never applies (that no "
+        f"WSGIDaemonProcess {use.name} exists changes nothing)",
+        "remove it, or move it into the <Directory> of the script it was meant for")
+
+
+def _used(site: Site, daemon: DaemonGroup) -> bool:
+    """Some application runs in it, or a script is preloaded or handled there
+    (``WSGIImportScript``, ``WSGIHandlerScript``). A ``WSGIProcessGroup`` that every
+    application overrides (a deeper ``<Directory>``, ``process-group=``) runs nothing."""
+    return any(a.process_group == daemon.name for a in site.apps) or any(
+        u.name == daemon.name and u.directive.key in ("wsgiimportscript", "wsgihandlerscript")
+        for u in site.group_uses)
+
+
+def _unused(site: Site, daemon: DaemonGroup) -> ConfigFinding:
+    """A daemon group nothing runs in. Where an application it could serve runs embedded
+    only because no process group was chosen (a lost ``process-group=``, a
+    ``WSGIProcessGroup`` in a section that does not hold the script), that application
+    runs somewhere other than intended: a warning, at the line that names the group in
+    vain if there is one. Embedded mode chosen with ``%{GLOBAL}`` leaves it a note."""
+    stray = [a for a in site.apps if a.embedded_by_default and _reaches(daemon, a.server)]
+    vain = next((u.directive for u in site.group_uses
+                 if u.name == daemon.name and not u.applies), None)
+    where = vain or daemon.directive
+    if not stray:
+        return ConfigFinding(
+            "unused_daemon", Severity.NOTE, where.file, where.line,
+            f"WSGIDaemonProcess {daemon.name} is never used: no process-group= or "
+            f"WSGIProcessGroup that applies names it, so its processes run idle",
+            f"add process-group={daemon.name} to the WSGIScriptAlias meant to run there, "
+            f"or remove it")
+    mounts = ", ".join(f"{a.mount} ({a.where})" for a in stray)
+    in_vain = (f"; {vain.name} {daemon.name} at {vain.where} is in a section that holds "
+               f"none of them" if vain else "")
+    return ConfigFinding(
+        "unused_daemon", Severity.WARNING, where.file, where.line,
+        f"WSGIDaemonProcess {daemon.name} ({daemon.directive.where}) runs nothing, while "
+        f"{mounts} run{'s' if len(stray) == 1 else ''} embedded in the Apache child "
+        f"processes because no process group is set for {'it' if len(stray) == 1 else 'them'}"
+        f"{in_vain}",
+        f"add process-group={daemon.name} to the WSGIScriptAlias meant to run there (or "
+        f"WSGIProcessGroup {daemon.name} in the <Directory> of its script); if embedded "
+        f"mode is meant, say so with WSGIProcessGroup %{{GLOBAL}}")
 
 
 def _reaches(daemon: DaemonGroup, server: Server) -> bool:

@@ -11,33 +11,54 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import PurePosixPath
 
 from probe.apache.model import Site, WsgiApp
+from probe.apache.reach import unreachable
 from probe.lint.findings import ConfigFinding, Severity
 
 
 def broad_process_group(site: Site) -> list[ConfigFinding]:
-    findings: list[ConfigFinding] = []
+    """A server- or VirtualHost-scope ``WSGIProcessGroup`` that puts several applications
+    into one daemon group. An application is a code base with its settings: scripts of one
+    directory with the same (or no) ``DJANGO_SETTINGS_MODULE`` are one application however
+    many of them are mounted (a project's per-repository or per-page scripts, its
+    ``AddHandler`` handlers). One finding per directive, however many VirtualHosts include
+    the file that holds it."""
+    findings: dict[str, ConfigFinding] = {}
     scope_level = {id(d) for server in site.servers
                    for d in (site.config.directives if server.is_main else server.directives)
                    if d.key == "wsgiprocessgroup"}
     for use in site.group_uses:
         d = use.directive
-        if id(d) not in scope_level:
+        if id(d) not in scope_level or d.where in findings:
             continue
-        apps = [a for a in site.apps if a.process_group_from.endswith(f"at {d.where}")]
-        targets = list(dict.fromkeys(a.target for a in apps))
-        if len(targets) < 2:
+        apps = [a for a in site.apps if a.process_group_from.endswith(f"at {d.where}")
+                and not unreachable(site, a)]
+        codes = _applications(site, apps)
+        if len(codes) < 2:
             continue
-        findings.append(ConfigFinding(
+        findings[d.where] = ConfigFinding(
             "broad_process_group", Severity.WARNING, d.file, d.line,
-            f"WSGIProcessGroup {use.name} at {'server' if use.server.is_main else 'VirtualHost'}"
-            f" scope puts {len(targets)} different applications into one daemon process "
-            f"group ({', '.join(targets)}): they share its processes, so process-wide state "
+            f"WSGIProcessGroup {use.name} at "
+            f"{'server' if use.server.is_main else 'VirtualHost'} scope puts "
+            f"{len(codes)} different applications into one daemon process group "
+            f"({'; '.join(codes)}): they share its processes, so process-wide state "
             f"(os.environ, time zone, working directory) crosses between them",
             "give each application its own WSGIDaemonProcess and process-group= on its "
-            "WSGIScriptAlias (or a WSGIProcessGroup inside a <Directory> of its script)"))
-    return findings
+            "WSGIScriptAlias (or a WSGIProcessGroup inside a <Directory> of its script)")
+    return list(findings.values())
+
+
+def _applications(site: Site, apps: list[WsgiApp]) -> list[str]:
+    """The distinct applications among mounts: by the script's directory and settings."""
+    found: dict[tuple[str, str | None], str] = {}
+    for app in apps:
+        script = site.script(app)
+        settings = script.settings if script is not None else None
+        key = (str(PurePosixPath(app.target).parent), settings)
+        found.setdefault(key, app.target + (f" with {settings}" if settings else ""))
+    return list(found.values())
 
 
 def ssl_twin(site: Site) -> list[ConfigFinding]:

@@ -10,6 +10,7 @@ from pathlib import PurePosixPath
 
 from probe.apache.model import Site, WsgiApp
 from probe.apache.names import GLOBAL, SETTINGS_VARIABLE
+from probe.apache.reach import unreachable
 from probe.apache.scripts import ScriptInfo
 from probe.lint.findings import ConfigFinding, Severity
 
@@ -121,9 +122,11 @@ def _same_name_elsewhere(mine: ScriptInfo | None, other: ScriptInfo | None) -> b
 
 
 def _by_process_group(site: Site) -> dict[str, list[WsgiApp]]:
+    """Applications by process group; one no request reaches (``alias_order`` says so)
+    runs nowhere and shares nothing."""
     groups: dict[str, list[WsgiApp]] = defaultdict(list)
     for app in site.apps:
-        if app.process_group is not None:
+        if app.process_group is not None and not unreachable(site, app):
             groups[app.process_group].append(app)
     return groups
 

@@ -15,9 +15,12 @@ from probe.apache.unknown_hosts import UnknownHosts, unknown_hosts
 from probe.lint.alias_rules import alias_order
 from probe.lint.daemon_rules import daemon_groups
 from probe.lint.findings import ConfigFinding, Rule, Severity
+from probe.lint.group_names import application_group
 from probe.lint.group_rules import broad_process_group, ssl_twin
 from probe.lint.interpreter_rules import environ_leak, shared_interpreter
 from probe.lint.read_rules import unreadable
+from probe.lint.section_rules import section_order
+from probe.lint.server_rules import duplicate_directive, server_only
 from probe.lint.vhost_rules import access_context, vhost_fallback, vhost_shadowed
 from probe.lint.wsgi_options import wsgi_options
 
@@ -31,9 +34,15 @@ def options(site: Site) -> list[ConfigFinding]:
 
 RULES: tuple[Rule, ...] = (alias_order, environ_leak, shared_interpreter, vhost_fallback,
                            vhost_shadowed, access_context, broad_process_group, ssl_twin,
-                           daemon_groups, options, unreadable)
+                           daemon_groups, options, unreadable, section_order,
+                           duplicate_directive, application_group, server_only)
 
 
 def run_rules(site: Site, rules: Sequence[Rule] = RULES) -> list[ConfigFinding]:
-    findings = [f for rule in rules for f in rule(site)]
-    return sorted(findings, key=lambda f: (f.file, f.line, f.code))
+    """Every rule's findings, one per fault: a file included by several VirtualHosts is
+    read once per include, and a fault on one of its lines is still one finding."""
+    found: dict[tuple[str, str, int], ConfigFinding] = {}
+    for rule in rules:
+        for f in rule(site):
+            found.setdefault((f.code, f.file, f.line), f)
+    return sorted(found.values(), key=lambda f: (f.file, f.line, f.code))

@@ -5,10 +5,9 @@ control where httpd refuses it)."""
 
 from __future__ import annotations
 
-from probe.apache.hostnames import name_matches
 from probe.apache.model import Address, Server, Site
 from probe.apache.names import catch_all_vhost
-from probe.apache.unknown_hosts import address_groups, unknown_hosts
+from probe.apache.unknown_hosts import address_groups, answers_to, host_names, unknown_hosts
 from probe.lint.findings import ConfigFinding, Severity
 
 
@@ -112,8 +111,9 @@ def vhost_shadowed(site: Site) -> list[ConfigFinding]:
     reported: set[tuple[int, str]] = set()
     for address, servers in address_groups(site.vhosts).items():
         for i, later in enumerate(servers):
-            names = _names(later)
-            taken = {n: e for n in names for e in reversed(servers[:i]) if _matches(e, n)}
+            names = host_names(later)
+            taken = {n: e for n in names for e in reversed(servers[:i])
+                     if answers_to(e, n)}
             if not taken:
                 continue
             lost = [n for n in names if n in taken]
@@ -134,15 +134,3 @@ def vhost_shadowed(site: Site) -> list[ConfigFinding]:
                 "give each VirtualHost its own ServerName (a VirtualHost without one has the "
                 "main server's), or merge them"))
     return findings
-
-
-def _names(server: Server) -> list[str | None]:
-    """The host names a VirtualHost answers to; None is this machine's name (no ServerName
-    anywhere)."""
-    return [server.server_name, *(a for a in server.aliases if a != server.server_name)]
-
-
-def _matches(server: Server, name: str | None) -> bool:
-    if name is None:
-        return server.server_name is None
-    return name_matches(server.server_name, server.aliases, name) is not None

@@ -11,7 +11,8 @@ from probe.lint import LintResult, lint_paths
 
 
 def lint(tmp_path: Path, config: str) -> LintResult:
-    for name in ("a.wsgi", "b.wsgi"):
+    (tmp_path / "other").mkdir(exist_ok=True)
+    for name in ("a.wsgi", "b.wsgi", "other/b.wsgi"):
         (tmp_path / name).write_text("")
     conf = tmp_path / "httpd.conf"
     conf.write_text(config.replace("@ROOT@", str(tmp_path)))
@@ -34,12 +35,26 @@ WSGIDaemonProcess shared
 
 
 def test_server_scope_process_group_for_two_applications(tmp_path: Path) -> None:
-    result = lint(tmp_path, BROAD.format(where="WSGIProcessGroup shared", second="b.wsgi"))
+    """Two code bases (scripts in two directories) in one daemon group."""
+    result = lint(tmp_path, BROAD.format(where="WSGIProcessGroup shared",
+                                         second="other/b.wsgi"))
     assert found(result) == [("broad_process_group", 2)]
+
+
+def test_two_settings_modules_of_one_directory_are_two_applications(tmp_path: Path) -> None:
+    (tmp_path / "b.wsgi").write_text(
+        'import os\nos.environ["DJANGO_SETTINGS_MODULE"] = "site.staging"\n')
+    config = BROAD.format(where="WSGIProcessGroup shared", second="b.wsgi")
+    conf = tmp_path / "httpd.conf"
+    (tmp_path / "a.wsgi").write_text(
+        'import os\nos.environ["DJANGO_SETTINGS_MODULE"] = "site.production"\n')
+    conf.write_text(config.replace("@ROOT@", str(tmp_path)))
+    assert found(lint_paths([conf])) == [("broad_process_group", 2)]
 
 
 @pytest.mark.parametrize("where, second", [
     ("WSGIProcessGroup shared", "a.wsgi"),  # one application mounted twice
+    ("WSGIProcessGroup shared", "b.wsgi"),  # two scripts of one code base
     ("<Directory @ROOT@>\n    WSGIProcessGroup shared\n</Directory>", "b.wsgi"),  # chosen
 ])
 def test_process_group_near_misses(tmp_path: Path, where: str, second: str) -> None:

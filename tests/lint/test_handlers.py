@@ -45,7 +45,7 @@ def test_alias_with_sethandler_wsgi_script_is_an_application(tmp_path: Path) -> 
     assert (app.mount, app.target, app.process_group) == (
         "/identity", str(tmp_path / "keystone/keystone-wsgi-public"), "keystone")
     assert lint_paths([conf]).findings == ()  # keystone is used: no unused_daemon
-    assert '"http://id.example.com/identity/"' in discover_paths([conf])
+    assert '"http://id.example.com/identity"' in discover_paths([conf])
 
 
 def test_another_handler_is_not_an_application(tmp_path: Path) -> None:

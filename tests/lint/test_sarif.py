@@ -57,7 +57,7 @@ def test_sarif_shape(tmp_path: Path) -> None:
         assert isinstance(physical["region"]["startLine"], int)
         assert physical["region"]["startLine"] >= 1
         found.append((result["ruleId"], result["level"], physical["region"]["startLine"]))
-    assert sorted(found) == [("alias_order", "error", 5), ("unused_daemon", "note", 1),
+    assert sorted(found) == [("alias_order", "error", 5), ("unused_daemon", "warning", 1),
                              ("vhost_fallback", "warning", 2)]
     assert [a["location"]["uri"] for a in run["artifacts"]] == [
         (tmp_path / "httpd.conf").as_uri()]

@@ -1,0 +1,116 @@
+"""httpd's own syntax check (``apache2 -t``) as lint findings: httpd is the authority on
+whether it starts, and its message says why in its own words (an ``Options`` line mixing
+``+``/``-`` with bare options, a directive in a context it does not allow, ...).
+
+A main configuration (one that loads an MPM) is checked as it is (Debian's ``apache2.conf``
+through ``apache2ctl``, which reads ``envvars``). A fragment (one site file) is only checked
+when asked (``--apachectl``), inside a wrapper that loads what Debian's ``mods-enabled``
+loads, plus mod_wsgi where Debian has it: one that needs a module the wrapper did not load
+("Invalid command") cannot be judged, and a note says so. A refusal on a line a rule
+already reports as an error adds nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from probe.apache.apachectl import httpd_binary, run_httpd
+from probe.apache.model import Site
+from probe.lint.findings import ConfigFinding, Severity
+
+_WHERE = re.compile(r"Syntax error on line (\d+) of (.+?):\s*(.*)$")
+_DEFINED_AT = re.compile(r"defined at (/.+):(\d+)$")
+_UNDEFINED = re.compile(r"Config variable (\$\{[^}]+\}) is not defined")
+_DEBIAN_MODS = Path("/etc/apache2/mods-enabled")
+_DEBIAN_WSGI = Path("/etc/apache2/mods-available/wsgi.load")
+
+
+def syntax_check(site: Site, paths: Sequence[str | os.PathLike[str]], server_root: str,
+                 defines: Sequence[str], environ: Mapping[str, str], *,
+                 fragments: bool = False) -> list[ConfigFinding]:
+    """``apache2 -t`` on the configuration; [] where no httpd is installed, or for a
+    fragment unless ``fragments``."""
+    first = site.config.files[0] if site.config.files else "<config>"
+    if httpd_binary() is None or not paths or not (fragments or _is_main(site)):
+        return []
+    with tempfile.TemporaryDirectory(prefix="probe-lint-") as scratch:
+        config = first if _is_main(site) else _wrap(site, paths, scratch)
+        try:
+            done = run_httpd("-t", config, server_root, defines, environ)
+        except (OSError, RuntimeError) as exc:
+            return [_note(first, f"httpd -t could not run, nothing checked: {exc}")]
+    if done.returncode == 0:
+        return []
+    return [_refusal(site, first, done.stderr, wrapped=not _is_main(site))]
+
+
+def _is_main(site: Site) -> bool:
+    """A configuration httpd can start from: it loads an MPM (Debian's ``apache2.conf``
+    through ``mods-enabled``, RHEL's ``httpd.conf`` through ``conf.modules.d``)."""
+    return any(d.key == "loadmodule" and d.arg(0).startswith("mpm_")
+               for d in site.config.directives)
+
+
+def _wrap(site: Site, paths: Sequence[str | os.PathLike[str]], scratch: str) -> str:
+    lines = [f'PidFile "{scratch}/httpd.pid"', f'ErrorLog "{scratch}/error.log"']
+    if _DEBIAN_MODS.is_dir():
+        lines.append(f"IncludeOptional {_DEBIAN_MODS}/*.load")
+    loaded = {d.arg(0) for d in site.config.directives if d.key == "loadmodule"}
+    if "wsgi_module" not in loaded and _DEBIAN_WSGI.is_file():
+        lines.append(f"<IfModule !wsgi_module>\nInclude {_DEBIAN_WSGI}\n</IfModule>")
+    lines += [f'Include "{os.path.abspath(p)}"' for p in paths]
+    wrapper = Path(scratch) / "wrapper.conf"
+    wrapper.write_text("\n".join(lines) + "\n")
+    return str(wrapper)
+
+
+def _refusal(site: Site, first: str, stderr: str, *, wrapped: bool) -> ConfigFinding:
+    """The finding for httpd's refusal, at the file and line httpd names. A variable httpd
+    does not know here (``${APACHE_LOG_DIR}`` outside Debian's ``apache2ctl``) says more
+    about this shell than about the configuration: a note."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    undefined = _UNDEFINED.search(stderr)
+    if undefined is not None:
+        return _note(first, f"httpd -t could not judge the configuration: "
+                            f"{undefined.group(1)} is not defined in this environment (give "
+                            f"it as httpd gets it, e.g. from Debian's envvars)")
+    for line in lines:
+        at = _DEFINED_AT.search(line)
+        file = _as_read(site, at.group(1)) if at is not None else None
+        if at is not None and file is not None:
+            message = re.sub(r"^\(\d+\)[^:]*: ", "", line)
+            return ConfigFinding("config", Severity.ERROR, file, int(at.group(2)),
+                                 f"httpd will not start: {message} (apache2 -t)",
+                                 "correct what httpd names; apache2 -t checks the whole "
+                                 "configuration")
+    for i, line in enumerate(lines):
+        where = _WHERE.search(line)
+        if where is None:
+            continue
+        message = where.group(3) or (lines[i + 1] if i + 1 < len(lines) else "")
+        file = _as_read(site, where.group(2))
+        if wrapped and (file is None or message.startswith("Invalid command")):
+            return _note(file or first, f"httpd -t could not judge this fragment on its own "
+                                        f"({message}): check it inside the full "
+                                        f"configuration")
+        return ConfigFinding(
+            "config", Severity.ERROR, file or first, int(where.group(1)) if file else 0,
+            f"httpd will not start: {message} (apache2 -t)",
+            "correct the line httpd names; apache2 -t checks the whole configuration")
+    return ConfigFinding("config", Severity.ERROR, first, 0,
+                         f"httpd will not start: {lines[-1] if lines else 'no message'} "
+                         f"(apache2 -t)", "run apache2 -t to see why")
+
+
+def _as_read(site: Site, file: str) -> str | None:
+    """httpd's name for a file as lint read it (httpd prints absolute paths)."""
+    real = os.path.realpath(file)
+    return next((f for f in site.config.files if os.path.realpath(f) == real), None)
+
+
+def _note(file: str, message: str) -> ConfigFinding:
+    return ConfigFinding("config", Severity.NOTE, file, 0, message)

@@ -1,0 +1,2 @@
+SECRET_KEY = "x"
+ROOT_URLCONF = "minv_instance.urls"
