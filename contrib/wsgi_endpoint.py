@@ -30,6 +30,17 @@ Outside mod_wsgi, ``server.software`` comes from ``SERVER_SOFTWARE`` or, under
 uWSGI (which does not set it), from its ``uwsgi`` module, which also gives
 ``server.worker_id``.
 
+Code version
+------------
+``code.version`` says which code this copy runs, so that a fleet's backends can be compared
+(their scripts' modification times differ from host to host whatever they run). It is
+``wrap(code_version=...)`` when given; else the first of the environment variables in
+``CODE_VERSION_VARIABLES`` that is set (``WSGI_PROBE_CODE_VERSION`` is this project's own);
+else the first line of a ``REVISION`` or ``VERSION`` file, or the commit a git checkout's
+HEAD names (read from its files: git is not run), in the nearest directory above the WSGI
+script that has one. ``code.version_source`` says where it came from (``wrap``,
+``env:NAME``, ``file:PATH``, ``git:PATH``). All of it is read once, when ``wrap()`` runs.
+
 Security model
 --------------
 A request is answered only when it is authorised; an unauthorised request is
@@ -56,8 +67,9 @@ endpoint exists.
   authorised (one warning line goes to stderr, i.e. Apache's error log).
 
 The answer never contains environment variables other than
-``DJANGO_SETTINGS_MODULE`` and ``TZ``, settings values, cookies or request headers
-other than ``Host`` and ``X-Forwarded-Host``.
+``DJANGO_SETTINGS_MODULE``, ``TZ`` and the first code version variable set (as
+``code.version``), settings values, cookies or request headers other than ``Host`` and
+``X-Forwarded-Host``.
 
 mod_wsgi note: Apache's ``SetEnv`` reaches the WSGI environ of each request,
 not ``os.environ``, and this module reads its token when ``wrap()`` runs. Put
@@ -78,6 +90,7 @@ import os
 import platform
 import re
 import secrets
+import socket
 import sys
 import threading
 import time
@@ -311,6 +324,128 @@ def _mtime(path: Optional[str]) -> Optional[str]:
     return moment.isoformat(timespec="microseconds")
 
 
+# -- the code version, found once at wrap() ------------------------------------------------
+# Which code this copy runs, without the user's help where a deploy left it somewhere: a fleet
+# compares these across its backends (script modification times differ from host to host).
+# Each source is read once, when wrap() runs, never per request, and nothing here may raise.
+
+# Variables that deploy tools and platforms set for the running application, in the order
+# they are believed: ours first, then the platforms' (Heroku buildpacks export SOURCE_VERSION,
+# Heroku's dyno metadata HEROKU_BUILD_COMMIT / HEROKU_SLUG_COMMIT, Render RENDER_GIT_COMMIT,
+# Railway RAILWAY_GIT_COMMIT_SHA, Dokku GIT_REV), then the usual hand-set names.
+CODE_VERSION_VARIABLES = (
+    "WSGI_PROBE_CODE_VERSION", "SOURCE_VERSION", "HEROKU_BUILD_COMMIT", "HEROKU_SLUG_COMMIT",
+    "RENDER_GIT_COMMIT", "RAILWAY_GIT_COMMIT_SHA", "GIT_REV", "GIT_COMMIT", "SENTRY_RELEASE",
+)
+# Files a deploy writes beside the code (Capistrano writes REVISION into each release).
+CODE_VERSION_FILES = ("REVISION", "VERSION")
+_VERSION_TEXT = re.compile(r"[\x21-\x7e][\x20-\x7e]{0,199}\Z")
+_GIT_OBJECT = re.compile(r"(?:[0-9a-f]{40}|[0-9a-f]{64})\Z")
+_SMALL_FILE = 64 * 1024
+_PACKED_REFS_LIMIT = 16 * 1024 * 1024
+
+
+def _version_text(value: object) -> Optional[str]:
+    """The first line of ``value`` when it is a short printable version; else None."""
+    if not isinstance(value, str):
+        return None
+    lines = value.strip().splitlines()
+    first = lines[0].strip() if lines else ""
+    return first if _VERSION_TEXT.match(first) else None
+
+
+def _read_small(path: str, limit: int = _SMALL_FILE) -> Optional[str]:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError:
+        return None
+    if len(data) > limit:
+        return None
+    return data.decode("utf-8", "replace")
+
+
+def _git_dirs(dot_git: str) -> Optional[tuple[str, str]]:
+    """(this checkout's git directory, the common one) for a ``.git`` directory or file.
+
+    A worktree's (or submodule's) ``.git`` is a file ``gitdir: PATH``; its git directory has
+    its own HEAD and names the shared one, where the branches are, in ``commondir``.
+    """
+    if os.path.isdir(dot_git):
+        git_dir = dot_git
+    else:
+        text = _read_small(dot_git) or ""
+        if not text.startswith("gitdir:"):
+            return None
+        git_dir = os.path.join(os.path.dirname(dot_git), text[len("gitdir:"):].strip())
+    common = (_read_small(os.path.join(git_dir, "commondir")) or "").strip()
+    return git_dir, os.path.normpath(os.path.join(git_dir, common)) if common else git_dir
+
+
+def _packed_ref(common: str, ref: str) -> Optional[str]:
+    text = _read_small(os.path.join(common, "packed-refs"), _PACKED_REFS_LIMIT) or ""
+    for line in text.splitlines():
+        sha, _, name = line.partition(" ")
+        if name.strip() == ref and _GIT_OBJECT.match(sha):
+            return sha
+    return None
+
+
+def _git_commit(dot_git: str) -> Optional[str]:
+    """The commit HEAD names, read from the files (HEAD, its branch, packed-refs): no git run."""
+    dirs = _git_dirs(dot_git)
+    if dirs is None:
+        return None
+    git_dir, common = dirs
+    head = (_read_small(os.path.join(git_dir, "HEAD")) or "").strip()
+    for _ in range(5):  # a symbolic ref may name another; a loop ends here
+        if _GIT_OBJECT.match(head):
+            return head  # a detached HEAD, or the branch's commit
+        if not head.startswith("ref:"):
+            return None
+        ref = head[len("ref:"):].strip()
+        if not ref.startswith("refs/") or ".." in ref:
+            return None
+        loose = _read_small(os.path.join(git_dir, ref)) or _read_small(os.path.join(common, ref))
+        if loose is None:
+            return _packed_ref(common, ref)
+        head = loose.strip()
+    return None
+
+
+def _version_beside(script: Optional[str]) -> Optional[tuple[str, str]]:
+    """(version, source) from the nearest directory above ``script`` that has a REVISION or
+    VERSION file or a ``.git``, as git itself looks upwards for its repository."""
+    if not script:
+        return None
+    here = os.path.dirname(os.path.abspath(script))
+    while True:
+        for name in CODE_VERSION_FILES:
+            path = os.path.join(here, name)
+            if os.path.isfile(path):
+                found = _version_text(_read_small(path))
+                return (found, "file:" + path) if found else None
+        dot_git = os.path.join(here, ".git")
+        if os.path.exists(dot_git):
+            commit = _git_commit(dot_git)
+            return (commit, "git:" + dot_git) if commit else None
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+
+
+def _code_version(explicit: Optional[str], script: Optional[str]) -> tuple[object, object]:
+    """(code version, where it came from): wrap()'s argument, a variable, a file, or git."""
+    if explicit is not None:
+        return explicit, "wrap"
+    for name in CODE_VERSION_VARIABLES:
+        found = _version_text(os.environ.get(name))
+        if found:
+            return found, "env:" + name
+    return _safe(lambda: _version_beside(script)) or (None, None)
+
+
 def _time_zone() -> Dict[str, Any]:
     """The TZ this interpreter asked for and the zone the process really uses.
 
@@ -331,7 +466,11 @@ class _Copy:
     def __init__(self, label: Optional[str], version: Optional[str],
                  script: Optional[str]) -> None:
         self.label = label
-        self.code = {"version": version, "script_mtime": _safe(lambda: _mtime(script))}
+        found, source = _code_version(version, script)
+        self.code = {"version": found, "version_source": source,
+                     "script_mtime": _safe(lambda: _mtime(script))}
+        # Names the machine behind a balancer (with ppid: which server a process belongs to).
+        self.hostname = _safe(lambda: socket.gethostname() or None)
         self.lock = threading.Lock()
         self.instance_id = secrets.token_hex(16)
         self.pid = _safe(os.getpid)
@@ -476,6 +615,8 @@ def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict
             "worker_id": _safe(_worker_id),
             # where the application server listens ("127.0.0.1:8001", "unix:/run/a.sock")
             "listen": _safe(lambda: _listen(environ)),
+            # the machine's name, taken at wrap(): which backend answered behind a balancer
+            "hostname": copy.hostname,
         },
         "python": dict(copy.python, django_version=_safe(_django_version)),
         "code": dict(copy.code),
@@ -496,18 +637,23 @@ def wrap(
     token: Optional[str] = None,
     token_file: Optional[Union[str, os.PathLike[str]]] = None,
     version: Optional[str] = None,
+    code_version: Optional[str] = None,
 ) -> WSGIApplication:
     """Return ``application`` with the probe endpoint in front of it.
 
-    ``label`` names this instance in the answer. ``version`` says which code it runs (e.g. a
-    release tag or commit), reported as ``code.version``. ``segment`` is the last path
-    segment that selects the endpoint. ``token``/``token_file`` configure
+    ``label`` names this instance in the answer. ``code_version`` (``version`` is its older
+    name) says which code it runs (e.g. a release tag or commit), reported as
+    ``code.version``; without it the version is looked for once, now: in the variables
+    ``CODE_VERSION_VARIABLES``, else in the nearest ``REVISION`` or ``VERSION`` file or git
+    checkout above the calling script (``code.version_source`` says which). ``segment`` is
+    the last path segment that selects the endpoint. ``token``/``token_file`` configure
     authorisation (see the module docstring); both are read now, not per request.
     """
     if not isinstance(segment, str) or not segment or "/" in segment:
         raise ValueError("segment must be a non-empty path segment without '/': %r" % (segment,))
+    declared = code_version if code_version is not None else version
     copy = _Copy(None if label is None else str(label),
-                 None if version is None else str(version), _caller_file())
+                 None if declared is None else str(declared), _caller_file())
     expected = _resolve_token(token, token_file)
     seg_len = len(segment)
 

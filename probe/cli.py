@@ -114,9 +114,11 @@ def main() -> None:
               help="File holding the X-Probe-Token (default: $WSGI_PROBE_TOKEN).")
 @click.option("--ca-file", type=click.Path(dir_okay=False),
               help="CA bundle to verify HTTPS servers with (default: certifi's).")
-@click.option("--restarted-after", metavar="TIME|@FILE",
+@click.option("--restarted-after", metavar="[INSTANCE=]TIME|@FILE", multiple=True,
               help="Flag instances started before this ISO 8601 time (UTC unless an offset) "
-                   "or before FILE's modification time (e.g. the deployed wsgi.py) as stale.")
+                   "or before FILE's modification time (e.g. the deployed wsgi.py) as stale. "
+                   "INSTANCE=... sets it for one instance of the manifest (repeatable); the "
+                   "plain form is for the others.")
 @click.option("--baseline", "baseline_path", metavar="FILE",
               help="Compare who answered each URL at each address with this baseline; an "
                    "unexpected change is a critical finding.")
@@ -145,7 +147,7 @@ def main() -> None:
 def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, ...],
           all_addresses: bool | None, samples: int | None, concurrency: int | None,
           timeout: float | None,
-          token_file: str | None, ca_file: str | None, restarted_after: str | None,
+          token_file: str | None, ca_file: str | None, restarted_after: tuple[str, ...],
           baseline_path: str | None, save_baseline: str | None, no_sni: bool,
           no_extra_probes: bool, config_path: str | None, apachectl: bool, fmt: str,
           output: str | None, fail_on_warning: bool, verbose: int, log_format: str) -> None:
@@ -158,7 +160,7 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
     from probe import logs, manifest, progress, report
     from probe import sweep as sweeping
     from probe.credentials import read_token
-    from probe.deploy_time import parse_deploy_time
+    from probe.deploy_time import parse_restarted_after
 
     logs.configure(verbose, log_format)
     try:
@@ -173,7 +175,8 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
                                    sni=False if no_sni else None)
         env = environment()
         token = read_token(loaded.probe, env.environ)
-        cutoff = parse_deploy_time(restarted_after) if restarted_after is not None else None
+        names = None if urls else list(loaded.instances)
+        cutoff = parse_restarted_after(restarted_after, names)
         before = baselines.load(baseline_path) if baseline_path else None
         if save_baseline:
             baselines.check_writable(save_baseline)

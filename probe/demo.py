@@ -130,6 +130,25 @@ class _Prose:
                 *(cont + part + " \\" for part in parts[1:-1]), cont + parts[-1]]
 
 
+def _script_lines(source: str, text: _Prose) -> list[str]:
+    """The script, indented; where the install block's lines do not fit the width, the block
+    is summed up between its own first and last lines (Python has no line continuation
+    that would keep it the same code)."""
+    lines = [f"    {line}".rstrip() for line in source.splitlines()]
+    if text.width is None or all(len(line) <= text.width for line in lines):
+        return lines
+    start = next(i for i, line in enumerate(lines) if "wsgi-probe endpoint >>>" in line)
+    end = next(i for i, line in enumerate(lines) if "wsgi-probe endpoint <<<" in line)
+    summary = text.paragraph(
+        f"({end - start - 1} lines that load wsgi_endpoint.py from beside this file by path and "
+        f"wrap application with it, leaving it as it was on any failure: `probe endpoint "
+        f"--install WSGI_PY --dry-run` prints them)", indent="    ")
+    first = lines[start]
+    marker = "wsgi-probe endpoint >>>"
+    shown = first if len(first) <= text.width else first[:first.index(marker) + len(marker)]
+    return [*lines[:start], shown, *summary.splitlines(), *lines[end:]]
+
+
 def _intro(out: TextIO, text: _Prose, connect: str, manifest: Manifest) -> None:
     print(text.paragraph(f"wsgi-probe demo: a SIMULATED Apache httpd + mod_wsgi, inside this "
                          f"process, on {connect}."), file=out)
@@ -147,11 +166,12 @@ def _intro(out: TextIO, text: _Prose, connect: str, manifest: Manifest) -> None:
             print(part, file=out)
     script = scenario.SCRIPTS[scenario.PROJECT_2]
     print(file=out)
-    print(text.paragraph(f"Both WSGI scripts are in the style Django 1.4+ generates, e.g. "
-                         f"{script.path}:"), file=out)
+    print(text.paragraph(f"Both WSGI scripts are in the style Django 1.4+ generates, with the "
+                         f"block `probe endpoint --install` appends, e.g. {script.path}:"),
+          file=out)
     print(file=out)
-    for line in script.source().splitlines():
-        print(f"    {line}".rstrip(), file=out)
+    for line in _script_lines(script.source(), text):
+        print(line, file=out)
     print("\nWhat each URL is meant to be (the manifest):", file=out)
     targets = manifest.targets()
     width = max(len(t.url) for t in targets)

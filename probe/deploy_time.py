@@ -6,10 +6,17 @@ offsets, a date alone, the basic ``20261130T020945Z`` form), because a post-depl
 that rejects the deploy script's own timestamp is not run at all. ``@FILE`` is that file's
 modification time: the deployed ``wsgi.py``, touched by the deploy, says when it happened
 without any clock arithmetic in the CI job. No offset means UTC (docs/cli.md).
+
+A deploy often reaches one application of several: ``--restarted-after INSTANCE=TIME`` (or
+``INSTANCE=@FILE``, repeatable) and an instance's ``restarted_after`` manifest key set the time
+for that instance only (:class:`RestartCutoffs`); the plain form applies to the others.
+An ``@FILE`` of the manifest is read when each sweep runs (the exporter sweeps for days).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from probe.errors import UsageError
@@ -38,3 +45,81 @@ def parse_deploy_time(value: str, where: str = "--restarted-after") -> datetime:
             f"(e.g. 2026-11-30T02:09:45Z, 2026-11-30T03:09:45.27+01:00, @/srv/app/wsgi.py)"
         ) from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Cutoff:
+    """A deploy time and where it was given, for the stale verdict's explanation."""
+
+    moment: datetime
+    source: str
+    """``--restarted-after``, ``--restarted-after project-1=@/srv/app/wsgi.py``, ..."""
+
+
+@dataclass(frozen=True)
+class RestartCutoffs:
+    """When each instance must have restarted: its own time, else everyone's."""
+
+    everyone: Cutoff | None = None
+    instances: Mapping[str, Cutoff] = field(default_factory=dict)
+
+    def of(self, instance: str | None) -> Cutoff | None:
+        found = self.instances.get(instance) if instance is not None else None
+        return found or self.everyone
+
+    def __bool__(self) -> bool:
+        return self.everyone is not None or bool(self.instances)
+
+    def over(self, base: RestartCutoffs) -> RestartCutoffs:
+        """These times, falling back to ``base``'s (the command line over the manifest)."""
+        return RestartCutoffs(self.everyone or base.everyone,
+                              {**base.instances, **self.instances})
+
+
+def cutoff(value: str, where: str, source: str) -> Cutoff:
+    """One ``TIME`` or ``@FILE`` read now; ``where`` names it in an error, ``source`` in the
+    stale verdict."""
+    return Cutoff(parse_deploy_time(value, where), source)
+
+
+def parse_restarted_after(values: Sequence[str], instances: Sequence[str] | None,
+                          option: str = "--restarted-after") -> RestartCutoffs:
+    """``--restarted-after`` as given (repeatable): at most one ``TIME``/``@FILE`` for every
+    instance, and any number of ``INSTANCE=TIME``/``INSTANCE=@FILE``. ``instances`` are the
+    manifest's names (None: URLs given on the command line, no instance to name)."""
+    everyone: Cutoff | None = None
+    own: dict[str, Cutoff] = {}
+    for value in values:
+        text = value.strip()
+        name, sign, when = text.partition("=")
+        if text.startswith("@") or not sign:
+            if everyone is not None:
+                raise UsageError(f"{option}: given twice for every instance ({everyone.source} "
+                                 f"and {text}); name the instance: {option} INSTANCE=TIME")
+            everyone = cutoff(text, option, f"{option} {text}")
+            continue
+        name = name.strip()
+        if instances is None or name not in instances:
+            known = ", ".join(instances or ()) or "none: URLs were given, not a manifest"
+            raise UsageError(f"{option} {name}=...: no instance {name!r} in the manifest "
+                             f"(instances: {known})")
+        if name in own:
+            raise UsageError(f"{option} {name}=...: given twice for {name}")
+        own[name] = cutoff(when, f"{option} {name}=", f"{option} {name}={when.strip()}")
+    return RestartCutoffs(everyone, own)
+
+
+def manifest_cutoffs(declared: Mapping[str, str]) -> RestartCutoffs:
+    """The manifest's ``restarted_after`` per instance, read now (an ``@FILE`` at each sweep)."""
+    return RestartCutoffs(None, {
+        name: cutoff(value, f"instances.{name}.restarted_after",
+                     f"instances.{name}.restarted_after = {value}")
+        for name, value in declared.items()})
+
+
+def as_cutoffs(value: datetime | RestartCutoffs | None) -> RestartCutoffs:
+    """One moment for every instance (how callers gave it before) or the per-instance form."""
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return RestartCutoffs(Cutoff(moment, "--restarted-after"))
+    return value or RestartCutoffs()

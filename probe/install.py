@@ -236,9 +236,11 @@ def diff(plan: Plan) -> str:
         return ""
     old = (change.old.data if change.old else b"").decode("utf-8", "replace")
     new = (change.new or b"").decode("utf-8", "replace")
+    # a/ and b/ before the path as git writes them: an absolute path loses its leading slash
+    # (a/srv/app/wsgi.py, not a//srv/app/wsgi.py), so `patch -p1` from / applies it.
+    name = change.path.as_posix().lstrip("/")
     lines = list(difflib.unified_diff(old.splitlines(keepends=True),
-                                      new.splitlines(keepends=True),
-                                      f"a/{change.path}", f"b/{change.path}"))
+                                      new.splitlines(keepends=True), f"a/{name}", f"b/{name}"))
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
                    for line in lines)
 

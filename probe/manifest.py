@@ -18,8 +18,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from probe.errors import ManifestError
+from probe.deploy_time import parse_deploy_time
+from probe.errors import ManifestError, UsageError
 from probe.files import FileRefused, read_bytes
+from probe.identities import check_identities
 from probe.safe_text import one_line
 
 ANY_INSTANCE = "*"
@@ -87,6 +89,9 @@ class Instance:
     django_version: str | None = None
     code_version: str | None = None
     time_zone: str | None = None
+    restarted_after: str | None = None
+    """When this instance was deployed: an ISO 8601 time, or ``@/abs/path`` (that file's
+    modification time, read at each sweep): older processes are ``stale``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +205,7 @@ def parse(text: str, source: str = "<manifest>") -> Manifest:
             f"{source}: no [instances.NAME] tables and no [refuse] urls: nothing to probe"
         )
     _no_url_twice(instances, refuse_urls, source)
+    check_identities(instances, source)
     return Manifest(probe, instances, tuple(refuse_urls), frozenset(statuses), source)
 
 
@@ -227,6 +233,11 @@ def check_url(url: object, where: str) -> str:
         raise ManifestError(f"{where}: not an http(s) URL: {url!r}")
     if parts.query or parts.fragment:
         raise ManifestError(f"{where}: a probe URL takes no query or fragment: {url!r}")
+    if "@" in parts.netloc:
+        # Never echoed: the password would land in logs and monitoring configs.
+        hidden = f"{parts.scheme}://***@{parts.netloc.rpartition('@')[2]}{parts.path}"
+        raise ManifestError(f"{where}: a probe URL takes no user:password@ (the endpoint is "
+                            f"authorised by X-Probe-Token: give --token-file): {hidden!r}")
     return url
 
 
@@ -363,7 +374,7 @@ def _valid_host(host: str) -> bool:
 
 _RUNTIME_KEYS = ("python_prefix", "python_version", "django_version", "code_version", "time_zone")
 _INSTANCE_KEYS = {"label", "settings", "process_group", "application_group", "urls",
-                  *_RUNTIME_KEYS}
+                  "restarted_after", *_RUNTIME_KEYS}
 
 
 def _check_instances(table: Mapping[str, Any], source: str) -> dict[str, Instance]:
@@ -389,8 +400,26 @@ def _check_instances(table: Mapping[str, Any], source: str) -> dict[str, Instanc
             process_group=body.get("process_group"),
             application_group=body.get("application_group"),
             **{key: body.get(key) for key in _RUNTIME_KEYS},
+            restarted_after=_restarted_after(body.get("restarted_after"), source, where),
         )
     return instances
+
+
+def _restarted_after(value: str | None, source: str, where: str) -> str | None:
+    """Checked now (a typo must not wait for the first sweep); an @FILE is read per sweep."""
+    if value is None:
+        return None
+    at = f"{source}: {where}.restarted_after"
+    if value.strip().startswith("@"):
+        if not os.path.isabs(value.strip()[1:]):
+            raise ManifestError(f"{at}: @FILE needs an absolute path (a sweep may run in any "
+                                f"directory): {one_line(repr(value))}")
+        return value.strip()
+    try:
+        parse_deploy_time(value, at)
+    except UsageError as exc:
+        raise ManifestError(str(exc)) from None
+    return value
 
 
 def _url_list(value: object, source: str, where: str) -> list[str]:

@@ -9,6 +9,7 @@ the other classes are small.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -134,13 +135,16 @@ def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 
 def _runtime_fields(data: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
-    """The python/code/time_zone fields, each None when missing or of the wrong type."""
+    """The python/code/time_zone/server fields, each None when missing or of the wrong type."""
     python, code, zone = _table(data, "python"), _table(data, "code"), _table(data, "time_zone")
     return {
         "python_prefix": _text(python.get("prefix")),
         "python_version": _text(python.get("version")),
         "django_version": _text(python.get("django_version")),
         "code_version": _text(code.get("version")),
+        "code_version_source": _text(code.get("version_source")),
+        "hostname": _text(_table(data, "server").get("hostname")),
+        "ppid": _pid(data.get("ppid")),
         "script_mtime": _text(code.get("script_mtime")),
         "tz_environ": _text(zone.get("environ")),
         "tz_name": _text(zone.get("name")),
@@ -160,7 +164,8 @@ def answer_problems(data: Mapping[str, Any]) -> tuple[str, ...]:
     problems: list[str] = []
 
     def shown(value: object) -> str:
-        return one_line(repr(value), limit=40)
+        # In JSON's words (null, true, "text"): the answer is JSON, not Python.
+        return one_line(json.dumps(value, ensure_ascii=False, default=repr), limit=40)
 
     instance_id = data.get("instance_id")
     if not isinstance(instance_id, str) or not instance_id:
@@ -232,6 +237,11 @@ class EndpointAnswer:
     tz_name: str | None = None
     tz_offset_s: int | None = None
     forwarded_host: str | None = None
+    # Added for issue 24 (fleets): where the code version came from, which machine and which
+    # server (the parent process) answered.
+    code_version_source: str | None = None
+    hostname: str | None = None
+    ppid: int | None = None
 
     @classmethod
     def from_json(cls, data: object) -> EndpointAnswer:

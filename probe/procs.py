@@ -27,6 +27,8 @@ from enum import StrEnum
 
 import psutil
 
+from probe.procs_config import ParentConfig, parent_config
+
 APACHE_NAMES = frozenset({"apache2", "httpd", "apache", "httpd2", "httpd2-prefork",
                           "httpd2-worker", "httpd2-event"})
 _TITLE = re.compile(r"^\(wsgi:([^)]*)(\))?")
@@ -69,13 +71,19 @@ class ApacheProcess:
     rss: int | None
     age_s: float
     title: str
+    config: ParentConfig | None = None
+    """A parent's configuration file and ServerRoot, from its command line."""
 
     def as_json(self) -> dict[str, object]:
+        config = self.config
         return {"pid": self.pid, "ppid": self.ppid, "role": self.role.value,
                 "process_group": self.process_group, "group_source": self.group_source,
                 "daemon_id": self.daemon_id,
                 "user": self.user, "rss_bytes": self.rss, "age_s": round(self.age_s, 1),
-                "title": self.title}
+                "title": self.title,
+                "config_file": config.config_file if config else None,
+                "server_root": config.server_root if config else None,
+                "config_source": config.source if config else None}
 
 
 def is_apache(facts: ProcessFacts) -> bool:
@@ -94,7 +102,8 @@ def classify(processes: Iterable[ProcessFacts], *, now: float,
     parents = sorted((p for p in apache.values() if p.ppid not in apache), key=lambda p: p.pid)
     rows: list[ApacheProcess] = []
     for parent in parents:
-        rows.append(_row(parent, Role.PARENT, None, "", now))
+        rows.append(replace(_row(parent, Role.PARENT, None, "", now),
+                            config=parent_config(parent.cmdline, parent.name)))
         for child in sorted((p for p in apache.values() if p.ppid == parent.pid),
                             key=lambda p: p.pid):
             rows.append(_child(child, now, group_names or {}, express=is_express(parent)))
@@ -248,6 +257,9 @@ def render_table(rows: Sequence[ApacheProcess], *, terminal: bool) -> str:
     console = Console(file=out, force_terminal=terminal, no_color=not terminal, width=250,
                       highlight=False, soft_wrap=False)
     console.print(table)
+    for row in rows:
+        if row.config is not None:
+            console.print(f"pid {row.pid} runs {row.config.describe()}", markup=False)
     for note in _footnotes(rows):
         console.print(note, markup=False)
     return out.getvalue()

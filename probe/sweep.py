@@ -12,6 +12,7 @@ from datetime import datetime
 from types import FrameType
 
 from probe import addresses, logs
+from probe.deploy_time import RestartCutoffs, as_cutoffs, manifest_cutoffs
 from probe.diagnose import ConfigJoin, diagnose
 from probe.diagnose.discriminate import extra_probes
 from probe.errors import ErrorKind
@@ -30,7 +31,7 @@ def run_sweep(
     manifest: Manifest,
     *,
     targets: Sequence[Target] | None = None,
-    restarted_after: datetime | None = None,
+    restarted_after: datetime | RestartCutoffs | None = None,
     progress: Progress | None = None,
     deadline: float | None = None,
     transport: Transport | None = None,
@@ -49,6 +50,11 @@ def run_sweep(
     ``extra_probes``: send the few requests that tell causes apart
     (:mod:`probe.diagnose.discriminate`), through the same transport.
     """
+    # The manifest's per-instance deploy times, read before any request (an @FILE changes
+    # with each deploy); the caller's (the command line) go over them.
+    declared = {i.name: i.restarted_after for i in manifest.instances.values()
+                if i.restarted_after is not None}
+    cutoffs = as_cutoffs(restarted_after).over(manifest_cutoffs(declared))
     settings = manifest.probe
     # One target per URL and address (a fleet); each request carries its address.
     chosen = addresses.expand(
@@ -73,7 +79,7 @@ def run_sweep(
     probed = {} if interrupted or not extra_probes else discriminating(
         manifest, observations, transport, end)
     report = diagnose(
-        manifest, observations, restarted_after=restarted_after,
+        manifest, observations, restarted_after=cutoffs,
         duration_s=time.monotonic() - started, interrupted=interrupted, config=config,
         probed=probed,
     )

@@ -472,7 +472,7 @@ def test_cli_timeout_bounds_a_stuck_name_lookup(tmp_path: Path) -> None:
     """A worker thread stuck in getaddrinfo past -t must not keep the plugin alive."""
     manifest = tmp_path / "slow.toml"
     manifest.write_text('[probe]\nsamples = 1\ntimeout = 60.0\n'
-                        '[instances.a]\nurls = ["http://slow-lookup.test/"]\n')
+                        '[instances.a]\nlabel = "a"\nurls = ["http://slow-lookup.test/"]\n')
     # The lookup hangs 60 s; the subprocess timeout (30 s) fails the test if -t did not end it.
     done = subprocess.run([sys.executable, "-c", SLOW_LOOKUP, str(manifest)],
                           capture_output=True, text=True, timeout=30, check=False)

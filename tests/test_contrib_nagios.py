@@ -27,6 +27,7 @@ INSTALLED_PROBE = "/usr/local/bin/probe"
 
 MANIFEST = """
 [instances.project-1]
+label = "project-1"
 urls = ["http://site-1.example.com/", "http://www.site-1.example.com/"]
 """
 

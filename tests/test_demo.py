@@ -165,3 +165,19 @@ def test_demo_renders_for_the_terminal_width(width: int) -> None:
         assert any(line.startswith("┃ URL") and "settings" in line for line in lines)
         # Prose wraps at 100 even on a wide screen: long lines read badly.
         assert max(len(line) for line in lines if line.startswith("No real server")) <= 100
+
+
+@pytest.mark.parametrize("width", [80, 160])
+def test_demo_shows_the_form_install_writes(width: int) -> None:
+    """Not a plain ``import wsgi_endpoint``: it fails under mod_wsgi, gunicorn and uWSGI."""
+    from probe.environment import Environment
+    from probe.install import BEGIN, END
+
+    out = io.StringIO()
+    assert demo.run(env=Environment(stdout=out, width=width)) == 0
+    text = out.getvalue()
+    assert "import wsgi_endpoint\n" not in text
+    assert f"    {BEGIN}" in text and f"    {END}" in text
+    if width == 160:  # wide enough for the block itself
+        assert "spec_from_file_location(\"wsgi_endpoint\", path)" in text
+        assert "wsgi_endpoint.wrap(application, label='project-2')" in text

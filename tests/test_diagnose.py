@@ -378,9 +378,9 @@ def test_instance_is_recognised_by_settings_when_it_declares_nothing_else() -> N
 
 
 def test_instance_that_declares_only_urls_accepts_the_endpoint_answer() -> None:
-    # label, settings, process_group and application_group are all optional (docs/manifest.md):
-    # with none of them there is nothing to contradict, so the answer cannot be "wrong".
-    m = manifest.parse('[instances.app]\nurls = ["http://site-1.example.com/"]\n', "site.toml")
+    # Such a manifest is refused (probe.identities); built by hand it still has nothing to
+    # contradict, so the answer cannot be "wrong".
+    m = manifest.Manifest(instances={"app": manifest.Instance("app", (SITE1,))})
     answer = ep("app-v2", host="site-1.example.com")
     report = run([thrice(SITE1, "app", answer)], m)
     assert result(report, SITE1).verdict is Verdict.OK
@@ -802,20 +802,16 @@ def test_same_pid_different_interpreters_is_no_shared_interpreter() -> None:
 def test_shared_instance() -> None:
     # Instances told apart by settings only, and both claim the same settings: one copy
     # (one instance_id) answers both, so each URL looks right, but they are not separate.
-    text = """\
-[instances.shop]
-settings = "mysite.settings"
-urls = ["http://site-1.example.com/"]
-
-[instances.blog]
-settings = "mysite.settings"
-urls = ["http://site-2.example.com/"]
-"""
+    # (Such a manifest is refused as look-alikes; built by hand, the finding still shows.)
+    same = "mysite.settings"
+    m = manifest.Manifest(instances={
+        "shop": manifest.Instance("shop", (SITE1,), settings=same),
+        "blog": manifest.Instance("blog", (SITE2,), settings=same)})
     one: dict[str, Any] = {"instance_id": "abc123", "pid": 300}
     report = run([
         thrice(SITE1, "shop", ep(None, host="site-1.example.com", **one)),
         thrice(SITE2, "blog", ep(None, host="site-2.example.com", **one)),
-    ], sites(text))
+    ], m)
     assert {t.verdict for t in report.targets} == {Verdict.OK}
     (finding,) = report.findings
     assert finding.code == "shared_instance"

@@ -25,6 +25,7 @@ samples = 1
 timeout = 2
 connect = "127.0.0.1:9"
 [instances.a]
+label = "a"
 urls = ["http://a.example/"]
 """
 

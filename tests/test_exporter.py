@@ -623,7 +623,7 @@ def test_probe_sends_the_token_only_to_manifest_urls(tmp_path: Path, spy: Spy) -
     token = tmp_path / "token"
     token.write_text("s3cret\n")
     manifest = parse(f'[probe]\ntoken_file = "{token}"\nsamples = 1\n'
-                     f'[instances.a]\nurls = ["http://127.0.0.1:{spy.port}/listed/"]\n')
+                     f'[instances.a]\nlabel = "a"\nurls = ["http://127.0.0.1:{spy.port}/listed/"]\n')
     served = Served(exporter.build_app(manifest, ExporterOptions(),
                                        token=read_token(manifest.probe, {})))
     try:
@@ -645,7 +645,7 @@ def test_probe_sends_the_token_with_connect(tmp_path: Path, spy: Spy) -> None:
     token.write_text("s3cret\n")
     manifest = parse(f'[probe]\ntoken_file = "{token}"\nsamples = 1\n'
                      f'connect = "127.0.0.1:{spy.port}"\n'
-                     '[instances.a]\nurls = ["http://site-1.example.com/"]\n')
+                     '[instances.a]\nlabel = "a"\nurls = ["http://site-1.example.com/"]\n')
     served = Served(exporter.build_app(manifest, ExporterOptions(),
                                        token=read_token(manifest.probe, {})))
     try:
@@ -693,14 +693,22 @@ def test_page_puts_problems_first_and_colours_the_status() -> None:
     from probe.exporter.page import render_page
 
     page = render_page(REPORT, 1_700_000_000.0, manifest="m.toml", version="1")
-    rows = re.findall(r'<tr class="(\w+)"><td class="url">([^<]*)</td>', page)
-    # The two problems in manifest order, then the rest in manifest order.
-    assert rows == [("problem", "http://site-1.example.com/suburl/"),
-                    ("problem", "http://site-2.example.com/"),
-                    ("ok", "http://site-1.example.com/"), ("ok", "http://unknown.invalid/")]
+    # The two problems as blocks in manifest order, then the rest as a list in manifest order.
+    blocks = re.findall(r'<article class="problem"><h3><span class="url">([^<]*)</span>', page)
+    assert blocks == ["http://site-1.example.com/suburl/", "http://site-2.example.com/"]
+    healthy = re.findall(r'<li><span class="url">([^<]*)</span>', page)
+    assert healthy == ["http://site-1.example.com/", "http://unknown.invalid/"]
+    assert page.index("<h2>Problems (2)</h2>") < page.index("<h2>OK (2)</h2>")
     assert '<span class="status status-critical">CRITICAL</span>' in page
-    assert "td.url { white-space: nowrap; }" in page
+    assert ".url { white-space: nowrap;" in page
     assert "4 URLs, 2 problems" in page
+    # each block: verdict and cause, who answered, the explanation and the fix
+    first = page[page.index('<article class="problem">'):page.index("</article>")]
+    problem = REPORT.problems[0]
+    assert f'<span class="verdict">{problem.verdict.value}' in first
+    assert f'<dd class="fact-answered-by">{problem.answered_by}</dd>' in first
+    assert '<p class="explanation">swallowed</p>' in first
+    assert '<p class="fix">' not in first  # this result has no fix: no empty "Fix:"
 
 
 def test_page_links_to_no_other_host(serve: ServeFactory) -> None:

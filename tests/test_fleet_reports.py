@@ -131,8 +131,10 @@ def test_exporter_page_shows_the_address() -> None:
 
     report = fleet_report([(FLEET_URLS[0], a) for a in FLEET_ADDRESSES[:2]])
     page = render_page(report, 0.0, manifest="m.toml", version="1")
-    for address in FLEET_ADDRESSES[:2]:
-        assert f"<td>{address}</td></tr>" in page
+    # the problem block and the healthy line each say where
+    assert f'{FLEET_URLS[0]}</span> at 127.0.0.2:80: <span class="verdict">' in page
+    assert f'{FLEET_URLS[0]}</span> at 127.0.0.1:80: <span class="verdict">ok</span>' in page
+    assert "1 URL at 2 addresses (2 targets)" in page
 
 
 def test_junit_names_every_case_uniquely() -> None:
@@ -148,3 +150,31 @@ def test_junit_names_every_case_uniquely() -> None:
     assert len(names) == len(set(names)) == 6
     assert f"{FLEET_URLS[0]} @ 127.0.0.2:80" in names
     assert "baseline_not_restarted #2" in names
+
+
+def test_summaries_count_urls_as_urls() -> None:
+    """2 URLs at 3 addresses are 6 targets, not "6 URLs" (issue 24)."""
+    import json
+
+    from probe.report import render as render_report
+    from probe.report.nagios import render
+    from tests.monitoring_helpers import parse_output
+
+    all_six = [(u, a) for u in FLEET_URLS for a in FLEET_ADDRESSES]
+    report = fleet_report(all_six)
+    table = render_report(report, "table", width=200)
+    assert "CRITICAL: 2 URLs at 3 addresses (6 targets), 4 ok, 2 problems" in table
+    status_line, _perf, _lines = parse_output(render(check.evaluate(report, CheckOptions(
+        "m.toml"), elapsed=0.1)))
+    assert status_line.startswith(
+        "WSGI-PROBE CRITICAL - 2 of 6 targets (2 URLs at 3 addresses) misrouted: ")
+    summary = json.loads(render_report(report, "json"))["summary"]
+    assert (summary["targets"], summary["urls"]) == (6, 2)
+    healthy = Report(tuple(fleet_result(u, a) for u, a in all_six))
+    status_line, _perf, _lines = parse_output(render(check.evaluate(healthy, CheckOptions(
+        "m.toml"), elapsed=0.1)))
+    assert status_line.startswith("WSGI-PROBE OK - 6 targets answered by the expected instance "
+                                  "(2 URLs at 3 addresses)")
+    # Without a fleet, URLs as before.
+    single = Report(tuple(fleet_result(u, "127.0.0.1:80") for u in FLEET_URLS))
+    assert "OK: 2 URLs, 2 ok" in render_report(single, "table", width=200)

@@ -298,8 +298,10 @@ def test_behaviour(server: int, behaviour: str) -> None:
 
 def test_every_format_through_the_command_line(server: int, tmp_path: Path) -> None:
     """All behaviours in one sweep: each format is written, the exit status is 1 (problems)."""
-    urls = "\n".join(f'[instances.{b}]\nlabel = "hostile"\nurls = ["http://{b}.example/"]'
-                     for b in sorted(BEHAVIOURS))
+    # One instance: every behaviour's server says it is "hostile" (two instances declaring
+    # the same label would be refused as look-alikes).
+    listed = ", ".join(f'"http://{b}.example/"' for b in sorted(BEHAVIOURS))
+    urls = f'[instances.hostile]\nlabel = "hostile"\nurls = [{listed}]'
     path = tmp_path / "all.toml"
     path.write_text(f'[probe]\nconnect = "127.0.0.1:{server}"\ntimeout = {REQUEST_TIMEOUT}\n'
                     f'samples = 1\n[instances.good]\nlabel = "good"\n'

@@ -196,14 +196,17 @@ def test_dry_run_prints_a_diff_and_writes_nothing(tmp_path: Path) -> None:
     assert script.read_bytes() == SCRIPT
     assert not (script.parent / "wsgi_endpoint.py").exists()
     lines = result.stdout.splitlines()
-    assert lines[0] == f"--- a/{script}"
-    assert lines[1] == f"+++ b/{script}"
+    # git's a/ b/ before the absolute path, without a double slash (issue 24)
+    assert lines[0] == f"--- a/{str(script).lstrip('/')}"
+    assert lines[1] == f"+++ b/{str(script).lstrip('/')}"
+    assert "//" not in lines[0] + lines[1]
     assert f"+{install.BEGIN}" in "\n".join(lines)
     assert "+    import sys" in lines
     # it is a real patch: applied, it gives what --install writes
     if shutil.which("patch") is None:
         pytest.skip("no patch(1) to apply the diff with")
-    subprocess.run(["patch", "-s", "-p0", str(script)], input=result.stdout, text=True,
+    # the header's path is the file's: patch -p1 from / finds it without being told
+    subprocess.run(["patch", "-s", "-p1", "-d", "/"], input=result.stdout, text=True,
                    check=True, capture_output=True, timeout=30)
     other = tmp_path / "other"
     other.mkdir()

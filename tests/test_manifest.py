@@ -41,6 +41,7 @@ statuses = [403, 404, 421]    # what counts as refused (default shown); so does 
 
 MINIMAL = """\
 [instances.p]
+label = "p"
 urls = ["http://a.example/"]
 """
 
@@ -160,7 +161,8 @@ def test_unknown_key_lists_the_allowed_keys() -> None:
     message = error_of('[instances.p]\nurls = ["http://a.example/"]\nsetings = "x"\n')
     assert message.endswith(
         "(expected one of: application_group, code_version, django_version, label, "
-        "process_group, python_prefix, python_version, settings, time_zone, urls)"
+        "process_group, python_prefix, python_version, restarted_after, settings, time_zone, "
+        "urls)"
     )
 
 
@@ -329,8 +331,10 @@ def test_duplicate_url_within_one_instance() -> None:
 def test_same_host_other_scheme_port_or_path_is_not_a_duplicate() -> None:
     text = """\
     [instances.a]
+    label = "a"
     urls = ["http://s.example/", "https://s.example/", "http://s.example:8080/"]
     [instances.b]
+    label = "b"
     urls = ["http://s.example/b/"]
     """
     m = parse(text)
@@ -488,7 +492,7 @@ def test_token_file_that_is_a_directory(tmp_path: Path) -> None:
 
 
 def test_sni_false_needs_connect_to_an_ip_address() -> None:
-    base = '[instances.p]\nurls = ["https://a.example/"]\n'
+    base = '[instances.p]\nlabel = "p"\nurls = ["https://a.example/"]\n'
     m = manifest.parse('[probe]\nsni = false\nconnect = "127.0.0.1:8443"\n' + base, "s.toml")
     assert m.probe.sni is False
     with pytest.raises(ManifestError, match=r"s.toml: probe.sni: probing without SNI needs"):
@@ -514,3 +518,75 @@ def test_config_is_a_path_relative_to_the_manifest(tmp_path: Path) -> None:
         manifest.parse("[probe]\nconfig = 1\n" + body, "m.toml")
     with pytest.raises(ManifestError, match=r"probe.config: must name a configuration"):
         manifest.parse('[probe]\nconfig = " "\n' + body, "m.toml")
+# --- instances a sweep could not tell apart (issue 24) ------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[instances.a]\nurls = ["http://a.example/"]\n'
+     '[instances.b]\nlabel = "b"\nurls = ["http://b.example/"]\n',
+     "site.toml: instances.a declares no label, settings, process_group or application_group, "
+     "so any answer to its URLs would count as its own (a default server's too): declare at least "
+     "the label given to wrap(label=...) or the DJANGO_SETTINGS_MODULE"),
+    ('[instances.a]\nurls = ["http://a.example/"]\n[instances.b]\nurls = ["http://b.example/"]\n',
+     "site.toml: instances.a and instances.b declare no label, settings, process_group or "
+     "application_group, so any answer to their URLs would count as theirs (a default "
+     "server's too): declare at least the label given to wrap(label=...) or the "
+     "DJANGO_SETTINGS_MODULE"),
+    ('[instances.a]\nlabel = "x"\nsettings = "s"\nurls = ["http://a.example/"]\n'
+     '[instances.b]\nlabel = "x"\nsettings = "s"\nurls = ["http://b.example/"]\n',
+     'site.toml: instances.a and instances.b cannot be told apart: both declare label = "x", '
+     'settings = "s" where they declare the same fields, so an answer from one would count as '
+     "the other's; give each its own label (wrap(label=...)) or declare the process_group, "
+     "application_group or settings that differ"),
+    # b adds a process group: a's "label x" still accepts every answer of b.
+    ('[instances.a]\nlabel = "x"\nurls = ["http://a.example/"]\n'
+     '[instances.b]\nlabel = "x"\nprocess_group = "g"\nurls = ["http://b.example/"]\n'
+     '[instances.c]\nsettings = "s"\nlabel = "x"\nurls = ["http://c.example/"]\n',
+     "site.toml: instances.a, instances.b and instances.c cannot be told apart: all declare "
+     'label = "x" where'),
+])
+def test_instances_that_cannot_be_told_apart_are_refused(text: str, message: str) -> None:
+    with pytest.raises(ManifestError) as info:
+        manifest.parse(text, "site.toml")
+    assert str(info.value).startswith(message)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("text", [
+    # the same label, told apart by the settings both declare
+    '[instances.a]\nlabel = "x"\nsettings = "s1"\nurls = ["http://a.example/"]\n'
+    '[instances.b]\nlabel = "x"\nsettings = "s2"\nurls = ["http://b.example/"]\n',
+    # one daemon group, two application groups
+    '[instances.a]\nprocess_group = "g"\napplication_group = "a|"\nurls = ["http://a.example/"]\n'
+    '[instances.b]\nprocess_group = "g"\napplication_group = "b|"\nurls = ["http://b.example/"]\n',
+    # nothing in common to compare: each is recognised by its own field
+    '[instances.a]\nlabel = "x"\nurls = ["http://a.example/"]\n'
+    '[instances.b]\nsettings = "s"\nurls = ["http://b.example/"]\n',
+])
+def test_instances_told_apart_are_accepted(text: str) -> None:
+    assert set(manifest.parse(text, "site.toml").instances) == {"a", "b"}
+
+
+@pytest.mark.parametrize("url", ["http://user:secret@site.example/", "https://u@site.example/x/",
+                                 "http://:secret@site.example:8080/"])
+def test_a_url_with_credentials_is_refused_without_echoing_them(url: str) -> None:
+    with pytest.raises(ManifestError) as info:
+        manifest.parse(f'[instances.p]\nlabel = "p"\nurls = ["{url}"]\n', "site.toml")
+    message = str(info.value)
+    assert message.startswith("site.toml: instances.p.urls[0]: a probe URL takes no "
+                              "user:password@ (the endpoint is authorised by X-Probe-Token: "
+                              "give --token-file): '")
+    assert "secret" not in message and "user" not in message.split("'")[1]
+    assert "***@site.example" in message
+
+
+def test_a_command_line_url_with_credentials_is_a_usage_error() -> None:
+    from click.testing import CliRunner
+
+    from probe.cli import main
+
+    done = CliRunner().invoke(main, ["sweep", "http://user:secret@site.example/"])
+    assert done.exit_code == 2
+    assert done.stderr == ("probe: command line: URL[0]: a probe URL takes no user:password@ "
+                           "(the endpoint is authorised by X-Probe-Token: give --token-file): "
+                           "'http://***@site.example/'\n")

@@ -20,7 +20,7 @@ from probe import manifest
 from probe.cli import main
 from probe.errors import ManifestError, ProbeError
 
-MINIMAL = '[instances.p]\nurls = ["http://a.example/"]\n'
+MINIMAL = '[instances.p]\nlabel = "p"\nurls = ["http://a.example/"]\n'
 
 
 def one_line_error(text: str) -> None:

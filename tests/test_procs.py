@@ -127,6 +127,36 @@ def test_httpd_by_command_line_and_two_servers() -> None:
                                                (20, Role.PARENT), (21, Role.WORKER)]
 
 
+@pytest.mark.parametrize(("cmdline", "name", "file", "root", "source"), [
+    (("/usr/sbin/apache2", "-k", "start"), "apache2", "/etc/apache2/apache2.conf",
+     "/etc/apache2", "Debian's default: no -f or -d on the command line"),
+    # Debian's apache2@two: apache2ctl passes -d /etc/apache2-two
+    (("/usr/sbin/apache2", "-d", "/etc/apache2-two", "-k", "start"), "apache2",
+     "/etc/apache2-two/apache2.conf", "/etc/apache2-two",
+     "ServerRoot /etc/apache2-two: -d on the command line; Debian's default file"),
+    (("/usr/sbin/apache2", "-f", "/srv/t/httpd.conf", "-k", "start"), "apache2",
+     "/srv/t/httpd.conf", None, "-f on the command line"),
+    (("/usr/sbin/apache2", "-f/srv/t/httpd.conf", "-d", "/srv/t"), "apache2",
+     "/srv/t/httpd.conf", "/srv/t", "-f on the command line; ServerRoot /srv/t: -d on the "
+     "command line"),
+    (("/usr/sbin/apache2", "-f", "conf/other.conf"), "apache2", "/etc/apache2/conf/other.conf",
+     "/etc/apache2", "-f on the command line; under Debian's default ServerRoot /etc/apache2"),
+    (("httpd (mod_wsgi-express)", "-f", "/tmp/mod_wsgi-localhost:8000:0/httpd.conf",
+      "-DMOD_WSGI_MPM_ENABLE_EVENT_MODULE"), "httpd", "/tmp/mod_wsgi-localhost:8000:0/httpd.conf",
+     None, "-f on the command line"),
+    # another build: its compiled-in defaults are not guessed
+    (("/usr/sbin/httpd", "-DFOREGROUND"), "httpd", None, None,
+     "no -f: 'httpd -V' shows the file"),
+])
+def test_which_configuration_each_parent_runs(cmdline: tuple[str, ...], name: str,
+                                              file: str | None, root: str | None,
+                                              source: str) -> None:
+    rows = classify([facts(10, 1, name=name, cmdline=cmdline), facts(11, 10)], now=NOW)
+    config = rows[0].config
+    assert config is not None and rows[1].config is None
+    assert (config.config_file, config.server_root, config.source) == (file, root, source)
+
+
 def test_render_plain_and_empty() -> None:
     rows = classify([facts(100, 1, user="root"),
                      facts(101, 100, cmdline=("(wsgi:shop)",)),
@@ -275,8 +305,13 @@ def test_probe_ps_lists_a_real_apache(real_apache: int) -> None:
     workers = [p for p in rows.values() if p["ppid"] == real_apache]
     assert workers and all(p["role"] == "worker" and p["user"] == "www-data" for p in workers)
 
+    # which configuration it runs, from its command line (apache2 -f CONF -k start)
+    conf = psutil.Process(real_apache).cmdline()[2]
+    assert (rows[real_apache]["config_file"], rows[real_apache]["config_source"]) == (
+        conf, "-f on the command line")
     table = CliRunner().invoke(main, ["ps"])
     assert table.exit_code == 0
+    assert f"pid {real_apache} runs {conf} (-f on the command line)" in table.output
     [line] = [line for line in table.output.splitlines()
               if line.split()[:1] == [str(real_apache)]]
     assert "parent" in line.split()

@@ -104,7 +104,7 @@ def test_a_good_manifest_is_judged(tmp_path: Path) -> None:
         port = closed.getsockname()[1]
     path = tmp_path / "site.toml"
     path.write_text(f'[probe]\nconnect = "127.0.0.1:{port}"\nsamples = 1\n'
-                    '[instances.a]\nurls = ["http://a.example/"]\n', encoding="utf-8")
+                    '[instances.a]\nlabel = "a"\nurls = ["http://a.example/"]\n', encoding="utf-8")
     modules = imported("check", "-m", str(path), ran="probe.check.args", script=True)
     assert {"probe.sweep", "probe.report.nagios_evaluate", "pycurl", "probe.diagnose",
             "probe.check.ranges"} <= modules

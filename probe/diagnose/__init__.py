@@ -27,7 +27,9 @@ from datetime import datetime
 from typing import Any
 
 from probe.apache.names import vhost_of
+from probe.deploy_time import RestartCutoffs, as_cutoffs
 from probe.diagnose.backends import backend_findings
+from probe.diagnose.code_drift import code_drift_findings
 from probe.diagnose.findings import cross_url_findings
 from probe.diagnose.front_terms import in_front_terms
 from probe.diagnose.identify import SweepContext
@@ -57,7 +59,7 @@ def diagnose(
     manifest: Manifest,
     observations: Sequence[Observation],
     *,
-    restarted_after: datetime | None = None,
+    restarted_after: datetime | RestartCutoffs | None = None,
     duration_s: float = 0.0,
     interrupted: bool = False,
     config: ConfigJoin | None = None,
@@ -71,7 +73,8 @@ def diagnose(
     # nginx's join is its own (probe.diagnose.front_terms); Apache's is probe.diagnose.join.
     apache_join = config if config is not None and config.front.front is not FrontKind.NGINX \
         else None
-    diagnoses = [_diagnosed(obs, context, restarted_after, apache_join) for obs in observations]
+    cutoffs = as_cutoffs(restarted_after)
+    diagnoses = [_diagnosed(obs, context, cutoffs, apache_join) for obs in observations]
     try:
         diagnoses = in_front_terms(observations, diagnoses, context,
                                    config.front if config is not None else None,
@@ -86,6 +89,7 @@ def diagnose(
     try:
         findings = cross_url_findings(observations, results, context.identify)
         findings += backend_findings(results)
+        findings += code_drift_findings(observations, context.identify)
     except Exception as exc:  # a bug some answer set off: the URLs' verdicts still stand
         findings = (Finding(INTERNAL_ERROR, Status.WARNING, (), (
             f"The findings across URLs could not be computed ({_error(exc)}); each URL's "
@@ -97,12 +101,12 @@ def diagnose(
     return Report(results, findings, duration_s=duration_s, interrupted=interrupted)
 
 
-def _diagnosed(obs: Observation, context: SweepContext, restarted_after: datetime | None,
+def _diagnosed(obs: Observation, context: SweepContext, cutoffs: RestartCutoffs,
                config: ConfigJoin | None) -> Diagnosis:
     """The URL's diagnosis; if diagnosing what it answered fails (a bug, set off by a hostile
     answer), a bad_answer verdict for that URL alone, rather than no sweep at all."""
     try:
-        diagnosis = diagnose_target(obs, context, restarted_after)
+        diagnosis = diagnose_target(obs, context, cutoffs)
         if config is not None:
             diagnosis = join(obs, diagnosis, context, config)
         return diagnosis

@@ -4,8 +4,9 @@ Routing is right; what runs is not:
 
 - wrong_python: ``python-home``/``WSGIPythonHome`` points at another environment: ``sys.prefix``,
   the Python or the Django version differ from what the manifest declares.
-- stale_code: processes of one instance run different code (its ``code.version`` or the
-  modification time of the WSGI script it loaded differ): a deploy reached some of them only.
+- stale_code: processes of one instance on one server run different code (its ``code.version``
+  or the modification time of the WSGI script it loaded differ): a deploy reached some of them
+  only. Servers apart are compared on declared versions only (:mod:`.code_drift`).
 - time_zone_leak: TZ and ``tzset()`` are process-wide, so another sub interpreter's Django can
   leave this one running in its time zone; this interpreter's own ``TZ`` says otherwise.
 """
@@ -18,6 +19,7 @@ from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from probe.diagnose import wording_causes as words
+from probe.diagnose.code_drift import Server, server_of
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.manifest import Instance
@@ -59,18 +61,26 @@ def wrong_python(obs: Observation, answer: EndpointAnswer, instance: Instance, s
 
 def mixed_code(obs: Observation, answers: Sequence[EndpointAnswer], instance: Instance,
                shown: str, context: SweepContext) -> Diagnosis | None:
+    """Processes of one server running different code; servers apart are compared by
+    :mod:`.code_drift` on their declared versions only."""
     answer = answers[-1]
     if instance.code_version is not None and answer.code_version != instance.code_version:
         return words.stale_code(obs.target.url, instance, answer, shown)
-    here = {_code(a) for a in answers if _code(a) != (None, None)}
-    if len(here) > 1:
-        return words.mixed_code(obs.target.url, instance, answers, [], shown)
+    here: dict[Server, set[tuple[str | None, str | None]]] = {}
+    for each in answers:
+        if _code(each) != (None, None):
+            here.setdefault(server_of(obs, each), set()).add(_code(each))
+    mixed = next((server for server, codes in here.items() if len(codes) > 1), None)
+    if mixed is not None:
+        same = [a for a in answers if server_of(obs, a) == mixed]
+        return words.mixed_code(obs.target.url, instance, same, [], shown)
     mine = _code(answer)
     if mine == (None, None):
         return None
-    # The newest answer of each other code the instance runs: this URL's answers all run
-    # ``mine`` (checked above), so none of these is one of them.
-    others = [other for code, other in _newest_by_code(context, instance.name).items()
+    # The newest answer of each other code this server runs for the instance: this URL's
+    # answers there all run ``mine`` (checked above), so none of these is one of them.
+    server = server_of(obs, answer)
+    others = [other for code, other in _newest_by_code(context, instance.name, server).items()
               if code != mine]
     # Only the older side is the problem; the newest code is what the deploy meant.
     if not others or not any(_newer(other, answer) for other in others):
@@ -78,19 +88,25 @@ def mixed_code(obs: Observation, answers: Sequence[EndpointAnswer], instance: In
     return words.mixed_code(obs.target.url, instance, [answer], others, shown)
 
 
-def _newest_by_code(context: SweepContext,
-                    instance: str) -> dict[tuple[str | None, str | None], EndpointAnswer]:
-    """Per code the instance runs, its newest answer: once per sweep (asked for every URL)."""
+def _newest_by_code(context: SweepContext, instance: str,
+                    server: Server) -> dict[tuple[str | None, str | None], EndpointAnswer]:
+    """Per code the instance runs on ``server``, its newest answer: grouped once per sweep
+    and instance (asked for every URL)."""
     key = ("newest_by_code", instance)
     if key not in context.memo:
-        newest: dict[tuple[str | None, str | None], EndpointAnswer] = {}
-        for _, answer in context.answers_of(instance):
-            code = _code(answer)
-            if code != (None, None) and (code not in newest or _newer(answer, newest[code])):
-                newest[code] = answer
+        newest: dict[Server, dict[tuple[str | None, str | None], EndpointAnswer]] = {}
+        for obs, each in context.answers_of(instance):
+            code = _code(each)
+            if code == (None, None):
+                continue
+            codes = newest.setdefault(server_of(obs, each), {})
+            if code not in codes or _newer(each, codes[code]):
+                codes[code] = each
         context.memo[key] = newest
     # The type as a string: built at run time it cost more than the rest of this call.
-    return cast("dict[tuple[str | None, str | None], EndpointAnswer]", context.memo[key])
+    grouped = cast("dict[Server, dict[tuple[str | None, str | None], EndpointAnswer]]",
+                   context.memo[key])
+    return grouped.get(server, {})
 
 
 def _code(answer: EndpointAnswer) -> tuple[str | None, str | None]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from probe.apache.names import vhost_of
+from probe.deploy_time import Cutoff, RestartCutoffs, as_cutoffs
 from probe.diagnose import (
     backends,
     causes,
@@ -30,7 +31,8 @@ from probe.model import EndpointAnswer, Liveness, Observation, Sample, Verdict
 
 
 def diagnose_target(
-    obs: Observation, context: SweepContext, restarted_after: datetime | None = None
+    obs: Observation, context: SweepContext,
+    restarted_after: datetime | RestartCutoffs | None = None,
 ) -> Diagnosis:
     samples = obs.samples
     if not samples:
@@ -57,7 +59,7 @@ def diagnose_target(
     disagreement = _disagreement(obs, answers, context)
     if disagreement:
         return disagreement
-    verdict = _diagnose_answer(obs, answers[-1], context, restarted_after)
+    verdict = _diagnose_answer(obs, answers[-1], context, as_cutoffs(restarted_after))
     instance = context.manifest.instances.get(obs.target.expected or "")
     if verdict.verdict is not Verdict.OK or instance is None:
         return verdict
@@ -68,12 +70,13 @@ def _diagnose_answer(
     obs: Observation,
     answer: EndpointAnswer,
     context: SweepContext,
-    restarted_after: datetime | None,
+    cutoffs: RestartCutoffs,
 ) -> Diagnosis:
     expected = obs.target.expected
     answered_by = context.identify(answer, expected)
     shown = context.display_name(answer, expected)
-    stale = _stale(answer, restarted_after)
+    # The answering instance's own deploy time (it is the expected one where that matters).
+    stale = _stale(answer, cutoffs.of(answered_by))
     if expected == ANY_INSTANCE:
         # Any instance may answer a command-line URL, but old code may not.
         if stale:
@@ -172,14 +175,14 @@ def _disagreement(
     return dataclasses.replace(found, explanation=f"{found.explanation} {seen}")
 
 
-def _stale(answer: EndpointAnswer, restarted_after: datetime | None) -> str | None:
+def _stale(answer: EndpointAnswer, cutoff: Cutoff | None) -> str | None:
     started = answer.started
-    if restarted_after is None or started is None:
+    if cutoff is None or started is None:
         return None
-    cutoff = restarted_after if restarted_after.tzinfo else restarted_after.replace(tzinfo=UTC)
-    if started >= cutoff:
+    if started >= cutoff.moment:
         return None
     return (
         f"the instance answering (pid {answer.pid}) started at {answer.started_at}, before "
-        f"{cutoff.isoformat()}: old code is still serving after the deploy."
+        f"{cutoff.moment.isoformat()} ({cutoff.source}): old code is still serving after "
+        f"the deploy."
     )

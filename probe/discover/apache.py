@@ -45,6 +45,7 @@ from probe.apache.redirects import redirects_everything
 from probe.apache.unknown_hosts import UnknownHosts, unknown_hosts
 from probe.discover.discovery import DiscoveredInstance, Discovery, Url
 from probe.discover.manifest_text import UNKNOWN_HOST, render
+from probe.identities import anonymous, look_alikes
 
 _GENERIC_DIRS = {"", "wsgi", "apache", "conf", "scripts", "bin", "deploy", "src", "app"}
 
@@ -85,6 +86,7 @@ def discover(site: Site) -> Discovery:
         _describe(site, instance)
         _drop_claimed(instance, claimed)
     kept = [i for i in named if i.urls]
+    _label_the_indistinct(kept)
     for instance in (i for i in named if not i.urls):
         skipped.append(f"{instance.apps[0].target} ({instance.apps[0].where}) has no URL "
                        f"that can be probed: " + ("; ".join(instance.skipped) or "none"))
@@ -120,6 +122,17 @@ def _refuse(discovery: Discovery, group: UnknownHosts) -> None:
     url = f"{scheme}://{UNKNOWN_HOST}{netloc_port}/"
     if all(u.url != url for u in discovery.refuse):
         discovery.refuse.append(Url(url, why))
+
+
+def _label_the_indistinct(instances: list[DiscoveredInstance]) -> None:
+    """An instance a sweep could not tell apart (it declares nothing, or what another
+    declares) gets its own name as label, to install with ``--label``: a manifest of them
+    would be refused (:mod:`probe.identities`)."""
+    alike = {i.name for one, others in look_alikes(instances) for i in (one, *others)}
+    for instance in instances:
+        if instance.name in alike or instance.name in anonymous([instance]):
+            instance.label_proposed = instance.label or ""
+            instance.label = instance.name
 
 
 def _drop_claimed(instance: DiscoveredInstance, claimed: dict[str, str]) -> None:

@@ -30,6 +30,9 @@ class DiscoveredInstance:
     skipped: list[str] = field(default_factory=list)  # comments: what could not become a URL
     warnings: list[str] = field(default_factory=list)  # comments, also said on stderr
     origins: list[str] = field(default_factory=list)  # comments above it when not from apps
+    label_proposed: str | None = None
+    """The script's own label ("" for none) when ``label`` is proposed: without it the
+    instance could not be told apart from another, or from any server."""
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -74,8 +75,16 @@ def _render_instance(instance: DiscoveredInstance) -> list[str]:
     lines = [_comment(f"{a.directive.name} {' '.join(a.directive.args)} at {a.where}")
              for a in instance.apps] + [_comment(o) for o in instance.origins]
     lines.append(f"[instances.{_key(instance.name)}]")
-    if instance.label is not None:
-        lines += [_comment(f"wsgi_endpoint.wrap(label=...) in {instance.apps[0].target}"),
+    script = instance.apps[0].target
+    if instance.label_proposed is not None:
+        why = (f"wrap(label={_string(instance.label_proposed)}) in {script} is another "
+               f"instance's too" if instance.label_proposed else
+               f"{script} gives no label, and nothing else here tells this instance apart")
+        lines += [_comment(f"{why}: install the endpoint with probe endpoint --install "
+                           f"{shlex.quote(script)} --label {shlex.quote(instance.name)}"),
+                  f"label = {_string(instance.name)}"]
+    elif instance.label is not None:
+        lines += [_comment(f"wsgi_endpoint.wrap(label=...) in {script}"),
                   f"label = {_string(instance.label)}"]
     if instance.settings is not None:
         lines += [_comment(instance.settings_source or ""),

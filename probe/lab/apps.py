@@ -8,8 +8,8 @@ the very file whose ``os.environ.setdefault`` causes the ``environ_leak``::
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings_two")
     from django.core.wsgi import get_wsgi_application
     application = get_wsgi_application()
-    import wsgi_endpoint
-    application = wsgi_endpoint.wrap(application, label="project-2")
+    # >>> wsgi-probe endpoint >>> added by `probe endpoint --install`; ...
+    ... (loads wsgi_endpoint.py from beside the script and wraps application)
 
 ``django.core.wsgi`` is a stand-in: Django is not needed (nor imported). Its
 ``get_wsgi_application()`` does what Django's does to the state the probe endpoint
@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from probe import endpoint_source
+from probe import endpoint_source, install
 from probe.apache.names import SETTINGS_VARIABLE
 from probe.lab.interpreters import SubInterpreter
 
@@ -52,7 +52,7 @@ class WsgiScript:
     setdefault: bool = True
 
     def source(self) -> str:
-        name, value, label = (_literal(s) for s in (SETTINGS_VARIABLE, self.settings, self.label))
+        name, value = (_literal(s) for s in (SETTINGS_VARIABLE, self.settings))
         if self.setdefault:
             line = f"os.environ.setdefault({name}, {value})"
         else:
@@ -62,8 +62,10 @@ class WsgiScript:
             f"{line}\n"
             "from django.core.wsgi import get_wsgi_application\n"
             "application = get_wsgi_application()\n"
-            "import wsgi_endpoint\n"
-            f"application = wsgi_endpoint.wrap(application, label={label})\n"
+            "\n"
+            # What `probe endpoint --install` appends: a plain `import wsgi_endpoint` fails
+            # under mod_wsgi (the script's directory is not on sys.path).
+            + install.render_block(self.label).decode("ascii")
         )
 
 
@@ -72,10 +74,29 @@ def _literal(text: str) -> str:
     return json.dumps(text)
 
 
+def _importlib_util(interpreter: SubInterpreter) -> types.ModuleType:
+    """``importlib.util`` as the install block uses it, for a lab without files: the
+    ``wsgi_endpoint.py`` "beside the script" is this interpreter's copy of the real endpoint."""
+
+    class Loader:
+        def exec_module(self, module: types.ModuleType) -> None:
+            vars(module).update(vars(_endpoint_module(interpreter)))
+
+    util = types.ModuleType("importlib.util")
+    setattr(util, "spec_from_file_location",  # noqa: B010 - a module built at run time
+            lambda name, path: types.SimpleNamespace(name=name, origin=path, loader=Loader()))
+    setattr(util, "module_from_spec",  # noqa: B010 - a module built at run time
+            lambda spec: types.ModuleType(spec.name))
+    package = types.ModuleType("importlib")
+    setattr(package, "util", util)  # noqa: B010 - a module built at run time
+    return package
+
+
 def load(script: WsgiScript, interpreter: SubInterpreter) -> WSGIApplication:
     """Load ``script`` into ``interpreter`` the way mod_wsgi does on the first request."""
     interpreter.importable.setdefault("django.core.wsgi", _django_wsgi_module)
     interpreter.importable.setdefault("wsgi_endpoint", _endpoint_module)
+    interpreter.importable.setdefault("importlib.util", _importlib_util)
     namespace = interpreter.run_script(script.source(), script.path)
     application = namespace.get("application")
     if not callable(application):

@@ -8,6 +8,7 @@ from typing import Any
 
 from probe.compact import SharedAnswer
 from probe.model import Report, TargetResult
+from probe.report.counts import url_count
 
 SCHEMA = 1
 
@@ -19,6 +20,7 @@ def to_dict(report: Report, *, targets: bool = True) -> dict[str, Any]:
         "summary": {
             "status": report.status.value,
             "targets": len(report.targets),
+            "urls": url_count(report),
             "ok": sum(1 for t in report.targets if t.ok),
             "problems": len(report.problems),
             "duration_s": round(report.duration_s, 3),

@@ -32,6 +32,8 @@ from probe.check.options import parse_thresholds as parse_thresholds
 from probe.check.options import sweep_deadline
 from probe.manifest import Manifest
 from probe.model import Finding, Report, Status, TargetResult
+from probe.report.counts import noun as counted
+from probe.report.counts import several_addresses, urls_at
 from probe.report.nagios import (
     ROUTING_VERDICTS,
     Perfdatum,
@@ -79,13 +81,14 @@ def _worst(*states: Status) -> Status:
 def _summary(report: Report, *, names: int | None) -> str:
     total = len(report.targets)
     problems = report.problems
-    noun = "URL" if total == 1 else "URLs"
     if not problems:
         text = _all_ok(report)
     else:
         word = "misrouted" if all(p.verdict in ROUTING_VERDICTS for p in problems) else "failing"
         shown = problems if names is None else problems[:names]
-        text = f"{len(problems)} of {total} {noun} {word}: "
+        # A fleet's targets are URLs at addresses: "1 of 6 targets (2 URLs at 3 addresses)".
+        within = f" ({urls_at(report)})" if several_addresses(report) else ""
+        text = f"{len(problems)} of {total} {counted(report, total)}{within} {word}: "
         addresses: dict[str, set[str | None]] = {}
         for target in report.targets:
             addresses.setdefault(target.url, set()).add(target.address)
@@ -105,12 +108,11 @@ def _all_ok(report: Report) -> str:
     answered = len(report.targets) - refused
     parts = []
     if answered:
-        noun = "URL" if answered == 1 else "URLs"
-        parts.append(f"{answered} {noun} answered by the expected instance")
+        parts.append(f"{answered} {counted(report, answered)} answered by the expected instance")
     if refused:
-        noun = "URL" if refused == 1 else "URLs"
-        parts.append(f"{refused} {noun} refused as required")
-    return ", ".join(parts)
+        parts.append(f"{refused} {counted(report, refused)} refused as required")
+    text = ", ".join(parts)
+    return f"{text} ({urls_at(report)})" if several_addresses(report) else text
 
 
 def _perfdata(report: Report, options: CheckOptions, elapsed: float) -> list[Perfdatum]:

@@ -26,6 +26,7 @@ from rich.text import Text
 
 from probe.addresses import is_fleet
 from probe.model import Report, Status, TargetResult
+from probe.report.counts import scope
 from probe.safe_text import printable
 
 STYLES = {Status.OK: "green", Status.WARNING: "yellow", Status.CRITICAL: "bold red",
@@ -99,7 +100,7 @@ def problems_first(targets: Sequence[TargetResult]) -> list[TargetResult]:
 
 def _summary(report: Report) -> str:
     problems = len(report.problems)
-    text = (f"{report.status.value.upper()}: {_count(len(report.targets), 'URL')}, "
+    text = (f"{report.status.value.upper()}: {scope(report)}, "
             f"{len(report.targets) - problems} ok, {_count(problems, 'problem')}, "
             f"{_count(len(report.findings), 'finding')} in {report.duration_s:.2f}s")
     if report.interrupted:

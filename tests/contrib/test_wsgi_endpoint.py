@@ -7,6 +7,7 @@ import importlib.util
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -54,7 +55,8 @@ def we() -> ModuleType:
 def _no_ambient_token(monkeypatch: pytest.MonkeyPatch) -> None:
     # The token is also read from the environment: a developer's shell must not
     # change what these tests see.
-    for name in ("WSGI_PROBE_TOKEN", "WSGI_PROBE_TOKEN_FILE", "DJANGO_SETTINGS_MODULE"):
+    for name in ("WSGI_PROBE_TOKEN", "WSGI_PROBE_TOKEN_FILE", "DJANGO_SETTINGS_MODULE",
+                 *load_endpoint().CODE_VERSION_VARIABLES):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -198,7 +200,7 @@ def test_answer_headers_and_exact_fields(we: ModuleType) -> None:
     assert set(doc["request"]) == REQUEST_KEYS
     assert set(doc["settings_module"]) == {"environ", "loaded"}
     assert set(doc["server"]) == {"software", "mod_wsgi_version", "multithread", "multiprocess",
-                                  "worker_id", "listen"}
+                                  "worker_id", "listen", "hostname"}
     assert set(doc["python"]) == {"version", "implementation", "executable", "prefix",
                                   "django_version"}
     assert doc["schema"] == 1
@@ -211,13 +213,18 @@ def test_answer_headers_and_exact_fields(we: ModuleType) -> None:
                               "host_allowed": None}
     assert doc["server"] == {"software": "Apache/2.4.62 (Debian)", "mod_wsgi_version": None,
                              "multithread": False, "multiprocess": False, "worker_id": None,
-                             "listen": None}
+                             "listen": None, "hostname": socket.gethostname()}
     assert doc["python"] == {"version": sys.version.split()[0],
                              "implementation": sys.implementation.name,
                              "executable": sys.executable, "prefix": sys.prefix,
                              "django_version": getattr(sys.modules.get("django"), "__version__",
                                                        None)}
-    assert doc["code"] == {"version": None, "script_mtime": script_mtime(__file__)}
+    # In the project's git checkout, this test file's code version is its HEAD (git says which).
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ENDPOINT.parent, text=True,
+                          capture_output=True, check=False).stdout.strip() or None
+    assert doc["code"] == {"version": head, "version_source": doc["code"]["version_source"],
+                           "script_mtime": script_mtime(__file__)}
+    assert (doc["code"]["version_source"] or "git:").startswith("git:")
     # Outside mod_wsgi these are null, not "" (which means embedded mode).
     assert doc["process_group"] is None and doc["application_group"] is None
     assert doc["script_file"] is None
@@ -364,7 +371,7 @@ def test_code_version_and_the_script_mtime_taken_at_wrap(tmp_path: Path) -> None
     os.utime(script, (1_800_000_000.0, 1_800_000_000.0))  # a deploy replaced the file
     doc = call(namespace["application"], environ_for()).json
     # The code this copy loaded, not what is on disk now.
-    assert doc["code"] == {"version": "2026.11.30-1",
+    assert doc["code"] == {"version": "2026.11.30-1", "version_source": "wrap",
                            "script_mtime": "2023-11-14T22:13:20.250000+00:00"}
 
 

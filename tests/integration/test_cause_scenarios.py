@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -127,6 +128,10 @@ def test_one_daemon_group_of_an_instance_left_on_old_code(apache: ApacheFactory)
     mtimes = {t["url"]: dig(t["observed"], "code.script_mtime") for t in report["targets"]
               if t["url"] in (SUB, S2)}
     assert mtimes[SUB] is not None and mtimes[S2] is not None and mtimes[SUB] < mtimes[S2]
+    # One server (one machine, one Apache parent): where script times are compared (issue 24).
+    servers = {(dig(t["observed"], "server.hostname"), dig(t["observed"], "ppid"))
+               for t in report["targets"] if t["url"] in (SUB, S2)}
+    assert servers == {(socket.gethostname(), server.pid)}
 
 
 def _site_packages(venv: Path) -> Path:

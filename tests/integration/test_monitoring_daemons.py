@@ -351,9 +351,10 @@ def chromium(binary: str, profile: Path, *args: str) -> subprocess.CompletedProc
 
 
 def test_exporter_page_in_chromium(tmp_path: Path, sites: Sites) -> None:
-    """The page as a browser renders it: the misroute first, with its cause and its fix, and
-    the overall status coloured. The screenshot stays in the test's tmp dir (pytest keeps the
-    last three runs' dirs: /tmp/pytest-of-USER/pytest-current/...)."""
+    """The page as a browser renders it at laptop width (1280x800): the misroute first, as a
+    block with its verdict, who answered, its explanation and fix; the healthy URLs as a
+    short list; the overall status coloured. The screenshot stays in the test's tmp dir
+    (pytest keeps the last three runs' dirs: /tmp/pytest-of-USER/pytest-current/...)."""
     from html.parser import HTMLParser
 
     binary = tool("chromium", "chromium-browser")
@@ -365,50 +366,74 @@ def test_exporter_page_in_chromium(tmp_path: Path, sites: Sites) -> None:
         dumped = chromium(binary, tmp_path / "profile", "--dump-dom", url)
         screenshot = tmp_path / "exporter-page.png"
         shot = chromium(binary, tmp_path / "profile", f"--screenshot={screenshot}",
-                        "--window-size=1400,900", url)
+                        "--window-size=1280,800", url)
     finally:
         exporter.stop()
     assert dumped.returncode == 0, dumped.stderr[-3000:]
     assert shot.returncode == 0 and screenshot.stat().st_size > 0, shot.stderr[-3000:]
 
-    class Rows(HTMLParser):
-        """The text of each body row's cells, and the status badge's class."""
+    class Page(HTMLParser):
+        """The text of each problem block's parts (by class), the healthy list's items, and
+        the status badge's class."""
 
         def __init__(self) -> None:
             super().__init__()
-            self.rows: list[list[str]] = []
+            self.problems: list[dict[str, str]] = []
+            self.healthy: list[str] = []
             self.status: str | None = None
-            self.in_cell = False
+            self.part: str | None = None
+            self.in_ok_list = False
 
         def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
             css = dict(attrs).get("class") or ""
-            if tag == "tr":
-                self.rows.append([])
-            elif tag == "td":
-                self.in_cell = True
-                self.rows[-1].append("")
+            if tag == "article" and css == "problem":
+                self.problems.append({})
+            elif self.problems and css in ("url", "verdict", "fact-answered-by",
+                                           "explanation", "fix") and not self.in_ok_list:
+                self.part = css
+                self.problems[-1].setdefault(css, "")
+            elif tag == "ul" and css == "ok":
+                self.in_ok_list = True
+            elif tag == "li" and self.in_ok_list:
+                self.healthy.append("")
             elif tag == "span" and css.startswith("status "):
                 self.status = css
 
         def handle_endtag(self, tag: str) -> None:
-            if tag == "td":
-                self.in_cell = False
+            if tag in ("span", "dd", "p"):
+                self.part = None
+            if tag == "ul":
+                self.in_ok_list = False
 
         def handle_data(self, data: str) -> None:
-            if self.in_cell:
-                self.rows[-1][-1] += data
+            if self.part and self.problems:
+                self.problems[-1][self.part] += data
+            elif self.in_ok_list and self.healthy:
+                self.healthy[-1] += data
 
-    parsed = Rows()
+    parsed = Page()
     parsed.feed(dumped.stdout)
-    rows = [row for row in parsed.rows if row]
     context = dumped.stdout[-5000:]
-    assert len(rows) == 6, context
-    first = rows[0]
-    assert first[0] == SUB and first[2] == "wrong_instance", context
-    assert first[3] == UNDETERMINED, context
-    assert "the mount at / took it" in first[6] and "should be served by project-2" in first[6], \
+    assert len(parsed.problems) == 1, context
+    (first,) = parsed.problems
+    assert first["url"] == SUB and first["verdict"] == f"wrong_instance ({UNDETERMINED})", \
         context
-    assert first[7].startswith("Make the mount of project-2 at /suburl take its URLs before "
-                               "the one at /"), context
-    assert all(row[2] == "ok" for row in rows[1:]), context
+    assert first["fact-answered-by"] == "project-1", context
+    assert "the mount at / took it" in first["explanation"], context
+    assert "should be served by project-2" in first["explanation"], context
+    assert first["fix"].startswith("Fix: Make the mount of project-2 at /suburl take its URLs "
+                                   "before the one at /"), context
+    assert len(parsed.healthy) == 5, context
+    assert all(": ok, " in item for item in parsed.healthy), context
     assert parsed.status == "status status-critical", context
+    # Nothing runs off a laptop's window: a copy of the page (the exporter is stopped; the
+    # copy has no CSP header) with one script that writes the document's width into the DOM.
+    saved = tmp_path / "page.html"
+    saved.write_text(dumped.stdout.replace(
+        "</body>", "<script>document.body.dataset.width = "
+                   "document.documentElement.scrollWidth;</script></body>"), encoding="utf-8")
+    measured = chromium(binary, tmp_path / "profile", "--dump-dom", "--window-size=1280,800",
+                        saved.as_uri())
+    width = re.search(r'data-width="(\d+)"', measured.stdout)
+    assert width is not None, measured.stdout[-3000:] + measured.stderr[-3000:]
+    assert int(width.group(1)) <= 1280, width.group(1)

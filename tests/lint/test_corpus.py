@@ -130,3 +130,16 @@ def test_httpd_dump_agrees_with_the_virtualhost_model(name: str, tmp_path: Path)
 
 def test_confirmed_by_httpd_count() -> None:
     assert len(CHECKED) >= 20
+
+
+def test_discover_labels_instances_a_sweep_could_not_tell_apart(tmp_path: Path) -> None:
+    # Two .wsgi scripts without wrap(label=...) or settings: a manifest of them as they are
+    # would be refused (nothing tells them apart); discover proposes their names as labels.
+    text = discover_paths([copy("addhandler-directory", tmp_path)])
+    loaded = parse(text)
+    assert [(i.name, i.label) for i in loaded.instances.values()] == [
+        ("handlers", "handlers"), ("handlers-2", "handlers-2")]
+    script = tmp_path / "scripts" / "handlers" / "status.wsgi"
+    assert (f"# {script} gives no label, and nothing else here tells this instance apart: "
+            f"install the endpoint with probe endpoint --install {script} --label handlers-2"
+            ) in text

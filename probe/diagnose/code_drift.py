@@ -1,0 +1,103 @@
+"""Which code each server of an instance runs, compared only where a difference means something.
+
+A WSGI script's modification time says when the file was written on *that* machine: two
+healthy backends that checked out the same commit 1.4 s apart differ in it, and so do the
+script copies of two servers on one machine. So the modification time (and a start time) is
+compared only among the processes of one server: one machine (the answer's
+``server.hostname``, else the address probed) and one parent process (``ppid``: the Apache
+parent of its children and daemon processes, gunicorn's or uWSGI's master). There an older
+script means a process that missed a restart (``mixed_code``, :mod:`.causes_runtime`).
+
+Across servers only a declared code version (``code.version``: given to ``wrap()`` or found
+by the endpoint in a deploy variable, a REVISION file or the git checkout) is compared: two
+versions of one instance in a fleet is ``code_drift``, named with the servers that run each.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+from probe.manifest import ANY_INSTANCE
+from probe.model import EndpointAnswer, Finding, Observation, Status
+
+CODE_DRIFT = "code_drift"
+
+Server = tuple[str, int | None]
+"""(machine, parent pid): the processes of one server."""
+
+Identify = Callable[[EndpointAnswer, str | None], str | None]
+
+
+def address_of(obs: Observation) -> str | None:
+    """Where the requests of this observation went (connect, resolved, or the one that answered)."""
+    return obs.target.address or next((s.address for s in obs.samples if s.address), None)
+
+
+def server_of(obs: Observation, answer: EndpointAnswer) -> Server:
+    """The server an answer came from: its machine and its parent process."""
+    return answer.hostname or address_of(obs) or "?", answer.ppid
+
+
+def describe(obs: Observation, answer: EndpointAnswer) -> str:
+    """Where one server is, in the answer's and the sweep's words:
+    ``127.0.0.2:8080 (host web-2, parent pid 4242)``."""
+    details = [f"host {answer.hostname}"] if answer.hostname else []
+    if answer.ppid is not None:
+        details.append(f"parent pid {answer.ppid}")
+    where = address_of(obs) or "the address DNS gave"
+    return f"{where} ({', '.join(details)})" if details else where
+
+
+def code_drift_findings(observations: Sequence[Observation],
+                        identify: Identify) -> tuple[Finding, ...]:
+    """One warning per instance whose servers declare different code versions."""
+    versions: dict[str, dict[str, dict[str, None]]] = defaultdict(lambda: defaultdict(dict))
+    sources: dict[tuple[str, str], str] = {}
+    servers: dict[str, set[Server]] = defaultdict(set)
+    for obs in observations:
+        for sample in obs.samples:
+            answer = sample.trusted_answer
+            if answer is None or answer.code_version is None:
+                continue
+            name = _instance(obs, answer, identify)
+            if name is None:
+                continue
+            versions[name][answer.code_version][describe(obs, answer)] = None
+            servers[name].add(server_of(obs, answer))
+            if answer.code_version_source:
+                sources.setdefault((name, answer.code_version), answer.code_version_source)
+    findings = []
+    for name, by_version in versions.items():
+        if len(by_version) < 2 or len(servers[name]) < 2:
+            continue  # one server with two versions is mixed_code, said per URL
+        parts = []
+        for version, places in sorted(by_version.items(), key=lambda kv: -len(kv[1])):
+            source = sources.get((name, version))
+            found = f" (from {source})" if source else ""
+            parts.append(f"{version!r}{found} at {_and(list(places))}")
+        findings.append(Finding(
+            code=CODE_DRIFT,
+            severity=Status.WARNING,
+            instances=(name,),
+            explanation=(
+                f"{name} runs {len(by_version)} code versions on its servers (code.version): "
+                f"{'; '.join(parts)}. A deploy reached some of them only, or is still under "
+                f"way: deploy one version to every server, then probe again."
+            ),
+        ))
+    return tuple(findings)
+
+
+def _instance(obs: Observation, answer: EndpointAnswer, identify: Identify) -> str | None:
+    expected = obs.target.expected
+    if expected is None:
+        return None  # a [refuse] URL that was served: its own verdict says so
+    found = identify(answer, expected)
+    if expected != ANY_INSTANCE:
+        return found if found == expected else None
+    return found or answer.label or answer.application_group
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

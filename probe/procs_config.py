@@ -1,0 +1,76 @@
+"""Which configuration an Apache parent process runs, read from its command line.
+
+``probe ps`` on a host with several Apache servers (Debian's ``apache2@NAME`` instances, a
+mod_wsgi-express, a test server) would otherwise leave the user matching pids by hand. What
+the command line says is what the process was started with: ``-f FILE`` (the main
+configuration file; a relative one is under the ServerRoot) and ``-d DIR`` (the ServerRoot).
+Without them the binary's compiled-in defaults apply; for Debian's ``apache2`` those are
+ServerRoot ``/etc/apache2`` and ``apache2.conf`` (``apache2 -V``: HTTPD_ROOT,
+SERVER_CONFIG_FILE). Other builds' defaults are not guessed: ``httpd -V`` shows them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+DEBIAN_ROOT = "/etc/apache2"
+DEBIAN_CONFIG = "apache2.conf"
+
+
+@dataclass(frozen=True)
+class ParentConfig:
+    """The configuration file and ServerRoot of one Apache parent, and where each came from."""
+
+    config_file: str | None
+    """None when neither the command line nor a known default names it."""
+    server_root: str | None
+    """From ``-d``, or Debian's default where it was used; None: the file's ServerRoot, else
+    the compiled-in one."""
+    source: str
+    """What the command line said: ``-f and -d on the command line``, ..."""
+
+    def describe(self) -> str:
+        """``/etc/apache2-two/apache2.conf (ServerRoot /etc/apache2-two: -d on the command
+        line; Debian's default file)``."""
+        where = self.config_file or "its compiled-in configuration file"
+        return f"{where} ({self.source})"
+
+
+def _option(argv: Sequence[str], flag: str) -> str | None:
+    """The value of ``-f FILE`` or ``-fFILE`` (the last one given), else None."""
+    found = None
+    args = list(argv[1:])
+    for i, arg in enumerate(args):
+        if arg == flag and i + 1 < len(args):
+            found = args[i + 1]
+        elif arg.startswith(flag) and len(arg) > len(flag) and not arg.startswith("--"):
+            found = arg[len(flag):]
+    return found
+
+
+def parent_config(argv: Sequence[str], name: str) -> ParentConfig:
+    """What configuration the Apache parent started with ``argv`` (its process ``name``)."""
+    given_file, given_root = _option(argv, "-f"), _option(argv, "-d")
+    binary = os.path.basename(argv[0]) if argv else name
+    debian = "apache2" in (binary, name)
+    root_said = f"ServerRoot {given_root}: -d on the command line" if given_root else ""
+    if given_file is not None and os.path.isabs(given_file):
+        said = "; ".join(filter(None, ["-f on the command line", root_said]))
+        return ParentConfig(given_file, given_root, said)
+    if given_file is not None:  # relative: under the ServerRoot
+        root = given_root or (DEBIAN_ROOT if debian else None)
+        if root is None:
+            return ParentConfig(None, None, f"-f {given_file} on the command line, under the "
+                                            f"compiled-in ServerRoot: '{binary} -V' shows it")
+        said = root_said or f"under Debian's default ServerRoot {DEBIAN_ROOT}"
+        return ParentConfig(os.path.join(root, given_file), root,
+                            f"-f on the command line; {said}")
+    if debian:
+        root = given_root or DEBIAN_ROOT
+        said = (f"{root_said}; Debian's default file" if given_root else
+                "Debian's default: no -f or -d on the command line")
+        return ParentConfig(os.path.join(root, DEBIAN_CONFIG), root, said)
+    said = "; ".join(filter(None, [root_said, f"no -f: '{binary} -V' shows the file"]))
+    return ParentConfig(None, given_root, said)

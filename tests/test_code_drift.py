@@ -1,0 +1,124 @@
+"""Code compared where it means something (issue 24): script times within one server only,
+declared code versions across a fleet's servers (``code_drift``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from probe.manifest import Target
+from probe.model import Observation, Report, Sample, Status, Verdict
+
+from .test_diagnose import SITE2, SUB, answered, run
+from .test_diagnose_causes import p2_site2, p2_sub
+
+A, B, BALANCER = "127.0.0.1:8001", "127.0.0.2:8002", "127.0.0.1:8000"
+EARLY, LATE = "2026-12-06T07:00:00.000000+00:00", "2026-12-06T07:00:01.400000+00:00"
+
+
+def backend(data: dict[str, Any], *, host: str | None, ppid: int, pid: int,
+            mtime: str, version: str | None = None, source: str | None = None) -> dict[str, Any]:
+    code = {"version": version, "version_source": source, "script_mtime": mtime}
+    server = {**data.get("server", {}), "hostname": host}
+    return {**data, "pid": pid, "ppid": ppid, "code": code, "server": server}
+
+
+def at(url: str, expected: str, address: str, *answers: dict[str, Any]) -> Observation:
+    samples: tuple[Sample, ...] = tuple(answered(a) for a in answers)
+    return Observation(Target(url, expected, address), samples * (3 // len(samples) or 1))
+
+
+def fleet(a: dict[str, Any], b: dict[str, Any]) -> list[Observation]:
+    """Both project-2 URLs at each of two backends; ``a`` and ``b`` are :func:`backend`'s."""
+    return [at(url, "project-2", address, backend(make(), **changes))
+            for url, make in ((SUB, p2_sub), (SITE2, p2_site2))
+            for address, changes in ((A, a), (B, b))]
+
+
+def verdicts(report: Report) -> set[tuple[str, str | None, Verdict]]:
+    return {(t.url, t.address, t.verdict) for t in report.targets}
+
+
+def drift(report: Report) -> list[str]:
+    return [f.explanation for f in report.findings if f.code == "code_drift"]
+
+
+def test_two_healthy_backends_deployed_apart_are_ok() -> None:
+    # Each backend has its own copy of the script, written 1.4 s apart: not a restart problem.
+    report = run(fleet(dict(host="web-1", ppid=10, pid=11, mtime=EARLY),
+                       dict(host="web-2", ppid=10, pid=11, mtime=LATE)))
+    assert {v for _, _, v in verdicts(report)} == {Verdict.OK}
+    assert report.findings == ()
+    assert report.status is Status.OK
+
+
+def test_an_older_endpoint_without_hostname_is_told_apart_by_address_and_parent() -> None:
+    report = run(fleet(dict(host=None, ppid=10, pid=11, mtime=EARLY),
+                       dict(host=None, ppid=20, pid=21, mtime=LATE)))
+    assert {v for _, _, v in verdicts(report)} == {Verdict.OK}
+
+
+def test_through_a_balancer_each_server_is_its_own() -> None:
+    # One address (the balancer), samples alternate between two servers on one machine.
+    one = backend(p2_site2(), host="box", ppid=10, pid=11, mtime=EARLY)
+    two = backend(p2_site2(), host="box", ppid=20, pid=21, mtime=LATE)
+    report = run([Observation(Target(SITE2, "project-2", BALANCER),
+                              (answered(one), answered(two), answered(one)))])
+    assert {v for _, _, v in verdicts(report)} == {Verdict.OK}
+    assert report.findings == ()
+
+
+def test_processes_of_one_server_on_old_and_new_script_are_still_mixed_code() -> None:
+    old = backend(p2_site2(), host="box", ppid=10, pid=11, mtime=EARLY)
+    new = backend(p2_site2(), host="box", ppid=10, pid=12, mtime=LATE)
+    report = run([Observation(Target(SITE2, "project-2", BALANCER),
+                              (answered(old), answered(new), answered(old)))])
+    (found,) = report.targets
+    assert found.verdict is Verdict.MIXED_CODE
+    assert f"pid 11: version None, script modified {EARLY}" in found.explanation
+
+
+def test_older_code_behind_another_url_of_the_same_server_is_still_mixed_code() -> None:
+    report = run([
+        at(SUB, "project-2", A, backend(p2_sub(), host="box", ppid=10, pid=11, mtime=EARLY)),
+        at(SITE2, "project-2", A, backend(p2_site2(), host="box", ppid=10, pid=12, mtime=LATE)),
+        at(SUB, "project-2", B, backend(p2_sub(), host="box2", ppid=10, pid=11, mtime=LATE)),
+    ])
+    found = {(t.url, t.address): t.verdict for t in report.targets}
+    assert found == {(SUB, A): Verdict.MIXED_CODE, (SITE2, A): Verdict.OK,
+                     (SUB, B): Verdict.OK}
+
+
+def test_backends_on_different_declared_versions_are_code_drift() -> None:
+    v1: dict[str, Any] = {"version": "4f9c2e1", "source": "env:WSGI_PROBE_CODE_VERSION"}
+    v2: dict[str, Any] = {"version": "9e1d2c3", "source": "git:/srv/app/.git"}
+    report = run(fleet(dict(host="web-1", ppid=10, pid=11, mtime=EARLY, **v1),
+                       dict(host="web-2", ppid=10, pid=11, mtime=LATE, **v2)))
+    assert {v for _, _, v in verdicts(report)} == {Verdict.OK}
+    (text,) = drift(report)
+    assert text == (
+        "project-2 runs 2 code versions on its servers (code.version): '4f9c2e1' (from "
+        "env:WSGI_PROBE_CODE_VERSION) at 127.0.0.1:8001 (host web-1, parent pid 10); '9e1d2c3' "
+        "(from git:/srv/app/.git) at 127.0.0.2:8002 (host web-2, parent pid 10). A deploy "
+        "reached some of them only, or is still under way: deploy one version to every "
+        "server, then probe again.")
+    (finding,) = report.findings
+    assert (finding.severity, finding.instances) == (Status.WARNING, ("project-2",))
+    assert report.status is Status.WARNING
+
+
+def test_one_version_everywhere_is_no_drift() -> None:
+    report = run(fleet(dict(host="web-1", ppid=10, pid=11, mtime=EARLY, version="v1"),
+                       dict(host="web-2", ppid=10, pid=11, mtime=LATE, version="v1")))
+    assert drift(report) == []
+
+
+def test_other_instances_versions_are_not_drift() -> None:
+    from .test_diagnose import SITE1
+    from .test_diagnose_causes import p1
+    report = run([
+        at(SITE1, "project-1", A, backend(p1(), host="web-1", ppid=1, pid=2, mtime=EARLY,
+                                          version="a")),
+        at(SITE2, "project-2", B, backend(p2_site2(), host="web-2", ppid=1, pid=2,
+                                          mtime=EARLY, version="b")),
+    ])
+    assert drift(report) == []
