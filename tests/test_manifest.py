@@ -508,7 +508,7 @@ def test_sni_false_needs_connect_to_an_ip_address() -> None:
 
 
 def test_config_is_a_path_relative_to_the_manifest(tmp_path: Path) -> None:
-    body = '\n[instances.a]\nurls = ["http://a.example.com/"]\n'
+    body = '\n[instances.a]\nlabel = "a"\nurls = ["http://a.example.com/"]\n'
     path = tmp_path / "m.toml"
     path.write_text('[probe]\nconfig = "conf/httpd.conf"\n' + body)
     assert manifest.load(path).probe.config == str(tmp_path / "conf/httpd.conf")
