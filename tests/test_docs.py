@@ -103,7 +103,7 @@ def test_the_causes_named_for_each_verdict_exist() -> None:
 
 
 def calls_of(function: str, package: Path) -> Iterator[tuple[Path, ast.Call]]:
-    for path in sorted(package.rglob("*.py")):
+    for path in [package] if package.is_file() else sorted(package.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
@@ -111,16 +111,19 @@ def calls_of(function: str, package: Path) -> Iterator[tuple[Path, ast.Call]]:
                 yield path, node
 
 
-def codes_made_by(function: str) -> set[str]:
-    """The ``code`` of every ``function(...)`` call in probe/: a literal, or a constant of the
-    module that makes it."""
+def codes_made_by(function: str, package: Path = REPO / "probe") -> set[str]:
+    """The ``code`` of every ``function(...)`` call in probe/: a literal, a constant of the
+    module that makes it, or the parameter of a helper of that module that passes its own
+    ``code`` on (then the codes of the helper's calls in that module)."""
     codes: set[str] = set()
-    for path, call in calls_of(function, REPO / "probe"):
+    for path, call in calls_of(function, package):
         given = next((k.value for k in call.keywords if k.arg == "code"),
                      call.args[0] if call.args else None)
         where = f"{path.relative_to(REPO)}:{call.lineno}"
         if isinstance(given, ast.Constant) and isinstance(given.value, str):
             codes.add(given.value)
+        elif isinstance(given, ast.Name) and (helper := _passing_on(path, call, given.id)):
+            codes |= codes_made_by(helper, path)
         elif isinstance(given, ast.Name | ast.Attribute):
             value = _constant(path, given)
             assert isinstance(value, str), where
@@ -129,6 +132,18 @@ def codes_made_by(function: str) -> set[str]:
             pytest.fail(f"{where}: {function}'s code is neither a string nor a module "
                         f"constant, so tests/test_docs.py cannot read it: name it")
     return codes
+
+
+def _passing_on(path: Path, call: ast.Call, name: str) -> str | None:
+    """The function of ``path`` that makes ``call`` with its own parameter ``name``, if any."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.FunctionDef) \
+                and name in {a.arg for a in (*node.args.posonlyargs, *node.args.args,
+                                             *node.args.kwonlyargs)} \
+                and any(isinstance(n, ast.Call) and n.lineno == call.lineno
+                        and n.col_offset == call.col_offset for n in ast.walk(node)):
+            return node.name
+    return None
 
 
 def _constant(path: Path, node: ast.Name | ast.Attribute) -> object:
