@@ -31,16 +31,27 @@ def _name(path: str | os.PathLike[str]) -> str:
     return name
 
 
-def read_bytes(path: str | os.PathLike[str], limit: int) -> bytes:
-    """The content of the regular file ``path``, at most ``limit`` bytes, else FileRefused."""
+def head_bytes(path: str | os.PathLike[str], size: int) -> bytes:
+    """Up to ``size`` bytes from the start of the regular file ``path``, else FileRefused."""
     name = _name(path)
     fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     with os.fdopen(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+        status = os.fstat(file.fileno())
+        if not stat.S_ISREG(status.st_mode):
             raise FileRefused(name, "not a regular file")
-        data = file.read(limit + 1)
+        # read(n) allocates n bytes first: ask for what the file holds (a 64 MiB limit would
+        # cost every manifest read that much), and read on only if it grew since.
+        data = file.read(min(status.st_size, size) + 1)
+        if len(data) > status.st_size and len(data) < size:
+            data += file.read(size - len(data))
+        return data[:size]
+
+
+def read_bytes(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The content of the regular file ``path``, at most ``limit`` bytes, else FileRefused."""
+    data = head_bytes(path, limit + 1)
     if len(data) > limit:
-        raise FileRefused(name, f"larger than {limit} bytes", too_large=True)
+        raise FileRefused(os.fspath(path), f"larger than {limit} bytes", too_large=True)
     return data
 
 

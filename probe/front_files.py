@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 
 from probe.errors import ProbeError
+from probe.files import head_bytes
 from probe.front import FrontKind
 
 _APACHE = re.compile(r"^\s*(<(VirtualHost|Directory|Location|IfModule|IfDefine|Files)\b|"
@@ -25,9 +26,8 @@ class NotThatFront(ProbeError):
 
 
 def _sample(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read(_SAMPLE)
+    try:  # the guard of every file read: a FIFO or a device is refused, not waited on
+        return head_bytes(path, _SAMPLE).decode("utf-8", "replace")
     except OSError:
         return ""  # unreadable: the front's own reader says so, with the reason
 

@@ -35,7 +35,8 @@ from tests.hostile_clients import IDLE, SLOW, still_held
 from tests.loopback_wsgi import deny_all, serve
 from tests.monitoring_helpers import log_events, start_exporter
 
-MANIFEST = '[probe]\nsamples = 1\ntimeout = 2\n[instances.a]\nurls = ["http://127.0.0.1:1/"]\n'
+MANIFEST = ('[probe]\nsamples = 1\ntimeout = 2\n[instances.a]\nlabel = "a"\n'
+            'urls = ["http://127.0.0.1:1/"]\n')
 
 
 @contextmanager

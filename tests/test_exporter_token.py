@@ -76,7 +76,7 @@ def scrape(tmp_path: Path, probe_table: str, targets: list[str], listed: str) ->
     token_file = tmp_path / "token"
     token_file.write_text(TOKEN + "\n")
     manifest = parse(f'[probe]\ntoken_file = "{token_file}"\nsamples = 1\ntimeout = 2\n'
-                     f'{probe_table}\n[instances.a]\nurls = ["{listed}"]\n')
+                     f'{probe_table}\n[instances.a]\nlabel = "a"\nurls = ["{listed}"]\n')
     app = exporter.build_app(manifest, ExporterOptions(),
                              token=read_token(manifest.probe, {}))
     server = exporter.make_server("127.0.0.1", 0, app)

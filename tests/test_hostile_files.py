@@ -179,7 +179,7 @@ def test_toml_nested_500_deep_is_one_line(tmp_path: Path, nested: str) -> None:
 
 def test_a_nul_in_a_manifest_url(tmp_path: Path) -> None:
     path = tmp_path / "nul.toml"
-    path.write_text('[instances.a]\nurls = ["http://127.0.0.1:1/a\\u0000b"]\n')
+    path.write_text('[instances.a]\nlabel = "a"\nurls = ["http://127.0.0.1:1/a\\u0000b"]\n')
     assert refused("sweep", "-m", str(path), cwd=tmp_path) == (
         f"probe: {path}: instances.a.urls[0]: a control character in the URL: "
         "'http://127.0.0.1:1/a\\x00b'")
@@ -188,7 +188,8 @@ def test_a_nul_in_a_manifest_url(tmp_path: Path) -> None:
 @pytest.mark.parametrize("key", ["ca_file", "token_file", "token_env"])
 def test_a_nul_in_a_file_or_variable_name(key: str) -> None:
     with pytest.raises(ManifestError, match=f"probe.{key}: a NUL character in 'a\\\\x00b'"):
-        manifest.parse(f'[probe]\n{key} = "a\\u0000b"\n[instances.a]\nurls = ["http://a/"]\n')
+        manifest.parse(f'[probe]\n{key} = "a\\u0000b"\n[instances.a]\nlabel = "a"\n'
+                       'urls = ["http://a/"]\n')
 
 
 def test_a_nul_in_a_command_line_url() -> None:
@@ -257,7 +258,8 @@ def test_a_control_character_in_a_probe_target_is_400(query: str) -> None:
 
     from probe.exporter import command as exporter
 
-    app = exporter.build_app(manifest.parse('[instances.a]\nurls = ["http://a.example/"]\n'),
+    app = exporter.build_app(manifest.parse('[instances.a]\nlabel = "a"\n'
+                                            'urls = ["http://a.example/"]\n'),
                              exporter.ExporterOptions(), sweep=lambda *a, **k: Report(()))
     environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/probe", "QUERY_STRING": query}
     got: list[str] = []

@@ -48,7 +48,7 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
 
 
 def manifest_text(port: int) -> str:
-    hostiles = "\n".join(f'[instances.{name}]\nlabel = "hostile"\n'
+    hostiles = "\n".join(f'[instances.{name}]\nlabel = "hostile"\nsettings = "{name}"\n'
                          f'urls = ["http://{name}.example/"]' for name in RAISED)
     return (f'[probe]\nconnect = "127.0.0.1:{port}"\ntimeout = {REQUEST_TIMEOUT}\n'
             f'samples = 2\n[instances.good]\nlabel = "good"\nurls = ["{GOOD}"]\n{hostiles}\n')

@@ -484,12 +484,3 @@ def test_the_block_is_python_2_and_3_syntax() -> None:
     for python2 in installed_pythons("2.7")[:1]:
         subprocess.run([python2, "-c", "import sys; compile(sys.stdin.read(), 'b', 'exec')"],
                        input=block, text=True, check=True, timeout=60)
-
-
-def test_the_docs_show_the_block_install_writes() -> None:
-    docs = Path(__file__).resolve().parents[1] / "docs" / "endpoint-protocol.md"
-    readme = docs.read_text(encoding="utf-8")
-    start = readme.index(install.BEGIN)
-    end = readme.index(install.END, start) + len(install.END) + 1
-    label = "project-2"
-    assert readme[start:end] == install.render_block(label).decode("ascii")

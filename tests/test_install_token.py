@@ -65,7 +65,7 @@ def test_the_printed_manifest_line_gives_the_probe_the_same_token(tmp_path: Path
     line = manifest_line(result.stdout)
     table, _, assignment = line.partition(" ")
     assert table == "[probe]"
-    text = f"{table}\n{assignment}\n[instances.x]\nurls = [\"http://x.example/\"]\n"
+    text = f"{table}\n{assignment}\n[instances.x]\nlabel = \"x\"\nurls = [\"http://x.example/\"]\n"
     assert tomllib.loads(text)["probe"]["token_file"] == str(odd / "wsgi_endpoint.token")
     settings = parse(text, "m.toml").probe
     assert read_token(settings, {}) == (odd / "wsgi_endpoint.token").read_text().strip()

@@ -75,11 +75,13 @@ def _render_instance(instance: DiscoveredInstance) -> list[str]:
     lines = [_comment(f"{a.directive.name} {' '.join(a.directive.args)} at {a.where}")
              for a in instance.apps] + [_comment(o) for o in instance.origins]
     lines.append(f"[instances.{_key(instance.name)}]")
-    script = instance.apps[0].target
+    script = instance.apps[0].target if instance.apps else "WSGI_PY"
     if instance.label_proposed is not None:
         why = (f"wrap(label={_string(instance.label_proposed)}) in {script} is another "
                f"instance's too" if instance.label_proposed else
-               f"{script} gives no label, and nothing else here tells this instance apart")
+               f"{script} gives no label, and nothing else here tells this instance apart"
+               if instance.apps else "the front's configuration names no script, label or "
+               "settings for this application; in its WSGI script (WSGI_PY)")
         lines += [_comment(f"{why}: install the endpoint with probe endpoint --install "
                            f"{shlex.quote(script)} --label {shlex.quote(instance.name)}"),
                   f"label = {_string(instance.name)}"]

@@ -65,7 +65,11 @@ def discover_model(model: NginxModel) -> Discovery:
         proxy = loc.proxy_pass
         assert proxy is not None
         name = _name(model, proxy.target)
-        instance = instances.setdefault(name, DiscoveredInstance(name=name, apps=[]))
+        # nginx names no script, label or settings: the label is proposed (the instance's
+        # name), for the endpoint to be installed with, or the manifest could not tell the
+        # applications apart.
+        instance = instances.setdefault(name, DiscoveredInstance(name=name, apps=[],
+                                                                 label_proposed=""))
         upstream = model.upstreams.get(proxy.target)
         instance.origins.append(f"{loc.describe()} proxy_pass {proxy.url} at {proxy.where}"
                                 + (f" (upstream at {upstream.where})" if upstream else ""))
