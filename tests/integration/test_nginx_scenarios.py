@@ -56,8 +56,10 @@ def _project(workdir: Path, venv: Path, name: str, hosts: list[str]) -> Path:
     project = make_site(workdir / name, venv)
     settings = project / "mysite" / "settings.py"
     settings.write_text(settings.read_text() + f"\nDEBUG = False\nALLOWED_HOSTS = {hosts!r}\n")
+    # --no-token: the servers get the token from WSGI_PROBE_TOKEN (the wrap() reads it), not
+    # from a token file of their own.
     done = subprocess.run([sys.executable, "-m", "probe", "endpoint", "--install",
-                           str(project / "mysite" / "wsgi.py"), "--label", name],
+                           str(project / "mysite" / "wsgi.py"), "--label", name, "--no-token"],
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     return project
