@@ -59,18 +59,26 @@ def _set_mtime(path: Path, moment: float) -> None:
 @pytest.fixture(scope="module")
 def fleet(apache_module: ApacheFactory) -> Iterator[Fleet]:
     revision = {"REVISION": "4f9c2e1\n"}
-    a = apache_module(scenario_template("healthy"), files=revision)
-    b = apache_module("Listen 127.0.0.2:@PORT@\n" + scenario_template("healthy"), files=revision)
-    for script in SCRIPTS:  # B checked out 1.4 s after A, before either loaded its scripts
-        _set_mtime(b.sites / script, (a.sites / script).stat().st_mtime + 1.4)
-    balancer = apache_module(BALANCER.format(modules=MODULES_DIR, a=f"127.0.0.1:{a.port}",
-                                             b=f"127.0.0.2:{b.port}"))
-    for server in (a, b):  # load Django in every daemon group before a sweep times it
-        for host, path in WARM:
-            assert server.get(f"{path}__probe__", host, timeout=60).status_code == 200
-    yield Fleet(a, b, balancer)
+    # Through the balancer (it adds X-Forwarded-*) the endpoints answer only with a token:
+    # the backends' daemons get it from the environment, every sweep of this module too.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WSGI_PROBE_TOKEN", TOKEN)
+        a = apache_module(scenario_template("healthy"), files=revision)
+        b = apache_module("Listen 127.0.0.2:@PORT@\n" + scenario_template("healthy"),
+                          files=revision)
+        for script in SCRIPTS:  # B checked out 1.4 s after A, before either loaded its scripts
+            _set_mtime(b.sites / script, (a.sites / script).stat().st_mtime + 1.4)
+        balancer = apache_module(BALANCER.format(modules=MODULES_DIR, a=f"127.0.0.1:{a.port}",
+                                                 b=f"127.0.0.2:{b.port}"))
+        for server in (a, b):  # load Django in every daemon group before a sweep times it
+            for host, path in WARM:
+                answer = server.get(f"{path}__probe__", host, timeout=60,
+                                    headers={"X-Probe-Token": TOKEN})
+                assert answer.status_code == 200
+        yield Fleet(a, b, balancer)
 
 
+TOKEN = "fleet-code-token"
 WARM = [("site-1.example.com", "/"), ("site-1.example.com", "/suburl/"),
         ("site-2.example.com", "/")]
 
@@ -79,7 +87,8 @@ def probe(*args: str, expect: int, manifest: Path | None = None) -> dict[str, An
     done = subprocess.run(
         [*probe_command(), "sweep", "-m", str(manifest or scenario_manifest("healthy")),
          "--format", "json", "--timeout", "30", *args],
-        capture_output=True, text=True, timeout=180, check=False, stdin=subprocess.DEVNULL)
+        capture_output=True, text=True, timeout=180, check=False, stdin=subprocess.DEVNULL,
+        env={**os.environ, "WSGI_PROBE_TOKEN": TOKEN})
     context = f"exit {done.returncode}\nstderr:\n{done.stderr[-3000:]}\nstdout:\n" \
               f"{done.stdout[-6000:]}"
     assert done.returncode == expect, context
@@ -121,7 +130,8 @@ def _deploy(server: ApacheServer, scripts: tuple[str, ...], hosts: list[tuple[st
         _set_mtime(server.sites / script, moment)
     for host, path in hosts:
         for _ in range(60):
-            response = server.get(f"{path}__probe__", host, timeout=30)
+            response = server.get(f"{path}__probe__", host, timeout=30,
+                                  headers={"X-Probe-Token": TOKEN})
             if response.status_code == 200 and datetime.fromisoformat(
                     response.json()["started_at"]).timestamp() >= moment:
                 break
