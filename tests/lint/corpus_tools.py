@@ -31,6 +31,13 @@ def is_new(name: str) -> bool:
     return expectations(name).get("set") == "new"
 
 
+def subset(name: str) -> str:
+    """``tuned`` (the rules were written on them), ``new`` (issue 23, the rules were then
+    tuned on them too) or ``held-out`` (expectations committed before lint ever ran on
+    them, rules not changed since)."""
+    return str(expectations(name).get("set", "tuned"))
+
+
 def module_path() -> str:
     return str(MOD_WSGI[0]) if MOD_WSGI else "/usr/lib/apache2/modules/mod_wsgi.so"
 

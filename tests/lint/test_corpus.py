@@ -26,6 +26,7 @@ from tests.lint.corpus_tools import (
     expectations,
     httpd,
     is_new,
+    subset,
     wrapper,
 )
 
@@ -47,8 +48,9 @@ def test_the_corpus_is_big_enough() -> None:
         expected = expectations(name)
         assert f"`{name}`" in readme, name
         assert expected.get("source"), name
-        if is_new(name):
+        if is_new(name) or subset(name) == "held-out":
             assert expected.get("licence"), name
+    assert sum(subset(n) == "held-out" for n in ENTRIES) >= 12
 
 
 def lint_entry(name: str, tmp_path: Path) -> LintResult:
@@ -65,7 +67,20 @@ def lint_entry(name: str, tmp_path: Path) -> LintResult:
     return LintResult(result.findings + extra, result.files)
 
 
-@pytest.mark.parametrize("name", ENTRIES)
+def known_differences(name: str) -> pytest.MarkDecorator | None:
+    """A held-out entry where lint and the expert disagree and the expert was checked to be
+    right: the rules are not changed to fit it, the difference is scored as a miss or a
+    false finding, and this test fails as soon as lint stops differing."""
+    reason = expectations(name).get("lint_differs")
+    return pytest.mark.xfail(reason=reason, strict=True) if reason else None
+
+
+def with_marks(name: str) -> object:
+    mark = known_differences(name)
+    return pytest.param(name, marks=mark) if mark else name
+
+
+@pytest.mark.parametrize("name", [with_marks(n) for n in ENTRIES])
 def test_lint_finds_exactly_what_an_expert_expects(name: str, tmp_path: Path) -> None:
     expected = expectations(name)
     result = lint_entry(name, tmp_path)
@@ -77,12 +92,15 @@ def test_lint_finds_exactly_what_an_expert_expects(name: str, tmp_path: Path) ->
 
 def test_precision_and_recall(tmp_path_factory: pytest.TempPathFactory,
                               capsys: pytest.CaptureFixture[str]) -> None:
-    """The measurement issue 23 asks for, split by entries the rules were tuned on and
-    entries added afterwards; printed (``pytest -s``) and held at 95% on the new ones."""
-    scores = {"tuned": Score(), "new": Score()}
+    """The measurement issue 23 asks for, split by entries the rules were tuned on, entries
+    added for issue 23 (then tuned on too) and held-out entries whose expectations were
+    committed before lint ran on them; printed (``pytest -s``). The tuned and new sets are
+    held at 95%; the held-out score is a measurement, recorded in docs/lint.md, not a gate
+    (changing the rules to raise it would make it one more tuned number)."""
+    scores = {"tuned": Score(), "new": Score(), "held-out": Score()}
     for name in ENTRIES:
         result = lint_entry(name, tmp_path_factory.mktemp(name))
-        scores["new" if is_new(name) else "tuned"].add(expectations(name)["findings"], result)
+        scores[subset(name)].add(expectations(name)["findings"], result)
     with capsys.disabled():
         print()
         for label, score in scores.items():
