@@ -30,6 +30,9 @@ class Sweep:
     urls: int
     seconds: float
     peak_rss_kib: int
+    problems: int
+    """URLs not ok: a few timeouts of a huge sweep on a busy machine do not void its
+    time and memory, so they are reported, not fatal."""
 
 
 def measured_sweep(manifest: Path, output: Path) -> Sweep:
@@ -48,9 +51,11 @@ def measured_sweep(manifest: Path, output: Path) -> Sweep:
         stream.seek(-2, os.SEEK_END)
         tail = stream.read()
     summary = json.loads(head[head.index('"summary"') + 10:head.index("}") + 1])
-    if process.returncode != 0 or summary["ok"] != summary["targets"] or tail != b"}\n":
-        raise SystemExit(f"sweep of {manifest} not all ok: {summary} {stderr[-500:]}")
-    return Sweep(int(summary["targets"]), took, usage.ru_maxrss)
+    # Exit 1: the sweep ran and found problems; anything else (or a cut report) is a failure.
+    if process.returncode not in (0, 1) or tail != b"}\n":
+        raise SystemExit(f"sweep of {manifest} failed: {summary} {stderr[-500:]}")
+    return Sweep(int(summary["targets"]), took, usage.ru_maxrss,
+                 int(summary["targets"]) - int(summary["ok"]))
 
 
 def memory_lines(sizes: list[int], manifest_for: Callable[[int], Path], tmp: Path,
@@ -58,7 +63,8 @@ def memory_lines(sizes: list[int], manifest_for: Callable[[int], Path], tmp: Pat
     runs = [measured_sweep(manifest_for(n), tmp / f"report-{n}.json") for n in sizes]
     lines = [f"- N={r.urls:,}: peak RSS {r.peak_rss_kib / 1024:,.1f} MiB, "
              f"{r.seconds:.2f} s ({r.urls / r.seconds:,.0f} URL/s, "
-             f"{r.seconds / r.urls * 1000:.3f} ms per URL)" for r in runs]
+             f"{r.seconds / r.urls * 1000:.3f} ms per URL)"
+             + (f"; {r.problems:,} URLs not ok" if r.problems else "") for r in runs]
     for a, b in itertools.pairwise(runs):
         slope = (b.peak_rss_kib - a.peak_rss_kib) / (b.urls - a.urls)
         lines.append(f"- memory per URL from {a.urls:,} to {b.urls:,} URLs: {slope:.2f} KiB "
