@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from probe import demo, manifest
+from probe.environment import Environment
 from probe.lab import scenario
 from probe.lab.apache import LabConfig, render_lab_config
 from probe.lab.router import RoutingConfig, ScriptAlias, VirtualHost
@@ -181,3 +182,13 @@ def test_demo_shows_the_form_install_writes(width: int) -> None:
     if width == 160:  # wide enough for the block itself
         assert "spec_from_file_location(\"wsgi_endpoint\", path)" in text
         assert "wsgi_endpoint.wrap(application, label='project-2')" in text
+
+
+def test_a_catch_all_in_a_fix_is_for_the_port_the_lab_listens_on() -> None:
+    # The lab's VirtualHosts listen on its loopback port, not on the URLs' port 80: a fix
+    # written from the URL would name <VirtualHost *:80>, which the lab has not.
+    out = io.StringIO()
+    assert demo.run(env=Environment(stdout=out, width=200)) == 0
+    report = out.getvalue().split("\n[1] ", 1)[1]  # the report, after the intro's httpd.conf
+    ports = set(re.findall(r"<VirtualHost \*:(\d+)>", report))
+    assert len(ports) == 1 and "80" not in ports, ports

@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from probe.apache.names import catch_all_vhost as catch_all_at
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis, catch_all_vhost
 from probe.front import Divergence, PredictedRoute, RouteStep
@@ -76,7 +77,7 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         if meant is not None:
             why += f" The site meant for {expected}: {meant.rule} ({meant.source})."
         catch_all = (f"list first, for this address, a catch-all that refuses unknown "
-                     f"names:\n{catch_all_vhost(url)}")
+                     f"names:\n{_catch_all(url, route)}")
         if leaves.by == "default" and not obs.target.expected:
             fix = f"At {leaves.source}, {catch_all}"
         elif leaves.by == "default":
@@ -117,3 +118,9 @@ def _summary(route: PredictedRoute) -> str:
              if value is not None]
     return ", ".join(parts) or (route.site or "its route")
 
+
+def _catch_all(url: str, route: PredictedRoute) -> str:
+    """The catch-all for the port the request really reached (a ``--connect`` address may
+    not be the URL's port, and the VirtualHosts listen on the former)."""
+    port = route.address.rpartition(":")[2] if route.address else ""
+    return catch_all_at(f"*:{port}") if port.isdigit() else catch_all_vhost(url)
