@@ -127,8 +127,9 @@ def main() -> None:
 @click.option("--no-sni", is_flag=True,
               help="HTTPS without SNI, as old clients connect (needs --connect IP:PORT).")
 @click.option("--config", "config_path", metavar="PATH",
-              help="The front's Apache configuration (a file, or a directory): its predicted "
-                   "route of each URL is joined to the answer, and causes cite file:line.")
+              help="The front's configuration, Apache's or nginx's (a file, or a directory): "
+                   "its predicted route of each URL is joined to the answer, and causes cite "
+                   "file:line.")
 @click.option("--no-extra-probes", is_flag=True,
               help="Send no extra request to tell causes apart (a .invalid name at an "
                    "address where another site answered); causes may stay undetermined.")
