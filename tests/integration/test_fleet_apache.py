@@ -80,7 +80,7 @@ def fleet(apache_module: ApacheFactory) -> Iterator[Fleet]:
         yield Fleet(a, b, balancer)
 
 
-def sweep(*args: str, expect: int) -> dict[str, Any]:
+def sweep(*args: str, expect: int | None) -> dict[str, Any]:
     done = subprocess.run(
         [*probe_command(), "sweep", "-m", str(scenario_manifest("healthy")), "--format", "json",
          *args],
@@ -88,7 +88,8 @@ def sweep(*args: str, expect: int) -> dict[str, Any]:
         env={**os.environ, "WSGI_PROBE_TOKEN": TOKEN})
     context = f"exit {done.returncode}\nstderr:\n{done.stderr[-3000:]}\nstdout:\n" \
               f"{done.stdout[-6000:]}"
-    assert done.returncode == expect, context
+    assert done.returncode == expect if expect is not None else done.returncode in (0, 1), \
+        context
     report: dict[str, Any] = json.loads(done.stdout)
     return report
 
@@ -114,9 +115,17 @@ def test_sweep_of_the_backends_names_the_misrouting_one(fleet: Fleet) -> None:
 
 def test_through_the_balancer_samples_disagree_and_say_who_gave_what(fleet: Fleet) -> None:
     balancer = f"127.0.0.1:{fleet.balancer.port}"
-    report = sweep("--connect", balancer, "--samples", "4", expect=1)
-    sub = next(t for t in report["targets"] if t["url"] == SUB)
+    # Round robin hands out the sweep's concurrent requests in whatever order they arrive:
+    # now and then all four of SUB's samples land on one backend (then all agree, and the
+    # sweep is right to say so). What is tested is the report of samples that disagree, so
+    # sweep again until they do, a few times at most.
+    for _ in range(5):
+        report = sweep("--connect", balancer, "--samples", "4", expect=None)
+        sub = next(t for t in report["targets"] if t["url"] == SUB)
+        if sub["verdict"] == "inconsistent":
+            break
     assert (sub["address"], sub["verdict"]) == (balancer, "inconsistent")
+    assert report["summary"]["status"] == "critical"
     # Round robin over both backends, each one daemon process per group: two processes seen,
     # every sample counted (how many each got depends on the other URLs' requests).
     seen = sub["explanation"].split("Seen: ", 1)[1]
