@@ -48,7 +48,7 @@ def test_the_corpus_is_big_enough() -> None:
         expected = expectations(name)
         assert f"`{name}`" in readme, name
         assert expected.get("source"), name
-        if is_new(name) or subset(name) == "held-out":
+        if is_new(name) or subset(name).startswith("held-out"):
             assert expected.get("licence"), name
     assert sum(subset(n) == "held-out" for n in ENTRIES) >= 12
 
@@ -97,7 +97,10 @@ def test_precision_and_recall(tmp_path_factory: pytest.TempPathFactory,
     committed before lint ran on them; printed (``pytest -s``). The tuned and new sets are
     held at 95%; the held-out score is a measurement, recorded in docs/lint.md, not a gate
     (changing the rules to raise it would make it one more tuned number)."""
-    scores = {"tuned": Score(), "new": Score(), "held-out": Score()}
+    # Each held-out round is its own set ("held-out", "held-out-2", ...): a round's score is
+    # taken once, on rules nobody changed for it, and later rounds do not mix with it.
+    scores = {label: Score() for label in sorted({subset(n) for n in ENTRIES},
+                                                key=lambda s: (s != "tuned", s != "new", s))}
     for name in ENTRIES:
         result = lint_entry(name, tmp_path_factory.mktemp(name))
         scores[subset(name)].add(expectations(name)["findings"], result)
