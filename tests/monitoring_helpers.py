@@ -213,3 +213,37 @@ define service {
     contacts admin
 }
 """
+
+
+@contextmanager
+def check_server(sock: Path, *, cwd: Path | None = None) -> Iterator[subprocess.Popen[str]]:
+    """``probe check --serve SOCK``, once it serves; stopped with SIGTERM (as a service
+    manager stops it) when the block ends, and by the reaper if the run is killed."""
+    process = subprocess.Popen([*PROBE, "check", "--serve", str(sock)], cwd=cwd,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    reaper.remember(process.pid, "probe check --serve")
+    try:
+        assert process.stderr is not None
+        line = process.stderr.readline()
+        assert "serving checks at" in line, line + process.stderr.read()
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+        reaper.forget(process.pid)
+
+
+def same_check(standalone: subprocess.CompletedProcess[str],
+               via: subprocess.CompletedProcess[str]) -> None:
+    """Both runs gave one answer: exit status and output, response times aside."""
+    def timeless(text: str) -> str:
+        return re.sub(r"=[0-9.]+s;", "=Ts;", text)
+
+    assert via.returncode == standalone.returncode, (standalone, via)
+    assert timeless(via.stdout) == timeless(standalone.stdout), (standalone.stdout, via.stdout)

@@ -130,6 +130,13 @@ def parser() -> argparse.ArgumentParser:
              "Repeat it to probe every URL at each address (a fleet).")
     add("--token-file", metavar="FILE", type=_file,
         help="File holding the X-Probe-Token (default: the manifest's token settings).")
+    add("--via", metavar="SOCKET",
+        help="Let the resident checker at SOCKET (probe check --serve) run the check: the "
+             "same output without this process's start-up. Where nothing serves SOCKET the "
+             "check runs here.")
+    add("--serve", metavar="SOCKET",
+        help="Run the resident checker: create SOCKET (mode 0600) and run each check "
+             "sent with --via SOCKET, until SIGTERM. Takes no other option.")
     add("-V", "--version", action="version", version=VERSION_LINE.rstrip("\n"),
         help="Show the version and exit.")
     add("-h", "--help", action="help", help="Show this message and exit.")
@@ -145,8 +152,22 @@ def parse(args: Sequence[str]) -> dict[str, Any]:
     return values
 
 
+def _given(option: str, args: Sequence[str]) -> bool:
+    return any(a == option or a.startswith(option + "=") for a in args)
+
+
 def main(args: Sequence[str]) -> NoReturn:
-    """``probe check ARGS``: parse, then run the plugin (which exits with its status)."""
+    """``probe check ARGS``: parse, then run the plugin (which exits with its status);
+    ``--serve`` runs the resident checker and ``--via`` asks it (:mod:`probe.check.server`,
+    :mod:`probe.check.client`)."""
+    if _given("--serve", args):
+        from probe.check import server
+
+        server.main(args)
+    if _given("--via", args):
+        from probe.check import client
+
+        client.main(args)
     try:
         options = parse(args)
     except UsageError as exc:
@@ -157,4 +178,6 @@ def main(args: Sequence[str]) -> NoReturn:
         sys.exit(UNKNOWN_EXIT)
     from probe.check import plugin as check
 
+    options.pop("via", None)
+    options.pop("serve", None)
     check.command(**options)
