@@ -124,10 +124,13 @@ def test_the_socket_is_private_and_removed_on_sigterm(tmp_path: Path) -> None:
     sock = tmp_path / "check.sock"
     with check_server(sock) as server:
         assert oct(os.stat(sock).st_mode & 0o777) == oct(0o600)
+        same_check(plugin("-m", "missing.toml", cwd=tmp_path),
+                   plugin("-m", "missing.toml", "--via", str(sock), cwd=tmp_path))
         server.send_signal(signal.SIGTERM)
-        server.communicate(timeout=30)
-        assert server.returncode == 0
+        assert server.wait(timeout=30) == 0
     assert not sock.exists()
+    assert sock.with_suffix(".log").read_text().splitlines()[-1] == (
+        "probe check: stopped after 1 check")
 
 
 def serve_once(path: Path) -> subprocess.CompletedProcess[str]:

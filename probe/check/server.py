@@ -197,6 +197,7 @@ def serve(path: str, env: Environment) -> int:
     sock = listen(path)
     inode = os.stat(path).st_ino
     children: set[int] = set()
+    served = 0
     sock.settimeout(1.0)  # wake up to reap children that ended
     try:
         warm()
@@ -215,8 +216,10 @@ def serve(path: str, env: Environment) -> int:
                     sock.close()
                     _child(conn, path)
                 children.add(pid)
+                served += 1
     except _Stop:
-        pass
+        env.stderr.write(f"probe check: stopped after {served} "
+                         f"check{'s' if served != 1 else ''}\n")
     finally:
         for signum, handler in zip((signal.SIGTERM, signal.SIGINT), previous, strict=True):
             signal.signal(signum, handler)

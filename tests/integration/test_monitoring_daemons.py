@@ -15,6 +15,7 @@ what CI (scripts/test-all) runs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -28,7 +29,13 @@ from typing import Any
 import pytest
 import requests
 
-from tests.monitoring_helpers import NAGIOS_SITE_OBJECTS, PROBE, closed_port, start_exporter
+from tests.monitoring_helpers import (
+    NAGIOS_SITE_OBJECTS,
+    PROBE,
+    check_server,
+    closed_port,
+    start_exporter,
+)
 
 from .apache import ApacheServer, scenario_manifest, scenario_template
 from .conftest import ApacheFactory
@@ -191,15 +198,23 @@ define timeperiod {
 }""" + NAGIOS_SITE_OBJECTS
 
 
-@pytest.mark.parametrize("name", ["healthy", "misrouted"])
-def test_nagios4_runs_the_shipped_service(tmp_path: Path, sites: Sites, name: str) -> None:
+@pytest.mark.parametrize(("name", "via"), [("healthy", False), ("misrouted", False),
+                                         ("misrouted", True)],
+                         ids=["healthy", "misrouted", "misrouted-via-resident-checker"])
+def test_nagios4_runs_the_shipped_service(tmp_path: Path, sites: Sites, name: str,
+                                         via: bool) -> None:
     """The shipped command and service, scheduled by nagios4 (interval_length 1: the
-    service's 5 and 1 are seconds), state and output read from status.dat."""
+    service's 5 and 1 are seconds), state and output read from status.dat; ``via``: the
+    check sent to a resident ``probe check --serve`` with ``--via`` in $ARG2$."""
     nagios = tool("nagios4", "nagios")
     server = sites.misrouted if name == "misrouted" else sites.healthy
     site = manifest(tmp_path, name, server)
+    sock = tmp_path / "check.sock"
     objects = shipped(CONTRIB / "nagios" / "wsgi-probe.cfg").replace(
         "/etc/wsgi-probe/site.toml", str(site))
+    if via:
+        objects = objects.replace("!--perfdata-urls", f"!--perfdata-urls --via {sock}")
+        assert str(sock) in objects
     (tmp_path / "wsgi-probe.cfg").write_text(objects)
     (tmp_path / "minimal.cfg").write_text(NAGIOS_OBJECTS)
     (tmp_path / "results").mkdir()
@@ -233,10 +248,17 @@ def test_nagios4_runs_the_shipped_service(tmp_path: Path, sites: Sites, name: st
                 return block
         return None
 
-    with running("nagios4", [nagios, str(tmp_path / "nagios.cfg")], workdir=tmp_path) as daemon:
+    with contextlib.ExitStack() as stack:
+        if via:
+            stack.enter_context(check_server(sock))
+        daemon = stack.enter_context(
+            running("nagios4", [nagios, str(tmp_path / "nagios.cfg")], workdir=tmp_path))
         found = wait_for(service, what="nagios4 to record the service's state", timeout=120,
                          context=lambda: daemon.log() + (tmp_path / "nagios.log").read_text(
                              errors="replace")[-3000:])
+    if via:  # the resident checker ran the checks, not the plugin's local fallback
+        served = sock.with_suffix(".log").read_text().splitlines()[-1]
+        assert re.fullmatch(r"probe check: stopped after [1-9][0-9]* checks?", served), served
     context = "\n".join(f"{k}={v}" for k, v in found.items())
     if name == "healthy":
         assert found["current_state"] == "0", context
