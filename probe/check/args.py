@@ -152,22 +152,9 @@ def parse(args: Sequence[str]) -> dict[str, Any]:
     return values
 
 
-def _given(option: str, args: Sequence[str]) -> bool:
-    return any(a == option or a.startswith(option + "=") for a in args)
-
-
 def main(args: Sequence[str]) -> NoReturn:
-    """``probe check ARGS``: parse, then run the plugin (which exits with its status);
-    ``--serve`` runs the resident checker and ``--via`` asks it (:mod:`probe.check.server`,
-    :mod:`probe.check.client`)."""
-    if _given("--serve", args):
-        from probe.check import server
-
-        server.main(args)
-    if _given("--via", args):
-        from probe.check import client
-
-        client.main(args)
+    """``probe check ARGS`` in this process: parse, then run the plugin (which exits with
+    its status). ``--via`` and ``--serve`` were dispatched before (:mod:`probe.check`)."""
     try:
         options = parse(args)
     except UsageError as exc:

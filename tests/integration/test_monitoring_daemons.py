@@ -108,6 +108,7 @@ def test_icinga2_runs_the_shipped_check(tmp_path: Path, sites: Sites) -> None:
     bare = manifest(tmp_path, "misrouted", None)
     healthy = manifest(tmp_path, "healthy", sites.healthy)
     command = tmp_path / "run" / "command"
+    sock = tmp_path / "check.sock"  # all-vars: its check runs in the resident checker
     (tmp_path / "icinga2.conf").write_text(f"""
 include "{tmp_path}/wsgi-probe.conf"
 object IcingaApplication "app" {{ }}
@@ -127,6 +128,7 @@ object Host "all-vars" {{
   vars.wsgi_probe_warning = "0"
   vars.wsgi_probe_critical = "7"
   vars.wsgi_probe_timeout = 40
+  vars.wsgi_probe_via = "{sock}"
 }}
 object Host "healthy" {{
   check_command = "alive"
@@ -138,7 +140,7 @@ object Host "healthy" {{
     log = tmp_path / "log" / "icinga2.log"
     args = [icinga2, "daemon", "-c", str(tmp_path / "icinga2.conf"), *defines,
             "-DRunAsUser=root", "-DRunAsGroup=root"]
-    with running("icinga2", args, workdir=tmp_path) as daemon:
+    with check_server(sock), running("icinga2", args, workdir=tmp_path) as daemon:
         wait_for(lambda: command.exists() or None, what="icinga2's command pipe",
                  timeout=60, context=daemon.log)
         # The shipped check_interval is 5 minutes: ask for the checks now, as an admin would.
@@ -173,13 +175,17 @@ object Host "healthy" {{
     # (the four unsigned answers; the two refused URLs stay ok) WARNING.
     command_line = results["all-vars"]["command"]
     for option, value in (("--connect", sites.misrouted.connect), ("--token-file", str(token)),
-                          ("-w", "0"), ("-c", "7"), ("-t", "40")):
+                          ("-w", "0"), ("-c", "7"), ("-t", "40"), ("--via", str(sock))):
         assert command_line[command_line.index(option) + 1] == value, context
     assert results["all-vars"]["exit_status"] == 1, context
     assert results["all-vars"]["output"].startswith("WSGI-PROBE WARNING - 4 of 6 URLs failing"), \
         context
     assert results["healthy"]["exit_status"] == 0, context
     assert results["healthy"]["output"].startswith("WSGI-PROBE OK - 4 URLs answered"), context
+    assert "--via" not in results["no-vars"]["command"], context
+    # all-vars's check (and only it) ran in the resident checker.
+    assert sock.with_suffix(".log").read_text().splitlines()[-1] == (
+        "probe check: stopped after 1 check"), context
 
 
 # -- nagios4 ----------------------------------------------------------------------------------
