@@ -12,6 +12,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -240,3 +241,42 @@ def test_framing_round_trip() -> None:
     assert got.environ == {b"A": b"1", b"B": b"=2", b"C": b""}
     assert framing.read_answer(framing.answer(2, "out\n", "err")) == (2, b"out\n", b"err")
     assert framing.read_answer(framing.stale("9.9")) is None
+
+
+STUCK_SWEEP = """
+import sys, time
+import probe.sweep
+
+def stuck(manifest, **kwargs):  # a sweep that ignores its deadline: only the alarm ends it
+    time.sleep(60)
+
+probe.sweep.run_sweep = stuck
+from probe.check import main
+main(sys.argv[1:])
+"""
+
+
+def test_the_alarm_at_t_answers_from_the_server_as_standalone(tmp_path: Path) -> None:
+    """The plugin itself stuck past -t: the forked check's alarm sends the UNKNOWN line,
+    naming the stage, on the connection (standalone, it writes it on stdout)."""
+    manifest = tmp_path / "site.toml"
+    manifest.write_text('[instances.a]\nlabel = "a"\nurls = ["http://a.example/"]\n')
+    sock = tmp_path / "stuck.sock"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", STUCK_SWEEP, *args], capture_output=True,
+                              text=True, timeout=60, check=False, cwd=tmp_path)
+
+    server = subprocess.Popen([sys.executable, "-c", STUCK_SWEEP, "--serve", str(sock)],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert server.stderr is not None and "serving" in server.stderr.readline()
+        standalone = run("-m", "site.toml", "-t", "1")
+        via = plugin("-m", "site.toml", "-t", "1", "--via", str(sock), cwd=tmp_path)
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+    assert standalone.stdout == ("WSGI-PROBE UNKNOWN - plugin timed out after 1 s while "
+                                 "sweeping 1 URL\n")
+    same_check(standalone, via)
