@@ -311,9 +311,9 @@ def check(ctx: click.Context) -> None:
     # A Monitoring Plugin parses its own arguments (probe.check.args, where its options and
     # help live); probe.entry sends `probe check` there without click. This command keeps
     # it in `probe --help` and in `python -m probe` / main(["check", ...]), unchanged.
-    from probe.check import args as check_args
+    from probe.check import main as check_main
 
-    check_args.main(ctx.args)
+    check_main(ctx.args)
 
 
 @main.command(context_settings=CONTEXT)

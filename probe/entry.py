@@ -3,8 +3,8 @@
 Importing click and the command tree is most of ``probe --version``'s start-up
 (bench/RESULTS.md); a monitoring system may ask for the version of every check it
 runs, and runs ``probe check`` once a minute per service. So ``--version`` is answered
-here and ``probe check ...`` goes to the plugin's own parser (:mod:`probe.check.args`);
-anything else goes to the click application in :mod:`probe.cli` unchanged.
+here and ``probe check ...`` goes to :mod:`probe.check` (the plugin's own parser, or the
+resident checker); anything else goes to the click application in :mod:`probe.cli`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def main() -> None:
         sys.stdout.write(VERSION_LINE)
         return
     if args[:1] == ["check"]:
-        from probe.check.args import main as check
+        from probe.check import main as check
 
         check(args[1:])
     from probe.cli import main as cli

@@ -213,3 +213,42 @@ define service {
     contacts admin
 }
 """
+
+
+@contextmanager
+def check_server(sock: Path, *, cwd: Path | None = None) -> Iterator[subprocess.Popen[str]]:
+    """``probe check --serve SOCK``, once it serves; stopped with SIGTERM (as a service
+    manager stops it) when the block ends, and by the reaper if the run is killed. Its
+    stderr goes to ``SOCK.log`` (read it after the block: the last line counts the checks)."""
+    log = sock.with_suffix(".log")
+    with log.open("w") as stderr:
+        process = subprocess.Popen([*PROBE, "check", "--serve", str(sock)], cwd=cwd,
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=stderr, text=True, start_new_session=True)
+    reaper.remember(process.pid, "probe check --serve")
+    try:
+        deadline = time.monotonic() + 60
+        while "serving checks at" not in log.read_text():
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.02)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        reaper.forget(process.pid)
+
+
+def same_check(standalone: subprocess.CompletedProcess[str],
+               via: subprocess.CompletedProcess[str]) -> None:
+    """Both runs gave one answer: exit status and output, response times aside."""
+    def timeless(text: str) -> str:
+        return re.sub(r" in [0-9.]+ ms$", " in T ms", re.sub(r"=[0-9.]+s;", "=Ts;", text),
+                      flags=re.MULTILINE)
+
+    assert via.returncode == standalone.returncode, (standalone, via)
+    assert timeless(via.stdout) == timeless(standalone.stdout), (standalone.stdout, via.stdout)

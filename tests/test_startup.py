@@ -159,3 +159,17 @@ def test_a_verbose_sweep_does_load_structlog() -> None:
     modules = imported("sweep", "http://127.0.0.1:1/", "--samples", "1", "--format", "json",
                        "-v")
     assert "structlog" in modules
+
+
+def test_a_check_sent_to_the_resident_checker_imports_almost_nothing(tmp_path: Path) -> None:
+    """``probe check --via``: the client imports the socket layer and the framing, not the
+    plugin's parser, the manifest, the model or the sweep (the server runs those)."""
+    from tests.monitoring_helpers import check_server
+
+    sock = tmp_path / "check.sock"
+    with check_server(sock):
+        modules = imported("check", "-m", "missing.toml", "--via", str(sock), cwd=tmp_path,
+                           ran="probe.check.client", script=True)
+    assert modules & (JUDGEMENT | HEAVY) == set()
+    assert {"probe.check.args", "argparse", "probe.manifest", "dataclasses", "socket",
+            "enum", "typing", "probe.exits"} & modules == set()

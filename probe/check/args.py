@@ -130,6 +130,13 @@ def parser() -> argparse.ArgumentParser:
              "Repeat it to probe every URL at each address (a fleet).")
     add("--token-file", metavar="FILE", type=_file,
         help="File holding the X-Probe-Token (default: the manifest's token settings).")
+    add("--via", metavar="SOCKET",
+        help="Let the resident checker at SOCKET (probe check --serve) run the check: the "
+             "same output without this process's start-up. Where nothing serves SOCKET the "
+             "check runs here.")
+    add("--serve", metavar="SOCKET",
+        help="Run the resident checker: create SOCKET (mode 0600) and run each check "
+             "sent with --via SOCKET, until SIGTERM. Takes no other option.")
     add("-V", "--version", action="version", version=VERSION_LINE.rstrip("\n"),
         help="Show the version and exit.")
     add("-h", "--help", action="help", help="Show this message and exit.")
@@ -146,7 +153,8 @@ def parse(args: Sequence[str]) -> dict[str, Any]:
 
 
 def main(args: Sequence[str]) -> NoReturn:
-    """``probe check ARGS``: parse, then run the plugin (which exits with its status)."""
+    """``probe check ARGS`` in this process: parse, then run the plugin (which exits with
+    its status). ``--via`` and ``--serve`` were dispatched before (:mod:`probe.check`)."""
     try:
         options = parse(args)
     except UsageError as exc:
@@ -157,4 +165,6 @@ def main(args: Sequence[str]) -> NoReturn:
         sys.exit(UNKNOWN_EXIT)
     from probe.check import plugin as check
 
+    options.pop("via", None)
+    options.pop("serve", None)
     check.command(**options)

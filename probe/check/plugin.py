@@ -22,7 +22,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NoReturn, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from probe.check.options import (
     DEFAULT_TIMEOUT,
@@ -33,7 +33,7 @@ from probe.check.options import (
     parse_thresholds,
     sweep_deadline,
 )
-from probe.check.runtime import Stage, exit_now, silence_logs, watchdog
+from probe.check.runtime import Stage, exit_now, silence_logs, timeout_exit, watchdog
 from probe.check.status_line import UNKNOWN_EXIT, unknown_text
 from probe.environment import Environment
 from probe.errors import ProbeError, UsageError
@@ -147,12 +147,15 @@ def _quiet(sweep: SweepFunction | None, verbose: int) -> SweepFunction:
 
 
 def main(options: CheckOptions, *, sweep: SweepFunction | None = None,
-         env: Environment | None = None) -> int:
-    """Run the check, print its output, return the exit status (see :func:`command`)."""
+         env: Environment | None = None,
+         fire: Callable[[float, str], None] = timeout_exit) -> int:
+    """Run the check, print its output, return the exit status (see :func:`command`).
+    ``fire`` replaces what the hard alarm at ``-t`` does (:func:`watchdog`): a check
+    server's child answers on its connection, not on stdout."""
     env = env or Environment.from_process()
     stage = Stage()
     try:
-        with watchdog(options.timeout, stage):
+        with watchdog(options.timeout, stage, fire):
             answer = _attempt(options, sweep=_quiet(sweep, options.verbose), load=None,
                               stage=stage, env=env)
             if isinstance(answer, str):
@@ -166,17 +169,23 @@ def main(options: CheckOptions, *, sweep: SweepFunction | None = None,
     return code
 
 
-def command(*, manifest_path: str, warning: str | None, critical: str | None, timeout: float,
-            verbose: int, perfdata_urls: bool, connect: tuple[str, ...],
-            token_file: str | None) -> NoReturn:
+def check_options(*, manifest_path: str, warning: str | None, critical: str | None,
+                  timeout: float, verbose: int, perfdata_urls: bool,
+                  connect: tuple[str, ...], token_file: str | None) -> CheckOptions:
+    """The parsed command line (:func:`probe.check.args.parse`) as options; raises
+    :class:`UsageError` for a bad threshold or timeout."""
+    return CheckOptions(
+        manifest_path=manifest_path, thresholds=parse_thresholds(warning, critical),
+        timeout=check_timeout(timeout), verbose=verbose, perfdata_urls=perfdata_urls,
+        connect=connect, token_file=token_file,
+    )
+
+
+def command(**values: Any) -> NoReturn:
     """``probe check`` once its arguments are parsed (:mod:`probe.check.args`): check the
     thresholds, run, exit."""
     try:
-        options = CheckOptions(
-            manifest_path=manifest_path, thresholds=parse_thresholds(warning, critical),
-            timeout=check_timeout(timeout), verbose=verbose, perfdata_urls=perfdata_urls,
-            connect=connect, token_file=token_file,
-        )
+        options = check_options(**values)
     except UsageError as exc:
         sys.stdout.write(unknown_text(str(exc)))
         exit_now(UNKNOWN_EXIT)

@@ -40,8 +40,12 @@ class Stage:
         self.text = text
 
 
-def _timeout_exit(timeout: float, stage: str) -> None:
-    text = unknown_text(f"plugin timed out after {timeout:g} s while {stage}")
+def timeout_text(timeout: float, stage: str) -> str:
+    return unknown_text(f"plugin timed out after {timeout:g} s while {stage}")
+
+
+def timeout_exit(timeout: float, stage: str) -> None:
+    text = timeout_text(timeout, stage)
     # os.write and os._exit: inside a signal handler buffered stdout may be mid-write,
     # and a normal exit would wait for sweep worker threads that may be stuck.
     os.write(sys.stdout.fileno(), text.encode("utf-8"))
@@ -50,7 +54,7 @@ def _timeout_exit(timeout: float, stage: str) -> None:
 
 @contextmanager
 def watchdog(timeout: float, stage: Stage,
-             fire: Callable[[float, str], None] = _timeout_exit) -> Iterator[None]:
+             fire: Callable[[float, str], None] = timeout_exit) -> Iterator[None]:
     """Call ``fire(timeout, stage)`` if the block is still running after ``timeout`` seconds.
 
     Uses SIGALRM (setitimer, for fractions of a second), so it only arms in the

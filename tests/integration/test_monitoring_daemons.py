@@ -15,6 +15,7 @@ what CI (scripts/test-all) runs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -28,7 +29,13 @@ from typing import Any
 import pytest
 import requests
 
-from tests.monitoring_helpers import NAGIOS_SITE_OBJECTS, PROBE, closed_port, start_exporter
+from tests.monitoring_helpers import (
+    NAGIOS_SITE_OBJECTS,
+    PROBE,
+    check_server,
+    closed_port,
+    start_exporter,
+)
 
 from .apache import ApacheServer, scenario_manifest, scenario_template
 from .conftest import ApacheFactory
@@ -101,6 +108,7 @@ def test_icinga2_runs_the_shipped_check(tmp_path: Path, sites: Sites) -> None:
     bare = manifest(tmp_path, "misrouted", None)
     healthy = manifest(tmp_path, "healthy", sites.healthy)
     command = tmp_path / "run" / "command"
+    sock = tmp_path / "check.sock"  # all-vars: its check runs in the resident checker
     (tmp_path / "icinga2.conf").write_text(f"""
 include "{tmp_path}/wsgi-probe.conf"
 object IcingaApplication "app" {{ }}
@@ -120,6 +128,7 @@ object Host "all-vars" {{
   vars.wsgi_probe_warning = "0"
   vars.wsgi_probe_critical = "7"
   vars.wsgi_probe_timeout = 40
+  vars.wsgi_probe_via = "{sock}"
 }}
 object Host "healthy" {{
   check_command = "alive"
@@ -131,7 +140,7 @@ object Host "healthy" {{
     log = tmp_path / "log" / "icinga2.log"
     args = [icinga2, "daemon", "-c", str(tmp_path / "icinga2.conf"), *defines,
             "-DRunAsUser=root", "-DRunAsGroup=root"]
-    with running("icinga2", args, workdir=tmp_path) as daemon:
+    with check_server(sock), running("icinga2", args, workdir=tmp_path) as daemon:
         wait_for(lambda: command.exists() or None, what="icinga2's command pipe",
                  timeout=60, context=daemon.log)
         # The shipped check_interval is 5 minutes: ask for the checks now, as an admin would.
@@ -166,13 +175,17 @@ object Host "healthy" {{
     # (the four unsigned answers; the two refused URLs stay ok) WARNING.
     command_line = results["all-vars"]["command"]
     for option, value in (("--connect", sites.misrouted.connect), ("--token-file", str(token)),
-                          ("-w", "0"), ("-c", "7"), ("-t", "40")):
+                          ("-w", "0"), ("-c", "7"), ("-t", "40"), ("--via", str(sock))):
         assert command_line[command_line.index(option) + 1] == value, context
     assert results["all-vars"]["exit_status"] == 1, context
     assert results["all-vars"]["output"].startswith("WSGI-PROBE WARNING - 4 of 6 URLs failing"), \
         context
     assert results["healthy"]["exit_status"] == 0, context
     assert results["healthy"]["output"].startswith("WSGI-PROBE OK - 4 URLs answered"), context
+    assert "--via" not in results["no-vars"]["command"], context
+    # all-vars's check (and only it) ran in the resident checker.
+    assert sock.with_suffix(".log").read_text().splitlines()[-1] == (
+        "probe check: stopped after 1 check"), context
 
 
 # -- nagios4 ----------------------------------------------------------------------------------
@@ -191,15 +204,23 @@ define timeperiod {
 }""" + NAGIOS_SITE_OBJECTS
 
 
-@pytest.mark.parametrize("name", ["healthy", "misrouted"])
-def test_nagios4_runs_the_shipped_service(tmp_path: Path, sites: Sites, name: str) -> None:
+@pytest.mark.parametrize(("name", "via"), [("healthy", False), ("misrouted", False),
+                                         ("misrouted", True)],
+                         ids=["healthy", "misrouted", "misrouted-via-resident-checker"])
+def test_nagios4_runs_the_shipped_service(tmp_path: Path, sites: Sites, name: str,
+                                         via: bool) -> None:
     """The shipped command and service, scheduled by nagios4 (interval_length 1: the
-    service's 5 and 1 are seconds), state and output read from status.dat."""
+    service's 5 and 1 are seconds), state and output read from status.dat; ``via``: the
+    check sent to a resident ``probe check --serve`` with ``--via`` in $ARG2$."""
     nagios = tool("nagios4", "nagios")
     server = sites.misrouted if name == "misrouted" else sites.healthy
     site = manifest(tmp_path, name, server)
+    sock = tmp_path / "check.sock"
     objects = shipped(CONTRIB / "nagios" / "wsgi-probe.cfg").replace(
         "/etc/wsgi-probe/site.toml", str(site))
+    if via:
+        objects = objects.replace("!--perfdata-urls", f"!--perfdata-urls --via {sock}")
+        assert str(sock) in objects
     (tmp_path / "wsgi-probe.cfg").write_text(objects)
     (tmp_path / "minimal.cfg").write_text(NAGIOS_OBJECTS)
     (tmp_path / "results").mkdir()
@@ -233,10 +254,17 @@ def test_nagios4_runs_the_shipped_service(tmp_path: Path, sites: Sites, name: st
                 return block
         return None
 
-    with running("nagios4", [nagios, str(tmp_path / "nagios.cfg")], workdir=tmp_path) as daemon:
+    with contextlib.ExitStack() as stack:
+        if via:
+            stack.enter_context(check_server(sock))
+        daemon = stack.enter_context(
+            running("nagios4", [nagios, str(tmp_path / "nagios.cfg")], workdir=tmp_path))
         found = wait_for(service, what="nagios4 to record the service's state", timeout=120,
                          context=lambda: daemon.log() + (tmp_path / "nagios.log").read_text(
                              errors="replace")[-3000:])
+    if via:  # the resident checker ran the checks, not the plugin's local fallback
+        served = sock.with_suffix(".log").read_text().splitlines()[-1]
+        assert re.fullmatch(r"probe check: stopped after [1-9][0-9]* checks?", served), served
     context = "\n".join(f"{k}={v}" for k, v in found.items())
     if name == "healthy":
         assert found["current_state"] == "0", context

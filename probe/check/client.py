@@ -1,0 +1,129 @@
+"""``probe check --via SOCKET``: hand the check to a resident ``probe check --serve``.
+
+A Nagios server starts the plugin once per service and interval, and a standalone
+``probe check`` spends most of its time importing the model, the sweep and the reports
+(bench/RESULTS.md). With ``--via``, this process imports only the socket module, sends its
+arguments, working directory and environment to the server, which forks a warm copy of
+itself to run the check exactly as a standalone plugin would, and prints the answer.
+
+Nothing about the result depends on the server: when nothing listens at SOCKET (the
+service is stopped) or the server runs another version, the check runs here instead, with
+the same output, only slower. Waiting is bounded by ``-t`` like every plugin's run.
+"""
+
+from __future__ import annotations
+
+import os
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: start-up is the point
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import NoReturn
+
+GRACE = 1.0
+"""Seconds the client waits beyond ``-t``: the server's own alarm at ``-t`` names the stage
+the check was in, which is a better answer than the client's."""
+
+
+def split_via(args: Sequence[str]) -> tuple[str | None, list[str]]:
+    """The ``--via`` socket (the last one given) and the arguments without it."""
+    via: str | None = None
+    rest: list[str] = []
+    items = iter(args)
+    for arg in items:
+        if arg == "--via":
+            via = next(items, "")
+        elif arg.startswith("--via="):
+            via = arg[len("--via="):]
+        else:
+            rest.append(arg)
+    return via, rest
+
+
+def timeout_of(args: Sequence[str], default: float) -> float:
+    """``-t``/``--timeout`` as the plugin's parser reads it; ``default`` when it is absent or
+    not a number (the server then answers the usage error)."""
+    found = ""
+    for i, arg in enumerate(args):
+        if arg in ("-t", "--timeout") and i + 1 < len(args):
+            found = args[i + 1]
+        elif arg.startswith("--timeout="):
+            found = arg[len("--timeout="):]
+        elif arg.startswith("-t") and len(arg) > 2 and not arg.startswith("--"):
+            found = arg[2:]
+    try:
+        seconds = float(found)
+    except ValueError:
+        return default
+    return seconds if 0 < seconds <= 86400 else default
+
+
+def _local(args: list[str]) -> NoReturn:
+    """The check in this process: the server is not there or runs another version."""
+    from probe.check.args import main
+
+    main(args)
+
+
+def _finish(code: int, stdout: bytes, stderr: bytes = b"") -> NoReturn:
+    # os.write and os._exit: the output is already whole, and nothing here needs the
+    # interpreter's shutdown (a few milliseconds of every check).
+    for fd, data in ((2, stderr), (1, stdout)):
+        while data:
+            data = data[os.write(fd, data):]
+    os._exit(code)
+
+
+def _unknown(message: str) -> NoReturn:
+    from probe.check.status_line import UNKNOWN_EXIT, unknown_text
+
+    _finish(int(UNKNOWN_EXIT), unknown_text(message).encode("utf-8"))
+
+
+def main(args: Sequence[str]) -> NoReturn:
+    """``probe check ARGS`` where ARGS hold ``--via SOCKET``."""
+    # _socket, not socket: socket.py imports enum and selectors, a third of this path's
+    # imports, for names and wrappers this client does not use.
+    import _socket
+    import time
+
+    from probe import __version__
+    from probe.check import framing
+    from probe.defaults import CHECK_TIMEOUT
+
+    via, rest = split_via(args)
+    if not via:
+        _local(rest)
+    timeout = timeout_of(rest, CHECK_TIMEOUT)
+    server = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    server.settimeout(timeout + GRACE)
+    try:
+        server.connect(via)
+    except OSError:  # nobody serves there (stopped, never started, not ours): check here
+        server.close()
+        _local(rest)
+    environ = [b"%s=%s" % item for item in os.environb.items()]
+    message = framing.request(__version__.encode(), os.getcwdb(),
+                              [os.fsencode(a) for a in rest], environ)
+    deadline = time.monotonic() + timeout + GRACE
+
+    def read(size: int) -> bytes:  # the whole wait is bounded, not each read
+        server.settimeout(max(deadline - time.monotonic(), 0.001))
+        return server.recv(size)
+
+    try:
+        server.sendall(message)
+        server.shutdown(_socket.SHUT_WR)
+        data = framing.receive(read)
+        answer = framing.read_answer(data)
+    except TimeoutError:
+        _unknown(f"plugin timed out after {timeout:g} s while waiting for the check server "
+                 f"at {via}")
+    except (OSError, framing.WireError) as exc:
+        _unknown(f"the check server at {via} gave no answer: {exc}")
+    finally:
+        server.close()
+    if answer is None:  # the server runs another version of wsgi-probe
+        _local(rest)
+    code, stdout, stderr = answer
+    _finish(code, stdout, stderr)

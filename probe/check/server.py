@@ -1,0 +1,261 @@
+"""``probe check --serve SOCKET``: a resident checker for ``probe check --via SOCKET``.
+
+The server imports everything a check needs once, then forks a copy of itself for each
+request: the child takes the client's working directory and environment and runs the
+plugin's own code path (:func:`probe.check.plugin.main`, its alarm at ``-t`` included), so an
+answer is the one the same command line would print standalone, without the start-up. A
+fork per check also keeps checks apart: one that hangs or crashes takes nothing else with
+it, and whatever it allocated is gone when it ends.
+
+Only the user the server runs as (and root) may ask: the socket is created mode 0600 and
+every peer's uid is checked (SO_PEERCRED), because a check reads files named in its
+arguments with the server's rights.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import signal
+import socket
+import stat
+import struct
+import sys
+from collections.abc import Callable, Sequence
+from types import FrameType
+from typing import NoReturn
+
+from probe import __version__
+from probe.check import framing
+from probe.check.status_line import UNKNOWN_EXIT, unknown_text
+from probe.environment import Environment
+from probe.errors import UsageError
+from probe.exits import ExitStatus
+
+MAX_CHILDREN = 64
+"""Checks running at once; the next waits for one to end (a Nagios server's burst of checks
+queues here instead of forking without bound)."""
+
+REQUEST_SECONDS = 5.0
+"""A client has this long to send its request: it sends it at once, a stuck one is dropped."""
+
+
+class _Stop(Exception):
+    """SIGTERM or SIGINT: stop serving, remove the socket."""
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stop
+
+
+def listen(path: str) -> socket.socket:
+    """A listening socket at ``path``, mode 0600. A socket left by a server that is gone is
+    replaced; a live server's socket, or anything that is not a socket, is refused."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        pass
+    else:
+        if not stat.S_ISSOCK(mode):
+            raise UsageError(f"{path}: exists and is not a socket, not replacing it")
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            probe.connect(path)
+        except ConnectionRefusedError:  # a server that is gone left it
+            os.unlink(path)
+        except OSError as exc:
+            raise UsageError(f"{path}: {exc.strerror}") from None
+        else:
+            raise UsageError(f"{path}: another check server answers there")
+        finally:
+            probe.close()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old = os.umask(0o177)  # created 0600: no window in which another user may connect
+    try:
+        sock.bind(path)
+    except OSError as exc:
+        sock.close()
+        raise UsageError(f"{path}: cannot listen there: {exc.strerror}") from None
+    finally:
+        os.umask(old)
+    sock.listen(128)
+    return sock
+
+
+def peer_uid(conn: socket.socket) -> int:
+    ucred = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return int(struct.unpack("3i", ucred)[1])
+
+
+def warm() -> None:
+    """Import what every check uses, once, before the first fork: whatever a check imports
+    lazily would otherwise be imported again in every child (tests/integration/
+    test_check_server.py checks that a warm check imports nothing new)."""
+    import hashlib  # noqa: F401  # imported to be inherited: the nonce and signature checks
+    import heapq  # noqa: F401
+    import hmac  # noqa: F401
+
+    import pycurl  # noqa: F401
+
+    from probe import credentials, manifest, sweep, transport  # noqa: F401
+    from probe.check import args, plugin  # noqa: F401
+    from probe.report import nagios, nagios_evaluate  # noqa: F401
+
+    args.parser()  # argparse, gettext and locale
+
+
+def _send(fd: int, data: bytes) -> None:
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def check(argv: list[str], fire: Callable[[float, str], None]) -> int:
+    """The plugin on ``argv``, its output on sys.stdout: what :func:`probe.check.args.main`
+    does, returning the exit status instead of ending the process."""
+    from probe.check import args, plugin
+
+    try:
+        values = args.parse(argv)
+    except UsageError as exc:
+        sys.stdout.write(unknown_text(f"{exc} (see 'probe check --help')"))
+        return int(UNKNOWN_EXIT)
+    except SystemExit as exc:  # --help or --version, already written
+        return int(exc.code or 0)
+    values.pop("via", None)
+    if values.pop("serve", None):
+        sys.stdout.write(unknown_text("--serve cannot be sent to a check server"))
+        return int(UNKNOWN_EXIT)
+    try:
+        options = plugin.check_options(**values)
+    except UsageError as exc:
+        sys.stdout.write(unknown_text(str(exc)))
+        return int(UNKNOWN_EXIT)
+    return plugin.main(options, fire=fire)
+
+
+def _refusal(conn: socket.socket, path: str) -> str | None:
+    uid = peer_uid(conn)
+    if uid in (os.geteuid(), 0):
+        return None
+    return unknown_text(f"the check server at {path} serves only uid {os.geteuid()}; this "
+                        f"check runs as uid {uid}")
+
+
+def _child(conn: socket.socket, path: str) -> NoReturn:
+    """One check, in a forked copy of the server; never returns. The request is read
+    before anything is answered, a refusal too: a client still sending would otherwise
+    see a broken pipe instead of the reason."""
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
+        signal.signal(signum, signal.SIG_DFL)
+    fd = conn.fileno()
+    try:
+        conn.settimeout(REQUEST_SECONDS)
+        data = framing.receive(conn.recv)
+        conn.settimeout(None)
+        refused = _refusal(conn, path)
+        if refused is not None:
+            _send(fd, framing.answer(int(UNKNOWN_EXIT), refused))
+            os._exit(0)
+        request = framing.read_request(data)
+        if request.version != __version__.encode():
+            _send(fd, framing.stale(__version__))
+            os._exit(0)
+        os.chdir(request.cwd)
+        os.environb.clear()
+        os.environb.update(request.environ)
+        out, err = io.StringIO(), io.StringIO()
+        sys.stdout, sys.stderr = out, err
+
+        def fire(timeout: float, stage: str) -> None:
+            from probe.check.runtime import timeout_text
+
+            _send(fd, framing.answer(int(UNKNOWN_EXIT), timeout_text(timeout, stage),
+                                     err.getvalue()))
+            os._exit(0)
+
+        code = check([os.fsdecode(a) for a in request.args], fire)
+        reply = framing.answer(code, out.getvalue(), err.getvalue())
+    except BaseException as exc:  # never a traceback: the client prints one UNKNOWN line
+        reply = framing.answer(int(UNKNOWN_EXIT), unknown_text(f"check server: {exc!r}"))
+    with contextlib.suppress(OSError):
+        _send(fd, reply)
+    os._exit(0)
+
+
+def _reap(children: set[int], block: bool) -> None:
+    while children:
+        pid, _ = os.waitpid(-1, 0 if block else os.WNOHANG)
+        if pid == 0:
+            return
+        children.discard(pid)
+        block = False
+
+
+def serve(path: str, env: Environment) -> int:
+    previous = [signal.signal(s, _stop) for s in (signal.SIGTERM, signal.SIGINT)]
+    sock = listen(path)
+    inode = os.stat(path).st_ino
+    children: set[int] = set()
+    served = 0
+    sock.settimeout(1.0)  # wake up to reap children that ended
+    try:
+        warm()
+        env.stderr.write(f"probe check: serving checks at {path} (pid {os.getpid()}, "
+                         f"wsgi-probe {__version__}); stop with SIGTERM\n")
+        env.stderr.flush()
+        while True:
+            _reap(children, block=len(children) >= MAX_CHILDREN)
+            try:
+                conn, _ = sock.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                pid = os.fork()
+                if pid == 0:
+                    sock.close()
+                    _child(conn, path)
+                children.add(pid)
+                served += 1
+    except _Stop:
+        env.stderr.write(f"probe check: stopped after {served} "
+                         f"check{'s' if served != 1 else ''}\n")
+    finally:
+        for signum, handler in zip((signal.SIGTERM, signal.SIGINT), previous, strict=True):
+            signal.signal(signum, handler)
+        sock.close()
+        with contextlib.suppress(OSError):
+            if os.stat(path).st_ino == inode:  # ours still: a new server's is left alone
+                os.unlink(path)
+    return int(ExitStatus.SUCCESS)
+
+
+def split_serve(args: Sequence[str]) -> tuple[str | None, list[str]]:
+    serve_at: str | None = None
+    rest: list[str] = []
+    items = iter(args)
+    for arg in items:
+        if arg == "--serve":
+            serve_at = next(items, "")
+        elif arg.startswith("--serve="):
+            serve_at = arg[len("--serve="):]
+        else:
+            rest.append(arg)
+    return serve_at, rest
+
+
+def main(args: Sequence[str], env: Environment | None = None) -> NoReturn:
+    """``probe check --serve SOCKET``: serve until SIGTERM; a usage error is one line, exit 2."""
+    env = env or Environment.from_process()
+    path, rest = split_serve(args)
+    try:
+        if not path:
+            raise UsageError("--serve needs the path of the socket to create")
+        if rest:
+            raise UsageError("probe check --serve takes no other option (each check brings "
+                             f"its own): {' '.join(rest)}")
+        code = serve(path, env)
+    except UsageError as exc:
+        env.stderr.write(f"probe: {exc}\n")
+        code = int(ExitStatus.ERROR)
+    sys.exit(code)

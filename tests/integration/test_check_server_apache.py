@@ -1,0 +1,88 @@
+"""``probe check --via`` against real Apache/mod_wsgi (scenarios healthy, ordering): the
+resident checker gives the answer the standalone plugin gives, for an ok sweep and for a
+misroute, with the client's working directory and environment."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from probe.check import server as check_server_module
+from tests.monitoring_helpers import PROBE, check_server, same_check
+
+from .apache import ApacheServer, scenario_manifest, scenario_template
+from .conftest import ApacheFactory
+from .daemons import warm
+
+pytestmark = pytest.mark.apache
+
+
+@pytest.fixture(scope="module", params=["healthy", "ordering"])
+def lab(request: pytest.FixtureRequest, apache_module: ApacheFactory,
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, ApacheServer, Path]]:
+    name: str = request.param
+    server = apache_module(scenario_template(name))
+    warm(server)
+    sock = tmp_path_factory.mktemp("served") / "check.sock"
+    with check_server(sock):
+        yield name, server, sock
+
+
+def plugin(server: ApacheServer, *args: str, cwd: Path | None = None,
+           env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*PROBE, "check", "--connect", server.connect, "-t", "60", *args],
+                          capture_output=True, text=True, timeout=120, check=False, cwd=cwd,
+                          env=env, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.parametrize("extra", [(), ("-v", "--perfdata-urls"), ("-vv", "-w", "0", "-c", "3")])
+def test_the_resident_checker_answers_as_the_plugin(lab: tuple[str, ApacheServer, Path],
+                                                    extra: tuple[str, ...]) -> None:
+    name, server, sock = lab
+    manifest = str(scenario_manifest(name))
+    standalone = plugin(server, "-m", manifest, *extra)
+    via = plugin(server, "-m", manifest, *extra, "--via", str(sock))
+    same_check(standalone, via)
+    expected = {"healthy": (0, "WSGI-PROBE OK - "), "ordering": (2, "WSGI-PROBE CRITICAL - ")}
+    if "-w" in extra and name == "ordering":
+        expected[name] = (1, "WSGI-PROBE WARNING - ")
+    assert (via.returncode, via.stdout[:len(expected[name][1])]) == expected[name], via.stdout
+
+
+def test_the_clients_directory_and_environment_are_the_checks(
+        lab: tuple[str, ApacheServer, Path], tmp_path: Path) -> None:
+    """A relative manifest path is read in the client's directory, and the token comes
+    from the client's environment (with a token, the lab's unsigned answers are not live)."""
+    name, server, sock = lab
+    shutil.copy(scenario_manifest(name), tmp_path / "site.toml")
+    env = {**os.environ, "WSGI_PROBE_TOKEN": "a-token-the-lab-does-not-know"}
+    for environ in (None, env):
+        standalone = plugin(server, "-m", "site.toml", cwd=tmp_path, env=environ)
+        via = plugin(server, "-m", "site.toml", "--via", str(sock), cwd=tmp_path, env=environ)
+        same_check(standalone, via)
+        assert ("not_live" in via.stdout) == (environ is not None), via.stdout
+
+
+def test_a_warm_server_imports_nothing_per_check(lab: tuple[str, ApacheServer, Path]) -> None:
+    """What a check imports lazily, the server imports before it forks: otherwise every
+    child would import it again (the cost the resident checker exists to remove)."""
+    name, server, _ = lab
+    check_server_module.warm()
+    before = set(sys.modules)
+    out, saved = io.StringIO(), sys.stdout
+    sys.stdout = out
+    try:
+        code = check_server_module.check(
+            ["-m", str(scenario_manifest(name)), "--connect", server.connect, "-t", "60"],
+            lambda timeout, stage: None)
+    finally:
+        sys.stdout = saved
+    assert code == (0 if name == "healthy" else 2), out.getvalue()
+    assert set(sys.modules) - before == set()
