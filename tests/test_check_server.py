@@ -23,6 +23,7 @@ import pytest
 
 from probe import __version__
 from probe.check import framing
+from probe.check.argv import take_option, timeout_of
 from tests.monitoring_helpers import PROBE, check_server, same_check
 
 
@@ -280,3 +281,20 @@ def test_the_alarm_at_t_answers_from_the_server_as_standalone(tmp_path: Path) ->
     assert standalone.stdout == ("WSGI-PROBE UNKNOWN - plugin timed out after 1 s while "
                                  "sweeping 1 URL\n")
     same_check(standalone, via)
+
+
+@pytest.mark.parametrize(("args", "value", "rest"), [
+    (["-m", "a", "--via", "s1", "--via=s2"], "s2", ["-m", "a"]),
+    (["--via"], "", []),
+    (["-m", "--via-x", "b"], None, ["-m", "--via-x", "b"]),
+])
+def test_take_option(args: list[str], value: str | None, rest: list[str]) -> None:
+    assert take_option("--via", args) == (value, rest)
+
+
+@pytest.mark.parametrize(("args", "seconds"), [
+    (["-t", "3"], 3.0), (["--timeout=4.5"], 4.5), (["-t7"], 7.0), (["-t", "soon"], 10.0),
+    (["-t", "0"], 10.0), (["-t", "1e308"], 10.0), ([], 10.0), (["--timeout", "2", "-t", "5"], 5.0),
+])
+def test_the_client_waits_as_long_as_t(args: list[str], seconds: float) -> None:
+    assert timeout_of(args, 10.0) == seconds

@@ -17,18 +17,16 @@ if TYPE_CHECKING:
     from typing import NoReturn
 
 
-def _given(option: str, args: Sequence[str]) -> bool:
-    return any(a == option or a.startswith(option + "=") for a in args)
-
-
 def main(args: Sequence[str]) -> NoReturn:
     """``probe check ARGS``: the resident checker (``--serve``), a check sent to it
     (``--via``), or the plugin in this process."""
-    if _given("--serve", args):
+    from probe.check.argv import given
+
+    if given("--serve", args):
         from probe.check import server
 
         server.main(args)
-    if _given("--via", args):
+    if given("--via", args):
         from probe.check import client
 
         client.main(args)

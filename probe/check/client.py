@@ -25,39 +25,6 @@ GRACE = 1.0
 the check was in, which is a better answer than the client's."""
 
 
-def split_via(args: Sequence[str]) -> tuple[str | None, list[str]]:
-    """The ``--via`` socket (the last one given) and the arguments without it."""
-    via: str | None = None
-    rest: list[str] = []
-    items = iter(args)
-    for arg in items:
-        if arg == "--via":
-            via = next(items, "")
-        elif arg.startswith("--via="):
-            via = arg[len("--via="):]
-        else:
-            rest.append(arg)
-    return via, rest
-
-
-def timeout_of(args: Sequence[str], default: float) -> float:
-    """``-t``/``--timeout`` as the plugin's parser reads it; ``default`` when it is absent or
-    not a number (the server then answers the usage error)."""
-    found = ""
-    for i, arg in enumerate(args):
-        if arg in ("-t", "--timeout") and i + 1 < len(args):
-            found = args[i + 1]
-        elif arg.startswith("--timeout="):
-            found = arg[len("--timeout="):]
-        elif arg.startswith("-t") and len(arg) > 2 and not arg.startswith("--"):
-            found = arg[2:]
-    try:
-        seconds = float(found)
-    except ValueError:
-        return default
-    return seconds if 0 < seconds <= 86400 else default
-
-
 def _local(args: list[str]) -> NoReturn:
     """The check in this process: the server is not there or runs another version."""
     from probe.check.args import main
@@ -89,9 +56,10 @@ def main(args: Sequence[str]) -> NoReturn:
 
     from probe import __version__
     from probe.check import framing
+    from probe.check.argv import take_option, timeout_of
     from probe.defaults import CHECK_TIMEOUT
 
-    via, rest = split_via(args)
+    via, rest = take_option("--via", args)
     if not via:
         _local(rest)
     timeout = timeout_of(rest, CHECK_TIMEOUT)

@@ -28,6 +28,7 @@ from typing import NoReturn
 
 from probe import __version__
 from probe.check import framing
+from probe.check.argv import take_option
 from probe.check.status_line import UNKNOWN_EXIT, unknown_text
 from probe.environment import Environment
 from probe.errors import UsageError
@@ -230,24 +231,10 @@ def serve(path: str, env: Environment) -> int:
     return int(ExitStatus.SUCCESS)
 
 
-def split_serve(args: Sequence[str]) -> tuple[str | None, list[str]]:
-    serve_at: str | None = None
-    rest: list[str] = []
-    items = iter(args)
-    for arg in items:
-        if arg == "--serve":
-            serve_at = next(items, "")
-        elif arg.startswith("--serve="):
-            serve_at = arg[len("--serve="):]
-        else:
-            rest.append(arg)
-    return serve_at, rest
-
-
 def main(args: Sequence[str], env: Environment | None = None) -> NoReturn:
     """``probe check --serve SOCKET``: serve until SIGTERM; a usage error is one line, exit 2."""
     env = env or Environment.from_process()
-    path, rest = split_serve(args)
+    path, rest = take_option("--serve", args)
     try:
         if not path:
             raise UsageError("--serve needs the path of the socket to create")
