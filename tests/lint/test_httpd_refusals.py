@@ -1,6 +1,8 @@
-"""What httpd refuses to start with, found statically, at the line to change:
-``ServerName`` values judged as httpd 2.4 judges them (every case is also run through real
-``apache2 -t`` where it is installed, so the table is httpd's answer, not a guess)."""
+"""What httpd refuses to start with, found statically and reported once, at the line to
+change: ``ServerName`` values and closing section tags judged as httpd 2.4 judges them (every
+case is also run through real ``apache2 -t`` where it is installed, so the table is httpd's
+answer, not a guess), and httpd's own refusal merged with the static finding of the same
+fault."""
 
 from __future__ import annotations
 
@@ -11,10 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from probe.apache import load_site
 from probe.lint import LintResult, lint_paths
-from probe.lint.findings import Severity
+from probe.lint.findings import ConfigFinding, Severity
+from probe.lint.httpd_check import not_yet_reported
+from probe.lint.rules import run_rules
 from probe.lint.server_name_rules import atoi, fnmatch_test
-from tests.lint.corpus_tools import HTTPD_ENV, module_path
+from tests.lint.corpus_tools import HTTPD_ENV, MOD_WSGI, module_path
 
 HTTPD = shutil.which("apache2") is not None
 needs_httpd = pytest.mark.skipif(not HTTPD, reason="needs Debian's apache2")
@@ -106,3 +111,106 @@ def test_wildcards_and_ports_as_apr_and_c_read_them() -> None:
         True, False, False, False, False, True, False]
     assert [atoi(t) for t in ("80", " +80x", "", "x80", "99999999999999999999")] == [
         80, 80, 0, 0, -1]
+
+
+# --------------------------------------------------------------------------------------------
+# closing tags: server/config.c ap_build_config_sub, ap_build_cont_config,
+# ap_soak_end_container
+
+CLOSE_TAGS = [
+    ("<Location />\n</Location>\n", None, None),
+    ("<Location />\n</location>\n", None, None),  # names compared without regard to case
+    ("<Location />\n</LOCATION>\n", None, None),
+    ("<Location />\n</Location> trailing words\n", None, None),
+    ('<Location />\n"</Location>"\n', None, None),  # quotes go as ap_getword_conf drops them
+    ("<Location />\n</Location >\n", 2, "</Location> directive missing closing '>'"),
+    ("<Location />\n</Location>>\n", 2, "Expected </Location> but saw </Location>>"),
+    ("<Location />\n</Location>x\n", 2, "</Location>x> directive missing closing '>'"),
+    ('<LocationMatch "^/a">\n</Location>\n', 2,
+     "Expected </LocationMatch> but saw </Location>"),
+    ("</Location>\n", 1, "</Location> without matching <Location> section"),
+    # a conditional httpd reads: the whole line must be the closing tag
+    ("<IfDefine !NOSUCH>\n</ifdefine>\n", None, None),
+    ("<IfDefine !NOSUCH>\n</IfDefine >\n", 2, "</IfDefine without matching <IfDefine section"),
+    ("<IfDefine !NOSUCH>\n</IfDefine> trailing\n", 2,
+     "</IfDefine> without matching <IfDefine> section"),
+    # a conditional httpd skips: the last character of the first word is dropped
+    ("<IfDefine NOSUCH>\n</IfDefine> trailing\n", None, None),
+    ("<IfDefine NOSUCH>\n</IfDefine >\n", 2, "Expected </IfDefine> but saw </IfDefin>"),
+    ("<IfDefine NOSUCH>\n<Location />\n</LocationMatch>\n</IfDefine>\n", 3,
+     "Expected </Location> but saw </LocationMatch>"),
+]
+
+
+@pytest.mark.parametrize(("body", "line", "words"), CLOSE_TAGS)
+def test_closing_tags_httpd_refuses_are_errors_at_their_line(
+        tmp_path: Path, body: str, line: int | None, words: str | None) -> None:
+    found = lint_fragment(tmp_path, body)
+    assert [(n, words is not None and words in m) for n, m in found] == (
+        [] if line is None else [(line, True)])
+
+
+@needs_httpd
+@pytest.mark.parametrize(("body", "line", "words"), CLOSE_TAGS)
+def test_httpd_judges_closing_tags_the_same(tmp_path: Path, body: str, line: int | None,
+                                            words: str | None) -> None:
+    assert httpd_says(tmp_path, body) == words
+
+
+def test_a_macro_body_is_not_judged(tmp_path: Path) -> None:
+    # mod_macro keeps a <Macro> body as text: only a Use of it is parsed
+    body = "<Macro M $x>\n<Location $x>\n</LocationMatch>\n</Macro>\n"
+    assert lint_fragment(tmp_path, body) == []
+
+
+# --------------------------------------------------------------------------------------------
+# one fault, one finding: httpd's refusal and the static finding
+
+
+CONTINUED_DUPLICATE = """\
+WSGIDaemonProcess shop processes=2
+WSGIDaemonProcess shop \\
+    processes=2 \\
+    threads=1
+"""
+
+
+@pytest.mark.skipif(not HTTPD or not MOD_WSGI, reason="needs apache2 and the test mod_wsgi")
+def test_httpd_naming_the_last_line_of_a_continued_directive_is_the_same_fault(
+        tmp_path: Path) -> None:
+    # httpd names line 11, the continued directive's last line; the rule names line 9
+    conf = main_config(tmp_path, CONTINUED_DUPLICATE, wsgi=True)
+    result = lint_paths([conf], httpd_check=True)
+    assert [(f.code, f.line) for f in result.findings if f.severity.fails] == [
+        ("duplicate_daemon", 9)]
+
+
+@needs_httpd
+@pytest.mark.parametrize(("body", "line"), [
+    ("ServerName *\n", 8),  # httpd names the same line
+    ("<IfDefine NOSUCH>\n</IfDefine >\n", 9),  # httpd names line 8, where <IfDefine> opens
+])
+def test_httpd_refusing_what_a_rule_reports_adds_nothing(tmp_path: Path, body: str,
+                                                        line: int) -> None:
+    result = lint_paths([main_config(tmp_path, body)], httpd_check=True)
+    assert [(f.code, f.line) for f in result.findings if f.severity.fails] == [("config", line)]
+
+
+def refusal(file: str, line: int, words: str) -> ConfigFinding:
+    return ConfigFinding("config", Severity.ERROR, file, line,
+                         f"httpd will not start: {words} (apache2 -t)")
+
+
+def test_a_refusal_elsewhere_or_in_other_words_is_kept(tmp_path: Path) -> None:
+    conf = tmp_path / "site.conf"
+    conf.write_text(CONTINUED_DUPLICATE + "<IfDefine NOSUCH>\n</IfDefine >\n")
+    site = load_site([conf])
+    static = run_rules(site)
+    file = str(conf)
+    assert {(f.code, f.line) for f in static if f.severity.fails} == {
+        ("duplicate_daemon", 2), ("config", 6)}
+    same = [refusal(file, n, "Name duplicates previous WSGI daemon definition.")
+            for n in (2, 3, 4)] + [refusal(file, 5, "Expected </IfDefine> but saw </IfDefin>")]
+    other = [refusal(file, 1, "Name duplicates previous WSGI daemon definition."),
+             refusal(file, 5, "Expected </IfModule> but saw </IfModul>")]
+    assert not_yet_reported(site, static, same + other) == other
