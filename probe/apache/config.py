@@ -19,8 +19,9 @@ see the configuration Apache sees:
 * arguments are split like httpd's ``ap_getword_conf``: blanks separate, double or single
   quotes group, a backslash escapes the quote character inside quotes.
 
-It is tolerant where httpd would refuse to start: an unclosed section, a stray closing tag,
-a missing ``Include`` or an include loop becomes a :class:`ParseNote` marked ``fatal`` and
+It is tolerant where httpd would refuse to start: an unclosed section, a closing tag httpd
+refuses (judged as httpd judges it, :mod:`probe.apache.section_tags`), a missing
+``Include`` or an include loop becomes a :class:`ParseNote` marked ``fatal`` and
 reading goes on (an ``Include`` any of whose files is already being read is skipped as a
 whole, so a glob that matches the file it is written in costs one read per file, not a
 factorial number). Only a path the caller names that cannot be read raises
@@ -52,6 +53,7 @@ from probe.apache.config_text import (
     split_args,
 )
 from probe.apache.modules import DEBIAN_COMPILED_IN, Modules, Version, version_holds
+from probe.apache.section_tags import Reading, close_error, is_close_tag
 from probe.errors import ProbeError
 from probe.files import read_text
 
@@ -87,10 +89,17 @@ class Directive:
     file: str
     line: int
     children: tuple[Directive, ...] | None = None
+    last_line: int = 0  # a backslash-continued line ends here (0: on ``line`` itself)
 
     @property
     def key(self) -> str:
         return self.name.lower()
+
+    @property
+    def lines(self) -> range:
+        """Its physical lines (a section's opening tag only): httpd names a continued
+        directive by the last of them."""
+        return range(self.line, max(self.line, self.last_line) + 1)
 
     @property
     def where(self) -> str:
@@ -194,8 +203,10 @@ class _Frame:
     args: tuple[str, ...]
     file: str
     line: int
+    last: int  # the opening tag's last physical line
     active: bool
     flatten: bool  # a conditional: its children go to the enclosing section
+    reading: Reading  # how httpd reads it, which decides how it checks the closing tag
     children: list[Directive] = field(default_factory=list)
 
 
@@ -231,15 +242,15 @@ class _Reader:
             self.including.pop()
 
     def _read_lines(self, file: str, text: str, depth: int) -> list[Directive]:
-        stack = [_Frame("", (), file, 0, active=True, flatten=False)]
-        for number, line in logical_lines(text):
+        stack = [_Frame("", (), file, 0, 0, active=True, flatten=False, reading=Reading.TOP)]
+        for number, last, line in logical_lines(text):
             frame = stack[-1]
-            if line.startswith("</"):
+            if is_close_tag(line):
                 self._close(file, number, line, stack)
             elif line.startswith("<") and line.endswith(">") and len(line) > 2:
-                stack.append(self._open(file, number, line, frame.active))
+                stack.append(self._open(file, number, last, line, frame))
             elif frame.active:
-                frame.children.extend(self._directive(file, number, line, depth))
+                frame.children.extend(self._directive(file, number, last, line, depth))
         while len(stack) > 1:  # httpd refuses this; keep what was read
             frame = stack[-1]
             self.note(file, frame.line, f"<{frame.name}> is never closed in this file",
@@ -247,28 +258,30 @@ class _Reader:
             self._finish(stack)
         return stack[0].children
 
-    def _open(self, file: str, number: int, line: str, active: bool) -> _Frame:
+    def _open(self, file: str, number: int, last: int, line: str, parent: _Frame) -> _Frame:
+        active = parent.active
         inner = self._resolve(file, number, line[1:-1]) if active else line[1:-1]
         name, rest = name_and_rest(inner)
         args = split_args(rest)
         key = name.lower()
-        if key in _CONDITIONALS:
-            holds = active and self._condition_holds(key, args)
-            return _Frame(name, args, file, number, active=holds, flatten=True)
-        return _Frame(name, args, file, number,
-                      active=active and key not in _IGNORED_SECTIONS,
-                      flatten=False)
+        conditional = key in _CONDITIONALS
+        holds = active and (not conditional or self._condition_holds(key, args))
+        ignored = key in _IGNORED_SECTIONS
+        reading = (Reading.SKIPPED if parent.reading is Reading.SKIPPED
+                   else Reading.MACRO if parent.reading is Reading.MACRO or ignored
+                   else Reading.SECTION if not conditional
+                   else Reading.CONDITIONAL if holds else Reading.SKIPPED)
+        return _Frame(name, args, file, number, last, active=holds and not ignored,
+                      flatten=conditional, reading=reading)
 
     def _close(self, file: str, number: int, line: str, stack: list[_Frame]) -> None:
-        name = line[2:].rstrip(">").strip()
-        if len(stack) == 1:
-            self.note(file, number, f"</{name}> without a matching <{name}>", fatal=True)
-            return
-        if name.lower() != stack[-1].name.lower():
-            self.note(file, number,
-                      f"</{name}> closes <{stack[-1].name}> (opened at line {stack[-1].line})",
-                      fatal=True)
-        self._finish(stack)
+        frame = stack[-1]
+        error = close_error(line, frame.name, frame.reading)
+        if error is not None:
+            opened = f" (<{frame.name}> opened at line {frame.line})" if len(stack) > 1 else ""
+            self.note(file, number, f"httpd will not start: {error}{opened}", fatal=True)
+        if len(stack) > 1:
+            self._finish(stack)
 
     def _finish(self, stack: list[_Frame]) -> None:
         frame = stack.pop()
@@ -279,9 +292,10 @@ class _Reader:
             parent.children.extend(frame.children)
         elif frame.active:
             parent.children.append(Directive(frame.name, frame.args, frame.file, frame.line,
-                                             tuple(frame.children)))
+                                             tuple(frame.children), frame.last))
 
-    def _directive(self, file: str, number: int, line: str, depth: int) -> list[Directive]:
+    def _directive(self, file: str, number: int, last: int, line: str,
+                   depth: int) -> list[Directive]:
         name, rest = name_and_rest(self._resolve(file, number, line))
         args = split_args(rest)
         key = name.lower()
@@ -296,7 +310,7 @@ class _Reader:
             self.server_root = args[0]
         elif key in ("include", "includeoptional"):
             return self._include(file, number, args, depth, optional=key == "includeoptional")
-        return [Directive(name, args, file, number)]
+        return [Directive(name, args, file, number, last_line=last)]
 
     def _resolve(self, file: str, number: int, text: str) -> str:
         def value(match: re.Match[str]) -> str:

@@ -97,10 +97,12 @@ def files_under(directory: str, limit: int | None = None) -> list[str]:
     return found
 
 
-def logical_lines(text: str) -> Iterator[tuple[int, str]]:
-    """(first line number, text) with continuations joined and comments and blanks dropped."""
+def logical_lines(text: str) -> Iterator[tuple[int, int, str]]:
+    """(first line number, last line number, text) with continuations joined and comments
+    and blanks dropped: httpd names a continued directive by its last physical line."""
     pending: list[str] = []
     start = 0
+    number = 0
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not pending:
@@ -111,10 +113,10 @@ def logical_lines(text: str) -> Iterator[tuple[int, str]]:
             pending.append(line[:-1].strip())
             continue
         pending.append(line)
-        yield start, " ".join(p for p in pending if p)
+        yield start, number, " ".join(p for p in pending if p)
         pending = []
     if pending:
-        yield start, " ".join(p for p in pending if p)
+        yield start, number, " ".join(p for p in pending if p)
 
 
 def name_and_rest(text: str) -> tuple[str, str]:

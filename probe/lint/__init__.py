@@ -61,13 +61,12 @@ def lint_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str | No
     site = load_site(paths, server_root=server_root, environ=environ, httpd=httpd)
     findings = run_rules(site)
     if httpd_check:
-        from probe.lint.httpd_check import syntax_check
+        from probe.lint.httpd_check import not_yet_reported, syntax_check
 
-        errors = {(f.file, f.line) for f in findings if f.severity is Severity.ERROR}
-        findings += [f for f in syntax_check(
+        findings += not_yet_reported(site, findings, syntax_check(
             site, paths, server_root or default_server_root(paths),
             (httpd or Httpd()).defines, server_environ(paths, server_root, environ or {}),
-            fragments=apachectl) if (f.file, f.line) not in errors]
+            fragments=apachectl))
     if apachectl:
         findings += _apachectl(site, paths, server_root, environ or {}, httpd or Httpd())
     return LintResult(tuple(sorted(findings, key=lambda f: (f.file, f.line, f.code))),

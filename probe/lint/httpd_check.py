@@ -7,7 +7,8 @@ through ``apache2ctl``, which reads ``envvars``). A fragment (one site file) is 
 when asked (``--apachectl``), inside a wrapper that loads what Debian's ``mods-enabled``
 loads, plus mod_wsgi where Debian has it: one that needs a module the wrapper did not load
 ("Invalid command") cannot be judged, and a note says so. A refusal on a line a rule
-already reports as an error adds nothing.
+already reports as an error adds nothing: one fault, one finding, at the line to change
+(:func:`not_yet_reported`).
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from pathlib import Path
 from probe.apache.apachectl import httpd_binary, run_httpd
 from probe.apache.model import Site
 from probe.lint.findings import ConfigFinding, Severity
+from probe.lint.wsgi_options import walk
 
 _WHERE = re.compile(r"Syntax error on line (\d+) of (.+?):\s*(.*)$")
 _DEFINED_AT = re.compile(r"defined at (/.+):(\d+)$")
 _UNDEFINED = re.compile(r"Config variable (\$\{[^}]+\}) is not defined")
+_REFUSED, _BY_HTTPD = "httpd will not start: ", " (apache2 -t)"
 _DEBIAN_MODS = Path("/etc/apache2/mods-enabled")
 _DEBIAN_WSGI = Path("/etc/apache2/mods-available/wsgi.load")
 
@@ -46,6 +49,32 @@ def syntax_check(site: Site, paths: Sequence[str | os.PathLike[str]], server_roo
     if done.returncode == 0:
         return []
     return [_refusal(site, first, done.stderr, wrapped=not _is_main(site))]
+
+
+def not_yet_reported(site: Site, static: Sequence[ConfigFinding],
+                     refusals: Sequence[ConfigFinding]) -> list[ConfigFinding]:
+    """httpd's refusals no static error already reports. A refusal is the same fault when it
+    names a physical line of a directive a rule reports as an error (httpd names a
+    backslash-continued directive by its last line, the rule by its first, where the name
+    to change is), or says in the same words what a rule quotes from httpd (a closing tag
+    inside a section httpd skips: httpd names the line that opened the skipped section).
+    The static finding stays: it names the line to change and why."""
+    errors = [f for f in static if f.severity is Severity.ERROR]
+    starts = {(f.file, f.line) for f in errors}
+    covered = set(starts)
+    for d in walk(site.config.directives):
+        if (d.file, d.line) in starts:
+            covered.update((d.file, n) for n in d.lines)
+    return [f for f in refusals
+            if (f.file, f.line) not in covered
+            and not (f.severity is Severity.ERROR and any(
+                _httpd_words(f) in e.message for e in errors if e.file == f.file))]
+
+
+def _httpd_words(refusal: ConfigFinding) -> str:
+    """What httpd said, without lint's frame around it."""
+    words = refusal.message.removeprefix(_REFUSED).removesuffix(_BY_HTTPD)
+    return words or refusal.message
 
 
 def _is_main(site: Site) -> bool:
@@ -84,7 +113,7 @@ def _refusal(site: Site, first: str, stderr: str, *, wrapped: bool) -> ConfigFin
         if at is not None and file is not None:
             message = re.sub(r"^\(\d+\)[^:]*: ", "", line)
             return ConfigFinding("config", Severity.ERROR, file, int(at.group(2)),
-                                 f"httpd will not start: {message} (apache2 -t)",
+                                 f"{_REFUSED}{message}{_BY_HTTPD}",
                                  "correct what httpd names; apache2 -t checks the whole "
                                  "configuration")
     for i, line in enumerate(lines):
@@ -99,7 +128,7 @@ def _refusal(site: Site, first: str, stderr: str, *, wrapped: bool) -> ConfigFin
                                         f"configuration")
         return ConfigFinding(
             "config", Severity.ERROR, file or first, int(where.group(1)) if file else 0,
-            f"httpd will not start: {message} (apache2 -t)",
+            f"{_REFUSED}{message}{_BY_HTTPD}",
             "correct the line httpd names; apache2 -t checks the whole configuration")
     return ConfigFinding("config", Severity.ERROR, first, 0,
                          f"httpd will not start: {lines[-1] if lines else 'no message'} "

@@ -20,6 +20,7 @@ from probe.lint.group_rules import broad_process_group, ssl_twin
 from probe.lint.interpreter_rules import environ_leak, shared_interpreter
 from probe.lint.read_rules import unreadable
 from probe.lint.section_rules import section_order
+from probe.lint.server_name_rules import server_name
 from probe.lint.server_rules import duplicate_directive, server_only
 from probe.lint.vhost_rules import access_context, vhost_fallback, vhost_shadowed
 from probe.lint.wsgi_options import wsgi_options
@@ -35,7 +36,8 @@ def options(site: Site) -> list[ConfigFinding]:
 RULES: tuple[Rule, ...] = (alias_order, environ_leak, shared_interpreter, vhost_fallback,
                            vhost_shadowed, access_context, broad_process_group, ssl_twin,
                            daemon_groups, options, unreadable, section_order,
-                           duplicate_directive, application_group, server_only)
+                           duplicate_directive, application_group, server_only,
+                           server_name)
 
 
 def run_rules(site: Site, rules: Sequence[Rule] = RULES) -> list[ConfigFinding]:
