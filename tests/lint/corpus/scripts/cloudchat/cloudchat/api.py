@@ -1,0 +1,1 @@
+# the chat API (imported by cchat.wgsi in the deployment)
