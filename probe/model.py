@@ -90,6 +90,15 @@ class Liveness(StrEnum):
     """The probe has a token and the signature is wrong, or it or the nonce is missing."""
 
 
+class FrontKind(StrEnum):
+    """What sits in front of the application (its configuration: probe.front)."""
+
+    APACHE = "apache"  # httpd with mod_wsgi (embedded or daemon mode)
+    NGINX = "nginx"  # nginx proxying to an application server
+    APP_SERVER = "app_server"  # gunicorn, uWSGI, waitress, mod_wsgi-express reached directly
+    UNKNOWN = "unknown"
+
+
 class Status(StrEnum):
     """Overall status, ordered as the Monitoring Plugins order them."""
 
