@@ -374,6 +374,8 @@ class Sample:
 
 @dataclass(frozen=True, slots=True)
 class Observation:
+    """One target's samples, as the sweep gathered them."""
+
     target: Target
     samples: tuple[Sample, ...]
 
@@ -465,6 +467,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class Report:
+    """A whole sweep: one TargetResult per URL, the findings across URLs (docs/sweep.md)."""
+
     targets: tuple[TargetResult, ...]
     findings: tuple[Finding, ...] = ()
     duration_s: float = 0.0

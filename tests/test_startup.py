@@ -119,11 +119,13 @@ options is parsed without them; ``--help`` and every error still go through argp
 
 NOT_FOR_AN_OK_CHECK = NOT_FOR_THE_ANSWER | ARGUMENT_PARSING | {
     "probe.front", "probe.diagnose.join", "probe.diagnose.join_wording",
-    "probe.diagnose.nginx_causes", "zoneinfo", "_hashlib"}
+    "probe.diagnose.nginx_causes", "probe.diagnose.causes", "probe.diagnose.causes_site",
+    "probe.diagnose.causes_sharing", "zoneinfo", "_hashlib", "base64"}
 """What a check of one URL answered by its instance through Apache does not need: the front
 configuration interface and its join (only with a configuration, which check never reads),
-nginx's and direct application servers' wording (only for their answers), time zone data
-(only to compare an answer's time zone with the manifest's), hashlib (only with a token)."""
+nginx's and direct application servers' wording (only for their answers), the causes of a
+wrong answer (only for a problem), time zone data (only when an answer names its time zone,
+as Django's do), hashlib (only with a token), base64 (a nonce is binascii's)."""
 
 
 def endpoint_app(label: str) -> Any:
