@@ -13,17 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol
 
+# FrontKind lives with the observations (diagnosis tells it from an answer's Server header);
+# it is named here too, where the configurations speak of it.
+from probe.model import FrontKind
 
-class FrontKind(StrEnum):
-    """What sits in front of the application."""
-
-    APACHE = "apache"  # httpd with mod_wsgi (embedded or daemon mode)
-    NGINX = "nginx"  # nginx proxying to an application server
-    APP_SERVER = "app_server"  # gunicorn, uWSGI, waitress, mod_wsgi-express reached directly
-    UNKNOWN = "unknown"
+__all__ = ["Divergence", "FrontConfig", "FrontKind", "PredictedRoute", "RouteStep", "Source"]
 
 
 @dataclass(frozen=True)

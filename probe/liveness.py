@@ -20,7 +20,7 @@ signatures are compared as bytes: a server may send any text in them.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import os
 from collections.abc import Mapping
 
@@ -33,12 +33,16 @@ CACHE_HEADERS = ("Age", "X-Cache", "X-Cache-Status", "Via", "CF-Cache-Status", "
 """Response headers by which caches and CDNs say they were there (Via: any proxy)."""
 
 
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def new_nonce() -> str:
     """32 characters of ``[A-Za-z0-9_-]``: 192 random bits, inside the endpoint's 16..128.
 
     ``secrets.token_urlsafe(24)`` written out: the same bytes from the same source, without
-    importing secrets and random at every check's start."""
-    return base64.urlsafe_b64encode(os.urandom(24)).decode("ascii")
+    importing secrets and random at every check's start; and base64's ``urlsafe_b64encode``
+    written out (binascii, then ``+/`` as ``-_``), without base64 and struct."""
+    return binascii.b2a_base64(os.urandom(24), newline=False).translate(_URL_SAFE).decode("ascii")
 
 
 def signature(token: str, nonce: str, instance_id: str) -> str:
@@ -53,14 +57,23 @@ def signature(token: str, nonce: str, instance_id: str) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def _same(given: str, wanted: str) -> bool:
-    """Constant-time equality of two texts as UTF-8 (compare_digest refuses non-ASCII str)."""
-    # hmac (and hashlib with it) is imported where an answer is judged, not at every
-    # check's start (tests/test_startup.py).
+def _as_bytes(text: str) -> bytes:
+    return text.encode("utf-8", "backslashreplace")
+
+
+def _same_nonce(given: str, sent: str) -> bool:
+    """Equality of two nonces as UTF-8: the nonce is no secret (it went out in the request's
+    header), so no constant-time comparison and no hmac (nor hashlib) for a check without a
+    token (tests/test_startup.py)."""
+    return _as_bytes(given) == _as_bytes(sent)
+
+
+def _same_signature(given: str, wanted: str) -> bool:
+    """Constant-time equality of two signatures as UTF-8 (compare_digest refuses non-ASCII
+    str): the expected one is made with the token."""
     import hmac
 
-    return hmac.compare_digest(given.encode("utf-8", "backslashreplace"),
-                               wanted.encode("utf-8", "backslashreplace"))
+    return hmac.compare_digest(_as_bytes(given), _as_bytes(wanted))
 
 
 def judge(answer: EndpointAnswer, nonce: str, token: str | None,
@@ -70,7 +83,7 @@ def judge(answer: EndpointAnswer, nonce: str, token: str | None,
         return _judge_signed(answer, nonce, token)
     if not answer.sends_nonce:
         return Liveness.CACHED if cache_hit(cache) else Liveness.UNPROVEN
-    if answer.nonce is None or not _same(answer.nonce, nonce):
+    if answer.nonce is None or not _same_nonce(answer.nonce, nonce):
         return Liveness.CACHED
     # Signed, but the probe has no token to check it with: the echo still proves it live.
     return Liveness.UNSIGNED if answer.signature is None else Liveness.LIVE
@@ -78,12 +91,13 @@ def judge(answer: EndpointAnswer, nonce: str, token: str | None,
 
 def _judge_signed(answer: EndpointAnswer, nonce: str, token: str) -> Liveness:
     """With the token, only this request's nonce signed with it proves an answer live."""
-    if answer.nonce is not None and not _same(answer.nonce, nonce):
+    if answer.nonce is not None and not _same_nonce(answer.nonce, nonce):
         return Liveness.CACHED  # another request's nonce: a stored answer, signed or not
     if answer.nonce is None or answer.signature is None:
         return Liveness.FORGED  # the missing part is what an endpoint with the token sends
     expected = signature(token, nonce, answer.instance_id or "")
-    return Liveness.LIVE if _same(answer.signature.lower(), expected) else Liveness.FORGED
+    return Liveness.LIVE if _same_signature(answer.signature.lower(), expected) \
+        else Liveness.FORGED
 
 
 def cache_evidence(headers: Mapping[str, str]) -> tuple[str, ...]:

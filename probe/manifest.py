@@ -116,6 +116,8 @@ class Target:
 
 @dataclass(frozen=True)
 class Manifest:
+    """A read manifest: the probe settings, the instances and their URLs, the refuse URLs."""
+
     probe: ProbeSettings = field(default_factory=ProbeSettings)
     instances: Mapping[str, Instance] = field(default_factory=dict)
     refuse_urls: tuple[str, ...] = ()

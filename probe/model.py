@@ -90,6 +90,15 @@ class Liveness(StrEnum):
     """The probe has a token and the signature is wrong, or it or the nonce is missing."""
 
 
+class FrontKind(StrEnum):
+    """What sits in front of the application (its configuration: probe.front)."""
+
+    APACHE = "apache"  # httpd with mod_wsgi (embedded or daemon mode)
+    NGINX = "nginx"  # nginx proxying to an application server
+    APP_SERVER = "app_server"  # gunicorn, uWSGI, waitress, mod_wsgi-express reached directly
+    UNKNOWN = "unknown"
+
+
 class Status(StrEnum):
     """Overall status, ordered as the Monitoring Plugins order them."""
 
@@ -365,6 +374,8 @@ class Sample:
 
 @dataclass(frozen=True, slots=True)
 class Observation:
+    """One target's samples, as the sweep gathered them."""
+
     target: Target
     samples: tuple[Sample, ...]
 
@@ -456,6 +467,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class Report:
+    """A whole sweep: one TargetResult per URL, the findings across URLs (docs/sweep.md)."""
+
     targets: tuple[TargetResult, ...]
     findings: tuple[Finding, ...] = ()
     duration_s: float = 0.0

@@ -10,10 +10,11 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from probe import addresses, logs
 from probe.deploy_time import RestartCutoffs, as_cutoffs, manifest_cutoffs
-from probe.diagnose import ConfigJoin, diagnose
+from probe.diagnose import diagnose
 from probe.diagnose.discriminate import extra_probes
 from probe.errors import ErrorKind
 from probe.http_messages import Request
@@ -22,6 +23,9 @@ from probe.manifest import Manifest, Target
 from probe.model import Observation, Report, Sample
 from probe.transport import Transport
 from probe.urls import public_url
+
+if TYPE_CHECKING:
+    from probe.diagnose import ConfigJoin
 
 Progress = Callable[[], None]
 """Called once per finished request (the CLI's progress bar; the core draws nothing)."""

@@ -648,3 +648,55 @@ def test_the_light_unknown_status_is_the_plugins() -> None:
 
     assert UNKNOWN_EXIT == HELP_EXIT == ExitStatus.PLUGIN_UNKNOWN == PLUGIN_EXIT[Status.UNKNOWN]
     assert {PLUGIN_EXIT[s.value] for s in Status} == {0, 1, 2, 3}
+
+
+ARGUMENT_WORDS = [
+    ("-m", "site.toml"), ("--manifest", "other.toml"), ("-m", "DIR"), ("-m", "-x.toml"),
+    ("-w", "2"), ("--warning", "@1:3"), ("-w", "-1"), ("-c", "~:10"), ("--critical", "0"),
+    ("-t", "20"), ("--timeout", "1e1"), ("-t", "0"), ("-t", "nan"), ("-t", " 5"),
+    ("-t", "86401"), ("-v",), ("--verbose",), ("-vv",), ("--perfdata-urls",),
+    ("--connect", "127.0.0.1:8080"), ("--connect", "[::1]:80"), ("--token-file", "token"),
+    ("--token-file", "DIR"), ("--",), ("extra",), ("-m",), ("-t",), ("-m=x.toml",),
+    ("--manifest=x.toml",), ("-mx.toml",), ("--man", "x.toml"), ("-h",), ("-V",), ("",),
+    ("--via", "check.sock"),
+]
+
+
+def command_lines() -> list[list[str]]:
+    """Pairs and triples of the words above, in both orders: the usual lines and the odd."""
+    import itertools
+
+    lines = [list(itertools.chain(*combo)) for n in (1, 2, 3)
+             for combo in itertools.permutations(ARGUMENT_WORDS, n)
+             if n < 3 or combo[0][0] in ("-m", "--manifest")]
+    return [["-m", "a.toml", "-m", "b.toml"], ["-t", "5", "-m", "a.toml", "-t", "6"], *lines]
+
+
+def test_the_plain_parser_agrees_with_argparse(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where :func:`probe.check.args._plain` answers (without argparse), it answers what
+    argparse does; everything else is left to argparse, with its messages."""
+    from probe.check.args import _plain, parser
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "DIR").mkdir()
+    answered = refused = 0
+    argparse_parser = parser()
+    for words in command_lines():
+        plain = _plain(words)
+        try:
+            wanted: dict[str, Any] | None = vars(argparse_parser.parse_args(words))
+        except (UsageError, SystemExit):
+            wanted = None
+        if plain is None:
+            refused += 1
+        else:
+            answered += 1
+            assert wanted is not None, words
+            # Options argparse knows and _plain never takes are absent, and None in argparse's.
+            assert plain == {k: v for k, v in wanted.items() if k in plain}, words
+            assert all(wanted[k] is None for k in wanted.keys() - plain.keys()), words
+    assert answered > 200 and refused > 1000  # both paths really ran
+    assert _plain(["-m", "site.toml"]) == {
+        "manifest_path": "site.toml", "warning": None, "critical": None, "timeout": 10.0,
+        "verbose": 0, "perfdata_urls": False, "connect": [], "token_file": None}

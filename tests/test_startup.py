@@ -10,7 +10,9 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,6 +111,61 @@ def test_a_good_manifest_is_judged(tmp_path: Path) -> None:
     assert {"probe.sweep", "probe.report.nagios_evaluate", "pycurl", "probe.diagnose",
             "probe.check.ranges"} <= modules
     assert modules & NOT_FOR_THE_ANSWER == set()
+
+
+ARGUMENT_PARSING = {"argparse", "gettext", "locale"}
+"""The standard library's parser and its translations: ``probe check -m FILE`` with simple
+options is parsed without them; ``--help`` and every error still go through argparse."""
+
+NOT_FOR_AN_OK_CHECK = NOT_FOR_THE_ANSWER | ARGUMENT_PARSING | {
+    "probe.front", "probe.diagnose.join", "probe.diagnose.join_wording",
+    "probe.diagnose.nginx_causes", "probe.diagnose.causes", "probe.diagnose.causes_site",
+    "probe.diagnose.causes_sharing", "zoneinfo", "_hashlib", "base64"}
+"""What a check of one URL answered by its instance through Apache does not need: the front
+configuration interface and its join (only with a configuration, which check never reads),
+nginx's and direct application servers' wording (only for their answers), the causes of a
+wrong answer (only for a problem), time zone data (only when an answer names its time zone,
+as Django's do), hashlib (only with a token), base64 (a nonce is binascii's)."""
+
+
+def endpoint_app(label: str) -> Any:
+    """The contrib endpoint in front of a 404, answering as Apache's mod_wsgi would say."""
+    from probe.endpoint_source import load_module
+
+    def not_found(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+
+    inner = load_module(f"startup_endpoint_{label}").wrap(not_found, label=label)
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        environ["mod_wsgi.process_group"] = label
+        environ["mod_wsgi.application_group"] = "a.example|"
+        environ["mod_wsgi.version"] = (5, 0, 0)  # what makes the front Apache
+        return inner(environ, start_response)
+
+    return app
+
+
+def test_an_ok_check_of_one_url_imports_only_what_its_answer_needs(tmp_path: Path) -> None:
+    """A real answer (the endpoint's JSON, judged live, diagnosed ok), as a monitoring
+    system asks once a minute: the parts only other answers need stay unimported."""
+    from tests.loopback_wsgi import serve
+
+    path = tmp_path / "site.toml"
+    with serve(endpoint_app("a")) as port:
+        path.write_text(f'[probe]\nconnect = "127.0.0.1:{port}"\nsamples = 1\n'
+                        '[instances.a]\nlabel = "a"\nprocess_group = "a"\n'
+                        'urls = ["http://a.example/"]\n', encoding="utf-8")
+        result = subprocess.run([sys.executable, "-X", "importtime", str(CONSOLE_SCRIPT),
+                                 "check", "-m", str(path)], capture_output=True, text=True,
+                                timeout=60, check=False)
+    assert result.stdout.startswith("WSGI-PROBE OK - 1 URL answered by the expected instance"), \
+        result.stdout + result.stderr[-2000:]
+    modules = {line.rpartition("|")[2].strip() for line in result.stderr.splitlines()
+               if line.startswith("import time:")}
+    assert {"probe.sweep", "probe.diagnose", "pycurl", "probe.liveness"} <= modules
+    assert modules & NOT_FOR_AN_OK_CHECK == set()
 
 
 @pytest.mark.parametrize("flag", ["--version", "-V"])

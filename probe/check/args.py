@@ -60,12 +60,17 @@ MAX_TIMEOUT = 86400.0
 """Seconds: a longer -t is a typo (and ``1e308`` overflows the clock); as the manifest's."""
 
 
-def _seconds(text: str) -> float:
+def _seconds_or_none(text: str) -> float | None:
     try:
         seconds = float(text)
     except ValueError:
-        seconds = float("nan")
-    if not 0 < seconds <= MAX_TIMEOUT:  # nan fails this comparison too
+        return None
+    return seconds if 0 < seconds <= MAX_TIMEOUT else None  # nan fails this comparison too
+
+
+def _seconds(text: str) -> float:
+    seconds = _seconds_or_none(text)
+    if seconds is None:
         import argparse
 
         raise argparse.ArgumentTypeError(
@@ -80,6 +85,51 @@ def _file(text: str) -> str:
 
         raise argparse.ArgumentTypeError(f"{text!r} is a directory, not a file")
     return text
+
+
+_VALUED = {"-m": "manifest_path", "--manifest": "manifest_path", "-w": "warning",
+           "--warning": "warning", "-c": "critical", "--critical": "critical", "-t": "timeout",
+           "--timeout": "timeout", "--connect": "connect", "--token-file": "token_file"}
+"""The options :func:`_plain` reads, each followed by its value as the next word."""
+
+
+def _plain(args: Sequence[str]) -> dict[str, Any] | None:
+    """:func:`parse` of the usual command lines without argparse (with gettext and locale,
+    a few milliseconds of every check): each option a word of its own (``-v`` repeated, not
+    ``-vv``), each value the next word, not starting with ``-``, each option once (but
+    ``--connect``), valid values. Anything else is None, and argparse parses it: help,
+    version, every usage error and its message stay argparse's (tests/test_check.py
+    compares the two)."""
+    values: dict[str, Any] = {
+        "manifest_path": None, "warning": None, "critical": None,
+        "timeout": defaults.CHECK_TIMEOUT, "verbose": 0, "perfdata_urls": False,
+        "connect": [], "token_file": None}
+    given: set[str] = set()
+    words = iter(args)
+    for word in words:
+        if word in ("-v", "--verbose"):
+            values["verbose"] += 1
+            continue
+        if word == "--perfdata-urls":
+            values["perfdata_urls"] = True
+            continue
+        dest = _VALUED.get(word)
+        value = next(words, None)
+        if dest is None or value is None or value.startswith("-") or dest in given:
+            return None
+        if dest == "connect":
+            values["connect"].append(value)
+            continue
+        given.add(dest)
+        if dest == "timeout":
+            values["timeout"] = _seconds_or_none(value)
+            if values["timeout"] is None:
+                return None
+        elif dest in ("manifest_path", "token_file") and os.path.isdir(value):
+            return None
+        else:
+            values[dest] = value
+    return values if "manifest_path" in given else None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -146,8 +196,9 @@ def parser() -> argparse.ArgumentParser:
 def parse(args: Sequence[str]) -> dict[str, Any]:
     """The keyword arguments of :func:`probe.check.command`; exits 3 after --help or
     --version; raises :class:`~probe.errors.UsageError` on a usage error."""
-    namespace = parser().parse_args(list(args))
-    values = vars(namespace)
+    values = _plain(args)
+    if values is None:
+        values = vars(parser().parse_args(list(args)))
     values["connect"] = tuple(values["connect"])
     return values
 

@@ -91,6 +91,8 @@ def check_timeout(seconds: float) -> float:
 
 @dataclass(frozen=True)
 class CheckOptions:
+    """``probe check``'s command line, checked."""
+
     manifest_path: str
     thresholds: Thresholds = Thresholds()
     timeout: float = DEFAULT_TIMEOUT

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from probe.apache.names import vhost_of
 from probe.deploy_time import RestartCutoffs, as_cutoffs
@@ -33,13 +33,23 @@ from probe.diagnose.code_drift import code_drift_findings
 from probe.diagnose.findings import cross_url_findings
 from probe.diagnose.front_terms import in_front_terms
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.join import ConfigJoin, join
 from probe.diagnose.verdicts import diagnose_target
 from probe.diagnose.wording import Diagnosis, catch_all_vhost
-from probe.front import FrontKind
 from probe.manifest import Manifest
-from probe.model import Finding, Observation, Report, Sample, Status, TargetResult, Verdict
+from probe.model import (
+    Finding,
+    FrontKind,
+    Observation,
+    Report,
+    Sample,
+    Status,
+    TargetResult,
+    Verdict,
+)
 from probe.safe_text import one_line
+
+if TYPE_CHECKING:
+    from probe.diagnose.join import ConfigJoin
 
 INTERNAL_ERROR = "internal_error"
 """The finding when the findings across URLs could not be computed."""
@@ -53,6 +63,17 @@ __all__ = [
     "diagnose_target",
     "vhost_of",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``ConfigJoin``, imported when first asked for: the join of a front's configuration
+    (with the configuration interface, probe.front) is no part of a sweep without one, such
+    as every ``probe check``."""
+    if name == "ConfigJoin":
+        from probe.diagnose.join import ConfigJoin
+
+        return ConfigJoin
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def diagnose(
@@ -108,6 +129,8 @@ def _diagnosed(obs: Observation, context: SweepContext, cutoffs: RestartCutoffs,
     try:
         diagnosis = diagnose_target(obs, context, cutoffs)
         if config is not None:
+            from probe.diagnose.join import join
+
             diagnosis = join(obs, diagnosis, context, config)
         return diagnosis
     except Exception as exc:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from probe.diagnose import wording_causes as words
 from probe.diagnose.code_drift import Server, server_of
@@ -156,6 +155,9 @@ def _answered_at(answer: EndpointAnswer) -> datetime | None:
 
 
 def _offset(zone: str, moment: datetime) -> int | None:
+    # zoneinfo (with sysconfig for its search path) only when the manifest declares a time zone.
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
         delta = moment.astimezone(ZoneInfo(zone)).utcoffset()
     except (ZoneInfoNotFoundError, ValueError, OSError):

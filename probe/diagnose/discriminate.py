@@ -24,6 +24,8 @@ INVALID_HOST = "wsgi-probe-check.invalid"
 
 @dataclass(frozen=True)
 class ExtraProbe:
+    """An extra request that tells causes apart."""
+
     key: str  # what diagnosis looks its answer up by
     url: str
     address: str | None

@@ -5,14 +5,16 @@ for every front, the host and mount checks of :mod:`.integrity`."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from probe.diagnose import integrity
 from probe.diagnose.fronts import fronts
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.nginx_causes import direct_diagnosis, nginx_diagnosis
 from probe.diagnose.wording import Diagnosis
-from probe.front import FrontConfig, FrontKind, PredictedRoute
-from probe.model import Observation
+from probe.model import FrontKind, Observation
+
+if TYPE_CHECKING:
+    from probe.front import FrontConfig, PredictedRoute
 
 
 def _route(obs: Observation, config: FrontConfig | None) -> PredictedRoute | None:
@@ -30,9 +32,15 @@ def in_front_terms(observations: Sequence[Observation], diagnoses: Sequence[Diag
     kinds = fronts(observations, config.front if config is not None else None)
     worded: list[Diagnosis] = []
     for obs, diagnosis, kind in zip(observations, diagnoses, kinds, strict=True):
+        # nginx's and the application servers' wording only for their answers: an answer
+        # through Apache (most checks) needs neither.
         if kind is FrontKind.NGINX:
+            from probe.diagnose.nginx_causes import nginx_diagnosis
+
             diagnosis = nginx_diagnosis(obs, diagnosis, context, config, lint)
         elif kind is FrontKind.APP_SERVER:
+            from probe.diagnose.nginx_causes import direct_diagnosis
+
             diagnosis = direct_diagnosis(obs, diagnosis)
         worded.append(integrity.check(obs, diagnosis, context, kind, _route(obs, config)))
     return worded

@@ -17,8 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from probe.front import FrontKind
-from probe.model import EndpointAnswer, Observation
+from probe.model import EndpointAnswer, FrontKind, Observation
 
 APP_SERVERS = ("gunicorn", "uwsgi", "waitress")
 
@@ -72,8 +71,9 @@ def fronts(observations: Sequence[Observation],
            configured: FrontKind | None) -> list[FrontKind]:
     """Each URL's front; a URL that says nothing (no answer) takes the sweep's usual one."""
     kinds = [front_of(obs, configured) for obs in observations]
-    known = Counter(k for k in kinds if k is not FrontKind.UNKNOWN)
-    usual = known.most_common(1)[0][0] if known else FrontKind.UNKNOWN
+    known: Counter[FrontKind] = Counter(k for k in kinds if k is not FrontKind.UNKNOWN)
+    # most_common(1) is this max (heapq.nlargest's own n == 1 case), without importing heapq.
+    usual = max(known, key=known.__getitem__) if known else FrontKind.UNKNOWN
     return [usual if k is FrontKind.UNKNOWN else k for k in kinds]
 
 

@@ -152,6 +152,8 @@ IDENTITY_FIELDS = ("label", "process_group", "application_group")
 
 @dataclass(frozen=True)
 class Difference:
+    """One identity field where an answer and an instance's declaration differ."""
+
     field: str  # one of IDENTITY_FIELDS
     seen: str | None  # what the answer says (None: not reported, e.g. not mod_wsgi)
     wanted: str  # what the manifest declares

@@ -17,13 +17,16 @@ Only an ``ok`` verdict is looked at: any other verdict already names a worse pro
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from probe.diagnose.fronts import host_allowed, mod_wsgi
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
-from probe.front import FrontKind, PredictedRoute
-from probe.model import EndpointAnswer, Evidence, EvidenceKind, Observation, Verdict
+from probe.model import EndpointAnswer, Evidence, EvidenceKind, FrontKind, Observation, Verdict
+
+if TYPE_CHECKING:
+    from probe.front import PredictedRoute
 
 HOST_FIX = {
     FrontKind.NGINX: "In the nginx location that proxies this URL add 'proxy_set_header Host "

@@ -2,7 +2,9 @@
 
 A URL that no request reached is ``unreachable`` before anything else is looked at; a 5xx
 outranks an answer that is not the endpoint; samples that disagree outrank any one answer's
-verdict. Causes are weighed in :mod:`probe.diagnose.causes`.
+verdict. Causes are weighed in :mod:`probe.diagnose.causes`, imported (with
+:mod:`.causes_sharing` and :mod:`.causes_site`) where a problem needs it: an ok URL, what most
+checks see, needs none of their wording.
 """
 
 from __future__ import annotations
@@ -14,15 +16,7 @@ from datetime import datetime
 
 from probe.apache.names import vhost_of
 from probe.deploy_time import Cutoff, RestartCutoffs, as_cutoffs
-from probe.diagnose import (
-    backends,
-    causes,
-    causes_runtime,
-    causes_sharing,
-    causes_site,
-    causes_tls,
-    wording,
-)
+from probe.diagnose import backends, causes_runtime, causes_tls, wording
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.errors import ErrorKind
@@ -84,6 +78,8 @@ def _diagnose_answer(
         return wording.answered(shown, wording.who(answer, shown))
     assert expected is not None
     if answered_by != expected:
+        from probe.diagnose import causes
+
         near = context.near_miss(answer, expected)
         if near is not None:
             return causes.near_miss(obs, answer, near, shown, context)
@@ -92,6 +88,8 @@ def _diagnose_answer(
         return wording.stale(stale, shown)
     instance = context.manifest.instances[expected]
     if instance.settings is not None and answer.settings != instance.settings:
+        from probe.diagnose import causes
+
         return causes.settings_mismatch(obs, answer, instance, context)
     return wording.answered(shown, wording.who(answer, shown))
 
@@ -104,6 +102,8 @@ def _diagnose_refused(obs: Observation, context: SweepContext) -> Diagnosis:
     if untrusted:
         return untrusted
     if served:
+        from probe.diagnose import causes_sharing, causes_site
+
         answer = served[-1]
         shown = context.display_name(answer)
         rewritten = causes_sharing.host_rewritten(url, answer, wording.who(answer, shown),
@@ -147,6 +147,8 @@ def _untrusted(obs: Observation, context: SweepContext) -> Diagnosis | None:
 
 
 def _http_error(obs: Observation, sample: Sample, context: SweepContext) -> Diagnosis:
+    from probe.diagnose import causes
+
     suspect = causes.leak_suspect(obs, context)
     answer, name = suspect if suspect else (None, "")
     return wording.http_error(obs.target.url, sample, answer, name)

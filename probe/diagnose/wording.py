@@ -24,6 +24,8 @@ from probe.safe_text import one_line
 
 @dataclass(frozen=True)
 class Diagnosis:
+    """One URL's verdict and its words, before it becomes a TargetResult."""
+
     verdict: Verdict
     cause: Cause | None = None
     explanation: str = ""

@@ -112,6 +112,8 @@ def format_number(value: float) -> str:
 
 def clean_label(label: str) -> str:
     """A label without the characters perfdata cannot carry (``'``, ``=``, control chars)."""
+    if label.isascii() and label.isprintable() and "'" not in label and "=" not in label:
+        return label or "_"  # what the substitutions below leave of it, without compiling them
     label = re.sub(r"['=]", "_", label)
     label = re.sub(r"[\x00-\x1f\x7f]", "", encodable(label))
     return label or "_"
