@@ -96,11 +96,13 @@ def warm() -> None:
     import hashlib  # noqa: F401  # imported to be inherited: the nonce and signature checks
     import heapq  # noqa: F401
     import hmac  # noqa: F401
+    import zoneinfo  # noqa: F401  # an answer's time zone (Django's name one)
 
     import pycurl  # noqa: F401
 
     from probe import credentials, manifest, sweep, transport  # noqa: F401
     from probe.check import args, plugin  # noqa: F401
+    from probe.diagnose import causes, nginx_causes  # noqa: F401  # a problem's, nginx's words
     from probe.report import nagios, nagios_evaluate  # noqa: F401
 
     args.parser()  # argparse, gettext and locale
