@@ -15,6 +15,7 @@ arguments with the server's rights.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import os
 import signal
@@ -204,6 +205,9 @@ def serve(path: str, env: Environment) -> int:
     sock.settimeout(1.0)  # wake up to reap children that ended
     try:
         warm()
+        # What is imported now stays as it is: frozen out of the garbage collector, so a
+        # child's collections never walk (and copy, page by page) the parent's objects.
+        gc.freeze()
         env.stderr.write(f"probe check: serving checks at {path} (pid {os.getpid()}, "
                          f"wsgi-probe {__version__}); stop with SIGTERM\n")
         env.stderr.flush()
