@@ -3,8 +3,8 @@
 A sweep keeps every URL's last answer (the JSON report shows it, and diagnosis compares
 answers across URLs), and thousands of URLs get a handful of distinct answers: the same
 label, process group, settings, server, python and time zone, differing only in what each
-request makes its own (``nonce``, ``signature``, ``request.path_info``, ``uptime_s``). Decoded
-one by one, each answer is a fresh tree of dicts and strings, about 5 KiB per URL
+request makes its own (``nonce``, ``signature``, ``request.path_info``, ``uptime_s``, ``hits``).
+Decoded one by one, each answer is a fresh tree of dicts and strings, about 5 KiB per URL
 (bench/RESULTS.md); shared, the same answer costs a few hundred bytes:
 
 - a nested object without a per-request field is kept once per distinct content;
@@ -22,8 +22,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-PER_REQUEST = frozenset({"nonce", "signature", "path_info", "uptime_s"})
-"""Fields whose values differ from request to request: never worth keeping once."""
+PER_REQUEST = frozenset({"nonce", "signature", "path_info", "request_uri", "uptime_s", "hits"})
+"""Fields whose values differ from request to request: never worth keeping once (kept, each
+URL's ``request_uri`` would fill the tables, one entry per URL up to :data:`LIMIT`)."""
 
 LIMIT = 100_000
 """Most distinct values and objects the tables keep (a few MiB at most)."""
@@ -32,26 +33,40 @@ _LEAVES = frozenset({str, int, bool, type(None)})
 
 
 class _Shape:
-    """A key order shared by every answer that has exactly these keys, in this order."""
+    """A key order shared by every answer that has exactly these keys, in this order, and the
+    same of them its own: ``index`` maps a key to its place among the values shared with
+    other answers (0, 1, ...) or among the answer's own (-1, -2, ...)."""
 
     __slots__ = ("index", "keys")
 
-    def __init__(self, keys: tuple[str, ...]) -> None:
+    def __init__(self, keys: tuple[str, ...], own: tuple[bool, ...]) -> None:
         self.keys = keys
-        self.index = {key: i for i, key in enumerate(keys)}
+        self.index: dict[str, int] = {}
+        shared = mine = 0
+        for key, is_own in zip(keys, own, strict=True):
+            if is_own:
+                mine += 1
+                self.index[key] = -mine
+            else:
+                self.index[key] = shared
+                shared += 1
 
 
 class SharedAnswer(Mapping[str, Any]):
-    """A read-only JSON object: its values in a tuple, its keys in a shared :class:`_Shape`."""
+    """A read-only JSON object: its keys in a shared :class:`_Shape`, its values in two
+    tuples, the one every answer with the same content has in common (kept once) and its own
+    (the per-request fields, an object of its own)."""
 
-    __slots__ = ("_shape", "_values")
+    __slots__ = ("_own", "_shape", "_shared")
 
-    def __init__(self, shape: _Shape, values: tuple[Any, ...]) -> None:
+    def __init__(self, shape: _Shape, shared: tuple[Any, ...], own: tuple[Any, ...]) -> None:
         self._shape = shape
-        self._values = values
+        self._shared = shared
+        self._own = own
 
     def __getitem__(self, key: str) -> Any:
-        return self._values[self._shape.index[key]]
+        at = self._shape.index[key]
+        return self._own[-at - 1] if at < 0 else self._shared[at]
 
     def __contains__(self, key: object) -> bool:
         return key in self._shape.index
@@ -60,14 +75,16 @@ class SharedAnswer(Mapping[str, Any]):
         return iter(self._shape.keys)
 
     def __len__(self) -> int:
-        return len(self._values)
+        return len(self._shape.keys)
 
     def __repr__(self) -> str:
         return f"SharedAnswer({self.to_dict()!r})"
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict of the same items (for an encoder that takes dicts only)."""
-        return dict(zip(self._shape.keys, self._values, strict=True))
+        shared, own = self._shared, self._own
+        return {key: own[-at - 1] if at < 0 else shared[at]
+                for key, at in self._shape.index.items()}
 
 
 class Sharer:
@@ -76,19 +93,32 @@ class Sharer:
     def __init__(self, limit: int = LIMIT) -> None:
         self.limit = limit
         self._values: dict[Any, Any] = {}
-        self._shapes: dict[tuple[str, ...], _Shape] = {}
+        self._shapes: dict[tuple[tuple[str, ...], tuple[bool, ...]], _Shape] = {}
         self._kept: set[int] = set()
         """Ids of the objects in ``_values``: alive as long as the tables are."""
 
     def answer(self, data: dict[str, Any]) -> SharedAnswer:
         """``data`` (a decoded, cleaned endpoint answer) as a compact, shared object."""
         keys = tuple(data)
-        shape = self._shapes.get(keys)
+        values = [self._value(key, value) for key, value in data.items()]
+        # An answer's own: what each request makes its own, and objects not kept (``request``
+        # holds path_info); the rest is the same in thousands of answers, kept once.
+        parts = [None if key in PER_REQUEST else self._part(key, value)
+                 for key, value in zip(keys, values, strict=True)]
+        own = tuple(part is None for part in parts)
+        shape = self._shapes.get((keys, own))
         if shape is None:
-            shape = _Shape(tuple(self._keep(key) for key in keys))
+            shape = _Shape(tuple(self._keep(key) for key in keys), own)
             if len(self._shapes) < self.limit:
-                self._shapes[keys] = shape
-        return SharedAnswer(shape, tuple(self._value(key, value) for key, value in data.items()))
+                self._shapes[keys, own] = shape
+        shared = tuple(v for v, part in zip(values, parts, strict=True) if part is not None)
+        mine = tuple(v for v, part in zip(values, parts, strict=True) if part is None)
+        return SharedAnswer(shape, self._keep(("()", *filter(None, parts)), shared), mine)
+
+    def text(self, value: str) -> str:
+        """The one string kept for ``value``."""
+        kept: str = self._keep(value)
+        return kept
 
     def _value(self, key: str, value: Any) -> Any:
         if key in PER_REQUEST:
@@ -104,24 +134,32 @@ class Sharer:
         items = {self._keep(key) if type(key) is str else key: self._value(key, value)
                  for key, value in data.items()}
         if not PER_REQUEST.isdisjoint(items):
+            _same_text_once(items)
             return items
         content: list[object] = ["{}"]
         for key, value in items.items():
-            kind = type(value)
-            if kind is dict and id(value) in self._kept:
-                # A kept object lives as long as the tables: its identity is its content.
-                content.append((key, "{}", id(value)))
-            elif kind is float:
-                content.append((key, "float", repr(value)))  # -0.0 is not 0.0 in the report
-            elif kind in _LEAVES:
-                content.append((key, kind.__name__, value))  # 1, 1.0 and true are not alike
-            else:  # a list, or an object not kept: this one is not kept either
+            part = self._part(key, value)
+            if part is None:  # a list, or an object not kept: this one is not kept either
                 return items
+            content.append(part)
         key = tuple(content)
         kept: dict[str, Any] = self._keep(key, items)
         if kept is items and self._values.get(key) is items:
             self._kept.add(id(items))
         return kept
+
+    def _part(self, key: object, value: Any) -> tuple[object, str, object] | None:
+        """What tells ``value`` apart from any other (with its key), or None when it cannot
+        be kept (a list, an object not kept)."""
+        kind = type(value)
+        if kind is dict and id(value) in self._kept:
+            # A kept object lives as long as the tables: its identity is its content.
+            return (key, "{}", id(value))
+        if kind is float:
+            return (key, "float", repr(value))  # -0.0 is not 0.0 in the report
+        if kind in _LEAVES:
+            return (key, kind.__name__, value)  # 1, 1.0 and true are not alike
+        return None
 
     def _keep(self, key: Any, value: Any = None) -> Any:
         """The one value kept for ``key`` (``key`` itself unless ``value`` is given)."""
@@ -134,9 +172,24 @@ class Sharer:
         return kept
 
 
+def _same_text_once(items: dict[str, Any]) -> None:
+    """The per-request texts of one object that are equal, as one string (``path_info`` and
+    ``request_uri`` are the same text for most URLs)."""
+    first: dict[str, str] = {}
+    for key, value in list(items.items()):
+        if key in PER_REQUEST and type(value) is str:
+            items[key] = first.setdefault(value, value)
+
+
 _sharer = Sharer()
 
 
 def share(data: dict[str, Any]) -> SharedAnswer:
     """``data`` made compact with this process's tables (see :class:`Sharer`)."""
     return _sharer.answer(data)
+
+
+def keep(text: str) -> str:
+    """The one string kept for ``text`` in this process's tables: for short texts every
+    answer repeats (the address that answered, the Server header), held once per sweep."""
+    return _sharer.text(text)

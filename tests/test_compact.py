@@ -107,3 +107,50 @@ def test_per_request_values_do_not_fill_the_tables() -> None:
     for i in range(1, 20):
         sharer.answer(endpoint_answer(f"{i:032x}", f"/{i}/__probe__"))
     assert len(sharer._values) == size
+
+
+def test_what_answers_share_at_the_top_is_one_tuple() -> None:
+    """Two answers of one process differ only in their own fields: the rest is held once."""
+    sharer = Sharer()
+    first = sharer.answer(endpoint_answer("a" * 32, "/one/__probe__"))
+    second = sharer.answer(endpoint_answer("b" * 32, "/two/__probe__"))
+    assert first._shared is second._shared
+    assert first._own is not second._own
+    assert (first["nonce"], first["pid"], first["label"]) == ("a" * 32, 42, "project-1")
+    assert list(first) == list(endpoint_answer("a" * 32, "/one/__probe__"))
+
+
+def test_each_urls_request_uri_does_not_fill_the_tables() -> None:
+    sharer = Sharer()
+
+    def answer(i: int) -> dict[str, Any]:
+        data = endpoint_answer(f"{i:032x}", f"/{i}/__probe__")
+        data["request"]["request_uri"] = f"/{i}/__probe__?q={i}"
+        data["hits"] = 1000 + i
+        return data
+
+    sharer.answer(answer(0))
+    size = len(sharer._values)
+    kept = [sharer.answer(answer(i)) for i in range(1, 20)]
+    assert len(sharer._values) == size
+    assert [k["request"]["request_uri"] for k in kept] == [f"/{i}/__probe__?q={i}"
+                                                           for i in range(1, 20)]
+    assert [k["hits"] for k in kept] == [1000 + i for i in range(1, 20)]
+
+
+def test_equal_texts_of_one_request_are_one_string() -> None:
+    data = endpoint_answer("a" * 32, "/one/__probe__")
+    data["request"]["request_uri"] = "".join(["/one/", "__probe__"])  # equal, not the same
+    assert data["request"]["request_uri"] is not data["request"]["path_info"]
+    kept = Sharer().answer(data)
+    assert kept["request"]["request_uri"] is kept["request"]["path_info"]
+    assert _plain(kept) == data
+
+
+def test_keep_gives_one_string_per_distinct_text() -> None:
+    sharer = Sharer()
+    one = sharer.text("".join(["127.0.0.1", ":8080"]))
+    two = sharer.text("".join(["127.0.0.1:", "8080"]))
+    assert one is two
+    assert sharer.text("127.0.0.1:8081") == "127.0.0.1:8081"
+    assert sharer.text("127.0.0.1:8081") is not one
