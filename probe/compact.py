@@ -9,8 +9,11 @@ Decoded one by one, each answer is a fresh tree of dicts and strings, about 5 Ki
 
 - a nested object without a per-request field is kept once per distinct content;
 - a string is kept once per distinct value, except the per-request fields' values;
-- the top-level object is a :class:`SharedAnswer`: one tuple of values and a key order
-  shared by every answer with the same keys, not a dict of its own.
+- the top-level object is a :class:`SharedAnswer`: a key order shared by every answer with
+  the same keys, the values it has in common with other answers in one tuple kept once, and
+  its own (the per-request fields, ``request``) in a small tuple: not a dict of its own;
+- a nested object with a per-request field (``request``) is a :class:`SharedObject`, split
+  the same way. Readers take any object of an answer as a Mapping, not as a dict.
 
 The shared values are never changed: an answer is read (diagnosis, reports), never written.
 The tables are bounded (:data:`LIMIT`); past it a value is still looked up but no longer
@@ -81,10 +84,25 @@ class SharedAnswer(Mapping[str, Any]):
         return f"SharedAnswer({self.to_dict()!r})"
 
     def to_dict(self) -> dict[str, Any]:
-        """A plain dict of the same items (for an encoder that takes dicts only)."""
+        """A plain dict of the same items, its objects plain dicts too (for an encoder that
+        takes dicts only)."""
         shared, own = self._shared, self._own
-        return {key: own[-at - 1] if at < 0 else shared[at]
-                for key, at in self._shape.index.items()}
+        plain: dict[str, Any] = {}
+        for key, at in self._shape.index.items():
+            value = own[-at - 1] if at < 0 else shared[at]
+            plain[key] = value.to_dict() if isinstance(value, SharedAnswer) else value
+        return plain
+
+
+class SharedObject(SharedAnswer):
+    """An object inside an answer that is its own (holds a per-request field, a list, or an
+    object of its own), split as the answer is. Shown as the dict it stands for: a verbose
+    report prints an answer's objects as Python dicts."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return repr(self.to_dict())
 
 
 class Sharer:
@@ -99,9 +117,12 @@ class Sharer:
 
     def answer(self, data: dict[str, Any]) -> SharedAnswer:
         """``data`` (a decoded, cleaned endpoint answer) as a compact, shared object."""
-        keys = tuple(data)
-        values = [self._value(key, value) for key, value in data.items()]
-        # An answer's own: what each request makes its own, and objects not kept (``request``
+        return self._split(tuple(data), [self._value(k, v) for k, v in data.items()],
+                           SharedAnswer)
+
+    def _split(self, keys: tuple[str, ...], values: list[Any],
+               kind: type[SharedAnswer]) -> SharedAnswer:
+        # An object's own: what each request makes its own, and objects not kept (``request``
         # holds path_info); the rest is the same in thousands of answers, kept once.
         parts = [None if key in PER_REQUEST else self._part(key, value)
                  for key, value in zip(keys, values, strict=True)]
@@ -113,7 +134,7 @@ class Sharer:
                 self._shapes[keys, own] = shape
         shared = tuple(v for v, part in zip(values, parts, strict=True) if part is not None)
         mine = tuple(v for v, part in zip(values, parts, strict=True) if part is None)
-        return SharedAnswer(shape, self._keep(("()", *filter(None, parts)), shared), mine)
+        return kind(shape, self._keep(("()", *filter(None, parts)), shared), mine)
 
     def text(self, value: str) -> str:
         """The one string kept for ``value``."""
@@ -130,23 +151,20 @@ class Sharer:
             return self._object(value)
         return value
 
-    def _object(self, data: dict[str, Any]) -> dict[str, Any]:
-        items = {self._keep(key) if type(key) is str else key: self._value(key, value)
-                 for key, value in data.items()}
-        if not PER_REQUEST.isdisjoint(items):
-            _same_text_once(items)
-            return items
-        content: list[object] = ["{}"]
-        for key, value in items.items():
-            part = self._part(key, value)
-            if part is None:  # a list, or an object not kept: this one is not kept either
-                return items
-            content.append(part)
-        key = tuple(content)
-        kept: dict[str, Any] = self._keep(key, items)
-        if kept is items and self._values.get(key) is items:
-            self._kept.add(id(items))
-        return kept
+    def _object(self, data: dict[str, Any]) -> dict[str, Any] | SharedAnswer:
+        keys = tuple(data)
+        values = [self._value(key, value) for key, value in data.items()]
+        if PER_REQUEST.isdisjoint(keys):
+            parts = [self._part(key, value) for key, value in zip(keys, values, strict=True)]
+            if all(parts):  # no list, no object of its own: kept once per distinct content
+                items = {self._keep(key): value for key, value in zip(keys, values, strict=True)}
+                content = ("{}", *parts)
+                kept: dict[str, Any] = self._keep(content, items)
+                if kept is items and self._values.get(content) is items:
+                    self._kept.add(id(items))
+                return kept
+        # An object of its own (``request``: its path_info) is split as the answer is.
+        return self._split(keys, _same_text_once(keys, values), SharedObject)
 
     def _part(self, key: object, value: Any) -> tuple[object, str, object] | None:
         """What tells ``value`` apart from any other (with its key), or None when it cannot
@@ -172,13 +190,14 @@ class Sharer:
         return kept
 
 
-def _same_text_once(items: dict[str, Any]) -> None:
-    """The per-request texts of one object that are equal, as one string (``path_info`` and
+def _same_text_once(keys: tuple[str, ...], values: list[Any]) -> list[Any]:
+    """``values`` with the per-request texts that are equal as one string (``path_info`` and
     ``request_uri`` are the same text for most URLs)."""
     first: dict[str, str] = {}
-    for key, value in list(items.items()):
+    for at, (key, value) in enumerate(zip(keys, values, strict=True)):
         if key in PER_REQUEST and type(value) is str:
-            items[key] = first.setdefault(value, value)
+            values[at] = first.setdefault(value, value)
+    return values
 
 
 _sharer = Sharer()

@@ -131,7 +131,7 @@ def _offset(value: object) -> int | None:
 
 def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     value = data.get(key)
-    return value if isinstance(value, dict) else {}
+    return value if isinstance(value, Mapping) else {}
 
 
 def _runtime_fields(data: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
@@ -256,9 +256,9 @@ class EndpointAnswer:
     def from_clean(cls, safe: Mapping[str, Any]) -> EndpointAnswer:
         """:meth:`from_json` of an object already made safe by clean_json (or loads_clean)."""
         settings = safe.get("settings_module")
-        settings = settings if isinstance(settings, dict) else {}
+        settings = settings if isinstance(settings, Mapping) else {}
         request = safe.get("request")
-        request = request if isinstance(request, dict) else {}
+        request = request if isinstance(request, Mapping) else {}
         return cls(
             raw=safe,
             label=_text(safe.get("label")),
