@@ -22,7 +22,8 @@ added, so a long-running exporter cannot grow them without end.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 PER_REQUEST = frozenset({"nonce", "signature", "path_info", "request_uri", "uptime_s", "hits"})
@@ -33,26 +34,41 @@ LIMIT = 100_000
 """Most distinct values and objects the tables keep (a few MiB at most)."""
 
 _LEAVES = frozenset({str, int, bool, type(None)})
+_SHAREABLE = _LEAVES | {float, dict}
+"""Types a value shared with other answers may have (a dict only when kept)."""
 
 
 class _Shape:
     """A key order shared by every answer that has exactly these keys, in this order, and the
     same of them its own: ``index`` maps a key to its place among the values shared with
-    other answers (0, 1, ...) or among the answer's own (-1, -2, ...)."""
+    other answers (0, 1, ...) or among the answer's own (-1, -2, ...). The takers pick each
+    part out of the values in key order, and ``order`` puts shared + own back in key order."""
 
-    __slots__ = ("index", "keys")
+    __slots__ = ("index", "keys", "order", "own_keys", "take_own", "take_shared")
 
     def __init__(self, keys: tuple[str, ...], own: tuple[bool, ...]) -> None:
         self.keys = keys
-        self.index: dict[str, int] = {}
-        shared = mine = 0
-        for key, is_own in zip(keys, own, strict=True):
-            if is_own:
-                mine += 1
-                self.index[key] = -mine
-            else:
-                self.index[key] = shared
-                shared += 1
+        shared_at = [at for at, is_own in enumerate(own) if not is_own]
+        own_at = [at for at, is_own in enumerate(own) if is_own]
+        place = {at: n for n, at in enumerate(shared_at)} | {at: -n - 1
+                                                             for n, at in enumerate(own_at)}
+        self.index = {key: place[at] for at, key in enumerate(keys)}
+        self.take_shared = _taker(shared_at)
+        self.take_own = _taker(own_at)
+        self.order = _taker([at if at >= 0 else len(shared_at) - at - 1
+                             for at in self.index.values()])
+        self.own_keys = tuple(keys[at] for at in own_at)
+
+
+def _taker(indices: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """A function picking these items out of a sequence, as a tuple (itemgetter: in C)."""
+    if not indices:
+        return lambda values: ()
+    if len(indices) == 1:
+        at = indices[0]
+        return lambda values: (values[at],)
+    taker: Callable[[Sequence[Any]], tuple[Any, ...]] = itemgetter(*indices)
+    return taker
 
 
 class SharedAnswer(Mapping[str, Any]):
@@ -69,7 +85,15 @@ class SharedAnswer(Mapping[str, Any]):
 
     def __getitem__(self, key: str) -> Any:
         at = self._shape.index[key]
-        return self._own[-at - 1] if at < 0 else self._shared[at]
+        return self._own[~at] if at < 0 else self._shared[at]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        # Mapping's get goes through __getitem__ and a KeyError: diagnosis reads every field
+        # of every answer this way.
+        at = self._shape.index.get(key)
+        if at is None:
+            return default
+        return self._own[~at] if at < 0 else self._shared[at]
 
     def __contains__(self, key: object) -> bool:
         return key in self._shape.index
@@ -86,11 +110,11 @@ class SharedAnswer(Mapping[str, Any]):
     def to_dict(self) -> dict[str, Any]:
         """A plain dict of the same items, its objects plain dicts too (for an encoder that
         takes dicts only)."""
-        shared, own = self._shared, self._own
-        plain: dict[str, Any] = {}
-        for key, at in self._shape.index.items():
-            value = own[-at - 1] if at < 0 else shared[at]
-            plain[key] = value.to_dict() if isinstance(value, SharedAnswer) else value
+        shape = self._shape
+        plain = dict(zip(shape.keys, shape.order(self._shared + self._own), strict=True))
+        for key, value in zip(shape.own_keys, self._own, strict=True):
+            if isinstance(value, SharedAnswer):  # the shared part holds no object of its own
+                plain[key] = value.to_dict()
         return plain
 
 
@@ -112,6 +136,8 @@ class Sharer:
         self.limit = limit
         self._values: dict[Any, Any] = {}
         self._shapes: dict[tuple[tuple[str, ...], tuple[bool, ...]], _Shape] = {}
+        self._plans: dict[tuple[tuple[str, ...], tuple[type, ...]],
+                          tuple[_Shape, tuple[type, ...], list[int], list[int]]] = {}
         self._kept: set[int] = set()
         """Ids of the objects in ``_values``: alive as long as the tables are."""
 
@@ -122,19 +148,51 @@ class Sharer:
 
     def _split(self, keys: tuple[str, ...], values: list[Any],
                kind: type[SharedAnswer]) -> SharedAnswer:
-        # An object's own: what each request makes its own, and objects not kept (``request``
-        # holds path_info); the rest is the same in thousands of answers, kept once.
-        parts = [None if key in PER_REQUEST else self._part(key, value)
-                 for key, value in zip(keys, values, strict=True)]
-        own = tuple(part is None for part in parts)
+        """An object's own: what each request makes its own, and objects not kept (``request``
+        holds path_info); the rest is the same in thousands of answers, kept once. Every
+        answer passes here: the split is planned once per key order and value types."""
+        kinds = tuple(map(type, values))
+        plan = self._plans.get((keys, kinds)) or self._plan(keys, kinds)
+        shape, shared_kinds, dict_at, float_at = plan
+        shared = shape.take_shared(values)
+        content = list(shared)
+        for at in dict_at:
+            if id(content[at]) not in self._kept:  # past the tables' limit: one of its own
+                return self._split_unkept(keys, values, kinds, kind)
+            content[at] = id(content[at])  # a kept object: its identity is its content
+        for at in float_at:
+            content[at] = repr(content[at])  # -0.0 is not 0.0 in the report
+        # The types tell 1, 1.0 and true apart (equal as values).
+        key = ("()", shared_kinds, *content)
+        return kind(shape, self._keep(key, shared), shape.take_own(values))
+
+    def _plan(self, keys: tuple[str, ...], kinds: tuple[type, ...],
+              ) -> tuple[_Shape, tuple[type, ...], list[int], list[int]]:
+        own = tuple(key in PER_REQUEST or kind not in _SHAREABLE
+                    for key, kind in zip(keys, kinds, strict=True))
+        shape = self._shape(keys, own)
+        shared_kinds = tuple(k for k, is_own in zip(kinds, own, strict=True) if not is_own)
+        plan = (shape, shared_kinds, [at for at, k in enumerate(shared_kinds) if k is dict],
+                [at for at, k in enumerate(shared_kinds) if k is float])
+        if len(self._plans) < self.limit:
+            self._plans[keys, kinds] = plan
+        return plan
+
+    def _split_unkept(self, keys: tuple[str, ...], values: list[Any], kinds: tuple[type, ...],
+                      kind: type[SharedAnswer]) -> SharedAnswer:
+        own = tuple(key in PER_REQUEST or k not in _SHAREABLE
+                    or (k is dict and id(value) not in self._kept)
+                    for key, value, k in zip(keys, values, kinds, strict=True))
+        shape = self._shape(keys, own)
+        return kind(shape, shape.take_shared(values), shape.take_own(values))
+
+    def _shape(self, keys: tuple[str, ...], own: tuple[bool, ...]) -> _Shape:
         shape = self._shapes.get((keys, own))
         if shape is None:
             shape = _Shape(tuple(self._keep(key) for key in keys), own)
             if len(self._shapes) < self.limit:
                 self._shapes[keys, own] = shape
-        shared = tuple(v for v, part in zip(values, parts, strict=True) if part is not None)
-        mine = tuple(v for v, part in zip(values, parts, strict=True) if part is None)
-        return kind(shape, self._keep(("()", *filter(None, parts)), shared), mine)
+        return shape
 
     def text(self, value: str) -> str:
         """The one string kept for ``value``."""
@@ -152,6 +210,16 @@ class Sharer:
         return value
 
     def _object(self, data: dict[str, Any]) -> dict[str, Any] | SharedAnswer:
+        kinds = tuple(map(type, data.values()))
+        # The usual object (server, python, ...): texts, numbers and flags as seen before, in
+        # one look-up (the types tell 1, 1.0 and true apart; -0.0 == 0.0, so no floats).
+        seen = None
+        if dict not in kinds and list not in kinds and float not in kinds \
+                and PER_REQUEST.isdisjoint(data):
+            seen = ("{=}", tuple(data.items()), kinds)
+            known = self._values.get(seen)
+            if known is not None:
+                return known  # type: ignore[no-any-return]  # the table's values are Any
         keys = tuple(data)
         values = [self._value(key, value) for key, value in data.items()]
         if PER_REQUEST.isdisjoint(keys):
@@ -162,6 +230,8 @@ class Sharer:
                 kept: dict[str, Any] = self._keep(content, items)
                 if kept is items and self._values.get(content) is items:
                     self._kept.add(id(items))
+                if seen is not None and id(kept) in self._kept:
+                    self._keep(seen, kept)
                 return kept
         # An object of its own (``request``: its path_info) is split as the answer is.
         return self._split(keys, _same_text_once(keys, values), SharedObject)
