@@ -18,9 +18,10 @@ import dataclasses
 import functools
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, overload
 from urllib.parse import urlsplit
 
+from probe.compact import keep
 from probe.files import MIB, read_text
 from probe.manifest import is_ip, parse_address  # manifest imports nothing of ours
 
@@ -78,7 +79,8 @@ def split_connect(value: str, where: str) -> tuple[str, int | None]:
 
 def join(host: str, port: int) -> str:
     """``host:port``, brackets around an IPv6 address."""
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    # Kept once per distinct address: every target of a sweep holds its own (probe.compact).
+    return keep(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
 
 
 def url_port(url: str) -> int:
@@ -148,20 +150,24 @@ class _ProbesAll(Protocol):
 
 def probe_fairly(transport: _ProbesAll, requests: Sequence[Request], *, concurrency: int,
                  end: float | None, on_sample: Callable[[int, Sample], None],
-                 interrupted: Callable[[], bool]) -> None:
+                 interrupted: Callable[[], bool],
+                 connect_of: Callable[[int], str | None] | None = None) -> None:
     """``transport.probe_all`` with each address getting its own share of ``concurrency``.
 
     One request loop per address, in its own thread, so a backend that hangs holds at most
     its share of the connections and the others are still probed at their pace. With one
-    address (the usual sweep) it is just ``probe_all``.
+    address (the usual sweep) it is just ``probe_all``. ``connect_of(index)``: the request's
+    address without making the request (``requests`` may make each one as it is sent).
     """
-    groups: dict[str | None, list[int]] = {}
-    for index, request in enumerate(requests):
-        groups.setdefault(request.connect, []).append(index)
-    if len(groups) <= 1:
+    address_of = connect_of or (lambda index: requests[index].connect)
+    if len({address_of(index) for index in range(len(requests))}) <= 1:
         transport.probe_all(requests, concurrency=concurrency, end=end, on_sample=on_sample,
                             interrupted=interrupted)
         return
+    # Lists of indices only for a fleet: a million URLs at one address need none of them.
+    groups: dict[str | None, list[int]] = {}
+    for index in range(len(requests)):
+        groups.setdefault(address_of(index), []).append(index)
     share, extra = divmod(concurrency, len(groups))
     lock = threading.Lock()  # on_sample (results, logs, progress bar) is called one at a time
 
@@ -170,7 +176,7 @@ def probe_fairly(transport: _ProbesAll, requests: Sequence[Request], *, concurre
             with lock:
                 on_sample(indices[local], sample)
 
-        transport.probe_all([requests[i] for i in indices],
+        transport.probe_all(_Picked(requests, indices),
                             concurrency=max(1, share + (position < extra)), end=end,
                             on_sample=each, interrupted=interrupted)
 
@@ -181,3 +187,25 @@ def probe_fairly(transport: _ProbesAll, requests: Sequence[Request], *, concurre
         thread.start()
     for thread in threads:
         thread.join()
+
+
+class _Picked(Sequence["Request"]):
+    """Some of a sequence's requests, by index, taken from it only when asked for."""
+
+    def __init__(self, requests: Sequence[Request], indices: list[int]) -> None:
+        self._requests = requests
+        self._indices = indices
+
+    def __len__(self) -> int:
+        return len(self._indices)
+
+    @overload
+    def __getitem__(self, index: int) -> Request: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Request]: ...
+
+    def __getitem__(self, index: int | slice) -> Request | Sequence[Request]:
+        if isinstance(index, slice):
+            return [self._requests[i] for i in self._indices[index]]
+        return self._requests[self._indices[index]]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import ItemsView, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from probe.compact import share
+from probe.compact import keep, share
 from probe.liveness import cache_evidence
 from probe.model import EndpointAnswer, Sample, TlsInfo
 from probe.safe_text import loads_clean, one_line
@@ -100,7 +100,7 @@ def sample_from_answer(answer: Answer) -> Sample:
 def _server_header(headers: Mapping[str, str]) -> str | None:
     """The Server header (``nginx/1.22.1``): which front answered, made one short line."""
     value = next((v for k, v in headers.items() if k.lower() == "server"), None)
-    return one_line(value, limit=120) if value else None
+    return keep(one_line(value, limit=120)) if value else None  # held once, not per answer
 
 
 def parse_endpoint(answer: Answer) -> tuple[EndpointAnswer | None, str | None]:

@@ -139,8 +139,13 @@ def _offset(value: object) -> int | None:
 
 
 def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    value = data.get(key)
-    return value if isinstance(value, dict) else {}
+    return _mapping(data.get(key))
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    """``value`` when it is a JSON object (a dict, or a Mapping of probe.compact), else {}."""
+    # The dict test first: an ABC's isinstance costs more, for every object of every answer.
+    return value if type(value) is dict or isinstance(value, Mapping) else {}
 
 
 def _runtime_fields(data: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
@@ -264,10 +269,8 @@ class EndpointAnswer:
     @classmethod
     def from_clean(cls, safe: Mapping[str, Any]) -> EndpointAnswer:
         """:meth:`from_json` of an object already made safe by clean_json (or loads_clean)."""
-        settings = safe.get("settings_module")
-        settings = settings if isinstance(settings, dict) else {}
-        request = safe.get("request")
-        request = request if isinstance(request, dict) else {}
+        settings = _mapping(safe.get("settings_module"))
+        request = _mapping(safe.get("request"))
         return cls(
             raw=safe,
             label=_text(safe.get("label")),

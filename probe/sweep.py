@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from probe import addresses, logs
 from probe.deploy_time import RestartCutoffs, as_cutoffs, manifest_cutoffs
@@ -80,6 +80,7 @@ def run_sweep(
         Observation(target, tuple(samples[i])) for i, target in enumerate(chosen)
         if samples[i] or not interrupted
     ]
+    del samples  # one list per URL: gone before diagnosis holds its own per URL
     probed = {} if interrupted or not extra_probes else discriminating(
         manifest, observations, transport, end)
     report = diagnose(
@@ -115,14 +116,60 @@ def discriminating(manifest: Manifest, observations: Sequence[Observation],
     return answers
 
 
-def requests_for(targets: Sequence[Target], samples: int, segment: str) -> list[Request]:
+def requests_for(targets: Sequence[Target], samples: int, segment: str) -> SweepRequests:
     """The probe requests of a sweep, target after target, ``samples`` each.
 
     Each carries a fresh X-Probe-Nonce, so its answer can be judged live (probe.liveness).
     """
-    return [Request(target.probe_url(segment), {NONCE_HEADER: new_nonce()},
-                    connect=target.address)
-            for target in targets for _ in range(samples)]
+    return SweepRequests(targets, samples, segment)
+
+
+class SweepRequests(Sequence[Request]):
+    """:func:`requests_for`'s requests, each made when it is first asked for and kept until
+    its answer is judged (:meth:`nonce`): a million URLs' requests (a URL, a header table and
+    a nonce each, about 400 bytes) never exist all at once, only those in flight."""
+
+    def __init__(self, targets: Sequence[Target], samples: int, segment: str) -> None:
+        self._targets = targets
+        self._samples = samples
+        self._segment = segment
+        self._issued: dict[int, Request] = {}
+
+    def __len__(self) -> int:
+        return len(self._targets) * self._samples
+
+    @overload
+    def __getitem__(self, index: int) -> Request: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Request]: ...
+
+    def __getitem__(self, index: int | slice) -> Request | Sequence[Request]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        request = self._issued.get(index)
+        if request is None:  # the same request however often it is asked for, until judged
+            request = self._issued[index] = self._made(index)
+        return request
+
+    def _made(self, index: int) -> Request:
+        target = self._targets[index // self._samples]
+        return Request(target.probe_url(self._segment), {NONCE_HEADER: new_nonce()},
+                       connect=target.address)
+
+    def connect(self, index: int) -> str | None:
+        """The address request ``index`` goes to, without making the request."""
+        return self._targets[index // self._samples].address
+
+    def nonce(self, index: int) -> str:
+        """The nonce request ``index`` carried; the request is forgotten (asked once, when its
+        answer has come)."""
+        request = self._issued.pop(index, None)
+        return (request or self._made(index)).headers[NONCE_HEADER]
 
 
 def gather(
@@ -141,12 +188,14 @@ def gather(
     results: list[Sample | None] = [None] * len(requests)
 
     def done(index: int, sample: Sample) -> None:
+        request = requests[index]
+        nonce = requests.nonce(index)  # every answered request's, or it would stay kept
         if sample.endpoint is not None:
-            sample = _judged(sample, requests[index].headers[NONCE_HEADER], transport.token)
+            sample = _judged(sample, nonce, transport.token)
         results[index] = sample
         # Logged once recorded, so a "probe" event means the report will include it.
         if each:
-            log.info("probe", url=public_url(requests[index].url),
+            log.info("probe", url=public_url(request.url),
                      status=sample.status_code, error=sample.error,
                      label=sample.endpoint.label if sample.endpoint else None,
                      pid=sample.endpoint.pid if sample.endpoint else None,
@@ -157,7 +206,8 @@ def gather(
     with _ctrl_c() as pressed:
         # A fleet: each address its own share of the concurrency (probe.addresses).
         addresses.probe_fairly(transport, requests, concurrency=max(1, concurrency), end=end,
-                               on_sample=done, interrupted=pressed.is_set)
+                               on_sample=done, interrupted=pressed.is_set,
+                               connect_of=requests.connect)
     interrupted = pressed.is_set()
     late = Sample(elapsed_ms=0.0, error="no answer before the sweep's deadline",
                   error_kind=ErrorKind.TIMEOUT)

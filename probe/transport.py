@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 from probe import __version__, wire
 from probe.addresses import split_connect
+from probe.compact import keep
 from probe.errors import ErrorKind, ProbeError, TransportError
 from probe.http_messages import Answer, Headers, Request, sample_from_answer
 from probe.manifest import parse_address
@@ -395,7 +396,8 @@ def _peer(curl: pycurl.Curl) -> str | None:
 
     host = curl.getinfo(pycurl.PRIMARY_IP)
     port = curl.getinfo(pycurl.PRIMARY_PORT)
-    return f"{wire.bracketed(host)}:{port}" if host and port else None
+    # Once per distinct address, not once per answer: a sweep holds every URL's (probe.compact).
+    return keep(f"{wire.bracketed(host)}:{port}") if host and port else None
 
 
 def _tls_info(slot: _Slot, sni: bool) -> TlsInfo | None:

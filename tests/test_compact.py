@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from probe.compact import PER_REQUEST, SharedAnswer, Sharer
-from probe.report.json_report import _plain
+from probe.compact import PER_REQUEST, SharedAnswer, SharedObject, Sharer
+from probe.diagnose.fronts import host_allowed
+from probe.model import EndpointAnswer
+from probe.report.json_report import _ONE_LINE, _plain
+from probe.safe_text import clean_json
 
 KEYS = st.sampled_from(["a", "b", "label", "nonce", "path_info", "request", "server", "x"])
 LEAVES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
@@ -22,8 +26,9 @@ ANSWERS = st.dictionaries(KEYS, VALUES, max_size=6)
 
 
 def encoded(value: Any) -> str:
-    """JSON text that tells 1 from 1.0 from true, and -0.0 from 0.0."""
-    return json.dumps(value)
+    """JSON text that tells 1 from 1.0 from true, and -0.0 from 0.0; an object kept as a
+    SharedObject (a Mapping, not a dict) as the dict it stands for."""
+    return json.dumps(value, default=lambda kept: kept.to_dict())
 
 
 @settings(max_examples=300, deadline=None)
@@ -35,7 +40,7 @@ def test_a_shared_answer_is_the_answer(answers: list[dict[str, Any]]) -> None:
     texts = [encoded(a) for a in answers]  # before sharing: nothing may change them
     shared = [sharer.answer(a) for a in answers]
     for answer, text, kept in zip(answers, texts, shared, strict=True):
-        assert encoded(_plain(kept)) == text
+        assert _ONE_LINE.encode(_plain(kept)) == text  # the report's encoder: dicts only
         assert kept == answer
         assert list(kept) == list(answer)
         assert len(kept) == len(answer)
@@ -107,3 +112,76 @@ def test_per_request_values_do_not_fill_the_tables() -> None:
     for i in range(1, 20):
         sharer.answer(endpoint_answer(f"{i:032x}", f"/{i}/__probe__"))
     assert len(sharer._values) == size
+
+
+def test_what_answers_share_at_the_top_is_one_tuple() -> None:
+    """Two answers of one process differ only in their own fields: the rest is held once."""
+    sharer = Sharer()
+    first = sharer.answer(endpoint_answer("a" * 32, "/one/__probe__"))
+    second = sharer.answer(endpoint_answer("b" * 32, "/two/__probe__"))
+    assert first._shared is second._shared
+    assert first._own is not second._own
+    assert (first["nonce"], first["pid"], first["label"]) == ("a" * 32, 42, "project-1")
+    assert list(first) == list(endpoint_answer("a" * 32, "/one/__probe__"))
+
+
+def test_each_urls_request_uri_does_not_fill_the_tables() -> None:
+    sharer = Sharer()
+
+    def answer(i: int) -> dict[str, Any]:
+        data = endpoint_answer(f"{i:032x}", f"/{i}/__probe__")
+        data["request"]["request_uri"] = f"/{i}/__probe__?q={i}"
+        data["hits"] = 1000 + i
+        return data
+
+    sharer.answer(answer(0))
+    size = len(sharer._values)
+    kept = [sharer.answer(answer(i)) for i in range(1, 20)]
+    assert len(sharer._values) == size
+    assert [k["request"]["request_uri"] for k in kept] == [f"/{i}/__probe__?q={i}"
+                                                           for i in range(1, 20)]
+    assert [k["hits"] for k in kept] == [1000 + i for i in range(1, 20)]
+
+
+def test_equal_texts_of_one_request_are_one_string() -> None:
+    data = endpoint_answer("a" * 32, "/one/__probe__")
+    data["request"]["request_uri"] = "".join(["/one/", "__probe__"])  # equal, not the same
+    assert data["request"]["request_uri"] is not data["request"]["path_info"]
+    kept = Sharer().answer(data)
+    assert kept["request"]["request_uri"] is kept["request"]["path_info"]
+    assert _plain(kept) == data
+
+
+def test_keep_gives_one_string_per_distinct_text() -> None:
+    sharer = Sharer()
+    one = sharer.text("".join(["127.0.0.1", ":8080"]))
+    two = sharer.text("".join(["127.0.0.1:", "8080"]))
+    assert one is two
+    assert sharer.text("127.0.0.1:8081") == "127.0.0.1:8081"
+    assert sharer.text("127.0.0.1:8081") is not one
+
+
+def test_an_object_of_its_own_shares_its_common_part_and_reads_as_a_dict() -> None:
+    sharer = Sharer()
+    one, two = endpoint_answer("a" * 32, "/one/__probe__"), endpoint_answer("b" * 32, "/two/")
+    first, second = sharer.answer(one), sharer.answer(two)
+    assert isinstance(first["request"], SharedObject)
+    assert first["request"]._shared is second["request"]._shared  # its host, kept once
+    assert first["request"] == one["request"]
+    assert first["request"].get("path_info") == "/one/__probe__"
+    # A verbose report prints an answer as a dict of Python values: as decoded.
+    assert repr(dict(first)) == repr(one)
+    assert repr(first["request"]) == repr(one["request"])
+
+
+def test_an_answer_reads_the_same_shared_or_not() -> None:
+    data = endpoint_answer("a" * 32, "/one/__probe__")
+    data["request"].update(script_name="/app", host_allowed=False)
+    data["settings_module"] = {"environ": "site.settings", "nonce": "per request"}
+    shared = EndpointAnswer.from_clean(Sharer().answer(data))
+    plain = EndpointAnswer.from_clean(clean_json(data))
+    assert isinstance(shared.raw["settings_module"], SharedObject)
+    assert replace(shared, raw={}) == replace(plain, raw={})
+    assert (shared.host, shared.script_name, shared.settings) == (
+        "site.example", "/app", "site.settings")
+    assert host_allowed(shared) is False

@@ -95,7 +95,12 @@ def diagnose(
     apache_join = config if config is not None and config.front.front is not FrontKind.NGINX \
         else None
     cutoffs = as_cutoffs(restarted_after)
-    diagnoses = [_diagnosed(obs, context, cutoffs, apache_join) for obs in observations]
+    # Thousands of URLs get a handful of distinct diagnoses, explanations and pid sets: each
+    # is kept once, not once per URL (what a sweep of a million URLs holds; probe.compact).
+    # A diagnosis is frozen, so an equal one is the same to every reader.
+    kept: dict[object, Any] = {}
+    diagnoses = [_once(_diagnosed(obs, context, cutoffs, apache_join), kept)
+                 for obs in observations]
     try:
         diagnoses = in_front_terms(observations, diagnoses, context,
                                    config.front if config is not None else None,
@@ -103,10 +108,8 @@ def diagnose(
         failed_wording: Exception | None = None
     except Exception as exc:  # a bug some answer set off: the verdicts stand, worded plainly
         failed_wording = exc
-    # Thousands of URLs get a handful of distinct explanations and pid sets: each is kept
-    # once, not once per URL (what a sweep of a million URLs holds; probe.compact).
-    kept: dict[object, Any] = {}
     results = tuple(_result(obs, d, kept) for obs, d in zip(observations, diagnoses, strict=True))
+    del diagnoses, kept  # before the findings: they look at every result, not at these
     try:
         findings = cross_url_findings(observations, results, context.identify)
         findings += backend_findings(results)
@@ -140,6 +143,15 @@ def _diagnosed(obs: Observation, context: SweepContext, cutoffs: RestartCutoffs,
                          f"({_error(exc)}); the other URLs are diagnosed as usual."),
             fix=("This is a wsgi-probe bug that this URL's answer sets off: run the sweep "
                  "with -v to see the answers, and report it with them."))
+
+
+def _once(diagnosis: Diagnosis, kept: dict[object, Any]) -> Diagnosis:
+    """The one diagnosis kept for each distinct one (equal fields, equal everywhere)."""
+    try:
+        once: Diagnosis = kept.setdefault(diagnosis, diagnosis)
+    except TypeError:  # a list where a tuple belongs: no harm to the verdict, only not shared
+        return diagnosis
+    return once
 
 
 def _error(exc: Exception) -> str:

@@ -15,16 +15,16 @@ Also the endpoint fields this needs, read from the answer's raw JSON at one plac
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from probe.model import EndpointAnswer, FrontKind, Observation
 
 APP_SERVERS = ("gunicorn", "uwsgi", "waitress")
 
 
-def _table(answer: EndpointAnswer, key: str) -> dict[str, object]:
+def _table(answer: EndpointAnswer, key: str) -> Mapping[str, object]:
     value = answer.raw.get(key)
-    return value if isinstance(value, dict) else {}
+    return value if isinstance(value, Mapping) else {}  # an answer's objects: Mappings
 
 
 def software(answer: EndpointAnswer) -> str | None:

@@ -8,6 +8,7 @@ field :class:`~probe.diagnose.identify.Comparison`, not from one instance's name
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from probe.apache.names import default_port
@@ -35,7 +36,7 @@ def _difference(difference: Difference, answer: EndpointAnswer) -> str:
     name = _FIELD_NAMES[difference.field]
     if difference.seen is None:
         server = answer.raw.get("server")
-        software = server.get("software") if isinstance(server, dict) else None
+        software = server.get("software") if isinstance(server, Mapping) else None
         not_mod_wsgi = (f" ({software} is not mod_wsgi)"
                         if isinstance(software, str) and software and difference.field != "label"
                         else "")

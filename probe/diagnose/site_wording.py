@@ -4,6 +4,8 @@ missing or in some order: only ``--config`` can say that, with ``file:line``).""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from probe.diagnose.wording import Diagnosis, catch_all_vhost, host_name, script_hint
 from probe.model import Candidate, Cause, EndpointAnswer, Evidence, Verdict
 
@@ -13,7 +15,7 @@ CONFIG_HINT = ("Sweep with --config PATH (the front's configuration) to have the
 
 def _mod_wsgi(answer: EndpointAnswer) -> bool:
     server = answer.raw.get("server")
-    return isinstance(server, dict) and server.get("mod_wsgi_version") is not None
+    return isinstance(server, Mapping) and server.get("mod_wsgi_version") is not None
 
 
 def _target(url: str, expected: str | None) -> str:
