@@ -66,8 +66,12 @@ def fleet(apache_module: ApacheFactory) -> Iterator[Fleet]:
         a = apache_module(scenario_template("healthy"), files=revision)
         b = apache_module("Listen 127.0.0.2:@PORT@\n" + scenario_template("healthy"),
                           files=revision)
-        for script in SCRIPTS:  # B checked out 1.4 s after A, before either loaded its scripts
-            _set_mtime(b.sites / script, (a.sites / script).stat().st_mtime + 1.4)
+        # A checked out at one moment (its scripts are written a few ms apart, more under
+        # load) and B 1.4 s later, before either loaded its scripts.
+        checkout = (a.sites / SCRIPTS[0]).stat().st_mtime
+        for script in SCRIPTS:
+            _set_mtime(a.sites / script, checkout)
+            _set_mtime(b.sites / script, checkout + 1.4)
         balancer = apache_module(BALANCER.format(modules=MODULES_DIR, a=f"127.0.0.1:{a.port}",
                                                  b=f"127.0.0.2:{b.port}"))
         for server in (a, b):  # load Django in every daemon group before a sweep times it
