@@ -37,15 +37,22 @@ class Sweep:
 
 def measured_sweep(manifest: Path, output: Path) -> Sweep:
     """One whole ``probe sweep -m M --format json -o OUT`` process: wall time and peak RSS
-    (the kernel's high-water mark of the child, from wait4)."""
+    (the kernel's high-water mark of the sweep, as /usr/bin/time reads it from wait4).
+
+    Not wait4 on a child of this process: Linux starts a forked child's high-water mark at
+    its parent's size and keeps it across exec, so a sweep started from this process (which
+    has built manifests of 50,000 URLs by then) would report this process's size as its own
+    peak. /usr/bin/time is small when it forks the sweep."""
+    peak = output.with_suffix(".peak")
     start = time.perf_counter()
-    process = subprocess.Popen([PROBE, "sweep", "-m", str(manifest), "--format", "json",
-                                "-o", str(output)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    process = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", str(peak), PROBE, "sweep",
+                                "-m", str(manifest), "--format", "json", "-o", str(output)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, _ = os.wait4(process.pid, 0)
     took = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
     stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+    peak_kib = int(peak.read_text().split()[-1])
     with output.open("rb") as stream:  # the summary is at the top: no need to load it all
         head = stream.read(4096).decode()
         stream.seek(-2, os.SEEK_END)
@@ -54,7 +61,7 @@ def measured_sweep(manifest: Path, output: Path) -> Sweep:
     # Exit 1: the sweep ran and found problems; anything else (or a cut report) is a failure.
     if process.returncode not in (0, 1) or tail != b"}\n":
         raise SystemExit(f"sweep of {manifest} failed: {summary} {stderr[-500:]}")
-    return Sweep(int(summary["targets"]), took, usage.ru_maxrss,
+    return Sweep(int(summary["targets"]), took, peak_kib,
                  int(summary["targets"]) - int(summary["ok"]))
 
 
