@@ -94,7 +94,7 @@ def _later_refusals(check: _Check, refusal: ConfigFinding,
     An "Invalid command" after a ``LoadModule`` or ``Include`` was commented out may be
     that line's doing: not reported."""
     found: list[ConfigFinding] = []
-    site, first = check.site, check.site.config.files[0]
+    site, first = check.site, refusal.file
     place = _where(stderr)
     if place is None or refusal.severity is not Severity.ERROR or \
             _as_read(site, place[0]) != refusal.file or place[1] != refusal.line:
