@@ -16,7 +16,7 @@ from probe.apache.apachectl import parse_dump
 from probe.lint import lint_paths
 from probe.lint.apachectl import compare
 from probe.lint.findings import Severity
-from tests.lint.corpus_tools import httpd
+from tests.lint.corpus_tools import MOD_WSGI, httpd, module_path
 from tests.lint.test_httpd_refusals import main_config
 
 REAL = shutil.which("apache2") or shutil.which("apache2", path="/usr/sbin")
@@ -35,15 +35,20 @@ def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return log
 
 
-def lint_site(tmp_path: Path, site: str) -> list[tuple[str, int, str]]:
-    """Failing findings of ``probe lint`` on a main configuration including ``site``; the
-    site file must come out of it unchanged."""
+def lint_site(tmp_path: Path, site: str, *, fragment: bool = False
+              ) -> list[tuple[str, int, str]]:
+    """Errors of ``probe lint`` on a main configuration including ``site`` (or on ``site``
+    alone, in lint's wrapper, with ``fragment``), by file relative to ``tmp_path``: a
+    finding in a scratch copy would fail here. The site file must come out unchanged."""
     (tmp_path / "site.conf").write_text(site)
     conf = main_config(tmp_path, f"Include {tmp_path}/site.conf\n")
-    result = lint_paths([conf], httpd_check=True)
+    result = lint_paths([tmp_path / "site.conf"], httpd_check=True, apachectl=True) \
+        if fragment else lint_paths([conf], httpd_check=True)
     assert (tmp_path / "site.conf").read_text() == site  # the user's file is never touched
-    return [(Path(f.file).name, f.line, f.message) for f in result.findings
-            if f.severity is Severity.ERROR]
+    found = [(str(Path(f.file).relative_to(tmp_path)), f.line, f.message)
+             for f in result.findings if f.severity is Severity.ERROR]
+    assert not any("probe-lint-" in message for _, _, message in found)  # no scratch path
+    return found
 
 
 def count(runs: Path) -> int:
@@ -66,7 +71,6 @@ def test_every_refusal_of_a_chain_in_an_included_file(tmp_path: Path, runs: Path
         ("site.conf", 1), ("site.conf", 2), ("site.conf", 4)]
     assert "LimitRequestBody takes one argument" in found[1][2]
     assert "SetHandler takes one argument" in found[2][2]
-    assert all("files/" not in message for _, _, message in found)  # no scratch path
     assert count(runs) == 4  # refusing line 1 (the static ServerName rule's finding), 2, 4
     # and the copy with all three commented out, which httpd accepts
 
@@ -119,3 +123,28 @@ def test_a_comment_after_a_section_tag_opens_the_section(tmp_path: Path) -> None
     done = httpd("-S", conf)
     assert done.returncode == 0, done.stderr
     assert compare(load_site([conf]), parse_dump(done.stdout)) == []
+
+
+@needs_httpd
+def test_a_chain_in_a_site_file_checked_alone(tmp_path: Path, runs: Path) -> None:
+    # --apachectl: the site file inside lint's wrapper; the wrapper's copy includes the copy
+    found = lint_site(tmp_path, "SetHandler none # x\nLimitRequestBody 1 # y\n", fragment=True)
+    assert [(name, line) for name, line, _ in found] == [("site.conf", 1), ("site.conf", 2)]
+    assert count(runs) == 4  # -t thrice (refusal, refusal, clean), -S once
+
+
+@pytest.mark.skipif(REAL is None or not MOD_WSGI, reason="needs apache2 and the test mod_wsgi")
+def test_no_invalid_command_once_a_load_module_is_commented_out(tmp_path: Path) -> None:
+    # the comment breaks the LoadModule; once it is commented out, httpd does not know
+    # WSGIDaemonProcess ("Invalid command"): the comment's doing, not a second fault
+    site = f"LoadModule wsgi_module {module_path()} # ours\nWSGIDaemonProcess shop\n"
+    found = lint_site(tmp_path, site)
+    assert [(name, line) for name, line, _ in found] == [("site.conf", 1)]
+
+
+@needs_httpd
+def test_a_refused_define_ends_the_chain(tmp_path: Path, runs: Path) -> None:
+    # without the Define, ${...} and <IfDefine> read differently: nothing after it is judged
+    found = lint_site(tmp_path, "Define SITE shop # ours\nSetHandler none # x\n")
+    assert [(name, line) for name, line, _ in found] == [("site.conf", 1)]
+    assert count(runs) == 1
