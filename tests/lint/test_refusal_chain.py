@@ -148,3 +148,30 @@ def test_a_refused_define_ends_the_chain(tmp_path: Path, runs: Path) -> None:
     found = lint_site(tmp_path, "Define SITE shop # ours\nSetHandler none # x\n")
     assert [(name, line) for name, line, _ in found] == [("site.conf", 1)]
     assert count(runs) == 1
+
+
+@pytest.mark.skipif(REAL is None or shutil.which("apache2ctl", path="/usr/sbin") is None,
+                    reason="needs Debian's apache2 and apache2ctl")
+def test_a_chain_in_a_debian_tree_through_apache2ctl(tmp_path: Path) -> None:
+    # apache2ctl sources the tree's envvars and reads the copy of apache2.conf; the relative
+    # IncludeOptional and the sites-enabled symlink lead to the copies too
+    etc = tmp_path / "apache2"
+    for sub in ("sites-available", "sites-enabled"):
+        (etc / sub).mkdir(parents=True)
+    (etc / "envvars").write_text("".join(
+        f"export APACHE_{name}={tmp_path}/{value}\n" for name, value in [
+            ("RUN_DIR", "run"), ("PID_FILE", "run/apache2.pid"), ("LOCK_DIR", "lock"),
+            ("LOG_DIR", "log")]))
+    (tmp_path / "log").mkdir()
+    (etc / "apache2.conf").write_text(
+        "PidFile ${APACHE_PID_FILE}\nErrorLog ${APACHE_LOG_DIR}/error.log\n"
+        "LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so\n"
+        "IncludeOptional sites-enabled/*.conf\n")
+    site = "ServerAdmin a@example.com\nSetHandler none # x\nLimitRequestBody 1 # y\n"
+    (etc / "sites-available" / "shop.conf").write_text(site)
+    (etc / "sites-enabled" / "shop.conf").symlink_to("../sites-available/shop.conf")
+    result = lint_paths([etc], httpd_check=True)
+    assert [(Path(f.file).relative_to(etc), f.line) for f in result.findings
+            if f.severity is Severity.ERROR] == [
+        (Path("sites-enabled/shop.conf"), 2), (Path("sites-enabled/shop.conf"), 3)]
+    assert (etc / "sites-available" / "shop.conf").read_text() == site
