@@ -38,7 +38,10 @@ MAX_RUNS = 20
 second; a file with a comment after every directive has a refusal per line)."""
 BUDGET_SECONDS = 30.0
 _REREAD = {"define", "undefine", "serverroot"}
-_LOADS = {"loadmodule", "loadfile", "include", "includeoptional"}
+_DEFINING = {"loadmodule", "loadfile", "include", "includeoptional", "wsgidaemonprocess"}
+"""Directives later lines may depend on: commented out, they can cause a refusal of their own
+(a module's directive, a daemon group named by ``process-group=``)."""
+_MISSING = ("Invalid command", "WSGI process group not yet configured")
 
 
 def syntax_check(site: Site, paths: Sequence[str | os.PathLike[str]], server_root: str,
@@ -91,8 +94,9 @@ def _later_refusals(check: _Check, refusal: ConfigFinding,
     that is not a directive's "Syntax error on line N of FILE" lint maps to a file it read,
     at a section line (commenting it out would unbalance the sections), and after a
     ``Define``/``UnDefine``/``ServerRoot`` (they change how everything after them reads).
-    An "Invalid command" after a ``LoadModule`` or ``Include`` was commented out may be
-    that line's doing: not reported."""
+    An "Invalid command" or a process group "not yet configured" after a ``LoadModule``,
+    ``Include`` or ``WSGIDaemonProcess`` was commented out may be that line's doing: not
+    reported, and the chain ends."""
     found: list[ConfigFinding] = []
     site, first = check.site, refusal.file
     place = _where(stderr)
@@ -121,7 +125,7 @@ def _later_refusals(check: _Check, refusal: ConfigFinding,
         later = _refusal(site, first, copy.unmirror(done.stderr), wrapped=check.wrapped)
         if later.severity is not Severity.ERROR or later.line != place[1] or \
                 (later.file, later.line) in {(f.file, f.line) for f in [refusal, *found]} or \
-                (removed & _LOADS and "Invalid command" in later.message):
+                (removed & _DEFINING and any(m in later.message for m in _MISSING)):
             break
         found.append(later)
         file, line = later.file, later.line

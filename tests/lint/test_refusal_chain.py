@@ -175,3 +175,18 @@ def test_a_chain_in_a_debian_tree_through_apache2ctl(tmp_path: Path) -> None:
             if f.severity is Severity.ERROR] == [
         (Path("sites-enabled/shop.conf"), 2), (Path("sites-enabled/shop.conf"), 3)]
     assert (etc / "sites-available" / "shop.conf").read_text() == site
+
+
+@pytest.mark.skipif(REAL is None or not MOD_WSGI, reason="needs apache2 and the test mod_wsgi")
+def test_no_missing_group_once_its_daemon_process_is_commented_out(tmp_path: Path) -> None:
+    # mod_wsgi refuses process-group= with application-group= for a group not defined yet
+    # ("WSGI process group not yet configured"): commenting out the WSGIDaemonProcess the
+    # comment broke would report that at lines 2 and 3
+    (tmp_path / "site.conf").write_text(
+        "WSGIDaemonProcess shop threads=5 # ours\n"
+        "WSGIScriptAlias / /x/wsgi.py process-group=shop application-group=%{GLOBAL}\n"
+        "WSGIImportScript /x/wsgi.py process-group=shop application-group=%{GLOBAL}\n")
+    conf = main_config(tmp_path, f"Include {tmp_path}/site.conf\n", wsgi=True)
+    result = lint_paths([conf], httpd_check=True)
+    assert [(Path(f.file).name, f.line) for f in result.findings
+            if f.severity is Severity.ERROR] == [("site.conf", 1)]
