@@ -54,9 +54,11 @@ class ScratchCopy:
         return text.replace(self.top + "/", "/")
 
     def directive(self, original: str, line: int) -> str:
-        """The name of the directive on a line of a copy ("" where there is none)."""
+        """The name of the directive httpd names by ``line`` ("" where there is none)."""
         lines = self.lines.get(os.path.abspath(original), [])
-        found = _NAME.match(lines[line - 1]) if 0 < line <= len(lines) else None
+        if not 0 < line <= len(lines):
+            return ""
+        found = _NAME.match(lines[_span(lines, line)[0] - 1])
         return found.group(1).lower() if found is not None else ""
 
     def comment_out(self, original: str, line: int) -> bool:
@@ -67,12 +69,7 @@ class ScratchCopy:
         lines = self.lines.get(os.path.abspath(original))
         if lines is None or not 0 < line <= len(lines):
             return False
-        first = line
-        while first > 1 and lines[first - 2].rstrip().endswith("\\"):
-            first -= 1
-        last = line
-        while last < len(lines) and lines[last - 1].rstrip().endswith("\\"):
-            last += 1
+        first, last = _span(lines, line)
         text = lines[first - 1].strip()
         if not text or text.startswith(("<", "#")):
             return False
@@ -104,3 +101,14 @@ class ScratchCopy:
         for match in matches:
             files += files_under(match) if os.path.isdir(match) else [match]
         return bool(files) and all(os.path.abspath(f) in self.copied for f in files)
+
+
+def _span(lines: list[str], line: int) -> tuple[int, int]:
+    """The first and last physical line of the directive continued through ``line``."""
+    first = line
+    while first > 1 and lines[first - 2].rstrip().endswith("\\"):
+        first -= 1
+    last = line
+    while last < len(lines) and lines[last - 1].rstrip().endswith("\\"):
+        last += 1
+    return first, last

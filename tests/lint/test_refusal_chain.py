@@ -178,12 +178,17 @@ def test_a_chain_in_a_debian_tree_through_apache2ctl(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(REAL is None or not MOD_WSGI, reason="needs apache2 and the test mod_wsgi")
-def test_no_missing_group_once_its_daemon_process_is_commented_out(tmp_path: Path) -> None:
+@pytest.mark.parametrize("daemon", [
+    "WSGIDaemonProcess shop threads=5 # ours\n",
+    "WSGIDaemonProcess shop \\\n    threads=5 # ours\n",  # httpd names the last line
+], ids=["one-line", "continued"])
+def test_no_missing_group_once_its_daemon_process_is_commented_out(tmp_path: Path,
+                                                                   daemon: str) -> None:
     # mod_wsgi refuses process-group= with application-group= for a group not defined yet
     # ("WSGI process group not yet configured"): commenting out the WSGIDaemonProcess the
-    # comment broke would report that at lines 2 and 3
+    # comment broke would report that at the two lines after it
     (tmp_path / "site.conf").write_text(
-        "WSGIDaemonProcess shop threads=5 # ours\n"
+        f"{daemon}"
         "WSGIScriptAlias / /x/wsgi.py process-group=shop application-group=%{GLOBAL}\n"
         "WSGIImportScript /x/wsgi.py process-group=shop application-group=%{GLOBAL}\n")
     conf = main_config(tmp_path, f"Include {tmp_path}/site.conf\n", wsgi=True)
