@@ -298,3 +298,14 @@ def test_take_option(args: list[str], value: str | None, rest: list[str]) -> Non
 ])
 def test_the_client_waits_as_long_as_t(args: list[str], seconds: float) -> None:
     assert timeout_of(args, 10.0) == seconds
+
+
+def test_a_directory_the_server_cannot_enter_is_one_unknown_line(served: Path) -> None:
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.connect(str(served))
+    conn.sendall(framing.request(__version__.encode(), b"/nonexistent/dir", [b"-m", b"x"], []))
+    conn.shutdown(socket.SHUT_WR)
+    answer = framing.read_answer(framing.receive(conn.recv))
+    conn.close()
+    assert answer == (3, b"WSGI-PROBE UNKNOWN - the check server cannot work in "
+                         b"/nonexistent/dir: No such file or directory\n", b"")

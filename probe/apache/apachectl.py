@@ -51,21 +51,25 @@ def httpd_binary() -> str | None:
 
 
 def run_httpd(flag: str, config: str, server_root: str, defines: Sequence[str],
-              environ: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+              environ: Mapping[str, str], *,
+              read: str | None = None) -> subprocess.CompletedProcess[str]:
     """``apache2 FLAG`` (``-S``, ``-t``) on a main configuration file, as ``apache2ctl``
-    would run it on Debian's ``apache2.conf``; OSError if there is no httpd."""
+    would run it on Debian's ``apache2.conf``; OSError if there is no httpd. ``read``: a
+    file httpd reads in place of ``config``, in ``config``'s environment (a scratch copy)."""
     ctl = shutil.which("apache2ctl") or shutil.which("apache2ctl", path="/usr/sbin")
     env = {**os.environ, **environ, "LANG": "C"}
     if ctl is not None and os.path.basename(config) == "apache2.conf":
         # Debian: apache2ctl sources envvars and makes the run directory httpd checks for.
         command = [ctl, flag]
+        arguments = [f"-D{name}" for name in defines]
+        arguments += ["-f", os.path.abspath(read)] if read is not None else []
         env.update(APACHE_CONFDIR=os.path.dirname(os.path.abspath(config)),
-                   APACHE_ARGUMENTS=" ".join(f"-D{name}" for name in defines))
+                   APACHE_ARGUMENTS=" ".join(arguments))
     else:
         binary = httpd_binary()
         if binary is None:
             raise OSError("neither apache2 nor httpd is on PATH")
-        command = [binary, flag, "-f", os.path.abspath(config), "-d", server_root]
+        command = [binary, flag, "-f", os.path.abspath(read or config), "-d", server_root]
         command += [f"-D{name}" for name in defines]
     return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False,
                           env=env)

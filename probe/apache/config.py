@@ -247,7 +247,7 @@ class _Reader:
             frame = stack[-1]
             if is_close_tag(line):
                 self._close(file, number, line, stack)
-            elif line.startswith("<") and line.endswith(">") and len(line) > 2:
+            elif line.startswith("<") and line.rfind(">") > 1:
                 stack.append(self._open(file, number, last, line, frame))
             elif frame.active:
                 frame.children.extend(self._directive(file, number, last, line, depth))
@@ -260,7 +260,10 @@ class _Reader:
 
     def _open(self, file: str, number: int, last: int, line: str, parent: _Frame) -> _Frame:
         active = parent.active
-        inner = self._resolve(file, number, line[1:-1]) if active else line[1:-1]
+        # httpd's section handlers cut the arguments at the line's last '>' (strrchr) and
+        # ignore what follows, so "<VirtualHost *:80> # comment" opens the VirtualHost.
+        tag = line[1:line.rfind(">")]
+        inner = self._resolve(file, number, tag) if active else tag
         name, rest = name_and_rest(inner)
         args = split_args(rest)
         key = name.lower()

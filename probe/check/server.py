@@ -93,9 +93,8 @@ def peer_uid(conn: socket.socket) -> int:
 def warm() -> None:
     """Import what every check uses, once, before the first fork: whatever a check imports
     lazily would otherwise be imported again in every child (tests/integration/
-    test_check_server.py checks that a warm check imports nothing new)."""
-    import hashlib  # noqa: F401  # imported to be inherited: the nonce and signature checks
-    import heapq  # noqa: F401
+    test_check_server_apache.py checks that a warm check imports nothing new)."""
+    import hashlib  # noqa: F401  # imported to be inherited: a signature's check (a token)
     import hmac  # noqa: F401
     import zoneinfo  # noqa: F401  # an answer's time zone (Django's name one)
 
@@ -165,7 +164,11 @@ def _child(conn: socket.socket, path: str) -> NoReturn:
         if request.version != __version__.encode():
             _send(fd, framing.stale(__version__))
             os._exit(0)
-        os.chdir(request.cwd)
+        try:
+            os.chdir(request.cwd)
+        except OSError as exc:  # the client's directory is not the server user's to enter
+            raise UsageError(f"the check server cannot work in {os.fsdecode(request.cwd)}: "
+                             f"{exc.strerror}") from None
         os.environb.clear()
         os.environb.update(request.environ)
         out, err = io.StringIO(), io.StringIO()
@@ -180,6 +183,8 @@ def _child(conn: socket.socket, path: str) -> NoReturn:
 
         code = check([os.fsdecode(a) for a in request.args], fire)
         reply = framing.answer(code, out.getvalue(), err.getvalue())
+    except UsageError as exc:
+        reply = framing.answer(int(UNKNOWN_EXIT), unknown_text(str(exc)))
     except BaseException as exc:  # never a traceback: the client prints one UNKNOWN line
         reply = framing.answer(int(UNKNOWN_EXIT), unknown_text(f"check server: {exc!r}"))
     with contextlib.suppress(OSError):

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from probe.apache.apachectl import httpd_binary, run_httpd
 from probe.apache.model import Site
 from probe.lint.findings import ConfigFinding, Severity
+from probe.lint.scratch_copy import ScratchCopy
 from probe.lint.wsgi_options import walk
 
 _WHERE = re.compile(r"Syntax error on line (\d+) of (.+?):\s*(.*)$")
@@ -30,25 +33,103 @@ _UNDEFINED = re.compile(r"Config variable (\$\{[^}]+\}) is not defined")
 _REFUSED, _BY_HTTPD = "httpd will not start: ", " (apache2 -t)"
 _DEBIAN_MODS = Path("/etc/apache2/mods-enabled")
 _DEBIAN_WSGI = Path("/etc/apache2/mods-available/wsgi.load")
+MAX_RUNS = 20
+"""``apache2 -t`` runs for one configuration, the first included (each takes well under a
+second; a file with a comment after every directive has a refusal per line)."""
+BUDGET_SECONDS = 30.0
+_REREAD = {"define", "undefine", "serverroot"}
+_DEFINING = {"loadmodule", "loadfile", "include", "includeoptional", "wsgidaemonprocess"}
+"""Directives later lines may depend on: commented out, they can cause a refusal of their own
+(a module's directive, a daemon group named by ``process-group=``)."""
+_MISSING = ("Invalid command", "WSGI process group not yet configured")
 
 
 def syntax_check(site: Site, paths: Sequence[str | os.PathLike[str]], server_root: str,
                  defines: Sequence[str], environ: Mapping[str, str], *,
                  fragments: bool = False) -> list[ConfigFinding]:
     """``apache2 -t`` on the configuration; [] where no httpd is installed, or for a
-    fragment unless ``fragments``."""
+    fragment unless ``fragments``. After a refusal, the refusals behind it
+    (:func:`_later_refusals`)."""
     first = site.config.files[0] if site.config.files else "<config>"
     if httpd_binary() is None or not paths or not (fragments or _is_main(site)):
         return []
     with tempfile.TemporaryDirectory(prefix="probe-lint-") as scratch:
-        config = first if _is_main(site) else _wrap(site, paths, scratch)
+        check = _Check(site, paths, server_root, defines, environ, scratch)
         try:
-            done = run_httpd("-t", config, server_root, defines, environ)
+            done = check.run(None)
         except (OSError, RuntimeError) as exc:
             return [_note(first, f"httpd -t could not run, nothing checked: {exc}")]
-    if done.returncode == 0:
-        return []
-    return [_refusal(site, first, done.stderr, wrapped=not _is_main(site))]
+        if done.returncode == 0:
+            return []
+        refusal = _refusal(site, first, done.stderr, wrapped=check.wrapped)
+        return [refusal, *_later_refusals(check, refusal, done.stderr)]
+
+
+class _Check:
+    """How ``apache2 -t`` runs on this configuration: as it is, or on a scratch copy."""
+
+    def __init__(self, site: Site, paths: Sequence[str | os.PathLike[str]], server_root: str,
+                 defines: Sequence[str], environ: Mapping[str, str], scratch: str) -> None:
+        self.site, self.paths, self.scratch = site, paths, scratch
+        self.server_root, self.defines, self.environ = server_root, defines, environ
+        self.wrapped = not _is_main(site)
+        first = site.config.files[0] if site.config.files else "<config>"
+        self.config = _wrap(site, [os.fspath(p) for p in paths], scratch) if self.wrapped \
+            else first
+
+    def run(self, copy: ScratchCopy | None) -> subprocess.CompletedProcess[str]:
+        if copy is None:
+            return run_httpd("-t", self.config, self.server_root, self.defines, self.environ)
+        read = (_wrap(self.site, [copy.path(os.fspath(p)) for p in self.paths], self.scratch,
+                      "wrapper-copy.conf") if self.wrapped else copy.path(self.config))
+        return run_httpd("-t", self.config, self.server_root, self.defines, self.environ,
+                         read=read)
+
+
+def _later_refusals(check: _Check, refusal: ConfigFinding,
+                    stderr: str) -> list[ConfigFinding]:
+    """httpd names only its first refusal (a comment after a directive gives one per line):
+    comment out the refused directive in a scratch copy and run ``apache2 -t`` again, at
+    most :data:`MAX_RUNS` runs in all and :data:`BUDGET_SECONDS`. It stops at a refusal
+    that is not a directive's "Syntax error on line N of FILE" lint maps to a file it read,
+    at a section line (commenting it out would unbalance the sections), and after a
+    ``Define``/``UnDefine``/``ServerRoot`` (they change how everything after them reads).
+    An "Invalid command" or a process group "not yet configured" after a ``LoadModule``,
+    ``Include`` or ``WSGIDaemonProcess`` was commented out may be that line's doing: not
+    reported, and the chain ends."""
+    found: list[ConfigFinding] = []
+    site, first = check.site, refusal.file
+    place = _where(stderr)
+    if place is None or refusal.severity is not Severity.ERROR or \
+            _as_read(site, place[0]) != refusal.file or place[1] != refusal.line:
+        return found
+    try:
+        copy = ScratchCopy(site.config.files, site.config.server_root, check.scratch)
+    except OSError:
+        return found
+    deadline, removed = time.monotonic() + BUDGET_SECONDS, set()
+    file, line = refusal.file, refusal.line
+    for _ in range(MAX_RUNS - 1):
+        directive = copy.directive(file, line)
+        if directive in _REREAD or not copy.comment_out(file, line) \
+                or time.monotonic() > deadline:
+            break
+        removed.add(directive)
+        try:
+            done = check.run(copy)
+        except (OSError, RuntimeError):
+            break
+        place = _where(done.stderr) if done.returncode != 0 else None
+        if place is None or copy.original(place[0]) is None:
+            break
+        later = _refusal(site, first, copy.unmirror(done.stderr), wrapped=check.wrapped)
+        if later.severity is not Severity.ERROR or later.line != place[1] or \
+                (later.file, later.line) in {(f.file, f.line) for f in [refusal, *found]} or \
+                (removed & _DEFINING and any(m in later.message for m in _MISSING)):
+            break
+        found.append(later)
+        file, line = later.file, later.line
+    return found
 
 
 def not_yet_reported(site: Site, static: Sequence[ConfigFinding],
@@ -84,7 +165,7 @@ def _is_main(site: Site) -> bool:
                for d in site.config.directives)
 
 
-def _wrap(site: Site, paths: Sequence[str | os.PathLike[str]], scratch: str) -> str:
+def _wrap(site: Site, paths: Sequence[str], scratch: str, name: str = "wrapper.conf") -> str:
     lines = [f'PidFile "{scratch}/httpd.pid"', f'ErrorLog "{scratch}/error.log"']
     if _DEBIAN_MODS.is_dir():
         lines.append(f"IncludeOptional {_DEBIAN_MODS}/*.load")
@@ -92,7 +173,7 @@ def _wrap(site: Site, paths: Sequence[str | os.PathLike[str]], scratch: str) -> 
     if "wsgi_module" not in loaded and _DEBIAN_WSGI.is_file():
         lines.append(f"<IfModule !wsgi_module>\nInclude {_DEBIAN_WSGI}\n</IfModule>")
     lines += [f'Include "{os.path.abspath(p)}"' for p in paths]
-    wrapper = Path(scratch) / "wrapper.conf"
+    wrapper = Path(scratch) / name
     wrapper.write_text("\n".join(lines) + "\n")
     return str(wrapper)
 
@@ -117,7 +198,7 @@ def _refusal(site: Site, first: str, stderr: str, *, wrapped: bool) -> ConfigFin
                                  "correct what httpd names; apache2 -t checks the whole "
                                  "configuration")
     for i, line in enumerate(lines):
-        where = _WHERE.search(line)
+        where = _innermost(line)
         if where is None:
             continue
         message = where.group(3) or (lines[i + 1] if i + 1 < len(lines) else "")
@@ -133,6 +214,25 @@ def _refusal(site: Site, first: str, stderr: str, *, wrapped: bool) -> ConfigFin
     return ConfigFinding("config", Severity.ERROR, first, 0,
                          f"httpd will not start: {lines[-1] if lines else 'no message'} "
                          f"(apache2 -t)", "run apache2 -t to see why")
+
+
+def _innermost(line: str) -> re.Match[str] | None:
+    """httpd's place of a refusal: in a file an ``Include`` read while httpd reads
+    ``LoadModule``s early, it says "Syntax error on line 18 of main.conf: Syntax error on
+    line 4 of site.conf: ..." and the fault is in the innermost file."""
+    where = _WHERE.search(line)
+    while where is not None and (inner := _WHERE.match(where.group(3))) is not None:
+        where = inner
+    return where
+
+
+def _where(stderr: str) -> tuple[str, int] | None:
+    """The file and line of httpd's refusal as it names them."""
+    for line in stderr.splitlines():
+        where = _innermost(line)
+        if where is not None:
+            return where.group(2), int(where.group(1))
+    return None
 
 
 def _as_read(site: Site, file: str) -> str | None:
