@@ -28,9 +28,10 @@ from types import FrameType
 from typing import NoReturn
 
 from probe import __version__
-from probe.check import framing
+from probe.check import framing, warmup
 from probe.check.argv import take_option
 from probe.check.status_line import UNKNOWN_EXIT, unknown_text
+from probe.check.warmup import WarmUp
 from probe.environment import Environment
 from probe.errors import UsageError
 from probe.exits import ExitStatus
@@ -43,8 +44,9 @@ REQUEST_SECONDS = 5.0
 """A client has this long to send its request: it sends it at once, a stuck one is dropped."""
 
 
-class _Stop(Exception):
-    """SIGTERM or SIGINT: stop serving, remove the socket."""
+class _Stop(BaseException):
+    """SIGTERM or SIGINT: stop serving, remove the socket. Not an Exception: one that comes
+    during a warm-up check must pass the plugin's last line of defence."""
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
@@ -90,10 +92,11 @@ def peer_uid(conn: socket.socket) -> int:
     return int(struct.unpack("3i", ucred)[1])
 
 
-def warm() -> None:
-    """Import what every check uses, once, before the first fork: whatever a check imports
-    lazily would otherwise be imported again in every child (tests/integration/
-    test_check_server_apache.py checks that a warm check imports nothing new)."""
+def warm() -> list[WarmUp] | None:
+    """Import what every check uses, then run a few checks end to end (probe.check.warmup),
+    once, before the first fork: whatever a check imports or sets up on first use would
+    otherwise be done again in every child (tests/integration/test_check_server_apache.py
+    checks that a warm check imports nothing and runs no function for the first time)."""
     import hashlib  # noqa: F401  # imported to be inherited: a signature's check (a token)
     import hmac  # noqa: F401
     import zoneinfo  # noqa: F401  # an answer's time zone (Django's name one)
@@ -106,6 +109,7 @@ def warm() -> None:
     from probe.report import nagios, nagios_evaluate  # noqa: F401
 
     args.parser()  # argparse, gettext and locale
+    return warmup.run(check)
 
 
 def _send(fd: int, data: bytes) -> None:

@@ -9,8 +9,9 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import CodeType, FrameType
 
 import pytest
 
@@ -86,3 +87,46 @@ def test_a_warm_server_imports_nothing_per_check(lab: tuple[str, ApacheServer, P
         sys.stdout = saved
     assert code == (0 if name == "healthy" else 2), out.getvalue()
     assert set(sys.modules) - before == set()
+
+
+def called_functions(run: Callable[[], object]) -> set[CodeType]:
+    """The code of every Python function ``run`` called in this thread."""
+    seen: set[CodeType] = set()
+
+    def profile(frame: FrameType, event: str, arg: object) -> None:
+        if event == "call":
+            seen.add(frame.f_code)
+
+    sys.setprofile(profile)
+    try:
+        run()
+    finally:
+        sys.setprofile(None)
+    return seen
+
+
+@pytest.mark.parametrize("extra", [(), ("-v", "--perfdata-urls"), ("-vv", "-w", "0", "-c", "3")])
+def test_a_warm_server_runs_nothing_for_the_first_time_per_check(
+        lab: tuple[str, ApacheServer, Path], extra: tuple[str, ...]) -> None:
+    """The warm-up checks (probe/check/warmup.py) ran every function a check of real Apache
+    runs: a child starts with none of its first-use costs (byte-code specialised, caches
+    filled, libcurl and OpenSSL set up), not only with its modules imported. Each cause of a
+    problem has its own words, which no warm-up can foresee: a check that finds one (the
+    ordering scenario) may run those for the first time, and nothing else."""
+    name, server, _ = lab
+    out, saved = io.StringIO(), sys.stdout
+    sys.stdout = out
+    try:
+        warmed = called_functions(check_server_module.warm)
+        ran = called_functions(lambda: check_server_module.check(
+            ["-m", str(scenario_manifest(name)), "--connect", server.connect, "-t", "60",
+             *extra], lambda timeout, stage: None))
+    finally:
+        sys.stdout = saved
+    assert out.getvalue().startswith("WSGI-PROBE "), out.getvalue()
+    tests = str(Path(__file__).parents[1])
+    causes = str(Path(check_server_module.__file__).parents[1] / "diagnose")
+    first_time = sorted(f"{code.co_filename}:{code.co_firstlineno} {code.co_name}"
+                        for code in ran - warmed if not code.co_filename.startswith(tests)
+                        and not (name == "ordering" and code.co_filename.startswith(causes)))
+    assert not first_time, "\n".join(first_time)
