@@ -1,10 +1,12 @@
 """``probe check --serve SOCKET``: a resident checker for ``probe check --via SOCKET``.
 
-The server imports everything a check needs once, then forks a copy of itself for each
-request: the child takes the client's working directory and environment and runs the
-plugin's own code path (:func:`probe.check.plugin.main`, its alarm at ``-t`` included), so an
-answer is the one the same command line would print standalone, without the start-up. A
-fork per check also keeps checks apart: one that hangs or crashes takes nothing else with
+The server imports everything a check needs and runs a few checks of its own once
+(probe.check.warmup), then forks a copy of itself for each request, ahead of it (the spare
+of probe.check.spare waits for the next connection). The child takes the client's working
+directory and environment and runs the plugin's own code path
+(:func:`probe.check.plugin.main`, its alarm at ``-t`` included), so an answer is the one the
+same command line would print standalone, without the start-up. A fork per check also
+keeps checks apart: one that hangs or crashes takes nothing else with
 it, and whatever it allocated is gone when it ends.
 
 Only the user the server runs as (and root) may ask: the socket is created mode 0600 and
@@ -30,6 +32,7 @@ from typing import NoReturn
 from probe import __version__
 from probe.check import framing, warmup
 from probe.check.argv import take_option
+from probe.check.spare import Children
 from probe.check.status_line import UNKNOWN_EXIT, unknown_text
 from probe.check.warmup import WarmUp
 from probe.environment import Environment
@@ -37,8 +40,9 @@ from probe.errors import UsageError
 from probe.exits import ExitStatus
 
 MAX_CHILDREN = 64
-"""Checks running at once; the next waits for one to end (a Nagios server's burst of checks
-queues here instead of forking without bound)."""
+"""Children at once, the spare waiting for the next check included (probe.check.spare); the
+next check waits for one to end (a Nagios server's burst of checks queues here instead of
+forking without bound)."""
 
 REQUEST_SECONDS = 5.0
 """A client has this long to send its request: it sends it at once, a stuck one is dropped."""
@@ -196,22 +200,13 @@ def _child(conn: socket.socket, path: str) -> NoReturn:
     os._exit(0)
 
 
-def _reap(children: set[int], block: bool) -> None:
-    while children:
-        pid, _ = os.waitpid(-1, 0 if block else os.WNOHANG)
-        if pid == 0:
-            return
-        children.discard(pid)
-        block = False
-
-
 def serve(path: str, env: Environment) -> int:
     previous = [signal.signal(s, _stop) for s in (signal.SIGTERM, signal.SIGINT)]
     sock = listen(path)
     inode = os.stat(path).st_ino
-    children: set[int] = set()
-    served = 0
-    sock.settimeout(1.0)  # wake up to reap children that ended
+    sock.setblocking(False)  # a spare's accept after a client that gave up must not hang
+    children = Children(sock, lambda conn: _child(conn, path), MAX_CHILDREN)
+    server, stopped = os.getpid(), False
     try:
         warm()
         # What is imported now stays as it is: frozen out of the garbage collector, so a
@@ -221,28 +216,22 @@ def serve(path: str, env: Environment) -> int:
                          f"wsgi-probe {__version__}); stop with SIGTERM\n")
         env.stderr.flush()
         while True:
-            _reap(children, block=len(children) >= MAX_CHILDREN)
-            try:
-                conn, _ = sock.accept()
-            except TimeoutError:
-                continue
-            with conn:
-                pid = os.fork()
-                if pid == 0:
-                    sock.close()
-                    _child(conn, path)
-                children.add(pid)
-                served += 1
+            children.step(wait=1.0)  # wake up at least each second to reap children
     except _Stop:
-        env.stderr.write(f"probe check: stopped after {served} "
-                         f"check{'s' if served != 1 else ''}\n")
+        stopped = True
     finally:
+        if os.getpid() != server:  # a child the signal reached before it reset its handlers
+            os._exit(0)
         for signum, handler in zip((signal.SIGTERM, signal.SIGINT), previous, strict=True):
             signal.signal(signum, handler)
+        children.close()
         sock.close()
         with contextlib.suppress(OSError):
             if os.stat(path).st_ino == inode:  # ours still: a new server's is left alone
                 os.unlink(path)
+    if stopped:
+        env.stderr.write(f"probe check: stopped after {children.served} "
+                         f"check{'s' if children.served != 1 else ''}\n")
     return int(ExitStatus.SUCCESS)
 
 
