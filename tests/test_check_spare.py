@@ -6,13 +6,13 @@ through a spare are every test of tests/test_check_server.py and the Apache ones
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NoReturn
 
 import pytest
 
@@ -20,21 +20,37 @@ from probe.check.spare import Children
 from tests.monitoring_helpers import check_server
 
 
-def answer_pid(conn: socket.socket) -> NoReturn:
+def answer_pid(conn: socket.socket) -> None:
     """The stand-in check: read the request to its end, answer with this process's pid."""
     while conn.recv(4096):
         pass
     conn.sendall(str(os.getpid()).encode())
-    conn.close()
-    os._exit(0)
+
+
+def connect(path: Path) -> socket.socket:
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.settimeout(30)
+    conn.connect(str(path))
+    return conn
+
+
+def finish(conn: socket.socket) -> int:
+    """The request ends: the pid of the child that answered."""
+    with conn:
+        conn.shutdown(socket.SHUT_WR)
+        return int(conn.recv(100))
 
 
 def ask(path: Path) -> int:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-        conn.settimeout(30)
-        conn.connect(str(path))
-        conn.shutdown(socket.SHUT_WR)
-        return int(conn.recv(100))
+    return finish(connect(path))
+
+
+def until(children: Children, done: Callable[[], bool]) -> None:
+    for _ in range(30):  # news within a second each time; bounded against a hang
+        children.step(wait=1)
+        if done():
+            return
+    raise AssertionError("no news from the children")
 
 
 def ended(pid: int, seconds: float = 30) -> bool:
@@ -68,10 +84,7 @@ def test_a_spare_waits_takes_one_check_and_the_next_spare_is_another(
         first = children.spare
         assert first is not None and first in children.running
         assert ask(path) == first  # the spare forked before the connection answered it
-        for _ in range(30):  # told within a second each time; bounded against a hang
-            children.step(wait=1)
-            if children.served:
-                break
+        until(children, lambda: not children.checking and first not in children.running)
         assert children.served == 1
         children.step(wait=0)
         second = children.spare
@@ -85,6 +98,32 @@ def test_a_spare_waits_takes_one_check_and_the_next_spare_is_another(
 def reap(pids: set[int]) -> None:
     for pid in pids:  # all answered or woken by the shutdown: each ends
         os.waitpid(pid, 0)
+
+
+def test_the_next_spare_waits_for_the_check_unless_a_connection_waits(
+        listening: tuple[socket.socket, Path]) -> None:
+    """Sequential checks: the next spare is forked once the check before is done, so that
+    fork never competes with a check; a burst: a connection that finds no spare gets one."""
+    sock, path = listening
+    children = Children(sock, answer_pid, limit=4)
+    with contextlib.ExitStack() as clients:
+        clients.callback(reap, children.running)
+        clients.callback(children.close)
+        children.step(wait=0)
+        first = children.spare
+        slow = clients.enter_context(connect(path))  # not done until its request ends
+        until(children, lambda: children.spare is None)
+        assert children.checking == {first}
+        children.step(wait=0)
+        assert children.spare is None  # no fork while a check runs and nobody waits
+        burst = clients.enter_context(connect(path))
+        until(children, lambda: children.spare is not None)
+        second = children.spare
+        assert second not in (None, first)
+        assert (finish(burst), finish(slow)) == (second, first)
+        until(children, lambda: not children.checking)
+        children.step(wait=0)
+        assert children.spare not in (None, first, second)
 
 
 def test_closing_ends_the_waiting_spare(listening: tuple[socket.socket, Path]) -> None:

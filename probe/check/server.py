@@ -153,10 +153,10 @@ def _refusal(conn: socket.socket, path: str) -> str | None:
                         f"check runs as uid {uid}")
 
 
-def _child(conn: socket.socket, path: str) -> NoReturn:
-    """One check, in a forked copy of the server; never returns. The request is read
-    before anything is answered, a refusal too: a client still sending would otherwise
-    see a broken pipe instead of the reason."""
+def _child(conn: socket.socket, path: str) -> None:
+    """One check, in a forked copy of the server (the spare that took ``conn``, which ends
+    when this returns). The request is read before anything is answered, a refusal too: a
+    client still sending would otherwise see a broken pipe instead of the reason."""
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
         signal.signal(signum, signal.SIG_DFL)
     fd = conn.fileno()
@@ -167,11 +167,11 @@ def _child(conn: socket.socket, path: str) -> NoReturn:
         refused = _refusal(conn, path)
         if refused is not None:
             _send(fd, framing.answer(int(UNKNOWN_EXIT), refused))
-            os._exit(0)
+            return
         request = framing.read_request(data)
         if request.version != __version__.encode():
             _send(fd, framing.stale(__version__))
-            os._exit(0)
+            return
         try:
             os.chdir(request.cwd)
         except OSError as exc:  # the client's directory is not the server user's to enter
@@ -197,7 +197,6 @@ def _child(conn: socket.socket, path: str) -> NoReturn:
         reply = framing.answer(int(UNKNOWN_EXIT), unknown_text(f"check server: {exc!r}"))
     with contextlib.suppress(OSError):
         _send(fd, reply)
-    os._exit(0)
 
 
 def serve(path: str, env: Environment) -> int:
