@@ -672,6 +672,18 @@ def command_lines() -> list[list[str]]:
     return [["-m", "a.toml", "-m", "b.toml"], ["-t", "5", "-m", "a.toml", "-t", "6"], *lines]
 
 
+def test_the_parser_is_built_once_and_parses_alike_each_time() -> None:
+    """A resident checker builds it before it forks; every check then reuses it, so one
+    parse must leave nothing behind for the next (--connect's list default above all)."""
+    from probe.check.args import parse, parser
+
+    assert parser() is parser()
+    line = ["-m", "a.toml", "-vv", "--connect", "127.0.0.1:1", "--connect", "127.0.0.1:2"]
+    first, again = parse(line), parse(line)
+    assert first == again and first["connect"] == ("127.0.0.1:1", "127.0.0.1:2")
+    assert parse(["-m", "a.toml", "-vv"])["connect"] == ()
+
+
 def test_the_plain_parser_agrees_with_argparse(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Where :func:`probe.check.args._plain` answers (without argparse), it answers what
