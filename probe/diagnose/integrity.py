@@ -17,7 +17,7 @@ Only an ``ok`` verdict is looked at: any other verdict already names a worse pro
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
 from probe.diagnose.fronts import host_allowed, mod_wsgi
@@ -116,8 +116,7 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
     mount = (urlsplit(url).path or "/").rstrip("/")
     if script == mount:
         return None
-    own = {(urlsplit(o.target.url).path or "/").rstrip("/")
-           for o in context.observations if o.target.expected == obs.target.expected}
+    own = _own_mounts(context, obs.target.expected)
     if script in own and (mount + "/").startswith(script + "/"):
         return None  # a page inside the application's own mount, which the manifest lists
     sent = urlsplit(obs.target.probe_url(context.manifest.probe.segment)).path
@@ -157,3 +156,12 @@ def _mount_fix(front: FrontKind, mount: str) -> str:
                 f"/path/to/wsgi.py' (mod_wsgi sets SCRIPT_NAME), or behind mod_proxy send "
                 f"the prefix in a header and {django}.")
     return f"Send the prefix {mount} to the application in a header and {django}."
+
+
+def _own_mounts(context: SweepContext, expected: str | None) -> set[str]:
+    """The paths of the sweep's URLs expecting ``expected``: once per instance, not per URL."""
+    key = ("own_mounts", expected or "")
+    if key not in context.memo:
+        context.memo[key] = {(urlsplit(o.target.url).path or "/").rstrip("/")
+                             for o in context.observations if o.target.expected == expected}
+    return cast("set[str]", context.memo[key])
