@@ -24,7 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
+
+T = TypeVar("T")
 
 PER_REQUEST = frozenset({"nonce", "signature", "path_info", "request_uri", "uptime_s", "hits"})
 """Fields whose values differ from request to request: never worth keeping once (kept, each
@@ -44,7 +46,7 @@ class _Shape:
     other answers (0, 1, ...) or among the answer's own (-1, -2, ...). The takers pick each
     part out of the values in key order, and ``order`` puts shared + own back in key order."""
 
-    __slots__ = ("index", "keys", "order", "own_keys", "take_own", "take_shared")
+    __slots__ = ("index", "keys", "order", "own_keys", "own_set", "take_own", "take_shared")
 
     def __init__(self, keys: tuple[str, ...], own: tuple[bool, ...]) -> None:
         self.keys = keys
@@ -58,6 +60,7 @@ class _Shape:
         self.order = _taker([at if at >= 0 else len(shared_at) - at - 1
                              for at in self.index.values()])
         self.own_keys = tuple(keys[at] for at in own_at)
+        self.own_set = frozenset(self.own_keys)
 
 
 def _taker(indices: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
@@ -271,6 +274,65 @@ def _same_text_once(keys: tuple[str, ...], values: list[Any]) -> list[Any]:
 
 
 _sharer = Sharer()
+
+
+_SHARED_TYPES = (SharedAnswer, SharedObject)
+
+
+class Derived(Generic[T]):
+    """What ``derive`` makes of an answer's shared part, computed once per shared part.
+
+    Thousands of answers share one part (:class:`Sharer`), so what is read out of it (the
+    typed fields of :class:`probe.model.EndpointAnswer`, the answer's problems) is the same
+    for all of them. ``derive`` must read none of the ``own`` fields: it is handed a view
+    that refuses them (:class:`_SharedView`), so one that does fails at once instead of
+    giving every later answer the first one's values. Answers whose own part holds other
+    fields (an object not kept, a list) and plain dicts are derived each time."""
+
+    def __init__(self, derive: Callable[[Mapping[str, Any]], T], own: frozenset[str],
+                 limit: int = 10_000) -> None:
+        self.derive = derive
+        self.own = own
+        self.limit = limit
+        self._seen: dict[tuple[int, int], tuple[_Shape, tuple[Any, ...], T]] = {}
+
+    def __call__(self, data: Mapping[str, Any]) -> T:
+        # By type, not isinstance: this runs for every answer of a sweep.
+        if type(data) not in _SHARED_TYPES:
+            return self.derive(data)
+        answer = cast(SharedAnswer, data)
+        shape, shared = answer._shape, answer._shared
+        if not shape.own_set <= self.own:
+            return self.derive(data)
+        # The entry holds both: while it lives, no other object can take their ids.
+        hit = self._seen.get((id(shape), id(shared)))
+        if hit is not None and hit[0] is shape and hit[1] is shared:
+            return hit[2]
+        value = self.derive(_SharedView(answer, self.own))
+        if len(self._seen) < self.limit:
+            self._seen[id(shape), id(shared)] = (shape, shared, value)
+        return value
+
+
+class _SharedView(Mapping[str, Any]):
+    """An answer without its own fields: reading one is a bug in a :class:`Derived`."""
+
+    __slots__ = ("_data", "_own")
+
+    def __init__(self, data: SharedAnswer, own: frozenset[str]) -> None:
+        self._data = data
+        self._own = own
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._own:
+            raise AssertionError(f"{key!r} differs from answer to answer: not derivable once")
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key in self._data if key not in self._own)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def share(data: dict[str, Any]) -> SharedAnswer:

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from probe.compact import PER_REQUEST, SharedAnswer, SharedObject, Sharer
+from probe.compact import PER_REQUEST, Derived, SharedAnswer, SharedObject, Sharer
 from probe.diagnose.fronts import host_allowed
-from probe.model import EndpointAnswer
+from probe.model import EndpointAnswer, answer_problems
 from probe.report.json_report import _ONE_LINE, _plain
 from probe.safe_text import clean_json
 
@@ -185,3 +187,73 @@ def test_an_answer_reads_the_same_shared_or_not() -> None:
     assert (shared.host, shared.script_name, shared.settings) == (
         "site.example", "/app", "site.settings")
     assert host_allowed(shared) is False
+
+
+ODD = st.one_of(st.none(), st.integers(-2, 2), st.sampled_from(["", "x", "a\nb"]),
+                st.lists(st.integers(), max_size=1), st.floats(allow_nan=False))
+"""A field's value: mostly one of a few (so answers share parts), now and then of a type the
+endpoint never sends (a hostile or broken server)."""
+
+
+def _field(usual: list[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.sampled_from(usual), st.sampled_from(usual), ODD)
+
+
+HOSTILE_ANSWERS = st.fixed_dictionaries({
+    "schema": st.just(1), "instance_id": _field(["i" * 32, "j" * 32]),
+    "label": _field(["project-1", "project-2"]), "pid": _field([41, 42]),
+    "process_group": _field(["pg", ""]), "application_group": _field(["site|"]),
+    "settings_module": st.one_of(
+        st.fixed_dictionaries({"environ": _field(["s.settings"]), "loaded": _field([None])}),
+        ODD),
+    "request": st.one_of(
+        st.fixed_dictionaries({"host": _field(["site.example"]),
+                               "script_name": _field(["", "/app"]),
+                               "path_info": _field(["/a/__probe__", "/b/__probe__"]),
+                               "request_uri": _field(["/a/__probe__"]),
+                               "forwarded_host": _field([None, "front.example"])}),
+        ODD),
+    "python": st.fixed_dictionaries({"prefix": _field(["/venv"]),
+                                     "version": _field(["3.11.2"])}),
+    "time_zone": st.fixed_dictionaries({"environ": _field(["UTC"]),
+                                        "utc_offset_s": _field([0, -21600])}),
+    "uptime_s": _field([1.5, 2.5]), "hits": _field([1, 2]),
+    "nonce": _field(["n" * 32, None]), "signature": _field([None, "sig"]),
+})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(HOSTILE_ANSWERS, min_size=2, max_size=6))
+def test_fields_read_once_per_shared_part_are_each_answers_own(
+        answers: list[dict[str, Any]]) -> None:
+    """EndpointAnswer reads what answers share once (probe.compact.Derived): every answer,
+    sharing its parts with the ones before it or not, reads as the same answer decoded alone,
+    problems included, in the same order."""
+    sharer = Sharer()
+    for data in answers:
+        plain = clean_json(data)
+        shared = EndpointAnswer.from_clean(sharer.answer(clean_json(data)))
+        assert replace(shared, raw={}) == replace(EndpointAnswer.from_clean(plain), raw={})
+        assert shared.problems == answer_problems(plain)
+
+
+def test_derived_once_per_shared_part_and_never_from_an_answers_own_field() -> None:
+    sharer = Sharer()
+    seen: list[object] = []
+
+    def label(data: Mapping[str, Any]) -> object:
+        seen.append(data.get("label"))
+        return data.get("label")
+
+    once = Derived(label, frozenset({"nonce", "request"}))
+    first = sharer.answer(endpoint_answer("a" * 32, "/one/__probe__"))
+    second = sharer.answer(endpoint_answer("b" * 32, "/two/__probe__"))
+    assert once(first) == once(second) == "project-1"
+    assert seen == ["project-1"]
+    other = sharer.answer({**endpoint_answer("c" * 32, "/x/__probe__"), "label": "project-2"})
+    assert once(other) == "project-2"
+    assert once({"label": "plain"}) == "plain"  # a plain dict: derived each time
+    assert seen == ["project-1", "project-2", "plain"]
+    reads_own = Derived(lambda data: data.get("nonce"), frozenset({"nonce", "request"}))
+    with pytest.raises(AssertionError, match="nonce"):
+        reads_own(first)
