@@ -146,8 +146,22 @@ class Sharer:
 
     def answer(self, data: dict[str, Any]) -> SharedAnswer:
         """``data`` (a decoded, cleaned endpoint answer) as a compact, shared object."""
-        return self._split(tuple(data), [self._value(k, v) for k, v in data.items()],
-                           SharedAnswer)
+        return self._split(tuple(data), self._values_of(data), SharedAnswer)
+
+    def _values_of(self, data: dict[str, Any]) -> list[Any]:
+        """:meth:`_value` of each item, inlined: every answer's every field passes here."""
+        values: list[Any] = []
+        append, known = values.append, self._values.get
+        for key, value in data.items():
+            kind = type(value)
+            if key in PER_REQUEST or (kind is not str and kind is not dict):
+                append(value)
+            elif kind is str:
+                kept = known(value)
+                append(kept if kept is not None else self._keep(value))
+            else:
+                append(self._object(value))
+        return values
 
     def _split(self, keys: tuple[str, ...], values: list[Any],
                kind: type[SharedAnswer]) -> SharedAnswer:
@@ -202,16 +216,6 @@ class Sharer:
         kept: str = self._keep(value)
         return kept
 
-    def _value(self, key: str, value: Any) -> Any:
-        if key in PER_REQUEST:
-            return value
-        kind = type(value)
-        if kind is str:
-            return self._keep(value)
-        if kind is dict:
-            return self._object(value)
-        return value
-
     def _object(self, data: dict[str, Any]) -> dict[str, Any] | SharedAnswer:
         kinds = tuple(map(type, data.values()))
         # The usual object (server, python, ...): texts, numbers and flags as seen before, in
@@ -224,7 +228,7 @@ class Sharer:
             if known is not None:
                 return known  # type: ignore[no-any-return]  # the table's values are Any
         keys = tuple(data)
-        values = [self._value(key, value) for key, value in data.items()]
+        values = self._values_of(data)
         if PER_REQUEST.isdisjoint(keys):
             parts = [self._part(key, value) for key, value in zip(keys, values, strict=True)]
             if all(parts):  # no list, no object of its own: kept once per distinct content

@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 import textwrap
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from probe import manifest
 from probe.credentials import read_token
@@ -590,3 +593,19 @@ def test_a_command_line_url_with_credentials_is_a_usage_error() -> None:
     assert done.stderr == ("probe: command line: URL[0]: a probe URL takes no user:password@ "
                            "(the endpoint is authorised by X-Probe-Token: give --token-file): "
                            "'http://***@site.example/'\n")
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.sampled_from(["http://", "https://", "HTTP://", "http:", ""]),
+       st.text(alphabet="ab.:[]@1/", max_size=8), st.text(alphabet="ab/%.?#", max_size=8))
+def test_the_probe_url_is_the_urls_path_and_the_segment_as_urlsplit_reads_them(
+        scheme: str, netloc: str, path: str) -> None:
+    """probe_url skips urlsplit for the usual URL (every URL of a sweep passes there): the
+    same URL as urlsplit's parts give, for any URL, checked or not."""
+    url = scheme + netloc + path
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return
+    wanted = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}/__probe__"
+    assert Target(url, None).probe_url("__probe__") == wanted

@@ -68,6 +68,9 @@ def _host(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer, front:
     url = obs.target.url
     wanted, seen = _name(urlsplit(url).netloc), _name(answer.host)
     allowed = host_allowed(answer)
+    mismatch = seen and seen != wanted and _name(answer.forwarded_host) != wanted
+    if not mismatch and allowed is not False:
+        return None  # most URLs: nothing below (the words, the evidence) is needed
     evidence = [Evidence(EvidenceKind.OBSERVED, f"request.host = {answer.host!r}",
                          f"GET {url}")]
     if allowed is not None:
@@ -78,7 +81,7 @@ def _host(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer, front:
               "Django runs, got 200." if allowed is False else
               " Django accepts it (it is in ALLOWED_HOSTS), but builds absolute links and "
               "redirects with it." if allowed else "")
-    if seen and seen != wanted and _name(answer.forwarded_host) != wanted:
+    if mismatch:
         step = route.step("host") if route is not None else None
         cited = (f" The configuration given says why: {step.rule} ({step.source})."
                  if step is not None and step.source is not None else
