@@ -1,12 +1,14 @@
-"""Diagnosis grows linearly with the sweep, in every scenario the diagnosis tests build.
+"""Diagnosis and reports grow linearly with the sweep, in every scenario the diagnosis tests
+build.
 
 A cause that compares one answer with every other answer of the sweep costs n x n: harmless
 in a test of six URLs, hours in a misroute of 10,000 (half the fleet answered by the wrong
 instance, each wrong answer scanning all the others). So every scenario the diagnosis tests
 hand to ``diagnose`` is replayed here at two sizes, as a fleet (each URL at K, then 2K
 addresses: the same answers, as many servers would give them), and the work done is counted,
-not timed: the Python function calls of the whole diagnosis, as cProfile counts them. Linear
-work doubles; anything that scans the sweep per URL more than doubles it.
+not timed: the Python function calls of the whole diagnosis and of every report made of it
+(table, JSON, JUnit, the Nagios plugin's output at -vv), as cProfile counts them. Linear work
+doubles; anything that scans the sweep per URL more than doubles it.
 """
 
 from __future__ import annotations
@@ -22,8 +24,12 @@ from typing import Any
 import pytest
 
 import probe.diagnose
+from probe import report
+from probe.check.options import CheckOptions
 from probe.manifest import Manifest
 from probe.model import Observation, Report
+from probe.report.nagios import render as nagios_text
+from probe.report.nagios_evaluate import evaluate
 
 from . import (
     test_code_drift,
@@ -90,11 +96,17 @@ def calls(work: Callable[[], object]) -> int:
     return int(pstats.Stats(profile).total_calls)  # type: ignore[attr-defined]
 
 
+def reports(made: Report) -> list[str]:
+    texts = [report.render(made, fmt, width=100) for fmt in ("table", "json", "junit")]
+    options = CheckOptions("m.toml", verbose=2, perfdata_urls=True)
+    return [*texts, nagios_text(evaluate(made, options, elapsed=0.1))]
+
+
 def growth(scenario: Scenario) -> float:
     def at(k: int) -> int:
         observations = fleet(scenario.observations, k)
-        return calls(lambda: probe.diagnose.diagnose(scenario.manifest, observations,
-                                                     **scenario.options))
+        return calls(lambda: reports(probe.diagnose.diagnose(scenario.manifest, observations,
+                                                             **scenario.options)))
     at(1)  # first-time caches (regular expressions, lazy imports) outside the count
     return at(2 * K) / at(K)
 
