@@ -23,6 +23,7 @@ from probe.errors import ManifestError, UsageError
 from probe.files import FileRefused, read_bytes
 from probe.identities import check_identities
 from probe.safe_text import one_line
+from probe.urls import split_usual
 
 ANY_INSTANCE = "*"
 """``expected`` of a URL given on the command line: any instance may answer it."""
@@ -109,15 +110,8 @@ class Target:
 
     def probe_url(self, segment: str) -> str:
         """The URL's path joined with the probe segment: ``/suburl/`` -> ``/suburl/__probe__``."""
-        url = self.url
-        if url.startswith(("http://", "https://")) and "?" not in url and "#" not in url:
-            # What urlsplit would give (a checked URL has no query, fragment or upper-case
-            # scheme), without splitting every URL of a large sweep once more.
-            slash = url.find("/", url.index("//") + 2)
-            return (url if slash < 0 else url[:slash] + url[slash:].rstrip("/")) + "/" + segment
-        parts = urlsplit(url)
-        path = parts.path.rstrip("/") + "/" + segment
-        return f"{parts.scheme}://{parts.netloc}{path}"
+        scheme, netloc, path = split_usual(self.url) or urlsplit(self.url)[:3]
+        return f"{scheme}://{netloc}{path.rstrip('/')}/{segment}"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from probe import manifest
 from probe.credentials import read_token
 from probe.errors import ManifestError
 from probe.manifest import ANY_INSTANCE, Instance, Manifest, ProbeSettings, Target
+from probe.urls import split_usual
 
 CONTRACT_EXAMPLE = """\
 [probe]                       # all optional
@@ -609,3 +610,17 @@ def test_the_probe_url_is_the_urls_path_and_the_segment_as_urlsplit_reads_them(
         return
     wanted = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}/__probe__"
     assert Target(url, None).probe_url("__probe__") == wanted
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.sampled_from(["http://", "https://", "HTTP://", "http:", "ftp://", ""]),
+       st.text(alphabet="aB.:[]@1/", max_size=8), st.text(alphabet="ab/%.?#;", max_size=8))
+def test_the_usual_urls_split_as_urlsplit_splits_them(scheme: str, netloc: str,
+                                                      path: str) -> None:
+    url = scheme + netloc + path
+    usual = split_usual(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # the manifest refuses those before any is split
+        return
+    assert usual is None or usual == tuple(parts[:3])

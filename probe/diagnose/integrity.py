@@ -24,6 +24,7 @@ from probe.diagnose.fronts import host_allowed, mod_wsgi
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.model import EndpointAnswer, Evidence, EvidenceKind, FrontKind, Observation, Verdict
+from probe.urls import split_usual
 
 if TYPE_CHECKING:
     from probe.front import PredictedRoute
@@ -66,7 +67,7 @@ def check(obs: Observation, diagnosis: Diagnosis, context: SweepContext, front: 
 def _host(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer, front: FrontKind,
           route: PredictedRoute | None) -> Diagnosis | None:
     url = obs.target.url
-    wanted, seen = _name(urlsplit(url).netloc), _name(answer.host)
+    wanted, seen = _name((split_usual(url) or urlsplit(url))[1]), _name(answer.host)
     allowed = host_allowed(answer)
     mismatch = seen and seen != wanted and _name(answer.forwarded_host) != wanted
     if not mismatch and allowed is not False:
