@@ -108,6 +108,11 @@ class Target:
     address: str | None = None
     """``HOST:PORT`` the request goes to (see :mod:`probe.addresses`); None: where DNS says."""
 
+    def at(self, address: str | None) -> Target:
+        """This target at ``address``: dataclasses.replace's result, without its cost (a
+        fleet's every target is made here; tests/test_manifest.py keeps them in step)."""
+        return Target(self.url, self.expected, address)
+
     def probe_url(self, segment: str) -> str:
         """The URL's path joined with the probe segment: ``/suburl/`` -> ``/suburl/__probe__``."""
         scheme, netloc, path = split_usual(self.url) or urlsplit(self.url)[:3]

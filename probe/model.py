@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from probe.compact import Derived
+from probe.compact import Derived, SharedAnswer, SharedObject
 from probe.errors import ErrorKind
 from probe.manifest import Target
 from probe.safe_text import clean_json, one_line
@@ -140,13 +140,19 @@ def _offset(value: object) -> int | None:
 
 
 def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    return _mapping(data.get(key))
+    return mapping(data.get(key))
 
 
-def _mapping(value: object) -> Mapping[str, Any]:
+def mapping(value: object) -> Mapping[str, Any]:
     """``value`` when it is a JSON object (a dict, or a Mapping of probe.compact), else {}."""
-    # The dict test first: an ABC's isinstance costs more, for every object of every answer.
-    return value if type(value) is dict or isinstance(value, Mapping) else {}
+    # The types first: an ABC's isinstance costs more, for every object of every answer.
+    if type(value) in _MAPPINGS:
+        return cast("Mapping[str, Any]", value)
+    return value if isinstance(value, Mapping) else {}
+
+
+_MAPPINGS = (dict, SharedAnswer, SharedObject)
+"""What an answer's objects are (probe.compact): told by type, not by the Mapping ABC."""
 
 
 def _runtime_fields(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -329,7 +335,7 @@ class EndpointAnswer:
         """:meth:`from_json` of an object already made safe by clean_json (or loads_clean)."""
         fields, problems = _shared_fields_once(safe)
         request = safe.get("request")
-        table = _mapping(request)
+        table = mapping(request)
         # The request's host and mount are shared with other answers too (held once, read
         # once: probe.compact); its path_info is each answer's own.
         seen, seen_problems = _request_fields_once(table)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import textwrap
+from dataclasses import fields, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -624,3 +625,11 @@ def test_the_usual_urls_split_as_urlsplit_splits_them(scheme: str, netloc: str,
     except ValueError:  # the manifest refuses those before any is split
         return
     assert usual is None or usual == tuple(parts[:3])
+
+
+def test_a_target_at_an_address_is_the_target_replaced() -> None:
+    """Target.at lists every field (it skips dataclasses.replace's cost): a field added to
+    Target and not to it fails here."""
+    target = Target("http://a.example/x/", "one", None)
+    assert target.at("127.0.0.1:8001") == replace(target, address="127.0.0.1:8001")
+    assert len(fields(Target)) == 3
