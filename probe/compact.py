@@ -22,6 +22,7 @@ added, so a long-running exporter cannot grow them without end.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, Generic, TypeVar, cast
@@ -121,6 +122,58 @@ class SharedAnswer(Mapping[str, Any]):
         return plain
 
 
+class JsonTexts:
+    """An answer's JSON text, the part it shares with other answers encoded once per shared
+    part: a large sweep's JSON report writes every URL's answer, and thousands of answers
+    share all but a few fields. ``encode`` is the report's encoder; the text is the one it
+    gives for :meth:`SharedAnswer.to_dict` (its default separators, ``", "`` and ``": "``)."""
+
+    def __init__(self, encode: Callable[[Any], str], limit: int = 10_000) -> None:
+        self.encode = encode
+        self.limit = limit
+        self._texts: dict[tuple[int, int], tuple[_Shape, tuple[Any, ...], list[str]]] = {}
+
+    def __call__(self, answer: SharedAnswer) -> str:
+        shape, shared = answer._shape, answer._shared
+        # The entry holds both: while it lives, no other object can take their ids.
+        hit = self._texts.get((id(shape), id(shared)))
+        if hit is not None and hit[0] is shape and hit[1] is shared:
+            chunks = hit[2]
+        else:
+            chunks = self._chunks(shape, shared)
+            if len(self._texts) < self.limit:
+                self._texts[id(shape), id(shared)] = (shape, shared, chunks)
+        parts = [chunks[0]]
+        for value, chunk in zip(answer._own, chunks[1:], strict=True):
+            kind = type(value)
+            if kind in _SHARED_TYPES:
+                parts.append(self(value))
+            elif value is None:
+                parts.append("null")
+            elif kind is int or (kind is float and math.isfinite(value)):
+                parts.append(repr(value))  # the json module's own int and float texts
+            else:
+                parts.append(self.encode(value))
+            parts.append(chunk)
+        return "".join(parts)
+
+    def _chunks(self, shape: _Shape, shared: tuple[Any, ...]) -> list[str]:
+        """The text around the answer's own values (they are in key order, as ``_own``)."""
+        encode = self.encode
+        chunks: list[str] = []
+        text = "{"
+        for key in shape.keys:
+            at = shape.index[key]
+            text += ("" if text == "{" else ", ") + encode(key) + ": "
+            if at >= 0:
+                text += encode(shared[at])
+            else:
+                chunks.append(text)
+                text = ""
+        chunks.append(text + "}")
+        return chunks
+
+
 class SharedObject(SharedAnswer):
     """An object inside an answer that is its own (holds a per-request field, a list, or an
     object of its own), split as the answer is. Shown as the dict it stands for: a verbose
@@ -130,6 +183,9 @@ class SharedObject(SharedAnswer):
 
     def __repr__(self) -> str:
         return repr(self.to_dict())
+
+
+_SHARED_TYPES = (SharedAnswer, SharedObject)
 
 
 class Sharer:
@@ -279,8 +335,6 @@ def _same_text_once(keys: tuple[str, ...], values: list[Any]) -> list[Any]:
 
 _sharer = Sharer()
 
-
-_SHARED_TYPES = (SharedAnswer, SharedObject)
 
 
 class Derived(Generic[T]):

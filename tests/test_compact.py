@@ -13,11 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from probe.compact import PER_REQUEST, Derived, SharedAnswer, SharedObject, Sharer
+from probe.compact import PER_REQUEST, Derived, JsonTexts, SharedAnswer, SharedObject, Sharer
 from probe.diagnose.fronts import host_allowed
 from probe.model import EndpointAnswer, answer_problems
-from probe.report.json_report import _ONE_LINE, _plain
+from probe.report.json_report import _ONE_LINE, _plain, _target_line, target_dict
 from probe.safe_text import clean_json
+
+from .test_diagnose import healthy, run
 
 KEYS = st.sampled_from(["a", "b", "label", "nonce", "path_info", "request", "server", "x"])
 LEAVES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
@@ -257,3 +259,36 @@ def test_derived_once_per_shared_part_and_never_from_an_answers_own_field() -> N
     reads_own = Derived(lambda data: data.get("nonce"), frozenset({"nonce", "request"}))
     with pytest.raises(AssertionError, match="nonce"):
         reads_own(first)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(ANSWERS, HOSTILE_ANSWERS), min_size=1, max_size=6))
+def test_an_answers_json_text_with_its_shared_part_encoded_once_is_the_whole_encoded(
+        answers: list[dict[str, Any]]) -> None:
+    """The JSON report writes each answer's shared part from a text made once per shared
+    part (probe.compact.JsonTexts): byte for byte the encoder's text of the whole answer,
+    whatever was shared before it."""
+    sharer = Sharer()
+    texts = JsonTexts(_ONE_LINE.encode)
+    for data in answers:
+        kept = sharer.answer(clean_json(data))
+        assert texts(kept) == _ONE_LINE.encode(_plain(kept))
+        assert texts(kept) == texts(kept)  # the second time from the kept text
+
+
+def test_a_report_line_is_its_target_encoded_whole() -> None:
+    """A target line puts the observed answer's text between the target's other fields:
+    the same text as encoding the whole target (the JSON report, probe.report.json_report)."""
+    report = run(healthy())
+    sharer = Sharer()
+    lines = 0
+    for target in report.targets:
+        if target.observed is None:
+            continue
+        shared = replace(target, observed=EndpointAnswer.from_clean(
+            sharer.answer(clean_json(dict(target.observed.raw)))))
+        assert isinstance(shared.observed and shared.observed.raw, SharedAnswer)
+        assert _target_line(shared) == _ONE_LINE.encode(target_dict(shared))
+        assert json.loads(_target_line(shared)) == target_dict(target)
+        lines += 1
+    assert lines >= 3
