@@ -141,8 +141,9 @@ class JsonTexts:
             chunks = hit[2]
         else:
             chunks = self._chunks(shape, shared)
-            if len(self._texts) < self.limit:
-                self._texts[id(shape), id(shared)] = (shape, shared, chunks)
+            if len(self._texts) >= self.limit:
+                self._texts.clear()  # a long-lived exporter's old answers: start afresh
+            self._texts[id(shape), id(shared)] = (shape, shared, chunks)
         parts = [chunks[0]]
         for value, chunk in zip(answer._own, chunks[1:], strict=True):
             kind = type(value)
@@ -367,8 +368,11 @@ class Derived(Generic[T]):
         if hit is not None and hit[0] is shape and hit[1] is shared:
             return hit[2]
         value = self.derive(_SharedView(answer, self.own))
-        if len(self._seen) < self.limit:
-            self._seen[id(shape), id(shared)] = (shape, shared, value)
+        if len(self._seen) >= self.limit:
+            # A long-lived exporter meets new processes (restarts, deploys) without end:
+            # start afresh rather than keep the old ones and derive every new one each time.
+            self._seen.clear()
+        self._seen[id(shape), id(shared)] = (shape, shared, value)
         return value
 
 

@@ -292,3 +292,24 @@ def test_a_report_line_is_its_target_encoded_whole() -> None:
         assert json.loads(_target_line(shared)) == target_dict(target)
         lines += 1
     assert lines >= 3
+
+
+def test_what_is_derived_once_starts_afresh_when_full() -> None:
+    """A long-lived exporter meets new processes without end: past its limit the table
+    starts afresh, so the newest answers are still derived once each."""
+    sharer = Sharer()
+    seen: list[object] = []
+
+    def label(data: Mapping[str, Any]) -> object:
+        seen.append(data.get("label"))
+        return data.get("label")
+
+    once = Derived(label, frozenset({"nonce", "request"}), limit=2)
+    texts = JsonTexts(_ONE_LINE.encode, limit=2)
+    answers = [sharer.answer({**endpoint_answer(f"{n:032}", "/p/__probe__"), "label": f"l{n}"})
+               for n in range(5)]
+    for answer in answers:
+        assert once(answer) == once(answer) == answer["label"]
+        assert texts(answer) == texts(answer) == _ONE_LINE.encode(_plain(answer))
+    assert seen == [f"l{n}" for n in range(5)]
+    assert len(once._seen) <= 2 and len(texts._texts) <= 2
