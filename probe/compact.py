@@ -22,12 +22,9 @@ added, so a long-running exporter cannot grow them without end.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
-from typing import Any, Generic, TypeVar, cast
-
-T = TypeVar("T")
+from typing import Any
 
 PER_REQUEST = frozenset({"nonce", "signature", "path_info", "request_uri", "uptime_s", "hits"})
 """Fields whose values differ from request to request: never worth keeping once (kept, each
@@ -41,7 +38,7 @@ _SHAREABLE = _LEAVES | {float, dict}
 """Types a value shared with other answers may have (a dict only when kept)."""
 
 
-class _Shape:
+class Shape:
     """A key order shared by every answer that has exactly these keys, in this order, and the
     same of them its own: ``index`` maps a key to its place among the values shared with
     other answers (0, 1, ...) or among the answer's own (-1, -2, ...). The takers pick each
@@ -76,16 +73,22 @@ def _taker(indices: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
 
 
 class SharedAnswer(Mapping[str, Any]):
-    """A read-only JSON object: its keys in a shared :class:`_Shape`, its values in two
+    """A read-only JSON object: its keys in a shared :class:`Shape`, its values in two
     tuples, the one every answer with the same content has in common (kept once) and its own
     (the per-request fields, an object of its own)."""
 
     __slots__ = ("_own", "_shape", "_shared")
 
-    def __init__(self, shape: _Shape, shared: tuple[Any, ...], own: tuple[Any, ...]) -> None:
+    def __init__(self, shape: Shape, shared: tuple[Any, ...], own: tuple[Any, ...]) -> None:
         self._shape = shape
         self._shared = shared
         self._own = own
+
+    def parts(self) -> tuple[Shape, tuple[Any, ...], tuple[Any, ...]]:
+        """Its key order, the values it shares (the same tuple in every answer sharing
+        them) and its own values in key order: for what is done once per shared part
+        (:mod:`probe.shared_once`)."""
+        return self._shape, self._shared, self._own
 
     def __getitem__(self, key: str) -> Any:
         at = self._shape.index[key]
@@ -122,59 +125,6 @@ class SharedAnswer(Mapping[str, Any]):
         return plain
 
 
-class JsonTexts:
-    """An answer's JSON text, the part it shares with other answers encoded once per shared
-    part: a large sweep's JSON report writes every URL's answer, and thousands of answers
-    share all but a few fields. ``encode`` is the report's encoder; the text is the one it
-    gives for :meth:`SharedAnswer.to_dict` (its default separators, ``", "`` and ``": "``)."""
-
-    def __init__(self, encode: Callable[[Any], str], limit: int = 10_000) -> None:
-        self.encode = encode
-        self.limit = limit
-        self._texts: dict[tuple[int, int], tuple[_Shape, tuple[Any, ...], list[str]]] = {}
-
-    def __call__(self, answer: SharedAnswer) -> str:
-        shape, shared = answer._shape, answer._shared
-        # The entry holds both: while it lives, no other object can take their ids.
-        hit = self._texts.get((id(shape), id(shared)))
-        if hit is not None and hit[0] is shape and hit[1] is shared:
-            chunks = hit[2]
-        else:
-            chunks = self._chunks(shape, shared)
-            if len(self._texts) >= self.limit:
-                self._texts.clear()  # a long-lived exporter's old answers: start afresh
-            self._texts[id(shape), id(shared)] = (shape, shared, chunks)
-        parts = [chunks[0]]
-        for value, chunk in zip(answer._own, chunks[1:], strict=True):
-            kind = type(value)
-            if kind in _SHARED_TYPES:
-                parts.append(self(value))
-            elif value is None:
-                parts.append("null")
-            elif kind is int or (kind is float and math.isfinite(value)):
-                parts.append(repr(value))  # the json module's own int and float texts
-            else:
-                parts.append(self.encode(value))
-            parts.append(chunk)
-        return "".join(parts)
-
-    def _chunks(self, shape: _Shape, shared: tuple[Any, ...]) -> list[str]:
-        """The text around the answer's own values (they are in key order, as ``_own``)."""
-        encode = self.encode
-        chunks: list[str] = []
-        text = "{"
-        for key in shape.keys:
-            at = shape.index[key]
-            text += ("" if text == "{" else ", ") + encode(key) + ": "
-            if at >= 0:
-                text += encode(shared[at])
-            else:
-                chunks.append(text)
-                text = ""
-        chunks.append(text + "}")
-        return chunks
-
-
 class SharedObject(SharedAnswer):
     """An object inside an answer that is its own (holds a per-request field, a list, or an
     object of its own), split as the answer is. Shown as the dict it stands for: a verbose
@@ -186,7 +136,8 @@ class SharedObject(SharedAnswer):
         return repr(self.to_dict())
 
 
-_SHARED_TYPES = (SharedAnswer, SharedObject)
+SHARED_TYPES = (SharedAnswer, SharedObject)
+"""The types of an answer's objects kept compactly (told by type: asked per answer)."""
 
 
 class Sharer:
@@ -195,9 +146,9 @@ class Sharer:
     def __init__(self, limit: int = LIMIT) -> None:
         self.limit = limit
         self._values: dict[Any, Any] = {}
-        self._shapes: dict[tuple[tuple[str, ...], tuple[bool, ...]], _Shape] = {}
+        self._shapes: dict[tuple[tuple[str, ...], tuple[bool, ...]], Shape] = {}
         self._plans: dict[tuple[tuple[str, ...], tuple[type, ...]],
-                          tuple[_Shape, tuple[type, ...], list[int], list[int]]] = {}
+                          tuple[Shape, tuple[type, ...], list[int], list[int]]] = {}
         self._kept: set[int] = set()
         """Ids of the objects in ``_values``: alive as long as the tables are."""
 
@@ -241,7 +192,7 @@ class Sharer:
         return kind(shape, self._keep(key, shared), shape.take_own(values))
 
     def _plan(self, keys: tuple[str, ...], kinds: tuple[type, ...],
-              ) -> tuple[_Shape, tuple[type, ...], list[int], list[int]]:
+              ) -> tuple[Shape, tuple[type, ...], list[int], list[int]]:
         own = tuple(key in PER_REQUEST or kind not in _SHAREABLE
                     for key, kind in zip(keys, kinds, strict=True))
         shape = self._shape(keys, own)
@@ -260,10 +211,10 @@ class Sharer:
         shape = self._shape(keys, own)
         return kind(shape, shape.take_shared(values), shape.take_own(values))
 
-    def _shape(self, keys: tuple[str, ...], own: tuple[bool, ...]) -> _Shape:
+    def _shape(self, keys: tuple[str, ...], own: tuple[bool, ...]) -> Shape:
         shape = self._shapes.get((keys, own))
         if shape is None:
-            shape = _Shape(tuple(self._keep(key) for key in keys), own)
+            shape = Shape(tuple(self._keep(key) for key in keys), own)
             if len(self._shapes) < self.limit:
                 self._shapes[keys, own] = shape
         return shape
@@ -336,65 +287,6 @@ def _same_text_once(keys: tuple[str, ...], values: list[Any]) -> list[Any]:
 
 _sharer = Sharer()
 
-
-
-class Derived(Generic[T]):
-    """What ``derive`` makes of an answer's shared part, computed once per shared part.
-
-    Thousands of answers share one part (:class:`Sharer`), so what is read out of it (the
-    typed fields of :class:`probe.model.EndpointAnswer`, the answer's problems) is the same
-    for all of them. ``derive`` must read none of the ``own`` fields: it is handed a view
-    that refuses them (:class:`_SharedView`), so one that does fails at once instead of
-    giving every later answer the first one's values. Answers whose own part holds other
-    fields (an object not kept, a list) and plain dicts are derived each time."""
-
-    def __init__(self, derive: Callable[[Mapping[str, Any]], T], own: frozenset[str],
-                 limit: int = 10_000) -> None:
-        self.derive = derive
-        self.own = own
-        self.limit = limit
-        self._seen: dict[tuple[int, int], tuple[_Shape, tuple[Any, ...], T]] = {}
-
-    def __call__(self, data: Mapping[str, Any]) -> T:
-        # By type, not isinstance: this runs for every answer of a sweep.
-        if type(data) not in _SHARED_TYPES:
-            return self.derive(data)
-        answer = cast(SharedAnswer, data)
-        shape, shared = answer._shape, answer._shared
-        if not shape.own_set <= self.own:
-            return self.derive(data)
-        # The entry holds both: while it lives, no other object can take their ids.
-        hit = self._seen.get((id(shape), id(shared)))
-        if hit is not None and hit[0] is shape and hit[1] is shared:
-            return hit[2]
-        value = self.derive(_SharedView(answer, self.own))
-        if len(self._seen) >= self.limit:
-            # A long-lived exporter meets new processes (restarts, deploys) without end:
-            # start afresh rather than keep the old ones and derive every new one each time.
-            self._seen.clear()
-        self._seen[id(shape), id(shared)] = (shape, shared, value)
-        return value
-
-
-class _SharedView(Mapping[str, Any]):
-    """An answer without its own fields: reading one is a bug in a :class:`Derived`."""
-
-    __slots__ = ("_data", "_own")
-
-    def __init__(self, data: SharedAnswer, own: frozenset[str]) -> None:
-        self._data = data
-        self._own = own
-
-    def __getitem__(self, key: str) -> Any:
-        if key in self._own:
-            raise AssertionError(f"{key!r} differs from answer to answer: not derivable once")
-        return self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return (key for key in self._data if key not in self._own)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
 
 
 def share(data: dict[str, Any]) -> SharedAnswer:

@@ -18,10 +18,11 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any, cast
 
-from probe.compact import Derived, SharedAnswer, SharedObject
+from probe.compact import SharedAnswer, SharedObject
 from probe.errors import ErrorKind
 from probe.manifest import Target
 from probe.safe_text import clean_json, one_line
+from probe.shared_once import Derived
 
 
 class Verdict(StrEnum):

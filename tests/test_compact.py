@@ -13,11 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from probe.compact import PER_REQUEST, Derived, JsonTexts, SharedAnswer, SharedObject, Sharer
+from probe.compact import PER_REQUEST, SharedAnswer, SharedObject, Sharer
 from probe.diagnose.fronts import host_allowed
 from probe.model import EndpointAnswer, answer_problems
 from probe.report.json_report import _ONE_LINE, _plain, _target_line, target_dict
 from probe.safe_text import clean_json
+from probe.shared_once import Derived, JsonTexts
 
 from .test_diagnose import healthy, run
 

@@ -6,9 +6,10 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from probe.compact import JsonTexts, SharedAnswer
+from probe.compact import SharedAnswer
 from probe.model import Report, TargetResult
 from probe.report.counts import url_count
+from probe.shared_once import JsonTexts
 
 SCHEMA = 1
 
