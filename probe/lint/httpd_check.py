@@ -130,8 +130,9 @@ def _later_refusals(check: _Check, refusal: ConfigFinding,
             return [*found, _stopped(last, "httpd's next refusal names no line lint can "
                                            "report")]
         if removed & _DEFINING and any(m in later.message for m in _MISSING):
-            return [*found, _stopped(last, "httpd's next refusal may come from commenting "
-                                           "this line out")]
+            return [*found, _stopped(last, f"httpd's next refusal ({_httpd_words(later)}) "
+                                           f"may come from a LoadModule, Include or "
+                                           f"WSGIDaemonProcess commented out before it")]
         found.append(later)
         last = later
     return [*found, _stopped(last, f"lint runs apache2 -t at most {MAX_RUNS} times")]

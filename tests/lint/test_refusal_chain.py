@@ -143,6 +143,8 @@ def test_no_invalid_command_once_a_load_module_is_commented_out(tmp_path: Path) 
     site = f"LoadModule wsgi_module {module_path()} # ours\nWSGIDaemonProcess shop\n"
     found = lint_site(tmp_path, site)
     assert [(name, line) for name, line, _ in found] == [("site.conf", 1)]
+    [(line, message)] = stopped(tmp_path)  # and lint says it stopped there
+    assert line == 1 and "(Invalid command 'WSGIDaemonProcess'" in message
 
 
 def stopped(tmp_path: Path) -> list[tuple[int, str]]:
