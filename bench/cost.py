@@ -52,6 +52,9 @@ def measured_sweep(manifest: Path, output: Path) -> Sweep:
     took = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
     stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+    if not output.exists():
+        raise SystemExit(f"sweep of {manifest} wrote no report (exit "
+                         f"{process.returncode}): {stderr[-2000:]}")
     peak_kib = int(peak.read_text().split()[-1])
     with output.open("rb") as stream:  # the summary is at the top: no need to load it all
         head = stream.read(4096).decode()

@@ -137,6 +137,22 @@ def cost_lines(measured: list[tuple[int, float, float, float]], per_check: float
     return lines
 
 
+def time_misrouted_sweep(tmp: Path, text: str) -> float:
+    """Seconds of a whole JSON sweep in which half the URLs are answered by the wrong
+    instance: what made diagnosis search the sweep once per wrong URL (minutes at 10,000)."""
+    manifest = tmp / "misrouted.toml"
+    manifest.write_text(text, encoding="utf-8")
+    output = tmp / "misrouted.json"
+    start = time.perf_counter()
+    result = subprocess.run([PROBE, "sweep", "-m", str(manifest), "--format", "json", "-o",
+                             str(output)], capture_output=True, text=True, check=False)
+    took = time.perf_counter() - start
+    verdicts = [t["verdict"] for t in json.loads(output.read_text())["targets"]]
+    if result.returncode == 0 or verdicts.count("wrong_instance") != len(verdicts) // 2:
+        raise SystemExit(f"misrouted sweep: not half wrong_instance: {result.stderr[-500:]}")
+    return took
+
+
 def time_table_sweep(manifest: Path) -> float:
     """Seconds of ``probe sweep -m M`` with the default table report (what a person runs)."""
     start = time.perf_counter()
@@ -507,6 +523,10 @@ def sweep_part(args: argparse.Namespace, server: Any, tmp: Path,
     table_s = time_table_sweep(expect_ok(largest, server.connect, c, tmp))
     say(f"- the default table report instead of JSON, N={largest:,}: {table_s:.2f} s "
         f"({largest / table_s:,.0f} URL/s, whole process)")
+    wrong_s = time_misrouted_sweep(tmp, manifest_text(largest, server.connect, c))
+    say(f"- half of them misrouted (every site-2 URL listed under project-1), N={largest:,}: "
+        f"{wrong_s:.2f} s, {wrong_s / measured[-1][1]:.2f}x the all-ok sweep (whole process, "
+        f"JSON): each wrong answer's causes are looked up, not searched for among the others")
     say("")
 
 

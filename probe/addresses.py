@@ -14,7 +14,6 @@ at their own pace.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -128,7 +127,7 @@ def expand(
     """One target per URL and address, URL by URL (a URL's rows stay together in reports)."""
     return [
         # The usual sweep (no fleet) keeps every target as it is: no copy of 10,000 targets.
-        target if address == target.address else dataclasses.replace(target, address=address)
+        target if address == target.address else target.at(address)
         for target in targets
         for address in addresses_for(target.url, connects, all_addresses, resolver)
     ]

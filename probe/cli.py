@@ -22,9 +22,7 @@ from probe.exits import ExitStatus, outcome, sweep_exit
 from probe.safe_text import one_line
 
 if TYPE_CHECKING:
-    from probe.apache import Site
     from probe.diagnose import ConfigJoin
-    from probe.nginx import NginxModel
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -162,6 +160,7 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
     from probe import sweep as sweeping
     from probe.credentials import read_token
     from probe.deploy_time import parse_restarted_after
+    from probe.front_config import MANIFEST_SETTING
 
     logs.configure(verbose, log_format)
     try:
@@ -181,7 +180,8 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
         before = baselines.load(baseline_path) if baseline_path else None
         if save_baseline:
             baselines.check_writable(save_baseline)
-        config = _front_config(config_path or loaded.probe.config, apachectl, env.environ)
+        config = _front_config(config_path or loaded.probe.config, apachectl, env.environ,
+                               named="--config" if config_path else MANIFEST_SETTING)
         total = len(loaded.targets()) * loaded.probe.samples
         with progress.bar(total, enabled=env.stderr_isatty and not verbose) as advance:
             result = sweeping.run_sweep(loaded, restarted_after=cutoff, progress=advance,
@@ -200,27 +200,18 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
                         fail_on_warning=fail_on_warning))
 
 
-def _front_config(path: str | None, apachectl: bool,
-                  environ: Mapping[str, str]) -> ConfigJoin | None:
+def _front_config(path: str | None, apachectl: bool, environ: Mapping[str, str], *,
+                  named: str = "--config") -> ConfigJoin | None:
     """``--config`` read for the sweep's diagnosis (lint's findings of it keyed by line);
     with ``--apachectl``, httpd's disagreements with the model said on stderr."""
     if path is None:
         if apachectl:
             raise ProbeError("--apachectl needs --config PATH (or [probe] config)")
         return None
+    from probe.front_config import load_front
     from probe.lint import lint_paths, local_httpd
-    from probe.lint.rules import run_rules
-    from probe.sweep_config import load_config
 
-    def findings(site: Site) -> list[tuple[str, str, int, str]]:
-        return [(f.code, f.file, f.line, f.message) for f in run_rules(site)]
-
-    def nginx_findings(model: NginxModel) -> list[tuple[str, str, int, str]]:
-        from probe.lint.nginx_rules import run_nginx_rules
-
-        return [(f.code, f.file, f.line, f.message) for f in run_nginx_rules(model)]
-
-    config = load_config(path, environ, findings, nginx_findings)
+    config = load_front(path, environ, named=named)
     if apachectl:
         checked = lint_paths([path], environ=environ, httpd=local_httpd(), apachectl=True)
         for f in checked.findings:

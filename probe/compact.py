@@ -38,13 +38,13 @@ _SHAREABLE = _LEAVES | {float, dict}
 """Types a value shared with other answers may have (a dict only when kept)."""
 
 
-class _Shape:
+class Shape:
     """A key order shared by every answer that has exactly these keys, in this order, and the
     same of them its own: ``index`` maps a key to its place among the values shared with
     other answers (0, 1, ...) or among the answer's own (-1, -2, ...). The takers pick each
     part out of the values in key order, and ``order`` puts shared + own back in key order."""
 
-    __slots__ = ("index", "keys", "order", "own_keys", "take_own", "take_shared")
+    __slots__ = ("index", "keys", "order", "own_keys", "own_set", "take_own", "take_shared")
 
     def __init__(self, keys: tuple[str, ...], own: tuple[bool, ...]) -> None:
         self.keys = keys
@@ -58,6 +58,7 @@ class _Shape:
         self.order = _taker([at if at >= 0 else len(shared_at) - at - 1
                              for at in self.index.values()])
         self.own_keys = tuple(keys[at] for at in own_at)
+        self.own_set = frozenset(self.own_keys)
 
 
 def _taker(indices: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
@@ -72,16 +73,22 @@ def _taker(indices: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
 
 
 class SharedAnswer(Mapping[str, Any]):
-    """A read-only JSON object: its keys in a shared :class:`_Shape`, its values in two
+    """A read-only JSON object: its keys in a shared :class:`Shape`, its values in two
     tuples, the one every answer with the same content has in common (kept once) and its own
     (the per-request fields, an object of its own)."""
 
     __slots__ = ("_own", "_shape", "_shared")
 
-    def __init__(self, shape: _Shape, shared: tuple[Any, ...], own: tuple[Any, ...]) -> None:
+    def __init__(self, shape: Shape, shared: tuple[Any, ...], own: tuple[Any, ...]) -> None:
         self._shape = shape
         self._shared = shared
         self._own = own
+
+    def parts(self) -> tuple[Shape, tuple[Any, ...], tuple[Any, ...]]:
+        """Its key order, the values it shares (the same tuple in every answer sharing
+        them) and its own values in key order: for what is done once per shared part
+        (:mod:`probe.shared_once`)."""
+        return self._shape, self._shared, self._own
 
     def __getitem__(self, key: str) -> Any:
         at = self._shape.index[key]
@@ -129,22 +136,40 @@ class SharedObject(SharedAnswer):
         return repr(self.to_dict())
 
 
+SHARED_TYPES = (SharedAnswer, SharedObject)
+"""The types of an answer's objects kept compactly (told by type: asked per answer)."""
+
+
 class Sharer:
     """The tables of one process: values, objects and key orders seen, each kept once."""
 
     def __init__(self, limit: int = LIMIT) -> None:
         self.limit = limit
         self._values: dict[Any, Any] = {}
-        self._shapes: dict[tuple[tuple[str, ...], tuple[bool, ...]], _Shape] = {}
+        self._shapes: dict[tuple[tuple[str, ...], tuple[bool, ...]], Shape] = {}
         self._plans: dict[tuple[tuple[str, ...], tuple[type, ...]],
-                          tuple[_Shape, tuple[type, ...], list[int], list[int]]] = {}
+                          tuple[Shape, tuple[type, ...], list[int], list[int]]] = {}
         self._kept: set[int] = set()
         """Ids of the objects in ``_values``: alive as long as the tables are."""
 
     def answer(self, data: dict[str, Any]) -> SharedAnswer:
         """``data`` (a decoded, cleaned endpoint answer) as a compact, shared object."""
-        return self._split(tuple(data), [self._value(k, v) for k, v in data.items()],
-                           SharedAnswer)
+        return self._split(tuple(data), self._values_of(data), SharedAnswer)
+
+    def _values_of(self, data: dict[str, Any]) -> list[Any]:
+        """:meth:`_value` of each item, inlined: every answer's every field passes here."""
+        values: list[Any] = []
+        append, known = values.append, self._values.get
+        for key, value in data.items():
+            kind = type(value)
+            if key in PER_REQUEST or (kind is not str and kind is not dict):
+                append(value)
+            elif kind is str:
+                kept = known(value)
+                append(kept if kept is not None else self._keep(value))
+            else:
+                append(self._object(value))
+        return values
 
     def _split(self, keys: tuple[str, ...], values: list[Any],
                kind: type[SharedAnswer]) -> SharedAnswer:
@@ -167,7 +192,7 @@ class Sharer:
         return kind(shape, self._keep(key, shared), shape.take_own(values))
 
     def _plan(self, keys: tuple[str, ...], kinds: tuple[type, ...],
-              ) -> tuple[_Shape, tuple[type, ...], list[int], list[int]]:
+              ) -> tuple[Shape, tuple[type, ...], list[int], list[int]]:
         own = tuple(key in PER_REQUEST or kind not in _SHAREABLE
                     for key, kind in zip(keys, kinds, strict=True))
         shape = self._shape(keys, own)
@@ -186,10 +211,10 @@ class Sharer:
         shape = self._shape(keys, own)
         return kind(shape, shape.take_shared(values), shape.take_own(values))
 
-    def _shape(self, keys: tuple[str, ...], own: tuple[bool, ...]) -> _Shape:
+    def _shape(self, keys: tuple[str, ...], own: tuple[bool, ...]) -> Shape:
         shape = self._shapes.get((keys, own))
         if shape is None:
-            shape = _Shape(tuple(self._keep(key) for key in keys), own)
+            shape = Shape(tuple(self._keep(key) for key in keys), own)
             if len(self._shapes) < self.limit:
                 self._shapes[keys, own] = shape
         return shape
@@ -198,16 +223,6 @@ class Sharer:
         """The one string kept for ``value``."""
         kept: str = self._keep(value)
         return kept
-
-    def _value(self, key: str, value: Any) -> Any:
-        if key in PER_REQUEST:
-            return value
-        kind = type(value)
-        if kind is str:
-            return self._keep(value)
-        if kind is dict:
-            return self._object(value)
-        return value
 
     def _object(self, data: dict[str, Any]) -> dict[str, Any] | SharedAnswer:
         kinds = tuple(map(type, data.values()))
@@ -221,7 +236,7 @@ class Sharer:
             if known is not None:
                 return known  # type: ignore[no-any-return]  # the table's values are Any
         keys = tuple(data)
-        values = [self._value(key, value) for key, value in data.items()]
+        values = self._values_of(data)
         if PER_REQUEST.isdisjoint(keys):
             parts = [self._part(key, value) for key, value in zip(keys, values, strict=True)]
             if all(parts):  # no list, no object of its own: kept once per distinct content
@@ -271,6 +286,7 @@ def _same_text_once(keys: tuple[str, ...], values: list[Any]) -> list[Any]:
 
 
 _sharer = Sharer()
+
 
 
 def share(data: dict[str, Any]) -> SharedAnswer:

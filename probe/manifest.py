@@ -13,16 +13,17 @@ import ipaddress
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from probe.deploy_time import parse_deploy_time
 from probe.errors import ManifestError, UsageError
 from probe.files import FileRefused, read_bytes
 from probe.identities import check_identities
 from probe.safe_text import one_line
+from probe.urls import split_usual
 
 ANY_INSTANCE = "*"
 """``expected`` of a URL given on the command line: any instance may answer it."""
@@ -107,11 +108,15 @@ class Target:
     address: str | None = None
     """``HOST:PORT`` the request goes to (see :mod:`probe.addresses`); None: where DNS says."""
 
+    def at(self, address: str | None) -> Target:
+        """This target at ``address``: dataclasses.replace's result, without its cost (a
+        fleet's every target is made here; tests/test_manifest.py keeps them in step)."""
+        return Target(self.url, self.expected, address)
+
     def probe_url(self, segment: str) -> str:
         """The URL's path joined with the probe segment: ``/suburl/`` -> ``/suburl/__probe__``."""
-        parts = urlsplit(self.url)
-        path = parts.path.rstrip("/") + "/" + segment
-        return f"{parts.scheme}://{parts.netloc}{path}"
+        scheme, netloc, path = split_usual(self.url) or urlsplit(self.url)[:3]
+        return f"{scheme}://{netloc}{path.rstrip('/')}/{segment}"
 
 
 @dataclass(frozen=True)
@@ -193,10 +198,11 @@ def parse(text: str, source: str = "<manifest>") -> Manifest:
         raise ManifestError(f"{source}: TOML nested too deeply: not a manifest") from None
     _only_keys(data, {"probe", "instances", "refuse"}, source, "")
     probe = _check_probe(_table(data, "probe", source, ""), source, "probe")
-    instances = _check_instances(_table(data, "instances", source, ""), source)
+    keys: dict[str, str] = {}
+    instances = _check_instances(_table(data, "instances", source, ""), source, keys)
     refuse = _table(data, "refuse", source, "")
     _only_keys(refuse, {"urls", "statuses"}, source, "refuse")
-    refuse_urls = _url_list(refuse.get("urls", []), source, "refuse.urls")
+    refuse_urls = _url_list(refuse.get("urls", []), source, "refuse.urls", keys)
     statuses = refuse.get("statuses", sorted(DEFAULT_REFUSE_STATUSES))
     if not isinstance(statuses, list) or not all(
         isinstance(s, int) and not isinstance(s, bool) and 100 <= s <= 599 for s in statuses
@@ -206,7 +212,7 @@ def parse(text: str, source: str = "<manifest>") -> Manifest:
         raise ManifestError(
             f"{source}: no [instances.NAME] tables and no [refuse] urls: nothing to probe"
         )
-    _no_url_twice(instances, refuse_urls, source)
+    _no_url_twice(instances, refuse_urls, source, keys)
     check_identities(instances, source)
     return Manifest(probe, instances, tuple(refuse_urls), frozenset(statuses), source)
 
@@ -220,27 +226,36 @@ def from_urls(urls: Iterable[str], probe: ProbeSettings | None = None) -> Manife
 
 def check_url(url: object, where: str) -> str:
     """The URL if it is an absolute http(s) URL with a host name; else ManifestError(where: ...)."""
+    _checked(url, lambda: where)
+    assert isinstance(url, str)
+    return url
+
+
+def _checked(url: object, where: Callable[[], str]) -> SplitResult:
+    """check_url's checks; the URL's parts. ``where`` is said only on an error: a manifest
+    of 100,000 URLs would otherwise format as many places it never names."""
     if not isinstance(url, str):
-        raise ManifestError(f"{where}: not a string: {url!r}")
+        raise ManifestError(f"{where()}: not a string: {url!r}")
     if _URL_CONTROL.search(url):
         # A NUL reaches libcurl's C strings as the end of the URL, other controls split
         # the request line; urlsplit only strips some of them and lets the rest through.
-        raise ManifestError(f"{where}: a control character in the URL: {one_line(repr(url))}")
+        raise ManifestError(f"{where()}: a control character in the URL: "
+                            f"{one_line(repr(url))}")
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
-        raise ManifestError(f"{where}: not a valid URL: {url!r}") from None
+        raise ManifestError(f"{where()}: not a valid URL: {url!r}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ManifestError(f"{where}: not an http(s) URL: {url!r}")
+        raise ManifestError(f"{where()}: not an http(s) URL: {url!r}")
     if parts.query or parts.fragment:
-        raise ManifestError(f"{where}: a probe URL takes no query or fragment: {url!r}")
+        raise ManifestError(f"{where()}: a probe URL takes no query or fragment: {url!r}")
     if "@" in parts.netloc:
         # Never echoed: the password would land in logs and monitoring configs.
         hidden = f"{parts.scheme}://***@{parts.netloc.rpartition('@')[2]}{parts.path}"
-        raise ManifestError(f"{where}: a probe URL takes no user:password@ (the endpoint is "
-                            f"authorised by X-Probe-Token: give --token-file): {hidden!r}")
-    return url
+        raise ManifestError(f"{where()}: a probe URL takes no user:password@ (the endpoint "
+                            f"is authorised by X-Probe-Token: give --token-file): {hidden!r}")
+    return parts
 
 
 _PROBE_TYPES: dict[str, tuple[type, ...]] = {
@@ -379,7 +394,8 @@ _INSTANCE_KEYS = {"label", "settings", "process_group", "application_group", "ur
                   "restarted_after", *_RUNTIME_KEYS}
 
 
-def _check_instances(table: Mapping[str, Any], source: str) -> dict[str, Instance]:
+def _check_instances(table: Mapping[str, Any], source: str,
+                     keys: dict[str, str]) -> dict[str, Instance]:
     instances: dict[str, Instance] = {}
     for name, body in table.items():
         where = f"instances.{name}"
@@ -391,7 +407,7 @@ def _check_instances(table: Mapping[str, Any], source: str) -> dict[str, Instanc
         for key in _INSTANCE_KEYS - {"urls"}:
             if key in body and not isinstance(body[key], str):
                 raise ManifestError(f"{source}: {where}.{key}: must be a string, not {body[key]!r}")
-        urls = _url_list(body.get("urls", []), source, f"{where}.urls")
+        urls = _url_list(body.get("urls", []), source, f"{where}.urls", keys)
         if not urls:
             raise ManifestError(f"{source}: {where}.urls: give at least one URL")
         instances[name] = Instance(
@@ -424,18 +440,25 @@ def _restarted_after(value: str | None, source: str, where: str) -> str | None:
     return value
 
 
-def _url_list(value: object, source: str, where: str) -> list[str]:
+def _url_list(value: object, source: str, where: str,
+              keys: dict[str, str] | None = None) -> list[str]:
+    """The checked URLs; their :func:`normal_url` into ``keys`` (split once, not twice)."""
     if not isinstance(value, list):
         raise ManifestError(f"{source}: {where}: must be a list of URLs")
-    return [check_url(url, f"{source}: {where}[{i}]") for i, url in enumerate(value)]
+    for i, url in enumerate(value):
+        parts = _checked(url, lambda: f"{source}: {where}[{i}]")  # noqa: B023 - called at once
+        if keys is not None:
+            keys[url] = _normal(parts)
+    return value
 
 
-def _no_url_twice(instances: Mapping[str, Instance], refuse: list[str], source: str) -> None:
+def _no_url_twice(instances: Mapping[str, Instance], refuse: list[str], source: str,
+                  keys: Mapping[str, str]) -> None:
     owner: dict[str, str] = {}
     places = [(url, f"instances.{i.name}") for i in instances.values() for url in i.urls]
     places += [(url, "refuse") for url in refuse]
     for url, where in places:
-        key = normal_url(url)
+        key = keys.get(url) or normal_url(url)
         if key in owner:
             raise ManifestError(
                 f"{source}: {where}.urls: {url!r} is already listed in {owner[key]}"
@@ -446,7 +469,10 @@ def _no_url_twice(instances: Mapping[str, Instance], refuse: list[str], source: 
 def normal_url(url: str) -> str:
     """A key under which equivalent URLs compare equal: case of the host name, default
     port and a trailing slash do not matter (``http://A.example:80`` == ``http://a.example/``)."""
-    parts = urlsplit(url)
+    return _normal(urlsplit(url))
+
+
+def _normal(parts: SplitResult) -> str:
     port = parts.port or (443 if parts.scheme == "https" else 80)
     return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}{parts.path.rstrip('/')}"
 

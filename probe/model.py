@@ -16,11 +16,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
+from probe.compact import SharedAnswer, SharedObject
 from probe.errors import ErrorKind
 from probe.manifest import Target
 from probe.safe_text import clean_json, one_line
+from probe.shared_once import Derived
 
 
 class Verdict(StrEnum):
@@ -139,16 +141,22 @@ def _offset(value: object) -> int | None:
 
 
 def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    return _mapping(data.get(key))
+    return mapping(data.get(key))
 
 
-def _mapping(value: object) -> Mapping[str, Any]:
+def mapping(value: object) -> Mapping[str, Any]:
     """``value`` when it is a JSON object (a dict, or a Mapping of probe.compact), else {}."""
-    # The dict test first: an ABC's isinstance costs more, for every object of every answer.
-    return value if type(value) is dict or isinstance(value, Mapping) else {}
+    # The types first: an ABC's isinstance costs more, for every object of every answer.
+    if type(value) in _MAPPINGS:
+        return cast("Mapping[str, Any]", value)
+    return value if isinstance(value, Mapping) else {}
 
 
-def _runtime_fields(data: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
+_MAPPINGS = (dict, SharedAnswer, SharedObject)
+"""What an answer's objects are (probe.compact): told by type, not by the Mapping ABC."""
+
+
+def _runtime_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     """The python/code/time_zone/server fields, each None when missing or of the wrong type."""
     python, code, zone = _table(data, "python"), _table(data, "code"), _table(data, "time_zone")
     return {
@@ -163,8 +171,32 @@ def _runtime_fields(data: Mapping[str, Any], request: Mapping[str, Any]) -> dict
         "tz_environ": _text(zone.get("environ")),
         "tz_name": _text(zone.get("name")),
         "tz_offset_s": _offset(zone.get("utc_offset_s")),
-        "forwarded_host": _text(request.get("forwarded_host")),
     }
+
+
+def _shared_fields(data: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The typed fields and the problems of what an answer shares with others (all but
+    :data:`_OWN`): computed once per shared part of a large sweep's answers."""
+    settings = _table(data, "settings_module")
+    fields = {
+        "label": _text(data.get("label")),
+        "instance_id": _text(data.get("instance_id")),
+        "pid": _pid(data.get("pid")),
+        "process_group": _text(data.get("process_group")),
+        "application_group": _text(data.get("application_group")),
+        "settings_environ": _text(settings.get("environ")),
+        "settings_loaded": _text(settings.get("loaded")),
+        "started_at": _text(data.get("started_at")),
+        **_runtime_fields(data),
+    }
+    return fields, _identity_problems(data)
+
+
+_OWN = frozenset({"request", "nonce", "signature", "uptime_s", "hits"})
+"""The fields each request makes an answer's own (probe.compact.PER_REQUEST, and ``request``
+that holds some): everything else is the same in all answers of one process."""
+
+_shared_fields_once = Derived(_shared_fields, _OWN)
 
 
 def answer_problems(data: Mapping[str, Any]) -> tuple[str, ...]:
@@ -175,12 +207,18 @@ def answer_problems(data: Mapping[str, Any]) -> tuple[str, ...]:
     older or minimal endpoint does not send (``nonce``, ``request``) is no problem,
     nor is any extra field.
     """
+    return _identity_problems(data) + _own_problems(data)
+
+
+def _shown(value: object) -> str:
+    # In JSON's words (null, true, "text"): the answer is JSON, not Python.
+    return one_line(json.dumps(value, ensure_ascii=False, default=repr), limit=40)
+
+
+def _identity_problems(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """answer_problems of the fields before ``request`` (all shared with other answers)."""
     problems: list[str] = []
-
-    def shown(value: object) -> str:
-        # In JSON's words (null, true, "text"): the answer is JSON, not Python.
-        return one_line(json.dumps(value, ensure_ascii=False, default=repr), limit=40)
-
+    shown = _shown
     instance_id = data.get("instance_id")
     if not isinstance(instance_id, str) or not instance_id:
         problems.append(f"instance_id is {shown(instance_id)}, not a non-empty string")
@@ -191,22 +229,49 @@ def answer_problems(data: Mapping[str, Any]) -> tuple[str, ...]:
     for key in _TEXT_FIELDS:
         if data.get(key) is not None and not isinstance(data[key], str):
             problems.append(f"{key} is {shown(data[key])}, not a string or null")
-    for key, inner in (("settings_module", ("environ", "loaded")),
-                       ("request", ("host", "script_name", "path_info"))):
-        table = data.get(key)
-        if table is None:
-            continue
-        if not isinstance(table, Mapping):
-            problems.append(f"{key} is {shown(table)}, not an object")
-            continue
-        for name in inner:
-            value = table.get(name)
-            if value is not None and not isinstance(value, str):
-                problems.append(f"{key}.{name} is {shown(value)}, not a string or null")
+    _table_problems(data, "settings_module", ("environ", "loaded"), problems)
+    return tuple(problems)
+
+
+def _own_problems(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """answer_problems of ``request``, ``nonce`` and ``signature`` (each answer's own)."""
+    problems: list[str] = []
+    _table_problems(data, "request", ("host", "script_name", "path_info"), problems)
     for key in ("nonce", "signature"):
         if data.get(key) is not None and not isinstance(data[key], str):
-            problems.append(f"{key} is {shown(data[key])}, not a string or null")
+            problems.append(f"{key} is {_shown(data[key])}, not a string or null")
     return tuple(problems)
+
+
+def _request_fields(request: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The typed fields of ``request`` but path_info (each answer's own), and their
+    problems (path_info's come after them, as answer_problems names them)."""
+    problems: list[str] = []
+    for name in ("host", "script_name"):
+        value = request.get(name)
+        if value is not None and not isinstance(value, str):
+            problems.append(f"request.{name} is {_shown(value)}, not a string or null")
+    fields = {"host": _text(request.get("host")),
+              "script_name": _text(request.get("script_name")),
+              "forwarded_host": _text(request.get("forwarded_host"))}
+    return fields, tuple(problems)
+
+
+_request_fields_once = Derived(_request_fields, frozenset({"path_info", "request_uri"}))
+
+
+def _table_problems(data: Mapping[str, Any], key: str, inner: tuple[str, ...],
+                    problems: list[str]) -> None:
+    table = data.get(key)
+    if table is None:
+        return
+    if not isinstance(table, Mapping):
+        problems.append(f"{key} is {_shown(table)}, not an object")
+        return
+    for name in inner:
+        value = table.get(name)
+        if value is not None and not isinstance(value, str):
+            problems.append(f"{key}.{name} is {_shown(value)}, not a string or null")
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,26 +334,30 @@ class EndpointAnswer:
     @classmethod
     def from_clean(cls, safe: Mapping[str, Any]) -> EndpointAnswer:
         """:meth:`from_json` of an object already made safe by clean_json (or loads_clean)."""
-        settings = _mapping(safe.get("settings_module"))
-        request = _mapping(safe.get("request"))
+        fields, problems = _shared_fields_once(safe)
+        request = safe.get("request")
+        table = mapping(request)
+        # The request's host and mount are shared with other answers too (held once, read
+        # once: probe.compact); its path_info is each answer's own.
+        seen, seen_problems = _request_fields_once(table)
+        path_info, nonce, signature = table.get("path_info"), safe.get("nonce"), \
+            safe.get("signature")
+        if request is not None and table is not request:
+            problems += (f"request is {_shown(request)}, not an object",)
+        problems += seen_problems
+        for name, value in (("request.path_info", path_info), ("nonce", nonce),
+                            ("signature", signature)):
+            if value is not None and type(value) is not str:
+                problems += (f"{name} is {_shown(value)}, not a string or null",)
         return cls(
             raw=safe,
-            label=_text(safe.get("label")),
-            instance_id=_text(safe.get("instance_id")),
-            pid=_pid(safe.get("pid")),
-            process_group=_text(safe.get("process_group")),
-            application_group=_text(safe.get("application_group")),
-            settings_environ=_text(settings.get("environ")),
-            settings_loaded=_text(settings.get("loaded")),
-            host=_text(request.get("host")),
-            script_name=_text(request.get("script_name")),
-            path_info=_text(request.get("path_info")),
-            started_at=_text(safe.get("started_at")),
+            **seen,
+            path_info=_text(path_info),
             uptime_s=_num_or_none(safe.get("uptime_s")),
-            nonce=_text(safe.get("nonce")),
-            signature=_text(safe.get("signature")),
-            problems=answer_problems(safe),
-            **_runtime_fields(safe, request),
+            nonce=_text(nonce),
+            signature=_text(signature),
+            problems=problems,
+            **fields,
         )
 
     @property

@@ -25,10 +25,12 @@ Findings = Callable[[Site], Sequence[tuple[str, str, int, str]]]
 
 
 def load_config(path: str, environ: Mapping[str, str], findings: Findings,
-                nginx_findings: NginxFindings | None = None) -> ConfigJoin:
-    """The configuration at ``path`` as the diagnosis joins it; ProbeError if unreadable."""
+                nginx_findings: NginxFindings | None = None, *,
+                named: str = "--config") -> ConfigJoin:
+    """The configuration at ``path`` as the diagnosis joins it; ProbeError if unreadable
+    (``named``: where the path came from, as the message says it)."""
     if not os.path.exists(path):
-        raise ProbeError(f"--config {path}: no such file or directory")
+        raise ProbeError(f"{named} {path}: no such file or directory")
     if detect(path) is FrontKind.NGINX:
         return _nginx(path, nginx_findings)
     site = load_site([path], environ=environ, httpd=local_httpd())

@@ -20,6 +20,7 @@ import pytest
 
 from probe.check import plugin as check
 from probe.check.plugin import CheckOptions, Thresholds, parse_range
+from probe.diagnose import ConfigJoin
 from probe.errors import ManifestError, ProbeError, UsageError
 from probe.manifest import Manifest, parse
 from probe.model import Cause, EndpointAnswer, Finding, Report, Status, TargetResult, Verdict
@@ -270,10 +271,12 @@ class FakeSweep:
         self.error = error
         self.calls: list[tuple[Manifest, float | None]] = []
         self.tokens: list[str | None] = []
+        self.configs: list[ConfigJoin | None] = []
 
     def __call__(self, manifest: Manifest, *, deadline: float | None = None,
-                 token: str | None = None) -> Report:
+                 token: str | None = None, config: ConfigJoin | None = None) -> Report:
         self.calls.append((manifest, deadline))
+        self.configs.append(config)
         self.tokens.append(token)
         if self.error:
             raise self.error
@@ -312,6 +315,46 @@ def test_repeated_connect_probes_a_fleet() -> None:
     check.run(CheckOptions("site.toml", connect=("127.0.0.1:8080", "127.0.0.2:8080")),
               sweep=sweep, load=lambda path: parse(MANIFEST, path))
     assert sweep.calls[0][0].probe.connects == ("127.0.0.1:8080", "127.0.0.2:8080")
+
+
+def with_config(path: Path) -> str:
+    return f"[probe]\nconfig = {str(path)!r}\n{MANIFEST}"
+
+
+def test_the_manifests_configuration_goes_to_the_sweep(tmp_path: Path) -> None:
+    conf = tmp_path / "httpd.conf"
+    conf.write_text("<VirtualHost *:80>\n    ServerName site-1.example.com\n"
+                    "    WSGIScriptAlias / /srv/project-1/wsgi.py process-group=project-1\n"
+                    "</VirtualHost>\n", encoding="utf-8")
+    sweep = FakeSweep(MISROUTED)
+    output = check.run(CheckOptions("site.toml"), sweep=sweep,
+                       load=lambda path: parse(with_config(conf), path))
+    [config] = sweep.configs
+    assert isinstance(config, ConfigJoin)
+    assert output.status is Status.CRITICAL
+    assert not any("configuration" in line for line in output.long_output)
+
+
+def test_no_configuration_named_none_read() -> None:
+    sweep = FakeSweep()
+    check.run(CheckOptions("site.toml"), sweep=sweep, load=lambda path: parse(MANIFEST, path))
+    assert sweep.configs == [None]
+
+
+@pytest.mark.parametrize(("report", "state"), [(Report(HEALTHY), Status.OK),
+                                               (MISROUTED, Status.CRITICAL)],
+                         ids=["ok", "misrouted"])
+def test_an_unreadable_configuration_is_one_line_not_the_state(
+        tmp_path: Path, report: Report, state: Status) -> None:
+    missing = tmp_path / "nope.conf"
+    sweep = FakeSweep(report)
+    output = check.run(CheckOptions("site.toml"), sweep=sweep,
+                       load=lambda path: parse(with_config(missing), path))
+    assert sweep.configs == [None]  # swept all the same
+    assert output.status is state
+    assert output.long_output[0] == ("configuration not read, explanations made without it: "
+                                     f"[probe] config {missing}: no such file or directory")
+    assert sum("configuration not read" in line for line in output.long_output) == 1
 
 
 def test_bad_manifest_is_unknown() -> None:

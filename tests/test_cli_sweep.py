@@ -458,6 +458,15 @@ def test_config_that_does_not_exist_is_one_line(manifest_file: Path, tmp_path: P
     assert_one_error_line(result, f"--config {missing}: no such file or directory")
 
 
+def test_a_missing_config_from_the_manifest_is_named_as_the_manifest_names_it(
+        manifest_file: Path) -> None:
+    text = manifest_file.read_text()
+    manifest_file.write_text(text.replace("[probe]\n", '[probe]\nconfig = "nope.conf"\n', 1))
+    result = sweep("-m", str(manifest_file))
+    assert_one_error_line(result, f"[probe] config {manifest_file.parent / 'nope.conf'}: "
+                                  "no such file or directory")
+
+
 def test_apachectl_needs_a_configuration(manifest_file: Path) -> None:
     result = sweep("-m", str(manifest_file), "--apachectl")
     assert_one_error_line(result, "--apachectl needs --config PATH (or [probe] config)")

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from probe.compact import PER_REQUEST, SharedAnswer, SharedObject, Sharer
 from probe.diagnose.fronts import host_allowed
-from probe.model import EndpointAnswer
-from probe.report.json_report import _ONE_LINE, _plain
+from probe.model import EndpointAnswer, answer_problems
+from probe.report.json_report import _ONE_LINE, _plain, _target_line, target_dict
 from probe.safe_text import clean_json
+from probe.shared_once import Derived, JsonTexts
+
+from .test_diagnose import healthy, run
 
 KEYS = st.sampled_from(["a", "b", "label", "nonce", "path_info", "request", "server", "x"])
 LEAVES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
@@ -185,3 +190,127 @@ def test_an_answer_reads_the_same_shared_or_not() -> None:
     assert (shared.host, shared.script_name, shared.settings) == (
         "site.example", "/app", "site.settings")
     assert host_allowed(shared) is False
+
+
+ODD = st.one_of(st.none(), st.integers(-2, 2), st.sampled_from(["", "x", "a\nb"]),
+                st.lists(st.integers(), max_size=1), st.floats(allow_nan=False))
+"""A field's value: mostly one of a few (so answers share parts), now and then of a type the
+endpoint never sends (a hostile or broken server)."""
+
+
+def _field(usual: list[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.sampled_from(usual), st.sampled_from(usual), ODD)
+
+
+HOSTILE_ANSWERS = st.fixed_dictionaries({
+    "schema": st.just(1), "instance_id": _field(["i" * 32, "j" * 32]),
+    "label": _field(["project-1", "project-2"]), "pid": _field([41, 42]),
+    "process_group": _field(["pg", ""]), "application_group": _field(["site|"]),
+    "settings_module": st.one_of(
+        st.fixed_dictionaries({"environ": _field(["s.settings"]), "loaded": _field([None])}),
+        ODD),
+    "request": st.one_of(
+        st.fixed_dictionaries({"host": _field(["site.example"]),
+                               "script_name": _field(["", "/app"]),
+                               "path_info": _field(["/a/__probe__", "/b/__probe__"]),
+                               "request_uri": _field(["/a/__probe__"]),
+                               "forwarded_host": _field([None, "front.example"])}),
+        ODD),
+    "python": st.fixed_dictionaries({"prefix": _field(["/venv"]),
+                                     "version": _field(["3.11.2"])}),
+    "time_zone": st.fixed_dictionaries({"environ": _field(["UTC"]),
+                                        "utc_offset_s": _field([0, -21600])}),
+    "uptime_s": _field([1.5, 2.5]), "hits": _field([1, 2]),
+    "nonce": _field(["n" * 32, None]), "signature": _field([None, "sig"]),
+})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(HOSTILE_ANSWERS, min_size=2, max_size=6))
+def test_fields_read_once_per_shared_part_are_each_answers_own(
+        answers: list[dict[str, Any]]) -> None:
+    """EndpointAnswer reads what answers share once (probe.compact.Derived): every answer,
+    sharing its parts with the ones before it or not, reads as the same answer decoded alone,
+    problems included, in the same order."""
+    sharer = Sharer()
+    for data in answers:
+        plain = clean_json(data)
+        shared = EndpointAnswer.from_clean(sharer.answer(clean_json(data)))
+        assert replace(shared, raw={}) == replace(EndpointAnswer.from_clean(plain), raw={})
+        assert shared.problems == answer_problems(plain)
+
+
+def test_derived_once_per_shared_part_and_never_from_an_answers_own_field() -> None:
+    sharer = Sharer()
+    seen: list[object] = []
+
+    def label(data: Mapping[str, Any]) -> object:
+        seen.append(data.get("label"))
+        return data.get("label")
+
+    once = Derived(label, frozenset({"nonce", "request"}))
+    first = sharer.answer(endpoint_answer("a" * 32, "/one/__probe__"))
+    second = sharer.answer(endpoint_answer("b" * 32, "/two/__probe__"))
+    assert once(first) == once(second) == "project-1"
+    assert seen == ["project-1"]
+    other = sharer.answer({**endpoint_answer("c" * 32, "/x/__probe__"), "label": "project-2"})
+    assert once(other) == "project-2"
+    assert once({"label": "plain"}) == "plain"  # a plain dict: derived each time
+    assert seen == ["project-1", "project-2", "plain"]
+    reads_own = Derived(lambda data: data.get("nonce"), frozenset({"nonce", "request"}))
+    with pytest.raises(AssertionError, match="nonce"):
+        reads_own(first)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(ANSWERS, HOSTILE_ANSWERS), min_size=1, max_size=6))
+def test_an_answers_json_text_with_its_shared_part_encoded_once_is_the_whole_encoded(
+        answers: list[dict[str, Any]]) -> None:
+    """The JSON report writes each answer's shared part from a text made once per shared
+    part (probe.compact.JsonTexts): byte for byte the encoder's text of the whole answer,
+    whatever was shared before it."""
+    sharer = Sharer()
+    texts = JsonTexts(_ONE_LINE.encode)
+    for data in answers:
+        kept = sharer.answer(clean_json(data))
+        assert texts(kept) == _ONE_LINE.encode(_plain(kept))
+        assert texts(kept) == texts(kept)  # the second time from the kept text
+
+
+def test_a_report_line_is_its_target_encoded_whole() -> None:
+    """A target line puts the observed answer's text between the target's other fields:
+    the same text as encoding the whole target (the JSON report, probe.report.json_report)."""
+    report = run(healthy())
+    sharer = Sharer()
+    lines = 0
+    for target in report.targets:
+        if target.observed is None:
+            continue
+        shared = replace(target, observed=EndpointAnswer.from_clean(
+            sharer.answer(clean_json(dict(target.observed.raw)))))
+        assert isinstance(shared.observed and shared.observed.raw, SharedAnswer)
+        assert _target_line(shared) == _ONE_LINE.encode(target_dict(shared))
+        assert json.loads(_target_line(shared)) == target_dict(target)
+        lines += 1
+    assert lines >= 3
+
+
+def test_what_is_derived_once_starts_afresh_when_full() -> None:
+    """A long-lived exporter meets new processes without end: past its limit the table
+    starts afresh, so the newest answers are still derived once each."""
+    sharer = Sharer()
+    seen: list[object] = []
+
+    def label(data: Mapping[str, Any]) -> object:
+        seen.append(data.get("label"))
+        return data.get("label")
+
+    once = Derived(label, frozenset({"nonce", "request"}), limit=2)
+    texts = JsonTexts(_ONE_LINE.encode, limit=2)
+    answers = [sharer.answer({**endpoint_answer(f"{n:032}", "/p/__probe__"), "label": f"l{n}"})
+               for n in range(5)]
+    for answer in answers:
+        assert once(answer) == once(answer) == answer["label"]
+        assert texts(answer) == texts(answer) == _ONE_LINE.encode(_plain(answer))
+    assert seen == [f"l{n}" for n in range(5)]
+    assert len(once._seen) <= 2 and len(texts._texts) <= 2

@@ -190,3 +190,33 @@ def test_the_manifest_records_the_configuration_it_came_from(tmp_path: Path) -> 
     text, manifest = discovered(tmp_path)
     assert manifest.probe.config == str(tmp_path / "site.conf")
     assert "# The configuration this came from" in text
+
+
+def test_no_url_line_the_manifest_parser_refuses(tmp_path: Path) -> None:
+    # httpd accepts these names and mounts (one argument each; apache2 -t: Syntax OK), but
+    # none can be in a URL: each becomes one comment line, the rest still parses
+    write_config(tmp_path)
+    site = tmp_path / "site.conf"
+    site.write_text(f"""\
+<VirtualHost *:80>
+    ServerName first.example.com
+    WSGIScriptAlias / {tmp_path}/shop/wsgi.py
+</VirtualHost>
+<VirtualHost *:80>
+    ServerName "IP do sistema"
+    ServerAlias blog.example.com "my blog"
+    WSGIScriptAlias / {tmp_path}/blog/wsgi.py
+    WSGIScriptAlias "/other blog" {tmp_path}/other/blog/wsgi.py
+</VirtualHost>
+""")
+    text = discover_paths([site])
+    urls = {name: list(i.urls) for name, i in parse(text).instances.items()}
+    assert urls == {"shop": ["http://first.example.com/"], "blog": ["http://blog.example.com/"]}
+    comments = [line for line in text.splitlines() if "no URL written" in line]
+    assert all(line.startswith("# ") for line in comments), comments
+    said = " ".join(comments)
+    assert f"ServerName 'IP do sistema' of the VirtualHost at {site}:5 cannot be the host " \
+           f"of a URL: no URL written for it" in said
+    for url in ("http://my blog/", "http://blog.example.com/other blog/",
+                "http://my blog/other blog/"):
+        assert f"{url!r}: no URL written for it" in said, text

@@ -24,6 +24,7 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from probe.credentials import read_token
+from probe.diagnose import ConfigJoin
 from probe.errors import ProbeError
 from probe.exporter import command as exporter
 from probe.exporter.command import ExporterApp, ExporterOptions, SweepCoordinator
@@ -183,10 +184,10 @@ class SlowSweep:
 
     def __call__(self, manifest: Manifest, *, targets: Sequence[Target] | None = None,
                  deadline: float | None = None, transport: Transport | None = None,
-                 token: str | None = None) -> Report:
+                 token: str | None = None, config: ConfigJoin | None = None) -> Report:
         with self._lock:
             self.calls.append({"targets": targets, "deadline": deadline,
-                               "transport": transport, "token": token})
+                               "transport": transport, "token": token, "config": config})
         time.sleep(self.delay)
         if self.error:
             raise self.error
@@ -243,6 +244,25 @@ def test_metrics_over_http(serve: ServeFactory) -> None:
     assert value(response.text, "wsgi_probe_url_ok", url="http://site-1.example.com/") == 1
     assert len(sweep.calls) == 1
     assert sweep.calls[0]["deadline"] == pytest.approx(9.5)  # header minus the 0.5 s offset
+
+
+def test_every_sweep_is_diagnosed_with_the_configuration(tmp_path: Path) -> None:
+    from probe.front_config import load_front
+
+    conf = tmp_path / "httpd.conf"
+    conf.write_text("<VirtualHost *:80>\n    ServerName site-1.example.com\n</VirtualHost>\n")
+    join = load_front(str(conf), {})
+    sweep = SlowSweep()
+    served = Served(exporter.build_app(parse(MANIFEST, "site.toml"), ExporterOptions(),
+                                       config=join, sweep=sweep))
+    try:
+        assert served.get("/metrics").status_code == 200
+        assert served.get("/probe", params={"target": "http://other.example/"}).status_code \
+            == 200
+    finally:
+        served.close()
+    assert [(call["targets"] is None, call["config"]) for call in sweep.calls] == [
+        (True, join), (False, join)]
 
 
 def test_openmetrics_when_asked(serve: ServeFactory) -> None:
@@ -573,7 +593,7 @@ def test_probe_success_1_when_ok(serve: ServeFactory) -> None:
     class OkSweep(SlowSweep):
         def __call__(self, manifest: Manifest, *, targets: Sequence[Target] | None = None,
                      deadline: float | None = None, transport: Transport | None = None,
-                     token: str | None = None) -> Report:
+                     token: str | None = None, config: ConfigJoin | None = None) -> Report:
             assert targets is not None
             return Report((result(targets[0].url, targets[0].expected,
                                   observed=endpoint("project-1")),))

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from probe.diagnose import ConfigJoin
 from probe.errors import UsageError
 from probe.exporter import command as exporter
 from probe.exporter.command import ExporterOptions
@@ -38,7 +39,8 @@ class Recorder:
         self.swept: list[list[str] | None] = []
 
     def __call__(self, manifest: Manifest, *, targets: Sequence[Target] | None = None,
-                 deadline: float | None = None, token: str | None = None) -> Report:
+                 deadline: float | None = None, token: str | None = None,
+                 config: ConfigJoin | None = None) -> Report:
         self.swept.append([t.url for t in targets] if targets is not None else None)
         chosen = targets if targets is not None else manifest.targets()
         return Report(tuple(TargetResult(t.url, t.expected, Verdict.OK, None, "", "", None,

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import os
 import textwrap
+from dataclasses import fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from probe import manifest
 from probe.credentials import read_token
 from probe.errors import ManifestError
 from probe.manifest import ANY_INSTANCE, Instance, Manifest, ProbeSettings, Target
+from probe.urls import split_usual
 
 CONTRACT_EXAMPLE = """\
 [probe]                       # all optional
@@ -590,3 +595,41 @@ def test_a_command_line_url_with_credentials_is_a_usage_error() -> None:
     assert done.stderr == ("probe: command line: URL[0]: a probe URL takes no user:password@ "
                            "(the endpoint is authorised by X-Probe-Token: give --token-file): "
                            "'http://***@site.example/'\n")
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.sampled_from(["http://", "https://", "HTTP://", "http:", ""]),
+       st.text(alphabet="ab.:[]@1/", max_size=8), st.text(alphabet="ab/%.?#", max_size=8))
+def test_the_probe_url_is_the_urls_path_and_the_segment_as_urlsplit_reads_them(
+        scheme: str, netloc: str, path: str) -> None:
+    """probe_url skips urlsplit for the usual URL (every URL of a sweep passes there): the
+    same URL as urlsplit's parts give, for any URL, checked or not."""
+    url = scheme + netloc + path
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return
+    wanted = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}/__probe__"
+    assert Target(url, None).probe_url("__probe__") == wanted
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.sampled_from(["http://", "https://", "HTTP://", "http:", "ftp://", ""]),
+       st.text(alphabet="aB.:[]@1/", max_size=8), st.text(alphabet="ab/%.?#;", max_size=8))
+def test_the_usual_urls_split_as_urlsplit_splits_them(scheme: str, netloc: str,
+                                                      path: str) -> None:
+    url = scheme + netloc + path
+    usual = split_usual(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # the manifest refuses those before any is split
+        return
+    assert usual is None or usual == tuple(parts[:3])
+
+
+def test_a_target_at_an_address_is_the_target_replaced() -> None:
+    """Target.at lists every field (it skips dataclasses.replace's cost): a field added to
+    Target and not to it fails here."""
+    target = Target("http://a.example/x/", "one", None)
+    assert target.at("127.0.0.1:8001") == replace(target, address="127.0.0.1:8001")
+    assert len(fields(Target)) == 3

@@ -166,6 +166,9 @@ def test_an_ok_check_of_one_url_imports_only_what_its_answer_needs(tmp_path: Pat
                if line.startswith("import time:")}
     assert {"probe.sweep", "probe.diagnose", "pycurl", "probe.liveness"} <= modules
     assert modules & NOT_FOR_AN_OK_CHECK == set()
+    # No [probe] config: neither the module that reads one nor lint's rules.
+    assert {m for m in modules if m == "probe.front_config" or m.startswith("probe.lint")} \
+        == set()
 
 
 @pytest.mark.parametrize("flag", ["--version", "-V"])

@@ -13,8 +13,10 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-_SINGLE = re.compile(r"^(\S+)\s+(\S+) \((.+):(\d+)\)$")
-_NAMEVHOST = re.compile(r"^\s+(default server|port \S+ namevhost) (\S+) \((.+):(\d+)\)$")
+# The name is the ServerName as httpd keeps it, which may hold spaces (ServerName "IP do
+# sistema" is one argument httpd accepts): it runs up to the place in parentheses.
+_SINGLE = re.compile(r"^(\S+)\s+(\S.*?) \((.+):(\d+)\)$")
+_NAMEVHOST = re.compile(r"^\s+(default server|port \S+ namevhost) (\S.*?) \((.+):(\d+)\)$")
 _NAMED = re.compile(r"^(\S+)\s+is a NameVirtualHost$")
 
 

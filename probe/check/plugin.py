@@ -39,6 +39,8 @@ from probe.environment import Environment
 from probe.errors import ProbeError, UsageError
 
 if TYPE_CHECKING:
+    from probe.diagnose import ConfigJoin
+    from probe.front_config import FrontConfig
     from probe.manifest import Manifest
     from probe.model import Report
     from probe.report.nagios import PluginOutput
@@ -62,7 +64,7 @@ def __getattr__(name: str) -> object:
 
 class SweepFunction(Protocol):
     def __call__(self, manifest: Manifest, *, deadline: float | None = None,
-                 token: str | None = None) -> Report: ...
+                 token: str | None = None, config: ConfigJoin | None = None) -> Report: ...
 
 
 def run(options: CheckOptions, *, sweep: SweepFunction | None = None,
@@ -96,15 +98,21 @@ def _attempt(options: CheckOptions, *, sweep: SweepFunction | None,
 
         # Read the token now: an unreadable token file is UNKNOWN, not 7 no_endpoint URLs.
         token = read_token(loaded.probe, env.environ)
+        reading = time.monotonic()
+        front = _front(loaded.probe.config, env, stage)
+        spent = time.monotonic() - reading if front is not None else 0.0
         # The manifest is good: only now the sweep, the model and the judgement.
         from probe.report.nagios_evaluate import evaluate
 
         count = len(loaded.targets())
         stage(f"sweeping {count} URL{'s' if count != 1 else ''}")
-        report = (sweep or _real_sweep())(loaded, deadline=sweep_deadline(options.timeout),
-                                          token=token)
+        # Reading the configuration took from -t too: the sweep gets what is left of its share.
+        deadline = max(sweep_deadline(options.timeout) - spent, 0.0)
+        report = (sweep or _real_sweep())(loaded, deadline=deadline, token=token,
+                                          config=front.join if front else None)
         stage("judging the results")
-        return evaluate(report, options, elapsed=time.monotonic() - started, manifest=loaded)
+        output = evaluate(report, options, elapsed=time.monotonic() - started, manifest=loaded)
+        return _with_problem(output, front)
     except ProbeError as exc:
         return str(exc)
     except Exception as exc:  # the last line of defence: never a traceback on stdout
@@ -113,6 +121,29 @@ def _attempt(options: CheckOptions, *, sweep: SweepFunction | None,
 
             traceback.print_exc(file=env.stderr)
         return _internal(exc)
+
+
+def _front(path: str | None, env: Environment,
+           stage: Callable[[str], None]) -> FrontConfig | None:
+    """``[probe] config``, read as ``probe sweep`` reads it (lint imported only then)."""
+    if path is None:
+        return None
+    from probe.front_config import manifest_front
+
+    stage("reading the front server's configuration")
+    return manifest_front(path, env.environ)
+
+
+def _with_problem(output: PluginOutput, front: FrontConfig | None) -> PluginOutput:
+    """A configuration that could not be read is a secondary problem: the state stays what
+    was measured, and the first long-output line says what was not read and why (as the
+    Monitoring Plugins put detail below the status line)."""
+    if front is None or front.problem is None:
+        return output
+    from dataclasses import replace
+
+    line = f"configuration not read, explanations made without it: {front.problem}"
+    return replace(output, long_output=(line, *output.long_output))
 
 
 def _internal(exc: BaseException) -> str:
@@ -139,9 +170,9 @@ def _quiet(sweep: SweepFunction | None, verbose: int) -> SweepFunction:
     """The sweep, logs silenced first (see :func:`silence_logs`): nothing logs before
     it, and a bad manifest's UNKNOWN then needs no logging module."""
     def quiet_sweep(manifest: Manifest, *, deadline: float | None = None,
-                    token: str | None = None) -> Report:
+                    token: str | None = None, config: ConfigJoin | None = None) -> Report:
         silence_logs(verbose)
-        return (sweep or _real_sweep())(manifest, deadline=deadline, token=token)
+        return (sweep or _real_sweep())(manifest, deadline=deadline, token=token, config=config)
 
     return quiet_sweep
 

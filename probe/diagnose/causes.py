@@ -46,7 +46,8 @@ def wrong_instance(
 def _other_answers_on(host: str, obs: Observation, context: SweepContext) -> bool:
     """Whether another URL of the sweep on ``host`` got an endpoint answer."""
     return any(other is not obs and host_of(other.target.url) == host
-               for other, _ in context.answers())
+               for other, _ in context.distinct("host", lambda o, _: host_of(o.target.url),
+                                                observations=2))
 
 
 def near_miss(obs: Observation, answer: EndpointAnswer, comparison: Comparison,
@@ -80,12 +81,7 @@ def fallback_vhost(answer: EndpointAnswer, host: str, context: SweepContext) -> 
     vhost = vhost_of(answer.application_group)
     if vhost is not None:
         return vhost if vhost != host and not context.vhost_serves(vhost, host) else None
-    own_hosts = {
-        host_of(url)
-        for inst in context.manifest.instances.values()
-        if inst.name == context.identify(answer)
-        for url in inst.urls
-    }
+    own_hosts = context.hosts_of(context.identify(answer))
     if own_hosts and host not in own_hosts:
         return ""
     return None
@@ -100,9 +96,14 @@ def _expected_mount(obs: Observation, context: SweepContext) -> str:
         return known
     # Unknown: at most what all the instance's URLs on this host share (a mount is a prefix
     # of each), so /admin/ of an instance that also serves / is not a mount of its own.
-    paths = [urlsplit(url).path for url in context.manifest.instances[expected].urls
-             if host_of(url) == host] or [urlsplit(obs.target.url).path]
-    return _common_prefix(paths)
+    # Once per instance and host: the instance may list thousands of URLs.
+    key = ("shared_prefix " + host, expected)
+    if key not in context.memo:
+        paths = [urlsplit(url).path for url in context.manifest.instances[expected].urls
+                 if host_of(url) == host]
+        context.memo[key] = _common_prefix(paths) if paths else None
+    shared = context.memo[key]
+    return shared if isinstance(shared, str) else _common_prefix([urlsplit(obs.target.url).path])
 
 
 def _common_prefix(paths: list[str]) -> str:
@@ -150,7 +151,9 @@ def leak_suspect(obs: Observation, context: SweepContext) -> tuple[EndpointAnswe
     expected = context.manifest.instances.get(obs.target.expected or "")
     mine = expected.settings if expected else None
     host = host_of(obs.target.url)
-    for other, answer in context.answers():
+    for other, answer in context.distinct(
+            "leak", lambda o, a: (host_of(o.target.url), o.target.expected, a.embedded,
+                                  a.settings)):
         if (
             answer.embedded
             and answer.settings

@@ -19,7 +19,7 @@ from typing import cast
 
 from probe.diagnose import wording_causes as words
 from probe.diagnose.code_drift import Server, server_of
-from probe.diagnose.identify import SweepContext
+from probe.diagnose.identify import SweepContext, identity
 from probe.diagnose.wording import Diagnosis
 from probe.manifest import Instance
 from probe.model import EndpointAnswer, Observation
@@ -52,7 +52,8 @@ def wrong_python(obs: Observation, answer: EndpointAnswer, instance: Instance, s
     if not wrong:
         return None
     # Whose environment it is, when another instance answers from that prefix.
-    owner = next((name for _, other in context.answers()
+    owner = next((name for _, other in context.distinct(
+                      "python", lambda _, a: (a.python_prefix, *identity(a)))
                   if other.python_prefix == answer.python_prefix
                   and (name := context.identify(other)) not in (None, instance.name)), None)
     return words.wrong_python(obs.target.url, instance, answer, wrong, owner, shown)
@@ -134,7 +135,8 @@ def time_zone(obs: Observation, answer: EndpointAnswer, instance: Instance, show
         # The interpreter itself asks for another zone (or none): not a leak.
         return words.other_time_zone(obs.target.url, instance, answer, asked, shown)
     source = next(
-        (name for _, other in context.answers()
+        (name for _, other in context.distinct(
+            "time_zone", lambda _, a: (a.pid, a.tz_environ, *identity(a)))
          if other.pid == answer.pid and other.tz_environ is not None
          and other.tz_environ != asked
          and _offset(other.tz_environ, moment) == answer.tz_offset_s

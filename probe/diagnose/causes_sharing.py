@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from probe.diagnose import wording_causes as words
-from probe.diagnose.identify import SweepContext, host_of
+from probe.diagnose.identify import SweepContext, host_of, identity
 from probe.diagnose.wording import Diagnosis
 from probe.manifest import Instance
 from probe.model import EndpointAnswer, Observation
@@ -31,7 +31,7 @@ def shared_interpreter(
     """The right application with another's settings because both live in one interpreter."""
     if answer.pid is None or answer.application_group is None:
         return None
-    for _, other in context.answers():
+    for _, other in context.distinct("pid_identity", lambda _, a: (a.pid, *identity(a))):
         owner = context.identify(other)
         if (
             owner is not None
@@ -64,7 +64,7 @@ def process_group_scope(
         return None
     sharing = sorted({
         name
-        for _, other in context.answers()
+        for _, other in context.distinct("identity", lambda _, a: identity(a))
         if other.process_group == answer.process_group
         and other.application_group != answer.application_group
         and (name := context.identify(other)) is not None
@@ -86,7 +86,9 @@ def with_group_hint(leak: Diagnosis, answer: EndpointAnswer, instance: Instance,
     group = answer.process_group
     if not group or instance.process_group is not None:
         return leak
-    owner_groups = {a.process_group for _, a in context.answers() if context.identify(a) == owner}
+    owner_groups = {a.process_group for _, a in context.distinct("identity",
+                                                                 lambda _, a: identity(a))
+                    if context.identify(a) == owner}
     if group not in owner_groups:
         return leak
     return replace(leak, explanation=leak.explanation + " " + words.group_hint(instance, owner,

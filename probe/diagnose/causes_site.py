@@ -111,7 +111,9 @@ def _same_mount_other_application(
     another application: one site cannot run two applications on one mount."""
     if not answer.application_group or "|" not in answer.application_group:
         return None
-    for other_obs, other in context.answers():
+    for other_obs, other in context.distinct(
+            "mount_application", lambda _, a: (a.application_group, a.label, a.instance_id),
+            observations=2):
         if (other_obs is not obs and other.application_group == answer.application_group
                 and other.label != answer.label and other.instance_id != answer.instance_id):
             return other_obs, other

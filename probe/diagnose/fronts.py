@@ -17,14 +17,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from probe.model import EndpointAnswer, FrontKind, Observation
+from probe.model import EndpointAnswer, FrontKind, Observation, mapping
 
 APP_SERVERS = ("gunicorn", "uwsgi", "waitress")
 
 
 def _table(answer: EndpointAnswer, key: str) -> Mapping[str, object]:
-    value = answer.raw.get(key)
-    return value if isinstance(value, Mapping) else {}  # an answer's objects: Mappings
+    return mapping(answer.raw.get(key))  # an answer's objects: Mappings
 
 
 def software(answer: EndpointAnswer) -> str | None:

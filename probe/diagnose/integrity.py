@@ -17,13 +17,14 @@ Only an ``ok`` verdict is looked at: any other verdict already names a worse pro
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
 from probe.diagnose.fronts import host_allowed, mod_wsgi
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.model import EndpointAnswer, Evidence, EvidenceKind, FrontKind, Observation, Verdict
+from probe.urls import split_usual
 
 if TYPE_CHECKING:
     from probe.front import PredictedRoute
@@ -66,8 +67,11 @@ def check(obs: Observation, diagnosis: Diagnosis, context: SweepContext, front: 
 def _host(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer, front: FrontKind,
           route: PredictedRoute | None) -> Diagnosis | None:
     url = obs.target.url
-    wanted, seen = _name(urlsplit(url).netloc), _name(answer.host)
+    wanted, seen = _name((split_usual(url) or urlsplit(url))[1]), _name(answer.host)
     allowed = host_allowed(answer)
+    mismatch = seen and seen != wanted and _name(answer.forwarded_host) != wanted
+    if not mismatch and allowed is not False:
+        return None  # most URLs: nothing below (the words, the evidence) is needed
     evidence = [Evidence(EvidenceKind.OBSERVED, f"request.host = {answer.host!r}",
                          f"GET {url}")]
     if allowed is not None:
@@ -78,7 +82,7 @@ def _host(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer, front:
               "Django runs, got 200." if allowed is False else
               " Django accepts it (it is in ALLOWED_HOSTS), but builds absolute links and "
               "redirects with it." if allowed else "")
-    if seen and seen != wanted and _name(answer.forwarded_host) != wanted:
+    if mismatch:
         step = route.step("host") if route is not None else None
         cited = (f" The configuration given says why: {step.rule} ({step.source})."
                  if step is not None and step.source is not None else
@@ -116,8 +120,7 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
     mount = (urlsplit(url).path or "/").rstrip("/")
     if script == mount:
         return None
-    own = {(urlsplit(o.target.url).path or "/").rstrip("/")
-           for o in context.observations if o.target.expected == obs.target.expected}
+    own = _own_mounts(context, obs.target.expected)
     if script in own and (mount + "/").startswith(script + "/"):
         return None  # a page inside the application's own mount, which the manifest lists
     sent = urlsplit(obs.target.probe_url(context.manifest.probe.segment)).path
@@ -157,3 +160,12 @@ def _mount_fix(front: FrontKind, mount: str) -> str:
                 f"/path/to/wsgi.py' (mod_wsgi sets SCRIPT_NAME), or behind mod_proxy send "
                 f"the prefix in a header and {django}.")
     return f"Send the prefix {mount} to the application in a header and {django}."
+
+
+def _own_mounts(context: SweepContext, expected: str | None) -> set[str]:
+    """The paths of the sweep's URLs expecting ``expected``: once per instance, not per URL."""
+    key = ("own_mounts", expected or "")
+    if key not in context.memo:
+        context.memo[key] = {(urlsplit(o.target.url).path or "/").rstrip("/")
+                             for o in context.observations if o.target.expected == expected}
+    return cast("set[str]", context.memo[key])

@@ -92,10 +92,13 @@ def _intended(obs: Observation, context: SweepContext) -> tuple[str | None, str 
     instance = context.manifest.instances.get(expected or "")
     if instance is None:
         return None, None
-    scripts = [a.raw.get("script_file") for o, a in context.answers_of(instance.name)
-               if o.target.expected == instance.name]
-    script = next((s for s in scripts if isinstance(s, str) and s), None)
-    return script, instance.process_group
+    key = ("intended_script", instance.name)
+    if key not in context.memo:  # once per instance: asked for every wrong URL
+        scripts = (a.raw.get("script_file") for o, a in context.answers_of(instance.name)
+                   if o.target.expected == instance.name)
+        context.memo[key] = next((s for s in scripts if isinstance(s, str) and s), None)
+    script = context.memo[key]
+    return script if isinstance(script, str) else None, instance.process_group
 
 
 def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,

@@ -82,8 +82,12 @@ def direct_diagnosis(obs: Observation, diagnosis: Diagnosis) -> Diagnosis:
 def _listen_of(context: SweepContext, instance: str | None) -> str | None:
     if instance is None:
         return None
-    return next((listen(answer) for _, answer in context.answers_of(instance)
-                 if listen(answer)), None)
+    key = ("listen", instance)
+    if key not in context.memo:  # once per instance: asked for every wrong URL
+        context.memo[key] = next((listen(answer) for _, answer in context.answers_of(instance)
+                                  if listen(answer)), None)
+    found = context.memo[key]
+    return found if isinstance(found, str) else None
 
 
 def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,

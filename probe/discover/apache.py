@@ -20,7 +20,7 @@ one, say), so that a sweep of the result shows the misroute instead of hiding it
   host name (a single VirtualHost, or none) gets a comment instead: that is usually
   intended, and a ``[refuse]`` entry would make every sweep of it critical.
 
-Slightly over 300 lines: grouping applications into instances and naming their URLs share
+Over 300 lines: grouping applications into instances and naming their URLs share
 one pass over the servers; the TOML writer and redirect detection already live apart.
 """
 
@@ -44,7 +44,7 @@ from probe.apache.names import (
 from probe.apache.redirects import redirects_everything
 from probe.apache.unknown_hosts import UnknownHosts, unknown_hosts
 from probe.discover.discovery import DiscoveredInstance, Discovery, Url
-from probe.discover.manifest_text import UNKNOWN_HOST, render
+from probe.discover.manifest_text import UNKNOWN_HOST, refused_url, render
 from probe.identities import anonymous, look_alikes
 
 _GENERIC_DIRS = {"", "wsgi", "apache", "conf", "scripts", "bin", "deploy", "src", "app"}
@@ -255,15 +255,25 @@ def _add_urls(site: Site, instance: DiscoveredInstance, app: WsgiApp, server: Se
         instance.skipped.append(f"{context} redirects every request ({redirect}): its URLs "
                                 f"are not this instance's")
         return
-    if server.server_name:
-        names = [(server.server_name, f"ServerName of {context}" if not server.name_inherited
+    named = bool(server.server_name)
+    usable = named and refused_url(f"http://{server.server_hostname or ''}/") is None
+    if named and not usable:
+        # httpd takes any one argument as the name ("IP do sistema", a placeholder left in
+        # quotes); no request can carry it, so only being first on its address reaches it
+        instance.skipped.append(f"ServerName {server.server_hostname!r} of {context} cannot "
+                                f"be the host of a URL: no URL written for it")
+    if usable:
+        names = [(server.server_name or "", f"ServerName of {context}"
+                  if not server.name_inherited
                   else f"main server's ServerName, inherited by {context}")]
     elif _first_on_its_address(site, server):
-        names = [("localhost", f"no ServerName anywhere: {context} is the first for its "
-                               f"address, so any host name reaches it")]
+        why = "its ServerName is no host name" if named else "no ServerName anywhere"
+        names = [("localhost", f"{why}: {context} is the first for its address, so any "
+                               f"host name reaches it")]
     else:
-        instance.skipped.append(f"{context} has no ServerName (httpd uses this machine's "
-                                f"host name): add the name clients use by hand")
+        if not named:
+            instance.skipped.append(f"{context} has no ServerName (httpd uses this machine's "
+                                    f"host name): add the name clients use by hand")
         names = []
     names += [(alias, f"ServerAlias of {context}") for alias in server.aliases]
     for host, source in names:
@@ -272,6 +282,9 @@ def _add_urls(site: Site, instance: DiscoveredInstance, app: WsgiApp, server: Se
                                     f"add concrete host names by hand")
             continue
         url = f"{scheme}://{host}{netloc_port}{path}"
+        if (refused := refused_url(url)) is not None:
+            instance.skipped.append(f"{source}: {refused}: no URL written for it")
+            continue
         if all(u.url != url for u in instance.urls):
             instance.urls.append(Url(url, f"{source}; {app.directive.name} at {app.where}"))
 

@@ -8,6 +8,9 @@ import re
 import shlex
 from typing import TYPE_CHECKING
 
+from probe.errors import ManifestError
+from probe.manifest import check_url
+
 if TYPE_CHECKING:
     from probe.discover.discovery import DiscoveredInstance, Discovery
 
@@ -22,6 +25,16 @@ def _string(value: str) -> str:
 
 def _key(name: str) -> str:
     return name if _BARE_KEY.fullmatch(name) else _string(name)
+
+
+def refused_url(url: str) -> str | None:
+    """Why the manifest parser would refuse ``url``; None if it takes it. Discover writes no
+    line the parser refuses: such a URL becomes a comment."""
+    try:
+        check_url(url, "URL")
+    except ManifestError as exc:
+        return str(exc).removeprefix("URL: ")
+    return None
 
 
 def _comment(text: str) -> str:

@@ -55,6 +55,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -72,9 +73,13 @@ from probe.exporter.http import (
 )
 from probe.exporter.server import SHUTDOWN_GRACE, make_server
 from probe.exporter.sweeps import BURST_WINDOW, WAIT_SLACK, Completed, SweepCoordinator
+from probe.front_config import manifest_front
 from probe.manifest import Manifest, Target, parse_connect
 from probe.model import Report
 from probe.transport import abort_in_flight
+
+if TYPE_CHECKING:
+    from probe.diagnose import ConfigJoin
 
 __all__ = ["BURST_WINDOW", "DEFAULT_LISTEN", "DEFAULT_PORT", "DEFAULT_SCRAPE_TIMEOUT",
            "DEFAULT_TIMEOUT_OFFSET", "MAX_SCRAPE_TIMEOUT", "SHUTDOWN_GRACE", "WAIT_SLACK",
@@ -103,11 +108,12 @@ class ExporterOptions:
 
 
 def build_app(manifest: Manifest, options: ExporterOptions, *, version: str = "",
-              token: str | None = None,
+              token: str | None = None, config: ConfigJoin | None = None,
               sweep: Callable[..., Report] | None = None) -> ExporterApp:
     """The application with the real sweep (or ``sweep``, same signature as run_sweep).
 
-    ``token`` goes to the manifest's URLs, never to a /probe target outside it.
+    ``token`` goes to the manifest's URLs, never to a /probe target outside it; ``config``
+    (the front server's configuration) to every sweep's diagnosis.
     """
     from probe.sweep import run_sweep
 
@@ -116,12 +122,12 @@ def build_app(manifest: Manifest, options: ExporterOptions, *, version: str = ""
 
     def run_all(deadline: float) -> Report:
         if mine is None:
-            return run(manifest, deadline=deadline, token=token)
-        return run(manifest, targets=mine, deadline=deadline, token=token)
+            return run(manifest, deadline=deadline, token=token, config=config)
+        return run(manifest, targets=mine, deadline=deadline, token=token, config=config)
 
     def run_one(target: Target, deadline: float, with_token: bool) -> Report:
         return run(manifest, targets=[target], deadline=deadline,
-                   token=token if with_token else None)
+                   token=token if with_token else None, config=config)
 
     coordinator = SweepCoordinator(run_all, min_interval=options.min_interval)
     return ExporterApp(manifest, coordinator, probe=run_one,
@@ -136,7 +142,12 @@ def serve(manifest: Manifest, options: ExporterOptions, *, version: str = "",
     host, port = parse_connect(options.listen, "--listen", allow_zero=True)
     # Fail at start, not at the first scrape, when the token file cannot be read.
     token = read_token(manifest.probe, environ)
-    app = build_app(manifest, options, version=version, token=token)
+    front = manifest_front(manifest.probe.config, environ)
+    if front.problem is not None:
+        # The probe's verdicts stand without it: say so once, and serve.
+        log.warning("exporter_config_unread", error=front.problem,
+                    detail="explanations are made without the front server's configuration")
+    app = build_app(manifest, options, version=version, token=token, config=front.join)
     try:
         server = make_server(host, port, app)
     except OSError as exc:

@@ -37,7 +37,6 @@ MAX_RUNS = 20
 """``apache2 -t`` runs for one configuration, the first included (each takes well under a
 second; a file with a comment after every directive has a refusal per line)."""
 BUDGET_SECONDS = 30.0
-_REREAD = {"define", "undefine", "serverroot"}
 _DEFINING = {"loadmodule", "loadfile", "include", "includeoptional", "wsgidaemonprocess"}
 """Directives later lines may depend on: commented out, they can cause a refusal of their own
 (a module's directive, a daemon group named by ``process-group=``)."""
@@ -90,46 +89,61 @@ def _later_refusals(check: _Check, refusal: ConfigFinding,
                     stderr: str) -> list[ConfigFinding]:
     """httpd names only its first refusal (a comment after a directive gives one per line):
     comment out the refused directive in a scratch copy and run ``apache2 -t`` again, at
-    most :data:`MAX_RUNS` runs in all and :data:`BUDGET_SECONDS`. It stops at a refusal
-    that is not a directive's "Syntax error on line N of FILE" lint maps to a file it read,
-    at a section line (commenting it out would unbalance the sections), and after a
-    ``Define``/``UnDefine``/``ServerRoot`` (they change how everything after them reads).
-    An "Invalid command" or a process group "not yet configured" after a ``LoadModule``,
-    ``Include`` or ``WSGIDaemonProcess`` was commented out may be that line's doing: not
-    reported, and the chain ends."""
+    most :data:`MAX_RUNS` runs in all and :data:`BUDGET_SECONDS`. Where the chain ends
+    before httpd accepts the copy, a note at the last refusal says why, so the list reads as
+    possibly incomplete: a refusal that is not a directive's "Syntax error on line N of FILE"
+    lint maps to a file it read, a directive that cannot be commented out safely
+    (:meth:`ScratchCopy.why_kept`: a section line, a ``Define`` a ``${NAME}`` uses, a
+    ``ServerRoot`` that moves the root), the runs or the time used up. An "Invalid command"
+    or a process group "not yet configured" after a ``LoadModule``, ``Include`` or
+    ``WSGIDaemonProcess`` was commented out may be that line's doing: not reported."""
     found: list[ConfigFinding] = []
     site, first = check.site, refusal.file
     place = _where(stderr)
-    if place is None or refusal.severity is not Severity.ERROR or \
-            _as_read(site, place[0]) != refusal.file or place[1] != refusal.line:
+    if refusal.severity is not Severity.ERROR:
         return found
+    if place is None or _as_read(site, place[0]) != refusal.file or place[1] != refusal.line:
+        return [_stopped(refusal, "httpd's refusal names no line lint can comment out")]
     try:
         copy = ScratchCopy(site.config.files, site.config.server_root, check.scratch)
-    except OSError:
-        return found
+    except OSError as exc:
+        return [_stopped(refusal, f"no scratch copy could be written ({exc.strerror})")]
     deadline, removed = time.monotonic() + BUDGET_SECONDS, set()
-    file, line = refusal.file, refusal.line
+    last = refusal
     for _ in range(MAX_RUNS - 1):
-        directive = copy.directive(file, line)
-        if directive in _REREAD or not copy.comment_out(file, line) \
-                or time.monotonic() > deadline:
-            break
-        removed.add(directive)
+        why = copy.why_kept(last.file, last.line, check.server_root)
+        if why is not None or time.monotonic() > deadline:
+            return [*found, _stopped(last, why or f"lint gives apache2 -t "
+                                                  f"{BUDGET_SECONDS:.0f} s in all")]
+        removed.add(copy.comment_out(last.file, last.line))
         try:
             done = check.run(copy)
-        except (OSError, RuntimeError):
-            break
-        place = _where(done.stderr) if done.returncode != 0 else None
-        if place is None or copy.original(place[0]) is None:
-            break
+        except (OSError, RuntimeError) as exc:
+            return [*found, _stopped(last, f"apache2 -t did not run again: {exc}")]
+        if done.returncode == 0:
+            return found
+        place = _where(done.stderr)
         later = _refusal(site, first, copy.unmirror(done.stderr), wrapped=check.wrapped)
-        if later.severity is not Severity.ERROR or later.line != place[1] or \
-                (later.file, later.line) in {(f.file, f.line) for f in [refusal, *found]} or \
-                (removed & _DEFINING and any(m in later.message for m in _MISSING)):
-            break
+        if place is None or copy.original(place[0]) is None or \
+                later.severity is not Severity.ERROR or later.line != place[1] or \
+                (later.file, later.line) in {(f.file, f.line) for f in [refusal, *found]}:
+            return [*found, _stopped(last, "httpd's next refusal names no line lint can "
+                                           "report")]
+        if removed & _DEFINING and any(m in later.message for m in _MISSING):
+            return [*found, _stopped(last, f"httpd's next refusal ({_httpd_words(later)}) "
+                                           f"may come from a LoadModule, Include or "
+                                           f"WSGIDaemonProcess commented out before it")]
         found.append(later)
-        file, line = later.file, later.line
-    return found
+        last = later
+    return [*found, _stopped(last, f"lint runs apache2 -t at most {MAX_RUNS} times")]
+
+
+def _stopped(last: ConfigFinding, why: str) -> ConfigFinding:
+    """The note that httpd's refusals after ``last`` were not looked for."""
+    return ConfigFinding(
+        "config", Severity.NOTE, last.file, last.line,
+        f"refusals after this one were not looked for ({why}): httpd names one refusal at "
+        f"a time, so there may be more; correct this one and run probe lint again")
 
 
 def not_yet_reported(site: Site, static: Sequence[ConfigFinding],
@@ -147,9 +161,9 @@ def not_yet_reported(site: Site, static: Sequence[ConfigFinding],
         if (d.file, d.line) in starts:
             covered.update((d.file, n) for n in d.lines)
     return [f for f in refusals
-            if (f.file, f.line) not in covered
+            if f.severity is Severity.NOTE or ((f.file, f.line) not in covered
             and not (f.severity is Severity.ERROR and any(
-                _httpd_words(f) in e.message for e in errors if e.file == f.file))]
+                _httpd_words(f) in e.message for e in errors if e.file == f.file)))]
 
 
 def _httpd_words(refusal: ConfigFinding) -> str:

@@ -17,7 +17,7 @@ import os
 import re
 from collections.abc import Sequence
 
-from probe.apache.config_text import MAX_CONFIG_BYTES, files_under
+from probe.apache.config_text import MAX_CONFIG_BYTES, files_under, split_args
 from probe.files import read_text
 
 _INCLUDE = re.compile(r"""^(\s*include(?:optional)?\s+)("[^"]*"|'[^']*'|\S+)(.*)$""", re.I)
@@ -61,22 +61,60 @@ class ScratchCopy:
         found = _NAME.match(lines[_span(lines, line)[0] - 1])
         return found.group(1).lower() if found is not None else ""
 
-    def comment_out(self, original: str, line: int) -> bool:
-        """Comment out the directive httpd named by ``line`` (its last physical line, as
-        httpd names a continued directive): all its physical lines. False, and nothing
-        changed, where that is not safe: a section line (``<...>``, ``</...>``), a line that
-        is no directive, a file that was not copied."""
+    def why_kept(self, original: str, line: int, start_root: str) -> str | None:
+        """Why the directive httpd named by ``line`` cannot be commented out safely, in a
+        few words; None where it can. Not a section line (``<...>``, ``</...>``: the
+        sections would not balance), nor a ``Define``/``UnDefine`` whose name a ``${NAME}``
+        or ``<IfDefine NAME>`` uses (without it they read otherwise), nor a ``ServerRoot``
+        that moves the root from ``start_root`` (the one httpd starts with, ``-d``: every
+        relative path after it would be read from elsewhere)."""
         lines = self.lines.get(os.path.abspath(original))
         if lines is None or not 0 < line <= len(lines):
-            return False
+            return "httpd names a line of a file lint did not copy"
         first, last = _span(lines, line)
         text = lines[first - 1].strip()
-        if not text or text.startswith(("<", "#")):
-            return False
+        if not text or text.startswith("#"):
+            return "httpd names a line that holds no directive"
+        if text.startswith("<"):
+            return "it is a section line, and commenting it out would unbalance the sections"
+        joined = " ".join(n.rstrip().removesuffix("\\") for n in lines[first - 1:last])
+        name, *args = split_args(joined)
+        if name.lower() in ("define", "undefine") and args and self._uses(args[0]):
+            return (f"without this {name}, ${{{args[0]}}} or <IfDefine {args[0]}> elsewhere "
+                    f"would read differently")
+        if name.lower() == "serverroot" and not self._same_root(start_root):
+            return "without this ServerRoot, relative paths after it would be read elsewhere"
+        return None
+
+    def comment_out(self, original: str, line: int) -> str:
+        """Comment out the directive httpd named by ``line`` (its last physical line, as
+        httpd names a continued directive): all its physical lines, once :meth:`why_kept`
+        found nothing against it. Its name, lower case."""
+        lines = self.lines[os.path.abspath(original)]
+        first, last = _span(lines, line)
+        name = self.directive(original, line)
         for number in range(first, last + 1):
             lines[number - 1] = "#" + lines[number - 1]
         self._write(original)
-        return True
+        return name
+
+    def _uses(self, name: str) -> bool:
+        """Whether a directive of any copy uses the variable ``name`` (anywhere: an include
+        order is not worth guessing for a yes that only stops the chain)."""
+        word = re.escape(name)
+        use = re.compile(rf"\$\{{{word}\}}|^\s*<IfDefine\s+[\"']?!?{word}[\"']?\s*>", re.I)
+        return any(use.search(text) for lines in self.lines.values() for text in lines
+                   if not text.lstrip().startswith("#"))
+
+    def _same_root(self, start_root: str) -> bool:
+        """Every ``ServerRoot`` of the copies names the root httpd starts with: commenting
+        one out changes nothing."""
+        def same(line: str) -> bool:
+            args = split_args(line)
+            return len(args) > 1 and os.path.realpath(
+                os.path.join(start_root, args[1])) == os.path.realpath(start_root)
+        return all(same(t) for lines in self.lines.values() for t in lines
+                   if t.split()[:1] and t.split()[0].lower() == "serverroot")
 
     def _write(self, original: str) -> None:
         copy = self.path(original)

@@ -9,6 +9,7 @@ from typing import Any
 from probe.compact import SharedAnswer
 from probe.model import Report, TargetResult
 from probe.report.counts import url_count
+from probe.shared_once import JsonTexts
 
 SCHEMA = 1
 
@@ -40,6 +41,11 @@ def to_dict(report: Report, *, targets: bool = True) -> dict[str, Any]:
 
 
 def target_dict(target: TargetResult) -> dict[str, Any]:
+    observed = _plain(target.observed.raw) if target.observed is not None else None
+    return {**_before_observed(target), "observed": observed, **_after_observed(target)}
+
+
+def _before_observed(target: TargetResult) -> dict[str, Any]:
     return {
         "url": target.url,
         "expected": target.expected,
@@ -47,7 +53,11 @@ def target_dict(target: TargetResult) -> dict[str, Any]:
         "cause": target.cause.value if target.cause else None,
         "explanation": target.explanation,
         "fix": target.fix,
-        "observed": _plain(target.observed.raw) if target.observed is not None else None,
+    }
+
+
+def _after_observed(target: TargetResult) -> dict[str, Any]:
+    return {
         "status_code": target.status_code,
         "samples": target.samples,
         "elapsed_ms": target.elapsed_ms,
@@ -63,6 +73,20 @@ def target_dict(target: TargetResult) -> dict[str, Any]:
 
 _ONE_LINE = json.JSONEncoder(check_circular=False)
 """The C encoder without its cycle check: a target is a fresh tree of plain values."""
+
+
+_OBSERVED = JsonTexts(_ONE_LINE.encode)
+
+
+def _target_line(target: TargetResult) -> str:
+    """``_ONE_LINE.encode(target_dict(target))``, the observed answer's shared part encoded
+    once per shared part (probe.compact.JsonTexts) and put in its place."""
+    raw = target.observed.raw if target.observed is not None else None
+    if type(raw) is not SharedAnswer:
+        return _ONE_LINE.encode(target_dict(target))
+    head = _ONE_LINE.encode(_before_observed(target))
+    tail = _ONE_LINE.encode(_after_observed(target))
+    return f'{head[:-1]}, "observed": {_OBSERVED(raw)}, {tail[1:]}'
 
 
 def _plain(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -102,7 +126,7 @@ def chunks(report: Report) -> Iterator[str]:
             for index, target in enumerate(report.targets):
                 if index:
                     yield ",\n    "
-                yield _ONE_LINE.encode(target_dict(target))
+                yield _target_line(target)
             yield "\n  ]"
         else:
             # JSON text never holds a raw newline inside a string, so shifting lines is safe.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,31 @@ def test_cli_option_reports_when_httpd_cannot_run(tmp_path: Path) -> None:
     conf.write_text("Include /nonexistent/file.conf\n")
     result = CliRunner().invoke(main, ["lint", "--apachectl", "--format", "json", str(conf)])
     assert "httpd -S could not run" in result.output
+
+
+@pytest.mark.skipif(shutil.which("apache2") is None, reason="needs Debian's apache2")
+@pytest.mark.parametrize("second", [False, True], ids=["alone", "name-based"])
+def test_a_quoted_server_name_with_spaces(tmp_path: Path, second: bool) -> None:
+    # httpd strips the quotes and keeps "IP do sistema" as one name, spaces and case: -S
+    # prints it as it is, alone on its address or among the name-based VirtualHosts
+    other = "<VirtualHost *:18996>\n    ServerName b.example.com\n</VirtualHost>\n"
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(f"""\
+ServerRoot {tmp_path}
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+PidFile {tmp_path}/httpd.pid
+ErrorLog {tmp_path}/error.log
+Listen 127.0.0.1:18996
+<VirtualHost *:18996>
+    ServerName "IP do sistema"
+</VirtualHost>
+{other if second else ""}""")
+    done = subprocess.run(["apache2", "-S", "-f", str(conf)], capture_output=True, text=True,
+                          timeout=60, check=False, env={"PATH": "/usr/sbin:/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    dump = parse_dump(done.stdout)
+    assert len(dump) == (3 if second else 1)  # default server and namevhost lines, or one
+    assert {v.name for v in dump if v.line == 6} == {"IP do sistema"}
+    assert load_site([conf]).vhosts[0].server_name == "ip do sistema"
+    assert [f for f in lint_paths([conf], apachectl=True).findings
+            if f.code == "apachectl"] == []

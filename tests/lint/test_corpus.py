@@ -13,6 +13,7 @@ import pytest
 from probe.apache import load_site
 from probe.apache.apachectl import parse_dump
 from probe.discover import discover_paths
+from probe.errors import ManifestError
 from probe.lint import LintResult, lint_paths
 from probe.lint.apachectl import compare
 from probe.lint.findings import Severity
@@ -115,10 +116,21 @@ def test_precision_and_recall(tmp_path_factory: pytest.TempPathFactory,
 
 @pytest.mark.parametrize("name", [with_marks(n, "discover_differs") for n in ENTRIES])
 def test_discover_writes_a_valid_manifest(name: str, tmp_path: Path) -> None:
+    """The draft parses as a manifest; the only refusal allowed is of a draft with nothing
+    to probe (no instance, no [refuse]), which must then say why of each application."""
     expected = expectations(name)
-    text = discover_paths([copy(name, tmp_path)])
-    urls = sorted(u for i in parse(text).instances.values() for u in i.urls) \
-        if "[instances." in text else []
+    conf = copy(name, tmp_path)
+    text = discover_paths([conf])
+    try:
+        manifest = parse(text)
+    except ManifestError as exc:
+        assert "nothing to probe" in str(exc), text
+        assert "[instances." not in text and "\n[refuse]" not in text, text
+        assert all(f"({app.where})" in text
+                   for app in load_site([conf]).apps), text
+        urls = []
+    else:
+        urls = sorted(u for i in manifest.instances.values() for u in i.urls)
     if "urls" in expected:
         assert urls == sorted(expected["urls"]), text
 

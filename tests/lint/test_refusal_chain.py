@@ -16,6 +16,7 @@ from probe.apache.apachectl import parse_dump
 from probe.lint import lint_paths
 from probe.lint.apachectl import compare
 from probe.lint.findings import Severity
+from probe.lint.httpd_check import MAX_RUNS
 from tests.lint.corpus_tools import MOD_WSGI, httpd, module_path
 from tests.lint.test_httpd_refusals import main_config
 
@@ -89,6 +90,8 @@ def test_a_refused_section_line_ends_the_chain(tmp_path: Path, runs: Path) -> No
     assert [(line, "Multiple <Location> arguments" in m) for _, line, m in found] == [
         (1, True)]
     assert count(runs) == 1
+    assert [(line, "unbalance the sections" in m) for line, m in stopped(tmp_path)] == [
+        (1, True)]
 
 
 @needs_httpd
@@ -140,14 +143,80 @@ def test_no_invalid_command_once_a_load_module_is_commented_out(tmp_path: Path) 
     site = f"LoadModule wsgi_module {module_path()} # ours\nWSGIDaemonProcess shop\n"
     found = lint_site(tmp_path, site)
     assert [(name, line) for name, line, _ in found] == [("site.conf", 1)]
+    [(line, message)] = stopped(tmp_path)  # and lint says it stopped there
+    assert line == 1 and "(Invalid command 'WSGIDaemonProcess'" in message
+
+
+def stopped(tmp_path: Path) -> list[tuple[int, str]]:
+    """The notes saying lint stopped looking for refusals, by line of site.conf (the last
+    ``lint_site`` run, linted again)."""
+    conf = tmp_path / "httpd.conf"
+    return [(f.line, f.message) for f in lint_paths([conf], httpd_check=True).findings
+            if f.severity is Severity.NOTE and "not looked for" in f.message]
 
 
 @needs_httpd
-def test_a_refused_define_ends_the_chain(tmp_path: Path, runs: Path) -> None:
-    # without the Define, ${...} and <IfDefine> read differently: nothing after it is judged
+def test_a_refused_define_nothing_uses_is_passed(tmp_path: Path, runs: Path) -> None:
+    # httpd: "Define takes 1-2 arguments"; no ${SITE} or <IfDefine SITE> anywhere, so the
+    # copy without it reads as httpd will once the comment is gone
     found = lint_site(tmp_path, "Define SITE shop # ours\nSetHandler none # x\n")
+    assert [(name, line) for name, line, _ in found] == [("site.conf", 1), ("site.conf", 2)]
+    assert count(runs) == 3  # refusal, refusal, the copy httpd accepts
+    assert stopped(tmp_path) == []
+
+
+@needs_httpd
+@pytest.mark.parametrize("use", [
+    "ServerAdmin admin@${SITE}.example\n",
+    "<IfDefine SITE>\n    ServerAdmin admin@shop.example\n</IfDefine>\n",
+    "<IfDefine !SITE>\n    ServerAdmin admin@shop.example\n</IfDefine>\n",
+], ids=["variable", "ifdefine", "ifdefine-not"])
+def test_a_refused_define_something_uses_ends_the_chain(tmp_path: Path, runs: Path,
+                                                        use: str) -> None:
+    # commented out, ${SITE} would be "not defined" and <IfDefine SITE> read otherwise:
+    # nothing after it is judged, and lint says the list may be incomplete
+    found = lint_site(tmp_path, f"Define SITE shop # ours\n{use}SetHandler none # x\n")
     assert [(name, line) for name, line, _ in found] == [("site.conf", 1)]
     assert count(runs) == 1
+    [(line, message)] = stopped(tmp_path)
+    assert line == 1 and "${SITE} or <IfDefine SITE>" in message
+    assert "there may be more" in message
+
+
+def root_config(tmp_path: Path, root: str) -> Path:
+    """A main configuration whose own ServerRoot line carries a comment: httpd refuses it
+    ("ServerRoot takes one argument"), lint runs apache2 -t with -d the file's directory."""
+    conf = main_config(tmp_path, "SetHandler none # x\n")
+    conf.write_text(conf.read_text().replace(f"ServerRoot {tmp_path}\n",
+                                             f"ServerRoot {root} # the root\n"))
+    return conf
+
+
+@needs_httpd
+def test_a_refused_server_root_naming_the_same_root_is_passed(tmp_path: Path) -> None:
+    result = lint_paths([root_config(tmp_path, str(tmp_path))], httpd_check=True)
+    assert [(f.line, f.severity) for f in result.findings if f.code == "config"] == [
+        (1, Severity.ERROR), (8, Severity.ERROR)]
+
+
+@needs_httpd
+def test_a_refused_server_root_moving_the_root_ends_the_chain(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    result = lint_paths([root_config(tmp_path, str(tmp_path / "elsewhere"))],
+                        httpd_check=True)
+    found = [(f.line, f.severity) for f in result.findings if f.code == "config"]
+    assert found == [(1, Severity.ERROR), (1, Severity.NOTE)]
+    assert "relative paths after it would be read elsewhere" in result.findings[-1].message
+
+
+@needs_httpd
+def test_the_run_limit_is_said(tmp_path: Path, runs: Path) -> None:
+    site = "".join(f"SetHandler none # {n}\n" for n in range(MAX_RUNS + 3))
+    found = lint_site(tmp_path, site)
+    assert [line for _, line, _ in found] == list(range(1, MAX_RUNS + 1))
+    assert count(runs) == MAX_RUNS
+    [(line, message)] = stopped(tmp_path)
+    assert line == MAX_RUNS and f"at most {MAX_RUNS} times" in message
 
 
 @pytest.mark.skipif(REAL is None or shutil.which("apache2ctl", path="/usr/sbin") is None,

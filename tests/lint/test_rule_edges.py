@@ -282,6 +282,15 @@ def test_server_directives_inside_a_virtualhost(tmp_path: Path) -> None:
     ("WSGIApplicationGroup %{ENV:APP}", False),
     ("WSGIApplicationGroup shop", False),
     ("WSGIScriptAlias / @ROOT@/a/public.wsgi application-group=%GLOBAL", True),
+    # no %: a sub interpreter named GLOBAL; httpd strips the quotes before mod_wsgi reads it
+    ("WSGIApplicationGroup GLOBAL", True),
+    ('WSGIApplicationGroup "GLOBAL"', True),
+    ("WSGIApplicationGroup '{GLOBAL}'", True),
+    ("WSGIApplicationGroup RESOURCE", True),
+    ('WSGIApplicationGroup "%{GLOBAL}"', False),
+    ("WSGIApplicationGroup global", False),  # lower case: as likely a name chosen on purpose
+    ("WSGIApplicationGroup GLOBALS", False),
+    ("WSGIScriptAlias / @ROOT@/a/public.wsgi application-group='GLOBAL'", True),
 ])
 def test_application_group_names(tmp_path: Path, line: str, warned: bool) -> None:
     result = lint(tmp_path, line + "\n")
