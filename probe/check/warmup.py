@@ -156,7 +156,7 @@ refuses (TLS fails): the problem paths."""
 
 CHECKS: tuple[tuple[bool, tuple[str, ...]], ...] = (
     (True, ()),  # the command line Nagios's examples give
-    (True, ("-v",)),
+    (True, ("-v", "--perfdata-urls")),  # an HTTPS URL's label: the hashed kind
     # All OK, parsed by argparse (-vv is one word), --connect on the command line.
     (False, ("-vv", "--perfdata-urls", "-w", "1", "-c", "2", "--connect", "127.0.0.1:{port}")),
 )
