@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from probe.diagnose import join_wording as words
+from probe.diagnose.causes_site import CONFIG_CHECK
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.front import Divergence, FrontConfig, PredictedRoute, RouteStep
@@ -123,9 +124,10 @@ def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     lint = _lint(route, found, config)
     explained = words.config_cause(obs, diagnosis, route, found, host, lint)
     chain = _configured((*route.steps, *((found.meant,) if found.meant else ())))
+    # The configuration names the step that took the URL (file:line): the candidates of the
+    # answers alone, each to be decided by reading it, are decided or refuted by it.
     return dataclasses.replace(
-        explained, cause=Cause(found.cause) if found.cause else None,
-        candidates=() if found.cause else diagnosis.candidates,
+        explained, cause=Cause(found.cause) if found.cause else None, candidates=(),
         evidence=(*_observed(diagnosis), *chain))
 
 
@@ -159,5 +161,15 @@ def _observed(diagnosis: Diagnosis) -> tuple[Evidence, ...]:
 
 
 def _add(diagnosis: Diagnosis, sentence: str, evidence: tuple[Evidence, ...]) -> Diagnosis:
+    """``sentence`` says why the configuration given does not decide: a candidate's check is
+    then the running configuration, no longer "sweep with --config" (that was done)."""
+    prefix = f"{CONFIG_CHECK}: "
+    candidates = tuple(
+        dataclasses.replace(c, check=f"{RUNNING_CHECK}: {c.check.removeprefix(prefix)}")
+        if c.check.startswith(prefix) else c for c in diagnosis.candidates)
     return dataclasses.replace(diagnosis, explanation=f"{diagnosis.explanation} {sentence}",
-                               evidence=(*diagnosis.evidence, *evidence))
+                               evidence=(*diagnosis.evidence, *evidence),
+                               candidates=candidates)
+
+
+RUNNING_CHECK = "the configuration the server runs (the one given does not decide this, see above)"

@@ -155,3 +155,30 @@ def test_configuration_changed_on_disk_but_not_reloaded(apache: ApacheFactory) -
     assert found["verdict"] == "wrong_instance" and found["cause"] is None
     assert "not running this configuration" in found["explanation"]
     assert str(server.conf_path) not in found["fix"]
+    # The configuration given was read and cannot decide: the candidates stay, each to be
+    # checked in what the server runs, not by a --config that was given.
+    checks = [c["check"] for c in found["candidates"]]
+    assert {c["cause"] for c in found["candidates"]} == {"alias_order", "url_mapping"}
+    assert all(check.startswith("the configuration the server runs") for check in checks)
+    assert not any("--config" in check for check in checks)
+
+
+def test_a_route_the_configuration_names_leaves_no_candidates(apache: ApacheFactory,
+                                                               tmp_path: Path) -> None:
+    """A manifest that gives site-2 to project-1: the configuration read names the site that
+    took the name (file:line), so the candidates of the answers alone, each "sweep with
+    --config", are no longer said beside it."""
+    server = apache(scenario_template("healthy"))
+    instance = f'[instances.project-1]\nlabel = "project-1"\nurls = ["{S1}", "{S2}page1/"]\n'
+    alone, read = tmp_path / "alone.toml", tmp_path / "read.toml"
+    alone.write_text(instance, encoding="utf-8")
+    read.write_text(f'[probe]\nconfig = "{server.conf_path}"\n\n{instance}', encoding="utf-8")
+    undecided = target(sweep(server, alone), S2 + "page1/")
+    assert undecided["candidates"] and all("--config" in c["check"]
+                                           for c in undecided["candidates"])
+    found = target(sweep(server, read), S2 + "page1/")
+    assert (found["verdict"], found["cause"]) == ("wrong_instance", None)
+    assert found["candidates"] == []
+    site_two = line_of(server.conf_path, "ServerName site-2.example.com")
+    assert site_two in sources(found) and site_two in found["fix"]
+    assert "--config" not in found["explanation"] + found["fix"]
