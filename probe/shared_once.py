@@ -20,6 +20,30 @@ from probe.compact import SHARED_TYPES, Shape, SharedAnswer
 T = TypeVar("T")
 
 
+class _ByPart(Generic[T]):
+    """A value per shared part, keyed by the part's identity. An entry holds the part's key
+    order and values, so while it lives no other object can take their ids; the table starts
+    afresh when full: a long-lived exporter meets new processes (restarts, deploys) without
+    end, and keeping the old ones would leave every new one computed each time."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._values: dict[tuple[int, int], tuple[Shape, tuple[Any, ...], T]] = {}
+
+    def get(self, shape: Shape, shared: tuple[Any, ...], make: Callable[[], T]) -> T:
+        hit = self._values.get((id(shape), id(shared)))
+        if hit is not None and hit[0] is shape and hit[1] is shared:
+            return hit[2]
+        value = make()
+        if len(self._values) >= self.limit:
+            self._values.clear()
+        self._values[id(shape), id(shared)] = (shape, shared, value)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
 class Derived(Generic[T]):
     """What ``derive`` makes of an answer's shared part, computed once per shared part.
 
@@ -34,8 +58,7 @@ class Derived(Generic[T]):
                  limit: int = 10_000) -> None:
         self.derive = derive
         self.own = own
-        self.limit = limit
-        self._seen: dict[tuple[int, int], tuple[Shape, tuple[Any, ...], T]] = {}
+        self._seen: _ByPart[T] = _ByPart(limit)
 
     def __call__(self, data: Mapping[str, Any]) -> T:
         # By type, not isinstance: this runs for every answer of a sweep.
@@ -45,17 +68,7 @@ class Derived(Generic[T]):
         shape, shared, _ = answer.parts()
         if not shape.own_set <= self.own:
             return self.derive(data)
-        # The entry holds both: while it lives, no other object can take their ids.
-        hit = self._seen.get((id(shape), id(shared)))
-        if hit is not None and hit[0] is shape and hit[1] is shared:
-            return hit[2]
-        value = self.derive(_SharedView(answer, self.own))
-        if len(self._seen) >= self.limit:
-            # A long-lived exporter meets new processes (restarts, deploys) without end:
-            # start afresh rather than keep the old ones and derive every new one each time.
-            self._seen.clear()
-        self._seen[id(shape), id(shared)] = (shape, shared, value)
-        return value
+        return self._seen.get(shape, shared, lambda: self.derive(_SharedView(answer, self.own)))
 
 
 class _SharedView(Mapping[str, Any]):
@@ -79,7 +92,6 @@ class _SharedView(Mapping[str, Any]):
         return sum(1 for _ in self)
 
 
-
 class JsonTexts:
     """An answer's JSON text, the part it shares with other answers encoded once per shared
     part: a large sweep's JSON report writes every URL's answer, and thousands of answers
@@ -88,20 +100,11 @@ class JsonTexts:
 
     def __init__(self, encode: Callable[[Any], str], limit: int = 10_000) -> None:
         self.encode = encode
-        self.limit = limit
-        self._texts: dict[tuple[int, int], tuple[Shape, tuple[Any, ...], list[str]]] = {}
+        self._texts: _ByPart[list[str]] = _ByPart(limit)
 
     def __call__(self, answer: SharedAnswer) -> str:
         shape, shared, own = answer.parts()
-        # The entry holds both: while it lives, no other object can take their ids.
-        hit = self._texts.get((id(shape), id(shared)))
-        if hit is not None and hit[0] is shape and hit[1] is shared:
-            chunks = hit[2]
-        else:
-            chunks = self._chunks(shape, shared)
-            if len(self._texts) >= self.limit:
-                self._texts.clear()  # a long-lived exporter's old answers: start afresh
-            self._texts[id(shape), id(shared)] = (shape, shared, chunks)
+        chunks = self._texts.get(shape, shared, lambda: self._chunks(shape, shared))
         parts = [chunks[0]]
         for value, chunk in zip(own, chunks[1:], strict=True):
             kind = type(value)

@@ -33,6 +33,8 @@ from probe.model import Cause, EndpointAnswer, Evidence, EvidenceKind, Observati
 
 _FIELDS = ("application_group", "process_group", "script_name")
 _SITE_LINE = re.compile(r" at (.+):(\d+)$")
+RUNNING_CHECK = "the configuration the server runs (the one given does not decide this, see above)"
+"""A candidate's check once the configuration given was read and could not decide."""
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,3 @@ def _add(diagnosis: Diagnosis, sentence: str, evidence: tuple[Evidence, ...]) ->
     return dataclasses.replace(diagnosis, explanation=f"{diagnosis.explanation} {sentence}",
                                evidence=(*diagnosis.evidence, *evidence),
                                candidates=candidates)
-
-
-RUNNING_CHECK = "the configuration the server runs (the one given does not decide this, see above)"

@@ -80,7 +80,7 @@ _OBSERVED = JsonTexts(_ONE_LINE.encode)
 
 def _target_line(target: TargetResult) -> str:
     """``_ONE_LINE.encode(target_dict(target))``, the observed answer's shared part encoded
-    once per shared part (probe.compact.JsonTexts) and put in its place."""
+    once per shared part (probe.shared_once.JsonTexts) and put in its place."""
     raw = target.observed.raw if target.observed is not None else None
     if type(raw) is not SharedAnswer:
         return _ONE_LINE.encode(target_dict(target))
