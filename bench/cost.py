@@ -121,6 +121,9 @@ def check_lines(port: int, connect: str, urls: list[str], tmp: Path) -> list[str
     loop.write_text("\n".join(lines) + "\n", encoding="utf-8")
     host, path = one[0].split("/", 3)[2:]
     sock = tmp / "check.sock"
+    client = tmp / "check_wsgi_probe"  # what `probe check --write-client` writes
+    subprocess.run([PROBE, "check", "--write-client", str(client)], capture_output=True,
+                   check=True)
     n = len(urls)
     commands = {
         "python -c pass": f"{sys.executable} -c pass",
@@ -131,6 +134,8 @@ def check_lines(port: int, connect: str, urls: list[str], tmp: Path) -> list[str
         f"probe check, {n} URLs": f"{PROBE} check -m {m20}",
         f"probe check --via, {n} URLs": f"{PROBE} check -m {m20} --via {sock}",
         f"check_http loop, {n} URLs (sh)": f"sh {loop}",
+        "written client --via, 1 URL": f"{client} -m {m1} --via {sock}",
+        f"written client --via, {n} URLs": f"{client} -m {m20} --via {sock}",
     }
     # The resident checker, as contrib/systemd runs it: started once, not timed.
     server = subprocess.Popen([PROBE, "check", "--serve", str(sock)], stdout=subprocess.DEVNULL,
@@ -140,7 +145,7 @@ def check_lines(port: int, connect: str, urls: list[str], tmp: Path) -> list[str
         if "serving checks at" not in server.stderr.readline():
             raise SystemExit("probe check --serve did not start")
         for name in commands:
-            if name.startswith("probe check"):
+            if name.startswith(("probe check", "written client")):
                 result = subprocess.run(commands[name].split(), capture_output=True, text=True,
                                         check=False)
                 if result.returncode != 0:
@@ -154,7 +159,8 @@ def check_lines(port: int, connect: str, urls: list[str], tmp: Path) -> list[str
     out = ["| command | median | over the bare interpreter |", "|---|---|---|"]
     out += [f"| `{name}` | {ms:.1f} ms | {ms - bare:+.1f} ms |" for name, ms in times.items()]
     out.append("")
-    for mode, how in (("probe check", "standalone"), ("probe check --via", "resident checker")):
+    for mode, how in (("probe check", "standalone"), ("probe check --via", "resident checker"),
+                      ("written client --via", "resident checker, probe check --write-client")):
         ours1, ours20 = times[f"{mode}, 1 URL"], times[f"{mode}, {n} URLs"]
         out += [f"- `{mode}` ({how}) of 1 URL: {ours1 - bare:+.1f} ms over the bare "
                 f"interpreter (goal: at most +50 ms); check_http {theirs1:.1f} ms",

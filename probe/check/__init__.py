@@ -4,7 +4,9 @@
 :mod:`~probe.check.plugin` runs acquire -> evaluate -> summarise -> runtime,
 :mod:`~probe.check.options` holds thresholds, :mod:`~probe.check.runtime` the alarm and the
 exit, :mod:`~probe.check.status_line` the first line; :mod:`~probe.check.server` is the
-resident checker (``--serve``) and :mod:`~probe.check.client` sends it a check (``--via``).
+resident checker (``--serve``) and :mod:`~probe.check.client` sends it a check (``--via``),
+from the console script or from the file :mod:`~probe.check.script` writes
+(``--write-client``).
 Nothing is imported here: the cheap paths (``--help``, a bad manifest, ``--via``) must not
 pay for the sweep.
 """
@@ -26,6 +28,10 @@ def main(args: Sequence[str]) -> NoReturn:
         from probe.check import server
 
         server.main(args)
+    if given("--write-client", args):
+        from probe.check import script
+
+        script.main(args)
     if given("--via", args):
         from probe.check import client
 

@@ -199,6 +199,10 @@ def _build() -> argparse.ArgumentParser:
     add("--serve", metavar="SOCKET",
         help="Run the resident checker: create SOCKET (mode 0600) and run each check "
              "sent with --via SOCKET, until SIGTERM. Takes no other option.")
+    add("--write-client", metavar="PATH",
+        help="Write PATH, a plugin file to name in place of probe check (same arguments): "
+             "it sends checks with --via from a process started without site, and hands "
+             "over to probe check where a check runs in the client. Takes no other option.")
     add("-V", "--version", action="version", version=VERSION_LINE.rstrip("\n"),
         help="Show the version and exit.")
     add("-h", "--help", action="help", help="Show this message and exit.")
@@ -217,7 +221,8 @@ def parse(args: Sequence[str]) -> dict[str, Any]:
 
 def main(args: Sequence[str]) -> NoReturn:
     """``probe check ARGS`` in this process: parse, then run the plugin (which exits with
-    its status). ``--via`` and ``--serve`` were dispatched before (:mod:`probe.check`)."""
+    its status). ``--via``, ``--serve`` and ``--write-client`` were dispatched before
+    (:mod:`probe.check`)."""
     try:
         options = parse(args)
     except UsageError as exc:
@@ -230,4 +235,5 @@ def main(args: Sequence[str]) -> NoReturn:
 
     options.pop("via", None)
     options.pop("serve", None)
+    options.pop("write_client", None)
     check.command(**options)

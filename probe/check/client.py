@@ -25,8 +25,19 @@ GRACE = 1.0
 the check was in, which is a better answer than the client's."""
 
 
-def _local(args: list[str]) -> NoReturn:
-    """The check in this process: the server is not there or runs another version."""
+def _local(args: list[str], standalone: str | None) -> NoReturn:
+    """The check without the server (it is not there or runs another version): in this
+    process, or, from a script written by ``probe check --write-client`` (whose interpreter
+    started without the environment's packages), by the ``standalone`` console script in
+    this process's place."""
+    if standalone is not None:
+        try:
+            # S606: the console script of this environment, named when the client
+            # was written; no shell, the arguments pass as they came.
+            os.execv(standalone, [standalone, "check", *args])  # noqa: S606
+        except OSError as exc:
+            _unknown(f"cannot run {standalone} ({exc.strerror}): write the client again with "
+                     "probe check --write-client")
     from probe.check.args import main
 
     main(args)
@@ -47,8 +58,9 @@ def _unknown(message: str) -> NoReturn:
     _finish(int(UNKNOWN_EXIT), unknown_text(message).encode("utf-8"))
 
 
-def main(args: Sequence[str]) -> NoReturn:
-    """``probe check ARGS`` where ARGS hold ``--via SOCKET``."""
+def main(args: Sequence[str], standalone: str | None = None) -> NoReturn:
+    """``probe check ARGS`` where ARGS hold ``--via SOCKET`` (from a written client: any
+    ARGS, ``standalone`` the ``probe`` console script)."""
     # _socket, not socket: socket.py imports enum and selectors, a third of this path's
     # imports, for names and wrappers this client does not use.
     import _socket
@@ -61,7 +73,7 @@ def main(args: Sequence[str]) -> NoReturn:
 
     via, rest = take_option("--via", args)
     if not via:
-        _local(rest)
+        _local(rest, standalone)
     timeout = timeout_of(rest, CHECK_TIMEOUT)
     server = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     server.settimeout(timeout + GRACE)
@@ -69,7 +81,7 @@ def main(args: Sequence[str]) -> NoReturn:
         server.connect(via)
     except OSError:  # nobody serves there (stopped, never started, not ours): check here
         server.close()
-        _local(rest)
+        _local(rest, standalone)
     environ = [b"%s=%s" % item for item in os.environb.items()]
     message = framing.request(__version__.encode(), os.getcwdb(),
                               [os.fsencode(a) for a in rest], environ)
@@ -92,6 +104,6 @@ def main(args: Sequence[str]) -> NoReturn:
     finally:
         server.close()
     if answer is None:  # the server runs another version of wsgi-probe
-        _local(rest)
+        _local(rest, standalone)
     code, stdout, stderr = answer
     _finish(code, stdout, stderr)

@@ -4,6 +4,7 @@ misroute, with the client's working directory and environment."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -55,6 +56,34 @@ def test_the_resident_checker_answers_as_the_plugin(lab: tuple[str, ApacheServer
     if "-w" in extra and name == "ordering":
         expected[name] = (1, "WSGI-PROBE WARNING - ")
     assert (via.returncode, via.stdout[:len(expected[name][1])]) == expected[name], via.stdout
+
+
+@pytest.mark.parametrize("serving", [True, False], ids=["resident checker", "nothing serving"])
+def test_the_written_client_answers_as_the_plugin(lab: tuple[str, ApacheServer, Path],
+                                                  tmp_path: Path, serving: bool) -> None:
+    """``probe check --write-client``'s file, run as Nagios runs a plugin: the answer of the
+    standalone plugin, from a resident checker or, with nothing serving the socket, from
+    the console script it hands over to (its own interpreter has none of the packages a
+    sweep needs)."""
+    name, server, _ = lab
+    client = tmp_path / "check_wsgi_probe"
+    subprocess.run([*PROBE, "check", "--write-client", str(client)], check=True,
+                   capture_output=True, timeout=60)
+    manifest = str(scenario_manifest(name))
+    sock = tmp_path / "check.sock"
+    with contextlib.ExitStack() as stack:
+        if serving:
+            stack.enter_context(check_server(sock))
+        written = subprocess.run(
+            [str(client), "--connect", server.connect, "-t", "60", "-m", manifest, "-v",
+             "--perfdata-urls", "--via", str(sock)],
+            capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL)
+    same_check(plugin(server, "-m", manifest, "-v", "--perfdata-urls"), written)
+    assert written.stdout.startswith({"healthy": "WSGI-PROBE OK - ",
+                                      "ordering": "WSGI-PROBE CRITICAL - "}[name]), written
+    if serving:  # the server ran it, not the console script the client hands over to
+        assert sock.with_suffix(".log").read_text().splitlines()[-1] == (
+            "probe check: stopped after 1 check")
 
 
 def test_the_clients_directory_and_environment_are_the_checks(

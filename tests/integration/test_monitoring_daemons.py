@@ -204,14 +204,18 @@ define timeperiod {
 }""" + NAGIOS_SITE_OBJECTS
 
 
-@pytest.mark.parametrize(("name", "via"), [("healthy", False), ("misrouted", False),
-                                         ("misrouted", True)],
-                         ids=["healthy", "misrouted", "misrouted-via-resident-checker"])
+@pytest.mark.parametrize(("name", "via"), [("healthy", ""), ("misrouted", ""),
+                                         ("misrouted", "console script"),
+                                         ("misrouted", "written client")],
+                         ids=["healthy", "misrouted", "misrouted-via-resident-checker",
+                              "misrouted-written-client"])
 def test_nagios4_runs_the_shipped_service(tmp_path: Path, sites: Sites, name: str,
-                                         via: bool) -> None:
+                                         via: str) -> None:
     """The shipped command and service, scheduled by nagios4 (interval_length 1: the
     service's 5 and 1 are seconds), state and output read from status.dat; ``via``: the
-    check sent to a resident ``probe check --serve`` with ``--via`` in $ARG2$."""
+    check sent to a resident ``probe check --serve`` with ``--via`` in $ARG2$, by the console
+    script or by the file ``probe check --write-client`` writes, named in the command line
+    in place of ``probe check``."""
     nagios = tool("nagios4", "nagios")
     server = sites.misrouted if name == "misrouted" else sites.healthy
     site = manifest(tmp_path, name, server)
@@ -221,6 +225,12 @@ def test_nagios4_runs_the_shipped_service(tmp_path: Path, sites: Sites, name: st
     if via:
         objects = objects.replace("!--perfdata-urls", f"!--perfdata-urls --via {sock}")
         assert str(sock) in objects
+    if via == "written client":
+        client = tmp_path / "check_wsgi_probe"
+        subprocess.run([*PROBE, "check", "--write-client", str(client)], check=True,
+                       capture_output=True, timeout=60)
+        objects = objects.replace(f"{PROBE[0]} check ", f"{client} ")
+        assert f"command_line    {client} -m " in objects, objects
     (tmp_path / "wsgi-probe.cfg").write_text(objects)
     (tmp_path / "minimal.cfg").write_text(NAGIOS_OBJECTS)
     (tmp_path / "results").mkdir()
