@@ -109,7 +109,7 @@ def expect_ok(n: int, connect: str, concurrency: int, tmp: Path) -> Path:
 
 
 def time_sweep(manifest: Path) -> tuple[float, float]:
-    """Seconds of the whole ``probe sweep`` process, and of its sweep (probing + diagnosis)."""
+    """Seconds of the whole ``probe sweep`` process, and of its sweep (``duration_s``: the probing, before diagnosis)."""
     start = time.perf_counter()
     result = subprocess.run([PROBE, "sweep", "-m", str(manifest), "--format", "json"],
                             capture_output=True, text=True, check=False)
@@ -495,7 +495,7 @@ def sweep_part(args: argparse.Namespace, server: Any, tmp: Path,
     probe_url = f"http://127.0.0.1:{port}/page1/__probe__"
     say(f"### Sweep: N URLs x 1 sample, concurrency {c}, real Apache + mod_wsgi (healthy)\n")
     say("| N | probe sweep (whole process) | per URL | vs blackbox | vs wrk | "
-        "vs check_http loop | its sweep alone (probing + diagnosis) | vs wrk |")
+        "vs check_http loop | its probing alone (duration_s) | vs wrk |")
     say("|---|---|---|---|---|---|---|---|")
     per_check = check_http_per_url(port, args.check_http_urls)
     measured: list[tuple[int, float, float, float]] = []  # size, seconds, blackbox, wrk
