@@ -208,15 +208,11 @@ def _front_config(path: str | None, apachectl: bool, environ: Mapping[str, str],
         if apachectl:
             raise ProbeError("--apachectl needs --config PATH (or [probe] config)")
         return None
-    from probe.front_config import load_front
-    from probe.lint import lint_paths, local_httpd
+    from probe.front_config import httpd_disagreements, load_front
 
     config = load_front(path, environ, named=named)
-    if apachectl:
-        checked = lint_paths([path], environ=environ, httpd=local_httpd(), apachectl=True)
-        for f in checked.findings:
-            if f.code == "apachectl":
-                click.echo(f"probe: warning: {f.where}: {f.message}", err=True)
+    for line in httpd_disagreements(path, config, environ) if apachectl else ():
+        click.echo(f"probe: warning: {one_line(line, limit=None)}", err=True)
     return config
 
 

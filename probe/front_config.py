@@ -40,6 +40,21 @@ def load_front(path: str, environ: Mapping[str, str], *,
     return load_config(path, environ, findings, nginx_findings, named=named)
 
 
+def httpd_disagreements(path: str, join: ConfigJoin, environ: Mapping[str, str]) -> list[str]:
+    """``probe sweep --apachectl``: where httpd's own ``apache2 -S`` of the configuration at
+    ``path`` (read as ``join``) disagrees with the model the routes come from, or why it could
+    not be asked; one line each, ``file:line: message``."""
+    from probe.front import FrontKind
+    from probe.lint import lint_paths, local_httpd
+    from probe.lint.apachectl import CODE
+
+    if join.front.front is FrontKind.NGINX:
+        # apache2 -S would only refuse it ("No MPM loaded"), which says nothing about it.
+        return [f"--apachectl: {path} is an nginx configuration; httpd -S is not run"]
+    checked = lint_paths([path], environ=environ, httpd=local_httpd(), apachectl=True)
+    return [f"{f.where}: {f.message}" for f in checked.findings if f.code == CODE]
+
+
 MANIFEST_SETTING = "[probe] config"
 """How a message names the configuration when the manifest gave it (no --config option)."""
 

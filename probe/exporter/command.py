@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import FrameType
@@ -62,6 +63,7 @@ import structlog
 from probe import defaults, logs
 from probe.credentials import read_token
 from probe.errors import UsageError
+from probe.exporter.config_watch import ConfigWatch
 from probe.exporter.discovery import Shard, shard_targets
 from probe.exporter.http import (
     DEFAULT_SCRAPE_TIMEOUT,
@@ -83,8 +85,9 @@ if TYPE_CHECKING:
 
 __all__ = ["BURST_WINDOW", "DEFAULT_LISTEN", "DEFAULT_PORT", "DEFAULT_SCRAPE_TIMEOUT",
            "DEFAULT_TIMEOUT_OFFSET", "MAX_SCRAPE_TIMEOUT", "SHUTDOWN_GRACE", "WAIT_SLACK",
-           "Completed", "ExporterApp", "ExporterOptions", "HTTPError", "SweepCoordinator",
-           "build_app", "configure_logging", "make_server", "scrape_budget", "serve"]
+           "Completed", "ConfigWatch", "ExporterApp", "ExporterOptions", "HTTPError",
+           "SweepCoordinator", "build_app", "configure_logging", "make_server", "scrape_budget",
+           "serve"]
 
 DEFAULT_PORT = defaults.EXPORTER_PORT
 DEFAULT_LISTEN = defaults.EXPORTER_LISTEN
@@ -108,28 +111,31 @@ class ExporterOptions:
 
 
 def build_app(manifest: Manifest, options: ExporterOptions, *, version: str = "",
-              token: str | None = None, config: ConfigJoin | None = None,
-              sweep: Callable[..., Report] | None = None) -> ExporterApp:
+              token: str | None = None, config: ConfigJoin | ConfigWatch | None = None,
+              sweep: Callable[..., Report] | None = None,
+              clock: Callable[[], float] = time.monotonic) -> ExporterApp:
     """The application with the real sweep (or ``sweep``, same signature as run_sweep).
 
     ``token`` goes to the manifest's URLs, never to a /probe target outside it; ``config``
-    (the front server's configuration) to every sweep's diagnosis.
+    (the front server's configuration; a ConfigWatch: as of each sweep's start) to every
+    sweep's diagnosis. ``clock``: the sweeps' monotonic clock (BURST_WINDOW, --min-interval).
     """
     from probe.sweep import run_sweep
 
     run: Callable[..., Report] = sweep or run_sweep
     mine = shard_targets(manifest, options.shard) if options.shard else None
+    current = config.current if isinstance(config, ConfigWatch) else lambda: config
 
     def run_all(deadline: float) -> Report:
         if mine is None:
-            return run(manifest, deadline=deadline, token=token, config=config)
-        return run(manifest, targets=mine, deadline=deadline, token=token, config=config)
+            return run(manifest, deadline=deadline, token=token, config=current())
+        return run(manifest, targets=mine, deadline=deadline, token=token, config=current())
 
     def run_one(target: Target, deadline: float, with_token: bool) -> Report:
         return run(manifest, targets=[target], deadline=deadline,
-                   token=token if with_token else None, config=config)
+                   token=token if with_token else None, config=current())
 
-    coordinator = SweepCoordinator(run_all, min_interval=options.min_interval)
+    coordinator = SweepCoordinator(run_all, min_interval=options.min_interval, clock=clock)
     return ExporterApp(manifest, coordinator, probe=run_one,
                        timeout_offset=options.timeout_offset, version=version,
                        shard=options.shard)
@@ -142,12 +148,11 @@ def serve(manifest: Manifest, options: ExporterOptions, *, version: str = "",
     host, port = parse_connect(options.listen, "--listen", allow_zero=True)
     # Fail at start, not at the first scrape, when the token file cannot be read.
     token = read_token(manifest.probe, environ)
-    front = manifest_front(manifest.probe.config, environ)
-    if front.problem is not None:
-        # The probe's verdicts stand without it: say so once, and serve.
-        log.warning("exporter_config_unread", error=front.problem,
-                    detail="explanations are made without the front server's configuration")
-    app = build_app(manifest, options, version=version, token=token, config=front.join)
+    path = manifest.probe.config
+    # Read now (an unreadable one is said once, and the exporter serves all the same), and
+    # again before a sweep when its files changed.
+    watch = None if path is None else ConfigWatch(path, lambda: manifest_front(path, environ))
+    app = build_app(manifest, options, version=version, token=token, config=watch)
     try:
         server = make_server(host, port, app)
     except OSError as exc:

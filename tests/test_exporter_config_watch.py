@@ -1,0 +1,103 @@
+"""probe.exporter.config_watch: what counts as a change of the front configuration's files.
+
+Real Apache configuration files in a temporary directory, read as the exporter reads them
+(:func:`probe.front_config.manifest_front`); the reads are counted through the watch's seam.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import structlog
+
+from probe.exporter.config_watch import ConfigWatch
+from probe.front_config import FrontConfig, manifest_front
+
+VHOST = "<VirtualHost *:80>\n    ServerName {name}\n</VirtualHost>\n"
+
+
+class Reads:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+
+    def __call__(self) -> FrontConfig:
+        self.count += 1
+        return manifest_front(str(self.path), {})
+
+
+def site_names(watch: ConfigWatch) -> list[str]:
+    join = watch.current()
+    assert join is not None
+    return sorted(os.path.basename(f) for f in join.front.files)
+
+
+def setup(tmp_path: Path) -> tuple[Path, Path, Reads, ConfigWatch]:
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "a.conf").write_text(VHOST.format(name="a.example.com"))
+    main = tmp_path / "httpd.conf"
+    main.write_text(f'ServerName localhost\nIncludeOptional "{sites}/*.conf"\n')
+    reads = Reads(main)
+    return main, sites, reads, ConfigWatch(str(main), reads)
+
+
+def test_a_file_replaced_with_the_same_size_and_time_is_a_change(tmp_path: Path) -> None:
+    # Debian's layout: the included directory holds a link, the file is elsewhere (a
+    # directory nobody includes, whose own times are not watched).
+    _, sites, reads, watch = setup(tmp_path)
+    available = tmp_path / "sites-available"
+    available.mkdir()
+    (sites / "a.conf").unlink()
+    site = available / "a.conf"
+    site.write_text(VHOST.format(name="a.example.com"))
+    (sites / "a.conf").symlink_to(site)
+    assert site_names(watch) == ["a.conf", "httpd.conf"] and reads.count == 2
+    old = site.stat()
+    # What an editor or a deployment does: write a new file, rename it over the old one.
+    new = available / "a.conf.new"
+    new.write_text(VHOST.format(name="b.example.com"))
+    os.utime(new, ns=(old.st_atime_ns, old.st_mtime_ns))
+    os.replace(new, site)
+    assert site.stat().st_size == old.st_size and site.stat().st_mtime_ns == old.st_mtime_ns
+    site_names(watch)
+    assert reads.count == 3
+
+
+def test_a_file_added_to_or_removed_from_an_included_directory(tmp_path: Path) -> None:
+    _, sites, reads, watch = setup(tmp_path)
+    (sites / "b.conf").write_text(VHOST.format(name="b.example.com"))
+    assert site_names(watch) == ["a.conf", "b.conf", "httpd.conf"] and reads.count == 2
+    assert site_names(watch) == ["a.conf", "b.conf", "httpd.conf"] and reads.count == 2
+    (sites / "a.conf").unlink()
+    assert site_names(watch) == ["b.conf", "httpd.conf"] and reads.count == 3
+
+
+def test_a_failure_is_retried_each_sweep_and_said_once_per_reason(tmp_path: Path) -> None:
+    main, _, reads, watch = setup(tmp_path)
+    kept = main.read_text()
+    main.unlink()
+    with structlog.testing.capture_logs() as logs:
+        assert watch.current() is None and watch.current() is None
+        os.mkfifo(main)
+        assert watch.current() is None
+        main.unlink()
+        main.write_text(kept)
+        assert watch.current() is not None and watch.current() is not None
+    assert reads.count == 5  # three failed, one read again, then nothing changed
+    assert [(e["log_level"], e["event"], e.get("error")) for e in logs] == [
+        ("warning", "exporter_config_unread",
+         f"[probe] config {main}: no such file or directory"),
+        ("warning", "exporter_config_unread", f"{main}: cannot read: not a regular file"),
+        ("info", "exporter_config_reread", None)]
+
+
+def test_unreadable_at_start_is_said_at_start(tmp_path: Path) -> None:
+    gone = tmp_path / "gone.conf"
+    reads = Reads(gone)
+    with structlog.testing.capture_logs() as logs:
+        watch = ConfigWatch(str(gone), reads)
+    assert [e["event"] for e in logs] == ["exporter_config_unread"] and reads.count == 1
+    gone.write_text(VHOST.format(name="a.example.com"))
+    assert site_names(watch) == ["gone.conf"] and reads.count == 2
