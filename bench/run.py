@@ -109,7 +109,8 @@ def expect_ok(n: int, connect: str, concurrency: int, tmp: Path) -> Path:
 
 
 def time_sweep(manifest: Path) -> tuple[float, float]:
-    """Seconds of the whole ``probe sweep`` process, and of its sweep (``duration_s``: the probing, before diagnosis)."""
+    """Seconds of the whole ``probe sweep`` process, and of its sweep (``duration_s``: the
+    probing, before diagnosis)."""
     start = time.perf_counter()
     result = subprocess.run([PROBE, "sweep", "-m", str(manifest), "--format", "json"],
                             capture_output=True, text=True, check=False)
