@@ -157,3 +157,14 @@ def test_write_client_usage_errors_are_one_line(tmp_path: Path, args: list[str],
 def test_a_path_no_shebang_can_hold_is_refused(path: str) -> None:
     with pytest.raises(UsageError, match="cannot start a script"):
         script.text(path, "/opt/wsgi-probe/lib", "/opt/wsgi-probe/bin/probe")
+
+
+@pytest.mark.parametrize("option", ["--serve", "--write-client"])
+def test_what_runs_no_check_is_refused_by_the_server(option: str, client: Path, served: Path,
+                                                     tmp_path: Path) -> None:
+    """The client sends every argument but --via; the server runs checks only."""
+    refused = run(client, "-m", "site.toml", option, str(tmp_path / "x"), "--via", str(served),
+                  cwd=tmp_path)
+    assert (refused.returncode, refused.stdout) == (
+        3, f"WSGI-PROBE UNKNOWN - {option} cannot be sent to a check server\n")
+    assert not (tmp_path / "x").exists()

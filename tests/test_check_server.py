@@ -49,6 +49,7 @@ BAD_MANIFEST = '[probe]\nsamples = "many"\n[instances.a]\nlabel = "a"\nurls = ["
     ("-m", "bad.toml", "-w", "nonsense"),
     ("-m", "bad.toml", "-t", "0"),
     ("-m", "bad.toml", "--bogus"),
+    ("-m", "bad.toml", "-vv", "-w", "0"),  # parsed by argparse, not the plain scan
     ("--help",),
     ("-V",),
 ])

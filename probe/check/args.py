@@ -93,6 +93,11 @@ _VALUED = {"-m": "manifest_path", "--manifest": "manifest_path", "-w": "warning"
 """The options :func:`_plain` reads, each followed by its value as the next word."""
 
 
+DISPATCHED = ("via", "serve", "write_client")
+"""What argparse reads of the options :mod:`probe.check` acted on before the plugin (which
+process runs the check, or no check at all): no argument of a check."""
+
+
 def _plain(args: Sequence[str]) -> dict[str, Any] | None:
     """:func:`parse` of the usual command lines without argparse (with gettext and locale,
     a few milliseconds of every check): each option a word of its own (``-v`` repeated, not
@@ -233,7 +238,6 @@ def main(args: Sequence[str]) -> NoReturn:
         sys.exit(UNKNOWN_EXIT)
     from probe.check import plugin as check
 
-    options.pop("via", None)
-    options.pop("serve", None)
-    options.pop("write_client", None)
+    for name in DISPATCHED:
+        options.pop(name, None)
     check.command(**options)

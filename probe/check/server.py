@@ -134,9 +134,11 @@ def check(argv: list[str], fire: Callable[[float, str], None]) -> int:
     except SystemExit as exc:  # --help or --version, already written
         return int(exc.code or 0)
     values.pop("via", None)
-    if values.pop("serve", None):
-        sys.stdout.write(unknown_text("--serve cannot be sent to a check server"))
-        return int(UNKNOWN_EXIT)
+    for name in ("serve", "write_client"):  # args.DISPATCHED that a check cannot carry
+        if values.pop(name, None):
+            option = "--" + name.replace("_", "-")
+            sys.stdout.write(unknown_text(f"{option} cannot be sent to a check server"))
+            return int(UNKNOWN_EXIT)
     try:
         options = plugin.check_options(**values)
     except UsageError as exc:
