@@ -19,7 +19,7 @@ from probe.diagnose import diagnose
 from probe.diagnose.discriminate import extra_probes
 from probe.errors import ErrorKind
 from probe.http_messages import Request
-from probe.liveness import NONCE_HEADER, judge, new_nonce
+from probe.liveness import NONCE_HEADER, judge, new_nonce, with_liveness
 from probe.manifest import Manifest, Target
 from probe.model import Observation, Report, Sample
 from probe.transport import Transport
@@ -267,7 +267,7 @@ def _judged(sample: Sample, nonce: str, token: str | None) -> Sample:
     answer = sample.endpoint
     assert answer is not None
     try:
-        return replace(sample, liveness=judge(answer, nonce, token, sample.cache))
+        return with_liveness(sample, judge(answer, nonce, token, sample.cache))
     except Exception as exc:
         problem = f"its nonce or signature could not be checked ({type(exc).__name__})"
         return replace(sample, endpoint=replace(answer, problems=(*answer.problems, problem)))
