@@ -159,21 +159,8 @@ def _error(exc: Exception) -> str:
 
 
 def _result(obs: Observation, diagnosis: Diagnosis, kept: dict[object, Any]) -> TargetResult:
-    samples = obs.samples
-    last = samples[-1] if samples else None
-    if last is not None and len(samples) == 1:
-        # One sample per URL, a sweep's usual: the same values as below, without the
-        # generators (this runs for every URL).
-        pid = last.endpoint.pid if last.endpoint is not None else None
-        pids: tuple[int, ...] = (pid,) if pid else ()
-        elapsed_ms = last.elapsed_ms
-        cache = tuple(dict.fromkeys(last.cache)) if last.cache else ()
-        address = last.address or None
-    else:
-        pids = tuple(sorted({s.endpoint.pid for s in samples if s.endpoint and s.endpoint.pid}))
-        elapsed_ms = max((s.elapsed_ms for s in samples), default=0.0)
-        cache = tuple(dict.fromkeys(line for s in samples for line in s.cache))
-        address = next((s.address for s in reversed(samples) if s.address), None)
+    last = obs.last
+    pids = tuple(sorted({s.endpoint.pid for s in obs.samples if s.endpoint and s.endpoint.pid}))
     pids = kept.setdefault(pids, pids)
     return TargetResult(
         url=obs.target.url,
@@ -184,12 +171,13 @@ def _result(obs: Observation, diagnosis: Diagnosis, kept: dict[object, Any]) -> 
         fix=kept.setdefault(diagnosis.fix, diagnosis.fix),
         observed=last.endpoint if last else None,
         status_code=last.status_code if last else None,
-        samples=len(samples),
-        elapsed_ms=round(elapsed_ms, 3),
+        samples=len(obs.samples),
+        elapsed_ms=round(max((s.elapsed_ms for s in obs.samples), default=0.0), 3),
         answered_by=diagnosis.answered_by,
         pids=pids,
-        cache_headers=cache,
-        address=obs.target.address or address,
+        cache_headers=tuple(dict.fromkeys(line for s in obs.samples for line in s.cache)),
+        address=obs.target.address or next(
+            (s.address for s in reversed(obs.samples) if s.address), None),
         evidence=diagnosis.evidence,
         candidates=diagnosis.candidates,
     )

@@ -66,15 +66,14 @@ def mixed_code(obs: Observation, answers: Sequence[EndpointAnswer], instance: In
     answer = answers[-1]
     if instance.code_version is not None and answer.code_version != instance.code_version:
         return words.stale_code(obs.target.url, instance, answer, shown)
-    if len(answers) > 1:  # one answer runs one code
-        here: dict[Server, set[tuple[str | None, str | None]]] = {}
-        for each in answers:
-            if _code(each) != (None, None):
-                here.setdefault(server_of(obs, each), set()).add(_code(each))
-        mixed = next((server for server, codes in here.items() if len(codes) > 1), None)
-        if mixed is not None:
-            same = [a for a in answers if server_of(obs, a) == mixed]
-            return words.mixed_code(obs.target.url, instance, same, [], shown)
+    here: dict[Server, set[tuple[str | None, str | None]]] = {}
+    for each in answers:
+        if _code(each) != (None, None):
+            here.setdefault(server_of(obs, each), set()).add(_code(each))
+    mixed = next((server for server, codes in here.items() if len(codes) > 1), None)
+    if mixed is not None:
+        same = [a for a in answers if server_of(obs, a) == mixed]
+        return words.mixed_code(obs.target.url, instance, same, [], shown)
     mine = _code(answer)
     if mine == (None, None):
         return None
