@@ -1,7 +1,8 @@
 """What diagnosis works out once per sweep and hands to every URL it fits (the name an answer
-is shown by, a zone's offset, whether other code of the instance is newer) is what working it
-out for that URL would give: each cache keyed by less than what it reads would hand one URL
-another's result, and these tests, which ask in an order that would show it, fail."""
+is shown by, the ok verdict's words, a zone's offset, whether other code of the instance is
+newer) is what working it out for that URL would give: each cache keyed by less than what it
+reads would hand one URL another's result, and these tests, which ask in an order that would
+show it, fail."""
 
 from __future__ import annotations
 

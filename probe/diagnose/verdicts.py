@@ -13,6 +13,7 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
 from probe.apache.names import vhost_of
 from probe.deploy_time import Cutoff, RestartCutoffs, as_cutoffs
@@ -77,7 +78,7 @@ def _diagnose_answer(
         # Any instance may answer a command-line URL, but old code may not.
         if stale:
             return wording.stale(stale, shown)
-        return wording.answered(shown, wording.who(answer, shown))
+        return _answered(answer, shown, context)
     assert expected is not None
     if answered_by != expected:
         from probe.diagnose import causes
@@ -93,7 +94,18 @@ def _diagnose_answer(
         from probe.diagnose import causes
 
         return causes.settings_mismatch(obs, answer, instance, context)
-    return wording.answered(shown, wording.who(answer, shown))
+    return _answered(answer, shown, context)
+
+
+def _answered(answer: EndpointAnswer, shown: str, context: SweepContext) -> Diagnosis:
+    """The ok diagnosis, one per name, pid and group (what its words read): most URLs'."""
+    kept = cast("dict[tuple[str, int | None, str | None], Diagnosis]",
+                context.memo.setdefault(("answered", ""), {}))
+    key = (shown, answer.pid, answer.process_group)
+    found = kept.get(key)
+    if found is None:
+        found = kept[key] = wording.answered(shown, wording.who(answer, shown))
+    return found
 
 
 def _diagnose_refused(obs: Observation, context: SweepContext) -> Diagnosis:
