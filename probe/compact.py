@@ -1,9 +1,8 @@
 """Endpoint answers kept compactly: what a sweep of a million URLs holds per URL.
 
-A sweep keeps every URL's last answer (the JSON report shows it, and diagnosis compares
-answers across URLs), and thousands of URLs get a handful of distinct answers: the same
-label, process group, settings, server, python and time zone, differing only in what each
-request makes its own (``nonce``, ``signature``, ``request.path_info``, ``uptime_s``, ``hits``).
+A sweep keeps every URL's last answer (reports show it, diagnosis compares them), and
+thousands of URLs get a handful of distinct answers, differing only in what each request
+makes its own (``nonce``, ``signature``, ``request.path_info``, ``uptime_s``, ``hits``).
 Decoded one by one, each answer is a fresh tree of dicts and strings, about 5 KiB per URL
 (bench/RESULTS.md); shared, the same answer costs a few hundred bytes:
 
@@ -15,16 +14,15 @@ Decoded one by one, each answer is a fresh tree of dicts and strings, about 5 Ki
 - a nested object with a per-request field (``request``) is a :class:`SharedObject`, split
   the same way. Readers take any object of an answer as a Mapping, not as a dict.
 
-The shared values are never changed: an answer is read (diagnosis, reports), never written.
-The tables are bounded (:data:`LIMIT`); past it a value is still looked up but no longer
-added, so a long-running exporter cannot grow them without end.
+The shared values are never changed: an answer is read, never written. The tables are
+bounded (:data:`LIMIT`): past it a value is looked up but no longer added (an exporter).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 PER_REQUEST = frozenset({"nonce", "signature", "path_info", "request_uri", "uptime_s", "hits"})
 """Fields whose values differ from request to request: never worth keeping once (kept, each
@@ -50,8 +48,7 @@ class Shape:
         self.keys = keys
         shared_at = [at for at, is_own in enumerate(own) if not is_own]
         own_at = [at for at, is_own in enumerate(own) if is_own]
-        place = {at: n for n, at in enumerate(shared_at)} | {at: -n - 1
-                                                             for n, at in enumerate(own_at)}
+        place = {at: n for n, at in enumerate(shared_at)} | {at: ~n for n, at in enumerate(own_at)}
         self.index = {key: place[at] for at, key in enumerate(keys)}
         self.take_shared = _taker(shared_at)
         self.take_own = _taker(own_at)
@@ -173,9 +170,8 @@ class Sharer:
 
     def _split(self, keys: tuple[str, ...], values: list[Any],
                kind: type[SharedAnswer]) -> SharedAnswer:
-        """An object's own: what each request makes its own, and objects not kept (``request``
-        holds path_info); the rest is the same in thousands of answers, kept once. Every
-        answer passes here: the split is planned once per key order and value types."""
+        """An object's own (per-request fields, objects not kept) and the rest, kept once; planned
+        once per key order and value types (every answer passes here)."""
         kinds = tuple(map(type, values))
         plan = self._plans.get((keys, kinds)) or self._plan(keys, kinds)
         shape, shared_kinds, dict_at, float_at = plan
@@ -221,8 +217,7 @@ class Sharer:
 
     def text(self, value: str) -> str:
         """The one string kept for ``value``."""
-        kept: str = self._keep(value)
-        return kept
+        return cast(str, self._keep(value))
 
     def _object(self, data: dict[str, Any]) -> dict[str, Any] | SharedAnswer:
         kinds = tuple(map(type, data.values()))
@@ -236,6 +231,13 @@ class Sharer:
             if known is not None:
                 return known  # type: ignore[no-any-return]  # the table's values are Any
         keys = tuple(data)
+        if seen is None and _LEAVES.issuperset(kinds):  # ``request``: split before, as below
+            plan, leaves = self._plans.get((keys, kinds)), tuple(data.values())
+            # Nothing here is an object or a float: _split's key is made of the values.
+            if plan is not None and (shared := self._values.get(
+                    ("()", plan[1], *plan[0].take_shared(leaves)))) is not None:
+                own = _same_text_once(plan[0].own_keys, list(plan[0].take_own(leaves)))
+                return SharedObject(plan[0], shared, tuple(own))
         values = self._values_of(data)
         if PER_REQUEST.isdisjoint(keys):
             parts = [self._part(key, value) for key, value in zip(keys, values, strict=True)]
@@ -276,8 +278,7 @@ class Sharer:
 
 
 def _same_text_once(keys: tuple[str, ...], values: list[Any]) -> list[Any]:
-    """``values`` with the per-request texts that are equal as one string (``path_info`` and
-    ``request_uri`` are the same text for most URLs)."""
+    """``values`` with equal per-request texts as one string (path_info, request_uri)."""
     first: dict[str, str] = {}
     for at, (key, value) in enumerate(zip(keys, values, strict=True)):
         if key in PER_REQUEST and type(value) is str:
@@ -286,7 +287,6 @@ def _same_text_once(keys: tuple[str, ...], values: list[Any]) -> list[Any]:
 
 
 _sharer = Sharer()
-
 
 
 def share(data: dict[str, Any]) -> SharedAnswer:

@@ -23,8 +23,10 @@ from __future__ import annotations
 import binascii
 import os
 from collections.abc import Mapping
+from dataclasses import fields
+from operator import attrgetter
 
-from probe.model import EndpointAnswer, Liveness
+from probe.model import EndpointAnswer, Liveness, Sample
 from probe.safe_text import one_line
 
 NONCE_HEADER = "X-Probe-Nonce"
@@ -117,3 +119,17 @@ def cache_hit(evidence: tuple[str, ...]) -> bool:
         if name in ("X-Cache", "X-Cache-Status", "CF-Cache-Status") and "hit" in value:
             return True
     return False
+
+
+_SAMPLE_FIELDS = [f.name for f in fields(Sample)]
+_SAMPLE_VALUES = attrgetter(*_SAMPLE_FIELDS)
+_LIVENESS_AT = _SAMPLE_FIELDS.index("liveness")
+
+
+def with_liveness(sample: Sample, liveness: Liveness) -> Sample:
+    """``dataclasses.replace(sample, liveness=liveness)``, without replace's look at what
+    kind each field is: every answer of a sweep is judged (Sample's fields are all set by
+    its ``__init__``, in their order)."""
+    values = list(_SAMPLE_VALUES(sample))
+    values[_LIVENESS_AT] = liveness
+    return Sample(*values)

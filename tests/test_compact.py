@@ -314,3 +314,27 @@ def test_what_is_derived_once_starts_afresh_when_full() -> None:
         assert texts(answer) == texts(answer) == _ONE_LINE.encode(_plain(answer))
     assert seen == [f"l{n}" for n in range(5)]
     assert len(once._seen) <= 2 and len(texts._texts) <= 2
+
+
+def test_an_object_of_its_own_seen_before_keeps_its_own_values() -> None:
+    # The second time a key order and value types come, the split is looked up, not redone:
+    # each answer still reads its own values, and the part shared is the one kept.
+    def request(host: str, port: object, allowed: object, path: str) -> dict[str, Any]:
+        # path_info and request_uri equal, but two strings, as decoded
+        return {"host": host, "port": port, "path_info": "".join(["/", path]),
+                "request_uri": "/" + path, "allowed": allowed}
+
+    sharer = Sharer()
+    requests = [request("a", 1, True, "1"), request("a", 1, True, "2"),
+                request("b", 1, True, "3"), request("a", True, 1, "4"),
+                request("a", 1, False, "5"), request("a", True, 1, "6"),
+                request("a", 1, True, "7")]
+    requests[2]["request_uri"] = "/x"
+    texts = [encoded(r) for r in requests]
+    kept = [sharer.answer({"request": r})["request"] for r in requests]
+    assert [encoded(k) for k in kept] == texts
+    assert kept[6]._shared is kept[1]._shared is kept[0]._shared
+    assert kept[5]._shared is kept[3]._shared
+    assert len({id(k._shared) for k in kept}) == 4
+    # path_info and request_uri, equal texts, are one string
+    assert [k["path_info"] is k["request_uri"] for k in kept] == [True, True, False] + [True] * 4

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from probe.endpoint_source import load_module
-from probe.liveness import cache_evidence, cache_hit, judge, new_nonce, signature
-from probe.model import EndpointAnswer, Liveness
+from probe.errors import ErrorKind
+from probe.liveness import (
+    cache_evidence,
+    cache_hit,
+    judge,
+    new_nonce,
+    signature,
+    with_liveness,
+)
+from probe.model import EndpointAnswer, Liveness, Sample, TlsInfo
 
 TOKEN = "s3cr3t-tökén"
 
@@ -180,3 +189,14 @@ def test_a_non_ascii_nonce_or_signature_is_judged_not_raised(field: str) -> None
     answer = EndpointAnswer.from_json(fields)
     expected = Liveness.CACHED if field == "nonce" else Liveness.FORGED
     assert judge(answer, nonce, "tok") is expected
+
+
+def test_with_liveness_is_replace_of_liveness_alone() -> None:
+    # Every field set, each to a value of its own: one put in another's place shows.
+    sample = Sample(elapsed_ms=1.5, status_code=200, endpoint=EndpointAnswer.from_json({}),
+                    location="/l", error="e", error_kind=ErrorKind.TIMEOUT,
+                    liveness=Liveness.UNPROVEN, cache=("Age: 1",),
+                    tls=TlsInfo("sni", "CN = x", ("x",)), address="127.0.0.1:80",
+                    server="Apache")
+    for liveness in Liveness:
+        assert with_liveness(sample, liveness) == replace(sample, liveness=liveness)

@@ -22,8 +22,10 @@ and fixes; :mod:`.near_miss` for answers matching some declared fields), :mod:`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from probe.apache.names import vhost_of
@@ -147,11 +149,16 @@ def _diagnosed(obs: Observation, context: SweepContext, cutoffs: RestartCutoffs,
 
 def _once(diagnosis: Diagnosis, kept: dict[object, Any]) -> Diagnosis:
     """The one diagnosis kept for each distinct one (equal fields, equal everywhere)."""
+    # Keyed by its fields as a tuple (compared in C), not by itself (its generated __eq__
+    # and __hash__ in Python): what a Diagnosis's equality compares.
     try:
-        once: Diagnosis = kept.setdefault(diagnosis, diagnosis)
+        once: Diagnosis = kept.setdefault((Diagnosis, _fields(diagnosis)), diagnosis)
     except TypeError:  # a list where a tuple belongs: no harm to the verdict, only not shared
         return diagnosis
     return once
+
+
+_fields = attrgetter(*(f.name for f in dataclasses.fields(Diagnosis)))
 
 
 def _error(exc: Exception) -> str:
@@ -159,9 +166,22 @@ def _error(exc: Exception) -> str:
 
 
 def _result(obs: Observation, diagnosis: Diagnosis, kept: dict[object, Any]) -> TargetResult:
-    last = obs.last
-    pids = tuple(sorted({s.endpoint.pid for s in obs.samples if s.endpoint and s.endpoint.pid}))
-    pids = kept.setdefault(pids, pids)
+    samples = obs.samples
+    last = samples[-1] if samples else None
+    # One pass, no generators: this runs for every URL (one sample, in a usual sweep).
+    pids: set[int] = set()
+    elapsed_ms = 0.0 if not samples else samples[0].elapsed_ms
+    cache: dict[str, None] = {}
+    address = None
+    for sample in samples:
+        if sample.endpoint and sample.endpoint.pid:
+            pids.add(sample.endpoint.pid)
+        if sample.elapsed_ms > elapsed_ms:  # max()'s comparison: the first of equal ones
+            elapsed_ms = sample.elapsed_ms
+        for line in sample.cache:
+            cache.setdefault(line)
+        address = sample.address or address  # the last one given
+    held = tuple(sorted(pids))
     return TargetResult(
         url=obs.target.url,
         expected=obs.target.expected,
@@ -171,13 +191,12 @@ def _result(obs: Observation, diagnosis: Diagnosis, kept: dict[object, Any]) -> 
         fix=kept.setdefault(diagnosis.fix, diagnosis.fix),
         observed=last.endpoint if last else None,
         status_code=last.status_code if last else None,
-        samples=len(obs.samples),
-        elapsed_ms=round(max((s.elapsed_ms for s in obs.samples), default=0.0), 3),
+        samples=len(samples),
+        elapsed_ms=round(elapsed_ms, 3),
         answered_by=diagnosis.answered_by,
-        pids=pids,
-        cache_headers=tuple(dict.fromkeys(line for s in obs.samples for line in s.cache)),
-        address=obs.target.address or next(
-            (s.address for s in reversed(obs.samples) if s.address), None),
+        pids=kept.setdefault(held, held),
+        cache_headers=tuple(cache),
+        address=obs.target.address or address,
         evidence=diagnosis.evidence,
         candidates=diagnosis.candidates,
     )

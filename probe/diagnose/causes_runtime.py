@@ -14,7 +14,7 @@ Routing is right; what runs is not:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from probe.diagnose import wording_causes as words
@@ -80,10 +80,18 @@ def mixed_code(obs: Observation, answers: Sequence[EndpointAnswer], instance: In
     # The newest answer of each other code this server runs for the instance: this URL's
     # answers there all run ``mine`` (checked above), so none of these is one of them.
     server = server_of(obs, answer)
+    # Whether one of them is newer reads of this answer only its code and its start: worked
+    # out once per server, code and start of the instance (asked for every URL).
+    older = cast("dict[tuple[Server, tuple[str | None, str | None], str | None], bool]",
+                 context.memo.setdefault(("older_code", instance.name), {}))
+    key = (server, mine, answer.started_at)
+    if older.get(key) is False:
+        return None
     others = [other for code, other in _newest_by_code(context, instance.name, server).items()
               if code != mine]
     # Only the older side is the problem; the newest code is what the deploy meant.
-    if not others or not any(_newer(other, answer) for other in others):
+    older[key] = bool(others) and any(_newer(other, answer) for other in others)
+    if not older[key]:
         return None
     return words.mixed_code(obs.target.url, instance, [answer], others, shown)
 
@@ -128,7 +136,7 @@ def time_zone(obs: Observation, answer: EndpointAnswer, instance: Instance, show
     moment = _answered_at(answer)
     if asked is None or moment is None or answer.tz_offset_s is None:
         return None
-    offset = _offset(asked, moment)
+    offset = _offset_at(context, asked, moment)
     if offset is None or offset == answer.tz_offset_s:
         return None
     if answer.tz_environ != asked:
@@ -154,6 +162,22 @@ def _answered_at(answer: EndpointAnswer) -> datetime | None:
         return started + timedelta(seconds=answer.uptime_s)
     except OverflowError:  # a hostile uptime_s far outside datetime's range
         return None
+
+
+def _offset_at(context: SweepContext, zone: str, moment: datetime) -> int | None:
+    """:func:`_offset`, computed once per zone and UTC second of the sweep (asked for every
+    URL). zoneinfo reads a UTC moment's whole seconds only (its transitions are whole
+    seconds), so every moment of one second has the offset of the first one asked."""
+    if moment.tzinfo is not UTC:
+        return _offset(zone, moment)
+    offsets = cast("dict[tuple[str, datetime], int | None]",
+                   context.memo.setdefault(("time_zone_offsets", ""), {}))
+    key = (zone, moment.replace(microsecond=0))
+    try:
+        return offsets[key]
+    except KeyError:
+        offset = offsets[key] = _offset(zone, moment)
+        return offset
 
 
 def _offset(zone: str, moment: datetime) -> int | None:

@@ -33,6 +33,8 @@ class SweepContext:
         """identify() per distinct identity and expected instance: a sweep of thousands of
         URLs has a handful of distinct answers, and each URL's diagnosis asks several times."""
         self._distinct: dict[str, list[tuple[Observation, EndpointAnswer]]] = {}
+        self._names: dict[tuple[object, ...], str] = {}
+        """display_name() per distinct identity, pid and expected instance (what it reads)."""
 
     def identify(self, answer: EndpointAnswer, expected: str | None = None) -> str | None:
         """The manifest instance this answer comes from, or None when it is none of them.
@@ -85,6 +87,17 @@ class SweepContext:
                 for obs, answer in self._right_answers}
 
     def display_name(self, answer: EndpointAnswer, expected: str | None = None) -> str:
+        # Asked several times per URL: kept per everything _display_name reads (identify's
+        # four fields, the pid, the expected instance).
+        key = (*identity(answer), answer.pid, expected)
+        try:
+            return self._names[key]
+        except KeyError:
+            name = self._names[key] = self._display_name(answer, expected)
+            return name
+
+    def _display_name(self, answer: EndpointAnswer, expected: str | None) -> str:
+        # Reads only the fields of display_name()'s cache key: keep them in step.
         name = (
             self.identify(answer, expected)
             or answer.label

@@ -17,6 +17,7 @@ Only an ``ok`` verdict is looked at: any other verdict already names a worse pro
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
@@ -40,7 +41,9 @@ HOST_FIX_ANY = ("Make the proxy in front pass the client's Host: 'proxy_set_head
                 "(nginx) or 'ProxyPreserveHost On' (Apache mod_proxy).")
 
 
+@lru_cache(maxsize=1024)
 def _name(host: str | None) -> str:
+    # Three times per URL, on a sweep's few host names: each worked out once.
     host = (host or "").strip().lower()
     if host.startswith("["):
         return host.split("]", 1)[0] + "]"

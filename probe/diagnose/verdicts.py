@@ -13,6 +13,7 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
 from probe.apache.names import vhost_of
 from probe.deploy_time import Cutoff, RestartCutoffs, as_cutoffs
@@ -53,7 +54,9 @@ def diagnose_target(
     disagreement = _disagreement(obs, answers, context)
     if disagreement:
         return disagreement
-    verdict = _diagnose_answer(obs, answers[-1], context, as_cutoffs(restarted_after))
+    cutoffs = restarted_after if isinstance(restarted_after, RestartCutoffs) \
+        else as_cutoffs(restarted_after)
+    verdict = _diagnose_answer(obs, answers[-1], context, cutoffs)
     instance = context.manifest.instances.get(obs.target.expected or "")
     if verdict.verdict is not Verdict.OK or instance is None:
         return verdict
@@ -75,7 +78,7 @@ def _diagnose_answer(
         # Any instance may answer a command-line URL, but old code may not.
         if stale:
             return wording.stale(stale, shown)
-        return wording.answered(shown, wording.who(answer, shown))
+        return _answered(answer, shown, context)
     assert expected is not None
     if answered_by != expected:
         from probe.diagnose import causes
@@ -91,7 +94,18 @@ def _diagnose_answer(
         from probe.diagnose import causes
 
         return causes.settings_mismatch(obs, answer, instance, context)
-    return wording.answered(shown, wording.who(answer, shown))
+    return _answered(answer, shown, context)
+
+
+def _answered(answer: EndpointAnswer, shown: str, context: SweepContext) -> Diagnosis:
+    """The ok diagnosis, one per name, pid and group (what its words read): most URLs'."""
+    kept = cast("dict[tuple[str, int | None, str | None], Diagnosis]",
+                context.memo.setdefault(("answered", ""), {}))
+    key = (shown, answer.pid, answer.process_group)
+    found = kept.get(key)
+    if found is None:
+        found = kept[key] = wording.answered(shown, wording.who(answer, shown))
+    return found
 
 
 def _diagnose_refused(obs: Observation, context: SweepContext) -> Diagnosis:
@@ -135,15 +149,24 @@ def _untrusted(obs: Observation, context: SweepContext) -> Diagnosis | None:
     A broken answer outranks liveness (its nonce field may be the broken one); a
     forged signature outranks a stale nonce.
     """
-    answered = [s for s in obs.samples if s.endpoint is not None]
-    bad = [s.endpoint for s in answered if s.endpoint is not None and s.endpoint.problems]
-    if bad:
-        return wording.bad_answer(obs.target.probe_url(context.manifest.probe.segment), bad[-1])
-    for liveness in (Liveness.FORGED, Liveness.CACHED):
-        dead = [s for s in answered if s.liveness is liveness]
-        if dead:
-            return wording.not_live(obs.target.url, dead[-1])
-    return None
+    # The last of each kind, in one pass (every URL passes here).
+    bad: EndpointAnswer | None = None
+    forged: Sample | None = None
+    cached: Sample | None = None
+    for sample in obs.samples:
+        answer = sample.endpoint
+        if answer is None:
+            continue
+        if answer.problems:
+            bad = answer
+        if sample.liveness is Liveness.FORGED:
+            forged = sample
+        elif sample.liveness is Liveness.CACHED:
+            cached = sample
+    if bad is not None:
+        return wording.bad_answer(obs.target.probe_url(context.manifest.probe.segment), bad)
+    dead = forged or cached
+    return wording.not_live(obs.target.url, dead) if dead is not None else None
 
 
 def _http_error(obs: Observation, sample: Sample, context: SweepContext) -> Diagnosis:
