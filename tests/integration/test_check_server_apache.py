@@ -5,6 +5,7 @@ misroute, with the client's working directory and environment."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import os
 import shutil
@@ -126,6 +127,9 @@ def called_functions(run: Callable[[], object]) -> set[CodeType]:
         if event == "call":
             seen.add(frame.f_code)
 
+    # Garbage left by earlier tests (a Popen's __del__) would otherwise be finalized by a
+    # collection inside ``run`` and counted as its calls.
+    gc.collect()
     sys.setprofile(profile)
     try:
         run()
