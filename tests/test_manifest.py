@@ -633,3 +633,30 @@ def test_a_target_at_an_address_is_the_target_replaced() -> None:
     target = Target("http://a.example/x/", "one", None)
     assert target.at("127.0.0.1:8001") == replace(target, address="127.0.0.1:8001")
     assert len(fields(Target)) == 3
+
+
+_URL_PARTS = (
+    st.sampled_from(["http", "https", "HTTP", "ftp", "http:", ""]),
+    st.sampled_from(["a", "A.Example", "a..b", "-a", "127.0.0.1", "[::1]", "", "u@h", "ü"]),
+    st.sampled_from(["", ":", ":0", ":80", ":0080", ":443", ":65535", ":65536", ":99999",
+                     ":123456", ":x", ":²"]),
+    st.lists(st.sampled_from(["/", "a", "A", "%41", ":", "@", "~", "?", "#", "b=c", " ",
+                              "\\", "ü", "\t", "\x00", ";", "'", "//"]), max_size=5),
+)
+
+
+@given(*_URL_PARTS)
+@settings(max_examples=400)
+def test_usual_urls_are_read_as_the_full_checks_read_them(
+        scheme: str, host: str, port: str, path: list[str]) -> None:
+    # The fast regex of _url_list: the same URLs refused, the same key for the others.
+    url = f"{scheme}://{host}{port}{''.join(path)}"
+    keys: dict[str, str] = {}
+    try:
+        manifest._url_list([url], "m.toml", "urls", keys)
+    except ManifestError as exc:
+        with pytest.raises(ManifestError) as slow:
+            manifest._checked(url, lambda: "m.toml: urls[0]")
+        assert str(slow.value) == str(exc)
+    else:
+        assert keys == {url: manifest._normal(manifest._checked(url, lambda: "where"))}
