@@ -10,6 +10,7 @@ existing ``except OSError`` turns it into its one line.
 
 from __future__ import annotations
 
+import glob
 import os
 import stat
 
@@ -97,3 +98,14 @@ def write_text(path: str | os.PathLike[str], text: str) -> None:
         os.set_blocking(fd, True)
         file.truncate(0)
         file.write(text.encode("utf-8"))
+
+
+def include_dir(pattern: str) -> str:
+    """The directory whose entries an include of ``pattern`` (absolute; a file, a directory,
+    or a glob) depends on: a file added to it can change what the include reads, even when it
+    matched nothing. For a glob, its deepest directory without a wildcard."""
+    parts = pattern.split(os.sep)
+    fixed = next((at for at, part in enumerate(parts) if glob.has_magic(part)), None)
+    if fixed is not None:
+        return os.sep.join(parts[:fixed]) or os.sep
+    return pattern if os.path.isdir(pattern) else os.path.dirname(pattern)

@@ -82,6 +82,12 @@ class FrontConfig(Protocol):
     @property
     def files(self) -> Sequence[str]: ...
 
+    @property
+    def include_dirs(self) -> Sequence[str]:
+        """The directories whose entries the includes depend on (a file added to one can
+        change the configuration even when its include matched nothing before)."""
+        ...
+
     def route(self, url: str, address: str | None) -> PredictedRoute:
         """The route the configuration predicts for ``url`` sent to ``address``
         (``HOST:PORT``; None: the URL's own host and port)."""

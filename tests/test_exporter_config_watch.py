@@ -12,6 +12,7 @@ from pathlib import Path
 import structlog
 
 from probe.exporter.config_watch import ConfigWatch
+from probe.files import include_dir
 from probe.front_config import FrontConfig, manifest_front
 
 VHOST = "<VirtualHost *:80>\n    ServerName {name}\n</VirtualHost>\n"
@@ -101,3 +102,38 @@ def test_unreadable_at_start_is_said_at_start(tmp_path: Path) -> None:
     assert [e["event"] for e in logs] == ["exporter_config_unread"] and reads.count == 1
     gone.write_text(VHOST.format(name="a.example.com"))
     assert site_names(watch) == ["gone.conf"] and reads.count == 2
+
+
+def test_a_file_added_where_an_include_matched_nothing(tmp_path: Path) -> None:
+    # Debian's sites-enabled before the first a2ensite: the include matched no file, so no
+    # file read lives there, and only the include names the directory.
+    main, _, reads, watch = setup(tmp_path)
+    empty = tmp_path / "conf-enabled"
+    empty.mkdir()
+    main.write_text(main.read_text() + f'IncludeOptional "{empty}/*.conf"\n')
+    assert site_names(watch) == ["a.conf", "httpd.conf"] and reads.count == 2
+    assert site_names(watch) == ["a.conf", "httpd.conf"] and reads.count == 2
+    (empty / "b.conf").write_text(VHOST.format(name="b.example.com"))
+    assert site_names(watch) == ["a.conf", "b.conf", "httpd.conf"] and reads.count == 3
+
+
+def test_a_file_added_where_an_nginx_include_matched_nothing(tmp_path: Path) -> None:
+    empty = tmp_path / "sites-enabled"
+    empty.mkdir()
+    main = tmp_path / "nginx.conf"
+    main.write_text("events {}\nhttp {\n    include sites-enabled/*;\n}\n")
+    reads = Reads(main)
+    watch = ConfigWatch(str(main), reads)
+    assert site_names(watch) == ["nginx.conf"] and reads.count == 1
+    (empty / "a").write_text("server {\n    listen 80;\n    server_name a.example.com;\n}\n")
+    assert site_names(watch) == ["a", "nginx.conf"] and reads.count == 2
+    assert site_names(watch) == ["a", "nginx.conf"] and reads.count == 2
+
+
+def test_the_directory_an_include_depends_on(tmp_path: Path) -> None:
+    (tmp_path / "conf.d").mkdir()
+    assert include_dir(f"{tmp_path}/sites/*.conf") == f"{tmp_path}/sites"
+    assert include_dir(f"{tmp_path}/*/site.conf") == str(tmp_path)
+    assert include_dir(f"{tmp_path}/conf.d") == f"{tmp_path}/conf.d"
+    assert include_dir(f"{tmp_path}/ports.conf") == str(tmp_path)
+    assert include_dir("/*.conf") == "/"

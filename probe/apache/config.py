@@ -55,7 +55,7 @@ from probe.apache.config_text import (
 from probe.apache.modules import DEBIAN_COMPILED_IN, Modules, Version, version_holds
 from probe.apache.section_tags import Reading, close_error, is_close_tag
 from probe.errors import ProbeError
-from probe.files import read_text
+from probe.files import include_dir, read_text
 
 MAX_INCLUDE_DEPTH = 32
 MAX_INCLUDE_FILES = 2000
@@ -129,6 +129,8 @@ class ApacheConfig:
     server_root: str
     defines: Mapping[str, str]
     notes: tuple[ParseNote, ...]
+    include_dirs: tuple[str, ...] = ()
+    """The directories the includes depend on (:func:`probe.files.include_dir`)."""
 
 
 @dataclass(frozen=True)
@@ -221,13 +223,15 @@ class _Reader:
         self.defines: dict[str, str] = {}
         self.notes: list[ParseNote] = []
         self.files: list[str] = []
+        self.include_dirs: list[str] = []
         self.top: list[Directive] = []
         self.including: list[str] = []
         self.read_realpaths: set[str] = set()
 
     def result(self) -> ApacheConfig:
         return ApacheConfig(tuple(self.top), tuple(self.files), self.server_root,
-                            dict(self.defines), tuple(self.notes))
+                            dict(self.defines), tuple(self.notes),
+                            tuple(dict.fromkeys(self.include_dirs)))
 
     def note(self, file: str, line: int, message: str, *, fatal: bool = False) -> None:
         self.notes.append(ParseNote(file, line, message, fatal))
@@ -339,6 +343,7 @@ class _Reader:
             self.note(file, number, f"includes nested deeper than {MAX_INCLUDE_DEPTH}: "
                                     f"{args[0]} not read", fatal=True)
             return []
+        self.include_dirs.append(include_dir(pattern))
         files = self._include_files(pattern)
         if len(files) > MAX_INCLUDE_FILES:
             self.note(file, number, f"Include {args[0]}: matches more than {MAX_INCLUDE_FILES} "

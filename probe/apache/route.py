@@ -52,6 +52,10 @@ class ApacheRoutes:
     def files(self) -> Sequence[str]:
         return self.site.config.files
 
+    @property
+    def include_dirs(self) -> Sequence[str]:
+        return self.site.config.include_dirs
+
     def divergence(self, route: PredictedRoute, script: str,
                    group: str | None) -> Divergence | None:
         """Where ``route`` leaves the route to ``script`` (in daemon ``group``, if given)."""

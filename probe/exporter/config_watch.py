@@ -3,8 +3,9 @@
 The exporter explains a misroute with the front server's configuration (``file:line``); an
 operator who edits it while the exporter runs must not be shown lines that are no longer
 true. Before each sweep :meth:`ConfigWatch.current` stats the files the last read came from
-(the main file, every included one, and the directories holding them, whose change time
-moves when a file is added to or removed from an ``Include``'d directory) and reads the
+(the main file, every included one, the directories holding them and the directories the
+includes look in, whose change time moves when a file is added to or removed from them, even
+one whose include matched nothing yet) and reads the
 configuration again only when one of them changed: a stat per file, not a parse, per sweep.
 
 A read that fails (the file removed, replaced by something unreadable) leaves the sweeps
@@ -83,8 +84,10 @@ class ConfigWatch:
                             detail=UNREAD_DETAIL)
             return
         self._said = None
-        files = tuple(front.join.front.files) if front.join is not None else ()
-        watched = _watched(self._path, files)
+        front_config = front.join.front if front.join is not None else None
+        files = tuple(front_config.files) if front_config is not None else ()
+        dirs = tuple(front_config.include_dirs) if front_config is not None else ()
+        watched = _watched(self._path, files, dirs)
         known = before or {}
         self._stamps = {p: known[p] if p in known else self._stamp(p) for p in watched}
         if not first:
@@ -101,10 +104,14 @@ class ConfigWatch:
         return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def _watched(path: str, files: Iterable[str]) -> list[str]:
-    """The configuration's own path, every file read, and every directory holding one."""
+def _watched(path: str, files: Iterable[str], include_dirs: Iterable[str]) -> list[str]:
+    """The configuration's own path, every file read, every directory holding one, and every
+    directory an include looks in (an ``IncludeOptional sites/*.conf`` that matched nothing
+    reads a file added there later)."""
     seen = dict.fromkeys([path])
     for file in files:
         seen.setdefault(file)
         seen.setdefault(os.path.dirname(os.path.abspath(file)))
+    for directory in include_dirs:
+        seen.setdefault(directory)
     return list(seen)

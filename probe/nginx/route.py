@@ -55,6 +55,10 @@ class NginxConfig:
     def files(self) -> Sequence[str]:
         return self.model.text.files
 
+    @property
+    def include_dirs(self) -> Sequence[str]:
+        return self.model.text.include_dirs
+
     def route(self, url: str, address: str | None) -> PredictedRoute:
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import crossplane  # type: ignore[import-untyped]  # crossplane ships no type information
 
 from probe.errors import ProbeError
+from probe.files import include_dir
 
 
 class NginxUnreadable(ProbeError):
@@ -49,6 +50,7 @@ class NginxText:
     files: tuple[str, ...]  # every file read, in the order first read
     directives: tuple[Directive, ...]  # the main file's, includes expanded in place
     dump: bool  # read from ``nginx -T`` output
+    include_dirs: tuple[str, ...] = ()  # what the includes depend on (probe.files.include_dir)
 
 
 _DUMP_FILE = re.compile(r"^# configuration file (.+):\s*$", re.M)
@@ -119,11 +121,13 @@ class _Reader:
                  known: list[str] | None, *, dump: bool) -> None:
         self.main, self.text_of, self.known, self.dump = main, text_of, known, dump
         self.files: list[str] = []
+        self.include_dirs: list[str] = []
         self.cache: dict[str, tuple[Directive, ...]] = {}
 
     def run(self) -> NginxText:
         directives = self.file(self.main, (), required=True)
-        return NginxText(self.main, tuple(self.files), directives, self.dump)
+        return NginxText(self.main, tuple(self.files), directives, self.dump,
+                         tuple(dict.fromkeys(self.include_dirs)))
 
     def file(self, path: str, stack: tuple[str, ...], *, required: bool) -> tuple[Directive, ...]:
         if path in stack or len(self.files) > _MAX_FILES:
@@ -163,6 +167,8 @@ class _Reader:
     def matches(self, pattern: str) -> list[str]:
         if not os.path.isabs(pattern):
             pattern = os.path.join(os.path.dirname(self.main), pattern)
+        if self.known is None:  # nginx -T output: no directory to look at
+            self.include_dirs.append(include_dir(pattern))
         if not glob.has_magic(pattern):
             return [pattern]
         if self.known is not None:
