@@ -59,6 +59,7 @@ APT = ["hyperfine", "wrk", "prometheus-blackbox-exporter", "monitoring-plugins-b
 CHECK_HTTP = "/usr/lib/nagios/plugins/check_http"
 HOSTS = ("site-1.example.com", "site-2.example.com")
 WRK_SECONDS = 5
+WRK_WARM_UP_SECONDS = 2
 PARTS = ("sweep", "clients", "startup", "check", "memory", "exporter", "endpoint")
 
 
@@ -108,11 +109,22 @@ def expect_ok(n: int, connect: str, concurrency: int, tmp: Path) -> Path:
 # --- the sweep and its anchors ----------------------------------------------------------------
 
 
-def time_sweep(manifest: Path) -> tuple[float, float]:
+def interpreter(probe: str) -> str:
+    """The Python running ``probe`` (a console script): its version, and whether it calls the
+    interpreter in libpython3.X.so or has it linked in (Debian's python3; 20 % less CPU per
+    URL here, bench/RESULTS.md)."""
+    python = str(Path(probe).parent / "python")
+    return subprocess.run(
+        [python, "-c", "import sys; maps = open('/proc/self/maps').read(); "
+         "print(sys.version.split()[0] + (', libpython .so' if 'libpython' in maps "
+         "else ', linked in'))"], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def time_sweep(manifest: Path, probe: str = PROBE) -> tuple[float, float]:
     """Seconds of the whole ``probe sweep`` process, and of its sweep (``duration_s``: the
     probing, before diagnosis)."""
     start = time.perf_counter()
-    result = subprocess.run([PROBE, "sweep", "-m", str(manifest), "--format", "json"],
+    result = subprocess.run([probe, "sweep", "-m", str(manifest), "--format", "json"],
                             capture_output=True, text=True, check=False)
     took = time.perf_counter() - start
     report = json.loads(result.stdout)
@@ -179,11 +191,16 @@ def check_http_per_url(port: int, count: int) -> float:
 
 
 def wrk(url: str, concurrency: int, host: str | None = None) -> float:
-    """Requests per second wrk gets from ``url`` (2 threads, ``concurrency`` connections)."""
-    args = ["wrk", "-t2", f"-c{concurrency}", f"-d{WRK_SECONDS}s", "--latency"]
+    """Requests per second wrk gets from ``url`` (2 threads, ``concurrency`` connections),
+    after a warm-up run of its own: the first seconds of load after a pause got 20-30 %
+    fewer answers from the same server (Apache starting threads; 2,130 against 2,818/s in
+    one run), which made the anchor move more than anything measured against it."""
+    args = ["wrk", "-t2", f"-c{concurrency}", "--latency"]
     if host:
         args += ["-H", f"Host: {host}"]
-    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    subprocess.run([*args, f"-d{WRK_WARM_UP_SECONDS}s", url], capture_output=True, check=True)
+    out = subprocess.run([*args, f"-d{WRK_SECONDS}s", url], capture_output=True, text=True,
+                         check=True).stdout
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if non2xx:
         raise SystemExit(f"wrk: {non2xx.group(1)} error answers from {url}")
@@ -395,7 +412,7 @@ def versions() -> dict[str, str]:
     return {
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, {cpu}",
         "os": out("sh", "-c", ". /etc/os-release; echo $PRETTY_NAME"),
-        "python": platform.python_version(),
+        "python": interpreter(PROBE),
         "pycurl": pycurl.version,
         "apache": out("apache2", "-v"),
         "wrk": out("wrk", "-v"),
@@ -413,6 +430,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exporter-urls", type=int, default=1000)
     parser.add_argument("--scrapes", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3, help="sweeps per size (median)")
+    parser.add_argument("--also-venv", action="append", default=[], metavar="DIR",
+                        help="also time the sweeps with DIR/bin/probe (another interpreter, "
+                             "the same code installed there), in turn with this venv's")
     parser.add_argument("--markdown", action="store_true", help="print a RESULTS.md section")
     parser.add_argument("--memory-sizes", default="10000,50000",
                         help="URL counts whose whole sweep's peak RSS is measured")
@@ -500,23 +520,33 @@ def sweep_part(args: argparse.Namespace, server: Any, tmp: Path,
     say("|---|---|---|---|---|---|---|---|")
     per_check = check_http_per_url(port, args.check_http_urls)
     measured: list[tuple[int, float, float, float]] = []  # size, seconds, blackbox, wrk
+    # The same code under other interpreters (--also-venv), its rounds taken in turn with
+    # this venv's, against the same anchors.
+    probes = [PROBE, *(str(Path(venv) / "bin" / "probe") for venv in args.also_venv)]
+    labels = {probe: interpreter(probe) for probe in probes}
     with blackbox(port, tmp) as bb:
         target = urllib.parse.quote(probe_url.replace("/page1/", "/page2/"), safe="")
         for size in sizes:
             manifest = expect_ok(size, server.connect, c, tmp)
-            runs = [time_sweep(manifest) for _ in range(args.rounds)]
-            sweep_s = statistics.median(whole for whole, _ in runs)
-            inner_s = statistics.median(inner for _, inner in runs)
+            runs: dict[str, list[tuple[float, float]]] = {probe: [] for probe in probes}
+            for _ in range(args.rounds):
+                for probe in probes:
+                    runs[probe].append(time_sweep(manifest, probe))
             # the anchors right after, so both see the same neighbours on the machine
             bb_rps = wrk(f"http://127.0.0.1:{bb}/probe?module=site1&target={target}", c)
             wrk_rps = wrk(probe_url, c, host=HOSTS[1])
-            rate = size / sweep_s
-            measured.append((size, sweep_s, bb_rps, wrk_rps))
-            say(f"| {size:,} | {rate:,.0f} URL/s ({sweep_s:.2f} s) | "
-                f"{sweep_s / size * 1000:.3f} ms | {rate / bb_rps:.2f}x ({bb_rps:,.0f}/s) | "
-                f"{rate / wrk_rps:.2f} ({wrk_rps:,.0f}/s) | "
-                f"{per_check * rate:.0f}x ({per_check * 1000:.1f} ms/URL) | "
-                f"{size / inner_s:,.0f} URL/s | {size / inner_s / wrk_rps:.2f} |")
+            for probe in probes:
+                sweep_s = statistics.median(whole for whole, _ in runs[probe])
+                inner_s = statistics.median(inner for _, inner in runs[probe])
+                rate = size / sweep_s
+                if probe == PROBE:
+                    measured.append((size, sweep_s, bb_rps, wrk_rps))
+                shown = f"{size:,} ({labels[probe]})" if len(probes) > 1 else f"{size:,}"
+                say(f"| {shown} | {rate:,.0f} URL/s ({sweep_s:.2f} s) | "
+                    f"{sweep_s / size * 1000:.3f} ms | {rate / bb_rps:.2f}x ({bb_rps:,.0f}/s) | "
+                    f"{rate / wrk_rps:.2f} ({wrk_rps:,.0f}/s) | "
+                    f"{per_check * rate:.0f}x ({per_check * 1000:.1f} ms/URL) | "
+                    f"{size / inner_s:,.0f} URL/s | {size / inner_s / wrk_rps:.2f} |")
     say("\nGoals: >= 2x blackbox, >= 0.7 of wrk, >= 20x the check_http loop, flat per URL.\n")
     for line in cost_lines(measured, per_check):
         say(line)
