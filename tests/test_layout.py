@@ -63,7 +63,7 @@ def test_the_apache_model_lives_in_its_own_package() -> None:
                  for w in ws if w.startswith("probe.lint")}
     # only the lint command, and the one module that joins a configuration with lint's
     # findings for the diagnosis (sweep, check and exporter all build it there)
-    assert {v for v, _ in from_lint} <= {"probe.cli", "probe.front_config"}
+    assert {v for v, _ in from_lint} <= {"probe.commands.configuration", "probe.front_config"}
     model_in_lint = {v for v in edges if v.startswith("probe.lint.")
                      and v.rsplit(".", 1)[1] in {"model", "apache_config", "sections",
                                                   "handlers", "addresses", "config_text"}}

@@ -1,0 +1,53 @@
+"""What every command of ``probe`` uses at its edge: its context settings, the one line it
+fails with, its :class:`~probe.environment.Environment`, and printing or writing its output."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import NoReturn
+
+import click
+
+from probe.environment import Environment
+from probe.exits import ExitStatus
+from probe.safe_text import one_line
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def fail(message: str, status: int = ExitStatus.ERROR) -> NoReturn:
+    """One clear line on stderr, no traceback, then exit."""
+    click.echo(f"probe: {one_line(message, limit=None)}", err=True)
+    sys.exit(status)
+
+
+def environment() -> Environment:
+    """The running command's :class:`~probe.environment.Environment`, made once by
+    :class:`ProbeGroup`: the only place commands read streams, terminals and variables."""
+    obj = click.get_current_context().find_root().obj
+    return obj if isinstance(obj, Environment) else Environment.from_process()
+
+
+def emit(text: str | Iterable[str], output: str | None) -> None:
+    """Print ``text`` (or its pieces, one after the other), or write it to the file ``output``."""
+    parts = (text,) if isinstance(text, str) else text
+    if not output:
+        # click.echo per megabyte, not per piece: it looks the stream up on every call.
+        batch: list[str] = []
+        size = 0
+        for part in parts:
+            batch.append(part)
+            size += len(part)
+            if size >= 1 << 20:
+                click.echo("".join(batch), nl=False)
+                batch, size = [], 0
+        if batch:
+            click.echo("".join(batch), nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as stream:
+            for part in parts:
+                stream.write(part)
+    except OSError as exc:
+        fail(f"{output}: cannot write: {exc.strerror or exc}")
