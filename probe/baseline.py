@@ -25,8 +25,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from probe import files
+from probe.endpoint_answer import EndpointAnswer
 from probe.errors import UsageError
-from probe.model import EndpointAnswer, Finding, Report, Status, TargetResult
+from probe.model import Finding, Report, Status, TargetResult
 from probe.safe_text import clean_json
 
 KIND = "wsgi-probe-baseline"

@@ -12,8 +12,9 @@ from collections.abc import ItemsView, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from probe.compact import keep, share
+from probe.endpoint_answer import EndpointAnswer
 from probe.liveness import cache_evidence
-from probe.model import EndpointAnswer, Sample, TlsInfo
+from probe.model import Sample, TlsInfo
 from probe.safe_text import loads_clean, one_line
 
 

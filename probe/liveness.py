@@ -26,7 +26,8 @@ from collections.abc import Mapping
 from dataclasses import fields
 from operator import attrgetter
 
-from probe.model import EndpointAnswer, Liveness, Sample
+from probe.endpoint_answer import EndpointAnswer
+from probe.model import Liveness, Sample
 from probe.safe_text import one_line
 
 NONCE_HEADER = "X-Probe-Nonce"

@@ -4,7 +4,7 @@
 :class:`~probe.compact.SharedAnswer` holds it as one tuple, the same object in all of them).
 Whatever is read out of that part alone is then the same for all of them too, so it is
 computed the first time the part is met and looked up afterwards: the typed fields of
-:class:`probe.model.EndpointAnswer` (:class:`Derived`), and the answer's JSON text in the
+:class:`probe.endpoint_answer.EndpointAnswer` (:class:`Derived`), and the answer's JSON text in the
 report (:class:`JsonTexts`). Both tables hold the part they key (so its id cannot be taken by
 another object while the entry lives) and start afresh when full.
 """
@@ -48,7 +48,7 @@ class Derived(Generic[T]):
     """What ``derive`` makes of an answer's shared part, computed once per shared part.
 
     Thousands of answers share one part (:class:`Sharer`), so what is read out of it (the
-    typed fields of :class:`probe.model.EndpointAnswer`, the answer's problems) is the same
+    typed fields of :class:`probe.endpoint_answer.EndpointAnswer`, the answer's problems) is the same
     for all of them. ``derive`` must read none of the ``own`` fields: it is handed a view
     that refuses them (:class:`_SharedView`), so one that does fails at once instead of
     giving every later answer the first one's values. Answers whose own part holds other

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from probe import baseline
+from probe.endpoint_answer import EndpointAnswer
 from probe.errors import UsageError
-from probe.model import EndpointAnswer, Report, Status, TargetResult, Verdict
+from probe.model import Report, Status, TargetResult, Verdict
 
 URL = "http://site-1.example.com/suburl/"
 CREATED = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)

@@ -21,9 +21,10 @@ import pytest
 from probe.check import plugin as check
 from probe.check.plugin import CheckOptions, Thresholds, parse_range
 from probe.diagnose import ConfigJoin
+from probe.endpoint_answer import EndpointAnswer
 from probe.errors import ManifestError, ProbeError, UsageError
 from probe.manifest import Manifest, parse
-from probe.model import Cause, EndpointAnswer, Finding, Report, Status, TargetResult, Verdict
+from probe.model import Cause, Finding, Report, Status, TargetResult, Verdict
 from tests.monitoring_helpers import MANIFEST, PROBE, closed_port, parse_output, silent_server
 
 

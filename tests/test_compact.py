@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from probe.compact import PER_REQUEST, SharedAnswer, SharedObject, Sharer
 from probe.diagnose.fronts import host_allowed
-from probe.model import EndpointAnswer, answer_problems
+from probe.endpoint_answer import EndpointAnswer, answer_problems
 from probe.report.json_report import _ONE_LINE, _plain, _target_line, target_dict
 from probe.safe_text import clean_json
 from probe.shared_once import Derived, JsonTexts

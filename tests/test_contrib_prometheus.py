@@ -16,9 +16,10 @@ import pytest
 from prometheus_client.exposition import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
+from probe.endpoint_answer import EndpointAnswer
 from probe.exporter import command as exporter
 from probe.exporter.metrics import ProbeCollector, SweepCollector, SweepCounters, SweepSnapshot
-from probe.model import Cause, EndpointAnswer, Report, TargetResult, Verdict
+from probe.model import Cause, Report, TargetResult, Verdict
 
 CONTRIB = Path(__file__).resolve().parents[1] / "contrib" / "prometheus"
 ALERTS = (CONTRIB / "alerts.yml").read_text(encoding="utf-8")

@@ -13,17 +13,10 @@ from datetime import datetime
 import pytest
 
 from probe import manifest
+from probe.endpoint_answer import EndpointAnswer
 from probe.errors import ErrorKind, ManifestError
 from probe.liveness import judge, new_nonce
-from probe.model import (
-    Cause,
-    EndpointAnswer,
-    Liveness,
-    Report,
-    Sample,
-    Status,
-    Verdict,
-)
+from probe.model import Cause, Liveness, Report, Sample, Status, Verdict
 from probe.report.nagios_evaluate import evaluate
 from tests.test_check import HEALTHY, with_problems
 from tests.test_check import evaluate as check_evaluate

@@ -15,11 +15,11 @@ import pytest
 from probe import manifest
 from probe.diagnose import catch_all_vhost, diagnose, vhost_of
 from probe.diagnose.discriminate import INVALID_HOST, key_of
+from probe.endpoint_answer import EndpointAnswer
 from probe.errors import ErrorKind
 from probe.manifest import Manifest, Target
 from probe.model import (
     Cause,
-    EndpointAnswer,
     Evidence,
     EvidenceKind,
     Finding,

@@ -213,7 +213,7 @@ def two_instances(field: str) -> Manifest:
 @pytest.mark.parametrize("field", ["label", "process_group", "application_group", "settings"])
 def test_identify_tells_apart_answers_differing_in_one_declared_field(field: str) -> None:
     from probe.diagnose.identify import SweepContext
-    from probe.model import EndpointAnswer
+    from probe.endpoint_answer import EndpointAnswer
 
     context = SweepContext(two_instances(field), [])
 

@@ -14,7 +14,8 @@ from typing import Any
 from probe import manifest
 from probe.diagnose import SweepContext, diagnose
 from probe.diagnose.causes_runtime import _offset, _offset_at
-from probe.model import EndpointAnswer, Verdict
+from probe.endpoint_answer import EndpointAnswer
+from probe.model import Verdict
 
 from .test_diagnose import SITE1, SITE2, WWW1, ep, run, sites, thrice
 from .test_diagnose_causes import p1, p2_site2, with_runtime

@@ -22,6 +22,7 @@ from prometheus_client.registry import Collector
 from probe import manifest
 from probe.check import args as check_args
 from probe.cli import main
+from probe.endpoint_answer import EndpointAnswer
 from probe.errors import ManifestError
 from probe.exporter.metrics import (
     ProbeCollector,
@@ -30,7 +31,7 @@ from probe.exporter.metrics import (
     SweepSnapshot,
 )
 from probe.lint import sarif
-from probe.model import Cause, EndpointAnswer, Finding, Report, Status, TargetResult, Verdict
+from probe.model import Cause, Finding, Report, Status, TargetResult, Verdict
 from tests.test_diagnose import ep
 
 REPO = Path(__file__).resolve().parents[1]

@@ -25,12 +25,13 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from probe.credentials import read_token
 from probe.diagnose import ConfigJoin
+from probe.endpoint_answer import EndpointAnswer
 from probe.errors import ProbeError
 from probe.exporter import command as exporter
 from probe.exporter.command import ExporterApp, ExporterOptions, SweepCoordinator
 from probe.exporter.metrics import SweepCollector, SweepCounters, SweepSnapshot
 from probe.manifest import Manifest, Target, parse, parse_connect
-from probe.model import Cause, EndpointAnswer, Finding, Report, Status, TargetResult, Verdict
+from probe.model import Cause, Finding, Report, Status, TargetResult, Verdict
 from probe.transport import Transport
 from tests.monitoring_helpers import (
     MANIFEST,

@@ -8,17 +8,9 @@ from probe.check import plugin as check
 from probe.check.plugin import CheckOptions
 from probe.diagnose import diagnose
 from probe.diagnose.backends import processes_seen
+from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Target
-from probe.model import (
-    EndpointAnswer,
-    Finding,
-    Observation,
-    Report,
-    Sample,
-    Status,
-    TargetResult,
-    Verdict,
-)
+from probe.model import Finding, Observation, Report, Sample, Status, TargetResult, Verdict
 from tests.test_fleet import fleet_manifest
 
 

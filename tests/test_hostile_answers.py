@@ -15,9 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from probe.diagnose import diagnose
+from probe.endpoint_answer import EndpointAnswer
 from probe.http_messages import Answer, sample_from_answer
 from probe.manifest import Manifest, parse
-from probe.model import EndpointAnswer, Observation, Report, Sample, Verdict
+from probe.model import Observation, Report, Sample, Verdict
 from probe.safe_text import MAX_FIELD
 from tests.every_output import check_status, every_output
 

@@ -23,8 +23,9 @@ from probe.apache.scripts import read_script
 from probe.cli import main
 from probe.credentials import read_token
 from probe.deploy_time import parse_deploy_time
+from probe.endpoint_answer import EndpointAnswer
 from probe.errors import ManifestError, ProbeError, UsageError
-from probe.model import EndpointAnswer, Report, TargetResult, Verdict
+from probe.model import Report, TargetResult, Verdict
 from probe.report import render
 from tests.monitoring_helpers import closed_port
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from probe.endpoint_answer import EndpointAnswer
 from probe.endpoint_source import load_module
 from probe.errors import ErrorKind
 from probe.liveness import (
@@ -19,7 +20,7 @@ from probe.liveness import (
     signature,
     with_liveness,
 )
-from probe.model import EndpointAnswer, Liveness, Sample, TlsInfo
+from probe.model import Liveness, Sample, TlsInfo
 
 TOKEN = "s3cr3t-tökén"
 

@@ -14,7 +14,8 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from probe.model import EndpointAnswer, Finding, Status, TargetResult, Verdict
+from probe.endpoint_answer import EndpointAnswer
+from probe.model import Finding, Status, TargetResult, Verdict
 
 BACKENDS_DISAGREE = "backends_disagree"
 

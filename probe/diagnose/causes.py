@@ -14,8 +14,9 @@ from probe.diagnose import causes_sharing, causes_site, wording
 from probe.diagnose import near_miss as near_miss_wording
 from probe.diagnose.identify import Comparison, SweepContext, host_of
 from probe.diagnose.wording import Diagnosis
+from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Instance
-from probe.model import EndpointAnswer, Observation
+from probe.model import Observation
 
 
 def wrong_instance(

@@ -21,8 +21,9 @@ from probe.diagnose import wording_causes as words
 from probe.diagnose.code_drift import Server, server_of
 from probe.diagnose.identify import SweepContext, identity
 from probe.diagnose.wording import Diagnosis
+from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Instance
-from probe.model import EndpointAnswer, Observation
+from probe.model import Observation
 
 
 def runtime_problem(

@@ -21,8 +21,9 @@ from dataclasses import replace
 from probe.diagnose import wording_causes as words
 from probe.diagnose.identify import SweepContext, host_of, identity
 from probe.diagnose.wording import Diagnosis
+from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Instance
-from probe.model import EndpointAnswer, Observation
+from probe.model import Observation
 
 
 def shared_interpreter(

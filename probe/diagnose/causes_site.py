@@ -20,7 +20,8 @@ from probe.diagnose import site_wording as words
 from probe.diagnose.discriminate import probed_default
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
-from probe.model import Candidate, Cause, EndpointAnswer, Evidence, EvidenceKind, Observation
+from probe.endpoint_answer import EndpointAnswer
+from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation
 
 CONFIG_CHECK = "sweep with --config PATH (the front's configuration)"
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
+from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import ANY_INSTANCE
-from probe.model import EndpointAnswer, Finding, Observation, Status
+from probe.model import Finding, Observation, Status
 
 CODE_DRIFT = "code_drift"
 

@@ -16,8 +16,9 @@ from urllib.parse import urlsplit
 
 from probe.apache.names import default_port, vhost_of
 from probe.diagnose.identify import SweepContext
+from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import ANY_INSTANCE, Manifest
-from probe.model import EndpointAnswer, Evidence, EvidenceKind, Observation
+from probe.model import Evidence, EvidenceKind, Observation
 
 INVALID_HOST = "wsgi-probe-check.invalid"
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
+from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import ANY_INSTANCE
-from probe.model import EndpointAnswer, Finding, Observation, Status, TargetResult, Verdict
+from probe.model import Finding, Observation, Status, TargetResult, Verdict
 
 Identify = Callable[[EndpointAnswer, str | None], str | None]
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from probe.model import EndpointAnswer, FrontKind, Observation, mapping
+from probe.endpoint_answer import EndpointAnswer, mapping
+from probe.model import FrontKind, Observation
 
 APP_SERVERS = ("gunicorn", "uwsgi", "waitress")
 

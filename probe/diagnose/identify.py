@@ -14,8 +14,9 @@ from functools import cached_property
 from urllib.parse import urlsplit
 
 from probe.apache.names import vhost_of
+from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import ANY_INSTANCE, Instance, Manifest
-from probe.model import EndpointAnswer, Observation, Sample
+from probe.model import Observation, Sample
 
 
 class SweepContext:

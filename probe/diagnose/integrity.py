@@ -24,7 +24,8 @@ from urllib.parse import urlsplit
 from probe.diagnose.fronts import host_allowed, mod_wsgi
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
-from probe.model import EndpointAnswer, Evidence, EvidenceKind, FrontKind, Observation, Verdict
+from probe.endpoint_answer import EndpointAnswer
+from probe.model import Evidence, EvidenceKind, FrontKind, Observation, Verdict
 from probe.urls import split_usual
 
 if TYPE_CHECKING:

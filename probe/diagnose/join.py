@@ -28,8 +28,9 @@ from probe.diagnose import join_wording as words
 from probe.diagnose.causes_site import CONFIG_CHECK
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
+from probe.endpoint_answer import EndpointAnswer
 from probe.front import Divergence, FrontConfig, PredictedRoute, RouteStep
-from probe.model import Cause, EndpointAnswer, Evidence, EvidenceKind, Observation, Verdict
+from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
 
 _FIELDS = ("application_group", "process_group", "script_name")
 _SITE_LINE = re.compile(r" at (.+):(\d+)$")

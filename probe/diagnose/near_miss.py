@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 from probe.apache.names import default_port
 from probe.diagnose.identify import Comparison, Difference
 from probe.diagnose.wording import Diagnosis, host_name, script_hint
-from probe.model import Cause, EndpointAnswer, Verdict
+from probe.endpoint_answer import EndpointAnswer
+from probe.model import Cause, Verdict
 
 _FIELD_NAMES = {"label": "label", "process_group": "process group",
                 "application_group": "application group"}

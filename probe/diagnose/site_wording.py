@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from probe.diagnose.wording import Diagnosis, catch_all_vhost, host_name, script_hint
-from probe.model import Candidate, Cause, EndpointAnswer, Evidence, Verdict
+from probe.endpoint_answer import EndpointAnswer
+from probe.model import Candidate, Cause, Evidence, Verdict
 
 CONFIG_HINT = ("Sweep with --config PATH (the front's configuration) to have the line that "
                "decides this named.")

@@ -20,9 +20,10 @@ from probe.deploy_time import Cutoff, RestartCutoffs, as_cutoffs
 from probe.diagnose import backends, causes_runtime, causes_tls, wording
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
+from probe.endpoint_answer import EndpointAnswer
 from probe.errors import ErrorKind
 from probe.manifest import ANY_INSTANCE
-from probe.model import EndpointAnswer, Liveness, Observation, Sample, Verdict
+from probe.model import Liveness, Observation, Sample, Verdict
 
 
 def diagnose_target(

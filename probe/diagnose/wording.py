@@ -17,8 +17,9 @@ from urllib.parse import urlsplit
 
 from probe.apache import names as apache_names
 from probe.apache.names import default_port
+from probe.endpoint_answer import EndpointAnswer
 from probe.errors import ErrorKind
-from probe.model import Candidate, Cause, EndpointAnswer, Evidence, Liveness, Sample, Verdict
+from probe.model import Candidate, Cause, Evidence, Liveness, Sample, Verdict
 from probe.safe_text import one_line
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from probe.diagnose.wording import Diagnosis, host_name, script_file, script_hint, who
+from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Instance
-from probe.model import Cause, EndpointAnswer, Verdict
+from probe.model import Cause, Verdict
 
 OWN_DAEMON = ("run each application in its own daemon process group (WSGIDaemonProcess + "
               "process-group= on its WSGIScriptAlias)")

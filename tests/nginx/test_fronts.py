@@ -8,9 +8,10 @@ from typing import Any
 
 from probe.diagnose import diagnose
 from probe.diagnose.fronts import front_of, host_allowed, listen
+from probe.endpoint_answer import EndpointAnswer
 from probe.front import FrontKind
 from probe.manifest import parse
-from probe.model import EndpointAnswer, Observation, Sample, Verdict
+from probe.model import Observation, Sample, Verdict
 from tests.test_diagnose import ep, thrice
 
 MANIFEST = """

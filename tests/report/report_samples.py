@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from probe.model import Cause, EndpointAnswer, Finding, Report, Status, TargetResult, Verdict
+from probe.endpoint_answer import EndpointAnswer
+from probe.model import Cause, Finding, Report, Status, TargetResult, Verdict
 
 ALIAS_FIX = (
     "In the VirtualHost for site-1.example.com, list the WSGIScriptAlias for /suburl "

@@ -8,7 +8,8 @@ import string
 
 import pytest
 
-from probe.model import Cause, EndpointAnswer, Status, TargetResult, Verdict
+from probe.endpoint_answer import EndpointAnswer
+from probe.model import Cause, Status, TargetResult, Verdict
 from probe.report import nagios
 from probe.report.nagios import Perfdatum, PluginOutput
 from probe.urls import public_url
