@@ -48,8 +48,8 @@ class Derived(Generic[T]):
     """What ``derive`` makes of an answer's shared part, computed once per shared part.
 
     Thousands of answers share one part (:class:`Sharer`), so what is read out of it (the
-    typed fields of :class:`probe.endpoint_answer.EndpointAnswer`, the answer's problems) is the same
-    for all of them. ``derive`` must read none of the ``own`` fields: it is handed a view
+    typed fields of :class:`probe.endpoint_answer.EndpointAnswer`, the answer's problems) is
+    the same for all of them. ``derive`` must read none of the ``own`` fields: it is handed a view
     that refuses them (:class:`_SharedView`), so one that does fails at once instead of
     giving every later answer the first one's values. Answers whose own part holds other
     fields (an object not kept, a list) and plain dicts are derived each time."""
