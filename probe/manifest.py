@@ -44,7 +44,8 @@ _HOST_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")
 _URL_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 """ASCII controls, DEL and the space: never part of a URL as sent (RFC 3986 section 2)."""
 _PORT = re.compile(r"[0-9]{1,5}")  # ASCII digits only: "²".isdigit() is True
-_USUAL_URL = re.compile(r"(https?)://([A-Za-z0-9.-]+)(?::([0-9]{1,5}))?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?")
+_USUAL_URL = re.compile(r"(https?)://([A-Za-z0-9.-]+)(?::([0-9]{1,5}))?"
+                        r"(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?")
 """The usual probe URL, which passes every check of :func:`_checked` (fullmatch only)."""
 
 
@@ -455,10 +456,7 @@ def _url_list(value: object, source: str, where: str,
         if match is not None and (not match[3] or int(match[3]) <= 65535):
             if keys is not None:
                 scheme, host, port, path = match.groups()
-                number = int(port) if port else 0
-                keys[url] = (f"{scheme}://{host.lower()}:"
-                             f"{number or (443 if scheme == 'https' else 80)}"
-                             f"{(path or '').rstrip('/')}")
+                keys[url] = _key(scheme, host, int(port) if port else None, path or "")
             continue
         parts = _checked(url, lambda: f"{source}: {where}[{i}]")  # noqa: B023 - called at once
         if keys is not None:
@@ -487,8 +485,13 @@ def normal_url(url: str) -> str:
 
 
 def _normal(parts: SplitResult) -> str:
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}{parts.path.rstrip('/')}"
+    return _key(parts.scheme, parts.hostname or "", parts.port, parts.path)
+
+
+def _key(scheme: str, host: str, port: int | None, path: str) -> str:
+    """:func:`normal_url`'s key of a URL's parts (a port of 0 or None: the scheme's)."""
+    port = port or (443 if scheme == "https" else 80)
+    return f"{scheme}://{host.lower()}:{port}{path.rstrip('/')}"
 
 
 def _table(data: Mapping[str, Any], key: str, source: str, where: str) -> dict[str, Any]:
