@@ -50,7 +50,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import cost  # noqa: E402
+from bench import capacity, cost  # noqa: E402
 from tests.integration.apache import running, scenario_template  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -524,6 +524,7 @@ def sweep_part(args: argparse.Namespace, server: Any, tmp: Path,
     say("|---|---|---|---|---|---|---|---|")
     per_check = check_http_per_url(port, args.check_http_urls)
     measured: list[tuple[int, float, float, float]] = []  # size, seconds, blackbox, wrk
+    after_table: list[str] = []
     # The same code under other interpreters (--also-venv), its rounds taken in turn with
     # this venv's, against the same anchors.
     probes = [PROBE, *(str(Path(venv) / "bin" / "probe") for venv in args.also_venv)]
@@ -539,6 +540,16 @@ def sweep_part(args: argparse.Namespace, server: Any, tmp: Path,
             # the anchors right after, so both see the same neighbours on the machine
             bb_rps = wrk(f"http://127.0.0.1:{bb}/probe?module=site1&target={target}", c)
             wrk_rps = wrk(probe_url, c, host=HOSTS[1])
+            # What the anchor leaves out: the server's capacity for both sites, and where a
+            # sweep's CPU goes (bench/capacity.py).
+            both = capacity.wrk_together(
+                [(probe_url.replace("/page1/", f"/page{i}/"), host)
+                 for i, host in enumerate(HOSTS)], c, WRK_SECONDS, WRK_RUNS, WRK_WARM_UP_SECONDS)
+            after_table.append(capacity.together_line(size, both, wrk_rps))
+            for probe in probes:
+                split = capacity.cpu_of_sweep(probe, manifest, server.pid)
+                label = f" ({labels[probe]})" if len(probes) > 1 else ""
+                after_table += capacity.lines(size, label, split, wrk_rps, bb_rps)
             for probe in probes:
                 sweep_s = statistics.median(whole for whole, _ in runs[probe])
                 inner_s = statistics.median(inner for _, inner in runs[probe])
@@ -552,7 +563,7 @@ def sweep_part(args: argparse.Namespace, server: Any, tmp: Path,
                     f"{per_check * rate:.0f}x ({per_check * 1000:.1f} ms/URL) | "
                     f"{size / inner_s:,.0f} URL/s | {size / inner_s / wrk_rps:.2f} |")
     say("\nGoals: >= 2x blackbox, >= 0.7 of wrk, >= 20x the check_http loop, flat per URL.\n")
-    for line in cost_lines(measured, per_check):
+    for line in [*cost_lines(measured, per_check), *after_table]:
         say(line)
     largest = measured[-1][0]
     table_s = time_table_sweep(expect_ok(largest, server.connect, c, tmp))
