@@ -83,6 +83,17 @@ def cpu_of_sweep(probe: str, manifest: Path, server_pid: int) -> CpuSplit:
     return CpuSplit(urls, wall, probe_s, server, idle)
 
 
+def wrk_rate(out: str, url: str) -> float:
+    """Requests per second in wrk's output; an error answer voids the anchor."""
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non2xx:
+        raise SystemExit(f"wrk: {non2xx.group(1)} error answers from {url}")
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if not match:
+        raise SystemExit(f"wrk: no rate for {url}: {out[-300:]}")
+    return float(match.group(1))
+
+
 def wrk_together(targets: Sequence[tuple[str, str]], concurrency: int, seconds: int,
                  runs: int, warm_up: int) -> float:
     """Requests per second ``wrk`` gets from all ``(url, host)`` targets at once, the
@@ -94,15 +105,8 @@ def wrk_together(targets: Sequence[tuple[str, str]], concurrency: int, seconds: 
         started = [subprocess.Popen(["wrk", "-t1", f"-c{share}", f"-d{duration}s", "-H",
                                      f"Host: {host}", url], stdout=subprocess.PIPE, text=True)
                    for url, host in targets]
-        total = 0.0
-        for process in started:
-            out, _ = process.communicate()
-            non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-            match = re.search(r"Requests/sec:\s+([\d.]+)", out)
-            if non2xx or not match:
-                raise SystemExit(f"wrk: error answers or no rate: {out[-300:]}")
-            total += float(match.group(1))
-        return total
+        return sum(wrk_rate(process.communicate()[0], url)
+                   for process, (url, _) in zip(started, targets, strict=True))
 
     once(warm_up)
     return statistics.median(once(seconds) for _ in range(runs))
