@@ -24,6 +24,7 @@ from probe.check import args as check_args
 from probe.cli import main
 from probe.endpoint_answer import EndpointAnswer
 from probe.errors import ManifestError
+from probe.exporter.command import process_collectors
 from probe.exporter.metrics import (
     ProbeCollector,
     SweepCollector,
@@ -220,8 +221,9 @@ def every_metric() -> dict[str, set[str]]:
     report = Report((target,), (finding,), duration_s=0.5)
     snapshot = SweepSnapshot(SweepCounters(3, 1), report, finished_at=1.0e9)
     metrics = exposition(SweepCollector(snapshot))
-    for name, labels in exposition(ProbeCollector([target], 0.5)).items():
-        metrics.setdefault(name, set()).update(labels)
+    for collector in (ProbeCollector([target], 0.5), *process_collectors()):
+        for name, labels in exposition(collector).items():
+            metrics.setdefault(name, set()).update(labels)
     return metrics
 
 

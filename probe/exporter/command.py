@@ -53,12 +53,13 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import FrameType
 from typing import TYPE_CHECKING
 
 import structlog
+from prometheus_client.registry import Collector
 
 from probe import defaults, logs
 from probe.credentials import read_token
@@ -86,8 +87,8 @@ if TYPE_CHECKING:
 __all__ = ["BURST_WINDOW", "DEFAULT_LISTEN", "DEFAULT_PORT", "DEFAULT_SCRAPE_TIMEOUT",
            "DEFAULT_TIMEOUT_OFFSET", "MAX_SCRAPE_TIMEOUT", "SHUTDOWN_GRACE", "WAIT_SLACK",
            "Completed", "ConfigWatch", "ExporterApp", "ExporterOptions", "HTTPError",
-           "SweepCoordinator", "build_app", "configure_logging", "make_server", "scrape_budget",
-           "serve"]
+           "SweepCoordinator", "build_app", "configure_logging", "make_server",
+           "process_collectors", "scrape_budget", "serve"]
 
 DEFAULT_PORT = defaults.EXPORTER_PORT
 DEFAULT_LISTEN = defaults.EXPORTER_LISTEN
@@ -113,12 +114,14 @@ class ExporterOptions:
 def build_app(manifest: Manifest, options: ExporterOptions, *, version: str = "",
               token: str | None = None, config: ConfigJoin | ConfigWatch | None = None,
               sweep: Callable[..., Report] | None = None,
-              clock: Callable[[], float] = time.monotonic) -> ExporterApp:
+              clock: Callable[[], float] = time.monotonic,
+              own: Sequence[Collector] = ()) -> ExporterApp:
     """The application with the real sweep (or ``sweep``, same signature as run_sweep).
 
     ``token`` goes to the manifest's URLs, never to a /probe target outside it; ``config``
     (the front server's configuration; a ConfigWatch: as of each sweep's start) to every
     sweep's diagnosis. ``clock``: the sweeps' monotonic clock (BURST_WINDOW, --min-interval).
+    ``own``: collectors of the exporter's own process, on /metrics (:func:`process_collectors`).
     """
     from probe.sweep import run_sweep
 
@@ -138,7 +141,17 @@ def build_app(manifest: Manifest, options: ExporterOptions, *, version: str = ""
     coordinator = SweepCoordinator(run_all, min_interval=options.min_interval, clock=clock)
     return ExporterApp(manifest, coordinator, probe=run_one,
                        timeout_offset=options.timeout_offset, version=version,
-                       shard=options.shard)
+                       shard=options.shard, own=own)
+
+
+def process_collectors(proc: str = "/proc") -> tuple[Collector, ...]:
+    """The exporter's own process as every Prometheus client library exports it
+    (``process_cpu_seconds_total``, ``process_resident_memory_bytes``, ... and ``python_info``),
+    registered nowhere. A sweep runs on one core: the CPU rate of an exporter says how near
+    it is to the end of one machine (docs/monitoring.md)."""
+    from prometheus_client import PlatformCollector, ProcessCollector
+
+    return ProcessCollector(proc=proc, registry=None), PlatformCollector(registry=None)
 
 
 def serve(manifest: Manifest, options: ExporterOptions, *, version: str = "",
@@ -152,7 +165,8 @@ def serve(manifest: Manifest, options: ExporterOptions, *, version: str = "",
     # Read now (an unreadable one is said once, and the exporter serves all the same), and
     # again before a sweep when its files changed.
     watch = None if path is None else ConfigWatch(path, lambda: manifest_front(path, environ))
-    app = build_app(manifest, options, version=version, token=token, config=watch)
+    app = build_app(manifest, options, version=version, token=token, config=watch,
+                    own=process_collectors())
     try:
         server = make_server(host, port, app)
     except OSError as exc:

@@ -21,7 +21,7 @@ from probe import defaults
 from probe.addresses import split_connect
 from probe.errors import ManifestError, ProbeError
 from probe.exporter.discovery import Shard, hashmod, sd_document
-from probe.exporter.metrics import ProbeCollector, SweepCollector
+from probe.exporter.metrics import Chain, CountersCollector, ProbeCollector, SweepCollector
 from probe.exporter.page import CONTENT_SECURITY_POLICY, render_page
 from probe.exporter.sweeps import WAIT_SLACK, SweepCoordinator
 from probe.manifest import ANY_INSTANCE, Manifest, Target, check_url
@@ -73,13 +73,18 @@ class ExporterApp:
 
     def __init__(self, manifest: Manifest, coordinator: SweepCoordinator, *,
                  probe: ProbeRunner, timeout_offset: float = DEFAULT_TIMEOUT_OFFSET,
-                 version: str = "", shard: Shard | None = None) -> None:
+                 version: str = "", shard: Shard | None = None,
+                 own: Sequence[Collector] = ()) -> None:
         self.manifest = manifest
         self.coordinator = coordinator
         self.probe = probe
         self.timeout_offset = timeout_offset
         self.version = version
         self.shard = shard
+        self.own = tuple(own)
+        """The exporter's own process metrics, on /metrics after the sweep's and on
+        /exporter/metrics (not on /probe, as blackbox_exporter's /probe carries only the
+        probe's)."""
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -93,6 +98,9 @@ class ExporterApp:
                 status, headers, body = self._probe(environ)
             elif path == "/":
                 status, headers, body = self._page()
+            elif path == "/exporter/metrics":
+                status, headers, body = self._encode(
+                    environ, Chain(CountersCollector(self.coordinator.counters()), *self.own))
             elif path == "/sd":
                 status, headers, body = "200 OK", [
                     ("Content-Type", "application/json")], sd_document(self.manifest)
@@ -117,7 +125,8 @@ class ExporterApp:
 
     def _metrics(self, environ: Environ) -> tuple[str, list[tuple[str, str]], bytes]:
         budget = scrape_budget(environ, self.timeout_offset)
-        return self._encode(environ, SweepCollector(self.coordinator.snapshot(budget)))
+        return self._encode(environ, Chain(SweepCollector(self.coordinator.snapshot(budget)),
+                                           *self.own))
 
     def _probe(self, environ: Environ) -> tuple[str, list[tuple[str, str]], bytes]:
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)

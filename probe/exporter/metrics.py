@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from probe.model import Report, TargetResult
 from probe.urls import public_url
@@ -102,6 +103,42 @@ class SweepSnapshot:
     URLs it had no time for are unreachable, so the scrape is not a success."""
 
 
+def counter_families(counters: SweepCounters) -> Iterator[Metric]:
+    """The exporter's sweep counters: on /metrics, and on /exporter/metrics without a sweep."""
+    sweeps = CounterMetricFamily("wsgi_probe_sweeps", "Sweeps started by this exporter.")
+    sweeps.add_metric([], float(counters.sweeps))
+    yield sweeps
+    errors = CounterMetricFamily(
+        "wsgi_probe_sweep_errors",
+        "Sweeps that failed, ran out of time, or did not finish within a waiting scrape's "
+        "timeout.")
+    errors.add_metric([], float(counters.errors))
+    yield errors
+
+
+class CountersCollector:
+    """/exporter/metrics, with the exporter's process (:class:`Chain`): its counters, no sweep,
+    for the set-ups whose scrapes all go to /probe (docs/monitoring.md)."""
+
+    def __init__(self, counters: SweepCounters) -> None:
+        self.counters = counters
+
+    def collect(self) -> Iterator[Metric]:
+        return counter_families(self.counters)
+
+
+class Chain:
+    """Collectors encoded as one scrape, in order: the sweep's families, then the exporter's
+    own process ones (probe.exporter.command.process_collectors)."""
+
+    def __init__(self, *parts: Collector) -> None:
+        self.parts = parts
+
+    def collect(self) -> Iterator[Metric]:
+        for part in self.parts:
+            yield from part.collect()
+
+
 class SweepCollector:
     """A prometheus_client collector for one scrape: fresh families on every collect()."""
 
@@ -110,20 +147,14 @@ class SweepCollector:
 
     def collect(self) -> Iterator[Metric]:
         snapshot = self.snapshot
-        sweeps = CounterMetricFamily("wsgi_probe_sweeps", "Sweeps started by this exporter.")
-        sweeps.add_metric([], float(snapshot.counters.sweeps))
-        errors = CounterMetricFamily(
-            "wsgi_probe_sweep_errors",
-            "Sweeps that failed, ran out of time, or did not finish within a waiting scrape's "
-            "timeout.")
-        errors.add_metric([], float(snapshot.counters.errors))
+        yield from counter_families(snapshot.counters)
         success = GaugeMetricFamily(
             "wsgi_probe_sweep_success",
             "1 when this scrape carries a complete sweep's results; 0 when none finished in "
             "time, it failed, or it ran out of time (URLs it could not wait for: unreachable).")
         success.add_metric([], 1.0 if snapshot.report is not None and snapshot.complete
                            else 0.0)
-        yield from (sweeps, errors, success)
+        yield success
         report = snapshot.report
         if report is None:
             return

@@ -63,7 +63,8 @@ def render_page(report: Report | None, finished_at: float | None, *, manifest: s
         f"<title>wsgi-probe exporter</title><style>{_STYLE}</style></head><body>"
         f"<h1>wsgi-probe exporter</h1><p>Manifest {_e(manifest)}, version {_e(version)}. "
         "<a href=\"metrics\">/metrics</a> runs a sweep; "
-        "<code>/probe?target=URL</code> probes one URL.</p>"
+        "<code>/probe?target=URL</code> probes one URL; "
+        "<a href=\"exporter/metrics\">/exporter/metrics</a> is the exporter itself.</p>"
         f"{body}</body></html>\n"
     )
 

@@ -7,6 +7,7 @@ and its exposition parsed with prometheus_client's parser.
 
 from __future__ import annotations
 
+import platform
 import socket
 import subprocess
 import threading
@@ -16,11 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.monitoring_helpers import ExporterProcess, parse_output, start_exporter
+from tests.test_contrib_prometheus import promtool
 
 from .apache import ApacheServer, scenario_manifest, scenario_template
 from .conftest import ApacheFactory
@@ -150,6 +153,30 @@ def test_exporter_metrics(scenario: Scenario, exporter: ExporterProcess) -> None
         assert info[SUB]["label"] == "project-1", context
         # The same process answers / and /suburl/: one pid, two URLs.
         assert pids[SUB] == pids[S1], context
+
+
+def test_exporter_metrics_carry_its_own_process(exporter: ExporterProcess) -> None:
+    """process_* and python_info are the exporter's own, read from the real /proc: an operator
+    sees how near one core its sweeps are (docs/monitoring.md); promtool accepts the page."""
+    response = exporter.get("/metrics", headers={"X-Prometheus-Scrape-Timeout-Seconds": "30"})
+    got = metrics(response.text)
+    me = psutil.Process(exporter.process.pid)
+    [(_, started)] = got["process_start_time_seconds"]
+    assert started == pytest.approx(me.create_time(), abs=1.0)
+    [(_, rss)] = got["process_resident_memory_bytes"]
+    assert 10 * 2**20 < rss < 2 * me.memory_info().rss
+    [(_, cpu)] = got["process_cpu_seconds_total"]
+    times = me.cpu_times()
+    assert 0 < cpu <= times.user + times.system + 0.01
+    [(info, _)] = got["python_info"]
+    assert info["version"] == platform.python_version()  # the venv's Python runs both
+    checked = subprocess.run([promtool(), "check", "metrics"], input=response.text,
+                             capture_output=True, text=True, timeout=60, check=False)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    # The same process on the sweep-free page, without a URL's series.
+    own = metrics(exporter.get("/exporter/metrics").text)
+    assert own["process_start_time_seconds"] == [({}, started)]
+    assert "wsgi_probe_url_ok" not in own and own["wsgi_probe_sweeps_total"][0][1] >= 1
 
 
 def test_exporter_probe(scenario: Scenario, exporter: ExporterProcess) -> None:

@@ -5,7 +5,9 @@ sharing one manifest (``--shard 0/2`` and ``--shard 1/2``) against a misrouted A
   sweeps its shard (none is misdirected: no 421);
 - each exporter probed its own shard's URLs and no other (its log), so no URL was probed
   by both, and the server saw requests for every URL;
-- the misroute raises one WSGIProbeMisroute alert, with the cause /metrics gives it.
+- the misroute raises one WSGIProbeMisroute alert, with the cause /metrics gives it;
+- the exporters' own job reads each exporter's process at /exporter/metrics and adds no
+  URL series (that page makes no sweep: tests/test_exporter_process.py).
 """
 
 from __future__ import annotations
@@ -107,16 +109,25 @@ def test_two_exporters_share_a_manifest_by_hashmod(tmp_path: Path,
             def all_up() -> list[dict[str, Any]] | None:
                 targets = query(port, "targets")["activeTargets"]
                 healthy = [t for t in targets if t["health"] == "up"]
-                return targets if len(healthy) == len(urls) else None
+                return targets if len(healthy) == len(urls) + len(exporters) else None
 
             pending = wait_for(alerts, what="WSGIProbeMisroute", timeout=90, context=daemon.log)
             targets = wait_for(all_up, what="every URL's target up", timeout=60,
                                context=daemon.log)
             ok = query(port, "query", query="wsgi_probe_url_ok")["result"]
+            cpu = query(port, "query", query="process_cpu_seconds_total")["result"]
     finally:
         for exporter in exporters:
             logs.append("\n".join(exporter.stop()))
-    context = f"alerts {pending}\ntargets {targets}\nok {ok}"
+    context = f"alerts {pending}\ntargets {targets}\nok {ok}\ncpu {cpu}"
+    # The exporters themselves: one target each in their own job, read without a sweep.
+    own = [t for t in targets if t["labels"]["job"] == "wsgi-probe-exporters"]
+    assert sorted(t["labels"]["instance"] for t in own) == sorted(
+        e.address for e in exporters), context
+    assert {s["metric"]["job"] for s in cpu} == {"wsgi-probe-exporters"}, context
+    assert sorted(s["metric"]["instance"] for s in cpu) == sorted(
+        e.address for e in exporters), context
+    targets = [t for t in targets if t not in own]
     # Every URL one target, in the job of its shard, scraped at that shard's exporter.
     by_url = {t["labels"]["instance"]: t for t in targets}
     assert sorted(by_url) == sorted(urls) and len(targets) == len(urls), context
