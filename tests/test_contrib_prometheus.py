@@ -76,7 +76,7 @@ def test_the_sharded_config_has_one_job_per_shard() -> None:
 
 def test_promtool_check_rules() -> None:
     done = run_promtool("check", "rules", "alerts.yml")
-    assert "SUCCESS: 4 rules found" in done.stdout + done.stderr
+    assert "SUCCESS: 5 rules found" in done.stdout + done.stderr
 
 
 def test_promtool_test_rules() -> None:
@@ -108,13 +108,14 @@ def every_verdict_report() -> Report:
 def exported_names() -> set[str]:
     report = every_verdict_report()
     texts = [generate_latest(SweepCollector(SweepSnapshot(SweepCounters(1, 0), report, 1.0))),
-             generate_latest(ProbeCollector(report.targets[:1], 0.1))]
+             generate_latest(ProbeCollector(report.targets[:1], 0.1)),
+             *(generate_latest(own) for own in exporter.process_collectors())]
     return {s.name for text in texts for f in text_string_to_metric_families(text.decode())
             for s in f.samples}
 
 
 def test_alerts_use_only_metrics_the_exporter_exports() -> None:
-    used = set(re.findall(r"\b((?:wsgi_probe|probe)_[a-z_]+)\b", ALERTS))
+    used = set(re.findall(r"\b((?:wsgi_probe|probe|process)_[a-z_]+)\b", ALERTS))
     assert used, "no metric found in alerts.yml"
     assert used <= exported_names(), used - exported_names()
 
