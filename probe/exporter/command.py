@@ -121,7 +121,8 @@ def build_app(manifest: Manifest, options: ExporterOptions, *, version: str = ""
     ``token`` goes to the manifest's URLs, never to a /probe target outside it; ``config``
     (the front server's configuration; a ConfigWatch: as of each sweep's start) to every
     sweep's diagnosis. ``clock``: the sweeps' monotonic clock (BURST_WINDOW, --min-interval).
-    ``own``: collectors of the exporter's own process, on /metrics (:func:`process_collectors`).
+    ``own``: collectors of the exporter's own process, on /metrics and /exporter/metrics
+    (:func:`process_collectors`).
     """
     from probe.sweep import run_sweep
 

@@ -128,8 +128,8 @@ class CountersCollector:
 
 
 class Chain:
-    """Collectors encoded as one scrape, in order: the sweep's families, then the exporter's
-    own process ones (probe.exporter.command.process_collectors)."""
+    """Collectors encoded as one page, in order: the sweep's families or the counters, then
+    the exporter's own process (probe.exporter.command.process_collectors)."""
 
     def __init__(self, *parts: Collector) -> None:
         self.parts = parts
