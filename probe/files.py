@@ -100,12 +100,27 @@ def write_text(path: str | os.PathLike[str], text: str) -> None:
         file.write(text.encode("utf-8"))
 
 
-def include_dir(pattern: str) -> str:
-    """The directory whose entries an include of ``pattern`` (absolute; a file, a directory,
-    or a glob) depends on: a file added to it can change what the include reads, even when it
-    matched nothing. For a glob, its deepest directory without a wildcard."""
+MAX_WATCHED_DIRS = 1000
+"""Most directories one include's wildcards make a watch look at (a glob over a whole tree
+is not a site layout)."""
+
+
+def include_dirs(pattern: str) -> tuple[str, ...]:
+    """The directories whose entries an include of ``pattern`` (absolute; a file, a directory,
+    or a glob) depends on: a file added to one of them can change what the include reads,
+    even when it matched nothing. For a glob, its deepest directory without a wildcard, and
+    each existing directory a wildcard in a directory name matches (``/srv/*/site.conf``:
+    ``/srv`` and every ``/srv/NAME``), up to :data:`MAX_WATCHED_DIRS`."""
     parts = pattern.split(os.sep)
     fixed = next((at for at, part in enumerate(parts) if glob.has_magic(part)), None)
-    if fixed is not None:
-        return os.sep.join(parts[:fixed]) or os.sep
-    return pattern if os.path.isdir(pattern) else os.path.dirname(pattern)
+    if fixed is None:
+        return (pattern if os.path.isdir(pattern) else os.path.dirname(pattern),)
+    found = [os.sep.join(parts[:fixed]) or os.sep]
+    # The directory part's wildcard levels, each as far as it matches now: a new NAME is seen
+    # in its parent, a new file in NAME only here.
+    for end in range(fixed + 1, len(parts)):
+        level = os.sep.join(parts[:end])
+        found += sorted(p for p in glob.iglob(level) if os.path.isdir(p))[:MAX_WATCHED_DIRS]
+        if len(found) > MAX_WATCHED_DIRS:
+            break
+    return tuple(found[:MAX_WATCHED_DIRS])

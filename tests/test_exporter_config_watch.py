@@ -12,7 +12,7 @@ from pathlib import Path
 import structlog
 
 from probe.exporter.config_watch import ConfigWatch
-from probe.files import include_dir
+from probe.files import MAX_WATCHED_DIRS, include_dirs
 from probe.front_config import FrontConfig, manifest_front
 
 VHOST = "<VirtualHost *:80>\n    ServerName {name}\n</VirtualHost>\n"
@@ -130,10 +130,42 @@ def test_a_file_added_where_an_nginx_include_matched_nothing(tmp_path: Path) -> 
     assert site_names(watch) == ["a", "nginx.conf"] and reads.count == 2
 
 
-def test_the_directory_an_include_depends_on(tmp_path: Path) -> None:
+def test_a_file_added_in_a_directory_a_wildcard_matched(tmp_path: Path) -> None:
+    # Include /srv/*/site.conf: /srv/app exists without its site.conf. Creating the file
+    # changes neither /srv nor any file read: only /srv/app itself says so.
+    main, _, reads, watch = setup(tmp_path)
+    app = tmp_path / "srv" / "app"
+    app.mkdir(parents=True)
+    main.write_text(main.read_text() + f'IncludeOptional "{tmp_path}/srv/*/site.conf"\n')
+    assert site_names(watch) == ["a.conf", "httpd.conf"] and reads.count == 2
+    (app / "site.conf").write_text(VHOST.format(name="b.example.com"))
+    assert site_names(watch) == ["a.conf", "httpd.conf", "site.conf"] and reads.count == 3
+    # A new NAME is seen in /srv, and then its own new files in it.
+    other = tmp_path / "srv" / "other"
+    other.mkdir()
+    assert site_names(watch) == ["a.conf", "httpd.conf", "site.conf"] and reads.count == 4
+    (other / "site.conf").write_text(VHOST.format(name="c.example.com"))
+    assert site_names(watch) == ["a.conf", "httpd.conf", "site.conf", "site.conf"]
+    assert reads.count == 5
+
+
+def test_the_directories_an_include_depends_on(tmp_path: Path) -> None:
     (tmp_path / "conf.d").mkdir()
-    assert include_dir(f"{tmp_path}/sites/*.conf") == f"{tmp_path}/sites"
-    assert include_dir(f"{tmp_path}/*/site.conf") == str(tmp_path)
-    assert include_dir(f"{tmp_path}/conf.d") == f"{tmp_path}/conf.d"
-    assert include_dir(f"{tmp_path}/ports.conf") == str(tmp_path)
-    assert include_dir("/*.conf") == "/"
+    for name in ("a", "b"):
+        (tmp_path / "srv" / name / "conf").mkdir(parents=True)
+    (tmp_path / "srv" / "file").touch()  # not a directory: nothing to watch in it
+    assert include_dirs(f"{tmp_path}/sites/*.conf") == (f"{tmp_path}/sites",)
+    assert include_dirs(f"{tmp_path}/*/site.conf") == (
+        str(tmp_path), f"{tmp_path}/conf.d", f"{tmp_path}/srv")
+    assert include_dirs(f"{tmp_path}/srv/*/conf/*.conf") == (
+        f"{tmp_path}/srv", f"{tmp_path}/srv/a", f"{tmp_path}/srv/b", f"{tmp_path}/srv/a/conf",
+        f"{tmp_path}/srv/b/conf")
+    assert include_dirs(f"{tmp_path}/conf.d") == (f"{tmp_path}/conf.d",)
+    assert include_dirs(f"{tmp_path}/ports.conf") == (str(tmp_path),)
+    assert include_dirs("/*.conf") == ("/",)
+
+
+def test_a_wildcard_over_a_whole_tree_watches_a_bounded_number(tmp_path: Path) -> None:
+    for n in range(MAX_WATCHED_DIRS + 5):
+        (tmp_path / f"d{n}").mkdir()
+    assert len(include_dirs(f"{tmp_path}/*/site.conf")) == MAX_WATCHED_DIRS

@@ -55,7 +55,7 @@ from probe.apache.config_text import (
 from probe.apache.modules import DEBIAN_COMPILED_IN, Modules, Version, version_holds
 from probe.apache.section_tags import Reading, close_error, is_close_tag
 from probe.errors import ProbeError
-from probe.files import include_dir, read_text
+from probe.files import include_dirs, read_text
 
 MAX_INCLUDE_DEPTH = 32
 MAX_INCLUDE_FILES = 2000
@@ -130,7 +130,7 @@ class ApacheConfig:
     defines: Mapping[str, str]
     notes: tuple[ParseNote, ...]
     include_dirs: tuple[str, ...] = ()
-    """The directories the includes depend on (:func:`probe.files.include_dir`)."""
+    """The directories the includes depend on (:func:`probe.files.include_dirs`)."""
 
 
 @dataclass(frozen=True)
@@ -343,7 +343,7 @@ class _Reader:
             self.note(file, number, f"includes nested deeper than {MAX_INCLUDE_DEPTH}: "
                                     f"{args[0]} not read", fatal=True)
             return []
-        self.include_dirs.append(include_dir(pattern))
+        self.include_dirs.extend(include_dirs(pattern))
         files = self._include_files(pattern)
         if len(files) > MAX_INCLUDE_FILES:
             self.note(file, number, f"Include {args[0]}: matches more than {MAX_INCLUDE_FILES} "

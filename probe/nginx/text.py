@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import crossplane  # type: ignore[import-untyped]  # crossplane ships no type information
 
 from probe.errors import ProbeError
-from probe.files import include_dir
+from probe.files import include_dirs
 
 
 class NginxUnreadable(ProbeError):
@@ -50,7 +50,7 @@ class NginxText:
     files: tuple[str, ...]  # every file read, in the order first read
     directives: tuple[Directive, ...]  # the main file's, includes expanded in place
     dump: bool  # read from ``nginx -T`` output
-    include_dirs: tuple[str, ...] = ()  # what the includes depend on (probe.files.include_dir)
+    include_dirs: tuple[str, ...] = ()  # what the includes depend on (probe.files.include_dirs)
 
 
 _DUMP_FILE = re.compile(r"^# configuration file (.+):\s*$", re.M)
@@ -168,7 +168,7 @@ class _Reader:
         if not os.path.isabs(pattern):
             pattern = os.path.join(os.path.dirname(self.main), pattern)
         if self.known is None:  # nginx -T output: no directory to look at
-            self.include_dirs.append(include_dir(pattern))
+            self.include_dirs.extend(include_dirs(pattern))
         if not glob.has_magic(pattern):
             return [pattern]
         if self.known is not None:
