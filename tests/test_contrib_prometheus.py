@@ -52,10 +52,14 @@ def test_promtool_check_config(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", SCRAPE_CONFIGS)
-def test_each_scrape_config_has_one_job(name: str) -> None:
-    """Both jobs on the same URLs alert twice per misroute: each file ships one of them."""
+def test_each_scrape_config_has_one_job_of_urls(name: str) -> None:
+    """Both jobs on the same URLs alert twice per misroute: each file ships one of them.
+    Beside it only the exporters' own job, whose page (/exporter/metrics) has no URL."""
     config = (CONTRIB / name).read_text(encoding="utf-8")
-    assert len(re.findall(r"^\s*- job_name:", config, re.M)) == 1
+    jobs = re.split(r"^\s*- job_name:", config, flags=re.M)[1:]
+    of_urls = [job for job in jobs if "metrics_path: /exporter/metrics" not in job]
+    assert len(of_urls) == 1
+    assert all(job.split()[0] == "wsgi-probe-exporters" for job in jobs if job not in of_urls)
 
 
 def test_promtool_check_sharded_config() -> None:

@@ -353,9 +353,18 @@ def test_prometheus_scrapes_and_alerts(tmp_path: Path, sites: Sites, name: str) 
             up = query(port, "query", query="up")["result"]
             ok = query(port, "query", query="wsgi_probe_url_ok")["result"]
             targets = query(port, "targets")["activeTargets"]
+
+            def cpu_seen() -> list[dict[str, Any]] | None:
+                return query(port, "query", query="process_cpu_seconds_total")["result"] or None
+
+            cpu = wait_for(cpu_seen, what="the exporter's process_cpu_seconds_total",
+                           timeout=60, context=daemon.log)
     finally:
         exporter.stop()
-    context = f"alerts {pending}\nup {up}\nok {ok}\ntargets {targets}"
+    context = f"alerts {pending}\nup {up}\nok {ok}\ntargets {targets}\ncpu {cpu}"
+    # The exporter's own process, from one job only (its /metrics, or the exporters' job
+    # beside the /probe one), so WSGIProbeExporterBusy can warn once per exporter.
+    assert [sample["metric"]["instance"] for sample in cpu] == [exporter.address], context
     assert up and all(sample["value"][1] == "1" for sample in up), context
     by_url = {sample["metric"]["url"]: sample["value"][1] for sample in ok}
     assert by_url[SUB] == "0", context
