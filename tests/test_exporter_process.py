@@ -1,6 +1,7 @@
-"""The exporter's own process on /metrics (``process_*``, ``python_info``), as Prometheus
-client libraries export it: read from the proc directory passed in, after the sweep's
-families, and not on /probe (blackbox_exporter's /probe carries only the probe's metrics)."""
+"""The exporter's own process (``process_*``, ``python_info``), as Prometheus client libraries
+export it: read from the proc directory passed in, on /metrics after the sweep's families and
+on /exporter/metrics (no sweep), not on /probe (blackbox_exporter's /probe carries only the
+probe's metrics)."""
 
 from __future__ import annotations
 
