@@ -244,8 +244,8 @@ class Transport:
                   interrupted: Callable[[], bool] = lambda: False) -> None:
         """Probe every request, ``concurrency`` at a time; ``on_sample(index, sample)`` each.
 
-        Requests not started by ``end`` (a ``time.monotonic()`` value) or when
-        ``interrupted()`` turns true get no call.
+        Requests not started by ``end`` (a ``time.monotonic()`` value) get no call, nor
+        those not started or still in flight when ``interrupted()`` turns true.
         """
 
         def done(index: int, outcome: Outcome) -> None:
@@ -313,7 +313,11 @@ class Transport:
                     # due before any socket stirs: wait no longer than they allow.
                     due = multi.timeout()
                     multi.select(TICK if due < 0 else min(TICK, due / 1000))
-            for slot in active.values():
+            # Stopped (the exporter ends): what is in flight ends as cut short. Interrupted
+            # (Ctrl-C): it gets no call, as a request never sent; the user stopped it, so
+            # calling it failed would blame the server for the wait (a sweep reports what
+            # was answered).
+            for slot in active.values() if stop.is_set() else ():
                 on_outcome(slot.index, RequestFailed(
                     ErrorKind.TIMEOUT, f"{public_url(slot.url)}: cut short: wsgi-probe is stopping",
                     slot.start))

@@ -431,6 +431,9 @@ def test_ctrl_c_prints_what_was_gathered_and_exits_130_without_waiting(tmp_path:
     assert process.returncode == 130, err
     assert "interrupted: partial results" in out
     assert refused_url in out  # what was gathered is printed
+    # The request Ctrl-C stopped is not gathered: no verdict blames the silent server for it.
+    assert f"127.0.0.1:{port}/" not in out
+    assert "cut short" not in out
     assert "Traceback" not in err
 
 

@@ -767,6 +767,25 @@ def test_abort_in_flight_ends_a_waiting_request_from_another_thread() -> None:
     assert "wsgi-probe is stopping" in samples[0].error
 
 
+def test_ctrl_c_leaves_the_requests_in_flight_without_an_outcome() -> None:
+    """A request the user's Ctrl-C stopped is no failure of the server: it gets no call (a
+    sweep then reports what was answered), where a stop of the exporter ends it as cut short
+    (above)."""
+    with raw_server(silent) as port, http_server() as (ok_port, _):
+        calls: list[tuple[int, Sample]] = []
+        pressed = threading.Event()
+
+        def on_sample(index: int, sample: Sample) -> None:
+            calls.append((index, sample))
+            pressed.set()  # once the answered one is in, the user presses Ctrl-C
+
+        Transport(timeout=60).probe_all(
+            [Request(f"http://127.0.0.1:{port}/__probe__"),
+             Request(f"http://127.0.0.1:{ok_port}/__probe__")],
+            concurrency=2, end=None, on_sample=on_sample, interrupted=pressed.is_set)
+    assert [(index, sample.status_code) for index, sample in calls] == [(1, 200)]
+
+
 # --- the certificate presented, and HTTPS without SNI (issue 11) ---------------------------------
 # tls_server presents a certificate for site-1.example.com issued by the fixture ``ca``.
 TLS_SITE1 = "https://site-1.example.com/__probe__"
