@@ -21,15 +21,21 @@ MAX_TOKEN_FILE_BYTES = 64 * 1024
 def read_token(settings: ProbeSettings, environ: Mapping[str, str]) -> str | None:
     """``token_file`` if set, else the ``token_env`` variable of ``environ``; None if neither.
 
-    Raises ManifestError when the token file cannot be read.
+    Raises ManifestError when the token file cannot be read or holds no token.
     """
     if settings.token_file:
         try:
-            return files.read_text(settings.token_file, MAX_TOKEN_FILE_BYTES).strip()
+            token = files.read_text(settings.token_file, MAX_TOKEN_FILE_BYTES).strip()
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
             raise ManifestError(
                 f"token file {settings.token_file!r} cannot be read: {reason}"
             ) from None
+        if not token:
+            # An empty token would be sent and checked as one: every signed answer would then
+            # read as forged, a security alarm on every URL for a set-up mistake.
+            raise ManifestError(f"token file {settings.token_file!r} is empty: it should hold "
+                                f"the token the endpoints were given")
+        return token
     value = environ.get(settings.token_env, "").strip()
     return value or None

@@ -377,6 +377,17 @@ def test_unreadable_token_file_is_unknown_before_sweeping(tmp_path: Path) -> Non
     assert sweep.calls == []
 
 
+def test_empty_token_file_is_unknown_before_sweeping(tmp_path: Path) -> None:
+    sweep = FakeSweep()
+    empty = tmp_path / "token"
+    empty.write_text("\n", encoding="utf-8")
+    output = check.run(CheckOptions("site.toml", token_file=str(empty)), sweep=sweep,
+                       load=lambda path: parse(MANIFEST, path))
+    assert output.status is Status.UNKNOWN and output.exit_code == 3
+    assert "is empty" in output.summary
+    assert sweep.calls == []
+
+
 def test_sweep_probe_error_is_unknown() -> None:
     output = check.run(CheckOptions("site.toml"), sweep=FakeSweep(error=ProbeError("no way")),
                        load=lambda path: parse(MANIFEST, path))

@@ -480,6 +480,18 @@ def test_unreadable_token_file_is_a_manifest_error(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("text", ["", "\n", "  \t\n\n"])
+def test_empty_token_file_is_a_manifest_error(tmp_path: Path, text: str) -> None:
+    """Sent as a token, an empty one made every signed answer read as forged (CRITICAL on
+    every URL) for what is a set-up mistake of the probing side."""
+    path = tmp_path / "token"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ManifestError) as info:
+        read_token(ProbeSettings(token_file=str(path)), os.environ)
+    assert str(info.value) == (f"token file {str(path)!r} is empty: it should hold the token "
+                               f"the endpoints were given")
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
 def test_token_file_without_permission(tmp_path: Path) -> None:
     path = tmp_path / "token"
