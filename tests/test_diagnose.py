@@ -543,6 +543,14 @@ def test_environ_leak() -> None:
         assert "os.environ['DJANGO_SETTINGS_MODULE'] = 'mysite.settings_two'" in found.fix
         assert "setdefault" in found.fix
         assert "daemon" in found.fix
+        # What decided the cause is observed; how the value got there is left to the script.
+        assert [(e.kind, e.claim) for e in found.evidence] == [
+            (EvidenceKind.OBSERVED, "settings_module.environ = 'mysite.settings'"),
+            (EvidenceKind.OBSERVED, "application_group = 'site-1.example.com|/suburl'"
+             if url == SUB else "application_group = 'site-2.example.com|'"),
+            (EvidenceKind.OBSERVED, "pid = 500, as in answers of project-1"),
+        ]
+        assert "tells which" in found.explanation
     assert result(report, SITE1).verdict is Verdict.OK
     assert report.status is Status.CRITICAL
     assert codes(report) == ["embedded_shared_process"]
@@ -560,7 +568,10 @@ def test_embedded_leak_in_another_child_than_the_owner() -> None:
     report = run(envleak(pid=501))
     found = result(report, SUB)
     assert (found.verdict, found.cause) == (Verdict.SETTINGS_MISMATCH, Cause.ENVIRON_LEAK)
-    assert "embedded in an Apache child process that also runs project-1" in found.explanation
+    # That child 501 also ran project-1 is not seen: only that both run embedded.
+    assert "embedded in an Apache child process (pid 501), as project-1 is" in found.explanation
+    assert "also runs" not in found.explanation
+    assert ("process_group = '' (embedded)" in [e.claim for e in found.evidence])
 
 
 def test_settings_mismatch_without_leak_in_daemon_mode() -> None:

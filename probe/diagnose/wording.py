@@ -166,16 +166,22 @@ def other_instance(
 
 def environ_leak(
     url: str, instance: str, expected_settings: str | None, owner: str, where: str,
-    answer: EndpointAnswer, shown: str,
+    answer: EndpointAnswer, shown: str, evidence: tuple[Evidence, ...] = (),
 ) -> Diagnosis:
+    # What the answers show is the shared process and the owner's value; how the value got
+    # there (the owner's script first, or the process's own environment) only the script says.
     return Diagnosis(
         Verdict.SETTINGS_MISMATCH,
         Cause.ENVIRON_LEAK,
         explanation=(
             f"{url} is served by {instance} but it runs {owner}'s settings "
             f"{answer.settings!r} instead of {expected_settings!r}: it runs {where}, in another "
-            f"sub interpreter, and inherited DJANGO_SETTINGS_MODULE from the process "
-            f"environment that {owner} set first; os.environ.setdefault() kept it."
+            f"sub interpreter (application_group {answer.application_group!r}), and "
+            f"DJANGO_SETTINGS_MODULE, one variable of the environment the process's sub "
+            f"interpreters share, holds {owner}'s value. Either {owner}'s WSGI script set it "
+            f"first and an os.environ.setdefault() in {instance}'s kept it, or the process "
+            f"started with it (Apache's envvars) and {instance}'s script does not assign its "
+            f"own: {instance}'s WSGI script{script_hint(answer)} tells which."
         ),
         fix=(
             f"In {instance}'s WSGI script{script_hint(answer)}, assign "
@@ -184,6 +190,7 @@ def environ_leak(
             f"group (WSGIDaemonProcess + process-group=)."
         ),
         answered_by=shown,
+        evidence=evidence,
     )
 
 
