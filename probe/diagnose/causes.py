@@ -135,11 +135,11 @@ def settings_mismatch(
     )
     shares_process = owner is not None and answer.pid in context.pids_of(owner.name)
     if owner is not None and (answer.embedded or shares_process):
-        seen = [f"settings_module.environ = {answer.settings_environ!r}",
-                f"application_group = {answer.application_group!r}"]
+        claims = [f"settings_module.environ = {answer.settings_environ!r}",
+                  f"application_group = {answer.application_group!r}"]
         if shares_process:
             where = f"in the same process (pid {answer.pid}) as {owner.name}"
-            seen.append(f"pid = {answer.pid}, as in answers of {owner.name}")
+            claims.append(f"pid = {answer.pid}, as in answers of {owner.name}")
         else:
             # Another child than any the owner answered from: that this one ran the owner too
             # is not seen, only that both run embedded in Apache's children.
@@ -147,8 +147,8 @@ def settings_mismatch(
             where = (f"embedded in an Apache child process (pid {answer.pid}), as "
                      f"{owner.name} is" if owner_embedded else
                      f"embedded in an Apache child process (pid {answer.pid})")
-            seen.append("process_group = '' (embedded)")
-        evidence = tuple(causes_site.observed(obs, context, claim) for claim in seen)
+            claims.append("process_group = '' (embedded)")
+        evidence = tuple(causes_site.observed(obs, context, claim) for claim in claims)
         leak = wording.environ_leak(url, instance.name, instance.settings, owner.name, where,
                                     answer, shown, evidence)
         return causes_sharing.with_group_hint(leak, answer, instance, owner.name, context)
