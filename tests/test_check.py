@@ -739,6 +739,29 @@ def test_the_parser_is_built_once_and_parses_alike_each_time() -> None:
     assert parse(["-m", "a.toml", "-vv"])["connect"] == ()
 
 
+@pytest.mark.parametrize(("words", "warning", "critical"), [
+    (["-w", "-1:0", "-c", "-5"], "-1:0", "-5"),
+    (["--warning", "-1:", "--critical", "-2:-1"], "-1:", "-2:-1"),
+    (["-w=-1:2"], "-1:2", None),
+    (["-w", "~:-1"], "~:-1", None),
+])
+def test_a_negative_range_is_the_value_of_its_option(words: list[str], warning: str,
+                                                    critical: str | None) -> None:
+    """As getopt takes it in the Monitoring Plugins: Icinga's CheckCommand passes ``-w`` and
+    its value as two words, and ``-1:0`` is no option."""
+    from probe.check.args import parse
+
+    parsed = parse(["-m", "a.toml", *words, "-v"])
+    assert (parsed["warning"], parsed["critical"], parsed["verbose"]) == (warning, critical, 1)
+
+
+def test_an_option_after_w_is_still_an_option() -> None:
+    from probe.check.args import parse
+
+    with pytest.raises(UsageError, match="-w/--warning: expected one argument"):
+        parse(["-m", "a.toml", "-w", "-v"])
+
+
 def test_the_plain_parser_agrees_with_argparse(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Where :func:`probe.check.args._plain` answers (without argparse), it answers what

@@ -214,9 +214,33 @@ def _build() -> argparse.ArgumentParser:
     return found
 
 
+_RANGED = ("-w", "--warning", "-c", "--critical")
+
+
+def _negative_ranges_joined(args: Sequence[str]) -> list[str]:
+    """``-w -1:0`` as ``-w=-1:0``: argparse takes a word starting with ``-`` (not a plain
+    number) for an option, while the plugins' getopt takes it as the value, and Icinga's
+    CheckCommand passes ``-w`` and its value as two words."""
+    joined: list[str] = []
+    words = iter(args)
+    for word in words:
+        if word in _RANGED:
+            value = next(words, None)
+            if value is not None and value[1:2].isdigit() and value.startswith("-"):
+                joined.append(f"{word}={value}")
+                continue
+            joined.append(word)
+            if value is not None:
+                joined.append(value)
+            continue
+        joined.append(word)
+    return joined
+
+
 def parse(args: Sequence[str]) -> dict[str, Any]:
     """The keyword arguments of :func:`probe.check.command`; exits 3 after --help or
     --version; raises :class:`~probe.errors.UsageError` on a usage error."""
+    args = _negative_ranges_joined(args)
     values = _plain(args)
     if values is None:
         values = vars(parser().parse_args(list(args)))
