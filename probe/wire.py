@@ -55,6 +55,18 @@ def address(url: str, connect: tuple[str, int | None] | None) -> str:
     return f"{bracketed(host)}:{port or own_port}"
 
 
+def literal_address(url: str) -> str | None:
+    """``ip:port`` of a URL whose host is an IP address (no DNS chooses it), else None."""
+    from ipaddress import ip_address  # only for URLs without an answer saying its address
+
+    try:
+        host = urlsplit(url).hostname or ""
+        ip_address(host)
+    except ValueError:
+        return None
+    return address(url, None)
+
+
 def bracketed(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 

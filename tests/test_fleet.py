@@ -17,6 +17,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from probe import addresses, manifest
@@ -170,6 +171,26 @@ def test_without_connect_the_address_is_the_one_that_answered() -> None:
         result = CliRunner().invoke(main, ["sweep", url, "--samples", "1", "--format", "json"])
     [target] = json.loads(result.output)["targets"]
     assert target["address"] == f"127.0.0.3:{port}"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.9", "[::1]"])
+def test_an_ip_in_the_url_is_the_address_of_a_url_that_did_not_answer(host: str) -> None:
+    """No DNS chose it: an exported series keeps one address label whether it answers or not."""
+    with socket.socket(socket.AF_INET6 if host.startswith("[") else socket.AF_INET) as free:
+        free.bind((host.strip("[]"), 0))
+        port = free.getsockname()[1]  # bound, not listening: refused
+        result = CliRunner().invoke(main, ["sweep", f"http://{host}:{port}/", "--samples", "1",
+                                           "--format", "json"])
+    [target] = json.loads(result.output)["targets"]
+    assert target["verdict"] == "unreachable"
+    assert target["address"] == f"{host}:{port}"
+
+
+def test_a_name_that_did_not_answer_has_no_address() -> None:
+    result = CliRunner().invoke(main, ["sweep", "http://unresolvable.invalid/", "--samples", "1",
+                                       "--format", "json"])
+    [target] = json.loads(result.output)["targets"]
+    assert target["address"] is None
 
 
 def test_all_addresses_through_the_system_resolver() -> None:

@@ -49,6 +49,7 @@ from probe.model import (
     Verdict,
 )
 from probe.safe_text import one_line
+from probe.wire import literal_address
 
 if TYPE_CHECKING:
     from probe.diagnose.join import ConfigJoin
@@ -196,7 +197,8 @@ def _result(obs: Observation, diagnosis: Diagnosis, kept: dict[object, Any]) -> 
         answered_by=diagnosis.answered_by,
         pids=kept.setdefault(held, held),
         cache_headers=tuple(cache),
-        address=obs.target.address or address,
+        # An IP in the URL is its address even when nothing answered to say so.
+        address=obs.target.address or address or literal_address(obs.target.url),
         evidence=diagnosis.evidence,
         candidates=diagnosis.candidates,
     )
