@@ -48,7 +48,8 @@ def exporter(manifest_path: str, listen: str, min_interval: float, timeout_offse
     /sd        the manifest's URLs for Prometheus's HTTP service discovery
     /          the last sweep as an HTML table
 
-    Runs until SIGTERM or Ctrl-C, then exits 0. See contrib/prometheus/ for a
+    SIGHUP reads the manifest again (an invalid one is logged and the old one
+    kept). Runs until SIGTERM or Ctrl-C, then exits 0. See contrib/prometheus/ for a
     scrape configuration and alert rules.
     """
     from probe import manifest
@@ -58,12 +59,14 @@ def exporter(manifest_path: str, listen: str, min_interval: float, timeout_offse
     exporting.configure_logging(verbose, log_format)
     try:
         sharded = Shard.parse(shard) if shard is not None else None
-        loaded = manifest.load(manifest_path).with_probe(connect=connect or None,
-                                                         token_file=token_file)
+        def read() -> manifest.Manifest:
+            return manifest.load(manifest_path).with_probe(connect=connect or None,
+                                                           token_file=token_file)
+
         options = exporting.ExporterOptions(listen=listen, min_interval=min_interval,
                                             timeout_offset=timeout_offset, shard=sharded)
-        status = exporting.serve(loaded, options, version=__version__,
-                                 environ=environment().environ)
+        status = exporting.serve(read(), options, version=__version__,
+                                 environ=environment().environ, read=read)
     except ProbeError as exc:
         fail(str(exc))
     sys.exit(status)

@@ -63,7 +63,7 @@ from prometheus_client.registry import Collector
 
 from probe import defaults, logs
 from probe.credentials import read_token
-from probe.errors import UsageError
+from probe.errors import ProbeError, UsageError
 from probe.exporter.config_watch import ConfigWatch
 from probe.exporter.discovery import Shard, shard_targets
 from probe.exporter.http import (
@@ -124,6 +124,17 @@ def build_app(manifest: Manifest, options: ExporterOptions, *, version: str = ""
     ``own``: collectors of the exporter's own process, on /metrics and /exporter/metrics
     (:func:`process_collectors`).
     """
+    run_all, run_one = runners(manifest, options, token=token, config=config, sweep=sweep)
+    coordinator = SweepCoordinator(run_all, min_interval=options.min_interval, clock=clock)
+    return ExporterApp(manifest, coordinator, probe=run_one,
+                       timeout_offset=options.timeout_offset, version=version,
+                       shard=options.shard, own=own)
+
+
+def runners(manifest: Manifest, options: ExporterOptions, *, token: str | None,
+            config: ConfigJoin | ConfigWatch | None, sweep: Callable[..., Report] | None = None,
+            ) -> tuple[Callable[[float], Report], Callable[[Target, float, bool], Report]]:
+    """The manifest's sweep (this shard's URLs) and the sweep of one /probe target."""
     from probe.sweep import run_sweep
 
     run: Callable[..., Report] = sweep or run_sweep
@@ -139,10 +150,33 @@ def build_app(manifest: Manifest, options: ExporterOptions, *, version: str = ""
         return run(manifest, targets=[target], deadline=deadline,
                    token=token if with_token else None, config=current())
 
-    coordinator = SweepCoordinator(run_all, min_interval=options.min_interval, clock=clock)
-    return ExporterApp(manifest, coordinator, probe=run_one,
-                       timeout_offset=options.timeout_offset, version=version,
-                       shard=options.shard, own=own)
+    return run_all, run_one
+
+
+def reload(app: ExporterApp, options: ExporterOptions, read: Callable[[], Manifest],
+           environ: Mapping[str, str]) -> bool:
+    """Read the manifest again (SIGHUP) and sweep with it from now on; one that cannot be
+    read or is not valid leaves the exporter on the one it had, with a warning."""
+    try:
+        manifest = read()
+        token = read_token(manifest.probe, environ)
+    except ProbeError as exc:
+        log.warning("exporter_reload_failed", error=str(exc),
+                    detail="the exporter goes on with the manifest it had")
+        return False
+    run_all, run_one = runners(manifest, options, token=token, config=_watch(manifest, environ))
+    app.coordinator.replace(run_all)
+    app.reload(manifest, run_one)
+    log.info("exporter_reloaded", manifest=manifest.source,
+             targets=len(shard_targets(manifest, options.shard)))
+    return True
+
+
+def _watch(manifest: Manifest, environ: Mapping[str, str]) -> ConfigWatch | None:
+    """The manifest's ``[probe] config``, read now (an unreadable one is said once, and the
+    exporter serves all the same), and again before a sweep when its files changed."""
+    path = manifest.probe.config
+    return None if path is None else ConfigWatch(path, lambda: manifest_front(path, environ))
 
 
 def process_collectors(proc: str = "/proc") -> tuple[Collector, ...]:
@@ -156,18 +190,15 @@ def process_collectors(proc: str = "/proc") -> tuple[Collector, ...]:
 
 
 def serve(manifest: Manifest, options: ExporterOptions, *, version: str = "",
-          environ: Mapping[str, str]) -> int:
+          environ: Mapping[str, str], read: Callable[[], Manifest] | None = None) -> int:
     """Serve until SIGTERM or SIGINT; return the exit status (0). ``environ`` is the
-    command's (the token's variable is read from it)."""
+    command's (the token's variable is read from it); ``read`` reads the manifest again on
+    SIGHUP, as the command line read it."""
     host, port = parse_connect(options.listen, "--listen", allow_zero=True)
     # Fail at start, not at the first scrape, when the token file cannot be read.
     token = read_token(manifest.probe, environ)
-    path = manifest.probe.config
-    # Read now (an unreadable one is said once, and the exporter serves all the same), and
-    # again before a sweep when its files changed.
-    watch = None if path is None else ConfigWatch(path, lambda: manifest_front(path, environ))
-    app = build_app(manifest, options, version=version, token=token, config=watch,
-                    own=process_collectors())
+    app = build_app(manifest, options, version=version, token=token,
+                    config=_watch(manifest, environ), own=process_collectors())
     try:
         server = make_server(host, port, app)
     except OSError as exc:
@@ -181,7 +212,13 @@ def serve(manifest: Manifest, options: ExporterOptions, *, version: str = "",
         # the thread inside serve_forever(): call it from another thread.
         threading.Thread(target=server.shutdown, name="shutdown", daemon=True).start()
 
+    def hang_up(signum: int, frame: FrameType | None) -> None:
+        if read is not None:  # off the serving thread: a large manifest takes a while
+            threading.Thread(target=reload, args=(app, options, read, environ),
+                             name="reload", daemon=True).start()
+
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, hang_up)
     bound_host, bound_port = (str(part) for part in server.server_address[:2])
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     log.info("exporter_listening", address=f"{shown}:{bound_port}",

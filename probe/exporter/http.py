@@ -86,6 +86,11 @@ class ExporterApp:
         /exporter/metrics (not on /probe, as blackbox_exporter's /probe carries only the
         probe's)."""
 
+    def reload(self, manifest: Manifest, probe: ProbeRunner) -> None:
+        """A manifest read again: its URLs for /sd and /probe, its settings for each probe
+        (the coordinator is given its sweep apart)."""
+        self.manifest, self.probe = manifest, probe
+
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "/") or "/"

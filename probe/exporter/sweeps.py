@@ -60,6 +60,8 @@ class _Flight:
     """Set (under the coordinator's lock) just before ``done``."""
     errored: bool = False
     """Counted in sweep_errors_total already (once per sweep, however many scrapes gave up)."""
+    generation: int = 0
+    """The runner it was started with (:meth:`SweepCoordinator.replace`)."""
 
 
 class SweepCoordinator:
@@ -81,6 +83,7 @@ class SweepCoordinator:
         self._sweeps = 0
         self._errors = 0
         self._stopping = False
+        self._generation = 0
 
     @property
     def last(self) -> Completed | None:
@@ -90,6 +93,14 @@ class SweepCoordinator:
     def counters(self) -> SweepCounters:
         with self._lock:
             return SweepCounters(self._sweeps, self._errors)
+
+    def replace(self, run: SweepRunner) -> None:
+        """Sweep with ``run`` from now on (a manifest read again): no sweep of the old one is
+        served after this, even one in flight; the counters go on."""
+        with self._lock:
+            self._run = run
+            self._generation += 1
+            self._last = self._latest = None
 
     def stop(self) -> None:
         """The exporter is stopping: start no sweep, and do not present the one in flight.
@@ -134,19 +145,20 @@ class SweepCoordinator:
 
     def _start(self, budget: float) -> _Flight:
         """Start a sweep (the lock is held, so it cannot publish before this returns)."""
-        flight = _Flight(budget=budget)
-        threading.Thread(target=self._fly, args=(flight,), name="sweep", daemon=True).start()
+        flight = _Flight(budget=budget, generation=self._generation)
+        threading.Thread(target=self._fly, args=(flight, self._run), name="sweep",
+                         daemon=True).start()
         # Only once the thread runs: a flight that never started would block every scrape.
         self._flight = flight
         self._sweeps += 1
         return flight
 
-    def _fly(self, flight: _Flight) -> None:
+    def _fly(self, flight: _Flight, run: SweepRunner) -> None:
         started = self._clock()
         report: Report | None = None
         error = "the sweep ended without a result"
         try:
-            report = self._run(flight.budget)
+            report = run(flight.budget)
         except ProbeError as exc:
             error = str(exc)
         except Exception as exc:  # a bug must not kill the exporter; it is counted and logged
@@ -179,9 +191,12 @@ class SweepCoordinator:
                 if not complete and not flight.errored:
                     flight.errored = True
                     self._errors += 1
-                if report is not None:
+                # The scrapes waiting get it; later ones never see the old manifest's sweep.
+                current = flight.generation == self._generation
+                if report is not None and current:
                     self._last = outcome
-                self._latest = outcome
+                if current:
+                    self._latest = outcome
                 flight.outcome = outcome
                 self._flight = None
                 flight.done.set()
