@@ -25,7 +25,10 @@ refuses (judged as httpd judges it, :mod:`probe.apache.section_tags`), a missing
 reading goes on (an ``Include`` any of whose files is already being read is skipped as a
 whole, so a glob that matches the file it is written in costs one read per file, not a
 factorial number). Only a path the caller names that cannot be read raises
-:class:`ConfigUnreadable`.
+:class:`ConfigUnreadable`. An ``Include`` or ``IncludeOptional`` of which something was not
+read (it matched no file, too many, a loop, an unreadable file) stays in the tree where it
+was written, :attr:`Directive.unread` saying why: what the model finds missing in that
+scope may be in what was not read.
 
 Why over 300 lines: the reader is one state machine (Defines, loaded modules, the include
 stack, the open sections) that every step of reading updates in file order, as httpd does;
@@ -90,6 +93,9 @@ class Directive:
     line: int
     children: tuple[Directive, ...] | None = None
     last_line: int = 0  # a backslash-continued line ends here (0: on ``line`` itself)
+    unread: str = ""
+    """Set on an ``Include`` kept in the tree because what it names was not (all) read: why.
+    Rules that find nothing in a scope must not conclude there is nothing there."""
 
     @property
     def key(self) -> str:
@@ -316,7 +322,10 @@ class _Reader:
         elif key == "serverroot" and args:
             self.server_root = args[0]
         elif key in ("include", "includeoptional"):
-            return self._include(file, number, args, depth, optional=key == "includeoptional")
+            read, unread = self._include(file, number, args, depth,
+                                         optional=key == "includeoptional")
+            return read + ([Directive(name, args, file, number, last_line=last, unread=unread)]
+                           if unread else [])
         return [Directive(name, args, file, number, last_line=last)]
 
     def _resolve(self, file: str, number: int, text: str) -> str:
@@ -332,33 +341,35 @@ class _Reader:
         return _VAR.sub(value, text)
 
     def _include(self, file: str, number: int, args: tuple[str, ...], depth: int,
-                 optional: bool) -> list[Directive]:
+                 optional: bool) -> tuple[list[Directive], str]:
+        """The directives read, and why some of what it names was not read ("" if all was)."""
         if not args:
             self.note(file, number, "Include without a path", fatal=True)
-            return []
+            return [], ""
         pattern = args[0]
         if not os.path.isabs(pattern):
             pattern = os.path.join(self.server_root, pattern)
         if depth >= MAX_INCLUDE_DEPTH:
             self.note(file, number, f"includes nested deeper than {MAX_INCLUDE_DEPTH}: "
                                     f"{args[0]} not read", fatal=True)
-            return []
+            return [], f"includes nested deeper than {MAX_INCLUDE_DEPTH}"
         self.include_dirs.extend(include_dirs(pattern))
         files = self._include_files(pattern)
         if len(files) > MAX_INCLUDE_FILES:
             self.note(file, number, f"Include {args[0]}: matches more than {MAX_INCLUDE_FILES} "
                                     f"files (a whole tree?); not read", fatal=True)
-            return []
+            return [], f"matches more than {MAX_INCLUDE_FILES} files"
         if not files and not optional:
             self.note(file, number, f"Include {args[0]}: no such file (httpd would not start)",
                       fatal=True)
+        unread = "" if files else "matches no file"
         loop = next((p for p in files if _real_path(p) in self.including), None)
         if loop is not None:
             # httpd would read it again and again until "Exceeded maximum include depth";
             # reading the other matches would only repeat that for each of them.
             self.note(file, number, f"Include {args[0]}: {loop} includes itself (an include "
                                     f"loop, httpd would not start); not read", fatal=True)
-            return []
+            return [], "an include loop"
         read: list[Directive] = []
         for path in files:
             try:
@@ -366,9 +377,10 @@ class _Reader:
             except OSError as exc:
                 self.note(file, number, f"Include {path}: cannot read: {exc.strerror or exc}",
                           fatal=True)
+                unread = f"cannot read {path}: {exc.strerror or exc}"
                 continue
             read += self.read_file(path, text, depth + 1)
-        return read
+        return read, unread
 
     @staticmethod
     def _include_files(pattern: str) -> list[str]:

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from probe.apache.config import Directive, split_args
+from probe.apache.unread import Unread
 
 WSGI_SCRIPT = "wsgi-script"
 _SECTIONS = ("location", "directory", "files")
@@ -37,6 +38,12 @@ class HandlerMount:
     options: dict[str, str] = field(default_factory=dict)  # from WSGIHandlerScript
 
 
+@dataclass(frozen=True)
+class HandlerScan:
+    mounts: list[HandlerMount]
+    unread: list[Unread]  # wsgi-script directories that could not be listed here
+
+
 def handler_scripts(scopes: Sequence[Sequence[Directive]]) -> dict[str, Directive]:
     """``WSGIHandlerScript`` definitions by handler name (a later one wins)."""
     found: dict[str, Directive] = {}
@@ -48,28 +55,31 @@ def handler_scripts(scopes: Sequence[Sequence[Directive]]) -> dict[str, Directiv
 
 
 def handler_mounts(scope: Sequence[Directive], main_scope: Sequence[Directive],
-                   scripts: dict[str, Directive], server_root: str) -> list[HandlerMount]:
+                   scripts: dict[str, Directive], server_root: str) -> HandlerScan:
     """The handler-mounted applications of one server's own directives (``scope``); the
-    ``main_scope`` supplies Aliases and DocumentRoot a VirtualHost inherits."""
+    ``main_scope`` supplies Aliases and DocumentRoot a VirtualHost inherits. A directory
+    whose scripts cannot be listed is unread: its applications are not known."""
     aliases = [(d.args[0], _abs(d.args[1], server_root)) for s in (scope, main_scope)
                for d in s if d.key in ("alias", "scriptalias") and len(d.args) >= 2]
     docroot = next((_abs(d.args[0], server_root) for s in (scope, main_scope)
                     for d in reversed(s) if d.key == "documentroot" and d.args), None)
     found: list[HandlerMount] = []
+    unread: list[Unread] = []
     for section, d in _uses(scope):
         name = _handler_name(d)
         if name is None or (name != WSGI_SCRIPT and name not in scripts):
             continue
         if name != WSGI_SCRIPT:
             defined = scripts[name]
-            options = _options(defined.args[2:])
+            options = options_of(defined.args[2:])
             target = _abs(defined.args[1], server_root)
             for mount in _urls(section, aliases, docroot):
                 found.append(HandlerMount(d, mount, target, options))
             continue
-        for mount, target in _script_targets(section, d, aliases, docroot):
-            found.append(HandlerMount(d, mount, target))
-    return found
+        targets, why = _script_targets(section, d, aliases, docroot)
+        found += [HandlerMount(d, mount, target) for mount, target in targets]
+        unread += [Unread(d, why)] if why else []
+    return HandlerScan(found, unread)
 
 
 def _with_sections(scope: Sequence[Directive]) -> list[Directive]:
@@ -114,35 +124,41 @@ def _urls(section: Directive | None, aliases: list[tuple[str, str]],
 
 
 def _script_targets(section: Directive | None, d: Directive, aliases: list[tuple[str, str]],
-                    docroot: str | None) -> list[tuple[str, str]]:
-    """(mount, script) for ``wsgi-script``: an Alias to a file, else a directory's files."""
+                    docroot: str | None) -> tuple[list[tuple[str, str]], str]:
+    """(mount, script) for ``wsgi-script``: an Alias to a file, else a directory's files;
+    and why the directory could not be listed ("" when it could, or need not be)."""
     if section is None:
-        return []
+        return [], ""
     if section.key == "location" and section.args:
         return [(url, path) for url, path in aliases if url.rstrip("/") ==
-                section.args[0].rstrip("/")]
+                section.args[0].rstrip("/")], ""
     if section.key != "directory" or not section.args:
-        return []
+        return [], ""
     directory = section.args[0].rstrip("/") or "/"
     files = [(url, path) for url, path in aliases
              if os.path.dirname(path) == directory and not path.endswith("/")
              and not os.path.isdir(path)]
     if files:
-        return files
+        return files, ""
     found = []
     extension = d.args[1] if d.key == "addhandler" and len(d.args) >= 2 else None
-    for url in _urls(section, aliases, docroot):
-        try:
-            names = sorted(os.listdir(directory))
-        except OSError:
-            names = []
+    urls = _urls(section, aliases, docroot)
+    if not urls:  # no URL reaches the directory: its scripts serve nothing, listed or not
+        return [], ""
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError as exc:
+        return [], f"cannot list {directory}: {exc.strerror or exc}"
+    for url in urls:
         for name in names:
             if extension is None or name.endswith(extension):
                 found.append((url.rstrip("/") + "/" + name, os.path.join(directory, name)))
-    return found
+    return found, ""
 
 
-def _options(args: Sequence[str]) -> dict[str, str]:
+def options_of(args: Sequence[str]) -> dict[str, str]:
+    """``name=value`` options; a quoted value is unquoted as mod_wsgi does
+    (``process-group='localhost:8000'``, as mod_wsgi-express writes it)."""
     options = {}
     for arg in args:
         key, sep, value = arg.partition("=")

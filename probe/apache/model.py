@@ -25,8 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from probe.apache.addresses import Address, parse_address, split_host_port
-from probe.apache.config import ApacheConfig, Directive, split_args
-from probe.apache.handlers import HandlerMount, handler_mounts, handler_scripts
+from probe.apache.config import ApacheConfig, Directive
+from probe.apache.handlers import HandlerMount, handler_mounts, handler_scripts, options_of
 from probe.apache.names import (
     RESOURCE,
     application_group,
@@ -36,11 +36,12 @@ from probe.apache.names import (
 )
 from probe.apache.scripts import ScriptInfo, read_script
 from probe.apache.sections import deciding_directive, per_directory
+from probe.apache.unread import Unread, unread_includes
 
 ALIAS_KEYS = ("wsgiscriptalias", "wsgiscriptaliasmatch")
 NOT_SET = "no process group set (embedded mode)"  # WsgiApp.process_group_from by default
-__all__ = ["ALIAS_KEYS", "Address", "DaemonGroup", "GroupUse", "Listen", "Server", "Site",
-           "WsgiApp", "build_site", "parse_address"]
+__all__ = ["ALIAS_KEYS", "Address", "DaemonGroup", "GroupUse", "Listen", "NotRead", "Server",
+           "Site", "WsgiApp", "build_site", "parse_address"]
 @dataclass(frozen=True)
 class Server:
     """The main server (``section`` None) or one ``<VirtualHost>``."""
@@ -153,6 +154,14 @@ class GroupUse:
 
 
 @dataclass(frozen=True)
+class NotRead:
+    """Something in a server's own directives that may define applications, not read."""
+
+    server: Server
+    what: Unread
+
+
+@dataclass(frozen=True)
 class Site:
     config: ApacheConfig
     main: Server
@@ -162,6 +171,7 @@ class Site:
     listens: tuple[Listen, ...]
     group_uses: tuple[GroupUse, ...]
     scripts: Mapping[str, ScriptInfo] = field(default_factory=dict)
+    unread: tuple[NotRead, ...] = ()
 
     @property
     def servers(self) -> tuple[Server, ...]:
@@ -188,8 +198,10 @@ def build_site(config: ApacheConfig, *, read_scripts: bool = True) -> Site:
     apps: list[WsgiApp] = []
     daemons: list[DaemonGroup] = []
     uses: list[GroupUse] = []
+    unread: list[NotRead] = []
     for server in (main, *vhosts):
         scope = main_scope if server.is_main else server.directives
+        unread += [NotRead(server, u) for u in unread_includes(scope)]
         for d in scope:
             if d.key in ALIAS_KEYS and len(d.args) >= 2:
                 apps.append(_app(config, d, server, main_scope))
@@ -197,18 +209,19 @@ def build_site(config: ApacheConfig, *, read_scripts: bool = True) -> Site:
                 if group:
                     uses.append(GroupUse(group, d, server))
             elif d.key == "wsgidaemonprocess" and d.args:
-                daemons.append(DaemonGroup(d.args[0], d, server, _options(d.args[1:])))
+                daemons.append(DaemonGroup(d.args[0], d, server, options_of(d.args[1:])))
             elif d.key == "wsgiimportscript":
-                group = _options(d.args[1:]).get("process-group")
+                group = options_of(d.args[1:]).get("process-group")
                 if group:
                     uses.append(GroupUse(group, d, server))
         inherited = () if server.is_main else main_scope
         defined = handler_scripts([inherited, scope])
-        for mount in handler_mounts(scope, inherited, defined, config.server_root):
-            apps.append(_app(config, mount.directive, server, main_scope, mount))
+        handled = handler_mounts(scope, inherited, defined, config.server_root)
+        apps += [_app(config, m.directive, server, main_scope, m) for m in handled.mounts]
+        unread += [NotRead(server, u) for u in handled.unread]
         for d in scope:
             for inner in (d, *d.body()):
-                group = _options(inner.args[2:]).get("process-group")
+                group = options_of(inner.args[2:]).get("process-group")
                 if inner.key == "wsgihandlerscript" and group:
                     uses.append(GroupUse(group, inner, server))
         uses += [GroupUse(d.args[0], d, server) for d in scope
@@ -224,7 +237,7 @@ def build_site(config: ApacheConfig, *, read_scripts: bool = True) -> Site:
                     and "$" not in app.target:
                 scripts[app.target] = read_script(app.target)
     return Site(config, main, vhosts, tuple(apps), tuple(daemons), listens, tuple(uses),
-                scripts)
+                scripts, tuple(unread))
 
 
 def _section_uses(scope: Sequence[Directive], server: Server,
@@ -278,17 +291,6 @@ def _parse_server_name(value: str) -> tuple[str | None, str | None, int | None]:
             int(port) if port and port.isdigit() else None)
 
 
-def _options(args: Sequence[str]) -> dict[str, str]:
-    """``name=value`` options; a quoted value is unquoted as mod_wsgi does
-    (``process-group='localhost:8000'``, as mod_wsgi-express writes it)."""
-    options: dict[str, str] = {}
-    for arg in args:
-        key, sep, value = arg.partition("=")
-        if sep:
-            options[key.lower()] = split_args(value)[0] if value.strip() else value
-    return options
-
-
 def _listen(d: Directive) -> Listen:
     host, port = split_host_port(d.args[0])
     if port is None:  # "Listen 80": a port only, every address
@@ -302,7 +304,7 @@ def _app(config: ApacheConfig, d: Directive, server: Server,
     mount, target = (handler.mount, handler.target) if handler else (d.args[0], d.args[1])
     if not os.path.isabs(target):
         target = os.path.join(config.server_root, target)
-    options = handler.options if handler else _options(d.args[2:])
+    options = handler.options if handler else options_of(d.args[2:])
     scopes = [main_scope] + ([] if server.is_main else [server.directives])
     group, group_from = _setting(d, mount, options, "process-group", "wsgiprocessgroup",
                                  scopes, target, default="")

@@ -83,15 +83,24 @@ def _used(site: Site, daemon: DaemonGroup) -> bool:
 
 
 def _unused(site: Site, daemon: DaemonGroup) -> ConfigFinding:
-    """A daemon group nothing runs in. Where an application it could serve runs embedded
-    only because no process group was chosen (a lost ``process-group=``, a
-    ``WSGIProcessGroup`` in a section that does not hold the script), that application
-    runs somewhere other than intended: a warning, at the line that names the group in
-    vain if there is one. Embedded mode chosen with ``%{GLOBAL}`` leaves it a note."""
+    """A daemon group nothing runs in. Where something that may define applications it
+    serves was not read, that is all that can be said: a note naming it. Where an
+    application it could serve runs embedded only because no process group was chosen (a
+    lost ``process-group=``, a ``WSGIProcessGroup`` in a section that does not hold the
+    script), that application runs somewhere other than intended: a warning, at the line
+    that names the group in vain if there is one. Embedded mode chosen with ``%{GLOBAL}``
+    leaves it a note."""
+    named = [u for u in site.group_uses if u.name == daemon.name and u.applies
+             and u.directive.key == "wsgiprocessgroup"]
+    unread = _unread(site, daemon)
+    if unread:
+        return _unchecked(daemon, named, unread)
     stray = [a for a in site.apps if a.embedded_by_default and _reaches(daemon, a.server)]
     vain = next((u.directive for u in site.group_uses
                  if u.name == daemon.name and not u.applies), None)
     where = vain or daemon.directive
+    if not stray and named:
+        return _named_in_vain(site, daemon, named[0])
     if not stray:
         return ConfigFinding(
             "unused_daemon", Severity.NOTE, where.file, where.line,
@@ -111,6 +120,43 @@ def _unused(site: Site, daemon: DaemonGroup) -> ConfigFinding:
         f"add process-group={daemon.name} to the WSGIScriptAlias meant to run there (or "
         f"WSGIProcessGroup {daemon.name} in the <Directory> of its script); if embedded "
         f"mode is meant, say so with WSGIProcessGroup %{{GLOBAL}}")
+
+
+def _unread(site: Site, daemon: DaemonGroup) -> list[str]:
+    """What was not read where an application running in ``daemon`` could be defined: in
+    the servers it reaches and the main server (merged into every VirtualHost)."""
+    found = [n.what.describe() for n in site.unread
+             if n.server.is_main or _reaches(daemon, n.server)]
+    return list(dict.fromkeys(found))  # a file included by several VirtualHosts: once
+
+
+def _unchecked(daemon: DaemonGroup, named: list[GroupUse], unread: list[str]) -> ConfigFinding:
+    where = daemon.directive
+    names = (f"{named[0].directive.name} {daemon.name} at {named[0].directive.where} names "
+             f"it, but " if named else "")
+    return ConfigFinding(
+        "unused_daemon", Severity.NOTE, where.file, where.line,
+        f"whether anything runs in WSGIDaemonProcess {daemon.name} was not checked: "
+        f"{names}no application running in it was found, and what may define one was not "
+        f"read: {'; '.join(unread)}",
+        "lint where these files and directories exist to check it")
+
+
+def _named_in_vain(site: Site, daemon: DaemonGroup, use: GroupUse) -> ConfigFinding:
+    """A ``WSGIProcessGroup`` applies, yet no application runs in the group: none is in
+    its scope, or each takes its group from somewhere more specific."""
+    where = daemon.directive
+    scope = site.apps if use.server.is_main else site.aliases_for(use.server)
+    elsewhere = "; ".join(f"{a.mount} ({a.process_group_from})" for a in scope)
+    why = (f"the applications there take their process group elsewhere: {elsewhere}"
+           if scope else f"no WSGIScriptAlias or wsgi-script handler in "
+           f"{use.server.describe()} runs a script there")
+    return ConfigFinding(
+        "unused_daemon", Severity.NOTE, where.file, where.line,
+        f"WSGIDaemonProcess {daemon.name} runs nothing: {use.directive.name} {daemon.name} "
+        f"at {use.directive.where} names it, but {why}",
+        f"add the WSGIScriptAlias meant to run there to {use.server.describe()}, or remove "
+        f"WSGIDaemonProcess {daemon.name} and the WSGIProcessGroup naming it")
 
 
 def _reaches(daemon: DaemonGroup, server: Server) -> bool:

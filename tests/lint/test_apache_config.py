@@ -140,8 +140,10 @@ def test_include_globs_relative_to_server_root_in_sorted_order(tmp_path: Path) -
     main.write_text(f'ServerRoot "{tmp_path}"\nInclude sites-enabled/*.conf\n'
                     "IncludeOptional conf-enabled/*.conf\nServerAdmin last\n")
     config = parse_paths([main])
+    # an IncludeOptional that read nothing stays where it was written, saying why
     assert names(config.directives) == ["ServerRoot", "VirtualHost", "ServerAlias",
-                                        "ServerAdmin"]
+                                        "IncludeOptional", "ServerAdmin"]
+    assert [d.unread for d in config.directives] == ["", "", "", "matches no file", ""]
     vhost = config.directives[1]
     assert vhost.file == str(tmp_path / "sites-enabled" / "10-a.conf")
     assert vhost.line == 1
@@ -164,7 +166,8 @@ def test_missing_include_is_a_note_and_reading_goes_on(tmp_path: Path) -> None:
     conf = tmp_path / "httpd.conf"
     conf.write_text("Include missing/*.conf\nServerName still-read\n")
     config = parse_paths([conf])
-    assert [d.key for d in config.directives] == ["servername"]
+    assert [(d.key, d.unread) for d in config.directives] == [
+        ("include", "matches no file"), ("servername", "")]
     assert len(config.notes) == 1 and "missing/*.conf" in config.notes[0].message
     assert config.notes[0].line == 1 and config.notes[0].fatal
 
@@ -173,7 +176,8 @@ def test_include_loop_does_not_recurse_forever(tmp_path: Path) -> None:
     conf = tmp_path / "loop.conf"
     conf.write_text(f"ServerAlias x\nInclude {conf}\n")
     config = parse_paths([conf])
-    assert [d.args for d in config.directives] == [("x",)]
+    assert [(d.args, d.unread) for d in config.directives] == [
+        (("x",), ""), ((str(conf),), "an include loop")]
     [note] = config.notes
     assert "includes itself" in note.message and note.fatal
 
@@ -187,7 +191,8 @@ def test_a_glob_include_matching_itself_is_skipped_at_once(tmp_path: Path) -> No
     (tmp_path / "httpd.conf").write_text("Include d/*.conf\n")
     config = parse_paths([tmp_path / "httpd.conf"])
     assert len(config.files) == 8  # httpd.conf and each match once: not factorial
-    assert [d.args[0] for d in config.directives] == [f"a{n}" for n in range(7)]
+    assert [d.args[0] for d in config.directives if not d.unread] == [
+        f"a{n}" for n in range(7)]
     assert len(config.notes) == 7 and all(n.fatal for n in config.notes)
     assert all("includes itself" in n.message for n in config.notes)
 
