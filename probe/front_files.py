@@ -16,6 +16,11 @@ _APACHE = re.compile(r"^\s*(<(VirtualHost|Directory|Location|IfModule|IfDefine|F
                      r"(Listen|ServerName|ServerAlias|WSGIScriptAlias|WSGIDaemonProcess|"
                      r"LoadModule|Include|IncludeOptional|ServerRoot|DocumentRoot)\s)",
                      re.M | re.I)
+_DIRECTIVE = re.compile(r"^[ \t]*(?:</?[A-Za-z]|[A-Za-z][A-Za-z0-9_]*"
+                        r"(?:[ \t]+(?![=:\s])|[ \t\r]*$))", re.M)
+"""A line shaped like a directive of either front: a section tag, or a name alone or
+followed by arguments (not ``key = value``, ``key: value``, ``[table]``, ``"string",``)."""
+_CONTENT = re.compile(r"^[ \t]*[^#\s]", re.M)
 _NGINX_MAIN = "nginx.conf"
 _APACHE_MAIN = ("apache2.conf", "httpd.conf", os.path.join("conf", "httpd.conf"))
 _SAMPLE = 1 << 20  # the first MiB says which it is
@@ -51,17 +56,34 @@ def detect(path: str) -> FrontKind:
     return FrontKind.UNKNOWN
 
 
+def require_configuration(path: str) -> None:
+    """NotThatFront (one line) for a file with content of which no line reads as a
+    directive of either front (a manifest, JSON, YAML): taken for Apache's it would lint
+    clean. Kept to what no configuration can be: an empty file, one of comments only, or
+    one with a single line shaped like a directive passes, as does a directory."""
+    if os.path.isdir(path):
+        return
+    text = _sample(path).removeprefix("\ufeff")  # a byte order mark starts no directive
+    if _CONTENT.search(text) and not _DIRECTIVE.search(text):
+        raise NotThatFront(f"{path}: not an apache or nginx configuration (no line in it "
+                           f"reads as a directive)")
+
+
 def choose(paths: Sequence[str], wanted: str) -> FrontKind:
     """The front to read ``paths`` as: ``wanted`` ("apache", "nginx") when the files are
     that front's (NotThatFront, one line, when they are not), else what they look like
-    (Apache's, the older reader, when nothing tells)."""
-    kinds = {detect(p) for p in paths}
+    (Apache's, the older reader, when nothing tells, unless a file is no configuration at
+    all: :func:`require_configuration`)."""
+    kinds = {p: detect(p) for p in paths}
     if wanted == "auto":
-        return FrontKind.NGINX if kinds == {FrontKind.NGINX} else FrontKind.APACHE
+        for path, kind in kinds.items():
+            if kind is FrontKind.UNKNOWN:
+                require_configuration(path)
+        return (FrontKind.NGINX if set(kinds.values()) == {FrontKind.NGINX}
+                else FrontKind.APACHE)
     front = FrontKind(wanted)
     other = FrontKind.APACHE if front is FrontKind.NGINX else FrontKind.NGINX
-    for path in paths:
-        kind = detect(path)
+    for path, kind in kinds.items():
         if kind is not front:
             raise NotThatFront(f"{path}: not an {front.value} configuration"
                                + (f" (it reads as {kind.value}'s)" if kind is other else ""))

@@ -17,7 +17,7 @@ from probe.apache.route import ApacheRoutes
 from probe.diagnose import ConfigJoin
 from probe.errors import ProbeError
 from probe.front import FrontKind
-from probe.front_files import detect
+from probe.front_files import detect, require_configuration
 from probe.nginx import NginxModel, load_nginx
 
 Findings = Callable[[Site], Sequence[tuple[str, str, int, str]]]
@@ -31,8 +31,11 @@ def load_config(path: str, environ: Mapping[str, str], findings: Findings,
     (``named``: where the path came from, as the message says it)."""
     if not os.path.exists(path):
         raise ProbeError(f"{named} {path}: no such file or directory")
-    if detect(path) is FrontKind.NGINX:
+    kind = detect(path)
+    if kind is FrontKind.NGINX:
         return _nginx(path, nginx_findings)
+    if kind is FrontKind.UNKNOWN:
+        require_configuration(path)
     site = load_site([path], environ=environ, httpd=local_httpd())
     keyed = {(file, line): (code, message) for code, file, line, message in findings(site)}
     routes = ApacheRoutes(site)
