@@ -461,6 +461,10 @@ def test_vhost_fallback_served_unmapped() -> None:
     assert "from the site 'site-1.example.com'" in unknown.explanation
     assert "refuse unknown names" in unknown.fix
     assert "<VirtualHost *:80>" in unknown.fix
+    # A URL to refuse belongs to no site (the fix once read "give it to the site for nothing").
+    assert unknown.fix.startswith("No site is meant to answer 'unknown.invalid': give it to "
+                                  "none and make the first site")
+    assert "nothing" not in unknown.fix
 
 
 def test_vhost_fallback_with_a_port_in_the_application_group() -> None:

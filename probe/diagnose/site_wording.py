@@ -64,11 +64,18 @@ def default_site(url: str, expected: str | None, who: str, shown: str, vhost: st
         explanation=(f"{_target(url, expected)} was answered by {who} from {_site(vhost)}"
                      f"{why}. Cause undetermined: "
                      f"{' or '.join(c.cause.value for c in candidates)}."),
-        fix=(f"If no site is meant to claim {host!r}, give it to the site for "
-             f"{expected or 'nothing'} and make the first site of this address refuse unknown "
-             f"names{':' + chr(10) + refuse if refuse else ''}\nIf the default site claims "
-             f"it, remove that name there. {CONFIG_HINT}"),
+        fix=(f"{_owner(host, expected)} and make the first site of this address refuse "
+             f"unknown names{':' + chr(10) + refuse if refuse else ''}\nIf the default site "
+             f"claims it, remove that name there. {CONFIG_HINT}"),
         answered_by=shown, evidence=evidence, candidates=candidates)
+
+
+def _owner(host: str, expected: str | None) -> str:
+    """Who is meant to answer ``host``: the expected instance's site, or, for a URL the
+    manifest says must be refused, no site at all."""
+    if expected is None:
+        return f"No site is meant to answer {host!r}: give it to none"
+    return f"Give {host!r} to the site of {expected} (one of its names)"
 
 
 def shorter_mount(url: str, expected: str, expected_mount: str, answer: EndpointAnswer,
