@@ -33,7 +33,8 @@ class Environment:
 
     @property
     def color(self) -> bool:
-        return self.stdout_isatty
+        # no-color.org: NO_COLOR set to anything but "" turns colour off, even on a terminal.
+        return self.stdout_isatty and not self.environ.get("NO_COLOR")
 
     def __repr__(self) -> str:
         return (f"Environment(stdout_isatty={self.stdout_isatty}, width={self.width}, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 
@@ -223,3 +224,15 @@ def test_the_grid_is_drawn_as_richs_table(detail: bool, sample: Callable[[], Rep
     reference = rich_table(targets, detail=detail, fleet=fleet)
     assert grid.text().plain + "\n" == reference
     assert grid.width == max(len(line) for line in reference.splitlines())
+
+
+@pytest.mark.parametrize(("environ", "color"), [
+    ({}, True), ({"NO_COLOR": "1"}, False), ({"NO_COLOR": "anything"}, False),
+    ({"NO_COLOR": ""}, True)])
+def test_no_color_turns_colour_off_on_a_terminal(environ: dict[str, str], color: bool) -> None:
+    """no-color.org: NO_COLOR set and not empty, whatever its value."""
+    from probe.environment import Environment
+
+    env = Environment(stdout=io.StringIO(), stdout_isatty=True, environ=environ)
+    assert env.color is color
+    assert not Environment(stdout=io.StringIO(), stdout_isatty=False, environ={}).color
