@@ -10,7 +10,9 @@ a pure function from the :class:`~probe.nginx.model.NginxModel` to findings at a
 * ``nginx_mount_not_told``: a sub-path whose prefix ``proxy_pass`` strips, without a header
   telling the application where it is mounted;
 * ``nginx_shared_upstream``: one upstream behind server blocks for different names while a
-  declared upstream serves none.
+  declared upstream serves none;
+* ``nginx_include_unread`` (note): a site file read alone names an include that cannot be
+  read; the two header rules say nothing where its ``proxy_set_header`` may apply.
 """
 
 from __future__ import annotations
@@ -85,13 +87,14 @@ def duplicate_server_name(model: NginxModel) -> list[ConfigFinding]:
 def host_not_forwarded(model: NginxModel) -> list[ConfigFinding]:
     findings = []
     for _server, loc in model.proxied():
-        host = next((h for h in loc.headers if h.name.lower() == "host"), None)
-        if host is not None and host.where:
+        known = loc.header_set
+        host = known.named("host")
+        if (host is not None and host.where) or known.unread is not None:
             continue
         assert loc.proxy_pass is not None
-        dropped = (f"; the proxy_set_header lines of the level at {loc.headers_from} drop every "
+        dropped = (f"; the proxy_set_header lines of the level at {known.source} drop every "
                    f"inherited one (nginx inherits them only into a level without its own)"
-                   if loc.headers_from else "")
+                   if known.source else "")
         findings.append(_finding(
             "nginx_host_not_forwarded", Severity.WARNING, loc.proxy_pass.where,
             f"{loc.describe()} proxies to {loc.proxy_pass.target} without proxy_set_header "
@@ -111,7 +114,7 @@ def mount_not_told(model: NginxModel) -> list[ConfigFinding]:
         assert proxy is not None
         prefix = loc.pattern.rstrip("/")
         if loc.modifier not in ("", "^~") or not prefix or proxy.uri is None \
-                or proxy.uri.rstrip("/") == prefix:
+                or proxy.uri.rstrip("/") == prefix or loc.header_set.unread is not None:
             continue
         if any(h.name.lower() in MOUNT_HEADERS for h in loc.headers):
             continue
@@ -152,8 +155,21 @@ def shared_upstream(model: NginxModel) -> list[ConfigFinding]:
     return findings
 
 
+def include_unread(model: NginxModel) -> list[ConfigFinding]:
+    text = model.text
+    return [_finding(
+        "nginx_include_unread", Severity.NOTE, unread.directive.where,
+        f"include {' '.join(unread.directive.args)} cannot be read ({unread.path}): "
+        f"{text.main} is a site file read alone, as the body of an http block, and what the "
+        f"include sets is not known here; nginx_host_not_forwarded and nginx_mount_not_told "
+        f"say nothing of the locations whose proxy_set_header it may set",
+        "lint the whole configuration (nginx.conf, its directory, or nginx -T output) for "
+        "the include to be read") for unread in text.unread]
+
+
 NGINX_RULES: tuple[NginxRule, ...] = (no_refusing_default, duplicate_server_name,
-                                      host_not_forwarded, mount_not_told, shared_upstream)
+                                      host_not_forwarded, mount_not_told, shared_upstream,
+                                      include_unread)
 
 
 def run_nginx_rules(model: NginxModel) -> list[ConfigFinding]:

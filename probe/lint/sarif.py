@@ -45,6 +45,7 @@ _HELP = {
     "nginx_host_not_forwarded": "A proxy passing Host: $proxy_host, not the name asked for",
     "nginx_mount_not_told": "A sub-path proxied without telling the application its mount",
     "nginx_shared_upstream": "One upstream behind several sites while another serves none",
+    "nginx_include_unread": "An include a site file read alone names could not be read",
 }
 
 

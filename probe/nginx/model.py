@@ -3,13 +3,14 @@ addresses and names, locations, ``proxy_pass`` targets, ``proxy_set_header`` aft
 inheritance, ``return``, and ``upstream`` groups; each with its ``file:line``.
 
 Built from :mod:`probe.nginx.text`'s directive trees. Only the ``http`` context matters here
-(``stream`` and ``mail`` servers route no HTTP requests to a WSGI application).
+(``stream`` and ``mail`` servers route no HTTP requests to a WSGI application); a site file
+read alone is the body of one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from probe.nginx.text import Directive, NginxText
 
@@ -42,6 +43,20 @@ DEFAULT_HEADERS: tuple[Header, ...] = (Header("Host", "$proxy_host", ""),
 
 
 @dataclass(frozen=True)
+class HeaderSet:
+    """The proxy_set_header in force at a level, after nginx's inheritance."""
+
+    headers: tuple[Header, ...] = DEFAULT_HEADERS
+    source: str | None = None  # the level whose own lines these are; None: nginx's defaults
+    # An include that was not read, at this level or the one the headers come from: it may
+    # hold proxy_set_header lines, so what is in force here is not known.
+    unread: Directive | None = None
+
+    def named(self, name: str) -> Header | None:
+        return next((h for h in self.headers if h.name.lower() == name.lower()), None)
+
+
+@dataclass(frozen=True)
 class ProxyPass:
     url: str  # as written: http://app_one, http://127.0.0.1:8001/, http://unix:/run/a.sock:/
     scheme: str
@@ -67,8 +82,11 @@ class Location:
     proxy_pass: ProxyPass | None = None
     other_pass: Directive | None = None  # uwsgi_pass, fastcgi_pass...: not modelled further
     returns: Return | None = None
-    headers: tuple[Header, ...] = ()  # after inheritance
-    headers_from: str | None = None  # the level whose proxy_set_header apply
+    header_set: HeaderSet = field(default_factory=HeaderSet)
+
+    @property
+    def headers(self) -> tuple[Header, ...]:
+        return self.header_set.headers
 
     @property
     def is_regex(self) -> bool:
@@ -85,8 +103,7 @@ class Server:
     names: list[tuple[str, str]]  # (name as written, where)
     locations: list[Location] = field(default_factory=list)
     returns: Return | None = None
-    headers: tuple[Header, ...] = ()
-    headers_from: str | None = None
+    header_set: HeaderSet = field(default_factory=HeaderSet)
 
     def describe(self) -> str:
         names = " ".join(n for n, _ in self.names if n) or '""'
@@ -106,71 +123,77 @@ class NginxModel:
     servers: list[Server]
     upstreams: dict[str, Upstream]
 
-    def proxied(self) -> Iterator[tuple[Server, Location]]:
-        """Every location that proxies, nested ones too, with its server block."""
+    def locations(self) -> Iterator[tuple[Server, Location]]:
+        """Every location, nested ones too, with its server block."""
         def walk(locations: list[Location]) -> Iterator[Location]:
             for loc in locations:
-                if loc.proxy_pass is not None:
-                    yield loc
+                yield loc
                 yield from walk(loc.locations)
         for server in self.servers:
             for loc in walk(server.locations):
                 yield server, loc
 
+    def proxied(self) -> Iterator[tuple[Server, Location]]:
+        """Every location that proxies, nested ones too, with its server block."""
+        return ((s, loc) for s, loc in self.locations() if loc.proxy_pass is not None)
+
 
 def build(text: NginxText) -> NginxModel:
     servers: list[Server] = []
     upstreams: dict[str, Upstream] = {}
-    for http in (d for d in text.directives if d.name == "http"):
-        headers, source = _headers(http, DEFAULT_HEADERS, None)
+    https = ([Directive("http", (), text.main, 0, text.directives)] if text.fragment
+             else [d for d in text.directives if d.name == "http"])
+    for http in https:
+        headers = _headers(http, HeaderSet())
         for d in http.block or ():
             if d.name == "upstream" and d.args:
                 upstreams.setdefault(d.args[0], Upstream(d.args[0], tuple(
                     (s.args[0], s.where) for s in d.children("server") if s.args), d.where))
             elif d.name == "server":
-                servers.append(_server(d, headers, source))
+                servers.append(_server(d, headers))
     return NginxModel(text, servers, upstreams)
 
 
-def _headers(block: Directive, inherited: tuple[Header, ...],
-             source: str | None) -> tuple[tuple[Header, ...], str | None]:
+def _headers(block: Directive, inherited: HeaderSet) -> HeaderSet:
     """proxy_set_header at this level replace every inherited one (nginx inherits them
     only into a level that has none of its own)."""
     own = block.children("proxy_set_header")
+    # after probe.nginx.text, an include still in the tree is one that could not be read
+    unread = next(iter(block.children("include")), None)
     if not own:
-        return inherited, source
-    return tuple(Header(d.args[0], d.args[1] if len(d.args) > 1 else "", d.where)
-                 for d in own if d.args), block.where
+        return inherited if unread is None else replace(inherited, unread=unread)
+    headers = tuple(Header(d.args[0], d.args[1] if len(d.args) > 1 else "", d.where)
+                    for d in own if d.args)
+    return HeaderSet(headers, block.where, unread)
 
-
-def _server(block: Directive, inherited: tuple[Header, ...], source: str | None) -> Server:
+def _server(block: Directive, inherited: HeaderSet) -> Server:
     listens = [_listen(d) for d in block.children("listen") if d.args]
     if not listens:
         listens = [Listen("*", DEFAULT_PORT, False, block.where)]
     names = [(n.lower(), d.where) for d in block.children("server_name") for n in d.args]
     if not names:
         names = [("", block.where)]  # nginx's default since 0.8.48: the empty name
-    headers, source = _headers(block, inherited, source)
-    server = Server(block.where, listens, names, headers=headers, headers_from=source)
+    headers = _headers(block, inherited)
+    server = Server(block.where, listens, names, header_set=headers)
     server.returns = _return(block)
-    server.locations = [_location(d, headers, source) for d in block.children("location")]
+    server.locations = [_location(d, headers) for d in block.children("location")]
     return server
 
 
-def _location(block: Directive, inherited: tuple[Header, ...], source: str | None) -> Location:
+def _location(block: Directive, inherited: HeaderSet) -> Location:
     args = block.args
     modifier, pattern = (args[0], args[1]) if len(args) > 1 else ("", args[0] if args else "")
     if not modifier and pattern.startswith("@"):
         modifier = "@"
-    headers, source = _headers(block, inherited, source)
-    location = Location(modifier, pattern, block.where, headers=headers, headers_from=source)
+    headers = _headers(block, inherited)
+    location = Location(modifier, pattern, block.where, header_set=headers)
     location.returns = _return(block)
     for d in block.block or ():
         if d.name == "proxy_pass" and d.args:
             location.proxy_pass = parse_proxy_pass(d.args[0], d.where)
         elif d.name in ("uwsgi_pass", "fastcgi_pass", "scgi_pass", "grpc_pass"):
             location.other_pass = d
-    location.locations = [_location(d, headers, source) for d in block.children("location")]
+    location.locations = [_location(d, headers) for d in block.children("location")]
     return location
 
 

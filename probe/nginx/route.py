@@ -112,11 +112,18 @@ class NginxConfig:
                                f"{loc.pattern} by {proxy.uri}" if proxy.uri is not None
                                and sent != path else "the request's path, unchanged",
                                source(proxy.where)))
-        header = next((h for h in loc.headers if h.name.lower() == "host"), None)
+        header = loc.header_set.named("host")
+        unread = loc.header_set.unread
         sent_host = host_sent(loc.headers, url_host, netloc, proxy)
-        rule = (f"proxy_set_header Host {header.value}" if header and header.where
-                else "no proxy_set_header Host in force: nginx sends Host $proxy_host")
-        steps.append(RouteStep("host", sent_host or "(decided at request time)", rule,
-                               source(header.where if header else None)))
+        decided, where = sent_host or "(decided at request time)", header.where if header else None
+        if header and header.where:
+            rule = f"proxy_set_header Host {header.value}"
+        elif unread is not None:
+            sent_host, decided, where = None, "(not known)", unread.where
+            rule = (f"include {' '.join(unread.args)} at {unread.where} was not read: the "
+                    f"proxy_set_header in force here are not known")
+        else:
+            rule = "no proxy_set_header Host in force: nginx sends Host $proxy_host"
+        steps.append(RouteStep("host", decided, rule, source(where)))
         return PredictedRoute(FrontKind.NGINX, base.url, base.address, tuple(steps), site=site,
                               upstream=members, host_sent=sent_host)

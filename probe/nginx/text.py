@@ -7,6 +7,13 @@ path: each file is parsed alone (crossplane's ``single`` mode) and ``include`` i
 here, with nginx's rules: a relative path starts at the main file's directory (nginx's
 prefix ``conf`` directory), a glob matches in sorted order, a glob that matches nothing is
 no error, a plain path that cannot be read is.
+
+A site file read alone (``server`` or ``upstream`` blocks at its top, no ``http``: what
+``sites-available/`` and ``conf.d/`` hold) is a *fragment*: nginx reads it inside ``http``,
+and resolves its relative includes from the prefix directory, found here as the parent of
+the file's directory when that holds ``nginx.conf``, else the file's own directory. Such a
+file is often read away from its tree, so a plain include it names that cannot be read is
+kept in place in the tree and listed in :attr:`NginxText.unread`, not an error.
 """
 
 from __future__ import annotations
@@ -45,18 +52,27 @@ class Directive:
 
 
 @dataclass(frozen=True)
+class UnreadInclude:
+    directive: Directive  # the include, left in place in the tree
+    path: str  # where it was looked for
+
+
+@dataclass(frozen=True)
 class NginxText:
     main: str  # the file nginx starts from
     files: tuple[str, ...]  # every file read, in the order first read
     directives: tuple[Directive, ...]  # the main file's, includes expanded in place
     dump: bool  # read from ``nginx -T`` output
     include_dirs: tuple[str, ...] = ()  # what the includes depend on (probe.files.include_dirs)
+    fragment: bool = False  # a site file: its directives are the body of an http block
+    unread: tuple[UnreadInclude, ...] = ()  # a fragment's plain includes that could not be read
 
 
 _DUMP_FILE = re.compile(r"^# configuration file (.+):\s*$", re.M)
 _NGINX_BLOCK = re.compile(r"^\s*(http|events|server|upstream\s+\S+|location\s[^{;]*)\s*\{",
                           re.M)
 _MAX_FILES = 2000  # an include loop or a runaway glob stops here
+_SITE_BLOCKS = frozenset({"server", "upstream"})  # what a site file holds at its top
 
 
 def looks_like_nginx(text: str) -> bool:
@@ -116,31 +132,59 @@ def _disk_text(path: str) -> str | None:
         return None
 
 
+def prefix_dir(path: str) -> str:
+    """Where nginx would resolve a site file's relative includes: the parent of its
+    directory when that holds nginx.conf (sites-enabled/x in /etc/nginx), else its own."""
+    here = os.path.dirname(path)
+    parent = os.path.dirname(here)
+    return parent if os.path.isfile(os.path.join(parent, "nginx.conf")) else here
+
+
 class _Reader:
     def __init__(self, main: str, text_of: Callable[[str], str | None],
                  known: list[str] | None, *, dump: bool) -> None:
         self.main, self.text_of, self.known, self.dump = main, text_of, known, dump
+        self.base = os.path.dirname(main)
+        self.fragment = False
         self.files: list[str] = []
         self.include_dirs: list[str] = []
+        self.unread: list[UnreadInclude] = []
         self.cache: dict[str, tuple[Directive, ...]] = {}
 
     def run(self) -> NginxText:
-        directives = self.file(self.main, (), required=True)
+        top = self.parsed(self.main)
+        if top is None:
+            raise NginxUnreadable(f"{self.main}: cannot read")
+        names = {d.name for d in top}
+        # nginx -T output always starts at nginx.conf: only a file on disk can be a site file
+        if not self.dump and "http" not in names and names & _SITE_BLOCKS:
+            self.fragment, self.base = True, prefix_dir(self.main)
+        directives = self.expand(top, (self.main,))
         return NginxText(self.main, tuple(self.files), directives, self.dump,
-                         tuple(dict.fromkeys(self.include_dirs)))
+                         tuple(dict.fromkeys(self.include_dirs)), self.fragment,
+                         tuple(self.unread))
 
-    def file(self, path: str, stack: tuple[str, ...], *, required: bool) -> tuple[Directive, ...]:
-        if path in stack or len(self.files) > _MAX_FILES:
-            return ()
+    def parsed(self, path: str) -> tuple[Directive, ...] | None:
         if path not in self.cache:
             text = self.text_of(path)
             if text is None:
-                if required:
-                    raise NginxUnreadable(f"{path}: cannot read (named by include)")
-                return ()
+                return None
             self.files.append(path)
             self.cache[path] = self.parse(path, text)
-        return self.expand(self.cache[path], (*stack, path))
+        return self.cache[path]
+
+    def include(self, d: Directive, path: str, stack: tuple[str, ...]) -> tuple[Directive, ...]:
+        if path in stack or len(self.files) > _MAX_FILES:
+            return ()
+        directives = self.parsed(path)
+        if directives is not None:
+            return self.expand(directives, (*stack, path))
+        if glob.has_magic(d.args[0]):
+            return ()
+        if not self.fragment:
+            raise NginxUnreadable(f"{path}: cannot read (named by include)")
+        self.unread.append(UnreadInclude(d, path))
+        return (d,)
 
     def parse(self, path: str, text: str) -> tuple[Directive, ...]:
         payload = crossplane.parse_string(text, filename=path, single=True, check_ctx=False,
@@ -157,7 +201,7 @@ class _Reader:
         for d in directives:
             if d.name == "include" and d.args:
                 for path in self.matches(d.args[0]):
-                    out.extend(self.file(path, stack, required=not glob.has_magic(d.args[0])))
+                    out.extend(self.include(d, path, stack))
             elif d.block is not None:
                 out.append(Directive(d.name, d.args, d.file, d.line, self.expand(d.block, stack)))
             else:
@@ -166,7 +210,7 @@ class _Reader:
 
     def matches(self, pattern: str) -> list[str]:
         if not os.path.isabs(pattern):
-            pattern = os.path.join(os.path.dirname(self.main), pattern)
+            pattern = os.path.join(self.base, pattern)
         if self.known is None:  # nginx -T output: no directory to look at
             self.include_dirs.extend(include_dirs(pattern))
         if not glob.has_magic(pattern):

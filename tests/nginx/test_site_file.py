@@ -1,0 +1,116 @@
+"""A site file read alone (``server`` and ``upstream`` blocks at its top, as in
+``sites-available/`` or ``conf.d/``): read as the body of an http block, its relative includes
+resolved from nginx's prefix directory, and an include that cannot be read a note, with the
+header rules silent wherever that include's ``proxy_set_header`` may apply."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from probe.cli import main
+from probe.discover import discover_nginx
+from probe.lint import lint_nginx
+from probe.nginx import load_nginx
+
+SITE = """upstream shop { server 127.0.0.1:8101; }
+server {
+    listen 127.0.0.1:18090;
+    server_name shop.example.org;
+    location / {
+        include shop-headers.conf;
+        proxy_pass http://shop;
+    }
+}
+"""
+
+
+def _tree(tmp_path: Path) -> Path:
+    """/etc/nginx as Debian lays it out: nginx.conf, the include beside it, the site in
+    sites-enabled/."""
+    (tmp_path / "nginx.conf").write_text("events {}\nhttp { include sites-enabled/*; }\n")
+    (tmp_path / "shop-headers.conf").write_text("proxy_set_header Host $host;\n")
+    (tmp_path / "sites-enabled").mkdir()
+    site = tmp_path / "sites-enabled" / "shop"
+    site.write_text(SITE)
+    return site
+
+
+def test_site_file_is_read_as_the_body_of_http(tmp_path: Path) -> None:
+    site = _tree(tmp_path)
+    config = load_nginx(str(site))
+    assert config.model.text.fragment
+    assert [s.where for s in config.model.servers] == [f"{site}:2"]
+    assert list(config.model.upstreams) == ["shop"]
+    # the include is read from the prefix directory (where nginx.conf is), not sites-enabled/
+    assert config.files == (str(site), str(tmp_path / "shop-headers.conf"))
+    assert config.model.text.unread == ()
+    result = lint_nginx(str(site))
+    assert result.findings == () and result.exit_status == 0
+    found = discover_nginx(str(site))
+    assert [(i.name, [u.url for u in i.urls]) for i in found.instances] == [
+        ("shop", ["http://shop.example.org:18090/"])]
+
+
+def test_site_file_without_its_tree_reads_includes_from_its_directory(tmp_path: Path) -> None:
+    site = tmp_path / "shop.conf"
+    site.write_text(SITE)
+    (tmp_path / "shop-headers.conf").write_text("proxy_set_header Host $host;\n")
+    assert lint_nginx(str(site)).findings == ()
+
+
+def test_unread_include_is_a_note_and_silences_the_header_rules(tmp_path: Path) -> None:
+    site = tmp_path / "shop.conf"
+    site.write_text(SITE.replace("    location / {", """    location /known/ {
+        proxy_set_header X-Real-IP $remote_addr;
+        proxy_pass http://127.0.0.1:8102/;
+    }
+    location /blog/ {
+        include shop-headers.conf;
+        proxy_pass http://127.0.0.1:8103/;
+    }
+    location / {"""))
+    result = lint_nginx(str(site))
+    # /blog/ strips its prefix too, but the unread include may tell the application its mount
+    assert [(f.code, f.line) for f in result.findings] == [
+        ("nginx_host_not_forwarded", 7), ("nginx_mount_not_told", 7),
+        ("nginx_include_unread", 10), ("nginx_include_unread", 14)]
+    note = result.findings[2]
+    assert note.severity.value == "note" and "read alone" in note.message
+    assert str(tmp_path / "shop-headers.conf") in note.message
+    for word in ("VirtualHost", "ServerName", "WSGIDaemonProcess", "Apache"):
+        assert word not in note.message + (note.fix or "")
+    # location / holds the unread include: what Host it sends is not known here
+    route = load_nginx(str(site)).route("http://shop.example.org/", "127.0.0.1:18090")
+    host = route.step("host")
+    assert host is not None and host.decision == "(not known)" and route.host_sent is None
+    assert host.source is not None and host.source.line == 14
+
+
+def test_headers_inherited_from_a_level_holding_an_unread_include(tmp_path: Path) -> None:
+    site = tmp_path / "shop.conf"
+    site.write_text("""include shared/headers.conf;
+server {
+    listen 18091;
+    server_name a.example.org;
+    location / { proxy_pass http://127.0.0.1:8103; }
+    location /own/ { proxy_set_header X-Real-IP $remote_addr; proxy_pass http://127.0.0.1:8104; }
+}
+""")
+    result = lint_nginx(str(site))
+    # location / inherits from the top level, which holds the unread include; /own/ replaces
+    # whatever it sets with lines of its own, none of them Host
+    assert [(f.code, f.line) for f in result.findings] == [
+        ("nginx_include_unread", 1), ("nginx_host_not_forwarded", 6)]
+    assert result.exit_status == 1
+
+
+def test_cli_lints_a_site_file_whose_include_is_missing(tmp_path: Path) -> None:
+    site = tmp_path / "shop.conf"
+    site.write_text(SITE)
+    result = CliRunner().invoke(main, ["lint", str(site)])
+    assert result.exit_code == 0, result.output
+    assert "nginx_include_unread" in result.output
+    discovered = CliRunner().invoke(main, ["discover", str(site)])
+    assert discovered.exit_code == 0 and "[instances.shop]" in discovered.output
