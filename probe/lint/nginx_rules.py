@@ -92,16 +92,24 @@ def host_not_forwarded(model: NginxModel) -> list[ConfigFinding]:
         if (host is not None and host.where) or known.unread is not None:
             continue
         assert loc.proxy_pass is not None
-        dropped = (f"; the proxy_set_header lines of the level at {known.source} drop every "
-                   f"inherited one (nginx inherits them only into a level without its own)"
-                   if known.source else "")
+        dropped = ""
+        if known.dropped_host is not None:
+            outer, level = known.dropped_host
+            dropped = (f"; proxy_set_header Host at {outer.where} is not in force here: the "
+                       f"level at {level} has proxy_set_header lines of its own, and nginx "
+                       f"inherits none into such a level")
+        forwarded = known.named("x-forwarded-host")
+        django = ("Django answers 400 (DisallowedHost) unless that address is in "
+                  "ALLOWED_HOSTS, and builds absolute links and redirects with it")
+        if forwarded is not None and forwarded.where:
+            django = (f"The location sends X-Forwarded-Host ({forwarded.where}): Django reads "
+                      f"it instead of Host only when its setting USE_X_FORWARDED_HOST is True, "
+                      f"which this configuration cannot show; otherwise {django}")
         findings.append(_finding(
             "nginx_host_not_forwarded", Severity.WARNING, loc.proxy_pass.where,
             f"{loc.describe()} proxies to {loc.proxy_pass.target} without proxy_set_header "
             f"Host: the application receives Host: {loc.proxy_pass.target} (nginx's default "
-            f"$proxy_host), not the name the client asked for{dropped}. Django answers 400 "
-            f"(DisallowedHost) unless that address is in ALLOWED_HOSTS, and builds absolute "
-            f"links and redirects with it",
+            f"$proxy_host), not the name the client asked for{dropped}. {django}",
             f"add proxy_set_header Host $host; in {loc.describe()} (with the other "
             f"proxy_set_header of that level)"))
     return findings

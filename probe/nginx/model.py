@@ -51,6 +51,8 @@ class HeaderSet:
     # An include that was not read, at this level or the one the headers come from: it may
     # hold proxy_set_header lines, so what is in force here is not known.
     unread: Directive | None = None
+    # A proxy_set_header Host of an outer level, and the level whose own lines replaced it.
+    dropped_host: tuple[Header, str] | None = None
 
     def named(self, name: str) -> Header | None:
         return next((h for h in self.headers if h.name.lower() == name.lower()), None)
@@ -164,7 +166,12 @@ def _headers(block: Directive, inherited: HeaderSet) -> HeaderSet:
         return inherited if unread is None else replace(inherited, unread=unread)
     headers = tuple(Header(d.args[0], d.args[1] if len(d.args) > 1 else "", d.where)
                     for d in own if d.args)
-    return HeaderSet(headers, block.where, unread)
+    outer = inherited.named("host")
+    dropped = (inherited.dropped_host if outer is None or not outer.where
+               else (outer, block.where))
+    return HeaderSet(headers, block.where, unread,
+                     None if any(h.name.lower() == "host" for h in headers) else dropped)
+
 
 def _server(block: Directive, inherited: HeaderSet) -> Server:
     listens = [_listen(d) for d in block.children("listen") if d.args]

@@ -1,0 +1,52 @@
+"""The nginx rules on the cases real site files showed: what a lost ``Host`` line and an
+``X-Forwarded-Host`` change in the message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from probe.lint import lint_nginx
+from probe.lint.findings import ConfigFinding
+
+
+def _lint(tmp_path: Path, http: str) -> list[ConfigFinding]:
+    path = tmp_path / "nginx.conf"
+    path.write_text(f"events {{}}\nhttp {{\n{http}\n}}\n")
+    return list(lint_nginx(str(path)).findings)
+
+
+def _only(findings: list[ConfigFinding], code: str) -> ConfigFinding:
+    assert [f.code for f in findings] == [code], findings
+    return findings[0]
+
+
+def test_own_headers_with_nothing_above_drop_nothing(tmp_path: Path) -> None:
+    finding = _only(_lint(tmp_path, """server { listen 18092; server_name a.example.org;
+    proxy_set_header X-Real-IP $remote_addr;
+    location / { proxy_pass http://127.0.0.1:8105; } }"""), "nginx_host_not_forwarded")
+    assert "drop" not in finding.message and "inherit" not in finding.message
+
+
+def test_an_outer_host_line_replaced_is_named(tmp_path: Path) -> None:
+    finding = _only(_lint(tmp_path, """proxy_set_header Host $host;
+server { listen 18092; server_name a.example.org;
+    location / { proxy_set_header X-Real-IP $remote_addr;
+                 proxy_pass http://127.0.0.1:8105; } }"""), "nginx_host_not_forwarded")
+    assert f"proxy_set_header Host at {tmp_path / 'nginx.conf'}:3 is not in force" \
+        in finding.message
+    assert f"the level at {tmp_path / 'nginx.conf'}:5 has proxy_set_header lines of its own" \
+        in finding.message
+
+
+def test_x_forwarded_host_makes_disallowed_host_conditional(tmp_path: Path) -> None:
+    http = """server { listen 18092; server_name a.example.org;
+    location / { proxy_set_header X-Forwarded-Host $host;
+                 proxy_pass http://127.0.0.1:8105; } }"""
+    finding = _only(_lint(tmp_path, http), "nginx_host_not_forwarded")
+    assert f"X-Forwarded-Host ({tmp_path / 'nginx.conf'}:4)" in finding.message
+    assert "USE_X_FORWARDED_HOST is True" in finding.message
+    assert "otherwise Django answers 400" in finding.message
+    plain = _only(_lint(tmp_path, http.replace("X-Forwarded-Host", "X-Real-IP")),
+                  "nginx_host_not_forwarded")
+    assert "USE_X_FORWARDED_HOST" not in plain.message
+
