@@ -4,7 +4,8 @@ a pure function from the :class:`~probe.nginx.model.NginxModel` to findings at a
 * ``nginx_no_refusing_default``: several server blocks share an address and the block that
   answers unknown names (``default_server``, else the first) serves an application;
 * ``nginx_duplicate_server_name``: a name claimed twice on one address (nginx warns
-  "conflicting server name" and ignores the second);
+  "conflicting server name" and ignores the second; ``.example.com`` claims ``example.com``
+  and ``*.example.com``), or a regular expression written twice (no warning: the first wins);
 * ``nginx_host_not_forwarded``: a proxied location where the application receives
   ``Host: $proxy_host`` (the upstream's address), not the name the client asked for;
 * ``nginx_mount_not_told``: a sub-path whose prefix ``proxy_pass`` strips, without a header
@@ -66,22 +67,67 @@ def no_refusing_default(model: NginxModel) -> list[ConfigFinding]:
     return findings
 
 
+def _claims(name: str) -> tuple[str, ...]:
+    """The names a server_name enters in nginx's tables: ``.example.com`` is both
+    ``example.com`` and ``*.example.com``."""
+    return (name[1:], "*" + name) if name.startswith(".") else (name,)
+
+
+def _q(name: str) -> str:
+    return name or '""'  # the empty name, nginx's default, as server_name writes it
+
+
+def _shown(name: str) -> str:
+    return _q(name) + (f" (which claims {name[1:]} and *{name})" if name.startswith(".")
+                       else "")
+
+
 def duplicate_server_name(model: NginxModel) -> list[ConfigFinding]:
     findings = []
     for address, blocks in _by_address(model).items():
-        seen: dict[str, str] = {}
+        seen: dict[str, tuple[str, str, str]] = {}  # claim: (block, name as written, its line)
         for server, _, _ in blocks:
             for name, where in server.names:
-                shown = name or '""'
-                if name in seen and seen[name] != server.where:
-                    findings.append(_finding(
-                        "nginx_duplicate_server_name", Severity.WARNING, where,
-                        f"server_name {shown} on {address} is already claimed by the server "
-                        f"block at {seen[name]}: nginx warns \"conflicting server name\" and "
-                        f"ignores this one, so its requests go to the first",
-                        f"remove {shown} from one of the two blocks"))
-                seen.setdefault(name, server.where)
+                if name.startswith("~"):
+                    findings += _regex_again(address, server, name, where, seen)
+                    continue
+                clash = next((c for c in _claims(name)
+                              if c in seen and seen[c][0] != server.where), None)
+                if clash is None:
+                    for claim in _claims(name):
+                        seen.setdefault(claim, (server.where, name, where))
+                    continue
+                # nginx leaves the whole name out, both halves of a .name too: a request
+                # for the half that did not clash does not reach this block either
+                block, first, first_at = seen[clash]
+                claimed = (f"server_name {_q(name)} on {address} is already claimed by the "
+                           f"server block at {block} ({first_at})" if first == name else
+                           f"server_name {_shown(name)} on {address}: {_q(clash)} is already "
+                           f"claimed by the server block at {block} (server_name "
+                           f"{_shown(first)} at {first_at})")
+                findings.append(_finding(
+                    "nginx_duplicate_server_name", Severity.WARNING, where,
+                    f"{claimed}: nginx warns \"conflicting server name\" and ignores "
+                    f"{_q(name)} in this block, so the requests for {_q(clash)} go to the "
+                    f"first",
+                    f"remove {_q(name)} from one of the two blocks"))
     return findings
+
+
+def _regex_again(address: str, server: Server, name: str, where: str,
+                 seen: dict[str, tuple[str, str, str]]) -> list[ConfigFinding]:
+    """A regular expression written twice: nginx gives no warning (regular expressions are
+    not in its name tables) and tries them in order, the first match taking the request."""
+    first = seen.setdefault(name, (server.where, name, where))
+    if first[0] == server.where:
+        return []
+    return [_finding(
+        "nginx_duplicate_server_name", Severity.WARNING, where,
+        f"server_name {name} on {address} is also in the server block at {first[0]} "
+        f"(server_name at {first[2]}), which comes first: nginx tries regular-expression names in "
+        f"configuration order and the first that matches takes the request, so no request "
+        f"this name matches reaches this block",
+        f"remove {name} from one of the two blocks")]
 
 
 def host_not_forwarded(model: NginxModel) -> list[ConfigFinding]:

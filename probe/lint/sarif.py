@@ -41,7 +41,7 @@ _HELP = {
     "duplicate_directive": "A server-wide mod_wsgi directive given twice; the last one holds",
     "application_group": "An application group that looks like a mod_wsgi variable but is not",
     "nginx_no_refusing_default": "The server block answering unknown names serves an application",
-    "nginx_duplicate_server_name": "A server_name claimed twice on one address; nginx ignores one",
+    "nginx_duplicate_server_name": "A server_name claimed twice on one address; one goes unused",
     "nginx_host_not_forwarded": "A proxy passing Host: $proxy_host, not the name asked for",
     "nginx_mount_not_told": "A sub-path proxied without telling the application its mount",
     "nginx_shared_upstream": "One upstream behind several sites while another serves none",

@@ -1,9 +1,13 @@
 """The nginx rules on the cases real site files showed: what a lost ``Host`` line and an
-``X-Forwarded-Host`` change in the message."""
+``X-Forwarded-Host`` change in the message, and names written as ``.example.com`` or as
+regular expressions. The nginx behaviour each message states was checked with nginx 1.22
+(``nginx -t`` and requests on loopback)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import pytest
 
 from probe.lint import lint_nginx
 from probe.lint.findings import ConfigFinding
@@ -49,4 +53,41 @@ def test_x_forwarded_host_makes_disallowed_host_conditional(tmp_path: Path) -> N
     plain = _only(_lint(tmp_path, http.replace("X-Forwarded-Host", "X-Real-IP")),
                   "nginx_host_not_forwarded")
     assert "USE_X_FORWARDED_HOST" not in plain.message
+
+
+APP = "location / { proxy_set_header Host $host; proxy_pass http://127.0.0.1:8106; }"
+REFUSE = "server { listen 18093 default_server; return 444; }"
+
+
+def _names(first: str, second: str) -> str:
+    return (f"{REFUSE}\nserver {{ listen 18093; server_name {first}; {APP} }}\n"
+            f"server {{ listen 18093; server_name {second}; {APP} }}")
+
+
+def test_a_regex_written_twice_is_routing_not_a_warning_of_nginx(tmp_path: Path) -> None:
+    finding = _only(_lint(tmp_path, _names(r"~^www\.(.+)$", r"~^www\.(.+)$")),
+                    "nginx_duplicate_server_name")
+    assert finding.line == 5
+    assert "conflicting" not in finding.message  # nginx -t says nothing for regex names
+    assert "the first that matches takes the request" in finding.message
+    assert f"server block at {tmp_path / 'nginx.conf'}:4" in finding.message
+
+
+@pytest.mark.parametrize(("first", "second", "clash"), [
+    ("example.org", ".example.org", "example.org"),
+    (".example.org", "example.org", "example.org"),
+    (".example.org", "*.example.org", "*.example.org"),
+    ("*.example.org", ".example.org", "*.example.org"),
+])
+def test_a_dot_name_claims_the_name_and_its_wildcard(tmp_path: Path, first: str, second: str,
+                                                      clash: str) -> None:
+    # nginx -t on each: conflicting server name "SECOND" on ..., ignored
+    finding = _only(_lint(tmp_path, _names(first, second)), "nginx_duplicate_server_name")
+    assert finding.line == 5
+    assert f"the requests for {clash} go to the first" in finding.message
+    assert f"ignores {second} in this block" in finding.message
+
+
+def test_a_dot_name_and_its_name_in_one_block_are_no_clash(tmp_path: Path) -> None:
+    assert _lint(tmp_path, _names("example.org .example.org", "other.example.org")) == []
 
