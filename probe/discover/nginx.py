@@ -9,7 +9,9 @@ WSGI application servers.
   locations cannot be probed and are left as comments);
 * ``[probe] connect`` from ``listen`` (the wildcard address becomes 127.0.0.1);
 * ``[refuse]`` an unknown host name for each address where several server blocks listen,
-  so the sweep checks what answers names no server_name matches.
+  so the sweep checks what answers names no server_name matches;
+* a location that passes with ``uwsgi_pass``, ``fastcgi_pass`` or ``scgi_pass`` becomes no
+  instance: the manifest's comments name it.
 """
 
 from __future__ import annotations
@@ -81,6 +83,10 @@ def discover_model(model: NginxModel) -> Discovery:
     for instance in instances.values():
         if not instance.urls:
             skipped.append(f"{instance.name}: no server_name that can be probed")
+    # only proxy_pass becomes an instance; the others are named, not dropped in silence
+    skipped += [f"{name} at {at} ({server.describe()}): an application not reached through "
+                f"proxy_pass, so discover writes no instance for it; add its URLs by hand"
+                for server, name, at in model.passing() if name != "proxy_pass"]
     refuse = _refuse(model)
     return Discovery(model.text.files, connect, connect_source,
                      [i for i in instances.values() if i.urls], skipped, refuse=refuse,

@@ -2,7 +2,8 @@
 a pure function from the :class:`~probe.nginx.model.NginxModel` to findings at a file and line.
 
 * ``nginx_no_refusing_default``: several server blocks share an address and the block that
-  answers unknown names (``default_server``, else the first) serves an application;
+  answers unknown names (``default_server``, else the first) serves an application
+  (``proxy_pass``, ``uwsgi_pass``, ``fastcgi_pass`` or ``scgi_pass``);
 * ``nginx_duplicate_server_name``: a name claimed twice on one address (nginx warns
   "conflicting server name" and ignores the second; ``.example.com`` claims ``example.com``
   and ``*.example.com``), or a regular expression written twice (no warning: the first wins);
@@ -54,14 +55,16 @@ def no_refusing_default(model: NginxModel) -> list[ConfigFinding]:
             continue
         default = next((b for b in blocks if b[1]), blocks[0])
         server, marked, where = default
-        if server.returns is not None or not any(s is server for s, _ in model.proxied()):
+        passes = next(((name, at) for s, name, at in model.passing() if s is server), None)
+        if server.returns is not None or passes is None:
             continue
         why = "is marked default_server" if marked else "comes first and none is default_server"
         findings.append(_finding(
             "nginx_no_refusing_default", Severity.WARNING, where,
             f"{len(blocks)} server blocks listen on {address} and the one that answers names "
             f"no server_name matches ({server.describe()}) {why}: a request for any other "
-            f"name, or a block whose server_name is missing or mistyped, is served by it",
+            f"name, or a block whose server_name is missing or mistyped, is served by it "
+            f"and reaches an application ({passes[0]} at {passes[1]})",
             f"add a block that refuses unknown names: server {{ listen {address} "
             f"default_server; return 444; }} (and remove default_server from this one)"))
     return findings

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from probe.nginx.text import Directive, NginxText
 
 DEFAULT_PORT = 80  # a server block without listen (nginx as root; 8000 otherwise)
+# besides proxy_pass, the protocols WSGI application servers speak (uWSGI, flup, ...)
+APP_PASSES = ("uwsgi_pass", "fastcgi_pass", "scgi_pass")
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,15 @@ class NginxModel:
     def proxied(self) -> Iterator[tuple[Server, Location]]:
         """Every location that proxies, nested ones too, with its server block."""
         return ((s, loc) for s, loc in self.locations() if loc.proxy_pass is not None)
+
+    def passing(self) -> Iterator[tuple[Server, str, str]]:
+        """(server block, directive, where) for each hand-over to an application server:
+        proxy_pass, or the uwsgi, FastCGI or SCGI protocol's."""
+        for server, loc in self.locations():
+            if loc.proxy_pass is not None:
+                yield server, "proxy_pass", loc.proxy_pass.where
+            if loc.other_pass is not None and loc.other_pass.name in APP_PASSES:
+                yield server, loc.other_pass.name, loc.other_pass.where
 
 
 def build(text: NginxText) -> NginxModel:

@@ -1,7 +1,7 @@
 """The nginx rules on the cases real site files showed: what a lost ``Host`` line and an
-``X-Forwarded-Host`` change in the message, and names written as ``.example.com`` or as
-regular expressions. The nginx behaviour each message states was checked with nginx 1.22
-(``nginx -t`` and requests on loopback)."""
+``X-Forwarded-Host`` change in the message, names written as ``.example.com`` or as regular
+expressions, and a default block that passes with ``uwsgi_pass``. The nginx behaviour each
+name message states was checked with nginx 1.22 (``nginx -t`` and requests on loopback)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from probe.discover import discover_nginx, render
 from probe.lint import lint_nginx
 from probe.lint.findings import ConfigFinding
 
@@ -91,3 +92,24 @@ def test_a_dot_name_claims_the_name_and_its_wildcard(tmp_path: Path, first: str,
 def test_a_dot_name_and_its_name_in_one_block_are_no_clash(tmp_path: Path) -> None:
     assert _lint(tmp_path, _names("example.org .example.org", "other.example.org")) == []
 
+
+UWSGI = """server { listen 18094; server_name a.example.org;
+    location / { uwsgi_pass 127.0.0.1:3031; } }
+server { listen 18094; server_name b.example.org;
+    location / { uwsgi_pass 127.0.0.1:3032; } }"""
+
+
+def test_a_default_block_passing_with_uwsgi_serves_an_application(tmp_path: Path) -> None:
+    finding = _only(_lint(tmp_path, UWSGI), "nginx_no_refusing_default")
+    assert finding.line == 3
+    assert f"uwsgi_pass at {tmp_path / 'nginx.conf'}:4" in finding.message
+
+
+def test_discover_names_the_uwsgi_locations_it_skips(tmp_path: Path) -> None:
+    path = tmp_path / "nginx.conf"
+    path.write_text(f"events {{}}\nhttp {{\n{UWSGI}\n}}\n")
+    found = discover_nginx(str(path))
+    assert found.instances == []
+    assert [s.split(" (")[0] for s in found.skipped] == [
+        f"uwsgi_pass at {path}:4", f"uwsgi_pass at {path}:6"]
+    assert "no instance" in render(found)
