@@ -4,7 +4,7 @@ command lets escape becomes an exit status. The commands live in :mod:`probe.com
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -19,15 +19,43 @@ from probe.environment import Environment
 from probe.errors import ProbeError
 from probe.exits import outcome
 
+_HELP_ASKED: tuple[type[Exception], ...] = tuple(
+    getattr(click.exceptions, name) for name in ("NoArgsIsHelpError",)
+    if hasattr(click.exceptions, name))
+"""click's "no arguments: here is the help" (a UsageError since click 8.2): help, not an
+error, so shown as click shows it."""
+
+
+def _one_line(exc: click.UsageError) -> NoReturn:
+    """A usage error as one line: click writes four (usage, a hint, a blank, the error), and
+    every error a user can cause is one line (docs/cli.md)."""
+    # "probe" whatever the program was called (python -m probe, a test's runner).
+    where = " ".join(["probe", *(exc.ctx.command_path.split()[1:] if exc.ctx else [])])
+    click.echo(f"probe: {exc.format_message()} (see '{where} --help')", err=True)
+    sys.exit(exc.exit_code)
+
 
 class ProbeGroup(click.Group):
     """Runs every command; whatever escapes one is mapped by :func:`probe.exits.outcome`."""
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except _HELP_ASKED:
+            raise
+        except click.UsageError as exc:  # `probe --bogus`
+            _one_line(exc)
 
     def invoke(self, ctx: click.Context) -> Any:
         if not isinstance(ctx.obj, Environment):  # a test may pass its own (obj=...)
             ctx.obj = Environment.from_process()
         try:
             return super().invoke(ctx)
+        except _HELP_ASKED:
+            raise
+        except click.UsageError as exc:  # an unknown command, a command's bad option or value
+            _one_line(exc)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise  # click's own usage errors and exits, and commands' chosen statuses
         except BaseException as exc:  # the one place exceptions become statuses

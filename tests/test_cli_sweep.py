@@ -254,6 +254,29 @@ def test_bad_option_values(option: list[str], message: str) -> None:
     assert_one_error_line(sweep("http://a.example/", *option), message)
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (["sweep", "--timeout", "abc", "http://a.example/"],
+     "Invalid value for '--timeout': 'abc' is not a valid float. (see 'probe sweep --help')"),
+    (["sweep", "--format", "xml", "http://a.example/"],
+     "Invalid value for '--format': 'xml' is not one of 'table', 'json', 'junit'. "
+     "(see 'probe sweep --help')"),
+    (["lint", "--bogus"], "No such option '--bogus'. (see 'probe lint --help')"),
+    (["nosuch"], "No such command 'nosuch'. (see 'probe --help')"),
+    (["--bogus"], "No such option '--bogus'. (see 'probe --help')"),
+])
+def test_click_usage_errors_are_one_line(args: list[str], message: str) -> None:
+    """click writes usage, a hint, a blank line and the error; a user's error is one line."""
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"probe: {message}\n"
+    assert result.stdout == ""
+
+
+def test_no_arguments_still_show_the_help() -> None:
+    result = CliRunner().invoke(main, [])
+    assert "Commands:" in result.output and "sweep" in result.output
+
+
 def test_unreadable_token_file(tmp_path: Path) -> None:
     missing = tmp_path / "token"
     assert_one_error_line(
