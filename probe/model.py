@@ -255,6 +255,9 @@ class Report:
     findings: tuple[Finding, ...] = ()
     duration_s: float = 0.0
     interrupted: bool = False
+    unprobed: int = 0
+    """Targets whose requests were never sent (the sweep's deadline, Ctrl-C came first): no
+    verdict, none among ``targets``. A URL not asked has not failed to answer."""
 
     @property
     def problems(self) -> tuple[TargetResult, ...]:

@@ -17,7 +17,6 @@ from probe import addresses, logs
 from probe.deploy_time import RestartCutoffs, as_cutoffs, manifest_cutoffs
 from probe.diagnose import diagnose
 from probe.diagnose.discriminate import extra_probes
-from probe.errors import ErrorKind
 from probe.http_messages import Request
 from probe.liveness import NONCE_HEADER, judge, new_nonce, with_liveness
 from probe.manifest import Manifest, Target
@@ -47,9 +46,10 @@ def run_sweep(
 ) -> Report:
     """Probe ``targets`` (default: all of the manifest's) and diagnose them.
 
-    ``deadline`` (seconds from now) bounds the whole sweep: targets still
-    unanswered then get verdict ``unreachable`` with a timeout explanation.
-    Ctrl-C returns what was gathered with ``Report.interrupted`` set.
+    ``deadline`` (seconds from now) bounds the whole sweep: a request still in flight then
+    ends as timed out (verdict ``unreachable``); a target whose requests were not sent by then
+    gets no verdict, counted in ``Report.unprobed``. Ctrl-C returns what was gathered with
+    ``Report.interrupted`` set.
     ``token`` (read by the command, see probe.credentials) goes with every request of the
     default transport. ``config``: the front's configuration, joined to each answer.
     ``extra_probes``: send the few requests that tell causes apart
@@ -79,17 +79,18 @@ def run_sweep(
         samples, interrupted = gather(chosen, transport, settings.samples,
                                       settings.concurrency, settings.segment, end,
                                       on_done=progress)
-        observations = [
-            Observation(target, tuple(samples[i])) for i, target in enumerate(chosen)
-            if samples[i] or not interrupted
-        ]
+        # A target none of whose requests was sent (the deadline, Ctrl-C came first) gets
+        # no verdict: not asked, it has not failed to answer.
+        observations = [Observation(target, tuple(samples[i]))
+                        for i, target in enumerate(chosen) if samples[i]]
+        unprobed = len(chosen) - len(observations)
         del samples  # one list per URL: gone before diagnosis holds its own per URL
         probed = {} if interrupted or not extra_probes else discriminating(
             manifest, observations, transport, end)
         report = diagnose(
             manifest, observations, restarted_after=cutoffs,
             duration_s=time.monotonic() - started, interrupted=interrupted, config=config,
-            probed=probed,
+            probed=probed, unprobed=unprobed,
         )
     logs.get_logger("probe.sweep").info(
         "sweep", targets=len(report.targets), problems=len(report.problems),
@@ -221,7 +222,8 @@ def gather(
     end: float | None,
     on_done: Progress | None = None,
 ) -> tuple[list[list[Sample]], bool]:
-    """Every target's samples, in target order; and whether Ctrl-C cut it short."""
+    """Every target's samples, in target order (none for a request never sent); and whether
+    Ctrl-C cut it short."""
     log = logs.get_logger("probe.sweep")
     each = logs.writes(logs.INFO)  # no event to build per request when none is written
     requests = requests_for(targets, samples, segment)
@@ -248,17 +250,10 @@ def gather(
         addresses.probe_fairly(transport, requests, concurrency=max(1, concurrency), end=end,
                                on_sample=done, interrupted=pressed.is_set,
                                connect_of=requests.connect)
-    interrupted = pressed.is_set()
-    late = Sample(elapsed_ms=0.0, error="no answer before the sweep's deadline",
-                  error_kind=ErrorKind.TIMEOUT)
-    gathered: list[list[Sample]] = []
-    for i in range(len(targets)):
-        per_target = results[i * samples:(i + 1) * samples]
-        if interrupted:
-            gathered.append([s for s in per_target if s is not None])
-        else:
-            gathered.append([late if s is None else s for s in per_target])
-    return gathered, interrupted
+    # A request without a sample was never sent: the deadline or Ctrl-C came first.
+    gathered = [[s for s in results[i * samples:(i + 1) * samples] if s is not None]
+                for i in range(len(targets))]
+    return gathered, pressed.is_set()
 
 
 def _judged(sample: Sample, nonce: str, token: str | None) -> Sample:

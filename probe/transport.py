@@ -244,7 +244,8 @@ class Transport:
                   interrupted: Callable[[], bool] = lambda: False) -> None:
         """Probe every request, ``concurrency`` at a time; ``on_sample(index, sample)`` each.
 
-        Requests not started by ``end`` (a ``time.monotonic()`` value) get no call, nor
+        Requests not started by ``end`` (a ``time.monotonic()`` value; none starts in its last
+        :data:`LAST_START` seconds) get no call, nor
         those not started or still in flight when ``interrupted()`` turns true.
         """
 
@@ -277,7 +278,7 @@ class Transport:
                 item = next(queue, None)
                 if item is None:
                     return True
-                if end is not None and time.monotonic() >= end:
+                if end is not None and time.monotonic() >= end - LAST_START:
                     return False
                 index, request = item
                 failed = self._start(multi, idle[-1], index, request, end)
@@ -472,6 +473,12 @@ _TOO_LARGE = 100  # CURLE_TOO_LARGE (libcurl 8.6): response headers over its 300
 _WEIRD_SERVER_REPLY = 8  # CURLE_WEIRD_SERVER_REPLY; types-pycurl knows only its old name
 _TLS_ERRORS = frozenset({35, 51, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91, 98})
 """libcurl's SSL_* and PEER_FAILED_VERIFICATION error codes (stable numbers)."""
+
+
+LAST_START = 0.1
+"""Seconds before a deadline after which no request starts: it would be cut before an answer
+could come over a network, and end as a timeout of a server that was never given the time
+(left unsent, it is counted as not probed)."""
 
 
 _ca_file: str | None = None

@@ -295,6 +295,24 @@ def test_run_passes_a_deadline_inside_the_timeout() -> None:
     assert check.sweep_deadline(1.0) == 0.5  # a short -t still leaves the sweep half
 
 
+@pytest.mark.parametrize(("report", "status", "said"), [
+    (Report(HEALTHY, unprobed=2), Status.UNKNOWN,
+     "; 2 URLs not probed: the time limit (-t) ran out before they were sent"),
+    (Report(MISROUTED.targets, unprobed=1), Status.CRITICAL,
+     "; 1 URL not probed: the time limit (-t) ran out before it was sent"),
+    (Report((), unprobed=6), Status.UNKNOWN, "no URL was probed before the time limit (6 URLs "
+                                             "not sent)"),
+])
+def test_urls_not_sent_in_time_are_unknown_not_failing(report: Report, status: Status,
+                                                      said: str) -> None:
+    """Not asked, a URL has not failed: the check did not finish (UNKNOWN), unless what it
+    did find is a problem."""
+    output = check.run(CheckOptions("site.toml"), sweep=FakeSweep(report),
+                       load=lambda path: parse(MANIFEST, path))
+    assert output.status is status
+    assert output.summary.endswith(said)
+
+
 def test_run_reads_the_token_once_and_passes_it_to_the_sweep(tmp_path: Path) -> None:
     token_file = tmp_path / "token"
     token_file.write_text("s3cr3t-tökén\n", encoding="utf-8")

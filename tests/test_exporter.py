@@ -394,7 +394,7 @@ def test_sweep_that_uses_up_its_deadline_is_exported_as_incomplete() -> None:
     clock = Clock()
 
     def run(budget: float) -> Report:
-        clock.now += budget  # the sweep's own deadline cut it: URLs left are unreachable
+        clock.now += budget  # the sweep's own deadline cut it (URLs not sent: no rows)
         return REPORT
 
     coordinator = SweepCoordinator(run, clock=clock)

@@ -24,6 +24,7 @@ from probe import manifest
 from probe.endpoint_source import load_module
 from probe.manifest import Manifest
 from probe.model import Cause, EvidenceKind, Report, Status, TargetResult, Verdict
+from probe.report import json_report
 from probe.sweep import run_sweep
 from tests.loopback_wsgi import App, deny_all, serve
 
@@ -332,6 +333,21 @@ def test_deadline_makes_an_unanswered_target_unreachable_promptly() -> None:
     assert results[bad].samples == 2
     assert "too slow" in results[bad].fix
     assert not report.interrupted
+
+
+def test_a_target_not_sent_before_the_deadline_gets_no_verdict() -> None:
+    """One request at a time, the first one stuck: the deadline ends it (unreachable, it was
+    asked), and the URLs after it were never asked: no verdict, counted apart."""
+    with serve(loopback_router()) as port, black_hole() as stuck:
+        bad = f"http://127.0.0.1:{stuck}/"
+        good = [f"http://127.0.0.1:{port}/{i}/" for i in range(3)]
+        report = run_sweep(ad_hoc([bad, *good], timeout=30.0).with_probe(concurrency=1),
+                           deadline=1.0)
+    assert [(t.url, t.verdict) for t in report.targets] == [(bad, Verdict.UNREACHABLE)]
+    assert report.unprobed == 3
+    assert not report.interrupted
+    assert "unprobed" in json_report.to_dict(report)["summary"]
+    assert json_report.to_dict(report)["summary"]["unprobed"] == 3
 
 
 def test_unreachable_server_does_not_stop_other_targets() -> None:

@@ -86,6 +86,7 @@ def diagnose(
     restarted_after: datetime | RestartCutoffs | None = None,
     duration_s: float = 0.0,
     interrupted: bool = False,
+    unprobed: int = 0,
     config: ConfigJoin | None = None,
     probed: Mapping[str, Sample] | None = None,
 ) -> Report:
@@ -125,7 +126,8 @@ def diagnose(
         findings += (Finding(INTERNAL_ERROR, Status.WARNING, (), (
             f"The explanations could not be put in the front server's terms "
             f"({_error(failed_wording)}); each URL's verdict stands.")),)
-    return Report(results, findings, duration_s=duration_s, interrupted=interrupted)
+    return Report(results, findings, duration_s=duration_s, interrupted=interrupted,
+                  unprobed=unprobed)
 
 
 def _diagnosed(obs: Observation, context: SweepContext, cutoffs: RestartCutoffs,

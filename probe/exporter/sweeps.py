@@ -208,8 +208,9 @@ def _log_sweep(report: Report, elapsed: float, *, complete: bool) -> None:
     if not complete:
         log.warning("exporter_sweep_incomplete", duration_s=round(elapsed, 3),
                     detail="the sweep used up the scrape's timeout (minus --timeout-offset); "
-                           "URLs without an answer by then are reported unreachable. Raise "
-                           "scrape_timeout above ceil(URLs x samples / concurrency) x timeout.")
+                           "a request cut then is unreachable, a URL not sent by then has no "
+                           "rows. Raise scrape_timeout above ceil(URLs x samples / "
+                           "concurrency) x timeout.")
     for target in report.problems:
         log.warning("exporter_problem", url=public_url(target.url), expected=target.expected,
                     verdict=target.verdict.value,

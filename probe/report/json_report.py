@@ -26,6 +26,7 @@ def to_dict(report: Report, *, targets: bool = True) -> dict[str, Any]:
             "problems": len(report.problems),
             "duration_s": round(report.duration_s, 3),
             "interrupted": report.interrupted,
+            "unprobed": report.unprobed,
         },
         "targets": [target_dict(t) for t in report.targets] if targets else [],
         "findings": [

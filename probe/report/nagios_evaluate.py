@@ -61,10 +61,18 @@ def evaluate(report: Report, options: CheckOptions, *, elapsed: float | None = N
     if report.interrupted:
         return unknown("sweep interrupted before it finished")
     if not report.targets:
-        return unknown("the sweep probed no URLs")
+        return unknown(f"no URL was probed before the time limit ({_urls(report.unprobed)} "
+                       f"not sent)" if report.unprobed else "the sweep probed no URLs")
     for_problems = options.thresholds.status(len(report.problems))
-    status = _worst(for_problems, *(f.severity for f in report.findings))
+    # URLs never asked are no problem found, but the check did not finish: UNKNOWN, unless a
+    # problem it did find says more.
+    status = _worst(for_problems, *(f.severity for f in report.findings),
+                    *((Status.UNKNOWN,) if report.unprobed else ()))
     summary = _summary(report, names=None if options.verbose >= 1 else STATUS_LINE_PROBLEMS)
+    if report.unprobed:
+        sent = "it was" if report.unprobed == 1 else "they were"
+        summary += (f"; {_urls(report.unprobed)} not probed: the time limit (-t) ran out "
+                    f"before {sent} sent")
     perfdata = _perfdata(report, options, elapsed if elapsed is not None else report.duration_s)
     lines = _long_output(report, options, status_for_problems=for_problems, manifest=manifest)
     return PluginOutput(status, summary, tuple(perfdata), tuple(lines))
@@ -72,6 +80,10 @@ def evaluate(report: Report, options: CheckOptions, *, elapsed: float | None = N
 
 _PRECEDENCE = (Status.OK, Status.UNKNOWN, Status.WARNING, Status.CRITICAL)
 """A problem found outranks a part we could not judge: CRITICAL > WARNING > UNKNOWN > OK."""
+
+
+def _urls(number: int) -> str:
+    return f"{number} URL" if number == 1 else f"{number} URLs"
 
 
 def _worst(*states: Status) -> Status:

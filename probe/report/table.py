@@ -105,6 +105,8 @@ def _summary(report: Report) -> str:
             f"{_count(len(report.findings), 'finding')} in {report.duration_s:.2f}s")
     if report.interrupted:
         text += " (interrupted: partial results)"
+    if report.unprobed:
+        text += f" ({_count(report.unprobed, 'URL')} not probed: not sent before the end)"
     return text
 
 

@@ -21,7 +21,7 @@ TARGET_KEYS = {
 }
 EXTRA_TARGET_KEYS = {"answered_by", "pids", "cache_headers", "address", "evidence", "candidates"}
 SUMMARY_KEYS = {"status", "targets", "ok", "problems"}
-EXTRA_SUMMARY_KEYS = {"duration_s", "interrupted", "urls"}
+EXTRA_SUMMARY_KEYS = {"duration_s", "interrupted", "unprobed", "urls"}
 
 
 def rendered(report: Report | None = None) -> dict[str, Any]:
@@ -38,7 +38,7 @@ def test_top_level_and_summary_keys() -> None:
     assert set(data["summary"]) == SUMMARY_KEYS | EXTRA_SUMMARY_KEYS
     assert data["summary"] == {
         "status": "critical", "targets": 5, "urls": 5, "ok": 2, "problems": 3,
-        "duration_s": 0.457, "interrupted": False,
+        "duration_s": 0.457, "interrupted": False, "unprobed": 0,
     }
 
 
@@ -107,7 +107,7 @@ def test_status_warning_and_unknown() -> None:
     empty = rendered(Report((), interrupted=True))
     assert empty["summary"] == {
         "status": "unknown", "targets": 0, "urls": 0, "ok": 0, "problems": 0,
-        "duration_s": 0.0, "interrupted": True,
+        "duration_s": 0.0, "interrupted": True, "unprobed": 0,
     }
     assert empty["targets"] == []
 

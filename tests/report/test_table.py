@@ -86,6 +86,13 @@ def test_all_ok_summary() -> None:
     assert text.rstrip().splitlines()[-1] == "OK: 1 URL, 1 ok, 0 problems, 0 findings in 0.10s"
 
 
+def test_urls_not_sent_are_counted_in_the_summary() -> None:
+    text = render(Report(sample_report().targets[:1], duration_s=0.1, unprobed=2), "table")
+    assert text.rstrip().splitlines()[-1] == (
+        "OK: 1 URL, 1 ok, 0 problems, 0 findings in 0.10s (2 URLs not probed: not sent "
+        "before the end)")
+
+
 def test_interrupted_is_said() -> None:
     text = render(Report(sample_report().targets[:1], interrupted=True), "table")
     assert text.rstrip().endswith("(interrupted: partial results)")
