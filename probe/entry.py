@@ -15,6 +15,10 @@ from probe import VERSION_LINE
 
 
 def main() -> None:
+    if sys.stdout is None or sys.stderr is None:  # closed (>&-): the import only then
+        from probe.environment import fill_closed_stdio
+
+        fill_closed_stdio()
     args = sys.argv[1:]
     if args in (["--version"], ["-V"]):
         sys.stdout.write(VERSION_LINE)

@@ -43,6 +43,7 @@ class Environment:
     @classmethod
     def from_process(cls) -> Environment:
         """The real process: $COLUMNS if set (also for a pipe), else the terminal's width."""
+        fill_closed_stdio()
         tty = sys.stdout.isatty()
         width: int | None = None
         columns = os.environ.get("COLUMNS", "")
@@ -54,3 +55,28 @@ class Environment:
             width = shutil.get_terminal_size((80, 24)).columns
         return cls(sys.stdout, sys.stderr, tty, width, environ=os.environ,
                    stderr_isatty=sys.stderr.isatty())
+
+
+def fill_closed_stdio() -> None:
+    """Give a closed stdout or stderr (``>&-``: Python then sets ``sys.stdout`` to None)
+    /dev/null, so that a command still does its job (writes ``-o``, exits with its status)
+    and what it would have printed is dropped.
+
+    The descriptor itself is filled too, as daemons do: left free, the next file opened
+    (the ``-o`` report) would get descriptor 1 or 2, and the status line, a log line or a
+    child's output would be written into it.
+    """
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        if getattr(sys, name) is not None:
+            continue
+        try:
+            os.fstat(fd)
+        except OSError:  # really closed: take the descriptor back before anything opens it
+            void = os.open(os.devnull, os.O_WRONLY)
+            if void != fd:
+                os.dup2(void, fd)
+                os.close(void)
+            stream = open(fd, "w", encoding="utf-8", closefd=False)  # noqa: SIM115 - for the process
+        else:  # None for another reason (an embedding): leave the descriptor alone
+            stream = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the process
+        setattr(sys, name, stream)
