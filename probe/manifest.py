@@ -37,6 +37,14 @@ not a manifest. Read whole and parsed, it costs a few hundred MiB while loading.
 MAX_TIMEOUT = 86400.0
 """Seconds; a longer request timeout is a typo (and ``1e308`` overflows the clock)."""
 
+MAX_SAMPLES = 10_000
+"""Requests per URL. A handful tell the processes of a daemon apart; ten thousand is more
+than any sweep needs, and more is a typo (a billion would hold gigabytes of samples)."""
+
+MAX_CONCURRENCY = 1000
+"""Requests in flight at once; each holds a connection and a file descriptor (1024 is
+many systems' ``ulimit -n``), so more is a typo, not a faster sweep."""
+
 _SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 """An unreserved path segment (RFC 3986): sent as written, matched as written by the endpoint."""
 
@@ -312,10 +320,12 @@ def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSett
             f"not {settings.timeout!r}")
     if settings.config is not None and not settings.config.strip():
         raise ManifestError(f"{at('config')}: must name a configuration file or directory")
-    if settings.samples < 1:
-        raise ManifestError(f"{at('samples')}: must be at least 1")
-    if settings.concurrency < 1:
-        raise ManifestError(f"{at('concurrency')}: must be at least 1")
+    for key, most in (("samples", MAX_SAMPLES), ("concurrency", MAX_CONCURRENCY)):
+        value = getattr(settings, key)
+        if value < 1:
+            raise ManifestError(f"{at(key)}: must be at least 1")
+        if value > most:
+            raise ManifestError(f"{at(key)}: must be at most {most}, not {value}")
     if not _SEGMENT.fullmatch(settings.segment) or settings.segment in (".", ".."):
         raise ManifestError(
             f"{at('segment')}: must be one path segment of letters, digits and ._~- "

@@ -244,6 +244,10 @@ BAD_CONNECT = "command line: --connect: not HOST or HOST:PORT:"
         (["--timeout", "1e308"],
          "command line: --timeout: must be more than 0 and at most 86400 seconds, not 1e+308"),
         (["--concurrency", "0"], "command line: --concurrency: must be at least 1"),
+        (["--samples", "99999999999999999999"],  # was OverflowError, then MemoryError
+         "command line: --samples: must be at most 10000, not 99999999999999999999"),
+        (["--concurrency", "99999999999999999999"],
+         "command line: --concurrency: must be at most 1000, not 99999999999999999999"),
         (["--connect", "localhost:"], f"{BAD_CONNECT} 'localhost:'"),
         (["--connect", "127.0.0.1:²"], f"{BAD_CONNECT} '127.0.0.1:²'"),
         (["--connect", "host:80:90"], f"{BAD_CONNECT} 'host:80:90'"),

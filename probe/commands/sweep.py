@@ -26,8 +26,9 @@ if TYPE_CHECKING:
                    "Repeat it to probe every URL at each address (a fleet).")
 @click.option("--all-addresses", is_flag=True, default=None,
               help="Probe every A and AAAA address each URL's host name resolves to.")
-@click.option("--samples", type=int, help="Requests per URL (default 3).")
-@click.option("--concurrency", type=int, help="Requests in flight at once (default 32).")
+@click.option("--samples", type=int, help="Requests per URL (default 3, at most 10000).")
+@click.option("--concurrency", type=int,
+              help="Requests in flight at once (default 32, at most 1000).")
 @click.option("--timeout", type=float, help="Seconds per request, body included (default 5).")
 @click.option("--token-file", type=click.Path(dir_okay=False),
               help="File holding the X-Probe-Token (default: $WSGI_PROBE_TOKEN).")
