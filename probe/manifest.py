@@ -49,6 +49,9 @@ _SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 """An unreserved path segment (RFC 3986): sent as written, matched as written by the endpoint."""
 
 _HOST_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")
+_URL_HOST_ASCII = re.compile(r"[A-Za-z0-9._-]+")
+"""An ASCII host name of a URL as libcurl sends it (IPv4 included); libcurl says "Bad
+hostname" for ``%``, ``\\``, ``<``, ... and the sweep would call it unreachable."""
 _URL_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 """ASCII controls, DEL and the space: never part of a URL as sent (RFC 3986 section 2)."""
 _PORT = re.compile(r"[0-9]{1,5}")  # ASCII digits only: "²".isdigit() is True
@@ -266,7 +269,38 @@ def _checked(url: object, where: Callable[[], str]) -> SplitResult:
         hidden = f"{parts.scheme}://***@{parts.netloc.rpartition('@')[2]}{parts.path}"
         raise ManifestError(f"{where()}: a probe URL takes no user:password@ (the endpoint "
                             f"is authorised by X-Probe-Token: give --token-file): {hidden!r}")
+    if not _url_host_ok(parts.netloc):
+        # libcurl refuses it only when sending ("Bad hostname"), and the sweep would then
+        # blame the server: a URL nobody can send is the manifest's error.
+        raise ManifestError(f"{where()}: not a host name (letters, digits and - . _) or an IP "
+                            f"address: {url!r}")
     return parts
+
+
+def _url_host_ok(netloc: str) -> bool:
+    """Whether a URL's host is one libcurl sends: a name of letters and digits (Unicode
+    ones for an IDN name that has an IDNA form), hyphens, dots and underscores, an IPv4
+    address, or an IPv6 address in brackets (urlsplit checked what the brackets hold)."""
+    host = netloc.rpartition("@")[2]
+    if host.startswith("["):
+        _, close, rest = host.partition("]")
+        return bool(close) and (not rest or rest.startswith(":"))
+    name = host.partition(":")[0]  # the port: urlsplit's .port checked it
+    if _URL_HOST_ASCII.fullmatch(name):
+        return True
+    if name.isascii():
+        return False
+    import unicodedata
+
+    for char in name:  # an IDN name: Unicode letters, marks (Devanagari...) and digits
+        if not (_URL_HOST_ASCII.fullmatch(char) if char.isascii()
+                else unicodedata.category(char)[0] in "LMN"):
+            return False
+    try:
+        name.encode("idna")  # what probe.wire sends
+    except UnicodeError:
+        return False
+    return True
 
 
 _PROBE_TYPES: dict[str, tuple[type, ...]] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import textwrap
 from dataclasses import fields, replace
@@ -657,7 +658,8 @@ def test_a_target_at_an_address_is_the_target_replaced() -> None:
 
 _URL_PARTS = (
     st.sampled_from(["http", "https", "HTTP", "ftp", "http:", ""]),
-    st.sampled_from(["a", "A.Example", "a..b", "-a", "127.0.0.1", "[::1]", "", "u@h", "ü"]),
+    st.sampled_from(["a", "A.Example", "a..b", "-a", "127.0.0.1", "[::1]", "", "u@h", "ü",
+                     "a_b", "exa%mple", "a%2F", "ex<a>", "[::1]x", "हिन्दी", "ü%", "a\u3002b"]),
     st.sampled_from(["", ":", ":0", ":80", ":0080", ":443", ":65535", ":65536", ":99999",
                      ":123456", ":x", ":²"]),
     st.lists(st.sampled_from(["/", "a", "A", "%41", ":", "@", "~", "?", "#", "b=c", " ",
@@ -680,3 +682,32 @@ def test_usual_urls_are_read_as_the_full_checks_read_them(
         assert str(slow.value) == str(exc)
     else:
         assert keys == {url: manifest._normal(manifest._checked(url, lambda: "where"))}
+
+
+BAD_HOST = "not a host name (letters, digits and - . _) or an IP address"
+
+
+@pytest.mark.parametrize("url", ["http://exa%mple.com/", "http://site\\x/", "http://ex<a>.com/",
+                                 "http://example.com%2F/", "https://[::1]x/", "http://a\u3002b/",
+                                 "http://ex%41mple.com/", "http://" + "ü" * 64 + ".example/"])
+def test_a_host_libcurl_cannot_send_is_refused_when_read(url: str) -> None:
+    """libcurl refuses these hosts only when sending ("Bad hostname"): the sweep then called
+    the URL unreachable and blamed the server."""
+    with pytest.raises(ManifestError) as info:
+        manifest.parse(f'[instances.p]\nlabel = "p"\nurls = [{json.dumps(url)}]\n', "site.toml")
+    assert str(info.value) == f"site.toml: instances.p.urls[0]: {BAD_HOST}: {url!r}"
+    from click.testing import CliRunner
+
+    from probe.cli import main
+
+    done = CliRunner().invoke(main, ["sweep", url])
+    assert (done.exit_code, done.stderr) == (2, f"probe: command line: URL[0]: {BAD_HOST}: "
+                                                f"{url!r}\n")
+
+
+@pytest.mark.parametrize("url", ["http://a_b.example/", "http://bücher.example/",
+                                 "http://हिन्दी.example/x/", "http://xn--bcher-kva.example/",
+                                 "https://127.0.0.1:8443/", "http://[::1]:8080/",
+                                 "http://[fe80::1%25eth0]/", "http://Site-1.Example.COM./"])
+def test_the_hosts_libcurl_sends_are_read(url: str) -> None:
+    assert manifest.check_url(url, "URL") == url
