@@ -1,4 +1,4 @@
-"""The probe token, read once at the edge of each command.
+"""The probe token, read once at the edge of each command, and the CA bundle, checked there.
 
 The manifest only says where the token is (``token_file``, ``token_env``); the commands read it
 here, before any request, and pass the value in: no data class reads files or the environment,
@@ -16,6 +16,9 @@ from probe.manifest import ProbeSettings
 
 MAX_TOKEN_FILE_BYTES = 64 * 1024
 """A token is a line of text; a token file larger than this is the wrong file."""
+
+MAX_CA_FILE_BYTES = 16 * 1024 * 1024
+"""certifi's bundle and a distribution's are a few hundred KiB; 16 MiB is not a CA bundle."""
 
 
 def read_token(settings: ProbeSettings, environ: Mapping[str, str]) -> str | None:
@@ -39,3 +42,24 @@ def read_token(settings: ProbeSettings, environ: Mapping[str, str]) -> str | Non
         return token
     value = environ.get(settings.token_env, "").strip()
     return value or None
+
+
+def check_ca_file(settings: ProbeSettings) -> None:
+    """ManifestError unless ``ca_file`` (when set) is a readable file of PEM certificates.
+
+    libcurl reads it only at the first HTTPS request, and its failure then looks like the
+    server's: every https URL ``unreachable`` with a fix about the server's certificate.
+    """
+    path = settings.ca_file
+    if not path:
+        return
+    import ssl  # only for a CA file given: the usual check starts without it
+
+    try:
+        data = files.read_bytes(path, MAX_CA_FILE_BYTES)
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(
+            cadata=data.decode("ascii"))
+    except (ssl.SSLError, UnicodeDecodeError, ValueError):
+        raise ManifestError(f"CA file {path!r} cannot be used: no PEM certificate in it") from None
+    except OSError as exc:
+        raise ManifestError(f"CA file {path!r} cannot be used: {exc.strerror}") from None

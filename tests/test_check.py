@@ -406,6 +406,22 @@ def test_empty_token_file_is_unknown_before_sweeping(tmp_path: Path) -> None:
     assert sweep.calls == []
 
 
+@pytest.mark.parametrize("content", [None, "", "not a certificate\n"])
+def test_a_ca_file_that_cannot_be_used_is_unknown_before_sweeping(
+        tmp_path: Path, content: str | None) -> None:
+    """libcurl reads ca_file at the first HTTPS request: a missing one was every https URL
+    CRITICAL, with a fix about the server's certificate."""
+    sweep = FakeSweep()
+    ca = tmp_path / "ca.pem"
+    if content is not None:
+        ca.write_text(content, encoding="utf-8")
+    text = f"[probe]\nca_file = {str(ca)!r}\n" + MANIFEST
+    output = check.run(CheckOptions("site.toml"), sweep=sweep, load=lambda path: parse(text, path))
+    assert output.status is Status.UNKNOWN
+    assert output.summary.startswith(f"CA file {str(ca)!r} cannot be used: ")
+    assert sweep.calls == []
+
+
 def test_sweep_probe_error_is_unknown() -> None:
     output = check.run(CheckOptions("site.toml"), sweep=FakeSweep(error=ProbeError("no way")),
                        load=lambda path: parse(MANIFEST, path))

@@ -289,6 +289,19 @@ def test_unreadable_token_file(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(("content", "reason"), [
+    (None, "No such file or directory"), (b"", "no PEM certificate in it"),
+    (b"\xff not PEM", "no PEM certificate in it")])
+def test_a_ca_file_that_cannot_be_used(tmp_path: Path, content: bytes | None,
+                                       reason: str) -> None:
+    # Was every https URL unreachable, "Check the server's certificate".
+    ca = tmp_path / "ca.pem"
+    if content is not None:
+        ca.write_bytes(content)
+    assert_one_error_line(sweep("https://127.0.0.1:9/", "--ca-file", str(ca)),
+                          f"CA file {str(ca)!r} cannot be used: {reason}")
+
+
 def test_output_file_that_cannot_be_written(
     start: Callable[[App], int], manifest_file: Path, tmp_path: Path
 ) -> None:

@@ -1,4 +1,5 @@
-"""The exporter's token goes only to an address and port the manifest names.
+"""The exporter's token goes only to an address and port the manifest names; an unusable
+CA file stops it at start.
 
 A real listener on a loopback port plays the local user who listens on a high port and
 asks the exporter to probe ``http://attacker.invalid:PORT/``: it records every request
@@ -16,6 +17,7 @@ import pytest
 import requests
 
 from probe.credentials import read_token
+from probe.errors import ManifestError
 from probe.exporter import command as exporter
 from probe.exporter.command import ExporterOptions
 from probe.manifest import parse
@@ -126,3 +128,18 @@ def test_a_manifest_url_keeps_its_own_port_and_the_token(tmp_path: Path,
     assert len(listener.heads) == 2
     by_path = {head.split(b" ")[1]: TOKEN.encode() in head for head in listener.heads}
     assert by_path == {b"/listed/__probe__": True, b"/other/__probe__": False}
+
+
+def test_an_unusable_ca_file_stops_the_exporter_at_start(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Not every https URL unreachable at each scrape, blaming the servers' certificates.
+    def listening(*args: object) -> None:
+        raise AssertionError("the exporter started serving")
+
+    monkeypatch.setattr(exporter, "make_server", listening)
+    missing = tmp_path / "ca.pem"
+    manifest = parse(f'[probe]\nca_file = "{missing}"\n'
+                     '[instances.a]\nlabel = "a"\nurls = ["https://a.example/"]\n')
+    with pytest.raises(ManifestError) as info:
+        exporter.serve(manifest, ExporterOptions(listen="127.0.0.1:0"), environ={})
+    assert str(info.value) == f"CA file {str(missing)!r} cannot be used: No such file or directory"

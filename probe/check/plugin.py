@@ -94,10 +94,12 @@ def _attempt(options: CheckOptions, *, sweep: SweepFunction | None,
         stage("loading the manifest")
         loaded = load(options.manifest_path).with_probe(
             connect=options.connect or None, token_file=options.token_file)
-        from probe.credentials import read_token
+        from probe.credentials import check_ca_file, read_token
 
-        # Read the token now: an unreadable token file is UNKNOWN, not 7 no_endpoint URLs.
+        # Read the token now: an unreadable token file is UNKNOWN, not 7 no_endpoint URLs;
+        # a bad CA file likewise, not every https URL unreachable.
         token = read_token(loaded.probe, env.environ)
+        check_ca_file(loaded.probe)
         reading = time.monotonic()
         front = _front(loaded.probe.config, env, stage)
         spent = time.monotonic() - reading if front is not None else 0.0

@@ -62,7 +62,7 @@ import structlog
 from prometheus_client.registry import Collector
 
 from probe import defaults, logs
-from probe.credentials import read_token
+from probe.credentials import check_ca_file, read_token
 from probe.errors import ProbeError, UsageError
 from probe.exporter.config_watch import ConfigWatch
 from probe.exporter.discovery import Shard, shard_targets
@@ -160,6 +160,7 @@ def reload(app: ExporterApp, options: ExporterOptions, read: Callable[[], Manife
     try:
         manifest = read()
         token = read_token(manifest.probe, environ)
+        check_ca_file(manifest.probe)
     except ProbeError as exc:
         log.warning("exporter_reload_failed", error=str(exc),
                     detail="the exporter goes on with the manifest it had")
@@ -197,6 +198,7 @@ def serve(manifest: Manifest, options: ExporterOptions, *, version: str = "",
     host, port = parse_connect(options.listen, "--listen", allow_zero=True)
     # Fail at start, not at the first scrape, when the token file cannot be read.
     token = read_token(manifest.probe, environ)
+    check_ca_file(manifest.probe)
     app = build_app(manifest, options, version=version, token=token,
                     config=_watch(manifest, environ), own=process_collectors())
     try:
