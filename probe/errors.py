@@ -14,6 +14,8 @@ class ErrorKind(StrEnum):
     DNS = "dns"
     CONNECT = "connect"
     TLS = "tls"
+    NOT_TLS = "not_tls"
+    """An https URL whose address answered, but not in TLS (a port that speaks plain HTTP)."""
     TIMEOUT = "timeout"
     PROTOCOL = "protocol"
     """A hostile or broken answer: not HTTP, oversized, too many headers, a status out of range."""

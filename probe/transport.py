@@ -457,6 +457,10 @@ def _classify(slot: _Slot, code: int, message: str, max_body: int,
             refused_by = wire.address(slot.url, connect)
             return (ErrorKind.CONNECT, f"{url}: connection refused by {refused_by}")
         return (ErrorKind.CONNECT, f"{url}: cannot connect: {message}")
+    if code == _SSL_CONNECT_ERROR and any(sign in message for sign in _NOT_TLS_SIGNS):
+        # Not a certificate problem: the server's first bytes were no TLS record at all.
+        return (ErrorKind.NOT_TLS, f"{url}: the answer from {wire.address(slot.url, connect)} "
+                                   f"was not TLS: {message}")
     if code in _TLS_ERRORS:
         return (ErrorKind.TLS, f"{url}: TLS failed: {message}")
     if code in (pycurl.E_GOT_NOTHING, pycurl.E_RECV_ERROR, pycurl.E_SEND_ERROR) and not got_bytes:
@@ -471,6 +475,10 @@ def _classify(slot: _Slot, code: int, message: str, max_body: int,
 
 _TOO_LARGE = 100  # CURLE_TOO_LARGE (libcurl 8.6): response headers over its 300 kB limit
 _WEIRD_SERVER_REPLY = 8  # CURLE_WEIRD_SERVER_REPLY; types-pycurl knows only its old name
+_SSL_CONNECT_ERROR = 35
+_NOT_TLS_SIGNS = ("wrong version number", "packet length too long")
+"""OpenSSL's words for a first answer that is not a TLS record ("HTTP/1.1 400 ..." read as
+one): the port speaks something else, most often plain HTTP."""
 _TLS_ERRORS = frozenset({35, 51, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91, 98})
 """libcurl's SSL_* and PEER_FAILED_VERIFICATION error codes (stable numbers)."""
 

@@ -697,6 +697,7 @@ def test_no_leak_hint_when_the_embedded_neighbour_has_the_same_settings() -> Non
         ("connect", "server is running"),
         ("dns", "--connect"),
         ("tls", "certificate"),
+        ("not_tls", "do not speak TLS"),
         ("timeout", "too slow"),
     ],
 )

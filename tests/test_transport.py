@@ -17,9 +17,10 @@ import pytest
 import trustme
 
 from probe import __version__
+from probe.diagnose.wording import unreachable
 from probe.errors import ManifestError, ProbeError
 from probe.http_messages import Request, sample_from_answer
-from probe.model import Sample
+from probe.model import Sample, Verdict
 from probe.transport import Transport, abort_in_flight
 
 ENDPOINT_JSON = {
@@ -307,6 +308,21 @@ def test_https_untrusted_ca_fails_tls(tls_server: tuple[int, Seen], tmp_path: Pa
     )
     assert (sample.status_code, sample.error_kind) == (None, "tls")
     assert seen.requests == []
+
+
+def test_https_to_a_plain_http_port_says_the_answer_was_not_tls(ca_file: str) -> None:
+    """OpenSSL's "wrong version number": the port answered in plain HTTP. Not the server's
+    certificate, as it was worded."""
+    with http_server() as (port, _):
+        sample = Transport(connect=f"127.0.0.1:{port}", ca_file=ca_file, timeout=5).probe(
+            "https://site-1.example.com/__probe__")
+    assert (sample.status_code, sample.error_kind) == (None, "not_tls")
+    assert sample.error is not None
+    assert sample.error.startswith("https://site-1.example.com/__probe__: the answer from "
+                                   f"127.0.0.1:{port} was not TLS: ")
+    diagnosis = unreachable([sample], 1)
+    assert diagnosis.verdict is Verdict.UNREACHABLE
+    assert "certificate" not in diagnosis.fix and "http://" in diagnosis.fix
 
 
 def test_https_by_ip_without_connect_checks_the_ip(

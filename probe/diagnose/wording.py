@@ -44,6 +44,8 @@ RESTART_FIX = (
 # In order: the first kind a failed request shows decides the fix.
 _UNREACHABLE_FIXES = {
     ErrorKind.DNS: "Check the host name, or use --connect HOST:PORT to probe a server directly.",
+    ErrorKind.NOT_TLS: ("This address and port do not speak TLS (most often plain HTTP): use "
+                        "http:// for this URL, or the server's HTTPS port."),
     ErrorKind.TLS: "Check the server's certificate for this host name (and --ca-file / ca_file).",
     ErrorKind.TIMEOUT: "The server or the network is too slow or stuck: check its load and logs.",
 }
