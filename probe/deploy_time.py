@@ -17,14 +17,34 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from probe.errors import UsageError
 from probe.files import regular_stat
 
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far a deploy time may be ahead of this machine's clock: the deploy host's clock may
+run a little ahead. Further ahead, every process would be ``stale``, and no deploy happens
+in the future."""
+
 
 def parse_deploy_time(value: str, where: str = "--restarted-after") -> datetime:
-    """A timezone-aware moment; UsageError with one line saying what was expected."""
+    """A timezone-aware moment, not later than now (give or take :data:`CLOCK_SKEW`);
+    UsageError with one line saying what was expected."""
+    moment = _moment(value, where)
+    now = datetime.now(UTC)
+    if moment > now + CLOCK_SKEW:
+        given = repr(value.strip())
+        if value.strip().startswith("@"):
+            given += f" (modified {moment.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ})"
+        raise UsageError(
+            f"{where}: {given} is later than this machine's clock "
+            f"({now:%Y-%m-%dT%H:%M:%SZ}) by more than {CLOCK_SKEW.seconds // 60} minutes: a "
+            f"deploy cannot be in the future (a typo, or a clock to set right?)")
+    return moment
+
+
+def _moment(value: str, where: str) -> datetime:
     text = value.strip()
     if text.startswith("@"):
         path = text[1:]

@@ -12,6 +12,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -142,9 +143,11 @@ def test_warning_exits_0_unless_fail_on_warning(
 def test_restarted_after_makes_old_instances_stale(
     start: Callable[[App], int], manifest_file: Path
 ) -> None:
-    port = start(router())
+    port = start(router())  # its applications start now
+    # A deploy a minute later (within the clock skew allowed; a later one is refused).
+    deployed = datetime.fromtimestamp(time.time() + 60, UTC).isoformat()
     result = sweep("-m", str(manifest_file), "--connect", f"127.0.0.1:{port}",
-                   "--restarted-after", "2999-01-01T00:00:00", "--format", "json")
+                   "--restarted-after", deployed, "--format", "json")
     assert result.exit_code == 1
     verdicts = {t["url"]: t["verdict"] for t in json.loads(result.stdout)["targets"]}
     assert verdicts == {
@@ -152,6 +155,15 @@ def test_restarted_after_makes_old_instances_stale(
         "http://site-1.example.com/suburl/": "stale",
         "http://unknown.invalid/": "ok",
     }
+
+
+def test_a_deploy_time_in_the_future_is_refused() -> None:
+    # It made every URL stale: "old code is still serving after the deploy".
+    result = sweep("http://127.0.0.1:9/", "--restarted-after", "2099-01-01T00:00:00Z")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("probe: --restarted-after: '2099-01-01T00:00:00Z' is later "
+                                    "than this machine's clock (")
+    assert result.stderr.count("\n") == 1
 
 
 def test_command_line_overrides_the_manifest(

@@ -56,3 +56,23 @@ def test_bad_values_are_one_line(text: str, message: str) -> None:
         parse_deploy_time(text)
     assert message in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_a_time_in_the_future_is_refused(tmp_path: Path) -> None:
+    """A deploy later than now made every process stale; a few minutes ahead is a deploy
+    host's clock running ahead, and is taken."""
+    soon = datetime.now(UTC) + timedelta(minutes=2)
+    assert parse_deploy_time(soon.isoformat()) == soon
+    for text in ("2099-01-01T00:00:00Z", (datetime.now(UTC) + timedelta(minutes=6)).isoformat()):
+        with pytest.raises(UsageError) as info:
+            parse_deploy_time(text)
+        assert str(info.value).startswith(f"--restarted-after: {text!r} is later than this "
+                                          "machine's clock (")
+        assert str(info.value).endswith(" by more than 5 minutes: a deploy cannot be in the "
+                                        "future (a typo, or a clock to set right?)")
+    script = tmp_path / "wsgi.py"
+    script.write_text("", encoding="utf-8")
+    later = datetime(2099, 1, 1, tzinfo=UTC).timestamp()
+    os.utime(script, (later, later))
+    with pytest.raises(UsageError, match=r"\(modified 2099-01-01T00:00:00Z\) is later than"):
+        parse_deploy_time(f"@{script}")

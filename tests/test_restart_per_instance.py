@@ -98,6 +98,8 @@ def test_manifest_key(tmp_path: Path) -> None:
     ("soon", "site.toml: instances.project-2.restarted_after: not an ISO 8601 time or @FILE: "
              "'soon'"),
     ("@wsgi.py", "site.toml: instances.project-2.restarted_after: @FILE needs an absolute path"),
+    ("2099-01-01T00:00:00Z", "site.toml: instances.project-2.restarted_after: "
+                             "'2099-01-01T00:00:00Z' is later than this machine's clock ("),
 ])
 def test_bad_manifest_key_is_one_line(value: str, message: str) -> None:
     with pytest.raises(ManifestError) as info:
@@ -118,7 +120,9 @@ def test_the_manifest_file_is_read_at_each_sweep(tmp_path: Path) -> None:
             'label = "project-2"\n', f'label = "project-2"\nrestarted_after = "@{script}"\n')
         loaded = manifest.parse(text, "site.toml")
         first = run_sweep(loaded)
-        os.utime(script, ((now + timedelta(hours=1)).timestamp(),) * 2)  # the deploy
+        # The deploy, a minute after the applications started (no later: a deploy time
+        # past the clock's allowed skew is refused).
+        os.utime(script, ((now + timedelta(minutes=1)).timestamp(),) * 2)
         second = run_sweep(loaded)
         script.unlink()
         with pytest.raises(UsageError, match=r"instances.project-2.restarted_after: cannot read"):

@@ -188,8 +188,9 @@ def test_deploying_one_application_of_two_stales_only_it(fleet: Fleet, tmp_path:
     manifest = tmp_path / "deploy.toml"
     manifest.write_text(text, encoding="utf-8")
     assert verdicts(probe(*at_a, expect=0, manifest=manifest)) == {"ok"}
-    # A later deploy of project-2 that did not reach its processes is stale again.
-    _set_mtime(script, time.time() + 3600)
+    # A later deploy of project-2 that did not reach its processes is stale again (two
+    # minutes on: within the clock skew a deploy time may have, an hour ahead is refused).
+    _set_mtime(script, time.time() + 120)
     later = probe(*at_a, expect=1, manifest=manifest)
     stale = {t["url"] for t in later["targets"] if t["verdict"] == "stale"}
     assert stale == {SUB, S2}, later["targets"]
