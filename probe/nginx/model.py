@@ -188,7 +188,9 @@ def _server(block: Directive, inherited: HeaderSet) -> Server:
     listens = [_listen(d) for d in block.children("listen") if d.args]
     if not listens:
         listens = [Listen("*", DEFAULT_PORT, False, block.where)]
-    names = [(n.lower(), d.where) for d in block.children("server_name") for n in d.args]
+    # A regex as written (nginx matches it caseless): lower-cased, \D would become \d.
+    names = [(n if n.startswith("~") else n.lower(), d.where)
+             for d in block.children("server_name") for n in d.args]
     if not names:
         names = [("", block.where)]  # nginx's default since 0.8.48: the empty name
     headers = _headers(block, inherited)

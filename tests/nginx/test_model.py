@@ -120,6 +120,17 @@ def test_regex_names_in_order_and_named_captures(tmp_path: Path) -> None:
     assert config.route("http://a.two.test/", None).steps[1].decision == "return 402"
 
 
+def test_a_regex_name_keeps_its_case_and_matches_without_it(tmp_path: Path) -> None:
+    """nginx compiles server_name regexes caseless, as written: lower-cased, \\D (not a digit)
+    became \\d (a digit)."""
+    config = _config(tmp_path, """
+        server { listen 80; server_name ~^\\D+\\.test$; return 401; }
+        server { listen 80 default_server; return 402; }
+    """)
+    assert config.route("http://Abc.test/", None).steps[1].decision == "return 401"
+    assert config.route("http://123.test/", None).steps[1].decision == "return 402"
+
+
 def test_host_and_path_sent(tmp_path: Path) -> None:
     config = _config(tmp_path, """
         upstream blog { server 127.0.0.1:9001; server 127.0.0.1:9002; }
