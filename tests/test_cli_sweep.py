@@ -22,6 +22,7 @@ from click.testing import CliRunner, Result
 from probe.cli import main
 from probe.endpoint_source import load_module
 from tests.loopback_wsgi import App, deny_all, serve
+from tests.monitoring_helpers import closed_port
 
 PROBE = [sys.executable, "-m", "probe"]
 
@@ -286,6 +287,20 @@ def test_click_usage_errors_are_one_line(args: list[str], message: str) -> None:
     assert result.exit_code == 2, result.output
     assert result.stderr == f"probe: {message}\n"
     assert result.stdout == ""
+
+
+def test_dash_output_is_stdout_and_an_empty_one_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    url = f"http://127.0.0.1:{closed_port()}/"
+    result = CliRunner().invoke(main, ["sweep", url, "--samples", "1", "--format", "json",
+                                       "-o", "-"])
+    assert json.loads(result.stdout)["summary"]["targets"] == 1
+    assert list(tmp_path.iterdir()) == []  # no file named "-"
+    empty = CliRunner().invoke(main, ["sweep", url, "-o", ""])
+    assert empty.exit_code == 2 and empty.stdout == ""
+    assert empty.stderr == ("probe: Invalid value for '-o' / '--output': an empty path (- is "
+                            "stdout) (see 'probe sweep --help')\n")
 
 
 def test_no_arguments_still_show_the_help() -> None:

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from probe.commands.shared import CONTEXT, emit, environment, fail
+from probe.commands.shared import CONTEXT, emit, environment, fail, output_path
 from probe.errors import ProbeError
 
 SERVER_ROOT_HELP = ("Where relative Include paths start until a ServerRoot directive "
@@ -89,8 +89,8 @@ def lint(paths: tuple[str, ...], server_root: str | None, defines: tuple[str, ..
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("--server-root", metavar="DIR", help=SERVER_ROOT_HELP)
 @click.option("-D", "--define", "defines", multiple=True, metavar="NAME", help=DEFINE_HELP)
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Write the manifest here instead of stdout.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+              callback=output_path, help="Write the manifest here instead of stdout (- is stdout).")
 @click.option("--front", "front", type=FRONT_CHOICE, default="auto", show_default=True,
               help=FRONT_HELP)
 def discover(paths: tuple[str, ...], server_root: str | None, defines: tuple[str, ...],

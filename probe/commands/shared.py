@@ -29,6 +29,16 @@ def environment() -> Environment:
     return obj if isinstance(obj, Environment) else Environment.from_process()
 
 
+def output_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``-o``'s value: ``-`` is stdout, as for most tools (it made a file named ``-``); an
+    empty path is refused (it wrote to stdout without a word)."""
+    if value == "-":
+        return None
+    if value == "":
+        raise click.BadParameter("an empty path (- is stdout)")
+    return value
+
+
 def emit(text: str | Iterable[str], output: str | None) -> None:
     """Print ``text`` (or its pieces, one after the other), or write it to the file ``output``."""
     parts = (text,) if isinstance(text, str) else text

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from probe.commands.shared import CONTEXT, emit, environment, fail
+from probe.commands.shared import CONTEXT, emit, environment, fail, output_path
 from probe.errors import ProbeError
 from probe.exits import sweep_exit
 from probe.safe_text import one_line
@@ -58,8 +58,8 @@ if TYPE_CHECKING:
                    "with the model of the configuration.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "junit"]), default="table",
               show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the report here instead of stdout.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+              callback=output_path, help="Write the report here instead of stdout (- is stdout).")
 @click.option("--fail-on-warning", is_flag=True,
               help="Exit 1 on warning findings too (default: only on problem URLs).")
 @click.option("-v", "--verbose", count=True, help="Log each request and its outcome on stderr.")
