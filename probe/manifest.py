@@ -188,7 +188,8 @@ def load(path: str | os.PathLike[str]) -> Manifest:
     except OSError as exc:
         raise ManifestError(f"{source}: cannot read manifest: {exc.strerror}") from None
     try:
-        text = data.decode("utf-8")
+        # "utf-8-sig": a byte order mark (Windows editors write one) is no TOML statement.
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ManifestError(f"{source}: not UTF-8 text") from None
     loaded = parse(text, source)

@@ -297,6 +297,13 @@ def test_load_missing_file(tmp_path: Path) -> None:
     assert str(info.value) == f"{path}: cannot read manifest: No such file or directory"
 
 
+def test_a_byte_order_mark_is_no_statement(tmp_path: Path) -> None:
+    """Windows editors start UTF-8 with one; tomllib took it for a statement at 1:1."""
+    path = tmp_path / "site.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + b'[instances.a]\nlabel = "a"\nurls = ["http://a.example/"]\n')
+    assert [t.url for t in manifest.load(path).targets()] == ["http://a.example/"]
+
+
 def test_load_non_utf8_file(tmp_path: Path) -> None:
     path = tmp_path / "latin.toml"
     path.write_bytes(b'[instances.p]\nlabel = "caf\xe9"\nurls = ["http://a.example/"]\n')
