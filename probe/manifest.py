@@ -449,6 +449,10 @@ def _check_instances(table: Mapping[str, Any], source: str,
         where = f"instances.{name}"
         if name == ANY_INSTANCE:
             raise ManifestError(f"{source}: {where}: '*' is reserved for command-line URLs")
+        if not name.strip():
+            # Reports, the check's lines and the exporter's "expected" label show the name:
+            # empty, it reads as a URL to refuse (expected="").
+            raise ManifestError(f"{source}: instances.{name!r}: give the instance a name")
         if not isinstance(body, dict):
             raise ManifestError(f"{source}: {where}: must be a table")
         _only_keys(body, _INSTANCE_KEYS, source, where)
