@@ -258,9 +258,11 @@ def _checked(url: object, where: Callable[[], str]) -> SplitResult:
                             f"{one_line(repr(url))}")
     try:
         parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
+        port = parts.port  # raises ValueError on a bad port
     except ValueError:
         raise ManifestError(f"{where()}: not a valid URL: {url!r}") from None
+    if port == 0:  # no server listens on port 0: every request would fail to connect
+        raise ManifestError(f"{where()}: port 0 is no port a server listens on: {url!r}")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ManifestError(f"{where()}: not an http(s) URL: {url!r}")
     if parts.query or parts.fragment:
@@ -502,7 +504,7 @@ def _url_list(value: object, source: str, where: str,
         # A manifest of 100,000 URLs is read before anything is probed: its usual URLs are
         # read by one regex (a quarter of urlsplit's cost), the rest by _checked.
         match = usual(url) if type(url) is str else None
-        if match is not None and (not match[3] or int(match[3]) <= 65535):
+        if match is not None and (not match[3] or 0 < int(match[3]) <= 65535):
             if keys is not None:
                 scheme, host, port, path = match.groups()
                 keys[url] = _key(scheme, host, int(port) if port else None, path or "")

@@ -271,6 +271,9 @@ def test_connect_without_a_port(value: str, host: str) -> None:
          "site.toml: instances.p.urls[0]: not an http(s) URL: 'http:///path'"),
         ('[instances.p]\nurls = ["http://a.example:99999/"]\n',
          "site.toml: instances.p.urls[0]: not a valid URL: 'http://a.example:99999/'"),
+        ('[instances.p]\nurls = ["http://a.example:0/"]\n',
+         "site.toml: instances.p.urls[0]: port 0 is no port a server listens on: "
+         "'http://a.example:0/'"),
         ('[instances.p]\nurls = ["http://a.example/?x=1"]\n',
          "site.toml: instances.p.urls[0]: a probe URL takes no query or fragment: "
          "'http://a.example/?x=1'"),
