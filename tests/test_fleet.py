@@ -12,6 +12,7 @@ import json
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -141,7 +142,9 @@ def test_cli_repeated_connect_and_every_format() -> None:
 def test_restarted_after_at_file_is_stale_per_address(tmp_path: Path) -> None:
     deployed = tmp_path / "wsgi.py"
     deployed.write_text("", encoding="utf-8")
-    future = 4_102_444_800  # 2100-01-01: every instance started before it
+    # Two minutes ahead: every instance started before it, and within the 5 minutes of clock
+    # skew a deploy time may be ahead (further ahead, it is refused).
+    future = time.time() + 120
     os.utime(deployed, (future, future))
     runner = CliRunner()
     with fleet() as port:
