@@ -9,6 +9,7 @@ its own one-line error; the checks share the file/key-path/line context of one p
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import re
@@ -536,7 +537,13 @@ def normal_url(url: str) -> str:
 
 
 def _normal(parts: SplitResult) -> str:
-    return _key(parts.scheme, parts.hostname or "", parts.port, parts.path)
+    host = parts.hostname or ""
+    if not host.isascii():
+        # What is sent (IDNA): bücher.example and xn--bcher-kva.example are one host. The
+        # checks passed it, so it has an IDNA form.
+        with contextlib.suppress(UnicodeError):
+            host = host.encode("idna").decode("ascii")
+    return _key(parts.scheme, host, parts.port, parts.path)
 
 
 def _key(scheme: str, host: str, port: int | None, path: str) -> str:

@@ -353,6 +353,14 @@ def test_duplicate_url_within_one_instance() -> None:
     )
 
 
+def test_an_idn_host_and_its_idna_form_are_one_url() -> None:
+    """Both send xn--bcher-kva.example: probed twice, one URL would hold two verdicts."""
+    text = ('[instances.a]\nurls = ["http://bücher.example/"]\n'
+            '[instances.b]\nurls = ["http://xn--bcher-kva.example/"]\n')
+    assert error_of(text) == ("site.toml: instances.b.urls: 'http://xn--bcher-kva.example/' is "
+                              "already listed in instances.a")
+
+
 def test_same_host_other_scheme_port_or_path_is_not_a_duplicate() -> None:
     text = """\
     [instances.a]
