@@ -33,6 +33,7 @@ from probe.install_block import (
     with_block,
 )
 from probe.install_files import (
+    MAX_SCRIPT_BYTES,
     InstallRefused,
     Snapshot,
     create,
@@ -162,6 +163,9 @@ def plan_install(script: Path, label: str | None, endpoint: bytes, *,
     if plan.changed:
         _check_writable(script, current)
         _compiles_after(script, original, new)
+        if len(new) > MAX_SCRIPT_BYTES:  # --uninstall and a second --install would refuse it
+            raise InstallRefused(f"{shown(script)}: would be larger than {MAX_SCRIPT_BYTES} "
+                                 f"bytes with the block; nothing changed")
     return plan
 
 
@@ -199,11 +203,15 @@ def plan_uninstall(script: Path) -> Plan:
                 FileChange(target, existing, existing.data if keep and existing else None),
                 summary)
     _check_writable(script, current)
+    _compiles_after(script, current.data, parts[0], doing="with the block removed")
     return plan
 
 
 def _used_by_another(script: Path) -> bool:
-    for other in script.parent.glob("*.py"):
+    # .wsgi: mod_wsgi's usual name for a script; any other name could be one too, so a
+    # script of another name keeps the file only when named by the same --install.
+    others = [*script.parent.glob("*.py"), *script.parent.glob("*.wsgi")]
+    for other in others:
         if other.name in (script.name, ENDPOINT_NAME):
             continue
         try:
@@ -215,9 +223,11 @@ def _used_by_another(script: Path) -> bool:
     return False
 
 
-def _compiles_after(script: Path, before: bytes, after: bytes) -> None:
+def _compiles_after(script: Path, before: bytes, after: bytes, *,
+                    doing: str = "with the block appended") -> None:
     # Refuse to turn a script that compiles into one that does not (a trailing backslash, an
-    # unclosed string at the end of the file...).
+    # unclosed string at the end of the file; code joined to the line before the block after
+    # an edit of the blank lines...).
     try:
         compile(before, str(script), "exec", dont_inherit=True)
     except (SyntaxError, ValueError):
@@ -225,7 +235,7 @@ def _compiles_after(script: Path, before: bytes, after: bytes) -> None:
     try:
         compile(after, str(script), "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as exc:
-        raise InstallRefused(f"{shown(script)}: would not compile with the block appended "
+        raise InstallRefused(f"{shown(script)}: would not compile {doing} "
                              f"({exc.__class__.__name__}); nothing changed") from exc
 
 

@@ -110,6 +110,16 @@ def ends_open(before: bytes) -> bool:
     return bool(before) and not before.endswith((b"\r", b"\n"))
 
 
+_LAST_EOL = re.compile(rb"(?:\r\n|\r|\n)\Z")
+_EOL_END = (b"\r", b"\n")
+
+
+def _ends_blank_line(data: bytes) -> bool:
+    """Whether ``data`` ends with a blank line's line ending (after another, or alone)."""
+    last = _LAST_EOL.search(data)  # \r\n is one line ending, not \r then \n
+    return last is not None and (last.start() == 0 or data[last.start() - 1] in b"\r\n")
+
+
 def find(data: bytes) -> Found | None:
     """The installed block of ``data``; None when there is none. Raises BlockError."""
     begins, ends = _marker_rows(data)
@@ -128,15 +138,22 @@ def find(data: bytes) -> Found | None:
     newline = first_newline(data[start:]) if begin < len(starts) else b"\n"
     added_eol = NO_EOL.encode() in data[start:starts[begin] if begin < len(starts) else stop]
     before = data[:start]
+    # The install wrote the script's last line ending (when it had none, ``added_eol``), then
+    # BLANK_LINES blank lines, in the block's line ending.
     count = BLANK_LINES + (1 if added_eol else 0)
-    if before.endswith(newline * count):
-        before = before[:len(before) - len(newline) * count]
-    else:  # the blank lines were edited since: take what line endings are there
-        for _ in range(count):
-            match = re.search(rb"(?:\r\n|\r|\n)\Z", before)
-            if match is None:
+    rest = before[:len(before) - len(newline) * count]
+    if before.endswith(newline * count) and (added_eol or not rest or rest.endswith(_EOL_END)):
+        before = rest  # as written (the script's own last line ending may be another kind)
+    else:
+        # Edited since: only blank lines are taken back, as many as are left, and the
+        # script's last line keeps its line ending, or code written after the block would
+        # be joined to that line.
+        for _ in range(BLANK_LINES):
+            if not _ends_blank_line(before):
                 break
-            before = before[:match.start()]
+            before = _LAST_EOL.sub(b"", before)
+        if added_eol:  # the install ended the script's last line: not the script's own
+            before = _LAST_EOL.sub(b"", before)
     return Found(before, data[len(before):stop], data[stop:], newline, added_eol)
 
 

@@ -87,10 +87,17 @@ def _walk_outside_scopes(node: ast.AST) -> list[ast.AST]:
 
 
 def hand_made_wrap(tree: ast.Module) -> int | None:
-    """The line of a ``wsgi_endpoint.wrap(...)`` written by hand, if any."""
+    """The line of a ``wsgi_endpoint.wrap(...)`` written by hand, or of an import of
+    ``wsgi_endpoint`` (``from wsgi_endpoint import wrap`` wraps under another name), if any."""
+    imported = None
     for node in ast.walk(tree):
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                 and node.func.attr == "wrap" and isinstance(node.func.value, ast.Name)
                 and node.func.value.id == "wsgi_endpoint"):
             return node.lineno
-    return None
+        if imported is None and (
+                (isinstance(node, ast.ImportFrom) and node.module == "wsgi_endpoint")
+                or (isinstance(node, ast.Import)
+                    and any(a.name == "wsgi_endpoint" for a in node.names))):
+            imported = node.lineno
+    return imported

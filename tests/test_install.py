@@ -21,6 +21,7 @@ from click.testing import CliRunner, Result
 from probe import endpoint_source, install
 from probe.apache.scripts import analyse
 from probe.cli import main
+from probe.install_files import MAX_SCRIPT_BYTES
 
 ENDPOINT = endpoint_source.read().encode("utf-8")
 
@@ -266,6 +267,52 @@ def test_uninstall_keeps_an_endpoint_file_another_script_uses(tmp_path: Path) ->
     assert invoke("--install", str(script), "--uninstall").exit_code == 0
     assert script.read_bytes() == SCRIPT
     assert (script.parent / "wsgi_endpoint.py").read_bytes() == ENDPOINT
+
+
+@pytest.mark.parametrize("blank", [b"\n", b""])
+@pytest.mark.parametrize("later", [b"from whitenoise import WhiteNoise\n", b""])
+def test_uninstall_after_the_blank_lines_were_edited_keeps_the_last_line_whole(
+        tmp_path: Path, blank: bytes, later: bytes) -> None:
+    """One or both blank lines before the block removed by hand, code added after it: the
+    script's last line keeps its line ending (it was joined to the code after the block)."""
+    script = project(tmp_path)
+    assert invoke("--install", str(script)).exit_code == 0
+    edited = script.read_bytes().replace(b"\n\n\n# >>>", b"\n" + blank + b"# >>>") + later
+    assert edited != script.read_bytes()
+    script.write_bytes(edited)
+    assert invoke("--install", str(script), "--uninstall").exit_code == 0
+    assert script.read_bytes() == SCRIPT + later
+    compile(script.read_bytes(), str(script), "exec")
+
+
+def test_install_refuses_a_script_the_block_would_take_past_the_size_limit(
+        tmp_path: Path) -> None:
+    """Under the limit before, over it after: --uninstall could not read it back."""
+    script = project(tmp_path, SCRIPT + b"#" * (MAX_SCRIPT_BYTES - len(SCRIPT) - 200)
+                     + b"\n")
+    assert "would be larger than" in refused(script)
+    assert invoke("--install", str(script), "--dry-run").exit_code == 2
+
+
+def test_uninstall_keeps_an_endpoint_file_a_wsgi_script_uses(tmp_path: Path) -> None:
+    """.wsgi is mod_wsgi's usual name for a script."""
+    script = project(tmp_path)
+    other = script.parent / "site2.wsgi"
+    other.write_bytes(SCRIPT)
+    for path in (script, other):
+        assert invoke("--install", str(path)).exit_code == 0
+    assert invoke("--install", str(script), "--uninstall").exit_code == 0
+    assert (script.parent / "wsgi_endpoint.py").read_bytes() == ENDPOINT
+
+
+@pytest.mark.parametrize("code", [
+    b"from wsgi_endpoint import wrap\napplication = wrap(application)\n",
+    b"import wsgi_endpoint as w\napplication = w.wrap(application)\n"])
+def test_refuses_a_script_that_wraps_by_hand_under_another_name(tmp_path: Path,
+                                                                code: bytes) -> None:
+    """Its own wrap, without the token, would answer before the one installed."""
+    script = project(tmp_path, SCRIPT + code)
+    assert "wsgi.py:11: already calls wsgi_endpoint.wrap() by hand" in refused(script)
 
 
 def test_uninstall_keeps_a_file_that_is_not_ours(tmp_path: Path) -> None:
