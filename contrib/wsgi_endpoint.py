@@ -91,6 +91,7 @@ import platform
 import re
 import secrets
 import socket
+import stat
 import sys
 import threading
 import time
@@ -135,14 +136,43 @@ def _warn(message: str) -> None:
         pass
 
 
+_MAX_TOKEN_FILE_BYTES = 64 * 1024  # a token is a line; a larger file is the wrong file
+
+
+class _NotATokenFile(ValueError):
+    pass
+
+
+def _token_bytes(path: Union[str, os.PathLike[str]]) -> bytes:
+    # Read while the application is imported: a FIFO would block that import at open() and
+    # a device such as /dev/zero would never end. Only a regular file of a token's size.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _NotATokenFile("not a regular file")
+        chunks = []
+        size = 0
+        while size <= _MAX_TOKEN_FILE_BYTES:
+            chunk = os.read(fd, _MAX_TOKEN_FILE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > _MAX_TOKEN_FILE_BYTES:
+        raise _NotATokenFile("larger than %d bytes" % _MAX_TOKEN_FILE_BYTES)
+    return b"".join(chunks)
+
+
 def _read_token_file(path: Union[str, os.PathLike[str]], origin: str) -> object:
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read().strip()
+        text = _token_bytes(path).decode("utf-8").strip()
     except (OSError, UnicodeDecodeError, ValueError) as exc:
+        why = str(exc) if isinstance(exc, _NotATokenFile) else exc.__class__.__name__
         _warn(
             "cannot read the probe token file %s (%s): %s; "
-            "the probe endpoint answers nobody" % (os.fspath(path), origin, exc.__class__.__name__)
+            "the probe endpoint answers nobody" % (os.fspath(path), origin, why)
         )
         return _DENY_ALL
     if not text:

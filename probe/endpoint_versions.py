@@ -34,6 +34,7 @@ SHIPPED = frozenset({
     "b3d7728eb3edd70aef2693dce78ef46f0837768f5e56493d7008297df1046d39",
     "c6720de46953d39fb09575a5b6e7210ebc20ab11b0005929f60ca1a4917f65d2",
     "eda7768062d5e396fa0121f2416569ae9c8570674c7edcfc5502f6b4325820fc",
+    "753d57c844200835b5af3850a038c61d6d916ea03a6565bfd9256d772e58a665",
 })
 """SHA-256 of every contrib/wsgi_endpoint.py wsgi-probe has shipped, this one included."""
 

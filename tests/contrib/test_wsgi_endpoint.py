@@ -645,9 +645,12 @@ def test_token_sources_precedence(we: ModuleType, monkeypatch: pytest.MonkeyPatc
     assert accepts(from_file, "from-file") and not accepts(from_file, "from-env")
 
 
-@pytest.mark.parametrize("problem", ["missing", "directory", "empty", "not-utf8"])
+@pytest.mark.parametrize("problem", ["missing", "directory", "empty", "not-utf8", "fifo",
+                                     "huge"])
 def test_unreadable_token_file_authorises_nobody(we: ModuleType, tmp_path: Path, problem: str,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    # A FIFO blocked the application's import at open() (nothing writes it): the wrap must
+    # return at once. A file past 64 KiB is no token (a device such as /dev/zero never ends).
     path = tmp_path / "token"
     if problem == "directory":
         path.mkdir()
@@ -655,8 +658,22 @@ def test_unreadable_token_file_authorises_nobody(we: ModuleType, tmp_path: Path,
         path.write_text(" \n", encoding="utf-8")
     elif problem == "not-utf8":
         path.write_bytes(b"\xff\xfe\xfa")
+    elif problem == "fifo":
+        os.mkfifo(path)
+    elif problem == "huge":
+        path.write_bytes(b"t" * (64 * 1024 + 1))
     inner = Inner()
-    app = we.wrap(inner, token_file=path)  # must not raise
+    made: list[Any] = []
+    wrapping = threading.Thread(target=lambda: made.append(we.wrap(inner, token_file=path)),
+                                daemon=True)  # must not raise, nor block
+    wrapping.start()
+    wrapping.join(10)
+    blocked = wrapping.is_alive()
+    if blocked:  # let the blocked open() return before failing
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        wrapping.join(10)
+    assert not blocked, "wrap() blocked reading the token file"
+    app = made[0]
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "wsgi_endpoint" in err and str(path) in err
     for remote, header in [("127.0.0.1", None), ("::1", ""), ("203.0.113.9", "")]:
