@@ -54,9 +54,7 @@ def plan(script: Path, script_file: Snapshot, given: Path | None) -> TokenPlan:
         if not path.parent.is_dir():
             raise InstallRefused(f"{path.parent}: no such directory for the token file; "
                                  f"nothing changed")
-        owner = ((script_file.uid, script_file.gid) if os.geteuid() == 0
-                 else (os.geteuid(), script_file.gid))
-        return TokenPlan(path, expression, True, TOKEN_MODE, owner)
+        return TokenPlan(path, expression, True, TOKEN_MODE, _new_owner(script_file))
     existing = read(path, follow=True)
     assert existing is not None
     if existing.mode & stat.S_IROTH:
@@ -67,6 +65,16 @@ def plan(script: Path, script_file: Snapshot, given: Path | None) -> TokenPlan:
         raise InstallRefused(f"{path}: not a token file (empty, or over {MAX_TOKEN_BYTES} "
                              f"bytes); nothing changed")
     return TokenPlan(path, expression, False, existing.mode, (existing.uid, existing.gid))
+
+
+def _new_owner(script_file: Snapshot) -> tuple[int, int]:
+    """Who a token file created now belongs to: root gives it the script's owner and group;
+    another user the script's group if it is one of theirs (the kernel refuses any other:
+    then the file keeps this user's own group, and the summary says that one)."""
+    if os.geteuid() == 0:
+        return script_file.uid, script_file.gid
+    mine = script_file.gid == os.getegid() or script_file.gid in os.getgroups()
+    return os.geteuid(), script_file.gid if mine else os.getegid()
 
 
 def write(token: TokenPlan, like: Snapshot) -> None:

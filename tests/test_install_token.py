@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import grp
 import json
+import os
 import pwd
 import re
 import stat
@@ -170,3 +171,20 @@ def test_the_docs_show_the_block_install_writes_by_default() -> None:
     block = install.render_block("project-2",
                                  token_file="os.path.join(here, 'wsgi_endpoint.token')")
     assert docs[start:end] == block.decode("ascii")
+
+
+@pytest.mark.parametrize(("groups", "owner"), [([1000, 4242], (1000, 4242)),
+                                               ([1000], (1000, 1000))])
+def test_the_planned_owner_is_the_one_the_kernel_will_give(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, groups: list[int],
+        owner: tuple[int, int]) -> None:
+    """Not root: the script's group only if it is one of this user's (the kernel refuses
+    another), so the summary names the group the file really gets."""
+    from probe import install_token
+    from probe.install_files import Snapshot
+
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(os, "getegid", lambda: 1000)
+    monkeypatch.setattr(os, "getgroups", lambda: groups)
+    script = Snapshot(b"", (0, 0, 0, 0), 0o644, 1000, 4242)
+    assert install_token.plan(tmp_path / "wsgi.py", script, None).owner == owner
