@@ -42,7 +42,7 @@ from probe.install_files import (
     remove_unchanged,
     write_through,
 )
-from probe.install_script import binds_application, hand_made_wrap, parse
+from probe.install_script import binds_application, compiles_after, hand_made_wrap, parse
 from probe.install_token import TokenPlan
 from probe.safe_text import one_line
 
@@ -89,7 +89,10 @@ def default_label(script: Path) -> str:
 
 
 def _check_label(label: str) -> None:
-    if not label.strip() or any(ord(c) < 32 or ord(c) == 127 for c in label):
+    if not label.strip():
+        raise InstallRefused(f"--label {label!r}: give a name (the probe's manifest knows the "
+                             f"instance by it)")
+    if any(ord(c) < 32 or ord(c) == 127 for c in label):
         raise InstallRefused(f"--label {label!r}: give a name without control characters")
 
 
@@ -162,7 +165,7 @@ def plan_install(script: Path, label: str | None, endpoint: bytes, *,
                 _summary(script, label, target, token), token)
     if plan.changed:
         _check_writable(script, current)
-        _compiles_after(script, original, new)
+        compiles_after(script, original, new)
         if len(new) > MAX_SCRIPT_BYTES:  # --uninstall and a second --install would refuse it
             raise InstallRefused(f"{shown(script)}: would be larger than {MAX_SCRIPT_BYTES} "
                                  f"bytes with the block; nothing changed")
@@ -203,7 +206,7 @@ def plan_uninstall(script: Path) -> Plan:
                 FileChange(target, existing, existing.data if keep and existing else None),
                 summary)
     _check_writable(script, current)
-    _compiles_after(script, current.data, parts[0], doing="with the block removed")
+    compiles_after(script, current.data, parts[0], doing="with the block removed")
     return plan
 
 
@@ -221,22 +224,6 @@ def _used_by_another(script: Path) -> bool:
         if snapshot is not None and BEGIN.encode() in snapshot.data:
             return True
     return False
-
-
-def _compiles_after(script: Path, before: bytes, after: bytes, *,
-                    doing: str = "with the block appended") -> None:
-    # Refuse to turn a script that compiles into one that does not (a trailing backslash, an
-    # unclosed string at the end of the file; code joined to the line before the block after
-    # an edit of the blank lines...).
-    try:
-        compile(before, str(script), "exec", dont_inherit=True)
-    except (SyntaxError, ValueError):
-        return
-    try:
-        compile(after, str(script), "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as exc:
-        raise InstallRefused(f"{shown(script)}: would not compile {doing} "
-                             f"({exc.__class__.__name__}); nothing changed") from exc
 
 
 def diff(plan: Plan) -> str:

@@ -101,3 +101,19 @@ def hand_made_wrap(tree: ast.Module) -> int | None:
                     and any(a.name == "wsgi_endpoint" for a in node.names))):
             imported = node.lineno
     return imported
+
+
+def compiles_after(script: Path, before: bytes, after: bytes, *,
+                   doing: str = "with the block appended") -> None:
+    # Refuse to turn a script that compiles into one that does not (a trailing backslash, an
+    # unclosed string at the end of the file; code joined to the line before the block after
+    # an edit of the blank lines...).
+    try:
+        compile(before, str(script), "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return
+    try:
+        compile(after, str(script), "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        raise InstallRefused(f"{_shown(script)}: would not compile {doing} "
+                             f"({exc.__class__.__name__}); nothing changed") from exc

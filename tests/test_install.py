@@ -416,6 +416,12 @@ def test_refuses_a_script_the_block_would_not_compile_after(tmp_path: Path) -> N
     assert invoke("--install", str(script), "--dry-run").exit_code == 0
 
 
+@pytest.mark.parametrize("label", ["", "  "])
+def test_refuses_an_empty_label_saying_so(tmp_path: Path, label: str) -> None:
+    said = refused(project(tmp_path), "--label", label)
+    assert f"--label {label!r}: give a name" in said and "control" not in said
+
+
 def test_refuses_a_label_with_control_characters(tmp_path: Path) -> None:
     assert "--label" in refused(project(tmp_path), "--label", "a\nb")
 
