@@ -105,8 +105,9 @@ def _read_script(script: Path) -> Snapshot:
     return snapshot
 
 
-def _split(script: Path, data: bytes) -> tuple[bytes, bytes, bytes, bytes] | None:
-    """(original, before, after, newline) of a script with a block; None without one."""
+def _split(script: Path, data: bytes) -> tuple[bytes, bytes, bytes, bytes, list[str]] | None:
+    """(original, before, after, newline, block lines no install wrote) of a script with a
+    block; None without one."""
     try:
         found = find(data)
     except BlockError as exc:
@@ -115,7 +116,7 @@ def _split(script: Path, data: bytes) -> tuple[bytes, bytes, bytes, bytes] | Non
         raise InstallRefused(f"{shown(script)}: {exc}; nothing changed") from None
     if found is None:
         return None
-    return found.original, found.before, found.after, found.newline
+    return found.original, found.before, found.after, found.newline, found.foreign_lines()
 
 
 def _check_writable(script: Path, snapshot: Snapshot) -> None:
@@ -201,13 +202,21 @@ def plan_uninstall(script: Path) -> Plan:
     summary = (f"removed the probe endpoint from {shown(script)}"
                + (f" (kept {shown(target)}: not ours, or another script uses it)" if keep
                   else f" and deleted {shown(target)}" if existing is not None else "")
-               + (f"; kept the token file {shown(kept_token)}" if kept_token.exists() else ""))
+               + (f"; kept the token file {shown(kept_token)}" if kept_token.exists() else "")
+               + _dropped(parts[4]))
     plan = Plan(FileChange(script, current, parts[0]),
                 FileChange(target, existing, existing.data if keep and existing else None),
                 summary)
     _check_writable(script, current)
     compiles_after(script, current.data, parts[0], doing="with the block removed")
     return plan
+
+
+def _dropped(lines: list[str]) -> str:
+    """Said when the block held lines no install writes: they went with it."""
+    more = f" and {len(lines) - 1} more" if len(lines) > 1 else ""
+    return (f"; removed with it, lines no install writes: {one_line(lines[0].strip(), 80)!r}"
+            f"{more}" if lines else "")
 
 
 def _used_by_another(script: Path) -> bool:

@@ -57,6 +57,11 @@ del _wsgi_probe_endpoint
 '''
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")
+_VARYING = (BEGIN, '        namespace["application"] = wsgi_endpoint.wrap(application, label=')
+"""The starts of the block's lines that vary (the begin line, the label and token)."""
+_TEMPLATE_LINES = frozenset(
+    line.replace("{{", "{").replace("}}", "}") for line in _BLOCK.splitlines()
+    if "{" not in line.replace("{{", "").replace("}}", "")) | {END}
 
 
 class BlockError(ValueError):
@@ -76,6 +81,17 @@ class Found:
     after: bytes  # what was written after the block since
     newline: bytes  # the block's line ending
     added_eol: bool  # the install ended the script's last line
+
+    def foreign_lines(self) -> list[str]:
+        """Lines inside the block that no install of this version writes (edited in by
+        hand since, or an older version's): what an uninstall takes away with the block."""
+        known = _TEMPLATE_LINES
+        found = []
+        for raw in _LINE_END.split(self.added):
+            line = raw.decode("utf-8", "replace")
+            if line.strip() and line not in known and not line.startswith(_VARYING):
+                found.append(line)
+        return found
 
     @property
     def original(self) -> bytes:

@@ -315,6 +315,20 @@ def test_refuses_a_script_that_wraps_by_hand_under_another_name(tmp_path: Path,
     assert "wsgi.py:11: already calls wsgi_endpoint.wrap() by hand" in refused(script)
 
 
+def test_uninstall_says_which_lines_edited_into_the_block_went_with_it(tmp_path: Path) -> None:
+    script = project(tmp_path)
+    assert invoke("--install", str(script)).exit_code == 0
+    plain = invoke("--install", str(script), "--uninstall")
+    assert "removed with it" not in plain.stdout
+    assert invoke("--install", str(script)).exit_code == 0
+    script.write_bytes(script.read_bytes().replace(
+        b"    import sys\n", b"    import sys\n    sys.path.insert(0, '/srv/lib')\n"))
+    said = invoke("--install", str(script), "--uninstall")
+    assert said.exit_code == 0 and script.read_bytes() == SCRIPT
+    assert "removed with it, lines no install writes: \"sys.path.insert(0, '/srv/lib')\"" in (
+        said.stdout)
+
+
 def test_uninstall_keeps_a_file_that_is_not_ours(tmp_path: Path) -> None:
     # (written after the install: install itself refuses to replace a file not ours)
     script = project(tmp_path)
