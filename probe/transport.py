@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from probe import __version__, wire
+from probe import __version__, descriptors, wire
 from probe.addresses import split_connect
 from probe.compact import keep
 from probe.errors import ErrorKind, ProbeError, TransportError
@@ -266,7 +266,9 @@ class Transport:
 
         stop = _batches.enter()
         multi = pycurl.CurlMulti()
-        idle = [_Slot(self) for _ in range(max(1, min(concurrency, len(requests))))]
+        # Past the open-files limit a request gets no socket: fewer at once, not unreachable.
+        idle = [_Slot(self) for _ in range(
+            descriptors.fitted(max(1, min(concurrency, len(requests)))))]
         slots = list(idle)
         active: dict[pycurl.Curl, _Slot] = {}
         queue = iter(enumerate(requests))
