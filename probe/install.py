@@ -125,9 +125,9 @@ def _check_writable(script: Path, snapshot: Snapshot) -> None:
     if not snapshot.mode & 0o200 or not os.access(script, os.W_OK):
         raise InstallRefused(f"{shown(script)}: cannot write it (mode {snapshot.mode:04o}); "
                              f"nothing changed")
-    if not os.access(script.parent, os.W_OK | os.X_OK):
+    if not os.access(script.parent, os.W_OK | os.X_OK) or not script.parent.stat().st_mode & 0o200:
         raise InstallRefused(f"{shown(script.parent)}: cannot write in this directory, where "
-                             f"{ENDPOINT_NAME} goes; nothing changed")
+                             f"{ENDPOINT_NAME} goes (or it is read-only); nothing changed")
 
 
 def _endpoint_file(target: Path) -> Snapshot | None:

@@ -402,6 +402,18 @@ def test_refuses_a_read_only_script(tmp_path: Path) -> None:
     assert "cannot write it (mode 0444)" in refused(script)
 
 
+def test_refuses_a_read_only_directory_even_as_root(tmp_path: Path) -> None:
+    """Root may write anywhere, yet a read-only directory is one somebody decided should
+    not change, as a read-only script is."""
+    script = project(tmp_path)
+    script.parent.chmod(0o555)
+    try:
+        assert "cannot write in this directory" in refused(script)
+        assert not (script.parent / "wsgi_endpoint.py").exists()
+    finally:
+        script.parent.chmod(0o755)
+
+
 def test_refuses_a_directory(tmp_path: Path) -> None:
     script = project(tmp_path)
     assert "is a directory" in refused(script.parent)
