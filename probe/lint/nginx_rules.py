@@ -53,6 +53,8 @@ def no_refusing_default(model: NginxModel) -> list[ConfigFinding]:
     for address, blocks in _by_address(model).items():
         if len(blocks) < 2:
             continue
+        if any(s.unread for s, _, _ in blocks):
+            continue  # a default_server or a return there is not known: nothing to say
         default = next((b for b in blocks if b[1]), blocks[0])
         server, marked, where = default
         passes = next(((name, at) for s, name, at in model.passing() if s is server), None)

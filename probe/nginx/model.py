@@ -108,6 +108,9 @@ class Server:
     locations: list[Location] = field(default_factory=list)
     returns: Return | None = None
     header_set: HeaderSet = field(default_factory=HeaderSet)
+    unread: tuple[str, ...] = ()
+    """Where the block names an include that could not be read (a site file read alone): its
+    listen, server_name and return lines may be in it."""
 
     def describe(self) -> str:
         names = " ".join(n for n, _ in self.names if n) or '""'
@@ -194,7 +197,8 @@ def _server(block: Directive, inherited: HeaderSet) -> Server:
     if not names:
         names = [("", block.where)]  # nginx's default since 0.8.48: the empty name
     headers = _headers(block, inherited)
-    server = Server(block.where, listens, names, header_set=headers)
+    server = Server(block.where, listens, names, header_set=headers,
+                    unread=tuple(d.where for d in block.children("include")))
     server.returns = _return(block)
     server.locations = [_location(d, headers) for d in block.children("location")]
     return server

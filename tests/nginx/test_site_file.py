@@ -114,3 +114,29 @@ def test_cli_lints_a_site_file_whose_include_is_missing(tmp_path: Path) -> None:
     assert "nginx_include_unread" in result.output
     discovered = CliRunner().invoke(main, ["discover", str(site)])
     assert discovered.exit_code == 0 and "[instances.shop]" in discovered.output
+
+
+TWO_SITES = """server {
+    listen 127.0.0.1:18091;
+    server_name a.example.org;
+    INCLUDE
+    location / { proxy_pass http://127.0.0.1:8104; }
+}
+server {
+    listen 127.0.0.1:18091;
+    server_name b.example.org;
+    location / { proxy_pass http://127.0.0.1:8105; }
+}
+"""
+
+
+def test_an_unread_include_in_a_server_block_silences_the_default_server_rule(
+        tmp_path: Path) -> None:
+    """The include may hold `listen ... default_server` or a `return`: which block answers
+    unknown names is not known, so nothing is said of it."""
+    site = tmp_path / "two.conf"
+    site.write_text(TWO_SITES.replace("INCLUDE", ""))
+    assert "nginx_no_refusing_default" in [f.code for f in lint_nginx(str(site)).findings]
+    site.write_text(TWO_SITES.replace("INCLUDE", "include defaults.conf;"))
+    codes = [f.code for f in lint_nginx(str(site)).findings]
+    assert "nginx_no_refusing_default" not in codes and "nginx_include_unread" in codes
