@@ -148,6 +148,15 @@ def test_start_time_from_started_at(started_at: str | None, seconds: float | Non
     assert found == ([] if seconds is None else [seconds])
 
 
+def test_urls_the_sweep_had_no_time_to_send_are_counted_not_rowed() -> None:
+    report = Report(REPORT.targets[:1], unprobed=4)
+    text = generate_latest(SweepCollector(SweepSnapshot(SweepCounters(1, 1), report,
+                                                        complete=False))).decode()
+    assert value(text, "wsgi_probe_urls_unprobed") == 4
+    assert len(samples(text, "wsgi_probe_url_ok")) == 1
+    assert value(text, "wsgi_probe_sweep_success") == 0
+
+
 def test_bounded_labels_pid_and_start_time_are_values() -> None:
     text = generate_latest(SweepCollector(SweepSnapshot(SweepCounters(1, 0), REPORT))).decode()
     allowed = {"url", "address", "expected", "verdict", "cause", "label", "process_group",

@@ -160,6 +160,10 @@ class SweepCollector:
             return
         yield GaugeMetricFamily("wsgi_probe_problems", "URLs whose verdict is not ok.",
                                 value=float(len(report.problems)))
+        # Not sent before the scrape's time ran out: no rows, and no problem either.
+        yield GaugeMetricFamily("wsgi_probe_urls_unprobed",
+                                "URLs whose requests the sweep had no time to send.",
+                                value=float(report.unprobed))
         yield GaugeMetricFamily("wsgi_probe_sweep_duration_seconds",
                                 "How long the served sweep took.", value=report.duration_s)
         if snapshot.finished_at is not None:
