@@ -115,8 +115,11 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     refuse = REFUSE_BLOCK.format(address=address or "ADDRESS:PORT")
     if route is None:
         decided = _probed(obs, context, at, answer.label)
-        if decided is not None:
-            cause, evidence = decided
+        if decided is not None and decided[0] is None:
+            return _undecided(diagnosis, head + also, host, expected, who, at, wanted_at,
+                              refuse, (*observed, decided[1]), probed=True)
+        if decided is not None and decided[0] is not None:
+            cause, evidence = decided[0], decided[1]
             return dataclasses.replace(
                 diagnosis, cause=cause, candidates=(),
                 explanation=f"{head}{also} {evidence.claim}.",
@@ -128,23 +131,8 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                      f"{wanted_at or 'the upstream of ' + (expected or 'the right application')}"
                      f"."),
                 evidence=(*observed, evidence))
-        return dataclasses.replace(
-            diagnosis, cause=None,
-            explanation=f"{head}{also} Either no server_name matches {host!r} and the default "
-                        f"server of this address proxies there, or the server block that "
-                        f"claims {host} has a proxy_pass to it.",
-            fix=f"Find which: 'nginx -T' shows the server block whose server_name matches "
-                f"{host} (or probe sweep --config on it names the line). If none matches, add "
-                f"{host} to the server_name of the block meant for {expected or 'it'} and "
-                f"let unknown names be refused: {refuse}. If one does, point its proxy_pass "
-                f"at {wanted_at or 'the upstream of ' + (expected or 'the right application')}.",
-            evidence=tuple(observed),
-            candidates=(
-                Candidate(Cause.DEFAULT_SERVER, f"a request for a name under .invalid at "
-                          f"{address or 'this address'}: if it also reaches {at or who}, the "
-                          f"default server proxies there (or --config: the server block)"),
-                Candidate(Cause.WRONG_UPSTREAM, f"--config: the proxy_pass of the server "
-                          f"block that matches {host}")))
+        return _undecided(diagnosis, head + also, host, expected, who, at, wanted_at, refuse,
+                          tuple(observed), probed=False, address=address)
     site, upstream = route.step("site"), route.step("upstream")
     members = _members(route)
     if at and members and not any(same_listen(at, m) for m in members):
@@ -162,28 +150,66 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         cause = Cause.DEFAULT_SERVER
         why = (f" The configuration given says why: {site.rule} ({site.source}); that "
                f"block proxies to {route.upstream} ({upstream.source if upstream else '?'}).")
-        fix = (f"Add {host} to the server_name of the block meant for {expected or 'it'}; and "
-               f"make the default server of this address refuse unknown names: {refuse}"
+        # A block already marked default_server must lose the mark: two on one address and
+        # nginx does not start ("a duplicate default server").
+        marked = (f" (and remove default_server from {site.source})"
+                  if "the default_server of" in site.rule and site.source else "")
+        fix = (f"Add {host} to the server_name of the block meant for {expected}; and "
+               f"make the default server of this address refuse unknown names: {refuse}{marked}"
                if expected else f"Make the default server of this address refuse unknown "
-               f"names: {refuse}")
+               f"names: {refuse}{marked}")
     else:
         cause = Cause.WRONG_UPSTREAM
         proxy = (f"{upstream.rule} ({upstream.source})" if upstream else "proxy_pass")
         why = (f" The server block that takes {host!r} ({site.rule if site else '?'}, "
                f"{site.source if site else '?'}) proxies to {route.upstream}: {proxy}.")
         fix = (f"At {upstream.source if upstream else 'that proxy_pass'}, pass to the upstream "
-               f"where {expected or 'the intended application'} listens"
-               + (f" ({wanted_at})" if wanted_at else "") + ".")
+               f"where {expected} listens" + (f" ({wanted_at})" if wanted_at else "") + "."
+               if expected else
+               # A URL to refuse has no application to pass to: the name is what is claimed.
+               f"Remove {host} from the server_name that claims it"
+               + (f" ({site.source})" if site and site.source else "")
+               + f", so that the default server refuses it: {refuse}")
     return dataclasses.replace(
         diagnosis, cause=cause, explanation=f"{head}{also}{why}", fix=fix, candidates=(),
         evidence=(*observed, *_configured(site, route.step("mapping"), upstream)))
 
 
+def _undecided(diagnosis: Diagnosis, head: str, host: str, expected: str | None, who: str,
+               at: str | None, wanted_at: str | None, refuse: str,
+               evidence: tuple[Evidence, ...], *, probed: bool, address: str = "") -> Diagnosis:
+    """Both causes open: without the configuration, what a request for ``host`` matched is
+    not seen (the extra request, if sent, shows only where the default server proxies)."""
+    target = wanted_at or "the upstream of " + (expected or "the right application")
+    to_fix = (f"If none matches, add {host} to the server_name of the block meant for "
+              f"{expected} and let unknown names be refused: {refuse}. If one does, point its "
+              f"proxy_pass at {target}." if expected else
+              f"If none matches, let unknown names be refused: {refuse}. If one does, remove "
+              f"{host} from its server_name.")
+    default_check = (f"--config: no server_name matches {host} (the request for a .invalid "
+                     f"name shows only that the default server proxies there)" if probed else
+                     f"a request for a name under .invalid at {address or 'this address'}: "
+                     f"if it also reaches {at or who}, the default server proxies there (and "
+                     f"--config: no server_name matches {host})")
+    return dataclasses.replace(
+        diagnosis, cause=None,
+        explanation=f"{head} Either no server_name matches {host!r} and the default server of "
+                    f"this address proxies there, or the server block that claims {host} "
+                    f"has a proxy_pass to it.",
+        fix=f"Find which: 'nginx -T' shows the server block whose server_name matches {host} "
+            f"(or probe sweep --config on it names the line). {to_fix}",
+        evidence=evidence,
+        candidates=(Candidate(Cause.DEFAULT_SERVER, default_check),
+                    Candidate(Cause.WRONG_UPSTREAM, f"--config: the proxy_pass of the server "
+                              f"block that matches {host}")))
+
+
 def _probed(obs: Observation, context: SweepContext, at: str | None,
-            label: str | None) -> tuple[Cause, Evidence] | None:
-    """What the sweep's extra request for a ``.invalid`` name at the same address says: the
-    same application answering it is the default server; a refusal means a server block
-    claims the URL's name and proxies to the application that answered."""
+            label: str | None) -> tuple[Cause | None, Evidence] | None:
+    """What the sweep's extra request for a ``.invalid`` name at the same address says. A
+    refusal means a server block claims the URL's name and proxies to the application that
+    answered. The same application answering it says only that the default server proxies
+    there: a block that claims the URL's name may proxy there too (cause None)."""
     key, address = key_of(obs)
     sample = context.probed.get(key)
     if sample is None:
@@ -192,10 +218,10 @@ def _probed(obs: Observation, context: SweepContext, at: str | None,
     other = sample.trusted_answer
     if other is not None and ((at and same_listen(listen(other), at))
                               or (not at and label and other.label == label)):
-        return Cause.DEFAULT_SERVER, Evidence(
+        return None, Evidence(
             EvidenceKind.PROBED, f"a name no server_name can match ({INVALID_HOST}) reached "
             f"the same application (server.listen {listen(other)!r}): the default server of "
-            f"this address proxies there, so no server_name matched the URL's host", sent)
+            f"this address proxies there", sent)
     refused = sample.status_code is None or sample.status_code in \
         context.manifest.refuse_statuses
     if other is None and refused:

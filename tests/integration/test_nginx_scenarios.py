@@ -240,15 +240,53 @@ def test_server_block_without_server_name(apps: Apps, run_nginx: Any) -> None:
     assert {c["cause"] for c in alone["candidates"]} == {"default_server", "wrong_upstream"}
     assert "server_name" in alone["fix"] and "return 444" in alone["fix"]
     # the extra request for a .invalid name reaches the same application: the default server
+    # proxies there, but a block claiming the name could too (below): still both candidates
     probed = run.by_url()[site2]
-    assert probed["cause"] == "default_server", probed
+    assert probed["cause"] is None, probed
     assert any(e["kind"] == "probed" for e in probed["evidence"])
+    assert {c["cause"] for c in probed["candidates"]} == {"default_server", "wrong_upstream"}
+    assert all("--config" in c["check"] for c in probed["candidates"])
     assert "server_name" in probed["fix"] and "return 444" in probed["fix"]
     configured = run.by_url("--config", str(run.nginx.conf))
     assert configured[site2]["cause"] == "default_server"
     assert f"{run.nginx.conf}:" in configured[site2]["explanation"]
     assert configured["http://unknown.invalid/"]["verdict"] == "served_unmapped"
     assert run.page("site-2.example.com", "/admin/").status_code == 400  # site one rejects it
+
+
+def test_a_block_proxying_to_the_default_servers_upstream_is_not_called_default(
+        apps: Apps, run_nginx: Any) -> None:
+    """site-2's own block (its server_name matches) proxies to site one, as the default
+    server does: the .invalid request reaches that same application, which does not show
+    that no server_name matched. Only the configuration decides."""
+    body = correct(apps).replace("server { listen 127.0.0.1:@P@ default_server; return 444; }",
+                                 "").replace("proxy_pass http://site_two;",
+                                             "proxy_pass http://site_one;")
+    run = run_nginx(body)
+    site2 = "http://site-2.example.com/"
+    probed = run.by_url()[site2]
+    assert probed["verdict"] == "wrong_instance" and probed["cause"] is None, probed
+    assert "default_server" not in probed["explanation"]
+    configured = run.by_url("--config", str(run.nginx.conf))[site2]
+    assert configured["cause"] == "wrong_upstream", configured
+
+
+def test_the_fixes_of_a_url_to_refuse_refuse_it(apps: Apps, run_nginx: Any) -> None:
+    """A [refuse] URL has no application to pass to: the fix names the server_name that
+    claims it; a default server already marked keeps nginx startable (one mark only)."""
+    unknown = "http://unknown.invalid/"
+    claimed = run_nginx(correct(apps).replace("server_name site-1.example.com",
+                                              "server_name unknown.invalid site-1.example.com"))
+    fix = claimed.by_url("--config", str(claimed.nginx.conf))[unknown]["fix"]
+    assert fix.startswith(f"Remove unknown.invalid from the server_name that claims it "
+                          f"({claimed.nginx.conf}:"), fix
+    assert "pass to the upstream" not in fix
+    marked = run_nginx(correct(apps).replace(
+        "server { listen 127.0.0.1:@P@ default_server; return 444; }", "").replace(
+        "listen 127.0.0.1:@P@;\n        server_name site-1", "listen 127.0.0.1:@P@ "
+        "default_server;\n        server_name site-1"))
+    fix = marked.by_url("--config", str(marked.nginx.conf))[unknown]["fix"]
+    assert "return 444" in fix and f"(and remove default_server from {marked.nginx.conf}:" in fix
 
 
 def test_host_not_forwarded(apps: Apps, run_nginx: Any) -> None:
