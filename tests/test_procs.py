@@ -315,3 +315,23 @@ def test_probe_ps_lists_a_real_apache(real_apache: int) -> None:
     [line] = [line for line in table.output.splitlines()
               if line.split()[:1] == [str(real_apache)]]
     assert "parent" in line.split()
+
+
+def test_daemon_groups_are_numbered_in_the_order_httpd_reads_them(tmp_path: Path) -> None:
+    """mod_wsgi numbers its daemon groups (the socket, the process) in reading order: a group
+    in a VirtualHost read first is number 1 even though a main-server one comes later (a
+    tester's `probe ps --config` named every daemon row wrongly)."""
+    from probe.apache import load_site
+
+    (tmp_path / "sites").mkdir()
+    (tmp_path / "sites" / "a.conf").write_text(
+        "<VirtualHost *:80>\n  ServerName a.example\n  WSGIDaemonProcess api\n"
+        "</VirtualHost>\n")
+    (tmp_path / "apache2.conf").write_text(
+        f"IncludeOptional {tmp_path}/sites/*.conf\n"
+        "<VirtualHost *:80>\n  ServerName b.example\n  WSGIDaemonProcess secure\n"
+        "</VirtualHost>\n"
+        "WSGIDaemonProcess shop\nWSGIDaemonProcess appgrp\n")
+    site = load_site([tmp_path / "apache2.conf"])
+    assert group_names_from([d.name for d in site.daemons]) == {
+        1: "api", 2: "secure", 3: "shop", 4: "appgrp"}

@@ -236,8 +236,20 @@ def build_site(config: ApacheConfig, *, read_scripts: bool = True) -> Site:
             if app.target not in scripts and not os.path.isdir(app.target) \
                     and "$" not in app.target:
                 scripts[app.target] = read_script(app.target)
+    # In the order httpd reads the lines, not main server first: mod_wsgi numbers daemon
+    # groups so, and `probe ps` names each socket and process by that number.
+    order = {id(d): n for n, d in enumerate(_walk(config.directives))}
+    daemons.sort(key=lambda group: order.get(id(group.directive), 0))
     return Site(config, main, vhosts, tuple(apps), tuple(daemons), listens, tuple(uses),
                 scripts, tuple(unread))
+
+
+def _walk(directives: Sequence[Directive]) -> list[Directive]:
+    found: list[Directive] = []
+    for d in directives:
+        found.append(d)
+        found += _walk(d.children or ())
+    return found
 
 
 def _section_uses(scope: Sequence[Directive], server: Server,
