@@ -611,6 +611,19 @@ def test_inconsistent_instance_between_samples() -> None:
     assert "1x project-1" in found.explanation
 
 
+def test_an_inconsistent_url_is_not_also_a_shared_instance_finding() -> None:
+    """A proxy pool sending some of project-2's requests to project-1's copy: the URL's own
+    verdict says so; a finding calling them "not separate instances" would claim more than
+    the answers show (a tester's nginx pool)."""
+    swallowed = ep("project-1", host="site-1.example.com", path_info="/suburl/__probe__",
+                   instance_id="copy-1")
+    mine = ep("project-1", host="site-1.example.com", instance_id="copy-1")
+    mixed = obs(SUB, "project-2", answered(P2_SUB), answered(swallowed), answered(P2_SUB))
+    report = run(healthy(**{SUB: mixed, SITE1: thrice(SITE1, "project-1", mine)}))
+    assert result(report, SUB).verdict is Verdict.INCONSISTENT
+    assert "shared_instance" not in codes(report)
+
+
 def test_inconsistent_settings_between_samples() -> None:
     # Embedded, several children that loaded the instances in different orders.
     good = ep("project-2", host="site-2.example.com", pid=500, process_group="",

@@ -23,7 +23,9 @@ def cross_url_findings(
         (obs, s.trusted_answer) for obs in observations for s in obs.samples
         if s.trusted_answer is not None
     ]
-    wrong_urls = {r.url for r in results if r.verdict is Verdict.WRONG_INSTANCE}
+    # A URL whose own verdict already says another instance answered it (always, or some
+    # of its samples) explains the shared copy better than a finding across URLs.
+    wrong_urls = {r.url for r in results if r.verdict in _SAID_BY_THE_URL}
 
     def name(obs: Observation, answer: EndpointAnswer) -> str:
         expected = obs.target.expected
@@ -36,6 +38,9 @@ def cross_url_findings(
         *_shared_interpreter(answers, name),
         *_embedded_shared_process(answers, name),
     )
+
+
+_SAID_BY_THE_URL = frozenset({Verdict.WRONG_INSTANCE, Verdict.INCONSISTENT})
 
 
 def _shared_instance(
@@ -60,7 +65,10 @@ def _shared_instance(
                 instances=tuple(sorted(names)),
                 explanation=(
                     f"One loaded copy of an application (instance_id {instance_id}) answers "
-                    f"the URLs of {_and(sorted(names))}: they are not separate instances."
+                    f"the URLs of {_and(sorted(names))}: either they are one application, "
+                    f"not separate instances, or the requests for one of them are sent to "
+                    f"the other's copy (a proxy's upstream pool, a shared daemon group); the "
+                    f"answers do not show which."
                 ),
             ))
     return findings
