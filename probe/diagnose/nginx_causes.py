@@ -57,7 +57,36 @@ def nginx_diagnosis(obs: Observation, diagnosis: Diagnosis, context: SweepContex
         return _with_lint(found, route, lint or {}) if found.cause else found
     if diagnosis.verdict is Verdict.HTTP_ERROR:
         return _error(obs, diagnosis, route, "nginx")
+    if diagnosis.verdict is Verdict.INCONSISTENT:
+        return _inconsistent(obs, diagnosis, route)
     return diagnosis
+
+
+def _inconsistent(obs: Observation, diagnosis: Diagnosis,
+                  route: PredictedRoute | None) -> Diagnosis:
+    """Different applications answering one URL through nginx: where each answered from
+    (server.listen), and the upstream the configuration passes the URL to; not Apache's
+    children and embedded mode."""
+    listens = sorted({at for s in obs.samples
+                      if (answer := s.trusted_answer) is not None and (at := listen(answer))})
+    upstream = route.step("upstream") if route is not None else None
+    seen = (f" The answers came from {', '.join(listens)} (server.listen)."
+            if len(listens) > 1 else "")
+    named = (f" The configuration given passes this URL to {route.upstream} ({upstream.rule}, "
+             f"{upstream.source})." if route is not None and upstream is not None else "")
+    where = (f"check the servers of {route.upstream} ({upstream.source})"
+             if route is not None and upstream is not None else
+             "'nginx -T' shows the upstream of this location (probe sweep --config names it)")
+    return dataclasses.replace(
+        diagnosis, explanation=f"{diagnosis.explanation}{seen}{named}",
+        fix=(f"One URL answered by different applications through nginx: the upstream it is "
+             f"passed to holds servers of different applications (a member on another "
+             f"application's port), or requests to this address reach different nginx "
+             f"servers; {where}."),
+        evidence=(*diagnosis.evidence,
+                  *(Evidence(EvidenceKind.OBSERVED, f"server.listen = {at!r}",
+                             f"GET {obs.target.url}") for at in listens),
+                  *_configured(upstream)))
 
 
 def _with_lint(diagnosis: Diagnosis, route: PredictedRoute | None,

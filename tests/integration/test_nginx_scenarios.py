@@ -289,6 +289,28 @@ def test_the_fixes_of_a_url_to_refuse_refuse_it(apps: Apps, run_nginx: Any) -> N
     assert "return 444" in fix and f"(and remove default_server from {marked.nginx.conf}:" in fix
 
 
+def test_an_upstream_pool_with_another_applications_server_is_said_in_nginx_terms(
+        apps: Apps, run_nginx: Any) -> None:
+    """site_two's pool also holds site one's port: site-2's requests alternate between the
+    two applications. Said with the answers' server.listen and the upstream line, not with
+    Apache's children and embedded mode (a tester's set-up)."""
+    body = correct(apps).replace(
+        f"upstream site_two {{ server 127.0.0.1:{apps.two.port}; }}",
+        f"upstream site_two {{ server 127.0.0.1:{apps.two.port}; "
+        f"server 127.0.0.1:{apps.one.port}; }}")
+    run = run_nginx(body)
+    site2 = "http://site-2.example.com/"
+    for extra in ((), ("--config", str(run.nginx.conf))):
+        found = run.by_url(*extra)[site2]
+        assert found["verdict"] == "inconsistent", found
+        words = found["explanation"] + found["fix"]
+        assert "Apache" not in words and "embedded" not in words, words
+        assert f"127.0.0.1:{apps.one.port}" in found["explanation"]
+        assert "upstream" in found["fix"]
+    assert f"{run.nginx.conf}:" in found["explanation"]
+    assert any(e["kind"] == "configured" for e in found["evidence"])
+
+
 def test_host_not_forwarded(apps: Apps, run_nginx: Any) -> None:
     body = correct(apps).replace(f"proxy_pass http://site_one;\n            {HEADERS}",
                                  "proxy_pass http://site_one;\n"
