@@ -124,7 +124,7 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
     mount = (urlsplit(url).path or "/").rstrip("/")
     if script == mount:
         return None
-    own = _own_mounts(context, obs.target.expected)
+    own = _own_mounts(context, obs.target.expected, urlsplit(url).netloc.lower())
     if script in own and (mount + "/").startswith(script + "/"):
         return None  # a page inside the application's own mount, which the manifest lists
     sent = urlsplit(obs.target.probe_url(context.manifest.probe.segment)).path
@@ -166,10 +166,18 @@ def _mount_fix(front: FrontKind, mount: str) -> str:
     return f"Send the prefix {mount} to the application in a header and {django}."
 
 
-def _own_mounts(context: SweepContext, expected: str | None) -> set[str]:
-    """The paths of the sweep's URLs expecting ``expected``: once per instance, not per URL."""
-    key = ("own_mounts", expected or "")
+def _own_mounts(context: SweepContext, expected: str | None, netloc: str) -> set[str]:
+    """The paths of the sweep's URLs on ``netloc`` expecting ``expected``: once per instance
+    and host, not per URL. Only the same host's: a mount at / on another host says nothing
+    of where the application is mounted on this one (a tester's nginx stripped /wiki/)."""
+    key = ("own_mounts", f"{expected or ''} {netloc}")
     if key not in context.memo:
-        context.memo[key] = {(urlsplit(o.target.url).path or "/").rstrip("/")
-                             for o in context.observations if o.target.expected == expected}
-    return cast("set[str]", context.memo[key])
+        by_host: dict[str, set[str]] = {}
+        for o in context.observations:
+            if o.target.expected == expected:
+                parts = urlsplit(o.target.url)
+                by_host.setdefault(parts.netloc.lower(), set()).add(
+                    (parts.path or "/").rstrip("/"))
+        for host, paths in by_host.items():
+            context.memo[("own_mounts", f"{expected or ''} {host}")] = paths
+    return cast("set[str]", context.memo.get(key, set()))

@@ -356,6 +356,26 @@ def test_stopped_upstream_is_nginx_502(apps: Apps, run_nginx: Any) -> None:
     assert run.page("site-1.example.com", "/admin/").status_code == 502
 
 
+def test_a_mount_at_root_on_another_host_does_not_excuse_a_stripped_sub_path(
+        apps: Apps, run_nginx: Any) -> None:
+    """blog is also at / on blog.example.com; on site-2.example.com its /blog/ prefix is
+    stripped. The root mount elsewhere says nothing of this host (it made the URL ok)."""
+    body = correct(apps).replace(
+        f"proxy_pass http://127.0.0.1:{apps.blog.port};",
+        f"proxy_pass http://127.0.0.1:{apps.plain_blog.port}/;") + (
+        f"    server {{ listen 127.0.0.1:@P@; server_name blog.example.com;\n"
+        f"        location / {{ proxy_pass http://127.0.0.1:{apps.plain_blog.port}; "
+        f"{HEADERS} }} }}\n")
+    run = run_nginx(body)
+    run.manifest.write_text(run.manifest.read_text().replace(
+        'urls = ["http://site-2.example.com/blog/"]',
+        'urls = ["http://site-2.example.com/blog/", "http://blog.example.com/"]'))
+    found = run.by_url()
+    # (its ALLOWED_HOSTS lacks that name: host_rejected, but answered by blog at /)
+    assert found["http://blog.example.com/"]["answered_by"] == "blog"
+    assert found["http://site-2.example.com/blog/"]["verdict"] == "mount_mismatch"
+
+
 @pytest.mark.parametrize("slash", ["/", ""])
 def test_sub_path_mount_not_told(apps: Apps, run_nginx: Any, slash: str) -> None:
     body = correct(apps).replace(f"proxy_pass http://127.0.0.1:{apps.blog.port};",
