@@ -29,7 +29,7 @@ from probe.model import Evidence, EvidenceKind, FrontKind, Observation, Verdict
 from probe.urls import split_usual
 
 if TYPE_CHECKING:
-    from probe.front import PredictedRoute
+    from probe.front import PredictedRoute, RouteStep
 
 HOST_FIX = {
     FrontKind.NGINX: "In the nginx location that proxies this URL add 'proxy_set_header Host "
@@ -40,6 +40,19 @@ HOST_FIX = {
 }
 HOST_FIX_ANY = ("Make the proxy in front pass the client's Host: 'proxy_set_header Host $host;' "
                 "(nginx) or 'ProxyPreserveHost On' (Apache mod_proxy).")
+
+
+def _host_fix(front: FrontKind, step: RouteStep | None) -> str:
+    """The general fix, or the line to change where the configuration given names it: a
+    Host line of the wrong value is replaced (added beside it, nginx sends both and the
+    application refuses the request)."""
+    if front is FrontKind.NGINX and step is not None and step.source is not None:
+        if step.rule.startswith("proxy_set_header Host "):
+            return f"At {step.source}, replace '{step.rule};' by 'proxy_set_header Host $host;'."
+        if "replace every inherited one" in step.rule:
+            return (f"Repeat 'proxy_set_header Host $host;' with the proxy_set_header lines "
+                    f"at {step.source} (a level with lines of its own inherits none).")
+    return HOST_FIX.get(front, HOST_FIX_ANY)
 
 
 @lru_cache(maxsize=1024)
@@ -99,7 +112,7 @@ def _host(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer, front:
             explanation=(f"{url} is served by the right application, but it received Host "
                          f"{answer.host!r}, not {wanted!r}: the proxy in front did not pass "
                          f"the client's Host on.{django}{cited}"),
-            fix=HOST_FIX.get(front, HOST_FIX_ANY), answered_by=diagnosis.answered_by,
+            fix=_host_fix(front, step), answered_by=diagnosis.answered_by,
             evidence=(*diagnosis.evidence, *evidence))
     if allowed is False:
         return Diagnosis(

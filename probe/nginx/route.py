@@ -122,6 +122,14 @@ class NginxConfig:
             sent_host, decided, where = None, "(not known)", unread.where
             rule = (f"include {' '.join(unread.args)} at {unread.where} was not read: the "
                     f"proxy_set_header in force here are not known")
+        elif loc.header_set.dropped_host is not None:
+            # The outer line is what the operator believes in force: name it and the level
+            # whose own proxy_set_header lines replaced it.
+            outer, level = loc.header_set.dropped_host
+            rule = (f"the proxy_set_header lines at {level} replace every inherited one, "
+                    f"proxy_set_header Host {outer.value} at {outer.where} among them: nginx "
+                    f"sends Host $proxy_host")
+            where = level
         else:
             rule = "no proxy_set_header Host in force: nginx sends Host $proxy_host"
         steps.append(RouteStep("host", decided, rule, source(where)))

@@ -324,6 +324,37 @@ def test_host_not_forwarded(apps: Apps, run_nginx: Any) -> None:
     assert run.page("site-1.example.com", "/admin/").status_code == 400
 
 
+def test_a_wrong_host_line_is_named_to_be_replaced(apps: Apps, run_nginx: Any) -> None:
+    """proxy_set_header Host with a fixed wrong name: adding $host beside it (the general
+    fix) sends two Host headers, which gunicorn refuses; the line itself is named."""
+    body = correct(apps).replace(f"proxy_pass http://site_one;\n            {HEADERS}",
+                                 "proxy_pass http://site_one;\n"
+                                 "            proxy_set_header Host site-2.example.com;")
+    run = run_nginx(body)
+    site1 = run.by_url("--config", str(run.nginx.conf))["http://site-1.example.com/"]
+    assert site1["verdict"] == "host_mismatch", site1
+    assert site1["fix"].startswith(f"At {run.nginx.conf}:"), site1["fix"]
+    assert "replace 'proxy_set_header Host site-2.example.com;' by 'proxy_set_header Host " \
+           "$host;'" in site1["fix"]
+
+
+def test_a_host_line_replaced_by_a_levels_own_lines_is_named(apps: Apps,
+                                                            run_nginx: Any) -> None:
+    """Host set at http level, and a location with a proxy_set_header of its own: that
+    level inherits none; both lines are named."""
+    body = "proxy_set_header Host $host;\n" + correct(apps).replace(
+        f"proxy_pass http://site_one;\n            {HEADERS}",
+        "proxy_pass http://site_one;\n            proxy_set_header X-Forwarded-Proto $scheme;")
+    run = run_nginx(body)
+    site1 = run.by_url("--config", str(run.nginx.conf))["http://site-1.example.com/"]
+    assert site1["verdict"] == "host_mismatch", site1
+    assert "replace every inherited one, proxy_set_header Host $host at " in (
+        site1["explanation"])
+    assert site1["fix"].startswith("Repeat 'proxy_set_header Host $host;' with the "
+                                   f"proxy_set_header lines at {run.nginx.conf}:"), site1["fix"]
+    assert any(e["kind"] == "configured" for e in site1["evidence"])
+
+
 def test_proxy_pass_to_the_other_sites_upstream(apps: Apps, run_nginx: Any) -> None:
     body = correct(apps).replace("proxy_pass http://site_two;", "proxy_pass http://site_one;")
     run = run_nginx(body)
