@@ -220,3 +220,35 @@ def test_no_url_line_the_manifest_parser_refuses(tmp_path: Path) -> None:
     for url in ("http://my blog/", "http://blog.example.com/other blog/",
                 "http://my blog/other blog/"):
         assert f"{url!r}: no URL written for it" in said, text
+
+
+def _two_sites(tmp_path: Path, config: str) -> str:
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir(exist_ok=True)
+        (tmp_path / name / "wsgi.py").write_text("")
+    conf = tmp_path / "site.conf"
+    conf.write_text(config.replace("@ROOT@", str(tmp_path)))
+    return discover_paths([conf])
+
+
+def test_several_ports_on_several_addresses_keep_each_urls_port(tmp_path: Path) -> None:
+    """The first Listen's host:port for every URL sent https URLs on 8443 to port 8000 (a
+    tester's layout): with several ports, connect has none, whatever the addresses."""
+    text = _two_sites(tmp_path, "Listen 127.0.0.1:8000\nListen 127.0.0.2:8000\n"
+                                "Listen 127.0.0.1:8443 https\n"
+                                + vhost(SITE_A, "*:8000")
+                                + vhost(SITE_B + "    SSLEngine on\n", "*:8443"))
+    manifest = parse(text, "discovered")
+    assert manifest.probe.connect == "127.0.0.1"
+    assert "httpd also listens on 127.0.0.2" in text
+    assert sorted(u for i in manifest.instances.values() for u in i.urls) == [
+        "http://a.example:8000/", "https://b.example:8443/"]
+
+
+def test_a_virtualhost_on_a_port_no_listen_opens_gets_no_url(tmp_path: Path) -> None:
+    text = _two_sites(tmp_path, "Listen 127.0.0.1:8000\n"
+                                + vhost(SITE_A, "*:8000") + vhost(SITE_B, "*:8090"))
+    manifest = parse(text, "discovered")
+    assert [u for i in manifest.instances.values() for u in i.urls] == [
+        "http://a.example:8000/"]
+    assert "is on port 8090, where no Listen accepts connections" in text

@@ -12,7 +12,8 @@ one, say), so that a sweep of the result shows the misroute instead of hiding it
 * ``label`` and ``settings`` from the WSGI script (``wsgi_endpoint.wrap(label=...)``,
   ``DJANGO_SETTINGS_MODULE``), ``process_group`` in daemon mode, ``application_group`` when
   the configuration fixes one;
-* ``[probe] connect`` from the first ``Listen``;
+* ``[probe] connect`` from the first ``Listen`` (without a port where several ports are
+  open, so each URL keeps its own); a VirtualHost on a port no ``Listen`` opens gets no URL;
 * ``[refuse]`` an unknown host name for each address where ``probe lint`` cares what
   happens to one (:func:`probe.apache.unknown_hosts.unknown_hosts`): where it lands on the first of
   several sites (lint's ``vhost_fallback``, so the sweep shows the misroute) or on a
@@ -154,16 +155,20 @@ def _connect(site: Site) -> tuple[str | None, str]:
     without port, so each URL keeps its own (docs/manifest.md)."""
     if not site.listens:
         return None, "no Listen directive found: give --connect to probe sweep"
-    hosts = {_loopback(listen.host) for listen in site.listens}
+    hosts = list(dict.fromkeys(_loopback(listen.host) for listen in site.listens))
     ports = sorted({listen.port for listen in site.listens})
     listen = site.listens[0]
-    if len(ports) > 1 and len(hosts) == 1:
+    # Several addresses: the manifest's one connect address is the first Listen's; one
+    # bound only elsewhere is reached only there (said, not guessed around).
+    others = (f"; httpd also listens on {', '.join(hosts[1:])}: a VirtualHost bound to one "
+              f"of those answers only there" if len(hosts) > 1 else "")
+    if len(ports) > 1:  # each URL keeps its own port, whatever the addresses
         written = ", ".join(f"Listen {x.directive.args[0]} at {x.directive.where}"
                             for x in site.listens)
-        return hosts.pop(), (f"{written}: no port, so each URL keeps its own "
-                             f"({', '.join(map(str, ports))})")
-    return (f"{_loopback(listen.host)}:{listen.port}",
-            f"Listen {listen.directive.args[0]} at {listen.directive.where}")
+        return hosts[0], (f"{written}: no port, so each URL keeps its own "
+                          f"({', '.join(map(str, ports))}){others}")
+    return (f"{hosts[0]}:{listen.port}",
+            f"Listen {listen.directive.args[0]} at {listen.directive.where}{others}")
 
 
 def _loopback(host: str | None) -> str:
@@ -250,6 +255,13 @@ def _add_urls(site: Site, instance: DiscoveredInstance, app: WsgiApp, server: Se
     path = url_path(app)
     context = ("the main server" if server.is_main
                else f"the VirtualHost at {server.where}")
+    bound = {a.port for a in server.addresses if a.port is not None}
+    if not server.is_main and bound and site.listens and \
+            not bound & {listen.port for listen in site.listens}:
+        instance.skipped.append(f"{context} is on port {', '.join(map(str, sorted(bound)))}, "
+                                f"where no Listen accepts connections: nothing reaches it, no "
+                                f"URL written for it")
+        return
     redirect = redirects_everything(server)
     if redirect is not None:
         instance.skipped.append(f"{context} redirects every request ({redirect}): its URLs "
