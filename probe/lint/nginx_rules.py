@@ -68,7 +68,8 @@ def no_refusing_default(model: NginxModel) -> list[ConfigFinding]:
             f"name, or a block whose server_name is missing or mistyped, is served by it "
             f"and reaches an application ({passes[0]} at {passes[1]})",
             f"add a block that refuses unknown names: server {{ listen {address} "
-            f"default_server; return 444; }} (and remove default_server from this one)"))
+            f"default_server; return 444; }}"
+            + (f" (and remove default_server from {where})" if marked else "")))
     return findings
 
 

@@ -105,6 +105,16 @@ def test_a_default_block_passing_with_uwsgi_serves_an_application(tmp_path: Path
     assert f"uwsgi_pass at {tmp_path / 'nginx.conf'}:4" in finding.message
 
 
+def test_the_fix_asks_to_unmark_a_default_server_only_where_one_is_marked(
+        tmp_path: Path) -> None:
+    first = _only(_lint(tmp_path, UWSGI), "nginx_no_refusing_default")
+    assert "remove default_server" not in first.fix  # none is marked
+    marked = UWSGI.replace("server { listen 18094; server_name b",
+                           "server { listen 18094 default_server; server_name b")
+    finding = _only(_lint(tmp_path, marked), "nginx_no_refusing_default")
+    assert finding.fix.endswith(f"(and remove default_server from {tmp_path / 'nginx.conf'}:5)")
+
+
 def test_discover_names_the_uwsgi_locations_it_skips(tmp_path: Path) -> None:
     path = tmp_path / "nginx.conf"
     path.write_text(f"events {{}}\nhttp {{\n{UWSGI}\n}}\n")
