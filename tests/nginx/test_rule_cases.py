@@ -108,10 +108,11 @@ def test_a_default_block_passing_with_uwsgi_serves_an_application(tmp_path: Path
 def test_the_fix_asks_to_unmark_a_default_server_only_where_one_is_marked(
         tmp_path: Path) -> None:
     first = _only(_lint(tmp_path, UWSGI), "nginx_no_refusing_default")
-    assert "remove default_server" not in first.fix  # none is marked
+    assert first.fix is not None and "remove default_server" not in first.fix  # none marked
     marked = UWSGI.replace("server { listen 18094; server_name b",
                            "server { listen 18094 default_server; server_name b")
     finding = _only(_lint(tmp_path, marked), "nginx_no_refusing_default")
+    assert finding.fix is not None
     assert finding.fix.endswith(f"(and remove default_server from {tmp_path / 'nginx.conf'}:5)")
 
 
