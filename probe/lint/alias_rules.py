@@ -41,6 +41,15 @@ def _finding(server: Server, earlier: WsgiApp, later: WsgiApp) -> ConfigFinding:
         fix = (f"remove one of them: the second {later.directive.name} for one mount is "
                f"unreachable (give {later.target} a mount of its own if it is a different "
                f"application)")
+    elif later.server.is_main and not earlier.server.is_main:
+        # Not an order within one list: a VirtualHost tries its own aliases before the
+        # main server's, wherever each is written, so no move of the main server's helps.
+        message = (f"{what}: its own {earlier.directive.name} {earlier.mount} at "
+                   f"{earlier.where} matches its URLs, and a VirtualHost tries its own "
+                   f"aliases before those of the main server ({later.where}); {consequence}")
+        fix = (f"add {later.directive.name} {later.mount} inside {server.describe()}, above "
+               f"its {earlier.directive.name} {earlier.mount} ({earlier.where}), if "
+               f"{later.mount} is meant to reach {later.target} there too")
     else:
         message = (f"{what}: the earlier {earlier.directive.name} {earlier.mount} at "
                    f"{earlier.where}{inherited} matches its URLs first; {consequence}")

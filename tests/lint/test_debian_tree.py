@@ -37,7 +37,8 @@ def tree(tmp_path: Path) -> Path:
         "Include ports.conf\n"
         "IncludeOptional conf-enabled/*.conf\n"
         "IncludeOptional sites-enabled/*.conf\n")
-    (etc / "ports.conf").write_text("Listen 8080\n")
+    # Debian's ports.conf: the VirtualHosts on *:80 are reached only where httpd listens on 80
+    (etc / "ports.conf").write_text("Listen 80\n")
     (etc / "envvars").write_text("export APACHE_RUN_USER=www-data\n")
     (etc / "mods-enabled" / "wsgi.load").write_text("LoadModule wsgi_module mod_wsgi.so\n")
     available = etc / "sites-available"
@@ -79,7 +80,7 @@ def test_discover_of_the_directory_leaves_disabled_sites_out(tree: Path) -> None
     manifest = parse(discover_paths([tree]), "discovered")
     assert {n: i.urls for n, i in manifest.instances.items()} == {
         "shop": ("http://shop.example.com/",)}
-    assert manifest.probe.connect == "127.0.0.1:8080"
+    assert manifest.probe.connect == "127.0.0.1:80"
 
 
 def test_ps_config_numbers_only_the_enabled_daemon_groups(tree: Path) -> None:

@@ -56,6 +56,25 @@ def test_shorter_mount_first_shadows_the_longer(tmp_path: Path) -> None:
     assert result.exit_status == 1
 
 
+def test_a_main_server_mount_under_a_virtualhosts_own_root(tmp_path: Path) -> None:
+    """Read first or not, the main server's /healthz comes after a VirtualHost's own /: no
+    move of it helps (a tester's Debian layout, conf-enabled read before sites-enabled)."""
+    result = lint(tmp_path, """\
+WSGIScriptAlias /healthz @ROOT@/health/wsgi.py
+<VirtualHost *:80>
+    ServerName api.example.com
+    WSGIScriptAlias / @ROOT@/api/wsgi.py
+</VirtualHost>
+""", {"health/wsgi.py": "", "api/wsgi.py": ""})
+    [finding] = codes(result, "alias_order")
+    conf = str(tmp_path / "httpd.conf")
+    assert finding.line == 1
+    assert "tries its own aliases before those of the main server" in finding.message
+    assert "earlier" not in finding.message
+    assert finding.fix is not None and "inside" in finding.fix and "move" not in finding.fix
+    assert f"above its WSGIScriptAlias / ({conf}:4)" in finding.fix
+
+
 def test_longest_mount_first_is_clean(tmp_path: Path) -> None:
     result = lint(tmp_path, """\
 <VirtualHost *:80>
