@@ -113,8 +113,9 @@ def _listen_of(context: SweepContext, instance: str | None) -> str | None:
         return None
     key = ("listen", instance)
     if key not in context.memo:  # once per instance: asked for every wrong URL
-        context.memo[key] = next((listen(answer) for _, answer in context.answers_of(instance)
-                                  if listen(answer)), None)
+        # Its answers to its own URLs only: the sentence says "answers its own URLs from".
+        context.memo[key] = next((listen(answer) for obs, answer in context.answers_of(instance)
+                                  if obs.target.expected == instance and listen(answer)), None)
     found = context.memo[key]
     return found if isinstance(found, str) else None
 

@@ -311,6 +311,21 @@ def test_an_upstream_pool_with_another_applications_server_is_said_in_nginx_term
     assert any(e["kind"] == "configured" for e in found["evidence"])
 
 
+def test_where_an_instance_answers_is_said_only_from_its_own_urls(apps: Apps,
+                                                                  run_nginx: Any) -> None:
+    """two answers none of its own URLs here, only blog's: "two answers its own URLs from"
+    would be a claim about answers nobody saw (a tester's set-up)."""
+    body = correct(apps).replace("proxy_pass http://site_two;", "proxy_pass http://site_one;"
+                                 ).replace(f"proxy_pass http://127.0.0.1:{apps.blog.port};",
+                                           "proxy_pass http://site_two;")
+    run = run_nginx(body)
+    found = run.by_url()
+    assert found["http://site-2.example.com/blog/"]["answered_by"] == "two"
+    site2 = found["http://site-2.example.com/"]
+    assert site2["verdict"] == "wrong_instance", site2
+    assert "two answers its own URLs" not in site2["explanation"]
+
+
 def test_host_not_forwarded(apps: Apps, run_nginx: Any) -> None:
     body = correct(apps).replace(f"proxy_pass http://site_one;\n            {HEADERS}",
                                  "proxy_pass http://site_one;\n"
