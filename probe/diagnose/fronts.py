@@ -81,12 +81,19 @@ def server_header(obs: Observation) -> str | None:
     return next((s.server for s in reversed(obs.samples) if s.server), None)
 
 
+WILDCARD_HOSTS = ("*", "0.0.0.0", "[::]", "")  # noqa: S104 - reads listen addresses, binds none
+"""The hosts of a listen on every address, as application servers write them."""
+
+
 def same_listen(a: str | None, b: str | None) -> bool:
-    """Whether two listen addresses are one (``*:PORT`` is any host on that port)."""
+    """Whether two listen addresses are one: a wildcard host (waitress's ``*:PORT``,
+    ``0.0.0.0:PORT``, ``[::]:PORT``, uWSGI's ``:PORT``) is any host on that port."""
     if not a or not b:
         return False
     if a == b:
         return True
-    if a.startswith("*:") or b.startswith("*:"):
-        return a.rpartition(":")[2] == b.rpartition(":")[2]
+    (host_a, _, port_a), (host_b, _, port_b) = a.rpartition(":"), b.rpartition(":")
+    wild = host_a in WILDCARD_HOSTS or host_b in WILDCARD_HOSTS
+    if wild and port_a.isdigit() and port_a == port_b:
+        return not a.startswith("unix:") and not b.startswith("unix:")
     return False

@@ -143,7 +143,8 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
     sent = urlsplit(obs.target.probe_url(context.manifest.probe.segment)).path
     seen = f"request.script_name = {script!r}, request.path_info = {info!r}"
     evidence: tuple[Evidence, ...] = (Evidence(EvidenceKind.OBSERVED, seen, f"GET {url}"),)
-    if script + info != sent:
+    stripped = script + info != sent
+    if stripped:
         what = (f"the front took {mount} off the path ({sent} arrived as {script + info!r}) "
                 f"without telling the application, which believes it is mounted at "
                 f"{script or '/'}: its links and redirects (admin login, APPEND_SLASH) point "
@@ -159,16 +160,34 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
     return Diagnosis(
         Verdict.MOUNT_MISMATCH, None,
         explanation=f"{url} is served by the right application, but {what}.",
-        fix=_mount_fix(front, mount), answered_by=diagnosis.answered_by,
+        fix=_mount_fix(front, mount, route, stripped=stripped),
+        answered_by=diagnosis.answered_by,
         evidence=(*diagnosis.evidence, *evidence))
 
 
-def _mount_fix(front: FrontKind, mount: str) -> str:
+def _where_nginx(mount: str, route: PredictedRoute | None) -> str:
+    """The location to change: as written in the configuration read, with its line (nginx's
+    ``/wiki`` and ``/wiki/`` are two locations that pass different paths); else the prefix
+    it proxies, said to be unread."""
+    step = route.step("mapping") if route is not None else None
+    if step is not None and step.source is not None and step.decision.startswith("location "):
+        pattern = step.decision.split()[-1]
+        slash = (f"; written without the trailing slash, a URI part '/' makes nginx pass "
+                 f"{pattern}/x on as //x: write it 'location {pattern}/'"
+                 if len(step.decision.split()) == 2 and not pattern.endswith("/") else "")
+        return f"in the nginx '{step.decision}' ({step.source}{slash})"
+    return (f"in the nginx location that proxies {mount}/ (not read here: 'nginx -T' shows "
+            f"it, probe sweep --config names its line)")
+
+
+def _mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None, *,
+               stripped: bool = True) -> str:
     django = (f"in Django set FORCE_SCRIPT_NAME = \"{mount}\" (or a middleware that sets "
               f"SCRIPT_NAME from that header)")
     if front is FrontKind.NGINX:
-        return (f"Tell the application its mount: in the nginx location {mount}/ keep "
-                f"proxy_pass stripping the prefix (a URI part such as '/'), add "
+        return (f"Tell the application its mount: {_where_nginx(mount, route)} "
+                f"{'keep proxy_pass stripping' if stripped else 'let proxy_pass strip'} the "
+                f"prefix (a URI part such as '/'), add "
                 f"'proxy_set_header X-Forwarded-Prefix {mount};', and {django}. With gunicorn "
                 f"'proxy_set_header SCRIPT_NAME {mount};' and a proxy_pass without URI part "
                 f"does it without Django settings.")

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from probe.diagnose.discriminate import INVALID_HOST, key_of
 from probe.diagnose.fronts import listen, same_listen, server_header, software
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.pass_target import Configured, OwnAnswer, own_answer, pass_target
 from probe.diagnose.wording import Diagnosis
 from probe.front import FrontConfig, FrontKind, PredictedRoute, RouteStep
 from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation, Verdict
@@ -53,7 +54,7 @@ def nginx_diagnosis(obs: Observation, diagnosis: Diagnosis, context: SweepContex
     configuration's lint findings by (file, line), named where the route passes them."""
     route = _route(obs, front)
     if diagnosis.verdict in MISROUTES:
-        found = _misroute(obs, diagnosis, context, route)
+        found = _misroute(obs, diagnosis, context, route, front)
         return _with_lint(found, route, lint or {}) if found.cause else found
     if diagnosis.verdict is Verdict.HTTP_ERROR:
         return _error(obs, diagnosis, route, "nginx")
@@ -108,20 +109,27 @@ def direct_diagnosis(obs: Observation, diagnosis: Diagnosis) -> Diagnosis:
     return diagnosis
 
 
-def _listen_of(context: SweepContext, instance: str | None) -> str | None:
-    if instance is None:
+def _configured_pass(context: SweepContext, front: FrontConfig | None,
+                     instance: str | None, own: OwnAnswer | None) -> Configured | None:
+    """The proxy_pass the configuration read passes the instance's own URL to, when it leads
+    where that URL's answer came from; once per instance."""
+    if front is None or instance is None or own is None:
         return None
-    key = ("listen", instance)
-    if key not in context.memo:  # once per instance: asked for every wrong URL
-        # Its answers to its own URLs only: the sentence says "answers its own URLs from".
-        context.memo[key] = next((listen(answer) for obs, answer in context.answers_of(instance)
-                                  if obs.target.expected == instance and listen(answer)), None)
+    key = ("configured_pass", instance)
+    if key not in context.memo:
+        route = front.route(own.url, own.address)
+        step = route.step("upstream")
+        leads = route.undecided is None and step is not None and step.source is not None \
+            and step.rule.startswith("proxy_pass ") \
+            and any(same_listen(own.listen, m) for m in _members(route))
+        context.memo[key] = (Configured(step.rule.split()[1], str(step.source), own.url)
+                             if leads and step is not None else None)
     found = context.memo[key]
-    return found if isinstance(found, str) else None
+    return found if isinstance(found, Configured) else None
 
 
 def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
-              route: PredictedRoute | None) -> Diagnosis:
+              route: PredictedRoute | None, front: FrontConfig | None) -> Diagnosis:
     answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer), None)
     if answer is None:
         return diagnosis
@@ -130,7 +138,10 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     address = obs.target.address or next((s.address for s in obs.samples if s.address), "")
     who = diagnosis.answered_by or answer.label or "another application"
     at = listen(answer)
-    wanted_at = _listen_of(context, expected)
+    own = own_answer(context, expected)
+    wanted_at = own.listen if own is not None else None
+    target = pass_target(expected or "the right application", own, address or None,
+                         _configured_pass(context, front, expected, own))
     header = server_header(obs) or "nginx"
     head = (f"{url} should be {'served by ' + expected if expected else 'refused'}, but "
             f"nginx (Server: {header}) passed it to {who}"
@@ -146,7 +157,7 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     if route is None:
         decided = _probed(obs, context, at, answer.label)
         if decided is not None and decided[0] is None:
-            return _undecided(diagnosis, head + also, host, expected, who, at, wanted_at,
+            return _undecided(diagnosis, head + also, host, expected, who, at, target,
                               refuse, (*observed, decided[1]), probed=True)
         if decided is not None and decided[0] is not None:
             cause, evidence = decided[0], decided[1]
@@ -158,10 +169,9 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                      if cause is Cause.DEFAULT_SERVER else
                      f"In the server block whose server_name matches {host} ('nginx -T' "
                      f"shows it; probe sweep --config names the line), point proxy_pass at "
-                     f"{wanted_at or 'the upstream of ' + (expected or 'the right application')}"
-                     f"."),
+                     f"{target}."),
                 evidence=(*observed, evidence))
-        return _undecided(diagnosis, head + also, host, expected, who, at, wanted_at, refuse,
+        return _undecided(diagnosis, head + also, host, expected, who, at, target, refuse,
                           tuple(observed), probed=False, address=address)
     site, upstream = route.step("site"), route.step("upstream")
     members = _members(route)
@@ -193,8 +203,7 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         proxy = (f"{upstream.rule} ({upstream.source})" if upstream else "proxy_pass")
         why = (f" The server block that takes {host!r} ({site.rule if site else '?'}, "
                f"{site.source if site else '?'}) proxies to {route.upstream}: {proxy}.")
-        fix = (f"At {upstream.source if upstream else 'that proxy_pass'}, pass to the upstream "
-               f"where {expected} listens" + (f" ({wanted_at})" if wanted_at else "") + "."
+        fix = (f"At {upstream.source if upstream else 'that proxy_pass'}, pass to {target}."
                if expected else
                # A URL to refuse has no application to pass to: the name is what is claimed.
                f"Remove {host} from the server_name that claims it"
@@ -206,11 +215,10 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
 
 
 def _undecided(diagnosis: Diagnosis, head: str, host: str, expected: str | None, who: str,
-               at: str | None, wanted_at: str | None, refuse: str,
+               at: str | None, target: str, refuse: str,
                evidence: tuple[Evidence, ...], *, probed: bool, address: str = "") -> Diagnosis:
     """Both causes open: without the configuration, what a request for ``host`` matched is
     not seen (the extra request, if sent, shows only where the default server proxies)."""
-    target = wanted_at or "the upstream of " + (expected or "the right application")
     to_fix = (f"If none matches, add {host} to the server_name of the block meant for "
               f"{expected} and let unknown names be refused: {refuse}. If one does, point its "
               f"proxy_pass at {target}." if expected else

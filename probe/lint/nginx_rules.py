@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from probe.lint.findings import ConfigFinding, Severity
-from probe.nginx.model import Location, NginxModel, Server
+from probe.nginx.model import Location, NginxModel, Server, Upstream
 
 NginxRule = Callable[[NginxModel], list[ConfigFinding]]
 MOUNT_HEADERS = ("script_name", "x-forwarded-prefix", "x-script-name")
@@ -210,9 +210,19 @@ def shared_upstream(model: NginxModel) -> list[ConfigFinding]:
                 f"{server.describe()} proxies to {target}, as does the {first}, while "
                 f"upstream {unused[0].name} ({unused[0].where}) serves no block: one of them "
                 f"probably names the other site's upstream",
-                f"point proxy_pass at the upstream of this site's application (upstream "
-                f"{', '.join(u.name for u in unused)} is unused)"))
+                _upstream_fix(loc, unused)))
     return findings
+
+
+def _upstream_fix(loc: Location, unused: list[Upstream]) -> str:
+    """The proxy_pass to write, to an upstream declared and unused: which one is this
+    site's the configuration cannot say, so each is named with its line."""
+    proxy = loc.proxy_pass
+    assert proxy is not None
+    lines = " or ".join(f"'proxy_pass {proxy.scheme}://{u.name}{proxy.uri or ''};' (upstream "
+                        f"{u.name} at {u.where})" for u in unused)
+    return (f"if one of the unused upstreams is this site's application, write {lines} in "
+            f"place of 'proxy_pass {proxy.url};' at {proxy.where}")
 
 
 def include_unread(model: NginxModel) -> list[ConfigFinding]:

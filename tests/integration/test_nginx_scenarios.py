@@ -436,3 +436,48 @@ def test_sub_path_mount_not_told(apps: Apps, run_nginx: Any, slash: str) -> None
         assert page.status_code == 302 and page.headers["Location"].startswith("/admin/login/")
     else:  # the whole path passed: the application has no /blog/ pattern
         assert page.status_code == 404
+
+
+def test_a_location_without_its_slash_is_quoted_as_written(apps: Apps, run_nginx: Any) -> None:
+    """`location /blog` (no trailing slash) with a URI part: the fix quotes it as written with
+    its line, and without the configuration names no location line (a tester's nginx)."""
+    body = correct(apps).replace(
+        f"location /blog/ {{\n            proxy_pass http://127.0.0.1:{apps.blog.port};",
+        f"location /blog {{\n            proxy_pass http://127.0.0.1:{apps.plain_blog.port}/;")
+    run = run_nginx(body)
+    line = next(n for n, text in enumerate(run.nginx.conf.read_text().splitlines(), 1)
+                if "location /blog {" in text)
+    blog = run.by_url("--config", str(run.nginx.conf))["http://site-2.example.com/blog/"]
+    assert blog["verdict"] == "mount_mismatch", blog
+    assert f"in the nginx 'location /blog' ({run.nginx.conf}:{line};" in blog["fix"], blog
+    assert "location /blog/ keep" not in blog["fix"]
+    alone = run.by_url()["http://site-2.example.com/blog/"]
+    assert "(not read here" in alone["fix"] and "'location" not in alone["fix"], alone
+
+
+def test_a_wrong_upstream_fix_gives_a_target_nginx_accepts(apps: Apps, run_nginx: Any) -> None:
+    """blog (waitress) says it listens on '*:PORT', which no proxy_pass takes. Without the
+    configuration the fix infers 127.0.0.1:PORT and says so; with it, it names the
+    proxy_pass that reaches blog for its own URL. Written in, the inferred line works."""
+    body = correct(apps).replace(
+        f"proxy_pass http://127.0.0.1:{apps.blog.port};", "proxy_pass http://site_one;") + (
+        f"    server {{ listen 127.0.0.1:@P@; server_name blog.example.com;\n"
+        f"        location / {{ proxy_pass http://127.0.0.1:{apps.plain_blog.port}; "
+        f"{HEADERS} }} }}\n")
+    run = run_nginx(body)
+    run.manifest.write_text(run.manifest.read_text().replace(
+        'urls = ["http://site-2.example.com/blog/"]',
+        'urls = ["http://site-2.example.com/blog/", "http://blog.example.com/"]'))
+    url = "http://site-2.example.com/blog/"
+    wanted = f"'proxy_pass http://127.0.0.1:{apps.plain_blog.port};'"
+    probed = run.by_url()[url]
+    assert probed["verdict"] == "wrong_instance" and probed["cause"] == "wrong_upstream"
+    assert "http://*:" not in probed["fix"] and "at *:" not in probed["fix"], probed["fix"]
+    assert wanted in probed["fix"] and "an inference" in probed["fix"]
+    configured = run.by_url("--config", str(run.nginx.conf))[url]
+    line = next(n for n, text in enumerate(run.nginx.conf.read_text().splitlines(), 1)
+                if "server_name blog.example.com" in text) + 1
+    assert f"{wanted} as at {run.nginx.conf}:{line}" in configured["fix"], configured["fix"]
+    fixed = run_nginx(body.replace("location /blog/ {\n            proxy_pass http://site_one;",
+                                   f"location /blog/ {{\n            {wanted[1:-1]}"))
+    assert fixed.by_url()[url]["answered_by"] == "blog"

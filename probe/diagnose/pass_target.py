@@ -1,0 +1,112 @@
+"""Where nginx should pass a URL meant for an instance: a ``proxy_pass`` target, each said
+with what shows it.
+
+An answer's ``server.listen`` is where the application server says it listens, as that
+server writes it: gunicorn ``127.0.0.1:8001``, waitress ``*:8001`` (its port only), uWSGI its
+option as given (``:8001``, ``0.0.0.0:8001``) or ``unix:/path``. A wildcard is no address to
+connect to (``proxy_pass http://*:8001`` makes ``nginx -t`` fail), so it is never pasted into
+a fix as it stands. In order of evidence:
+
+* the configuration read passes the instance's own URL to an upstream that reached it: that
+  ``proxy_pass`` as written, with its ``file:line`` (configured);
+* a concrete address (``127.0.0.1:8001``, ``[::1]:8001``): that address (observed); a socket
+  ``unix:/path``: ``http://unix:/path:`` (nginx's form, the path enclosed in colons);
+* a wildcard and the probe reached the instance directly on that port: that address (probed);
+* a wildcard otherwise: the host the probe reached nginx at, with the port, said to be an
+  inference (it holds when the application server runs on nginx's machine).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from probe.diagnose.fronts import WILDCARD_HOSTS as WILDCARDS
+from probe.diagnose.fronts import listen, software
+from probe.diagnose.identify import SweepContext
+
+
+@dataclass(frozen=True)
+class OwnAnswer:
+    """An instance answering one of its own URLs: where it says it listens, and where the
+    probe connected for that answer."""
+
+    listen: str
+    url: str
+    address: str | None
+    software: str | None
+
+
+@dataclass(frozen=True)
+class Configured:
+    """The ``proxy_pass`` that passes the instance's own URL, as read."""
+
+    url: str  # as written: http://blog_upstream, http://127.0.0.1:8001/
+    where: str
+    own_url: str
+
+
+def own_answer(context: SweepContext, instance: str | None) -> OwnAnswer | None:
+    """The first answer of ``instance`` to one of its own URLs that says where it listens;
+    once per instance (asked for every wrong URL)."""
+    if instance is None:
+        return None
+    key = ("own_answer", instance)
+    if key not in context.memo:
+        found = None
+        for obs, answer in context.answers_of(instance):
+            at = listen(answer)
+            if obs.target.expected == instance and at:
+                address = obs.target.address or next(
+                    (s.address for s in obs.samples if s.address), None)
+                found = OwnAnswer(at, obs.target.url, address, software(answer))
+                break
+        context.memo[key] = found
+    own = context.memo[key]
+    return own if isinstance(own, OwnAnswer) else None
+
+
+def split_listen(value: str) -> tuple[str, str] | None:
+    """(host, port) of a ``host:port`` listen; None for a socket or anything else."""
+    host, colon, port = value.rpartition(":")
+    if not colon or not port.isdigit() or value.startswith("unix:"):
+        return None
+    return host, port
+
+
+def _reached_host(address: str | None) -> str | None:
+    parsed = split_listen(address or "")
+    return parsed[0] if parsed and parsed[0] not in WILDCARDS else None
+
+
+def pass_target(instance: str, own: OwnAnswer | None, nginx_address: str | None,
+                configured: Configured | None = None) -> str:
+    """Words naming where to pass, each with its evidence (for "point proxy_pass at ...")."""
+    if configured is not None:
+        return (f"{instance}'s upstream: 'proxy_pass {configured.url};' as at "
+                f"{configured.where}, which passes {instance}'s own URL {configured.own_url} "
+                f"and reached it")
+    if own is None:
+        return f"the upstream of {instance}"
+    seen = f"{instance} answers its own URL {own.url} on server.listen {own.listen!r}"
+    uwsgi = ("; uwsgi_pass to it instead if it listens with uWSGI's socket option (its "
+             "own protocol) rather than http-socket"
+             if (own.software or "").lower().startswith("uwsgi") else "")
+    if own.listen.startswith("unix:"):
+        return f"'proxy_pass http://{own.listen}:;' ({seen}{uwsgi})"
+    parsed = split_listen(own.listen)
+    if parsed is None:
+        return f"the address {instance} listens on ({seen}, not an address nginx can use)"
+    host, port = parsed
+    if host not in WILDCARDS:
+        return f"'proxy_pass http://{own.listen};' ({seen}{uwsgi})"
+    every = f"{seen}, every address of its machine, port {port}"
+    direct = split_listen(own.address or "")
+    if direct is not None and direct[1] == port and direct[0] not in WILDCARDS:
+        return (f"'proxy_pass http://{own.address};' ({every}; the probe reached it at "
+                f"{own.address}{uwsgi})")
+    host = _reached_host(nginx_address) or "127.0.0.1"
+    whence = (f"the host the probe reached nginx at ({nginx_address})"
+              if _reached_host(nginx_address) else "nginx's own machine")
+    return (f"its address ({every}): if it runs on nginx's machine, 'proxy_pass "
+            f"http://{host}:{port};' reaches it; an inference from that field and {whence}, "
+            f"not probed{uwsgi}")
