@@ -100,11 +100,11 @@ def _host(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer, front:
               " Django accepts it (it is in ALLOWED_HOSTS), but builds absolute links and "
               "redirects with it." if allowed else "")
     if mismatch:
-        step = route.step("host") if route is not None else None
+        step = _step(route, "host")
         cited = (f" The configuration given says why: {step.rule} ({step.source})."
                  if step is not None and step.source is not None else
                  f" The configuration given sends no Host of its own: {step.rule}."
-                 if step is not None else "")
+                 if step is not None else _undecided(route))
         if step is not None and step.source is not None:
             evidence.append(Evidence(EvidenceKind.CONFIGURED, step.rule, str(step.source)))
         return Diagnosis(
@@ -153,7 +153,8 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
         what = (f"the application received the whole path {sent} with SCRIPT_NAME "
                 f"{script!r}: it believes it is mounted at {script or '/'}, so unless its URL "
                 f"patterns start with {mount.lstrip('/')}/ its pages answer 404")
-    step = route.step("mount") if route is not None else None
+    step = _step(route, "mount")
+    what += _undecided(route).rstrip(".")
     if step is not None and step.source is not None:
         what += f". The configuration given: {step.rule} ({step.source})"
         evidence += (Evidence(EvidenceKind.CONFIGURED, step.rule, str(step.source)),)
@@ -165,11 +166,25 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
         evidence=(*diagnosis.evidence, *evidence))
 
 
+def _step(route: PredictedRoute | None, stage: str) -> RouteStep | None:
+    """A step of the route, when the configuration read decides the route: where an
+    include that was not read may change it, no step of it is stated."""
+    return route.step(stage) if route is not None and route.undecided is None else None
+
+
+def _undecided(route: PredictedRoute | None) -> str:
+    return ("" if route is None or route.undecided is None else
+            f" The configuration given does not decide this URL's route: {route.undecided}.")
+
+
 def _where_nginx(mount: str, route: PredictedRoute | None) -> str:
     """The location to change: as written in the configuration read, with its line (nginx's
     ``/wiki`` and ``/wiki/`` are two locations that pass different paths); else the prefix
     it proxies, said to be unread."""
-    step = route.step("mapping") if route is not None else None
+    step = _step(route, "mapping")
+    if route is not None and route.undecided is not None:
+        return (f"in the nginx location that proxies {mount}/ (the configuration given does "
+                f"not decide which: see above)")
     if step is not None and step.source is not None and step.decision.startswith("location "):
         pattern = step.decision.split()[-1]
         slash = (f"; written without the trailing slash, a URI part '/' makes nginx pass "

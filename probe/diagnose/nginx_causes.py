@@ -27,6 +27,7 @@ from probe.front import FrontConfig, FrontKind, PredictedRoute, RouteStep
 from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation, Verdict
 
 MISROUTES = (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED)
+FULL_CONFIG = "--config with the whole configuration (nginx.conf, or 'nginx -T' output)"
 REFUSE_BLOCK = "server {{ listen {address} default_server; return 444; }}"
 
 
@@ -53,6 +54,10 @@ def nginx_diagnosis(obs: Observation, diagnosis: Diagnosis, context: SweepContex
     """``diagnosis`` worded for nginx: misroutes and nginx's own errors. ``lint``: the
     configuration's lint findings by (file, line), named where the route passes them."""
     route = _route(obs, front)
+    if route is not None and route.undecided is not None:
+        # An include that was not read may change the route: worded as without the
+        # configuration, and said why (probe.nginx.unread).
+        return _not_decided(nginx_diagnosis(obs, diagnosis, context, None), diagnosis, route)
     if diagnosis.verdict in MISROUTES:
         found = _misroute(obs, diagnosis, context, route, front)
         return _with_lint(found, route, lint or {}) if found.cause else found
@@ -61,6 +66,16 @@ def nginx_diagnosis(obs: Observation, diagnosis: Diagnosis, context: SweepContex
     if diagnosis.verdict is Verdict.INCONSISTENT:
         return _inconsistent(obs, diagnosis, route)
     return diagnosis
+
+
+def _not_decided(worded: Diagnosis, before: Diagnosis, route: PredictedRoute) -> Diagnosis:
+    if worded is before:
+        return worded
+    checks = tuple(dataclasses.replace(c, check=c.check.replace("--config", FULL_CONFIG))
+                   for c in worded.candidates)
+    return dataclasses.replace(
+        worded, explanation=f"{worded.explanation} The configuration given does not decide "
+                            f"this URL's route: {route.undecided}.", candidates=checks)
 
 
 def _inconsistent(obs: Observation, diagnosis: Diagnosis,

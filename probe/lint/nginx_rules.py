@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 from probe.lint.findings import ConfigFinding, Severity
 from probe.nginx.model import Location, NginxModel, Server, Upstream
+from probe.nginx.unread import MAY_HOLD, anywhere, for_blocks, said
 
 NginxRule = Callable[[NginxModel], list[ConfigFinding]]
 MOUNT_HEADERS = ("script_name", "x-forwarded-prefix", "x-script-name")
@@ -37,6 +38,18 @@ def _at(where: str) -> tuple[str, int]:
 def _finding(code: str, severity: Severity, where: str, message: str,
              fix: str) -> ConfigFinding:
     return ConfigFinding(code, severity, *_at(where), message, fix)
+
+
+def _depends(model: NginxModel, which: Callable[[NginxModel], str | None] = for_blocks,
+             blocks: tuple[Server, ...] = ()) -> str:
+    """What an include that was not read may change (probe.nginx.unread), said after a
+    conclusion that depends on it: one in ``blocks`` first, the blocks the finding names."""
+    where = next((s.unread[0] for s in blocks if s.unread), None) or which(model)
+    return "" if where is None else f"; unless what is not read changes it: {said(model, where)}"
+
+
+def _named(model: NginxModel, server: Server, first: str) -> tuple[Server, ...]:
+    return (server, *(s for s in model.servers if s.where == first))
 
 
 def _by_address(model: NginxModel) -> dict[str, list[tuple[Server, bool, str]]]:
@@ -53,7 +66,7 @@ def no_refusing_default(model: NginxModel) -> list[ConfigFinding]:
     for address, blocks in _by_address(model).items():
         if len(blocks) < 2:
             continue
-        if any(s.unread for s, _, _ in blocks):
+        if model.unread or any(s.unread for s, _, _ in blocks):
             continue  # a default_server or a return there is not known: nothing to say
         default = next((b for b in blocks if b[1]), blocks[0])
         server, marked, where = default
@@ -66,7 +79,7 @@ def no_refusing_default(model: NginxModel) -> list[ConfigFinding]:
             f"{len(blocks)} server blocks listen on {address} and the one that answers names "
             f"no server_name matches ({server.describe()}) {why}: a request for any other "
             f"name, or a block whose server_name is missing or mistyped, is served by it "
-            f"and reaches an application ({passes[0]} at {passes[1]})",
+            f"and reaches an application ({passes[0]} at {passes[1]}){_depends(model)}",
             f"add a block that refuses unknown names: server {{ listen {address} "
             f"default_server; return 444; }}"
             + (f" (and remove default_server from {where})" if marked else "")))
@@ -95,7 +108,7 @@ def duplicate_server_name(model: NginxModel) -> list[ConfigFinding]:
         for server, _, _ in blocks:
             for name, where in server.names:
                 if name.startswith("~"):
-                    findings += _regex_again(address, server, name, where, seen)
+                    findings += _regex_again(model, address, server, name, where, seen)
                     continue
                 clash = next((c for c in _claims(name)
                               if c in seen and seen[c][0] != server.where), None)
@@ -115,12 +128,12 @@ def duplicate_server_name(model: NginxModel) -> list[ConfigFinding]:
                     "nginx_duplicate_server_name", Severity.WARNING, where,
                     f"{claimed}: nginx warns \"conflicting server name\" and ignores "
                     f"{_q(name)} in this block, so the requests for {_q(clash)} go to the "
-                    f"first",
+                    f"first{_depends(model, blocks=_named(model, server, block))}",
                     f"remove {_q(name)} from one of the two blocks"))
     return findings
 
 
-def _regex_again(address: str, server: Server, name: str, where: str,
+def _regex_again(model: NginxModel, address: str, server: Server, name: str, where: str,
                  seen: dict[str, tuple[str, str, str]]) -> list[ConfigFinding]:
     """A regular expression written twice: nginx gives no warning (regular expressions are
     not in its name tables) and tries them in order, the first match taking the request."""
@@ -132,7 +145,8 @@ def _regex_again(address: str, server: Server, name: str, where: str,
         f"server_name {name} on {address} is also in the server block at {first[0]} "
         f"(server_name at {first[2]}), which comes first: nginx tries regular-expression names in "
         f"configuration order and the first that matches takes the request, so no request "
-        f"this name matches reaches this block",
+        f"this name matches reaches this block"
+        f"{_depends(model, blocks=_named(model, server, first[0]))}",
         f"remove {name} from one of the two blocks")]
 
 
@@ -209,7 +223,7 @@ def shared_upstream(model: NginxModel) -> list[ConfigFinding]:
                 "nginx_shared_upstream", Severity.WARNING, loc.proxy_pass.where,
                 f"{server.describe()} proxies to {target}, as does the {first}, while "
                 f"upstream {unused[0].name} ({unused[0].where}) serves no block: one of them "
-                f"probably names the other site's upstream",
+                f"probably names the other site's upstream{_depends(model, anywhere)}",
                 _upstream_fix(loc, unused)))
     return findings
 
@@ -232,7 +246,10 @@ def include_unread(model: NginxModel) -> list[ConfigFinding]:
         f"include {' '.join(unread.directive.args)} cannot be read ({unread.path}): "
         f"{text.main} is a site file read alone, as the body of an http block, and what the "
         f"include sets is not known here; nginx_host_not_forwarded and nginx_mount_not_told "
-        f"say nothing of the locations whose proxy_set_header it may set",
+        f"say nothing of the locations whose proxy_set_header it may set, "
+        f"nginx_no_refusing_default nothing of an address where it may hold a listen or "
+        f"return, the other rules and probe sweep --config say where their conclusions "
+        f"depend on it (its {MAY_HOLD})",
         "lint the whole configuration (nginx.conf, its directory, or nginx -T output) for "
         "the include to be read") for unread in text.unread]
 

@@ -87,6 +87,9 @@ class Location:
     other_pass: Directive | None = None  # uwsgi_pass, fastcgi_pass...: not modelled further
     returns: Return | None = None
     header_set: HeaderSet = field(default_factory=HeaderSet)
+    unread: tuple[str, ...] = ()
+    """Where the location names an include that could not be read: nested locations, a
+    return or a proxy_pass may be in it."""
 
     @property
     def headers(self) -> tuple[Header, ...]:
@@ -129,6 +132,9 @@ class NginxModel:
     text: NginxText
     servers: list[Server]
     upstreams: dict[str, Upstream]
+    unread: tuple[str, ...] = ()
+    """Where the http level (a site file's top) names an include that could not be read:
+    whole server blocks may be in it."""
 
     def locations(self) -> Iterator[tuple[Server, Location]]:
         """Every location, nested ones too, with its server block."""
@@ -157,17 +163,19 @@ class NginxModel:
 def build(text: NginxText) -> NginxModel:
     servers: list[Server] = []
     upstreams: dict[str, Upstream] = {}
+    unread: list[str] = []
     https = ([Directive("http", (), text.main, 0, text.directives)] if text.fragment
              else [d for d in text.directives if d.name == "http"])
     for http in https:
         headers = _headers(http, HeaderSet())
+        unread += [d.where for d in http.children("include")]
         for d in http.block or ():
             if d.name == "upstream" and d.args:
                 upstreams.setdefault(d.args[0], Upstream(d.args[0], tuple(
                     (s.args[0], s.where) for s in d.children("server") if s.args), d.where))
             elif d.name == "server":
                 servers.append(_server(d, headers))
-    return NginxModel(text, servers, upstreams)
+    return NginxModel(text, servers, upstreams, tuple(unread))
 
 
 def _headers(block: Directive, inherited: HeaderSet) -> HeaderSet:
@@ -210,7 +218,8 @@ def _location(block: Directive, inherited: HeaderSet) -> Location:
     if not modifier and pattern.startswith("@"):
         modifier = "@"
     headers = _headers(block, inherited)
-    location = Location(modifier, pattern, block.where, header_set=headers)
+    location = Location(modifier, pattern, block.where, header_set=headers,
+                        unread=tuple(d.where for d in block.children("include")))
     location.returns = _return(block)
     for d in block.block or ():
         if d.name == "proxy_pass" and d.args:

@@ -4,13 +4,22 @@ application then receives; each step with the ``file:line`` that decides it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from probe.front import FrontKind, PredictedRoute, RouteStep, Source
 from probe.nginx.model import Header, Location, NginxModel, ProxyPass, Server
 from probe.nginx.select import choose_location, choose_server, normal_host
+from probe.nginx.unread import for_location, said
+from probe.nginx.unread import for_site as unread_for_site
+
+
+def _walk(locations: list[Location]) -> Iterator[Location]:
+    for loc in locations:
+        yield loc
+        yield from _walk(loc.locations)
 
 
 def source(where: str | None) -> Source | None:
@@ -69,10 +78,27 @@ class NginxConfig:
         steps = [RouteStep("site", choice.server.describe() if choice.server else "none",
                            choice.rule, source(choice.where), choice.by)]
         base = PredictedRoute(FrontKind.NGINX, url, address, tuple(steps))
+        unread = unread_for_site(self.model, choice.server, "matched exactly" in choice.rule)
         if choice.server is None:
-            return PredictedRoute(FrontKind.NGINX, url, address, tuple(steps), refused=True)
-        return self._in_server(base, choice.server, parts.path or "/",
-                               normal_host(parts.netloc), parts.netloc)
+            route = PredictedRoute(FrontKind.NGINX, url, address, tuple(steps), refused=True)
+        else:
+            route = self._in_server(base, choice.server, parts.path or "/",
+                                    normal_host(parts.netloc), parts.netloc)
+            unread = unread or self._location_unread(choice.server, route)
+        # the steps stay (what the lines read say); undecided: what they do not decide
+        return route if unread is None else dataclasses.replace(
+            route, undecided=said(self.model, unread))
+
+    @staticmethod
+    def _location_unread(server: Server, route: PredictedRoute) -> str | None:
+        if server.returns is not None:
+            return None  # a return at server level runs before any location is chosen
+        step = route.step("mapping")
+        chosen = next((loc for loc in _walk(server.locations)
+                       if step is not None and loc.where == str(step.source)), None)
+        if server.unread:
+            return server.unread[0]
+        return None if chosen is None else for_location(server, chosen)
 
     def _in_server(self, base: PredictedRoute, server: Server, path: str, url_host: str,
                    netloc: str) -> PredictedRoute:

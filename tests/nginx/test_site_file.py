@@ -140,3 +140,88 @@ def test_an_unread_include_in_a_server_block_silences_the_default_server_rule(
     site.write_text(TWO_SITES.replace("INCLUDE", "include defaults.conf;"))
     codes = [f.code for f in lint_nginx(str(site)).findings]
     assert "nginx_no_refusing_default" not in codes and "nginx_include_unread" in codes
+
+
+NAMED_BY_INCLUDE = """server { listen 127.0.0.1:18091; server_name site.test;
+    location / { proxy_pass http://127.0.0.1:8104; proxy_set_header Host $host; } }
+server { listen 127.0.0.1:18091;
+    include snippets/blog-name.conf;
+    location / { proxy_pass http://127.0.0.1:8104; proxy_set_header Host $host; } }
+server { server_name dup.test;
+    location / { proxy_pass http://127.0.0.1:8105; proxy_set_header Host $host; } }
+server { include snippets/listen.conf; server_name dup.test;
+    location / { proxy_pass http://127.0.0.1:8105; proxy_set_header Host $host; } }
+"""
+
+
+def test_a_route_an_unread_include_may_change_is_undecided(tmp_path: Path) -> None:
+    """The include may hold `server_name blog.test;` (it does, in the tree a tester's nginx
+    ran: blog.test went to the second block): "no server_name matches" is not known. An
+    exact name claimed before any block with an unread include stays decided."""
+    site = tmp_path / "site"
+    site.write_text(NAMED_BY_INCLUDE)
+    config = load_nginx(str(site))
+    route = config.route("http://blog.test/", "127.0.0.1:18091")
+    assert route.undecided is not None and f"{site}:4 was not read" in route.undecided
+    assert "include snippets/blog-name.conf" in route.undecided
+    assert config.route("http://site.test/", "127.0.0.1:18091").undecided is None
+    # read with its include, the route is decided
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "snippets" / "blog-name.conf").write_text("server_name blog.test;\n")
+    (tmp_path / "snippets" / "listen.conf").write_text("listen 127.0.0.1:18092;\n")
+    route = load_nginx(str(site)).route("http://blog.test/", "127.0.0.1:18091")
+    assert route.undecided is None and route.step("site") is not None
+
+
+def test_a_location_holding_an_unread_include_leaves_its_route_undecided(
+        tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.write_text("""server { listen 127.0.0.1:18091; server_name a.test;
+    location / { include snippets/locations.conf; proxy_pass http://127.0.0.1:8104; } }
+""")
+    route = load_nginx(str(site)).route("http://a.test/x", "127.0.0.1:18091")
+    assert route.undecided is not None and f"{site}:2 was not read" in route.undecided
+
+
+def test_the_sweep_does_not_blame_a_line_an_unread_include_may_change(tmp_path: Path) -> None:
+    from probe.diagnose import ConfigJoin, diagnose
+    from probe.manifest import parse
+    from tests.nginx.test_fix_words import _obs
+
+    site = tmp_path / "site"
+    site.write_text(NAMED_BY_INCLUDE)
+    manifest = parse('[instances.blog]\nlabel = "blog"\nurls = ["http://blog.test/"]\n')
+    wrong = _obs("http://blog.test/", "blog", "wiki", "127.0.0.1:8104")
+    target = diagnose(manifest, [wrong], config=ConfigJoin(load_nginx(str(site)))).targets[0]
+    assert target.verdict.value == "wrong_instance" and target.cause is None, target
+    assert f"{site}:4 was not read" in target.explanation
+    assert "The configuration given says why" not in target.explanation
+    assert {c.cause.value for c in target.candidates} == {"default_server", "wrong_upstream"}
+    assert all("whole configuration" in c.check for c in target.candidates)
+
+
+def test_lint_says_where_an_unread_include_may_change_a_conclusion(tmp_path: Path) -> None:
+    """The second dup.test block's include holds a listen elsewhere (nginx -t: no conflict
+    in the tree); read alone, the clash is said with the include it depends on."""
+    site = tmp_path / "site"
+    site.write_text(NAMED_BY_INCLUDE)
+    found = [f for f in lint_nginx(str(site)).findings
+             if f.code == "nginx_duplicate_server_name"]
+    assert len(found) == 1
+    assert found[0].message.endswith(
+        f"unless what is not read changes it: include snippets/listen.conf at {site}:8 was "
+        f"not read (a site file read alone): it may hold listen, server_name, location or "
+        f"return lines that change this"), found[0].message
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "snippets" / "blog-name.conf").write_text("server_name blog.test;\n")
+    (tmp_path / "snippets" / "listen.conf").write_text("listen 127.0.0.1:18092;\n")
+    # read with its includes: the blocks are on two addresses, no clash
+    assert "nginx_duplicate_server_name" not in [f.code for f in lint_nginx(str(site)).findings]
+
+
+def test_an_unread_include_at_the_top_silences_the_default_server_rule(
+        tmp_path: Path) -> None:
+    site = tmp_path / "two.conf"
+    site.write_text("include shared/servers.conf;\n" + TWO_SITES.replace("INCLUDE", ""))
+    codes = [f.code for f in lint_nginx(str(site)).findings]
+    assert "nginx_no_refusing_default" not in codes and "nginx_include_unread" in codes
