@@ -8,18 +8,20 @@ import os
 import re
 from collections.abc import Sequence
 
+from probe.apache.directive_names import DIRECTIVES, SECTIONS
 from probe.errors import ProbeError
 from probe.files import head_bytes
 from probe.front import FrontKind
 
-_APACHE = re.compile(r"^\s*(<(VirtualHost|Directory|Location|IfModule|IfDefine|Files)\b|"
-                     r"(Listen|ServerName|ServerAlias|WSGIScriptAlias|WSGIDaemonProcess|"
-                     r"LoadModule|Include|IncludeOptional|ServerRoot|DocumentRoot)\s)",
-                     re.M | re.I)
-_DIRECTIVE = re.compile(r"^[ \t]*(?:</?[A-Za-z]|[A-Za-z][A-Za-z0-9_]*"
+_DIRECTIVE = re.compile(r"^[ \t]*(?:</?([A-Za-z][A-Za-z0-9_]*)|([A-Za-z][A-Za-z0-9_]*)"
                         r"(?:[ \t]+(?![=:\s])|[ \t\r]*$))", re.M)
 """A line shaped like a directive of either front: a section tag, or a name alone or
 followed by arguments (not ``key = value``, ``key: value``, ``[table]``, ``"string",``)."""
+_MODULE_NAME = re.compile(r"[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*|"
+                          r"php_(?:admin_)?(?:value|flag)")
+"""How the modules httpd does not ship name their directives (PassengerRuby, SecRuleEngine,
+JkMount, OIDCProviderMetadataURL, mod_php's php_value): words of capitalised parts, which no
+Python, shell or prose line starts with before arguments."""
 _CONTENT = re.compile(r"^[ \t]*[^#\s]", re.M)
 _NGINX_MAIN = "nginx.conf"
 _APACHE_MAIN = ("apache2.conf", "httpd.conf", os.path.join("conf", "httpd.conf"))
@@ -51,22 +53,41 @@ def detect(path: str) -> FrontKind:
     text = _sample(path)
     if looks_like_nginx(text):
         return FrontKind.NGINX
-    if _APACHE.search(text):
+    if _known_line(text) is not None:
         return FrontKind.APACHE
     return FrontKind.UNKNOWN
 
 
+def _known_line(text: str) -> str | None:
+    """The first line (stripped) that is a directive or section httpd knows, or None."""
+    for match in _DIRECTIVE.finditer(text):
+        section, name = match.group(1), match.group(2)
+        if (section.lower() in SECTIONS) if section else (name.lower() in DIRECTIVES):
+            return match.group(0).strip()
+    return None
+
+
 def require_configuration(path: str) -> None:
-    """NotThatFront (one line) for a file with content of which no line reads as a
-    directive of either front (a manifest, JSON, YAML): taken for Apache's it would lint
-    clean. Kept to what no configuration can be: an empty file, one of comments only, or
-    one with a single line shaped like a directive passes, as does a directory."""
+    """NotThatFront (one line) for a file of which no line is a directive httpd knows
+    (:mod:`probe.apache.directive_names`) and some line is no directive at all (a manifest,
+    JSON, a Python file): taken for Apache's it would lint clean. Passes an empty file, one
+    of comments only, a directory, and a file whose every directive-shaped line is named as
+    the modules httpd does not ship name theirs (:data:`_MODULE_NAME`: Passenger's alone)."""
     if os.path.isdir(path):
         return
     text = _sample(path).removeprefix("\ufeff")  # a byte order mark starts no directive
-    if _CONTENT.search(text) and not _DIRECTIVE.search(text):
+    if not _CONTENT.search(text) or _known_line(text) is not None:
+        return
+    shaped = list(_DIRECTIVE.finditer(text))
+    if not shaped:
         raise NotThatFront(f"{path}: not an apache or nginx configuration (no line in it "
                            f"reads as a directive)")
+    for match in shaped:
+        word = match.group(1) or match.group(2)
+        if not _MODULE_NAME.fullmatch(word):
+            line = text.count("\n", 0, match.start()) + 1
+            raise NotThatFront(f"{path}: not an apache or nginx configuration (no line in it "
+                               f"is a directive httpd knows; line {line} starts with {word!r})")
 
 
 def choose(paths: Sequence[str], wanted: str) -> FrontKind:

@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 
 from probe.cli import main
 from probe.front import FrontKind
-from probe.front_files import NotThatFront, choose, require_configuration
+from probe.front_files import NotThatFront, choose, detect, require_configuration
 
 MANIFEST = """\
 # written by probe discover
@@ -90,3 +90,63 @@ def test_a_fragment_lints_clean(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["lint", write(tmp_path, "alias.conf",
                                                      FRAGMENTS["alias.conf"])])
     assert result.exit_code == 0 and "clean: no findings" in result.output
+
+
+# -- what decides: httpd's own directive names (probe.apache.directive_names) -----------------
+
+PYTHON = {
+    "one_import.py": "import os\n",
+    "module.py": "import os\nfrom pathlib import Path\n\n\ndef f():\n    return 1\n",
+    "script.wsgi": "def application(environ, start_response):\n    return []\n",
+}
+# Files of modules httpd does not ship: no name in the list, named as modules name theirs.
+OTHER_MODULES = {
+    "passenger.conf": "PassengerRoot /usr/lib/ruby/vendor_ruby/phusion_passenger\n"
+                      "PassengerDefaultRuby /usr/bin/ruby\n",
+    "security.conf": "SecRuleEngine On\nSecRequestBodyAccess On\n",
+    "php.conf": "php_value upload_max_filesize 64M\nphp_admin_flag engine on\n",
+}
+CORPUS = Path(__file__).parent / "lint" / "corpus"
+
+
+@pytest.mark.parametrize("name", sorted(PYTHON))
+def test_python_is_no_apache_configuration(tmp_path: Path, name: str) -> None:
+    path = write(tmp_path, name, PYTHON[name])
+    first = PYTHON[name].split()[0]
+    with pytest.raises(NotThatFront) as refused:
+        choose([path], "auto")
+    assert str(refused.value) == (f"{path}: not an apache or nginx configuration (no line in "
+                                  f"it is a directive httpd knows; line 1 starts with "
+                                  f"{first!r})")
+    result = CliRunner().invoke(main, ["lint", path])
+    assert result.exit_code == 2 and result.stderr == f"probe: {refused.value}\n"
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_MODULES))
+def test_other_modules_directives_still_read_as_apache(tmp_path: Path, name: str) -> None:
+    path = write(tmp_path, name, OTHER_MODULES[name])
+    assert choose([path], "auto") is FrontKind.APACHE
+
+
+def test_a_known_directive_among_python_lines_decides(tmp_path: Path) -> None:
+    # The shape a real file has: one line of httpd's and anything beside it.
+    path = write(tmp_path, "mixed.conf", "import os\nWSGIScriptAlias / /srv/app.wsgi\n")
+    assert choose([path], "auto") is FrontKind.APACHE
+
+
+def test_a_fragment_of_ordinary_directives_is_apache_when_asked(tmp_path: Path) -> None:
+    # --front apache takes what detection calls Apache's: every directive httpd ships counts.
+    path = write(tmp_path, "header.conf", FRAGMENTS["header.conf"])
+    assert choose([path], "apache") is FrontKind.APACHE
+
+
+def test_every_real_world_configuration_reads_as_apache() -> None:
+    confs = sorted(CORPUS.glob("*.conf"))
+    assert len(confs) > 100
+    assert [c.name for c in confs if detect(str(c)) is not FrontKind.APACHE] == []
+    scripts = sorted(p for p in (CORPUS / "scripts").rglob("*.wsgi"))
+    assert len(scripts) > 50
+    for script in scripts:  # the WSGI scripts beside them are Python: refused, each
+        with pytest.raises(NotThatFront, match="is a directive httpd knows"):
+            choose([str(script)], "auto")
