@@ -121,6 +121,23 @@ def test_the_label_is_given_and_readable_by_discover(tmp_path: Path) -> None:
     assert json.loads(served["/__probe__"][1])["label"] == "shop 'eu' ü"
 
 
+def test_the_label_of_a_linked_script_is_the_link_s_directory(tmp_path: Path) -> None:
+    # Capistrano's layout: the server is given /srv/site/wsgi.py, a link into this release.
+    release = tmp_path / "srv" / "releases" / "2026-12-01"
+    release.mkdir(parents=True)
+    (release / "wsgi.py").write_bytes(SCRIPT)
+    site = tmp_path / "srv" / "site"
+    site.mkdir()
+    link = site / "wsgi.py"
+    link.symlink_to(release / "wsgi.py")
+    result = invoke("--install", str(link))
+    assert result.exit_code == 0, result.output
+    assert "(label 'site')" in result.output
+    # Loaded by the path the server was given, as mod_wsgi loads WSGIScriptAlias's.
+    served, stderr = serve_once(link)
+    assert json.loads(served["/__probe__"][1])["label"] == "site" and stderr == ""
+
+
 def test_the_script_directory_is_not_put_on_sys_path(tmp_path: Path) -> None:
     script = project(tmp_path, SCRIPT + b"import sys\nPATH_BEFORE = list(sys.path)\n")
     assert invoke("--install", str(script)).exit_code == 0
