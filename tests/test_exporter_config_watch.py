@@ -11,7 +11,7 @@ from pathlib import Path
 
 import structlog
 
-from probe.exporter.config_watch import ConfigWatch
+from probe.exporter.config_watch import ConfigWatch, ManifestWatch
 from probe.files import MAX_WATCHED_DIRS, include_dirs
 from probe.front_config import FrontConfig, manifest_front
 
@@ -169,3 +169,23 @@ def test_a_wildcard_over_a_whole_tree_watches_a_bounded_number(tmp_path: Path) -
     for n in range(MAX_WATCHED_DIRS + 5):
         (tmp_path / f"d{n}").mkdir()
     assert len(include_dirs(f"{tmp_path}/*/site.conf")) == MAX_WATCHED_DIRS
+
+
+def test_the_manifest_is_read_again_once_per_change(tmp_path: Path) -> None:
+    manifest = tmp_path / "site.toml"
+    manifest.write_text("[instances.a]\n")
+    reads: list[int] = []
+    watch = ManifestWatch(str(manifest), lambda: reads.append(1))
+    watch.check()
+    assert reads == []
+    manifest.write_text("[instances.b]\n")
+    watch.check()
+    watch.check()
+    assert len(reads) == 1
+    watch.reload()  # SIGHUP: changed or not
+    watch.check()
+    assert len(reads) == 2
+    manifest.unlink()  # read once (the reload says it cannot), not at every request
+    watch.check()
+    watch.check()
+    assert len(reads) == 3

@@ -13,7 +13,8 @@ from probe.errors import ProbeError
 
 @click.command(context_settings=CONTEXT)
 @click.option("-m", "--manifest", "manifest_path", required=True, metavar="FILE",
-              type=click.Path(dir_okay=False), help="TOML manifest to sweep.")
+              type=click.Path(dir_okay=False),
+              help="TOML manifest to sweep (read again when it changes, and on SIGHUP).")
 @click.option("--listen", default=defaults.EXPORTER_LISTEN, show_default=True, metavar="HOST:PORT",
               help="Address to serve on ([::1]:PORT for IPv6; port 0 picks a free one).")
 @click.option("--min-interval", type=click.FloatRange(0, None),
@@ -48,9 +49,9 @@ def exporter(manifest_path: str, listen: str, min_interval: float, timeout_offse
     /sd        the manifest's URLs for Prometheus's HTTP service discovery
     /          the last sweep as an HTML table
 
-    SIGHUP reads the manifest again (an invalid one is logged and the old one
-    kept). Runs until SIGTERM or Ctrl-C, then exits 0. See contrib/prometheus/ for a
-    scrape configuration and alert rules.
+    The manifest is read again when its file changes and on SIGHUP (an invalid
+    one is logged and the old one kept). Runs until SIGTERM or Ctrl-C, then
+    exits 0. See contrib/prometheus/ for a scrape configuration and alert rules.
     """
     from probe import manifest
     from probe.exporter import command as exporting

@@ -64,7 +64,7 @@ from prometheus_client.registry import Collector
 from probe import defaults, logs
 from probe.credentials import check_ca_file, read_token
 from probe.errors import ProbeError, UsageError
-from probe.exporter.config_watch import ConfigWatch
+from probe.exporter.config_watch import ConfigWatch, ManifestWatch
 from probe.exporter.discovery import Shard, shard_targets
 from probe.exporter.http import (
     DEFAULT_SCRAPE_TIMEOUT,
@@ -155,8 +155,9 @@ def runners(manifest: Manifest, options: ExporterOptions, *, token: str | None,
 
 def reload(app: ExporterApp, options: ExporterOptions, read: Callable[[], Manifest],
            environ: Mapping[str, str]) -> bool:
-    """Read the manifest again (SIGHUP) and sweep with it from now on; one that cannot be
-    read or is not valid leaves the exporter on the one it had, with a warning."""
+    """Read the manifest again (SIGHUP, or its file changed) and sweep with it from now on;
+    one that cannot be read or is not valid leaves the exporter on the one it had, with a
+    warning."""
     try:
         manifest = read()
         token = read_token(manifest.probe, environ)
@@ -194,7 +195,7 @@ def serve(manifest: Manifest, options: ExporterOptions, *, version: str = "",
           environ: Mapping[str, str], read: Callable[[], Manifest] | None = None) -> int:
     """Serve until SIGTERM or SIGINT; return the exit status (0). ``environ`` is the
     command's (the token's variable is read from it); ``read`` reads the manifest again on
-    SIGHUP, as the command line read it."""
+    SIGHUP, as the command line read it, and when its file changed (:class:`ManifestWatch`)."""
     host, port = parse_connect(options.listen, "--listen", allow_zero=True)
     # Fail at start, not at the first scrape, when the token file cannot be read.
     token = read_token(manifest.probe, environ)
@@ -214,10 +215,15 @@ def serve(manifest: Manifest, options: ExporterOptions, *, version: str = "",
         # the thread inside serve_forever(): call it from another thread.
         threading.Thread(target=server.shutdown, name="shutdown", daemon=True).start()
 
+    watch: ManifestWatch | None = None
+    if read is not None:  # an edited manifest is read as SIGHUP reads it, at the next request
+        again = read
+        watch = ManifestWatch(manifest.source, lambda: reload(app, options, again, environ))
+        app.before = watch.check
+
     def hang_up(signum: int, frame: FrameType | None) -> None:
-        if read is not None:  # off the serving thread: a large manifest takes a while
-            threading.Thread(target=reload, args=(app, options, read, environ),
-                             name="reload", daemon=True).start()
+        if watch is not None:  # off the serving thread: a large manifest takes a while
+            threading.Thread(target=watch.reload, name="reload", daemon=True).start()
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, hang_up)

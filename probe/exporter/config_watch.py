@@ -11,6 +11,9 @@ configuration again only when one of them changed: a stat per file, not a parse,
 A read that fails (the file removed, replaced by something unreadable) leaves the sweeps
 without the configuration, as at start when it cannot be read, and is tried again before the
 next sweep; one warning is logged per reason, not one per sweep.
+
+The manifest itself is watched the same way (:class:`ManifestWatch`): stat'ed before each
+request that serves it, and read again through SIGHUP's own path when it changed.
 """
 
 from __future__ import annotations
@@ -97,11 +100,50 @@ class ConfigWatch:
         return {path: self._stamp(path) for path in paths}
 
     def _stamp(self, path: str) -> Stamp:
-        try:
-            st = self._stat(path)
-        except OSError:
-            return None
-        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        return stamp(path, self._stat)
+
+
+class ManifestWatch:
+    """The manifest file, read again through ``reload`` (what SIGHUP runs) when it changed:
+    configuration management writing it expects the exporter to follow, as it follows the
+    front configuration. Thread-safe: requests arrive on several threads."""
+
+    def __init__(self, path: str, reload: Callable[[], object], *, stat: Stat = os.stat) -> None:
+        self._path = path
+        self._reload = reload
+        self._stat = stat
+        self._lock = threading.Lock()
+        self._stamp = stamp(path, stat)
+        """As of the last read (at start: the command read it just before)."""
+
+    def check(self) -> None:
+        """Before a request: read the manifest again if it changed since the last read (by
+        this or by SIGHUP); the request waits, so that it is served the new one."""
+        with self._lock:
+            now = stamp(self._path, self._stat)
+            if now != self._stamp:
+                self._read(now)
+
+    def reload(self) -> None:
+        """SIGHUP: read it again, changed or not (a token file it names may have)."""
+        with self._lock:
+            self._read(stamp(self._path, self._stat))
+
+    def _read(self, now: Stamp) -> None:
+        # Stamped before the read: an edit made during it is seen at the next request. A
+        # manifest that cannot be used is read again only once it changes again: its one
+        # warning line is not repeated at every scrape.
+        self._stamp = now
+        self._reload()
+
+
+def stamp(path: str, stat: Stat = os.stat) -> Stamp:
+    """What says whether ``path`` changed since it was stamped (None: it cannot be stat'ed)."""
+    try:
+        st = stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _watched(path: str, files: Iterable[str], include_dirs: Iterable[str]) -> list[str]:

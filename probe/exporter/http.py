@@ -85,6 +85,9 @@ class ExporterApp:
         """The exporter's own process metrics, on /metrics after the sweep's and on
         /exporter/metrics (not on /probe, as blackbox_exporter's /probe carries only the
         probe's)."""
+        self.before: Callable[[], None] = _nothing
+        """Runs before each request is routed: the manifest's watch (probe exporter -m),
+        which reads it again when the file changed."""
 
     def reload(self, manifest: Manifest, probe: ProbeRunner) -> None:
         """A manifest read again: its URLs for /sd and /probe, its settings for each probe
@@ -97,6 +100,7 @@ class ExporterApp:
         try:
             if method not in ("GET", "HEAD"):
                 raise HTTPError("405 Method Not Allowed", f"{method} is not allowed; use GET")
+            self.before()
             if path == "/metrics":
                 status, headers, body = self._metrics(environ)
             elif path == "/probe":
@@ -240,3 +244,7 @@ def _run_bounded(work: Callable[[], Report], wait: float) -> Report | None:
     thread.start()
     thread.join(wait)
     return box[0] if box else None
+
+
+def _nothing() -> None:
+    """No watch: the manifest is the one the application was built with."""
