@@ -18,9 +18,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from probe.errors import UsageError
 from probe.files import regular_stat
+
+if TYPE_CHECKING:
+    from probe.model import Finding
 
 CLOCK_SKEW = timedelta(minutes=5)
 """How far a deploy time may be ahead of this machine's clock: the deploy host's clock may
@@ -135,6 +139,42 @@ def manifest_cutoffs(declared: Mapping[str, str]) -> RestartCutoffs:
         name: cutoff(value, f"instances.{name}.restarted_after",
                      f"instances.{name}.restarted_after = {value}")
         for name, value in declared.items()})
+
+
+UNUSABLE = "deploy_time_unusable"
+"""The finding's code, and the exporter's label for it."""
+
+
+@dataclass(frozen=True)
+class Unusable:
+    """A manifest deploy time a sweep could not use (an ``@FILE`` touched into the future,
+    or gone)."""
+
+    instance: str
+    error: str
+    """The one line :func:`parse_deploy_time` refused it with."""
+
+    def finding(self) -> Finding:
+        """The sweep's ``deploy_time_unusable`` finding (docs/verdicts.md)."""
+        from probe.model import Finding, Status  # it imports probe.manifest, which imports us
+
+        return Finding(UNUSABLE, Status.WARNING, (self.instance,),
+                       f"{self.error}; the stale verdict of {self.instance}'s URLs is judged "
+                       f"without it in this sweep")
+
+
+def usable_manifest_cutoffs(declared: Mapping[str, str]
+                            ) -> tuple[RestartCutoffs, tuple[Unusable, ...]]:
+    """:func:`manifest_cutoffs` for a sweep that must run whatever they say (the exporter):
+    a time that cannot be used is left out, and said, instead of refusing the sweep."""
+    own: dict[str, Cutoff] = {}
+    unusable: list[Unusable] = []
+    for name, value in declared.items():
+        try:
+            own.update(manifest_cutoffs({name: value}).instances)
+        except UsageError as exc:
+            unusable.append(Unusable(name, str(exc)))
+    return RestartCutoffs(None, own), tuple(unusable)
 
 
 def as_cutoffs(value: datetime | RestartCutoffs | None) -> RestartCutoffs:

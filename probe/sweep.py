@@ -14,7 +14,13 @@ from types import FrameType
 from typing import TYPE_CHECKING, overload
 
 from probe import addresses, logs
-from probe.deploy_time import RestartCutoffs, as_cutoffs, manifest_cutoffs
+from probe.deploy_time import (
+    RestartCutoffs,
+    Unusable,
+    as_cutoffs,
+    manifest_cutoffs,
+    usable_manifest_cutoffs,
+)
 from probe.diagnose import diagnose
 from probe.diagnose.discriminate import extra_probes
 from probe.http_messages import Request
@@ -43,6 +49,7 @@ def run_sweep(
     resolver: addresses.Resolver | None = None,
     config: ConfigJoin | None = None,
     extra_probes: bool = True,
+    skip_bad_deploy_times: bool = False,
 ) -> Report:
     """Probe ``targets`` (default: all of the manifest's) and diagnose them.
 
@@ -54,12 +61,20 @@ def run_sweep(
     default transport. ``config``: the front's configuration, joined to each answer.
     ``extra_probes``: send the few requests that tell causes apart
     (:mod:`probe.diagnose.discriminate`), through the same transport.
+    ``skip_bad_deploy_times`` (the exporter, which sweeps for days): a manifest deploy time
+    that cannot be used (an ``@FILE`` in the future, or gone) does not refuse the sweep: the
+    stale verdict is judged without it, and a ``deploy_time_unusable`` finding says so.
     """
     # The manifest's per-instance deploy times, read before any request (an @FILE changes
     # with each deploy); the caller's (the command line) go over them.
     declared = {i.name: i.restarted_after for i in manifest.instances.values()
                 if i.restarted_after is not None}
-    cutoffs = as_cutoffs(restarted_after).over(manifest_cutoffs(declared))
+    unusable: tuple[Unusable, ...] = ()
+    if skip_bad_deploy_times:
+        declared_cutoffs, unusable = usable_manifest_cutoffs(declared)
+    else:
+        declared_cutoffs = manifest_cutoffs(declared)
+    cutoffs = as_cutoffs(restarted_after).over(declared_cutoffs)
     settings = manifest.probe
     # One target per URL and address (a fleet); each request carries its address.
     chosen = addresses.expand(
@@ -92,6 +107,8 @@ def run_sweep(
             duration_s=time.monotonic() - started, interrupted=interrupted, config=config,
             probed=probed, unprobed=unprobed,
         )
+    if unusable:
+        report = replace(report, findings=report.findings + tuple(u.finding() for u in unusable))
     logs.get_logger("probe.sweep").info(
         "sweep", targets=len(report.targets), problems=len(report.problems),
         status=report.status.value, duration_s=round(report.duration_s, 3))

@@ -194,7 +194,8 @@ class SlowSweep:
 
     def __call__(self, manifest: Manifest, *, targets: Sequence[Target] | None = None,
                  deadline: float | None = None, transport: Transport | None = None,
-                 token: str | None = None, config: ConfigJoin | None = None) -> Report:
+                 token: str | None = None, config: ConfigJoin | None = None,
+                 skip_bad_deploy_times: bool = False) -> Report:
         with self._lock:
             self.calls.append({"targets": targets, "deadline": deadline,
                                "transport": transport, "token": token, "config": config})
@@ -603,7 +604,8 @@ def test_probe_success_1_when_ok(serve: ServeFactory) -> None:
     class OkSweep(SlowSweep):
         def __call__(self, manifest: Manifest, *, targets: Sequence[Target] | None = None,
                      deadline: float | None = None, transport: Transport | None = None,
-                     token: str | None = None, config: ConfigJoin | None = None) -> Report:
+                     token: str | None = None, config: ConfigJoin | None = None,
+                     skip_bad_deploy_times: bool = False) -> Report:
             assert targets is not None
             return Report((result(targets[0].url, targets[0].expected,
                                   observed=endpoint("project-1")),))

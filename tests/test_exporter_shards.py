@@ -40,7 +40,8 @@ class Recorder:
 
     def __call__(self, manifest: Manifest, *, targets: Sequence[Target] | None = None,
                  deadline: float | None = None, token: str | None = None,
-                 config: ConfigJoin | None = None) -> Report:
+                 config: ConfigJoin | None = None,
+                 skip_bad_deploy_times: bool = False) -> Report:
         self.swept.append([t.url for t in targets] if targets is not None else None)
         chosen = targets if targets is not None else manifest.targets()
         return Report(tuple(TargetResult(t.url, t.expected, Verdict.OK, None, "", "", None,

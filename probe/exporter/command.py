@@ -63,6 +63,7 @@ from prometheus_client.registry import Collector
 
 from probe import defaults, logs
 from probe.credentials import check_ca_file, read_token
+from probe.deploy_time import UNUSABLE
 from probe.errors import ProbeError, UsageError
 from probe.exporter.config_watch import ConfigWatch, ManifestWatch
 from probe.exporter.discovery import Shard, shard_targets
@@ -137,9 +138,14 @@ def runners(manifest: Manifest, options: ExporterOptions, *, token: str | None,
     """The manifest's sweep (this shard's URLs) and the sweep of one /probe target."""
     from probe.sweep import run_sweep
 
-    run: Callable[..., Report] = sweep or run_sweep
+    swept: Callable[..., Report] = sweep or run_sweep
     mine = shard_targets(manifest, options.shard) if options.shard else None
     current = config.current if isinstance(config, ConfigWatch) else lambda: config
+    said = DeployTimeWarnings()
+
+    def run(*args: object, **kwargs: object) -> Report:
+        # A deploy time that cannot be right must not stop every sweep for days.
+        return said(swept(*args, skip_bad_deploy_times=True, **kwargs))
 
     def run_all(deadline: float) -> Report:
         if mine is None:
@@ -151,6 +157,27 @@ def runners(manifest: Manifest, options: ExporterOptions, *, token: str | None,
                    token=token if with_token else None, config=current())
 
     return run_all, run_one
+
+
+class DeployTimeWarnings:
+    """Logs a manifest deploy time the sweeps cannot use once, not at every sweep: a file
+    touched into the future stays so until the clock catches up. Said again when it was
+    usable in between; the ``deploy_time_unusable`` finding is on every sweep's metrics."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._said: set[str] = set()
+
+    def __call__(self, report: Report) -> Report:
+        found = {f.instances[0]: f for f in report.findings
+                 if f.code == UNUSABLE and f.instances}
+        with self._lock:
+            new = sorted(found.keys() - self._said)
+            self._said = set(found)
+        for instance in new:
+            log.warning("exporter_deploy_time_unusable", instance=instance,
+                        error=found[instance].explanation)
+        return report
 
 
 def reload(app: ExporterApp, options: ExporterOptions, read: Callable[[], Manifest],
