@@ -23,6 +23,11 @@ _MODULE_NAME = re.compile(r"[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*|
 JkMount, OIDCProviderMetadataURL, mod_php's php_value): words of capitalised parts, which no
 Python, shell or prose line starts with before arguments."""
 _CONTENT = re.compile(r"^[ \t]*[^#\s]", re.M)
+_HAPROXY = re.compile(r"^(?:global|defaults(?:[ \t]+\S+)?|frontend[ \t]+\S+|backend[ \t]+\S+)"
+                      r"[ \t]*\r?$", re.M)
+"""An HAProxy section header at the start of a line: no directive of httpd or nginx is
+written so (its ``timeout``, ``user``, ``group`` inside are also httpd's names, which made a
+haproxy.cfg lint "clean" as Apache's)."""
 _NGINX_MAIN = "nginx.conf"
 _APACHE_MAIN = ("apache2.conf", "httpd.conf", os.path.join("conf", "httpd.conf"))
 _SAMPLE = 1 << 20  # the first MiB says which it is
@@ -51,6 +56,8 @@ def detect(path: str) -> FrontKind:
             return FrontKind.APACHE
         return FrontKind.UNKNOWN
     text = _sample(path)
+    if _HAPROXY.search(text):
+        return FrontKind.UNKNOWN
     if looks_like_nginx(text):
         return FrontKind.NGINX
     if _known_line(text) is not None:
@@ -76,6 +83,7 @@ def require_configuration(path: str) -> None:
     if os.path.isdir(path):
         return
     text = _sample(path).removeprefix("\ufeff")  # a byte order mark starts no directive
+    _refuse_haproxy(path, text)
     if not _CONTENT.search(text) or _known_line(text) is not None:
         return
     shaped = list(_DIRECTIVE.finditer(text))
@@ -88,6 +96,16 @@ def require_configuration(path: str) -> None:
             line = text.count("\n", 0, match.start()) + 1
             raise NotThatFront(f"{path}: not an apache or nginx configuration (no line in it "
                                f"is a directive httpd knows; line {line} starts with {word!r})")
+
+
+def _refuse_haproxy(path: str, text: str) -> None:
+    haproxy = _HAPROXY.search(text)
+    if haproxy:
+        line = text.count("\n", 0, haproxy.start()) + 1
+        raise NotThatFront(f"{path}: an HAProxy configuration (line {line}: "
+                           f"{haproxy.group(0).strip()!r}); wsgi-probe reads Apache's and "
+                           f"nginx's only: sweep the balancer and each backend with a connect "
+                           f"list instead")
 
 
 def choose(paths: Sequence[str], wanted: str) -> FrontKind:
@@ -105,6 +123,8 @@ def choose(paths: Sequence[str], wanted: str) -> FrontKind:
     front = FrontKind(wanted)
     other = FrontKind.APACHE if front is FrontKind.NGINX else FrontKind.NGINX
     for path, kind in kinds.items():
+        if kind is FrontKind.UNKNOWN and not os.path.isdir(path):
+            _refuse_haproxy(path, _sample(path))
         if kind is not front:
             raise NotThatFront(f"{path}: not an {front.value} configuration"
                                + (f" (it reads as {kind.value}'s)" if kind is other else ""))

@@ -150,3 +150,32 @@ def test_every_real_world_configuration_reads_as_apache() -> None:
     for script in scripts:  # the WSGI scripts beside them are Python: refused, each
         with pytest.raises(NotThatFront, match="is a directive httpd knows"):
             choose([str(script)], "auto")
+
+
+# Debian's /etc/haproxy/haproxy.cfg as shipped (shortened), then a balancer over two
+# backends as a fleet's operator writes it: its `timeout`, `user`, `group` are also httpd
+# directive names, which made it lint "clean" as Apache's.
+HAPROXY = {
+    "debian": ("global\n\tlog /dev/log\tlocal0\n\tuser haproxy\n\tgroup haproxy\n\tdaemon\n\n"
+               "defaults\n\tlog\tglobal\n\tmode\thttp\n\ttimeout connect 5000\n"
+               "\terrorfile 503 /etc/haproxy/errors/503.http\n"),
+    "balancer": ("# shop pool\ndefaults\n    mode http\n    timeout client 10s\n"
+                 "frontend shop\n    bind 127.0.0.1:27080\n    default_backend pool\n"
+                 "backend pool\n    balance roundrobin\n    server web1 127.0.0.2:8000 check\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HAPROXY))
+@pytest.mark.parametrize("command", ["lint", "lint --front apache", "discover", "sweep"])
+def test_an_haproxy_configuration_is_refused_in_one_line(tmp_path: Path, name: str,
+                                                         command: str) -> None:
+    path = write(tmp_path, "haproxy.cfg", HAPROXY[name])
+    assert detect(path) is FrontKind.UNKNOWN
+    args = [*command.split(), path] if command != "sweep" else [
+        "sweep", "--config", path, "http://127.0.0.1:9/"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "an HAProxy configuration" in lines[0], result.output
+    first = "global" if name == "debian" else "defaults"
+    assert f"(line {1 if name == 'debian' else 2}: '{first}')" in lines[0]
