@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol, overload
 from urllib.parse import urlsplit
 
@@ -123,13 +123,17 @@ def expand(
     connects: Sequence[str],
     all_addresses: bool,
     resolver: Resolver = system_resolver,
+    own: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Target]:
-    """One target per URL and address, URL by URL (a URL's rows stay together in reports)."""
+    """One target per URL and address, URL by URL (a URL's rows stay together in reports).
+    ``own``: the instances with their own ``connect``, whose URLs go there instead."""
     return [
         # The usual sweep (no fleet) keeps every target as it is: no copy of 10,000 targets.
         target if address == target.address else target.at(address)
         for target in targets
-        for address in addresses_for(target.url, connects, all_addresses, resolver)
+        for address in addresses_for(
+            target.url, own.get(target.expected or "", connects) if own else connects,
+            all_addresses, resolver)
     ]
 
 

@@ -108,6 +108,9 @@ class Instance:
     restarted_after: str | None = None
     """When this instance was deployed: an ISO 8601 time, or ``@/abs/path`` (that file's
     modification time, read at each sweep): older processes are ``stale``."""
+    connect: str | None = None
+    """``HOST[:PORT]`` its URLs are sent to instead of ``[probe] connect``: an IP-based
+    VirtualHost answers only at its own address."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +153,16 @@ class Manifest:
         found += [Target(url, None) for url in self.refuse_urls]
         return found
 
+    def connects_for(self, target: Target) -> tuple[str, ...]:
+        """Where ``target``'s requests go: its instance's own ``connect``, else
+        ``[probe] connect`` (empty: where DNS says)."""
+        instance = self.instances.get(target.expected or "")
+        return (instance.connect,) if instance and instance.connect else self.probe.connects
+
+    def own_connects(self) -> dict[str, tuple[str, ...]]:
+        """The instances that declare their own ``connect``, by name."""
+        return {name: (i.connect,) for name, i in self.instances.items() if i.connect}
+
     def target_for(self, url: str) -> Target | None:
         """The manifest's target for ``url`` (compared with :func:`normal_url`), or None.
 
@@ -169,9 +182,14 @@ class Manifest:
             settings["connect"] = list(self.probe.connects) or None
         elif isinstance(given["connect"], tuple):  # repeated --connect
             settings["connect"] = list(given["connect"])
+        instances = self.instances
+        if "connect" in given:  # --connect sends every request there, the instances' too
+            instances = {n: replace(i, connect=None) for n, i in instances.items()}
+        probe = _check_probe(settings, "command line", "")
+        _check_sni(probe, instances, self.source)
         return Manifest(
-            probe=_check_probe(settings, "command line", ""),
-            instances=self.instances,
+            probe=probe,
+            instances=instances,
             refuse_urls=self.refuse_urls,
             refuse_statuses=self.refuse_statuses,
             source=self.source,
@@ -229,6 +247,7 @@ def parse(text: str, source: str = "<manifest>") -> Manifest:
             f"{source}: no [instances.NAME] tables and no [refuse] urls: nothing to probe"
         )
     _no_url_twice(instances, refuse_urls, source, keys)
+    _check_sni(probe, instances, source)
     check_identities(instances, source)
     return Manifest(probe, instances, tuple(refuse_urls), frozenset(statuses), source)
 
@@ -377,6 +396,16 @@ def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSett
     return settings
 
 
+def _check_sni(probe: ProbeSettings, instances: Mapping[str, Instance], source: str) -> None:
+    """Without SNI every address requests go to must be an IP, an instance's own too."""
+    if probe.sni:
+        return
+    for instance in instances.values():
+        if instance.connect and not is_ip(parse_address(instance.connect, "")[0]):
+            raise ManifestError(f"{source}: instances.{instance.name}.connect: probing "
+                                f"without SNI needs connect IP:PORT")
+
+
 def is_ip(host: str) -> bool:
     """Whether ``host`` is an IPv4 or IPv6 address (not a name)."""
     try:
@@ -442,7 +471,7 @@ def _valid_host(host: str) -> bool:
 
 _RUNTIME_KEYS = ("python_prefix", "python_version", "django_version", "code_version", "time_zone")
 _INSTANCE_KEYS = {"label", "settings", "process_group", "application_group", "urls",
-                  "restarted_after", *_RUNTIME_KEYS}
+                  "restarted_after", "connect", *_RUNTIME_KEYS}
 
 
 def _check_instances(table: Mapping[str, Any], source: str,
@@ -474,8 +503,17 @@ def _check_instances(table: Mapping[str, Any], source: str,
             application_group=body.get("application_group"),
             **{key: body.get(key) for key in _RUNTIME_KEYS},
             restarted_after=_restarted_after(body.get("restarted_after"), source, where),
+            connect=_own_connect(body.get("connect"), f"{source}: {where}.connect"),
         )
     return instances
+
+
+def _own_connect(value: str | None, where: str) -> str | None:
+    """An instance's own address, checked as ``[probe] connect`` is (one address, no list:
+    a fleet is every URL at each address, which ``[probe] connect`` says)."""
+    if value is not None:
+        parse_address(value, where)
+    return value
 
 
 def _restarted_after(value: str | None, source: str, where: str) -> str | None:

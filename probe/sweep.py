@@ -80,6 +80,7 @@ def run_sweep(
     chosen = addresses.expand(
         manifest.targets() if targets is None else targets,
         settings.connects, settings.all_addresses, resolver or addresses.system_resolver,
+        own=manifest.own_connects(),
     )
     transport = transport or Transport(
         connect=None,

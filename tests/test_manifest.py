@@ -166,7 +166,7 @@ def test_unknown_keys_are_errors_at_every_level(text: str, path: str) -> None:
 def test_unknown_key_lists_the_allowed_keys() -> None:
     message = error_of('[instances.p]\nurls = ["http://a.example/"]\nsetings = "x"\n')
     assert message.endswith(
-        "(expected one of: application_group, code_version, django_version, label, "
+        "(expected one of: application_group, code_version, connect, django_version, label, "
         "process_group, python_prefix, python_version, restarted_after, settings, time_zone, "
         "urls)"
     )

@@ -68,10 +68,9 @@ def sd_document(manifest: Manifest) -> bytes:
     """Every manifest URL as an HTTP service discovery target group, with its labels:
     the instance that must answer (empty for a URL that must be refused), the URL, and the
     address the manifest sends its requests to (empty: where DNS says)."""
-    address = ",".join(manifest.probe.connects)
     groups = [{"targets": [target.url],
                "labels": {f"{META}instance": target.expected or "",
                           f"{META}url": target.url,
-                          f"{META}address": address}}
+                          f"{META}address": ",".join(manifest.connects_for(target))}}
               for target in manifest.targets()]
     return json.dumps(groups, indent=1).encode("utf-8")
