@@ -44,8 +44,10 @@ from probe.apache.names import (
 )
 from probe.apache.redirects import redirects_everything
 from probe.apache.unknown_hosts import UnknownHosts, unknown_hosts
+from probe.discover.apache_reach import Reach, host_names, reaches, settle_connect
 from probe.discover.discovery import DiscoveredInstance, Discovery, Url
 from probe.discover.manifest_text import UNKNOWN_HOST, refused_url, render
+from probe.discover.unexpanded import unexpanded_macros
 from probe.identities import anonymous, look_alikes
 
 _GENERIC_DIRS = {"", "wsgi", "apache", "conf", "scripts", "bin", "deploy", "src", "app"}
@@ -86,6 +88,7 @@ def discover(site: Site) -> Discovery:
     for instance in named:
         _describe(site, instance)
         _drop_claimed(instance, claimed)
+        settle_connect(instance)
     kept = [i for i in named if i.urls]
     _label_the_indistinct(kept)
     for instance in (i for i in named if not i.urls):
@@ -93,6 +96,12 @@ def discover(site: Site) -> Discovery:
                        f"that can be probed: " + ("; ".join(instance.skipped) or "none"))
     discovery = Discovery(site.config.files, connect, connect_source, kept, skipped)
     discovery.warnings = [w for i in kept for w in i.warnings]
+    macros = unexpanded_macros(site.config.directives)
+    discovery.skipped += macros
+    if macros:
+        discovery.warnings.append(
+            f"{len(macros)} mod_macro Use line(s) not expanded: the sites and applications "
+            f"they make are not in the manifest (its comments name each line)")
     for group in unknown_hosts(site):
         _refuse(discovery, group)
     return discovery
@@ -116,6 +125,13 @@ def _refuse(discovery: Discovery, group: UnknownHosts) -> None:
             discovery.refuse_skipped.append(
                 f"{group.address}: {first.describe()} is the only site and answers every "
                 f"host name, which is usually intended")
+        return
+    if group.address.host != "*":
+        # [refuse] URLs go where [probe] connect sends them, not to this address.
+        discovery.refuse_skipped.append(
+            f"{why}. Not under [refuse]: unknown host names reach this address only at "
+            f"{group.address}; check it with probe sweep --connect {group.address} "
+            f"-m MANIFEST")
         return
     scheme = _scheme(first)
     port = group.address.port
@@ -249,56 +265,38 @@ def _inheriting(site: Site, app: WsgiApp) -> list[Server]:
 
 
 def _add_urls(site: Site, instance: DiscoveredInstance, app: WsgiApp, server: Server) -> None:
-    scheme = _scheme(server)
-    port = _port(site, server)
-    netloc_port = "" if port is None or port == default_port(scheme) else f":{port}"
-    path = url_path(app)
     context = ("the main server" if server.is_main
                else f"the VirtualHost at {server.where}")
-    bound = {a.port for a in server.addresses if a.port is not None}
-    if not server.is_main and bound and site.listens and \
-            not bound & {listen.port for listen in site.listens}:
-        instance.skipped.append(f"{context} is on port {', '.join(map(str, sorted(bound)))}, "
-                                f"where no Listen accepts connections: nothing reaches it, no "
-                                f"URL written for it")
-        return
+    if server.is_main:
+        found: list[Reach] = [Reach(_port(site, server), None)]
+    else:
+        found, said = reaches(site, server, context)
+        instance.skipped += said
+        if not found:
+            return
     redirect = redirects_everything(server)
     if redirect is not None:
         instance.skipped.append(f"{context} redirects every request ({redirect}): its URLs "
                                 f"are not this instance's")
         return
-    named = bool(server.server_name)
-    usable = named and refused_url(f"http://{server.server_hostname or ''}/") is None
-    if named and not usable:
-        # httpd takes any one argument as the name ("IP do sistema", a placeholder left in
-        # quotes); no request can carry it, so only being first on its address reaches it
-        instance.skipped.append(f"ServerName {server.server_hostname!r} of {context} cannot "
-                                f"be the host of a URL: no URL written for it")
-    if usable:
-        names = [(server.server_name or "", f"ServerName of {context}"
-                  if not server.name_inherited
-                  else f"main server's ServerName, inherited by {context}")]
-    elif _first_on_its_address(site, server):
-        why = "its ServerName is no host name" if named else "no ServerName anywhere"
-        names = [("localhost", f"{why}: {context} is the first for its address, so any "
-                               f"host name reaches it")]
-    else:
-        if not named:
-            instance.skipped.append(f"{context} has no ServerName (httpd uses this machine's "
-                                    f"host name): add the name clients use by hand")
-        names = []
-    names += [(alias, f"ServerAlias of {context}") for alias in server.aliases]
-    for host, source in names:
-        if "*" in host or "?" in host:
-            instance.skipped.append(f"{source}: {host} is a wildcard, it cannot be probed; "
-                                    f"add concrete host names by hand")
-            continue
-        url = f"{scheme}://{host}{netloc_port}{path}"
-        if (refused := refused_url(url)) is not None:
-            instance.skipped.append(f"{source}: {refused}: no URL written for it")
-            continue
-        if all(u.url != url for u in instance.urls):
-            instance.urls.append(Url(url, f"{source}; {app.directive.name} at {app.where}"))
+    names = host_names(site, instance, server, context)
+    scheme = _scheme(server)
+    path = url_path(app)
+    for reach in found:
+        port = reach.port
+        netloc_port = "" if port is None or port == default_port(scheme) else f":{port}"
+        for host, source in names:
+            url = f"{scheme}://{host}{netloc_port}{path}"
+            if (refused := refused_url(url)) is not None:
+                refusal = f"{source}: {refused}: no URL written for it"
+                if refusal not in instance.skipped:
+                    instance.skipped.append(refusal)
+                continue
+            if all(u.url != url for u in instance.urls):
+                instance.urls.append(Url(
+                    url, f"{source}; {app.directive.name} at {app.where}", reach.connect,
+                    f"{server.describe()} is IP-based: httpd answers it only at "
+                    f"{reach.connect}" if reach.connect else ""))
 
 
 def url_path(app: WsgiApp) -> str:
@@ -329,13 +327,6 @@ def match_url(regex: str) -> str | None:
     return None
 
 
-def _first_on_its_address(site: Site, server: Server) -> bool:
-    if server.is_main:
-        return True
-    return any(group.first is server for group in unknown_hosts(site))
-
-
-
 def _scheme(server: Server) -> str:
     if server.scheme in ("http", "https"):
         return server.scheme
@@ -343,10 +334,6 @@ def _scheme(server: Server) -> str:
     return "https" if server.ssl or 443 in ports else "http"
 
 
-def _port(site: Site, server: Server) -> int | None:
-    if server.server_port:
-        return server.server_port
-    ports = [a.port for a in server.addresses if a.port is not None]
-    if ports:
-        return ports[0]
-    return site.listens[0].port if site.listens and server.is_main else None
+def _port(site: Site, main: Server) -> int | None:
+    """The main server's URL port: its ServerName's, else the first Listen's."""
+    return main.server_port or (site.listens[0].port if site.listens else None)

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 class Url:
     url: str
     source: str  # where the host name came from, for a comment
+    connect: str | None = None  # an IP-based VirtualHost's address: only there it answers
+    connect_source: str = ""  # why, for a comment
 
 
 @dataclass
@@ -30,6 +32,8 @@ class DiscoveredInstance:
     skipped: list[str] = field(default_factory=list)  # comments: what could not become a URL
     warnings: list[str] = field(default_factory=list)  # comments, also said on stderr
     origins: list[str] = field(default_factory=list)  # comments above it when not from apps
+    connect: str | None = None  # its own address (an IP-based VirtualHost's)
+    connect_source: str = ""
     label_proposed: str | None = None
     """The script's own label ("" for none) when ``label`` is proposed: without it the
     instance could not be told apart from another, or from any server."""

@@ -111,6 +111,10 @@ def _render_instance(instance: DiscoveredInstance) -> list[str]:
         lines += [_comment(f"{instance.apps[0].application_group_spec} "
                            f"(application group fixed by the configuration)"),
                   f"application_group = {_string(instance.application_group)}"]
+    if instance.connect is not None:
+        lines += [_comment(f"{instance.connect_source}: its URLs go there, not to "
+                           f"[probe] connect"),
+                  f"connect = {_string(instance.connect)}"]
     lines.append("urls = [")
     for url in instance.urls:
         lines += [f"    {_comment(url.source)}", f"    {_string(url.url)},"]

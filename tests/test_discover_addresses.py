@@ -1,0 +1,109 @@
+"""``probe discover`` and the addresses of a VirtualHost: one on several ports gets URLs on
+each port a Listen opens; an IP-based one is probed at its own address (the instance's
+``connect``), never at ``[probe] connect`` where another VirtualHost answers; mod_macro's
+``Use`` lines are named, not left out silently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from probe.addresses import expand
+from probe.cli import main
+from probe.discover import discover_paths
+from probe.manifest import parse
+
+from .test_discover import SITE_A, SITE_B, vhost
+
+
+def _discover(tmp_path: Path, config: str) -> str:
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir(exist_ok=True)
+        (tmp_path / name / "wsgi.py").write_text(f'wsgi_endpoint.wrap(app, label="{name}")\n')
+    conf = tmp_path / "site.conf"
+    conf.write_text(config.replace("@ROOT@", str(tmp_path)))
+    return discover_paths([conf])
+
+
+def _urls(text: str) -> dict[str, list[str]]:
+    return {name: list(i.urls) for name, i in parse(text, "discovered").instances.items()}
+
+
+def test_a_virtualhost_on_two_ports_gets_urls_on_both(tmp_path: Path) -> None:
+    text = _discover(tmp_path, "Listen 8000\nListen 8081\n" + vhost(SITE_A, "*:8000 *:8081"))
+    assert _urls(text) == {"a": ["http://a.example:8000/", "http://a.example:8081/"]}
+
+
+def test_a_port_of_several_that_no_listen_opens_is_said(tmp_path: Path) -> None:
+    text = _discover(tmp_path, "Listen 8000\n" + vhost(SITE_A, "*:8000 *:8082"))
+    assert _urls(text) == {"a": ["http://a.example:8000/"]}
+    assert "is also on port 8082, where no Listen accepts connections" in text
+
+
+def test_an_ip_based_virtualhost_is_probed_at_its_address(tmp_path: Path) -> None:
+    text = _discover(tmp_path, "Listen 8000\n" + vhost(SITE_A, "*:8000")
+                     + vhost(SITE_B, "127.0.0.2:8000"))
+    manifest = parse(text, "discovered")
+    assert manifest.probe.connect == "127.0.0.1:8000"
+    assert manifest.instances["b"].connect == "127.0.0.2:8000"
+    assert manifest.instances["a"].connect is None
+    assert "is IP-based: httpd answers it only at 127.0.0.2:8000" in text
+    chosen = expand(manifest.targets(), manifest.probe.connects, False,
+                    own=manifest.own_connects())
+    assert [(t.url, t.address) for t in chosen] == [
+        ("http://a.example:8000/", "127.0.0.1:8000"), ("http://b.example:8000/", "127.0.0.2:8000")]
+
+
+def test_one_ip_on_two_ports_gives_the_ip_alone(tmp_path: Path) -> None:
+    text = _discover(tmp_path, "Listen 8000\nListen 8081\n"
+                     + vhost(SITE_B, "127.0.0.2:8000 127.0.0.2:8081"))
+    manifest = parse(text, "discovered")
+    assert manifest.instances["b"].connect == "127.0.0.2"
+    assert list(manifest.instances["b"].urls) == ["http://b.example:8000/",
+                                                  "http://b.example:8081/"]
+
+
+def test_an_application_on_two_addresses_keeps_one_and_names_the_other(tmp_path: Path) -> None:
+    # One script in a name-based and an IP-based VirtualHost: one instance, one address;
+    # the URL that needs the other is a comment, not a request to the wrong VirtualHost.
+    site_a2 = SITE_A.replace("a.example", "a2.example")
+    text = _discover(tmp_path, "Listen 8000\n" + vhost(SITE_A, "*:8000")
+                     + vhost(site_a2, "127.0.0.2:8000"))
+    manifest = parse(text, "discovered")
+    assert _urls(text) == {"a": ["http://a.example:8000/"]}
+    assert manifest.instances["a"].connect is None
+    assert "http://a2.example:8000/ (ServerName of the VirtualHost at" in text
+    assert "is answered at 127.0.0.2:8000, this instance's other URLs at [probe] connect" \
+        in text
+
+
+def test_unknown_names_on_an_ip_address_are_not_refused_at_another(tmp_path: Path) -> None:
+    text = _discover(tmp_path, "Listen 8000\n" + vhost(SITE_A, "127.0.0.2:8000")
+                     + vhost(SITE_B, "127.0.0.2:8000"))
+    manifest = parse(text, "discovered")
+    assert manifest.refuse_urls == ()
+    assert "Not under [refuse]: unknown host names reach this address only at " \
+           "127.0.0.2:8000" in text
+
+
+MACRO = """\
+<Macro VHost $name>
+<VirtualHost *:8000>
+    ServerName $name.example
+    WSGIScriptAlias / @ROOT@/$name/wsgi.py
+</VirtualHost>
+</Macro>
+Use VHost b
+"""
+
+
+def test_use_lines_of_mod_macro_are_named_in_the_manifest_and_on_stderr(
+        tmp_path: Path) -> None:
+    text = _discover(tmp_path, "Listen 8000\n" + vhost(SITE_A, "*:8000") + MACRO)
+    conf = tmp_path / "site.conf"
+    assert _urls(text) == {"a": ["http://a.example:8000/"]}
+    assert f"# Use VHost b at {conf}:12: mod_macro is not expanded by probe discover" in text
+    result = CliRunner().invoke(main, ["discover", str(conf)])
+    assert result.exit_code == 0
+    assert "probe: warning: 1 mod_macro Use line(s) not expanded" in result.stderr
