@@ -86,18 +86,29 @@ def lint_nginx(path: str) -> LintResult:
 def _apachectl(site: Site, paths: Sequence[str | os.PathLike[str]], server_root: str | None,
                environ: Mapping[str, str], httpd: Httpd) -> list[ConfigFinding]:
     from probe.apache.apachectl import parse_dump, run_dump
+    from probe.apache.modules import Modules
     from probe.lint.apachectl import CODE, compare
+    from probe.lint.httpd_check import NO_MPM, is_main
 
     first = site.config.files[0] if site.config.files else "<config>"
     if len(paths) != 1:
         return [ConfigFinding(CODE, Severity.NOTE, first, 0,
                         "--apachectl compares one main configuration with httpd -S; "
                         f"{len(paths)} paths were given, nothing compared")]
+    fragment = ConfigFinding(
+        CODE, Severity.NOTE, first, 0,
+        f"{first} is a fragment (it loads no MPM), which apache2 -S cannot check alone: "
+        f"nothing compared; --apachectl needs the main configuration, e.g. "
+        f"/etc/apache2/apache2.conf")
+    if not is_main(site) and not Modules(httpd.compiled_in).whole_server:
+        return [fragment]  # no MPM loaded nor compiled in: httpd would refuse it
     root = server_root or default_server_root(paths)
     env = server_environ(paths, server_root, environ)
     try:
         dump = run_dump(first, root, httpd.defines, env)
     except (OSError, RuntimeError) as exc:
+        if NO_MPM in str(exc):  # httpd's own words for a configuration without an MPM
+            return [fragment]
         return [ConfigFinding(CODE, Severity.NOTE, first, 0,
                         f"httpd -S could not run, nothing compared: {exc}")]
     return compare(site, parse_dump(dump))

@@ -41,6 +41,8 @@ _DEFINING = {"loadmodule", "loadfile", "include", "includeoptional", "wsgidaemon
 """Directives later lines may depend on: commented out, they can cause a refusal of their own
 (a module's directive, a daemon group named by ``process-group=``)."""
 _MISSING = ("Invalid command", "WSGI process group not yet configured")
+NO_MPM = "No MPM loaded"
+"""httpd's refusal of a configuration that loads no MPM: a fragment, not a fault in it."""
 
 
 def syntax_check(site: Site, paths: Sequence[str | os.PathLike[str]], server_root: str,
@@ -50,7 +52,7 @@ def syntax_check(site: Site, paths: Sequence[str | os.PathLike[str]], server_roo
     fragment unless ``fragments``. After a refusal, the refusals behind it
     (:func:`_later_refusals`)."""
     first = site.config.files[0] if site.config.files else "<config>"
-    if httpd_binary() is None or not paths or not (fragments or _is_main(site)):
+    if httpd_binary() is None or not paths or not (fragments or is_main(site)):
         return []
     with tempfile.TemporaryDirectory(prefix="probe-lint-") as scratch:
         check = _Check(site, paths, server_root, defines, environ, scratch)
@@ -71,7 +73,7 @@ class _Check:
                  defines: Sequence[str], environ: Mapping[str, str], scratch: str) -> None:
         self.site, self.paths, self.scratch = site, paths, scratch
         self.server_root, self.defines, self.environ = server_root, defines, environ
-        self.wrapped = not _is_main(site)
+        self.wrapped = not is_main(site)
         first = site.config.files[0] if site.config.files else "<config>"
         self.config = _wrap(site, [os.fspath(p) for p in paths], scratch) if self.wrapped \
             else first
@@ -172,7 +174,7 @@ def _httpd_words(refusal: ConfigFinding) -> str:
     return words or refusal.message
 
 
-def _is_main(site: Site) -> bool:
+def is_main(site: Site) -> bool:
     """A configuration httpd can start from: it loads an MPM (Debian's ``apache2.conf``
     through ``mods-enabled``, RHEL's ``httpd.conf`` through ``conf.modules.d``)."""
     return any(d.key == "loadmodule" and d.arg(0).startswith("mpm_")

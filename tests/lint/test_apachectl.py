@@ -88,7 +88,9 @@ Listen 127.0.0.1:18997
 
 def test_cli_option_reports_when_httpd_cannot_run(tmp_path: Path) -> None:
     conf = tmp_path / "httpd.conf"
-    conf.write_text("Include /nonexistent/file.conf\n")
+    # A whole configuration (it loads an MPM) that httpd refuses: a fragment is said otherwise
+    conf.write_text("LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so\n"
+                    "Include /nonexistent/file.conf\n")
     result = CliRunner().invoke(main, ["lint", "--apachectl", "--format", "json", str(conf)])
     assert "httpd -S could not run" in result.output
 
@@ -119,3 +121,39 @@ Listen 127.0.0.1:18996
     assert load_site([conf]).vhosts[0].server_name == "ip do sistema"
     assert [f for f in lint_paths([conf], apachectl=True).findings
             if f.code == "apachectl"] == []
+
+
+FRAGMENT = """\
+<VirtualHost *:18997>
+    ServerName shop.example.com
+</VirtualHost>
+"""
+SAID = "is a fragment (it loads no MPM), which apache2 -S cannot check alone"
+
+
+@pytest.mark.skipif(shutil.which("apache2") is None, reason="needs Debian's apache2")
+def test_a_fragment_is_said_to_be_one_not_relayed_as_httpds_error(tmp_path: Path) -> None:
+    site = tmp_path / "shop.conf"
+    site.write_text(FRAGMENT)
+    result = CliRunner().invoke(main, ["lint", "--apachectl", str(site)])
+    lines = [line for line in result.output.splitlines() if "apachectl:" in line]
+    assert lines == [f"{site}:0: note apachectl: {site} {SAID}: nothing compared; "
+                     f"--apachectl needs the main configuration, e.g. "
+                     f"/etc/apache2/apache2.conf"]
+    assert "No MPM loaded" not in result.output
+    assert result.exit_code == 0
+
+
+@pytest.mark.skipif(shutil.which("apache2") is None, reason="needs Debian's apache2")
+def test_httpds_no_mpm_refusal_is_read_as_a_fragment(tmp_path: Path) -> None:
+    # An httpd said to have an MPM compiled in runs apache2 -S on the fragment: the real
+    # one answers "No MPM loaded", which names the fragment, not a fault in it.
+    from probe.apache.config import Httpd
+    from probe.apache.modules import DEBIAN_COMPILED_IN
+
+    site = tmp_path / "shop.conf"
+    site.write_text(FRAGMENT)
+    findings = lint_paths([site], apachectl=True,
+                          httpd=Httpd(compiled_in=DEBIAN_COMPILED_IN | {"event.c"})).findings
+    said = [f.message for f in findings if f.code == "apachectl"]
+    assert len(said) == 1 and SAID in said[0]
