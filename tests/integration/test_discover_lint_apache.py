@@ -149,3 +149,66 @@ def test_discovered_http_and_https_urls_sweep_ok(apache: ApacheFactory, tmp_path
         (f"http://site-1.example.com:{server.port}/", "ok"),
         (f"https://site-1.example.com:{tls_port}/", "ok")]
     assert swept.exit_code == 0
+
+
+ADDRESSES = """\
+LoadModule macro_module "/usr/lib/apache2/modules/mod_macro.so"
+Listen 127.0.0.2:@PORT@
+Listen 127.0.0.1:@PORT2@
+WSGIDaemonProcess project-1 processes=1 threads=4 python-path=@SITES@
+WSGIDaemonProcess project-2 processes=1 threads=4 python-path=@SITES@
+<VirtualHost *:@PORT@ *:@PORT2@>
+    ServerName site-1.example.com
+    WSGIScriptAlias / @SITES@/project-1/wsgi.py process-group=project-1
+</VirtualHost>
+<VirtualHost 127.0.0.2:@PORT@>
+    ServerName site-2.example.com
+    WSGIScriptAlias / @SITES@/project-2/wsgi.py process-group=project-2
+</VirtualHost>
+<Macro Site $name>
+<VirtualHost *:@PORT@>
+    ServerName $name.example.com
+</VirtualHost>
+</Macro>
+Use Site site-3
+"""
+
+
+def test_discovered_addresses_match_httpd_and_sweep_ok(apache: ApacheFactory) -> None:
+    # A VirtualHost on two ports answers on both; an IP-based one only at its address (sent
+    # to 127.0.0.1, site-2 lands in site-1's VirtualHost); a macro's site is named.
+    from probe.apache.apachectl import parse_dump, run_dump
+
+    port2 = free_port()
+    server = apache(ADDRESSES, extra={"PORT2": str(port2)})
+    assert server.get("/__probe__", "site-1.example.com").status_code == 200
+    runner = CliRunner()
+    manifest = server.server_root / "discovered.toml"
+    discovered = runner.invoke(main, ["discover", str(server.conf_path), "-o", str(manifest)])
+    assert discovered.exit_code == 0, discovered.output
+    text = manifest.read_text()
+    assert f'connect = "127.0.0.2:{server.port}"' in text
+
+    swept = runner.invoke(main, ["sweep", "-m", str(manifest), "--format", "json"])
+    report = json.loads(swept.output)
+    assert sorted((t["url"], t["address"], t["answered_by"], t["verdict"])
+                  for t in report["targets"]) == [
+        (f"http://site-1.example.com:{port2}/", f"127.0.0.1:{port2}", "project-1", "ok"),
+        (f"http://site-1.example.com:{server.port}/", f"127.0.0.1:{server.port}",
+         "project-1", "ok"),
+        (f"http://site-2.example.com:{server.port}/", f"127.0.0.2:{server.port}",
+         "project-2", "ok")], report["targets"]
+    assert swept.exit_code == 0
+
+    # httpd's own list: every (address, name) it has is a URL of the manifest or, for the
+    # macro's site, a comment naming the Use line httpd names
+    dump = parse_dump(run_dump(str(server.conf_path), str(server.server_root), (), {}))
+    used = [v for v in dump if "used on line" in v.file]
+    assert [v.name for v in used] == ["site-3.example.com"]
+    line = int(used[0].file.split("used on line ")[1].split()[0])
+    assert f"# Use Site site-3 at {server.conf_path}:{line}: mod_macro is not expanded" in text
+    where = {(t["url"], t["address"]) for t in report["targets"]}
+    for vhost in (v for v in dump if v not in used and v.name != "localhost"):
+        host, _, port = vhost.address.rpartition(":")
+        address = f"{'127.0.0.1' if host == '*' else host}:{port}"
+        assert (f"http://{vhost.name}:{port}/", address) in where, vhost
