@@ -190,14 +190,15 @@ def test_discovered_addresses_match_httpd_and_sweep_ok(apache: ApacheFactory) ->
     assert f'connect = "127.0.0.2:{server.port}"' in text
 
     swept = runner.invoke(main, ["sweep", "-m", str(manifest), "--format", "json"])
-    report = json.loads(swept.output)
+    assert swept.exit_code == 0, swept.output
+    report = json.loads(swept.stdout)
     assert sorted((t["url"], t["address"], t["answered_by"], t["verdict"])
-                  for t in report["targets"]) == [
+                  for t in report["targets"]) == sorted([
         (f"http://site-1.example.com:{port2}/", f"127.0.0.1:{port2}", "project-1", "ok"),
         (f"http://site-1.example.com:{server.port}/", f"127.0.0.1:{server.port}",
          "project-1", "ok"),
         (f"http://site-2.example.com:{server.port}/", f"127.0.0.2:{server.port}",
-         "project-2", "ok")], report["targets"]
+         "project-2", "ok")]), report["targets"]
     assert swept.exit_code == 0
 
     # httpd's own list: every (address, name) it has is a URL of the manifest or, for the
