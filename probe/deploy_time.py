@@ -18,13 +18,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from probe.errors import UsageError
 from probe.files import regular_stat
-
-if TYPE_CHECKING:
-    from probe.model import Finding
 
 CLOCK_SKEW = timedelta(minutes=5)
 """How far a deploy time may be ahead of this machine's clock: the deploy host's clock may
@@ -154,13 +150,11 @@ class Unusable:
     error: str
     """The one line :func:`parse_deploy_time` refused it with."""
 
-    def finding(self) -> Finding:
-        """The sweep's ``deploy_time_unusable`` finding (docs/verdicts.md)."""
-        from probe.model import Finding, Status  # it imports probe.manifest, which imports us
-
-        return Finding(UNUSABLE, Status.WARNING, (self.instance,),
-                       f"{self.error}; the stale verdict of {self.instance}'s URLs is judged "
-                       f"without it in this sweep")
+    @property
+    def explanation(self) -> str:
+        """The text of the sweep's ``deploy_time_unusable`` finding (docs/verdicts.md)."""
+        return (f"{self.error}; the stale verdict of {self.instance}'s URLs is judged without "
+                f"it in this sweep")
 
 
 def usable_manifest_cutoffs(declared: Mapping[str, str]
@@ -183,3 +177,15 @@ def as_cutoffs(value: datetime | RestartCutoffs | None) -> RestartCutoffs:
         moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
         return RestartCutoffs(Cutoff(moment, "--restarted-after"))
     return value or RestartCutoffs()
+
+
+def sweep_cutoffs(declared: Mapping[str, str], given: datetime | RestartCutoffs | None, *,
+                  skip_unusable: bool) -> tuple[RestartCutoffs, tuple[Unusable, ...]]:
+    """A sweep's deploy times: the manifest's (``declared``, read now), the caller's
+    (``given``, the command line's) over them; with ``skip_unusable`` (the exporter) a
+    manifest time that cannot be used is left out and returned instead of refused."""
+    if skip_unusable:
+        own, unusable = usable_manifest_cutoffs(declared)
+    else:
+        own, unusable = manifest_cutoffs(declared), ()
+    return as_cutoffs(given).over(own), unusable

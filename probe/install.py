@@ -84,11 +84,7 @@ def shown(path: Path) -> str:
 
 
 def default_label(script: Path) -> str:
-    """The directory the script is in: ``mysite`` for Django's ``mysite/mysite/wsgi.py``.
-
-    The path as given, links not followed: ``/srv/site/wsgi.py`` linked to
-    ``/srv/releases/2026-12-01/wsgi.py`` is the path Apache or gunicorn was given and the
-    site the operator knows (``site``); the link's target changes with every release."""
+    """The script's directory as given, not a link's target (which changes each release)."""
     return Path(os.path.abspath(script)).parent.name
 
 

@@ -14,19 +14,13 @@ from types import FrameType
 from typing import TYPE_CHECKING, overload
 
 from probe import addresses, logs
-from probe.deploy_time import (
-    RestartCutoffs,
-    Unusable,
-    as_cutoffs,
-    manifest_cutoffs,
-    usable_manifest_cutoffs,
-)
+from probe.deploy_time import UNUSABLE, RestartCutoffs, sweep_cutoffs
 from probe.diagnose import diagnose
 from probe.diagnose.discriminate import extra_probes
 from probe.http_messages import Request
 from probe.liveness import NONCE_HEADER, judge, new_nonce, with_liveness
 from probe.manifest import Manifest, Target
-from probe.model import Observation, Report, Sample
+from probe.model import Finding, Observation, Report, Sample, Status
 from probe.transport import Transport
 from probe.urls import public_url
 
@@ -65,16 +59,11 @@ def run_sweep(
     that cannot be used (an ``@FILE`` in the future, or gone) does not refuse the sweep: the
     stale verdict is judged without it, and a ``deploy_time_unusable`` finding says so.
     """
-    # The manifest's per-instance deploy times, read before any request (an @FILE changes
-    # with each deploy); the caller's (the command line) go over them.
+    # Read before any request: an @FILE deploy time changes with each deploy.
     declared = {i.name: i.restarted_after for i in manifest.instances.values()
                 if i.restarted_after is not None}
-    unusable: tuple[Unusable, ...] = ()
-    if skip_bad_deploy_times:
-        declared_cutoffs, unusable = usable_manifest_cutoffs(declared)
-    else:
-        declared_cutoffs = manifest_cutoffs(declared)
-    cutoffs = as_cutoffs(restarted_after).over(declared_cutoffs)
+    cutoffs, unusable = sweep_cutoffs(declared, restarted_after,
+                                      skip_unusable=skip_bad_deploy_times)
     settings = manifest.probe
     # One target per URL and address (a fleet); each request carries its address.
     chosen = addresses.expand(
@@ -109,7 +98,8 @@ def run_sweep(
             probed=probed, unprobed=unprobed,
         )
     if unusable:
-        report = replace(report, findings=report.findings + tuple(u.finding() for u in unusable))
+        report = replace(report, findings=report.findings + tuple(
+            Finding(UNUSABLE, Status.WARNING, (u.instance,), u.explanation) for u in unusable))
     logs.get_logger("probe.sweep").info(
         "sweep", targets=len(report.targets), problems=len(report.problems),
         status=report.status.value, duration_s=round(report.duration_s, 3))

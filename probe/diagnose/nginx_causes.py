@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from probe.diagnose.discriminate import INVALID_HOST, key_of
 from probe.diagnose.fronts import listen, same_listen, server_header, software
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.pass_target import Configured, OwnAnswer, own_answer, pass_target
+from probe.diagnose.pass_target import configured_pass, own_answer, pass_target, upstreams
 from probe.diagnose.wording import Diagnosis
 from probe.front import FrontConfig, FrontKind, PredictedRoute, RouteStep
 from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation, Verdict
@@ -34,10 +34,6 @@ REFUSE_BLOCK = "server {{ listen {address} default_server; return 444; }}"
 def _configured(*steps: RouteStep | None) -> tuple[Evidence, ...]:
     return tuple(Evidence(EvidenceKind.CONFIGURED, s.rule, str(s.source))
                  for s in steps if s is not None and s.source is not None)
-
-
-def _members(route: PredictedRoute) -> list[str]:
-    return [m.strip() for m in (route.upstream or "").split(",") if m.strip()]
 
 
 def _route(obs: Observation, front: FrontConfig | None) -> PredictedRoute | None:
@@ -124,25 +120,6 @@ def direct_diagnosis(obs: Observation, diagnosis: Diagnosis) -> Diagnosis:
     return diagnosis
 
 
-def _configured_pass(context: SweepContext, front: FrontConfig | None,
-                     instance: str | None, own: OwnAnswer | None) -> Configured | None:
-    """The proxy_pass the configuration read passes the instance's own URL to, when it leads
-    where that URL's answer came from; once per instance."""
-    if front is None or instance is None or own is None:
-        return None
-    key = ("configured_pass", instance)
-    if key not in context.memo:
-        route = front.route(own.url, own.address)
-        step = route.step("upstream")
-        leads = route.undecided is None and step is not None and step.source is not None \
-            and step.rule.startswith("proxy_pass ") \
-            and any(same_listen(own.listen, m) for m in _members(route))
-        context.memo[key] = (Configured(step.rule.split()[1], str(step.source), own.url)
-                             if leads and step is not None else None)
-    found = context.memo[key]
-    return found if isinstance(found, Configured) else None
-
-
 def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
               route: PredictedRoute | None, front: FrontConfig | None) -> Diagnosis:
     answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer), None)
@@ -156,7 +133,7 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     own = own_answer(context, expected)
     wanted_at = own.listen if own is not None else None
     target = pass_target(expected or "the right application", own, address or None,
-                         _configured_pass(context, front, expected, own))
+                         configured_pass(context, front, expected, own))
     header = server_header(obs) or "nginx"
     head = (f"{url} should be {'served by ' + expected if expected else 'refused'}, but "
             f"nginx (Server: {header}) passed it to {who}"
@@ -189,7 +166,7 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         return _undecided(diagnosis, head + also, host, expected, who, at, target, refuse,
                           tuple(observed), probed=False, address=address)
     site, upstream = route.step("site"), route.step("upstream")
-    members = _members(route)
+    members = upstreams(route)
     if at and members and not any(same_listen(at, m) for m in members):
         return dataclasses.replace(
             diagnosis, cause=None,

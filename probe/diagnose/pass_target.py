@@ -21,8 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from probe.diagnose.fronts import WILDCARD_HOSTS as WILDCARDS
-from probe.diagnose.fronts import listen, software
+from probe.diagnose.fronts import listen, same_listen, software
 from probe.diagnose.identify import SweepContext
+from probe.front import FrontConfig, PredictedRoute
 
 
 @dataclass(frozen=True)
@@ -110,3 +111,27 @@ def pass_target(instance: str, own: OwnAnswer | None, nginx_address: str | None,
     return (f"its address ({every}): if it runs on nginx's machine, 'proxy_pass "
             f"http://{host}:{port};' reaches it; an inference from that field and {whence}, "
             f"not probed{uwsgi}")
+
+
+def upstreams(route: PredictedRoute) -> list[str]:
+    """The upstream servers of a predicted route (its ``upstream``: comma-separated)."""
+    return [m.strip() for m in (route.upstream or "").split(",") if m.strip()]
+
+
+def configured_pass(context: SweepContext, front: FrontConfig | None,
+                     instance: str | None, own: OwnAnswer | None) -> Configured | None:
+    """The proxy_pass the configuration read passes the instance's own URL to, when it leads
+    where that URL's answer came from; once per instance."""
+    if front is None or instance is None or own is None:
+        return None
+    key = ("configured_pass", instance)
+    if key not in context.memo:
+        route = front.route(own.url, own.address)
+        step = route.step("upstream")
+        leads = route.undecided is None and step is not None and step.source is not None \
+            and step.rule.startswith("proxy_pass ") \
+            and any(same_listen(own.listen, m) for m in upstreams(route))
+        context.memo[key] = (Configured(step.rule.split()[1], str(step.source), own.url)
+                             if leads and step is not None else None)
+    found = context.memo[key]
+    return found if isinstance(found, Configured) else None
