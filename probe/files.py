@@ -84,20 +84,15 @@ def check_writable(path: str | os.PathLike[str]) -> str:
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path``: a new file or a regular one, never a FIFO or device.
+    """Write ``text`` (UTF-8) to ``path``: a new file or a regular one, never a FIFO or device,
+    replaced in one step (:mod:`probe.output_file`).
 
     A FIFO would block until a reader came, a device would take the bytes somewhere
     else: both are refused (FileRefused) before anything is written.
     """
-    name = check_writable(path)
-    # O_NONBLOCK: a FIFO put there since the check fails at once (ENXIO) instead of waiting.
-    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC, 0o666)
-    with os.fdopen(fd, "wb") as file:
-        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-            raise FileRefused(name, "not a regular file")
-        os.set_blocking(fd, True)
-        file.truncate(0)
-        file.write(text.encode("utf-8"))
+    from probe import output_file
+
+    output_file.write(check_writable(path), [text], regular_only=True)
 
 
 MAX_WATCHED_DIRS = 1000

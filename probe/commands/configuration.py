@@ -121,6 +121,17 @@ def discover(paths: tuple[str, ...], server_root: str | None, defines: tuple[str
                                   environ=environment().environ, httpd=local_httpd(defines))
     except ProbeError as exc:  # ConfigUnreadable, NginxUnreadable
         fail(str(exc))
+    if output:
+        from probe.output_file import ReadFile, refuse_inputs
+
+        # The configuration's files and the WSGI scripts read for labels and settings.
+        read = [ReadFile("a configuration file", name) for name in found.files]
+        read += [ReadFile("a WSGI script", app.target)
+                 for instance in found.instances for app in instance.apps]
+        try:
+            refuse_inputs("-o", output, read)
+        except ProbeError as exc:
+            fail(str(exc))
     for warning in found.warnings:
         click.echo(f"probe: warning: {warning}", err=True)
     emit(render(found), output)

@@ -40,7 +40,8 @@ def output_path(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 
 def emit(text: str | Iterable[str], output: str | None) -> None:
-    """Print ``text`` (or its pieces, one after the other), or write it to the file ``output``."""
+    """Print ``text`` (or its pieces, one after the other), or write it to the file ``output``
+    in one step (:mod:`probe.output_file`: an interrupted write leaves the old file whole)."""
     parts = (text,) if isinstance(text, str) else text
     if not output:
         # click.echo per megabyte, not per piece: it looks the stream up on every call.
@@ -55,9 +56,9 @@ def emit(text: str | Iterable[str], output: str | None) -> None:
         if batch:
             click.echo("".join(batch), nl=False)
         return
+    from probe import output_file
+
     try:
-        with open(output, "w", encoding="utf-8") as stream:
-            for part in parts:
-                stream.write(part)
+        output_file.write(output, parts)
     except OSError as exc:
         fail(f"{output}: cannot write: {exc.strerror or exc}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -9,12 +10,14 @@ from typing import TYPE_CHECKING
 import click
 
 from probe.commands.shared import CONTEXT, emit, environment, fail, output_path
-from probe.errors import ProbeError
+from probe.errors import ProbeError, UsageError
 from probe.exits import sweep_exit
 from probe.safe_text import one_line
 
 if TYPE_CHECKING:
     from probe.diagnose import ConfigJoin
+    from probe.manifest import Manifest
+    from probe.output_file import ReadFile
 
 
 @click.command(context_settings=CONTEXT)
@@ -105,6 +108,8 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
             baselines.check_writable(save_baseline)
         config = _front_config(config_path or loaded.probe.config, apachectl, env.environ,
                                named="--config" if config_path else MANIFEST_SETTING)
+        _refuse_overwriting(output, save_baseline, _files_read(
+            manifest_path, loaded, config, baseline_path, restarted_after))
         total = len(loaded.targets()) * loaded.probe.samples
         with progress.bar(total, enabled=env.stderr_isatty and not verbose) as advance:
             result = sweeping.run_sweep(loaded, restarted_after=cutoff, progress=advance,
@@ -121,6 +126,54 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
                        width=env.width if to_terminal else None), output)
     sys.exit(sweep_exit(result.status.value, interrupted=result.interrupted,
                         fail_on_warning=fail_on_warning))
+
+
+def _files_read(manifest_path: str | None, loaded: Manifest, config: ConfigJoin | None,
+                baseline_path: str | None, restarted_after: tuple[str, ...]) -> list[ReadFile]:
+    """Every file this sweep read (or takes a time from), which its outputs must not replace."""
+    from probe.output_file import ReadFile
+
+    found = [ReadFile("the manifest", manifest_path)] if manifest_path else []
+    if loaded.probe.token_file:
+        found.append(ReadFile("the token file", loaded.probe.token_file))
+    if loaded.probe.ca_file:
+        found.append(ReadFile("the CA file", loaded.probe.ca_file))
+    if config is not None:
+        found += [ReadFile("a configuration file", name) for name in config.front.files]
+    if baseline_path:
+        found.append(ReadFile("the --baseline file", baseline_path))
+    stamps = [*restarted_after, *(i.restarted_after or "" for i in loaded.instances.values())]
+    for value in stamps:
+        # TIME, @FILE, INSTANCE=TIME or INSTANCE=@FILE: a deployed wsgi.py is worth keeping.
+        text = value.strip()
+        text = text if text.startswith("@") else text.partition("=")[2].strip()
+        if text.startswith("@"):
+            found.append(ReadFile("a --restarted-after file", text[1:]))
+    return found
+
+
+def _refuse_overwriting(output: str | None, save_baseline: str | None,
+                        read: list[ReadFile]) -> None:
+    """Before the sweep: neither ``-o`` nor ``--save-baseline`` may replace a file read,
+    nor each other. ``--save-baseline`` onto ``--baseline`` is allowed: it moves the
+    baseline on, after it was read."""
+    from probe.output_file import refuse_inputs
+
+    if save_baseline:
+        refuse_inputs("--save-baseline", save_baseline,
+                      [f for f in read if f.what != "the --baseline file"])
+    if output:
+        refuse_inputs("-o", output, read)
+        if save_baseline and _same_place(output, save_baseline):
+            raise UsageError(f"-o {output} is the --save-baseline file too: give another path")
+
+
+def _same_place(one: str, other: str) -> bool:
+    """Whether two paths name one file, existing (links followed) or to be created."""
+    try:
+        return os.path.samefile(one, other)
+    except (OSError, ValueError):
+        return os.path.realpath(one) == os.path.realpath(other)
 
 
 def _front_config(path: str | None, apachectl: bool, environ: Mapping[str, str], *,
