@@ -216,6 +216,51 @@ def test_another_user_is_refused() -> None:
     assert answered is not None and answered[1].startswith(b"WSGI-PROBE UNKNOWN - x.toml: ")
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to serve as another user")
+def test_a_server_of_another_user_is_sent_nothing(tmp_path: Path) -> None:
+    """A socket another user created where the check looks for its server (a world-writable
+    directory): the client sends it neither its environment (the token) nor its arguments,
+    and does not print its answer."""
+    (tmp_path / "m.toml").write_text(BAD_MANIFEST)
+    with tempfile.TemporaryDirectory() as where:
+        os.chmod(where, 0o1777)  # noqa: S103  # /tmp, where anyone may bind a socket
+        sock = Path(where) / "check.sock"
+        ready_read, ready_write = os.pipe()
+        got_read, got_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the squatter, as nobody; ends with os._exit
+            try:
+                os.setgid(65534)
+                os.setuid(65534)
+                listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                listener.bind(str(sock))
+                os.chmod(sock, 0o777)  # noqa: S103
+                listener.listen(1)
+                os.write(ready_write, b"x")
+                conn, _ = listener.accept()
+                conn.settimeout(30)
+                data = b""
+                while chunk := conn.recv(65536):
+                    data += chunk
+                os.write(got_write, data or b"-")
+                conn.sendall(framing.pack([b"0", b"WSGI-PROBE OK - forged\n", b""]))
+            finally:
+                os._exit(0)
+        os.close(ready_write)
+        os.close(got_write)
+        assert os.read(ready_read, 1) == b"x"
+        via = plugin("-m", "m.toml", "--via", str(sock), cwd=tmp_path,
+                     env={**os.environ, "WSGI_PROBE_TOKEN": "env-secret-123"})
+        with os.fdopen(got_read, "rb") as got:
+            received = got.read()
+        os.waitpid(pid, 0)
+        os.close(ready_read)
+    assert (via.returncode, via.stdout, via.stderr) == (
+        3, f"WSGI-PROBE UNKNOWN - the check server at {sock} runs as uid 65534, not as this "
+           "user (uid 0) or root: nothing sent to it\n", "")
+    assert received == b"-"  # connected, then closed without a byte
+
+
 def test_hostile_requests_do_not_stop_the_server(served: Path, tmp_path: Path) -> None:
     for junk in (b"GET / HTTP/1.1\r\n\r\n", framing.MAGIC + b"99999999999:x", b""):
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -20,6 +20,7 @@ import sys
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: start-up is the point
 if TYPE_CHECKING:
+    import _socket
     from collections.abc import Sequence
     from typing import NoReturn
 
@@ -61,6 +62,28 @@ def _unknown(message: str) -> NoReturn:
     _finish(int(UNKNOWN_EXIT), unknown_text(message).encode("utf-8"))
 
 
+def _stranger(server: _socket.socket) -> str | None:
+    """Why the process serving the socket may not be sent this check, or None when it runs
+    as this user or root. The request carries the whole environment (the token with it) and
+    the answer becomes the plugin's: whoever created the socket (any user, in a world-writable
+    directory) must not get either. The server checks its clients' uid the same way."""
+    import _socket
+
+    option = getattr(_socket, "SO_PEERCRED", None)
+    if option is None:
+        return "cannot be asked who it runs as on this system (no SO_PEERCRED)"
+    try:
+        # struct ucred: pid, uid, gid as C ints.
+        uid = int.from_bytes(server.getsockopt(_socket.SOL_SOCKET, option, 12)[4:8],
+                             sys.byteorder)
+    except OSError as exc:
+        return f"cannot be asked who it runs as ({exc.strerror})"
+    mine = posix.getuid()
+    if uid in (mine, 0):
+        return None
+    return f"runs as uid {uid}, not as this user (uid {mine}) or root"
+
+
 def main(args: Sequence[str], standalone: str | None = None) -> NoReturn:
     """``probe check ARGS`` where ARGS hold ``--via SOCKET`` (from a written client: any
     ARGS, ``standalone`` the ``probe`` console script)."""
@@ -85,6 +108,10 @@ def main(args: Sequence[str], standalone: str | None = None) -> NoReturn:
     except OSError:  # nobody serves there (stopped, never started, not ours): check here
         server.close()
         _local(rest, standalone)
+    stranger = _stranger(server)
+    if stranger is not None:
+        server.close()
+        _unknown(f"the check server at {via} {stranger}: nothing sent to it")
     environ = [b"%s=%s" % item for item in posix.environ.items()]  # bytes, as os.environb
     encoding = sys.getfilesystemencoding()  # os.fsencode's
     message = framing.request(__version__.encode(), posix.getcwdb(),
