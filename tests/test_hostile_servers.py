@@ -109,6 +109,15 @@ def forged(conn: socket.socket, headers: Headers) -> None:
     reply(conn, json.dumps(endpoint_doc(headers, signature="0" * 64)).encode())
 
 
+def forged_random(conn: socket.socket, headers: Headers) -> None:
+    """A forger naming a new instance at every answer: were its fields labels, every scrape
+    would add a series."""
+    name = os.urandom(8).hex()
+    reply(conn, json.dumps(endpoint_doc(
+        headers, label=name, process_group=name, application_group=name,
+        settings_module={"environ": name, "loaded": name}, signature="0" * 64)).encode())
+
+
 def no_nonce_field(conn: socket.socket, headers: Headers) -> None:
     doc = endpoint_doc(headers)
     del doc["nonce"], doc["signature"]
@@ -147,6 +156,7 @@ BEHAVIOURS: dict[str, tuple[Behaviour, Verdict, Cause | None]] = {
     "not-http": (raw(b"\x00\xff garbage\r\n\r\n"), Verdict.UNREACHABLE, None),
     "cached": (cached, Verdict.NOT_LIVE, Cause.CACHED),
     "forged-signature": (forged, Verdict.NOT_LIVE, Cause.FORGED),
+    "forged-random": (forged_random, Verdict.NOT_LIVE, Cause.FORGED),
     # The probe holds the token: leaving a part of the proof out is no way around it.
     "older-endpoint": (no_nonce_field, Verdict.NOT_LIVE, Cause.FORGED),
     "signature-null": (answer(signature=None), Verdict.NOT_LIVE, Cause.FORGED),
@@ -335,6 +345,40 @@ def test_exporter_pages_survive_a_hostile_answer(server: int, behaviour: str) ->
             good = rb'wsgi_probe_url_ok\{[^}]*url="http://good.example/"[^}]*\} (\S+)'
             ok = re.search(good, body)
             assert ok is not None and ok.group(1) == b"1.0", body
+
+
+INFO = "wsgi_probe_instance_info", "wsgi_probe_instance_pid", \
+    "wsgi_probe_instance_start_time_seconds"
+
+
+@pytest.mark.parametrize("behaviour", ["forged-random", "cached", "pid-abc"])
+def test_an_untrusted_answer_makes_no_series(server: int, behaviour: str) -> None:
+    """Over the real exporter app: an answer that is not live (forged, cached) or not valid
+    gives its URL its verdict, and no info, pid or start-time row: its sender does not choose
+    label values (docs/monitoring.md#metrics). The good URL's rows stay."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    manifest = manifest_for(behaviour, server)
+    app = exporter.build_app(manifest, exporter.ExporterOptions(), token=TOKEN)
+    hostile = f"http://{behaviour}.example/"
+    seen: dict[str, set[tuple[tuple[str, str], ...]]] = {name: set() for name in INFO}
+    verdicts = set()
+    for path, query in [("/metrics", "")] * 3 + [("/probe", f"target={hostile}")] * 2:
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query,
+                   "HTTP_X_PROMETHEUS_SCRAPE_TIMEOUT_SECONDS": "20"}
+        body = b"".join(app(environ, lambda status, headers: None)).decode()
+        for family in text_string_to_metric_families(body):
+            for sample in family.samples:
+                if sample.name == "wsgi_probe_url_verdict" and sample.labels["url"] == hostile:
+                    verdicts.add(sample.labels["verdict"])
+                if sample.name in seen:
+                    seen[sample.name].add(tuple(sorted(sample.labels.items())))
+        time.sleep(1.1)  # past the window in which a scrape shares the last sweep
+    assert verdicts == {BEHAVIOURS[behaviour][1].value}
+    for name in INFO:
+        assert {dict(labels)["url"] for labels in seen[name]} == {"http://good.example/"}, \
+            (name, seen[name])
+    assert [dict(labels)["label"] for labels in seen["wsgi_probe_instance_info"]] == ["good"]
 
 
 def test_check_command_exits_with_its_real_verdict(server: int, tmp_path: Path) -> None:

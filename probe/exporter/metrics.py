@@ -13,7 +13,8 @@ Naming and label choices, all to keep cardinality bounded and queries simple:
   ``wsgi_probe_url_ok`` is always present for ``absent()``-style alerts;
 - what the endpoint reports that changes at every restart (pid, start time)
   is a value, never a label; ``wsgi_probe_instance_info`` has only labels that
-  come from configuration (label, process group, application group, settings).
+  come from configuration (label, process group, application group, settings), and only
+  from an answer that is neither ``not_live`` (forged, cached) nor ``bad_answer``.
 """
 
 from __future__ import annotations
@@ -25,8 +26,13 @@ from dataclasses import dataclass
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from probe.model import Report, TargetResult
+from probe.model import Report, TargetResult, Verdict
 from probe.urls import public_url
+
+UNTRUSTED = frozenset({Verdict.NOT_LIVE, Verdict.BAD_ANSWER})
+"""Verdicts of an answer that says nothing about who serves the URL (a forged or cached one,
+a broken one): its fields become no label and no value. Their labels would be whatever its
+sender chose, a new series at every scrape if it liked."""
 
 
 def expected_label(expected: str | None) -> str:
@@ -65,9 +71,9 @@ def url_families(results: Sequence[TargetResult]) -> list[Metric]:
         cause = result.cause.value if result.cause is not None else ""
         verdict.add_metric([url, address, expected, result.verdict.value, cause], 1.0)
         duration.add_metric([url, address], result.elapsed_ms / 1000)
-        if result.observed is None:
-            continue
         answer = result.observed
+        if answer is None or result.verdict in UNTRUSTED:
+            continue
         info.add_metric([url, address, answer.label or "", answer.process_group or "",
                          answer.application_group or "", answer.settings or ""], 1.0)
         if answer.pid is not None:
