@@ -83,7 +83,7 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
     from probe import baseline as baselines
     from probe import logs, manifest, progress, report
     from probe import sweep as sweeping
-    from probe.credentials import check_ca_file, read_token
+    from probe.credentials import check_ca_file, read_token, token_exposure
     from probe.deploy_time import parse_restarted_after
     from probe.front_config import MANIFEST_SETTING
 
@@ -100,6 +100,8 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
                                    sni=False if no_sni else None)
         env = environment()
         token = read_token(loaded.probe, env.environ)
+        for line in token_exposure(loaded, token):
+            click.echo(f"probe: warning: {one_line(line, limit=None)}", err=True)
         check_ca_file(loaded.probe)
         names = None if urls else list(loaded.instances)
         cutoff = parse_restarted_after(restarted_after, names)
