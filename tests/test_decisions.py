@@ -24,6 +24,7 @@ from tests.test_check import result as target_result
 from tests.test_diagnose import (
     SITE1,
     SITE2,
+    SITES,
     STARTED,
     SUB,
     UNKNOWN,
@@ -33,6 +34,7 @@ from tests.test_diagnose import (
     obs,
     result,
     run,
+    sites,
 )
 from tests.test_liveness import TOKEN, endpoint_answer
 
@@ -52,16 +54,31 @@ def test_an_instance_started_exactly_at_the_cutoff_is_not_stale() -> None:
 # --- inconsistent: every field of who answered counts -----------------------------------------
 
 
-def test_samples_differing_only_in_process_group_are_inconsistent() -> None:
+def test_samples_differing_only_in_an_undeclared_process_group_are_ok_and_say_so() -> None:
     """Two daemon groups running the same script for one host (a balancer between two
     backends configured differently): label, settings and interpreter agree, only the
-    process group tells the answers apart."""
+    process group tells the answers apart. The manifest does not declare it: the URL is
+    served right, and the groups are said (a pool mixing gunicorn with mod_wsgi-express
+    was CRITICAL inconsistent with a misroute's fix, a tester's fleet)."""
     one = ep("project-1", host="site-1.example.com", pid=101, process_group="project-1")
     other = ep("project-1", host="site-1.example.com", pid=202, process_group="project-1-ssl")
     observed = obs(SITE1, "project-1", answered(one), answered(other), answered(one))
     found = result(run(healthy(**{SITE1: observed})), SITE1)
+    assert found.verdict is Verdict.OK
+    assert "project-1-ssl" in found.explanation and "does not declare" in found.explanation
+
+
+def test_samples_differing_in_a_declared_process_group_are_inconsistent() -> None:
+    one = ep("project-1", host="site-1.example.com", pid=101, process_group="project-1")
+    other = ep("project-1", host="site-1.example.com", pid=202, process_group="project-1-ssl")
+    observed = obs(SITE1, "project-1", answered(one), answered(other), answered(one))
+    declared = sites(SITES.replace('settings = "mysite.settings"\n',
+                                   'settings = "mysite.settings"\nprocess_group = "project-1"\n',
+                                   1))
+    found = result(run(healthy(**{SITE1: observed}), declared), SITE1)
     assert found.verdict is Verdict.INCONSISTENT
     assert "project-1-ssl" in found.explanation
+    assert "process_group" in found.fix and "pid 202" in found.fix
 
 
 # --- not_live: what outranks what -------------------------------------------------------------

@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from probe.diagnose.answer_names import where
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Finding, Status, TargetResult, Verdict
 
@@ -90,20 +91,23 @@ def backend_findings(results: Sequence[TargetResult]) -> tuple[Finding, ...]:
 
 def processes_seen(answers: Sequence[EndpointAnswer], name: str | None = None) -> str:
     """Which instance and process gave how many of the samples, e.g.
-    ``project-1 pid 7 (instance a1b2): 2 samples; project-2 pid 8 (instance c3d4): 1 sample``.
+    ``project-1 pid 7 (instance a1b2, server.listen 127.0.0.2:8000): 2 samples``: each
+    process named by where it runs (behind a balancer the address probed is the balancer's).
 
     When every sample reached a different process, some processes may not have been
     reached at all, which the sentence says (raise --samples to reach them).
     """
-    counts: Counter[tuple[str, int | None, str | None]] = Counter(
-        (a.label or a.application_group or name or "?", a.pid, a.instance_id) for a in answers
+    counts: Counter[tuple[str, int | None, str | None, str]] = Counter(
+        (a.label or a.application_group or name or "?", a.pid, a.instance_id, where(a))
+        for a in answers
     )
     parts = []
-    for (label, pid, instance), count in counts.items():
-        where = f"{label} pid {pid if pid is not None else '?'}"
-        if instance:
-            where += f" (instance {instance})"
-        parts.append(f"{where}: {count} sample{'s' if count != 1 else ''}")
+    for (label, pid, instance, at), count in counts.items():
+        details = ", ".join(d for d in (f"instance {instance}" if instance else "", at) if d)
+        named = f"{label} pid {pid if pid is not None else '?'}"
+        if details:
+            named += f" ({details})"
+        parts.append(f"{named}: {count} sample{'s' if count != 1 else ''}")
     text = "Seen: " + "; ".join(parts) + "."
     pids = {a.pid for a in answers if a.pid is not None}
     if len(pids) >= len(answers) > 1:

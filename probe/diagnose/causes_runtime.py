@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from probe.diagnose import wording_causes as words
+from probe.diagnose.answer_names import distinct_by
 from probe.diagnose.code_drift import Server, server_of
 from probe.diagnose.identify import SweepContext, identity
 from probe.diagnose.wording import Diagnosis
@@ -30,18 +31,31 @@ def runtime_problem(
     obs: Observation, answers: Sequence[EndpointAnswer], instance: Instance,
     context: SweepContext,
 ) -> Diagnosis | None:
-    """The first runtime cause the answers of this URL show, in order of how much they decide."""
-    answer = answers[-1]
-    shown = context.display_name(answer, instance.name)
+    """The first runtime cause the answers of this URL show, in order of how much they decide.
+
+    Every answer is judged, each distinct value of what a cause reads once: behind a balancer
+    one backend of several may run another Python, code or zone, and the last sample alone
+    would say so in some runs only."""
+    shown = context.display_name(answers[-1], instance.name)
+    python = distinct_by(answers, lambda a: (a.python_prefix, a.python_version,
+                                             a.django_version))
+    zones = distinct_by(answers, lambda a: (a.pid, a.tz_environ, a.tz_offset_s, a.started_at,
+                                            a.uptime_s))
     return (
-        wrong_python(obs, answer, instance, shown, context)
+        next((found for group in python.values()
+              if (found := wrong_python(obs, group[-1], instance, shown, context, group,
+                                        len(answers))) is not None), None)
         or mixed_code(obs, answers, instance, shown, context)
-        or time_zone(obs, answer, instance, shown, context)
+        or next((found for group in zones.values()
+                 if (found := time_zone(obs, group[-1], instance, shown, context))
+                 is not None), None)
     )
 
 
 def wrong_python(obs: Observation, answer: EndpointAnswer, instance: Instance, shown: str,
-                 context: SweepContext) -> Diagnosis | None:
+                 context: SweepContext, same: Sequence[EndpointAnswer] = (),
+                 total: int = 1) -> Diagnosis | None:
+    """``same``: the answers of the URL with this one's Python, of ``total``."""
     checks = (
         ("python.prefix", instance.python_prefix, answer.python_prefix, _same_path),
         ("python.version", instance.python_version, answer.python_version, _same_version),
@@ -57,16 +71,20 @@ def wrong_python(obs: Observation, answer: EndpointAnswer, instance: Instance, s
                       "python", lambda _, a: (a.python_prefix, *identity(a)))
                   if other.python_prefix == answer.python_prefix
                   and (name := context.identify(other)) not in (None, instance.name)), None)
-    return words.wrong_python(obs.target.url, instance, answer, wrong, owner, shown)
+    return words.wrong_python(obs.target.url, instance, answer, wrong, owner, shown,
+                              same or [answer], total)
 
 
 def mixed_code(obs: Observation, answers: Sequence[EndpointAnswer], instance: Instance,
                shown: str, context: SweepContext) -> Diagnosis | None:
     """Processes of one server running different code; servers apart are compared by
     :mod:`.code_drift` on their declared versions only."""
-    answer = answers[-1]
-    if instance.code_version is not None and answer.code_version != instance.code_version:
-        return words.stale_code(obs.target.url, instance, answer, shown)
+    if instance.code_version is not None:
+        versions = distinct_by(answers, lambda a: a.code_version)
+        stale = [a for version, group in versions.items() if version != instance.code_version
+                 for a in group]
+        if stale:
+            return words.stale_code(obs.target.url, instance, stale, len(answers), shown)
     here: dict[Server, set[tuple[str | None, str | None]]] = {}
     for each in answers:
         if _code(each) != (None, None):
@@ -75,26 +93,28 @@ def mixed_code(obs: Observation, answers: Sequence[EndpointAnswer], instance: In
     if mixed is not None:
         same = [a for a in answers if server_of(obs, a) == mixed]
         return words.mixed_code(obs.target.url, instance, same, [], shown)
-    mine = _code(answer)
-    if mine == (None, None):
-        return None
-    # The newest answer of each other code this server runs for the instance: this URL's
-    # answers there all run ``mine`` (checked above), so none of these is one of them.
-    server = server_of(obs, answer)
-    # Whether one of them is newer reads of this answer only its code and its start: worked
-    # out once per server, code and start of the instance (asked for every URL).
-    older = cast("dict[tuple[Server, tuple[str | None, str | None], str | None], bool]",
-                 context.memo.setdefault(("older_code", instance.name), {}))
-    key = (server, mine, answer.started_at)
-    if older.get(key) is False:
-        return None
-    others = [other for code, other in _newest_by_code(context, instance.name, server).items()
-              if code != mine]
-    # Only the older side is the problem; the newest code is what the deploy meant.
-    older[key] = bool(others) and any(_newer(other, answer) for other in others)
-    if not older[key]:
-        return None
-    return words.mixed_code(obs.target.url, instance, [answer], others, shown)
+    # Each distinct process start of each server this URL reached: any may be the older one.
+    starts = distinct_by(answers, lambda a: (server_of(obs, a), _code(a), a.started_at))
+    for (server, mine, started_at), group in starts.items():
+        if mine == (None, None):
+            continue
+        answer = group[-1]
+        # The newest answer of each other code this server runs for the instance: this URL's
+        # answers there all run ``mine`` (checked above), so none of these is one of them.
+        # Whether one of them is newer reads of this answer only its code and its start:
+        # worked out once per server, code and start of the instance (asked for every URL).
+        older = cast("dict[tuple[Server, tuple[str | None, str | None], str | None], bool]",
+                     context.memo.setdefault(("older_code", instance.name), {}))
+        key = (server, mine, started_at)
+        if older.get(key) is False:
+            continue
+        others = [other for code, other
+                  in _newest_by_code(context, instance.name, server).items() if code != mine]
+        # Only the older side is the problem; the newest code is what the deploy meant.
+        older[key] = bool(others) and any(_newer(other, answer) for other in others)
+        if older[key]:
+            return words.mixed_code(obs.target.url, instance, group, others, shown)
+    return None
 
 
 def _newest_by_code(context: SweepContext, instance: str,

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
+from probe.diagnose.fronts import listen, same_listen
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import ANY_INSTANCE
 from probe.model import Finding, Observation, Status
@@ -42,11 +43,21 @@ def server_of(obs: Observation, answer: EndpointAnswer) -> Server:
 
 def describe(obs: Observation, answer: EndpointAnswer) -> str:
     """Where one server is, in the answer's and the sweep's words:
-    ``127.0.0.2:8080 (host web-2, parent pid 4242)``."""
+    ``127.0.0.2:8080 (host web-2, parent pid 4242)``; where the answer says where its server
+    listens, that (behind a balancer the address probed is the balancer's):
+    ``127.0.0.8:8001 (server.listen; host web-2, parent pid 4242, reached through
+    127.0.0.1:80)``."""
     details = [f"host {answer.hostname}"] if answer.hostname else []
     if answer.ppid is not None:
         details.append(f"parent pid {answer.ppid}")
-    where = address_of(obs) or "the address DNS gave"
+    probed = address_of(obs)
+    at = listen(answer)
+    if at:
+        if probed and not same_listen(at, probed):
+            details.append(f"reached through {probed}")
+        return f"{at} (server.listen; {', '.join(details)})" if details else \
+            f"{at} (server.listen)"
+    where = probed or "the address DNS gave"
     return f"{where} ({', '.join(details)})" if details else where
 
 

@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
+from probe.diagnose.answer_names import distinct_by, place, places, share
 from probe.diagnose.fronts import host_allowed, mod_wsgi
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
@@ -70,36 +71,60 @@ def check(obs: Observation, diagnosis: Diagnosis, context: SweepContext, front: 
     a Host or a mount that breaks its pages."""
     if diagnosis.verdict is not Verdict.OK:
         return diagnosis
-    answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer), None)
-    if answer is None:
+    answers = [a for s in obs.samples if (a := s.trusted_answer) is not None]
+    if not answers:
         return diagnosis
-    # mod_wsgi sets SCRIPT_NAME from its own mount (other verdicts judge that); a proxy in
-    # front (nginx, Apache's mod_proxy before an application server) can strip a prefix
-    proxied = front is FrontKind.NGINX or (front is FrontKind.APACHE and not mod_wsgi(answer))
-    return (_host(obs, diagnosis, answer, front, route)
-            or (proxied and _mount(obs, diagnosis, answer, context, front, route))
+    return (_host(obs, diagnosis, answers, front, route)
+            or next((found for group in distinct_by(
+                answers, lambda a: (a.script_name, a.path_info, mod_wsgi(a))).values()
+                if _proxied(front, group[-1])
+                and (found := _mount(obs, diagnosis, group[-1], context, front, route))), None)
             or diagnosis)
 
 
-def _host(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer, front: FrontKind,
-          route: PredictedRoute | None) -> Diagnosis | None:
+def _proxied(front: FrontKind, answer: EndpointAnswer) -> bool:
+    """Whether a proxy in front may have set the answer's mount: mod_wsgi sets SCRIPT_NAME
+    from its own mount (other verdicts judge that); nginx, or Apache's mod_proxy before an
+    application server, can strip a prefix."""
+    return front is FrontKind.NGINX or (front is FrontKind.APACHE and not mod_wsgi(answer))
+
+
+def _host(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],
+          front: FrontKind, route: PredictedRoute | None) -> Diagnosis | None:
+    """Every answer judged, each distinct (Host received, X-Forwarded-Host, host_allowed)
+    once: behind a balancer one backend of several may lack the name."""
     url = obs.target.url
-    wanted, seen = _name((split_usual(url) or urlsplit(url))[1]), _name(answer.host)
-    allowed = host_allowed(answer)
-    mismatch = seen and seen != wanted and _name(answer.forwarded_host) != wanted
-    if not mismatch and allowed is not False:
+    wanted = _name((split_usual(url) or urlsplit(url))[1])
+    mismatched: list[EndpointAnswer] = []
+    rejected: list[EndpointAnswer] = []
+    for (host, forwarded, allowed), group in distinct_by(
+            answers, lambda a: (a.host, a.forwarded_host, host_allowed(a))).items():
+        seen = _name(host)
+        if seen and seen != wanted and _name(forwarded) != wanted:
+            mismatched += group
+        elif allowed is False:
+            rejected += group
+    if not mismatched and not rejected:
         return None  # most URLs: nothing below (the words, the evidence) is needed
-    evidence = [Evidence(EvidenceKind.OBSERVED, f"request.host = {answer.host!r}",
-                         f"GET {url}")]
+    bad = mismatched or rejected
+    answer = bad[-1]
+    allowed = host_allowed(answer)
+    some = len(bad) < len(answers)
+    which = f" That is {share(bad, len(answers))}; the others did not." if some else \
+        (f" All {len(answers)} samples ({places(bad)})." if len(answers) > 1 else "")
+    evidence = [Evidence(EvidenceKind.OBSERVED, f"request.host = {a.host!r}",
+                         f"GET {url}, {place(a)}") for a in _one_each(bad)]
     if allowed is not None:
-        evidence.append(Evidence(EvidenceKind.OBSERVED, f"request.host_allowed = "
-                                 f"{str(allowed).lower()}", f"GET {url}"))
-    django = (" Django rejects that name (request.host_allowed false): every real page "
-              "answers 400 Bad Request (DisallowedHost); only this probe, answered before "
-              "Django runs, got 200." if allowed is False else
+        evidence += [Evidence(EvidenceKind.OBSERVED, f"request.host_allowed = "
+                              f"{str(host_allowed(a)).lower()}", f"GET {url}, {place(a)}")
+                     for a in _one_each(bad)]
+    pages = ("the real pages those processes serve answer 400 Bad Request (DisallowedHost)"
+             if some else "every real page answers 400 Bad Request (DisallowedHost)")
+    django = (f" Django rejects that name (request.host_allowed false): {pages}; only this "
+              f"probe, answered before Django runs, got 200." if allowed is False else
               " Django accepts it (it is in ALLOWED_HOSTS), but builds absolute links and "
               "redirects with it." if allowed else "")
-    if mismatch:
+    if mismatched:
         step = _step(route, "host")
         cited = (f" The configuration given says why: {step.rule} ({step.source})."
                  if step is not None and step.source is not None else
@@ -111,20 +136,25 @@ def _host(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer, front:
             Verdict.HOST_MISMATCH, None,
             explanation=(f"{url} is served by the right application, but it received Host "
                          f"{answer.host!r}, not {wanted!r}: the proxy in front did not pass "
-                         f"the client's Host on.{django}{cited}"),
+                         f"the client's Host on.{django}{which}{cited}"),
             fix=_host_fix(front, step), answered_by=diagnosis.answered_by,
             evidence=(*diagnosis.evidence, *evidence))
-    if allowed is False:
-        return Diagnosis(
-            Verdict.HOST_REJECTED, None,
-            explanation=(f"{url} is served by the right application and it received Host "
-                         f"{answer.host!r}, but Django rejects that name (request.host_allowed"
-                         f" false): every real page answers 400 Bad Request (DisallowedHost); "
-                         f"only this probe, answered before Django runs, got 200."),
-            fix=f"Add {wanted!r} to ALLOWED_HOSTS in the settings of this application "
-                f"({answer.settings or 'its settings module'}).",
-            answered_by=diagnosis.answered_by, evidence=(*diagnosis.evidence, *evidence))
-    return None
+    settings = sorted({a.settings for a in bad if a.settings})
+    where = (f"of the application at {places(bad)}" if some else "of this application")
+    return Diagnosis(
+        Verdict.HOST_REJECTED, None,
+        explanation=(f"{url} is served by the right application and it received Host "
+                     f"{answer.host!r}, but Django rejects that name (request.host_allowed"
+                     f" false): {pages}; only this probe, answered before Django runs, got "
+                     f"200.{which}"),
+        fix=f"Add {wanted!r} to ALLOWED_HOSTS in the settings {where} "
+            f"({' and '.join(settings) or 'its settings module'}).",
+        answered_by=diagnosis.answered_by, evidence=(*diagnosis.evidence, *evidence))
+
+
+def _one_each(answers: list[EndpointAnswer]) -> list[EndpointAnswer]:
+    """One answer per place (pid and where it runs): the evidence names each once."""
+    return list({place(a): a for a in answers}.values())
 
 
 def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,

@@ -18,10 +18,13 @@ import dataclasses
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from probe.diagnose.answer_names import place
+from probe.diagnose.disagreement import by_label, odd_one_out
 from probe.diagnose.discriminate import INVALID_HOST, key_of
 from probe.diagnose.fronts import listen, same_listen, server_header, software
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.pass_target import configured_pass, own_answer, pass_target, upstreams
+from probe.diagnose.server_errors import GATEWAY
 from probe.diagnose.wording import Diagnosis
 from probe.front import FrontConfig, FrontKind, PredictedRoute, RouteStep
 from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation, Verdict
@@ -76,28 +79,30 @@ def _not_decided(worded: Diagnosis, before: Diagnosis, route: PredictedRoute) ->
 
 def _inconsistent(obs: Observation, diagnosis: Diagnosis,
                   route: PredictedRoute | None) -> Diagnosis:
-    """Different applications answering one URL through nginx: where each answered from
-    (server.listen), and the upstream the configuration passes the URL to; not Apache's
-    children and embedded mode."""
-    listens = sorted({at for s in obs.samples
-                      if (answer := s.trusted_answer) is not None and (at := listen(answer))})
+    """Different applications answering one URL through nginx: which answer came from where
+    (pid, server.listen, else host), and the upstream the configuration passes the URL to;
+    not Apache's children and embedded mode."""
+    answers = [a for s in obs.samples if (a := s.trusted_answer) is not None]
+    groups = by_label(answers)
+    if len(groups) < 2:  # one application, other settings: the generic words stand
+        return diagnosis
     upstream = route.step("upstream") if route is not None else None
-    seen = (f" The answers came from {', '.join(listens)} (server.listen)."
-            if len(listens) > 1 else "")
     named = (f" The configuration given passes this URL to {route.upstream} ({upstream.rule}, "
              f"{upstream.source})." if route is not None and upstream is not None else "")
     where = (f"check the servers of {route.upstream} ({upstream.source})"
              if route is not None and upstream is not None else
              "'nginx -T' shows the upstream of this location (probe sweep --config names it)")
     return dataclasses.replace(
-        diagnosis, explanation=f"{diagnosis.explanation}{seen}{named}",
-        fix=(f"One URL answered by different applications through nginx: the upstream it is "
-             f"passed to holds servers of different applications (a member on another "
-             f"application's port), or requests to this address reach different nginx "
-             f"servers; {where}."),
+        diagnosis, explanation=f"{diagnosis.explanation}{named}",
+        fix=(f"{odd_one_out(groups, len(answers))} One URL answered by different applications "
+             f"through nginx: the upstream it is passed to holds servers of different "
+             f"applications (a member on another application's port), or requests to this "
+             f"address reach different nginx servers; {where}."),
         evidence=(*diagnosis.evidence,
                   *(Evidence(EvidenceKind.OBSERVED, f"server.listen = {at!r}",
-                             f"GET {obs.target.url}") for at in listens),
+                             f"GET {obs.target.url}, {place(a)}")
+                    for a in {place(a): a for a in answers}.values()
+                    if (at := listen(a))),
                   *_configured(upstream)))
 
 
@@ -265,12 +270,19 @@ def _probed(obs: Observation, context: SweepContext, at: str | None,
 
 def _error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute | None,
            front: str | None) -> Diagnosis:
-    status = next((s.status_code for s in reversed(obs.samples) if s.status_code), None)
-    header = server_header(obs)
+    # The error's own status and Server header: other samples may have reached the endpoint.
+    failed = next((s for s in reversed(obs.samples)
+                   if s.status_code is not None and s.status_code >= 500), None)
+    status = failed.status_code if failed is not None else None
+    header = failed.server if failed is not None and failed.server else server_header(obs)
     shown = f" (Server: {header})" if header else ""
     evidence = (Evidence(EvidenceKind.OBSERVED, f"status {status}{shown}",
                          f"GET {obs.target.url}"),)
-    if front == "nginx" and status in (502, 503, 504):
+    if status in GATEWAY and not (header or "").lower().startswith("nginx"):
+        # Not nginx's own page (no nginx Server header): what the answers show is said
+        # without naming a front they do not show (probe.diagnose.server_errors).
+        return diagnosis
+    if front == "nginx" and status in GATEWAY:
         upstream = route.step("upstream") if route is not None else None
         cited = _configured(upstream)
         named = (f" For this URL the configuration given proxies to {route.upstream} "

@@ -10,15 +10,17 @@ checks see, needs none of their wording.
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
 from probe.apache.names import vhost_of
 from probe.deploy_time import Cutoff, RestartCutoffs, as_cutoffs
-from probe.diagnose import backends, causes_runtime, causes_tls, wording
+from probe.diagnose import causes_runtime, causes_tls, server_errors, wording
+from probe.diagnose.answer_names import distinct_by, place, places, share
+from probe.diagnose.disagreement import disagreement as disagreement_of
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.reload import reload_fix
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.errors import ErrorKind
@@ -52,33 +54,52 @@ def diagnose_target(
     if untrusted:
         return untrusted
     answers = [s.endpoint for s in samples if s.endpoint is not None]
-    disagreement = _disagreement(obs, answers, context)
+    disagreement = disagreement_of(obs, answers, context)
     if disagreement:
         return disagreement
     cutoffs = restarted_after if isinstance(restarted_after, RestartCutoffs) \
         else as_cutoffs(restarted_after)
-    verdict = _diagnose_answer(obs, answers[-1], context, cutoffs)
+    verdict = _diagnose_answer(obs, answers, context, cutoffs)
     instance = context.manifest.instances.get(obs.target.expected or "")
     if verdict.verdict is not Verdict.OK or instance is None:
         return verdict
-    return causes_runtime.runtime_problem(obs, answers, instance, context) or verdict
+    return causes_runtime.runtime_problem(obs, answers, instance, context) or \
+        _groups_seen(verdict, answers)
+
+
+def _groups_seen(verdict: Diagnosis, answers: Sequence[EndpointAnswer]) -> Diagnosis:
+    """An ok verdict whose answers ran in process or application groups the manifest does
+    not declare, and differ in them (a pool mixing mod_wsgi with other servers): said, not a
+    disagreement."""
+    groups = distinct_by(answers, lambda a: (a.process_group, a.application_group))
+    if len(groups) < 2:
+        return verdict
+    seen = "; ".join(f"process_group {pg!r}, application_group {ag!r} at {places(group)}"
+                     for (pg, ag), group in groups.items())
+    return dataclasses.replace(verdict, explanation=(
+        f"{verdict.explanation}. The samples ran in different groups, which the manifest does "
+        f"not declare for this instance ({seen}): same label and settings, so not a "
+        f"disagreement (declare process_group or application_group to have them checked)"))
 
 
 def _diagnose_answer(
     obs: Observation,
-    answer: EndpointAnswer,
+    answers: Sequence[EndpointAnswer],
     context: SweepContext,
     cutoffs: RestartCutoffs,
 ) -> Diagnosis:
+    """The verdict of answers that agree on who they are (:func:`_disagreement`): who
+    answered is read from the last; the start of every one is judged."""
+    answer = answers[-1]
     expected = obs.target.expected
     answered_by = context.identify(answer, expected)
     shown = context.display_name(answer, expected)
     # The answering instance's own deploy time (it is the expected one where that matters).
-    stale = _stale(answer, cutoffs.of(answered_by))
+    stale = _stale(answers, cutoffs.of(answered_by), shown)
     if expected == ANY_INSTANCE:
         # Any instance may answer a command-line URL, but old code may not.
         if stale:
-            return wording.stale(stale, shown)
+            return stale
         return _answered(answer, shown, context)
     assert expected is not None
     if answered_by != expected:
@@ -89,7 +110,7 @@ def _diagnose_answer(
             return causes.near_miss(obs, answer, near, shown, context)
         return causes.wrong_instance(obs, answer, shown, context)
     if stale:
-        return wording.stale(stale, shown)
+        return stale
     instance = context.manifest.instances[expected]
     if instance.settings is not None and answer.settings != instance.settings:
         from probe.diagnose import causes
@@ -175,40 +196,32 @@ def _http_error(obs: Observation, sample: Sample, context: SweepContext) -> Diag
 
     suspect = causes.leak_suspect(obs, context)
     answer, name = suspect if suspect else (None, "")
-    return wording.http_error(obs.target.url, sample, answer, name)
+    return server_errors.http_error(obs, sample, answer, name)
 
 
-def _disagreement(
-    obs: Observation, answers: Sequence[EndpointAnswer], context: SweepContext
-) -> Diagnosis | None:
-    expected = obs.target.expected
-    kinds: dict[tuple[str | None, ...], list[EndpointAnswer]] = defaultdict(list)
-    for answer in answers:
-        key = (context.identify(answer, expected), answer.label, answer.settings,
-               answer.application_group, answer.process_group)
-        kinds[key].append(answer)
-    if len(kinds) < 2:
+def _stale(answers: Sequence[EndpointAnswer], cutoff: Cutoff | None,
+           shown: str) -> Diagnosis | None:
+    """``stale`` when any answer's process started before the deploy: each distinct start
+    judged once (behind a balancer one backend of several may have missed the restart)."""
+    if cutoff is None:
         return None
-    groups = [
-        (len(group), wording.who(group[0], context.display_name(group[0], expected)),
-         group[0].settings)
-        for group in kinds.values()
-    ]
-    found = wording.inconsistent(obs.target.url, len(answers), groups,
-                                 context.display_name(answers[-1], expected))
-    # Which process gave what, so one bad process can be told from a bad backend.
-    seen = backends.processes_seen(answers)
-    return dataclasses.replace(found, explanation=f"{found.explanation} {seen}")
-
-
-def _stale(answer: EndpointAnswer, cutoff: Cutoff | None) -> str | None:
-    started = answer.started
-    if cutoff is None or started is None:
+    starts = distinct_by(answers, lambda a: a.started_at)
+    old = [a for started_at, group in starts.items() if started_at is not None
+           and (started := group[0].started) is not None and started < cutoff.moment
+           for a in group]
+    if not old:
         return None
-    if started >= cutoff.moment:
-        return None
-    return (
-        f"the instance answering (pid {answer.pid}) started at {answer.started_at}, before "
-        f"{cutoff.moment.isoformat()} ({cutoff.source}): old code is still serving after "
-        f"the deploy."
-    )
+    since = f"before {cutoff.moment.isoformat()} ({cutoff.source})"
+    if len(answers) == 1 or (len(old) == len(answers) and len(starts) == 1):
+        answer = old[-1]
+        at = "" if len(answers) == 1 else f" (all {len(answers)} samples)"
+        explanation = (f"the instance answering, {place(answer)}{at}, started at "
+                       f"{answer.started_at}, {since}: old code is still serving after the "
+                       f"deploy.")
+    else:
+        each = "; ".join(f"{place(group[0])} started at {started_at}"
+                         for started_at, group in distinct_by(old, lambda a: a.started_at
+                                                              ).items())
+        explanation = (f"{share(old, len(answers))} came from processes started {since} "
+                       f"({each}): old code is still serving there after the deploy.")
+    return wording.stale(explanation, shown, reload_fix(old))

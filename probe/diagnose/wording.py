@@ -36,11 +36,6 @@ class Diagnosis:
     candidates: tuple[Candidate, ...] = ()
 
 
-RESTART_FIX = (
-    "Restart or reload this instance (touch the WSGI script in daemon mode, or restart Apache) "
-    "so the new code is loaded."
-)
-
 # In order: the first kind a failed request shows decides the fix.
 _UNREACHABLE_FIXES = {
     ErrorKind.DNS: "Check the host name, or use --connect HOST:PORT to probe a server directly.",
@@ -61,8 +56,9 @@ def answered(shown: str, who: str) -> Diagnosis:
     return Diagnosis(Verdict.OK, explanation=f"answered by {who}", answered_by=shown)
 
 
-def stale(explanation: str, shown: str) -> Diagnosis:
-    return Diagnosis(Verdict.STALE, explanation=explanation, answered_by=shown, fix=RESTART_FIX)
+def stale(explanation: str, shown: str, fix: str) -> Diagnosis:
+    """``fix``: how the server that answered reloads (:mod:`.reload`)."""
+    return Diagnosis(Verdict.STALE, explanation=explanation, answered_by=shown, fix=fix)
 
 
 def vhost_fallback(url: str, expected: str, who: str, shown: str, vhost: str) -> Diagnosis:
@@ -263,25 +259,6 @@ def unreachable(failed: Sequence[Sample], total: int) -> Diagnosis:
                      fix=fix)
 
 
-def http_error(url: str, sample: Sample, leak_suspect: EndpointAnswer | None,
-               suspect_name: str) -> Diagnosis:
-    explanation = f"{url} answered HTTP {sample.status_code}."
-    fix = "Read the Apache error log for the traceback of this request."
-    if leak_suspect is not None:
-        explanation += (
-            f" A likely cause (not certain): {suspect_name} runs embedded in Apache with "
-            f"DJANGO_SETTINGS_MODULE={leak_suspect.settings!r}; if this instance's WSGI script "
-            f"uses os.environ.setdefault(), it inherits that value in the same process and "
-            f"fails when that settings module does not exist in its code base."
-        )
-        fix = (
-            "Read the Apache error log. If the settings module was not found, assign "
-            "os.environ['DJANGO_SETTINGS_MODULE'] in the WSGI script instead of "
-            "setdefault(), or run each instance in its own daemon process group."
-        )
-    return Diagnosis(Verdict.HTTP_ERROR, explanation=explanation, fix=fix)
-
-
 def no_endpoint(probe_url: str, sample: Sample) -> Diagnosis:
     reason = f" ({sample.error})" if sample.error else ""
     return Diagnosis(
@@ -301,18 +278,15 @@ def no_endpoint(probe_url: str, sample: Sample) -> Diagnosis:
     )
 
 
-def inconsistent(url: str, count: int, groups: Sequence[tuple[int, str, str | None]],
+def inconsistent(url: str, count: int, groups: Sequence[tuple[int, str, str | None, str]],
                  shown: str) -> Diagnosis:
-    """``groups``: (how many answers, who, settings) per distinct kind of answer."""
-    seen = "; ".join(f"{n}x {who} with settings {settings!r}" for n, who, settings in groups)
+    """``groups``: (how many answers, who, settings, the places they came from) per distinct
+    kind of answer; the fix is worded from what differs (:mod:`.disagreement`)."""
+    seen = "; ".join(f"{n}x {who} with settings {settings!r} from {where}"
+                     for n, who, settings, where in groups)
     return Diagnosis(
         Verdict.INCONSISTENT,
         explanation=f"{count} requests to {url} got different answers: {seen}.",
-        fix=(
-            "Processes disagree: typically embedded mode where each Apache child loaded the "
-            "instances in a different order (leaked DJANGO_SETTINGS_MODULE), or servers behind "
-            "one address with different configuration. Use daemon mode and assign the settings."
-        ),
         answered_by=shown,
     )
 

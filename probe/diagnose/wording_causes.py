@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from probe.diagnose.answer_names import place, places, server_kind, share
+from probe.diagnose.answer_names import where as where_of
+from probe.diagnose.reload import deploy_fix, reload_fix
 from probe.diagnose.wording import Diagnosis, host_name, script_file, script_hint, who
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Instance
-from probe.model import Cause, Verdict
+from probe.model import Cause, Evidence, EvidenceKind, Verdict
 
 OWN_DAEMON = ("run each application in its own daemon process group (WSGIDaemonProcess + "
               "process-group= on its WSGIScriptAlias)")
@@ -110,39 +113,58 @@ def host_rewritten(url: str, answer: EndpointAnswer, seen: str, answered: str, s
 
 def wrong_python(url: str, instance: Instance, answer: EndpointAnswer,
                  wrong: Sequence[tuple[str, str, str | None]], owner: str | None,
-                 shown: str) -> Diagnosis:
+                 shown: str, same: Sequence[EndpointAnswer] = (), total: int = 1) -> Diagnosis:
+    """``same``: the answers (of ``total``) with this Python."""
     seen = "; ".join(f"{field} is {got!r}, the manifest expects {want!r}"
                      for field, want, got in wrong)
     whose = (f" That is the environment {owner} answers from." if owner else "")
-    where = (f"python-home= of 'WSGIDaemonProcess {answer.process_group}'"
-             if answer.process_group else "WSGIPythonHome (embedded mode and every daemon "
-             "group without python-home use it)")
+    by = who(answer, shown) if total == 1 else f"{shown} ({share(same or [answer], total)})"
+    if server_kind(answer) == "mod_wsgi":
+        where = (f"python-home= of 'WSGIDaemonProcess {answer.process_group}'"
+                 if answer.process_group else "WSGIPythonHome (embedded mode and every daemon "
+                 "group without python-home use it)")
+        fix = (f"Point {where} at {instance.name}'s virtualenv (sys.prefix of that "
+               f"environment), built with the Python version mod_wsgi was compiled for; then "
+               f"restart Apache.")
+    else:
+        fix = (f"Restart the application server of {places(same or [answer])} from "
+               f"{instance.name}'s virtualenv (the server's executable in that environment's "
+               f"bin/): a reload keeps the interpreter the process started with.")
     return Diagnosis(
         Verdict.WRONG_RUNTIME,
         Cause.WRONG_PYTHON,
         explanation=(
-            f"{url} is served by {who(answer, shown)} as expected, but not with the Python "
+            f"{url} is served by {by} as expected, but not with the Python "
             f"environment it should have: {seen}.{whose}"
         ),
-        fix=(
-            f"Point {where} at {instance.name}'s virtualenv (sys.prefix of that environment), "
-            f"built with the Python version mod_wsgi was compiled for; then restart Apache."
-        ),
+        fix=fix,
         answered_by=shown,
     )
 
 
-def stale_code(url: str, instance: Instance, answer: EndpointAnswer, shown: str) -> Diagnosis:
+def stale_code(url: str, instance: Instance, stale: Sequence[EndpointAnswer], total: int,
+               shown: str) -> Diagnosis:
+    """``stale``: the answers (of ``total``) whose code.version is not the manifest's."""
+    answer = stale[-1]
+    versions = " and ".join(sorted({repr(a.code_version) for a in stale}))
+    if total == 1:
+        head = f"{who(answer, shown)} running code version {versions} (code.version)"
+    else:
+        head = (f"{shown}; {share(stale, total)} ran code version {versions} "
+                f"(code.version)")
     return Diagnosis(
         Verdict.STALE,
         Cause.STALE_CODE,
         explanation=(
-            f"{url} is served by {who(answer, shown)} running code version "
-            f"{answer.code_version!r} (code.version), but the manifest expects "
-            f"{instance.code_version!r}: this process has not loaded the deploy."
+            f"{url} is served by {head}, but the manifest expects {instance.code_version!r}: "
+            f"{'this process has' if len({a.pid for a in stale}) == 1 else 'these processes have'}"
+            f" not loaded the deploy."
         ),
-        fix=_reload_fix(answer),
+        fix=deploy_fix(instance.code_version or "", stale),
         answered_by=shown,
+        evidence=tuple(Evidence(EvidenceKind.OBSERVED, f"code.version = {a.code_version!r}",
+                                f"GET {url}, {place(a)}")
+                       for a in {place(a): a for a in stale}.values()),
     )
 
 
@@ -153,6 +175,9 @@ def mixed_code(url: str, instance: Instance, answers: Sequence[EndpointAnswer],
                 f"{answer.script_mtime or 'unknown'}, started {answer.started_at}")
 
     seen = sorted({code(a) for a in answers})
+    # One server's processes: where it is said once (its listen address, else its host).
+    at = where_of(answers[-1])
+    server = f" (the server at {at})" if at else ""
     if newer:
         where = (f"it runs older code ({'; '.join(seen)}) than {instance.name} runs elsewhere "
                  f"({'; '.join(sorted({code(a) for a in newer}))})")
@@ -162,25 +187,26 @@ def mixed_code(url: str, instance: Instance, answers: Sequence[EndpointAnswer],
         Verdict.MIXED_CODE,
         Cause.STALE_CODE,
         explanation=(
-            f"{url} is served by {instance.name}, but {where}: some of its processes picked up "
-            f"a deploy and others did not (daemon processes restart one by one, "
-            f"maximum-requests recycles gradually, or an old process survived a graceful "
-            f"restart)."
+            f"{url} is served by {instance.name}{server}, but {where}: some of its processes "
+            f"picked up "
+            f"a deploy and others did not ({_how_processes_lag(answers[-1])})."
         ),
-        fix=_reload_fix(answers[-1]),
+        fix=reload_fix(answers),
         answered_by=shown,
     )
 
 
-def _reload_fix(answer: EndpointAnswer) -> str:
-    group = answer.process_group
-    if group:
-        return (f"Restart the whole daemon group {group!r}: touch its WSGI "
-                f"script{script_hint(answer)} (every process reloads on its next request) or "
-                f"'apachectl graceful'; then probe again and check that all pids report the "
-                f"same code.version.")
-    return ("Restart Apache ('apachectl graceful' lets old children finish first: probe again "
-            "after they have exited).")
+def _how_processes_lag(answer: EndpointAnswer) -> str:
+    """How one server's processes come to run different code, in that server's terms."""
+    kind = server_kind(answer)
+    if kind == "mod_wsgi":
+        return ("daemon processes restart one by one, maximum-requests recycles gradually, or "
+                "an old process survived a graceful restart")
+    if kind in ("gunicorn", "uwsgi"):
+        return (f"{kind} workers started at different times (a HUP, max-requests, a worker "
+                f"that was restarted) load the code on disk at that time; the others keep "
+                f"what they loaded")
+    return "each process loads the code on disk when it starts, and keeps it"
 
 
 def time_zone_leak(url: str, instance: Instance, answer: EndpointAnswer, asked: str,

@@ -1,0 +1,79 @@
+"""Each answer of a URL named by what it says of itself, and which of a URL's answers show a
+problem.
+
+Behind a balancer the samples of one URL come from several backends, and the address probed
+is the balancer's: so an answer is named by its own fields, its ``pid`` and where it runs,
+``server.listen`` (where its application server listens: the backend's address), else
+``server.hostname``. A URL is judged on every answer that served it (a verdict from the last
+one only flipped from run to run behind a round-robin balancer); these helpers say how many
+of the samples showed the problem and which ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import TypeVar
+
+from probe.diagnose.fronts import listen, mod_wsgi, software
+from probe.endpoint_answer import EndpointAnswer
+
+K = TypeVar("K", bound=Hashable)
+
+
+def place(answer: EndpointAnswer) -> str:
+    """``pid 7 at server.listen 127.0.0.5:27001``, else ``pid 7 on host web-2``, else
+    ``pid 7``."""
+    pid = f"pid {answer.pid}" if answer.pid is not None else "pid unknown"
+    at = listen(answer)
+    if at:
+        return f"{pid} at server.listen {at}"
+    return f"{pid} on host {answer.hostname}" if answer.hostname else pid
+
+
+def where(answer: EndpointAnswer) -> str:
+    """``server.listen 127.0.0.5:27001``, else ``host web-2``, else empty."""
+    at = listen(answer)
+    if at:
+        return f"server.listen {at}"
+    return f"host {answer.hostname}" if answer.hostname else ""
+
+
+def places(answers: Iterable[EndpointAnswer]) -> str:
+    """The distinct places of ``answers``, in the order first seen."""
+    return joined(list(dict.fromkeys(place(a) for a in answers)))
+
+
+def joined(items: Sequence[str]) -> str:
+    if not items:
+        return ""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def share(some: Sequence[EndpointAnswer], total: int) -> str:
+    """``1 of 3 samples (pid 7 (server.listen ...))``; ``the sample (...)`` for one of one;
+    ``all 3 samples (...)``."""
+    named = places(some)
+    if total == 1:
+        return f"the sample ({named})"
+    count = f"all {total} samples" if len(some) == total else f"{len(some)} of {total} samples"
+    return f"{count} ({named})"
+
+
+def distinct_by(answers: Sequence[EndpointAnswer],
+                key: Callable[[EndpointAnswer], K]) -> dict[K, list[EndpointAnswer]]:
+    """The answers grouped by ``key``, in the order first seen: what a judgement reads is
+    worked out once per distinct value, not once per sample."""
+    groups: dict[K, list[EndpointAnswer]] = {}
+    for answer in answers:
+        groups.setdefault(key(answer), []).append(answer)
+    return groups
+
+
+def server_kind(answer: EndpointAnswer) -> str | None:
+    """Which application server answered, from its answer: ``mod_wsgi``, ``gunicorn``,
+    ``uwsgi``, ``waitress``, or None when the answer does not say one this tool knows."""
+    if mod_wsgi(answer):
+        return "mod_wsgi"
+    seen = (software(answer) or "").lower()
+    return next((kind for kind in ("gunicorn", "uwsgi", "waitress") if seen.startswith(kind)),
+                None)

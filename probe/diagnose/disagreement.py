@@ -1,0 +1,132 @@
+"""``inconsistent``: the samples of one URL disagree on who answered, said from the answers.
+
+Who answered is the instance identified, the label and the settings, and the process and
+application groups where the manifest declares them for the instance. A group it does not
+declare is no part of who answered: a pool mixing mod_wsgi-express (a daemon group named
+after its address) with gunicorn (none) serves one application; the ok verdict says the
+groups seen.
+
+The words follow the evidence: which field differs, between which answers (each named by
+its pid and ``server.listen``, else its host: behind a balancer the address probed is the
+balancer's), and where the answers show several servers or one server's processes. The
+odd one out, when most answers agree, is named first, with the backend's address.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from probe.diagnose import backends, wording
+from probe.diagnose.answer_names import distinct_by, joined, places, server_kind
+from probe.diagnose.fronts import listen
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.wording import Diagnosis
+from probe.endpoint_answer import EndpointAnswer
+from probe.manifest import Instance
+from probe.model import Evidence, EvidenceKind, Observation
+
+Key = tuple[str | None, ...]
+
+
+def _key(context: SweepContext, answer: EndpointAnswer, expected: str | None,
+         instance: Instance | None) -> Key:
+    declared_app = instance is not None and instance.application_group is not None
+    declared_group = instance is not None and instance.process_group is not None
+    return (context.identify(answer, expected), answer.label, answer.settings,
+            answer.application_group if declared_app else None,
+            answer.process_group if declared_group else None)
+
+
+def disagreement(obs: Observation, answers: Sequence[EndpointAnswer],
+                 context: SweepContext) -> Diagnosis | None:
+    expected = obs.target.expected
+    instance = context.manifest.instances.get(expected or "")
+    kinds = distinct_by(answers, lambda a: _key(context, a, expected, instance))
+    if len(kinds) < 2:
+        return None
+    groups = [(len(group), _who(group, context.display_name(group[0], expected)),
+               group[0].settings, places(group)) for group in kinds.values()]
+    found = wording.inconsistent(obs.target.url, len(answers), groups,
+                                 context.display_name(answers[-1], expected))
+    # Which process gave what, so one bad process can be told from a bad backend.
+    seen = backends.processes_seen(answers)
+    return dataclasses.replace(
+        found, explanation=f"{found.explanation} {seen}",
+        fix=why(list(kinds.values()), len(answers)),
+        evidence=tuple(Evidence(EvidenceKind.OBSERVED, _fields(group[0]),
+                                f"GET {obs.target.url}, {places(group)}")
+                       for group in kinds.values()))
+
+
+def _who(group: Sequence[EndpointAnswer], name: str) -> str:
+    """``name`` with the mode its answers ran in, when they share one: the pids are in the
+    places each group is said with (one pid for several processes misled)."""
+    modes = {a.process_group for a in group}
+    if len(modes) != 1:
+        return name
+    (mode,) = modes
+    return f"{name} (daemon {mode!r})" if mode else f"{name} (embedded)" if mode == "" else name
+
+
+def _fields(answer: EndpointAnswer) -> str:
+    return (f"label = {answer.label!r}, settings = {answer.settings!r}, process_group = "
+            f"{answer.process_group!r}, application_group = {answer.application_group!r}")
+
+
+def _server(answer: EndpointAnswer) -> tuple[str | None, int | None]:
+    """One server: where it listens (else its machine) and its parent process."""
+    return listen(answer) or answer.hostname, answer.ppid
+
+
+def why(groups: list[list[EndpointAnswer]], total: int) -> str:
+    """The fix of disagreeing answers, from what differs between ``groups``."""
+    firsts = [g[0] for g in groups]
+    servers = {_server(a) for g in groups for a in g}
+    if len({a.label for a in firsts}) > 1:
+        return (f"{odd_one_out(groups, total)} Another application's server answers this URL: "
+                f"find the server at that address (server.listen, else its host) among the "
+                f"backends this address passes requests to, and take it out or point it at "
+                f"the right application.")
+    if len({a.settings for a in firsts}) > 1:
+        each = "; ".join(f"{g[0].settings!r} at {places(g)}" for g in groups)
+        embedded = all(server_kind(a) == "mod_wsgi" and a.embedded for a in firsts)
+        if embedded and len(servers) == 1:
+            return (f"The processes of one Apache run different settings ({each}), embedded "
+                    f"in Apache: each child loaded the instances in its own order and an "
+                    f"os.environ.setdefault() kept another one's DJANGO_SETTINGS_MODULE. Run "
+                    f"each instance in its own daemon process group (WSGIDaemonProcess + "
+                    f"process-group=) and assign os.environ['DJANGO_SETTINGS_MODULE'] in its "
+                    f"WSGI script.")
+        where = ("different servers answered this address" if len(servers) > 1 else
+                 "the processes of one server answered")
+        return (f"DJANGO_SETTINGS_MODULE differs ({each}): {where}. Set the same settings "
+                f"module on each (assign os.environ['DJANGO_SETTINGS_MODULE'] in the WSGI "
+                f"script, or set it in the environment of the service that starts the "
+                f"server), then restart the ones that differ.")
+    for field in ("process_group", "application_group"):
+        if len({getattr(a, field) for a in firsts}) > 1:
+            each = "; ".join(f"{getattr(g[0], field)!r} at {places(g)}" for g in groups)
+            return (f"The same application answered with different {field} values ({each}), "
+                    f"where the manifest declares this instance's {field}: on each server "
+                    f"named, check which WSGIProcessGroup (process-group=) and "
+                    f"WSGIApplicationGroup (application-group=) serve this URL.")
+    return ("The answers name different instances of the manifest: " + "; ".join(
+        f"{places(g)}" for g in groups) + ".")
+
+
+def odd_one_out(groups: Sequence[Sequence[EndpointAnswer]], total: int) -> str:
+    """Which answers came from another application: the fewest, when most agree; else
+    where each application answered from."""
+    ordered = sorted(groups, key=len)
+    if len(ordered[0]) < len(ordered[1]):
+        odd = ordered[0]
+        others = sorted({repr(g[0].label) for g in groups if g[0].label != odd[0].label})
+        return (f"The odd one out: {places(odd)} answered as {odd[0].label!r} ({len(odd)} of "
+                f"{total} samples); the others as {joined(others)}.")
+    return "Where each application answered from: " + "; ".join(
+        f"{g[0].label!r} from {places(g)}" for g in groups) + "."
+
+
+def by_label(answers: Sequence[EndpointAnswer]) -> list[list[EndpointAnswer]]:
+    return list(distinct_by(answers, lambda a: a.label).values())

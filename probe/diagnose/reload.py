@@ -1,0 +1,76 @@
+"""How to make a process load new code, in the terms of the server that answered.
+
+Which server it is comes from the answer (``server.mod_wsgi_version``, ``server.software``):
+mod_wsgi reloads a daemon group when its WSGI script is touched, gunicorn's and uWSGI's
+masters start new workers on HUP, waitress cannot reload and is restarted. A server the answer
+does not name gets a restart of the process it names, and says so.
+
+When the running code is not the version the manifest expects, a restart may not help: the
+endpoint read ``code.version`` when the process loaded, from where ``code.version_source``
+says; if that still holds the old version the deploy did not reach that backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from probe.diagnose.answer_names import places, server_kind
+from probe.diagnose.fronts import software
+from probe.diagnose.wording import script_hint
+from probe.endpoint_answer import EndpointAnswer
+
+
+def _one(answer: EndpointAnswer) -> str:
+    kind, pid, ppid = server_kind(answer), answer.pid, answer.ppid
+    master = f" (ppid {ppid}, the parent of pid {pid})" if ppid is not None else ""
+    if kind == "mod_wsgi":
+        group = answer.process_group
+        if group:
+            return (f"restart the whole daemon group {group!r}: touch its WSGI "
+                    f"script{script_hint(answer)} (every process reloads on its next request) "
+                    f"or 'apachectl graceful'")
+        return ("restart Apache ('apachectl graceful' lets old children finish first: probe "
+                "again after they have exited)")
+    if kind == "gunicorn":
+        return (f"send HUP to the gunicorn master{master}: it starts new workers with the code "
+                f"on disk (with --preload the master holds the old code: restart the service "
+                f"instead)")
+    if kind == "uwsgi":
+        return (f"reload uWSGI: send HUP to its master{master} (with --master), touch its "
+                f"--touch-reload file if it has one, or restart its service")
+    if kind == "waitress":
+        return (f"restart the waitress process (pid {pid}) or the service that runs it: "
+                f"waitress cannot reload code")
+    said = software(answer)
+    which = (f"server.software {said!r} is not a server whose reload this tool knows"
+             if said else "the answer does not say which server it is (no server.software)")
+    return f"restart the server that runs pid {pid} ({which})"
+
+
+def reload_fix(answers: Sequence[EndpointAnswer], *, capital: bool = True) -> str:
+    """One sentence per way of reloading among ``answers``' servers, each naming its
+    processes when there are several; ``capital``: it starts a sentence."""
+    ways: dict[str, list[EndpointAnswer]] = {}
+    for answer in answers:
+        ways.setdefault(_one(answer), []).append(answer)
+    if len(ways) == 1:
+        (text,) = ways
+    else:
+        text = "; ".join(f"for {places(group)}: {way}" for way, group in ways.items())
+    if capital:
+        text = text[0].upper() + text[1:]
+    return (f"{text}. Then probe again and check that every pid reports the same "
+            f"code.version.")
+
+
+def deploy_fix(want: str, answers: Sequence[EndpointAnswer]) -> str:
+    """The fix for processes running another ``code.version`` than the manifest's ``want``."""
+    sources = sorted({a.code_version_source for a in answers if a.code_version_source})
+    seen = sorted({repr(a.code_version) for a in answers})
+    where = (f"{' and '.join(sources)} (where code.version {' and '.join(seen)} was read "
+             f"when the process loaded)" if sources else
+             "the code of that backend (the answer does not say where code.version was read)")
+    return (f"Check {where} on the backend of {places(answers)}: if it still holds "
+            f"{' or '.join(seen)}, the deploy of {want!r} did not reach that backend: deploy "
+            f"it there (a restart alone reloads the same old code). If it holds {want!r}, the "
+            f"process did not reload: {reload_fix(answers, capital=False)}")

@@ -1,0 +1,103 @@
+"""``http_error``: a URL whose probe request got a 5xx, worded from what answered it.
+
+The endpoint answers before the application runs, so a 5xx instead of its answer was made
+by something else: the server failing to run the application (a 500 with a traceback in the
+log of the server that answered), or a proxy or balancer in front that got no answer from a
+backend (502, 503, 504: the gateway statuses, nginx's, HAProxy's, Apache mod_proxy's; cause
+``upstream_down``). What says which: the status, the answer's Server header (absent on some
+balancers' own pages: then nothing names the front, and the words say so), and whether other
+samples of the URL reached the endpoint (then some backends answer and some do not). nginx's
+own 502/503/504 is worded with its configuration in :mod:`.nginx_causes`.
+"""
+
+from __future__ import annotations
+
+from probe.diagnose.answer_names import places, server_kind
+from probe.diagnose.fronts import software
+from probe.diagnose.wording import Diagnosis
+from probe.endpoint_answer import EndpointAnswer
+from probe.model import Cause, Evidence, EvidenceKind, Observation, Sample, Verdict
+
+GATEWAY = (502, 503, 504)
+
+
+def _header(sample: Sample) -> str:
+    return f"Server: {sample.server}" if sample.server else "no Server header"
+
+
+def http_error(obs: Observation, sample: Sample, leak_suspect: EndpointAnswer | None,
+               suspect_name: str) -> Diagnosis:
+    url, status = obs.target.url, sample.status_code
+    failed = [s for s in obs.samples if s.status_code == status and s.endpoint is None]
+    reached = [a for s in obs.samples if (a := s.trusted_answer) is not None]
+    share = "" if len(failed) == len(obs.samples) else \
+        f" ({len(failed)} of {len(obs.samples)} samples)"
+    evidence = (Evidence(EvidenceKind.OBSERVED, f"status {status}, {_header(sample)}",
+                         f"GET {url}"),)
+    if status in GATEWAY and leak_suspect is None:
+        return _gateway(url, status, sample, share, reached, evidence)
+    explanation = f"{url} answered HTTP {status}{share} ({_header(sample)})."
+    fix = f"Read {_log(sample, reached)} for the traceback of this request."
+    if leak_suspect is not None:
+        explanation += (
+            f" A likely cause (not certain): {suspect_name} runs embedded in Apache with "
+            f"DJANGO_SETTINGS_MODULE={leak_suspect.settings!r}; if this instance's WSGI script "
+            f"uses os.environ.setdefault(), it inherits that value in the same process and "
+            f"fails when that settings module does not exist in its code base."
+        )
+        fix = (
+            "Read the Apache error log. If the settings module was not found, assign "
+            "os.environ['DJANGO_SETTINGS_MODULE'] in the WSGI script instead of "
+            "setdefault(), or run each instance in its own daemon process group."
+        )
+    return Diagnosis(Verdict.HTTP_ERROR, explanation=explanation, fix=fix, evidence=evidence)
+
+
+def _log(sample: Sample, reached: list[EndpointAnswer]) -> str:
+    """The log with the traceback: the Apache error log where Apache answered, else the one
+    of the server the answer names; said as unknown where nothing names it."""
+    header = (sample.server or "").lower()
+    if header.startswith("apache") or any(server_kind(a) == "mod_wsgi" for a in reached):
+        return "the Apache error log"
+    named = next((software(a) for a in reached if software(a)), None) or sample.server
+    if named:
+        return f"{named}'s log (its error log or the service's journal)"
+    return ("the error log of the server that answered (no Server header and no answer of "
+            "the endpoint names it)")
+
+
+def _gateway(url: str, status: int | None, sample: Sample, share: str,
+             reached: list[EndpointAnswer], evidence: tuple[Evidence, ...]) -> Diagnosis:
+    header = _header(sample)
+    if reached:
+        others = (f" The other samples reached the endpoint ({places(reached)}): what "
+                  f"answered {status} passes this URL to several backends or processes, and "
+                  f"some of them did not answer.")
+    else:
+        others = " No sample reached the endpoint."
+    front = ("" if sample.server else
+             " Nothing names what answered: a balancer's own error page may carry no Server "
+             "header (the error log of each proxy in front says which one it was).")
+    apache = (sample.server or "").lower().startswith("apache")
+    check = (" Apache's error log says which: mod_proxy_balancer logs 'All workers are in "
+             "error state' or a failed connection to a member; mod_wsgi logs 'Unable to "
+             "connect to WSGI daemon process'." if apache else "")
+    mod_wsgi = (", or Apache's mod_wsgi when its daemon processes do not answer" if apache
+                else "")
+    return Diagnosis(
+        Verdict.HTTP_ERROR,
+        Cause.UPSTREAM_DOWN,
+        explanation=(
+            f"{url} answered HTTP {status}{share} ({header}) without the endpoint's answer: "
+            f"the endpoint answers before the application runs, so the application made no "
+            f"traceback here. {status} is what a proxy or balancer answers when the backend "
+            f"it passes the request to does not answer (down, not listening, marked down by "
+            f"health checks, or too slow){mod_wsgi}.{others}{front}"
+        ),
+        fix=(
+            f"Find the server in front that answered {status} and check the backends it "
+            f"passes {url} to: start the ones that are down, or correct their addresses; its "
+            f"error log names the backend it could not reach.{check}"
+        ),
+        evidence=evidence,
+    )
