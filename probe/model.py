@@ -57,7 +57,8 @@ class Cause(StrEnum):
     WRONG_UPSTREAM = "wrong_upstream"
     """nginx: the server block for the name proxies to another application's upstream."""
     UPSTREAM_DOWN = "upstream_down"
-    """nginx answered 502/504 itself: its upstream did not answer."""
+    """A gateway status (502/503/504) without the endpoint: a proxy in front (nginx,
+    HAProxy, mod_proxy_balancer) or mod_wsgi got no answer from its backend."""
     VHOST_SHADOWED = "vhost_shadowed"
     """An earlier site claims the host name (a wildcard alias, the same name in another
     file): named from a configuration line or from an extra request."""

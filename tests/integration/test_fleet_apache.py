@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from .apache import MODULES_DIR, ApacheServer, scenario_manifest, scenario_template
+from .apache import MODULES_DIR, ApacheServer, free_port, scenario_manifest, scenario_template
 from .conftest import ApacheFactory
 from .test_scenarios import probe_command
 
@@ -129,7 +129,10 @@ def test_through_the_balancer_samples_disagree_and_say_who_gave_what(fleet: Flee
     # Round robin over both backends, each one daemon process per group: two processes seen,
     # every sample counted (how many each got depends on the other URLs' requests).
     seen = sub["explanation"].split("Seen: ", 1)[1]
-    counts = re.findall(r"project-(\d) pid \d+ \(instance \w+\): (\d) samples?", seen)
+    # Each process with where it runs (its host: behind a balancer the address is the
+    # balancer's).
+    counts = re.findall(r"project-(\d) pid \d+ \(instance \w+, host [^)]+\): (\d) samples?",
+                        seen)
     assert sorted(n for n, _ in counts) == ["1", "2"], sub["explanation"]
     assert sum(int(c) for _, c in counts) == 4, sub["explanation"]
     assert "different process" not in seen  # 4 samples, 2 processes: all reached
@@ -183,3 +186,19 @@ def test_deploy_to_one_backend_and_one_group(fleet: Fleet, tmp_path: Path) -> No
     behind = sorted(f["explanation"].split(" did not restart ")[0] for f in report["findings"]
                     if f["code"] == "baseline_not_restarted")
     assert behind == sorted([f"{SUB} at {fleet.b_address}", f"{S2} at {fleet.b_address}"])
+
+
+def test_a_balancer_with_every_member_down_is_upstream_down_not_a_traceback(
+        apache_module: ApacheFactory) -> None:
+    """mod_proxy_balancer whose members do not listen answers 503 itself: no application ran,
+    so no traceback; the fix names the balancer's log lines, not the application's (it said
+    "Read the Apache error log for the traceback", a tester's fleet)."""
+    dead = [free_port(), free_port()]
+    balancer = apache_module(BALANCER.format(modules=MODULES_DIR, a=f"127.0.0.1:{dead[0]}",
+                                             b=f"127.0.0.1:{dead[1]}"))
+    report = sweep("--connect", f"127.0.0.1:{balancer.port}", "--samples", "2", expect=1)
+    s1 = next(t for t in report["targets"] if t["url"] == S1)
+    assert (s1["verdict"], s1["cause"], s1["status_code"]) == ("http_error", "upstream_down",
+                                                              503), s1
+    assert "traceback" not in s1["fix"] and "All workers are in error state" in s1["fix"]
+    assert "Server: Apache" in s1["explanation"] and "No sample reached" in s1["explanation"]

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -307,6 +309,10 @@ def test_an_upstream_pool_with_another_applications_server_is_said_in_nginx_term
         assert "Apache" not in words and "embedded" not in words, words
         assert f"127.0.0.1:{apps.one.port}" in found["explanation"]
         assert "upstream" in found["fix"]
+        # Which answer is the odd one out, by the address of its backend (a tester's pool).
+        assert re.search(rf"pid \d+ at server.listen 127\.0\.0\.1:({apps.one.port}|"
+                         rf"{apps.two.port}) answered as '(one|two)'", found["fix"]) or \
+            "Where each application answered from: 'two' from pid" in found["fix"], found["fix"]
     assert f"{run.nginx.conf}:" in found["explanation"]
     assert any(e["kind"] == "configured" for e in found["evidence"])
 
@@ -481,3 +487,64 @@ def test_a_wrong_upstream_fix_gives_a_target_nginx_accepts(apps: Apps, run_nginx
     fixed = run_nginx(body.replace("location /blog/ {\n            proxy_pass http://site_one;",
                                    f"location /blog/ {{\n            {wanted[1:-1]}"))
     assert fixed.by_url()[url]["answered_by"] == "blog"
+
+
+def test_one_backend_of_a_round_robin_pool_is_judged_in_every_run(
+        apps: Apps, run_nginx: Any) -> None:
+    """site one's pool: two copies running code v2 that accept the name, one running v1 and
+    one whose ALLOWED_HOSTS lacks it (same label, same settings module). Every sweep says so,
+    naming that backend's address, whichever sample came last (it read the last sample only:
+    ok in most runs, a tester's HAProxy fleet); the fix is gunicorn's, not Apache's."""
+    project = apps.workdir / "one" / "mysite"
+    strict = apps.workdir / "one-strict"
+    shutil.copytree(project, strict)
+    settings = strict / "mysite" / "settings.py"
+    settings.write_text(settings.read_text() + "\nALLOWED_HOSTS = ['elsewhere.example']\n")
+    started: list[WsgiServer] = []
+
+    def gunicorn(where: Path, version: str) -> WsgiServer:
+        port = free_port()
+        server = _start(f"gunicorn-{version}-{port}", [
+            str(ensure_servers_venv() / "bin/gunicorn"), "--bind", f"127.0.0.1:{port}",
+            "--workers", "1", "mysite.wsgi:application"], cwd=where, port=port,
+            log_path=apps.workdir / f"pool-{port}.log",
+            env={"WSGI_PROBE_TOKEN": TOKEN, "WSGI_PROBE_CODE_VERSION": version})
+        started.append(server)
+        return server
+
+    try:
+        new, new2, old = gunicorn(project, "v2"), gunicorn(project, "v2"), \
+            gunicorn(project, "v1")
+        body = correct(apps).replace(
+            f"upstream site_one {{ server 127.0.0.1:{apps.one.port}; }}",
+            f"upstream site_one {{ server 127.0.0.1:{new.port}; server 127.0.0.1:{old.port}; "
+            f"server 127.0.0.1:{new2.port}; }}")
+        run = run_nginx(body)
+        run.manifest.write_text(run.manifest.read_text().replace(
+            'label = "one"\n', 'label = "one"\ncode_version = "v2"\n'))
+        site1 = "http://site-1.example.com/"
+        for _ in range(3):
+            found = run.by_url("--samples", "6", "--concurrency", "1")[site1]
+            assert (found["verdict"], found["cause"]) == ("stale", "stale_code"), found
+            assert re.search(rf"\d of 6 samples \(pid \d+ at server.listen "
+                             rf"127\.0\.0\.1:{old.port}\)", found["explanation"]), found
+            assert "HUP to the gunicorn master" in found["fix"], found["fix"]
+            assert "apachectl" not in found["fix"] and "Apache" not in found["fix"]
+        rejecting = gunicorn(strict, "v2")
+        body = correct(apps).replace(
+            f"upstream site_one {{ server 127.0.0.1:{apps.one.port}; }}",
+            f"upstream site_one {{ server 127.0.0.1:{new.port}; server 127.0.0.1:"
+            f"{rejecting.port}; server 127.0.0.1:{new2.port}; }}")
+        run = run_nginx(body)
+        for _ in range(3):
+            found = run.by_url("--samples", "6", "--concurrency", "1")[site1]
+            assert found["verdict"] == "host_rejected", found
+            assert f"server.listen 127.0.0.1:{rejecting.port}" in found["explanation"]
+            assert "every real page" not in found["explanation"]
+        # What the verdict says, real pages show: that backend answers 400, the others not.
+        statuses = {run.page("site-1.example.com", "/admin/login/").status_code
+                    for _ in range(6)}
+        assert 400 in statuses and statuses - {400}, statuses
+    finally:
+        for server in started:
+            server.stop()
