@@ -1,4 +1,5 @@
-"""``inconsistent``: the samples of one URL disagree on who answered, said from the answers.
+"""``inconsistent``: the samples of one URL disagree on who answered, said from the answers
+(through nginx too: :func:`through_nginx`).
 
 Who answered is the instance identified, the label and the settings, and the process and
 application groups where the manifest declares them for the instance. A group it does not
@@ -18,11 +19,12 @@ import dataclasses
 from collections.abc import Sequence
 
 from probe.diagnose import backends, wording
-from probe.diagnose.answer_names import distinct_by, joined, places, server_kind
+from probe.diagnose.answer_names import distinct_by, joined, place, places, server_kind
 from probe.diagnose.fronts import listen
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
+from probe.front import PredictedRoute
 from probe.manifest import Instance
 from probe.model import Evidence, EvidenceKind, Observation
 
@@ -130,3 +132,33 @@ def odd_one_out(groups: Sequence[Sequence[EndpointAnswer]], total: int) -> str:
 
 def by_label(answers: Sequence[EndpointAnswer]) -> list[list[EndpointAnswer]]:
     return list(distinct_by(answers, lambda a: a.label).values())
+
+
+def through_nginx(obs: Observation, diagnosis: Diagnosis,
+                  route: PredictedRoute | None) -> Diagnosis:
+    """Different applications answering one URL through nginx: which answer came from where
+    (pid, server.listen, else host), and the upstream the configuration passes the URL to;
+    not Apache's children and embedded mode."""
+    answers = [a for s in obs.samples if (a := s.trusted_answer) is not None]
+    groups = by_label(answers)
+    if len(groups) < 2:  # one application, other settings: the generic words stand
+        return diagnosis
+    upstream = route.step("upstream") if route is not None else None
+    named = (f" The configuration given passes this URL to {route.upstream} ({upstream.rule}, "
+             f"{upstream.source})." if route is not None and upstream is not None else "")
+    where = (f"check the servers of {route.upstream} ({upstream.source})"
+             if route is not None and upstream is not None else
+             "'nginx -T' shows the upstream of this location (probe sweep --config names it)")
+    return dataclasses.replace(
+        diagnosis, explanation=f"{diagnosis.explanation}{named}",
+        fix=(f"{odd_one_out(groups, len(answers))} One URL answered by different applications "
+             f"through nginx: the upstream it is passed to holds servers of different "
+             f"applications (a member on another application's port), or requests to this "
+             f"address reach different nginx servers; {where}."),
+        evidence=(*diagnosis.evidence,
+                  *(Evidence(EvidenceKind.OBSERVED, f"server.listen = {at!r}",
+                             f"GET {obs.target.url}, {place(a)}")
+                    for a in {place(a): a for a in answers}.values()
+                    if (at := listen(a))),
+                  *((Evidence(EvidenceKind.CONFIGURED, upstream.rule, str(upstream.source)),)
+                    if upstream is not None and upstream.source is not None else ())))

@@ -18,8 +18,7 @@ import dataclasses
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from probe.diagnose.answer_names import place
-from probe.diagnose.disagreement import by_label, odd_one_out
+from probe.diagnose.disagreement import through_nginx
 from probe.diagnose.discriminate import INVALID_HOST, key_of
 from probe.diagnose.fronts import listen, same_listen, server_header, software
 from probe.diagnose.identify import SweepContext
@@ -63,7 +62,7 @@ def nginx_diagnosis(obs: Observation, diagnosis: Diagnosis, context: SweepContex
     if diagnosis.verdict is Verdict.HTTP_ERROR:
         return _error(obs, diagnosis, route, "nginx")
     if diagnosis.verdict is Verdict.INCONSISTENT:
-        return _inconsistent(obs, diagnosis, route)
+        return through_nginx(obs, diagnosis, route)
     return diagnosis
 
 
@@ -75,35 +74,6 @@ def _not_decided(worded: Diagnosis, before: Diagnosis, route: PredictedRoute) ->
     return dataclasses.replace(
         worded, explanation=f"{worded.explanation} The configuration given does not decide "
                             f"this URL's route: {route.undecided}.", candidates=checks)
-
-
-def _inconsistent(obs: Observation, diagnosis: Diagnosis,
-                  route: PredictedRoute | None) -> Diagnosis:
-    """Different applications answering one URL through nginx: which answer came from where
-    (pid, server.listen, else host), and the upstream the configuration passes the URL to;
-    not Apache's children and embedded mode."""
-    answers = [a for s in obs.samples if (a := s.trusted_answer) is not None]
-    groups = by_label(answers)
-    if len(groups) < 2:  # one application, other settings: the generic words stand
-        return diagnosis
-    upstream = route.step("upstream") if route is not None else None
-    named = (f" The configuration given passes this URL to {route.upstream} ({upstream.rule}, "
-             f"{upstream.source})." if route is not None and upstream is not None else "")
-    where = (f"check the servers of {route.upstream} ({upstream.source})"
-             if route is not None and upstream is not None else
-             "'nginx -T' shows the upstream of this location (probe sweep --config names it)")
-    return dataclasses.replace(
-        diagnosis, explanation=f"{diagnosis.explanation}{named}",
-        fix=(f"{odd_one_out(groups, len(answers))} One URL answered by different applications "
-             f"through nginx: the upstream it is passed to holds servers of different "
-             f"applications (a member on another application's port), or requests to this "
-             f"address reach different nginx servers; {where}."),
-        evidence=(*diagnosis.evidence,
-                  *(Evidence(EvidenceKind.OBSERVED, f"server.listen = {at!r}",
-                             f"GET {obs.target.url}, {place(a)}")
-                    for a in {place(a): a for a in answers}.values()
-                    if (at := listen(a))),
-                  *_configured(upstream)))
 
 
 def _with_lint(diagnosis: Diagnosis, route: PredictedRoute | None,
