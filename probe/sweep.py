@@ -95,7 +95,7 @@ def run_sweep(
         report = diagnose(
             manifest, observations, restarted_after=cutoffs,
             duration_s=time.monotonic() - started, interrupted=interrupted, config=config,
-            probed=probed, unprobed=unprobed,
+            probed=probed, unprobed=unprobed, token_sent=transport.token is not None,
         )
     if unusable:
         report = replace(report, findings=report.findings + tuple(

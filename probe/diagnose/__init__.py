@@ -89,12 +89,14 @@ def diagnose(
     unprobed: int = 0,
     config: ConfigJoin | None = None,
     probed: Mapping[str, Sample] | None = None,
+    token_sent: bool = False,
 ) -> Report:
     """The whole report: one TargetResult per observation, then cross-URL findings.
 
     ``config``: the front's configuration (``--config``), joined to each answer;
-    ``probed``: the answers to the extra requests (:mod:`.discriminate`)."""
-    context = SweepContext(manifest, observations, probed)
+    ``probed``: the answers to the extra requests (:mod:`.discriminate`); ``token_sent``:
+    they carried the probe's token."""
+    context = SweepContext(manifest, observations, probed, token_sent=token_sent)
     # nginx's join is its own (probe.diagnose.front_terms); Apache's is probe.diagnose.join.
     apache_join = config if config is not None and config.front.front is not FrontKind.NGINX \
         else None

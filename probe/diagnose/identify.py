@@ -23,8 +23,10 @@ class SweepContext:
     """What diagnosis of one URL may know about the rest of the sweep."""
 
     def __init__(self, manifest: Manifest, observations: Sequence[Observation],
-                 probed: Mapping[str, Sample] | None = None) -> None:
+                 probed: Mapping[str, Sample] | None = None, *, token_sent: bool = False) -> None:
         self.manifest = manifest
+        self.token_sent = token_sent
+        """The probe's requests carried its token (what a refused one looks like differs)."""
         self.observations = observations
         self.probed: Mapping[str, Sample] = probed or {}
         """The answers to the extra requests (probe.diagnose.discriminate), by their key."""

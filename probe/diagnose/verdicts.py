@@ -49,7 +49,7 @@ def diagnose_target(
     not_endpoint = [s for s in samples if s.endpoint is None]
     if not_endpoint:
         probe_url = obs.target.probe_url(context.manifest.probe.segment)
-        return wording.no_endpoint(probe_url, not_endpoint[-1])
+        return wording.no_endpoint(probe_url, not_endpoint[-1], token_sent=context.token_sent)
     untrusted = _untrusted(obs, context)
     if untrusted:
         return untrusted

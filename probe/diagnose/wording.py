@@ -259,8 +259,16 @@ def unreachable(failed: Sequence[Sample], total: int) -> Diagnosis:
                      fix=fix)
 
 
-def no_endpoint(probe_url: str, sample: Sample) -> Diagnosis:
+def no_endpoint(probe_url: str, sample: Sample, *, token_sent: bool = False) -> Diagnosis:
     reason = f" ({sample.error})" if sample.error else ""
+    # An endpoint whose token differs passes the request on to the application, as one not
+    # installed does: both answer as the application does.
+    token = ("it is installed, the probe's request carried its token (X-Probe-Token), which "
+             "the endpoint answers only when its own token (WSGI_PROBE_TOKEN or the token "
+             "file in its wrap()) is the same: compare the two" if token_sent else
+             "it is installed, give the probe its token (the '[probe] token_file' line the "
+             "install printed, or WSGI_PROBE_TOKEN): without a token the endpoint answers "
+             "only loopback requests that carry no proxy header")
     return Diagnosis(
         Verdict.NO_ENDPOINT,
         explanation=(
@@ -269,11 +277,8 @@ def no_endpoint(probe_url: str, sample: Sample) -> Diagnosis:
         ),
         fix=(
             "Install the endpoint (probe endpoint --install path/to/wsgi.py; its log line "
-            "'wsgi-probe: the probe endpoint is not loaded' says why when it cannot load); if "
-            "it is installed, give the probe its token (the '[probe] token_file' line the "
-            "install printed, or WSGI_PROBE_TOKEN): without a token the endpoint answers only "
-            "loopback requests that carry no proxy header. Check that the server routes this "
-            "path to the application."
+            f"'wsgi-probe: the probe endpoint is not loaded' says why when it cannot load); if "
+            f"{token}. Check that the server routes this path to the application."
         ),
     )
 
