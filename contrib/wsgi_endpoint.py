@@ -28,7 +28,8 @@ takes every request down.
 
 Outside mod_wsgi, ``server.software`` comes from ``SERVER_SOFTWARE`` or, under
 uWSGI (which does not set it), from its ``uwsgi`` module, which also gives
-``server.worker_id``.
+``server.worker_id``: the module uWSGI loaded, for a request uWSGI serves; the endpoint
+imports nothing.
 
 Code version
 ------------
@@ -38,8 +39,9 @@ Code version
 ``CODE_VERSION_VARIABLES`` that is set (``WSGI_PROBE_CODE_VERSION`` is this project's own);
 else the first line of a ``REVISION`` or ``VERSION`` file, or the commit a git checkout's
 HEAD names (read from its files: git is not run), in the nearest directory above the WSGI
-script that has one. ``code.version_source`` says where it came from (``wrap``,
-``env:NAME``, ``file:PATH``, ``git:PATH``). All of it is read once, when ``wrap()`` runs.
+script that has one, if root or the script's owner owns it (as git checks ownership).
+``code.version_source`` says where it came from (``wrap``, ``env:NAME``, ``file:PATH``,
+``git:PATH``). All of it is read once, when ``wrap()`` runs.
 
 Security model
 --------------
@@ -63,7 +65,8 @@ endpoint exists.
   loopback-only is safe only where no proxy on this machine forwards to the
   application. Everywhere else configure a token (``probe endpoint --install``
   does by default).
-* If a token file is configured but cannot be read or is empty, nobody is
+* If a token file is configured but cannot be read or is empty, or
+  ``WSGI_PROBE_TOKEN``/``WSGI_PROBE_TOKEN_FILE`` is set but empty, nobody is
   authorised (one warning line goes to stderr, i.e. Apache's error log).
 
 The answer never contains environment variables other than
@@ -83,7 +86,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import importlib
 import ipaddress
 import json
 import os
@@ -143,25 +145,32 @@ class _NotATokenFile(ValueError):
     pass
 
 
-def _token_bytes(path: Union[str, os.PathLike[str]]) -> bytes:
-    # Read while the application is imported: a FIFO would block that import at open() and
-    # a device such as /dev/zero would never end. Only a regular file of a token's size.
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+def _token_bytes(path: Union[str, os.PathLike[str]], limit: int = _MAX_TOKEN_FILE_BYTES,
+                 owners: Optional[frozenset[int]] = None) -> bytes:
+    # Read while the application is imported (the token, the code version): a FIFO would
+    # block that import at open() and a device such as /dev/zero would never end. Only a
+    # regular file of at most ``limit`` bytes and, when ``owners`` is given, owned by one of
+    # them (fstat: the file really opened, whatever a symbolic link named).
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags)
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
             raise _NotATokenFile("not a regular file")
+        if owners is not None and status.st_uid not in owners:
+            raise _NotATokenFile("owned by another user")
         chunks = []
         size = 0
-        while size <= _MAX_TOKEN_FILE_BYTES:
-            chunk = os.read(fd, _MAX_TOKEN_FILE_BYTES + 1 - size)
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
             if not chunk:
                 break
             chunks.append(chunk)
             size += len(chunk)
     finally:
         os.close(fd)
-    if size > _MAX_TOKEN_FILE_BYTES:
-        raise _NotATokenFile("larger than %d bytes" % _MAX_TOKEN_FILE_BYTES)
+    if size > limit:
+        raise _NotATokenFile("larger than %d bytes" % limit)
     return b"".join(chunks)
 
 
@@ -198,12 +207,20 @@ def _resolve_token(
         return stripped.encode("utf-8")
     if token_file is not None:
         return _read_token_file(token_file, "wrap(token_file=...)")
-    from_env = os.environ.get("WSGI_PROBE_TOKEN", "").strip()
-    if from_env:
-        return from_env.encode("utf-8")
-    file_env = os.environ.get("WSGI_PROBE_TOKEN_FILE", "").strip()
-    if file_env:
-        return _read_token_file(file_env, "$WSGI_PROBE_TOKEN_FILE")
+    from_env = os.environ.get("WSGI_PROBE_TOKEN")
+    if from_env is not None and from_env.strip():
+        return from_env.strip().encode("utf-8")
+    file_env = os.environ.get("WSGI_PROBE_TOKEN_FILE")
+    if file_env is not None and file_env.strip():
+        return _read_token_file(file_env.strip(), "$WSGI_PROBE_TOKEN_FILE")
+    empty = [name for name, value in (("WSGI_PROBE_TOKEN", from_env),
+                                      ("WSGI_PROBE_TOKEN_FILE", file_env)) if value is not None]
+    if empty:
+        # Set but empty: someone meant a token and its lookup found nothing (envvars
+        # expanding an unset variable). Loopback-only would open the endpoint to everyone
+        # behind a proxy on this machine.
+        _warn("$%s is set but empty; the probe endpoint answers nobody" % " and $".join(empty))
+        return _DENY_ALL
     return None
 
 
@@ -264,30 +281,25 @@ def _mod_wsgi_version(value: object) -> Optional[str]:
     return _text(value)
 
 
-_NOT_LOOKED_UP = object()
-_uwsgi_found: Any = _NOT_LOOKED_UP
+def _uwsgi(environ: WSGIEnvironment) -> Any:
+    """uWSGI's embedded ``uwsgi`` module when uWSGI serves this request, else None.
+
+    Never imported here: uWSGI puts its module in sys.modules before it loads the
+    application. Under any other server a module of that name is the project's own (a
+    uwsgi.py beside manage.py), and importing it would run its code inside a request.
+    """
+    if "uwsgi.version" not in environ:
+        return None
+    found = sys.modules.get("uwsgi")
+    return found if callable(getattr(found, "worker_id", None)) else None
 
 
-def _uwsgi() -> Any:
-    """uWSGI's embedded ``uwsgi`` module inside uWSGI, else None (looked up once)."""
-    global _uwsgi_found
-    if _uwsgi_found is _NOT_LOOKED_UP:
-        found = sys.modules.get("uwsgi")
-        if found is None:
-            try:
-                # by name: the module exists only inside uWSGI, this file is stdlib only
-                found = importlib.import_module("uwsgi")
-            except Exception:
-                found = None
-        _uwsgi_found = found if callable(getattr(found, "worker_id", None)) else None
-    return _uwsgi_found
-
-
-def _server_software(value: object) -> Optional[str]:
+def _server_software(environ: WSGIEnvironment) -> Optional[str]:
     # gunicorn, waitress and Apache say SERVER_SOFTWARE; uWSGI does not, but its module does.
+    value = environ.get("SERVER_SOFTWARE")
     if isinstance(value, str) and value:
         return value
-    module = _uwsgi()
+    module = _uwsgi(environ)
     if module is None:
         return None
     version = getattr(module, "version", b"")
@@ -296,8 +308,8 @@ def _server_software(value: object) -> Optional[str]:
     return "uWSGI/%s" % version if version else "uWSGI"
 
 
-def _worker_id() -> Optional[int]:
-    module = _uwsgi()
+def _worker_id(environ: WSGIEnvironment) -> Optional[int]:
+    module = _uwsgi(environ)
     if module is None:
         return None
     worker = module.worker_id()
@@ -312,10 +324,17 @@ def _script_file(environ: WSGIEnvironment) -> Optional[str]:
     return _text(environ.get("SCRIPT_FILENAME")) or None
 
 
+# What the endpoint keeps from the server: any error, and a SystemExit from code it reaches
+# (Django's settings, a module's attribute). Not KeyboardInterrupt (Ctrl-C must stop a
+# development server), nor what servers raise to stop a request (gevent's GreenletExit and
+# Timeout, asyncio's CancelledError): those derive from BaseException to pass through.
+_CONTAINED = (Exception, SystemExit)
+
+
 def _safe(compute: Callable[[], Any]) -> Any:
     try:
         return compute()
-    except Exception:
+    except _CONTAINED:
         return None
 
 
@@ -384,18 +403,38 @@ def _version_text(value: object) -> Optional[str]:
     return first if _VERSION_TEXT.match(first) else None
 
 
-def _read_small(path: str, limit: int = _SMALL_FILE) -> Optional[str]:
+def _read_small(path: str, owners: frozenset[int], limit: int = _SMALL_FILE) -> Optional[str]:
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError:
-        return None
-    if len(data) > limit:
+        data = _token_bytes(path, limit, owners)
+    except (OSError, ValueError):
         return None
     return data.decode("utf-8", "replace")
 
 
-def _git_dirs(dot_git: str) -> Optional[tuple[str, str]]:
+def _owners(script: str) -> frozenset[int]:
+    """Who may have written a version this copy believes: root and the script's owner.
+
+    As git does since CVE-2022-24765 (a repository someone else owns is not used): else
+    anyone who can create a ``.git`` in a directory above the script (a 1777 one such as
+    /tmp) sets ``code.version``, or plants a FIFO there.
+    """
+    try:
+        owner = os.stat(script).st_uid
+    except OSError:  # a script gone since it was loaded: its directory's owner could replace it
+        owner = os.stat(os.path.dirname(os.path.abspath(script))).st_uid
+    return frozenset((0, owner))
+
+
+def _trusted(path: str, owners: frozenset[int]) -> bool:
+    # lstat: a symbolic link another user planted is theirs, whatever it points to; stat: so
+    # is what it points to.
+    try:
+        return os.lstat(path).st_uid in owners and os.stat(path).st_uid in owners
+    except OSError:
+        return False
+
+
+def _git_dirs(dot_git: str, owners: frozenset[int]) -> Optional[tuple[str, str]]:
     """(this checkout's git directory, the common one) for a ``.git`` directory or file.
 
     A worktree's (or submodule's) ``.git`` is a file ``gitdir: PATH``; its git directory has
@@ -404,16 +443,18 @@ def _git_dirs(dot_git: str) -> Optional[tuple[str, str]]:
     if os.path.isdir(dot_git):
         git_dir = dot_git
     else:
-        text = _read_small(dot_git) or ""
+        text = _read_small(dot_git, owners) or ""
         if not text.startswith("gitdir:"):
             return None
         git_dir = os.path.join(os.path.dirname(dot_git), text[len("gitdir:"):].strip())
-    common = (_read_small(os.path.join(git_dir, "commondir")) or "").strip()
+        if not _trusted(git_dir, owners):  # git checks the directory a .git file names too
+            return None
+    common = (_read_small(os.path.join(git_dir, "commondir"), owners) or "").strip()
     return git_dir, os.path.normpath(os.path.join(git_dir, common)) if common else git_dir
 
 
-def _packed_ref(common: str, ref: str) -> Optional[str]:
-    text = _read_small(os.path.join(common, "packed-refs"), _PACKED_REFS_LIMIT) or ""
+def _packed_ref(common: str, ref: str, owners: frozenset[int]) -> Optional[str]:
+    text = _read_small(os.path.join(common, "packed-refs"), owners, _PACKED_REFS_LIMIT) or ""
     for line in text.splitlines():
         sha, _, name = line.partition(" ")
         if name.strip() == ref and _GIT_OBJECT.match(sha):
@@ -421,13 +462,13 @@ def _packed_ref(common: str, ref: str) -> Optional[str]:
     return None
 
 
-def _git_commit(dot_git: str) -> Optional[str]:
+def _git_commit(dot_git: str, owners: frozenset[int]) -> Optional[str]:
     """The commit HEAD names, read from the files (HEAD, its branch, packed-refs): no git run."""
-    dirs = _git_dirs(dot_git)
+    dirs = _git_dirs(dot_git, owners)
     if dirs is None:
         return None
     git_dir, common = dirs
-    head = (_read_small(os.path.join(git_dir, "HEAD")) or "").strip()
+    head = (_read_small(os.path.join(git_dir, "HEAD"), owners) or "").strip()
     for _ in range(5):  # a symbolic ref may name another; a loop ends here
         if _GIT_OBJECT.match(head):
             return head  # a detached HEAD, or the branch's commit
@@ -436,28 +477,39 @@ def _git_commit(dot_git: str) -> Optional[str]:
         ref = head[len("ref:"):].strip()
         if not ref.startswith("refs/") or ".." in ref:
             return None
-        loose = _read_small(os.path.join(git_dir, ref)) or _read_small(os.path.join(common, ref))
+        loose = (_read_small(os.path.join(git_dir, ref), owners)
+                 or _read_small(os.path.join(common, ref), owners))
         if loose is None:
-            return _packed_ref(common, ref)
+            return _packed_ref(common, ref, owners)
         head = loose.strip()
     return None
 
 
 def _version_beside(script: Optional[str]) -> Optional[tuple[str, str]]:
     """(version, source) from the nearest directory above ``script`` that has a REVISION or
-    VERSION file or a ``.git``, as git itself looks upwards for its repository."""
+    VERSION file or a ``.git``, as git itself looks upwards for its repository.
+
+    Git's rule for ownership: the first marker found ends the search, and gives nothing when
+    it, or the directory it is in, belongs to someone other than ``_owners``. Every file is
+    read without waiting and only when regular and small (``_token_bytes``).
+    """
     if not script:
         return None
+    owners = _owners(script)
     here = os.path.dirname(os.path.abspath(script))
     while True:
         for name in CODE_VERSION_FILES:
             path = os.path.join(here, name)
             if os.path.isfile(path):
-                found = _version_text(_read_small(path))
+                if not (_trusted(here, owners) and _trusted(path, owners)):
+                    return None
+                found = _version_text(_read_small(path, owners))
                 return (found, "file:" + path) if found else None
         dot_git = os.path.join(here, ".git")
         if os.path.exists(dot_git):
-            commit = _git_commit(dot_git)
+            if not (_trusted(here, owners) and _trusted(dot_git, owners)):
+                return None
+            commit = _git_commit(dot_git, owners)
             return (commit, "git:" + dot_git) if commit else None
         parent = os.path.dirname(here)
         if parent == here:
@@ -557,7 +609,7 @@ def _listen(environ: WSGIEnvironment) -> Optional[str]:
     sock = environ.get("gunicorn.socket")
     if sock is not None:
         return _address(sock.getsockname())
-    module = _uwsgi()
+    module = _uwsgi(environ)
     if module is not None:
         options = getattr(module, "opt", None) or {}
         for key in ("http-socket", "socket", "http", "uwsgi-socket"):
@@ -637,12 +689,12 @@ def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict
         # mod_wsgi.script_name is the mount point, not the file.
         "script_file": _safe(lambda: _script_file(environ)),
         "server": {
-            "software": _safe(lambda: _server_software(get("SERVER_SOFTWARE"))),
+            "software": _safe(lambda: _server_software(environ)),
             "mod_wsgi_version": _safe(lambda: _mod_wsgi_version(get("mod_wsgi.version"))),
             "multithread": _safe(lambda: _flag(get("wsgi.multithread"))),
             "multiprocess": _safe(lambda: _flag(get("wsgi.multiprocess"))),
             # added to the first answer's fields: uWSGI's worker number (1, 2, ...), null elsewhere
-            "worker_id": _safe(_worker_id),
+            "worker_id": _safe(lambda: _worker_id(environ)),
             # where the application server listens ("127.0.0.1:8001", "unix:/run/a.sock")
             "listen": _safe(lambda: _listen(environ)),
             # the machine's name, taken at wrap(): which backend answered behind a balancer
@@ -721,7 +773,7 @@ def wrap(
         try:
             if is_probe(environ) and authorised(environ):
                 body = json.dumps(_document(copy, environ, expected)).encode("ascii")
-        except Exception:
+        except _CONTAINED:
             # Never raise into the server; an endpoint that cannot answer
             # behaves as if it were not there.
             body = None

@@ -7,6 +7,7 @@ spelling a server may give the header in the environ. The same request with the 
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -102,3 +103,36 @@ def test_wsgiref_maps_the_underscore_spellings_onto_the_same_keys(we: ModuleType
             proxied = http.get(f"{base}/__probe__", headers={"X_Forwarded_For": "203.0.113.9"},
                                timeout=10)
             assert (proxied.status_code, proxied.content) == (404, INNER_BODY)
+
+
+# A variable set but empty (envvars' ``export WSGI_PROBE_TOKEN=$TOKEN`` with TOKEN unset)
+# made the endpoint loopback-only: open to everyone behind a proxy that adds no header.
+@pytest.mark.parametrize("empty", [("WSGI_PROBE_TOKEN",), ("WSGI_PROBE_TOKEN_FILE",),
+                                   ("WSGI_PROBE_TOKEN", "WSGI_PROBE_TOKEN_FILE")])
+@pytest.mark.parametrize("value", ["", " \n"])
+def test_a_token_variable_set_but_empty_authorises_nobody(
+        we: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        empty: tuple[str, ...], value: str) -> None:
+    for name in empty:
+        monkeypatch.setenv(name, value)
+    inner = Inner()
+    app = we.wrap(inner)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("wsgi_endpoint: ")
+    assert all(f"${name}" in err for name in empty) and "answers nobody" in err
+    for extra in ({}, {"HTTP_X_PROBE_TOKEN": ""}, {"HTTP_X_PROBE_TOKEN": value}):
+        assert not answered(call(app, environ_for(remote="127.0.0.1", extra=extra)))
+    assert inner.calls == 3
+
+
+def test_an_empty_token_variable_leaves_the_token_file_variable_in_charge(
+        we: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "token").write_text("from-the-file\n", encoding="utf-8")
+    monkeypatch.setenv("WSGI_PROBE_TOKEN", "")
+    monkeypatch.setenv("WSGI_PROBE_TOKEN_FILE", str(tmp_path / "token"))
+    app = we.wrap(Inner())
+    assert capsys.readouterr().err == ""
+    assert not answered(call(app, environ_for(remote="127.0.0.1")))
+    assert answered(call(app, environ_for(remote="203.0.113.9",
+                                          HTTP_X_PROBE_TOKEN="from-the-file")))

@@ -8,7 +8,9 @@ installed with the real CLI (``probe endpoint --install``, a token by default); 
   ``probe sweep`` with the manifest line the install printed says ``ok``;
 * installed with ``--no-token``: a direct loopback request is answered, one through nginx
   (which adds X-Forwarded-For and X-Real-IP) is not; and one through a bare ``proxy_pass``
-  (which adds no proxy header) IS answered: the limit of loopback-only the docs state.
+  (which adds no proxy header) IS answered: the limit of loopback-only the docs state;
+* an empty ``WSGI_PROBE_TOKEN`` closes the endpoint, bare proxy or not; a project's own
+  ``uwsgi.py`` is never imported by the endpoint under gunicorn.
 """
 
 from __future__ import annotations
@@ -156,7 +158,10 @@ class Stack:
 
 
 @contextlib.contextmanager
-def stack(*install_args: str) -> Iterator[Stack]:
+def stack(*install_args: str, env: dict[str, str] | None = None,
+          files: dict[str, bytes] | None = None) -> Iterator[Stack]:
+    """nginx in front of gunicorn (``env`` added to its environment) serving the site; the
+    project's top directory, gunicorn's working directory, also holds ``files``."""
     try:
         venv = ensure_servers_venv()
     except ApacheUnavailable as exc:
@@ -169,12 +174,14 @@ def stack(*install_args: str) -> Iterator[Stack]:
         (package / "__init__.py").write_bytes(b"")
         script = package / "wsgi.py"
         script.write_bytes(APP)
+        for name, content in (files or {}).items():
+            (workdir / "app" / name).write_bytes(content)
         done = probe_cli("endpoint", "--install", str(script), "--label", "blog",
                          *install_args)
         assert done.returncode == 0, done.stderr
         try:
             gunicorn = start_gunicorn(workdir / "app", venv, worker_class="sync", workers=1,
-                                      log_path=workdir / "gunicorn.log")
+                                      log_path=workdir / "gunicorn.log", env=env)
         except ApacheError as exc:
             pytest.fail(str(exc), pytrace=False)
         started.append(gunicorn)
@@ -228,3 +235,35 @@ def test_loopback_only_is_closed_by_a_proxy_header_and_open_without_one() -> Non
         # The limit: a proxy that adds no header makes a request from anywhere look local.
         # That is why the install sets up a token unless told otherwise.
         assert is_endpoint(site.nginx.get(bare=True))
+
+
+def test_an_empty_token_variable_closes_the_endpoint_even_behind_a_bare_proxy() -> None:
+    # envvars' ``export WSGI_PROBE_TOKEN=$TOKEN`` with TOKEN unset: a token was meant. It was
+    # taken as no token at all, loopback-only, and the bare proxy_pass let anyone in.
+    with stack("--no-token", env={"WSGI_PROBE_TOKEN": ""}) as site:
+        assert not is_endpoint(site.nginx.get(bare=True))
+        assert not is_endpoint(site.direct())
+        assert not is_endpoint(site.direct(headers={"X-Probe-Token": ""}))
+        warnings = [line for line in site.gunicorn.log().splitlines()
+                    if line.startswith("wsgi_endpoint: ")]
+        assert warnings == ["wsgi_endpoint: $WSGI_PROBE_TOKEN is set but empty; "
+                            "the probe endpoint answers nobody"], site.gunicorn.log()
+
+
+PROJECT_UWSGI = b"""\
+import pathlib
+pathlib.Path(__file__).with_name("uwsgi-was-imported").write_text("yes")
+raise SystemExit(3)
+"""
+
+
+def test_a_projects_own_uwsgi_module_is_not_imported_under_gunicorn() -> None:
+    # A uwsgi.py beside the project (gunicorn's directory is on sys.path) was imported by
+    # the first probe request, and its SystemExit took the worker down.
+    with stack("--no-token", files={"uwsgi.py": PROJECT_UWSGI}) as site:
+        answers = [site.direct() for _ in range(3)]
+        assert all(is_endpoint(answer) for answer in answers)
+        assert {answer.json()["pid"] for answer in answers} == {
+            child.pid for child in site.gunicorn.tree()}  # the one worker, still alive
+        assert {answer.json()["server"]["worker_id"] for answer in answers} == {None}
+        assert not (site.workdir / "app" / "uwsgi-was-imported").exists()

@@ -177,7 +177,7 @@ def _start(kind: str, command: Sequence[str], *, cwd: Path, port: int, log_path:
 
 
 def start_gunicorn(project: Path, venv: Path, *, worker_class: str, workers: int,
-                   log_path: Path) -> WsgiServer:
+                   log_path: Path, env: dict[str, str] | None = None) -> WsgiServer:
     port = free_port()
     command = [str(venv / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--worker-class", worker_class,
@@ -185,7 +185,7 @@ def start_gunicorn(project: Path, venv: Path, *, worker_class: str, workers: int
     if worker_class == "gthread":
         command[1:1] = ["--threads", "4"]
     return _start(f"gunicorn-{worker_class}", command, cwd=project, port=port,
-                  log_path=log_path)
+                  log_path=log_path, env=env)
 
 
 def start_uwsgi(project: Path, venv: Path, *, processes: int, log_path: Path) -> WsgiServer:
