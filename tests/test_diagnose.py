@@ -431,6 +431,23 @@ def test_vhost_fallback_wrong_instance() -> None:
     assert codes(report) == []
 
 
+def test_the_default_site_answering_from_another_process_is_the_same_application() -> None:
+    # A multi-process daemon group answers the .invalid request from another process (its own
+    # pid and instance_id): still the default site, every time, not by the toss of which
+    # process took the request.
+    other_process = ep("project-1", host=INVALID_HOST, vhost="site-1.example.com", pid=4242)
+    report = run(fallback(), sites(FALLBACK_SITES), probed=probed(WWW2, other_process))
+    www2 = result(report, WWW2)
+    assert (www2.verdict, www2.cause) == (Verdict.WRONG_INSTANCE, None)
+    assert {c.cause for c in www2.candidates} == {Cause.VHOST_FALLBACK, Cause.VHOST_SHADOWED}
+    assert www2.evidence[1].claim.startswith("answered by the same application (label "
+                                             "'project-1', settings 'mysite.settings'")
+    # Another application (another label) answering it is another site, as before.
+    other_site = ep("project-2", host=INVALID_HOST, vhost="site-1.example.com", pid=4242)
+    report = run(fallback(), sites(FALLBACK_SITES), probed=probed(WWW2, other_site))
+    assert result(report, WWW2).cause is Cause.VHOST_SHADOWED
+
+
 def test_another_site_claiming_the_name_is_vhost_shadowed() -> None:
     # The .invalid name gets a refusal: the site that answered is not the default one.
     report = run(fallback(), sites(FALLBACK_SITES), probed=probed(WWW2, None))

@@ -2,10 +2,11 @@
 
 One kind so far: when a site other than the URL's answered it, a request for a name under
 ``.invalid`` (a name nobody can own, RFC 2606) at the same address and port. The front gives
-such a name to its default site for that address; if the same application instance answers
-it, the site that answered the URL is the default one, else another site claims the URL's
-name. At most one request per address and port (the default site is one per address), and
-none with ``--no-extra-probes``. Pure: the sweep sends them through its own transport.
+such a name to its default site for that address; if the same application answers it (the
+fields that name an application, not its process: a multi-process server answers from any of
+its processes), the site that answered the URL is the default one, else another site claims
+the URL's name. At most one request per address and port (the default site is one per
+address), and none with ``--no-extra-probes``. Pure: the sweep sends them through its own transport.
 """
 
 from __future__ import annotations
@@ -88,12 +89,50 @@ def probed_default(obs: Observation, answer: EndpointAnswer,
     if sample.status_code is None:
         return None, Evidence(EvidenceKind.PROBED, f"no answer ({sample.error})", sent)
     other = sample.trusted_answer
-    if other is not None and other.instance_id == answer.instance_id:
-        return True, Evidence(EvidenceKind.PROBED, f"answered by the same instance "
-                              f"(instance_id {answer.instance_id}): the default site of "
-                              f"this address answered the URL", sent)
-    got = (f"answered by another instance (label {other.label!r}, application_group "
-           f"{other.application_group!r})" if other is not None
+    same = same_application(answer, other) if other is not None else False
+    if same is None:
+        return None, Evidence(EvidenceKind.PROBED, f"answered by an application whose "
+                              f"answers name no label, settings, group or script to compare "
+                              f"with (instance_id {other.instance_id if other else None}): "
+                              f"whether it is the one that answered the URL is not known", sent)
+    if same:
+        return True, Evidence(EvidenceKind.PROBED, f"answered by the same application "
+                              f"({_named(answer)}): the default site of this address "
+                              f"answered the URL", sent)
+    got = (f"answered by another application ({_named(other)})" if other is not None
            else f"answered HTTP {sample.status_code} without this instance's answer")
     return False, Evidence(EvidenceKind.PROBED, f"{got}: the site that answered the URL is "
                            f"not the default one, so it claims the URL's name", sent)
+
+
+def _script_file(answer: EndpointAnswer) -> str | None:
+    value = answer.raw.get("script_file")
+    return value if isinstance(value, str) and value else None
+
+
+def _identity(answer: EndpointAnswer) -> dict[str, str | None]:
+    """What names an application (not a process: every worker, daemon process or balancer
+    member has its own instance_id, so an instance_id differs between answers of one
+    application by chance)."""
+    return {"label": answer.label, "settings": answer.settings,
+            "application_group": answer.application_group,
+            "process_group": answer.process_group, "script_file": _script_file(answer)}
+
+
+def same_application(one: EndpointAnswer, other: EndpointAnswer) -> bool | None:
+    """Whether two answers come from one application: the same fields naming it (label,
+    settings, application and process group, script file, as the answers give them); the
+    same instance_id is one process of it. None: no field to compare, other processes."""
+    if one.instance_id is not None and one.instance_id == other.instance_id:
+        return True
+    mine, theirs = _identity(one), _identity(other)
+    if all(value is None for value in (*mine.values(), *theirs.values())):
+        return None
+    return mine == theirs
+
+
+def _named(answer: EndpointAnswer) -> str:
+    """The identity fields an answer gave, as evidence names them."""
+    shown = [f"{name} {value!r}" for name, value in _identity(answer).items()
+             if value is not None]
+    return ", ".join(shown) or f"instance_id {answer.instance_id}"

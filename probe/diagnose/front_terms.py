@@ -1,6 +1,6 @@
 """Each URL's diagnosis in the terms of the front that answered it (:mod:`.fronts`): nginx's
-(:mod:`.nginx_causes`), an application server's reached directly, Apache's as written; then,
-for every front, the host and mount checks of :mod:`.integrity`."""
+(:mod:`.nginx_causes`), an application server's reached directly (:mod:`.app_server`), Apache's
+as written; then, for every front, the host and mount checks of :mod:`.integrity`."""
 
 from __future__ import annotations
 
@@ -39,8 +39,9 @@ def in_front_terms(observations: Sequence[Observation], diagnoses: Sequence[Diag
 
             diagnosis = nginx_diagnosis(obs, diagnosis, context, config, lint)
         elif kind is FrontKind.APP_SERVER:
+            from probe.diagnose.app_server import misroute
             from probe.diagnose.nginx_causes import direct_diagnosis
 
-            diagnosis = direct_diagnosis(obs, diagnosis)
+            diagnosis = misroute(obs, direct_diagnosis(obs, diagnosis), context)
         worded.append(integrity.check(obs, diagnosis, context, kind, _route(obs, config)))
     return worded

@@ -177,9 +177,12 @@ def _start(kind: str, command: Sequence[str], *, cwd: Path, port: int, log_path:
 
 
 def start_gunicorn(project: Path, venv: Path, *, worker_class: str, workers: int,
-                   log_path: Path, env: dict[str, str] | None = None) -> WsgiServer:
+                   log_path: Path, env: dict[str, str] | None = None,
+                   also_bind: Sequence[str] = ()) -> WsgiServer:
+    """``also_bind``: other loopback addresses to listen on, at the same port."""
     port = free_port()
-    command = [str(venv / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{port}",
+    binds = [arg for host in ("127.0.0.1", *also_bind) for arg in ("--bind", f"{host}:{port}")]
+    command = [str(venv / "bin" / "gunicorn"), *binds,
                "--workers", str(workers), "--worker-class", worker_class,
                "mysite.wsgi:application"]
     if worker_class == "gthread":

@@ -1,0 +1,136 @@
+"""A misroute in the terms of an application server reached directly (gunicorn, uWSGI,
+waitress: ``server.software``, no front's Server header, no ``--config`` saying otherwise).
+
+Such a server has no virtual hosts: it hands every request to the one application it runs,
+whatever the Host. So a URL of another name answered there is no VirtualHost's doing, and
+VirtualHost causes (``vhost_fallback``, ``vhost_shadowed``) and fixes are not offered. What
+the answers show is said instead: the server's software and where it listens
+(``server.listen``, against the address probed: another address means something in between
+passed the request on), what the extra request for a ``.invalid`` name at the same address
+got (:mod:`.discriminate`), and whether Django accepts the name (``request.host_allowed``):
+ALLOWED_HOSTS is what refuses names at such a server.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from urllib.parse import urlsplit
+
+from probe.diagnose.discriminate import key_of, probed_default
+from probe.diagnose.fronts import host_allowed, listen, same_listen, software
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.wording import Diagnosis
+from probe.endpoint_answer import EndpointAnswer
+from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
+
+VHOST_CAUSES = (Cause.VHOST_FALLBACK, Cause.VHOST_SHADOWED)
+FRONT = "a front that refuses unknown names (nginx, Apache httpd)"
+
+
+def _vhost_worded(diagnosis: Diagnosis) -> bool:
+    return diagnosis.verdict in (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED) and (
+        diagnosis.cause in VHOST_CAUSES or any(c.cause in VHOST_CAUSES
+                                               for c in diagnosis.candidates))
+
+
+def misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext) -> Diagnosis:
+    """``diagnosis`` without VirtualHost words when it offers them, else unchanged."""
+    answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer), None)
+    if answer is None or not _vhost_worded(diagnosis):
+        return diagnosis
+    url, expected = obs.target.url, obs.target.expected
+    host = (urlsplit(url).hostname or "").lower()
+    name = software(answer) or "the application server"
+    who = diagnosis.answered_by or answer.label or "another application"
+    sent = f"GET {url}"
+    evidence = [e for e in diagnosis.evidence if e.kind is not EvidenceKind.PROBED]
+    evidence.append(Evidence(EvidenceKind.OBSERVED, f"server.software = {name!r}", sent))
+    head = (f"{url} should be served by {expected}, but" if expected else
+            f"{url} must be refused, but") + f" {name} (server.software) answered it with {who}"
+    _, address = key_of(obs)
+    at = listen(answer)
+    if at:
+        evidence.append(Evidence(EvidenceKind.OBSERVED, f"server.listen = {at!r}", sent))
+    between = bool(at and address and not same_listen(at, address))
+    if between:
+        head += (f" at {address}, while it listens on {at} (server.listen): something in "
+                 f"between passed the request on without a Server header of its own; whether "
+                 f"that routes by Host, its configuration tells.")
+    elif at:
+        head += f" at {address or at}, where it listens itself (server.listen)."
+    else:
+        head += f" at {address or 'the address DNS gave'}."
+    same, probe = probed_default(obs, answer, context)
+    if probe is not None:
+        evidence.append(probe)
+    if same is False:
+        # Another application behind the same address: something there routes by Host.
+        told = (f" A name nobody owns (.invalid) sent to the same address got another answer: "
+                f"something at this address passes Host names to different applications, so "
+                f"which one took {host!r} is in its configuration.")
+    elif same:
+        told = (f" A name nobody owns (.invalid) sent to the same address reached the same "
+                f"application too; {_no_vhosts(name)}.")
+    elif probe is None:
+        told = (f" {_no_vhosts(name)}; the extra request for a .invalid name that shows it "
+                f"at this address was not sent (--no-extra-probes).")
+    else:
+        told = f" {_no_vhosts(name)}; the extra request for a .invalid name did not tell " \
+               f"({probe.claim})."
+    django, fix = _django(answer, host, expected, name, evidence, sent, context, obs)
+    if between and expected is None:
+        fix += f" Or make what passes requests on at {address} refuse {host!r}."
+    return dataclasses.replace(diagnosis, cause=None, candidates=(),
+                               explanation=f"{head}{told}{django}", fix=fix,
+                               evidence=tuple(evidence))
+
+
+def _no_vhosts(name: str) -> str:
+    base = name.split("/")[0]
+    if base.lower().startswith("uwsgi"):
+        return (f"{base} passes every request to the application it runs whatever the Host, "
+                f"unless started in its virtual-hosting mode (--vhost)")
+    return f"{base} has no virtual hosts: it passes every request to its one application"
+
+
+def _django(answer: EndpointAnswer, host: str, expected: str | None, name: str,
+            evidence: list[Evidence], sent: str, context: SweepContext,
+            obs: Observation) -> tuple[str, str]:
+    """What Django does with the name (ALLOWED_HOSTS: what refuses names at such a server),
+    and the fix that follows."""
+    allowed = host_allowed(answer)
+    base = name.split("/")[0]
+    if allowed is not None:
+        evidence.append(Evidence(EvidenceKind.OBSERVED,
+                                 f"request.host_allowed = {str(allowed).lower()}", sent))
+    settings = answer.settings or "its settings module"
+    if expected is not None:
+        wanted = _listen_of(context, expected, obs)
+        where = f" ({expected} answers its own URLs from {wanted}, server.listen)" if wanted \
+            else ""
+        return "", (f"{base} serves one application at this address: send {host!r} to the "
+                    f"server of {expected}{where}, in the manifest's connect or in the front "
+                    f"that should route it.")
+    if allowed is False:
+        return (f" Django rejects {host!r} (request.host_allowed false): its pages answer 400 "
+                f"Bad Request (DisallowedHost); only this probe, answered before Django runs, "
+                f"got 200.",
+                f"Django already refuses {host!r} with 400 on its pages; to have it refused "
+                f"before the application (this probe included), put {FRONT} before {base}.")
+    if allowed:
+        return (f" Django accepts {host!r} (request.host_allowed true): its ALLOWED_HOSTS "
+                f"({settings}) matches the name, so its pages are served for it.",
+                f"Remove what matches {host!r} from ALLOWED_HOSTS in {settings} (Django then "
+                f"answers 400 to it), or put {FRONT} before {base}.")
+    return (" Whether Django accepts the name the answer does not say (request.host_allowed "
+            "null).",
+            f"Make sure ALLOWED_HOSTS in {settings} does not match {host!r} (Django then "
+            f"answers 400 to it), or put {FRONT} before {base}.")
+
+
+def _listen_of(context: SweepContext, instance: str, obs: Observation) -> str | None:
+    """Where ``instance`` answers its own URLs from (server.listen), if any did."""
+    for other, answer in context.answers_of(instance):
+        if other is not obs and other.target.expected == instance and listen(answer):
+            return listen(answer)
+    return None
