@@ -9,7 +9,9 @@ and ``started_at`` that change on every restart. Compared with a later sweep, ea
 - ``baseline_changed`` (critical): another instance, label, settings, process or application
   group answers, or an address appeared or vanished. Nothing a deploy should do.
 - ``baseline_not_restarted`` (critical): other addresses of the URL restarted since the
-  baseline (a deploy) and this one did not: it still runs the old code.
+  baseline (a deploy) and this one did not; a warning when it runs the same ``code.version``
+  as they do (the answers cannot tell what the restart it missed was for). One server bound
+  to several addresses (:mod:`probe.same_server`) is named once, as one.
 - ``baseline_restarted`` (ok): restarted, or a new code version; what a deploy does.
 
 Pure functions over :class:`probe.model.Report`, plus reading and writing the file.
@@ -25,15 +27,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from probe import files
+from probe.baseline_restarts import NOT_RESTARTED as NOT_RESTARTED
+from probe.baseline_restarts import not_restarted
 from probe.endpoint_answer import EndpointAnswer
 from probe.errors import UsageError
 from probe.model import Finding, Report, Status, TargetResult
 from probe.safe_text import clean_json
+from probe.same_server import and_list, one_server
 
 KIND = "wsgi-probe-baseline"
 SCHEMA = 1
 CHANGED = "baseline_changed"
-NOT_RESTARTED = "baseline_not_restarted"
 RESTARTED = "baseline_restarted"
 MAX_BASELINE_BYTES = 64 * files.MIB
 """A baseline of 10,000 URLs at two addresses is about 10 MB; more is not a baseline."""
@@ -191,6 +195,7 @@ def compare(report: Report, baseline: Baseline) -> Report:
     before = _paired({e.key: e for e in baseline.entries}, now)
     findings: list[Finding] = []
     restarted: dict[str, list[Entry]] = defaultdict(list)
+    servers = one_server(report.targets)
     kept: dict[str, list[Entry]] = defaultdict(list)
     for key, new in now.items():
         old = before.get(key)
@@ -211,8 +216,11 @@ def compare(report: Report, baseline: Baseline) -> Report:
             continue
         moved = _differences(old, new, ("code_version", "script_mtime", "started_at"))
         if moved and new.started_after(baseline.created):
+            others = [a for a in servers.get(key, ()) if a != new.address]
+            one = (f" The same processes answer at {and_list(others)}: one server, not two."
+                   if others else "")
             findings.append(Finding(RESTARTED, Status.OK, _names(new), (
-                f"{_place(new)} restarted since the baseline: {'; '.join(moved)}.")))
+                f"{_place(new)} restarted since the baseline: {'; '.join(moved)}.{one}")))
     for key, old in before.items():
         if key not in now and any(url == old.url for url, _ in now):
             findings.append(Finding(CHANGED, Status.CRITICAL, _names(old), (
@@ -220,12 +228,7 @@ def compare(report: Report, baseline: Baseline) -> Report:
                 f"and was not probed now: an address is gone.")))
     for url, stayed in kept.items():
         if restarted.get(url):
-            moved_at = ", ".join(str(e.address) for e in restarted[url])
-            for entry in stayed:
-                findings.append(Finding(NOT_RESTARTED, Status.CRITICAL, _names(entry), (
-                    f"{_place(entry)} did not restart since the baseline (instance "
-                    f"{entry.instance_id}, started {entry.started_at}) while {moved_at} did: "
-                    f"it still runs the old code.")))
+            findings += not_restarted(stayed, restarted[url], before, servers, baseline.created)
     return Report(report.targets, (*report.findings, *findings), duration_s=report.duration_s,
                   interrupted=report.interrupted)
 

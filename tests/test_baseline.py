@@ -86,9 +86,47 @@ def test_a_backend_left_behind_by_a_deploy(tmp_path: Path) -> None:
          f"{URL} at 10.0.0.1:80 restarted since the baseline: code_version 'v1' -> 'v2'; "
          f"started_at '{BEFORE}' -> '{AFTER}'."),
         ("baseline_not_restarted", Status.CRITICAL,
-         f"{URL} at 10.0.0.2:80 did not restart since the baseline (instance a1, started "
-         f"{BEFORE}) while 10.0.0.1:80 did: it still runs the old code."),
+         f"{URL} at 10.0.0.2:80 did not restart since the baseline while 10.0.0.1:80 did: its "
+         f"answer came from a process started {BEFORE}, before the baseline was taken "
+         f"({CREATED.isoformat()}), with the instance_id a1 it had then. It runs code.version "
+         f"'v1', they run 'v2': it still runs the old code."),
     ]
+
+
+def test_a_backend_that_kept_its_processes_but_runs_the_same_code(tmp_path: Path) -> None:
+    # A graceful restart of one backend (new workers, same code) is no "old code" elsewhere.
+    before = saved(tmp_path, target("10.0.0.1:80", version="v2"),
+                   target("10.0.0.2:80", version="v2"))
+    found = findings(before, target("10.0.0.1:80", started=AFTER, instance_id="c3",
+                                    version="v2"),
+                     target("10.0.0.2:80", instance_id="b2", version="v2"))
+    [(_, severity, text)] = [f for f in found if f[0] == "baseline_not_restarted"]
+    assert severity is Status.WARNING
+    assert "old code" not in text
+    assert f"a process started {BEFORE}, before the baseline was taken" in text
+    assert "(instance b2)" in text  # another process of it than the baseline's
+    assert "It runs the same code as they do (code.version 'v2')" in text
+    # Without code.version, nothing is said of the code but that it is not known.
+    before = saved(tmp_path, target("10.0.0.1:80"), target("10.0.0.2:80"))
+    found = findings(before, target("10.0.0.1:80", started=AFTER, instance_id="c3"),
+                     target("10.0.0.2:80"))
+    [(_, severity, text)] = [f for f in found if f[0] == "baseline_not_restarted"]
+    assert severity is Status.CRITICAL
+    assert "old code" not in text and "Whether it runs older code, the answers do not say" in text
+
+
+def test_one_server_at_two_addresses_is_named_as_one(tmp_path: Path) -> None:
+    before = saved(tmp_path, target("10.0.0.1:80", version="v1"),
+                   target("10.0.0.2:80", version="v1"), target("10.0.0.3:80", version="v1"))
+    found = findings(before, target("10.0.0.1:80", started=AFTER, instance_id="c3",
+                                    version="v2"),
+                     target("10.0.0.2:80", instance_id="s1", version="v1"),
+                     target("10.0.0.3:80", instance_id="s1", version="v1"))
+    stayed = [text for code, _, text in found if code == "baseline_not_restarted"]
+    assert len(stayed) == 1
+    assert stayed[0].startswith(f"{URL} at 10.0.0.2:80 and 10.0.0.3:80 (one server: the same "
+                                f"processes, by instance_id or pid on one host, answer at "
+                                f"both) did not restart")
 
 
 def test_addresses_that_appear_or_vanish(tmp_path: Path) -> None:

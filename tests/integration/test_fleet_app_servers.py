@@ -12,16 +12,21 @@ directly, on loopback: what the sweep, the baseline and ``probe check`` say of t
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
 
+from probe import baseline
 from probe import manifest as manifests
-from probe.model import Verdict
+from probe.model import Status, Verdict
 from probe.sweep import run_sweep
 
 from .apache import ApacheError, ApacheUnavailable
@@ -64,6 +69,8 @@ def project() -> Iterator[Project]:
         installed = probe_cli("endpoint", "--install", str(site / "mysite" / "wsgi.py"),
                               "--label", "mysite", "--no-token")
         assert installed.returncode == 0, installed.stderr
+        # code.version: the endpoint reads the first line of REVISION above the WSGI script
+        (site / "REVISION").write_text("r1\n", encoding="utf-8")
         make_readable(workdir)
         yield Project(workdir, site, venv)
     finally:
@@ -142,3 +149,48 @@ def test_a_refused_name_at_application_servers_is_said_in_their_terms(
             claims = [e.claim for e in target.evidence]
             assert any(c.startswith("answered by the same application (label 'mysite'")
                        for c in claims), claims
+
+
+def pids(server: WsgiServer, address: str, count: int = 12) -> set[int]:
+    found = set()
+    for _ in range(count):
+        answer = requests.get(f"http://{address}/__probe__", timeout=30,
+                              headers={"Connection": "close", "Host": "localhost"}).json()
+        found.add(int(answer["pid"]))
+    return found
+
+
+def test_a_graceful_restart_beside_one_server_at_two_addresses(
+        project: Project, servers: list[WsgiServer], tmp_path: Path) -> None:
+    two = gunicorn(project, servers, workers=2, also=("127.0.0.2",))
+    other = gunicorn(project, servers, workers=2)
+    pair = [f"127.0.0.1:{two.port}", f"127.0.0.2:{two.port}"]
+    alone = f"127.0.0.1:{other.port}"
+    m = manifests.parse(f"""\
+[probe]
+connect = {json.dumps([*pair, alone])}
+samples = 8
+
+[instances.mysite]
+label = "mysite"
+settings = "mysite.settings"
+urls = ["http://localhost/"]
+""", "twice.toml")
+    path = tmp_path / "b.json"
+    baseline.save(run_sweep(m), str(path))
+    saved = baseline.load(str(path))
+    old = pids(other, alone)
+    os.kill(other.pid, signal.SIGHUP)  # graceful: new workers, the same master
+    deadline = time.monotonic() + 30
+    while pids(other, alone) & old and time.monotonic() < deadline:
+        time.sleep(0.2)
+    report = baseline.compare(run_sweep(m), saved)
+    found = {(f.code, f.severity): f.explanation for f in report.findings}
+    text = found[("baseline_not_restarted", Status.WARNING)]
+    # Both addresses of one gunicorn named as one server, once; the same code.version said.
+    assert f"{pair[0]} and {pair[1]} (one server" in text, text
+    assert f"while {alone} did" in text
+    assert "old code" not in text
+    assert "It runs the same code as they do (code.version 'r1')" in text
+    assert "before the baseline was taken" in text
+    assert [f.code for f in report.findings].count("baseline_not_restarted") == 1
