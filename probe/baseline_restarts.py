@@ -12,13 +12,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from probe.model import Finding, Status
 from probe.same_server import and_list, named
 
-if TYPE_CHECKING:
-    from probe.baseline import Entry
+
+class Entry(Protocol):
+    """What this finding reads of a :class:`probe.baseline.Entry` (which imports this)."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def address(self) -> str | None: ...
+    @property
+    def instance(self) -> str | None: ...
+    @property
+    def code_version(self) -> str | None: ...
+    @property
+    def instance_id(self) -> str | None: ...
+    @property
+    def started_at(self) -> str | None: ...
+    @property
+    def key(self) -> tuple[str, str | None]: ...
 
 NOT_RESTARTED = "baseline_not_restarted"
 
