@@ -253,3 +253,28 @@ urls = ["http://site-1.example.com:{port}/"]
     [report] = reports
     assert [(t.address, t.verdict) for t in report.targets] == [
         (f"127.0.0.2:{port}", Verdict.HTTP_ERROR), (f"127.0.0.1:{port}", Verdict.OK)]
+
+
+def test_check_names_the_address_of_every_line_of_a_fleet() -> None:
+    from probe.check import plugin as check
+
+    with fleet() as port:
+        m = fleet_manifest(port, '["127.0.0.1", "127.0.0.2", "127.0.0.3"]')
+        report = run_sweep(m)
+    output = check.evaluate(report, check.CheckOptions("fleet.toml", verbose=3), manifest=m)
+    lines = output.long_output
+    at = [f"127.0.0.{n}:{port}" for n in (1, 2, 3)]
+    site, sub = (f"http://site-1.example.com:{port}/", f"http://site-1.example.com:{port}/suburl/")
+    # One OK line per URL and address, each naming its address.
+    oks = [line for line in lines if line.startswith("OK: ")]
+    assert len(oks) == 5
+    for address in at:
+        assert any(line.startswith(f"OK: {site} at {address} answered by project-1")
+                   for line in oks), oks
+    for address in (at[0], at[2]):
+        assert any(line.startswith(f"OK: {sub} at {address} answered by project-2")
+                   for line in oks), oks
+    manifest_line = next(line for line in lines if line.startswith("manifest fleet.toml: "))
+    assert "connect=127.0.0.1,127.0.0.2,127.0.0.3 " in manifest_line  # as the manifest says
+    observed = [line for line in lines if line.startswith("observed at ")]
+    assert len(observed) == 1 and observed[0].startswith(f"observed at {sub} at {at[1]}: ")

@@ -162,18 +162,22 @@ def _long_output(report: Report, options: CheckOptions, *, status_for_problems: 
     for finding in report.findings:
         if finding.severity is not Status.OK or verbose >= 2:
             lines.append(_finding_line(finding))
+    # A URL probed at several addresses: each of its lines names the address it is about.
+    fleet = is_fleet((t.url, t.address) for t in report.targets) if verbose >= 2 else set()
     if verbose >= 2:
-        lines += [_ok_line(t) for t in report.targets if t.ok]
+        lines += [_ok_line(t, t.url in fleet) for t in report.targets if t.ok]
         if manifest is not None:
             probe = manifest.probe
-            lines.append(f"manifest {manifest.source}: connect={probe.connect or 'DNS'} "
+            connect = ",".join(probe.connects) if len(probe.connects) > 1 else probe.connect
+            lines.append(f"manifest {manifest.source}: connect={connect or 'DNS'} "
                          f"samples={probe.samples} request timeout={probe.timeout:g}s "
                          f"concurrency={probe.concurrency}; check timeout={options.timeout:g}s, "
                          f"sweep deadline={sweep_deadline(options.timeout):g}s")
     if verbose >= 3:
         for target in report.problems:
             raw = dict(target.observed.raw) if target.observed is not None else {}
-            lines.append(f"observed at {public_url(target.url)}: {raw!r}")
+            at = f" at {target.address}" if target.url in fleet and target.address else ""
+            lines.append(f"observed at {public_url(target.url)}{at}: {raw!r}")
     return lines
 
 
@@ -182,8 +186,10 @@ def _finding_line(finding: Finding) -> str:
     return f"{finding.severity.value.upper()}: {finding.code} ({instances}): {finding.explanation}"
 
 
-def _ok_line(target: TargetResult) -> str:
+def _ok_line(target: TargetResult, at_address: bool = False) -> str:
     url = public_url(target.url)
+    if at_address and target.address:
+        url += f" at {target.address}"
     if target.expected is None:
         code = f" (HTTP {target.status_code})" if target.status_code is not None else ""
         return f"OK: {url} refused{code} in {target.elapsed_ms:.1f} ms"
