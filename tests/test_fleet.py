@@ -278,3 +278,28 @@ def test_check_names_the_address_of_every_line_of_a_fleet() -> None:
     assert "connect=127.0.0.1,127.0.0.2,127.0.0.3 " in manifest_line  # as the manifest says
     observed = [line for line in lines if line.startswith("observed at ")]
     assert len(observed) == 1 and observed[0].startswith(f"observed at {sub} at {at[1]}: ")
+
+
+def _broken(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
+    return [b"broken"]
+
+
+def test_backends_that_did_not_answer_are_said_so() -> None:
+    # 127.0.0.5 has nothing listening: it did not answer, it answered nothing "with" anything.
+    with fleet_of({"127.0.0.1": apache()}) as port:
+        m = fleet_manifest(port, '["127.0.0.1", "127.0.0.5"]')
+        report = run_sweep(m)
+    sub = f"http://site-1.example.com:{port}/suburl/"
+    found = [f.explanation for f in report.findings
+             if f.code == BACKENDS_DISAGREE and sub in f.explanation]
+    assert found == [f"The backends of {sub} disagree: 127.0.0.5:{port} did not answer "
+                     f"(unreachable); 127.0.0.1:{port} serves it from project-2 as expected."]
+    # None answered, in two ways: no "disagree", each way said.
+    with fleet_of({"127.0.0.1": _broken}) as port:
+        report = run_sweep(fleet_manifest(port, '["127.0.0.1", "127.0.0.5"]'))
+    sub = f"http://site-1.example.com:{port}/suburl/"
+    found = [f.explanation for f in report.findings
+             if f.code == BACKENDS_DISAGREE and sub in f.explanation]
+    assert found == [f"No backend of {sub} answered it: 127.0.0.1:{port} answers /suburl/ with "
+                     f"HTTP 500 (http_error); 127.0.0.5:{port} did not answer (unreachable)."]

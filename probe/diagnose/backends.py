@@ -47,6 +47,10 @@ def _what(result: TargetResult, path: str, plural: bool, *, normal: bool) -> str
         text = f"{serve} {path} from {result.answered_by}"
         if settings and result.verdict is Verdict.SETTINGS_MISMATCH:
             text += f" with settings {settings}"
+    elif result.verdict is Verdict.UNREACHABLE:
+        text = "did not answer"
+    elif result.status_code is not None:
+        text = ("answer" if plural else "answers") + f" {path} with HTTP {result.status_code}"
     else:
         text = ("answer" if plural else "answers") + f" {path} with {result.verdict.value}"
     if normal and result.ok:
@@ -69,10 +73,20 @@ def backend_findings(results: Sequence[TargetResult]) -> tuple[Finding, ...]:
             kinds[_signature(result)].append(result)
         if len(kinds) < 2:
             continue
+        path = urlsplit(url).path or "/"
+        instances = sorted({r.answered_by for r in group if r.answered_by})
+        if not any(r.verdict in _ANSWERED and r.answered_by for r in group):
+            # Every address failed, in different ways: no answer to disagree with.
+            failed = [_addresses(members) + " "
+                      + _what(members[0], path, len(members) > 1, normal=False)
+                      for members in kinds.values()]
+            findings.append(Finding(BACKENDS_DISAGREE, Status.CRITICAL, tuple(instances),
+                                    f"No backend of {url} answered it: "
+                                    + "; ".join(failed) + "."))
+            continue
         # The norm is what most addresses that are right got; with none right, what most got.
         right = Counter(_signature(r) for r in group if r.ok)
         norm = (right or Counter(_signature(r) for r in group)).most_common(1)[0][0]
-        path = urlsplit(url).path or "/"
         odd = [
             f"{_addresses(members)} {_what(members[0], path, False, normal=False)}"
             for key, members in kinds.items() if key != norm
@@ -80,7 +94,6 @@ def backend_findings(results: Sequence[TargetResult]) -> tuple[Finding, ...]:
         usual = kinds[norm]
         odd.append(f"{_addresses(usual)} "
                    f"{_what(usual[0], path, len(usual) > 1, normal=True).replace(path, 'it', 1)}")
-        instances = sorted({r.answered_by for r in group if r.answered_by})
         severity = Status.CRITICAL if any(not r.ok for r in group) else Status.WARNING
         findings.append(Finding(
             BACKENDS_DISAGREE, severity, tuple(instances),
