@@ -122,3 +122,26 @@ def test_other_instances_versions_are_not_drift() -> None:
                                           mtime=EARLY, version="b")),
     ])
     assert drift(report) == []
+
+
+def test_one_server_restarted_during_the_sweep_is_said_so() -> None:
+    # One gunicorn at A (one host, one server.listen), restarted between two URLs with new
+    # code: a new master (parent pid), later started_at. Not two servers of a fleet.
+    def served(make: Any, ppid: int, pid: int, version: str, started: str) -> dict[str, Any]:
+        data = backend(make(), host="web-1", ppid=ppid, pid=pid, mtime=EARLY, version=version)
+        return {**data, "started_at": started,
+                "server": {**data["server"], "software": "gunicorn/23.0.0", "listen": A}}
+
+    observations = [at(SUB, "project-2", A, served(p2_sub, 10, 11, "v1", EARLY)),
+                    at(SITE2, "project-2", A, served(p2_site2, 20, 21, "v2", LATE))]
+    [text] = drift(run(observations))
+    assert "A deploy reached some of them only" not in text
+    assert text.endswith(f"These answers all come from one server (host web-1, server.listen "
+                         f"{A}, at {A}) whose processes were replaced during the sweep (parent "
+                         f"pids 10, 20, started from {EARLY} to {LATE}): it restarted while the "
+                         f"sweep ran, with another code version; probe again once it has "
+                         f"settled.")
+    # Two servers (two listening sockets) stay a fleet's drift.
+    observations[1] = at(SITE2, "project-2", B, served(p2_site2, 20, 21, "v2", LATE))
+    [text] = drift(run(observations))
+    assert "A deploy reached some of them only" in text

@@ -11,6 +11,9 @@ script means a process that missed a restart (``mixed_code``, :mod:`.causes_runt
 Across servers only a declared code version (``code.version``: given to ``wrap()`` or found
 by the endpoint in a deploy variable, a REVISION file or the git checkout) is compared: two
 versions of one instance in a fleet is ``code_drift``, named with the servers that run each.
+Answers from one listening socket (``server.listen``, one machine, one address) under two
+parent processes started at different times are one server restarted during the sweep, and
+the finding says so rather than "a deploy reached some of them only".
 """
 
 from __future__ import annotations
@@ -67,6 +70,10 @@ def code_drift_findings(observations: Sequence[Observation],
     versions: dict[str, dict[str, dict[str, None]]] = defaultdict(lambda: defaultdict(dict))
     sources: dict[tuple[str, str], str] = {}
     servers: dict[str, set[Server]] = defaultdict(set)
+    # Where each server listens and when its processes started: one listening socket with two
+    # parents is one server restarted during the sweep, not two servers.
+    sockets: dict[str, set[tuple[str, str | None, str | None]]] = defaultdict(set)
+    starts: dict[str, dict[Server, set[str]]] = defaultdict(lambda: defaultdict(set))
     for obs in observations:
         for sample in obs.samples:
             answer = sample.trusted_answer
@@ -77,6 +84,9 @@ def code_drift_findings(observations: Sequence[Observation],
                 continue
             versions[name][answer.code_version][describe(obs, answer)] = None
             servers[name].add(server_of(obs, answer))
+            sockets[name].add((server_of(obs, answer)[0], listen(answer), address_of(obs)))
+            if answer.started_at:
+                starts[name][server_of(obs, answer)].add(answer.started_at)
             if answer.code_version_source:
                 sources.setdefault((name, answer.code_version), answer.code_version_source)
     findings = []
@@ -88,17 +98,37 @@ def code_drift_findings(observations: Sequence[Observation],
             source = sources.get((name, version))
             found = f" (from {source})" if source else ""
             parts.append(f"{version!r}{found} at {_and(list(places))}")
+        restarted = _restarted(sockets[name], starts[name])
         findings.append(Finding(
             code=CODE_DRIFT,
             severity=Status.WARNING,
             instances=(name,),
             explanation=(
                 f"{name} runs {len(by_version)} code versions on its servers (code.version): "
-                f"{'; '.join(parts)}. A deploy reached some of them only, or is still under "
-                f"way: deploy one version to every server, then probe again."
+                f"{'; '.join(parts)}. " + (restarted or "A deploy reached some of them only, "
+                "or is still under way: deploy one version to every server, then probe again.")
             ),
         ))
     return tuple(findings)
+
+
+def _restarted(sockets: set[tuple[str, str | None, str | None]],
+               starts: dict[Server, set[str]]) -> str | None:
+    """The sentence for one server that restarted during the sweep: every answer from one
+    machine, one listening socket (``server.listen``) and one address probed, from processes
+    of two parents started at different times. None otherwise."""
+    if len(sockets) != 1:
+        return None
+    machine, at, address = next(iter(sockets))
+    firsts = sorted(min(times) for times in starts.values() if times)
+    if at is None or len(starts) < 2 or len(set(firsts)) < 2:
+        return None
+    parents = ", ".join(str(ppid) for _, ppid in sorted(starts, key=lambda s: min(starts[s])))
+    return (f"These answers all come from one server (host {machine}, server.listen {at}, at "
+            f"{address or 'the address DNS gave'}) whose processes were replaced during the "
+            f"sweep (parent pids {parents}, started from {firsts[0]} to {firsts[-1]}): it "
+            f"restarted while the sweep ran, with another code version; probe again once it "
+            f"has settled.")
 
 
 def _instance(obs: Observation, answer: EndpointAnswer, identify: Identify) -> str | None:
