@@ -80,12 +80,12 @@ def not_restarted(stayed: Sequence[Entry], moved: Sequence[Entry],
                 + (f", with the instance_id {entry.instance_id} it had then" if same_id else
                    f" (instance {entry.instance_id})"))
         version = entry.code_version
-        severity = Status.CRITICAL
         if version is not None and ran == {version}:
-            severity = Status.WARNING
-            code = (f"It runs the same code as they do (code.version {version!r}): whether it "
-                    f"misses a restart for something else (settings, configuration), the "
-                    f"answers do not show.")
+            # A code.version is what the code says of itself: equal versions are not shown
+            # to be equal code, and the restart the baseline asks for is missed either way.
+            code = (f"It reports the code.version they report ({version!r}), so it is not "
+                    f"shown to run older code; whether its code, settings or configuration, "
+                    f"loaded when it started, differ from theirs, the answers do not show.")
         elif version is not None and None not in ran and version not in ran:
             code = (f"It runs code.version {version!r}, they run "
                     f"{and_list(sorted(repr(v) for v in ran if v))}: it still runs the old "
@@ -94,7 +94,7 @@ def not_restarted(stayed: Sequence[Entry], moved: Sequence[Entry],
             code = ("Whether it runs older code, the answers do not say (code.version "
                     + (f"{version!r} here, " if version else "not reported here, ")
                     + f"{and_list(sorted(repr(v) for v in ran))} where they restarted).")
-        found.append(Finding(NOT_RESTARTED, severity, _names(entry), (
+        found.append(Finding(NOT_RESTARTED, Status.CRITICAL, _names(entry), (
             f"{entry.url} at {where} did not restart since the baseline while {moved_at} "
             f"did: {seen}. {code}")))
     return found

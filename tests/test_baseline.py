@@ -101,11 +101,12 @@ def test_a_backend_that_kept_its_processes_but_runs_the_same_code(tmp_path: Path
                                     version="v2"),
                      target("10.0.0.2:80", instance_id="b2", version="v2"))
     [(_, severity, text)] = [f for f in found if f[0] == "baseline_not_restarted"]
-    assert severity is Status.WARNING
+    assert severity is Status.CRITICAL  # a missed restart, whatever the code says of itself
     assert "old code" not in text
     assert f"a process started {BEFORE}, before the baseline was taken" in text
     assert "(instance b2)" in text  # another process of it than the baseline's
-    assert "It runs the same code as they do (code.version 'v2')" in text
+    assert ("It reports the code.version they report ('v2'), so it is not shown to run "
+            "older code") in text
     # Without code.version, nothing is said of the code but that it is not known.
     before = saved(tmp_path, target("10.0.0.1:80"), target("10.0.0.2:80"))
     found = findings(before, target("10.0.0.1:80", started=AFTER, instance_id="c3"),

@@ -186,11 +186,11 @@ urls = ["http://localhost/"]
         time.sleep(0.2)
     report = baseline.compare(run_sweep(m), saved)
     found = {(f.code, f.severity): f.explanation for f in report.findings}
-    text = found[("baseline_not_restarted", Status.WARNING)]
+    text = found[("baseline_not_restarted", Status.CRITICAL)]
     # Both addresses of one gunicorn named as one server, once; the same code.version said.
     assert f"{pair[0]} and {pair[1]} (one server" in text, text
     assert f"while {alone} did" in text
     assert "old code" not in text
-    assert "It runs the same code as they do (code.version 'r1')" in text
+    assert "It reports the code.version they report ('r1')" in text
     assert "before the baseline was taken" in text
     assert [f.code for f in report.findings].count("baseline_not_restarted") == 1
