@@ -150,14 +150,16 @@ def _diagnose_refused(obs: Observation, context: SweepContext) -> Diagnosis:
         return causes_site.other_site(obs, answer, wording.who(answer, shown), shown,
                                       vhost or "", context, swallowed=False)
     for sample in obs.samples:
-        refused = sample.error_kind is ErrorKind.CLOSED or sample.status_code in statuses
+        refused = sample.error_kind is ErrorKind.CLOSED or sample.status_code in statuses \
+            or wording.name_refused_in_tls(sample)
         if refused:
             continue
         if sample.status_code is None:
             # Every request that got no answer, not just this one: "1 of 2 failed" was said
             # when both had.
             failed = [s for s in obs.samples
-                      if s.status_code is None and s.error_kind is not ErrorKind.CLOSED]
+                      if s.status_code is None and s.error_kind is not ErrorKind.CLOSED
+                      and not wording.name_refused_in_tls(s)]
             return wording.unreachable(failed, len(obs.samples))
         if sample.status_code >= 500:
             return _http_error(obs, sample, context)

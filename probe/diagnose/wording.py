@@ -255,6 +255,12 @@ def unreachable(failed: Sequence[Sample], total: int) -> Diagnosis:
     share = "" if len(failed) == total else f"{len(failed)} of {total} requests failed: "
     fix = next((fix for kind, fix in _UNREACHABLE_FIXES.items() if kind in kinds),
                "Check that the server is running and listening on this address and port.")
+    if all(name_refused_in_tls(s) for s in failed):
+        fix = ("The server refused this name in the TLS handshake (unrecognized_name alert): "
+               "no TLS site it serves on this address claims the name; give the name to the "
+               "site meant to serve it (nginx: its server_name in a block with an ssl listen "
+               "on this address; Apache: a ServerName or ServerAlias of a VirtualHost on it), "
+               "or probe the address that serves it.")
     return Diagnosis(Verdict.UNREACHABLE, explanation=share + (failed[-1].error or "no answer"),
                      fix=fix)
 
@@ -396,5 +402,15 @@ def _mount(script_name: str) -> str:
     return script_name or "/"
 
 
+def name_refused_in_tls(sample: Sample) -> bool:
+    """The TLS handshake ended with the server's unrecognized_name alert: it serves no site
+    under that name (nginx's ``ssl_reject_handshake on``, Apache's ``SSLStrictSNIVHostCheck``)
+    — a refusal of the name, as a closed connection is (OpenSSL: "tlsv1 unrecognized
+    name")."""
+    return sample.error_kind is ErrorKind.TLS and "unrecognized name" in (sample.error or "")
+
+
 def _refusal(sample: Sample) -> str:
+    if name_refused_in_tls(sample):
+        return "TLS handshake refused for the name: unrecognized_name alert"
     return f"HTTP {sample.status_code}" if sample.status_code else "connection closed"
