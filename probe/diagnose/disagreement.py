@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from probe.diagnose import backends, wording
 from probe.diagnose.answer_names import distinct_by, joined, place, places, server_kind
@@ -24,9 +25,11 @@ from probe.diagnose.fronts import listen
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
-from probe.front import PredictedRoute
 from probe.manifest import Instance
 from probe.model import Evidence, EvidenceKind, Observation
+
+if TYPE_CHECKING:  # the check path diagnoses without loading the front model
+    from probe.front import PredictedRoute
 
 Key = tuple[str | None, ...]
 
