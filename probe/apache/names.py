@@ -15,6 +15,8 @@ gives ``Site-1.Example.COM|/SubUrl``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 DEFAULT_HTTP_PORT = 80
 DEFAULT_HTTPS_PORT = 443
 
@@ -154,10 +156,16 @@ def refuse_everything(indent: str = "    ") -> list[str]:
     return ["<Location />", f"{indent}Require all denied", "</Location>"]
 
 
-def catch_all_vhost(address_port: str, *, server_name: str = CATCH_ALL_NAME) -> str:
+def catch_all_vhost(address_port: str, *, server_name: str = CATCH_ALL_NAME,
+                    tls: Sequence[str] = (), tls_comment: str = "") -> str:
     """A VirtualHost to list first for ``address_port`` (``*:80``), so that a Host header
     no ServerName/ServerAlias names is refused instead of served by the first real site.
-    https://httpd.apache.org/docs/2.4/vhosts/name-based.html"""
-    body = [f"    {line}" for line in refuse_everything()]
-    return "\n".join([f"<VirtualHost {address_port}>", f"    ServerName {server_name}", *body,
-                      "</VirtualHost>"])
+    https://httpd.apache.org/docs/2.4/vhosts/name-based.html
+
+    ``tls``: on an HTTPS address, ``SSLEngine on`` and a certificate's lines (see
+    :mod:`probe.apache.tls_setup`): the first VirtualHost decides whether the port speaks
+    TLS at all; ``tls_comment`` says where they come from, as a comment line."""
+    comment = [f"    # {tls_comment}"] if tls and tls_comment else []
+    body = [f"    {line}" for line in (*tls, *refuse_everything())]
+    return "\n".join([f"<VirtualHost {address_port}>", f"    ServerName {server_name}",
+                      *comment, *body, "</VirtualHost>"])

@@ -82,8 +82,8 @@ def select_vhost(site: Site, hostname: str, ip: str | None, port: int) -> VhostC
     if len(servers) == 1:
         only = servers[0]
         return VhostChoice(only, f"{_opening(only)} is the only VirtualHost for {address}: "
-                           f"names are not compared", Source(only.file, only.line), "only",
-                           None, address, servers)
+                           f"names are not compared{_passed_over(site, address, port)}",
+                           Source(only.file, only.line), "only", None, address, servers)
     for server in servers:
         matched = name_matches(server.server_name, server.aliases, hostname)
         if matched is not None:
@@ -101,6 +101,20 @@ def select_vhost(site: Site, hostname: str, ip: str | None, port: int) -> VhostC
                        f"them matches {hostname!r}: the first one answers",
                        Source(first.file, first.line), "default", MatchedBy.DEFAULT,
                        address, servers)
+
+
+def _passed_over(site: Site, address: Address, port: int) -> str:
+    """The wildcard-address VirtualHosts of the port httpd never considers for a connection
+    to an IP that has VirtualHosts of its own (the most specific address wins first)."""
+    if address.host == "*":
+        return ""
+    wild = [v for v in site.vhosts if any(a.host == "*" and a.port in (None, port)
+                                          for a in v.addresses)]
+    if not wild:
+        return ""
+    shown = ", ".join(v.describe() for v in wild[:3]) + (", ..." if len(wild) > 3 else "")
+    return (f"; the VirtualHosts for *:{port} ({shown}) are never considered for "
+            f"connections to {address}, whatever their names")
 
 
 def _opening(server: Server) -> str:

@@ -17,7 +17,7 @@ name at the same address (:mod:`probe.diagnose.discriminate`).
 from __future__ import annotations
 
 from probe.diagnose import site_wording as words
-from probe.diagnose.discriminate import probed_default
+from probe.diagnose.discriminate import key_of, probed_default
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
@@ -51,7 +51,7 @@ def other_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str, v
                                          f"a shorter mount comes first"),
             Candidate(Cause.VHOST_SHADOWED, f"{CONFIG_CHECK}: that site should not claim "
                                             f"the name"),
-        ))
+        ), key_of(obs)[1])
     candidates = [
         Candidate(Cause.VHOST_FALLBACK, f"{CONFIG_CHECK}: no site of this address claims "
                                         f"the name, so its first site answers"),
@@ -62,12 +62,12 @@ def other_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str, v
         candidates.append(Candidate(Cause.ALIAS_ORDER, f"{CONFIG_CHECK}: the name is one of "
                                                        f"that site's own and a shorter mount "
                                                        f"comes first"))
-    if default is None:
+    if default is None and probe is None:  # not sent; when sent, its evidence says what it got
         candidates = [Candidate(c.cause, f"{c.check}; or let the extra request for a "
                                          f".invalid name run (no --no-extra-probes)")
                       for c in candidates]
     return words.default_site(obs.target.url, expected, who, shown, vhost, default,
-                              tuple(seen), tuple(candidates))
+                              tuple(seen), tuple(candidates), key_of(obs)[1])
 
 
 def same_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str,

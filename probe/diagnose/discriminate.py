@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from probe.apache.names import default_port, vhost_of
 from probe.diagnose.identify import SweepContext
 from probe.endpoint_answer import EndpointAnswer
+from probe.errors import ErrorKind
 from probe.manifest import ANY_INSTANCE, Manifest
 from probe.model import Evidence, EvidenceKind, Observation
 
@@ -86,6 +87,13 @@ def probed_default(obs: Observation, answer: EndpointAnswer,
     port = f":{parts.port}" if parts.port else ""
     sent = f"GET {parts.scheme}://{INVALID_HOST}{port}/{context.manifest.probe.segment} " \
            f"at {address}"
+    if sample.status_code is None and sample.error_kind is ErrorKind.TLS:
+        # Expected, not a fault: no certificate names a host under .invalid, so over HTTPS
+        # this request cannot say which site is the default.
+        return None, Evidence(EvidenceKind.PROBED, f"it ran and its TLS handshake failed "
+                              f"({sample.error}): no certificate names a host under "
+                              f".invalid, as expected, so it cannot tell whether that site "
+                              f"is the default one", sent)
     if sample.status_code is None:
         return None, Evidence(EvidenceKind.PROBED, f"no answer ({sample.error})", sent)
     other = sample.trusted_answer

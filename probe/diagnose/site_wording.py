@@ -5,8 +5,12 @@ missing or in some order: only ``--config`` can say that, with ``file:line``).""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
-from probe.diagnose.wording import Diagnosis, catch_all_vhost, host_name, script_hint
+from probe.apache.addresses import split_host_port
+from probe.apache.names import catch_all_vhost, default_port
+from probe.apache.tls_setup import unread_tls
+from probe.diagnose.wording import Diagnosis, host_name, script_hint
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Candidate, Cause, Evidence, Verdict
 
@@ -49,7 +53,7 @@ def claimed_by_other_site(url: str, expected: str | None, who: str, shown: str, 
 
 def default_site(url: str, expected: str | None, who: str, shown: str, vhost: str,
                  proven: bool | None, evidence: tuple[Evidence, ...],
-                 candidates: tuple[Candidate, ...]) -> Diagnosis:
+                 candidates: tuple[Candidate, ...], address: str | None = None) -> Diagnosis:
     """``proven``: the .invalid answer showed that site is the default (True), is not and
     so claims the name (False), or nothing (None)."""
     host = host_name(url)
@@ -58,7 +62,7 @@ def default_site(url: str, expected: str | None, who: str, shown: str, vhost: st
            False: ", and a name nobody owns (.invalid) gets another answer: that site claims "
                   f"{host!r}",
            None: ""}[proven]
-    refuse = catch_all_vhost(url) if vhost else ""
+    refuse = catch_all_at(url, address) if vhost else ""
     return Diagnosis(
         _verdict(expected),
         explanation=(f"{_target(url, expected)} was answered by {who} from {_site(vhost)}"
@@ -68,6 +72,25 @@ def default_site(url: str, expected: str | None, who: str, shown: str, vhost: st
              f"unknown names{':' + chr(10) + refuse if refuse else ''}\nIf the default site "
              f"claims it, remove that name there. {CONFIG_HINT}"),
         answered_by=shown, evidence=evidence, candidates=candidates)
+
+
+def sent_port(url: str, address: str | None) -> int:
+    """The port the request went to: the ``--connect`` address's, else the URL's (the
+    VirtualHosts listen on the former, which may not be the URL's)."""
+    if address:
+        port = split_host_port(address)[1]
+        if port and port.isdigit():
+            return int(port)
+    parts = urlsplit(url)
+    return parts.port or default_port(parts.scheme)
+
+
+def catch_all_at(url: str, address: str | None) -> str:
+    """The catch-all for the port the request was sent to; for https with ``SSLEngine on``
+    and a certificate (nothing was read to say which)."""
+    tls = unread_tls() if url[:6].lower() == "https:" else None
+    return catch_all_vhost(f"*:{sent_port(url, address)}", tls=tls.lines if tls else (),
+                           tls_comment=tls.comment if tls else "")
 
 
 def _owner(host: str, expected: str | None) -> str:

@@ -5,9 +5,15 @@ control where httpd refuses it)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from probe.apache.config import Directive
+from probe.apache.hostnames import MatchedBy, is_wildcard, name_matches
 from probe.apache.model import Address, Server, Site
 from probe.apache.names import catch_all_vhost
+from probe.apache.tls_setup import tls_of
 from probe.apache.unknown_hosts import address_groups, answers_to, host_names, unknown_hosts
+from probe.apache.vhost_select import name_directive
 from probe.lint.findings import ConfigFinding, Severity
 
 
@@ -31,12 +37,12 @@ def vhost_fallback(site: Site) -> list[ConfigFinding]:
                 f"requests on {group.address} whose Host matches no ServerName/ServerAlias "
                 f"get the static default page {root} of {first.describe()}, listed first: "
                 f"no application answers them, so none is misrouted",
-                f"to refuse them instead: {_catch_all_text(group.address)}"))
+                f"to refuse them instead: {_catch_all_text(site, group.address, group.servers)}"))
         if not group.misrouted:
             continue
         key, first = group.address, group.first
-        fix = f"put a catch-all first for {key}: {_catch_all_text(key)}, before " \
-              f"{first.describe()}"
+        fix = f"put a catch-all first for {key}: " \
+              f"{_catch_all_text(site, key, group.servers)}, before {first.describe()}"
         findings.append(ConfigFinding(
             code="vhost_fallback",
             severity=Severity.WARNING,
@@ -62,8 +68,13 @@ def vhost_fallback(site: Site) -> list[ConfigFinding]:
     return findings
 
 
-def _catch_all_text(address: Address) -> str:
-    return " ".join(line.strip() for line in catch_all_vhost(str(address)).splitlines())
+def _catch_all_text(site: Site, address: Address, servers: Sequence[Server]) -> str:
+    """The catch-all on one line; on a TLS address with the TLS lines of one of its
+    VirtualHosts (without them it would make the port plain HTTP), and where they are."""
+    tls = tls_of(site, servers)
+    block = catch_all_vhost(str(address), tls=tls.lines if tls else ())
+    text = " ".join(line.strip() for line in block.splitlines())
+    return f"{text} ({tls.comment})" if tls else text
 
 
 def _serves(site: Site, server: Server) -> str:
@@ -125,8 +136,23 @@ def vhost_shadowed(site: Site) -> list[ConfigFinding]:
             reported.add(key)
             whole = len(lost) == len(names)
             reach = "never reached" if whole else f"not reached for {shown}"
+            severity = Severity.ERROR if whole else Severity.WARNING
+            wildcard = _wildcard_alias(site, first, lost[0])
+            if wildcard is not None:
+                # Both have their own names: the earlier one's wildcard takes the later's.
+                written = f"ServerAlias {' '.join(wildcard.args)}"
+                findings.append(ConfigFinding(
+                    "vhost_shadowed", severity, later.file, later.line,
+                    f"{later.describe()} is {reach} on {address}: {written} "
+                    f"({wildcard.file}:{wildcard.line}), a name of {first.describe()}, "
+                    f"listed earlier, matches {shown} and httpd gives each request to the "
+                    f"first VirtualHost whose name matches",
+                    f"narrow the wildcard {written} at {wildcard.file}:{wildcard.line} so "
+                    f"that it does not match {shown}, or list {later.describe()} before "
+                    f"{first.describe()}"))
+                continue
             findings.append(ConfigFinding(
-                "vhost_shadowed", Severity.ERROR if whole else Severity.WARNING,
+                "vhost_shadowed", severity,
                 later.file, later.line,
                 f"{later.describe()} is {reach} on {address}: {first.describe()}, listed "
                 f"earlier, has the same name{'s' if len(lost) > 1 else ''} ({shown}) and "
@@ -134,3 +160,17 @@ def vhost_shadowed(site: Site) -> list[ConfigFinding]:
                 "give each VirtualHost its own ServerName (a VirtualHost without one has the "
                 "main server's), or merge them"))
     return findings
+
+
+def _wildcard_alias(site: Site, server: Server, name: str | None) -> Directive | None:
+    """The ``ServerAlias`` line whose wildcard makes ``server`` claim ``name``, when only a
+    wildcard does (not its ServerName or a plain alias)."""
+    if name is None:
+        return None
+    matched = name_matches(server.server_name, server.aliases, name)
+    if matched is not MatchedBy.SERVER_ALIAS:
+        return None
+    found = name_directive(site, server, name, matched)
+    plain = found is not None and any(a.lower() == name.lower() and not is_wildcard(a)
+                                      for a in found.args)
+    return None if found is None or plain else found

@@ -1,0 +1,60 @@
+"""What a catch-all VirtualHost needs on an HTTPS address: httpd decides whether a port
+speaks TLS from the VirtualHost a connection's handshake starts in, the first one of the
+address (the SNI name picks another only within TLS), so a first VirtualHost without
+``SSLEngine on`` turns every site of the port into plain HTTP ("wrong version number" in
+every client), and one with ``SSLEngine on`` and no certificate stops httpd starting.
+
+:func:`tls_of` copies the TLS lines of a VirtualHost of that address as read (each with its
+``file:line``); :func:`unread_tls` is the same block when no configuration was read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from probe.apache.config import Directive
+from probe.apache.model import Server, Site
+
+_CERT_KEYS = ("sslcertificatefile", "sslcertificatekeyfile", "sslcertificatechainfile")
+
+
+@dataclass(frozen=True)
+class CatchAllTls:
+    """The lines a catch-all on a TLS address carries after its ServerName, and a comment
+    saying where they come from (a ``file:line`` read, or that nothing was read)."""
+
+    lines: tuple[str, ...]
+    comment: str
+
+
+def tls_of(site: Site, servers: Sequence[Server]) -> CatchAllTls | None:
+    """The TLS setup of the first of ``servers`` (one address's VirtualHosts) with
+    ``SSLEngine on``; None when none has it (a plain-HTTP address)."""
+    for server in servers:
+        if not server.ssl:
+            continue
+        # A certificate line the VirtualHost lacks is the main server's, inherited.
+        certs = [_last(server.directives, key) or _last(site.config.directives, key)
+                 for key in _CERT_KEYS]
+        found = [d for d in certs if d is not None]
+        lines = ("SSLEngine on", *(f"{d.name} {' '.join(d.args)}" for d in found))
+        where = ", ".join(f"{d.file}:{d.line}" for d in found)
+        comment = (f"the certificate of {server.describe()}, as read at {where}"
+                   if found else f"{server.describe()} names no certificate: give one")
+        return CatchAllTls(lines, comment)
+    return None
+
+
+def unread_tls() -> CatchAllTls:
+    """For an https URL when no configuration was read: which certificate is not known."""
+    return CatchAllTls(
+        ("SSLEngine on", "SSLCertificateFile CERTIFICATE.pem",
+         "SSLCertificateKeyFile KEY.pem"),
+        "HTTPS: a certificate is needed (nothing read names one): copy the "
+        "SSLCertificate* lines of a site on this port")
+
+
+def _last(scope: Sequence[Directive], key: str) -> Directive | None:
+    """The directive of ``key`` httpd keeps (the last one written in the scope)."""
+    return next((d for d in reversed(scope) if d.key == key and d.args), None)
