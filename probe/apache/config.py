@@ -129,6 +129,27 @@ class ParseNote:
 
 
 @dataclass(frozen=True)
+class IncludeLine:
+    """An ``Include`` that read ``file``: the file and line that wrote it."""
+
+    file: str
+    by_file: str
+    by_line: int
+
+
+@dataclass(frozen=True)
+class HiddenSection:
+    """A conditional section that does not hold (``<IfModule mod_wsgi>`` where httpd knows
+    the module by another name): ``section`` with the directives written in it, never read
+    by httpd, and the section it sits in (``parent_key`` "" for a file's top level)."""
+
+    section: Directive
+    parent_key: str
+    parent_file: str
+    parent_line: int
+
+
+@dataclass(frozen=True)
 class ApacheConfig:
     directives: tuple[Directive, ...]
     files: tuple[str, ...]
@@ -137,6 +158,8 @@ class ApacheConfig:
     notes: tuple[ParseNote, ...]
     include_dirs: tuple[str, ...] = ()
     """The directories the includes depend on (:func:`probe.files.include_dirs`)."""
+    includes: tuple[IncludeLine, ...] = ()
+    hidden: tuple[HiddenSection, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -216,6 +239,7 @@ class _Frame:
     flatten: bool  # a conditional: its children go to the enclosing section
     reading: Reading  # how httpd reads it, which decides how it checks the closing tag
     children: list[Directive] = field(default_factory=list)
+    hidden: list[Directive] | None = None  # inside a conditional that does not hold
 
 
 class _Reader:
@@ -233,11 +257,14 @@ class _Reader:
         self.top: list[Directive] = []
         self.including: list[str] = []
         self.read_realpaths: set[str] = set()
+        self.includes: list[IncludeLine] = []
+        self.hidden: list[HiddenSection] = []
 
     def result(self) -> ApacheConfig:
         return ApacheConfig(tuple(self.top), tuple(self.files), self.server_root,
                             dict(self.defines), tuple(self.notes),
-                            tuple(dict.fromkeys(self.include_dirs)))
+                            tuple(dict.fromkeys(self.include_dirs)), tuple(self.includes),
+                            tuple(self.hidden))
 
     def note(self, file: str, line: int, message: str, *, fatal: bool = False) -> None:
         self.notes.append(ParseNote(file, line, message, fatal))
@@ -261,6 +288,10 @@ class _Reader:
                 stack.append(self._open(file, number, last, line, frame))
             elif frame.active:
                 frame.children.extend(self._directive(file, number, last, line, depth))
+            elif frame.hidden is not None:  # kept as written, to name what it hides
+                name, rest = name_and_rest(line)
+                frame.hidden.append(Directive(name, split_args(rest), file, number,
+                                              last_line=last))
         while len(stack) > 1:  # httpd refuses this; keep what was read
             frame = stack[-1]
             self.note(file, frame.line, f"<{frame.name}> is never closed in this file",
@@ -284,8 +315,10 @@ class _Reader:
                    else Reading.MACRO if parent.reading is Reading.MACRO or ignored
                    else Reading.SECTION if not conditional
                    else Reading.CONDITIONAL if holds else Reading.SKIPPED)
+        hidden = parent.hidden if not parent.active else \
+            [] if conditional and active and not holds else None
         return _Frame(name, args, file, number, last, active=holds and not ignored,
-                      flatten=conditional, reading=reading)
+                      flatten=conditional, reading=reading, hidden=hidden)
 
     def _close(self, file: str, number: int, line: str, stack: list[_Frame]) -> None:
         frame = stack[-1]
@@ -301,6 +334,12 @@ class _Reader:
         parent = stack[-1]
         if not parent.active:
             return
+        if frame.hidden is not None:
+            holder = next(f for f in reversed(stack) if not f.flatten)
+            self.hidden.append(HiddenSection(
+                Directive(frame.name, frame.args, frame.file, frame.line,
+                          tuple(frame.hidden), frame.last),
+                holder.name.lower(), holder.file, holder.line))
         if frame.flatten:
             parent.children.extend(frame.children)
         elif frame.active:
@@ -379,6 +418,7 @@ class _Reader:
                           fatal=True)
                 unread = f"cannot read {path}: {exc.strerror or exc}"
                 continue
+            self.includes.append(IncludeLine(path, file, number))
             read += self.read_file(path, text, depth + 1)
         return read, unread
 

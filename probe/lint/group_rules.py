@@ -5,7 +5,11 @@
 * ``ssl_twin``: the HTTPS VirtualHost of a host name runs a mount embedded that its HTTP
   twin runs in a daemon process group (a copy that lost ``WSGIProcessGroup`` or
   ``process-group=``, as certbot's ``-le-ssl.conf`` copies can), so http:// and https://
-  answer from different processes, one of them the Apache children.
+  answer from different processes, one of them the Apache children;
+* ``wsgi_hidden``: mod_wsgi directives inside an ``<IfModule>`` naming mod_wsgi in a way
+  httpd does not know (``mod_wsgi`` instead of ``wsgi_module`` or ``mod_wsgi.c``) while
+  mod_wsgi is loaded: httpd never reads them (an application meant for a daemon group
+  runs embedded).
 """
 
 from __future__ import annotations
@@ -85,4 +89,23 @@ def ssl_twin(site: Site) -> list[ConfigFinding]:
                 f"https:// answer from different processes",
                 f"give the SSL VirtualHost the same process group as the HTTP one "
                 f"({twin.process_group_from})"))
+    return findings
+
+
+def wsgi_hidden(site: Site) -> list[ConfigFinding]:
+    findings: list[ConfigFinding] = []
+    for hidden in site.config.hidden:
+        section = hidden.section
+        name = section.arg(0).lstrip("!")
+        written = [d for d in section.body() if d.key.startswith("wsgi")]
+        if section.key != "ifmodule" or "wsgi" not in name.lower() or not written \
+                or section.arg(0).startswith("!") or not site.apps:
+            continue
+        shown = ", ".join(f"{d.name} {' '.join(d.args)} ({d.where})" for d in written[:3])
+        findings.append(ConfigFinding(
+            "wsgi_hidden", Severity.ERROR, section.file, section.line,
+            f"<IfModule {name}> does not hold (httpd knows mod_wsgi as wsgi_module or "
+            f"mod_wsgi.c) while this configuration uses mod_wsgi ({site.apps[0].directive.name} "
+            f"at {site.apps[0].where}): httpd never reads {shown}",
+            "write <IfModule wsgi_module> (or remove the <IfModule> around the directives)"))
     return findings

@@ -16,7 +16,7 @@ from probe.lint.alias_rules import alias_order
 from probe.lint.daemon_rules import daemon_groups
 from probe.lint.findings import ConfigFinding, Rule, Severity
 from probe.lint.group_names import application_group
-from probe.lint.group_rules import broad_process_group, ssl_twin
+from probe.lint.group_rules import broad_process_group, ssl_twin, wsgi_hidden
 from probe.lint.interpreter_rules import environ_leak, shared_interpreter
 from probe.lint.read_rules import unreadable
 from probe.lint.section_rules import section_order
@@ -35,7 +35,7 @@ def options(site: Site) -> list[ConfigFinding]:
 
 RULES: tuple[Rule, ...] = (alias_order, environ_leak, shared_interpreter, vhost_fallback,
                            vhost_shadowed, access_context, broad_process_group, ssl_twin,
-                           daemon_groups, options, unreadable, section_order,
+                           wsgi_hidden, daemon_groups, options, unreadable, section_order,
                            duplicate_directive, application_group, server_only,
                            server_name)
 

@@ -35,6 +35,7 @@ _HELP = {
     "config": "Configuration httpd refuses or lint could not read",
     "broad_process_group": "A server-scope WSGIProcessGroup shared by several applications",
     "ssl_twin": "An HTTPS twin runs embedded what HTTP runs in a daemon group",
+    "wsgi_hidden": "mod_wsgi directives inside an <IfModule> name httpd does not know",
     "apachectl": "Lint's VirtualHost model disagrees with httpd -S",
     "section_unused": "A WSGIProcessGroup in a section that holds no application",
     "section_order": "A section's process or application group a later section overrides",

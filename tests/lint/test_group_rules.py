@@ -87,3 +87,17 @@ def test_https_twin_running_embedded(tmp_path: Path) -> None:
 @pytest.mark.parametrize("group", ["process-group=shop", "process-group=shop-tls"])
 def test_https_twin_in_a_daemon_group_is_fine(tmp_path: Path, group: str) -> None:
     assert "ssl_twin" not in {f.code for f in lint(tmp_path, TWINS.format(group=group)).findings}
+
+
+def test_a_process_group_inside_an_ifmodule_httpd_does_not_know(tmp_path: Path) -> None:
+    # httpd matches <IfModule> on wsgi_module or mod_wsgi.c: "mod_wsgi" never holds.
+    hidden = ("<VirtualHost *:80>\n    ServerName b.example.com\n"
+              "    WSGIScriptAlias / /srv/b/wsgi.py\n    <IfModule mod_wsgi>\n"
+              "        WSGIProcessGroup b\n    </IfModule>\n</VirtualHost>\n")
+    result = lint(tmp_path, "LoadModule mpm_event_module m.so\n"
+                            "LoadModule wsgi_module w.so\nWSGIDaemonProcess b\n" + hidden)
+    [finding] = [f for f in result.findings if f.code == "wsgi_hidden"]
+    assert finding.line == 7 and "WSGIProcessGroup b" in finding.message
+    held = lint(tmp_path, "LoadModule mpm_event_module m.so\nLoadModule wsgi_module w.so\n"
+                          "WSGIDaemonProcess b\n" + hidden.replace("mod_wsgi>", "wsgi_module>"))
+    assert not [f for f in held.findings if f.code == "wsgi_hidden"]
