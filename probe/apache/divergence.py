@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
+from probe.apache.config import Directive
 from probe.apache.hostnames import name_matches
 from probe.apache.mapping import map_path, source
 from probe.apache.model import Server, Site
@@ -62,11 +63,65 @@ def divergence(site: Site, route: PredictedRoute, hostname: str, ip: str | None,
                           source(wanted.directive))
         reaches = not wanted.is_match and mount_matches(wanted.mount, map_path(
             site, server, path).path)
+        if reaches and mount.source is not None:
+            meant = brought_in(site, meant, mount.source)
         return Divergence("mount", mount, meant, "alias_order" if reaches else None)
     chosen = route.step("process_group")
     if group is not None and route.process_group != group and chosen is not None:
-        return Divergence("process_group", chosen, None, "process_group_scope")
+        if chosen.source is not None:
+            return Divergence("process_group", chosen, None, "process_group_scope")
+        # No directive gives this script a group: the one meant is not applied, either hidden
+        # in a section httpd never reads or never written for it.
+        hidden = hidden_group(site, server, group)
+        meant = RouteStep("process_group", group, f"{mount.rule.split(' is the first')[0]} "
+                          f"gives no process-group=", mount.source)
+        return Divergence("process_group", hidden or chosen, meant, "daemon_group_unused")
     return None
+
+
+def hidden_group(site: Site, server: Server, group: str) -> RouteStep | None:
+    """A ``WSGIProcessGroup group`` of ``server`` written inside a conditional section
+    that does not hold, as the step that hides it (the section's opening line)."""
+    for hidden in site.config.hidden:
+        section = hidden.section
+        own = (hidden.parent_key == "virtualhost" and not server.is_main
+               and (hidden.parent_file, hidden.parent_line) == (server.file, server.line)) or \
+            (hidden.parent_key == "" and server.is_main)
+        written = next((d for d in section.body() if d.key == "wsgiprocessgroup"
+                        and d.args and d.args[0] == group), None)
+        if own and written is not None:
+            return RouteStep("process_group", "''", (
+                f"<{section.name} {' '.join(section.args)}> does not hold"
+                f"{_module_names(section)}, so httpd never reads the WSGIProcessGroup "
+                f"{group} written in it at {written.where}"), source(section))
+    return None
+
+
+def _module_names(section: Directive) -> str:
+    if section.key != "ifmodule" or "wsgi" not in section.arg(0).lower():
+        return ""
+    return " (httpd knows mod_wsgi as wsgi_module or mod_wsgi.c)"
+
+
+def brought_in(site: Site, meant: RouteStep, before: Source) -> RouteStep:
+    """``meant`` (an alias line) as the ``Include`` in ``before``'s file that brings it in,
+    when it comes from another file: that Include is the line to move."""
+    if meant.source is None or meant.source.file == before.file:
+        return meant
+    file = meant.source.file
+    for _ in range(16):  # nested includes, each read once
+        lines = [i for i in site.config.includes if i.file == file]
+        here = [i for i in lines if i.by_file == before.file and i.by_line > before.line]
+        if here:
+            line = min(here, key=lambda i: i.by_line)
+            return RouteStep("mount", meant.decision,
+                             f"the Include that brings in {meant.rule}, written at "
+                             f"{meant.source}",
+                             Source(line.by_file, line.by_line))
+        if not lines:
+            break
+        file = lines[0].by_file
+    return meant
 
 
 def _runs(site: Site, server: Server, script: str, path: str) -> bool:

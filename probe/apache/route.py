@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from probe.apache.config import Directive
 from probe.apache.divergence import divergence
+from probe.apache.intended import intended_script
 from probe.apache.mapping import UrlMapping, map_path, source
 from probe.apache.model import Server, Site, WsgiApp
 from probe.apache.names import (
@@ -61,6 +62,13 @@ class ApacheRoutes:
         """Where ``route`` leaves the route to ``script`` (in daemon ``group``, if given)."""
         hostname, ip, port = _where(route.url, route.address)
         return divergence(self.site, route, hostname, ip, port, script, group)
+
+    def intended(self, route: PredictedRoute, group: str | None,
+                 package: str | None) -> tuple[str, str] | None:
+        """The script meant for ``route``'s URL as the configuration mounts it, and why."""
+        hostname, ip, port = _where(route.url, route.address)
+        found = intended_script(self.site, route, hostname, ip, port, group, package)
+        return None if found is None else (found.script, found.why)
 
     def route(self, url: str, address: str | None) -> PredictedRoute:
         parts = urlsplit(url)

@@ -7,16 +7,17 @@ or the cause-less verdict when it supports none. The words are in :mod:`probe.di
 
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import urlsplit
 
-from probe.apache.names import is_shorter_mount, vhost_of
-from probe.diagnose import causes_sharing, causes_site, wording
+from probe.apache.names import is_shorter_mount, mount_matches, vhost_of
+from probe.diagnose import causes_sharing, causes_site, site_wording, wording
 from probe.diagnose import near_miss as near_miss_wording
 from probe.diagnose.identify import Comparison, SweepContext, host_of
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Instance
-from probe.model import Observation
+from probe.model import Candidate, Cause, Observation
 
 
 def wrong_instance(
@@ -28,7 +29,7 @@ def wrong_instance(
     who = wording.who(answer, shown)
     misplaced = causes_sharing.process_group_scope(obs, answer, shown, context)
     if misplaced is not None:
-        return misplaced
+        return _with_groups(misplaced, obs, answer, context)
     rewritten = causes_sharing.host_rewritten(url, answer, who, shown, expected)
     if rewritten is not None:
         return rewritten
@@ -41,7 +42,50 @@ def wrong_instance(
         # Another site answered: its swallowing mount matters only if the name is its own.
         return causes_site.other_site(obs, answer, who, shown, vhost, context,
                                       swallowed and not _other_answers_on(host, obs, context))
-    return causes_site.same_site(obs, answer, who, shown, context, expected_mount, swallowed)
+    found = causes_site.same_site(obs, answer, who, shown, context, expected_mount, swallowed)
+    if swallowed or found.cause is not None:
+        return found
+    return _same_site_other_mount(obs, answer, who, shown, context, found)
+
+
+def _same_site_other_mount(obs: Observation, answer: EndpointAnswer, who: str, shown: str,
+                           context: SweepContext, found: Diagnosis) -> Diagnosis:
+    """The URL's own site answered from another application on a mount that is not shorter:
+    the candidates follow the observed SCRIPT_NAME. One that is no prefix of the path shows
+    a step before the WSGI mounts changed the path; the same mount may be an earlier alias
+    (a WSGIScriptAliasMatch), a mapping step, or an earlier site with the same name."""
+    mount = answer.script_name
+    path = urlsplit(obs.target.url).path or "/"
+    if mount is None:
+        return found
+    seen = (*found.evidence, causes_site.observed(obs, context,
+                                                  f"request.script_name = {mount!r}"))
+    check = causes_site.CONFIG_CHECK
+    remapped = not mount_matches(mount, path)
+    to = f"maps {path} to {mount or '/'}" if remapped else f"takes {path}"
+    mapping = Candidate(Cause.URL_MAPPING, f"{check}: a rewrite ([PT]), Alias or ProxyPass "
+                                           f"before the mounts {to}")
+    if remapped:
+        told = site_wording.other_application(obs.target.url, obs.target.expected or "",
+                                              answer, who, shown, seen, (mapping,))
+        return dataclasses.replace(told, explanation=(
+            f"{told.explanation} The observed script_name {mount!r} is no prefix of the path "
+            f"{path}: a step before the WSGI mounts changed the path."))
+    return site_wording.other_application(obs.target.url, obs.target.expected or "", answer,
+                                          who, shown, seen, (
+        Candidate(Cause.ALIAS_ORDER, f"{check}: an earlier alias of this site (a "
+                                     f"WSGIScriptAliasMatch) matches {path} first"),
+        mapping, *found.candidates))
+
+
+def _with_groups(found: Diagnosis, obs: Observation, answer: EndpointAnswer,
+                 context: SweepContext) -> Diagnosis:
+    """A daemon group cause is named from the answer's fields: they are its evidence."""
+    if found.evidence:
+        return found
+    return dataclasses.replace(found, evidence=(causes_site.observed(
+        obs, context, f"process_group = {answer.process_group!r}, application_group = "
+                      f"{answer.application_group!r}, label = {answer.label!r}"),))
 
 
 def _other_answers_on(host: str, obs: Observation, context: SweepContext) -> bool:
@@ -66,9 +110,9 @@ def near_miss(obs: Observation, answer: EndpointAnswer, comparison: Comparison,
         scoped = causes_sharing.process_group_scope(obs, answer, shown, context,
                                                     require_sharing=True)
         if scoped is not None:
-            return scoped
-        return near_miss_wording.daemon_group_unused(obs.target.url, expected, comparison,
-                                                     answer, shown)
+            return _with_groups(scoped, obs, answer, context)
+        return _with_groups(near_miss_wording.daemon_group_unused(
+            obs.target.url, expected, comparison, answer, shown), obs, answer, context)
     return near_miss_wording.near_miss(obs.target.url, expected, comparison, answer, shown)
 
 

@@ -34,6 +34,9 @@ from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
 
 _FIELDS = ("application_group", "process_group", "script_name")
 _SITE_LINE = re.compile(r" at (.+):(\d+)$")
+_CITED = re.compile(r"written at (\S+?):(\d+)")
+_CONFIG_HINT = re.compile(r"\s*Sweep with --config PATH[^.]*\.")
+"""The answers-alone advice to give the configuration: said no more once it was given."""
 RUNNING_CHECK = "the configuration the server runs (the one given does not decide this, see above)"
 """A candidate's check once the configuration given was read and could not decide."""
 
@@ -47,6 +50,10 @@ class ConfigJoin:
     findings: Mapping[tuple[str, int], tuple[str, str]] = field(default_factory=dict)
     divergence: Callable[[PredictedRoute, str, str | None], Divergence | None] | None = None
     """Where a route leaves the one to a WSGI script in a daemon group (the front's own)."""
+    intended: Callable[[PredictedRoute, str | None, str | None],
+                       tuple[str, str] | None] | None = None
+    """The script the configuration mounts for a route's URL other than the route's, given
+    the daemon group and settings package declared (and why), when no answer names it."""
 
 
 def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
@@ -90,25 +97,49 @@ def _differences(route: PredictedRoute,
 
 
 def _intended(obs: Observation, context: SweepContext) -> tuple[str | None, str | None]:
-    """The WSGI script and daemon group of the expected instance: the script its own right
-    answers report (observed ``script_file``), the group the manifest declares."""
+    """The WSGI script and daemon group of the expected instance: the script its own
+    answers report (observed ``script_file``; its right answers first, then any answer of
+    it at another URL), the group the manifest declares."""
     expected = obs.target.expected
     instance = context.manifest.instances.get(expected or "")
     if instance is None:
         return None, None
     key = ("intended_script", instance.name)
     if key not in context.memo:  # once per instance: asked for every wrong URL
-        scripts = (a.raw.get("script_file") for o, a in context.answers_of(instance.name)
-                   if o.target.expected == instance.name)
+        answers = context.answers_of(instance.name)
+        right = [a for o, a in answers if o.target.expected == instance.name]
+        scripts = (a.raw.get("script_file") for a in (*right, *(a for _, a in answers)))
         context.memo[key] = next((s for s in scripts if isinstance(s, str) and s), None)
     script = context.memo[key]
     return script if isinstance(script, str) else None, instance.process_group
+
+
+def _script_of(obs: Observation) -> str | None:
+    answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer), None)
+    script = answer.raw.get("script_file") if answer is not None else None
+    return script if isinstance(script, str) and script else None
+
+
+def _package(obs: Observation, context: SweepContext) -> str | None:
+    """The top package of the expected instance's declared settings module."""
+    instance = context.manifest.instances.get(obs.target.expected or "")
+    settings = instance.settings if instance is not None else None
+    return settings.split(".", 1)[0] if settings and "." in settings else None
 
 
 def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
                   context: SweepContext, config: ConfigJoin) -> Diagnosis:
     """The first step where ``route`` leaves the route to the intended application."""
     script, group = _intended(obs, context)
+    if script is None and diagnosis.cause in (Cause.PROCESS_GROUP_SCOPE,
+                                              Cause.DAEMON_GROUP_UNUSED):
+        # A near miss: the expected application answered, its own script_file is the one.
+        script = _script_of(obs)
+    chosen = ""  # how the configuration told the intended script, when no answer did
+    if script is None and config.intended is not None and obs.target.expected:
+        read = config.intended(route, group, _package(obs, context))
+        if read is not None:
+            script, chosen = read
     found: Divergence | None = None
     if config.divergence is not None and script is not None:
         found = config.divergence(route, script, group)
@@ -126,7 +157,13 @@ def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     host = (urlsplit(obs.target.url).hostname or "").lower()
     lint = _lint(route, found, config)
     explained = words.config_cause(obs, diagnosis, route, found, host, lint)
-    chain = _configured((*route.steps, *((found.meant,) if found.meant else ())))
+    if chosen:
+        explained = dataclasses.replace(
+            explained, explanation=f"{explained.explanation} The intended application: "
+                                   f"{chosen}.")
+    # The step that left the route may be none of the route's (a section httpd never reads).
+    extra = (found.step,) if found.step not in route.steps else ()
+    chain = _configured((*route.steps, *extra, *((found.meant,) if found.meant else ())))
     # The configuration names the step that took the URL (file:line): the candidates of the
     # answers alone, each to be decided by reading it, are decided or refuted by it.
     return dataclasses.replace(
@@ -144,6 +181,8 @@ def _lint(route: PredictedRoute, found: Divergence,
         where = _SITE_LINE.search(step.decision) if step.stage == "site" else None
         if where:
             places.append((where.group(1), int(where.group(2))))
+    if found.meant is not None:  # a line the meant step cites (an included alias)
+        places += [(f, int(n)) for f, n in _CITED.findall(found.meant.rule)]
     seen: list[tuple[str, str, str]] = []
     for place in dict.fromkeys(places):
         if place in config.findings:
@@ -171,5 +210,6 @@ def _add(diagnosis: Diagnosis, sentence: str, evidence: tuple[Evidence, ...]) ->
         dataclasses.replace(c, check=f"{RUNNING_CHECK}: {c.check.removeprefix(prefix)}")
         if c.check.startswith(prefix) else c for c in diagnosis.candidates)
     return dataclasses.replace(diagnosis, explanation=f"{diagnosis.explanation} {sentence}",
+                               fix=_CONFIG_HINT.sub("", diagnosis.fix),
                                evidence=(*diagnosis.evidence, *evidence),
                                candidates=candidates)

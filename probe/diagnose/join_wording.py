@@ -101,14 +101,34 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         else:
             fix = f"Give {expected} a mount for {path} before the one at {leaves.source}."
     else:
-        why = (f"The route leaves the intended one at the daemon process group: "
-               f"{leaves.rule} ({leaves.source}).")
-        fix = (f"At {leaves.source}, make the process group apply only where meant (a "
-               f"<Location> for that mount listed after the broader one, or process-group= "
-               f"on the mount of {expected}).")
+        why, fix = _process_group(found, expected)
     told = "".join(f" probe lint reports {code} at {where}: {message}."
                    for code, where, message in lint)
     return dataclasses.replace(diagnosis, explanation=f"{first} {why}{told}", fix=fix)
+
+
+def _process_group(found: Divergence, expected: str) -> tuple[str, str]:
+    """Why and fix at the daemon process group: a directive applies too broadly, or none
+    applies (written for another place, or hidden in a section httpd never reads)."""
+    leaves, meant = found.step, found.meant
+    first = "The route leaves the intended one at the daemon process group: "
+    if found.cause != "daemon_group_unused" or meant is None:
+        return (f"{first}{leaves.rule} ({leaves.source})."), (
+            f"At {leaves.source}, make the process group apply only where meant (a "
+            f"<Location> for that mount listed after the broader one, or process-group= "
+            f"on the mount of {expected}).")
+    group = meant.decision
+    mount = f"the mount at {meant.source}" if meant.source is not None else "its mount"
+    if leaves.source is not None:
+        return (f"{first}{leaves.rule} ({leaves.source}); no other WSGIProcessGroup or "
+                f"process-group= applies to this URL, so it runs embedded."), (
+            f"At {leaves.source}, make the section hold (<IfModule wsgi_module>) or remove "
+            f"it around WSGIProcessGroup {group}; or add process-group={group} to {mount}.")
+    return (f"{first}no WSGIProcessGroup of the configuration applies to the script of "
+            f"{expected} at this URL and {meant.rule} ({meant.source}), so it runs "
+            f"embedded."), (
+        f"Add process-group={group} to {mount} (or 'WSGIProcessGroup {group}' in a "
+        f"<Location> for that mount or a <Directory> holding its script).")
 
 
 def _summary(route: PredictedRoute) -> str:

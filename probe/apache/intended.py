@@ -1,0 +1,78 @@
+"""The WSGI script meant to answer a URL, read from the configuration when no answer of the
+expected instance reported its own (``script_file``): a mount just added, a site never
+answered right.
+
+The configuration offers the applications that could take the URL: the mounts of the chosen
+VirtualHost whose URL matches the path as requested, and those of the other VirtualHosts of
+the address set that also claim the host name. The one the route did not take is meant, when
+exactly one is left after narrowing by what the manifest declares (the daemon group, then
+the settings package as a directory of the script's path). Anything else decides nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from probe.apache.hostnames import name_matches
+from probe.apache.model import Site, WsgiApp
+from probe.apache.names import mount_matches
+from probe.apache.vhost_select import select_vhost
+from probe.front import PredictedRoute
+
+
+@dataclass(frozen=True)
+class IntendedScript:
+    script: str
+    why: str  # how it was chosen, citing file:line
+
+
+def intended_script(site: Site, route: PredictedRoute, hostname: str, ip: str | None,
+                    port: int, group: str | None, package: str | None) -> IntendedScript | None:
+    """The one script other than the route's that the configuration mounts for the URL."""
+    choice = select_vhost(site, hostname, ip, port)
+    if choice.undecided is not None:
+        return None
+    path = urlsplit(route.url).path or "/"
+    servers = [choice.server, *(v for v in choice.candidates if v is not choice.server
+                                and name_matches(v.server_name, v.aliases, hostname))]
+    apps = [a for server in servers for a in site.aliases_for(server)
+            if not a.handler and _matches(a, path)
+            and not (route.script_file and _same(a.target, route.script_file))]
+    narrowed = "the only application other than the route's that the configuration mounts "\
+               "for this URL"
+    if group is not None and any(a.process_group == group for a in apps):
+        apps = [a for a in apps if a.process_group == group]
+        narrowed = f"the application the configuration mounts for this URL in daemon " \
+                   f"group {group!r} (the manifest's process_group)"
+    if len(_scripts(apps)) > 1 and package:
+        packaged = [a for a in apps if package in a.target.split(os.sep)]
+        if len(_scripts(packaged)) == 1:
+            apps = packaged
+            narrowed = f"the application the configuration mounts for this URL from a " \
+                       f"directory {package!r} (the manifest's settings package)"
+    if len(_scripts(apps)) != 1:
+        return None
+    app = apps[0]
+    return IntendedScript(app.target, f"no answer of the expected instance reported its "
+                          f"script_file; {app.target} is {narrowed}: "
+                          f"{app.directive.name} {app.mount} ({app.where})")
+
+
+def _matches(app: WsgiApp, path: str) -> bool:
+    if not app.is_match:
+        return mount_matches(app.mount, path)
+    try:
+        return re.match(app.mount, path) is not None
+    except re.error:
+        return False
+
+
+def _scripts(apps: list[WsgiApp]) -> set[str]:
+    return {os.path.realpath(a.target) for a in apps}
+
+
+def _same(a: str, b: str) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
