@@ -65,6 +65,9 @@ class Cause(StrEnum):
     URL_MAPPING = "url_mapping"
     """A URL-mapping step before the WSGI mounts (a rewrite, proxy or alias) took the path:
     named only from a configuration line."""
+    UNDEFINED_DAEMON = "undefined_daemon"
+    """A 500: the route's daemon process group is not defined for its VirtualHost (lint's
+    rule of that name at the line using it); named only from a configuration line."""
 
 
 class Liveness(StrEnum):

@@ -826,6 +826,22 @@ def test_shared_interpreter() -> None:
     assert report.status is Status.CRITICAL
 
 
+def test_shared_interpreter_names_who_answered_not_who_was_expected() -> None:
+    # project-2's URL answered by project-1 in that interpreter: project-2 never ran there.
+    common: dict[str, Any] = {"pid": 200, "process_group": "shared", "application_group": ""}
+    p1 = ep("project-1", host="site-1.example.com", **common)
+    other = ep("other-app", host="www.site-1.example.com", settings="other.settings", **common)
+    report = run(healthy(**{SITE1: thrice(SITE1, "project-1", p1),
+                            SUB: thrice(SUB, "project-2", p1),
+                            WWW1: thrice(WWW1, "project-1", other)}))
+    [finding] = [f for f in report.findings if f.code == "shared_interpreter"]
+    assert finding.instances == ("other-app", "project-1")
+    assert "project-2" not in finding.explanation
+    # What works leads; removing %{GLOBAL} alone leaves os.environ shared.
+    assert "Run each application in its own daemon process group" in finding.explanation
+    assert "still share one process and its os.environ" in finding.explanation
+
+
 def test_embedded_shared_interpreter_is_not_also_a_shared_process_warning() -> None:
     # One interpreter (same pid and application group): shared_interpreter says it all.
     common: dict[str, Any] = {"pid": 500, "process_group": "",

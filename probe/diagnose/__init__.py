@@ -23,7 +23,7 @@ and fixes; :mod:`.near_miss` for answers matching some declared fields), :mod:`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -117,7 +117,8 @@ def diagnose(
     results = tuple(_result(obs, d, kept) for obs, d in zip(observations, diagnoses, strict=True))
     del diagnoses, kept  # before the findings: they look at every result, not at these
     try:
-        findings = cross_url_findings(observations, results, context.identify)
+        findings = cross_url_findings(observations, results, context.identify,
+                                      _group_line(apache_join))
         findings += backend_findings(results)
         findings += code_drift_findings(observations, context.identify)
     except Exception as exc:  # a bug some answer set off: the URLs' verdicts still stand
@@ -130,6 +131,15 @@ def diagnose(
             f"({_error(failed_wording)}); each URL's verdict stands.")),)
     return Report(results, findings, duration_s=duration_s, interrupted=interrupted,
                   unprobed=unprobed)
+
+
+def _group_line(config: ConfigJoin | None) -> Callable[[Observation], str | None] | None:
+    """With Apache's --config: the line setting a URL's application group, for findings."""
+    if config is None:
+        return None
+    from probe.diagnose.join_sharing import group_line
+
+    return lambda obs: group_line(config, obs)
 
 
 def _diagnosed(obs: Observation, context: SweepContext, cutoffs: RestartCutoffs,

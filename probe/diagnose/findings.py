@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import ANY_INSTANCE
 from probe.model import Finding, Observation, Status, TargetResult, Verdict
 
 Identify = Callable[[EndpointAnswer, str | None], str | None]
+GroupLine = Callable[[Observation], str | None]
+"""With --config: the directive (and file:line) that sets a URL's application group."""
 
 
 def cross_url_findings(
     observations: Sequence[Observation],
     results: Sequence[TargetResult],
     identify: Identify,
+    group_line: GroupLine | None = None,
 ) -> tuple[Finding, ...]:
     """Findings over all answers: shared instances, shared interpreters, shared processes."""
     # A cache's replay or a broken answer says nothing about how instances share processes.
@@ -28,14 +31,16 @@ def cross_url_findings(
     wrong_urls = {r.url for r in results if r.verdict in _SAID_BY_THE_URL}
 
     def name(obs: Observation, answer: EndpointAnswer) -> str:
+        # Who answered, told from the answer: the manifest's expected instance of the URL
+        # only breaks a tie between instances the answer matches equally. A URL of beta
+        # answered by alpha puts alpha in that process, never beta.
         expected = obs.target.expected
-        if expected not in (None, ANY_INSTANCE):
-            return expected
-        return identify(answer, None) or answer.label or answer.application_group or "?"
+        hint = expected if expected not in (None, ANY_INSTANCE) else None
+        return identify(answer, hint) or answer.label or answer.application_group or "?"
 
     return (
         *_shared_instance(answers, wrong_urls),
-        *_shared_interpreter(answers, name),
+        *_shared_interpreter(answers, name, group_line),
         *_embedded_shared_process(answers, name),
     )
 
@@ -77,30 +82,45 @@ def _shared_instance(
 def _shared_interpreter(
     answers: Sequence[tuple[Observation, EndpointAnswer]],
     name: Callable[[Observation, EndpointAnswer], str],
+    group_line: GroupLine | None,
 ) -> list[Finding]:
     """Different applications loaded in one sub interpreter share Django's settings."""
     by_interpreter: dict[tuple[int, str], set[str]] = defaultdict(set)
     labels: dict[tuple[int, str], set[str | None]] = defaultdict(set)
+    urls: dict[tuple[int, str], dict[str, Observation]] = defaultdict(dict)
     for obs, answer in answers:
         if answer.pid is None or answer.application_group is None:
             continue
         key = (answer.pid, answer.application_group)
         by_interpreter[key].add(name(obs, answer))
         labels[key].add(answer.label)
+        urls[key].setdefault(obs.target.url, obs)
     findings = []
     for (pid, group), names in sorted(by_interpreter.items()):
         if len(names) > 1 and len(labels[(pid, group)]) > 1:
+            from probe.diagnose.wording_causes import shared_interpreter_fix
+
+            lines = _group_lines(urls[(pid, group)].values(), group_line)
             findings.append(Finding(
                 code="shared_interpreter",
                 severity=Status.CRITICAL,
                 instances=tuple(sorted(names)),
                 explanation=(
                     f"{_and(sorted(names))} run in one Python interpreter (pid {pid}, "
-                    f"application group {group!r}), so they share one Django configuration: "
-                    f"give each its own WSGIApplicationGroup (the default %{{RESOURCE}} does)."
+                    f"application group {group!r}{lines}), so they share one Django "
+                    f"configuration, and one process and its os.environ. "
+                    f"{shared_interpreter_fix('each application')}"
                 ),
             ))
     return findings
+
+
+def _group_lines(observations: Iterable[Observation], group_line: GroupLine | None) -> str:
+    """The configuration lines that set the shared application group, each once."""
+    if group_line is None:
+        return ""
+    lines = [line for line in dict.fromkeys(group_line(o) for o in observations) if line]
+    return f", set by {'; '.join(lines)}" if lines else ""
 
 
 def _embedded_shared_process(

@@ -61,8 +61,10 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     """``diagnosis`` (from the answers alone) with what the configuration adds."""
     answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer),
                   None)
-    if answer is None:
-        return diagnosis
+    if answer is None:  # no_endpoint, a 500: only the route can say why
+        from probe.diagnose.join_unanswered import unanswered
+
+        return unanswered(obs, diagnosis, context, config)
     address = obs.target.address or next((s.address for s in reversed(obs.samples)
                                           if s.address), None)
     route = config.front.route(obs.target.url, address)
@@ -72,6 +74,10 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     if differ:
         return _add(diagnosis, words.not_this_configuration(differ),
                     words.difference_evidence(obs, differ, context))
+    if diagnosis.cause is Cause.SHARED_INTERPRETER:  # the route is right; cite its lines
+        from probe.diagnose.join_sharing import cited
+
+        return cited(obs, diagnosis, route, answer)
     if diagnosis.verdict not in (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED):
         return diagnosis  # the route is right; what went wrong is not a route's
     return _config_cause(obs, diagnosis, route, context, config)

@@ -19,6 +19,9 @@ from probe.endpoint_answer import EndpointAnswer
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Sample, Verdict
 
 GATEWAY = (502, 503, 504)
+CONFIG_HINT = (" Sweep with --config PATH (the front's configuration) to have a configuration "
+               "cause named.")
+"""Said of a 500 without --config; a join that read it and found no cause takes it off."""
 
 
 def _header(sample: Sample) -> str:
@@ -37,7 +40,7 @@ def http_error(obs: Observation, sample: Sample, leak_suspect: EndpointAnswer | 
     if status in GATEWAY and leak_suspect is None:
         return _gateway(url, status, sample, share, reached, evidence)
     explanation = f"{url} answered HTTP {status}{share} ({_header(sample)})."
-    fix = f"Read {_log(sample, reached)} for the traceback of this request."
+    fix = _read_log(sample, reached)
     if leak_suspect is not None:
         explanation += (
             f" A likely cause (not certain): {suspect_name} runs embedded in Apache with "
@@ -51,6 +54,19 @@ def http_error(obs: Observation, sample: Sample, leak_suspect: EndpointAnswer | 
             "setdefault(), or run each instance in its own daemon process group."
         )
     return Diagnosis(Verdict.HTTP_ERROR, explanation=explanation, fix=fix, evidence=evidence)
+
+
+def _read_log(sample: Sample, reached: list[EndpointAnswer]) -> str:
+    """Where the reason is: the answer shows no traceback, so none is promised (mod_wsgi
+    refuses some requests itself, e.g. for a daemon group the VirtualHost cannot use)."""
+    log = _log(sample, reached)
+    if log == "the Apache error log":
+        return (f"Read {log} at the time of this request: it says why, a Python traceback "
+                f"or mod_wsgi's own message (such as 'WSGI0152: Daemon process called ... "
+                f"cannot be accessed' for a daemon process group defined in another "
+                f"VirtualHost).{CONFIG_HINT}")
+    return (f"Read {log} at the time of this request: it says why (a Python traceback, or "
+            f"the server's own message).")
 
 
 def _log(sample: Sample, reached: list[EndpointAnswer]) -> str:

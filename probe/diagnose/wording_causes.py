@@ -20,6 +20,22 @@ OWN_DAEMON = ("run each application in its own daemon process group (WSGIDaemonP
               "process-group= on its WSGIScriptAlias)")
 
 
+def shared_interpreter_fix(name: str, script: str = "", line: str = "") -> str:
+    """What separates two applications sharing an interpreter: only their own daemon
+    groups also separate the process (os.environ); ``line``: where %{GLOBAL} is set."""
+    removed = line or ("'WSGIApplicationGroup %{GLOBAL}' (or application-group=%{GLOBAL} / "
+                       "the shared name)")
+    return (
+        f"Run {name}{script} in its own daemon process group (WSGIDaemonProcess + "
+        f"process-group= on its WSGIScriptAlias): that separates both the interpreter and the "
+        f"process. Removing {removed} alone gives each application its own sub interpreter "
+        f"(%{{RESOURCE}}) but they still share one process and its os.environ: a "
+        f"DJANGO_SETTINGS_MODULE set with os.environ.setdefault() (Django's startproject "
+        f"wsgi.py) keeps the value of the application loaded first, unless each WSGI script "
+        f"assigns it (os.environ['DJANGO_SETTINGS_MODULE'] = ...)."
+    )
+
+
 def _group(name: str | None) -> str:
     return "'' (%{GLOBAL}, the main interpreter)" if name == "" else repr(name)
 
@@ -37,12 +53,7 @@ def shared_interpreter(url: str, instance: Instance, owner: str, answer: Endpoin
             f"interpreter, so the application loaded second runs the first one's settings even "
             f"when its WSGI script assigns DJANGO_SETTINGS_MODULE."
         ),
-        fix=(
-            f"Give {instance.name} its own application group: remove "
-            f"'WSGIApplicationGroup %{{GLOBAL}}' (or application-group=%{{GLOBAL}} / the shared "
-            f"name) from the mount of {instance.name}{script_hint(answer)} so the default "
-            f"%{{RESOURCE}} applies, or {OWN_DAEMON}, where %{{GLOBAL}} is safe."
-        ),
+        fix=shared_interpreter_fix(instance.name, script_hint(answer)),
         answered_by=shown,
     )
 

@@ -107,11 +107,25 @@ def shared_interpreter(site: Site) -> list[ConfigFinding]:
                         f"{'embedded mode' if group == '' else 'process group ' + repr(group)})"
                         f" {why}: Django is set up once per interpreter and a module is "
                         f"imported once, so whichever loads second runs with the first one's"),
-                    fix=("give each application its own application group (drop "
-                         "WSGIApplicationGroup / application-group= for one of them) or its "
-                         "own daemon process group"),
+                    fix=_separate(mine, site.scripts.get(clash.target)),
                 ))
     return findings
+
+
+def _separate(*scripts: ScriptInfo | None) -> str:
+    """Own daemon groups first: another application group alone leaves one process, whose
+    os.environ a setdefault() of DJANGO_SETTINGS_MODULE still carries across."""
+    leaky = [f"{s.path}:{s.settings_line}" for s in scripts if s is not None
+             and s.uses_setdefault]
+    kept = (f"; {' and '.join(leaky)} set DJANGO_SETTINGS_MODULE with setdefault(), which "
+            f"keeps the value of the application loaded first" if leaky else
+            "; a DJANGO_SETTINGS_MODULE set with setdefault() keeps the value of the "
+            "application loaded first")
+    return ("give each application its own daemon process group (WSGIDaemonProcess NAME, then "
+            "process-group=NAME on its WSGIScriptAlias). Dropping WSGIApplicationGroup / "
+            "application-group= for one of them alone gives it its own sub interpreter in the "
+            f"same process, sharing os.environ{kept}, unless each script assigns "
+            "os.environ['DJANGO_SETTINGS_MODULE']")
 
 
 def _same_name_elsewhere(mine: ScriptInfo | None, other: ScriptInfo | None) -> bool:

@@ -1,0 +1,190 @@
+"""The configuration join of a URL the endpoint did not answer (``no_endpoint``, a 500).
+
+No answer says who was reached, so only the predicted route (``--config``) can say why:
+
+* ``no_endpoint``: where the route does not reach the expected instance's WSGI script (an
+  Alias, a rewrite or proxy before mod_wsgi, another VirtualHost, another mount), that step
+  is the reason, with its ``file:line``; installing the endpoint is advised only where the
+  route reaches the script;
+* a 500 from Apache: where the route's daemon process group cannot be used by the
+  VirtualHost (lint's ``undefined_daemon`` at the line that names it), that is the cause.
+
+The intended script is the one the instance's own right answers report (``script_file``),
+as in :mod:`probe.diagnose.join`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from probe.apache.route import ApacheRoutes
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.server_errors import CONFIG_HINT
+from probe.diagnose.wording import Diagnosis
+from probe.front import Divergence, FrontConfig, PredictedRoute, RouteStep
+from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
+
+if TYPE_CHECKING:
+    from probe.diagnose.join import ConfigJoin
+
+_MOUNTS_LATER = ("mod_rewrite, mod_proxy and mod_alias map a path before mod_wsgi's "
+                 "WSGIScriptAlias is tried")
+
+
+def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
+               config: ConfigJoin) -> Diagnosis:
+    """``diagnosis`` of a URL without an endpoint answer, with what the route says."""
+    if diagnosis.verdict is Verdict.NO_ENDPOINT and diagnosis.cause is None:
+        return _no_endpoint(obs, diagnosis, context, config)
+    last = obs.samples[-1] if obs.samples else None
+    if diagnosis.verdict is Verdict.HTTP_ERROR and diagnosis.cause is None and \
+            last is not None and last.status_code == 500:
+        found = _daemon_out_of_reach(obs, diagnosis, context, config)
+        # --config was read: its hint is spent whatever it told.
+        return dataclasses.replace(found, fix=found.fix.replace(CONFIG_HINT, ""))
+    return diagnosis
+
+
+def _route(obs: Observation, context: SweepContext, front: FrontConfig) -> PredictedRoute:
+    """The route of the request that got the status: the probe URL's, at its address."""
+    address = obs.target.address or next((s.address for s in reversed(obs.samples)
+                                          if s.address), None)
+    return front.route(obs.target.probe_url(context.manifest.probe.segment), address)
+
+
+def _intended(obs: Observation, context: SweepContext) -> str | None:
+    """The WSGI script the expected instance's own right answers report."""
+    name = obs.target.expected or ""
+    if name not in context.manifest.instances:
+        return None
+    scripts = (a.raw.get("script_file") for o, a in context.answers_of(name)
+               if o.target.expected == name)
+    return next((s for s in scripts if isinstance(s, str) and s), None)
+
+
+def _same(a: str | None, b: str) -> bool:
+    return a is not None and os.path.realpath(a) == os.path.realpath(b)
+
+
+def _configured(steps: tuple[RouteStep, ...]) -> tuple[Evidence, ...]:
+    return tuple(Evidence(EvidenceKind.CONFIGURED, s.rule, str(s.source))
+                 for s in steps if s.source is not None)
+
+
+def _no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
+                 config: ConfigJoin) -> Diagnosis:
+    route = _route(obs, context, config.front)
+    if route.undecided is not None or not route.steps:
+        return diagnosis
+    path = urlsplit(obs.target.url).path or "/"  # the URL's own, as the manifest says it
+    script = _intended(obs, context)
+    expected = obs.target.expected or "the expected instance"
+    mount = route.step("mount")
+    if route.script_file is not None and (script is None or _same(route.script_file, script)):
+        where = f" ({mount.rule}, {mount.source})" if mount and mount.source else ""
+        said = (f" The configuration given routes {path} to {route.script_file}{where}: the "
+                f"endpoint must answer from that script.")
+        return dataclasses.replace(diagnosis, explanation=diagnosis.explanation + said,
+                                   evidence=(*diagnosis.evidence, *_configured(route.steps)))
+    found = None
+    if script is not None and config.divergence is not None:
+        found = config.divergence(route, script, None)
+    step, meant, cause = _deciding(route, found)
+    whose = f"{expected}'s WSGI script" + (f" ({script})" if script else "")
+    if route.script_file is None:
+        reached = (f"it runs no WSGI application there "
+                   f"({mount.rule if mount else 'no WSGI mount matches'})")
+    else:
+        reached = f"it runs {route.script_file}" + (f" ({mount.source})" if mount and
+                                                     mount.source else "")
+    explanation = (f"{diagnosis.explanation} The configuration given does not route {path} "
+                   f"to {whose}: {step.rule} ({step.source}), so {reached}.")
+    if meant is not None and meant.source is not None:
+        explanation += f" Where {expected} is configured: {meant.rule} ({meant.source})."
+    fix = _fix(step, meant, route, path, expected, urlsplit(route.url).hostname or "")
+    evidence = (*diagnosis.evidence, *_configured((*route.steps, *((meant,) if meant else ()))))
+    return dataclasses.replace(diagnosis, cause=cause, explanation=explanation, fix=fix,
+                               evidence=evidence)
+
+
+def _deciding(route: PredictedRoute,
+              found: Divergence | None) -> tuple[RouteStep, RouteStep | None, Cause | None]:
+    """The step where the route leaves the intended script, what was meant, the cause."""
+    if found is not None and found.step.source is not None:
+        return found.step, found.meant, Cause(found.cause) if found.cause else None
+    mapping = route.step("mapping")
+    if mapping is not None and mapping.source is not None:
+        return mapping, None, Cause.URL_MAPPING
+    site = route.step("site")
+    mount = route.step("mount")
+    if mount is not None and mount.source is not None:
+        return mount, None, None
+    assert site is not None  # a decided Apache route starts with its site
+    return site, None, Cause.VHOST_FALLBACK if site.by == "default" else None
+
+
+def _fix(step: RouteStep, meant: RouteStep | None, route: PredictedRoute, path: str,
+         expected: str, host: str) -> str:
+    if step.stage == "mapping":
+        return (f"At {step.source}, keep {path} out of that rule ({step.rule}): "
+                f"{_MOUNTS_LATER}, so the mount of {expected} never sees it. Then install the "
+                f"endpoint if it is still not answered.")
+    if step.stage == "site":
+        other = f"the VirtualHost of {expected}" if meant is None else meant.decision \
+            if str(meant.source) in meant.decision else f"{meant.decision} ({meant.source})"
+        if step.by == "default":
+            return (f"Add 'ServerAlias {host}' inside {other}: no ServerName or ServerAlias "
+                    f"for this address matches {host}, so the first VirtualHost answers "
+                    f"({step.source}).")
+        return (f"At {step.source}, stop claiming {host} (narrow that name or wildcard), so "
+                f"that {other} gets it.")
+    if meant is not None and meant.source is not None:
+        return (f"Move the line at {meant.source} above the one at {step.source}: mod_wsgi "
+                f"uses the first WSGIScriptAlias that matches.")
+    return (f"Give {expected} a mount for {path} before the one at {step.source} "
+            f"({route.script_file or 'no application'} takes it now).")
+
+
+def _daemon_out_of_reach(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
+                         config: ConfigJoin) -> Diagnosis:
+    """A 500 where the route's daemon process group is not usable from its VirtualHost:
+    mod_wsgi refuses the request itself, no traceback is written."""
+    route = _route(obs, context, config.front)
+    step = route.step("process_group")
+    if route.undecided is not None or not route.process_group or step is None or \
+            step.source is None:
+        return diagnosis
+    code, message = config.findings.get((step.source.file, step.source.line), ("", ""))
+    if code != "undefined_daemon":
+        return diagnosis
+    group = route.process_group
+    defined = _definition(config.front, group)
+    if defined is None:
+        fix = f"Add WSGIDaemonProcess {group} (outside any VirtualHost to share it)."
+        logged = (f"The Apache error log has mod_wsgi's message that no daemon process "
+                  f"called {group!r} is configured, not a traceback")
+    else:
+        fix = f"Move WSGIDaemonProcess {group} ({defined}) outside the VirtualHost."
+        logged = (f"The Apache error log has mod_wsgi's 'WSGI0152: Daemon process called "
+                  f"{group!r} cannot be accessed by this WSGI application' for it, not a "
+                  f"traceback")
+    explanation = (f"{diagnosis.explanation} The configuration given sends this request to "
+                   f"daemon process group {group!r} ({step.rule}, {step.source}), which this "
+                   f"VirtualHost cannot use: probe lint reports undefined_daemon at "
+                   f"{step.source}: {message}. {logged}.")
+    evidence = [*diagnosis.evidence, *_configured(route.steps)]
+    if defined is not None:
+        evidence.append(Evidence(EvidenceKind.CONFIGURED, f"WSGIDaemonProcess {group}",
+                                 defined))
+    return dataclasses.replace(diagnosis, cause=Cause.UNDEFINED_DAEMON,
+                               explanation=explanation, fix=fix + " Then reload Apache.",
+                               evidence=tuple(evidence))
+
+
+def _definition(front: FrontConfig, group: str) -> str | None:
+    """``file:line`` of ``WSGIDaemonProcess group``, where the front is Apache's model."""
+    found = front.site.daemon(group) if isinstance(front, ApacheRoutes) else None
+    return found.directive.where if found is not None else None
