@@ -7,6 +7,8 @@ the VirtualHost that really served the request (port only when not 80/443), then
 
 from __future__ import annotations
 
+import dataclasses
+
 from datetime import UTC, datetime
 from typing import Any
 
@@ -687,6 +689,15 @@ def test_http_error_without_leak_hint() -> None:
     assert "likely cause" not in found.explanation
     # Nothing of this URL's answer names Apache: its log is not claimed (a tester's HAProxy).
     assert "Apache" not in found.fix and "no Server header" in found.fix
+
+
+def test_apache_500_fix_promises_no_traceback() -> None:
+    # mod_wsgi refuses some requests itself (WSGI0152): the log has the reason, maybe no
+    # traceback at all.
+    sample = dataclasses.replace(status(500), server="Apache/2.4.71 (Debian) mod_wsgi/6.1.1")
+    found = result(run(healthy(**{SUB: obs(SUB, "project-2", sample)})), SUB)
+    assert "the traceback of this request" not in found.fix
+    assert "WSGI0152" in found.fix and "--config" in found.fix
 
 
 def test_http_error_with_leak_hint_when_embedded_neighbour_has_other_settings() -> None:
