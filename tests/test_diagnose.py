@@ -8,7 +8,6 @@ the VirtualHost that really served the request (port only when not 80/443), then
 from __future__ import annotations
 
 import dataclasses
-
 from datetime import UTC, datetime
 from typing import Any
 
