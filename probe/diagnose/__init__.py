@@ -52,7 +52,7 @@ from probe.safe_text import one_line
 from probe.wire import literal_address
 
 if TYPE_CHECKING:
-    from probe.diagnose.join import ConfigJoin
+    from probe.diagnose.config_join import ConfigJoin
 
 INTERNAL_ERROR = "internal_error"
 """The finding when the findings across URLs could not be computed."""
@@ -73,7 +73,7 @@ def __getattr__(name: str) -> object:
     (with the configuration interface, probe.front) is no part of a sweep without one, such
     as every ``probe check``."""
     if name == "ConfigJoin":
-        from probe.diagnose.join import ConfigJoin
+        from probe.diagnose.config_join import ConfigJoin
 
         return ConfigJoin
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,16 +20,15 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from probe.diagnose import join_wording as words
 from probe.diagnose.causes_site import CONFIG_CHECK
+from probe.diagnose.config_join import ConfigJoin
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
-from probe.front import Divergence, FrontConfig, PredictedRoute, RouteStep
+from probe.front import Divergence, PredictedRoute, RouteStep
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
 
 _FIELDS = ("application_group", "process_group", "script_name")
@@ -39,21 +38,6 @@ _CONFIG_HINT = re.compile(r"\s*Sweep with --config PATH[^.]*\.")
 """The answers-alone advice to give the configuration: said no more once it was given."""
 RUNNING_CHECK = "the configuration the server runs (the one given does not decide this, see above)"
 """A candidate's check once the configuration given was read and could not decide."""
-
-
-@dataclass(frozen=True)
-class ConfigJoin:
-    """The front's configuration as the sweep's diagnosis uses it: the routes, and the lint
-    findings of the same configuration by ``(file, line)`` (code and message)."""
-
-    front: FrontConfig
-    findings: Mapping[tuple[str, int], tuple[str, str]] = field(default_factory=dict)
-    divergence: Callable[[PredictedRoute, str, str | None], Divergence | None] | None = None
-    """Where a route leaves the one to a WSGI script in a daemon group (the front's own)."""
-    intended: Callable[[PredictedRoute, str | None, str | None],
-                       tuple[str, str] | None] | None = None
-    """The script the configuration mounts for a route's URL other than the route's, given
-    the daemon group and settings package declared (and why), when no answer names it."""
 
 
 def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,

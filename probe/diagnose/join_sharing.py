@@ -15,7 +15,7 @@ from probe.front import PredictedRoute, RouteStep
 from probe.model import Evidence, EvidenceKind, Observation
 
 if TYPE_CHECKING:
-    from probe.diagnose.join import ConfigJoin
+    from probe.diagnose.config_join import ConfigJoin
 
 _MERGED = " is the last to apply after httpd's section merge"
 

@@ -28,7 +28,7 @@ from probe.front import Divergence, FrontConfig, PredictedRoute, RouteStep
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
 
 if TYPE_CHECKING:
-    from probe.diagnose.join import ConfigJoin
+    from probe.diagnose.config_join import ConfigJoin
 
 _MOUNTS_LATER = ("mod_rewrite, mod_proxy and mod_alias map a path before mod_wsgi's "
                  "WSGIScriptAlias is tried")
