@@ -14,7 +14,9 @@ WSGI script, as that application's own answers report it), step by step in httpd
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from probe.apache.config import Directive
@@ -43,6 +45,13 @@ def divergence(site: Site, route: PredictedRoute, hostname: str, ip: str | None,
         if claiming:
             return Divergence("site", site_step, _name_step(site, claiming[0], hostname),
                               "vhost_shadowed")
+        elsewhere = None if owners else _elsewhere(site, choice.candidates, hostname,
+                                                    script, path)
+        if elsewhere is not None:
+            # The request's address never reaches the site meant: no name on this address
+            # decides it (the fallback or the only VirtualHost of an IP answers).
+            cause = "vhost_fallback" if site_step.by in ("default", "only") else None
+            return Divergence("site", site_step, elsewhere, cause)
         meant = RouteStep("site", owners[0].describe(), f"{_opening(owners[0])} runs "
                           f"{script}", Source(owners[0].file, owners[0].line)) if owners else None
         cause = "vhost_fallback" if site_step.by == "default" else None
@@ -138,6 +147,24 @@ def _same(a: str | None, b: str) -> bool:
 def _under(script: str, target: str) -> bool:
     return os.path.isdir(target) and os.path.realpath(script).startswith(
         os.path.realpath(target) + os.sep)
+
+
+def _elsewhere(site: Site, candidates: Sequence[Server], hostname: str, script: str,
+               path: str) -> RouteStep | None:
+    """A VirtualHost on another address or port than the request's (so never a candidate for
+    it) that claims ``hostname`` by name, or runs ``script``: the site meant, which a request
+    sent where this one went cannot reach (stage ``address``)."""
+    others = [v for v in site.vhosts if not any(v is c for c in candidates)]
+    claiming = [v for v in others if name_matches(v.server_name, v.aliases, hostname)]
+    running = [v for v in claiming if _runs(site, v, script, path)] or claiming or \
+        [v for v in others if _runs(site, v, script, path)]
+    if not running:
+        return None
+    found = running[0]
+    step = _name_step(site, found, hostname) if any(v is found for v in claiming) else \
+        RouteStep("site", found.describe(), f"{_opening(found)} runs {script}",
+                  Source(found.file, found.line))
+    return dataclasses.replace(step, stage="address")
 
 
 def _name_step(site: Site, server: Server, hostname: str) -> RouteStep:

@@ -4,7 +4,8 @@ answered right.
 
 The configuration offers the applications that could take the URL: the mounts of the chosen
 VirtualHost whose URL matches the path as requested, and those of the other VirtualHosts of
-the address set that also claim the host name. The one the route did not take is meant, when
+the address set that also claim the host name; failing those, of a VirtualHost on another
+address or port that claims it. The one the route did not take is meant, when
 exactly one is left after narrowing by what the manifest declares (the daemon group, then
 the settings package as a directory of the script's path). Anything else decides nothing.
 """
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from probe.apache.hostnames import name_matches
-from probe.apache.model import Site, WsgiApp
+from probe.apache.model import Server, Site, WsgiApp
 from probe.apache.names import mount_matches
 from probe.apache.vhost_select import select_vhost
 from probe.front import PredictedRoute
@@ -38,11 +39,17 @@ def intended_script(site: Site, route: PredictedRoute, hostname: str, ip: str | 
     path = urlsplit(route.url).path or "/"
     servers = [choice.server, *(v for v in choice.candidates if v is not choice.server
                                 and name_matches(v.server_name, v.aliases, hostname))]
-    apps = [a for server in servers for a in site.aliases_for(server)
-            if not a.handler and _matches(a, path)
-            and not (route.script_file and _same(a.target, route.script_file))]
+    apps = _apps(site, servers, path, route)
     narrowed = "the only application other than the route's that the configuration mounts "\
                "for this URL"
+    if not apps:
+        # None on the request's address: a VirtualHost of another address or port that
+        # claims the name (one the request never reaches) says what was meant.
+        away = [v for v in site.vhosts if not any(v is c for c in choice.candidates)
+                and name_matches(v.server_name, v.aliases, hostname)]
+        apps = _apps(site, away, path, route)
+        narrowed = "the application the configuration mounts for this URL in a VirtualHost "\
+                   "that claims the name on another address"
     if group is not None and any(a.process_group == group for a in apps):
         apps = [a for a in apps if a.process_group == group]
         narrowed = f"the application the configuration mounts for this URL in daemon " \
@@ -59,6 +66,12 @@ def intended_script(site: Site, route: PredictedRoute, hostname: str, ip: str | 
     return IntendedScript(app.target, f"no answer of the expected instance reported its "
                           f"script_file; {app.target} is {narrowed}: "
                           f"{app.directive.name} {app.mount} ({app.where})")
+
+
+def _apps(site: Site, servers: list[Server], path: str, route: PredictedRoute) -> list[WsgiApp]:
+    return [a for server in servers for a in site.aliases_for(server)
+            if not a.handler and _matches(a, path)
+            and not (route.script_file and _same(a.target, route.script_file))]
 
 
 def _matches(app: WsgiApp, path: str) -> bool:

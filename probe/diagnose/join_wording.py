@@ -72,7 +72,9 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     meant_for = f"should be served by {expected}" if obs.target.expected else "must be refused"
     first = (f"{url} {meant_for}; the answer is what the configuration given predicts "
              f"({_summary(route)}).")
-    if found.stage == "site":
+    if found.stage == "site" and meant is not None and meant.stage == "address":
+        why, fix = _elsewhere(route, leaves, meant, host, expected)
+    elif found.stage == "site":
         why = f"The route leaves the intended one at the site: {leaves.rule} ({leaves.source})."
         if meant is not None:
             why += f" The site meant for {expected}: {meant.rule} ({meant.source})."
@@ -105,6 +107,29 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     told = "".join(f" probe lint reports {code} at {where}: {message}."
                    for code, where, message in lint)
     return dataclasses.replace(diagnosis, explanation=f"{first} {why}{told}", fix=fix)
+
+
+def _elsewhere(route: PredictedRoute, leaves: RouteStep, meant: RouteStep, host: str,
+               expected: str) -> tuple[str, str]:
+    """The site meant is on another address or port than the request went to: no name on
+    this one can reach it (an alias added here would graft the name onto another site)."""
+    went = route.address or "the address probed"
+    why = (f"The route leaves the intended one at the site: {leaves.rule} ({leaves.source}). "
+           f"The site meant for {expected} is on another address: {meant.rule} "
+           f"({meant.source}); a request sent to {went} never reaches it.")
+    connect = f"[instances.{expected}] connect in the manifest"
+    if leaves.by == "only" and not leaves.decision.startswith("<VirtualHost *"):
+        # An IP-based VirtualHost takes every connection to its address, whatever the name.
+        port = went.rpartition(":")[2]
+        fix = (f"At {leaves.source}, make that VirtualHost's address '*' (<VirtualHost "
+               f"*:{port}>) so that names are compared among every VirtualHost of the port, "
+               f"or send {host}'s requests to another address of the port, where "
+               f"{meant.decision} answers it by name ({connect}).")
+    else:
+        fix = (f"Send {host}'s requests where {meant.decision} listens (the URL's port, or "
+               f"{connect}), or, if it should answer at {went} too, add that address to its "
+               f"<VirtualHost> line.")
+    return why, fix
 
 
 def _process_group(found: Divergence, expected: str) -> tuple[str, str]:
