@@ -54,8 +54,11 @@ def _connect(model: NginxModel) -> tuple[str | None, str]:
     hosts = {_loopback(lst.host) for lst in listens}
     first = listens[0]
     if len(ports) > 1 and len(hosts) == 1:
-        return hosts.pop(), (f"listen at {', '.join(lst.where for lst in listens[:4])}: "
-                             f"several ports, so each URL keeps its own")
+        # every line, by port: the comment is what the operator checks the connect against
+        by_port = "; ".join(f"port {port}: " + ", ".join(lst.where for lst in listens
+                                                         if lst.port == port)
+                            for port in ports)
+        return hosts.pop(), f"listen at {by_port}: several ports, so each URL keeps its own"
     return f"{_loopback(first.host)}:{first.port}", f"listen {first.address} at {first.where}"
 
 
@@ -123,6 +126,6 @@ def _refuse(model: NginxModel) -> list[Url]:
         shown = "" if port == 80 else f":{port}"
         refuse.append(Url(f"http://{UNKNOWN_HOST}{shown}/",
                           f"{len(listens)} server blocks listen on {address} "
-                          f"({', '.join(x.where for x in listens[:3])}): a name none of them "
+                          f"({', '.join(x.where for x in listens)}): a name none of them "
                           f"claims must be refused"))
     return refuse

@@ -118,3 +118,18 @@ def test_unreadable_nginx_is_one_line(tmp_path: Path) -> None:
     broken = _write(tmp_path, "http {\n  server {\n    listen 80\n")
     result = CliRunner().invoke(main, ["lint", "--front", "nginx", str(broken)])
     assert result.exit_code == 2 and result.output.strip().count("\n") == 0
+
+
+def test_discover_comments_name_every_listen_line(tmp_path: Path) -> None:
+    """Four blocks on one address and two on another port: each comment lists all its lines
+    (a tester saw the fourth block's line and the second port's lines left out)."""
+    blocks = "".join(f"    server {{ listen 127.0.0.1:{port}; server_name s{n}.test; "
+                     f"location / {{ proxy_pass http://127.0.0.1:8001; }} }}\n"
+                     for n, port in enumerate([18180] * 4 + [18181] * 2))
+    path = _write(tmp_path, f"events {{}}\nhttp {{\n{blocks}}}\n")
+    text = render(discover_nginx(str(path)))
+    lines = [f"{path}:{n}" for n in range(3, 9)]
+    assert (f"listen at port 18180: {', '.join(lines[:4])}; port 18181: "
+            f"{', '.join(lines[4:])}: several ports") in text, text
+    assert f"4 server blocks listen on 127.0.0.1:18180 ({', '.join(lines[:4])})" in text, text
+    assert f"2 server blocks listen on 127.0.0.1:18181 ({', '.join(lines[4:])})" in text, text
