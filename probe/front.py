@@ -19,7 +19,8 @@ from typing import Protocol
 # it is named here too, where the configurations speak of it.
 from probe.model import FrontKind
 
-__all__ = ["Divergence", "FrontConfig", "FrontKind", "PredictedRoute", "RouteStep", "Source"]
+__all__ = ["Divergence", "FrontConfig", "FrontKind", "Member", "PredictedRoute", "RouteStep",
+           "Shadowed", "Source"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,26 @@ class RouteStep:
 
 
 @dataclass(frozen=True)
+class Member:
+    """nginx: one ``server`` line of the upstream group a route passes to."""
+
+    address: str
+    source: Source | None
+    backup: bool = False  # nginx uses it only when the other members fail
+
+
+@dataclass(frozen=True)
+class Shadowed:
+    """nginx: the longest prefix location a regular expression location took the URL from
+    (nginx checks the regular expressions unless that prefix is ``^~``)."""
+
+    location: str  # as written: "location /api/v2/"
+    pattern: str
+    source: Source | None
+    upstream: str | None  # where it passes (comma-separated), None: it passes nowhere
+
+
+@dataclass(frozen=True)
 class PredictedRoute:
     """Where the configuration sends one URL at one address, and what the application
     should then see; None in a field means the configuration does not decide it."""
@@ -68,6 +89,8 @@ class PredictedRoute:
     upstream: str | None = None  # nginx: host:port or unix:/path proxied to
     host_sent: str | None = None  # the Host header the application receives, if decided
     undecided: str | None = None  # why the model cannot follow the route past its steps
+    members: tuple[Member, ...] = ()  # nginx: the upstream group's server lines
+    shadowed: Shadowed | None = None  # nginx: a prefix location a regex location won over
 
     def step(self, stage: str) -> RouteStep | None:
         return next((s for s in self.steps if s.stage == stage), None)

@@ -17,6 +17,7 @@ Only an ``ok`` verdict is looked at: any other verdict already names a worse pro
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
@@ -39,6 +40,10 @@ HOST_FIX = {
     FrontKind.APACHE: "In the Apache VirtualHost that proxies this URL add 'ProxyPreserveHost "
                       "On' (mod_proxy).",
 }
+# probe.nginx.route's words for a location that sends no Host of its own
+_NO_HOST = re.compile(r"(location .+) at (\S+) passes with (proxy_pass \S+) at (\S+) and no "
+                      r"proxy_set_header Host in force(?:; the proxy_set_header lines in force "
+                      r"are at (\S+),)?")
 HOST_FIX_ANY = ("Make the proxy in front pass the client's Host: 'proxy_set_header Host $host;' "
                 "(nginx) or 'ProxyPreserveHost On' (Apache mod_proxy).")
 
@@ -53,6 +58,14 @@ def _host_fix(front: FrontKind, step: RouteStep | None) -> str:
         if "replace every inherited one" in step.rule:
             return (f"Repeat 'proxy_set_header Host $host;' with the proxy_set_header lines "
                     f"at {step.source} (a level with lines of its own inherits none).")
+        bare = _NO_HOST.match(step.rule)
+        if bare is not None:
+            location, at, proxy, proxy_at, inherited = bare.groups()
+            return (f"In the nginx '{location}' at {at}, add 'proxy_set_header Host $host;' "
+                    f"beside '{proxy};' ({proxy_at})" + (
+                        f", and repeat there the proxy_set_header lines at {inherited} (a "
+                        f"level with lines of its own inherits none)" if inherited else "")
+                    + ".")
     return HOST_FIX.get(front, HOST_FIX_ANY)
 
 

@@ -22,6 +22,7 @@ from probe.diagnose.disagreement import through_nginx
 from probe.diagnose.discriminate import INVALID_HOST, key_of
 from probe.diagnose.fronts import listen, same_listen, server_header, software
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.nginx_fixes import gateway_words, upstream_words
 from probe.diagnose.pass_target import configured_pass, own_answer, pass_target, upstreams
 from probe.diagnose.server_errors import GATEWAY
 from probe.diagnose.wording import Diagnosis
@@ -107,8 +108,8 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     at = listen(answer)
     own = own_answer(context, expected)
     wanted_at = own.listen if own is not None else None
-    target = pass_target(expected or "the right application", own, address or None,
-                         configured_pass(context, front, expected, own))
+    configured = configured_pass(context, front, expected, own)
+    target = pass_target(expected or "the right application", own, address or None, configured)
     header = server_header(obs) or "nginx"
     head = (f"{url} should be {'served by ' + expected if expected else 'refused'}, but "
             f"nginx (Server: {header}) passed it to {who}"
@@ -143,8 +144,9 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     site, upstream = route.step("site"), route.step("upstream")
     members = upstreams(route)
     if at and members and not any(same_listen(at, m) for m in members):
+        # Apache's candidates (the generic diagnosis's) never stand behind nginx
         return dataclasses.replace(
-            diagnosis, cause=None,
+            diagnosis, cause=None, candidates=(),
             explanation=f"{head} The configuration given does not send it there: it predicts "
                         f"{route.site or 'no server block'} and upstream {route.upstream} "
                         f"({upstream.source if upstream else '?'}), the answer came from {at}. "
@@ -156,7 +158,8 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     if site is not None and site.by == "default":
         cause = Cause.DEFAULT_SERVER
         why = (f" The configuration given says why: {site.rule} ({site.source}); that "
-               f"block proxies to {route.upstream} ({upstream.source if upstream else '?'}).")
+               f"block passes it to {route.upstream or _how(upstream)} "
+               f"({upstream.source if upstream else '?'}).")
         # A block already marked default_server must lose the mark: two on one address and
         # nginx does not start ("a duplicate default server").
         marked = (f" (and remove default_server from {site.source})"
@@ -167,10 +170,15 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                f"names: {refuse}{marked}")
     else:
         cause = Cause.WRONG_UPSTREAM
-        proxy = (f"{upstream.rule} ({upstream.source})" if upstream else "proxy_pass")
+        proxy = (f"{upstream.rule} ({upstream.source})" if upstream else "no hand-over read")
         why = (f" The server block that takes {host!r} ({site.rule if site else '?'}, "
-               f"{site.source if site else '?'}) proxies to {route.upstream}: {proxy}.")
-        fix = (f"At {upstream.source if upstream else 'that proxy_pass'}, pass to {target}."
+               f"{site.source if site else '?'}) passes it "
+               + (f"to {route.upstream}: {proxy}." if route.upstream else f"with {proxy}."))
+        words = (upstream_words(route, upstream, expected, who, at, target, own, configured)
+                 if expected and upstream is not None else None)
+        why += words.why if words is not None else ""
+        fix = (words.fix if words is not None else
+               f"At {upstream.source if upstream else 'that proxy_pass'}, pass to {target}."
                if expected else
                # A URL to refuse has no application to pass to: the name is what is claimed.
                f"Remove {host} from the server_name that claims it"
@@ -179,6 +187,10 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     return dataclasses.replace(
         diagnosis, cause=cause, explanation=f"{head}{also}{why}", fix=fix, candidates=(),
         evidence=(*observed, *_configured(site, route.step("mapping"), upstream)))
+
+
+def _how(step: RouteStep | None) -> str:
+    return "an address decided at request time" if step is None else step.rule
 
 
 def _undecided(diagnosis: Diagnosis, head: str, host: str, expected: str | None, who: str,
@@ -254,21 +266,12 @@ def _error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute | None,
         return diagnosis
     if front == "nginx" and status in GATEWAY:
         upstream = route.step("upstream") if route is not None else None
-        cited = _configured(upstream)
-        named = (f" For this URL the configuration given proxies to {route.upstream} "
-                 f"({upstream.rule}, {upstream.source})." if route is not None and upstream
-                 else "")
+        words = gateway_words(status, route, upstream)
         return dataclasses.replace(
             diagnosis, cause=Cause.UPSTREAM_DOWN,
-            explanation=f"nginx answered {status}{shown} itself, without an application: its "
-                        f"upstream did not answer (not running, not listening there, or too "
-                        f"slow).{named}",
-            fix=(f"Start the application server listening on {route.upstream}"
-                 if route is not None and route.upstream else
-                 "Start the application server this location proxies to") +
-                " (or correct the proxy_pass); nginx's error log names the upstream and the "
-                "error (connect() failed, upstream timed out).",
-            evidence=(*evidence, *cited))
+            explanation=f"nginx answered {status}{shown} itself, without an application: "
+                        f"{words.why}", fix=words.fix,
+            evidence=(*evidence, *_configured(upstream)))
     where = (f"The application answered {status}{shown}" + (" through nginx" if front else ""))
     log = "the application server's log"
     answer = next((s.endpoint for s in reversed(obs.samples) if s.endpoint), None)

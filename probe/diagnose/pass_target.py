@@ -25,6 +25,8 @@ from probe.diagnose.fronts import listen, same_listen, software
 from probe.diagnose.identify import SweepContext
 from probe.front import FrontConfig, PredictedRoute
 
+PASSES = ("proxy_pass", "uwsgi_pass", "fastcgi_pass", "scgi_pass", "grpc_pass")
+
 
 @dataclass(frozen=True)
 class OwnAnswer:
@@ -39,11 +41,12 @@ class OwnAnswer:
 
 @dataclass(frozen=True)
 class Configured:
-    """The ``proxy_pass`` that passes the instance's own URL, as read."""
+    """The ``proxy_pass`` (or ``uwsgi_pass``...) that passes the instance's own URL, as read."""
 
     url: str  # as written: http://blog_upstream, http://127.0.0.1:8001/
     where: str
     own_url: str
+    directive: str = "proxy_pass"
 
 
 def own_answer(context: SweepContext, instance: str | None) -> OwnAnswer | None:
@@ -83,7 +86,7 @@ def pass_target(instance: str, own: OwnAnswer | None, nginx_address: str | None,
                 configured: Configured | None = None) -> str:
     """Words naming where to pass, each with its evidence (for "point proxy_pass at ...")."""
     if configured is not None:
-        return (f"{instance}'s upstream: 'proxy_pass {configured.url};' as at "
+        return (f"{instance}'s upstream: '{configured.directive} {configured.url};' as at "
                 f"{configured.where}, which passes {instance}'s own URL {configured.own_url} "
                 f"and reached it")
     if own is None:
@@ -129,9 +132,10 @@ def configured_pass(context: SweepContext, front: FrontConfig | None,
         route = front.route(own.url, own.address)
         step = route.step("upstream")
         leads = route.undecided is None and step is not None and step.source is not None \
-            and step.rule.startswith("proxy_pass ") \
+            and step.rule.split()[0] in PASSES \
             and any(same_listen(own.listen, m) for m in upstreams(route))
-        context.memo[key] = (Configured(step.rule.split()[1], str(step.source), own.url)
+        context.memo[key] = (Configured(step.rule.split()[1], str(step.source), own.url,
+                                        step.rule.split()[0])
                              if leads and step is not None else None)
     found = context.memo[key]
     return found if isinstance(found, Configured) else None

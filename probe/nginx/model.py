@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from probe.nginx.text import Directive, NginxText
+from probe.nginx.variables import Map, read_map
 
 DEFAULT_PORT = 80  # a server block without listen (nginx as root; 8000 otherwise)
 # besides proxy_pass, the protocols WSGI application servers speak (uWSGI, flup, ...)
@@ -125,6 +126,7 @@ class Upstream:
     name: str
     servers: tuple[tuple[str, str], ...]  # (address, where)
     where: str
+    backups: tuple[str, ...] = ()  # addresses marked backup: used when the others fail
 
 
 @dataclass
@@ -135,6 +137,7 @@ class NginxModel:
     unread: tuple[str, ...] = ()
     """Where the http level (a site file's top) names an include that could not be read:
     whole server blocks may be in it."""
+    maps: dict[str, Map] = field(default_factory=dict)  # by the variable each sets
 
     def locations(self) -> Iterator[tuple[Server, Location]]:
         """Every location, nested ones too, with its server block."""
@@ -163,6 +166,7 @@ class NginxModel:
 def build(text: NginxText) -> NginxModel:
     servers: list[Server] = []
     upstreams: dict[str, Upstream] = {}
+    maps: dict[str, Map] = {}
     unread: list[str] = []
     https = ([Directive("http", (), text.main, 0, text.directives)] if text.fragment
              else [d for d in text.directives if d.name == "http"])
@@ -171,11 +175,15 @@ def build(text: NginxText) -> NginxModel:
         unread += [d.where for d in http.children("include")]
         for d in http.block or ():
             if d.name == "upstream" and d.args:
+                members = [s for s in d.children("server") if s.args]
                 upstreams.setdefault(d.args[0], Upstream(d.args[0], tuple(
-                    (s.args[0], s.where) for s in d.children("server") if s.args), d.where))
+                    (s.args[0], s.where) for s in members), d.where, tuple(
+                    s.args[0] for s in members if "backup" in s.args[1:])))
+            elif d.name == "map" and (read := read_map(d)) is not None:
+                maps.setdefault(read.result, read)
             elif d.name == "server":
                 servers.append(_server(d, headers))
-    return NginxModel(text, servers, upstreams, tuple(unread))
+    return NginxModel(text, servers, upstreams, tuple(unread), maps)
 
 
 def _headers(block: Directive, inherited: HeaderSet) -> HeaderSet:

@@ -9,8 +9,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from probe.front import FrontKind, PredictedRoute, RouteStep, Source
+from probe.front import FrontKind, PredictedRoute, RouteStep
 from probe.nginx.model import Header, Location, NginxModel, ProxyPass, Server
+from probe.nginx.passes import pass_of, shadowed, source
 from probe.nginx.select import choose_location, choose_server, normal_host
 from probe.nginx.unread import for_location, said
 from probe.nginx.unread import for_site as unread_for_site
@@ -20,13 +21,6 @@ def _walk(locations: list[Location]) -> Iterator[Location]:
     for loc in locations:
         yield loc
         yield from _walk(loc.locations)
-
-
-def source(where: str | None) -> Source | None:
-    if not where:
-        return None
-    file, _, line = where.rpartition(":")
-    return Source(file, int(line)) if line.isdigit() else None
 
 
 def sent_path(location: Location, proxy: ProxyPass, path: str) -> str:
@@ -46,7 +40,7 @@ def host_sent(headers: tuple[Header, ...], url_host: str, url_netloc: str,
     replace = {"$host": url_host, "$http_host": url_netloc,
                "$proxy_host": proxy.target.removesuffix(":80")}
     if value in replace:
-        return replace[value]
+        return None if "$" in replace[value] else replace[value]
     return None if "$" in value else value
 
 
@@ -119,20 +113,24 @@ class NginxConfig:
         steps.append(RouteStep("mapping", loc.describe() if not choice.redirect
                                else f"301 to {choice.redirect}", choice.rule,
                                source(loc.where)))
-        if choice.redirect is not None or loc.proxy_pass is None:
+        handed = pass_of(self.model, loc, self._known(base.url, server, path, url_host, netloc))
+        if choice.redirect is not None or handed is None:
             refused = choice.redirect is None and loc.returns is not None
             if loc.returns is not None and choice.redirect is None:
                 steps.append(RouteStep("mapping", f"return {loc.returns.code}",
                                        "the location returns", source(loc.returns.where)))
             return PredictedRoute(FrontKind.NGINX, base.url, base.address, tuple(steps),
                                   refused=refused, site=site)
-        proxy = loc.proxy_pass
-        upstream = self.model.upstreams.get(proxy.target)
-        members = ", ".join(a for a, _ in upstream.servers) if upstream else proxy.target
-        steps.append(RouteStep("upstream", members,
-                               f"proxy_pass {proxy.url}" + (
-                                   f" (upstream {upstream.name} at {upstream.where})"
-                                   if upstream else ""), source(proxy.where)))
+        steps.append(handed.step)
+        shadow = shadowed(self.model, choice.shadowed, self._known(
+            base.url, server, path, url_host, netloc))
+        proxy = handed.proxy
+        if proxy is None:
+            # uwsgi_pass and the others send the path and Host in their own protocol
+            # (uwsgi_params...), not modelled; a proxy_pass decided at request time neither
+            return PredictedRoute(FrontKind.NGINX, base.url, base.address, tuple(steps),
+                                  site=site, upstream=handed.upstream, members=handed.members,
+                                  shadowed=shadow)
         sent = sent_path(loc, proxy, path)
         steps.append(RouteStep("mount", sent, "proxy_pass with a URI part replaces "
                                f"{loc.pattern} by {proxy.uri}" if proxy.uri is not None
@@ -149,15 +147,35 @@ class NginxConfig:
             rule = (f"include {' '.join(unread.args)} at {unread.where} was not read: the "
                     f"proxy_set_header in force here are not known")
         elif loc.header_set.dropped_host is not None:
-            # The outer line is what the operator believes in force: name it and the level
-            # whose own proxy_set_header lines replaced it.
-            outer, level = loc.header_set.dropped_host
-            rule = (f"the proxy_set_header lines at {level} replace every inherited one, "
-                    f"proxy_set_header Host {outer.value} at {outer.where} among them: nginx "
-                    f"sends Host $proxy_host")
-            where = level
+            # The outer line is what the operator believes in force: name it and the lines
+            # in force here, which replaced it (the innermost level with lines of its own:
+            # a Host added at an outer level would be dropped again).
+            outer, _ = loc.header_set.dropped_host
+            first = next((h.where for h in loc.headers if h.where), None)
+            where = first or loc.header_set.source
+            rule = (f"the proxy_set_header lines at {where} (of the block at "
+                    f"{loc.header_set.source}) replace every inherited one, proxy_set_header "
+                    f"Host {outer.value} at {outer.where} among them: nginx sends Host "
+                    f"$proxy_host")
         else:
-            rule = "no proxy_set_header Host in force: nginx sends Host $proxy_host"
+            # the location and its proxy_pass are where a Host line belongs: named with lines
+            first = next((h.where for h in loc.headers if h.where), None)
+            inherited = (f"; the proxy_set_header lines in force are at {first}, which a line "
+                         f"of the location's own would replace"
+                         if first and loc.header_set.source != loc.where else "")
+            rule = (f"{loc.describe()} at {loc.where} passes with proxy_pass {proxy.url} at "
+                    f"{proxy.where} and no proxy_set_header Host in force{inherited}: nginx "
+                    f"sends Host $proxy_host")
+            where = loc.where
         steps.append(RouteStep("host", decided, rule, source(where)))
         return PredictedRoute(FrontKind.NGINX, base.url, base.address, tuple(steps), site=site,
-                              upstream=members, host_sent=sent_host)
+                              upstream=handed.upstream, host_sent=sent_host,
+                              members=handed.members, shadowed=shadow)
+
+    @staticmethod
+    def _known(url: str, server: Server, path: str, url_host: str,
+               netloc: str) -> dict[str, str]:
+        """The variables a map may look up whose value the URL gives."""
+        name = next((n for n, _ in server.names if n and not n.startswith("~")), "")
+        return {"$host": url_host, "$http_host": netloc, "$server_name": name,
+                "$scheme": urlsplit(url).scheme, "$request_uri": path, "$uri": path}

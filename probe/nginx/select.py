@@ -119,6 +119,7 @@ class LocationChoice:
     location: Location | None
     rule: str
     redirect: str | None = None  # nginx's automatic 301 to the path with a slash
+    shadowed: Location | None = None  # the longest prefix a regular expression won over
 
 
 def _prefix(locations: list[Location], path: str) -> Location | None:
@@ -177,7 +178,9 @@ def choose_location(server: Server, path: str) -> LocationChoice:
     location, rule, _ = _find(server.locations, path)
     if location is None:
         return LocationChoice(None, "no location matches")
-    return LocationChoice(location, rule)
+    prefix = _prefix(server.locations, path)
+    shadowed = prefix if location.is_regex and prefix is not None else None
+    return LocationChoice(location, rule, shadowed=shadowed)
 
 
 def _passes(loc: Location) -> bool:

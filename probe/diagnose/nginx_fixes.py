@@ -1,0 +1,182 @@
+"""The why and the fix of ``wrong_upstream`` with the configuration read
+(:mod:`.nginx_causes`), at the line that decides, in that line's own terms:
+
+* a regular expression location took the URL from the prefix location that passes it to
+  the right application: ``location ^~ PREFIX`` at the prefix's line (a ``^~`` longest prefix
+  stops nginx's search of the regular expressions), both lines named;
+* the upstream group already named holds the answering address among others: that
+  member's ``server`` line, and which members are ``backup`` only;
+* the hand-over is ``uwsgi_pass`` (or FastCGI, SCGI, gRPC): its own directive, or the
+  directive the right application is reached with elsewhere, said as such;
+* a ``proxy_pass`` whose variables are decided at request time: its line, and the access
+  log that shows where it went;
+* else: pass to the right application at the hand-over line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from probe.diagnose.fronts import WILDCARD_HOSTS, same_listen
+from probe.diagnose.pass_target import Configured, OwnAnswer, split_listen
+from probe.front import PredictedRoute, RouteStep
+
+AT_REQUEST_TIME = "(decided at request time)"  # probe.nginx.passes: an undecided address
+_GROUP = re.compile(r"\(upstream (\S+) at ")
+_PROTOCOL = {"uwsgi_pass": "uWSGI", "fastcgi_pass": "FastCGI", "scgi_pass": "SCGI",
+             "grpc_pass": "gRPC"}
+
+
+@dataclass(frozen=True)
+class Words:
+    why: str  # appended to the explanation
+    fix: str
+
+
+def _leads(addresses: str | None, listen: str | None) -> bool:
+    return bool(addresses and listen) and any(
+        same_listen(listen or "", m.strip()) for m in (addresses or "").split(","))
+
+
+def upstream_words(route: PredictedRoute, upstream: RouteStep, expected: str, who: str,
+                   at: str | None, target: str, own: OwnAnswer | None,
+                   configured: Configured | None) -> Words | None:
+    """The why and fix a special case of the route calls for; None for the plain one."""
+    return (_shadowed(route, upstream, expected, target, own)
+            or _member(route, upstream, expected, who, at, own)
+            or _mapped(upstream, expected, who, own)
+            or _directive(upstream, expected, target, configured))
+
+
+# probe.nginx.variables's words for a variable a map set
+_MAPPED = re.compile(r"(\$\w+) = (\S*) \(map (\S+) \S+ at (\S+): \S+ = '([^']*)', (\S+) at "
+                     r"([^\s)]+)\)")
+
+
+def _mapped(upstream: RouteStep, expected: str, who: str, own: OwnAnswer | None) -> Words | None:
+    """The address came from a map line: that line is what sends the URL elsewhere."""
+    found = _MAPPED.search(upstream.rule)
+    if found is None:
+        return None
+    var, value, source, map_at, looked_up, key, key_at = found.groups()
+    address = (f" ({own.listen}, where {expected} answers its own URL {own.url})"
+               if own is not None and (parsed := split_listen(own.listen)) is not None
+               and parsed[0] not in WILDCARD_HOSTS else "")
+    if key == "default":
+        return Words("", f"At {map_at}, map {source} {var} gives {looked_up} its default "
+                         f"{value} ({key_at}), {who}'s address: add a line '{looked_up} "
+                         f"ADDRESS;' with {expected}'s address{address}.")
+    return Words("", f"At {key_at}, '{key} {value};' in map {source} {var} ({map_at}) sends "
+                     f"{looked_up} to {who}: give it {expected}'s address{address}.")
+
+
+def _shadowed(route: PredictedRoute, upstream: RouteStep, expected: str, target: str,
+              own: OwnAnswer | None) -> Words | None:
+    shadow, mapping = route.shadowed, route.step("mapping")
+    if shadow is None or mapping is None or not shadow.upstream:
+        return None
+    ours = own is not None and _leads(shadow.upstream, own.listen)
+    why = (f" {mapping.decision} ({mapping.source}) takes it before the prefix "
+           f"{shadow.location} ({shadow.source}), which passes to {shadow.upstream}"
+           + (f", where {expected} answers its own URL {own.url} (server.listen "
+              f"{own.listen!r})" if ours and own is not None else "") + ".")
+    caret = (f"write 'location ^~ {shadow.pattern}' in place of '{shadow.location}' at "
+             f"{shadow.source}: a ^~ longest prefix stops nginx's search of the regular "
+             f"expressions, so {mapping.decision} at {mapping.source} no longer takes it")
+    if ours:
+        return Words(why, caret[0].upper() + caret[1:] + ".")
+    return Words(why, f"If {shadow.location} ({shadow.source}) is the location meant for "
+                      f"{expected}, {caret}; if not, at {upstream.source} pass to {target}.")
+
+
+def _member(route: PredictedRoute, upstream: RouteStep, expected: str, who: str,
+            at: str | None, own: OwnAnswer | None) -> Words | None:
+    """The group holds the answering address and others: the member, not the proxy_pass."""
+    if not at or len(route.members) < 2:
+        return None
+    member = next((m for m in route.members if same_listen(at, m.address)), None)
+    group = _GROUP.search(upstream.rule)
+    if member is None or group is None:
+        return None
+    name = group.group(1)
+    backups = [m for m in route.members if m.backup]
+    said = "; ".join(f"{b.address} ({b.source}) is backup only: nginx uses it when the "
+                     f"primary servers fail" + (f", and {expected} answers its own URL "
+                                                f"{own.url} there (server.listen "
+                                                f"{own.listen!r})" if own is not None
+                                                and same_listen(own.listen, b.address)
+                                                else "") for b in backups)
+    why = (f" The answering server.listen {at} is a member of upstream {name}: "
+           f"'server {member.address}' at {member.source}"
+           + (" (a backup)" if member.backup else "") + (f"; {said}" if said else "") + ".")
+    spare = next((b for b in backups if own is not None and same_listen(own.listen, b.address)),
+                 None)
+    if spare is not None:
+        fix = (f"At {member.source}, remove 'server {member.address}' ({who}'s address) from "
+               f"upstream {name}, and at {spare.source} drop 'backup' from 'server "
+               f"{spare.address}' so that nginx sends {expected}'s requests there.")
+    else:
+        where = (f" ({expected} answers its own URL {own.url} on server.listen "
+                 f"{own.listen!r})" if own is not None else "")
+        fix = (f"At {member.source}, 'server {member.address}' of upstream {name} is {who}'s "
+               f"address: replace it by {expected}'s{where}.")
+    return Words(why, fix)
+
+
+def _directive(upstream: RouteStep, expected: str, target: str,
+               configured: Configured | None) -> Words | None:
+    directive = upstream.rule.split()[0]
+    written = " ".join(upstream.rule.split()[:2])
+    if upstream.decision == AT_REQUEST_TIME:
+        return Words("", f"At {upstream.source}, '{written};' takes its address at request "
+                         f"time: nginx's access log with $upstream_addr shows where this URL "
+                         f"went; make it lead to {target}.")
+    if directive == "proxy_pass" and (configured is None or configured.directive == directive):
+        return None
+    if configured is not None and configured.directive == directive:
+        return Words("", f"At {upstream.source}, pass to {target}.")
+    if configured is not None:
+        params = ("" if configured.directive == "proxy_pass" else
+                  f" (with its 'include {configured.directive.removesuffix('_pass')}_params;')")
+        return Words("", f"At {upstream.source}, '{written};' passes with {directive}; "
+                         f"{expected} answers its own URL {configured.own_url} through "
+                         f"'{configured.directive} {configured.url};' at {configured.where}: "
+                         f"write that {configured.directive}{params} in place of "
+                         f"'{written};'" + (
+                             f", or point {directive} at {expected}'s own "
+                             f"{_PROTOCOL.get(directive)} socket if it has one"
+                             if directive != "proxy_pass" else "") + ".")
+    return Words("", f"At {upstream.source}, point '{written};' at {expected}'s "
+                     f"{_PROTOCOL.get(directive, directive)} socket ({directive} speaks that "
+                     f"protocol, not HTTP); if {expected} listens for HTTP only, write a "
+                     f"proxy_pass in its place: {target}.")
+
+
+def gateway_words(status: int | None, route: PredictedRoute | None,
+                  upstream: RouteStep | None) -> Words:
+    """nginx's own 502/503/504: the status alone cannot tell an upstream that is down from
+    one that speaks another protocol (a uWSGI socket behind proxy_pass, an HTTP server
+    behind uwsgi_pass: nginx says "upstream prematurely closed connection") or is too slow;
+    nginx's error log line for the request, or a direct request to the address, tells."""
+    directive = upstream.rule.split()[0] if upstream is not None else "proxy_pass"
+    where = (route.upstream if route is not None and route.upstream else None)
+    named = (f" For this URL the configuration given passes to {where} ({upstream.rule}, "
+             f"{upstream.source})." if where and upstream is not None else "")
+    other = ("uwsgi_pass, for uWSGI's socket option" if directive == "proxy_pass" else
+             "proxy_pass, for an HTTP server (gunicorn, waitress, uWSGI's http-socket)")
+    why = (f"its upstream gave no answer it could use.{named} The status alone does not "
+           f"tell which: nothing listens there, or it speaks another protocol than "
+           f"{directive} (one that wants {other}), or it was too slow"
+           + (" (a 504 says too slow)" if status == 504 else "") + ".")
+    at = where or f"the address of the {directive}"
+    direct = (f"; or a direct request: 'curl -sS http://{where}/' is refused when nothing "
+              f"listens, and gets no HTTP answer from a uWSGI socket"
+              if where and "," not in where and not where.startswith("unix:") else "")
+    fix = (f"Read nginx's error log line for this request: 'connect() failed (111: Connection "
+           f"refused)' (or '(2: No such file or directory)' for a socket): start the "
+           f"application server listening on {at}; 'upstream prematurely closed connection' "
+           f"or 'upstream sent invalid header': it speaks another protocol, pass with {other}, "
+           f"in place of {directive}, or make it listen as {directive} expects; 'upstream "
+           f"timed out': it is too slow{direct}.")
+    return Words(why, fix)

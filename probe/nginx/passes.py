@@ -1,0 +1,94 @@
+"""The hand-over step of a route (:mod:`probe.nginx.route`): where a location passes the
+request, as its directive writes it (``proxy_pass``, ``uwsgi_pass``, ``fastcgi_pass``,
+``scgi_pass``, ``grpc_pass``), its variables resolved through the ``map`` blocks read
+(:mod:`probe.nginx.variables`), the upstream group it names with each ``server`` line; and
+the prefix location a regular expression location took the URL from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from probe.front import Member, RouteStep, Shadowed, Source
+from probe.nginx.model import Location, NginxModel, ProxyPass, parse_proxy_pass
+from probe.nginx.variables import resolve
+
+AT_REQUEST_TIME = "(decided at request time)"
+_SCHEMES = ("uwsgi://", "suwsgi://", "grpc://", "grpcs://")
+
+
+def source(where: str | None) -> Source | None:
+    if not where:
+        return None
+    file, _, line = where.rpartition(":")
+    return Source(file, int(line)) if line.isdigit() else None
+
+
+@dataclass(frozen=True)
+class Pass:
+    step: RouteStep
+    upstream: str | None  # the addresses passed to, comma-separated; None: not decided
+    members: tuple[Member, ...]
+    proxy: ProxyPass | None  # proxy_pass as nginx uses it for this request (variables set)
+
+
+def _target(directive: str, written: str) -> str:
+    if directive == "proxy_pass":
+        return parse_proxy_pass(written, "").target
+    for scheme in _SCHEMES:
+        written = written.removeprefix(scheme)
+    return written
+
+
+def _group(model: NginxModel, directive: str, written: str, target: str, where: str,
+           said: str) -> Pass:
+    upstream = model.upstreams.get(target)
+    members = ", ".join(a for a, _ in upstream.servers) if upstream else target
+    rule = f"{directive} {written}" + (f" ({said})" if said else "") + (
+        f" (upstream {upstream.name} at {upstream.where})" if upstream else "")
+    listed = tuple(Member(a, source(w), a in upstream.backups)
+                   for a, w in upstream.servers) if upstream else ()
+    return Pass(RouteStep("upstream", members, rule, source(where)), members, listed, None)
+
+
+def pass_of(model: NginxModel, loc: Location, known: dict[str, str]) -> Pass | None:
+    """The location's hand-over for a request whose variables are ``known``; None when the
+    location passes nowhere."""
+    if loc.proxy_pass is not None:
+        proxy = loc.proxy_pass
+        if not proxy.has_variables:
+            found = _group(model, "proxy_pass", proxy.url, proxy.target, proxy.where, "")
+            return Pass(found.step, found.upstream, found.members, proxy)
+        resolved = resolve(proxy.url, model.maps, known)
+        if resolved.value is None:
+            return Pass(RouteStep("upstream", AT_REQUEST_TIME,
+                                  f"proxy_pass {proxy.url} (where it goes is decided at request "
+                                  f"time: {resolved.said}; nginx's access log with "
+                                  f"$upstream_addr shows it)", source(proxy.where)),
+                        None, (), None)
+        real = parse_proxy_pass(resolved.value, proxy.where)
+        found = _group(model, "proxy_pass", proxy.url, real.target, proxy.where, resolved.said)
+        return Pass(found.step, found.upstream, found.members, real)
+    other = loc.other_pass
+    if other is None or not other.args:
+        return None
+    written = other.args[0]
+    if "$" in written:
+        resolved = resolve(written, model.maps, known)
+        if resolved.value is None:
+            return Pass(RouteStep("upstream", AT_REQUEST_TIME,
+                                  f"{other.name} {written} (where it goes is decided at "
+                                  f"request time: {resolved.said})",
+                                  source(other.where)), None, (), None)
+        return _group(model, other.name, written, _target(other.name, resolved.value),
+                      other.where, resolved.said)
+    return _group(model, other.name, written, _target(other.name, written), other.where, "")
+
+
+def shadowed(model: NginxModel, prefix: Location | None,
+             known: dict[str, str]) -> Shadowed | None:
+    if prefix is None:
+        return None
+    found = pass_of(model, prefix, known)
+    return Shadowed(prefix.describe(), prefix.pattern, source(prefix.where),
+                    found.upstream if found is not None else None)

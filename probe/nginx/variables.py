@@ -1,0 +1,147 @@
+"""The variables of a ``proxy_pass`` (``proxy_pass http://$backend;``), resolved as nginx
+resolves them for one request, from the ``map`` blocks read and the request's own values.
+
+nginx's ``map $source $result { ... }`` (ngx_http_map_module): the source value is looked up
+as an exact string (caselessly: nginx lower-cases keys and value for its hash), then, with
+``hostnames``, as a wildcard name (``.example.com``, ``*.example.com``, ``www.example.*``),
+then against the regular expressions (``~``, ``~*`` caseless) in configuration order; else
+``default`` (the empty string without one). Only sources the probe knows for a URL are
+resolved ($host, $http_host, $server_name, $scheme, $request_uri, $uri, or another map's
+result); any other (a cookie, $remote_addr, ``set``) leaves the address to request time,
+said with the line that makes it so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from probe.nginx.text import Directive
+
+_VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+_DEPTH = 4  # a map whose value names another map's result: nginx allows chains, loops fail
+
+
+@dataclass(frozen=True)
+class MapEntry:
+    key: str  # as written: other.test, ~^api, default
+    value: str
+    where: str
+
+
+@dataclass(frozen=True)
+class Map:
+    source: str  # the variable looked up, as written: $host
+    result: str  # the variable it sets: $backend
+    entries: tuple[MapEntry, ...]
+    default: MapEntry | None
+    hostnames: bool
+    where: str
+
+
+def read_map(d: Directive) -> Map | None:
+    if len(d.args) < 2:
+        return None
+    entries, default, hostnames = [], None, False
+    for e in d.block or ():
+        if e.name == "hostnames":
+            hostnames = True
+        elif e.name == "default" and e.args:
+            default = MapEntry("default", e.args[0], e.where)
+        elif e.name not in ("volatile", "include") and e.args:
+            entries.append(MapEntry(e.name, e.args[0], e.where))
+    return Map(d.args[0], d.args[1], tuple(entries), default, hostnames, d.where)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a value with variables is for one request: ``value`` None when the lines read do
+    not decide it, ``said`` how (each variable with the map line that set it), or why not."""
+
+    value: str | None
+    said: str
+
+
+@lru_cache(maxsize=256)
+def _regex(pattern: str, caseless: bool) -> re.Pattern[str] | None:
+    try:
+        return re.compile(re.sub(r"\(\?<([A-Za-z_]\w*)>", r"(?P<\1>", pattern),
+                          re.I if caseless else 0)
+    except re.error:
+        return None
+
+
+def _wildcard(key: str, value: str) -> bool:
+    key = key.lower()
+    if key.startswith("."):
+        return value == key[1:] or value.endswith(key)
+    if key.startswith("*."):
+        return value.endswith(key[1:])
+    return key.endswith(".*") and value.startswith(key[:-1])
+
+
+def _lookup(m: Map, value: str) -> MapEntry | None:
+    if m.hostnames:
+        value = value.removesuffix(".")
+    low = value.lower()
+    exact = next((e for e in m.entries if not e.key.startswith("~")
+                  and e.key.lower().removeprefix("\\") == low), None)
+    if exact is not None:
+        return exact
+    if m.hostnames:
+        found = next((e for e in m.entries if _wildcard(e.key, low)), None)
+        if found is not None:
+            return found
+    for e in m.entries:
+        if e.key.startswith("~"):
+            caseless = e.key.startswith("~*")
+            regex = _regex(e.key[2 if caseless else 1:], caseless)
+            if regex is not None and regex.search(value):
+                return e
+    return m.default
+
+
+def resolve(text: str, maps: dict[str, Map], known: dict[str, str],
+            depth: int = 0) -> Resolved:
+    """``text`` (a proxy_pass URL) with its variables replaced, or why they cannot be."""
+    said: list[str] = []
+
+    def value_of(name: str) -> str | None:
+        var = "$" + name
+        if var in known:
+            return known[var]
+        m = maps.get(var)
+        if m is None:
+            said.append(f"{var} is set by no map read (a 'set', or a value only a request "
+                        f"has)")
+            return None
+        source = resolve(m.source, maps, known, depth + 1) if depth < _DEPTH else None
+        if source is None or source.value is None:
+            said.append(f"{var} comes from map {m.source} {var} at {m.where}, whose source "
+                        f"{m.source} is known only to a request")
+            return None
+        entry = _lookup(m, source.value)
+        if entry is None:
+            said.append(f"{var} = '' (map {m.source} {var} at {m.where}: {source.value!r} "
+                        f"matches no key and there is no default)")
+            return ""
+        inner = resolve(entry.value, maps, known, depth + 1) if depth < _DEPTH else None
+        if inner is None or inner.value is None:
+            said.append(f"{var} = {entry.value} (map at {m.where}, {entry.key} at "
+                        f"{entry.where}), which names a value only a request has")
+            return None
+        said.append(f"{var} = {inner.value} (map {m.source} {var} at {m.where}: "
+                    f"{m.source} = {source.value!r}, {entry.key} at {entry.where})")
+        return inner.value
+
+    parts: list[str] = []
+    last, undecided = 0, False
+    for match in _VARIABLE.finditer(text):
+        parts.append(text[last:match.start()])
+        value = value_of(match.group(1) or match.group(2))
+        undecided = undecided or value is None
+        parts.append(value or "")
+        last = match.end()
+    parts.append(text[last:])
+    return Resolved(None if undecided else "".join(parts), "; ".join(said))

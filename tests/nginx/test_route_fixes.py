@@ -1,0 +1,228 @@
+"""The route nginx takes, read from the configuration, as the diagnosis words it: a proxy_pass
+with variables resolved through the ``map`` blocks read, a regular expression location that
+takes a prefix's URL, an upstream group holding the wrong member, ``uwsgi_pass``, nginx's own
+502, and the Host lines (a tester's findings with nginx 1.22; the same with real servers in
+tests/integration/test_nginx_routes.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from probe.diagnose import ConfigJoin, diagnose
+from probe.manifest import Target, parse
+from probe.model import Observation, Sample, TargetResult
+from probe.nginx import load_nginx
+from tests.test_diagnose import ep, thrice
+
+MANIFEST = """
+[instances.alpha]
+label = "alpha"
+urls = ["http://alpha.test/"]
+
+[instances.beta]
+label = "beta"
+urls = ["http://beta.test/h/"]
+
+[instances.gamma]
+label = "gamma"
+urls = ["http://other.test/"]
+"""
+ALPHA, BETA, GAMMA = "127.0.0.1:18101", "127.0.0.1:18103", "127.0.0.1:18104"
+APACHE = ("VirtualHost", "ServerAlias", "vhost_", "Apache")
+
+
+def _conf(tmp_path: Path, body: str) -> ConfigJoin:
+    path = tmp_path / "nginx.conf"
+    path.write_text("events {}\nhttp {\n" + body + "}\n")
+    return ConfigJoin(load_nginx(str(path)))
+
+
+def _answer(url: str, expected: str, label: str, listen: str, *, host: str | None = None,
+            allowed: bool = True) -> Observation:
+    """An answer of ``label`` at ``listen`` through nginx, with the Host it received."""
+    data = ep(label, host=host or url.split("/")[2], mount="", process_group="",
+              application_group="")
+    data["server"] = {"software": "gunicorn/23.0.0", "mod_wsgi_version": None,
+                      "listen": listen}
+    data["request"].update(host_allowed=allowed)
+    observed = thrice(url, expected, data)
+    return dataclasses.replace(observed, samples=tuple(
+        dataclasses.replace(s, server="nginx/1.22.1", address="127.0.0.1:18080")
+        for s in observed.samples))
+
+
+def _target(config: ConfigJoin, *observations: Observation, url: str,
+            manifest: str = MANIFEST) -> TargetResult:
+    report = diagnose(parse(manifest), list(observations), config=config)
+    found = next(t for t in report.targets if t.url == url)
+    words = (found.explanation or "") + (found.fix or "")
+    assert not [w for w in APACHE if w in words], found
+    assert all(c.cause.value.startswith(("default_server", "wrong_upstream"))
+               for c in found.candidates), found
+    return found
+
+
+MAP = """    map $host $backend {{
+        default 127.0.0.1:18104;
+        alpha.test 127.0.0.1:18101;
+        other.test {other};
+    }}
+    server {{ listen 127.0.0.1:18080; server_name alpha.test other.test;
+        location / {{ proxy_set_header Host $host; proxy_pass http://$backend; }} }}
+"""
+
+
+def test_a_proxy_pass_variable_is_resolved_through_the_map_read(tmp_path: Path) -> None:
+    """other.test is mapped to alpha's address: the map line is blamed, not a reload."""
+    config = _conf(tmp_path, MAP.format(other=ALPHA))
+    wrong = _answer("http://other.test/", "gamma", "alpha", ALPHA, host="other.test", allowed=True)
+    found = _target(config, _answer("http://alpha.test/", "alpha", "alpha", ALPHA), wrong,
+                    url="http://other.test/")
+    path = tmp_path / "nginx.conf"
+    assert found.cause is not None and found.cause.value == "wrong_upstream", found
+    text = found.explanation
+    assert "not running this configuration" not in text and "reload" not in found.fix
+    assert f"$backend = {ALPHA} (map $host $backend at {path}:3: $host = 'other.test', " \
+           f"other.test at {path}:6)" in text, text
+    assert found.candidates == ()
+    assert found.fix == (f"At {path}:6, 'other.test {ALPHA};' in map $host $backend ({path}:3) "
+                         f"sends other.test to alpha: give it gamma's address."), found.fix
+
+
+def test_a_map_on_a_source_only_a_request_has_leaves_the_step_undecided(
+        tmp_path: Path) -> None:
+    config = _conf(tmp_path, MAP.format(other=ALPHA).replace("map $host", "map $cookie_b"))
+    wrong = _answer("http://other.test/", "gamma", "alpha", ALPHA, host="other.test", allowed=True)
+    found = _target(config, wrong, url="http://other.test/")
+    path = tmp_path / "nginx.conf"
+    text = found.explanation + found.fix
+    assert "not running this configuration" not in text and "reload" not in text, text
+    assert f"$backend comes from map $cookie_b $backend at {path}:3" in text, text
+    assert f"At {path}:9, 'proxy_pass http://$backend;' takes its address at request " \
+           f"time" in text, text
+
+
+REGEX = """    upstream gamma_up { server 127.0.0.1:18104; }
+    upstream beta_http { server 127.0.0.1:18103; }
+    server { listen 127.0.0.1:18080; server_name beta.test;
+        location ~ /h/ { proxy_set_header Host $host; proxy_pass http://gamma_up; }
+        location /h/v2/ { proxy_set_header Host $host; proxy_pass http://beta_http; }
+        location /h/own/ { proxy_set_header Host $host; proxy_pass http://beta_http; } }
+"""
+
+
+def test_a_regex_location_that_takes_the_prefixs_url_is_fixed_with_caret_tilde(
+        tmp_path: Path) -> None:
+    body = REGEX.replace("location /h/own/", "location = /own/")
+    config = _conf(tmp_path, body)
+    manifest_url = "http://beta.test/h/v2/"
+    own = _answer("http://beta.test/own/", "beta", "beta", BETA, host="beta.test", allowed=True)
+    wrong = _answer(manifest_url, "beta", "gamma", GAMMA, host="beta.test", allowed=True)
+    wrong = dataclasses.replace(wrong, target=Target(manifest_url, "beta"))
+    own = dataclasses.replace(own, target=Target("http://beta.test/own/", "beta"))
+    report = diagnose(parse(MANIFEST.replace('"http://beta.test/h/"',
+                                             f'"{manifest_url}", "http://beta.test/own/"')),
+                      [own, wrong], config=config)
+    found = next(t for t in report.targets if t.url == manifest_url)
+    path = tmp_path / "nginx.conf"
+    assert found.fix == (f"Write 'location ^~ /h/v2/' in place of 'location /h/v2/' at "
+                         f"{path}:7: a ^~ longest prefix stops nginx's search of the regular "
+                         f"expressions, so location ~ /h/ at {path}:6 no longer takes it."), \
+        found.fix
+    assert f"location ~ /h/ ({path}:6) takes it before the prefix location /h/v2/ " \
+           f"({path}:7)" in found.explanation
+
+
+def test_a_member_of_the_named_upstream_is_blamed_at_its_server_line(tmp_path: Path) -> None:
+    config = _conf(tmp_path, """    upstream gamma_up {
+        server 127.0.0.1:18101;
+        server 127.0.0.1:18104 backup;
+    }
+    server { listen 127.0.0.1:18080; server_name other.test;
+        location / { proxy_set_header Host $host; proxy_pass http://gamma_up; } }
+""")
+    wrong = _answer("http://other.test/", "gamma", "alpha", ALPHA, host="other.test", allowed=True)
+    found = _target(config, wrong, url="http://other.test/")
+    path = tmp_path / "nginx.conf"
+    text = found.explanation
+    assert f"The answering server.listen {ALPHA} is a member of upstream gamma_up: 'server " \
+           f"{ALPHA}' at {path}:4; {GAMMA} ({path}:5) is backup only: nginx uses it when the " \
+           f"primary servers fail." in text, text
+    assert found.fix.startswith(f"At {path}:4, 'server {ALPHA}' of upstream gamma_up is "
+                                f"alpha's address: replace it by gamma's"), found.fix
+    assert f"At {path}:8" not in found.fix
+
+
+def test_a_uwsgi_pass_is_quoted_and_fixed_in_its_own_terms(tmp_path: Path) -> None:
+    config = _conf(tmp_path, """    upstream beta_http { server 127.0.0.1:18103; }
+    server { listen 127.0.0.1:18080; server_name beta.test;
+        location / { include uwsgi_params; uwsgi_pass 127.0.0.1:18105; }
+        location /h/ { proxy_set_header Host $host; proxy_pass http://beta_http; } }
+""".replace("include uwsgi_params; ", ""))
+    own = _answer("http://beta.test/h/", "beta", "beta", BETA, host="beta.test", allowed=True)
+    wrong = _answer("http://beta.test/", "beta", "gamma", "127.0.0.1:18105",
+                            host="beta.test", allowed=True)
+    wrong = dataclasses.replace(wrong, target=Target("http://beta.test/", "beta"))
+    report = diagnose(parse(MANIFEST.replace('"http://beta.test/h/"',
+                                             '"http://beta.test/h/", "http://beta.test/"')),
+                      [own, wrong], config=config)
+    found = next(t for t in report.targets if t.url == "http://beta.test/")
+    path = tmp_path / "nginx.conf"
+    assert "None" not in found.explanation + found.fix, found
+    assert f"passes it to 127.0.0.1:18105: uwsgi_pass 127.0.0.1:18105 ({path}:5)" in \
+        found.explanation, found.explanation
+    assert found.fix.startswith(f"At {path}:5, 'uwsgi_pass 127.0.0.1:18105;' passes with "
+                                f"uwsgi_pass; beta answers its own URL http://beta.test/h/ "
+                                f"through 'proxy_pass http://beta_http;' at {path}:6"), found.fix
+
+
+def test_nginxs_502_names_the_candidates_and_the_directive(tmp_path: Path) -> None:
+    config = _conf(tmp_path, """    server { listen 127.0.0.1:18080; server_name beta.test;
+        location / { uwsgi_pass 127.0.0.1:18102; } }
+""")
+    failed = Observation(Target("http://beta.test/h/", "beta"), tuple(
+        Sample(elapsed_ms=1.0, status_code=502, server="nginx/1.22.1",
+               address="127.0.0.1:18080") for _ in range(3)))
+    found = diagnose(parse(MANIFEST), [failed], config=config).targets[0]
+    assert found.cause is not None and found.cause.value == "upstream_down"
+    text = found.explanation + found.fix
+    assert "speaks another protocol than uwsgi_pass" in text, text
+    assert "upstream prematurely closed connection" in found.fix
+    assert "correct the proxy_pass" not in text and "(not running, not listening" not in text
+
+
+def test_host_lines_are_cited_where_they_are(tmp_path: Path) -> None:
+    config = _conf(tmp_path, """    upstream beta_http { server 127.0.0.1:18103; }
+    server { listen 127.0.0.1:18080; server_name beta.test;
+        proxy_set_header Host $host;
+        location /h/ {
+            proxy_set_header SCRIPT_NAME /h;
+            proxy_pass http://beta_http;
+        }
+    }
+    server { listen 127.0.0.1:18080; server_name alpha.test;
+        location / {
+            proxy_pass http://127.0.0.1:18101;
+        }
+    }
+""")
+    path = tmp_path / "nginx.conf"
+    dropped = _answer("http://beta.test/h/", "beta", "beta", BETA,
+                              host="beta_http", allowed=False)
+    bare = _answer("http://alpha.test/", "alpha", "alpha", ALPHA, host="127.0.0.1:18101",
+                   allowed=False)
+    report = diagnose(parse(MANIFEST), [bare, dropped], config=config)
+    by_url = {t.url: t for t in report.targets}
+    beta = by_url["http://beta.test/h/"]
+    assert beta.verdict.value == "host_mismatch", beta
+    assert f"the proxy_set_header lines at {path}:7 (of the block at {path}:6)" in \
+        beta.explanation, beta.explanation
+    assert beta.fix.startswith(f"Repeat 'proxy_set_header Host $host;' with the "
+                               f"proxy_set_header lines at {path}:7"), beta.fix
+    alpha = by_url["http://alpha.test/"]
+    assert alpha.verdict.value == "host_mismatch", alpha
+    assert alpha.fix == (f"In the nginx 'location /' at {path}:12, add 'proxy_set_header Host "
+                         f"$host;' beside 'proxy_pass http://127.0.0.1:18101;' ({path}:13)."), \
+        alpha.fix
+    assert f"({path}:12)" in alpha.explanation
