@@ -7,8 +7,10 @@ server's terms when one was reached directly).
   (``default_server``), or the block that matched proxies to another application's
   upstream (``wrong_upstream``), each with ``file:line``; a route that does not lead to the
   upstream that answered blames no line. Without it both stay candidates;
-* nginx answered 502/503/504 itself (``upstream_down``): the upstream did not answer; the
-  configuration names it;
+* nginx answered 502/503/504 itself (``upstream_down``): the upstream gave no usable answer
+  (down, another protocol, too slow: the error log line tells); the configuration names it;
+* the special routes (a ``map``, a regex location, an upstream member, ``uwsgi_pass``) are
+  worded in :mod:`.nginx_fixes`;
 * 500 through nginx, or from an application server reached directly: that server's log.
 """
 

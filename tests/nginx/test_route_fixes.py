@@ -226,3 +226,13 @@ def test_host_lines_are_cited_where_they_are(tmp_path: Path) -> None:
                          f"$host;' beside 'proxy_pass http://127.0.0.1:18101;' ({path}:13)."), \
         alpha.fix
     assert f"({path}:12)" in alpha.explanation
+
+
+def test_a_route_the_answer_contradicts_has_no_apache_candidates(tmp_path: Path) -> None:
+    config = _conf(tmp_path, """    server { listen 127.0.0.1:18080; server_name other.test;
+        location / { proxy_set_header Host $host; proxy_pass http://127.0.0.1:18109; } }
+""")
+    wrong = _answer("http://other.test/", "gamma", "alpha", ALPHA)
+    found = _target(config, wrong, url="http://other.test/")
+    assert found.cause is None and found.candidates == (), found
+    assert "no line of it is blamed" in found.explanation
