@@ -132,3 +132,7 @@ class Divergence:
     step: RouteStep
     meant: RouteStep | None
     cause: str | None
+    refuse_block: str | None = None
+    """For stage ``site``: the front's own block that refuses unknown names on the address,
+    as the configuration read needs it (on a TLS address: its ``SSLEngine`` and certificate
+    lines); None: the generic one."""

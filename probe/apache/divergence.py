@@ -23,8 +23,9 @@ from probe.apache.config import Directive
 from probe.apache.hostnames import name_matches
 from probe.apache.mapping import map_path, source
 from probe.apache.model import Server, Site
-from probe.apache.names import mount_matches
-from probe.apache.vhost_select import name_directive, select_vhost
+from probe.apache.names import catch_all_vhost, mount_matches
+from probe.apache.tls_setup import tls_of
+from probe.apache.vhost_select import VhostChoice, name_directive, select_vhost
 from probe.front import Divergence, PredictedRoute, RouteStep, Source
 
 
@@ -39,23 +40,8 @@ def divergence(site: Site, route: PredictedRoute, hostname: str, ip: str | None,
     path = urlsplit(route.url).path or "/"
     server = choice.server
     if not _runs(site, server, script, path):
-        owners = [v for v in choice.candidates
-                  if v is not server and _runs(site, v, script, path)]
-        claiming = [v for v in owners if name_matches(v.server_name, v.aliases, hostname)]
-        if claiming:
-            return Divergence("site", site_step, _name_step(site, claiming[0], hostname),
-                              "vhost_shadowed")
-        elsewhere = None if owners else _elsewhere(site, choice.candidates, hostname,
-                                                    script, path)
-        if elsewhere is not None:
-            # The request's address never reaches the site meant: no name on this address
-            # decides it (the fallback or the only VirtualHost of an IP answers).
-            cause = "vhost_fallback" if site_step.by in ("default", "only") else None
-            return Divergence("site", site_step, elsewhere, cause)
-        meant = RouteStep("site", owners[0].describe(), f"{_opening(owners[0])} runs "
-                          f"{script}", Source(owners[0].file, owners[0].line)) if owners else None
-        cause = "vhost_fallback" if site_step.by == "default" else None
-        return Divergence("site", site_step, meant, cause)
+        return dataclasses.replace(_site(site, choice, site_step, hostname, script, path),
+                                   refuse_block=refuse_block(site, choice))
     mapping = route.step("mapping")
     if mapping is not None and mapping.source is not None:
         return Divergence("mapping", mapping, None, "url_mapping")
@@ -147,6 +133,37 @@ def _same(a: str | None, b: str) -> bool:
 def _under(script: str, target: str) -> bool:
     return os.path.isdir(target) and os.path.realpath(script).startswith(
         os.path.realpath(target) + os.sep)
+
+
+def _site(site: Site, choice: VhostChoice, site_step: RouteStep, hostname: str, script: str,
+          path: str) -> Divergence:
+    """The route's VirtualHost does not run ``script``: where the one meant is, and why."""
+    server = choice.server
+    owners = [v for v in choice.candidates
+              if v is not server and _runs(site, v, script, path)]
+    claiming = [v for v in owners if name_matches(v.server_name, v.aliases, hostname)]
+    if claiming:
+        return Divergence("site", site_step, _name_step(site, claiming[0], hostname),
+                          "vhost_shadowed")
+    elsewhere = None if owners else _elsewhere(site, choice.candidates, hostname,
+                                                script, path)
+    if elsewhere is not None:
+        # The request's address never reaches the site meant: no name on this address
+        # decides it (the fallback or the only VirtualHost of an IP answers).
+        cause = "vhost_fallback" if site_step.by in ("default", "only") else None
+        return Divergence("site", site_step, elsewhere, cause)
+    meant = RouteStep("site", owners[0].describe(), f"{_opening(owners[0])} runs "
+                      f"{script}", Source(owners[0].file, owners[0].line)) if owners else None
+    cause = "vhost_fallback" if site_step.by == "default" else None
+    return Divergence("site", site_step, meant, cause)
+
+
+def refuse_block(site: Site, choice: VhostChoice) -> str | None:
+    """The catch-all to list first on the chosen address, with its TLS lines on a TLS one."""
+    tls = tls_of(site, choice.candidates)
+    if choice.address is None or tls is None:
+        return None
+    return catch_all_vhost(str(choice.address), tls=tls.lines, tls_comment=tls.comment)
 
 
 def _elsewhere(site: Site, candidates: Sequence[Server], hostname: str, script: str,

@@ -22,7 +22,7 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 from probe.apache.config import Directive
-from probe.apache.divergence import divergence
+from probe.apache.divergence import divergence, refuse_block
 from probe.apache.intended import intended_script
 from probe.apache.mapping import UrlMapping, map_path, source
 from probe.apache.model import Server, Site, WsgiApp
@@ -62,6 +62,12 @@ class ApacheRoutes:
         """Where ``route`` leaves the route to ``script`` (in daemon ``group``, if given)."""
         hostname, ip, port = _where(route.url, route.address)
         return divergence(self.site, route, hostname, ip, port, script, group)
+
+    def refuse_block(self, route: PredictedRoute) -> str | None:
+        """The catch-all to list first on ``route``'s address as this configuration needs it
+        (its TLS lines on a TLS address), or None for the generic one."""
+        hostname, ip, port = _where(route.url, route.address)
+        return refuse_block(self.site, select_vhost(self.site, hostname, ip, port))
 
     def intended(self, route: PredictedRoute, group: str | None,
                  package: str | None) -> tuple[str, str] | None:

@@ -24,3 +24,6 @@ class ConfigJoin:
                        tuple[str, str] | None] | None = None
     """The script the configuration mounts for a route's URL other than the route's, given
     the daemon group and settings package declared (and why), when no answer names it."""
+    refuse_block: Callable[[PredictedRoute], str | None] | None = None
+    """The front's catch-all for a route's address as its configuration needs it (on a TLS
+    address: its SSLEngine and certificate lines), None for the generic one."""

@@ -141,7 +141,8 @@ def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     if found is None and script is None:
         site = route.step("site")
         if site is not None and site.by == "default":  # read: no name of the set matched
-            found = Divergence("site", site, None, Cause.VHOST_FALLBACK.value)
+            block = config.refuse_block(route) if config.refuse_block is not None else None
+            found = Divergence("site", site, None, Cause.VHOST_FALLBACK.value, block)
     if found is None:
         return _add(diagnosis, words.predicted_no_step(route), _configured(route.steps))
     host = (urlsplit(obs.target.url).hostname or "").lower()

@@ -79,7 +79,7 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         if meant is not None:
             why += f" The site meant for {expected}: {meant.rule} ({meant.source})."
         catch_all = (f"list first, for this address, a catch-all that refuses unknown "
-                     f"names:\n{_catch_all(url, route)}")
+                     f"names:\n{found.refuse_block or _catch_all(url, route)}")
         if leaves.by == "default" and not obs.target.expected:
             fix = f"At {leaves.source}, {catch_all}"
         elif leaves.by == "default":

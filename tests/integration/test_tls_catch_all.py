@@ -64,3 +64,47 @@ def test_the_suggested_tls_catch_all_keeps_every_site_on_tls(apache: ApacheFacto
     assert 403 not in before
     assert [_status(second_port, ca_file, n) for n in names] == before
     assert _status(second_port, ca_file, "unknown.example.net") == 403
+
+
+def test_the_sweeps_catch_all_on_a_tls_address_carries_its_tls_lines(
+        apache: ApacheFactory, tmp_path: Path) -> None:
+    """``probe sweep --config``: a name no VirtualHost of the TLS port claims, answered by the
+    first one; the catch-all in the fix carries SSLEngine on and the first site's certificate
+    line as read (file:line), as lint's does."""
+    import subprocess
+
+    import trustme
+
+    from .test_scenarios import probe_command
+
+    ca = trustme.CA()
+    # site-1's certificate also names www.site-2: the handshake succeeds and Apache's name
+    # choice shows (no ServerAlias claims it: the first VirtualHost answers).
+    one = ca.issue_cert("site-1.example.com", "www.site-2.example.com")
+    two = ca.issue_cert("site-2.example.com")
+    files = {"tls/site-1.pem": one.private_key_and_cert_chain_pem.bytes().decode(),
+             "tls/site-2.pem": two.private_key_and_cert_chain_pem.bytes().decode()}
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    tls_port = free_port()
+    server = apache(scenario_template("tlssni"), extra={"TLS_PORT": str(tls_port)},
+                    files=files)
+    manifest = tmp_path / "m.toml"
+    manifest.write_text('[instances.project-1]\nlabel = "project-1"\n'
+                        'urls = ["https://site-1.example.com/"]\n\n'
+                        '[instances.project-2]\nlabel = "project-2"\n'
+                        'urls = ["https://www.site-2.example.com/"]\n', encoding="utf-8")
+    done = subprocess.run(
+        [*probe_command(), "sweep", "-m", str(manifest), "--connect", f"127.0.0.1:{tls_port}",
+         "--ca-file", str(ca_file), "--config", str(server.conf_path), "--format", "json",
+         "--no-extra-probes"],
+        capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL)
+    report = json.loads(done.stdout)
+    [found] = [t for t in report["targets"] if t["url"] == "https://www.site-2.example.com/"]
+    assert (found["verdict"], found["cause"]) == ("wrong_instance", "vhost_fallback"), found
+    fix = found["fix"]
+    assert f"<VirtualHost *:{tls_port}>\n    ServerName default.invalid" in fix, fix
+    assert "    SSLEngine on\n" in fix, fix
+    lines = server.conf_path.read_text(encoding="utf-8").splitlines()
+    cert = next(i for i, line in enumerate(lines, 1) if "tls/site-1.pem" in line)
+    assert f"{server.conf_path}:{cert}" in fix, fix
