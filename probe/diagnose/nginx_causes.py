@@ -30,10 +30,10 @@ from probe.diagnose.server_errors import GATEWAY
 from probe.diagnose.wording import Diagnosis
 from probe.front import FrontConfig, FrontKind, PredictedRoute, RouteStep
 from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation, Verdict
+from probe.nginx_snippets import refuse_block
 
 MISROUTES = (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED)
 FULL_CONFIG = "--config with the whole configuration (nginx.conf, or 'nginx -T' output)"
-REFUSE_BLOCK = "server {{ listen {address} default_server; return 444; }}"
 
 
 def _configured(*steps: RouteStep | None) -> tuple[Evidence, ...]:
@@ -85,7 +85,9 @@ def _with_lint(diagnosis: Diagnosis, route: PredictedRoute | None,
     for step in route.steps if route is not None else ():
         if step.source is not None and (step.source.file, step.source.line) in lint:
             code, message = lint[(step.source.file, step.source.line)]
-            named.append(f"probe lint says at {step.source}: {code}: {message}")
+            said = f"probe lint says at {step.source}: {code}: {message}"
+            if said not in named:  # two steps of one line (upstream, mount): said once
+                named.append(said)
     if not named:
         return diagnosis
     return dataclasses.replace(diagnosis, fix=f"{diagnosis.fix} ({'; '.join(named)})")
@@ -123,7 +125,7 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     if at:
         observed.append(Evidence(EvidenceKind.OBSERVED, f"server.listen = {at!r}",
                                  f"GET {url}"))
-    refuse = REFUSE_BLOCK.format(address=address or "ADDRESS:PORT")
+    refuse = refuse_block(address or "ADDRESS:PORT", urlsplit(url).scheme == "https")
     if route is None:
         decided = _probed(obs, context, at, answer.label)
         if decided is not None and decided[0] is None:

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from probe.lint.findings import ConfigFinding, Severity
 from probe.nginx.model import Location, NginxModel, Server, Upstream
 from probe.nginx.unread import MAY_HOLD, anywhere, for_blocks, said
+from probe.nginx_snippets import refuse_block
 
 NginxRule = Callable[[NginxModel], list[ConfigFinding]]
 MOUNT_HEADERS = ("script_name", "x-forwarded-prefix", "x-script-name")
@@ -68,6 +69,8 @@ def no_refusing_default(model: NginxModel) -> list[ConfigFinding]:
             continue
         if model.unread or any(s.unread for s, _, _ in blocks):
             continue  # a default_server or a return there is not known: nothing to say
+        ssl = any(listen.ssl for s, _, _ in blocks for listen in s.listens
+                  if listen.address == address)
         default = next((b for b in blocks if b[1]), blocks[0])
         server, marked, where = default
         passes = next(((name, at) for s, name, at in model.passing() if s is server), None)
@@ -80,10 +83,10 @@ def no_refusing_default(model: NginxModel) -> list[ConfigFinding]:
             f"no server_name matches ({server.describe()}) {why}: a request for any other "
             f"name, or a block whose server_name is missing or mistyped, is served by it "
             f"and reaches an application ({passes[0]} at {passes[1]}){_depends(model)}",
-            f"add a block that refuses unknown names: server {{ listen {address} "
-            f"default_server; return 444; }}"
+            f"add a block that refuses unknown names: {refuse_block(address, ssl)}"
             + (f" (and remove default_server from {where})" if marked else "")))
     return findings
+
 
 
 def _claims(name: str) -> tuple[str, ...]:
@@ -205,12 +208,24 @@ def mount_not_told(model: NginxModel) -> list[ConfigFinding]:
     return findings
 
 
+def _other_target(loc: Location) -> str | None:
+    """The upstream or address a uwsgi_pass, fastcgi_pass, scgi_pass or grpc_pass names:
+    ``uwsgi_pass app;``, ``uwsgi_pass uwsgi://app;``, ``grpc_pass grpcs://app;``."""
+    if loc.other_pass is None or not loc.other_pass.args:
+        return None
+    return loc.other_pass.args[0].split("://", 1)[-1]
+
+
 def shared_upstream(model: NginxModel) -> list[ConfigFinding]:
     users: dict[str, dict[int, tuple[Server, Location]]] = defaultdict(dict)
     for server, loc in model.proxied():
         assert loc.proxy_pass is not None
         users[loc.proxy_pass.target].setdefault(id(server), (server, loc))
-    unused = [u for u in model.upstreams.values() if u.name not in users]
+    # an upstream that another protocol's pass uses serves a block too; and proxy_pass
+    # (HTTP) to it would reach a server speaking uwsgi, FastCGI, SCGI or gRPC: never proposed
+    others = {t for _, loc in model.locations() if (t := _other_target(loc)) is not None}
+    unused = [u for u in model.upstreams.values() if u.name not in users
+              and u.name not in others]
     findings = []
     for target, blocks in users.items():
         named = [(s, loc) for s, loc in blocks.values() if any(n for n, _ in s.names)]
