@@ -651,6 +651,15 @@ def _host_allowed(environ: WSGIEnvironment) -> Optional[bool]:
     return bool(domain) and bool(validate(domain, allowed))
 
 
+def _force_script_name() -> Optional[str]:
+    """Django's FORCE_SCRIPT_NAME: the mount its links and redirects use, whatever the
+    environ's SCRIPT_NAME says. Null where Django is not already imported and configured."""
+    settings = getattr(sys.modules.get("django.conf"), "settings", None)
+    if settings is None or not getattr(settings, "configured", False):
+        return None
+    return _text(getattr(settings, "FORCE_SCRIPT_NAME", None))
+
+
 def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict[str, Any]:
     instance_id, hits = copy.count()
     # The environ is a dict (PEP 3333) and _text cannot fail: its fields need no _safe,
@@ -685,6 +694,10 @@ def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict
             "forwarded_host": _text(get("HTTP_X_FORWARDED_HOST")),
             # Would Django accept this host (ALLOWED_HOSTS)? null outside configured Django
             "host_allowed": _safe(lambda: _host_allowed(environ)),
+            # What may tell the application a mount its SCRIPT_NAME does not show: the
+            # header a proxy sets, and Django's setting (null outside configured Django).
+            "forwarded_prefix": _text(get("HTTP_X_FORWARDED_PREFIX")),
+            "force_script_name": _safe(_force_script_name),
         },
         # mod_wsgi.script_name is the mount point, not the file.
         "script_file": _safe(lambda: _script_file(environ)),

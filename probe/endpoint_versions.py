@@ -36,6 +36,7 @@ SHIPPED = frozenset({
     "eda7768062d5e396fa0121f2416569ae9c8570674c7edcfc5502f6b4325820fc",
     "753d57c844200835b5af3850a038c61d6d916ea03a6565bfd9256d772e58a665",
     "c29c69750f956e5b30c383d92884d496f0b085dab3f305f12215b2677a881c9f",
+    "e5aa6b97a7480d58fa631dff05f4d94afa5e592f3bd44aae61e4ca63f016b50d",
 })
 """SHA-256 of every contrib/wsgi_endpoint.py wsgi-probe has shipped, this one included."""
 

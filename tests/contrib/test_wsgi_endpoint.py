@@ -34,7 +34,8 @@ TOP_KEYS = {
     "hits", "nonce", "signature", "code", "time_zone",
 }
 REQUEST_KEYS = {"host", "server_name", "server_port", "scheme", "script_name", "path_info",
-                "forwarded_host", "request_uri", "script_url", "host_allowed"}
+                "forwarded_host", "request_uri", "script_url", "host_allowed",
+                "forwarded_prefix", "force_script_name"}
 INNER_BODY = b"inner application"
 
 
@@ -210,7 +211,8 @@ def test_answer_headers_and_exact_fields(we: ModuleType) -> None:
                               "server_port": "8080", "scheme": "http", "script_name": "",
                               "path_info": "/__probe__", "forwarded_host": None,
                               "request_uri": None, "script_url": None,
-                              "host_allowed": None}
+                              "host_allowed": None, "forwarded_prefix": None,
+                              "force_script_name": None}
     assert doc["server"] == {"software": "Apache/2.4.62 (Debian)", "mod_wsgi_version": None,
                              "multithread": False, "multiprocess": False, "worker_id": None,
                              "listen": None, "hostname": socket.gethostname()}
@@ -764,9 +766,10 @@ DJANGO_SCRIPT = textwrap.dedent("""
 """)
 
 
-def run_django_case(mode: str, tmp_path: Path) -> dict[str, Any]:
+def run_django_case(mode: str, tmp_path: Path, settings: str = "") -> dict[str, Any]:
     (tmp_path / "probe_test_settings.py").write_text(
-        "SECRET_KEY = 'not-reported'\nINSTALLED_APPS = []\nUSE_TZ = True\n", encoding="utf-8")
+        "SECRET_KEY = 'not-reported'\nINSTALLED_APPS = []\nUSE_TZ = True\n" + settings,
+        encoding="utf-8")
     env = {k: v for k, v in os.environ.items()
            if k not in {"PYTHONPATH", "WSGI_PROBE_TOKEN", "WSGI_PROBE_TOKEN_FILE"}}
     env["PYTHONPATH"] = str(tmp_path)
@@ -790,6 +793,29 @@ def test_imported_but_unconfigured_django_is_not_configured_by_the_endpoint(
     result = run_django_case("imported", tmp_path)
     assert result["doc"]["settings_module"] == {"environ": "probe_test_settings", "loaded": None}
     assert result["configured"] is False
+
+
+def test_force_script_name_comes_from_configured_django_only(tmp_path: Path) -> None:
+    """FORCE_SCRIPT_NAME tells Django its mount without changing SCRIPT_NAME: reported where
+    Django is configured, null where it is not (never configured by the endpoint)."""
+    forced = "FORCE_SCRIPT_NAME = '/g'\n"
+    assert run_django_case("configured", tmp_path, forced)["doc"]["request"][
+        "force_script_name"] == "/g"
+    assert run_django_case("configured", tmp_path)["doc"]["request"]["force_script_name"] is None
+    for mode in ("plain", "imported"):
+        result = run_django_case(mode, tmp_path, forced)
+        assert result["doc"]["request"]["force_script_name"] is None, mode
+        assert result["configured"] in (None, False)
+
+
+def test_forwarded_prefix_is_the_header_a_proxy_sent(we: ModuleType) -> None:
+    # a proxy header: the token is needed (loopback is not enough), as with X-Forwarded-Host
+    app = we.wrap(Inner(), token="t0ken")
+    sent = call(app, environ_for(HTTP_X_PROBE_TOKEN="t0ken",
+                                 HTTP_X_FORWARDED_PREFIX="/g")).json["request"]
+    assert sent["forwarded_prefix"] == "/g" and sent["script_name"] == ""
+    assert call(app, environ_for(HTTP_X_PROBE_TOKEN="t0ken")).json["request"][
+        "forwarded_prefix"] is None
 
 
 def test_settings_loaded_comes_from_configured_django(tmp_path: Path) -> None:
