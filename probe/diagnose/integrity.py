@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 from probe.diagnose.answer_names import distinct_by, place, places, share
 from probe.diagnose.fronts import host_allowed, mod_wsgi
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.mount_words import mount_fix
+from probe.diagnose.mount_words import told as mount_told
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Evidence, EvidenceKind, FrontKind, Observation, Verdict
@@ -188,10 +190,13 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
     evidence: tuple[Evidence, ...] = (Evidence(EvidenceKind.OBSERVED, seen, f"GET {url}"),)
     stripped = script + info != sent
     if stripped:
+        told = mount_told(answer, mount, url)
+        if told.told:
+            return None  # Django's FORCE_SCRIPT_NAME is the mount: its links stay inside
+        evidence += told.evidence
         what = (f"the front took {mount} off the path ({sent} arrived as {script + info!r}) "
-                f"without telling the application, which believes it is mounted at "
-                f"{script or '/'}: its links and redirects (admin login, APPEND_SLASH) point "
-                f"outside {mount}/")
+                f"{told.words} believes it is mounted at {script or '/'}: its links and "
+                f"redirects (admin login, APPEND_SLASH) point outside {mount}/")
     else:
         what = (f"the application received the whole path {sent} with SCRIPT_NAME "
                 f"{script!r}: it believes it is mounted at {script or '/'}, so unless its URL "
@@ -204,7 +209,7 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
     return Diagnosis(
         Verdict.MOUNT_MISMATCH, None,
         explanation=f"{url} is served by the right application, but {what}.",
-        fix=_mount_fix(front, mount, route, stripped=stripped),
+        fix=mount_fix(front, mount, route, stripped=stripped, answer=answer),
         answered_by=diagnosis.answered_by,
         evidence=(*diagnosis.evidence, *evidence))
 
@@ -218,42 +223,6 @@ def _step(route: PredictedRoute | None, stage: str) -> RouteStep | None:
 def _undecided(route: PredictedRoute | None) -> str:
     return ("" if route is None or route.undecided is None else
             f" The configuration given does not decide this URL's route: {route.undecided}.")
-
-
-def _where_nginx(mount: str, route: PredictedRoute | None) -> str:
-    """The location to change: as written in the configuration read, with its line (nginx's
-    ``/wiki`` and ``/wiki/`` are two locations that pass different paths); else the prefix
-    it proxies, said to be unread."""
-    step = _step(route, "mapping")
-    if route is not None and route.undecided is not None:
-        return (f"in the nginx location that proxies {mount}/ (the configuration given does "
-                f"not decide which: see above)")
-    if step is not None and step.source is not None and step.decision.startswith("location "):
-        pattern = step.decision.split()[-1]
-        slash = (f"; written without the trailing slash, a URI part '/' makes nginx pass "
-                 f"{pattern}/x on as //x: write it 'location {pattern}/'"
-                 if len(step.decision.split()) == 2 and not pattern.endswith("/") else "")
-        return f"in the nginx '{step.decision}' ({step.source}{slash})"
-    return (f"in the nginx location that proxies {mount}/ (not read here: 'nginx -T' shows "
-            f"it, probe sweep --config names its line)")
-
-
-def _mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None, *,
-               stripped: bool = True) -> str:
-    django = (f"in Django set FORCE_SCRIPT_NAME = \"{mount}\" (or a middleware that sets "
-              f"SCRIPT_NAME from that header)")
-    if front is FrontKind.NGINX:
-        return (f"Tell the application its mount: {_where_nginx(mount, route)} "
-                f"{'keep proxy_pass stripping' if stripped else 'let proxy_pass strip'} the "
-                f"prefix (a URI part such as '/'), add "
-                f"'proxy_set_header X-Forwarded-Prefix {mount};', and {django}. With gunicorn "
-                f"'proxy_set_header SCRIPT_NAME {mount};' and a proxy_pass without URI part "
-                f"does it without Django settings.")
-    if front is FrontKind.APACHE:
-        return (f"Mount the application at {mount} with 'WSGIScriptAlias {mount} "
-                f"/path/to/wsgi.py' (mod_wsgi sets SCRIPT_NAME), or behind mod_proxy send "
-                f"the prefix in a header and {django}.")
-    return f"Send the prefix {mount} to the application in a header and {django}."
 
 
 def _own_mounts(context: SweepContext, expected: str | None, netloc: str) -> set[str]:

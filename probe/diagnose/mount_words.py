@@ -1,0 +1,140 @@
+"""``mount_mismatch``'s evidence of what told the application its mount, and its fix in the
+terms of the front and of the application server that answered.
+
+* told: the endpoint's ``request.force_script_name`` (Django's FORCE_SCRIPT_NAME, which
+  never changes the environ's SCRIPT_NAME) equal to the mount makes Django build its links
+  inside it; ``request.forwarded_prefix`` (X-Forwarded-Prefix) says a header arrived, not
+  that anything reads it. Endpoints older than these fields cannot show either: said so.
+* the fix: nginx's location as the configuration writes it; a prefix stripped with
+  ``rewrite`` in a location given by a regular expression (proxy_pass takes no URI part
+  there); the server's own way to set SCRIPT_NAME (gunicorn's SCRIPT_NAME header,
+  waitress's ``--url-prefix``, uWSGI's ``--mount`` with ``--manage-script-name``), only for
+  the server ``server.software`` names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from probe.diagnose.answer_names import server_kind
+from probe.endpoint_answer import EndpointAnswer, mapping
+from probe.model import Evidence, EvidenceKind, FrontKind
+from probe.nginx_snippets import strip_prefix
+
+if TYPE_CHECKING:
+    from probe.front import PredictedRoute, RouteStep
+
+TOLD_FIELDS = ("force_script_name", "forwarded_prefix")
+
+
+@dataclass(frozen=True)
+class Told:
+    """What the answer shows of the mount the application was told."""
+
+    told: bool  # FORCE_SCRIPT_NAME is the mount: its links stay inside it
+    words: str  # why it believes it is mounted elsewhere, or why that cannot be shown
+    evidence: tuple[Evidence, ...]
+
+
+def _field(answer: EndpointAnswer, name: str) -> tuple[bool, str | None]:
+    request = mapping(answer.raw.get("request"))
+    value = request.get(name)
+    return name in request, value if isinstance(value, str) else None
+
+
+def told(answer: EndpointAnswer, mount: str, url: str) -> Told:
+    """For a prefix the front took off: whether the application was told it."""
+    known, forced = _field(answer, "force_script_name")
+    sent, prefix = _field(answer, "forwarded_prefix")
+    evidence = tuple(Evidence(EvidenceKind.OBSERVED, f"request.{name} = {value!r}", f"GET {url}")
+                     for name, has, value in (("force_script_name", known, forced),
+                                              ("forwarded_prefix", sent, prefix)) if has)
+    if forced is not None and forced.rstrip("/") == mount:
+        return Told(True, "", evidence)
+    if not known or not sent:
+        return Told(False, "and the answer cannot show whether the application was told its "
+                           "mount (request.force_script_name and request.forwarded_prefix are "
+                           "missing: an older endpoint; 'probe endpoint --install' puts this "
+                           "version's), so it", evidence)
+    django = ("no FORCE_SCRIPT_NAME (request.force_script_name null: not set, or no Django "
+              "configured)"
+              if forced is None else
+              f"Django's FORCE_SCRIPT_NAME is {forced!r} (request.force_script_name)")
+    if prefix is not None and prefix.rstrip("/") == mount:
+        return Told(False, f"and the header X-Forwarded-Prefix {prefix} arrives "
+                           f"(request.forwarded_prefix) but nothing the endpoint can see reads "
+                           f"it: {django}. A middleware that sets SCRIPT_NAME from it runs "
+                           f"after the endpoint answers and cannot be seen here: a page that "
+                           f"redirects (admin/) shows it in its Location. Unless one does, the "
+                           f"application", evidence)
+    header = (f"X-Forwarded-Prefix {prefix!r} arrives, not {mount!r}" if prefix is not None
+              else "no X-Forwarded-Prefix arrives")
+    return Told(False, f"without telling the application ({header}, request.forwarded_prefix; "
+                       f"{django}), which", evidence)
+
+
+def _step(route: PredictedRoute | None, stage: str) -> RouteStep | None:
+    return route.step(stage) if route is not None and route.undecided is None else None
+
+
+def _location(route: PredictedRoute | None) -> list[str] | None:
+    """The location the configuration read sends the URL to, as written, split."""
+    step = _step(route, "mapping")
+    if step is None or step.source is None or not step.decision.startswith("location "):
+        return None
+    return step.decision.split()
+
+
+def where_nginx(mount: str, route: PredictedRoute | None) -> str:
+    """The location to change: as written in the configuration read, with its line (nginx's
+    ``/wiki`` and ``/wiki/`` are two locations that pass different paths); else the prefix
+    it proxies, said to be unread."""
+    if route is not None and route.undecided is not None:
+        return (f"in the nginx location that proxies {mount}/ (the configuration given does "
+                f"not decide which: see above)")
+    words, step = _location(route), _step(route, "mapping")
+    if words is not None and step is not None:
+        pattern = words[-1]
+        slash = (f"; written without the trailing slash, a URI part '/' makes nginx pass "
+                 f"{pattern}/x on as //x: write it 'location {pattern}/'"
+                 if len(words) == 2 and not pattern.endswith("/") else "")
+        return f"in the nginx '{step.decision}' ({step.source}{slash})"
+    return (f"in the nginx location that proxies {mount}/ (not read here: 'nginx -T' shows "
+            f"it, probe sweep --config names its line)")
+
+
+def _server_way(answer: EndpointAnswer | None, mount: str, nginx: bool) -> str:
+    """The answering server's own way to set SCRIPT_NAME, the whole path passed on."""
+    kind = server_kind(answer) if answer is not None else None
+    whole = " and a proxy_pass without URI part" if nginx else ", the whole path passed on,"
+    if kind == "gunicorn" and nginx:  # a header nginx sets; Apache's words were not checked
+        return (f" With gunicorn (server.software) 'proxy_set_header SCRIPT_NAME {mount};'"
+                f"{whole} does it without Django settings.")
+    if kind == "waitress":
+        return (f" With waitress (server.software) its option '--url-prefix={mount}' "
+                f"(url_prefix){whole} does it without Django settings.")
+    if kind == "uwsgi":
+        return (f" With uWSGI (server.software) '--mount {mount}=<its WSGI file>' and "
+                f"'--manage-script-name'{whole} do it without Django settings.")
+    return ""
+
+
+def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None, *,
+              stripped: bool = True, answer: EndpointAnswer | None = None) -> str:
+    django = (f"in Django set FORCE_SCRIPT_NAME = \"{mount}\" (or a middleware that sets "
+              f"SCRIPT_NAME from that header)")
+    if front is FrontKind.NGINX:
+        words = _location(route)
+        regex = words is not None and len(words) == 3 and words[1] in ("~", "~*")
+        strip = ("keep stripping the prefix" if stripped and regex else
+                 "keep proxy_pass stripping the prefix (a URI part such as '/')" if stripped
+                 else strip_prefix(mount, regex_location=regex))
+        return (f"Tell the application its mount: {where_nginx(mount, route)} {strip}, add "
+                f"'proxy_set_header X-Forwarded-Prefix {mount};', and {django}."
+                f"{_server_way(answer, mount, True)}")
+    if front is FrontKind.APACHE:
+        return (f"Mount the application at {mount} with 'WSGIScriptAlias {mount} "
+                f"/path/to/wsgi.py' (mod_wsgi sets SCRIPT_NAME), or behind mod_proxy send "
+                f"the prefix in a header and {django}.{_server_way(answer, mount, False)}")
+    return f"Send the prefix {mount} to the application in a header and {django}."
