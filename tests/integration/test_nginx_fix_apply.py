@@ -232,6 +232,10 @@ def test_the_refusing_block_on_a_tls_address_passes_nginx_t_and_refuses(
     with pytest.raises(OSError):  # refused: an alert, or the connection reset
         _status_by_name(fixed.port, "unknown.invalid", ca_file)
     assert _status_by_name(fixed.port, "site-1.example.com", ca_file).startswith("HTTP/1.1 ")
+    fixed.manifest.write_text(run.manifest.read_text().replace(str(run.port), str(fixed.port)))
+    after = fixed.by_url("--config", str(fixed.nginx.conf))
+    assert after["https://www.site-1.example.com/"]["verdict"] == "ok", after
+    assert after["https://site-1.example.com/"]["verdict"] == "ok", after
 
 
 def _status_by_name(port: int, name: str, ca_file: Path) -> str:
