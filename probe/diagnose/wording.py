@@ -61,91 +61,6 @@ def stale(explanation: str, shown: str, fix: str) -> Diagnosis:
     return Diagnosis(Verdict.STALE, explanation=explanation, answered_by=shown, fix=fix)
 
 
-def vhost_fallback(url: str, expected: str, who: str, shown: str, vhost: str) -> Diagnosis:
-    host = host_name(url)
-    served_by = f"the VirtualHost {vhost}" if vhost else "another VirtualHost"
-    return Diagnosis(
-        Verdict.WRONG_INSTANCE,
-        Cause.VHOST_FALLBACK,
-        explanation=(
-            f"{url} should be served by {expected} but was answered by {who} from "
-            f"{served_by}: no ServerName or ServerAlias matches {host!r}, so Apache used "
-            f"the first VirtualHost for this address and port."
-        ),
-        fix=(
-            f"Add 'ServerAlias {host}' to the VirtualHost that serves {expected}. Also make "
-            f"the first VirtualHost for this address:port a catch-all that refuses, so an "
-            f"unknown host name fails loudly:\n{catch_all_vhost(url)}"
-        ),
-        answered_by=shown,
-    )
-
-
-def alias_order(
-    url: str, expected: str, expected_mount: str, answer: EndpointAnswer, who: str, shown: str,
-    vhost: str | None = None,
-) -> Diagnosis:
-    """``vhost``: the ServerName of the vhost that answered (from mod_wsgi's application
-    group), when known; the fix names that vhost, since the URL's host may be its alias."""
-    mount = answer.script_name or ""
-    return Diagnosis(
-        Verdict.WRONG_INSTANCE,
-        Cause.ALIAS_ORDER,
-        explanation=(
-            f"{url} should be served by {expected} mounted at {_mount(expected_mount)} but "
-            f"was answered by {who} mounted at {_mount(mount)} (SCRIPT_NAME {mount!r}, "
-            f"PATH_INFO {answer.path_info!r}): the WSGIScriptAlias for {_mount(mount)} "
-            f"comes before the one for {_mount(expected_mount)} (or that one is missing), "
-            f"and mod_wsgi uses the first alias that matches."
-        ),
-        fix=(
-            f"{_in_vhost(host_name(url), vhost)}, list the WSGIScriptAlias for "
-            f"{_mount(expected_mount)} ({expected}) before the one for {_mount(mount)}"
-            f"{script_hint(answer)}: the most deeply nested URL must come first."
-        ),
-        answered_by=shown,
-    )
-
-
-def _in_vhost(host: str, vhost: str | None) -> str:
-    if vhost and vhost != host:
-        return f"In the VirtualHost for {vhost} ({host} is one of its ServerAlias names)"
-    if vhost is None:
-        return f"In the VirtualHost that serves {host}"
-    return f"In the VirtualHost for {host}"
-
-
-def alias_order_or_fallback(
-    url: str, expected: str, expected_mount: str, answer: EndpointAnswer, who: str, shown: str,
-    vhost: str,
-) -> Diagnosis:
-    """One URL's answer that two causes explain equally well: both named, neither chosen."""
-    host = host_name(url)
-    mount = _mount(answer.script_name or "")
-    wanted = _mount(expected_mount)
-    return Diagnosis(
-        Verdict.WRONG_INSTANCE,
-        explanation=(
-            f"{url} should be served by {expected} mounted at {wanted} but was answered by "
-            f"{who} mounted at {mount} from the VirtualHost {vhost}. This URL alone cannot "
-            f"tell why: either {host} is a ServerAlias of {vhost} and that VirtualHost lists its "
-            f"WSGIScriptAlias for {mount} before the one for {wanted} (alias_order), or no "
-            f"ServerName or "
-            f"ServerAlias matches {host!r} and Apache used the first VirtualHost for this "
-            f"address and port (vhost_fallback). To tell, sweep it together with another URL "
-            f"on {host} (e.g. its /, listed in the manifest)."
-        ),
-        fix=(
-            f"If {host} is meant to be a ServerAlias of {vhost}: in the VirtualHost for "
-            f"{vhost}, list the WSGIScriptAlias for {wanted} ({expected}) before the one for "
-            f"{mount}{script_hint(answer)}. If it is not: add 'ServerAlias {host}' to the "
-            f"VirtualHost that serves {expected}, and make the first VirtualHost for this "
-            f"address:port a catch-all that refuses:\n{catch_all_vhost(url)}"
-        ),
-        answered_by=shown,
-    )
-
-
 def other_instance(
     url: str, expected: str, answer: EndpointAnswer, who: str, shown: str
 ) -> Diagnosis:
@@ -204,27 +119,6 @@ def settings_mismatch(
         fix=(
             f"Set DJANGO_SETTINGS_MODULE to {expected_settings!r} in {instance}'s WSGI "
             f"script{script_hint(answer)} by assignment, or correct the manifest."
-        ),
-        answered_by=shown,
-    )
-
-
-def served_by_fallback(url: str, who: str, shown: str, vhost: str | None) -> Diagnosis:
-    host = host_name(url)
-    by_vhost = f" from the VirtualHost {vhost}" if vhost and vhost != host else ""
-    return Diagnosis(
-        Verdict.SERVED_UNMAPPED,
-        Cause.VHOST_FALLBACK,
-        explanation=(
-            f"{url} must be refused but was answered by {who}{by_vhost}: "
-            f"no ServerName or ServerAlias matches {host!r}, so Apache used the first "
-            f"VirtualHost for this address and port."
-        ),
-        fix=(
-            f"Make the first VirtualHost for this address:port a catch-all that refuses "
-            f"(in Apache 2.4 a <VirtualHost _default_:*> is not chosen for requests to "
-            f"name-based vhosts, so use the same address:port as the sites), listed "
-            f"first:\n{catch_all_vhost(url)}"
         ),
         answered_by=shown,
     )
@@ -396,10 +290,6 @@ def location(sample: Sample) -> str:
 
 def host_name(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
-
-
-def _mount(script_name: str) -> str:
-    return script_name or "/"
 
 
 def name_refused_in_tls(sample: Sample) -> bool:
