@@ -63,10 +63,21 @@ def distinct_by(answers: Sequence[EndpointAnswer],
                 key: Callable[[EndpointAnswer], K]) -> dict[K, list[EndpointAnswer]]:
     """The answers grouped by ``key``, in the order first seen: what a judgement reads is
     worked out once per distinct value, not once per sample."""
+    if len(answers) == 1:  # most URLs of a large sweep: one sample, or one kept per answer
+        return {key(answers[0]): list(answers)}
     groups: dict[K, list[EndpointAnswer]] = {}
     for answer in answers:
         groups.setdefault(key(answer), []).append(answer)
     return groups
+
+
+def groups_of(answers: Sequence[EndpointAnswer],
+              key: Callable[[EndpointAnswer], K]) -> list[list[EndpointAnswer]]:
+    """The groups of :func:`distinct_by` where their keys are not needed: one answer is one
+    group without working out its key (most URLs of a large sweep)."""
+    if len(answers) == 1:
+        return [list(answers)]
+    return list(distinct_by(answers, key).values())
 
 
 def server_kind(answer: EndpointAnswer) -> str | None:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from probe.diagnose import wording_causes as words
-from probe.diagnose.answer_names import distinct_by
+from probe.diagnose.answer_names import distinct_by, groups_of
 from probe.diagnose.code_drift import Server, server_of
 from probe.diagnose.identify import SweepContext, identity
 from probe.diagnose.wording import Diagnosis
@@ -37,16 +37,17 @@ def runtime_problem(
     one backend of several may run another Python, code or zone, and the last sample alone
     would say so in some runs only."""
     shown = context.display_name(answers[-1], instance.name)
-    python = distinct_by(answers, lambda a: (a.python_prefix, a.python_version,
-                                             a.django_version))
-    zones = distinct_by(answers, lambda a: (a.pid, a.tz_environ, a.tz_offset_s, a.started_at,
-                                            a.uptime_s))
+    declared = (instance.python_prefix, instance.python_version, instance.django_version)
+    python = groups_of(answers, lambda a: (a.python_prefix, a.python_version,
+                                           a.django_version)) if any(declared) else []
     return (
-        next((found for group in python.values()
+        next((found for group in python
               if (found := wrong_python(obs, group[-1], instance, shown, context, group,
                                         len(answers))) is not None), None)
         or mixed_code(obs, answers, instance, shown, context)
-        or next((found for group in zones.values()
+        or next((found for group in groups_of(
+                    answers, lambda a: (a.pid, a.tz_environ, a.tz_offset_s, a.started_at,
+                                        a.uptime_s))
                  if (found := time_zone(obs, group[-1], instance, shown, context))
                  is not None), None)
     )
@@ -85,16 +86,21 @@ def mixed_code(obs: Observation, answers: Sequence[EndpointAnswer], instance: In
                  for a in group]
         if stale:
             return words.stale_code(obs.target.url, instance, stale, len(answers), shown)
+    # Each answer's server and code, worked out once (this runs for every URL of a sweep).
+    keyed = [(each, server_of(obs, each), _code(each)) for each in answers]
     here: dict[Server, set[tuple[str | None, str | None]]] = {}
-    for each in answers:
-        if _code(each) != (None, None):
-            here.setdefault(server_of(obs, each), set()).add(_code(each))
+    for _, server, code in keyed:
+        if code != (None, None):
+            here.setdefault(server, set()).add(code)
     mixed = next((server for server, codes in here.items() if len(codes) > 1), None)
     if mixed is not None:
-        same = [a for a in answers if server_of(obs, a) == mixed]
+        same = [a for a, server, _ in keyed if server == mixed]
         return words.mixed_code(obs.target.url, instance, same, [], shown)
     # Each distinct process start of each server this URL reached: any may be the older one.
-    starts = distinct_by(answers, lambda a: (server_of(obs, a), _code(a), a.started_at))
+    starts: dict[tuple[Server, tuple[str | None, str | None], str | None],
+                 list[EndpointAnswer]] = {}
+    for each, server, code in keyed:
+        starts.setdefault((server, code, each.started_at), []).append(each)
     for (server, mine, started_at), group in starts.items():
         if mine == (None, None):
             continue

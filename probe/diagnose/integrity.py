@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
-from probe.diagnose.answer_names import distinct_by, place, places, share
+from probe.diagnose.answer_names import distinct_by, groups_of, place, places, share
 from probe.diagnose.fronts import host_allowed, mod_wsgi
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.mount_words import mount_fix
@@ -90,8 +90,8 @@ def check(obs: Observation, diagnosis: Diagnosis, context: SweepContext, front: 
     if not answers:
         return diagnosis
     return (_host(obs, diagnosis, answers, front, route)
-            or next((found for group in distinct_by(
-                answers, lambda a: (a.script_name, a.path_info, mod_wsgi(a))).values()
+            or next((found for group in groups_of(
+                answers, lambda a: (a.script_name, a.path_info, mod_wsgi(a)))
                 if _proxied(front, group[-1])
                 and (found := _mount(obs, diagnosis, group[-1], context, front, route))), None)
             or diagnosis)

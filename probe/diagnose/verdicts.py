@@ -71,6 +71,8 @@ def _groups_seen(verdict: Diagnosis, answers: Sequence[EndpointAnswer]) -> Diagn
     """An ok verdict whose answers ran in process or application groups the manifest does
     not declare, and differ in them (a pool mixing mod_wsgi with other servers): said, not a
     disagreement."""
+    if len(answers) < 2:
+        return verdict
     groups = distinct_by(answers, lambda a: (a.process_group, a.application_group))
     if len(groups) < 2:
         return verdict
