@@ -164,8 +164,10 @@ CHECKS: tuple[tuple[bool, tuple[str, ...]], ...] = (
 
 
 def manifest_text(port: int, problems: bool) -> str:
+    # Two samples: a URL's answers are grouped (probe.diagnose.answer_names) only when it has
+    # more than one, as checks with the default three do.
     return (f'# The resident checker\'s warm-up\n[probe]\nconnect = "127.0.0.1:{port}"\n'
-            f'samples = 1\n\n[instances.warm-up]\nlabel = "{LABEL}"\n'
+            f'samples = 2\n\n[instances.warm-up]\nlabel = "{LABEL}"\n'
             'urls = ["http://warm-up.invalid/", "http://warm-up.invalid/a/"]\n\n'
             + (PROBLEMS if problems else "") + f'[refuse]\nurls = ["http://{REFUSED}/"]\n')
 
