@@ -367,6 +367,13 @@ def test_instance_is_recognised_by_process_group_and_application_group() -> None
     # Same mount (application group), another daemon group, and no other application seen in
     # that group: nothing shows the group was applied too broadly, only that pg-a went unused.
     assert result(bad, SITE1).cause is Cause.DAEMON_GROUP_UNUSED
+    # The VirtualHost named is the one for the port the requests went to (--connect), not
+    # the URL's default port.
+    sent = [dataclasses.replace(s, address="127.0.0.1:28103")
+            for s in thrice(SITE1, "a", wrong_group).samples]
+    fix = result(run([obs(SITE1, "a", *sent)], m), SITE1).fix
+    assert fix is not None and "the VirtualHost for site-1.example.com:28103" in fix, fix
+    assert "site-1.example.com:80" not in fix
 
 
 def test_instance_is_recognised_by_settings_when_it_declares_nothing_else() -> None:

@@ -111,8 +111,10 @@ def near_miss(obs: Observation, answer: EndpointAnswer, comparison: Comparison,
                                                     require_sharing=True)
         if scoped is not None:
             return _with_groups(scoped, obs, answer, context)
+        address = obs.target.address or next((s.address for s in obs.samples if s.address),
+                                             None)
         return _with_groups(near_miss_wording.daemon_group_unused(
-            obs.target.url, expected, comparison, answer, shown), obs, answer, context)
+            obs.target.url, expected, comparison, answer, shown, address), obs, answer, context)
     return near_miss_wording.near_miss(obs.target.url, expected, comparison, answer, shown)
 
 

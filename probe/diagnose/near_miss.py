@@ -9,10 +9,9 @@ field :class:`~probe.diagnose.identify.Comparison`, not from one instance's name
 from __future__ import annotations
 
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 
-from probe.apache.names import default_port
 from probe.diagnose.identify import Comparison, Difference
+from probe.diagnose.site_wording import sent_port
 from probe.diagnose.wording import Diagnosis, host_name, script_hint
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Cause, Verdict
@@ -48,11 +47,13 @@ def _difference(difference: Difference, answer: EndpointAnswer) -> str:
 
 
 def daemon_group_unused(url: str, expected: str, comparison: Comparison,
-                        answer: EndpointAnswer, shown: str) -> Diagnosis:
+                        answer: EndpointAnswer, shown: str,
+                        address: str | None = None) -> Diagnosis:
+    """``address``: where the requests went (the VirtualHosts listen on its port, which a
+    ``--connect`` address may give where the URL gives none)."""
     group = comparison.difference("process_group")
     assert group is not None and group.seen is not None
-    parts = urlsplit(url)
-    where = f"{host_name(url)}:{parts.port or default_port(parts.scheme)}"
+    where = f"{host_name(url)}:{sent_port(url, address)}"
     if group.seen == "":
         why = (f"it runs embedded in Apache's child processes (process_group ''), not in the "
                f"daemon process group {group.wanted!r}: the site serving this URL does not "
