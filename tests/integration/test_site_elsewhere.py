@@ -16,6 +16,7 @@ import pytest
 from .apache import free_port
 from .conftest import ApacheFactory
 from .test_evidence_scenarios import line_of, sweep, target
+from .test_scenarios import probe_command
 
 pytestmark = pytest.mark.apache
 
@@ -74,8 +75,7 @@ def test_a_site_on_another_port_or_address_is_named_there(apache: ApacheFactory,
         '[instances.project-2]\nlabel = "project-2"\n'
         'urls = ["http://site-3.example.com/"]\n', encoding="utf-8")
     done = subprocess.run(
-        [*__import__("tests.integration.test_scenarios", fromlist=["probe_command"])
-         .probe_command(), "sweep", "-m", str(ip_manifest), "--format", "json",
+        [*probe_command(), "sweep", "-m", str(ip_manifest), "--format", "json",
          "--config", str(conf)],
         capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL)
     found = json.loads(done.stdout)["targets"][0]
