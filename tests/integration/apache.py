@@ -20,6 +20,7 @@ Three jobs, each usable on its own:
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import fcntl
 import http.client
@@ -282,10 +283,21 @@ WSGIRestrictEmbedded Off
 # the server
 
 
+# The kernel may give a port again as soon as its socket closes: two servers picked before
+# either binds could get the same port, and a readiness check would then pass on the other
+# server's answer (a CI run swept gunicorn where uWSGI was meant to be).
+_GIVEN: collections.deque[int] = collections.deque(maxlen=512)
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port nothing listens on, and not one this run gave out lately."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _GIVEN:
+            _GIVEN.append(port)
+            return port
 
 
 def _alive(pid: int) -> bool:

@@ -144,7 +144,8 @@ def test_the_mount_fix_speaks_of_the_server_that_answered(apps: Apps, run_nginx:
     only_sub_paths(run.manifest)
     found = run.by_url("--config", str(run.nginx.conf))
     two, one = found["http://site-2.example.com/two/"], found["http://site-1.example.com/one/"]
-    assert two["verdict"] == one["verdict"] == "mount_mismatch", found
+    assert two["verdict"] == one["verdict"] == "mount_mismatch", (
+        two["verdict"], two["explanation"], one["verdict"], one["explanation"])
     assert "With gunicorn" not in two["fix"], two["fix"]
     assert "With uWSGI (server.software) '--mount /two=<its WSGI file>' and " \
            "'--manage-script-name'" in two["fix"], two["fix"]

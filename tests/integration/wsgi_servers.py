@@ -168,12 +168,27 @@ def _start(kind: str, command: Sequence[str], *, cwd: Path, port: int, log_path:
             break
         try:
             requests.get(server.url("/"), timeout=5, allow_redirects=False)
+            if _listened_by_other(port, process.pid):
+                break
             return server
         except requests.RequestException:
             time.sleep(0.1)
     server.stop()
-    raise ApacheError(f"{kind} ({' '.join(command)}) did not answer on 127.0.0.1:{port}; "
+    raise ApacheError(f"{kind} ({' '.join(command)}) did not answer on 127.0.0.1:{port} "
+                      f"(or another process answered there); "
                       f"log:\n{server.log()[-4000:]}")
+
+
+def _listened_by_other(port: int, pid: int) -> bool:
+    """Whether the port that answered is another process's (this server failed to bind and the
+    answer was someone else's), where the system tells who listens."""
+    try:
+        ours = {pid, *(child.pid for child in psutil.Process(pid).children(recursive=True))}
+        owners = {conn.pid for conn in psutil.net_connections(kind="tcp")
+                  if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port}
+    except psutil.Error:
+        return False
+    return bool(owners) and None not in owners and not owners & ours
 
 
 def start_gunicorn(project: Path, venv: Path, *, worker_class: str, workers: int,
