@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, overload
 from probe import addresses, logs
 from probe.deploy_time import UNUSABLE, RestartCutoffs, sweep_cutoffs
 from probe.diagnose import diagnose
-from probe.diagnose.discriminate import extra_probes
+from probe.extra_requests import discriminating
 from probe.http_messages import Request
 from probe.liveness import NONCE_HEADER, judge, new_nonce, with_liveness
 from probe.manifest import Manifest, Target
@@ -141,28 +141,6 @@ class _FewerCollections:
 
 
 fewer_collections = _FewerCollections()
-
-
-def discriminating(manifest: Manifest, observations: Sequence[Observation],
-                   transport: Transport, end: float | None) -> dict[str, Sample]:
-    """The answers to the extra requests diagnosis asks for, by their key."""
-    wanted = extra_probes(manifest, observations)
-    if not wanted:
-        return {}
-    requests = [Request(p.url, {NONCE_HEADER: new_nonce()}, connect=p.address) for p in wanted]
-    answers: dict[str, Sample] = {}
-
-    def done(index: int, sample: Sample) -> None:
-        if sample.endpoint is not None:
-            nonce = requests[index].headers[NONCE_HEADER]
-            sample = replace(sample, liveness=judge(sample.endpoint, nonce, transport.token,
-                                                    sample.cache))
-        answers[wanted[index].key] = sample
-
-    transport.probe_all(requests, concurrency=max(1, manifest.probe.concurrency), end=end,
-                        on_sample=done, interrupted=lambda: False)
-    logs.get_logger("probe.sweep").info("extra probes", sent=len(requests))
-    return answers
 
 
 def requests_for(targets: Sequence[Target], samples: int, segment: str) -> SweepRequests:

@@ -95,7 +95,11 @@ class _Slot:
         curl.setopt(pycurl.HTTPHEADER, self.base_headers)
         # The certificate presented is evidence (which VirtualHost the handshake chose).
         curl.setopt(pycurl.OPT_CERTINFO, 1)
-        if not transport.sni:
+        if not transport.verify:
+            # Only for requests that carry no secret (Transport.unverified).
+            curl.setopt(pycurl.SSL_VERIFYPEER, 0)
+            curl.setopt(pycurl.SSL_VERIFYHOST, 0)
+        elif not transport.sni:
             # No SNI: the server shows its default certificate; its chain is still checked,
             # its names are reported instead of failing the handshake.
             curl.setopt(pycurl.SSL_VERIFYHOST, 0)
@@ -199,9 +203,13 @@ class Transport:
         ca_file: str | None = None,
         max_body: int = MAX_BODY,
         sni: bool = True,
+        verify: bool = True,
     ) -> None:
         self.connect = parse_address(connect, "--connect") if connect else None
         self.sni = sni
+        self.verify = verify
+        """False: no certificate check at all (see :meth:`unverified`)."""
+        self._connect_text = connect
         self.timeout = timeout
         self.token = token
         self.ca_file = ca_file
@@ -213,6 +221,13 @@ class Transport:
         # The endpoint compares the token as UTF-8 bytes; latin-1 (http.client's) would
         # fail on any token outside it and never match one like 's3cr3t-tökén'.
         self._base_headers = wire.header_lines(base, "the token")
+
+    def unverified(self) -> Transport:
+        """This transport without the token and without certificate checks: for a request
+        whose host name no certificate can name (``.invalid``), which must then carry no
+        secret."""
+        return Transport(connect=self._connect_text, timeout=self.timeout, ca_file=self.ca_file,
+                         max_body=self.max_body, sni=self.sni, verify=False)
 
     def get(self, url: str, deadline: float | None = None,
             headers: Mapping[str, str] | None = None) -> Answer:

@@ -466,6 +466,24 @@ def test_another_site_claiming_the_name_is_vhost_shadowed() -> None:
     assert www2.candidates == ()
 
 
+def test_a_refusal_over_https_decides_nothing() -> None:
+    """Over HTTPS the .invalid request goes without the token (no certificate can name it):
+    an endpoint with a token refuses it, so a refusal is not another site claiming the name."""
+    https = {url.replace("http://", "https://"): observation for url, observation in
+             ((o.target.url, Observation(Target(o.target.url.replace("http://", "https://"),
+                                                o.target.expected), o.samples))
+              for o in fallback().values())}
+    www2_url = WWW2.replace("http://", "https://")
+    report = run(https, sites(FALLBACK_SITES.replace("http://", "https://")),
+                 probed=probed(www2_url, None))
+    www2 = result(report, www2_url)
+    assert (www2.verdict, www2.cause) == (Verdict.WRONG_INSTANCE, None)
+    [evidence] = [e for e in www2.evidence if e.kind is EvidenceKind.PROBED]
+    assert "(without certificate checks, so without the token)" in evidence.source
+    assert evidence.claim.startswith("answered HTTP 403 without an endpoint answer; an "
+                                     "endpoint with a token answers nothing without it")
+
+
 def test_without_the_extra_request_both_stay_candidates() -> None:
     www2 = result(run(fallback(), sites(FALLBACK_SITES)), WWW2)
     assert (www2.verdict, www2.cause) == (Verdict.WRONG_INSTANCE, None)

@@ -847,3 +847,13 @@ def test_plain_http_has_no_tls_info() -> None:
         sample = Transport(connect=f"127.0.0.1:{port}", timeout=5).probe(
             "http://site-1.example.com/__probe__")
     assert sample.status_code == 200 and sample.tls is None
+
+
+def test_the_unverified_transport_carries_no_token() -> None:
+    """The request no certificate can name goes without certificate checks: never with the
+    token (probe.sweep sends the .invalid request over HTTPS through it)."""
+    transport = Transport(token="s3cret-0123456789abcdef", connect="127.0.0.1:8443")
+    bare = transport.unverified()
+    assert (bare.token, bare.verify, bare.connect) == (None, False, transport.connect)
+    assert not [h for h in bare._base_headers if b"s3cret" in h]
+    assert [h for h in transport._base_headers if b"s3cret" in h]

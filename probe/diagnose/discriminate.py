@@ -87,16 +87,27 @@ def probed_default(obs: Observation, answer: EndpointAnswer,
     port = f":{parts.port}" if parts.port else ""
     sent = f"GET {parts.scheme}://{INVALID_HOST}{port}/{context.manifest.probe.segment} " \
            f"at {address}"
+    tls = parts.scheme == "https"
+    if tls:
+        # probe.sweep sends it so: no certificate can name a host under .invalid.
+        sent += " (without certificate checks, so without the token)"
     if sample.status_code is None and sample.error_kind is ErrorKind.TLS:
-        # Expected, not a fault: no certificate names a host under .invalid, so over HTTPS
-        # this request cannot say which site is the default.
-        return None, Evidence(EvidenceKind.PROBED, f"it ran and its TLS handshake failed "
-                              f"({sample.error}): no certificate names a host under "
-                              f".invalid, as expected, so it cannot tell whether that site "
-                              f"is the default one", sent)
+        return None, Evidence(EvidenceKind.PROBED, f"its TLS handshake failed "
+                              f"({sample.error}), so it cannot tell whether that site is the "
+                              f"default one", sent)
     if sample.status_code is None:
         return None, Evidence(EvidenceKind.PROBED, f"no answer ({sample.error})", sent)
     other = sample.trusted_answer
+    if tls:
+        shown = f"; its handshake presented {sample.tls.describe()}" if sample.tls else ""
+        sent += shown
+        if other is None:
+            # An endpoint with a token answers no request without it: not another site.
+            return None, Evidence(EvidenceKind.PROBED, f"answered HTTP {sample.status_code} "
+                                  f"without an endpoint answer; an endpoint with a token "
+                                  f"answers nothing without it, so whether that site is the "
+                                  f"default one is not known (the configuration says which it "
+                                  f"is: sweep with --config)", sent)
     same = same_application(answer, other) if other is not None else False
     if same is None:
         return None, Evidence(EvidenceKind.PROBED, f"answered by an application whose "

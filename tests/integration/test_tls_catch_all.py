@@ -108,3 +108,48 @@ def test_the_sweeps_catch_all_on_a_tls_address_carries_its_tls_lines(
     lines = server.conf_path.read_text(encoding="utf-8").splitlines()
     cert = next(i for i, line in enumerate(lines, 1) if "tls/site-1.pem" in line)
     assert f"{server.conf_path}:{cert}" in fix, fix
+
+
+def test_the_default_site_of_a_tls_address_is_probed_without_checks_or_token(
+        apache: ApacheFactory, tmp_path: Path) -> None:
+    """No certificate names a host under .invalid: the extra request that finds the default
+    site of an HTTPS address goes without certificate checks and without the token. The lab's
+    endpoints answer loopback without one, so it decides: the first VirtualHost, the default,
+    answered www.site-2 (before, the failed handshake left that unknown). The handshake's
+    certificate is named."""
+    import subprocess
+
+    import trustme
+
+    from .test_scenarios import probe_command
+
+    ca = trustme.CA()
+    one = ca.issue_cert("site-1.example.com", "www.site-2.example.com")
+    two = ca.issue_cert("site-2.example.com")
+    files = {"tls/site-1.pem": one.private_key_and_cert_chain_pem.bytes().decode(),
+             "tls/site-2.pem": two.private_key_and_cert_chain_pem.bytes().decode()}
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    tls_port = free_port()
+    apache(scenario_template("tlssni"), extra={"TLS_PORT": str(tls_port)}, files=files)
+    manifest = tmp_path / "m.toml"
+    manifest.write_text('[instances.project-1]\nlabel = "project-1"\n'
+                        'urls = ["https://site-1.example.com/"]\n\n'
+                        '[instances.project-2]\nlabel = "project-2"\n'
+                        'urls = ["https://www.site-2.example.com/"]\n', encoding="utf-8")
+    done = subprocess.run(
+        [*probe_command(), "sweep", "-m", str(manifest), "--connect", f"127.0.0.1:{tls_port}",
+         "--ca-file", str(ca_file), "--format", "json", "-v"],
+        capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL)
+    report = json.loads(done.stdout)
+    [found] = [t for t in report["targets"] if t["url"] == "https://www.site-2.example.com/"]
+    # Without the configuration, whether the default site also claims the name is open.
+    assert (found["verdict"], found["cause"]) == ("wrong_instance", None), found
+    assert "it is the address's default site" in found["explanation"], found["explanation"]
+    [probed] = [e for e in found["evidence"] if e["kind"] == "probed"]
+    assert probed["source"].startswith(
+        f"GET https://wsgi-probe-check.invalid/__probe__ at 127.0.0.1:{tls_port} "
+        "(without certificate checks, so without the token); its handshake presented "), probed
+    assert "site-1.example.com" in probed["source"], probed
+    assert probed["claim"].startswith("answered by the same application (label 'project-1'"), \
+        probed

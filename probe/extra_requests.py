@@ -1,0 +1,49 @@
+"""The extra requests a sweep sends after its own, to tell causes apart
+(:mod:`probe.diagnose.discriminate` says which and reads their answers)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from probe import logs
+from probe.diagnose.discriminate import ExtraProbe, extra_probes
+from probe.http_messages import Request
+from probe.liveness import NONCE_HEADER, judge, new_nonce
+from probe.manifest import Manifest
+from probe.model import Observation, Sample
+from probe.transport import Transport
+
+
+def discriminating(manifest: Manifest, observations: Sequence[Observation],
+                   transport: Transport, end: float | None) -> dict[str, Sample]:
+    """The answers to the extra requests diagnosis asks for, by their key."""
+    wanted = extra_probes(manifest, observations)
+    answers: dict[str, Sample] = {}
+    # No certificate can name a host under .invalid: over HTTPS the request goes without
+    # certificate checks, so it carries no token (an endpoint open to loopback still answers).
+    tls = [p for p in wanted if p.url[:6].lower() == "https:"]
+    for chosen, through in ((tls, transport.unverified()),
+                            ([p for p in wanted if p not in tls], transport)):
+        if chosen:
+            answers.update(_extra_answers(chosen, through, manifest.probe.concurrency, end))
+    if wanted:
+        logs.get_logger("probe.sweep").info("extra probes", sent=len(wanted))
+    return answers
+
+
+def _extra_answers(wanted: Sequence[ExtraProbe], transport: Transport, concurrency: int,
+                   end: float | None) -> dict[str, Sample]:
+    requests = [Request(p.url, {NONCE_HEADER: new_nonce()}, connect=p.address) for p in wanted]
+    answers: dict[str, Sample] = {}
+
+    def done(index: int, sample: Sample) -> None:
+        if sample.endpoint is not None:
+            nonce = requests[index].headers[NONCE_HEADER]
+            sample = replace(sample, liveness=judge(sample.endpoint, nonce, transport.token,
+                                                    sample.cache))
+        answers[wanted[index].key] = sample
+
+    transport.probe_all(requests, concurrency=max(1, concurrency), end=end,
+                        on_sample=done, interrupted=lambda: False)
+    return answers
