@@ -98,7 +98,7 @@ import sys
 import threading
 import time
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Set, Union
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -602,8 +602,8 @@ def _address(name: object) -> Optional[str]:
 def _listen(environ: WSGIEnvironment) -> Optional[str]:
     """Where the application server listens, so a sweep behind a proxy can name the upstream
     that answered: gunicorn's socket, uWSGI's socket option, waitress's own SERVER_PORT
-    (``*:PORT``: it takes the port from its socket, not from the Host). Null in mod_wsgi
-    (the front is the server) and where no server says."""
+    (``*:PORT``: it takes the port from its socket, not from the Host, unless it trusts proxy
+    headers). Null in mod_wsgi (the front is the server) and where no server says."""
     if environ.get("mod_wsgi.version") is not None:
         return None
     sock = environ.get("gunicorn.socket")
@@ -624,8 +624,31 @@ def _listen(environ: WSGIEnvironment) -> Optional[str]:
     software = environ.get("SERVER_SOFTWARE")
     port = environ.get("SERVER_PORT")
     if isinstance(software, str) and software.startswith("waitress") and port:
+        # waitress trusting proxy headers puts the forwarded port there (80 for an
+        # X-Forwarded-Proto of http): a port those headers name is not known to be its own.
+        if str(port) in _forwarded_ports(environ):
+            return None
         return "*:%s" % port
     return None
+
+
+def _forwarded_ports(environ: WSGIEnvironment) -> Set[str]:
+    """The ports a request's proxy headers name (as waitress derives SERVER_PORT from them)."""
+    ports: Set[str] = set()
+    for key in ("HTTP_X_FORWARDED_PROTO", "HTTP_FORWARDED"):
+        value = environ.get(key)
+        if isinstance(value, str):
+            lowered = value.lower()
+            if "https" in lowered:
+                ports.add("443")
+            if "http" in lowered.replace("https", ""):
+                ports.add("80")
+    for key in ("HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_HOST", "HTTP_FORWARDED"):
+        value = environ.get(key)
+        if isinstance(value, str):
+            ports.update(re.findall(r"(\d+)", value) if key == "HTTP_X_FORWARDED_PORT"
+                         else re.findall(r":(\d+)", value))
+    return ports
 
 
 def _host_allowed(environ: WSGIEnvironment) -> Optional[bool]:

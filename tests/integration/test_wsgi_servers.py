@@ -31,7 +31,7 @@ import requests
 
 from tests import reaper
 
-from .apache import ApacheError, ApacheUnavailable, missing_for_server
+from .apache import ApacheError, ApacheUnavailable, free_port, missing_for_server
 from .conftest import unavailable
 from .wsgi_servers import (
     WsgiServer,
@@ -354,5 +354,41 @@ def test_a_started_server_is_recorded_for_the_reaper_until_stopped(servers_venv:
             server.stop()
         assert not record.exists()
         assert server.process.poll() is not None
+    finally:
+        subprocess.run(["rm", "-rf", str(workdir)], check=False, timeout=60)
+
+
+def test_waitress_trusting_proxy_headers_gives_no_false_listen(servers_venv: Path) -> None:
+    """waitress trusting X-Forwarded-Proto puts 80/443 in SERVER_PORT: server.listen must not
+    say ``*:443`` for a server on another port. Null where the headers name that port; its own
+    port where no such header came (a tester's waitress behind nginx read as '*:80')."""
+    from .wsgi_servers import _start
+
+    workdir = make_workdir()
+    token = "waitress-listen-token-0123456789abcdef"
+    try:
+        project = make_site(workdir, servers_venv)
+        installed = probe_cli("endpoint", "--install", str(project / "mysite" / "wsgi.py"),
+                              "--no-token")
+        assert installed.returncode == 0, installed.stderr
+        make_readable(workdir)
+        port = free_port()
+        server = _start("waitress-trusting", [
+            str(servers_venv / "bin" / "waitress-serve"), f"--listen=127.0.0.1:{port}",
+            "--trusted-proxy=127.0.0.1", "--trusted-proxy-headers=x-forwarded-proto",
+            "mysite.wsgi:application"], cwd=project, port=port,
+            log_path=workdir / "waitress.log", env={"WSGI_PROBE_TOKEN": token})
+        try:
+            def listen(**headers: str) -> object:
+                answer = requests.get(server.url("/__probe__"), timeout=30, headers={
+                    "X-Probe-Token": token, **headers})
+                assert answer.status_code == 200, answer.text
+                return answer.json()["server"]["listen"]
+
+            assert listen() == f"*:{port}"
+            assert listen(**{"X-Forwarded-Proto": "https"}) is None
+            assert listen(**{"X-Forwarded-Proto": "http"}) is None
+        finally:
+            server.stop()
     finally:
         subprocess.run(["rm", "-rf", str(workdir)], check=False, timeout=60)
