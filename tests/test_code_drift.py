@@ -145,3 +145,58 @@ def test_one_server_restarted_during_the_sweep_is_said_so() -> None:
     observations[1] = at(SITE2, "project-2", B, served(p2_site2, 20, 21, "v2", LATE))
     [text] = drift(run(observations))
     assert "A deploy reached some of them only" in text
+
+
+def alone(make: Any, *, ppid: int, pid: int, listen: str, version: str, started: str = EARLY,
+          software: str = "waitress") -> dict[str, Any]:
+    """An answer of a process that runs the application alone (server.multiprocess false)."""
+    data = backend(make(), host="box", ppid=ppid, pid=pid, mtime=EARLY, version=version)
+    return {**data, "started_at": started, "server": {
+        **data["server"], "software": software, "listen": listen, "multiprocess": False,
+        "mod_wsgi_version": None}, "process_group": None, "application_group": None}
+
+
+def test_single_process_servers_under_init_are_told_apart_by_where_they_listen() -> None:
+    # Two waitress started by systemd as two units: one host, parent pid 1 for both.
+    one = alone(p2_site2, ppid=1, pid=11, listen="*:8001", version="v1")
+    two = alone(p2_site2, ppid=1, pid=21, listen="*:8002", version="v2")
+    report = run([Observation(Target(SITE2, "project-2", BALANCER),
+                              (answered(one), answered(two), answered(one)))])
+    assert {v for _, _, v in verdicts(report)} == {Verdict.OK}
+    [text] = drift(report)
+    assert f"'v1' at *:8001 (server.listen; host box, pid 11, reached through {BALANCER})" \
+        in text
+    assert f"'v2' at *:8002 (server.listen; host box, pid 21, reached through {BALANCER})" \
+        in text
+    # Under one supervisor that is not init (supervisord), the parent is shared too: a
+    # single-process uWSGI is still one server per socket, its parent said.
+    one = alone(p2_site2, ppid=7, pid=11, listen=":8001", version="v1", software="uWSGI/2.0")
+    two = alone(p2_site2, ppid=7, pid=21, listen=":8002", version="v2", software="uWSGI/2.0")
+    report = run([Observation(Target(SITE2, "project-2", BALANCER),
+                              (answered(one), answered(two), answered(one)))])
+    [text] = drift(report)
+    assert "at :8001 (server.listen; host box, parent pid 7" in text
+
+
+def test_workers_of_one_master_stay_one_server() -> None:
+    # gunicorn --workers 2: server.multiprocess true, one master; two sockets (two --bind).
+    def worker(pid: int, listen: str, mtime: str) -> dict[str, Any]:
+        data = backend(p2_site2(), host="box", ppid=10, pid=pid, mtime=mtime)
+        return {**data, "server": {**data["server"], "software": "gunicorn/23.0.0",
+                                   "listen": listen, "multiprocess": True}}
+
+    report = run([Observation(Target(SITE2, "project-2", BALANCER),
+                              (answered(worker(11, A, EARLY)), answered(worker(12, B, LATE)),
+                               answered(worker(11, A, EARLY))))])
+    (found,) = report.targets
+    assert found.verdict is Verdict.MIXED_CODE
+
+
+def test_a_single_process_server_restarted_during_the_sweep_is_said_by_its_pids() -> None:
+    observations = [
+        at(SUB, "project-2", A, alone(p2_sub, ppid=1, pid=11, listen="*:8001", version="v1")),
+        at(SITE2, "project-2", A, alone(p2_site2, ppid=1, pid=21, listen="*:8001",
+                                        version="v2", started=LATE))]
+    [text] = drift(run(observations))
+    assert f"whose processes were replaced during the sweep (pid 11, pid 21, started from " \
+           f"{EARLY} to {LATE})" in text, text

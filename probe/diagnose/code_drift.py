@@ -8,6 +8,13 @@ compared only among the processes of one server: one machine (the answer's
 parent of its children and daemon processes, gunicorn's or uWSGI's master). There an older
 script means a process that missed a restart (``mixed_code``, :mod:`.causes_runtime`).
 
+A process that says it runs the application alone (``server.multiprocess`` false, outside
+mod_wsgi) has no master whose pid would name its server: two waitress processes started by
+systemd, or by one supervisor, share a parent. Such a process is told apart by where it
+listens (``server.listen``: two servers of one machine cannot share a socket), and, where its
+parent cannot be a master of its own (pid 1 or none; waitress, which never forks workers), it
+is its server: a restart is a new server at the same socket.
+
 Across servers only a declared code version (``code.version``: given to ``wrap()`` or found
 by the endpoint in a deploy variable, a REVISION file or the git checkout) is compared: two
 versions of one instance in a fleet is ``code_drift``, named with the servers that run each.
@@ -19,8 +26,10 @@ the finding says so rather than "a deploy reached some of them only".
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import NamedTuple
 
+from probe.diagnose.answer_names import server_kind
 from probe.diagnose.fronts import listen, same_listen
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import ANY_INSTANCE
@@ -28,8 +37,26 @@ from probe.model import Finding, Observation, Status
 
 CODE_DRIFT = "code_drift"
 
-Server = tuple[str, int | None]
-"""(machine, parent pid): the processes of one server."""
+
+
+class Server(NamedTuple):
+    """The processes of one server: on one machine, under one master (``parent``), else one
+    process that is the whole server (``process``); ``listen`` for a process that runs the
+    application alone."""
+    machine: str
+    parent: int | None
+    process: int | None = None
+    listen: str | None = None
+
+    @property
+    def pid_said(self) -> str:
+        """``parent pid 4242``, or ``pid 4243`` for a process that is its own server."""
+        return f"pid {self.process}" if self.process is not None else f"parent pid {self.parent}"
+
+
+# Parents that are nobody's master: init (a process started with setsid, or by systemd as
+# its own unit, is reparented to it) and none (pid 1 in a container).
+_NO_MASTER = (None, 0, 1)
 
 Identify = Callable[[EndpointAnswer, str | None], str | None]
 
@@ -40,8 +67,24 @@ def address_of(obs: Observation) -> str | None:
 
 
 def server_of(obs: Observation, answer: EndpointAnswer) -> Server:
-    """The server an answer came from: its machine and its parent process."""
-    return answer.hostname or address_of(obs) or "?", answer.ppid
+    """The server an answer came from: its machine and its parent process; for a process
+    that runs the application alone, where it listens too, and itself where its parent is
+    no master."""
+    machine = answer.hostname or address_of(obs) or "?"
+    kind = server_kind(answer)
+    if kind == "mod_wsgi" or _multiprocess(answer) is not False:
+        return Server(machine, answer.ppid)
+    if answer.ppid in _NO_MASTER or kind == "waitress":
+        return Server(machine, None, answer.pid, listen(answer))
+    return Server(machine, answer.ppid, None, listen(answer))
+
+
+def _multiprocess(answer: EndpointAnswer) -> bool | None:
+    """``server.multiprocess``: whether other processes run this application beside this one
+    (WSGI's ``wsgi.multiprocess``); None where the answer does not say."""
+    server = answer.raw.get("server")
+    value = server.get("multiprocess") if isinstance(server, Mapping) else None
+    return value if isinstance(value, bool) else None
 
 
 def describe(obs: Observation, answer: EndpointAnswer) -> str:
@@ -51,8 +94,9 @@ def describe(obs: Observation, answer: EndpointAnswer) -> str:
     ``127.0.0.8:8001 (server.listen; host web-2, parent pid 4242, reached through
     127.0.0.1:80)``."""
     details = [f"host {answer.hostname}"] if answer.hostname else []
-    if answer.ppid is not None:
-        details.append(f"parent pid {answer.ppid}")
+    server = server_of(obs, answer)
+    if server.process is not None or server.parent is not None:
+        details.append(server.pid_said)
     probed = address_of(obs)
     at = listen(answer)
     if at:
@@ -83,10 +127,11 @@ def code_drift_findings(observations: Sequence[Observation],
             if name is None:
                 continue
             versions[name][answer.code_version][describe(obs, answer)] = None
-            servers[name].add(server_of(obs, answer))
-            sockets[name].add((server_of(obs, answer)[0], listen(answer), address_of(obs)))
+            server = server_of(obs, answer)
+            servers[name].add(server)
+            sockets[name].add((server.machine, listen(answer), address_of(obs)))
             if answer.started_at:
-                starts[name][server_of(obs, answer)].add(answer.started_at)
+                starts[name][server].add(answer.started_at)
             if answer.code_version_source:
                 sources.setdefault((name, answer.code_version), answer.code_version_source)
     findings = []
@@ -123,10 +168,14 @@ def _restarted(sockets: set[tuple[str, str | None, str | None]],
     firsts = sorted(min(times) for times in starts.values() if times)
     if at is None or len(starts) < 2 or len(set(firsts)) < 2:
         return None
-    parents = ", ".join(str(ppid) for _, ppid in sorted(starts, key=lambda s: min(starts[s])))
+    ordered = sorted(starts, key=lambda s: min(starts[s]))
+    if all(s.process is None for s in ordered):
+        parents = "parent pids " + ", ".join(str(s.parent) for s in ordered)
+    else:  # processes that are each the whole server (waitress), or both kinds
+        parents = ", ".join(s.pid_said for s in ordered)
     return (f"These answers all come from one server (host {machine}, server.listen {at}, at "
             f"{address or 'the address DNS gave'}) whose processes were replaced during the "
-            f"sweep (parent pids {parents}, started from {firsts[0]} to {firsts[-1]}): it "
+            f"sweep ({parents}, started from {firsts[0]} to {firsts[-1]}): it "
             f"restarted while the sweep ran, with another code version; probe again once it "
             f"has settled.")
 
