@@ -2,7 +2,8 @@
 
 Which server it is comes from the answer (``server.mod_wsgi_version``, ``server.software``):
 mod_wsgi reloads a daemon group when its WSGI script is touched, gunicorn's and uWSGI's
-masters start new workers on HUP, waitress cannot reload and is restarted. A server the answer
+masters start new workers on HUP (whether uWSGI has a master the answer does not say: the
+fix names the check), waitress cannot reload and is restarted. A server the answer
 does not name gets a restart of the process it names, and says so.
 
 When the running code is not the version the manifest expects, a restart may not help: the
@@ -36,8 +37,7 @@ def _one(answer: EndpointAnswer) -> str:
                 f"on disk (with --preload the master holds the old code: restart the service "
                 f"instead)")
     if kind == "uwsgi":
-        return (f"reload uWSGI: send HUP to its master{master} (with --master), touch its "
-                f"--touch-reload file if it has one, or restart its service")
+        return _uwsgi(pid, ppid)
     if kind == "waitress":
         return (f"restart the waitress process (pid {pid}) or the service that runs it: "
                 f"waitress cannot reload code")
@@ -45,6 +45,25 @@ def _one(answer: EndpointAnswer) -> str:
     which = (f"server.software {said!r} is not a server whose reload this tool knows"
              if said else "the answer does not say which server it is (no server.software)")
     return f"restart the server that runs pid {pid} ({which})"
+
+
+def _uwsgi(pid: int | None, ppid: int | None) -> str:
+    """uWSGI reloads on HUP only through its master (``--master``), which the answer does not
+    say it has: without one, the parent is whatever started uWSGI (a shell, supervisord,
+    systemd), and uWSGI's own process exits on HUP (seen with uWSGI 2.0.31)."""
+    if ppid is None:
+        return (f"restart the uWSGI service that runs pid {pid} (the answer names no parent "
+                f"pid: with --master, 'ps -o ppid= -p {pid}' names the master, to send HUP)")
+    if ppid in (0, 1):
+        return (f"restart the uWSGI service that runs pid {pid}: its parent, pid {ppid}, is no "
+                f"uWSGI master, so it runs without --master, where a HUP stops it rather "
+                f"than reloading it")
+    return (f"reload uWSGI: with --master, send HUP to its master, ppid {ppid} (the parent of "
+            f"pid {pid}), which starts workers with the code on disk, or touch its "
+            f"--touch-reload file if it has one. The answer does not say uWSGI runs with "
+            f"--master: 'ps -o pid,args -p {ppid}' shows whether ppid {ppid} is uWSGI; if it "
+            f"is not, it is whatever started uWSGI (send it nothing), and uWSGI must be "
+            f"restarted (a HUP stops it)")
 
 
 def reload_fix(answers: Sequence[EndpointAnswer], *, capital: bool = True) -> str:
