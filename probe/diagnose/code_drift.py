@@ -38,7 +38,6 @@ from probe.model import Finding, Observation, Status
 CODE_DRIFT = "code_drift"
 
 
-
 class Server(NamedTuple):
     """The processes of one server: on one machine, under one master (``parent``), else one
     process that is the whole server (``process``); ``listen`` for a process that runs the
@@ -54,8 +53,10 @@ class Server(NamedTuple):
         return f"pid {self.process}" if self.process is not None else f"parent pid {self.parent}"
 
 
-# Parents that are nobody's master: init (a process started with setsid, or by systemd as
-# its own unit, is reparented to it) and none (pid 1 in a container).
+# Parents that are no master of this process: init (a process started with setsid, or by
+# systemd as its own unit, is reparented to it), 0 (the process is pid 1 of a container), and
+# a parent the answer does not name (an older endpoint): the process alone runs the
+# application, so it is its server.
 _NO_MASTER = (None, 0, 1)
 
 Identify = Callable[[EndpointAnswer, str | None], str | None]

@@ -29,7 +29,7 @@ import pytest
 import requests
 
 from probe import manifest as manifests
-from probe.model import Report, Verdict
+from probe.model import Report, Status, Verdict
 from probe.sweep import run_sweep
 from tests import reaper
 
@@ -197,6 +197,7 @@ def test_two_waitress_under_init_behind_nginx_are_two_servers(
         in text, text
     assert f"'r0' (from file:{b_site}/REVISION) at *:{b.port} (server.listen;" in text, text
     assert "A deploy reached some of them only" in text
+    assert drifted.status is Status.WARNING
 
 
 def test_two_gunicorn_workers_under_one_master_stay_one_server(
