@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from probe import files
 from probe.errors import ManifestError
-from probe.manifest import Manifest, ProbeSettings
+from probe.manifest import ProbeSettings
 
 MAX_TOKEN_FILE_BYTES = 64 * 1024
 """A token is a line of text; a token file larger than this is the wrong file."""
@@ -63,63 +63,3 @@ def check_ca_file(settings: ProbeSettings) -> None:
         raise ManifestError(f"CA file {path!r} cannot be used: no PEM certificate in it") from None
     except OSError as exc:
         raise ManifestError(f"CA file {path!r} cannot be used: {exc.strerror}") from None
-
-
-MAX_NAMED = 5
-"""Addresses a warning names before it counts the rest."""
-
-
-def token_exposure(manifest: Manifest, token: str | None) -> list[str]:
-    """One warning line for each way this sweep sends ``token`` unprotected: over plain HTTP
-    to an address that is not loopback (in clear on the network; operators on a private
-    network do it on purpose, so it is said, not refused), and with ``--no-sni`` (libcurl
-    checks a certificate's name against the host it connects to, the ``connect`` IP address
-    there, so names are not checked before the request, token included, goes out)."""
-    if not token:
-        return []
-    from urllib.parse import urlsplit
-
-    from probe import wire
-    from probe.addresses import split_connect
-
-    connects: list[tuple[str, int | None] | None] = [
-        split_connect(c, "connect") for c in manifest.probe.connects]
-    connects = connects or [None]
-    clear: list[str] = []
-    tls: list[str] = []
-    for target in manifest.targets():
-        scheme = urlsplit(target.url).scheme
-        for connect in connects:
-            where = wire.address(target.url, connect)
-            if scheme == "http" and not _loopback(where) and where not in clear:
-                clear.append(where)
-            if scheme == "https" and where not in tls:
-                tls.append(where)
-    lines = []
-    if clear:
-        lines.append(f"the probe token is sent in clear text (http) to {_named(clear)}")
-    if tls and not manifest.probe.sni:
-        lines.append("--no-sni: no certificate name is checked before the probe token is sent "
-                     f"(to {_named(tls)}): any server there with a certificate your CA "
-                     "bundle trusts, for whatever name, receives it")
-    return lines
-
-
-def _named(addresses: list[str]) -> str:
-    shown = ", ".join(addresses[:MAX_NAMED])
-    more = len(addresses) - MAX_NAMED
-    return shown + (f" and {more} more" if more > 0 else "")
-
-
-def _loopback(address: str) -> bool:
-    """Whether ``HOST:PORT`` is a loopback address: 127.0.0.0/8, ::1 or localhost (a name
-    another machine's DNS may answer is not)."""
-    from ipaddress import ip_address
-
-    host = address.rpartition(":")[0].strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ip_address(host).is_loopback
-    except ValueError:
-        return False

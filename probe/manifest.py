@@ -79,6 +79,9 @@ class ProbeSettings:
     concurrency: int = 32
     sni: bool = True
     """False: HTTPS without SNI, as old clients connect (needs ``connect`` to an IP address)."""
+    send_token_unverified: bool = False
+    """True: with ``sni`` false, send the token all the same, though no certificate name is
+    checked before it goes (probe.token_exposure); by default such a sweep is refused."""
     config: str | None = None
     """The front server's configuration (a file or directory) whose routes the diagnosis
     joins to the answers; relative to the manifest's directory."""
@@ -338,6 +341,7 @@ _PROBE_TYPES: dict[str, tuple[type, ...]] = {
     "samples": (int,),
     "concurrency": (int,),
     "sni": (bool,),
+    "send_token_unverified": (bool,),
 }
 
 

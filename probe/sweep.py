@@ -77,6 +77,7 @@ def run_sweep(
         token=token,
         ca_file=settings.ca_file,
         sni=settings.sni,
+        send_token_unverified=settings.send_token_unverified,
     )
     started = time.monotonic()
     end = started + deadline if deadline is not None else None

@@ -82,6 +82,9 @@ class _Slot:
         self.extra_headers = False
         self.ca_set = False
         self.base_headers = transport._base_headers
+        self.token_headers = transport._base_headers
+        self.bare_headers = transport._bare_headers
+        """Without SNI, unless opted in, HTTPS requests go without the token (below)."""
         self.base_connect = transport.connect
         self.connect = transport.connect
         """Where this slot's current request goes (a fleet request's own address)."""
@@ -135,6 +138,10 @@ class _Slot:
             self.ca_set = True
         self.curl.setopt(pycurl.URL, sent_url)
         self.curl.setopt(pycurl.TIMEOUT_MS, timeout_ms)
+        base = self.bare_headers if sent_url[:6].lower() == "https:" else self.token_headers
+        if base is not self.base_headers:
+            self.base_headers = base
+            self.extra_headers = True  # set the header list below
         if headers:
             self.curl.setopt(pycurl.HTTPHEADER,
                              self.base_headers + wire.header_lines(headers, "a request header"))
@@ -204,6 +211,7 @@ class Transport:
         max_body: int = MAX_BODY,
         sni: bool = True,
         verify: bool = True,
+        send_token_unverified: bool = False,
     ) -> None:
         self.connect = parse_address(connect, "--connect") if connect else None
         self.sni = sni
@@ -221,6 +229,14 @@ class Transport:
         # The endpoint compares the token as UTF-8 bytes; latin-1 (http.client's) would
         # fail on any token outside it and never match one like 's3cr3t-tökén'.
         self._base_headers = wire.header_lines(base, "the token")
+        # Without SNI libcurl checks no certificate name (SSL_VERIFYHOST 0): the server the
+        # token would reach is whoever holds a certificate the CA bundle trusts, for any name.
+        # It goes there only when the user said so (probe.token_exposure refuses the sweep
+        # before; this is the last guard, for every caller).
+        unverified = not sni and not send_token_unverified
+        self._bare_headers = (wire.header_lines({k: v for k, v in base.items()
+                                                 if k != "X-Probe-Token"}, "a header")
+                              if unverified and token else self._base_headers)
 
     def unverified(self) -> Transport:
         """This transport without the token and without certificate checks: for a request

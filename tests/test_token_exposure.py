@@ -1,6 +1,9 @@
 """Where ``probe sweep`` sends the token unprotected, it says so on stderr: one line for plain
 HTTP to addresses that are not loopback, one for ``--no-sni`` (docs/security.md#what-the-probe-
-sends-and-keeps). Said, not refused: a private network may be meant."""
+sends-and-keeps). Plain HTTP is said, not refused: a private network may be meant. Without SNI
+no certificate name is checked, so the token is not sent unless ``--send-token-unverified``
+(``send_token_unverified = true``) says so; ``probe check`` and ``probe exporter`` say the
+same (tests/test_token_exposure_monitoring.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ CLEAR = "probe: warning: the probe token is sent in clear text (http) to "
 NO_SNI = "probe: warning: --no-sni: no certificate name is checked before the probe token is sent"
 
 
-def warnings(tmp_path: Path, urls: list[str], *args: str, token: bool = True) -> list[str]:
+def warnings(tmp_path: Path, urls: list[str], *args: str, token: bool = True,
+             status: int = 1) -> list[str]:
     (tmp_path / "token").write_text("s3cret\n")
     listed = ", ".join(f'"{u}"' for u in urls)
     setting = f'token_file = "{tmp_path / "token"}"\n' if token else ""
@@ -23,7 +27,7 @@ def warnings(tmp_path: Path, urls: list[str], *args: str, token: bool = True) ->
                                      f'[instances.a]\nlabel = "a"\nurls = [{listed}]\n')
     result = CliRunner().invoke(main, ["sweep", "-m", str(tmp_path / "m.toml"), *args],
                                 env={"WSGI_PROBE_TOKEN": ""})
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == status, result.output
     return [line for line in result.stderr.splitlines() if "warning" in line]
 
 
@@ -51,7 +55,41 @@ def test_connect_names_the_address_the_token_goes_to(tmp_path: Path) -> None:
     assert got == [CLEAR + "192.0.2.1:9"]
 
 
-def test_no_sni_says_that_no_name_is_checked(tmp_path: Path) -> None:
-    got = warnings(tmp_path, ["https://a.invalid/"], "--no-sni", "--connect", "127.0.0.1:9")
+def test_no_sni_with_the_opt_in_says_that_no_name_is_checked(tmp_path: Path) -> None:
+    got = warnings(tmp_path, ["https://a.invalid/"], "--no-sni", "--connect", "127.0.0.1:9",
+                   "--send-token-unverified")
     assert got == [NO_SNI + " (to 127.0.0.1:9): any server there with a certificate your CA "
                    "bundle trusts, for whatever name, receives it"]
+
+
+def test_no_sni_with_a_token_is_refused_without_the_opt_in(tmp_path: Path) -> None:
+    (tmp_path / "token").write_text("s3cret\n")
+    (tmp_path / "m.toml").write_text(
+        f'[probe]\ntoken_file = "{tmp_path / "token"}"\nsni = false\nconnect = "127.0.0.1:9"\n'
+        '[instances.a]\nlabel = "a"\nurls = ["https://a.invalid/", "http://a.invalid/"]\n')
+    result = CliRunner().invoke(main, ["sweep", "-m", str(tmp_path / "m.toml")],
+                                env={"WSGI_PROBE_TOKEN": ""})
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        f"probe: {tmp_path / 'm.toml'}: --no-sni (sni = false) with a probe token: no "
+        "certificate name would be checked before the token is sent to 127.0.0.1:9, so it is "
+        "not sent; probe without the token, or give --send-token-unverified "
+        "(send_token_unverified = true in [probe]) to send it all the same"]
+    # The manifest key is the flag's.
+    text = (tmp_path / "m.toml").read_text().replace(
+        "sni = false\n", "sni = false\nsend_token_unverified = true\n")
+    (tmp_path / "m.toml").write_text(text)
+    result = CliRunner().invoke(main, ["sweep", "-m", str(tmp_path / "m.toml"),
+                                       "--timeout", "0.3", "--samples", "1"],
+                                env={"WSGI_PROBE_TOKEN": ""})
+    assert result.exit_code == 1, result.output
+    assert [line for line in result.stderr.splitlines() if "warning" in line] == [
+        NO_SNI + " (to 127.0.0.1:9): any server there with a certificate your CA bundle "
+        "trusts, for whatever name, receives it"]
+
+
+def test_no_sni_without_a_token_or_https_is_not_refused(tmp_path: Path) -> None:
+    assert warnings(tmp_path, ["https://a.invalid/"], "--no-sni", "--connect", "127.0.0.1:9",
+                    token=False) == []
+    assert warnings(tmp_path, ["http://a.invalid/"], "--no-sni", "--connect", "127.0.0.1:9") \
+        == []

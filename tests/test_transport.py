@@ -857,3 +857,26 @@ def test_the_unverified_transport_carries_no_token() -> None:
     assert (bare.token, bare.verify, bare.connect) == (None, False, transport.connect)
     assert not [h for h in bare._base_headers if b"s3cret" in h]
     assert [h for h in transport._base_headers if b"s3cret" in h]
+
+
+def test_without_sni_the_token_goes_only_where_the_user_opted_in(
+        tls_server: tuple[int, Seen], ca_file: str) -> None:
+    """No certificate name is checked without SNI (SSL_VERIFYHOST 0): by default the token
+    stays home for HTTPS, and still goes over plain HTTP, where SNI means nothing."""
+    port, seen = tls_server
+    url = "https://site-2.example.com/__probe__"  # the certificate names site-1 only
+    for opted_in in (False, True):
+        transport = Transport(connect=f"127.0.0.1:{port}", ca_file=ca_file, timeout=5,
+                              sni=False, token="s3cr3t", send_token_unverified=opted_in)
+        assert transport.probe(url).status_code == 200
+    assert [h.get("x-probe-token") for _, h in seen.requests] == [None, "s3cr3t"]
+    with http_server() as (plain, plain_seen):
+        transport = Transport(connect=f"127.0.0.1:{plain}", ca_file=ca_file, timeout=5,
+                              sni=False, token="s3cr3t")
+        transport.probe_all([Request("http://site-1.example.com/__probe__"),
+                             Request(url, connect=f"127.0.0.1:{port}"),
+                             Request("http://site-1.example.com/__probe__")],
+                            concurrency=1, end=None, on_sample=lambda i, s: None)
+    # One slot, HTTPS between two HTTP requests: the header list follows each request.
+    assert [h.get("x-probe-token") for _, h in plain_seen.requests] == ["s3cr3t", "s3cr3t"]
+    assert [h.get("x-probe-token") for _, h in seen.requests[2:]] == [None]

@@ -99,6 +99,10 @@ def _attempt(options: CheckOptions, *, sweep: SweepFunction | None,
         # Read the token now: an unreadable token file is UNKNOWN, not 7 no_endpoint URLs;
         # a bad CA file likewise, not every https URL unreachable.
         token = read_token(loaded.probe, env.environ)
+        from probe.token_exposure import refuse_unverified, token_exposure
+
+        refuse_unverified(loaded, token)
+        exposed = token_exposure(loaded, token)
         check_ca_file(loaded.probe)
         reading = time.monotonic()
         front = _front(loaded.probe.config, env, stage)
@@ -114,7 +118,7 @@ def _attempt(options: CheckOptions, *, sweep: SweepFunction | None,
                                           config=front.join if front else None)
         stage("judging the results")
         output = evaluate(report, options, elapsed=time.monotonic() - started, manifest=loaded)
-        return _with_problem(output, front)
+        return _with_warnings(_with_problem(output, front), exposed)
     except ProbeError as exc:
         return str(exc)
     except Exception as exc:  # the last line of defence: never a traceback on stdout
@@ -146,6 +150,18 @@ def _with_problem(output: PluginOutput, front: FrontConfig | None) -> PluginOutp
 
     line = f"configuration not read, explanations made without it: {front.problem}"
     return replace(output, long_output=(line, *output.long_output))
+
+
+def _with_warnings(output: PluginOutput, warnings: list[str]) -> PluginOutput:
+    """The token's exposure said on the first long-output lines, as check_http puts what is
+    not the status below it: the status line stays one line that the state alone decides,
+    and the operator sees the warning beside every result (stderr is lost by Nagios)."""
+    if not warnings:
+        return output
+    from dataclasses import replace
+
+    lines = tuple(f"warning: {line}" for line in warnings)
+    return replace(output, long_output=(*lines, *output.long_output))
 
 
 def _internal(exc: BaseException) -> str:

@@ -49,6 +49,9 @@ if TYPE_CHECKING:
               help="Save who answered each URL at each address, for a later --baseline.")
 @click.option("--no-sni", is_flag=True,
               help="HTTPS without SNI, as old clients connect (needs --connect IP:PORT).")
+@click.option("--send-token-unverified", is_flag=True,
+              help="With --no-sni: send the probe token although no certificate name is "
+                   "checked before it goes (refused otherwise).")
 @click.option("--config", "config_path", metavar="PATH",
               help="The front's configuration, Apache's or nginx's (a file, or a directory): "
                    "its predicted route of each URL is joined to the answer, and causes cite "
@@ -73,6 +76,7 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
           timeout: float | None,
           token_file: str | None, ca_file: str | None, restarted_after: tuple[str, ...],
           baseline_path: str | None, save_baseline: str | None, no_sni: bool,
+          send_token_unverified: bool,
           no_extra_probes: bool, config_path: str | None, apachectl: bool, fmt: str,
           output: str | None, fail_on_warning: bool, verbose: int, log_format: str) -> None:
     """Probe every URL of the manifest (or the URLs given) and diagnose each.
@@ -83,9 +87,10 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
     from probe import baseline as baselines
     from probe import logs, manifest, progress, report
     from probe import sweep as sweeping
-    from probe.credentials import check_ca_file, read_token, token_exposure
+    from probe.credentials import check_ca_file, read_token
     from probe.deploy_time import parse_restarted_after
     from probe.front_config import MANIFEST_SETTING
+    from probe.token_exposure import refuse_unverified, token_exposure
 
     logs.configure(verbose, log_format)
     try:
@@ -97,9 +102,11 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
         loaded = loaded.with_probe(connect=connect or None, all_addresses=all_addresses,
                                    samples=samples, concurrency=concurrency,
                                    timeout=timeout, token_file=token_file, ca_file=ca_file,
-                                   sni=False if no_sni else None)
+                                   sni=False if no_sni else None,
+                                   send_token_unverified=send_token_unverified or None)
         env = environment()
         token = read_token(loaded.probe, env.environ)
+        refuse_unverified(loaded, token)
         for line in token_exposure(loaded, token):
             click.echo(f"probe: warning: {one_line(line, limit=None)}", err=True)
         check_ca_file(loaded.probe)

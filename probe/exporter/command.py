@@ -80,6 +80,7 @@ from probe.exporter.sweeps import BURST_WINDOW, WAIT_SLACK, Completed, SweepCoor
 from probe.front_config import manifest_front
 from probe.manifest import Manifest, Target, parse_connect
 from probe.model import Report
+from probe.token_exposure import refuse_unverified, token_exposure
 from probe.transport import abort_in_flight
 
 if TYPE_CHECKING:
@@ -188,6 +189,7 @@ def reload(app: ExporterApp, options: ExporterOptions, read: Callable[[], Manife
     try:
         manifest = read()
         token = read_token(manifest.probe, environ)
+        refuse_unverified(manifest, token)
         check_ca_file(manifest.probe)
     except ProbeError as exc:
         log.warning("exporter_reload_failed", error=str(exc),
@@ -198,7 +200,15 @@ def reload(app: ExporterApp, options: ExporterOptions, read: Callable[[], Manife
     app.reload(manifest, run_one)
     log.info("exporter_reloaded", manifest=manifest.source,
              targets=len(shard_targets(manifest, options.shard)))
+    warn_exposure(manifest, token)
     return True
+
+
+def warn_exposure(manifest: Manifest, token: str | None) -> None:
+    """One log line per way the sweeps send the token unprotected, at start and at each
+    reload (what the manifest says then), as ``probe sweep`` says it on stderr."""
+    for line in token_exposure(manifest, token):
+        log.warning("exporter_token_exposed", manifest=manifest.source, warning=line)
 
 
 def _watch(manifest: Manifest, environ: Mapping[str, str]) -> ConfigWatch | None:
@@ -226,6 +236,7 @@ def serve(manifest: Manifest, options: ExporterOptions, *, version: str = "",
     host, port = parse_connect(options.listen, "--listen", allow_zero=True)
     # Fail at start, not at the first scrape, when the token file cannot be read.
     token = read_token(manifest.probe, environ)
+    refuse_unverified(manifest, token)
     check_ca_file(manifest.probe)
     app = build_app(manifest, options, version=version, token=token,
                     config=_watch(manifest, environ), own=process_collectors())
@@ -260,6 +271,7 @@ def serve(manifest: Manifest, options: ExporterOptions, *, version: str = "",
              url=f"http://{shown}:{bound_port}/metrics", manifest=manifest.source,
              targets=len(shard_targets(manifest, options.shard)),
              min_interval_s=options.min_interval, shard=str(options.shard or "") or None)
+    warn_exposure(manifest, token)
     try:
         server.serve_forever(poll_interval=0.5)
     finally:

@@ -1,0 +1,95 @@
+"""Where a command would send the probe token unprotected, said before any request.
+
+Two ways, each one warning line (``probe sweep`` on stderr, ``probe check`` in its long
+output, ``probe exporter`` in its log at start and at each reload):
+
+- plain HTTP to an address that is not loopback: the token is in clear on the network.
+  Operators on a private network do it on purpose, so it is said, not refused;
+- HTTPS without SNI (``--no-sni``, ``sni = false``): libcurl checks a certificate's name only
+  against the host it connects to (``CURLOPT_SSL_VERIFYHOST``), which without SNI is the
+  ``connect`` IP address, so the check is off and no name is verified before the request,
+  token included, goes out. That is refused (:func:`refuse_unverified`) unless the user
+  opts in with ``--send-token-unverified`` (``send_token_unverified = true``).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from probe.errors import ManifestError
+from probe.manifest import Manifest
+
+MAX_NAMED = 5
+"""Addresses a warning names before it counts the rest."""
+
+OPT_IN = "--send-token-unverified (send_token_unverified = true in [probe])"
+
+
+def token_exposure(manifest: Manifest, token: str | None) -> list[str]:
+    """One warning line for each way ``manifest``'s requests would carry ``token``
+    unprotected (none without a token)."""
+    if not token:
+        return []
+    clear, tls = _addresses(manifest)
+    lines = []
+    if clear:
+        lines.append(f"the probe token is sent in clear text (http) to {_named(clear)}")
+    if tls and not manifest.probe.sni:
+        lines.append("--no-sni: no certificate name is checked before the probe token is sent "
+                     f"(to {_named(tls)}): any server there with a certificate your CA "
+                     "bundle trusts, for whatever name, receives it")
+    return lines
+
+
+def refuse_unverified(manifest: Manifest, token: str | None) -> None:
+    """ManifestError when ``token`` would go, without SNI, to a server whose certificate name
+    nobody checked, and the user did not opt in: the safe choice is not to send it."""
+    if not token or manifest.probe.sni or manifest.probe.send_token_unverified:
+        return
+    tls = _addresses(manifest)[1]
+    if tls:
+        raise ManifestError(
+            f"{manifest.source}: --no-sni (sni = false) with a probe token: no certificate "
+            f"name would be checked before the token is sent to {_named(tls)}, so it is not "
+            f"sent; probe without the token, or give {OPT_IN} to send it all the same")
+
+
+def _addresses(manifest: Manifest) -> tuple[list[str], list[str]]:
+    """The addresses a sweep sends the token to over plain HTTP (not loopback), and over
+    HTTPS, each once."""
+    from probe import wire
+    from probe.addresses import split_connect
+
+    clear: list[str] = []
+    tls: list[str] = []
+    for target in manifest.targets():
+        scheme = urlsplit(target.url).scheme
+        connects: list[tuple[str, int | None] | None] = [
+            split_connect(c, "connect") for c in manifest.connects_for(target)] or [None]
+        for connect in connects:
+            where = wire.address(target.url, connect)
+            if scheme == "http" and not _loopback(where) and where not in clear:
+                clear.append(where)
+            if scheme == "https" and where not in tls:
+                tls.append(where)
+    return clear, tls
+
+
+def _named(addresses: list[str]) -> str:
+    shown = ", ".join(addresses[:MAX_NAMED])
+    more = len(addresses) - MAX_NAMED
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _loopback(address: str) -> bool:
+    """Whether ``HOST:PORT`` is a loopback address: 127.0.0.0/8, ::1 or localhost (a name
+    another machine's DNS may answer is not)."""
+    from ipaddress import ip_address
+
+    host = address.rpartition(":")[0].strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
