@@ -9,19 +9,37 @@ Two promises, both about what was there before:
   once whole, so a ``kill -9`` or a full disk mid-write leaves the old file as it was.
   A symbolic link's target is replaced (the link stays, as editors do); a FIFO or a device
   is written in place, since there is nothing to rename over.
+
+The temporary file cannot outlive the process where the filesystem allows: it is made
+nameless (``O_TMPFILE``), given a name only once whole (``linkat`` through ``/proc/self/fd``),
+and renamed over the target at once. Elsewhere (no ``O_TMPFILE``: NFS, older kernels, no
+``/proc``) it has a name from the start, ``.NAME.wsgi-probe.XXXXXXXX.tmp``, and a ``kill -9``
+leaves it; the next write to the same path removes such leftovers, and only those this tool
+made: that name, a regular file of one link, owned by this user, untouched for
+:data:`STALE_AFTER` seconds (a writer at work keeps its file's modification time fresh).
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import re
+import secrets
 import stat
 import tempfile
+import time
 from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 
 from probe.errors import UsageError
+
+MARK = ".wsgi-probe."
+"""In every temporary file's name, between the target's name and the random part."""
+STALE_AFTER = 600.0
+"""Seconds a temporary file is left untouched before another write may remove it."""
+USE_TMPFILE = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
+"""Whether to try nameless temporary files at all (tests turn it off for the fallback)."""
 
 
 @dataclass(frozen=True)
@@ -65,8 +83,9 @@ def write(path: str, parts: Iterable[str], *, regular_only: bool = False) -> Non
         return
     target = os.path.realpath(path)
     directory, name = os.path.split(target)
+    remove_leftovers(directory, name)
     try:
-        fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+        fd, temporary = _temporary(directory, name)
     except PermissionError:
         if before is None or regular_only:
             raise
@@ -81,11 +100,73 @@ def write(path: str, parts: Iterable[str], *, regular_only: bool = False) -> Non
                 stream.write(part)
             stream.flush()
             os.fsync(stream.fileno())  # the rename must not outlive the bytes on a crash
+            if temporary is None:
+                temporary = _name(stream.fileno(), directory, name)
         os.replace(temporary, target)
     except BaseException:
-        with suppress(OSError):
-            os.unlink(temporary)
+        if temporary is not None:
+            with suppress(OSError):
+                os.unlink(temporary)
         raise
+
+
+def _temporary(directory: str, name: str) -> tuple[int, str | None]:
+    """A new file in ``directory`` for the text, and its name; None for a nameless one,
+    which no crash can leave behind."""
+    if USE_TMPFILE:
+        try:
+            return os.open(directory, os.O_TMPFILE | os.O_RDWR | os.O_CLOEXEC, 0o600), None
+        except OSError as exc:
+            # EOPNOTSUPP: a filesystem without it; EISDIR: a kernel before 3.11.
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+                raise
+    fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}{MARK}", suffix=".tmp")
+    return fd, temporary
+
+
+def _name(fd: int, directory: str, name: str) -> str:
+    """The nameless file ``fd``, whole now, linked under a temporary name (to be renamed over
+    the target at once: linkat cannot replace a file)."""
+    # os.link() calls linkat() with AT_SYMLINK_FOLLOW, which the /proc link needs, only when
+    # given a directory descriptor; without one it calls link(), which fails with EXDEV.
+    where = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for _ in range(100):
+            temporary = f".{name}{MARK}{secrets.token_hex(4)}.tmp"
+            try:
+                os.link(f"/proc/self/fd/{fd}", temporary, dst_dir_fd=where,
+                        follow_symlinks=True)
+            except FileExistsError:
+                continue
+            return os.path.join(directory, temporary)
+    finally:
+        os.close(where)
+    raise OSError(errno.EEXIST, "no free temporary name", directory)
+
+
+def remove_leftovers(directory: str, name: str, *, now: float | None = None) -> list[str]:
+    """Remove the temporary files an earlier write of ``name`` left in ``directory`` (a
+    ``kill -9`` mid-write): only this tool's (its name pattern), this user's, of one link,
+    untouched for :data:`STALE_AFTER` seconds. Returns the names removed; never raises."""
+    pattern = re.compile(re.escape(f".{name}{MARK}") + r"[A-Za-z0-9_]{8}\.tmp")
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return []
+    for entry in entries:
+        if not pattern.fullmatch(entry.name):
+            continue
+        try:
+            found = entry.stat(follow_symlinks=False)
+            if (stat.S_ISREG(found.st_mode) and found.st_uid == os.geteuid()
+                    and found.st_nlink == 1 and now - found.st_mtime > STALE_AFTER):
+                os.unlink(entry.path)
+                removed.append(entry.name)
+        except OSError:
+            continue
+    return removed
 
 
 def _in_place(path: str, parts: Iterable[str]) -> None:

@@ -201,7 +201,7 @@ def test_kill_9_mid_write_leaves_the_old_report_whole(tmp_path: Path) -> None:
     try:
         assert writer.stdout is not None and writer.stdout.readline() == "half\n"
         deadline = time.monotonic() + 10
-        while sum(p.stat().st_size for p in tmp_path.iterdir()) < 10_000_000:
+        while written(writer.pid) < 10_000_000:
             assert time.monotonic() < deadline, "the writer wrote less than expected"
             time.sleep(0.05)
     finally:
@@ -210,3 +210,19 @@ def test_kill_9_mid_write_leaves_the_old_report_whole(tmp_path: Path) -> None:
         if writer.stdout is not None:
             writer.stdout.close()
     assert json.loads(old.read_text()) == {"targets": [{"url": "http://kept/"}]}
+    # Nothing left: the temporary file had no name (O_TMPFILE) or was removed.
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def written(pid: int) -> int:
+    """Bytes in the regular files ``pid`` holds open: the temporary file has no name to look
+    at where it was made with O_TMPFILE."""
+    sizes = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            found = os.stat(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if stat.S_ISREG(found.st_mode):
+            sizes.append(found.st_size)
+    return max(sizes, default=0)
