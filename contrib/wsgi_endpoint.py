@@ -159,6 +159,8 @@ def _token_bytes(path: Union[str, os.PathLike[str]], limit: int = _MAX_TOKEN_FIL
             raise _NotATokenFile("not a regular file")
         if owners is not None and status.st_uid not in owners:
             raise _NotATokenFile("owned by another user")
+        if owners is not None and status.st_nlink > 1 and not _linked_by(path, owners):
+            raise _NotATokenFile("a hard link another user may have made")
         chunks = []
         size = 0
         while size <= limit:
@@ -401,6 +403,24 @@ def _version_text(value: object) -> Optional[str]:
     lines = value.strip().splitlines()
     first = lines[0].strip() if lines else ""
     return first if _VERSION_TEXT.match(first) else None
+
+
+def _linked_by(path: Union[str, os.PathLike[str]], owners: frozenset[int]) -> bool:
+    """Whether only ``owners`` can have made the name ``path`` of a file with several: its
+    directory is theirs and no group or other user may write in it.
+
+    Where the kernel allows it (fs.protected_hardlinks 0), anyone who may create a file in a
+    directory (a 1777 one above the script) can hard-link a file root owns there, which the
+    owner check then believes. git makes no hard links of HEAD, refs, packed-refs or a
+    ``.git`` file (``clone --local`` links objects only), but a deploy may (rsync
+    --link-dest, ``cp -al``): those, in the owners' own directories, are believed.
+    """
+    try:
+        directory = os.stat(os.path.dirname(os.path.realpath(path)))
+    except (OSError, ValueError):
+        return False
+    return (directory.st_uid in owners
+            and not directory.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
 
 
 def _read_small(path: str, owners: frozenset[int], limit: int = _SMALL_FILE) -> Optional[str]:

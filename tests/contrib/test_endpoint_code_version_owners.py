@@ -137,3 +137,36 @@ def test_the_scripts_owner_is_believed(tmp_path: Path) -> None:
     chown_tree(tmp_path / "repo")
     code = run_script(script)
     assert (code["version"], code["version_source"]) == (commit, f"git:{tmp_path}/repo/.git")
+
+
+@pytest.mark.parametrize("name", ["REVISION", "VERSION", ".git"])
+def test_a_hard_link_planted_in_a_shared_directory_is_not_believed(tmp_path: Path,
+                                                                   name: str) -> None:
+    # Where fs.protected_hardlinks is 0, another user may hard-link a file root owns into a
+    # 1777 directory: the name is theirs to make, the owner (root) is not theirs.
+    commit = repository(tmp_path / "repo")
+    roots = tmp_path / "roots"
+    roots.mkdir()
+    (roots / "REVISION").write_text("chosen-by-nobody\n", encoding="utf-8")
+    (roots / "VERSION").write_text("chosen-by-nobody\n", encoding="utf-8")
+    (roots / ".git").write_text(f"gitdir: {tmp_path / 'repo' / '.git'}\n", encoding="utf-8")
+    shared = shared_dir(tmp_path)
+    os.link(roots / name, shared / name)
+    code = run_script(shared / "proj" / "app" / "wsgi.py")
+    assert (code["version"], code["version_source"]) == (None, None)
+    assert commit != code["version"]
+
+
+@pytest.mark.parametrize("mode", [0o755, 0o2755])
+def test_a_hard_link_in_the_owners_own_directory_is_believed(tmp_path: Path,
+                                                             mode: int) -> None:
+    # A release tree copied with rsync --link-dest or cp -al: the unchanged REVISION is one
+    # file under two names, both in directories only root may write.
+    first, second = tmp_path / "releases" / "1", tmp_path / "releases" / "2"
+    first.mkdir(parents=True)
+    second.mkdir()
+    (first / "REVISION").write_text("v42\n", encoding="utf-8")
+    os.link(first / "REVISION", second / "REVISION")
+    second.chmod(mode)
+    code = run_script(second / "app" / "wsgi.py")
+    assert (code["version"], code["version_source"]) == ("v42", f"file:{second / 'REVISION'}")
