@@ -101,7 +101,10 @@ def write(path: str, parts: Iterable[str], *, regular_only: bool = False) -> Non
             stream.flush()
             os.fsync(stream.fileno())  # the rename must not outlive the bytes on a crash
             if temporary is None:
-                temporary = _name(stream.fileno(), directory, name)
+                try:
+                    temporary = _name(stream.fileno(), directory, name)
+                except OSError:  # /proc/self/fd refused (a sandbox): a named copy instead
+                    temporary = _copy(stream.fileno(), directory, name, before)
         os.replace(temporary, target)
     except BaseException:
         if temporary is not None:
@@ -142,6 +145,24 @@ def _name(fd: int, directory: str, name: str) -> str:
     finally:
         os.close(where)
     raise OSError(errno.EEXIST, "no free temporary name", directory)
+
+
+def _copy(fd: int, directory: str, name: str, before: os.stat_result | None) -> str:
+    """The whole nameless file ``fd`` copied to a named temporary file, synced."""
+    copy, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}{MARK}", suffix=".tmp")
+    try:
+        _take_over(copy, before)
+        os.lseek(fd, 0, os.SEEK_SET)
+        while chunk := os.read(fd, 1 << 20):
+            os.write(copy, chunk)  # a regular file takes the whole chunk, or raises
+        os.fsync(copy)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temporary)
+        raise
+    finally:
+        os.close(copy)
+    return temporary
 
 
 def remove_leftovers(directory: str, name: str, *, now: float | None = None) -> list[str]:

@@ -11,6 +11,7 @@ import errno
 import json
 import os
 import signal
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -123,3 +124,22 @@ def test_a_leftover_of_this_tool_is_removed_by_the_next_write(tmp_path: Path) ->
 
 def test_remove_leftovers_never_raises(tmp_path: Path) -> None:
     assert output_file.remove_leftovers(str(tmp_path / "gone"), "report.json") == []
+
+
+def test_where_the_nameless_file_cannot_be_linked_it_is_copied(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not has_tmpfile(tmp_path):
+        pytest.skip(f"no O_TMPFILE on the filesystem of {tmp_path}")
+    old = tmp_path / "report.json"
+    old.write_text("old")
+    old.chmod(0o640)
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise PermissionError(errno.EPERM, "linkat refused")
+
+    monkeypatch.setattr(os, "link", refused)
+    text = "x" * 3_000_000
+    output_file.write(str(old), [text, "end"])
+    assert old.read_text() == text + "end"
+    assert stat.S_IMODE(old.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
