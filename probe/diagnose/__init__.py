@@ -121,6 +121,10 @@ def diagnose(
                                       _group_line(apache_join))
         findings += backend_findings(results)
         findings += code_drift_findings(observations, context.identify)
+        if config is not None and config.front.front is FrontKind.NGINX:
+            from probe.diagnose.nginx_names import default_only_findings
+
+            findings += default_only_findings(results, config.front)
     except Exception as exc:  # a bug some answer set off: the URLs' verdicts still stand
         findings = (Finding(INTERNAL_ERROR, Status.WARNING, (), (
             f"The findings across URLs could not be computed ({_error(exc)}); each URL's "

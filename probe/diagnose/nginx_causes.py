@@ -25,6 +25,9 @@ from probe.diagnose.discriminate import INVALID_HOST, key_of
 from probe.diagnose.fronts import listen, same_listen, server_header, software
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.nginx_fixes import gateway_words, upstream_words
+from probe.diagnose.nginx_member import only_member
+from probe.diagnose.nginx_names import default_only, duplicate, name_first
+from probe.diagnose.nginx_unread import duplicate_hint, is_sub_path, same_server_hint, sub_path
 from probe.diagnose.pass_target import configured_pass, own_answer, pass_target, upstreams
 from probe.diagnose.server_errors import GATEWAY
 from probe.diagnose.wording import Diagnosis
@@ -128,9 +131,15 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     refuse = refuse_block(address or "ADDRESS:PORT", urlsplit(url).scheme == "https")
     if route is None:
         decided = _probed(obs, context, at, answer.label)
+        hint = same_server_hint(context, at, address) if expected is None else ""
         if decided is not None and decided[0] is None:
             return _undecided(diagnosis, head + also, host, expected, who, at, target,
-                              refuse, (*observed, decided[1]), probed=True)
+                              refuse, (*observed, decided[1]), probed=True, hint=hint)
+        if decided is not None and decided[0] is Cause.WRONG_UPSTREAM and expected \
+                and is_sub_path(url):
+            # a block claims the host; which of its locations takes the path is not seen
+            return sub_path(diagnosis, head + also, url, expected, who, target,
+                            tuple(observed), decided[1])
         if decided is not None and decided[0] is not None:
             cause, evidence = decided[0], decided[1]
             return dataclasses.replace(
@@ -138,13 +147,14 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                 explanation=f"{head}{also} {evidence.claim}.",
                 fix=(f"Add {host} to the server_name of the block meant for "
                      f"{expected or 'it'} and let unknown names be refused: {refuse}"
+                     + (f".{hint}" if hint else "")
                      if cause is Cause.DEFAULT_SERVER else
                      f"In the server block whose server_name matches {host} ('nginx -T' "
                      f"shows it; probe sweep --config names the line), point proxy_pass at "
-                     f"{target}."),
+                     f"{target}." + duplicate_hint(host)),
                 evidence=(*observed, evidence))
         return _undecided(diagnosis, head + also, host, expected, who, at, target, refuse,
-                          tuple(observed), probed=False, address=address)
+                          tuple(observed), probed=False, address=address, hint=hint)
     site, upstream = route.step("site"), route.step("upstream")
     members = upstreams(route)
     if at and members and not any(same_listen(at, m) for m in members):
@@ -159,6 +169,15 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                         f"line of it is blamed.",
             fix="Compare with what nginx runs: 'nginx -T'; reload it ('nginx -s reload') after "
                 "checking it with 'nginx -t'.", evidence=(*observed, *_configured(upstream)))
+    named = (duplicate(front, url, address or None, expected, own, configured)
+             if site is not None and site.by == "name" else None)
+    if named is not None:
+        # Two blocks name the host: the block nginx uses passes its own names right, so its
+        # hand-over is not the line to change.
+        return dataclasses.replace(
+            diagnosis, cause=named.cause, explanation=f"{head}{also}{named.why}",
+            fix=named.fix, candidates=(), evidence=(*observed, *named.evidence,
+                                                    *_configured(upstream)))
     if site is not None and site.by == "default":
         cause = Cause.DEFAULT_SERVER
         why = (f" The configuration given says why: {site.rule} ({site.source}); that "
@@ -168,18 +187,37 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         # nginx does not start ("a duplicate default server").
         marked = (f" (and remove default_server from {site.source})"
                   if "the default_server of" in site.rule and site.source else "")
-        fix = (f"Add {host} to the server_name of the block meant for {expected}; and "
-               f"make the default server of this address refuse unknown names: {refuse}{marked}"
-               if expected else f"Make the default server of this address refuse unknown "
-               f"names: {refuse}{marked}")
+        found = default_only(context, front, address or None, site.decision)
+        first = name_first(found) if found is not None else ""
+        # The default block's own names first: a URL it serves only as the default would
+        # be refused with the unknown names (probe.diagnose.nginx_names).
+        refusing = (f"ake the default server of this address refuse unknown names: "
+                    f"{refuse}{marked}")
+        fix = ((f"Add {host} to the server_name of the block meant for {expected}; and "
+                if expected and not first else
+                f"Add {host} to the server_name of the block meant for {expected}. "
+                if expected else "") + (f"{first}m" if first else "m" if expected else "M")
+               + refusing)
     else:
         cause = Cause.WRONG_UPSTREAM
         proxy = (f"{upstream.rule} ({upstream.source})" if upstream else "no hand-over read")
         why = (f" The server block that takes {host!r} ({site.rule if site else '?'}, "
                f"{site.source if site else '?'}) passes it "
                + (f"to {route.upstream}: {proxy}." if route.upstream else f"with {proxy}."))
-        words = (upstream_words(route, upstream, expected, who, at, target, own, configured)
+        shadow = route.shadowed is not None and bool(route.shadowed.upstream)
+        # the shadowing regular expression first (its fix is ^~), then a one-member group
+        member = (only_member(front, route, upstream, expected, who, at, target, own)
+                  if expected and upstream is not None and not shadow else None)
+        words = (member or upstream_words(route, upstream, expected, who, at, target, own,
+                                          configured)
                  if expected and upstream is not None else None)
+        if words is not None and own is not None and route.shadowed is not None and shadow \
+                and route.step("mapping") is not None \
+                and any(same_listen(own.listen, m.strip())
+                        for m in (route.shadowed.upstream or "").split(",")):
+            # the prefix location passes to the right application: the regular expression
+            # location took the path (the fix is ^~ there, probe.diagnose.nginx_fixes)
+            cause = Cause.URL_MAPPING
         why += words.why if words is not None else ""
         fix = (words.fix if words is not None else
                f"At {upstream.source if upstream else 'that proxy_pass'}, pass to {target}."
@@ -199,13 +237,15 @@ def _how(step: RouteStep | None) -> str:
 
 def _undecided(diagnosis: Diagnosis, head: str, host: str, expected: str | None, who: str,
                at: str | None, target: str, refuse: str,
-               evidence: tuple[Evidence, ...], *, probed: bool, address: str = "") -> Diagnosis:
+               evidence: tuple[Evidence, ...], *, probed: bool, address: str = "",
+               hint: str = "") -> Diagnosis:
     """Both causes open: without the configuration, what a request for ``host`` matched is
     not seen (the extra request, if sent, shows only where the default server proxies)."""
     to_fix = (f"If none matches, add {host} to the server_name of the block meant for "
               f"{expected} and let unknown names be refused: {refuse}. If one does, point its "
               f"proxy_pass at {target}." if expected else
-              f"If none matches, let unknown names be refused: {refuse}. If one does, remove "
+              f"If none matches, let unknown names be refused: {refuse}.{hint} If one does, "
+              f"remove "
               f"{host} from its server_name.")
     default_check = (f"--config: no server_name matches {host} (the request for a .invalid "
                      f"name shows only that the default server proxies there)" if probed else

@@ -90,7 +90,10 @@ def pass_target(instance: str, own: OwnAnswer | None, nginx_address: str | None,
                 f"{configured.where}, which passes {instance}'s own URL {configured.own_url} "
                 f"and reached it")
     if own is None:
-        return f"the upstream of {instance}"
+        # No answer of its own shows where it listens: no upstream is named that nobody saw.
+        return (f"{instance}'s address, which this sweep did not see (no URL of {instance} "
+                f"was answered by {instance}): its application server's bind or socket "
+                f"option gives it")
     seen = f"{instance} answers its own URL {own.url} on server.listen {own.listen!r}"
     uwsgi = ("; uwsgi_pass to it instead if it listens with uWSGI's socket option (its "
              "own protocol) rather than http-socket"

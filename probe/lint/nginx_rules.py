@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from probe.lint.findings import ConfigFinding, Severity
+from probe.nginx.claims import names_first
 from probe.nginx.model import Location, NginxModel, Server, Upstream
 from probe.nginx.unread import MAY_HOLD, anywhere, for_blocks, said
 from probe.nginx_snippets import refuse_block
@@ -83,7 +84,8 @@ def no_refusing_default(model: NginxModel) -> list[ConfigFinding]:
             f"no server_name matches ({server.describe()}) {why}: a request for any other "
             f"name, or a block whose server_name is missing or mistyped, is served by it "
             f"and reaches an application ({passes[0]} at {passes[1]}){_depends(model)}",
-            f"add a block that refuses unknown names: {refuse_block(address, ssl)}"
+            f"{names_first(server)}add a block that refuses unknown names: "
+            f"{refuse_block(address, ssl)}"
             + (f" (and remove default_server from {where})" if marked else "")))
     return findings
 

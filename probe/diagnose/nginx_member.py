@@ -1,0 +1,69 @@
+"""The one-member upstream group behind a misroute through nginx (:mod:`.nginx_causes`): the
+``proxy_pass`` names the group rightly, its only ``server`` line is the other application's
+address. The fix is that ``server`` line, unless another hand-over passes to the same group
+(changing the member would move it too): then the hand-over of this URL's location.
+
+Where the right application listens is said only from what shows it: its own URL's answer
+(server.listen), or the line that passes its own URL (configured); else it is not known
+here, and its application server's bind or socket option is named as what gives it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from probe.diagnose.fronts import WILDCARD_HOSTS as WILDCARDS
+from probe.diagnose.fronts import same_listen
+from probe.diagnose.nginx_fixes import Words
+from probe.diagnose.nginx_names import nginx_model
+from probe.diagnose.pass_target import OwnAnswer, split_listen
+from probe.front import FrontConfig, PredictedRoute, RouteStep
+
+_GROUP = re.compile(r"\(upstream (\S+) at ([^)\s]+)\)")
+
+
+def member_address(expected: str, own: OwnAnswer | None) -> str:
+    """The ``server`` line to write for ``expected``, with what shows its address."""
+    if own is None:
+        return (f"{expected}'s address, which this sweep did not see (no URL of {expected} "
+                f"was answered by {expected}): its application server's bind or socket option "
+                f"gives it")
+    seen = f"{expected} answers its own URL {own.url} on server.listen {own.listen!r}"
+    parsed = split_listen(own.listen)
+    if own.listen.startswith("unix:") or (parsed is not None and parsed[0] not in WILDCARDS):
+        return f"'server {own.listen};' ({seen})"
+    if parsed is None:
+        return f"{expected}'s address ({seen}, not an address nginx can use)"
+    return (f"'server 127.0.0.1:{parsed[1]};' if {expected} runs on nginx's machine ({seen}, "
+            f"every address of its machine: an inference, not probed)")
+
+
+def only_member(front: FrontConfig | None, route: PredictedRoute, upstream: RouteStep,
+                expected: str, who: str, at: str | None, target: str,
+                own: OwnAnswer | None) -> Words | None:
+    """The words when the group the route passes to has one member, the answering one."""
+    group = _GROUP.search(upstream.rule)
+    if not at or len(route.members) != 1 or group is None \
+            or not same_listen(at, route.members[0].address):
+        return None
+    member, (name, declared) = route.members[0], group.groups()
+    model = nginx_model(front)
+    users: list[str] = []
+    if model is not None:
+        from probe.nginx.claims import group_users
+
+        users = [u for u in group_users(model, name) if u != str(upstream.source)]
+    why = (f" Upstream {name} ({declared}) has one member, 'server {member.address}' at "
+           f"{member.source}: {who}'s address (the answering server.listen {at}).")
+    if users:
+        return Words(why + f" {len(users)} other hand-over{'s' if len(users) > 1 else ''} "
+                     f"pass{'' if len(users) > 1 else 'es'} to upstream {name} too "
+                     f"({', '.join(users)}).",
+                     f"At {upstream.source}, pass to {target}, not to upstream {name}: its "
+                     f"member serves the hand-overs at {', '.join(users)} too, which a "
+                     f"changed member would move.")
+    written = " ".join(upstream.rule.split()[:2])
+    return Words(why, f"At {member.source}, replace 'server {member.address}' ({who}'s "
+                      f"address) in upstream {name} by {member_address(expected, own)}. The "
+                      f"'{written};' at {upstream.source} names that group and stays as it "
+                      f"is.")

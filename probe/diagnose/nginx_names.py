@@ -1,0 +1,227 @@
+"""The name lines behind a misroute through nginx, with the configuration read
+(:mod:`.nginx_causes`), where a fix at the hand-over would break another site:
+
+* :func:`duplicate`: two server blocks on one address name the URL's host. nginx gives it to
+  the first and ignores the name in the others ("conflicting server name"), so the fix is
+  the name in the block that should not have it, not that block's ``proxy_pass``, which
+  still serves its own names (``vhost_shadowed``, both ``server_name`` lines named);
+* :func:`default_only`: the URLs of the manifest that reach the default server of an address
+  only as the default (no ``server_name`` names them) and are answered by their own
+  application. Making the default refuse unknown names refuses them too, so their names go
+  into that block's ``server_name`` first; :func:`default_only_findings` says it of an ``ok``
+  URL too (the ``nginx_default_only`` note).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from probe.diagnose.fronts import same_listen
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.pass_target import Configured, OwnAnswer
+from probe.front import FrontConfig, FrontKind, RouteStep
+from probe.manifest import ANY_INSTANCE
+from probe.model import Cause, Evidence, EvidenceKind, Finding, Status, TargetResult
+
+if TYPE_CHECKING:
+    from probe.nginx.claims import Claim
+    from probe.nginx.model import NginxModel, Server
+
+
+@dataclass(frozen=True)
+class Named:
+    cause: Cause
+    why: str  # appended to the explanation
+    fix: str
+    evidence: tuple[Evidence, ...]
+
+
+def nginx_model(front: FrontConfig | None) -> NginxModel | None:
+    if front is None or front.front is not FrontKind.NGINX:
+        return None
+    from probe.nginx.route import NginxConfig  # crossplane: loaded only with an nginx --config
+
+    return front.model if isinstance(front, NginxConfig) else None
+
+
+def _configured(claim: Claim, what: str) -> Evidence:
+    return Evidence(EvidenceKind.CONFIGURED, f"server_name {claim.name} ({what})", claim.where)
+
+
+def duplicate(front: FrontConfig | None, url: str, address: str | None,
+              expected: str | None, own: OwnAnswer | None,
+              configured: Configured | None) -> Named | None:
+    """Two blocks name the host: the one nginx uses, the ones it ignores, and which of them
+    leads to ``expected`` (its own URL's answer, or its own URL's hand-over line)."""
+    model = nginx_model(front)
+    if model is None:
+        return None
+    from probe.nginx.claims import claims, pass_in
+
+    found = claims(model, url, address)
+    if len(found) < 2:
+        return None
+    kept, ignored = found[0], found[1:]
+    host = (urlsplit(url).hostname or "").lower()
+    why = (f" {len(found)} server blocks on {address or 'this address'} name {host}: nginx "
+           f"uses the first, the block at {kept.server.where} (server_name {kept.name} at "
+           f"{kept.where}), and ignores the name in "
+           + "; ".join(f"the block at {c.server.where} (server_name {c.name} at {c.where})"
+                       for c in ignored)
+           + " ('nginx -t' warns of a \"conflicting server name\").")
+    evidence = [_configured(kept, "nginx uses this block"),
+                *(_configured(c, "ignored for this name") for c in ignored)]
+    if expected is None:
+        lines = " and at ".join(c.where for c in found)
+        return Named(Cause.VHOST_SHADOWED, why,
+                     f"Remove {host} from the server_name at {lines}: with it gone from "
+                     f"the first only, nginx gives it to the next block that names it.",
+                     tuple(evidence))
+    right = None
+    for claim in ignored:
+        handed = pass_in(model, claim.server, url)
+        if handed is None or handed.step.source is None:
+            continue
+        seen = (f", where {expected} answers its own URL {own.url} (server.listen "
+                f"{own.listen!r})" if own is not None and any(
+                    same_listen(own.listen, m.strip())
+                    for m in (handed.upstream or "").split(",")) else
+                f", the line that passes {expected}'s own URL {configured.own_url}"
+                if configured is not None and configured.where == str(handed.step.source)
+                else None)
+        if seen is not None:
+            right = claim
+            why += (f" The block at {claim.server.where} would pass it to {handed.upstream} "
+                    f"({handed.step.rule} at {handed.step.source}){seen}.")
+            evidence.append(Evidence(EvidenceKind.CONFIGURED, handed.step.rule,
+                                     str(handed.step.source)))
+            break
+    if right is not None:
+        fix = (f"Remove {host} from the server_name at {kept.where}: that block (at "
+               f"{kept.server.where}) should not have it, and with the name gone nginx gives "
+               f"{host} to the block at {right.server.where} (server_name at {right.where}). "
+               f"Leave that block's hand-over as it is: its own names still pass there.")
+    else:
+        other = ignored[0]
+        fix = (f"Remove {host} from the server_name of the block that should not have it: "
+               f"if the block at {other.server.where} is the one meant for {expected}, at "
+               f"{kept.where} (nginx then gives it that block); if the block at "
+               f"{kept.server.where} is, at {other.where}, and point that block's hand-over "
+               f"at {expected}'s application.")
+    return Named(Cause.VHOST_SHADOWED, why, fix, tuple(evidence))
+
+
+@dataclass(frozen=True)
+class DefaultOnly:
+    """Manifest URLs the default block serves, answered by their own application, with no
+    server_name naming them."""
+
+    server: Server
+    urls: tuple[str, ...]
+    hosts: tuple[str, ...]
+    instances: tuple[str, ...]
+
+
+def default_only(context: SweepContext, front: FrontConfig | None,
+                 address: str | None, block: str) -> DefaultOnly | None:
+    """The URLs at ``address`` whose route reaches ``block`` (a site step's decision) only as the
+    address's default server and whose answers came from their own instance; once per
+    address and block (asked for every URL to refuse that the block served)."""
+    key = ("default_only", f"{address} {block}")
+    if key not in context.memo:
+        context.memo[key] = _default_only(context, front, address, block)
+    found = context.memo[key]
+    return found if isinstance(found, DefaultOnly) else None
+
+
+def _default_only(context: SweepContext, front: FrontConfig | None,
+                  address: str | None, block: str) -> DefaultOnly | None:
+    model = nginx_model(front)
+    if model is None or front is None:
+        return None
+    server = next((s for s in model.servers if s.describe() == block), None)
+    if server is None:
+        return None
+    urls, hosts, instances = [], [], []
+    for url, where, instance in _own_answered(context):
+        if where != address:
+            continue
+        route = front.route(url, where)
+        site = route.step("site")
+        if route.undecided is None and site is not None and site.by == "default" \
+                and site.decision == server.describe():
+            host = (urlsplit(url).hostname or "").lower()
+            urls.append(url)
+            hosts += [host] if host not in hosts else []
+            instances += [instance] if instance not in instances else []
+    return DefaultOnly(server, tuple(urls), tuple(hosts), tuple(instances)) if urls else None
+
+
+def _own_answered(context: SweepContext) -> Iterator[tuple[str, str | None, str]]:
+    """(url, address, instance) of each URL its own instance answered."""
+    for obs in context.observations:
+        expected = obs.target.expected
+        answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer),
+                      None)
+        if expected is None or answer is None or context.identify(answer, expected) != expected:
+            continue
+        address = obs.target.address or next((s.address for s in obs.samples if s.address),
+                                             None)
+        yield obs.target.url, address, expected
+
+
+def name_first(found: DefaultOnly) -> str:
+    """The sentence that comes before a refusing default server's fix."""
+    from probe.nginx.claims import name_line, names_none
+
+    line = name_line(found.server)
+    where = (f"the server_name at {line}" if line else
+             f"a server_name line in the block at {found.server.where} (it has none)")
+    written = " ".join(n for n, _ in found.server.names if n)
+    now = f" (now 'server_name {written}'" + (", which names no host)" if names_none(
+        found.server) else ")") if line else ""
+    return (f"First add {' '.join(found.hosts)} to {where}{now}: "
+            f"{', '.join(found.urls)} reach that block only as the default server (no "
+            f"server_name names them) and are answered by {', '.join(found.instances)}; a "
+            f"default server that refuses unknown names would refuse them too. Then ")
+
+
+def default_only_findings(results: Sequence[TargetResult],
+                          front: FrontConfig | None) -> tuple[Finding, ...]:
+    """An ``ok`` URL that reaches its application only as an address's default server: it
+    works, but a block refusing unknown names (what lint's nginx_no_refusing_default and the
+    fixes of a served unknown name propose) would refuse it. Said, with the line to add its
+    name to; a note (severity ok), not a problem."""
+    model = nginx_model(front)
+    if model is None or front is None:
+        return ()
+    from probe.nginx.claims import name_line
+
+    by_block: dict[tuple[str | None, str], list[tuple[str, str, RouteStep]]] = {}
+    for result in results:
+        if not result.ok or result.expected in (None, ANY_INSTANCE):
+            continue
+        route = front.route(result.url, result.address)
+        site = route.step("site")
+        if route.undecided is None and site is not None and site.by == "default":
+            by_block.setdefault((result.address, site.decision), []).append(
+                (result.url, str(result.expected), site))
+    findings = []
+    for (address, block), urls in by_block.items():
+        server = next((s for s in model.servers if s.describe() == block), None)
+        line = name_line(server) if server is not None else None
+        site = urls[0][2]
+        hosts = list(dict.fromkeys((urlsplit(u).hostname or "").lower() for u, _, _ in urls))
+        where = (f"the server_name at {line}" if line else
+                 "a server_name line in that block (it has none)")
+        findings.append(Finding(
+            "nginx_default_only", Status.OK, tuple(sorted({i for _, i, _ in urls})),
+            f"{', '.join(u for u, _, _ in urls)} reach{'es' if len(urls) == 1 else ''} "
+            f"{block} only as the default server of {address or 'its address'} ({site.rule}, "
+            f"{site.source}): no server_name names {' '.join(hosts)}. Answered as expected "
+            f"now, but a default server that refuses unknown names would refuse "
+            f"{'it' if len(urls) == 1 else 'them'} too: add {' '.join(hosts)} to {where}."))
+    return tuple(findings)
