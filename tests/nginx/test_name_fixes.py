@@ -1,0 +1,200 @@
+"""Fixes through nginx that must not break another site (a tester's nginx 1.22 set-ups; the
+same applied to a real nginx in tests/integration/test_nginx_fix_apply.py):
+
+* a host two server blocks name goes to the first: the name is removed from the block that
+  should not have it, not that block's proxy_pass (which serves its own names);
+* a default server that serves real names only as the default: a refusing default server
+  is proposed after those names are added to its server_name, and an ok URL served that
+  way is said (the nginx_default_only note);
+* a one-member upstream holding the other application's address: its server line;
+* a sub-path a block claims, without the configuration: candidates, not a firm cause.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from probe.diagnose import diagnose
+from probe.diagnose.discriminate import key_of
+from probe.lint import lint_nginx
+from probe.manifest import Target, parse
+from probe.model import Cause, Observation, Report, Sample, Status, TargetResult, Verdict
+from tests.nginx.test_route_fixes import ALPHA, BETA, GAMMA, _answer, _conf
+
+MANIFEST = """
+[instances.alpha]
+label = "alpha"
+urls = ["http://alpha.test/"]
+
+[instances.beta]
+label = "beta"
+urls = ["http://beta.test/", "http://dup.test/"]
+
+[refuse]
+urls = ["http://unknown.test/"]
+"""
+
+
+def _one(report: Report, url: str) -> TargetResult:
+    return next(t for t in report.targets if t.url == url)
+
+
+def _line(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "nginx.conf"
+    number = next(n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+    return f"{path}:{number}"
+
+
+DUPLICATE = f"""    server {{ listen 127.0.0.1:18080 default_server; return 444; }}
+    server {{ listen 127.0.0.1:18080;
+        server_name alpha.test dup.test;
+        location / {{ proxy_set_header Host $host; proxy_pass http://{ALPHA}; }} }}
+    server {{ listen 127.0.0.1:18080;
+        server_name beta.test dup.test;
+        location / {{ proxy_set_header Host $host; proxy_pass http://{BETA}; }} }}
+"""
+
+
+def test_a_host_two_blocks_name_is_removed_from_the_first(tmp_path: Path) -> None:
+    config = _conf(tmp_path, DUPLICATE)
+    answers = [_answer("http://alpha.test/", "alpha", "alpha", ALPHA),
+               _answer("http://beta.test/", "beta", "beta", BETA),
+               _answer("http://dup.test/", "beta", "alpha", ALPHA)]
+    found = _one(diagnose(parse(MANIFEST), answers, config=config), "http://dup.test/")
+    first, second = _line(tmp_path, "alpha.test dup.test"), _line(tmp_path, "beta.test dup")
+    assert (found.verdict, found.cause) == (Verdict.WRONG_INSTANCE, Cause.VHOST_SHADOWED), found
+    assert f"server_name dup.test at {first}" in found.explanation, found.explanation
+    assert f"server_name dup.test at {second}" in found.explanation
+    assert "where beta answers its own URL http://beta.test/" in found.explanation
+    assert found.fix.startswith(f"Remove dup.test from the server_name at {first}: "), found.fix
+    assert "proxy_pass" not in found.fix, found.fix  # the block's hand-over serves alpha.test
+
+
+def test_a_refused_host_two_blocks_name_is_removed_from_both(tmp_path: Path) -> None:
+    config = _conf(tmp_path, DUPLICATE.replace("dup.test", "unknown.test"))
+    answers = [_answer("http://unknown.test/", None, "alpha", ALPHA)]  # type: ignore[arg-type]
+    found = _one(diagnose(parse(MANIFEST), answers, config=config), "http://unknown.test/")
+    assert found.cause is Cause.VHOST_SHADOWED, found
+    assert found.fix.startswith(
+        f"Remove unknown.test from the server_name at {_line(tmp_path, 'alpha.test unknown')} "
+        f"and at {_line(tmp_path, 'beta.test unknown')}"), found.fix
+
+
+DEFAULT_ONLY = f"""    server {{ listen 127.0.0.1:18080 default_server;
+        server_name _;
+        location / {{ proxy_set_header Host $host; proxy_pass http://{ALPHA}; }} }}
+    server {{ listen 127.0.0.1:18080;
+        server_name beta.test;
+        location / {{ proxy_set_header Host $host; proxy_pass http://{BETA}; }} }}
+"""
+
+
+def test_a_default_server_serving_real_names_gets_them_first(tmp_path: Path) -> None:
+    config = _conf(tmp_path, DEFAULT_ONLY)
+    answers = [_answer("http://alpha.test/", "alpha", "alpha", ALPHA),
+               _answer("http://beta.test/", "beta", "beta", BETA),
+               _answer("http://unknown.test/", None, "alpha", ALPHA)]  # type: ignore[arg-type]
+    report = diagnose(parse(MANIFEST), answers, config=config)
+    found = _one(report, "http://unknown.test/")
+    names = _line(tmp_path, "server_name _;")
+    assert (found.verdict, found.cause) == (Verdict.SERVED_UNMAPPED, Cause.DEFAULT_SERVER)
+    assert found.fix.startswith(
+        f"First add alpha.test to the server_name at {names} (now 'server_name _', which "
+        f"names no host): http://alpha.test/ reach that block only as the default server"), \
+        found.fix
+    assert "Then make the default server of this address refuse unknown names: server { " \
+           "listen 127.0.0.1:18080 default_server; return 444; }" in found.fix
+    note = [f for f in report.findings if f.code == "nginx_default_only"]
+    assert len(note) == 1 and note[0].severity is Status.OK, report.findings
+    assert note[0].instances == ("alpha",)
+    assert note[0].explanation.startswith("http://alpha.test/ reaches server block at ")
+    assert note[0].explanation.endswith(f"add alpha.test to the server_name at {names}.")
+    lint = [f for f in lint_nginx(str(tmp_path / "nginx.conf")).findings
+            if f.code == "nginx_no_refusing_default"]
+    assert len(lint) == 1 and str(lint[0].fix).startswith(
+        f"first write in its server_name ({names}) every host name this block must keep "
+        f"serving: its server_name _ names none"), lint[0].fix
+
+
+def test_a_block_that_names_its_hosts_gets_no_note(tmp_path: Path) -> None:
+    config = _conf(tmp_path, DEFAULT_ONLY.replace("server_name _;", "server_name alpha.test;"))
+    answers = [_answer("http://alpha.test/", "alpha", "alpha", ALPHA),
+               _answer("http://unknown.test/", None, "alpha", ALPHA)]  # type: ignore[arg-type]
+    report = diagnose(parse(MANIFEST), answers, config=config)
+    assert not [f for f in report.findings if f.code == "nginx_default_only"]
+    assert _one(report, "http://unknown.test/").fix.startswith("Make the default server")
+
+
+ONE_MEMBER = f"""    upstream gamma_up {{ server {ALPHA} fail_timeout=0; }}
+    server {{ listen 127.0.0.1:18080 default_server; return 444; }}
+    server {{ listen 127.0.0.1:18080; server_name alpha.test;
+        location / {{ proxy_set_header Host $host; proxy_pass http://{ALPHA}; }} }}
+    server {{ listen 127.0.0.1:18080; server_name other.test g2.test;
+        location / {{ proxy_set_header Host $host; proxy_pass http://gamma_up; }} }}
+"""
+GAMMA_MANIFEST = """
+[instances.alpha]
+label = "alpha"
+urls = ["http://alpha.test/"]
+
+[instances.gamma]
+label = "gamma"
+urls = ["http://other.test/", "http://g3.test/"]
+"""
+
+
+def test_a_one_member_upstream_is_fixed_at_its_server_line(tmp_path: Path) -> None:
+    config = _conf(tmp_path, ONE_MEMBER)
+    wrong = _answer("http://other.test/", "gamma", "alpha", ALPHA)
+    report = diagnose(parse(GAMMA_MANIFEST), [wrong], config=config)
+    found = _one(report, "http://other.test/")
+    member = _line(tmp_path, "upstream gamma_up")
+    assert found.cause is Cause.WRONG_UPSTREAM, found
+    assert found.fix.startswith(f"At {member}, replace 'server {ALPHA}' (alpha's address) in "
+                                f"upstream gamma_up by gamma's address, which this sweep did "
+                                f"not see"), found.fix
+    assert "the upstream of" not in found.fix
+    # gamma answers another URL of its own from GAMMA: that address is the one to write
+    own = _answer("http://g3.test/", "gamma", "gamma", GAMMA)
+    found = _one(diagnose(parse(GAMMA_MANIFEST), [wrong, own], config=config),
+                 "http://other.test/")
+    assert f"by 'server {GAMMA};' (gamma answers its own URL http://g3.test/" in found.fix
+
+
+def test_a_one_member_upstream_another_block_uses_is_left_alone(tmp_path: Path) -> None:
+    config = _conf(tmp_path, ONE_MEMBER.replace(f"proxy_pass http://{ALPHA};",
+                                                "proxy_pass http://gamma_up;"))
+    wrong = _answer("http://other.test/", "gamma", "alpha", ALPHA)
+    found = _one(diagnose(parse(GAMMA_MANIFEST), [wrong], config=config), "http://other.test/")
+    proxy = _line(tmp_path, "server_name other.test").rsplit(":", 1)
+    at = f"{proxy[0]}:{int(proxy[1]) + 1}"
+    assert found.fix.startswith(f"At {at}, pass to gamma's address"), found.fix
+    assert "not to upstream gamma_up: its member serves the hand-overs at" in found.fix
+
+
+def _refused_probe(observation: Observation) -> dict[str, Sample]:
+    key, _ = key_of(observation)
+    return {key: Sample(1.0, None, error="server closed the connection without answering")}
+
+
+def test_a_sub_path_without_the_configuration_gets_candidates() -> None:
+    """The .invalid name is refused: a block claims the host. Which of its locations takes
+    /shop/ is not seen, and the block's other URLs pass right."""
+    manifest = MANIFEST.replace('"http://dup.test/"', '"http://alpha.test/shop/"')
+    shop = _answer("http://alpha.test/shop/", "beta", "alpha", ALPHA, host="alpha.test")
+    shop = dataclasses.replace(shop, target=Target("http://alpha.test/shop/", "beta"))
+    answers = [_answer("http://alpha.test/", "alpha", "alpha", ALPHA), shop]
+    found = _one(diagnose(parse(manifest), answers, probed=_refused_probe(shop)),
+                 "http://alpha.test/shop/")
+    assert (found.verdict, found.cause) == (Verdict.WRONG_INSTANCE, None), found
+    assert {c.cause for c in found.candidates} == {Cause.URL_MAPPING, Cause.WRONG_UPSTREAM}
+    assert all(c.check.startswith("--config: ") for c in found.candidates)
+    assert "point proxy_pass at" not in found.fix, found.fix
+    assert found.fix.startswith("Find the location that takes /shop/ in the server block "
+                                "whose server_name matches alpha.test"), found.fix
+    root = _answer("http://beta.test/", "beta", "alpha", ALPHA)  # the root: the block's pass
+    found = _one(diagnose(parse(MANIFEST), [root], probed=_refused_probe(root)),
+                 "http://beta.test/")
+    assert found.cause is Cause.WRONG_UPSTREAM, found
+    assert "\"conflicting server name\" \"beta.test\"" in found.fix, found.fix
