@@ -1,0 +1,132 @@
+"""Fixes that must not break another site, APPLIED to a real nginx 1.22 in front of the stock
+Django projects of test_nginx_scenarios.py, then swept again (a tester's set-ups, where the
+fix given moved a working site):
+
+* a name two server blocks claim: removed from the first block, not its proxy_pass changed;
+* a default server (``server_name _``) that serves site one's names only as the default:
+  those names first, then the refusing default server; the refusing block alone closes
+  site one's connections, as the sweep says;
+* a one-member upstream holding site one's address: its ``server`` line;
+* a regular expression location taking blog's sub-path: without --config candidates, with
+  it ``^~`` on the prefix, which leaves site-2's root where it was.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .test_nginx_routes import _apply, _line
+from .test_nginx_scenarios import HEADERS, Apps, Run, correct
+from .test_nginx_scenarios import apps as apps  # re-exported: pytest finds the fixture here
+from .test_nginx_scenarios import run_nginx as run_nginx  # re-exported, as apps
+
+SITE2, BLOG, UNKNOWN = ("http://site-2.example.com/", "http://site-2.example.com/blog/",
+                        "http://unknown.invalid/")
+SITE1 = ("http://site-1.example.com/", "http://www.site-1.example.com/")
+REFUSE = "server { listen 127.0.0.1:@P@ default_server; return 444; }"
+
+
+def _verdicts(run: Run, *extra: str) -> dict[str, str]:
+    return {url: t["verdict"] for url, t in run.by_url(*extra).items()}
+
+
+def test_a_name_two_blocks_claim_is_removed_from_the_first(apps: Apps,
+                                                           run_nginx: Any) -> None:
+    written = "server_name site-1.example.com www.site-1.example.com"
+    run = run_nginx(correct(apps).replace(written, f"{written} site-2.example.com"))
+    conf = run.nginx.conf
+    probed = run.by_url()[SITE2]
+    assert probed["cause"] == "wrong_upstream", probed  # the .invalid name is refused
+    assert "\"conflicting server name\" \"site-2.example.com\"" in probed["fix"], probed["fix"]
+    found = run.by_url("--config", str(conf))[SITE2]
+    first, second = _line(run, "site-2.example.com;"), _line(run, "server_name site-2")
+    assert (found["verdict"], found["cause"]) == ("wrong_instance", "vhost_shadowed"), found
+    assert f"server_name site-2.example.com at {conf}:{second}" in found["explanation"]
+    assert "where two answers its own URL" not in found["explanation"]  # two answered none
+    fix = found["fix"]
+    assert fix.startswith(f"Remove site-2.example.com from the server_name of the block that "
+                          f"should not have it: if the block at {conf}:{second - 2} is the one "
+                          f"meant for two, at {conf}:{first}"), fix
+    assert "proxy_pass http://site_two" not in fix, fix
+    _apply(run, f"{written} site-2.example.com;", f"{written};")
+    after = run.by_url("--config", str(conf))
+    assert {u: t["verdict"] for u, t in after.items()} == dict.fromkeys(after, "ok"), after
+
+
+def test_a_default_server_with_real_names_gets_them_before_it_refuses(
+        apps: Apps, run_nginx: Any) -> None:
+    body = correct(apps).replace(REFUSE, "").replace(
+        "listen 127.0.0.1:@P@;\n        server_name site-1.example.com www.site-1.example.com;",
+        "listen 127.0.0.1:@P@ default_server;\n        server_name _;")
+    run = run_nginx(body)
+    conf = run.nginx.conf
+    alone = run.by_url()[UNKNOWN]
+    assert alone["verdict"] == "served_unmapped", alone
+    assert f"one answers {SITE1[0]}, {SITE1[1]} from the same server.listen 127.0.0.1:" \
+           f"{apps.one.port}" in alone["fix"], alone["fix"]
+    report = run.sweep("--config", str(conf))
+    found = {t["url"]: t for t in report["targets"]}
+    names, listen = _line(run, "server_name _;"), _line(run, "default_server;")
+    assert {found[u]["verdict"] for u in SITE1} == {"ok"}
+    fix = found[UNKNOWN]["fix"]
+    assert fix.startswith(
+        f"First add site-1.example.com www.site-1.example.com to the server_name at "
+        f"{conf}:{names} (now 'server_name _', which names no host): "), fix
+    note = [f for f in report["findings"] if f["code"] == "nginx_default_only"]
+    assert len(note) == 1 and note[0]["severity"] == "ok", report["findings"]
+    refuse = re.search(r"(server \{ listen \S+ default_server; return 444; \})", fix)
+    assert refuse is not None and f"(and remove default_server from {conf}:{listen})" in fix
+    # the truth: the refusing block alone, as before, closes site one's connections
+    bare = run_nginx(body.replace(" default_server;", ";") + REFUSE)
+    assert _verdicts(bare)[SITE1[0]] != "ok"
+    # the whole fix as written: names first, then the block; everything ok, no note
+    fixed = run_nginx(body.replace("server_name _;", "server_name site-1.example.com "
+                                   "www.site-1.example.com;").replace(" default_server;", ";")
+                      + refuse.group(1).replace(f":{run.port} ", ":@P@ "))
+    report = fixed.sweep("--config", str(fixed.nginx.conf))
+    assert {t["verdict"] for t in report["targets"]} == {"ok"}, report
+    assert not [f for f in report["findings"] if f["code"] == "nginx_default_only"]
+
+
+def test_a_one_member_upstream_is_fixed_at_its_server_line(apps: Apps, run_nginx: Any) -> None:
+    """site_two's only member is site one's address; two answers its own URL at
+    two.example.com (a block proxying to it directly), which shows where it listens."""
+    one, two = apps.one.port, apps.two.port
+    member = f"upstream site_two {{ server 127.0.0.1:{one}; }}"
+    run = run_nginx(correct(apps).replace(f"upstream site_two {{ server 127.0.0.1:{two}; }}",
+                                          member)
+                    + f"    server {{ listen 127.0.0.1:@P@; server_name two.example.com;\n"
+                      f"        location / {{ proxy_pass http://127.0.0.1:{two}; {HEADERS} }} }}\n")
+    run.manifest.write_text(run.manifest.read_text().replace(
+        'urls = ["http://site-2.example.com/"]',
+        'urls = ["http://site-2.example.com/", "http://two.example.com/"]'))
+    conf = run.nginx.conf
+    found = run.by_url("--config", str(conf))[SITE2]
+    assert found["cause"] == "wrong_upstream", found
+    assert found["fix"].startswith(
+        f"At {conf}:{_line(run, 'upstream site_two')}, replace 'server 127.0.0.1:{one}' (one's "
+        f"address) in upstream site_two by 'server 127.0.0.1:{two};' (two answers its own URL "
+        f"http://two.example.com/"), found["fix"]
+    _apply(run, member, f"upstream site_two {{ server 127.0.0.1:{two}; }}")
+    after = run.by_url("--config", str(conf))
+    assert after[SITE2]["verdict"] == "ok" and after[SITE1[0]]["verdict"] == "ok", after
+
+
+def test_a_regex_location_taking_a_sub_path_gets_candidates_without_the_configuration(
+        apps: Apps, run_nginx: Any) -> None:
+    regex = (f"location ~ ^/(admin|blog)/ {{ proxy_pass http://site_two; {HEADERS} }}\n"
+             f"        location /blog/ {{")
+    run = run_nginx(correct(apps).replace("location /blog/ {", regex))
+    conf = run.nginx.conf
+    alone = run.by_url()[BLOG]
+    assert (alone["verdict"], alone["cause"]) == ("wrong_instance", None), alone
+    assert {c["cause"] for c in alone["candidates"]} == {"url_mapping", "wrong_upstream"}
+    assert "point proxy_pass at" not in alone["fix"], alone["fix"]
+    found = run.by_url("--config", str(conf))[BLOG]
+    prefix = _line(run, "location /blog/ {")
+    assert f"write 'location ^~ /blog/' in place of 'location /blog/' at {conf}:{prefix}" \
+        in found["fix"], found["fix"]
+    _apply(run, "location /blog/ {", "location ^~ /blog/ {")
+    after = run.by_url("--config", str(conf))
+    assert after[BLOG]["verdict"] == "ok" and after[SITE2]["verdict"] == "ok", after
