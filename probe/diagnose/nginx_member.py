@@ -1,7 +1,8 @@
 """The one-member upstream group behind a misroute through nginx (:mod:`.nginx_causes`): the
 ``proxy_pass`` names the group rightly, its only ``server`` line is the other application's
-address. The fix is that ``server`` line, unless another hand-over passes to the same group
-(changing the member would move it too): then the hand-over of this URL's location.
+address. The fix is that ``server`` line, unless another server block passes to the same
+group (changing the member would move its site too): then the hand-over of this URL's
+location.
 
 Where the right application listens is said only from what shows it: its own URL's answer
 (server.listen), or the line that passes its own URL (configured); else it is not known
@@ -50,9 +51,11 @@ def only_member(front: FrontConfig | None, route: PredictedRoute, upstream: Rout
     model = nginx_model(front)
     users: list[str] = []
     if model is not None:
-        from probe.nginx.claims import group_users
+        from probe.nginx.claims import block_for, group_users
 
-        users = [u for u in group_users(model, name) if u != str(upstream.source)]
+        # the other blocks' hand-overs: this block's own locations serve the same site
+        block = block_for(model, route.url, route.address)
+        users = [line for server, line in group_users(model, name) if server is not block]
     why = (f" Upstream {name} ({declared}) has one member, 'server {member.address}' at "
            f"{member.source}: {who}'s address (the answering server.listen {at}).")
     if users:

@@ -96,9 +96,11 @@ def _pass_line(loc: Location, target: str) -> str | None:
     return None
 
 
-def group_users(model: NginxModel, name: str) -> list[str]:
-    """The proxy_pass (or uwsgi_pass...) lines that name upstream ``name``."""
-    return [line for _, loc in model.locations() if (line := _pass_line(loc, name))]
+def group_users(model: NginxModel, name: str) -> list[tuple[Server, str]]:
+    """The proxy_pass (or uwsgi_pass...) lines that name upstream ``name``, with their
+    server block."""
+    return [(server, line) for server, loc in model.locations()
+            if (line := _pass_line(loc, name))]
 
 
 def names_first(server: Server) -> str:

@@ -198,3 +198,16 @@ def test_a_sub_path_without_the_configuration_gets_candidates() -> None:
                  "http://beta.test/")
     assert found.cause is Cause.WRONG_UPSTREAM, found
     assert "\"conflicting server name\" \"beta.test\"" in found.fix, found.fix
+
+
+def test_a_one_member_upstream_its_own_block_uses_twice_is_fixed_at_the_member(
+        tmp_path: Path) -> None:
+    """Another location of the same block passes to the group too: the same site, which
+    the member's fix sets right as well."""
+    config = _conf(tmp_path, ONE_MEMBER.replace(
+        "location / { proxy_set_header Host $host; proxy_pass http://gamma_up; }",
+        "location / { proxy_set_header Host $host; proxy_pass http://gamma_up; }\n"
+        "        location /api/ { proxy_set_header Host $host; proxy_pass http://gamma_up; }"))
+    wrong = _answer("http://other.test/", "gamma", "alpha", ALPHA)
+    found = _one(diagnose(parse(GAMMA_MANIFEST), [wrong], config=config), "http://other.test/")
+    assert found.fix.startswith(f"At {_line(tmp_path, 'upstream gamma_up')}, replace"), found.fix
