@@ -193,11 +193,10 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         # be refused with the unknown names (probe.diagnose.nginx_names).
         refusing = (f"ake the default server of this address refuse unknown names: "
                     f"{refuse}{marked}")
-        fix = ((f"Add {host} to the server_name of the block meant for {expected}; and "
-                if expected and not first else
-                f"Add {host} to the server_name of the block meant for {expected}. "
-                if expected else "") + (f"{first}m" if first else "m" if expected else "M")
-               + refusing)
+        lead = f"Add {host} to the server_name of the block meant for {expected}" \
+            if expected else ""
+        fix = ((f"{lead}. " if lead else "") + f"{first}m{refusing}" if first else
+               f"{lead}; and m{refusing}" if lead else f"M{refusing}")
     else:
         cause = Cause.WRONG_UPSTREAM
         proxy = (f"{upstream.rule} ({upstream.source})" if upstream else "no hand-over read")
@@ -245,8 +244,7 @@ def _undecided(diagnosis: Diagnosis, head: str, host: str, expected: str | None,
               f"{expected} and let unknown names be refused: {refuse}. If one does, point its "
               f"proxy_pass at {target}." if expected else
               f"If none matches, let unknown names be refused: {refuse}.{hint} If one does, "
-              f"remove "
-              f"{host} from its server_name.")
+              f"remove {host} from its server_name.")
     default_check = (f"--config: no server_name matches {host} (the request for a .invalid "
                      f"name shows only that the default server proxies there)" if probed else
                      f"a request for a name under .invalid at {address or 'this address'}: "
