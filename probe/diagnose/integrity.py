@@ -27,6 +27,7 @@ from probe.diagnose.fronts import host_allowed, mod_wsgi
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.mount_words import mount_fix
 from probe.diagnose.mount_words import told as mount_told
+from probe.diagnose.uwsgi_words import host_fix as uwsgi_host_fix
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Evidence, EvidenceKind, FrontKind, Observation, Verdict
@@ -55,6 +56,9 @@ def _host_fix(front: FrontKind, step: RouteStep | None) -> str:
     Host line of the wrong value is replaced (added beside it, nginx sends both and the
     application refuses the request)."""
     if front is FrontKind.NGINX and step is not None and step.source is not None:
+        uwsgi = uwsgi_host_fix(step)
+        if uwsgi is not None:
+            return uwsgi
         if step.rule.startswith("proxy_set_header Host "):
             return f"At {step.source}, replace '{step.rule};' by 'proxy_set_header Host $host;'."
         if "replace every inherited one" in step.rule:
@@ -144,7 +148,7 @@ def _host(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],
         cited = (f" The configuration given says why: {step.rule} ({step.source})."
                  if step is not None and step.source is not None else
                  f" The configuration given sends no Host of its own: {step.rule}."
-                 if step is not None else _undecided(route))
+                 if step is not None else _undecided(route, "host"))
         if step is not None and step.source is not None:
             evidence.append(Evidence(EvidenceKind.CONFIGURED, step.rule, str(step.source)))
         return Diagnosis(
@@ -180,16 +184,25 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
         return None
     url = obs.target.url
     mount = (urlsplit(url).path or "/").rstrip("/")
-    if script == mount:
+    sent = urlsplit(obs.target.probe_url(context.manifest.probe.segment)).path
+    # SCRIPT_NAME told and the prefix still on PATH_INFO (uwsgi_param SCRIPT_NAME alone):
+    # the application resolves the prefix again, its pages 404
+    doubled = bool(mount) and script == mount and script + info != sent and (
+        info == mount or info.startswith(mount + "/"))
+    if script == mount and not doubled:
         return None
     own = _own_mounts(context, obs.target.expected, urlsplit(url).netloc.lower())
     if script in own and (mount + "/").startswith(script + "/"):
         return None  # a page inside the application's own mount, which the manifest lists
-    sent = urlsplit(obs.target.probe_url(context.manifest.probe.segment)).path
     seen = f"request.script_name = {script!r}, request.path_info = {info!r}"
     evidence: tuple[Evidence, ...] = (Evidence(EvidenceKind.OBSERVED, seen, f"GET {url}"),)
     stripped = script + info != sent
-    if stripped:
+    if doubled:
+        what = (f"it received SCRIPT_NAME {script!r} and PATH_INFO {info!r}, the prefix in "
+                f"both: it resolves {info} against its URL patterns (its pages answer 404 "
+                f"unless they start with {mount.lstrip('/')}/) and builds its links under "
+                f"{script}{mount}/")
+    elif stripped:
         told = mount_told(answer, mount, url)
         if told.told:
             return None  # Django's FORCE_SCRIPT_NAME is the mount: its links stay inside
@@ -202,14 +215,15 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
                 f"{script!r}: it believes it is mounted at {script or '/'}, so unless its URL "
                 f"patterns start with {mount.lstrip('/')}/ its pages answer 404")
     step = _step(route, "mount")
-    what += _undecided(route).rstrip(".")
+    what += _undecided(route, "mount").rstrip(".")
     if step is not None and step.source is not None:
         what += f". The configuration given: {step.rule} ({step.source})"
         evidence += (Evidence(EvidenceKind.CONFIGURED, step.rule, str(step.source)),)
     return Diagnosis(
         Verdict.MOUNT_MISMATCH, None,
         explanation=f"{url} is served by the right application, but {what}.",
-        fix=mount_fix(front, mount, route, stripped=stripped, answer=answer),
+        fix=mount_fix(front, mount, route, stripped=stripped, answer=answer,
+                      doubled=doubled),
         answered_by=diagnosis.answered_by,
         evidence=(*diagnosis.evidence, *evidence))
 
@@ -220,9 +234,15 @@ def _step(route: PredictedRoute | None, stage: str) -> RouteStep | None:
     return route.step(stage) if route is not None and route.undecided is None else None
 
 
-def _undecided(route: PredictedRoute | None) -> str:
-    return ("" if route is None or route.undecided is None else
-            f" The configuration given does not decide this URL's route: {route.undecided}.")
+def _undecided(route: PredictedRoute | None, stage: str) -> str:
+    if route is None or route.undecided is None:
+        return ""
+    # a uwsgi_pass whose uwsgi_param lines were not read: the step names the file to read
+    step = route.step(stage)
+    unknown = (f" What the application receives is not decided either: {step.rule}."
+               if step is not None and step.decision == "(not known)" else "")
+    return (f" The configuration given does not decide this URL's route: {route.undecided}."
+            f"{unknown}")
 
 
 def _own_mounts(context: SweepContext, expected: str | None, netloc: str) -> set[str]:

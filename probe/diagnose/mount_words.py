@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from probe.diagnose.answer_names import server_kind
+from probe.diagnose.uwsgi_words import is_uwsgi
+from probe.diagnose.uwsgi_words import mount_fix as uwsgi_mount_fix
 from probe.endpoint_answer import EndpointAnswer, mapping
 from probe.model import Evidence, EvidenceKind, FrontKind
 from probe.nginx_snippets import strip_prefix
@@ -121,7 +123,25 @@ def _server_way(answer: EndpointAnswer | None, mount: str, nginx: bool) -> str:
 
 
 def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None, *,
-              stripped: bool = True, answer: EndpointAnswer | None = None) -> str:
+              stripped: bool = True, answer: EndpointAnswer | None = None,
+              doubled: bool = False) -> str:
+    if front is FrontKind.NGINX and is_uwsgi(route):
+        assert route is not None
+        said = uwsgi_mount_fix(route, mount, answer, stripped=stripped, doubled=doubled)
+        if said is not None:
+            return said
+        step = route.step("mount")
+        if step is not None and step.decision == "(not known)":
+            looked = step.rule.partition("(looked for at ")[2].partition(")")[0]
+            return (f"Read the file the include names ({looked or 'see above'}): with it, "
+                    f"probe sweep --config names the uwsgi_param line to write. uWSGI takes "
+                    f"the mount from 'uwsgi_param SCRIPT_NAME {mount};' with the prefix taken "
+                    f"off PATH_INFO, or from its own '--mount {mount}=<its WSGI file>' and "
+                    f"'--manage-script-name'.")
+    if doubled:
+        return (f"The front passes SCRIPT_NAME {mount} and the whole path: take {mount} off "
+                f"the path it passes, or stop passing SCRIPT_NAME and tell the application "
+                f"its mount another way.{_server_way(answer, mount, front is FrontKind.NGINX)}")
     django = (f"in Django set FORCE_SCRIPT_NAME = \"{mount}\" (or a middleware that sets "
               f"SCRIPT_NAME from that header)")
     if front is FrontKind.NGINX:

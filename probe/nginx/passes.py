@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from probe.front import Member, RouteStep, Shadowed, Source
 from probe.nginx.model import Location, NginxModel, ProxyPass, parse_proxy_pass
+from probe.nginx.text import Directive
+from probe.nginx.uwsgi_steps import uwsgi_steps
 from probe.nginx.variables import resolve
 
 AT_REQUEST_TIME = "(decided at request time)"
@@ -30,6 +32,9 @@ class Pass:
     upstream: str | None  # the addresses passed to, comma-separated; None: not decided
     members: tuple[Member, ...]
     proxy: ProxyPass | None  # proxy_pass as nginx uses it for this request (variables set)
+    # uwsgi_pass: the mount and host steps (what uWSGI receives), and the HTTP_HOST decided
+    after: tuple[RouteStep, ...] = ()
+    host: str | None = None
 
 
 def _target(directive: str, written: str) -> str:
@@ -72,6 +77,12 @@ def pass_of(model: NginxModel, loc: Location, known: dict[str, str]) -> Pass | N
     other = loc.other_pass
     if other is None or not other.args:
         return None
+    found = _other(model, other, known)
+    handed = uwsgi_steps(model, loc, known)
+    return Pass(found.step, found.upstream, found.members, None, handed.steps, handed.host)
+
+
+def _other(model: NginxModel, other: Directive, known: dict[str, str]) -> Pass:
     written = other.args[0]
     if "$" in written:
         resolved = resolve(written, model.maps, known)

@@ -126,10 +126,11 @@ class NginxConfig:
             base.url, server, path, url_host, netloc))
         proxy = handed.proxy
         if proxy is None:
-            # uwsgi_pass and the others send the path and Host in their own protocol
-            # (uwsgi_params...), not modelled; a proxy_pass decided at request time neither
-            return PredictedRoute(FrontKind.NGINX, base.url, base.address, tuple(steps),
-                                  site=site, upstream=handed.upstream, members=handed.members,
+            # uwsgi_pass: its mount and host steps (probe.nginx.uwsgi_steps); fastcgi_pass
+            # and the others, and a proxy_pass decided at request time, have none
+            return PredictedRoute(FrontKind.NGINX, base.url, base.address,
+                                  (*steps, *handed.after), site=site, upstream=handed.upstream,
+                                  host_sent=handed.host, members=handed.members,
                                   shadowed=shadow)
         sent = sent_path(loc, proxy, path)
         steps.append(RouteStep("mount", sent, "proxy_pass with a URI part replaces "
