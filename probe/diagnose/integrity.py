@@ -192,7 +192,7 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
     if script == mount and not doubled:
         return None
     own = _own_mounts(context, obs.target.expected, urlsplit(url).netloc.lower())
-    if script in own and (mount + "/").startswith(script + "/"):
+    if not doubled and script in own and (mount + "/").startswith(script + "/"):
         return None  # a page inside the application's own mount, which the manifest lists
     seen = f"request.script_name = {script!r}, request.path_info = {info!r}"
     evidence: tuple[Evidence, ...] = (Evidence(EvidenceKind.OBSERVED, seen, f"GET {url}"),)

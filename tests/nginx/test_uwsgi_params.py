@@ -1,0 +1,212 @@
+"""A ``uwsgi_pass`` route's mount and host steps, from the ``uwsgi_param`` lines in force
+(``include uwsgi_params;`` read, inherited, replaced, or not read), and the sweep's mount and
+Host fixes in uWSGI's terms (tests/integration/test_nginx_uwsgi_params.py applies one to
+real nginx and uWSGI)."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+from typing import Any
+
+from probe.diagnose import ConfigJoin, diagnose
+from probe.front import PredictedRoute, RouteStep
+from probe.manifest import parse
+from probe.model import Observation
+from probe.nginx import load_nginx
+from tests.test_diagnose import ep, thrice
+
+PARAMS = """uwsgi_param  QUERY_STRING       $query_string;
+uwsgi_param  PATH_INFO          $document_uri;
+uwsgi_param  SERVER_NAME        $server_name;
+"""
+CONF = """events {{}}
+http {{
+    server {{
+        listen 127.0.0.1:18080;
+        server_name site.test;
+{server}
+        location /two/ {{
+{location}
+            uwsgi_pass 127.0.0.1:8002;
+        }}
+    }}
+}}
+"""
+URL = "http://site.test/two/"
+MANIFEST = """
+[instances.two]
+label = "two"
+urls = ["http://site.test/two/"]
+"""
+
+
+def _conf(tmp_path: Path, location: str, server: str = "", params: str = PARAMS) -> Path:
+    (tmp_path / "uwsgi_params").write_text(params)
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(CONF.format(server=server, location=location))
+    return conf
+
+
+def _route(conf: Path, url: str = URL) -> PredictedRoute:
+    return load_nginx(str(conf)).route(url, "127.0.0.1:18080")
+
+
+def _step(route: PredictedRoute, stage: str) -> RouteStep:
+    step = route.step(stage)
+    assert step is not None, route.steps
+    return step
+
+
+def test_the_lines_of_the_include_read_are_cited(tmp_path: Path) -> None:
+    conf = _conf(tmp_path, "            include uwsgi_params;")
+    route = _route(conf, "http://site.test:8080/two/x")
+    mount, host = _step(route, "mount"), _step(route, "host")
+    params = tmp_path / "uwsgi_params"
+    assert mount.decision == "PATH_INFO /two/x, SCRIPT_NAME ''"
+    assert str(mount.source) == f"{params}:2"
+    assert mount.rule.startswith(
+        f"'uwsgi_param PATH_INFO $document_uri' at {params}:2 passes PATH_INFO /two/x; no "
+        f"uwsgi_param SCRIPT_NAME in force: the application receives SCRIPT_NAME '' unless "
+        f"uWSGI's own '--mount' with '--manage-script-name' sets it"), mount.rule
+    assert mount.rule.endswith(f"the uwsgi_param lines in force are those of the block at "
+                               f"{conf}:7"), mount.rule
+    # no HTTP_HOST line: nginx passes the client's Host header as it came (port too)
+    assert host.decision == "site.test:8080" and route.host_sent == "site.test:8080"
+    assert "no uwsgi_param HTTP_HOST in force: nginx passes the client's Host" in host.rule
+
+
+SERVER_LINES = "        include uwsgi_params;\n        uwsgi_param HTTP_HOST $server_name;"
+
+
+def test_a_location_with_lines_of_its_own_inherits_none(tmp_path: Path) -> None:
+    conf = _conf(tmp_path, "            uwsgi_param SCRIPT_NAME /two;", server=SERVER_LINES)
+    route = _route(conf, "http://site.test/two/x")
+    mount = _step(route, "mount")
+    # the server's include (PATH_INFO) and HTTP_HOST are not in force in the location
+    assert mount.decision == "PATH_INFO (none), SCRIPT_NAME '/two'", mount
+    assert "no uwsgi_param PATH_INFO in force" in mount.rule
+    assert f"'uwsgi_param SCRIPT_NAME /two' at {conf}:9" in mount.rule
+    assert "'uwsgi_param HTTP_HOST" not in _step(route, "host").rule
+    inherited = _route(_conf(tmp_path, "", server=SERVER_LINES), "http://www.site.test/two/x")
+    host = _step(inherited, "host")
+    assert host.decision == "site.test" and inherited.host_sent == "site.test"
+    assert host.rule.startswith(f"'uwsgi_param HTTP_HOST $server_name' at {conf}:7 passes "
+                                f"HTTP_HOST in place of the client's Host"), host.rule
+
+
+def test_an_unread_params_file_leaves_host_and_mount_undecided(tmp_path: Path) -> None:
+    site = tmp_path / "sites-enabled"
+    site.mkdir()
+    path = site / "two"
+    path.write_text("server {\n    listen 127.0.0.1:18080;\n    server_name site.test;\n"
+                    "    location /two/ {\n        include uwsgi_params;\n"
+                    "        uwsgi_pass 127.0.0.1:8002;\n    }\n}\n")
+    route = load_nginx(str(path)).route(URL, "127.0.0.1:18080")
+    assert route.undecided is not None
+    mount, host = _step(route, "mount"), _step(route, "host")
+    assert mount.decision == host.decision == "(not known)"
+    assert mount.rule.startswith(f"include uwsgi_params at {path}:5 was not read (looked for at "
+                                 f"{site / 'uwsgi_params'}): the uwsgi_param lines in force"), \
+        mount.rule
+    assert "neither are the PATH_INFO, SCRIPT_NAME and HTTP_HOST uWSGI receives" in mount.rule
+
+
+def _obs(script: str, info: str, software: str = "uWSGI", **request: Any) -> Observation:
+    data = ep("two", host="site.test", mount=script, path_info=info, process_group="",
+              application_group="")
+    data["server"] = {"software": software, "mod_wsgi_version": None, "listen": ":8002"}
+    data["request"].update({"host_allowed": True, "force_script_name": None,
+                            "forwarded_prefix": None, **request})
+    observed = thrice(URL, "two", data)
+    return dataclasses.replace(observed, samples=tuple(
+        dataclasses.replace(s, server="nginx/1.22.1", address="127.0.0.1:18080")
+        for s in observed.samples))
+
+
+def _diagnosed(conf: Path, observed: Observation) -> Any:
+    target = diagnose(parse(MANIFEST), [observed], config=ConfigJoin(load_nginx(str(conf)))
+                      ).targets[0]
+    return target
+
+
+def test_the_whole_path_fix_is_a_script_name_and_a_rewrite(tmp_path: Path) -> None:
+    conf = _conf(tmp_path, "            include uwsgi_params;")
+    target = _diagnosed(conf, _obs("", "/two/__probe__"))
+    assert target.verdict.value == "mount_mismatch", target
+    params = tmp_path / "uwsgi_params"
+    assert target.fix == (
+        f"Tell the application its mount: in the nginx 'location /two/' ({conf}:7) beside "
+        f"'uwsgi_pass 127.0.0.1:8002;' ({conf}:9), add 'uwsgi_param SCRIPT_NAME /two;' and add "
+        f"'rewrite ^/two/(.*)$ /$1 break;', so that PATH_INFO ('uwsgi_param PATH_INFO "
+        f"$document_uri' at {params}:2) passes the rest of the path. Or run uWSGI "
+        f"(server.software) with '--mount /two=<its WSGI file>' and '--manage-script-name', "
+        f"with the whole path passed on (no rewrite)."), target.fix
+    # another server behind uwsgi_pass: uWSGI's options are not said to be its own
+    other = _diagnosed(conf, _obs("", "/two/__probe__", software="someserver/1"))
+    assert "If the server behind uwsgi_pass is uWSGI (the answer's server.software does " \
+           "not say so)" in other.fix, other.fix
+
+
+def test_a_stripped_path_is_told_with_script_name_alone(tmp_path: Path) -> None:
+    conf = _conf(tmp_path, "            include uwsgi_params;\n"
+                           "            uwsgi_param SCRIPT_NAME /wrong;")
+    target = _diagnosed(conf, _obs("", "/__probe__"))
+    assert target.verdict.value == "mount_mismatch", target
+    assert target.fix.startswith(
+        f"Tell the application its mount: in the nginx 'location /two/' ({conf}:7) beside "
+        f"'uwsgi_pass 127.0.0.1:8002;' ({conf}:10), replace 'uwsgi_param SCRIPT_NAME /wrong;' "
+        f"({conf}:9) by 'uwsgi_param SCRIPT_NAME /two;' (the prefix stays off PATH_INFO)."), \
+        target.fix
+
+
+def test_script_name_told_with_the_prefix_still_on_path_info(tmp_path: Path) -> None:
+    """uwsgi_param SCRIPT_NAME with uwsgi_modifier1 30: uWSGI 2.0 under Python 3 leaves
+    PATH_INFO whole (seen with real uWSGI 2.0.31): the prefix twice, not ok."""
+    conf = _conf(tmp_path, "            include uwsgi_params;\n"
+                           "            uwsgi_param SCRIPT_NAME /two;\n"
+                           "            uwsgi_modifier1 30;")
+    target = _diagnosed(conf, _obs("/two", "/two/__probe__"))
+    assert target.verdict.value == "mount_mismatch", target
+    assert "SCRIPT_NAME '/two' and PATH_INFO '/two/__probe__', the prefix in both" \
+        in target.explanation, target.explanation
+    assert f"'uwsgi_modifier1 30' at {conf}:10 asks uWSGI" in target.explanation
+    assert target.fix.startswith(
+        f"Take the prefix off PATH_INFO: in the nginx 'location /two/' ({conf}:7) beside "
+        f"'uwsgi_pass 127.0.0.1:8002;' ({conf}:11), add 'rewrite ^/two/(.*)$ /$1 break;'"), \
+        target.fix
+    assert f"'uwsgi_modifier1 30' ({conf}:10) did not take it off" in target.fix
+    # told and stripped: ok
+    assert _diagnosed(conf, _obs("/two", "/__probe__")).verdict.value == "ok"
+
+
+def test_a_wrong_http_host_line_is_replaced_or_overridden(tmp_path: Path) -> None:
+    conf = _conf(tmp_path, "            include uwsgi_params;\n"
+                           "            uwsgi_param HTTP_HOST internal.test;")
+    target = _diagnosed(conf, _obs("/two", "/__probe__", host="internal.test"))
+    assert target.verdict.value == "host_mismatch", target
+    assert f"'uwsgi_param HTTP_HOST internal.test' at {conf}:9" in target.explanation
+    assert target.fix == (f"At {conf}:9, replace 'uwsgi_param HTTP_HOST internal.test;' by "
+                          f"'uwsgi_param HTTP_HOST $host;'."), target.fix
+    # the line is in the shared params file: a line of the location's own after the include
+    conf = _conf(tmp_path, "            include uwsgi_params;",
+                 params=PARAMS + "uwsgi_param HTTP_HOST $server_name;\n")
+    target = _diagnosed(conf, _obs("/two", "/__probe__", host="other.test"))
+    assert target.verdict.value == "host_mismatch", target
+    assert target.fix == (
+        f"In the block at {conf}:7, after the include that sets 'uwsgi_param HTTP_HOST "
+        f"$server_name;' ({tmp_path / 'uwsgi_params'}:4), add 'uwsgi_param HTTP_HOST $host;' "
+        f"(uWSGI keeps the last line of a name)."), target.fix
+
+
+def test_debians_own_params_file_reads(tmp_path: Path) -> None:
+    """The file nginx's Debian package installs, where it is: its lines cited as they are."""
+    debian = Path("/etc/nginx/uwsgi_params")
+    if not debian.is_file():
+        return
+    shutil.copy(debian, tmp_path / "uwsgi_params")
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(CONF.format(server="", location="            include uwsgi_params;"))
+    mount = _step(_route(conf), "mount")
+    assert "'uwsgi_param PATH_INFO $document_uri' at" in mount.rule, mount.rule
