@@ -12,6 +12,7 @@ from typing import Any
 
 from probe.diagnose import ConfigJoin, diagnose
 from probe.front import PredictedRoute, RouteStep
+from probe.lint import lint_nginx
 from probe.manifest import parse
 from probe.model import Observation
 from probe.nginx import load_nginx
@@ -210,3 +211,42 @@ def test_debians_own_params_file_reads(tmp_path: Path) -> None:
     conf.write_text(CONF.format(server="", location="            include uwsgi_params;"))
     mount = _step(_route(conf), "mount")
     assert "'uwsgi_param PATH_INFO $document_uri' at" in mount.rule, mount.rule
+
+
+def _lint(conf: Path) -> list[tuple[str, int, str, str]]:
+    return [(f.code, f.line, f.message, f.fix or "") for f in lint_nginx(str(conf)).findings
+            if f.code == "nginx_mount_not_told"]
+
+
+def test_lint_a_sub_path_passed_whole_to_uwsgi(tmp_path: Path) -> None:
+    conf = _conf(tmp_path, "            include uwsgi_params;")
+    [(_, line, message, fix)] = _lint(conf)
+    assert line == 9  # the uwsgi_pass
+    assert f"('uwsgi_param PATH_INFO $document_uri' at {tmp_path / 'uwsgi_params'}:2)" in message
+    assert "unless uWSGI itself runs with --mount /two=<its WSGI file>" in message
+    assert fix == (f"in location /two/ ({conf}:7), after its uwsgi_param lines, add uwsgi_param "
+                   f"SCRIPT_NAME /two; and rewrite ^/two/(.*)$ /$1 break; (PATH_INFO then passes "
+                   f"the rest of the path); or run uWSGI with --mount /two=<its WSGI file> and "
+                   f"--manage-script-name")
+    assert "gunicorn" not in fix and "proxy_set_header" not in fix
+    inherited = _conf(tmp_path, "", server="        include uwsgi_params;")
+    [(_, _, _, fix)] = _lint(inherited)
+    assert f"(those of the block at {inherited}:3, repeated there)" in fix, fix
+    for told in ("            include uwsgi_params;\n            uwsgi_param SCRIPT_NAME /two;",
+                 "            include uwsgi_params;\n"
+                 "            rewrite ^/two/(.*)$ /$1 break;\n            "
+                 "uwsgi_param SCRIPT_NAME /two;"):
+        assert _lint(_conf(tmp_path, told)) == [], told
+
+
+def test_lint_proxy_pass_mount_fix_names_each_servers_way(tmp_path: Path) -> None:
+    conf = tmp_path / "nginx.conf"
+    conf.write_text("events {}\nhttp {\n    server {\n        listen 127.0.0.1:18080;\n"
+                    "        location /blog/ {\n            proxy_pass http://127.0.0.1:8001/;\n"
+                    "            proxy_set_header Host $host;\n        }\n    }\n}\n")
+    [(_, _, _, fix)] = _lint(conf)
+    assert "gunicorn takes proxy_set_header SCRIPT_NAME /blog;, waitress its option " \
+           "--url-prefix=/blog, uWSGI (http-socket) --mount /blog=<its WSGI file> with " \
+           "--manage-script-name (which server listens at 127.0.0.1:8001 the configuration " \
+           "does not show: probe sweep names it from the answer's server.software)" in fix, fix
+    assert "gunicorn also takes" not in fix
