@@ -28,6 +28,7 @@ from probe.diagnose.identify import SweepContext
 from probe.diagnose.mount_words import mount_fix
 from probe.diagnose.mount_words import told as mount_told
 from probe.diagnose.uwsgi_words import host_fix as uwsgi_host_fix
+from probe.diagnose.uwsgi_words import is_uwsgi
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Evidence, EvidenceKind, FrontKind, Observation, Verdict
@@ -51,14 +52,14 @@ HOST_FIX_ANY = ("Make the proxy in front pass the client's Host: 'proxy_set_head
                 "(nginx) or 'ProxyPreserveHost On' (Apache mod_proxy).")
 
 
-def _host_fix(front: FrontKind, step: RouteStep | None) -> str:
+def _host_fix(front: FrontKind, step: RouteStep | None, route: PredictedRoute | None) -> str:
     """The general fix, or the line to change where the configuration given names it: a
     Host line of the wrong value is replaced (added beside it, nginx sends both and the
     application refuses the request)."""
+    if front is FrontKind.NGINX and is_uwsgi(route):
+        assert route is not None
+        return uwsgi_host_fix(route)
     if front is FrontKind.NGINX and step is not None and step.source is not None:
-        uwsgi = uwsgi_host_fix(step)
-        if uwsgi is not None:
-            return uwsgi
         if step.rule.startswith("proxy_set_header Host "):
             return f"At {step.source}, replace '{step.rule};' by 'proxy_set_header Host $host;'."
         if "replace every inherited one" in step.rule:
@@ -156,7 +157,7 @@ def _host(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],
             explanation=(f"{url} is served by the right application, but it received Host "
                          f"{answer.host!r}, not {wanted!r}: the proxy in front did not pass "
                          f"the client's Host on.{django}{which}{cited}"),
-            fix=_host_fix(front, step), answered_by=diagnosis.answered_by,
+            fix=_host_fix(front, step, route), answered_by=diagnosis.answered_by,
             evidence=(*diagnosis.evidence, *evidence))
     settings = sorted({a.settings for a in bad if a.settings})
     where = (f"of the application at {places(bad)}" if some else "of this application")

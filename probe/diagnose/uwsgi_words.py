@@ -103,8 +103,15 @@ def mount_fix(route: PredictedRoute, mount: str, answer: EndpointAnswer | None, 
             f"{_strip(mount, quotes)}{also}.{unused}{_uwsgi_way(answer, mount)}")
 
 
-def host_fix(step: RouteStep) -> str | None:
-    """The fix of a uwsgi_pass route's HTTP_HOST; None for a step of another hand-over."""
+def host_fix(route: PredictedRoute) -> str:
+    """The fix of a uwsgi_pass route's HTTP_HOST, at the line the host step names."""
+    step = route.step("host")
+    if step is None or step.decision == "(not known)":
+        looked = step.rule.partition("(looked for at ")[2].partition(")")[0] if step else ""
+        return (f"Read the file the include names ({looked or 'not said'}): with it, probe "
+                f"sweep --config names the uwsgi_param line to write. uWSGI passes the "
+                f"application the Host of 'uwsgi_param HTTP_HOST $host;' when that is the last "
+                f"HTTP_HOST line in force.")
     quotes = _quotes(step)
     if "HTTP_HOST" in quotes and step.rule.startswith("'uwsgi_param HTTP_HOST "):
         value, where = quotes["HTTP_HOST"]
@@ -120,4 +127,7 @@ def host_fix(step: RouteStep) -> str | None:
     if step.rule.startswith("'uwsgi_pass_request_headers off'"):
         return (f"At {step.source}, remove 'uwsgi_pass_request_headers off;', or add "
                 f"'uwsgi_param HTTP_HOST $host;' beside the uwsgi_param lines in force.")
-    return None
+    # the client's Host goes on as it came: what changed it is not in the lines read
+    return (f"nginx passes the client's Host on here ({step.rule}, {step.source}): 'uwsgi_param "
+            f"HTTP_HOST $host;' after the uwsgi_param lines in force makes it explicit; what "
+            f"else changed it (another proxy in front) the configuration read does not show.")

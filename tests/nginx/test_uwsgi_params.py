@@ -250,3 +250,25 @@ def test_lint_proxy_pass_mount_fix_names_each_servers_way(tmp_path: Path) -> Non
            "--manage-script-name (which server listens at 127.0.0.1:8001 the configuration " \
            "does not show: probe sweep names it from the answer's server.software)" in fix, fix
     assert "gunicorn also takes" not in fix
+
+
+def test_unread_params_say_host_and_mount_undecided_and_the_file_to_read(tmp_path: Path) -> None:
+    site = tmp_path / "sites-enabled"
+    site.mkdir()
+    path = site / "two"
+    path.write_text("server {\n    listen 127.0.0.1:18080;\n    server_name site.test;\n"
+                    "    location /two/ {\n        include uwsgi_params;\n"
+                    "        uwsgi_pass 127.0.0.1:8002;\n    }\n}\n")
+    looked = site / "uwsgi_params"
+    for observed, verdict in ((_obs("", "/two/__probe__"), "mount_mismatch"),
+                              (_obs("/two", "/__probe__", host="internal.test"),
+                               "host_mismatch")):
+        target = _diagnosed(path, observed)
+        assert target.verdict.value == verdict, target
+        assert (f"What the application receives is not decided either: include uwsgi_params "
+                f"at {path}:5 was not read (looked for at {looked})") in target.explanation, \
+            target.explanation
+        assert target.fix.startswith(f"Read the file the include names ({looked}): with it, "
+                                     f"probe sweep --config names the uwsgi_param line"), \
+            target.fix
+        assert "proxy_set_header" not in target.fix and "proxy_pass" not in target.fix
