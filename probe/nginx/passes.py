@@ -1,8 +1,9 @@
 """The hand-over step of a route (:mod:`probe.nginx.route`): where a location passes the
 request, as its directive writes it (``proxy_pass``, ``uwsgi_pass``, ``fastcgi_pass``,
 ``scgi_pass``, ``grpc_pass``), its variables resolved through the ``map`` blocks read
-(:mod:`probe.nginx.variables`), the upstream group it names with each ``server`` line; and
-the prefix location a regular expression location took the URL from.
+(:mod:`probe.nginx.variables`), the upstream group it names with each ``server`` line; for
+``uwsgi_pass``, the mount and host steps of what uWSGI receives (:mod:`probe.nginx.uwsgi_steps`);
+and the prefix location a regular expression location took the URL from.
 """
 
 from __future__ import annotations
