@@ -7,7 +7,10 @@ force with their file:line; its fix, written into the configuration as given, pa
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +58,12 @@ def _only_two(manifest: Path) -> None:
                                      f'urls = ["{TWO}"]'))
 
 
+def _mount_findings(conf: Path) -> list[dict[str, object]]:
+    done = subprocess.run([sys.executable, "-m", "probe", "lint", "--format", "json", str(conf)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    return [f for f in json.loads(done.stdout)["findings"] if f["code"] == "nginx_mount_not_told"]
+
+
 def _line(conf: Path, needle: str) -> int:
     return next(n for n, text in enumerate(conf.read_text().splitlines(), 1) if needle in text)
 
@@ -87,6 +96,8 @@ def test_a_uwsgi_pass_mount_is_explained_from_uwsgi_params_and_fixed(
         f"SCRIPT_NAME /two;' and add 'rewrite ^/two/(.*)$ /$1 break;', so that PATH_INFO "
         f"('uwsgi_param PATH_INFO $document_uri' at {params}:8) passes the rest of the path."), fix
     assert "Or run uWSGI (server.software) with '--mount /two=<its WSGI file>'" in fix, fix
+    [finding] = _mount_findings(conf)
+    assert finding["line"] == handed and "uwsgi_param SCRIPT_NAME /two;" in str(finding["fix"])
     # the truth before: Django resolves /two/admin/ against its patterns: 404
     assert run.page("site-2.example.com", "/two/admin/").status_code == 404
     lines = re.findall(r"'((?:uwsgi_param SCRIPT_NAME|rewrite) [^']+;)'", fix)
@@ -94,6 +105,7 @@ def test_a_uwsgi_pass_mount_is_explained_from_uwsgi_params_and_fixed(
     fixed = run_nginx(_body(apps, params, port, "".join(f"            {x}\n" for x in lines)))
     _only_two(fixed.manifest)
     _nginx_t(fixed.nginx.conf)
+    assert _mount_findings(fixed.nginx.conf) == []
     after = fixed.by_url("--config", str(fixed.nginx.conf))[TWO]
     assert after["verdict"] == "ok", (after["explanation"], after["observed"])
     page = fixed.page("site-2.example.com", "/two/admin/")
