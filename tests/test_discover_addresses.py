@@ -64,6 +64,41 @@ def test_one_ip_on_two_ports_gives_the_ip_alone(tmp_path: Path) -> None:
                                                   "http://b.example:8081/"]
 
 
+
+def test_sites_on_a_port_only_one_address_opens_are_probed_there(tmp_path: Path) -> None:
+    # Listen 80 is first, but the sites are on 8080, which only 127.0.0.2 opens: a
+    # connect to the first Listen's address would reach nothing on 8080.
+    text = _discover(tmp_path, "Listen 80\nListen 127.0.0.2:8080\n"
+                     + vhost(SITE_A, "*:8080") + vhost(SITE_B, "*:8080"))
+    manifest = parse(text, "discovered")
+    assert manifest.probe.connect == "127.0.0.2"
+    chosen = expand(manifest.targets(), manifest.probe.connects, False,
+                    own=manifest.own_connects())
+    assert [(t.url, t.address) for t in chosen] == [
+        ("http://a.example:8080/", "127.0.0.2:8080"), ("http://b.example:8080/", "127.0.0.2:8080"),
+        ("http://unknown.invalid:8080/", "127.0.0.2:8080")]
+
+
+def test_sites_on_a_port_the_probe_address_lacks_get_their_own_connect(tmp_path: Path) -> None:
+    # No address opens both ports: [probe] connect is the first Listen's, and the site on
+    # 8080 gets the address that opens 8080, saying why.
+    text = _discover(tmp_path, "Listen 127.0.0.1:80\nListen 127.0.0.2:8080\n"
+                     + vhost(SITE_A, "*:80") + vhost(SITE_B, "*:8080"))
+    manifest = parse(text, "discovered")
+    assert manifest.probe.connect == "127.0.0.1"
+    assert manifest.instances["b"].connect == "127.0.0.2:8080"
+    assert manifest.instances["a"].connect is None
+    assert "is on port 8080, which only Listen 127.0.0.2:8080 at" in text
+    assert "is IP-based" not in text
+
+
+def test_listen_on_every_address_keeps_the_first_listen(tmp_path: Path) -> None:
+    text = _discover(tmp_path, "Listen 80\nListen 127.0.0.1:8080\n" + vhost(SITE_A, "*:8080"))
+    manifest = parse(text, "discovered")
+    assert manifest.probe.connect == "127.0.0.1"
+    assert manifest.instances["a"].connect is None
+    assert _urls(text) == {"a": ["http://a.example:8080/"]}
+
 def test_an_application_on_two_addresses_keeps_one_and_names_the_other(tmp_path: Path) -> None:
     # One script in a name-based and an IP-based VirtualHost: one instance, one address;
     # the URL that needs the other is a comment, not a request to the wrong VirtualHost.

@@ -12,8 +12,10 @@ one, say), so that a sweep of the result shows the misroute instead of hiding it
 * ``label`` and ``settings`` from the WSGI script (``wsgi_endpoint.wrap(label=...)``,
   ``DJANGO_SETTINGS_MODULE``), ``process_group`` in daemon mode, ``application_group`` when
   the configuration fixes one;
-* ``[probe] connect`` from the first ``Listen`` (without a port where several ports are
-  open, so each URL keeps its own); a VirtualHost on a port no ``Listen`` opens gets no URL;
+* ``[probe] connect`` from the first ``Listen`` that opens every port the sites are on
+  (without a port where several ports are open, so each URL keeps its own); a VirtualHost on
+  a port no ``Listen`` opens gets no URL, one on a port only another address opens gets
+  that address as its instance's ``connect``;
 * ``[refuse]`` an unknown host name for each address where ``probe lint`` cares what
   happens to one (:func:`probe.apache.unknown_hosts.unknown_hosts`): where it lands on the first of
   several sites (lint's ``vhost_fallback``, so the sweep shows the misroute) or on a
@@ -44,7 +46,14 @@ from probe.apache.names import (
 )
 from probe.apache.redirects import redirects_everything
 from probe.apache.unknown_hosts import UnknownHosts, unknown_hosts
-from probe.discover.apache_reach import Reach, host_names, reaches, settle_connect
+from probe.discover.apache_reach import (
+    Reach,
+    host_names,
+    loopback,
+    probe_host,
+    reaches,
+    settle_connect,
+)
 from probe.discover.discovery import DiscoveredInstance, Discovery, Url
 from probe.discover.manifest_text import UNKNOWN_HOST, refused_url, render
 from probe.discover.unexpanded import unexpanded_macros
@@ -171,30 +180,23 @@ def _connect(site: Site) -> tuple[str | None, str]:
     without port, so each URL keeps its own (docs/manifest.md)."""
     if not site.listens:
         return None, "no Listen directive found: give --connect to probe sweep"
-    hosts = list(dict.fromkeys(_loopback(listen.host) for listen in site.listens))
+    host = probe_host(site) or "127.0.0.1"
+    hosts = list(dict.fromkeys(loopback(listen.host) for listen in site.listens))
     ports = sorted({listen.port for listen in site.listens})
-    listen = site.listens[0]
-    # Several addresses: the manifest's one connect address is the first Listen's; one
-    # bound only elsewhere is reached only there (said, not guessed around).
-    others = (f"; httpd also listens on {', '.join(hosts[1:])}: a VirtualHost bound to one "
-              f"of those answers only there" if len(hosts) > 1 else "")
+    listen = next(x for x in site.listens if loopback(x.host) == host)
+    # Several addresses: the manifest's one connect address is the first that opens every
+    # port the sites are on; one bound only elsewhere is reached only there (said, not
+    # guessed around).
+    rest = [h for h in hosts if h != host]
+    others = (f"; httpd also listens on {', '.join(rest)}: a VirtualHost bound to one "
+              f"of those answers only there" if rest else "")
     if len(ports) > 1:  # each URL keeps its own port, whatever the addresses
         written = ", ".join(f"Listen {x.directive.args[0]} at {x.directive.where}"
                             for x in site.listens)
-        return hosts[0], (f"{written}: no port, so each URL keeps its own "
-                          f"({', '.join(map(str, ports))}){others}")
-    return (f"{hosts[0]}:{listen.port}",
+        return host, (f"{written}: no port, so each URL keeps its own "
+                      f"({', '.join(map(str, ports))}){others}")
+    return (f"{host}:{listen.port}",
             f"Listen {listen.directive.args[0]} at {listen.directive.where}{others}")
-
-
-def _loopback(host: str | None) -> str:
-    if host is None or host in ("0.0.0.0", "*"):  # noqa: S104 - not a bind
-        return "127.0.0.1"  # every address: loopback is one of them
-    if host in ("::", "[::]"):
-        return "[::1]"
-    if ":" in host and not host.startswith("["):
-        return f"[{host}]"
-    return host
 
 
 def _names(instances: list[DiscoveredInstance]) -> list[DiscoveredInstance]:
@@ -295,8 +297,7 @@ def _add_urls(site: Site, instance: DiscoveredInstance, app: WsgiApp, server: Se
             if all(u.url != url for u in instance.urls):
                 instance.urls.append(Url(
                     url, f"{source}; {app.directive.name} at {app.where}", reach.connect,
-                    f"{server.describe()} is IP-based: httpd answers it only at "
-                    f"{reach.connect}" if reach.connect else ""))
+                    reach.why))
 
 
 def url_path(app: WsgiApp) -> str:

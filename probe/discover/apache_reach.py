@@ -4,7 +4,13 @@ URLs carry, and where each goes. Every address of
 and an IP-based VirtualHost (``<VirtualHost 127.0.0.2:80>``) is reached only at its own
 address (httpd picks the VirtualHosts of the address a connection arrives on before any
 name), so its URLs carry that address as the instance's own ``connect``
-(docs/manifest.md)."""
+(docs/manifest.md).
+
+A name-based VirtualHost (``*:8080``) answers wherever httpd listens on its port: where
+``[probe] connect`` is an address no ``Listen`` opens that port on (``Listen 80`` and
+``Listen 127.0.0.2:8080``), its URLs carry the address of the ``Listen`` that does, and
+``[probe] connect`` itself is the first listening address that opens every port the sites
+are on (:func:`probe_host`)."""
 
 from __future__ import annotations
 
@@ -29,12 +35,48 @@ class Reach:
 
     port: int | None
     connect: str | None  # None: wherever [probe] connect sends every URL
+    why: str = ""  # why the requests go to ``connect``, for the manifest's comment
+
+
+def loopback(host: str | None) -> str:
+    """The address a request to a listening address is sent to: loopback for any address."""
+    if host is None or host in ("0.0.0.0", "*"):  # noqa: S104 - not a bind
+        return "127.0.0.1"  # every address: loopback is one of them
+    if host in ("::", "[::]"):
+        return "[::1]"
+    if ":" in host and not host.startswith("["):
+        return f"[{host}]"
+    return host
+
+
+def _opening(site: Site, port: int) -> list[str]:
+    """Where requests to ``port`` can be sent: the addresses of the Listens on it."""
+    return list(dict.fromkeys(loopback(x.host) for x in site.listens if x.port == port))
+
+
+def _any_address(site: Site, port: int) -> bool:
+    return any(x.port == port and x.host in (None, "0.0.0.0", "*", "::", "[::]")  # noqa: S104
+               for x in site.listens)
+
+
+def probe_host(site: Site) -> str | None:
+    """``[probe] connect``'s address: the first listening address that opens every port a
+    VirtualHost is on (a Listen on any address opens its port everywhere), else the first
+    Listen's. None without a Listen."""
+    hosts = list(dict.fromkeys(loopback(x.host) for x in site.listens))
+    if not hosts:
+        return None
+    ports = {a.port for v in site.vhosts for a in v.addresses if a.host == "*"
+             and a.port is not None and any(x.port == a.port for x in site.listens)}
+    return next((h for h in hosts if all(_any_address(site, p) or h in _opening(site, p)
+                                         for p in ports)), hosts[0])
 
 
 def reaches(site: Site, server: Server, context: str) -> tuple[list[Reach], list[str]]:
     """The VirtualHost's reaches in the order its addresses are written, and why the
     others give no URL (``context`` names the VirtualHost in those sentences)."""
     opened = {listen.port for listen in site.listens}
+    probed = probe_host(site)
     found: list[Reach] = []
     closed: list[int] = []
     said: list[str] = []
@@ -43,6 +85,16 @@ def reaches(site: Site, server: Server, context: str) -> tuple[list[Reach], list
             closed.append(address.port)
             continue
         connect = None if address.host == "*" else _connect(address.host, address.port)
+        why = f"{server.describe()} is IP-based: httpd answers it only at {connect}"
+        if address.host == "*" and address.port is not None and site.listens and \
+                not _any_address(site, address.port) and \
+                probed not in _opening(site, address.port):
+            # [probe] connect's address does not open this port: send where a Listen does
+            connect = _connect(_opening(site, address.port)[0], address.port)
+            listen = next(x for x in site.listens if x.port == address.port)
+            why = (f"{server.describe()} is on port {address.port}, which only "
+                   f"Listen {listen.directive.args[0]} at {listen.directive.where} opens "
+                   f"({probed}, [probe] connect, does not): httpd answers it at {connect}")
         if connect is not None:
             try:
                 split_connect(connect, "connect")
@@ -51,7 +103,7 @@ def reaches(site: Site, server: Server, context: str) -> tuple[list[Reach], list
                             f"can be sent to: no URL written for it")
                 continue
         # A port in ServerName is the one clients put in URLs (a proxy in front, say).
-        reach = Reach(server.server_port or address.port, connect)
+        reach = Reach(server.server_port or address.port, connect, why if connect else "")
         if reach not in found:
             found.append(reach)
     if closed:
