@@ -22,6 +22,7 @@ from probe.lint.read_rules import unreadable
 from probe.lint.section_rules import section_order
 from probe.lint.server_name_rules import server_name
 from probe.lint.server_rules import duplicate_directive, server_only
+from probe.lint.shadow_rules import alias_shadows_mount
 from probe.lint.vhost_rules import access_context, vhost_fallback, vhost_shadowed
 from probe.lint.wsgi_options import wsgi_options
 
@@ -33,9 +34,9 @@ def options(site: Site) -> list[ConfigFinding]:
     return wsgi_options(site.config.directives)
 
 
-RULES: tuple[Rule, ...] = (alias_order, environ_leak, shared_interpreter, vhost_fallback,
-                           vhost_shadowed, access_context, broad_process_group, ssl_twin,
-                           wsgi_hidden, daemon_groups, options, unreadable, section_order,
+RULES: tuple[Rule, ...] = (alias_order, alias_shadows_mount, environ_leak, shared_interpreter,
+                           vhost_fallback, vhost_shadowed, access_context, broad_process_group,
+                           ssl_twin, wsgi_hidden, daemon_groups, options, unreadable, section_order,
                            duplicate_directive, application_group, server_only,
                            server_name)
 
