@@ -1,7 +1,7 @@
 """``probe discover`` and the addresses of a VirtualHost: one on several ports gets URLs on
 each port a Listen opens; an IP-based one is probed at its own address (the instance's
 ``connect``), never at ``[probe] connect`` where another VirtualHost answers; mod_macro's
-``Use`` lines are named, not left out silently."""
+``Use`` lines are expanded, and one that cannot be is named, not left out silently."""
 
 from __future__ import annotations
 
@@ -133,12 +133,26 @@ Use VHost b
 """
 
 
-def test_use_lines_of_mod_macro_are_named_in_the_manifest_and_on_stderr(
+def test_a_use_of_a_macro_makes_its_sites_citing_the_use_and_the_macro(
         tmp_path: Path) -> None:
     text = _discover(tmp_path, "Listen 8000\n" + vhost(SITE_A, "*:8000") + MACRO)
     conf = tmp_path / "site.conf"
+    assert _urls(text) == {"a": ["http://a.example:8000/"], "b": ["http://b.example:8000/"]}
+    # the line in the macro's body, and the Use line that made it
+    assert (f"WSGIScriptAlias at {conf}:9 (macro VHost used at {conf}:12)") in text
+    assert "not expanded" not in text
+
+
+def test_a_use_mod_macro_cannot_expand_is_named_with_why(tmp_path: Path) -> None:
+    config = "Listen 8000\n" + vhost(SITE_A, "*:8000") + MACRO.replace(
+        "Use VHost b", "Use VHost b extra\nUse Other c")
+    text = _discover(tmp_path, config)
+    conf = tmp_path / "site.conf"
     assert _urls(text) == {"a": ["http://a.example:8000/"]}
-    assert f"# Use VHost b at {conf}:12: mod_macro is not expanded by probe discover" in text
+    assert (f"# Use VHost b extra at {conf}:12 is not expanded: macro 'vhost' (defined at "
+            f"{conf}:6) used with 2 arguments instead of 1;") in text
+    assert f"# Use Other c at {conf}:13 is not expanded: macro 'other' undefined" in text
     result = CliRunner().invoke(main, ["discover", str(conf)])
     assert result.exit_code == 0
-    assert "probe: warning: 1 mod_macro Use line(s) not expanded" in result.stderr
+    assert "probe: warning: 2 mod_macro Use line(s) not expanded (httpd will not start" \
+        in result.stderr

@@ -37,10 +37,11 @@ the stateless parts live in :mod:`probe.apache.config_text`.
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +56,7 @@ from probe.apache.config_text import (
     read_envvars,
     split_args,
 )
+from probe.apache.macros import BodyLine, Macro, MacroUse, refusal, substitute
 from probe.apache.modules import DEBIAN_COMPILED_IN, Modules, Version, version_holds
 from probe.apache.section_tags import Reading, close_error, is_close_tag
 from probe.errors import ProbeError
@@ -67,7 +69,7 @@ MAX_INCLUDE_FILES = 2000
 
 _VAR = re.compile(r"\$\{([A-Za-z0-9_:.\-]+)\}")
 _CONDITIONALS = {"ifdefine", "ifmodule", "ifversion", "iffile", "ifdirective", "ifsection"}
-_IGNORED_SECTIONS = {"macro"}  # mod_macro bodies are templates, only expanded by "Use"
+_IGNORED_SECTIONS = {"macro"}  # mod_macro bodies are templates, read only for a "Use"
 
 
 __all__ = ["MAIN_CONFIG_NAMES", "ApacheConfig", "ConfigUnreadable", "Directive", "Httpd",
@@ -95,7 +97,9 @@ class Directive:
     last_line: int = 0  # a backslash-continued line ends here (0: on ``line`` itself)
     unread: str = ""
     """Set on an ``Include`` kept in the tree because what it names was not (all) read: why.
-    Rules that find nothing in a scope must not conclude there is nothing there."""
+    Rules that find nothing in a scope must not conclude there is nothing there. Also on a
+    ``Use`` mod_macro cannot expand (:mod:`probe.apache.macros`)."""
+    macro: MacroUse | None = None  # read from a <Macro> body for this Use line
 
     @property
     def key(self) -> str:
@@ -109,6 +113,10 @@ class Directive:
 
     @property
     def where(self) -> str:
+        """``file:line``; for a line of a macro's body, also the ``Use`` it was read for."""
+        if self.macro is not None:
+            return (f"{self.file}:{self.line} (macro {self.macro.name} used at "
+                    f"{self.macro.where})")
         return f"{self.file}:{self.line}"
 
     def arg(self, index: int, default: str = "") -> str:
@@ -240,6 +248,7 @@ class _Frame:
     reading: Reading  # how httpd reads it, which decides how it checks the closing tag
     children: list[Directive] = field(default_factory=list)
     hidden: list[Directive] | None = None  # inside a conditional that does not hold
+    macro_body: list[BodyLine] | None = None  # a <Macro>'s lines, kept as text
 
 
 class _Reader:
@@ -259,6 +268,8 @@ class _Reader:
         self.read_realpaths: set[str] = set()
         self.includes: list[IncludeLine] = []
         self.hidden: list[HiddenSection] = []
+        self.macros: dict[str, Macro] = {}
+        self.expanding: list[MacroUse] = []  # the Use lines being expanded, innermost last
 
     def result(self) -> ApacheConfig:
         return ApacheConfig(tuple(self.top), tuple(self.files), self.server_root,
@@ -278,10 +289,21 @@ class _Reader:
         finally:
             self.including.pop()
 
+    @property
+    def _use(self) -> MacroUse | None:
+        return self.expanding[-1] if self.expanding else None
+
     def _read_lines(self, file: str, text: str, depth: int) -> list[Directive]:
+        return self._read_logical(file, logical_lines(text), depth)
+
+    def _read_logical(self, file: str, lines: Iterable[BodyLine],
+                      depth: int) -> list[Directive]:
         stack = [_Frame("", (), file, 0, 0, active=True, flatten=False, reading=Reading.TOP)]
-        for number, last, line in logical_lines(text):
+        for number, last, line in lines:
             frame = stack[-1]
+            capture = next((f for f in stack if f.macro_body is not None), None)
+            if capture is not None and not (frame is capture and is_close_tag(line)):
+                capture.macro_body.append((number, last, line))  # type: ignore[union-attr]
             if is_close_tag(line):
                 self._close(file, number, line, stack)
             elif line.startswith("<") and line.rfind(">") > 1:
@@ -291,7 +313,7 @@ class _Reader:
             elif frame.hidden is not None:  # kept as written, to name what it hides
                 name, rest = name_and_rest(line)
                 frame.hidden.append(Directive(name, split_args(rest), file, number,
-                                              last_line=last))
+                                              last_line=last, macro=self._use))
         while len(stack) > 1:  # httpd refuses this; keep what was read
             frame = stack[-1]
             self.note(file, frame.line, f"<{frame.name}> is never closed in this file",
@@ -317,8 +339,11 @@ class _Reader:
                    else Reading.CONDITIONAL if holds else Reading.SKIPPED)
         hidden = parent.hidden if not parent.active else \
             [] if conditional and active and not holds else None
+        # mod_macro keeps the body of a <Macro> read where httpd reads it, for a later Use
+        body: list[BodyLine] | None = [] if key == "macro" and active and \
+            parent.reading is not Reading.MACRO else None
         return _Frame(name, args, file, number, last, active=holds and not ignored,
-                      flatten=conditional, reading=reading, hidden=hidden)
+                      flatten=conditional, reading=reading, hidden=hidden, macro_body=body)
 
     def _close(self, file: str, number: int, line: str, stack: list[_Frame]) -> None:
         frame = stack[-1]
@@ -334,17 +359,21 @@ class _Reader:
         parent = stack[-1]
         if not parent.active:
             return
+        if frame.macro_body is not None and frame.args:
+            self.macros[frame.args[0].lower()] = Macro(
+                frame.args[0], frame.args[1:], frame.file, frame.line, tuple(frame.macro_body))
         if frame.hidden is not None:
             holder = next(f for f in reversed(stack) if not f.flatten)
             self.hidden.append(HiddenSection(
                 Directive(frame.name, frame.args, frame.file, frame.line,
-                          tuple(frame.hidden), frame.last),
+                          tuple(frame.hidden), frame.last, macro=self._use),
                 holder.name.lower(), holder.file, holder.line))
         if frame.flatten:
             parent.children.extend(frame.children)
         elif frame.active:
             parent.children.append(Directive(frame.name, frame.args, frame.file, frame.line,
-                                             tuple(frame.children), frame.last))
+                                             tuple(frame.children), frame.last,
+                                             macro=self._use))
 
     def _directive(self, file: str, number: int, last: int, line: str,
                    depth: int) -> list[Directive]:
@@ -360,12 +389,38 @@ class _Reader:
             self.modules.load(args[0], args[1])
         elif key == "serverroot" and args:
             self.server_root = args[0]
+        elif key == "undefmacro" and args:
+            self.macros.pop(args[0].lower(), None)
+        elif key == "use":
+            return self._use_macro(Directive(name, args, file, number, last_line=last,
+                                             macro=self._use), depth)
         elif key in ("include", "includeoptional"):
             read, unread = self._include(file, number, args, depth,
                                          optional=key == "includeoptional")
-            return read + ([Directive(name, args, file, number, last_line=last, unread=unread)]
+            return read + ([Directive(name, args, file, number, last_line=last, unread=unread,
+                                      macro=self._use)]
                            if unread else [])
-        return [Directive(name, args, file, number, last_line=last)]
+        return [Directive(name, args, file, number, last_line=last, macro=self._use)]
+
+    def _use_macro(self, use: Directive, depth: int) -> list[Directive]:
+        """The directives a ``Use`` makes, read from its macro's body with the values put
+        in; where mod_macro would refuse it, the ``Use`` itself, saying why."""
+        name, values = use.arg(0), use.args[1:]
+        macro = self.macros.get(name.lower())
+        why = refusal(macro, name, values, self.expanding)
+        if not why and len(self.expanding) >= MAX_INCLUDE_DEPTH:
+            why = f"macros used inside macros deeper than {MAX_INCLUDE_DEPTH}"
+        if why or macro is None:
+            self.note(use.file, use.line, f"httpd will not start: {why}", fatal=True)
+            return [dataclasses.replace(use, unread=why)]
+        self.expanding.append(MacroUse(macro.name, use.file, use.line, macro.file,
+                                       macro.line))
+        try:
+            return self._read_logical(macro.file, [
+                (first, last, substitute(text, macro.params, values))
+                for first, last, text in macro.body], depth + 1)
+        finally:
+            self.expanding.pop()
 
     def _resolve(self, file: str, number: int, text: str) -> str:
         def value(match: re.Match[str]) -> str:

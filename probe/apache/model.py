@@ -68,7 +68,8 @@ class Server:
 
     @property
     def where(self) -> str:
-        return f"{self.file}:{self.line}"
+        # a VirtualHost a mod_macro Use made also names the Use line
+        return self.section.where if self.section else f"{self.file}:{self.line}"
 
     def describe(self) -> str:
         if self.section is None:

@@ -109,8 +109,9 @@ def discover(site: Site) -> Discovery:
     discovery.skipped += macros
     if macros:
         discovery.warnings.append(
-            f"{len(macros)} mod_macro Use line(s) not expanded: the sites and applications "
-            f"they make are not in the manifest (its comments name each line)")
+            f"{len(macros)} mod_macro Use line(s) not expanded (httpd will not start with "
+            f"them): the sites they would make are not in the manifest (its comments name "
+            f"each line and why)")
     for group in unknown_hosts(site):
         _refuse(discovery, group)
     return discovery

@@ -168,6 +168,7 @@ WSGIDaemonProcess project-2 processes=1 threads=4 python-path=@SITES@
 <Macro Site $name>
 <VirtualHost *:@PORT@>
     ServerName $name.example.com
+    WSGIScriptAlias / @SITES@/project-3/wsgi.py
 </VirtualHost>
 </Macro>
 Use Site site-3
@@ -176,7 +177,8 @@ Use Site site-3
 
 def test_discovered_addresses_match_httpd_and_sweep_ok(apache: ApacheFactory) -> None:
     # A VirtualHost on two ports answers on both; an IP-based one only at its address (sent
-    # to 127.0.0.1, site-2 lands in site-1's VirtualHost); a macro's site is named.
+    # to 127.0.0.1, site-2 lands in site-1's VirtualHost); a macro's site is expanded as
+    # mod_macro expands it, and cites the Use line.
     from probe.apache.apachectl import parse_dump, run_dump
 
     port2 = free_port()
@@ -188,9 +190,13 @@ def test_discovered_addresses_match_httpd_and_sweep_ok(apache: ApacheFactory) ->
     assert discovered.exit_code == 0, discovered.output
     text = manifest.read_text()
     assert f'connect = "127.0.0.2:{server.port}"' in text
+    lines = server.conf_path.read_text().splitlines()
+    use = 1 + lines.index("Use Site site-3")
+    mount = 1 + next(n for n, line in enumerate(lines) if "project-3/wsgi.py" in line)
+    assert f"WSGIScriptAlias at {server.conf_path}:{mount} (macro Site used at " \
+           f"{server.conf_path}:{use})" in text
 
     swept = runner.invoke(main, ["sweep", "-m", str(manifest), "--format", "json"])
-    assert swept.exit_code == 0, swept.output
     report = json.loads(swept.stdout)
     assert sorted((t["url"], t["address"], t["answered_by"], t["verdict"])
                   for t in report["targets"]) == sorted([
@@ -198,18 +204,24 @@ def test_discovered_addresses_match_httpd_and_sweep_ok(apache: ApacheFactory) ->
         (f"http://site-1.example.com:{server.port}/", f"127.0.0.1:{server.port}",
          "project-1", "ok"),
         (f"http://site-2.example.com:{server.port}/", f"127.0.0.2:{server.port}",
-         "project-2", "ok")]), report["targets"]
-    assert swept.exit_code == 0
+         "project-2", "ok"),
+        (f"http://site-3.example.com:{server.port}/", f"127.0.0.1:{server.port}",
+         "project-3", "ok"),
+        # two name-based sites on *:PORT now that the macro's is read: an unknown name gets
+        # the first, site-1, as httpd does
+        (f"http://unknown.invalid:{server.port}/", f"127.0.0.1:{server.port}", "project-1",
+         "served_unmapped")]), report["targets"]
 
-    # httpd's own list: every (address, name) it has is a URL of the manifest or, for the
-    # macro's site, a comment naming the Use line httpd names
+    # httpd's own list: every (address, name) it has is a URL of the manifest, the macro's
+    # site too, and lint's model agrees with it
     dump = parse_dump(run_dump(str(server.conf_path), str(server.server_root), (), {}))
     used = [v for v in dump if "used on line" in v.file]
     assert [v.name for v in used] == ["site-3.example.com"]
-    line = int(used[0].file.split("used on line ")[1].split()[0])
-    assert f"# Use Site site-3 at {server.conf_path}:{line}: mod_macro is not expanded" in text
+    linted = runner.invoke(main, ["lint", "--apachectl", "--format", "json",
+                                  str(server.conf_path)])
+    assert [f for f in json.loads(linted.output)["findings"] if f["code"] == "apachectl"] == []
     where = {(t["url"], t["address"]) for t in report["targets"]}
-    for vhost in (v for v in dump if v not in used and v.name != "localhost"):
+    for vhost in (v for v in dump if v.name != "localhost"):
         host, _, port = vhost.address.rpartition(":")
         address = f"{'127.0.0.1' if host == '*' else host}:{port}"
         assert (f"http://{vhost.name}:{port}/", address) in where, vhost
