@@ -225,3 +225,39 @@ def test_discovered_addresses_match_httpd_and_sweep_ok(apache: ApacheFactory) ->
         host, _, port = vhost.address.rpartition(":")
         address = f"{'127.0.0.1' if host == '*' else host}:{port}"
         assert (f"http://{vhost.name}:{port}/", address) in where, vhost
+
+
+SITES_ON_THE_SECOND_LISTEN = """\
+Listen 127.0.0.2:@PORT2@
+WSGIDaemonProcess project-1 processes=1 threads=4 python-path=@SITES@
+WSGIDaemonProcess project-2 processes=1 threads=4 python-path=@SITES@
+<VirtualHost *:@PORT2@>
+    ServerName site-1.example.com
+    WSGIScriptAlias / @SITES@/project-1/wsgi.py process-group=project-1
+</VirtualHost>
+<VirtualHost *:@PORT2@>
+    ServerName site-2.example.com
+    WSGIScriptAlias / @SITES@/project-2/wsgi.py process-group=project-2
+</VirtualHost>
+"""
+
+
+def test_discover_connects_where_the_sites_listen_not_to_the_first_listen(
+        apache: ApacheFactory) -> None:
+    # The fixture's own Listen 127.0.0.1:PORT comes first; the sites are only on PORT2,
+    # which only 127.0.0.2 opens: a connect to the first Listen's address reaches nothing.
+    port2 = free_port()
+    server = apache(SITES_ON_THE_SECOND_LISTEN, extra={"PORT2": str(port2)})
+    runner = CliRunner()
+    manifest = server.server_root / "discovered.toml"
+    discovered = runner.invoke(main, ["discover", str(server.conf_path), "-o", str(manifest)])
+    assert discovered.exit_code == 0, discovered.output
+    assert 'connect = "127.0.0.2"\n' in manifest.read_text()
+    swept = runner.invoke(main, ["sweep", "-m", str(manifest), "--format", "json"])
+    report = json.loads(swept.stdout)
+    assert sorted((t["url"], t["address"], t["answered_by"], t["verdict"])
+                  for t in report["targets"]) == [
+        (f"http://site-1.example.com:{port2}/", f"127.0.0.2:{port2}", "project-1", "ok"),
+        (f"http://site-2.example.com:{port2}/", f"127.0.0.2:{port2}", "project-2", "ok"),
+        (f"http://unknown.invalid:{port2}/", f"127.0.0.2:{port2}", "project-1",
+         "served_unmapped")], report["targets"]
