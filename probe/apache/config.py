@@ -14,6 +14,10 @@ see the configuration Apache sees:
   into httpd and the ``LoadModule`` lines read so far (:mod:`probe.apache.modules`),
   ``IfDefine`` from ``Define`` and httpd's ``-D`` options (see :func:`_condition_holds`
   for the assumptions made where the answer depends on the running server);
+* mod_macro: a ``<Macro>`` body is kept as text and each ``Use`` of it read in its place
+  with the values put in (:mod:`probe.apache.macros`), its directives at the body's lines,
+  :attr:`Directive.macro` naming the ``Use``; a ``Use`` mod_macro refuses stays in the tree,
+  :attr:`Directive.unread` saying why, and is a fatal :class:`ParseNote`;
 * a trailing backslash continues a line; a comment is a line starting with ``#`` (httpd has
   no trailing comments: ``#`` after a directive is an argument);
 * arguments are split like httpd's ``ap_getword_conf``: blanks separate, double or single
