@@ -92,6 +92,15 @@ def test_sites_on_a_port_the_probe_address_lacks_get_their_own_connect(tmp_path:
     assert "is IP-based" not in text
 
 
+
+def test_the_main_servers_port_counts_where_it_has_applications(tmp_path: Path) -> None:
+    # the main server's URL is on the first Listen's port, which 127.0.0.2 does not open
+    text = _discover(tmp_path, "Listen 127.0.0.1:80\nListen 127.0.0.2:8080\n"
+                     "WSGIScriptAlias /main @ROOT@/a/wsgi.py\n" + vhost(SITE_B, "*:8080"))
+    manifest = parse(text, "discovered")
+    assert manifest.probe.connect == "127.0.0.1"
+    assert manifest.instances["b"].connect == "127.0.0.2:8080"
+
 def test_listen_on_every_address_keeps_the_first_listen(tmp_path: Path) -> None:
     text = _discover(tmp_path, "Listen 80\nListen 127.0.0.1:8080\n" + vhost(SITE_A, "*:8080"))
     manifest = parse(text, "discovered")

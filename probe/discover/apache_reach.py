@@ -61,13 +61,15 @@ def _any_address(site: Site, port: int) -> bool:
 
 def probe_host(site: Site) -> str | None:
     """``[probe] connect``'s address: the first listening address that opens every port a
-    VirtualHost is on (a Listen on any address opens its port everywhere), else the first
-    Listen's. None without a Listen."""
+    VirtualHost is on, and the main server's where it has applications (a Listen on any
+    address opens its port everywhere), else the first Listen's. None without a Listen."""
     hosts = list(dict.fromkeys(loopback(x.host) for x in site.listens))
     if not hosts:
         return None
     ports = {a.port for v in site.vhosts for a in v.addresses if a.host == "*"
              and a.port is not None and any(x.port == a.port for x in site.listens)}
+    if any(app.server.is_main for app in site.apps):  # its URLs carry the first Listen's port
+        ports.add(site.main.server_port or site.listens[0].port)
     return next((h for h in hosts if all(_any_address(site, p) or h in _opening(site, p)
                                          for p in ports)), hosts[0])
 
