@@ -21,18 +21,24 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from probe.diagnose.disagreement import through_nginx
-from probe.diagnose.discriminate import INVALID_HOST, key_of
 from probe.diagnose.fronts import listen, same_listen, server_header, software
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.nginx_fixes import gateway_words, upstream_words
 from probe.diagnose.nginx_member import only_member
 from probe.diagnose.nginx_names import default_only, duplicate, name_first
-from probe.diagnose.nginx_unread import duplicate_hint, is_sub_path, same_server_hint, sub_path
+from probe.diagnose.nginx_unread import (
+    duplicate_hint,
+    is_sub_path,
+    probed_invalid,
+    same_server_hint,
+    sub_path,
+    undecided,
+)
 from probe.diagnose.pass_target import configured_pass, own_answer, pass_target, upstreams
 from probe.diagnose.server_errors import GATEWAY
 from probe.diagnose.wording import Diagnosis
 from probe.front import FrontConfig, FrontKind, PredictedRoute, RouteStep
-from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation, Verdict
+from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
 from probe.nginx_snippets import refuse_block
 
 MISROUTES = (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED)
@@ -130,10 +136,10 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                                  f"GET {url}"))
     refuse = refuse_block(address or "ADDRESS:PORT", urlsplit(url).scheme == "https")
     if route is None:
-        decided = _probed(obs, context, at, answer.label)
+        decided = probed_invalid(obs, context, at, answer.label)
         hint = same_server_hint(context, at, address) if expected is None else ""
         if decided is not None and decided[0] is None:
-            return _undecided(diagnosis, head + also, host, expected, who, at, target,
+            return undecided(diagnosis, head + also, host, expected, who, at, target,
                               refuse, (*observed, decided[1]), probed=True, hint=hint)
         if decided is not None and decided[0] is Cause.WRONG_UPSTREAM and expected \
                 and is_sub_path(url):
@@ -153,7 +159,7 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                      f"shows it; probe sweep --config names the line), point proxy_pass at "
                      f"{target}." + duplicate_hint(host)),
                 evidence=(*observed, evidence))
-        return _undecided(diagnosis, head + also, host, expected, who, at, target, refuse,
+        return undecided(diagnosis, head + also, host, expected, who, at, target, refuse,
                           tuple(observed), probed=False, address=address, hint=hint)
     site, upstream = route.step("site"), route.step("upstream")
     members = upstreams(route)
@@ -232,64 +238,6 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
 
 def _how(step: RouteStep | None) -> str:
     return "an address decided at request time" if step is None else step.rule
-
-
-def _undecided(diagnosis: Diagnosis, head: str, host: str, expected: str | None, who: str,
-               at: str | None, target: str, refuse: str,
-               evidence: tuple[Evidence, ...], *, probed: bool, address: str = "",
-               hint: str = "") -> Diagnosis:
-    """Both causes open: without the configuration, what a request for ``host`` matched is
-    not seen (the extra request, if sent, shows only where the default server proxies)."""
-    to_fix = (f"If none matches, add {host} to the server_name of the block meant for "
-              f"{expected} and let unknown names be refused: {refuse}. If one does, point its "
-              f"proxy_pass at {target}." if expected else
-              f"If none matches, let unknown names be refused: {refuse}.{hint} If one does, "
-              f"remove {host} from its server_name.")
-    default_check = (f"--config: no server_name matches {host} (the request for a .invalid "
-                     f"name shows only that the default server proxies there)" if probed else
-                     f"a request for a name under .invalid at {address or 'this address'}: "
-                     f"if it also reaches {at or who}, the default server proxies there (and "
-                     f"--config: no server_name matches {host})")
-    return dataclasses.replace(
-        diagnosis, cause=None,
-        explanation=f"{head} Either no server_name matches {host!r} and the default server of "
-                    f"this address proxies there, or the server block that claims {host} "
-                    f"has a proxy_pass to it.",
-        fix=f"Find which: 'nginx -T' shows the server block whose server_name matches {host} "
-            f"(or probe sweep --config on it names the line). {to_fix}",
-        evidence=evidence,
-        candidates=(Candidate(Cause.DEFAULT_SERVER, default_check),
-                    Candidate(Cause.WRONG_UPSTREAM, f"--config: the proxy_pass of the server "
-                              f"block that matches {host}")))
-
-
-def _probed(obs: Observation, context: SweepContext, at: str | None,
-            label: str | None) -> tuple[Cause | None, Evidence] | None:
-    """What the sweep's extra request for a ``.invalid`` name at the same address says. A
-    refusal means a server block claims the URL's name and proxies to the application that
-    answered. The same application answering it says only that the default server proxies
-    there: a block that claims the URL's name may proxy there too (cause None)."""
-    key, address = key_of(obs)
-    sample = context.probed.get(key)
-    if sample is None:
-        return None
-    sent = f"GET http://{INVALID_HOST}/{context.manifest.probe.segment} at {address}"
-    other = sample.trusted_answer
-    if other is not None and ((at and same_listen(listen(other), at))
-                              or (not at and label and other.label == label)):
-        return None, Evidence(
-            EvidenceKind.PROBED, f"a name no server_name can match ({INVALID_HOST}) reached "
-            f"the same application (server.listen {listen(other)!r}): the default server of "
-            f"this address proxies there", sent)
-    refused = sample.status_code is None or sample.status_code in \
-        context.manifest.refuse_statuses
-    if other is None and refused:
-        return Cause.WRONG_UPSTREAM, Evidence(
-            EvidenceKind.PROBED, f"a name no server_name can match ({INVALID_HOST}) was "
-            f"refused ({sample.error or 'HTTP ' + str(sample.status_code)}): the default "
-            f"server refuses, so a server block claims the URL's host and proxies to this "
-            f"application", sent)
-    return None
 
 
 def _error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute | None,

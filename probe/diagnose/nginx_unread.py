@@ -7,6 +7,8 @@ and the check that decides each; never a line nobody read.
   it passes to the wrong application (``wrong_upstream``). Pointing "the block's proxy_pass"
   elsewhere would move the block's other URLs too;
 * :func:`duplicate_hint`: a host two blocks name goes to the first;
+* :func:`undecided`: the default server or the block claiming the host, both candidates;
+  :func:`probed_invalid`: what the extra request for a ``.invalid`` name decides of them;
 * :func:`same_server_hint`: the instances whose own URLs the application that served an
   unknown name answers too: if their names reach it only as the default server, a block
   refusing unknown names refuses them too.
@@ -17,10 +19,11 @@ from __future__ import annotations
 import dataclasses
 from urllib.parse import urlsplit
 
+from probe.diagnose.discriminate import INVALID_HOST, key_of
 from probe.diagnose.fronts import listen, same_listen
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
-from probe.model import Candidate, Cause, Evidence
+from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation
 
 
 def is_sub_path(url: str) -> bool:
@@ -89,3 +92,62 @@ def _same_server(context: SweepContext, at: str, address: str) -> str:
             f"server_name names their hosts: 'nginx -T' shows it, probe sweep --config says "
             f"it), add their hosts to its server_name first, or a default server that "
             f"refuses unknown names refuses them too.")
+
+
+def undecided(diagnosis: Diagnosis, head: str, host: str, expected: str | None, who: str,
+               at: str | None, target: str, refuse: str,
+               evidence: tuple[Evidence, ...], *, probed: bool, address: str = "",
+               hint: str = "") -> Diagnosis:
+    """Both causes open: without the configuration, what a request for ``host`` matched is
+    not seen (the extra request, if sent, shows only where the default server proxies)."""
+    to_fix = (f"If none matches, add {host} to the server_name of the block meant for "
+              f"{expected} and let unknown names be refused: {refuse}. If one does, point its "
+              f"proxy_pass at {target}." if expected else
+              f"If none matches, let unknown names be refused: {refuse}.{hint} If one does, "
+              f"remove {host} from its server_name.")
+    default_check = (f"--config: no server_name matches {host} (the request for a .invalid "
+                     f"name shows only that the default server proxies there)" if probed else
+                     f"a request for a name under .invalid at {address or 'this address'}: "
+                     f"if it also reaches {at or who}, the default server proxies there (and "
+                     f"--config: no server_name matches {host})")
+    return dataclasses.replace(
+        diagnosis, cause=None,
+        explanation=f"{head} Either no server_name matches {host!r} and the default server of "
+                    f"this address proxies there, or the server block that claims {host} "
+                    f"has a proxy_pass to it.",
+        fix=f"Find which: 'nginx -T' shows the server block whose server_name matches {host} "
+            f"(or probe sweep --config on it names the line). {to_fix}",
+        evidence=evidence,
+        candidates=(Candidate(Cause.DEFAULT_SERVER, default_check),
+                    Candidate(Cause.WRONG_UPSTREAM, f"--config: the proxy_pass of the server "
+                              f"block that matches {host}")))
+
+
+def probed_invalid(obs: Observation, context: SweepContext, at: str | None,
+            label: str | None) -> tuple[Cause | None, Evidence] | None:
+    """What the sweep's extra request for a ``.invalid`` name at the same address says. A
+    refusal means a server block claims the URL's name and proxies to the application that
+    answered. The same application answering it says only that the default server proxies
+    there: a block that claims the URL's name may proxy there too (cause None)."""
+    key, address = key_of(obs)
+    sample = context.probed.get(key)
+    if sample is None:
+        return None
+    scheme = urlsplit(obs.target.url).scheme
+    sent = f"GET {scheme}://{INVALID_HOST}/{context.manifest.probe.segment} at {address}"
+    other = sample.trusted_answer
+    if other is not None and ((at and same_listen(listen(other), at))
+                              or (not at and label and other.label == label)):
+        return None, Evidence(
+            EvidenceKind.PROBED, f"a name no server_name can match ({INVALID_HOST}) reached "
+            f"the same application (server.listen {listen(other)!r}): the default server of "
+            f"this address proxies there", sent)
+    refused = sample.status_code is None or sample.status_code in \
+        context.manifest.refuse_statuses
+    if other is None and refused:
+        return Cause.WRONG_UPSTREAM, Evidence(
+            EvidenceKind.PROBED, f"a name no server_name can match ({INVALID_HOST}) was "
+            f"refused ({sample.error or 'HTTP ' + str(sample.status_code)}): the default "
+            f"server refuses, so a server block claims the URL's host and proxies to this "
+            f"application", sent)
+    return None
