@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
+from probe.nginx.rewrites import IfBlock, SetVar, TryFiles, read_ifs, read_sets, read_try_files
 from probe.nginx.text import Directive, NginxText
 from probe.nginx.variables import Map, read_map
 
@@ -91,6 +92,9 @@ class Location:
     unread: tuple[str, ...] = ()
     """Where the location names an include that could not be read: nested locations, a
     return or a proxy_pass may be in it."""
+    sets: tuple[SetVar, ...] = ()
+    ifs: tuple[IfBlock, ...] = ()  # those holding a return, rewrite, *_pass or set
+    try_files: TryFiles | None = None
 
     @property
     def headers(self) -> tuple[Header, ...]:
@@ -115,6 +119,13 @@ class Server:
     unread: tuple[str, ...] = ()
     """Where the block names an include that could not be read (a site file read alone): its
     listen, server_name and return lines may be in it."""
+    sets: tuple[SetVar, ...] = ()  # run before the location is chosen
+    ifs: tuple[IfBlock, ...] = ()
+
+    def named(self, name: str) -> Location | None:
+        """``location @name`` (nginx allows them at the server level only)."""
+        return next((loc for loc in self.locations
+                     if loc.modifier == "@" and loc.pattern == name), None)
 
     def describe(self) -> str:
         names = " ".join(n for n, _ in self.names if n) or '""'
@@ -214,7 +225,8 @@ def _server(block: Directive, inherited: HeaderSet) -> Server:
         names = [("", block.where)]  # nginx's default since 0.8.48: the empty name
     headers = _headers(block, inherited)
     server = Server(block.where, listens, names, header_set=headers,
-                    unread=tuple(d.where for d in block.children("include")))
+                    unread=tuple(d.where for d in block.children("include")),
+                    sets=read_sets(block), ifs=read_ifs(block))
     server.returns = _return(block)
     server.locations = [_location(d, headers) for d in block.children("location")]
     return server
@@ -227,7 +239,9 @@ def _location(block: Directive, inherited: HeaderSet) -> Location:
         modifier = "@"
     headers = _headers(block, inherited)
     location = Location(modifier, pattern, block.where, header_set=headers,
-                        unread=tuple(d.where for d in block.children("include")))
+                        unread=tuple(d.where for d in block.children("include")),
+                        sets=read_sets(block), ifs=read_ifs(block),
+                        try_files=read_try_files(block))
     location.returns = _return(block)
     for d in block.block or ():
         if d.name == "proxy_pass" and d.args:

@@ -9,12 +9,20 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from probe.front import FrontKind, PredictedRoute, RouteStep
-from probe.nginx.model import Header, Location, NginxModel, ProxyPass, Server
-from probe.nginx.passes import pass_of, shadowed, source
+from probe.front import FrontKind, Member, PredictedRoute, RouteStep, Shadowed
+from probe.nginx.flow import IfTaken, Vars, apply_sets, first_if
+from probe.nginx.flow import names as flow_names
+from probe.nginx.host_step import host_step
+from probe.nginx.model import APP_PASSES, Location, NginxModel, ProxyPass, Server, parse_proxy_pass
+from probe.nginx.passes import AT_REQUEST_TIME, Pass, pass_of, shadowed, source
+from probe.nginx.rewrites import TryFiles
 from probe.nginx.select import choose_location, choose_server, normal_host
 from probe.nginx.unread import for_location, said
 from probe.nginx.unread import for_site as unread_for_site
+from probe.nginx.variables import resolve
+
+PASSES = (*APP_PASSES, "grpc_pass")
+_MAX_REDIRECTS = 4  # try_files fallbacks followed; nginx stops at 10 internal redirects
 
 
 def _walk(locations: list[Location]) -> Iterator[Location]:
@@ -32,16 +40,25 @@ def sent_path(location: Location, proxy: ProxyPass, path: str) -> str:
     return proxy.uri + path[len(location.pattern):]
 
 
-def host_sent(headers: tuple[Header, ...], url_host: str, url_netloc: str,
-              proxy: ProxyPass) -> str | None:
-    """The Host header nginx sends upstream, from the proxy_set_header in force."""
-    # proxy_set_header at any level leaves nginx's own default for Host in place
-    value = next((h.value for h in headers if h.name.lower() == "host"), "$proxy_host")
-    replace = {"$host": url_host, "$http_host": url_netloc,
-               "$proxy_host": proxy.target.removesuffix(":80")}
-    if value in replace:
-        return None if "$" in replace[value] else replace[value]
-    return None if "$" in value else value
+@dataclass
+class _Trip:
+    """One request on its way through a server block: the steps so far, the variables,
+    what the route depends on that the lines read do not decide."""
+
+    base: PredictedRoute
+    server: Server
+    steps: list[RouteStep]
+    vars: Vars
+    undecided: str | None = None
+    shadow: Shadowed | None = None
+
+    def end(self, *, refused: bool = False, upstream: str | None = None,
+            host_sent: str | None = None, members: tuple[Member, ...] = ()) -> PredictedRoute:
+        return PredictedRoute(FrontKind.NGINX, self.base.url, self.base.address,
+                              tuple(self.steps), refused=refused,
+                              site=self.server.describe(), upstream=upstream,
+                              host_sent=host_sent, undecided=self.undecided, members=members,
+                              shadowed=self.shadow)
 
 
 @dataclass(frozen=True)
@@ -96,82 +113,155 @@ class NginxConfig:
 
     def _in_server(self, base: PredictedRoute, server: Server, path: str, url_host: str,
                    netloc: str) -> PredictedRoute:
-        steps = list(base.steps)
-        site = server.describe()
+        known = self._known(base.url, server, path, url_host, netloc)
+        trip = _Trip(base, server, list(base.steps), apply_sets(
+            server.sets, server.ifs, self.model.maps, Vars(known)))
+        taken = first_if(server.ifs, trip.vars)
+        if taken is not None and self._take_if(trip, taken, None)[0]:
+            return trip.end(refused=True)
         if server.returns is not None:
-            steps.append(RouteStep("mapping", f"return {server.returns.code}",
-                                   "the server block returns before any location",
-                                   source(server.returns.where)))
-            return PredictedRoute(FrontKind.NGINX, base.url, base.address, tuple(steps),
-                                  refused=True, site=site)
+            trip.steps.append(RouteStep("mapping", f"return {server.returns.code}",
+                                        "the server block returns before any location",
+                                        source(server.returns.where)))
+            return trip.end(refused=True)
         choice = choose_location(server, path)
         if choice.location is None:
-            steps.append(RouteStep("mapping", "no location", choice.rule, source(server.where)))
-            return PredictedRoute(FrontKind.NGINX, base.url, base.address, tuple(steps),
-                                  refused=True, site=site)
+            trip.steps.append(RouteStep("mapping", "no location", choice.rule,
+                                        source(server.where)))
+            return trip.end(refused=True)
         loc = choice.location
-        steps.append(RouteStep("mapping", loc.describe() if not choice.redirect
-                               else f"301 to {choice.redirect}", choice.rule,
-                               source(loc.where)))
-        handed = pass_of(self.model, loc, self._known(base.url, server, path, url_host, netloc))
-        if choice.redirect is not None or handed is None:
-            refused = choice.redirect is None and loc.returns is not None
-            if loc.returns is not None and choice.redirect is None:
-                steps.append(RouteStep("mapping", f"return {loc.returns.code}",
-                                       "the location returns", source(loc.returns.where)))
-            return PredictedRoute(FrontKind.NGINX, base.url, base.address, tuple(steps),
-                                  refused=refused, site=site)
-        steps.append(handed.step)
-        shadow = shadowed(self.model, choice.shadowed, self._known(
-            base.url, server, path, url_host, netloc))
+        trip.steps.append(RouteStep("mapping", loc.describe() if not choice.redirect
+                                    else f"301 to {choice.redirect}", choice.rule,
+                                    source(loc.where)))
+        if choice.redirect is not None:
+            return trip.end()
+        trip.shadow = shadowed(self.model, choice.shadowed, known)
+        return self._in_location(trip, loc, path)
+
+    @staticmethod
+    def _take_if(trip: _Trip, taken: IfTaken,
+                 loc: Location | None) -> tuple[bool, Location | None]:
+        """An ``if`` that holds, or may: (True, None) when its return ends the route (the
+        step added); (False, a copy of ``loc`` with its *_pass) when that takes the request;
+        else (False, None): the route goes on, saying what it depends on."""
+        said = taken.said(trip.vars)
+        if not taken.holds:
+            trip.undecided = trip.undecided or said
+            return False, None
+        routing = taken.block.routing
+        ret = next((d for d in routing if d.name == "return" and d.args), None)
+        if ret is not None:
+            trip.steps.append(RouteStep("mapping", f"return {' '.join(ret.args)}", said,
+                                        source(ret.where)))
+            return True, None
+        rewrite = next((d for d in routing if d.name == "rewrite"), None)
+        passing = next((d for d in routing if d.name in ("proxy_pass", *PASSES) and d.args),
+                       None)
+        if rewrite is not None:
+            trip.undecided = trip.undecided or (
+                f"{said}, and rewrite {' '.join(rewrite.args)} at {rewrite.where} in it "
+                f"changes the URI, which the route does not follow")
+        elif passing is not None and loc is not None:
+            trip.steps.append(RouteStep("mapping", taken.block.written(),
+                                        f"{said}: its {passing.name} takes the request",
+                                        source(taken.block.where)))
+            return False, dataclasses.replace(
+                loc, proxy_pass=parse_proxy_pass(passing.args[0], passing.where)
+                if passing.name == "proxy_pass" else None,
+                other_pass=None if passing.name == "proxy_pass" else passing)
+        return False, None
+
+    def _in_location(self, trip: _Trip, loc: Location, path: str,
+                     depth: int = 0) -> PredictedRoute:
+        trip.vars = apply_sets(loc.sets, loc.ifs, self.model.maps, trip.vars)
+        taken = first_if(loc.ifs, trip.vars)
+        ended, changed = self._take_if(trip, taken, loc) if taken is not None else (False, None)
+        if ended:
+            return trip.end(refused=True)
+        loc = changed or loc
+        if loc.returns is not None:
+            trip.steps.append(RouteStep("mapping", f"return {loc.returns.code}",
+                                        "the location returns", source(loc.returns.where)))
+            return trip.end(refused=True)
+        if loc.try_files is not None and changed is None and depth < _MAX_REDIRECTS:
+            return self._try_files(trip, loc, loc.try_files, path, depth)
+        handed = self._pass(trip, loc)
+        if handed is None:
+            return trip.end()
+        trip.steps.append(handed.step)
         proxy = handed.proxy
         if proxy is None:
             # uwsgi_pass: its mount and host steps (probe.nginx.uwsgi_steps); fastcgi_pass
             # and the others, and a proxy_pass decided at request time, have none
-            return PredictedRoute(FrontKind.NGINX, base.url, base.address,
-                                  (*steps, *handed.after), site=site, upstream=handed.upstream,
-                                  host_sent=handed.host, members=handed.members,
-                                  shadowed=shadow)
+            trip.steps.extend(handed.after)
+            return trip.end(upstream=handed.upstream, host_sent=handed.host,
+                            members=handed.members)
         sent = sent_path(loc, proxy, path)
-        steps.append(RouteStep("mount", sent, "proxy_pass with a URI part replaces "
-                               f"{loc.pattern} by {proxy.uri}" if proxy.uri is not None
-                               and sent != path else "the request's path, unchanged",
-                               source(proxy.where)))
-        header = loc.header_set.named("host")
-        unread = loc.header_set.unread
-        sent_host = host_sent(loc.headers, url_host, netloc, proxy)
-        decided, where = sent_host or "(decided at request time)", header.where if header else None
-        if header and header.where:
-            rule = f"proxy_set_header Host {header.value}"
-        elif unread is not None:
-            sent_host, decided, where = None, "(not known)", unread.where
-            rule = (f"include {' '.join(unread.args)} at {unread.where} was not read: the "
-                    f"proxy_set_header in force here are not known")
-        elif loc.header_set.dropped_host is not None:
-            # The outer line is what the operator believes in force: name it and the lines
-            # in force here, which replaced it (the innermost level with lines of its own:
-            # a Host added at an outer level would be dropped again).
-            outer, _ = loc.header_set.dropped_host
-            first = next((h.where for h in loc.headers if h.where), None)
-            where = first or loc.header_set.source
-            rule = (f"the proxy_set_header lines at {where} (of the block at "
-                    f"{loc.header_set.source}) replace every inherited one, proxy_set_header "
-                    f"Host {outer.value} at {outer.where} among them: nginx sends Host "
-                    f"$proxy_host")
+        trip.steps.append(RouteStep("mount", sent, "proxy_pass with a URI part replaces "
+                                    f"{loc.pattern} by {proxy.uri}" if proxy.uri is not None
+                                    and sent != path else "the request's path, unchanged",
+                                    source(proxy.where)))
+        step, sent_host = host_step(loc, proxy, self.model.maps, trip.vars)
+        trip.steps.append(step)
+        return trip.end(upstream=handed.upstream, host_sent=sent_host, members=handed.members)
+
+    def _try_files(self, trip: _Trip, loc: Location, tried: TryFiles, path: str,
+                   depth: int) -> PredictedRoute:
+        """No file is read here: the route is the one taken when none of the files exists,
+        said with the try_files line."""
+        files = " ".join(tried.files)
+        assumed = (f"try_files {files} {tried.fallback} at {tried.where}: the route assumes "
+                   f"no file exists for {files} under the root (files on disk are not read "
+                   f"here); nginx then goes to {tried.fallback}")
+        fallback = tried.fallback
+        if fallback.startswith("="):
+            trip.steps.append(RouteStep("mapping", f"try_files {fallback}", assumed,
+                                        source(tried.where)))
+            return trip.end(refused=True)
+        if fallback.startswith("@"):
+            named = trip.server.named(fallback)
+            if named is None:
+                trip.steps.append(RouteStep("mapping", "no location", f"{assumed}, which no "
+                                            f"location of the server block is named",
+                                            source(tried.where)))
+                return trip.end(refused=True)
+            trip.steps.append(RouteStep("mapping", named.describe(), assumed,
+                                        source(named.where)))
+            return self._in_location(trip, named, path, depth + 1)
+        uri = resolve(fallback, self.model.maps, trip.vars.known).value
+        choice = choose_location(trip.server, (uri or "").partition("?")[0])
+        if uri is None or choice.location is None or choice.redirect is not None:
+            trip.undecided = trip.undecided or f"{assumed}, a URI the route does not follow"
+            return trip.end()
+        new = uri.partition("?")[0]
+        trip.steps.append(RouteStep("mapping", choice.location.describe(),
+                                    f"{assumed}, an internal redirect to {new}: {choice.rule}",
+                                    source(choice.location.where)))
+        trip.vars.known["$uri"] = new
+        return self._in_location(trip, choice.location, new, depth + 1)
+
+    def _pass(self, trip: _Trip, loc: Location) -> Pass | None:
+        """The hand-over, with the set lines that gave its variables named; a variable a
+        set line leaves to the request says so with that line."""
+        if loc.proxy_pass is not None:
+            name, written, where = "proxy_pass", loc.proxy_pass.url, loc.proxy_pass.where
+        elif loc.other_pass is not None and loc.other_pass.args:
+            name, written, where = loc.other_pass.name, loc.other_pass.args[0], \
+                loc.other_pass.where
         else:
-            # the location and its proxy_pass are where a Host line belongs: named with lines
-            first = next((h.where for h in loc.headers if h.where), None)
-            inherited = (f"; the proxy_set_header lines in force are at {first}, which a line "
-                         f"of the location's own would replace"
-                         if first and loc.header_set.source != loc.where else "")
-            rule = (f"{loc.describe()} at {loc.where} passes with proxy_pass {proxy.url} at "
-                    f"{proxy.where} and no proxy_set_header Host in force{inherited}: nginx "
-                    f"sends Host $proxy_host")
-            where = loc.where
-        steps.append(RouteStep("host", decided, rule, source(where)))
-        return PredictedRoute(FrontKind.NGINX, base.url, base.address, tuple(steps), site=site,
-                              upstream=handed.upstream, host_sent=sent_host,
-                              members=handed.members, shadowed=shadow)
+            return None
+        used = flow_names(written)
+        why = [trip.vars.unknown[n] for n in used if n in trip.vars.unknown]
+        if why:
+            return Pass(RouteStep("upstream", AT_REQUEST_TIME,
+                                  f"{name} {written} (where it goes is decided at request "
+                                  f"time: {'; '.join(why)})", source(where)), None, (), None)
+        handed = pass_of(self.model, loc, trip.vars.known)
+        given = [trip.vars.by_set[n] for n in used if n in trip.vars.by_set]
+        if handed is None or not given:
+            return handed
+        return dataclasses.replace(handed, step=dataclasses.replace(
+            handed.step, rule=f"{handed.step.rule} ({'; '.join(given)})"))
 
     @staticmethod
     def _known(url: str, server: Server, path: str, url_host: str,

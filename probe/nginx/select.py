@@ -8,14 +8,17 @@ exact name, longest wildcard starting with ``*``, longest wildcard ending with `
 matching regular expression in configuration order; else the address's default server
 (``listen ... default_server``, else the first block).
 
-Location: ``=`` exact match stops; the longest prefix; its nested locations; unless that prefix
-is ``^~``, regular expressions (``~``, ``~*``) in configuration order take over; else the
-longest prefix. A prefix location ending in ``/`` that passes to a server answers the same
-path without the slash with a 301 to the slash (nginx's automatic redirect).
+Location, at each level: ``=`` exact match stops; the longest prefix, then the locations
+nested in it (the same search, one level down); unless that prefix is ``^~``, this level's
+regular expressions (``~``, ``~*``) in configuration order take over; else the prefix (or
+what was found nested in it). A prefix location ending in ``/`` that passes to a server
+answers the same path without the slash with a 301 to the slash (nginx's automatic
+redirect).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -131,33 +134,52 @@ def _prefix(locations: list[Location], path: str) -> Location | None:
     return best
 
 
-def _find(locations: list[Location], path: str) -> tuple[Location | None, str, bool]:
-    """(location, rule, stopped): ngx_http_core_find_location for one level."""
+@dataclass(frozen=True)
+class _Found:
+    location: Location | None  # the last one nginx set (r->loc_conf), None: none yet
+    rule: str
+    done: bool  # NGX_OK or NGX_DONE: the search stops, no regular expression looked at
+    redirect: str | None = None
+    shadowed: Location | None = None  # the prefix at the level of the regex that won
+
+
+def _find(locations: list[Location], path: str) -> _Found:
+    """ngx_http_core_find_location for one level: an exact match, or the automatic
+    redirect, stops; else the longest prefix and, recursively, the locations nested in it;
+    then, unless that prefix is ``^~``, this level's regular expressions in order (a nested
+    ``^~`` stops only its parent's regular expressions, not the levels above: nginx 1.22
+    does so)."""
     for loc in locations:
         if loc.modifier == "=" and loc.pattern == path:
-            return loc, "exact match (=)", True
+            return _Found(loc, "exact match (=)", True)
+    for loc in locations:
+        if loc.modifier in ("", "^~") and loc.pattern == path + "/" and _passes(loc):
+            return _Found(loc, "nginx redirects a path without the slash of a proxied "
+                               "prefix location", True, redirect=path + "/")
     prefix = _prefix(locations, path)
-    found, rule, stopped = prefix, "longest prefix match", False
+    found = _Found(None, "no location matches", False)
     if prefix is not None:
-        if prefix.modifier == "^~":
-            rule, stopped = "longest prefix match, ^~ stops the regular expressions", True
-        nested, nested_rule, nested_stop = _find(prefix.locations, path)
-        if nested is not None:
-            found, rule = nested, f"nested in {prefix.describe()}: {nested_rule}"
-            if nested_stop:
-                return found, rule, True
-        if stopped:
-            return found, rule, True
+        caret = prefix.modifier == "^~"
+        found = _Found(prefix, "longest prefix match, ^~ stops the regular expressions of "
+                               "its level" if caret else "longest prefix match", False)
+        nested = _find(prefix.locations, path)
+        if nested.location is not None:
+            found = dataclasses.replace(
+                nested, rule=f"nested in {prefix.describe()}: {nested.rule}")
+        if found.done or caret:
+            return found
     for loc in locations:
         if loc.is_regex:
             regex = _location_regex(loc.pattern, loc.modifier == "~*")
             if regex is not None and regex.search(path):
-                inner, inner_rule, _ = _find(loc.locations, path)
-                if inner is not None:
-                    return inner, f"nested in {loc.describe()}: {inner_rule}", True
+                inner = _find(loc.locations, path)
+                if inner.location is not None:
+                    return dataclasses.replace(
+                        inner, rule=f"nested in {loc.describe()}: {inner.rule}", done=True)
                 shadow = f" before the prefix {prefix.describe()}" if prefix else ""
-                return loc, f"first matching regular expression{shadow}", True
-    return found, rule, False
+                return _Found(loc, f"first matching regular expression{shadow}", True,
+                              shadowed=prefix)
+    return found
 
 
 @lru_cache(maxsize=256)
@@ -170,17 +192,10 @@ def _location_regex(pattern: str, caseless: bool) -> re.Pattern[str] | None:
 
 
 def choose_location(server: Server, path: str) -> LocationChoice:
-    for loc in server.locations:
-        if loc.modifier in ("", "^~") and loc.pattern == path + "/" and _passes(loc) \
-                and not any(x.modifier == "=" and x.pattern == path for x in server.locations):
-            return LocationChoice(loc, "nginx redirects a path without the slash of a "
-                                       "proxied prefix location", redirect=path + "/")
-    location, rule, _ = _find(server.locations, path)
-    if location is None:
+    found = _find(server.locations, path)
+    if found.location is None:
         return LocationChoice(None, "no location matches")
-    prefix = _prefix(server.locations, path)
-    shadowed = prefix if location.is_regex and prefix is not None else None
-    return LocationChoice(location, rule, shadowed=shadowed)
+    return LocationChoice(found.location, found.rule, found.redirect, found.shadowed)
 
 
 def _passes(loc: Location) -> bool:

@@ -1,0 +1,102 @@
+"""The rewrite-phase and try_files directives of a server block or location, as the route
+needs them (ngx_http_rewrite_module, ngx_http_core_module ``try_files``):
+
+* ``set $x value;``: in configuration order, a server block's before the location is
+  chosen, a location's after; the value may name other variables;
+* ``if (condition) { ... }``: a condition on a variable (``$v``, ``$v = s``, ``$v != s``,
+  ``~``, ``~*``, ``!~``, ``!~*``) is decided here when the request gives the variable's value;
+  a file test (``-f``, ``-d``, ``-e``, ``-x``) or another variable leaves it to the request;
+  what the block holds that changes the route (``return``, ``rewrite``, a ``*_pass``, a
+  ``set``) is kept with its line;
+* ``try_files file ... fallback;``: the files are looked up on disk, which is not read
+  here; the fallback is a named location (``@django``), ``=code``, or a URI.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from probe.nginx.text import Directive
+
+ROUTING = ("return", "rewrite", "proxy_pass", "uwsgi_pass", "fastcgi_pass", "scgi_pass",
+           "grpc_pass", "set", "try_files")
+_TESTS = ("-f", "!-f", "-d", "!-d", "-e", "!-e", "-x", "!-x")
+
+
+@dataclass(frozen=True)
+class SetVar:
+    name: str  # "$backend"
+    value: str  # as written
+    where: str
+    inside: str | None = None  # the if line it is inside: set only when that holds
+
+
+@dataclass(frozen=True)
+class IfBlock:
+    condition: tuple[str, ...]  # the arguments inside the parentheses
+    where: str
+    routing: tuple[Directive, ...]  # what it holds that changes the route
+
+    def written(self) -> str:
+        return f"if ({' '.join(self.condition)})"
+
+
+@dataclass(frozen=True)
+class TryFiles:
+    files: tuple[str, ...]
+    fallback: str  # "@django", "=404", "/index.html"
+    where: str
+
+
+def read_sets(block: Directive) -> tuple[SetVar, ...]:
+    found: list[SetVar] = []
+    for d in block.block or ():
+        if d.name == "set" and len(d.args) > 1:
+            found.append(SetVar(d.args[0], d.args[1], d.where))
+        elif d.name == "if":
+            found += [SetVar(s.args[0], s.args[1], s.where, d.where)
+                      for s in d.children("set") if len(s.args) > 1]
+    return tuple(found)
+
+
+def read_ifs(block: Directive) -> tuple[IfBlock, ...]:
+    return tuple(IfBlock(d.args, d.where, tuple(c for c in d.block or () if c.name in ROUTING))
+                 for d in block.children("if") if any(c.name in ROUTING for c in d.block or ()))
+
+
+def read_try_files(block: Directive) -> TryFiles | None:
+    found = next((d for d in block.children("try_files") if len(d.args) > 1), None)
+    return None if found is None else TryFiles(found.args[:-1], found.args[-1], found.where)
+
+
+@lru_cache(maxsize=256)
+def _regex(pattern: str, caseless: bool) -> re.Pattern[str] | None:
+    try:
+        return re.compile(re.sub(r"\(\?<([A-Za-z_]\w*)>", r"(?P<\1>", pattern),
+                          re.I if caseless else 0)
+    except re.error:
+        return None
+
+
+def holds(block: IfBlock, known: dict[str, str]) -> bool | None:
+    """Whether the condition holds for a request whose variables are ``known``; None when
+    the request alone (a file on disk, a header, a cookie) decides it."""
+    args = block.condition
+    if not args or args[0] in _TESTS or not args[0].startswith("$"):
+        return None
+    value = known.get(args[0].replace("{", "").replace("}", ""))
+    if value is None or "$" in "".join(args[2:]):
+        return None
+    if len(args) == 1:
+        return value not in ("", "0")
+    if len(args) != 3:
+        return None
+    op, operand = args[1], args[2]
+    if op in ("=", "!="):
+        return (value == operand) == (op == "=")
+    if op.lstrip("!") in ("~", "~*"):
+        regex = _regex(operand, op.endswith("*"))
+        return None if regex is None else bool(regex.search(value)) != op.startswith("!")
+    return None
