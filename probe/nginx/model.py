@@ -105,7 +105,9 @@ class Location:
         return self.modifier in ("~", "~*")
 
     def describe(self) -> str:
-        return f"location {self.modifier + ' ' if self.modifier else ''}{self.pattern}"
+        # a named location's pattern carries its @
+        shown = self.modifier if self.modifier not in ("", "@") else ""
+        return f"location {shown + ' ' if shown else ''}{self.pattern}"
 
 
 @dataclass(eq=False)

@@ -268,5 +268,7 @@ class NginxConfig:
                netloc: str) -> dict[str, str]:
         """The variables a map may look up whose value the URL gives."""
         name = next((n for n, _ in server.names if n and not n.startswith("~")), "")
+        query = urlsplit(url).query
         return {"$host": url_host, "$http_host": netloc, "$server_name": name,
-                "$scheme": urlsplit(url).scheme, "$request_uri": path, "$uri": path}
+                "$scheme": urlsplit(url).scheme, "$request_uri": path, "$uri": path,
+                "$args": query, "$query_string": query, "$is_args": "?" if query else ""}

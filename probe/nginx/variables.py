@@ -3,12 +3,13 @@ resolves them for one request, from the ``map`` blocks read and the request's ow
 
 nginx's ``map $source $result { ... }`` (ngx_http_map_module): the source value is looked up
 as an exact string (caselessly: nginx lower-cases keys and value for its hash), then, with
-``hostnames``, as a wildcard name (``.example.com``, ``*.example.com``, ``www.example.*``),
-then against the regular expressions (``~``, ``~*`` caseless) in configuration order; else
-``default`` (the empty string without one). Only sources the probe knows for a URL are
-resolved ($host, $http_host, $server_name, $scheme, $request_uri, $uri, or another map's
-result); any other (a cookie, $remote_addr, ``set``) leaves the address to request time,
-said with the line that makes it so.
+``hostnames``, the longest matching leading wildcard (``.example.com``, ``*.example.com``),
+then the longest trailing one (``www.example.*``), then the regular expressions (``~``,
+``~*`` caseless) in configuration order; else ``default`` (the empty string without one),
+as nginx 1.22 does. Only sources the probe knows for a URL are resolved ($host, $http_host,
+$server_name, $scheme, $request_uri, $uri, another map's result, a ``set`` line's value:
+:mod:`probe.nginx.flow`); any other (a cookie, $remote_addr) leaves the address to request
+time, said with the line that makes it so.
 """
 
 from __future__ import annotations
@@ -72,16 +73,23 @@ def _regex(pattern: str, caseless: bool) -> re.Pattern[str] | None:
         return None
 
 
-def _wildcard(key: str, value: str) -> bool:
-    key = key.lower()
+def _leading(key: str, value: str) -> bool:
+    """``*.example.com`` or ``.example.com`` (which also takes example.com itself)."""
     if key.startswith("."):
         return value == key[1:] or value.endswith(key)
-    if key.startswith("*."):
-        return value.endswith(key[1:])
-    return key.endswith(".*") and value.startswith(key[:-1])
+    return key.startswith("*.") and value.endswith(key[1:])
+
+
+def _longest(entries: list[MapEntry]) -> MapEntry | None:
+    # the longest wildcard wins, as in nginx's wildcard hash; config order breaks no tie
+    # (nginx refuses a duplicate key)
+    return max(entries, key=lambda e: len(e.key.lstrip("*.").rstrip("*.")), default=None)
 
 
 def _lookup(m: Map, value: str) -> MapEntry | None:
+    """ngx_http_map_module with ngx_hash_find_combined: the exact key, then (hostnames) the
+    longest leading wildcard, then the longest trailing one, then the regular expressions
+    in configuration order; else default."""
     if m.hostnames:
         value = value.removesuffix(".")
     low = value.lower()
@@ -90,7 +98,9 @@ def _lookup(m: Map, value: str) -> MapEntry | None:
     if exact is not None:
         return exact
     if m.hostnames:
-        found = next((e for e in m.entries if _wildcard(e.key, low)), None)
+        keys = [(e, e.key.lower()) for e in m.entries]
+        found = _longest([e for e, k in keys if _leading(k, low)]) or _longest(
+            [e for e, k in keys if k.endswith(".*") and low.startswith(k[:-1])])
         if found is not None:
             return found
     for e in m.entries:
@@ -113,7 +123,7 @@ def resolve(text: str, maps: dict[str, Map], known: dict[str, str],
             return known[var]
         m = maps.get(var)
         if m is None:
-            said.append(f"{var} is set by no map read (a 'set', or a value only a request "
+            said.append(f"{var} is set by no map or set line read (a value only a request "
                         f"has)")
             return None
         source = resolve(m.source, maps, known, depth + 1) if depth < _DEPTH else None

@@ -1,0 +1,76 @@
+"""The nginx model against a real nginx for what the rewrite phase and try_files decide
+(``set``, ``if``, ``try_files`` to a named location or a URI), for locations nested in
+locations (a nested ``^~`` stops only its parent's regular expressions) and for ``map``
+with ``hostnames`` (exact, longest leading wildcard, longest trailing, regexes): the same
+harness as test_nginx_fidelity, request by request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .nginx import Nginx
+from .test_nginx_fidelity import Apps, _check, _run
+
+# the fixtures of that module, by name (the "as" form re-exports them)
+from .test_nginx_fidelity import apps as apps
+from .test_nginx_fidelity import nginx as nginx
+
+NESTED = """
+server { listen 127.0.0.1:@P@;
+    location /a/ { return 210;
+        location ^~ /a/b/ { return 211; }
+        location /a/c/ { return 212; location ~ x$ { return 213; } }
+        location ~ y$ { return 214; }
+        location /a/p/ { proxy_pass http://127.0.0.1:@ONE@; } }
+    location ~ z$ { return 215; }
+}
+"""
+NESTED_CASES = ["/a/q", "/a/qz", "/a/qy", "/a/b/q", "/a/b/qz", "/a/b/qy", "/a/c/q", "/a/c/qx",
+                "/a/c/qz", "/a/c/qy", "/a/p", "/a/p/__probe__"]
+
+
+def test_nested_locations(apps: Apps, nginx: list[Nginx], tmp_path: Path) -> None:
+    config, port = _run(NESTED, apps, nginx, tmp_path)
+    for path in NESTED_CASES:
+        _check(config, apps, port, "any.test", path)
+
+
+REWRITES = """
+map $host $pool {
+    hostnames;
+    default 127.0.0.1:@THREE@;
+    *.example.com 127.0.0.1:@ONE@;
+    .a.example.com 127.0.0.1:@TWO@;
+    www.example.* 127.0.0.1:@TWO@;
+    ~^www 127.0.0.1:@ONE@;
+}
+server { listen 127.0.0.1:@P@; server_name ~.;
+    root /nonexistent-wsgi-probe-root;
+    set $app 127.0.0.1:@TWO@;
+    if ($host = old.test) { return 216; }
+    location / { try_files $uri $uri/ @django; }
+    location @django { proxy_set_header Host $host; proxy_pass http://127.0.0.1:@ONE@; }
+    location /set/ { set $name from-set.test; proxy_set_header Host $name;
+                     proxy_pass http://$app; }
+    location /spa/ { try_files $uri /set/__probe__; }
+    location /cond/ { if ($host ~ ^beta) { proxy_pass http://127.0.0.1:@THREE@; }
+                      proxy_pass http://127.0.0.1:@ONE@; }
+    location /map/ { proxy_pass http://$pool; }
+}
+"""
+REWRITE_CASES = [("site.test", "/__probe__"), ("site.test", "/x/y/__probe__"),
+                 ("old.test", "/__probe__"), ("site.test", "/set/__probe__"),
+                 ("site.test", "/spa/__probe__"), ("beta.test", "/cond/__probe__"),
+                 ("gamma.test", "/cond/__probe__"), ("x.example.com", "/map/__probe__"),
+                 ("b.a.example.com", "/map/__probe__"), ("a.example.com", "/map/__probe__"),
+                 ("www.example.org", "/map/__probe__"), ("wwwx.org", "/map/__probe__"),
+                 ("other.org", "/map/__probe__")]
+
+
+def test_set_if_try_files_and_map(apps: Apps, nginx: list[Nginx], tmp_path: Path) -> None:
+    config, port = _run(REWRITES, apps, nginx, tmp_path)
+    for host, path in REWRITE_CASES:
+        _check(config, apps, port, host, path)
+    route = config.route("http://site.test/__probe__", f"127.0.0.1:{port}")
+    named = [s for s in route.steps if s.decision == "location @django"]
+    assert named and "assumes no file exists" in named[0].rule, route.steps
