@@ -51,6 +51,7 @@ class _Trip:
     vars: Vars
     undecided: str | None = None
     shadow: Shadowed | None = None
+    via: str | None = None  # the try_files that led to the location passing, and its assumption
 
     def end(self, *, refused: bool = False, upstream: str | None = None,
             host_sent: str | None = None, members: tuple[Member, ...] = ()) -> PredictedRoute:
@@ -188,7 +189,10 @@ class NginxConfig:
         handed = self._pass(trip, loc)
         if handed is None:
             return trip.end()
-        trip.steps.append(handed.step)
+        # the hand-over step is the one a diagnosis quotes: it carries the assumption too
+        trip.steps.append(handed.step if trip.via is None else dataclasses.replace(
+            handed.step, rule=f"{handed.step.rule} (in {loc.describe()}, reached by "
+                              f"{trip.via})"))
         proxy = handed.proxy
         if proxy is None:
             # uwsgi_pass: its mount and host steps (probe.nginx.uwsgi_steps); fastcgi_pass
@@ -227,6 +231,8 @@ class NginxConfig:
                 return trip.end(refused=True)
             trip.steps.append(RouteStep("mapping", named.describe(), assumed,
                                         source(named.where)))
+            trip.via = (f"try_files {files} {fallback} at {tried.where} when no file exists "
+                        f"for {files} under the root: assumed, files on disk are not read")
             return self._in_location(trip, named, path, depth + 1)
         uri = resolve(fallback, self.model.maps, trip.vars.known).value
         choice = choose_location(trip.server, (uri or "").partition("?")[0])
@@ -238,6 +244,9 @@ class NginxConfig:
                                     f"{assumed}, an internal redirect to {new}: {choice.rule}",
                                     source(choice.location.where)))
         trip.vars.known["$uri"] = new
+        trip.via = (f"try_files {files} {fallback} at {tried.where} when no file exists for "
+                    f"{files} under the root (assumed: files on disk are not read), an "
+                    f"internal redirect to {new}")
         return self._in_location(trip, choice.location, new, depth + 1)
 
     def _pass(self, trip: _Trip, loc: Location) -> Pass | None:

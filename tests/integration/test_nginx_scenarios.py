@@ -551,3 +551,40 @@ def test_one_backend_of_a_round_robin_pool_is_judged_in_every_run(
     finally:
         for server in started:
             server.stop()
+
+
+def test_a_named_location_reached_by_try_files_is_the_route(apps: Apps, run_nginx: Any,
+                                                            tmp_path: Path) -> None:
+    """The common Django layout: 'location / { try_files $uri @django; }' and the proxy_pass
+    in 'location @django'. Its proxy_pass points at site two's upstream: with --config the
+    cause is that line, reached through try_files, and the assumption (no file at $uri under
+    the root) is said with the try_files line."""
+    empty = tmp_path / "static-root"
+    empty.mkdir()
+    named = (f"root {empty};\n        location / {{ try_files $uri @django; }}\n"
+             f"        location @django {{\n            proxy_pass http://site_two;\n"
+             f"            {HEADERS}\n        }}")
+    body = correct(apps).replace(
+        f"location / {{\n            proxy_pass http://site_one;\n            {HEADERS}\n"
+        f"        }}", named, 1)
+    assert "@django" in body
+    run = run_nginx(body)
+    lines = run.nginx.conf.read_text().splitlines()
+    try_line = next(n for n, t in enumerate(lines, 1) if "try_files $uri @django" in t)
+    pass_line = next(n for n, t in enumerate(lines, 1) if "location @django" in t) + 1
+    site1 = run.by_url("--config", str(run.nginx.conf))["http://site-1.example.com/"]
+    assert site1["verdict"] == "wrong_instance" and site1["cause"] == "wrong_upstream", site1
+    said = site1["explanation"]
+    assert f"proxy_pass http://site_two (upstream site_two at {run.nginx.conf}:" in said, said
+    assert f"in location @django, reached by try_files $uri @django at {run.nginx.conf}:" \
+           f"{try_line} when no file exists for $uri under the root: assumed" in said, said
+    assert site1["fix"].startswith(f"At {run.nginx.conf}:{pass_line}, "), site1["fix"]
+    # the truth: site two's application answers site one's name (it rejects it: 400)
+    assert run.page("site-1.example.com", "/admin/").status_code == 400
+    fixed = run_nginx(body.replace("proxy_pass http://site_two;\n            "
+                                   f"{HEADERS}\n        }}\n    }}",
+                                   f"proxy_pass http://site_one;\n            {HEADERS}\n"
+                                   f"        }}\n    }}", 1))
+    report = fixed.sweep("--config", str(fixed.nginx.conf))
+    assert {t["verdict"] for t in report["targets"]} == {"ok"}, report
+    assert fixed.page("site-1.example.com", "/admin/").status_code == 302
