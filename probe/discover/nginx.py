@@ -78,6 +78,21 @@ def discover_model(model: NginxModel) -> Discovery:
         upstream = model.upstreams.get(proxy.target)
         instance.origins.append(f"{loc.describe()} proxy_pass {proxy.url} at {proxy.where}"
                                 + (f" (upstream at {upstream.where})" if upstream else ""))
+        if loc.modifier == "@":
+            # location @django: its URLs are those of the locations whose try_files fall
+            # back to it (when no file exists)
+            reaching = [r for s, r in model.locations() if s is server and r.try_files
+                        is not None and r.try_files.fallback == loc.pattern
+                        and r.modifier in ("", "^~", "=")]
+            for r in reaching:
+                instance.origins.append(f"{r.describe()} try_files ... {loc.pattern} at "
+                                        f"{r.try_files.where if r.try_files else r.where}")
+                _add_urls(instance, server, r.pattern)
+            if not reaching:
+                instance.skipped.append(f"{loc.describe()} at {loc.where}: a named location "
+                                        f"no prefix location's try_files reaches; add its "
+                                        f"URLs by hand")
+            continue
         if loc.modifier not in ("", "^~", "="):
             instance.skipped.append(f"{loc.describe()} at {loc.where}: a regular expression "
                                     f"location; add its URLs by hand")

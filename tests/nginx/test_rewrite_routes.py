@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from probe.discover import discover_nginx
 from probe.front import PredictedRoute
 from probe.nginx import load_nginx
 from probe.nginx.passes import AT_REQUEST_TIME
@@ -113,3 +114,14 @@ def test_map_hostnames_longest_wildcard_before_regex(tmp_path: Path) -> None:
     assert got == {"b.a.example.com": "127.0.0.1:9002", "a.example.com": "127.0.0.1:9002",
                    "x.example.com": "127.0.0.1:9001", "www.example.org": "127.0.0.1:9003",
                    "wwwx.org": "127.0.0.1:9004", "other.org": "127.0.0.1:9000"}, got
+
+
+def test_discover_gives_a_named_location_the_urls_of_the_try_files_reaching_it(
+        tmp_path: Path) -> None:
+    _route(tmp_path, "server_name www.example.com;\nlocation / {\ntry_files $uri @django;\n}\n"
+           "location @orphan {\nproxy_pass http://127.0.0.1:8002;\n}\n"
+           "location @django {\nproxy_pass http://127.0.0.1:8001;\n}", "http://x/")
+    found = discover_nginx(str(tmp_path / "nginx.conf"))
+    urls = {i.name: [u.url for u in i.urls] for i in found.instances}
+    assert urls == {"app-8001": ["http://www.example.com:8080/"]}, urls
+    assert "app-8002: no server_name that can be probed" in found.skipped
