@@ -81,12 +81,13 @@ def discover_model(model: NginxModel) -> Discovery:
         if loc.modifier == "@":
             # location @django: its URLs are those of the locations whose try_files fall
             # back to it (when no file exists)
-            reaching = [r for s, r in model.locations() if s is server and r.try_files
-                        is not None and r.try_files.fallback == loc.pattern
+            reaching = [r for s, r in model.locations() if s is server and r.phase.try_files
+                        is not None and r.phase.try_files.fallback == loc.pattern
                         and r.modifier in ("", "^~", "=")]
             for r in reaching:
+                tried = r.phase.try_files.where if r.phase.try_files else r.where
                 instance.origins.append(f"{r.describe()} try_files ... {loc.pattern} at "
-                                        f"{r.try_files.where if r.try_files else r.where}")
+                                        f"{tried}")
                 _add_urls(instance, server, r.pattern)
             if not reaching:
                 instance.skipped.append(f"{loc.describe()} at {loc.where}: a named location "

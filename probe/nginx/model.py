@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from probe.nginx.rewrites import IfBlock, SetVar, TryFiles, read_ifs, read_sets, read_try_files
+from probe.nginx.rewrites import Phase, read_phase
 from probe.nginx.text import Directive, NginxText
 from probe.nginx.variables import Map, read_map
 
@@ -92,9 +92,7 @@ class Location:
     unread: tuple[str, ...] = ()
     """Where the location names an include that could not be read: nested locations, a
     return or a proxy_pass may be in it."""
-    sets: tuple[SetVar, ...] = ()
-    ifs: tuple[IfBlock, ...] = ()  # those holding a return, rewrite, *_pass or set
-    try_files: TryFiles | None = None
+    phase: Phase = field(default_factory=Phase)  # set, if, rewrite, try_files
 
     @property
     def headers(self) -> tuple[Header, ...]:
@@ -121,8 +119,7 @@ class Server:
     unread: tuple[str, ...] = ()
     """Where the block names an include that could not be read (a site file read alone): its
     listen, server_name and return lines may be in it."""
-    sets: tuple[SetVar, ...] = ()  # run before the location is chosen
-    ifs: tuple[IfBlock, ...] = ()
+    phase: Phase = field(default_factory=Phase)  # run before the location is chosen
 
     def named(self, name: str) -> Location | None:
         """``location @name`` (nginx allows them at the server level only)."""
@@ -228,7 +225,7 @@ def _server(block: Directive, inherited: HeaderSet) -> Server:
     headers = _headers(block, inherited)
     server = Server(block.where, listens, names, header_set=headers,
                     unread=tuple(d.where for d in block.children("include")),
-                    sets=read_sets(block), ifs=read_ifs(block))
+                    phase=read_phase(block))
     server.returns = _return(block)
     server.locations = [_location(d, headers) for d in block.children("location")]
     return server
@@ -242,8 +239,7 @@ def _location(block: Directive, inherited: HeaderSet) -> Location:
     headers = _headers(block, inherited)
     location = Location(modifier, pattern, block.where, header_set=headers,
                         unread=tuple(d.where for d in block.children("include")),
-                        sets=read_sets(block), ifs=read_ifs(block),
-                        try_files=read_try_files(block))
+                        phase=read_phase(block))
     location.returns = _return(block)
     for d in block.block or ():
         if d.name == "proxy_pass" and d.args:

@@ -116,8 +116,8 @@ class NginxConfig:
                    netloc: str) -> PredictedRoute:
         known = self._known(base.url, server, path, url_host, netloc)
         trip = _Trip(base, server, list(base.steps), apply_sets(
-            server.sets, server.ifs, self.model.maps, Vars(known)))
-        taken = first_if(server.ifs, trip.vars)
+            server.phase.sets, server.phase.ifs, self.model.maps, Vars(known)))
+        taken = first_if(server.phase.ifs, trip.vars)
         if taken is not None and self._take_if(trip, taken, None)[0]:
             return trip.end(refused=True)
         if server.returns is not None:
@@ -174,8 +174,8 @@ class NginxConfig:
 
     def _in_location(self, trip: _Trip, loc: Location, path: str,
                      depth: int = 0) -> PredictedRoute:
-        trip.vars = apply_sets(loc.sets, loc.ifs, self.model.maps, trip.vars)
-        taken = first_if(loc.ifs, trip.vars)
+        trip.vars = apply_sets(loc.phase.sets, loc.phase.ifs, self.model.maps, trip.vars)
+        taken = first_if(loc.phase.ifs, trip.vars)
         ended, changed = self._take_if(trip, taken, loc) if taken is not None else (False, None)
         if ended:
             return trip.end(refused=True)
@@ -184,8 +184,8 @@ class NginxConfig:
             trip.steps.append(RouteStep("mapping", f"return {loc.returns.code}",
                                         "the location returns", source(loc.returns.where)))
             return trip.end(refused=True)
-        if loc.try_files is not None and changed is None and depth < _MAX_REDIRECTS:
-            return self._try_files(trip, loc, loc.try_files, path, depth)
+        if loc.phase.try_files is not None and changed is None and depth < _MAX_REDIRECTS:
+            return self._try_files(trip, loc, loc.phase.try_files, path, depth)
         handed = self._pass(trip, loc)
         if handed is None:
             return trip.end()
