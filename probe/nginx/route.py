@@ -9,19 +9,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from probe.front import FrontKind, Member, PredictedRoute, RouteStep, Shadowed
-from probe.nginx.flow import IfTaken, Vars, apply_sets, first_if
+from probe.front import FrontKind, PredictedRoute, RouteStep
+from probe.nginx.flow import Vars, apply_sets, first_if
 from probe.nginx.flow import names as flow_names
 from probe.nginx.host_step import host_step
-from probe.nginx.model import APP_PASSES, Location, NginxModel, ProxyPass, Server, parse_proxy_pass
+from probe.nginx.model import Location, NginxModel, ProxyPass, Server
 from probe.nginx.passes import AT_REQUEST_TIME, Pass, pass_of, shadowed, source
+from probe.nginx.phase_steps import Trip, take_if, take_rewrites
 from probe.nginx.rewrites import TryFiles
 from probe.nginx.select import choose_location, choose_server, normal_host
 from probe.nginx.unread import for_location, said
 from probe.nginx.unread import for_site as unread_for_site
 from probe.nginx.variables import resolve
 
-PASSES = (*APP_PASSES, "grpc_pass")
 _MAX_REDIRECTS = 4  # try_files fallbacks followed; nginx stops at 10 internal redirects
 
 
@@ -38,28 +38,6 @@ def sent_path(location: Location, proxy: ProxyPass, path: str) -> str:
     if proxy.uri is None or proxy.has_variables or location.modifier not in ("", "^~", "="):
         return path
     return proxy.uri + path[len(location.pattern):]
-
-
-@dataclass
-class _Trip:
-    """One request on its way through a server block: the steps so far, the variables,
-    what the route depends on that the lines read do not decide."""
-
-    base: PredictedRoute
-    server: Server
-    steps: list[RouteStep]
-    vars: Vars
-    undecided: str | None = None
-    shadow: Shadowed | None = None
-    via: str | None = None  # the try_files that led to the location passing, and its assumption
-
-    def end(self, *, refused: bool = False, upstream: str | None = None,
-            host_sent: str | None = None, members: tuple[Member, ...] = ()) -> PredictedRoute:
-        return PredictedRoute(FrontKind.NGINX, self.base.url, self.base.address,
-                              tuple(self.steps), refused=refused,
-                              site=self.server.describe(), upstream=upstream,
-                              host_sent=host_sent, undecided=self.undecided, members=members,
-                              shadowed=self.shadow)
 
 
 @dataclass(frozen=True)
@@ -115,10 +93,13 @@ class NginxConfig:
     def _in_server(self, base: PredictedRoute, server: Server, path: str, url_host: str,
                    netloc: str) -> PredictedRoute:
         known = self._known(base.url, server, path, url_host, netloc)
-        trip = _Trip(base, server, list(base.steps), apply_sets(
+        trip = Trip(base, server, list(base.steps), apply_sets(
             server.phase.sets, server.phase.ifs, self.model.maps, Vars(known)))
         taken = first_if(server.phase.ifs, trip.vars)
-        if taken is not None and self._take_if(trip, taken, None)[0]:
+        if taken is not None and take_if(trip, taken, None)[0]:
+            return trip.end(refused=True)
+        ended, path, _ = take_rewrites(trip, server.phase.rewrites, path)
+        if ended:
             return trip.end(refused=True)
         if server.returns is not None:
             trip.steps.append(RouteStep("mapping", f"return {server.returns.code}",
@@ -139,47 +120,25 @@ class NginxConfig:
         trip.shadow = shadowed(self.model, choice.shadowed, known)
         return self._in_location(trip, loc, path)
 
-    @staticmethod
-    def _take_if(trip: _Trip, taken: IfTaken,
-                 loc: Location | None) -> tuple[bool, Location | None]:
-        """An ``if`` that holds, or may: (True, None) when its return ends the route (the
-        step added); (False, a copy of ``loc`` with its *_pass) when that takes the request;
-        else (False, None): the route goes on, saying what it depends on."""
-        said = taken.said(trip.vars)
-        if not taken.holds:
-            trip.undecided = trip.undecided or said
-            return False, None
-        routing = taken.block.routing
-        ret = next((d for d in routing if d.name == "return" and d.args), None)
-        if ret is not None:
-            trip.steps.append(RouteStep("mapping", f"return {' '.join(ret.args)}", said,
-                                        source(ret.where)))
-            return True, None
-        rewrite = next((d for d in routing if d.name == "rewrite"), None)
-        passing = next((d for d in routing if d.name in ("proxy_pass", *PASSES) and d.args),
-                       None)
-        if rewrite is not None:
-            trip.undecided = trip.undecided or (
-                f"{said}, and rewrite {' '.join(rewrite.args)} at {rewrite.where} in it "
-                f"changes the URI, which the route does not follow")
-        elif passing is not None and loc is not None:
-            trip.steps.append(RouteStep("mapping", taken.block.written(),
-                                        f"{said}: its {passing.name} takes the request",
-                                        source(taken.block.where)))
-            return False, dataclasses.replace(
-                loc, proxy_pass=parse_proxy_pass(passing.args[0], passing.where)
-                if passing.name == "proxy_pass" else None,
-                other_pass=None if passing.name == "proxy_pass" else passing)
-        return False, None
-
-    def _in_location(self, trip: _Trip, loc: Location, path: str,
+    def _in_location(self, trip: Trip, loc: Location, path: str,
                      depth: int = 0) -> PredictedRoute:
         trip.vars = apply_sets(loc.phase.sets, loc.phase.ifs, self.model.maps, trip.vars)
         taken = first_if(loc.phase.ifs, trip.vars)
-        ended, changed = self._take_if(trip, taken, loc) if taken is not None else (False, None)
+        ended, changed = take_if(trip, taken, loc) if taken is not None else (False, None)
         if ended:
             return trip.end(refused=True)
         loc = changed or loc
+        ended, rewritten, flag = take_rewrites(trip, loc.phase.rewrites, path)
+        if ended:
+            return trip.end(refused=True)
+        if rewritten != path and flag != "break" and depth < _MAX_REDIRECTS:
+            return self._search_again(trip, rewritten, f"the path rewritten to {rewritten}",
+                                      depth)
+        if rewritten != path and loc.proxy_pass is not None:
+            # after "rewrite ... break" nginx passes the whole new URI, whatever proxy_pass says
+            loc = dataclasses.replace(loc, proxy_pass=dataclasses.replace(loc.proxy_pass,
+                                                                          uri=None))
+        path = rewritten
         if loc.returns is not None:
             trip.steps.append(RouteStep("mapping", f"return {loc.returns.code}",
                                         "the location returns", source(loc.returns.where)))
@@ -209,7 +168,7 @@ class NginxConfig:
         trip.steps.append(step)
         return trip.end(upstream=handed.upstream, host_sent=sent_host, members=handed.members)
 
-    def _try_files(self, trip: _Trip, loc: Location, tried: TryFiles, path: str,
+    def _try_files(self, trip: Trip, loc: Location, tried: TryFiles, path: str,
                    depth: int) -> PredictedRoute:
         """No file is read here: the route is the one taken when none of the files exists,
         said with the try_files line."""
@@ -235,21 +194,37 @@ class NginxConfig:
                         f"for {files} under the root: assumed, files on disk are not read")
             return self._in_location(trip, named, path, depth + 1)
         uri = resolve(fallback, self.model.maps, trip.vars.known).value
-        choice = choose_location(trip.server, (uri or "").partition("?")[0])
-        if uri is None or choice.location is None or choice.redirect is not None:
+        if uri is None:
             trip.undecided = trip.undecided or f"{assumed}, a URI the route does not follow"
             return trip.end()
         new = uri.partition("?")[0]
-        trip.steps.append(RouteStep("mapping", choice.location.describe(),
-                                    f"{assumed}, an internal redirect to {new}: {choice.rule}",
-                                    source(choice.location.where)))
-        trip.vars.known["$uri"] = new
+        if choose_location(trip.server, new).location is loc:
+            # back to this location: nginx would loop (500), so the fallback is a file here
+            trip.steps.append(RouteStep("mapping", f"file {new}", f"{assumed}, which this "
+                                        f"location serves itself: a file under the root",
+                                        source(tried.where)))
+            return trip.end()
         trip.via = (f"try_files {files} {fallback} at {tried.where} when no file exists for "
                     f"{files} under the root (assumed: files on disk are not read), an "
                     f"internal redirect to {new}")
-        return self._in_location(trip, choice.location, new, depth + 1)
+        return self._search_again(trip, new, f"{assumed}, an internal redirect to {new}",
+                                  depth)
 
-    def _pass(self, trip: _Trip, loc: Location) -> Pass | None:
+    def _search_again(self, trip: Trip, path: str, why: str, depth: int) -> PredictedRoute:
+        """An internal redirect (a rewritten path, a try_files URI): the location searched
+        again with the new path, which the application then receives."""
+        choice = choose_location(trip.server, path)
+        trip.vars.known["$uri"] = path
+        if choice.location is None or choice.redirect is not None:
+            trip.steps.append(RouteStep("mapping", "no location" if choice.location is None
+                                        else f"301 to {choice.redirect}", f"{why}: "
+                                        f"{choice.rule}", source(trip.server.where)))
+            return trip.end(refused=choice.location is None)
+        trip.steps.append(RouteStep("mapping", choice.location.describe(),
+                                    f"{why}: {choice.rule}", source(choice.location.where)))
+        return self._in_location(trip, choice.location, path, depth + 1)
+
+    def _pass(self, trip: Trip, loc: Location) -> Pass | None:
         """The hand-over, with the set lines that gave its variables named; a variable a
         set line leaves to the request says so with that line."""
         if loc.proxy_pass is not None:

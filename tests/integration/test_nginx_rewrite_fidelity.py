@@ -1,5 +1,5 @@
 """The nginx model against a real nginx for what the rewrite phase and try_files decide
-(``set``, ``if``, ``try_files`` to a named location or a URI), for locations nested in
+(``set``, ``if``, ``rewrite``, ``try_files`` to a named location or a URI), for locations nested in
 locations (a nested ``^~`` stops only its parent's regular expressions) and for ``map``
 with ``hostnames`` (exact, longest leading wildcard, longest trailing, regexes): the same
 harness as test_nginx_fidelity, request by request."""
@@ -56,6 +56,11 @@ server { listen 127.0.0.1:@P@; server_name ~.;
     location /cond/ { if ($host ~ ^beta) { proxy_pass http://127.0.0.1:@THREE@; }
                       proxy_pass http://127.0.0.1:@ONE@; }
     location /map/ { proxy_pass http://$pool; }
+    rewrite ^/old/(.*)$ /set/$1 last;
+    rewrite ^/perm$ /set/ permanent;
+    location /rw/ { rewrite ^/rw/(.*)$ /cond/$1; }
+    location /brk/ { rewrite ^/brk/(.*)$ /inner/$1 break;
+                     proxy_pass http://127.0.0.1:@THREE@/ignored/; }
 }
 """
 REWRITE_CASES = [("site.test", "/__probe__"), ("site.test", "/x/y/__probe__"),
@@ -64,7 +69,9 @@ REWRITE_CASES = [("site.test", "/__probe__"), ("site.test", "/x/y/__probe__"),
                  ("gamma.test", "/cond/__probe__"), ("x.example.com", "/map/__probe__"),
                  ("b.a.example.com", "/map/__probe__"), ("a.example.com", "/map/__probe__"),
                  ("www.example.org", "/map/__probe__"), ("wwwx.org", "/map/__probe__"),
-                 ("other.org", "/map/__probe__")]
+                 ("other.org", "/map/__probe__"), ("site.test", "/old/__probe__"),
+                 ("site.test", "/perm"), ("gamma.test", "/rw/__probe__"),
+                 ("site.test", "/brk/__probe__")]
 
 
 def test_set_if_try_files_and_map(apps: Apps, nginx: list[Nginx], tmp_path: Path) -> None:

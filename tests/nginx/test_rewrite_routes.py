@@ -125,3 +125,32 @@ def test_discover_gives_a_named_location_the_urls_of_the_try_files_reaching_it(
     urls = {i.name: [u.url for u in i.urls] for i in found.instances}
     assert urls == {"app-8001": ["http://www.example.com:8080/"]}, urls
     assert "app-8002: no server_name that can be probed" in found.skipped
+
+
+def test_rewrite_searches_again_breaks_or_redirects(tmp_path: Path) -> None:
+    server = ("rewrite ^/perm$ /new/ permanent;\n"
+              "location /rw/ {\nrewrite ^/rw/(.*)$ /app/$1 last;\n}\n"
+              "location /app/ {\nproxy_pass http://127.0.0.1:8001/;\n}\n"
+              "location /brk/ {\nrewrite ^/brk/(.*)$ /in/$1 break;\n"
+              "proxy_pass http://127.0.0.1:8002/x/;\n}\n"
+              "location /ck/ {\nrewrite ^ /$cookie_v last;\nproxy_pass http://127.0.0.1:8003;\n}")
+    moved = _route(tmp_path, server, "http://s.test/rw/a")
+    mount = moved.step("mount")
+    assert moved.upstream == "127.0.0.1:8001" and mount is not None and mount.decision == "/a"
+    assert any(s.decision == "rewrite to /app/a" and str(s.source) == _line(tmp_path, "^/rw/")
+               for s in moved.steps), moved.steps
+    broke = _route(tmp_path, server, "http://s.test/brk/a").step("mount")
+    assert broke is not None and broke.decision == "/in/a"  # the whole new URI
+    perm = _route(tmp_path, server, "http://s.test/perm")
+    assert perm.refused and perm.steps[-1].decision == "return 301"
+    cookie = _route(tmp_path, server, "http://s.test/ck/a")
+    assert cookie.undecided is not None and cookie.undecided.startswith(
+        f"rewrite ^ /$cookie_v last at {_line(tmp_path, 'cookie_v')} matches the path"), \
+        cookie.undecided
+
+
+def test_a_try_files_uri_back_to_its_own_location_is_a_file(tmp_path: Path) -> None:
+    route = _route(tmp_path, "location / {\ntry_files $uri /index.html;\n"
+                   "proxy_pass http://127.0.0.1:8001;\n}", "http://s.test/a")
+    assert route.upstream is None and not route.refused
+    assert route.steps[-1].decision == "file /index.html", route.steps
