@@ -255,4 +255,5 @@ class NginxConfig:
         query = urlsplit(url).query
         return {"$host": url_host, "$http_host": netloc, "$server_name": name,
                 "$scheme": urlsplit(url).scheme, "$request_uri": path, "$uri": path,
-                "$args": query, "$query_string": query, "$is_args": "?" if query else ""}
+                "$args": query, "$query_string": query, "$is_args": "?" if query else "",
+                "$request_method": "GET"}  # what the sweep sends
