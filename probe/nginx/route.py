@@ -83,12 +83,12 @@ class NginxConfig:
     def _location_unread(server: Server, route: PredictedRoute) -> str | None:
         if server.returns is not None:
             return None  # a return at server level runs before any location is chosen
-        step = route.step("mapping")
-        chosen = next((loc for loc in _walk(server.locations)
-                       if step is not None and loc.where == str(step.source)), None)
         if server.unread:
             return server.unread[0]
-        return None if chosen is None else for_location(server, chosen)
+        # every location the route went through (try_files, rewrite: more than one)
+        places = {str(s.source) for s in route.steps if s.stage == "mapping"}
+        return next((found for loc in _walk(server.locations) if loc.where in places
+                     and (found := for_location(server, loc)) is not None), None)
 
     def _in_server(self, base: PredictedRoute, server: Server, path: str, url_host: str,
                    netloc: str) -> PredictedRoute:

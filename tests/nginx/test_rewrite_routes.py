@@ -154,3 +154,14 @@ def test_a_try_files_uri_back_to_its_own_location_is_a_file(tmp_path: Path) -> N
                    "proxy_pass http://127.0.0.1:8001;\n}", "http://s.test/a")
     assert route.upstream is None and not route.refused
     assert route.steps[-1].decision == "file /index.html", route.steps
+
+
+def test_an_unread_include_in_the_named_location_leaves_the_route_undecided(
+        tmp_path: Path) -> None:
+    site = tmp_path / "shop"
+    site.write_text("server {\n listen 8080;\n server_name shop.test;\n"
+                    " location / { try_files $uri @django; }\n"
+                    " location @django {\n  include snippets/missing.conf;\n"
+                    "  proxy_pass http://127.0.0.1:8001;\n }\n}\n")
+    route = load_nginx(str(site)).route("http://shop.test/", "127.0.0.1:8080")
+    assert route.undecided is not None and f"{site}:6 was not read" in route.undecided, route
