@@ -165,3 +165,12 @@ def test_an_unread_include_in_the_named_location_leaves_the_route_undecided(
                     "  proxy_pass http://127.0.0.1:8001;\n }\n}\n")
     route = load_nginx(str(site)).route("http://shop.test/", "127.0.0.1:8080")
     assert route.undecided is not None and f"{site}:6 was not read" in route.undecided, route
+
+
+def test_uwsgi_pass_through_a_set_variable(tmp_path: Path) -> None:
+    (tmp_path / "uwsgi_params").write_text("uwsgi_param QUERY_STRING $query_string;\n")
+    route = _route(tmp_path, "set $sock unix:/run/app.sock;\nlocation / {\n"
+                   "include uwsgi_params;\nuwsgi_pass $sock;\n}", "http://s.test/")
+    upstream = route.step("upstream")
+    assert route.upstream == "unix:/run/app.sock" and upstream is not None
+    assert f"set $sock unix:/run/app.sock at {_line(tmp_path, 'set $sock')}" in upstream.rule
