@@ -42,6 +42,7 @@ from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
 from probe.nginx_snippets import refuse_block
 
 MISROUTES = (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED)
+UNANSWERED = (Verdict.NO_ENDPOINT, Verdict.UNREACHABLE)  # the route says why: nginx_unanswered
 FULL_CONFIG = "--config with the whole configuration (nginx.conf, or 'nginx -T' output)"
 
 
@@ -68,6 +69,10 @@ def nginx_diagnosis(obs: Observation, diagnosis: Diagnosis, context: SweepContex
         # An include that was not read may change the route: worded as without the
         # configuration, and said why (probe.nginx.unread).
         return _not_decided(nginx_diagnosis(obs, diagnosis, context, None), diagnosis, route)
+    if front is not None and route is not None and diagnosis.verdict in UNANSWERED:
+        from probe.diagnose.nginx_unanswered import unanswered, url_route
+
+        return unanswered(obs, diagnosis, context, url_route(obs, context, front), front)
     if diagnosis.verdict in MISROUTES:
         found = _misroute(obs, diagnosis, context, route, front)
         return _with_lint(found, route, lint or {}) if found.cause else found

@@ -39,7 +39,12 @@ def diagnose_target(
         return _diagnose_refused(obs, context)
     failed = [s for s in samples if s.status_code is None]
     if failed:
-        return wording.unreachable(failed, len(samples))
+        found = wording.unreachable(failed, len(samples))
+        if all(s.error_kind is ErrorKind.CLOSED for s in failed):
+            from probe.diagnose.closed import closed_elsewhere_answered
+
+            found = closed_elsewhere_answered(obs, found, context)
+        return found
     server_errors = [s for s in samples if s.status_code is not None and s.status_code >= 500]
     if server_errors:
         return _http_error(obs, server_errors[-1], context)

@@ -43,6 +43,11 @@ _UNREACHABLE_FIXES = {
                         "http:// for this URL, or the server's HTTPS port."),
     ErrorKind.TLS: "Check the server's certificate for this host name (and --ca-file / ca_file).",
     ErrorKind.TIMEOUT: "The server or the network is too slow or stuck: check its load and logs.",
+    # Something accepted the connection: "is it running" is not the question.
+    ErrorKind.CLOSED: ("The server at this address accepted the connection and closed it "
+                       "without an HTTP answer: a rule that refuses the name (nginx's "
+                       "'return 444'), or a server process dying on the request (its error "
+                       "log says); if the URL is meant to be refused, list it under [refuse]."),
 }
 
 

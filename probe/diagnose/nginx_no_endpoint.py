@@ -1,0 +1,162 @@
+"""``no_endpoint`` through nginx with its route read (``--config``): the step that answered
+instead of the application, with its ``file:line`` and the fix written there.
+
+docs/verdicts.md: installing the endpoint is advised only where the route reaches the
+application. Where nginx answers itself (a ``return``, a location serving files, no
+location, the default server), that step is the reason; where the route passes to an
+application, the install advice stays, with the hand-over named and, when an
+``error_page`` for gateway errors is in force, the check that tells an upstream's failure
+from an endpoint that does not answer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from urllib.parse import urlsplit
+
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.nginx_unanswered import (
+    GATEWAY_CODES,
+    block_at,
+    configured,
+    directives,
+    last_mapping,
+    meant_block,
+)
+from probe.diagnose.wording import Diagnosis
+from probe.front import FrontConfig, PredictedRoute, RouteStep
+from probe.model import Cause, Observation
+from probe.nginx.text import Directive
+
+
+def no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
+                route: PredictedRoute, front: FrontConfig | None) -> Diagnosis:
+    url = obs.target.url
+    host = (urlsplit(url).hostname or "").lower()
+    path = urlsplit(obs.target.probe_url(context.manifest.probe.segment)).path or "/"
+    expected = obs.target.expected or "the expected instance"
+    site, last = route.step("site"), last_mapping(route)
+    upstream = route.step("upstream")
+    where = f"{site.decision} ({site.rule}, {site.source})" if site is not None else "?"
+    if upstream is not None:
+        return _reaches(diagnosis, route, upstream, where, path, front)
+    if site is None or site.source is None or last is None or last.source is None:
+        return diagnosis
+    meant = meant_block(obs, context, front)
+    status = next((s.status_code for s in reversed(obs.samples) if s.status_code), None)
+    if site.by == "default":
+        said = (f" The configuration given: no server_name of this address matches {host}, "
+                f"so {where} takes it, and nginx answers it there without an application: "
+                f"{_step(last)}.")
+        fix = (f"Add {host} to the server_name of {meant}: the default server "
+               f"({site.source}) answers it now ({last.decision} at {last.source}).")
+        return _worded(diagnosis, said, fix, Cause.DEFAULT_SERVER, route.steps)
+    said = (f" The configuration given: {host} goes to {where}, and nginx answers {path} "
+            f"there without an application: {_step(last)}.")
+    if last.decision.startswith("return "):
+        code = last.decision.split()[1]
+        level = "server block" if last.rule.startswith("the server block") else "location"
+        fix = (f"At {last.source}, the {level} answers {code} itself"
+               + (" (the probe does not follow redirects)" if code.startswith("3") else "")
+               + ": if that is meant for " + url + (", list the URL it redirects to in the "
+               "manifest instead" if code.startswith("3") else ", take the URL out of the "
+               "manifest") + f"; if not, remove that return so that {path} reaches "
+               f"{expected}'s application.")
+    elif last.decision.startswith("301 to"):
+        fix = (f"nginx redirects {path} to the path with a slash ({last.source}): list the URL "
+               f"with its slash in the manifest.")
+    elif last.decision == "no location":
+        fix = (f"In the server block at {site.source}, add a location for {path} that passes "
+               f"to {expected}'s application.")
+    else:
+        fix = _static_fix(last, path, expected)
+        said += _prefix_note(last, path)
+    server = next((s.server for s in reversed(obs.samples) if s.server), None) or ""
+    if status == 404 and server.lower().startswith("nginx") and \
+            last.decision.startswith("location"):
+        said += (f" The HTTP 404 (Server: {server}) is that location's: no file there answers "
+                 f"{path}.")
+    return _worded(diagnosis, said, fix, Cause.URL_MAPPING, route.steps)
+
+
+def _step(step: RouteStep) -> str:
+    return f"{step.decision} at {step.source} ({step.rule})"
+
+
+def _pattern(step: RouteStep) -> tuple[str, str] | None:
+    """(modifier, pattern) of a ``location`` step as the route describes it."""
+    words = step.decision.split()
+    if not words or words[0] != "location" or len(words) < 2:
+        return None
+    return ("", words[1]) if len(words) == 2 else (words[1], words[2])
+
+
+def _prefix_note(step: RouteStep, path: str) -> str:
+    found = _pattern(step)
+    if found is None or found[0] not in ("", "^~") or found[1].endswith("/"):
+        return ""
+    pattern = found[1]
+    rest = path[len(pattern):]
+    if not path.startswith(pattern) or rest.startswith("/") or not rest:
+        return ""
+    return (f" '{step.decision}' is a prefix without its closing slash: it takes every path "
+            f"that begins with {pattern}, {path} too.")
+
+
+def _static_fix(step: RouteStep, path: str, expected: str) -> str:
+    if _prefix_note(step, path):
+        found = _pattern(step)
+        assert found is not None
+        modifier = f"{found[0]} " if found[0] else ""
+        return (f"At {step.source}, write the prefix with its slash ('location {modifier}"
+                f"{found[1]}/'), so that {path} goes to the location that passes to "
+                f"{expected}'s application.")
+    return (f"At {step.source}, keep {path} out of '{step.decision}' (a narrower pattern), or "
+            f"give {expected} a location of its own for it that passes to its application.")
+
+
+def _reaches(diagnosis: Diagnosis, route: PredictedRoute, upstream: RouteStep, where: str,
+             path: str, front: FrontConfig | None) -> Diagnosis:
+    """The route passes to an application: the install advice stays; an error_page for
+    gateway errors in force there is named, with the check that tells."""
+    said = (f" The configuration given passes {path} to an application: {where}, then "
+            f"{upstream.rule} ({upstream.source}).")
+    pages = _error_pages(front, route)
+    if not pages:
+        return dataclasses.replace(diagnosis, explanation=diagnosis.explanation + said,
+                                   evidence=(*diagnosis.evidence, *configured(*route.steps)))
+    page = pages[0]
+    codes = [a for a in page.args[:-1] if a in GATEWAY_CODES]
+    said += (f" 'error_page {' '.join(page.args)}' at {page.where} is in force there: nginx "
+             f"answers an upstream's {'/'.join(codes)} with the answer for {page.args[-1]}, so "
+             f"this answer may be nginx's for an upstream that failed (a 404 where that page "
+             f"is missing); the answer alone does not tell.")
+    fix = (f"First read nginx's error log line for this request: 'connect() failed' or "
+           f"'upstream prematurely closed connection' means the application behind "
+           f"{upstream.rule} ({upstream.source}) gave no answer (start it, or pass with the "
+           f"protocol it speaks); without that line, {diagnosis.fix[0].lower()}"
+           f"{diagnosis.fix[1:]}")
+    return dataclasses.replace(
+        diagnosis, explanation=diagnosis.explanation + said, fix=fix,
+        evidence=(*diagnosis.evidence, *configured(*route.steps)))
+
+
+def _error_pages(front: FrontConfig | None, route: PredictedRoute) -> list[Directive]:
+    """The ``error_page`` lines for a gateway status in force at the route's location: nginx
+    inherits them from the outer level only where a level has none of its own."""
+    site, mapping = route.step("site"), route.step("mapping")
+    http = next((d for d in directives(front) if d.name == "http"), None)
+    levels = [block_at(front, str(mapping.source)) if mapping and mapping.source else None,
+              block_at(front, str(site.source)) if site and site.source else None, http]
+    for level in levels:
+        own = level.children("error_page") if level is not None else []
+        if own:
+            return [d for d in own if any(a in GATEWAY_CODES for a in d.args[:-1])]
+    return []
+
+
+def _worded(diagnosis: Diagnosis, said: str, fix: str, cause: Cause,
+            steps: tuple[RouteStep, ...]) -> Diagnosis:
+    return dataclasses.replace(diagnosis, cause=cause, explanation=diagnosis.explanation + said,
+                               fix=fix, candidates=(),
+                               evidence=(*diagnosis.evidence, *configured(*steps)))

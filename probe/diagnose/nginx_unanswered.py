@@ -1,0 +1,158 @@
+"""nginx's route (``--config``) of a URL the endpoint did not answer: ``no_endpoint``, or
+``unreachable`` where the connection was closed without an answer.
+
+No answer says who was reached, so the predicted route says why, step by step with its
+``file:line`` (the Apache side does the same in :mod:`.join_unanswered`):
+
+* closed: the route's ``return 444`` (the default server's when no ``server_name`` matched:
+  ``default_server``), else an ``if`` of the block or location holding one (the model does
+  not evaluate ``if`` conditions: the line is named as the one that closes connections there);
+* ``no_endpoint``: where the route ends in nginx itself (a ``return``, a location that serves
+  files, no location, the default server) that step is the reason and the fix is written
+  there; only where the route passes to an application is installing the endpoint advised,
+  and an ``error_page`` for gateway errors in force there is named (it turns an upstream's
+  502 into the page's own answer, a 404 when the page is missing).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.pass_target import own_answer
+from probe.diagnose.wording import Diagnosis
+from probe.front import FrontConfig, PredictedRoute, RouteStep, Source
+from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
+from probe.nginx.text import Directive
+
+GATEWAY_CODES = ("502", "503", "504")
+
+
+def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
+               route: PredictedRoute, front: FrontConfig | None) -> Diagnosis:
+    """``diagnosis`` with what nginx's route says, where it is one this module words."""
+    if diagnosis.cause is not None or route.undecided is not None or not route.steps:
+        return diagnosis
+    if diagnosis.verdict is Verdict.UNREACHABLE:
+        from probe.diagnose.closed import is_closed
+
+        return _closed(obs, diagnosis, context, route, front) if is_closed(obs) else diagnosis
+    if diagnosis.verdict is Verdict.NO_ENDPOINT:
+        from probe.diagnose.nginx_no_endpoint import no_endpoint
+
+        return no_endpoint(obs, diagnosis, context, route, front)
+    return diagnosis
+
+
+def url_route(obs: Observation, context: SweepContext, front: FrontConfig) -> PredictedRoute:
+    """The route of the request that got no endpoint answer: the probe URL's, at its address."""
+    address = obs.target.address or next((s.address for s in reversed(obs.samples)
+                                          if s.address), None)
+    return front.route(obs.target.probe_url(context.manifest.probe.segment), address)
+
+
+def configured(*steps: RouteStep | None) -> tuple[Evidence, ...]:
+    return tuple(Evidence(EvidenceKind.CONFIGURED, s.rule, str(s.source))
+                 for s in steps if s is not None and s.source is not None)
+
+
+def last_mapping(route: PredictedRoute) -> RouteStep | None:
+    """The route's last mapping step: a location's ``return`` comes after the location."""
+    return next((s for s in reversed(route.steps) if s.stage == "mapping"), None)
+
+
+def meant_block(obs: Observation, context: SweepContext, front: FrontConfig | None) -> str:
+    """The server block the expected instance's own answered URL took, read from the
+    configuration; else words naming the block meant for it."""
+    expected = obs.target.expected or "it"
+    own = own_answer(context, obs.target.expected)
+    if own is not None and front is not None:
+        site = front.route(own.url, own.address).step("site")
+        if site is not None and site.source is not None and site.by != "default":
+            return (f"{site.decision}, the block that takes {expected}'s own URL {own.url} "
+                    f"({site.rule})")
+    return f"the server block meant for {expected}"
+
+
+def directives(front: FrontConfig | None) -> tuple[Directive, ...]:
+    model = getattr(front, "model", None)
+    text = getattr(model, "text", None)
+    found = getattr(text, "directives", ())
+    return found if isinstance(found, tuple) else ()
+
+
+def walk(tree: tuple[Directive, ...]) -> Iterator[Directive]:
+    for d in tree:
+        yield d
+        yield from walk(d.block or ())
+
+
+def block_at(front: FrontConfig | None, where: str) -> Directive | None:
+    """The ``server`` or ``location`` block written at ``where`` (file:line)."""
+    return next((d for d in walk(directives(front)) if d.block is not None
+                 and d.name in ("server", "location") and d.where == where), None)
+
+
+def _closing_ifs(block: Directive | None) -> list[Directive]:
+    """The ``if`` blocks directly in ``block`` that hold a ``return 444``."""
+    return [d for d in (block.block or () if block is not None else ()) if d.name == "if"
+            and any(r.args[:1] == ("444",) for r in d.children("return"))]
+
+
+def _closed(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
+            route: PredictedRoute, front: FrontConfig | None) -> Diagnosis:
+    host = (urlsplit(obs.target.url).hostname or "").lower()
+    site, last = route.step("site"), last_mapping(route)
+    where = f"{site.decision} ({site.rule}, {site.source})" if site is not None else "?"
+    meant = meant_block(obs, context, front)
+    if route.refused and last is not None and last.decision == "return 444" and \
+            last.source is not None:
+        said = (f" The configuration given says why: {host} goes to {where}, which closes "
+                f"the connection without an answer: return 444 at {last.source}.")
+        if site is not None and site.by == "default":
+            fix = (f"Add {host} to the server_name of {meant}: no server_name of this address "
+                   f"matches it, so the default server ({site.source}) refuses it with "
+                   f"'return 444' ({last.source}).")
+            cause: Cause | None = Cause.DEFAULT_SERVER
+        else:
+            fix = (f"At {last.source}, that block refuses {host} with 'return 444': if "
+                   f"{host} is meant to be served, take it out of that block's server_name "
+                   f"({site.source if site else '?'}) and give it to {meant}.")
+            cause = None
+        return _worded(obs, diagnosis, said, fix, cause, route.steps)
+    mapping = route.step("mapping")
+    blocks = [b for b in (block_at(front, str(site.source)) if site and site.source else None,
+                          block_at(front, str(mapping.source))
+                          if mapping and mapping.source else None) if b is not None]
+    ifs = [i for b in blocks for i in _closing_ifs(b)]
+    if not ifs:
+        said = (f" The configuration given routes it to {where} and no line read there closes "
+                f"a connection: the server at this address may not run this configuration "
+                f"('nginx -T' shows what it runs).")
+        return dataclasses.replace(diagnosis, explanation=diagnosis.explanation + said,
+                                   evidence=(*diagnosis.evidence, *configured(*route.steps)))
+    cited = "; ".join(f"'if ({' '.join(i.args)}) {{ return 444; }}' at {i.where}" for i in ifs)
+    said = (f" The configuration given routes it to {where}, which holds {cited}: nginx "
+            f"closes the connection there when the condition holds (the condition is not "
+            f"evaluated here; the closed connection is what it does).")
+    fix = (f"At {ifs[0].where}, let {host} through that condition (add it to the names the "
+           f"condition accepts), or, if {host} is not to be served, take it out of the "
+           f"block's server_name ({site.source if site else '?'}).")
+    steps = (*route.steps, *(RouteStep("mapping", "if ... return 444",
+                                       f"if ({' '.join(i.args)})", _source(i)) for i in ifs))
+    return _worded(obs, diagnosis, said, fix, None, steps)
+
+
+def _source(directive: Directive) -> Source:
+    return Source(directive.file, directive.line)
+
+
+def _worded(obs: Observation, diagnosis: Diagnosis, said: str, fix: str, cause: Cause | None,
+            steps: tuple[RouteStep, ...]) -> Diagnosis:
+    if obs.target.expected is None:
+        return diagnosis  # a URL to refuse that is closed is refused: not worded here
+    return dataclasses.replace(diagnosis, cause=cause, explanation=diagnosis.explanation + said,
+                               fix=fix, candidates=(),
+                               evidence=(*diagnosis.evidence, *configured(*steps)))
