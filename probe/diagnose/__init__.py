@@ -35,6 +35,7 @@ from probe.diagnose.code_drift import code_drift_findings
 from probe.diagnose.findings import cross_url_findings
 from probe.diagnose.front_terms import in_front_terms
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.scheme import scheme_findings
 from probe.diagnose.verdicts import diagnose_target
 from probe.diagnose.wording import Diagnosis, catch_all_vhost
 from probe.manifest import Manifest
@@ -120,6 +121,8 @@ def diagnose(
         findings = cross_url_findings(observations, results, context.identify,
                                       _group_line(apache_join))
         findings += backend_findings(results)
+        findings += scheme_findings(observations, results,
+                                    config.front if config is not None else None)
         findings += code_drift_findings(observations, context.identify)
         if config is not None and config.front.front is FrontKind.NGINX:
             from probe.diagnose.nginx_names import default_only_findings

@@ -1,0 +1,77 @@
+"""``scheme_not_passed``: https URLs whose application received the request as plain HTTP.
+
+The endpoint reports ``request.scheme`` (the environ's ``wsgi.url_scheme``): ``http`` for an
+``https`` URL means something in between ended TLS and passed the request on without the
+application server making it https (a proxy header it trusts: gunicorn's
+``--forwarded-allow-ips``, waitress's ``--trusted-proxy-headers``). Django's
+``request.is_secure()`` is then true only if ``SECURE_PROXY_SSL_HEADER`` names a header the
+front sends with ``https``; the endpoint reports neither that setting nor that header (it
+reports no other request header), so the answers cannot tell whether Django believes the
+request secure. Hence a finding (a warning), not a verdict: the instance that answered is
+the right one, and the URL's verdict keeps its meaning. What follows if it is false (the
+``SECURE_SSL_REDIRECT`` loop, CSRF's Origin check) is said as a condition.
+
+With nginx's configuration read, the ``proxy_set_header`` lines in force at the URL's
+location say whether nginx sends any header naming the scheme (``file:line``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from probe.diagnose.fronts import software
+from probe.endpoint_answer import EndpointAnswer, mapping
+from probe.model import Finding, Observation, Status, TargetResult
+
+if TYPE_CHECKING:
+    from probe.front import FrontConfig
+
+SCHEME_NOT_PASSED = "scheme_not_passed"
+SCHEME_HEADERS = ("x-forwarded-proto", "x-forwarded-protocol", "x-forwarded-ssl",
+                  "x-forwarded-scheme", "x-scheme", "forwarded")
+"""Headers a front names the scheme with, as Django's SECURE_PROXY_SSL_HEADER may read one."""
+SHOWN = 3
+
+
+def received_http(answer: EndpointAnswer) -> bool:
+    return mapping(answer.raw.get("request")).get("scheme") == "http"
+
+
+def scheme_findings(observations: Sequence[Observation], results: Sequence[TargetResult],
+                    front: FrontConfig | None) -> tuple[Finding, ...]:
+    """One finding per instance whose answers to https URLs report scheme http."""
+    seen: dict[str, list[tuple[Observation, EndpointAnswer]]] = defaultdict(list)
+    for obs, result in zip(observations, results, strict=True):
+        if urlsplit(obs.target.url).scheme != "https":
+            continue
+        answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer),
+                      None)
+        if answer is not None and received_http(answer):
+            seen[result.answered_by or answer.label or "?"].append((obs, answer))
+    return tuple(_finding(name, found, front) for name, found in seen.items())
+
+
+def _finding(name: str, found: list[tuple[Observation, EndpointAnswer]],
+             front: FrontConfig | None) -> Finding:
+    urls = [obs.target.url for obs, _ in found]
+    shown = ", ".join(urls[:SHOWN]) + (f" and {len(urls) - SHOWN} more"
+                                       if len(urls) > SHOWN else "")
+    obs, answer = found[0]
+    server = software(answer)
+    by = f" ({server}, server.software)" if server else ""
+    nginx = any((s.server or "").lower().startswith("nginx") for s in obs.samples)
+    text = (f"{len(urls)} https URL{'s' if len(urls) > 1 else ''} of {name} reached the "
+            f"application as plain HTTP: its answers report request.scheme 'http' for "
+            f"{shown}. Something in between ended TLS, and the application server{by} did "
+            f"not take the scheme from a proxy header. Django's request.is_secure() is then "
+            f"true only if SECURE_PROXY_SSL_HEADER names a header the front sends with "
+            f"'https'; the answers show neither (the endpoint reports no other request "
+            f"header). If it is false, SECURE_SSL_REDIRECT redirects every page to itself (a "
+            f"loop), and a form posted from an https page fails CSRF's Origin check (403).")
+    from probe.diagnose.scheme_fix import scheme_fix
+
+    return Finding(SCHEME_NOT_PASSED, Status.WARNING, (name,),
+                   f"{text} {scheme_fix(obs, server, nginx, front)}")

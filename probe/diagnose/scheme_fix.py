@@ -1,0 +1,77 @@
+"""The fix of ``scheme_not_passed`` (:mod:`.scheme`): what the front must send, written at
+the location's lines when nginx's configuration was read, and what must read it (the
+application server named by ``server.software``, or Django)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from probe.model import Observation
+
+if TYPE_CHECKING:
+    from probe.front import FrontConfig
+
+DJANGO = ("or Django: SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https') (only "
+          "behind a front that always sets that header, so that no client can)")
+ADD = "proxy_set_header X-Forwarded-Proto $scheme;"
+
+
+def _reader(server: str | None) -> str:
+    """What makes the application see https, for the server that answered."""
+    name = (server or "").lower()
+    if name.startswith("waitress"):
+        own = ("waitress: --trusted-proxy=ADDRESS (the front's address) "
+               "--trusted-proxy-headers=x-forwarded-proto; ")
+    elif name.startswith("gunicorn"):
+        own = ("gunicorn: --forwarded-allow-ips=ADDRESS (it trusts the header only from "
+               "those addresses, 127.0.0.1 by default); ")
+    else:
+        own = ""
+    return f"Then have it read: {own}{DJANGO}."
+
+
+def scheme_fix(obs: Observation, server: str | None, nginx: bool,
+               front: FrontConfig | None) -> str:
+    read = _configured(obs, front) if front is not None and nginx else None
+    if read is not None:
+        return f"{read} {_reader(server)}"
+    if nginx:
+        front_words = (f"nginx sends it with '{ADD}' where the proxy_pass that passes these "
+                       f"URLs is (whether it does now, the configuration tells: probe sweep "
+                       f"--config names the lines)")
+    else:
+        front_words = (f"The front must send the scheme (nginx: '{ADD}'; Apache mod_proxy: "
+                       f"'RequestHeader set X-Forwarded-Proto https')")
+    return f"{front_words}. {_reader(server)}"
+
+
+def _configured(obs: Observation, front: FrontConfig) -> str | None:
+    """The lines in force at the URL's location, as read; None where the route is not
+    decided or passes without proxy_pass."""
+    from probe.diagnose.scheme import SCHEME_HEADERS
+
+    address = obs.target.address or next((s.address for s in obs.samples if s.address), None)
+    route = front.route(obs.target.url, address)
+    mapping = route.step("mapping")
+    model = getattr(front, "model", None)
+    if route.undecided is not None or mapping is None or mapping.source is None or \
+            model is None:
+        return None
+    location = next((loc for _, loc in model.locations() if loc.where == str(mapping.source)),
+                    None)
+    if location is None or location.proxy_pass is None:
+        return None
+    sent = [h for h in location.headers if h.where and h.name.lower() in SCHEME_HEADERS]
+    if sent:
+        lines = "; ".join(f"'proxy_set_header {h.name} {h.value}' ({h.where})" for h in sent)
+        return (f"nginx sends the scheme to it for {obs.target.url}: {lines}, at "
+                f"{location.describe()} ({location.where}); the application server does not "
+                f"take it.")
+    level = location.header_set.source
+    where = (f"beside the proxy_set_header lines in force there, at {level} (a level with "
+             f"lines of its own replaces every inherited one)" if level else
+             f"in {location.describe()} at {location.where}")
+    return (f"nginx sends no header naming the scheme for {obs.target.url}: "
+            f"{location.describe()} ({location.where}) passes with proxy_pass "
+            f"{location.proxy_pass.url} ({location.proxy_pass.where}) and no such "
+            f"proxy_set_header is in force; add '{ADD}' {where}.")

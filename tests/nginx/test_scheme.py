@@ -1,0 +1,83 @@
+"""https URLs whose application received plain HTTP (``request.scheme`` 'http'): a tester's
+Django behind nginx with SECURE_SSL_REDIRECT answered every page with a 301 to itself while
+the sweep said ``ok``. It stays ``ok`` (the right instance answered; whether Django believes
+the request secure the answers do not show) with the warning ``scheme_not_passed``, whose fix
+names the location's lines when the configuration was read."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from probe.diagnose import ConfigJoin, diagnose
+from probe.manifest import parse
+from probe.model import Observation, Report, Status, Verdict
+from probe.nginx import load_nginx
+from tests.test_diagnose import ep, thrice
+
+MANIFEST = """
+[instances.alpha]
+label = "alpha"
+urls = ["https://alpha.test/", "https://alpha.test/shop/"]
+"""
+CONF = """events {}
+http {
+    server { listen 127.0.0.1:18443 ssl; server_name alpha.test;
+        ssl_certificate /srv/cert.pem; ssl_certificate_key /srv/key.pem;
+        proxy_set_header Host $host;
+        location / { proxy_pass http://127.0.0.1:18101; }
+    }
+}
+"""
+
+
+def _answer(url: str, scheme: str) -> Observation:
+    data = ep("alpha", host="alpha.test", mount="", process_group="", application_group="")
+    data["server"] = {"software": "waitress", "mod_wsgi_version": None,
+                      "listen": "127.0.0.1:18101"}
+    data["request"]["scheme"] = scheme
+    observed = thrice(url, "alpha", data)
+    return dataclasses.replace(observed, samples=tuple(
+        dataclasses.replace(s, server="nginx/1.22.1", address="127.0.0.1:18443")
+        for s in observed.samples))
+
+
+def _sweep(scheme: str, config: ConfigJoin | None = None) -> Report:
+    return diagnose(parse(MANIFEST), [_answer("https://alpha.test/", scheme),
+                                      _answer("https://alpha.test/shop/", scheme)],
+                    config=config)
+
+
+def test_an_https_url_received_as_http_is_a_warning_and_stays_ok() -> None:
+    report = _sweep("http")
+    assert {t.verdict for t in report.targets} == {Verdict.OK}
+    [found] = [f for f in report.findings if f.code == "scheme_not_passed"]
+    assert found.severity is Status.WARNING and found.instances == ("alpha",)
+    text = found.explanation
+    assert "2 https URLs of alpha" in text and "request.scheme 'http'" in text
+    assert "If it is false, SECURE_SSL_REDIRECT redirects every page to itself" in text
+    assert "nginx sends it with 'proxy_set_header X-Forwarded-Proto $scheme;'" in text
+    assert "waitress: --trusted-proxy=ADDRESS" in text and "SECURE_PROXY_SSL_HEADER" in text
+
+
+def test_https_received_as_https_has_no_finding() -> None:
+    assert not [f for f in _sweep("https").findings if f.code == "scheme_not_passed"]
+
+
+def test_the_configuration_read_names_where_the_header_goes(tmp_path: Path) -> None:
+    path = tmp_path / "nginx.conf"
+    path.write_text(CONF)
+    report = _sweep("http", ConfigJoin(load_nginx(str(path))))
+    [found] = [f for f in report.findings if f.code == "scheme_not_passed"]
+    assert (f"nginx sends no header naming the scheme for https://alpha.test/: location / "
+            f"({path}:6) passes with proxy_pass http://127.0.0.1:18101 ({path}:6)") in \
+        found.explanation
+    assert (f"add 'proxy_set_header X-Forwarded-Proto $scheme;' beside the proxy_set_header "
+            f"lines in force there, at {path}:3") in found.explanation
+    sent = CONF.replace("proxy_set_header Host $host;",
+                        "proxy_set_header Host $host; proxy_set_header X-Forwarded-Proto $scheme;")
+    path.write_text(sent)
+    report = _sweep("http", ConfigJoin(load_nginx(str(path))))
+    [found] = [f for f in report.findings if f.code == "scheme_not_passed"]
+    assert f"'proxy_set_header X-Forwarded-Proto $scheme' ({path}:5)" in found.explanation
+    assert "the application server does not take it" in found.explanation
