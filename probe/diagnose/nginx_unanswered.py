@@ -90,9 +90,15 @@ def walk(tree: tuple[Directive, ...]) -> Iterator[Directive]:
 
 
 def block_at(front: FrontConfig | None, where: str) -> Directive | None:
-    """The ``server`` or ``location`` block written at ``where`` (file:line)."""
-    return next((d for d in walk(directives(front)) if d.block is not None
-                 and d.name in ("server", "location") and d.where == where), None)
+    """The ``server`` or ``location`` block written at ``where`` (file:line), or the server
+    block holding the line there (a site step cites the server_name or listen that
+    decided)."""
+    for d in walk(directives(front)):
+        if d.block is not None and d.name in ("server", "location") and (
+                d.where == where or (d.name == "server" and
+                any(c.where == where and c.block is None for c in d.block))):
+            return d
+    return None
 
 
 def _closing_ifs(block: Directive | None) -> list[Directive]:

@@ -72,8 +72,8 @@ def test_a_closed_connection_alone_is_not_called_a_server_not_running() -> None:
 
 
 SITES = """    server {{ listen 127.0.0.1:18080 default_server; return 444; }}
-    server {{ listen 127.0.0.1:18080; server_name alpha.test{www};
-        {guard}
+    server {{ listen 127.0.0.1:18080;
+        server_name alpha.test{www}; {guard}
         location / {{ proxy_pass http://127.0.0.1:18101; }}
         location /media {{ root /srv/www; }}
         error_page 500 502 503 504 /50x.html;
