@@ -73,7 +73,31 @@ def meant_block(obs: Observation, context: SweepContext, front: FrontConfig | No
         if site is not None and site.source is not None and site.by != "default":
             return (f"{site.decision}, the block that takes {expected}'s own URL {own.url} "
                     f"({site.rule})")
+    unnamed = _unnamed(front, route_port(obs))
+    if unnamed:
+        # The tester's case: the block meant for it had lost its server_name line.
+        return (f"the server block meant for {expected} (" + "; ".join(
+            f"the server block at {where} on this port has no server_name: nginx gives it "
+            f"only requests without a Host name, unless it is the address's default server"
+            for where in unnamed) + ")")
     return f"the server block meant for {expected}"
+
+
+def route_port(obs: Observation) -> int:
+    parts = urlsplit(obs.target.url)
+    address = obs.target.address or next((s.address for s in obs.samples if s.address), "")
+    port = address.rpartition(":")[2] if address else ""
+    return int(port) if port.isdigit() else parts.port or (443 if parts.scheme == "https"
+                                                           else 80)
+
+
+def _unnamed(front: FrontConfig | None, port: int) -> list[str]:
+    """The server blocks listening on ``port`` without a server_name and not marked
+    default_server (a block that forgot its names), as read."""
+    servers = getattr(getattr(front, "model", None), "servers", None) or []
+    return [server.where for server in servers
+            if [n for n, _ in server.names] == [""] and server.returns is None
+            and any(lst.port == port and not lst.default_server for lst in server.listens)]
 
 
 def directives(front: FrontConfig | None) -> tuple[Directive, ...]:

@@ -91,15 +91,23 @@ def test_no_endpoint_names_the_step_nginx_answered_at(apps: Apps, run_nginx: Any
     # a root nginx's worker finds nothing under (as the tester's: nginx's own 404)
     body = correct(apps).replace(
         "server_name site-2.example.com;",
-        "server_name site-2.example.com;\n        location /media { root /nonexistent; }") + (
+        "server_name site-2.example.com;\n        location /media { root /nonexistent; }\n"
+        f"        location /down/ {{ proxy_pass http://127.0.0.1:{free_port()}; }}\n"
+        "        error_page 500 502 503 504 /50x.html;\n"
+        "        location = /50x.html { root /nonexistent; }") + (
         "    server { listen 127.0.0.1:@P@; server_name www.site-2.example.com;\n"
         "        return 301 http://site-2.example.com$request_uri; }\n")
     run = run_nginx(body)
     mediakit, www = "http://site-2.example.com/mediakit/", "http://www.site-2.example.com/"
-    _manifest(run, {"two": ["http://site-2.example.com/", mediakit, www]})
+    down = "http://site-2.example.com/down/"
+    _manifest(run, {"two": ["http://site-2.example.com/", mediakit, www, down]})
     kit = run.page("site-2.example.com", "/mediakit/")
     assert kit.status_code == 404 and kit.headers["Server"].startswith("nginx")  # the truth
     assert run.page("www.site-2.example.com", "/").status_code == 301
+    # nothing listens behind /down/: error_page turns nginx's 502 into the missing
+    # /50x.html's 404
+    assert run.page("site-2.example.com", "/down/").status_code == 404
+    assert "connect() failed" in run.nginx.error_log()
     alone = run.by_url()
     assert alone[mediakit]["verdict"] == "no_endpoint"
     found = run.by_url("--config", str(run.nginx.conf))
@@ -111,6 +119,9 @@ def test_no_endpoint_names_the_step_nginx_answered_at(apps: Apps, run_nginx: Any
     assert found[www]["cause"] == "url_mapping", found[www]
     assert "Install the endpoint" not in found[www]["fix"]
     assert "the server block answers 301 itself" in found[www]["fix"]
+    assert found[down]["verdict"] == "no_endpoint"
+    assert f"'error_page 500 502 503 504 /50x.html' at {conf}:" in found[down]["explanation"]
+    assert found[down]["fix"].startswith("First read nginx's error log line for this request")
 
 
 def _tls_get(port: int, ca_file: Path) -> tuple[str, str]:

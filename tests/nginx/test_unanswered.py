@@ -137,3 +137,16 @@ def test_an_error_page_for_502_is_named_where_the_route_reaches_the_application(
     assert f"'error_page 500 502 503 504 /50x.html' at {path}:8" in found.explanation
     assert found.fix.startswith("First read nginx's error log line")
     assert "install the endpoint" in found.fix
+
+
+def test_a_block_that_lost_its_server_name_is_pointed_at(tmp_path: Path) -> None:
+    """The tester's example.org: its block had no server_name, so every name of it fell to
+    the default server's 444; no URL of the instance answered to say which block is its."""
+    config, path = _conf(tmp_path, SITES.format(www="", guard="").replace(
+        "server_name alpha.test; ", ""))
+    found = _sweep(_closed("http://www.alpha.test/"), _closed("http://alpha.test/"),
+                   config=config)["http://www.alpha.test/"]
+    assert found.cause is Cause.DEFAULT_SERVER
+    assert found.fix.startswith(f"Add www.alpha.test to the server_name of the server block "
+                                f"meant for alpha (the server block at {path}:4 on this port "
+                                f"has no server_name")
