@@ -7,12 +7,16 @@ application server making it https (a proxy header it trusts: gunicorn's
 ``request.is_secure()`` is then true only if ``SECURE_PROXY_SSL_HEADER`` names a header the
 front sends with ``https``; the endpoint reports neither that setting nor that header (it
 reports no other request header), so the answers cannot tell whether Django believes the
-request secure. Hence a finding (a warning), not a verdict: the instance that answered is
-the right one, and the URL's verdict keeps its meaning. What follows if it is false (the
+request secure. Hence a finding, not a verdict: the instance that answered is the right one,
+and the URL's verdict keeps its meaning. What follows if it is false (the
 ``SECURE_SSL_REDIRECT`` loop, CSRF's Origin check) is said as a condition.
 
 With nginx's configuration read, the ``proxy_set_header`` lines in force at the URL's
-location say whether nginx sends any header naming the scheme (``file:line``).
+location say whether nginx sends any header naming the scheme (``file:line``): where none
+does, nothing can tell Django, and the finding is a warning; elsewhere (a header is sent, or
+no configuration was read) it is a note of severity ok: Django's documented setup (the front
+sends X-Forwarded-Proto, SECURE_PROXY_SSL_HEADER reads it, the application server does not)
+looks the same in the answers and is right.
 """
 
 from __future__ import annotations
@@ -73,5 +77,9 @@ def _finding(name: str, found: list[tuple[Observation, EndpointAnswer]],
             f"loop), and a form posted from an https page fails CSRF's Origin check (403).")
     from probe.diagnose.scheme_fix import scheme_fix
 
-    return Finding(SCHEME_NOT_PASSED, Status.WARNING, (name,),
-                   f"{text} {scheme_fix(obs, server, nginx, front)}")
+    fix, sent = scheme_fix(obs, server, nginx, front)
+    # A warning only where the configuration read shows that no header names the scheme:
+    # else a front that sends it to a Django reading it (SECURE_PROXY_SSL_HEADER, the setup
+    # Django documents) is right, and the answers cannot tell it from one that is not.
+    severity = Status.WARNING if sent is False else Status.OK
+    return Finding(SCHEME_NOT_PASSED, severity, (name,), f"{text} {fix}")

@@ -31,10 +31,12 @@ def _reader(server: str | None) -> str:
 
 
 def scheme_fix(obs: Observation, server: str | None, nginx: bool,
-               front: FrontConfig | None) -> str:
+               front: FrontConfig | None) -> tuple[str, bool | None]:
+    """The fix, and whether the configuration read sends a header naming the scheme (None:
+    not read, or the route not decided)."""
     read = _configured(obs, front) if front is not None and nginx else None
     if read is not None:
-        return f"{read} {_reader(server)}"
+        return f"{read[0]} {_reader(server)}", read[1]
     if nginx:
         front_words = (f"nginx sends it with '{ADD}' where the proxy_pass that passes these "
                        f"URLs is (whether it does now, the configuration tells: probe sweep "
@@ -42,10 +44,10 @@ def scheme_fix(obs: Observation, server: str | None, nginx: bool,
     else:
         front_words = (f"The front must send the scheme (nginx: '{ADD}'; Apache mod_proxy: "
                        f"'RequestHeader set X-Forwarded-Proto https')")
-    return f"{front_words}. {_reader(server)}"
+    return f"{front_words}. {_reader(server)}", None
 
 
-def _configured(obs: Observation, front: FrontConfig) -> str | None:
+def _configured(obs: Observation, front: FrontConfig) -> tuple[str, bool] | None:
     """The lines in force at the URL's location, as read; None where the route is not
     decided or passes without proxy_pass."""
     from probe.diagnose.scheme import SCHEME_HEADERS
@@ -66,7 +68,7 @@ def _configured(obs: Observation, front: FrontConfig) -> str | None:
         lines = "; ".join(f"'proxy_set_header {h.name} {h.value}' ({h.where})" for h in sent)
         return (f"nginx sends the scheme to it for {obs.target.url}: {lines}, at "
                 f"{location.describe()} ({location.where}); the application server does not "
-                f"take it.")
+                f"take it, and whether Django reads it the answers do not show.", True)
     level = location.header_set.source
     where = (f"beside the proxy_set_header lines in force there, at {level} (a level with "
              f"lines of its own replaces every inherited one)" if level else
@@ -74,4 +76,6 @@ def _configured(obs: Observation, front: FrontConfig) -> str | None:
     return (f"nginx sends no header naming the scheme for {obs.target.url}: "
             f"{location.describe()} ({location.where}) passes with proxy_pass "
             f"{location.proxy_pass.url} ({location.proxy_pass.where}) and no such "
-            f"proxy_set_header is in force; add '{ADD}' {where}.")
+            f"proxy_set_header is in force, so nothing tells the application the request was "
+            f"https: Django's request.is_secure() is false for it (SECURE_PROXY_SSL_HEADER "
+            f"has no header to read). Add '{ADD}' {where}.", False)
