@@ -77,8 +77,8 @@ def meant_block(obs: Observation, context: SweepContext, front: FrontConfig | No
     if unnamed:
         # The tester's case: the block meant for it had lost its server_name line.
         return (f"the server block meant for {expected} (" + "; ".join(
-            f"the server block at {where} on this port has no server_name: nginx gives it "
-            f"only requests without a Host name, unless it is the address's default server"
+            f"the server block at {where} on this port has no server_name: it matches no "
+            f"host name"
             for where in unnamed) + ")")
     return f"the server block meant for {expected}"
 
