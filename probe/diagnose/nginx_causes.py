@@ -70,7 +70,7 @@ def nginx_diagnosis(obs: Observation, diagnosis: Diagnosis, context: SweepContex
         # configuration, and said why (probe.nginx.unread).
         return _not_decided(nginx_diagnosis(obs, diagnosis, context, None), diagnosis, route)
     if front is not None and route is not None and diagnosis.verdict in UNANSWERED:
-        from probe.diagnose.nginx_unanswered import unanswered, url_route
+        from probe.diagnose.nginx_no_endpoint import unanswered, url_route
 
         return unanswered(obs, diagnosis, context, url_route(obs, context, front), front)
     if diagnosis.verdict in MISROUTES:

@@ -1,5 +1,7 @@
 """``no_endpoint`` through nginx with its route read (``--config``): the step that answered
-instead of the application, with its ``file:line`` and the fix written there.
+instead of the application, with its ``file:line`` and the fix written there; and
+:func:`unanswered`, which sends each unanswered URL here or to :mod:`.nginx_unanswered`'s
+closed connection.
 
 docs/verdicts.md: installing the endpoint is advised only where the route reaches the
 application. Where nginx answers itself (a ``return``, a location serving files, no
@@ -14,10 +16,12 @@ from __future__ import annotations
 import dataclasses
 from urllib.parse import urlsplit
 
+from probe.diagnose.closed import is_closed
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.nginx_unanswered import (
     GATEWAY_CODES,
     block_at,
+    closed_route,
     configured,
     directives,
     last_mapping,
@@ -25,7 +29,7 @@ from probe.diagnose.nginx_unanswered import (
 )
 from probe.diagnose.wording import Diagnosis
 from probe.front import FrontConfig, PredictedRoute, RouteStep
-from probe.model import Cause, Observation
+from probe.model import Cause, Observation, Verdict
 from probe.nginx.text import Directive
 
 
@@ -160,3 +164,23 @@ def _worded(diagnosis: Diagnosis, said: str, fix: str, cause: Cause,
     return dataclasses.replace(diagnosis, cause=cause, explanation=diagnosis.explanation + said,
                                fix=fix, candidates=(),
                                evidence=(*diagnosis.evidence, *configured(*steps)))
+
+
+def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
+               route: PredictedRoute, front: FrontConfig | None) -> Diagnosis:
+    """``diagnosis`` with what nginx's route says, where it is one this module words."""
+    if diagnosis.cause is not None or route.undecided is not None or not route.steps:
+        return diagnosis
+    if diagnosis.verdict is Verdict.UNREACHABLE:
+        return closed_route(obs, diagnosis, context, route, front) if is_closed(obs) \
+            else diagnosis
+    if diagnosis.verdict is Verdict.NO_ENDPOINT:
+        return no_endpoint(obs, diagnosis, context, route, front)
+    return diagnosis
+
+
+def url_route(obs: Observation, context: SweepContext, front: FrontConfig) -> PredictedRoute:
+    """The route of the request that got no endpoint answer: the probe URL's, at its address."""
+    address = obs.target.address or next((s.address for s in reversed(obs.samples)
+                                          if s.address), None)
+    return front.route(obs.target.probe_url(context.manifest.probe.segment), address)

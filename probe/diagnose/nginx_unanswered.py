@@ -24,33 +24,10 @@ from probe.diagnose.identify import SweepContext
 from probe.diagnose.pass_target import own_answer
 from probe.diagnose.wording import Diagnosis
 from probe.front import FrontConfig, PredictedRoute, RouteStep, Source
-from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
+from probe.model import Cause, Evidence, EvidenceKind, Observation
 from probe.nginx.text import Directive
 
 GATEWAY_CODES = ("502", "503", "504")
-
-
-def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
-               route: PredictedRoute, front: FrontConfig | None) -> Diagnosis:
-    """``diagnosis`` with what nginx's route says, where it is one this module words."""
-    if diagnosis.cause is not None or route.undecided is not None or not route.steps:
-        return diagnosis
-    if diagnosis.verdict is Verdict.UNREACHABLE:
-        from probe.diagnose.closed import is_closed
-
-        return _closed(obs, diagnosis, context, route, front) if is_closed(obs) else diagnosis
-    if diagnosis.verdict is Verdict.NO_ENDPOINT:
-        from probe.diagnose.nginx_no_endpoint import no_endpoint
-
-        return no_endpoint(obs, diagnosis, context, route, front)
-    return diagnosis
-
-
-def url_route(obs: Observation, context: SweepContext, front: FrontConfig) -> PredictedRoute:
-    """The route of the request that got no endpoint answer: the probe URL's, at its address."""
-    address = obs.target.address or next((s.address for s in reversed(obs.samples)
-                                          if s.address), None)
-    return front.route(obs.target.probe_url(context.manifest.probe.segment), address)
 
 
 def configured(*steps: RouteStep | None) -> tuple[Evidence, ...]:
@@ -131,7 +108,7 @@ def _closing_ifs(block: Directive | None) -> list[Directive]:
             and any(r.args[:1] == ("444",) for r in d.children("return"))]
 
 
-def _closed(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
+def closed_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             route: PredictedRoute, front: FrontConfig | None) -> Diagnosis:
     host = (urlsplit(obs.target.url).hostname or "").lower()
     site, last = route.step("site"), last_mapping(route)

@@ -34,9 +34,6 @@ if TYPE_CHECKING:
     from probe.front import FrontConfig
 
 SCHEME_NOT_PASSED = "scheme_not_passed"
-SCHEME_HEADERS = ("x-forwarded-proto", "x-forwarded-protocol", "x-forwarded-ssl",
-                  "x-forwarded-scheme", "x-scheme", "forwarded")
-"""Headers a front names the scheme with, as Django's SECURE_PROXY_SSL_HEADER may read one."""
 SHOWN = 3
 
 

@@ -16,6 +16,10 @@ DJANGO = ("or Django: SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'http
 ADD = "proxy_set_header X-Forwarded-Proto $scheme;"
 
 
+SCHEME_HEADERS = ("x-forwarded-proto", "x-forwarded-protocol", "x-forwarded-ssl",
+                  "x-forwarded-scheme", "x-scheme", "forwarded")
+"""Headers a front names the scheme with, as Django's SECURE_PROXY_SSL_HEADER may read one."""
+
 def _reader(server: str | None) -> str:
     """What makes the application see https, for the server that answered."""
     name = (server or "").lower()
@@ -50,7 +54,6 @@ def scheme_fix(obs: Observation, server: str | None, nginx: bool,
 def _configured(obs: Observation, front: FrontConfig) -> tuple[str, bool] | None:
     """The lines in force at the URL's location, as read; None where the route is not
     decided or passes without proxy_pass."""
-    from probe.diagnose.scheme import SCHEME_HEADERS
 
     address = obs.target.address or next((s.address for s in obs.samples if s.address), None)
     route = front.route(obs.target.url, address)
