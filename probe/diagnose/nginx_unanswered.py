@@ -5,8 +5,9 @@ No answer says who was reached, so the predicted route says why, step by step wi
 ``file:line`` (the Apache side does the same in :mod:`.join_unanswered`):
 
 * closed: the route's ``return 444`` (the default server's when no ``server_name`` matched:
-  ``default_server``), else an ``if`` of the block or location holding one (the model does
-  not evaluate ``if`` conditions: the line is named as the one that closes connections there);
+  ``default_server``; or one in an ``if`` whose condition holds for the URL, as the route
+  decides it), else an ``if`` of the block or location holding one, named as what closes
+  connections there;
 * ``no_endpoint``: where the route ends in nginx itself (a ``return``, a location that serves
   files, no location, the default server) that step is the reason and the fix is written
   there; only where the route passes to an application is installing the endpoint advised,
@@ -118,6 +119,15 @@ def closed_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             last.source is not None:
         said = (f" The configuration given says why: {host} goes to {where}, which closes "
                 f"the connection without an answer: return 444 at {last.source}.")
+        if last.rule.startswith("if ("):
+            # The model decided the condition for this request (probe.nginx.flow).
+            said = (f" The configuration given says why: {host} goes to {where}, where "
+                    f"{last.rule}, and its 'return 444' ({last.source}) closes the connection "
+                    f"without an answer.")
+            fix = (f"At {last.source}, let {host} through that condition (add it to the names "
+                   f"the condition accepts), or, if {host} is not to be served, take it out of "
+                   f"the block's server_name ({site.source if site else '?'}).")
+            return _worded(obs, diagnosis, said, fix, None, route.steps)
         if site is not None and site.by == "default":
             fix = (f"Add {host} to the server_name of {meant}: no server_name of this address "
                    f"matches it, so the default server ({site.source}) refuses it with "
@@ -141,9 +151,12 @@ def closed_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         return dataclasses.replace(diagnosis, explanation=diagnosis.explanation + said,
                                    evidence=(*diagnosis.evidence, *configured(*route.steps)))
     cited = "; ".join(f"'if ({' '.join(i.args)}) {{ return 444; }}' at {i.where}" for i in ifs)
+    # The route's own if evaluation (probe.nginx.flow) found it not holding for this host,
+    # or it is in a block the route did not take: what closes is said, not decided.
     said = (f" The configuration given routes it to {where}, which holds {cited}: nginx "
-            f"closes the connection there when the condition holds (the condition is not "
-            f"evaluated here; the closed connection is what it does).")
+            f"closes the connection there when the condition holds; read here, it does not "
+            f"hold for {host}, so the server at this address may not run this configuration "
+            f"('nginx -T' shows what it runs).")
     fix = (f"At {ifs[0].where}, let {host} through that condition (add it to the names the "
            f"condition accepts), or, if {host} is not to be served, take it out of the "
            f"block's server_name ({site.source if site else '?'}).")

@@ -89,7 +89,7 @@ def holds(block: IfBlock, known: dict[str, str]) -> bool | None:
     if not args or args[0] in _TESTS or not args[0].startswith("$"):
         return None
     value = known.get(args[0].replace("{", "").replace("}", ""))
-    if value is None or "$" in "".join(args[2:]):
+    if value is None:
         return None
     if len(args) == 1:
         return value not in ("", "0")
@@ -97,6 +97,9 @@ def holds(block: IfBlock, known: dict[str, str]) -> bool | None:
         return None
     op, operand = args[1], args[2]
     if op in ("=", "!="):
+        # A string operand may hold variables; in a regex '$' is the end anchor.
+        if re.search(r"\$(\w|\{)", operand):
+            return None
         return (value == operand) == (op == "=")
     if op.lstrip("!") in ("~", "~*"):
         regex = _regex(operand, op.endswith("*"))

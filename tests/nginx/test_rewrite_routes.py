@@ -174,3 +174,22 @@ def test_uwsgi_pass_through_a_set_variable(tmp_path: Path) -> None:
     upstream = route.step("upstream")
     assert route.upstream == "unix:/run/app.sock" and upstream is not None
     assert f"set $sock unix:/run/app.sock at {_line(tmp_path, 'set $sock')}" in upstream.rule
+
+
+def test_an_if_regex_anchored_with_a_dollar_is_decided(tmp_path: Path) -> None:
+    """'$' ending a regular expression is its anchor, not a variable (a tester's
+    ``if ($host !~* ^(example.com|localhost)$) { return 444; }``): decided for the URL's host."""
+    server = ("server_name a.test www.a.test;\n"
+              "if ($host !~* ^(a.test|localhost)$) { return 444; }\n"
+              "location / { proxy_pass http://127.0.0.1:9001; }")
+    refused = _route(tmp_path, server, "http://www.a.test/x")
+    assert refused.undecided is None and refused.refused
+    assert refused.steps[-1].decision == "return 444"
+    assert refused.steps[-1].rule.startswith("if ($host !~* ^(a.test|localhost)$) at ")
+    passed = _route(tmp_path, server, "http://a.test/x")
+    assert passed.undecided is None and not passed.refused
+    assert passed.upstream == "127.0.0.1:9001"
+    # A string operand names a variable: only a request decides.
+    guarded = _route(tmp_path, server.replace("!~* ^(a.test|localhost)$", "= $http_x_site"),
+                     "http://a.test/x")
+    assert guarded.undecided is not None and "$http_x_site" not in (guarded.upstream or "")
