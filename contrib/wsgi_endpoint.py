@@ -694,6 +694,23 @@ def _host_allowed(environ: WSGIEnvironment) -> Optional[bool]:
     return bool(domain) and bool(validate(domain, allowed))
 
 
+def _is_secure(environ: WSGIEnvironment) -> Optional[bool]:
+    """Django's request.is_secure() for this request: SECURE_PROXY_SSL_HEADER's header (its
+    first value) equal to the value named, else the server's wsgi.url_scheme. Null where
+    Django is not already imported and configured."""
+    conf = sys.modules.get("django.conf")
+    settings = getattr(conf, "settings", None)
+    if settings is None or not getattr(settings, "configured", False):
+        return None
+    proxy_header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if proxy_header:
+        header, secure_value = proxy_header
+        value = environ.get(header)
+        if isinstance(value, str):
+            return bool(value.split(",", 1)[0].strip() == secure_value)
+    return environ.get("wsgi.url_scheme") == "https"
+
+
 def _force_script_name() -> Optional[str]:
     """Django's FORCE_SCRIPT_NAME: the mount its links and redirects use, whatever the
     environ's SCRIPT_NAME says. Null where Django is not already imported and configured."""
@@ -741,6 +758,10 @@ def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict
             # header a proxy sets, and Django's setting (null outside configured Django).
             "forwarded_prefix": _text(get("HTTP_X_FORWARDED_PREFIX")),
             "force_script_name": _safe(_force_script_name),
+            # Whether the application knows the request came over TLS ended in front: the
+            # header a proxy sets, and Django's request.is_secure() (null outside Django).
+            "forwarded_proto": _text(get("HTTP_X_FORWARDED_PROTO")),
+            "is_secure": _safe(lambda: _is_secure(environ)),
         },
         # mod_wsgi.script_name is the mount point, not the file.
         "script_file": _safe(lambda: _script_file(environ)),

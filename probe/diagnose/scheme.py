@@ -5,18 +5,19 @@ The endpoint reports ``request.scheme`` (the environ's ``wsgi.url_scheme``): ``h
 application server making it https (a proxy header it trusts: gunicorn's
 ``--forwarded-allow-ips``, waitress's ``--trusted-proxy-headers``). Django's
 ``request.is_secure()`` is then true only if ``SECURE_PROXY_SSL_HEADER`` names a header the
-front sends with ``https``; the endpoint reports neither that setting nor that header (it
-reports no other request header), so the answers cannot tell whether Django believes the
-request secure. Hence a finding, not a verdict: the instance that answered is the right one,
-and the URL's verdict keeps its meaning. What follows if it is false (the
-``SECURE_SSL_REDIRECT`` loop, CSRF's Origin check) is said as a condition.
+front sends with ``https``. The endpoint reports it (``request.is_secure``, with the
+``X-Forwarded-Proto`` that arrived): false is a warning that says so, true is no finding (the
+set-up Django documents). Endpoints older than that field do not say; there what follows if it
+is false (the ``SECURE_SSL_REDIRECT`` loop, CSRF's Origin check) is said as a condition. A
+finding, not a verdict: the instance that answered is the right one, and the URL's verdict
+keeps its meaning.
 
-With nginx's configuration read, the ``proxy_set_header`` lines in force at the URL's
-location say whether nginx sends any header naming the scheme (``file:line``): where none
-does, nothing can tell Django, and the finding is a warning; elsewhere (a header is sent, or
-no configuration was read) it is a note of severity ok: Django's documented setup (the front
-sends X-Forwarded-Proto, SECURE_PROXY_SSL_HEADER reads it, the application server does not)
-looks the same in the answers and is right.
+Without ``request.is_secure``, with nginx's configuration read, the ``proxy_set_header``
+lines in force at the URL's location say whether nginx sends any header naming the scheme
+(``file:line``): where none does, nothing can tell Django, and the finding is a warning;
+elsewhere (a header is sent, or no configuration was read) it is a note of severity ok:
+Django's documented setup (the front sends X-Forwarded-Proto, SECURE_PROXY_SSL_HEADER reads
+it, the application server does not) looks the same in the answers and is right.
 """
 
 from __future__ import annotations
@@ -41,6 +42,13 @@ def received_http(answer: EndpointAnswer) -> bool:
     return mapping(answer.raw.get("request")).get("scheme") == "http"
 
 
+def is_secure(answer: EndpointAnswer) -> bool | None:
+    """Django's request.is_secure() as the endpoint reports it (``request.is_secure``);
+    None where it does not (an older endpoint, Django not configured)."""
+    value = mapping(answer.raw.get("request")).get("is_secure")
+    return value if isinstance(value, bool) else None
+
+
 def scheme_findings(observations: Sequence[Observation], results: Sequence[TargetResult],
                     front: FrontConfig | None) -> tuple[Finding, ...]:
     """One finding per instance whose answers to https URLs report scheme http."""
@@ -50,7 +58,8 @@ def scheme_findings(observations: Sequence[Observation], results: Sequence[Targe
             continue
         answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer),
                       None)
-        if answer is not None and received_http(answer):
+        # Django knowing the request secure (SECURE_PROXY_SSL_HEADER read) is the right set-up.
+        if answer is not None and received_http(answer) and is_secure(answer) is not True:
             seen[result.answered_by or answer.label or "?"].append((obs, answer))
     return tuple(_finding(name, found, front) for name, found in seen.items())
 
@@ -64,19 +73,29 @@ def _finding(name: str, found: list[tuple[Observation, EndpointAnswer]],
     server = software(answer)
     by = f" ({server}, server.software)" if server else ""
     nginx = any((s.server or "").lower().startswith("nginx") for s in obs.samples)
-    text = (f"{len(urls)} https URL{'s' if len(urls) > 1 else ''} of {name} reached the "
+    head = (f"{len(urls)} https URL{'s' if len(urls) > 1 else ''} of {name} reached the "
             f"application as plain HTTP: its answers report request.scheme 'http' for "
             f"{shown}. Something in between ended TLS, and the application server{by} did "
-            f"not take the scheme from a proxy header. Django's request.is_secure() is then "
-            f"true only if SECURE_PROXY_SSL_HEADER names a header the front sends with "
-            f"'https'; the answers show neither (the endpoint reports no other request "
-            f"header). If it is false, SECURE_SSL_REDIRECT redirects every page to itself (a "
-            f"loop), and a form posted from an https page fails CSRF's Origin check (403).")
+            f"not take the scheme from a proxy header.")
+    loop = ("SECURE_SSL_REDIRECT redirects every page to itself (a loop), and a form posted "
+            "from an https page fails CSRF's Origin check (403).")
+    told = mapping(answer.raw.get("request")).get("forwarded_proto")
+    arrived = (f"X-Forwarded-Proto {told!r} arrived (request.forwarded_proto)" if told
+               else "no X-Forwarded-Proto arrived (request.forwarded_proto null)")
+    known_false = any(is_secure(a) is False for _, a in found)
+    if known_false:
+        text = (f"{head} Django's request.is_secure() is false for them (request.is_secure; "
+                f"{arrived}): {loop}")
+    else:
+        text = (f"{head} Django's request.is_secure() is then true only if "
+                f"SECURE_PROXY_SSL_HEADER names a header the front sends with 'https'; the "
+                f"answers do not say (this endpoint reports no request.is_secure). If it is "
+                f"false, {loop}")
     from probe.diagnose.scheme_fix import scheme_fix
 
     fix, sent = scheme_fix(obs, server, nginx, front)
     # A warning only where the configuration read shows that no header names the scheme:
     # else a front that sends it to a Django reading it (SECURE_PROXY_SSL_HEADER, the setup
     # Django documents) is right, and the answers cannot tell it from one that is not.
-    severity = Status.WARNING if sent is False else Status.OK
+    severity = Status.WARNING if sent is False or known_false else Status.OK
     return Finding(SCHEME_NOT_PASSED, severity, (name,), f"{text} {fix}")

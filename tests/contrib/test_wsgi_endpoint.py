@@ -35,7 +35,7 @@ TOP_KEYS = {
 }
 REQUEST_KEYS = {"host", "server_name", "server_port", "scheme", "script_name", "path_info",
                 "forwarded_host", "request_uri", "script_url", "host_allowed",
-                "forwarded_prefix", "force_script_name"}
+                "forwarded_prefix", "force_script_name", "forwarded_proto", "is_secure"}
 INNER_BODY = b"inner application"
 
 
@@ -212,7 +212,8 @@ def test_answer_headers_and_exact_fields(we: ModuleType) -> None:
                               "path_info": "/__probe__", "forwarded_host": None,
                               "request_uri": None, "script_url": None,
                               "host_allowed": None, "forwarded_prefix": None,
-                              "force_script_name": None}
+                              "force_script_name": None, "forwarded_proto": None,
+                              "is_secure": None}
     assert doc["server"] == {"software": "Apache/2.4.62 (Debian)", "mod_wsgi_version": None,
                              "multithread": False, "multiprocess": False, "worker_id": None,
                              "listen": None, "hostname": socket.gethostname()}
@@ -754,19 +755,27 @@ DJANGO_SCRIPT = textwrap.dedent("""
         import django.conf
 
     app = endpoint.wrap(lambda environ, start_response: [])
-    environ = {"PATH_INFO": "/__probe__", "REMOTE_ADDR": "127.0.0.1"}
+    environ = {"PATH_INFO": "/__probe__", "REMOTE_ADDR": "127.0.0.1",
+               **json.loads(os.environ.get("PROBE_TEST_ENVIRON", "{}"))}
     setup_testing_defaults(environ)
-    body = b"".join(app(environ, lambda *args: None))
+    body = b"".join(app(dict(environ), lambda *args: None))
     conf = sys.modules.get("django.conf")
+    secure = None
+    if mode == "configured":
+        from django.core.handlers.wsgi import WSGIRequest
+        import io
+        secure = WSGIRequest(dict(environ, **{"wsgi.input": io.BytesIO()})).is_secure()
     print(json.dumps({
         "doc": json.loads(body),
         "django_imported": "django" in sys.modules,
         "configured": None if conf is None else conf.settings.configured,
+        "django_is_secure": secure,
     }))
 """)
 
 
-def run_django_case(mode: str, tmp_path: Path, settings: str = "") -> dict[str, Any]:
+def run_django_case(mode: str, tmp_path: Path, settings: str = "",
+                    environ: dict[str, str] | None = None) -> dict[str, Any]:
     (tmp_path / "probe_test_settings.py").write_text(
         "SECRET_KEY = 'not-reported'\nINSTALLED_APPS = []\nUSE_TZ = True\n" + settings,
         encoding="utf-8")
@@ -774,6 +783,9 @@ def run_django_case(mode: str, tmp_path: Path, settings: str = "") -> dict[str, 
            if k not in {"PYTHONPATH", "WSGI_PROBE_TOKEN", "WSGI_PROBE_TOKEN_FILE"}}
     env["PYTHONPATH"] = str(tmp_path)
     env["DJANGO_SETTINGS_MODULE"] = "probe_test_settings"
+    env["PROBE_TEST_ENVIRON"] = json.dumps(environ or {})
+    if environ and "HTTP_X_PROBE_TOKEN" in environ:  # a proxied request needs the token
+        env["WSGI_PROBE_TOKEN"] = environ["HTTP_X_PROBE_TOKEN"]
     done = subprocess.run([sys.executable, "-c", DJANGO_SCRIPT, str(ENDPOINT), mode],
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -932,3 +944,28 @@ def test_a_nonce_out_of_form_is_ignored(we: ModuleType, nonce: str) -> None:
 def test_nonce_length_bounds(we: ModuleType, nonce: str) -> None:
     assert len(nonce) in (16, 128)
     assert call(we.wrap(Inner()), environ_for(HTTP_X_PROBE_NONCE=nonce)).json["nonce"] == nonce
+
+
+PROXY_SSL = "SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')\n"
+
+
+@pytest.mark.parametrize(("setting", "environ"), [
+    ("", {}),
+    ("", {"wsgi.url_scheme": "https"}),
+    ("", {"HTTP_X_FORWARDED_PROTO": "https"}),
+    (PROXY_SSL, {"HTTP_X_FORWARDED_PROTO": "https"}),
+    (PROXY_SSL, {"HTTP_X_FORWARDED_PROTO": "http"}),
+    (PROXY_SSL, {"HTTP_X_FORWARDED_PROTO": "https, http"}),
+    (PROXY_SSL, {}),
+    (PROXY_SSL, {"wsgi.url_scheme": "https"}),
+])
+def test_is_secure_is_djangos_own(tmp_path: Path, setting: str,
+                                  environ: dict[str, str]) -> None:
+    """request.is_secure is what Django's request.is_secure() says for the same request (the
+    https redirect loop behind a front that ends TLS); null where Django is not configured."""
+    environ = {**environ, "HTTP_X_PROBE_TOKEN": "is-secure-token-0123456789abcdef"}
+    result = run_django_case("configured", tmp_path, setting, environ)
+    assert result["doc"]["request"]["is_secure"] is result["django_is_secure"]
+    assert result["doc"]["request"]["forwarded_proto"] == environ.get("HTTP_X_FORWARDED_PROTO")
+    assert run_django_case("plain", tmp_path, setting, environ)["doc"]["request"][
+        "is_secure"] is None

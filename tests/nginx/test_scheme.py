@@ -32,8 +32,12 @@ http {
 """
 
 
-def _answer(url: str, scheme: str) -> Observation:
+def _answer(url: str, scheme: str, secure: bool | None = None,
+            proto: str | None = None) -> Observation:
     data = ep("alpha", host="alpha.test", mount="", process_group="", application_group="")
+    if secure is not None:
+        data["request"]["is_secure"] = secure
+        data["request"]["forwarded_proto"] = proto
     data["server"] = {"software": "waitress", "mod_wsgi_version": None,
                       "listen": "127.0.0.1:18101"}
     data["request"]["scheme"] = scheme
@@ -43,9 +47,10 @@ def _answer(url: str, scheme: str) -> Observation:
         for s in observed.samples))
 
 
-def _sweep(scheme: str, config: ConfigJoin | None = None) -> Report:
-    return diagnose(parse(MANIFEST), [_answer("https://alpha.test/", scheme),
-                                      _answer("https://alpha.test/shop/", scheme)],
+def _sweep(scheme: str, config: ConfigJoin | None = None, secure: bool | None = None,
+           proto: str | None = None) -> Report:
+    return diagnose(parse(MANIFEST), [_answer("https://alpha.test/", scheme, secure, proto),
+                                      _answer("https://alpha.test/shop/", scheme, secure, proto)],
                     config=config)
 
 
@@ -86,3 +91,16 @@ def test_the_configuration_read_names_where_the_header_goes(tmp_path: Path) -> N
     assert f"'proxy_set_header X-Forwarded-Proto $scheme' ({path}:5)" in found.explanation
     assert "the application server does not take it" in found.explanation
     assert found.severity is Status.OK  # whether Django reads it, the answers do not show
+
+
+def test_the_endpoints_is_secure_decides_without_the_configuration() -> None:
+    """An endpoint reporting request.is_secure: false is a warning from the answers alone,
+    naming the X-Forwarded-Proto that arrived; true (Django reads the header) is no finding."""
+    report = _sweep("http", secure=False, proto="https")
+    [found] = [f for f in report.findings if f.code == "scheme_not_passed"]
+    assert found.severity is Status.WARNING
+    assert ("Django's request.is_secure() is false for them (request.is_secure; "
+            "X-Forwarded-Proto 'https' arrived (request.forwarded_proto))") in found.explanation
+    assert "If it is false" not in found.explanation
+    assert not [f for f in _sweep("http", secure=True, proto="https").findings
+                if f.code == "scheme_not_passed"]
