@@ -185,7 +185,10 @@ def test_an_https_redirect_loop_is_not_silent(apps: Apps, run_nginx: Any, tmp_pa
     _manifest(run, {"blog": [url]}, f'ca_file = "{ca_file}"\n')
     assert _tls_get(run.port, ca_file) == ("301", "https://site-2.example.com/admin/")
     alone = [f for f in run.sweep()["findings"] if f["code"] == "scheme_not_passed"]
-    assert [f["severity"] for f in alone] == ["ok"], alone  # the answers alone cannot tell
+    # The endpoint reports Django's own request.is_secure(): the answers alone decide.
+    assert [f["severity"] for f in alone] == ["warning"], alone
+    assert "request.is_secure() is false for them (request.is_secure; no X-Forwarded-Proto " \
+        "arrived" in alone[0]["explanation"], alone
     report = run.sweep("--config", str(run.nginx.conf))
     assert [t["verdict"] for t in report["targets"]] == ["ok"]
     [finding] = [f for f in report["findings"] if f["code"] == "scheme_not_passed"]
@@ -198,13 +201,15 @@ def test_an_https_redirect_loop_is_not_silent(apps: Apps, run_nginx: Any, tmp_pa
     assert "(waitress" in finding["explanation"] and \
         "--trusted-proxy-headers=x-forwarded-proto" in finding["explanation"], finding
     # the header sent, waitress not trusting it, Django not reading it: still the loop; the
-    # answers cannot tell this from a Django that reads it: the line is named, a note
+    # endpoint says Django believes it insecure though the header arrived: a warning that
+    # names the line that sends it
     sent = run_nginx(block.replace("@UP@", str(plain.port)))
     _manifest(sent, {"blog": [url]}, f'ca_file = "{ca_file}"\n')
     assert _tls_get(sent.port, ca_file) == ("301", "https://site-2.example.com/admin/")
     [note] = [f for f in sent.sweep("--config", str(sent.nginx.conf))["findings"]
               if f["code"] == "scheme_not_passed"]
-    assert note["severity"] == "ok"
+    assert note["severity"] == "warning"
+    assert "X-Forwarded-Proto 'https' arrived (request.forwarded_proto)" in note["explanation"]
     assert f"'proxy_set_header X-Forwarded-Proto $scheme' ({sent.nginx.conf}:" in \
         note["explanation"]
     # the fix applied: waitress trusting the header sees https, no loop, no finding
