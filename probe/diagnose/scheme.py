@@ -91,9 +91,10 @@ def _finding(name: str, found: list[tuple[Observation, EndpointAnswer]],
                 f"SECURE_PROXY_SSL_HEADER names a header the front sends with 'https'; the "
                 f"answers do not say (this endpoint reports no request.is_secure). If it is "
                 f"false, {loop}")
-    from probe.diagnose.scheme_fix import scheme_fix
+    from probe.diagnose.scheme_fix import Seen, scheme_fix
 
-    fix, sent = scheme_fix(obs, server, nginx, front)
+    proto = told if isinstance(told, str) else None
+    fix, sent = scheme_fix(obs, server, nginx, front, Seen(proto, is_secure(answer)))
     # A warning only where the configuration read shows that no header names the scheme:
     # else a front that sends it to a Django reading it (SECURE_PROXY_SSL_HEADER, the setup
     # Django documents) is right, and the answers cannot tell it from one that is not.

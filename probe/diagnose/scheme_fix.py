@@ -4,7 +4,7 @@ application server named by ``server.software``, or Django)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from probe.model import Observation
 
@@ -16,9 +16,18 @@ DJANGO = ("or Django: SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'http
 ADD = "proxy_set_header X-Forwarded-Proto $scheme;"
 
 
+class Seen(NamedTuple):
+    """What an answer says of the scheme header and of Django (``request.forwarded_proto``,
+    ``request.is_secure``; None where the endpoint does not report it)."""
+
+    forwarded_proto: str | None
+    is_secure: bool | None
+
+
 SCHEME_HEADERS = ("x-forwarded-proto", "x-forwarded-protocol", "x-forwarded-ssl",
                   "x-forwarded-scheme", "x-scheme", "forwarded")
 """Headers a front names the scheme with, as Django's SECURE_PROXY_SSL_HEADER may read one."""
+
 
 def _reader(server: str | None) -> str:
     """What makes the application see https, for the server that answered."""
@@ -35,10 +44,11 @@ def _reader(server: str | None) -> str:
 
 
 def scheme_fix(obs: Observation, server: str | None, nginx: bool,
-               front: FrontConfig | None) -> tuple[str, bool | None]:
+               front: FrontConfig | None, seen: Seen | None = None) -> tuple[str, bool | None]:
     """The fix, and whether the configuration read sends a header naming the scheme (None:
-    not read, or the route not decided)."""
-    read = _configured(obs, front) if front is not None and nginx else None
+    not read, or the route not decided). ``seen``: what the answer says of the header and of
+    Django (endpoints that report it)."""
+    read = _configured(obs, front, server, seen) if front is not None and nginx else None
     if read is not None:
         return f"{read[0]} {_reader(server)}", read[1]
     if nginx:
@@ -51,7 +61,23 @@ def scheme_fix(obs: Observation, server: str | None, nginx: bool,
     return f"{front_words}. {_reader(server)}", None
 
 
-def _configured(obs: Observation, front: FrontConfig) -> tuple[str, bool] | None:
+def _taken(server: str | None, seen: Seen | None) -> str:
+    """What became of a header nginx sends, as far as the answers show."""
+    if seen is None or seen.is_secure is None:
+        return "the application server does not take it, and whether Django reads it the " \
+               "answers do not show"
+    if seen.forwarded_proto is None:
+        dropped = (" (waitress, server.software, removes proxy headers it does not trust)"
+                   if (server or "").lower().startswith("waitress") else "")
+        return (f"it did not reach the application (request.forwarded_proto null): something "
+                f"in between removed it{dropped}, and Django's request.is_secure() is false "
+                f"(request.is_secure)")
+    return (f"it arrived (request.forwarded_proto {seen.forwarded_proto!r}) and Django does "
+            f"not read it: request.is_secure() is false (request.is_secure)")
+
+
+def _configured(obs: Observation, front: FrontConfig, server: str | None,
+                seen: Seen | None) -> tuple[str, bool] | None:
     """The lines in force at the URL's location, as read; None where the route is not
     decided or passes without proxy_pass."""
 
@@ -70,8 +96,7 @@ def _configured(obs: Observation, front: FrontConfig) -> tuple[str, bool] | None
     if sent:
         lines = "; ".join(f"'proxy_set_header {h.name} {h.value}' ({h.where})" for h in sent)
         return (f"nginx sends the scheme to it for {obs.target.url}: {lines}, at "
-                f"{location.describe()} ({location.where}); the application server does not "
-                f"take it, and whether Django reads it the answers do not show.", True)
+                f"{location.describe()} ({location.where}); {_taken(server, seen)}.", True)
     level = location.header_set.source
     where = (f"beside the proxy_set_header lines in force there, at {level} (a level with "
              f"lines of its own replaces every inherited one)" if level else
