@@ -136,3 +136,7 @@ class Divergence:
     """For stage ``site``: the front's own block that refuses unknown names on the address,
     as the configuration read needs it (on a TLS address: its ``SSLEngine`` and certificate
     lines); None: the generic one."""
+    address_tls: tuple[str, ...] = ()
+    """For stage ``site``: the lines a new VirtualHost on the request's address needs to speak
+    TLS there (a ``#`` comment saying where they were read, ``SSLEngine on``, the
+    certificate lines); empty on a plain-HTTP address."""

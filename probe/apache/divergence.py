@@ -40,8 +40,11 @@ def divergence(site: Site, route: PredictedRoute, hostname: str, ip: str | None,
     path = urlsplit(route.url).path or "/"
     server = choice.server
     if not _runs(site, server, script, path):
+        tls = tls_of(site, choice.candidates)
         return dataclasses.replace(_site(site, choice, site_step, hostname, script, path),
-                                   refuse_block=refuse_block(site, choice))
+                                   refuse_block=refuse_block(site, choice),
+                                   address_tls=() if tls is None else
+                                   (f"# {tls.comment}", *tls.lines))
     mapping = route.step("mapping")
     if mapping is not None and mapping.source is not None:
         return Divergence("mapping", mapping, None, "url_mapping")
@@ -64,7 +67,9 @@ def divergence(site: Site, route: PredictedRoute, hostname: str, ip: str | None,
     chosen = route.step("process_group")
     if group is not None and route.process_group != group and chosen is not None:
         if chosen.source is not None:
-            return Divergence("process_group", chosen, None, "process_group_scope")
+            return Divergence("process_group", chosen, _group_meant(site, server, group,
+                                                                    chosen.source),
+                              "process_group_scope")
         # No directive gives this script a group: the one meant is not applied, either hidden
         # in a section httpd never reads or never written for it.
         hidden = hidden_group(site, server, group)
@@ -72,6 +77,18 @@ def divergence(site: Site, route: PredictedRoute, hostname: str, ip: str | None,
                           f"gives no process-group=", mount.source)
         return Divergence("process_group", hidden or chosen, meant, "daemon_group_unused")
     return None
+
+
+def _group_meant(site: Site, server: Server, group: str, chosen: Source) -> RouteStep | None:
+    """The ``WSGIDaemonProcess`` of the group meant, as a step; ``by`` is ``server`` when the
+    line that chose the wrong group is a server-level line of the route's VirtualHost
+    (changing it there is the fix: no section inside is broader), else ``section``."""
+    daemon = site.daemon(group)
+    if daemon is None:
+        return None
+    top = any((d.file, d.line) == (chosen.file, chosen.line) for d in server.directives)
+    return RouteStep("process_group", group, f"WSGIDaemonProcess {group}",
+                     source(daemon.directive), by="server" if top else "section")
 
 
 def hidden_group(site: Site, server: Server, group: str) -> RouteStep | None:

@@ -176,8 +176,23 @@ def _rewrite(scope: Sequence[Directive], path: str) -> UrlMapping:
 def _undecided(path: str, steps: Sequence[RouteStep], d: Directive, why: str) -> UrlMapping:
     """A mapping the model stops at: ``d`` decides, in a way it does not follow."""
     rule = why.replace(f" at {d.where}", "", 1)
-    return UrlMapping(path, (*steps, RouteStep("mapping", "undecided", rule, source(d))),
+    # An R flag makes the rule an external redirect whenever it applies, whatever its
+    # conditions and variables: the step says so, for an answer's Location to confirm.
+    decision = REDIRECT_UNDECIDED if is_redirect_rule(d) else "undecided"
+    return UrlMapping(path, (*steps, RouteStep("mapping", decision, rule, source(d))),
                       undecided=why)
+
+
+REDIRECT_UNDECIDED = "redirect, target not decided"
+"""The decision of a RewriteRule step with an R flag the model cannot follow further."""
+
+
+def is_redirect_rule(d: Directive) -> bool:
+    """Whether ``d`` is a RewriteRule with an ``R`` (redirect) flag."""
+    if d.key != "rewriterule":
+        return False
+    flags = [f.strip().lower() for f in d.arg(2).strip("[]").split(",")]
+    return any(f.split("=", 1)[0] in ("r", "redirect") for f in flags)
 
 
 def _expand(target: str, found: re.Match[str] | None) -> str | None:

@@ -34,6 +34,7 @@ from probe.apache.names import (
     process_group,
 )
 from probe.apache.sections import deciding_directive
+from probe.apache.site_fix import SiteFix, site_fix
 from probe.apache.vhost_select import select_vhost
 from probe.front import Divergence, FrontKind, PredictedRoute, RouteStep, Source
 from probe.manifest import is_ip
@@ -75,6 +76,15 @@ class ApacheRoutes:
         hostname, ip, port = _where(route.url, route.address)
         found = intended_script(self.site, route, hostname, ip, port, group, package)
         return None if found is None else (found.script, found.why)
+
+    def site_fix(self, route: PredictedRoute, url: str, expected: str, group: str | None,
+                 meant: Source | None) -> SiteFix | None:
+        """The fix where ``route``'s VirtualHost runs nothing at ``url``'s path (the
+        manifest's URL; :mod:`probe.apache.site_fix`); None: another site of the address
+        claims the name."""
+        hostname, ip, port = _where(route.url, route.address)
+        return site_fix(self.site, select_vhost(self.site, hostname, ip, port), url,
+                        expected, group, meant)
 
     def route(self, url: str, address: str | None) -> PredictedRoute:
         parts = urlsplit(url)

@@ -27,6 +27,7 @@ from probe.diagnose.fronts import host_allowed, mod_wsgi
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.mount_words import mount_fix
 from probe.diagnose.mount_words import told as mount_told
+from probe.diagnose.reload import reload_ways
 from probe.diagnose.uwsgi_words import host_fix as uwsgi_host_fix
 from probe.diagnose.uwsgi_words import is_uwsgi
 from probe.diagnose.wording import Diagnosis
@@ -168,7 +169,8 @@ def _host(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],
                      f" false): {pages}; only this probe, answered before Django runs, got "
                      f"200.{which}"),
         fix=f"Add {wanted!r} to ALLOWED_HOSTS in the settings {where} "
-            f"({' and '.join(settings) or 'its settings module'}).",
+            f"({' and '.join(settings) or 'its settings module'}); Django reads it once, when "
+            f"the process loads, so then {reload_ways(_one_each(bad), capital=False)}.",
         answered_by=diagnosis.answered_by, evidence=(*diagnosis.evidence, *evidence))
 
 

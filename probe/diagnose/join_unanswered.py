@@ -21,10 +21,12 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from probe.apache.route import ApacheRoutes
+from probe.diagnose import redirected
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.server_errors import CONFIG_HINT
 from probe.diagnose.wording import Diagnosis
-from probe.front import Divergence, FrontConfig, PredictedRoute, RouteStep
+from probe.front import Divergence, FrontConfig, PredictedRoute, RouteStep, Source
+from probe.lint.daemon_rules import out_of_reach_fix
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
 
 if TYPE_CHECKING:
@@ -77,6 +79,9 @@ def _configured(steps: tuple[RouteStep, ...]) -> tuple[Evidence, ...]:
 def _no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                  config: ConfigJoin) -> Diagnosis:
     route = _route(obs, context, config.front)
+    found_redirect = redirected.with_route(obs, diagnosis, context, route)
+    if found_redirect is not None:
+        return found_redirect
     if route.undecided is not None or not route.steps:
         return diagnosis
     path = urlsplit(obs.target.url).path or "/"  # the URL's own, as the manifest says it
@@ -105,7 +110,18 @@ def _no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     if meant is not None and meant.source is not None:
         explanation += f" Where {expected} is configured: {meant.rule} ({meant.source})."
     fix = _fix(step, meant, route, path, expected, urlsplit(route.url).hostname or "")
-    evidence = (*diagnosis.evidence, *_configured((*route.steps, *((meant,) if meant else ()))))
+    cited: tuple[Evidence, ...] = ()
+    if step.stage == "site" and step.by != "default" and isinstance(config.front, ApacheRoutes):
+        instance = context.manifest.instances.get(obs.target.expected or "")
+        owned = config.front.site_fix(route, obs.target.url, expected,
+                                      instance.process_group if instance else None,
+                                      meant.source if meant else None)
+        if owned is not None:
+            fix = owned.fix
+            cited = tuple(Evidence(EvidenceKind.CONFIGURED, what, str(where))
+                          for what, where in owned.cites)
+    evidence = (*diagnosis.evidence, *_configured((*route.steps, *((meant,) if meant else ()))),
+                *cited)
     return dataclasses.replace(diagnosis, cause=cause, explanation=explanation, fix=fix,
                                evidence=evidence)
 
@@ -167,7 +183,7 @@ def _daemon_out_of_reach(obs: Observation, diagnosis: Diagnosis, context: SweepC
         logged = (f"The Apache error log has mod_wsgi's message that no daemon process "
                   f"called {group!r} is configured, not a traceback")
     else:
-        fix = f"Move WSGIDaemonProcess {group} ({defined}) outside the VirtualHost."
+        fix = _out_of_reach_fix(config.front, group, step.source)
         logged = (f"The Apache error log has mod_wsgi's 'WSGI0152: Daemon process called "
                   f"{group!r} cannot be accessed by this WSGI application' for it, not a "
                   f"traceback")
@@ -182,6 +198,21 @@ def _daemon_out_of_reach(obs: Observation, diagnosis: Diagnosis, context: SweepC
     return dataclasses.replace(diagnosis, cause=Cause.UNDEFINED_DAEMON,
                                explanation=explanation, fix=fix + " Then reload Apache.",
                                evidence=tuple(evidence))
+
+
+def _out_of_reach_fix(front: FrontConfig, group: str, naming: Source) -> str:
+    """lint's fix for the group named at ``naming`` (its own idle group leads, if any)."""
+    assert isinstance(front, ApacheRoutes)  # _definition found the group in Apache's model
+    site = front.site
+    use = next((u for u in site.group_uses
+                if (u.directive.file, u.directive.line) == (naming.file, naming.line)), None)
+    daemon = site.daemon(group)
+    assert daemon is not None
+    if use is None:
+        return f"Move WSGIDaemonProcess {group} ({daemon.directive.where}) outside the " \
+               f"VirtualHost."
+    fix = out_of_reach_fix(site, use.directive, use.server, daemon)
+    return fix[0].upper() + fix[1:] + "."
 
 
 def _definition(front: FrontConfig, group: str) -> str | None:

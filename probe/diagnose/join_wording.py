@@ -73,7 +73,7 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     first = (f"{url} {meant_for}; the answer is what the configuration given predicts "
              f"({_summary(route)}).")
     if found.stage == "site" and meant is not None and meant.stage == "address":
-        why, fix = _elsewhere(route, leaves, meant, host, expected)
+        why, fix = _elsewhere(route, leaves, meant, host, expected, found.address_tls)
     elif found.stage == "site":
         why = f"The route leaves the intended one at the site: {leaves.rule} ({leaves.source})."
         if meant is not None:
@@ -103,14 +103,14 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         else:
             fix = f"Give {expected} a mount for {path} before the one at {leaves.source}."
     else:
-        why, fix = _process_group(found, expected)
+        why, fix = _process_group(found, expected, route.step("mount"))
     told = "".join(f" probe lint reports {code} at {where}: {message}."
                    for code, where, message in lint)
     return dataclasses.replace(diagnosis, explanation=f"{first} {why}{told}", fix=fix)
 
 
 def _elsewhere(route: PredictedRoute, leaves: RouteStep, meant: RouteStep, host: str,
-               expected: str) -> tuple[str, str]:
+               expected: str, tls: Sequence[str] = ()) -> tuple[str, str]:
     """The site meant is on another address or port than the request went to: no name on
     this one can reach it (an alias added here would graft the name onto another site)."""
     went = route.address or "the address probed"
@@ -125,6 +125,13 @@ def _elsewhere(route: PredictedRoute, leaves: RouteStep, meant: RouteStep, host:
                f"*:{port}>) so that names are compared among every VirtualHost of the port, "
                f"or send {host}'s requests to another address of the port, where "
                f"{meant.decision} answers it by name ({connect}).")
+    elif tls:
+        fix = (f"Send {host}'s requests where {meant.decision} listens (the URL's port, or "
+               f"{connect}), or, if it should answer at {went} too, give it a VirtualHost of "
+               f"its own there that speaks TLS (not {went} added to the <VirtualHost> line "
+               f"at {meant.source}: that VirtualHost has no SSLEngine on for {went}, and "
+               f"the first VirtualHost of an address decides whether the port speaks TLS "
+               f"for every site on it):\n{_tls_vhost(went, host, meant, tls)}")
     else:
         fix = (f"Send {host}'s requests where {meant.decision} listens (the URL's port, or "
                f"{connect}), or, if it should answer at {went} too, add that address to its "
@@ -132,11 +139,25 @@ def _elsewhere(route: PredictedRoute, leaves: RouteStep, meant: RouteStep, host:
     return why, fix
 
 
-def _process_group(found: Divergence, expected: str) -> tuple[str, str]:
+def _tls_vhost(went: str, host: str, meant: RouteStep, tls: Sequence[str]) -> str:
+    """A VirtualHost for ``host`` on the TLS address ``went``, its TLS lines as read."""
+    port = went.rpartition(":")[2]
+    body = [f"    {line}" for line in tls]
+    return "\n".join([f"<VirtualHost *:{port}>", f"    ServerName {host}", *body,
+                      f"    # the WSGI lines of {meant.decision} ({meant.source}); a "
+                      f"WSGIDaemonProcess inside that VirtualHost must move outside it to "
+                      f"serve both", "</VirtualHost>"])
+
+
+def _process_group(found: Divergence, expected: str,
+                   mount_step: RouteStep | None) -> tuple[str, str]:
     """Why and fix at the daemon process group: a directive applies too broadly, or none
     applies (written for another place, or hidden in a section httpd never reads)."""
     leaves, meant = found.step, found.meant
     first = "The route leaves the intended one at the daemon process group: "
+    if found.cause == "process_group_scope" and meant is not None:
+        return f"{first}{leaves.rule} ({leaves.source}).", _scope_fix(leaves, meant,
+                                                                       expected, mount_step)
     if found.cause != "daemon_group_unused" or meant is None:
         return (f"{first}{leaves.rule} ({leaves.source})."), (
             f"At {leaves.source}, make the process group apply only where meant (a "
@@ -154,6 +175,23 @@ def _process_group(found: Divergence, expected: str) -> tuple[str, str]:
             f"embedded."), (
         f"Add process-group={group} to {mount} (or 'WSGIProcessGroup {group}' in a "
         f"<Location> for that mount or a <Directory> holding its script).")
+
+
+def _scope_fix(leaves: RouteStep, meant: RouteStep, expected: str,
+               mount: RouteStep | None) -> str:
+    """A group line that gives the wrong group: named with the group meant (its
+    WSGIDaemonProcess line), and the option that fits where the line sits."""
+    group = meant.decision
+    on_mount = (f"process-group={group} on the mount of {expected}"
+                + (f" ({mount.source})" if mount is not None and mount.source else ""))
+    defined = f"WSGIDaemonProcess {group} at {meant.source}"
+    if meant.by == "server":
+        return (f"At {leaves.source}, name the group meant for {expected}: WSGIProcessGroup "
+                f"{group} ({defined}); the line applies to its whole VirtualHost. Or put "
+                f"{on_mount}.")
+    return (f"At {leaves.source}, make the process group apply only where meant: a "
+            f"<Location> for the mount of {expected} with WSGIProcessGroup {group} "
+            f"({defined}), listed after the broader section, or {on_mount}.")
 
 
 def _summary(route: PredictedRoute) -> str:

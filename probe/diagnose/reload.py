@@ -69,6 +69,13 @@ def _uwsgi(pid: int | None, ppid: int | None) -> str:
 def reload_fix(answers: Sequence[EndpointAnswer], *, capital: bool = True) -> str:
     """One sentence per way of reloading among ``answers``' servers, each naming its
     processes when there are several; ``capital``: it starts a sentence."""
+    return (f"{reload_ways(answers, capital=capital)}. Then probe again and check that every "
+            f"pid reports the same code.version.")
+
+
+def reload_ways(answers: Sequence[EndpointAnswer], *, capital: bool = True) -> str:
+    """The ways of reloading ``answers``' servers, without a full stop (settings read at
+    load, such as ALLOWED_HOSTS, change only with it too)."""
     ways: dict[str, list[EndpointAnswer]] = {}
     for answer in answers:
         ways.setdefault(_one(answer), []).append(answer)
@@ -76,10 +83,7 @@ def reload_fix(answers: Sequence[EndpointAnswer], *, capital: bool = True) -> st
         (text,) = ways
     else:
         text = "; ".join(f"for {places(group)}: {way}" for way, group in ways.items())
-    if capital:
-        text = text[0].upper() + text[1:]
-    return (f"{text}. Then probe again and check that every pid reports the same "
-            f"code.version.")
+    return text[0].upper() + text[1:] if capital else text
 
 
 def deploy_fix(want: str, answers: Sequence[EndpointAnswer]) -> str:

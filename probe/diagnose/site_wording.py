@@ -68,9 +68,10 @@ def default_site(url: str, expected: str | None, who: str, shown: str, vhost: st
         explanation=(f"{_target(url, expected)} was answered by {who} from {_site(vhost)}"
                      f"{why}. Cause undetermined: "
                      f"{' or '.join(c.cause.value for c in candidates)}."),
+        # Without the block the sentence ends here; with it, the block ends its own line.
         fix=(f"{_owner(host, expected)} and make the first site of this address refuse "
-             f"unknown names{':' + chr(10) + refuse if refuse else ''}\nIf the default site "
-             f"claims it, remove that name there. {CONFIG_HINT}"),
+             f"unknown names{':' + chr(10) + refuse + chr(10) if refuse else '. '}If the "
+             f"default site claims it, remove that name there. {CONFIG_HINT}"),
         answered_by=shown, evidence=evidence, candidates=candidates)
 
 

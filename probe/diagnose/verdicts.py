@@ -16,7 +16,7 @@ from typing import cast
 
 from probe.apache.names import vhost_of
 from probe.deploy_time import Cutoff, RestartCutoffs, as_cutoffs
-from probe.diagnose import causes_runtime, causes_tls, server_errors, wording
+from probe.diagnose import causes_runtime, causes_tls, redirected, server_errors, wording
 from probe.diagnose.answer_names import distinct_by, place, places, share
 from probe.diagnose.disagreement import disagreement as disagreement_of
 from probe.diagnose.identify import SweepContext
@@ -54,7 +54,8 @@ def diagnose_target(
     not_endpoint = [s for s in samples if s.endpoint is None]
     if not_endpoint:
         probe_url = obs.target.probe_url(context.manifest.probe.segment)
-        return wording.no_endpoint(probe_url, not_endpoint[-1], token_sent=context.token_sent)
+        return redirected.without_route(obs, wording.no_endpoint(
+            probe_url, not_endpoint[-1], token_sent=context.token_sent), context)
     untrusted = _untrusted(obs, context)
     if untrusted:
         return untrusted

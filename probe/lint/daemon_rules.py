@@ -3,6 +3,7 @@ VirtualHost using them, or never used."""
 
 from __future__ import annotations
 
+from probe.apache.config import Directive
 from probe.apache.model import DaemonGroup, GroupUse, Server, Site
 from probe.apache.names import GLOBAL, is_per_request
 from probe.lint.findings import ConfigFinding, Severity
@@ -60,8 +61,28 @@ def _reach(site: Site, use: GroupUse) -> list[ConfigFinding]:
         f"{use.directive.name} uses process group {name!r} for requests to "
         f"{out_of_reach[0].describe()}, but it is defined inside {daemon.server.describe()}: "
         f"a daemon group defined in a VirtualHost only serves that host name (mod_wsgi "
-        f"answers 500)",
-        f"move WSGIDaemonProcess {name} ({daemon.directive.where}) outside the VirtualHost")]
+        f"answers 500)", out_of_reach_fix(site, use.directive, use.server, daemon))]
+
+
+def out_of_reach_fix(site: Site, naming: Directive, server: Server,
+                     daemon: DaemonGroup) -> str:
+    """The fix for a group named at ``naming`` for ``server`` but defined in another
+    VirtualHost. Where ``server`` defines a group of its own that runs nothing, the name is
+    most likely copied from the other site: naming its own group leads; moving the other
+    out would run two applications in one daemon."""
+    move = f"move WSGIDaemonProcess {daemon.name} ({daemon.directive.where}) outside the " \
+           f"VirtualHost"
+    own = None if server.is_main else next(
+        (d for d in site.daemons if d.server is server and d is not daemon
+         and not _used(site, d)), None)
+    if own is None:
+        return move
+    named = f"process-group={own.name}" if naming.key != "wsgiprocessgroup" else \
+        f"{naming.name} {own.name}"
+    return (f"at {naming.where}, name the group this VirtualHost defines and nothing runs "
+            f"in: {named} (WSGIDaemonProcess {own.name} at {own.directive.where}); only if "
+            f"both sites are meant to run in one daemon, {move}, and the two applications "
+            f"then share the processes of {daemon.name}")
 
 
 def _never_applies(use: GroupUse) -> ConfigFinding:

@@ -1,0 +1,115 @@
+"""The fix for a URL whose VirtualHost runs no WSGI application at its path, when no other
+site on the address is meant: "stop claiming the name" is right only where another
+VirtualHost of the same address claims it too.
+
+Three cases, each from lines read:
+
+* the VirtualHost is the only one for its IP address (``<VirtualHost 127.0.0.1:80>``), so
+  httpd never compares names there and the ``*:80`` VirtualHost that claims the name is
+  never reached on that IP: the address lines are the fix;
+* the VirtualHost owns the name and mounts the expected application elsewhere
+  (``WSGIScriptAlias /weblate``): the manifest's URL or the mount must change;
+* it owns the name and mounts nothing for the path: a mount is missing there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from probe.apache.hostnames import name_matches
+from probe.apache.model import Server, Site
+from probe.apache.vhost_select import VhostChoice
+from probe.front import Source
+
+
+@dataclass(frozen=True)
+class SiteFix:
+    fix: str
+    cites: tuple[tuple[str, Source], ...] = ()  # (what, where) the fix relies on
+
+
+def site_fix(site: Site, choice: VhostChoice, url: str, expected: str,
+             group: str | None, meant: Source | None) -> SiteFix | None:
+    """The fix at the site step, or None where another VirtualHost of the same address
+    claims the name (the caller's "stop claiming" is then right)."""
+    if choice.undecided is not None or choice.address is None:
+        return None
+    server = choice.server
+    hostname = (urlsplit(url).hostname or "").lower()
+    if choice.by == "only" and choice.address.host != "*":
+        hidden = _claiming(site, hostname, choice.address.port)
+        if hidden is not None:
+            return _address_fix(server, hidden, str(choice.address))
+    meant_server = _server_at(site, meant) if meant is not None else None
+    if meant_server is not None and meant_server is not server and \
+            any(c is meant_server for c in choice.candidates):
+        return None
+    if choice.by not in ("name", "only"):
+        return None
+    reached = "which claims this name" if choice.by == "name" else \
+        f"the only VirtualHost for {choice.address}"
+    return _mount_fix(site, server, reached, url, expected, group)
+
+
+def _claiming(site: Site, hostname: str, port: int | None) -> Server | None:
+    """The first wildcard-address VirtualHost of the port that claims ``hostname``."""
+    return next((v for v in site.vhosts if any(a.host == "*" and a.port in (None, port)
+                                               for a in v.addresses)
+                 and name_matches(v.server_name, v.aliases, hostname)), None)
+
+
+def _opening(server: Server) -> str:
+    return f"<VirtualHost {' '.join(str(a) for a in server.addresses)}>"
+
+
+def _address_fix(server: Server, hidden: Server, address: str) -> SiteFix:
+    port = address.rpartition(":")[2]
+    return SiteFix(
+        f"At {server.where}, write <VirtualHost *:{port}> instead of {_opening(server)}: "
+        f"while it is the only VirtualHost for {address}, httpd never compares names on that "
+        f"address and {hidden.describe()}, which claims the name, is "
+        f"never reached there; or add {address} to the <VirtualHost> line of "
+        f"{hidden.describe()}.",
+        ((_opening(server), Source(server.file, server.line)),
+         (_opening(hidden), Source(hidden.file, hidden.line))))
+
+
+def _mount_fix(site: Site, server: Server, reached: str, url: str, expected: str,
+               group: str | None) -> SiteFix:
+    path = urlsplit(url).path or "/"
+    own = [a for a in site.aliases_for(server) if not a.handler and not a.is_match]
+    mine = [a for a in own if group is not None and a.process_group == group] or \
+        (own if len({a.target for a in own}) == 1 else [])
+    if mine:
+        app = mine[0]
+        listed = _below(url, app.mount)
+        return SiteFix(
+            f"{server.describe()}, {reached}, mounts "
+            f"{app.target} at {app.mount} ({app.where}), not at {path}: list {listed} for "
+            f"{expected} in the manifest instead of {url}, or mount the application at "
+            f"{path} (WSGIScriptAlias {path} {app.target}) if it must answer there.",
+            ((f"{app.directive.name} {app.mount}", Source(app.directive.file,
+                                                          app.directive.line)),))
+    return SiteFix(
+        f"{server.describe()}, {reached}, mounts no WSGI "
+        f"application at {path}: add the mount of {expected} there (WSGIScriptAlias {path} "
+        f"with its WSGI script), or list the URL where {expected} is mounted in the "
+        f"manifest.")
+
+
+def _below(url: str, mount: str) -> str:
+    """``url`` with the mount's path in front of its own: the URL under that mount."""
+    parts = urlsplit(url)
+    path = mount.rstrip("/") + "/" + (parts.path or "/").lstrip("/")
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def _server_at(site: Site, where: Source) -> Server | None:
+    """The VirtualHost that holds the line at ``where``."""
+    for server in site.vhosts:
+        if (server.file, server.line) == (where.file, where.line) or any(
+                (d.file, d.line) == (where.file, where.line) for d in server.directives):
+            return server
+    return None
+

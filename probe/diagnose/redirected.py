@@ -1,0 +1,118 @@
+"""A ``no_endpoint`` URL whose probe request was redirected (a 3xx with ``Location``), and
+one whose instance answered the endpoint at another URL of the same host.
+
+The probe follows no redirect: a 301 to https is the answer of the redirect, not of a
+missing endpoint, and the advice is to probe where it leads. With ``--config`` the
+configuration's redirect step (``Redirect``, a ``RewriteRule`` with an ``R`` flag, even one
+whose conditions or variables the model does not evaluate) is cited at its ``file:line``;
+the answer's own ``Location`` shows that it applied.
+
+Where the same instance answered the endpoint at another URL of the same host in this sweep,
+the endpoint is installed: "install the endpoint" does not lead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.wording import Diagnosis
+from probe.front import PredictedRoute, RouteStep
+from probe.model import Cause, Evidence, EvidenceKind, Observation, Sample
+
+_INSTALL = "Install the endpoint"
+
+
+def redirect_sample(obs: Observation) -> Sample | None:
+    """The last answer that is a redirect with a ``Location``, if the last answer is one."""
+    last = next((s for s in reversed(obs.samples) if s.endpoint is None), None)
+    if last is None or last.status_code is None or not 300 <= last.status_code < 400 or \
+            not last.location:
+        return None
+    return last
+
+
+def _leads_to(obs: Observation, sample: Sample, segment: str) -> str:
+    """The URL to list instead: the ``Location`` less the probe segment it carried on."""
+    location = urljoin(obs.target.probe_url(segment), sample.location or "")
+    parts = urlsplit(location)
+    if not parts.path.endswith("/" + segment):
+        return location
+    return urlunsplit((parts.scheme, parts.netloc, parts.path[:-len(segment)], "", ""))
+
+
+def _listed(context: SweepContext, expected: str | None, url: str) -> bool:
+    instance = context.manifest.instances.get(expected or "")
+    return instance is not None and any(u.rstrip("/") == url.rstrip("/")
+                                        for u in instance.urls)
+
+
+def _redirect_fix(obs: Observation, context: SweepContext, sample: Sample) -> str:
+    target = _leads_to(obs, sample, context.manifest.probe.segment)
+    expected = obs.target.expected or "the expected instance"
+    if _listed(context, obs.target.expected, target):
+        return (f"The manifest lists {target} for {expected} already: take {obs.target.url} "
+                f"out of its urls (the probe follows no redirect, so this URL reaches no "
+                f"application), or, if {obs.target.url} itself must be served, take it out "
+                f"of the redirect.")
+    return (f"Probe the URL the redirect leads to: list {target} for {expected} in the "
+            f"manifest instead of {obs.target.url} (the probe follows no redirect), or, if "
+            f"{obs.target.url} itself must be served, take it out of the redirect.")
+
+
+def _redirect_step(route: PredictedRoute) -> RouteStep | None:
+    return next((s for s in route.steps if s.stage == "mapping" and s.source is not None
+                 and s.decision.startswith("redirect")), None)
+
+
+def with_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
+               route: PredictedRoute) -> Diagnosis | None:
+    """The diagnosis of a redirected probe request whose route (``--config``) has a
+    redirect step; None when the answer is no redirect or the route has none."""
+    sample = redirect_sample(obs)
+    step = _redirect_step(route)
+    if sample is None or step is None:
+        return None
+    assert step.source is not None
+    conditional = "" if not route.undecided else (
+        f" (the model does not evaluate all of it: {route.undecided}; the answer's Location "
+        f"shows that it applied)")
+    explanation = (f"{diagnosis.explanation} The configuration given redirects this path "
+                   f"before any WSGI application runs: {step.rule} ({step.source}), an "
+                   f"external redirect{conditional}.")
+    site = route.step("site")
+    evidence = (*diagnosis.evidence,
+                Evidence(EvidenceKind.OBSERVED, f"HTTP {sample.status_code}, Location: "
+                         f"{sample.location}", obs.target.probe_url(
+                             context.manifest.probe.segment)),
+                *(Evidence(EvidenceKind.CONFIGURED, s.rule, str(s.source))
+                  for s in (site, step) if s is not None and s.source is not None))
+    return dataclasses.replace(diagnosis, cause=Cause.URL_MAPPING, explanation=explanation,
+                               fix=_redirect_fix(obs, context, sample), evidence=evidence)
+
+
+def _answered_nearby(obs: Observation, context: SweepContext) -> str | None:
+    """Another URL of the same host where the expected instance answered the endpoint."""
+    host = urlsplit(obs.target.url).hostname
+    for other, _ in context.answers_of(obs.target.expected or ""):
+        if other.target.url != obs.target.url and urlsplit(other.target.url).hostname == host:
+            return other.target.url
+    return None
+
+
+def without_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext) -> Diagnosis:
+    """The answers-alone ``no_endpoint`` diagnosis, led by what the sweep observed."""
+    sample = redirect_sample(obs)
+    nearby = _answered_nearby(obs, context)
+    expected = obs.target.expected or "the expected instance"
+    if sample is not None:
+        fix = _redirect_fix(obs, context, sample)
+        if nearby is None:
+            fix += f" If the target is not served either: {diagnosis.fix}"
+        return dataclasses.replace(diagnosis, fix=fix)
+    if nearby is None or not diagnosis.fix.startswith(_INSTALL):
+        return diagnosis
+    return dataclasses.replace(diagnosis, fix=(
+        f"The endpoint is installed in {expected}: {nearby}, on the same host, got its answer "
+        f"in this sweep. Check which application the server routes this path to."))

@@ -1,0 +1,188 @@
+"""Fixes a tester applied to real Apache configurations (Weblate, devstack horizon,
+graphite-web) and found wrong: "stop claiming" a name the VirtualHost owns or never claims,
+"install the endpoint" for a redirect, a daemon group moved out instead of the site's own
+used, an address added to a plain-HTTP VirtualHost line on a TLS port, a process group fix
+without the group. Each is checked here on the configuration model; the real-Apache tests
+that apply them are in tests/integration/test_applied_fixes.py."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from probe import manifest
+from probe.apache.config import parse_text
+from probe.apache.model import build_site
+from probe.apache.route import ApacheRoutes
+from probe.diagnose import ConfigJoin, diagnose
+from probe.lint import lint_paths
+from probe.manifest import Target
+from probe.model import Cause, Observation, Report, Sample, TargetResult, Verdict
+
+from .test_diagnose import answered, ep, status
+
+AT = "127.0.0.1:8080"
+
+
+def config(text: str) -> ConfigJoin:
+    routes = ApacheRoutes(build_site(parse_text(textwrap.dedent(text), "t.conf"),
+                                     read_scripts=False))
+    return ConfigJoin(routes, {}, routes.divergence, routes.intended, routes.refuse_block)
+
+
+def obs(url: str, expected: str, *samples: Sample) -> Observation:
+    """An observation of ``url`` sent to the address every configuration here listens on."""
+    return Observation(Target(url, expected, AT), samples)
+
+
+def one(report: Report, url: str) -> TargetResult:
+    return next(t for t in report.targets if t.url == url)
+
+
+WEBLATE = """\
+<VirtualHost *:8080>
+    ServerName default.invalid
+</VirtualHost>
+<VirtualHost *:8080>
+    ServerName weblate.example.org
+    WSGIDaemonProcess weblate python-path=/srv/weblate
+    WSGIProcessGroup weblate
+    WSGIScriptAlias /weblate /srv/weblate/wsgi.py process-group=weblate
+</VirtualHost>
+"""
+
+WEBLATE_MANIFEST = """\
+[probe]
+connect = "127.0.0.1:8080"
+[instances.weblate]
+label = "weblate"
+process_group = "weblate"
+urls = ["http://weblate.example.org/"]
+"""
+
+
+def test_a_site_that_owns_the_name_is_told_its_mount_not_to_stop_claiming() -> None:
+    url = "http://weblate.example.org/"
+    m = manifest.parse(WEBLATE_MANIFEST, "m.toml")
+    found = one(diagnose(m, [obs(url, "weblate", status(403))], config=config(WEBLATE)), url)
+    assert found.verdict is Verdict.NO_ENDPOINT
+    assert found.fix is not None and "stop claiming" not in found.fix, found.fix
+    assert "mounts /srv/weblate/wsgi.py at /weblate (t.conf:8)" in found.fix, found.fix
+    assert "list http://weblate.example.org/weblate/ for weblate" in found.fix, found.fix
+
+
+def test_an_ip_vhost_without_names_is_told_its_address_not_to_stop_claiming() -> None:
+    text = "<VirtualHost 127.0.0.1:8080>\n    DocumentRoot /srv/html\n</VirtualHost>\n" + WEBLATE
+    url = "http://weblate.example.org/weblate/"
+    m = manifest.parse(WEBLATE_MANIFEST.replace('example.org/"', 'example.org/weblate/"'),
+                       "m.toml")
+    found = one(diagnose(m, [obs(url, "weblate", status(404))], config=config(text)), url)
+    assert found.fix is not None and "stop claiming" not in found.fix, found.fix
+    assert found.fix.startswith("At t.conf:1, write <VirtualHost *:8080> instead of "
+                                "<VirtualHost 127.0.0.1:8080>"), found.fix
+
+
+X_SITE = """\
+<VirtualHost *:8080>
+    ServerName x.example.com
+    Redirect / https://x.example.com:8443/
+</VirtualHost>
+<VirtualHost *:8443>
+    ServerName x.example.com
+    WSGIScriptAlias / /srv/x/wsgi.py
+</VirtualHost>
+<VirtualHost *:8080>
+    ServerName graphite
+    RewriteEngine on
+    RewriteCond %{HTTPS} off
+    RewriteRule ^(.*)$ https://%{HTTP_HOST}$1 [R=301,L]
+    WSGIScriptAlias / /srv/graphite/wsgi.py
+</VirtualHost>
+"""
+
+X_MANIFEST = """\
+[probe]
+connect = "127.0.0.1:8080"
+[instances.x]
+label = "x"
+urls = ["http://x.example.com/", "http://x.example.com/about/"]
+[instances.graphite]
+label = "graphite"
+urls = ["http://graphite/"]
+"""
+
+
+def _redirects(with_config: bool) -> Report:
+    m = manifest.parse(X_MANIFEST, "m.toml")
+    seen = [obs("http://x.example.com/", "x",
+                status(301, location="https://x.example.com:8443/__probe__")),
+            obs("http://x.example.com/about/", "x",
+                answered(ep("x", host="x.example.com"))),
+            obs("http://graphite/", "graphite",
+                status(301, location="https://graphite/__probe__"))]
+    return diagnose(m, seen, config=config(X_SITE) if with_config else None)
+
+
+def test_a_redirect_line_is_the_cause_not_another_port_claiming_the_name() -> None:
+    found = one(_redirects(True), "http://x.example.com/")
+    assert (found.verdict, found.cause) == (Verdict.NO_ENDPOINT, Cause.URL_MAPPING)
+    assert found.fix is not None and "stop claiming" not in found.fix, found.fix
+    assert "Redirect / https://x.example.com:8443/ matches /__probe__ (t.conf:3)" in \
+        found.explanation
+    assert "list https://x.example.com:8443/ for x in the manifest" in found.fix, found.fix
+
+
+def test_a_rewrite_with_an_r_flag_is_a_redirect_whatever_its_variables() -> None:
+    found = one(_redirects(True), "http://graphite/")
+    assert (found.verdict, found.cause) == (Verdict.NO_ENDPOINT, Cause.URL_MAPPING)
+    assert found.fix is not None and not found.fix.startswith("Install"), found.fix
+    assert "(t.conf:13)" in found.explanation and "external redirect" in found.explanation
+    assert "list https://graphite/ for graphite" in found.fix
+
+
+def test_without_config_a_redirect_and_a_sibling_answer_do_not_lead_with_install() -> None:
+    report = _redirects(False)
+    x = one(report, "http://x.example.com/")
+    assert x.fix is not None and x.fix.startswith("Probe the URL the redirect leads to: "
+                                                  "list https://x.example.com:8443/"), x.fix
+    assert "Install the endpoint" not in x.fix  # x answered at /about/ on the same host
+    graphite = one(report, "http://graphite/")
+    assert graphite.fix is not None and "Install the endpoint" in graphite.fix  # only after
+
+
+def test_a_404_next_to_an_answer_of_the_same_instance_does_not_lead_with_install() -> None:
+    m = manifest.parse(X_MANIFEST, "m.toml")
+    report = diagnose(m, [obs("http://x.example.com/", "x", status(404)),
+                          obs("http://x.example.com/about/", "x",
+                              answered(ep("x", host="x.example.com")))])
+    found = one(report, "http://x.example.com/")
+    assert found.fix is not None and found.fix.startswith(
+        "The endpoint is installed in x: http://x.example.com/about/"), found.fix
+
+
+HORIZON = """\
+<VirtualHost *:80>
+    ServerName weblate.example.org
+    WSGIDaemonProcess weblate python-path=/srv/weblate
+    WSGIProcessGroup weblate
+    WSGIScriptAlias / @ROOT@/weblate.wsgi
+</VirtualHost>
+<VirtualHost *:80>
+    ServerName horizon.example.org
+    WSGIScriptAlias / @ROOT@/horizon.wsgi
+    WSGIDaemonProcess horizon python-path=/srv/horizon
+    WSGIProcessGroup weblate
+</VirtualHost>
+"""
+
+
+def test_lint_leads_with_the_vhosts_own_idle_group_not_the_move(tmp_path: Path) -> None:
+    for name in ("weblate.wsgi", "horizon.wsgi"):
+        (tmp_path / name).write_text("")
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(HORIZON.replace("@ROOT@", str(tmp_path)))
+    [fix] = [f.fix or "" for f in lint_paths([conf]).findings if f.code == "undefined_daemon"]
+    assert fix.startswith(f"at {conf}:11, name the group this VirtualHost defines and "
+                          f"nothing runs in: WSGIProcessGroup horizon "
+                          f"(WSGIDaemonProcess horizon at {conf}:10)"), fix
+    assert "share the processes of weblate" in fix, fix
