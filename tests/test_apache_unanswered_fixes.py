@@ -186,3 +186,119 @@ def test_lint_leads_with_the_vhosts_own_idle_group_not_the_move(tmp_path: Path) 
                           f"nothing runs in: WSGIProcessGroup horizon "
                           f"(WSGIDaemonProcess horizon at {conf}:10)"), fix
     assert "share the processes of weblate" in fix, fix
+
+
+def test_a_500_from_a_copied_group_name_leads_with_the_vhosts_own_group(
+        tmp_path: Path) -> None:
+    text = HORIZON.replace("*:80", "*:8080").replace("@ROOT@", "/srv")
+    m = manifest.parse('[probe]\nconnect = "127.0.0.1:8080"\n[instances.horizon]\n'
+                       'label = "horizon"\nurls = ["http://horizon.example.org/"]\n', "m.toml")
+    found_config = config(text)
+    findings = {(f.file, f.line): (f.code, f.message) for f in lint_paths(
+        [_written(tmp_path, text)]).findings}
+    keyed = {("t.conf", line): found for (_, line), found in findings.items()}
+    joined = ConfigJoin(found_config.front, keyed, found_config.divergence)
+    url = "http://horizon.example.org/"
+    found = one(diagnose(m, [obs(url, "horizon", status(500))], config=joined), url)
+    assert found.cause is Cause.UNDEFINED_DAEMON, found
+    assert found.fix is not None and found.fix.startswith(
+        "At t.conf:11, name the group this VirtualHost defines and nothing runs in: "
+        "WSGIProcessGroup horizon (WSGIDaemonProcess horizon at t.conf:10)"), found.fix
+
+
+def _written(tmp_path: Path, text: str) -> Path:
+    for name in ("weblate.wsgi", "horizon.wsgi"):
+        (tmp_path / name).write_text("")
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(text.replace("/srv/", f"{tmp_path}/"))
+    return conf
+
+
+SCOPE = """\
+WSGIDaemonProcess weblate python-path=/srv/weblate
+<VirtualHost *:8080>
+    ServerName weblate.example.org
+    WSGIScriptAlias / /srv/weblate/wsgi.py process-group=weblate
+</VirtualHost>
+<VirtualHost *:8080>
+    ServerName horizon.example.org
+    WSGIScriptAlias / /srv/horizon/wsgi.py
+    WSGIDaemonProcess horizon python-path=/srv/horizon
+    WSGIProcessGroup weblate
+</VirtualHost>
+"""
+
+
+def test_a_group_line_of_the_vhost_itself_is_fixed_there_with_the_group_named() -> None:
+    m = manifest.parse('[probe]\nconnect = "127.0.0.1:8080"\n[instances.horizon]\n'
+                       'label = "horizon"\nprocess_group = "horizon"\n'
+                       'urls = ["http://horizon.example.org/"]\n', "m.toml")
+    url = "http://horizon.example.org/"
+    answer = ep("horizon", host="horizon.example.org", process_group="weblate",
+                application_group="horizon.example.org|")
+    found = one(diagnose(m, [obs(url, "horizon", answered(answer))], config=config(SCOPE)),
+                url)
+    assert found.cause is Cause.PROCESS_GROUP_SCOPE, found
+    assert found.fix is not None and "<Location>" not in found.fix, found.fix
+    assert found.fix.startswith("At t.conf:10, name the group meant for horizon: "
+                                "WSGIProcessGroup horizon (WSGIDaemonProcess horizon at "
+                                "t.conf:9)"), found.fix
+    assert "process-group=horizon on the mount of horizon (t.conf:8)" in found.fix
+
+
+TLS = """\
+<VirtualHost *:8443>
+    ServerName x.example.com
+    SSLEngine on
+    SSLCertificateFile /etc/ssl/x.pem
+    SSLCertificateKeyFile /etc/ssl/x.key
+    WSGIScriptAlias / /srv/x/wsgi.py
+</VirtualHost>
+<VirtualHost *:8080>
+    ServerName weblate.example.org
+    WSGIScriptAlias / /srv/weblate/wsgi.py
+</VirtualHost>
+"""
+
+
+def test_a_site_wanted_on_a_tls_address_gets_a_tls_vhost_not_an_address_added() -> None:
+    m = manifest.parse('[instances.weblate]\nlabel = "weblate"\n'
+                       'urls = ["https://weblate.example.org:8443/", '
+                       '"http://weblate.example.org:8080/"]\n'
+                       '[instances.x]\nlabel = "x"\nurls = ["https://x.example.com:8443/"]\n',
+                       "m.toml")
+    tls_url = "https://weblate.example.org:8443/"
+    seen = [Observation(Target(tls_url, "weblate", "127.0.0.1:8443"),
+                        (answered(ep("x", host="weblate.example.org", process_group="",
+                                     application_group="x.example.com:8443|")),)),
+            Observation(Target("http://weblate.example.org:8080/", "weblate",
+                               "127.0.0.1:8080"),
+                        (answered(ep("weblate", host="weblate.example.org", process_group="",
+                                     application_group="weblate.example.org:8080|")),))]
+    found = one(diagnose(m, seen, config=config(TLS)), tls_url)
+    assert found.cause is Cause.VHOST_FALLBACK, found
+    assert found.fix is not None and "add that address" not in found.fix, found.fix
+    assert ("<VirtualHost *:8443>\n    ServerName weblate.example.org\n    # the certificate "
+            "of <VirtualHost *:8443> (x.example.com) at t.conf:1, as read at t.conf:4, "
+            "t.conf:5\n    SSLEngine on\n    SSLCertificateFile /etc/ssl/x.pem\n"
+            "    SSLCertificateKeyFile /etc/ssl/x.key\n") in found.fix, found.fix
+
+
+def test_host_rejected_says_to_reload_the_daemon_group() -> None:
+    m = manifest.parse('[instances.weblate]\nlabel = "weblate"\n'
+                       'urls = ["http://weblate.example.com/"]\n', "m.toml")
+    answer = ep("weblate", host="weblate.example.com", process_group="weblate")
+    answer["request"]["host_allowed"] = False
+    url = "http://weblate.example.com/"
+    found = one(diagnose(m, [Observation(Target(url, "weblate"), (answered(answer),))]), url)
+    assert found.verdict is Verdict.HOST_REJECTED, found
+    assert found.fix is not None and "ALLOWED_HOSTS" in found.fix
+    assert "so then restart the whole daemon group 'weblate': touch its WSGI script " \
+           "(/srv/weblate/wsgi.py)" in found.fix, found.fix
+
+
+def test_the_served_unmapped_fix_without_a_block_is_two_sentences() -> None:
+    from probe.diagnose.site_wording import default_site
+
+    told = default_site("http://unknown.example.net/", None, "x", "x", "", None, (), ())
+    assert "refuse unknown names. If the default site claims it" in told.fix, told.fix

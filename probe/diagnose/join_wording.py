@@ -129,7 +129,7 @@ def _elsewhere(route: PredictedRoute, leaves: RouteStep, meant: RouteStep, host:
         fix = (f"Send {host}'s requests where {meant.decision} listens (the URL's port, or "
                f"{connect}), or, if it should answer at {went} too, give it a VirtualHost of "
                f"its own there that speaks TLS (not {went} added to the <VirtualHost> line "
-               f"at {meant.source}: that VirtualHost has no SSLEngine on for {went}, and "
+               f"of {meant.decision}: it has no SSLEngine on for {went}, and "
                f"the first VirtualHost of an address decides whether the port speaks TLS "
                f"for every site on it):\n{_tls_vhost(went, host, meant, tls)}")
     else:
@@ -144,9 +144,10 @@ def _tls_vhost(went: str, host: str, meant: RouteStep, tls: Sequence[str]) -> st
     port = went.rpartition(":")[2]
     body = [f"    {line}" for line in tls]
     return "\n".join([f"<VirtualHost *:{port}>", f"    ServerName {host}", *body,
-                      f"    # the WSGI lines of {meant.decision} ({meant.source}); a "
-                      f"WSGIDaemonProcess inside that VirtualHost must move outside it to "
-                      f"serve both", "</VirtualHost>"])
+                      f"    # its certificate must name {host}",
+                      f"    # the WSGI lines of {meant.decision}; a WSGIDaemonProcess "
+                      f"inside that VirtualHost must move outside it to serve both",
+                      "</VirtualHost>"])
 
 
 def _process_group(found: Divergence, expected: str,
