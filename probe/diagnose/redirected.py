@@ -48,17 +48,19 @@ def _listed(context: SweepContext, expected: str | None, url: str) -> bool:
                                         for u in instance.urls)
 
 
-def _redirect_fix(obs: Observation, context: SweepContext, sample: Sample) -> str:
+def _redirect_fix(obs: Observation, context: SweepContext, sample: Sample,
+                  line: str = "") -> str:
+    """``line``: `` at FILE:N`` of the redirect, when a configuration was read."""
     target = _leads_to(obs, sample, context.manifest.probe.segment)
     expected = obs.target.expected or "the expected instance"
     if _listed(context, obs.target.expected, target):
         return (f"The manifest lists {target} for {expected} already: take {obs.target.url} "
                 f"out of its urls (the probe follows no redirect, so this URL reaches no "
                 f"application), or, if {obs.target.url} itself must be served, take it out "
-                f"of the redirect.")
+                f"of the redirect{line}.")
     return (f"Probe the URL the redirect leads to: list {target} for {expected} in the "
             f"manifest instead of {obs.target.url} (the probe follows no redirect), or, if "
-            f"{obs.target.url} itself must be served, take it out of the redirect.")
+            f"{obs.target.url} itself must be served, take it out of the redirect{line}.")
 
 
 def _redirect_step(route: PredictedRoute) -> RouteStep | None:
@@ -75,12 +77,13 @@ def with_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     if sample is None or step is None:
         return None
     assert step.source is not None
-    conditional = "" if not route.undecided else (
-        f" (the model does not evaluate all of it: {route.undecided}; the answer's Location "
-        f"shows that it applied)")
+    # Undecided: the step's rule says what the model does not evaluate; the R flag and the
+    # answer's Location still decide that it redirected.
+    how = (" whenever it applies (its R flag), and the answer's Location shows that it did"
+           if route.undecided else "")
     explanation = (f"{diagnosis.explanation} The configuration given redirects this path "
-                   f"before any WSGI application runs: {step.rule} ({step.source}), an "
-                   f"external redirect{conditional}.")
+                   f"before any WSGI application runs: {step.rule} ({step.source}); that is "
+                   f"an external redirect{how}.")
     site = route.step("site")
     evidence = (*diagnosis.evidence,
                 Evidence(EvidenceKind.OBSERVED, f"HTTP {sample.status_code}, Location: "
@@ -89,7 +92,8 @@ def with_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                 *(Evidence(EvidenceKind.CONFIGURED, s.rule, str(s.source))
                   for s in (site, step) if s is not None and s.source is not None))
     return dataclasses.replace(diagnosis, cause=Cause.URL_MAPPING, explanation=explanation,
-                               fix=_redirect_fix(obs, context, sample), evidence=evidence)
+                               fix=_redirect_fix(obs, context, sample, f" at {step.source}"),
+                               evidence=evidence)
 
 
 def _answered_nearby(obs: Observation, context: SweepContext) -> str | None:
