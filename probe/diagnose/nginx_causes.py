@@ -17,13 +17,14 @@ server's terms when one was reached directly).
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from probe.diagnose.disagreement import through_nginx
 from probe.diagnose.fronts import listen, same_listen, server_header, software
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.nginx_fixes import gateway_words, upstream_words
+from probe.diagnose.nginx_fixes import gateway_words, no_params_step, upstream_words
 from probe.diagnose.nginx_member import only_member
 from probe.diagnose.nginx_names import default_only, duplicate, name_first
 from probe.diagnose.nginx_unread import (
@@ -44,6 +45,7 @@ from probe.nginx_snippets import refuse_block
 MISROUTES = (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED)
 UNANSWERED = (Verdict.NO_ENDPOINT, Verdict.UNREACHABLE)  # the route says why: nginx_unanswered
 FULL_CONFIG = "--config with the whole configuration (nginx.conf, or 'nginx -T' output)"
+_IF = re.compile(r"(if \(.*?\)) at (\S+:\d+)")  # probe.nginx.flow's words for an if
 
 
 def _configured(*steps: RouteStep | None) -> tuple[Evidence, ...]:
@@ -83,10 +85,29 @@ def nginx_diagnosis(obs: Observation, diagnosis: Diagnosis, context: SweepContex
     return diagnosis
 
 
+def _deciding_check(undecided: str) -> str:
+    """The check that decides an undecided route. An include not read (probe.nginx.unread's
+    words start with it): the whole configuration. Else the whole configuration was read
+    and only the request decides (an ``if``, a rewrite or try_files URI of request values):
+    where nginx sent it, or what the request carries for the condition."""
+    if undecided.startswith("include "):
+        return FULL_CONFIG
+    log = "nginx's access log line for this request with $upstream_addr (where nginx sent it)"
+    condition = _IF.match(undecided)
+    if condition is None:
+        return log
+    return (f"{log}, or what the request carries for the variables of {condition.group(1)} "
+            f"at {condition.group(2)}")
+
+
 def _not_decided(worded: Diagnosis, before: Diagnosis, route: PredictedRoute) -> Diagnosis:
     if worded is before:
         return worded
-    checks = tuple(dataclasses.replace(c, check=c.check.replace("--config", FULL_CONFIG))
+    check = _deciding_check(route.undecided or "")
+    # an unread include: --config again, whole; else the configuration was read whole and
+    # no --config decides: the request's own check replaces the candidate's
+    checks = tuple(dataclasses.replace(c, check=c.check.replace("--config", check)
+                                       if check == FULL_CONFIG else check)
                    for c in worded.candidates)
     return dataclasses.replace(
         worded, explanation=f"{worded.explanation} The configuration given does not decide "
@@ -266,7 +287,7 @@ def _error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute | None,
             diagnosis, cause=Cause.UPSTREAM_DOWN,
             explanation=f"nginx answered {status}{shown} itself, without an application: "
                         f"{words.why}", fix=words.fix,
-            evidence=(*evidence, *_configured(upstream)))
+            evidence=(*evidence, *_configured(upstream, no_params_step(route))))
     where = (f"The application answered {status}{shown}" + (" through nginx" if front else ""))
     log = "the application server's log"
     answer = next((s.endpoint for s in reversed(obs.samples) if s.endpoint), None)

@@ -95,8 +95,8 @@ def pass_target(instance: str, own: OwnAnswer | None, nginx_address: str | None,
                 f"was answered by {instance}): its application server's bind or socket "
                 f"option gives it")
     seen = f"{instance} answers its own URL {own.url} on server.listen {own.listen!r}"
-    uwsgi = ("; uwsgi_pass to it instead if it listens with uWSGI's socket option (its "
-             "own protocol) rather than http-socket"
+    uwsgi = ("; uwsgi_pass to it instead, with 'include uwsgi_params;' before it, if it "
+             "listens with uWSGI's socket option (its own protocol) rather than http-socket"
              if (own.software or "").lower().startswith("uwsgi") else "")
     if own.listen.startswith("unix:"):
         return f"'proxy_pass http://{own.listen}:;' ({seen}{uwsgi})"

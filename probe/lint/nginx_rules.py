@@ -14,6 +14,8 @@ a pure function from the :class:`~probe.nginx.model.NginxModel` to findings at a
   (``PATH_INFO $document_uri``) with no ``uwsgi_param SCRIPT_NAME`` in force;
 * ``nginx_shared_upstream``: one upstream behind server blocks for different names while a
   declared upstream serves none;
+* ``nginx_uwsgi_params_missing``: a ``uwsgi_pass`` with no ``uwsgi_param`` in force (no
+  ``include uwsgi_params;``): uWSGI receives no REQUEST_METHOD, nginx answers 502;
 * ``nginx_include_unread`` (note): a site file read alone names an include that cannot be
   read; the two header rules say nothing where its ``proxy_set_header`` may apply.
 """
@@ -24,8 +26,10 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from probe.lint.findings import ConfigFinding, Severity
-from probe.lint.uwsgi_rules import server_ways, uwsgi_mount_not_told
+from probe.lint.nginx_empty_name import empty_name_words, only_empty
+from probe.lint.uwsgi_rules import server_ways, uwsgi_mount_not_told, uwsgi_params_missing
 from probe.nginx.claims import names_first
+from probe.nginx.host_step import proxy_host
 from probe.nginx.model import Location, NginxModel, Server, Upstream
 from probe.nginx.unread import MAY_HOLD, anywhere, for_blocks, said
 from probe.nginx_snippets import refuse_block
@@ -126,6 +130,13 @@ def duplicate_server_name(model: NginxModel) -> list[ConfigFinding]:
                 # nginx leaves the whole name out, both halves of a .name too: a request
                 # for the half that did not clash does not reach this block either
                 block, first, first_at = seen[clash]
+                if name == "" and only_empty(server):
+                    words = empty_name_words(model, address, server, blocks, block)
+                    findings.append(_finding(
+                        "nginx_duplicate_server_name", Severity.WARNING, where,
+                        words.message + _depends(model, blocks=_named(model, server, block)),
+                        words.fix))
+                    continue
                 claimed = (f"server_name {_q(name)} on {address} is already claimed by the "
                            f"server block at {block} ({first_at})" if first == name else
                            f"server_name {_shown(name)} on {address}: {_q(clash)} is already "
@@ -172,8 +183,11 @@ def host_not_forwarded(model: NginxModel) -> list[ConfigFinding]:
                        f"level at {level} has proxy_set_header lines of its own, and nginx "
                        f"inherits none into such a level")
         forwarded = known.named("x-forwarded-host")
-        django = ("Django answers 400 (DisallowedHost) unless that address is in "
-                  "ALLOWED_HOSTS, and builds absolute links and redirects with it")
+        sent = proxy_host(loc.proxy_pass)
+        unix = (f", '{sent}' for a unix: socket" if loc.proxy_pass.target.startswith("unix:")
+                else "")
+        django = (f"Django answers 400 (DisallowedHost) unless {sent} is in ALLOWED_HOSTS, "
+                  f"and builds absolute links and redirects with it")
         if forwarded is not None and forwarded.where:
             django = (f"The location sends X-Forwarded-Host ({forwarded.where}): Django reads "
                       f"it instead of Host only when its setting USE_X_FORWARDED_HOST is True, "
@@ -181,8 +195,8 @@ def host_not_forwarded(model: NginxModel) -> list[ConfigFinding]:
         findings.append(_finding(
             "nginx_host_not_forwarded", Severity.WARNING, loc.proxy_pass.where,
             f"{loc.describe()} proxies to {loc.proxy_pass.target} without proxy_set_header "
-            f"Host: the application receives Host: {loc.proxy_pass.target} (nginx's default "
-            f"$proxy_host), not the name the client asked for{dropped}. {django}",
+            f"Host: the application receives Host: {sent} (nginx's default $proxy_host"
+            f"{unix}), not the name the client asked for{dropped}. {django}",
             f"add proxy_set_header Host $host; in {loc.describe()} (with the other "
             f"proxy_set_header of that level)"))
     return findings
@@ -277,7 +291,7 @@ def include_unread(model: NginxModel) -> list[ConfigFinding]:
 
 NGINX_RULES: tuple[NginxRule, ...] = (no_refusing_default, duplicate_server_name,
                                       host_not_forwarded, mount_not_told, shared_upstream,
-                                      include_unread)
+                                      include_unread, uwsgi_params_missing)
 
 
 def run_nginx_rules(model: NginxModel) -> list[ConfigFinding]:

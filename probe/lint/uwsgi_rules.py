@@ -1,6 +1,7 @@
 """``nginx_mount_not_told`` for a location that passes with ``uwsgi_pass`` (docs/lint.md,
-"nginx"), and the words for each HTTP application server's own way to set SCRIPT_NAME that the
-``proxy_pass`` case names (no nginx line shows which server listens behind it).
+"nginx"), ``nginx_uwsgi_params_missing`` for one with no ``uwsgi_param`` in force, and the
+words for each HTTP application server's own way to set SCRIPT_NAME that the ``proxy_pass``
+case names (no nginx line shows which server listens behind it).
 
 A sub-path passed whole to uWSGI (``uwsgi_param PATH_INFO $document_uri``, the include
 read, no ``rewrite``) with no ``uwsgi_param SCRIPT_NAME`` in force gives the application
@@ -13,6 +14,7 @@ from __future__ import annotations
 from probe.lint.findings import ConfigFinding, Severity
 from probe.nginx.model import NginxModel
 from probe.nginx.uwsgi_params import params_of
+from probe.nginx.uwsgi_steps import bare
 
 
 def _finding(code: str, severity: Severity, where: str, message: str,
@@ -60,4 +62,26 @@ def uwsgi_mount_not_told(model: NginxModel) -> list[ConfigFinding]:
             f"uwsgi_param SCRIPT_NAME {prefix}; and rewrite ^{prefix}/(.*)$ /$1 break; "
             f"(PATH_INFO then passes the rest of the path); or run uWSGI with --mount "
             f"{prefix}=<its WSGI file> and --manage-script-name"))
+    return findings
+
+
+def uwsgi_params_missing(model: NginxModel) -> list[ConfigFinding]:
+    """A uwsgi_pass with no uwsgi_param in force: uWSGI receives no REQUEST_METHOD, the
+    application fails and nginx answers 502 (checked with nginx 1.22 and uWSGI 2.0). An
+    include that was not read may hold the lines: nothing said there."""
+    findings = []
+    for _server, loc in model.locations():
+        handed = loc.other_pass
+        if handed is None or handed.name != "uwsgi_pass" or not handed.args:
+            continue
+        params = params_of(model, loc)
+        if params is None or params.params or params.unread is not None:
+            continue
+        findings.append(_finding(
+            "nginx_uwsgi_params_missing", Severity.WARNING, handed.where,
+            f"{bare(loc, handed.args[0], handed.where)}: a Django application fails without "
+            f"REQUEST_METHOD (uWSGI's log: KeyError: 'REQUEST_METHOD') and nginx answers 502 "
+            f"(its error log: 'upstream prematurely closed connection')",
+            f"add include uwsgi_params; in {loc.describe()} ({loc.where}) before uwsgi_pass "
+            f"{handed.args[0]}; (nginx's uwsgi_params file: nginx -t says if it is not found)"))
     return findings

@@ -12,13 +12,26 @@ from probe.nginx.passes import source
 from probe.nginx.variables import Map, resolve
 
 
+def proxy_host(proxy: ProxyPass) -> str:
+    """nginx's ``$proxy_host``, the Host it sends by default: the proxy_pass host and port,
+    the scheme's own port left off, and ``localhost`` for a ``unix:`` socket (nginx names
+    no host there; checked against nginx 1.22, which sends ``Host: localhost``)."""
+    if proxy.target.startswith("unix:"):
+        return "localhost"
+    return proxy.target.removesuffix(":443" if proxy.scheme == "https" else ":80")
+
+
 def host_sent(value: str, proxy: ProxyPass, maps: dict[str, Map], vars_: Vars) -> str | None:
     """``proxy_set_header Host VALUE`` as sent for this request; None: not decided here."""
     if any(n in vars_.unknown for n in names(value)):
         return None
-    known = {**vars_.known, "$proxy_host": proxy.target.removesuffix(":80")}
+    known = {**vars_.known, "$proxy_host": proxy_host(proxy)}
     sent = resolve(value, maps, known).value
     return None if sent is None or "$" in sent else sent
+
+
+def _unix(proxy: ProxyPass) -> str:
+    return " ('localhost' for a unix: socket)" if proxy.target.startswith("unix:") else ""
 
 
 def host_step(loc: Location, proxy: ProxyPass, maps: dict[str, Map],
@@ -48,7 +61,7 @@ def host_step(loc: Location, proxy: ProxyPass, maps: dict[str, Map],
         rule = (f"the proxy_set_header lines at {where} (of the block at "
                 f"{loc.header_set.source}) replace every inherited one, proxy_set_header "
                 f"Host {outer.value} at {outer.where} among them: nginx sends Host "
-                f"$proxy_host")
+                f"$proxy_host{_unix(proxy)}")
     else:
         # the location and its proxy_pass are where a Host line belongs: named with lines
         first = next((h.where for h in loc.headers if h.where), None)
@@ -57,6 +70,6 @@ def host_step(loc: Location, proxy: ProxyPass, maps: dict[str, Map],
                      if first and loc.header_set.source != loc.where else "")
         rule = (f"{loc.describe()} at {loc.where} passes with proxy_pass {proxy.url} at "
                 f"{proxy.where} and no proxy_set_header Host in force{inherited}: nginx "
-                f"sends Host $proxy_host")
+                f"sends Host $proxy_host{_unix(proxy)}")
         where = loc.where
     return RouteStep("host", decided, rule, source(where)), sent

@@ -20,6 +20,7 @@ NOT_KNOWN = "(not known)"
 AT_REQUEST_TIME = "(decided at request time)"
 NO_SCRIPT_NAME = "no uwsgi_param SCRIPT_NAME in force"
 NO_PATH_INFO = "no uwsgi_param PATH_INFO in force"
+NO_PARAMS = "no uwsgi_param line in force"
 UWSGI_OPTIONS = ("unless uWSGI's own '--mount' with '--manage-script-name' sets it (uWSGI's "
                  "options, not read here)")
 
@@ -66,6 +67,14 @@ def _unread(params: UwsgiParams, written: str, where: str | None) -> UwsgiSteps:
     at = source(unread.where)
     return UwsgiSteps((RouteStep("mount", NOT_KNOWN, rule, at),
                        RouteStep("host", NOT_KNOWN, rule, at)), None)
+
+
+def bare(loc: Location, written: str, at: str | None) -> str:
+    """The words of a uwsgi_pass with no uwsgi_param in force (lint says it too)."""
+    return (f"{loc.describe()} at {loc.where} passes with uwsgi_pass {written} at {at} and "
+            f"{NO_PARAMS} (no 'include uwsgi_params;' there or in the blocks around it): "
+            f"nginx sends uWSGI the request's headers only, no REQUEST_METHOD, PATH_INFO or "
+            f"QUERY_STRING")
 
 
 def _mount(params: UwsgiParams, known: dict[str, str], at: str | None) -> RouteStep:
@@ -124,4 +133,9 @@ def uwsgi_steps(model: NginxModel, loc: Location, known: dict[str, str]) -> Uwsg
     if params.unread is not None:
         return _unread(params, written, other.where)
     host, sent = _host(params, known, loc, written, other.where)
+    if not params.params:
+        # the location's line decides: the lines to add belong there
+        mount = RouteStep("mount", "(no uwsgi_param in force)",
+                          bare(loc, written, other.where), source(loc.where))
+        return UwsgiSteps((mount, host), sent)
     return UwsgiSteps((_mount(params, known, other.where), host), sent)

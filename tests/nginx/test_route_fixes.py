@@ -11,7 +11,7 @@ from pathlib import Path
 
 from probe.diagnose import ConfigJoin, diagnose
 from probe.manifest import Target, parse
-from probe.model import Observation, Sample, TargetResult
+from probe.model import EvidenceKind, Observation, Sample, TargetResult
 from probe.nginx import load_nginx
 from tests.test_diagnose import ep, thrice
 
@@ -177,19 +177,61 @@ def test_a_uwsgi_pass_is_quoted_and_fixed_in_its_own_terms(tmp_path: Path) -> No
                                 f"through 'proxy_pass http://beta_http;' at {path}:6"), found.fix
 
 
-def test_nginxs_502_names_the_candidates_and_the_directive(tmp_path: Path) -> None:
-    config = _conf(tmp_path, """    server { listen 127.0.0.1:18080; server_name beta.test;
-        location / { uwsgi_pass 127.0.0.1:18102; } }
-""")
+def _502(config: ConfigJoin) -> TargetResult:
     failed = Observation(Target("http://beta.test/h/", "beta"), tuple(
         Sample(elapsed_ms=1.0, status_code=502, server="nginx/1.22.1",
                address="127.0.0.1:18080") for _ in range(3)))
     found = diagnose(parse(MANIFEST), [failed], config=config).targets[0]
     assert found.cause is not None and found.cause.value == "upstream_down"
+    return found
+
+
+def test_nginxs_502_names_the_candidates_and_the_directive(tmp_path: Path) -> None:
+    (tmp_path / "uwsgi_params").write_text("uwsgi_param REQUEST_METHOD $request_method;\n")
+    found = _502(_conf(tmp_path, """    server { listen 127.0.0.1:18080; server_name beta.test;
+        location / { include uwsgi_params; uwsgi_pass 127.0.0.1:18102; } }
+"""))
     text = found.explanation + found.fix
     assert "speaks another protocol than uwsgi_pass" in text, text
     assert "upstream prematurely closed connection" in found.fix
     assert "correct the proxy_pass" not in text and "(not running, not listening" not in text
+    # uWSGI's own log tells its two cases apart (the lines in force are read here)
+    assert "KeyError: 'REQUEST_METHOD', the uwsgi_param lines are missing" in found.fix
+
+
+def test_a_502_of_a_uwsgi_pass_without_uwsgi_params_names_them(tmp_path: Path) -> None:
+    found = _502(_conf(tmp_path, """    server { listen 127.0.0.1:18080; server_name beta.test;
+        location / {
+            uwsgi_pass 127.0.0.1:18102; } }
+"""))
+    conf = tmp_path / "nginx.conf"
+    assert (f"location / at {conf}:4 passes with uwsgi_pass 127.0.0.1:18102 at {conf}:5 and no "
+            f"uwsgi_param line in force") in found.explanation, found.explanation
+    assert "That is the likely cause" in found.explanation
+    assert found.fix.startswith(f"In the location at {conf}:4, add 'include uwsgi_params;' "
+                                f"before 'uwsgi_pass 127.0.0.1:18102;' ({conf}:5)"), found.fix
+    # never the other protocol: that sent an operator round in a circle
+    assert "proxy_pass" not in found.fix, found.fix
+    configured = {e.source for e in found.evidence if e.kind is EvidenceKind.CONFIGURED}
+    assert configured == {f"{conf}:4", f"{conf}:5"}, found.evidence
+
+
+def test_every_502_fix_that_proposes_uwsgi_pass_includes_its_params(tmp_path: Path) -> None:
+    proxied = _502(_conf(tmp_path, """    server { listen 127.0.0.1:18080; server_name beta.test;
+        location / { proxy_pass http://127.0.0.1:18102; } }
+"""))
+    assert "pass with uwsgi_pass, with 'include uwsgi_params;' before it" in proxied.fix, \
+        proxied.fix
+    assert "'invalid request block size'" in proxied.fix
+    assert "uwsgi_pass (with 'include uwsgi_params;')" in proxied.explanation
+    failed = Observation(Target("http://beta.test/h/", "beta"), tuple(
+        Sample(elapsed_ms=1.0, status_code=502, server="nginx/1.22.1",
+               address="127.0.0.1:18080") for _ in range(3)))
+    alone = diagnose(parse(MANIFEST), [failed]).targets[0]  # no configuration read
+    assert "pass with uwsgi_pass and 'include uwsgi_params;' in its place" in alone.fix, \
+        alone.fix
+    assert "KeyError: 'REQUEST_METHOD' is a uwsgi_pass without 'include uwsgi_params;'" in \
+        alone.fix
 
 
 def test_host_lines_are_cited_where_they_are(tmp_path: Path) -> None:
@@ -236,3 +278,27 @@ def test_a_route_the_answer_contradicts_has_no_apache_candidates(tmp_path: Path)
     found = _target(config, wrong, url="http://other.test/")
     assert found.cause is None and found.candidates == (), found
     assert "no line of it is blamed" in found.explanation
+
+
+def test_a_route_an_if_leaves_undecided_names_the_check_that_decides(tmp_path: Path) -> None:
+    from tests.nginx.test_fix_words import _obs
+
+    config = _conf(tmp_path, """    server { listen 127.0.0.1:18080; server_name blog.test;
+        location / {
+            if ($http_x_beta) { proxy_pass http://127.0.0.1:8105; }
+            proxy_pass http://127.0.0.1:8104; } }
+""")
+    manifest = parse('[instances.blog]\nlabel = "blog"\nurls = ["http://blog.test/"]\n')
+    wrong = _obs("http://blog.test/", "blog", "wiki", "127.0.0.1:8104")
+    target = diagnose(manifest, [wrong], config=config).targets[0]
+    conf = tmp_path / "nginx.conf"
+    assert f"if ($http_x_beta) at {conf}:5" in target.explanation, target.explanation
+    assert target.candidates, target
+    # the whole configuration was read: only the request decides, not another --config
+    for candidate in target.candidates:
+        assert "whole configuration" not in candidate.check and "--config" not in \
+            candidate.check, candidate.check
+        assert candidate.check == (
+            "nginx's access log line for this request with $upstream_addr (where nginx sent "
+            f"it), or what the request carries for the variables of if ($http_x_beta) at "
+            f"{conf}:5"), candidate.check

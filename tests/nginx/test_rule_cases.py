@@ -93,16 +93,35 @@ def test_a_dot_name_and_its_name_in_one_block_are_no_clash(tmp_path: Path) -> No
     assert _lint(tmp_path, _names("example.org .example.org", "other.example.org")) == []
 
 
-UWSGI = """server { listen 18094; server_name a.example.org;
+UWSGI = """uwsgi_param REQUEST_METHOD $request_method;
+server { listen 18094; server_name a.example.org;
     location / { uwsgi_pass 127.0.0.1:3031; } }
 server { listen 18094; server_name b.example.org;
     location / { uwsgi_pass 127.0.0.1:3032; } }"""
 
 
+def test_a_uwsgi_pass_with_no_uwsgi_param_in_force_is_named(tmp_path: Path) -> None:
+    conf = tmp_path / "nginx.conf"
+    bare = UWSGI.replace("uwsgi_param REQUEST_METHOD $request_method;\n", "")
+    found = [f for f in _lint(tmp_path, bare) if f.code == "nginx_uwsgi_params_missing"]
+    assert [(f.line, f.severity.value) for f in found] == [(4, "warning"), (6, "warning")]
+    assert found[0].message.startswith(
+        f"location / at {conf}:4 passes with uwsgi_pass 127.0.0.1:3031 at {conf}:4 and no "
+        f"uwsgi_param line in force"), found[0].message
+    assert "KeyError: 'REQUEST_METHOD'" in found[0].message and "502" in found[0].message
+    assert found[0].fix is not None and found[0].fix.startswith(
+        f"add include uwsgi_params; in location / ({conf}:4) before uwsgi_pass 127.0.0.1:3031;")
+    # the http level's line is in force in both locations; a location's own replaces it
+    assert not [f for f in _lint(tmp_path, UWSGI) if f.code == "nginx_uwsgi_params_missing"]
+    own = UWSGI.replace("location / { uwsgi_pass 127.0.0.1:3031;",
+                        "location / { uwsgi_param SCRIPT_NAME ''; uwsgi_pass 127.0.0.1:3031;")
+    assert not [f for f in _lint(tmp_path, own) if f.code == "nginx_uwsgi_params_missing"]
+
+
 def test_a_default_block_passing_with_uwsgi_serves_an_application(tmp_path: Path) -> None:
     finding = _only(_lint(tmp_path, UWSGI), "nginx_no_refusing_default")
-    assert finding.line == 3
-    assert f"uwsgi_pass at {tmp_path / 'nginx.conf'}:4" in finding.message
+    assert finding.line == 4
+    assert f"uwsgi_pass at {tmp_path / 'nginx.conf'}:5" in finding.message
 
 
 def test_the_fix_asks_to_unmark_a_default_server_only_where_one_is_marked(
@@ -113,7 +132,7 @@ def test_the_fix_asks_to_unmark_a_default_server_only_where_one_is_marked(
                            "server { listen 18094 default_server; server_name b")
     finding = _only(_lint(tmp_path, marked), "nginx_no_refusing_default")
     assert finding.fix is not None
-    assert finding.fix.endswith(f"(and remove default_server from {tmp_path / 'nginx.conf'}:5)")
+    assert finding.fix.endswith(f"(and remove default_server from {tmp_path / 'nginx.conf'}:6)")
 
 
 def test_discover_names_the_uwsgi_locations_it_skips(tmp_path: Path) -> None:
@@ -122,5 +141,45 @@ def test_discover_names_the_uwsgi_locations_it_skips(tmp_path: Path) -> None:
     found = discover_nginx(str(path))
     assert found.instances == []
     assert [s.split(" (")[0] for s in found.skipped] == [
-        f"uwsgi_pass at {path}:4", f"uwsgi_pass at {path}:6"]
+        f"uwsgi_pass at {path}:5", f"uwsgi_pass at {path}:7"]
     assert "no instance" in render(found)
+
+
+def test_a_unix_socket_upstream_gets_host_localhost(tmp_path: Path) -> None:
+    """nginx 1.22 sends Host: localhost to proxy_pass http://unix:... (its $proxy_host),
+    checked in tests/integration/test_nginx_fidelity.py."""
+    from probe.nginx import load_nginx
+
+    finding = _only(_lint(tmp_path, """server { listen 18092; server_name a.example.org;
+    location / { proxy_pass http://unix:/project/django_gunicorn.sock; } }"""),
+                    "nginx_host_not_forwarded")
+    assert "the application receives Host: localhost (nginx's default $proxy_host, " \
+        "'localhost' for a unix: socket)" in finding.message, finding.message
+    assert "unless localhost is in ALLOWED_HOSTS" in finding.message
+    assert "Host: unix:" not in finding.message
+    route = load_nginx(str(tmp_path / "nginx.conf")).route("http://a.example.org/",
+                                                           "127.0.0.1:18092")
+    host = route.step("host")
+    assert route.host_sent == "localhost" and host is not None and \
+        host.decision == "localhost", route.steps
+    assert "nginx sends Host $proxy_host ('localhost' for a unix: socket)" in host.rule
+
+
+def test_a_block_with_only_the_empty_name_is_told_to_write_its_names(tmp_path: Path) -> None:
+    """Checked with nginx 1.22: "conflicting server name "" on ..., ignored", and a request
+    for the name meant for the second block gets the default's 444."""
+    conf = tmp_path / "nginx.conf"
+    finding = _only(_lint(tmp_path, """server { listen 18095 default_server; return 444; }
+server { listen 18095;
+    location / { proxy_set_header Host $host; proxy_pass http://127.0.0.1:8105; } }"""),
+                    "nginx_duplicate_server_name")
+    assert finding.line == 4
+    assert finding.message.startswith(
+        f'the server block at {conf}:4 has no server_name line, so nginx gives it the empty '
+        f'name "", which the server block at {conf}:3 already has on *:18095'), finding.message
+    assert (f"this block is reached by no request: the names meant for it reach the default "
+            f"server of *:18095, server block at {conf}:3 (server_name \"\"), which closes the "
+            f"connection (return 444 at {conf}:3)") in finding.message, finding.message
+    assert finding.fix is not None and "remove" not in finding.fix.split("(")[0]
+    assert finding.fix.startswith(f"add a server_name line with the host names this block is "
+                                  f"meant for in the server block at {conf}:4"), finding.fix
