@@ -9,6 +9,7 @@ behind them, server blocks by a URI part in their ``proxy_pass`` (``/srv-NAME/``
 
 from __future__ import annotations
 
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -233,3 +234,27 @@ def test_listen_addresses_and_include(apps: Apps, nginx: list[Nginx], tmp_path: 
     _check(config, apps, port, "other.test", "/__probe__")
     if _loopback_two():
         _check(config, apps, port, "site.test", "/__probe__", address="127.0.0.2")
+
+
+UNIX = """
+server { listen unix:@SOCK@;
+    location / { proxy_set_header Host $host; proxy_pass http://127.0.0.1:@ONE@; } }
+server { listen 127.0.0.1:@P@; server_name site.test;
+    location / { proxy_pass http://unix:@SOCK@; } }
+"""
+
+
+def test_a_unix_socket_upstream_receives_host_localhost(apps: Apps, nginx: list[Nginx],
+                                                        tmp_path: Path) -> None:
+    """nginx's $proxy_host for proxy_pass http://unix:... is localhost: the inner block (on
+    the socket) passes on the Host it received, which the application reports."""
+    where = make_workdir()  # nginx's workers (nobody) reach the socket there
+    try:
+        config, port = _run(UNIX.replace("@SOCK@", str(where / "ng.sock")), apps, nginx,
+                            tmp_path)
+        answer = _observe(port, "site.test", "/__probe__").json()
+        assert (answer["label"], answer["request"]["host"]) == ("one", "localhost"), answer
+        predicted = config.route("http://site.test/__probe__", f"127.0.0.1:{port}")
+        assert predicted.host_sent == "localhost", predicted.steps
+    finally:
+        shutil.rmtree(where, ignore_errors=True)

@@ -13,9 +13,16 @@ fix given moved a working site):
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from typing import Any
 
+import pytest
+import requests
+
+from .nginx import NGINX
 from .test_nginx_routes import _apply, _line
 from .test_nginx_scenarios import HEADERS, Apps, Run, correct
 from .test_nginx_scenarios import apps as apps  # re-exported: pytest finds the fixture here
@@ -130,3 +137,31 @@ def test_a_regex_location_taking_a_sub_path_gets_candidates_without_the_configur
     _apply(run, "location /blog/ {", "location ^~ /blog/ {")
     after = run.by_url("--config", str(conf))
     assert after[BLOG]["verdict"] == "ok" and after[SITE2]["verdict"] == "ok", after
+
+
+def test_a_block_without_server_name_beside_a_refusing_default_is_told_to_name_itself(
+        apps: Apps, run_nginx: Any) -> None:
+    """nginx warns of a conflicting empty server name and the nameless block gets nothing: the
+    name meant for it reaches the 444 default. Lint says that, and a fix that can be done."""
+    run = run_nginx(correct(apps).replace("server_name site-2.example.com;", ""))
+    conf = run.nginx.conf
+    tested = subprocess.run([NGINX, "-t", "-p", str(run.nginx.prefix), "-c", str(conf)],
+                            capture_output=True, text=True, timeout=30, check=False)
+    assert f'conflicting server name "" on 127.0.0.1:{run.port}, ignored' in tested.stderr
+    with pytest.raises(requests.ConnectionError):  # 444: nginx closes the connection
+        run.page("site-2.example.com", "/")
+    done = subprocess.run([sys.executable, "-m", "probe", "lint", "--format", "json",
+                           str(conf)], capture_output=True, text=True, timeout=60, check=False)
+    [found] = [f for f in json.loads(done.stdout)["findings"]
+               if f["code"] == "nginx_duplicate_server_name"]
+    default, nameless = _line(run, "default_server; return 444"), _line(run, "location /blog/")
+    assert "has no server_name line" in found["message"], found
+    assert (f"the names meant for it reach the default server of 127.0.0.1:{run.port}, server "
+            f"block at {conf}:{default} (server_name \"\"), which closes the connection (return "
+            f"444 at {conf}:{default})") in found["message"], found["message"]
+    assert found["fix"].startswith("add a server_name line with the host names this block is "
+                                   "meant for in the server block at"), found["fix"]
+    assert found["line"] < nameless
+    _apply(run, "listen 127.0.0.1:@P@;\n        \n".replace("@P@", str(run.port)),
+           f"listen 127.0.0.1:{run.port};\n        server_name site-2.example.com;\n")
+    assert run.page("site-2.example.com", "/admin/").status_code == 302

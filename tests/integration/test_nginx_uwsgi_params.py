@@ -111,3 +111,70 @@ def test_a_uwsgi_pass_mount_is_explained_from_uwsgi_params_and_fixed(
     page = fixed.page("site-2.example.com", "/two/admin/")
     assert page.status_code == 302 and page.headers["Location"].startswith("/two/admin/"), (
         page.status_code, page.headers)
+
+
+def _lint_codes(conf: Path, code: str) -> list[dict[str, object]]:
+    done = subprocess.run([sys.executable, "-m", "probe", "lint", "--format", "json", str(conf)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    return [f for f in json.loads(done.stdout)["findings"] if f["code"] == code]
+
+
+def test_a_uwsgi_pass_without_uwsgi_params_is_named_for_its_502_and_fixed(
+        apps: Apps, run_nginx: Any, uwsgi_sockets: dict[str, WsgiServer],
+        tmp_path: Path) -> None:
+    """The truth first (nginx 1.22, uWSGI 2.0 --socket, Django): no uwsgi_param in force,
+    uWSGI logs KeyError: 'REQUEST_METHOD', nginx logs "upstream prematurely closed
+    connection" and answers 502. The sweep with --config names the location and the missing
+    lines; lint warns; its fix, written in, makes the URL ok."""
+    server = uwsgi_sockets["two"]
+    run = run_nginx(_body(apps, tmp_path / "unused", server.port).replace(
+        f"include {tmp_path / 'unused'};\n", ""))
+    _only_two(run.manifest)
+    conf = run.nginx.conf
+    assert run.page("site-2.example.com", "/two/").status_code == 502
+    assert "upstream prematurely closed connection" in run.nginx.error_log()
+    assert "KeyError: 'REQUEST_METHOD'" in server.log()
+    found = run.by_url("--config", str(conf))[TWO]
+    location, handed = _line(conf, "location /two/"), _line(conf, f"uwsgi_pass 127.0.0.1:"
+                                                                  f"{server.port}")
+    assert found["verdict"] == "http_error" and found["cause"] == "upstream_down", found
+    assert (f"location /two/ at {conf}:{location} passes with uwsgi_pass 127.0.0.1:"
+            f"{server.port} at {conf}:{handed} and no uwsgi_param line in force") in \
+        found["explanation"], found["explanation"]
+    assert found["fix"].startswith(
+        f"In the location at {conf}:{location}, add 'include uwsgi_params;' before 'uwsgi_pass "
+        f"127.0.0.1:{server.port};' ({conf}:{handed})"), found["fix"]
+    assert "proxy_pass" not in found["fix"], found["fix"]
+    assert {e["source"] for e in found["evidence"] if e["kind"] == "configured"} == {
+        f"{conf}:{location}", f"{conf}:{handed}"}, found["evidence"]
+    [finding] = _lint_codes(conf, "nginx_uwsgi_params_missing")
+    assert finding["line"] == handed and "include uwsgi_params;" in str(finding["fix"])
+    # the fix as written: the include (nginx's file, a copy of Debian's beside nginx.conf)
+    params = tmp_path / "uwsgi_params"
+    params.write_text(PARAMS)
+    fixed = run_nginx(_body(apps, params, server.port))
+    _only_two(fixed.manifest)
+    _nginx_t(fixed.nginx.conf)
+    assert _lint_codes(fixed.nginx.conf, "nginx_uwsgi_params_missing") == []
+    after = fixed.by_url("--config", str(fixed.nginx.conf))[TWO]
+    assert after["verdict"] != "http_error", after
+
+
+def test_a_proxy_pass_to_uwsgis_socket_is_fixed_with_uwsgi_pass_and_its_params(
+        apps: Apps, run_nginx: Any, uwsgi_sockets: dict[str, WsgiServer],
+        tmp_path: Path) -> None:
+    """HTTP to uWSGI's --socket: uWSGI logs "invalid request block size", nginx 502. The
+    fix proposing uwsgi_pass says include uwsgi_params with it: without, the 502 again."""
+    server = uwsgi_sockets["two"]
+    location = (f"location /two/ {{\n            proxy_pass http://127.0.0.1:{server.port};\n"
+                f"        }}\n        ")
+    run = run_nginx(correct(apps).replace("location /blog/ {", location + "location /blog/ {",
+                                          1))
+    _only_two(run.manifest)
+    assert run.page("site-2.example.com", "/two/").status_code == 502
+    assert "invalid request block size" in server.log()
+    found = run.by_url("--config", str(run.nginx.conf))[TWO]
+    assert found["cause"] == "upstream_down", found
+    assert "'invalid request block size'" in found["fix"], found["fix"]
+    assert "pass with uwsgi_pass, with 'include uwsgi_params;' before it" in found["fix"], \
+        found["fix"]
