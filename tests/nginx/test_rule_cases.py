@@ -163,6 +163,10 @@ def test_a_unix_socket_upstream_gets_host_localhost(tmp_path: Path) -> None:
     assert route.host_sent == "localhost" and host is not None and \
         host.decision == "localhost", route.steps
     assert "nginx sends Host $proxy_host ('localhost' for a unix: socket)" in host.rule
+    # the scheme's own port is left off, https's too (X-PH: $proxy_host, nginx 1.22)
+    tls = _only(_lint(tmp_path, """server { listen 18092; server_name a.example.org;
+    location / { proxy_pass https://127.0.0.1:443; } }"""), "nginx_host_not_forwarded")
+    assert "the application receives Host: 127.0.0.1 (nginx's default" in tls.message
 
 
 def test_a_block_with_only_the_empty_name_is_told_to_write_its_names(tmp_path: Path) -> None:
