@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-from probe.nginx.text import Directive
+from probe.nginx.text import Directive, pcre
 
 ROUTING = ("return", "rewrite", "proxy_pass", "uwsgi_pass", "fastcgi_pass", "scgi_pass",
            "grpc_pass", "set", "try_files")
@@ -73,15 +72,6 @@ def read_try_files(block: Directive) -> TryFiles | None:
     return None if found is None else TryFiles(found.args[:-1], found.args[-1], found.where)
 
 
-@lru_cache(maxsize=256)
-def _regex(pattern: str, caseless: bool) -> re.Pattern[str] | None:
-    try:
-        return re.compile(re.sub(r"\(\?<([A-Za-z_]\w*)>", r"(?P<\1>", pattern),
-                          re.I if caseless else 0)
-    except re.error:
-        return None
-
-
 def holds(block: IfBlock, known: dict[str, str]) -> bool | None:
     """Whether the condition holds for a request whose variables are ``known``; None when
     the request alone (a file on disk, a header, a cookie) decides it."""
@@ -102,7 +92,7 @@ def holds(block: IfBlock, known: dict[str, str]) -> bool | None:
             return None
         return (value == operand) == (op == "=")
     if op.lstrip("!") in ("~", "~*"):
-        regex = _regex(operand, op.endswith("*"))
+        regex = pcre(operand, op.endswith("*"))
         return None if regex is None else bool(regex.search(value)) != op.startswith("!")
     return None
 
@@ -143,7 +133,7 @@ def apply_rewrites(rewrites: tuple[Rewrite, ...], path: str,
     applied: list[tuple[Rewrite, str | None]] = []
     uri: str | None = path
     for r in rewrites:
-        regex = _regex(r.regex, False)
+        regex = pcre(r.regex, False)
         found = regex.search(uri) if regex is not None and uri is not None else None
         if found is None:
             continue

@@ -20,11 +20,10 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from probe.nginx.model import Listen, Location, Server
+from probe.nginx.text import pcre
 
 
 @dataclass(frozen=True)
@@ -65,15 +64,6 @@ def normal_host(host: str) -> str:
     return host.rstrip(".")
 
 
-@lru_cache(maxsize=256)
-def _regex(pattern: str) -> re.Pattern[str] | None:
-    # PCRE's (?<name>...) is Python's (?P<name>...); nginx compiles server names caselessly
-    try:
-        return re.compile(re.sub(r"\(\?<([A-Za-z_]\w*)>", r"(?P<\1>", pattern), re.I)
-    except re.error:
-        return None
-
-
 def choose_server(servers: list[Server], host: str, port: int, name: str) -> ServerChoice:
     """The server block nginx uses for a request to ``name`` arriving on host:port."""
     pairs = listening(servers, host, port)
@@ -102,7 +92,8 @@ def choose_server(servers: list[Server], host: str, port: int, name: str) -> Ser
         return ServerChoice(best[1], f"wildcard server_name {best[2]} matched", best[3])
     for server in blocks:
         for written, where in server.names:
-            regex = _regex(written[1:]) if written.startswith("~") else None
+            # nginx compiles server names caselessly
+            regex = pcre(written[1:], True) if written.startswith("~") else None
             if regex is not None and regex.search(name):
                 return ServerChoice(server, f"server_name {written} (regular expression) "
                                             f"matched first", where)
@@ -170,7 +161,7 @@ def _find(locations: list[Location], path: str) -> _Found:
             return found
     for loc in locations:
         if loc.is_regex:
-            regex = _location_regex(loc.pattern, loc.modifier == "~*")
+            regex = pcre(loc.pattern, loc.modifier == "~*")
             if regex is not None and regex.search(path):
                 inner = _find(loc.locations, path)
                 if inner.location is not None:
@@ -180,15 +171,6 @@ def _find(locations: list[Location], path: str) -> _Found:
                 return _Found(loc, f"first matching regular expression{shadow}", True,
                               shadowed=prefix)
     return found
-
-
-@lru_cache(maxsize=256)
-def _location_regex(pattern: str, caseless: bool) -> re.Pattern[str] | None:
-    try:
-        return re.compile(re.sub(r"\(\?<([A-Za-z_]\w*)>", r"(?P<\1>", pattern),
-                          re.I if caseless else 0)
-    except re.error:
-        return None
 
 
 def choose_location(server: Server, path: str) -> LocationChoice:

@@ -24,6 +24,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import crossplane  # type: ignore[import-untyped]  # crossplane ships no type information
 
@@ -232,3 +233,15 @@ def _directive(path: str, data: Mapping[str, object]) -> Directive:
         block=tuple(_directive(path, b) for b in block if isinstance(b, dict))
         if isinstance(block, list) else None,
     )
+
+
+@lru_cache(maxsize=512)
+def pcre(pattern: str, caseless: bool) -> re.Pattern[str] | None:
+    """An nginx (PCRE) regular expression as Python's: PCRE's ``(?<name>...)`` is Python's
+    ``(?P<name>...)``; None where Python cannot compile it (said undecided by the callers)."""
+    try:
+        return re.compile(re.sub(r"\(\?<([A-Za-z_]\w*)>", r"(?P<\1>", pattern),
+                          re.I if caseless else 0)
+    except re.error:
+        return None
+

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-from probe.nginx.text import Directive
+from probe.nginx.text import Directive, pcre
 
 _VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 _DEPTH = 4  # a map whose value names another map's result: nginx allows chains, loops fail
@@ -64,15 +63,6 @@ class Resolved:
     said: str
 
 
-@lru_cache(maxsize=256)
-def _regex(pattern: str, caseless: bool) -> re.Pattern[str] | None:
-    try:
-        return re.compile(re.sub(r"\(\?<([A-Za-z_]\w*)>", r"(?P<\1>", pattern),
-                          re.I if caseless else 0)
-    except re.error:
-        return None
-
-
 def _leading(key: str, value: str) -> bool:
     """``*.example.com`` or ``.example.com`` (which also takes example.com itself)."""
     if key.startswith("."):
@@ -106,7 +96,7 @@ def _lookup(m: Map, value: str) -> MapEntry | None:
     for e in m.entries:
         if e.key.startswith("~"):
             caseless = e.key.startswith("~*")
-            regex = _regex(e.key[2 if caseless else 1:], caseless)
+            regex = pcre(e.key[2 if caseless else 1:], caseless)
             if regex is not None and regex.search(value):
                 return e
     return m.default
