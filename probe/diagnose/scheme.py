@@ -54,7 +54,7 @@ def scheme_findings(observations: Sequence[Observation], results: Sequence[Targe
     """One finding per instance whose answers to https URLs report scheme http."""
     seen: dict[str, list[tuple[Observation, EndpointAnswer]]] = defaultdict(list)
     for obs, result in zip(observations, results, strict=True):
-        if urlsplit(obs.target.url).scheme != "https":
+        if obs.target.url[:6].lower() != "https:":  # (urlsplit per URL costs a sweep)
             continue
         answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer),
                       None)
