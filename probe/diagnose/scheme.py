@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from probe.diagnose.fronts import software
 from probe.endpoint_answer import EndpointAnswer, mapping
