@@ -32,7 +32,9 @@ factorial number). Only a path the caller names that cannot be read raises
 :class:`ConfigUnreadable`. An ``Include`` or ``IncludeOptional`` of which something was not
 read (it matched no file, too many, a loop, an unreadable file) stays in the tree where it
 was written, :attr:`Directive.unread` saying why: what the model finds missing in that
-scope may be in what was not read.
+scope may be in what was not read. An ``IncludeOptional`` that matches no file in
+directories that exist and can be listed here (an empty ``conf-enabled/``) read nothing, as
+httpd does: it is not unread (:func:`probe.apache.config_text.lists_nothing`).
 
 Why over 300 lines: the reader is one state machine (Defines, loaded modules, the include
 stack, the open sections) that every step of reading updates in file order, as httpd does;
@@ -54,6 +56,7 @@ from probe.apache.config_text import (
     MAX_CONFIG_BYTES,
     default_server_root,
     files_under,
+    lists_nothing,
     logical_lines,
     main_config,
     name_and_rest,
@@ -460,7 +463,8 @@ class _Reader:
         if not files and not optional:
             self.note(file, number, f"Include {args[0]}: no such file (httpd would not start)",
                       fatal=True)
-        unread = "" if files else "matches no file"
+        # httpd reads nothing from an IncludeOptional of an empty directory: nothing unread
+        unread = "" if files or (optional and lists_nothing(pattern)) else "matches no file"
         loop = next((p for p in files if _real_path(p) in self.including), None)
         if loop is not None:
             # httpd would read it again and again until "Exceeded maximum include depth";

@@ -4,6 +4,8 @@ joined, comments dropped) and arguments split like ``ap_getword_conf``."""
 
 from __future__ import annotations
 
+import fnmatch
+import glob
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -122,3 +124,48 @@ def logical_lines(text: str) -> Iterator[tuple[int, int, str]]:
 def name_and_rest(text: str) -> tuple[str, str]:
     parts = text.strip().split(None, 1)
     return (parts[0], parts[1] if len(parts) > 1 else "") if parts else ("", "")
+
+
+def lists_nothing(pattern: str) -> bool:
+    """Whether a path pattern that matched no file is known to name nothing: what it names
+    before its first wildcard exists, and each directory httpd lists (for a wildcard, or as
+    the whole of what is named) can be listed here, so an ``IncludeOptional`` of it reads
+    nothing, as of an empty ``conf-enabled/``. A path missing or unlistable here is not
+    known to be missing where the server runs: lint may be reading a copy that lacks it.
+    Below a directory listed for a wildcard, what is missing was seen to be missing."""
+    parts = [p for p in pattern.split(os.sep) if p]
+    tops = [os.sep if os.path.isabs(pattern) else os.curdir]
+    listed = False
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        below: list[str] = []
+        for top in tops:
+            if not glob.has_magic(part):
+                path = os.path.join(top, part)
+                if os.path.isdir(path):
+                    below.append(path)
+                elif not listed:
+                    return False  # named without a wildcard and missing here
+                continue
+            try:
+                names = sorted(os.listdir(top))
+            except OSError:
+                return False
+            below += [os.path.join(top, n) for n in fnmatch.filter(names, part)
+                      if last or os.path.isdir(os.path.join(top, n))]
+        tops = below
+        listed = listed or glob.has_magic(part)
+    return all(_listable(t) for t in tops if os.path.isdir(t))
+
+
+def _listable(directory: str) -> bool:
+    try:
+        for _ in os.walk(directory, onerror=_raise):
+            pass
+    except OSError:
+        return False
+    return True
+
+
+def _raise(exc: OSError) -> None:
+    raise exc

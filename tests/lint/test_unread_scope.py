@@ -106,3 +106,59 @@ WSGIProcessGroup %{GLOBAL}
 WSGIScriptAlias / @ROOT@/app.wsgi
 """)
     assert NEVER_NAMED in finding.message and finding.line == 1
+
+
+def test_an_include_optional_of_an_empty_directory_read_nothing(tmp_path: Path) -> None:
+    # httpd reads nothing there: the group is checked, not left unread
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "README").write_text("not a .conf\n")
+    finding = unused(tmp_path, PARTS_INCLUDED.format(include="IncludeOptional"))
+    assert "not checked" not in finding.message and "matches no file" not in finding.message
+    assert finding.message.startswith("WSGIDaemonProcess parts runs nothing")
+
+
+def test_what_an_include_optional_read_nothing_from(tmp_path: Path) -> None:
+    from probe.apache.config import parse_paths
+
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "sites" / "a" / "conf").mkdir(parents=True)
+    (tmp_path / "sites" / "b").mkdir()
+    (tmp_path / "afile").write_text("")
+    lines = ["empty/*.conf", "empty", "empty/one.conf", "sites/*/conf/*.conf",
+             "missing/*.conf", "missing", "afile/*.conf", "sites/b/conf/*.conf"]
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(f'ServerRoot "{tmp_path}"\n'
+                    + "".join(f"IncludeOptional {line}\n" for line in lines))
+    config = parse_paths([conf])
+    # a path named that is missing here may exist where the server runs: only those stay
+    # unread (sites/b/ was listed for the wildcard and holds no conf/)
+    assert [(d.args[0], d.unread) for d in config.directives if d.unread] == [
+        ("empty/one.conf", "matches no file"),
+        ("missing/*.conf", "matches no file"), ("missing", "matches no file"),
+        ("afile/*.conf", "matches no file"), ("sites/b/conf/*.conf", "matches no file")]
+
+
+HORIZON = """\
+IncludeOptional @ROOT@/conf-enabled/*.conf
+<VirtualHost *:80>
+    ServerName horizon.example.org
+    WSGIScriptAlias / @ROOT@/app/wsgi.py
+    WSGIDaemonProcess horizon
+    <Directory openstack_dashboard>
+        WSGIProcessGroup horizon
+    </Directory>
+</VirtualHost>
+"""
+
+
+def test_an_empty_conf_enabled_does_not_hide_an_embedded_site(tmp_path: Path) -> None:
+    # devstack's horizon with its WSGIProcessGroup moved into a <Directory> that holds no
+    # script, next to Debian's empty conf-enabled/: the site runs embedded
+    (tmp_path / "conf-enabled").mkdir()
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "wsgi.py").write_text("")
+    finding = unused(tmp_path, HORIZON)
+    assert finding.severity is Severity.WARNING and finding.line == 7
+    assert "runs embedded" in finding.message
+    assert f"WSGIProcessGroup horizon at {tmp_path / 'site.conf'}:7 is in a section that " \
+           "holds none of them" in finding.message
