@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from probe.apache.config import Directive
 from probe.apache.divergence import divergence, refuse_block
+from probe.apache.group_placement import group_not_applied as not_applied
 from probe.apache.intended import intended_script
 from probe.apache.mapping import UrlMapping, map_path, source
 from probe.apache.model import Server, Site, WsgiApp
@@ -85,6 +86,16 @@ class ApacheRoutes:
         hostname, ip, port = _where(route.url, route.address)
         return site_fix(self.site, select_vhost(self.site, hostname, ip, port), url,
                         expected, group, meant)
+
+    def group_not_applied(self, route: PredictedRoute, group: str) -> RouteStep | None:
+        """Where ``WSGIProcessGroup group`` is written for ``route``'s site but does not
+        apply to its script (:mod:`probe.apache.group_placement`)."""
+        hostname, ip, port = _where(route.url, route.address)
+        choice = select_vhost(self.site, hostname, ip, port)
+        if choice.undecided is not None or route.script_file is None:
+            return None
+        path = urlsplit(route.url).path or "/"
+        return not_applied(self.site, choice.server, group, route.script_file, path)
 
     def route(self, url: str, address: str | None) -> PredictedRoute:
         parts = urlsplit(url)

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from probe.apache.route import ApacheRoutes
 from probe.diagnose import redirected
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.join_embedded import embedded_500
 from probe.diagnose.server_errors import CONFIG_HINT
 from probe.diagnose.wording import Diagnosis
 from probe.front import Divergence, FrontConfig, PredictedRoute, RouteStep, Source
@@ -45,6 +46,8 @@ def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     if diagnosis.verdict is Verdict.HTTP_ERROR and diagnosis.cause is None and \
             last is not None and last.status_code == 500:
         found = _daemon_out_of_reach(obs, diagnosis, context, config)
+        if found is diagnosis:  # not out of reach: maybe no group applies at all
+            found = embedded_500(obs, diagnosis, context, config)
         # --config was read: its hint is spent whatever it told.
         return dataclasses.replace(found, fix=found.fix.replace(CONFIG_HINT, ""))
     return diagnosis

@@ -1,0 +1,82 @@
+"""A 500 under ``sweep --config`` whose route runs the script embedded while the manifest
+declares a daemon process group: the line naming the group and why it does not apply are
+said (tests/integration/test_embedded_500_apache.py does it on real Apache)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from probe.diagnose import diagnose
+from probe.front_config import load_front
+from probe.manifest import parse
+from probe.model import Cause, TargetResult, Verdict
+from tests.test_diagnose import obs, status
+
+SITE = """\
+WSGIDaemonProcess horizon python-path=@ROOT@/lib
+<VirtualHost *:80>
+    ServerName horizon.example.org
+    WSGIScriptAlias / @ROOT@/app/wsgi.py
+{group}
+</VirtualHost>
+"""
+URL = "http://horizon.example.org/"
+
+
+def _swept(tmp_path: Path, group: str, declared: str = 'process_group = "horizon"'
+           ) -> TargetResult:
+    (tmp_path / "app").mkdir(exist_ok=True)
+    (tmp_path / "app" / "wsgi.py").write_text("")
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(SITE.format(group=group).replace("@ROOT@", str(tmp_path)))
+    manifest = parse(f'[instances.horizon]\nlabel = "horizon"\n{declared}\nurls = ["{URL}"]\n')
+    error = dataclasses.replace(status(500), server="Apache/2.4.71 (Debian)")
+    observed = obs(URL, "horizon", error, error, error)
+    return diagnose(manifest, [observed], config=load_front(str(conf), {})).targets[0]
+
+
+def test_a_group_in_a_directory_of_a_relative_path_is_named(tmp_path: Path) -> None:
+    target = _swept(tmp_path, "    <Directory app>\n        WSGIProcessGroup horizon\n"
+                              "    </Directory>")
+    conf = tmp_path / "httpd.conf"
+    assert (target.verdict, target.cause) == (Verdict.HTTP_ERROR, Cause.DAEMON_GROUP_UNUSED)
+    assert f"runs {tmp_path}/app/wsgi.py (WSGIScriptAlias / is the first" in target.explanation
+    assert "no WSGIProcessGroup or process-group= applies to it, while the manifest " \
+           "declares process_group 'horizon' for horizon" in target.explanation
+    assert f"WSGIProcessGroup horizon at {conf}:6 is inside <Directory app> ({conf}:5), " \
+           f"which does not hold {tmp_path}/app/wsgi.py (its path is not absolute)" \
+        in target.explanation
+    assert "probe lint reports unused_daemon at that line" in target.explanation
+    assert f"without WSGIDaemonProcess horizon ({conf}:1) and its python-path=" \
+        in target.explanation
+    assert target.fix.startswith(f"Move WSGIProcessGroup horizon ({conf}:6) into <Directory "
+                                 f"{tmp_path}/app>")
+    assert "Sweep with --config" not in target.fix
+    claims = {(e.claim.split()[0], e.source) for e in target.evidence if e.kind.value ==
+              "configured"}
+    assert {("WSGIProcessGroup", f"{conf}:6"), ("WSGIDaemonProcess", f"{conf}:1"),
+            ("WSGIScriptAlias", f"{conf}:4")} <= claims
+
+
+def test_a_group_hidden_in_a_section_httpd_never_reads_is_named(tmp_path: Path) -> None:
+    target = _swept(tmp_path, "    <IfDefine WITH_DAEMON>\n        WSGIProcessGroup horizon\n"
+                              "    </IfDefine>")
+    assert target.cause is Cause.DAEMON_GROUP_UNUSED
+    assert "so httpd never reads the WSGIProcessGroup horizon written in it" \
+        in target.explanation
+    assert target.fix.startswith(f"At {tmp_path / 'httpd.conf'}:5, make the section hold")
+
+
+def test_with_no_group_written_the_mount_gets_process_group(tmp_path: Path) -> None:
+    target = _swept(tmp_path, "")
+    assert target.cause is Cause.DAEMON_GROUP_UNUSED
+    assert target.fix.startswith(f"Add process-group=horizon to the line at "
+                                 f"{tmp_path / 'httpd.conf'}:4.")
+
+
+def test_embedded_declared_or_no_group_declared_says_nothing_more(tmp_path: Path) -> None:
+    for declared in ('process_group = ""', ""):
+        target = _swept(tmp_path, "", declared)
+        assert (target.verdict, target.cause) == (Verdict.HTTP_ERROR, None)
+        assert "embedded" not in target.explanation
