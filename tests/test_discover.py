@@ -186,6 +186,32 @@ def test_refuse_exactly_where_lint_cares_about_unknown_host_names(
             not in config
 
 
+DEFAULT_PAGE = "    DocumentRoot @ROOT@/html\n"
+REDIRECT_ONLY = "    ServerName r.example\n    Redirect / https://r.example/\n"
+
+
+@pytest.mark.parametrize(("first", "said"), [
+    # Debian's 000-default.conf listed first of several sites (what a real server has)
+    (DEFAULT_PAGE, "is a static default page listed first of 3 VirtualHost(s)"),
+    # a redirect-only site listed first: neither a site nor a catch-all lint knows
+    (REDIRECT_ONLY, "is listed first of 3 VirtualHost(s) and has no WSGIScriptAlias"),
+])
+def test_no_refuse_says_why_for_an_address_of_several_sites(
+        tmp_path: Path, first: str, said: str) -> None:
+    # the closing words must not claim "no address has several sites" then
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "wsgi.py").write_text("")
+    conf = tmp_path / "site.conf"
+    conf.write_text((vhost(first) + vhost(SITE_A) + vhost(SITE_B)).replace(
+        "@ROOT@", str(tmp_path)))
+    text = discover_paths([conf])
+    assert parse(text, "discovered").refuse_urls == ()
+    assert "no address has several sites" not in text
+    assert "# *:80: <VirtualHost *:80>" in text and said in text
+    assert "# No [refuse]: the lines above say why, for each address." in text
+
+
 def test_the_manifest_records_the_configuration_it_came_from(tmp_path: Path) -> None:
     text, manifest = discovered(tmp_path)
     assert manifest.probe.config == str(tmp_path / "site.conf")

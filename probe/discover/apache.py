@@ -127,14 +127,23 @@ def _refuse(discovery: Discovery, group: UnknownHosts) -> None:
         why = (f"{group.address}: {first.describe()} is listed first and must refuse "
                f"unknown host names")
     else:
-        if group.default_page and len(group.servers) > 1:
+        # Each address says why it gets no [refuse] URL: the manifest's closing words
+        # point at these lines rather than guess one reason for all.
+        if group.default_page:
             discovery.refuse_skipped.append(
                 f"{group.address}: {first.describe()} is a static default page listed "
-                f"first; unknown host names get it (no application), so they are not checked")
-        if group.lands_on_site:
+                f"first of {len(group.servers)} VirtualHost(s); unknown host names get it "
+                f"(no application), so they are not checked")
+        elif group.lands_on_site:
             discovery.refuse_skipped.append(
                 f"{group.address}: {first.describe()} is the only site and answers every "
                 f"host name, which is usually intended")
+        else:
+            discovery.refuse_skipped.append(
+                f"{group.address}: {first.describe()} is listed first of "
+                f"{len(group.servers)} VirtualHost(s) and has no WSGIScriptAlias, "
+                f"DocumentRoot or ProxyPass, nor a refusal of every path: unknown host "
+                f"names get it, and are not checked")
         return
     if group.address.host != "*":
         # [refuse] URLs go where [probe] connect sends them, not to this address.

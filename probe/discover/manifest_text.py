@@ -62,8 +62,10 @@ def render(discovery: Discovery) -> str:
     lines += [_comment(s) for s in discovery.refuse_skipped]
     if not discovery.refuse:
         lines += [
-            "# No [refuse]: no address has several sites or a catch-all. To have the sweep",
-            "# check that unknown host names are refused anyway, add:",
+            "# No [refuse]: the lines above say why, for each address." if
+            discovery.refuse_skipped else
+            "# No [refuse]: no address has several sites or a catch-all.",
+            "# To have the sweep check that unknown host names are refused anyway, add:",
             "# [refuse]",
             f"# urls = [{_string(f'http://{UNKNOWN_HOST}/')}]",
             "",
