@@ -35,6 +35,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 
 from probe.apache import Httpd, load_site
+from probe.apache.ip_vhosts import unreached
 from probe.apache.model import Server, Site, WsgiApp
 from probe.apache.names import (
     RESOURCE,
@@ -113,12 +114,19 @@ def discover(site: Site) -> Discovery:
             f"them): the sites they would make are not in the manifest (its comments name "
             f"each line and why)")
     for group in unknown_hosts(site):
-        _refuse(discovery, group)
+        _refuse(discovery, group, unreached(site, group.address))
     return discovery
 
 
-def _refuse(discovery: Discovery, group: UnknownHosts) -> None:
+def _refuse(discovery: Discovery, group: UnknownHosts, unreachable: bool) -> None:
     first = group.first
+    if unreachable:
+        why = (f"{group.address}: its {len(group.servers)} VirtualHost(s), first "
+               f"{first.describe()}, are never reached: httpd listens on the port only at "
+               f"addresses with VirtualHosts of their own (probe lint: vhost_ip_based)")
+        discovery.refuse_skipped.append(f"{why}; unknown host names are not checked there")
+        discovery.warnings.append(why)
+        return
     if group.misrouted:
         why = (f"{group.address}: unknown host names go to the first of several sites, "
                f"{first.describe()} (probe lint: vhost_fallback); put a refusing catch-all "

@@ -29,6 +29,7 @@ _HELP = {
     "vhost_fallback": "Unknown host names land on the first of several sites",
     "vhost_default_page": "Unknown host names get a static default page",
     "vhost_shadowed": "A VirtualHost an earlier one with the same name hides",
+    "vhost_ip_based": "An IP-based VirtualHost takes every request to its address",
     "duplicate_daemon": "A WSGIDaemonProcess name defined twice",
     "undefined_daemon": "A process group no reachable WSGIDaemonProcess defines",
     "unused_daemon": "A WSGIDaemonProcess nothing uses",

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from probe.apache.config import Directive
 from probe.apache.hostnames import MatchedBy, is_wildcard, name_matches
+from probe.apache.ip_vhosts import unreached
 from probe.apache.model import Address, Server, Site
 from probe.apache.names import catch_all_vhost
 from probe.apache.tls_setup import tls_of
@@ -29,6 +30,8 @@ def vhost_fallback(site: Site) -> list[ConfigFinding]:
     """
     findings: list[ConfigFinding] = []
     for group in unknown_hosts(site):
+        if unreached(site, group.address):
+            continue  # no request gets there at all: vhost_ip_based says why
         if group.default_page and len(group.servers) > 1:
             first = group.first
             root = next((d.arg(0) for d in first.directives if d.key == "documentroot"), "")

@@ -1,0 +1,55 @@
+"""``vhost_ip_based``: an IP-based VirtualHost takes every request to its address, so the
+name-based ``*:PORT`` sites are never considered there (:mod:`probe.apache.ip_vhosts`).
+
+An error where httpd listens on the port only at such addresses (the ``*:PORT`` sites are
+never reached at all: every URL of them gets the IP-based one); a note where it listens on
+other addresses too, as a ``<VirtualHost 127.0.0.1:80>`` for local status pages next to the
+public sites is often meant, while a probe connecting to 127.0.0.1 gets it."""
+
+from __future__ import annotations
+
+from probe.apache.ip_vhosts import IpTakeover, ip_takeovers
+from probe.apache.model import Server, Site
+from probe.lint.findings import ConfigFinding, Severity
+
+
+def vhost_ip_based(site: Site) -> list[ConfigFinding]:
+    return [_finding(t) for t in ip_takeovers(site)]
+
+
+def _finding(takeover: IpTakeover) -> ConfigFinding:
+    first, address, hidden = takeover.servers[0], takeover.address, takeover.hidden
+    if len(takeover.servers) == 1:
+        takes = (f"{first.describe()} is the only VirtualHost for {address}: it takes every "
+                 f"request to that address, whatever its Host (names are not compared)")
+    else:
+        takes = (f"the {len(takeover.servers)} VirtualHosts for {address}, first "
+                 f"{first.describe()}, take every request to that address: names are "
+                 f"compared only among them, and the first answers the others")
+    sites = _listed(takeover.hidden_servers)
+    why = (f"httpd picks the VirtualHosts of the most specific address first (an IP before "
+           f"'*'), so the {len(takeover.hidden_servers)} VirtualHost(s) for {hidden} "
+           f"({sites}) are never considered for connections to {address}")
+    opened = ", ".join(f"Listen {' '.join(lst.directive.args)} at {lst.directive.where}"
+                       for lst in takeover.listens)
+    port = hidden.port if hidden.port is not None else "PORT"
+    if takeover.unreachable:
+        return ConfigFinding(
+            "vhost_ip_based", Severity.ERROR, first.file, first.line,
+            f"{takes}; {why}, and httpd listens on port {port} only at addresses with "
+            f"VirtualHosts of their own ({opened}): they are never reached",
+            f"make it <VirtualHost *:{port}> so that httpd compares names among every "
+            f"VirtualHost of the port, or remove it")
+    elsewhere = (f"; they answer only connections to other addresses ({opened})"
+                 if opened else "")
+    return ConfigFinding(
+        "vhost_ip_based", Severity.NOTE, first.file, first.line,
+        f"{takes}; {why}{elsewhere}",
+        f"if the sites for {hidden} should answer at {address} too, make it "
+        f"<VirtualHost *:{port}>; else probe them through another address ([probe] "
+        f"connect)")
+
+
+def _listed(servers: tuple[Server, ...]) -> str:
+    shown = ", ".join(s.describe() for s in servers[:3])
+    return shown + (f" and {len(servers) - 3} more" if len(servers) > 3 else "")

@@ -1,0 +1,87 @@
+"""``vhost_ip_based``: an IP-based VirtualHost takes every request to its address, the
+``*:PORT`` sites are never considered there, and where httpd listens on the port only at
+such addresses they are never reached, so ``vhost_fallback`` says nothing of them
+(tests/integration/test_ip_vhost_apache.py checks it against apache2 -S and requests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from probe.discover import discover_paths
+from probe.lint import ConfigFinding, Severity, lint_paths
+from probe.manifest import parse
+
+SITES = """\
+<VirtualHost 127.0.0.1:18180>
+    DocumentRoot @ROOT@/html
+</VirtualHost>
+<VirtualHost *:18180>
+    ServerName a.example
+    WSGIScriptAlias / @ROOT@/a/wsgi.py
+</VirtualHost>
+<VirtualHost *:18180>
+    ServerName b.example
+    WSGIScriptAlias / @ROOT@/b/wsgi.py
+</VirtualHost>
+"""
+
+
+def _write(tmp_path: Path, listen: str) -> Path:
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir(exist_ok=True)
+        (tmp_path / name / "wsgi.py").write_text("")
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(f"ServerName localhost\n{listen}" + SITES.replace("@ROOT@", str(tmp_path)))
+    return conf
+
+
+def _found(conf: Path, code: str) -> list[ConfigFinding]:
+    return [f for f in lint_paths([conf]).findings if f.code == code]
+
+
+def test_listening_only_at_the_ip_the_wildcard_sites_are_never_reached(tmp_path: Path) -> None:
+    # Debian's 000-default.conf turned IP-based next to name-based sites, Listen at one IP
+    conf = _write(tmp_path, "Listen 127.0.0.1:18180\n")
+    [finding] = _found(conf, "vhost_ip_based")
+    assert (finding.severity, finding.line) == (Severity.ERROR, 3)
+    assert finding.message.startswith(
+        f"<VirtualHost 127.0.0.1:18180> (no ServerName: localhost from the main server) at "
+        f"{conf}:3 is the only VirtualHost for 127.0.0.1:18180: it takes every request to "
+        f"that address, whatever its Host")
+    assert f"<VirtualHost *:18180> (a.example) at {conf}:6, <VirtualHost *:18180> " \
+           f"(b.example) at {conf}:10) are never considered" in finding.message
+    assert f"(Listen 127.0.0.1:18180 at {conf}:2): they are never reached" in finding.message
+    assert finding.fix.startswith("make it <VirtualHost *:18180>")
+    # no request reaches *:18180: what its first site would get is no finding
+    assert _found(conf, "vhost_fallback") == []
+
+
+def test_listening_everywhere_it_is_a_note_and_the_fallback_stands(tmp_path: Path) -> None:
+    conf = _write(tmp_path, "Listen 18180\n")
+    [finding] = _found(conf, "vhost_ip_based")
+    assert finding.severity is Severity.NOTE
+    assert f"they answer only connections to other addresses (Listen 18180 at {conf}:2)" \
+        in finding.message
+    assert [f.line for f in _found(conf, "vhost_fallback")] == [6]
+
+
+def test_a_site_file_without_listen_gets_the_note(tmp_path: Path) -> None:
+    conf = _write(tmp_path, "")
+    [finding] = _found(conf, "vhost_ip_based")
+    assert finding.severity is Severity.NOTE and "Listen" not in finding.message
+
+
+def test_another_ip_or_port_hides_nothing(tmp_path: Path) -> None:
+    conf = _write(tmp_path, "Listen 127.0.0.1:18180\n")
+    conf.write_text(conf.read_text().replace("<VirtualHost 127.0.0.1:18180>",
+                                             "<VirtualHost 127.0.0.1:18181>"))
+    assert _found(conf, "vhost_ip_based") == []
+
+
+def test_discover_refuses_nothing_where_nothing_is_reached(tmp_path: Path) -> None:
+    conf = _write(tmp_path, "Listen 127.0.0.1:18180\n")
+    text = discover_paths([conf])
+    assert parse(text, "discovered").refuse_urls == ()
+    assert "vhost_fallback" not in text
+    assert "*:18180: its 2 VirtualHost(s), first <VirtualHost *:18180> (a.example) at " \
+           f"{conf}:6, are never reached" in text and "(probe lint: vhost_ip_based)" in text
