@@ -158,6 +158,11 @@ def _fix(step: RouteStep, meant: RouteStep | None, route: PredictedRoute, path: 
             return (f"Add 'ServerAlias {host}' inside {other}: no ServerName or ServerAlias "
                     f"for this address matches {host}, so the first VirtualHost answers "
                     f"({step.source}).")
+        if step.by == "only":  # an IP-based VirtualHost claims no name: it takes them all
+            port = (route.address or "").rpartition(":")[2] or "PORT"
+            return (f"At {step.source}, make that VirtualHost's address '*' (<VirtualHost "
+                    f"*:{port}>) so that httpd compares names among every VirtualHost of the "
+                    f"port, or send {host}'s requests to an address where {other} answers.")
         return (f"At {step.source}, stop claiming {host} (narrow that name or wildcard), so "
                 f"that {other} gets it.")
     if meant is not None and meant.source is not None:

@@ -5,11 +5,15 @@ such addresses they are never reached, so ``vhost_fallback`` says nothing of the
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+from probe.diagnose import diagnose
 from probe.discover import discover_paths
+from probe.front_config import load_front
 from probe.lint import ConfigFinding, Severity, lint_paths
 from probe.manifest import parse
+from tests.test_diagnose import obs, status
 
 SITES = """\
 <VirtualHost 127.0.0.1:18180>
@@ -85,3 +89,17 @@ def test_discover_refuses_nothing_where_nothing_is_reached(tmp_path: Path) -> No
     assert "vhost_fallback" not in text
     assert "*:18180: its 2 VirtualHost(s), first <VirtualHost *:18180> (a.example) at " \
            f"{conf}:6, are never reached" in text and "(probe lint: vhost_ip_based)" in text
+
+
+def test_the_sweep_fix_of_a_url_the_ip_based_vhost_takes(tmp_path: Path) -> None:
+    # the IP-based VirtualHost claims no name: "stop claiming a.example" would be false
+    conf = _write(tmp_path, "Listen 127.0.0.1:18180\n")
+    manifest = parse('[probe]\nconnect = "127.0.0.1:18180"\n[instances.a]\nlabel = "a"\n'
+                     'urls = ["http://a.example:18180/"]\n')
+    missing = dataclasses.replace(status(404), server="Apache/2.4.71 (Debian)",
+                                  address="127.0.0.1:18180")
+    observed = obs("http://a.example:18180/", "a", missing, missing, missing)
+    [target] = diagnose(manifest, [observed], config=load_front(str(conf), {})).targets
+    assert "stop claiming" not in target.fix
+    assert target.fix.startswith(f"At {conf}:3, make that VirtualHost's address '*' "
+                                 f"(<VirtualHost *:18180>)"), target.fix
