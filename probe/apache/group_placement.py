@@ -2,7 +2,8 @@
 the script embedded: a ``WSGIProcessGroup`` naming the group sits in a per-directory section
 that does not hold the script (a ``<Directory>`` of another path, or of a relative one,
 which matches no absolute script path), or in a conditional section httpd never reads
-(:func:`probe.apache.divergence.hidden_group`)."""
+(:func:`probe.apache.divergence.hidden_group`). And the fix for a group named where it cannot
+be used (:func:`out_of_reach_fix`), shared by lint and the sweep."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import PurePosixPath
 from probe.apache.config import Directive
 from probe.apache.divergence import hidden_group
 from probe.apache.mapping import source
-from probe.apache.model import Server, Site
+from probe.apache.model import DaemonGroup, Server, Site
 from probe.apache.sections import Section, per_directory
 from probe.front import RouteStep
 
@@ -45,3 +46,33 @@ def _why(section: Directive, script: str, path: str) -> str:
     if key.startswith("files"):
         return f"does not match {PurePosixPath(script).name}"
     return f"does not match the URL path {path}"
+
+
+def daemon_used(site: Site, daemon: DaemonGroup) -> bool:
+    """Some application runs in it, or a script is preloaded or handled there
+    (``WSGIImportScript``, ``WSGIHandlerScript``). A ``WSGIProcessGroup`` that every
+    application overrides (a deeper ``<Directory>``, ``process-group=``) runs nothing."""
+    return any(a.process_group == daemon.name for a in site.apps) or any(
+        u.name == daemon.name and u.directive.key in ("wsgiimportscript", "wsgihandlerscript")
+        for u in site.group_uses)
+
+
+def out_of_reach_fix(site: Site, naming: Directive, server: Server,
+                     daemon: DaemonGroup) -> str:
+    """The fix for a group named at ``naming`` for ``server`` but defined in another
+    VirtualHost. Where ``server`` defines a group of its own that runs nothing, the name is
+    most likely copied from the other site: naming its own group leads; moving the other
+    out would run two applications in one daemon."""
+    move = f"move WSGIDaemonProcess {daemon.name} ({daemon.directive.where}) outside the " \
+           f"VirtualHost"
+    own = None if server.is_main else next(
+        (d for d in site.daemons if d.server is server and d is not daemon
+         and not daemon_used(site, d)), None)
+    if own is None:
+        return move
+    named = f"process-group={own.name}" if naming.key != "wsgiprocessgroup" else \
+        f"{naming.name} {own.name}"
+    return (f"at {naming.where}, name the group this VirtualHost defines and nothing runs "
+            f"in: {named} (WSGIDaemonProcess {own.name} at {own.directive.where}); only if "
+            f"both sites are meant to run in one daemon, {move}, and the two applications "
+            f"then share the processes of {daemon.name}")

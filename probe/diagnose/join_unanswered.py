@@ -20,6 +20,7 @@ import os
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from probe.apache.group_placement import out_of_reach_fix
 from probe.apache.route import ApacheRoutes
 from probe.diagnose import redirected
 from probe.diagnose.identify import SweepContext
@@ -27,7 +28,6 @@ from probe.diagnose.join_embedded import embedded_500
 from probe.diagnose.server_errors import CONFIG_HINT
 from probe.diagnose.wording import Diagnosis
 from probe.front import Divergence, FrontConfig, PredictedRoute, RouteStep, Source
-from probe.lint.daemon_rules import out_of_reach_fix
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
 
 if TYPE_CHECKING:

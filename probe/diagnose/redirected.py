@@ -14,12 +14,15 @@ the endpoint is installed: "install the endpoint" does not lead.
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
-from probe.front import PredictedRoute, RouteStep
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Sample
+
+if TYPE_CHECKING:  # the check path loads this module; the route model it never needs
+    from probe.front import PredictedRoute, RouteStep
 
 _INSTALL = "Install the endpoint"
 

@@ -3,7 +3,7 @@ VirtualHost using them, or never used."""
 
 from __future__ import annotations
 
-from probe.apache.config import Directive
+from probe.apache.group_placement import daemon_used, out_of_reach_fix
 from probe.apache.model import DaemonGroup, GroupUse, Server, Site
 from probe.apache.names import GLOBAL, is_per_request
 from probe.lint.findings import ConfigFinding, Severity
@@ -32,7 +32,7 @@ def daemon_groups(site: Site) -> list[ConfigFinding]:
                 is None:
             findings.append(_never_applies(use))
     if not dynamic:
-        findings += [_unused(site, d) for d in site.daemons if not _used(site, d)]
+        findings += [_unused(site, d) for d in site.daemons if not daemon_used(site, d)]
     return findings
 
 
@@ -64,27 +64,6 @@ def _reach(site: Site, use: GroupUse) -> list[ConfigFinding]:
         f"answers 500)", out_of_reach_fix(site, use.directive, use.server, daemon))]
 
 
-def out_of_reach_fix(site: Site, naming: Directive, server: Server,
-                     daemon: DaemonGroup) -> str:
-    """The fix for a group named at ``naming`` for ``server`` but defined in another
-    VirtualHost. Where ``server`` defines a group of its own that runs nothing, the name is
-    most likely copied from the other site: naming its own group leads; moving the other
-    out would run two applications in one daemon."""
-    move = f"move WSGIDaemonProcess {daemon.name} ({daemon.directive.where}) outside the " \
-           f"VirtualHost"
-    own = None if server.is_main else next(
-        (d for d in site.daemons if d.server is server and d is not daemon
-         and not _used(site, d)), None)
-    if own is None:
-        return move
-    named = f"process-group={own.name}" if naming.key != "wsgiprocessgroup" else \
-        f"{naming.name} {own.name}"
-    return (f"at {naming.where}, name the group this VirtualHost defines and nothing runs "
-            f"in: {named} (WSGIDaemonProcess {own.name} at {own.directive.where}); only if "
-            f"both sites are meant to run in one daemon, {move}, and the two applications "
-            f"then share the processes of {daemon.name}")
-
-
 def _never_applies(use: GroupUse) -> ConfigFinding:
     return ConfigFinding(
         "section_unused", Severity.NOTE, use.directive.file, use.directive.line,
@@ -92,15 +71,6 @@ def _never_applies(use: GroupUse) -> ConfigFinding:
         f"applications of {use.server.describe()}, so it never applies (that no "
         f"WSGIDaemonProcess {use.name} exists changes nothing)",
         "remove it, or move it into the <Directory> of the script it was meant for")
-
-
-def _used(site: Site, daemon: DaemonGroup) -> bool:
-    """Some application runs in it, or a script is preloaded or handled there
-    (``WSGIImportScript``, ``WSGIHandlerScript``). A ``WSGIProcessGroup`` that every
-    application overrides (a deeper ``<Directory>``, ``process-group=``) runs nothing."""
-    return any(a.process_group == daemon.name for a in site.apps) or any(
-        u.name == daemon.name and u.directive.key in ("wsgiimportscript", "wsgihandlerscript")
-        for u in site.group_uses)
 
 
 def _unused(site: Site, daemon: DaemonGroup) -> ConfigFinding:

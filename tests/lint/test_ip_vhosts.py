@@ -101,5 +101,5 @@ def test_the_sweep_fix_of_a_url_the_ip_based_vhost_takes(tmp_path: Path) -> None
     observed = obs("http://a.example:18180/", "a", missing, missing, missing)
     [target] = diagnose(manifest, [observed], config=load_front(str(conf), {})).targets
     assert "stop claiming" not in target.fix
-    assert target.fix.startswith(f"At {conf}:3, make that VirtualHost's address '*' "
-                                 f"(<VirtualHost *:18180>)"), target.fix
+    assert target.fix.startswith(f"At {conf}:3, write <VirtualHost *:18180> instead of "
+                                 f"<VirtualHost 127.0.0.1:18180>"), target.fix
