@@ -14,7 +14,7 @@ the endpoint is installed: "install the endpoint" does not lead.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from probe.diagnose.identify import SweepContext
@@ -47,8 +47,12 @@ def _leads_to(obs: Observation, sample: Sample, segment: str) -> str:
 
 def _listed(context: SweepContext, expected: str | None, url: str) -> bool:
     instance = context.manifest.instances.get(expected or "")
-    return instance is not None and any(u.rstrip("/") == url.rstrip("/")
-                                        for u in instance.urls)
+    if instance is None:
+        return False
+    # Built once per instance: asked for every redirected URL of a large sweep.
+    urls = cast("set[str]", context.memo.setdefault(
+        ("redirect-listed", instance.name), {u.rstrip("/") for u in instance.urls}))
+    return url.rstrip("/") in urls
 
 
 def _redirect_fix(obs: Observation, context: SweepContext, sample: Sample,
@@ -101,11 +105,20 @@ def with_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
 
 def _answered_nearby(obs: Observation, context: SweepContext) -> str | None:
     """Another URL of the same host where the expected instance answered the endpoint."""
+    expected = obs.target.expected or ""
+    # Host -> the first two URLs answered there, built once per instance (a per-URL scan of
+    # every answer made a large sweep's diagnosis grow with its square).
+    by_host = cast("dict[str | None, list[str]]", context.memo.get(("redirect-nearby",
+                                                                      expected)))
+    if by_host is None:
+        by_host = {}
+        for other, _ in context.answers_of(expected):
+            seen = by_host.setdefault(urlsplit(other.target.url).hostname, [])
+            if len(seen) < 2 and other.target.url not in seen:
+                seen.append(other.target.url)
+        context.memo[("redirect-nearby", expected)] = by_host
     host = urlsplit(obs.target.url).hostname
-    for other, _ in context.answers_of(obs.target.expected or ""):
-        if other.target.url != obs.target.url and urlsplit(other.target.url).hostname == host:
-            return other.target.url
-    return None
+    return next((u for u in by_host.get(host, []) if u != obs.target.url), None)
 
 
 def without_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext) -> Diagnosis:
