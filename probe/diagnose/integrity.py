@@ -22,11 +22,19 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
-from probe.diagnose.answer_names import distinct_by, groups_of, place, places, share
+from probe.diagnose.answer_names import (
+    distinct_by,
+    groups_of,
+    joined,
+    place,
+    places,
+    share,
+)
 from probe.diagnose.fronts import host_allowed, mod_wsgi
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.mount_words import mount_fix
 from probe.diagnose.mount_words import told as mount_told
+from probe.diagnose.proxy_seen import proxy_seen
 from probe.diagnose.reload import reload_ways
 from probe.diagnose.uwsgi_words import host_fix as uwsgi_host_fix
 from probe.diagnose.uwsgi_words import is_uwsgi
@@ -98,16 +106,18 @@ def check(obs: Observation, diagnosis: Diagnosis, context: SweepContext, front: 
     return (_host(obs, diagnosis, answers, front, route)
             or next((found for group in groups_of(
                 answers, lambda a: (a.script_name, a.path_info, mod_wsgi(a)))
-                if _proxied(front, group[-1])
+                if _proxied(front, group[-1], obs)
                 and (found := _mount(obs, diagnosis, group[-1], context, front, route))), None)
             or diagnosis)
 
 
-def _proxied(front: FrontKind, answer: EndpointAnswer) -> bool:
+def _proxied(front: FrontKind, answer: EndpointAnswer, obs: Observation) -> bool:
     """Whether a proxy in front may have set the answer's mount: mod_wsgi sets SCRIPT_NAME
-    from its own mount (other verdicts judge that); nginx, or Apache's mod_proxy before an
-    application server, can strip a prefix."""
-    return front is FrontKind.NGINX or (front is FrontKind.APACHE and not mod_wsgi(answer))
+    from its own mount (other verdicts judge that); nginx, Apache's mod_proxy, or any proxy
+    the answer shows (:mod:`.proxy_seen`: Apache passes its backend's Server header on, so
+    the front is not always named) can strip a prefix."""
+    return front is FrontKind.NGINX or (not mod_wsgi(answer) and (
+        front is FrontKind.APACHE or proxy_seen(obs, answer) is not None))
 
 
 def _host(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],
@@ -121,7 +131,10 @@ def _host(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],
     for (host, forwarded, allowed), group in distinct_by(
             answers, lambda a: (a.host, a.forwarded_host, host_allowed(a))).items():
         seen = _name(host)
-        if seen and seen != wanted and _name(forwarded) != wanted:
+        # An X-Forwarded-Host with the URL's name helps only where Django reads it
+        # (USE_X_FORWARDED_HOST): host_allowed false says it did not (gunicorn keeps it).
+        saved = _name(forwarded) == wanted and allowed is not False
+        if seen and seen != wanted and not saved:
             mismatched += group
         elif allowed is False:
             rejected += group
@@ -135,6 +148,9 @@ def _host(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],
         (f" All {len(answers)} samples ({places(bad)})." if len(answers) > 1 else "")
     evidence = [Evidence(EvidenceKind.OBSERVED, f"request.host = {a.host!r}",
                          f"GET {url}, {place(a)}") for a in _one_each(bad)]
+    evidence += [Evidence(EvidenceKind.OBSERVED, f"request.forwarded_host = "
+                          f"{a.forwarded_host!r}", f"GET {url}, {place(a)}")
+                 for a in _one_each(bad) if a.forwarded_host]
     if allowed is not None:
         evidence += [Evidence(EvidenceKind.OBSERVED, f"request.host_allowed = "
                               f"{str(host_allowed(a)).lower()}", f"GET {url}, {place(a)}")
@@ -155,9 +171,9 @@ def _host(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],
             evidence.append(Evidence(EvidenceKind.CONFIGURED, step.rule, str(step.source)))
         return Diagnosis(
             Verdict.HOST_MISMATCH, None,
-            explanation=(f"{url} is served by the right application, but it received Host "
-                         f"{answer.host!r}, not {wanted!r}: the proxy in front did not pass "
-                         f"the client's Host on.{django}{which}{cited}"),
+            explanation=(f"{url} is served by the right application, but it received "
+                         f"{_received(mismatched, len(answers))}, not {wanted!r}: the proxy in "
+                         f"front did not pass the client's Host on.{django}{which}{cited}"),
             fix=_host_fix(front, step, route), answered_by=diagnosis.answered_by,
             evidence=(*diagnosis.evidence, *evidence))
     settings = sorted({a.settings for a in bad if a.settings})
@@ -172,6 +188,21 @@ def _host(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],
             f"({' and '.join(settings) or 'its settings module'}); Django reads it once, when "
             f"the process loads, so then {reload_ways(_one_each(bad), capital=False)}.",
         answered_by=diagnosis.answered_by, evidence=(*diagnosis.evidence, *evidence))
+
+
+def _received(bad: list[EndpointAnswer], total: int) -> str:
+    """What each sample received: each distinct Host (and X-Forwarded-Host that arrived),
+    with the processes that received it when they differ."""
+    groups = distinct_by(bad, lambda a: (a.host, a.forwarded_host))
+    said = []
+    for (host, forwarded), group in groups.items():
+        extra = (f" with X-Forwarded-Host {forwarded!r} (request.forwarded_host), which "
+                 f"Django reads only with USE_X_FORWARDED_HOST = True: request.host_allowed "
+                 f"false shows it did not" if forwarded and host_allowed(group[-1]) is False
+                 else f" with X-Forwarded-Host {forwarded!r}" if forwarded else "")
+        said.append(f"Host {host!r}{extra}" + (f" ({places(group)})" if len(groups) > 1
+                                               and total > 1 else ""))
+    return joined(said)
 
 
 def _one_each(answers: list[EndpointAnswer]) -> list[EndpointAnswer]:
@@ -217,6 +248,13 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
         what = (f"the application received the whole path {sent} with SCRIPT_NAME "
                 f"{script!r}: it believes it is mounted at {script or '/'}, so unless its URL "
                 f"patterns start with {mount.lstrip('/')}/ its pages answer 404")
+    seen_proxy = proxy_seen(obs, answer) if front not in (FrontKind.NGINX,
+                                                          FrontKind.APACHE) else None
+    if seen_proxy is not None:
+        # no front named itself: say what showed one is there
+        what += (f". A proxy is in front of it: "
+                 f"{'; '.join(e.claim for e in seen_proxy.evidence)}")
+        evidence += seen_proxy.evidence
     step = _step(route, "mount")
     what += _undecided(route, "mount").rstrip(".")
     if step is not None and step.source is not None:

@@ -157,4 +157,5 @@ def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None,
         return (f"Mount the application at {mount} with 'WSGIScriptAlias {mount} "
                 f"/path/to/wsgi.py' (mod_wsgi sets SCRIPT_NAME), or behind mod_proxy send "
                 f"the prefix in a header and {django}.{_server_way(answer, mount, False)}")
-    return f"Send the prefix {mount} to the application in a header and {django}."
+    return (f"Send the prefix {mount} to the application in a header and {django}."
+            f"{_server_way(answer, mount, False)}")

@@ -1,0 +1,89 @@
+"""A proxy seen in front of an application server from the answers alone (no --config), on
+answers recorded from a tester's Apache mod_proxy before gunicorn and waitress: the mount it
+stripped, the Host it did not pass on."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from probe.diagnose import diagnose
+from probe.manifest import Target, parse
+from probe.model import Observation, Verdict
+from tests.test_diagnose import answered, ep
+
+MANIFEST = """
+[instances.site-b]
+label = "site-b"
+urls = ["http://b.example.test:8180/", "http://a.example.test:8180/b/"]
+"""
+MOUNTED = "http://a.example.test:8180/b/"
+SITE_A = """
+[instances.site-a]
+label = "site-a"
+urls = ["http://a.example.test:8180/"]
+"""
+
+
+def _app(label: str, software: str, at: str, pid: int, **request: Any) -> dict[str, Any]:
+    data = ep(label, host="a.example.test:8180", pid=pid, process_group="",
+              application_group="")
+    data["process_group"] = data["application_group"] = None
+    data["server"] = {"software": software, "mod_wsgi_version": None, "listen": at}
+    data["request"].update(request)
+    return data
+
+
+def _at(url: str, expected: str, server: str | None, *answers: dict[str, Any]) -> Observation:
+    return Observation(Target(url, expected, "127.0.0.1:8180"), tuple(
+        dataclasses.replace(answered(a), server=server, address="127.0.0.1:8180")
+        for a in answers))
+
+
+def _target(manifest: str, obs: Observation) -> Any:
+    return next(t for t in diagnose(parse(manifest), [obs]).targets if t.url == obs.target.url)
+
+
+def test_a_stripped_mount_behind_a_proxy_that_names_no_front() -> None:
+    # Apache's mod_proxy passed waitress's own Server header on: no front named itself, but
+    # waitress listens on *:8104 while the request went to 8180.
+    stripped = _app("site-b", "waitress", "*:8104", 7, script_name="", path_info="/__probe__",
+                    host_allowed=True)
+    for server in ("waitress", None):
+        target = _target(MANIFEST, _at(MOUNTED, "site-b", server, stripped, stripped))
+        assert target.verdict is Verdict.MOUNT_MISMATCH, target.explanation
+        assert "took /b off the path" in target.explanation
+        assert "server.listen = '*:8104' while the request went to 127.0.0.1:8180" in \
+            target.explanation
+        assert "--url-prefix=/b" in target.fix
+    # the same server reached at its own port: nothing in between, nothing stripped
+    direct = Observation(Target("http://a.example.test:8104/b/", "site-b", "127.0.0.1:8104"),
+                         (dataclasses.replace(answered(stripped), server="waitress",
+                                              address="127.0.0.1:8104"),))
+    manifest = MANIFEST.replace(":8180/b/", ":8104/b/")
+    assert _target(manifest, direct).verdict is Verdict.OK
+
+
+def test_a_forwarded_host_django_does_not_read_is_no_host_passed_on() -> None:
+    # gunicorn keeps X-Forwarded-Host (waitress strips it); Django reads it only with
+    # USE_X_FORWARDED_HOST, and host_allowed false says it did not.
+    gunicorn = _app("site-a", "gunicorn/23.0.0", "127.0.0.1:8101", 6289,
+                    host="127.0.0.1:8101", forwarded_host="a.example.test",
+                    host_allowed=False)
+    waitress = _app("site-a", "waitress", "*:8102", 6294, host="127.0.0.1:8102",
+                    host_allowed=False)
+    target = _target(SITE_A, _at("http://a.example.test:8180/", "site-a", "Apache/2.4.62",
+                                 gunicorn, waitress, gunicorn, waitress))
+    assert target.verdict is Verdict.HOST_MISMATCH
+    text = target.explanation
+    assert "Host '127.0.0.1:8101' with X-Forwarded-Host 'a.example.test'" in text, text
+    assert "USE_X_FORWARDED_HOST" in text and "Host '127.0.0.1:8102'" in text
+    assert "All 4 samples (pid 6289 at server.listen 127.0.0.1:8101 and pid 6294" in text
+    assert "the others did not" not in text
+    # Django accepting the name (USE_X_FORWARDED_HOST on) is the forwarded host at work
+    read = dict(gunicorn, request={**gunicorn["request"], "host_allowed": True})
+    target = _target(SITE_A, _at("http://a.example.test:8180/", "site-a", "Apache/2.4.62",
+                                 read, read))
+    assert target.verdict is Verdict.OK, target.explanation
+
+
