@@ -28,6 +28,13 @@ _HAPROXY = re.compile(r"^(?:global|defaults(?:[ \t]+\S+)?|frontend[ \t]+\S+|back
 """An HAProxy section header at the start of a line: no directive of httpd or nginx is
 written so (its ``timeout``, ``user``, ``group`` inside are also httpd's names, which made a
 haproxy.cfg lint "clean" as Apache's)."""
+_HAPROXY_LISTEN = re.compile(
+    r"^(?P<head>listen[ \t]+(?![\d\[*])(?![^\s:]*:\d)\S+(?:[ \t]+\S+)?)[ \t]*\r?\n"
+    r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*"
+    r"[ \t]*(?:bind|mode|server|default-server|balance|option|default_backend|use_backend|"
+    r"stats|acl|http-request|http-response|tcp-request|cookie|hash-type|retries)\b", re.M)
+"""HAProxy's ``listen NAME`` section (a frontend and backend in one): a name, not httpd's
+``Listen [ADDRESS:]PORT``, and HAProxy's keywords below it (``bind``, ``mode``, ``server``)."""
 _NGINX_MAIN = "nginx.conf"
 _APACHE_MAIN = ("apache2.conf", "httpd.conf", os.path.join("conf", "httpd.conf"))
 _SAMPLE = 1 << 20  # the first MiB says which it is
@@ -56,7 +63,7 @@ def detect(path: str) -> FrontKind:
             return FrontKind.APACHE
         return FrontKind.UNKNOWN
     text = _sample(path)
-    if _HAPROXY.search(text):
+    if _haproxy(text) is not None:
         return FrontKind.UNKNOWN
     if looks_like_nginx(text):
         return FrontKind.NGINX
@@ -98,12 +105,20 @@ def require_configuration(path: str) -> None:
                                f"is a directive httpd knows; line {line} starts with {word!r})")
 
 
+def _haproxy(text: str) -> tuple[int, str] | None:
+    """The first HAProxy section header of ``text``: where it starts, and the line."""
+    found = [(m.start(), m.group(0).strip()) for m in (_HAPROXY.search(text),) if m]
+    found += [(m.start(), m.group("head").strip()) for m in (_HAPROXY_LISTEN.search(text),)
+              if m]
+    return min(found) if found else None
+
+
 def _refuse_haproxy(path: str, text: str) -> None:
-    haproxy = _HAPROXY.search(text)
+    haproxy = _haproxy(text)
     if haproxy:
-        line = text.count("\n", 0, haproxy.start()) + 1
+        line = text.count("\n", 0, haproxy[0]) + 1
         raise NotThatFront(f"{path}: an HAProxy configuration (line {line}: "
-                           f"{haproxy.group(0).strip()!r}); wsgi-probe reads Apache's and "
+                           f"{haproxy[1]!r}); wsgi-probe reads Apache's and "
                            f"nginx's only: sweep the balancer and each backend with a connect "
                            f"list instead")
 

@@ -179,3 +179,31 @@ def test_an_haproxy_configuration_is_refused_in_one_line(tmp_path: Path, name: s
     assert len(lines) == 1 and "an HAProxy configuration" in lines[0], result.output
     first = "global" if name == "debian" else "defaults"
     assert f"(line {1 if name == 'debian' else 2}: '{first}')" in lines[0]
+
+
+# A tester's haproxy.cfg of one `listen` section (valid for `haproxy -c`): read as Apache's
+# (its `Listen`, `timeout`), it linted clean and discover wrote connect "127.0.0.1:0".
+LISTEN_ONLY = ("# one listen section\nlisten web\n    bind 127.0.0.1:8191\n    mode http\n"
+               "    timeout client 30s\n    balance roundrobin\n"
+               "    server app1 127.0.0.1:8101 check\n")
+
+
+@pytest.mark.parametrize("command", ["lint", "lint --front apache", "discover", "sweep"])
+def test_an_haproxy_listen_section_is_refused_in_one_line(tmp_path: Path,
+                                                          command: str) -> None:
+    path = write(tmp_path, "listen.cfg", LISTEN_ONLY)
+    assert detect(path) is FrontKind.UNKNOWN
+    args = [*command.split(), path] if command != "sweep" else [
+        "sweep", "--config", path, "http://127.0.0.1:9/"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "an HAProxy configuration (line 2: 'listen web')" in lines[0], \
+        result.output
+
+
+@pytest.mark.parametrize("text", ["Listen 8080\nServerName a\n", "listen 127.0.0.1:8080\n",
+                                  "Listen [::]:443 https\n", "Listen *:80\n",
+                                  "Listen localhost:8080\n    ServerName x\n"])
+def test_httpds_listen_is_not_haproxys(tmp_path: Path, text: str) -> None:
+    assert detect(write(tmp_path, "ports.conf", text)) is FrontKind.APACHE
