@@ -16,9 +16,11 @@ from __future__ import annotations
 import dataclasses
 from urllib.parse import urlsplit
 
+from probe.diagnose.answer_names import places
 from probe.diagnose.discriminate import key_of, probed_default
 from probe.diagnose.fronts import host_allowed, listen, same_listen, software
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.proxy_seen import ProxySeen, proxy_seen
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
@@ -45,17 +47,24 @@ def misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext) -> D
     sent = f"GET {url}"
     evidence = [e for e in diagnosis.evidence if e.kind is not EvidenceKind.PROBED]
     evidence.append(Evidence(EvidenceKind.OBSERVED, f"server.software = {name!r}", sent))
+    answers = [a for s in obs.samples if (a := s.trusted_answer) is not None]
     head = (f"{url} should be served by {expected}, but" if expected else
-            f"{url} must be refused, but") + f" {name} (server.software) answered it with {who}"
+            f"{url} must be refused, but") + f" {name} (server.software) answered it with " \
+        f"{who} ({places(answers)})"
     _, address = key_of(obs)
     at = listen(answer)
-    if at:
-        evidence.append(Evidence(EvidenceKind.OBSERVED, f"server.listen = {at!r}", sent))
+    for shown in dict.fromkeys(listen(a) for a in answers if listen(a)):
+        evidence.append(Evidence(EvidenceKind.OBSERVED, f"server.listen = {shown!r}", sent))
     between = bool(at and address and not same_listen(at, address))
+    front = proxy_seen(obs, answer)
+    if front is not None and front.name:
+        evidence.append(front.evidence[0])
     if between:
-        head += (f" at {address}, while it listens on {at} (server.listen): something in "
-                 f"between passed the request on without a Server header of its own; whether "
-                 f"that routes by Host, its configuration tells.")
+        passed = (f"{front.name} in between (its Server header) passed the request on"
+                  if front is not None and front.name else
+                  "something in between passed the request on; no Server header names it")
+        head += (f" at {address}, while it listens on {at} (server.listen): {passed}; "
+                 f"whether that routes by Host, its configuration tells.")
     elif at:
         head += f" at {address or at}, where it listens itself (server.listen)."
     else:
@@ -77,9 +86,8 @@ def misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext) -> D
     else:
         told = f" {_no_vhosts(name)}; the extra request for a .invalid name did not tell " \
                f"({probe.claim})."
-    django, fix = _django(answer, host, expected, name, evidence, sent, context, obs)
-    if between and expected is None:
-        fix += f" Or make what passes requests on at {address} refuse {host!r}."
+    django, fix = _django(answer, host, expected, name, evidence, sent, context, obs,
+                          _refuser(front, address, host, name))
     return dataclasses.replace(diagnosis, cause=None, candidates=(),
                                explanation=f"{head}{told}{django}", fix=fix,
                                evidence=tuple(evidence))
@@ -93,11 +101,30 @@ def _no_vhosts(name: str) -> str:
     return f"{base} has no virtual hosts: it passes every request to its one application"
 
 
+def _refuser(front: ProxySeen | None, address: str | None, host: str, name: str) -> str:
+    """Where the name is to be refused before the application: in the front the answers
+    show (worded for the one its Server header names), else in a front to put there."""
+    base = name.split("/")[0]
+    if front is None:
+        return f"put {FRONT} before {base}"
+    at = f" at {address}" if address else ""
+    if (front.name or "").lower().startswith("apache"):
+        return (f"make the Apache in front{at} refuse {host!r}: a first VirtualHost for that "
+                f"address (its default) with '<Location /> Require all denied </Location>'")
+    if (front.name or "").lower().startswith("nginx"):
+        return (f"make the nginx in front{at} refuse {host!r}: a 'server {{ listen ... "
+                f"default_server; return 444; }}' for that address")
+    shown = f"{front.name}, its Server header" if front.name else \
+        "; ".join(e.claim for e in front.evidence)
+    return (f"make the front in between{at} ({shown}) refuse {host!r} before it passes the "
+            f"request on to {base}")
+
+
 def _django(answer: EndpointAnswer, host: str, expected: str | None, name: str,
             evidence: list[Evidence], sent: str, context: SweepContext,
-            obs: Observation) -> tuple[str, str]:
+            obs: Observation, refuse: str) -> tuple[str, str]:
     """What Django does with the name (ALLOWED_HOSTS: what refuses names at such a server),
-    and the fix that follows."""
+    and the fix that follows (``refuse``: where to refuse it before the application)."""
     allowed = host_allowed(answer)
     base = name.split("/")[0]
     if allowed is not None:
@@ -116,16 +143,16 @@ def _django(answer: EndpointAnswer, host: str, expected: str | None, name: str,
                 f"Bad Request (DisallowedHost); only this probe, answered before Django runs, "
                 f"got 200.",
                 f"Django already refuses {host!r} with 400 on its pages; to have it refused "
-                f"before the application (this probe included), put {FRONT} before {base}.")
+                f"before the application (this probe included), {refuse}.")
     if allowed:
         return (f" Django accepts {host!r} (request.host_allowed true): its ALLOWED_HOSTS "
                 f"({settings}) matches the name, so its pages are served for it.",
                 f"Remove what matches {host!r} from ALLOWED_HOSTS in {settings} (Django then "
-                f"answers 400 to it), or put {FRONT} before {base}.")
+                f"answers 400 to it), or {refuse}.")
     return (" Whether Django accepts the name the answer does not say (request.host_allowed "
             "null).",
             f"Make sure ALLOWED_HOSTS in {settings} does not match {host!r} (Django then "
-            f"answers 400 to it), or put {FRONT} before {base}.")
+            f"answers 400 to it), or {refuse}.")
 
 
 def _listen_of(context: SweepContext, instance: str, obs: Observation) -> str | None:

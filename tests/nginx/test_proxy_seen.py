@@ -34,7 +34,8 @@ def _app(label: str, software: str, at: str, pid: int, **request: Any) -> dict[s
     return data
 
 
-def _at(url: str, expected: str, server: str | None, *answers: dict[str, Any]) -> Observation:
+def _at(url: str, expected: str | None, server: str | None,
+        *answers: dict[str, Any]) -> Observation:
     return Observation(Target(url, expected, "127.0.0.1:8180"), tuple(
         dataclasses.replace(answered(a), server=server, address="127.0.0.1:8180")
         for a in answers))
@@ -87,3 +88,39 @@ def test_a_forwarded_host_django_does_not_read_is_no_host_passed_on() -> None:
     assert target.verdict is Verdict.OK, target.explanation
 
 
+
+
+REFUSE = SITE_A + """
+[refuse]
+urls = ["http://unknown.invalid:8180/"]
+"""
+
+
+def test_a_served_unknown_name_is_refused_in_the_front_seen() -> None:
+    # gunicorn's Server header came through Apache's mod_proxy (it passes its backend's on):
+    # the front is seen from server.listen and X-Forwarded-Host, not named; both workers
+    # that answered are named.
+    answers = [_app("site-a", "gunicorn/23.0.0", "127.0.0.1:8101", pid, host="unknown.invalid",
+                    forwarded_host="unknown.invalid:8180", host_allowed=False)
+               for pid in (6294, 6303)]
+    target = _target(REFUSE, _at("http://unknown.invalid:8180/", None, "gunicorn", *answers))
+    assert target.verdict is Verdict.SERVED_UNMAPPED
+    assert "(pid 6294 at server.listen 127.0.0.1:8101 and pid 6303 at server.listen " \
+           "127.0.0.1:8101)" in target.explanation, target.explanation
+    assert "(nginx, Apache httpd)" not in target.fix, target.fix
+    assert "make the front in between at 127.0.0.1:8180 (server.listen = '127.0.0.1:8101' " \
+           "while the request went to 127.0.0.1:8180; request.forwarded_host = " \
+           "'unknown.invalid:8180') refuse 'unknown.invalid'" in target.fix, target.fix
+    # a front that names itself in a Server header nobody here recognises: its name
+    target = _target(REFUSE, _at("http://unknown.invalid:8180/", None, "HAProxy", *answers))
+    assert "make the front in between at 127.0.0.1:8180 (HAProxy, its Server header)" in \
+        target.fix, target.fix
+    assert "HAProxy in between (its Server header) passed the request on" in \
+        target.explanation
+    # reached directly: nothing seen in between, a front to put there
+    direct = [dict(a, request={**a["request"], "forwarded_host": None}) for a in answers]
+    for a in direct:
+        a["server"] = {**a["server"], "listen": "127.0.0.1:8180"}
+    target = _target(REFUSE, _at("http://unknown.invalid:8180/", None, "gunicorn", *direct))
+    assert "put a front that refuses unknown names (nginx, Apache httpd) before gunicorn" in \
+        target.fix, target.fix
