@@ -72,6 +72,8 @@ def _finding(name: str, found: list[tuple[Observation, EndpointAnswer]],
     server = software(answer)
     by = f" ({server}, server.software)" if server else ""
     nginx = any((s.server or "").lower().startswith("nginx") for s in obs.samples)
+    apache = not nginx and any((s.server or "").lower().startswith("apache")
+                               for s in obs.samples)
     head = (f"{len(urls)} https URL{'s' if len(urls) > 1 else ''} of {name} reached the "
             f"application as plain HTTP: its answers report request.scheme 'http' for "
             f"{shown}. Something in between ended TLS, and the application server{by} did "
@@ -93,7 +95,8 @@ def _finding(name: str, found: list[tuple[Observation, EndpointAnswer]],
     from probe.diagnose.scheme_fix import Seen, scheme_fix
 
     proto = told if isinstance(told, str) else None
-    fix, sent = scheme_fix(obs, server, nginx, front, Seen(proto, is_secure(answer)))
+    fix, sent = scheme_fix(obs, server, nginx, front, Seen(proto, is_secure(answer)),
+                           apache=apache)
     # A warning only where the configuration read shows that no header names the scheme:
     # else a front that sends it to a Django reading it (SECURE_PROXY_SSL_HEADER, the setup
     # Django documents) is right, and the answers cannot tell it from one that is not.

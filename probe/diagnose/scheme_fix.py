@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 DJANGO = ("or Django: SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https') (only "
           "behind a front that always sets that header, so that no client can)")
 ADD = "proxy_set_header X-Forwarded-Proto $scheme;"
+APACHE_ADD = 'RequestHeader set X-Forwarded-Proto "https"'
 
 
 class Seen(NamedTuple):
@@ -44,10 +45,12 @@ def _reader(server: str | None) -> str:
 
 
 def scheme_fix(obs: Observation, server: str | None, nginx: bool,
-               front: FrontConfig | None, seen: Seen | None = None) -> tuple[str, bool | None]:
+               front: FrontConfig | None, seen: Seen | None = None, *,
+               apache: bool = False) -> tuple[str, bool | None]:
     """The fix, and whether the configuration read sends a header naming the scheme (None:
     not read, or the route not decided). ``seen``: what the answer says of the header and of
-    Django (endpoints that report it)."""
+    Django (endpoints that report it). ``nginx``, ``apache``: the answer's Server header
+    names that front, so the fix is worded for it alone; neither: both fronts' words."""
     read = _configured(obs, front, server, seen) if front is not None and nginx else None
     if read is not None:
         return f"{read[0]} {_reader(server)}", read[1]
@@ -55,9 +58,13 @@ def scheme_fix(obs: Observation, server: str | None, nginx: bool,
         front_words = (f"nginx sends it with '{ADD}' where the proxy_pass that passes these "
                        f"URLs is (whether it does now, the configuration tells: probe sweep "
                        f"--config names the lines)")
+    elif apache:
+        front_words = (f"Apache sends it with '{APACHE_ADD}' (mod_headers) in the TLS "
+                       f"VirtualHost whose ProxyPass passes these URLs (whether it does now, "
+                       f"the configuration tells)")
     else:
         front_words = (f"The front must send the scheme (nginx: '{ADD}'; Apache mod_proxy: "
-                       f"'RequestHeader set X-Forwarded-Proto https')")
+                       f"'{APACHE_ADD}' in the TLS VirtualHost)")
     return f"{front_words}. {_reader(server)}", None
 
 

@@ -104,3 +104,26 @@ def test_the_endpoints_is_secure_decides_without_the_configuration() -> None:
     assert "If it is false" not in found.explanation
     assert not [f for f in _sweep("http", secure=True, proto="https").findings
                 if f.code == "scheme_not_passed"]
+
+
+def test_the_fix_is_worded_for_the_front_its_server_header_names() -> None:
+    """Without a configuration read: Apache's words only where the Server header names
+    Apache, nginx's only where nginx, both where none names a front."""
+    def fix_for(server: str | None) -> str:
+        observed = [dataclasses.replace(o, samples=tuple(
+            dataclasses.replace(s, server=server) for s in o.samples))
+            for o in (_answer("https://alpha.test/", "http"),
+                      _answer("https://alpha.test/shop/", "http"))]
+        [found] = [f for f in diagnose(parse(MANIFEST), observed).findings
+                   if f.code == "scheme_not_passed"]
+        return found.explanation
+
+    apache = fix_for("Apache/2.4.62 (Debian)")
+    assert "Apache sends it with 'RequestHeader set X-Forwarded-Proto \"https\"' " \
+           "(mod_headers) in the TLS VirtualHost" in apache, apache
+    assert "proxy_set_header" not in apache and "nginx" not in apache
+    nginx = fix_for("nginx/1.22.1")
+    assert "RequestHeader" not in nginx and "proxy_set_header X-Forwarded-Proto" in nginx
+    both = fix_for(None)
+    assert "RequestHeader set X-Forwarded-Proto \"https\"" in both
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in both
