@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -169,3 +170,47 @@ def test_a_host_not_passed_on_is_said_as_each_sample_received_it(lab: Lab) -> No
     assert "USE_X_FORWARDED_HOST" in text and f"Host '{waitress}'" in text, text
     assert "All 4 samples" in text and "the others did not" not in text, text
     assert "ProxyPreserveHost On" in found["fix"]
+
+
+HAPROXY = """\
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+frontend web
+    bind 127.0.0.1:{port}
+    option forwardfor
+    default_backend app
+backend app
+    http-request replace-path ^/b(/.*)$ \\1
+    server w1 127.0.0.1:{waitress}
+"""
+
+
+def test_a_mount_haproxy_strips_is_mount_mismatch_without_config(lab: Lab,
+                                                                 tmp_path: Path) -> None:
+    """HAProxy sends no Server header of its own: only waitress's server.listen shows it."""
+    haproxy = shutil.which("haproxy")
+    if haproxy is None:
+        unavailable("haproxy is not installed (Debian package haproxy)")
+    port = free_port()
+    config = tmp_path / "haproxy.cfg"
+    config.write_text(HAPROXY.format(port=port, waitress=lab.waitress.port))
+    try:
+        front = _start("haproxy", [haproxy, "-db", "-f", str(config)], cwd=tmp_path,
+                       port=port, log_path=tmp_path / "haproxy.log")
+    except ApacheError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        manifest = tmp_path / "manifest.toml"
+        manifest.write_text(MANIFEST.format(port=port).replace(
+            ', "http://h.example.test/"', ""))
+        done = lab.run("sweep", "-m", str(manifest), "--format", "json")
+        assert done.returncode == 1, done.stderr + done.stdout[-3000:]
+        [found] = json.loads(done.stdout)["targets"]
+        assert found["verdict"] == "mount_mismatch", found
+        assert f"server.listen = '*:{lab.waitress.port}' while the request went to " \
+               f"127.0.0.1:{port}" in found["explanation"], found["explanation"]
+    finally:
+        front.stop()
