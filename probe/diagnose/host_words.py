@@ -1,0 +1,70 @@
+"""The words of ``host_mismatch`` (:mod:`.integrity`): the fix in the front's terms, at the
+line the configuration given names where it does, and what each sample received."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from probe.diagnose.answer_names import distinct_by, joined, places
+from probe.diagnose.fronts import host_allowed
+from probe.diagnose.uwsgi_words import host_fix as uwsgi_host_fix
+from probe.diagnose.uwsgi_words import is_uwsgi
+from probe.endpoint_answer import EndpointAnswer
+from probe.model import FrontKind
+
+if TYPE_CHECKING:
+    from probe.front import PredictedRoute, RouteStep
+
+HOST_FIX = {
+    FrontKind.NGINX: "In the nginx location that proxies this URL add 'proxy_set_header Host "
+                     "$host;' (a level with any proxy_set_header of its own inherits none "
+                     "from above, so repeat it there).",
+    FrontKind.APACHE: "In the Apache VirtualHost that proxies this URL add 'ProxyPreserveHost "
+                      "On' (mod_proxy).",
+}
+# probe.nginx.route's words for a location that sends no Host of its own
+_NO_HOST = re.compile(r"(location .+) at (\S+) passes with (proxy_pass \S+) at (\S+) and no "
+                      r"proxy_set_header Host in force(?:; the proxy_set_header lines in force "
+                      r"are at (\S+),)?")
+HOST_FIX_ANY = ("Make the proxy in front pass the client's Host: 'proxy_set_header Host $host;' "
+                "(nginx) or 'ProxyPreserveHost On' (Apache mod_proxy).")
+
+
+def host_fix(front: FrontKind, step: RouteStep | None, route: PredictedRoute | None) -> str:
+    """The general fix, or the line to change where the configuration given names it: a
+    Host line of the wrong value is replaced (added beside it, nginx sends both and the
+    application refuses the request)."""
+    if front is FrontKind.NGINX and is_uwsgi(route):
+        assert route is not None
+        return uwsgi_host_fix(route)
+    if front is FrontKind.NGINX and step is not None and step.source is not None:
+        if step.rule.startswith("proxy_set_header Host "):
+            return f"At {step.source}, replace '{step.rule};' by 'proxy_set_header Host $host;'."
+        if "replace every inherited one" in step.rule:
+            return (f"Repeat 'proxy_set_header Host $host;' with the proxy_set_header lines "
+                    f"at {step.source} (a level with lines of its own inherits none).")
+        bare = _NO_HOST.match(step.rule)
+        if bare is not None:
+            location, at, proxy, proxy_at, inherited = bare.groups()
+            return (f"In the nginx '{location}' at {at}, add 'proxy_set_header Host $host;' "
+                    f"beside '{proxy};' ({proxy_at})" + (
+                        f", and repeat there the proxy_set_header lines at {inherited} (a "
+                        f"level with lines of its own inherits none)" if inherited else "")
+                    + ".")
+    return HOST_FIX.get(front, HOST_FIX_ANY)
+
+
+def received(bad: list[EndpointAnswer], total: int) -> str:
+    """What each sample received: each distinct Host (and X-Forwarded-Host that arrived),
+    with the processes that received it when they differ."""
+    groups = distinct_by(bad, lambda a: (a.host, a.forwarded_host))
+    said = []
+    for (host, forwarded), group in groups.items():
+        extra = (f" with X-Forwarded-Host {forwarded!r} (request.forwarded_host), which "
+                 f"Django reads only with USE_X_FORWARDED_HOST = True: request.host_allowed "
+                 f"false shows it did not" if forwarded and host_allowed(group[-1]) is False
+                 else f" with X-Forwarded-Host {forwarded!r}" if forwarded else "")
+        said.append(f"Host {host!r}{extra}" + (f" ({places(group)})" if len(groups) > 1
+                                               and total > 1 else ""))
+    return joined(said)
