@@ -54,6 +54,22 @@ def refuse_unverified(manifest: Manifest, token: str | None) -> None:
             f"sent; probe without the token, or give {OPT_IN} to send it all the same")
 
 
+def already_in_clear(manifest: Manifest, url: str, connects: tuple[str, ...]) -> bool:
+    """Whether a request for ``url`` sent to ``connects`` would put the token on the network
+    in clear text nowhere the manifest's own requests do not (and the start-up warning does
+    not name): HTTPS, or plain HTTP to loopback or to an address the manifest's own http URLs
+    go to. Used for the exporter's /probe of a URL the manifest does not list."""
+    from probe import wire
+    from probe.addresses import split_connect
+
+    if urlsplit(url).scheme != "http":
+        return True
+    where = [wire.address(url, split_connect(c, "connect")) for c in connects] or [
+        wire.address(url, None)]
+    clear = _addresses(manifest)[0]
+    return all(_loopback(w) or w in clear for w in where)
+
+
 def _addresses(manifest: Manifest) -> tuple[list[str], list[str]]:
     """The addresses a sweep sends the token to over plain HTTP (not loopback), and over
     HTTPS, each once."""

@@ -130,7 +130,7 @@ def build_app(manifest: Manifest, options: ExporterOptions, *, version: str = ""
     coordinator = SweepCoordinator(run_all, min_interval=options.min_interval, clock=clock)
     return ExporterApp(manifest, coordinator, probe=run_one,
                        timeout_offset=options.timeout_offset, version=version,
-                       shard=options.shard, own=own)
+                       shard=options.shard, own=own, has_token=bool(token))
 
 
 def runners(manifest: Manifest, options: ExporterOptions, *, token: str | None,
@@ -197,7 +197,7 @@ def reload(app: ExporterApp, options: ExporterOptions, read: Callable[[], Manife
         return False
     run_all, run_one = runners(manifest, options, token=token, config=_watch(manifest, environ))
     app.coordinator.replace(run_all)
-    app.reload(manifest, run_one)
+    app.reload(manifest, run_one, has_token=bool(token))
     log.info("exporter_reloaded", manifest=manifest.source,
              targets=len(shard_targets(manifest, options.shard)))
     warn_exposure(manifest, token)

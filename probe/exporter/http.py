@@ -26,6 +26,7 @@ from probe.exporter.page import CONTENT_SECURITY_POLICY, render_page
 from probe.exporter.sweeps import WAIT_SLACK, SweepCoordinator
 from probe.manifest import ANY_INSTANCE, Manifest, Target, check_url
 from probe.model import Report, TargetResult
+from probe.token_exposure import already_in_clear
 from probe.urls import public_url
 
 DEFAULT_SCRAPE_TIMEOUT = 10.0
@@ -74,8 +75,11 @@ class ExporterApp:
     def __init__(self, manifest: Manifest, coordinator: SweepCoordinator, *,
                  probe: ProbeRunner, timeout_offset: float = DEFAULT_TIMEOUT_OFFSET,
                  version: str = "", shard: Shard | None = None,
-                 own: Sequence[Collector] = ()) -> None:
+                 own: Sequence[Collector] = (), has_token: bool = False) -> None:
         self.manifest = manifest
+        self.has_token = has_token
+        """Whether the manifest gives a token at all: what the ``exporter_probe`` log says
+        is whether one was sent, not whether one would have been allowed."""
         self.coordinator = coordinator
         self.probe = probe
         self.timeout_offset = timeout_offset
@@ -89,10 +93,10 @@ class ExporterApp:
         """Runs before each request is routed: the manifest's watch (probe exporter -m),
         which reads it again when the file changed."""
 
-    def reload(self, manifest: Manifest, probe: ProbeRunner) -> None:
+    def reload(self, manifest: Manifest, probe: ProbeRunner, *, has_token: bool) -> None:
         """A manifest read again: its URLs for /sd and /probe, its settings for each probe
         (the coordinator is given its sweep apart)."""
-        self.manifest, self.probe = manifest, probe
+        self.manifest, self.probe, self.has_token = manifest, probe, has_token
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -160,7 +164,7 @@ class ExporterApp:
             results = [r for r in report.targets if r.url == listed.url] if report else []
             context, with_token = "manifest", True
         else:
-            with_token = token_goes_to(self.manifest, listed)
+            with_token = token_goes_to(self.manifest, target, listed)
             alone = _run_bounded(lambda: self.probe(target, budget, with_token),
                                  budget + WAIT_SLACK)
             results = alone.targets if alone is not None else ()
@@ -168,8 +172,8 @@ class ExporterApp:
         duration = time.monotonic() - started
         verdicts = [r.verdict.value for r in results] or ["timeout"]
         log.info("exporter_probe", target=public_url(target.url), expected=target.expected,
-                 verdict=verdicts[0], duration_s=round(duration, 3), token=with_token,
-                 diagnosed=context)
+                 verdict=verdicts[0], duration_s=round(duration, 3),
+                 token=with_token and self.has_token, diagnosed=context)
         return self._encode(environ, ProbeCollector(results, duration))
 
     def _target(self, query: dict[str, list[str]]) -> tuple[Target, Target | None]:
@@ -210,18 +214,22 @@ class ExporterApp:
         ], html.encode("utf-8")
 
 
-def token_goes_to(manifest: Manifest, listed: Target | None) -> bool:
+def token_goes_to(manifest: Manifest, target: Target, listed: Target | None) -> bool:
     """Whether a /probe request may carry the token: only to an address and port the
-    manifest names, never to one a query chose.
+    manifest names, never to one a query chose, and never in clear text where the
+    manifest's own requests do not already send it (and the start-up warning says so).
 
     A manifest URL goes where the manifest sends it. Any other target only when every
-    ``connect`` address carries its own port: a port-less ``connect`` keeps the URL's
-    port, and ``http://anything:21700/`` would hand the token to whoever listens on 21700.
+    ``connect`` address it goes to carries its own port: a port-less ``connect`` keeps the
+    URL's port, and ``http://anything:21700/`` would hand the token to whoever listens on
+    21700. An ``http://`` target sent to a ``connect`` the manifest only reaches over HTTPS
+    would put the token on the network unencrypted, which nobody was warned about.
     """
-    if listed is not None:
-        return True
-    connects = manifest.probe.connects
-    return bool(connects) and all(split_connect(c, "connect")[1] is not None for c in connects)
+    connects = manifest.connects_for(target)
+    if listed is None and not (connects and all(
+            split_connect(c, "connect")[1] is not None for c in connects)):
+        return False
+    return already_in_clear(manifest, target.url, connects)
 
 
 def _text(status: str, message: str) -> tuple[str, list[tuple[str, str]], bytes]:
