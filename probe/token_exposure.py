@@ -9,7 +9,8 @@ output, ``probe exporter`` in its log at start and at each reload):
   against the host it connects to (``CURLOPT_SSL_VERIFYHOST``), which without SNI is the
   ``connect`` IP address, so the check is off and no name is verified before the request,
   token included, goes out. That is refused (:func:`refuse_unverified`) unless the user
-  opts in with ``--send-token-unverified`` (``send_token_unverified = true``).
+  opts in with ``--send-token-unverified`` (``send_token_unverified = true``; ``probe check``
+  and ``probe exporter`` take only the manifest key, and their refusal names it).
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ MAX_NAMED = 5
 """Addresses a warning names before it counts the rest."""
 
 OPT_IN = "--send-token-unverified (send_token_unverified = true in [probe])"
+"""The opt-in as ``probe sweep`` takes it."""
+MANIFEST_OPT_IN = "send_token_unverified = true in the manifest's [probe]"
+"""The opt-in as ``probe check`` and ``probe exporter`` take it: they have no such option."""
 
 
 def token_exposure(manifest: Manifest, token: str | None) -> list[str]:
@@ -41,9 +45,10 @@ def token_exposure(manifest: Manifest, token: str | None) -> list[str]:
     return lines
 
 
-def refuse_unverified(manifest: Manifest, token: str | None) -> None:
+def refuse_unverified(manifest: Manifest, token: str | None, opt_in: str = OPT_IN) -> None:
     """ManifestError when ``token`` would go, without SNI, to a server whose certificate name
-    nobody checked, and the user did not opt in: the safe choice is not to send it."""
+    nobody checked, and the user did not opt in: the safe choice is not to send it.
+    ``opt_in`` names the opt-in the calling command takes."""
     if not token or manifest.probe.sni or manifest.probe.send_token_unverified:
         return
     tls = _addresses(manifest)[1]
@@ -51,7 +56,7 @@ def refuse_unverified(manifest: Manifest, token: str | None) -> None:
         raise ManifestError(
             f"{manifest.source}: --no-sni (sni = false) with a probe token: no certificate "
             f"name would be checked before the token is sent to {_named(tls)}, so it is not "
-            f"sent; probe without the token, or give {OPT_IN} to send it all the same")
+            f"sent; probe without the token, or give {opt_in} to send it all the same")
 
 
 def already_in_clear(manifest: Manifest, url: str, connects: tuple[str, ...]) -> bool:

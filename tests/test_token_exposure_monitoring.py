@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import IO
 
+from probe.token_exposure import MANIFEST_OPT_IN
 from tests.monitoring_helpers import PROBE
 
 CLEAR = "the probe token is sent in clear text (http) to "
@@ -53,7 +54,10 @@ def test_check_without_sni_is_unknown_without_the_opt_in(tmp_path: Path) -> None
     extra = 'sni = false\nconnect = "127.0.0.1:9"\n'
     done = check(manifest(tmp_path, ["https://a.invalid/"], extra))
     assert done.returncode == 3
-    assert done.stdout.startswith("WSGI-PROBE UNKNOWN") and "--send-token-unverified" in done.stdout
+    assert done.stdout.startswith("WSGI-PROBE UNKNOWN")
+    # The check has no --send-token-unverified option: the message names what it takes.
+    assert f"give {MANIFEST_OPT_IN} to send" in done.stdout
+    assert "--send-token-unverified" not in done.stdout
     done = check(manifest(tmp_path, ["https://a.invalid/"],
                           extra + "send_token_unverified = true\n"))
     assert done.returncode == 2, done.stdout
@@ -115,4 +119,15 @@ def exported(process: subprocess.Popen[str], tmp_path: Path) -> None:
     # A reload to sni = false without the opt-in is refused; the old manifest stays.
     manifest(tmp_path, ["https://a.invalid/"], 'sni = false\nconnect = "127.0.0.1:9"\n')
     process.send_signal(signal.SIGHUP)
-    assert "--send-token-unverified" in lines.until("exporter_reload_failed")
+    failed = lines.until("exporter_reload_failed")
+    assert f"give {MANIFEST_OPT_IN} to send" in failed and "--send-token-unverified" not in failed
+
+
+def test_exporter_refusing_at_start_names_the_manifest_key(tmp_path: Path) -> None:
+    path = manifest(tmp_path, ["https://a.invalid/"], 'sni = false\nconnect = "127.0.0.1:9"\n')
+    done = subprocess.run([*PROBE, "exporter", "-m", str(path), "--listen", "127.0.0.1:0"],
+                          capture_output=True, text=True, timeout=60, check=False,
+                          stdin=subprocess.DEVNULL, env={**os.environ, "WSGI_PROBE_TOKEN": ""})
+    assert done.returncode != 0
+    assert f"give {MANIFEST_OPT_IN} to send" in done.stderr
+    assert "--send-token-unverified" not in done.stderr

@@ -99,9 +99,9 @@ def _attempt(options: CheckOptions, *, sweep: SweepFunction | None,
         # Read the token now: an unreadable token file is UNKNOWN, not 7 no_endpoint URLs;
         # a bad CA file likewise, not every https URL unreachable.
         token = read_token(loaded.probe, env.environ)
-        from probe.token_exposure import refuse_unverified, token_exposure
+        from probe.token_exposure import MANIFEST_OPT_IN, refuse_unverified, token_exposure
 
-        refuse_unverified(loaded, token)
+        refuse_unverified(loaded, token, MANIFEST_OPT_IN)
         exposed = token_exposure(loaded, token)
         check_ca_file(loaded.probe)
         reading = time.monotonic()

@@ -80,7 +80,7 @@ from probe.exporter.sweeps import BURST_WINDOW, WAIT_SLACK, Completed, SweepCoor
 from probe.front_config import manifest_front
 from probe.manifest import Manifest, Target, parse_connect
 from probe.model import Report
-from probe.token_exposure import refuse_unverified, token_exposure
+from probe.token_exposure import MANIFEST_OPT_IN, refuse_unverified, token_exposure
 from probe.transport import abort_in_flight
 
 if TYPE_CHECKING:
@@ -189,7 +189,7 @@ def reload(app: ExporterApp, options: ExporterOptions, read: Callable[[], Manife
     try:
         manifest = read()
         token = read_token(manifest.probe, environ)
-        refuse_unverified(manifest, token)
+        refuse_unverified(manifest, token, MANIFEST_OPT_IN)
         check_ca_file(manifest.probe)
     except ProbeError as exc:
         log.warning("exporter_reload_failed", error=str(exc),
@@ -236,7 +236,7 @@ def serve(manifest: Manifest, options: ExporterOptions, *, version: str = "",
     host, port = parse_connect(options.listen, "--listen", allow_zero=True)
     # Fail at start, not at the first scrape, when the token file cannot be read.
     token = read_token(manifest.probe, environ)
-    refuse_unverified(manifest, token)
+    refuse_unverified(manifest, token, MANIFEST_OPT_IN)
     check_ca_file(manifest.probe)
     app = build_app(manifest, options, version=version, token=token,
                     config=_watch(manifest, environ), own=process_collectors())
