@@ -104,13 +104,27 @@ def _named(addresses: list[str]) -> str:
 
 def _loopback(address: str) -> bool:
     """Whether ``HOST:PORT`` is a loopback address: 127.0.0.0/8, ::1 or localhost (a name
-    another machine's DNS may answer is not)."""
-    from ipaddress import ip_address
+    another machine's DNS may answer is not), however written: ``localhost.``, IPv4-mapped
+    ``::ffff:127.0.0.1``, and the forms the resolver reads as IPv4 (``127.1``,
+    ``2130706433``, ``0x7f.1``), which libcurl connects to as such."""
+    import re
+    import socket
+    from ipaddress import IPv4Address, IPv6Address, ip_address
 
     host = address.rpartition(":")[0].strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    name = host.removesuffix(".")
+    if name == "localhost" or name.endswith(".localhost"):
         return True
     try:
-        return ip_address(host).is_loopback
+        ip = ip_address(host)
     except ValueError:
-        return False
+        # inet_aton stops at white space and takes what precedes it: only a whole number form.
+        if not re.fullmatch(r"[0-9a-fx.]+", host):
+            return False
+        try:
+            ip = IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return False
+    if isinstance(ip, IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped.is_loopback
+    return ip.is_loopback

@@ -13,6 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from probe.cli import main
+from probe.manifest import parse
+from probe.token_exposure import token_exposure
 
 CLEAR = "probe: warning: the probe token is sent in clear text (http) to "
 NO_SNI = "probe: warning: --no-sni: no certificate name is checked before the probe token is sent"
@@ -93,3 +95,24 @@ def test_no_sni_without_a_token_or_https_is_not_refused(tmp_path: Path) -> None:
                     token=False) == []
     assert warnings(tmp_path, ["http://a.invalid/"], "--no-sni", "--connect", "127.0.0.1:9") \
         == []
+
+
+
+def exposed(urls: list[str]) -> list[str]:
+    """What the warning says of ``urls``, sending nothing (some are not loopback)."""
+    listed = ", ".join(f'"{u}"' for u in urls)
+    return token_exposure(parse(f'[instances.a]\nlabel = "a"\nurls = [{listed}]\n'), "t")
+
+
+@pytest.mark.parametrize("url", [
+    "http://[::ffff:127.0.0.1]:9/", "http://127.1:9/", "http://2130706433:9/",
+    "http://0x7f.1:9/", "http://localhost.:9/", "http://LocalHost:9/"])
+def test_loopback_written_another_way_is_loopback(url: str) -> None:
+    assert exposed([url]) == []
+
+
+@pytest.mark.parametrize(("url", "named"), [
+    ("http://[::ffff:192.0.2.1]:9/", "[::ffff:192.0.2.1]:9"), ("http://10.1:9/", "10.1:9"),
+    ("http://localhost.invalid:9/", "localhost.invalid:9"), ("http://[::2]:9/", "[::2]:9")])
+def test_what_only_looks_like_loopback_is_named(url: str, named: str) -> None:
+    assert exposed([url]) == [CLEAR.removeprefix("probe: warning: ") + named]
