@@ -14,7 +14,7 @@ import ipaddress
 import os
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
@@ -189,7 +189,7 @@ class Manifest:
         if "connect" in given:  # --connect sends every request there, the instances' too
             instances = {n: replace(i, connect=None) for n, i in instances.items()}
         probe = _check_probe(settings, "command line", "")
-        _check_sni(probe, instances, self.source)
+        _check_sni(probe, instances, self.refuse_urls, self.source, "command line: --no-sni")
         return Manifest(
             probe=probe,
             instances=instances,
@@ -250,7 +250,7 @@ def parse(text: str, source: str = "<manifest>") -> Manifest:
             f"{source}: no [instances.NAME] tables and no [refuse] urls: nothing to probe"
         )
     _no_url_twice(instances, refuse_urls, source, keys)
-    _check_sni(probe, instances, source)
+    _check_sni(probe, instances, refuse_urls, source, f"{source}: probe.sni")
     check_identities(instances, source)
     return Manifest(probe, instances, tuple(refuse_urls), frozenset(statuses), source)
 
@@ -391,23 +391,36 @@ def _check_probe(table: Mapping[str, Any], source: str, where: str) -> ProbeSett
         raise ManifestError(
             f"{at('segment')}: must be one path segment of letters, digits and ._~- "
             f"(not . or ..), not {settings.segment!r}")
-    if not settings.sni:
-        hosts = [parse_address(c, at("connect"))[0] for c in settings.connects] or [""]
-        if not all(is_ip(host) for host in hosts):
-            # Python sends SNI for every host name; only an IP address goes without it.
-            where_sni = f"{source}: {where}.sni" if where else f"{source}: --no-sni"
-            raise ManifestError(f"{where_sni}: probing without SNI needs connect IP:PORT")
     return settings
 
 
-def _check_sni(probe: ProbeSettings, instances: Mapping[str, Instance], source: str) -> None:
-    """Without SNI every address requests go to must be an IP, an instance's own too."""
+def _check_sni(probe: ProbeSettings, instances: Mapping[str, Instance],
+               refuse_urls: Sequence[str], source: str, setting: str) -> None:
+    """Without SNI every address an https URL's requests go to must be an IP, an instance's
+    own too: libcurl sends a host name as SNI, only an IP address goes without it. An
+    http URL sends no SNI whatever its ``connect``. ``setting`` names where sni = false
+    was said (``FILE: probe.sni``, ``command line: --no-sni``)."""
     if probe.sni:
         return
-    for instance in instances.values():
-        if instance.connect and not is_ip(parse_address(instance.connect, "")[0]):
-            raise ManifestError(f"{source}: instances.{instance.name}.connect: probing "
+    own = [(i.urls, i.connect, i.name) for i in instances.values() if i.connect]
+    rest = [url for i in instances.values() if not i.connect for url in i.urls]
+    for urls, connect, name in own:
+        if _https(urls) and connect and not is_ip(parse_address(connect, "")[0]):
+            raise ManifestError(f"{source}: instances.{name}.connect: probing "
                                 f"without SNI needs connect IP:PORT")
+    if _https([*rest, *refuse_urls]) and not probe_connects_ip(probe):
+        raise ManifestError(f"{setting}: probing without SNI needs connect IP:PORT")
+
+
+def probe_connects_ip(probe: ProbeSettings) -> bool:
+    """Whether ``[probe] connect`` is set and every address of it is an IP address: what an
+    https URL needs to go without SNI."""
+    return bool(probe.connects) and all(
+        is_ip(parse_address(c, "connect")[0]) for c in probe.connects)
+
+
+def _https(urls: Iterable[str]) -> bool:
+    return any(url[:6].lower() == "https:" for url in urls)
 
 
 def is_ip(host: str) -> bool:

@@ -75,3 +75,20 @@ def test_the_log_says_no_token_when_there_is_none(tmp_path: Path, listener: List
                    "http://anything.example/", token=False)
     assert listener.heads and listener.tokens_seen == 0
     assert event["token"] is False
+
+
+def test_without_sni_an_https_target_needs_an_ip_connect() -> None:
+    """``sni = false`` with a host-name connect is valid for http URLs only: /probe does not
+    send an https target there, where libcurl would send the name as SNI after all."""
+    from probe.exporter.command import ExporterOptions, build_app
+    from probe.manifest import parse
+
+    manifest = parse('[probe]\nsni = false\nconnect = "backend.internal:8080"\n'
+                     '[instances.a]\nlabel = "a"\nurls = ["http://site.example/"]\n')
+    app = build_app(manifest, ExporterOptions())
+    statuses: list[str] = []
+    body = b"".join(app({"REQUEST_METHOD": "GET", "PATH_INFO": "/probe",
+                         "QUERY_STRING": "target=https://other.example/"},
+                        lambda status, headers: statuses.append(status)))
+    assert statuses == ["400 Bad Request"]
+    assert body.startswith(b"sni = false: an https target is probed without SNI only")

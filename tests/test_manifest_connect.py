@@ -73,8 +73,23 @@ def test_a_bad_instance_connect_is_one_line(line: str, error: str) -> None:
 
 def test_without_sni_an_instance_connect_must_be_an_ip() -> None:
     text = TWO.format(connect='connect = "b.internal:8000"').replace(
-        "[probe]\n", "[probe]\nsni = false\n")
+        "[probe]\n", "[probe]\nsni = false\n").replace("http://b.", "https://b.")
     with pytest.raises(ManifestError) as caught:
         parse(text, "site.toml")
+    assert str(caught.value) == ("site.toml: instances.b.connect: probing without SNI needs "
+                                 "connect IP:PORT")
+
+
+def test_without_sni_a_name_is_refused_only_where_an_https_url_goes() -> None:
+    """No SNI is sent over http: only an https URL needs an IP address to go without it."""
+    text = TWO.format(connect='connect = "b.internal:8000"').replace(
+        "[probe]\n", "[probe]\nsni = false\n").replace('"127.0.0.1:8000"', '"a.internal"')
+    assert parse(text, "site.toml").instances["b"].connect == "b.internal:8000"
+    with pytest.raises(ManifestError) as caught:
+        parse(text.replace("http://a.", "https://a."), "site.toml")
+    assert str(caught.value) == ("site.toml: probe.sni: probing without SNI needs connect "
+                                 "IP:PORT")
+    with pytest.raises(ManifestError) as caught:
+        parse(text.replace("http://b.", "https://b."), "site.toml")
     assert str(caught.value) == ("site.toml: instances.b.connect: probing without SNI needs "
                                  "connect IP:PORT")

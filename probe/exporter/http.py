@@ -24,7 +24,7 @@ from probe.exporter.discovery import Shard, hashmod, sd_document
 from probe.exporter.metrics import Chain, CountersCollector, ProbeCollector, SweepCollector
 from probe.exporter.page import CONTENT_SECURITY_POLICY, render_page
 from probe.exporter.sweeps import WAIT_SLACK, SweepCoordinator
-from probe.manifest import ANY_INSTANCE, Manifest, Target, check_url
+from probe.manifest import ANY_INSTANCE, Manifest, Target, check_url, is_ip
 from probe.model import Report, TargetResult
 from probe.token_exposure import already_in_clear
 from probe.urls import public_url
@@ -199,7 +199,15 @@ class ExporterApp:
                                 f"the manifest (known: {known}, or '*' for any)")
         else:
             expected = listed.expected if listed is not None else ANY_INSTANCE
-        return Target(url, expected), listed
+        target = Target(url, expected)
+        connects = self.manifest.connects_for(target)
+        if not self.manifest.probe.sni and url[:6].lower() == "https:" and not (connects and all(
+                is_ip(split_connect(c, "connect")[0]) for c in connects)):
+            # The manifest's check (probe.manifest._check_sni) covers its own URLs only.
+            raise HTTPError("400 Bad Request", "sni = false: an https target is probed "
+                            "without SNI only through a connect IP:PORT, and the manifest "
+                            "sends this one elsewhere")
+        return target, listed
 
     def _page(self) -> tuple[str, list[tuple[str, str]], bytes]:
         last = self.coordinator.last
