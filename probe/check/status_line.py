@@ -19,10 +19,17 @@ UNKNOWN_EXIT = ExitStatus.PLUGIN_UNKNOWN
 imported."""
 
 
+PIPE = "\\x7c"
+"""What a ``|`` of a value is written as: Nagios takes a ``|`` as the start of perfdata.
+Escaped as :func:`probe.safe_text.one_line` escapes control characters, so that it reads as
+an escape, not as another real value (``/`` made ``site|`` a different group name, and
+``http://a.ex/x|y=1;2/`` a different valid URL)."""
+
+
 def clean_text(text: str) -> str:
-    """One line of plugin text: no line breaks, no ``|`` (it would start perfdata), no
-    terminal controls, only characters UTF-8 can encode."""
-    return one_line(" ".join(text.replace("|", "/").split()), limit=None)
+    """One line of plugin text: no line breaks, no ``|`` (written ``\\x7c``: it would start
+    perfdata), no terminal controls, only characters UTF-8 can encode."""
+    return one_line(" ".join(text.replace("|", PIPE).split()), limit=None)
 
 
 def status_line(state: str, summary: str) -> str:

@@ -78,7 +78,8 @@ def test_text_cannot_break_the_format() -> None:
     """A '|' would start perfdata early and a newline would end the status line."""
     output = PluginOutput(Status.WARNING, "a | b\nc", (Perfdatum("x", 1),), ("d|e\nf",))
     lines = nagios.render(output).splitlines()
-    assert lines == ["WSGI-PROBE WARNING - a / b c | 'x'=1", "d/e f"]
+    # Escaped, not replaced by another character: "d/e" would read as another real value.
+    assert lines == ["WSGI-PROBE WARNING - a \\x7c b c | 'x'=1", "d\\x7ce f"]
 
 
 @pytest.mark.parametrize(("status", "code"), [
@@ -214,3 +215,11 @@ def test_target_line_has_url_verdict_details_and_fix_on_request() -> None:
     assert "pw" not in line
     assert nagios.target_line(target, prefix="CRITICAL", with_fix=True).endswith(
         " Fix: Reorder the aliases.")
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    ("group 'site-2.example.com|'", "group 'site-2.example.com\\x7c'"),
+    ("http://a.ex/x|y=1;2/", "http://a.ex/x\\x7cy=1;2/")])
+def test_a_pipe_in_a_value_is_shown_escaped(value: str, shown: str) -> None:
+    """Not as another value that could be real (``site-2.example.com/``, ``x/y=1;2/``)."""
+    assert nagios.clean_text(value) == shown
