@@ -87,7 +87,7 @@ def test_icinga_arguments_are_real_options() -> None:
 
 def test_icinga_timeout_above_plugin_timeout() -> None:
     text = ICINGA_CONF.read_text()
-    plugin = int(re.search(r"vars\.wsgi_probe_timeout = (\d+)", text).group(1))  # type: ignore[union-attr]
+    plugin = int(re.search(r"^\s*vars\.wsgi_probe_timeout = (\d+)", text, re.M).group(1))  # type: ignore[union-attr]
     icinga = int(re.search(r"^\s*timeout = (\d+)s", text, re.M).group(1))  # type: ignore[union-attr]
     assert icinga > plugin
 
@@ -146,6 +146,11 @@ object Host "web-1" {{
 object Host "db-1" {{
   check_command = "dummy"
 }}
+object Host "web-2" {{
+  check_command = "dummy"
+  vars.wsgi_probe_manifest = "/etc/wsgi-probe/site.toml"
+  vars.wsgi_probe_timeout = 40
+}}
 """)
     user = pwd.getpwuid(os.getuid()).pw_name
     group = grp.getgrgid(os.getgid()).gr_name
@@ -157,6 +162,19 @@ object Host "db-1" {{
                           capture_output=True, text=True, check=False, timeout=120)
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
-    # The apply rule gives the one host with a manifest the service, and only that one.
-    assert "Instantiated 1 Service." in output
+    # The apply rule gives the hosts with a manifest the service, and only those.
+    assert "Instantiated 2 Services." in output
     assert "Instantiated 2 CheckCommands." in output
+    # Icinga waits 10 s longer than the -t each host asks for (default 20): a host with 40
+    # is not killed at the command's 30 s.
+    listed = subprocess.run([icinga2, "object", "list", "--type", "Service", *args,
+                             f"-DRunAsUser={user}", f"-DRunAsGroup={group}"],
+                            capture_output=True, text=True, check=True, timeout=60).stdout
+    timeouts: dict[str, str] = {}
+    host = ""
+    for line in listed.splitlines():
+        if named := re.match(r"Object '([^!']+)!wsgi-routing'", line):
+            host = named.group(1)
+        elif value := re.match(r"\s*\* check_timeout = (\d+)$", line):
+            timeouts[host] = value.group(1)
+    assert timeouts == {"web-1": "30", "web-2": "50"}, listed
