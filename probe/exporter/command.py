@@ -22,10 +22,12 @@ Endpoints:
   manifest's ``[probe]`` settings. The manifest's token is only sent to an
   address and port the manifest names: to the manifest's URLs, or to its
   ``connect`` addresses when every one of them carries a port (a port-less one
-  keeps the port of the URL, which the query chose); any other target is
-  probed without it, since the target is chosen by whoever can reach the
-  exporter. A failed target is still HTTP 200 (``probe_success 0``); 4xx only
-  for the exporter's own errors (bad target).
+  keeps the port of the URL, which the query chose), and over plain HTTP only
+  to loopback or to an address the manifest's own http URLs go to (which the
+  start-up warning names); any other target is probed without it, since the
+  target is chosen by whoever can reach the exporter. A failed target is still
+  HTTP 200 (``probe_success 0``); 4xx only for the exporter's own errors (bad
+  target).
 - ``/sd``: every manifest URL as Prometheus HTTP service discovery targets; with
   ``--shard I/N`` the exporter sweeps only the URLs Prometheus's ``hashmod`` puts in shard
   I of N, and /probe of another shard's manifest URL is 421 (:mod:`probe.exporter.discovery`).
