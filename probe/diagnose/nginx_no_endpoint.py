@@ -14,10 +14,12 @@ from an endpoint that does not answer.
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from probe.diagnose.closed import is_closed
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.nginx_names import nginx_model
 from probe.diagnose.nginx_unanswered import (
     GATEWAY_CODES,
     block_at,
@@ -31,6 +33,9 @@ from probe.diagnose.wording import Diagnosis
 from probe.front import FrontConfig, PredictedRoute, RouteStep
 from probe.model import Cause, Observation, Verdict
 from probe.nginx.text import Directive
+
+if TYPE_CHECKING:
+    from probe.nginx.model import Location
 
 
 def no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
@@ -70,8 +75,21 @@ def no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         fix = (f"nginx redirects {path} to the path with a slash ({last.source}): list the URL "
                f"with its slash in the manifest.")
     elif last.decision == "no location":
-        fix = (f"In the server block at {site.source}, add a location for {path} that passes "
-               f"to {expected}'s application.")
+        exact = exact_only(front, site.decision, path)
+        if exact is not None:
+            # an exact location that would be a prefix one: adding a location for the probe
+            # path alone would turn the sweep green and leave the site's pages at 404
+            said += (f" '{exact.describe()}' at {exact.where} matches {exact.pattern} only, "
+                     f"exactly (=): no other path of the site reaches it; that is the likely "
+                     f"mistake.")
+            fix = (f"At {exact.where}, write 'location {exact.pattern}' (a prefix) in place of "
+                   f"'{exact.describe()}', so that {path} and the site's other pages reach "
+                   f"the location that passes to an application; do not add a location for "
+                   f"{path} alone.")
+        else:
+            fix = (f"In the server block at {site.source}, give the site's paths (not the "
+                   f"probe path alone) a location that passes to {expected}'s application: "
+                   f"every path no location matches gets nginx's 404, {path} too.")
     else:
         fix = _static_fix(last, path, expected)
         said += _prefix_note(last, path)
@@ -81,6 +99,22 @@ def no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         said += (f" The HTTP 404 (Server: {server}) is that location's: no file there answers "
                  f"{path}.")
     return _worded(diagnosis, said, fix, Cause.URL_MAPPING, route.steps)
+
+
+def exact_only(front: FrontConfig | None, block: str, path: str) -> Location | None:
+    """The ``location = X`` of ``block`` (a site step's decision) that passes to an
+    application, X a prefix of ``path`` (the longest), else the first such: what a path no
+    location matches likely missed."""
+    model = nginx_model(front)
+    server = next((s for s in model.servers if s.describe() == block), None) \
+        if model is not None else None
+    if server is None:
+        return None
+    exact = [loc for loc in server.locations if loc.modifier == "="
+             and (loc.proxy_pass is not None or loc.other_pass is not None)]
+    prefixes = sorted((loc for loc in exact if path.startswith(loc.pattern)),
+                      key=lambda loc: -len(loc.pattern))
+    return next(iter(prefixes), None) or next(iter(exact), None)
 
 
 def _step(step: RouteStep) -> str:

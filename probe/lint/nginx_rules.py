@@ -16,6 +16,8 @@ a pure function from the :class:`~probe.nginx.model.NginxModel` to findings at a
   declared upstream serves none;
 * ``nginx_uwsgi_params_missing``: a ``uwsgi_pass`` with no ``uwsgi_param`` in force (no
   ``include uwsgi_params;``): uWSGI receives no REQUEST_METHOD, nginx answers 502;
+* ``nginx_exact_root_only``: the only location of a block is ``location = /`` with a pass
+  (:mod:`.nginx_exact_root`);
 * ``nginx_include_unread`` (note): a site file read alone names an include that cannot be
   read; the two header rules say nothing where its ``proxy_set_header`` may apply.
 """
@@ -27,6 +29,7 @@ from collections.abc import Callable
 
 from probe.lint.findings import ConfigFinding, Severity
 from probe.lint.nginx_empty_name import empty_name_words, only_empty
+from probe.lint.nginx_exact_root import exact_root_only
 from probe.lint.uwsgi_rules import server_ways, uwsgi_mount_not_told, uwsgi_params_missing
 from probe.nginx.claims import names_first
 from probe.nginx.host_step import proxy_host
@@ -291,7 +294,8 @@ def include_unread(model: NginxModel) -> list[ConfigFinding]:
 
 NGINX_RULES: tuple[NginxRule, ...] = (no_refusing_default, duplicate_server_name,
                                       host_not_forwarded, mount_not_told, shared_upstream,
-                                      include_unread, uwsgi_params_missing)
+                                      include_unread, uwsgi_params_missing,
+                                      exact_root_only)
 
 
 def run_nginx_rules(model: NginxModel) -> list[ConfigFinding]:

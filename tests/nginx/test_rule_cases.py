@@ -187,3 +187,16 @@ server { listen 18095;
     assert finding.fix is not None and "remove" not in finding.fix.split("(")[0]
     assert finding.fix.startswith(f"add a server_name line with the host names this block is "
                                   f"meant for in the server block at {conf}:4"), finding.fix
+
+
+def test_a_block_whose_only_location_is_exact_slash_is_warned(tmp_path: Path) -> None:
+    """`location = /` in place of `location /`: every page but / gets nginx's 404."""
+    conf = tmp_path / "nginx.conf"
+    exact = ("server { listen 18094; server_name a.example.org;\n"
+             "    location = / { proxy_pass http://127.0.0.1:3031; } }")
+    [found] = [f for f in _lint(tmp_path, exact) if f.code == "nginx_exact_root_only"]
+    assert (found.line, found.severity.value) == (4, "warning")
+    assert "matches / only, exactly" in found.message
+    assert found.fix == f"write 'location /' (a prefix) in place of 'location = /' at {conf}:4"
+    prefix = exact.replace("location = /", "location /")
+    assert not [f for f in _lint(tmp_path, prefix) if f.code == "nginx_exact_root_only"]

@@ -150,3 +150,18 @@ def test_a_block_that_lost_its_server_name_is_pointed_at(tmp_path: Path) -> None
     assert found.fix.startswith(f"Add www.alpha.test to the server_name of the server block "
                                 f"meant for alpha (the server block at {path}:4 on this port "
                                 f"has no server_name")
+
+
+def test_an_exact_location_for_slash_is_named_not_a_location_for_the_probe_path(
+        tmp_path: Path) -> None:
+    """`location = /` in place of `location /` (a tester's example.org.conf:13): no location
+    matches /__probe__, and the fix that added one for the probe path alone turned the sweep
+    green while every other page got nginx's 404."""
+    config, path = _conf(tmp_path, f"server {{ listen {AT}; server_name alpha.test;\n"
+                                   f"location = / {{ proxy_pass http://{ALPHA}; }}\n}}\n")
+    found = _sweep(_status("http://alpha.test/", 404), config=config)["http://alpha.test/"]
+    assert found.cause is Cause.URL_MAPPING
+    assert f"'location = /' at {path}:4 matches / only, exactly (=)" in found.explanation
+    assert found.fix.startswith(f"At {path}:4, write 'location /' (a prefix) in place of "
+                                f"'location = /'")
+    assert "add a location for /__probe__ that passes" not in found.fix
