@@ -25,7 +25,7 @@ from probe.diagnose.disagreement import through_nginx
 from probe.diagnose.fronts import listen, same_listen, server_header, software
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.nginx_fixes import gateway_words, no_params_step, upstream_words
-from probe.diagnose.nginx_member import only_member
+from probe.diagnose.nginx_member import backup_answered, listen_unknown, only_member
 from probe.diagnose.nginx_names import default_only, duplicate, name_first
 from probe.diagnose.nginx_unread import (
     duplicate_hint,
@@ -238,6 +238,8 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         shadow = route.shadowed is not None and bool(route.shadowed.upstream)
         # the shadowing regular expression first (its fix is ^~), then a one-member group
         member = (only_member(front, route, upstream, expected, who, at, target, own)
+                  or backup_answered(route, upstream, expected, who, at, own)
+                  or listen_unknown(route, upstream, expected, at, own)
                   if expected and upstream is not None and not shadow else None)
         words = (member or upstream_words(route, upstream, expected, who, at, target, own,
                                           configured)

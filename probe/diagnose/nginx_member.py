@@ -70,3 +70,63 @@ def only_member(front: FrontConfig | None, route: PredictedRoute, upstream: Rout
                       f"address) in upstream {name} by {member_address(expected, own)}. The "
                       f"'{written};' at {upstream.source} names that group and stays as it "
                       f"is.")
+
+
+def backup_answered(route: PredictedRoute, upstream: RouteStep, expected: str, who: str,
+                    at: str | None, own: OwnAnswer | None) -> Words | None:
+    """The answering member is a ``backup``: nginx sent the request there because its
+    primaries failed (nginx's error log: "upstream server temporarily disabled"). The fix is
+    the primary, not the backup that answered in its place."""
+    group = _GROUP.search(upstream.rule)
+    member = next((m for m in route.members if at and same_listen(at, m.address)), None)
+    primaries = [m for m in route.members if not m.backup]
+    if member is None or not member.backup or not primaries or group is None:
+        return None
+    name = group.group(1)
+    named = ", ".join(f"'server {p.address}' ({p.source})" for p in primaries)
+    ours = next((p for p in primaries if own is not None and same_listen(own.listen, p.address)),
+                None)
+    why = (f" The answering server.listen {at} is 'server {member.address}' at {member.source}, "
+           f"a backup of upstream {name}: nginx sends a request there only when the primary "
+           f"servers fail, so {named} did not answer this request (nginx's error log for "
+           f"upstream {name} says why: 'connect() failed', 'upstream server temporarily "
+           f"disabled').")
+    where = (f" ({expected} answers its own URL {own.url} on server.listen {own.listen!r})"
+             if own is not None else "")
+    if ours is not None:
+        fix = (f"{expected} answers on 'server {ours.address}' ({ours.source}) for other "
+               f"requests: read nginx's error log for upstream {name} (a timeout, max_fails) "
+               f"for why this request did not get it. Leave the backup at {member.source} as "
+               f"it is, or make it an address of {expected}, not {who}'s.")
+    else:
+        fix = (f"Make the primary of upstream {name} answer: start {expected}'s application "
+               f"server on {named}, or correct that address to where {expected} "
+               f"listens{where}; nginx's error log for upstream {name} ('connect() failed "
+               f"(2: No such file or directory)', '(111: Connection refused)') says which. "
+               f"The backup 'server {member.address}' ({member.source}, {who}'s address) "
+               f"answered only because the primary failed: replacing it does not bring "
+               f"{expected} back.")
+    return Words(why, fix)
+
+
+def listen_unknown(route: PredictedRoute, upstream: RouteStep, expected: str,
+                   at: str | None, own: OwnAnswer | None) -> Words | None:
+    """The answer carries no server.listen (null: mod_wsgi, or a waitress trusting proxy
+    headers, docs/endpoint-protocol.md): which member of the group answered is not known,
+    and a hand-over that already leads to ``expected``'s address is not the line to change."""
+    if at or len(route.members) < 2:
+        return None
+    group = _GROUP.search(upstream.rule)
+    name = group.group(1) if group is not None else route.upstream
+    listed = ", ".join(f"'server {m.address}' ({m.source}"
+                       + (", backup" if m.backup else "") + ")" for m in route.members)
+    ours = [m for m in route.members if own is not None and same_listen(own.listen, m.address)]
+    why = (f" The answer carries no server.listen (null), so which member of upstream {name} "
+           f"answered is not known: {listed}"
+           + (f"; {expected} answers its own URL {own.url} on {ours[0].address}"
+              if ours and own is not None else "") + ".")
+    return Words(why, f"Find the member that answered: nginx's access log line for this "
+                      f"request with $upstream_addr (or the error log for upstream {name}); "
+                      f"then, at that member's server line, give it {expected}'s address, or "
+                      f"remove it from upstream {name}. The hand-over at {upstream.source} "
+                      f"names the group and stays as it is.")

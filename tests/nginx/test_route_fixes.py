@@ -38,7 +38,7 @@ def _conf(tmp_path: Path, body: str) -> ConfigJoin:
     return ConfigJoin(load_nginx(str(path)))
 
 
-def _answer(url: str, expected: str, label: str, listen: str, *, host: str | None = None,
+def _answer(url: str, expected: str, label: str, listen: str | None, *, host: str | None = None,
             allowed: bool = True) -> Observation:
     """An answer of ``label`` at ``listen`` through nginx, with the Host it received."""
     data = ep(label, host=host or url.split("/")[2], mount="", process_group="",
@@ -302,3 +302,42 @@ def test_a_route_an_if_leaves_undecided_names_the_check_that_decides(tmp_path: P
             "nginx's access log line for this request with $upstream_addr (where nginx sent "
             f"it), or what the request carries for the variables of if ($http_x_beta) at "
             f"{conf}:5"), candidate.check
+
+
+BACKUP = """    upstream alpha_up {
+        server unix:/tmp/alpha-new.sock fail_timeout=0;
+        server 127.0.0.1:18104 backup;
+    }
+    server { listen 127.0.0.1:18080; server_name alpha.test;
+        location / { proxy_set_header Host $host; proxy_pass http://alpha_up; } }
+"""
+
+
+def test_a_backup_that_answered_points_at_the_primary_not_at_the_backup(
+        tmp_path: Path) -> None:
+    """A tester's upstream cstock: the primary socket missing, the backup (another
+    application) answered; replacing the backup was the fix given."""
+    config = _conf(tmp_path, BACKUP)
+    wrong = _answer("http://alpha.test/", "alpha", "gamma", GAMMA, host="alpha.test")
+    found = _target(config, wrong, url="http://alpha.test/")
+    path = tmp_path / "nginx.conf"
+    assert f"a backup of upstream alpha_up: nginx sends a request there only when the " \
+           f"primary servers fail, so 'server unix:/tmp/alpha-new.sock' ({path}:4) did not " \
+           f"answer this request (nginx's error log for upstream alpha_up" in found.explanation
+    assert found.fix.startswith("Make the primary of upstream alpha_up answer: start alpha's "
+                                "application server on 'server unix:/tmp/alpha-new.sock'"), \
+        found.fix
+    assert "replace it by" not in found.fix
+
+
+def test_an_answer_without_server_listen_names_no_member(tmp_path: Path) -> None:
+    """waitress trusting proxy headers reports server.listen null: the members are not
+    equals to pick from, and the proxy_pass already leads there."""
+    config = _conf(tmp_path, BACKUP.replace("unix:/tmp/alpha-new.sock", ALPHA))
+    wrong = _answer("http://alpha.test/", "alpha", "gamma", None, host="alpha.test")
+    found = _target(config, wrong, url="http://alpha.test/")
+    assert "no server.listen (null), so which member of upstream alpha_up answered is not " \
+           "known" in found.explanation, found.explanation
+    assert found.fix.startswith("Find the member that answered: nginx's access log line for "
+                                "this request with $upstream_addr"), found.fix
+    assert "pass to" not in found.fix
