@@ -27,7 +27,9 @@ from probe.diagnose.identify import SweepContext
 from probe.diagnose.nginx_fixes import gateway_words, no_params_step, upstream_words
 from probe.diagnose.nginx_member import backup_answered, listen_unknown, only_member
 from probe.diagnose.nginx_names import default_only, duplicate, name_first
+from probe.diagnose.nginx_pattern import claimed_fix, pattern_fix
 from probe.diagnose.nginx_unread import (
+    capital,
     duplicate_hint,
     is_sub_path,
     probed_invalid,
@@ -176,14 +178,16 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             cause, evidence = decided[0], decided[1]
             return dataclasses.replace(
                 diagnosis, cause=cause, candidates=(),
-                explanation=f"{head}{also} {evidence.claim}.",
+                explanation=f"{head}{also} {capital(evidence.claim)}.",
                 fix=(f"Add {host} to the server_name of the block meant for "
                      f"{expected or 'it'} and let unknown names be refused: {refuse}"
                      + (f".{hint}" if hint else "")
                      if cause is Cause.DEFAULT_SERVER else
                      f"In the server block whose server_name matches {host} ('nginx -T' "
-                     f"shows it; probe sweep --config names the line), point proxy_pass at "
-                     f"{target}." + duplicate_hint(host)),
+                     f"shows it; probe sweep --config names the line), point its pass at "
+                     f"{target}." + duplicate_hint(host) if expected else
+                     # a URL to refuse has no right application: the claimed name is the fix
+                     claimed_fix(host, who)),
                 evidence=(*observed, evidence))
         return undecided(diagnosis, head + also, host, expected, who, at, target, refuse,
                           tuple(observed), probed=False, address=address, hint=hint)
@@ -255,8 +259,10 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         fix = (words.fix if words is not None else
                f"At {upstream.source if upstream else 'that proxy_pass'}, pass to {target}."
                if expected else
-               # A URL to refuse has no application to pass to: the name is what is claimed.
-               f"Remove {host} from the server_name that claims it"
+               # A URL to refuse has no application to pass to: the name is what is claimed
+               # (a regular expression or wildcard narrowed, keeping the manifest's hosts).
+               pattern_fix(context, front, site, host, refuse)
+               or f"Remove {host} from the server_name that claims it"
                + (f" ({site.source})" if site and site.source else "")
                + f", so that the default server refuses it: {refuse}")
     return dataclasses.replace(

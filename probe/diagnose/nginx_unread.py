@@ -26,6 +26,11 @@ from probe.diagnose.wording import Diagnosis
 from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation
 
 
+def capital(claim: str) -> str:
+    """A claim (lower case as evidence) that starts a sentence of an explanation."""
+    return claim[:1].upper() + claim[1:]
+
+
 def is_sub_path(url: str) -> bool:
     return (urlsplit(url).path or "/") != "/"
 
@@ -42,10 +47,10 @@ def sub_path(diagnosis: Diagnosis, head: str, url: str, expected: str, who: str,
     path = urlsplit(url).path
     return dataclasses.replace(
         diagnosis, cause=None, evidence=(*evidence, probed),
-        explanation=f"{head} {probed.claim}. Which location of that block takes {path} the "
-                    f"answers do not show: a location given by a regular expression may take "
-                    f"it before the prefix location meant for {expected}, or the location that "
-                    f"takes it passes to {who}.",
+        explanation=f"{head} {capital(probed.claim)}. Which location of that block takes "
+                    f"{path} the answers do not show: a location given by a regular "
+                    f"expression may take it before the prefix location meant for "
+                    f"{expected}, or the location that takes it passes to {who}.",
         fix=f"Find the location that takes {path} in the server block whose server_name "
             f"matches {host} ('nginx -T' shows the block; probe sweep --config names the "
             f"line). If it is a regular expression location (~, ~*) that also takes {path}, "

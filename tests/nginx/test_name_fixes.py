@@ -211,3 +211,52 @@ def test_a_one_member_upstream_its_own_block_uses_twice_is_fixed_at_the_member(
     wrong = _answer("http://other.test/", "gamma", "alpha", ALPHA)
     found = _one(diagnose(parse(GAMMA_MANIFEST), [wrong], config=config), "http://other.test/")
     assert found.fix.startswith(f"At {_line(tmp_path, 'upstream gamma_up')}, replace"), found.fix
+
+
+REGEX = f"""    server {{ listen 127.0.0.1:18080 default_server; return 444; }}
+    server {{ listen 127.0.0.1:18080;
+        server_name alpha.test "~^www\\.(?<d>.+)$";
+        location / {{ proxy_set_header Host $host; proxy_pass http://{ALPHA}; }} }}
+"""
+REGEX_MANIFEST = """
+[instances.alpha]
+label = "alpha"
+urls = ["http://alpha.test/", "http://www.alpha.test/"]
+
+[refuse]
+urls = ["http://www.unknown.test/"]
+"""
+
+
+def test_a_refused_host_a_regex_name_matches_narrows_it_keeping_the_manifests_hosts(
+        tmp_path: Path) -> None:
+    """A tester's example.org.conf:7: the fix was to remove a name written nowhere, and
+    dropping the regex broke www.example.org, which the same regex served."""
+    config = _conf(tmp_path, REGEX)
+    answers = [_answer("http://alpha.test/", "alpha", "alpha", ALPHA),
+               _answer("http://www.alpha.test/", "alpha", "alpha", ALPHA),
+               _answer("http://www.unknown.test/", None, "alpha", ALPHA)]  # type: ignore[arg-type]
+    found = _one(diagnose(parse(REGEX_MANIFEST), answers, config=config),
+                 "http://www.unknown.test/")
+    line = _line(tmp_path, "server_name alpha.test")
+    assert found.fix.startswith(
+        f"At {line}, the regular expression ~^www\\.(?<d>.+)$ in server_name matches "
+        f"www.unknown.test, a name no server_name writes. Narrow it so that it keeps matching "
+        f"www.alpha.test (the manifest's http://www.alpha.test/ reaches this block through it"
+    ), found.fix
+    assert "exact name www.alpha.test in place of" in found.fix
+    assert "Remove www.unknown.test from the server_name" not in found.fix
+
+
+def test_a_refused_host_a_block_claims_without_the_configuration_is_its_name() -> None:
+    """No right application for a URL to refuse: not 'point proxy_pass at the right
+    application's address'; and the probed sentence starts with a capital."""
+    unknown = _answer("http://unknown.test/", None, "alpha", ALPHA)  # type: ignore[arg-type]
+    found = _one(diagnose(parse(MANIFEST), [unknown], probed=_refused_probe(unknown)),
+                 "http://unknown.test/")
+    assert found.cause is Cause.WRONG_UPSTREAM, found
+    assert found.fix.startswith("A server block claims unknown.test and passed it to alpha"), \
+        found.fix
+    assert "right application" not in found.fix and "proxy_pass at" not in found.fix
+    assert ". A name no server_name can match (wsgi-probe-check.invalid) was refused" \
+        in found.explanation, found.explanation
