@@ -197,6 +197,8 @@ def test_a_block_whose_only_location_is_exact_slash_is_warned(tmp_path: Path) ->
     [found] = [f for f in _lint(tmp_path, exact) if f.code == "nginx_exact_root_only"]
     assert (found.line, found.severity.value) == (4, "warning")
     assert "matches / only, exactly" in found.message
+    blog = exact.replace(" } }", " }\n    location /blog/ { proxy_pass http://127.0.0.1:3032; } }")
+    assert [f.line for f in _lint(tmp_path, blog) if f.code == "nginx_exact_root_only"] == [4]
     assert found.fix == f"write 'location /' (a prefix) in place of 'location = /' at {conf}:4"
     prefix = exact.replace("location = /", "location /")
     assert not [f for f in _lint(tmp_path, prefix) if f.code == "nginx_exact_root_only"]
