@@ -114,7 +114,21 @@ def listen_unknown(route: PredictedRoute, upstream: RouteStep, expected: str,
     """The answer carries no server.listen (null: mod_wsgi, or a waitress trusting proxy
     headers, docs/endpoint-protocol.md): which member of the group answered is not known,
     and a hand-over that already leads to ``expected``'s address is not the line to change."""
-    if at or len(route.members) < 2:
+    if at:
+        return None
+    leads = own is not None and any(same_listen(own.listen, a.strip())
+                                    for a in (route.upstream or "").split(","))
+    if len(route.members) < 2 and leads and own is not None:
+        # the hand-over already leads where expected answers its own URL: not the line
+        return Words(f" The answer carries no server.listen (null), so where it came from is "
+                     f"not known; {upstream.rule} ({upstream.source}) leads to {own.listen}, "
+                     f"where {expected} answers its own URL {own.url}.",
+                     f"Find where this request went: nginx's access log line for it with "
+                     f"$upstream_addr. The hand-over at {upstream.source} already leads to "
+                     f"{expected}'s address and stays as it is; if the access log names that "
+                     f"address, the application server listening there serves {expected}'s "
+                     f"URL with another application (its WSGI module).")
+    if len(route.members) < 2:
         return None
     group = _GROUP.search(upstream.rule)
     name = group.group(1) if group is not None else route.upstream

@@ -341,3 +341,21 @@ def test_an_answer_without_server_listen_names_no_member(tmp_path: Path) -> None
     assert found.fix.startswith("Find the member that answered: nginx's access log line for "
                                 "this request with $upstream_addr"), found.fix
     assert "pass to" not in found.fix
+
+
+def test_a_pass_already_leading_to_the_own_address_is_not_the_fix_without_listen(
+        tmp_path: Path) -> None:
+    """server.listen null (waitress trusting proxy headers): 'pass to gamma's address' at a
+    proxy_pass that already does was the fix given."""
+    config = _conf(tmp_path, f"""    server {{ listen 127.0.0.1:18080; server_name other.test;
+        location / {{ proxy_set_header Host $host; proxy_pass http://{GAMMA}; }} }}
+""")
+    manifest = MANIFEST.replace('urls = ["http://other.test/"]',
+                                'urls = ["http://other.test/", "http://other.test/x/"]')
+    own = _answer("http://other.test/x/", "gamma", "gamma", GAMMA, host="other.test")
+    wrong = _answer("http://other.test/", "gamma", "alpha", None, host="other.test")
+    found = _target(config, own, wrong, url="http://other.test/", manifest=manifest)
+    assert "carries no server.listen (null), so where it came from is not known" \
+        in found.explanation, found.explanation
+    assert found.fix.startswith("Find where this request went: nginx's access log line for "
+                                "it with $upstream_addr"), found.fix
