@@ -108,8 +108,14 @@ def calls_of(function: str, package: Path) -> Iterator[tuple[Path, ast.Call]]:
     for path in [package] if package.is_file() else sorted(package.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                    and node.func.id == function:
+            if not isinstance(node, ast.Call):
+                continue
+            called = node.func
+            # ``ConfigFinding.at(...)``: a constructor of the class is the class's call
+            if isinstance(called, ast.Attribute) and isinstance(called.value, ast.Name) \
+                    and called.value.id == function and called.attr == "at":
+                yield path, node
+            elif isinstance(called, ast.Name) and called.id == function:
                 yield path, node
 
 

@@ -17,7 +17,6 @@ server's terms when one was reached directly).
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -32,6 +31,7 @@ from probe.diagnose.nginx_unread import (
     capital,
     duplicate_hint,
     is_sub_path,
+    not_decided,
     probed_invalid,
     same_server_hint,
     sub_path,
@@ -46,8 +46,6 @@ from probe.nginx_snippets import refuse_block
 
 MISROUTES = (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED)
 UNANSWERED = (Verdict.NO_ENDPOINT, Verdict.UNREACHABLE)  # the route says why: nginx_unanswered
-FULL_CONFIG = "--config with the whole configuration (nginx.conf, or 'nginx -T' output)"
-_IF = re.compile(r"(if \(.*?\)) at (\S+:\d+)")  # probe.nginx.flow's words for an if
 
 
 def _configured(*steps: RouteStep | None) -> tuple[Evidence, ...]:
@@ -72,7 +70,7 @@ def nginx_diagnosis(obs: Observation, diagnosis: Diagnosis, context: SweepContex
     if route is not None and route.undecided is not None:
         # An include that was not read may change the route: worded as without the
         # configuration, and said why (probe.nginx.unread).
-        return _not_decided(nginx_diagnosis(obs, diagnosis, context, None), diagnosis, route)
+        return not_decided(nginx_diagnosis(obs, diagnosis, context, None), diagnosis, route)
     if front is not None and route is not None and diagnosis.verdict in UNANSWERED:
         from probe.diagnose.nginx_no_endpoint import unanswered, url_route
 
@@ -85,35 +83,6 @@ def nginx_diagnosis(obs: Observation, diagnosis: Diagnosis, context: SweepContex
     if diagnosis.verdict is Verdict.INCONSISTENT:
         return through_nginx(obs, diagnosis, route)
     return diagnosis
-
-
-def _deciding_check(undecided: str) -> str:
-    """The check that decides an undecided route. An include not read (probe.nginx.unread's
-    words start with it): the whole configuration. Else the whole configuration was read
-    and only the request decides (an ``if``, a rewrite or try_files URI of request values):
-    where nginx sent it, or what the request carries for the condition."""
-    if undecided.startswith("include "):
-        return FULL_CONFIG
-    log = "nginx's access log line for this request with $upstream_addr (where nginx sent it)"
-    condition = _IF.match(undecided)
-    if condition is None:
-        return log
-    return (f"{log}, or what the request carries for the variables of {condition.group(1)} "
-            f"at {condition.group(2)}")
-
-
-def _not_decided(worded: Diagnosis, before: Diagnosis, route: PredictedRoute) -> Diagnosis:
-    if worded is before:
-        return worded
-    check = _deciding_check(route.undecided or "")
-    # an unread include: --config again, whole; else the configuration was read whole and
-    # no --config decides: the request's own check replaces the candidate's
-    checks = tuple(dataclasses.replace(c, check=c.check.replace("--config", check)
-                                       if check == FULL_CONFIG else check)
-                   for c in worded.candidates)
-    return dataclasses.replace(
-        worded, explanation=f"{worded.explanation} The configuration given does not decide "
-                            f"this URL's route: {route.undecided}.", candidates=checks)
 
 
 def _with_lint(diagnosis: Diagnosis, route: PredictedRoute | None,

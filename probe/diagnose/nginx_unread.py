@@ -9,6 +9,8 @@ and the check that decides each; never a line nobody read.
 * :func:`duplicate_hint`: a host two blocks name goes to the first;
 * :func:`undecided`: the default server or the block claiming the host, both candidates;
   :func:`probed_invalid`: what the extra request for a ``.invalid`` name decides of them;
+* :func:`not_decided`: a route the configuration leaves undecided, with the check that
+  decides it (the whole configuration where an include was not read, else the request's);
 * :func:`same_server_hint`: the instances whose own URLs the application that served an
   unknown name answers too: if their names reach it only as the default server, a block
   refusing unknown names refuses them too.
@@ -17,12 +19,14 @@ and the check that decides each; never a line nobody read.
 from __future__ import annotations
 
 import dataclasses
+import re
 from urllib.parse import urlsplit
 
 from probe.diagnose.discriminate import INVALID_HOST, key_of
 from probe.diagnose.fronts import listen, same_listen
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
+from probe.front import PredictedRoute
 from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation
 
 
@@ -156,3 +160,36 @@ def probed_invalid(obs: Observation, context: SweepContext, at: str | None,
             f"server refuses, so a server block claims the URL's host and proxies to this "
             f"application", sent)
     return None
+
+
+FULL_CONFIG = "--config with the whole configuration (nginx.conf, or 'nginx -T' output)"
+_IF = re.compile(r"(if \(.*?\)) at (\S+:\d+)")  # probe.nginx.flow's words for an if
+
+
+def _deciding_check(undecided: str) -> str:
+    """The check that decides an undecided route. An include not read (probe.nginx.unread's
+    words start with it): the whole configuration. Else the whole configuration was read
+    and only the request decides (an ``if``, a rewrite or try_files URI of request values):
+    where nginx sent it, or what the request carries for the condition."""
+    if undecided.startswith("include "):
+        return FULL_CONFIG
+    log = "nginx's access log line for this request with $upstream_addr (where nginx sent it)"
+    condition = _IF.match(undecided)
+    if condition is None:
+        return log
+    return (f"{log}, or what the request carries for the variables of {condition.group(1)} "
+            f"at {condition.group(2)}")
+
+
+def not_decided(worded: Diagnosis, before: Diagnosis, route: PredictedRoute) -> Diagnosis:
+    if worded is before:
+        return worded
+    check = _deciding_check(route.undecided or "")
+    # an unread include: --config again, whole; else the configuration was read whole and
+    # no --config decides: the request's own check replaces the candidate's
+    checks = tuple(dataclasses.replace(c, check=c.check.replace("--config", check)
+                                       if check == FULL_CONFIG else check)
+                   for c in worded.candidates)
+    return dataclasses.replace(
+        worded, explanation=f"{worded.explanation} The configuration given does not decide "
+                            f"this URL's route: {route.undecided}.", candidates=checks)

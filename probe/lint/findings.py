@@ -34,5 +34,12 @@ class ConfigFinding:
     def where(self) -> str:
         return f"{self.file}:{self.line}"
 
+    @classmethod
+    def at(cls, code: str, severity: Severity, where: str, message: str,
+           fix: str | None = None) -> ConfigFinding:
+        """A finding at ``where``, ``FILE:LINE`` as the configuration models give it."""
+        file, _, line = where.rpartition(":")
+        return cls(code, severity, file, int(line) if line.isdigit() else 0, message, fix)
+
 
 Rule = Callable[["Site"], list[ConfigFinding]]

@@ -24,10 +24,8 @@ def exact_root_only(model: NginxModel) -> list[ConfigFinding]:
                   or (loc.modifier in ("", "^~") and loc.pattern == "/")]
         if exact is None or others:
             continue
-        file, _, line = exact.where.rpartition(":")
-        findings.append(ConfigFinding(
-            "nginx_exact_root_only", Severity.WARNING, file,
-            int(line) if line.isdigit() else 0,
+        findings.append(ConfigFinding.at(
+            "nginx_exact_root_only", Severity.WARNING, exact.where,
             f"{server.describe()} has 'location = /' ({exact.where}), which matches / only, "
             f"exactly, and no 'location /' nor regular expression location: nginx answers "
             f"every other path of the site (but its other prefixes), and /__probe__, with 404",

@@ -41,16 +41,6 @@ NginxRule = Callable[[NginxModel], list[ConfigFinding]]
 MOUNT_HEADERS = ("script_name", "x-forwarded-prefix", "x-script-name")
 
 
-def _at(where: str) -> tuple[str, int]:
-    file, _, line = where.rpartition(":")
-    return file, int(line) if line.isdigit() else 0
-
-
-def _finding(code: str, severity: Severity, where: str, message: str,
-             fix: str) -> ConfigFinding:
-    return ConfigFinding(code, severity, *_at(where), message, fix)
-
-
 def _depends(model: NginxModel, which: Callable[[NginxModel], str | None] = for_blocks,
              blocks: tuple[Server, ...] = ()) -> str:
     """What an include that was not read may change (probe.nginx.unread), said after a
@@ -87,7 +77,7 @@ def no_refusing_default(model: NginxModel) -> list[ConfigFinding]:
         if server.returns is not None or passes is None:
             continue
         why = "is marked default_server" if marked else "comes first and none is default_server"
-        findings.append(_finding(
+        findings.append(ConfigFinding.at(
             "nginx_no_refusing_default", Severity.WARNING, where,
             f"{len(blocks)} server blocks listen on {address} and the one that answers names "
             f"no server_name matches ({server.describe()}) {why}: a request for any other "
@@ -135,7 +125,7 @@ def duplicate_server_name(model: NginxModel) -> list[ConfigFinding]:
                 block, first, first_at = seen[clash]
                 if name == "" and only_empty(server):
                     words = empty_name_words(model, address, server, blocks, block)
-                    findings.append(_finding(
+                    findings.append(ConfigFinding.at(
                         "nginx_duplicate_server_name", Severity.WARNING, where,
                         words.message + _depends(model, blocks=_named(model, server, block)),
                         words.fix))
@@ -145,7 +135,7 @@ def duplicate_server_name(model: NginxModel) -> list[ConfigFinding]:
                            f"server_name {_shown(name)} on {address}: {_q(clash)} is already "
                            f"claimed by the server block at {block} (server_name "
                            f"{_shown(first)} at {first_at})")
-                findings.append(_finding(
+                findings.append(ConfigFinding.at(
                     "nginx_duplicate_server_name", Severity.WARNING, where,
                     f"{claimed}: nginx warns \"conflicting server name\" and ignores "
                     f"{_q(name)} in this block, so the requests for {_q(clash)} go to the "
@@ -161,7 +151,7 @@ def _regex_again(model: NginxModel, address: str, server: Server, name: str, whe
     first = seen.setdefault(name, (server.where, name, where))
     if first[0] == server.where:
         return []
-    return [_finding(
+    return [ConfigFinding.at(
         "nginx_duplicate_server_name", Severity.WARNING, where,
         f"server_name {name} on {address} is also in the server block at {first[0]} "
         f"(server_name at {first[2]}), which comes first: nginx tries regular-expression names in "
@@ -195,7 +185,7 @@ def host_not_forwarded(model: NginxModel) -> list[ConfigFinding]:
             django = (f"The location sends X-Forwarded-Host ({forwarded.where}): Django reads "
                       f"it instead of Host only when its setting USE_X_FORWARDED_HOST is True, "
                       f"which this configuration cannot show; otherwise {django}")
-        findings.append(_finding(
+        findings.append(ConfigFinding.at(
             "nginx_host_not_forwarded", Severity.WARNING, loc.proxy_pass.where,
             f"{loc.describe()} proxies to {loc.proxy_pass.target} without proxy_set_header "
             f"Host: the application receives Host: {sent} (nginx's default $proxy_host"
@@ -216,7 +206,7 @@ def mount_not_told(model: NginxModel) -> list[ConfigFinding]:
             continue
         if any(h.name.lower() in MOUNT_HEADERS for h in loc.headers):
             continue
-        findings.append(_finding(
+        findings.append(ConfigFinding.at(
             "nginx_mount_not_told", Severity.WARNING, proxy.where,
             f"{loc.describe()} passes to {proxy.url}, which replaces {loc.pattern} by "
             f"{proxy.uri}: the application receives SCRIPT_NAME \"\" and believes it is "
@@ -257,7 +247,7 @@ def shared_upstream(model: NginxModel) -> list[ConfigFinding]:
         first = named[0][0].describe()
         for server, loc in named[1:]:
             assert loc.proxy_pass is not None
-            findings.append(_finding(
+            findings.append(ConfigFinding.at(
                 "nginx_shared_upstream", Severity.WARNING, loc.proxy_pass.where,
                 f"{server.describe()} proxies to {target}, as does the {first}, while "
                 f"upstream {unused[0].name} ({unused[0].where}) serves no block: one of them "
@@ -279,7 +269,7 @@ def _upstream_fix(loc: Location, unused: list[Upstream]) -> str:
 
 def include_unread(model: NginxModel) -> list[ConfigFinding]:
     text = model.text
-    return [_finding(
+    return [ConfigFinding.at(
         "nginx_include_unread", Severity.NOTE, unread.directive.where,
         f"include {' '.join(unread.directive.args)} cannot be read ({unread.path}): "
         f"{text.main} is a site file read alone, as the body of an http block, and what the "

@@ -17,12 +17,6 @@ from probe.nginx.uwsgi_params import params_of
 from probe.nginx.uwsgi_steps import bare
 
 
-def _finding(code: str, severity: Severity, where: str, message: str,
-             fix: str) -> ConfigFinding:
-    file, _, line = where.rpartition(":")
-    return ConfigFinding(code, severity, file, int(line) if line.isdigit() else 0, message, fix)
-
-
 def server_ways(prefix: str) -> str:
     """Each HTTP application server's own way to set SCRIPT_NAME, the whole path passed on."""
     return (f"gunicorn takes proxy_set_header SCRIPT_NAME {prefix};, waitress its option "
@@ -49,7 +43,7 @@ def uwsgi_mount_not_told(model: NginxModel) -> list[ConfigFinding]:
         # a location with uwsgi_param lines of its own inherits none: the outer ones again
         repeat = ("" if params.at == loc.where else
                   f" (those of the block at {params.at}, repeated there)")
-        findings.append(_finding(
+        findings.append(ConfigFinding.at(
             "nginx_mount_not_told", Severity.WARNING, handed.where,
             f"{loc.describe()} passes to uWSGI (uwsgi_pass {handed.args[0]}) the whole path "
             f"as PATH_INFO ({path.quoted}) with no uwsgi_param SCRIPT_NAME in force: the "
@@ -77,7 +71,7 @@ def uwsgi_params_missing(model: NginxModel) -> list[ConfigFinding]:
         params = params_of(model, loc)
         if params is None or params.params or params.unread is not None:
             continue
-        findings.append(_finding(
+        findings.append(ConfigFinding.at(
             "nginx_uwsgi_params_missing", Severity.WARNING, handed.where,
             f"{bare(loc, handed.args[0], handed.where)}: a Django application fails without "
             f"REQUEST_METHOD (uWSGI's log: KeyError: 'REQUEST_METHOD') and nginx answers 502 "
