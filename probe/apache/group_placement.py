@@ -57,6 +57,29 @@ def daemon_used(site: Site, daemon: DaemonGroup) -> bool:
         for u in site.group_uses)
 
 
+def reaches(daemon: DaemonGroup, server: Server) -> bool:
+    """Whether requests to ``server`` may use ``daemon``, as mod_wsgi decides at request
+    time: one defined outside any VirtualHost serves all of them, one defined in a
+    VirtualHost only those whose ServerName (inherited from the main server when not
+    written) is the same, compared case-sensitively."""
+    return (daemon.server.is_main or daemon.server is server
+            or daemon.server.server_hostname == server.server_hostname)
+
+
+def _one_interpreter(site: Site, server: Server, daemon: DaemonGroup) -> str | None:
+    """The application group an application of ``server`` naming ``daemon`` shares with one
+    already running in it (both ``%{GLOBAL}``, or the same name), or None."""
+    mine = {a.application_group() for a in site.apps
+            if a.server is server and a.process_group == daemon.name}
+    theirs = {a.application_group() for a in site.apps
+              if a.server is not server and a.process_group == daemon.name
+              and reaches(daemon, a.server)}
+    shared = sorted(g for g in mine & theirs if g is not None)
+    if not shared:
+        return None
+    return "%{GLOBAL}" if shared[0] == "" else repr(shared[0])
+
+
 def out_of_reach_fix(site: Site, naming: Directive, server: Server,
                      daemon: DaemonGroup) -> str:
     """The fix for a group named at ``naming`` for ``server`` but defined in another
@@ -68,6 +91,23 @@ def out_of_reach_fix(site: Site, naming: Directive, server: Server,
     own = None if server.is_main else next(
         (d for d in site.daemons if d.server is server and d is not daemon
          and not daemon_used(site, d)), None)
+    shared = _one_interpreter(site, server, daemon)
+    if shared is not None:
+        # Moved out, both applications would run in one sub interpreter of the daemon:
+        # Django is set up once per interpreter, so one would run with the other's settings.
+        move = (f"moving WSGIDaemonProcess {daemon.name} ({daemon.directive.where}) outside "
+                f"the VirtualHost would not do: both applications would then run in one "
+                f"sub interpreter of it (application group {shared}), where Django is set "
+                f"up once, so one would run with the other's settings")
+        if own is None:
+            return (f"at {naming.where}, name a daemon process group of this VirtualHost "
+                    f"(define WSGIDaemonProcess for it there, or outside any VirtualHost "
+                    f"under another name); {move}")
+        named = f"process-group={own.name}" if naming.key != "wsgiprocessgroup" else \
+            f"{naming.name} {own.name}"
+        return (f"at {naming.where}, name the group this VirtualHost defines and nothing "
+                f"runs in: {named} (WSGIDaemonProcess {own.name} at {own.directive.where}); "
+                f"{move}")
     if own is None:
         return move
     named = f"process-group={own.name}" if naming.key != "wsgiprocessgroup" else \

@@ -69,8 +69,10 @@ def _address_fix(server: Server, hidden: Server, address: str) -> SiteFix:
         f"At {server.where}, write <VirtualHost *:{port}> instead of {_opening(server)}: "
         f"while it is the only VirtualHost for {address}, httpd never compares names on that "
         f"address and {hidden.describe()}, which claims the name, is "
-        f"never reached there; or add {address} to the <VirtualHost> line of "
-        f"{hidden.describe()}.",
+        f"never reached there. Adding {address} to the <VirtualHost> line of "
+        f"{hidden.describe()} alone is not a fix: the first VirtualHost of {address} "
+        f"would then answer every name of the port that none of them claims, so every "
+        f"name-based VirtualHost of the port would need that address too.",
         ((_opening(server), Source(server.file, server.line)),
          (_opening(hidden), Source(hidden.file, hidden.line))))
 

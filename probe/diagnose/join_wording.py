@@ -145,8 +145,9 @@ def _tls_vhost(went: str, host: str, meant: RouteStep, tls: Sequence[str]) -> st
     body = [f"    {line}" for line in tls]
     return "\n".join([f"<VirtualHost *:{port}>", f"    ServerName {host}", *body,
                       f"    # its certificate must name {host}",
-                      f"    # the WSGI lines of {meant.decision}; a WSGIDaemonProcess "
-                      f"inside that VirtualHost must move outside it to serve both",
+                      f"    # the WSGI lines of {meant.decision}; its WSGIProcessGroup may "
+                      f"name a WSGIDaemonProcess defined in that VirtualHost (the same "
+                      f"ServerName), which then serves both",
                       "</VirtualHost>"])
 
 

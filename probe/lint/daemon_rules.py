@@ -3,8 +3,8 @@ VirtualHost using them, or never used."""
 
 from __future__ import annotations
 
-from probe.apache.group_placement import daemon_used, out_of_reach_fix
-from probe.apache.model import DaemonGroup, GroupUse, Server, Site
+from probe.apache.group_placement import daemon_used, out_of_reach_fix, reaches
+from probe.apache.model import DaemonGroup, GroupUse, Site
 from probe.apache.names import GLOBAL, is_per_request
 from probe.lint.findings import ConfigFinding, Severity
 
@@ -53,7 +53,7 @@ def _reach(site: Site, use: GroupUse) -> list[ConfigFinding]:
     # A main-server section is merged into every VirtualHost: what matters is where the
     # requests arrive, which is a VirtualHost whenever there are any.
     servers = [use.server] if not use.server.is_main or not site.vhosts else list(site.vhosts)
-    out_of_reach = [s for s in servers if not _reaches(daemon, s)]
+    out_of_reach = [s for s in servers if not reaches(daemon, s)]
     if not out_of_reach:
         return []
     return [ConfigFinding(
@@ -86,7 +86,7 @@ def _unused(site: Site, daemon: DaemonGroup) -> ConfigFinding:
     unread = _unread(site, daemon)
     if unread:
         return _unchecked(daemon, named, unread)
-    stray = [a for a in site.apps if a.embedded_by_default and _reaches(daemon, a.server)]
+    stray = [a for a in site.apps if a.embedded_by_default and reaches(daemon, a.server)]
     vain = next((u.directive for u in site.group_uses
                  if u.name == daemon.name and not u.applies), None)
     where = vain or daemon.directive
@@ -117,7 +117,7 @@ def _unread(site: Site, daemon: DaemonGroup) -> list[str]:
     """What was not read where an application running in ``daemon`` could be defined: in
     the servers it reaches and the main server (merged into every VirtualHost)."""
     found = [n.what.describe() for n in site.unread
-             if n.server.is_main or _reaches(daemon, n.server)]
+             if n.server.is_main or reaches(daemon, n.server)]
     return list(dict.fromkeys(found))  # a file included by several VirtualHosts: once
 
 
@@ -148,13 +148,4 @@ def _named_in_vain(site: Site, daemon: DaemonGroup, use: GroupUse) -> ConfigFind
         f"at {use.directive.where} names it, but {why}",
         f"add the WSGIScriptAlias meant to run there to {use.server.describe()}, or remove "
         f"WSGIDaemonProcess {daemon.name} and the WSGIProcessGroup naming it")
-
-
-def _reaches(daemon: DaemonGroup, server: Server) -> bool:
-    """Whether requests to ``server`` may use ``daemon``, as mod_wsgi decides at request
-    time: one defined outside any VirtualHost serves all of them, one defined in a
-    VirtualHost only those whose ServerName (inherited from the main server when not
-    written) is the same, compared case-sensitively."""
-    return (daemon.server.is_main or daemon.server is server
-            or daemon.server.server_hostname == server.server_hostname)
 

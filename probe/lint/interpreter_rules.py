@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 
+from probe.apache.group_placement import reaches
 from probe.apache.model import Site, WsgiApp
 from probe.apache.names import GLOBAL, SETTINGS_VARIABLE
 from probe.apache.reach import unreachable
@@ -136,13 +137,22 @@ def _same_name_elsewhere(mine: ScriptInfo | None, other: ScriptInfo | None) -> b
 
 
 def _by_process_group(site: Site) -> dict[str, list[WsgiApp]]:
-    """Applications by process group; one no request reaches (``alias_order`` says so)
-    runs nowhere and shares nothing."""
+    """Applications by process group; one no request reaches (``alias_order`` says so), or
+    one naming a group defined in another VirtualHost (mod_wsgi answers it 500,
+    ``undefined_daemon``), runs nowhere and shares nothing."""
     groups: dict[str, list[WsgiApp]] = defaultdict(list)
     for app in site.apps:
-        if app.process_group is not None and not unreachable(site, app):
+        if app.process_group is not None and not unreachable(site, app) and \
+                _runs_there(site, app):
             groups[app.process_group].append(app)
     return groups
+
+
+def _runs_there(site: Site, app: WsgiApp) -> bool:
+    """Whether mod_wsgi can run ``app`` in its process group: embedded, or a group defined
+    once and within reach of its VirtualHost (duplicates stop httpd: not judged here)."""
+    defined = [d for d in site.daemons if d.name == app.process_group]
+    return len(defined) != 1 or reaches(defined[0], app.server)
 
 
 def _by_interpreter(apps: Iterable[WsgiApp]) -> dict[str, list[WsgiApp]]:

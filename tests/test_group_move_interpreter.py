@@ -1,0 +1,63 @@
+"""A WSGIProcessGroup copied from another site, both applications in WSGIApplicationGroup
+%{GLOBAL}: moving the other site's WSGIDaemonProcess out would put both in one sub
+interpreter, so the fix must not offer it; and shared_interpreter must not claim the two
+run together while the copied one only gets 500s (undefined_daemon)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from probe.lint import lint_paths
+
+CONF = """\
+<VirtualHost *:80>
+    ServerName graphite.example.org
+    WSGIDaemonProcess graphite python-path=/srv/graphite
+    WSGIProcessGroup graphite
+    WSGIApplicationGroup %{GLOBAL}
+    WSGIScriptAlias / @ROOT@/graphite/wsgi.py
+</VirtualHost>
+<VirtualHost *:80>
+    ServerName horizon.example.org
+    WSGIDaemonProcess horizon python-path=/srv/horizon
+    WSGIProcessGroup graphite
+    WSGIApplicationGroup %{GLOBAL}
+    WSGIScriptAlias / @ROOT@/horizon/wsgi.py
+</VirtualHost>
+"""
+
+
+def _lint(tmp_path: Path, text: str) -> tuple[Path, dict[str, list[tuple[int, str, str]]]]:
+    for name, settings in (("graphite", "graphite.settings"), ("horizon", "horizon.settings")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "wsgi.py").write_text(
+            f"import os\nos.environ['DJANGO_SETTINGS_MODULE'] = '{settings}'\n")
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(text.replace("@ROOT@", str(tmp_path)))
+    found: dict[str, list[tuple[int, str, str]]] = {}
+    for f in lint_paths([conf]).findings:
+        found.setdefault(f.code, []).append((f.line, f.message, f.fix or ""))
+    return conf, found
+
+
+def test_the_move_is_not_offered_where_both_share_the_global_interpreter(
+        tmp_path: Path) -> None:
+    conf, found = _lint(tmp_path, CONF)
+    [(_, _, fix)] = found["undefined_daemon"]
+    assert fix.startswith(f"at {conf}:11, name the group this VirtualHost defines"), fix
+    assert "share the processes" not in fix, fix
+    assert "would not do: both applications would then run in one sub interpreter" in fix, fix
+    assert "%{GLOBAL}" in fix, fix
+
+
+def test_the_move_stays_offered_where_the_interpreters_differ(tmp_path: Path) -> None:
+    _, found = _lint(tmp_path, CONF.replace("    WSGIApplicationGroup %{GLOBAL}\n", ""))
+    [(_, _, fix)] = found["undefined_daemon"]
+    assert "share the processes of graphite" in fix, fix
+
+
+def test_no_shared_interpreter_claim_for_an_application_that_cannot_run_there(
+        tmp_path: Path) -> None:
+    _, found = _lint(tmp_path, CONF)
+    assert "undefined_daemon" in found
+    assert "shared_interpreter" not in found, found.get("shared_interpreter")
