@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from probe.apache.alias_slash import beyond_step, file_beyond
 from probe.apache.config import Directive
 from probe.apache.model import Server, Site, WsgiApp
 from probe.apache.names import alias_match_length, mount_matches
@@ -67,6 +68,9 @@ def map_path(site: Site, server: Server, path: str) -> UrlMapping:
         if app.handler:
             continue
         matched = _wsgi_match(app, path)
+        beyond = file_beyond(app, path) if matched is not None else None
+        if beyond is not None:  # a URL-path ending in '/' before a file: no script
+            return UrlMapping(path, (*steps, beyond_step(app, path, beyond)), refused=True)
         if matched is not None:
             step = RouteStep("mount", f"{app.target} at {app.mount}",
                              f"{app.directive.name} {app.mount} is the first "

@@ -20,6 +20,7 @@ import os
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from probe.apache import alias_slash
 from probe.apache.group_placement import out_of_reach_fix
 from probe.apache.route import ApacheRoutes
 from probe.diagnose import redirected
@@ -114,6 +115,8 @@ def _no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         explanation += f" Where {expected} is configured: {meant.rule} ({meant.source})."
     fix = _fix(step, meant, route, path, expected, urlsplit(route.url).hostname or "")
     cited: tuple[Evidence, ...] = ()
+    if step.by == alias_slash.BY and isinstance(config.front, ApacheRoutes):
+        fix = _slash_fix(config.front, step) or fix
     if step.stage == "site" and step.by != "default" and isinstance(config.front, ApacheRoutes):
         instance = context.manifest.instances.get(obs.target.expected or "")
         owned = config.front.site_fix(route, obs.target.url, expected,
@@ -127,6 +130,14 @@ def _no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                 *cited)
     return dataclasses.replace(diagnosis, cause=cause, explanation=explanation, fix=fix,
                                evidence=evidence)
+
+
+def _slash_fix(front: ApacheRoutes, step: RouteStep) -> str | None:
+    """The alias, written without the trailing slash that keeps requests off its script."""
+    where = step.source
+    app = next((a for a in front.site.apps if where is not None and
+                (a.directive.file, a.directive.line) == (where.file, where.line)), None)
+    return alias_slash.beyond_fix(app) if app is not None else None
 
 
 def _deciding(route: PredictedRoute,

@@ -1,9 +1,12 @@
 """``alias_order``: a WSGIScriptAlias no request reaches because an earlier one matches all
 its URLs (mod_wsgi tries aliases in order, the first match wins,
-:mod:`probe.apache.reach`)."""
+:mod:`probe.apache.reach`). ``alias_trailing_slash``: a URL-path ending in '/' before a
+file target, which reaches the script only at exactly that path
+(:mod:`probe.apache.alias_slash`)."""
 
 from __future__ import annotations
 
+from probe.apache.alias_slash import beyond_fix, slash_mismatch
 from probe.apache.model import Server, Site, WsgiApp
 from probe.apache.reach import shadowing
 from probe.lint.findings import ConfigFinding, Severity
@@ -58,3 +61,17 @@ def _finding(server: Server, earlier: WsgiApp, later: WsgiApp) -> ConfigFinding:
                f"({earlier.where})")
     return ConfigFinding("alias_order", Severity.NOTE if same_script else Severity.ERROR,
                          later.directive.file, later.directive.line, message, fix)
+
+
+def alias_trailing_slash(site: Site) -> list[ConfigFinding]:
+    """``WSGIScriptAlias /weblate/ /srv/weblate/wsgi.py``: below ``/weblate/`` the rest of
+    the path is appended to the file's name (``wsgi.pyaccounts/``), and ``/weblate``
+    matches nothing."""
+    return [ConfigFinding(
+        "alias_trailing_slash", Severity.ERROR, app.directive.file, app.directive.line,
+        f"{app.directive.name} {app.mount} ends in '/' while its target {app.target} is a "
+        f"file: mod_wsgi appends the rest of the path to the target, so only {app.mount} "
+        f"itself reaches the script; {app.mount}PATH maps to the file "
+        f"{app.target}PATH (httpd answers 403 or 404) and {app.mount.rstrip('/')} "
+        f"does not match the alias", beyond_fix(app))
+        for app in site.apps if slash_mismatch(app)]

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from probe.apache.model import Site
 from probe.apache.unknown_hosts import UnknownHosts, unknown_hosts
-from probe.lint.alias_rules import alias_order
+from probe.lint.alias_rules import alias_order, alias_trailing_slash
 from probe.lint.daemon_rules import daemon_groups
 from probe.lint.findings import ConfigFinding, Rule, Severity
 from probe.lint.group_names import application_group
@@ -39,7 +39,7 @@ RULES: tuple[Rule, ...] = (alias_order, alias_shadows_mount, environ_leak, share
                            vhost_fallback, vhost_shadowed, access_context, broad_process_group,
                            ssl_twin, wsgi_hidden, daemon_groups, options, unreadable, section_order,
                            duplicate_directive, application_group, server_only,
-                           server_name, vhost_ip_based)
+                           server_name, vhost_ip_based, alias_trailing_slash)
 
 
 def run_rules(site: Site, rules: Sequence[Rule] = RULES) -> list[ConfigFinding]:
