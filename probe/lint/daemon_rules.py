@@ -6,6 +6,7 @@ from __future__ import annotations
 from probe.apache.group_placement import daemon_used, out_of_reach_fix, reaches
 from probe.apache.model import DaemonGroup, GroupUse, Site
 from probe.apache.names import GLOBAL, is_per_request
+from probe.apache.reread import read_twice, reread_fix
 from probe.lint.findings import ConfigFinding, Severity
 
 
@@ -17,7 +18,14 @@ def daemon_groups(site: Site) -> list[ConfigFinding]:
     seen: dict[str, str] = {}
     for daemon in site.daemons:
         where = daemon.directive
-        if daemon.name in seen:
+        twice = read_twice(site.config, where.file, where.line, seen.get(daemon.name, ""))
+        if twice is not None:
+            findings.append(ConfigFinding(
+                "duplicate_daemon", Severity.ERROR, where.file, where.line,
+                f"WSGIDaemonProcess {daemon.name} is defined twice by the same line: {twice}; "
+                f"names must be unique in the whole server, httpd will not start",
+                reread_fix(site.config, where.file)))
+        elif daemon.name in seen:
             findings.append(ConfigFinding(
                 "duplicate_daemon", Severity.ERROR, where.file, where.line,
                 f"WSGIDaemonProcess {daemon.name} is already defined at {seen[daemon.name]}: "

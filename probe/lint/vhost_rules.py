@@ -12,6 +12,7 @@ from probe.apache.hostnames import MatchedBy, is_wildcard, name_matches
 from probe.apache.ip_vhosts import unreached
 from probe.apache.model import Address, Server, Site
 from probe.apache.names import catch_all_vhost
+from probe.apache.reread import read_twice, reread_fix
 from probe.apache.tls_setup import tls_of
 from probe.apache.unknown_hosts import address_groups, answers_to, host_names, unknown_hosts
 from probe.apache.vhost_select import name_directive
@@ -140,6 +141,14 @@ def vhost_shadowed(site: Site) -> list[ConfigFinding]:
             whole = len(lost) == len(names)
             reach = "never reached" if whole else f"not reached for {shown}"
             severity = Severity.ERROR if whole else Severity.WARNING
+            twice = read_twice(site.config, later.file, later.line,
+                               f"{first.file}:{first.line}")
+            if twice is not None:
+                findings.append(ConfigFinding(
+                    "vhost_shadowed", severity, later.file, later.line,
+                    f"{later.describe()} is {reach} on {address}: {twice}, and httpd gives "
+                    f"each request to the first copy", reread_fix(site.config, later.file)))
+                continue
             wildcard = _wildcard_alias(site, first, lost[0])
             if wildcard is not None:
                 # Both have their own names: the earlier one's wildcard takes the later's.
