@@ -310,3 +310,18 @@ def test_the_served_unmapped_fix_without_a_block_is_two_sentences() -> None:
 
     told = default_site("http://unknown.example.net/", None, "x", "x", "", None, (), ())
     assert "refuse unknown names. If the default site claims it" in told.fix, told.fix
+
+
+def test_without_configuration_the_name_is_given_only_if_the_site_lacks_it() -> None:
+    from probe.diagnose.site_wording import default_site
+
+    # www.weblate is weblate's ServerAlias, shadowed by an earlier wildcard: nothing read
+    # says so, so the fix must not simply tell to give weblate the name it already has.
+    told = default_site("http://www.weblate.example.org/", "weblate", "x", "x", "x", None,
+                        (), ())
+    assert told.fix is not None
+    assert not told.fix.startswith("Give 'www.weblate.example.org' to the site"), told.fix
+    assert told.fix.startswith("If no site of weblate has 'www.weblate.example.org' as a "
+                               "ServerName or ServerAlias, give it one"), told.fix
+    assert "If one has it, a site listed before it claims 'www.weblate.example.org' first" \
+        in told.fix, told.fix

@@ -70,8 +70,8 @@ def default_site(url: str, expected: str | None, who: str, shown: str, vhost: st
                      f"{' or '.join(c.cause.value for c in candidates)}."),
         # Without the block the sentence ends here; with it, the block ends its own line.
         fix=(f"{_owner(host, expected)} and make the first site of this address refuse "
-             f"unknown names{':' + chr(10) + refuse + chr(10) if refuse else '. '}If the "
-             f"default site claims it, remove that name there. {CONFIG_HINT}"),
+             f"unknown names{':' + chr(10) + refuse + chr(10) if refuse else '. '}"
+             f"{_if_owned(host, expected)} {CONFIG_HINT}"),
         answered_by=shown, evidence=evidence, candidates=candidates)
 
 
@@ -99,7 +99,17 @@ def _owner(host: str, expected: str | None) -> str:
     manifest says must be refused, no site at all."""
     if expected is None:
         return f"No site is meant to answer {host!r}: give it to none"
-    return f"Give {host!r} to the site of {expected} (one of its names)"
+    # Nothing read says whether the site meant already has the name: both cases are told.
+    return (f"If no site of {expected} has {host!r} as a ServerName or ServerAlias, give it "
+            f"one")
+
+
+def _if_owned(host: str, expected: str | None) -> str:
+    if expected is None:
+        return "If the default site claims it, remove that name there."
+    return (f"If one has it, a site listed before it claims {host!r} first (the default "
+            f"site, or another site's ServerAlias wildcard or same name): narrow or remove "
+            f"that name there, or list the site of {expected} before it.")
 
 
 def shorter_mount(url: str, expected: str, expected_mount: str, answer: EndpointAnswer,
