@@ -6,6 +6,7 @@ one of the ``Include`` lines, not to rename or reorder anything in the file."""
 from __future__ import annotations
 
 import os
+from collections import Counter
 
 from probe.apache.config import ApacheConfig, IncludeLine
 
@@ -31,8 +32,14 @@ def read_twice(config: ApacheConfig, file: str, line: int, where: str) -> str | 
 
 
 def reread_fix(config: ApacheConfig, file: str) -> str:
+    """Remove an Include that reads only this file: one reading several (a glob over
+    ``sites-enabled``) would take the other sites with it. Both alone: the later one."""
     lines = includes_of(config, file)
-    keep, *drop = lines
-    return (f"remove the Include at {', '.join(f'{i.by_file}:{i.by_line}' for i in drop)} "
-            f"(it reads {file} again, already read by the Include at "
-            f"{keep.by_file}:{keep.by_line}), so that the file is read once")
+    read = Counter((i.by_file, i.by_line) for i in config.includes)
+    alone = [i for i in lines if read[(i.by_file, i.by_line)] == 1]
+    drop = alone[-1] if alone else lines[-1]
+    keep = next(i for i in lines if i is not drop)
+    also = "" if alone else " (it reads other files too: have it read them without this one)"
+    return (f"remove the Include at {drop.by_file}:{drop.by_line} (it reads {file} again, "
+            f"also read by the Include at {keep.by_file}:{keep.by_line}){also}, so that the "
+            f"file is read once")

@@ -25,16 +25,20 @@ def test_a_file_read_twice_names_both_includes(tmp_path: Path) -> None:
     again = tmp_path / "conf-enabled" / "weblate-again.conf"
     again.write_text(f"Include {site}\n")
     top = tmp_path / "httpd.conf"
-    top.write_text(f"Listen 80\nIncludeOptional {tmp_path}/sites-enabled/*.conf\n"
-                   f"IncludeOptional {tmp_path}/conf-enabled/*.conf\n")
+    (tmp_path / "sites-enabled" / "other.conf").write_text(
+        SITE.replace("weblate", "other").replace(":80", ":81"))
+    # conf-enabled first, as Debian's apache2.conf: the glob over sites-enabled reads the
+    # file second, and removing it would drop every site: the single Include goes.
+    top.write_text(f"Listen 80\nIncludeOptional {tmp_path}/conf-enabled/*.conf\n"
+                   f"IncludeOptional {tmp_path}/sites-enabled/*.conf\n")
     found = {f.code: f for f in lint_paths([top]).findings}
     dup = found["duplicate_daemon"]
     assert (dup.file, dup.line) == (str(site), 3)
     assert "already defined at" not in dup.message, dup.message
-    assert f"Include at {top}:2 and {again}:1" in dup.message, dup.message
-    assert dup.fix == (f"remove the Include at {again}:1 (it reads {site} again, already "
-                       f"read by the Include at {top}:2), so that the file is read once"), dup.fix
+    assert f"Include at {again}:1 and {top}:3" in dup.message, dup.message
+    assert dup.fix == (f"remove the Include at {again}:1 (it reads {site} again, also "
+                       f"read by the Include at {top}:3), so that the file is read once"), dup.fix
     shadowed = found["vhost_shadowed"]
-    assert f"Include at {top}:2 and {again}:1" in shadowed.message, shadowed.message
+    assert f"Include at {again}:1 and {top}:3" in shadowed.message, shadowed.message
     assert shadowed.fix is not None and shadowed.fix.startswith(
         f"remove the Include at {again}:1"), shadowed.fix
