@@ -325,3 +325,36 @@ def test_without_configuration_the_name_is_given_only_if_the_site_lacks_it() -> 
                                "ServerName or ServerAlias, give it one"), told.fix
     assert "If one has it, a site listed before it claims 'www.weblate.example.org' first" \
         in told.fix, told.fix
+
+
+ELSEWHERE = """\
+<VirtualHost *:8080>
+    ServerName x.example.com
+    WSGIScriptAlias / /srv/x/wsgi.py
+</VirtualHost>
+<VirtualHost *:8081>
+    ServerName weblate.example.org
+    WSGIScriptAlias / /srv/weblate/wsgi.py
+</VirtualHost>
+"""
+
+
+def test_a_site_on_another_port_is_told_the_wildcard_address_not_the_connect_one() -> None:
+    m = manifest.parse('[instances.weblate]\nlabel = "weblate"\n'
+                       'urls = ["http://weblate.example.org:8080/", '
+                       '"http://weblate.example.org:8081/"]\n'
+                       '[instances.x]\nlabel = "x"\nurls = ["http://x.example.com:8080/"]\n',
+                       "m.toml")
+    url = "http://weblate.example.org:8080/"
+    seen = [Observation(Target(url, "weblate", AT),
+                        (answered(ep("x", host="weblate.example.org", process_group="",
+                                     application_group="x.example.com:8080|")),)),
+            Observation(Target("http://weblate.example.org:8081/", "weblate",
+                               "127.0.0.1:8081"),
+                        (answered(ep("weblate", host="weblate.example.org", process_group="",
+                                     application_group="weblate.example.org:8081|")),))]
+    found = one(diagnose(m, seen, config=config(ELSEWHERE)), url)
+    assert found.fix is not None, found
+    # 127.0.0.1:8080 on the line would make weblate IP-based: every name sent to that IP.
+    assert "add 127.0.0.1:8080" not in found.fix, found.fix
+    assert "add *:8080 (the address of <VirtualHost *:8080>" in found.fix, found.fix

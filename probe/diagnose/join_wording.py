@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
@@ -133,9 +134,14 @@ def _elsewhere(route: PredictedRoute, leaves: RouteStep, meant: RouteStep, host:
                f"the first VirtualHost of an address decides whether the port speaks TLS "
                f"for every site on it):\n{_tls_vhost(went, host, meant, tls)}")
     else:
+        # The address as the VirtualHosts there write it: the connect address itself
+        # (127.0.0.1:80) added to a line would make the site IP-based, the default for
+        # every name sent to that IP.
+        written = re.match(r"<VirtualHost ([^ >]+)", leaves.decision)
+        address = written.group(1) if written else went
         fix = (f"Send {host}'s requests where {meant.decision} listens (the URL's port, or "
-               f"{connect}), or, if it should answer at {went} too, add that address to its "
-               f"<VirtualHost> line.")
+               f"{connect}), or, if it should answer at {went} too, add {address} (the "
+               f"address of {leaves.decision}, as written there) to its <VirtualHost> line.")
     return why, fix
 
 
