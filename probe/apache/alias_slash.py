@@ -23,8 +23,15 @@ BY = "alias_slash"  # RouteStep.by of a mount step this module made
 def slash_mismatch(app: WsgiApp) -> bool:
     """The alias's URL-path ends in '/' (and is not '/') while its target is a file."""
     return (not app.is_match and not app.handler and app.mount.endswith("/")
-            and app.mount.strip("/") != "" and not app.target.endswith("/")
-            and not os.path.isdir(app.target))
+            and app.mount.strip("/") != "" and _a_file(app.target))
+
+
+def _a_file(target: str) -> bool:
+    """A file as read on this machine; where it is absent (a configuration linted
+    elsewhere), a name with a suffix (wsgi.py, django.wsgi), not a directory's."""
+    if target.endswith("/") or os.path.isdir(target):
+        return False
+    return os.path.isfile(target) or "." in os.path.basename(target)
 
 
 def unslashed(app: WsgiApp) -> str:
