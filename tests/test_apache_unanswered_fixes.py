@@ -289,7 +289,7 @@ def test_a_site_wanted_on_a_tls_address_gets_a_tls_vhost_not_an_address_added() 
     # mod_wsgi lets a VirtualHost of the same ServerName use a group defined in the other
     # (applied on real Apache: it works), so nothing needs moving out.
     assert "must move outside it" not in found.fix, found.fix
-    assert "(the same ServerName), which then serves both" in found.fix, found.fix
+    assert "serves this one too where both have the same ServerName" in found.fix, found.fix
 
 
 def test_host_rejected_says_to_reload_the_daemon_group() -> None:

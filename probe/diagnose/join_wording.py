@@ -151,9 +151,9 @@ def _tls_vhost(went: str, host: str, meant: RouteStep, tls: Sequence[str]) -> st
     body = [f"    {line}" for line in tls]
     return "\n".join([f"<VirtualHost *:{port}>", f"    ServerName {host}", *body,
                       f"    # its certificate must name {host}",
-                      f"    # the WSGI lines of {meant.decision}; its WSGIProcessGroup may "
-                      f"name a WSGIDaemonProcess defined in that VirtualHost (the same "
-                      f"ServerName), which then serves both",
+                      f"    # the WSGI lines of {meant.decision}; a WSGIDaemonProcess "
+                      f"defined in that VirtualHost serves this one too where both have the "
+                      f"same ServerName (mod_wsgi compares it), so nothing moves",
                       "</VirtualHost>"])
 
 
