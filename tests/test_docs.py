@@ -112,10 +112,9 @@ def calls_of(function: str, package: Path) -> Iterator[tuple[Path, ast.Call]]:
                 continue
             called = node.func
             # ``ConfigFinding.at(...)``: a constructor of the class is the class's call
-            if isinstance(called, ast.Attribute) and isinstance(called.value, ast.Name) \
-                    and called.value.id == function and called.attr == "at":
-                yield path, node
-            elif isinstance(called, ast.Name) and called.id == function:
+            constructor = isinstance(called, ast.Attribute) and called.attr == "at" \
+                and isinstance(called.value, ast.Name) and called.value.id == function
+            if constructor or (isinstance(called, ast.Name) and called.id == function):
                 yield path, node
 
 
