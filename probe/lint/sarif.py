@@ -24,6 +24,7 @@ _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: 
 _HELP = {
     "alias_order": "A WSGIScriptAlias listed before a longer one it contains",
     "alias_shadows_mount": "An Alias that mod_alias maps before a WSGIScriptAlias takes its URL",
+    "alias_trailing_slash": "A WSGIScriptAlias URL-path ending in / before a file (one URL only)",
     "environ_leak": "DJANGO_SETTINGS_MODULE kept from another sub interpreter",
     "shared_interpreter": "Two applications in one sub interpreter",
     "vhost_fallback": "Unknown host names land on the first of several sites",
