@@ -45,7 +45,7 @@ def divergence(site: Site, route: PredictedRoute, hostname: str, ip: str | None,
                                    refuse_block=refuse_block(site, choice),
                                    address_tls=() if tls is None else
                                    (f"# {tls.comment}", *tls.lines))
-    mapping = route.step("mapping")
+    mapping = route.step("mapping") or route.step("proxy")
     if mapping is not None and mapping.source is not None:
         return Divergence("mapping", mapping, None, "url_mapping")
     mount = route.step("mount")

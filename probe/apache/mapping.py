@@ -21,7 +21,8 @@ from probe.apache.alias_slash import beyond_step, file_beyond
 from probe.apache.config import Directive
 from probe.apache.model import Server, Site, WsgiApp
 from probe.apache.names import alias_match_length, mount_matches
-from probe.front import RouteStep, Source
+from probe.apache.proxy import members, proxy_steps, taken_by
+from probe.front import Member, RouteStep, Source
 
 _REDIRECT_KEYS = ("redirect", "redirectmatch", "redirectpermanent", "redirecttemp")
 _ALIAS_KEYS = ("alias", "aliasmatch", "scriptalias", "scriptaliasmatch")
@@ -40,6 +41,7 @@ class UrlMapping:
     refused: bool = False  # forbidden, gone
     redirect: str | None = None
     upstream: str | None = None  # proxied to
+    members: tuple[Member, ...] = ()  # the backends it goes to (a balancer's members)
     undecided: str | None = None
 
 
@@ -61,7 +63,7 @@ def map_path(site: Site, server: Server, path: str) -> UrlMapping:
         return rewritten
     path, steps = rewritten.path, rewritten.steps
     inherited = () if server.is_main else main_scope
-    for mapped in (_proxy(scope, inherited, path), _alias(scope, inherited, path)):
+    for mapped in (_proxy(site, server, path), _alias(scope, inherited, path)):
         if mapped is not None:
             return _handled(site, server, replace(mapped, steps=steps + mapped.steps))
     for app in site.aliases_for(server):
@@ -212,33 +214,12 @@ def _expand(target: str, found: re.Match[str] | None) -> str | None:
     return re.sub(r"\$(\d)", group, target)
 
 
-def _proxy(scope: Sequence[Directive], inherited: Sequence[Directive],
-           path: str) -> UrlMapping | None:
-    for d, prefix, url in _proxy_rules([*scope, *inherited]):
-        regex = d.key == "proxypassmatch"
-        try:
-            hit = re.search(prefix, path) is not None if regex else path.startswith(prefix)
-        except re.error:
-            hit = False
-        if not hit:
-            continue
-        if url == "!":
-            return None  # excluded from proxying: the later steps decide
-        rule = f"{written(d)} matches {path}"
-        return UrlMapping(path, (RouteStep("mapping", f"proxied to {url}", rule, source(d)),),
-                          upstream=url)
-    return None
-
-
-def _proxy_rules(scope: Sequence[Directive]) -> list[tuple[Directive, str, str]]:
-    found: list[tuple[Directive, str, str]] = []
-    for d in scope:
-        if d.key in ("proxypass", "proxypassmatch") and len(d.args) >= 2:
-            found.append((d, d.args[0], d.args[1]))
-        elif d.key in ("location", "locationmatch") and d.args:
-            found += [(inner, d.args[0], inner.args[0]) for inner in d.body()
-                      if inner.key == "proxypass" and len(inner.args) == 1]
-    return found
+def _proxy(site: Site, server: Server, path: str) -> UrlMapping | None:
+    rule = taken_by(site, server, path)
+    if rule is None:
+        return None  # no ProxyPass, or a '!' one: the later steps decide
+    return UrlMapping(path, proxy_steps(site, server, rule, path), upstream=rule.target,
+                      members=members(site, server, rule.target))
 
 
 def _alias(scope: Sequence[Directive], inherited: Sequence[Directive],

@@ -110,7 +110,8 @@ class ApacheRoutes:
         mapped = map_path(self.site, server, parts.path or "/")
         steps = (site_step, *mapped.steps)
         route = replace(empty, steps=steps, site=server.describe(), refused=mapped.refused,
-                        upstream=mapped.upstream, undecided=mapped.undecided)
+                        upstream=mapped.upstream, undecided=mapped.undecided,
+                        members=mapped.members)
         if mapped.app is None:
             return route
         return self._groups(route, server, mapped, parts.port)

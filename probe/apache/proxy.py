@@ -1,0 +1,160 @@
+"""mod_proxy's choice of a backend for a path inside one server, as httpd 2.4 makes it.
+
+* ``translate_name`` runs after httpd's first ``<Location>`` walk, and mod_proxy looks first
+  at the ``ProxyPass`` of the merged ``<Location>``/``<LocationMatch>`` sections: httpd
+  merges the sections that match in configuration order (the main server's, then the
+  VirtualHost's) and a later section's ``ProxyPass`` replaces an earlier one's, so the
+  *last* matching section that has one wins;
+* else the server-context ``ProxyPass``/``ProxyPassMatch`` lines, in configuration order:
+  the *first* that matches wins (a ``!`` target stops proxying for that path);
+* a ``balancer://NAME`` target is the ``<Proxy balancer://NAME>`` section's
+  ``BalancerMember`` lines.
+
+Checked against apache2 2.4 with ``ProxyPass /`` before ``ProxyPass /b/`` (``/`` takes
+``/b/x``) and ``<Location /b/>`` before ``<Location />`` (``/``'s ProxyPass takes ``/b/x``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from probe.apache.config import Directive
+from probe.apache.model import Server, Site
+from probe.apache.names import alias_match_length
+from probe.front import Member, RouteStep, Source
+
+_PASS_KEYS = ("proxypass", "proxypassmatch")
+_SECTION_KEYS = ("location", "locationmatch")
+
+
+@dataclass(frozen=True)
+class ProxyRule:
+    """One ``ProxyPass``: its line, the path it takes (a ``<Location>``'s for one written
+    inside it), and where it sends the request."""
+
+    directive: Directive
+    pattern: str
+    target: str
+    regex: bool
+    section: Directive | None  # the <Location>/<LocationMatch> it is written in
+
+    @property
+    def where(self) -> str:
+        return self.directive.where
+
+    def written(self) -> str:
+        return " ".join([self.directive.name, *self.directive.args])
+
+    def matches(self, path: str) -> bool:
+        if not self.regex:
+            return alias_match_length(path, self.pattern) > 0
+        try:
+            return re.search(self.pattern, path) is not None
+        except re.error:
+            return False
+
+    @property
+    def strips(self) -> bool:
+        """Whether the backend gets the path without the prefix the rule took (``/b/``
+        passed to ``http://app/``): the application then does not see its mount."""
+        if self.regex or self.target == "!":
+            return False
+        prefix = self.pattern.rstrip("/")
+        kept = (urlsplit(self.target).path or "/").rstrip("/")
+        return bool(prefix) and not kept.endswith(prefix)
+
+
+def rules(site: Site, server: Server) -> tuple[list[ProxyRule], list[ProxyRule]]:
+    """(the ``<Location>`` rules in merge order, the server-context rules in the order
+    mod_proxy checks them) of ``server``."""
+    main = tuple(d for d in site.config.directives if d.key != "virtualhost")
+    scopes = [main] if server.is_main else [server.directives, main]
+    sections: list[ProxyRule] = []
+    direct: list[ProxyRule] = []
+    for scope in scopes:
+        direct += [ProxyRule(d, d.args[0], d.args[1], d.key == "proxypassmatch", None)
+                   for d in scope if d.key in _PASS_KEYS and len(d.args) >= 2]
+    # the main server's sections merge first, the VirtualHost's after (they win)
+    for scope in reversed(scopes):
+        for section in (d for d in scope if d.key in _SECTION_KEYS and d.args):
+            regex = section.key == "locationmatch" or section.args[0] == "~"
+            pattern = section.args[-1]
+            sections += [ProxyRule(d, pattern, d.args[0], regex, section)
+                         for d in section.body() if d.key in _PASS_KEYS and len(d.args) == 1]
+    return sections, direct
+
+
+def taken_by(site: Site, server: Server, path: str) -> ProxyRule | None:
+    """The ``ProxyPass`` that takes ``path`` in ``server``, or None (``!``: none)."""
+    sections, direct = rules(site, server)
+    found = [r for r in sections if r.matches(path)]
+    if found:
+        last = found[-1]
+        return None if last.target == "!" else last
+    first = next((r for r in direct if r.matches(path)), None)
+    return None if first is None or first.target == "!" else first
+
+
+def balancer(site: Site, server: Server, target: str) -> Directive | None:
+    """The ``<Proxy balancer://NAME>`` section of ``target``'s balancer."""
+    if not target.lower().startswith("balancer://"):
+        return None
+    name = target.split("://", 1)[1].split("/", 1)[0].lower()
+    main = tuple(d for d in site.config.directives if d.key != "virtualhost")
+    for scope in (server.directives, main):
+        for d in scope:
+            if d.key == "proxy" and d.args and d.args[0].lower().rstrip("/") == \
+                    f"balancer://{name}":
+                return d
+    return None
+
+
+def members(site: Site, server: Server, target: str) -> tuple[Member, ...]:
+    """The backends ``target`` sends to: its balancer's members, else itself."""
+    section = balancer(site, server, target)
+    if section is not None:
+        return tuple(Member(_address(d.args[0]), Source(d.file, d.line))
+                     for d in section.body() if d.key == "balancermember" and d.args)
+    if target.lower().startswith("balancer://"):
+        return ()
+    return (Member(_address(target), None),)
+
+
+def _address(url: str) -> str:
+    """``host:port`` of a backend URL (``http://127.0.0.1:8101/`` gives ``127.0.0.1:8101``)."""
+    parts = urlsplit(url)
+    if parts.hostname is None:
+        return url
+    port = parts.port or (443 if parts.scheme in ("https", "wss") else 80)
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{host}:{port}"
+
+
+def proxy_steps(site: Site, server: Server, rule: ProxyRule,
+                path: str) -> tuple[RouteStep, ...]:
+    """The route's ``proxy`` step (and ``upstream`` step for a balancer) for ``rule``."""
+    how = (f"the last <Location> whose ProxyPass matches {path} "
+           f"(<{rule.section.name} {' '.join(rule.section.args)}> at {rule.section.where}): "
+           f"httpd merges <Location> sections in order, a later one's ProxyPass wins"
+           if rule.section is not None else
+           f"the first ProxyPass of this server to match {path} (mod_proxy checks them in "
+           f"configuration order)")
+    strip = f"; it strips {rule.pattern.rstrip('/')} from the path" if rule.strips else ""
+    steps: tuple[RouteStep, ...] = (RouteStep(
+        "proxy", f"proxied to {rule.target}", f"{rule.written()} is {how}{strip}",
+        Source(rule.directive.file, rule.directive.line)),)
+    section = balancer(site, server, rule.target)
+    if section is not None:
+        listed = ", ".join(m.address for m in members(site, server, rule.target))
+        steps += (RouteStep("upstream", listed or "no member",
+                            f"<{section.name} {section.args[0]}> has BalancerMember "
+                            f"{listed or '(none)'}", Source(section.file, section.line)),)
+    return steps
+
+
+def all_rules(site: Site, server: Server) -> Sequence[ProxyRule]:
+    sections, direct = rules(site, server)
+    return [*sections, *direct]
