@@ -17,7 +17,7 @@ Checked against apache2 2.4 with ``ProxyPass /`` before ``ProxyPass /b/`` (``/``
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -145,7 +145,8 @@ def proxy_steps(site: Site, server: Server, rule: ProxyRule,
     strip = f"; it strips {rule.pattern.rstrip('/')} from the path" if rule.strips else ""
     steps: tuple[RouteStep, ...] = (RouteStep(
         "proxy", f"proxied to {rule.target}", f"{rule.written()} is {how}{strip}",
-        Source(rule.directive.file, rule.directive.line)),)
+        Source(rule.directive.file, rule.directive.line),
+        by="section" if rule.section is not None else "server"),)
     section = balancer(site, server, rule.target)
     if section is not None:
         listed = ", ".join(m.address for m in members(site, server, rule.target))
@@ -155,6 +156,32 @@ def proxy_steps(site: Site, server: Server, rule: ProxyRule,
     return steps
 
 
-def all_rules(site: Site, server: Server) -> Sequence[ProxyRule]:
+def meant_rule(site: Site, server: Server, path: str, taken: ProxyRule,
+               reaches: Callable[[str], bool]) -> ProxyRule | None:
+    """A narrower ``ProxyPass`` that matches ``path`` but that ``taken`` shadows (an earlier
+    one in server context, a later ``<Location>``), the one to an address ``reaches``
+    accepts first."""
     sections, direct = rules(site, server)
-    return [*sections, *direct]
+    found = [r for r in (*sections, *direct) if r is not taken and r.target != "!"
+             and r.matches(path) and _narrower(r, taken)]
+    return next((r for r in found if any(reaches(m.address) for m in
+                                         members(site, server, r.target))),
+                max(found, key=lambda r: len(r.pattern), default=None))
+
+
+def _narrower(rule: ProxyRule, taken: ProxyRule) -> bool:
+    if rule.regex or taken.regex:
+        return True
+    return alias_match_length(rule.pattern, taken.pattern) > 0 and \
+        len(rule.pattern.rstrip("/")) > len(taken.pattern.rstrip("/"))
+
+
+def rule_step(site: Site, server: Server, rule: ProxyRule, path: str) -> RouteStep:
+    """``rule`` as the step meant for ``path``; ``by`` says where it is written."""
+    inside = "" if rule.section is None else (
+        f" inside <{rule.section.name} {' '.join(rule.section.args)}> at {rule.section.where}")
+    listed = ", ".join(m.address for m in members(site, server, rule.target))
+    return RouteStep("proxy", f"proxied to {rule.target}",
+                     f"{rule.written()}{inside} would pass {path} to {listed or rule.target}",
+                     Source(rule.directive.file, rule.directive.line),
+                     by="section" if rule.section is not None else "server")

@@ -17,7 +17,7 @@ Three decisions, each a :class:`~probe.front.RouteStep` with the ``file:line`` t
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from urllib.parse import urlsplit
 
@@ -34,6 +34,7 @@ from probe.apache.names import (
     is_per_request,
     process_group,
 )
+from probe.apache.proxy import meant_rule, rule_step, taken_by
 from probe.apache.sections import deciding_directive
 from probe.apache.site_fix import SiteFix, site_fix
 from probe.apache.vhost_select import select_vhost
@@ -86,6 +87,20 @@ class ApacheRoutes:
         hostname, ip, port = _where(route.url, route.address)
         return site_fix(self.site, select_vhost(self.site, hostname, ip, port), url,
                         expected, group, meant)
+
+    def proxy_meant(self, route: PredictedRoute,
+                    reaches: Callable[[str], bool]) -> RouteStep | None:
+        """The narrower ``ProxyPass`` for ``route``'s path that the one that took it shadows
+        (:func:`probe.apache.proxy.meant_rule`), as a step."""
+        hostname, ip, port = _where(route.url, route.address)
+        choice = select_vhost(self.site, hostname, ip, port)
+        if choice.undecided is not None:
+            return None
+        path = urlsplit(route.url).path or "/"
+        taken = taken_by(self.site, choice.server, path)
+        meant = None if taken is None else meant_rule(self.site, choice.server, path, taken,
+                                                      reaches)
+        return None if meant is None else rule_step(self.site, choice.server, meant, path)
 
     def group_not_applied(self, route: PredictedRoute, group: str) -> RouteStep | None:
         """Where ``WSGIProcessGroup group`` is written for ``route``'s site but does not

@@ -62,6 +62,13 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         from probe.diagnose.join_sharing import cited
 
         return cited(obs, diagnosis, route, answer)
+    if route.step("proxy") is not None and diagnosis.verdict in (
+            Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED, Verdict.INCONSISTENT):
+        from probe.diagnose.join_proxy import proxy_cause
+
+        proxied = proxy_cause(obs, diagnosis, route, context, config)
+        if proxied is not None:
+            return proxied
     if diagnosis.verdict not in (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED):
         return diagnosis  # the route is right; what went wrong is not a route's
     return _config_cause(obs, diagnosis, route, context, config)

@@ -26,6 +26,7 @@ from probe.apache.route import ApacheRoutes
 from probe.diagnose import redirected
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.join_embedded import embedded_500
+from probe.diagnose.join_proxy import GATEWAY, gateway_error, no_endpoint
 from probe.diagnose.server_errors import CONFIG_HINT
 from probe.diagnose.wording import Diagnosis
 from probe.front import Divergence, FrontConfig, PredictedRoute, RouteStep, Source
@@ -44,6 +45,12 @@ def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     if diagnosis.verdict is Verdict.NO_ENDPOINT and diagnosis.cause is None:
         return _no_endpoint(obs, diagnosis, context, config)
     last = obs.samples[-1] if obs.samples else None
+    if diagnosis.verdict is Verdict.HTTP_ERROR and last is not None and \
+            last.status_code in GATEWAY:
+        found = gateway_error(obs, diagnosis, _route(obs, context, config.front),
+                              last.status_code)
+        if found is not None:
+            return dataclasses.replace(found, fix=found.fix.replace(CONFIG_HINT, ""))
     if diagnosis.verdict is Verdict.HTTP_ERROR and diagnosis.cause is None and \
             last is not None and last.status_code == 500:
         found = _daemon_out_of_reach(obs, diagnosis, context, config)
@@ -88,6 +95,9 @@ def _no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         return found_redirect
     if route.undecided is not None or not route.steps:
         return diagnosis
+    proxied = no_endpoint(obs, diagnosis, route)
+    if proxied is not None:
+        return proxied
     path = urlsplit(obs.target.url).path or "/"  # the URL's own, as the manifest says it
     script = _intended(obs, context)
     expected = obs.target.expected or "the expected instance"

@@ -14,9 +14,10 @@ DIRECTIVES = ("ServerName", "ServerAlias", "VirtualHost", "WSGIScriptAlias",
 
 
 def directive_tokens(line: str) -> list[str]:
-    """The directive name and its first argument, as a claim quoting the line names them."""
+    """The directive name and its first argument, as a claim quoting the line names them
+    (httpd drops the quotes around an argument: a claim need not repeat them)."""
     words = line.strip().strip("<>").split()
-    return [w.strip("<>") for w in words[:2]]
+    return [w.strip("<>").strip("\"'") or w for w in words[:2]]
 
 
 def check_configured(evidence: dict[str, Any]) -> str | None:

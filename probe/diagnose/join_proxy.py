@@ -1,0 +1,154 @@
+"""The configuration join of a URL Apache's mod_proxy passes to an application server
+(gunicorn, waitress, uWSGI...): no WSGI script names the application there, the address does
+(the answer's ``server.listen``).
+
+* another application answered, and a narrower ``ProxyPass`` for the path is shadowed by the
+  one that took it (server context: an earlier broader one; ``<Location>``: a later section
+  for a broader path): ``url_mapping`` at the line that took it, the fix is the order;
+* another application answered from an address the route passes to (a ``BalancerMember``, or
+  the ``ProxyPass`` target itself): ``wrong_upstream`` at that line;
+* a gateway status (502, 503, 504): the route's ``ProxyPass`` and backends are named
+  (``upstream_down``), with the error log lines that tell why.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from probe.apache.route import ApacheRoutes
+from probe.diagnose.config_join import ConfigJoin
+from probe.diagnose.fronts import listen, same_listen
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.wording import Diagnosis
+from probe.front import PredictedRoute, RouteStep
+from probe.model import Cause, Evidence, EvidenceKind, Observation
+
+GATEWAY = (502, 503, 504)
+
+
+def _configured(steps: Sequence[RouteStep | None]) -> tuple[Evidence, ...]:
+    return tuple(Evidence(EvidenceKind.CONFIGURED, s.rule, str(s.source))
+                 for s in steps if s is not None and s.source is not None)
+
+
+def _own_listens(obs: Observation, context: SweepContext) -> list[tuple[str, str]]:
+    """(server.listen, URL) of the expected instance answering its own URLs."""
+    name = obs.target.expected
+    if name is None:
+        return []
+    seen = ((listen(a), o.target.url) for o, a in context.answers_of(name)
+            if o.target.expected == name)
+    return list(dict.fromkeys((at, url) for at, url in seen if at))
+
+
+def _wrong_listens(obs: Observation, context: SweepContext) -> list[str]:
+    """server.listen of this URL's answers from an instance other than the expected one."""
+    found = []
+    for sample in obs.samples:
+        answer = sample.trusted_answer
+        if answer is None or context.identify(answer, obs.target.expected) == \
+                obs.target.expected:
+            continue
+        at = listen(answer)
+        if at and at not in found:
+            found.append(at)
+    return found
+
+
+def proxy_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
+                context: SweepContext, config: ConfigJoin) -> Diagnosis | None:
+    """The cause of a wrong answer through mod_proxy, from the route; None: not decided."""
+    taken = route.step("proxy")
+    if taken is None or not isinstance(config.front, ApacheRoutes):
+        return None
+    url, expected = obs.target.url, obs.target.expected or "no instance"
+    path = urlsplit(url).path or "/"
+    own = _own_listens(obs, context)
+    wrong = _wrong_listens(obs, context)
+    meant = config.front.proxy_meant(route, lambda a: any(same_listen(a, at) for at, _ in own))
+    seen = "".join(f" {expected} answers its own URL {u} on server.listen {at}."
+                   for at, u in own[:1])
+    if meant is not None:
+        order = ("httpd merges <Location> sections in configuration order and the ProxyPass "
+                 "of the last one that matches wins, so the section for the narrower path "
+                 f"must come after the one at {taken.source}" if taken.by == "section" else
+                 "in server context mod_proxy uses the first ProxyPass that matches, so the "
+                 "narrower path must come first")
+        why = (f"{url} should be served by {expected}; mod_proxy took {path}: "
+               f"{taken.rule} ({taken.source}), {taken.decision}. A narrower rule for "
+               f"{path} never gets it: {meant.rule} ({meant.source}).{seen}")
+        if meant.by == "server" and taken.by == "section":
+            fix = (f"A <Location>'s ProxyPass ({taken.source}) is used before any ProxyPass "
+                   f"in server context: write the rule at {meant.source} as a <Location> "
+                   f"for its path after the one at {taken.source}, or narrow that <Location>.")
+        elif taken.by == "section":
+            fix = (f"Move the <Location> that holds the line at {meant.source} below the one "
+                   f"that holds {taken.source}: {order}.")
+        else:
+            fix = f"Move the line at {meant.source} above the one at {taken.source}: {order}."
+        return _worded(diagnosis, why, fix, Cause.URL_MAPPING, (*route.steps, meant))
+    hit = next(((m, at) for m in route.members for at in wrong
+                if same_listen(m.address, at)), None)
+    if hit is None:
+        return None
+    member, at = hit
+    line = member.source or taken.source
+    what = f"BalancerMember {member.address}" if member.source else "the ProxyPass target"
+    if own:
+        right = (f"an address where {expected} listens ({expected} answers its own URL "
+                 f"{own[0][1]} on server.listen {own[0][0]})")
+    else:
+        right = (f"the address of {expected}, which this sweep did not see (no URL of "
+                 f"{expected} was answered by {expected}): its application server's bind "
+                 f"option gives it")
+    drop = ", or remove that BalancerMember" if member.source else ""
+    why = (f"{url} should be served by {expected}; mod_proxy passes {path} to "
+           f"{taken.decision.removeprefix('proxied to ')} ({taken.rule}, {taken.source}), and "
+           f"{what} ({line}) is where another application answered (server.listen {at}).")
+    fix = f"At {line}, replace {member.address} with {right}{drop}."
+    return _worded(diagnosis, why, fix, Cause.WRONG_UPSTREAM, route.steps)
+
+
+def gateway_error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
+                  status: int) -> Diagnosis | None:
+    """A 502/503/504 where the route passes through mod_proxy: its line and backends."""
+    taken = route.step("proxy")
+    if taken is None:
+        return None
+    path = urlsplit(obs.target.url).path or "/"
+    listed = ", ".join(m.address + (f" ({m.source})" if m.source else "")
+                       for m in route.members) or "no backend"
+    why = (f"{obs.target.url}: {status}, not the endpoint's answer. The configuration given "
+           f"passes {path} through mod_proxy: {taken.rule} ({taken.source}), to {listed}. "
+           f"mod_proxy answers {status} when no backend there answers (it cannot connect, "
+           f"or every balancer member is in error).")
+    fix = (f"Start the application server at {listed}, or at {taken.source} point the "
+           f"ProxyPass where it listens. Apache's error log tells which: AH00957 (connect to "
+           f"the backend failed) and AH01114 (HTTP: failed to make connection) name the "
+           f"address it tried.")
+    return _worded(diagnosis, why, fix, Cause.UPSTREAM_DOWN, route.steps)
+
+
+def no_endpoint(obs: Observation, diagnosis: Diagnosis,
+                route: PredictedRoute) -> Diagnosis | None:
+    """No endpoint's answer where the route passes through mod_proxy: the application server
+    it passes to must answer (no WSGI mount of Apache's is involved)."""
+    taken = route.step("proxy")
+    if taken is None:
+        return None
+    listed = ", ".join(m.address + (f" ({m.source})" if m.source else "")
+                       for m in route.members) or taken.decision
+    said = (f" The configuration given passes the probe URL through mod_proxy: {taken.rule} "
+            f"({taken.source}), to {listed}: the endpoint must answer from the application "
+            f"server there.")
+    return dataclasses.replace(diagnosis, explanation=diagnosis.explanation + said,
+                               evidence=(*diagnosis.evidence, *_configured(route.steps)))
+
+
+def _worded(diagnosis: Diagnosis, why: str, fix: str, cause: Cause,
+            steps: Sequence[RouteStep | None]) -> Diagnosis:
+    observed = tuple(e for e in diagnosis.evidence if e.kind is not EvidenceKind.CONFIGURED)
+    return dataclasses.replace(diagnosis, explanation=why, fix=fix, cause=cause,
+                               candidates=(), evidence=(*observed, *_configured(steps)))
