@@ -34,7 +34,7 @@ from probe.apache.names import (
     is_per_request,
     process_group,
 )
-from probe.apache.proxy import meant_rule, rule_step, taken_by
+from probe.apache.proxy import ProxyRule, meant_rule, rule_step, taken_by
 from probe.apache.sections import deciding_directive
 from probe.apache.site_fix import SiteFix, site_fix
 from probe.apache.vhost_select import select_vhost
@@ -101,6 +101,27 @@ class ApacheRoutes:
         meant = None if taken is None else meant_rule(self.site, choice.server, path, taken,
                                                       reaches)
         return None if meant is None else rule_step(self.site, choice.server, meant, path)
+
+    def proxy_rule(self, route: PredictedRoute) -> ProxyRule | None:
+        """The ``ProxyPass`` that takes ``route``'s path, and the directive ``key`` (the
+        VirtualHost's own, else the main server's) in force where it is."""
+        hostname, ip, port = _where(route.url, route.address)
+        choice = select_vhost(self.site, hostname, ip, port)
+        if choice.undecided is not None:
+            return None
+        return taken_by(self.site, choice.server, urlsplit(route.url).path or "/")
+
+    def server_setting(self, route: PredictedRoute, key: str) -> Directive | None:
+        """The last ``key`` directive of ``route``'s VirtualHost, else of the main server."""
+        hostname, ip, port = _where(route.url, route.address)
+        choice = select_vhost(self.site, hostname, ip, port)
+        if choice.undecided is not None:
+            return None
+        for scope in self._scopes(choice.server)[::-1]:
+            found = [d for d in scope if d.key == key]
+            if found:
+                return found[-1]
+        return None
 
     def group_not_applied(self, route: PredictedRoute, group: str) -> RouteStep | None:
         """Where ``WSGIProcessGroup group`` is written for ``route``'s site but does not

@@ -112,6 +112,11 @@ def diagnose(
         diagnoses = in_front_terms(observations, diagnoses, context,
                                    config.front if config is not None else None,
                                    config.findings if config is not None else None)
+        if apache_join is not None:  # the host and mount fixes through mod_proxy, at lines
+            from probe.diagnose.join_proxy_fixes import proxied
+
+            diagnoses = [proxied(obs, d, apache_join.front)
+                         for obs, d in zip(observations, diagnoses, strict=True)]
         failed_wording: Exception | None = None
     except Exception as exc:  # a bug some answer set off: the verdicts stand, worded plainly
         failed_wording = exc

@@ -98,21 +98,23 @@ def backends() -> Iterator[Backends]:
 def _manifest(tmp_path: Path, backends: Backends, a_urls: list[str],
               b_urls: list[str]) -> Path:
     path = tmp_path / "manifest.toml"
-    path.write_text(f"""\
-[probe]
-samples = 4
-token_file = "{backends.workdir / "token"}"
-
-[instances.site-a]
-label = "site-a"
-settings = "mysite.settings"
-urls = {json.dumps(a_urls)}
-
+    b = "" if not b_urls else f"""
 [instances.site-b]
 label = "site-b"
 settings = "mysite.settings"
 urls = {json.dumps(b_urls)}
-""", encoding="utf-8")
+"""
+    a = "" if not a_urls else f"""
+[instances.site-a]
+label = "site-a"
+settings = "mysite.settings"
+urls = {json.dumps(a_urls)}
+"""
+    path.write_text(f"""\
+[probe]
+samples = 4
+token_file = "{backends.workdir / "token"}"
+{a}{b}""", encoding="utf-8")
     return path
 
 
@@ -262,5 +264,58 @@ def test_a_proxypass_to_nothing_is_upstream_down_at_its_line(
     assert f"at {conf}:{line} point the ProxyPass" in row["fix"], row["fix"]
     assert "mod_wsgi" not in row["explanation"] + row["fix"], row
     fixed = site.replace(f"127.0.0.1:{down}/", f"127.0.0.1:{backends.b.port}/")
+    again, _ = _sweep(apache, fixed, manifest)
+    assert all(t["verdict"] == "ok" for t in again["targets"]), again["targets"]
+
+
+NO_HOST = """\
+<VirtualHost *:@PORT@>
+    ServerName a.test
+    ProxyPass "/" "http://127.0.0.1:{a}/"
+</VirtualHost>
+"""
+
+
+def test_the_host_fix_names_the_virtualhost_and_adding_it_works(
+        apache: ApacheFactory, backends: Backends, tmp_path: Path) -> None:
+    site = NO_HOST.format(a=backends.a.port)
+    manifest = _manifest(tmp_path, backends, ["http://a.test/"], [])
+    report, conf = _sweep(apache, site, manifest)
+    row = _row(report, "http://a.test/")
+    assert row["verdict"] in ("host_mismatch", "host_rejected"), row
+    vhost = _line(conf, "<VirtualHost")
+    proxy = _line(conf, 'ProxyPass "/"')
+    assert row["fix"].startswith("In <VirtualHost *:"), row["fix"]
+    assert f"at {conf}:{vhost}, add 'ProxyPreserveHost On'" in row["fix"], row["fix"]
+    assert f"ProxyPass at {conf}:{proxy}" in row["fix"], row["fix"]
+    fixed = site.replace("    ServerName a.test\n", "    ServerName a.test\n"
+                         "    ProxyPreserveHost On\n")
+    again, _ = _sweep(apache, fixed, manifest)
+    assert all(t["verdict"] == "ok" for t in again["targets"]), again["targets"]
+
+
+STRIPPED = """\
+<VirtualHost *:@PORT@>
+    ServerName a.test
+    ProxyPreserveHost On
+    ProxyPass "/b/" "http://127.0.0.1:{b}/"
+</VirtualHost>
+"""
+
+
+def test_a_stripping_proxypass_gets_the_whole_path_fix_in_mod_proxy_words(
+        apache: ApacheFactory, backends: Backends, tmp_path: Path) -> None:
+    site = STRIPPED.format(b=backends.b.port)
+    manifest = _manifest(tmp_path, backends, [], ["http://a.test/b/"])
+    report, conf = _sweep(apache, site, manifest)
+    row = _row(report, "http://a.test/b/")
+    assert row["verdict"] == "mount_mismatch", row
+    line = _line(conf, 'ProxyPass "/b/"')
+    whole = f"ProxyPass /b/ http://127.0.0.1:{backends.b.port}/b/"
+    assert row["fix"].startswith(f"At {conf}:{line}, pass the path whole: '{whole}'"), row["fix"]
+    assert "--url-prefix=/b" in row["fix"] and "WSGIScriptAlias" not in row["fix"], row["fix"]
+    # the fix: the whole path, to the waitress told its prefix (--url-prefix=/b)
+    fixed = site.replace(f'"http://127.0.0.1:{backends.b.port}/"',
+                         f'"http://127.0.0.1:{backends.bp.port}/b/"')
     again, _ = _sweep(apache, fixed, manifest)
     assert all(t["verdict"] == "ok" for t in again["targets"]), again["targets"]

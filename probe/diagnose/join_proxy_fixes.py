@@ -1,0 +1,97 @@
+"""The fixes of a URL served by the right application through Apache's mod_proxy but told the
+wrong Host or mount, written at the lines of the configuration read (``--config``):
+
+* ``host_mismatch``/``host_rejected``: the ``ProxyPreserveHost`` in force (its line, when
+  written Off) or the VirtualHost to add ``ProxyPreserveHost On`` to; without it mod_proxy
+  sends the backend's ``host:port`` as Host;
+* ``mount_mismatch``: a ``ProxyPass`` that strips the prefix it took; the fix passes the whole
+  path and has the application server take the prefix off (waitress ``--url-prefix``,
+  gunicorn's ``SCRIPT_NAME`` environment variable, uWSGI ``--mount``), no mod_wsgi words.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from urllib.parse import urlsplit, urlunsplit
+
+from probe.apache.route import ApacheRoutes
+from probe.diagnose.answer_names import server_kind
+from probe.diagnose.wording import Diagnosis
+from probe.endpoint_answer import EndpointAnswer
+from probe.front import FrontConfig, PredictedRoute
+from probe.model import Evidence, EvidenceKind, Observation, Verdict
+
+HOST = (Verdict.HOST_MISMATCH, Verdict.HOST_REJECTED)
+
+
+def proxied(obs: Observation, diagnosis: Diagnosis, front: FrontConfig) -> Diagnosis:
+    """``diagnosis`` (host and mount checks done) with a mod_proxy fix at its lines."""
+    if diagnosis.verdict not in (*HOST, Verdict.MOUNT_MISMATCH) or \
+            not isinstance(front, ApacheRoutes):
+        return diagnosis
+    answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer), None)
+    address = obs.target.address or next((s.address for s in reversed(obs.samples)
+                                          if s.address), None)
+    if answer is None:
+        return diagnosis
+    return proxy_fix(diagnosis, front.route(obs.target.url, address), front, answer) or \
+        diagnosis
+
+
+def proxy_fix(diagnosis: Diagnosis, route: PredictedRoute, front: FrontConfig,
+              answer: EndpointAnswer) -> Diagnosis | None:
+    """``diagnosis`` with its fix at the configuration's lines; None: not decided here."""
+    taken = route.step("proxy")
+    site = route.step("site")
+    if taken is None or site is None or taken.source is None or \
+            not isinstance(front, ApacheRoutes):
+        return None
+    if diagnosis.verdict in HOST:
+        setting = front.server_setting(route, "proxypreservehost")
+        if setting is not None and setting.arg(0).lower() == "on":
+            return None  # written On: something else rewrites the Host
+        if setting is not None:
+            fix = (f"At {setting.where}, write 'ProxyPreserveHost On' (it says "
+                   f"'ProxyPreserveHost {setting.arg(0)}'): mod_proxy then passes the "
+                   f"client's Host to the backend of {taken.source}.")
+            cites: tuple[tuple[str, str], ...] = (
+                (f"ProxyPreserveHost {setting.arg(0)}", setting.where),)
+        else:
+            fix = (f"In {site.decision}, add 'ProxyPreserveHost On': the ProxyPass at "
+                   f"{taken.source} passes this URL on, and without it mod_proxy sends the "
+                   f"backend's own address as Host (no ProxyPreserveHost is written in that "
+                   f"VirtualHost nor in the main server).")
+            cites = ()
+        return _fixed(diagnosis, fix, cites)
+    if diagnosis.verdict is Verdict.MOUNT_MISMATCH:
+        rule = front.proxy_rule(route)
+        if rule is None or not rule.strips:
+            return None
+        prefix = rule.pattern.rstrip("/")
+        parts = urlsplit(rule.target)
+        whole = urlunsplit(parts._replace(path=(parts.path or "/").rstrip("/") + prefix + "/"))
+        fix = (f"At {rule.where}, pass the path whole: '{rule.directive.name} "
+               f"{'' if rule.section else rule.pattern + ' '}{whole}' (its ProxyPassReverse "
+               f"the same), and have the application server take {prefix} off as its "
+               f"mount: {_server_way(answer, prefix)}")
+        return _fixed(diagnosis, fix, ((rule.written(), rule.where),))
+    return None
+
+
+def _server_way(answer: EndpointAnswer, prefix: str) -> str:
+    kind = server_kind(answer)
+    if kind == "waitress":
+        return f"waitress (server.software) with '--url-prefix={prefix}'."
+    if kind == "gunicorn":
+        return (f"gunicorn (server.software) with SCRIPT_NAME={prefix} in its environment "
+                f"(it then takes {prefix} off the path).")
+    if kind == "uwsgi":
+        return (f"uWSGI (server.software) with '--mount {prefix}=<its WSGI file>' and "
+                f"'--manage-script-name'.")
+    return (f"its own option for a URL prefix, or in Django FORCE_SCRIPT_NAME = "
+            f"\"{prefix}\".")
+
+
+def _fixed(diagnosis: Diagnosis, fix: str, cites: tuple[tuple[str, str], ...]) -> Diagnosis:
+    return dataclasses.replace(diagnosis, fix=fix, evidence=(*diagnosis.evidence, *(
+        Evidence(EvidenceKind.CONFIGURED, what, where) for what, where in cites)))
