@@ -45,6 +45,7 @@ from probe.apache.names import (
     mount_matches,
     mount_url_path,
 )
+from probe.apache.proxy import rules as proxy_rules
 from probe.apache.redirects import redirects_everything
 from probe.apache.unknown_hosts import UnknownHosts, unknown_hosts
 from probe.discover.apache_reach import (
@@ -104,6 +105,7 @@ def discover(site: Site) -> Discovery:
     for instance in (i for i in named if not i.urls):
         skipped.append(f"{instance.apps[0].target} ({instance.apps[0].where}) has no URL "
                        f"that can be probed: " + ("; ".join(instance.skipped) or "none"))
+    skipped += proxied_sites(site)
     discovery = Discovery(site.config.files, connect, connect_source, kept, skipped)
     discovery.warnings = [w for i in kept for w in i.warnings]
     macros = unexpanded_macros(site.config.directives)
@@ -116,6 +118,22 @@ def discover(site: Site) -> Discovery:
     for group in unknown_hosts(site):
         _refuse(discovery, group, unreached(site, group.address))
     return discovery
+
+
+def proxied_sites(site: Site) -> list[str]:
+    """Each ``ProxyPass`` to an application server, named rather than dropped in silence:
+    which application answers behind it no Apache line shows (its URLs go in by hand)."""
+    said: list[str] = []
+    for server in site.vhosts:
+        sections, direct = proxy_rules(site, server)
+        mine = [r for r in (*sections, *direct) if r.target != "!" and any(
+            d is r.directive or d is r.section for d in server.directives)]
+        names = server.server_name or "(no ServerName)"
+        said += [f"{r.written()} at {r.where} ({names}, {r.pattern}): an application "
+                 f"behind mod_proxy at {r.target}, not an instance here (Apache shows no "
+                 f"script, label or settings of it); add it with its URLs by hand"
+                 for r in mine]
+    return said
 
 
 def _refuse(discovery: Discovery, group: UnknownHosts, unreachable: bool) -> None:
