@@ -123,6 +123,18 @@ class ApacheRoutes:
                 return found[-1]
         return None
 
+    def server_directives(self, route: PredictedRoute, key: str) -> list[Directive]:
+        """The ``key`` directives of ``route``'s VirtualHost, else of the main server."""
+        hostname, ip, port = _where(route.url, route.address)
+        choice = select_vhost(self.site, hostname, ip, port)
+        if choice.undecided is not None:
+            return []
+        for scope in self._scopes(choice.server)[::-1]:
+            found = [d for d in scope if d.key == key]
+            if found:
+                return found
+        return []
+
     def group_not_applied(self, route: PredictedRoute, group: str) -> RouteStep | None:
         """Where ``WSGIProcessGroup group`` is written for ``route``'s site but does not
         apply to its script (:mod:`probe.apache.group_placement`)."""

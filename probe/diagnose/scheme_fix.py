@@ -52,6 +52,10 @@ def scheme_fix(obs: Observation, server: str | None, nginx: bool,
     Django (endpoints that report it). ``nginx``, ``apache``: the answer's Server header
     names that front, so the fix is worded for it alone; neither: both fronts' words."""
     read = _configured(obs, front, server, seen) if front is not None and nginx else None
+    if front is not None and not nginx and read is None:
+        from probe.diagnose.scheme_apache import apache_scheme
+
+        read = apache_scheme(obs, front, _taken(server, seen))
     if read is not None:
         return f"{read[0]} {_reader(server)}", read[1]
     if nginx:
