@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from probe.diagnose.fronts import APP_SERVERS, listen, mod_wsgi, same_listen, server_header
+from probe.diagnose.fronts import (
+    APP_SERVERS,
+    listen,
+    mod_wsgi,
+    same_listen,
+    server_header,
+    software,
+)
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Evidence, EvidenceKind, Observation
 
@@ -43,7 +50,11 @@ def proxy_seen(obs: Observation, answer: EndpointAnswer) -> ProxySeen | None:
     sent = f"GET {obs.target.url}"
     found: list[Evidence] = []
     header = server_header(obs)
-    named = header is not None and not header.lower().startswith(APP_SERVERS)
+    # The application server's own header (its product, as server.software names it) is no
+    # front: wsgiref, hypercorn and the like are not in APP_SERVERS.
+    own = (software(answer) or "").split("/")[0].split(" ")[0].lower()
+    named = header is not None and not header.lower().startswith(APP_SERVERS) and \
+        not (own and header.lower().split("/")[0].split(" ")[0] == own)
     if named:
         found.append(Evidence(EvidenceKind.OBSERVED, f"Server: {header}", sent))
     at, address = listen(answer), _address(obs)

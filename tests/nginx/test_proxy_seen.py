@@ -124,3 +124,17 @@ def test_a_served_unknown_name_is_refused_in_the_front_seen() -> None:
     target = _target(REFUSE, _at("http://unknown.invalid:8180/", None, "gunicorn", *direct))
     assert "put a front that refuses unknown names (nginx, Apache httpd) before gunicorn" in \
         target.fix, target.fix
+
+
+def test_an_application_servers_own_server_header_is_no_front() -> None:
+    """A server outside gunicorn/uWSGI/waitress (wsgiref, here) sends its own Server header,
+    which server.software names too: nothing in between, so a sub-path is no stripped mount
+    (a sweep of 150 such URLs read mount_mismatch)."""
+    direct = _app("site-b", "WSGIServer/0.2", "*:8180", 7, script_name="",
+                  path_info="/b/__probe__", host_allowed=True)
+    target = _target(MANIFEST, _at(MOUNTED, "site-b", "WSGIServer/0.2 CPython/3.11.7",
+                                   direct, direct))
+    assert target.verdict is Verdict.OK, target.explanation
+    behind = _target(MANIFEST, _at(MOUNTED, "site-b", "nginx/1.22.1", dict(
+        direct, request=dict(direct["request"], path_info="/__probe__")), direct))
+    assert behind.verdict is Verdict.MOUNT_MISMATCH, behind.explanation
