@@ -120,6 +120,21 @@ def test_mount_in_another_instances_daemon_group() -> None:
     assert verdict(report, SITE1) == (Verdict.OK, None)
 
 
+def test_mount_in_another_instances_group_under_wsgi_application_group_global() -> None:
+    # WSGIApplicationGroup %{GLOBAL}: both report application group '' (the main
+    # interpreter), so the shared group is seen only by the other application answering from it.
+    one = {**p1(), "process_group": "project-1", "application_group": ""}
+    sub = {**p2_sub(process_group="project-1", settings="mysite.settings"),
+           "application_group": ""}
+    report = run([thrice(SITE1, "project-1", one), thrice(SUB, "project-2", sub)], sites(*PG))
+    assert verdict(report, SUB) == (Verdict.WRONG_INSTANCE, Cause.PROCESS_GROUP_SCOPE)
+    found = result(report, SUB)
+    assert "also runs project-1 (the same processes and, by application_group ''" in \
+        found.explanation
+    assert "'mysite.settings' instead of 'mysite.settings_two'" in found.explanation
+    assert "in the <Location> or <Directory> of /suburl instead" in found.fix
+
+
 def test_two_applications_in_one_daemon_group_with_own_groups_and_settings_are_fine() -> None:
     # Near miss: nothing declares separate daemon groups, each has its own interpreter and
     # its own settings: a legitimate way to save memory.
@@ -147,6 +162,10 @@ def test_another_named_group_no_other_application_uses_is_the_unused_group_cause
     sub = p2_sub(process_group="other")
     report = run([thrice(SUB, "project-2", sub)], sites(*PG))
     assert verdict(report, SUB) == (Verdict.WRONG_INSTANCE, Cause.DAEMON_GROUP_UNUSED)
+    # A <Location> or <Directory> WSGIProcessGroup overrides the VirtualHost's: the answers
+    # cannot tell where the group is set, so the fix names both places.
+    assert "a WSGIProcessGroup in a <Location> or <Directory> of this path overrides" in \
+        result(report, SUB).fix
 
 
 def test_another_application_in_the_right_group_is_not_process_group_scope() -> None:

@@ -66,8 +66,9 @@ def process_group_scope(
     sharing = sorted({
         name
         for _, other in context.distinct("identity", lambda _, a: identity(a))
+        # Under WSGIApplicationGroup %{GLOBAL} both share the application group '' too:
+        # another application identified in the same group is the evidence either way.
         if other.process_group == answer.process_group
-        and other.application_group != answer.application_group
         and (name := context.identify(other)) is not None
         and name != instance.name
     })

@@ -65,7 +65,10 @@ def daemon_group_unused(url: str, expected: str, comparison: Comparison,
         why = (f"the daemon process group {group.wanted!r} does not serve this URL, "
                f"{group.seen!r} does.")
         fix = (f"Serve this URL with process-group={group.wanted} (WSGIScriptAlias) or "
-               f"WSGIProcessGroup {group.wanted} in the VirtualHost for {where}; if "
+               f"WSGIProcessGroup {group.wanted} in the VirtualHost for {where}; a "
+               f"WSGIProcessGroup in a <Location> or <Directory> of this path overrides the "
+               f"VirtualHost's, so change it there if one is written (--config PATH names the "
+               f"line that applies); if "
                f"{group.seen!r} is the intended group (mod_wsgi-express names its group after "
                f"its host and port), write process_group = {group.seen!r} in the manifest.")
     return Diagnosis(

@@ -60,8 +60,9 @@ def shared_interpreter(url: str, instance: Instance, owner: str, answer: Endpoin
 
 def process_group_scope(url: str, instance: Instance, answer: EndpointAnswer,
                         sharing: Sequence[str], shown: str) -> Diagnosis:
-    with_whom = (f", which also runs {', '.join(sharing)} (other application groups, same "
-                 f"processes)" if sharing else "")
+    shared = ("the same processes and, by application_group '', the same main interpreter"
+              if answer.application_group == "" else "other application groups, same processes")
+    with_whom = f", which also runs {', '.join(sharing)} ({shared})" if sharing else ""
     leaked = ""
     if instance.settings is not None and answer.settings != instance.settings:
         leaked = (f" It also runs settings {answer.settings!r} instead of "
@@ -80,8 +81,10 @@ def process_group_scope(url: str, instance: Instance, answer: EndpointAnswer,
             f"Delegate the mount explicitly: 'WSGIScriptAlias {mount} "
             f"{script_file(answer) or 'SCRIPT'} process-group="
             f"{instance.process_group}' in the site for {host_name(url)}, so no broader "
-            f"setting decides it. Sweep with --config PATH to have the line that decides it "
-            f"now named."
+            f"setting decides it; if the mount is an Alias with SetHandler wsgi-script, "
+            f"'WSGIProcessGroup {instance.process_group}' in the <Location> or <Directory> of "
+            f"{mount} instead (one written there overrides the VirtualHost's). Sweep with "
+            f"--config PATH to have the line that decides it now named."
         ),
         answered_by=shown,
     )
