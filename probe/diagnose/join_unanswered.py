@@ -27,7 +27,7 @@ from probe.diagnose import redirected
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.join_embedded import embedded_500
 from probe.diagnose.join_proxy import GATEWAY, gateway_error, no_endpoint
-from probe.diagnose.server_errors import CONFIG_HINT
+from probe.diagnose.server_errors import ASK_CONFIG, CONFIG_HINT, UNREAD
 from probe.diagnose.wording import Diagnosis
 from probe.front import Divergence, FrontConfig, PredictedRoute, RouteStep, Source
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
@@ -51,6 +51,9 @@ def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                               last.status_code)
         if found is not None:
             return dataclasses.replace(found, fix=found.fix.replace(CONFIG_HINT, ""))
+        # --config was read, the route is not mod_proxy's: the answers' words without the ask
+        return dataclasses.replace(diagnosis, explanation=diagnosis.explanation.replace(
+            UNREAD, "."), fix=diagnosis.fix.replace(ASK_CONFIG, ""))
     if diagnosis.verdict is Verdict.HTTP_ERROR and diagnosis.cause is None and \
             last is not None and last.status_code == 500:
         found = _daemon_out_of_reach(obs, diagnosis, context, config)

@@ -22,6 +22,12 @@ GATEWAY = (502, 503, 504)
 CONFIG_HINT = (" Sweep with --config PATH (the front's configuration) to have a configuration "
                "cause named.")
 """Said of a 500 without --config; a join that read it and found no cause takes it off."""
+UNREAD = ("; no configuration was read, so what Apache passes this URL to, and why that gave "
+          "no answer, is not known from the answers.")
+ASK_CONFIG = ("Sweep again with --config PATH (Apache's configuration): the ProxyPass or WSGI "
+              "mount that takes this URL is then named with its file:line, and the backend "
+              "address it passes to. ")
+"""Said of Apache's gateway status without --config; a join that read it takes them off."""
 
 
 def _header(sample: Sample) -> str:
@@ -91,15 +97,15 @@ def _gateway(url: str, status: int | None, sample: Sample, share: str,
                   f"some of them did not answer.")
     else:
         others = " No sample reached the endpoint."
+    if (sample.server or "").lower().startswith("apache"):
+        return Diagnosis(Verdict.HTTP_ERROR, Cause.UPSTREAM_DOWN, explanation=(
+            f"{url} answered HTTP {status}{share} ({header}) without the endpoint's answer: the "
+            f"endpoint answers before the application runs, so the application made no "
+            f"traceback here.{others} The Server header names Apache httpd as what answered "
+            f"{status}{UNREAD}"), fix=ASK_CONFIG + _apache_check(status), evidence=evidence)
     front = ("" if sample.server else
              " Nothing names what answered: a balancer's own error page may carry no Server "
              "header (the error log of each proxy in front says which one it was).")
-    apache = (sample.server or "").lower().startswith("apache")
-    check = (" Apache's error log says which: mod_proxy_balancer logs 'All workers are in "
-             "error state' or a failed connection to a member; mod_wsgi logs 'Unable to "
-             "connect to WSGI daemon process'." if apache else "")
-    mod_wsgi = (", or Apache's mod_wsgi when its daemon processes do not answer" if apache
-                else "")
     return Diagnosis(
         Verdict.HTTP_ERROR,
         Cause.UPSTREAM_DOWN,
@@ -108,12 +114,22 @@ def _gateway(url: str, status: int | None, sample: Sample, share: str,
             f"the endpoint answers before the application runs, so the application made no "
             f"traceback here. {status} is what a proxy or balancer answers when the backend "
             f"it passes the request to does not answer (down, not listening, marked down by "
-            f"health checks, or too slow){mod_wsgi}.{others}{front}"
+            f"health checks, or too slow).{others}{front}"
         ),
         fix=(
             f"Find the server in front that answered {status} and check the backends it "
             f"passes {url} to: start the ones that are down, or correct their addresses; its "
-            f"error log names the backend it could not reach.{check}"
+            f"error log names the backend it could not reach."
         ),
         evidence=evidence,
     )
+
+
+def _apache_check(status: int | None) -> str:
+    """What tells, for an Apache {status} read from answers alone: the configuration, or the
+    error log line of the module that answered (each named as a check, none claimed)."""
+    return (f"Apache's error log at the time of this request says which module answered "
+            f"{status}: mod_proxy's AH00957 or AH01114 name "
+            f"a backend address it could not connect to (check that something listens "
+            f"there); mod_proxy_balancer logs 'All workers are in error state'; mod_wsgi logs "
+            f"'Unable to connect to WSGI daemon process'.")
