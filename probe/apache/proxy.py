@@ -6,12 +6,25 @@
   VirtualHost's) and a later section's ``ProxyPass`` replaces an earlier one's, so the
   *last* matching section that has one wins;
 * else the server-context ``ProxyPass``/``ProxyPassMatch`` lines, in configuration order:
-  the *first* that matches wins (a ``!`` target stops proxying for that path);
+  the *first* that matches wins, whichever of the two it is (a ``!`` target stops proxying
+  for that path); a VirtualHost's list is the main server's lines followed by its own
+  (``merge_proxy_config`` appends the VirtualHost's to the main server's; apache2 2.4.71
+  does so even with ``ProxyPassInherit Off`` in the VirtualHost or the main server);
 * a ``balancer://NAME`` target is the ``<Proxy balancer://NAME>`` section's
   ``BalancerMember`` lines.
 
+``ProxyPreserveHost`` is a per-directory setting (:func:`preserve_host`): the server's line
+(the VirtualHost's, else the main server's), then the ``<Location>``/``<LocationMatch>``
+sections that match the path, merged in order (the main server's, then the VirtualHost's):
+the last one written wins.
+
 Checked against apache2 2.4 with ``ProxyPass /`` before ``ProxyPass /b/`` (``/`` takes
-``/b/x``) and ``<Location /b/>`` before ``<Location />`` (``/``'s ProxyPass takes ``/b/x``).
+``/b/x``), ``<Location /b/>`` before ``<Location />`` (``/``'s ProxyPass takes ``/b/x``),
+a ``ProxyPassMatch ^/b/`` before ``ProxyPass /b/`` (it takes ``/b/``), a main-server
+``ProxyPassMatch ^/b/`` with a VirtualHost's ``ProxyPass /b/`` (the main server's takes
+``/b/``, with or without ``ProxyPassInherit Off``) and
+``ProxyPreserveHost Off`` inside ``<Location /b/>`` under a VirtualHost's ``On`` (the backend
+gets its own address as Host for ``/b/``): tests/integration/test_apache_proxy_precedence.py.
 """
 
 from __future__ import annotations
@@ -40,6 +53,7 @@ class ProxyRule:
     target: str
     regex: bool
     section: Directive | None  # the <Location>/<LocationMatch> it is written in
+    inherited: bool = False  # the main server's line, in a VirtualHost's list
 
     @property
     def where(self) -> str:
@@ -70,21 +84,63 @@ class ProxyRule:
 def rules(site: Site, server: Server) -> tuple[list[ProxyRule], list[ProxyRule]]:
     """(the ``<Location>`` rules in merge order, the server-context rules in the order
     mod_proxy checks them) of ``server``."""
-    main = tuple(d for d in site.config.directives if d.key != "virtualhost")
-    scopes = [main] if server.is_main else [server.directives, main]
+    main = _main(site)
+    scopes = [main] if server.is_main else [main, server.directives]
     sections: list[ProxyRule] = []
     direct: list[ProxyRule] = []
+    # the main server's lines first, the VirtualHost's appended (httpd's merge_proxy_config)
     for scope in scopes:
-        direct += [ProxyRule(d, d.args[0], d.args[1], d.key == "proxypassmatch", None)
+        inherited = scope is main and not server.is_main
+        direct += [ProxyRule(d, d.args[0], d.args[1], d.key == "proxypassmatch", None,
+                             inherited)
                    for d in scope if d.key in _PASS_KEYS and len(d.args) >= 2]
     # the main server's sections merge first, the VirtualHost's after (they win)
-    for scope in reversed(scopes):
+    for scope in scopes:
         for section in (d for d in scope if d.key in _SECTION_KEYS and d.args):
             regex = section.key == "locationmatch" or section.args[0] == "~"
             pattern = section.args[-1]
             sections += [ProxyRule(d, pattern, d.args[0], regex, section)
                          for d in section.body() if d.key in _PASS_KEYS and len(d.args) == 1]
     return sections, direct
+
+
+def _main(site: Site) -> tuple[Directive, ...]:
+    return tuple(d for d in site.config.directives if d.key != "virtualhost")
+
+
+def _last(scope: tuple[Directive, ...], key: str) -> Directive | None:
+    return next((d for d in reversed(scope) if d.key == key and d.args), None)
+
+
+@dataclass(frozen=True)
+class HostSetting:
+    """The ``ProxyPreserveHost`` line in force for a path, and the section it is written in
+    (None: the server's own line)."""
+
+    directive: Directive
+    section: Directive | None
+
+    @property
+    def on(self) -> bool:
+        return self.directive.arg(0).lower() == "on"
+
+
+def preserve_host(site: Site, server: Server, path: str) -> HostSetting | None:
+    """The ``ProxyPreserveHost`` in force for ``path`` in ``server`` (None: none written, so
+    Off): the last of the server's own (the VirtualHost's, else the main server's) and of the
+    ``<Location>``/``<LocationMatch>`` sections that match ``path``, in httpd's merge order
+    (the main server's sections, then the VirtualHost's)."""
+    main = _main(site)
+    own = _last(server.directives, "proxypreservehost") or _last(main, "proxypreservehost")
+    found = None if own is None else HostSetting(own, None)
+    for scope in [main] if server.is_main else [main, server.directives]:
+        for section in (d for d in scope if d.key in _SECTION_KEYS and d.args):
+            regex = section.key == "locationmatch" or section.args[0] == "~"
+            written = _last(section.body(), "proxypreservehost")
+            if written is not None and \
+                    ProxyRule(section, section.args[-1], "", regex, section).matches(path):
+                found = HostSetting(written, section)
+    return found
 
 
 def taken_by(site: Site, server: Server, path: str) -> ProxyRule | None:
@@ -103,8 +159,7 @@ def balancer(site: Site, server: Server, target: str) -> Directive | None:
     if not target.lower().startswith("balancer://"):
         return None
     name = target.split("://", 1)[1].split("/", 1)[0].lower()
-    main = tuple(d for d in site.config.directives if d.key != "virtualhost")
-    for scope in (server.directives, main):
+    for scope in (server.directives, _main(site)):
         for d in scope:
             if d.key == "proxy" and d.args and d.args[0].lower().rstrip("/") == \
                     f"balancer://{name}":
@@ -140,13 +195,16 @@ def proxy_steps(site: Site, server: Server, rule: ProxyRule,
            f"(<{rule.section.name} {' '.join(rule.section.args)}> at {rule.section.where}): "
            f"httpd merges <Location> sections in order, a later one's ProxyPass wins"
            if rule.section is not None else
+           f"the first ProxyPass of this server to match {path}: a main-server line, and "
+           f"mod_proxy checks the main server's lines before a VirtualHost's own"
+           if rule.inherited else
            f"the first ProxyPass of this server to match {path} (mod_proxy checks them in "
            f"configuration order)")
     strip = f"; it strips {rule.pattern.rstrip('/')} from the path" if rule.strips else ""
     steps: tuple[RouteStep, ...] = (RouteStep(
         "proxy", f"proxied to {rule.target}", f"{rule.written()} is {how}{strip}",
         Source(rule.directive.file, rule.directive.line),
-        by="section" if rule.section is not None else "server"),)
+        by=_by(rule)),)
     section = balancer(site, server, rule.target)
     if section is not None:
         listed = ", ".join(m.address for m in members(site, server, rule.target))
@@ -162,8 +220,9 @@ def meant_rule(site: Site, server: Server, path: str, taken: ProxyRule,
     one in server context, a later ``<Location>``), the one to an address ``reaches``
     accepts first."""
     sections, direct = rules(site, server)
-    found = [r for r in (*sections, *direct) if r is not taken and r.target != "!"
-             and r.matches(path) and _narrower(r, taken)]
+    # rules() makes new objects: the line, not the object, tells the taken rule apart
+    found = [r for r in (*sections, *direct) if r.directive is not taken.directive
+             and r.target != "!" and r.matches(path) and _narrower(r, taken)]
     return next((r for r in found if any(reaches(m.address) for m in
                                          members(site, server, r.target))),
                 max(found, key=lambda r: len(r.pattern), default=None))
@@ -184,4 +243,10 @@ def rule_step(site: Site, server: Server, rule: ProxyRule, path: str) -> RouteSt
     return RouteStep("proxy", f"proxied to {rule.target}",
                      f"{rule.written()}{inside} would pass {path} to {listed or rule.target}",
                      Source(rule.directive.file, rule.directive.line),
-                     by="section" if rule.section is not None else "server")
+                     by=_by(rule))
+
+
+def _by(rule: ProxyRule) -> str:
+    """Where a rule is written: a section, a VirtualHost's server context, or the main
+    server's inherited into a VirtualHost (checked before the VirtualHost's own)."""
+    return "section" if rule.section is not None else "main" if rule.inherited else "server"

@@ -34,7 +34,14 @@ from probe.apache.names import (
     is_per_request,
     process_group,
 )
-from probe.apache.proxy import ProxyRule, meant_rule, rule_step, taken_by
+from probe.apache.proxy import (
+    HostSetting,
+    ProxyRule,
+    meant_rule,
+    preserve_host,
+    rule_step,
+    taken_by,
+)
 from probe.apache.sections import deciding_directive
 from probe.apache.site_fix import SiteFix, site_fix
 from probe.apache.vhost_select import select_vhost
@@ -110,6 +117,15 @@ class ApacheRoutes:
         if choice.undecided is not None:
             return None
         return taken_by(self.site, choice.server, urlsplit(route.url).path or "/")
+
+    def preserve_host(self, route: PredictedRoute) -> HostSetting | None:
+        """The ``ProxyPreserveHost`` line in force for ``route``'s path (a ``<Location>``'s
+        included: :func:`probe.apache.proxy.preserve_host`)."""
+        hostname, ip, port = _where(route.url, route.address)
+        choice = select_vhost(self.site, hostname, ip, port)
+        if choice.undecided is not None:
+            return None
+        return preserve_host(self.site, choice.server, urlsplit(route.url).path or "/")
 
     def server_setting(self, route: PredictedRoute, key: str) -> Directive | None:
         """The last ``key`` directive of ``route``'s VirtualHost, else of the main server."""

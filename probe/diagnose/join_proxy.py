@@ -3,8 +3,10 @@
 (the answer's ``server.listen``).
 
 * another application answered, and a narrower ``ProxyPass`` for the path is shadowed by the
-  one that took it (server context: an earlier broader one; ``<Location>``: a later section
-  for a broader path): ``url_mapping`` at the line that took it, the fix is the order;
+  one that took it (server context: an earlier broader one, a ``ProxyPassMatch`` as much as
+  a ``ProxyPass``, or the main server's line, checked before a VirtualHost's own;
+  ``<Location>``: a later section for a broader path): ``url_mapping`` at the line that took
+  it, the fix is the order (a main-server line moved into the VirtualHost);
 * another application answered from an address the route passes to (a ``BalancerMember``, or
   the ``ProxyPass`` target itself): ``wrong_upstream`` at that line;
 * a gateway status (502, 503, 504): the route's ``ProxyPass`` and backends are named
@@ -79,7 +81,14 @@ def proxy_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         why = (f"{url} should be served by {expected}; mod_proxy took {path}: "
                f"{taken.rule} ({taken.source}), {taken.decision}. A narrower rule for "
                f"{path} never gets it: {meant.rule} ({meant.source}).{seen}")
-        if meant.by == "server" and taken.by == "section":
+        site = route.step("site")
+        if meant.by == "server" and taken.by == "main" and site is not None:
+            fix = (f"Move the main server's line at {taken.source} into the VirtualHosts that "
+                   f"need it, below the line at {meant.source} in {site.decision}, or narrow "
+                   f"it so that it leaves {path}: httpd checks the main server's ProxyPass "
+                   f"lines before a VirtualHost's own, so no line of the VirtualHost comes "
+                   f"before it.")
+        elif meant.by == "server" and taken.by == "section":
             fix = (f"A <Location>'s ProxyPass ({taken.source}) is used before any ProxyPass "
                    f"in server context: write the rule at {meant.source} as a <Location> "
                    f"for its path after the one at {taken.source}, or narrow that <Location>.")

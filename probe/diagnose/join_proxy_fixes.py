@@ -1,9 +1,10 @@
 """The fixes of a URL served by the right application through Apache's mod_proxy but told the
 wrong Host or mount, written at the lines of the configuration read (``--config``):
 
-* ``host_mismatch``/``host_rejected``: the ``ProxyPreserveHost`` in force (its line, when
-  written Off) or the VirtualHost to add ``ProxyPreserveHost On`` to; without it mod_proxy
-  sends the backend's ``host:port`` as Host;
+* ``host_mismatch``/``host_rejected``: the ``ProxyPreserveHost`` in force for the URL's path
+  (its line, when written Off: the server's, or a matching ``<Location>``'s, the last in
+  httpd's merge order) or the VirtualHost to add ``ProxyPreserveHost On`` to; without it
+  mod_proxy sends the backend's ``host:port`` as Host;
 * ``mount_mismatch``: a ``ProxyPass`` that strips the prefix it took; the fix passes the whole
   path and has the application server take the prefix off (waitress ``--url-prefix``,
   gunicorn's ``SCRIPT_NAME`` environment variable, uWSGI ``--mount``), no mod_wsgi words.
@@ -47,12 +48,16 @@ def proxy_fix(diagnosis: Diagnosis, route: PredictedRoute, front: FrontConfig,
             not isinstance(front, ApacheRoutes):
         return None
     if diagnosis.verdict in HOST:
-        setting = front.server_setting(route, "proxypreservehost")
-        if setting is not None and setting.arg(0).lower() == "on":
+        found = front.preserve_host(route)
+        if found is not None and found.on:
             return None  # written On: something else rewrites the Host
-        if setting is not None:
+        if found is not None:
+            setting, section = found.directive, found.section
+            inside = "" if section is None else (
+                f", inside <{section.name} {' '.join(section.args)}> at {section.where}, the "
+                f"last setting that matches this path")
             fix = (f"At {setting.where}, write 'ProxyPreserveHost On' (it says "
-                   f"'ProxyPreserveHost {setting.arg(0)}'): mod_proxy then passes the "
+                   f"'ProxyPreserveHost {setting.arg(0)}'{inside}): mod_proxy then passes the "
                    f"client's Host to the backend of {taken.source}.")
             cites: tuple[tuple[str, str], ...] = (
                 (f"ProxyPreserveHost {setting.arg(0)}", setting.where),)
@@ -60,7 +65,7 @@ def proxy_fix(diagnosis: Diagnosis, route: PredictedRoute, front: FrontConfig,
             fix = (f"In {site.decision}, add 'ProxyPreserveHost On': the ProxyPass at "
                    f"{taken.source} passes this URL on, and without it mod_proxy sends the "
                    f"backend's own address as Host (no ProxyPreserveHost is written in that "
-                   f"VirtualHost nor in the main server).")
+                   f"VirtualHost, in the main server, nor in a <Location> for this path).")
             cites = ()
         return _fixed(diagnosis, fix, cites)
     if diagnosis.verdict is Verdict.MOUNT_MISMATCH:
