@@ -140,3 +140,8 @@ class Divergence:
     """For stage ``site``: the lines a new VirtualHost on the request's address needs to speak
     TLS there (a ``#`` comment saying where they were read, ``SSLEngine on``, the
     certificate lines); empty on a plain-HTTP address."""
+    meant_tls: RouteStep | None = None
+    """For stage ``site``, when ``meant`` is on another address and speaks TLS only while the
+    request's address is plain HTTP: that site's line switching TLS on (``decision`` the
+    ``https://`` origin it answers at); the URL is https, or the site needs a plain
+    VirtualHost of its own (nothing to add to its line)."""

@@ -358,3 +358,37 @@ def test_a_site_on_another_port_is_told_the_wildcard_address_not_the_connect_one
     # 127.0.0.1:8080 on the line would make weblate IP-based: every name sent to that IP.
     assert "add 127.0.0.1:8080" not in found.fix, found.fix
     assert "add *:8080 (the address of <VirtualHost *:8080>" in found.fix, found.fix
+
+
+TLS_ONLY = """\
+<VirtualHost *:8080>
+    ServerName default.invalid
+    DocumentRoot /srv/html
+</VirtualHost>
+<VirtualHost *:8443>
+    ServerName s.example.org
+    SSLEngine on
+    SSLCertificateFile /etc/ssl/s.pem
+    WSGIScriptAlias / /srv/s/wsgi.py
+</VirtualHost>
+"""
+
+
+def test_a_plain_url_of_a_tls_only_site_is_told_https_not_an_address_or_a_mount() -> None:
+    """No endpoint at a plain-HTTP URL whose name only a VirtualHost with SSLEngine on
+    claims, on another port: the fix names that VirtualHost and its SSLEngine line and the
+    https URL, or a plain VirtualHost of its own; not a mount for the default site, nor its
+    address made '*' (it is '*' already)."""
+    url = "http://s.example.org:8080/"
+    m = manifest.parse('[instances.s]\nlabel = "s"\nurls = ["http://s.example.org:8080/"]\n',
+                       "m.toml")
+    found = one(diagnose(m, [obs(url, "s", status(404))], config=config(TLS_ONLY)), url)
+    assert found.verdict is Verdict.NO_ENDPOINT
+    fix = found.fix or ""
+    assert fix.startswith("<VirtualHost *:8443> (s.example.org) at t.conf:5 serves "
+                          "s.example.org over HTTPS only (SSLEngine on in <VirtualHost "
+                          "*:8443>: it speaks TLS only, t.conf:7): list the URL as "
+                          "https://s.example.org:8443/ in the manifest for s"), fix
+    assert "<VirtualHost *:8080>\n    ServerName s.example.org\n" in fix, fix
+    assert "address '*'" not in fix and "add the mount" not in fix, fix
+    assert ("SSLEngine on", "t.conf:7") in [(e.claim, e.source) for e in found.evidence]

@@ -24,7 +24,7 @@ from probe.apache.hostnames import name_matches
 from probe.apache.mapping import map_path, source
 from probe.apache.model import Server, Site
 from probe.apache.names import catch_all_vhost, mount_matches
-from probe.apache.tls_setup import tls_of
+from probe.apache.tls_setup import tls_of, tls_only
 from probe.apache.vhost_select import VhostChoice, name_directive, select_vhost
 from probe.front import Divergence, PredictedRoute, RouteStep, Source
 
@@ -41,10 +41,13 @@ def divergence(site: Site, route: PredictedRoute, hostname: str, ip: str | None,
     server = choice.server
     if not _runs(site, server, script, path):
         tls = tls_of(site, choice.candidates)
-        return dataclasses.replace(_site(site, choice, site_step, hostname, script, path),
-                                   refuse_block=refuse_block(site, choice),
+        found, meant_at = _site(site, choice, site_step, hostname, script, path,
+                                plain=tls is None)
+        return dataclasses.replace(found, refuse_block=refuse_block(site, choice),
                                    address_tls=() if tls is None else
-                                   (f"# {tls.comment}", *tls.lines))
+                                   (f"# {tls.comment}", *tls.lines),
+                                   meant_tls=None if tls is not None or meant_at is None
+                                   else tls_only(meant_at, hostname))
     mapping = route.step("mapping") or route.step("proxy")
     if mapping is not None and mapping.source is not None:
         return Divergence("mapping", mapping, None, "url_mapping")
@@ -153,26 +156,28 @@ def _under(script: str, target: str) -> bool:
 
 
 def _site(site: Site, choice: VhostChoice, site_step: RouteStep, hostname: str, script: str,
-          path: str) -> Divergence:
-    """The route's VirtualHost does not run ``script``: where the one meant is, and why."""
+          path: str, plain: bool) -> tuple[Divergence, Server | None]:
+    """The route's VirtualHost does not run ``script``: where the one meant is, and why;
+    with the VirtualHost meant when it is on another address (``plain``: the request's
+    address speaks plain HTTP)."""
     server = choice.server
     owners = [v for v in choice.candidates
               if v is not server and _runs(site, v, script, path)]
     claiming = [v for v in owners if name_matches(v.server_name, v.aliases, hostname)]
     if claiming:
         return Divergence("site", site_step, _name_step(site, claiming[0], hostname),
-                          "vhost_shadowed")
+                          "vhost_shadowed"), None
     elsewhere = None if owners else _elsewhere(site, choice.candidates, hostname,
-                                                script, path)
+                                                script, path, plain)
     if elsewhere is not None:
         # The request's address never reaches the site meant: no name on this address
         # decides it (the fallback or the only VirtualHost of an IP answers).
         cause = "vhost_fallback" if site_step.by in ("default", "only") else None
-        return Divergence("site", site_step, elsewhere, cause)
+        return Divergence("site", site_step, elsewhere[1], cause), elsewhere[0]
     meant = RouteStep("site", owners[0].describe(), f"{_opening(owners[0])} runs "
                       f"{script}", Source(owners[0].file, owners[0].line)) if owners else None
     cause = "vhost_fallback" if site_step.by == "default" else None
-    return Divergence("site", site_step, meant, cause)
+    return Divergence("site", site_step, meant, cause), None
 
 
 def refuse_block(site: Site, choice: VhostChoice) -> str | None:
@@ -184,11 +189,15 @@ def refuse_block(site: Site, choice: VhostChoice) -> str | None:
 
 
 def _elsewhere(site: Site, candidates: Sequence[Server], hostname: str, script: str,
-               path: str) -> RouteStep | None:
+               path: str, plain: bool) -> tuple[Server, RouteStep] | None:
     """A VirtualHost on another address or port than the request's (so never a candidate for
     it) that claims ``hostname`` by name, or runs ``script``: the site meant, which a request
-    sent where this one went cannot reach (stage ``address``)."""
+    sent where this one went cannot reach (stage ``address``). For a plain-HTTP request a
+    plain VirtualHost comes before one with ``SSLEngine on``: TLS is named only where no
+    plain site would do."""
     others = [v for v in site.vhosts if not any(v is c for c in candidates)]
+    if plain:
+        others.sort(key=lambda v: v.ssl)  # stable: configuration order within each kind
     claiming = [v for v in others if name_matches(v.server_name, v.aliases, hostname)]
     running = [v for v in claiming if _runs(site, v, script, path)] or claiming or \
         [v for v in others if _runs(site, v, script, path)]
@@ -198,7 +207,7 @@ def _elsewhere(site: Site, candidates: Sequence[Server], hostname: str, script: 
     step = _name_step(site, found, hostname) if any(v is found for v in claiming) else \
         RouteStep("site", found.describe(), f"{_opening(found)} runs {script}",
                   Source(found.file, found.line))
-    return dataclasses.replace(step, stage="address")
+    return found, dataclasses.replace(step, stage="address")
 
 
 def _name_step(site: Site, server: Server, hostname: str) -> RouteStep:

@@ -10,6 +10,10 @@ Three cases, each from lines read:
 * the VirtualHost owns the name and mounts the expected application elsewhere
   (``WSGIScriptAlias /weblate``): the manifest's URL or the mount must change;
 * it owns the name and mounts nothing for the path: a mount is missing there.
+
+And one where no VirtualHost of the (plain HTTP) address claims the name and those that do
+elsewhere all have ``SSLEngine on``: the site exists for https only
+(:func:`probe.apache.tls_setup.plain_request_fix`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from probe.apache.hostnames import name_matches
 from probe.apache.model import Server, Site
+from probe.apache.tls_setup import plain_request_fix, tls_of, tls_only
 from probe.apache.vhost_select import VhostChoice
 from probe.front import Source
 
@@ -41,6 +46,9 @@ def site_fix(site: Site, choice: VhostChoice, url: str, expected: str,
         hidden = _claiming(site, hostname, choice.address.port)
         if hidden is not None:
             return _address_fix(server, hidden, str(choice.address))
+    tls = _tls_elsewhere(site, choice, hostname, url, expected)
+    if tls is not None:
+        return tls
     meant_server = _server_at(site, meant) if meant is not None else None
     if meant_server is not None and meant_server is not server and \
             any(c is meant_server for c in choice.candidates):
@@ -50,6 +58,30 @@ def site_fix(site: Site, choice: VhostChoice, url: str, expected: str,
     reached = "which claims this name" if choice.by == "name" else \
         f"the only VirtualHost for {choice.address}"
     return _mount_fix(site, server, reached, url, expected, group)
+
+
+def _tls_elsewhere(site: Site, choice: VhostChoice, hostname: str, url: str,
+                   expected: str) -> SiteFix | None:
+    """A plain-HTTP request whose name no VirtualHost of its address claims, while the only
+    VirtualHosts elsewhere that claim it speak TLS: the URL is https, or the site needs a
+    plain VirtualHost of its own on the address reached (not that address on its line)."""
+    # An IP-based address takes every name: its own fix (_address_fix) comes first there.
+    if urlsplit(url).scheme.lower() != "http" or choice.address is None or \
+            choice.address.host != "*" or tls_of(site, choice.candidates) is not None or \
+            name_matches(choice.server.server_name, choice.server.aliases, hostname):
+        return None
+    others = [v for v in site.vhosts if not any(v is c for c in choice.candidates)
+              and name_matches(v.server_name, v.aliases, hostname)]
+    if not others or any(not v.ssl for v in others):  # a plain site elsewhere: not TLS only
+        return None
+    found = others[0]
+    engine = tls_only(found, hostname)
+    if engine is None or engine.source is None:
+        return None
+    went = str(choice.address)
+    return SiteFix(plain_request_fix(url, expected, found.describe(), engine, went, went),
+                   ((_opening(found), Source(found.file, found.line)),
+                    ("SSLEngine on", engine.source)))
 
 
 def _claiming(site: Site, hostname: str, port: int | None) -> Server | None:

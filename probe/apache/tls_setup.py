@@ -6,15 +6,22 @@ every client), and one with ``SSLEngine on`` and no certificate stops httpd star
 
 :func:`tls_of` copies the TLS lines of a VirtualHost of that address as read (each with its
 ``file:line``); :func:`unread_tls` is the same block when no configuration was read.
+
+:func:`tls_only` and :func:`plain_request_fix` are the other side: a site meant for a plain
+HTTP URL that exists only as a VirtualHost with ``SSLEngine on`` on another port. Adding the
+plain address to that VirtualHost's line is not what is proposed (its ``SSLEngine on`` is
+for TLS): the URL is https, or the site gets a plain VirtualHost of its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from probe.apache.config import Directive
 from probe.apache.model import Server, Site
+from probe.front import RouteStep, Source
 
 _CERT_KEYS = ("sslcertificatefile", "sslcertificatekeyfile", "sslcertificatechainfile")
 
@@ -58,3 +65,35 @@ def unread_tls() -> CatchAllTls:
 def _last(scope: Sequence[Directive], key: str) -> Directive | None:
     """The directive of ``key`` httpd keeps (the last one written in the scope)."""
     return next((d for d in reversed(scope) if d.key == key and d.args), None)
+
+
+def tls_only(server: Server, hostname: str) -> RouteStep | None:
+    """``server``'s ``SSLEngine on`` line as a step, when it speaks TLS: ``decision`` is the
+    origin it answers ``hostname`` at (``https://HOST[:PORT]``, the port of its
+    ``<VirtualHost>`` line), ``rule`` says so, ``source`` is that line. None: plain HTTP."""
+    engine = _last(server.directives, "sslengine")
+    if not server.ssl or engine is None or engine.arg(0).lower() != "on":
+        return None
+    port = next((a.port for a in server.addresses if a.port is not None), None)
+    origin = f"https://{hostname}" + ("" if port in (None, 443) else f":{port}")
+    opening = f"<VirtualHost {' '.join(str(a) for a in server.addresses)}>"
+    return RouteStep("site", origin, f"SSLEngine on in {opening}: it speaks TLS only",
+                     Source(engine.file, engine.line), by="tls")
+
+
+def plain_request_fix(url: str, expected: str, meant: str, tls: RouteStep, went: str,
+                      address: str) -> str:
+    """The fix for ``url`` (plain HTTP, sent to ``went``, whose VirtualHosts write
+    ``address``) whose site ``meant`` (a VirtualHost, described with its ``file:line``)
+    speaks only TLS (``tls``, from :func:`tls_only`)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    block = "\n".join([f"<VirtualHost {address}>", f"    ServerName {host}",
+                       f"    # the WSGI lines of {meant}, without its SSL lines",
+                       "</VirtualHost>"])
+    return (f"{meant} serves {host} over HTTPS only ({tls.rule}, {tls.source}): list the URL "
+            f"as {tls.decision}{path} in the manifest for {expected} (with "
+            f"[instances.{expected}] connect where that VirtualHost listens, if the "
+            f"manifest's connect sends it elsewhere). Or, if {host} must answer plain HTTP at "
+            f"{went} too, give it a plain VirtualHost of its own there:\n{block}")

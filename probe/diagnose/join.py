@@ -161,7 +161,8 @@ def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
                                    f"{chosen}.")
     # The step that left the route may be none of the route's (a section httpd never reads).
     extra = (found.step,) if found.step not in route.steps else ()
-    chain = _configured((*route.steps, *extra, *((found.meant,) if found.meant else ())))
+    chain = _configured((*route.steps, *extra, *((found.meant,) if found.meant else ()),
+                         *((found.meant_tls,) if found.meant_tls else ())))
     # The configuration names the step that took the URL (file:line): the candidates of the
     # answers alone, each to be decided by reading it, are decided or refuted by it.
     return dataclasses.replace(

@@ -130,7 +130,7 @@ def _no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     cited: tuple[Evidence, ...] = ()
     if step.by == alias_slash.BY and isinstance(config.front, ApacheRoutes):
         fix = _slash_fix(config.front, step) or fix
-    if step.stage == "site" and step.by != "default" and isinstance(config.front, ApacheRoutes):
+    if step.stage == "site" and isinstance(config.front, ApacheRoutes):
         instance = context.manifest.instances.get(obs.target.expected or "")
         owned = config.front.site_fix(route, obs.target.url, expected,
                                       instance.process_group if instance else None,

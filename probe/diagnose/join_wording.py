@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from probe.apache.names import catch_all_vhost as catch_all_at
+from probe.apache.tls_setup import plain_request_fix
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis, catch_all_vhost
 from probe.front import Divergence, PredictedRoute, RouteStep
@@ -75,6 +76,10 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
              f"({_summary(route)}).")
     if found.stage == "site" and meant is not None and meant.stage == "address":
         why, fix = _elsewhere(route, leaves, meant, host, expected, found.address_tls)
+        if found.meant_tls is not None and not found.address_tls:
+            fix = plain_request_fix(url, expected, meant.decision, found.meant_tls,
+                                    route.address or "the address probed",
+                                    _written(leaves, route.address or "*:PORT"))
     elif found.stage == "site":
         why = f"The route leaves the intended one at the site: {leaves.rule} ({leaves.source})."
         if meant is not None:
@@ -137,12 +142,17 @@ def _elsewhere(route: PredictedRoute, leaves: RouteStep, meant: RouteStep, host:
         # The address as the VirtualHosts there write it: the connect address itself
         # (127.0.0.1:80) added to a line would make the site IP-based, the default for
         # every name sent to that IP.
-        written = re.match(r"<VirtualHost ([^ >]+)", leaves.decision)
-        address = written.group(1) if written else went
+        address = _written(leaves, went)
         fix = (f"Send {host}'s requests where {meant.decision} listens (the URL's port, or "
                f"{connect}), or, if it should answer at {went} too, add {address} (the "
                f"address of {leaves.decision}, as written there) to its <VirtualHost> line.")
     return why, fix
+
+
+def _written(leaves: RouteStep, went: str) -> str:
+    """The address of the VirtualHost reached, as its line writes it (``*:80``)."""
+    written = re.match(r"<VirtualHost ([^ >]+)", leaves.decision)
+    return written.group(1) if written else went
 
 
 def _tls_vhost(went: str, host: str, meant: RouteStep, tls: Sequence[str]) -> str:
