@@ -20,7 +20,10 @@ def alias_order(site: Site) -> list[ConfigFinding]:
     for server in site.servers:
         for later in site.aliases_for(server):
             earlier = shadowing(site, server, later)
-            if earlier is None or (earlier.where, later.where) in findings:
+            # The same line, earlier: its file is read twice (the Include lines are named
+            # where the file holds what that breaks: a daemon, a VirtualHost, a setting).
+            if earlier is None or earlier.where == later.where or \
+                    (earlier.where, later.where) in findings:
                 continue
             findings[(earlier.where, later.where)] = _finding(server, earlier, later)
     return list(findings.values())

@@ -8,6 +8,8 @@ public sites is often meant, while a probe connecting to 127.0.0.1 gets it."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from probe.apache.ip_vhosts import IpTakeover, ip_takeovers
 from probe.apache.model import Server, Site
 from probe.lint.findings import ConfigFinding, Severity
@@ -18,6 +20,10 @@ def vhost_ip_based(site: Site) -> list[ConfigFinding]:
 
 
 def _finding(takeover: IpTakeover) -> ConfigFinding:
+    # A VirtualHost of a file read twice is in the lists twice: named once (vhost_shadowed
+    # says the file is read twice).
+    takeover = dataclasses.replace(takeover, servers=_once(takeover.servers),
+                                   hidden_servers=_once(takeover.hidden_servers))
     first, address, hidden = takeover.servers[0], takeover.address, takeover.hidden
     if len(takeover.servers) == 1:
         takes = (f"{first.describe()} is the only VirtualHost for {address}: it takes every "
@@ -48,6 +54,14 @@ def _finding(takeover: IpTakeover) -> ConfigFinding:
         f"if the sites for {hidden} should answer at {address} too, make it "
         f"<VirtualHost *:{port}>; else probe them through another address ([probe] "
         f"connect)")
+
+
+def _once(servers: tuple[Server, ...]) -> tuple[Server, ...]:
+    """``servers`` with each ``<VirtualHost>`` line once, in configuration order."""
+    first: dict[str, Server] = {}
+    for server in servers:
+        first.setdefault(server.where, server)
+    return tuple(first.values())
 
 
 def _listed(servers: tuple[Server, ...]) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from probe.apache.config import Directive
 from probe.apache.model import Site
+from probe.apache.reread import read_twice, reread_fix
 from probe.lint.findings import ConfigFinding, Severity
 
 _LAST_WINS = ("wsgipythonhome", "wsgipythonpath")
@@ -47,8 +48,13 @@ def duplicate_directive(site: Site) -> list[ConfigFinding]:
         else:
             continue
         earlier = first.setdefault(key, d)
-        if earlier is not d:
-            findings.append(_finding(earlier, d))
+        if earlier is d:
+            continue
+        twice = read_twice(site.config, d.file, d.line, earlier.where)
+        findings.append(_finding(earlier, d) if twice is None else ConfigFinding(
+            "duplicate_directive", Severity.NOTE, d.file, d.line,
+            f"{d.name} is given twice by the same line: {twice}; the same value twice "
+            f"changes nothing", reread_fix(site.config, d.file)))
     return findings
 
 
