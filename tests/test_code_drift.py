@@ -200,3 +200,27 @@ def test_a_single_process_server_restarted_during_the_sweep_is_said_by_its_pids(
     [text] = drift(run(observations))
     assert f"whose processes were replaced during the sweep (pid 11, pid 21, started from " \
            f"{EARLY} to {LATE})" in text, text
+
+
+def test_single_process_servers_under_one_supervisor_without_a_socket_are_two() -> None:
+    # Two runserver (wsgiref's WSGIServer: multiprocess true, its default, and no
+    # server.listen) started by one supervisor: one host, one parent, only the pid differs.
+    def runserver(make: Any, pid: int, version: str, multiprocess: bool = True,
+                  software: str = "WSGIServer/0.2") -> dict[str, Any]:
+        data = alone(make, ppid=7, pid=pid, listen="", version=version, software=software)
+        return {**data, "server": {**data["server"], "listen": None,
+                                   "multiprocess": multiprocess}}
+
+    for software, multiprocess in (("WSGIServer/0.2", True), ("hypercorn", False)):
+        report = run([at(url, "project-2", address, runserver(make, pid, version,
+                                                              multiprocess, software))
+                      for url, make in ((SUB, p2_sub), (SITE2, p2_site2))
+                      for address, pid, version in ((A, 11, "v1"), (B, 21, "v2"))])
+        assert {v for _, _, v in verdicts(report)} == {Verdict.OK}, software
+        [text] = drift(report)
+        assert f"'v1' at {A} (host box, pid 11)" in text, text
+        assert f"'v2' at {B} (host box, pid 21)" in text, text
+    # One such process answering every URL stays one server: its older script is no drift.
+    report = run([at(url, "project-2", A, runserver(make, 11, "v1"))
+                  for url, make in ((SUB, p2_sub), (SITE2, p2_site2))])
+    assert report.findings == ()

@@ -143,6 +143,21 @@ def test_settings_differing_between_backends_are_not_called_embedded_mode() -> N
     assert "Apache child" not in found.fix and "daemon mode" not in found.fix
 
 
+def test_settings_differing_between_runservers_of_one_supervisor_are_two_servers() -> None:
+    # Django's runserver (wsgiref's WSGIServer): no server.listen, one parent (a supervisor)
+    # for both; each process is its own server.
+    def runserver(pid: int, settings: str) -> dict[str, Any]:
+        data = backend("other", None, pid, ppid=7, settings_module={"environ": settings,
+                                                                     "loaded": None})
+        return {**data, "server": {**data["server"], "software": "WSGIServer/0.2",
+                                   "multiprocess": True}}
+
+    found = one(through(runserver(11, "mysite.settings"), runserver(21, "mysite.settings_dev"),
+                        runserver(11, "mysite.settings")))
+    assert found.verdict is Verdict.INCONSISTENT
+    assert "different servers answered this address" in found.fix, found.fix
+
+
 # --- 3. a balancer's own 5xx is not an application's traceback --------------------------------
 
 

@@ -12,8 +12,10 @@ A process that says it runs the application alone (``server.multiprocess`` false
 mod_wsgi) has no master whose pid would name its server: two waitress processes started by
 systemd, or by one supervisor, share a parent. Such a process is told apart by where it
 listens (``server.listen``: two servers of one machine cannot share a socket), and, where its
-parent cannot be a master of its own (pid 1 or none; waitress, which never forks workers), it
-is its server: a restart is a new server at the same socket.
+parent cannot be a master of its own (pid 1 or none) or it says no socket, it is its server: a
+restart is a new server at the same socket. So is a process of a server that never forks
+workers (waitress; wsgiref's ``WSGIServer``, Django's runserver too, which says
+``multiprocess`` true and no socket): two runserver under one supervisor are two servers.
 
 Across servers only a declared code version (``code.version``: given to ``wrap()`` or found
 by the endpoint in a deploy variable, a REVISION file or the git checkout) is compared: two
@@ -30,7 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 from probe.diagnose.answer_names import server_kind
-from probe.diagnose.fronts import listen, same_listen
+from probe.diagnose.fronts import listen, same_listen, software
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import ANY_INSTANCE
 from probe.model import Finding, Observation, Status
@@ -59,6 +61,11 @@ class Server(NamedTuple):
 # application, so it is its server.
 _NO_MASTER = (None, 0, 1)
 
+# wsgiref's server (``WSGIServer/0.2``), which Django's runserver is too: it serves from the
+# process it runs in and never forks workers, though it says ``wsgi.multiprocess`` true
+# (wsgiref's default) and nothing of where it listens.
+_NEVER_FORK = ("WSGIServer/",)
+
 Identify = Callable[[EndpointAnswer, str | None], str | None]
 
 
@@ -71,13 +78,24 @@ def server_of(obs: Observation, answer: EndpointAnswer) -> Server:
     """The server an answer came from: its machine and its parent process; for a process
     that runs the application alone, where it listens too, and itself where its parent is
     no master."""
-    machine = answer.hostname or address_of(obs) or "?"
+    return server_on(answer.hostname or address_of(obs) or "?", answer)
+
+
+def server_on(machine: str, answer: EndpointAnswer) -> Server:
+    """:func:`server_of` on a machine already named."""
     kind = server_kind(answer)
-    if kind == "mod_wsgi" or _multiprocess(answer) is not False:
+    if kind == "mod_wsgi":
         return Server(machine, answer.ppid)
-    if answer.ppid in _NO_MASTER or kind == "waitress":
-        return Server(machine, None, answer.pid, listen(answer))
-    return Server(machine, answer.ppid, None, listen(answer))
+    at = listen(answer)
+    if kind == "waitress" or (software(answer) or "").startswith(_NEVER_FORK):
+        return Server(machine, None, answer.pid, at)
+    if _multiprocess(answer) is not False:
+        return Server(machine, answer.ppid)
+    if answer.ppid in _NO_MASTER or at is None:
+        # Alone, and no socket said: under a shared parent (a supervisor), the process is
+        # what tells two such servers apart.
+        return Server(machine, None, answer.pid, at)
+    return Server(machine, answer.ppid, None, at)
 
 
 def _multiprocess(answer: EndpointAnswer) -> bool | None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from probe.diagnose import backends, wording
 from probe.diagnose.answer_names import distinct_by, joined, place, places, server_kind
+from probe.diagnose.code_drift import Server, server_on
 from probe.diagnose.fronts import listen
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
@@ -79,9 +80,10 @@ def _fields(answer: EndpointAnswer) -> str:
             f"{answer.process_group!r}, application_group = {answer.application_group!r}")
 
 
-def _server(answer: EndpointAnswer) -> tuple[str | None, int | None]:
-    """One server: where it listens (else its machine) and its parent process."""
-    return listen(answer) or answer.hostname, answer.ppid
+def _server(answer: EndpointAnswer) -> Server:
+    """One server, by :mod:`.code_drift`'s rule (a process that is its whole server, such as
+    runserver's, is told apart from another under the same parent)."""
+    return server_on(answer.hostname or listen(answer) or "?", answer)
 
 
 def why(groups: list[list[EndpointAnswer]], total: int) -> str:
