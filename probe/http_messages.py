@@ -94,13 +94,15 @@ def sample_from_answer(answer: Answer) -> Sample:
         cache=cache_evidence(answer.headers),
         tls=answer.tls,
         address=answer.peer,
-        server=_server_header(answer.headers),
+        server=_short_header(answer.headers, "server"),
+        via=_short_header(answer.headers, "via"),
     )
 
 
-def _server_header(headers: Mapping[str, str]) -> str | None:
-    """The Server header (``nginx/1.22.1``): which front answered, made one short line."""
-    value = next((v for k, v in headers.items() if k.lower() == "server"), None)
+def _short_header(headers: Mapping[str, str], name: str) -> str | None:
+    """A header that names servers (Server: ``nginx/1.22.1``, Via: ``1.1 varnish``), made one
+    short line."""
+    value = next((v for k, v in headers.items() if k.lower() == name), None)
     return keep(one_line(value, limit=120)) if value else None  # held once, not per answer
 
 

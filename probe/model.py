@@ -142,6 +142,8 @@ class Sample:
     """``HOST:PORT`` that answered, when the connection said so."""
     server: str | None = None
     """The answer's Server header (``nginx/1.22.1``): which front answered."""
+    via: str | None = None
+    """The answer's Via header (``1.1 varnish``): the proxies it says it passed."""
 
     @property
     def trusted_answer(self) -> EndpointAnswer | None:

@@ -20,7 +20,7 @@ from probe.diagnose.answer_names import places
 from probe.diagnose.discriminate import key_of, probed_default
 from probe.diagnose.fronts import host_allowed, listen, same_listen, software
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.proxy_seen import ProxySeen, proxy_seen
+from probe.diagnose.proxy_seen import ProxySeen, proxy_seen, server_header_said
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
@@ -59,10 +59,15 @@ def misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext) -> D
     front = proxy_seen(obs, answer)
     if front is not None and front.name:
         evidence.append(front.evidence[0])
+    # A Server header no front's and not the server's own: said, not taken for a front.
+    said = server_header_said(obs, answer)
+    if said is not None:
+        evidence.append(Evidence(EvidenceKind.OBSERVED, f"Server: {said.header}", sent))
     if between:
         passed = (f"{front.name} in between (its Server header) passed the request on"
                   if front is not None and front.name else
-                  "something in between passed the request on; no Server header names it")
+                  "something in between passed the request on" +
+                  ("" if said else "; no Server header names it"))
         head += (f" at {address}, while it listens on {at} (server.listen): {passed}; "
                  f"whether that routes by Host, its configuration tells.")
     elif at:
@@ -86,10 +91,12 @@ def misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext) -> D
     else:
         told = f" {_no_vhosts(name)}; the extra request for a .invalid name did not tell " \
                f"({probe.claim})."
-    django, fix = _django(answer, host, expected, name, evidence, sent, context, obs,
-                          _refuser(front, address, host, name))
+    refuse = _refuser(front, address, host, name,
+                      said.header if said is not None and said.undecided else None)
+    django, fix = _django(answer, host, expected, name, evidence, sent, context, obs, refuse)
+    header = f" {said.words}" if said else ""
     return dataclasses.replace(diagnosis, cause=None, candidates=(),
-                               explanation=f"{head}{told}{django}", fix=fix,
+                               explanation=f"{head}{told}{header}{django}", fix=fix,
                                evidence=tuple(evidence))
 
 
@@ -101,10 +108,15 @@ def _no_vhosts(name: str) -> str:
     return f"{base} has no virtual hosts: it passes every request to its one application"
 
 
-def _refuser(front: ProxySeen | None, address: str | None, host: str, name: str) -> str:
+def _refuser(front: ProxySeen | None, address: str | None, host: str, name: str,
+             undecided: str | None = None) -> str:
     """Where the name is to be refused before the application: in the front the answers
-    show (worded for the one its Server header names), else in a front to put there."""
+    show (worded for the one its Server header names), else in a front to put there (or in
+    one that may be there already: ``undecided``, a Server header that does not tell)."""
     base = name.split("/")[0]
+    if front is None and undecided is not None:
+        return (f"put {FRONT} before {base}, or, if a front in between set the Server header "
+                f"{undecided!r} (the answers do not tell), make it refuse {host!r}")
     if front is None:
         return f"put {FRONT} before {base}"
     at = f" at {address}" if address else ""

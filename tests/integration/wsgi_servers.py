@@ -217,10 +217,10 @@ def start_uwsgi(project: Path, venv: Path, *, processes: int, log_path: Path) ->
                   stop_signal=signal.SIGINT)
 
 
-def start_waitress(project: Path, venv: Path, *, log_path: Path) -> WsgiServer:
+def start_waitress(project: Path, venv: Path, *, log_path: Path,
+                   app: str = "mysite.wsgi:application") -> WsgiServer:
     port = free_port()
-    command = [str(venv / "bin" / "waitress-serve"), f"--listen=127.0.0.1:{port}",
-               "mysite.wsgi:application"]
+    command = [str(venv / "bin" / "waitress-serve"), f"--listen=127.0.0.1:{port}", app]
     return _start("waitress", command, cwd=project, port=port, log_path=log_path)
 
 

@@ -138,3 +138,44 @@ def test_an_application_servers_own_server_header_is_no_front() -> None:
     behind = _target(MANIFEST, _at(MOUNTED, "site-b", "nginx/1.22.1", dict(
         direct, request=dict(direct["request"], path_info="/__probe__")), direct))
     assert behind.verdict is Verdict.MOUNT_MISMATCH, behind.explanation
+
+
+def _via(obs: Observation, via: str) -> Observation:
+    return dataclasses.replace(obs, samples=tuple(dataclasses.replace(s, via=via)
+                                                  for s in obs.samples))
+
+
+def test_a_server_header_decides_a_front_only_when_it_names_a_known_one() -> None:
+    """An application (or a middleware) may set its own Server header, which waitress passes
+    on (adding Via: waitress): only a known front's product, or a Via naming another, is a
+    front in between."""
+    direct = _app("site-b", "waitress", "*:8180", 7, script_name="",
+                  path_info="/b/__probe__", host_allowed=True)
+    own = _via(_at(MOUNTED, "site-b", "MyShop/2.1", direct, direct), "waitress")
+    assert _target(MANIFEST, own).verdict is Verdict.OK
+    # a Via naming something else, or a known front's Server header: a front is in between
+    varnish = _target(MANIFEST, _via(_at(MOUNTED, "site-b", "MyShop/2.1", direct, direct),
+                                     "1.1 varnish (Varnish/7.1)"))
+    assert varnish.verdict is Verdict.MOUNT_MISMATCH, varnish.explanation
+    assert "A proxy is in front of it: Via: 1.1 varnish (Varnish/7.1)" in varnish.explanation
+    caddy = _target(MANIFEST, _at(MOUNTED, "site-b", "Caddy", direct, direct))
+    assert "A proxy is in front of it: Server: Caddy" in caddy.explanation, caddy.explanation
+
+
+def test_an_undecided_server_header_is_said_with_the_request_that_would_tell() -> None:
+    # uWSGI without a socket option it names says no server.listen: nothing tells whether
+    # 'MyShop/2.1' came from the application or from a front in between.
+    answers = [dict(_app("site-a", "uWSGI/2.0.28", "", 7, host="unknown.invalid",
+                         host_allowed=False))]
+    answers[0]["server"] = {**answers[0]["server"], "listen": None}
+    target = _target(REFUSE, _at("http://unknown.invalid:8180/", None, "MyShop/2.1", *answers))
+    assert target.verdict is Verdict.SERVED_UNMAPPED
+    assert "The Server header 'MyShop/2.1' is not uWSGI/2.0.28's (server.software) and " \
+           "names no front this tool knows (nginx, Apache httpd, HAProxy, Caddy, Envoy): the " \
+           "application or a middleware may set it, or a front in between; the answers do " \
+           "not tell which. A request straight to the application server's own port would" \
+           in target.explanation, target.explanation
+    assert "put a front that refuses unknown names (nginx, Apache httpd) before uWSGI, " \
+           "or, if a front in between set the Server header 'MyShop/2.1' (the answers do not " \
+           "tell), make it refuse 'unknown.invalid'" in target.fix, target.fix
+    assert "MyShop, its Server header" not in target.fix
