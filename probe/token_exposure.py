@@ -15,6 +15,7 @@ output, ``probe exporter`` in its log at start and at each reload):
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from urllib.parse import urlsplit
 
 from probe.errors import ManifestError
@@ -59,11 +60,19 @@ def refuse_unverified(manifest: Manifest, token: str | None, opt_in: str = OPT_I
             f"sent; probe without the token, or give {opt_in} to send it all the same")
 
 
-def already_in_clear(manifest: Manifest, url: str, connects: tuple[str, ...]) -> bool:
+def clear_addresses(manifest: Manifest) -> frozenset[str]:
+    """The addresses, not loopback, the manifest's own requests send the token to over plain
+    HTTP: what :func:`already_in_clear` compares with, computed once per manifest (the
+    exporter's /probe asks it at every request)."""
+    return frozenset(_addresses(manifest)[0])
+
+
+def already_in_clear(clear: AbstractSet[str], url: str, connects: tuple[str, ...]) -> bool:
     """Whether a request for ``url`` sent to ``connects`` would put the token on the network
     in clear text nowhere the manifest's own requests do not (and the start-up warning does
-    not name): HTTPS, or plain HTTP to loopback or to an address the manifest's own http URLs
-    go to. Used for the exporter's /probe of a URL the manifest does not list."""
+    not name): HTTPS, or plain HTTP to loopback or to an address of ``clear`` (the manifest's
+    :func:`clear_addresses`). Used for the exporter's /probe of a URL the manifest does not
+    list."""
     from probe import wire
     from probe.addresses import split_connect
 
@@ -71,7 +80,6 @@ def already_in_clear(manifest: Manifest, url: str, connects: tuple[str, ...]) ->
         return True
     where = [wire.address(url, split_connect(c, "connect")) for c in connects] or [
         wire.address(url, None)]
-    clear = _addresses(manifest)[0]
     return all(_loopback(w) or w in clear for w in where)
 
 
@@ -81,19 +89,20 @@ def _addresses(manifest: Manifest) -> tuple[list[str], list[str]]:
     from probe import wire
     from probe.addresses import split_connect
 
-    clear: list[str] = []
-    tls: list[str] = []
+    # dicts as ordered sets: a list's `in` made U distinct addresses cost U^2 to collect.
+    clear: dict[str, None] = {}
+    tls: dict[str, None] = {}
     for target in manifest.targets():
         scheme = urlsplit(target.url).scheme
         connects: list[tuple[str, int | None] | None] = [
             split_connect(c, "connect") for c in manifest.connects_for(target)] or [None]
         for connect in connects:
             where = wire.address(target.url, connect)
-            if scheme == "http" and not _loopback(where) and where not in clear:
-                clear.append(where)
-            if scheme == "https" and where not in tls:
-                tls.append(where)
-    return clear, tls
+            if scheme == "http" and where not in clear and not _loopback(where):
+                clear[where] = None
+            if scheme == "https":
+                tls[where] = None
+    return list(clear), list(tls)
 
 
 def _named(addresses: list[str]) -> str:

@@ -43,6 +43,7 @@ the site's routing and should only be reachable where an operator opens it.
 
 One module per job: :mod:`probe.exporter.sweeps` (single flight, burst window),
 :mod:`probe.exporter.http` (the WSGI application: /metrics, /probe, /),
+:mod:`probe.exporter.lookups` (what a /probe request looks up, made once per manifest),
 :mod:`probe.exporter.server` (the threaded HTTP server), :mod:`probe.exporter.metrics`
 and :mod:`probe.exporter.page` (what is served); this one builds and runs them.
 

@@ -21,12 +21,12 @@ from probe import defaults
 from probe.addresses import split_connect
 from probe.errors import ManifestError, ProbeError
 from probe.exporter.discovery import Shard, hashmod, sd_document
+from probe.exporter.lookups import ManifestIndex, RowsByURL
 from probe.exporter.metrics import Chain, CountersCollector, ProbeCollector, SweepCollector
 from probe.exporter.page import CONTENT_SECURITY_POLICY, render_page
 from probe.exporter.sweeps import WAIT_SLACK, SweepCoordinator
 from probe.manifest import ANY_INSTANCE, Manifest, Target, check_url, is_ip
 from probe.model import Report, TargetResult
-from probe.token_exposure import already_in_clear
 from probe.urls import public_url
 
 DEFAULT_SCRAPE_TIMEOUT = 10.0
@@ -76,7 +76,8 @@ class ExporterApp:
                  probe: ProbeRunner, timeout_offset: float = DEFAULT_TIMEOUT_OFFSET,
                  version: str = "", shard: Shard | None = None,
                  own: Sequence[Collector] = (), has_token: bool = False) -> None:
-        self.manifest = manifest
+        self.index = ManifestIndex.of(manifest)
+        self.rows = RowsByURL()
         self.has_token = has_token
         """Whether the manifest gives a token at all: what the ``exporter_probe`` log says
         is whether one was sent, not whether one would have been allowed."""
@@ -93,10 +94,15 @@ class ExporterApp:
         """Runs before each request is routed: the manifest's watch (probe exporter -m),
         which reads it again when the file changed."""
 
+    @property
+    def manifest(self) -> Manifest:
+        return self.index.manifest
+
     def reload(self, manifest: Manifest, probe: ProbeRunner, *, has_token: bool) -> None:
         """A manifest read again: its URLs for /sd and /probe, its settings for each probe
         (the coordinator is given its sweep apart)."""
-        self.manifest, self.probe, self.has_token = manifest, probe, has_token
+        index = ManifestIndex.of(manifest)  # before the swap: requests go on meanwhile
+        self.index, self.probe, self.has_token = index, probe, has_token
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -143,7 +149,8 @@ class ExporterApp:
 
     def _probe(self, environ: Environ) -> tuple[str, list[tuple[str, str]], bytes]:
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-        target, listed = self._target(query)
+        index = self.index  # once: a reload meanwhile does not mix two manifests
+        target, listed = self._target(query, index)
         budget = scrape_budget(environ, self.timeout_offset)
         started = time.monotonic()
         results: Sequence[TargetResult]
@@ -161,10 +168,10 @@ class ExporterApp:
                     f"exporter sweeps shard {self.shard} (check the hashmod relabelling)"))
             snapshot = self.coordinator.snapshot(budget)
             report = snapshot.report
-            results = [r for r in report.targets if r.url == listed.url] if report else []
+            results = self.rows.of(report, listed.url) if report else []
             context, with_token = "manifest", True
         else:
-            with_token = token_goes_to(self.manifest, target, listed)
+            with_token = index.token_goes_to(target, listed)
             alone = _run_bounded(lambda: self.probe(target, budget, with_token),
                                  budget + WAIT_SLACK)
             results = alone.targets if alone is not None else ()
@@ -176,7 +183,8 @@ class ExporterApp:
                  token=with_token and self.has_token, diagnosed=context)
         return self._encode(environ, ProbeCollector(results, duration))
 
-    def _target(self, query: dict[str, list[str]]) -> tuple[Target, Target | None]:
+    def _target(self, query: dict[str, list[str]],
+                index: ManifestIndex) -> tuple[Target, Target | None]:
         """The probe target from the query, validated, with the manifest's expectation;
         and the manifest's own target for the URL, if it lists it."""
         targets = query.get("target", [])
@@ -187,21 +195,22 @@ class ExporterApp:
             url = check_url(targets[0], "target")
         except ManifestError as exc:
             raise HTTPError("400 Bad Request", str(exc)) from None
-        listed = self.manifest.target_for(url)
+        manifest = index.manifest
+        listed = index.target_for(url)
         given = query.get("expected", [])
         if len(given) > 1:
             raise HTTPError("400 Bad Request", "give the expected parameter at most once")
         if given and given[0]:
             expected: str | None = given[0]
-            if expected != ANY_INSTANCE and expected not in self.manifest.instances:
-                known = ", ".join(sorted(self.manifest.instances)) or "none"
+            if expected != ANY_INSTANCE and expected not in manifest.instances:
+                known = ", ".join(sorted(manifest.instances)) or "none"
                 raise HTTPError("400 Bad Request", f"expected: no instance {expected!r} in "
                                 f"the manifest (known: {known}, or '*' for any)")
         else:
             expected = listed.expected if listed is not None else ANY_INSTANCE
         target = Target(url, expected)
-        connects = self.manifest.connects_for(target)
-        if not self.manifest.probe.sni and url[:6].lower() == "https:" and not (connects and all(
+        connects = manifest.connects_for(target)
+        if not manifest.probe.sni and url[:6].lower() == "https:" and not (connects and all(
                 is_ip(split_connect(c, "connect")[0]) for c in connects)):
             # The manifest's check (probe.manifest._check_sni) covers its own URLs only.
             raise HTTPError("400 Bad Request", "sni = false: an https target is probed "
@@ -220,24 +229,6 @@ class ExporterApp:
             ("X-Content-Type-Options", "nosniff"),
             ("Cache-Control", "no-store"),
         ], html.encode("utf-8")
-
-
-def token_goes_to(manifest: Manifest, target: Target, listed: Target | None) -> bool:
-    """Whether a /probe request may carry the token: only to an address and port the
-    manifest names, never to one a query chose, and never in clear text where the
-    manifest's own requests do not already send it (and the start-up warning says so).
-
-    A manifest URL goes where the manifest sends it. Any other target only when every
-    ``connect`` address it goes to carries its own port: a port-less ``connect`` keeps the
-    URL's port, and ``http://anything:21700/`` would hand the token to whoever listens on
-    21700. An ``http://`` target sent to a ``connect`` the manifest only reaches over HTTPS
-    would put the token on the network unencrypted, which nobody was warned about.
-    """
-    connects = manifest.connects_for(target)
-    if listed is None and not (connects and all(
-            split_connect(c, "connect")[1] is not None for c in connects)):
-        return False
-    return already_in_clear(manifest, target.url, connects)
 
 
 def _text(status: str, message: str) -> tuple[str, list[tuple[str, str]], bytes]:
