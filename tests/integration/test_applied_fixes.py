@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from .apache import ApacheServer
+from .apache_blocks import CATCH_ALL, daemons
 from .conftest import ApacheFactory
 from .test_evidence_scenarios import line_of, sweep, target
 
@@ -23,16 +24,7 @@ LoadModule alias_module /usr/lib/apache2/modules/mod_alias.so
 LoadModule rewrite_module /usr/lib/apache2/modules/mod_rewrite.so
 """
 
-ROUTES = MODULES + """\
-WSGIDaemonProcess project-1 processes=1 threads=4 python-path=@SITES@ display-name=%{GROUP}
-
-<VirtualHost *:@PORT@>
-    ServerName default.invalid
-    <Location />
-        Require all denied
-    </Location>
-</VirtualHost>
-
+ROUTES = MODULES + daemons("project-1") + "\n" + CATCH_ALL + """
 <VirtualHost *:@PORT@>
     ServerName site-1.example.com
     WSGIScriptAlias /weblate @SITES@/project-1/wsgi.py process-group=project-1
@@ -114,9 +106,7 @@ def test_a_mount_and_redirects_are_fixed_in_the_manifest(apache: ApacheFactory,
         (urls[0], "ok"), (urls[1], "ok")]
 
 
-IP_FIRST = """\
-WSGIDaemonProcess project-1 processes=1 threads=4 python-path=@SITES@ display-name=%{GROUP}
-
+IP_FIRST = daemons("project-1") + """
 <VirtualHost 127.0.0.1:@PORT@>
     DocumentRoot @SITES@/mysite
 </VirtualHost>
@@ -145,9 +135,7 @@ def test_an_ip_vhost_is_given_the_wildcard_address(apache: ApacheFactory,
     assert again["verdict"] == "ok", again
 
 
-GROUPS = """\
-WSGIDaemonProcess shared processes=1 threads=4 python-path=@SITES@ display-name=%{GROUP}
-
+GROUPS = daemons("shared") + """
 <VirtualHost *:@PORT@>
     ServerName site-1.example.com
     WSGIDaemonProcess project-1 processes=1 threads=4 python-path=@SITES@
@@ -236,9 +224,7 @@ LoadModule socache_shmcb_module /usr/lib/apache2/modules/mod_socache_shmcb.so
 LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so
 Listen 127.0.0.1:@TLS_PORT@
 SSLSessionCache shmcb:@SERVER_ROOT@/run/ssl_scache(512000)
-WSGIDaemonProcess project-1 processes=1 threads=4 python-path=@SITES@ display-name=%{GROUP}
-WSGIDaemonProcess project-2 processes=1 threads=4 python-path=@SITES@ display-name=%{GROUP}
-
+""" + daemons("project-1", "project-2") + """
 <VirtualHost *:@TLS_PORT@>
     ServerName site-1.example.com
     SSLEngine on

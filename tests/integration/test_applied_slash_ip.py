@@ -11,15 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from .apache_blocks import daemons
 from .conftest import ApacheFactory
 from .test_applied_fixes import _manifest
 from .test_evidence_scenarios import line_of, sweep, target
 
 pytestmark = pytest.mark.apache
 
-SLASHED = """\
-WSGIDaemonProcess project-1 processes=1 threads=4 python-path=@SITES@ display-name=%{GROUP}
-
+SLASHED = daemons("project-1") + """
 <VirtualHost *:@PORT@>
     ServerName site-1.example.com
     WSGIScriptAlias /weblate/ @SITES@/project-1/wsgi.py process-group=project-1
@@ -47,10 +46,7 @@ def test_a_slashed_alias_is_modelled_and_its_fix_works(apache: ApacheFactory,
     assert again["verdict"] == "ok", again
 
 
-IP_FIRST = """\
-WSGIDaemonProcess project-1 processes=1 threads=4 python-path=@SITES@ display-name=%{GROUP}
-WSGIDaemonProcess project-2 processes=1 threads=4 python-path=@SITES@ display-name=%{GROUP}
-
+IP_FIRST = daemons("project-1", "project-2") + """
 <VirtualHost 127.0.0.1:@PORT@>
     ServerName weblate.example.org
     DocumentRoot @SITES@/mysite

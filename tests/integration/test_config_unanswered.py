@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from .apache import ApacheServer
+from .apache_blocks import CATCH_ALL, daemons
 from .conftest import ApacheFactory
 from .test_scenarios import sweep
 
@@ -17,15 +18,7 @@ pytestmark = pytest.mark.apache
 
 CONFIG = """\
 LoadModule alias_module /usr/lib/apache2/modules/mod_alias.so
-WSGIDaemonProcess project-1 processes=1 threads=4 python-path=@SITES@ display-name=%{GROUP}
-
-<VirtualHost *:@PORT@>
-    ServerName default.invalid
-    <Location />
-        Require all denied
-    </Location>
-</VirtualHost>
-
+""" + daemons("project-1") + "\n" + CATCH_ALL + """
 <VirtualHost *:@PORT@>
     ServerName site-1.example.com
     Alias /media @SITES@/mysite

@@ -15,6 +15,7 @@ import psutil
 import pytest
 
 from .apache import ApacheServer
+from .apache_blocks import CATCH_ALL, daemons
 from .conftest import ApacheFactory
 
 pytestmark = pytest.mark.apache
@@ -28,14 +29,7 @@ MOUNTS = [
     ("/suburl", "project-2", "project-2", "mysite.settings_two"),
 ]
 
-VHOSTS = """
-<VirtualHost *:@PORT@>
-    ServerName default.invalid
-    <Location />
-        Require all denied
-    </Location>
-</VirtualHost>
-
+VHOSTS = "\n" + CATCH_ALL + """
 <VirtualHost *:@PORT@>
     ServerName site-1.example.com
     WSGIScriptAlias /suburl @SITES@/project-2/wsgi.py {group2}
@@ -55,10 +49,8 @@ MaxSpareThreads 8
 MaxRequestWorkers 8
 """ + VHOSTS.format(group1="", group2="")
 
-DAEMON = """
-WSGIDaemonProcess project-1 processes=1 threads=4 python-path=@SITES@ display-name=%{GROUP}
-WSGIDaemonProcess project-2 processes=1 threads=4 python-path=@SITES@ display-name=%{GROUP}
-""" + VHOSTS.format(group1="process-group=project-1", group2="process-group=project-2")
+DAEMON = "\n" + daemons("project-1", "project-2") + VHOSTS.format(
+    group1="process-group=project-1", group2="process-group=project-2")
 
 TOKEN_FILES = {"project-token/probe-token": TOKEN + "\n"}
 

@@ -25,6 +25,7 @@ from probe.cli import main
 from probe.liveness import NONCE_HEADER, new_nonce
 
 from .apache import MODULES_DIR, free_port
+from .apache_blocks import daemons
 from .conftest import ApacheFactory
 
 pytestmark = pytest.mark.apache
@@ -34,9 +35,7 @@ MODULES = ("proxy", "proxy_http", "cache", "cache_socache", "socache_shmcb", "he
 SITE = "\n".join(f'LoadModule {m}_module "{MODULES_DIR}/mod_{m}.so"' for m in MODULES) + """
 Listen 127.0.0.1:@BACKEND@
 
-WSGIDaemonProcess project-1 processes=1 threads=4 python-path=@SITES@ display-name=%{GROUP}
-WSGIDaemonProcess project-2 processes=1 threads=4 python-path=@SITES@ display-name=%{GROUP}
-
+""" + daemons("project-1", "project-2") + """
 <VirtualHost 127.0.0.1:@BACKEND@>
     ServerName site-1.example.com
     WSGIScriptAlias / @SITES@/project-1/wsgi.py process-group=project-1 application-group=%{GLOBAL}

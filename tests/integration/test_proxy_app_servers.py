@@ -27,6 +27,7 @@ import pytest
 import requests
 
 from .apache import MODULES_DIR, ApacheError, ApacheServer, ApacheUnavailable, free_port
+from .apache_blocks import CATCH_ALL
 from .conftest import ApacheFactory, unavailable
 from .wsgi_servers import WsgiServer, _start, ensure_servers_venv, make_site, make_workdir
 
@@ -40,13 +41,7 @@ LoadModule proxy_balancer_module "{modules}/mod_proxy_balancer.so"
 LoadModule lbmethod_byrequests_module "{modules}/mod_lbmethod_byrequests.so"
 LoadModule slotmem_shm_module "{modules}/mod_slotmem_shm.so"
 
-<VirtualHost *:@PORT@>
-    ServerName default.invalid
-    <Location />
-        Require all denied
-    </Location>
-</VirtualHost>
-<VirtualHost *:@PORT@>
+""" + CATCH_ALL + """<VirtualHost *:@PORT@>
     ServerName a.example.test
     ProxyPreserveHost On
     ProxyPass        "/b/" "http://127.0.0.1:{waitress}/"

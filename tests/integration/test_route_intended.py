@@ -9,22 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from .apache_blocks import CATCH_ALL, daemons
 from .conftest import ApacheFactory
 from .test_evidence_scenarios import line_of, sources, sweep, target
 
 pytestmark = pytest.mark.apache
 
-CONFIG = """\
-WSGIDaemonProcess project-1 processes=1 threads=4 python-path=@SITES@ display-name=%{GROUP}
-WSGIDaemonProcess project-2 processes=1 threads=4 python-path=@SITES@ display-name=%{GROUP}
-
-<VirtualHost *:@PORT@>
-    ServerName default.invalid
-    <Location />
-        Require all denied
-    </Location>
-</VirtualHost>
-
+CONFIG = daemons("project-1", "project-2") + "\n" + CATCH_ALL + """
 <VirtualHost *:@PORT@>
     ServerName site-1.example.com
     WSGIScriptAliasMatch ^/(api|shop) @SITES@/project-1/wsgi.py process-group=project-1

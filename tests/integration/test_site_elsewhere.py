@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from .apache import free_port
+from .apache_blocks import daemons
 from .conftest import ApacheFactory
 from .test_evidence_scenarios import line_of, sweep, target
 from .test_scenarios import probe_command
@@ -23,9 +24,7 @@ pytestmark = pytest.mark.apache
 CONFIG = """\
 Listen 127.0.0.1:@OTHER@
 Listen 127.0.0.2:@IP@
-WSGIDaemonProcess project-1 processes=1 threads=4 python-path=@SITES@ display-name=%{GROUP}
-WSGIDaemonProcess project-2 processes=1 threads=4 python-path=@SITES@ display-name=%{GROUP}
-
+""" + daemons("project-1", "project-2") + """
 <VirtualHost *:@PORT@>
     ServerName site-1.example.com
     WSGIScriptAlias / @SITES@/project-1/wsgi.py process-group=project-1
