@@ -58,6 +58,12 @@ class Member:
     address: str
     source: Source | None
     backup: bool = False  # nginx uses it only when the other members fail
+    written: str = ""  # the address as the line writes it, where it differs (unix:///x)
+
+    @property
+    def line(self) -> str:
+        """The member's ``server`` address as written, to quote."""
+        return self.written or self.address
 
 
 @dataclass(frozen=True)

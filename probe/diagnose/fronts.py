@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 
 from probe.endpoint_answer import EndpointAnswer, mapping
 from probe.model import FrontKind, Observation
+from probe.unix_sockets import PREFIX, normal_unix
 
 APP_SERVERS = ("gunicorn", "uwsgi", "waitress")
 
@@ -92,6 +93,9 @@ def same_listen(a: str | None, b: str | None) -> bool:
         return False
     if a == b:
         return True
+    if a.startswith(PREFIX) and b.startswith(PREFIX):
+        # nginx's unix:///x (the uWSGI tutorial's) is the socket an endpoint reports unix:/x
+        return normal_unix(a) == normal_unix(b)
     (host_a, _, port_a), (host_b, _, port_b) = a.rpartition(":"), b.rpartition(":")
     wild = host_a in WILDCARD_HOSTS or host_b in WILDCARD_HOSTS
     if wild and port_a.isdigit() and port_a == port_b:

@@ -109,18 +109,18 @@ def _member(route: PredictedRoute, upstream: RouteStep, expected: str, who: str,
                                                 and same_listen(own.listen, b.address)
                                                 else "") for b in backups)
     why = (f" The answering server.listen {at} is a member of upstream {name}: "
-           f"'server {member.address}' at {member.source}"
+           f"'server {member.line}' at {member.source}"
            + (" (a backup)" if member.backup else "") + (f"; {said}" if said else "") + ".")
     spare = next((b for b in backups if own is not None and same_listen(own.listen, b.address)),
                  None)
     if spare is not None:
-        fix = (f"At {member.source}, remove 'server {member.address}' ({who}'s address) from "
+        fix = (f"At {member.source}, remove 'server {member.line}' ({who}'s address) from "
                f"upstream {name}, and at {spare.source} drop 'backup' from 'server "
-               f"{spare.address}' so that nginx sends {expected}'s requests there.")
+               f"{spare.line}' so that nginx sends {expected}'s requests there.")
     else:
         where = (f" ({expected} answers its own URL {own.url} on server.listen "
                  f"{own.listen!r})" if own is not None else "")
-        fix = (f"At {member.source}, 'server {member.address}' of upstream {name} is {who}'s "
+        fix = (f"At {member.source}, 'server {member.line}' of upstream {name} is {who}'s "
                f"address: replace it by {expected}'s{where}.")
     return Words(why, fix)
 

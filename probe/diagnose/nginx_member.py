@@ -56,7 +56,7 @@ def only_member(front: FrontConfig | None, route: PredictedRoute, upstream: Rout
         # the other blocks' hand-overs: this block's own locations serve the same site
         block = block_for(model, route.url, route.address)
         users = [line for server, line in group_users(model, name) if server is not block]
-    why = (f" Upstream {name} ({declared}) has one member, 'server {member.address}' at "
+    why = (f" Upstream {name} ({declared}) has one member, 'server {member.line}' at "
            f"{member.source}: {who}'s address (the answering server.listen {at}).")
     if users:
         return Words(why + f" {len(users)} other hand-over{'s' if len(users) > 1 else ''} "
@@ -66,7 +66,7 @@ def only_member(front: FrontConfig | None, route: PredictedRoute, upstream: Rout
                      f"member serves the hand-overs at {', '.join(users)} too, which a "
                      f"changed member would move.")
     written = " ".join(upstream.rule.split()[:2])
-    return Words(why, f"At {member.source}, replace 'server {member.address}' ({who}'s "
+    return Words(why, f"At {member.source}, replace 'server {member.line}' ({who}'s "
                       f"address) in upstream {name} by {member_address(expected, own)}. The "
                       f"'{written};' at {upstream.source} names that group and stays as it "
                       f"is.")
@@ -86,7 +86,7 @@ def backup_answered(route: PredictedRoute, upstream: RouteStep, expected: str, w
     named = ", ".join(f"'server {p.address}' ({p.source})" for p in primaries)
     ours = next((p for p in primaries if own is not None and same_listen(own.listen, p.address)),
                 None)
-    why = (f" The answering server.listen {at} is 'server {member.address}' at {member.source}, "
+    why = (f" The answering server.listen {at} is 'server {member.line}' at {member.source}, "
            f"a backup of upstream {name}: nginx sends a request there only when the primary "
            f"servers fail, so {named} did not answer this request (nginx's error log for "
            f"upstream {name} says why: 'connect() failed', 'upstream server temporarily "
@@ -103,7 +103,7 @@ def backup_answered(route: PredictedRoute, upstream: RouteStep, expected: str, w
                f"server on {named}, or correct that address to where {expected} "
                f"listens{where}; nginx's error log for upstream {name} ('connect() failed "
                f"(2: No such file or directory)', '(111: Connection refused)') says which. "
-               f"The backup 'server {member.address}' ({member.source}, {who}'s address) "
+               f"The backup 'server {member.line}' ({member.source}, {who}'s address) "
                f"answered only because the primary failed: replacing it does not bring "
                f"{expected} back.")
     return Words(why, fix)
@@ -132,7 +132,7 @@ def listen_unknown(route: PredictedRoute, upstream: RouteStep, expected: str,
         return None
     group = _GROUP.search(upstream.rule)
     name = group.group(1) if group is not None else route.upstream
-    listed = ", ".join(f"'server {m.address}' ({m.source}"
+    listed = ", ".join(f"'server {m.line}' ({m.source}"
                        + (", backup" if m.backup else "") + ")" for m in route.members)
     ours = [m for m in route.members if own is not None and same_listen(own.listen, m.address)]
     why = (f" The answer carries no server.listen (null), so which member of upstream {name} "

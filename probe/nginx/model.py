@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from probe.nginx.rewrites import Phase, read_phase
 from probe.nginx.text import Directive, NginxText
 from probe.nginx.variables import Map, read_map
+from probe.unix_sockets import normal_unix
 
 DEFAULT_PORT = 80  # a server block without listen (nginx as root; 8000 otherwise)
 # besides proxy_pass, the protocols WSGI application servers speak (uWSGI, flup, ...)
@@ -284,7 +285,8 @@ def parse_proxy_pass(url: str, where: str) -> ProxyPass:
         scheme, rest = "", url
     if rest.startswith("unix:"):
         path, colon, uri = rest[len("unix:"):].partition(":")
-        target, uri_part = f"unix:{path}", uri if colon else None
+        # unix:///path (as the uWSGI tutorial writes sockets) is the socket unix:/path
+        target, uri_part = normal_unix(f"unix:{path}"), uri if colon else None
     else:
         target, slash, uri = rest.partition("/")
         uri_part = "/" + uri if slash else None

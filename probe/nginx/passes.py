@@ -15,6 +15,7 @@ from probe.nginx.model import Location, NginxModel, ProxyPass, parse_proxy_pass
 from probe.nginx.text import Directive
 from probe.nginx.uwsgi_steps import uwsgi_steps
 from probe.nginx.variables import resolve
+from probe.unix_sockets import normal_unix
 
 AT_REQUEST_TIME = "(decided at request time)"
 _SCHEMES = ("uwsgi://", "suwsgi://", "grpc://", "grpcs://")
@@ -43,16 +44,17 @@ def _target(directive: str, written: str) -> str:
         return parse_proxy_pass(written, "").target
     for scheme in _SCHEMES:
         written = written.removeprefix(scheme)
-    return written
+    return normal_unix(written)
 
 
 def _group(model: NginxModel, directive: str, written: str, target: str, where: str,
            said: str) -> Pass:
     upstream = model.upstreams.get(target)
-    members = ", ".join(a for a, _ in upstream.servers) if upstream else target
+    # a member's socket as nginx reaches it (unix:///x is unix:/x), its line as written
+    members = ", ".join(normal_unix(a) for a, _ in upstream.servers) if upstream else target
     rule = f"{directive} {written}" + (f" ({said})" if said else "") + (
         f" (upstream {upstream.name} at {upstream.where})" if upstream else "")
-    listed = tuple(Member(a, source(w), a in upstream.backups)
+    listed = tuple(Member(normal_unix(a), source(w), a in upstream.backups, a)
                    for a, w in upstream.servers) if upstream else ()
     return Pass(RouteStep("upstream", members, rule, source(where)), members, listed, None)
 
