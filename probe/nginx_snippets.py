@@ -6,6 +6,12 @@ tests/integration/test_nginx_fix_apply.py).
   TLS address a block with ``listen ... ssl`` and no certificate fails ``nginx -t`` ("no
   ssl_certificate is defined for the listen ... ssl directive"); ``ssl_reject_handshake on``
   (nginx 1.19.4) needs none and refuses the handshake instead.
+* :func:`refuse_unread`: the same block where the configuration was not read: its listen is
+  the port alone, said to be written as the port's server blocks write theirs. A block on
+  ``127.0.0.1:PORT`` hides every block on ``listen PORT;`` from connections to 127.0.0.1
+  (nginx picks the blocks of the most specific address first): written from the connect
+  address beside blocks on the port alone, it took every site of the port (a tester's
+  nginx 1.22).
 * :func:`strip_prefix`: how a location strips a mount prefix. A URI part in ``proxy_pass``
   is refused inside a location given by a regular expression, a named location and an
   ``if`` block ("cannot have URI part"); ``rewrite ... break`` strips it there.
@@ -21,6 +27,17 @@ def refuse_block(address: str, ssl: bool) -> str:
         return (f"server {{ listen {address} ssl default_server; ssl_reject_handshake on; }} "
                 f"(nginx 1.19.4 or later)")
     return f"server {{ listen {address} default_server; return 444; }}"
+
+
+SAME_LISTEN = ("write its listen as the server blocks of that port write theirs ('nginx -T' "
+               "shows them): the port alone where they listen on the port alone, their "
+               "address and port where they name one; a block on ADDRESS:PORT takes every "
+               "connection to ADDRESS from the blocks on the port alone")
+
+
+def refuse_unread(port: int | str, ssl: bool) -> str:
+    """The refusing block without the configuration: the port alone, and what to check."""
+    return f"{refuse_block(str(port), ssl)} ({SAME_LISTEN})"
 
 
 def strip_prefix(mount: str, *, regex_location: bool) -> str:

@@ -27,6 +27,7 @@ from probe.diagnose.nginx_fixes import gateway_words, no_params_step, upstream_w
 from probe.diagnose.nginx_member import backup_answered, listen_unknown, only_member
 from probe.diagnose.nginx_names import default_only, duplicate, name_first
 from probe.diagnose.nginx_pattern import claimed_fix, pattern_fix
+from probe.diagnose.nginx_refuse import refuse_at
 from probe.diagnose.nginx_unread import (
     capital,
     duplicate_hint,
@@ -42,7 +43,6 @@ from probe.diagnose.server_errors import GATEWAY
 from probe.diagnose.wording import Diagnosis
 from probe.front import FrontConfig, FrontKind, PredictedRoute, RouteStep
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
-from probe.nginx_snippets import refuse_block
 
 MISROUTES = (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED)
 UNANSWERED = (Verdict.NO_ENDPOINT, Verdict.UNREACHABLE)  # the route says why: nginx_unanswered
@@ -131,7 +131,7 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     if at:
         observed.append(Evidence(EvidenceKind.OBSERVED, f"server.listen = {at!r}",
                                  f"GET {url}"))
-    refuse = refuse_block(address or "ADDRESS:PORT", urlsplit(url).scheme == "https")
+    refuse = refuse_at(url, address or None, front)
     if route is None:
         decided = probed_invalid(obs, context, at, answer.label)
         hint = same_server_hint(context, at, address) if expected is None else ""

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from probe.diagnose.closed import is_closed
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.nginx_names import nginx_model
+from probe.diagnose.nginx_refuse import refused_default_fix
 from probe.diagnose.nginx_unanswered import (
     GATEWAY_CODES,
     block_at,
@@ -58,7 +59,10 @@ def no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                 f"so {where} takes it, and nginx answers it there without an application: "
                 f"{_step(last)}.")
         fix = (f"Add {host} to the server_name of {meant}: the default server "
-               f"({site.source}) answers it now ({last.decision} at {last.source}).")
+               f"({site.source}) answers it now ({last.decision} at {last.source})."
+               if obs.target.expected is not None else
+               # a URL to refuse has no block meant for it: the default server refuses
+               refused_default_fix(context, front, url, _address(obs), site, last))
         return _worded(diagnosis, said, fix, Cause.DEFAULT_SERVER, route.steps)
     said = (f" The configuration given: {host} goes to {where}, and nginx answers {path} "
             f"there without an application: {_step(last)}.")
@@ -213,8 +217,11 @@ def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     return diagnosis
 
 
+def _address(obs: Observation) -> str | None:
+    return obs.target.address or next((s.address for s in reversed(obs.samples)
+                                       if s.address), None)
+
+
 def url_route(obs: Observation, context: SweepContext, front: FrontConfig) -> PredictedRoute:
     """The route of the request that got no endpoint answer: the probe URL's, at its address."""
-    address = obs.target.address or next((s.address for s in reversed(obs.samples)
-                                          if s.address), None)
-    return front.route(obs.target.probe_url(context.manifest.probe.segment), address)
+    return front.route(obs.target.probe_url(context.manifest.probe.segment), _address(obs))

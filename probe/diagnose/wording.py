@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from probe.apache import names as apache_names
 from probe.apache.names import default_port
+from probe.diagnose.refuse_words import refuse_in_front
 from probe.endpoint_answer import EndpointAnswer
 from probe.errors import ErrorKind
 from probe.model import Candidate, Cause, Evidence, Liveness, Sample, Verdict
@@ -137,10 +138,8 @@ def not_refused(url: str, sample: Sample, statuses: Iterable[int]) -> Diagnosis:
             f"{url} must be refused but answered HTTP {status}{location(sample)}, which is not "
             f"one of the refusal statuses {sorted(statuses)}; no wsgi-probe endpoint answered."
         ),
-        fix=(
-            "Refuse this host name in Apache (a first catch-all VirtualHost that denies "
-            "all), or list the status under [refuse] statuses if it is a refusal."
-        ),
+        fix=f"{refuse_in_front(url, sample)}, or list the status under [refuse] statuses if "
+            f"it is a refusal.",
     )
 
 
