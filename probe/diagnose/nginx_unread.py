@@ -26,8 +26,9 @@ from probe.diagnose.discriminate import INVALID_HOST, key_of
 from probe.diagnose.fronts import listen, same_listen
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
+from probe.endpoint_answer import EndpointAnswer
 from probe.front import PredictedRoute
-from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation
+from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation, Sample
 
 
 def capital(claim: str) -> str:
@@ -159,7 +160,54 @@ def probed_invalid(obs: Observation, context: SweepContext, at: str | None,
             f"refused ({sample.error or 'HTTP ' + str(sample.status_code)}): the default "
             f"server refuses, so a server block claims the URL's host and proxies to this "
             f"application", sent)
+    if sample.status_code is None:
+        return None
+    host_got = _host_root(obs, context)
+    if host_got is None or not _differs(sample, host_got[1]):
+        return None
+    # The same path (the probe segment at /) under two names got two answers at one
+    # address: the URL's host does not reach the default server, a block claims it.
+    own, answer = host_got
+    got = (f"answered by {other.label or 'an application'} (server.listen "
+           f"{listen(other)!r})" if other is not None else
+           f"got HTTP {sample.status_code}{_location(sample)}, no endpoint answer")
+    return Cause.WRONG_UPSTREAM, Evidence(
+        EvidenceKind.PROBED, f"a name no server_name can match ({INVALID_HOST}) {got}, while "
+        f"{own} at the same address was answered by {answer.label or 'an application'} "
+        f"(server.listen {listen(answer)!r}): the default server does not take "
+        f"{urlsplit(own).hostname}, so a server block claims it", sent)
+
+
+def _location(sample: Sample) -> str:
+    return f" redirecting to {sample.location}" if sample.location else ""
+
+
+def _host_root(obs: Observation, context: SweepContext) -> tuple[str, EndpointAnswer] | None:
+    """The URL at / of ``obs``'s host, same scheme, port and address, that an application
+    answered (its probe path is the .invalid request's), with that answer."""
+    key, _ = key_of(obs)
+    host = (urlsplit(obs.target.url).hostname or "").lower()
+    for other in context.observations:
+        parts = urlsplit(other.target.url)
+        if (parts.hostname or "").lower() != host or (parts.path or "/") != "/" \
+                or key_of(other)[0] != key:
+            continue
+        answer = next((s.trusted_answer for s in reversed(other.samples) if s.trusted_answer),
+                      None)
+        if answer is not None:
+            return other.target.url, answer
     return None
+
+
+def _differs(invalid: Sample, answer: EndpointAnswer) -> bool:
+    """The .invalid request's answer is another than the host's own: none from an endpoint,
+    or another application's (told by where it listens, else its label)."""
+    other = invalid.trusted_answer
+    if other is None:
+        return True
+    if listen(other) and listen(answer):
+        return not same_listen(listen(other), listen(answer))
+    return bool(other.label and answer.label and other.label != answer.label)
 
 
 FULL_CONFIG = "--config with the whole configuration (nginx.conf, or 'nginx -T' output)"
