@@ -23,7 +23,12 @@ from urllib.parse import urlsplit
 from probe.diagnose.disagreement import through_nginx
 from probe.diagnose.fronts import listen, same_listen, server_header, software
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.nginx_fixes import gateway_words, no_params_step, upstream_words
+from probe.diagnose.nginx_fixes import (
+    gateway_words,
+    no_params_step,
+    rewritten_words,
+    upstream_words,
+)
 from probe.diagnose.nginx_member import backup_answered, listen_unknown, only_member
 from probe.diagnose.nginx_names import default_only, duplicate, name_first
 from probe.diagnose.nginx_pattern import claimed_fix, pattern_fix
@@ -210,7 +215,8 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                + (f"to {route.upstream}: {proxy}." if route.upstream else f"with {proxy}."))
         shadow = route.shadowed is not None and bool(route.shadowed.upstream)
         # the shadowing regular expression first (its fix is ^~), then a one-member group
-        member = (only_member(front, route, upstream, expected, who, at, target, own)
+        member = (rewritten_words(route, upstream, expected, who, target)
+                  or only_member(front, route, upstream, expected, who, at, target, own)
                   or backup_answered(route, upstream, expected, who, at, own)
                   or listen_unknown(route, upstream, expected, at, own)
                   if expected and upstream is not None and not shadow else None)

@@ -1,6 +1,8 @@
 """The why and the fix of ``wrong_upstream`` with the configuration read
 (:mod:`.nginx_causes`), at the line that decides, in that line's own terms:
 
+* a ``rewrite`` (in an ``if`` or not) sent the URL to another location: that rewrite line,
+  not the hand-over of the location it reached, which serves that location's own URLs;
 * a regular expression location took the URL from the prefix location that passes it to
   the right application: ``location ^~ PREFIX`` at the prefix's line (a ``^~`` longest prefix
   stops nginx's search of the regular expressions), both lines named;
@@ -158,6 +160,33 @@ def no_params_step(route: PredictedRoute | None) -> RouteStep | None:
     """The mount step of a uwsgi_pass with no uwsgi_param in force (probe.nginx.uwsgi_steps)."""
     step = route.step("mount") if route is not None else None
     return step if step is not None and NO_PARAMS in step.rule else None
+
+
+def rewritten_words(route: PredictedRoute, upstream: RouteStep, expected: str, who: str,
+                    target: str) -> Words | None:
+    """A rewrite line changed the path and the location searched again took it: the rewrite
+    (and the if it is in, named in its step) is what sends the URL to ``who``."""
+    mapping = [s for s in route.steps if s.stage == "mapping"]
+    rewrite = next((s for s in mapping if s.decision.startswith("rewrite to ")), None)
+    if rewrite is None:
+        return None
+    after = mapping[mapping.index(rewrite) + 1:]
+    reached = next((s for s in after if s.decision.startswith("location ")), None)
+    before = next((s for s in mapping[:mapping.index(rewrite)]
+                   if s.decision.startswith("location ")), None)
+    if reached is None or (before is not None and reached.source == before.source):
+        return None  # the rewrite stayed in its location (break): its hand-over decides
+    new = rewrite.decision.removeprefix("rewrite to ")
+    why = (f" Its path is rewritten first, by {rewrite.rule}: to {new}, "
+           f"which {reached.decision} ({reached.source}) takes and passes to {who} "
+           f"({upstream.source}).")
+    stay = (f" so that it stays in {before.decision} ({before.source})" if before is not None
+            else " so that the location of its own path takes it")
+    return Words(why, f"At {rewrite.source}, keep this URL out of that rewrite (its regular "
+                      f"expression, or the condition of the if it is in){stay}, or rewrite it "
+                      f"to a path whose location passes to {target}. The hand-over at "
+                      f"{upstream.source} serves {reached.decision}'s own URLs and stays as "
+                      f"it is.")
 
 
 def _no_params(status: int | None, bare: RouteStep, upstream: RouteStep | None) -> Words:

@@ -1,8 +1,8 @@
-"""The rewrite phase of one request, as the route follows it (:mod:`probe.nginx.route`): the
-``set`` lines of the server block, then of the location, in order, each value resolved
-from the request's own variables, the ``map`` blocks read and the ``set`` lines before it;
-and the first ``if`` whose block changes the route, decided when the request gives the
-variable its condition tests (:func:`probe.nginx.rewrites.holds`).
+"""The variables of one request on its way through the rewrite phase
+(:mod:`probe.nginx.phase_steps` runs the lines in order): each ``set`` value resolved from
+the request's own variables, the ``map`` blocks read and the ``set`` lines before it; and
+whether an ``if`` holds, decided when the request gives the variable its condition tests
+(:func:`probe.nginx.rewrites.holds`).
 
 A value this cannot decide (a cookie, a header, a ``set`` inside an undecided ``if``) is
 kept with the ``file:line`` of the ``set`` that makes it so, for the route to name.
@@ -33,30 +33,25 @@ def names(text: str) -> list[str]:
     return ["$" + (m.group(1) or m.group(2)) for m in _VARIABLE.finditer(text)]
 
 
-def apply_sets(sets: tuple[SetVar, ...], ifs: tuple[IfBlock, ...], maps: dict[str, Map],
-               before: Vars) -> Vars:
-    """``before`` after these ``set`` lines, in order."""
-    after = before.copy()
+def apply_set(s: SetVar, maps: dict[str, Map], vars_: Vars) -> None:
+    """One ``set`` line run: its variable known from here on, or said undecided."""
+    found = _value(s.value, maps, vars_)
+    if found is None:
+        why = "; ".join(vars_.unknown[n] for n in names(s.value) if n in vars_.unknown)
+        _forget(vars_, s.name, f"set {s.name} {s.value} at {s.where} names a value only "
+                               f"a request has" + (f" ({why})" if why else ""))
+        return
+    vars_.known[s.name] = found
+    vars_.unknown.pop(s.name, None)
+    vars_.by_set[s.name] = f"set {s.name} {s.value} at {s.where}"
+
+
+def forget_sets(block: IfBlock, sets: list[SetVar], vars_: Vars) -> None:
+    """The ``set`` lines of an ``if`` only a request decides: their variables unknown."""
     for s in sets:
-        block = next((b for b in ifs if b.where == s.inside), None)
-        condition = holds_for(block, after) if block is not None else True
-        if condition is False:
-            continue
-        if condition is None and block is not None:
-            _forget(after, s.name, f"set {s.name} {s.value} at {s.where} is inside "
-                                   f"{block.written()} at {block.where}, which only a request "
-                                   f"decides")
-            continue
-        found = _value(s.value, maps, after)
-        if found is None:
-            why = "; ".join(after.unknown[n] for n in names(s.value) if n in after.unknown)
-            _forget(after, s.name, f"set {s.name} {s.value} at {s.where} names a value only "
-                                   f"a request has" + (f" ({why})" if why else ""))
-            continue
-        after.known[s.name] = found
-        after.unknown.pop(s.name, None)
-        after.by_set[s.name] = f"set {s.name} {s.value} at {s.where}"
-    return after
+        _forget(vars_, s.name, f"set {s.name} {s.value} at {s.where} is inside "
+                               f"{block.written()} at {block.where}, which only a request "
+                               f"decides")
 
 
 def _forget(vars_: Vars, name: str, why: str) -> None:
@@ -95,14 +90,3 @@ class IfTaken:
         return (f"{self.block.written()} at {self.block.where} holds {what}: whether it "
                 f"applies only a request decides ({why}); the steps read are the route when "
                 f"it does not hold")
-
-
-def first_if(ifs: tuple[IfBlock, ...], vars_: Vars) -> IfTaken | None:
-    """The first ``if`` that changes the route (not only by ``set``) and holds, or may."""
-    for block in ifs:
-        if all(d.name == "set" for d in block.routing):
-            continue
-        condition = holds_for(block, vars_)
-        if condition is not False:
-            return IfTaken(block, condition)
-    return None

@@ -1,7 +1,20 @@
-"""The steps the rewrite phase adds to a route (:mod:`probe.nginx.route`): an ``if`` that
-holds or may (:mod:`probe.nginx.flow`), and the ``rewrite`` lines of a level
-(:func:`probe.nginx.rewrites.apply_rewrites`), each with its ``file:line``; what the lines
-read do not decide is said in :attr:`Trip.undecided`."""
+"""The steps the rewrite phase adds to a route (:mod:`probe.nginx.route`): a level's
+rewrite-module lines run as nginx runs them (ngx_http_rewrite_module), one after the other
+in configuration order:
+
+* ``set`` gives its variable (:mod:`probe.nginx.flow`);
+* ``rewrite`` on the current URI: no flag goes on to the next line, ``last`` and ``break``
+  stop the lines (``last``: in a location, the locations are searched again with the new
+  URI; ``break``: the request stays where it is), a redirect answers;
+* ``return`` answers, ``break`` stops the lines;
+* ``if (condition) { ... }``: when it holds, its own lines run where it stands and the lines
+  after it go on; in a location, the request takes the ``if``'s configuration from then
+  on: its own ``*_pass``, else its location's, and never the location's ``try_files``
+  (nginx does not inherit it into an ``if``). An ``if`` only a request decides is taken as
+  not holding, said in :attr:`Trip.undecided` with its line when it would change the route.
+
+Each step carries its ``file:line``; a line inside an ``if`` names the ``if`` too.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +22,12 @@ import dataclasses
 from dataclasses import dataclass
 
 from probe.front import FrontKind, Member, PredictedRoute, RouteStep, Shadowed
-from probe.nginx.flow import IfTaken, Vars
+from probe.nginx.flow import IfTaken, Vars, apply_set, forget_sets, holds_for
 from probe.nginx.model import APP_PASSES, Location, Server, parse_proxy_pass
 from probe.nginx.passes import source
-from probe.nginx.rewrites import Rewrite, apply_rewrites
+from probe.nginx.rewrites import OPS, if_block, rewrite_of, rewrite_once, set_var
+from probe.nginx.text import Directive
+from probe.nginx.variables import Map
 
 PASSES = (*APP_PASSES, "grpc_pass")
 
@@ -39,62 +54,115 @@ class Trip:
                               shadowed=self.shadow)
 
 
+@dataclass
+class LevelRun:
+    """How a level's rewrite-module lines leave the request."""
 
-def take_if(trip: Trip, taken: IfTaken,
-             loc: Location | None) -> tuple[bool, Location | None]:
-    """An ``if`` that holds, or may: (True, None) when its return ends the route (the
-    step added); (False, a copy of ``loc`` with its *_pass) when that takes the request;
-    else (False, None): the route goes on, saying what it depends on."""
-    said = taken.said(trip.vars)
-    if not taken.holds:
-        trip.undecided = trip.undecided or said
-        return False, None
-    routing = taken.block.routing
-    ret = next((d for d in routing if d.name == "return" and d.args), None)
-    if ret is not None:
-        trip.steps.append(RouteStep("mapping", f"return {' '.join(ret.args)}", said,
-                                    source(ret.where)))
-        return True, None
-    rewrite = next((d for d in routing if d.name == "rewrite"), None)
-    passing = next((d for d in routing if d.name in ("proxy_pass", *PASSES) and d.args),
-                   None)
-    if rewrite is not None:
-        trip.undecided = trip.undecided or (
-            f"{said}, and rewrite {' '.join(rewrite.args)} at {rewrite.where} in it "
-            f"changes the URI, which the route does not follow")
-    elif passing is not None and loc is not None:
-        trip.steps.append(RouteStep("mapping", taken.block.written(),
-                                    f"{said}: its {passing.name} takes the request",
-                                    source(taken.block.where)))
-        return False, dataclasses.replace(
-            loc, proxy_pass=parse_proxy_pass(passing.args[0], passing.where)
-            if passing.name == "proxy_pass" else None,
-            other_pass=None if passing.name == "proxy_pass" else passing)
-    return False, None
+    uri: str  # the URI nginx goes on with
+    rewritten: bool = False  # a rewrite line replaced the URI
+    flag: str = ""  # what stopped the lines: "last", "break"; "": they ran to the end
+    ended: bool = False  # a return or a redirect answered (its step added)
+    inside: Location | None = None  # the location as an if that holds configures it
 
 
+def run_level(trip: Trip, ops: tuple[Directive, ...], path: str, loc: Location | None,
+              maps: dict[str, Map]) -> LevelRun:
+    """The rewrite-module lines of a server block (``loc`` None) or of a location."""
+    run = LevelRun(path)
+    _lines(trip, ops, run, loc, maps, None)
+    return run
 
-def take_rewrites(trip: Trip, rewrites: tuple[Rewrite, ...], path: str) -> tuple[bool, str, str]:
-    """A level's rewrite lines on ``path``: (ended, the path nginx goes on with, the flag
-    of the last line applied). Ended: nginx answers a redirect (the step added). A URI
-    only the request decides leaves ``path`` as it was, said in ``trip.undecided``."""
-    done = apply_rewrites(rewrites, path, trip.vars.known)
+
+def _lines(trip: Trip, ops: tuple[Directive, ...], run: LevelRun, loc: Location | None,
+           maps: dict[str, Map], within: tuple[str, str] | None) -> bool:
+    """True when a line stops the rest (return, redirect, last, break). ``within``: the if
+    whose lines these are, as said, and its line."""
+    for d in ops:
+        if d.name == "set" and (var := set_var(d)) is not None:
+            apply_set(var, maps, trip.vars)
+        elif d.name == "break":
+            run.flag = "break"
+            return True
+        elif d.name == "return" and d.args:
+            code = d.args[0] if d.args[0].isdigit() else "302"
+            rule = within[0] if within else ("the server block returns before any location"
+                                             if loc is None else "the location returns")
+            trip.steps.append(RouteStep(
+                "mapping", f"return {' '.join(d.args)}" if within else f"return {code}", rule,
+                source(d.where)))
+            run.ended = True
+            return True
+        elif (d.name == "rewrite" and _rewrite(trip, d, run, within)) or (
+                d.name == "if" and d.block is not None and _if(trip, d, run, loc, maps)):
+            return True
+    return False
+
+
+def _rewrite(trip: Trip, d: Directive, run: LevelRun,
+             within: tuple[str, str] | None) -> bool:
+    rule = rewrite_of(d)
+    if rule is None:
+        return False
+    trip.vars.known["$uri"] = run.uri
+    done = rewrite_once(rule, run.uri, trip.vars.known)
     if done is None:
-        return False, path, ""
-    for rule, uri in done.applied:
-        trip.steps.append(RouteStep(
-            "mapping", f"rewrite to {uri}" if uri is not None else "rewrite",
-            f"{rule.written()} at {rule.where}: the path matches", source(rule.where)))
+        return False
+    said = (f"{rule.written()} at {rule.where}, inside the if at {within[1]}: the path "
+            f"matches, and {within[0]}" if within else
+            f"{rule.written()} at {rule.where}: the path matches")
     if done.redirect is not None:
-        trip.steps[-1] = dataclasses.replace(
-            trip.steps[-1], decision=f"return {done.redirect}",
-            rule=f"{trip.steps[-1].rule}, and nginx answers with a redirect")
-        return True, path, done.flag
+        trip.steps.append(RouteStep("mapping", f"return {done.redirect}",
+                                    f"{said}, and nginx answers with a redirect",
+                                    source(rule.where)))
+        run.ended = True
+        return True
+    trip.steps.append(RouteStep("mapping", f"rewrite to {done.uri}" if done.uri is not None
+                                else "rewrite", said, source(rule.where)))
     if done.uri is None:
-        rule = done.applied[-1][0]
         trip.undecided = trip.undecided or (
             f"{rule.written()} at {rule.where} matches the path and makes a URI of values only "
             f"a request has: the steps read are the route of the path as it was")
-        return False, path, done.flag
+        return True
+    run.uri, run.rewritten = done.uri, True
     trip.vars.known["$uri"] = done.uri
-    return False, done.uri, done.flag
+    if rule.flag in ("last", "break"):
+        run.flag = rule.flag
+        return True
+    return False
+
+
+def _if(trip: Trip, d: Directive, run: LevelRun, loc: Location | None,
+        maps: dict[str, Map]) -> bool:
+    block = if_block(d)
+    trip.vars.known["$uri"] = run.uri
+    condition = holds_for(block, trip.vars)
+    if condition is False:
+        return False
+    if condition is None:
+        sets = [s for c in d.children("set") if (s := set_var(c, d.where)) is not None]
+        forget_sets(block, sets, trip.vars)
+        if any(c.name != "set" for c in block.routing):
+            trip.undecided = trip.undecided or IfTaken(block, None).said(trip.vars)
+        return False
+    said = IfTaken(block, True).said(trip.vars)
+    if loc is not None:
+        run.inside = _configured(trip, d, loc, said)
+    return _lines(trip, tuple(c for c in d.block or () if c.name in OPS), run, loc, maps,
+                  (said, block.where))
+
+
+def _configured(trip: Trip, d: Directive, loc: Location, said: str) -> Location:
+    """The location as the configuration of its ``if`` makes it: the if's own *_pass, or
+    the location's (nginx merges it into the if), and no try_files (nginx does not)."""
+    plain = dataclasses.replace(loc, phase=dataclasses.replace(loc.phase, try_files=None))
+    passing = next((c for c in d.block or () if c.name in ("proxy_pass", *PASSES) and c.args),
+                   None)
+    if passing is None:
+        return plain
+    trip.steps.append(RouteStep("mapping", f"if ({' '.join(d.args)})",
+                                f"{said}: its {passing.name} takes the request",
+                                source(d.where)))
+    return dataclasses.replace(
+        plain, proxy_pass=parse_proxy_pass(passing.args[0], passing.where)
+        if passing.name == "proxy_pass" else None,
+        other_pass=None if passing.name == "proxy_pass" else passing)

@@ -1,5 +1,9 @@
 """The rewrite-phase and try_files directives of a server block or location, as the route
-needs them (ngx_http_rewrite_module, ngx_http_core_module ``try_files``):
+needs them (ngx_http_rewrite_module, ngx_http_core_module ``try_files``). nginx runs a
+level's rewrite-module lines (``set``, ``if``, ``rewrite``, ``return``, ``break``) one after
+the other in configuration order, an ``if``'s own lines where the ``if`` stands when it
+holds, so they are kept in that order (:attr:`Phase.ops`, run by
+:mod:`probe.nginx.phase_steps`):
 
 * ``set $x value;``: in configuration order, a server block's before the location is
   chosen, a location's after; the value may name other variables;
@@ -8,8 +12,8 @@ needs them (ngx_http_rewrite_module, ngx_http_core_module ``try_files``):
   a file test (``-f``, ``-d``, ``-e``, ``-x``) or another variable leaves it to the request;
   what the block holds that changes the route (``return``, ``rewrite``, a ``*_pass``, a
   ``set``) is kept with its line;
-* ``rewrite regex replacement [flag];``: applied in order to the path, ``$1``... from the
-  match (:func:`apply_rewrites`);
+* ``rewrite regex replacement [flag];``: applied to the current URI, ``$1``... from the
+  match (:func:`rewrite_once`);
 * ``try_files file ... fallback;``: the files are looked up on disk, which is not read
   here; the fallback is a named location (``@django``), ``=code``, or a URI.
 """
@@ -22,7 +26,7 @@ from dataclasses import dataclass
 from probe.nginx.text import Directive, pcre
 
 ROUTING = ("return", "rewrite", "proxy_pass", "uwsgi_pass", "fastcgi_pass", "scgi_pass",
-           "grpc_pass", "set", "try_files")
+           "grpc_pass", "set", "try_files", "break")
 _TESTS = ("-f", "!-f", "-d", "!-d", "-e", "!-e", "-x", "!-x")
 
 
@@ -51,20 +55,15 @@ class TryFiles:
     where: str
 
 
-def read_sets(block: Directive) -> tuple[SetVar, ...]:
-    found: list[SetVar] = []
-    for d in block.block or ():
-        if d.name == "set" and len(d.args) > 1:
-            found.append(SetVar(d.args[0], d.args[1], d.where))
-        elif d.name == "if":
-            found += [SetVar(s.args[0], s.args[1], s.where, d.where)
-                      for s in d.children("set") if len(s.args) > 1]
-    return tuple(found)
+OPS = ("set", "if", "rewrite", "return", "break")  # the rewrite module's, run in order
 
 
-def read_ifs(block: Directive) -> tuple[IfBlock, ...]:
-    return tuple(IfBlock(d.args, d.where, tuple(c for c in d.block or () if c.name in ROUTING))
-                 for d in block.children("if") if any(c.name in ROUTING for c in d.block or ()))
+def if_block(d: Directive) -> IfBlock:
+    return IfBlock(d.args, d.where, tuple(c for c in d.block or () if c.name in ROUTING))
+
+
+def set_var(d: Directive, inside: str | None = None) -> SetVar | None:
+    return SetVar(d.args[0], d.args[1], d.where, inside) if len(d.args) > 1 else None
 
 
 def read_try_files(block: Directive) -> TryFiles | None:
@@ -108,46 +107,35 @@ class Rewrite:
         return f"rewrite {self.regex} {self.replacement}" + (f" {self.flag}" if self.flag else "")
 
 
-def read_rewrites(block: Directive) -> tuple[Rewrite, ...]:
-    return tuple(Rewrite(d.args[0], d.args[1], d.args[2] if len(d.args) > 2 else "", d.where)
-                 for d in block.children("rewrite") if len(d.args) > 1)
+def rewrite_of(d: Directive) -> Rewrite | None:
+    return Rewrite(d.args[0], d.args[1], d.args[2] if len(d.args) > 2 else "", d.where) \
+        if len(d.args) > 1 else None
 
 
 @dataclass(frozen=True)
 class Rewritten:
-    """What a level's rewrite lines do to a path: each that matched, the URI it left (None:
-    a variable the request alone gives), and how nginx goes on."""
+    """What one rewrite line does to a URI that it matches."""
 
-    applied: tuple[tuple[Rewrite, str | None], ...]
-    uri: str | None  # the new path, without its query
-    flag: str  # the last one's: "" or "last" (search the location again), "break"...
+    uri: str | None  # the new path, without its query; None: a value only a request has
     redirect: int | None  # 301 or 302: nginx answers with a redirect, no application
 
 
-def apply_rewrites(rewrites: tuple[Rewrite, ...], path: str,
-                   known: dict[str, str]) -> Rewritten | None:
-    """ngx_http_rewrite_module: each line in order on the current URI; a match replaces it
-    ($1...$9 from the match), ``last``/``break`` stop the lines, a replacement starting
-    with ``http://``, ``https://`` or ``$scheme``, or ``redirect``/``permanent``, answers a
-    redirect."""
-    applied: list[tuple[Rewrite, str | None]] = []
-    uri: str | None = path
-    for r in rewrites:
-        regex = pcre(r.regex, False)
-        found = regex.search(uri) if regex is not None and uri is not None else None
-        if found is None:
-            continue
-        text = _captures(r.replacement, found)
-        for name in sorted(known, key=len, reverse=True):  # $host before $ho
-            text = text.replace("${" + name[1:] + "}", known[name]).replace(name, known[name])
-        external = r.replacement.startswith(("http://", "https://", "$scheme"))
-        uri = None if "$" in text else text.partition("?")[0]
-        applied.append((r, uri))
-        if external or r.flag in ("redirect", "permanent"):
-            return Rewritten(tuple(applied), uri, r.flag, 301 if r.flag == "permanent" else 302)
-        if r.flag in ("last", "break") or uri is None:
-            return Rewritten(tuple(applied), uri, r.flag, None)
-    return Rewritten(tuple(applied), uri, "", None) if applied else None
+def rewrite_once(r: Rewrite, uri: str, known: dict[str, str]) -> Rewritten | None:
+    """ngx_http_rewrite_module: a match replaces the URI ($1...$9 from the match); a
+    replacement starting with ``http://``, ``https://`` or ``$scheme``, or
+    ``redirect``/``permanent``, answers a redirect; None: the line does not match."""
+    regex = pcre(r.regex, False)
+    found = regex.search(uri) if regex is not None else None
+    if found is None:
+        return None
+    text = _captures(r.replacement, found)
+    for name in sorted(known, key=len, reverse=True):  # $host before $ho
+        text = text.replace("${" + name[1:] + "}", known[name]).replace(name, known[name])
+    new = None if "$" in text else text.partition("?")[0]
+    external = r.replacement.startswith(("http://", "https://", "$scheme"))
+    if external or r.flag in ("redirect", "permanent"):
+        return Rewritten(new, 301 if r.flag == "permanent" else 302)
+    return Rewritten(new, None)
 
 
 def _captures(replacement: str, found: re.Match[str]) -> str:
@@ -161,12 +149,9 @@ def _captures(replacement: str, found: re.Match[str]) -> str:
 class Phase:
     """A server block's or location's own lines of the rewrite phase, and try_files."""
 
-    sets: tuple[SetVar, ...] = ()
-    ifs: tuple[IfBlock, ...] = ()  # those holding a return, rewrite, *_pass or set
-    rewrites: tuple[Rewrite, ...] = ()
+    ops: tuple[Directive, ...] = ()  # set, if, rewrite, return, break: in order
     try_files: TryFiles | None = None
 
 
 def read_phase(block: Directive) -> Phase:
-    return Phase(read_sets(block), read_ifs(block), read_rewrites(block),
-                 read_try_files(block))
+    return Phase(tuple(d for d in block.block or () if d.name in OPS), read_try_files(block))

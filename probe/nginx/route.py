@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from probe.front import FrontKind, PredictedRoute, RouteStep
-from probe.nginx.flow import Vars, apply_sets, first_if
+from probe.nginx.flow import Vars
 from probe.nginx.flow import names as flow_names
 from probe.nginx.host_step import host_step
 from probe.nginx.model import Location, NginxModel, ProxyPass, Server
 from probe.nginx.passes import AT_REQUEST_TIME, Pass, pass_of, shadowed, source
-from probe.nginx.phase_steps import Trip, take_if, take_rewrites
+from probe.nginx.phase_steps import Trip, run_level
 from probe.nginx.rewrites import TryFiles
 from probe.nginx.select import choose_location, choose_server, normal_host
 from probe.nginx.unread import for_location, said
@@ -93,19 +93,12 @@ class NginxConfig:
     def _in_server(self, base: PredictedRoute, server: Server, path: str, url_host: str,
                    netloc: str) -> PredictedRoute:
         known = self._known(base.url, server, path, url_host, netloc)
-        trip = Trip(base, server, list(base.steps), apply_sets(
-            server.phase.sets, server.phase.ifs, self.model.maps, Vars(known)))
-        taken = first_if(server.phase.ifs, trip.vars)
-        if taken is not None and take_if(trip, taken, None)[0]:
+        trip = Trip(base, server, list(base.steps), Vars(known))
+        # the server block's rewrite lines, before any location is chosen
+        run = run_level(trip, server.phase.ops, path, None, self.model.maps)
+        if run.ended:
             return trip.end(refused=True)
-        ended, path, _ = take_rewrites(trip, server.phase.rewrites, path)
-        if ended:
-            return trip.end(refused=True)
-        if server.returns is not None:
-            trip.steps.append(RouteStep("mapping", f"return {server.returns.code}",
-                                        "the server block returns before any location",
-                                        source(server.returns.where)))
-            return trip.end(refused=True)
+        path = run.uri
         choice = choose_location(server, path)
         if choice.location is None:
             trip.steps.append(RouteStep("mapping", "no location", choice.rule,
@@ -122,31 +115,23 @@ class NginxConfig:
 
     def _in_location(self, trip: Trip, loc: Location, path: str,
                      depth: int = 0) -> PredictedRoute:
-        trip.vars = apply_sets(loc.phase.sets, loc.phase.ifs, self.model.maps, trip.vars)
-        taken = first_if(loc.phase.ifs, trip.vars)
-        ended, changed = take_if(trip, taken, loc) if taken is not None else (False, None)
-        if ended:
+        run = run_level(trip, loc.phase.ops, path, loc, self.model.maps)
+        if run.ended:
             return trip.end(refused=True)
-        loc = changed or loc
-        ended, rewritten, flag = take_rewrites(trip, loc.phase.rewrites, path)
-        if ended:
-            return trip.end(refused=True)
-        if rewritten != path and flag != "break" and depth < _MAX_REDIRECTS:
-            return self._search_again(trip, rewritten, f"the path rewritten to {rewritten}",
-                                      depth)
-        if rewritten != path and loc.proxy_pass is not None:
+        if run.rewritten and run.flag != "break" and depth < _MAX_REDIRECTS:
+            return self._search_again(trip, run.uri, f"the path rewritten to {run.uri}", depth)
+        # an if that holds: the request has its configuration (its *_pass, no try_files)
+        loc = run.inside or loc
+        if run.rewritten and loc.proxy_pass is not None:
             # after "rewrite ... break" nginx passes the whole new URI, whatever proxy_pass says
             loc = dataclasses.replace(loc, proxy_pass=dataclasses.replace(loc.proxy_pass,
                                                                           uri=None))
-        path = rewritten
-        if loc.returns is not None:
-            trip.steps.append(RouteStep("mapping", f"return {loc.returns.code}",
-                                        "the location returns", source(loc.returns.where)))
-            return trip.end(refused=True)
-        if loc.phase.try_files is not None and changed is None and depth < _MAX_REDIRECTS:
+        path = run.uri
+        if loc.phase.try_files is not None and depth < _MAX_REDIRECTS:
             return self._try_files(trip, loc, loc.phase.try_files, path, depth)
         handed = self._pass(trip, loc)
         if handed is None:
+            # nginx's static module: a file under the root, or 404 (files are not read here)
             return trip.end()
         # the hand-over step is the one a diagnosis quotes: it carries the assumption too
         trip.steps.append(handed.step if trip.via is None else dataclasses.replace(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .nginx import Nginx
-from .test_nginx_fidelity import Apps, _check, _run
+from .test_nginx_fidelity import Apps, _check, _observe, _run
 
 # the fixtures of that module, by name (the "as" form re-exports them)
 from .test_nginx_fidelity import apps as apps
@@ -81,3 +81,57 @@ def test_set_if_try_files_and_map(apps: Apps, nginx: list[Nginx], tmp_path: Path
     route = config.route("http://site.test/__probe__", f"127.0.0.1:{port}")
     named = [s for s in route.steps if s.decision == "location @django"]
     assert named and "assumes no file exists" in named[0].rule, route.steps
+
+
+REWRITE_IN_IF = """
+server { listen 127.0.0.1:@P@; server_name ~.;
+    if ($host = srv-last.test) { rewrite ^/s/(.*)$ /one/$1 last; }
+    if ($host = srv-break.test) { rewrite ^/s/(.*)$ /two/$1 break; }
+    if ($host = srv-on.test) { rewrite ^/s/(.*)$ /two/$1; }
+    rewrite ^/two/(.*)$ /one/$1;
+    location /one/ { proxy_pass http://127.0.0.1:@ONE@; }
+    location /two/ { proxy_pass http://127.0.0.1:@TWO@; }
+    location /s/ { proxy_pass http://127.0.0.1:@THREE@; }
+    location /l/ {
+        if ($host = last.test) { rewrite ^/l/(.*)$ /two/$1 last; }
+        if ($host = brk.test) { rewrite ^/l/(.*)$ /moved/$1 break; }
+        if ($host = on.test) { rewrite ^/l/(.*)$ /two/$1; }
+        if ($host = ret.test) { return 217; }
+        if ($uri ~ ^/two/) { set $hop 1; }
+        rewrite ^/two/(.*)$ /one/$1;
+        proxy_pass http://127.0.0.1:@THREE@;
+    }
+    location /t/ { root /nonexistent-wsgi-probe-root; try_files $uri @three;
+        if ($host = tf.test) { set $x 1; } }
+    location @three { proxy_pass http://127.0.0.1:@THREE@; }
+    location /tf-one/ { return 218; }
+}
+"""
+# who answers each (label, the path it received; a code: nginx's own answer)
+REWRITE_IN_IF_CASES = {
+    ("srv-last.test", "/s/__probe__"): ("one", "/one/__probe__"),
+    ("srv-break.test", "/s/__probe__"): ("two", "/two/__probe__"),
+    ("srv-on.test", "/s/__probe__"): ("one", "/one/__probe__"),
+    ("other.test", "/s/__probe__"): ("three", "/s/__probe__"),
+    ("last.test", "/l/__probe__"): ("two", "/two/__probe__"),
+    ("brk.test", "/l/__probe__"): ("three", "/moved/__probe__"),
+    ("on.test", "/l/__probe__"): ("one", "/one/__probe__"),
+    ("ret.test", "/l/__probe__"): ("217", ""),
+    ("other.test", "/l/__probe__"): ("three", "/l/__probe__"),
+    ("other.test", "/t/__probe__"): ("three", "/t/__probe__"),
+    ("tf.test", "/t/__probe__"): ("404", "")}
+
+
+def test_rewrite_inside_if_in_server_and_location(apps: Apps, nginx: list[Nginx],
+                                                   tmp_path: Path) -> None:
+    """nginx runs the rewrite module's lines of a level in order, an if's own lines where it
+    stands when it holds: last searches the locations again, break stops the lines (in a
+    location's if, with the if's configuration: its parent's proxy_pass), no flag goes on
+    to the next line."""
+    config, port = _run(REWRITE_IN_IF, apps, nginx, tmp_path)
+    for (host, path), (who, received) in REWRITE_IN_IF_CASES.items():
+        answer = _observe(port, host, path)
+        seen = (answer.json()["label"], answer.json()["request"]["path_info"]) \
+            if answer.status_code == 200 else (str(answer.status_code), "")
+        assert seen == (who, received), (host, path, seen)  # what this test stands on
+        _check(config, apps, port, host, path)
