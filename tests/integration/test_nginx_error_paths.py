@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .apache import free_port
 from .nginx import NGINX, TOKEN, Nginx
 from .test_nginx_fidelity import Apps, _run
 from .test_nginx_fidelity import apps as apps  # re-exported: pytest finds the fixture here
@@ -26,20 +27,20 @@ connect = "127.0.0.1:{port}"
 token_env = "WSGI_PROBE_TOKEN"
 samples = 2
 
-[instances.one]
-label = "one"
-urls = {one}
-
-[instances.two]
-label = "two"
-urls = {two}
+"""
+INSTANCE = """
+[instances.{label}]
+label = "{label}"
+urls = {urls}
 """
 
 
 def _sweep(tmp_path: Path, port: int, conf: Path, one: list[str],
            two: list[str]) -> dict[str, dict[str, Any]]:
     manifest = tmp_path / "manifest.toml"
-    manifest.write_text(MANIFEST.format(port=port, one=json.dumps(one), two=json.dumps(two)))
+    manifest.write_text(MANIFEST.format(port=port) + "".join(
+        INSTANCE.format(label=label, urls=json.dumps(urls))
+        for label, urls in (("one", one), ("two", two)) if urls))
     done = subprocess.run([sys.executable, "-m", "probe", "sweep", "-m", str(manifest),
                            "--format", "json", "--config", str(conf)], capture_output=True,
                           text=True, timeout=300, check=False,
@@ -101,3 +102,74 @@ def test_a_rewrite_in_an_if_is_the_line_fixed(apps: Apps, nginx: list[Nginx],
     assert (after[old]["verdict"], after[old]["observed"]["label"]) == ("ok", "two"), after[old]
     # the location the rewrite led to serves one as before (mounted at /: not this test's)
     assert after["http://one.test/a/"]["observed"]["label"] == "one"
+
+
+BACKUP = """
+upstream grp {
+    server @PRIMARY@;
+    server @BACKUP@ backup;
+}
+server { listen 127.0.0.1:@P@; server_name one.test;
+    proxy_set_header Host $host;
+    location / { proxy_pass http://grp; }
+    location /own/ { proxy_pass http://127.0.0.1:@ONE@; }
+}
+"""
+ONE_URLS = ["http://one.test/", "http://one.test/own/"]
+
+
+def test_a_live_primary_is_blamed_not_its_backup(apps: Apps, nginx: list[Nginx],
+                                                 tmp_path: Path) -> None:
+    """The primary (two's address) answers one's URL; the backup is one's own address and
+    answered nothing: the primary's line is the fix, and the backup is what to keep."""
+    two, one = f"127.0.0.1:{apps['two'].port}", f"127.0.0.1:{apps['one'].port}"
+    _, port = _run(BACKUP.replace("@PRIMARY@", two).replace("@BACKUP@", one), apps, nginx,
+                   tmp_path)
+    conf = nginx[0].conf
+    wrong = _sweep(tmp_path, port, conf, ONE_URLS, [])["http://one.test/"]
+    assert (wrong["verdict"], wrong["cause"]) == ("wrong_instance", "wrong_upstream"), wrong
+    assert wrong["observed"]["label"] == "two"
+    primary, backup = _line(conf, f"server {two};"), _line(conf, f"server {one} backup;")
+    text = wrong["explanation"]
+    assert f"The answering server.listen {two} is a member of upstream grp: 'server {two}' " \
+           f"at {conf}:{primary}; {one} ({conf}:{backup}) is backup only: nginx uses it when " \
+           f"the primary servers fail, and one answers its own URL http://one.test/own/ " \
+           f"there" in text, text
+    assert "a backup of upstream" not in text and "did not answer this request" not in text
+    assert wrong["fix"] == (f"At {conf}:{primary}, remove 'server {two}' (two's address) from "
+                            f"upstream grp, and at {conf}:{backup} drop 'backup' from 'server "
+                            f"{one}' so that nginx sends one's requests there."), wrong["fix"]
+    _apply(nginx[0], f"    server {two};\n    server {one} backup;", f"    server {one};")
+    after = _sweep(tmp_path, port, conf, ONE_URLS, [])["http://one.test/"]
+    assert (after["verdict"], after["observed"]["label"]) == ("ok", "one"), after
+
+
+def test_a_backup_answering_for_a_dead_primary_points_at_the_primary(
+        apps: Apps, nginx: list[Nginx], tmp_path: Path) -> None:
+    """Nothing listens at the primary: nginx's error log says so, the backup (two's
+    address) answered; the fix is the primary's address, and the backup stays."""
+    dead, two = f"127.0.0.1:{free_port()}", f"127.0.0.1:{apps['two'].port}"
+    one = f"127.0.0.1:{apps['one'].port}"
+    _, port = _run(BACKUP.replace("@PRIMARY@", dead).replace("@BACKUP@", two), apps, nginx,
+                   tmp_path)
+    conf = nginx[0].conf
+    wrong = _sweep(tmp_path, port, conf, ONE_URLS, [])["http://one.test/"]
+    assert (wrong["verdict"], wrong["cause"]) == ("wrong_instance", "wrong_upstream"), wrong
+    assert wrong["observed"]["label"] == "two"
+    primary, backup = _line(conf, f"server {dead};"), _line(conf, f"server {two} backup;")
+    assert f"The answering server.listen {two} is 'server {two}' at {conf}:{backup}, a backup " \
+           f"of upstream grp: nginx sends a request there only when the primary servers " \
+           f"fail, so 'server {dead}' ({conf}:{primary}) did not answer this request" \
+        in wrong["explanation"], wrong["explanation"]
+    fix = wrong["fix"]
+    assert fix.startswith(f"Make the primary of upstream grp answer: start one's application "
+                          f"server on 'server {dead}' ({conf}:{primary}), or correct that "
+                          f"address to where one listens (one answers its own URL "
+                          f"http://one.test/own/ on server.listen '{one}')"), fix
+    # what the words send the reader to read is there: nginx's own error log line
+    assert "connect() failed (111: Connection refused) while connecting to upstream" in \
+        nginx[0].error_log() and f'upstream: "http://{dead}/' in nginx[0].error_log()
+    assert "'(111: Connection refused)'" in fix
+    _apply(nginx[0], f"server {dead};", f"server {one};")
+    after = _sweep(tmp_path, port, conf, ONE_URLS, [])["http://one.test/"]
+    assert (after["verdict"], after["observed"]["label"]) == ("ok", "one"), after
