@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from probe.front import FrontKind, PredictedRoute, RouteStep
+from probe.nginx.error_pages import ErrorPage, for_code
 from probe.nginx.flow import Vars
 from probe.nginx.flow import names as flow_names
 from probe.nginx.host_step import host_step
@@ -131,8 +132,13 @@ class NginxConfig:
             return self._try_files(trip, loc, loc.phase.try_files, path, depth)
         handed = self._pass(trip, loc)
         if handed is None:
-            # nginx's static module: a file under the root, or 404 (files are not read here)
-            return trip.end()
+            # nginx's static module: a file under the root, or 404 (files are not read here),
+            # which an error_page may hand on (once: recursive_error_pages is off by default)
+            page = for_code(loc.error_pages, 404)
+            if page is None or (trip.via or "").startswith("error_page") \
+                    or depth >= _MAX_REDIRECTS:
+                return trip.end()
+            return self._error_page(trip, loc, page, path, depth)
         # the hand-over step is the one a diagnosis quotes: it carries the assumption too
         trip.steps.append(handed.step if trip.via is None else dataclasses.replace(
             handed.step, rule=f"{handed.step.rule} (in {loc.describe()}, reached by "
@@ -194,6 +200,31 @@ class NginxConfig:
                     f"internal redirect to {new}")
         return self._search_again(trip, new, f"{assumed}, an internal redirect to {new}",
                                   depth)
+
+    def _error_page(self, trip: Trip, loc: Location, page: ErrorPage, path: str,
+                    depth: int) -> PredictedRoute:
+        """A location serving files, none read here: the route is the one taken when the
+        file is missing and nginx's 404 goes where the error_page line says."""
+        assumed = (f"{page.written()} at {page.where}: the route assumes no file exists for "
+                   f"{path} under the root of {loc.describe()} (files on disk are not read "
+                   f"here); nginx's 404 then goes to {page.target}")
+        trip.via = (f"{page.written()} at {page.where} when no file exists for {path} under "
+                    f"the root: assumed, files on disk are not read")
+        if not page.target.startswith("@"):
+            new = page.target.partition("?")[0]
+            if "$" in new:
+                trip.undecided = trip.undecided or f"{assumed}, a URI the route does not follow"
+                return trip.end()
+            return self._search_again(trip, new, f"{assumed}, an internal redirect to {new}",
+                                      depth)
+        named = trip.server.named(page.target)
+        trip.steps.append(RouteStep("mapping", named.describe() if named else "no location",
+                                    assumed if named else f"{assumed}, which no location of "
+                                    f"the server block is named", source(
+                                        named.where if named else page.where)))
+        if named is None:
+            return trip.end(refused=True)
+        return self._in_location(trip, named, path, depth + 1)
 
     def _search_again(self, trip: Trip, path: str, why: str, depth: int) -> PredictedRoute:
         """An internal redirect (a rewritten path, a try_files URI): the location searched

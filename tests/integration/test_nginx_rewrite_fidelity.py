@@ -135,3 +135,37 @@ def test_rewrite_inside_if_in_server_and_location(apps: Apps, nginx: list[Nginx]
             if answer.status_code == 200 else (str(answer.status_code), "")
         assert seen == (who, received), (host, path, seen)  # what this test stands on
         _check(config, apps, port, host, path)
+
+
+ERROR_PAGES = """
+server { listen 127.0.0.1:@P@; server_name ~.;
+    root /nonexistent-wsgi-probe-root;
+    error_page 404 = @two;
+    location / { }
+    location /own/ { error_page 404 = @one; }
+    location /uri/ { error_page 404 = /three/__probe__; }
+    location /three/ { proxy_pass http://127.0.0.1:@THREE@; }
+    location /plain/ { error_page 500 = @one; }
+    location @one { proxy_pass http://127.0.0.1:@ONE@; }
+    location @two { proxy_pass http://127.0.0.1:@TWO@; }
+}
+"""
+ERROR_PAGE_CASES = {"/__probe__": "two", "/own/__probe__": "one", "/uri/__probe__": "three",
+                    "/plain/__probe__": "404"}
+
+
+def test_error_page_404_to_a_named_location_or_a_uri(apps: Apps, nginx: list[Nginx],
+                                                      tmp_path: Path) -> None:
+    """A location serving files (none under the root here) answers 404, and error_page takes
+    it on: to a named location, to a URI searched again; inherited from the server block
+    only by a location with no error_page of its own."""
+    config, port = _run(ERROR_PAGES, apps, nginx, tmp_path)
+    for path, who in ERROR_PAGE_CASES.items():
+        answer = _observe(port, "any.test", path)
+        seen = answer.json()["label"] if answer.status_code == 200 else str(answer.status_code)
+        assert seen == who, (path, seen)
+        _check(config, apps, port, "any.test", path)
+    route = config.route("http://any.test/own/__probe__", f"127.0.0.1:{port}")
+    named = [s for s in route.steps if s.decision == "location @one"]
+    assert named and named[0].rule.startswith("error_page 404 = @one at ") \
+        and "assumes no file exists" in named[0].rule, route.steps
