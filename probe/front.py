@@ -19,8 +19,8 @@ from typing import Protocol
 # it is named here too, where the configurations speak of it.
 from probe.model import FrontKind
 
-__all__ = ["Divergence", "FrontConfig", "FrontKind", "Member", "PredictedRoute", "RouteStep",
-           "Shadowed", "Source"]
+__all__ = ["Divergence", "Fallback", "FrontConfig", "FrontKind", "Member", "PredictedRoute",
+           "RouteStep", "Shadowed", "Source"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,18 @@ class Shadowed:
 
 
 @dataclass(frozen=True)
+class Fallback:
+    """nginx: where an ``error_page`` sends a request whose hand-over fails (nginx's own
+    502/503/504): only the answer shows whether this request went there."""
+
+    page: str  # as written: "error_page 502 503 = @fallback"
+    source: Source | None
+    location: str  # "location @fallback"
+    location_source: Source | None
+    upstream: str | None  # where that location passes, comma-separated; None: not decided
+
+
+@dataclass(frozen=True)
 class PredictedRoute:
     """Where the configuration sends one URL at one address, and what the application
     should then see; None in a field means the configuration does not decide it."""
@@ -97,6 +109,7 @@ class PredictedRoute:
     undecided: str | None = None  # why the model cannot follow the route past its steps
     members: tuple[Member, ...] = ()  # nginx: the upstream group's server lines
     shadowed: Shadowed | None = None  # nginx: a prefix location a regex location won over
+    fallbacks: tuple[Fallback, ...] = ()  # nginx: error_page lines for a failing hand-over
 
     def step(self, stage: str) -> RouteStep | None:
         return next((s for s in self.steps if s.stage == stage), None)

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from probe.diagnose.disagreement import through_nginx
 from probe.diagnose.fronts import listen, same_listen, server_header, software
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.nginx_fallback import fallback_answered, fallback_unknown
 from probe.diagnose.nginx_fixes import (
     gateway_words,
     no_params_step,
@@ -167,6 +168,16 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                           tuple(observed), probed=False, address=address, hint=hint)
     site, upstream = route.step("site"), route.step("upstream")
     members = upstreams(route)
+    fell = (fallback_answered(route, upstream, expected, who, at, own)
+            if expected and at else None)
+    if fell is not None:
+        # an error_page took the request from a failing hand-over: configured, not a reload
+        taken, page = fell
+        return dataclasses.replace(
+            diagnosis, cause=Cause.WRONG_UPSTREAM, candidates=(),
+            explanation=f"{head}{also}{taken.why}", fix=taken.fix,
+            evidence=(*observed, *_configured(site, upstream), Evidence(
+                EvidenceKind.CONFIGURED, page.page, str(page.source))))
     if at and members and not any(same_listen(at, m) for m in members):
         # Apache's candidates (the generic diagnosis's) never stand behind nginx
         return dataclasses.replace(
@@ -218,6 +229,7 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         member = (rewritten_words(route, upstream, expected, who, target)
                   or only_member(front, route, upstream, expected, who, at, target, own)
                   or backup_answered(route, upstream, expected, who, at, own)
+                  or fallback_unknown(route, upstream, expected, at)
                   or listen_unknown(route, upstream, expected, at, own)
                   if expected and upstream is not None and not shadow else None)
         words = (member or upstream_words(route, upstream, expected, who, at, target, own,

@@ -15,7 +15,7 @@ from probe.nginx.flow import Vars
 from probe.nginx.flow import names as flow_names
 from probe.nginx.host_step import host_step
 from probe.nginx.model import Location, NginxModel, ProxyPass, Server
-from probe.nginx.passes import AT_REQUEST_TIME, Pass, pass_of, shadowed, source
+from probe.nginx.passes import AT_REQUEST_TIME, Pass, fallbacks, pass_of, shadowed, source
 from probe.nginx.phase_steps import Trip, run_level
 from probe.nginx.rewrites import TryFiles
 from probe.nginx.select import choose_location, choose_server, normal_host
@@ -144,12 +144,13 @@ class NginxConfig:
             handed.step, rule=f"{handed.step.rule} (in {loc.describe()}, reached by "
                               f"{trip.via})"))
         proxy = handed.proxy
+        failing = fallbacks(self.model, trip.server, loc, trip.vars.known)
         if proxy is None:
             # uwsgi_pass: its mount and host steps (probe.nginx.uwsgi_steps); fastcgi_pass
             # and the others, and a proxy_pass decided at request time, have none
             trip.steps.extend(handed.after)
             return trip.end(upstream=handed.upstream, host_sent=handed.host,
-                            members=handed.members)
+                            members=handed.members, fallbacks=failing)
         sent = sent_path(loc, proxy, path)
         trip.steps.append(RouteStep("mount", sent, "proxy_pass with a URI part replaces "
                                     f"{loc.pattern} by {proxy.uri}" if proxy.uri is not None
@@ -157,7 +158,8 @@ class NginxConfig:
                                     source(proxy.where)))
         step, sent_host = host_step(loc, proxy, self.model.maps, trip.vars)
         trip.steps.append(step)
-        return trip.end(upstream=handed.upstream, host_sent=sent_host, members=handed.members)
+        return trip.end(upstream=handed.upstream, host_sent=sent_host, members=handed.members,
+                        fallbacks=failing)
 
     def _try_files(self, trip: Trip, loc: Location, tried: TryFiles, path: str,
                    depth: int) -> PredictedRoute:

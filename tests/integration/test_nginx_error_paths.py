@@ -173,3 +173,46 @@ def test_a_backup_answering_for_a_dead_primary_points_at_the_primary(
     _apply(nginx[0], f"server {dead};", f"server {one};")
     after = _sweep(tmp_path, port, conf, ONE_URLS, [])["http://one.test/"]
     assert (after["verdict"], after["observed"]["label"]) == ("ok", "one"), after
+
+
+FALLBACK = """
+server { listen 127.0.0.1:@P@; server_name one.test;
+    proxy_set_header Host $host;
+    location / {
+        proxy_pass http://@PRIMARY@;
+        error_page 502 503 = @fallback;
+    }
+    location @fallback { proxy_pass http://127.0.0.1:@TWO@; }
+    location /own/ { proxy_pass http://127.0.0.1:@ONE@; }
+}
+"""
+
+
+def test_an_error_page_fallback_answering_for_a_dead_hand_over(
+        apps: Apps, nginx: list[Nginx], tmp_path: Path) -> None:
+    """Nothing listens at the proxy_pass: nginx's 502 goes to @fallback (two), which
+    answers. The configuration does send it there: the error_page line is named, not a
+    reload, and the fix is the hand-over that failed."""
+    dead, one = f"127.0.0.1:{free_port()}", f"127.0.0.1:{apps['one'].port}"
+    two = f"127.0.0.1:{apps['two'].port}"
+    _, port = _run(FALLBACK.replace("@PRIMARY@", dead), apps, nginx, tmp_path)
+    conf = nginx[0].conf
+    wrong = _sweep(tmp_path, port, conf, ONE_URLS, [])["http://one.test/"]
+    assert (wrong["verdict"], wrong["observed"]["label"]) == ("wrong_instance", "two"), wrong
+    text, fix = wrong["explanation"], wrong["fix"]
+    assert "not running this configuration" not in text, text
+    page, named = _line(conf, "error_page 502 503"), _line(conf, "location @fallback")
+    passes = _line(conf, f"proxy_pass http://{dead};")
+    assert f"The answering server.listen {two} is where error_page 502 503 = @fallback at " \
+           f"{conf}:{page} sends the request: location @fallback ({conf}:{named}) passes to " \
+           f"{two}. nginx goes there only when the hand-over at {conf}:{passes} ({dead}) " \
+           f"fails with one of those codes" in text, text
+    assert fix.startswith(f"Make the hand-over at {conf}:{passes} answer: start one's "
+                          f"application server on {dead}, or correct that address to where "
+                          f"one listens (one answers its own URL http://one.test/own/ on "
+                          f"server.listen '{one}')"), fix
+    assert "connect() failed (111: Connection refused) while connecting to upstream" in \
+        nginx[0].error_log()
+    _apply(nginx[0], f"proxy_pass http://{dead};", f"proxy_pass http://{one};")
+    after = _sweep(tmp_path, port, conf, ONE_URLS, [])["http://one.test/"]
+    assert (after["verdict"], after["observed"]["label"]) == ("ok", "one"), after

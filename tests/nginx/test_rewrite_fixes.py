@@ -49,3 +49,40 @@ def test_a_rewrite_that_stays_in_its_location_leaves_the_hand_over_blamed(
     conf = tmp_path / "nginx.conf"
     assert found.fix is not None and found.fix.startswith(f"At {conf}:8, pass to gamma"), \
         found.fix
+
+
+FALLBACK = f"""    server {{ listen 127.0.0.1:18080; server_name alpha.test;
+        location / {{
+            proxy_pass http://{ALPHA};
+            error_page 502 503 = @fallback;
+        }}
+        location @fallback {{ proxy_pass http://{GAMMA}; }}
+    }}
+"""
+
+
+def test_an_error_page_fallback_that_answered_names_the_hand_over(tmp_path: Path) -> None:
+    config = _conf(tmp_path, FALLBACK)
+    wrong = _answer("http://alpha.test/", "alpha", "gamma", GAMMA, host="alpha.test")
+    found = _target(config, wrong, url="http://alpha.test/")
+    conf = tmp_path / "nginx.conf"
+    assert f"is where error_page 502 503 = @fallback at {conf}:6 sends the request: location " \
+           f"@fallback ({conf}:8) passes to {GAMMA}. nginx goes there only when the hand-over " \
+           f"at {conf}:5 ({ALPHA}) fails" in found.explanation, found.explanation
+    assert found.fix is not None and found.fix.startswith(
+        f"Make the hand-over at {conf}:5 answer: start alpha's application server on "
+        f"{ALPHA}"), found.fix
+    assert any(e.source == f"{conf}:6" for e in found.evidence), found.evidence
+
+
+def test_without_server_listen_the_fallback_is_not_ruled_out(tmp_path: Path) -> None:
+    """No server.listen: the hand-over or the fallback answered; the access log decides."""
+    config = _conf(tmp_path, FALLBACK)
+    wrong = _answer("http://alpha.test/", "alpha", "gamma", None, host="alpha.test")
+    found = _target(config, wrong, url="http://alpha.test/")
+    conf = tmp_path / "nginx.conf"
+    assert f"whether the hand-over at {conf}:5 ({ALPHA}) answered, or a fallback after it " \
+           f"failed, is not known: error_page 502 503 = @fallback at {conf}:6" \
+        in found.explanation, found.explanation
+    assert found.fix is not None and "$upstream_addr and $upstream_status" in found.fix, \
+        found.fix
