@@ -27,6 +27,9 @@ from probe.apache.model import Server, Site
 from probe.front import Source
 
 _LOCAL_NAMES = {"localhost": ("127.0.0.1", "::1")}
+NO_VHOST = "no_vhost"
+"""``by`` of the main server answering: no VirtualHost is written for the port at all (not a
+name that matched none: the fix is an address, never a ServerAlias)."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ class VhostChoice:
     server: Server
     rule: str
     source: Source | None
-    by: str  # "name", "default", "only" (see probe.front.RouteStep.by)
+    by: str  # "name", "default", "only", NO_VHOST (see probe.front.RouteStep.by)
     matched_by: MatchedBy | None  # None: the main server, or the only VirtualHost of the set
     address: Address | None  # the address set chosen; None: the main server
     candidates: tuple[Server, ...] = ()  # the address set, in configuration order
@@ -77,8 +80,14 @@ def select_vhost(site: Site, hostname: str, ip: str | None, port: int) -> VhostC
     if unknown is not None:
         return VhostChoice(site.main, "", None, "", None, None, undecided=unknown)
     if address is None:
+        named = next((d for d in reversed(site.config.directives)
+                      if d.key == "servername" and d.args), None)
+        who = f"ServerName {named.args[0]}" if named is not None else \
+            "it has no ServerName line of its own"
         return VhostChoice(site.main, f"no <VirtualHost> address matches port {port}: the "
-                           f"main server answers", None, "default", None, None)
+                           f"main server answers ({who})",
+                           Source(named.file, named.line) if named is not None else None,
+                           NO_VHOST, None, None)
     if len(servers) == 1:
         only = servers[0]
         return VhostChoice(only, f"{_opening(only)} is the only VirtualHost for {address}: "

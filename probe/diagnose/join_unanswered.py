@@ -22,7 +22,9 @@ from urllib.parse import urlsplit
 
 from probe.apache import alias_slash
 from probe.apache.group_placement import out_of_reach_fix
+from probe.apache.port_vhost import vhost_of
 from probe.apache.route import ApacheRoutes
+from probe.apache.vhost_select import NO_VHOST
 from probe.diagnose import redirected
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.join_embedded import embedded_500
@@ -111,6 +113,10 @@ def _no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                 f"endpoint must answer from that script.")
         return dataclasses.replace(diagnosis, explanation=diagnosis.explanation + said,
                                    evidence=(*diagnosis.evidence, *_configured(route.steps)))
+    site_step = route.step("site")
+    if site_step is not None and site_step.by == NO_VHOST and \
+            isinstance(config.front, ApacheRoutes):
+        return _no_vhost(obs, diagnosis, context, config.front, route, site_step, script)
     found = None
     if script is not None and config.divergence is not None:
         found = config.divergence(route, script, None)
@@ -143,6 +149,45 @@ def _no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                 *cited)
     return dataclasses.replace(diagnosis, cause=cause, explanation=explanation, fix=fix,
                                evidence=evidence)
+
+
+def _no_vhost(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
+              front: ApacheRoutes, route: PredictedRoute, site_step: RouteStep,
+              script: str | None) -> Diagnosis:
+    """No VirtualHost is written for the request's port, so the main server answered: the
+    fix is the port of the expected instance's VirtualHost, not a name (a ServerAlias added
+    to a VirtualHost of another port never reaches this one)."""
+    path = urlsplit(obs.target.url).path or "/"
+    expected = obs.target.expected or "the expected instance"
+    instance = context.manifest.instances.get(obs.target.expected or "")
+    port = (route.address or "").rpartition(":")[2] or str(urlsplit(route.url).port or "")
+    own = vhost_of(front.site, front.site.vhosts, script,
+                   instance.process_group if instance is not None else None)
+    where = f" ({site_step.source})" if site_step.source is not None else ""
+    explanation = (f"{diagnosis.explanation} The configuration given does not route {path} "
+                   f"to {expected}'s WSGI script: {site_step.rule}{where}, and it runs no "
+                   f"WSGI application of {expected} there.")
+    cited: list[Evidence] = []
+    if own is None:
+        fix = (f"Write a <VirtualHost *:{port}> for {expected} (its WSGI lines inside), or "
+               f"send the URL to the port of the VirtualHost that runs it: no VirtualHost of "
+               f"the configuration is written for port {port}, and none of them is told "
+               f"{expected}'s by its script or daemon group.")
+    else:
+        at = Source(own.server.file, own.server.line)
+        on = ", ".join(str(p) for p in own.ports) or "every port"
+        explanation += (f" {expected}'s VirtualHost is {own.opening} ({at}), with "
+                        f"{own.why} ({own.where}): it is written for port {on}, the URL uses "
+                        f"port {port}.")
+        fix = (f"At {at}, write <VirtualHost *:{port}> instead of {own.opening} if that "
+               f"VirtualHost is meant for port {port} (or add *:{port} to that line for "
+               f"both ports); else send the URL to port {on}, where it is written.")
+        cited = [Evidence(EvidenceKind.CONFIGURED, f"{own.opening}: {expected}'s "
+                          f"VirtualHost", str(at)),
+                 Evidence(EvidenceKind.CONFIGURED, own.why, str(own.where))]
+    return dataclasses.replace(diagnosis, cause=None, explanation=explanation, fix=fix,
+                               evidence=(*diagnosis.evidence, *_configured(route.steps),
+                                         *cited))
 
 
 def _slash_fix(front: ApacheRoutes, step: RouteStep) -> str | None:
