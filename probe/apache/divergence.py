@@ -177,6 +177,10 @@ def _site(site: Site, choice: VhostChoice, site_step: RouteStep, hostname: str, 
     meant = RouteStep("site", owners[0].describe(), f"{_opening(owners[0])} runs "
                       f"{script}", Source(owners[0].file, owners[0].line)) if owners else None
     cause = "vhost_fallback" if site_step.by == "default" else None
+    if site_step.by == "name" and owners and choice.candidates[0] is owners[0]:
+        # The site meant claims no name: it answers as the first of the set, and the chosen
+        # one's name line takes the request from it.
+        cause = "vhost_shadowed"
     return Divergence("site", site_step, meant, cause), None
 
 

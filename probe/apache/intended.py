@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from probe.apache.hostnames import name_matches
 from probe.apache.model import Server, Site, WsgiApp
 from probe.apache.names import mount_matches
+from probe.apache.port_vhost import vhost_of
 from probe.apache.vhost_select import select_vhost
 from probe.front import PredictedRoute
 
@@ -50,6 +51,15 @@ def intended_script(site: Site, route: PredictedRoute, hostname: str, ip: str | 
         apps = _apps(site, away, path, route)
         narrowed = "the application the configuration mounts for this URL in a VirtualHost "\
                    "that claims the name on another address"
+    if not apps and group is not None:
+        # A site that claims no name (it answers as the first of the set) is still told by
+        # the daemon group its WSGI lines use.
+        own = vhost_of(site, [v for v in choice.candidates if v is not choice.server],
+                       None, group)
+        apps = _apps(site, [own.server], path, route) if own is not None else []
+        narrowed = (f"the application mounted for this URL in the VirtualHost of the "
+                    f"address that uses daemon group {group!r} (the manifest's "
+                    f"process_group; {own.why} at {own.where})") if own is not None else ""
     if group is not None and any(a.process_group == group for a in apps):
         apps = [a for a in apps if a.process_group == group]
         narrowed = f"the application the configuration mounts for this URL in daemon " \

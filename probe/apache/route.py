@@ -44,7 +44,7 @@ from probe.apache.proxy import (
 )
 from probe.apache.sections import deciding_directive
 from probe.apache.site_fix import SiteFix, site_fix
-from probe.apache.vhost_select import select_vhost
+from probe.apache.vhost_select import select_vhost, without_line
 from probe.front import Divergence, FrontKind, PredictedRoute, RouteStep, Source
 from probe.manifest import is_ip
 
@@ -94,6 +94,17 @@ class ApacheRoutes:
         hostname, ip, port = _where(route.url, route.address)
         return site_fix(self.site, select_vhost(self.site, hostname, ip, port), url,
                         expected, group, meant)
+
+    def without_line(self, url: str, address: str | None, line: Source) -> RouteStep | None:
+        """The VirtualHost that would take ``url`` at ``address`` were the names written
+        on ``line`` gone, as a site step (its opening line)."""
+        hostname, ip, port = _where(url, address)
+        server = without_line(self.site, hostname, ip, port, line)
+        if server is None:
+            return None
+        return RouteStep("site", server.describe(), f"<VirtualHost "
+                         f"{' '.join(str(a) for a in server.addresses)}>",
+                         Source(server.file, server.line))
 
     def proxy_meant(self, route: PredictedRoute,
                     reaches: Callable[[str], bool]) -> RouteStep | None:

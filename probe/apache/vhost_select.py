@@ -112,6 +112,28 @@ def select_vhost(site: Site, hostname: str, ip: str | None, port: int) -> VhostC
                        address, servers)
 
 
+def without_line(site: Site, hostname: str, ip: str | None, port: int,
+                 line: Source) -> Server | None:
+    """The server that would answer the request if the names written on ``line`` (a
+    ServerName or ServerAlias line) were gone; None when the address set is not known."""
+    address, servers, unknown = address_set(site.vhosts, ip, port)
+    if unknown is not None or address is None:
+        return None
+    if len(servers) == 1:
+        return servers[0]
+    for server in servers:
+        gone = [d for d in server.directives if d.key in ("servername", "serveralias")
+                and (d.file, d.line) == (line.file, line.line)]
+        name = server.server_name
+        if any(d.key == "servername" for d in gone):
+            name = None
+        dropped = {a.lower() for d in gone if d.key == "serveralias" for a in d.args}
+        aliases = tuple(a for a in server.aliases if a.lower() not in dropped)
+        if name_matches(name, aliases, hostname) is not None:
+            return server
+    return servers[0]
+
+
 def _passed_over(site: Site, address: Address, port: int) -> str:
     """The wildcard-address VirtualHosts of the port httpd never considers for a connection
     to an IP that has VirtualHosts of its own (the most specific address wins first)."""

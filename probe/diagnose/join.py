@@ -154,7 +154,12 @@ def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         return _add(diagnosis, words.predicted_no_step(route), _configured(route.steps))
     host = (urlsplit(obs.target.url).hostname or "").lower()
     lint = _lint(route, found, config)
-    explained = words.config_cause(obs, diagnosis, route, found, host, lint)
+    kept = None
+    if found.stage == "site" and found.step.by == "name" and found.cause == "vhost_shadowed":
+        from probe.diagnose.join_kept import kept as kept_by
+
+        kept = kept_by(context, config.front, route, found.step)
+    explained = words.config_cause(obs, diagnosis, route, found, host, lint, kept)
     if chosen:
         explained = dataclasses.replace(
             explained, explanation=f"{explained.explanation} The intended application: "

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from probe.apache.names import catch_all_vhost as catch_all_at
 from probe.apache.tls_setup import plain_request_fix
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.join_kept import Kept
+from probe.diagnose.join_kept import words as kept_words
 from probe.diagnose.wording import Diagnosis, catch_all_vhost
 from probe.front import Divergence, PredictedRoute, RouteStep
 from probe.model import Evidence, EvidenceKind, Observation
@@ -63,8 +65,10 @@ def predicted_no_step(route: PredictedRoute) -> str:
 
 
 def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
-                 found: Divergence, host: str, lint: Sequence[tuple[str, str, str]]) -> Diagnosis:
-    """The explanation and fix once the configuration is known to be the cause."""
+                 found: Divergence, host: str, lint: Sequence[tuple[str, str, str]],
+                 kept: Kept | None = None) -> Diagnosis:
+    """The explanation and fix once the configuration is known to be the cause; ``kept``:
+    the working URLs the name line that took the URL serves (Apache)."""
     url = obs.target.url
     expected = obs.target.expected or "no instance"
     path = urlsplit(url).path or "/"
@@ -91,9 +95,7 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         elif leaves.by == "default":
             fix = f"Add 'ServerAlias {host}' inside {other}; and {catch_all}"
         else:
-            fix = (f"At {leaves.source}, stop claiming {host}: narrow that name or wildcard, "
-                   f"or remove the forgotten VirtualHost it belongs to, so that {other} "
-                   f"gets it.")
+            fix = _stop_claiming(leaves, host, other, kept)
     elif found.stage == "mapping":
         why = (f"The route leaves the intended one before the WSGI mounts: {leaves.rule} "
                f"({leaves.source}), {leaves.decision}.")
@@ -113,6 +115,23 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     told = "".join(f" probe lint reports {code} at {where}: {message}."
                    for code, where, message in lint)
     return dataclasses.replace(diagnosis, explanation=f"{first} {why}{told}", fix=fix)
+
+
+def _stop_claiming(leaves: RouteStep, host: str, other: str, kept: Kept | None) -> str:
+    """Narrow the name line that took the URL; remove its VirtualHost only where no working
+    URL of the sweep reaches it (it is then no forgotten copy)."""
+    if kept is None or not kept.served:
+        return (f"At {leaves.source}, stop claiming {host}: narrow that name or wildcard, or "
+                f"remove the forgotten VirtualHost it belongs to, so that {other} gets it.")
+    if not kept.through:
+        return (f"At {leaves.source}, stop claiming {host}: narrow that name or wildcard, so "
+                f"that {other} gets it (the VirtualHost it belongs to serves other URLs of "
+                f"this sweep: keep it).")
+    names = " ".join(kept.hosts)
+    return (f"At {leaves.source}, stop claiming {host}: write the names that VirtualHost "
+            f"is meant to answer instead (ServerAlias {names}; and any other name of that line it "
+            f"must keep), so that {other} gets it. "
+            f"{kept_words(kept, leaves.decision)}")
 
 
 def _elsewhere(route: PredictedRoute, leaves: RouteStep, meant: RouteStep, host: str,

@@ -125,3 +125,90 @@ def test_a_port_no_virtualhost_is_written_for_gets_the_vhost_moved_to_it(
     again = _sweep(_keystone_manifest(tmp_path, fixed.port, admin_again), "127.0.0.1",
                    fixed.conf_path)
     assert [v for _, v in _verdicts(again)] == ["ok", "ok"], again
+
+
+def test_a_name_taken_from_a_site_that_claims_none_is_shadowed_and_fixed(
+        apache: ApacheFactory, tmp_path: Path) -> None:
+    """The ServerAlias once proposed for the admin port, applied: the public site (no
+    ServerName, the first of its port) loses its URL to the admin one."""
+    admin = free_port()
+    aliased = KEYSTONE.replace("    WSGIProcessGroup keystone-admin\n",
+                               "    ServerAlias keystone.example.com\n"
+                               "    WSGIProcessGroup keystone-admin\n")
+    server = apache(aliased, extra={"ADMIN": str(admin)})
+    manifest = _keystone_manifest(tmp_path, server.port, admin)
+    found = target(_sweep(manifest, "127.0.0.1", server.conf_path),
+                   f"http://keystone.example.com:{server.port}/")
+    assert (found["verdict"], found["cause"]) == ("wrong_instance", "vhost_shadowed"), found
+    alias = line_of(server.conf_path, "ServerAlias keystone.example.com")
+    assert found["fix"].startswith(f"At {alias}, stop claiming keystone.example.com"), \
+        found["fix"]
+    public = line_of(server.conf_path, "<VirtualHost")  # the first: keystone-public's
+    assert public in found["explanation"], found["explanation"]
+    _, text = _line(server, found["fix"])
+    assert text.strip() == "ServerAlias keystone.example.com", text
+    admin_again = free_port()
+    fixed = apache(aliased.replace("    ServerAlias keystone.example.com\n", ""),
+                   extra={"ADMIN": str(admin_again)})
+    again = _sweep(_keystone_manifest(tmp_path, fixed.port, admin_again), "127.0.0.1",
+                   fixed.conf_path)
+    assert _verdicts(again)[0] == (f"http://keystone.example.com:{fixed.port}/", "ok"), again
+
+
+# A CKAN image's vhosts: the pycsw VirtualHost copied from CKAN's, both with ServerAlias *;
+# CKAN's own wildcard takes csw, and also gives CKAN a name no other line does. Each in its
+# own daemon group here, so that the sub interpreters of one child do not share
+# DJANGO_SETTINGS_MODULE (another finding, not this test's).
+CKAN = """\
+<VirtualHost 0.0.0.0:@PORT@>
+    ServerName ckan
+    ServerAlias *
+    WSGIDaemonProcess ckan processes=1 threads=4 python-path=@SITES@
+    WSGIScriptAlias / @SITES@/project-1/wsgi.py process-group=ckan
+</VirtualHost>
+
+<VirtualHost 0.0.0.0:@PORT@>
+    ServerName csw
+    ServerAlias *
+    WSGIDaemonProcess pycsw processes=1 threads=4 python-path=@SITES@
+    WSGIScriptAlias / @SITES@/project-2/wsgi.py process-group=pycsw
+</VirtualHost>
+"""
+
+CKAN_MANIFEST = """\
+[instances.ckan]
+label = "project-1"
+settings = "mysite.settings"
+urls = ["http://ckan/", "http://ckan.example.org/"]
+
+[instances.pycsw]
+label = "project-2"
+settings = "mysite.settings_two"
+urls = ["http://csw/"]
+"""
+
+
+def test_a_wildcard_an_ok_url_needs_is_narrowed_to_its_names_not_removed(
+        apache: ApacheFactory, tmp_path: Path) -> None:
+    server = apache(CKAN)
+    manifest = tmp_path / "ckan.toml"
+    manifest.write_text(CKAN_MANIFEST, encoding="utf-8")
+    report = _sweep(manifest, server.connect, server.conf_path)
+    assert [v for _, v in _verdicts(report)].count("ok") == 2, _verdicts(report)
+    found = target(report, "http://csw/")
+    assert (found["verdict"], found["cause"]) == ("wrong_instance", "vhost_shadowed"), found
+    assert "remove" not in found["fix"], found["fix"]
+    number, text = _line(server, found["fix"])
+    assert text.strip() == "ServerAlias *", text
+    assert "http://ckan.example.org/ (answered by its own instance in this sweep) reaches " \
+        in found["fix"], found["fix"]
+    csw = line_of(server.conf_path, "ServerName csw")
+    assert f"Without that line <VirtualHost 0.0.0.0:{server.port}> (csw) " \
+           f"at {server.conf_path}:{int(csw.rpartition(':')[2]) - 1} would take it" \
+        in found["fix"], found["fix"]
+    names = re.search(r"\(ServerAlias ([^;]+);", found["fix"])
+    assert names is not None and names.group(1) == "ckan.example.org", found["fix"]
+    fixed = apache(_nth(CKAN, server, number, "    ServerAlias *\n",
+                        f"    ServerAlias {names.group(1)}\n", rendered_as="ServerAlias *"))
+    again = _sweep(manifest, fixed.connect, fixed.conf_path)
+    assert [v for _, v in _verdicts(again)] == ["ok", "ok", "ok"], again

@@ -1,0 +1,82 @@
+"""What a name line that shadows another site also does for the URLs that work: before the
+configuration join says "stop claiming that name", it looks at the URLs of the sweep that
+their own instance answered and reach the same VirtualHost (Apache). One that reaches it only
+through that line (a ``ServerAlias *`` that also gives ``ckan.example.org`` to the CKAN site)
+would go to another VirtualHost once the line is narrowed; one that reaches it at all means
+the VirtualHost is no forgotten copy to remove.
+
+A tester removed a wildcard as told and broke an ``ok`` URL; the nginx side says the same of
+a default server in :mod:`probe.diagnose.nginx_names`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from probe.apache.route import ApacheRoutes
+from probe.diagnose.identify import SweepContext
+from probe.front import FrontConfig, PredictedRoute, RouteStep
+
+
+@dataclass(frozen=True)
+class Kept:
+    """The working URLs of the sweep the shadowing VirtualHost serves."""
+
+    through: tuple[tuple[str, RouteStep | None], ...]
+    """(url, the site that would take it were the line gone) for each URL that reaches the
+    VirtualHost only through the line."""
+    served: bool  # some working URL reaches the VirtualHost at all
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((urlsplit(u).hostname or "").lower()
+                                   for u, _ in self.through))
+
+
+def kept(context: SweepContext, front: FrontConfig, route: PredictedRoute,
+         line: RouteStep) -> Kept | None:
+    """What narrowing ``line`` (the name line that took ``route``) would do to the URLs its
+    own instance answered; None where the front cannot say (not Apache's model)."""
+    if not isinstance(front, ApacheRoutes) or line.source is None:
+        return None
+    through: list[tuple[str, RouteStep | None]] = []
+    served = False
+    for url, address in _own_answered(context):
+        other = front.route(url, address)
+        site = other.step("site")
+        if other.undecided is not None or site is None or site.decision != route.site:
+            continue
+        served = True
+        if site.source == line.source:
+            through.append((url, front.without_line(url, address, line.source)))
+    return Kept(tuple(through), served)
+
+
+def words(found: Kept, site: str) -> str:
+    """The sentence before the rest of the fix: which URLs the line keeps, and where they
+    would go without it."""
+    if not found.through:
+        return ""
+    urls = ", ".join(u for u, _ in found.through)
+    nexts = {str(n.source): n for _, n in found.through if n is not None}
+    elsewhere = "; ".join(n.decision if where in n.decision else f"{n.decision} ({where})"
+                          for where, n in nexts.items())
+    one = len(found.through) == 1
+    went = (f" Without that line {elsewhere} would take {'it' if one else 'them'}."
+            if elsewhere and site not in {n.decision for n in nexts.values()} else "")
+    return (f"{urls} ({'answered' if one else 'each answered'} by its own instance in this "
+            f"sweep) reach{'es' if one else ''} {site} only through that line.{went}")
+
+
+def _own_answered(context: SweepContext) -> Iterator[tuple[str, str | None]]:
+    """(url, address) of each URL its own instance answered."""
+    for obs in context.observations:
+        expected = obs.target.expected
+        answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer),
+                      None)
+        if expected is None or answer is None or context.identify(answer, expected) != expected:
+            continue
+        yield obs.target.url, obs.target.address or next(
+            (s.address for s in obs.samples if s.address), None)
