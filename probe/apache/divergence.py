@@ -24,9 +24,19 @@ from probe.apache.hostnames import name_matches
 from probe.apache.mapping import map_path, source
 from probe.apache.model import Server, Site
 from probe.apache.names import catch_all_vhost, mount_matches
+from probe.apache.sections import per_directory
 from probe.apache.tls_setup import tls_of, tls_only
 from probe.apache.vhost_select import VhostChoice, name_directive, select_vhost
 from probe.front import Divergence, PredictedRoute, RouteStep, Source
+
+OWN_SECTION = "own_section"
+"""``by`` of a group step whose line sits in a section that applies to the route's
+application only: the line itself is the fix."""
+
+
+MAIN_SCOPE = "main_scope"
+"""``by`` of a group step whose line is written outside every VirtualHost (and applies to
+other applications too): a section written beside it would apply to every VirtualHost."""
 
 
 def divergence(site: Site, route: PredictedRoute, hostname: str, ip: str | None, port: int,
@@ -49,7 +59,10 @@ def divergence(site: Site, route: PredictedRoute, hostname: str, ip: str | None,
                                    meant_tls=None if tls is not None or meant_at is None
                                    else tls_only(meant_at, hostname))
     mapping = route.step("mapping") or route.step("proxy")
-    if mapping is not None and mapping.source is not None:
+    if mapping is not None and mapping.source is not None and \
+            not _same(route.script_file, script):
+        # An Alias to the script meant (mounted by a handler) is the way there, not a detour:
+        # what leaves the route comes after it.
         return Divergence("mapping", mapping, None, "url_mapping")
     mount = route.step("mount")
     if mount is None:
@@ -90,8 +103,30 @@ def _group_meant(site: Site, server: Server, group: str, chosen: Source) -> Rout
     if daemon is None:
         return None
     top = any((d.file, d.line) == (chosen.file, chosen.line) for d in server.directives)
+    by = "server" if top else OWN_SECTION if _own_section(site, server, chosen) else \
+        MAIN_SCOPE if not server.is_main and _in_main(site, chosen) else "section"
     return RouteStep("process_group", group, f"WSGIDaemonProcess {group}",
-                     source(daemon.directive), by="server" if top else "section")
+                     source(daemon.directive), by=by)
+
+
+def _in_main(site: Site, chosen: Source) -> bool:
+    """Whether the line at ``chosen`` is written outside every VirtualHost."""
+    main = [d for d in site.config.directives if d.key != "virtualhost"]
+    return any((d.file, d.line) == (chosen.file, chosen.line)
+               for d in (*main, *(d for d, _ in per_directory(main))))
+
+
+def _own_section(site: Site, server: Server, chosen: Source) -> bool:
+    """Whether the line at ``chosen`` sits in a per-directory section that applies to no
+    application of the configuration but the route's (a ``<Location>`` written for its
+    mount): changing the group there changes no other site."""
+    main = tuple(d for d in site.config.directives if d.key != "virtualhost")
+    found = next((s for scope in (main, server.directives) for d, s in per_directory(scope)
+                  if (d.file, d.line) == (chosen.file, chosen.line)), None)
+    if found is None:
+        return False
+    runs = {os.path.realpath(a.target) for a in site.apps if found.applies(a.target, a.mount)}
+    return len(runs) <= 1
 
 
 def hidden_group(site: Site, server: Server, group: str) -> RouteStep | None:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from probe.apache.divergence import MAIN_SCOPE, OWN_SECTION
 from probe.apache.names import catch_all_vhost as catch_all_at
 from probe.apache.tls_setup import plain_request_fix
 from probe.diagnose.identify import SweepContext
@@ -111,7 +112,8 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         else:
             fix = f"Give {expected} a mount for {path} before the one at {leaves.source}."
     else:
-        why, fix = _process_group(found, expected, route.step("mount"))
+        why, fix = _process_group(found, expected, route.step("mount"), route.site,
+                                  route.script_name)
     told = "".join(f" probe lint reports {code} at {where}: {message}."
                    for code, where, message in lint)
     return dataclasses.replace(diagnosis, explanation=f"{first} {why}{told}", fix=fix)
@@ -186,15 +188,15 @@ def _tls_vhost(went: str, host: str, meant: RouteStep, tls: Sequence[str]) -> st
                       "</VirtualHost>"])
 
 
-def _process_group(found: Divergence, expected: str,
-                   mount_step: RouteStep | None) -> tuple[str, str]:
+def _process_group(found: Divergence, expected: str, mount_step: RouteStep | None,
+                   site: str | None, mount_url: str | None = None) -> tuple[str, str]:
     """Why and fix at the daemon process group: a directive applies too broadly, or none
     applies (written for another place, or hidden in a section httpd never reads)."""
     leaves, meant = found.step, found.meant
     first = "The route leaves the intended one at the daemon process group: "
     if found.cause == "process_group_scope" and meant is not None:
-        return f"{first}{leaves.rule} ({leaves.source}).", _scope_fix(leaves, meant,
-                                                                       expected, mount_step)
+        return f"{first}{leaves.rule} ({leaves.source}).", _scope_fix(
+            leaves, meant, expected, mount_step, site, mount_url)
     if found.cause != "daemon_group_unused" or meant is None:
         return (f"{first}{leaves.rule} ({leaves.source})."), (
             f"At {leaves.source}, make the process group apply only where meant (a "
@@ -215,9 +217,10 @@ def _process_group(found: Divergence, expected: str,
 
 
 def _scope_fix(leaves: RouteStep, meant: RouteStep, expected: str,
-               mount: RouteStep | None) -> str:
+               mount: RouteStep | None, site: str | None, mount_url: str | None) -> str:
     """A group line that gives the wrong group: named with the group meant (its
-    WSGIDaemonProcess line), and the option that fits where the line sits."""
+    WSGIDaemonProcess line), and the option that fits where the line sits; ``site`` is the
+    route's VirtualHost, described with its opening line."""
     group = meant.decision
     on_mount = (f"process-group={group} on the mount of {expected}"
                 + (f" ({mount.source})" if mount is not None and mount.source else ""))
@@ -226,9 +229,21 @@ def _scope_fix(leaves: RouteStep, meant: RouteStep, expected: str,
         return (f"At {leaves.source}, name the group meant for {expected}: WSGIProcessGroup "
                 f"{group} ({defined}); the line applies to its whole VirtualHost. Or put "
                 f"{on_mount}.")
-    return (f"At {leaves.source}, make the process group apply only where meant: a "
-            f"<Location> for the mount of {expected} with WSGIProcessGroup {group} "
-            f"({defined}), listed after the broader section, or {on_mount}.")
+    if meant.by == OWN_SECTION:
+        return (f"At {leaves.source}, name the group meant for {expected}: WSGIProcessGroup "
+                f"{group} ({defined}); the section that line is written in applies to no "
+                f"other application of the configuration.")
+    if meant.by != MAIN_SCOPE or site is None or not site.startswith("<VirtualHost"):
+        return (f"At {leaves.source}, make the process group apply only where meant: a "
+                f"<Location> for the mount of {expected} with WSGIProcessGroup {group} "
+                f"({defined}), listed after the broader section, or {on_mount}.")
+    # The line sits above the VirtualHost (server scope): a <Location> written beside it
+    # would apply to every VirtualHost, and take the other sites into the group too.
+    where = f"<Location {mount_url or '/'}>"
+    return (f"Inside {site}, for the mount of {expected}, add {where} with WSGIProcessGroup "
+            f"{group} ({defined}), or put {on_mount}: not at the scope of {leaves.source}, "
+            f"where it would apply to every VirtualHost:\n    {where}\n        "
+            f"WSGIProcessGroup {group}\n    </Location>")
 
 
 def _summary(route: PredictedRoute) -> str:

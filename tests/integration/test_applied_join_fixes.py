@@ -212,3 +212,142 @@ def test_a_wildcard_an_ok_url_needs_is_narrowed_to_its_names_not_removed(
                         f"    ServerAlias {names.group(1)}\n", rendered_as="ServerAlias *"))
     again = _sweep(manifest, fixed.connect, fixed.conf_path)
     assert [v for _, v in _verdicts(again)] == ["ok", "ok", "ok"], again
+
+
+# quattor's keystone profile: server-scope Alias + <Location> per path, the admin one cloned
+# from the public one and its WSGIProcessGroup left unchanged.
+QUATTOR = """\
+LoadModule alias_module /usr/lib/apache2/modules/mod_alias.so
+Listen 127.0.0.1:@ADMIN@
+
+<VirtualHost *:@PORT@>
+    WSGIProcessGroup keystone-public
+    WSGIApplicationGroup %{GLOBAL}
+    WSGIDaemonProcess keystone-public processes=1 threads=4 python-path=@SITES@
+    WSGIScriptAlias / @SITES@/project-1/wsgi.py
+</VirtualHost>
+
+<VirtualHost *:@ADMIN@>
+    WSGIProcessGroup keystone-admin
+    WSGIApplicationGroup %{GLOBAL}
+    WSGIDaemonProcess keystone-admin processes=1 threads=4 python-path=@SITES@
+    WSGIScriptAlias / @SITES@/project-2/wsgi.py
+</VirtualHost>
+
+Alias /identity @SITES@/project-1/wsgi.py
+Alias /identity_admin @SITES@/project-2/wsgi.py
+
+<Location /identity>
+    SetHandler wsgi-script
+    Options +ExecCGI
+    WSGIProcessGroup keystone-public
+    WSGIApplicationGroup %{GLOBAL}
+</Location>
+
+<Location /identity_admin>
+    SetHandler wsgi-script
+    Options +ExecCGI
+    WSGIProcessGroup keystone-public
+    WSGIApplicationGroup %{GLOBAL}
+</Location>
+"""
+
+
+def test_an_alias_to_the_sites_own_script_blames_the_group_line_after_it(
+        apache: ApacheFactory, tmp_path: Path) -> None:
+    admin = free_port()
+    server = apache(QUATTOR, extra={"ADMIN": str(admin)})
+    manifest = tmp_path / "quattor.toml"
+
+    def write(public: int, admin: int) -> Path:
+        manifest.write_text(f"""\
+[instances.keystone-public]
+label = "project-1"
+settings = "mysite.settings"
+process_group = "keystone-public"
+urls = ["http://keystone.example.com:{public}/", "http://keystone.example.com:{public}/identity/"]
+
+[instances.keystone-admin]
+label = "project-2"
+settings = "mysite.settings_two"
+process_group = "keystone-admin"
+urls = ["http://keystone.example.com:{admin}/",
+        "http://keystone.example.com:{public}/identity_admin/"]
+""", encoding="utf-8")
+        return manifest
+
+    url = f"http://keystone.example.com:{server.port}/identity_admin/"
+    found = target(_sweep(write(server.port, admin), "127.0.0.1", server.conf_path), url)
+    assert (found["verdict"], found["cause"]) == ("wrong_instance", "process_group_scope"), \
+        found
+    assert "keep /identity_admin/ out" not in found["fix"], found["fix"]
+    number, text = _line(server, found["fix"])
+    assert text.strip() == "WSGIProcessGroup keystone-public", text
+    lines = server.conf_path.read_text(encoding="utf-8").splitlines()
+    assert lines[number - 4].startswith("<Location /identity_admin>"), lines[number - 4]
+    assert "name the group meant for keystone-admin: WSGIProcessGroup keystone-admin" \
+        in found["fix"], found["fix"]
+    admin_again = free_port()
+    fixed = apache(_nth(QUATTOR, server, number, "    WSGIProcessGroup keystone-public\n",
+                        "    WSGIProcessGroup keystone-admin\n",
+                        rendered_as="WSGIProcessGroup keystone-public"),
+                   extra={"ADMIN": str(admin_again)})
+    again = _sweep(write(fixed.port, admin_again), "127.0.0.1", fixed.conf_path)
+    assert [v for _, v in _verdicts(again)] == ["ok"] * 4, _verdicts(again)
+
+
+# An ognLogbook vhost: server-scope WSGIProcessGroup; a second site added later with its own
+# WSGIDaemonProcess and no WSGIProcessGroup of its own.
+OGN = """\
+WSGIApplicationGroup %{GLOBAL}
+WSGIDaemonProcess ognLogbook processes=1 threads=4 python-path=@SITES@
+WSGIProcessGroup ognLogbook
+
+<VirtualHost *:@PORT@>
+    ServerName logbook.example.com
+    ServerAlias www.ognlogbook.example.com
+    WSGIScriptAlias / @SITES@/project-1/wsgi.py
+</VirtualHost>
+
+<VirtualHost *:@PORT@>
+    ServerName tracker.example.com
+    WSGIDaemonProcess tracker processes=1 threads=4 python-path=@SITES@
+    WSGIScriptAlias / @SITES@/project-2/wsgi.py
+</VirtualHost>
+"""
+
+OGN_MANIFEST = """\
+[instances.logbook]
+label = "project-1"
+settings = "mysite.settings"
+process_group = "ognLogbook"
+urls = ["http://logbook.example.com/", "http://www.ognlogbook.example.com/"]
+
+[instances.tracker]
+label = "project-2"
+settings = "mysite.settings_two"
+process_group = "tracker"
+urls = ["http://tracker.example.com/"]
+"""
+
+
+def test_a_server_scope_group_is_narrowed_inside_the_sites_virtualhost(
+        apache: ApacheFactory, tmp_path: Path) -> None:
+    server = apache(OGN)
+    manifest = tmp_path / "ogn.toml"
+    manifest.write_text(OGN_MANIFEST, encoding="utf-8")
+    found = target(_sweep(manifest, server.connect, server.conf_path),
+                   "http://tracker.example.com/")
+    assert (found["verdict"], found["cause"]) == ("wrong_instance", "process_group_scope"), \
+        found
+    opening = line_of(server.conf_path, "ServerName tracker.example.com")
+    vhost = f"{server.conf_path}:{int(opening.rpartition(':')[2]) - 1}"
+    assert found["fix"].startswith(f"Inside <VirtualHost *:{server.port}> "
+                                   f"(tracker.example.com) at {vhost}, "), found["fix"]
+    block = re.search(r"\n(    <Location />\n.*\n    </Location>)$", found["fix"])
+    assert block is not None, found["fix"]
+    applied = OGN.replace("    ServerName tracker.example.com\n",
+                          f"    ServerName tracker.example.com\n{block.group(1)}\n")
+    fixed = apache(applied)
+    again = _sweep(manifest, fixed.connect, fixed.conf_path)
+    assert [v for _, v in _verdicts(again)] == ["ok"] * 3, _verdicts(again)
