@@ -351,3 +351,18 @@ def test_a_server_scope_group_is_narrowed_inside_the_sites_virtualhost(
     fixed = apache(applied)
     again = _sweep(manifest, fixed.connect, fixed.conf_path)
     assert [v for _, v in _verdicts(again)] == ["ok"] * 3, _verdicts(again)
+
+
+def test_a_wildcard_of_a_later_site_names_the_first_one_it_shadows(
+        apache: ApacheFactory, tmp_path: Path) -> None:
+    """The CKAN vhosts with CKAN's wildcard removed (as the old fix said): csw's wildcard now
+    takes ckan.example.org from CKAN's site, which answers it only as the first of the port."""
+    narrowed = CKAN.replace("    ServerName ckan\n    ServerAlias *\n", "    ServerName ckan\n")
+    server = apache(narrowed)
+    manifest = tmp_path / "ckan.toml"
+    manifest.write_text(CKAN_MANIFEST, encoding="utf-8")
+    found = target(_sweep(manifest, server.connect, server.conf_path),
+                   "http://ckan.example.org/")
+    assert (found["verdict"], found["cause"]) == ("wrong_instance", "vhost_shadowed"), found
+    _, text = _line(server, found["fix"])
+    assert text.strip() == "ServerAlias *", text
