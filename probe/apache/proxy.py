@@ -14,9 +14,11 @@
   ``BalancerMember`` lines.
 
 ``ProxyPreserveHost`` is a per-directory setting (:func:`preserve_host`): the server's line
-(the VirtualHost's, else the main server's), then the ``<Location>``/``<LocationMatch>``
-sections that match the path, merged in order (the main server's, then the VirtualHost's):
-the last one written wins.
+(the VirtualHost's, else the main server's), then the ``<Proxy>``/``<ProxyMatch>`` sections
+that match the backend URL (:mod:`probe.apache.proxy_sections`: httpd merges them for a
+proxied request), then the ``<Location>``/``<LocationMatch>`` sections that match the path,
+each kind merged in order (the main server's, then the VirtualHost's): the last one written
+wins.
 
 Checked against apache2 2.4 with ``ProxyPass /`` before ``ProxyPass /b/`` (``/`` takes
 ``/b/x``), ``<Location /b/>`` before ``<Location />`` (``/``'s ProxyPass takes ``/b/x``),
@@ -37,6 +39,8 @@ from urllib.parse import urlsplit
 from probe.apache.config import Directive
 from probe.apache.model import Server, Site
 from probe.apache.names import alias_match_length
+from probe.apache.proxy_sections import SECTION_KEYS as PROXY_SECTION_KEYS
+from probe.apache.proxy_sections import proxy_sections, section_matches
 from probe.front import Member, RouteStep, Source
 
 _PASS_KEYS = ("proxypass", "proxypassmatch")
@@ -97,9 +101,8 @@ def rules(site: Site, server: Server) -> tuple[list[ProxyRule], list[ProxyRule]]
     # the main server's sections merge first, the VirtualHost's after (they win)
     for scope in scopes:
         for section in (d for d in scope if d.key in _SECTION_KEYS and d.args):
-            regex = section.key == "locationmatch" or section.args[0] == "~"
             pattern = section.args[-1]
-            sections += [ProxyRule(d, pattern, d.args[0], regex, section)
+            sections += [ProxyRule(d, pattern, d.args[0], location_regex(section), section)
                          for d in section.body() if d.key in _PASS_KEYS and len(d.args) == 1]
     return sections, direct
 
@@ -125,22 +128,52 @@ class HostSetting:
         return self.directive.arg(0).lower() == "on"
 
 
-def preserve_host(site: Site, server: Server, path: str) -> HostSetting | None:
+def preserve_host(site: Site, server: Server, path: str,
+                  backend: str | None = None) -> HostSetting | None:
     """The ``ProxyPreserveHost`` in force for ``path`` in ``server`` (None: none written, so
-    Off): the last of the server's own (the VirtualHost's, else the main server's) and of the
-    ``<Location>``/``<LocationMatch>`` sections that match ``path``, in httpd's merge order
-    (the main server's sections, then the VirtualHost's)."""
+    Off): the last of the server's own (the VirtualHost's, else the main server's), of the
+    ``<Proxy>``/``<ProxyMatch>`` sections that match ``backend`` (the URL the request is
+    passed to; None: those sections not read) and of the ``<Location>``/``<LocationMatch>``
+    sections that match ``path``, in httpd's merge order (the main server's sections, then
+    the VirtualHost's)."""
+    found, sections = host_lines(site, server)
+    for setting in sections:
+        section = setting.section
+        if section is None:
+            continue
+        if section.key in PROXY_SECTION_KEYS:
+            if backend is not None and section_matches(section, backend):
+                found = setting
+        elif location_matches(section, path):
+            found = setting
+    return found
+
+
+def host_lines(site: Site, server: Server) -> tuple[HostSetting | None, list[HostSetting]]:
+    """The server's own ``ProxyPreserveHost`` (the VirtualHost's, else the main server's) and
+    the last one of each section holding one, in the order httpd merges them: the
+    ``<Proxy>`` sections (``proxy_walk``), then the ``<Location>`` sections (walked again
+    after it), each the main server's first."""
     main = _main(site)
     own = _last(server.directives, "proxypreservehost") or _last(main, "proxypreservehost")
-    found = None if own is None else HostSetting(own, None)
-    for scope in [main] if server.is_main else [main, server.directives]:
-        for section in (d for d in scope if d.key in _SECTION_KEYS and d.args):
-            regex = section.key == "locationmatch" or section.args[0] == "~"
-            written = _last(section.body(), "proxypreservehost")
-            if written is not None and \
-                    ProxyRule(section, section.args[-1], "", regex, section).matches(path):
-                found = HostSetting(written, section)
-    return found
+    scopes = [main] if server.is_main else [main, server.directives]
+    locations = [d for scope in scopes for d in scope if d.key in _SECTION_KEYS and d.args]
+    found = []
+    for section in (*proxy_sections(scopes), *locations):
+        written = _last(section.body(), "proxypreservehost")
+        if written is not None:
+            found.append(HostSetting(written, section))
+    return (None if own is None else HostSetting(own, None)), found
+
+
+def location_regex(section: Directive) -> bool:
+    return section.key == "locationmatch" or section.args[0] == "~"
+
+
+def location_matches(section: Directive, path: str) -> bool:
+    """Whether a ``<Location>``/``<LocationMatch>`` section matches ``path``."""
+    return ProxyRule(section, section.args[-1], "", location_regex(section),
+                     section).matches(path)
 
 
 def taken_by(site: Site, server: Server, path: str) -> ProxyRule | None:
