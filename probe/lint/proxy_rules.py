@@ -5,8 +5,11 @@
   ``<Location>`` sections a later one for a broader path overrides it (httpd merges the
   sections in order, the last one's ``ProxyPass`` wins);
 * ``proxy_host`` (warning): a ``ProxyPass`` to an HTTP backend where no ``ProxyPreserveHost
-  On`` is in force: the application receives the backend's ``host:port`` as Host, so
-  ``ALLOWED_HOSTS`` and the links it builds are wrong;
+  On`` is in force for a path it takes (:mod:`probe.apache.proxy_host`: the server's line,
+  a ``<Proxy>`` for the backend, a ``<Location>`` for the path; the finding names the line
+  in force): the application receives the backend's ``host:port`` as Host, so
+  ``ALLOWED_HOSTS`` and the links it builds are wrong; a note when sections that may match
+  only some of its paths (a ``ProxyPassMatch``, a ``<LocationMatch>``) leave it undecided;
 * ``proxy_strips`` (warning): a ``ProxyPass`` that takes a sub-path and passes the rest
   without it (``/b/`` to ``http://app/``): the application believes it is mounted at ``/``
   unless it is told its prefix.
@@ -19,7 +22,8 @@ from __future__ import annotations
 
 from probe.apache.model import Server, Site
 from probe.apache.names import alias_match_length
-from probe.apache.proxy import ProxyRule, rules
+from probe.apache.proxy import HostSetting, ProxyRule, rules
+from probe.apache.proxy_host import PathHost, rule_host
 from probe.lint.findings import ConfigFinding, Severity
 
 _HTTP = ("http://", "https://", "balancer://")
@@ -77,26 +81,65 @@ def _order(sections: list[ProxyRule], direct: list[ProxyRule],
 
 
 def _host(site: Site, server: Server, own: list[ProxyRule]) -> list[ConfigFinding]:
-    main = [d for d in site.config.directives if d.key == "proxypreservehost"]
-    local = [d for d in server.directives if d.key == "proxypreservehost"] \
-        if not server.is_main else []
-    chosen = local or main
-    setting = chosen[-1] if chosen else None
-    if setting is not None and setting.arg(0).lower() == "on":
-        return []
-    passes = [r for r in own if r.target.lower().startswith(_HTTP)]
-    if not passes:
-        return []
-    first = passes[0]
-    said = (f"'ProxyPreserveHost {setting.arg(0)}' at {setting.where}" if setting is not None
-            else "no ProxyPreserveHost On in this server")
-    where = server.describe()
-    return [ConfigFinding(
-        "proxy_host", Severity.WARNING, first.directive.file, first.directive.line,
-        f"{first.written()} passes requests to an application with {said}: mod_proxy sends "
-        f"the backend's host:port as Host, not the name the client asked for (Django's "
-        f"ALLOWED_HOSTS refuses it, its links name the backend)",
-        f"add 'ProxyPreserveHost On' in {where}")]
+    found: list[ConfigFinding] = []
+    told: set[int] = set()  # a setting's line is named once, at the first rule it holds for
+    for rule in (r for r in own if r.target.lower().startswith(_HTTP)):
+        host = rule_host(site, server, rule)
+        off = next((d for d in host.decided if not d.on), None)
+        if off is not None and (not host.undecided or not rule.regex):
+            key = id(off.setting.directive) if off.setting is not None else 0
+            if key not in told:
+                told.add(key)
+                found.append(_not_preserved(server, rule, off))
+        elif host.undecided:
+            found.append(_undecided(rule, host.decided[0] if host.decided else None,
+                                    host.undecided))
+    return found
+
+
+def _setting(setting: HostSetting) -> str:
+    section = setting.section
+    inside = "" if section is None else \
+        f", inside <{section.name} {' '.join(section.args)}> at {section.where},"
+    return f"'ProxyPreserveHost {setting.directive.arg(0)}' at {setting.directive.where}{inside}"
+
+
+def _not_preserved(server: Server, rule: ProxyRule, off: PathHost) -> ConfigFinding:
+    paths = f"every path matching {off.path}" if rule.regex else off.path
+    if off.setting is None:
+        said = (f"no ProxyPreserveHost is written for {paths} (none in {server.describe()}, "
+                f"the main server, a <Proxy> for its backend or a <Location> for it)")
+        fix = f"add 'ProxyPreserveHost On' in {server.describe()}"
+    else:
+        said = (f"{_setting(off.setting)} is the setting in force for {paths} (the last "
+                f"that matches in httpd's merge order: the server's line, then <Proxy> "
+                f"sections, then <Location> sections)")
+        inherited = off.setting.section is None and not server.is_main and not any(
+            d is off.setting.directive for d in server.directives)
+        fix = (f"add 'ProxyPreserveHost On' in {server.describe()}" if inherited else
+               f"at {off.setting.directive.where}, write 'ProxyPreserveHost On'")
+    return ConfigFinding(
+        "proxy_host", Severity.WARNING, rule.directive.file, rule.directive.line,
+        f"{rule.written()} passes {paths} to an application and {said}: mod_proxy sends the "
+        f"backend's host:port as Host, not the name the client asked for (Django's "
+        f"ALLOWED_HOSTS refuses it, its links name the backend)", fix)
+
+
+def _undecided(rule: ProxyRule, decided: PathHost | None,
+               maybe: tuple[HostSetting, ...]) -> ConfigFinding:
+    base = "no ProxyPreserveHost (Off)" if decided is None or decided.setting is None \
+        else _setting(decided.setting).rstrip(",")
+    where = f"matching {rule.pattern}" if rule.regex else f"below {rule.pattern}"
+    others = "; ".join(_setting(s).rstrip(",") for s in maybe)
+    return ConfigFinding(
+        "proxy_host", Severity.NOTE, rule.directive.file, rule.directive.line,
+        f"{rule.written()} passes paths {where} to an application with {base} in force; for "
+        f"those of them that a section also matches, {others} holds instead: which of these "
+        f"paths the application is requested at is not in the configuration, so whether it "
+        f"receives the client's Host there is not decided",
+        "request a URL this rule takes that the section matches, through this server, and "
+        "read the Host the application received (the endpoint's request.host; probe sweep "
+        "--config on that URL names the line in force)")
 
 
 def _strips(rule: ProxyRule) -> ConfigFinding:

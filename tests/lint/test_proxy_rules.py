@@ -6,6 +6,9 @@ import textwrap
 
 from probe.apache.config import parse_text
 from probe.apache.model import build_site
+from probe.apache.proxy import rules
+from probe.apache.proxy_host import backend_url
+from probe.lint.findings import ConfigFinding, Severity
 from probe.lint.proxy_rules import proxy_rules
 
 
@@ -63,3 +66,166 @@ def test_no_preserved_host_and_a_stripped_prefix() -> None:
             ProxyPass "/" "http://127.0.0.1:8101/"
         </VirtualHost>
     """) == [("proxy_host", 4), ("proxy_strips", 4)]
+
+
+def host_findings(text: str) -> list[ConfigFinding]:
+    site = build_site(parse_text(textwrap.dedent(text), "t.conf"), read_scripts=False)
+    return [f for f in proxy_rules(site) if f.code == "proxy_host"]
+
+
+def test_preserve_host_on_in_a_location_for_the_path_is_in_force() -> None:
+    assert host_findings("""\
+        <VirtualHost *:80>
+            ProxyPass "/b/" "http://127.0.0.1:8106/b/"
+            <Location /b/>
+                ProxyPreserveHost On
+            </Location>
+            <LocationMatch "^/c/">
+                ProxyPreserveHost On
+                ProxyPass http://127.0.0.1:8107/c/
+            </LocationMatch>
+        </VirtualHost>
+    """) == []
+
+
+def test_an_off_in_a_location_over_the_server_on_is_the_line_named() -> None:
+    found = host_findings("""\
+        <VirtualHost *:80>
+            ProxyPreserveHost On
+            ProxyPass "/b/" "http://127.0.0.1:8106/b/"
+            ProxyPass "/" "http://127.0.0.1:8101/"
+            <Location /b/>
+                ProxyPreserveHost Off
+            </Location>
+        </VirtualHost>
+    """)
+    assert [(f.line, f.severity) for f in found] == [(3, Severity.WARNING)]
+    assert "'ProxyPreserveHost Off' at t.conf:6, inside <Location /b/> at t.conf:5," \
+        in found[0].message, found[0].message
+    assert found[0].fix == "at t.conf:6, write 'ProxyPreserveHost On'"
+
+
+def test_an_off_for_a_path_below_the_proxypass_is_found() -> None:
+    found = host_findings("""\
+        <VirtualHost *:80>
+            ProxyPreserveHost On
+            ProxyPass "/b/" "http://127.0.0.1:8106/b/"
+            <Location /b/admin/>
+                ProxyPreserveHost Off
+            </Location>
+        </VirtualHost>
+    """)
+    assert [f.line for f in found] == [3]
+    assert "in force for /b/admin/" in found[0].message, found[0].message
+
+
+def test_a_proxy_section_for_the_backend_holds_its_preserve_host() -> None:
+    found = host_findings("""\
+        <VirtualHost *:80>
+            ProxyPass "/b/" "http://127.0.0.1:8106/b/"
+            ProxyPass "/" "http://127.0.0.1:8101/"
+            <Proxy "http://127.0.0.1:8106/">
+                ProxyPreserveHost On
+            </Proxy>
+        </VirtualHost>
+    """)
+    # the <Proxy> is merged for requests to 8106 only: / still sends 8101's address
+    assert [f.line for f in found] == [3], [f.message for f in found]
+    assert host_findings("""\
+        <Proxy *>
+            ProxyPreserveHost On
+        </Proxy>
+        <VirtualHost *:80>
+            ProxyPass "/" "http://127.0.0.1:8101/"
+        </VirtualHost>
+    """) == []
+
+
+def test_a_location_outranks_a_proxy_section() -> None:
+    found = host_findings("""\
+        <VirtualHost *:80>
+            ProxyPass "/b/" "http://127.0.0.1:8106/b/"
+            <Location /b/>
+                ProxyPreserveHost Off
+            </Location>
+            <Proxy "http://127.0.0.1:8106/">
+                ProxyPreserveHost On
+            </Proxy>
+        </VirtualHost>
+    """)
+    # httpd walks <Location> again after the <Proxy> sections: its Off wins
+    assert [f.line for f in found] == [2]
+    assert "at t.conf:4, inside <Location /b/>" in found[0].message, found[0].message
+
+
+def test_the_main_servers_off_is_fixed_in_the_virtualhost() -> None:
+    found = host_findings("""\
+        ProxyPreserveHost Off
+        <VirtualHost *:80>
+            ServerName a.test
+            ProxyPass "/" "http://127.0.0.1:8101/"
+        </VirtualHost>
+    """)
+    assert [f.line for f in found] == [4]
+    assert "'ProxyPreserveHost Off' at t.conf:1 is the setting in force for /" \
+        in found[0].message, found[0].message
+    assert found[0].fix is not None and \
+        found[0].fix.startswith("add 'ProxyPreserveHost On' in <VirtualHost *:80>")
+
+
+def test_a_proxypassmatch_is_decided_where_every_section_decides() -> None:
+    # no setting anywhere: Off for every path it takes
+    found = host_findings("""\
+        <VirtualHost *:80>
+            ProxyPassMatch "^/b/(.*)$" "http://127.0.0.1:8106/b/$1"
+        </VirtualHost>
+    """)
+    assert [(f.line, f.severity) for f in found] == [(2, Severity.WARNING)]
+    assert "every path matching ^/b/(.*)$" in found[0].message, found[0].message
+    # a <Location> beside ^/b/ never applies; one around it always does
+    assert host_findings("""\
+        <VirtualHost *:80>
+            ProxyPreserveHost On
+            ProxyPassMatch "^/b/" "http://127.0.0.1:8106"
+            <Location /c/>
+                ProxyPreserveHost Off
+            </Location>
+        </VirtualHost>
+    """) == []
+    around = host_findings("""\
+        <VirtualHost *:80>
+            ProxyPreserveHost Off
+            ProxyPassMatch "^/b/" "http://127.0.0.1:8106"
+            <Location />
+                ProxyPreserveHost On
+            </Location>
+        </VirtualHost>
+    """)
+    assert around == []
+
+
+def test_a_proxypassmatch_with_a_section_for_some_of_its_paths_is_undecided() -> None:
+    found = host_findings("""\
+        <VirtualHost *:80>
+            ProxyPreserveHost On
+            ProxyPassMatch "^/b/" "http://127.0.0.1:8106"
+            <LocationMatch "\\.json$">
+                ProxyPreserveHost Off
+            </LocationMatch>
+        </VirtualHost>
+    """)
+    assert [(f.line, f.severity) for f in found] == [(3, Severity.NOTE)]
+    assert "'ProxyPreserveHost Off' at t.conf:5, inside <LocationMatch \\.json$>" \
+        in found[0].message, found[0].message
+    assert found[0].fix is not None and "request.host" in found[0].fix
+
+
+def test_the_backend_url_a_rule_passes_a_path_to() -> None:
+    site = build_site(parse_text(textwrap.dedent("""\
+        ProxyPass "/b/" "http://127.0.0.1:8106/x/"
+        ProxyPassMatch "^/c/(.*)$" "http://127.0.0.1:8107/y/$1"
+        ProxyPassMatch "^/d/" "http://127.0.0.1:8108"
+    """), "t.conf"), read_scripts=False)
+    _, direct = rules(site, site.main)
+    assert [backend_url(r, p) for r, p in zip(direct, ("/b/q", "/c/q", "/d/q"), strict=True)] == [
+        "http://127.0.0.1:8106/x/q", "http://127.0.0.1:8107/y/q", "http://127.0.0.1:8108/d/q"]
