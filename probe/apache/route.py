@@ -42,6 +42,7 @@ from probe.apache.proxy import (
     rule_step,
     taken_by,
 )
+from probe.apache.proxy_host import backend_url
 from probe.apache.sections import deciding_directive
 from probe.apache.site_fix import SiteFix, site_fix
 from probe.apache.vhost_select import select_vhost, without_line
@@ -136,7 +137,11 @@ class ApacheRoutes:
         choice = select_vhost(self.site, hostname, ip, port)
         if choice.undecided is not None:
             return None
-        return preserve_host(self.site, choice.server, urlsplit(route.url).path or "/")
+        path = urlsplit(route.url).path or "/"
+        rule = taken_by(self.site, choice.server, path)
+        # The <Proxy> sections for the URL the request is passed to are merged too.
+        backend = backend_url(rule, path) if rule is not None else None
+        return preserve_host(self.site, choice.server, path, backend)
 
     def server_setting(self, route: PredictedRoute, key: str) -> Directive | None:
         """The last ``key`` directive of ``route``'s VirtualHost, else of the main server."""

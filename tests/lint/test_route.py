@@ -279,3 +279,23 @@ def test_alias_option_beats_sections_and_application_group_is_resource() -> None
     root = route(text, "http://s.example.com:8080/")
     assert root.application_group == "" and root.process_group == ""
     assert where(root, "process_group") is None  # embedded: mod_wsgi's default, no line
+
+
+def test_the_host_setting_of_a_route_reads_the_proxy_section_of_its_backend() -> None:
+    # httpd merges the <Proxy> sections matching the URL the request is passed to: the one
+    # for the backend says On over the VirtualHost's Off; another backend's does not apply.
+    config = routes("""\
+        <VirtualHost *:8080>
+            ServerName a.test
+            ProxyPreserveHost Off
+            ProxyPass /b/ http://127.0.0.1:9002/
+            ProxyPass / http://127.0.0.1:9001/
+            <Proxy "http://127.0.0.1:9001/">
+                ProxyPreserveHost On
+            </Proxy>
+        </VirtualHost>
+        """)
+    root = config.preserve_host(config.route("http://a.test/x", AT))
+    assert root is not None and root.on and root.directive.line == 7
+    other = config.preserve_host(config.route("http://a.test/b/x", AT))
+    assert other is not None and not other.on and other.directive.line == 3
