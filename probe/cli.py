@@ -26,11 +26,20 @@ _HELP_ASKED: tuple[type[Exception], ...] = tuple(
 error, so shown as click shows it."""
 
 
-def _one_line(exc: click.UsageError) -> NoReturn:
+def _one_line(exc: click.UsageError, subcommand: str | None = None) -> NoReturn:
     """A usage error as one line: click writes four (usage, a hint, a blank, the error), and
     every error a user can cause is one line (docs/cli.md)."""
-    # "probe" whatever the program was called (python -m probe, a test's runner).
-    where = " ".join(["probe", *(exc.ctx.command_path.split()[1:] if exc.ctx else [])])
+    # "probe" whatever the program was called (python -m probe, a test's runner): the root's
+    # name may be several words ("python -m probe"), so the subcommands' names are taken from
+    # their own contexts, never by splitting the whole path.
+    names: list[str] = []
+    ctx = exc.ctx
+    while ctx is not None and ctx.parent is not None:
+        names.insert(0, ctx.info_name or "")
+        ctx = ctx.parent
+    if exc.ctx is None and subcommand:  # click leaves some option errors without a context
+        names = [subcommand]
+    where = " ".join(["probe", *filter(None, names)])
     click.echo(f"probe: {exc.format_message()} (see '{where} --help')", err=True)
     sys.exit(exc.exit_code)
 
@@ -55,7 +64,7 @@ class ProbeGroup(click.Group):
         except _HELP_ASKED:
             raise
         except click.UsageError as exc:  # an unknown command, a command's bad option or value
-            _one_line(exc)
+            _one_line(exc, ctx.invoked_subcommand)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise  # click's own usage errors and exits, and commands' chosen statuses
         except BaseException as exc:  # the one place exceptions become statuses

@@ -289,6 +289,23 @@ def test_click_usage_errors_are_one_line(args: list[str], message: str) -> None:
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (["endpoint", "--bogus"], "No such option '--bogus'. (see 'probe endpoint --help')"),
+    (["endpoint", "--install"],  # click gives this error no context: the command is named still
+     "Option '--install' requires an argument. (see 'probe endpoint --help')"),
+    (["--bogus"], "No such option '--bogus'. (see 'probe --help')"),
+])
+def test_usage_errors_name_probe_when_run_as_a_module(args: list[str], message: str) -> None:
+    """Run as ``python -m probe`` the program's name is three words: the hint names the
+    command 'probe endpoint', never 'probe -m probe endpoint'."""
+    result = CliRunner().invoke(main, args, prog_name="python -m probe")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"probe: {message}\n"
+    real = subprocess.run([*PROBE, *args], capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert (real.returncode, real.stderr) == (2, f"probe: {message}\n")
+
+
 def test_dash_output_is_stdout_and_an_empty_one_is_refused(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
