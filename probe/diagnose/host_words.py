@@ -56,15 +56,27 @@ def host_fix(front: FrontKind, step: RouteStep | None, route: PredictedRoute | N
 
 
 def received(bad: list[EndpointAnswer], total: int) -> str:
-    """What each sample received: each distinct Host (and X-Forwarded-Host that arrived),
-    with the processes that received it when they differ."""
+    """What each sample received: each distinct Host (and an X-Forwarded-Host that arrived and
+    Django may have read), with the processes that received it when they differ."""
     groups = distinct_by(bad, lambda a: (a.host, a.forwarded_host))
     said = []
     for (host, forwarded), group in groups.items():
-        extra = (f" with X-Forwarded-Host {forwarded!r} (request.forwarded_host), which "
-                 f"Django reads only with USE_X_FORWARDED_HOST = True: request.host_allowed "
-                 f"false shows it did not" if forwarded and host_allowed(group[-1]) is False
-                 else f" with X-Forwarded-Host {forwarded!r}" if forwarded else "")
+        extra = (f" with X-Forwarded-Host {forwarded!r}"
+                 if forwarded and host_allowed(group[-1]) is not False else "")
         said.append(f"Host {host!r}{extra}" + (f" ({places(group)})" if len(groups) > 1
                                                and total > 1 else ""))
     return joined(said)
+
+
+def forwarded_unread(bad: list[EndpointAnswer], total: int) -> str:
+    """The sentence on an X-Forwarded-Host Django did not read (its own sentence: said inside
+    the Host one, its "not <name>" read as said of the forwarded name)."""
+    groups = distinct_by(bad, lambda a: (a.host, a.forwarded_host))
+    said = [f"{forwarded!r}" + (f" ({places(group)})" if len(groups) > 1 and total > 1 else "")
+            for (_, forwarded), group in groups.items()
+            if forwarded and host_allowed(group[-1]) is False]
+    if not said:
+        return ""
+    return (f" It also received X-Forwarded-Host {joined(said)} (request.forwarded_host), which "
+            f"Django reads only with USE_X_FORWARDED_HOST = True: request.host_allowed false "
+            f"shows it did not.")

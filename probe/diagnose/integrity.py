@@ -29,7 +29,7 @@ from probe.diagnose.answer_names import (
     share,
 )
 from probe.diagnose.fronts import host_allowed, mod_wsgi
-from probe.diagnose.host_words import host_fix, received
+from probe.diagnose.host_words import forwarded_unread, host_fix, received
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.mount_words import mount_fix
 from probe.diagnose.mount_words import told as mount_told
@@ -131,7 +131,8 @@ def _host(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],
             Verdict.HOST_MISMATCH, None,
             explanation=(f"{url} is served by the right application, but it received "
                          f"{received(mismatched, len(answers))}, not {wanted!r}: the proxy in "
-                         f"front did not pass the client's Host on.{django}{which}{cited}"),
+                         f"front did not pass the client's Host on.{django}"
+                         f"{forwarded_unread(mismatched, len(answers))}{which}{cited}"),
             fix=host_fix(front, step, route), answered_by=diagnosis.answered_by,
             evidence=(*diagnosis.evidence, *evidence))
     settings = sorted({a.settings for a in bad if a.settings})

@@ -77,8 +77,11 @@ def test_a_forwarded_host_django_does_not_read_is_no_host_passed_on() -> None:
                                  gunicorn, waitress, gunicorn, waitress))
     assert target.verdict is Verdict.HOST_MISMATCH
     text = target.explanation
-    assert "Host '127.0.0.1:8101' with X-Forwarded-Host 'a.example.test'" in text, text
-    assert "USE_X_FORWARDED_HOST" in text and "Host '127.0.0.1:8102'" in text
+    assert "Host '127.0.0.1:8101' (pid 6289 at server.listen 127.0.0.1:8101)" in text, text
+    assert ("It also received X-Forwarded-Host 'a.example.test' (pid 6289 at server.listen "
+            "127.0.0.1:8101) (request.forwarded_host), which Django reads only with "
+            "USE_X_FORWARDED_HOST = True") in text, text
+    assert "Host '127.0.0.1:8102'" in text
     assert "All 4 samples (pid 6289 at server.listen 127.0.0.1:8101 and pid 6294" in text
     assert "the others did not" not in text
     # Django accepting the name (USE_X_FORWARDED_HOST on) is the forwarded host at work
@@ -88,6 +91,24 @@ def test_a_forwarded_host_django_does_not_read_is_no_host_passed_on() -> None:
     assert target.verdict is Verdict.OK, target.explanation
 
 
+
+
+def test_the_forwarded_host_django_did_not_read_is_a_sentence_of_its_own() -> None:
+    # A tester's NetBox behind nginx 1.22 (no proxy_set_header Host): the X-Forwarded-Host
+    # clause sat between the Host and its "not 'name'", which then read as said of it.
+    netbox = _app("site-a", "gunicorn/23.0.0", "127.0.0.1:34179", 988, host="127.0.0.1:34179",
+                  forwarded_host="a.example.test:8180", host_allowed=False)
+    target = _target(SITE_A, _at("http://a.example.test:8180/", "site-a", "nginx/1.22.1",
+                                 netbox))
+    assert target.verdict is Verdict.HOST_MISMATCH, target.explanation
+    assert target.explanation == (
+        "http://a.example.test:8180/ is served by the right application, but it received Host "
+        "'127.0.0.1:34179', not 'a.example.test': the proxy in front did not pass the client's "
+        "Host on. Django rejects that name (request.host_allowed false): every real page "
+        "answers 400 Bad Request (DisallowedHost); only this probe, answered before Django "
+        "runs, got 200. It also received X-Forwarded-Host 'a.example.test:8180' "
+        "(request.forwarded_host), which Django reads only with USE_X_FORWARDED_HOST = True: "
+        "request.host_allowed false shows it did not."), target.explanation
 
 
 REFUSE = SITE_A + """
