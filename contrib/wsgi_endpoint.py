@@ -619,11 +619,30 @@ def _address(name: object) -> Optional[str]:
     return "unix:%s" % name if isinstance(name, str) and name else None
 
 
+_EVERY_ADDRESS = ("0.0.0.0", "::", "")  # noqa: S104 - compared with a bound socket's, never bound
+
+
+def _waitress_bound(environ: WSGIEnvironment) -> Optional[str]:
+    """The address waitress's listening socket is bound to (``127.0.0.1:8001``; ``*:8001``
+    bound to every address; ``unix:/run/a.sock``), read through the channel its
+    ``waitress.client_disconnected`` callable belongs to (waitress 2.0+): SERVER_PORT alone
+    says nothing of the host it is bound to. Null where that path is not there."""
+    channel = getattr(environ.get("waitress.client_disconnected"), "__self__", None)
+    listening = getattr(getattr(channel, "server", None), "socket", None)
+    if listening is None:
+        return None
+    name = listening.getsockname()
+    if isinstance(name, tuple) and len(name) >= 2 and str(name[0]) in _EVERY_ADDRESS:
+        return "*:%s" % name[1]
+    return _address(name)
+
+
 def _listen(environ: WSGIEnvironment) -> Optional[str]:
     """Where the application server listens, so a sweep behind a proxy can name the upstream
-    that answered: gunicorn's socket, uWSGI's socket option, waitress's own SERVER_PORT
-    (``*:PORT``: it takes the port from its socket, not from the Host, unless it trusts proxy
-    headers). Null in mod_wsgi (the front is the server) and where no server says."""
+    that answered: gunicorn's socket, uWSGI's socket option, waitress's listening socket
+    (else its own SERVER_PORT as ``*:PORT``: it takes the port from its socket, not from the
+    Host, unless it trusts proxy headers). Null in mod_wsgi (the front is the server) and
+    where no server says."""
     if environ.get("mod_wsgi.version") is not None:
         return None
     sock = environ.get("gunicorn.socket")
@@ -643,6 +662,10 @@ def _listen(environ: WSGIEnvironment) -> Optional[str]:
         return None
     software = environ.get("SERVER_SOFTWARE")
     port = environ.get("SERVER_PORT")
+    if isinstance(software, str) and software.startswith("waitress"):
+        bound = _safe(lambda: _waitress_bound(environ))
+        if bound is not None:
+            return bound
     if isinstance(software, str) and software.startswith("waitress") and port:
         # waitress trusting proxy headers puts the forwarded port there (80 for an
         # X-Forwarded-Proto of http): a port those headers name is not known to be its own.

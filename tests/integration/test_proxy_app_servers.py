@@ -141,7 +141,7 @@ def test_a_mount_mod_proxy_strips_is_mount_mismatch_without_config(lab: Lab) -> 
     found = lab.sweep()["http://a.example.test/b/"]
     assert found["verdict"] == "mount_mismatch", found
     assert "took /b off the path" in found["explanation"]
-    assert f"server.listen = '*:{lab.waitress.port}' while the request went to " \
+    assert f"server.listen = '127.0.0.1:{lab.waitress.port}' while the request went to " \
            f"127.0.0.1:{lab.front.port}" in found["explanation"], found["explanation"]
     assert "--url-prefix=/b" in found["fix"]
     # probe check reads the same diagnosis: not OK
@@ -206,7 +206,7 @@ def test_a_mount_haproxy_strips_is_mount_mismatch_without_config(lab: Lab,
         assert done.returncode == 1, done.stderr + done.stdout[-3000:]
         [found] = json.loads(done.stdout)["targets"]
         assert found["verdict"] == "mount_mismatch", found
-        assert f"server.listen = '*:{lab.waitress.port}' while the request went to " \
+        assert f"server.listen = '127.0.0.1:{lab.waitress.port}' while the request went to " \
                f"127.0.0.1:{port}" in found["explanation"], found["explanation"]
     finally:
         front.stop()

@@ -358,10 +358,12 @@ def test_a_started_server_is_recorded_for_the_reaper_until_stopped(servers_venv:
         subprocess.run(["rm", "-rf", str(workdir)], check=False, timeout=60)
 
 
-def test_waitress_trusting_proxy_headers_gives_no_false_listen(servers_venv: Path) -> None:
-    """waitress trusting X-Forwarded-Proto puts 80/443 in SERVER_PORT: server.listen must not
-    say ``*:443`` for a server on another port. Null where the headers name that port; its own
-    port where no such header came (a tester's waitress behind nginx read as '*:80')."""
+def test_waitress_listen_is_its_bound_address_whatever_proxy_headers_say(
+        servers_venv: Path) -> None:
+    """server.listen is the address waitress's socket is bound to: '127.0.0.1:PORT' for
+    ``--listen=127.0.0.1:PORT`` (a tester's read as '*:PORT', the port alone), and that
+    still where it trusts X-Forwarded-Proto and puts 80/443 in SERVER_PORT (once read as
+    '*:80')."""
     from .wsgi_servers import _start
 
     workdir = make_workdir()
@@ -385,9 +387,9 @@ def test_waitress_trusting_proxy_headers_gives_no_false_listen(servers_venv: Pat
                 assert answer.status_code == 200, answer.text
                 return answer.json()["server"]["listen"]
 
-            assert listen() == f"*:{port}"
-            assert listen(**{"X-Forwarded-Proto": "https"}) is None
-            assert listen(**{"X-Forwarded-Proto": "http"}) is None
+            assert listen() == f"127.0.0.1:{port}"
+            assert listen(**{"X-Forwarded-Proto": "https"}) == f"127.0.0.1:{port}"
+            assert listen(**{"X-Forwarded-Proto": "http"}) == f"127.0.0.1:{port}"
         finally:
             server.stop()
     finally:
