@@ -5,7 +5,11 @@
   not the hand-over of the location it reached, which serves that location's own URLs;
 * a regular expression location took the URL from the prefix location that passes it to
   the right application: ``location ^~ PREFIX`` at the prefix's line (a ``^~`` longest prefix
-  stops nginx's search of the regular expressions), both lines named;
+  stops nginx's search of the regular expressions), both lines named; where the prefix is
+  not seen to pass there and the regular expression location hands over with proxy_pass,
+  its own proxy_pass line first; never ``^~`` on ``location /`` (it would stop every
+  regular expression location of the block): the regular expression location's target, or
+  its expression narrowed;
 * the upstream group already named holds the answering address among others: that
   member's ``server`` line, and which members are ``backup`` only;
 * the hand-over is ``uwsgi_pass`` (or FastCGI, SCGI, gRPC): its own directive, or the
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from probe.diagnose.fronts import WILDCARD_HOSTS, same_listen
 from probe.diagnose.pass_target import Configured, OwnAnswer, split_listen
@@ -84,13 +89,35 @@ def _shadowed(route: PredictedRoute, upstream: RouteStep, expected: str, target:
            f"{shadow.location} ({shadow.source}), which passes to {shadow.upstream}"
            + (f", where {expected} answers its own URL {own.url} (server.listen "
               f"{own.listen!r})" if ours and own is not None else "") + ".")
+    retarget = f"at {upstream.source}, pass to {target}"
+    if shadow.pattern == "/":
+        # 'location ^~ /' would stop the search of every regular expression location of the
+        # block for every URL (/ is the longest prefix of any path no other prefix takes):
+        # the regular expression location is the one to change, its target or its reach.
+        path = urlsplit(route.url).path or "/"
+        return Words(why, f"The {mapping.decision} ({mapping.source}) takes {path}: "
+                          f"{retarget}. If that location is meant for another application, "
+                          f"narrow its regular expression so that it no longer matches {path} "
+                          f"({shadow.location} at {shadow.source} then takes it); a ^~ on "
+                          f"{shadow.location} is no fix: it would stop every regular "
+                          f"expression location of this server block.")
     caret = (f"write 'location ^~ {shadow.pattern}' in place of '{shadow.location}' at "
              f"{shadow.source}: a ^~ longest prefix stops nginx's search of the regular "
              f"expressions, so {mapping.decision} at {mapping.source} no longer takes it")
     if ours:
         return Words(why, caret[0].upper() + caret[1:] + ".")
+    if _directive_of(upstream) == "proxy_pass":
+        # the location that took it passes elsewhere only because of its own target: that
+        # line first (the prefix location is not known to be meant for this application)
+        return Words(why, f"The {mapping.decision} ({mapping.source}) takes it: "
+                          f"{retarget}. If {shadow.location} ({shadow.source}) is the location "
+                          f"meant for {expected} instead, {caret}.")
     return Words(why, f"If {shadow.location} ({shadow.source}) is the location meant for "
-                      f"{expected}, {caret}; if not, at {upstream.source} pass to {target}.")
+                      f"{expected}, {caret}; if not, {retarget}.")
+
+
+def _directive_of(step: RouteStep) -> str:
+    return step.rule.split()[0] if step.rule.split() else "hand-over"
 
 
 def _member(route: PredictedRoute, upstream: RouteStep, expected: str, who: str,

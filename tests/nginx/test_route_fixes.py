@@ -134,6 +134,75 @@ def test_a_regex_location_that_takes_the_prefixs_url_is_fixed_with_caret_tilde(
            f"({path}:7)" in found.explanation
 
 
+SENTRY = """    server { listen 127.0.0.1:18080; server_name beta.test;
+        proxy_set_header Host $host;
+        location / { proxy_pass http://@ROOT@; }
+        location ~* /h/(?P<projectid>\\d+/)?store/ { proxy_pass http://127.0.0.1:18104; } }
+"""
+
+
+def _sentry_fix(tmp_path: Path, root: str) -> tuple[str, str, Path]:
+    """Sentry's documented layout (docs/quickstart/nginx.rst) as a tester broke it: the
+    store location's proxy_pass leads to another application (gamma)."""
+    config = _conf(tmp_path, SENTRY.replace("@ROOT@", root))
+    url = "http://beta.test/h/1/store/"
+    own = _answer("http://beta.test/", "beta", "beta", BETA, host="beta.test")
+    own = dataclasses.replace(own, target=Target("http://beta.test/", "beta"))
+    wrong = dataclasses.replace(_answer(url, "beta", "gamma", GAMMA, host="beta.test"),
+                                target=Target(url, "beta"))
+    report = diagnose(parse(MANIFEST.replace('"http://beta.test/h/"',
+                                             f'"{url}", "http://beta.test/"')),
+                      [own, wrong], config=config)
+    found = next(t for t in report.targets if t.url == url)
+    return found.explanation or "", found.fix or "", tmp_path / "nginx.conf"
+
+
+def test_a_regex_location_over_location_slash_is_fixed_at_its_own_proxy_pass(
+        tmp_path: Path) -> None:
+    """'location ^~ /' would stop every regular expression location of the block: never
+    proposed. The store location's own proxy_pass leads, whether location / is seen to pass
+    to beta (127.0.0.1) or not (localhost, which the answers do not tie to beta)."""
+    for root in (BETA, "localhost:18103"):
+        explanation, fix, path = _sentry_fix(tmp_path, root)
+        assert "^~ /'" not in fix and "^~ / " not in fix, fix
+        regex = "location ~* /h/(?P<projectid>\\d+/)?store/"
+        assert f"{regex} ({path}:6) takes it before the prefix location / ({path}:5)" in \
+            explanation, explanation
+        assert fix.startswith(f"The location ~* /h/(?P<projectid>\\d+/)?store/ ({path}:6) takes "
+                              f"/h/1/store/: at {path}:6, pass to "), fix
+        assert f"'proxy_pass http://{BETA};'" in fix, fix
+        assert "If that location is meant for another application, narrow its regular " \
+               "expression so that it no longer matches /h/1/store/ (location / at " \
+               f"{path}:5 then takes it); a ^~ on location / is no fix: it would stop every " \
+               "regular expression location of this server block." in fix, fix
+
+
+def test_a_regex_location_passing_elsewhere_by_its_target_is_fixed_there_first(
+        tmp_path: Path) -> None:
+    """A longer prefix not seen to pass to beta: the regular expression location's own
+    proxy_pass first, ^~ on the prefix as the other way."""
+    body = REGEX.replace("location /h/own/", "location = /own/").replace(
+        "location /h/v2/ { proxy_set_header Host $host; proxy_pass http://beta_http; }",
+        "location /h/v2/ { proxy_set_header Host $host; proxy_pass http://localhost:18103; }")
+    config = _conf(tmp_path, body)
+    url = "http://beta.test/h/v2/"
+    own = dataclasses.replace(_answer("http://beta.test/own/", "beta", "beta", BETA,
+                                      host="beta.test"),
+                              target=Target("http://beta.test/own/", "beta"))
+    wrong = dataclasses.replace(_answer(url, "beta", "gamma", GAMMA, host="beta.test"),
+                                target=Target(url, "beta"))
+    report = diagnose(parse(MANIFEST.replace('"http://beta.test/h/"',
+                                             f'"{url}", "http://beta.test/own/"')),
+                      [own, wrong], config=config)
+    fix = next(t for t in report.targets if t.url == url).fix or ""
+    path = tmp_path / "nginx.conf"
+    assert fix.startswith(f"The location ~ /h/ ({path}:6) takes it: at {path}:6, pass to beta's "
+                          f"upstream: 'proxy_pass http://beta_http;' as at {path}:8"), fix
+    assert f"reached it. If location /h/v2/ ({path}:7) is the location meant for beta " \
+           f"instead, write 'location ^~ /h/v2/' in place of 'location /h/v2/' at {path}:7" \
+           in fix, fix
+
+
 def test_a_member_of_the_named_upstream_is_blamed_at_its_server_line(tmp_path: Path) -> None:
     config = _conf(tmp_path, """    upstream gamma_up {
         server 127.0.0.1:18101;
