@@ -65,6 +65,10 @@ class Cause(StrEnum):
     URL_MAPPING = "url_mapping"
     """A URL-mapping step before the WSGI mounts (a rewrite, proxy or alias) took the path:
     named only from a configuration line."""
+    RATE_LIMITED = "rate_limited"
+    """nginx: its own limit_req or limit_conn refused the probe's requests (429, or the
+    limit's status) before any application: the route was not tested by them
+    (probe.diagnose.nginx_limits)."""
     UNDEFINED_DAEMON = "undefined_daemon"
     """A 500: the route's daemon process group is not defined for its VirtualHost (lint's
     rule of that name at the line using it); named only from a configuration line."""

@@ -36,8 +36,11 @@ def in_front_terms(observations: Sequence[Observation], diagnoses: Sequence[Diag
         # through Apache (most checks) needs neither.
         if kind is FrontKind.NGINX:
             from probe.diagnose.nginx_causes import nginx_diagnosis
+            from probe.diagnose.nginx_limits import limited
 
-            diagnosis = nginx_diagnosis(obs, diagnosis, context, config, lint)
+            # nginx refusing the probe's own requests (limit_req) is no misroute: said first
+            diagnosis = limited(obs, diagnosis, context, config) or \
+                nginx_diagnosis(obs, diagnosis, context, config, lint)
         elif kind is FrontKind.APP_SERVER:
             from probe.diagnose.app_server import misroute
             from probe.diagnose.nginx_causes import direct_diagnosis

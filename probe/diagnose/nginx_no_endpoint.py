@@ -161,8 +161,8 @@ def _reaches(diagnosis: Diagnosis, route: PredictedRoute, upstream: RouteStep, w
              path: str, front: FrontConfig | None) -> Diagnosis:
     """The route passes to an application: the install advice stays; an error_page for
     gateway errors in force there is named, with the check that tells."""
-    said = (f" The configuration given passes {path} to an application: {where}, then "
-            f"{upstream.rule} ({upstream.source}).")
+    said = (f" The configuration given passes {path} to an application: {where}, "
+            f"{through(route)}then {upstream.rule} ({upstream.source}).")
     pages = _error_pages(front, route)
     if not pages:
         return dataclasses.replace(diagnosis, explanation=diagnosis.explanation + said,
@@ -181,6 +181,16 @@ def _reaches(diagnosis: Diagnosis, route: PredictedRoute, upstream: RouteStep, w
     return dataclasses.replace(
         diagnosis, explanation=diagnosis.explanation + said, fix=fix,
         evidence=(*diagnosis.evidence, *configured(*route.steps)))
+
+
+def through(route: PredictedRoute) -> str:
+    """The location step of a route as said between its server block and its hand-over
+    ("location ~* /api/ (first matching regular expression ..., file:line), "): which
+    location takes the path decides what is in force there."""
+    mapping = route.step("mapping")
+    if mapping is None or not mapping.decision.startswith("location"):
+        return ""
+    return f"{mapping.decision} ({mapping.rule}, {mapping.source}), "
 
 
 def _error_pages(front: FrontConfig | None, route: PredictedRoute) -> list[Directive]:
