@@ -208,6 +208,10 @@ def test_two_gunicorn_workers_under_one_master_stay_one_server(
                            f"127.0.0.1:{port}", "--workers", "2", "mysite.wsgi:application"],
                           cwd=site, port=port, log=project.workdir / "gunicorn.log")
     started.append(master)
+    # The port answers once one worker is up: on a loaded machine the second comes later.
+    deadline = time.monotonic() + 30
+    while len(master.children()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
     first, second = sorted(p.pid for p in master.children())
     # One worker replaced after the deploy (as max-requests does): the new one loads r2,
     # the other kept r1.
