@@ -3,16 +3,20 @@
 words for each HTTP application server's own way to set SCRIPT_NAME that the ``proxy_pass``
 case names (no nginx line shows which server listens behind it).
 
-A sub-path passed whole to uWSGI (``uwsgi_param PATH_INFO $document_uri``, the include
-read, no ``rewrite``) with no ``uwsgi_param SCRIPT_NAME`` in force gives the application
-SCRIPT_NAME '' unless uWSGI's own ``--mount`` with ``--manage-script-name`` sets it: the
-finding says so, those options being uWSGI's, not in the configuration.
+A sub-path whose own ``rewrite`` takes the prefix off PATH_INFO, with no ``uwsgi_param
+SCRIPT_NAME`` in force, gives the application a path outside its mount: a warning. A
+sub-path passed whole (``uwsgi_param PATH_INFO $document_uri``, the include read, no
+``rewrite``) is right for an application whose URL patterns start with the prefix, and
+wrong otherwise unless uWSGI's own ``--mount`` with ``--manage-script-name`` sets
+SCRIPT_NAME: no nginx line decides it, so at most a note, none where several locations pass
+to the same address (one application cannot be mounted at both).
 """
 
 from __future__ import annotations
 
 from probe.lint.findings import ConfigFinding, Severity
-from probe.nginx.model import NginxModel
+from probe.nginx.model import Location, NginxModel
+from probe.nginx.rewrites import rewrite_of, rewrite_once
 from probe.nginx.uwsgi_params import params_of
 from probe.nginx.uwsgi_steps import bare
 
@@ -24,9 +28,41 @@ def server_ways(prefix: str) -> str:
             f"with --manage-script-name")
 
 
+def _shared(model: NginxModel, loc: Location, target: str) -> bool:
+    """Another location passes to the same uWSGI address: one application cannot be mounted
+    at two paths, so it is meant to receive the whole path at each (the n21 layout:
+    ``location /api`` and ``location /admin`` both to ``backend:9000``, urls.py with
+    ``path('api/')`` and ``path('admin/')``)."""
+    return any(other is not loc and other.other_pass is not None
+               and other.other_pass.name == "uwsgi_pass"
+               and tuple(other.other_pass.args[:1]) == (target,) for _, other in model.locations())
+
+
+def _stripped(loc: Location, prefix: str) -> tuple[str, str] | None:
+    """(the rewrite line, the path it makes of ``prefix/x``) where the location's own
+    ``rewrite`` takes the prefix off: the application then receives a path outside its
+    mount, provably. None where no rewrite of its own does, or what it makes is not known."""
+    sample = f"{prefix}/x"
+    for d in loc.phase.ops:
+        rule = rewrite_of(d) if d.name == "rewrite" else None
+        done = rewrite_once(rule, sample, {}) if rule is not None else None
+        if done is None or rule is None:
+            continue
+        if done.redirect is not None or done.uri is None:
+            return None
+        return (None if done.uri == prefix or done.uri.startswith(prefix + "/")
+                else (rule.where, done.uri))
+    return None
+
+
 def uwsgi_mount_not_told(model: NginxModel) -> list[ConfigFinding]:
-    """A sub-path passed to uWSGI's protocol whole, with no SCRIPT_NAME in force: uWSGI's
-    own --mount with --manage-script-name would set it, and those options are not here."""
+    """A sub-path ``uwsgi_pass`` location with no SCRIPT_NAME in force. Where its own
+    ``rewrite`` takes the prefix off PATH_INFO, the application believes it is mounted at /
+    and its links leave the mount: a warning, as for a ``proxy_pass`` that replaces the
+    prefix. Where the whole path reaches uWSGI, that is right for an application whose URL
+    patterns start with the prefix (checked with real nginx and uWSGI: the proposed
+    SCRIPT_NAME + rewrite turned such an /api into 404), which no nginx line shows: silent
+    where another location passes to the same address, else a note naming the check."""
     findings = []
     for _server, loc in model.locations():
         handed = loc.other_pass
@@ -38,21 +74,37 @@ def uwsgi_mount_not_told(model: NginxModel) -> list[ConfigFinding]:
         path = params.named("PATH_INFO") if params is not None else None
         whole = path is not None and path.value.split()[:1] in (["$document_uri"], ["$uri"])
         if params is None or params.unread is not None or params.named("SCRIPT_NAME") \
-                or path is None or not whole or params.rewrite is not None:
+                or path is None or not whole:
             continue
         # a location with uwsgi_param lines of its own inherits none: the outer ones again
         repeat = ("" if params.at == loc.where else
                   f" (those of the block at {params.at}, repeated there)")
+        stripped = _stripped(loc, prefix)
+        if stripped is not None:
+            findings.append(ConfigFinding.at(
+                "nginx_mount_not_told", Severity.WARNING, handed.where,
+                f"{loc.describe()} rewrites {prefix}/x to {stripped[1]} ({stripped[0]}) and "
+                f"passes that to uWSGI (uwsgi_pass {handed.args[0]}) as PATH_INFO "
+                f"({path.quoted}) with no uwsgi_param SCRIPT_NAME in force: the application "
+                f"receives SCRIPT_NAME '' and believes it is mounted at /, so its links and "
+                f"redirects (admin login, APPEND_SLASH) point outside {prefix}/",
+                f"in {loc.describe()} ({loc.where}), after its uwsgi_param lines{repeat}, add "
+                f"uwsgi_param SCRIPT_NAME {prefix}; (the rewrite keeps the prefix off "
+                f"PATH_INFO)"))
+            continue
+        if params.rewrite is not None or _shared(model, loc, handed.args[0]):
+            continue
         findings.append(ConfigFinding.at(
-            "nginx_mount_not_told", Severity.WARNING, handed.where,
+            "nginx_mount_not_told", Severity.NOTE, handed.where,
             f"{loc.describe()} passes to uWSGI (uwsgi_pass {handed.args[0]}) the whole path "
             f"as PATH_INFO ({path.quoted}) with no uwsgi_param SCRIPT_NAME in force: the "
-            f"application receives SCRIPT_NAME '' and believes it is mounted at /, so its "
-            f"pages answer 404 unless its URL patterns start with {prefix.lstrip('/')}/; "
-            f"unless uWSGI itself runs with --mount {prefix}=<its WSGI file> and "
-            f"--manage-script-name, options this configuration does not show (probe sweep "
-            f"shows what the application received)",
-            f"in {loc.describe()} ({loc.where}), after its uwsgi_param lines{repeat}, add "
+            f"application receives SCRIPT_NAME '' and PATH_INFO {prefix}/..., right if its URL "
+            f"patterns start with {prefix.lstrip('/')}/, 404 if they do not (unless uWSGI "
+            f"runs with --mount {prefix}=<its WSGI file> and --manage-script-name); which "
+            f"holds no nginx line shows: probe sweep shows what the application received "
+            f"and how it answered",
+            f"only if its URL patterns do not start with {prefix.lstrip('/')}/: in "
+            f"{loc.describe()} ({loc.where}), after its uwsgi_param lines{repeat}, add "
             f"uwsgi_param SCRIPT_NAME {prefix}; and rewrite ^{prefix}/(.*)$ /$1 break; "
             f"(PATH_INFO then passes the rest of the path); or run uWSGI with --mount "
             f"{prefix}=<its WSGI file> and --manage-script-name"))

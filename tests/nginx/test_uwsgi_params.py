@@ -218,15 +218,26 @@ def _lint(conf: Path) -> list[tuple[str, int, str, str]]:
             if f.code == "nginx_mount_not_told"]
 
 
-def test_lint_a_sub_path_passed_whole_to_uwsgi(tmp_path: Path) -> None:
+def _severity(conf: Path) -> list[str]:
+    return [f.severity.value for f in lint_nginx(str(conf)).findings
+            if f.code == "nginx_mount_not_told"]
+
+
+def test_lint_a_sub_path_passed_whole_to_uwsgi_is_a_note(tmp_path: Path) -> None:
+    """Right for an application whose URL patterns start with two/, 404 otherwise: no nginx
+    line decides which, so a note naming the check, never a failing finding (the proposed
+    SCRIPT_NAME + rewrite turned such a working /api into 404 on real nginx + uWSGI)."""
     conf = _conf(tmp_path, "            include uwsgi_params;")
     [(_, line, message, fix)] = _lint(conf)
+    assert _severity(conf) == ["note"]
     assert line == 9  # the uwsgi_pass
     assert f"('uwsgi_param PATH_INFO $document_uri' at {tmp_path / 'uwsgi_params'}:2)" in message
-    assert "unless uWSGI itself runs with --mount /two=<its WSGI file>" in message
-    assert fix == (f"in location /two/ ({conf}:7), after its uwsgi_param lines, add uwsgi_param "
-                   f"SCRIPT_NAME /two; and rewrite ^/two/(.*)$ /$1 break; (PATH_INFO then passes "
-                   f"the rest of the path); or run uWSGI with --mount /two=<its WSGI file> and "
+    assert "right if its URL patterns start with two/, 404 if they do not" in message
+    assert "probe sweep shows what the application received" in message
+    assert fix == (f"only if its URL patterns do not start with two/: in location /two/ "
+                   f"({conf}:7), after its uwsgi_param lines, add uwsgi_param SCRIPT_NAME /two; "
+                   f"and rewrite ^/two/(.*)$ /$1 break; (PATH_INFO then passes the rest of the "
+                   f"path); or run uWSGI with --mount /two=<its WSGI file> and "
                    f"--manage-script-name")
     assert "gunicorn" not in fix and "proxy_set_header" not in fix
     inherited = _conf(tmp_path, "", server="        include uwsgi_params;")
@@ -237,6 +248,39 @@ def test_lint_a_sub_path_passed_whole_to_uwsgi(tmp_path: Path) -> None:
                  "            rewrite ^/two/(.*)$ /$1 break;\n            "
                  "uwsgi_param SCRIPT_NAME /two;"):
         assert _lint(_conf(tmp_path, told)) == [], told
+
+
+def test_lint_several_sub_paths_to_one_uwsgi_address_say_nothing(tmp_path: Path) -> None:
+    """The n21 layout (tobbe-joh/noq_app_fork proxy/default.conf.tpl): /api and /admin both
+    to one uWSGI address, the application's urls.py holding path('api/') and
+    path('admin/'): one application cannot be mounted at both, the whole path is meant."""
+    (tmp_path / "uwsgi_params").write_text(PARAMS)
+    conf = tmp_path / "nginx.conf"
+    conf.write_text("events {}\nhttp {\n    server {\n        listen 127.0.0.1:18080;\n"
+                    "        location / {\n            root /srv/html;\n        }\n"
+                    "        location /api {\n            uwsgi_pass backend:9000;\n"
+                    "            include uwsgi_params;\n        }\n"
+                    "        location /admin {\n            uwsgi_pass backend:9000;\n"
+                    "            include uwsgi_params;\n        }\n    }\n}\n")
+    assert lint_nginx(str(conf)).findings == ()
+
+
+def test_lint_a_rewrite_taking_the_prefix_off_without_script_name_warns(tmp_path: Path) -> None:
+    """As a proxy_pass replacing the prefix (n23): the application receives /x with
+    SCRIPT_NAME '', its links leave the mount; the fix is SCRIPT_NAME alone."""
+    conf = _conf(tmp_path, "            include uwsgi_params;\n"
+                           "            rewrite ^/two/(.*)$ /$1 break;")
+    [(_, line, message, fix)] = _lint(conf)
+    assert _severity(conf) == ["warning"] and line == 10
+    assert message.startswith(f"location /two/ rewrites /two/x to /x ({conf}:9) and passes "
+                              f"that to uWSGI (uwsgi_pass 127.0.0.1:8002)"), message
+    assert "point outside /two/" in message
+    assert fix == (f"in location /two/ ({conf}:7), after its uwsgi_param lines, add uwsgi_param "
+                   f"SCRIPT_NAME /two; (the rewrite keeps the prefix off PATH_INFO)")
+    # a rewrite of its own that keeps the prefix: what it passes is not decided here, nothing said
+    kept = _conf(tmp_path, "            include uwsgi_params;\n"
+                           "            rewrite ^/two/old/(.*)$ /two/new/$1 break;")
+    assert _severity(kept) == []
 
 
 def test_lint_proxy_pass_mount_fix_names_each_servers_way(tmp_path: Path) -> None:
