@@ -1,13 +1,17 @@
-"""Daemon process groups: named but not defined, defined twice, out of reach of the
-VirtualHost using them, or never used."""
+"""Daemon process groups: named but not defined, named before they are defined, defined
+twice, out of reach of the VirtualHost using them, or never used."""
 
 from __future__ import annotations
 
+from probe.apache.config import Directive
 from probe.apache.group_placement import daemon_used, out_of_reach_fix, reaches
+from probe.apache.handlers import options_of
 from probe.apache.model import DaemonGroup, GroupUse, Site
 from probe.apache.names import GLOBAL, is_per_request
 from probe.apache.reread import read_twice, reread_fix
 from probe.lint.findings import ConfigFinding, Severity
+from probe.lint.restrict_rules import Refused, refused
+from probe.lint.wsgi_options import walk
 
 
 def daemon_groups(site: Site) -> list[ConfigFinding]:
@@ -32,15 +36,78 @@ def daemon_groups(site: Site) -> list[ConfigFinding]:
                 f"names must be unique in the whole server, httpd will not start",
                 "rename one of them"))
         seen.setdefault(daemon.name, where.where)
+    early = not_yet_configured(site)
+    findings += early
+    refusing = {(f.file, f.line) for f in early}
     dynamic = any(is_per_request(u.name) for u in site.group_uses)
     for use in site.group_uses:
+        if (use.directive.file, use.directive.line) in refusing:
+            continue  # httpd does not start: what the group would do at run time is moot
         if use.applies:
             findings += _reach(site, use)
         elif use.name != GLOBAL and not is_per_request(use.name) and site.daemon(use.name) \
                 is None:
             findings.append(_never_applies(use))
     if not dynamic:
-        findings += [_unused(site, d) for d in site.daemons if not daemon_used(site, d)]
+        blocked = {id(r.app): r for r in refused(site)}
+        findings += [_unused(site, d, blocked) for d in site.daemons
+                     if not daemon_used(site, d)]
+    return findings
+
+
+def _checked_when_read(d: Directive) -> str | None:
+    """The process group mod_wsgi looks up while httpd reads ``d`` (wsgi_config.c,
+    ``wsgi_add_script_alias`` and ``wsgi_add_import_script``): a WSGIScriptAlias(Match)'s
+    only when application-group= is given too, neither names a ``%{...}`` variable and a
+    Match alias's script holds no ``$N``; a WSGIImportScript's always. ``%{GLOBAL}`` is
+    embedded mode, no lookup. WSGIProcessGroup is looked up per request: never."""
+    if d.key in ("wsgiscriptalias", "wsgiscriptaliasmatch") and len(d.args) > 2:
+        options = options_of(d.args[2:])
+        group, app = options.get("process-group"), options.get("application-group")
+        if group is None or app is None or group == GLOBAL:
+            return None
+        if "%{" in group or ("%{" in app and app != GLOBAL) or \
+                (d.key == "wsgiscriptaliasmatch" and "$" in d.args[1]):
+            return None
+        return group or None
+    if d.key == "wsgiimportscript" and len(d.args) > 1:
+        group = options_of(d.args[1:]).get("process-group")
+        return None if group in (None, "", GLOBAL) else group
+    return None
+
+
+def not_yet_configured(site: Site) -> list[ConfigFinding]:
+    """A group looked up when its line is read (:func:`_checked_when_read`) before any
+    WSGIDaemonProcess of that name: httpd refuses to start, "AH00526: Syntax error ...:
+    WSGI process group not yet configured." mod_wsgi keeps one list of daemon groups for
+    the whole server, filled in reading order (includes where they stand): a group defined
+    earlier in any VirtualHost or the main server counts. After an include lint could not
+    read, that include may define it: nothing said."""
+    findings: list[ConfigFinding] = []
+    defined: set[str] = set()
+    first = {}
+    for daemon in site.daemons:
+        first.setdefault(daemon.name, daemon.directive)
+    for d in walk(site.config.directives):
+        if d.unread:
+            return findings
+        if d.key == "wsgidaemonprocess" and d.args:
+            defined.add(d.args[0])
+            continue
+        name = _checked_when_read(d)
+        if name is None or name in defined:
+            continue
+        later = first.get(name)
+        place = f"line {d.line}" if later is not None and later.file == d.file else d.where
+        findings.append(ConfigFinding(
+            "daemon_order", Severity.ERROR, d.file, d.line,
+            f"{d.name} names process-group={name}, which mod_wsgi looks up when httpd reads "
+            f"this line, and " + (f"WSGIDaemonProcess {name} comes only later "
+                                  f"({later.where})" if later is not None else
+                                  f"no WSGIDaemonProcess {name} is defined")
+            + ": httpd will not start: WSGI process group not yet configured",
+            f"move WSGIDaemonProcess {name} ({later.where}) above {place}" if later is not None
+            else f"add WSGIDaemonProcess {name} above {place}"))
     return findings
 
 
@@ -81,14 +148,15 @@ def _never_applies(use: GroupUse) -> ConfigFinding:
         "remove it, or move it into the <Directory> of the script it was meant for")
 
 
-def _unused(site: Site, daemon: DaemonGroup) -> ConfigFinding:
+def _unused(site: Site, daemon: DaemonGroup, blocked: dict[int, Refused]) -> ConfigFinding:
     """A daemon group nothing runs in. Where something that may define applications it
     serves was not read, that is all that can be said: a note naming it. Where an
     application it could serve runs embedded only because no process group was chosen (a
     lost ``process-group=``, a ``WSGIProcessGroup`` in a section that does not hold the
     script), that application runs somewhere other than intended: a warning, at the line
     that names the group in vain if there is one. Embedded mode chosen with ``%{GLOBAL}``
-    leaves it a note."""
+    leaves it a note. An application a ``WSGIRestrictProcess`` refuses embedded mode does
+    not run embedded: it answers 500, said so (``restricted_process`` is the error)."""
     named = [u for u in site.group_uses if u.name == daemon.name and u.applies
              and u.directive.key == "wsgiprocessgroup"]
     unread = _unread(site, daemon)
@@ -107,18 +175,24 @@ def _unused(site: Site, daemon: DaemonGroup) -> ConfigFinding:
             f"WSGIProcessGroup that applies names it, so its processes run idle",
             f"add process-group={daemon.name} to the WSGIScriptAlias meant to run there, "
             f"or remove it")
-    mounts = ", ".join(f"{a.mount} ({a.where})" for a in stray)
     in_vain = (f"; {vain.name} {daemon.name} at {vain.where} is in a section that holds "
                f"none of them" if vain else "")
+    embedded = [a for a in stray if id(a) not in blocked]
+    said = [f"{', '.join(f'{a.mount} ({a.where})' for a in embedded)} "
+            f"run{'s' if len(embedded) == 1 else ''} embedded in the Apache child processes "
+            f"because no process group is set for {'it' if len(embedded) == 1 else 'them'}"
+            ] if embedded else []
+    said += [f"{a.mount} ({a.where}) has no process group set, and WSGIRestrictProcess "
+             f"{' '.join(r.restrict.args)} ({r.restrict.where}) does not allow embedded mode: "
+             f"{r.says()}" for a in stray if (r := blocked.get(id(a))) is not None]
+    meant = ("; if embedded mode is meant, say so with WSGIProcessGroup %{GLOBAL}"
+             if embedded else "")
     return ConfigFinding(
         "unused_daemon", Severity.WARNING, where.file, where.line,
         f"WSGIDaemonProcess {daemon.name} ({daemon.directive.where}) runs nothing, while "
-        f"{mounts} run{'s' if len(stray) == 1 else ''} embedded in the Apache child "
-        f"processes because no process group is set for {'it' if len(stray) == 1 else 'them'}"
-        f"{in_vain}",
+        f"{'; and '.join(said)}{in_vain}",
         f"add process-group={daemon.name} to the WSGIScriptAlias meant to run there (or "
-        f"WSGIProcessGroup {daemon.name} in the <Directory> of its script); if embedded "
-        f"mode is meant, say so with WSGIProcessGroup %{{GLOBAL}}")
+        f"WSGIProcessGroup {daemon.name} in the <Directory> of its script){meant}")
 
 
 def _unread(site: Site, daemon: DaemonGroup) -> list[str]:

@@ -21,6 +21,7 @@ from probe.lint.interpreter_rules import environ_leak, shared_interpreter
 from probe.lint.ip_vhost_rules import vhost_ip_based
 from probe.lint.proxy_rules import proxy_rules
 from probe.lint.read_rules import unreadable
+from probe.lint.restrict_rules import restricted_process
 from probe.lint.section_rules import section_order
 from probe.lint.server_name_rules import server_name
 from probe.lint.server_rules import duplicate_directive, server_only
@@ -39,7 +40,7 @@ def options(site: Site) -> list[ConfigFinding]:
 RULES: tuple[Rule, ...] = (alias_order, alias_shadows_mount, environ_leak, shared_interpreter,
                            vhost_fallback, vhost_shadowed, access_context, broad_process_group,
                            ssl_twin, wsgi_hidden, daemon_groups, options, unreadable, section_order,
-                           duplicate_directive, application_group, server_only,
+                           duplicate_directive, application_group, server_only, restricted_process,
                            server_name, vhost_ip_based, alias_trailing_slash, proxy_rules)
 
 

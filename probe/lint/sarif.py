@@ -37,6 +37,10 @@ _HELP = {
     "duplicate_daemon": "A WSGIDaemonProcess name defined twice",
     "undefined_daemon": "A process group no reachable WSGIDaemonProcess defines",
     "unused_daemon": "A WSGIDaemonProcess nothing uses",
+    "daemon_order": "A process group looked up as httpd reads the line, before its "
+                    "WSGIDaemonProcess: httpd will not start",
+    "restricted_process": "An application whose process group its WSGIRestrictProcess "
+                          "refuses: 500",
     "script_unreadable": "A WSGI script that cannot be read",
     "config": "Configuration httpd refuses or lint could not read",
     "broad_process_group": "A server-scope WSGIProcessGroup shared by several applications",
