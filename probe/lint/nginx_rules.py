@@ -30,6 +30,7 @@ from collections.abc import Callable
 from probe.lint.findings import ConfigFinding, Severity
 from probe.lint.nginx_empty_name import empty_name_words, only_empty
 from probe.lint.nginx_exact_root import exact_root_only
+from probe.lint.nginx_host_fix import host_fix, server_level
 from probe.lint.uwsgi_rules import server_ways, uwsgi_mount_not_told, uwsgi_params_missing
 from probe.nginx.claims import names_first
 from probe.nginx.host_step import proxy_host
@@ -163,7 +164,8 @@ def _regex_again(model: NginxModel, address: str, server: Server, name: str, whe
 
 def host_not_forwarded(model: NginxModel) -> list[ConfigFinding]:
     findings = []
-    for _server, loc in model.proxied():
+    shared = server_level(model)
+    for server, loc in model.proxied():
         known = loc.header_set
         host = known.named("host")
         if (host is not None and host.where) or known.unread is not None:
@@ -190,8 +192,7 @@ def host_not_forwarded(model: NginxModel) -> list[ConfigFinding]:
             f"{loc.describe()} proxies to {loc.proxy_pass.target} without proxy_set_header "
             f"Host: the application receives Host: {sent} (nginx's default $proxy_host"
             f"{unix}), not the name the client asked for{dropped}. {django}",
-            f"add proxy_set_header Host $host; in {loc.describe()} (with the other "
-            f"proxy_set_header of that level)"))
+            host_fix(server, loc, shared.get(id(server), []))))
     return findings
 
 
