@@ -85,7 +85,7 @@ def not_yet_configured(site: Site) -> list[ConfigFinding]:
     read, that include may define it: nothing said."""
     findings: list[ConfigFinding] = []
     defined: set[str] = set()
-    first = {}
+    first: dict[str, Directive] = {}
     for daemon in site.daemons:
         first.setdefault(daemon.name, daemon.directive)
     for d in walk(site.config.directives):

@@ -35,7 +35,7 @@ from probe.lint.uwsgi_rules import server_ways, uwsgi_mount_not_told, uwsgi_para
 from probe.nginx.claims import names_first
 from probe.nginx.host_step import proxy_host
 from probe.nginx.model import Location, NginxModel, Server, Upstream
-from probe.nginx.unread import MAY_HOLD, anywhere, for_blocks, said
+from probe.nginx.unread import MAY_HOLD, anywhere, for_blocks, missing_file, said
 from probe.nginx_snippets import refuse_block
 
 NginxRule = Callable[[NginxModel], list[ConfigFinding]]
@@ -270,17 +270,22 @@ def _upstream_fix(loc: Location, unused: list[Upstream]) -> str:
 
 def include_unread(model: NginxModel) -> list[ConfigFinding]:
     text = model.text
-    return [ConfigFinding.at(
-        "nginx_include_unread", Severity.NOTE, unread.directive.where,
-        f"include {' '.join(unread.directive.args)} cannot be read ({unread.path}): "
-        f"{text.main} is a site file read alone, as the body of an http block, and what the "
-        f"include sets is not known here; nginx_host_not_forwarded and nginx_mount_not_told "
-        f"say nothing of the locations whose proxy_set_header it may set, "
-        f"nginx_no_refusing_default nothing of an address where it may hold a listen or "
-        f"return, the other rules and probe sweep --config say where their conclusions "
-        f"depend on it (its {MAY_HOLD})",
-        "lint the whole configuration (nginx.conf, its directory, or nginx -T output) for "
-        "the include to be read") for unread in text.unread]
+    findings = []
+    for unread in text.unread:
+        missing, meant = missing_file(unread.path, " ".join(unread.directive.args))
+        findings.append(ConfigFinding.at(
+            "nginx_include_unread", Severity.NOTE, unread.directive.where,
+            f"include {' '.join(unread.directive.args)} cannot be read ({unread.path}): "
+            f"{text.main} is a site file read alone, as the body of an http block, and what "
+            f"the include sets is not known here; nginx_host_not_forwarded and "
+            f"nginx_mount_not_told say nothing of the locations whose proxy_set_header it may "
+            f"set, nginx_no_refusing_default nothing of an address where it may hold a listen "
+            f"or return, the other rules and probe sweep --config say where their conclusions "
+            f"depend on it (its {MAY_HOLD}){missing}",
+            (f"write include {meant}; at {unread.directive.where} if that is the file meant; "
+             if meant else "") + "lint the whole configuration (nginx.conf, its directory, or "
+            "nginx -T output) for the include to be read"))
+    return findings
 
 
 NGINX_RULES: tuple[NginxRule, ...] = (no_refusing_default, duplicate_server_name,

@@ -15,6 +15,9 @@ None when the lines read decide it; :func:`said` words it.
 
 from __future__ import annotations
 
+import difflib
+import os
+
 from probe.nginx.model import Location, NginxModel, Server
 
 MAY_HOLD = "listen, server_name, location or return lines"
@@ -76,3 +79,26 @@ def said(model: NginxModel, where: str) -> str:
                     if u.directive.where == where), "")
     return (f"include {written} at {where} was not read (a site file read alone): it may "
             f"hold {MAY_HOLD} that change this")
+
+
+# nginx's own files of directives, as its packages install them beside nginx.conf
+NGINX_FILES = ("uwsgi_params", "fastcgi_params", "fastcgi.conf", "scgi_params",
+               "proxy_params", "mime.types", "koi-utf", "koi-win", "win-utf")
+
+
+def missing_file(path: str, written: str) -> tuple[str, str | None]:
+    """For an include of an absolute path that is not on this machine: the words (where it
+    is missing, nginx refuses to start: ``nginx -t`` says ``open() "..." failed``) and, for a
+    name one typo away from one of nginx's own files, the include meant. ("", None) for a
+    relative path (where it is looked for depends on the prefix nginx runs with) or one that
+    exists (it is then unreadable, not missing)."""
+    if not os.path.isabs(written) or os.path.exists(path):
+        return "", None
+    name = os.path.basename(path)
+    near = [] if name in NGINX_FILES else difflib.get_close_matches(name, NGINX_FILES, 1, 0.8)
+    meant = os.path.join(os.path.dirname(path), near[0]) if near else None
+    said = (f"; {near[0]} is nginx's file of that kind, the name is probably mistyped"
+            if near else "")
+    return (f". {path} does not exist on this machine: where it is missing nginx refuses to "
+            f"start (nginx -t: open() \"{path}\" failed (2: No such file or directory))"
+            f"{said}"), meant

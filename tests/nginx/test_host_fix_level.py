@@ -44,8 +44,8 @@ def test_one_line_at_server_level_fixes_every_location(tmp_path: Path) -> None:
         f"location /admin at {conf}:8, location /login at {conf}:11) has proxy_set_header "
         f"lines of its own, so that one line fixes them all"), fixes[0]
     # the server's own lines are inherited the same way: still one line there
-    assert all("once at the level of the server block" in f
-               for f in _fixes(tmp_path, server="        proxy_set_header X-Real-IP $remote_addr;\n"))
+    own = _fixes(tmp_path, server="        proxy_set_header X-Real-IP $remote_addr;\n")
+    assert all("once at the level of the server block" in f for f in own), own
 
 
 def test_a_location_with_lines_of_its_own_gets_the_line_itself(tmp_path: Path) -> None:
