@@ -22,7 +22,7 @@ import dataclasses
 import re
 from urllib.parse import urlsplit
 
-from probe.diagnose.discriminate import INVALID_HOST, key_of
+from probe.diagnose.discriminate import INVALID_HOST, key_of, same_application
 from probe.diagnose.fronts import listen, same_listen
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
@@ -146,8 +146,8 @@ def probed_invalid(obs: Observation, context: SweepContext, at: str | None,
     scheme = urlsplit(obs.target.url).scheme
     sent = f"GET {scheme}://{INVALID_HOST}/{context.manifest.probe.segment} at {address}"
     other = sample.trusted_answer
-    if other is not None and ((at and same_listen(listen(other), at))
-                              or (not at and label and other.label == label)):
+    mine = _answer_of(obs)
+    if other is not None and _same(other, mine, at, label):
         return None, Evidence(
             EvidenceKind.PROBED, f"a name no server_name can match ({INVALID_HOST}) reached "
             f"the same application (server.listen {listen(other)!r}): the default server of "
@@ -199,12 +199,35 @@ def _host_root(obs: Observation, context: SweepContext) -> tuple[str, EndpointAn
     return None
 
 
+def _answer_of(obs: Observation) -> EndpointAnswer | None:
+    return next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer), None)
+
+
+def _same(other: EndpointAnswer, mine: EndpointAnswer | None, at: str | None,
+          label: str | None) -> bool:
+    """Whether the .invalid request reached the application that answered the URL: told by
+    the fields that name an application (docs/verdicts.md, "The extra request"), not by
+    where it listens: the members of one upstream pool listen apart and run one
+    application. Where no field names it, its socket (``at``), else its label."""
+    if mine is not None:
+        same = same_application(other, mine)
+        if same is not None:
+            return same
+    if at:
+        return same_listen(listen(other), at)
+    return bool(label and other.label == label)
+
+
 def _differs(invalid: Sample, answer: EndpointAnswer) -> bool:
     """The .invalid request's answer is another than the host's own: none from an endpoint,
-    or another application's (told by where it listens, else its label)."""
+    or another application's (its identity fields, else where it listens, else its
+    label)."""
     other = invalid.trusted_answer
     if other is None:
         return True
+    same = same_application(other, answer)
+    if same is not None:
+        return not same
     if listen(other) and listen(answer):
         return not same_listen(listen(other), listen(answer))
     return bool(other.label and answer.label and other.label != answer.label)
