@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from urllib.parse import urlsplit
 
-from probe.diagnose.answer_names import places
+from probe.diagnose.answer_names import joined, places
 from probe.diagnose.discriminate import key_of, probed_default
 from probe.diagnose.fronts import host_allowed, listen, same_listen, software
 from probe.diagnose.identify import SweepContext
@@ -42,18 +42,27 @@ def misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext) -> D
         return diagnosis
     url, expected = obs.target.url, obs.target.expected
     host = (urlsplit(url).hostname or "").lower()
-    name = software(answer) or "the application server"
+    answers = [a for s in obs.samples if (a := s.trusted_answer) is not None]
+    # A pool behind one address may mix servers (uWSGI and waitress behind HAProxy): each
+    # that answered is named with its own software and socket, not the last one's for all.
+    kinds = _kinds(answers)
+    names = list(kinds)
+    name = joined(names)
     who = diagnosis.answered_by or answer.label or "another application"
     sent = f"GET {url}"
     evidence = [e for e in diagnosis.evidence if e.kind is not EvidenceKind.PROBED]
-    evidence.append(Evidence(EvidenceKind.OBSERVED, f"server.software = {name!r}", sent))
-    answers = [a for s in obs.samples if (a := s.trusted_answer) is not None]
+    for each in names:
+        evidence.append(Evidence(EvidenceKind.OBSERVED, f"server.software = {each!r}", sent))
+    answered = (f"{name} (server.software)" if len(names) == 1 else
+                joined([f"{each} (server.software, server.listen {joined(at) or 'not said'})"
+                        for each, at in kinds.items()]))
     head = (f"{url} should be served by {expected}, but" if expected else
-            f"{url} must be refused, but") + f" {name} (server.software) answered it with " \
+            f"{url} must be refused, but") + f" {answered} answered it with " \
         f"{who} ({places(answers)})"
     _, address = key_of(obs)
     at = listen(answer)
-    for shown in dict.fromkeys(listen(a) for a in answers if listen(a)):
+    sockets = list(dict.fromkeys(shown for a in answers if (shown := listen(a))))
+    for shown in sockets:
         evidence.append(Evidence(EvidenceKind.OBSERVED, f"server.listen = {shown!r}", sent))
     between = bool(at and address and not same_listen(at, address))
     front = proxy_seen(obs, answer)
@@ -68,7 +77,9 @@ def misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext) -> D
                   if front is not None and front.name else
                   "something in between passed the request on" +
                   ("" if said else "; no Server header names it"))
-        head += (f" at {address}, while it listens on {at} (server.listen): {passed}; "
+        listens = (f"it listens on {at}" if len(sockets) < 2 else
+                   f"they listen on {joined(sockets)}")
+        head += (f" at {address}, while {listens} (server.listen): {passed}; "
                  f"whether that routes by Host, its configuration tells.")
     elif at:
         head += f" at {address or at}, where it listens itself (server.listen)."
@@ -84,36 +95,56 @@ def misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext) -> D
                 f"which one took {host!r} is in its configuration.")
     elif same:
         told = (f" A name nobody owns (.invalid) sent to the same address reached the same "
-                f"application too; {_no_vhosts(name)}.")
+                f"application too; {_no_vhosts(names)}.")
     elif probe is None:
-        told = (f" {_no_vhosts(name)}; the extra request for a .invalid name that shows it "
+        told = (f" {_no_vhosts(names)}; the extra request for a .invalid name that shows it "
                 f"at this address was not sent (--no-extra-probes).")
     else:
-        told = f" {_no_vhosts(name)}; the extra request for a .invalid name did not tell " \
+        told = f" {_no_vhosts(names)}; the extra request for a .invalid name did not tell " \
                f"({probe.claim})."
-    refuse = _refuser(front, address, host, name,
+    refuse = _refuser(front, address, host, _base(names),
                       said.header if said is not None and said.undecided else None)
-    django, fix = _django(answer, host, expected, name, evidence, sent, context, obs, refuse)
+    django, fix = _django(answer, host, expected, names, evidence, sent, context, obs,
+                          refuse)
     header = f" {said.words}" if said else ""
     return dataclasses.replace(diagnosis, cause=None, candidates=(),
                                explanation=f"{head}{told}{header}{django}", fix=fix,
                                evidence=tuple(evidence))
 
 
-def _no_vhosts(name: str) -> str:
-    base = name.split("/")[0]
+def _kinds(answers: list[EndpointAnswer]) -> dict[str, list[str]]:
+    """Each server software that answered (``server.software``), in the order first seen,
+    with the sockets it answered from (``server.listen``)."""
+    kinds: dict[str, list[str]] = {}
+    for each in answers:
+        at = kinds.setdefault(software(each) or "the application server", [])
+        if (shown := listen(each)) and shown not in at:
+            at.append(shown)
+    return kinds
+
+
+def _base(names: list[str]) -> str:
+    """The servers' names without versions: ``uWSGI and waitress``."""
+    return joined(list(dict.fromkeys(name.split("/")[0] for name in names)))
+
+
+def _no_vhosts(names: list[str]) -> str:
+    return "; ".join(_no_vhost(base) for base in dict.fromkeys(n.split("/")[0] for n in names))
+
+
+def _no_vhost(base: str) -> str:
     if base.lower().startswith("uwsgi"):
         return (f"{base} passes every request to the application it runs whatever the Host, "
                 f"unless started in its virtual-hosting mode (--vhost)")
     return f"{base} has no virtual hosts: it passes every request to its one application"
 
 
-def _refuser(front: ProxySeen | None, address: str | None, host: str, name: str,
+def _refuser(front: ProxySeen | None, address: str | None, host: str, base: str,
              undecided: str | None = None) -> str:
     """Where the name is to be refused before the application: in the front the answers
     show (worded for the one its Server header names), else in a front to put there (or in
-    one that may be there already: ``undecided``, a Server header that does not tell)."""
-    base = name.split("/")[0]
+    one that may be there already: ``undecided``, a Server header that does not tell).
+    ``base``: the servers behind it, without versions."""
     if front is None and undecided is not None:
         return (f"put {FRONT} before {base}, or, if a front in between set the Server header "
                 f"{undecided!r} (the answers do not tell), make it refuse {host!r}")
@@ -132,13 +163,14 @@ def _refuser(front: ProxySeen | None, address: str | None, host: str, name: str,
             f"request on to {base}")
 
 
-def _django(answer: EndpointAnswer, host: str, expected: str | None, name: str,
+def _django(answer: EndpointAnswer, host: str, expected: str | None, names: list[str],
             evidence: list[Evidence], sent: str, context: SweepContext,
             obs: Observation, refuse: str) -> tuple[str, str]:
     """What Django does with the name (ALLOWED_HOSTS: what refuses names at such a server),
     and the fix that follows (``refuse``: where to refuse it before the application)."""
     allowed = host_allowed(answer)
-    base = name.split("/")[0]
+    base = _base(names)
+    serves = "serves" if len(names) == 1 else "each serve"
     if allowed is not None:
         evidence.append(Evidence(EvidenceKind.OBSERVED,
                                  f"request.host_allowed = {str(allowed).lower()}", sent))
@@ -147,7 +179,7 @@ def _django(answer: EndpointAnswer, host: str, expected: str | None, name: str,
         wanted = _listen_of(context, expected, obs)
         where = f" ({expected} answers its own URLs from {wanted}, server.listen)" if wanted \
             else ""
-        return "", (f"{base} serves one application at this address: send {host!r} to the "
+        return "", (f"{base} {serves} one application at this address: send {host!r} to the "
                     f"server of {expected}{where}, in the manifest's connect or in the front "
                     f"that should route it.")
     if allowed is False:
