@@ -39,7 +39,7 @@ def diagnose_target(
         return _diagnose_refused(obs, context)
     failed = [s for s in samples if s.status_code is None]
     if failed:
-        found = wording.unreachable(failed, len(samples))
+        found = wording.unreachable(failed, len(samples), samples)
         if all(s.error_kind is ErrorKind.CLOSED for s in failed):
             from probe.diagnose.closed import closed_elsewhere_answered
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from probe.apache import names as apache_names
 from probe.apache.names import default_port
 from probe.diagnose.refuse_words import refuse_in_front
+from probe.diagnose.restart_gap import restart_gap
 from probe.endpoint_answer import EndpointAnswer
 from probe.errors import ErrorKind
 from probe.model import Candidate, Cause, Evidence, Liveness, Sample, Verdict
@@ -148,19 +149,52 @@ def refused(samples: Sequence[Sample]) -> Diagnosis:
     return Diagnosis(Verdict.OK, explanation=f"refused ({how})")
 
 
-def unreachable(failed: Sequence[Sample], total: int) -> Diagnosis:
-    kinds = {s.error_kind for s in failed}
+# What a request of each kind got, as a count says it: "1500 could not connect".
+_FAILED = {
+    ErrorKind.DNS: "had a name that did not resolve",
+    ErrorKind.CONNECT: "could not connect",
+    ErrorKind.TLS: "failed in the TLS handshake",
+    ErrorKind.NOT_TLS: "got no TLS answer",
+    ErrorKind.TIMEOUT: "timed out",
+    ErrorKind.PROTOCOL: "got no valid HTTP answer",
+    ErrorKind.CLOSED: "were closed without an HTTP answer",
+}
+_CHECK_RUNNING = "Check that the server is running and listening on this address and port."
+
+
+def unreachable(failed: Sequence[Sample], total: int,
+                samples: Sequence[Sample] = ()) -> Diagnosis:
+    """``samples``: every sample of the URL at this address in the order sent (the failed
+    among them), to tell a restart during the sweep from a server that is down."""
+    # Each kind counted and worded: a few requests closed among many refused are not the
+    # whole story, and the last error alone is not either.
+    kinds: dict[ErrorKind | None, list[Sample]] = {}
+    for sample in failed:
+        kinds.setdefault(sample.error_kind, []).append(sample)
+    ordered = sorted(kinds.items(), key=lambda kv: -len(kv[1]))
     share = "" if len(failed) == total else f"{len(failed)} of {total} requests failed: "
-    fix = next((fix for kind, fix in _UNREACHABLE_FIXES.items() if kind in kinds),
-               "Check that the server is running and listening on this address and port.")
+    if len(ordered) == 1:
+        [(kind, _)] = ordered
+        said = failed[-1].error or "no answer"
+        fix = _UNREACHABLE_FIXES.get(kind, _CHECK_RUNNING) if kind else _CHECK_RUNNING
+    else:
+        said = "; ".join(f"{len(some)} {_FAILED.get(kind, 'failed') if kind else 'failed'} "
+                         f"({some[-1].error or 'no answer'})" for kind, some in ordered)
+        fix = " ".join(f"{len(some)} {_FAILED.get(kind, 'failed') if kind else 'failed'}: "
+                       f"{_UNREACHABLE_FIXES.get(kind, _CHECK_RUNNING) if kind else _CHECK_RUNNING}"
+                       for kind, some in ordered)
     if all(name_refused_in_tls(s) for s in failed):
         fix = ("The server refused this name in the TLS handshake (unrecognized_name alert): "
                "no TLS site it serves on this address claims the name; give the name to the "
                "site meant to serve it (nginx: its server_name in a block with an ssl listen "
                "on this address; Apache: a ServerName or ServerAlias of a VirtualHost on it), "
                "or probe the address that serves it.")
-    return Diagnosis(Verdict.UNREACHABLE, explanation=share + (failed[-1].error or "no answer"),
-                     fix=fix)
+    gap = restart_gap(samples)
+    if gap is not None:
+        said = f"{said}. {gap.said()}"
+        fix = (f"Probe again once the server has settled (it restarted during this sweep). "
+               f"If requests fail again without a restart: {fix}")
+    return Diagnosis(Verdict.UNREACHABLE, explanation=share + said, fix=fix)
 
 
 def no_endpoint(probe_url: str, sample: Sample, *, token_sent: bool = False) -> Diagnosis:
