@@ -20,11 +20,13 @@ from typing import cast
 from probe.diagnose import wording_causes as words
 from probe.diagnose.answer_names import distinct_by, groups_of
 from probe.diagnose.code_drift import Server, server_of
+from probe.diagnose.fronts import listen
 from probe.diagnose.identify import SweepContext, identity
+from probe.diagnose.reloaded import answered_at, one_socket, reloaded
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Instance
-from probe.model import Observation
+from probe.model import Observation, Verdict
 
 
 def runtime_problem(
@@ -85,7 +87,8 @@ def mixed_code(obs: Observation, answers: Sequence[EndpointAnswer], instance: In
         stale = [a for version, group in versions.items() if version != instance.code_version
                  for a in group]
         if stale:
-            return words.stale_code(obs.target.url, instance, stale, len(answers), shown)
+            return reload_seen(context, instance, stale, shown, instance.code_version) or \
+                words.stale_code(obs.target.url, instance, stale, len(answers), shown)
     # Each answer's server and code, worked out once (this runs for every URL of a sweep).
     keyed = [(each, server_of(obs, each), _code(each)) for each in answers]
     here: dict[Server, set[tuple[str | None, str | None]]] = {}
@@ -95,7 +98,8 @@ def mixed_code(obs: Observation, answers: Sequence[EndpointAnswer], instance: In
     mixed = next((server for server, codes in here.items() if len(codes) > 1), None)
     if mixed is not None:
         same = [a for a, server, _ in keyed if server == mixed]
-        return words.mixed_code(obs.target.url, instance, same, [], shown)
+        return reload_seen(context, instance, same, shown) or \
+            words.mixed_code(obs.target.url, instance, same, [], shown)
     # Each distinct process start of each server this URL reached: any may be the older one.
     starts: dict[tuple[Server, tuple[str | None, str | None], str | None],
                  list[EndpointAnswer]] = {}
@@ -119,8 +123,47 @@ def mixed_code(obs: Observation, answers: Sequence[EndpointAnswer], instance: In
         # Only the older side is the problem; the newest code is what the deploy meant.
         older[key] = bool(others) and any(_newer(other, answer) for other in others)
         if older[key]:
-            return words.mixed_code(obs.target.url, instance, group, others, shown)
+            return reload_seen(context, instance, group, shown) or \
+                words.mixed_code(obs.target.url, instance, group, others, shown)
     return None
+
+
+def reload_seen(context: SweepContext, instance: Instance, seen: Sequence[EndpointAnswer],
+                shown: str, want: str | None = None) -> Diagnosis | None:
+    """``ok`` with a reload during the sweep (:mod:`.reloaded`) where each socket ``seen``
+    answered from shows one: its older code's answers all before its newer code's, from
+    processes started later (``want``: the newer must run this code.version). None where one
+    socket does not."""
+    said: dict[str, None] = {}
+    for first in {(a.hostname, listen(a), a.ppid): a for a in seen}.values():
+        text = _reload_at(context, instance.name, first, want)
+        if text is None:
+            return None
+        said[text] = None
+    return Diagnosis(Verdict.OK, explanation=f"answered by {shown}; {'; '.join(said)}",
+                     answered_by=shown) if said else None
+
+
+def _reload_at(context: SweepContext, instance: str, first: EndpointAnswer,
+               want: str | None) -> str | None:
+    """The reload at ``first``'s socket, worked out once per sweep, instance and socket
+    (asked for every URL)."""
+    sockets = cast("dict[tuple[str | None, str | None, str | None], str | None]",
+                   context.memo.setdefault(("reload_at", f"{instance} {want}"), {}))
+    key = (first.hostname, listen(first), str(first.ppid) if not listen(first) else None)
+    if key not in sockets:
+        there = [a for _, a in context.answers_of(instance) if one_socket(a, first)]
+        codes = distinct_by(there, _code)
+        sockets[key] = None
+        if len(codes) == 2:
+            old, new = sorted(codes.values(),
+                              key=lambda group: min((answered_at(a) or _FAR) for a in group))
+            sockets[key] = reloaded(old, new) if want is None or new[0].code_version == want \
+                else None
+    return sockets[key]
+
+
+_FAR = datetime.max.replace(tzinfo=UTC)
 
 
 def _newest_by_code(context: SweepContext, instance: str,

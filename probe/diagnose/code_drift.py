@@ -29,10 +29,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from probe.diagnose.answer_names import server_kind
 from probe.diagnose.fronts import listen, same_listen, software
+from probe.diagnose.reloaded import answered_at, reloaded
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import ANY_INSTANCE
 from probe.model import Finding, Observation, Status
@@ -65,6 +67,9 @@ _NO_MASTER = (None, 0, 1)
 # process it runs in and never forks workers, though it says ``wsgi.multiprocess`` true
 # (wsgiref's default) and nothing of where it listens.
 _NEVER_FORK = ("WSGIServer/",)
+
+Socket = tuple[str, str, str]
+"""A listening socket as the answers and the sweep say it: machine, server.listen, address."""
 
 Identify = Callable[[EndpointAnswer, str | None], str | None]
 
@@ -137,6 +142,11 @@ def code_drift_findings(observations: Sequence[Observation],
     # parents is one server restarted during the sweep, not two servers.
     sockets: dict[str, set[tuple[str, str | None, str | None]]] = defaultdict(set)
     starts: dict[str, dict[Server, set[str]]] = defaultdict(lambda: defaultdict(set))
+    # Per socket (machine, server.listen, address probed) each answer and the places said
+    # of it: a socket reloaded during the sweep has its older code's places left out.
+    on_socket: dict[str, dict[Socket, list[EndpointAnswer]]] = \
+        defaultdict(lambda: defaultdict(list))
+    placed: dict[tuple[str, str, str], Socket] = {}
     for obs in observations:
         for sample in obs.samples:
             answer = sample.trusted_answer
@@ -145,8 +155,13 @@ def code_drift_findings(observations: Sequence[Observation],
             name = _instance(obs, answer, identify)
             if name is None:
                 continue
-            versions[name][answer.code_version][describe(obs, answer)] = None
+            place = describe(obs, answer)
+            versions[name][answer.code_version][place] = None
             server = server_of(obs, answer)
+            if listen(answer):
+                socket = (server.machine, listen(answer) or "", address_of(obs) or "")
+                on_socket[name][socket].append(answer)
+                placed[(name, answer.code_version, place)] = socket
             servers[name].add(server)
             sockets[name].add((server.machine, listen(answer), address_of(obs)))
             if answer.started_at:
@@ -157,12 +172,30 @@ def code_drift_findings(observations: Sequence[Observation],
     for name, by_version in versions.items():
         if len(by_version) < 2 or len(servers[name]) < 2:
             continue  # one server with two versions is mixed_code, said per URL
+        restarted = _restarted(sockets[name], starts[name])
+        reloads: dict[Socket, tuple[str, str]] = {}
+        if restarted is None:
+            reloads = _reloads(on_socket[name])
+        # What each version runs on, less the sockets where it was reloaded away.
+        kept = {version: [p for p in places
+                          if (version, placed.get((name, version, p))) not in
+                          {(old, socket) for socket, (old, _) in reloads.items()}]
+                for version, places in by_version.items()}
+        kept = {version: places for version, places in kept.items() if places}
+        said = "; ".join(f"{socket[1]} (host {socket[0]}) was {text}"
+                         for socket, (_, text) in reloads.items())
+        if reloads and len(kept) < 2:
+            findings.append(Finding(
+                code=CODE_DRIFT, severity=Status.WARNING, instances=(name,),
+                explanation=f"{name} answered with {len(by_version)} code versions "
+                            f"(code.version), each server changing once: {said}."))
+            continue
         parts = []
-        for version, places in sorted(by_version.items(), key=lambda kv: -len(kv[1])):
+        for version, places in sorted(kept.items(), key=lambda kv: -len(kv[1])):
             source = sources.get((name, version))
             found = f" (from {source})" if source else ""
             parts.append(f"{version!r}{found} at {_and(list(places))}")
-        restarted = _restarted(sockets[name], starts[name])
+        also = f" Besides, {said}." if said else ""
         findings.append(Finding(
             code=CODE_DRIFT,
             severity=Status.WARNING,
@@ -171,6 +204,7 @@ def code_drift_findings(observations: Sequence[Observation],
                 f"{name} runs {len(by_version)} code versions on its servers (code.version): "
                 f"{'; '.join(parts)}. " + (restarted or "A deploy reached some of them only, "
                 "or is still under way: deploy one version to every server, then probe again.")
+                + also
             ),
         ))
     return tuple(findings)
@@ -197,6 +231,27 @@ def _restarted(sockets: set[tuple[str, str | None, str | None]],
             f"sweep ({parents}, started from {firsts[0]} to {firsts[-1]}): it "
             f"restarted while the sweep ran, with another code version; probe again once it "
             f"has settled.")
+
+
+def _reloads(sockets: dict[Socket, list[EndpointAnswer]]) -> dict[Socket, tuple[str, str]]:
+    """Per socket reloaded during the sweep (:mod:`.reloaded`): its older code.version and
+    the words for it."""
+    found = {}
+    for socket, answers in sockets.items():
+        codes: dict[str, list[EndpointAnswer]] = {}
+        for answer in answers:
+            codes.setdefault(answer.code_version or "", []).append(answer)
+        if len(codes) != 2:
+            continue
+        old, new = sorted(codes.values(), key=lambda group: min(
+            (answered_at(a) or _FAR) for a in group))
+        text = reloaded(old, new)
+        if text is not None:
+            found[socket] = (old[0].code_version or "", text)
+    return found
+
+
+_FAR = datetime.max.replace(tzinfo=UTC)
 
 
 def _instance(obs: Observation, answer: EndpointAnswer, identify: Identify) -> str | None:

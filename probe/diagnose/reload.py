@@ -77,8 +77,14 @@ def reload_ways(answers: Sequence[EndpointAnswer], *, capital: bool = True) -> s
     """The ways of reloading ``answers``' servers, without a full stop (settings read at
     load, such as ALLOWED_HOSTS, change only with it too)."""
     ways: dict[str, list[EndpointAnswer]] = {}
+    # One way per server: the workers of one master (one HUP reloads them all) are worded
+    # once, with the first of them, not once per worker.
+    said: dict[tuple[str | None, int | None], str] = {}
     for answer in answers:
-        ways.setdefault(_one(answer), []).append(answer)
+        master = (answer.hostname, answer.ppid) if answer.ppid not in (None, 0, 1) and \
+            server_kind(answer) in ("gunicorn", "uwsgi") else (answer.hostname, answer.pid)
+        way = said.setdefault(master, _one(answer))
+        ways.setdefault(way, []).append(answer)
     if len(ways) == 1:
         (text,) = ways
     else:
