@@ -7,8 +7,14 @@ Two promises, both about what was there before:
   Compared as files (device and inode, links followed), not as names;
 - it is replaced in one step: the text goes to a temporary file beside it, renamed over it
   once whole, so a ``kill -9`` or a full disk mid-write leaves the old file as it was.
-  A symbolic link's target is replaced (the link stays, as editors do); a FIFO or a device
-  is written in place, since there is nothing to rename over.
+  A symbolic link's target is replaced (the link stays, as editors do), unless another user
+  could have planted it (:mod:`probe.output_links`: refused); a FIFO or a device is written
+  in place, since there is nothing to rename over.
+
+The new file is this user's unless the old one belonged to this user or to the directory's
+owner (then its owner and group are kept, where this user may set them), and it keeps the
+old mode only when the old file was this user's: another user's file lends no write bit for
+group or others (a world-writable baseline left in ``/tmp`` for root to read later).
 
 The temporary file cannot outlive the process where the filesystem allows: it is made
 nameless (``O_TMPFILE``), given a name only once whole (``linkat`` through ``/proc/self/fd``),
@@ -33,6 +39,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 
 from probe.errors import UsageError
+from probe.output_links import UnsafeLink, followed
 
 MARK = ".wsgi-probe."
 """In every temporary file's name, between the target's name and the random part."""
@@ -51,8 +58,15 @@ class ReadFile:
 
 
 def refuse_inputs(option: str, path: str, inputs: Iterable[ReadFile]) -> None:
-    """UsageError when ``path`` is (the same file as) one of ``inputs``; a path that does not
-    exist yet, or an input that no longer does, is no clash."""
+    """UsageError when ``path`` is (the same file as) one of ``inputs``, or goes through a
+    link another user could have planted; a path that does not exist yet, or an input that no
+    longer does, is no clash."""
+    try:
+        followed(path)
+    except UnsafeLink as exc:
+        raise UsageError(f"{option} {path}: cannot write: {exc.strerror}") from None
+    except OSError:
+        pass  # a loop, a part unreadable: the write says so, as for any unwritable path
     try:
         out = os.stat(path)
     except (OSError, ValueError):
@@ -71,7 +85,9 @@ def refuse_inputs(option: str, path: str, inputs: Iterable[ReadFile]) -> None:
 
 def write(path: str, parts: Iterable[str], *, regular_only: bool = False) -> None:
     """``parts`` (UTF-8) written to ``path`` in one step; OSError when it cannot be.
-    ``regular_only``: a path that is not a regular file (any more) is refused, not written."""
+    ``regular_only``: a path that is not a regular file (any more) is refused, not written.
+    UnsafeLink (an OSError) for a link another user could have planted, before anything."""
+    target = followed(path)
     try:
         before: os.stat_result | None = os.stat(path)
     except FileNotFoundError:
@@ -81,7 +97,6 @@ def write(path: str, parts: Iterable[str], *, regular_only: bool = False) -> Non
             raise OSError(errno.EINVAL, "not a regular file", path)
         _in_place(path, parts)  # /dev/stdout, a FIFO a reader waits on: no rename
         return
-    target = os.path.realpath(path)
     directory, name = os.path.split(target)
     remove_leftovers(directory, name)
     try:
@@ -95,7 +110,7 @@ def write(path: str, parts: Iterable[str], *, regular_only: bool = False) -> Non
         return
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            _take_over(stream.fileno(), before)
+            _take_over(stream.fileno(), before, directory)
             for part in parts:
                 stream.write(part)
             stream.flush()
@@ -151,7 +166,7 @@ def _copy(fd: int, directory: str, name: str, before: os.stat_result | None) -> 
     """The whole nameless file ``fd`` copied to a named temporary file, synced."""
     copy, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}{MARK}", suffix=".tmp")
     try:
-        _take_over(copy, before)
+        _take_over(copy, before, directory)
         os.lseek(fd, 0, os.SEEK_SET)
         while chunk := os.read(fd, 1 << 20):
             os.write(copy, chunk)  # a regular file takes the whole chunk, or raises
@@ -196,21 +211,35 @@ def _in_place(path: str, parts: Iterable[str]) -> None:
             stream.write(part)
 
 
-def _take_over(fd: int, before: os.stat_result | None) -> None:
+def _take_over(fd: int, before: os.stat_result | None, directory: str) -> None:
     """Give the temporary file the mode (and owner, where allowed) of the file it replaces,
-    or, for a new file, the mode ``open()`` would have given it (mkstemp's is 0600)."""
+    or, for a new file, the mode ``open()`` would have given it (mkstemp's is 0600).
+    Another user's file is not taken over whole: its owner only when that is the
+    directory's owner too, its mode without write bits for group and others."""
     if before is None:
         os.fchmod(fd, 0o666 & ~_umask())
         return
+    me = os.geteuid()
     mine = os.fstat(fd)
-    if (mine.st_uid, mine.st_gid) != (before.st_uid, before.st_gid):
+    if before.st_uid in (me, _owner(directory)) and \
+            (mine.st_uid, mine.st_gid) != (before.st_uid, before.st_gid):
         try:
             os.fchown(fd, before.st_uid, before.st_gid)
         except PermissionError:  # not root: the group at least, if this user is in it
             with suppress(PermissionError):
                 os.fchown(fd, -1, before.st_gid)
+    mode = stat.S_IMODE(before.st_mode)
+    if before.st_uid != me:
+        mode &= ~(stat.S_IWGRP | stat.S_IWOTH | stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX)
     # After chown, which clears set-id bits.
-    os.fchmod(fd, stat.S_IMODE(before.st_mode))
+    os.fchmod(fd, mode)
+
+
+def _owner(directory: str) -> int | None:
+    try:
+        return os.stat(directory).st_uid
+    except OSError:
+        return None
 
 
 def _umask() -> int:

@@ -125,7 +125,8 @@ def test_an_existing_reports_mode_is_kept_and_a_new_one_follows_the_umask(
     old = tmp_path / "report.json"
     old.write_text("old")
     old.chmod(0o640)
-    if os.geteuid() == 0:
+    if os.geteuid() == 0:  # the directory's owner's file keeps its owner (a service's logs)
+        os.chown(tmp_path, 65534, 65534)
         os.chown(old, 65534, 65534)
     output_file.write(str(old), ["new ", "text"])
     assert old.read_text() == "new text"
