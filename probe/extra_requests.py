@@ -12,6 +12,7 @@ from probe.http_messages import Request
 from probe.liveness import NONCE_HEADER, judge, new_nonce
 from probe.manifest import Manifest
 from probe.model import Observation, Sample
+from probe.token_redaction import signed_fields_redacted
 from probe.transport import Transport
 
 
@@ -40,8 +41,9 @@ def _extra_answers(wanted: Sequence[ExtraProbe], transport: Transport, concurren
     def done(index: int, sample: Sample) -> None:
         if sample.endpoint is not None:
             nonce = requests[index].headers[NONCE_HEADER]
-            sample = replace(sample, liveness=judge(sample.endpoint, nonce, transport.token,
-                                                    sample.cache))
+            sample = signed_fields_redacted(replace(
+                sample, liveness=judge(sample.endpoint, nonce, transport.token, sample.cache)),
+                transport.token)
         answers[wanted[index].key] = sample
 
     transport.probe_all(requests, concurrency=max(1, concurrency), end=end,

@@ -3,7 +3,8 @@
 The transport (probe.transport) moves bytes; this module is the typed seam around it: a
 :class:`Request` with the headers the sweep adds (a nonce), an :class:`Answer` with every
 response header, and :func:`sample_from_answer`, which reads the endpoint's JSON out of an
-answer into the :class:`~probe.model.Sample` diagnosis works on.
+answer into the :class:`~probe.model.Sample` diagnosis works on, with the probe's own
+token replaced wherever the server sent it back (:mod:`probe.token_redaction`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from probe.endpoint_answer import EndpointAnswer
 from probe.liveness import cache_evidence
 from probe.model import Sample, TlsInfo
 from probe.safe_text import loads_clean, one_line
+from probe.token_redaction import SIGNED, headers_redacted, json_value, may_hold
 
 
 class Headers(Mapping[str, str]):
@@ -79,13 +81,15 @@ class Answer:
     """``HOST:PORT`` the answer came from (the resolved address when not connecting)."""
 
 
-def sample_from_answer(answer: Answer) -> Sample:
-    """Read the endpoint's JSON out of an answer, if the answer is the endpoint's."""
+def sample_from_answer(answer: Answer, token: str | None = None) -> Sample:
+    """Read the endpoint's JSON out of an answer, if the answer is the endpoint's.
+    ``token``, the one the request carried, is replaced wherever the answer repeats it, but
+    in the signed fields (:func:`probe.token_redaction.signed_fields_redacted`, once judged)."""
     endpoint = None
     error = None
     if answer.status_code == 200:
-        endpoint, error = parse_endpoint(answer)
-    return Sample(
+        endpoint, error = parse_endpoint(answer, token)
+    sample = Sample(
         elapsed_ms=answer.elapsed_ms,
         status_code=answer.status_code,
         endpoint=endpoint,
@@ -97,6 +101,7 @@ def sample_from_answer(answer: Answer) -> Sample:
         server=_short_header(answer.headers, "server"),
         via=_short_header(answer.headers, "via"),
     )
+    return headers_redacted(sample, token) if token else sample
 
 
 def _short_header(headers: Mapping[str, str], name: str) -> str | None:
@@ -106,7 +111,8 @@ def _short_header(headers: Mapping[str, str], name: str) -> str | None:
     return keep(one_line(value, limit=120)) if value else None  # held once, not per answer
 
 
-def parse_endpoint(answer: Answer) -> tuple[EndpointAnswer | None, str | None]:
+def parse_endpoint(answer: Answer,
+                   token: str | None = None) -> tuple[EndpointAnswer | None, str | None]:
     content_type = answer.headers.get("Content-Type", "")
     if not content_type.lower().startswith("application/json"):
         return None, f"answer is {content_type or 'untyped'}, not the endpoint's JSON"
@@ -116,5 +122,7 @@ def parse_endpoint(answer: Answer) -> tuple[EndpointAnswer | None, str | None]:
         return None, "answer claims JSON but does not parse"
     if not isinstance(data, dict) or data.get("schema") != 1 or "instance_id" not in data:
         return None, "JSON answer is not the wsgi-probe endpoint's (schema 1)"
+    if token and may_hold(answer.body, token):
+        data = json_value(data, token, keep=SIGNED)
     # Kept compactly: a large sweep holds every URL's answer (probe.compact).
     return EndpointAnswer.from_clean(share(data)), None

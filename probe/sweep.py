@@ -21,6 +21,7 @@ from probe.http_messages import Request
 from probe.liveness import NONCE_HEADER, judge, new_nonce, with_liveness
 from probe.manifest import Manifest, Target
 from probe.model import Finding, Observation, Report, Sample, Status
+from probe.token_redaction import signed_fields_redacted
 from probe.transport import Transport
 from probe.urls import public_url
 
@@ -249,10 +250,12 @@ def _judged(sample: Sample, nonce: str, token: str | None) -> Sample:
     answer = sample.endpoint
     assert answer is not None
     try:
-        return with_liveness(sample, judge(answer, nonce, token, sample.cache))
+        judged = with_liveness(sample, judge(answer, nonce, token, sample.cache))
     except Exception as exc:
         problem = f"its nonce or signature could not be checked ({type(exc).__name__})"
-        return replace(sample, endpoint=replace(answer, problems=(*answer.problems, problem)))
+        judged = replace(sample, endpoint=replace(answer, problems=(*answer.problems, problem)))
+    # Judged on the signed fields as sent; only then is the token taken out of them.
+    return signed_fields_redacted(judged, token)
 
 
 @contextmanager

@@ -38,6 +38,7 @@ from probe.errors import ErrorKind, ProbeError, TransportError
 from probe.http_messages import Answer, Headers, Request, sample_from_answer
 from probe.manifest import parse_address
 from probe.model import Sample, TlsInfo
+from probe.token_redaction import headers_redacted
 from probe.urls import public_url
 
 if TYPE_CHECKING:
@@ -266,9 +267,9 @@ class Transport:
               headers: Mapping[str, str] | None = None) -> Sample:
         """One probe request turned into a Sample; never raises."""
         try:
-            return sample_from_answer(self.get(url, deadline, headers))
+            return sample_from_answer(self.get(url, deadline, headers), self.token)
         except RequestFailed as failed:
-            return _failed_sample(failed)
+            return _failed_sample(failed, self.token)
 
     def probe_all(self, requests: Sequence[Request], *, concurrency: int, end: float | None,
                   on_sample: Callable[[int, Sample], None],
@@ -280,11 +281,13 @@ class Transport:
         those not started or still in flight when ``interrupted()`` turns true.
         """
 
+        token = self.token
+
         def done(index: int, outcome: Outcome) -> None:
             if isinstance(outcome, RequestFailed):
-                on_sample(index, _failed_sample(outcome))
+                on_sample(index, _failed_sample(outcome, token))
             else:
-                on_sample(index, sample_from_answer(outcome))
+                on_sample(index, sample_from_answer(outcome, token))
 
         self.exchange(requests, concurrency=concurrency, end=end, on_outcome=done,
                       interrupted=interrupted)
@@ -535,7 +538,8 @@ def _default_ca_file() -> str:
     return _ca_file
 
 
-def _failed_sample(failed: RequestFailed) -> Sample:
-    return Sample(elapsed_ms=failed.elapsed_ms, error=str(failed), error_kind=failed.kind)
+def _failed_sample(failed: RequestFailed, token: str | None) -> Sample:
+    sample = Sample(elapsed_ms=failed.elapsed_ms, error=str(failed), error_kind=failed.kind)
+    return headers_redacted(sample, token) if token else sample  # a status line may echo it
 
 
