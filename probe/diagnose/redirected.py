@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Sample
+from probe.safe_text import one_line
 
 if TYPE_CHECKING:  # the check path loads this module; the route model it never needs
     from probe.front import PredictedRoute, RouteStep
@@ -36,10 +37,15 @@ def redirect_sample(obs: Observation) -> Sample | None:
     return last
 
 
-def _leads_to(obs: Observation, sample: Sample, segment: str) -> str:
-    """The URL to list instead: the ``Location`` less the probe segment it carried on."""
-    location = urljoin(obs.target.probe_url(segment), sample.location or "")
-    parts = urlsplit(location)
+def _leads_to(obs: Observation, sample: Sample, segment: str) -> str | ValueError:
+    """The URL to list instead: the ``Location`` less the probe segment it carried on; the
+    ValueError when the ``Location`` is no usable URL (``http://[x]/``, a port past 65535)."""
+    try:
+        location = urljoin(obs.target.probe_url(segment), sample.location or "")
+        parts = urlsplit(location)
+        parts.port  # noqa: B018 - read for its check: it raises on a port out of range
+    except ValueError as exc:
+        return exc
     if not parts.path.endswith("/" + segment):
         return location
     return urlunsplit((parts.scheme, parts.netloc, parts.path[:-len(segment)], "", ""))
@@ -60,6 +66,11 @@ def _redirect_fix(obs: Observation, context: SweepContext, sample: Sample,
     """``line``: `` at FILE:N`` of the redirect, when a configuration was read."""
     target = _leads_to(obs, sample, context.manifest.probe.segment)
     expected = obs.target.expected or "the expected instance"
+    if isinstance(target, ValueError):
+        return (f"The answer's Location, '{one_line(sample.location or '')}', is not a usable "
+                f"URL ({one_line(str(target))}), so there is no URL to probe instead: correct "
+                f"the redirect's target, then list the URL it leads to for {expected}; or, if "
+                f"{obs.target.url} itself must be served, take it out of the redirect{line}.")
     if _listed(context, obs.target.expected, target):
         return (f"The manifest lists {target} for {expected} already: take {obs.target.url} "
                 f"out of its urls (the probe follows no redirect, so this URL reaches no "
