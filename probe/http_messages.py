@@ -9,14 +9,15 @@ token replaced wherever the server sent it back (:mod:`probe.token_redaction`).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import ItemsView, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from probe.compact import keep, share
 from probe.endpoint_answer import EndpointAnswer
 from probe.liveness import cache_evidence
 from probe.model import Sample, TlsInfo
-from probe.safe_text import loads_clean, one_line
+from probe.safe_text import loads_clean, loads_long_numbers, one_line
 from probe.token_redaction import SIGNED, headers_redacted, json_value, may_hold
 
 
@@ -116,13 +117,24 @@ def parse_endpoint(answer: Answer,
     content_type = answer.headers.get("Content-Type", "")
     if not content_type.lower().startswith("application/json"):
         return None, f"answer is {content_type or 'untyped'}, not the endpoint's JSON"
+    long_numbers: tuple[int, ...] = ()
     try:
         data = loads_clean(answer.body)
     except (ValueError, RecursionError):
-        return None, "answer claims JSON but does not parse"
+        try:  # valid JSON Python refuses to read: an integer of thousands of digits
+            data, long_numbers = loads_long_numbers(answer.body)
+        except (ValueError, RecursionError):
+            return None, "answer claims JSON but does not parse"
     if not isinstance(data, dict) or data.get("schema") != 1 or "instance_id" not in data:
         return None, "JSON answer is not the wsgi-probe endpoint's (schema 1)"
     if token and may_hold(answer.body, token):
         data = json_value(data, token, keep=SIGNED)
     # Kept compactly: a large sweep holds every URL's answer (probe.compact).
-    return EndpointAnswer.from_clean(share(data)), None
+    endpoint = EndpointAnswer.from_clean(share(data))
+    if long_numbers:
+        digits = ", ".join(str(n) for n in long_numbers)
+        some = "an integer" if len(long_numbers) == 1 else "integers"
+        endpoint = replace(endpoint, problems=(
+            *endpoint.problems, f"it holds {some} of {digits} digits, longer than any field "
+            f"takes and than Python reads ({sys.get_int_max_str_digits()}): read as null"))
+    return endpoint, None

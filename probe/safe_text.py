@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from typing import Any
 
 MAX_FIELD = 200
@@ -138,6 +139,30 @@ def loads_clean(body: bytes) -> Any:
             and body.count(b"{") + body.count(b"[") <= MAX_DEPTH):
         return value
     return clean_json(value)
+
+
+def loads_long_numbers(body: bytes) -> tuple[Any, tuple[int, ...]]:
+    """:func:`loads_clean` of JSON that failed it, with each integer longer than Python
+    reads (``sys.get_int_max_str_digits()``, 4300 digits) read as None; and those
+    integers' lengths in digits, () when there was none (then the JSON is broken: the
+    ValueError of json.loads is raised again)."""
+    limit = sys.get_int_max_str_digits()
+    lengths: list[int] = []
+
+    def integer(text: str) -> int | None:
+        digits = len(text.lstrip("-"))
+        if limit and digits > limit:
+            lengths.append(digits)
+            return None
+        return int(text)
+
+    # A decoder of its own: only a JSON answer that failed the usual one comes here.
+    decoder = json.JSONDecoder(parse_constant=_not_a_number, parse_float=_finite_or_none,
+                               parse_int=integer)
+    value = decoder.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
+    if not lengths:
+        raise ValueError("not JSON")
+    return clean_json(value), tuple(lengths)
 
 
 def _not_a_number(_token: str) -> None:

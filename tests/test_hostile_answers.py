@@ -180,3 +180,17 @@ def test_problems_name_values_in_json_words() -> None:
     assert answer.problems == ("pid is null, not a process id",
                                "label is false, not a string or null",
                                "settings_module is [1], not an object")
+
+
+def test_an_integer_longer_than_python_reads_is_a_bad_answer_saying_so() -> None:
+    # Valid JSON; Python refuses to read an integer of more than 4300 digits (ValueError).
+    body = json.dumps({**HOSTILE, "hits": 0, "pid": 0})
+    body = body.replace('"hits": 0', '"hits": ' + "1" * 5000)
+    report = sweep_of(sample(body.replace('"pid": 0', '"pid": -' + "9" * 4400).encode()))
+    hostile = report.targets[1]
+    assert hostile.verdict is Verdict.BAD_ANSWER, hostile.explanation
+    assert ("it holds integers of 4400, 5000 digits, longer than any field takes and than "
+            "Python reads (4300): read as null") in hostile.explanation
+    assert_unspoiled(report)
+    broken = sample(b'{"schema": 1, "instance_id": "x", "pid": 1' + b"1" * 5000)
+    assert broken.error == "answer claims JSON but does not parse"
