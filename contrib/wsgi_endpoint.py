@@ -61,13 +61,21 @@ endpoint exists.
   ``CF-Connecting-IP``, in any case, with dashes or underscores, with or without
   the ``HTTP_`` prefix of the environ. Behind a reverse proxy on the same machine
   every request comes from loopback, and a proxy that adds none of these headers
-  (nginx's ``proxy_pass`` alone adds none) makes every request look local:
-  loopback-only is safe only where no proxy on this machine forwards to the
-  application. Everywhere else configure a token (``probe endpoint --install``
-  does by default).
+  (nginx's ``proxy_pass`` alone adds none) makes every request look local.
+  The server can make a remote request look local too: Apache's mod_remoteip
+  (``RemoteIPHeader X-Forwarded-For`` with ``RemoteIPInternalProxy`` or
+  ``RemoteIPTrustedProxy`` covering the client's network) sets ``REMOTE_ADDR``
+  from the header and removes it, so ``X-Forwarded-For: 127.0.0.1`` sent from
+  there is loopback here with no proxy header left; nginx's realip module
+  (``set_real_ip_from`` + ``real_ip_header``) sets the address it passes the
+  same way. Loopback-only is safe only where no proxy on this machine forwards
+  to the application and the server takes no client address from a header.
+  Everywhere else configure a token (``probe endpoint --install`` does by
+  default).
 * If a token file is configured but cannot be read or is empty, or
   ``WSGI_PROBE_TOKEN``/``WSGI_PROBE_TOKEN_FILE`` is set but empty, nobody is
-  authorised (one warning line goes to stderr, i.e. Apache's error log).
+  authorised (one warning line goes to stderr, i.e. Apache's error log). A
+  token file every user may read is used, with one warning line there too.
 
 The answer never contains environment variables other than
 ``DJANGO_SETTINGS_MODULE``, ``TZ`` and the first code version variable set (as
@@ -192,7 +200,21 @@ def _read_token_file(path: Union[str, os.PathLike[str]], origin: str) -> object:
             % (os.fspath(path), origin)
         )
         return _DENY_ALL
+    _warn_world_readable(path, origin)
     return text.encode("utf-8")
+
+
+def _warn_world_readable(path: Union[str, os.PathLike[str]], origin: str) -> None:
+    # Said, not refused: an endpoint that worked yesterday keeps answering the probe.
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return
+    if mode & stat.S_IROTH:
+        _warn(
+            "the probe token file %s (%s) is readable by every user (mode %04o); "
+            "'chmod o-r' it" % (os.fspath(path), origin, mode)
+        )
 
 
 def _resolve_token(

@@ -1,6 +1,6 @@
 """Where a command would send the probe token unprotected, said before any request.
 
-Two ways, each one warning line (``probe sweep`` on stderr, ``probe check`` in its long
+Three ways, each one warning line (``probe sweep`` on stderr, ``probe check`` in its long
 output, ``probe exporter`` in its log at start and at each reload):
 
 - plain HTTP to an address that is not loopback: the token is in clear on the network.
@@ -10,11 +10,16 @@ output, ``probe exporter`` in its log at start and at each reload):
   ``connect`` IP address, so the check is off and no name is verified before the request,
   token included, goes out. That is refused (:func:`refuse_unverified`) unless the user
   opts in with ``--send-token-unverified`` (``send_token_unverified = true``; ``probe check``
-  and ``probe exporter`` take only the manifest key, and their refusal names it).
+  and ``probe exporter`` take only the manifest key, and their refusal names it);
+- a token file every user of the machine may read (``o+r``): said, as ``probe endpoint
+  --install`` refuses one, in its words (the probe keeps reading it: a monitoring set-up
+  that worked yesterday does not stop).
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Set as AbstractSet
 from urllib.parse import urlsplit
 
@@ -37,6 +42,9 @@ def token_exposure(manifest: Manifest, token: str | None) -> list[str]:
         return []
     clear, tls = _addresses(manifest)
     lines = []
+    readable = world_readable(manifest.probe.token_file)
+    if readable:
+        lines.append(readable)
     if clear:
         lines.append(f"the probe token is sent in clear text (http) to {_named(clear)}")
     if tls and not manifest.probe.sni:
@@ -44,6 +52,20 @@ def token_exposure(manifest: Manifest, token: str | None) -> list[str]:
                      f"(to {_named(tls)}): any server there with a certificate your CA "
                      "bundle trusts, for whatever name, receives it")
     return lines
+
+
+def world_readable(path: str | None) -> str | None:
+    """The warning for a token file every user may read; None for any other (or none)."""
+    if not path:
+        return None
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return None  # read already (probe.credentials): gone since, nothing to say of it
+    if not mode & stat.S_IROTH:
+        return None
+    return (f"the token file {path} is readable by every user (mode {mode:04o}); "
+            "'chmod o-r' it")
 
 
 def refuse_unverified(manifest: Manifest, token: str | None, opt_in: str = OPT_IN) -> None:

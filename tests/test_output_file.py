@@ -40,6 +40,7 @@ def run(*args: str) -> Result:
 def site(tmp_path: Path) -> Path:
     (tmp_path / "m.toml").write_text(MANIFEST.format(port=closed_port()))
     (tmp_path / "token").write_text("s3cret\n")
+    (tmp_path / "token").chmod(0o600)
     (tmp_path / "httpd.conf").write_text(CONFIG.format(root=tmp_path))
     (tmp_path / "extra.conf").write_text("# included\n")
     (tmp_path / "wsgi.py").write_text("application = None\n")

@@ -21,8 +21,9 @@ NO_SNI = "probe: warning: --no-sni: no certificate name is checked before the pr
 
 
 def warnings(tmp_path: Path, urls: list[str], *args: str, token: bool = True,
-             status: int = 1) -> list[str]:
+             status: int = 1, mode: int = 0o600) -> list[str]:
     (tmp_path / "token").write_text("s3cret\n")
+    (tmp_path / "token").chmod(mode)
     listed = ", ".join(f'"{u}"' for u in urls)
     setting = f'token_file = "{tmp_path / "token"}"\n' if token else ""
     (tmp_path / "m.toml").write_text(f'[probe]\n{setting}timeout = 0.3\nsamples = 1\n'
@@ -51,6 +52,15 @@ def test_nothing_said_where_nothing_is_exposed(tmp_path: Path, urls: list[str],
     assert warnings(tmp_path, urls, *args, token=token) == []
 
 
+@pytest.mark.parametrize("mode", [0o644, 0o604])
+def test_a_token_file_every_user_may_read_is_said(tmp_path: Path, mode: int) -> None:
+    token = tmp_path / "token"
+    assert warnings(tmp_path, ["http://127.0.0.1:9/"], mode=mode) == [
+        f"probe: warning: the token file {token} is readable by every user (mode "
+        f"{mode:04o}); 'chmod o-r' it"]
+    assert warnings(tmp_path, ["http://127.0.0.1:9/"], mode=0o640) == []
+
+
 def test_connect_names_the_address_the_token_goes_to(tmp_path: Path) -> None:
     got = warnings(tmp_path, ["http://127.0.0.1:9/"], "--connect", "192.0.2.1:9",
                    "--timeout", "0.1")
@@ -66,6 +76,7 @@ def test_no_sni_with_the_opt_in_says_that_no_name_is_checked(tmp_path: Path) -> 
 
 def test_no_sni_with_a_token_is_refused_without_the_opt_in(tmp_path: Path) -> None:
     (tmp_path / "token").write_text("s3cret\n")
+    (tmp_path / "token").chmod(0o600)
     (tmp_path / "m.toml").write_text(
         f'[probe]\ntoken_file = "{tmp_path / "token"}"\nsni = false\nconnect = "127.0.0.1:9"\n'
         '[instances.a]\nlabel = "a"\nurls = ["https://a.invalid/", "http://a.invalid/"]\n')

@@ -23,6 +23,7 @@ CLEAR = "the probe token is sent in clear text (http) to "
 
 def manifest(tmp_path: Path, urls: list[str], extra: str = "") -> Path:
     (tmp_path / "token").write_text("s3cret\n")
+    (tmp_path / "token").chmod(0o600)
     listed = ", ".join(f'"{u}"' for u in urls)
     path = tmp_path / "m.toml"
     path.write_text(f'[probe]\ntoken_file = "{tmp_path / "token"}"\ntimeout = 0.3\n'
@@ -43,6 +44,24 @@ def test_check_says_it_below_its_status_line(tmp_path: Path) -> None:
     assert lines[0].startswith("WSGI-PROBE CRITICAL") and "token" not in lines[0]
     assert lines[1] == f"warning: {CLEAR}www.example.invalid:80"
     assert done.stderr == ""
+
+
+def test_check_and_exporter_say_a_token_file_every_user_may_read(tmp_path: Path) -> None:
+    path = manifest(tmp_path, ["http://127.0.0.1:9/"])
+    (tmp_path / "token").chmod(0o644)
+    said = (f"the token file {tmp_path / 'token'} is readable by every user (mode 0644); "
+            "'chmod o-r' it")
+    done = check(path)
+    assert done.stdout.splitlines()[1] == f"warning: {said}", done.stdout
+    with subprocess.Popen(
+            [*PROBE, "exporter", "-m", str(path), "--listen", "127.0.0.1:0", "--log-format",
+             "json"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+            stdin=subprocess.DEVNULL, env={**os.environ, "WSGI_PROBE_TOKEN": ""}) as process:
+        try:
+            assert said in Lines(process).until("exporter_token_exposed")
+        finally:
+            process.terminate()
+            process.wait(20)
 
 
 def test_check_says_nothing_where_nothing_is_exposed(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from probe.lint.interpreter_rules import environ_leak, shared_interpreter
 from probe.lint.ip_vhost_rules import vhost_ip_based
 from probe.lint.proxy_rules import proxy_rules
 from probe.lint.read_rules import unreadable
+from probe.lint.remoteip_rules import remoteip_header
 from probe.lint.restrict_rules import restricted_process
 from probe.lint.section_rules import section_order
 from probe.lint.server_name_rules import server_name
@@ -41,7 +42,8 @@ RULES: tuple[Rule, ...] = (alias_order, alias_shadows_mount, environ_leak, share
                            vhost_fallback, vhost_shadowed, access_context, broad_process_group,
                            ssl_twin, wsgi_hidden, daemon_groups, options, unreadable, section_order,
                            duplicate_directive, application_group, server_only, restricted_process,
-                           server_name, vhost_ip_based, alias_trailing_slash, proxy_rules)
+                           server_name, vhost_ip_based, alias_trailing_slash, proxy_rules,
+                           remoteip_header)
 
 
 def run_rules(site: Site, rules: Sequence[Rule] = RULES) -> list[ConfigFinding]:

@@ -51,6 +51,8 @@ _HELP = {
     "section_order": "A section's process or application group a later section overrides",
     "duplicate_directive": "A server-wide mod_wsgi directive given twice; the last one holds",
     "application_group": "An application group that looks like a mod_wsgi variable but is not",
+    "remoteip_header": "mod_remoteip takes the client address a token-less endpoint trusts "
+                       "from a header",
     "nginx_no_refusing_default": "The server block answering unknown names serves an application",
     "nginx_duplicate_server_name": "A server_name claimed twice on one address; one goes unused",
     "nginx_host_not_forwarded": "A proxy passing Host: $proxy_host, not the name asked for",

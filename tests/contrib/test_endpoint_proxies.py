@@ -129,6 +129,7 @@ def test_an_empty_token_variable_leaves_the_token_file_variable_in_charge(
         we: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "token").write_text("from-the-file\n", encoding="utf-8")
+    (tmp_path / "token").chmod(0o640)
     monkeypatch.setenv("WSGI_PROBE_TOKEN", "")
     monkeypatch.setenv("WSGI_PROBE_TOKEN_FILE", str(tmp_path / "token"))
     app = we.wrap(Inner())

@@ -705,9 +705,26 @@ def test_empty_explicit_token_authorises_nobody(we: ModuleType,
 def test_configuring_a_token_prints_nothing(we: ModuleType, tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "token").write_text("t", encoding="utf-8")
+    (tmp_path / "token").chmod(0o640)
     we.wrap(Inner(), token_file=tmp_path / "token")
     we.wrap(Inner())
     assert capsys.readouterr().err == ""
+
+
+def test_a_token_file_every_user_may_read_is_used_with_a_warning(
+        we: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "token"
+    path.write_text("t0ken", encoding="utf-8")
+    path.chmod(0o644)
+    app = we.wrap(Inner(), token_file=path)
+    monkeypatch.setenv("WSGI_PROBE_TOKEN_FILE", str(path))
+    we.wrap(Inner())
+    assert capsys.readouterr().err == "".join(
+        f"wsgi_endpoint: the probe token file {path} ({origin}) is readable by every user "
+        "(mode 0644); 'chmod o-r' it\n"
+        for origin in ("wrap(token_file=...)", "$WSGI_PROBE_TOKEN_FILE"))
+    assert answered(call(app, environ_for(remote="203.0.113.9", HTTP_X_PROBE_TOKEN="t0ken")))
 
 
 # -- the file itself ----------------------------------------------------------------------------
