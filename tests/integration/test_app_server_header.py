@@ -102,7 +102,7 @@ def test_an_applications_own_server_header_is_no_front(server: WsgiServer) -> No
     # Sent to where waitress listens (server.listen): the header is the application's.
     assert f"The Server header {HEADER!r} is not waitress's (server.software) and names " \
            f"no front this tool knows, but the request went to where the application server " \
-           f"listens (127.0.0.1:{server.port}, server.listen): the application or a middleware sets " \
-           f"it, no front." in refused.explanation, refused.explanation
+           f"listens (127.0.0.1:{server.port}, server.listen): the application or a " \
+           f"middleware sets it, no front." in refused.explanation, refused.explanation
     assert "put a front that refuses unknown names (nginx, Apache httpd) before waitress." in \
         refused.fix, refused.fix
