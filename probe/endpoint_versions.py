@@ -40,6 +40,7 @@ SHIPPED = frozenset({
     "c29c69750f956e5b30c383d92884d496f0b085dab3f305f12215b2677a881c9f",
     "e5aa6b97a7480d58fa631dff05f4d94afa5e592f3bd44aae61e4ca63f016b50d",
     "11f21a73d422cc00aac0f2b021638583dab18dce9118533e69965796c84e00ff",
+    "a9cee4fec4f973f6e3fcb41482482e1b5ed9d254e1ff9ca30570a871054ff8dc",
     "3c8fb7081395536adc8e67713ac20f6175ac49ae5dae0f637caafa88a2542076",
 })
 """SHA-256 of every contrib/wsgi_endpoint.py wsgi-probe has shipped, this one included."""
