@@ -248,13 +248,18 @@ def serve(manifest: Manifest, options: ExporterOptions, *, version: str = "",
     except OSError as exc:
         raise UsageError(f"--listen {options.listen}: {exc.strerror or exc}") from None
 
-    def stop(signum: int, frame: FrameType | None) -> None:
-        log.info("exporter_stopping", signal=signal.Signals(signum).name)
+    def stopping(name: str) -> None:
+        log.info("exporter_stopping", signal=name)
         app.coordinator.stop()  # first: the sweep about to be cut is not a result
         abort_in_flight()  # a sweep in progress must not hold up the exit
-        # shutdown() waits for serve_forever() to return, and this handler runs on
-        # the thread inside serve_forever(): call it from another thread.
-        threading.Thread(target=server.shutdown, name="shutdown", daemon=True).start()
+        server.shutdown()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        # All of it on another thread: this handler interrupts the serving thread wherever
+        # it is, maybe inside a log write holding the output's lock (logging here would
+        # wait for it forever), and shutdown() waits for serve_forever() on this thread.
+        threading.Thread(target=stopping, args=(signal.Signals(signum).name,),
+                         name="shutdown", daemon=True).start()
 
     watch: ManifestWatch | None = None
     if read is not None:  # an edited manifest is read as SIGHUP reads it, at the next request
