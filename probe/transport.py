@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from probe import __version__, descriptors, wire
+from probe import __version__, descriptors, logs, wire
 from probe.addresses import split_connect
 from probe.compact import keep
 from probe.errors import ErrorKind, ProbeError, TransportError
@@ -82,6 +82,9 @@ class _Slot:
         self.start = 0.0
         self.extra_headers = False
         self.ca_set = False
+        self.retried = False
+        """This request was closed unanswered once, and sent again (:func:`_retry_closed`)."""
+        self.first_failure: Outcome | None = None
         self.base_headers = transport._base_headers
         self.token_headers = transport._base_headers
         self.bare_headers = transport._bare_headers
@@ -125,6 +128,9 @@ class _Slot:
         import pycurl
 
         self.index, self.url, self.start = index, url, start
+        if self.retried:
+            self.curl.setopt(pycurl.FRESH_CONNECT, 0)
+            self.retried = False
         wanted = connect or self.base_connect
         if wanted != self.connect:
             # libcurl keys its connection cache by the CONNECT_TO target too: no mix-ups.
@@ -156,6 +162,38 @@ class _Slot:
         block = b"".join(self.lines)
         last = block.rfind(b"\nHTTP/")
         return block[last + 1:] if last >= 0 else block
+
+
+_CLOSED_CODES = frozenset({52, 55, 56})
+"""CURLE_GOT_NOTHING, CURLE_SEND_ERROR, CURLE_RECV_ERROR: the connection ended (closed or
+reset) with no HTTP answer."""
+
+
+def _retry_closed(slot: _Slot, code: int, message: str) -> bool:
+    """Whether to send the slot's request once more, on a new connection: it was closed
+    before a single byte of an answer came, and this was its first try.
+
+    libcurl itself sends a request again when a connection it reused dies so, but not one
+    whose connection was new. nginx short of worker_connections closes exactly such
+    connections ("worker_connections are not enough, reusing connections", at warn level):
+    freshly accepted ones whose request it has not read yet count as reusable to it, the
+    client being expected to connect again. Measured against nginx with worker_connections
+    64 and the sweep's 32 requests at once, every request closed so was on a new connection
+    (CURLINFO_NUM_CONNECTS 1), up to 3 of 20. A rule that closes on purpose ('return 444')
+    or a process dying on the request closes the second one too, and is reported as before.
+    A request that got any byte is never sent again (libcurl counts none short of a whole
+    header line, as it does for its own retries).
+    """
+    import pycurl
+
+    if slot.retried or code not in _CLOSED_CODES:
+        return False
+    if slot.lines or slot.chunks or slot.curl.getinfo(pycurl.SIZE_DOWNLOAD_T) > 0:
+        return False
+    logs.get_logger("probe.transport").debug(
+        "retried", url=public_url(slot.url), first_error=message, curl_code=code,
+        reused_connection=not slot.curl.getinfo(pycurl.NUM_CONNECTS))
+    return True
 
 
 def _capped_write(chunks: list[bytes], limit: int, chunk: bytes) -> int | None:
@@ -305,6 +343,8 @@ class Transport:
             descriptors.fitted(max(1, min(concurrency, len(requests)))))]
         slots = list(idle)
         active: dict[pycurl.Curl, _Slot] = {}
+        held: list[_Slot] = []
+        """Active requests closed unanswered, out of libcurl until sent again."""
         queue = iter(enumerate(requests))
 
         def fill() -> bool:
@@ -334,7 +374,20 @@ class Transport:
                 if not fill() or not active:
                     return
                 send()
-                finished = self._collect(multi, active, idle)
+                finished = self._collect(multi, active, idle, held)
+                # Requests to send again wait until every request in flight is one of them:
+                # sent at once with the others they would meet the server as short of
+                # connections as before (measured: nginx closed a third of them again). A
+                # held request keeps its slot, so a server closing every request slows the
+                # sweep to fewer at once rather than stopping it.
+                ready = held[:] if len(held) == len(active) else []
+                for slot in ready:
+                    held.remove(slot)
+                    late = self._resend(multi, slot, end)
+                    if late is not None:
+                        del active[slot.curl]
+                        idle.append(slot)
+                        finished.append((slot.index, late))
                 if finished:
                     # The next requests go out before the Python work on these answers
                     # (parsing, checking): the server answers them meanwhile.
@@ -360,26 +413,52 @@ class Transport:
                     slot.start))
         finally:
             _batches.leave(stop)
-            for curl in active:
+            for curl in active.keys() - {slot.curl for slot in held}:
                 multi.remove_handle(curl)
             for slot in slots:
                 slot.curl.close()
             multi.close()
 
     def _collect(self, multi: pycurl.CurlMulti, active: dict[pycurl.Curl, _Slot],
-                 idle: list[_Slot]) -> list[tuple[int, Outcome]]:
-        """The outcomes of the requests libcurl finished; their slots go back to ``idle``."""
+                 idle: list[_Slot], held: list[_Slot]) -> list[tuple[int, Outcome]]:
+        """The outcomes of the requests libcurl finished; their slots go back to ``idle``.
+
+        A request the server closed before any byte of an answer goes to ``held`` instead,
+        to be sent once more on a new connection (:func:`_retry_closed`)."""
         collected: list[tuple[int, Outcome]] = []
         while True:
             queued, ok, errors = multi.info_read()
             for curl, code, message in [(c, 0, "") for c in ok] + errors:
-                slot = active.pop(curl)
+                slot = active[curl]
                 multi.remove_handle(curl)
+                if code and _retry_closed(slot, code, message):
+                    slot.first_failure = self._finish(slot, code, message)
+                    slot.retried = True
+                    held.append(slot)
+                    continue
+                del active[curl]
                 # Read out now: the slot's buffers are reused by its next request.
                 collected.append((slot.index, self._finish(slot, code, message)))
                 idle.append(slot)
             if not queued:
                 return collected
+
+    def _resend(self, multi: pycurl.CurlMulti, slot: _Slot, end: float | None) -> Outcome | None:
+        """Send a held request again on a new connection, with the whole-request timeout
+        of a request starting now; or its first failure where the deadline is too near."""
+        import pycurl
+
+        now = time.monotonic()
+        left = self.timeout if end is None else min(self.timeout, end - now)
+        if left < LAST_START:
+            return slot.first_failure
+        slot.start = now  # the time of the request whose outcome is reported
+        slot.chunks.clear()
+        slot.lines.clear()
+        slot.curl.setopt(pycurl.FRESH_CONNECT, 1)
+        slot.curl.setopt(pycurl.TIMEOUT_MS, max(1, int(left * 1000)))
+        multi.add_handle(slot.curl)
+        return None
 
     def _start(self, multi: pycurl.CurlMulti, slot: _Slot, index: int, request: Request,
                end: float | None) -> RequestFailed | None:
@@ -500,7 +579,8 @@ def _classify(slot: _Slot, code: int, message: str, max_body: int,
     if code in _TLS_ERRORS:
         return (ErrorKind.TLS, f"{url}: TLS failed: {message}")
     if code in (pycurl.E_GOT_NOTHING, pycurl.E_RECV_ERROR, pycurl.E_SEND_ERROR) and not got_bytes:
-        return (ErrorKind.CLOSED, f"{url}: server closed the connection without answering")
+        again = " (on a new connection too: sent twice)" if slot.retried else ""
+        return (ErrorKind.CLOSED, f"{url}: server closed the connection without answering{again}")
     if code == _WEIRD_SERVER_REPLY or "HTTP/0.9" in message:
         # Bytes came, but not HTTP: not a refusal by closing the connection.
         return (ErrorKind.PROTOCOL, f"{url}: the answer is not HTTP: {message}")

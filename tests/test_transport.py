@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import ssl
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -509,8 +510,51 @@ def test_server_closes_without_answering() -> None:
     assert sample.status_code is None
     assert sample.error_kind == "closed"
     assert sample.error == (
-        f"http://127.0.0.1:{port}/__probe__: server closed the connection without answering"
+        f"http://127.0.0.1:{port}/__probe__: server closed the connection without answering "
+        "(on a new connection too: sent twice)"
     )
+
+
+def test_a_new_connection_closed_before_any_answer_is_sent_again_once() -> None:
+    # nginx short of worker_connections closes freshly accepted connections whose request it
+    # has not read ("worker_connections are not enough, reusing connections"): libcurl sends
+    # a request again only where the connection was one it reused.
+    connections: list[int] = []
+
+    def handle(conn: socket.socket, stop: threading.Event) -> None:
+        connections.append(1)
+        read_request(conn)
+        if len(connections) == 1:
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            return  # closed with a reset, as nginx closes a connection with unread data
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    with raw_server(handle) as port:
+        sample = Transport(timeout=5).probe(f"http://127.0.0.1:{port}/__probe__")
+    assert sample.status_code == 200, sample.error
+    assert len(connections) == 2
+
+
+@pytest.mark.parametrize("sent", [b"HTTP/1.1 200 OK\r\n",
+                                  b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nab"])
+def test_a_request_that_got_bytes_is_never_sent_again(sent: bytes) -> None:
+    """Reset (as nginx with unread data) after a status line, or in the body: not sent again.
+    (libcurl counts no byte short of a whole header line: it says "Empty reply from server"
+    for a status line cut short, as it does when deciding to send again itself.)"""
+    connections: list[int] = []
+
+    def handle(conn: socket.socket, stop: threading.Event) -> None:
+        connections.append(1)
+        read_request(conn)
+        conn.sendall(sent)
+        time.sleep(0.05)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    with raw_server(handle) as port:
+        sample = Transport(timeout=5).probe(f"http://127.0.0.1:{port}/__probe__")
+    assert sample.status_code is None
+    assert sample.error_kind != "closed"
+    assert len(connections) == 1
 
 
 def test_a_pooled_connection_the_server_closed_is_retried_once() -> None:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from probe import wire
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.wording import Diagnosis
+from probe.diagnose.wording import NGINX_SHORT_OF_CONNECTIONS, Diagnosis
 from probe.errors import ErrorKind
 from probe.model import Evidence, EvidenceKind, Observation, Verdict
 
@@ -84,7 +84,8 @@ def closed_elsewhere_answered(obs: Observation, diagnosis: Diagnosis,
     where = ("with nginx, a 'return 444' in the server block that takes "
              f"{host} (or in an 'if' there), or in the default server of {address} when no "
              f"server_name matches {host}: 'nginx -T' shows them, and probe sweep --config "
-             f"names the line" if nginx else
+             f"names the line; or nginx short of connections, which closes new ones before "
+             f"reading them ({NGINX_SHORT_OF_CONNECTIONS})" if nginx else
              f"the server's configuration for {host} at {address} (a rule that closes "
              f"connections, such as nginx's 'return 444'), and its error log")
     fix = (f"Find what closes it: {where}. Give {host} to the block or site meant to serve "

@@ -39,6 +39,14 @@ class Diagnosis:
 
 
 # In order: the first kind a failed request shows decides the fix.
+NGINX_SHORT_OF_CONNECTIONS = (
+    "nginx's error log at warn level says 'worker_connections are not enough, reusing "
+    "connections' then: raise worker_connections in its events block, or sweep with a lower "
+    "--concurrency")
+"""The probe's own requests at once can be what exhausts them (each takes a connection
+from the client and one to the upstream); the probe sends a request closed so once more,
+on a new connection (probe.transport), and reports it when that one is closed too."""
+
 _UNREACHABLE_FIXES = {
     ErrorKind.DNS: "Check the host name, or use --connect HOST:PORT to probe a server directly.",
     ErrorKind.NOT_TLS: ("This address and port do not speak TLS (most often plain HTTP): use "
@@ -48,8 +56,10 @@ _UNREACHABLE_FIXES = {
     # Something accepted the connection: "is it running" is not the question.
     ErrorKind.CLOSED: ("The server at this address accepted the connection and closed it "
                        "without an HTTP answer: a rule that refuses the name (nginx's "
-                       "'return 444'), or a server process dying on the request (its error "
-                       "log says); if the URL is meant to be refused, list it under [refuse]."),
+                       "'return 444'), a server process dying on the request (its error "
+                       "log says), or nginx short of connections, which closes new ones "
+                       f"before reading them ({NGINX_SHORT_OF_CONNECTIONS}); if the URL is "
+                       "meant to be refused, list it under [refuse]."),
 }
 
 

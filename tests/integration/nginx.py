@@ -61,17 +61,17 @@ def nginx_available() -> str | None:
     return None if shutil.which(NGINX) else f"{NGINX} is missing (Debian package nginx-light)"
 
 
-def wrap_http(http_body: str, prefix: Path) -> str:
+def wrap_http(http_body: str, prefix: Path, worker_connections: int = 256) -> str:
     """A whole nginx.conf around an ``http`` block's body, everything kept in ``prefix``."""
     temp = "\n".join(f"    {d}_temp_path {prefix}/{d};" for d in
                      ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     return (f"error_log {prefix}/error.log info;\n"
-            "worker_processes 1;\nevents { worker_connections 256; }\n"
+            f"worker_processes 1;\nevents {{ worker_connections {worker_connections}; }}\n"
             f"http {{\n    access_log off;\n{temp}\n{http_body}\n}}\n")
 
 
 def start_nginx(http_body: str, ports: list[int], *, workdir: Path,
-                files: dict[str, str] | None = None) -> Nginx:
+                files: dict[str, str] | None = None, worker_connections: int = 256) -> Nginx:
     """Start nginx with this ``http`` body; ``files`` are written beside nginx.conf (for
     ``include``). Raises ApacheUnavailable when nginx is not installed."""
     missing = nginx_available()
@@ -83,7 +83,7 @@ def start_nginx(http_body: str, ports: list[int], *, workdir: Path,
         (prefix / name).parent.mkdir(parents=True, exist_ok=True)
         (prefix / name).write_text(text, encoding="utf-8")
     conf = prefix / "nginx.conf"
-    conf.write_text(wrap_http(http_body, prefix), encoding="utf-8")
+    conf.write_text(wrap_http(http_body, prefix, worker_connections), encoding="utf-8")
     with (prefix / "stderr.log").open("wb") as stderr:
         process = subprocess.Popen(
             [NGINX, "-p", str(prefix), "-c", str(conf), "-g",

@@ -1,0 +1,153 @@
+"""A real nginx balancing over an upstream group of labelled gunicorn members (a fleet tester's
+lab: three members of one application, and a fourth application beside them).
+
+* nginx short of ``worker_connections`` (64, the sweep's 32 requests at once) closes new
+  connections before reading their request ("worker_connections are not enough, reusing
+  connections"): the probe sends such a request once more on a new connection, and the sweep
+  is not called unreachable; with too few connections for that to help (16) the fix names
+  nginx's warn line as the candidate;
+* a member of the group that is another application's (its ``server`` line) is named as
+  that member, cause ``wrong_upstream``, not "different nginx servers";
+* a member that is down answers none of a sweep's samples through the group: a finding
+  names its ``server`` line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .apache import ApacheUnavailable, free_port
+from .conftest import unavailable
+from .nginx import TOKEN, Nginx, start_nginx, start_whoami
+from .wsgi_servers import WsgiServer, ensure_servers_venv, make_workdir
+
+MANIFEST = """[probe]
+connect = "127.0.0.1:{port}"
+token_env = "WSGI_PROBE_TOKEN"
+samples = {samples}
+
+[instances.site]
+label = "site"
+urls = ["http://site.example.com/", "http://site.example.com/admin/"]
+"""
+
+
+@dataclass
+class Apps:
+    members: list[WsgiServer]  # three gunicorn of the application labelled "site"
+    other: WsgiServer  # another application (label "other")
+
+
+@pytest.fixture(scope="module")
+def apps() -> Iterator[Apps]:
+    try:
+        venv = ensure_servers_venv()
+    except ApacheUnavailable as exc:
+        unavailable(str(exc))
+    workdir = make_workdir()
+    started: list[WsgiServer] = []
+    try:
+        for n in range(3):
+            started.append(start_whoami("site", venv, workdir / f"member-{n}"))
+        started.append(start_whoami("other", venv, workdir))
+        yield Apps(started[:3], started[3])
+    finally:
+        for server in started:
+            server.stop()
+        subprocess.run(["rm", "-rf", str(workdir)], check=False, timeout=60)
+
+
+@pytest.fixture
+def running() -> Iterator[list[Nginx]]:
+    started: list[Nginx] = []
+    yield started
+    for server in started:
+        server.stop()
+
+
+def upstream(members: list[str]) -> str:
+    lines = "\n".join(f"        server {member};" for member in members)
+    return f"""
+    upstream app {{
+{lines}
+    }}
+    server {{ listen 127.0.0.1:@P@ default_server; server_name _; return 444; }}
+    server {{
+        listen 127.0.0.1:@P@;
+        server_name site.example.com;
+        location / {{
+            proxy_pass http://app;
+            proxy_set_header Host $host;
+        }}
+    }}
+"""
+
+
+@dataclass
+class Front:
+    nginx: Nginx
+    manifest: Path
+
+    def sweep(self, *extra: str) -> dict[str, Any]:
+        done = subprocess.run(
+            [sys.executable, "-m", "probe", "sweep", "-m", str(self.manifest), "--format",
+             "json", *extra], capture_output=True, text=True, timeout=300, check=False,
+            env={**os.environ, "WSGI_PROBE_TOKEN": TOKEN})
+        assert done.returncode in (0, 1), done.stderr
+        report: dict[str, Any] = json.loads(done.stdout)
+        return report
+
+
+def front(running: list[Nginx], tmp_path: Path, members: list[str], *, samples: int,
+          worker_connections: int = 256) -> Front:
+    port = free_port()
+    try:
+        server = start_nginx(upstream(members).replace("@P@", str(port)), [port],
+                             workdir=tmp_path / f"nginx-{len(running)}",
+                             worker_connections=worker_connections)
+    except ApacheUnavailable as exc:
+        unavailable(str(exc))
+    running.append(server)
+    manifest = tmp_path / f"m-{len(running)}.toml"
+    manifest.write_text(MANIFEST.format(port=port, samples=samples), encoding="utf-8")
+    return Front(server, manifest)
+
+
+def address(server: WsgiServer) -> str:
+    return f"127.0.0.1:{server.port}"
+
+
+def test_nginx_short_of_connections_is_not_an_unreachable_site(
+        apps: Apps, running: list[Nginx], tmp_path: Path) -> None:
+    site = front(running, tmp_path, [address(m) for m in apps.members], samples=20,
+                 worker_connections=64)
+    # Before the probe sent such requests again, 11 of 15 of these sweeps said unreachable.
+    for _ in range(5):
+        report = site.sweep("--concurrency", "32")
+        verdicts = {t["url"]: (t["verdict"], t["explanation"]) for t in report["targets"]}
+        assert all(v == "ok" for v, _ in verdicts.values()), verdicts
+    # What is true: nginx ran short and closed connections (else this test proves nothing).
+    assert "worker_connections are not enough, reusing connections" in site.nginx.error_log()
+
+
+def test_nginx_too_short_of_connections_is_named_as_a_candidate(
+        apps: Apps, running: list[Nginx], tmp_path: Path) -> None:
+    site = front(running, tmp_path, [address(m) for m in apps.members], samples=20,
+                 worker_connections=16)
+    report = site.sweep("--concurrency", "32")
+    failed = [t for t in report["targets"] if t["verdict"] == "unreachable"]
+    assert failed, report["targets"]
+    for target in failed:
+        assert "worker_connections are not enough, reusing connections" in target["fix"]
+        assert "nginx's error log at warn level" in target["fix"]
+    assert "sent twice" in json.dumps(report)
+    assert "worker_connections are not enough, reusing connections" in site.nginx.error_log()
