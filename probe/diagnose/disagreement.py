@@ -139,11 +139,12 @@ def by_label(answers: Sequence[EndpointAnswer]) -> list[list[EndpointAnswer]]:
     return list(distinct_by(answers, lambda a: a.label).values())
 
 
-def through_nginx(obs: Observation, diagnosis: Diagnosis,
-                  route: PredictedRoute | None) -> Diagnosis:
+def through_nginx(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute | None,
+                  context: SweepContext | None = None) -> Diagnosis:
     """Different applications answering one URL through nginx: which answer came from where
     (pid, server.listen, else host), and the upstream the configuration passes the URL to;
-    not Apache's children and embedded mode."""
+    not Apache's children and embedded mode. With ``context``, the members of that upstream
+    the answers came from (:mod:`.join_upstream`)."""
     answers = [a for s in obs.samples if (a := s.trusted_answer) is not None]
     groups = by_label(answers)
     if len(groups) < 2:  # one application, other settings: the generic words stand
@@ -154,7 +155,7 @@ def through_nginx(obs: Observation, diagnosis: Diagnosis,
     where = (f"check the servers of {route.upstream} ({upstream.source})"
              if route is not None and upstream is not None else
              "'nginx -T' shows the upstream of this location (probe sweep --config names it)")
-    return dataclasses.replace(
+    worded = dataclasses.replace(
         diagnosis, explanation=f"{diagnosis.explanation}{named}",
         fix=(f"{odd_one_out(groups, len(answers))} One URL answered by different applications "
              f"through nginx: the upstream it is passed to holds servers of different "
@@ -167,3 +168,8 @@ def through_nginx(obs: Observation, diagnosis: Diagnosis,
                     if (at := listen(a))),
                   *((Evidence(EvidenceKind.CONFIGURED, upstream.rule, str(upstream.source)),)
                     if upstream is not None and upstream.source is not None else ())))
+    if context is None:
+        return worded
+    from probe.diagnose.join_upstream import member_cause
+
+    return member_cause(obs, worded, route, context) or worded

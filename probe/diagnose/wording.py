@@ -38,7 +38,6 @@ class Diagnosis:
     candidates: tuple[Candidate, ...] = ()
 
 
-# In order: the first kind a failed request shows decides the fix.
 NGINX_SHORT_OF_CONNECTIONS = (
     "nginx's error log at warn level says 'worker_connections are not enough, reusing "
     "connections' then: raise worker_connections in its events block, or sweep with a lower "
@@ -47,6 +46,7 @@ NGINX_SHORT_OF_CONNECTIONS = (
 from the client and one to the upstream); the probe sends a request closed so once more,
 on a new connection (probe.transport), and reports it when that one is closed too."""
 
+# In order: the first kind a failed request shows decides the fix.
 _UNREACHABLE_FIXES = {
     ErrorKind.DNS: "Check the host name, or use --connect HOST:PORT to probe a server directly.",
     ErrorKind.NOT_TLS: ("This address and port do not speak TLS (most often plain HTTP): use "

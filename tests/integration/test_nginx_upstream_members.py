@@ -39,6 +39,12 @@ samples = {samples}
 label = "site"
 urls = ["http://site.example.com/", "http://site.example.com/admin/"]
 """
+OTHER = """
+[instances.other]
+label = "other"
+connect = "127.0.0.1:{port}"
+urls = ["http://other.example.com/"]
+"""
 
 
 @dataclass
@@ -108,7 +114,7 @@ class Front:
 
 
 def front(running: list[Nginx], tmp_path: Path, members: list[str], *, samples: int,
-          worker_connections: int = 256) -> Front:
+          worker_connections: int = 256, manifest_tail: str = "") -> Front:
     port = free_port()
     try:
         server = start_nginx(upstream(members).replace("@P@", str(port)), [port],
@@ -118,7 +124,8 @@ def front(running: list[Nginx], tmp_path: Path, members: list[str], *, samples: 
         unavailable(str(exc))
     running.append(server)
     manifest = tmp_path / f"m-{len(running)}.toml"
-    manifest.write_text(MANIFEST.format(port=port, samples=samples), encoding="utf-8")
+    manifest.write_text(MANIFEST.format(port=port, samples=samples) + manifest_tail,
+                        encoding="utf-8")
     return Front(server, manifest)
 
 
@@ -151,3 +158,32 @@ def test_nginx_too_short_of_connections_is_named_as_a_candidate(
         assert "nginx's error log at warn level" in target["fix"]
     assert "sent twice" in json.dumps(report)
     assert "worker_connections are not enough, reusing connections" in site.nginx.error_log()
+
+
+def test_a_member_of_another_application_is_named_by_its_server_line(
+        apps: Apps, running: list[Nginx], tmp_path: Path) -> None:
+    one, two, _ = apps.members
+    members = [address(one), address(apps.other), address(two)]
+    site = front(running, tmp_path, members, samples=9,
+                 manifest_tail=OTHER.format(port=apps.other.port))
+    conf = site.nginx.conf
+    text = conf.read_text()
+    line = {m: text[:text.index(f"server {m};")].count("\n") + 1 for m in members}
+    # What is true: round robin hands a third of the requests to the other application.
+    report = site.sweep("--config", str(conf))
+    mixed = [t for t in report["targets"] if t["url"].startswith("http://site.")]
+    assert mixed and all(t["verdict"] == "inconsistent" for t in mixed), mixed
+    for target in mixed:
+        assert target["cause"] == "wrong_upstream", target
+        odd = f"{conf}:{line[address(apps.other)]}"
+        assert target["fix"].startswith(f"At {odd}, remove 'server {address(apps.other)};' "
+                                        "from upstream app"), target["fix"]
+        assert "different nginx servers" not in target["fix"]
+        assert (f"site answered through 'server {address(one)};' ({conf}:{line[address(one)]})"
+                in target["explanation"]), target["explanation"]
+        configured = {(e["claim"], e["source"]) for e in target["evidence"]
+                      if e["kind"] == "configured"}
+        assert (f"server {address(apps.other)};", odd) in configured
+    # Without the configuration nothing is joined: the candidates stay open.
+    alone = [t for t in site.sweep()["targets"] if t["url"].startswith("http://site.")]
+    assert all(t["cause"] is None and "different nginx servers" in t["fix"] for t in alone)
