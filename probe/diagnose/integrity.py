@@ -161,20 +161,16 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
     if script is None or info is None:
         return None
     url = obs.target.url
-    mount = (urlsplit(url).path or "/").rstrip("/")
+    path = (urlsplit(url).path or "/").rstrip("/")
     sent = urlsplit(obs.target.probe_url(context.manifest.probe.segment)).path
-    # SCRIPT_NAME told and the prefix still on PATH_INFO (uwsgi_param SCRIPT_NAME alone):
-    # the application resolves the prefix again, its pages 404
-    doubled = bool(mount) and script == mount and script + info != sent and (
-        info == mount or info.startswith(mount + "/"))
+    own = _own_mounts(context, obs.target.expected, urlsplit(url).netloc.lower())
+    mount, stripped, doubled = _mount_of(path, sent, script, info, own)
     if script == mount and not doubled:
         return None
-    own = _own_mounts(context, obs.target.expected, urlsplit(url).netloc.lower())
-    if not doubled and script in own and (mount + "/").startswith(script + "/"):
+    if not doubled and script in own and (path + "/").startswith(script + "/"):
         return None  # a page inside the application's own mount, which the manifest lists
     seen = f"request.script_name = {script!r}, request.path_info = {info!r}"
     evidence: tuple[Evidence, ...] = (Evidence(EvidenceKind.OBSERVED, seen, f"GET {url}"),)
-    stripped = script + info != sent
     if doubled:
         what = (f"it received SCRIPT_NAME {script!r} and PATH_INFO {info!r}, the prefix in "
                 f"both: it resolves {info} against its URL patterns (its pages answer 404 "
@@ -211,6 +207,23 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
                       doubled=doubled),
         answered_by=diagnosis.answered_by,
         evidence=(*diagnosis.evidence, *evidence))
+
+
+def _mount_of(path: str, sent: str, script: str, info: str,
+              own: set[str]) -> tuple[str, bool, bool]:
+    """(the mount, stripped, doubled) of a URL at ``path`` whose probe request went out as
+    ``sent``: the prefix the front took off (``sent`` less ``info``); SCRIPT_NAME passed and
+    the prefix left on PATH_INFO too, SCRIPT_NAME; else the shortest path the instance lists
+    on this host above the URL (a tester's /blog/admin/ is a page of the mount /blog)."""
+    doubled = bool(script) and script + info != sent and (
+        info == script or info.startswith(script + "/")) and (
+        script in own or sent.startswith(script + "/"))
+    if doubled:
+        return script, False, True
+    if script + info != sent and info != sent and sent.endswith(info):
+        return sent[:-len(info)].rstrip("/"), True, False
+    above = [m for m in own if (path + "/").startswith(m + "/")]
+    return min(above, key=len, default=path), script + info != sent, False
 
 
 def _step(route: PredictedRoute | None, stage: str) -> RouteStep | None:

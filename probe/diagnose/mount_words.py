@@ -14,10 +14,12 @@ terms of the front and of the application server that answered.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from probe.diagnose.answer_names import server_kind
+from probe.diagnose.fronts import listen
 from probe.diagnose.uwsgi_words import is_uwsgi
 from probe.diagnose.uwsgi_words import mount_fix as uwsgi_mount_fix
 from probe.endpoint_answer import EndpointAnswer, mapping
@@ -122,6 +124,39 @@ def _server_way(answer: EndpointAnswer | None, mount: str, nginx: bool) -> str:
     return ""
 
 
+def _uwsgi_unread(mount: str, route: PredictedRoute | None, answer: EndpointAnswer, *,
+                  stripped: bool, doubled: bool) -> str:
+    """uWSGI (server.software) behind nginx, the hand-over not read: an answer cannot tell
+    uwsgi_pass from proxy_pass to an --http-socket (server.listen is the option's value, not
+    its name), and proxy_set_header does nothing on uwsgi_pass, so both ways are named; but
+    SCRIPT_NAME with the prefix still on PATH_INFO comes only over uWSGI's own protocol."""
+    where = where_nginx(mount, route)
+    rewrite = (f"'rewrite ^{re.escape(mount)}/(.*)$ /$1 break;' (PATH_INFO, $document_uri in the "
+               f"uwsgi_params nginx ships, then passes the rest of the path)")
+    own_way = (f"uWSGI's own '--mount {mount}=<its WSGI file>' and '--manage-script-name', "
+               f"with the whole path passed on, do it without Django settings")
+    if doubled:
+        return (f"uWSGI (server.software) received SCRIPT_NAME {mount} with the prefix still "
+                f"on PATH_INFO: uWSGI takes no SCRIPT_NAME from an HTTP header and its "
+                f"'--manage-script-name' takes the prefix off PATH_INFO, so a 'uwsgi_param "
+                f"SCRIPT_NAME {mount};' of nginx's uwsgi_pass passes it (or an option of "
+                f"uWSGI's own that sets it: its command line or ini shows that). Take the "
+                f"prefix off PATH_INFO {where}: add {rewrite}; or remove that uwsgi_param line "
+                f"and let {own_way}.")
+    at = listen(answer)
+    socket = f" (server.listen {at!r} is the socket's address, not its kind)" if at else ""
+    told = (f"add 'uwsgi_param SCRIPT_NAME {mount};' (the prefix stays off PATH_INFO)"
+            if stripped else f"add 'uwsgi_param SCRIPT_NAME {mount};' and {rewrite}")
+    strip = ("keep proxy_pass stripping the prefix" if stripped
+             else strip_prefix(mount, regex_location=False))
+    return (f"Tell the application its mount {where}. The answers do not show whether nginx "
+            f"passes to uWSGI (server.software) with uwsgi_pass or with proxy_pass to an "
+            f"--http-socket{socket}; the location's pass line shows which. With uwsgi_pass (proxy_set_header "
+            f"does nothing there): {told}. With proxy_pass: {strip}, add "
+            f"'proxy_set_header X-Forwarded-Prefix {mount};', and in Django set "
+            f"FORCE_SCRIPT_NAME = \"{mount}\". Either way, {own_way}.")
+
+
 def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None, *,
               stripped: bool = True, answer: EndpointAnswer | None = None,
               doubled: bool = False) -> str:
@@ -138,6 +173,9 @@ def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None,
                     f"the mount from 'uwsgi_param SCRIPT_NAME {mount};' with the prefix taken "
                     f"off PATH_INFO, or from its own '--mount {mount}=<its WSGI file>' and "
                     f"'--manage-script-name'.")
+    if front is FrontKind.NGINX and _step(route, "upstream") is None and answer is not None \
+            and server_kind(answer) == "uwsgi":
+        return _uwsgi_unread(mount, route, answer, stripped=stripped, doubled=doubled)
     if doubled:
         return (f"The front passes SCRIPT_NAME {mount} and the whole path: take {mount} off "
                 f"the path it passes, or stop passing SCRIPT_NAME and tell the application "

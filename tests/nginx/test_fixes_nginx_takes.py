@@ -100,7 +100,10 @@ def test_a_regex_location_is_told_to_rewrite_not_to_take_a_uri_part(tmp_path: Pa
     ("gunicorn/23.0.0", "With gunicorn (server.software) 'proxy_set_header SCRIPT_NAME /g;'",
      "uWSGI"),
     ("waitress", "With waitress (server.software) its option '--url-prefix=/g'", "gunicorn"),
-    ("uWSGI/2.0.31", "With uWSGI (server.software) '--mount /g=<its WSGI file>' and "
+    # uWSGI: uwsgi_pass or an --http-socket, the answers cannot tell: both ways named
+    ("uWSGI/2.0.31", "With uwsgi_pass (proxy_set_header does nothing there): add "
+                     "'uwsgi_param SCRIPT_NAME /g;'", "gunicorn"),
+    ("uWSGI/2.0.31", "uWSGI's own '--mount /g=<its WSGI file>' and "
                      "'--manage-script-name'", "gunicorn"),
     (None, "FORCE_SCRIPT_NAME", "With "),
 ])
