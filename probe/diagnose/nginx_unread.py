@@ -59,10 +59,13 @@ def sub_path(diagnosis: Diagnosis, head: str, url: str, expected: str, who: str,
         fix=f"Find the location that takes {path} in the server block whose server_name "
             f"matches {host} ('nginx -T' shows the block; probe sweep --config names the "
             f"line). If it is a regular expression location (~, ~*) that also takes {path}, "
-            f"write ^~ on the prefix location meant for {expected} (a ^~ longest prefix stops "
-            f"nginx's search of the regular expressions) or narrow the expression; if it is "
-            f"the location meant for {expected}, point its pass at {target}. Leave the block's "
-            f"other locations as they are: they pass its other URLs.",
+            f"narrow its expression so that it leaves {path} to the prefix location meant for "
+            f"{expected}, or, if all it takes is {expected}'s, point its own pass at {target}; "
+            f"where that prefix location is longer than 'location /', writing ^~ on it does "
+            f"too (a ^~ longest prefix stops nginx's search of the regular expressions; "
+            f"'location ^~ /' would stop every regular expression location of the block). If "
+            f"it is the location meant for {expected}, point its pass at {target}. Leave the "
+            f"block's other locations as they are: they pass its other URLs.",
         candidates=(
             Candidate(Cause.URL_MAPPING, f"--config: a location given by a regular expression "
                       f"in the block that claims {host} takes {path} before the prefix "

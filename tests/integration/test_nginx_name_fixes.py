@@ -7,7 +7,8 @@ fix given moved a working site):
   those names first, then the refusing default server; the refusing block alone closes
   site one's connections, as the sweep says;
 * a one-member upstream holding site one's address: its ``server`` line;
-* a regular expression location taking blog's sub-path: without --config candidates, with
+* a regular expression location taking a sub-path: without --config candidates (never ``^~``
+  on ``location /``: the expression narrowed or its own pass), with
   it ``^~`` on the prefix, which leaves site-2's root where it was.
 """
 
@@ -137,6 +138,33 @@ def test_a_regex_location_taking_a_sub_path_gets_candidates_without_the_configur
     _apply(run, "location /blog/ {", "location ^~ /blog/ {")
     after = run.by_url("--config", str(conf))
     assert after[BLOG]["verdict"] == "ok" and after[SITE2]["verdict"] == "ok", after
+
+
+def test_a_regex_location_over_location_root_is_never_fixed_with_a_caret_on_root(
+        apps: Apps, run_nginx: Any) -> None:
+    """Sentry's layout: two's prefix is 'location /', a regular expression location takes
+    /api/ to site one. Without --config no '^~' is proposed for 'location /' (it would stop
+    every regular expression location): narrow the expression or point its own pass; the
+    latter, applied, makes /api/ two's."""
+    api = "http://site-2.example.com/api/"
+    regex = f"location ~ ^/api/ {{ proxy_pass http://site_one; {HEADERS} }}"
+    run = run_nginx(correct(apps).replace("location /blog/ {", f"{regex}\n        "
+                                          f"location /blog/ {{"))
+    run.manifest.write_text(run.manifest.read_text().replace(
+        f'urls = ["{SITE2}"]', f'urls = ["{SITE2}", "{api}"]'))
+    alone = run.by_url()[api]
+    assert (alone["verdict"], alone["cause"]) == ("wrong_instance", None), alone
+    assert {c["cause"] for c in alone["candidates"]} == {"url_mapping", "wrong_upstream"}
+    fix = alone["fix"]
+    assert "write ^~ on the prefix location" not in fix, fix
+    assert "narrow its expression so that it leaves /api/ to the prefix location meant for " \
+           "two, or, if all it takes is two's, point its own pass at" in fix, fix
+    assert "'location ^~ /' would stop every regular expression location" in fix, fix
+    configured = run.by_url("--config", str(run.nginx.conf))[api]
+    assert "location ^~ /'" not in configured["fix"], configured["fix"]
+    _apply(run, regex, regex.replace("site_one", "site_two"))
+    after = run.by_url()
+    assert after[api]["verdict"] == "ok" and after[SITE2]["verdict"] == "ok", after
 
 
 def test_a_block_without_server_name_beside_a_refusing_default_is_told_to_name_itself(
