@@ -151,8 +151,8 @@ def _uwsgi_unread(mount: str, route: PredictedRoute | None, answer: EndpointAnsw
              else strip_prefix(mount, regex_location=False))
     return (f"Tell the application its mount {where}. The answers do not show whether nginx "
             f"passes to uWSGI (server.software) with uwsgi_pass or with proxy_pass to an "
-            f"--http-socket{socket}; the location's pass line shows which. With uwsgi_pass (proxy_set_header "
-            f"does nothing there): {told}. With proxy_pass: {strip}, add "
+            f"--http-socket{socket}; the location's pass line shows which. With uwsgi_pass "
+            f"(proxy_set_header does nothing there): {told}. With proxy_pass: {strip}, add "
             f"'proxy_set_header X-Forwarded-Prefix {mount};', and in Django set "
             f"FORCE_SCRIPT_NAME = \"{mount}\". Either way, {own_way}.")
 

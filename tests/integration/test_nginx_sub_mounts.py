@@ -219,8 +219,8 @@ def test_uwsgi_pass_without_script_name_is_fixed_at_the_mount(
     # without --config the answers cannot tell uwsgi_pass from an --http-socket: both named,
     # proxy_set_header never as the uwsgi_pass way
     fix = alone["fix"]
-    assert "(proxy_set_header does nothing there): add 'uwsgi_param SCRIPT_NAME /blog;' and 'rewrite ^/blog/(.*)$ " \
-           "/$1 break;'" in fix, fix
+    assert "(proxy_set_header does nothing there): add 'uwsgi_param SCRIPT_NAME /blog;' and " \
+           "'rewrite ^/blog/(.*)$ /$1 break;'" in fix, fix
     assert "With proxy_pass: let proxy_pass strip the prefix" in fix, fix
     assert fix.index("With uwsgi_pass") < fix.index("proxy_set_header X-Forwarded-Prefix"), fix
 
