@@ -8,7 +8,9 @@ whose conditions or variables the model does not evaluate) is cited at its ``fil
 the answer's own ``Location`` shows that it applied.
 
 Where the same instance answered the endpoint at another URL of the same host in this sweep,
-the endpoint is installed: "install the endpoint" does not lead.
+the endpoint is installed: "install the endpoint" does not lead. Where a name under
+``.invalid`` got the same redirect at the same address (:mod:`.redirect_default`), the
+default server's, the name missing from a server_name leads.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from typing import TYPE_CHECKING, cast
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.redirect_default import SameRedirect, same_redirect
 from probe.diagnose.wording import Diagnosis
-from probe.model import Cause, Evidence, EvidenceKind, Observation, Sample
+from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation, Sample
 from probe.safe_text import one_line
 
 if TYPE_CHECKING:  # the check path loads this module; the route model it never needs
@@ -141,9 +144,44 @@ def without_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext)
         fix = _redirect_fix(obs, context, sample)
         if nearby is None:
             fix += f" If the target is not served either: {diagnosis.fix}"
+        same = same_redirect(obs, context, sample)
+        if same is not None:
+            return _default_first(obs, diagnosis, sample, same, fix)
         return dataclasses.replace(diagnosis, fix=fix)
     if nearby is None or not diagnosis.fix.startswith(_INSTALL):
         return diagnosis
     return dataclasses.replace(diagnosis, fix=(
         f"The endpoint is installed in {expected}: {nearby}, on the same host, got its answer "
         f"in this sweep. Check which application the server routes this path to."))
+
+
+def _default_first(obs: Observation, diagnosis: Diagnosis, sample: Sample, same: SameRedirect,
+                   fix: str) -> Diagnosis:
+    """The redirect a name under .invalid got too: the default server's answer, the first
+    candidate (the redirect's own target may serve nothing); the configuration decides."""
+    host = urlsplit(obs.target.url).hostname or ""
+    expected = obs.target.expected or "the expected instance"
+    if (sample.server or "").lower().startswith("nginx"):
+        name, block = "server_name", "server block"
+        check = f"probe sweep --config (or 'nginx -T': the server block whose server_name " \
+                f"matches {host})"
+    else:  # the Server header names no front these words were checked with
+        name, block = "server name", "site"
+        check = f"the front's configuration (the site that names {host})"
+    explanation = (f"{diagnosis.explanation} {same.url} got the same redirect at the same "
+                   f"address (HTTP {sample.status_code} to {same.shape}: {same.location}): a name "
+                   f"no {block} claims reaches the default server, so that redirect may be the "
+                   f"default server's, taking {host} because no {name} names it; a {block} "
+                   f"that names {host} and redirects the same way would answer alike, and "
+                   f"{check} tells which.")
+    first = (f"If no {name} matches {host}, add it to the {name} of the {block} meant for "
+             f"{expected}: the redirect then no longer takes it. If one does, that block "
+             f"redirects. ")
+    return dataclasses.replace(
+        diagnosis, explanation=explanation, fix=first + fix,
+        evidence=(*diagnosis.evidence, same.evidence),
+        candidates=(Candidate(Cause.DEFAULT_SERVER, f"--config: no {name} matches {host} (the "
+                              f"same redirect for a .invalid name shows only that the default "
+                              f"server redirects so)"),
+                    Candidate(Cause.URL_MAPPING, f"--config: the {block} that names {host} "
+                              f"redirects (its return or rewrite line)")))

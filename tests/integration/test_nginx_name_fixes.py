@@ -9,7 +9,9 @@ fix given moved a working site):
 * a one-member upstream holding site one's address: its ``server`` line;
 * a regular expression location taking a sub-path: without --config candidates (never ``^~``
   on ``location /``: the expression narrowed or its own pass), with
-  it ``^~`` on the prefix, which leaves site-2's root where it was.
+  it ``^~`` on the prefix, which leaves site-2's root where it was;
+* a redirect the default server gives every name (the [refuse] .invalid name got it too):
+  the server_name missing from the block meant for the URL leads, not the https URL.
 """
 
 from __future__ import annotations
@@ -165,6 +167,46 @@ def test_a_regex_location_over_location_root_is_never_fixed_with_a_caret_on_root
     _apply(run, regex, regex.replace("site_one", "site_two"))
     after = run.by_url()
     assert after[api]["verdict"] == "ok" and after[SITE2]["verdict"] == "ok", after
+
+
+def test_a_redirect_the_default_server_gives_every_name_leads_with_the_missing_name(
+        apps: Apps, run_nginx: Any) -> None:
+    """A tester's nginx: the default server answers 301 to https://$host$request_uri, and
+    site-2's block lost its server_name. site-2 and the [refuse] .invalid name get the same
+    redirect (the https URL serves nothing): without --config the missing name leads, the
+    configuration the check; the name written back makes site-2 ok."""
+    redirect = ("server { listen 127.0.0.1:@P@ default_server; "
+                "return 301 https://$host$request_uri; }")
+    run = run_nginx(correct(apps).replace(REFUSE, redirect).replace(
+        "server_name site-2.example.com;", ""))
+    page = run.page("site-2.example.com", "/")
+    assert page.status_code == 301 and page.headers["Location"] == "https://site-2.example.com/"
+    found = run.by_url()
+    assert found[UNKNOWN]["verdict"] == "no_endpoint", found[UNKNOWN]
+    site2 = found[SITE2]
+    assert (site2["verdict"], site2["cause"]) == ("no_endpoint", None), site2
+    for url in (SITE2, BLOG):  # /blog/__probe__ got https://$host$request_uri too
+        assert [c["cause"] for c in found[url]["candidates"]] == ["default_server",
+                                                                 "url_mapping"], found[url]
+    assert site2["fix"].startswith(
+        "If no server_name matches site-2.example.com, add it to the server_name of the server "
+        "block meant for two"), site2["fix"]
+    assert ("http://unknown.invalid/__probe__ got the same redirect at the same address (HTTP "
+            "301 to https://$host$request_uri: https://unknown.invalid/__probe__)") in \
+        site2["explanation"], site2["explanation"]
+    assert "If one does, that block redirects. Probe the URL the redirect leads to: list " \
+           "https://site-2.example.com/ for two" in site2["fix"], site2["fix"]
+    assert {"kind": "observed", "source": "GET http://unknown.invalid/__probe__",
+            "claim": "a name no server is meant to claim got the same redirect at the same "
+                     "address: HTTP 301 to https://$host$request_uri, "
+                     "https://unknown.invalid/__probe__"} in \
+        site2["evidence"], site2["evidence"]
+    _apply(run, f"listen 127.0.0.1:{run.port};\n        \n        location / {{\n"
+                f"            proxy_pass http://site_two;",
+           f"listen 127.0.0.1:{run.port};\n        server_name site-2.example.com;\n"
+           f"        location / {{\n            proxy_pass http://site_two;")
+    after = run.by_url()
+    assert after[SITE2]["verdict"] == "ok" and after[BLOG]["verdict"] == "ok", after
 
 
 def test_a_block_without_server_name_beside_a_refusing_default_is_told_to_name_itself(
