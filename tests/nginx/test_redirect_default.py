@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from probe.diagnose import diagnose
 from probe.manifest import Target, parse
-from probe.model import Cause, Observation, Sample, Verdict
+from probe.model import Cause, Observation, Sample, TargetResult, Verdict
 
 MANIFEST = """[probe]
 connect = ["127.0.0.1"]
@@ -30,7 +30,7 @@ def _moved(url: str, location: str) -> Observation:
                               address="127.0.0.1:57773"), (sample,))
 
 
-def _report(invalid_location: str) -> dict[str, object]:
+def _report(invalid_location: str) -> dict[str, TargetResult]:
     observations = [_moved(ROOT, "https://sentry.example.com/__probe__"),
                     _moved(STORE, "https://sentry.example.com/api/1/store/__probe__"),
                     _moved(UNKNOWN, invalid_location)]
