@@ -196,9 +196,34 @@ def settings_mismatch(
             claims.append("process_group = '' (embedded)")
         evidence = tuple(causes_site.observed(obs, context, claim) for claim in claims)
         leak = wording.environ_leak(url, instance.name, instance.settings, owner.name, where,
-                                    answer, shown, evidence)
+                                    answer, shown, evidence,
+                                    _sharing(answer, instance, owner, context))
         return causes_sharing.with_group_hint(leak, answer, instance, owner.name, context)
     return wording.settings_mismatch(url, instance.name, instance.settings, answer, shown)
+
+
+def _sharing(answer: EndpointAnswer, instance: Instance, owner: Instance,
+             context: SweepContext) -> list[tuple[str, str | None, str | None]]:
+    """Each instance seen in ``answer``'s process (``owner`` always), with its declared
+    settings and its WSGI script as its own answers name it: every one of them must assign
+    DJANGO_SETTINGS_MODULE, or the leak only moves to the one loaded second."""
+    names = [instance.name, owner.name, *sorted(
+        name for name in context.manifest.instances
+        if name not in (instance.name, owner.name) and answer.pid is not None
+        and answer.pid in context.pids_of(name))]
+
+    def script(name: str) -> str | None:
+        if name == instance.name and wording.script_file(answer):
+            return wording.script_file(answer)
+        # Once per instance: every leaking URL of a large sweep asks.
+        key = ("script_of", name)
+        if key not in context.memo:
+            context.memo[key] = next((found for _, other in context.answers_of(name)
+                                      if (found := wording.script_file(other))), None)
+        known = context.memo[key]
+        return known if isinstance(known, str) else None
+
+    return [(name, context.manifest.instances[name].settings, script(name)) for name in names]
 
 
 def leak_suspect(obs: Observation, context: SweepContext) -> tuple[EndpointAnswer, str] | None:

@@ -97,9 +97,21 @@ def other_instance(
 def environ_leak(
     url: str, instance: str, expected_settings: str | None, owner: str, where: str,
     answer: EndpointAnswer, shown: str, evidence: tuple[Evidence, ...] = (),
+    sharing: Sequence[tuple[str, str | None, str | None]] = (),
 ) -> Diagnosis:
+    """``sharing``: (instance, declared settings, its WSGI script as its answers name it) of
+    every instance seen in the process, this one included: each script must assign, or the
+    one left with setdefault() runs the other's settings whenever it loads second."""
     # What the answers show is the shared process and the owner's value; how the value got
     # there (the owner's script first, or the process's own environment) only the script says.
+    scripts = sharing or ((instance, expected_settings, script_file(answer)),)
+    assigns = "; ".join(
+        f"in {name}'s{f' ({script})' if script else ''}, "
+        f"os.environ['DJANGO_SETTINGS_MODULE'] = {settings!r}"
+        + ("" if script else f" (its answers name no script_file: {name}'s WSGI script)")
+        for name, settings, script in scripts)
+    every = ("every WSGI script this process loads" if len(scripts) > 1 else
+             f"{instance}'s WSGI script")
     return Diagnosis(
         Verdict.SETTINGS_MISMATCH,
         Cause.ENVIRON_LEAK,
@@ -114,10 +126,13 @@ def environ_leak(
             f"own: {instance}'s WSGI script{script_hint(answer)} tells which."
         ),
         fix=(
-            f"In {instance}'s WSGI script{script_hint(answer)}, assign "
-            f"os.environ['DJANGO_SETTINGS_MODULE'] = {expected_settings!r} instead of "
-            f"os.environ.setdefault(...), or run each instance in its own daemon process "
-            f"group (WSGIDaemonProcess + process-group=)."
+            f"Run each instance in its own daemon process group (WSGIDaemonProcess + "
+            f"process-group= on its WSGIScriptAlias): each then has its own os.environ. Or "
+            f"assign DJANGO_SETTINGS_MODULE instead of os.environ.setdefault(...) in {every}: "
+            f"{assigns}."
+            + (" A script left with setdefault() keeps the value of whichever script the "
+               "process loaded first, so fixing one alone moves the leak to the other."
+               if len(scripts) > 1 else "")
         ),
         answered_by=shown,
         evidence=evidence,

@@ -1,0 +1,110 @@
+"""Fixes of ``probe sweep`` for Apache + mod_wsgi wording, applied to a real Apache as an
+operator would and swept again. A re-test tester applied what the sweep said for a settings
+leak between two embedded sites (CKAN's and pycsw's vhosts in one Apache child): the fix named
+pycsw's script only; once pycsw assigned its settings, ckan's setdefault() kept pycsw's value
+whenever pycsw loaded first. The fix now names every script the process loads."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from .apache import SITES_SRC, ApacheServer
+from .conftest import ApacheFactory
+from .test_evidence_scenarios import target
+from .test_scenarios import sweep
+
+pytestmark = pytest.mark.apache
+
+# Two sites embedded in the one Apache child (default application groups: one sub
+# interpreter each), both WSGI scripts with os.environ.setdefault(), as Django writes them.
+EMBEDDED_PAIR = """\
+StartServers 1
+ServerLimit 1
+ThreadsPerChild 16
+ThreadLimit 16
+MinSpareThreads 1
+MaxSpareThreads 16
+MaxRequestWorkers 16
+MaxConnectionsPerChild 0
+
+<VirtualHost *:@PORT@>
+    ServerName default.invalid
+    <Location />
+        Require all denied
+    </Location>
+</VirtualHost>
+
+<VirtualHost *:@PORT@>
+    ServerName ckan.example.com
+    WSGIScriptAlias / @SITES@/project-1/wsgi.py
+</VirtualHost>
+
+<VirtualHost *:@PORT@>
+    ServerName csw.example.com
+    WSGIScriptAlias / @SITES@/project-2/wsgi.py
+</VirtualHost>
+"""
+
+CKAN, CSW = "http://ckan.example.com/", "http://csw.example.com/"
+
+
+def _manifest(tmp_path: Path) -> Path:
+    path = tmp_path / "ckan.toml"
+    path.write_text(f"""\
+[instances.ckan]
+label = "project-1"
+settings = "mysite.settings"
+urls = ["{CKAN}"]
+
+[instances.pycsw]
+label = "project-2"
+settings = "mysite.settings_two"
+urls = ["{CSW}"]
+""", encoding="utf-8")
+    return path
+
+
+_ASSIGN = re.compile(r"\((/[^()]+\.py)\),? (?:assign )?os\.environ\['DJANGO_SETTINGS_MODULE'\]"
+                     r" = '([^']+)'")
+
+
+def _applied(fix: str, server: ApacheServer) -> dict[str, str]:
+    """The scripts the fix says to change, relative to the sites, each assigning the
+    settings the fix gives it instead of its setdefault()."""
+    changed = {}
+    for script, settings in _ASSIGN.findall(fix):
+        relative = Path(script).relative_to(server.sites)
+        text = (SITES_SRC / relative).read_text(encoding="utf-8")
+        line = re.search(r"os\.environ\.setdefault\(\"DJANGO_SETTINGS_MODULE\", \"[^\"]+\"\)",
+                         text)
+        assert line is not None, relative
+        changed[str(relative)] = text.replace(
+            line.group(0), f"os.environ[\"DJANGO_SETTINGS_MODULE\"] = {settings!r}")
+    assert changed, fix
+    return changed
+
+
+def test_the_settings_leak_fix_names_every_script_of_the_process_and_holds_in_either_order(
+        apache: ApacheFactory, tmp_path: Path) -> None:
+    manifest = _manifest(tmp_path)
+    server = apache(EMBEDDED_PAIR)
+    assert server.get("/", "ckan.example.com").status_code == 404  # ckan loads first
+    _, report, context = sweep(server, manifest)
+    found = target(report, CSW)
+    assert (found["verdict"], found["cause"]) == ("settings_mismatch", "environ_leak"), context
+    fix = found["fix"]
+    for script in ("project-1/wsgi.py", "project-2/wsgi.py"):
+        assert str(server.sites / script) in fix, fix
+    assert fix.startswith("Run each instance in its own daemon process group"), fix
+
+    # Applied as written, then loaded in the other order: pycsw first, which is where a fix
+    # of pycsw's script alone left ckan running pycsw's settings.
+    fixed = apache(EMBEDDED_PAIR, files=_applied(fix, server))
+    assert fixed.get("/", "csw.example.com").status_code == 404
+    assert fixed.get("/", "ckan.example.com").status_code == 404
+    _, again, context = sweep(fixed, manifest)
+    assert [(t["url"], t["verdict"]) for t in again["targets"]] == [
+        (CKAN, "ok"), (CSW, "ok")], context
