@@ -19,7 +19,7 @@ import os
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from probe.apache.config import Directive
+from probe.apache.group_placement import group_not_applied
 from probe.apache.hostnames import name_matches
 from probe.apache.mapping import map_path, source
 from probe.apache.model import Server, Site
@@ -86,9 +86,10 @@ def divergence(site: Site, route: PredictedRoute, hostname: str, ip: str | None,
             return Divergence("process_group", chosen, _group_meant(site, server, group,
                                                                     chosen.source),
                               "process_group_scope")
-        # No directive gives this script a group: the one meant is not applied, either hidden
-        # in a section httpd never reads or never written for it.
-        hidden = hidden_group(site, server, group)
+        # No directive gives this script a group: the one meant is not applied, written in a
+        # section that does not cover the script (the likely mistake, lint's unused_daemon),
+        # hidden in a section httpd never reads, or never written for it.
+        hidden = group_not_applied(site, server, group, route.script_file or script, path)
         meant = RouteStep("process_group", group, f"{mount.rule.split(' is the first')[0]} "
                           f"gives no process-group=", mount.source)
         return Divergence("process_group", hidden or chosen, meant, "daemon_group_unused")
@@ -127,30 +128,6 @@ def _own_section(site: Site, server: Server, chosen: Source) -> bool:
         return False
     runs = {os.path.realpath(a.target) for a in site.apps if found.applies(a.target, a.mount)}
     return len(runs) <= 1
-
-
-def hidden_group(site: Site, server: Server, group: str) -> RouteStep | None:
-    """A ``WSGIProcessGroup group`` of ``server`` written inside a conditional section
-    that does not hold, as the step that hides it (the section's opening line)."""
-    for hidden in site.config.hidden:
-        section = hidden.section
-        own = (hidden.parent_key == "virtualhost" and not server.is_main
-               and (hidden.parent_file, hidden.parent_line) == (server.file, server.line)) or \
-            (hidden.parent_key == "" and server.is_main)
-        written = next((d for d in section.body() if d.key == "wsgiprocessgroup"
-                        and d.args and d.args[0] == group), None)
-        if own and written is not None:
-            return RouteStep("process_group", "''", (
-                f"<{section.name} {' '.join(section.args)}> does not hold"
-                f"{_module_names(section)}, so httpd never reads the WSGIProcessGroup "
-                f"{group} written in it at {written.where}"), source(section))
-    return None
-
-
-def _module_names(section: Directive) -> str:
-    if section.key != "ifmodule" or "wsgi" not in section.arg(0).lower():
-        return ""
-    return " (httpd knows mod_wsgi as wsgi_module or mod_wsgi.c)"
 
 
 def brought_in(site: Site, meant: RouteStep, before: Source) -> RouteStep:

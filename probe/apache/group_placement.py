@@ -2,7 +2,7 @@
 the script embedded: a ``WSGIProcessGroup`` naming the group sits in a per-directory section
 that does not hold the script (a ``<Directory>`` of another path, or of a relative one,
 which matches no absolute script path), or in a conditional section httpd never reads
-(:func:`probe.apache.divergence.hidden_group`). And the fix for a group named where it cannot
+(:func:`hidden_group`). And the fix for a group named where it cannot
 be used (:func:`out_of_reach_fix`), shared by lint and the sweep."""
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from probe.apache.config import Directive
-from probe.apache.divergence import hidden_group
 from probe.apache.mapping import source
 from probe.apache.model import DaemonGroup, Server, Site
 from probe.apache.sections import Section, per_directory
@@ -116,3 +115,27 @@ def out_of_reach_fix(site: Site, naming: Directive, server: Server,
             f"in: {named} (WSGIDaemonProcess {own.name} at {own.directive.where}); only if "
             f"both sites are meant to run in one daemon, {move}, and the two applications "
             f"then share the processes of {daemon.name}")
+
+
+def hidden_group(site: Site, server: Server, group: str) -> RouteStep | None:
+    """A ``WSGIProcessGroup group`` of ``server`` written inside a conditional section
+    that does not hold, as the step that hides it (the section's opening line)."""
+    for hidden in site.config.hidden:
+        section = hidden.section
+        own = (hidden.parent_key == "virtualhost" and not server.is_main
+               and (hidden.parent_file, hidden.parent_line) == (server.file, server.line)) or \
+            (hidden.parent_key == "" and server.is_main)
+        written = next((d for d in section.body() if d.key == "wsgiprocessgroup"
+                        and d.args and d.args[0] == group), None)
+        if own and written is not None:
+            return RouteStep("process_group", "''", (
+                f"<{section.name} {' '.join(section.args)}> does not hold"
+                f"{_module_names(section)}, so httpd never reads the WSGIProcessGroup "
+                f"{group} written in it at {written.where}"), source(section))
+    return None
+
+
+def _module_names(section: Directive) -> str:
+    if section.key != "ifmodule" or "wsgi" not in section.arg(0).lower():
+        return ""
+    return " (httpd knows mod_wsgi as wsgi_module or mod_wsgi.c)"

@@ -113,8 +113,18 @@ def near_miss(obs: Observation, answer: EndpointAnswer, comparison: Comparison,
             return _with_groups(scoped, obs, answer, context)
         address = obs.target.address or next((s.address for s in obs.samples if s.address),
                                              None)
+        # Once per instance and group: every URL of a large sweep may miss the same way.
+        key = (f"right_group {group.wanted!r} {answer.label!r}", expected)
+        if key not in context.memo:
+            context.memo[key] = next((other.target.url for other, seen
+                                      in context.answers_of(expected)
+                                      if seen.process_group == group.wanted
+                                      and seen.label == answer.label), None)
+        right = context.memo[key]
+        right = right if isinstance(right, str) else None
         return _with_groups(near_miss_wording.daemon_group_unused(
-            obs.target.url, expected, comparison, answer, shown, address), obs, answer, context)
+            obs.target.url, expected, comparison, answer, shown, address, right), obs, answer,
+            context)
     return near_miss_wording.near_miss(obs.target.url, expected, comparison, answer, shown)
 
 

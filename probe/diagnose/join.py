@@ -179,7 +179,10 @@ def _lint(route: PredictedRoute, found: Divergence,
           config: ConfigJoin) -> list[tuple[str, str, str]]:
     """(code, file:line, message) of the lint findings at a line of the route or of what
     was meant (the VirtualHost lines included)."""
-    steps = [*route.steps, *((found.meant,) if found.meant else ())]
+    # The step that left the route may be none of the route's (a group line in a section
+    # that does not cover the script): lint's finding there tells the same story.
+    steps = [*route.steps, *((found.step,) if found.step not in route.steps else ()),
+             *((found.meant,) if found.meant else ())]
     places = [(s.source.file, s.source.line) for s in steps if s.source]
     for step in steps:
         where = _SITE_LINE.search(step.decision) if step.stage == "site" else None

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
@@ -113,7 +114,7 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
             fix = f"Give {expected} a mount for {path} before the one at {leaves.source}."
     else:
         why, fix = _process_group(found, expected, route.step("mount"), route.site,
-                                  route.script_name)
+                                  route.script_name, route.script_file)
     told = "".join(f" probe lint reports {code} at {where}: {message}."
                    for code, where, message in lint)
     return dataclasses.replace(diagnosis, explanation=f"{first} {why}{told}", fix=fix)
@@ -189,7 +190,8 @@ def _tls_vhost(went: str, host: str, meant: RouteStep, tls: Sequence[str]) -> st
 
 
 def _process_group(found: Divergence, expected: str, mount_step: RouteStep | None,
-                   site: str | None, mount_url: str | None = None) -> tuple[str, str]:
+                   site: str | None, mount_url: str | None = None,
+                   script: str | None = None) -> tuple[str, str]:
     """Why and fix at the daemon process group: a directive applies too broadly, or none
     applies (written for another place, or hidden in a section httpd never reads)."""
     leaves, meant = found.step, found.meant
@@ -204,6 +206,14 @@ def _process_group(found: Divergence, expected: str, mount_step: RouteStep | Non
             f"on the mount of {expected}).")
     group = meant.decision
     mount = f"the mount at {meant.source}" if meant.source is not None else "its mount"
+    if leaves.source is not None and leaves.rule.startswith("WSGIProcessGroup"):
+        # Written for the site, in a section that does not cover the script: the likely slip.
+        home = os.path.dirname(script or "") or "the script's directory"
+        return (f"{first}{leaves.rule}; no other WSGIProcessGroup or process-group= applies "
+                f"to this URL, so it runs embedded: that line is the likely mistake."), (
+            f"Move WSGIProcessGroup {group} ({leaves.source}) into <Directory {home}> (the "
+            f"script's directory) or the VirtualHost, or add process-group={group} to "
+            f"{mount}.")
     if leaves.source is not None:
         return (f"{first}{leaves.rule} ({leaves.source}); no other WSGIProcessGroup or "
                 f"process-group= applies to this URL, so it runs embedded."), (

@@ -48,9 +48,10 @@ def _difference(difference: Difference, answer: EndpointAnswer) -> str:
 
 def daemon_group_unused(url: str, expected: str, comparison: Comparison,
                         answer: EndpointAnswer, shown: str,
-                        address: str | None = None) -> Diagnosis:
+                        address: str | None = None, right_url: str | None = None) -> Diagnosis:
     """``address``: where the requests went (the VirtualHosts listen on its port, which a
-    ``--connect`` address may give where the URL gives none)."""
+    ``--connect`` address may give where the URL gives none); ``right_url``: a URL of the
+    sweep that the same instance answered from the group meant, whose site shows how."""
     group = comparison.difference("process_group")
     assert group is not None and group.seen is not None
     where = f"{host_name(url)}:{sent_port(url, address)}"
@@ -59,8 +60,10 @@ def daemon_group_unused(url: str, expected: str, comparison: Comparison,
                f"daemon process group {group.wanted!r}: the site serving this URL does not "
                f"delegate it to that group (a site copied without it, e.g. for HTTPS, runs "
                f"the application embedded).")
+        right = (f", as the site serving {right_url} does (it answered from "
+                 f"{group.wanted!r})" if right_url else "")
         fix = (f"In the VirtualHost for {where}, add 'WSGIProcessGroup {group.wanted}' (or "
-               f"process-group={group.wanted} on its WSGIScriptAlias), as where it is right.")
+               f"process-group={group.wanted} on its WSGIScriptAlias){right}.")
     else:
         why = (f"the daemon process group {group.wanted!r} does not serve this URL, "
                f"{group.seen!r} does.")

@@ -13,7 +13,7 @@ import pytest
 
 from .apache import SITES_SRC, ApacheServer
 from .conftest import ApacheFactory
-from .test_evidence_scenarios import target
+from .test_evidence_scenarios import line_of, target
 from .test_scenarios import sweep
 
 pytestmark = pytest.mark.apache
@@ -108,3 +108,93 @@ def test_the_settings_leak_fix_names_every_script_of_the_process_and_holds_in_ei
     _, again, context = sweep(fixed, manifest)
     assert [(t["url"], t["verdict"]) for t in again["targets"]] == [
         (CKAN, "ok"), (CSW, "ok")], context
+
+
+# A public "noisebox" vhost: WSGIProcessGroup inside a <Directory> of another path than the
+# script's, so the script runs embedded; no URL of the sweep is served from the group.
+NOISEBOX = """\
+<VirtualHost *:@PORT@>
+    ServerName noisebox.example.com
+    ServerAlias tunnel.example.org
+    WSGIDaemonProcess noisebox threads=5 python-path=@SITES@
+    WSGIScriptAlias /api @SITES@/project-1/wsgi.py
+    <Directory @SERVER_ROOT@/noisebox>
+        WSGIProcessGroup noisebox
+        WSGIApplicationGroup %{GLOBAL}
+        Require all granted
+    </Directory>
+</VirtualHost>
+"""
+
+NOISE, TUNNEL = "http://noisebox.example.com/api/", "http://tunnel.example.org/api/"
+
+
+def _noisebox_manifest(tmp_path: Path) -> Path:
+    path = tmp_path / "noisebox.toml"
+    path.write_text(f"""\
+[instances.noisebox]
+label = "project-1"
+settings = "mysite.settings"
+process_group = "noisebox"
+urls = ["{NOISE}", "{TUNNEL}"]
+""", encoding="utf-8")
+    return path
+
+
+def test_a_group_line_in_a_directory_without_the_script_is_named_and_moved(
+        apache: ApacheFactory, tmp_path: Path) -> None:
+    manifest = _noisebox_manifest(tmp_path)
+    server = apache(NOISEBOX)
+    _, plain, context = sweep(server, manifest)
+    for url in (NOISE, TUNNEL):
+        found = target(plain, url)
+        assert (found["verdict"], found["cause"]) == ("wrong_instance", "daemon_group_unused")
+        # No URL of the sweep ran in 'noisebox': no place where it is right to point at.
+        assert "where it is right" not in found["fix"] and " as the site" not in found["fix"], \
+            found["fix"]
+
+    _, configured, context = sweep(server, manifest, "--config", str(server.conf_path))
+    found = target(configured, NOISE)
+    assert (found["verdict"], found["cause"]) == ("wrong_instance", "daemon_group_unused")
+    group_line = line_of(server.conf_path, "WSGIProcessGroup noisebox")
+    assert group_line in found["explanation"], found["explanation"]
+    assert "probe lint reports unused_daemon" in found["explanation"], found["explanation"]
+    home = server.sites / "project-1"
+    assert found["fix"].startswith(f"Move WSGIProcessGroup noisebox ({group_line}) into "
+                                   f"<Directory {home}>"), found["fix"]
+
+    # Moved as said: out of the <Directory> of another path, into one of the script's.
+    moved = NOISEBOX.replace("        WSGIProcessGroup noisebox\n", "").replace(
+        "</VirtualHost>", "    <Directory @SITES@/project-1>\n        WSGIProcessGroup "
+                          "noisebox\n    </Directory>\n</VirtualHost>")
+    fixed = apache(moved)
+    _, again, context = sweep(fixed, manifest, "--config", str(fixed.conf_path))
+    assert [(t["url"], t["verdict"]) for t in again["targets"]] == [
+        (NOISE, "ok"), (TUNNEL, "ok")], context
+
+
+# The same application in two VirtualHosts, the second copied without its WSGIProcessGroup.
+TWINS = """\
+<VirtualHost *:@PORT@>
+    ServerName noisebox.example.com
+    WSGIDaemonProcess noisebox threads=5 python-path=@SITES@
+    WSGIProcessGroup noisebox
+    WSGIScriptAlias /api @SITES@/project-1/wsgi.py
+</VirtualHost>
+
+<VirtualHost *:@PORT@>
+    ServerName tunnel.example.org
+    WSGIScriptAlias /api @SITES@/project-1/wsgi.py
+</VirtualHost>
+"""
+
+
+def test_a_site_copied_without_its_group_is_told_the_url_served_from_it(
+        apache: ApacheFactory, tmp_path: Path) -> None:
+    server = apache(TWINS)
+    _, report, context = sweep(server, _noisebox_manifest(tmp_path))
+    assert (target(report, NOISE)["verdict"]) == "ok", context
+    found = target(report, TUNNEL)
+    assert (found["verdict"], found["cause"]) == ("wrong_instance", "daemon_group_unused")
+    assert found["fix"].endswith(f"as the site serving {NOISE} does (it answered from "
+                                 f"'noisebox')."), found["fix"]
