@@ -253,3 +253,33 @@ def test_identify_works_once_per_distinct_answer(monkeypatch: pytest.MonkeyPatch
                                           process_group="mysite")) for u in urls], parse(text))
     assert {t.verdict for t in report.targets} == {Verdict.OK}
     assert worked <= 3, worked
+
+
+OGN = """\
+[instances.logbook]
+label = "project-1"
+process_group = "ognLogbook"
+urls = ["https://www.ognlogbook.example.com/"]
+
+[instances.tracker]
+label = "project-2"
+process_group = "tracker"
+urls = ["https://tracker.example.com/"]
+"""
+
+
+def test_a_label_another_instance_declares_is_that_application_not_a_manifest_slip() -> None:
+    # tracker's TLS site, first on the port, runs in logbook's group (two faults at once):
+    # the label seen is tracker's, so tracker's application answered logbook's URL.
+    url = "https://www.ognlogbook.example.com/"
+    data = ep("project-2", host="www.ognlogbook.example.com", pid=23125,
+              process_group="ognLogbook", application_group="")
+    target = diagnose_one(OGN, url, "logbook", data)
+    assert (target.verdict, target.cause) == (Verdict.WRONG_INSTANCE, None)
+    assert "Label 'project-2' is the label the manifest declares for tracker: tracker's " \
+           "application answered this URL, not logbook's." in target.explanation
+    assert {c.cause for c in target.candidates} == {Cause.VHOST_FALLBACK,
+                                                     Cause.VHOST_SHADOWED}
+    assert all("--config" in c.check and ".invalid" in c.check for c in target.candidates)
+    assert target.fix.startswith("Sweep with --config PATH"), target.fix
+    assert "correct the label declared" not in target.fix, target.fix

@@ -125,7 +125,11 @@ def near_miss(obs: Observation, answer: EndpointAnswer, comparison: Comparison,
         return _with_groups(near_miss_wording.daemon_group_unused(
             obs.target.url, expected, comparison, answer, shown, address, right), obs, answer,
             context)
-    return near_miss_wording.near_miss(obs.target.url, expected, comparison, answer, shown)
+    told = near_miss_wording.near_miss(obs.target.url, expected, comparison, answer, shown)
+    owner = near_miss_wording.declared_elsewhere(comparison, expected, context)
+    if owner is None:
+        return told
+    return near_miss_wording.another_application(obs, answer, told, owner, context)
 
 
 def fallback_vhost(answer: EndpointAnswer, host: str, context: SweepContext) -> str | None:

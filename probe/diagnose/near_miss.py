@@ -8,13 +8,16 @@ field :class:`~probe.diagnose.identify.Comparison`, not from one instance's name
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
-from probe.diagnose.identify import Comparison, Difference
+from probe.diagnose.causes_site import CONFIG_CHECK, observed
+from probe.diagnose.discriminate import probed_default
+from probe.diagnose.identify import Comparison, Difference, SweepContext, host_of
 from probe.diagnose.site_wording import sent_port
 from probe.diagnose.wording import Diagnosis, host_name, script_hint
 from probe.endpoint_answer import EndpointAnswer
-from probe.model import Cause, Verdict
+from probe.model import Candidate, Cause, Observation, Verdict
 
 _FIELD_NAMES = {"label": "label", "process_group": "process group",
                 "application_group": "application group"}
@@ -97,3 +100,57 @@ def near_miss(url: str, expected: str, comparison: Comparison, answer: EndpointA
              f"manifest."),
         answered_by=shown,
     )
+
+
+def declared_elsewhere(comparison: Comparison, expected: str,
+                        context: SweepContext) -> tuple[str, str, str] | None:
+    """(instance, field, value): a differing field whose value seen is what the manifest
+    declares for another instance: that instance's application answered, not a mislabelled
+    one of the expected instance."""
+    for difference in comparison.differ:
+        if difference.seen is None or difference.field == "process_group":
+            continue  # a daemon group is where an application runs, not which one it is
+        for name, instance in context.manifest.instances.items():
+            if name != expected and getattr(instance, difference.field) == difference.seen:
+                return name, difference.field, difference.seen
+    return None
+
+
+def another_application(obs: Observation, answer: EndpointAnswer, told: Diagnosis,
+                         owner: tuple[str, str, str], context: SweepContext) -> Diagnosis:
+    """A near miss whose differing value is another instance's declared one: the request
+    reached that application, so the route (a site or mount), not the manifest, is the
+    question; the .invalid request's answer weighs the site candidates where it was sent."""
+    name, field, value = owner
+    expected = obs.target.expected or ""
+    host = host_of(obs.target.url)
+    seen = [observed(obs, context, f"{field} = {value!r}")]
+    default, probe = probed_default(obs, answer, context)
+    if probe is not None:
+        seen.append(probe)
+    check = CONFIG_CHECK
+    fallback = Candidate(Cause.VHOST_FALLBACK, f"{check}: no site of this address claims "
+                                               f"{host!r}, so its first site answers")
+    shadowed = Candidate(Cause.VHOST_SHADOWED, f"{check}: a site listed before {expected}'s "
+                                               f"claims {host!r} (a wildcard or the same name)")
+    candidates = [shadowed] if default is False else [fallback, shadowed]
+    if default is None and probe is None:
+        candidates = [Candidate(c.cause, f"{c.check}; or let the extra request for a "
+                                         f".invalid name run (no --no-extra-probes)")
+                      for c in candidates]
+    default_said = {
+        True: " The request for a .invalid name at the same address got the same "
+              "application: it is the address's default site.",
+        False: " The request for a .invalid name at the same address got another answer: "
+               "a site that is not the address's default claims the name.",
+    }.get(default, "") if default is not None else ""
+    explanation = (f"{told.explanation} {field.replace('_', ' ').capitalize()} {value!r} is "
+                   f"the {field.replace('_', ' ')} the manifest declares for {name}: "
+                   f"{name}'s application answered this URL, not {expected}'s.{default_said}")
+    fix = (f"Sweep with --config PATH (the front's configuration) to have the line that sends "
+           f"{obs.target.url} to {name}'s application named. If no site of {expected} has "
+           f"{host!r} as a ServerName or ServerAlias, give it one; if one has it, a site "
+           f"listed before it claims the name first (the address's default site, a wildcard "
+           f"or the same name): narrow or remove the name there.")
+    return dataclasses.replace(told, explanation=explanation, fix=fix,
+                               evidence=(*told.evidence, *seen), candidates=tuple(candidates))
