@@ -22,6 +22,7 @@ from probe.diagnose.answer_names import distinct_by, groups_of
 from probe.diagnose.code_drift import Server, server_of
 from probe.diagnose.fronts import listen
 from probe.diagnose.identify import SweepContext, identity
+from probe.diagnose.reload import current_answers
 from probe.diagnose.reloaded import answered_at, one_socket, reloaded
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
@@ -88,7 +89,9 @@ def mixed_code(obs: Observation, answers: Sequence[EndpointAnswer], instance: In
                  for a in group]
         if stale:
             return reload_seen(context, instance, stale, shown, instance.code_version) or \
-                words.stale_code(obs.target.url, instance, stale, len(answers), shown)
+                words.stale_code(obs.target.url, instance, stale, len(answers), shown,
+                                 current_answers(context, instance.name,
+                                                 instance.code_version))
     # Each answer's server and code, worked out once (this runs for every URL of a sweep).
     keyed = [(each, server_of(obs, each), _code(each)) for each in answers]
     here: dict[Server, set[tuple[str | None, str | None]]] = {}

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from probe.diagnose.answer_names import places, server_kind
+from probe.diagnose.answer_names import place, places, server_kind
 from probe.diagnose.fronts import software
+from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import script_hint
 from probe.endpoint_answer import EndpointAnswer
 
@@ -92,8 +93,50 @@ def reload_ways(answers: Sequence[EndpointAnswer], *, capital: bool = True) -> s
     return text[0].upper() + text[1:] if capital else text
 
 
-def deploy_fix(want: str, answers: Sequence[EndpointAnswer]) -> str:
-    """The fix for processes running another ``code.version`` than the manifest's ``want``."""
+def current_answers(context: SweepContext, instance: str,
+                    want: str) -> list[EndpointAnswer]:
+    """The sweep's answers of ``instance`` that run ``want``, one per process and source:
+    a process of the same server that reports it read the deploy where the stale one reads."""
+    return [a for _, a in context.distinct(
+                "code_current", lambda _, a: (a.code_version, a.code_version_source, a.pid,
+                                              a.ppid, a.hostname))
+            if a.code_version == want and context.identify(a) == instance]
+
+
+def _sibling(answer: EndpointAnswer,
+             current: Sequence[EndpointAnswer]) -> EndpointAnswer | None:
+    """A process of ``answer``'s server (its host and parent pid) that read ``want`` from the
+    same source: the deploy is on that backend's disk."""
+    if answer.ppid is None or answer.code_version_source is None:
+        return None
+    return next((a for a in current if a.pid != answer.pid and a.ppid == answer.ppid
+                 and a.hostname == answer.hostname
+                 and a.code_version_source == answer.code_version_source), None)
+
+
+def deploy_fix(want: str, answers: Sequence[EndpointAnswer],
+               current: Sequence[EndpointAnswer] = ()) -> str:
+    """The fix for processes running another ``code.version`` than the manifest's ``want``;
+    ``current``: answers of the same instance that run ``want`` (:func:`current_answers`):
+    one of the same server, reading the same source, decides that the deploy reached it."""
+    reached = {a.pid: sibling for a in answers if (sibling := _sibling(a, current)) is not None}
+    unknown = [a for a in answers if a.pid not in reached]
+    said = []
+    if reached:
+        lagging = [a for a in answers if a.pid in reached]
+        seen = "; ".join(dict.fromkeys(
+            f"{place(sibling)} (parent pid {sibling.ppid}, as {place(a)}) reported {want!r} "
+            f"read from {sibling.code_version_source}, where {place(a)} read "
+            f"{a.code_version!r}" for a in lagging if (sibling := reached[a.pid])))
+        said.append(f"The deploy of {want!r} reached the backend of {places(lagging)}: "
+                    f"{seen}. Only "
+                    f"{places(lagging)} did not reload: {reload_fix(lagging, capital=False)}")
+    if unknown:
+        said.append(_undecided(want, unknown))
+    return " ".join(said)
+
+
+def _undecided(want: str, answers: Sequence[EndpointAnswer]) -> str:
     sources = sorted({a.code_version_source for a in answers if a.code_version_source})
     seen = sorted({repr(a.code_version) for a in answers})
     where = (f"{' and '.join(sources)} (where code.version {' and '.join(seen)} was read "

@@ -157,8 +157,9 @@ def wrong_python(url: str, instance: Instance, answer: EndpointAnswer,
 
 
 def stale_code(url: str, instance: Instance, stale: Sequence[EndpointAnswer], total: int,
-               shown: str) -> Diagnosis:
-    """``stale``: the answers (of ``total``) whose code.version is not the manifest's."""
+               shown: str, current: Sequence[EndpointAnswer] = ()) -> Diagnosis:
+    """``stale``: the answers (of ``total``) whose code.version is not the manifest's;
+    ``current``: the instance's answers that run it (:func:`.reload.current_answers`)."""
     answer = stale[-1]
     versions = " and ".join(sorted({repr(a.code_version) for a in stale}))
     if total == 1:
@@ -174,7 +175,7 @@ def stale_code(url: str, instance: Instance, stale: Sequence[EndpointAnswer], to
             f"{'this process has' if len({a.pid for a in stale}) == 1 else 'these processes have'}"
             f" not loaded the deploy."
         ),
-        fix=deploy_fix(instance.code_version or "", stale),
+        fix=deploy_fix(instance.code_version or "", stale, current),
         answered_by=shown,
         evidence=tuple(Evidence(EvidenceKind.OBSERVED, f"code.version = {a.code_version!r}",
                                 f"GET {url}, {place(a)}")
