@@ -11,6 +11,7 @@ address), and none with ``--no-extra-probes``. Pure: the sweep sends them throug
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -58,11 +59,41 @@ def _wants(obs: Observation, context: SweepContext) -> EndpointAnswer | None:
     return answer if site != host else None
 
 
+def refuse_key(obs: Observation) -> str:
+    """The key of the unverified request for a ``[refuse]`` URL (:func:`certificate_only`)."""
+    return f"refuse:{obs.target.url}@{obs.target.address}"
+
+
+_NAME_MISMATCH = re.compile(r"subject name.*match", re.IGNORECASE)
+"""libcurl's words for a certificate that does not name the host ("no alternative
+certificate subject name matches target host name", "certificate subject name 'x' does not
+match target host name 'y'"): checked after the chain, which it trusted."""
+
+
+def certificate_only(obs: Observation) -> bool:
+    """A ``[refuse]`` https URL whose every request failed in TLS on the certificate's names
+    only (or whose host is under ``.invalid``, which no certificate can name): whether the
+    server refuses it shows only in an answer sent without certificate checks."""
+    if obs.target.expected is not None or obs.target.url[:6].lower() != "https:" or \
+            not obs.samples:
+        return False
+    host = (urlsplit(obs.target.url).hostname or "").lower().rstrip(".")
+    return all(s.error_kind is ErrorKind.TLS and "unrecognized name" not in (s.error or "")
+               and (host.endswith(".invalid") or _NAME_MISMATCH.search(s.error or ""))
+               for s in obs.samples)
+
+
 def extra_probes(manifest: Manifest, observations: Sequence[Observation]) -> tuple[ExtraProbe,
                                                                                  ...]:
     found: dict[str, ExtraProbe] = {}
     context = SweepContext(manifest, observations)
     for obs in observations:
+        if certificate_only(obs):
+            # Sent without certificate checks, so without the token (probe.extra_requests).
+            key = refuse_key(obs)
+            found[key] = ExtraProbe(key, obs.target.probe_url(manifest.probe.segment),
+                                    obs.target.address)
+            continue
         if _wants(obs, context) is None:
             continue
         key, address = key_of(obs)

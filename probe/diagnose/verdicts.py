@@ -13,19 +13,21 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
+from urllib.parse import urlsplit
 
 from probe.apache.names import vhost_of
 from probe.deploy_time import Cutoff, RestartCutoffs, as_cutoffs
 from probe.diagnose import causes_runtime, causes_tls, redirected, server_errors, wording
 from probe.diagnose.answer_names import distinct_by, place, places, share
 from probe.diagnose.disagreement import disagreement as disagreement_of
+from probe.diagnose.discriminate import certificate_only, refuse_key
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.reload import reload_fix
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.errors import ErrorKind
 from probe.manifest import ANY_INSTANCE
-from probe.model import Liveness, Observation, Sample, Verdict
+from probe.model import Evidence, EvidenceKind, Liveness, Observation, Sample, Verdict
 
 
 def diagnose_target(
@@ -138,8 +140,34 @@ def _answered(answer: EndpointAnswer, shown: str, context: SweepContext) -> Diag
     return found
 
 
-def _diagnose_refused(obs: Observation, context: SweepContext) -> Diagnosis:
+def _diagnose_refused(obs: Observation, context: SweepContext,
+                      *, unverified: bool = False) -> Diagnosis:
     url = obs.target.url
+    again = context.probed.get(refuse_key(obs)) if not unverified and \
+        certificate_only(obs) else None
+    if again is not None:
+        # The certificate cannot name the host (.invalid) or does not: what the server does
+        # with the name shows in the answer to the request sent without its checks.
+        found = _diagnose_refused(Observation(obs.target, (again,)), context, unverified=True)
+        sent = (f"GET {obs.target.probe_url(context.manifest.probe.segment)} sent again "
+                f"without certificate checks, so without the token")
+        got = (f"HTTP {again.status_code}" if again.status_code is not None else
+               again.error or "no answer")
+        why = (f"{len(obs.samples)} of {len(obs.samples)} requests failed in TLS on the "
+               f"certificate's names ({obs.samples[-1].error}), which say nothing of whether "
+               f"the server refuses the name: judged by the {sent}, answered {got}")
+        return dataclasses.replace(found, explanation=f"{found.explanation}. {why}.",
+                                   evidence=(*found.evidence,
+                                             Evidence(EvidenceKind.PROBED, f"answered {got}",
+                                                      sent)))
+    if again is None and not unverified and certificate_only(obs):
+        host = urlsplit(url).hostname or ""
+        return dataclasses.replace(wording.unreachable(obs.samples, len(obs.samples)), fix=(
+            f"The certificate does not name {host!r} (no certificate can name a .invalid "
+            f"host), which says nothing of whether the server refuses it: let the request "
+            f"sent again without certificate checks (and without the token) run (no "
+            f"--no-extra-probes), or check by hand: curl -k https://{host}/ at this address "
+            f"should get one of the refusal statuses."))
     statuses = context.manifest.refuse_statuses
     served = [s.endpoint for s in obs.samples if s.endpoint is not None]
     untrusted = _untrusted(obs, context) if served else None

@@ -6,15 +6,19 @@ whenever pycsw loaded first. The fix now names every script the process loads.""
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from .apache import SITES_SRC, ApacheServer
+from .apache import SITES_SRC, ApacheServer, free_port
 from .conftest import ApacheFactory
+from .evidence_check import assert_sourced
 from .test_evidence_scenarios import line_of, target
-from .test_scenarios import sweep
+from .test_scenarios import probe_command, sweep
 
 pytestmark = pytest.mark.apache
 
@@ -198,3 +202,79 @@ def test_a_site_copied_without_its_group_is_told_the_url_served_from_it(
     assert (found["verdict"], found["cause"]) == ("wrong_instance", "daemon_group_unused")
     assert found["fix"].endswith(f"as the site serving {NOISE} does (it answered from "
                                  f"'noisebox')."), found["fix"]
+
+
+# A TLS address whose first VirtualHost refuses every name no other claims, with a certificate
+# for the served site only: a refused name fails certificate checks before any refusal shows.
+TLS_REFUSING = """\
+LoadModule socache_shmcb_module /usr/lib/apache2/modules/mod_socache_shmcb.so
+LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so
+Listen 127.0.0.1:@TLS_PORT@
+SSLSessionCache shmcb:@SERVER_ROOT@/run/ssl_scache(512000)
+
+<VirtualHost *:@TLS_PORT@>
+    ServerName default.invalid
+    SSLEngine on
+    SSLCertificateFile @SITES@/tls/site.pem
+    <Location />
+        Require all denied
+    </Location>
+</VirtualHost>
+
+<VirtualHost *:@TLS_PORT@>
+    ServerName site-1.example.com
+    SSLEngine on
+    SSLCertificateFile @SITES@/tls/site.pem
+    WSGIScriptAlias / @SITES@/project-1/wsgi.py
+</VirtualHost>
+"""
+
+
+def _sweep_tls(manifest: Path, *options: str) -> tuple[dict[str, Any], str]:
+    """A sweep to each URL's own port on loopback (the TLS port is not the server's first)."""
+    done = subprocess.run(
+        [*probe_command(), "sweep", "-m", str(manifest), "--connect", "127.0.0.1", "--format",
+         "json", "--timeout", "30", *options],
+        capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL)
+    assert done.stdout.startswith("{"), done.stderr
+    report: dict[str, Any] = json.loads(done.stdout)
+    assert_sourced(report)
+    return report, done.stdout[-3000:]
+
+
+def test_a_refused_https_name_the_certificate_cannot_name_is_judged_by_its_status(
+        apache: ApacheFactory, tmp_path: Path) -> None:
+    import trustme
+
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    pem = ca.issue_cert("site-1.example.com").private_key_and_cert_chain_pem.bytes().decode()
+    port = free_port()
+    apache(TLS_REFUSING, extra={"TLS_PORT": str(port)}, files={"tls/site.pem": pem})
+    invalid, other = f"https://unknown.invalid:{port}/", f"https://unknown.example.net:{port}/"
+    manifest = tmp_path / "tls.toml"
+    manifest.write_text(f"""\
+[probe]
+ca_file = "{ca_file}"
+
+[instances.site-1]
+label = "project-1"
+urls = ["https://site-1.example.com:{port}/"]
+
+[refuse]
+urls = ["{invalid}", "{other}"]
+""", encoding="utf-8")
+    report, context = _sweep_tls(manifest)
+    for url in (invalid, other):
+        found = target(report, url)
+        assert found["verdict"] == "ok", (url, context)
+        assert found["explanation"].startswith("refused (HTTP 403)."), found["explanation"]
+        assert "without certificate checks, so without the token" in found["explanation"]
+    assert target(report, f"https://site-1.example.com:{port}/")["verdict"] == "ok", context
+
+    unsent, context = _sweep_tls(manifest, "--no-extra-probes")
+    found = target(unsent, invalid)
+    assert found["verdict"] == "unreachable", context
+    assert "Check the server's certificate" not in found["fix"], found["fix"]
+    assert "no certificate can name a .invalid host" in found["fix"], found["fix"]
