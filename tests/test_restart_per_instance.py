@@ -35,6 +35,8 @@ def test_the_deployed_instance_is_stale_the_other_is_not() -> None:
     stale = result(report, SITE2)
     assert stale.verdict is Verdict.STALE
     assert "(--restarted-after project-2=X)" in stale.explanation
+    # Its subject first, as every URL's explanation: "all 3 samples ..." said of no URL.
+    assert stale.explanation.startswith(f"{SITE2} is served by project-2: "), stale.explanation
 
 
 def test_an_instance_of_its_own_goes_over_everyone() -> None:

@@ -105,7 +105,7 @@ def _diagnose_answer(
     answered_by = context.identify(answer, expected)
     shown = context.display_name(answer, expected)
     # The answering instance's own deploy time (it is the expected one where that matters).
-    stale = _stale(answers, cutoffs.of(answered_by), shown)
+    stale = _stale(answers, cutoffs.of(answered_by), shown, obs.target.url)
     if expected == ANY_INSTANCE:
         # Any instance may answer a command-line URL, but old code may not.
         if stale:
@@ -238,7 +238,7 @@ def _http_error(obs: Observation, sample: Sample, context: SweepContext) -> Diag
 
 
 def _stale(answers: Sequence[EndpointAnswer], cutoff: Cutoff | None,
-           shown: str) -> Diagnosis | None:
+           shown: str, url: str) -> Diagnosis | None:
     """``stale`` when any answer's process started before the deploy: each distinct start
     judged once (behind a balancer one backend of several may have missed the restart)."""
     if cutoff is None:
@@ -253,13 +253,15 @@ def _stale(answers: Sequence[EndpointAnswer], cutoff: Cutoff | None,
     if len(answers) == 1 or (len(old) == len(answers) and len(starts) == 1):
         answer = old[-1]
         at = "" if len(answers) == 1 else f" (all {len(answers)} samples)"
-        explanation = (f"the instance answering, {place(answer)}{at}, started at "
+        explanation = (f"{url} is served by {shown}: the instance answering, "
+                       f"{place(answer)}{at}, started at "
                        f"{answer.started_at}, {since}: old code is still serving after the "
                        f"deploy.")
     else:
         each = "; ".join(f"{place(group[0])} started at {started_at}"
                          for started_at, group in distinct_by(old, lambda a: a.started_at
                                                               ).items())
-        explanation = (f"{share(old, len(answers))} came from processes started {since} "
+        explanation = (f"{url} is served by {shown}: {share(old, len(answers))} came "
+                       f"from processes started {since} "
                        f"({each}): old code is still serving there after the deploy.")
     return wording.stale(explanation, shown, reload_fix(old))
