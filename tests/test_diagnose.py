@@ -861,6 +861,24 @@ def test_shared_interpreter() -> None:
     assert report.status is Status.CRITICAL
 
 
+def test_shared_interpreter_is_one_finding_for_the_processes_of_one_daemon_group() -> None:
+    # quattor's keystone: two processes of one daemon group, each holding both applications
+    # in %{GLOBAL}; one finding per pid said the same thing twice.
+    answers = {pid: {label: ep(label, host="site-1.example.com", pid=pid,
+                               process_group="keystone-public", application_group="",
+                               mount="/suburl" if label == "project-2" else "",
+                               settings=f"mysite.{label}")
+                     for label in ("project-1", "project-2")} for pid in (200, 201)}
+    report = run(healthy(**{
+        SITE1: obs(SITE1, "project-1", answered(answers[200]["project-1"]),
+                   answered(answers[201]["project-1"])),
+        SUB: obs(SUB, "project-2", answered(answers[200]["project-2"]),
+                 answered(answers[201]["project-2"]))}))
+    [finding] = [f for f in report.findings if f.code == "shared_interpreter"]
+    assert "in each of the processes pid 200 and pid 201 of one server (daemon group " \
+           "'keystone-public', application group '')" in finding.explanation
+
+
 def test_shared_interpreter_names_who_answered_not_who_was_expected() -> None:
     # project-2's URL answered by project-1 in that interpreter: project-2 never ran there.
     common: dict[str, Any] = {"pid": 200, "process_group": "shared", "application_group": ""}

@@ -88,6 +88,7 @@ def _shared_interpreter(
     by_interpreter: dict[tuple[int, str], set[str]] = defaultdict(set)
     labels: dict[tuple[int, str], set[str | None]] = defaultdict(set)
     urls: dict[tuple[int, str], dict[str, Observation]] = defaultdict(dict)
+    server: dict[tuple[int, str], tuple[str | None, int | None, str | None]] = {}
     for obs, answer in answers:
         if answer.pid is None or answer.application_group is None:
             continue
@@ -95,23 +96,36 @@ def _shared_interpreter(
         by_interpreter[key].add(name(obs, answer))
         labels[key].add(answer.label)
         urls[key].setdefault(obs.target.url, obs)
-    findings = []
+        server.setdefault(key, (answer.hostname, answer.ppid, answer.process_group))
+    # One finding per daemon group (or Apache child set) and application group of one server
+    # (host, parent pid), its processes listed: each process of the group holds the same
+    # shared interpreter, and one finding per pid said the same thing twice.
+    merged: dict[tuple[str | None, int | None, str | None, str, tuple[str, ...]],
+                 list[int]] = defaultdict(list)
     for (pid, group), names in sorted(by_interpreter.items()):
         if len(names) > 1 and len(labels[(pid, group)]) > 1:
-            from probe.diagnose.wording_causes import shared_interpreter_fix
+            merged[(*server[(pid, group)], group, tuple(sorted(names)))].append(pid)
+    findings = []
+    for (_, _, process_group, group, named), pids in merged.items():
+        from probe.diagnose.wording_causes import shared_interpreter_fix
 
-            lines = _group_lines(urls[(pid, group)].values(), group_line)
-            findings.append(Finding(
-                code="shared_interpreter",
-                severity=Status.CRITICAL,
-                instances=tuple(sorted(names)),
-                explanation=(
-                    f"{_and(sorted(names))} run in one Python interpreter (pid {pid}, "
-                    f"application group {group!r}{lines}), so they share one Django "
-                    f"configuration, and one process and its os.environ. "
-                    f"{shared_interpreter_fix('each application')}"
-                ),
-            ))
+        lines = _group_lines([o for pid in pids for o in urls[(pid, group)].values()],
+                             group_line)
+        daemon = f"daemon group {process_group!r}, " if process_group else ""
+        where = (f" (pid {pids[0]}, application group {group!r}{lines})" if len(pids) == 1
+                 else f" in each of the processes {_and([f'pid {p}' for p in pids])} of one "
+                      f"server ({daemon}application group {group!r}{lines})")
+        findings.append(Finding(
+            code="shared_interpreter",
+            severity=Status.CRITICAL,
+            instances=named,
+            explanation=(
+                f"{_and(list(named))} run in one Python interpreter{where}, so they share "
+                f"one Django "
+                f"configuration, and one process and its os.environ. "
+                f"{shared_interpreter_fix('each application')}"
+            ),
+        ))
     return findings
 
 
