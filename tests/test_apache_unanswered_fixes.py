@@ -164,6 +164,33 @@ def test_a_404_next_to_an_answer_of_the_same_instance_does_not_lead_with_install
         "The endpoint is installed in x: http://x.example.com/about/"), found.fix
 
 
+KEYSTONE = """\
+[instances.keystone-public]
+label = "project-1"
+urls = ["http://keystone.example.com:44549/"]
+
+[instances.keystone-admin]
+label = "project-2"
+urls = ["http://keystone.example.com:33079/"]
+"""
+
+
+def test_a_403_beside_another_instances_answer_on_the_host_asks_for_the_route_first() -> None:
+    # openstack-helm's keystone: the admin VirtualHost left on the public port, so the admin
+    # port reaches the main server (403); the public instance answered on the same host.
+    m = manifest.parse(KEYSTONE, "m.toml")
+    public, admin = "http://keystone.example.com:44549/", "http://keystone.example.com:33079/"
+    report = diagnose(m, [obs(public, "keystone-public",
+                              answered(ep("project-1", host="keystone.example.com"))),
+                          obs(admin, "keystone-admin", status(403))])
+    found = one(report, admin)
+    assert found.fix is not None and found.fix.startswith(
+        f"keystone-public answered the endpoint at {public}, on the same host, in this "
+        f"sweep"), found.fix
+    assert "Sweep with --config PATH" in found.fix
+    assert found.fix.index("--config") < found.fix.index("Install the endpoint"), found.fix
+
+
 HORIZON = """\
 <VirtualHost *:80>
     ServerName weblate.example.org

@@ -135,6 +135,25 @@ def _answered_nearby(obs: Observation, context: SweepContext) -> str | None:
     return next((u for u in by_host.get(host, []) if u != obs.target.url), None)
 
 
+def _other_instance_nearby(obs: Observation,
+                           context: SweepContext) -> tuple[str, str] | None:
+    """(URL, instance): another instance that answered the endpoint on this URL's host (on
+    any port or path) in this sweep."""
+    expected = obs.target.expected or ""
+    # Host -> the first URL of each instance answered there, built once per sweep.
+    by_host = cast("dict[str | None, dict[str, str]]", context.memo.get(("nearby-any", "")))
+    if by_host is None:
+        by_host = {}
+        for other, answer in context.distinct("nearby-any", lambda o, _: o.target.url):
+            name = context.identify(answer, other.target.expected)
+            if name is not None:
+                by_host.setdefault(urlsplit(other.target.url).hostname, {}).setdefault(
+                    name, other.target.url)
+        context.memo[("nearby-any", "")] = by_host
+    found = by_host.get(urlsplit(obs.target.url).hostname, {})
+    return next(((url, name) for name, url in found.items() if name != expected), None)
+
+
 def without_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext) -> Diagnosis:
     """The answers-alone ``no_endpoint`` diagnosis, led by what the sweep observed."""
     sample = redirect_sample(obs)
@@ -148,6 +167,17 @@ def without_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext)
         if same is not None:
             return _default_first(obs, diagnosis, sample, same, fix)
         return dataclasses.replace(diagnosis, fix=fix)
+    if nearby is None and diagnosis.fix.startswith(_INSTALL):
+        other = _other_instance_nearby(obs, context)
+        if other is not None:
+            url, name = other
+            return dataclasses.replace(diagnosis, fix=(
+                f"{name} answered the endpoint at {url}, on the same host, in this sweep: the "
+                f"server is reached and runs applications, so a route that does not reach "
+                f"{expected}'s WSGI script (no site for this port, another site or mount) "
+                f"answers as this did. Sweep with --config PATH (the front's configuration) "
+                f"to have the route of this URL named. If it reaches {expected}'s script: "
+                f"{diagnosis.fix}"))
     if nearby is None or not diagnosis.fix.startswith(_INSTALL):
         return diagnosis
     return dataclasses.replace(diagnosis, fix=(
