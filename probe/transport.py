@@ -18,8 +18,10 @@ its own (a nonce) and read others (``Age``, ``Via``, ...) without touching libcu
 Those two live in probe.http_messages; the URL as it goes on the wire in probe.wire.
 
 Why this module is longer than 300 lines: the event loop, the per-request slot and the
-classification of libcurl's outcomes all work on the same libcurl handles and their state;
-split further, that state would be passed around instead of owned in one place.
+resending of a request closed unanswered all work on the same libcurl handles and their
+state; split further, that state would be passed around instead of owned in one place. What
+a finished request came to (its peer, certificate, or the words of its failure) is read in
+probe.transport_outcomes.
 """
 
 from __future__ import annotations
@@ -29,24 +31,22 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from probe import __version__, descriptors, logs, wire
+from probe import transport_outcomes as outcomes
 from probe.addresses import split_connect
-from probe.compact import keep
 from probe.errors import ErrorKind, ProbeError, TransportError
 from probe.http_messages import Answer, Headers, Request, sample_from_answer
 from probe.manifest import parse_address
-from probe.model import Sample, TlsInfo
+from probe.model import Sample
 from probe.token_redaction import headers_redacted
+from probe.transport_outcomes import MAX_HEADER_LINES
 from probe.urls import public_url
 
 if TYPE_CHECKING:
     import pycurl
 
 MAX_BODY = 256 * 1024
-MAX_HEADER_LINES = 1000
-"""More response header lines than this is a hostile answer, not a server's."""
 USER_AGENT = f"wsgi-probe/{__version__}"
 TICK = 0.05
 """Longest wait for socket activity: how soon an abort or Ctrl-C is seen."""
@@ -490,7 +490,7 @@ class Transport:
         import pycurl
 
         if code:
-            kind, text = _classify(slot, code, message, self.max_body, slot.connect)
+            kind, text = outcomes.classify(slot, code, message, self.max_body, slot.connect)
             return RequestFailed(kind, text, slot.start)
         status = int(slot.curl.getinfo(pycurl.RESPONSE_CODE))
         if not 100 <= status <= 599:
@@ -499,104 +499,16 @@ class Transport:
                 "not an HTTP status (100-599)", slot.start)
         block = slot.answer_block()
         if block.count(b"\n") > MAX_HEADER_LINES:
-            return RequestFailed(ErrorKind.PROTOCOL, _too_many_headers(slot.url), slot.start)
+            return RequestFailed(ErrorKind.PROTOCOL, outcomes.too_many_headers(slot.url),
+                                 slot.start)
         return Answer(
             status_code=status,
             headers=Headers.parse(block[block.find(b"\n") + 1:]),
             body=b"".join(slot.chunks),
             elapsed_ms=slot.curl.getinfo(pycurl.TOTAL_TIME_T) / 1000,
-            tls=_tls_info(slot, self.sni),
-            peer=_peer(slot.curl),
+            tls=outcomes.tls_info(slot, self.sni),
+            peer=outcomes.peer(slot.curl),
         )
-
-
-def _peer(curl: pycurl.Curl) -> str | None:
-    """The address libcurl connected to for the last request (after DNS or CONNECT_TO)."""
-    import pycurl
-
-    host = curl.getinfo(pycurl.PRIMARY_IP)
-    port = curl.getinfo(pycurl.PRIMARY_PORT)
-    # Once per distinct address, not once per answer: a sweep holds every URL's (probe.compact).
-    return keep(f"{wire.bracketed(host)}:{port}") if host and port else None
-
-
-def _tls_info(slot: _Slot, sni: bool) -> TlsInfo | None:
-    """The SNI sent and the leaf certificate libcurl saw (HTTPS only).
-
-    A reused connection has no handshake, so no certificate: then only the SNI is known.
-    """
-    import pycurl
-
-    if slot.url[:6].lower() != "https:":  # every answer passes here: no parsing for HTTP
-        return None
-    parts = urlsplit(slot.url)
-    try:
-        chain = slot.curl.getinfo(pycurl.INFO_CERTINFO) or []
-    except pycurl.error:
-        chain = []
-    leaf = dict(chain[0]) if chain and isinstance(chain[0], list | tuple) else {}
-    subject = leaf.get("Subject")
-    names = tuple(
-        name.strip()[4:] for name in str(leaf.get("X509v3 Subject Alternative Name", "")).split(",")
-        if name.strip().startswith("DNS:")
-    )
-    return TlsInfo(sni=parts.hostname if sni else None,
-                   subject=str(subject) if subject else None, names=names)
-
-
-def _too_many_headers(url: str) -> str:
-    return (f"{public_url(url)}: answer with more than {MAX_HEADER_LINES} header lines "
-            "or oversized headers")
-
-
-def _classify(slot: _Slot, code: int, message: str, max_body: int,
-              connect: tuple[str, int | None] | None) -> tuple[ErrorKind, str]:
-    """One line a person can act on, and a kind for diagnosis, from libcurl's error."""
-    import pycurl
-
-    curl = slot.curl
-    url = public_url(slot.url)
-    got_bytes = bool(slot.lines) or curl.getinfo(pycurl.SIZE_DOWNLOAD_T) > 0
-    if code in (pycurl.E_FILESIZE_EXCEEDED, pycurl.E_WRITE_ERROR):
-        return (ErrorKind.PROTOCOL, f"{url}: answer larger than {max_body} bytes")
-    if code == _TOO_LARGE or slot.answer_block().count(b"\n") > MAX_HEADER_LINES:
-        return (ErrorKind.PROTOCOL, _too_many_headers(slot.url))
-    if code == pycurl.E_OPERATION_TIMEDOUT:
-        return (ErrorKind.TIMEOUT, f"{url}: timed out")
-    if code == pycurl.E_COULDNT_RESOLVE_HOST:
-        host = urlsplit(slot.url).hostname
-        return (ErrorKind.DNS, f"{url}: host name {host!r} does not resolve")
-    if code == pycurl.E_COULDNT_CONNECT:
-        if curl.getinfo(pycurl.OS_ERRNO) == 111:  # ECONNREFUSED
-            # The address, not the URL: with --connect the URL's host is not who refused.
-            refused_by = wire.address(slot.url, connect)
-            return (ErrorKind.CONNECT, f"{url}: connection refused by {refused_by}")
-        return (ErrorKind.CONNECT, f"{url}: cannot connect: {message}")
-    if code == _SSL_CONNECT_ERROR and any(sign in message for sign in _NOT_TLS_SIGNS):
-        # Not a certificate problem: the server's first bytes were no TLS record at all.
-        return (ErrorKind.NOT_TLS, f"{url}: the answer from {wire.address(slot.url, connect)} "
-                                   f"was not TLS: {message}")
-    if code in _TLS_ERRORS:
-        return (ErrorKind.TLS, f"{url}: TLS failed: {message}")
-    if code in (pycurl.E_GOT_NOTHING, pycurl.E_RECV_ERROR, pycurl.E_SEND_ERROR) and not got_bytes:
-        again = " (on a new connection too: sent twice)" if slot.retried else ""
-        return (ErrorKind.CLOSED, f"{url}: server closed the connection without answering{again}")
-    if code == _WEIRD_SERVER_REPLY or "HTTP/0.9" in message:
-        # Bytes came, but not HTTP: not a refusal by closing the connection.
-        return (ErrorKind.PROTOCOL, f"{url}: the answer is not HTTP: {message}")
-    if code in (pycurl.E_URL_MALFORMAT, pycurl.E_UNSUPPORTED_PROTOCOL):
-        return (ErrorKind.CONNECT, f"{url}: cannot send this URL: {message}")
-    return (ErrorKind.PROTOCOL, f"{url}: broken answer: {message}")
-
-
-_TOO_LARGE = 100  # CURLE_TOO_LARGE (libcurl 8.6): response headers over its 300 kB limit
-_WEIRD_SERVER_REPLY = 8  # CURLE_WEIRD_SERVER_REPLY; types-pycurl knows only its old name
-_SSL_CONNECT_ERROR = 35
-_NOT_TLS_SIGNS = ("wrong version number", "packet length too long")
-"""OpenSSL's words for a first answer that is not a TLS record ("HTTP/1.1 400 ..." read as
-one): the port speaks something else, most often plain HTTP."""
-_TLS_ERRORS = frozenset({35, 51, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91, 98})
-"""libcurl's SSL_* and PEER_FAILED_VERIFICATION error codes (stable numbers)."""
 
 
 LAST_START = 0.1

@@ -18,7 +18,7 @@ import pytest
 import trustme
 
 from probe import __version__
-from probe.diagnose.wording import unreachable
+from probe.diagnose.unreachable_words import unreachable
 from probe.errors import ManifestError, ProbeError
 from probe.http_messages import Request, sample_from_answer
 from probe.model import Sample, Verdict

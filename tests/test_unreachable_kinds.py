@@ -5,7 +5,7 @@ fix worded for the one request that was closed)."""
 
 from __future__ import annotations
 
-from probe.diagnose.wording import unreachable
+from probe.diagnose.unreachable_words import unreachable
 from probe.endpoint_answer import EndpointAnswer
 from probe.errors import ErrorKind
 from probe.model import Sample, Verdict

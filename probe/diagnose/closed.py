@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 
 from probe import wire
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.wording import NGINX_SHORT_OF_CONNECTIONS, Diagnosis
+from probe.diagnose.unreachable_words import NGINX_SHORT_OF_CONNECTIONS
+from probe.diagnose.wording import Diagnosis
 from probe.errors import ErrorKind
 from probe.model import Evidence, EvidenceKind, Observation, Verdict
 

@@ -17,7 +17,14 @@ from urllib.parse import urlsplit
 
 from probe.apache.names import vhost_of
 from probe.deploy_time import Cutoff, RestartCutoffs, as_cutoffs
-from probe.diagnose import causes_runtime, causes_tls, redirected, server_errors, wording
+from probe.diagnose import (
+    causes_runtime,
+    causes_tls,
+    redirected,
+    server_errors,
+    unreachable_words,
+    wording,
+)
 from probe.diagnose.answer_names import distinct_by, place, places, share
 from probe.diagnose.disagreement import disagreement as disagreement_of
 from probe.diagnose.discriminate import certificate_only, refuse_key
@@ -41,7 +48,7 @@ def diagnose_target(
         return _diagnose_refused(obs, context)
     failed = [s for s in samples if s.status_code is None]
     if failed:
-        found = wording.unreachable(failed, len(samples), samples)
+        found = unreachable_words.unreachable(failed, len(samples), samples)
         if all(s.error_kind is ErrorKind.CLOSED for s in failed):
             from probe.diagnose.closed import closed_elsewhere_answered
 
@@ -162,7 +169,8 @@ def _diagnose_refused(obs: Observation, context: SweepContext,
                                                       sent)))
     if again is None and not unverified and certificate_only(obs):
         host = urlsplit(url).hostname or ""
-        return dataclasses.replace(wording.unreachable(obs.samples, len(obs.samples)), fix=(
+        cut = unreachable_words.unreachable(obs.samples, len(obs.samples))
+        return dataclasses.replace(cut, fix=(
             f"The certificate does not name {host!r} (no certificate can name a .invalid "
             f"host), which says nothing of whether the server refuses it: let the request "
             f"sent again without certificate checks (and without the token) run (no "
@@ -196,7 +204,7 @@ def _diagnose_refused(obs: Observation, context: SweepContext,
             failed = [s for s in obs.samples
                       if s.status_code is None and s.error_kind is not ErrorKind.CLOSED
                       and not wording.name_refused_in_tls(s)]
-            return wording.unreachable(failed, len(obs.samples))
+            return unreachable_words.unreachable(failed, len(obs.samples))
         if sample.status_code >= 500:
             return _http_error(obs, sample, context)
         return wording.not_refused(url, sample, statuses)
