@@ -99,8 +99,17 @@ def test_backends_on_different_declared_versions_are_code_drift() -> None:
         "project-2 runs 2 code versions on its servers (code.version): '4f9c2e1' (from "
         "env:WSGI_PROBE_CODE_VERSION) at 127.0.0.1:8001 (host web-1, parent pid 10); '9e1d2c3' "
         "(from git:/srv/app/.git) at 127.0.0.2:8002 (host web-2, parent pid 10). A deploy "
-        "reached some of them only, or is still under way: deploy one version to every "
-        "server, then probe again.")
+        "reached some of them only, or is still under way; or it reached every server and "
+        "some processes were not restarted since: the answers do not tell which (code.version "
+        "is read when a process loads). Read where each process's code.version came from, on "
+        "its server: WSGI_PROBE_CODE_VERSION in the environment its service starts with on "
+        "host web-1 (pid 11 on host web-1, '4f9c2e1'); the commit checked out at "
+        "/srv/app/.git on host web-2 (pid 11 on host web-2, '9e1d2c3'). Where it holds "
+        "another version than the processes run, they were not restarted: restart the whole "
+        "daemon group 'pg': touch its WSGI script (/srv/project-2/wsgi.py) (every process "
+        "reloads on its next request) or 'apachectl graceful'. Where it holds their version, "
+        "the deploy did not reach that server: deploy one version to every server. Then "
+        "probe again.")
     (finding,) = report.findings
     assert (finding.severity, finding.instances) == (Status.WARNING, ("project-2",))
     assert report.status is Status.WARNING
@@ -224,3 +233,60 @@ def test_single_process_servers_under_one_supervisor_without_a_socket_are_two() 
     report = run([at(url, "project-2", A, runserver(make, 11, "v1"))
                   for url, make in ((SUB, p2_sub), (SITE2, p2_site2))])
     assert report.findings == ()
+
+
+def gunicorn(make: Any, *, ppid: int, pid: int, listen: str, version: str, started: str,
+             source: str, host: str = "box") -> dict[str, Any]:
+    """A gunicorn worker's answer: its host, master, socket, code and start."""
+    data = backend(make(), host=host, ppid=ppid, pid=pid, mtime=EARLY, version=version,
+                   source=source)
+    return {**data, "started_at": started, "process_group": None, "application_group": None,
+            "server": {**data["server"], "software": "gunicorn/23.0.0", "listen": listen,
+                       "mod_wsgi_version": None}}
+
+
+def balanced(old: dict[str, Any], new: dict[str, Any]) -> list[Observation]:
+    """Both project-2 URLs through one balancer whose samples alternate between two servers."""
+    return [Observation(Target(url, "project-2", BALANCER),
+                        (answered(old), answered(new), answered(old)))
+            for url in (SUB, SITE2)]
+
+
+def test_a_server_not_restarted_after_the_deploy_reached_its_file_is_told_to_reload() -> None:
+    # Two gunicorn masters of one checkout on one host: v2 written, HUP sent to 20 only. Its
+    # worker read v2 from the same REVISION, started after 10's worker read v1 from it.
+    revision = "file:/srv/app/REVISION"
+    old = gunicorn(p2_site2, ppid=10, pid=11, listen=A, version="v1", started=EARLY,
+                   source=revision)
+    new = gunicorn(p2_site2, ppid=20, pid=21, listen=B, version="v2", started=LATE,
+                   source=revision)
+    [text] = drift(run(balanced(old, new)))
+    assert "A deploy reached some of them only" not in text, text
+    assert text.endswith(
+        f"{revision} on host box gave 'v2' to pid 21 at server.listen {B} (parent pid 20, "
+        f"started {LATE}), after pid 11 at server.listen {A} (started {EARLY}) had read 'v1' "
+        f"from it: the deploy reached that file, and pid 11 at server.listen {A} was not "
+        f"restarted since. Send HUP to the gunicorn master (ppid 10, the parent of pid 11): "
+        f"it starts new workers with the code on disk (with --preload the master holds the "
+        f"old code: restart the service instead). Then probe again and check that every pid "
+        f"reports the same code.version."), text
+    assert "ppid 20" not in text.split("Send HUP")[1]
+
+
+def test_without_one_file_read_by_both_the_drift_says_both_and_the_check() -> None:
+    # Two checkouts (two REVISION files), one path on two hosts, or one file read by two
+    # processes started at once: whether the deploy reached the old server's file the
+    # answers do not show.
+    for old_source, host, new_start in (("file:/srv/b/REVISION", "box", LATE),
+                                        ("file:/srv/a/REVISION", "web-2", LATE),
+                                        ("file:/srv/a/REVISION", "box", EARLY)):
+        old = gunicorn(p2_site2, ppid=10, pid=11, listen=A, version="v1", started=EARLY,
+                       source=old_source)
+        new = gunicorn(p2_site2, ppid=20, pid=21, listen=B, version="v2", started=new_start,
+                       source="file:/srv/a/REVISION", host=host)
+        [text] = drift(run(balanced(old, new)))
+        assert "A deploy reached some of them only, or is still under way; or it reached " \
+               "every server and some processes were not restarted since" in text, text
+        assert (f"the file {old_source[5:]} on host box (pid 11 at server.listen {A}, 'v1')"
+                in text), text
+        assert "send HUP to the gunicorn master (ppid 10, the parent of pid 11)" in text, text

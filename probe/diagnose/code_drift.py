@@ -22,7 +22,8 @@ by the endpoint in a deploy variable, a REVISION file or the git checkout) is co
 versions of one instance in a fleet is ``code_drift``, named with the servers that run each.
 Answers from one listening socket (``server.listen``, one machine, one address) under two
 parent processes started at different times are one server restarted during the sweep, and
-the finding says so rather than "a deploy reached some of them only".
+the finding says so rather than "a deploy reached some of them only". Otherwise what to do
+(a deploy that missed servers, or servers not restarted after it) is :mod:`.drift_words`'.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from probe.diagnose.answer_names import server_kind
+from probe.diagnose.drift_words import drift_fix
 from probe.diagnose.fronts import listen, same_listen, software
 from probe.diagnose.reloaded import answered_at, reloaded
 from probe.endpoint_answer import EndpointAnswer
@@ -136,6 +138,8 @@ def code_drift_findings(observations: Sequence[Observation],
                         identify: Identify) -> tuple[Finding, ...]:
     """One warning per instance whose servers declare different code versions."""
     versions: dict[str, dict[str, dict[str, None]]] = defaultdict(lambda: defaultdict(dict))
+    # One answer per process and place, for the fix's words (who to restart, what to read).
+    seen: dict[str, dict[tuple[str, str, int | None], EndpointAnswer]] = defaultdict(dict)
     sources: dict[tuple[str, str], str] = {}
     servers: dict[str, set[Server]] = defaultdict(set)
     # Where each server listens and when its processes started: one listening socket with two
@@ -157,6 +161,7 @@ def code_drift_findings(observations: Sequence[Observation],
                 continue
             place = describe(obs, answer)
             versions[name][answer.code_version][place] = None
+            seen[name].setdefault((answer.code_version, place, answer.pid), answer)
             server = server_of(obs, answer)
             if listen(answer):
                 socket = (server.machine, listen(answer) or "", address_of(obs) or "")
@@ -196,15 +201,16 @@ def code_drift_findings(observations: Sequence[Observation],
             found = f" (from {source})" if source else ""
             parts.append(f"{version!r}{found} at {_and(list(places))}")
         also = f" Besides, {said}." if said else ""
+        running = {version: [a for (v, p, _), a in seen[name].items()
+                             if v == version and p in places]
+                   for version, places in kept.items()}
         findings.append(Finding(
             code=CODE_DRIFT,
             severity=Status.WARNING,
             instances=(name,),
             explanation=(
                 f"{name} runs {len(by_version)} code versions on its servers (code.version): "
-                f"{'; '.join(parts)}. " + (restarted or "A deploy reached some of them only, "
-                "or is still under way: deploy one version to every server, then probe again.")
-                + also
+                f"{'; '.join(parts)}. " + (restarted or drift_fix(running)) + also
             ),
         ))
     return tuple(findings)

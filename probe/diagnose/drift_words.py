@@ -1,0 +1,112 @@
+"""What ``code_drift`` asks to do: a deploy that did not reach every server, or one that did
+while some servers' processes were not restarted since.
+
+The two look alike in the answers: each process says the ``code.version`` it read when it
+loaded, and where it read it (``code.version_source``), not what that file holds now. One
+case decides it: the same file (``file:`` or ``git:`` source) on the same host gave the newer
+version to a process started after a process of another server read the older one from it.
+The file changed between the two starts, so the deploy reached it, and the older processes
+were not restarted since: the fix is their server's reload (:mod:`.reload`: a gunicorn
+master's HUP, ...). Where no answer shows that, the words say both and name the check: the
+file each server's code.version came from, read on that server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from probe.diagnose.answer_names import place, places
+from probe.diagnose.reload import reload_fix, reload_ways
+from probe.endpoint_answer import EndpointAnswer
+
+# Sources that name a place on the server's disk, which a deploy writes (env: and wrap are
+# the process's own: another process's reading of them says nothing of this one's).
+_ON_DISK = ("file:", "git:")
+
+
+def _server(answer: EndpointAnswer) -> tuple[str | None, int | None]:
+    """The server of an answer as far as its reload goes: its host and master (else itself)."""
+    return (answer.hostname, answer.ppid if answer.ppid not in (None, 0, 1) else answer.pid)
+
+
+def _witness(group: Sequence[EndpointAnswer],
+             others: Sequence[EndpointAnswer]) -> EndpointAnswer | None:
+    """A process of another version that read the same file on the same host, started after
+    every process of ``group`` (one server, one version) had loaded."""
+    first = group[0]
+    source, host = first.code_version_source, first.hostname
+    starts = [a.started for a in group]
+    if host is None or source is None or not source.startswith(_ON_DISK) or None in starts:
+        return None
+    if any(a.code_version_source != source or a.hostname != host for a in group):
+        return None
+    latest = max(s for s in starts if s is not None)
+    return next((b for b in others if b.hostname == host and b.code_version_source == source
+                 and (b_started := b.started) is not None and b_started > latest), None)
+
+
+def drift_fix(by_version: Mapping[str, Sequence[EndpointAnswer]]) -> str:
+    """The sentences after the versions are named: per server decided, not restarted (with the
+    reload in its server's terms); for the rest, both cases and the check that tells them."""
+    servers: dict[tuple[str | None, int | None], list[EndpointAnswer]] = {}
+    for answers in by_version.values():
+        for answer in answers:
+            servers.setdefault(_server(answer), []).append(answer)
+    said: list[str] = []
+    undecided: list[EndpointAnswer] = []
+    reached: set[str | None] = set()  # versions a file is seen to have been deployed with
+    for group in servers.values():
+        versions = {a.code_version for a in group}
+        others = [b for v, answers in by_version.items() if v not in versions for b in answers]
+        witness = _witness(group, others) if len(versions) == 1 else None
+        if witness is None:
+            undecided += group
+            continue
+        reached.add(witness.code_version)
+        said.append(
+            f"{witness.code_version_source} on host {witness.hostname} gave "
+            f"{witness.code_version!r} to {place(witness)} (parent pid {witness.ppid}, "
+            f"started {witness.started_at}), after {places(group)} (started "
+            f"{max(a.started_at or '' for a in group)}) had read {group[0].code_version!r} "
+            f"from it: the deploy reached that file, and {places(group)} "
+            f"{'was' if len({a.pid for a in group}) == 1 else 'were'} not restarted since. "
+            f"{reload_fix(group)}")
+    # The servers running a version seen deployed are what the others lag behind.
+    undecided = [a for a in undecided if a.code_version not in reached]
+    if undecided and said:
+        said.append(_both(undecided, "The others: "))
+    elif undecided:
+        said.append(_both(undecided, ""))
+    return " ".join(said)
+
+
+def _both(answers: Sequence[EndpointAnswer], lead: str) -> str:
+    """Both cases for ``answers``' servers, and what to read on each to tell them apart."""
+    read: dict[tuple[str, str | None], list[EndpointAnswer]] = {}
+    for answer in answers:
+        read.setdefault((_check(answer), answer.code_version), []).append(answer)
+    checks = [f"{check} ({places(group)}, {version!r})"
+              for (check, version), group in read.items()]
+    text = (f"{lead}a deploy reached some of them only, or is still under way; or it reached "
+            f"every server and some processes were not restarted since: the answers do not "
+            f"tell which (code.version is read when a process loads). Read where each "
+            f"process's code.version came from, on its server: {'; '.join(checks)}. Where it "
+            f"holds another version than the processes run, they were not restarted: "
+            f"{reload_ways(answers, capital=False)}. Where it holds their version, the deploy "
+            f"did not reach that server: deploy one version to every server. Then probe again.")
+    return text[0].upper() + text[1:]
+
+
+def _check(answer: EndpointAnswer) -> str:
+    """What shows the version a server would load now, from where its process read it."""
+    source, host = answer.code_version_source or "", answer.hostname
+    on = f" on host {host}" if host else " on that server"
+    if source.startswith("file:"):
+        return f"the file {source[5:]}{on}"
+    if source.startswith("git:"):
+        return f"the commit checked out at {source[4:]}{on}"
+    if source.startswith("env:"):
+        return f"{source[4:]} in the environment its service starts with{on}"
+    if source == "wrap":
+        return f"the code_version given to wrap() in the WSGI script{on}"
+    return f"the code{on} (the answer does not say where code.version was read)"
