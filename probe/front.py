@@ -59,6 +59,12 @@ class Member:
     source: Source | None
     backup: bool = False  # nginx uses it only when the other members fail
     written: str = ""  # the address as the line writes it, where it differs (unix:///x)
+    weight: int = 1  # nginx's weight=, Apache's loadfactor=: its share of round robin
+    down: bool = False  # marked out of the balancing (nginx down, Apache status=+D/+S)
+    balancing: str | None = None
+    """How the group picks a member, where not (weighted) round robin, as written with its
+    line (``least_conn at nginx.conf:9``, ``lbmethod=bybusyness at httpd.conf:30``): the same
+    for every member of one group."""
 
     @property
     def line(self) -> str:

@@ -219,7 +219,7 @@ def _proxy(site: Site, server: Server, path: str) -> UrlMapping | None:
     if rule is None:
         return None  # no ProxyPass, or a '!' one: the later steps decide
     return UrlMapping(path, proxy_steps(site, server, rule, path), upstream=rule.target,
-                      members=members(site, server, rule.target))
+                      members=members(site, server, rule.target, rule.directive))
 
 
 def _alias(scope: Sequence[Directive], inherited: Sequence[Directive],

@@ -36,6 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from probe.apache.balancer_members import balancer_members
 from probe.apache.config import Directive
 from probe.apache.model import Server, Site
 from probe.apache.names import alias_match_length
@@ -200,12 +201,13 @@ def balancer(site: Site, server: Server, target: str) -> Directive | None:
     return None
 
 
-def members(site: Site, server: Server, target: str) -> tuple[Member, ...]:
-    """The backends ``target`` sends to: its balancer's members, else itself."""
+def members(site: Site, server: Server, target: str,
+            passed: Directive | None = None) -> tuple[Member, ...]:
+    """The backends ``target`` sends to: its balancer's members (``passed``: the ProxyPass
+    line, which may set the balancer's method), else itself."""
     section = balancer(site, server, target)
     if section is not None:
-        return tuple(Member(_address(d.args[0]), Source(d.file, d.line))
-                     for d in section.body() if d.key == "balancermember" and d.args)
+        return balancer_members(section, _address, passed)
     if target.lower().startswith("balancer://"):
         return ()
     return (Member(_address(target), None),)

@@ -129,6 +129,10 @@ def diagnose(
         findings += scheme_findings(observations, results,
                                     config.front if config is not None else None)
         findings += code_drift_findings(observations, context.identify)
+        if config is not None:  # a balancer's member that answered none of its samples
+            from probe.diagnose.dead_member import dead_member_findings
+
+            findings += dead_member_findings(observations, config.front)
         if config is not None and config.front.front is FrontKind.NGINX:
             from probe.diagnose.nginx_names import default_only_findings
 

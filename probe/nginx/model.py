@@ -140,7 +140,7 @@ class Upstream:
     name: str
     servers: tuple[tuple[str, str], ...]  # (address, where)
     where: str
-    backups: tuple[str, ...] = ()  # addresses marked backup: used when the others fail
+    lines: tuple[Directive, ...] = ()  # the block's lines: server parameters, balancing
 
 
 @dataclass
@@ -190,10 +190,9 @@ def build(text: NginxText) -> NginxModel:
         unread += [d.where for d in http.children("include")]
         for d in http.block or ():
             if d.name == "upstream" and d.args:
-                members = [s for s in d.children("server") if s.args]
                 upstreams.setdefault(d.args[0], Upstream(d.args[0], tuple(
-                    (s.args[0], s.where) for s in members), d.where, tuple(
-                    s.args[0] for s in members if "backup" in s.args[1:])))
+                    (s.args[0], s.where) for s in d.children("server") if s.args), d.where,
+                    tuple(d.block or ())))
             elif d.name == "map" and (read := read_map(d)) is not None:
                 maps.setdefault(read.result, read)
             elif d.name == "server":

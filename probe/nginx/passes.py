@@ -13,7 +13,14 @@ from dataclasses import dataclass
 
 from probe.front import Fallback, Member, RouteStep, Shadowed, Source
 from probe.nginx.error_pages import on_failure
-from probe.nginx.model import Location, NginxModel, ProxyPass, Server, parse_proxy_pass
+from probe.nginx.model import (
+    Location,
+    NginxModel,
+    ProxyPass,
+    Server,
+    Upstream,
+    parse_proxy_pass,
+)
 from probe.nginx.text import Directive
 from probe.nginx.uwsgi_steps import uwsgi_steps
 from probe.nginx.variables import resolve
@@ -56,9 +63,26 @@ def _group(model: NginxModel, directive: str, written: str, target: str, where: 
     members = ", ".join(normal_unix(a) for a, _ in upstream.servers) if upstream else target
     rule = f"{directive} {written}" + (f" ({said})" if said else "") + (
         f" (upstream {upstream.name} at {upstream.where})" if upstream else "")
-    listed = tuple(Member(normal_unix(a), source(w), a in upstream.backups, a)
-                   for a, w in upstream.servers) if upstream else ()
+    listed = tuple(_member(upstream, n) for n in range(len(upstream.servers))) \
+        if upstream else ()
     return Pass(RouteStep("upstream", members, rule, source(where)), members, listed, None)
+
+
+# The lines of an upstream block that choose a member otherwise than (weighted) round robin.
+_BALANCING = ("least_conn", "ip_hash", "hash", "random", "least_time", "sticky", "ntlm")
+
+
+def _member(upstream: Upstream, n: int) -> Member:
+    """The group's ``n``th ``server`` line: its address, backup, weight and down."""
+    address, where = upstream.servers[n]
+    lines = [d for d in upstream.lines if d.name == "server" and d.args]
+    params = lines[n].args[1:] if n < len(lines) else ()
+    weights = [p.removeprefix("weight=") for p in params if p.startswith("weight=")]
+    method = next((f"{' '.join((d.name, *d.args))} at {d.where}" for d in upstream.lines
+                   if d.name in _BALANCING), None)
+    return Member(normal_unix(address), source(where), "backup" in params, address,
+                  weight=int(weights[0]) if weights and weights[0].isdigit() else 1,
+                  down="down" in params, balancing=method)
 
 
 def pass_of(model: NginxModel, loc: Location, known: dict[str, str]) -> Pass | None:

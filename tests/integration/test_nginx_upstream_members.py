@@ -187,3 +187,34 @@ def test_a_member_of_another_application_is_named_by_its_server_line(
     # Without the configuration nothing is joined: the candidates stay open.
     alone = [t for t in site.sweep()["targets"] if t["url"].startswith("http://site.")]
     assert all(t["cause"] is None and "different nginx servers" in t["fix"] for t in alone)
+
+
+def test_a_member_that_is_down_is_named_by_its_server_line(
+        apps: Apps, running: list[Nginx], tmp_path: Path) -> None:
+    one, two, three = apps.members
+    dead = f"127.0.0.1:{free_port()}"  # nothing listens there
+    site = front(running, tmp_path, [address(one), address(two), dead], samples=6)
+    conf = site.nginx.conf
+    text = conf.read_text()
+    line = text[:text.index(f"server {dead};")].count("\n") + 1
+    report = site.sweep("--config", str(conf))
+    # What is true: nginx passed each request it failed to the next member, every URL ok.
+    assert {t["verdict"] for t in report["targets"]} == {"ok"}, report["targets"]
+    assert "connect() failed (111: Connection refused) while connecting to upstream" \
+        in site.nginx.error_log()
+    [found] = [f for f in report["findings"] if f["code"] == "dead_member"]
+    assert found["severity"] == "warning" and found["instances"] == ["site"], found
+    assert found["explanation"].startswith(
+        f"Member 'server {dead};' ({conf}:{line}) of upstream app answered none of 12 samples "
+        f"of http://site.example.com/ and http://site.example.com/admin/ through nginx at "
+        f"127.0.0.1:"), found["explanation"]
+    assert f"{address(one)} ({conf}:{line - 2}): " in found["explanation"]
+    assert "'connect() failed (111: Connection refused) while connecting to upstream'" \
+        in found["explanation"]
+    # Every member up: nothing to say; too few samples to have reached each: nothing either.
+    up = front(running, tmp_path, [address(one), address(two), address(three)], samples=6)
+    assert not [f for f in up.sweep("--config", str(up.nginx.conf))["findings"]
+                if f["code"] == "dead_member"]
+    few = front(running, tmp_path, [address(one), address(two), dead], samples=5)
+    assert not [f for f in few.sweep("--config", str(few.nginx.conf))["findings"]
+                if f["code"] == "dead_member"]

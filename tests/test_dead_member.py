@@ -1,0 +1,111 @@
+"""The ``dead_member`` finding (probe/diagnose/dead_member.py) on hand-built routes: when a
+member's silence through a balancer shows it down, and when it does not (a backup, a member
+marked down, too few samples, a balancing other than round robin, an answer without
+``server.listen``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from probe.diagnose.dead_member import dead_member_findings
+from probe.endpoint_answer import EndpointAnswer
+from probe.front import FrontKind, Member, PredictedRoute, RouteStep, Source
+from probe.manifest import Target
+from probe.model import Finding, Observation, Sample
+
+FRONT = "127.0.0.1:8000"
+URLS = ("http://site.test/", "http://site.test/admin/")
+A, B, C = "127.0.0.1:8001", "127.0.0.1:8002", "127.0.0.1:8003"
+
+
+class Front:
+    """A front whose every URL passes to one group of ``members``."""
+
+    def __init__(self, members: Sequence[Member]) -> None:
+        self.members = tuple(members)
+
+    @property
+    def front(self) -> FrontKind:
+        return FrontKind.NGINX
+
+    @property
+    def files(self) -> Sequence[str]:
+        return ("nginx.conf",)
+
+    @property
+    def include_dirs(self) -> Sequence[str]:
+        return ()
+
+    def route(self, url: str, address: str | None) -> PredictedRoute:
+        step = RouteStep("upstream", ", ".join(m.address for m in self.members),
+                         "proxy_pass http://app (upstream app at nginx.conf:2)",
+                         Source("nginx.conf", 9))
+        return PredictedRoute(FrontKind.NGINX, url, address, (step,), members=self.members)
+
+
+def member(address: str, line: int, **changes: object) -> Member:
+    return dataclasses.replace(Member(address, Source("nginx.conf", line)), **changes)  # type: ignore[arg-type]  # the test's own changes
+
+
+def answer(listen: str | None, pid: int) -> Sample:
+    return Sample(elapsed_ms=1.0, status_code=200, endpoint=EndpointAnswer.from_json(
+        {"schema": 1, "instance_id": f"i{pid}", "pid": pid, "label": "site",
+         "server": {"listen": listen}}))
+
+
+def sweep(members: Sequence[Member], answering: Sequence[str | None],
+          samples: int) -> tuple[Finding, ...]:
+    """Both URLs, ``samples`` each, answered in turn by ``answering``."""
+    turn = iter(range(2 * samples))
+    observations = [Observation(Target(url, "site", FRONT), tuple(
+        answer(at, 100 + n) for n in (next(turn) for _ in range(samples))
+        for at in [answering[n % len(answering)]])) for url in URLS]
+    return dead_member_findings(observations, Front(members))
+
+
+THREE = [member(A, 3), member(B, 4), member(C, 5)]
+
+
+def test_a_member_round_robin_would_have_reached_is_named() -> None:
+    [found] = sweep(THREE, [A, B], 6)
+    assert found.code == "dead_member" and found.instances == ("site",)
+    assert found.explanation.startswith(
+        f"Member 'server {C};' (nginx.conf:5) of upstream app answered none of 12 samples of "
+        f"http://site.test/ and http://site.test/admin/ through nginx at {FRONT}; the others "
+        f"did, by server.listen ({A} (nginx.conf:3): 6 answers, {B} (nginx.conf:4): 6 "
+        f"answers)."), found.explanation
+    assert "12 samples are 4 turns" in found.explanation
+
+
+def test_too_few_samples_for_round_robin_to_tell_say_nothing() -> None:
+    # 4 turns of 3: 12 samples; 10 may miss a live member with several nginx workers.
+    assert sweep(THREE, [A, B], 5) == ()
+    # Weight counts: C's weight 2 makes a turn 4 requests, 16 samples.
+    weighted = [*THREE[:2], member(C, 5, weight=2)]
+    assert sweep(weighted, [A, B], 6) == ()
+    assert len(sweep(weighted, [A, B], 8)) == 1
+
+
+def test_backup_and_down_members_are_not_expected_to_answer() -> None:
+    assert sweep([*THREE[:2], member(C, 5, backup=True)], [A, B], 10) == ()
+    assert sweep([*THREE[:2], member(C, 5, down=True)], [A, B], 10) == ()
+
+
+def test_other_balancing_is_skipped_and_random_has_its_own_bound() -> None:
+    for method in ("least_conn at nginx.conf:2", "ip_hash at nginx.conf:2",
+                   "hash $request_uri at nginx.conf:2", "random two least_conn at nginx.conf:2",
+                   "lbmethod=bybusyness at httpd.conf:2"):
+        group = [dataclasses.replace(m, balancing=method) for m in THREE]
+        assert sweep(group, [A, B], 20) == (), method
+    randomly = [dataclasses.replace(m, balancing="random at nginx.conf:2") for m in THREE]
+    # A live member misses n samples with the chance (2/3)^n: below 1 in 1000 from 18.
+    assert sweep(randomly, [A, B], 8) == ()
+    [found] = sweep(randomly, [A, B], 9)
+    assert "below 1 in 1000" in found.explanation
+
+
+def test_an_answer_that_does_not_say_where_it_listens_decides_nothing() -> None:
+    assert sweep(THREE, [A, B, None], 10) == ()
+    # Nor one from outside the group (another front or application in between).
+    assert sweep(THREE, [A, B, "127.0.0.1:9999"], 10) == ()
