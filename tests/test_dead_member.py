@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from pathlib import Path
 
 from probe.diagnose.dead_member import dead_member_findings
 from probe.endpoint_answer import EndpointAnswer
@@ -109,3 +110,61 @@ def test_an_answer_that_does_not_say_where_it_listens_decides_nothing() -> None:
     assert sweep(THREE, [A, B, None], 10) == ()
     # Nor one from outside the group (another front or application in between).
     assert sweep(THREE, [A, B, "127.0.0.1:9999"], 10) == ()
+
+
+def test_the_members_parameters_are_read_from_nginx_lines(tmp_path: Path) -> None:
+    from probe.nginx import load_nginx
+
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(f"""events {{}}
+http {{
+    upstream app {{
+        least_conn;
+        server {A} weight=3;
+        server {B} down;
+        server {C} backup;
+    }}
+    server {{ listen 8000; server_name site.test; location / {{ proxy_pass http://app; }} }}
+}}
+""", encoding="utf-8")
+    route = load_nginx(str(conf)).route(URLS[0], FRONT)
+    assert [(m.address, m.weight, m.down, m.backup) for m in route.members] == [
+        (A, 3, False, False), (B, 1, True, False), (C, 1, False, True)]
+    assert {m.balancing for m in route.members} == {f"least_conn at {conf}:4"}
+
+
+def test_the_members_parameters_are_read_from_balancer_member_lines() -> None:
+    from probe.apache.config import parse_text
+    from probe.apache.model import build_site
+    from probe.apache.route import ApacheRoutes
+
+    text = f"""Listen 8000
+<Proxy "balancer://app">
+    BalancerMember "http://{A}" loadfactor=3
+    BalancerMember "http://{B}" status=+D
+    BalancerMember "http://{C}" status=+H
+    BalancerMember "http://127.0.0.1:8004" lbset=1
+    BalancerMember "http://127.0.0.1:8005" status=-D
+    ProxySet lbmethod=bybusyness
+</Proxy>
+<VirtualHost *:8000>
+    ServerName site.test
+    ProxyPass "/" "balancer://app/"
+</VirtualHost>
+"""
+    routes = ApacheRoutes(build_site(parse_text(text, "t.conf"), read_scripts=False))
+    route = routes.route(URLS[0], FRONT)
+    assert [(m.address, m.weight, m.down, m.backup) for m in route.members] == [
+        (A, 3, False, False), (B, 1, True, False), (C, 1, False, True),
+        ("127.0.0.1:8004", 1, False, True), ("127.0.0.1:8005", 1, False, False)]
+    assert {m.balancing for m in route.members} == {"lbmethod=bybusyness at t.conf:8"}
+    # On the ProxyPass line too; byrequests is round robin.
+    plain = text.replace("    ProxySet lbmethod=bybusyness\n", "").replace(
+        '"balancer://app/"', '"balancer://app/" lbmethod=bytraffic')
+    route = ApacheRoutes(build_site(parse_text(plain, "t.conf"), read_scripts=False)).route(
+        URLS[0], FRONT)
+    assert {m.balancing for m in route.members} == {"lbmethod=bytraffic at t.conf:11"}
+    byrequests = text.replace("bybusyness", "byrequests")
+    route = ApacheRoutes(build_site(parse_text(byrequests, "t.conf"),
+                                    read_scripts=False)).route(URLS[0], FRONT)
+    assert {m.balancing for m in route.members} == {None}
