@@ -686,7 +686,7 @@ def _listen(environ: WSGIEnvironment) -> Optional[str]:
     port = environ.get("SERVER_PORT")
     if isinstance(software, str) and software.startswith("waitress"):
         bound = _safe(lambda: _waitress_bound(environ))
-        if bound is not None:
+        if isinstance(bound, str):
             return bound
     if isinstance(software, str) and software.startswith("waitress") and port:
         # waitress trusting proxy headers puts the forwarded port there (80 for an

@@ -42,6 +42,7 @@ SHIPPED = frozenset({
     "11f21a73d422cc00aac0f2b021638583dab18dce9118533e69965796c84e00ff",
     "a9cee4fec4f973f6e3fcb41482482e1b5ed9d254e1ff9ca30570a871054ff8dc",
     "3c8fb7081395536adc8e67713ac20f6175ac49ae5dae0f637caafa88a2542076",
+    "9d93b2415b9c2da6f7b9ed117e092166ae8cb4146f6c2f2b87ab74099c00f362",
 })
 """SHA-256 of every contrib/wsgi_endpoint.py wsgi-probe has shipped, this one included."""
 

@@ -37,9 +37,12 @@ def _shape(sent: str, sample: Sample) -> str | None:
     """The redirect with the request's own host and path as ``$host`` and ``$request_uri``."""
     if sample.status_code is None or not sample.location:
         return None
-    request, location = urlsplit(sent), urlsplit(urljoin(sent, sample.location))
+    try:
+        request, location = urlsplit(sent), urlsplit(urljoin(sent, sample.location))
+        port = f":{location.port}" if location.port else ""
+    except ValueError:  # a Location that is no URL ('http://[x]/'): said elsewhere, no shape
+        return None
     host = "$host" if location.hostname == request.hostname else location.hostname
-    port = f":{location.port}" if location.port else ""
     path = "$request_uri" if location.path == request.path else location.path
     return f"{sample.status_code} {location.scheme}://{host}{port}{path}"
 
