@@ -5,7 +5,8 @@ tests/integration: daemon mode, 2 process groups x 4 threads), then measures, pr
 ratios against anchors measured in the same run on the same server:
 
 - sweep: ``probe sweep`` (the whole process: start-up, diagnosis and report included)
-  over N URLs x 1 sample at concurrency C, against
+  over N URLs x 1 sample at concurrency C, after one untimed sweep (as wrk's warm-up run;
+  its rate is printed too), against
   - Debian's ``check_http`` run once per URL (as Nagios runs it),
   - Debian's ``prometheus-blackbox-exporter`` ``/probe`` of the same URLs, C in flight,
   - ``wrk`` on one probe URL with C connections (what the server can answer);
@@ -518,6 +519,7 @@ def sweep_part(args: argparse.Namespace, server: Any, tmp: Path,
     say("|---|---|---|---|---|---|---|---|")
     per_check = check_http_per_url(port, args.check_http_urls)
     measured: list[tuple[int, float, float, float]] = []  # size, seconds, blackbox, wrk
+    cold: dict[tuple[int, str], float] = {}  # each size's first sweep, on a server idle before
     after_table: list[str] = []
     # The same code under other interpreters (--also-venv), its rounds taken in turn with
     # this venv's, against the same anchors.
@@ -528,6 +530,11 @@ def sweep_part(args: argparse.Namespace, server: Any, tmp: Path,
         for size in sizes:
             manifest = expect_ok(size, server.connect, c, tmp)
             runs: dict[str, list[tuple[float, float]]] = {probe: [] for probe in probes}
+            # One untimed sweep first, as wrk gets a warm-up run: a server idle since its
+            # start answers the first seconds of load slower (Apache starts more children,
+            # mod_wsgi's daemon threads warm), and that would be charged to the probe alone.
+            for probe in probes:
+                cold[(size, probe)] = time_sweep(manifest, probe)[0]
             for _ in range(args.rounds):
                 for probe in probes:
                     runs[probe].append(time_sweep(manifest, probe))
@@ -557,6 +564,12 @@ def sweep_part(args: argparse.Namespace, server: Any, tmp: Path,
                     f"{per_check * rate:.0f}x ({per_check * 1000:.1f} ms/URL) | "
                     f"{size / inner_s:,.0f} URL/s | {size / inner_s / wrk_rps:.2f} |")
     say("\nGoals: >= 2x blackbox, >= 0.7 of wrk, >= 20x the check_http loop, flat per URL.\n")
+    for (size, probe), took in cold.items():
+        label = f" ({labels[probe]})" if len(probes) > 1 else ""
+        wrk_of = next(w for n, _, _, w in measured if n == size)
+        say(f"- N={size:,}{label}: the untimed first sweep, on a server idle before it (as "
+            f"wrk's warm-up run): {size / took:,.0f} URL/s ({took:.2f} s), "
+            f"{size / took / wrk_of:.2f} of wrk")
     for line in [*cost_lines(measured, per_check), *after_table]:
         say(line)
     largest = measured[-1][0]
