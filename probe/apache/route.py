@@ -111,45 +111,40 @@ class ApacheRoutes:
                     reaches: Callable[[str], bool]) -> RouteStep | None:
         """The narrower ``ProxyPass`` for ``route``'s path that the one that took it shadows
         (:func:`probe.apache.proxy.meant_rule`), as a step."""
-        hostname, ip, port = _where(route.url, route.address)
-        choice = select_vhost(self.site, hostname, ip, port)
-        if choice.undecided is not None:
+        server = self._server(route)
+        if server is None:
             return None
         path = urlsplit(route.url).path or "/"
-        taken = taken_by(self.site, choice.server, path)
-        meant = None if taken is None else meant_rule(self.site, choice.server, path, taken,
-                                                      reaches)
-        return None if meant is None else rule_step(self.site, choice.server, meant, path)
+        taken = taken_by(self.site, server, path)
+        meant = None if taken is None else meant_rule(self.site, server, path, taken, reaches)
+        return None if meant is None else rule_step(self.site, server, meant, path)
 
     def proxy_rule(self, route: PredictedRoute) -> ProxyRule | None:
         """The ``ProxyPass`` that takes ``route``'s path, and the directive ``key`` (the
         VirtualHost's own, else the main server's) in force where it is."""
-        hostname, ip, port = _where(route.url, route.address)
-        choice = select_vhost(self.site, hostname, ip, port)
-        if choice.undecided is not None:
+        server = self._server(route)
+        if server is None:
             return None
-        return taken_by(self.site, choice.server, urlsplit(route.url).path or "/")
+        return taken_by(self.site, server, urlsplit(route.url).path or "/")
 
     def preserve_host(self, route: PredictedRoute) -> HostSetting | None:
         """The ``ProxyPreserveHost`` line in force for ``route``'s path (a ``<Location>``'s
         included: :func:`probe.apache.proxy.preserve_host`)."""
-        hostname, ip, port = _where(route.url, route.address)
-        choice = select_vhost(self.site, hostname, ip, port)
-        if choice.undecided is not None:
+        server = self._server(route)
+        if server is None:
             return None
         path = urlsplit(route.url).path or "/"
-        rule = taken_by(self.site, choice.server, path)
+        rule = taken_by(self.site, server, path)
         # The <Proxy> sections for the URL the request is passed to are merged too.
         backend = backend_url(rule, path) if rule is not None else None
-        return preserve_host(self.site, choice.server, path, backend)
+        return preserve_host(self.site, server, path, backend)
 
     def server_setting(self, route: PredictedRoute, key: str) -> Directive | None:
         """The last ``key`` directive of ``route``'s VirtualHost, else of the main server."""
-        hostname, ip, port = _where(route.url, route.address)
-        choice = select_vhost(self.site, hostname, ip, port)
-        if choice.undecided is not None:
+        server = self._server(route)
+        if server is None:
             return None
-        for scope in self._scopes(choice.server)[::-1]:
+        for scope in self._scopes(server)[::-1]:
             found = [d for d in scope if d.key == key]
             if found:
                 return found[-1]
@@ -157,11 +152,10 @@ class ApacheRoutes:
 
     def server_directives(self, route: PredictedRoute, key: str) -> list[Directive]:
         """The ``key`` directives of ``route``'s VirtualHost, else of the main server."""
-        hostname, ip, port = _where(route.url, route.address)
-        choice = select_vhost(self.site, hostname, ip, port)
-        if choice.undecided is not None:
+        server = self._server(route)
+        if server is None:
             return []
-        for scope in self._scopes(choice.server)[::-1]:
+        for scope in self._scopes(server)[::-1]:
             found = [d for d in scope if d.key == key]
             if found:
                 return found
@@ -170,12 +164,11 @@ class ApacheRoutes:
     def group_not_applied(self, route: PredictedRoute, group: str) -> RouteStep | None:
         """Where ``WSGIProcessGroup group`` is written for ``route``'s site but does not
         apply to its script (:mod:`probe.apache.group_placement`)."""
-        hostname, ip, port = _where(route.url, route.address)
-        choice = select_vhost(self.site, hostname, ip, port)
-        if choice.undecided is not None or route.script_file is None:
+        server = self._server(route)
+        if server is None or route.script_file is None:
             return None
         path = urlsplit(route.url).path or "/"
-        return not_applied(self.site, choice.server, group, route.script_file, path)
+        return not_applied(self.site, server, group, route.script_file, path)
 
     def route(self, url: str, address: str | None) -> PredictedRoute:
         parts = urlsplit(url)
@@ -217,6 +210,13 @@ class ApacheRoutes:
         return replace(route, steps=steps, script_name=script_name, script_file=script,
                        process_group=None if is_per_request(group) else process_group(group),
                        application_group=interpreter)
+
+    def _server(self, route: PredictedRoute) -> Server | None:
+        """The VirtualHost (or main server) that ``route``'s request reaches; None where the
+        configuration leaves it undecided."""
+        hostname, ip, port = _where(route.url, route.address)
+        choice = select_vhost(self.site, hostname, ip, port)
+        return None if choice.undecided is not None else choice.server
 
     def _scopes(self, server: Server) -> list[tuple[Directive, ...]]:
         main = tuple(d for d in self.site.config.directives if d.key != "virtualhost")

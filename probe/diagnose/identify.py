@@ -169,6 +169,22 @@ class SweepContext:
             and self.identify(answer, obs.target.expected) == obs.target.expected
         ]
 
+    @cached_property
+    def own_answered(self) -> list[tuple[str, str | None, str]]:
+        """(url, address, instance) of each URL whose last trusted answer is its own
+        instance's: the URLs a fix must not take from where they are served."""
+        found = []
+        for obs in self.observations:
+            expected = obs.target.expected
+            answer = next((s.trusted_answer for s in reversed(obs.samples)
+                           if s.trusted_answer), None)
+            if expected is None or answer is None or self.identify(answer, expected) != expected:
+                continue
+            address = obs.target.address or next((s.address for s in obs.samples if s.address),
+                                                 None)
+            found.append((obs.target.url, address, expected))
+        return found
+
     def mount_of(self, instance: str, host: str) -> str | None:
         """SCRIPT_NAME under which ``instance`` answered its own URLs on ``host``."""
         return self._mounts.get((instance, host))

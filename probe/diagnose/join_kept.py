@@ -11,7 +11,6 @@ a default server in :mod:`probe.diagnose.nginx_names`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -43,7 +42,7 @@ def kept(context: SweepContext, front: FrontConfig, route: PredictedRoute,
         return None
     through: list[tuple[str, RouteStep | None]] = []
     served = False
-    for url, address in _own_answered(context):
+    for url, address, _ in context.own_answered:
         other = front.route(url, address)
         site = other.step("site")
         if other.undecided is not None or site is None or site.decision != route.site:
@@ -68,15 +67,3 @@ def words(found: Kept, site: str) -> str:
             if elsewhere and site not in {n.decision for n in nexts.values()} else "")
     return (f"{urls} ({'answered' if one else 'each answered'} by its own instance in this "
             f"sweep) reach{'es' if one else ''} {site} only through that line.{went}")
-
-
-def _own_answered(context: SweepContext) -> Iterator[tuple[str, str | None]]:
-    """(url, address) of each URL its own instance answered."""
-    for obs in context.observations:
-        expected = obs.target.expected
-        answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer),
-                      None)
-        if expected is None or answer is None or context.identify(answer, expected) != expected:
-            continue
-        yield obs.target.url, obs.target.address or next(
-            (s.address for s in obs.samples if s.address), None)

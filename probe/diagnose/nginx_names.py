@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -146,7 +146,7 @@ def _default_only(context: SweepContext, front: FrontConfig | None,
     if server is None:
         return None
     urls, hosts, instances = [], [], []
-    for url, where, instance in _own_answered(context):
+    for url, where, instance in context.own_answered:
         if where != address:
             continue
         route = front.route(url, where)
@@ -158,19 +158,6 @@ def _default_only(context: SweepContext, front: FrontConfig | None,
             hosts += [host] if host not in hosts else []
             instances += [instance] if instance not in instances else []
     return DefaultOnly(server, tuple(urls), tuple(hosts), tuple(instances)) if urls else None
-
-
-def _own_answered(context: SweepContext) -> Iterator[tuple[str, str | None, str]]:
-    """(url, address, instance) of each URL its own instance answered."""
-    for obs in context.observations:
-        expected = obs.target.expected
-        answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer),
-                      None)
-        if expected is None or answer is None or context.identify(answer, expected) != expected:
-            continue
-        address = obs.target.address or next((s.address for s in obs.samples if s.address),
-                                             None)
-        yield obs.target.url, address, expected
 
 
 def name_first(found: DefaultOnly) -> str:
