@@ -38,6 +38,12 @@ def subset(name: str) -> str:
     return str(expectations(name).get("set", "tuned"))
 
 
+def front(name: str) -> str:
+    """``apache`` (the default) or ``nginx``: which lint reads the entry (``probe lint`` or
+    ``probe lint --front nginx``)."""
+    return str(expectations(name).get("front", "apache"))
+
+
 def module_path() -> str:
     return str(MOD_WSGI[0]) if MOD_WSGI else "/usr/lib/apache2/modules/mod_wsgi.so"
 
@@ -50,8 +56,23 @@ def copy(name: str, tmp_path: Path) -> Path:
         shutil.copytree(scripts, tmp_path / "scripts")
     conf = tmp_path / f"{name}.conf"
     text = (CORPUS / f"{name}.conf").read_text()
+    if front(name) == "nginx":
+        text = nginx_etc(name, tmp_path, text)
     conf.write_text(text.replace("@HERE@", str(tmp_path)).replace("@MODWSGI@", module_path()))
     return conf
+
+
+def nginx_etc(name: str, tmp_path: Path, text: str) -> str:
+    """An nginx entry's ``/etc/nginx/`` pointed at a copy of ``nginx-etc/`` (Debian's
+    uwsgi_params, a short mime.types), so its includes read the same files on a machine
+    without nginx; its ``beside`` files copied next to it, for relative includes that nginx
+    resolves in its conf directory."""
+    etc = tmp_path / "nginx-etc"
+    if not etc.exists():
+        shutil.copytree(CORPUS / "nginx-etc", etc)
+    for file in expectations(name).get("beside", []):
+        shutil.copy(etc / file, tmp_path / file)
+    return text.replace("/etc/nginx/", f"{etc}/")
 
 
 def wrapper(conf: Path, tmp_path: Path) -> Path:

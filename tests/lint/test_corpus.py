@@ -14,10 +14,11 @@ from probe.apache import load_site
 from probe.apache.apachectl import parse_dump
 from probe.discover import discover_paths
 from probe.errors import ManifestError
-from probe.lint import LintResult, lint_paths
+from probe.lint import LintResult, lint_nginx, lint_paths
 from probe.lint.apachectl import compare
 from probe.lint.findings import Severity
 from probe.manifest import parse
+from probe.nginx import NginxUnreadable
 from tests.lint.corpus_tools import (
     CORPUS,
     ENTRIES,
@@ -25,6 +26,7 @@ from tests.lint.corpus_tools import (
     Score,
     copy,
     expectations,
+    front,
     httpd,
     is_new,
     subset,
@@ -57,8 +59,11 @@ def test_the_corpus_is_big_enough() -> None:
 def lint_entry(name: str, tmp_path: Path) -> LintResult:
     """Lint on the entry as written; where httpd is installed, also its syntax check on a
     loadable copy (what ``probe lint`` does with a main configuration). Entries marked
-    ``httpd = "skip"`` cannot be loaded here (certificates, another server's modules)."""
+    ``httpd = "skip"`` cannot be loaded here (certificates, another server's modules).
+    An nginx entry goes through ``probe lint --front nginx``'s lint."""
     conf = copy(name, tmp_path)
+    if front(name) == "nginx":
+        return lint_nginx_entry(name, conf)
     result = lint_paths([conf])
     if not HTTPD or expectations(name).get("httpd", "skip") == "skip":
         return result
@@ -66,6 +71,19 @@ def lint_entry(name: str, tmp_path: Path) -> LintResult:
     extra = tuple(f for f in checked.findings if f.file == str(conf) and f.code == "config"
                   and f not in result.findings and "httpd" in f.message)
     return LintResult(result.findings + extra, result.files)
+
+
+def lint_nginx_entry(name: str, conf: Path) -> LintResult:
+    """An entry whose ``unreadable`` says lint refuses to read it (an include of a file the
+    source does not hold) must be refused with those words; it then has no finding."""
+    refusal = expectations(name).get("unreadable")
+    try:
+        result = lint_nginx(str(conf))
+    except NginxUnreadable as exc:
+        assert refusal and refusal in str(exc), exc
+        return LintResult((), ())
+    assert not refusal, f"lint read {name}, expected to refuse: {refusal}"
+    return result
 
 
 def with_marks(name: str, key: str = "lint_differs") -> object:
@@ -114,7 +132,8 @@ def test_precision_and_recall(tmp_path_factory: pytest.TempPathFactory,
         assert f"| {label} ({score.entries}) | after | {score.cells()} |" in docs, label
 
 
-@pytest.mark.parametrize("name", [with_marks(n, "discover_differs") for n in ENTRIES])
+@pytest.mark.parametrize("name", [with_marks(n, "discover_differs") for n in ENTRIES
+                                  if front(n) == "apache"])
 def test_discover_writes_a_valid_manifest(name: str, tmp_path: Path) -> None:
     """The draft parses as a manifest; the only refusal allowed is of a draft with nothing
     to probe (no instance, no [refuse]), which must then say why of each application."""
