@@ -3,21 +3,20 @@ twice, out of reach of the VirtualHost using them, or never used."""
 
 from __future__ import annotations
 
-from probe.apache.config import Directive
 from probe.apache.group_placement import daemon_used, out_of_reach_fix, reaches
-from probe.apache.handlers import options_of
 from probe.apache.model import DaemonGroup, GroupUse, Site
 from probe.apache.names import GLOBAL, is_per_request
 from probe.apache.reread import read_twice, reread_fix
 from probe.lint.findings import ConfigFinding, Severity
+from probe.lint.group_lookup import looked_up_when_read
 from probe.lint.restrict_rules import Refused, refused
-from probe.lint.wsgi_options import walk
 
 
 def daemon_groups(site: Site) -> list[ConfigFinding]:
     """Process groups named but never defined (mod_wsgi answers 500), defined twice (httpd
-    refuses to start), defined in a VirtualHost but used by another host name, or defined
-    and never used."""
+    refuses to start), defined in a VirtualHost but used by another host name (500, or
+    httpd refuses to start where the group is looked up when read: :mod:`group_lookup`),
+    or defined and never used."""
     findings: list[ConfigFinding] = []
     seen: dict[str, str] = {}
     for daemon in site.daemons:
@@ -36,7 +35,7 @@ def daemon_groups(site: Site) -> list[ConfigFinding]:
                 f"names must be unique in the whole server, httpd will not start",
                 "rename one of them"))
         seen.setdefault(daemon.name, where.where)
-    early = not_yet_configured(site)
+    early = looked_up_when_read(site)
     findings += early
     refusing = {(f.file, f.line) for f in early}
     dynamic = any(is_per_request(u.name) for u in site.group_uses)
@@ -52,62 +51,6 @@ def daemon_groups(site: Site) -> list[ConfigFinding]:
         blocked = {id(r.app): r for r in refused(site)}
         findings += [_unused(site, d, blocked) for d in site.daemons
                      if not daemon_used(site, d)]
-    return findings
-
-
-def _checked_when_read(d: Directive) -> str | None:
-    """The process group mod_wsgi looks up while httpd reads ``d`` (wsgi_config.c,
-    ``wsgi_add_script_alias`` and ``wsgi_add_import_script``): a WSGIScriptAlias(Match)'s
-    only when application-group= is given too, neither names a ``%{...}`` variable and a
-    Match alias's script holds no ``$N``; a WSGIImportScript's always. ``%{GLOBAL}`` is
-    embedded mode, no lookup. WSGIProcessGroup is looked up per request: never."""
-    if d.key in ("wsgiscriptalias", "wsgiscriptaliasmatch") and len(d.args) > 2:
-        options = options_of(d.args[2:])
-        group, app = options.get("process-group"), options.get("application-group")
-        if group is None or app is None or group == GLOBAL:
-            return None
-        if "%{" in group or ("%{" in app and app != GLOBAL) or \
-                (d.key == "wsgiscriptaliasmatch" and "$" in d.args[1]):
-            return None
-        return group or None
-    if d.key == "wsgiimportscript" and len(d.args) > 1:
-        group = options_of(d.args[1:]).get("process-group")
-        return None if group in (None, "", GLOBAL) else group
-    return None
-
-
-def not_yet_configured(site: Site) -> list[ConfigFinding]:
-    """A group looked up when its line is read (:func:`_checked_when_read`) before any
-    WSGIDaemonProcess of that name: httpd refuses to start, "AH00526: Syntax error ...:
-    WSGI process group not yet configured." mod_wsgi keeps one list of daemon groups for
-    the whole server, filled in reading order (includes where they stand): a group defined
-    earlier in any VirtualHost or the main server counts. After an include lint could not
-    read, that include may define it: nothing said."""
-    findings: list[ConfigFinding] = []
-    defined: set[str] = set()
-    first: dict[str, Directive] = {}
-    for daemon in site.daemons:
-        first.setdefault(daemon.name, daemon.directive)
-    for d in walk(site.config.directives):
-        if d.unread:
-            return findings
-        if d.key == "wsgidaemonprocess" and d.args:
-            defined.add(d.args[0])
-            continue
-        name = _checked_when_read(d)
-        if name is None or name in defined:
-            continue
-        later = first.get(name)
-        place = f"line {d.line}" if later is not None and later.file == d.file else d.where
-        findings.append(ConfigFinding(
-            "daemon_order", Severity.ERROR, d.file, d.line,
-            f"{d.name} names process-group={name}, which mod_wsgi looks up when httpd reads "
-            f"this line, and " + (f"WSGIDaemonProcess {name} comes only later "
-                                  f"({later.where})" if later is not None else
-                                  f"no WSGIDaemonProcess {name} is defined")
-            + ": httpd will not start: WSGI process group not yet configured",
-            f"move WSGIDaemonProcess {name} ({later.where}) above {place}" if later is not None
-            else f"add WSGIDaemonProcess {name} above {place}"))
     return findings
 
 

@@ -89,3 +89,78 @@ def test_the_fix_moves_the_daemon_above_the_line(tmp_path: Path) -> None:
     assert found.fix == f"add WSGIDaemonProcess shop above {site}:1"
     # not also "mod_wsgi answers 500": httpd does not start
     assert not [f for f in result.findings if f.code == "undefined_daemon"], result.findings
+
+
+# A group defined in a VirtualHost, looked up when read from another server: mod_wsgi
+# compares the ServerNames httpd has read so far (wsgi_config.c).
+SHOP = "<VirtualHost *:80>\n    ServerName shop.example.com\n    WSGIDaemonProcess shop\n" \
+       "</VirtualHost>\n"
+NAMELESS = "<VirtualHost *:80>\n    WSGIDaemonProcess shop\n</VirtualHost>\n"
+
+
+def _other(name: str | None, line: str = ALIAS, *, name_after: bool = False) -> str:
+    server = f"    ServerName {name}\n" if name else ""
+    body = f"    {line}{server}" if name_after else f"{server}    {line}"
+    return f"<VirtualHost *:8080>\n{body}</VirtualHost>\n"
+
+
+# name: (site.conf, [(line, httpd's words)] where lint says httpd will not start)
+REACH: dict[str, tuple[str, list[tuple[int, str]]]] = {
+    "other ServerName": (SHOP + _other("blog.example.com"), [(7, "not accessible")]),
+    "case differs": (SHOP + _other("Shop.example.com"), [(7, "not accessible")]),
+    "same ServerName, another port": (SHOP + _other("shop.example.com"), []),
+    "same ServerName with scheme and port": (SHOP + _other("http://shop.example.com:8080"),
+                                             []),
+    "no ServerName here": (SHOP + _other(None), [(6, "not matchable")]),
+    "ServerName after the alias": (SHOP + _other("shop.example.com", name_after=True),
+                                   [(6, "not matchable")]),
+    "no ServerName at the daemon": (NAMELESS + _other("blog.example.com"),
+                                    [(6, "not matchable")]),
+    "no ServerName on either side": (NAMELESS + _other(None), []),
+    "main server without ServerName": (SHOP + ALIAS, [(5, "not matchable")]),
+    "main server with another ServerName": ("ServerName blog.example.com\n" + SHOP + ALIAS,
+                                            [(6, "not accessible")]),
+    "main server with the same ServerName": ("ServerName shop.example.com\n" + SHOP + ALIAS,
+                                             []),
+    "import script": (SHOP + _other("blog.example.com", "WSGIImportScript {d}/app.wsgi "
+                                    "process-group=shop application-group=%{{GLOBAL}}\n"),
+                      [(7, "not accessible")]),
+    # looked up per request: httpd starts, mod_wsgi answers 500 (undefined_daemon says so)
+    "WSGIProcessGroup": (SHOP + _other("blog.example.com", "WSGIProcessGroup shop\n"), []),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REACH))
+def test_a_group_of_another_virtual_host_looked_up_when_read(name: str, tmp_path: Path) -> None:
+    site, expected = REACH[name]
+    conf = _write(tmp_path, site, "")
+    found = [f for f in lint_paths([conf]).findings if f.code == "undefined_daemon"
+             and "httpd will not start" in f.message]
+    assert [(f.file, f.line, f.message.rsplit(": ", 1)[-1]) for f in found] == [
+        (str(tmp_path / "site.conf"), n, f"WSGI process group {words}")
+        for n, words in expected], found
+    for f in found:
+        assert f.severity.value == "error"
+        assert f"WSGIDaemonProcess shop ({tmp_path / 'site.conf'}:" in f.message, f.message
+    if HTTPD and MOD_WSGI:
+        done = subprocess.run(["apache2", "-t", "-f", str(conf)], capture_output=True,
+                              text=True, timeout=60, check=False, env=HTTPD_ENV)
+        said = [f"WSGI process group {words}" for _, words in expected]
+        assert all(s in done.stderr for s in said), done.stderr
+        assert (done.returncode == 0) == (not expected), done.stderr
+
+
+def test_the_message_names_both_servers_and_the_fix_the_server_name(tmp_path: Path) -> None:
+    site = tmp_path / "site.conf"
+    conf = _write(tmp_path, SHOP + _other("blog.example.com"), "")
+    [found] = [f for f in lint_paths([conf]).findings if f.code == "undefined_daemon"]
+    assert found.message == (
+        f"WSGIScriptAlias names process-group=shop, which mod_wsgi looks up when httpd reads "
+        f"this line: WSGIDaemonProcess shop ({site}:3) is inside <VirtualHost> at {site}:1 "
+        f"with ServerName shop.example.com ({site}:2), and <VirtualHost> at {site}:5 has "
+        f"ServerName blog.example.com ({site}:6): httpd will not start: WSGI process group "
+        f"not accessible")
+    assert "move WSGIDaemonProcess shop" in (found.fix or ""), found.fix
+    conf = _write(tmp_path, SHOP + _other("shop.example.com", name_after=True), "")
+    [found] = [f for f in lint_paths([conf]).findings if f.code == "undefined_daemon"]
+    assert found.fix == f"move ServerName shop.example.com ({site}:7) above line 6"
