@@ -31,6 +31,7 @@ from probe.lint.findings import ConfigFinding, Severity
 from probe.lint.nginx_empty_name import empty_name_words, only_empty
 from probe.lint.nginx_exact_root import exact_root_only
 from probe.lint.nginx_host_fix import host_fix, server_level
+from probe.lint.nginx_realip import real_ip
 from probe.lint.uwsgi_rules import server_ways, uwsgi_mount_not_told, uwsgi_params_missing
 from probe.nginx.claims import names_first
 from probe.nginx.host_step import proxy_host
@@ -291,7 +292,7 @@ def include_unread(model: NginxModel) -> list[ConfigFinding]:
 NGINX_RULES: tuple[NginxRule, ...] = (no_refusing_default, duplicate_server_name,
                                       host_not_forwarded, mount_not_told, shared_upstream,
                                       include_unread, uwsgi_params_missing,
-                                      exact_root_only)
+                                      exact_root_only, real_ip)
 
 
 def run_nginx_rules(model: NginxModel) -> list[ConfigFinding]:

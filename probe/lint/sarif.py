@@ -53,6 +53,8 @@ _HELP = {
     "application_group": "An application group that looks like a mod_wsgi variable but is not",
     "remoteip_header": "mod_remoteip takes the client address a token-less endpoint trusts "
                        "from a header",
+    "nginx_real_ip": "nginx's realip takes the REMOTE_ADDR a token-less endpoint trusts from "
+                     "the client",
     "nginx_no_refusing_default": "The server block answering unknown names serves an application",
     "nginx_duplicate_server_name": "A server_name claimed twice on one address; one goes unused",
     "nginx_host_not_forwarded": "A proxy passing Host: $proxy_host, not the name asked for",

@@ -95,6 +95,12 @@ def _unread(text: NginxText, block: Directive) -> Unread | None:
     return Unread(include.where, " ".join(include.args), path)
 
 
+def levels_of(model: NginxModel, location: Location) -> tuple[Directive, ...]:
+    """The blocks whose lines apply at ``location``, outermost first (http, server, the
+    locations around it, itself); empty when its block is not found."""
+    return _chains(model.text).get(location.where, ())
+
+
 def params_of(model: NginxModel, location: Location) -> UwsgiParams | None:
     """The lines in force at ``location``; None when its block is not found."""
     chain = _chains(model.text).get(location.where)
