@@ -10,8 +10,8 @@ from typing import Any
 from probe import manifest
 from probe.diagnose.reload import reload_fix
 from probe.endpoint_answer import EndpointAnswer
-from probe.model import Cause, Verdict
-from tests.test_diagnose import answered, ep, obs, result, run
+from probe.model import Cause, Sample, Verdict
+from tests.test_diagnose import STARTED, answered, ep, obs, result, run
 
 
 def uwsgi(ppid: int | None) -> EndpointAnswer:
@@ -38,6 +38,7 @@ def test_no_parent_said_names_how_to_find_it() -> None:
     assert "'ps -o ppid= -p 41' names the master" in text and "ppid None" not in text
 
 
+LATER = "2024-05-01T10:05:00.000+00:00"
 KEYSTONE_ADMIN = """\
 [instances.keystone-admin]
 label = "project-2"
@@ -47,9 +48,9 @@ urls = ["http://keystone.example.com:33079/"]
 """
 
 
-def _daemon(pid: int, version: str) -> dict[str, Any]:
+def _daemon(pid: int, version: str, started: str = STARTED) -> dict[str, Any]:
     data = ep("project-2", host="keystone.example.com", pid=pid,
-              process_group="keystone-admin")
+              process_group="keystone-admin", started_at=started)
     data.update(ppid=14934, code={"version": version,
                                   "version_source": "file:/srv/project-2/REVISION"})
     data["server"]["hostname"] = "vm"
@@ -59,17 +60,19 @@ def _daemon(pid: int, version: str) -> dict[str, Any]:
 def test_a_process_of_the_same_server_that_read_the_deploy_decides_it_reached_there() -> None:
     # A re-test: pid 19930 of the same parent read 'v2' from the file pid 19242 read 'v1'
     # from; "check the file: if it still holds 'v1'..." left open what the answers decide.
+    # The two answer in turn (19242 last, 10 minutes up): no reload during the sweep.
     url = "http://keystone.example.com:33079/"
-    old, new = _daemon(19242, "v1"), _daemon(19930, "v2")
+    old, new = {**_daemon(19242, "v1"), "uptime_s": 600.0}, _daemon(19930, "v2", LATER)
     report = run([obs(url, "keystone-admin", answered(old), answered(new), answered(old))],
                  manifest.parse(KEYSTONE_ADMIN, "m.toml"))
     found = result(report, url)
     assert (found.verdict, found.cause) == (Verdict.STALE, Cause.STALE_CODE)
     assert found.fix.startswith(
-        "The deploy of 'v2' reached the backend of pid 19242 on host vm: pid 19930 on host vm "
-        "(parent pid 14934, as pid 19242 on host vm) reported 'v2' read from "
-        "file:/srv/project-2/REVISION, where pid 19242 on host vm read 'v1'. Only pid 19242 "
-        "on host vm did not reload: restart the whole daemon group 'keystone-admin'"), \
+        f"The deploy of 'v2' reached the backend of pid 19242 on host vm: pid 19930 on host "
+        f"vm (parent pid 14934, started {LATER}) reported 'v2' read from "
+        f"file:/srv/project-2/REVISION, after pid 19242 on host vm (started {STARTED}) had "
+        f"read 'v1' from it. Only pid 19242 on host vm did not reload: restart the whole "
+        f"daemon group 'keystone-admin'"), \
         found.fix
     assert "if it still holds" not in found.fix, found.fix
 
@@ -80,3 +83,79 @@ def test_without_a_process_that_read_the_deploy_the_check_is_named() -> None:
                  manifest.parse(KEYSTONE_ADMIN, "m.toml"))
     assert "if it still holds 'v1', the deploy of 'v2' did not reach that backend" in \
         result(report, url).fix
+
+
+GUNICORN = """\
+[instances.app]
+label = "project-2"
+code_version = "r5"
+urls = ["http://app.example.com/", "http://app.example.com/a/"]
+"""
+T0, T1, T2 = ("2026-12-06T06:00:00+00:00", "2026-12-06T06:28:21+00:00",
+              "2026-12-06T06:40:00+00:00")
+
+
+def _worker(pid: int, ppid: int, listen: str, version: str, started: str,
+            uptime: float) -> Sample:
+    """A gunicorn worker's answer, ``uptime`` seconds after ``started``: all read one
+    REVISION file on one host."""
+    data = ep("project-2", host="app.example.com", pid=pid, started_at=started)
+    data.update(ppid=ppid, process_group=None, uptime_s=uptime,
+                code={"version": version, "version_source": "file:/srv/app/REVISION"})
+    data["server"].update(hostname="box", software="gunicorn/23.0.0", listen=listen,
+                          mod_wsgi_version=None)
+    return answered(data)
+
+
+G1, G2 = "127.0.0.1:28101", "127.0.0.1:28102"
+
+
+def test_a_server_replaced_during_the_sweep_is_not_told_to_reload() -> None:
+    # A re-test: g1's master was sent HUP mid-sweep; its old workers 28649 and 28647 were
+    # told "Only ... did not reload: send HUP" though the same sweep saw them replaced, and
+    # "Only" though g2's worker was named after it.
+    old = [_worker(28649, 27473, G1, "r4", T0, 1000), _worker(28647, 27473, G1, "r4", T0, 1001)]
+    new = [_worker(28927, 27473, G1, "r5", T1, 10), _worker(28925, 27473, G1, "r5", T1, 11)]
+    g2 = _worker(28700, 27500, G2, "r4", T0, 1002)
+    url, other = "http://app.example.com/", "http://app.example.com/a/"
+    report = run([obs(url, "app", *old, g2), obs(other, "app", *new, g2)],
+                 manifest.parse(GUNICORN, "m.toml"))
+    fix = result(report, url).fix
+    assert fix.startswith(f"The server of pid 28649 at server.listen {G1} and pid 28647 at "
+                          f"server.listen {G1} reloaded during the sweep"), fix
+    assert "ppid 27473" not in fix and "Only" not in fix, fix
+    assert (f"The deploy of 'r5' reached the backend of pid 28700 at server.listen {G2}: "
+            f"pid 28927 at server.listen {G1} (parent pid 27473, started {T1}) reported 'r5' "
+            f"read from file:/srv/app/REVISION, after pid 28700 at server.listen {G2} "
+            f"(started {T0}) had read 'r4' from it. pid 28700 at server.listen {G2} did not "
+            f"reload since: send HUP to the gunicorn master (ppid 27500") in fix, fix
+
+
+def test_stale_processes_started_after_the_manifests_version_was_read_are_no_lagging() -> None:
+    # A re-test: the manifest said r3 and r4 was written mid-sweep (here r5 and r6); the
+    # workers started after the r5 one read r6 from the same file, and were told they "did
+    # not reload".
+    url = "http://app.example.com/"
+    first = _worker(28600, 27473, G1, "r5", T0, 5)
+    later = [_worker(28647, 27473, G1, "r6", T2, 5), _worker(28649, 27473, G1, "r6", T2, 6)]
+    report = run([obs(url, "app", first, *later)], manifest.parse(GUNICORN, "m.toml"))
+    fix = result(report, url).fix
+    assert "did not reload" not in fix and "reached the backend" not in fix, fix
+    assert fix.startswith(
+        f"file:/srv/app/REVISION on host box gave 'r6' to pid 28647 at server.listen {G1} and "
+        f"pid 28649 at server.listen {G1} "
+        f"(parent pid 27473, started {T2}), after pid 28600 at server.listen {G1} (started "
+        f"{T0}) had read 'r5' from it: it changed from the manifest's 'r5' to 'r6' "
+        f"between those starts."), fix
+    assert "Either the manifest's code_version is out of date (if 'r6' is the release meant, " \
+           "set code_version to it), or 'r6' was deployed there by mistake (deploy 'r5' " \
+           "again, then: send HUP to the gunicorn master (ppid 27473" in fix, fix
+
+
+def test_processes_started_at_once_do_not_decide_which_read_first() -> None:
+    url = "http://app.example.com/"
+    report = run([obs(url, "app", _worker(11, 10, G1, "r4", T0, 5),
+                      _worker(12, 10, G1, "r5", T0, 6))], manifest.parse(GUNICORN, "m.toml"))
+    fix = result(report, url).fix
+    assert fix.startswith("Check file:/srv/app/REVISION"), fix
+    assert "did not reload:" in fix and "reached the backend" not in fix, fix

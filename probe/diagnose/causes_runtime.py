@@ -88,10 +88,13 @@ def mixed_code(obs: Observation, answers: Sequence[EndpointAnswer], instance: In
         stale = [a for version, group in versions.items() if version != instance.code_version
                  for a in group]
         if stale:
-            return reload_seen(context, instance, stale, shown, instance.code_version) or \
+            want = instance.code_version
+            # The sockets that reloaded to ``want`` during the sweep, where others did not.
+            replaced = {(a.hostname, a.pid): text for a in stale
+                        if (text := _reload_at(context, instance.name, a, want)) is not None}
+            return reload_seen(context, instance, stale, shown, want) or \
                 words.stale_code(obs.target.url, instance, stale, len(answers), shown,
-                                 current_answers(context, instance.name,
-                                                 instance.code_version))
+                                 current_answers(context, instance.name, want), replaced)
     # Each answer's server and code, worked out once (this runs for every URL of a sweep).
     keyed = [(each, server_of(obs, each), _code(each)) for each in answers]
     here: dict[Server, set[tuple[str | None, str | None]]] = {}

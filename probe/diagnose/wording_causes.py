@@ -6,7 +6,7 @@ explanation names the field, the value and the other instance that make the evid
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from probe.diagnose.answer_names import place, places, server_kind, share
 from probe.diagnose.answer_names import where as where_of
@@ -157,9 +157,12 @@ def wrong_python(url: str, instance: Instance, answer: EndpointAnswer,
 
 
 def stale_code(url: str, instance: Instance, stale: Sequence[EndpointAnswer], total: int,
-               shown: str, current: Sequence[EndpointAnswer] = ()) -> Diagnosis:
+               shown: str, current: Sequence[EndpointAnswer] = (),
+               replaced: Mapping[tuple[str | None, int | None], str] | None = None
+               ) -> Diagnosis:
     """``stale``: the answers (of ``total``) whose code.version is not the manifest's;
-    ``current``: the instance's answers that run it (:func:`.reload.current_answers`)."""
+    ``current``: the instance's answers that run it (:func:`.reload.current_answers`);
+    ``replaced``: the reload the sweep saw per (host, pid) of ``stale``."""
     answer = stale[-1]
     versions = " and ".join(sorted({repr(a.code_version) for a in stale}))
     if total == 1:
@@ -175,7 +178,7 @@ def stale_code(url: str, instance: Instance, stale: Sequence[EndpointAnswer], to
             f"{'this process has' if len({a.pid for a in stale}) == 1 else 'these processes have'}"
             f" not loaded the deploy."
         ),
-        fix=deploy_fix(instance.code_version or "", stale, current),
+        fix=deploy_fix(instance.code_version or "", stale, current, replaced),
         answered_by=shown,
         evidence=tuple(Evidence(EvidenceKind.OBSERVED, f"code.version = {a.code_version!r}",
                                 f"GET {url}, {place(a)}")
