@@ -60,11 +60,25 @@ def is_closed(obs: Observation) -> bool:
     return bool(failed) and all(s.error_kind is ErrorKind.CLOSED for s in failed)
 
 
+def answered_by_expected(obs: Observation, context: SweepContext) -> int:
+    """How many of the URL's samples its expected instance answered."""
+    expected = obs.target.expected
+    return sum(1 for s in obs.samples if s.trusted_answer is not None and expected is not None
+               and context.identify(s.trusted_answer, expected) == expected)
+
+
+def mostly_answered(obs: Observation, context: SweepContext) -> bool:
+    """The expected instance answered most of the URL's samples: nothing refuses its name."""
+    return answered_by_expected(obs, context) * 2 > len(obs.samples)
+
+
 def closed_elsewhere_answered(obs: Observation, diagnosis: Diagnosis,
                               context: SweepContext) -> Diagnosis:
     """``diagnosis`` (``unreachable``) worded as observed where the connection was closed
     and the same address answered another URL; else unchanged."""
-    if diagnosis.verdict is not Verdict.UNREACHABLE or not is_closed(obs):
+    if diagnosis.verdict is not Verdict.UNREACHABLE or not is_closed(obs) or \
+            mostly_answered(obs, context):
+        # This URL's own answers say more than another URL's (unreachable_words words it).
         return diagnosis
     address = address_of(obs)
     other = _answered(context).get(address)

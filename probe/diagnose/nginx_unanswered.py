@@ -21,6 +21,7 @@ import dataclasses
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
+from probe.diagnose.closed import answered_by_expected, mostly_answered
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.pass_target import own_answer
 from probe.diagnose.wording import Diagnosis
@@ -145,9 +146,19 @@ def closed_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                           if mapping and mapping.source else None) if b is not None]
     ifs = [i for b in blocks for i in _closing_ifs(b)]
     if not ifs:
+        short = _short_of_connections(obs, diagnosis, context, front, where, route.steps)
+        if short is not None:
+            return short
         said = (f" The configuration given routes it to {where} and no line read there closes "
                 f"a connection: the server at this address may not run this configuration "
                 f"('nginx -T' shows what it runs).")
+        if mostly_answered(obs, context):
+            said = (f" The configuration given routes it to {where} and no line read there "
+                    f"closes a connection; {answered_by_expected(obs, context)} of "
+                    f"{len(obs.samples)} requests were answered by {obs.target.expected}, so "
+                    f"nginx runs a route to it: what closed the others is not in the lines read "
+                    f"(nginx's error log at that time says: a worker process that exited, or "
+                    f"'worker_connections are not enough').")
         return dataclasses.replace(diagnosis, explanation=diagnosis.explanation + said,
                                    evidence=(*diagnosis.evidence, *configured(*route.steps)))
     cited = "; ".join(f"'if ({' '.join(i.args)}) {{ return 444; }}' at {i.where}" for i in ifs)
@@ -163,6 +174,40 @@ def closed_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     steps = (*route.steps, *(RouteStep("mapping", "if ... return 444",
                                        f"if ({' '.join(i.args)})", _source(i)) for i in ifs))
     return _worded(obs, diagnosis, said, fix, None, steps)
+
+
+def worker_connections(front: FrontConfig | None) -> Directive | None:
+    """The events block's ``worker_connections`` line, as read."""
+    events = next((d for d in directives(front) if d.name == "events"), None)
+    found = events.children("worker_connections") if events is not None else []
+    return found[-1] if found and found[-1].args[:1] and found[-1].args[0].isdigit() else None
+
+
+def _short_of_connections(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
+                          front: FrontConfig | None, where: str,
+                          steps: tuple[RouteStep, ...]) -> Diagnosis | None:
+    """Worded where the sweep's own requests at once can exhaust nginx's connections: each
+    proxied request holds one from the client and one to the upstream, so a
+    ``worker_connections`` of at most twice the sweep's concurrency runs short."""
+    line = worker_connections(front)
+    at_once = context.manifest.probe.concurrency
+    if line is None or int(line.args[0]) > 2 * at_once:
+        return None
+    limit = line.args[0]
+    said = (f" The configuration given routes it to {where}, and 'worker_connections {limit};' "
+            f"({line.where}) is what each nginx worker process may hold, while this sweep sent "
+            f"up to {at_once} requests at once (--concurrency), each holding a connection from "
+            f"the client and one to the upstream ({2 * at_once}): nginx short of connections "
+            f"closes new ones before reading them.")
+    fix = (f"Check nginx's error log at warn level for '{limit} worker_connections are not "
+           f"enough, reusing connections' at the sweep's time; if it is there, raise "
+           f"worker_connections at {line.where} well above {2 * at_once}, or sweep with a "
+           f"lower --concurrency.")
+    if obs.target.expected is None:
+        return None
+    worded = _worded(obs, diagnosis, said, fix, None, steps)
+    return dataclasses.replace(worded, evidence=(*worded.evidence, Evidence(
+        EvidenceKind.CONFIGURED, f"worker_connections {limit}", line.where)))
 
 
 def _source(directive: Directive) -> Source:

@@ -35,6 +35,22 @@ _UNREACHABLE_FIXES = {
 }
 
 
+def closed_among_answered(answered: int, total: int) -> str:
+    """The fix for requests closed without an answer where the expected instance answered
+    most of the URL's samples: a rule that refuses the name would have refused those too, so
+    'return 444' and [refuse] are ruled out (observed)."""
+    return (f"{answered} of {total} requests were answered by the expected instance, so no "
+            f"rule refuses this URL: what closed the others is a server process dying on the "
+            f"request (its error log says) or nginx short of connections, which closes new "
+            f"ones before reading them ({NGINX_SHORT_OF_CONNECTIONS}).")
+
+
+def _fix(kind: ErrorKind | None, answered: int, total: int) -> str:
+    if kind is ErrorKind.CLOSED and answered * 2 > total:
+        return closed_among_answered(answered, total)
+    return _UNREACHABLE_FIXES.get(kind, _CHECK_RUNNING) if kind else _CHECK_RUNNING
+
+
 # What a request of each kind got, as a count says it: "1500 could not connect".
 _FAILED = {
     ErrorKind.DNS: "had a name that did not resolve",
@@ -49,9 +65,10 @@ _CHECK_RUNNING = "Check that the server is running and listening on this address
 
 
 def unreachable(failed: Sequence[Sample], total: int,
-                samples: Sequence[Sample] = ()) -> Diagnosis:
+                samples: Sequence[Sample] = (), answered: int = 0) -> Diagnosis:
     """``samples``: every sample of the URL at this address in the order sent (the failed
-    among them), to tell a restart during the sweep from a server that is down."""
+    among them), to tell a restart during the sweep from a server that is down;
+    ``answered``: how many of them the expected instance answered."""
     # Each kind counted and worded: a few requests closed among many refused are not the
     # whole story, and the last error alone is not either.
     kinds: dict[ErrorKind | None, list[Sample]] = {}
@@ -62,12 +79,12 @@ def unreachable(failed: Sequence[Sample], total: int,
     if len(ordered) == 1:
         [(kind, _)] = ordered
         said = failed[-1].error or "no answer"
-        fix = _UNREACHABLE_FIXES.get(kind, _CHECK_RUNNING) if kind else _CHECK_RUNNING
+        fix = _fix(kind, answered, total)
     else:
         said = "; ".join(f"{len(some)} {_FAILED.get(kind, 'failed') if kind else 'failed'} "
                          f"({some[-1].error or 'no answer'})" for kind, some in ordered)
         fix = " ".join(f"{len(some)} {_FAILED.get(kind, 'failed') if kind else 'failed'}: "
-                       f"{_UNREACHABLE_FIXES.get(kind, _CHECK_RUNNING) if kind else _CHECK_RUNNING}"
+                       f"{_fix(kind, answered, total)}"
                        for kind, some in ordered)
     if all(name_refused_in_tls(s) for s in failed):
         fix = ("The server refused this name in the TLS handshake (unrecognized_name alert): "

@@ -48,12 +48,15 @@ def diagnose_target(
         return _diagnose_refused(obs, context)
     failed = [s for s in samples if s.status_code is None]
     if failed:
-        found = unreachable_words.unreachable(failed, len(samples), samples)
-        if all(s.error_kind is ErrorKind.CLOSED for s in failed):
-            from probe.diagnose.closed import closed_elsewhere_answered
+        if any(s.error_kind is ErrorKind.CLOSED for s in failed):
+            from probe.diagnose.closed import answered_by_expected, closed_elsewhere_answered
 
-            found = closed_elsewhere_answered(obs, found, context)
-        return found
+            found = unreachable_words.unreachable(failed, len(samples), samples,
+                                                  answered_by_expected(obs, context))
+            if all(s.error_kind is ErrorKind.CLOSED for s in failed):
+                found = closed_elsewhere_answered(obs, found, context)
+            return found
+        return unreachable_words.unreachable(failed, len(samples), samples)
     server_errors = [s for s in samples if s.status_code is not None and s.status_code >= 500]
     if server_errors:
         return _http_error(obs, server_errors[-1], context)
