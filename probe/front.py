@@ -61,6 +61,7 @@ class Member:
     written: str = ""  # the address as the line writes it, where it differs (unix:///x)
     weight: int = 1  # nginx's weight=, Apache's loadfactor=: its share of round robin
     down: bool = False  # marked out of the balancing (nginx down, Apache status=+D/+S)
+    retry: str = ""  # how long a failed member is left out, as its line writes it: retry=5
     balancing: str | None = None
     """How the group picks a member, where not (weighted) round robin, as written with its
     line (``least_conn at nginx.conf:9``, ``lbmethod=bybusyness at httpd.conf:30``): the same

@@ -168,3 +168,69 @@ def test_the_members_parameters_are_read_from_balancer_member_lines() -> None:
     route = ApacheRoutes(build_site(parse_text(byrequests, "t.conf"),
                                     read_scripts=False)).route(URLS[0], FRONT)
     assert {m.balancing for m in route.members} == {None}
+
+
+class ApacheFront(Front):
+    """The same group as an Apache balancer's BalancerMember lines."""
+
+    @property
+    def front(self) -> FrontKind:
+        return FrontKind.APACHE
+
+    def route(self, url: str, address: str | None) -> PredictedRoute:
+        step = RouteStep("upstream", ", ".join(m.address for m in self.members),
+                         "ProxyPass / balancer://app/ (<Proxy balancer://app>)",
+                         Source("httpd.conf", 9))
+        return PredictedRoute(FrontKind.APACHE, url, address, (step,), members=self.members)
+
+
+def _apache_sweep(members: Sequence[Member]) -> Finding:
+    observations = [Observation(Target(url, "site", FRONT), tuple(
+        answer([A, B][n % 2], 100 + n) for n in range(6))) for url in URLS]
+    [found] = dead_member_findings(observations, ApacheFront(members))
+    return found
+
+
+def test_the_fix_says_when_a_started_member_is_taken_back() -> None:
+    # A re-sweep right after the member was started found it silent still: the front had
+    # left it out for its retry period.
+    [found] = sweep(THREE, [A, B], 6)
+    assert "sweep again after fail_timeout, 10 s by default" in found.explanation
+    timed = [*THREE[:2], member(C, 5, retry="fail_timeout=30s max_fails=2")]
+    [found] = sweep(timed, [A, B], 6)
+    assert "sweep again after its line's fail_timeout=30s max_fails=2." in found.explanation
+    found = _apache_sweep(THREE)
+    assert found.explanation.startswith(f"Member BalancerMember {C} (nginx.conf:5)")
+    assert "sweep again after 60 s, httpd's default" in found.explanation
+    assert "balancer-manager" in found.explanation and "graceful" in found.explanation
+    found = _apache_sweep([*THREE[:2], member(C, 5, retry="retry=5")])
+    assert "sweep again after its line's retry=5 (seconds)" in found.explanation
+
+
+def test_the_members_retry_is_read_from_its_line(tmp_path: Path) -> None:
+    from probe.apache.config import parse_text
+    from probe.apache.model import build_site
+    from probe.apache.route import ApacheRoutes
+    from probe.nginx import load_nginx
+
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(f"""events {{}}
+http {{
+    upstream app {{ server {A} max_fails=2 fail_timeout=30s; server {B}; }}
+    server {{ listen 8000; server_name site.test; location / {{ proxy_pass http://app; }} }}
+}}
+""", encoding="utf-8")
+    route = load_nginx(str(conf)).route(URLS[0], FRONT)
+    assert [m.retry for m in route.members] == ["max_fails=2 fail_timeout=30s", ""]
+    text = f"""Listen 8000
+<Proxy "balancer://app">
+    BalancerMember "http://{A}" retry=5
+    BalancerMember "http://{B}"
+</Proxy>
+<VirtualHost *:8000>
+    ServerName site.test
+    ProxyPass "/" "balancer://app/"
+</VirtualHost>
+"""
+    routes = ApacheRoutes(build_site(parse_text(text, "t.conf"), read_scripts=False))
+    assert [m.retry for m in routes.route(URLS[0], FRONT).members] == ["retry=5", ""]

@@ -70,5 +70,6 @@ def balancer_members(section: Directive, address: Callable[[str], str],
             address(d.args[0]), Source(d.file, d.line),
             backup=bool(flags & _RESERVE) or lbset > min(sets),
             weight=int(factor) if factor.isdigit() else 1,
-            down=bool(flags & _OUT), balancing=method))
+            down=bool(flags & _OUT), balancing=method,
+            retry=f"retry={p['retry']}" if "retry" in p else ""))
     return tuple(members)

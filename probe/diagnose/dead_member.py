@@ -155,4 +155,21 @@ def _words(group: _Group, member: Member, answered: Sequence[Member],
             f"through {via}; the others did, by server.listen ({others}). It may be down or "
             f"refusing connections ({why}; each sample was answered by another member, so "
             f"the URLs read ok). Check {log}; then start its application server, or correct "
-            f"or remove the line.")
+            f"or remove the line. {_retry(member, nginx)}")
+
+
+def _retry(member: Member, nginx: bool) -> str:
+    """A front leaves a member that failed out of the balancing for a while, so a re-sweep
+    right after it is started still finds it silent (the re-test's case)."""
+    if nginx:
+        period = (f"its line's {member.retry}" if "fail_timeout=" in member.retry else
+                  "fail_timeout, 10 s by default, as its line does not set it"
+                  + (f" ({member.retry})" if member.retry else ""))
+        return (f"nginx leaves a member out for fail_timeout after max_fails failed attempts: "
+                f"once it is started, sweep again after {period}.")
+    period = (f"its line's {member.retry} (seconds)" if member.retry else
+              "60 s, httpd's default, as its line sets no retry=")
+    return (f"httpd leaves a member it could not reach out for its retry period (AH00959 "
+            f"'disabling worker ... for Ns'): once it is started, sweep again after {period}, "
+            f"or enable it at once in balancer-manager or with a graceful restart "
+            f"('apachectl -k graceful').")

@@ -82,7 +82,9 @@ def _member(upstream: Upstream, n: int) -> Member:
                    if d.name in _BALANCING), None)
     return Member(normal_unix(address), source(where), "backup" in params, address,
                   weight=int(weights[0]) if weights and weights[0].isdigit() else 1,
-                  down="down" in params, balancing=method)
+                  down="down" in params, balancing=method,
+                  retry=" ".join(p for p in params
+                                 if p.startswith(("fail_timeout=", "max_fails="))))
 
 
 def pass_of(model: NginxModel, loc: Location, known: dict[str, str]) -> Pass | None:
