@@ -159,7 +159,7 @@ def closed_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                     f"nginx runs a route to it: what closed the others is not in the lines read "
                     f"(nginx's error log at that time says: a worker process that exited, or "
                     f"'worker_connections are not enough').")
-        return dataclasses.replace(diagnosis, explanation=diagnosis.explanation + said,
+        return dataclasses.replace(diagnosis, explanation=_sentence(diagnosis.explanation) + said,
                                    evidence=(*diagnosis.evidence, *configured(*route.steps)))
     cited = "; ".join(f"'if ({' '.join(i.args)}) {{ return 444; }}' at {i.where}" for i in ifs)
     # The route's own if evaluation (probe.nginx.flow) found it not holding for this host,
@@ -218,6 +218,13 @@ def _worded(obs: Observation, diagnosis: Diagnosis, said: str, fix: str, cause: 
             steps: tuple[RouteStep, ...]) -> Diagnosis:
     if obs.target.expected is None:
         return diagnosis  # a URL to refuse that is closed is refused: not worded here
-    return dataclasses.replace(diagnosis, cause=cause, explanation=diagnosis.explanation + said,
+    return dataclasses.replace(diagnosis, cause=cause,
+                               explanation=_sentence(diagnosis.explanation) + said,
                                fix=fix, candidates=(),
                                evidence=(*diagnosis.evidence, *configured(*steps)))
+
+
+def _sentence(text: str) -> str:
+    """``text`` ended as a sentence: the transport's error it may end with has no stop."""
+    return text if not text or text.endswith((".", "!", "?", ")")) else text + "."
+

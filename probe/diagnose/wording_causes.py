@@ -175,8 +175,10 @@ def stale_code(url: str, instance: Instance, stale: Sequence[EndpointAnswer], to
         Cause.STALE_CODE,
         explanation=(
             f"{url} is served by {head}, but the manifest expects {instance.code_version!r}: "
-            f"{'this process has' if len({a.pid for a in stale}) == 1 else 'these processes have'}"
-            f" not loaded the deploy."
+            # Not "have not loaded the deploy": a process that read a version newer than the
+            # manifest's loaded a deploy too (the fix tells the cases apart).
+            f"{'this process does' if len({a.pid for a in stale}) == 1 else 'these processes do'}"
+            f" not run it."
         ),
         fix=deploy_fix(instance.code_version or "", stale, current, replaced),
         answered_by=shown,
