@@ -88,6 +88,20 @@ def test_older_code_behind_another_url_of_the_same_server_is_still_mixed_code() 
                      (SUB, B): Verdict.OK}
 
 
+def test_two_daemon_groups_answering_in_turn_are_no_reload() -> None:
+    # CI caught it: group 'pg' (old script) answered first, then group 'project-2' (its copy
+    # touched, so restarted later) answered: one Apache parent, and the order of a sweep's
+    # answers made it look like a reload. Each daemon group is its own socket.
+    old = backend(p2_sub(), host="box", ppid=10, pid=11, mtime=EARLY)
+    new = backend(p2_site2(), host="box", ppid=10, pid=12, mtime=LATE)
+    old |= {"started_at": EARLY, "uptime_s": 0.5}
+    new |= {"started_at": LATE, "uptime_s": 0.5}
+    report = run([at(SUB, "project-2", A, old), at(SITE2, "project-2", A, new)])
+    found = {t.url: t.verdict for t in report.targets}
+    assert found == {SUB: Verdict.MIXED_CODE, SITE2: Verdict.OK}, \
+        [t.explanation for t in report.targets]
+
+
 def test_backends_on_different_declared_versions_are_code_drift() -> None:
     v1: dict[str, Any] = {"version": "4f9c2e1", "source": "env:WSGI_PROBE_CODE_VERSION"}
     v2: dict[str, Any] = {"version": "9e1d2c3", "source": "git:/srv/app/.git"}

@@ -35,6 +35,11 @@ def one_socket(a: EndpointAnswer, b: EndpointAnswer) -> bool:
     """Two answers from one listening socket of one machine (any master behind it)."""
     if a.hostname != b.hostname:
         return False
+    # mod_wsgi gives each daemon group its own socket under one Apache parent: two groups
+    # answering in turn, the older first, are two servers, not one reloaded.
+    if a.process_group is not None and b.process_group is not None \
+            and a.process_group != b.process_group:
+        return False
     if listen(a) or listen(b):
         return same_listen(listen(a), listen(b))
     return a.ppid is not None and a.ppid == b.ppid  # no socket said: one master at least
