@@ -16,7 +16,7 @@ odd one out, when most answers agree, is named first, with the backend's address
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from probe.diagnose import backends, wording
@@ -140,7 +140,9 @@ def by_label(answers: Sequence[EndpointAnswer]) -> list[list[EndpointAnswer]]:
 
 
 def through_nginx(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute | None,
-                  context: SweepContext | None = None) -> Diagnosis:
+                  context: SweepContext | None = None,
+                  routes: Callable[[Observation], PredictedRoute | None] | None = None,
+                  ) -> Diagnosis:
     """Different applications answering one URL through nginx: which answer came from where
     (pid, server.listen, else host), and the upstream the configuration passes the URL to;
     not Apache's children and embedded mode. With ``context``, the members of that upstream
@@ -172,4 +174,4 @@ def through_nginx(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute 
         return worded
     from probe.diagnose.join_upstream import member_cause
 
-    return member_cause(obs, worded, route, context) or worded
+    return member_cause(obs, worded, route, context, routes) or worded

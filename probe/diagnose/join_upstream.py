@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import cast
 
 from probe.diagnose.answer_names import joined, places
 from probe.diagnose.fronts import listen, same_listen
@@ -37,10 +38,15 @@ def _quoted(member: Member) -> str:
     return f"'server {member.line};' ({member.source})"
 
 
+Routes = Callable[[Observation], PredictedRoute | None]
+"""The route the configuration predicts for a URL of the sweep."""
+
+
 def member_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute | None,
-                 context: SweepContext) -> Diagnosis | None:
+                 context: SweepContext, routes: Routes | None = None) -> Diagnosis | None:
     """``wrong_upstream`` at the member lines another application answered from; None where
-    the answers do not all come from members of the group the route passes to."""
+    the answers do not all come from members of the group the route passes to. ``routes``:
+    the other URLs' routes, to see whether the group is also another application's."""
     upstream = route.step("upstream") if route is not None else None
     expected = obs.target.expected
     if route is None or upstream is None or not route.members or expected is None:
@@ -65,7 +71,9 @@ def member_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute |
            f"configuration given accounts for each of them, with no other nginx: {expected} "
            f"answered through {said_right}; {joined(others)} through {said_wrong}.")
     lines = [m for m in route.members if m in wrong]
-    fix = (f"At {joined([str(m.source) for m in lines])}, remove "
+    theirs = _users(context, routes, (group, at), others) if routes and declared else []
+    fix = _split_fix(expected, group, upstream, right, lines, theirs) if theirs else (
+           f"At {joined([str(m.source) for m in lines])}, remove "
            f"{joined([repr(f'server {m.line};') for m in lines])} from upstream {group}: "
            f"{'they are' if len(lines) > 1 else 'it is'} where {joined(others)} answered, "
            f"while {expected} answers through the other members "
@@ -84,3 +92,39 @@ def _configured(upstream: RouteStep, lines: Sequence[Member]) -> tuple[Evidence,
         if upstream.source is not None else []
     return (*steps, *(Evidence(EvidenceKind.CONFIGURED, f"server {m.line};", str(m.source))
                       for m in lines if m.source is not None))
+
+
+def _users(context: SweepContext, routes: Routes, group: tuple[str, ...],
+           others: Sequence[str]) -> list[Observation]:
+    """The sweep's URLs of the ``others`` that the configuration passes to ``group`` too:
+    worked out once per sweep (a few URLs come here, each would route every URL)."""
+    memo = cast("dict[tuple[str, ...] | None, list[Observation]]",
+                context.memo.setdefault(("upstream_users", ""), {}))
+    if not memo:
+        for each in context.observations:
+            step = route.step("upstream") if (route := routes(each)) is not None else None
+            declared = _GROUP.search(step.rule) if step is not None else None
+            memo.setdefault(declared.groups() if declared else None, []).append(each)
+    return [o for o in memo.get(group, []) if o.target.expected in others]
+
+
+def _split_fix(expected: str, group: str, upstream: RouteStep,
+               right: dict[Member, list[EndpointAnswer]], lines: Sequence[Member],
+               theirs: Sequence[Observation]) -> str:
+    """The fix where the group is also the route of the other application's URLs: removing
+    its members would take them from those URLs, so each application gets a group."""
+    urls = list(dict.fromkeys(o.target.url for o in theirs))
+    owners = joined(sorted({o.target.expected or "" for o in theirs}))
+    members = " ".join(f"server {m.line};" for m in right)
+    quoted = joined([f"'server {m.line};' ({m.source})" for m in lines])
+    # The hand-over line as written (proxy_pass http://app/x, uwsgi_pass app), the group renamed.
+    words = upstream.rule.split()
+    name = f"{expected}_app"
+    target = re.sub(rf"(^|://){re.escape(group)}(?=[/:]|$)", lambda m: m.group(1) + name,
+                    words[1], count=1) if len(words) > 1 else name
+    return (f"Give {expected} an upstream group of its own: upstream {group} is also the "
+            f"route of {joined(urls)} ({owners}'s, by the configuration given), so removing "
+            f"{quoted} would take {owners} from {'them' if len(urls) > 1 else 'it'}. Declare "
+            f"one for {expected}'s members under a name no other upstream has, e.g. "
+            f"'upstream {name} {{ {members} }}', and point the location at it: "
+            f"'{words[0]} {target};' in place of the line at {upstream.source}.")

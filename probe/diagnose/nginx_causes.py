@@ -87,7 +87,7 @@ def nginx_diagnosis(obs: Observation, diagnosis: Diagnosis, context: SweepContex
     if diagnosis.verdict is Verdict.HTTP_ERROR:
         return _error(obs, diagnosis, route, "nginx")
     if diagnosis.verdict is Verdict.INCONSISTENT:
-        return through_nginx(obs, diagnosis, route, context)
+        return through_nginx(obs, diagnosis, route, context, lambda o: _route(o, front))
     return diagnosis
 
 

@@ -218,3 +218,85 @@ def test_a_member_that_is_down_is_named_by_its_server_line(
     few = front(running, tmp_path, [address(one), address(two), dead], samples=5)
     assert not [f for f in few.sweep("--config", str(few.nginx.conf))["findings"]
                 if f["code"] == "dead_member"]
+
+
+SHARED = """
+    upstream app {{
+        server {one};
+        server {other};
+    }}
+    upstream site_app {{
+        server {one};
+    }}
+    server {{ listen 127.0.0.1:@P@ default_server; server_name _; return 444; }}
+    server {{
+        listen 127.0.0.1:@P@;
+        server_name site.example.com;
+        location / {{
+            proxy_pass http://{site_group};
+            proxy_set_header Host $host;
+        }}
+    }}
+    server {{
+        listen 127.0.0.1:@P@;
+        server_name other.example.com;
+        location / {{
+            proxy_pass http://app;
+            proxy_set_header Host $host;
+        }}
+    }}
+"""
+OTHER_HERE = """
+[instances.other]
+label = "other"
+urls = ["http://other.example.com/"]
+"""
+
+
+def shared_front(running: list[Nginx], tmp_path: Path, apps: Apps, site_group: str) -> Front:
+    port = free_port()
+    body = SHARED.format(one=address(apps.members[0]), other=address(apps.other),
+                         site_group=site_group)
+    try:
+        server = start_nginx(body.replace("@P@", str(port)), [port],
+                             workdir=tmp_path / f"nginx-{len(running)}")
+    except ApacheUnavailable as exc:
+        unavailable(str(exc))
+    running.append(server)
+    manifest = tmp_path / f"m-{len(running)}.toml"
+    manifest.write_text(MANIFEST.format(port=port, samples=8) + OTHER_HERE, encoding="utf-8")
+    return Front(server, manifest)
+
+
+def test_a_group_two_applications_pass_to_is_split_not_emptied(
+        apps: Apps, running: list[Nginx], tmp_path: Path) -> None:
+    # A fleet re-test: site.example.com and other.example.com both pass to upstream app,
+    # which holds one member of each. Each URL's fix said "remove" the other's member from
+    # app: applied together they empty the group, applied alone they take the other
+    # application's site from it.
+    site = shared_front(running, tmp_path, apps, "app")
+    conf = site.nginx.conf
+    text = conf.read_text()
+    passes = [f"{conf}:{text[:at].count(chr(10)) + 1}"
+              for at in (text.index("proxy_pass http://app;"),
+                         text.rindex("proxy_pass http://app;"))]
+    report = site.sweep("--config", str(conf))
+    found = {t["url"]: t for t in report["targets"]}
+    for url, who, theirs, line in (
+            ("http://site.example.com/", "site", "http://other.example.com/", passes[0]),
+            ("http://other.example.com/", "other", "http://site.example.com/", passes[1])):
+        target = found[url]
+        # What is true: round robin over one member of each application.
+        assert (target["verdict"], target["cause"]) == ("inconsistent", "wrong_upstream"), target
+        assert target["fix"].startswith(f"Give {who} an upstream group of its own: upstream "
+                                        f"app is also the route of {theirs}"), target["fix"]
+        assert "remove" not in target["fix"].split(":")[0], target["fix"]
+        assert f"in place of the line at {line}." in target["fix"], target["fix"]
+    # The site's fix applied (its own group, the one member that is site's): its URLs answer
+    # as meant, and the other application's URL keeps its route.
+    fixed = shared_front(running, tmp_path, apps, "site_app")
+    after = {t["url"]: t for t in fixed.sweep("--config", str(fixed.nginx.conf))["targets"]}
+    assert {after[u]["verdict"] for u in after if u.startswith("http://site.")} == {"ok"}, after
+    other = after["http://other.example.com/"]
+    assert other["fix"].startswith(f"At {fixed.nginx.conf}:"), other["fix"]
+    assert f"remove 'server {address(apps.members[0])};' from upstream app" in other["fix"]
