@@ -87,13 +87,22 @@ class Shadowed:
 @dataclass(frozen=True)
 class Fallback:
     """nginx: where an ``error_page`` sends a request whose hand-over fails (nginx's own
-    502/503/504): only the answer shows whether this request went there."""
+    502/503/504), or, behind ``*_intercept_errors on``, whose application answered one of
+    the page's codes itself: only the answer shows whether this request went there."""
 
     page: str  # as written: "error_page 502 503 = @fallback"
     source: Source | None
-    location: str  # "location @fallback"
+    location: str  # "location @fallback", the location a URI target matched, "302 to URL"
     location_source: Source | None
     upstream: str | None  # where that location passes, comma-separated; None: not decided
+    handover: str | None = None  # that location's *_pass as written, "at file:line"
+    uri: str | None = None  # a URI target, variables resolved: an internal redirect (GET)
+    status: str = ""  # what the client gets: "the error's own code", "200", "302 to URL"...
+    codes: tuple[int, ...] = ()  # the codes the error_page line lists
+    # "proxy_intercept_errors on" (or uwsgi_...) where the application's own answer with
+    # one of the codes goes there too; None: only nginx's own errors (a failed hand-over)
+    intercept: str | None = None
+    intercept_source: Source | None = None
 
 
 @dataclass(frozen=True)

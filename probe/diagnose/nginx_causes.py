@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from probe.diagnose.disagreement import through_nginx
 from probe.diagnose.fronts import listen, same_listen, server_header, software
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.nginx_fallback import fallback_answered, fallback_unknown
+from probe.diagnose.nginx_fallback import fallback_answered, fallback_unknown, intercepted_words
 from probe.diagnose.nginx_fixes import (
     gateway_words,
     no_params_step,
@@ -281,7 +281,7 @@ def _error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute | None,
         return dataclasses.replace(
             diagnosis, cause=Cause.UPSTREAM_DOWN,
             explanation=f"nginx answered {status}{shown} itself, without an application: "
-                        f"{words.why}", fix=words.fix,
+                        f"{words.why}{intercepted_words(route, status)}", fix=words.fix,
             evidence=(*evidence, *_configured(upstream, no_params_step(route))))
     where = (f"The application answered {status}{shown}" + (" through nginx" if front else ""))
     log = "the application server's log"
@@ -289,6 +289,7 @@ def _error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute | None,
     if answer is not None and software(answer):
         log = f"{software(answer)}'s log"
     return dataclasses.replace(
-        diagnosis, explanation=f"{where}: the error happened in the application.",
+        diagnosis, explanation=f"{where}: the error happened in the application."
+                               f"{intercepted_words(route, status)}",
         fix=f"Read {log} (its error log or the service's journal) for the traceback of this "
             f"request.", evidence=(*diagnosis.evidence, *evidence))

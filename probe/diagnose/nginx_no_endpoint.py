@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from probe.diagnose.closed import is_closed
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.nginx_fallback import intercepted_words
 from probe.diagnose.nginx_names import nginx_model
 from probe.diagnose.nginx_refuse import refused_default_fix
 from probe.diagnose.nginx_unanswered import (
@@ -48,12 +49,12 @@ def no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     site, last = route.step("site"), last_mapping(route)
     upstream = route.step("upstream")
     where = f"{site.decision} ({site.rule}, {site.source})" if site is not None else "?"
+    status = next((s.status_code for s in reversed(obs.samples) if s.status_code), None)
     if upstream is not None:
-        return _reaches(diagnosis, route, upstream, where, path, front)
+        return _reaches(diagnosis, route, upstream, where, path, front, status)
     if site is None or site.source is None or last is None or last.source is None:
         return diagnosis
     meant = meant_block(obs, context, front)
-    status = next((s.status_code for s in reversed(obs.samples) if s.status_code), None)
     if site.by == "default":
         said = (f" The configuration given: no server_name of this address matches {host}, "
                 f"so {where} takes it, and nginx answers it there without an application: "
@@ -158,11 +159,13 @@ def _static_fix(step: RouteStep, path: str, expected: str) -> str:
 
 
 def _reaches(diagnosis: Diagnosis, route: PredictedRoute, upstream: RouteStep, where: str,
-             path: str, front: FrontConfig | None) -> Diagnosis:
+             path: str, front: FrontConfig | None, status: int | None) -> Diagnosis:
     """The route passes to an application: the install advice stays; an error_page for
-    gateway errors in force there is named, with the check that tells."""
+    gateway errors in force there is named, with the check that tells; one that takes the
+    application's own status (``*_intercept_errors on``) is named for that status."""
     said = (f" The configuration given passes {path} to an application: {where}, "
             f"{through(route)}then {upstream.rule} ({upstream.source}).")
+    said += intercepted_words(route, status)
     pages = _error_pages(front, route)
     if not pages:
         return dataclasses.replace(diagnosis, explanation=diagnosis.explanation + said,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from probe.nginx.error_pages import ErrorPage, read_error_pages
+from probe.nginx.error_pages import ErrorPage, Errors, read_errors
 from probe.nginx.rewrites import Phase, read_phase
 from probe.nginx.text import Directive, NginxText
 from probe.nginx.variables import Map, read_map
@@ -96,6 +96,7 @@ class Location:
     return or a proxy_pass may be in it."""
     phase: Phase = field(default_factory=Phase)  # set, if, rewrite, try_files
     error_pages: tuple[ErrorPage, ...] = ()  # in force here, after inheritance
+    intercepts: tuple[Directive, ...] = ()  # the *_intercept_errors lines in force here
 
     @property
     def headers(self) -> tuple[Header, ...]:
@@ -124,6 +125,7 @@ class Server:
     listen, server_name and return lines may be in it."""
     phase: Phase = field(default_factory=Phase)  # run before the location is chosen
     error_pages: tuple[ErrorPage, ...] = ()
+    intercepts: tuple[Directive, ...] = ()
 
     def named(self, name: str) -> Location | None:
         """``location @name`` (nginx allows them at the server level only)."""
@@ -186,7 +188,7 @@ def build(text: NginxText) -> NginxModel:
              else [d for d in text.directives if d.name == "http"])
     for http in https:
         headers = _headers(http, HeaderSet())
-        pages = read_error_pages(http, ())
+        errors = read_errors(http, ((), ()))
         unread += [d.where for d in http.children("include")]
         for d in http.block or ():
             if d.name == "upstream" and d.args:
@@ -196,7 +198,7 @@ def build(text: NginxText) -> NginxModel:
             elif d.name == "map" and (read := read_map(d)) is not None:
                 maps.setdefault(read.result, read)
             elif d.name == "server":
-                servers.append(_server(d, headers, pages))
+                servers.append(_server(d, headers, errors))
     return NginxModel(text, servers, upstreams, tuple(unread), maps)
 
 
@@ -217,7 +219,7 @@ def _headers(block: Directive, inherited: HeaderSet) -> HeaderSet:
                      None if any(h.name.lower() == "host" for h in headers) else dropped)
 
 
-def _server(block: Directive, inherited: HeaderSet, pages: tuple[ErrorPage, ...]) -> Server:
+def _server(block: Directive, inherited: HeaderSet, errors: Errors) -> Server:
     listens = [_listen(d) for d in block.children("listen") if d.args]
     if not listens:
         listens = [Listen("*", DEFAULT_PORT, False, block.where)]
@@ -226,33 +228,32 @@ def _server(block: Directive, inherited: HeaderSet, pages: tuple[ErrorPage, ...]
              for d in block.children("server_name") for n in d.args]
     if not names:
         names = [("", block.where)]  # nginx's default since 0.8.48: the empty name
-    headers = _headers(block, inherited)
+    headers, (pages, intercepts) = _headers(block, inherited), read_errors(block, errors)
     server = Server(block.where, listens, names, header_set=headers,
                     unread=tuple(d.where for d in block.children("include")),
-                    phase=read_phase(block), error_pages=read_error_pages(block, pages))
+                    phase=read_phase(block), error_pages=pages, intercepts=intercepts)
     server.returns = _return(block)
-    server.locations = [_location(d, headers, server.error_pages)
+    server.locations = [_location(d, headers, (server.error_pages, server.intercepts))
                         for d in block.children("location")]
     return server
 
 
-def _location(block: Directive, inherited: HeaderSet,
-              pages: tuple[ErrorPage, ...]) -> Location:
+def _location(block: Directive, inherited: HeaderSet, errors: Errors) -> Location:
     args = block.args
     modifier, pattern = (args[0], args[1]) if len(args) > 1 else ("", args[0] if args else "")
     if not modifier and pattern.startswith("@"):
         modifier = "@"
-    headers = _headers(block, inherited)
+    headers, (pages, intercepts) = _headers(block, inherited), read_errors(block, errors)
     location = Location(modifier, pattern, block.where, header_set=headers,
                         unread=tuple(d.where for d in block.children("include")),
-                        phase=read_phase(block), error_pages=read_error_pages(block, pages))
+                        phase=read_phase(block), error_pages=pages, intercepts=intercepts)
     location.returns = _return(block)
     for d in block.block or ():
         if d.name == "proxy_pass" and d.args:
             location.proxy_pass = parse_proxy_pass(d.args[0], d.where)
         elif d.name in ("uwsgi_pass", "fastcgi_pass", "scgi_pass", "grpc_pass"):
             location.other_pass = d
-    location.locations = [_location(d, headers, location.error_pages)
+    location.locations = [_location(d, headers, (location.error_pages, location.intercepts))
                           for d in block.children("location")]
     return location
 

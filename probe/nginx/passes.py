@@ -3,21 +3,19 @@ request, as its directive writes it (``proxy_pass``, ``uwsgi_pass``, ``fastcgi_p
 ``scgi_pass``, ``grpc_pass``), its variables resolved through the ``map`` blocks read
 (:mod:`probe.nginx.variables`), the upstream group it names with each ``server`` line; for
 ``uwsgi_pass``, the mount and host steps of what uWSGI receives (:mod:`probe.nginx.uwsgi_steps`);
-the prefix location a regular expression location took the URL from; and where the
-``error_page`` lines of a failing hand-over send the request (:func:`fallbacks`).
+and the prefix location a regular expression location took the URL from (where the
+``error_page`` lines send the request: :mod:`probe.nginx.fallbacks`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from probe.front import Fallback, Member, RouteStep, Shadowed, Source
-from probe.nginx.error_pages import on_failure
+from probe.front import Member, RouteStep, Shadowed, Source
 from probe.nginx.model import (
     Location,
     NginxModel,
     ProxyPass,
-    Server,
     Upstream,
     parse_proxy_pass,
 )
@@ -135,17 +133,3 @@ def shadowed(model: NginxModel, prefix: Location | None,
     return Shadowed(prefix.describe(), prefix.pattern, source(prefix.where),
                     found.upstream if found is not None else None)
 
-
-def fallbacks(model: NginxModel, server: Server, loc: Location,
-              known: dict[str, str]) -> tuple[Fallback, ...]:
-    """The error_page lines that take a request whose hand-over fails, each with where its
-    named location passes (a URI target is not followed: None)."""
-    found: list[Fallback] = []
-    for page in on_failure(loc.error_pages):
-        named = server.named(page.target)
-        handed = pass_of(model, named, known) if named is not None else None
-        found.append(Fallback(page.written(), source(page.where),
-                              named.describe() if named else page.target,
-                              source(named.where) if named else None,
-                              handed.upstream if handed is not None else None))
-    return tuple(found)

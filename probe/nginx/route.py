@@ -11,11 +11,12 @@ from urllib.parse import urlsplit
 
 from probe.front import FrontKind, PredictedRoute, RouteStep
 from probe.nginx.error_pages import ErrorPage, for_code
+from probe.nginx.fallbacks import fallbacks
 from probe.nginx.flow import Vars
 from probe.nginx.flow import names as flow_names
 from probe.nginx.host_step import host_step
 from probe.nginx.model import Location, NginxModel, ProxyPass, Server
-from probe.nginx.passes import AT_REQUEST_TIME, Pass, fallbacks, pass_of, shadowed, source
+from probe.nginx.passes import AT_REQUEST_TIME, Pass, pass_of, shadowed, source
 from probe.nginx.phase_steps import Trip, run_level
 from probe.nginx.rewrites import TryFiles
 from probe.nginx.select import choose_location, choose_server, normal_host
@@ -212,11 +213,17 @@ class NginxConfig:
                    f"here); nginx's 404 then goes to {page.target}")
         trip.via = (f"{page.written()} at {page.where} when no file exists for {path} under "
                     f"the root: assumed, files on disk are not read")
+        if page.redirect:
+            # a URL: nginx answers the redirect itself, no location takes the request
+            trip.steps.append(RouteStep("mapping", page.status(404), assumed,
+                                        source(page.where)))
+            return trip.end()
         if not page.target.startswith("@"):
-            new = page.target.partition("?")[0]
-            if "$" in new:
+            uri = resolve(page.target, self.model.maps, trip.vars.known).value
+            if uri is None:
                 trip.undecided = trip.undecided or f"{assumed}, a URI the route does not follow"
                 return trip.end()
+            new = uri.partition("?")[0]
             return self._search_again(trip, new, f"{assumed}, an internal redirect to {new}",
                                       depth)
         named = trip.server.named(page.target)
