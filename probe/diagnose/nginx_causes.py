@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from probe.diagnose.disagreement import through_nginx
 from probe.diagnose.fronts import listen, same_listen, server_header, software
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.nginx_fallback import fallback_answered, fallback_unknown, intercepted_words
+from probe.diagnose.nginx_fallback import fallback_answered, fallback_unknown, intercepted
 from probe.diagnose.nginx_fixes import (
     gateway_words,
     no_params_step,
@@ -269,6 +269,7 @@ def _error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute | None,
     status = failed.status_code if failed is not None else None
     header = failed.server if failed is not None and failed.server else server_header(obs)
     shown = f" (Server: {header})" if header else ""
+    said, caught = intercepted(route, status)  # an error_page took the application's status
     evidence = (Evidence(EvidenceKind.OBSERVED, f"status {status}{shown}",
                          f"GET {obs.target.url}"),)
     if status in GATEWAY and not (header or "").lower().startswith("nginx"):
@@ -281,15 +282,14 @@ def _error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute | None,
         return dataclasses.replace(
             diagnosis, cause=Cause.UPSTREAM_DOWN,
             explanation=f"nginx answered {status}{shown} itself, without an application: "
-                        f"{words.why}{intercepted_words(route, status)}", fix=words.fix,
-            evidence=(*evidence, *_configured(upstream, no_params_step(route))))
+                        f"{words.why}{said}", fix=words.fix,
+            evidence=(*evidence, *_configured(upstream, no_params_step(route)), *caught))
     where = (f"The application answered {status}{shown}" + (" through nginx" if front else ""))
     log = "the application server's log"
     answer = next((s.endpoint for s in reversed(obs.samples) if s.endpoint), None)
     if answer is not None and software(answer):
         log = f"{software(answer)}'s log"
     return dataclasses.replace(
-        diagnosis, explanation=f"{where}: the error happened in the application."
-                               f"{intercepted_words(route, status)}",
+        diagnosis, explanation=f"{where}: the error happened in the application.{said}",
         fix=f"Read {log} (its error log or the service's journal) for the traceback of this "
-            f"request.", evidence=(*diagnosis.evidence, *evidence))
+            f"request.", evidence=(*diagnosis.evidence, *evidence, *caught))

@@ -21,6 +21,7 @@ from probe.diagnose.fronts import same_listen
 from probe.diagnose.nginx_fixes import Words
 from probe.diagnose.pass_target import OwnAnswer
 from probe.front import Fallback, PredictedRoute, RouteStep
+from probe.model import Evidence, EvidenceKind
 
 
 def reached(fell: Fallback) -> str:
@@ -119,21 +120,45 @@ def fallback_unknown(route: PredictedRoute, upstream: RouteStep, expected: str,
                  f"request says why it failed).")
 
 
+def _caught(route: PredictedRoute | None, status: int | None) -> Fallback | None:
+    """The intercepting error_page whose answer the client got for ``status``: the code
+    listed (its own code, or the target's), or the code it answers with (``=200``)."""
+    return next((f for f in (route.fallbacks if route is not None else ())
+                 if f.intercept is not None and status is not None
+                 and (f.status == str(status) or (status in f.codes and f.status in (
+                     "the error's own code", "the status the target answers")))), None)
+
+
 def intercepted_words(route: PredictedRoute | None, status: int | None) -> str:
     """An error status through nginx that an intercepting error_page gives: the
     application's own answer was replaced by that error_page's (nginx's own errors go
     there too); "" where no hand-over intercepts errors, as nginx does by default."""
-    fell = next((f for f in (route.fallbacks if route is not None else ())
-                 if f.intercept is not None and status is not None
-                 and (f.status == str(status) or (status in f.codes and f.status in (
-                     "the error's own code", "the status the target answers")))), None)
+    fell = _caught(route, status)
     if fell is None or status is None:
         return ""
     codes = "/".join(str(c) for c in fell.codes if c >= 300)
+    own = str(status) if status in fell.codes else codes
     shown = f"status {status}" if status in fell.codes else f"{status} in place of {codes}"
     return (f" {fell.intercept} at {fell.intercept_source} is in force with {fell.page} at "
             f"{fell.source}: nginx does not pass on an application's own {codes}, it sends "
             f"the request to {reached(fell)}, whose answer the client gets ({shown}); so the "
             f"page shown is not the application's. nginx's access log line for the request "
             f"($upstream_status, the hand-over's status first) tells whether the application "
-            f"answered {codes} itself or nginx's hand-over failed.")
+            f"answered {own} itself or nginx's hand-over failed.")
+
+
+def intercepted_evidence(route: PredictedRoute | None,
+                         status: int | None) -> tuple[Evidence, ...]:
+    """The two lines :func:`intercepted_words` names, as configured evidence."""
+    fell = _caught(route, status)
+    if fell is None:
+        return ()
+    return (Evidence(EvidenceKind.CONFIGURED, fell.page, str(fell.source)),
+            Evidence(EvidenceKind.CONFIGURED, fell.intercept or "",
+                     str(fell.intercept_source)))
+
+
+def intercepted(route: PredictedRoute | None,
+                status: int | None) -> tuple[str, tuple[Evidence, ...]]:
+    """:func:`intercepted_words` and :func:`intercepted_evidence` at once."""
+    return intercepted_words(route, status), intercepted_evidence(route, status)

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from probe.diagnose.closed import is_closed
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.nginx_fallback import intercepted_words
+from probe.diagnose.nginx_fallback import intercepted_evidence, intercepted_words
 from probe.diagnose.nginx_names import nginx_model
 from probe.diagnose.nginx_refuse import refused_default_fix
 from probe.diagnose.nginx_unanswered import (
@@ -167,9 +167,11 @@ def _reaches(diagnosis: Diagnosis, route: PredictedRoute, upstream: RouteStep, w
             f"{through(route)}then {upstream.rule} ({upstream.source}).")
     said += intercepted_words(route, status)
     pages = _error_pages(front, route)
+    caught = intercepted_evidence(route, status)
     if not pages:
         return dataclasses.replace(diagnosis, explanation=diagnosis.explanation + said,
-                                   evidence=(*diagnosis.evidence, *configured(*route.steps)))
+                                   evidence=(*diagnosis.evidence, *configured(*route.steps),
+                                             *caught))
     page = pages[0]
     codes = [a for a in page.args[:-1] if a in GATEWAY_CODES]
     said += (f" 'error_page {' '.join(page.args)}' at {page.where} is in force there: nginx "
@@ -183,7 +185,7 @@ def _reaches(diagnosis: Diagnosis, route: PredictedRoute, upstream: RouteStep, w
            f"{diagnosis.fix[1:]}")
     return dataclasses.replace(
         diagnosis, explanation=diagnosis.explanation + said, fix=fix,
-        evidence=(*diagnosis.evidence, *configured(*route.steps)))
+        evidence=(*diagnosis.evidence, *configured(*route.steps), *caught))
 
 
 def through(route: PredictedRoute) -> str:
