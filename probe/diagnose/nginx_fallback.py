@@ -65,8 +65,8 @@ def fallback_answered(route: PredictedRoute, upstream: RouteStep | None, expecte
                "nginx's error log line for it says why ('connect() failed' when nothing "
                "listens, 'upstream timed out', 'no live upstreams')." if fell.intercept is None
                else "nginx's access log line for it says which ($upstream_status: the "
-                    "hand-over's status first, '404, 200' when the application's own 404 "
-                    "was handed on, '502, 200' when the hand-over failed, whose reason the "
+                    "hand-over's status first, '404 : 200' when the application's own 404 "
+                    "was handed on, '502 : 200' when the hand-over failed, whose reason the "
                     "error log line gives)."))
     if own is not None and _at(route.upstream, own.listen) and fell.intercept is not None:
         fix = (f"{expected} answers on {route.upstream} for other requests (its own URL "
