@@ -96,14 +96,26 @@ def fallback_answered(route: PredictedRoute, upstream: RouteStep | None, expecte
     return Words(why, fix), fell
 
 
+def _may_answer(fell: Fallback) -> bool:
+    """Whether an application may have answered there: not nginx's redirect, nor a location
+    a URI reached that serves a file or returns."""
+    if fell.location.startswith("nginx's "):
+        return False
+    if fell.uri is None:
+        return True  # a named location (one passing nowhere was said so before), a variable
+    return fell.upstream is not None or (fell.handover is not None
+                                         and not fell.handover.startswith("return "))
+
+
 def fallback_unknown(route: PredictedRoute, upstream: RouteStep, expected: str,
                      at: str | None) -> Words | None:
     """No server.listen in the answer, and an error_page fallback beside the hand-over:
     which of the two answered is not known here, and the access log tells."""
-    if at or not route.fallbacks:
+    fallbacks = [f for f in route.fallbacks if _may_answer(f)]
+    if at or not fallbacks:
         return None
-    pages = "; ".join(f"{f.page} at {f.source} to {reached(f)}" for f in route.fallbacks)
-    caught = next((f for f in route.fallbacks if f.intercept is not None), None)
+    pages = "; ".join(f"{f.page} at {f.source} to {reached(f)}" for f in fallbacks)
+    caught = next((f for f in fallbacks if f.intercept is not None), None)
     also = (f" With {caught.intercept} at {caught.intercept_source}, the application's own "
             f"answer with one of those codes goes there too." if caught is not None else "")
     first = ("the first with the hand-over's status: 502, 504 or 503 when it failed, the "

@@ -177,3 +177,20 @@ def test_the_intercept_and_error_page_lines_are_configured_evidence(tmp_path: Pa
         ("configured", f"{conf}:7")}, found.evidence
     assert [e.claim for e in found.evidence if e.source == f"{conf}:7"] == [
         "error_page 404 500 /50x.html", "proxy_intercept_errors on"], found.evidence
+
+
+def test_without_server_listen_a_static_error_page_is_not_a_candidate(tmp_path: Path) -> None:
+    """No server.listen: a URI error_page that only serves a file cannot have given the
+    application's answer, so it is not put beside the hand-over; one that passes is."""
+    config, _ = _load(tmp_path, MAINTENANCE.replace(
+        "@INTERCEPT@", "proxy_intercept_errors on; error_page 404 /50x.html;").replace(
+        "error_page 502 503 504 /maintenance$uri;", ""))
+    wrong = _answer("http://alpha.test/", "alpha", "gamma", None, host="alpha.test")
+    found = _target(config, wrong, url="http://alpha.test/")
+    assert "or a fallback after it failed" not in found.explanation, found.explanation
+    passing, _ = _load(tmp_path / "passing", MAINTENANCE.replace(
+        "@INTERCEPT@", "proxy_intercept_errors on;"))
+    again = _target(passing, wrong, url="http://alpha.test/")
+    assert "or a fallback after it failed, is not known: error_page 502 503 504 " \
+           "/maintenance$uri" in again.explanation, again.explanation
+    assert "With proxy_intercept_errors on at" in again.explanation
