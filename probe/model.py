@@ -72,6 +72,10 @@ class Cause(StrEnum):
     UNDEFINED_DAEMON = "undefined_daemon"
     """A 500: the route's daemon process group is not defined for its VirtualHost (lint's
     rule of that name at the line using it); named only from a configuration line."""
+    FORCE_SCRIPT_NAME = "force_script_name"
+    """mount_mismatch: Django's FORCE_SCRIPT_NAME (request.force_script_name) is set and is
+    not the mount the URL is served at; Django builds the URL's links with it
+    (probe.diagnose.force_script)."""
 
 
 class Liveness(StrEnum):

@@ -115,7 +115,7 @@ def diagnose(
         if apache_join is not None:  # the host and mount fixes through mod_proxy, at lines
             from probe.diagnose.join_proxy_fixes import proxied
 
-            diagnoses = [proxied(obs, d, apache_join.front)
+            diagnoses = [proxied(obs, d, apache_join.front, context)
                          for obs, d in zip(observations, diagnoses, strict=True)]
         failed_wording: Exception | None = None
     except Exception as exc:  # a bug some answer set off: the verdicts stand, worded plainly

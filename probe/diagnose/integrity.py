@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
+from probe.diagnose import force_script
 from probe.diagnose.answer_names import (
     distinct_by,
     groups_of,
@@ -37,7 +38,7 @@ from probe.diagnose.proxy_seen import proxy_seen
 from probe.diagnose.reload import reload_ways
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
-from probe.model import Evidence, EvidenceKind, FrontKind, Observation, Verdict
+from probe.model import Cause, Evidence, EvidenceKind, FrontKind, Observation, Verdict
 from probe.urls import split_usual
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ def check(obs: Observation, diagnosis: Diagnosis, context: SweepContext, front: 
                 answers, lambda a: (a.script_name, a.path_info, mod_wsgi(a)))
                 if _proxied(front, group[-1], obs)
                 and (found := _mount(obs, diagnosis, group[-1], context, front, route))), None)
+            or force_script.check(obs, diagnosis, answers, context, front, route)
             or diagnosis)
 
 
@@ -169,6 +171,9 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
         return None
     if not doubled and script in own and (path + "/").startswith(script + "/"):
         return None  # a page inside the application's own mount, which the manifest lists
+    forced = force_script.forced(answer)
+    # Django's own mount: FORCE_SCRIPT_NAME where set, whatever SCRIPT_NAME says
+    believed = (forced.rstrip("/") or "/") if forced is not None else script or "/"
     seen = f"request.script_name = {script!r}, request.path_info = {info!r}"
     evidence: tuple[Evidence, ...] = (Evidence(EvidenceKind.OBSERVED, seen, f"GET {url}"),)
     if doubled:
@@ -182,11 +187,11 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
             return None  # Django's FORCE_SCRIPT_NAME is the mount: its links stay inside
         evidence += told.evidence
         what = (f"the front took {mount} off the path ({sent} arrived as {script + info!r}) "
-                f"{told.words} believes it is mounted at {script or '/'}: its links and "
+                f"{told.words} believes it is mounted at {believed}: its links and "
                 f"redirects (admin login, APPEND_SLASH) point outside {mount}/")
     else:
         what = (f"the application received the whole path {sent} with SCRIPT_NAME "
-                f"{script!r}: it believes it is mounted at {script or '/'}, so unless its URL "
+                f"{script!r}: it believes it is mounted at {believed}, so unless its URL "
                 f"patterns start with {mount.lstrip('/')}/ its pages answer 404")
     seen_proxy = proxy_seen(obs, answer) if front not in (FrontKind.NGINX,
                                                           FrontKind.APACHE) else None
@@ -200,11 +205,13 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
     if step is not None and step.source is not None:
         what += f". The configuration given: {step.rule} ({step.source})"
         evidence += (Evidence(EvidenceKind.CONFIGURED, step.rule, str(step.source)),)
+    wrong = forced is not None and forced.rstrip("/") != mount
     return Diagnosis(
-        Verdict.MOUNT_MISMATCH, None,
+        Verdict.MOUNT_MISMATCH, Cause.FORCE_SCRIPT_NAME if wrong else None,
         explanation=f"{url} is served by the right application, but {what}.",
         fix=mount_fix(front, mount, route, stripped=stripped, answer=answer,
-                      doubled=doubled),
+                      doubled=doubled,
+                      shared=force_script.shared_words(context, obs, answer, mount)),
         answered_by=diagnosis.answered_by,
         evidence=(*diagnosis.evidence, *evidence))
 

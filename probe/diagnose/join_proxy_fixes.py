@@ -17,6 +17,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from probe.apache.route import ApacheRoutes
 from probe.diagnose.answer_names import server_kind
+from probe.diagnose.force_script import served_at, shared_words
+from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.front import FrontConfig, PredictedRoute
@@ -25,8 +27,11 @@ from probe.model import Evidence, EvidenceKind, Observation, Verdict
 HOST = (Verdict.HOST_MISMATCH, Verdict.HOST_REJECTED)
 
 
-def proxied(obs: Observation, diagnosis: Diagnosis, front: FrontConfig) -> Diagnosis:
-    """``diagnosis`` (host and mount checks done) with a mod_proxy fix at its lines."""
+def proxied(obs: Observation, diagnosis: Diagnosis, front: FrontConfig,
+            context: SweepContext | None = None) -> Diagnosis:
+    """``diagnosis`` (host and mount checks done) with a mod_proxy fix at its lines;
+    ``context``: the sweep, whose other URLs of the same processes may rule out a fix that
+    applies to every request (FORCE_SCRIPT_NAME, a server's own URL prefix)."""
     if diagnosis.verdict not in (*HOST, Verdict.MOUNT_MISMATCH) or \
             not isinstance(front, ApacheRoutes):
         return diagnosis
@@ -35,12 +40,18 @@ def proxied(obs: Observation, diagnosis: Diagnosis, front: FrontConfig) -> Diagn
                                           if s.address), None)
     if answer is None:
         return diagnosis
-    return proxy_fix(diagnosis, front.route(obs.target.url, address), front, answer) or \
-        diagnosis
+    shared = ""
+    if context is not None and diagnosis.verdict is Verdict.MOUNT_MISMATCH:
+        sent = urlsplit(obs.target.probe_url(context.manifest.probe.segment)).path
+        mount = served_at(answer, sent)
+        if mount is not None:
+            shared = shared_words(context, obs, answer, mount)
+    return proxy_fix(diagnosis, front.route(obs.target.url, address), front, answer,
+                     shared) or diagnosis
 
 
 def proxy_fix(diagnosis: Diagnosis, route: PredictedRoute, front: FrontConfig,
-              answer: EndpointAnswer) -> Diagnosis | None:
+              answer: EndpointAnswer, shared: str = "") -> Diagnosis | None:
     """``diagnosis`` with its fix at the configuration's lines; None: not decided here."""
     taken = route.step("proxy")
     site = route.step("site")
@@ -75,6 +86,12 @@ def proxy_fix(diagnosis: Diagnosis, route: PredictedRoute, front: FrontConfig,
         prefix = rule.pattern.rstrip("/")
         parts = urlsplit(rule.target)
         whole = urlunsplit(parts._replace(path=(parts.path or "/").rstrip("/") + prefix + "/"))
+        if shared:  # every request's prefix would move the other site's links too
+            fix = (f"At {rule.where}, keep the ProxyPass and tell the application its mount "
+                   f"on each request: 'RequestHeader set X-Forwarded-Prefix {prefix}' for "
+                   f"that path, and a middleware around the WSGI application that sets "
+                   f"SCRIPT_NAME from that header.{shared}")
+            return _fixed(diagnosis, fix, ((rule.written(), rule.where),))
         fix = (f"At {rule.where}, pass the path whole: '{rule.directive.name} "
                f"{'' if rule.section else rule.pattern + ' '}{whole}' (its ProxyPassReverse "
                f"the same), and have the application server take {prefix} off as its "

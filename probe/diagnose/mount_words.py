@@ -108,13 +108,18 @@ def where_nginx(mount: str, route: PredictedRoute | None) -> str:
             f"it, probe sweep --config names its line)")
 
 
-def _server_way(answer: EndpointAnswer | None, mount: str, nginx: bool) -> str:
-    """The answering server's own way to set SCRIPT_NAME, the whole path passed on."""
+def _server_way(answer: EndpointAnswer | None, mount: str, nginx: bool,
+                shared: str = "") -> str:
+    """The answering server's own way to set SCRIPT_NAME, the whole path passed on; where
+    the processes serve other mounts too (``shared``), only a way that is per request."""
     kind = server_kind(answer) if answer is not None else None
     whole = " and a proxy_pass without URI part" if nginx else ", the whole path passed on,"
     if kind == "gunicorn" and nginx:  # a header nginx sets; Apache's words were not checked
         return (f" With gunicorn (server.software) 'proxy_set_header SCRIPT_NAME {mount};'"
                 f"{whole} does it without Django settings.")
+    if kind == "waitress" and shared:  # --url-prefix is every request's SCRIPT_NAME
+        return (f" Not waitress's '--url-prefix={mount}': it sets SCRIPT_NAME {mount} on every "
+                f"request of that server (server.software waitress).")
     if kind == "waitress":
         return (f" With waitress (server.software) its option '--url-prefix={mount}' "
                 f"(url_prefix){whole} does it without Django settings.")
@@ -125,7 +130,7 @@ def _server_way(answer: EndpointAnswer | None, mount: str, nginx: bool) -> str:
 
 
 def _uwsgi_unread(mount: str, route: PredictedRoute | None, answer: EndpointAnswer, *,
-                  stripped: bool, doubled: bool) -> str:
+                  stripped: bool, doubled: bool, shared: str = "") -> str:
     """uWSGI (server.software) behind nginx, the hand-over not read: an answer cannot tell
     uwsgi_pass from proxy_pass to an --http-socket (server.listen is the option's value, not
     its name), and proxy_set_header does nothing on uwsgi_pass, so both ways are named; but
@@ -153,13 +158,25 @@ def _uwsgi_unread(mount: str, route: PredictedRoute | None, answer: EndpointAnsw
             f"passes to uWSGI (server.software) with uwsgi_pass or with proxy_pass to an "
             f"--http-socket{socket}; the location's pass line shows which. With uwsgi_pass "
             f"(proxy_set_header does nothing there): {told}. With proxy_pass: {strip}, add "
-            f"'proxy_set_header X-Forwarded-Prefix {mount};', and in Django set "
-            f"FORCE_SCRIPT_NAME = \"{mount}\". Either way, {own_way}.")
+            f"'proxy_set_header X-Forwarded-Prefix {mount};', and {_django(mount, shared)}. "
+            f"Either way, {own_way}.{shared}")
+
+
+def _django(mount: str, shared: str) -> str:
+    """How Django is told the mount from the header: FORCE_SCRIPT_NAME applies to every
+    request of the process, so where it serves other mounts (``shared``) only a middleware."""
+    if shared:
+        return ("wrap the WSGI application in a middleware that sets SCRIPT_NAME from that "
+                "header on each request")
+    return (f"in Django set FORCE_SCRIPT_NAME = \"{mount}\" (or a middleware that sets "
+            f"SCRIPT_NAME from that header)")
 
 
 def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None, *,
               stripped: bool = True, answer: EndpointAnswer | None = None,
-              doubled: bool = False) -> str:
+              doubled: bool = False, shared: str = "") -> str:
+    """``shared``: why FORCE_SCRIPT_NAME is not the fix (the same processes serve another
+    mount, :func:`probe.diagnose.force_script.shared_words`), said last; empty: it may be."""
     if front is FrontKind.NGINX and is_uwsgi(route):
         assert route is not None
         said = uwsgi_mount_fix(route, mount, answer, stripped=stripped, doubled=doubled)
@@ -175,13 +192,14 @@ def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None,
                     f"'--manage-script-name'.")
     if front is FrontKind.NGINX and _step(route, "upstream") is None and answer is not None \
             and server_kind(answer) == "uwsgi":
-        return _uwsgi_unread(mount, route, answer, stripped=stripped, doubled=doubled)
+        return _uwsgi_unread(mount, route, answer, stripped=stripped, doubled=doubled,
+                             shared=shared)
     if doubled:
         return (f"The front passes SCRIPT_NAME {mount} and the whole path: take {mount} off "
                 f"the path it passes, or stop passing SCRIPT_NAME and tell the application "
-                f"its mount another way.{_server_way(answer, mount, front is FrontKind.NGINX)}")
-    django = (f"in Django set FORCE_SCRIPT_NAME = \"{mount}\" (or a middleware that sets "
-              f"SCRIPT_NAME from that header)")
+                f"its mount another way."
+                f"{_server_way(answer, mount, front is FrontKind.NGINX, shared)}{shared}")
+    django = _django(mount, shared)
     if front is FrontKind.NGINX:
         words = _location(route)
         regex = words is not None and len(words) == 3 and words[1] in ("~", "~*")
@@ -190,10 +208,11 @@ def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None,
                  else strip_prefix(mount, regex_location=regex))
         return (f"Tell the application its mount: {where_nginx(mount, route)} {strip}, add "
                 f"'proxy_set_header X-Forwarded-Prefix {mount};', and {django}."
-                f"{_server_way(answer, mount, True)}")
+                f"{_server_way(answer, mount, True, shared)}{shared}")
     if front is FrontKind.APACHE:
         return (f"Mount the application at {mount} with 'WSGIScriptAlias {mount} "
                 f"/path/to/wsgi.py' (mod_wsgi sets SCRIPT_NAME), or behind mod_proxy send "
-                f"the prefix in a header and {django}.{_server_way(answer, mount, False)}")
+                f"the prefix in a header and {django}."
+                f"{_server_way(answer, mount, False, shared)}{shared}")
     return (f"Send the prefix {mount} to the application in a header and {django}."
-            f"{_server_way(answer, mount, False)}")
+            f"{_server_way(answer, mount, False, shared)}{shared}")

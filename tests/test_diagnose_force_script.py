@@ -1,0 +1,114 @@
+"""Django's FORCE_SCRIPT_NAME against the mount each URL is served at (a tester's nginx +
+gunicorn mailman-web, serving http://lists.example.org/ at / and
+http://weblate.example.org/mailman3/ with the prefix stripped, from the same processes):
+
+* FORCE_SCRIPT_NAME = "/mailman3" made the sweep all ok, while the site at / builds every
+  link under /mailman3/: that URL is ``mount_mismatch``, cause ``force_script_name``;
+* the mount fix of /mailman3/ proposed FORCE_SCRIPT_NAME although the same processes serve
+  the site at /: per-request ways only, the other URL named.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from probe.diagnose import diagnose
+from probe.manifest import parse
+from probe.model import Observation, TargetResult
+from tests.test_diagnose import ep, thrice
+
+LISTS = "http://lists.test/"
+SUB = "http://web.test/mailman3/"
+MANIFEST = f'[instances.m]\nlabel = "m"\nurls = ["{LISTS}", "{SUB}"]\n'
+
+
+def _obs(url: str, software: str = "gunicorn/23.0.0", server: str = "nginx/1.22.1",
+         **request: Any) -> Observation:
+    data = ep("m", host=url.split("/")[2], mount="", path_info="/__probe__", pid=902)
+    data["ppid"] = 900
+    data["process_group"] = data["application_group"] = None
+    data["server"] = {"software": software, "mod_wsgi_version": None,
+                      "listen": "127.0.0.1:8000", "multiprocess": True, "hostname": "web-1"}
+    data["request"].update({"forwarded_prefix": None, "force_script_name": None, **request})
+    observed = thrice(url, "m", data)
+    return dataclasses.replace(observed, samples=tuple(
+        dataclasses.replace(s, server=server, address="127.0.0.1:18080")
+        for s in observed.samples))
+
+
+def _sweep(*observations: Observation, manifest: str = MANIFEST) -> dict[str, TargetResult]:
+    return {t.url: t for t in diagnose(parse(manifest), list(observations)).targets}
+
+
+def test_force_script_name_of_another_mount_is_a_mount_mismatch() -> None:
+    """The tester's false ok: both URLs carry force_script_name '/mailman3'."""
+    got = _sweep(_obs(LISTS, force_script_name="/mailman3"),
+                 _obs(SUB, force_script_name="/mailman3"))
+    assert got[SUB].verdict.value == "ok", got[SUB].explanation
+    root = got[LISTS]
+    assert root.verdict.value == "mount_mismatch", root.explanation
+    assert root.cause is not None and root.cause.value == "force_script_name"
+    said = root.explanation
+    assert "Django's FORCE_SCRIPT_NAME is '/mailman3' (request.force_script_name)" in said
+    assert "at / (request.script_name '', request.path_info '/__probe__')" in said, said
+    assert "django.core.handlers.wsgi.get_script_name" in said
+    assert f"serve {SUB} at /mailman3" in said, said
+    claims = [e.claim for e in root.evidence]
+    assert "request.force_script_name = '/mailman3'" in claims, claims
+    fix = root.fix
+    assert fix.startswith("Remove FORCE_SCRIPT_NAME from the settings (mysite.settings)"), fix
+    # the other site relied on it: its own per-request way, never FORCE_SCRIPT_NAME again
+    assert f"Then {SUB} (mount /mailman3" in fix, fix
+    assert "'proxy_set_header SCRIPT_NAME /mailman3;'" in fix, fix
+    assert "FORCE_SCRIPT_NAME = " not in fix, fix
+    assert "send HUP to the gunicorn master" in fix or "HUP" in fix, fix
+
+
+def test_the_mount_fix_is_per_request_where_the_processes_serve_another_mount() -> None:
+    got = _sweep(_obs(LISTS), _obs(SUB))
+    assert got[LISTS].verdict.value == "ok"
+    sub = got[SUB]
+    assert sub.verdict.value == "mount_mismatch" and sub.cause is None, sub
+    assert "FORCE_SCRIPT_NAME = " not in sub.fix, sub.fix
+    assert "Not FORCE_SCRIPT_NAME: the same processes (parent pid 900 on host web-1) also " \
+           f"serve {LISTS} at / (request.script_name '', request.path_info '/__probe__')" \
+        in sub.fix, sub.fix
+    assert "With gunicorn (server.software) 'proxy_set_header SCRIPT_NAME /mailman3;'" \
+        in sub.fix
+    assert "a middleware that sets SCRIPT_NAME from that header on each request" in sub.fix
+    # waitress's --url-prefix is every request's SCRIPT_NAME: not offered either
+    waitress = _sweep(_obs(LISTS, "waitress"), _obs(SUB, "waitress"))[SUB]
+    assert "With waitress" not in waitress.fix and "Not waitress's" in waitress.fix, \
+        waitress.fix
+
+
+def test_alone_on_its_processes_the_mount_may_still_be_forced() -> None:
+    only = f'[instances.m]\nlabel = "m"\nurls = ["{SUB}"]\n'
+    sub = _sweep(_obs(SUB), manifest=only)[SUB]
+    assert sub.verdict.value == "mount_mismatch"
+    assert 'FORCE_SCRIPT_NAME = "/mailman3"' in sub.fix and "Not FORCE" not in sub.fix
+    told = _sweep(_obs(SUB, force_script_name="/mailman3"), manifest=only)[SUB]
+    assert told.verdict.value == "ok", told.explanation
+
+
+def test_a_stripped_prefix_told_another_mount_says_where_django_believes_it_is() -> None:
+    only = f'[instances.m]\nlabel = "m"\nurls = ["{SUB}"]\n'
+    sub = _sweep(_obs(SUB, force_script_name="/other"), manifest=only)[SUB]
+    assert sub.verdict.value == "mount_mismatch"
+    assert sub.cause is not None and sub.cause.value == "force_script_name"
+    assert "believes it is mounted at /other" in sub.explanation, sub.explanation
+
+
+def test_mod_wsgi_with_another_force_script_name() -> None:
+    """mod_wsgi sets SCRIPT_NAME itself; FORCE_SCRIPT_NAME still replaces it in Django."""
+    blog = "http://site.test/blog/"
+    manifest = f'[instances.b]\nlabel = "b"\nurls = ["{blog}"]\n'
+    data = ep("b", host="site.test", mount="/blog")
+    data["request"]["force_script_name"] = "/"
+    got = _sweep(thrice(blog, "b", data), manifest=manifest)[blog]
+    assert got.verdict.value == "mount_mismatch" and got.cause is not None, got.explanation
+    assert "start with /, not with this URL's mount /blog" in got.explanation, got.explanation
+    assert "here '/blog', this URL's mount" in got.fix, got.fix
+    data["request"]["force_script_name"] = "/blog/"
+    assert _sweep(thrice(blog, "b", data), manifest=manifest)[blog].verdict.value == "ok"
