@@ -11,9 +11,13 @@ http://weblate.example.org/mailman3/ with the prefix stripped, from the same pro
 from __future__ import annotations
 
 import dataclasses
+import textwrap
 from typing import Any
 
-from probe.diagnose import diagnose
+from probe.apache.config import parse_text
+from probe.apache.model import build_site
+from probe.apache.route import ApacheRoutes
+from probe.diagnose import ConfigJoin, diagnose
 from probe.manifest import parse
 from probe.model import Observation, TargetResult
 from tests.test_diagnose import ep, thrice
@@ -112,3 +116,41 @@ def test_mod_wsgi_with_another_force_script_name() -> None:
     assert "here '/blog', this URL's mount" in got.fix, got.fix
     data["request"]["force_script_name"] = "/blog/"
     assert _sweep(thrice(blog, "b", data), manifest=manifest)[blog].verdict.value == "ok"
+
+
+def test_a_stripping_proxypass_is_not_fixed_for_every_request_where_another_mount_is() -> None:
+    """Apache's mod_proxy (--config): the whole path and a server-wide prefix would move the
+    site at / too: a header for that path and a middleware, the other URL named."""
+    routes = ApacheRoutes(build_site(parse_text(textwrap.dedent("""\
+        Listen 8080
+        <VirtualHost *:8080>
+            ServerName web.test
+            ServerAlias lists.test
+            ProxyPreserveHost On
+            ProxyPass "/mailman3/" "http://127.0.0.1:8000/"
+            ProxyPass "/" "http://127.0.0.1:8000/"
+        </VirtualHost>
+        """), "t.conf"), read_scripts=False))
+    join = ConfigJoin(routes, {}, routes.divergence, routes.intended, routes.refuse_block)
+
+    def at(url: str, software: str) -> Observation:
+        observed = _obs(url, software, server="gunicorn")
+        return dataclasses.replace(observed, target=dataclasses.replace(
+            observed.target, address="127.0.0.1:8080"))
+
+    for software in ("gunicorn/23.0.0", "waitress"):
+        got = {t.url: t for t in diagnose(parse(MANIFEST), [at(LISTS, software),
+                                                            at(SUB, software)],
+                                          config=join).targets}
+        assert got[LISTS].verdict.value == "ok", got[LISTS].explanation
+        sub = got[SUB]
+        assert sub.verdict.value == "mount_mismatch", sub.explanation
+        assert sub.fix.startswith("At t.conf:6, keep the ProxyPass"), sub.fix
+        assert "'RequestHeader set X-Forwarded-Prefix /mailman3'" in sub.fix, sub.fix
+        assert f"also serve {LISTS} at /" in sub.fix, sub.fix
+        for server_wide in ("pass the path whole", "--url-prefix", "SCRIPT_NAME=/mailman3",
+                            "FORCE_SCRIPT_NAME = "):
+            assert server_wide not in sub.fix, sub.fix
+    alone = f'[instances.m]\nlabel = "m"\nurls = ["{SUB}"]\n'
+    sub = diagnose(parse(alone), [at(SUB, "waitress")], config=join).targets[0]
+    assert "pass the path whole" in sub.fix and "--url-prefix=/mailman3" in sub.fix, sub.fix

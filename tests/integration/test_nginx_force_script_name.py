@@ -1,0 +1,190 @@
+"""FORCE_SCRIPT_NAME through a real nginx 1.22 in front of one real gunicorn serving a stock
+Django project at two mounts: ``http://lists.test/`` at / and ``http://web.test/mailman3/``
+with the prefix stripped (a tester's mailman-web, where the fix offered FORCE_SCRIPT_NAME
+and the sweep then said all ok while the site at / redirected into /mailman3/).
+
+* with FORCE_SCRIPT_NAME = "/mailman3": the site at / is ``mount_mismatch``, cause
+  ``force_script_name``, and its admin really redirects into /mailman3/;
+* without it: /mailman3/ is ``mount_mismatch`` and its fix never proposes FORCE_SCRIPT_NAME
+  (the same processes serve /); its per-request way (gunicorn's SCRIPT_NAME header),
+  applied, makes both URLs ok and both admins redirect inside their own mounts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from .apache import ApacheUnavailable, free_port
+from .conftest import unavailable
+from .nginx import Nginx, start_nginx
+from .wsgi_servers import WsgiServer, _start, ensure_servers_venv, make_site, make_workdir
+
+TOKEN = "nginx-force-script-token-0123456789"
+LISTS = "http://lists.test/"
+SUB = "http://web.test/mailman3/"
+HEADERS = "proxy_set_header Host $host;"
+MANIFEST = f"""[probe]
+connect = "127.0.0.1:{{port}}"
+token_env = "WSGI_PROBE_TOKEN"
+samples = 3
+
+[instances.m]
+label = "m"
+urls = ["{LISTS}", "{SUB}"]
+"""
+
+
+@dataclass
+class Servers:
+    forced: WsgiServer  # FORCE_SCRIPT_NAME = "/mailman3"
+    plain: WsgiServer  # no FORCE_SCRIPT_NAME
+
+
+def _project(top: Path, venv: Path, forced: bool) -> Path:
+    top.mkdir()
+    project = make_site(top, venv)
+    settings = project / "mysite" / "settings.py"
+    extra = '\nFORCE_SCRIPT_NAME = "/mailman3"\n' if forced else ""
+    settings.write_text(settings.read_text() + "\nDEBUG = False\nALLOWED_HOSTS = "
+                        "['lists.test', 'web.test']\n" + extra)
+    done = subprocess.run([sys.executable, "-m", "probe", "endpoint", "--install",
+                           str(project / "mysite" / "wsgi.py"), "--label", "m", "--no-token"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return project
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[Servers]:
+    try:
+        venv = ensure_servers_venv()
+    except ApacheUnavailable as exc:
+        unavailable(str(exc))
+    workdir = make_workdir()
+    started: list[WsgiServer] = []
+    try:
+        for forced in (True, False):
+            project = _project(workdir / ("forced" if forced else "plain"), venv, forced)
+            port = free_port()
+            name = f"gunicorn-{'forced' if forced else 'plain'}"
+            started.append(_start(name, [str(venv / "bin/gunicorn"), "--bind",
+                                         f"127.0.0.1:{port}", "--workers", "2",
+                                         "mysite.wsgi:application"], cwd=project, port=port,
+                                  log_path=workdir / f"{name}.log",
+                                  env={"WSGI_PROBE_TOKEN": TOKEN}))
+        yield Servers(*started)
+    finally:
+        for server in started:
+            server.stop()
+        subprocess.run(["rm", "-rf", str(workdir)], check=False, timeout=60)
+
+
+def _body(port: int, mailman: str) -> str:
+    return f"""
+    server {{ listen 127.0.0.1:@P@ default_server; return 444; }}
+    server {{ listen 127.0.0.1:@P@; server_name lists.test;
+        location / {{ {HEADERS} proxy_pass http://127.0.0.1:{port}; }} }}
+    server {{ listen 127.0.0.1:@P@; server_name web.test;
+        location /mailman3/ {{ {HEADERS} {mailman} }} }}
+"""
+
+
+STRIP = "proxy_set_header X-Forwarded-Prefix /mailman3; proxy_pass http://127.0.0.1:{port}/;"
+
+
+@dataclass
+class Run:
+    nginx: Nginx
+    port: int
+    manifest: Path
+
+    def by_url(self, *extra: str) -> dict[str, dict[str, Any]]:
+        done = subprocess.run(
+            [sys.executable, "-m", "probe", "sweep", "-m", str(self.manifest), "--format",
+             "json", *extra], capture_output=True, text=True, timeout=300, check=False,
+            env={**os.environ, "WSGI_PROBE_TOKEN": TOKEN})
+        assert done.returncode in (0, 1), done.stderr
+        return {t["url"]: t for t in json.loads(done.stdout)["targets"]}
+
+    def location(self, host: str, path: str) -> str:
+        answer = requests.get(f"http://127.0.0.1:{self.port}{path}", headers={"Host": host},
+                              timeout=10, allow_redirects=False)
+        assert answer.status_code == 302, (answer.status_code, answer.text[:300])
+        return str(answer.headers["Location"])
+
+
+@pytest.fixture
+def run_nginx(tmp_path: Path) -> Iterator[Callable[[str], Run]]:
+    running: list[Nginx] = []
+
+    def start(body: str) -> Run:
+        port = free_port()
+        try:
+            server = start_nginx(body.replace("@P@", str(port)), [port],
+                                 workdir=tmp_path / f"nginx-{len(running)}")
+        except ApacheUnavailable as exc:
+            unavailable(str(exc))
+        running.append(server)
+        manifest = tmp_path / f"manifest-{len(running)}.toml"
+        manifest.write_text(MANIFEST.format(port=port))
+        return Run(server, port, manifest)
+
+    yield start
+    for server in running:
+        server.stop()
+
+
+def test_force_script_name_of_the_sub_path_is_wrong_for_the_root(
+        servers: Servers, run_nginx: Callable[[str], Run]) -> None:
+    port = servers.forced.port
+    run = run_nginx(_body(port, STRIP.format(port=port)))
+    for extra in ((), ("--config", str(run.nginx.conf))):
+        got = run.by_url(*extra)
+        assert got[SUB]["verdict"] == "ok", got[SUB]
+        root = got[LISTS]
+        assert (root["verdict"], root["cause"]) == ("mount_mismatch", "force_script_name"), root
+        assert "Django's FORCE_SCRIPT_NAME is '/mailman3' (request.force_script_name)" \
+            in root["explanation"], root["explanation"]
+        assert f"serve {SUB} at /mailman3" in root["explanation"], root["explanation"]
+        assert root["fix"].startswith("Remove FORCE_SCRIPT_NAME"), root["fix"]
+        assert "'proxy_set_header SCRIPT_NAME /mailman3;'" in root["fix"], root["fix"]
+        assert "FORCE_SCRIPT_NAME = " not in root["fix"], root["fix"]
+    # the truth: the site at / sends its admin login into /mailman3/
+    assert run.location("lists.test", "/admin/").startswith("/mailman3/admin/login/")
+    assert run.location("web.test", "/mailman3/admin/").startswith("/mailman3/admin/login/")
+
+
+def test_the_strip_fix_is_per_request_and_works(servers: Servers,
+                                                run_nginx: Callable[[str], Run]) -> None:
+    port = servers.plain.port
+    run = run_nginx(_body(port, STRIP.format(port=port)))
+    got = run.by_url("--config", str(run.nginx.conf))
+    assert got[LISTS]["verdict"] == "ok", got[LISTS]
+    sub = got[SUB]
+    assert sub["verdict"] == "mount_mismatch" and sub["cause"] is None, sub
+    assert "FORCE_SCRIPT_NAME = " not in sub["fix"], sub["fix"]
+    assert f"Not FORCE_SCRIPT_NAME: the same processes (parent pid {servers.plain.pid} on " \
+           f"host " in sub["fix"], sub["fix"]
+    assert f"also serve {LISTS} at / (request.script_name '', request.path_info " \
+           f"'/__probe__')" in sub["fix"], sub["fix"]
+    assert "'proxy_set_header SCRIPT_NAME /mailman3;' and a proxy_pass without URI part" \
+        in sub["fix"], sub["fix"]
+    assert run.location("web.test", "/mailman3/admin/").startswith("/admin/login/")
+    # gunicorn's way, applied: each request told its own mount
+    fixed = run_nginx(_body(port, "proxy_set_header SCRIPT_NAME /mailman3; "
+                                  f"proxy_pass http://127.0.0.1:{port};"))
+    assert {t["verdict"] for t in fixed.by_url("--config", str(fixed.nginx.conf)).values()} \
+        == {"ok"}
+    assert fixed.location("lists.test", "/admin/").startswith("/admin/login/")
+    assert fixed.location("web.test", "/mailman3/admin/").startswith("/mailman3/admin/login/")
+
