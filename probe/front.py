@@ -171,6 +171,9 @@ class Divergence:
     """For stage ``site``: the front's own block that refuses unknown names on the address,
     as the configuration read needs it (on a TLS address: its ``SSLEngine`` and certificate
     lines); None: the generic one."""
+    refuse_why: str = ""
+    """For stage ``site``: why ``refuse_block`` is written for its address (an IP-based
+    address, where a ``*:PORT`` one is never considered), empty where nothing needs saying."""
     address_tls: tuple[str, ...] = ()
     """For stage ``site``: the lines a new VirtualHost on the request's address needs to speak
     TLS there (a ``#`` comment saying where they were read, ``SSLEngine on``, the

@@ -39,7 +39,8 @@ def load_config(path: str, environ: Mapping[str, str], findings: Findings,
     site = load_site([path], environ=environ, httpd=local_httpd())
     keyed = {(file, line): (code, message) for code, file, line, message in findings(site)}
     routes = ApacheRoutes(site)
-    return ConfigJoin(routes, keyed, routes.divergence, routes.intended, routes.refuse_block)
+    return ConfigJoin(routes, keyed, routes.divergence, routes.intended, routes.refuse_block,
+                      routes.refuse_why)
 
 
 NginxFindings = Callable[[NginxModel], Sequence[tuple[str, str, int, str]]]

@@ -19,6 +19,7 @@ import os
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from probe.apache.catch_all_address import catch_all_why
 from probe.apache.group_placement import group_not_applied
 from probe.apache.hostnames import name_matches
 from probe.apache.mapping import map_path, source
@@ -54,6 +55,7 @@ def divergence(site: Site, route: PredictedRoute, hostname: str, ip: str | None,
         found, meant_at = _site(site, choice, site_step, hostname, script, path,
                                 plain=tls is None)
         return dataclasses.replace(found, refuse_block=refuse_block(site, choice),
+                                   refuse_why=catch_all_why(site, choice, ip, port),
                                    address_tls=() if tls is None else
                                    (f"# {tls.comment}", *tls.lines),
                                    meant_tls=None if tls is not None or meant_at is None
@@ -197,10 +199,14 @@ def _site(site: Site, choice: VhostChoice, site_step: RouteStep, hostname: str, 
 
 
 def refuse_block(site: Site, choice: VhostChoice) -> str | None:
-    """The catch-all to list first on the chosen address, with its TLS lines on a TLS one."""
-    tls = tls_of(site, choice.candidates)
-    if choice.address is None or tls is None:
+    """The catch-all to list first on the chosen address, written as that address set's
+    VirtualHosts write it (``127.0.0.1:80`` for IP-based sites: a ``*:80`` one is never
+    considered there), with its TLS lines on a TLS one."""
+    if choice.address is None:
         return None
+    tls = tls_of(site, choice.candidates)
+    if tls is None:
+        return catch_all_vhost(str(choice.address))
     return catch_all_vhost(str(choice.address), tls=tls.lines, tls_comment=tls.comment)
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from urllib.parse import urlsplit
 
+from probe.apache.catch_all_address import catch_all_why
 from probe.apache.config import Directive
 from probe.apache.divergence import divergence, refuse_block
 from probe.apache.group_placement import group_not_applied as not_applied
@@ -79,6 +80,11 @@ class ApacheRoutes:
         (its TLS lines on a TLS address), or None for the generic one."""
         hostname, ip, port = _where(route.url, route.address)
         return refuse_block(self.site, select_vhost(self.site, hostname, ip, port))
+
+    def refuse_why(self, route: PredictedRoute) -> str:
+        """Why :meth:`refuse_block` is written for its address (empty: nothing to say)."""
+        hostname, ip, port = _where(route.url, route.address)
+        return catch_all_why(self.site, select_vhost(self.site, hostname, ip, port), ip, port)
 
     def intended(self, route: PredictedRoute, group: str | None,
                  package: str | None) -> tuple[str, str] | None:

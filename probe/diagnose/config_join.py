@@ -27,3 +27,5 @@ class ConfigJoin:
     refuse_block: Callable[[PredictedRoute], str | None] | None = None
     """The front's catch-all for a route's address as its configuration needs it (on a TLS
     address: its SSLEngine and certificate lines), None for the generic one."""
+    refuse_why: Callable[[PredictedRoute], str] | None = None
+    """Why that catch-all is written for its address (an IP-based one), empty: nothing."""

@@ -88,6 +88,14 @@ def _differences(route: PredictedRoute,
     if route.script_file and isinstance(script, str) and script and \
             os.path.realpath(script) != os.path.realpath(route.script_file):
         found.append(("script_file", route.script_file, script, route.step("mount")))
+    mount = route.step("mount")
+    if mount is not None and mount.decision == "no application" and mount.source is None \
+            and route.step("mapping") is None and route.step("proxy") is None:
+        # An application answered where the route runs none (a refusing catch-all first,
+        # a static site): not this configuration, and no catch-all to propose again.
+        found.append(("script_file", "none (no WSGI mount)",
+                      script if isinstance(script, str) and script else "an application",
+                      mount))
     if route.refused:
         found.append(("refused", "a refusal", "an endpoint answer", route.step("mapping")))
     return found
@@ -149,7 +157,8 @@ def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         site = route.step("site")
         if site is not None and site.by == "default":  # read: no name of the set matched
             block = config.refuse_block(route) if config.refuse_block is not None else None
-            found = Divergence("site", site, None, Cause.VHOST_FALLBACK.value, block)
+            why = config.refuse_why(route) if config.refuse_why is not None else ""
+            found = Divergence("site", site, None, Cause.VHOST_FALLBACK.value, block, why)
     if found is None:
         return _add(diagnosis, words.predicted_no_step(route), _configured(route.steps))
     host = (urlsplit(obs.target.url).hostname or "").lower()

@@ -90,8 +90,9 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         why = f"The route leaves the intended one at the site: {leaves.rule} ({leaves.source})."
         if meant is not None:
             why += f" The site meant for {expected}: {meant.rule} ({meant.source})."
+        why_there = f" ({found.refuse_why})" if found.refuse_why else ""
         catch_all = (f"list first, for this address, a catch-all that refuses unknown "
-                     f"names:\n{found.refuse_block or _catch_all(url, route)}")
+                     f"names{why_there}:\n{found.refuse_block or _catch_all(url, route)}")
         if leaves.by == "default" and not obs.target.expected:
             fix = f"At {leaves.source}, {catch_all}"
         elif leaves.by == "default":
