@@ -19,7 +19,7 @@ from probe.lint.ip_vhost_rules import vhost_ip_based
 from probe.manifest import Target
 from probe.model import Observation, Report, Sample, TargetResult, Verdict
 
-from .test_diagnose import answered, ep
+from .test_diagnose import answered, ep, status
 
 
 def _site(label: str, at: str) -> str:
@@ -166,3 +166,68 @@ def test_mixed_says_which_set_the_connection_selects() -> None:
             "at t.conf:9 first): no VirtualHost is written for 127.0.0.1 itself; those for "
             "127.0.0.2:8080 (t.conf:1) take only connections to 127.0.0.2") in found.fix, \
         found.fix
+
+
+TYPO = """\
+<VirtualHost *:8080>
+    DocumentRoot /var/www/html
+</VirtualHost>
+<VirtualHost *:8080>
+    ServerName graphite.example.org
+    WSGIScriptAlias / /srv/graphite/wsgi.py
+</VirtualHost>
+<VirtualHost *:8080>
+    ServerAdmin admin@weblate.example.org
+    ServerName weblate.exmaple.org
+    WSGIDaemonProcess weblate python-path=/srv/weblate
+    WSGIProcessGroup weblate
+    WSGIScriptAlias /weblate /srv/weblate/wsgi.py process-group=weblate
+</VirtualHost>
+"""
+
+TYPO_MANIFEST = """\
+[probe]
+connect = "127.0.0.1:8080"
+[instances.weblate]
+label = "weblate"
+process_group = "weblate"
+urls = ["http://weblate.example.org/weblate/"]
+"""
+
+
+def _typo_fix(text: str) -> str:
+    """The fix for weblate's URL, which no weblate answer reached (the Debian default
+    VirtualHost, first, answered 404)."""
+    url = "http://weblate.example.org/weblate/"
+    m = manifest.parse(TYPO_MANIFEST, "m.toml")
+    seen = [Observation(Target(url, "weblate", "127.0.0.1:8080"), (status(404),))]
+    found = _one(diagnose(m, seen, config=_config(text)[0]), url)
+    assert found.verdict is Verdict.NO_ENDPOINT, found
+    assert found.fix is not None
+    return found.fix
+
+
+def test_a_server_name_one_swap_from_the_host_is_named_as_the_typo() -> None:
+    fix = _typo_fix(TYPO)
+    assert fix.startswith(
+        "ServerName weblate.exmaple.org (t.conf:10) is one edit from weblate.example.org "
+        "(two neighbouring letters swapped): if that is a typo, write ServerName "
+        "weblate.example.org at t.conf:10; or add 'ServerAlias weblate.example.org' inside "
+        "<VirtualHost *:8080> (weblate.exmaple.org) at t.conf:8"), fix
+    assert "the first VirtualHost answers (t.conf:1)" in fix, fix
+
+
+def test_without_a_near_name_the_alias_names_the_vhost_line() -> None:
+    fix = _typo_fix(TYPO.replace("weblate.exmaple.org", "translate.example.net"))
+    assert fix.startswith("Add 'ServerAlias weblate.example.org' inside <VirtualHost *:8080> "
+                          "(translate.example.net) at t.conf:8 (which has WSGIScriptAlias /weblate "
+                          "/srv/weblate/wsgi.py process-group=weblate, t.conf:13):"), fix
+    assert "is one edit from" not in fix
+
+
+def test_a_sibling_site_one_letter_away_is_no_typo() -> None:
+    """site-1 and site-2 are one edit apart and two sites: only the expected instance's own
+    VirtualHost is compared, and graphite's is not weblate's."""
+    fix = _typo_fix(TYPO.replace("graphite.example.org", "weblate.example.orgx")
+                    .replace("weblate.exmaple.org", "translate.example.net"))
+    assert "weblate.example.orgx" not in fix, fix

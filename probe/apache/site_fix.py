@@ -23,6 +23,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from probe.apache.hostnames import name_matches
 from probe.apache.model import Server, Site
+from probe.apache.near_names import near_name
+from probe.apache.port_vhost import vhost_of
 from probe.apache.tls_setup import plain_request_fix, tls_of, tls_only
 from probe.apache.vhost_select import VhostChoice
 from probe.front import Source
@@ -50,6 +52,8 @@ def site_fix(site: Site, choice: VhostChoice, url: str, expected: str,
     if tls is not None:
         return tls
     meant_server = _server_at(site, meant) if meant is not None else None
+    if choice.by == "default":
+        return _name_fix(site, choice, hostname, meant_server, group)
     if meant_server is not None and meant_server is not server and \
             any(c is meant_server for c in choice.candidates):
         return None
@@ -58,6 +62,40 @@ def site_fix(site: Site, choice: VhostChoice, url: str, expected: str,
     reached = "which claims this name" if choice.by == "name" else \
         f"the only VirtualHost for {choice.address}"
     return _mount_fix(site, server, reached, url, expected, group)
+
+
+def _name_fix(site: Site, choice: VhostChoice, hostname: str, meant: Server | None,
+              group: str | None) -> SiteFix | None:
+    """No name of the address matched: the VirtualHost meant for the instance (the one
+    running its script, or the only one of the set using its daemon group) named with its
+    line, and a name of it one edit from the Host named as the likely typo."""
+    own = meant if meant is not None and any(c is meant for c in choice.candidates) else None
+    why = ""
+    if own is None:
+        found = vhost_of(site, choice.candidates, None, group)
+        if found is None:
+            return None
+        own, why = found.server, f" (which has {found.why}, {found.where})"
+    first = choice.candidates[0]
+    alias = (f"add 'ServerAlias {hostname}' inside {own.describe()}{why}: no ServerName or "
+             f"ServerAlias for {choice.address} matches {hostname}, so the first VirtualHost "
+             f"answers ({first.where})")
+    near = near_name(own, hostname)
+    if near is None:
+        return SiteFix(alias[0].upper() + alias[1:] + ".",
+                       ((_opening(own), Source(own.file, own.line)),))
+    d = near.directive
+    return SiteFix(f"{near.said(hostname)}: if that is a typo, write {d.name} "
+                   f"{_corrected(near.written, hostname)} at {d.where}; or {alias}.",
+                   ((f"{d.name} {' '.join(d.args)}", Source(d.file, d.line)),
+                    (_opening(own), Source(own.file, own.line))))
+
+
+def _corrected(written: str, hostname: str) -> str:
+    """``written`` with its host replaced by ``hostname`` (a scheme or port kept)."""
+    scheme, sep, rest = written.rpartition("://")
+    host, colon, port = rest.rpartition(":") if rest.count(":") == 1 else (rest, "", "")
+    return f"{scheme}{sep}{hostname}{colon}{port}" if host else written
 
 
 def _tls_elsewhere(site: Site, choice: VhostChoice, hostname: str, url: str,

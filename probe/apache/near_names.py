@@ -1,0 +1,87 @@
+"""A ServerName or ServerAlias one or two edits from the Host a request sent: the likely typo
+when no name of the address matched and the first VirtualHost answered (``vhost_fallback``).
+
+``ServerName weblate.exmaple.org`` (two letters swapped) never matches
+``weblate.example.org``: the line itself is the fix, an added ServerAlias the alternative.
+Only the names of the VirtualHost known to be the expected instance's (its script or daemon
+group, :mod:`probe.apache.port_vhost`) are compared: ``site-1`` and ``site-2`` are one edit
+apart and are two sites, not a typo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from probe.apache.config import Directive
+from probe.apache.hostnames import is_wildcard
+from probe.apache.model import Server
+
+
+@dataclass(frozen=True)
+class NearName:
+    """A name line of a VirtualHost and the name on it close to the request's Host."""
+
+    directive: Directive
+    written: str  # the name as written on that line
+    edits: int
+    swapped: bool  # the one edit is two neighbouring letters swapped
+
+    def said(self, hostname: str) -> str:
+        """``ServerName x (file:line) is one edit from y (two letters swapped)``."""
+        how = " (two neighbouring letters swapped)" if self.swapped else ""
+        count = "one edit" if self.edits == 1 else f"{self.edits} edits"
+        return (f"{self.directive.name} {self.written} ({self.directive.where}) is {count} "
+                f"from {hostname}{how}")
+
+
+def near_name(server: Server, hostname: str) -> NearName | None:
+    """The first ServerName/ServerAlias of ``server`` that is a near miss of ``hostname``:
+    at most one edit (a letter added, dropped, changed, or two neighbours swapped), two for
+    a name of ten letters or more; never an exact match or a wildcard."""
+    host = hostname.lower().rstrip(".")
+    limit = 2 if len(host) >= 10 else 1
+    for d in server.directives:
+        if d.key not in ("servername", "serveralias"):
+            continue
+        for written in d.args:
+            name = _host_of(written)
+            if not name or is_wildcard(name) or name == host:
+                continue
+            edits = _distance(name, host, limit)
+            if edits <= limit:
+                return NearName(d, written, edits, edits == 1 and _swapped(name, host))
+    return None
+
+
+def _host_of(written: str) -> str:
+    """The host of a ServerName (``[scheme://]host[:port]``), lower case."""
+    rest = written.split("://", 1)[-1]
+    return rest.rsplit(":", 1)[0].lower().rstrip(".") if rest.count(":") == 1 else \
+        rest.lower().rstrip(".")
+
+
+def _swapped(a: str, b: str) -> bool:
+    if len(a) != len(b):
+        return False
+    differ = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    return len(differ) == 2 and differ[1] == differ[0] + 1 and \
+        a[differ[0]] == b[differ[1]] and a[differ[1]] == b[differ[0]]
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """The optimal string alignment distance (a swap of neighbours is one edit), or more
+    than ``limit`` as soon as it must be."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before: list[int] = []
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, y in enumerate(b, 1):
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (x != y))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        before, row = row, current
+    return row[-1]
