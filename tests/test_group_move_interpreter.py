@@ -61,3 +61,44 @@ def test_no_shared_interpreter_claim_for_an_application_that_cannot_run_there(
     _, found = _lint(tmp_path, CONF)
     assert "undefined_daemon" in found
     assert "shared_interpreter" not in found, found.get("shared_interpreter")
+
+
+WEBLATE_TWICE = """\
+WSGIApplicationGroup %{GLOBAL}
+<VirtualHost *:80>
+    ServerName graphite.example.org
+    WSGIDaemonProcess graphite
+    WSGIProcessGroup graphite
+    WSGIScriptAlias /weblate @ROOT@/weblate/wsgi.py process-group=weblate
+    WSGIScriptAlias / @ROOT@/graphite/wsgi.py
+</VirtualHost>
+<VirtualHost *:80>
+    ServerName weblate.example.org
+    WSGIDaemonProcess weblate
+    WSGIProcessGroup weblate
+    WSGIScriptAlias /weblate @SCRIPT@ process-group=weblate
+</VirtualHost>
+"""
+
+
+def test_one_script_mounted_twice_is_one_application_and_the_move_is_offered(
+        tmp_path: Path) -> None:
+    (tmp_path / "weblate").mkdir()
+    (tmp_path / "weblate" / "wsgi.py").write_text("application = None\n")
+    # The same file written another way (a dot segment): httpd's path is normalised too.
+    conf, found = _lint(tmp_path, WEBLATE_TWICE.replace(
+        "@SCRIPT@", "@ROOT@/weblate/./wsgi.py"))
+    [(_, _, fix)] = found["undefined_daemon"]
+    assert "would not do" not in fix, fix
+    assert fix.startswith(f"move WSGIDaemonProcess weblate ({conf}:11) outside the "
+                          f"VirtualHost: both mounts run the same script "
+                          f"({tmp_path}/weblate/wsgi.py) in application group %{{GLOBAL}}"), fix
+
+
+def test_two_scripts_in_the_global_interpreter_keep_the_move_refused(tmp_path: Path) -> None:
+    (tmp_path / "weblate").mkdir()
+    (tmp_path / "weblate" / "wsgi.py").write_text("application = None\n")
+    (tmp_path / "weblate" / "other.py").write_text("application = None\n")
+    _, found = _lint(tmp_path, WEBLATE_TWICE.replace("@SCRIPT@", "@ROOT@/weblate/other.py"))
+    [(_, _, fix)] = found["undefined_daemon"]
+    assert "would not do: both applications would then run in one sub interpreter" in fix, fix

@@ -7,11 +7,13 @@ be used (:func:`out_of_reach_fix`), shared by lint and the sweep."""
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from probe.apache.config import Directive
 from probe.apache.mapping import source
-from probe.apache.model import DaemonGroup, Server, Site
+from probe.apache.model import DaemonGroup, Server, Site, WsgiApp
 from probe.apache.sections import Section, per_directory
 from probe.front import RouteStep
 
@@ -65,18 +67,40 @@ def reaches(daemon: DaemonGroup, server: Server) -> bool:
             or daemon.server.server_hostname == server.server_hostname)
 
 
-def _one_interpreter(site: Site, server: Server, daemon: DaemonGroup) -> str | None:
-    """The application group an application of ``server`` naming ``daemon`` shares with one
-    already running in it (both ``%{GLOBAL}``, or the same name), or None."""
-    mine = {a.application_group() for a in site.apps
-            if a.server is server and a.process_group == daemon.name}
-    theirs = {a.application_group() for a in site.apps
-              if a.server is not server and a.process_group == daemon.name
-              and reaches(daemon, a.server)}
-    shared = sorted(g for g in mine & theirs if g is not None)
-    if not shared:
+@dataclass(frozen=True)
+class _Interpreter:
+    """A sub interpreter of the daemon that an application of the VirtualHost would share
+    with one already running there once the daemon is moved out."""
+
+    group: str  # the application group as written in a fix: %{GLOBAL} or its quoted name
+    script: str | None  # the one script every mount in it runs, or None when they differ
+
+
+def _script_of(app: WsgiApp) -> str | None:
+    """The script file a mount runs, as httpd resolves it (ServerRoot-relative already, and
+    normalised), or None where a request picks it (a directory, a Match alias)."""
+    if app.is_match or app.target.endswith("/") or os.path.isdir(app.target):
         return None
-    return "%{GLOBAL}" if shared[0] == "" else repr(shared[0])
+    return os.path.normpath(app.target)
+
+
+def _one_interpreter(site: Site, server: Server, daemon: DaemonGroup) -> _Interpreter | None:
+    """The application group an application of ``server`` naming ``daemon`` shares with one
+    already running in it (both ``%{GLOBAL}``, or the same name), or None; with the script
+    when every mount in it runs the same file (one application mounted twice: mod_wsgi
+    loads the script once per interpreter, so the move is harmless)."""
+    mine = [a for a in site.apps if a.server is server and a.process_group == daemon.name]
+    theirs = [a for a in site.apps if a.server is not server
+              and a.process_group == daemon.name and reaches(daemon, a.server)]
+    groups = {a.application_group() for a in mine} & {a.application_group() for a in theirs}
+    found: _Interpreter | None = None
+    for group in sorted(g for g in groups if g is not None):
+        shown = "%{GLOBAL}" if group == "" else repr(group)
+        scripts = {_script_of(a) for a in (*mine, *theirs) if a.application_group() == group}
+        if len(scripts) != 1 or None in scripts:
+            return _Interpreter(shown, None)  # two applications: the move would not do
+        found = found or _Interpreter(shown, scripts.pop())
+    return found
 
 
 def out_of_reach_fix(site: Site, naming: Directive, server: Server,
@@ -84,20 +108,20 @@ def out_of_reach_fix(site: Site, naming: Directive, server: Server,
     """The fix for a group named at ``naming`` for ``server`` but defined in another
     VirtualHost. Where ``server`` defines a group of its own that runs nothing, the name is
     most likely copied from the other site: naming its own group leads; moving the other
-    out would run two applications in one daemon."""
+    out would run two applications in one daemon (unless both mounts run one script)."""
     move = f"move WSGIDaemonProcess {daemon.name} ({daemon.directive.where}) outside the " \
            f"VirtualHost"
     own = None if server.is_main else next(
         (d for d in site.daemons if d.server is server and d is not daemon
          and not daemon_used(site, d)), None)
     shared = _one_interpreter(site, server, daemon)
-    if shared is not None:
+    if shared is not None and shared.script is None:
         # Moved out, both applications would run in one sub interpreter of the daemon:
         # Django is set up once per interpreter, so one would run with the other's settings.
         move = (f"moving WSGIDaemonProcess {daemon.name} ({daemon.directive.where}) outside "
                 f"the VirtualHost would not do: both applications would then run in one "
-                f"sub interpreter of it (application group {shared}), where Django is set "
-                f"up once, so one would run with the other's settings")
+                f"sub interpreter of it (application group {shared.group}), where Django is "
+                f"set up once, so one would run with the other's settings")
         if own is None:
             return (f"at {naming.where}, name a daemon process group of this VirtualHost "
                     f"(define WSGIDaemonProcess for it there, or outside any VirtualHost "
@@ -107,14 +131,21 @@ def out_of_reach_fix(site: Site, naming: Directive, server: Server,
         return (f"at {naming.where}, name the group this VirtualHost defines and nothing "
                 f"runs in: {named} (WSGIDaemonProcess {own.name} at {own.directive.where}); "
                 f"{move}")
+    if shared is not None:
+        # One script mounted in two VirtualHosts is one application: in one interpreter
+        # mod_wsgi loads it once, so both mounts run it with its own settings.
+        move = (f"{move}: both mounts run the same script ({shared.script}) in application "
+                f"group {shared.group}, so they are one application in one sub interpreter "
+                f"of it")
     if own is None:
         return move
     named = f"process-group={own.name}" if naming.key != "wsgiprocessgroup" else \
         f"{naming.name} {own.name}"
+    share = "" if shared is not None else \
+        f", and the two applications then share the processes of {daemon.name}"
     return (f"at {naming.where}, name the group this VirtualHost defines and nothing runs "
             f"in: {named} (WSGIDaemonProcess {own.name} at {own.directive.where}); only if "
-            f"both sites are meant to run in one daemon, {move}, and the two applications "
-            f"then share the processes of {daemon.name}")
+            f"both sites are meant to run in one daemon, {move}{share}")
 
 
 def hidden_group(site: Site, server: Server, group: str) -> RouteStep | None:
