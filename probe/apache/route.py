@@ -44,6 +44,7 @@ from probe.apache.proxy import (
     taken_by,
 )
 from probe.apache.proxy_host import backend_url
+from probe.apache.script_access import ScriptAccess, script_access
 from probe.apache.sections import deciding_directive
 from probe.apache.site_fix import SiteFix, site_fix
 from probe.apache.vhost_select import select_vhost, without_line
@@ -166,6 +167,14 @@ class ApacheRoutes:
             if found:
                 return found
         return []
+
+    def script_access(self, route: PredictedRoute, script: str) -> ScriptAccess | None:
+        """Whether ``route``'s VirtualHost lets a request reach ``script``, and where another
+        one grants it when this one does not (:mod:`probe.apache.script_access`)."""
+        server = self._server(route)
+        if server is None:
+            return None
+        return script_access(self.site, server, script, urlsplit(route.url).path or "/")
 
     def group_not_applied(self, route: PredictedRoute, group: str) -> RouteStep | None:
         """Where ``WSGIProcessGroup group`` is written for ``route``'s site but does not

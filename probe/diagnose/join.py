@@ -169,6 +169,12 @@ def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
 
         kept = kept_by(context, config.front, route, found.step)
     explained = words.config_cause(obs, diagnosis, route, found, host, lint, kept)
+    if found.stage == "mount" and found.meant is not None and found.meant.source is not None:
+        from probe.diagnose.join_mount_needs import moved_mount_needs
+
+        needs = moved_mount_needs(config.front, route, found.meant, config.findings)
+        if needs:
+            explained = dataclasses.replace(explained, fix=f"{explained.fix} {needs}")
     if chosen:
         explained = dataclasses.replace(
             explained, explanation=f"{explained.explanation} The intended application: "

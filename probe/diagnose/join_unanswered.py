@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from probe.apache import alias_slash
-from probe.apache.group_placement import out_of_reach_fix
 from probe.apache.port_vhost import vhost_of
 from probe.apache.route import ApacheRoutes
 from probe.apache.vhost_select import NO_VHOST
 from probe.diagnose import redirected
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.join_embedded import embedded_500
+from probe.diagnose.join_mount_needs import daemon_fix, reached_fix
 from probe.diagnose.join_proxy import GATEWAY, gateway_error, no_endpoint
 from probe.diagnose.server_errors import ASK_CONFIG, CONFIG_HINT, UNREAD
 from probe.diagnose.wording import Diagnosis
@@ -112,6 +112,7 @@ def _no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         said = (f" The configuration given routes {path} to {route.script_file}{where}: the "
                 f"endpoint must answer from that script.")
         return dataclasses.replace(diagnosis, explanation=diagnosis.explanation + said,
+                                   fix=reached_fix(obs, diagnosis, context, config, route),
                                    evidence=(*diagnosis.evidence, *_configured(route.steps)))
     site_step = route.step("site")
     if site_step is not None and site_step.by == NO_VHOST and \
@@ -260,7 +261,8 @@ def _daemon_out_of_reach(obs: Observation, diagnosis: Diagnosis, context: SweepC
         logged = (f"The Apache error log has mod_wsgi's message that no daemon process "
                   f"called {group!r} is configured, not a traceback")
     else:
-        fix = _out_of_reach_fix(config.front, group, step.source)
+        assert isinstance(config.front, ApacheRoutes)  # _definition found it in Apache's
+        fix = daemon_fix(config.front, group, step.source)
         logged = (f"The Apache error log has mod_wsgi's 'WSGI0152: Daemon process called "
                   f"{group!r} cannot be accessed by this WSGI application' for it, not a "
                   f"traceback")
@@ -275,21 +277,6 @@ def _daemon_out_of_reach(obs: Observation, diagnosis: Diagnosis, context: SweepC
     return dataclasses.replace(diagnosis, cause=Cause.UNDEFINED_DAEMON,
                                explanation=explanation, fix=fix + " Then reload Apache.",
                                evidence=tuple(evidence))
-
-
-def _out_of_reach_fix(front: FrontConfig, group: str, naming: Source) -> str:
-    """lint's fix for the group named at ``naming`` (its own idle group leads, if any)."""
-    assert isinstance(front, ApacheRoutes)  # _definition found the group in Apache's model
-    site = front.site
-    use = next((u for u in site.group_uses
-                if (u.directive.file, u.directive.line) == (naming.file, naming.line)), None)
-    daemon = site.daemon(group)
-    assert daemon is not None
-    if use is None:
-        return f"Move WSGIDaemonProcess {group} ({daemon.directive.where}) outside the " \
-               f"VirtualHost."
-    fix = out_of_reach_fix(site, use.directive, use.server, daemon)
-    return fix[0].upper() + fix[1:] + "."
 
 
 def _definition(front: FrontConfig, group: str) -> str | None:
