@@ -93,8 +93,8 @@ def test_the_alias_order_fix_names_the_daemon_and_the_access_the_moved_line_need
     assert (found.verdict, found.cause) == (Verdict.WRONG_INSTANCE, Cause.ALIAS_ORDER), found
     fix = found.fix or ""
     assert fix.startswith(f"Move the line at {conf}:13 above the one at {conf}:12"), fix
-    assert (f"That line also names daemon process group 'weblate', which this VirtualHost "
-            f"cannot use (probe lint's undefined_daemon at {conf}:13; mod_wsgi answers 500): "
+    assert (f"The line at {conf}:13 also names daemon process group 'weblate', which this "
+            f"VirtualHost cannot use (probe lint's undefined_daemon there; mod_wsgi answers 500): "
             f"Move WSGIDaemonProcess weblate ({conf}:20) outside the VirtualHost: both mounts "
             f"run the same script (/srv/weblate/wsgi.py)") in fix, fix
     assert (f"httpd grants access to /srv/weblate/wsgi.py only inside <VirtualHost *:8080> "
@@ -138,3 +138,5 @@ def test_the_403_after_the_move_is_access_not_a_missing_endpoint(tmp_path: Path)
                           "http://weblate.example.org/weblate/ in this sweep"), fix
     assert f"<Directory /> ({conf}:1; Require all denied at {conf}:2) is in force" in fix, fix
     assert f"copy <Directory /srv/weblate/> ({conf}:24), which holds it, into" in fix, fix
+    # What the request meets once access is granted: the daemon group, lint's fix with it.
+    assert f"The line at {conf}:12 also names daemon process group 'weblate'" in fix, fix

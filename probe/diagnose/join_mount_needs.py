@@ -58,19 +58,27 @@ def moved_mount_needs(front: FrontConfig, route: PredictedRoute, meant: RouteSte
     at = meant.source
     app = next((a for a in front.site.apps
                 if (a.directive.file, a.directive.line) == (at.file, at.line)), None)
-    said = []
-    code, _message = findings.get((at.file, at.line), ("", ""))
-    if code == "undefined_daemon" and app is not None and app.process_group and \
-            front.site.daemon(app.process_group) is not None:
-        said.append(f"That line also names daemon process group {app.process_group!r}, "
-                    f"which this VirtualHost cannot use (probe lint's undefined_daemon at "
-                    f"{at}; mod_wsgi answers 500): "
-                    f"{daemon_fix(front, app.process_group, at)}")
-    elif code and code != "alias_order":
-        said.append(f"probe lint reports {code} at {at} too: apply its fix as well.")
+    said = [lint_words(front, at, findings)]
     if app is not None and not app.is_match:
         said.append(access_words(front, route, app.target, moved=True))
     return " ".join(s for s in said if s)
+
+
+def lint_words(front: ApacheRoutes, at: Source,
+               findings: Mapping[tuple[str, int], tuple[str, str]]) -> str:
+    """lint's finding at the mount line ``at`` (other than its order), with the fix of a
+    daemon group this VirtualHost cannot use; "" where there is none."""
+    app = next((a for a in front.site.apps
+                if (a.directive.file, a.directive.line) == (at.file, at.line)), None)
+    code, _message = findings.get((at.file, at.line), ("", ""))
+    if code == "undefined_daemon" and app is not None and app.process_group and \
+            front.site.daemon(app.process_group) is not None:
+        return (f"The line at {at} also names daemon process group {app.process_group!r}, "
+                f"which this VirtualHost cannot use (probe lint's undefined_daemon there; "
+                f"mod_wsgi answers 500): {daemon_fix(front, app.process_group, at)}")
+    if code and code != "alias_order":
+        return f"probe lint reports {code} at {at} too: apply its fix as well."
+    return ""
 
 
 def access_words(front: ApacheRoutes, route: PredictedRoute, script: str, *,
@@ -116,7 +124,11 @@ def reached_fix(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             f"sweep, and the configuration given routes this URL to that script: the "
             f"endpoint is installed, so the HTTP {status} here is not a missing endpoint.")
     if status in (401, 403) and isinstance(config.front, ApacheRoutes):
-        return f"{said} {access_words(config.front, route, route.script_file, moved=False)}"
+        mount = route.step("mount")
+        then = "" if mount is None or mount.source is None else \
+            lint_words(config.front, mount.source, config.findings)
+        access = access_words(config.front, route, route.script_file, moved=False)
+        return " ".join(w for w in (said, access, then) if w)
     return (f"{said} The server or the application answered it before the endpoint (the "
             f"error log for this request tells which); the endpoint answers only a request "
             f"whose X-Probe-Token is its own token: compare the token the daemon that runs "
