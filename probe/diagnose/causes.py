@@ -83,9 +83,9 @@ def _with_groups(found: Diagnosis, obs: Observation, answer: EndpointAnswer,
     """A daemon group cause is named from the answer's fields: they are its evidence."""
     if found.evidence:
         return found
-    return dataclasses.replace(found, evidence=(causes_site.observed(
-        obs, context, f"process_group = {answer.process_group!r}, application_group = "
-                      f"{answer.application_group!r}, label = {answer.label!r}"),))
+    return dataclasses.replace(found, evidence=causes_site.observed_fields(
+        obs, context, ("process_group", answer.process_group),
+        ("application_group", answer.application_group), ("label", answer.label)))
 
 
 def _other_answers_on(host: str, obs: Observation, context: SweepContext) -> bool:
@@ -195,8 +195,9 @@ def settings_mismatch(
     )
     shares_process = owner is not None and answer.pid in context.pids_of(owner.name)
     if owner is not None and (answer.embedded or shares_process):
-        claims = [f"settings_module.environ = {answer.settings_environ!r}",
-                  f"application_group = {answer.application_group!r}"]
+        claims = [c for c in (causes_site.fields_seen(
+            ("settings_module.environ", answer.settings_environ)), causes_site.fields_seen(
+            ("application_group", answer.application_group))) if c is not None]
         if shares_process:
             where = f"in the same process (pid {answer.pid}) as {owner.name}"
             claims.append(f"pid = {answer.pid}, as in answers of {owner.name}")

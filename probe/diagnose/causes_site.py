@@ -31,10 +31,25 @@ def observed(obs: Observation, context: SweepContext, claim: str) -> Evidence:
                     f"GET {obs.target.probe_url(context.manifest.probe.segment)}")
 
 
+def fields_seen(*fields: tuple[str, object]) -> str | None:
+    """``name = value`` of each field the answer gives; None when it gives none. A field that
+    is None is one the answer does not have (gunicorn's and uWSGI's application_group,
+    process_group): it shows nothing, so it is no observed support for a claim."""
+    return ", ".join(f"{name} = {value!r}" for name, value in fields if value is not None) \
+        or None
+
+
+def observed_fields(obs: Observation, context: SweepContext,
+                    *fields: tuple[str, object]) -> tuple[Evidence, ...]:
+    """The fields the answer gives, as one observed item; none when it gives none."""
+    claim = fields_seen(*fields)
+    return (observed(obs, context, claim),) if claim is not None else ()
+
+
 def other_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str, vhost: str,
                context: SweepContext, swallowed: bool) -> Diagnosis:
     """A site other than the URL's host answered (``vhost`` its name, "" if unknown)."""
-    seen = [observed(obs, context, f"application_group = {answer.application_group!r}")]
+    seen = [*observed_fields(obs, context, ("application_group", answer.application_group))]
     default, probe = probed_default(obs, answer, context)
     if probe is not None:
         seen.append(probe)
@@ -99,8 +114,8 @@ def same_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str,
                                              f"{other.label!r}"))
         return words.two_sites_one_name(url, expected, who, shown, answer, other_obs.target.url,
                                         other, seen)
-    return words.other_application(url, expected, answer, who, shown, (
-        observed(obs, context, f"application_group = {answer.application_group!r}"),), (
+    return words.other_application(url, expected, answer, who, shown, observed_fields(
+        obs, context, ("application_group", answer.application_group)), (
         Candidate(Cause.VHOST_SHADOWED, f"{CONFIG_CHECK}: an earlier site has the same name"),
     ))
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from probe.diagnose import backends, wording
 from probe.diagnose.answer_names import distinct_by, joined, place, places, server_kind
+from probe.diagnose.causes_site import fields_seen
 from probe.diagnose.code_drift import Server, server_on
 from probe.diagnose.fronts import listen
 from probe.diagnose.identify import SweepContext
@@ -60,9 +61,9 @@ def disagreement(obs: Observation, answers: Sequence[EndpointAnswer],
     return dataclasses.replace(
         found, explanation=f"{found.explanation} {seen}",
         fix=why(list(kinds.values()), len(answers)),
-        evidence=tuple(Evidence(EvidenceKind.OBSERVED, _fields(group[0]),
+        evidence=tuple(Evidence(EvidenceKind.OBSERVED, fields,
                                 f"GET {obs.target.url}, {places(group)}")
-                       for group in kinds.values()))
+                       for group in kinds.values() if (fields := _fields(group[0]))))
 
 
 def _who(group: Sequence[EndpointAnswer], name: str) -> str:
@@ -75,9 +76,10 @@ def _who(group: Sequence[EndpointAnswer], name: str) -> str:
     return f"{name} (daemon {mode!r})" if mode else f"{name} (embedded)" if mode == "" else name
 
 
-def _fields(answer: EndpointAnswer) -> str:
-    return (f"label = {answer.label!r}, settings = {answer.settings!r}, process_group = "
-            f"{answer.process_group!r}, application_group = {answer.application_group!r}")
+def _fields(answer: EndpointAnswer) -> str | None:
+    return fields_seen(("label", answer.label), ("settings", answer.settings),
+                       ("process_group", answer.process_group),
+                       ("application_group", answer.application_group))
 
 
 def _server(answer: EndpointAnswer) -> Server:

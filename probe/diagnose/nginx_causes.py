@@ -31,7 +31,7 @@ from probe.diagnose.nginx_fixes import (
     upstream_words,
 )
 from probe.diagnose.nginx_member import backup_answered, listen_unknown, only_member
-from probe.diagnose.nginx_names import default_only, duplicate, name_first
+from probe.diagnose.nginx_names import default_only, duplicate, meant_for, name_first
 from probe.diagnose.nginx_pattern import claimed_fix, pattern_fix
 from probe.diagnose.nginx_refuse import refuse_at
 from probe.diagnose.nginx_unread import (
@@ -199,6 +199,7 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             diagnosis, cause=named.cause, explanation=f"{head}{also}{named.why}",
             fix=named.fix, candidates=(), evidence=(*observed, *named.evidence,
                                                     *_configured(upstream)))
+    named_at: tuple[Evidence, ...] = ()  # the server_name line the fix names
     if site is not None and site.by == "default":
         cause = Cause.DEFAULT_SERVER
         why = (f" The configuration given says why: {site.rule} ({site.source}); that "
@@ -214,8 +215,10 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         # be refused with the unknown names (probe.diagnose.nginx_names).
         refusing = (f"ake the default server of this address refuse unknown names: "
                     f"{refuse}{marked}")
-        lead = f"Add {host} to the server_name of the block meant for {expected}" \
-            if expected else ""
+        block = meant_for(context, front, host, expected, address or None) if expected else None
+        named_at = block.evidence if block is not None else ()
+        lead = block.lead if block is not None else \
+            f"Add {host} to the server_name of the block meant for {expected}" if expected else ""
         fix = ((f"{lead}. " if lead else "") + f"{first}m{refusing}" if first else
                f"{lead}; and m{refusing}" if lead else f"M{refusing}")
     else:
@@ -254,7 +257,8 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                + f", so that the default server refuses it: {refuse}")
     return dataclasses.replace(
         diagnosis, cause=cause, explanation=f"{head}{also}{why}", fix=fix, candidates=(),
-        evidence=(*observed, *_configured(site, route.step("mapping"), upstream)))
+        evidence=(*observed, *_configured(site, route.step("mapping"), upstream),
+                  *named_at))
 
 
 def _how(step: RouteStep | None) -> str:

@@ -9,7 +9,11 @@
   only as the default (no ``server_name`` names them) and are answered by their own
   application. Making the default refuse unknown names refuses them too, so their names go
   into that block's ``server_name`` first; :func:`default_only_findings` says it of an ``ok``
-  URL too (the ``nginx_default_only`` note).
+  URL too (the ``nginx_default_only`` note);
+* :func:`meant_for`: the block a name is added to when no ``server_name`` names a URL's host:
+  the one whose ``server_name`` takes the expected instance's other URLs on the same address
+  and passes them to where that instance answered them (``default_server``'s fix names its
+  ``server_name`` line).
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from probe.diagnose.fronts import same_listen
+from probe.diagnose.fronts import listen, same_listen
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.pass_target import Configured, OwnAnswer
+from probe.diagnose.pass_target import Configured, OwnAnswer, upstreams
 from probe.front import FrontConfig, FrontKind, RouteStep
 from probe.manifest import ANY_INSTANCE
 from probe.model import Cause, Evidence, EvidenceKind, Finding, Status, TargetResult
@@ -212,3 +216,72 @@ def default_only_findings(results: Sequence[TargetResult],
             f"now, but a default server that refuses unknown names would refuse "
             f"{'it' if len(urls) == 1 else 'them'} too: add {' '.join(hosts)} to {where}."))
     return tuple(findings)
+
+
+@dataclass(frozen=True)
+class MeantFor:
+    """The lead of a ``default_server`` fix: the host added at the server_name line of the
+    block that serves the instance's other URLs, and the lines that show it does."""
+
+    lead: str
+    evidence: tuple[Evidence, ...]
+
+
+def meant_for(context: SweepContext, front: FrontConfig | None, host: str, expected: str,
+              address: str | None) -> MeantFor | None:
+    """The block whose server_name takes ``expected``'s own URLs at ``address`` and whose
+    hand-over reaches the server.listen those URLs were answered from; None when no such
+    URL was answered, or when they reach more than one block (which one is meant for the
+    host, the configuration does not say). Once per instance and address."""
+    key = ("meant_for", f"{expected} {address}")
+    if key not in context.memo:
+        context.memo[key] = _meant_for(context, front, expected, address)
+    found = context.memo[key]
+    if not isinstance(found, _Block):
+        return None
+    lead = (f"Add {host} to the server_name at {found.line} (now 'server_name "
+            f"{found.written}'), in the block meant for {expected}: it takes {expected}'s own "
+            f"URL {found.url} and passes it with {found.upstream.rule} "
+            f"({found.upstream.source}), where {expected} answered it (server.listen "
+            f"{found.listen!r})")
+    return MeantFor(lead, (
+        Evidence(EvidenceKind.CONFIGURED, f"server_name {found.written} (the block meant for "
+                                          f"{expected}: it takes {found.url})", found.line),
+        Evidence(EvidenceKind.CONFIGURED, found.upstream.rule, str(found.upstream.source))))
+
+
+@dataclass(frozen=True)
+class _Block:
+    line: str  # its server_name line
+    written: str  # its names
+    url: str  # the instance's own URL it takes
+    upstream: RouteStep
+    listen: str  # where that URL was answered from
+
+
+def _meant_for(context: SweepContext, front: FrontConfig | None, expected: str,
+               address: str | None) -> _Block | None:
+    model = nginx_model(front)
+    if model is None or front is None:
+        return None
+    from probe.nginx.claims import name_line
+
+    found: dict[str, _Block] = {}
+    for obs, answer in context.answers_of(expected):
+        where = obs.target.address or next((s.address for s in obs.samples if s.address), None)
+        at = listen(answer)
+        # Another address takes other blocks: a name added there would not reach this one.
+        if obs.target.expected != expected or where != address or at is None:
+            continue
+        route = front.route(obs.target.url, where)
+        site, upstream = route.step("site"), route.step("upstream")
+        if route.undecided is not None or site is None or site.by != "name" \
+                or upstream is None or upstream.source is None \
+                or not any(same_listen(at, m) for m in upstreams(route)):
+            continue
+        server = next((s for s in model.servers if s.describe() == site.decision), None)
+        line = name_line(server) if server is not None else None
+        if server is not None and line is not None and server.where not in found:
+            found[server.where] = _Block(line, " ".join(n for n, _ in server.names if n),
+                                         obs.target.url, upstream, at)
+    return next(iter(found.values())) if len(found) == 1 else None

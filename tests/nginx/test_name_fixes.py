@@ -7,7 +7,10 @@ same applied to a real nginx in tests/integration/test_nginx_fix_apply.py):
   is proposed after those names are added to its server_name, and an ok URL served that
   way is said (the nginx_default_only note);
 * a one-member upstream holding the other application's address: its server line;
-* a sub-path a block claims, without the configuration: candidates, not a firm cause.
+* a sub-path a block claims, without the configuration: candidates, not a firm cause;
+* a name no server_name has, served by another block as the default: the server_name line of
+  the block that serves the instance's other URLs (a tester's weblate.conf:3), and no
+  observed claim of a field the answer lacks (gunicorn's application_group = None).
 """
 
 from __future__ import annotations
@@ -19,8 +22,18 @@ from probe.diagnose import diagnose
 from probe.diagnose.discriminate import key_of
 from probe.lint import lint_nginx
 from probe.manifest import Target, parse
-from probe.model import Cause, Observation, Report, Sample, Status, TargetResult, Verdict
+from probe.model import (
+    Cause,
+    EvidenceKind,
+    Observation,
+    Report,
+    Sample,
+    Status,
+    TargetResult,
+    Verdict,
+)
 from tests.nginx.test_route_fixes import ALPHA, BETA, GAMMA, _answer, _conf
+from tests.test_diagnose import ep, thrice
 
 MANIFEST = """
 [instances.alpha]
@@ -260,3 +273,94 @@ def test_a_refused_host_a_block_claims_without_the_configuration_is_its_name() -
     assert "right application" not in found.fix and "proxy_pass at" not in found.fix
     assert ". A name no server_name can match (wsgi-probe-check.invalid) was refused" \
         in found.explanation, found.explanation
+
+
+NO_WWW = f"""    server {{ listen 127.0.0.1:18080 default_server;
+        server_name lists.test;
+        location / {{ proxy_set_header Host $host; proxy_pass http://{ALPHA}; }} }}
+    server {{ listen 127.0.0.1:18080;
+        server_name beta.test;
+        location / {{ proxy_set_header Host $host; proxy_pass http://{BETA}; }} }}
+"""
+WWW_MANIFEST = """
+[instances.alpha]
+label = "alpha"
+urls = ["http://lists.test/"]
+
+[instances.beta]
+label = "beta"
+urls = ["http://beta.test/", "http://www.beta.test/"]
+"""
+
+
+def _gunicorn(url: str, expected: str, label: str, listen: str) -> Observation:
+    """As gunicorn answers: no mod_wsgi groups (None), its bind as server.listen."""
+    data = ep(label, host=url.split("/")[2], mount="")
+    data.update(process_group=None, application_group=None)
+    data["server"] = {"software": "gunicorn/23.0.0", "mod_wsgi_version": None,
+                      "listen": listen}
+    observed = thrice(url, expected, data)
+    return dataclasses.replace(observed, samples=tuple(
+        dataclasses.replace(s, server="nginx/1.22.1", address="127.0.0.1:18080")
+        for s in observed.samples))
+
+
+def test_a_name_no_block_has_is_added_at_the_line_of_the_block_meant_for_it(
+        tmp_path: Path) -> None:
+    """A tester's weblate: www. missing from weblate.conf:3, the default server (mailman's
+    block) answered; the fix named no line, and listed application_group = None."""
+    config = _conf(tmp_path, NO_WWW)
+    www = _gunicorn("http://www.beta.test/", "beta", "alpha", ALPHA)
+    answers = [_gunicorn("http://lists.test/", "alpha", "alpha", ALPHA),
+               _gunicorn("http://beta.test/", "beta", "beta", BETA), www]
+    found = _one(diagnose(parse(WWW_MANIFEST), answers, config=config,
+                          probed=_default_probe(www)), "http://www.beta.test/")
+    names = _line(tmp_path, "server_name beta.test;")
+    handed = _line(tmp_path, f"proxy_pass http://{BETA};")
+    assert (found.verdict, found.cause) == (Verdict.WRONG_INSTANCE, Cause.DEFAULT_SERVER), found
+    assert found.fix.startswith(
+        f"Add www.beta.test to the server_name at {names} (now 'server_name beta.test'), in "
+        f"the block meant for beta: it takes beta's own URL http://beta.test/ and passes it "
+        f"with proxy_pass http://{BETA} ({handed}), where beta answered it (server.listen "
+        f"'{BETA}'); and make the default server of this address refuse unknown names"), \
+        found.fix
+    assert any(e.kind is EvidenceKind.CONFIGURED and e.source == names
+               and e.claim.startswith("server_name beta.test ") for e in found.evidence), \
+        found.evidence
+    assert not [e for e in found.evidence if e.kind is EvidenceKind.OBSERVED
+                and "None" in e.claim], found.evidence
+    assert any(e.kind is EvidenceKind.PROBED for e in found.evidence), found.evidence
+
+
+def test_a_name_no_block_has_names_no_line_the_answers_do_not_show(tmp_path: Path) -> None:
+    """beta's own URL unanswered, or taken by two blocks: which block is meant is not seen,
+    and no line is named."""
+    www = _gunicorn("http://www.beta.test/", "beta", "alpha", ALPHA)
+    found = _one(diagnose(parse(WWW_MANIFEST), [www], config=_conf(tmp_path, NO_WWW)),
+                 "http://www.beta.test/")
+    assert found.fix.startswith("Add www.beta.test to the server_name of the block meant for "
+                                "beta; and make"), found.fix
+    # without the configuration too, a field gunicorn does not have is no observed support
+    bare = _one(diagnose(parse(WWW_MANIFEST), [www], probed=_default_probe(www)),
+                "http://www.beta.test/")
+    assert bare.verdict is Verdict.WRONG_INSTANCE and bare.evidence, bare
+    assert not [e for e in bare.evidence if "None" in e.claim], bare.evidence
+    two = NO_WWW + f"""    server {{ listen 127.0.0.1:18080;
+        server_name beta2.test;
+        location / {{ proxy_set_header Host $host; proxy_pass http://{BETA}; }} }}
+"""
+    manifest = WWW_MANIFEST.replace('"http://beta.test/",', '"http://beta.test/", '
+                                    '"http://beta2.test/",')
+    answers = [_gunicorn("http://beta.test/", "beta", "beta", BETA),
+               _gunicorn("http://beta2.test/", "beta", "beta", BETA), www]
+    found = _one(diagnose(parse(manifest), answers, config=_conf(tmp_path, two)),
+                 "http://www.beta.test/")
+    assert found.fix.startswith("Add www.beta.test to the server_name of the block meant for "
+                                "beta; and make"), found.fix
+
+
+def _default_probe(observation: Observation) -> dict[str, Sample]:
+    """The .invalid name answered by the same application: the default site answered."""
+    key, _ = key_of(observation)
+    answer = observation.samples[-1]
+    return {key: dataclasses.replace(answer)}
