@@ -88,3 +88,11 @@ def server_kind(answer: EndpointAnswer) -> str | None:
     seen = (software(answer) or "").lower()
     return next((kind for kind in ("gunicorn", "uwsgi", "waitress") if seen.startswith(kind)),
                 None)
+
+
+def fields_seen(*fields: tuple[str, object]) -> str | None:
+    """``name = value`` of each field the answer gives; None when it gives none. A field that
+    is None is one the answer does not have (gunicorn's and uWSGI's application_group,
+    process_group): it shows nothing, so it is no observed support for a claim."""
+    return ", ".join(f"{name} = {value!r}" for name, value in fields if value is not None) \
+        or None

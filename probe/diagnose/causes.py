@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from probe.apache.names import is_shorter_mount, mount_matches, vhost_of
 from probe.diagnose import causes_sharing, causes_site, site_wording, wording
 from probe.diagnose import near_miss as near_miss_wording
+from probe.diagnose.answer_names import fields_seen
 from probe.diagnose.identify import Comparison, SweepContext, host_of
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
@@ -195,8 +196,8 @@ def settings_mismatch(
     )
     shares_process = owner is not None and answer.pid in context.pids_of(owner.name)
     if owner is not None and (answer.embedded or shares_process):
-        claims = [c for c in (causes_site.fields_seen(
-            ("settings_module.environ", answer.settings_environ)), causes_site.fields_seen(
+        claims = [c for c in (fields_seen(
+            ("settings_module.environ", answer.settings_environ)), fields_seen(
             ("application_group", answer.application_group))) if c is not None]
         if shares_process:
             where = f"in the same process (pid {answer.pid}) as {owner.name}"

@@ -17,6 +17,7 @@ name at the same address (:mod:`probe.diagnose.discriminate`).
 from __future__ import annotations
 
 from probe.diagnose import site_wording as words
+from probe.diagnose.answer_names import fields_seen
 from probe.diagnose.discriminate import key_of, probed_default
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
@@ -29,14 +30,6 @@ CONFIG_CHECK = "sweep with --config PATH (the front's configuration)"
 def observed(obs: Observation, context: SweepContext, claim: str) -> Evidence:
     return Evidence(EvidenceKind.OBSERVED, claim,
                     f"GET {obs.target.probe_url(context.manifest.probe.segment)}")
-
-
-def fields_seen(*fields: tuple[str, object]) -> str | None:
-    """``name = value`` of each field the answer gives; None when it gives none. A field that
-    is None is one the answer does not have (gunicorn's and uWSGI's application_group,
-    process_group): it shows nothing, so it is no observed support for a claim."""
-    return ", ".join(f"{name} = {value!r}" for name, value in fields if value is not None) \
-        or None
 
 
 def observed_fields(obs: Observation, context: SweepContext,

@@ -20,8 +20,14 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from probe.diagnose import backends, wording
-from probe.diagnose.answer_names import distinct_by, joined, place, places, server_kind
-from probe.diagnose.causes_site import fields_seen
+from probe.diagnose.answer_names import (
+    distinct_by,
+    fields_seen,
+    joined,
+    place,
+    places,
+    server_kind,
+)
 from probe.diagnose.code_drift import Server, server_on
 from probe.diagnose.fronts import listen
 from probe.diagnose.identify import SweepContext
