@@ -11,7 +11,10 @@ fix given moved a working site):
   on ``location /``: the expression narrowed or its own pass), with
   it ``^~`` on the prefix, which leaves site-2's root where it was;
 * a redirect the default server gives every name (the [refuse] .invalid name got it too):
-  the server_name missing from the block meant for the URL leads, not the https URL.
+  the server_name missing from the block meant for the URL leads, not the https URL;
+* a www. name missing from its block, the default server (another application's) answering:
+  the server_name line of the block that passes site one's other URL, and no observed claim
+  of a field uWSGI's answer does not have (a tester's weblate.conf:3).
 """
 
 from __future__ import annotations
@@ -235,3 +238,33 @@ def test_a_block_without_server_name_beside_a_refusing_default_is_told_to_name_i
     _apply(run, "listen 127.0.0.1:@P@;\n        \n".replace("@P@", str(run.port)),
            f"listen 127.0.0.1:{run.port};\n        server_name site-2.example.com;\n")
     assert run.page("site-2.example.com", "/admin/").status_code == 302
+
+
+def test_a_www_name_missing_from_its_block_is_added_at_that_blocks_server_name_line(
+        apps: Apps, run_nginx: Any) -> None:
+    body = correct(apps).replace(REFUSE, "").replace(
+        "server_name site-1.example.com www.site-1.example.com;",
+        "server_name site-1.example.com;").replace(
+        "listen 127.0.0.1:@P@;\n        server_name site-2.example.com;",
+        "listen 127.0.0.1:@P@ default_server;\n        server_name site-2.example.com;")
+    run = run_nginx(body)
+    conf = run.nginx.conf
+    found = run.by_url("--config", str(conf))
+    www = found[SITE1[1]]
+    assert (www["verdict"], www["cause"]) == ("wrong_instance", "default_server"), www
+    names, handed = _line(run, "server_name site-1.example.com;"), _line(run, "http://site_one")
+    assert www["fix"].startswith(
+        f"Add www.site-1.example.com to the server_name at {conf}:{names} (now 'server_name "
+        f"site-1.example.com'), in the block meant for one: it takes one's own URL "
+        f"{SITE1[0]} and passes it with proxy_pass http://site_one"), www["fix"]
+    assert f"({conf}:{handed}), where one answered it (server.listen '127.0.0.1:" \
+           f"{apps.one.port}')" in www["fix"], www["fix"]
+    assert {"kind": "configured", "source": f"{conf}:{names}",
+            "claim": f"server_name site-1.example.com (the block meant for one: it takes "
+                     f"{SITE1[0]})"} in www["evidence"], www["evidence"]
+    assert not [e for e in www["evidence"] if e["kind"] == "observed" and "None" in e["claim"]]
+    _apply(run, "server_name site-1.example.com;",
+           "server_name site-1.example.com www.site-1.example.com;")
+    after = _verdicts(run, "--config", str(conf))  # the default still serves unknown.invalid
+    assert {u: after[u] for u in (*SITE1, SITE2, BLOG)} == dict.fromkeys(
+        (*SITE1, SITE2, BLOG), "ok"), after
