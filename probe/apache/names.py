@@ -121,7 +121,7 @@ def alias_match_length(uri: str, url_path: str) -> int:
                 return 0
             a += 1
             u += 1
-    if url_path[-1] != "/" and u < len(uri) and uri[u] != "/":
+    if url_path[-1:] != "/" and u < len(uri) and uri[u] != "/":
         return 0
     return u
 
