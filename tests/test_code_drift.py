@@ -102,6 +102,34 @@ def test_two_daemon_groups_answering_in_turn_are_no_reload() -> None:
         [t.explanation for t in report.targets]
 
 
+def test_a_process_restarted_before_the_sweep_answering_last_is_no_reload() -> None:
+    # One daemon group, two processes: pid 12 restarted after the deploy (07:00:30), pid 11
+    # missed it. The sweep's answers happened to come all of pid 11 first: pid 12 was running
+    # before pid 11's first answer (07:01:40), so the sweep saw both side by side, in any order.
+    old = backend(p2_site2(), host="box", ppid=10, pid=11, mtime=EARLY)
+    new = backend(p2_site2(), host="box", ppid=10, pid=12, mtime=LATE)
+    old |= {"started_at": EARLY, "uptime_s": 100.0}
+    new |= {"started_at": "2026-12-06T07:00:30.000000+00:00", "uptime_s": 71.0}
+    report = run([Observation(Target(SITE2, "project-2", A),
+                              (answered(old), answered(old), answered(new)))])
+    (found,) = report.targets
+    assert found.verdict is Verdict.MIXED_CODE, found.explanation
+    assert "reloaded during the sweep" not in found.explanation
+
+
+def test_a_process_started_after_the_older_codes_first_answer_is_a_reload() -> None:
+    # The same answers, pid 12 started after pid 11's first answer (07:01:40): a reload.
+    old = backend(p2_site2(), host="box", ppid=10, pid=11, mtime=EARLY)
+    new = backend(p2_site2(), host="box", ppid=10, pid=12, mtime=LATE)
+    first, second = (old | {"started_at": EARLY, "uptime_s": up} for up in (100.0, 101.0))
+    new |= {"started_at": "2026-12-06T07:01:40.500000+00:00", "uptime_s": 1.0}
+    report = run([Observation(Target(SITE2, "project-2", A),
+                              (answered(first), answered(second), answered(new)))])
+    (found,) = report.targets
+    assert found.verdict is Verdict.OK, found.explanation
+    assert "reloaded during the sweep" in found.explanation, found.explanation
+
+
 def test_backends_on_different_declared_versions_are_code_drift() -> None:
     v1: dict[str, Any] = {"version": "4f9c2e1", "source": "env:WSGI_PROBE_CODE_VERSION"}
     v2: dict[str, Any] = {"version": "9e1d2c3", "source": "git:/srv/app/.git"}

@@ -131,6 +131,21 @@ def test_a_server_replaced_during_the_sweep_is_not_told_to_reload() -> None:
             f"reload since: send HUP to the gunicorn master (ppid 27500") in fix, fix
 
 
+def test_a_worker_that_missed_the_deploy_answering_first_is_not_a_reload() -> None:
+    # Worker 28927 was started (06:05) after the deploy beside 28649 that missed it; the
+    # sweep's answers came all of 28649 first (06:10:00, 06:10:01) then 28927's (06:15).
+    # 28927 ran before 28649's first answer: no reload was seen, whatever the order.
+    url = "http://app.example.com/"
+    old = [_worker(28649, 27473, G1, "r4", T0, 600), _worker(28649, 27473, G1, "r4", T0, 601)]
+    new = _worker(28927, 27473, G1, "r5", "2026-12-06T06:05:00+00:00", 600)
+    report = run([obs(url, "app", *old, new)], manifest.parse(GUNICORN, "m.toml"))
+    found = result(report, url)
+    assert (found.verdict, found.cause) == (Verdict.STALE, Cause.STALE_CODE), found.explanation
+    assert "reloaded during the sweep" not in found.fix, found.fix
+    assert f"Only pid 28649 at server.listen {G1} did not reload: send HUP to the gunicorn " \
+           f"master (ppid 27473" in found.fix, found.fix
+
+
 def test_stale_processes_started_after_the_manifests_version_was_read_are_no_lagging() -> None:
     # A re-test: the manifest said r3 and r4 was written mid-sweep (here r5 and r6); the
     # workers started after the r5 one read r6 from the same file, and were told they "did

@@ -7,8 +7,11 @@ code from the old processes and, after them, answers of the new code from proces
 later. Told by the answers only (the sweep may run on another machine than the server): one
 machine (``server.hostname``) and one socket (``server.listen``), every answer of the older
 code answered (``started_at`` + ``uptime_s``) no later than the first of the newer, and every
-process of the newer code started after every process of the older. Processes of both codes
-answering in turn (a worker that missed the deploy beside one that took it) are no reload.
+process of the newer code started after every process of the older and after the older
+code's first answer. Processes of both codes answering in turn (a worker that missed the
+deploy beside one that took it) are no reload; nor are they where the order of a concurrent
+sweep's answers happens to put every answer of the older code first: the newer process was
+already running when the older code first answered, so the sweep saw both side by side.
 """
 
 from __future__ import annotations
@@ -61,6 +64,11 @@ def reloaded(old: Sequence[EndpointAnswer], new: Sequence[EndpointAnswer]) -> st
     newest_old = max(t for t in old_start if t is not None)
     oldest_new = min(t for t in new_start if t is not None)
     if last_old > first_new or oldest_new <= newest_old:
+        return None
+    # Started before the older code's first answer, the newer ran beside it: whichever
+    # answered first in this sweep, no reload was seen (a process restarted after a deploy
+    # beside one that missed it answers in any order).
+    if oldest_new <= min(t for t in old_at if t is not None):
         return None
     before = joined([str(p) for p in dict.fromkeys(a.pid for a in old)])
     after = joined([str(p) for p in dict.fromkeys(a.pid for a in new)])
