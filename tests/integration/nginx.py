@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 from tests import reaper
 
 from .apache import ApacheUnavailable, free_port
@@ -44,6 +46,22 @@ class Nginx:
         path = self.prefix / "error.log"
         return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
+    def reload(self, timeout: float = 60.0) -> None:
+        """SIGHUP, then wait until the workers that ran the old configuration are gone and
+        a new one runs: a request sent after this meets the new configuration however slow
+        the machine (a fixed sleep did not say when the old workers had finished)."""
+        master = psutil.Process(self.pid)
+        old = {child.pid for child in master.children()}
+        os.kill(self.pid, signal.SIGHUP)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            now = {child.pid for child in master.children() if _running(child)}
+            if now and not now & old:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"nginx's workers {sorted(old)} did not give way after a HUP:\n"
+                             f"{self.error_log()[-3000:]}")
+
     def stop(self) -> None:
         reaper.forget(self.pid)
         with contextlib.suppress(ProcessLookupError):
@@ -54,6 +72,13 @@ class Nginx:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+
+
+def _running(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:  # gone between the listing and the look
+        return False
 
 
 def nginx_available() -> str | None:

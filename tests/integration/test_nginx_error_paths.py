@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +60,7 @@ def _apply(server: Nginx, old: str, new: str) -> None:
     done = subprocess.run([NGINX, "-t", "-p", str(server.prefix), "-c", str(server.conf)],
                           capture_output=True, text=True, timeout=30, check=False)
     assert done.returncode == 0, done.stderr
-    os.kill(server.pid, signal.SIGHUP)
-    time.sleep(2.0)  # the new workers take over; the old ones finish
+    server.reload()  # the new workers take over; the old ones finish
 
 
 REWRITE_IN_IF = """

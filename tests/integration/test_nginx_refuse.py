@@ -20,7 +20,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -127,8 +126,7 @@ class Run:
                                str(self.nginx.conf)], capture_output=True, text=True,
                               timeout=30, check=False)
         assert done.returncode == 0, done.stderr
-        os.kill(self.nginx.pid, signal.SIGHUP)
-        time.sleep(2.0)  # the new workers take over; the old ones finish
+        self.nginx.reload()  # the new workers take over; the old ones finish
 
 
 @pytest.fixture

@@ -55,8 +55,7 @@ def _apply(run: Run, old: str, new: str) -> None:
     done = subprocess.run([NGINX, "-t", "-p", str(run.nginx.prefix), "-c", str(run.nginx.conf)],
                           capture_output=True, text=True, timeout=30, check=False)
     assert done.returncode == 0, done.stderr
-    os.kill(run.nginx.pid, signal.SIGHUP)
-    time.sleep(2.0)  # the new workers take over; the old ones finish
+    run.nginx.reload()  # the new workers take over; the old ones finish
 
 
 def _line(run: Run, needle: str) -> int:
