@@ -234,3 +234,13 @@ http {{
 """
     routes = ApacheRoutes(build_site(parse_text(text, "t.conf"), read_scripts=False))
     assert [m.retry for m in routes.route(URLS[0], FRONT).members] == ["retry=5", ""]
+
+
+def test_the_rule_says_what_it_assumes_and_the_check_that_decides() -> None:
+    # A re-test: with more nginx workers than 4, or real users' requests sharing the round
+    # robin's turns, a live member can miss every sample; the finding said so nowhere.
+    [found] = sweep(THREE, [A, B], 6)
+    assert ("enough for up to 4 nginx worker processes, each with its own turn, while no "
+            "other client's requests go through the group") in found.explanation
+    assert "which the member's own access log for the sweep's minute tells" in \
+        found.explanation

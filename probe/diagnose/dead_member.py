@@ -98,8 +98,11 @@ def _count(group: _Group) -> dict[Member, int] | None:
     return counts
 
 
-def _enough(silent: Member, live: Sequence[Member], samples: int) -> str | None:
-    """Why ``samples`` would have reached ``silent`` had it answered; None if they may not."""
+def _enough(silent: Member, live: Sequence[Member], samples: int,
+            nginx: bool = True) -> str | None:
+    """Why ``samples`` would have reached ``silent`` had it answered; None if they may not.
+    Said with what it assumes (no other client's requests sharing the turns), and the check
+    that decides: the member's own log."""
     total = sum(m.weight for m in live)
     method = silent.balancing
     if method is None:
@@ -107,7 +110,14 @@ def _enough(silent: Member, live: Sequence[Member], samples: int) -> str | None:
             return None
         return (f"round robin over {len(live)} members of total weight {total} gives it "
                 f"{silent.weight} of every {total} requests, and {samples} samples are "
-                f"{samples // total} turns")
+                f"{samples // total} turns"
+                + (f": enough for up to {ROUNDS} nginx worker processes, each with its own "
+                   f"turn, while no other client's requests go through the group; more "
+                   f"workers, or other traffic sharing the turns, can leave a live member "
+                   f"without any of them" if nginx else
+                   ", while no other client's requests go through the balancer; other "
+                   "traffic sharing the turns can leave a live member without any of them")
+                + ", which the member's own access log for the sweep's minute tells")
     if method.split()[0] == "random" and "two" not in method.split():
         share = silent.weight / total
         needed = math.ceil(math.log(ODDS) / -math.log1p(-share)) if share < 1 else 1
@@ -126,7 +136,8 @@ def _silent(group: _Group) -> list[Finding]:
     answered = [m for m in live if counts[m]]
     findings = []
     for member in live:
-        why = _enough(member, live, len(group.samples)) if counts[member] == 0 else None
+        why = _enough(member, live, len(group.samples), group.front is FrontKind.NGINX) \
+            if counts[member] == 0 else None
         if why is None or not answered:
             continue
         findings.append(Finding(DEAD_MEMBER, Status.WARNING, tuple(sorted(group.instances)),
