@@ -14,14 +14,17 @@ they are.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -79,6 +82,19 @@ def _running(process: psutil.Process) -> bool:
         return process.status() != psutil.STATUS_ZOMBIE
     except psutil.Error:  # gone between the listing and the look
         return False
+
+
+def sweep_report(manifest: Path, *extra: str, token: str = TOKEN) -> dict[str, Any]:
+    """``probe sweep -m MANIFEST --format json EXTRA...`` with ``token`` in
+    WSGI_PROBE_TOKEN (the one the apps behind the front take); its JSON report (exit 0 or
+    1: a sweep that ran)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "probe", "sweep", "-m", str(manifest), "--format", "json",
+         *extra], capture_output=True, text=True, timeout=300, check=False,
+        env={**os.environ, "WSGI_PROBE_TOKEN": token})
+    assert done.returncode in (0, 1), done.stderr
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
 
 
 def nginx_available() -> str | None:

@@ -12,8 +12,6 @@ and the sweep then said all ok while the site at / redirected into /mailman3/).
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -26,7 +24,7 @@ import requests
 
 from .apache import ApacheUnavailable, free_port
 from .conftest import unavailable
-from .nginx import Nginx, start_nginx
+from .nginx import Nginx, start_nginx, sweep_report
 from .wsgi_servers import WsgiServer, _start, ensure_servers_venv, make_site, make_workdir
 
 TOKEN = "nginx-force-script-token-0123456789"
@@ -109,12 +107,8 @@ class Run:
     manifest: Path
 
     def by_url(self, *extra: str) -> dict[str, dict[str, Any]]:
-        done = subprocess.run(
-            [sys.executable, "-m", "probe", "sweep", "-m", str(self.manifest), "--format",
-             "json", *extra], capture_output=True, text=True, timeout=300, check=False,
-            env={**os.environ, "WSGI_PROBE_TOKEN": TOKEN})
-        assert done.returncode in (0, 1), done.stderr
-        return {t["url"]: t for t in json.loads(done.stdout)["targets"]}
+        report = sweep_report(self.manifest, *extra, token=TOKEN)
+        return {t["url"]: t for t in report["targets"]}
 
     def location(self, host: str, path: str) -> str:
         answer = requests.get(f"http://127.0.0.1:{self.port}{path}", headers={"Host": host},

@@ -17,12 +17,9 @@ block, the uWSGI tutorial's ``server unix:///path.sock;``):
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,7 +32,7 @@ from tests import reaper
 
 from .apache import ApacheUnavailable, free_port
 from .conftest import unavailable
-from .nginx import NGINX, TOKEN, WHOAMI, Nginx, start_nginx, start_whoami
+from .nginx import NGINX, TOKEN, WHOAMI, Nginx, start_nginx, start_whoami, sweep_report
 from .wsgi_servers import WsgiServer, ensure_servers_venv, make_workdir
 
 APACHE_WORDS = ("VirtualHost", "ServerAlias", "ServerName")
@@ -99,12 +96,8 @@ class Run:
     manifest: Path
 
     def by_url(self, *extra: str) -> dict[str, dict[str, Any]]:
-        done = subprocess.run(
-            [sys.executable, "-m", "probe", "sweep", "-m", str(self.manifest), "--format",
-             "json", *extra], capture_output=True, text=True, timeout=300, check=False,
-            env={**os.environ, "WSGI_PROBE_TOKEN": TOKEN})
-        assert done.returncode in (0, 1), done.stderr
-        found = {t["url"]: t for t in json.loads(done.stdout)["targets"]}
+        report = sweep_report(self.manifest, *extra)
+        found = {t["url"]: t for t in report["targets"]}
         for target in found.values():
             words = (target["explanation"] or "") + (target["fix"] or "")
             assert not [w for w in APACHE_WORDS if w in words], target

@@ -11,8 +11,6 @@ and without ``--config``; and each truth is checked by real requests to real pag
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import shutil
 import subprocess
@@ -27,7 +25,7 @@ import requests
 
 from .apache import ApacheUnavailable, free_port
 from .conftest import unavailable
-from .nginx import Nginx, start_nginx
+from .nginx import Nginx, start_nginx, sweep_report
 from .wsgi_servers import (
     WsgiServer,
     _start,
@@ -169,12 +167,7 @@ class Run:
     manifest: Path
 
     def sweep(self, *extra: str) -> dict[str, Any]:
-        done = subprocess.run(
-            [sys.executable, "-m", "probe", "sweep", "-m", str(self.manifest), "--format",
-             "json", *extra], capture_output=True, text=True, timeout=300, check=False,
-            env={**os.environ, "WSGI_PROBE_TOKEN": TOKEN})
-        assert done.returncode in (0, 1), done.stderr
-        report: dict[str, Any] = json.loads(done.stdout)
+        report = sweep_report(self.manifest, *extra, token=TOKEN)
         for target in report["targets"]:
             words = (target["explanation"] or "") + (target["fix"] or "")
             assert not [w for w in APACHE_WORDS if w in words], target

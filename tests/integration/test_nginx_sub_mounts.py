@@ -8,7 +8,6 @@ own path: each variant is told and fixed at /blog, and its truth checked with re
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import socket
@@ -27,7 +26,7 @@ from tests import reaper
 
 from .apache import ApacheUnavailable, free_port
 from .conftest import unavailable
-from .nginx import Nginx, start_nginx
+from .nginx import Nginx, start_nginx, sweep_report
 from .test_nginx_uwsgi_params import PARAMS
 from .wsgi_servers import WsgiServer, _start, ensure_servers_venv, make_site, make_workdir
 
@@ -124,12 +123,8 @@ class Run:
     manifest: Path
 
     def by_url(self, *extra: str) -> dict[str, dict[str, Any]]:
-        done = subprocess.run(
-            [sys.executable, "-m", "probe", "sweep", "-m", str(self.manifest), "--format",
-             "json", *extra], capture_output=True, text=True, timeout=300, check=False,
-            env={**os.environ, "WSGI_PROBE_TOKEN": TOKEN})
-        assert done.returncode in (0, 1), done.stderr
-        return {t["url"]: t for t in json.loads(done.stdout)["targets"]}
+        report = sweep_report(self.manifest, *extra, token=TOKEN)
+        return {t["url"]: t for t in report["targets"]}
 
     def page(self, path: str) -> requests.Response:
         return requests.get(f"http://127.0.0.1:{self.port}{path}", headers={"Host": HOST},

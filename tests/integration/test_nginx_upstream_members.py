@@ -15,9 +15,7 @@ lab: three members of one application, and a fourth application beside them).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +25,7 @@ import pytest
 
 from .apache import ApacheUnavailable, free_port
 from .conftest import unavailable
-from .nginx import TOKEN, Nginx, start_nginx, start_whoami
+from .nginx import Nginx, start_nginx, start_whoami, sweep_report
 from .wsgi_servers import WsgiServer, ensure_servers_venv, make_workdir
 
 MANIFEST = """[probe]
@@ -104,12 +102,7 @@ class Front:
     manifest: Path
 
     def sweep(self, *extra: str) -> dict[str, Any]:
-        done = subprocess.run(
-            [sys.executable, "-m", "probe", "sweep", "-m", str(self.manifest), "--format",
-             "json", *extra], capture_output=True, text=True, timeout=300, check=False,
-            env={**os.environ, "WSGI_PROBE_TOKEN": TOKEN})
-        assert done.returncode in (0, 1), done.stderr
-        report: dict[str, Any] = json.loads(done.stdout)
+        report = sweep_report(self.manifest, *extra)
         return report
 
 
