@@ -99,9 +99,11 @@ def test_the_alias_order_fix_names_the_daemon_and_the_access_the_moved_line_need
             f"run the same script (/srv/weblate/wsgi.py)") in fix, fix
     assert (f"httpd grants access to /srv/weblate/wsgi.py only inside <VirtualHost *:8080> "
             f"(weblate.example.org) at {conf}:18: <Files wsgi.py> ({conf}:25; Require all "
-            f"granted at {conf}:26); for this URL's VirtualHost ({conf}:8) <Directory /> "
+            f"granted at {conf}:26); for this URL's VirtualHost ({conf}:7) <Directory /> "
             f"({conf}:1; Require all denied at {conf}:2) is in force, so httpd answers 403") \
         in fix, fix
+    # cited by its <VirtualHost> line (7), not the ServerName that chose it (8)
+    assert fix.endswith(f"into this URL's VirtualHost ({conf}:7)."), fix
     assert "AH01630" in fix, fix
 
 
@@ -124,8 +126,8 @@ def test_undecided_access_names_the_error_log_check(tmp_path: Path) -> None:
     _, found = _report(tmp_path, f"{ROOT}\n    {SUB}", answered(swallowed), text)
     assert "The sections read do not decide whether httpd lets this URL's VirtualHost" \
         in (found.fix or ""), found.fix
-    assert "If the moved mount answers 403, the Apache error log's AH01630" \
-        in (found.fix or ""), found.fix
+    assert ("If the moved mount answers 403, AH01630 ('client denied by server "
+            "configuration') in httpd's compiled-in error log") in (found.fix or ""), found.fix
 
 
 def test_the_403_after_the_move_is_access_not_a_missing_endpoint(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from probe.apache.catch_all_address import catch_all_why
 from probe.apache.config import Directive
 from probe.apache.divergence import divergence, refuse_block
+from probe.apache.error_log import ErrorLog, error_log
 from probe.apache.group_placement import group_not_applied as not_applied
 from probe.apache.intended import intended_script
 from probe.apache.mapping import UrlMapping, map_path, source
@@ -167,6 +168,18 @@ class ApacheRoutes:
             if found:
                 return found
         return []
+
+    def vhost_at(self, route: PredictedRoute) -> str | None:
+        """``file:line`` of the ``<VirtualHost>`` line of ``route``'s server (the site step's
+        source is the line that chose it, a ServerName); None: main server or undecided."""
+        server = self._server(route)
+        return None if server is None or server.is_main else server.where
+
+    def error_log(self, route: PredictedRoute) -> ErrorLog | None:
+        """The error log httpd writes ``route``'s request lines to (its VirtualHost's
+        ``ErrorLog``, else the server's); None where the configuration does not decide."""
+        server = self._server(route)
+        return None if server is None else error_log(self.site, server)
 
     def script_access(self, route: PredictedRoute, script: str) -> ScriptAccess | None:
         """Whether ``route``'s VirtualHost lets a request reach ``script``, and where another

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from probe.apache.names import GLOBAL, is_per_request
 from probe.apache.route import ApacheRoutes
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.server_errors import APACHE_LOG
 from probe.diagnose.wording import Diagnosis
 from probe.front import PredictedRoute, RouteStep
 from probe.model import Cause, Evidence, EvidenceKind, Observation
@@ -90,8 +91,8 @@ def _fix(group: str, route: PredictedRoute, mount: RouteStep,
                f"WSGIProcessGroup {group}; or {add}")
     else:
         fix = add[0].upper() + add[1:]
-    return (f"{fix}. Then reload Apache. For what failed in embedded mode, read the Apache "
-            f"error log at the time of this request.")
+    return (f"{fix}. Then reload Apache. For what failed in embedded mode, read {APACHE_LOG} "
+            f"at the time of this request.")
 
 
 def _configured(route: PredictedRoute, misplaced: RouteStep | None) -> list[Evidence]:

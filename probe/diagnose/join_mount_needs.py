@@ -6,9 +6,11 @@ Two things of the VirtualHost decide whether the moved line runs: its daemon pro
 (lint's ``undefined_daemon`` at that line: a group defined in another VirtualHost, mod_wsgi
 answers 500) and httpd's access to the script's file (a ``<Directory>``/``<Files>`` that
 grants it only inside the script's own VirtualHost, while the server level denies it:
-403, AH01630 in the error log; :mod:`probe.apache.script_access`). Each is said with the
-``file:line`` it comes from; where the sections read do not decide access, the error log's
-AH01630 is named as the check."""
+403, AH01630 in the error log of the URL's VirtualHost, its ``ErrorLog`` named with its
+``file:line`` (:mod:`probe.apache.error_log`); :mod:`probe.apache.script_access`). Each is
+said with the ``file:line`` it comes from; where the sections read do not decide access, the
+error log's AH01630 is named as the check. The VirtualHost is cited by its ``<VirtualHost>``
+line, not the ServerName that chose it."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from probe.apache.group_placement import out_of_reach_fix
 from probe.apache.route import ApacheRoutes
 from probe.apache.script_access import Access
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.server_errors import APACHE_LOG
 from probe.diagnose.wording import Diagnosis
 from probe.front import FrontConfig, PredictedRoute, RouteStep, Source
 from probe.model import Observation
@@ -30,8 +33,19 @@ if TYPE_CHECKING:
 _ASK_ROUTE = re.compile(r"\s*Sweep with --config PATH \(the front's configuration\) to have "
                         r"the route of this URL named\.")
 """The answers-alone advice to give the configuration: spent once it was given."""
-AH01630 = ("the Apache error log's AH01630 ('client denied by server configuration') "
-           "names the file httpd refused")
+
+
+def apache_log(front: FrontConfig, route: PredictedRoute) -> str:
+    """The error log of ``route``'s VirtualHost with the line that sets it, where the
+    configuration decides it; else :data:`APACHE_LOG`."""
+    found = front.error_log(route) if isinstance(front, ApacheRoutes) else None
+    return APACHE_LOG if found is None else found.named()
+
+
+def ah01630(front: ApacheRoutes, route: PredictedRoute) -> str:
+    """The error log line that tells a refusal, in the log of ``route``'s VirtualHost."""
+    return (f"AH01630 ('client denied by server configuration') in "
+            f"{apache_log(front, route)} names the file httpd refused")
 
 
 def daemon_fix(front: ApacheRoutes, group: str, naming: Source) -> str:
@@ -89,21 +103,22 @@ def access_words(front: ApacheRoutes, route: PredictedRoute, script: str, *,
     found = front.script_access(route, script)
     if found is not None and found.here is not None and found.here.granted:
         return ""
-    site = route.step("site")
-    vhost = "this URL's VirtualHost" + (f" ({site.source})" if site and site.source else "")
+    at = front.vhost_at(route)  # the <VirtualHost> line, not the name that chose it
+    vhost = "this URL's VirtualHost" + (f" ({at})" if at else "")
+    refused = ah01630(front, route)
     if found is not None and found.elsewhere is not None and found.here is not None:
         other = found.elsewhere
         return (f"httpd grants access to {script} only inside {other.server.describe()}: "
                 f"{other.there.said()}; for {vhost} {found.here.said()} is in force, so "
-                f"httpd answers 403 ({AH01630}): copy {_section(other.there)} into {vhost}.")
+                f"httpd answers 403 ({refused}): copy {_section(other.there)} into {vhost}.")
     if found is not None and found.here is not None:
         return (f"For {vhost}, {found.here.said()} denies {script}, so httpd answers 403 "
-                f"({AH01630}): grant it there (a <Directory> of its directory with Require "
+                f"({refused}): grant it there (a <Directory> of its directory with Require "
                 f"all granted).")
     mounted = "If the moved mount answers 403" if moved else "For a 403"
     return (f"The sections read do not decide whether httpd lets {vhost} reach {script} "
             f"(only Require all granted/denied are read, .htaccess files are not). "
-            f"{mounted}, {AH01630}: grant its directory in {vhost}.")
+            f"{mounted}, {refused}: grant its directory in {vhost}.")
 
 
 def reached_fix(obs: Observation, diagnosis: Diagnosis, context: SweepContext,

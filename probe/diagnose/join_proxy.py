@@ -23,6 +23,7 @@ from probe.apache.route import ApacheRoutes
 from probe.diagnose.config_join import ConfigJoin
 from probe.diagnose.fronts import listen, same_listen
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.server_errors import APACHE_LOG
 from probe.diagnose.wording import Diagnosis
 from probe.front import PredictedRoute, RouteStep
 from probe.model import Cause, Evidence, EvidenceKind, Observation
@@ -134,7 +135,7 @@ def gateway_error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
            f"mod_proxy answers {status} when no backend there answers (it cannot connect, "
            f"or every balancer member is in error).")
     fix = (f"Start the application server at {listed}, or at {taken.source} point the "
-           f"ProxyPass where it listens. Apache's error log tells which: AH00957 (connect to "
+           f"ProxyPass where it listens; {APACHE_LOG} tells which: AH00957 (connect to "
            f"the backend failed) and AH01114 (HTTP: failed to make connection) name the "
            f"address it tried.")
     return _worded(diagnosis, why, fix, Cause.UPSTREAM_DOWN, route.steps)

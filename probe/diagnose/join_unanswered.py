@@ -27,9 +27,9 @@ from probe.apache.vhost_select import NO_VHOST
 from probe.diagnose import redirected
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.join_embedded import embedded_500
-from probe.diagnose.join_mount_needs import daemon_fix, reached_fix
+from probe.diagnose.join_mount_needs import apache_log, daemon_fix, reached_fix
 from probe.diagnose.join_proxy import GATEWAY, gateway_error, no_endpoint
-from probe.diagnose.server_errors import ASK_CONFIG, CONFIG_HINT, UNREAD
+from probe.diagnose.server_errors import APACHE_LOG, ASK_CONFIG, CONFIG_HINT, UNREAD
 from probe.diagnose.wording import Diagnosis
 from probe.front import Divergence, FrontConfig, PredictedRoute, RouteStep, Source
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
@@ -49,20 +49,24 @@ def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     last = obs.samples[-1] if obs.samples else None
     if diagnosis.verdict is Verdict.HTTP_ERROR and last is not None and \
             last.status_code in GATEWAY:
-        found = gateway_error(obs, diagnosis, _route(obs, context, config.front),
-                              last.status_code)
+        route = _route(obs, context, config.front)
+        found = gateway_error(obs, diagnosis, route, last.status_code)
+        log = apache_log(config.front, route)
         if found is not None:
-            return dataclasses.replace(found, fix=found.fix.replace(CONFIG_HINT, ""))
+            return dataclasses.replace(found, fix=found.fix.replace(CONFIG_HINT, "").replace(
+                APACHE_LOG, log))
         # --config was read, the route is not mod_proxy's: the answers' words without the ask
         return dataclasses.replace(diagnosis, explanation=diagnosis.explanation.replace(
-            UNREAD, "."), fix=diagnosis.fix.replace(ASK_CONFIG, ""))
+            UNREAD, "."), fix=diagnosis.fix.replace(ASK_CONFIG, "").replace(APACHE_LOG, log))
     if diagnosis.verdict is Verdict.HTTP_ERROR and diagnosis.cause is None and \
             last is not None and last.status_code == 500:
         found = _daemon_out_of_reach(obs, diagnosis, context, config)
         if found is diagnosis:  # not out of reach: maybe no group applies at all
             found = embedded_500(obs, diagnosis, context, config)
-        # --config was read: its hint is spent whatever it told.
-        return dataclasses.replace(found, fix=found.fix.replace(CONFIG_HINT, ""))
+        # --config was read: its hint is spent whatever it told, and it names the log.
+        log = apache_log(config.front, _route(obs, context, config.front))
+        return dataclasses.replace(found, fix=found.fix.replace(CONFIG_HINT, "").replace(
+            APACHE_LOG, log))
     return diagnosis
 
 
@@ -256,16 +260,16 @@ def _daemon_out_of_reach(obs: Observation, diagnosis: Diagnosis, context: SweepC
         return diagnosis
     group = route.process_group
     defined = _definition(config.front, group)
+    log = apache_log(config.front, route)
     if defined is None:
         fix = f"Add WSGIDaemonProcess {group} (outside any VirtualHost to share it)."
-        logged = (f"The Apache error log has mod_wsgi's message that no daemon process "
-                  f"called {group!r} is configured, not a traceback")
+        logged = (f"mod_wsgi writes its message that no daemon process called {group!r} is "
+                  f"configured to {log}, not a traceback")
     else:
         assert isinstance(config.front, ApacheRoutes)  # _definition found it in Apache's
         fix = daemon_fix(config.front, group, step.source)
-        logged = (f"The Apache error log has mod_wsgi's 'WSGI0152: Daemon process called "
-                  f"{group!r} cannot be accessed by this WSGI application' for it, not a "
-                  f"traceback")
+        logged = (f"mod_wsgi writes 'WSGI0152: Daemon process called {group!r} cannot be "
+                  f"accessed by this WSGI application' for it to {log}, not a traceback")
     explanation = (f"{diagnosis.explanation} The configuration given sends this request to "
                    f"daemon process group {group!r} ({step.rule}, {step.source}), which this "
                    f"VirtualHost cannot use: probe lint reports undefined_daemon at "

@@ -28,6 +28,9 @@ ASK_CONFIG = ("Sweep again with --config PATH (Apache's configuration): the Prox
               "mount that takes this URL is then named with its file:line, and the backend "
               "address it passes to. ")
 """Said of Apache's gateway status without --config; a join that read it takes them off."""
+APACHE_LOG = "Apache's error log for this URL's VirtualHost (its ErrorLog, else the server's)"
+"""Where Apache logs a request's lines, said where no configuration decides which file: a
+join that read the configuration names the file instead."""
 
 
 def _header(sample: Sample) -> str:
@@ -55,7 +58,7 @@ def http_error(obs: Observation, sample: Sample, leak_suspect: EndpointAnswer | 
             f"fails when that settings module does not exist in its code base."
         )
         fix = (
-            "Read the Apache error log. If the settings module was not found, assign "
+            f"Read {APACHE_LOG}. If the settings module was not found, assign "
             "os.environ['DJANGO_SETTINGS_MODULE'] in the WSGI script instead of "
             "setdefault(), or run each instance in its own daemon process group."
         )
@@ -66,7 +69,7 @@ def _read_log(sample: Sample, reached: list[EndpointAnswer]) -> str:
     """Where the reason is: the answer shows no traceback, so none is promised (mod_wsgi
     refuses some requests itself, e.g. for a daemon group the VirtualHost cannot use)."""
     log = _log(sample, reached)
-    if log == "the Apache error log":
+    if log == APACHE_LOG:
         return (f"Read {log} at the time of this request: it says why, a Python traceback "
                 f"or mod_wsgi's own message (such as 'WSGI0152: Daemon process called ... "
                 f"cannot be accessed' for a daemon process group defined in another "
@@ -76,11 +79,11 @@ def _read_log(sample: Sample, reached: list[EndpointAnswer]) -> str:
 
 
 def _log(sample: Sample, reached: list[EndpointAnswer]) -> str:
-    """The log with the traceback: the Apache error log where Apache answered, else the one
+    """The log with the traceback: Apache's error log where Apache answered, else the one
     of the server the answer names; said as unknown where nothing names it."""
     header = (sample.server or "").lower()
     if header.startswith("apache") or any(server_kind(a) == "mod_wsgi" for a in reached):
-        return "the Apache error log"
+        return APACHE_LOG
     named = next((software(a) for a in reached if software(a)), None) or sample.server
     if named:
         return f"{named}'s log (its error log or the service's journal)"
@@ -128,7 +131,7 @@ def _gateway(url: str, status: int | None, sample: Sample, share: str,
 def _apache_check(status: int | None) -> str:
     """What tells, for an Apache {status} read from answers alone: the configuration, or the
     error log line of the module that answered (each named as a check, none claimed)."""
-    return (f"Apache's error log at the time of this request says which module answered "
+    return (f"{APACHE_LOG} at the time of this request says which module answered "
             f"{status}: mod_proxy's AH00957 or AH01114 name "
             f"a backend address it could not connect to (check that something listens "
             f"there); mod_proxy_balancer logs 'All workers are in error state'; mod_wsgi logs "

@@ -36,6 +36,7 @@ LoadModule alias_module /usr/lib/apache2/modules/mod_alias.so
 
 <VirtualHost *:@PORT@>
     ServerName site-3.example.com
+    ErrorLog site-3_error.log
     WSGIScriptAlias / @SITES@/project-3/wsgi.py process-group=project-3
 </VirtualHost>
 """
@@ -90,8 +91,15 @@ def test_a_500_from_another_vhosts_daemon_group_is_undefined_daemon(
     server, swept = report
     refused = _target(swept, "http://site-3.example.com/")
     assert (refused["verdict"], refused["cause"]) == ("http_error", "undefined_daemon")
-    assert "WSGI0152" in server.error_log()  # what mod_wsgi really logs for it
-    assert "WSGI0152" in refused["explanation"]
+    # what mod_wsgi really logs for it, in the VirtualHost's own ErrorLog (relative to
+    # ServerRoot), not the server's: the explanation names that file and its line
+    own = server.server_root / "site-3_error.log"
+    assert "WSGI0152" in own.read_text(encoding="utf-8", errors="replace")
+    assert "WSGI0152" not in server.error_log()
+    line = next(n for n, text in enumerate(server.conf_path.read_text().splitlines(), 1)
+                if "ErrorLog site-3_error.log" in text)
+    assert (f"for it to the ErrorLog of this URL's VirtualHost, {own} ({server.conf_path}:"
+            f"{line}; ServerRoot at {server.conf_path}:") in refused["explanation"], refused
     assert refused["fix"].startswith("Move WSGIDaemonProcess project-3")
     assert "traceback of this request" not in refused["fix"]
 
