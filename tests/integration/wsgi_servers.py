@@ -179,16 +179,28 @@ def _start(kind: str, command: Sequence[str], *, cwd: Path, port: int, log_path:
                       f"log:\n{server.log()[-4000:]}")
 
 
+_REACHES_LOOPBACK = frozenset({"127.0.0.1", "0.0.0.0", "::", "::ffff:127.0.0.1"})
+"""Listening addresses a request to 127.0.0.1 can reach (another process listening at the
+same port on ::1 or 127.0.0.2 did not answer it: a false alarm once, beside a tester's
+servers)."""
+
+
 def _listened_by_other(port: int, pid: int) -> bool:
     """Whether the port that answered is another process's (this server failed to bind and the
-    answer was someone else's), where the system tells who listens."""
+    answer was someone else's), where the system tells who listens. A listening socket is
+    named with one of the processes holding it: a child forked after the server started
+    (gunicorn's control socket process) holds it too, so ours is the server or any process
+    descended from it when asked, not a list of children made before."""
     try:
-        ours = {pid, *(child.pid for child in psutil.Process(pid).children(recursive=True))}
         owners = {conn.pid for conn in psutil.net_connections(kind="tcp")
-                  if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port}
+                  if conn.status == psutil.CONN_LISTEN and conn.laddr
+                  and conn.laddr.port == port and conn.laddr.ip in _REACHES_LOOPBACK}
+        if not owners or None in owners:
+            return False
+        return not any(owner == pid or pid in {p.pid for p in psutil.Process(owner).parents()}
+                       for owner in owners if owner is not None)
     except psutil.Error:
         return False
-    return bool(owners) and None not in owners and not owners & ours
 
 
 def start_gunicorn(project: Path, venv: Path, *, worker_class: str, workers: int,
