@@ -40,7 +40,8 @@ class RouteStep:
 
     ``stage`` is one of: ``site`` (VirtualHost / server block), ``mapping`` (a URL-mapping
     step that took the path: RewriteRule, ProxyPass, Alias, location), ``mount`` (the
-    WSGI mount or proxied prefix), ``process_group``, ``application_group``, ``upstream``.
+    WSGI mount or proxied prefix), ``process_group``, ``application_group``, ``upstream``,
+    ``host`` (the Host sent upstream), ``prefix`` (nginx: the X-Forwarded-Prefix sent).
     """
 
     stage: str

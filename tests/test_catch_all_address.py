@@ -113,7 +113,11 @@ def test_ip_based_sites_get_a_catch_all_written_with_their_address() -> None:
     assert _block_address(found.fix) == "127.0.0.1:8080", found.fix
     assert "a <VirtualHost *:8080> is never considered for connections to 127.0.0.1:8080" \
         in found.fix, found.fix
-    assert "(<VirtualHost 127.0.0.1:8080> (blog.example.com) at t.conf:1 first)" in found.fix
+    assert "written for 127.0.0.1:8080, because httpd takes the VirtualHosts of the " \
+           "connection's IP before those of '*' and <VirtualHost 127.0.0.1:8080> " \
+           "(blog.example.com) at t.conf:1 is the first of those written for 127.0.0.1:8080: " \
+           "a <VirtualHost *:8080>" in found.fix, found.fix
+    assert "as the VirtualHosts of that address are" not in found.fix, found.fix
     refused = _one(report, "http://unknown.invalid/")
     assert refused.verdict is Verdict.SERVED_UNMAPPED, refused
     assert refused.fix is not None and refused.fix.startswith("At t.conf:1, list first")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import textwrap
+from pathlib import Path
 from typing import Any
 
 from probe.apache.config import parse_text
@@ -20,6 +21,7 @@ from probe.apache.route import ApacheRoutes
 from probe.diagnose import ConfigJoin, diagnose
 from probe.manifest import parse
 from probe.model import Observation, TargetResult
+from probe.nginx import load_nginx
 from tests.test_diagnose import ep, thrice
 
 LISTS = "http://lists.test/"
@@ -154,3 +156,82 @@ def test_a_stripping_proxypass_is_not_fixed_for_every_request_where_another_moun
     alone = f'[instances.m]\nlabel = "m"\nurls = ["{SUB}"]\n'
     sub = diagnose(parse(alone), [at(SUB, "waitress")], config=join).targets[0]
     assert "pass the path whole" in sub.fix and "--url-prefix=/mailman3" in sub.fix, sub.fix
+
+
+NGINX = """events {}
+http {
+    server { listen 127.0.0.1:18080; server_name lists.test;
+        location / { proxy_set_header Host $host; proxy_pass http://127.0.0.1:8000; } }
+    server { listen 127.0.0.1:18080; server_name web.test;
+        location /mailman3/ {
+            proxy_set_header X-Forwarded-Prefix /mailman3;
+            proxy_set_header Host $host;
+            proxy_pass http://127.0.0.1:8000/;
+        }
+    }
+}
+"""
+
+
+def _nginx_sweep(tmp_path: Path, *observations: Observation,
+                 manifest: str = MANIFEST) -> dict[str, TargetResult]:
+    path = tmp_path / "nginx.conf"
+    path.write_text(NGINX)
+    join = ConfigJoin(load_nginx(str(path)))
+    return {t.url: t for t in diagnose(parse(manifest), list(observations),
+                                       config=join).targets}
+
+
+def test_the_other_sites_fix_names_its_location_and_the_header_already_there(
+        tmp_path: Path) -> None:
+    """The re-tester's n5 with FORCE_SCRIPT_NAME and --config: the fix of the site that
+    relied on it said its location was 'not read here' and asked to add the
+    X-Forwarded-Prefix line its answer showed arriving (and the configuration held)."""
+    got = _nginx_sweep(tmp_path, _obs(LISTS, force_script_name="/mailman3"),
+                       _obs(SUB, force_script_name="/mailman3", forwarded_prefix="/mailman3"))
+    root = got[LISTS]
+    fix = root.fix
+    assert root.cause is not None and root.cause.value == "force_script_name", root
+    conf = tmp_path / "nginx.conf"
+    assert f"in the nginx 'location /mailman3/' ({conf}:6)" in fix, fix
+    assert "not read here" not in fix, fix
+    assert "add 'proxy_set_header X-Forwarded-Prefix" not in fix, fix
+    assert ("the header X-Forwarded-Prefix /mailman3 already arrives (request.forwarded_prefix"
+            f" = '/mailman3'; 'proxy_set_header X-Forwarded-Prefix /mailman3' at {conf}:7)"
+            ) in fix, fix
+    assert "wrap the WSGI application in a middleware that sets SCRIPT_NAME" in fix, fix
+    assert "then 'application = PrefixMiddleware(application)'" in fix, fix
+
+
+def test_without_the_config_the_location_is_said_unread() -> None:
+    got = _sweep(_obs(LISTS, force_script_name="/mailman3"),
+                 _obs(SUB, force_script_name="/mailman3", forwarded_prefix="/mailman3"))
+    assert "(not read here: 'nginx -T' shows it" in got[LISTS].fix, got[LISTS].fix
+    assert "already arrives (request.forwarded_prefix = '/mailman3')" in got[LISTS].fix
+
+
+def test_a_header_that_arrives_unread_is_undecided_and_the_check_named(
+        tmp_path: Path) -> None:
+    """The operator's middleware inside the endpoint's wrap fixed the real site, but the
+    endpoint answers before it runs: the words say what decides, and where it must go."""
+    got = _nginx_sweep(tmp_path, _obs(LISTS), _obs(SUB, forwarded_prefix="/mailman3"))
+    sub = got[SUB]
+    assert sub.verdict.value == "mount_mismatch" and sub.cause is None, sub
+    said = sub.explanation
+    assert "The answer cannot tell whether nothing reads that header or a middleware inside " \
+           "the probe endpoint's wrap" in said, said
+    assert "The check that decides: a page of the site that redirects, such as " \
+           "http://web.test/mailman3/admin/, and its Location header: does it keep " \
+           "/mailman3/?" in said, said
+    assert "believes it is mounted at /" not in said.split("if not, it")[0], said
+    fix = sub.fix
+    assert "add 'proxy_set_header X-Forwarded-Prefix" not in fix, fix
+    assert "a middleware inside the endpoint's wrap already reads the header: move it " \
+           "outside" in fix, fix
+    assert "'application = wsgi_endpoint.wrap(application, ...)'" in fix, fix
+    assert fix.index("wsgi_endpoint.wrap(") < fix.index("PrefixMiddleware(application)"), fix
+    # no header: the mount is plainly untold, the header asked for, the middleware placed
+    plain = _nginx_sweep(tmp_path, _obs(LISTS), _obs(SUB))[SUB]
+    assert "cannot tell" not in plain.explanation, plain.explanation
+    assert "without telling the application" in plain.explanation, plain.explanation
+    assert "A middleware goes outside the probe endpoint's wrap" in plain.fix, plain.fix

@@ -44,9 +44,9 @@ def catch_all_why(site: Site, choice: VhostChoice, ip: str | None, port: int) ->
 
 def _ip_based(site: Site, address: Address, first: Server, port: int) -> str:
     """The set chosen is an IP's: a ``*:PORT`` catch-all never sees its requests."""
-    why = (f"written for {address}, as the VirtualHosts of that address are "
-           f"({first.describe()} first): httpd takes the VirtualHosts of the connection's IP "
-           f"before those of '*', so a <VirtualHost *:{port}> is never considered for "
+    why = (f"written for {address}, because httpd takes the VirtualHosts of the "
+           f"connection's IP before those of '*' and {first.describe()} is the first of those "
+           f"written for {address}: a <VirtualHost *:{port}> is never considered for "
            f"connections to {address}")
     bypassed = next((g.bypassed for g in unknown_hosts(site)
                      if (g.address.host, g.address.port) == (address.host, address.port)

@@ -14,6 +14,7 @@ every site the processes serve are built with it. So:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
@@ -30,6 +31,10 @@ from probe.model import Cause, Evidence, EvidenceKind, FrontKind, Observation, V
 
 if TYPE_CHECKING:
     from probe.front import PredictedRoute
+
+Routes = Callable[[Observation], "PredictedRoute | None"]
+"""Another URL's route in the configuration given (--config), for the fix of a site that
+relied on the setting: its location named with its line, not said unread."""
 
 GET_SCRIPT_NAME = "django.core.handlers.wsgi.get_script_name"
 
@@ -130,7 +135,7 @@ def shared_words(context: SweepContext, obs: Observation, answer: EndpointAnswer
 
 def check(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],
           context: SweepContext, front: FrontKind,
-          route: PredictedRoute | None) -> Diagnosis | None:
+          route: PredictedRoute | None, routes: Routes | None = None) -> Diagnosis | None:
     """``mount_mismatch`` (cause ``force_script_name``) where an answer's FORCE_SCRIPT_NAME
     is set and is not the mount its URL is served at; None otherwise."""
     if all(forced(a) is None for a in answers):
@@ -173,13 +178,14 @@ def check(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],
                    f"this URL's mount {mount or '/'}; only this probe, answered before Django "
                    f"runs, looks right.{some}{also}")
     return Diagnosis(Verdict.MOUNT_MISMATCH, Cause.FORCE_SCRIPT_NAME, explanation=explanation,
-                     fix=_fix(context, obs, answer, mount, front, route, others),
+                     fix=_fix(context, obs, answer, mount, front, route, others, routes),
                      answered_by=diagnosis.answered_by,
                      evidence=(*diagnosis.evidence, *evidence))
 
 
 def _fix(context: SweepContext, obs: Observation, answer: EndpointAnswer, mount: str,
-         front: FrontKind, route: PredictedRoute | None, others: list[Served]) -> str:
+         front: FrontKind, route: PredictedRoute | None, others: list[Served],
+         routes: Routes | None) -> str:
     settings = answer.settings or "its settings module"
     reload = reload_ways([answer], capital=False)
     if answer.script_name == mount:
@@ -198,7 +204,8 @@ def _fix(context: SweepContext, obs: Observation, answer: EndpointAnswer, mount:
         f" Then {o.url} (mount {o.mount}: its front takes it off the path, {o.seen}) needs its "
         f"mount on each request: "
         + _lower(mount_fix(front_of(o.obs, front if front is FrontKind.NGINX else None),
-                           o.mount, answer=o.answer,
+                           o.mount, routes(o.obs) if routes is not None else None,
+                           answer=o.answer,
                            shared=shared_words(context, o.obs, o.answer, o.mount)))
         for o in told)
     return (f"{first}{then} Django reads its settings when the process loads, so then "

@@ -46,5 +46,6 @@ def in_front_terms(observations: Sequence[Observation], diagnoses: Sequence[Diag
             from probe.diagnose.nginx_causes import direct_diagnosis
 
             diagnosis = misroute(obs, direct_diagnosis(obs, diagnosis), context)
-        worded.append(integrity.check(obs, diagnosis, context, kind, _route(obs, config)))
+        worded.append(integrity.check(obs, diagnosis, context, kind, _route(obs, config),
+                                      lambda other: _route(other, config)))
     return worded

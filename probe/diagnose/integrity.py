@@ -54,9 +54,11 @@ def _name(host: str | None) -> str:
 
 
 def check(obs: Observation, diagnosis: Diagnosis, context: SweepContext, front: FrontKind,
-          route: PredictedRoute | None = None) -> Diagnosis:
+          route: PredictedRoute | None = None,
+          routes: force_script.Routes | None = None) -> Diagnosis:
     """``diagnosis`` unchanged, or a host/mount verdict when the right application received
-    a Host or a mount that breaks its pages."""
+    a Host or a mount that breaks its pages; ``routes``: any URL's route in the
+    configuration given (a fix may name another URL's location)."""
     if diagnosis.verdict is not Verdict.OK:
         return diagnosis
     answers = [a for s in obs.samples if (a := s.trusted_answer) is not None]
@@ -67,7 +69,7 @@ def check(obs: Observation, diagnosis: Diagnosis, context: SweepContext, front: 
                 answers, lambda a: (a.script_name, a.path_info, mod_wsgi(a)))
                 if _proxied(front, group[-1], obs)
                 and (found := _mount(obs, diagnosis, group[-1], context, front, route))), None)
-            or force_script.check(obs, diagnosis, answers, context, front, route)
+            or force_script.check(obs, diagnosis, answers, context, front, route, routes)
             or diagnosis)
 
 
@@ -187,8 +189,10 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
             return None  # Django's FORCE_SCRIPT_NAME is the mount: its links stay inside
         evidence += told.evidence
         what = (f"the front took {mount} off the path ({sent} arrived as {script + info!r}) "
-                f"{told.words} believes it is mounted at {believed}: its links and "
-                f"redirects (admin login, APPEND_SLASH) point outside {mount}/")
+                f"{told.words}" + ("" if told.undecided else
+                                   f" believes it is mounted at {believed}: its links and "
+                                   f"redirects (admin login, APPEND_SLASH) point outside "
+                                   f"{mount}/"))
     else:
         what = (f"the application received the whole path {sent} with SCRIPT_NAME "
                 f"{script!r}: it believes it is mounted at {believed}, so unless its URL "

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from probe.diagnose.answer_names import server_kind
 from probe.diagnose.fronts import listen
@@ -39,12 +40,42 @@ class Told:
     told: bool  # FORCE_SCRIPT_NAME is the mount: its links stay inside it
     words: str  # why it believes it is mounted elsewhere, or why that cannot be shown
     evidence: tuple[Evidence, ...]
+    # The header arrives and nothing the endpoint sees reads it: a middleware inside the
+    # endpoint's wrap may, so ``words`` is a whole clause naming the check that decides.
+    undecided: bool = False
+
+
+PLACED = ("A middleware goes outside the probe endpoint's wrap, so that the endpoint sees "
+          "the SCRIPT_NAME it sets (inside, it runs after the endpoint has answered): the "
+          "WSGI script's last lines, in this order, 'application = wsgi_endpoint.wrap("
+          "application, ...)' (or the block 'probe endpoint --install' wrote, from '# >>> "
+          "wsgi-probe endpoint >>>' to '# <<< wsgi-probe endpoint <<<'), then 'application = "
+          "PrefixMiddleware(application)'.")
+"""Where a middleware that sets SCRIPT_NAME goes (docs/endpoint-protocol.md: the endpoint
+wraps ``application`` last), said wherever one is proposed: the usual place to edit
+wsgi.py, around get_wsgi_application() and so inside the wrap, leaves the probe unable to
+see it (a tester's fixed site stayed mount_mismatch)."""
 
 
 def _field(answer: EndpointAnswer, name: str) -> tuple[bool, str | None]:
     request = mapping(answer.raw.get("request"))
     value = request.get(name)
     return name in request, value if isinstance(value, str) else None
+
+
+def arrived(answer: EndpointAnswer | None, mount: str) -> bool:
+    """``request.forwarded_prefix`` observed equal to the mount: the header is in place."""
+    prefix = _field(answer, "forwarded_prefix")[1] if answer is not None else None
+    return prefix is not None and prefix.rstrip("/") == mount
+
+
+def redirect_check(url: str, mount: str) -> str:
+    """The check that tells a header nothing reads from one a middleware inside the
+    endpoint's wrap reads: a page that redirects, and whether its Location keeps the mount."""
+    parts = urlsplit(url)
+    page = f"{parts.scheme}://{parts.netloc}{mount}/admin/"
+    return (f"a page of the site that redirects, such as {page}, and its Location header: "
+            f"does it keep {mount}/?")
 
 
 def told(answer: EndpointAnswer, mount: str, url: str) -> Told:
@@ -65,13 +96,21 @@ def told(answer: EndpointAnswer, mount: str, url: str) -> Told:
               "configured)"
               if forced is None else
               f"Django's FORCE_SCRIPT_NAME is {forced!r} (request.force_script_name)")
+    if prefix is not None and prefix.rstrip("/") == mount and forced is not None:
+        return Told(False, f"and the header X-Forwarded-Prefix {prefix} arrives "
+                           f"(request.forwarded_prefix), but {django}, which Django uses in "
+                           f"place of any SCRIPT_NAME a middleware sets, so it", evidence)
     if prefix is not None and prefix.rstrip("/") == mount:
         return Told(False, f"and the header X-Forwarded-Prefix {prefix} arrives "
-                           f"(request.forwarded_prefix) but nothing the endpoint can see reads "
-                           f"it: {django}. A middleware that sets SCRIPT_NAME from it runs "
-                           f"after the endpoint answers and cannot be seen here: a page that "
-                           f"redirects (admin/) shows it in its Location. Unless one does, the "
-                           f"application", evidence)
+                           f"(request.forwarded_prefix = {prefix!r}), while the endpoint sees "
+                           f"SCRIPT_NAME {answer.script_name!r} and {django}. The answer "
+                           f"cannot tell whether nothing reads that header or a middleware "
+                           f"inside the probe endpoint's wrap (it runs after the endpoint "
+                           f"answers) sets SCRIPT_NAME from it. The check that decides: "
+                           f"{redirect_check(url, mount)} If it does, the application is told "
+                           f"its mount and only the probe cannot see it; if not, it believes "
+                           f"it is mounted at /: its links and redirects (admin login, "
+                           f"APPEND_SLASH) point outside {mount}/", evidence, undecided=True)
     header = (f"X-Forwarded-Prefix {prefix!r} arrives, not {mount!r}" if prefix is not None
               else "no X-Forwarded-Prefix arrives")
     return Told(False, f"without telling the application ({header}, request.forwarded_prefix; "
@@ -159,7 +198,7 @@ def _uwsgi_unread(mount: str, route: PredictedRoute | None, answer: EndpointAnsw
             f"--http-socket{socket}; the location's pass line shows which. With uwsgi_pass "
             f"(proxy_set_header does nothing there): {told}. With proxy_pass: {strip}, add "
             f"'proxy_set_header X-Forwarded-Prefix {mount};', and {_django(mount, shared)}. "
-            f"Either way, {own_way}.{shared}")
+            f"{PLACED} Either way, {own_way}.{shared}")
 
 
 def _django(mount: str, shared: str) -> str:
@@ -206,13 +245,35 @@ def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None,
         strip = ("keep stripping the prefix" if stripped and regex else
                  "keep proxy_pass stripping the prefix (a URI part such as '/')" if stripped
                  else strip_prefix(mount, regex_location=regex))
-        return (f"Tell the application its mount: {where_nginx(mount, route)} {strip}, add "
-                f"'proxy_set_header X-Forwarded-Prefix {mount};', and {django}."
+        where = where_nginx(mount, route)
+        if stripped and answer is not None and arrived(answer, mount):
+            return (f"Tell the application its mount: {where} {strip}; "
+                    f"{_in_place(answer, mount, route, django)} {PLACED}"
+                    f"{_server_way(answer, mount, True, shared)}{shared}")
+        return (f"Tell the application its mount: {where} {strip}, add "
+                f"'proxy_set_header X-Forwarded-Prefix {mount};', and {django}. {PLACED}"
                 f"{_server_way(answer, mount, True, shared)}{shared}")
     if front is FrontKind.APACHE:
         return (f"Mount the application at {mount} with 'WSGIScriptAlias {mount} "
                 f"/path/to/wsgi.py' (mod_wsgi sets SCRIPT_NAME), or behind mod_proxy send "
-                f"the prefix in a header and {django}."
+                f"the prefix in a header and {django}. {PLACED}"
                 f"{_server_way(answer, mount, False, shared)}{shared}")
-    return (f"Send the prefix {mount} to the application in a header and {django}."
+    return (f"Send the prefix {mount} to the application in a header and {django}. {PLACED}"
             f"{_server_way(answer, mount, False, shared)}{shared}")
+
+
+def _in_place(answer: EndpointAnswer, mount: str, route: PredictedRoute | None,
+              django: str) -> str:
+    """The header already arrives (observed; its line where the configuration given has
+    it): not asked for again. What reads it is undecided unless FORCE_SCRIPT_NAME is set
+    (then Django ignores any SCRIPT_NAME a middleware sets)."""
+    step = _step(route, "prefix")
+    line = (f"; '{step.rule}' at {step.source}" if step is not None
+            and step.source is not None and step.decision.rstrip("/") == mount else "")
+    said = (f"the header X-Forwarded-Prefix {mount} already arrives (request.forwarded_prefix "
+            f"= {_field(answer, 'forwarded_prefix')[1]!r}{line}): keep it.")
+    if _field(answer, "force_script_name")[1] is not None:
+        return f"{said} Then {django}, unless one already does."
+    return (f"{said} If a page that redirects keeps {mount}/ in its Location, a middleware "
+            f"inside the endpoint's wrap already reads the header: move it outside. If not, "
+            f"nothing reads it: {django}.")

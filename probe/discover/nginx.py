@@ -9,7 +9,7 @@ WSGI application servers.
   locations cannot be probed and are left as comments);
 * ``[probe] connect`` from ``listen`` (the wildcard address becomes 127.0.0.1);
 * ``[refuse]`` an unknown host name for each address where several server blocks listen,
-  so the sweep checks what answers names no server_name matches;
+  so the sweep checks what answers a name no server_name matches;
 * a location that passes with ``uwsgi_pass``, ``fastcgi_pass`` or ``scgi_pass`` becomes no
   instance: the manifest's comments name it.
 """

@@ -81,8 +81,8 @@ def no_refusing_default(model: NginxModel) -> list[ConfigFinding]:
         why = "is marked default_server" if marked else "comes first and none is default_server"
         findings.append(ConfigFinding.at(
             "nginx_no_refusing_default", Severity.WARNING, where,
-            f"{len(blocks)} server blocks listen on {address} and the one that answers names "
-            f"no server_name matches ({server.describe()}) {why}: a request for any other "
+            f"{len(blocks)} server blocks listen on {address} and the one that answers a "
+            f"name no server_name matches, {server.describe()}, {why}: a request for any other "
             f"name, or a block whose server_name is missing or mistyped, is served by it "
             f"and reaches an application ({passes[0]} at {passes[1]}){_depends(model)}",
             f"{names_first(server)}add a block that refuses unknown names: "

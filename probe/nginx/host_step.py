@@ -1,7 +1,8 @@
 """The ``host`` step of a route (:mod:`probe.nginx.route`): the Host header nginx sends
 upstream, from the ``proxy_set_header`` in force at the location (after nginx's
 inheritance, :class:`probe.nginx.model.HeaderSet`), its variables resolved from the request,
-the ``map`` blocks and the ``set`` lines read (:mod:`probe.nginx.flow`)."""
+the ``map`` blocks and the ``set`` lines read (:mod:`probe.nginx.flow`); and the ``prefix``
+step, the X-Forwarded-Prefix sent, from the same lines."""
 
 from __future__ import annotations
 
@@ -73,3 +74,14 @@ def host_step(loc: Location, proxy: ProxyPass, maps: dict[str, Map],
                 f"sends Host $proxy_host{_unix(proxy)}")
         where = loc.where
     return RouteStep("host", decided, rule, source(where)), sent
+
+
+def prefix_step(loc: Location) -> RouteStep | None:
+    """The ``prefix`` step: a ``proxy_set_header X-Forwarded-Prefix`` in force at the
+    location, with its line (a mount fix names it rather than asking to add it again);
+    None where there is none or the lines in force are not known."""
+    header = loc.header_set.named("x-forwarded-prefix")
+    if header is None or not header.where or loc.header_set.unread is not None:
+        return None
+    return RouteStep("prefix", header.value, f"proxy_set_header X-Forwarded-Prefix "
+                     f"{header.value}", source(header.where))

@@ -14,7 +14,7 @@ from probe.nginx.error_pages import ErrorPage, for_code
 from probe.nginx.fallbacks import fallbacks
 from probe.nginx.flow import Vars
 from probe.nginx.flow import names as flow_names
-from probe.nginx.host_step import host_step
+from probe.nginx.host_step import host_step, prefix_step
 from probe.nginx.model import Location, NginxModel, ProxyPass, Server
 from probe.nginx.passes import AT_REQUEST_TIME, Pass, pass_of, shadowed, source
 from probe.nginx.phase_steps import Trip, run_level
@@ -159,6 +159,7 @@ class NginxConfig:
                                     source(proxy.where)))
         step, sent_host = host_step(loc, proxy, self.model.maps, trip.vars)
         trip.steps.append(step)
+        trip.steps.extend(s for s in (prefix_step(loc),) if s is not None)
         return trip.end(upstream=handed.upstream, host_sent=sent_host, members=handed.members,
                         fallbacks=failing)
 
