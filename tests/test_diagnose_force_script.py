@@ -150,6 +150,7 @@ def test_a_stripping_proxypass_is_not_fixed_for_every_request_where_another_moun
         assert sub.fix.startswith("At t.conf:6, keep the ProxyPass"), sub.fix
         assert "'RequestHeader set X-Forwarded-Prefix /mailman3'" in sub.fix, sub.fix
         assert f"also serve {LISTS} at /" in sub.fix, sub.fix
+        assert "A middleware goes outside the probe endpoint's wrap" in sub.fix, sub.fix
         for server_wide in ("pass the path whole", "--url-prefix", "SCRIPT_NAME=/mailman3",
                             "FORCE_SCRIPT_NAME = "):
             assert server_wide not in sub.fix, sub.fix

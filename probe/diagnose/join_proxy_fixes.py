@@ -19,6 +19,7 @@ from probe.apache.route import ApacheRoutes
 from probe.diagnose.answer_names import server_kind
 from probe.diagnose.force_script import served_at, shared_words
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.mount_words import PLACED
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.front import FrontConfig, PredictedRoute
@@ -90,7 +91,7 @@ def proxy_fix(diagnosis: Diagnosis, route: PredictedRoute, front: FrontConfig,
             fix = (f"At {rule.where}, keep the ProxyPass and tell the application its mount "
                    f"on each request: 'RequestHeader set X-Forwarded-Prefix {prefix}' for "
                    f"that path, and a middleware around the WSGI application that sets "
-                   f"SCRIPT_NAME from that header.{shared}")
+                   f"SCRIPT_NAME from that header. {PLACED}{shared}")
             return _fixed(diagnosis, fix, ((rule.written(), rule.where),))
         fix = (f"At {rule.where}, pass the path whole: '{rule.directive.name} "
                f"{'' if rule.section else rule.pattern + ' '}{whole}' (its ProxyPassReverse "

@@ -153,6 +153,18 @@ def test_force_script_name_of_the_sub_path_is_wrong_for_the_root(
         assert root["fix"].startswith("Remove FORCE_SCRIPT_NAME"), root["fix"]
         assert "'proxy_set_header SCRIPT_NAME /mailman3;'" in root["fix"], root["fix"]
         assert "FORCE_SCRIPT_NAME = " not in root["fix"], root["fix"]
+        # the other site's header arrives: in place, not asked for again
+        assert "add 'proxy_set_header X-Forwarded-Prefix" not in root["fix"], root["fix"]
+        assert "the header X-Forwarded-Prefix /mailman3 already arrives (request." \
+               "forwarded_prefix = '/mailman3'" in root["fix"], root["fix"]
+        unread = "(not read here: 'nginx -T' shows it"
+        if extra:  # --config: its location and header lines named, never 'not read here'
+            assert f"in the nginx 'location /mailman3/' ({run.nginx.conf}:" in root["fix"]
+            assert f"'proxy_set_header X-Forwarded-Prefix /mailman3' at {run.nginx.conf}:" \
+                in root["fix"], root["fix"]
+            assert unread not in root["fix"], root["fix"]
+        else:
+            assert unread in root["fix"], root["fix"]
     # the truth: the site at / sends its admin login into /mailman3/
     assert run.location("lists.test", "/admin/").startswith("/mailman3/admin/login/")
     assert run.location("web.test", "/mailman3/admin/").startswith("/mailman3/admin/login/")
@@ -182,3 +194,87 @@ def test_the_strip_fix_is_per_request_and_works(servers: Servers,
     assert fixed.location("lists.test", "/admin/").startswith("/admin/login/")
     assert fixed.location("web.test", "/mailman3/admin/").startswith("/mailman3/admin/login/")
 
+
+
+MIDDLEWARE = """
+
+def _prefix_middleware(app):
+    # SCRIPT_NAME from X-Forwarded-Prefix on each request (the probe's fix)
+    def wrapped(environ, start_response):
+        prefix = environ.get("HTTP_X_FORWARDED_PREFIX", "")
+        if prefix:
+            environ["SCRIPT_NAME"] = prefix.rstrip("/")
+        return app(environ, start_response)
+    return wrapped
+
+
+application = _prefix_middleware(application)
+"""
+
+
+@pytest.fixture
+def wrapped(tmp_path: Path) -> Iterator[dict[str, WsgiServer]]:
+    """Two gunicorns with the middleware: inside the endpoint's wrap (added to wsgi.py
+    before the endpoint, where an operator edits it) and outside (after)."""
+    try:
+        venv = ensure_servers_venv()
+    except ApacheUnavailable as exc:
+        unavailable(str(exc))
+    workdir = make_workdir()
+    started: dict[str, WsgiServer] = {}
+    try:
+        for where in ("inside", "outside"):
+            top = workdir / where
+            top.mkdir()
+            project = make_site(top, venv)
+            wsgi = project / "mysite" / "wsgi.py"
+            settings = project / "mysite" / "settings.py"
+            settings.write_text(settings.read_text() + "\nDEBUG = False\nALLOWED_HOSTS = "
+                                "['lists.test', 'web.test']\n")
+            if where == "inside":
+                wsgi.write_text(wsgi.read_text() + MIDDLEWARE)
+            done = subprocess.run([sys.executable, "-m", "probe", "endpoint", "--install",
+                                   str(wsgi), "--label", "m", "--no-token"],
+                                  capture_output=True, text=True, timeout=120, check=False)
+            assert done.returncode == 0, done.stderr
+            if where == "outside":
+                wsgi.write_text(wsgi.read_text() + MIDDLEWARE)
+            port = free_port()
+            started[where] = _start(f"gunicorn-{where}", [
+                str(venv / "bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
+                "mysite.wsgi:application"], cwd=project, port=port,
+                log_path=workdir / f"{where}.log", env={"WSGI_PROBE_TOKEN": TOKEN})
+        yield started
+    finally:
+        for server in started.values():
+            server.stop()
+        subprocess.run(["rm", "-rf", str(workdir)], check=False, timeout=60)
+
+
+def test_a_middleware_inside_the_wrap_is_undecided_and_outside_it_is_seen(
+        wrapped: dict[str, WsgiServer], run_nginx: Callable[[str], Run]) -> None:
+    """A re-tester's operator put the middleware around get_wsgi_application(), inside the
+    endpoint's wrap: the site was fixed, the probe cannot see it. The words say what
+    decides and where the middleware goes; placed there, every URL is ok."""
+    port = wrapped["inside"].port
+    run = run_nginx(_body(port, STRIP.format(port=port)))
+    got = run.by_url("--config", str(run.nginx.conf))
+    assert got[LISTS]["verdict"] == "ok", got[LISTS]
+    sub = got[SUB]
+    assert sub["verdict"] == "mount_mismatch", sub
+    assert "The answer cannot tell whether nothing reads that header or a middleware " \
+           "inside the probe endpoint's wrap" in sub["explanation"], sub["explanation"]
+    assert "a page of the site that redirects, such as http://web.test/mailman3/admin/, " \
+           "and its Location header: does it keep /mailman3/?" in sub["explanation"]
+    assert "add 'proxy_set_header X-Forwarded-Prefix" not in sub["fix"], sub["fix"]
+    assert "move it outside" in sub["fix"], sub["fix"]
+    assert "'application = wsgi_endpoint.wrap(application, ...)'" in sub["fix"], sub["fix"]
+    # the check the words name: the real site is told its mount
+    assert run.location("web.test", "/mailman3/admin/").startswith("/mailman3/admin/login/")
+    # outside the wrap, as the fix says: the probe sees it
+    port = wrapped["outside"].port
+    fixed = run_nginx(_body(port, STRIP.format(port=port)))
+    assert {t["verdict"] for t in fixed.by_url("--config", str(fixed.nginx.conf)).values()} \
+        == {"ok"}
+    assert fixed.location("web.test", "/mailman3/admin/").startswith("/mailman3/admin/login/")
+    assert fixed.location("lists.test", "/admin/").startswith("/admin/login/")
