@@ -47,7 +47,7 @@ from probe.apache.proxy import (
 from probe.apache.proxy_host import backend_url
 from probe.apache.script_access import ScriptAccess, script_access
 from probe.apache.sections import deciding_directive
-from probe.apache.site_fix import SiteFix, site_fix
+from probe.apache.site_fix import Known, SiteFix, site_fix
 from probe.apache.vhost_select import select_vhost, without_line
 from probe.front import Divergence, FrontKind, PredictedRoute, RouteStep, Source
 from probe.manifest import is_ip
@@ -96,13 +96,13 @@ class ApacheRoutes:
         return None if found is None else (found.script, found.why)
 
     def site_fix(self, route: PredictedRoute, url: str, expected: str, group: str | None,
-                 meant: Source | None) -> SiteFix | None:
+                 meant: Source | None, known: Known | None = None) -> SiteFix | None:
         """The fix where ``route``'s VirtualHost runs nothing at ``url``'s path (the
         manifest's URL; :mod:`probe.apache.site_fix`); None: another site of the address
         claims the name."""
         hostname, ip, port = _where(route.url, route.address)
         return site_fix(self.site, select_vhost(self.site, hostname, ip, port), url,
-                        expected, group, meant)
+                        expected, group, meant, known)
 
     def without_line(self, url: str, address: str | None, line: Source) -> RouteStep | None:
         """The VirtualHost that would take ``url`` at ``address`` were the names written

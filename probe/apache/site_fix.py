@@ -18,7 +18,9 @@ elsewhere all have ``SSLEngine on``: the site exists for https only
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 from probe.apache.hostnames import name_matches
@@ -36,8 +38,21 @@ class SiteFix:
     cites: tuple[tuple[str, Source], ...] = ()  # (what, where) the fix relies on
 
 
+@dataclass(frozen=True)
+class Known:
+    """What the sweep knows of the expected instance beyond the configuration: its script
+    (its answers' ``script_file``), the scripts other instances' answers report (real path
+    -> instance), and the path its URLs share, where it is mounted (None: its URLs do not
+    tell)."""
+
+    script: str | None = None
+    others: Mapping[str, str] = field(default_factory=dict)
+    prefix: str | None = None
+
+
 def site_fix(site: Site, choice: VhostChoice, url: str, expected: str,
-             group: str | None, meant: Source | None) -> SiteFix | None:
+             group: str | None, meant: Source | None, known: Known | None = None
+             ) -> SiteFix | None:
     """The fix at the site step, or None where another VirtualHost of the same address
     claims the name (the caller's "stop claiming" is then right)."""
     if choice.undecided is not None or choice.address is None:
@@ -61,7 +76,7 @@ def site_fix(site: Site, choice: VhostChoice, url: str, expected: str,
         return None
     reached = "which claims this name" if choice.by == "name" else \
         f"the only VirtualHost for {choice.address}"
-    return _mount_fix(site, server, reached, url, expected, group)
+    return _mount_fix(site, server, reached, url, expected, group, known or Known())
 
 
 def _name_fix(site: Site, choice: VhostChoice, hostname: str, meant: Server | None,
@@ -148,26 +163,66 @@ def _address_fix(server: Server, hidden: Server, address: str) -> SiteFix:
 
 
 def _mount_fix(site: Site, server: Server, reached: str, url: str, expected: str,
-               group: str | None) -> SiteFix:
+               group: str | None, known: Known) -> SiteFix:
+    """The site owns the name and runs nothing at the path. Its application is offered as the
+    expected instance's only where the daemon group or the instance's own script_file says
+    so: a tester was told to mount Trac's script at Review Board's path."""
     path = urlsplit(url).path or "/"
     own = [a for a in site.aliases_for(server) if not a.handler and not a.is_match]
     mine = [a for a in own if group is not None and a.process_group == group] or \
-        (own if len({a.target for a in own}) == 1 else [])
+        [a for a in own if known.script is not None and _same(a.target, known.script)]
+    alias, note = _alias(known.prefix, path, expected)
     if mine:
         app = mine[0]
         listed = _below(url, app.mount)
         return SiteFix(
             f"{server.describe()}, {reached}, mounts "
             f"{app.target} at {app.mount} ({app.where}), not at {path}: list {listed} for "
-            f"{expected} in the manifest instead of {url}, or mount the application at "
-            f"{path} (WSGIScriptAlias {path} {app.target}) if it must answer there.",
+            f"{expected} in the manifest instead of {url}, or mount the application "
+            f"({alias} {app.target}{note}) if it must answer there.",
             ((f"{app.directive.name} {app.mount}", Source(app.directive.file,
                                                           app.directive.line)),))
+    if not own:
+        return SiteFix(
+            f"{server.describe()}, {reached}, mounts no WSGI "
+            f"application at {path}: add the mount of {expected} ({alias} with its WSGI "
+            f"script{note}), or list the URL where {expected} is mounted in the manifest.")
+    cites = tuple((f"{a.directive.name} {a.mount}", Source(a.directive.file, a.directive.line))
+                  for a in own)
+    whose = [known.others.get(os.path.realpath(a.target)) for a in own]
+    mounted = "; ".join(f"{a.target} at {a.mount} ({a.where})" + (
+        f", the script {who}'s answers report (script_file)" if who else "")
+        for a, who in zip(own, whose, strict=True))
+    add = (f"add {expected}'s own mount ({alias} with {expected}'s WSGI script{note}) inside "
+           f"it, "
+           f"or list the URL where {expected} is mounted in the manifest")
+    if all(whose):
+        return SiteFix(f"{server.describe()}, {reached}, mounts {mounted}: not {expected}'s, "
+                       f"and none at {path}: {add}.", cites)
+    unknown = next(a for a, who in zip(own, whose, strict=True) if not who)
+    told = "the manifest gives it no process_group" if group is None else \
+        f"no mount there uses its process_group {group!r}"
     return SiteFix(
-        f"{server.describe()}, {reached}, mounts no WSGI "
-        f"application at {path}: add the mount of {expected} there (WSGIScriptAlias {path} "
-        f"with its WSGI script), or list the URL where {expected} is mounted in the "
-        f"manifest.")
+        f"{server.describe()}, {reached}, mounts {mounted}, none at {path}; nothing read "
+        f"says {unknown.target} is {expected}'s (no answer of {expected} reported its "
+        f"script_file, and {told}). Check which application it loads (its settings module, "
+        f"or the label of the endpoint's answer from a URL under {unknown.mount} on "
+        f"{urlsplit(url).hostname}) before listing {expected}'s URLs there: if it is not "
+        f"{expected}'s, {add}.", cites)
+
+
+def _alias(prefix: str | None, path: str, expected: str) -> tuple[str, str]:
+    """The WSGIScriptAlias line's start for the instance's mount point (the path its URLs
+    share, never a URL's full path: a mount at /reviews/r/1/ serves that page only), and
+    what is left to decide."""
+    if prefix is not None:
+        return f"WSGIScriptAlias {prefix.rstrip('/') or '/'}", ""
+    return "WSGIScriptAlias PREFIX", (f"; PREFIX is the start of {path} where {expected} is "
+                                      f"mounted, its SCRIPT_NAME: one URL does not tell")
+
+
+def _same(a: str, b: str) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
 
 
 def _below(url: str, mount: str) -> str:

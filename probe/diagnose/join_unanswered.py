@@ -26,6 +26,7 @@ from probe.apache.route import ApacheRoutes
 from probe.apache.vhost_select import NO_VHOST
 from probe.diagnose import redirected
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.join_claimed import intended, known, owner, shadowed
 from probe.diagnose.join_embedded import embedded_500
 from probe.diagnose.join_mount_needs import apache_log, daemon_fix, reached_fix
 from probe.diagnose.join_proxy import GATEWAY, gateway_error, no_endpoint
@@ -77,16 +78,6 @@ def _route(obs: Observation, context: SweepContext, front: FrontConfig) -> Predi
     return front.route(obs.target.probe_url(context.manifest.probe.segment), address)
 
 
-def _intended(obs: Observation, context: SweepContext) -> str | None:
-    """The WSGI script the expected instance's own right answers report."""
-    name = obs.target.expected or ""
-    if name not in context.manifest.instances:
-        return None
-    scripts = (a.raw.get("script_file") for o, a in context.answers_of(name)
-               if o.target.expected == name)
-    return next((s for s in scripts if isinstance(s, str) and s), None)
-
-
 def _same(a: str | None, b: str) -> bool:
     return a is not None and os.path.realpath(a) == os.path.realpath(b)
 
@@ -108,10 +99,14 @@ def _no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     if proxied is not None:
         return proxied
     path = urlsplit(obs.target.url).path or "/"  # the URL's own, as the manifest says it
-    script = _intended(obs, context)
+    meant = intended(obs, context, config, route)
+    script = meant.script
     expected = obs.target.expected or "the expected instance"
     mount = route.step("mount")
-    if route.script_file is not None and (script is None or _same(route.script_file, script)):
+    # A script another instance's answers report is not where this endpoint must answer.
+    other = owner(obs, context, route.script_file)
+    if route.script_file is not None and (_same(route.script_file, script) if script else
+                                          other is None):
         where = f" ({mount.rule}, {mount.source})" if mount and mount.source else ""
         said = (f" The configuration given routes {path} to {route.script_file}{where}: the "
                 f"endpoint must answer from that script.")
@@ -125,7 +120,10 @@ def _no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     found = None
     if script is not None and config.divergence is not None:
         found = config.divergence(route, script, None)
-    step, meant, cause = _deciding(route, found)
+    claimed = shadowed(obs, diagnosis, context, config, route, found, meant)
+    if claimed is not None:
+        return claimed
+    step, meant_step, cause = _deciding(route, found)
     whose = f"{expected}'s WSGI script" + (f" ({script})" if script else "")
     if route.script_file is None:
         reached = (f"it runs no WSGI application there "
@@ -135,9 +133,12 @@ def _no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                                                      mount.source else "")
     explanation = (f"{diagnosis.explanation} The configuration given does not route {path} "
                    f"to {whose}: {step.rule} ({step.source}), so {reached}.")
-    if meant is not None and meant.source is not None:
-        explanation += f" Where {expected} is configured: {meant.rule} ({meant.source})."
-    fix = _fix(step, meant, route, path, expected, urlsplit(route.url).hostname or "")
+    if meant_step is not None and meant_step.source is not None:
+        explanation += (f" Where {expected} is configured: {meant_step.rule} "
+                        f"({meant_step.source}).")
+    if meant.chosen:
+        explanation += f" The intended application: {meant.chosen}."
+    fix = _fix(step, meant_step, route, path, expected, urlsplit(route.url).hostname or "")
     cited: tuple[Evidence, ...] = ()
     if step.by == alias_slash.BY and isinstance(config.front, ApacheRoutes):
         fix = _slash_fix(config.front, step) or fix
@@ -145,13 +146,14 @@ def _no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         instance = context.manifest.instances.get(obs.target.expected or "")
         owned = config.front.site_fix(route, obs.target.url, expected,
                                       instance.process_group if instance else None,
-                                      meant.source if meant else None)
+                                      meant_step.source if meant_step else None,
+                                      known(obs, context, script))
         if owned is not None:
             fix = owned.fix
             cited = tuple(Evidence(EvidenceKind.CONFIGURED, what, str(where))
                           for what, where in owned.cites)
-    evidence = (*diagnosis.evidence, *_configured((*route.steps, *((meant,) if meant else ()))),
-                *cited)
+    evidence = (*diagnosis.evidence,
+                *_configured((*route.steps, *((meant_step,) if meant_step else ()))), *cited)
     return dataclasses.replace(diagnosis, cause=cause, explanation=explanation, fix=fix,
                                evidence=evidence)
 

@@ -98,7 +98,7 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         elif leaves.by == "default":
             fix = f"Add 'ServerAlias {host}' inside {other}; and {catch_all}"
         else:
-            fix = _stop_claiming(leaves, host, other, kept)
+            fix = stop_claiming(leaves, host, other, kept)
     elif found.stage == "mapping":
         why = (f"The route leaves the intended one before the WSGI mounts: {leaves.rule} "
                f"({leaves.source}), {leaves.decision}.")
@@ -121,7 +121,7 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     return dataclasses.replace(diagnosis, explanation=f"{first} {why}{told}", fix=fix)
 
 
-def _stop_claiming(leaves: RouteStep, host: str, other: str, kept: Kept | None) -> str:
+def stop_claiming(leaves: RouteStep, host: str, other: str, kept: Kept | None) -> str:
     """Narrow the name line that took the URL; remove its VirtualHost only where no working
     URL of the sweep reaches it (it is then no forgotten copy)."""
     if kept is None or not kept.served:
