@@ -12,7 +12,12 @@
   only some of its paths (a ``ProxyPassMatch``, a ``<LocationMatch>``) leave it undecided;
 * ``proxy_strips`` (warning): a ``ProxyPass`` that takes a sub-path and passes the rest
   without it (``/b/`` to ``http://app/``): the application believes it is mounted at ``/``
-  unless it is told its prefix.
+  unless it is told its prefix;
+* ``proxy_slash`` (warning): a ``ProxyPass`` whose path ends with ``/`` and whose target
+  does not, or the reverse (:mod:`probe.apache.proxy_slash`): httpd's mod_proxy
+  documentation asks for both or neither, as the rest of the path is appended to the target
+  as written (``ProxyPass "/" "balancer://mycluster"`` passes ``/x`` to a balancer called
+  ``myclusterx``: 500, AH01144).
 
 Balancer targets (``balancer://``) and ``!`` exclusions are followed; a ``ProxyPassMatch``
 is not ordered against others (its pattern is a regular expression).
@@ -24,6 +29,7 @@ from probe.apache.model import Server, Site
 from probe.apache.names import alias_match_length
 from probe.apache.proxy import HostSetting, ProxyRule, rules
 from probe.apache.proxy_host import PathHost, rule_host
+from probe.apache.proxy_slash import passed, slash_mismatch, slashed
 from probe.lint.findings import ConfigFinding, Severity
 
 _HTTP = ("http://", "https://", "balancer://")
@@ -37,6 +43,7 @@ def proxy_rules(site: Site) -> list[ConfigFinding]:
         found += _order(sections, direct, own)
         found += _host(site, server, own)
         found += [_strips(r) for r in own if r.strips]
+        found += [_slash(r) for r in own if slash_mismatch(r)]
     return list({(f.code, f.file, f.line): f for f in found}.values())
 
 
@@ -151,3 +158,20 @@ def _strips(rule: ProxyRule) -> ConfigFinding:
         f"pass the whole path (a target ending in {prefix}/) and tell the application server "
         f"its prefix (waitress --url-prefix={prefix}, gunicorn SCRIPT_NAME={prefix} in its "
         f"environment, uWSGI --mount {prefix}=...), or in Django FORCE_SCRIPT_NAME")
+
+
+def _slash(rule: ProxyRule) -> ConfigFinding:
+    example = rule.pattern + "x"
+    ends, other = ("its path", "its target") if rule.pattern.endswith("/") else \
+        ("its target", "its path")
+    balanced = (f" (here {passed(rule, example)} names a balancer no <Proxy> defines: "
+                f"mod_proxy answers 500 and logs AH01144)"
+                if rule.target.lower().startswith("balancer://") else "")
+    return ConfigFinding(
+        "proxy_slash", Severity.WARNING, rule.directive.file, rule.directive.line,
+        f"{rule.written()}: {ends} ends with / and {other} does not; mod_proxy appends the "
+        f"rest of the path to the target as written ({example} is passed as "
+        f"{passed(rule, example)}), so requests to the backend miss or double a slash "
+        f"(httpd's ProxyPass documentation: if the first argument ends with a trailing /, "
+        f"the second should too, and vice versa){balanced}",
+        f"write {slashed(rule)} (and the same on a ProxyPassReverse for it)")

@@ -34,6 +34,7 @@ _HELP = {
     "proxy_order": "A ProxyPass a broader one takes the path from (first match; last <Location>)",
     "proxy_host": "A ProxyPass to an application without ProxyPreserveHost On",
     "proxy_strips": "A ProxyPass that takes its sub-path off the path it passes on",
+    "proxy_slash": "A ProxyPass whose path and target disagree on a trailing /",
     "duplicate_daemon": "A WSGIDaemonProcess name defined twice",
     "undefined_daemon": "A process group no reachable WSGIDaemonProcess defines",
     "unused_daemon": "A WSGIDaemonProcess nothing uses",

@@ -1,4 +1,5 @@
-"""Lint's mod_proxy rules (probe.lint.proxy_rules): proxy_order, proxy_host, proxy_strips."""
+"""Lint's mod_proxy rules (probe.lint.proxy_rules): proxy_order, proxy_host, proxy_strips,
+proxy_slash."""
 
 from __future__ import annotations
 
@@ -229,3 +230,31 @@ def test_the_backend_url_a_rule_passes_a_path_to() -> None:
     _, direct = rules(site, site.main)
     assert [backend_url(r, p) for r, p in zip(direct, ("/b/q", "/c/q", "/d/q"), strict=True)] == [
         "http://127.0.0.1:8106/x/q", "http://127.0.0.1:8107/y/q", "http://127.0.0.1:8108/d/q"]
+
+
+def test_a_trailing_slash_on_one_side_only_is_proxy_slash() -> None:
+    text = """\
+        <Proxy "balancer://mycluster">
+            BalancerMember "http://127.0.0.1:8101"
+        </Proxy>
+        <VirtualHost *:80>
+            ProxyPreserveHost On
+            ProxyPass "/" "balancer://mycluster"
+            ProxyPass "/p" "http://127.0.0.1:9000/p/"
+            ProxyPass "/ok/" "http://127.0.0.1:9000/ok/"
+            ProxyPass "/bare" "http://127.0.0.1:9000"
+            ProxyPassMatch "^/m/" "http://127.0.0.1:9000"
+        </VirtualHost>
+    """
+    assert [f for f in findings(text) if f[0] == "proxy_slash"] == [
+        ("proxy_slash", 6), ("proxy_slash", 7)]
+    site = build_site(parse_text(textwrap.dedent(text), "t.conf"), read_scripts=False)
+    by_line = {f.line: f for f in proxy_rules(site) if f.code == "proxy_slash"}
+    assert by_line[6].severity is Severity.WARNING
+    assert "/x is passed as balancer://myclusterx" in by_line[6].message, by_line[6].message
+    assert "names a balancer no <Proxy> defines" in by_line[6].message
+    assert (by_line[6].fix or "").startswith('write ProxyPass "/" "balancer://mycluster/"'), \
+        by_line[6].fix
+    assert "/px is passed as http://127.0.0.1:9000/p/x" in by_line[7].message
+    assert "AH01144" not in by_line[7].message
+    assert (by_line[7].fix or "").startswith('write ProxyPass "/p" "http://127.0.0.1:9000/p"')
