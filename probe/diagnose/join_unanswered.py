@@ -30,7 +30,14 @@ from probe.diagnose.join_claimed import intended, known, owner, shadowed
 from probe.diagnose.join_embedded import embedded_500
 from probe.diagnose.join_mount_needs import apache_log, daemon_fix, reached_fix
 from probe.diagnose.join_proxy import GATEWAY, gateway_error, no_endpoint
-from probe.diagnose.server_errors import APACHE_LOG, ASK_CONFIG, CONFIG_HINT, UNREAD
+from probe.diagnose.join_proxy_500 import proxy_500
+from probe.diagnose.server_errors import (
+    APACHE_LOG,
+    ASK_CONFIG,
+    CONFIG_HINT,
+    UNREAD,
+    without_leak_hint,
+)
 from probe.diagnose.wording import Diagnosis
 from probe.front import Divergence, FrontConfig, PredictedRoute, RouteStep, Source
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
@@ -61,11 +68,13 @@ def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             UNREAD, "."), fix=diagnosis.fix.replace(ASK_CONFIG, "").replace(APACHE_LOG, log))
     if diagnosis.verdict is Verdict.HTTP_ERROR and diagnosis.cause is None and \
             last is not None and last.status_code == 500:
-        found = _daemon_out_of_reach(obs, diagnosis, context, config)
+        route = _route(obs, context, config.front)
+        found = proxy_500(diagnosis, route, config.front) or \
+            _daemon_out_of_reach(obs, diagnosis, context, config)
         if found is diagnosis:  # not out of reach: maybe no group applies at all
             found = embedded_500(obs, diagnosis, context, config)
         # --config was read: its hint is spent whatever it told, and it names the log.
-        log = apache_log(config.front, _route(obs, context, config.front))
+        log = apache_log(config.front, route)
         return dataclasses.replace(found, fix=found.fix.replace(CONFIG_HINT, "").replace(
             APACHE_LOG, log))
     return diagnosis
@@ -272,10 +281,12 @@ def _daemon_out_of_reach(obs: Observation, diagnosis: Diagnosis, context: SweepC
         fix = daemon_fix(config.front, group, step.source)
         logged = (f"mod_wsgi writes 'WSGI0152: Daemon process called {group!r} cannot be "
                   f"accessed by this WSGI application' for it to {log}, not a traceback")
-    explanation = (f"{diagnosis.explanation} The configuration given sends this request to "
-                   f"daemon process group {group!r} ({step.rule}, {step.source}), which this "
-                   f"VirtualHost cannot use: probe lint reports undefined_daemon at "
-                   f"{step.source}: {message}. {logged}.")
+    # mod_wsgi refuses the request before Python runs: the answers-alone guess of a
+    # settings module inherited in an embedded process is false here.
+    explanation = (f"{without_leak_hint(diagnosis.explanation)} The configuration given sends "
+                   f"this request to daemon process group {group!r} ({step.rule}, "
+                   f"{step.source}), which this VirtualHost cannot use: probe lint reports "
+                   f"undefined_daemon at {step.source}: {message}. {logged}.")
     evidence = [*diagnosis.evidence, *_configured(route.steps)]
     if defined is not None:
         evidence.append(Evidence(EvidenceKind.CONFIGURED, f"WSGIDaemonProcess {group}",

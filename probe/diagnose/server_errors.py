@@ -12,6 +12,8 @@ own 502/503/504 is worded with its configuration in :mod:`.nginx_causes`.
 
 from __future__ import annotations
 
+import re
+
 from probe.diagnose.answer_names import places, server_kind
 from probe.diagnose.fronts import software
 from probe.diagnose.wording import Diagnosis
@@ -33,6 +35,25 @@ APACHE_LOG = "Apache's error log for this URL's VirtualHost (its ErrorLog, else 
 join that read the configuration names the file instead."""
 
 
+_LEAK_HINT = (" A likely cause (not certain): {name} runs embedded in Apache with "
+              "DJANGO_SETTINGS_MODULE={settings!r}; if this instance's WSGI script uses "
+              "os.environ.setdefault(), it inherits that value in the same process and fails "
+              "when that settings module does not exist in its code base.")
+_LEAK_FIX = (f"Read {APACHE_LOG}. If the settings module was not found, assign "
+             "os.environ['DJANGO_SETTINGS_MODULE'] in the WSGI script instead of "
+             "setdefault(), or run each instance in its own daemon process group.")
+_LEAK_SAID = re.compile(re.escape(_LEAK_HINT).replace(r"\{name\}", ".*?").replace(
+    r"\{settings!r\}", ".*?"))
+
+
+def without_leak_hint(explanation: str) -> str:
+    """``explanation`` without the answers-alone guess that a settings module leaked from an
+    embedded instance: taken off where the configuration decides that the 500 comes before
+    any Python runs for the URL in Apache (mod_wsgi refusing a daemon group, mod_proxy), so
+    that the guess is false; the join that decides it writes the fix."""
+    return _LEAK_SAID.sub("", explanation)
+
+
 def _header(sample: Sample) -> str:
     return f"Server: {sample.server}" if sample.server else "no Server header"
 
@@ -51,17 +72,8 @@ def http_error(obs: Observation, sample: Sample, leak_suspect: EndpointAnswer | 
     explanation = f"{url} answered HTTP {status}{share} ({_header(sample)})."
     fix = _read_log(sample, reached)
     if leak_suspect is not None:
-        explanation += (
-            f" A likely cause (not certain): {suspect_name} runs embedded in Apache with "
-            f"DJANGO_SETTINGS_MODULE={leak_suspect.settings!r}; if this instance's WSGI script "
-            f"uses os.environ.setdefault(), it inherits that value in the same process and "
-            f"fails when that settings module does not exist in its code base."
-        )
-        fix = (
-            f"Read {APACHE_LOG}. If the settings module was not found, assign "
-            "os.environ['DJANGO_SETTINGS_MODULE'] in the WSGI script instead of "
-            "setdefault(), or run each instance in its own daemon process group."
-        )
+        explanation += _LEAK_HINT.format(name=suspect_name, settings=leak_suspect.settings)
+        fix = _LEAK_FIX
     return Diagnosis(Verdict.HTTP_ERROR, explanation=explanation, fix=fix, evidence=evidence)
 
 
