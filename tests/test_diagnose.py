@@ -830,6 +830,22 @@ def test_embedded_shared_process_warning() -> None:
     assert report.status is Status.WARNING
 
 
+def test_embedded_shared_process_names_global_as_the_main_interpreter() -> None:
+    # project-1 answers application_group '' (WSGIApplicationGroup %{GLOBAL}): that is
+    # mod_wsgi's main interpreter, not a sub interpreter.
+    observations = envleak(settings="mysite.settings_two")
+    global_p1 = ep("project-1", host="site-1.example.com", pid=500, process_group="",
+                   application_group="")
+    observations[SITE1] = thrice(SITE1, "project-1", global_p1)
+    (finding,) = run(observations).findings
+    assert finding.code == "embedded_shared_process"
+    assert "in separate interpreters (project-1 in the main interpreter, application_group " \
+           "'' in its answers: %{GLOBAL}; project-2 in a sub interpreter) that share one " \
+           "process environment" in finding.explanation, finding.explanation
+    (plain,) = run(envleak(settings="mysite.settings_two")).findings
+    assert "in separate sub interpreters that share" in plain.explanation
+
+
 def test_embedded_instances_in_separate_children_are_not_shared() -> None:
     observations = envleak(settings="mysite.settings_two", pid=501)
     assert codes(run(observations)) == []

@@ -1,7 +1,8 @@
 """A WSGIProcessGroup copied from another site, both applications in WSGIApplicationGroup
-%{GLOBAL}: moving the other site's WSGIDaemonProcess out would put both in one sub
-interpreter, so the fix must not offer it; and shared_interpreter must not claim the two
-run together while the copied one only gets 500s (undefined_daemon)."""
+%{GLOBAL}: moving the other site's WSGIDaemonProcess out would put both in its main
+interpreter (%{GLOBAL} is mod_wsgi's main interpreter, not a sub interpreter), so the fix
+must not offer it; and shared_interpreter must not claim the two run together while the copied
+one only gets 500s (undefined_daemon)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ def test_the_move_is_not_offered_where_both_share_the_global_interpreter(
     [(_, _, fix)] = found["undefined_daemon"]
     assert fix.startswith(f"at {conf}:11, name the group this VirtualHost defines"), fix
     assert "share the processes" not in fix, fix
-    assert "would not do: both applications would then run in one sub interpreter" in fix, fix
+    assert "would not do: both applications would then run in one main interpreter of it " \
+           "(application group %{GLOBAL})" in fix, fix
     assert "%{GLOBAL}" in fix, fix
 
 
@@ -92,7 +94,8 @@ def test_one_script_mounted_twice_is_one_application_and_the_move_is_offered(
     assert "would not do" not in fix, fix
     assert fix.startswith(f"move WSGIDaemonProcess weblate ({conf}:11) outside the "
                           f"VirtualHost: both mounts run the same script "
-                          f"({tmp_path}/weblate/wsgi.py) in application group %{{GLOBAL}}"), fix
+                          f"({tmp_path}/weblate/wsgi.py) in application group %{{GLOBAL}}, so "
+                          f"they are one application in one main interpreter of it"), fix
 
 
 def test_two_scripts_in_the_global_interpreter_keep_the_move_refused(tmp_path: Path) -> None:
@@ -101,4 +104,5 @@ def test_two_scripts_in_the_global_interpreter_keep_the_move_refused(tmp_path: P
     (tmp_path / "weblate" / "other.py").write_text("application = None\n")
     _, found = _lint(tmp_path, WEBLATE_TWICE.replace("@SCRIPT@", "@ROOT@/weblate/other.py"))
     [(_, _, fix)] = found["undefined_daemon"]
-    assert "would not do: both applications would then run in one sub interpreter" in fix, fix
+    assert "would not do: both applications would then run in one main interpreter of it " \
+           "(application group %{GLOBAL})" in fix, fix

@@ -75,6 +75,11 @@ class _Interpreter:
     group: str  # the application group as written in a fix: %{GLOBAL} or its quoted name
     script: str | None  # the one script every mount in it runs, or None when they differ
 
+    @property
+    def interpreter(self) -> str:
+        """What the group is in mod_wsgi's words: %{GLOBAL} is the main interpreter."""
+        return "main interpreter" if self.group == "%{GLOBAL}" else "sub interpreter"
+
 
 def _script_of(app: WsgiApp) -> str | None:
     """The script file a mount runs, as httpd resolves it (ServerRoot-relative already, and
@@ -120,8 +125,8 @@ def out_of_reach_fix(site: Site, naming: Directive, server: Server,
         # Django is set up once per interpreter, so one would run with the other's settings.
         move = (f"moving WSGIDaemonProcess {daemon.name} ({daemon.directive.where}) outside "
                 f"the VirtualHost would not do: both applications would then run in one "
-                f"sub interpreter of it (application group {shared.group}), where Django is "
-                f"set up once, so one would run with the other's settings")
+                f"{shared.interpreter} of it (application group {shared.group}), where Django "
+                f"is set up once, so one would run with the other's settings")
         if own is None:
             return (f"at {naming.where}, name a daemon process group of this VirtualHost "
                     f"(define WSGIDaemonProcess for it there, or outside any VirtualHost "
@@ -135,8 +140,8 @@ def out_of_reach_fix(site: Site, naming: Directive, server: Server,
         # One script mounted in two VirtualHosts is one application: in one interpreter
         # mod_wsgi loads it once, so both mounts run it with its own settings.
         move = (f"{move}: both mounts run the same script ({shared.script}) in application "
-                f"group {shared.group}, so they are one application in one sub interpreter "
-                f"of it")
+                f"group {shared.group}, so they are one application in one "
+                f"{shared.interpreter} of it")
     if own is None:
         return move
     named = f"process-group={own.name}" if naming.key != "wsgiprocessgroup" else \

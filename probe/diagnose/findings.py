@@ -144,10 +144,13 @@ def _embedded_shared_process(
     """Several instances embedded in one Apache child: the leak waits for the next restart."""
     by_pid: dict[int, set[str]] = defaultdict(set)
     groups: dict[int, set[str | None]] = defaultdict(set)
+    in_main: set[str] = set()  # application_group '' in the answer: %{GLOBAL}
     for obs, answer in answers:
         if answer.embedded and answer.pid is not None:
             by_pid[answer.pid].add(name(obs, answer))
             groups[answer.pid].add(answer.application_group)
+            if answer.application_group == "":
+                in_main.add(name(obs, answer))
     merged: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for pid, names in by_pid.items():
         if len(names) > 1 and len(groups[pid]) > 1:
@@ -159,7 +162,8 @@ def _embedded_shared_process(
             instances=names,
             explanation=(
                 f"{_and(list(names))} run embedded in the same Apache child process "
-                f"(pid {', '.join(map(str, sorted(pids)))}), in separate sub interpreters that "
+                f"(pid {', '.join(map(str, sorted(pids)))}), in separate "
+                f"{_interpreters(names, in_main)} that "
                 f"share one process environment: a DJANGO_SETTINGS_MODULE set with setdefault() "
                 f"can leak from one to the other depending on load order, e.g. after the next "
                 f"restart. Run each in its own daemon process group."
@@ -167,6 +171,19 @@ def _embedded_shared_process(
         )
         for names, pids in merged.items()
     ]
+
+
+def _interpreters(names: Sequence[str], in_main: set[str]) -> str:
+    """The interpreters, named as the answers show them: application_group '' is mod_wsgi's
+    main interpreter (WSGIApplicationGroup %{GLOBAL}), any other name a sub interpreter."""
+    main = [n for n in names if n in in_main]
+    subs = [n for n in names if n not in in_main]
+    if not main:
+        return "sub interpreters"
+    return (f"interpreters ({_and(main)} in the main interpreter, application_group '' in "
+            f"{'its' if len(main) == 1 else 'their'} answers: %{{GLOBAL}}; "
+            f"{_and(subs) if subs else 'the others'} in "
+            f"{'a sub interpreter' if len(subs) == 1 else 'sub interpreters'})")
 
 
 def _and(names: Sequence[str]) -> str:
