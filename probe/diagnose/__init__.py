@@ -33,6 +33,7 @@ from probe.deploy_time import RestartCutoffs, as_cutoffs
 from probe.diagnose.backends import backend_findings
 from probe.diagnose.code_drift import code_drift_findings
 from probe.diagnose.findings import cross_url_findings
+from probe.diagnose.forwarded_host import forwarded_host_findings
 from probe.diagnose.front_terms import in_front_terms
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.scheme import scheme_findings
@@ -128,6 +129,7 @@ def diagnose(
         findings += backend_findings(results)
         findings += scheme_findings(observations, results,
                                     config.front if config is not None else None)
+        findings += forwarded_host_findings(observations, results, config)
         findings += code_drift_findings(observations, context.identify)
         if config is not None:  # a balancer's member that answered none of its samples
             from probe.diagnose.dead_member import dead_member_findings

@@ -4,6 +4,7 @@ line the configuration given names where it does, and what each sample received.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from probe.diagnose.answer_names import distinct_by, joined, places
@@ -15,6 +16,16 @@ from probe.model import FrontKind
 
 if TYPE_CHECKING:
     from probe.front import PredictedRoute, RouteStep
+
+@lru_cache(maxsize=1024)
+def host_name(host: str | None) -> str:
+    """A Host header's name, lower case, without its port or a trailing dot."""
+    # Three times per URL, on a sweep's few host names: each worked out once.
+    host = (host or "").strip().lower()
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0].rstrip(".") if host.count(":") == 1 else host.rstrip(".")
+
 
 HOST_FIX = {
     FrontKind.NGINX: "In the nginx location that proxies this URL add 'proxy_set_header Host "

@@ -17,7 +17,6 @@ Only an ``ok`` verdict is looked at: any other verdict already names a worse pro
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
@@ -31,6 +30,7 @@ from probe.diagnose.answer_names import (
 )
 from probe.diagnose.fronts import host_allowed, mod_wsgi
 from probe.diagnose.host_words import forwarded_unread, host_fix, received
+from probe.diagnose.host_words import host_name as _name
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.mount_words import mount_fix
 from probe.diagnose.mount_words import told as mount_told
@@ -43,14 +43,6 @@ from probe.urls import split_usual
 
 if TYPE_CHECKING:
     from probe.front import PredictedRoute, RouteStep
-
-@lru_cache(maxsize=1024)
-def _name(host: str | None) -> str:
-    # Three times per URL, on a sweep's few host names: each worked out once.
-    host = (host or "").strip().lower()
-    if host.startswith("["):
-        return host.split("]", 1)[0] + "]"
-    return host.rsplit(":", 1)[0].rstrip(".") if host.count(":") == 1 else host.rstrip(".")
 
 
 def check(obs: Observation, diagnosis: Diagnosis, context: SweepContext, front: FrontKind,

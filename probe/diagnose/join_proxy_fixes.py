@@ -60,26 +60,8 @@ def proxy_fix(diagnosis: Diagnosis, route: PredictedRoute, front: FrontConfig,
             not isinstance(front, ApacheRoutes):
         return None
     if diagnosis.verdict in HOST:
-        found = front.preserve_host(route)
-        if found is not None and found.on:
-            return None  # written On: something else rewrites the Host
-        if found is not None:
-            setting, section = found.directive, found.section
-            inside = "" if section is None else (
-                f", inside <{section.name} {' '.join(section.args)}> at {section.where}, the "
-                f"last setting that matches this path")
-            fix = (f"At {setting.where}, write 'ProxyPreserveHost On' (it says "
-                   f"'ProxyPreserveHost {setting.arg(0)}'{inside}): mod_proxy then passes the "
-                   f"client's Host to the backend of {taken.source}.")
-            cites: tuple[tuple[str, str], ...] = (
-                (f"ProxyPreserveHost {setting.arg(0)}", setting.where),)
-        else:
-            fix = (f"In {site.decision}, add 'ProxyPreserveHost On': the ProxyPass at "
-                   f"{taken.source} passes this URL on, and without it mod_proxy sends the "
-                   f"backend's own address as Host (no ProxyPreserveHost is written in that "
-                   f"VirtualHost, in the main server, nor in a <Location> for this path).")
-            cites = ()
-        return _fixed(diagnosis, fix, cites)
+        found = preserve_host_fix(route, front)
+        return None if found is None else _fixed(diagnosis, *found)
     if diagnosis.verdict is Verdict.MOUNT_MISMATCH:
         rule = front.proxy_rule(route)
         if rule is None or not rule.strips:
@@ -99,6 +81,34 @@ def proxy_fix(diagnosis: Diagnosis, route: PredictedRoute, front: FrontConfig,
                f"mount: {_server_way(answer, prefix)}")
         return _fixed(diagnosis, fix, ((rule.written(), rule.where),))
     return None
+
+
+def preserve_host_fix(route: PredictedRoute, front: FrontConfig
+                      ) -> tuple[str, tuple[tuple[str, str], ...]] | None:
+    """The fix that makes mod_proxy pass the client's Host for ``route`` (the
+    ``ProxyPreserveHost`` line in force, or the VirtualHost to add it to) and the lines it
+    cites; None where the route is not a ``ProxyPass`` read here, or it is written On."""
+    taken = route.step("proxy")
+    site = route.step("site")
+    if taken is None or site is None or taken.source is None or \
+            not isinstance(front, ApacheRoutes):
+        return None
+    found = front.preserve_host(route)
+    if found is not None and found.on:
+        return None  # written On: something else rewrites the Host
+    if found is None:
+        return (f"In {site.decision}, add 'ProxyPreserveHost On': the ProxyPass at "
+                f"{taken.source} passes this URL on, and without it mod_proxy sends the "
+                f"backend's own address as Host (no ProxyPreserveHost is written in that "
+                f"VirtualHost, in the main server, nor in a <Location> for this path).", ())
+    setting, section = found.directive, found.section
+    inside = "" if section is None else (
+        f", inside <{section.name} {' '.join(section.args)}> at {section.where}, the "
+        f"last setting that matches this path")
+    return (f"At {setting.where}, write 'ProxyPreserveHost On' (it says "
+            f"'ProxyPreserveHost {setting.arg(0)}'{inside}): mod_proxy then passes the "
+            f"client's Host to the backend of {taken.source}.",
+            ((f"ProxyPreserveHost {setting.arg(0)}", setting.where),))
 
 
 def _server_way(answer: EndpointAnswer, prefix: str) -> str:

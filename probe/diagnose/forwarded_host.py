@@ -1,0 +1,187 @@
+"""``forwarded_host_undecided`` (warning): ``ok`` URLs whose application received a Host and
+an X-Forwarded-Host naming different hosts, one of them the URL's, while the answers do not
+say which of the two Django uses.
+
+Django's ``HttpRequest.get_host()`` (``_get_raw_host``, django/http/request.py) takes the
+X-Forwarded-Host only with ``USE_X_FORWARDED_HOST = True`` (False by default), else the Host.
+The endpoint shows that choice only through ``request.host_allowed`` (Django's own check of
+the name it would use), null where Django was not configured in the process when it answered
+(a tester's gunicorn Seahub). Two shapes:
+
+* forwarded only: the Host is not the URL's name (nginx without ``proxy_set_header Host``,
+  Apache's mod_proxy without ``ProxyPreserveHost``), the X-Forwarded-Host is: right only with
+  the setting; without it, it is ``host_mismatch``;
+* forwarded other: the Host is the URL's name, the X-Forwarded-Host another (nginx's
+  ``X-Forwarded-Host $server_name``, the block's first name, for a request to an alias of
+  the block): right only without the setting.
+
+A finding, not a verdict: ``host_mismatch`` counts an X-Forwarded-Host with the URL's name
+unless ``request.host_allowed`` is false (docs/verdicts.md), so its meaning stays, and an
+undecided URL does not read as a confident problem. The finding says what arrived, what
+follows either way, the check that decides, and the fix that is right either way (the front
+passes the client's name), at its line with ``--config``, naming lint's finding there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from probe.diagnose.fronts import front_of, host_allowed
+from probe.diagnose.host_words import HOST_FIX, HOST_FIX_ANY, host_fix, host_name
+from probe.model import Finding, FrontKind, Observation, Status, TargetResult, Verdict
+from probe.urls import split_usual
+
+if TYPE_CHECKING:
+    from probe.diagnose.config_join import ConfigJoin
+    from probe.endpoint_answer import EndpointAnswer
+    from probe.front import PredictedRoute
+
+FORWARDED_HOST_UNDECIDED = "forwarded_host_undecided"
+SHOWN = 3
+HOST_LINT = ("proxy_host", "nginx_host_not_forwarded")
+"""lint's findings of a front that does not pass the client's Host (Apache, nginx)."""
+_AT = re.compile(r"(\S+?):(\d+)\b")
+FORWARDED_FIX = ("Make the front send the name the client asked for as X-Forwarded-Host, "
+                 "or none: nginx 'proxy_set_header X-Forwarded-Host $host;'.")
+
+
+@dataclass(frozen=True)
+class _Case:
+    url: str
+    only: bool  # the Host is not the URL's, the X-Forwarded-Host is; else the reverse
+    host: str
+    forwarded: str
+    settings: str | None
+    fix: str
+
+
+def forwarded_host_findings(observations: Sequence[Observation],
+                            results: Sequence[TargetResult],
+                            config: ConfigJoin | None) -> tuple[Finding, ...]:
+    """One finding per instance with such URLs."""
+    cases: dict[str, list[_Case]] = defaultdict(list)
+    for obs, result in zip(observations, results, strict=True):
+        if result.verdict is not Verdict.OK:  # any other verdict names a worse problem
+            continue
+        found = _case(obs, config)
+        if found is not None:
+            answer, case = found
+            cases[result.answered_by or answer.label or "?"].append(case)
+    return tuple(_finding(name, found) for name, found in cases.items())
+
+
+def _case(obs: Observation, config: ConfigJoin | None
+          ) -> tuple[EndpointAnswer, _Case] | None:
+    url = obs.target.url
+    wanted = host_name((split_usual(url) or urlsplit(url))[1])
+    for sample in reversed(obs.samples):
+        answer = sample.trusted_answer
+        if answer is None or not answer.forwarded_host or host_allowed(answer) is not None:
+            continue
+        host, forwarded = host_name(answer.host), host_name(answer.forwarded_host)
+        if host and host != forwarded and wanted in (host, forwarded):
+            only = forwarded == wanted
+            return answer, _Case(url, only, answer.host or "", answer.forwarded_host,
+                                 answer.settings, _fix(obs, config, only))
+    return None
+
+
+def _fix(obs: Observation, config: ConfigJoin | None, only: bool) -> str:
+    """The front's fix, at its line where the configuration read names one."""
+    front = front_of(obs, config.front.front if config is not None else None)
+    if config is None:
+        return HOST_FIX.get(front, HOST_FIX_ANY) if only else FORWARDED_FIX
+    address = obs.target.address or next((s.address for s in obs.samples if s.address), None)
+    route = config.front.route(obs.target.url, address)
+    if route.undecided is not None:
+        return (f"{HOST_FIX.get(front, HOST_FIX_ANY) if only else FORWARDED_FIX} (the "
+                f"configuration given does not decide this URL's route: {route.undecided}.)")
+    if config.front.front is FrontKind.NGINX:
+        fix, places = (_nginx_host(route) if only else _nginx_forwarded(config, route))
+    else:
+        from probe.diagnose.join_proxy_fixes import preserve_host_fix
+
+        found = preserve_host_fix(route, config.front) if only else None
+        taken = route.step("proxy")
+        fix = found[0] if found is not None else (
+            HOST_FIX.get(front, HOST_FIX_ANY) if only else FORWARDED_FIX)
+        places = [(taken.source.file, taken.source.line)] \
+            if taken is not None and taken.source is not None else []
+    lint = [f"{code} at {file}:{line}" for file, line in dict.fromkeys(places)
+            for code, _ in [config.findings.get((file, line), ("", ""))]
+            if only and code in HOST_LINT]
+    return fix + (f" probe lint reports it too: {', '.join(lint)}." if lint else "")
+
+
+def _nginx_host(route: PredictedRoute) -> tuple[str, list[tuple[str, int]]]:
+    step = route.step("host")
+    fix = host_fix(FrontKind.NGINX, step, route)
+    cited = "" if step is None else f"{step.rule} {step.source or ''}"
+    return fix, [(file, int(line)) for file, line in _AT.findall(cited)]
+
+
+def _nginx_forwarded(config: ConfigJoin, route: PredictedRoute
+                     ) -> tuple[str, list[tuple[str, int]]]:
+    """The X-Forwarded-Host line in force at the location that takes the URL, replaced."""
+    mapping = route.step("mapping")
+    model = getattr(config.front, "model", None)
+    if mapping is None or mapping.source is None or model is None:
+        return FORWARDED_FIX, []
+    location = next((loc for _, loc in model.locations() if loc.where == str(mapping.source)),
+                    None)
+    header = location.header_set.named("x-forwarded-host") if location is not None else None
+    if header is None or not header.where:
+        return FORWARDED_FIX, []
+    first = (" ($server_name is the server block's first server_name, whatever name the "
+             "request used)" if header.value == "$server_name" else "")
+    return (f"At {header.where}, replace 'proxy_set_header {header.name} {header.value};'"
+            f"{first} by 'proxy_set_header {header.name} $host;', or remove it."), []
+
+
+def _finding(name: str, cases: list[_Case]) -> Finding:
+    groups: dict[tuple[bool, str, str, str], list[_Case]] = defaultdict(list)
+    for case in cases:
+        groups[(case.only, host_name(case.host), host_name(case.forwarded), case.fix)].append(
+            case)
+    said = [_group(name, group) for group in list(groups.values())[:SHOWN]]
+    more = len(groups) - SHOWN
+    return Finding(FORWARDED_HOST_UNDECIDED, Status.WARNING, (name,), " ".join(said) + (
+        f" And {more} more group{'s' if more > 1 else ''} of URLs like them."
+        if more > 0 else ""))
+
+
+def _group(name: str, cases: list[_Case]) -> str:
+    urls = [c.url for c in cases]
+    shown = ", ".join(urls[:SHOWN]) + (f" and {len(urls) - SHOWN} more"
+                                       if len(urls) > SHOWN else "")
+    case = cases[0]
+    if case.only:
+        arrived = (f"Host {case.host!r} (request.host), not the URL's name, and "
+                   f"X-Forwarded-Host {case.forwarded!r} (request.forwarded_host), the URL's")
+        either = (f"with it these URLs are served as {case.forwarded!r}; without it Django "
+                  f"uses {case.host!r}: every real page answers 400 Bad Request "
+                  f"(DisallowedHost) unless that name is in ALLOWED_HOSTS, and absolute links "
+                  f"and redirects name it (what host_mismatch says)")
+        used = case.host
+    else:
+        arrived = (f"Host {case.host!r} (request.host), the URL's name, and X-Forwarded-Host "
+                   f"{case.forwarded!r} (request.forwarded_host), another name")
+        either = (f"without it these URLs are right; with it Django uses {case.forwarded!r} "
+                  f"for them: absolute links and redirects name that host, not the one asked "
+                  f"for, and every real page answers 400 Bad Request (DisallowedHost) unless "
+                  f"it is in ALLOWED_HOSTS")
+        used = case.forwarded
+    settings = (f"the settings module {case.settings} (settings_module.environ)"
+                if case.settings else "the application's settings")
+    return (f"{shown} of {name} reached the application with {arrived}; the answers do not "
+            f"say which of the two Django uses (request.host_allowed null: the endpoint could "
+            f"not ask Django). Django's get_host() reads X-Forwarded-Host only with "
+            f"USE_X_FORWARDED_HOST = True (False by default): {either}. What decides it: "
+            f"USE_X_FORWARDED_HOST in {settings}, or a real page of such a URL (a 400 "
+            f"DisallowedHost, or an absolute link or redirect naming {used!r}, shows that "
+            f"name is used). The fix right either way: {case.fix}")
