@@ -1,6 +1,6 @@
 """The ``forwarded_host_undecided`` finding (probe/diagnose/forwarded_host.py): an ``ok`` URL
 whose application received a Host and an X-Forwarded-Host naming different hosts, one the
-URL's, while ``request.host_allowed`` is null, so which one Django uses is not known (a
+URL's, while ``request.host_allowed`` is null or true, so which one Django uses is not known (a
 tester's Seahub behind nginx without ``proxy_set_header Host``, its www alias with
 ``X-Forwarded-Host $server_name``, a mod_proxy balancer without ``ProxyPreserveHost``)."""
 
@@ -64,17 +64,30 @@ def test_a_forwarded_host_alone_is_undecided_not_ok_and_not_host_mismatch() -> N
     assert "ProxyPreserveHost" not in text, text
 
 
-def test_what_django_said_decides_and_no_finding_is_added() -> None:
+def test_django_accepting_its_name_does_not_say_which_name_it_is() -> None:
+    """startproject's DEBUG with empty ALLOWED_HOSTS accepts 127.0.0.1: host_allowed true
+    then holds whether Django uses the Host or the X-Forwarded-Host."""
     accepted = _swept(_gunicorn(URL, host="127.0.0.1:8001", forwarded="seafile.test",
                                 allowed=True))
     assert accepted.targets[0].verdict is Verdict.OK
-    assert not [f for f in accepted.findings if f.code == CODE]
+    text = _found(accepted).explanation
+    assert "request.host_allowed true: Django accepts the name it uses, whichever it is" \
+        in text, text
+    assert "uses '127.0.0.1:8001': Django accepts it (request.host_allowed true)" in text, text
+    assert "400" not in text, text
+
+
+def test_what_django_refused_decides_and_no_finding_is_added() -> None:
     rejected = _swept(_gunicorn(URL, host="127.0.0.1:8001", forwarded="seafile.test",
                                 allowed=False))
     assert rejected.targets[0].verdict is Verdict.HOST_MISMATCH
     assert not [f for f in rejected.findings if f.code == CODE]
-    right = _swept(_gunicorn(URL, host="seafile.test", forwarded="seafile.test"))
-    assert not [f for f in right.findings if f.code == CODE]
+    for allowed in (None, True):
+        right = _swept(_gunicorn(URL, host="seafile.test", forwarded="seafile.test",
+                                 allowed=allowed))
+        assert not [f for f in right.findings if f.code == CODE]
+    alone = _swept(_gunicorn(URL, host="seafile.test", forwarded=None))
+    assert not [f for f in alone.findings if f.code == CODE]
 
 
 def test_a_forwarded_host_of_another_name_beside_the_right_host_is_undecided() -> None:

@@ -5,8 +5,10 @@ say which of the two Django uses.
 Django's ``HttpRequest.get_host()`` (``_get_raw_host``, django/http/request.py) takes the
 X-Forwarded-Host only with ``USE_X_FORWARDED_HOST = True`` (False by default), else the Host.
 The endpoint shows that choice only through ``request.host_allowed`` (Django's own check of
-the name it would use), null where Django was not configured in the process when it answered
-(a tester's gunicorn Seahub). Two shapes:
+the name it would use), which does not tell the two apart: null where Django was not
+configured in the process when it answered (a tester's gunicorn Seahub), true where the name
+it uses is accepted, whichever it is (``startproject``'s DEBUG with empty ALLOWED_HOSTS
+accepts 127.0.0.1). Only false decides (``host_mismatch``, ``host_rejected``). Two shapes:
 
 * forwarded only: the Host is not the URL's name (nginx without ``proxy_set_header Host``,
   Apache's mod_proxy without ``ProxyPreserveHost``), the X-Forwarded-Host is: right only with
@@ -58,6 +60,7 @@ class _Case:
     forwarded: str
     settings: str | None
     fix: str
+    accepted: bool  # request.host_allowed true (Django accepts the name it uses); else null
 
 
 def forwarded_host_findings(observations: Sequence[Observation],
@@ -81,13 +84,15 @@ def _case(obs: Observation, config: ConfigJoin | None
     wanted = host_name((split_usual(url) or urlsplit(url))[1])
     for sample in reversed(obs.samples):
         answer = sample.trusted_answer
-        if answer is None or not answer.forwarded_host or host_allowed(answer) is not None:
+        # host_allowed false: Django's name is refused, host_mismatch or host_rejected said so
+        if answer is None or not answer.forwarded_host or host_allowed(answer) is False:
             continue
         host, forwarded = host_name(answer.host), host_name(answer.forwarded_host)
         if host and host != forwarded and wanted in (host, forwarded):
             only = forwarded == wanted
             return answer, _Case(url, only, answer.host or "", answer.forwarded_host,
-                                 answer.settings, _fix(obs, config, only))
+                                 answer.settings, _fix(obs, config, only),
+                                 host_allowed(answer) is True)
     return None
 
 
@@ -144,10 +149,10 @@ def _nginx_forwarded(config: ConfigJoin, route: PredictedRoute
 
 
 def _finding(name: str, cases: list[_Case]) -> Finding:
-    groups: dict[tuple[bool, str, str, str], list[_Case]] = defaultdict(list)
+    groups: dict[tuple[bool, str, str, str, bool], list[_Case]] = defaultdict(list)
     for case in cases:
-        groups[(case.only, host_name(case.host), host_name(case.forwarded), case.fix)].append(
-            case)
+        groups[(case.only, host_name(case.host), host_name(case.forwarded), case.fix,
+                case.accepted)].append(case)
     said = [_group(name, group) for group in list(groups.values())[:SHOWN]]
     more = len(groups) - SHOWN
     return Finding(FORWARDED_HOST_UNDECIDED, Status.WARNING, (name,), " ".join(said) + (
@@ -160,28 +165,35 @@ def _group(name: str, cases: list[_Case]) -> str:
     shown = ", ".join(urls[:SHOWN]) + (f" and {len(urls) - SHOWN} more"
                                        if len(urls) > SHOWN else "")
     case = cases[0]
+    # Django answers 400 to a name ALLOWED_HOSTS lacks; host_allowed true: the name it uses
+    # (whichever) is accepted, so no 400, but its links still carry that name.
+    refused = ("Django accepts it (request.host_allowed true)" if case.accepted else
+               "every real page answers 400 Bad Request (DisallowedHost) unless that name is "
+               "in ALLOWED_HOSTS")
     if case.only:
         arrived = (f"Host {case.host!r} (request.host), not the URL's name, and "
                    f"X-Forwarded-Host {case.forwarded!r} (request.forwarded_host), the URL's")
         either = (f"with it these URLs are served as {case.forwarded!r}; without it Django "
-                  f"uses {case.host!r}: every real page answers 400 Bad Request "
-                  f"(DisallowedHost) unless that name is in ALLOWED_HOSTS, and absolute links "
-                  f"and redirects name it (what host_mismatch says)")
+                  f"uses {case.host!r}: {refused}, and absolute links and redirects name it "
+                  f"(what host_mismatch says)")
         used = case.host
     else:
         arrived = (f"Host {case.host!r} (request.host), the URL's name, and X-Forwarded-Host "
                    f"{case.forwarded!r} (request.forwarded_host), another name")
         either = (f"without it these URLs are right; with it Django uses {case.forwarded!r} "
-                  f"for them: absolute links and redirects name that host, not the one asked "
-                  f"for, and every real page answers 400 Bad Request (DisallowedHost) unless "
-                  f"it is in ALLOWED_HOSTS")
+                  f"for them: {refused}, and absolute links and redirects name that host, not "
+                  f"the one asked for")
         used = case.forwarded
+    why = ("request.host_allowed true: Django accepts the name it uses, whichever it is"
+           if case.accepted else
+           "request.host_allowed null: the endpoint could not ask Django")
+    page = (f"an absolute link or redirect naming {used!r}" if case.accepted else
+            f"a 400 DisallowedHost, or an absolute link or redirect naming {used!r}")
     settings = (f"the settings module {case.settings} (settings_module.environ)"
                 if case.settings else "the application's settings")
     return (f"{shown} of {name} reached the application with {arrived}; the answers do not "
-            f"say which of the two Django uses (request.host_allowed null: the endpoint could "
-            f"not ask Django). Django's get_host() reads X-Forwarded-Host only with "
-            f"USE_X_FORWARDED_HOST = True (False by default): {either}. What decides it: "
-            f"USE_X_FORWARDED_HOST in {settings}, or a real page of such a URL (a 400 "
-            f"DisallowedHost, or an absolute link or redirect naming {used!r}, shows that "
-            f"name is used). The fix right either way: {case.fix}")
+            f"say which of the two Django uses ({why}). Django's get_host() reads "
+            f"X-Forwarded-Host only with USE_X_FORWARDED_HOST = True (False by default): "
+            f"{either}. What decides it: USE_X_FORWARDED_HOST in {settings}, or a real page "
+            f"of such a URL ({page} shows that name is used). The fix right either way: "
+            f"{case.fix}")
