@@ -28,7 +28,7 @@ from probe.model import Evidence, EvidenceKind, FrontKind
 from probe.nginx_snippets import strip_prefix
 
 if TYPE_CHECKING:
-    from probe.front import PredictedRoute, RouteStep
+    from probe.front import PredictedRoute, RouteStep, Source
 
 TOLD_FIELDS = ("force_script_name", "forwarded_prefix")
 
@@ -129,30 +129,53 @@ def _location(route: PredictedRoute | None) -> list[str] | None:
     return step.decision.split()
 
 
-def where_nginx(mount: str, route: PredictedRoute | None) -> str:
+def rewrite_strip(route: PredictedRoute | None) -> tuple[str, Source] | None:
+    """The ``rewrite`` line (as written, and its line) that makes the path the application
+    receives (:func:`probe.nginx.passes.mount_step`), where one does."""
+    mount = _step(route, "mount")
+    if route is None or mount is None or mount.source is None:
+        return None
+    found = next((s for s in route.steps if s.stage == "mapping" and s.source == mount.source
+                  and s.decision.startswith("rewrite to ")), None)
+    if found is None or mount.source is None:
+        return None
+    return found.rule.split(f" at {mount.source}", 1)[0], mount.source
+
+
+def where_nginx(mount: str, route: PredictedRoute | None, *, slash: bool = True) -> str:
     """The location to change: as written in the configuration read, with its line (nginx's
     ``/wiki`` and ``/wiki/`` are two locations that pass different paths); else the prefix
-    it proxies, said to be unread."""
+    it proxies, said to be unread. ``slash``: say what a URI part '/' does to a location
+    written without its slash (not where a rewrite, not proxy_pass, strips the prefix)."""
     if route is not None and route.undecided is not None:
         return (f"in the nginx location that proxies {mount}/ (the configuration given does "
                 f"not decide which: see above)")
     words, step = _location(route), _step(route, "mapping")
     if words is not None and step is not None:
         pattern = words[-1]
-        slash = (f"; written without the trailing slash, a URI part '/' makes nginx pass "
-                 f"{pattern}/x on as //x: write it 'location {pattern}/'"
-                 if len(words) == 2 and not pattern.endswith("/") else "")
-        return f"in the nginx '{step.decision}' ({step.source}{slash})"
+        note = (f"; written without the trailing slash, a URI part '/' makes nginx pass "
+                f"{pattern}/x on as //x: write it 'location {pattern}/'"
+                if slash and len(words) == 2 and not pattern.endswith("/") else "")
+        return f"in the nginx '{step.decision}' ({step.source}{note})"
     return (f"in the nginx location that proxies {mount}/ (not read here: 'nginx -T' shows "
             f"it, probe sweep --config names its line)")
 
 
 def _server_way(answer: EndpointAnswer | None, mount: str, nginx: bool,
-                shared: str = "") -> str:
+                shared: str = "", rewrite: Source | None = None) -> str:
     """The answering server's own way to set SCRIPT_NAME, the whole path passed on; where
-    the processes serve other mounts too (``shared``), only a way that is per request."""
+    the processes serve other mounts too (``shared``), only a way that is per request.
+    ``rewrite``: the line of the rewrite that strips the prefix now."""
     kind = server_kind(answer) if answer is not None else None
     whole = " and a proxy_pass without URI part" if nginx else ", the whole path passed on,"
+    if rewrite is not None:
+        whole = f" with the rewrite at {rewrite} removed (the whole path passed on)"
+    if kind == "waitress" and rewrite is not None and not shared:
+        # waitress takes url_prefix off PATH_INFO only where the path starts with it
+        return (f" With waitress (server.software) its option '--url-prefix={mount}' "
+                f"(url_prefix) does it without Django settings, the rewrite at {rewrite} "
+                f"kept or removed: waitress sets SCRIPT_NAME {mount} and takes {mount} off "
+                f"the path only where the path still starts with it.")
     if kind == "gunicorn" and nginx:  # a header nginx sets; Apache's words were not checked
         return (f" With gunicorn (server.software) 'proxy_set_header SCRIPT_NAME {mount};'"
                 f"{whole} does it without Django settings.")
@@ -239,6 +262,15 @@ def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None,
                 f"its mount another way."
                 f"{_server_way(answer, mount, front is FrontKind.NGINX, shared)}{shared}")
     django = _django(mount, shared)
+    rewrite = rewrite_strip(route) if front is FrontKind.NGINX and stripped else None
+    if rewrite is not None:
+        line, at = rewrite
+        return (f"Tell the application its mount: {where_nginx(mount, route, slash=False)} "
+                f"keep '{line};' ({at}) stripping the prefix, add 'proxy_set_header "
+                f"X-Forwarded-Prefix {mount};', and {django}; or remove that rewrite (nginx "
+                f"then passes the whole path, {mount}/...) and have the application server "
+                f"set SCRIPT_NAME {mount}.{_server_way(answer, mount, True, shared, at)}"
+                f"{shared}")
     if front is FrontKind.NGINX:
         words = _location(route)
         regex = words is not None and len(words) == 3 and words[1] in ("~", "~*")

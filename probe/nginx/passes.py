@@ -133,3 +133,28 @@ def shadowed(model: NginxModel, prefix: Location | None,
     return Shadowed(prefix.describe(), prefix.pattern, source(prefix.where),
                     found.upstream if found is not None else None)
 
+
+
+def mount_step(loc: Location, proxy: ProxyPass, path: str, sent: str,
+               rewrote: tuple[str, str] | None, broke: ProxyPass | None) -> RouteStep:
+    """The path the application receives, with the line that makes it: a ``rewrite`` that
+    changed the URI (``rewrote``), else proxy_pass. ``broke``: proxy_pass as written where a
+    ``rewrite ... break`` of this location changed the URI; nginx then passes the new URI
+    whole, its URI part or none (ngx_http_proxy_module: "the URI specified in the directive
+    is ignored and the full changed request URI is passed")."""
+    if rewrote is not None and broke is not None:
+        line, where = rewrote
+        part = (f"proxy_pass {broke.url} has no URI part" if broke.uri is None else
+                f"the URI part of proxy_pass {broke.url} ({broke.where}) is ignored")
+        return RouteStep("mount", sent, f"{line} at {where} makes the path {sent}, and nginx "
+                         f"passes a URI 'rewrite ... break' changed on whole ({part})",
+                         source(where))
+    if proxy.uri is not None and sent != path:
+        made = f" in the path {rewrote[0]} at {rewrote[1]} made" if rewrote else ""
+        return RouteStep("mount", sent, f"proxy_pass with a URI part replaces {loc.pattern} "
+                         f"by {proxy.uri}{made}", source(proxy.where))
+    if rewrote is not None:
+        line, where = rewrote
+        return RouteStep("mount", sent, f"{line} at {where} makes the path {sent}, which "
+                         f"proxy_pass {proxy.url} passes on unchanged", source(where))
+    return RouteStep("mount", sent, "the request's path, unchanged", source(proxy.where))

@@ -44,6 +44,9 @@ class Trip:
     undecided: str | None = None
     shadow: Shadowed | None = None
     via: str | None = None  # the try_files that led to the location passing, and its assumption
+    # the last rewrite line that changed the URI (as written, its file:line): the path the
+    # application receives is that line's, not the request's
+    rewrote: tuple[str, str] | None = None
 
     def end(self, *, refused: bool = False, upstream: str | None = None,
             host_sent: str | None = None, members: tuple[Member, ...] = (),
@@ -125,6 +128,7 @@ def _rewrite(trip: Trip, d: Directive, run: LevelRun,
             f"a request has: the steps read are the route of the path as it was")
         return True
     run.uri, run.rewritten = done.uri, True
+    trip.rewrote = (rule.written(), rule.where)
     trip.vars.known["$uri"] = done.uri
     if rule.flag in ("last", "break"):
         run.flag = rule.flag

@@ -16,7 +16,7 @@ from probe.nginx.flow import Vars
 from probe.nginx.flow import names as flow_names
 from probe.nginx.host_step import host_step, prefix_step
 from probe.nginx.model import Location, NginxModel, ProxyPass, Server
-from probe.nginx.passes import AT_REQUEST_TIME, Pass, pass_of, shadowed, source
+from probe.nginx.passes import AT_REQUEST_TIME, Pass, mount_step, pass_of, shadowed, source
 from probe.nginx.phase_steps import Trip, run_level
 from probe.nginx.rewrites import TryFiles
 from probe.nginx.select import choose_location, choose_server, normal_host
@@ -124,10 +124,10 @@ class NginxConfig:
             return self._search_again(trip, run.uri, f"the path rewritten to {run.uri}", depth)
         # an if that holds: the request has its configuration (its *_pass, no try_files)
         loc = run.inside or loc
-        if run.rewritten and loc.proxy_pass is not None:
+        broke = loc.proxy_pass if run.rewritten else None
+        if broke is not None:
             # after "rewrite ... break" nginx passes the whole new URI, whatever proxy_pass says
-            loc = dataclasses.replace(loc, proxy_pass=dataclasses.replace(loc.proxy_pass,
-                                                                          uri=None))
+            loc = dataclasses.replace(loc, proxy_pass=dataclasses.replace(broke, uri=None))
         path = run.uri
         if loc.phase.try_files is not None and depth < _MAX_REDIRECTS:
             return self._try_files(trip, loc, loc.phase.try_files, path, depth)
@@ -153,10 +153,7 @@ class NginxConfig:
             return trip.end(upstream=handed.upstream, host_sent=handed.host,
                             members=handed.members, fallbacks=failing)
         sent = sent_path(loc, proxy, path)
-        trip.steps.append(RouteStep("mount", sent, "proxy_pass with a URI part replaces "
-                                    f"{loc.pattern} by {proxy.uri}" if proxy.uri is not None
-                                    and sent != path else "the request's path, unchanged",
-                                    source(proxy.where)))
+        trip.steps.append(mount_step(loc, proxy, path, sent, trip.rewrote, broke))
         step, sent_host = host_step(loc, proxy, self.model.maps, trip.vars)
         trip.steps.append(step)
         trip.steps.extend(s for s in (prefix_step(loc),) if s is not None)
