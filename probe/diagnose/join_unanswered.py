@@ -98,6 +98,7 @@ def _configured(steps: tuple[RouteStep, ...]) -> tuple[Evidence, ...]:
 
 def _no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                  config: ConfigJoin) -> Diagnosis:
+    diagnosis = redirected.route_given(diagnosis)  # the configuration was given
     route = _route(obs, context, config.front)
     found_redirect = redirected.with_route(obs, diagnosis, context, route)
     if found_redirect is not None:

@@ -22,6 +22,7 @@ from probe.diagnose.identify import SweepContext
 from probe.diagnose.nginx_fallback import intercepted_evidence, intercepted_words
 from probe.diagnose.nginx_names import nginx_model
 from probe.diagnose.nginx_refuse import refused_default_fix
+from probe.diagnose.nginx_tokenless import Tokenless, tokenless
 from probe.diagnose.nginx_unanswered import (
     GATEWAY_CODES,
     block_at,
@@ -31,6 +32,7 @@ from probe.diagnose.nginx_unanswered import (
     last_mapping,
     meant_block,
 )
+from probe.diagnose.redirected import reaches, route_given
 from probe.diagnose.wording import Diagnosis
 from probe.front import FrontConfig, PredictedRoute, RouteStep
 from probe.model import Cause, Observation, Verdict
@@ -51,7 +53,12 @@ def no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     where = f"{site.decision} ({site.rule}, {site.source})" if site is not None else "?"
     status = next((s.status_code for s in reversed(obs.samples) if s.status_code), None)
     if upstream is not None:
-        return _reaches(diagnosis, route, upstream, where, path, front, status)
+        quiet = tokenless(front, route, upstream, expected, token_sent=context.token_sent)
+        # the route is read: the install advice is conditional on where it passes, not on it
+        diagnosis = dataclasses.replace(diagnosis, fix=diagnosis.fix.replace(
+            reaches(expected), f"If what listens at {upstream.decision} ({upstream.source}) "
+                               f"is {expected}'s application: "))
+        return _reaches(diagnosis, route, upstream, where, path, front, status, quiet)
     if site is None or site.source is None or last is None or last.source is None:
         return diagnosis
     meant = meant_block(obs, context, front)
@@ -159,15 +166,22 @@ def _static_fix(step: RouteStep, path: str, expected: str) -> str:
 
 
 def _reaches(diagnosis: Diagnosis, route: PredictedRoute, upstream: RouteStep, where: str,
-             path: str, front: FrontConfig | None, status: int | None) -> Diagnosis:
-    """The route passes to an application: the install advice stays; an error_page for
-    gateway errors in force there is named, with the check that tells; one that takes the
-    application's own status (``*_intercept_errors on``) is named for that status."""
+             path: str, front: FrontConfig | None, status: int | None,
+             quiet: Tokenless | None) -> Diagnosis:
+    """The route passes to an application: the install advice stays (or, where the location
+    sends proxy headers and the sweep no token, ``quiet``: the token the endpoint needs); an
+    error_page for gateway errors in force there is named, with the check that tells; one
+    that takes the application's own status (``*_intercept_errors on``) is named for that
+    status."""
     said = (f" The configuration given passes {path} to an application: {where}, "
             f"{through(route)}then {upstream.rule} ({upstream.source}).")
     said += intercepted_words(route, status)
     pages = _error_pages(front, route)
     caught = intercepted_evidence(route, status)
+    if quiet is not None:
+        said += quiet.said
+        caught = (*caught, *quiet.evidence)
+        diagnosis = dataclasses.replace(diagnosis, fix=quiet.fix)
     if not pages:
         return dataclasses.replace(diagnosis, explanation=diagnosis.explanation + said,
                                    evidence=(*diagnosis.evidence, *configured(*route.steps),
@@ -222,6 +236,7 @@ def _worded(diagnosis: Diagnosis, said: str, fix: str, cause: Cause,
 def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                route: PredictedRoute, front: FrontConfig | None) -> Diagnosis:
     """``diagnosis`` with what nginx's route says, where it is one this module words."""
+    diagnosis = route_given(diagnosis)  # the configuration was given
     if diagnosis.cause is not None or route.undecided is not None or not route.steps:
         return diagnosis
     if diagnosis.verdict is Verdict.UNREACHABLE:

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from probe.diagnose.discriminate import INVALID_HOST, key_of, same_application
 from probe.diagnose.fronts import listen, same_listen
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.redirected import route_given
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.front import PredictedRoute
@@ -256,6 +257,7 @@ def _deciding_check(undecided: str) -> str:
 
 
 def not_decided(worded: Diagnosis, before: Diagnosis, route: PredictedRoute) -> Diagnosis:
+    worded = route_given(worded)  # the configuration was given: its ask is spent
     if worded is before:
         return worded
     check = _deciding_check(route.undecided or "")

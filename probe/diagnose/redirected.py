@@ -29,6 +29,24 @@ if TYPE_CHECKING:  # the check path loads this module; the route model it never 
     from probe.front import PredictedRoute, RouteStep
 
 _INSTALL = "Install the endpoint"
+ASK_ROUTE = ("Sweep with --config PATH (the front's configuration) to have the route of this "
+             "URL named.")
+"""The answers-alone advice to give the configuration: spent where it was given
+(:func:`route_given`)."""
+
+
+def reaches(expected: str) -> str:
+    """How the nearby words make the install advice conditional on the route."""
+    return f"If it reaches {expected}'s script: "
+
+
+def route_given(diagnosis: Diagnosis) -> Diagnosis:
+    """``diagnosis`` without :data:`ASK_ROUTE`: the sweep was given the configuration (the
+    same object where the fix does not say it)."""
+    if ASK_ROUTE not in diagnosis.fix:
+        return diagnosis
+    return dataclasses.replace(diagnosis, fix=diagnosis.fix.replace(f" {ASK_ROUTE}", "")
+                               .replace(ASK_ROUTE, "").strip())
 
 
 def redirect_sample(obs: Observation) -> Sample | None:
@@ -175,9 +193,7 @@ def without_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext)
                 f"{name} answered the endpoint at {url}, on the same host, in this sweep: the "
                 f"server is reached and runs applications, so a route that does not reach "
                 f"{expected}'s WSGI script (no site for this port, another site or mount) "
-                f"answers as this did. Sweep with --config PATH (the front's configuration) "
-                f"to have the route of this URL named. If it reaches {expected}'s script: "
-                f"{diagnosis.fix}"))
+                f"answers as this did. {ASK_ROUTE} {reaches(expected)}{diagnosis.fix}"))
     if nearby is None or not diagnosis.fix.startswith(_INSTALL):
         return diagnosis
     return dataclasses.replace(diagnosis, fix=(
