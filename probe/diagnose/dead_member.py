@@ -4,12 +4,15 @@ samples sent through it, while the others did (``--config``).
 A front that fails to connect to one member passes the request to another (nginx's
 ``proxy_next_upstream error``, mod_proxy_balancer's failover), so every URL reads ``ok`` and
 the dead member is silent: only the configuration lists it. Joined from the route's members
-(nginx's ``upstream`` ``server`` lines, Apache's ``BalancerMember`` lines) and the answers'
-``server.listen``, it is said only where nothing else explains the silence:
+(nginx's ``upstream`` ``server`` lines, Apache's ``BalancerMember`` lines) and where the
+answers say they listen (``server.listen``; where it is null, a mod_wsgi-express daemon
+group's ``HOST:PORT`` name, :func:`probe.diagnose.fronts.listening`), it is said only where
+nothing else explains the silence:
 
-* every sample of the URLs whose route passes to that group got an answer that says its
-  ``server.listen``, and each is a member of the group (else another front, a member that
-  does not say where it listens, or a failure is in play, which their verdicts say);
+* every sample of the URLs whose route passes to that group got an answer that says where
+  it listens, and each is one member of the group (else another front, a member that does
+  not say where it listens, a wildcard address several members match, or a failure is in
+  play, which their verdicts say);
 * the group picks members by (weighted) round robin, nginx's default and Apache's
   ``lbmethod=byrequests``; and the samples are at least :data:`ROUNDS` times the members'
   total weight. Round robin hands each member its weight in every turn of that many
@@ -32,7 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from probe.diagnose.answer_names import joined
-from probe.diagnose.fronts import listen, same_listen
+from probe.diagnose.fronts import EXPRESS_NAMING, listening, same_listen
 from probe.front import FrontConfig, FrontKind, Member, PredictedRoute, RouteStep
 from probe.model import Finding, Observation, Sample, Status
 
@@ -56,6 +59,8 @@ class _Group:
     instances: set[str] = field(default_factory=set)
     addresses: list[str] = field(default_factory=list)
     samples: list[Sample] = field(default_factory=list)
+    read_from: set[str] = field(default_factory=set)
+    """The answer fields the members were told by (``server.listen``, ``process_group``)."""
 
 
 def dead_member_findings(observations: Sequence[Observation],
@@ -86,15 +91,17 @@ def _upstream(route: PredictedRoute) -> RouteStep | None:
 
 
 def _count(group: _Group) -> dict[Member, int] | None:
-    """Answers per member; None where a sample has no answer saying a member's address."""
+    """Answers per member; None where a sample has no answer saying one member's address
+    (a wildcard address on a port several members share could be any of them)."""
     counts = dict.fromkeys(group.members, 0)
     for sample in group.samples:
         answer = sample.trusted_answer
-        at = listen(answer) if answer is not None else None
-        member = next((m for m in group.members if at and same_listen(m.address, at)), None)
-        if member is None:
+        at = listening(answer) if answer is not None else None
+        matched = [m for m in group.members if at and same_listen(m.address, at.address)]
+        if at is None or len(matched) != 1:
             return None
-        counts[member] += 1
+        counts[matched[0]] += 1
+        group.read_from.add(at.field)
     return counts
 
 
@@ -163,10 +170,18 @@ def _words(group: _Group, member: Member, answered: Sequence[Member],
            f"AH00959 (ap_proxy_connect_backend disabling worker for ({member.address}))")
     return (f"Member {quoted} ({member.source}) of {kind} answered none of "
             f"{len(group.samples)} samples of {joined(list(dict.fromkeys(group.urls)))} "
-            f"through {via}; the others did, by server.listen ({others}). It may be down or "
-            f"refusing connections ({why}; each sample was answered by another member, so "
-            f"the URLs read ok). Check {log}; then start its application server, or correct "
-            f"or remove the line. {_retry(member, nginx)}")
+            f"through {via}; the others did, by {_by(group.read_from)} ({others}). It may be "
+            f"down or refusing connections ({why}; each sample was answered by another "
+            f"member, so the URLs read ok). Check {log}; then start its application server, "
+            f"or correct or remove the line. {_retry(member, nginx)}")
+
+
+def _by(fields: set[str]) -> str:
+    """The answer fields the members were told by."""
+    if "process_group" not in fields:
+        return "server.listen"
+    return (f"{'server.listen, else ' if 'server.listen' in fields else ''}process_group "
+            f"where server.listen is null, as {EXPRESS_NAMING}")
 
 
 def _retry(member: Member, nginx: bool) -> str:

@@ -10,7 +10,9 @@ groups seen.
 The words follow the evidence: which field differs, between which answers (each named by
 its pid and ``server.listen``, else its host: behind a balancer the address probed is the
 balancer's), and where the answers show several servers or one server's processes. The
-odd one out, when most answers agree, is named first, with the backend's address.
+odd one out, when most answers agree, is named first, with the backend's address (a
+mod_wsgi-express backend's from its process_group, ``HOST:PORT``, where server.listen is
+null).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from probe.diagnose.answer_names import (
     server_kind,
 )
 from probe.diagnose.code_drift import Server, server_on
-from probe.diagnose.fronts import listen
+from probe.diagnose.fronts import EXPRESS_NAMING, listen, listening
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
@@ -99,8 +101,10 @@ def why(groups: list[list[EndpointAnswer]], total: int) -> str:
     firsts = [g[0] for g in groups]
     servers = {_server(a) for g in groups for a in g}
     if len({a.label for a in firsts}) > 1:
-        return (f"{odd_one_out(groups, total)} Another application's server answers this URL: "
-                f"find the server at that address (server.listen, else its host) among the "
+        named = _express_addresses(groups)
+        return (f"{odd_one_out(groups, total)}{named} Another application's server answers "
+                f"this URL: find the server at that address"
+                f"{'' if named else ' (server.listen, else its host)'} among the "
                 f"backends this address passes requests to, and take it out or point it at "
                 f"the right application.")
     if len({a.settings for a in firsts}) > 1:
@@ -128,6 +132,18 @@ def why(groups: list[list[EndpointAnswer]], total: int) -> str:
                     f"WSGIApplicationGroup (application-group=) serve this URL.")
     return ("The answers name different instances of the manifest: " + "; ".join(
         f"{places(g)}" for g in groups) + ".")
+
+
+def _express_addresses(groups: Sequence[Sequence[EndpointAnswer]]) -> str:
+    """Where each application's answers listen, where server.listen is null and every one is
+    a mod_wsgi-express daemon group's HOST:PORT (its process_group); else empty."""
+    seen = [(g[0].label, at) for g in groups if (at := listening(g[0])) is not None]
+    if len(seen) < len(groups) or all(at.field == "server.listen" for _, at in seen):
+        return ""
+    return (" Where each listens: " + "; ".join(
+        f"{label!r} at {at.value} ({at.field})" for label, at in seen)
+        + f". A process_group is read as an address where server.listen is null: "
+          f"{EXPRESS_NAMING}.")
 
 
 def odd_one_out(groups: Sequence[Sequence[EndpointAnswer]], total: int) -> str:

@@ -9,13 +9,17 @@ every explanation and fix is worded in that front's terms.
 * else the configuration given (``--config``), else unknown.
 
 Also the endpoint fields this needs, read from the answer's raw JSON at one place:
-``server.software``, ``server.listen``, ``request.host_allowed``.
+``server.software``, ``server.listen``, ``request.host_allowed``; and where an answer's server
+listens (:func:`listening`): ``server.listen``, else the address mod_wsgi-express names its
+daemon group after (its ``process_group``, ``HOST:PORT``), with the field it was read from.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from probe.endpoint_answer import EndpointAnswer, mapping
 from probe.model import FrontKind, Observation
@@ -37,6 +41,70 @@ def listen(answer: EndpointAnswer) -> str | None:
     """Where the answering application server listens (``server.listen``)."""
     value = _table(answer, "server").get("listen")
     return value if isinstance(value, str) and value else None
+
+
+_EXPRESS_GROUP = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9._-]+)"
+                            r":([0-9]{1,5})")
+"""mod_wsgi-express's daemon group: '%s:%s' % (host, port), its --host ('localhost' without
+one) and --port, unless --process-name names it otherwise."""
+
+EXPRESS_NAMING = ("mod_wsgi-express names its daemon group after its --host and --port, "
+                  "HOST:PORT")
+"""What makes a mod_wsgi process_group an address: said wherever one is read as such."""
+
+
+@dataclass(frozen=True, slots=True)
+class Listening:
+    """Where an answer's server listens, and what says so."""
+
+    address: str
+    """As listen addresses are compared (:func:`same_listen`)."""
+    field: str
+    """``server.listen``, or ``process_group`` (mod_wsgi-express's, server.listen null)."""
+    value: str
+    """The field's value as the answer gives it."""
+
+    @property
+    def said(self) -> str:
+        """The field and its value, as an explanation names them."""
+        if self.field == "server.listen":
+            return f"server.listen {self.value}"
+        every = (", 'localhost' when started without --host, which then listens on every "
+                 "address" if self.address.startswith("*:") else "")
+        return (f"process_group {self.value!r} (server.listen is null; {EXPRESS_NAMING}"
+                f"{every})")
+
+
+def express_address(answer: EndpointAnswer) -> str | None:
+    """The ``HOST:PORT`` a mod_wsgi answer's process_group is, as mod_wsgi-express names its
+    daemon group; None for any other answer or group name (a WSGIDaemonProcess named 'site'
+    is no address)."""
+    group = answer.process_group
+    if not group or not mod_wsgi(answer):
+        return None
+    found = _EXPRESS_GROUP.fullmatch(group)
+    if found is None or not 0 < int(found.group(2)) < 65536:
+        return None
+    host, port = found.groups()
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 --host, written bare by mod_wsgi-express
+    return f"{host}:{port}"
+
+
+def listening(answer: EndpointAnswer) -> Listening | None:
+    """Where the answering server listens: ``server.listen``; where that is null, the
+    address of a mod_wsgi-express daemon group (its process_group, ``HOST:PORT``): without
+    --host it is 'localhost' and the server listens on every address, so any host on that
+    port is it."""
+    said = listen(answer)
+    if said is not None:
+        return Listening(said, "server.listen", said)
+    address = express_address(answer)
+    if address is None:
+        return None
+    host, _, port = address.rpartition(":")
+    return Listening(f"*:{port}" if host == "localhost" else address, "process_group",
+                     answer.process_group or address)
 
 
 def host_allowed(answer: EndpointAnswer) -> bool | None:

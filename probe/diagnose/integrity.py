@@ -8,9 +8,10 @@ received will break its real pages.
   (``request.host_allowed`` false): ALLOWED_HOSTS lacks the name, every real page is 400
   (the endpoint answers before Django runs, so the probe itself got 200);
 * ``mount_mismatch`` (behind a proxy: nginx, or Apache's mod_proxy before an application
-  server): its SCRIPT_NAME is not the URL's mount prefix: the front stripped the
-  prefix without telling (its links and redirects point outside the mount), or passed the
-  prefix on as part of the path (its URL patterns do not have it: pages 404).
+  server, mod_wsgi-express's included where the answer shows the proxy): its SCRIPT_NAME
+  is not the URL's mount prefix: the front stripped the prefix without telling (its links
+  and redirects point outside the mount), or passed the prefix on as part of the path (its
+  URL patterns do not have it: pages 404).
 
 Only an ``ok`` verdict is looked at: any other verdict already names a worse problem.
 """
@@ -34,7 +35,7 @@ from probe.diagnose.host_words import host_name as _name
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.mount_words import mount_fix
 from probe.diagnose.mount_words import told as mount_told
-from probe.diagnose.proxy_seen import proxy_seen
+from probe.diagnose.proxy_seen import mod_wsgi_proxied, proxy_seen
 from probe.diagnose.reload import reload_ways
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
@@ -67,11 +68,15 @@ def check(obs: Observation, diagnosis: Diagnosis, context: SweepContext, front: 
 
 def _proxied(front: FrontKind, answer: EndpointAnswer, obs: Observation) -> bool:
     """Whether a proxy in front may have set the answer's mount: mod_wsgi sets SCRIPT_NAME
-    from its own mount (other verdicts judge that); nginx, Apache's mod_proxy, or any proxy
-    the answer shows (:mod:`.proxy_seen`: Apache passes its backend's Server header on, so
-    the front is not always named) can strip a prefix."""
-    return front is FrontKind.NGINX or (not mod_wsgi(answer) and (
-        front is FrontKind.APACHE or proxy_seen(obs, answer) is not None))
+    from its own mount (other verdicts judge that) unless the answer shows a proxy before it
+    (a mod_wsgi-express backend behind mod_proxy: a forwarded Host arrived); nginx, Apache's
+    mod_proxy, or any proxy the answer shows (:mod:`.proxy_seen`: Apache passes its
+    backend's Server header on, so the front is not always named) can strip a prefix."""
+    if front is FrontKind.NGINX:
+        return True
+    if mod_wsgi(answer):
+        return mod_wsgi_proxied(obs, answer) is not None
+    return front is FrontKind.APACHE or proxy_seen(obs, answer) is not None
 
 
 def _host(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],
@@ -191,7 +196,13 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
                 f"patterns start with {mount.lstrip('/')}/ its pages answer 404")
     seen_proxy = proxy_seen(obs, answer) if front not in (FrontKind.NGINX,
                                                           FrontKind.APACHE) else None
-    if seen_proxy is not None:
+    behind = mod_wsgi_proxied(obs, answer)
+    if behind is not None:  # its SCRIPT_NAME is its mount on the backend, not the URL's
+        what += (f". mod_wsgi answered from behind a proxy "
+                 f"({'; '.join(e.claim for e in behind.evidence)}): the SCRIPT_NAME it sets "
+                 f"is its own mount within the path the proxy passed it, not the URL's")
+        evidence += behind.evidence
+    elif seen_proxy is not None:
         # no front named itself: say what showed one is there
         what += (f". A proxy is in front of it: "
                  f"{'; '.join(e.claim for e in seen_proxy.evidence)}")

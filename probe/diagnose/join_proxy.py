@@ -1,6 +1,7 @@
 """The configuration join of a URL Apache's mod_proxy passes to an application server
 (gunicorn, waitress, uWSGI...): no WSGI script names the application there, the address does
-(the answer's ``server.listen``).
+(the answer's ``server.listen``; where it is null, a mod_wsgi-express backend's daemon group
+name, ``HOST:PORT``: :func:`probe.diagnose.fronts.listening`).
 
 * another application answered, and a narrower ``ProxyPass`` for the path is shadowed by the
   one that took it (server context: an earlier broader one, a ``ProxyPassMatch`` as much as
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit
 
 from probe.apache.route import ApacheRoutes
 from probe.diagnose.config_join import ConfigJoin
-from probe.diagnose.fronts import listen, same_listen
+from probe.diagnose.fronts import Listening, listening, same_listen
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.server_errors import APACHE_LOG
 from probe.diagnose.wording import Diagnosis
@@ -36,25 +37,25 @@ def _configured(steps: Sequence[RouteStep | None]) -> tuple[Evidence, ...]:
                  for s in steps if s is not None and s.source is not None)
 
 
-def _own_listens(obs: Observation, context: SweepContext) -> list[tuple[str, str]]:
-    """(server.listen, URL) of the expected instance answering its own URLs."""
+def _own_listens(obs: Observation, context: SweepContext) -> list[tuple[Listening, str]]:
+    """(where it listens, URL) of the expected instance answering its own URLs."""
     name = obs.target.expected
     if name is None:
         return []
-    seen = ((listen(a), o.target.url) for o, a in context.answers_of(name)
+    seen = ((listening(a), o.target.url) for o, a in context.answers_of(name)
             if o.target.expected == name)
     return list(dict.fromkeys((at, url) for at, url in seen if at))
 
 
-def _wrong_listens(obs: Observation, context: SweepContext) -> list[str]:
-    """server.listen of this URL's answers from an instance other than the expected one."""
-    found = []
+def _wrong_listens(obs: Observation, context: SweepContext) -> list[Listening]:
+    """Where this URL's answers from an instance other than the expected one listen."""
+    found: list[Listening] = []
     for sample in obs.samples:
         answer = sample.trusted_answer
         if answer is None or context.identify(answer, obs.target.expected) == \
                 obs.target.expected:
             continue
-        at = listen(answer)
+        at = listening(answer)
         if at and at not in found:
             found.append(at)
     return found
@@ -70,9 +71,9 @@ def proxy_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     path = urlsplit(url).path or "/"
     own = _own_listens(obs, context)
     wrong = _wrong_listens(obs, context)
-    meant = config.front.proxy_meant(route, lambda a: any(same_listen(a, at) for at, _ in own))
-    seen = "".join(f" {expected} answers its own URL {u} on server.listen {at}."
-                   for at, u in own[:1])
+    meant = config.front.proxy_meant(
+        route, lambda a: any(same_listen(a, at.address) for at, _ in own))
+    seen = "".join(f" {expected} answers its own URL {u} on {at.said}." for at, u in own[:1])
     if meant is not None:
         order = ("httpd merges <Location> sections in configuration order and the ProxyPass "
                  "of the last one that matches wins, so the section for the narrower path "
@@ -99,16 +100,18 @@ def proxy_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         else:
             fix = f"Move the line at {meant.source} above the one at {taken.source}: {order}."
         return _worded(diagnosis, why, fix, Cause.URL_MAPPING, (*route.steps, meant))
-    hit = next(((m, at) for m in route.members for at in wrong
-                if same_listen(m.address, at)), None)
-    if hit is None:
+    # one member per address: a wildcard address several members match names none of them
+    hits = [(m, at) for at in wrong
+            if len(found := [m for m in route.members if same_listen(m.address, at.address)]) == 1
+            for m in found]
+    if not hits:
         return None
-    member, at = hit
+    member, at = hits[0]
     line = member.source or taken.source
     what = f"BalancerMember {member.address}" if member.source else "the ProxyPass target"
     if own:
         right = (f"an address where {expected} listens ({expected} answers its own URL "
-                 f"{own[0][1]} on server.listen {own[0][0]})")
+                 f"{own[0][1]} on {own[0][0].said})")
     else:
         right = (f"the address of {expected}, which this sweep did not see (no URL of "
                  f"{expected} was answered by {expected}): its application server's bind "
@@ -116,7 +119,7 @@ def proxy_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     drop = ", or remove that BalancerMember" if member.source else ""
     why = (f"{url} should be served by {expected}; mod_proxy passes {path} to "
            f"{taken.decision.removeprefix('proxied to ')} ({taken.rule}, {taken.source}), and "
-           f"{what} ({line}) is where another application answered (server.listen {at}).")
+           f"{what} ({line}) is where another application answered ({at.said}).")
     fix = f"At {line}, replace {member.address} with {right}{drop}."
     return _worded(diagnosis, why, fix, Cause.WRONG_UPSTREAM, route.steps)
 

@@ -7,7 +7,8 @@ wrong Host or mount, written at the lines of the configuration read (``--config`
   mod_proxy sends the backend's ``host:port`` as Host;
 * ``mount_mismatch``: a ``ProxyPass`` that strips the prefix it took; the fix passes the whole
   path and has the application server take the prefix off (waitress ``--url-prefix``,
-  gunicorn's ``SCRIPT_NAME`` environment variable, uWSGI ``--mount``), no mod_wsgi words.
+  gunicorn's ``SCRIPT_NAME`` environment variable, uWSGI ``--mount``, mod_wsgi-express
+  ``--mount-point``), no WSGIScriptAlias words.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from probe.apache.route import ApacheRoutes
 from probe.diagnose.answer_names import server_kind
 from probe.diagnose.force_script import served_at, shared_words
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.mount_words import PLACED
+from probe.diagnose.mount_words import PLACED, express_way
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.front import FrontConfig, PredictedRoute
@@ -78,7 +79,7 @@ def proxy_fix(diagnosis: Diagnosis, route: PredictedRoute, front: FrontConfig,
         fix = (f"At {rule.where}, pass the path whole: '{rule.directive.name} "
                f"{'' if rule.section else rule.pattern + ' '}{whole}' (its ProxyPassReverse "
                f"the same), and have the application server take {prefix} off as its "
-               f"mount: {_server_way(answer, prefix)}")
+               f"mount: {_server_way(answer, prefix, rule.target)}")
         return _fixed(diagnosis, fix, ((rule.written(), rule.where),))
     return None
 
@@ -111,7 +112,11 @@ def preserve_host_fix(route: PredictedRoute, front: FrontConfig
             ((f"ProxyPreserveHost {setting.arg(0)}", setting.where),))
 
 
-def _server_way(answer: EndpointAnswer, prefix: str) -> str:
+def _server_way(answer: EndpointAnswer, prefix: str, target: str) -> str:
+    express = express_way(answer, prefix)
+    if express:  # a balancer's members are addresses: the prefix goes on the ProxyPass
+        return (f"{express}" + ("; the BalancerMember lines stay as they are."
+                                if target.startswith("balancer://") else "."))
     kind = server_kind(answer)
     if kind == "waitress":
         return f"waitress (server.software) with '--url-prefix={prefix}'."

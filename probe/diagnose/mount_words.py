@@ -9,7 +9,8 @@ terms of the front and of the application server that answered.
   ``rewrite`` in a location given by a regular expression (proxy_pass takes no URI part
   there); the server's own way to set SCRIPT_NAME (gunicorn's SCRIPT_NAME header,
   waitress's ``--url-prefix``, uWSGI's ``--mount`` with ``--manage-script-name``), only for
-  the server ``server.software`` names.
+  the server ``server.software`` names; mod_wsgi-express's ``--mount-point`` for a mod_wsgi
+  answer whose process_group is its ``HOST:PORT`` (:func:`express_way`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from probe.diagnose.answer_names import server_kind
-from probe.diagnose.fronts import listen
+from probe.diagnose.fronts import EXPRESS_NAMING, express_address, listen
 from probe.diagnose.uwsgi_words import is_uwsgi
 from probe.diagnose.uwsgi_words import mount_fix as uwsgi_mount_fix
 from probe.endpoint_answer import EndpointAnswer, mapping
@@ -161,6 +162,16 @@ def where_nginx(mount: str, route: PredictedRoute | None, *, slash: bool = True)
             f"it, probe sweep --config names its line)")
 
 
+def express_way(answer: EndpointAnswer | None, mount: str) -> str:
+    """mod_wsgi-express's option for its mount, for a mod_wsgi answer whose process_group is
+    the ``HOST:PORT`` mod_wsgi-express names its daemon group; else empty."""
+    if answer is None or express_address(answer) is None:
+        return ""
+    return (f"mod_wsgi-express (process_group {answer.process_group!r}: {EXPRESS_NAMING}) "
+            f"started with '--mount-point {mount}', which mounts the application at {mount} "
+            f"(SCRIPT_NAME {mount}, the rest of the path PATH_INFO)")
+
+
 def _server_way(answer: EndpointAnswer | None, mount: str, nginx: bool,
                 shared: str = "", rewrite: Source | None = None) -> str:
     """The answering server's own way to set SCRIPT_NAME, the whole path passed on; where
@@ -285,6 +296,11 @@ def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None,
         return (f"Tell the application its mount: {where} {strip}, add "
                 f"'proxy_set_header X-Forwarded-Prefix {mount};', and {django}. {PLACED}"
                 f"{_server_way(answer, mount, True, shared)}{shared}")
+    express = "" if shared else express_way(answer, mount)
+    if front is FrontKind.APACHE and express:
+        return (f"Have the proxy pass the whole path ({mount}/ kept: with mod_proxy, a "
+                f"ProxyPass target ending in {mount}/) to {express}; or send the prefix in a "
+                f"header and {django}. {PLACED}")
     if front is FrontKind.APACHE:
         return (f"Mount the application at {mount} with 'WSGIScriptAlias {mount} "
                 f"/path/to/wsgi.py' (mod_wsgi sets SCRIPT_NAME), or behind mod_proxy send "

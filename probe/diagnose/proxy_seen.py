@@ -4,7 +4,9 @@ that is not the application server's own (Apache's mod_proxy passes its backend'
 HAProxy adds none), a Via header naming something other than the application server, the
 application server listening elsewhere than the address the request went to
 (``server.listen``), or a forwarded Host that arrived (``request.forwarded_host``). mod_wsgi
-answers from inside Apache: none of this applies.
+answers from inside Apache, whose Server header is its own: only a forwarded Host that
+arrived or a Via header shows a proxy before it (:func:`mod_wsgi_proxied`: mod_wsgi-express
+backends behind mod_proxy, which adds X-Forwarded-Host unless ProxyAddHeaders Off).
 
 Any other Server header decides nothing: an application or a middleware may set its own
 (waitress passes it on, adding ``Via: waitress``), and so may a front this tool does not
@@ -110,6 +112,21 @@ def proxy_seen(obs: Observation, answer: EndpointAnswer) -> ProxySeen | None:
         return None
     name = (header or "").split("/")[0].split(" ")[0] if named else None
     return ProxySeen(name or None, tuple(found))
+
+
+def mod_wsgi_proxied(obs: Observation, answer: EndpointAnswer) -> ProxySeen | None:
+    """The proxy the answers show in front of a mod_wsgi answer (a forwarded Host that
+    arrived, a Via header), or None. mod_wsgi sets SCRIPT_NAME from its own mount, which
+    behind a proxy is the backend's path, not the URL's."""
+    if not mod_wsgi(answer):
+        return None
+    sent = f"GET {obs.target.url}"
+    found = [Evidence(EvidenceKind.OBSERVED, f"Via: {via}", sent)
+             for via in [next((s.via for s in reversed(obs.samples) if s.via), None)] if via]
+    if answer.forwarded_host:
+        found.append(Evidence(EvidenceKind.OBSERVED,
+                              f"request.forwarded_host = {answer.forwarded_host!r}", sent))
+    return ProxySeen(None, tuple(found)) if found else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@
   only some of its paths (a ``ProxyPassMatch``, a ``<LocationMatch>``) leave it undecided;
 * ``proxy_strips`` (warning): a ``ProxyPass`` that takes a sub-path and passes the rest
   without it (``/b/`` to ``http://app/``): the application believes it is mounted at ``/``
-  unless it is told its prefix;
+  unless it is told its prefix (mod_wsgi-express behind a balancer too: its --mount-point).
 * ``proxy_slash`` (warning): a ``ProxyPass`` whose path ends with ``/`` and whose target
   does not, or the reverse (:mod:`probe.apache.proxy_slash`): httpd's mod_proxy
   documentation asks for both or neither, as the rest of the path is appended to the target
@@ -157,7 +157,8 @@ def _strips(rule: ProxyRule) -> ConfigFinding:
         f"application believes it is mounted at / and its links and redirects leave {prefix}/",
         f"pass the whole path (a target ending in {prefix}/) and tell the application server "
         f"its prefix (waitress --url-prefix={prefix}, gunicorn SCRIPT_NAME={prefix} in its "
-        f"environment, uWSGI --mount {prefix}=...), or in Django FORCE_SCRIPT_NAME")
+        f"environment, uWSGI --mount {prefix}=..., mod_wsgi-express --mount-point {prefix}), or "
+        f"in Django FORCE_SCRIPT_NAME")
 
 
 def _slash(rule: ProxyRule) -> ConfigFinding:

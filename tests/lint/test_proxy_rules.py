@@ -258,3 +258,21 @@ def test_a_trailing_slash_on_one_side_only_is_proxy_slash() -> None:
     assert "/px is passed as http://127.0.0.1:9000/p/x" in by_line[7].message
     assert "AH01144" not in by_line[7].message
     assert (by_line[7].fix or "").startswith('write ProxyPass "/p" "http://127.0.0.1:9000/p"')
+
+
+def test_the_stripped_prefix_fix_names_each_servers_own_option() -> None:
+    """A tester's mod_wsgi-express fleet behind a balancer: its --mount-point, as well."""
+    site = build_site(parse_text(textwrap.dedent("""\
+        <VirtualHost *:80>
+            ProxyPreserveHost On
+            <Proxy "balancer://mycluster">
+                BalancerMember "http://127.0.0.1:55167"
+            </Proxy>
+            ProxyPass "/checkin/" "balancer://mycluster/"
+        </VirtualHost>
+    """), "t.conf"), read_scripts=False)
+    [found] = [f for f in proxy_rules(site) if f.code == "proxy_strips"]
+    assert found.line == 6 and found.fix is not None
+    for way in ("waitress --url-prefix=/checkin", "gunicorn SCRIPT_NAME=/checkin",
+                "uWSGI --mount /checkin=", "mod_wsgi-express --mount-point /checkin"):
+        assert way in found.fix, found.fix
