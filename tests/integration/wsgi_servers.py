@@ -237,12 +237,13 @@ def start_waitress(project: Path, venv: Path, *, log_path: Path,
 
 
 def start_express(project: Path, apache_venv: Path, *, processes: int,
-                  server_root: Path) -> WsgiServer:
-    """``mod_wsgi-express start-server mysite/wsgi.py``, as its documentation shows it."""
+                  server_root: Path, options: Sequence[str] = ()) -> WsgiServer:
+    """``mod_wsgi-express start-server mysite/wsgi.py``, as its documentation shows it;
+    ``options``: more of its options (``--mount-point /x``)."""
     port = free_port()
     command = [str(apache_venv / "bin" / "mod_wsgi-express"), "start-server", "mysite/wsgi.py",
                "--host", "127.0.0.1", "--port", str(port), "--processes", str(processes),
-               "--server-root", str(server_root)]
+               "--server-root", str(server_root), *options]
     if os.geteuid() == 0:
         command += ["--user", "www-data", "--group", "www-data"]
     server_root.mkdir(mode=0o755)
