@@ -33,8 +33,8 @@ from probe.diagnose.fronts import host_allowed, mod_wsgi
 from probe.diagnose.host_words import forwarded_unread, host_fix, received
 from probe.diagnose.host_words import host_name as _name
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.mount_told import told as mount_told
 from probe.diagnose.mount_words import mount_fix
-from probe.diagnose.mount_words import told as mount_told
 from probe.diagnose.proxy_seen import mod_wsgi_proxied, proxy_seen
 from probe.diagnose.reload import reload_ways
 from probe.diagnose.wording import Diagnosis

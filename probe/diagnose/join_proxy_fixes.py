@@ -20,7 +20,8 @@ from probe.apache.route import ApacheRoutes
 from probe.diagnose.answer_names import server_kind
 from probe.diagnose.force_script import served_at, shared_words
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.mount_words import PLACED, express_way
+from probe.diagnose.mount_told import PLACED
+from probe.diagnose.mount_words import express_way
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.front import FrontConfig, PredictedRoute

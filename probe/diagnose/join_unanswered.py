@@ -27,8 +27,9 @@ from probe.apache.vhost_select import NO_VHOST
 from probe.diagnose import redirected
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.join_claimed import intended, known, owner, shadowed
+from probe.diagnose.join_daemon_500 import daemon_out_of_reach
 from probe.diagnose.join_embedded import embedded_500
-from probe.diagnose.join_mount_needs import apache_log, daemon_fix, reached_fix
+from probe.diagnose.join_mount_needs import apache_log, reached_fix
 from probe.diagnose.join_proxy import GATEWAY, gateway_error, no_endpoint
 from probe.diagnose.join_proxy_500 import proxy_500
 from probe.diagnose.server_errors import (
@@ -36,7 +37,6 @@ from probe.diagnose.server_errors import (
     ASK_CONFIG,
     CONFIG_HINT,
     UNREAD,
-    without_leak_hint,
 )
 from probe.diagnose.wording import Diagnosis
 from probe.front import Divergence, FrontConfig, PredictedRoute, RouteStep, Source
@@ -70,7 +70,7 @@ def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             last is not None and last.status_code == 500:
         route = _route(obs, context, config.front)
         found = proxy_500(diagnosis, route, config.front) or \
-            _daemon_out_of_reach(obs, diagnosis, context, config)
+            daemon_out_of_reach(diagnosis, route, config)
         if found is diagnosis:  # not out of reach: maybe no group applies at all
             found = embedded_500(obs, diagnosis, context, config)
         # --config was read: its hint is spent whatever it told, and it names the log.
@@ -256,48 +256,3 @@ def _fix(step: RouteStep, meant: RouteStep | None, route: PredictedRoute, path: 
                 f"uses the first WSGIScriptAlias that matches.")
     return (f"Give {expected} a mount for {path} before the one at {step.source} "
             f"({route.script_file or 'no application'} takes it now).")
-
-
-def _daemon_out_of_reach(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
-                         config: ConfigJoin) -> Diagnosis:
-    """A 500 where the route's daemon process group is not usable from its VirtualHost:
-    mod_wsgi refuses the request itself, no traceback is written."""
-    route = _route(obs, context, config.front)
-    step = route.step("process_group")
-    if route.undecided is not None or not route.process_group or step is None or \
-            step.source is None:
-        return diagnosis
-    code, message = config.findings.get((step.source.file, step.source.line), ("", ""))
-    if code != "undefined_daemon":
-        return diagnosis
-    group = route.process_group
-    defined = _definition(config.front, group)
-    log = apache_log(config.front, route)
-    if defined is None:
-        fix = f"Add WSGIDaemonProcess {group} (outside any VirtualHost to share it)."
-        logged = (f"mod_wsgi writes its message that no daemon process called {group!r} is "
-                  f"configured to {log}, not a traceback")
-    else:
-        assert isinstance(config.front, ApacheRoutes)  # _definition found it in Apache's
-        fix = daemon_fix(config.front, group, step.source)
-        logged = (f"mod_wsgi writes 'WSGI0152: Daemon process called {group!r} cannot be "
-                  f"accessed by this WSGI application' for it to {log}, not a traceback")
-    # mod_wsgi refuses the request before Python runs: the answers-alone guess of a
-    # settings module inherited in an embedded process is false here.
-    explanation = (f"{without_leak_hint(diagnosis.explanation)} The configuration given sends "
-                   f"this request to daemon process group {group!r} ({step.rule}, "
-                   f"{step.source}), which this VirtualHost cannot use: probe lint reports "
-                   f"undefined_daemon at {step.source}: {message}. {logged}.")
-    evidence = [*diagnosis.evidence, *_configured(route.steps)]
-    if defined is not None:
-        evidence.append(Evidence(EvidenceKind.CONFIGURED, f"WSGIDaemonProcess {group}",
-                                 defined))
-    return dataclasses.replace(diagnosis, cause=Cause.UNDEFINED_DAEMON,
-                               explanation=explanation, fix=fix + " Then reload Apache.",
-                               evidence=tuple(evidence))
-
-
-def _definition(front: FrontConfig, group: str) -> str | None:
-    """``file:line`` of ``WSGIDaemonProcess group``, where the front is Apache's model."""
-    found = front.site.daemon(group) if isinstance(front, ApacheRoutes) else None
-    return found.directive.where if found is not None else None

@@ -1,10 +1,6 @@
-"""``mount_mismatch``'s evidence of what told the application its mount, and its fix in the
-terms of the front and of the application server that answered.
+"""``mount_mismatch``'s fix in the terms of the front and of the application server that
+answered (what the answer shows of the mount the application was told: :mod:`.mount_told`).
 
-* told: the endpoint's ``request.force_script_name`` (Django's FORCE_SCRIPT_NAME, which
-  never changes the environ's SCRIPT_NAME) equal to the mount makes Django build its links
-  inside it; ``request.forwarded_prefix`` (X-Forwarded-Prefix) says a header arrived, not
-  that anything reads it. Endpoints older than these fields cannot show either: said so.
 * the fix: nginx's location as the configuration writes it; a prefix stripped with
   ``rewrite`` in a location given by a regular expression (proxy_pass takes no URI part
   there); the server's own way to set SCRIPT_NAME (gunicorn's SCRIPT_NAME header,
@@ -16,107 +12,19 @@ terms of the front and of the application server that answered.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from probe.diagnose.answer_names import server_kind
 from probe.diagnose.fronts import EXPRESS_NAMING, express_address, listen
+from probe.diagnose.mount_told import PLACED, arrived, request_field
 from probe.diagnose.uwsgi_words import is_uwsgi
 from probe.diagnose.uwsgi_words import mount_fix as uwsgi_mount_fix
-from probe.endpoint_answer import EndpointAnswer, mapping
-from probe.model import Evidence, EvidenceKind, FrontKind
+from probe.endpoint_answer import EndpointAnswer
+from probe.model import FrontKind
 from probe.nginx_snippets import strip_prefix
 
 if TYPE_CHECKING:
     from probe.front import PredictedRoute, RouteStep, Source
-
-TOLD_FIELDS = ("force_script_name", "forwarded_prefix")
-
-
-@dataclass(frozen=True)
-class Told:
-    """What the answer shows of the mount the application was told."""
-
-    told: bool  # FORCE_SCRIPT_NAME is the mount: its links stay inside it
-    words: str  # why it believes it is mounted elsewhere, or why that cannot be shown
-    evidence: tuple[Evidence, ...]
-    # The header arrives and nothing the endpoint sees reads it: a middleware inside the
-    # endpoint's wrap may, so ``words`` is a whole clause naming the check that decides.
-    undecided: bool = False
-
-
-PLACED = ("A middleware goes outside the probe endpoint's wrap, so that the endpoint sees "
-          "the SCRIPT_NAME it sets (inside, it runs after the endpoint has answered): the "
-          "WSGI script's last lines, in this order, 'application = wsgi_endpoint.wrap("
-          "application, ...)' (or the block 'probe endpoint --install' wrote, from '# >>> "
-          "wsgi-probe endpoint >>>' to '# <<< wsgi-probe endpoint <<<'), then 'application = "
-          "PrefixMiddleware(application)'.")
-"""Where a middleware that sets SCRIPT_NAME goes (docs/endpoint-protocol.md: the endpoint
-wraps ``application`` last), said wherever one is proposed: the usual place to edit
-wsgi.py, around get_wsgi_application() and so inside the wrap, leaves the probe unable to
-see it (a tester's fixed site stayed mount_mismatch)."""
-
-
-def _field(answer: EndpointAnswer, name: str) -> tuple[bool, str | None]:
-    request = mapping(answer.raw.get("request"))
-    value = request.get(name)
-    return name in request, value if isinstance(value, str) else None
-
-
-def arrived(answer: EndpointAnswer | None, mount: str) -> bool:
-    """``request.forwarded_prefix`` observed equal to the mount: the header is in place."""
-    prefix = _field(answer, "forwarded_prefix")[1] if answer is not None else None
-    return prefix is not None and prefix.rstrip("/") == mount
-
-
-def redirect_check(url: str, mount: str) -> str:
-    """The check that tells a header nothing reads from one a middleware inside the
-    endpoint's wrap reads: a page that redirects, and whether its Location keeps the mount."""
-    parts = urlsplit(url)
-    page = f"{parts.scheme}://{parts.netloc}{mount}/admin/"
-    return (f"a page of the site that redirects, such as {page}, and its Location header: "
-            f"does it keep {mount}/?")
-
-
-def told(answer: EndpointAnswer, mount: str, url: str) -> Told:
-    """For a prefix the front took off: whether the application was told it."""
-    known, forced = _field(answer, "force_script_name")
-    sent, prefix = _field(answer, "forwarded_prefix")
-    evidence = tuple(Evidence(EvidenceKind.OBSERVED, f"request.{name} = {value!r}", f"GET {url}")
-                     for name, has, value in (("force_script_name", known, forced),
-                                              ("forwarded_prefix", sent, prefix)) if has)
-    if forced is not None and forced.rstrip("/") == mount:
-        return Told(True, "", evidence)
-    if not known or not sent:
-        return Told(False, "and the answer cannot show whether the application was told its "
-                           "mount (request.force_script_name and request.forwarded_prefix are "
-                           "missing: an older endpoint; 'probe endpoint --install' puts this "
-                           "version's), so it", evidence)
-    django = ("no FORCE_SCRIPT_NAME (request.force_script_name null: not set, or no Django "
-              "configured)"
-              if forced is None else
-              f"Django's FORCE_SCRIPT_NAME is {forced!r} (request.force_script_name)")
-    if prefix is not None and prefix.rstrip("/") == mount and forced is not None:
-        return Told(False, f"and the header X-Forwarded-Prefix {prefix} arrives "
-                           f"(request.forwarded_prefix), but {django}, which Django uses in "
-                           f"place of any SCRIPT_NAME a middleware sets, so it", evidence)
-    if prefix is not None and prefix.rstrip("/") == mount:
-        return Told(False, f"and the header X-Forwarded-Prefix {prefix} arrives "
-                           f"(request.forwarded_prefix = {prefix!r}), while the endpoint sees "
-                           f"SCRIPT_NAME {answer.script_name!r} and {django}. The answer "
-                           f"cannot tell whether nothing reads that header or a middleware "
-                           f"inside the probe endpoint's wrap (it runs after the endpoint "
-                           f"answers) sets SCRIPT_NAME from it. The check that decides: "
-                           f"{redirect_check(url, mount)} If it does, the application is told "
-                           f"its mount and only the probe cannot see it; if not, it believes "
-                           f"it is mounted at /: its links and redirects (admin login, "
-                           f"APPEND_SLASH) point outside {mount}/", evidence, undecided=True)
-    header = (f"X-Forwarded-Prefix {prefix!r} arrives, not {mount!r}" if prefix is not None
-              else "no X-Forwarded-Prefix arrives")
-    return Told(False, f"without telling the application ({header}, request.forwarded_prefix; "
-                       f"{django}), which", evidence)
-
 
 def _step(route: PredictedRoute | None, stage: str) -> RouteStep | None:
     return route.step(stage) if route is not None and route.undecided is None else None
@@ -319,8 +227,8 @@ def _in_place(answer: EndpointAnswer, mount: str, route: PredictedRoute | None,
     line = (f"; '{step.rule}' at {step.source}" if step is not None
             and step.source is not None and step.decision.rstrip("/") == mount else "")
     said = (f"the header X-Forwarded-Prefix {mount} already arrives (request.forwarded_prefix "
-            f"= {_field(answer, 'forwarded_prefix')[1]!r}{line}): keep it.")
-    if _field(answer, "force_script_name")[1] is not None:
+            f"= {request_field(answer, 'forwarded_prefix')[1]!r}{line}): keep it.")
+    if request_field(answer, "force_script_name")[1] is not None:
         return f"{said} Then {django}, unless one already does."
     return (f"{said} If a page that redirects keeps {mount}/ in its Location, a middleware "
             f"inside the endpoint's wrap already reads the header: move it outside. If not, "
