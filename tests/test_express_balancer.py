@@ -103,7 +103,8 @@ def test_a_stripped_prefix_before_mod_wsgi_express_is_mount_mismatch() -> None:
         "'checkin.example.com')" in url.explanation, url.explanation
     assert "--mount-point /checkin" in url.fix and "ProxyPass target ending in /checkin/" \
         in url.fix, url.fix
-    assert "process_group '127.0.0.1:34259'" in url.fix, url.fix
+    # every member the answers came from, not the last answer's only
+    assert f"at {ONE} and {TWO} (process_group '{ONE}' and '{TWO}'" in url.fix, url.fix
     assert "WSGIScriptAlias" not in url.fix, url.fix
 
 
@@ -222,3 +223,75 @@ def test_without_the_config_the_inconsistent_fix_names_each_express_address() ->
         f"(process_group)" in row.fix or f"Where each listens: 'survey' at {OTHER} " \
         f"(process_group); 'checkin' at {ONE} (process_group)" in row.fix, row.fix
     assert "(server.listen, else its host)" not in row.fix, row.fix
+
+
+WHOLE = BALANCED.format(two=TWO)  # ProxyPass "/checkin/" "balancer://mycluster/checkin/"
+
+
+def _whole(*at: str, mounted: tuple[str, ...] = ()) -> list[Observation]:
+    """The whole path passed on; the members in ``mounted`` started with --mount-point."""
+    return [through(url, "checkin", *(
+        express(a, script_name="/checkin", path_info=info.removeprefix("/checkin"))
+        if a in mounted else express(a, path_info=info) for a in at * 4))
+        for url, info in ((CHECKIN, "/checkin/__probe__"),
+                          (ADMIN, "/checkin/admin/__probe__"))]
+
+
+@pytest.mark.parametrize("config", [None, WHOLE])
+def test_the_whole_path_passed_to_express_is_fixed_with_mount_point_on_every_member(
+        config: str | None) -> None:
+    [url, admin] = _sweep(_whole(ONE, TWO), routes(config) if config else None).targets
+    assert (url.verdict.value, admin.verdict.value) == ("mount_mismatch",) * 2, url
+    for row in (url, admin):
+        assert "WSGIScriptAlias" not in row.fix, row.fix
+        # /checkin/admin/ is the same mount told the same wrong way, not another site
+        assert "Not FORCE_SCRIPT_NAME" not in row.fix, row.fix
+        assert "'--mount-point /checkin'" in row.fix, row.fix
+        assert f"process_group '{ONE}' and '{TWO}'" in row.fix, row.fix
+        assert "Keep the proxy passing the whole path (it arrives whole" in row.fix, row.fix
+    lines = f" In the configuration given, the ProxyPass at site.conf:9 passes the whole " \
+        f"path (ProxyPass /checkin/ balancer://mycluster/checkin/): keep it; the " \
+        f"mod_wsgi-express servers the answers came from are BalancerMember {ONE} " \
+        f"(site.conf:6) and BalancerMember {TWO} (site.conf:7)."
+    assert url.fix.endswith(lines) is (config is not None), url.fix
+
+
+def test_a_stripped_prefix_fix_names_every_member_and_its_line() -> None:
+    [url, _] = _sweep(_stripped(), routes(STRIPS)).targets
+    assert f"each mod_wsgi-express the answers came from, at {ONE} (BalancerMember at " \
+        f"site.conf:5) and {TWO} (BalancerMember at site.conf:6) (process_group '{ONE}' " \
+        f"and '{TWO}'" in url.fix, url.fix
+
+
+@pytest.mark.parametrize("config", [None, WHOLE])
+def test_mount_point_on_one_member_only_says_the_members_disagree(config: str | None) -> None:
+    [url, admin] = _sweep(_whole(ONE, TWO, mounted=(TWO,)),
+                          routes(config) if config else None).targets
+    for row, info in ((url, "/__probe__"), (admin, "/admin/__probe__")):
+        assert row.verdict.value == "mount_mismatch", row
+        assert "the mod_wsgi-express members behind the proxy disagree on the mount: " \
+            f"{TWO} answered request.script_name '/checkin', request.path_info {info!r} " \
+            f"(this URL's mount /checkin), while {ONE} answered request.script_name '', " \
+            f"request.path_info '/checkin{info}'" in row.explanation, row.explanation
+        assert row.fix.startswith(f"Start mod_wsgi-express at {ONE} with "
+                                  f"'--mount-point /checkin' too, as the member at {TWO} "
+                                  f"already answers (request.script_name '/checkin')"), row.fix
+        assert "WSGIScriptAlias" not in row.fix, row.fix
+        named = f"are BalancerMember {ONE} (site.conf:6) and BalancerMember {TWO} (site.conf:7)."
+        assert row.fix.endswith(named) is (config is not None), row.fix
+
+
+OTHER_SITE = "http://other.example.com/"
+
+
+def test_processes_serving_another_mount_rule_out_mount_point_and_force_script_name() -> None:
+    observations = [*_whole(ONE, TWO), through(OTHER_SITE, "checkin", *(
+        express(a, path_info="/__probe__", host="other.example.com") for a in (ONE, TWO) * 4))]
+    manifest = MANIFEST.replace(f'"{ADMIN}"]', f'"{ADMIN}", "{OTHER_SITE}"]')
+    url = _sweep(observations, manifest=manifest).targets[0]
+    assert url.verdict.value == "mount_mismatch", url
+    assert "Not FORCE_SCRIPT_NAME: the same processes (" in url.fix and \
+        f"also serve {OTHER_SITE} at /" in url.fix, url.fix
+    assert "Not mod_wsgi-express's '--mount-point /checkin': it mounts every request of " \
+        "that server there." in url.fix, url.fix
+    assert "WSGIScriptAlias" not in url.fix, url.fix

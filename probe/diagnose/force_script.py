@@ -9,7 +9,9 @@ every site the processes serve are built with it. So:
   ``mount_mismatch`` with cause ``force_script_name``, though the probe itself (answered
   before Django runs) looks right;
 * a mount fix never proposes FORCE_SCRIPT_NAME where the same processes serve another URL
-  of the sweep at another mount (:func:`shared_words`): one setting cannot be two mounts.
+  of the sweep at another mount (:func:`shared_words`): one setting cannot be two mounts. A
+  URL under this one's prefix served at '' with the whole path is the same mount told the
+  same wrong way (/checkin/admin/ beside /checkin/), not another.
 """
 
 from __future__ import annotations
@@ -105,10 +107,12 @@ def _served(context: SweepContext) -> dict[tuple[object, ...], list[Served]]:
 
 def other_mounts(context: SweepContext, obs: Observation, answer: EndpointAnswer,
                  mount: str) -> list[Served]:
-    """The URLs the same processes serve at another mount than ``mount``, one per mount."""
+    """The URLs the same processes serve at another mount than ``mount``, one per mount
+    (not those under ``mount`` told it the same wrong way: :func:`_same_mistake`)."""
     found: dict[str, Served] = {}
     for other in _served(context).get(_key(obs, answer), []):
-        if other.mount != mount and other.url != obs.target.url:
+        if other.mount != mount and other.url != obs.target.url and \
+                not _same_mistake(other, mount):
             found.setdefault(other.mount, other)
     return list(found.values())
 
@@ -131,6 +135,14 @@ def shared_words(context: SweepContext, obs: Observation, answer: EndpointAnswer
             f"serve {other.url} at {other.mount or '/'} ({other.seen}), and Django uses "
             f"FORCE_SCRIPT_NAME for every request when it is set ({GET_SCRIPT_NAME}), so it "
             f"would put {mount or '/'} into that site's links too.")
+
+
+def _same_mistake(other: Served, mount: str) -> bool:
+    """Whether ``other`` is a URL under ``mount`` (its own prefix) that received the whole
+    path with SCRIPT_NAME '': the same mount, told the same wrong way, not another site that
+    FORCE_SCRIPT_NAME = ``mount`` would move."""
+    path = urlsplit(other.url).path or "/"
+    return bool(mount) and not other.mount and (path.rstrip("/") + "/").startswith(mount + "/")
 
 
 def check(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],

@@ -29,6 +29,7 @@ from probe.diagnose.answer_names import (
     places,
     share,
 )
+from probe.diagnose.express_members import disagreement
 from probe.diagnose.fronts import host_allowed, mod_wsgi
 from probe.diagnose.host_words import forwarded_unread, host_fix, received
 from probe.diagnose.host_words import host_name as _name
@@ -43,7 +44,7 @@ from probe.model import Cause, Evidence, EvidenceKind, FrontKind, Observation, V
 from probe.urls import split_usual
 
 if TYPE_CHECKING:
-    from probe.front import PredictedRoute, RouteStep
+    from probe.front import Member, PredictedRoute, RouteStep
 
 
 def check(obs: Observation, diagnosis: Diagnosis, context: SweepContext, front: FrontKind,
@@ -61,7 +62,8 @@ def check(obs: Observation, diagnosis: Diagnosis, context: SweepContext, front: 
             or next((found for group in groups_of(
                 answers, lambda a: (a.script_name, a.path_info, mod_wsgi(a)))
                 if _proxied(front, group[-1], obs)
-                and (found := _mount(obs, diagnosis, group[-1], context, front, route))), None)
+                and (found := _mount(obs, diagnosis, group[-1], context, front, route,
+                                     answers))), None)
             or force_script.check(obs, diagnosis, answers, context, front, route, routes)
             or diagnosis)
 
@@ -157,7 +159,7 @@ def _one_each(answers: list[EndpointAnswer]) -> list[EndpointAnswer]:
 
 def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
            context: SweepContext, front: FrontKind,
-           route: PredictedRoute | None) -> Diagnosis | None:
+           route: PredictedRoute | None, answers: list[EndpointAnswer]) -> Diagnosis | None:
     script, info = answer.script_name, answer.path_info
     if script is None or info is None:
         return None
@@ -213,14 +215,23 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
         what += f". The configuration given: {step.rule} ({step.source})"
         evidence += (Evidence(EvidenceKind.CONFIGURED, step.rule, str(step.source)),)
     wrong = forced is not None and forced.rstrip("/") != mount
+    fix = mount_fix(front, mount, route, stripped=stripped, answer=answer, doubled=doubled,
+                    shared=force_script.shared_words(context, obs, answer, mount),
+                    every=answers)
+    # --mount-point given to some members only: which answered what, not the generic words
+    split = disagreement(answers, mount, sent, _members(route))
+    if split is not None:
+        what, fix = split.explanation, split.fix
+        evidence += split.evidence
     return Diagnosis(
         Verdict.MOUNT_MISMATCH, Cause.FORCE_SCRIPT_NAME if wrong else None,
         explanation=f"{url} is served by the right application, but {what}.",
-        fix=mount_fix(front, mount, route, stripped=stripped, answer=answer,
-                      doubled=doubled,
-                      shared=force_script.shared_words(context, obs, answer, mount)),
-        answered_by=diagnosis.answered_by,
+        fix=fix, answered_by=diagnosis.answered_by,
         evidence=(*diagnosis.evidence, *evidence))
+
+
+def _members(route: PredictedRoute | None) -> tuple[Member, ...]:
+    return route.members if route is not None and route.undecided is None else ()
 
 
 def _mount_of(path: str, sent: str, script: str, info: str,

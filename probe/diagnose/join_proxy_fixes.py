@@ -14,14 +14,16 @@ wrong Host or mount, written at the lines of the configuration read (``--config`
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from urllib.parse import urlsplit, urlunsplit
 
+from probe.apache.proxy import ProxyRule
 from probe.apache.route import ApacheRoutes
-from probe.diagnose.answer_names import server_kind
+from probe.diagnose.answer_names import joined, server_kind
+from probe.diagnose.express_members import express_members, express_way
 from probe.diagnose.force_script import served_at, shared_words
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.mount_told import PLACED
-from probe.diagnose.mount_words import express_way
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.front import FrontConfig, PredictedRoute
@@ -49,13 +51,16 @@ def proxied(obs: Observation, diagnosis: Diagnosis, front: FrontConfig,
         mount = served_at(answer, sent)
         if mount is not None:
             shared = shared_words(context, obs, answer, mount)
+    every = [a for s in obs.samples if (a := s.trusted_answer) is not None]
     return proxy_fix(diagnosis, front.route(obs.target.url, address), front, answer,
-                     shared) or diagnosis
+                     shared, every) or diagnosis
 
 
 def proxy_fix(diagnosis: Diagnosis, route: PredictedRoute, front: FrontConfig,
-              answer: EndpointAnswer, shared: str = "") -> Diagnosis | None:
-    """``diagnosis`` with its fix at the configuration's lines; None: not decided here."""
+              answer: EndpointAnswer, shared: str = "",
+              every: Sequence[EndpointAnswer] = ()) -> Diagnosis | None:
+    """``diagnosis`` with its fix at the configuration's lines; None: not decided here.
+    ``every``: all the URL's answers (each mod_wsgi-express member among them is named)."""
     taken = route.step("proxy")
     site = route.step("site")
     if taken is None or site is None or taken.source is None or \
@@ -66,8 +71,10 @@ def proxy_fix(diagnosis: Diagnosis, route: PredictedRoute, front: FrontConfig,
         return None if found is None else _fixed(diagnosis, *found)
     if diagnosis.verdict is Verdict.MOUNT_MISMATCH:
         rule = front.proxy_rule(route)
-        if rule is None or not rule.strips:
+        if rule is None:
             return None
+        if not rule.strips:
+            return _members_named(diagnosis, rule, route, every)
         prefix = rule.pattern.rstrip("/")
         parts = urlsplit(rule.target)
         whole = urlunsplit(parts._replace(path=(parts.path or "/").rstrip("/") + prefix + "/"))
@@ -80,7 +87,7 @@ def proxy_fix(diagnosis: Diagnosis, route: PredictedRoute, front: FrontConfig,
         fix = (f"At {rule.where}, pass the path whole: '{rule.directive.name} "
                f"{'' if rule.section else rule.pattern + ' '}{whole}' (its ProxyPassReverse "
                f"the same), and have the application server take {prefix} off as its "
-               f"mount: {_server_way(answer, prefix, rule.target)}")
+               f"mount: {_server_way(every or [answer], prefix, rule.target, route)}")
         return _fixed(diagnosis, fix, ((rule.written(), rule.where),))
     return None
 
@@ -113,8 +120,10 @@ def preserve_host_fix(route: PredictedRoute, front: FrontConfig
             ((f"ProxyPreserveHost {setting.arg(0)}", setting.where),))
 
 
-def _server_way(answer: EndpointAnswer, prefix: str, target: str) -> str:
-    express = express_way(answer, prefix)
+def _server_way(answers: Sequence[EndpointAnswer], prefix: str, target: str,
+                route: PredictedRoute) -> str:
+    answer = answers[-1]
+    express = express_way(answers, prefix, route.members)
     if express:  # a balancer's members are addresses: the prefix goes on the ProxyPass
         return (f"{express}" + ("; the BalancerMember lines stay as they are."
                                 if target.startswith("balancer://") else "."))
@@ -129,6 +138,25 @@ def _server_way(answer: EndpointAnswer, prefix: str, target: str) -> str:
                 f"'--manage-script-name'.")
     return (f"its own option for a URL prefix, or in Django FORCE_SCRIPT_NAME = "
             f"\"{prefix}\".")
+
+
+def _members_named(diagnosis: Diagnosis, rule: ProxyRule, route: PredictedRoute,
+                   every: Sequence[EndpointAnswer]) -> Diagnosis | None:
+    """The whole path passed on to mod_wsgi-express servers (the fix their --mount-point,
+    said without the configuration): where each is written, the BalancerMember line of
+    every one the answers came from; None where no answer names one."""
+    named = [m for m in express_members(every, route.members) if m.member is not None
+             and m.member.source is not None]
+    if not named:
+        return None
+    lines = joined([f"BalancerMember {m.address} ({m.member.source})" for m in named
+                    if m.member is not None])
+    fix = (f"{diagnosis.fix} In the configuration given, the ProxyPass at {rule.where} "
+           f"passes the whole path ({rule.written()}): keep it; the mod_wsgi-express servers "
+           f"the answers came from are {lines}.")
+    return _fixed(diagnosis, fix, ((rule.written(), rule.where), *(
+        (f"BalancerMember {m.address}", str(m.member.source))
+        for m in named if m.member is not None)))
 
 
 def _fixed(diagnosis: Diagnosis, fix: str, cites: tuple[tuple[str, str], ...]) -> Diagnosis:

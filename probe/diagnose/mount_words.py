@@ -5,17 +5,21 @@ answered (what the answer shows of the mount the application was told: :mod:`.mo
   ``rewrite`` in a location given by a regular expression (proxy_pass takes no URI part
   there); the server's own way to set SCRIPT_NAME (gunicorn's SCRIPT_NAME header,
   waitress's ``--url-prefix``, uWSGI's ``--mount`` with ``--manage-script-name``), only for
-  the server ``server.software`` names; mod_wsgi-express's ``--mount-point`` for a mod_wsgi
-  answer whose process_group is its ``HOST:PORT`` (:func:`express_way`).
+  the server ``server.software`` names; mod_wsgi-express's ``--mount-point`` for mod_wsgi
+  answers whose process_group is its ``HOST:PORT``, every such server the answers came from
+  (:func:`probe.diagnose.express_members.express_way`); not where the processes serve other
+  mounts too (it mounts every request of the server).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from probe.diagnose.answer_names import server_kind
-from probe.diagnose.fronts import EXPRESS_NAMING, express_address, listen
+from probe.diagnose.express_members import express_way
+from probe.diagnose.fronts import listen
 from probe.diagnose.mount_told import PLACED, arrived, request_field
 from probe.diagnose.uwsgi_words import is_uwsgi
 from probe.diagnose.uwsgi_words import mount_fix as uwsgi_mount_fix
@@ -68,16 +72,6 @@ def where_nginx(mount: str, route: PredictedRoute | None, *, slash: bool = True)
         return f"in the nginx '{step.decision}' ({step.source}{note})"
     return (f"in the nginx location that proxies {mount}/ (not read here: 'nginx -T' shows "
             f"it, probe sweep --config names its line)")
-
-
-def express_way(answer: EndpointAnswer | None, mount: str) -> str:
-    """mod_wsgi-express's option for its mount, for a mod_wsgi answer whose process_group is
-    the ``HOST:PORT`` mod_wsgi-express names its daemon group; else empty."""
-    if answer is None or express_address(answer) is None:
-        return ""
-    return (f"mod_wsgi-express (process_group {answer.process_group!r}: {EXPRESS_NAMING}) "
-            f"started with '--mount-point {mount}', which mounts the application at {mount} "
-            f"(SCRIPT_NAME {mount}, the rest of the path PATH_INFO)")
 
 
 def _server_way(answer: EndpointAnswer | None, mount: str, nginx: bool,
@@ -155,9 +149,11 @@ def _django(mount: str, shared: str) -> str:
 
 def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None, *,
               stripped: bool = True, answer: EndpointAnswer | None = None,
-              doubled: bool = False, shared: str = "") -> str:
+              doubled: bool = False, shared: str = "",
+              every: Sequence[EndpointAnswer] = ()) -> str:
     """``shared``: why FORCE_SCRIPT_NAME is not the fix (the same processes serve another
-    mount, :func:`probe.diagnose.force_script.shared_words`), said last; empty: it may be."""
+    mount, :func:`probe.diagnose.force_script.shared_words`), said last; empty: it may be.
+    ``every``: all the URL's answers (``answer`` one of them), for the servers to name."""
     if front is FrontKind.NGINX and is_uwsgi(route):
         assert route is not None
         said = uwsgi_mount_fix(route, mount, answer, stripped=stripped, doubled=doubled)
@@ -204,11 +200,23 @@ def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None,
         return (f"Tell the application its mount: {where} {strip}, add "
                 f"'proxy_set_header X-Forwarded-Prefix {mount};', and {django}. {PLACED}"
                 f"{_server_way(answer, mount, True, shared)}{shared}")
-    express = "" if shared else express_way(answer, mount)
+    answers = [*every] or ([answer] if answer is not None else [])
+    members = route.members if route is not None and route.undecided is None else ()
+    express = express_way(answers, mount, members)
+    if front is FrontKind.APACHE and express and shared:
+        # --mount-point mounts every request of the server: the other mount's too
+        return (f"Send the prefix in a header ('RequestHeader set X-Forwarded-Prefix "
+                f"{mount}' for that path) and {django}. {PLACED} Not mod_wsgi-express's "
+                f"'--mount-point {mount}': it mounts every request of that server there."
+                f"{shared}")
     if front is FrontKind.APACHE and express:
-        return (f"Have the proxy pass the whole path ({mount}/ kept: with mod_proxy, a "
-                f"ProxyPass target ending in {mount}/) to {express}; or send the prefix in a "
-                f"header and {django}. {PLACED}")
+        seen = answer if answer is not None else answers[-1]
+        have = (f"Keep the proxy passing the whole path (it arrives whole: request.script_name "
+                f"{seen.script_name!r}, request.path_info {seen.path_info!r})"
+                if not stripped else
+                f"Have the proxy pass the whole path ({mount}/ kept: with mod_proxy, a "
+                f"ProxyPass target ending in {mount}/)")
+        return f"{have} to {express}; or send the prefix in a header and {django}. {PLACED}"
     if front is FrontKind.APACHE:
         return (f"Mount the application at {mount} with 'WSGIScriptAlias {mount} "
                 f"/path/to/wsgi.py' (mod_wsgi sets SCRIPT_NAME), or behind mod_proxy send "
