@@ -154,9 +154,9 @@ def _members_named(diagnosis: Diagnosis, rule: ProxyRule, route: PredictedRoute,
     fix = (f"{diagnosis.fix} In the configuration given, the ProxyPass at {rule.where} "
            f"passes the whole path ({rule.written()}): keep it; the mod_wsgi-express servers "
            f"the answers came from are {lines}.")
-    return _fixed(diagnosis, fix, ((rule.written(), rule.where), *(
-        (f"BalancerMember {m.address}", str(m.member.source))
-        for m in named if m.member is not None)))
+    # the members' lines are named in the fix only: a Member keeps its host:port, not the
+    # URL its line writes, which a configured claim would have to quote
+    return _fixed(diagnosis, fix, ((rule.written(), rule.where),))
 
 
 def _fixed(diagnosis: Diagnosis, fix: str, cites: tuple[tuple[str, str], ...]) -> Diagnosis:

@@ -177,7 +177,41 @@ def test_a_stripped_prefix_is_mount_mismatch_and_mount_point_fixes_it(
             '    BalancerMember "http://127.0.0.1:{two}"\n', "").format(
             one=mounted.port, path="/checkin/", target="/checkin/"))
         _, again, context = sweep(fixed, manifest, "--config", str(fixed.conf_path))
+        # Applied to one member only: the members disagree, said member by member.
+        half = apache(MODULES + BALANCED.format(one=mounted.port, two=fleet.two.port,
+                                                path="/checkin/", target="/checkin/"))
+        _, split, half_context = sweep(half, manifest, "--config", str(half.conf_path))
     finally:
         mounted.stop()
     assert {t["verdict"] for t in again["targets"]} == {"ok"}, context
     assert again["targets"][0]["observed"]["request"]["script_name"] == "/checkin", context
+    assert {t["verdict"] for t in split["targets"]} == {"mount_mismatch"}, half_context
+    row = split["targets"][0]
+    one, two = f"127.0.0.1:{mounted.port}", f"127.0.0.1:{fleet.two.port}"
+    assert "the mod_wsgi-express members behind the proxy disagree on the mount: " in \
+        row["explanation"], row["explanation"]
+    assert f"{one} answered request.script_name '/checkin', request.path_info '/__probe__'" \
+        in row["explanation"] and f"{two} answered request.script_name '', request.path_info " \
+        f"'/checkin/__probe__'" in row["explanation"], row["explanation"]
+    assert row["fix"].startswith(f"Start mod_wsgi-express at {two} with '--mount-point "
+                                 f"/checkin' too, as the member at {one} already answers"), \
+        row["fix"]
+    assert f"BalancerMember {two} ({half.conf_path}:" in row["fix"], row["fix"]
+
+
+def test_the_whole_path_passed_to_two_members_is_fixed_with_mount_point_on_each(
+        apache: ApacheFactory, fleet: Fleet, tmp_path: Path) -> None:
+    manifest = _manifest(tmp_path, fleet, SUB)
+    server = apache(MODULES + BALANCED.format(one=fleet.one.port, two=fleet.two.port,
+                                              path="/checkin/", target="/checkin/"))
+    conf = server.conf_path
+    _, report, context = sweep(server, manifest, "--config", str(conf))
+    assert {t["verdict"] for t in report["targets"]} == {"mount_mismatch"}, context
+    one, two = f"127.0.0.1:{fleet.one.port}", f"127.0.0.1:{fleet.two.port}"
+    for row in report["targets"]:
+        fix = row["fix"]
+        assert "WSGIScriptAlias" not in fix and "Not FORCE_SCRIPT_NAME" not in fix, fix
+        assert "'--mount-point /checkin'" in fix, fix
+        assert f"'{one}' and '{two}'" in fix or f"'{two}' and '{one}'" in fix, fix
+        assert f"BalancerMember {one} ({conf}:{_line(conf, one)})" in fix, fix
+        assert f"BalancerMember {two} ({conf}:{_line(conf, two)})" in fix, fix
