@@ -53,8 +53,20 @@ class _Stop(BaseException):
     during a warm-up check must pass the plugin's last line of defence."""
 
 
-def _stop(signum: int, frame: FrameType | None) -> None:
-    raise _Stop
+class _StopSignal:
+    """SIGTERM's and SIGINT's handler. While the server warms up it raises :class:`_Stop`
+    (a warm-up check may take seconds); once it serves, it only notes the signal, and the
+    loop ends at its next turn (at most a second): raised in the loop, it could fall
+    between reading a child's news and counting it (a check lost from the count)."""
+
+    def __init__(self) -> None:
+        self.asked = False
+        self.raising = True
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.asked = True
+        if self.raising:
+            raise _Stop
 
 
 def listen(path: str) -> socket.socket:
@@ -202,7 +214,8 @@ def _child(conn: socket.socket, path: str) -> None:
 
 
 def serve(path: str, env: Environment) -> int:
-    previous = [signal.signal(s, _stop) for s in (signal.SIGTERM, signal.SIGINT)]
+    stop = _StopSignal()
+    previous = [signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)]
     sock = listen(path)
     inode = os.stat(path).st_ino
     sock.setblocking(False)  # a spare's accept after a client that gave up must not hang
@@ -216,8 +229,10 @@ def serve(path: str, env: Environment) -> int:
         env.stderr.write(f"probe check: serving checks at {path} (pid {os.getpid()}, "
                          f"wsgi-probe {__version__}); stop with SIGTERM\n")
         env.stderr.flush()
-        while True:
+        stop.raising = False
+        while not stop.asked:
             children.step(wait=1.0)  # wake up at least each second to reap children
+        stopped = True
     except _Stop:
         stopped = True
     finally:

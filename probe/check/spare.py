@@ -128,15 +128,7 @@ class Children:
         return pid
 
     def _read_news(self) -> None:
-        # The stop signals' handler raises: held off while the news read is counted, or a
-        # check taken just before a SIGTERM could be read and never counted.
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
-        try:
-            self._count(os.read(self._taken, PID.size * 64))
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
-
-    def _count(self, data: bytes) -> None:
+        data = os.read(self._taken, PID.size * 64)
         for (pid,) in PID.iter_unpack(data[:len(data) - len(data) % PID.size]):
             if pid < 0:
                 self.checking.discard(-pid)

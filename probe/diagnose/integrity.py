@@ -76,8 +76,12 @@ def _proxied(front: FrontKind, answer: EndpointAnswer, obs: Observation) -> bool
     backend's Server header on, so the front is not always named) can strip a prefix."""
     if front is FrontKind.NGINX:
         return True
+    # Asked of every answer (None for all but mod_wsgi's): the check server's warm-up, whose
+    # loopback is no mod_wsgi, then runs it before any child does (tests/integration/
+    # test_check_server_apache.py).
+    behind = mod_wsgi_proxied(obs, answer)
     if mod_wsgi(answer):
-        return mod_wsgi_proxied(obs, answer) is not None
+        return behind is not None
     return front is FrontKind.APACHE or proxy_seen(obs, answer) is not None
 
 
