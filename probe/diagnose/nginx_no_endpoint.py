@@ -53,7 +53,7 @@ def no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     where = f"{site.decision} ({site.rule}, {site.source})" if site is not None else "?"
     status = next((s.status_code for s in reversed(obs.samples) if s.status_code), None)
     if upstream is not None:
-        quiet = tokenless(front, route, upstream, expected, token_sent=context.token_sent)
+        quiet = tokenless(front, route, upstream, expected, context)
         # the route is read: the install advice is conditional on where it passes, not on it
         diagnosis = dataclasses.replace(diagnosis, fix=diagnosis.fix.replace(
             reaches(expected), f"If what listens at {upstream.decision} ({upstream.source}) "

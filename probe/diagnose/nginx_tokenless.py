@@ -12,18 +12,23 @@ silent behind it, and "install the endpoint; if it is installed, give the probe 
 after inheritance (:class:`probe.nginx.model.HeaderSet`); a header whose value is a request
 header the probe does not send (``$http_x_forwarded_for``) may be empty, and nginx sends no
 empty header, so it is not counted.
+
+The probe sends its one token with every URL of the manifest: the instances of the same sweep
+that answered without a signature (their endpoints have no token) would answer not_live
+(forged) once it has one, so the fix names them (:func:`unsigned_elsewhere`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from probe.diagnose.nginx_names import nginx_model
 from probe.model import Evidence, EvidenceKind
 
 if TYPE_CHECKING:
+    from probe.diagnose.identify import SweepContext
     from probe.front import FrontConfig, PredictedRoute, RouteStep
     from probe.nginx.model import Header, Location
 
@@ -66,10 +71,38 @@ def proxy_headers(front: FrontConfig | None, route: PredictedRoute) -> tuple[Hea
                  and h.value and not _REQUEST_ONLY.fullmatch(h.value))
 
 
+def unsigned_elsewhere(context: SweepContext) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The instances that answered this sweep without a signature (``signature`` null), each
+    with its URLs, in sweep order; computed once per sweep (every silent URL asks)."""
+    key = ("unsigned_elsewhere", "")
+    if key not in context.memo:
+        found: dict[str, list[str]] = {}
+        for obs, answer in context.answers():
+            if answer.signature is None:
+                urls = found.setdefault(context.display_name(answer, obs.target.expected), [])
+                if obs.target.url not in urls:
+                    urls.append(obs.target.url)
+        context.memo[key] = tuple((name, tuple(urls)) for name, urls in found.items())
+    return cast("tuple[tuple[str, tuple[str, ...]], ...]", context.memo[key])
+
+
+def _same_token_too(context: SweepContext, expected: str) -> str:
+    """The sentence naming the other token-less endpoints the token would turn not_live."""
+    others = [(name, urls) for name, urls in unsigned_elsewhere(context) if name != expected]
+    if not others:
+        return ""
+    named = "; ".join(f"{name} ({', '.join(urls)})" for name, urls in others)
+    return (f" The probe sends its one token with every URL of the manifest, and these "
+            f"answered this sweep without a signature (signature null: their endpoints have "
+            f"no token): {named}. Give each of them the same token (the same token file, or "
+            f"the same WSGI_PROBE_TOKEN) in the same step, or their answers turn not_live "
+            f"(forged) once the probe sends it.")
+
+
 def tokenless(front: FrontConfig | None, route: PredictedRoute, upstream: RouteStep,
-              expected: str, *, token_sent: bool) -> Tokenless | None:
+              expected: str, context: SweepContext) -> Tokenless | None:
     """The words where the sweep sent no token and the location sends proxy headers."""
-    if token_sent:
+    if context.token_sent:
         return None
     headers = proxy_headers(front, route)
     loc = _location(front, route)
@@ -87,8 +120,9 @@ def tokenless(front: FrontConfig | None, route: PredictedRoute, upstream: RouteS
            f"endpoint with a token file, or rewrites a token-less install to read one, and "
            f"prints the '[probe] token_file' line for the manifest (or set WSGI_PROBE_TOKEN "
            f"for the application's processes and name it in the manifest's token_env); then "
-           f"reload the application server. Behind these headers no token-less endpoint "
-           f"answers. If the endpoint still does not answer with the token, what listens at "
+           f"reload the application server.{_same_token_too(context, expected)} Behind these "
+           f"headers no token-less endpoint answers. If the endpoint still does not answer "
+           f"with the token, what listens at "
            f"{upstream.decision} ({upstream.rule}, {upstream.source}) is not {expected}'s "
            f"application: its log shows the request.")
     evidence = tuple(Evidence(EvidenceKind.CONFIGURED, f"proxy_set_header {h.name} {h.value}",

@@ -6,6 +6,7 @@ installed"; with the configuration the header lines are the reason, and the fix 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from probe.diagnose import ConfigJoin, diagnose
@@ -109,3 +110,26 @@ def test_a_route_the_configuration_does_not_decide_spends_the_ask_too(tmp_path: 
     found, _ = _seahub(tmp_path, "if ($http_x_pool = b) { proxy_pass http://127.0.0.1:18103; }")
     assert ASK not in found.fix, found.fix
     assert "The configuration given does not decide this URL's route" in found.explanation
+
+
+def test_the_token_fix_names_the_sweeps_other_tokenless_endpoints(tmp_path: Path) -> None:
+    # Seafile + Review Board on one nginx: the token given for seahub alone turned seafhttp's
+    # and Review Board's token-less answers not_live (forged) on the next sweep.
+    found, _ = _seahub(tmp_path, SEAFILE)
+    assert "one token with every URL of the manifest" in found.fix, found.fix
+    assert "seafhttp (http://seafile.test/seafhttp/)" in found.fix, found.fix
+    assert "not_live (forged)" in found.fix
+
+
+def test_a_signed_answer_elsewhere_needs_no_word(tmp_path: Path) -> None:
+    path = tmp_path / "nginx.conf"
+    path.write_text(CONF.format(headers=SEAFILE))
+    nearby = _answer("http://seafile.test/seafhttp/", "seafhttp", "seafhttp", "127.0.0.1:18102")
+    signed = dataclasses.replace(nearby, samples=tuple(
+        dataclasses.replace(s, endpoint=dataclasses.replace(s.endpoint, signature="ab12"))
+        for s in nearby.samples if s.endpoint is not None))
+    report = diagnose(parse(MANIFEST), [_silent(), signed],
+                      config=ConfigJoin(load_nginx(str(path))))
+    found = report.targets[0]
+    assert found.fix.startswith("Give the endpoint a token"), found.fix
+    assert "every URL of the manifest" not in found.fix, found.fix
