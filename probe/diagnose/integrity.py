@@ -34,6 +34,7 @@ from probe.diagnose.fronts import host_allowed, mod_wsgi
 from probe.diagnose.host_words import forwarded_unread, host_fix, received
 from probe.diagnose.host_words import host_name as _name
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.mount_told import links as mount_links
 from probe.diagnose.mount_told import told as mount_told
 from probe.diagnose.mount_words import mount_fix
 from probe.diagnose.proxy_seen import mod_wsgi_proxied, proxy_seen
@@ -193,9 +194,8 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
         evidence += told.evidence
         what = (f"the front took {mount} off the path ({sent} arrived as {script + info!r}) "
                 f"{told.words}" + ("" if told.undecided else
-                                   f" believes it is mounted at {believed}: its links and "
-                                   f"redirects (admin login, APPEND_SLASH) point outside "
-                                   f"{mount}/"))
+                                   f" believes it is mounted at {believed}: "
+                                   f"{mount_links(answer)} point outside {mount}/"))
     else:
         what = (f"the application received the whole path {sent} with SCRIPT_NAME "
                 f"{script!r}: it believes it is mounted at {believed}, so unless its URL "

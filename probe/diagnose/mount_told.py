@@ -5,7 +5,9 @@ The endpoint's ``request.force_script_name`` (Django's FORCE_SCRIPT_NAME, which 
 changes the environ's SCRIPT_NAME) equal to the mount makes Django build its links inside
 it; ``request.forwarded_prefix`` (X-Forwarded-Prefix) says a header arrived, not that
 anything reads it. Endpoints older than these fields cannot show either: said so. The fix
-words are :mod:`.mount_words`'.
+words are :mod:`.mount_words`'. Django's words (FORCE_SCRIPT_NAME, its admin login and
+APPEND_SLASH) only for an answer that shows Django (:func:`shows_django`): a tester's
+waitress file server, no Django configured, was told to set FORCE_SCRIPT_NAME.
 """
 
 from __future__ import annotations
@@ -43,6 +45,21 @@ wsgi.py, around get_wsgi_application() and so inside the wrap, leaves the probe 
 see it (a tester's fixed site stayed mount_mismatch)."""
 
 
+def shows_django(answer: EndpointAnswer | None) -> bool:
+    """The answer shows Django: python.django_version, a settings_module (environ or
+    loaded) or request.force_script_name set."""
+    return answer is not None and any((
+        answer.django_version, answer.settings_environ, answer.settings_loaded,
+        request_field(answer, "force_script_name")[1] is not None))
+
+
+def links(answer: EndpointAnswer | None) -> str:
+    """Which links and redirects point outside the mount: Django's own, named where the
+    answer shows Django; else those the application builds from SCRIPT_NAME."""
+    return ("its links and redirects (admin login, APPEND_SLASH)" if shows_django(answer)
+            else "the links and redirects it builds from SCRIPT_NAME")
+
+
 def request_field(answer: EndpointAnswer, name: str) -> tuple[bool, str | None]:
     request = mapping(answer.raw.get("request"))
     value = request.get(name)
@@ -55,12 +72,13 @@ def arrived(answer: EndpointAnswer | None, mount: str) -> bool:
     return prefix is not None and prefix.rstrip("/") == mount
 
 
-def redirect_check(url: str, mount: str) -> str:
+def redirect_check(url: str, mount: str, *, django: bool = True) -> str:
     """The check that tells a header nothing reads from one a middleware inside the
-    endpoint's wrap reads: a page that redirects, and whether its Location keeps the mount."""
+    endpoint's wrap reads: a page that redirects, and whether its Location keeps the mount
+    (Django's admin is one, where the answer shows Django)."""
     parts = urlsplit(url)
-    page = f"{parts.scheme}://{parts.netloc}{mount}/admin/"
-    return (f"a page of the site that redirects, such as {page}, and its Location header: "
+    page = f", such as {parts.scheme}://{parts.netloc}{mount}/admin/" if django else ""
+    return (f"a page of the site that redirects{page}, and its Location header: "
             f"does it keep {mount}/?")
 
 
@@ -80,6 +98,9 @@ def told(answer: EndpointAnswer, mount: str, url: str) -> Told:
                            "version's), so it", evidence)
     django = ("no FORCE_SCRIPT_NAME (request.force_script_name null: not set, or no Django "
               "configured)"
+              if forced is None and shows_django(answer) else
+              "no Django shown (python.django_version, settings_module and "
+              "request.force_script_name null)"
               if forced is None else
               f"Django's FORCE_SCRIPT_NAME is {forced!r} (request.force_script_name)")
     if prefix is not None and prefix.rstrip("/") == mount and forced is not None:
@@ -93,10 +114,11 @@ def told(answer: EndpointAnswer, mount: str, url: str) -> Told:
                            f"cannot tell whether nothing reads that header or a middleware "
                            f"inside the probe endpoint's wrap (it runs after the endpoint "
                            f"answers) sets SCRIPT_NAME from it. The check that decides: "
-                           f"{redirect_check(url, mount)} If it does, the application is told "
-                           f"its mount and only the probe cannot see it; if not, it believes "
-                           f"it is mounted at /: its links and redirects (admin login, "
-                           f"APPEND_SLASH) point outside {mount}/", evidence, undecided=True)
+                           f"{redirect_check(url, mount, django=shows_django(answer))} "
+                           f"If it does, the application is told its mount and only the "
+                           f"probe cannot see it; if not, it believes "
+                           f"it is mounted at /: {links(answer)} point outside {mount}/",
+                    evidence, undecided=True)
     header = (f"X-Forwarded-Prefix {prefix!r} arrives, not {mount!r}" if prefix is not None
               else "no X-Forwarded-Prefix arrives")
     return Told(False, f"without telling the application ({header}, request.forwarded_prefix; "

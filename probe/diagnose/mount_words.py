@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from probe.diagnose.answer_names import server_kind
 from probe.diagnose.express_members import express_way
 from probe.diagnose.fronts import listen
-from probe.diagnose.mount_told import PLACED, arrived, request_field
+from probe.diagnose.mount_told import PLACED, arrived, request_field, shows_django
 from probe.diagnose.uwsgi_words import is_uwsgi
 from probe.diagnose.uwsgi_words import mount_fix as uwsgi_mount_fix
 from probe.endpoint_answer import EndpointAnswer
@@ -80,27 +80,29 @@ def _server_way(answer: EndpointAnswer | None, mount: str, nginx: bool,
     the processes serve other mounts too (``shared``), only a way that is per request.
     ``rewrite``: the line of the rewrite that strips the prefix now."""
     kind = server_kind(answer) if answer is not None else None
+    # "without Django settings" is a word for a Django application only
+    bare = " without Django settings" if shows_django(answer) else ""
     whole = " and a proxy_pass without URI part" if nginx else ", the whole path passed on,"
     if rewrite is not None:
         whole = f" with the rewrite at {rewrite} removed (the whole path passed on)"
     if kind == "waitress" and rewrite is not None and not shared:
         # waitress takes url_prefix off PATH_INFO only where the path starts with it
         return (f" With waitress (server.software) its option '--url-prefix={mount}' "
-                f"(url_prefix) does it without Django settings, the rewrite at {rewrite} "
+                f"(url_prefix) does it{bare}, the rewrite at {rewrite} "
                 f"kept or removed: waitress sets SCRIPT_NAME {mount} and takes {mount} off "
                 f"the path only where the path still starts with it.")
     if kind == "gunicorn" and nginx:  # a header nginx sets; Apache's words were not checked
         return (f" With gunicorn (server.software) 'proxy_set_header SCRIPT_NAME {mount};'"
-                f"{whole} does it without Django settings.")
+                f"{whole} does it{bare}.")
     if kind == "waitress" and shared:  # --url-prefix is every request's SCRIPT_NAME
         return (f" Not waitress's '--url-prefix={mount}': it sets SCRIPT_NAME {mount} on every "
                 f"request of that server (server.software waitress).")
     if kind == "waitress":
         return (f" With waitress (server.software) its option '--url-prefix={mount}' "
-                f"(url_prefix){whole} does it without Django settings.")
+                f"(url_prefix){whole} does it{bare}.")
     if kind == "uwsgi":
         return (f" With uWSGI (server.software) '--mount {mount}=<its WSGI file>' and "
-                f"'--manage-script-name'{whole} do it without Django settings.")
+                f"'--manage-script-name'{whole} do it{bare}.")
     return ""
 
 
@@ -113,8 +115,9 @@ def _uwsgi_unread(mount: str, route: PredictedRoute | None, answer: EndpointAnsw
     where = where_nginx(mount, route)
     rewrite = (f"'rewrite ^{re.escape(mount)}/(.*)$ /$1 break;' (PATH_INFO, $document_uri in the "
                f"uwsgi_params nginx ships, then passes the rest of the path)")
+    bare = " without Django settings" if shows_django(answer) else ""
     own_way = (f"uWSGI's own '--mount {mount}=<its WSGI file>' and '--manage-script-name', "
-               f"with the whole path passed on, do it without Django settings")
+               f"with the whole path passed on, do it{bare}")
     if doubled:
         return (f"uWSGI (server.software) received SCRIPT_NAME {mount} with the prefix still "
                 f"on PATH_INFO: uWSGI takes no SCRIPT_NAME from an HTTP header and its "
@@ -133,14 +136,16 @@ def _uwsgi_unread(mount: str, route: PredictedRoute | None, answer: EndpointAnsw
             f"passes to uWSGI (server.software) with uwsgi_pass or with proxy_pass to an "
             f"--http-socket{socket}; the location's pass line shows which. With uwsgi_pass "
             f"(proxy_set_header does nothing there): {told}. With proxy_pass: {strip}, add "
-            f"'proxy_set_header X-Forwarded-Prefix {mount};', and {_django(mount, shared)}. "
-            f"{PLACED} Either way, {own_way}.{shared}")
+            f"'proxy_set_header X-Forwarded-Prefix {mount};', and "
+            f"{_django(mount, shared, answer)}. {PLACED} Either way, {own_way}.{shared}")
 
 
-def _django(mount: str, shared: str) -> str:
+def _django(mount: str, shared: str, answer: EndpointAnswer | None) -> str:
     """How Django is told the mount from the header: FORCE_SCRIPT_NAME applies to every
-    request of the process, so where it serves other mounts (``shared``) only a middleware."""
-    if shared:
+    request of the process, so where it serves other mounts (``shared``) only a middleware;
+    where the answer shows no Django, a middleware alone (SCRIPT_NAME is every WSGI
+    application's mount)."""
+    if shared or not shows_django(answer):
         return ("wrap the WSGI application in a middleware that sets SCRIPT_NAME from that "
                 "header on each request")
     return (f"in Django set FORCE_SCRIPT_NAME = \"{mount}\" (or a middleware that sets "
@@ -176,7 +181,7 @@ def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None,
                 f"the path it passes, or stop passing SCRIPT_NAME and tell the application "
                 f"its mount another way."
                 f"{_server_way(answer, mount, front is FrontKind.NGINX, shared)}{shared}")
-    django = _django(mount, shared)
+    django = _django(mount, shared, answer)
     rewrite = rewrite_strip(route) if front is FrontKind.NGINX and stripped else None
     if rewrite is not None:
         line, at = rewrite

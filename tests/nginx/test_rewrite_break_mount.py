@@ -80,10 +80,11 @@ urls = ["http://seafile.test/seafhttp/"]
 """
 
 
-def _stripped(tmp_path: Path, software: str) -> tuple[TargetResult, Path]:
+def _stripped(tmp_path: Path, software: str,
+              settings: str | None = "mysite.settings") -> tuple[TargetResult, Path]:
     path = _conf(tmp_path, SEAFHTTP.format(uri=""))
     data = ep("seafhttp", host="seafile.test", mount="", path_info="/__probe__",
-              process_group="", application_group="")
+              process_group="", application_group="", settings=settings)
     data["server"] = {"software": software, "mod_wsgi_version": None,
                       "listen": "127.0.0.1:8082"}
     data["request"].update(host_allowed=None, force_script_name=None, forwarded_prefix=None)
@@ -115,3 +116,22 @@ def test_gunicorns_script_name_header_needs_the_rewrite_removed(tmp_path: Path) 
     target, path = _stripped(tmp_path, "gunicorn/23.0.0")
     assert f"with the rewrite at {_line(path, 'rewrite ^/seafhttp')} removed" in target.fix, \
         target.fix
+
+
+def test_an_answer_without_django_gets_no_django_words(tmp_path: Path) -> None:
+    # seafhttp (waitress, no Django: python.django_version and settings_module null) was told
+    # to set FORCE_SCRIPT_NAME and that its admin login and APPEND_SLASH point outside
+    target, _ = _stripped(tmp_path, "waitress", settings=None)
+    words = target.explanation + target.fix
+    for django in ("FORCE_SCRIPT_NAME", "admin login", "APPEND_SLASH", "Django settings",
+                   "in Django"):
+        assert django not in words, words
+    assert "no Django shown (python.django_version, settings_module" in target.explanation
+    assert "a middleware that sets SCRIPT_NAME from that header" in target.fix, target.fix
+    assert "'--url-prefix=/seafhttp'" in target.fix
+
+
+def test_an_answer_that_shows_django_keeps_its_words(tmp_path: Path) -> None:
+    target, _ = _stripped(tmp_path, "waitress")
+    assert "in Django set FORCE_SCRIPT_NAME = \"/seafhttp\"" in target.fix, target.fix
+    assert "(admin login, APPEND_SLASH)" in target.explanation
