@@ -22,8 +22,10 @@ BY = "alias_slash"  # RouteStep.by of a mount step this module made
 
 def slash_mismatch(app: WsgiApp) -> bool:
     """The alias's URL-path ends in '/' (and is not '/') while its target is a file."""
+    # a path after the script in the target (app.after) ends in the script's directory
+    # walk too: the rest of the path lands after it, in PATH_INFO
     return (not app.is_match and not app.handler and app.mount.endswith("/")
-            and app.mount.strip("/") != "" and _a_file(app.target))
+            and app.mount.strip("/") != "" and not app.after and _a_file(app.target))
 
 
 def _a_file(target: str) -> bool:
@@ -37,7 +39,8 @@ def _a_file(target: str) -> bool:
 def unslashed(app: WsgiApp) -> str:
     """The line as it should be written: the URL-path without its trailing slash."""
     rest = " ".join(app.directive.args[2:])
-    return " ".join(p for p in (app.directive.name, app.mount.rstrip("/"), app.target, rest)
+    return " ".join(p for p in (app.directive.name, app.mount.rstrip("/"), app.written_target,
+                                rest)
                     if p)
 
 

@@ -75,7 +75,7 @@ def divergence(site: Site, route: PredictedRoute, hostname: str, ip: str | None,
         if wanted is None:
             return Divergence("mount", mount, None, None)
         meant = RouteStep("mount", f"{wanted.target} at {wanted.mount}",
-                          f"{wanted.directive.name} {wanted.mount} {wanted.target}",
+                          f"{wanted.directive.name} {wanted.mount} {wanted.written_target}",
                           source(wanted.directive))
         reaches = not wanted.is_match and mount_matches(wanted.mount, map_path(
             site, server, path).path)

@@ -105,7 +105,11 @@ def _wsgi_match(app: WsgiApp, path: str) -> str | None:
     ``wsgi_alias_matches``; a Match alias must match from the path's start)."""
     if not app.is_match:
         length = alias_match_length(path, app.mount)
-        return path[:length].rstrip("/") if length else None
+        if not length:
+            return None
+        # a path after the script in the target is PATH_INFO's (WsgiApp.script_name)
+        name, after = path[:length].rstrip("/"), app.after.rstrip("/")
+        return name[:-len(after)] if after and name.endswith(after) else name
     try:
         found = re.match(app.mount, path)
     except re.error:

@@ -34,7 +34,7 @@ from probe.apache.names import (
     mount_url_path,
     process_group,
 )
-from probe.apache.scripts import ScriptInfo, read_script
+from probe.apache.scripts import ScriptInfo, read_script, script_in
 from probe.apache.sections import deciding_directive, per_directory
 from probe.apache.unread import Unread, unread_includes
 
@@ -96,6 +96,15 @@ class WsgiApp:
     process_group_from: str  # where the process group was decided, for messages
     application_group_spec: str
     handler: bool = False  # mounted by SetHandler/AddHandler/WSGIHandlerScript, not an alias
+    # The path written after the script file in the target (scripts.script_in): httpd puts
+    # it at the start of PATH_INFO.
+    after: str = ""
+
+    @property
+    def written_target(self) -> str:
+        """The target as the line writes it (ServerRoot resolved): the script and the path
+        after it."""
+        return self.target + self.after
 
     @property
     def where(self) -> str:
@@ -108,8 +117,13 @@ class WsgiApp:
 
     @property
     def script_name(self) -> str:
-        """SCRIPT_NAME for requests to this mount (``/`` gives ``""``, as mod_wsgi does)."""
-        return mount_url_path(self.mount).rstrip("/")
+        """SCRIPT_NAME for requests to this mount (``/`` gives ``""``, as mod_wsgi does); a
+        path after the script that the mount ends with is PATH_INFO's, not SCRIPT_NAME's
+        (httpd's SCRIPT_NAME is the request path less PATH_INFO: Review Board's ``/reviews``
+        with ``.../reviewboard.wsgi/reviews`` answers SCRIPT_NAME '')."""
+        mount = mount_url_path(self.mount).rstrip("/")
+        after = self.after.rstrip("/")
+        return mount[:-len(after)] if after and mount.endswith(after) else mount
 
     def application_group(self) -> str | None:
         """The sub interpreter's name, or None when decided per request.
@@ -317,6 +331,9 @@ def _app(config: ApacheConfig, d: Directive, server: Server,
     mount, target = (handler.mount, handler.target) if handler else (d.args[0], d.args[1])
     if not os.path.isabs(target):
         target = os.path.join(config.server_root, target)
+    after = ""
+    if not handler and not is_match:  # a Match target's $1 is filled per request
+        target, after = script_in(target)
     options = handler.options if handler else options_of(d.args[2:])
     scopes = [main_scope] + ([] if server.is_main else [server.directives])
     group, group_from = _setting(d, mount, options, "process-group", "wsgiprocessgroup",
@@ -325,7 +342,7 @@ def _app(config: ApacheConfig, d: Directive, server: Server,
                             scopes, target, default=RESOURCE)
     return WsgiApp(d, server, mount, is_match, target, options,
                    None if is_per_request(group) else process_group(group), group_from,
-                   app_group or RESOURCE, handler=handler is not None)
+                   app_group or RESOURCE, handler=handler is not None, after=after)
 
 
 def _setting(alias: Directive, mount: str, options: Mapping[str, str], option: str, key: str,

@@ -10,6 +10,7 @@ Python 2 syntax) is searched with regular expressions instead.
 from __future__ import annotations
 
 import ast
+import os
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -38,6 +39,25 @@ class ScriptInfo:
     @property
     def uses_setdefault(self) -> bool:
         return self.settings_how is SettingsHow.SETDEFAULT
+
+
+def script_in(target: str) -> tuple[str, str]:
+    """(the script, the path after it) of a ``WSGIScriptAlias`` target written with a path
+    after an existing file (Review Board's ``.../reviewboard.wsgi/reviews``): httpd's
+    directory walk stops at the first component that is a file, the script, and hands the
+    rest on as the start of PATH_INFO (seen on real Apache: the answer's script_file is
+    ``.../reviewboard.wsgi``, SCRIPT_NAME '' and PATH_INFO '/reviews/...'). A target that
+    exists, or that no file of this machine begins, is kept whole."""
+    if os.path.lexists(target) or not os.path.isabs(target):
+        return target, ""
+    parts = target.split("/")
+    for n in range(2, len(parts)):
+        prefix = "/".join(parts[:n])
+        if os.path.isfile(prefix):
+            return prefix, "/" + "/".join(parts[n:])
+        if not os.path.isdir(prefix):
+            break
+    return target, ""
 
 
 def read_script(path: str) -> ScriptInfo:
