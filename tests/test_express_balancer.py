@@ -208,12 +208,26 @@ def test_a_member_on_another_projects_express_is_named_by_its_line() -> None:
     row = report.targets[0]
     assert (row.verdict.value, row.cause and row.cause.value) == ("inconsistent",
                                                                   "wrong_upstream"), row
-    assert row.fix.startswith(f"At site.conf:7, replace {OTHER} with an address where checkin "
-                              f"listens (checkin answers its own URL {CHECKIN} on "
-                              f"process_group '{ONE}'"), row.fix
+    # checkin's only address seen is the member on line 6 already: replacing line 7 with it
+    # (the fix a re-tester applied literally) would list that member twice
+    assert row.fix.startswith(f"At site.conf:7, remove that BalancerMember {OTHER}: every "
+                              f"address where checkin is seen answering (checkin answers its "
+                              f"own URL {CHECKIN} on process_group '{ONE}'"), row.fix
+    assert f"is a member already, {ONE} (site.conf:6)" in row.fix, row.fix
+    assert "replace" not in row.fix, row.fix
     assert f"BalancerMember {OTHER} (site.conf:7) is where another application answered " \
         f"(process_group '{OTHER}' (server.listen is null; " in row.explanation, \
         row.explanation
+
+
+def test_an_address_of_the_instance_no_member_has_replaces_the_wrong_member() -> None:
+    # line 6 points at a third address: checkin's own one is no member, so it is the fix
+    config = routes(BALANCED.replace(ONE, "127.0.0.1:40000").format(two=OTHER))
+    row = _sweep(_mixed(), config, TWO_PROJECTS).targets[0]
+    assert row.fix.startswith(f"At site.conf:7, replace {OTHER} with an address where checkin "
+                              f"listens (checkin answers its own URL {CHECKIN} on "
+                              f"process_group '{ONE}'"), row.fix
+    assert row.fix.endswith("or remove that BalancerMember."), row.fix
 
 
 def test_without_the_config_the_inconsistent_fix_names_each_express_address() -> None:

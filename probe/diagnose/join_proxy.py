@@ -109,17 +109,33 @@ def proxy_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     member, at = hits[0]
     line = member.source or taken.source
     what = f"BalancerMember {member.address}" if member.source else "the ProxyPass target"
-    if own:
+    # an address of the expected instance that is a member already: proposing it again
+    # would duplicate that member (a re-tester's balancer had checkin's only one listed)
+    listed = [(at_own, u, m) for at_own, u in own for m in route.members
+              if same_listen(m.address, at_own.address)]
+    fresh = [(at_own, u) for at_own, u in own
+             if not any(at_own is x for x, _, _ in listed)]
+    why = (f"{url} should be served by {expected}; mod_proxy passes {path} to "
+           f"{taken.decision.removeprefix('proxied to ')} ({taken.rule}, {taken.source}), and "
+           f"{what} ({line}) is where another application answered ({at.said}).")
+    if member.source and listed and not fresh:
+        at_own, u, kept = listed[0]
+        fix = (f"At {line}, remove that BalancerMember {member.address}: every address where "
+               f"{expected} is seen answering ({expected} answers its own URL {u} on "
+               f"{at_own.said}) is a member already, {kept.address}"
+               f"{f' ({kept.source})' if kept.source else ''}, so writing it in place of "
+               f"{member.address} would list that member twice. If {expected} has another "
+               f"backend that this sweep did not see, point the line at that one instead.")
+        return _worded(diagnosis, why, fix, Cause.WRONG_UPSTREAM, route.steps)
+    if fresh or own:
+        at_own, u = (fresh or own)[0]
         right = (f"an address where {expected} listens ({expected} answers its own URL "
-                 f"{own[0][1]} on {own[0][0].said})")
+                 f"{u} on {at_own.said})")
     else:
         right = (f"the address of {expected}, which this sweep did not see (no URL of "
                  f"{expected} was answered by {expected}): its application server's bind "
                  f"option gives it")
     drop = ", or remove that BalancerMember" if member.source else ""
-    why = (f"{url} should be served by {expected}; mod_proxy passes {path} to "
-           f"{taken.decision.removeprefix('proxied to ')} ({taken.rule}, {taken.source}), and "
-           f"{what} ({line}) is where another application answered ({at.said}).")
     fix = f"At {line}, replace {member.address} with {right}{drop}."
     return _worded(diagnosis, why, fix, Cause.WRONG_UPSTREAM, route.steps)
 
