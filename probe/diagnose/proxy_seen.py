@@ -121,8 +121,14 @@ def mod_wsgi_proxied(obs: Observation, answer: EndpointAnswer) -> ProxySeen | No
     if not mod_wsgi(answer):
         return None
     sent = f"GET {obs.target.url}"
-    found = [Evidence(EvidenceKind.OBSERVED, f"Via: {via}", sent)
-             for via in [next((s.via for s in reversed(obs.samples) if s.via), None)] if via]
+    via = None
+    # A loop, not a comprehension (a code object of its own, which the check server's
+    # warm-up, answered by no mod_wsgi, would leave for a child to run first).
+    for sample in reversed(obs.samples):
+        if sample.via:
+            via = sample.via
+            break
+    found = [Evidence(EvidenceKind.OBSERVED, f"Via: {via}", sent)] if via else []
     if answer.forwarded_host:
         found.append(Evidence(EvidenceKind.OBSERVED,
                               f"request.forwarded_host = {answer.forwarded_host!r}", sent))
