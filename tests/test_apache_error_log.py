@@ -194,6 +194,6 @@ def test_a_gateway_status_names_the_virtualhosts_error_log(tmp_path: Path) -> No
             "    ServerName graphite.example.org\n    ErrorLog logs/graphite_error.log\n"
             "    ProxyPass /weblate/ http://127.0.0.1:9/\n</VirtualHost>\n")
     conf, found = _swept(tmp_path, 503, text)
-    assert (f"the ErrorLog of this URL's VirtualHost, {tmp_path}/logs/graphite_error.log "
-            f"({conf}:5; ServerRoot at {conf}:1) tells which: AH00957") in (found.fix or ""), \
-        found.fix
+    assert (f"The ErrorLog of this URL's VirtualHost, {tmp_path}/logs/graphite_error.log "
+            f"({conf}:5; ServerRoot at {conf}:1) at the time of these requests tells why: "
+            f"AH00957") in (found.fix or ""), found.fix

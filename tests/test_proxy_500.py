@@ -105,8 +105,8 @@ def test_everything_loaded_names_the_lines_and_leaves_it_to_the_log() -> None:
            "(t.conf:4); LoadModule proxy_http_module (t.conf:3)." in found.explanation, \
         found.explanation
     assert "likely cause" not in found.explanation
-    assert found.fix.startswith("the Apache error log") or "at the time of this request " \
-        "tells which: AH01144" in found.fix, found.fix
+    assert found.fix.startswith("Whether mod_proxy or the backend made the 500, ") and \
+        "at the time of this request tells: AH01144" in found.fix, found.fix
 
 
 def test_a_fragment_does_not_say_what_is_loaded() -> None:

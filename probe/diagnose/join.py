@@ -45,7 +45,9 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     """``diagnosis`` (from the answers alone) with what the configuration adds."""
     answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer),
                   None)
-    if answer is None:  # no_endpoint, a 500: only the route can say why
+    # no_endpoint, a 500: only the route can say why; a gateway status too where other
+    # samples were answered (a balancer's member that failed some of them)
+    if answer is None or diagnosis.cause is Cause.UPSTREAM_DOWN:
         from probe.diagnose.join_unanswered import unanswered
 
         return unanswered(obs, diagnosis, context, config)

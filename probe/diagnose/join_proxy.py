@@ -10,8 +10,7 @@ name, ``HOST:PORT``: :func:`probe.diagnose.fronts.listening`).
   it, the fix is the order (a main-server line moved into the VirtualHost);
 * another application answered from an address the route passes to (a ``BalancerMember``, or
   the ``ProxyPass`` target itself): ``wrong_upstream`` at that line;
-* a gateway status (502, 503, 504): the route's ``ProxyPass`` and backends are named
-  (``upstream_down``), with the error log lines that tell why.
+* a gateway status (502, 503, 504): :mod:`probe.diagnose.join_gateway`.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ from probe.apache.route import ApacheRoutes
 from probe.diagnose.config_join import ConfigJoin
 from probe.diagnose.fronts import Listening, listening, same_listen
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.server_errors import APACHE_LOG
 from probe.diagnose.wording import Diagnosis
 from probe.front import PredictedRoute, RouteStep
 from probe.model import Cause, Evidence, EvidenceKind, Observation
@@ -138,26 +136,6 @@ def proxy_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     drop = ", or remove that BalancerMember" if member.source else ""
     fix = f"At {line}, replace {member.address} with {right}{drop}."
     return _worded(diagnosis, why, fix, Cause.WRONG_UPSTREAM, route.steps)
-
-
-def gateway_error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
-                  status: int) -> Diagnosis | None:
-    """A 502/503/504 where the route passes through mod_proxy: its line and backends."""
-    taken = route.step("proxy")
-    if taken is None:
-        return None
-    path = urlsplit(obs.target.url).path or "/"
-    listed = ", ".join(m.address + (f" ({m.source})" if m.source else "")
-                       for m in route.members) or "no backend"
-    why = (f"{obs.target.url}: {status}, not the endpoint's answer. The configuration given "
-           f"passes {path} through mod_proxy: {taken.rule} ({taken.source}), to {listed}. "
-           f"mod_proxy answers {status} when no backend there answers (it cannot connect, "
-           f"or every balancer member is in error).")
-    fix = (f"Start the application server at {listed}, or at {taken.source} point the "
-           f"ProxyPass where it listens; {APACHE_LOG} tells which: AH00957 (connect to "
-           f"the backend failed) and AH01114 (HTTP: failed to make connection) name the "
-           f"address it tried.")
-    return _worded(diagnosis, why, fix, Cause.UPSTREAM_DOWN, route.steps)
 
 
 def no_endpoint(obs: Observation, diagnosis: Diagnosis,

@@ -53,7 +53,9 @@ def proxy_500(diagnosis: Diagnosis, route: PredictedRoute,
                    f"own, or the backend's answer passed on.")
     evidence = [*diagnosis.evidence, *(Evidence(EvidenceKind.CONFIGURED, s.rule, str(s.source))
                                        for s in route.steps if s.source is not None)]
-    checks = (f"{APACHE_LOG} at the time of this request tells which: {_AH01144}; AH01114 "
+    # A sentence of its own: the fix puts it after another (its log may start lower case).
+    checks = (f"Whether mod_proxy or the backend made the 500, {APACHE_LOG} at the time of "
+              f"this request tells: {_AH01144}; AH01114 "
               f"('failed to make connection to backend') or AH00898 ('Error reading from "
               f"remote server') name a backend of {listed} that did not answer; with none of "
               f"these for the request, the backend answered 500 itself and its own log has "

@@ -29,15 +29,11 @@ from probe.diagnose.identify import SweepContext
 from probe.diagnose.join_claimed import intended, known, owner, shadowed
 from probe.diagnose.join_daemon_500 import daemon_out_of_reach
 from probe.diagnose.join_embedded import embedded_500
+from probe.diagnose.join_gateway import gateway_error
 from probe.diagnose.join_mount_needs import apache_log, reached_fix
-from probe.diagnose.join_proxy import GATEWAY, gateway_error, no_endpoint
+from probe.diagnose.join_proxy import GATEWAY, no_endpoint
 from probe.diagnose.join_proxy_500 import proxy_500
-from probe.diagnose.server_errors import (
-    APACHE_LOG,
-    ASK_CONFIG,
-    CONFIG_HINT,
-    UNREAD,
-)
+from probe.diagnose.server_errors import ASK_CONFIG, CONFIG_HINT, UNREAD, with_log
 from probe.diagnose.wording import Diagnosis
 from probe.front import Divergence, FrontConfig, PredictedRoute, RouteStep, Source
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
@@ -54,18 +50,17 @@ def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     """``diagnosis`` of a URL without an endpoint answer, with what the route says."""
     if diagnosis.verdict is Verdict.NO_ENDPOINT and diagnosis.cause is None:
         return _no_endpoint(obs, diagnosis, context, config)
-    last = obs.samples[-1] if obs.samples else None
+    # The sample the verdict was told from: the last 5xx (other samples may have answered).
+    last = next((s for s in reversed(obs.samples) if (s.status_code or 0) >= 500),
+                obs.samples[-1] if obs.samples else None)
     if diagnosis.verdict is Verdict.HTTP_ERROR and last is not None and \
             last.status_code in GATEWAY:
         route = _route(obs, context, config.front)
-        found = gateway_error(obs, diagnosis, route, last.status_code)
         log = apache_log(config.front, route)
+        found = gateway_error(obs, diagnosis, route, last.status_code, log)
         if found is not None:
-            return dataclasses.replace(found, fix=found.fix.replace(CONFIG_HINT, "").replace(
-                APACHE_LOG, log))
-        # --config was read, the route is not mod_proxy's: the answers' words without the ask
-        return dataclasses.replace(diagnosis, explanation=diagnosis.explanation.replace(
-            UNREAD, "."), fix=diagnosis.fix.replace(ASK_CONFIG, "").replace(APACHE_LOG, log))
+            return found
+        return _not_proxied(obs, diagnosis, route, config.front, log)
     if diagnosis.verdict is Verdict.HTTP_ERROR and diagnosis.cause is None and \
             last is not None and last.status_code == 500:
         route = _route(obs, context, config.front)
@@ -75,9 +70,29 @@ def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             found = embedded_500(obs, diagnosis, context, config)
         # --config was read: its hint is spent whatever it told, and it names the log.
         log = apache_log(config.front, route)
-        return dataclasses.replace(found, fix=found.fix.replace(CONFIG_HINT, "").replace(
-            APACHE_LOG, log))
+        return dataclasses.replace(found, fix=with_log(found.fix.replace(CONFIG_HINT, ""), log))
     return diagnosis
+
+
+def _not_proxied(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
+                 front: FrontConfig, log: str) -> Diagnosis:
+    """A gateway status where --config was read and the route takes no ``ProxyPass``: the
+    answers' words without the ask for it, and (Apache) where the route does take the URL."""
+    fix = with_log(diagnosis.fix.replace(ASK_CONFIG, ""), log)
+    explanation = diagnosis.explanation.replace(UNREAD, ".")
+    if not isinstance(front, ApacheRoutes):  # nginx's words are its own (front_terms)
+        return dataclasses.replace(diagnosis, explanation=explanation, fix=fix)
+    path = urlsplit(route.url).path or "/"
+    if route.undecided is not None:
+        explanation += (f" The configuration given does not decide what takes {path}: "
+                        f"{route.undecided}.")
+    elif route.steps:
+        step = route.steps[-1]
+        at = f" ({step.source})" if step.source is not None else ""
+        explanation += (f" The configuration given takes {path} through no ProxyPass: its "
+                        f"route ends at {step.rule}{at}.")
+    return dataclasses.replace(diagnosis, explanation=explanation, fix=fix,
+                               evidence=(*diagnosis.evidence, *_configured(route.steps)))
 
 
 def _route(obs: Observation, context: SweepContext, front: FrontConfig) -> PredictedRoute:

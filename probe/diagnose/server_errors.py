@@ -32,7 +32,19 @@ ASK_CONFIG = ("Sweep again with --config PATH (Apache's configuration): the Prox
 """Said of Apache's gateway status without --config; a join that read it takes them off."""
 APACHE_LOG = "Apache's error log for this URL's VirtualHost (its ErrorLog, else the server's)"
 """Where Apache logs a request's lines, said where no configuration decides which file: a
-join that read the configuration names the file instead."""
+join that read the configuration names the file instead (:func:`with_log`)."""
+
+
+def with_log(text: str, log: str) -> str:
+    """``text`` with :data:`APACHE_LOG` replaced by ``log`` (a noun phrase in lower case,
+    ``the server's ErrorLog, ...``), capitalised where it starts a sentence: a fix whose
+    first words were taken off (the ask for --config) starts with the log."""
+    first, *rest = text.split(APACHE_LOG)
+    out = first
+    for part in rest:
+        starts = not out.strip() or out.rstrip().endswith((".", "!", "?"))
+        out += (log[:1].upper() + log[1:] if starts else log) + part
+    return out
 
 
 _LEAK_HINT = (" A likely cause (not certain): {name} runs embedded in Apache with "
