@@ -13,7 +13,7 @@ from typing import Any
 from probe.diagnose import ConfigJoin, diagnose
 from probe.front_config import load_front
 from probe.manifest import Target, parse
-from probe.model import Finding, Observation, Report, Status, Verdict
+from probe.model import Finding, Observation, Report, Sample, Status, Verdict
 from tests.test_diagnose import answered, ep
 
 MANIFEST = """
@@ -94,7 +94,8 @@ def test_a_forwarded_host_of_another_name_beside_the_right_host_is_undecided() -
     report = _swept(_gunicorn(WWW, host="www.seafile.test", forwarded="seafile.test"))
     assert report.targets[0].verdict is Verdict.OK
     text = _found(report).explanation
-    assert "Host 'www.seafile.test' (request.host), the URL's name" in text, text
+    assert ("Host 'www.seafile.test' (request.host) received by pid 101 at server.listen "
+            "127.0.0.1:8001, the URL's name") in text, text
     assert "with it Django uses 'seafile.test'" in text, text
     assert "'proxy_set_header X-Forwarded-Host $host;'" in text, text
 
@@ -164,3 +165,34 @@ def test_apache_balancer_without_preserve_host_names_lints_proxy_host(tmp_path: 
     text = _found(report).explanation
     assert "add 'ProxyPreserveHost On': the ProxyPass at" in text, text
     assert f"probe lint reports it too: proxy_host at {conf}:10." in text, text
+
+
+def test_every_host_a_balancers_members_received_is_named_whatever_the_sample_order() -> None:
+    """Two mod_wsgi-express members behind mod_proxy without ProxyPreserveHost each receive
+    their own address as Host: the finding named only the one of the sample kept (a
+    re-tester's express-balancer), so the order of the samples changed the words."""
+    from tests.test_express_balancer import FRONT, ONE, TWO, express
+
+    root = "http://checkin.example.com/"
+    manifest = f"""
+[instances.checkin]
+label = "checkin"
+urls = ["{root}"]
+"""
+
+    def swept(*order: str) -> str:
+        samples = tuple(Sample(elapsed_ms=2.0, status_code=200, server="Apache",
+                               address=FRONT,
+                               endpoint=express(at, pid=1 if at == ONE else 2))
+                        for at in order)
+        report = _swept(Observation(Target(root, "checkin", FRONT), samples),
+                        manifest=manifest)
+        return _found(report).explanation
+
+    one_first, two_first = swept(ONE, TWO, ONE), swept(TWO, ONE, TWO)
+    assert one_first == two_first
+    assert (f"reached the application with Host '{TWO}' (request.host) received by pid 2, "
+            f"process_group '{TWO}', Host '{ONE}' (request.host) received by pid 1, "
+            f"process_group '{ONE}', not the URL's name") in one_first, one_first
+    assert (f"without it Django uses '{TWO}' or '{ONE}' (each process the Host it "
+            f"received)") in one_first, one_first

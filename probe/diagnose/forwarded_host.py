@@ -19,7 +19,9 @@ accepts 127.0.0.1). Only false decides (``host_mismatch``, ``host_rejected``). T
 
 A finding, not a verdict: ``host_mismatch`` counts an X-Forwarded-Host with the URL's name
 unless ``request.host_allowed`` is false (docs/verdicts.md), so its meaning stays, and an
-undecided URL does not read as a confident problem. The finding says what arrived, what
+undecided URL does not read as a confident problem. The finding says what arrived (every
+distinct Host of the URL's samples, with the process that received it: a balancer's members
+each receive their own address), what
 follows either way, the check that decides, and the fix that is right either way (the front
 passes the client's name), at its line with ``--config``, naming lint's finding there.
 """
@@ -33,7 +35,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from probe.diagnose.fronts import front_of, host_allowed
+from probe.diagnose.answer_names import joined, place
+from probe.diagnose.fronts import front_of, host_allowed, listening
 from probe.diagnose.host_words import HOST_FIX, HOST_FIX_ANY, host_fix, host_name
 from probe.model import Finding, FrontKind, Observation, Status, TargetResult, Verdict
 from probe.urls import split_usual
@@ -56,8 +59,10 @@ FORWARDED_FIX = ("Make the front send the name the client asked for as X-Forward
 class _Case:
     url: str
     only: bool  # the Host is not the URL's, the X-Forwarded-Host is; else the reverse
-    host: str
-    forwarded: str
+    hosts: tuple[tuple[str, tuple[str, ...]], ...]
+    """Each distinct Host received, with what received it (sorted): a balancer's members
+    each receive their own address."""
+    forwarded: tuple[str, ...]
     settings: str | None
     fix: str
     accepted: bool  # request.host_allowed true (Django accepts the name it uses); else null
@@ -82,18 +87,39 @@ def _case(obs: Observation, config: ConfigJoin | None
           ) -> tuple[EndpointAnswer, _Case] | None:
     url = obs.target.url
     wanted = host_name((split_usual(url) or urlsplit(url))[1])
-    for sample in reversed(obs.samples):
+    # (only, Host, X-Forwarded-Host) -> what received it: every sample's, not the last one's
+    seen: dict[tuple[bool, str, str], set[str]] = defaultdict(set)
+    kept: list[EndpointAnswer] = []
+    for sample in obs.samples:
         answer = sample.trusted_answer
         # host_allowed false: Django's name is refused, host_mismatch or host_rejected said so
         if answer is None or not answer.forwarded_host or host_allowed(answer) is False:
             continue
         host, forwarded = host_name(answer.host), host_name(answer.forwarded_host)
         if host and host != forwarded and wanted in (host, forwarded):
-            only = forwarded == wanted
-            return answer, _Case(url, only, answer.host or "", answer.forwarded_host,
-                                 answer.settings, _fix(obs, config, only),
-                                 host_allowed(answer) is True)
-    return None
+            seen[(forwarded == wanted, answer.host or "", answer.forwarded_host)].add(
+                _receiver(answer))
+            kept.append(answer)
+    if not kept:
+        return None
+    only = any(key[0] for key in seen)  # one shape per URL; both at once is not seen
+    hosts: dict[str, set[str]] = defaultdict(set)
+    for (shape, host, _), receivers in seen.items():
+        if shape is only:
+            hosts[host] |= receivers
+    names = tuple(sorted({f for shape, _, f in seen if shape is only}))
+    accepted = all(host_allowed(a) is True for a in kept)
+    return kept[0], _Case(url, only, tuple((h, tuple(sorted(r))) for h, r in sorted(
+        hosts.items())), names, kept[0].settings, _fix(obs, config, only), accepted)
+
+
+def _receiver(answer: EndpointAnswer) -> str:
+    """The process that received a Host, and where it listens as its answer says."""
+    at = listening(answer)
+    if at is not None and at.field == "process_group":
+        return f"pid {answer.pid if answer.pid is not None else 'unknown'}, process_group " \
+               f"{at.value!r}"
+    return place(answer)
 
 
 def _fix(obs: Observation, config: ConfigJoin | None, only: bool) -> str:
@@ -149,9 +175,11 @@ def _nginx_forwarded(config: ConfigJoin, route: PredictedRoute
 
 
 def _finding(name: str, cases: list[_Case]) -> Finding:
-    groups: dict[tuple[bool, str, str, str, bool], list[_Case]] = defaultdict(list)
+    groups: dict[tuple[bool, tuple[str, ...], tuple[str, ...], str, bool],
+                 list[_Case]] = defaultdict(list)
     for case in cases:
-        groups[(case.only, host_name(case.host), host_name(case.forwarded), case.fix,
+        groups[(case.only, tuple(host_name(h) for h, _ in case.hosts),
+                tuple(host_name(f) for f in case.forwarded), case.fix,
                 case.accepted)].append(case)
     said = [_group(name, group) for group in list(groups.values())[:SHOWN]]
     more = len(groups) - SHOWN
@@ -165,30 +193,41 @@ def _group(name: str, cases: list[_Case]) -> str:
     shown = ", ".join(urls[:SHOWN]) + (f" and {len(urls) - SHOWN} more"
                                        if len(urls) > SHOWN else "")
     case = cases[0]
+    received: dict[str, set[str]] = defaultdict(set)
+    for each in cases:  # the receivers of the group's every URL, each Host once
+        for host, receivers in each.hosts:
+            received[host].update(receivers)
+    several = len(received) > 1
+    said_hosts = ", ".join(f"Host {host!r} (request.host) received by "
+                           f"{joined(sorted(receivers))}"
+                           for host, receivers in sorted(received.items()))
+    names = " or ".join(repr(h) for h in sorted(received))
+    forwarded = " or ".join(repr(f) for f in case.forwarded)
     # Django answers 400 to a name ALLOWED_HOSTS lacks; host_allowed true: the name it uses
     # (whichever) is accepted, so no 400, but its links still carry that name.
     refused = ("Django accepts it (request.host_allowed true)" if case.accepted else
                "every real page answers 400 Bad Request (DisallowedHost) unless that name is "
                "in ALLOWED_HOSTS")
     if case.only:
-        arrived = (f"Host {case.host!r} (request.host), not the URL's name, and "
-                   f"X-Forwarded-Host {case.forwarded!r} (request.forwarded_host), the URL's")
-        either = (f"with it these URLs are served as {case.forwarded!r}; without it Django "
-                  f"uses {case.host!r}: {refused}, and absolute links and redirects name it "
+        arrived = (f"{said_hosts}, not the URL's name, and X-Forwarded-Host {forwarded} "
+                   f"(request.forwarded_host), the URL's")
+        whose = " (each process the Host it received)" if several else ""
+        either = (f"with it these URLs are served as {forwarded}; without it Django "
+                  f"uses {names}{whose}: {refused}, and absolute links and redirects name it "
                   f"(what host_mismatch says)")
-        used = case.host
+        used = names
     else:
-        arrived = (f"Host {case.host!r} (request.host), the URL's name, and X-Forwarded-Host "
-                   f"{case.forwarded!r} (request.forwarded_host), another name")
-        either = (f"without it these URLs are right; with it Django uses {case.forwarded!r} "
+        arrived = (f"{said_hosts}, the URL's name, and X-Forwarded-Host {forwarded} "
+                   f"(request.forwarded_host), another name")
+        either = (f"without it these URLs are right; with it Django uses {forwarded} "
                   f"for them: {refused}, and absolute links and redirects name that host, not "
                   f"the one asked for")
-        used = case.forwarded
+        used = forwarded
     why = ("request.host_allowed true: Django accepts the name it uses, whichever it is"
            if case.accepted else
            "request.host_allowed null: the endpoint could not ask Django")
-    page = (f"an absolute link or redirect naming {used!r}" if case.accepted else
-            f"a 400 DisallowedHost, or an absolute link or redirect naming {used!r}")
+    page = (f"an absolute link or redirect naming {used}" if case.accepted else
+            f"a 400 DisallowedHost, or an absolute link or redirect naming {used}")
     settings = (f"the settings module {case.settings} (settings_module.environ)"
                 if case.settings else "the application's settings")
     return (f"{shown} of {name} reached the application with {arrived}; the answers do not "
