@@ -52,9 +52,9 @@ def gateway_error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     reached = [a for s in obs.samples if (a := s.trusted_answer) is not None]
     share = "" if len(failed) == len(obs.samples) else \
         f" ({len(failed)} of {len(obs.samples)} samples)"
-    header = next((f"Server: {s.server}" for s in reversed(failed) if s.server),
-                  "no Server header")
-    why = (f"{obs.target.url}: {status}{share} ({header}), not the endpoint's answer. The "
+    # The Server header stays in the evidence: it may name mod_wsgi, loaded but not on
+    # this route, which read here would blame it.
+    why = (f"{obs.target.url}: {status}{share}, not the endpoint's answer. The "
            f"configuration "
            f"given passes {path} through mod_proxy: {taken.rule} ({taken.source}), to "
            f"{listed}.")

@@ -1,11 +1,17 @@
 """Apache httpd's mod_proxy_balancer over real gunicorn, one ``BalancerMember`` where nothing
 listens: httpd fails over to the other member (its error log says AH00957 and AH00959), every
 URL reads ok, and ``sweep --config`` names that member's line (``dead_member``); with every
-member up, nothing is said.
+member up, nothing is said. A member that takes the connection and closes it without an
+answer (AH01102): the requests it took are 502, the others answered; ``sweep --config``
+names the ProxyPass and BalancerMember lines and the log codes, never the ask for --config.
 """
 
 from __future__ import annotations
 
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -72,3 +78,54 @@ def test_a_balancer_member_that_is_down_is_named_by_its_line(
         second.stop()
     assert {t["verdict"] for t in up["targets"]} == {"ok"}, up["targets"]
     assert not [f for f in up["findings"] if f["code"] == "dead_member"], up["findings"]
+
+
+@contextmanager
+def _hangs_up() -> Iterator[int]:
+    """A hostile member: it accepts each connection, reads the request, closes (no answer)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(5)
+                with suppress(OSError):
+                    conn.recv(65536)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        listener.close()
+        thread.join(timeout=10)
+
+
+def test_a_member_that_hangs_up_is_a_502_worded_with_the_lines_read(
+        apache: ApacheFactory, backends: Backends, tmp_path: Path) -> None:
+    manifest = _manifest(tmp_path, backends, URLS, [])
+    with _hangs_up() as bad:
+        server = apache(MODULES + BALANCED.format(one=backends.a.port, two=bad))
+        conf = server.conf_path
+        _, report, context = sweep(server, manifest, "--config", str(conf))
+        log = server.error_log()
+    assert f"AH01102: error reading status line from remote server 127.0.0.1:{bad}" in log, \
+        context
+    failed = [t for t in report["targets"] if t["verdict"] == "http_error"]
+    assert failed, context
+    proxy = _line(conf, 'ProxyPass "/" "balancer://app/"')
+    member = _line(conf, f'BalancerMember "http://127.0.0.1:{bad}"')
+    for target in failed:
+        said, fix = target["explanation"], target["fix"]
+        assert target["cause"] == "upstream_down", target
+        assert "no configuration was read" not in said + fix and "--config" not in said + fix
+        assert "through mod_proxy: ProxyPass / balancer://app/" in said, said
+        assert f"({conf}:{proxy})" in said and f"127.0.0.1:{bad} ({conf}:{member})" in said
+        assert "AH01102" in fix and "AH00957" in fix, fix
+        assert fix[0].isupper(), fix
