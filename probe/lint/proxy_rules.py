@@ -114,8 +114,10 @@ def _setting(setting: HostSetting) -> str:
 def _not_preserved(server: Server, rule: ProxyRule, off: PathHost) -> ConfigFinding:
     paths = f"every path matching {off.path}" if rule.regex else off.path
     if off.setting is None:
-        said = (f"no ProxyPreserveHost is written for {paths} (none in {server.describe()}, "
-                f"the main server, a <Proxy> for its backend or a <Location> for it)")
+        # The main server is named once where the ProxyPass is its own line.
+        where = server.describe() if server.is_main else f"{server.describe()}, the main server"
+        said = (f"no ProxyPreserveHost is written for {paths} (none in {where}, a <Proxy> for "
+                f"its backend or a <Location> for it)")
         fix = f"add 'ProxyPreserveHost On' in {server.describe()}"
     else:
         said = (f"{_setting(off.setting)} is the setting in force for {paths} (the last "

@@ -276,3 +276,10 @@ def test_the_stripped_prefix_fix_names_each_servers_own_option() -> None:
     for way in ("waitress --url-prefix=/checkin", "gunicorn SCRIPT_NAME=/checkin",
                 "uWSGI --mount /checkin=", "mod_wsgi-express --mount-point /checkin"):
         assert way in found.fix, found.fix
+
+
+def test_a_proxypass_of_the_main_server_names_it_once() -> None:
+    # A new-user try: "(none in the main server, the main server, a <Proxy> ...)".
+    [found] = host_findings('ProxyPass "/" "http://127.0.0.1:8000/"\n')
+    assert "(none in the main server, a <Proxy> for its backend or a <Location> for it)" in \
+        found.message, found.message
