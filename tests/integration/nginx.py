@@ -172,3 +172,19 @@ def start_whoami(label: str, venv: Path, workdir: Path) -> WsgiServer:
                "whoami:application"]
     return _start(f"whoami-{label}", command, cwd=appdir, port=port,
                   log_path=workdir / f"{label}.log")
+
+
+def start_kept(http_body: str, port: int, running: list[Nginx], tmp_path: Path,
+               worker_connections: int = 256) -> Nginx:
+    """:func:`start_nginx` on ``port`` in a work directory of its own under ``tmp_path``,
+    added to ``running`` (the test's fixture stops each); the test is skipped, or fails where
+    real servers are required, when nginx cannot run here."""
+    from .conftest import unavailable
+
+    try:
+        server = start_nginx(http_body, [port], workdir=tmp_path / f"nginx-{len(running)}",
+                             worker_connections=worker_connections)
+    except ApacheUnavailable as exc:
+        unavailable(str(exc))
+    running.append(server)
+    return server

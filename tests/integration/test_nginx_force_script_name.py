@@ -24,7 +24,7 @@ import requests
 
 from .apache import ApacheUnavailable, free_port
 from .conftest import unavailable
-from .nginx import Nginx, start_nginx, sweep_report
+from .nginx import Nginx, start_kept, sweep_report
 from .wsgi_servers import WsgiServer, _start, ensure_servers_venv, make_site, make_workdir
 
 TOKEN = "nginx-force-script-token-0123456789"
@@ -123,12 +123,7 @@ def run_nginx(tmp_path: Path) -> Iterator[Callable[[str], Run]]:
 
     def start(body: str) -> Run:
         port = free_port()
-        try:
-            server = start_nginx(body.replace("@P@", str(port)), [port],
-                                 workdir=tmp_path / f"nginx-{len(running)}")
-        except ApacheUnavailable as exc:
-            unavailable(str(exc))
-        running.append(server)
+        server = start_kept(body.replace("@P@", str(port)), port, running, tmp_path)
         manifest = tmp_path / f"manifest-{len(running)}.toml"
         manifest.write_text(MANIFEST.format(port=port))
         return Run(server, port, manifest)

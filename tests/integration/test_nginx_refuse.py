@@ -32,7 +32,7 @@ from tests import reaper
 
 from .apache import ApacheUnavailable, free_port
 from .conftest import unavailable
-from .nginx import NGINX, TOKEN, WHOAMI, Nginx, start_nginx, start_whoami, sweep_report
+from .nginx import NGINX, TOKEN, WHOAMI, Nginx, start_kept, start_whoami, sweep_report
 from .wsgi_servers import WsgiServer, ensure_servers_venv, make_workdir
 
 APACHE_WORDS = ("VirtualHost", "ServerAlias", "ServerName")
@@ -132,11 +132,7 @@ def run_nginx(apps: Apps, tmp_path: Path) -> Iterator[Any]:
                 "@C@": str(apps.c.port)}
         for key, value in fill.items():
             body, manifest = body.replace(key, value), manifest.replace(key, value)
-        try:
-            server = start_nginx(body, [port], workdir=tmp_path / f"nginx-{len(running)}")
-        except ApacheUnavailable as exc:
-            unavailable(str(exc))
-        running.append(server)
+        server = start_kept(body, port, running, tmp_path)
         path = tmp_path / f"manifest-{len(running)}.toml"
         path.write_text(f'[probe]\nconnect = "127.0.0.1:{port}"\ntoken_env = '
                         f'"WSGI_PROBE_TOKEN"\nsamples = 2\n{manifest}')

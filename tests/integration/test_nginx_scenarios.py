@@ -25,7 +25,7 @@ import requests
 
 from .apache import ApacheUnavailable, free_port
 from .conftest import unavailable
-from .nginx import Nginx, start_nginx, sweep_report
+from .nginx import Nginx, start_kept, sweep_report
 from .wsgi_servers import (
     WsgiServer,
     _start,
@@ -187,12 +187,7 @@ def run_nginx(apps: Apps, tmp_path: Path) -> Iterator[Any]:
 
     def start(body: str) -> Run:
         port = free_port()
-        try:
-            server = start_nginx(body.replace("@P@", str(port)), [port],
-                                 workdir=tmp_path / f"nginx-{len(running)}")
-        except ApacheUnavailable as exc:
-            unavailable(str(exc))
-        running.append(server)
+        server = start_kept(body.replace("@P@", str(port)), port, running, tmp_path)
         manifest = tmp_path / f"manifest-{len(running)}.toml"
         manifest.write_text(MANIFEST.format(port=port))
         return Run(server, port, manifest)

@@ -26,7 +26,7 @@ from tests import reaper
 
 from .apache import ApacheUnavailable, free_port
 from .conftest import unavailable
-from .nginx import Nginx, start_nginx, sweep_report
+from .nginx import Nginx, start_kept, sweep_report
 from .test_nginx_uwsgi_params import PARAMS
 from .wsgi_servers import WsgiServer, _start, ensure_servers_venv, make_site, make_workdir
 
@@ -143,11 +143,7 @@ def run_nginx(tmp_path: Path) -> Iterator[Any]:
                 f"server {{\n    listen 127.0.0.1:{port};\n    server_name {HOST};\n"
                 f"    location /blog/ {{\n        "
                 f"{location.replace('@PARAMS@', f'include {params};')}\n    }}\n}}\n")
-        try:
-            server = start_nginx(body, [port], workdir=tmp_path / f"nginx-{len(running)}")
-        except ApacheUnavailable as exc:
-            unavailable(str(exc))
-        running.append(server)
+        server = start_kept(body, port, running, tmp_path)
         manifest = tmp_path / f"manifest-{len(running)}.toml"
         manifest.write_text(MANIFEST.format(port=port))
         return Run(server, port, manifest)

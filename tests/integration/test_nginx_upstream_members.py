@@ -25,7 +25,7 @@ import pytest
 
 from .apache import ApacheUnavailable, free_port
 from .conftest import unavailable
-from .nginx import Nginx, start_nginx, start_whoami, sweep_report
+from .nginx import Nginx, start_kept, start_whoami, sweep_report
 from .wsgi_servers import WsgiServer, ensure_servers_venv, make_workdir
 
 MANIFEST = """[probe]
@@ -109,13 +109,8 @@ class Front:
 def front(running: list[Nginx], tmp_path: Path, members: list[str], *, samples: int,
           worker_connections: int = 256, manifest_tail: str = "") -> Front:
     port = free_port()
-    try:
-        server = start_nginx(upstream(members).replace("@P@", str(port)), [port],
-                             workdir=tmp_path / f"nginx-{len(running)}",
-                             worker_connections=worker_connections)
-    except ApacheUnavailable as exc:
-        unavailable(str(exc))
-    running.append(server)
+    server = start_kept(upstream(members).replace("@P@", str(port)), port, running, tmp_path,
+                        worker_connections)
     manifest = tmp_path / f"m-{len(running)}.toml"
     manifest.write_text(MANIFEST.format(port=port, samples=samples) + manifest_tail,
                         encoding="utf-8")
@@ -250,12 +245,7 @@ def shared_front(running: list[Nginx], tmp_path: Path, apps: Apps, site_group: s
     port = free_port()
     body = SHARED.format(one=address(apps.members[0]), other=address(apps.other),
                          site_group=site_group)
-    try:
-        server = start_nginx(body.replace("@P@", str(port)), [port],
-                             workdir=tmp_path / f"nginx-{len(running)}")
-    except ApacheUnavailable as exc:
-        unavailable(str(exc))
-    running.append(server)
+    server = start_kept(body.replace("@P@", str(port)), port, running, tmp_path)
     manifest = tmp_path / f"m-{len(running)}.toml"
     manifest.write_text(MANIFEST.format(port=port, samples=8) + OTHER_HERE, encoding="utf-8")
     return Front(server, manifest)
