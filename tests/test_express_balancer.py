@@ -287,12 +287,46 @@ def test_mount_point_on_one_member_only_says_the_members_disagree(config: str | 
             f"{TWO} answered request.script_name '/checkin', request.path_info {info!r} " \
             f"(this URL's mount /checkin), while {ONE} answered request.script_name '', " \
             f"request.path_info '/checkin{info}'" in row.explanation, row.explanation
-        assert row.fix.startswith(f"Start mod_wsgi-express at {ONE} with "
-                                  f"'--mount-point /checkin' too, as the member at {TWO} "
-                                  f"already answers (request.script_name '/checkin')"), row.fix
+        # the sentence that says which member to restart names it by its line (a
+        # re-tester's named it by its address only, its line a sentence later); without the
+        # configuration, plainly where each was observed
+        first = (f"Start the mod_wsgi-express at {ONE} (BalancerMember at site.conf:6) with "
+                 f"'--mount-point /checkin' too, as the mod_wsgi-express at {TWO} "
+                 f"(BalancerMember at site.conf:7) already answers (request.script_name "
+                 f"'/checkin')" if config else
+                 f"Start the mod_wsgi-express observed at {ONE} (its process_group '{ONE}') "
+                 f"with '--mount-point /checkin' too, as the mod_wsgi-express observed at "
+                 f"{TWO} (its process_group '{TWO}') already answers (request.script_name "
+                 f"'/checkin')")
+        assert row.fix.startswith(first), row.fix
         assert "WSGIScriptAlias" not in row.fix, row.fix
-        named = f"are BalancerMember {ONE} (site.conf:6) and BalancerMember {TWO} (site.conf:7)."
-        assert row.fix.endswith(named) is (config is not None), row.fix
+        last = ("In the configuration given, the ProxyPass at site.conf:9 passes the whole "
+                "path (ProxyPass /checkin/ balancer://mycluster/checkin/): keep it."
+                if config else "probe sweep --config names each one's BalancerMember line.")
+        assert row.fix.endswith(last), row.fix
+        # each line said once, in the sentence that needs it
+        assert row.fix.count("site.conf:6") == (1 if config else 0), row.fix
+
+
+def test_a_member_no_balancermember_line_names_is_said_where_it_was_observed() -> None:
+    # the configuration writes the second member by another address than the one it
+    # answered from: no line is guessed for it, and --config (given) is not asked for
+    config = routes(WHOLE.replace(f'"http://{TWO}"', '"http://10.0.0.2:34259"'))
+    [url, _] = _sweep(_whole(ONE, TWO, mounted=(ONE,)), config).targets
+    assert url.fix.startswith(
+        f"Start the mod_wsgi-express observed at {TWO} (its process_group '{TWO}'; no "
+        f"BalancerMember line of the configuration given names that address) with "
+        f"'--mount-point /checkin' too, as the mod_wsgi-express at {ONE} (BalancerMember at "
+        f"site.conf:6) already answers"), url.fix
+    assert "--config names" not in url.fix, url.fix
+
+
+def test_one_member_answering_is_named_by_its_line_in_the_mount_point_fix() -> None:
+    only = [through(url, "checkin", *(express(ONE, path_info=info) for _ in range(8)))
+            for url, info in ((CHECKIN, "/__probe__"), (ADMIN, "/admin/__probe__"))]
+    [url, _] = _sweep(only, routes(STRIPS)).targets
+    assert f"mod_wsgi-express at {ONE} (BalancerMember at site.conf:5) (process_group " \
+        f"'{ONE}'" in url.fix, url.fix
 
 
 OTHER_SITE = "http://other.example.com/"

@@ -31,13 +31,32 @@ class ExpressMember:
     address: str
     answer: EndpointAnswer
     member: Member | None
+    configured: bool = False  # a configuration was read and decides the URL's route
+    directive: str = "BalancerMember"  # what writes a member: nginx's upstream ``server``
+
+    @property
+    def line(self) -> str:
+        """`` (BalancerMember at site.conf:6)``, where the configuration read writes it."""
+        return (f" ({self.directive} at {self.member.source})"
+                if self.member is not None and self.member.source is not None else "")
 
     @property
     def said(self) -> str:
         """``127.0.0.1:5 (BalancerMember at site.conf:6)``, the line only where read."""
-        line = (f" (BalancerMember at {self.member.source})"
-                if self.member is not None and self.member.source is not None else "")
-        return f"{self.address}{line}"
+        return f"{self.address}{self.line}"
+
+    @property
+    def named(self) -> str:
+        """The member as a fix names it: by its BalancerMember line where the configuration
+        read writes one for its address; else plainly where it was observed, and with a
+        configuration read, that no line of it names that address (a re-tester's fix named
+        the member to restart by its address only, its line a sentence later)."""
+        if self.line:
+            return f"the mod_wsgi-express at {self.said}"
+        unread = (f"; no {self.directive} line of the configuration given names that address"
+                  if self.configured else "")
+        return (f"the mod_wsgi-express observed at {self.address} (its process_group "
+                f"{self.answer.process_group!r}{unread})")
 
     @property
     def seen(self) -> str:
@@ -45,17 +64,20 @@ class ExpressMember:
                 f"{self.answer.path_info!r}")
 
 
-def express_members(answers: Sequence[EndpointAnswer],
-                    members: Sequence[Member] = ()) -> list[ExpressMember]:
+def express_members(answers: Sequence[EndpointAnswer], members: Sequence[Member] = (),
+                    *, configured: bool = False,
+                    directive: str = "BalancerMember") -> list[ExpressMember]:
     """One per mod_wsgi-express address among ``answers``, in the order first seen, each
-    with the one configured member at that address (none where several match it)."""
+    with the one configured member at that address (none where several match it);
+    ``configured``: the members are those of a configuration read (none may match)."""
     found: dict[str, ExpressMember] = {}
     for answer in answers:
         address = express_address(answer)
         if address is None or address in found:
             continue
         lines = [m for m in members if same_listen(m.address, address)]
-        found[address] = ExpressMember(address, answer, lines[0] if len(lines) == 1 else None)
+        found[address] = ExpressMember(address, answer, lines[0] if len(lines) == 1 else None,
+                                       configured, directive)
     return list(found.values())
 
 
@@ -72,7 +94,8 @@ def express_way(answers: Sequence[EndpointAnswer], mount: str,
     if not each:
         return ""
     if len(each) == 1:
-        return (f"mod_wsgi-express ({_groups(each)}) started with '--mount-point {mount}', "
+        at = f" at {each[0].said}" if each[0].line else ""
+        return (f"mod_wsgi-express{at} ({_groups(each)}) started with '--mount-point {mount}', "
                 f"which mounts the application at {mount} (SCRIPT_NAME {mount}, the rest of "
                 f"the path PATH_INFO)")
     return (f"each mod_wsgi-express the answers came from, at {joined([m.said for m in each])} "
@@ -102,13 +125,16 @@ class Disagreement:
 
     @property
     def fix(self) -> str:
-        wrong = joined([m.said for m in self.wrong])
-        right = joined([m.address for m in self.right])
-        return (f"Start mod_wsgi-express at {wrong} with '--mount-point {self.mount}' too, "
-                f"as the member{'s' if len(self.right) > 1 else ''} at {right} already "
-                f"answer{'' if len(self.right) > 1 else 's'} (request.script_name "
-                f"{self.mount!r}): every member of the balancer needs the same option, "
-                f"each started on its own.")
+        # every member the answers came from named, each by its line where one was read
+        wrong = joined([m.named for m in self.wrong])
+        right = joined([m.named for m in self.right])
+        unread = not any(m.configured for m in (*self.right, *self.wrong))
+        ask = (f" probe sweep --config names each one's {self.wrong[0].directive} line."
+               if unread and len(self.right) + len(self.wrong) > 1 else "")
+        return (f"Start {wrong} with '--mount-point {self.mount}' too, as "
+                f"{right} already answer{'' if len(self.right) > 1 else 's'} "
+                f"(request.script_name {self.mount!r}): every member of the balancer needs "
+                f"the same option, each started on its own.{ask}")
 
     @property
     def evidence(self) -> tuple[Evidence, ...]:
@@ -119,10 +145,11 @@ class Disagreement:
 
 
 def disagreement(answers: Sequence[EndpointAnswer], mount: str, sent: str,
-                 members: Sequence[Member] = ()) -> Disagreement | None:
+                 members: Sequence[Member] = (), *, configured: bool = False,
+                 directive: str = "BalancerMember") -> Disagreement | None:
     """Where some mod_wsgi-express members answer the path ``sent`` at ``mount``
     (SCRIPT_NAME the mount, the rest PATH_INFO) and others do not; None otherwise."""
-    each = express_members(answers, members)
+    each = express_members(answers, members, configured=configured, directive=directive)
     if len(each) < 2:
         return None
     right = [m for m in each if m.answer.script_name == mount
@@ -131,3 +158,14 @@ def disagreement(answers: Sequence[EndpointAnswer], mount: str, sent: str,
     if not right or not wrong:
         return None
     return Disagreement(right, wrong, mount)
+
+
+def split_members(answers: Sequence[EndpointAnswer], sent: str,
+                  members: Sequence[Member] = ()) -> Disagreement | None:
+    """:func:`disagreement` at the mount some members answered ``sent`` at (their
+    SCRIPT_NAME, the rest of ``sent`` their PATH_INFO), with the members of the
+    configuration read; None where no member answered at a mount, or all did."""
+    mounts = dict.fromkeys(a.script_name for a in answers if a.script_name
+                           and a.script_name + (a.path_info or "") == sent)
+    return next((found for mount in mounts if mount is not None and (
+        found := disagreement(answers, mount, sent, members, configured=True))), None)

@@ -223,7 +223,9 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
                     shared=force_script.shared_words(context, obs, answer, mount),
                     every=answers)
     # --mount-point given to some members only: which answered what, not the generic words
-    split = disagreement(answers, mount, sent, _members(route))
+    split = disagreement(answers, mount, sent, _members(route),
+                         configured=route is not None and route.undecided is None,
+                         directive="server" if front is FrontKind.NGINX else "BalancerMember")
     if split is not None:
         what, fix = split.explanation, split.fix
         evidence += split.evidence

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 from probe.apache.proxy import ProxyRule
 from probe.apache.route import ApacheRoutes
 from probe.diagnose.answer_names import joined, server_kind
-from probe.diagnose.express_members import express_members, express_way
+from probe.diagnose.express_members import express_members, express_way, split_members
 from probe.diagnose.force_script import served_at, shared_words
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.mount_told import PLACED
@@ -45,7 +45,7 @@ def proxied(obs: Observation, diagnosis: Diagnosis, front: FrontConfig,
                                           if s.address), None)
     if answer is None:
         return diagnosis
-    shared = ""
+    shared = sent = ""
     if context is not None and diagnosis.verdict is Verdict.MOUNT_MISMATCH:
         sent = urlsplit(obs.target.probe_url(context.manifest.probe.segment)).path
         mount = served_at(answer, sent)
@@ -53,14 +53,15 @@ def proxied(obs: Observation, diagnosis: Diagnosis, front: FrontConfig,
             shared = shared_words(context, obs, answer, mount)
     every = [a for s in obs.samples if (a := s.trusted_answer) is not None]
     return proxy_fix(diagnosis, front.route(obs.target.url, address), front, answer,
-                     shared, every) or diagnosis
+                     shared, every, sent) or diagnosis
 
 
 def proxy_fix(diagnosis: Diagnosis, route: PredictedRoute, front: FrontConfig,
               answer: EndpointAnswer, shared: str = "",
-              every: Sequence[EndpointAnswer] = ()) -> Diagnosis | None:
+              every: Sequence[EndpointAnswer] = (), sent: str = "") -> Diagnosis | None:
     """``diagnosis`` with its fix at the configuration's lines; None: not decided here.
-    ``every``: all the URL's answers (each mod_wsgi-express member among them is named)."""
+    ``every``: all the URL's answers (each mod_wsgi-express member among them is named);
+    ``sent``: the path the probe request went out with."""
     taken = route.step("proxy")
     site = route.step("site")
     if taken is None or site is None or taken.source is None or \
@@ -74,7 +75,7 @@ def proxy_fix(diagnosis: Diagnosis, route: PredictedRoute, front: FrontConfig,
         if rule is None:
             return None
         if not rule.strips:
-            return _members_named(diagnosis, rule, route, every)
+            return _members_named(diagnosis, rule, route, every, sent)
         prefix = rule.pattern.rstrip("/")
         parts = urlsplit(rule.target)
         whole = urlunsplit(parts._replace(path=(parts.path or "/").rstrip("/") + prefix + "/"))
@@ -141,19 +142,26 @@ def _server_way(answers: Sequence[EndpointAnswer], prefix: str, target: str,
 
 
 def _members_named(diagnosis: Diagnosis, rule: ProxyRule, route: PredictedRoute,
-                   every: Sequence[EndpointAnswer]) -> Diagnosis | None:
+                   every: Sequence[EndpointAnswer], sent: str = "") -> Diagnosis | None:
     """The whole path passed on to mod_wsgi-express servers (the fix their --mount-point,
     said without the configuration): where each is written, the BalancerMember line of
-    every one the answers came from; None where no answer names one."""
+    every one the answers came from; None where no answer names one. Where the members
+    disagree on the mount (``--mount-point`` on some only), the sentence that says which to
+    restart names each by its line (:func:`split_members`), not a sentence later."""
+    keep = (f"In the configuration given, the ProxyPass at {rule.where} passes the whole path "
+            f"({rule.written()}): keep it")
+    split = split_members(every, sent, route.members) if sent else None
+    if split is not None:
+        return _fixed(dataclasses.replace(diagnosis, fix=split.fix), f"{split.fix} {keep}.",
+                      ((rule.written(), rule.where),))
     named = [m for m in express_members(every, route.members) if m.member is not None
              and m.member.source is not None]
     if not named:
         return None
     lines = joined([f"BalancerMember {m.address} ({m.member.source})" for m in named
                     if m.member is not None])
-    fix = (f"{diagnosis.fix} In the configuration given, the ProxyPass at {rule.where} "
-           f"passes the whole path ({rule.written()}): keep it; the mod_wsgi-express servers "
-           f"the answers came from are {lines}.")
+    fix = (f"{diagnosis.fix} {keep}; the mod_wsgi-express servers the answers came from "
+           f"are {lines}.")
     # the members' lines are named in the fix only: a Member keeps its host:port, not the
     # URL its line writes, which a configured claim would have to quote
     return _fixed(diagnosis, fix, ((rule.written(), rule.where),))
