@@ -60,6 +60,10 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     if differ:
         return _add(diagnosis, words.not_this_configuration(differ),
                     words.difference_evidence(obs, differ, context))
+    if diagnosis.verdict is Verdict.HTTP_ERROR:  # a 5xx of some samples, the others answered
+        from probe.diagnose.join_partial_500 import partial_500
+
+        return partial_500(obs, diagnosis, context, config)
     if diagnosis.cause is Cause.SHARED_INTERPRETER:  # the route is right; cite its lines
         from probe.diagnose.join_sharing import cited
 

@@ -68,7 +68,7 @@ def gateway_error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
                f"ProxyPass where it listens. {log[:1].upper()}{log[1:]} at the time of "
                f"these requests tells why: {REFUSED}; {CLOSED}.")
         return _worded(diagnosis, why, fix, route.steps)
-    why += " " + _answered(reached, route.members)
+    why += " " + answered(reached, route.members)
     why += (f" Apache's mod_proxy answers {status} for a request its backend gave no answer "
             f"to; the answers do not say which backend that was, nor why.")
     fix = (f"Which backend failed the {status} requests, and how, {log} tells for them: "
@@ -81,7 +81,7 @@ def _listed(members: tuple[Member, ...]) -> str:
     return ", ".join(m.address + (f" ({m.source})" if m.source else "") for m in members)
 
 
-def _answered(reached: list[EndpointAnswer], members: tuple[Member, ...]) -> str:
+def answered(reached: list[EndpointAnswer], members: tuple[Member, ...]) -> str:
     """Who answered the other samples, by the answers' own fields, and the member of each;
     the members none came from, where every answer says where it listens."""
     said: dict[str, None] = {}
