@@ -62,3 +62,15 @@ def test_failures_between_two_masters_are_a_restart_during_the_sweep() -> None:
             answered(10022, 10020, "2025-01-01T10:00:05Z")]
     alone = unreachable([same[1]], 3, same)
     assert "restarted" not in alone.explanation + alone.fix
+
+
+def test_an_oversized_answer_is_not_told_to_check_that_the_server_runs() -> None:
+    # A security tester's hostile server: 1,001 header lines, or a body past the limit; the
+    # answer came, so the server runs (observed: the error says what came).
+    failed = [Sample(1.0, error="http://127.0.0.1:18851/fast/__probe__: answer with more than "
+                                "1000 header lines or oversized headers",
+                     error_kind=ErrorKind.PROTOCOL, address=AT)]
+    found = unreachable(failed, 1)
+    assert "Check that the server is running" not in found.fix, found.fix
+    assert found.fix.startswith("Something at this address answered, but not with an answer "
+                                "the probe reads"), found.fix

@@ -25,6 +25,11 @@ _UNREACHABLE_FIXES = {
                         "http:// for this URL, or the server's HTTPS port."),
     ErrorKind.TLS: "Check the server's certificate for this host name (and --ca-file / ca_file).",
     ErrorKind.TIMEOUT: "The server or the network is too slow or stuck: check its load and logs.",
+    # Bytes came back (a status line, headers): "is it running" is not the question either.
+    ErrorKind.PROTOCOL: ("Something at this address answered, but not with an answer the probe "
+                         "reads (the error says how): see what it sends (curl -sv to this URL "
+                         "at this address): another program listening on this port, or a "
+                         "server or application sending broken or oversized headers or body."),
     # Something accepted the connection: "is it running" is not the question.
     ErrorKind.CLOSED: ("The server at this address accepted the connection and closed it "
                        "without an HTTP answer: a rule that refuses the name (nginx's "
