@@ -12,8 +12,8 @@ import textwrap
 
 from probe import manifest
 from probe.apache.config import parse_text
-from probe.apache.model import build_site
 from probe.apache.route import ApacheRoutes
+from probe.apache.site_build import build_site
 from probe.diagnose import ConfigJoin, diagnose
 from probe.manifest import Target
 from probe.model import Cause, Observation, Report, Sample, TargetResult, Verdict

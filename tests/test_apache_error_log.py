@@ -14,8 +14,8 @@ import pytest
 
 from probe import manifest
 from probe.apache.config import parse_text
-from probe.apache.model import build_site
 from probe.apache.route import ApacheRoutes
+from probe.apache.site_build import build_site
 from probe.diagnose import diagnose
 from probe.diagnose.join_mount_needs import access_words
 from probe.diagnose.server_errors import APACHE_LOG

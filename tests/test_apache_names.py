@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from probe.apache.config import parse_text
-from probe.apache.model import build_site
 from probe.apache.names import (
     EMBEDDED,
     GLOBAL,
@@ -24,6 +23,7 @@ from probe.apache.names import (
     process_group,
     vhost_of,
 )
+from probe.apache.site_build import build_site
 
 
 @pytest.mark.parametrize(("setting", "host", "port", "script", "name"), [

@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from probe.apache.config import parse_text
-from probe.apache.model import Site, build_site
+from probe.apache.model import Site
 from probe.apache.route import ApacheRoutes
 from probe.apache.scripts import script_in
+from probe.apache.site_build import build_site
 from probe.lint import lint_paths
 
 AT = "127.0.0.1:8080"

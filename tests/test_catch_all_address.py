@@ -12,8 +12,8 @@ import textwrap
 
 from probe import manifest
 from probe.apache.config import parse_text
-from probe.apache.model import build_site
 from probe.apache.route import ApacheRoutes
+from probe.apache.site_build import build_site
 from probe.diagnose import ConfigJoin, diagnose
 from probe.lint.ip_vhost_rules import vhost_ip_based
 from probe.manifest import Target

@@ -135,8 +135,8 @@ http {{
 
 def test_the_members_parameters_are_read_from_balancer_member_lines() -> None:
     from probe.apache.config import parse_text
-    from probe.apache.model import build_site
     from probe.apache.route import ApacheRoutes
+    from probe.apache.site_build import build_site
 
     text = f"""Listen 8000
 <Proxy "balancer://app">
@@ -209,8 +209,8 @@ def test_the_fix_says_when_a_started_member_is_taken_back() -> None:
 
 def test_the_members_retry_is_read_from_its_line(tmp_path: Path) -> None:
     from probe.apache.config import parse_text
-    from probe.apache.model import build_site
     from probe.apache.route import ApacheRoutes
+    from probe.apache.site_build import build_site
     from probe.nginx import load_nginx
 
     conf = tmp_path / "nginx.conf"

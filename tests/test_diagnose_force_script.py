@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from probe.apache.config import parse_text
-from probe.apache.model import build_site
 from probe.apache.route import ApacheRoutes
+from probe.apache.site_build import build_site
 from probe.diagnose import ConfigJoin, diagnose
 from probe.manifest import parse
 from probe.model import Observation, TargetResult

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from probe.apache.config import parse_text
-from probe.apache.model import build_site
 from probe.apache.route import ApacheRoutes
+from probe.apache.site_build import build_site
 from probe.diagnose import ConfigJoin, diagnose
 from probe.diagnose.fronts import listening
 from probe.endpoint_answer import EndpointAnswer

@@ -6,8 +6,8 @@ from __future__ import annotations
 import textwrap
 
 from probe.apache.config import parse_text
-from probe.apache.model import build_site
 from probe.apache.route import ApacheRoutes
+from probe.apache.site_build import build_site
 from probe.diagnose.scheme_apache import apache_scheme
 from probe.manifest import Target
 from probe.model import Observation

@@ -91,7 +91,8 @@ def test_a_bad_manifest_is_unknown_without_click_or_the_judgement(
 
 NOT_FOR_THE_ANSWER = {"nagiosplugin", "click", "logging", "structlog", "rich", "secrets",
                       "random", "hmac", "hashlib", "socket", "probe.apache.config",
-                      "probe.apache.model", "http.client", "email"}
+                      "probe.apache.model", "probe.apache.site_build", "http.client",
+                      "email"}
 """What a check's answer does not need: nagiosplugin (its Range is probe.check.ranges), the
 standard logging module (the plugin writes no log line), secrets and hmac (a nonce is random
 bytes; a signature is checked only with a token), socket (no name to resolve with --connect),

@@ -2,8 +2,9 @@
 
 One home for it, imported by ``probe lint``, ``probe discover``, ``probe ps``, the lab and
 the sweep's diagnosis: :mod:`probe.apache.config` reads files as httpd does (Includes,
-Defines, ``<IfModule>``...), :mod:`probe.apache.model` builds servers, mounts and daemon
-groups from them, :mod:`probe.apache.hostnames` matches host names as httpd does.
+Defines, ``<IfModule>``...), :mod:`probe.apache.site_build` builds servers, mounts and
+daemon groups (:mod:`probe.apache.model`) from them, :mod:`probe.apache.hostnames` matches
+host names as httpd does.
 :func:`load_site` is the entry: paths in, a :class:`~probe.apache.model.Site` out.
 """
 
@@ -63,7 +64,7 @@ def load_site(paths: Sequence[str | os.PathLike[str]], *, server_root: str | Non
     (default: Debian's httpd, no ``-D``).
     """
     from probe.apache.config import parse_paths
-    from probe.apache.model import build_site
+    from probe.apache.site_build import build_site
 
     if paths:
         environ = server_environ(paths, server_root, environ)

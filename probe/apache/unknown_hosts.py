@@ -8,9 +8,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from probe.apache.addresses import Address
 from probe.apache.config import Directive
 from probe.apache.hostnames import name_matches
-from probe.apache.model import ALIAS_KEYS, Address, Server, Site
+from probe.apache.model import ALIAS_KEYS, Server, Site
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from probe.apache.addresses import Address
 from probe.apache.config import Directive
 from probe.apache.hostnames import MatchedBy, is_wildcard, name_matches
 from probe.apache.ip_vhosts import unreached
-from probe.apache.model import Address, Server, Site
+from probe.apache.model import Server, Site
 from probe.apache.names import catch_all_vhost
 from probe.apache.reread import read_twice, reread_fix
 from probe.apache.tls_setup import tls_of

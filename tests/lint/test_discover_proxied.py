@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from probe.apache.config import parse_text
-from probe.apache.model import build_site
+from probe.apache.site_build import build_site
 from probe.discover.apache import proxied_sites
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from probe.apache.config import Directive, parse_text
 from probe.apache.macros import substitute
-from probe.apache.model import build_site
+from probe.apache.site_build import build_site
 from probe.lint.rules import run_rules
 
 SITE = """\

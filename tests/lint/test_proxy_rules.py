@@ -6,9 +6,9 @@ from __future__ import annotations
 import textwrap
 
 from probe.apache.config import parse_text
-from probe.apache.model import build_site
 from probe.apache.proxy import rules
 from probe.apache.proxy_host import backend_url
+from probe.apache.site_build import build_site
 from probe.lint.findings import ConfigFinding, Severity
 from probe.lint.proxy_rules import proxy_rules
 

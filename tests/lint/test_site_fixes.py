@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from probe.apache.config import parse_text
-from probe.apache.model import build_site
+from probe.apache.site_build import build_site
 from probe.apache.vhost_select import select_vhost
 from probe.lint import LintResult, lint_paths
 
