@@ -7,8 +7,10 @@ Apache the answers' script_file was ``.../reviewboard.wsgi``, SCRIPT_NAME '' and
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from probe.apache.alias_target import AliasRequest, alias_request, find_path_info, pregsub
 from probe.apache.config import parse_text
 from probe.apache.model import Site
 from probe.apache.route import ApacheRoutes
@@ -69,3 +71,29 @@ def test_an_existing_target_and_a_relative_one_are_kept_whole(tmp_path: Path) ->
     assert script_in("wsgi.py/x") == ("wsgi.py/x", "")
     assert script_in(str(tmp_path / "wsgi.py" / "a" / "b")) == (str(tmp_path / "wsgi.py"),
                                                                  "/a/b")
+
+
+def test_script_name_is_the_path_less_what_matches_path_info_from_its_end() -> None:
+    """httpd's ap_find_path_info: rounded on to the next '/', runs of '/' alike."""
+    assert find_path_info("/reviews/r/1/", "/reviews/r/1/") == 0
+    assert find_path_info("/app/x", "/extra/x") == len("/app")
+    assert find_path_info("/a/b/r", "/x/b/r") == len("/a")  # not /a/b: 'b/r' matches
+    assert find_path_info("/dir/wsgi.py/", "/") == len("/dir/wsgi.py")
+    assert find_path_info("/app", "") == len("/app")
+    assert find_path_info("/app//x", "/x") == len("/app")
+
+
+def test_a_directory_target_runs_the_file_named_below_it(tmp_path: Path) -> None:
+    (tmp_path / "wsgi.py").write_text("")
+    found = alias_request(str(tmp_path), "", "/dir/wsgi.py/page", "/dir/")
+    assert found == AliasRequest(str(tmp_path / "wsgi.py"), "/dir/wsgi.py")
+
+
+def test_a_match_target_is_filled_from_the_match(tmp_path: Path) -> None:
+    (tmp_path / "one").mkdir()
+    (tmp_path / "one" / "wsgi.py").write_text("")
+    found = re.match(r"^/m/(\w+)", "/m/one/x")
+    assert found is not None
+    request = alias_request(f"{tmp_path}/$1/wsgi.py", "", "/m/one/x", found.group(0), found)
+    assert request == AliasRequest(f"{tmp_path}/one/wsgi.py", "/m/one")
+    assert pregsub(r"/srv/&/\$1/$9", found) == "/srv//m/one/$1/"

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from probe.apache.alias_slash import beyond_step, file_beyond
+from probe.apache.alias_target import AliasRequest, alias_request
 from probe.apache.config import Directive
 from probe.apache.model import Server, Site, WsgiApp
 from probe.apache.names import alias_match_length, mount_matches
@@ -38,6 +39,7 @@ class UrlMapping:
     steps: tuple[RouteStep, ...] = ()
     app: WsgiApp | None = None
     script_name: str | None = None
+    script_file: str | None = None  # the file a WSGIScriptAlias runs for this path
     refused: bool = False  # forbidden, gone
     redirect: str | None = None
     upstream: str | None = None  # proxied to
@@ -74,11 +76,12 @@ def map_path(site: Site, server: Server, path: str) -> UrlMapping:
         if beyond is not None:  # a URL-path ending in '/' before a file: no script
             return UrlMapping(path, (*steps, beyond_step(app, path, beyond)), refused=True)
         if matched is not None:
-            step = RouteStep("mount", f"{app.target} at {app.mount}",
+            step = RouteStep("mount", f"{matched.script_file} at {app.mount}",
                              f"{app.directive.name} {app.mount} is the first "
                              f"{'WSGIScriptAlias' if not app.is_match else app.directive.name} "
                              f"of this server to match {path}", source(app.directive))
-            return UrlMapping(path, (*steps, step), app, matched)
+            return UrlMapping(path, (*steps, step), app, matched.script_name,
+                              matched.script_file)
     return _handled(site, server, UrlMapping(path, steps))
 
 
@@ -100,21 +103,21 @@ def _handled(site: Site, server: Server, mapped: UrlMapping) -> UrlMapping:
                    script_name=app.script_name)
 
 
-def _wsgi_match(app: WsgiApp, path: str) -> str | None:
-    """SCRIPT_NAME when ``app``'s alias matches ``path`` (mod_wsgi's
+def _wsgi_match(app: WsgiApp, path: str) -> AliasRequest | None:
+    """The script and SCRIPT_NAME when ``app``'s alias matches ``path`` (mod_wsgi's
     ``wsgi_alias_matches``; a Match alias must match from the path's start)."""
     if not app.is_match:
         length = alias_match_length(path, app.mount)
         if not length:
             return None
-        # a path after the script in the target is PATH_INFO's (WsgiApp.script_name)
-        name, after = path[:length].rstrip("/"), app.after.rstrip("/")
-        return name[:-len(after)] if after and name.endswith(after) else name
+        return alias_request(app.target, app.after, path, path[:length])
     try:
         found = re.match(app.mount, path)
     except re.error:
         return None
-    return found.group(0).rstrip("/") if found else None
+    if found is None:
+        return None
+    return alias_request(app.target, app.after, path, found.group(0), found)
 
 
 def _rewrite(scope: Sequence[Directive], path: str) -> UrlMapping:

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from probe.apache.addresses import Address
+from probe.apache.alias_target import find_path_info
 from probe.apache.config import ApacheConfig, Directive
 from probe.apache.names import application_group, is_per_request, mount_url_path
 from probe.apache.scripts import ScriptInfo
@@ -110,12 +111,12 @@ class WsgiApp:
     @property
     def script_name(self) -> str:
         """SCRIPT_NAME for requests to this mount (``/`` gives ``""``, as mod_wsgi does); a
-        path after the script that the mount ends with is PATH_INFO's, not SCRIPT_NAME's
-        (httpd's SCRIPT_NAME is the request path less PATH_INFO: Review Board's ``/reviews``
-        with ``.../reviewboard.wsgi/reviews`` answers SCRIPT_NAME '')."""
+        path after the script in the target starts PATH_INFO, and httpd's SCRIPT_NAME is
+        the request path less what matches PATH_INFO from its end (Review Board's
+        ``/reviews`` with ``.../reviewboard.wsgi/reviews`` answers SCRIPT_NAME '';
+        :func:`probe.apache.alias_target.find_path_info`)."""
         mount = mount_url_path(self.mount).rstrip("/")
-        after = self.after.rstrip("/")
-        return mount[:-len(after)] if after and mount.endswith(after) else mount
+        return mount[:find_path_info(mount, self.after.rstrip("/"))]
 
     def application_group(self) -> str | None:
         """The sub interpreter's name, or None when decided per request.

@@ -264,8 +264,10 @@ def _where(url: str, address: str | None) -> tuple[str, str | None, int]:
 
 
 def _script_file(app: WsgiApp, mapped: UrlMapping) -> str:
-    """The file mod_wsgi runs: the alias target, or for a directory the path's first
-    segment below the mount."""
+    """The file mod_wsgi runs: the alias's (:mod:`probe.apache.alias_target`), else for a
+    handler mount the target, or for a directory the path's first segment below it."""
+    if mapped.script_file is not None:
+        return mapped.script_file
     if not os.path.isdir(app.target):
         return app.target
     rest = mapped.path[len(mapped.script_name or ""):].lstrip("/").split("/", 1)[0]
