@@ -10,7 +10,7 @@ import dataclasses
 import textwrap
 
 from probe.apache.config import parse_text
-from probe.apache.model import build_site
+from probe.apache.site_build import build_site
 from probe.apache.route import ApacheRoutes
 from probe.diagnose import ConfigJoin, diagnose
 from probe.manifest import parse
