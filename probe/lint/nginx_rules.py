@@ -212,14 +212,17 @@ def mount_not_told(model: NginxModel) -> list[ConfigFinding]:
             "nginx_mount_not_told", Severity.WARNING, proxy.where,
             f"{loc.describe()} passes to {proxy.url}, which replaces {loc.pattern} by "
             f"{proxy.uri}: the application receives SCRIPT_NAME \"\" and believes it is "
-            f"mounted at /, so its links and redirects (admin login, APPEND_SLASH) point "
-            f"outside {prefix}/",
-            f"tell the application its mount: proxy_set_header X-Forwarded-Prefix {prefix}; "
-            f"and in Django FORCE_SCRIPT_NAME = \"{prefix}\" or a middleware that sets "
-            f"SCRIPT_NAME from that header; or the application server's own way, with "
-            f"proxy_pass {proxy.scheme}://{proxy.target}; passing the whole path: "
-            f"{server_ways(prefix)} (which server listens at {proxy.target} the configuration "
-            f"does not show: probe sweep names it from the answer's server.software)"))
+            f"mounted at /, so the links and redirects it builds (a login page, a slash "
+            f"appended) point outside {prefix}/",
+            f"SCRIPT_NAME {prefix} must reach the application, and the way depends on the "
+            f"server at {proxy.target}, which the configuration does not show (probe sweep "
+            f"names it from the answer's server.software): with proxy_pass {proxy.scheme}://"
+            f"{proxy.target}; passing the whole path, {server_ways(prefix)}; or, the prefix "
+            f"still stripped, proxy_set_header X-Forwarded-Prefix {prefix}; and a WSGI "
+            f"middleware around the application that sets SCRIPT_NAME from that header on "
+            f"each request, or the application's own setting for its mount, if it has one "
+            f"(Django's FORCE_SCRIPT_NAME = \"{prefix}\", which every request of its "
+            f"processes takes)"))
     return findings + uwsgi_mount_not_told(model)
 
 

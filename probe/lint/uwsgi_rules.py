@@ -86,8 +86,9 @@ def uwsgi_mount_not_told(model: NginxModel) -> list[ConfigFinding]:
                 f"{loc.describe()} rewrites {prefix}/x to {stripped[1]} ({stripped[0]}) and "
                 f"passes that to uWSGI (uwsgi_pass {handed.args[0]}) as PATH_INFO "
                 f"({path.quoted}) with no uwsgi_param SCRIPT_NAME in force: the application "
-                f"receives SCRIPT_NAME '' and believes it is mounted at /, so its links and "
-                f"redirects (admin login, APPEND_SLASH) point outside {prefix}/",
+                f"receives SCRIPT_NAME '' and believes it is mounted at /, so the links and "
+                f"redirects it builds (a login page, a slash appended) point outside "
+                f"{prefix}/",
                 f"in {loc.describe()} ({loc.where}), after its uwsgi_param lines{repeat}, add "
                 f"uwsgi_param SCRIPT_NAME {prefix}; (the rewrite keeps the prefix off "
                 f"PATH_INFO)"))
@@ -125,8 +126,9 @@ def uwsgi_params_missing(model: NginxModel) -> list[ConfigFinding]:
             continue
         findings.append(ConfigFinding.at(
             "nginx_uwsgi_params_missing", Severity.WARNING, handed.where,
-            f"{bare(loc, handed.args[0], handed.where)}: a Django application fails without "
-            f"REQUEST_METHOD (uWSGI's log: KeyError: 'REQUEST_METHOD') and nginx answers 502 "
+            f"{bare(loc, handed.args[0], handed.where)}: a WSGI application reads "
+            f"REQUEST_METHOD, which then never arrives (a Django one fails: uWSGI's log shows "
+            f"KeyError: 'REQUEST_METHOD') and nginx answers 502 "
             f"(its error log: 'upstream prematurely closed connection')",
             f"add include uwsgi_params; in {loc.describe()} ({loc.where}) before uwsgi_pass "
             f"{handed.args[0]}; (nginx's uwsgi_params file: nginx -t says if it is not found)"))

@@ -291,9 +291,31 @@ def test_lint_proxy_pass_mount_fix_names_each_servers_way(tmp_path: Path) -> Non
     [(_, _, _, fix)] = _lint(conf)
     assert "gunicorn takes proxy_set_header SCRIPT_NAME /blog;, waitress its option " \
            "--url-prefix=/blog, uWSGI (http-socket) --mount /blog=<its WSGI file> with " \
-           "--manage-script-name (which server listens at 127.0.0.1:8001 the configuration " \
-           "does not show: probe sweep names it from the answer's server.software)" in fix, fix
+           "--manage-script-name;" in fix, fix
+    assert "the way depends on the server at 127.0.0.1:8001, which the configuration does " \
+           "not show (probe sweep names it from the answer's server.software)" in fix, fix
     assert "gunicorn also takes" not in fix
+
+
+def test_lint_mount_words_are_for_any_wsgi_application(tmp_path: Path) -> None:
+    """lint reads configuration only: it cannot know the application is Django, so its
+    words are SCRIPT_NAME's, Django's FORCE_SCRIPT_NAME named as one application's way only."""
+    conf = tmp_path / "nginx.conf"
+    conf.write_text("events {}\nhttp {\n    server {\n        listen 127.0.0.1:18080;\n"
+                    "        location /blog/ {\n            proxy_pass http://127.0.0.1:8001/;\n"
+                    "            proxy_set_header Host $host;\n        }\n    }\n}\n")
+    [(_, _, message, fix)] = _lint(conf)
+    assert "Django" not in message and "APPEND_SLASH" not in message, message
+    assert fix.startswith("SCRIPT_NAME /blog must reach the application, and the way depends "
+                          "on the server at 127.0.0.1:8001"), fix
+    assert "a WSGI middleware around the application that sets SCRIPT_NAME from that " \
+           "header on each request, or the application's own setting for its mount, if it " \
+           "has one (Django's FORCE_SCRIPT_NAME = \"/blog\"" in fix, fix
+    assert fix.count("Django") == 1, fix
+    stripped = _conf(tmp_path, "            include uwsgi_params;\n"
+                               "            rewrite ^/two/(.*)$ /$1 break;")
+    [(_, _, message, _)] = _lint(stripped)
+    assert "Django" not in message and "APPEND_SLASH" not in message, message
 
 
 def test_unread_params_say_host_and_mount_undecided_and_the_file_to_read(tmp_path: Path) -> None:
