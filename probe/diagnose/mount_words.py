@@ -21,7 +21,7 @@ from probe.diagnose.answer_names import server_kind
 from probe.diagnose.express_members import express_way
 from probe.diagnose.fronts import listen
 from probe.diagnose.mount_told import PLACED, arrived, request_field, shows_django
-from probe.diagnose.uwsgi_words import is_uwsgi
+from probe.diagnose.uwsgi_words import is_uwsgi, not_uwsgi_way
 from probe.diagnose.uwsgi_words import mount_fix as uwsgi_mount_fix
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import FrontKind
@@ -100,6 +100,8 @@ def _server_way(answer: EndpointAnswer | None, mount: str, nginx: bool,
     if kind == "waitress":
         return (f" With waitress (server.software) its option '--url-prefix={mount}' "
                 f"(url_prefix){whole} does it{bare}.")
+    if kind == "uwsgi" and shared:  # --mount and --manage-script-name: every request's
+        return not_uwsgi_way(mount)
     if kind == "uwsgi":
         return (f" With uWSGI (server.software) '--mount {mount}=<its WSGI file>' and "
                 f"'--manage-script-name'{whole} do it{bare}.")
@@ -124,8 +126,9 @@ def _uwsgi_unread(mount: str, route: PredictedRoute | None, answer: EndpointAnsw
                 f"'--manage-script-name' takes the prefix off PATH_INFO, so a 'uwsgi_param "
                 f"SCRIPT_NAME {mount};' of nginx's uwsgi_pass passes it (or an option of "
                 f"uWSGI's own that sets it: its command line or ini shows that). Take the "
-                f"prefix off PATH_INFO {where}: add {rewrite}; or remove that uwsgi_param line "
-                f"and let {own_way}.")
+                f"prefix off PATH_INFO {where}: add {rewrite}"
+                + (f".{not_uwsgi_way(mount)}{shared}" if shared else
+                   f"; or remove that uwsgi_param line and let {own_way}."))
     at = listen(answer)
     socket = f" (server.listen {at!r} is the socket's address, not its kind)" if at else ""
     told = (f"add 'uwsgi_param SCRIPT_NAME {mount};' (the prefix stays off PATH_INFO)"
@@ -137,7 +140,8 @@ def _uwsgi_unread(mount: str, route: PredictedRoute | None, answer: EndpointAnsw
             f"--http-socket{socket}; the location's pass line shows which. With uwsgi_pass "
             f"(proxy_set_header does nothing there): {told}. With proxy_pass: {strip}, add "
             f"'proxy_set_header X-Forwarded-Prefix {mount};', and "
-            f"{_django(mount, shared, answer)}. {PLACED} Either way, {own_way}.{shared}")
+            f"{_django(mount, shared, answer)}. {PLACED}"
+            + (not_uwsgi_way(mount) if shared else f" Either way, {own_way}.") + shared)
 
 
 def _django(mount: str, shared: str, answer: EndpointAnswer | None) -> str:
@@ -161,7 +165,8 @@ def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None,
     ``every``: all the URL's answers (``answer`` one of them), for the servers to name."""
     if front is FrontKind.NGINX and is_uwsgi(route):
         assert route is not None
-        said = uwsgi_mount_fix(route, mount, answer, stripped=stripped, doubled=doubled)
+        said = uwsgi_mount_fix(route, mount, answer, stripped=stripped, doubled=doubled,
+                               shared=shared)
         if said is not None:
             return said
         step = route.step("mount")
@@ -170,8 +175,9 @@ def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None,
             return (f"Read the file the include names ({looked or 'see above'}): with it, "
                     f"probe sweep --config names the uwsgi_param line to write. uWSGI takes "
                     f"the mount from 'uwsgi_param SCRIPT_NAME {mount};' with the prefix taken "
-                    f"off PATH_INFO, or from its own '--mount {mount}=<its WSGI file>' and "
-                    f"'--manage-script-name'.")
+                    f"off PATH_INFO" + (f".{not_uwsgi_way(mount)}{shared}" if shared else
+                                        f", or from its own '--mount {mount}=<its WSGI "
+                                        f"file>' and '--manage-script-name'."))
     if front is FrontKind.NGINX and _step(route, "upstream") is None and answer is not None \
             and server_kind(answer) == "uwsgi":
         return _uwsgi_unread(mount, route, answer, stripped=stripped, doubled=doubled,

@@ -69,9 +69,23 @@ def _strip(mount: str, quotes: dict[str, tuple[str, str]]) -> str:
     return f"{rewrite}, and {_line('PATH_INFO', '$document_uri', quotes)}"
 
 
-def _uwsgi_way(answer: EndpointAnswer | None, mount: str) -> str:
+def not_uwsgi_way(mount: str) -> str:
+    """Why uWSGI's own options are not the fix where its processes serve another mount too
+    (the URL that shows it follows, observed: :func:`probe.diagnose.force_script.shared_words`)."""
+    return (f" Not uWSGI's '--mount {mount}=<its WSGI file>' with '--manage-script-name': "
+            f"they are options of the whole uWSGI server, not of one nginx location, and "
+            f"mount every request it gets whose path starts with {mount}, from whichever "
+            f"location or site, and these processes serve another URL at another mount "
+            f"(next).")
+
+
+def _uwsgi_way(answer: EndpointAnswer | None, mount: str, shared: str = "") -> str:
+    if shared:  # the same processes serve another URL at another mount: per location only
+        return f"{not_uwsgi_way(mount)}{shared}"
+    # offered only where the sweep shows no other mount on these processes (shared empty)
     options = (f"'--mount {mount}=<its WSGI file>' and '--manage-script-name', with the whole "
-               f"path passed on (no rewrite)")
+               f"path passed on (no rewrite); they mount every request of that server, and no "
+               f"other URL of the sweep was answered by these processes at another mount")
     if answer is not None and server_kind(answer) == "uwsgi":
         return f" Or run uWSGI (server.software) with {options}."
     return (f" If the server behind uwsgi_pass is uWSGI (the answer's server.software does "
@@ -79,8 +93,10 @@ def _uwsgi_way(answer: EndpointAnswer | None, mount: str) -> str:
 
 
 def mount_fix(route: PredictedRoute, mount: str, answer: EndpointAnswer | None, *,
-              stripped: bool, doubled: bool = False) -> str | None:
-    """The fix of a uwsgi_pass route's mount; None where the route's steps do not say it."""
+              stripped: bool, doubled: bool = False, shared: str = "") -> str | None:
+    """The fix of a uwsgi_pass route's mount; None where the route's steps do not say it.
+    ``shared``: the other URL the same processes serve at another mount (observed), where
+    uWSGI's own options, which mount every request of the server, are not offered."""
     step = route.step("mount")
     upstream = route.step("upstream")
     if step is None or upstream is None or route.undecided is not None:
@@ -92,15 +108,15 @@ def mount_fix(route: PredictedRoute, mount: str, answer: EndpointAnswer | None, 
     script = _line("SCRIPT_NAME", mount, quotes)
     if stripped and not doubled:
         return (f"Tell the application its mount: in {location}{beside}, {script}{also} "
-                f"(the prefix stays off PATH_INFO).{_uwsgi_way(answer, mount)}")
+                f"(the prefix stays off PATH_INFO).{_uwsgi_way(answer, mount, shared)}")
     modifier = re.search(r"'uwsgi_modifier1 30' at (\S+:\d+)", step.rule)
     unused = (f" 'uwsgi_modifier1 30' ({modifier.group(1)}) did not take it off (the answer's "
               f"path_info): remove it." if modifier is not None else "")
     if doubled:
         return (f"Take the prefix off PATH_INFO: in {location}{beside}, add "
-                f"{_strip(mount, quotes)}{also}.{unused}{_uwsgi_way(answer, mount)}")
+                f"{_strip(mount, quotes)}{also}.{unused}{_uwsgi_way(answer, mount, shared)}")
     return (f"Tell the application its mount: in {location}{beside}, {script} and add "
-            f"{_strip(mount, quotes)}{also}.{unused}{_uwsgi_way(answer, mount)}")
+            f"{_strip(mount, quotes)}{also}.{unused}{_uwsgi_way(answer, mount, shared)}")
 
 
 def host_fix(route: PredictedRoute) -> str:

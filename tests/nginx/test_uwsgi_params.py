@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from probe.diagnose import ConfigJoin, diagnose
-from probe.front import PredictedRoute, RouteStep
+from probe.diagnose.mount_words import mount_fix
+from probe.endpoint_answer import EndpointAnswer
+from probe.front import FrontKind, PredictedRoute, RouteStep
 from probe.lint import lint_nginx
 from probe.manifest import parse
 from probe.model import Observation
@@ -143,11 +145,45 @@ def test_the_whole_path_fix_is_a_script_name_and_a_rewrite(tmp_path: Path) -> No
         f"'rewrite ^/two/(.*)$ /$1 break;', so that PATH_INFO ('uwsgi_param PATH_INFO "
         f"$document_uri' at {params}:2) passes the rest of the path. Or run uWSGI "
         f"(server.software) with '--mount /two=<its WSGI file>' and '--manage-script-name', "
-        f"with the whole path passed on (no rewrite)."), target.fix
+        f"with the whole path passed on (no rewrite); they mount every request of that "
+        f"server, and no other URL of the sweep was answered by these processes at another "
+        f"mount."), target.fix
     # another server behind uwsgi_pass: uWSGI's options are not said to be its own
     other = _diagnosed(conf, _obs("", "/two/__probe__", software="someserver/1"))
     assert "If the server behind uwsgi_pass is uWSGI (the answer's server.software does " \
            "not say so)" in other.fix, other.fix
+
+
+def test_processes_serving_another_mount_get_the_per_location_way_only(
+        tmp_path: Path) -> None:
+    """The same uWSGI processes answer http://other.test/ at /: --mount with
+    --manage-script-name mounts every request of that server, so only nginx's
+    uwsgi_param SCRIPT_NAME and rewrite in the location are offered, the other URL named."""
+    conf = _conf(tmp_path, "            include uwsgi_params;")
+    other = "http://other.test/"
+    data = ep("two", host="other.test", mount="", path_info="/__probe__", process_group="",
+              application_group="")
+    data["server"] = {"software": "uWSGI", "mod_wsgi_version": None, "listen": ":8002"}
+    data["request"].update({"host_allowed": True, "force_script_name": None,
+                            "forwarded_prefix": None})
+    beside = thrice(other, "two", data)
+    beside = dataclasses.replace(beside, samples=tuple(
+        dataclasses.replace(s, server="nginx/1.22.1", address="127.0.0.1:18080")
+        for s in beside.samples))
+    manifest = MANIFEST.replace('urls = ["http://site.test/two/"]',
+                                f'urls = ["http://site.test/two/", "{other}"]')
+    report = diagnose(parse(manifest), [_obs("", "/two/__probe__"), beside],
+                      config=ConfigJoin(load_nginx(str(conf))))
+    target = next(t for t in report.targets if t.url == URL)
+    assert target.verdict.value == "mount_mismatch", target
+    fix = target.fix
+    assert "add 'uwsgi_param SCRIPT_NAME /two;' and add 'rewrite ^/two/(.*)$ /$1 break;'" \
+        in fix, fix
+    assert "Or run uWSGI" not in fix, fix
+    assert "Not uWSGI's '--mount /two=<its WSGI file>' with '--manage-script-name': they " \
+           "are options of the whole uWSGI server, not of one nginx location" in fix, fix
+    assert f"also serve {other} at / (request.script_name '', request.path_info " \
+           f"'/__probe__')" in fix, fix
 
 
 def test_a_stripped_path_is_told_with_script_name_alone(tmp_path: Path) -> None:
@@ -338,3 +374,27 @@ def test_unread_params_say_host_and_mount_undecided_and_the_file_to_read(tmp_pat
                                      f"probe sweep --config names the uwsgi_param line"), \
             target.fix
         assert "proxy_set_header" not in target.fix and "proxy_pass" not in target.fix
+
+
+def test_without_the_pass_line_shared_processes_get_no_uwsgi_options() -> None:
+    """uWSGI (server.software) behind nginx, the configuration not read: where the same
+    processes serve another mount, neither way is offered with --manage-script-name, nor
+    the gunicorn/waitress words of another server."""
+    data = ep("two", host="site.test", mount="", path_info="/two/__probe__", process_group="",
+              application_group="")
+    data["server"] = {"software": "uWSGI", "mod_wsgi_version": None, "listen": ":8002"}
+    answer = EndpointAnswer.from_json(data)
+    shared = " Not FORCE_SCRIPT_NAME: the same processes also serve http://other.test/ at /."
+    for doubled in (False, True):
+        alone = mount_fix(FrontKind.NGINX, "/two", None, stripped=False, answer=answer,
+                          doubled=doubled)
+        assert "--manage-script-name" in alone, alone
+        told = mount_fix(FrontKind.NGINX, "/two", None, stripped=False, answer=answer,
+                         doubled=doubled, shared=shared)
+        assert "Either way" not in told and "let uWSGI's own" not in told, told
+        assert told.endswith("Not uWSGI's '--mount /two=<its WSGI file>' with "
+                             "'--manage-script-name': they are options of the whole uWSGI "
+                             "server, not of one nginx location, and mount every request it "
+                             "gets whose path starts with /two, from whichever location or "
+                             f"site, and these processes serve another URL at another mount "
+                             f"(next).{shared}"), told
