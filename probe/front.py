@@ -104,6 +104,9 @@ class Fallback:
     # one of the codes goes there too; None: only nginx's own errors (a failed hand-over)
     intercept: str | None = None
     intercept_source: Source | None = None
+    # that location's own rewrite / try_files lines followed to the location that passes,
+    # each with its line, as said after it; None where it has none
+    via: str | None = None
 
 
 @dataclass(frozen=True)

@@ -25,17 +25,21 @@ from probe.model import Evidence, EvidenceKind
 
 
 def reached(fell: Fallback) -> str:
-    """Where the fallback takes the request, with the lines that decide it."""
+    """Where the fallback takes the request, with the lines that decide it: the location's
+    own rewrite / try_files lines too, where the route followed them (``via``)."""
+    if fell.location.startswith("a target not followed"):
+        return fell.location  # an error_page inside an if: nothing claimed
+    through = f"; there {fell.via}, and the request" if fell.via else ""
     if fell.uri is None:
-        return (f"{fell.location} ({fell.location_source}) passes to "
-                f"{fell.upstream or 'an address not decided here'}")
+        return (f"{fell.location} ({fell.location_source}){' takes it' if through else ''}"
+                f"{through} passes to {fell.upstream or 'an address not decided here'}")
     # the location a URI matched is not on the error_page line: its hand-over line is named
     passes = (f"passes to {fell.upstream or 'an address not decided here'}"
               + (f" ({fell.handover})" if fell.handover else "")
               if fell.upstream or fell.handover else "passes to no application (nginx serves "
               "a file there)")
     return (f"an internal redirect to {fell.uri} (as a GET), which {fell.location} "
-            f"({fell.location_source}) takes and {passes}")
+            f"({fell.location_source}) takes{through or ' and'} {passes}")
 
 
 def _also(fell: Fallback) -> str:

@@ -32,7 +32,7 @@ from probe.lint.nginx_empty_name import empty_name_words, only_empty
 from probe.lint.nginx_exact_root import exact_root_only
 from probe.lint.nginx_host_fix import host_fix, server_level
 from probe.lint.nginx_realip import real_ip
-from probe.lint.uwsgi_rules import server_ways, uwsgi_mount_not_told, uwsgi_params_missing
+from probe.lint.uwsgi_rules import proxy_mount_fix, uwsgi_mount_not_told, uwsgi_params_missing
 from probe.nginx.claims import names_first
 from probe.nginx.host_step import proxy_host
 from probe.nginx.model import Location, NginxModel, Server, Upstream
@@ -214,15 +214,7 @@ def mount_not_told(model: NginxModel) -> list[ConfigFinding]:
             f"{proxy.uri}: the application receives SCRIPT_NAME \"\" and believes it is "
             f"mounted at /, so the links and redirects it builds (a login page, a slash "
             f"appended) point outside {prefix}/",
-            f"SCRIPT_NAME {prefix} must reach the application, and the way depends on the "
-            f"server at {proxy.target}, which the configuration does not show (probe sweep "
-            f"names it from the answer's server.software): with proxy_pass {proxy.scheme}://"
-            f"{proxy.target}; passing the whole path, {server_ways(prefix)}; or, the prefix "
-            f"still stripped, proxy_set_header X-Forwarded-Prefix {prefix}; and a WSGI "
-            f"middleware around the application that sets SCRIPT_NAME from that header on "
-            f"each request, or the application's own setting for its mount, if it has one "
-            f"(Django's FORCE_SCRIPT_NAME = \"{prefix}\", which every request of its "
-            f"processes takes)"))
+            proxy_mount_fix(prefix, proxy.scheme, proxy.target)))
     return findings + uwsgi_mount_not_told(model)
 
 

@@ -28,6 +28,19 @@ def server_ways(prefix: str) -> str:
             f"with --manage-script-name")
 
 
+def proxy_mount_fix(prefix: str, scheme: str, target: str) -> str:
+    """The fix of a proxy_pass that replaces the prefix, for any WSGI application: lint
+    cannot know the framework, so Django's setting is named as one application's way."""
+    return (f"SCRIPT_NAME {prefix} must reach the application, and the way depends on the "
+            f"server at {target}, which the configuration does not show (probe sweep names "
+            f"it from the answer's server.software): with proxy_pass {scheme}://{target}; "
+            f"passing the whole path, {server_ways(prefix)}; or, the prefix still stripped, "
+            f"proxy_set_header X-Forwarded-Prefix {prefix}; and a WSGI middleware around the "
+            f"application that sets SCRIPT_NAME from that header on each request, or the "
+            f"application's own setting for its mount, if it has one (Django's "
+            f"FORCE_SCRIPT_NAME = \"{prefix}\", which every request of its processes takes)")
+
+
 def _shared(model: NginxModel, loc: Location, target: str) -> bool:
     """Another location passes to the same uWSGI address: one application cannot be mounted
     at two paths, so it is meant to receive the whole path at each (the n21 layout:

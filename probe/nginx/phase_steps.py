@@ -47,6 +47,10 @@ class Trip:
     # the last rewrite line that changed the URI (as written, its file:line): the path the
     # application receives is that line's, not the request's
     rewrote: tuple[str, str] | None = None
+    # an error_page's target followed: its own error_page lines are not (nginx's
+    # recursive_error_pages is off by default), nor its fallbacks computed again
+    following: bool = False
+    passing: Location | None = None  # the location whose hand-over the request took
 
     def end(self, *, refused: bool = False, upstream: str | None = None,
             host_sent: str | None = None, members: tuple[Member, ...] = (),
@@ -160,6 +164,10 @@ def _configured(trip: Trip, d: Directive, loc: Location, said: str) -> Location:
     """The location as the configuration of its ``if`` makes it: the if's own *_pass, or
     the location's (nginx merges it into the if), and no try_files (nginx does not)."""
     plain = dataclasses.replace(loc, phase=dataclasses.replace(loc.phase, try_files=None))
+    if any(c.name == "error_page" for c in d.block or ()):
+        # the if's own error_page lines replace the location's, and are not followed here
+        # (probe.nginx.fallbacks says so): none of the location's is claimed in force
+        plain = dataclasses.replace(plain, error_pages=())
     passing = next((c for c in d.block or () if c.name in ("proxy_pass", *PASSES) and c.args),
                    None)
     if passing is None:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from probe.front import FrontKind, PredictedRoute, RouteStep
 from probe.nginx.error_pages import ErrorPage, for_code
-from probe.nginx.fallbacks import fallbacks
+from probe.nginx.fallbacks import Followed, fallbacks
 from probe.nginx.flow import Vars
 from probe.nginx.flow import names as flow_names
 from probe.nginx.host_step import host_step, prefix_step
@@ -140,12 +140,15 @@ class NginxConfig:
                     or depth >= _MAX_REDIRECTS:
                 return trip.end()
             return self._error_page(trip, loc, page, path, depth)
+        trip.passing = loc
         # the hand-over step is the one a diagnosis quotes: it carries the assumption too
         trip.steps.append(handed.step if trip.via is None else dataclasses.replace(
             handed.step, rule=f"{handed.step.rule} (in {loc.describe()}, reached by "
                               f"{trip.via})"))
         proxy = handed.proxy
-        failing = fallbacks(self.model, trip.server, loc, trip.vars.known)
+        failing = () if trip.following else fallbacks(
+            self.model, trip.server, loc, trip.vars.known,
+            lambda found, uri, page: self._follow(trip, found, uri, page))
         if proxy is None:
             # uwsgi_pass: its mount and host steps (probe.nginx.uwsgi_steps); fastcgi_pass
             # and the others, and a proxy_pass decided at request time, have none
@@ -232,6 +235,16 @@ class NginxConfig:
         if named is None:
             return trip.end(refused=True)
         return self._in_location(trip, named, path, depth + 1)
+
+    def _follow(self, trip: Trip, found: Location, uri: str, page: str) -> Followed:
+        """An error_page's target location walked through its own rewrite and try_files
+        lines, as nginx goes on there; its own error_page lines are not followed."""
+        known = trip.vars.copy()
+        known.known["$uri"] = uri
+        again = Trip(trip.base, trip.server, [RouteStep("mapping", found.describe(), page,
+                                                        source(found.where))], known,
+                     via=page, following=True)
+        return Followed(self._in_location(again, found, uri, 1), again.passing)
 
     def _search_again(self, trip: Trip, path: str, why: str, depth: int) -> PredictedRoute:
         """An internal redirect (a rewritten path, a try_files URI): the location searched

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from probe.diagnose import ConfigJoin, diagnose
+from probe.diagnose.nginx_fallback import reached
 from probe.front import Fallback
 from probe.manifest import parse
 from probe.model import Observation, Sample, TargetResult, Verdict
@@ -194,3 +195,60 @@ def test_without_server_listen_a_static_error_page_is_not_a_candidate(tmp_path: 
     assert "or a fallback after it failed, is not known: error_page 502 503 504 " \
            "/maintenance$uri" in again.explanation, again.explanation
     assert "With proxy_intercept_errors on at" in again.explanation
+
+
+FOLLOWED = f"""    server {{ listen 127.0.0.1:18080; server_name alpha.test;
+        location / {{
+            proxy_pass http://{ALPHA};
+            error_page 502 503 504 @TARGET@;
+            @IF@
+        }}
+        location /maintenance/ {{ try_files $uri @gamma; }}
+        location @gamma {{ proxy_pass http://{GAMMA}; }}
+        location /fb/ {{ rewrite ^/fb/(.*)$ /real/$1 last; }}
+        location /real/ {{ proxy_pass http://{GAMMA}; }}
+    }}
+"""
+
+
+def test_a_uri_fallbacks_own_try_files_and_rewrite_are_followed(tmp_path: Path) -> None:
+    """The location a URI error_page reaches is walked as any other: its try_files to a
+    named location, its rewrite ... last to another location, and that one's hand-over."""
+    body = FOLLOWED.replace("@IF@", "")
+    [tried], conf = _fallbacks(tmp_path, body.replace("@TARGET@", "/maintenance$uri"))
+    assert (tried.location, str(tried.location_source)) == ("location /maintenance/",
+                                                             f"{conf}:9")
+    assert tried.upstream == GAMMA, tried
+    assert tried.handover == f"proxy_pass http://{GAMMA} at {conf}:10", tried
+    assert tried.via is not None and tried.via.startswith(
+        f"try_files $uri @gamma at {conf}:9: the route assumes no file exists"), tried.via
+    assert f"(location @gamma, {conf}:10)" in tried.via, tried.via
+    assert f"which location /maintenance/ ({conf}:9) takes; there try_files $uri @gamma at " \
+           f"{conf}:9" in reached(tried), reached(tried)
+    assert reached(tried).endswith(f", and the request passes to {GAMMA} (proxy_pass "
+                                   f"http://{GAMMA} at {conf}:10)"), reached(tried)
+    [rewritten], _ = _fallbacks(tmp_path, body.replace("@TARGET@", "/fb$uri"))
+    assert (rewritten.uri, rewritten.upstream) == ("/fb/", GAMMA), rewritten
+    assert rewritten.handover == f"proxy_pass http://{GAMMA} at {conf}:12", rewritten
+    assert rewritten.via is not None and rewritten.via.startswith(
+        f"rewrite ^/fb/(.*)$ /real/$1 last at {conf}:11: the path matches"), rewritten.via
+
+
+def test_an_error_page_inside_an_if_is_said_not_followed(tmp_path: Path) -> None:
+    """nginx allows error_page in an if of a location; the route does not model it: listed
+    with its line as not followed, nothing claimed of where it goes. Where that if holds
+    for the request, the location's own error_page lines are not claimed in force."""
+    body = FOLLOWED.replace("@TARGET@", "/maintenance$uri")
+    undecided = body.replace("@IF@", "if ($http_x_debug) { error_page 502 =200 /debug; }")
+    found, conf = _fallbacks(tmp_path, undecided)
+    assert [f.page for f in found] == ["error_page 502 503 504 /maintenance$uri",
+                                       "error_page 502 =200 /debug"], found
+    inside = found[1]
+    assert (str(inside.source), inside.upstream, inside.intercept, inside.uri) == (
+        f"{conf}:7", None, None, None), inside
+    assert reached(inside).startswith(f"a target not followed (it is inside the if at "
+                                      f"{conf}:7"), reached(inside)
+    holding = body.replace("@IF@", "if ($request_method = GET) { error_page 502 /debug; }")
+    found, _ = _fallbacks(tmp_path, holding)
+    assert [f.page for f in found] == ["error_page 502 /debug"], found
+    assert found[0].location.startswith("a target not followed"), found[0]
