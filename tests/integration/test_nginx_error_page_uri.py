@@ -100,3 +100,46 @@ def test_intercept_errors_hands_the_applications_own_404_to_the_error_page(
     after = _sweep(tmp_path, port, conf, ONE_URLS, [])["http://one.test/"]
     assert after["verdict"] == "no_endpoint", after
     assert "error_page 404" not in after["explanation"] + after["fix"], after
+
+
+TRIED = """
+log_format up '$request_uri $status $upstream_addr $upstream_status';
+server { listen 127.0.0.1:@P@; server_name one.test;
+    access_log up.log up;
+    proxy_set_header Host $host;
+    location / {
+        proxy_pass http://@PRIMARY@;
+        error_page 502 503 504 = /maintenance$uri;
+    }
+    location /maintenance/ {
+        try_files $uri @two;
+    }
+    location @two {
+        proxy_pass http://127.0.0.1:@TWO@;
+    }
+    location /own/ { proxy_pass http://127.0.0.1:@ONE@; }
+}
+"""
+
+
+def test_the_uri_error_pages_own_try_files_is_followed(apps: Apps, nginx: list[Nginx],
+                                                       tmp_path: Path) -> None:
+    """The location the URI error_page reaches has a try_files of its own: no file there,
+    nginx goes on in location @two, whose application answers; the route follows it and
+    the words name the try_files line and @two's hand-over."""
+    dead, two = f"127.0.0.1:{free_port()}", f"127.0.0.1:{apps['two'].port}"
+    _, port = _run(TRIED.replace("@PRIMARY@", dead), apps, nginx, tmp_path)
+    conf = nginx[0].conf
+    wrong = _sweep(tmp_path, port, conf, ONE_URLS, [])["http://one.test/"]
+    assert (wrong["verdict"], wrong["observed"]["label"]) == ("wrong_instance", "two"), wrong
+    text = wrong["explanation"]
+    target, tried = _line(conf, "location /maintenance/"), _line(conf, "try_files $uri @two")
+    named, handover = _line(conf, "location @two"), _line(conf, f"proxy_pass http://{two};")
+    assert f"The answering server.listen {two} is where error_page 502 503 504 = " \
+           f"/maintenance$uri at {conf}:" in text, text
+    assert f"which location /maintenance/ ({conf}:{target}) takes; there try_files $uri " \
+           f"@two at {conf}:{tried}: the route assumes no file exists" in text, text
+    assert f"(location @two, {conf}:{named}), and the request passes to {two} (proxy_pass " \
+           f"http://{two} at {conf}:{handover})" in text, text
+    log = (nginx[0].prefix / "up.log").read_text()
+    assert f"/__probe__ 200 {dead} : {two} 502 : 200" in log, log
