@@ -10,8 +10,8 @@ import dataclasses
 import textwrap
 
 from probe.apache.config import parse_text
-from probe.apache.site_build import build_site
 from probe.apache.route import ApacheRoutes
+from probe.apache.site_build import build_site
 from probe.diagnose import ConfigJoin, diagnose
 from probe.manifest import parse
 from probe.model import Observation, Sample, TargetResult, Verdict
