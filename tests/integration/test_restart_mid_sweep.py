@@ -13,60 +13,35 @@ request is queued on a socket about to close).
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
-import threading
 import time
 from pathlib import Path
 
 import psutil
 import pytest
 
-from probe import manifest as manifests
-from probe.model import Report, Verdict
-from probe.sweep import run_sweep
+from probe.model import Verdict
 from tests import reaper
 
-from .apache import ApacheError, free_port
+from .apache import free_port
+from .held_sweep import GATE, HELD, gunicorn, gunicorn_command, held, manifest, wait_for_one_left
 from .test_fleet_app_servers import Project, project
 from .test_fleet_orphans import copy_of
-from .wsgi_servers import WsgiServer, _start
+from .wsgi_servers import WsgiServer
 
 pytestmark = pytest.mark.apache
 
 __all__ = ["project"]  # the fixture, shared with test_fleet_app_servers
 
-HELD = 5
-GATE = """\
-import os
-import socket
-import time
+STOP_LISTENING = """
 
-from mysite.wsgi import application as _inner
-
-_HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def application(environ, start_response):
-    held = os.environ.get("HOLD_AT")
-    if held and environ.get("PATH_INFO", "").endswith("__probe__"):
-        count = os.path.join(_HERE, "probes")
-        with open(count, "a") as seen:
-            seen.write(".")
-        if os.path.getsize(count) == int(held):
-            open(os.path.join(_HERE, "reached"), "w").close()
-            deadline = time.monotonic() + 60
-            while not os.path.exists(os.path.join(_HERE, "go")) and time.monotonic() < deadline:
-                time.sleep(0.02)
-            _stop_listening()
-    return _inner(environ, start_response)
-
-
-def _stop_listening():
+def _released():
     # This worker is stopping (its master was sent TERM), but its own SO_REUSEPORT socket
     # would take the next connection until it exits, then drop it: shut it down first.
+    import socket
+
     for name in os.listdir("/proc/self/fd"):
         try:
             sock = socket.socket(fileno=os.dup(int(name)))
@@ -80,17 +55,7 @@ def _stop_listening():
         finally:
             sock.close()
 """
-
-
-def gunicorn(project: Project, site: Path, port: int, name: str,
-             env: dict[str, str]) -> WsgiServer:
-    command = [str(project.venv / "bin" / "gunicorn"), "--reuse-port", "--bind",
-               f"127.0.0.1:{port}", "--workers", "2", "gate:application"]
-    try:
-        return _start(name, command, cwd=site, port=port, env=env,
-                      log_path=project.workdir / f"{name}.log")
-    except ApacheError as exc:
-        pytest.fail(str(exc), pytrace=False)
+"""The held worker's last act once let go (the gate calls it): the listening socket shut."""
 
 
 def beside(project: Project, site: Path, port: int, old: WsgiServer) -> WsgiServer:
@@ -101,8 +66,7 @@ def beside(project: Project, site: Path, port: int, old: WsgiServer) -> WsgiServ
              if not k.startswith(("PYTHON", "WSGI_PROBE", "VIRTUAL_ENV", "DJANGO", "HOLD"))}
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [str(project.venv / "bin" / "gunicorn"), "--reuse-port", "--bind",
-             f"127.0.0.1:{port}", "--workers", "2", "gate:application"], cwd=site,
+            gunicorn_command(project, port, reuse_port=True), cwd=site,
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, env=clean)
     reaper.remember(process.pid, f"gunicorn-new on 127.0.0.1:{port}")
@@ -119,13 +83,6 @@ def beside(project: Project, site: Path, port: int, old: WsgiServer) -> WsgiServ
     pytest.fail(f"the new gunicorn did not listen: {server.log()[-3000:]}", pytrace=False)
 
 
-def _alive(process: psutil.Process) -> bool:
-    try:
-        return process.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
-
-
 def _listening(port: int) -> set[int | None]:
     return {c.pid for c in psutil.net_connections(kind="tcp")
             if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port}
@@ -133,43 +90,20 @@ def _listening(port: int) -> set[int | None]:
 
 def test_a_gunicorn_restarted_during_the_sweep_is_said_so(project: Project) -> None:
     site = copy_of(project, "restarted", "r1", time.time())
-    (site / "gate.py").write_text(GATE, encoding="utf-8")
+    (site / "gate.py").write_text(GATE + STOP_LISTENING, encoding="utf-8")
     port = free_port()
-    old = gunicorn(project, site, port, "gunicorn-old", {"HOLD_AT": str(HELD)})
+    old = gunicorn(project, site, port, "gunicorn-old", {"HOLD_AT": str(HELD)},
+                   reuse_port=True)
     new: WsgiServer | None = None
-    urls = [f"http://localhost/u{i}/" for i in range(6)]
-    manifest = manifests.parse(f"""\
-[probe]
-connect = {json.dumps([f"127.0.0.1:{port}"])}
-samples = 2
-concurrency = 1
-timeout = 30
-
-[instances.mysite]
-label = "mysite"
-settings = "mysite.settings"
-urls = {json.dumps(urls)}
-""", "restart.toml")
-    done: list[Report] = []
-    sweep = threading.Thread(target=lambda: done.append(run_sweep(manifest)), daemon=True)
     try:
-        sweep.start()
-        deadline = time.monotonic() + 60
-        while not (site / "reached").exists() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert (site / "reached").exists(), old.log()[-3000:]
-        (site / "REVISION").write_text("r2\n", encoding="utf-8")
-        new = beside(project, site, port, old)
-        workers = old.tree()
-        os.kill(old.pid, signal.SIGTERM)  # graceful: the idle worker exits, the held finishes
-        deadline = time.monotonic() + 60
-        while sum(map(_alive, workers)) > 1 and time.monotonic() < deadline:
-            time.sleep(0.05)  # no request may be queued on the idle one's socket as it closes
-        (site / "go").touch()
-        sweep.join(timeout=120)
-        assert done, "the sweep did not finish"
+        with held(manifest([f"127.0.0.1:{port}"], "restart.toml"), site, old) as done:
+            (site / "REVISION").write_text("r2\n", encoding="utf-8")
+            new = beside(project, site, port, old)
+            workers = old.tree()
+            os.kill(old.pid, signal.SIGTERM)  # graceful: the idle worker exits, the held finishes
+            # No request may be queued on the idle one's socket as it closes.
+            wait_for_one_left(workers)
     finally:
-        (site / "go").touch()
         old.stop()
         if new is not None:
             new.stop()
