@@ -14,14 +14,15 @@ import re
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .apache import MODULES_DIR, ApacheServer, free_port, scenario_manifest, scenario_template
+from . import apache_fleet
+from .apache import ApacheServer, free_port, scenario_manifest
+from .apache_fleet import Fleet, backends, balanced
 from .conftest import ApacheFactory
 from .test_scenarios import probe_command
 
@@ -32,52 +33,13 @@ SUB = "http://site-1.example.com/suburl/"
 S2 = "http://site-2.example.com/"
 TOKEN = "fleet-token"
 
-BALANCER = """\
-LoadModule proxy_module "{modules}/mod_proxy.so"
-LoadModule proxy_http_module "{modules}/mod_proxy_http.so"
-LoadModule proxy_balancer_module "{modules}/mod_proxy_balancer.so"
-LoadModule lbmethod_byrequests_module "{modules}/mod_lbmethod_byrequests.so"
-LoadModule slotmem_shm_module "{modules}/mod_slotmem_shm.so"
-
-<Proxy "balancer://fleet">
-    BalancerMember "http://{a}"
-    BalancerMember "http://{b}"
-    ProxySet lbmethod=byrequests
-</Proxy>
-<VirtualHost *:@PORT@>
-    ServerName balancer.invalid
-    ProxyPreserveHost On
-    ProxyPass "/" "balancer://fleet/"
-</VirtualHost>
-"""
-
-
-@dataclass
-class Fleet:
-    a: ApacheServer
-    b: ApacheServer
-    balancer: ApacheServer
-
-    @property
-    def a_address(self) -> str:
-        return f"127.0.0.1:{self.a.port}"
-
-    @property
-    def b_address(self) -> str:
-        return f"127.0.0.2:{self.b.port}"
-
-
 @pytest.fixture(scope="module")
 def fleet(apache_module: ApacheFactory) -> Iterator[Fleet]:
     # Through the balancer (it adds X-Forwarded-*) the endpoints answer only with a token:
     # the backends' daemons get it from the environment, every sweep of this module too.
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("WSGI_PROBE_TOKEN", TOKEN)
-        a = apache_module(scenario_template("healthy"))
-        b = apache_module("Listen 127.0.0.2:@PORT@\n" + scenario_template("ordering"))
-        balancer = apache_module(BALANCER.format(modules=MODULES_DIR, a=f"127.0.0.1:{a.port}",
-                                                 b=f"127.0.0.2:{b.port}"))
-        yield Fleet(a, b, balancer)
+        yield balanced(apache_module, *backends(apache_module, "healthy", "ordering"))
 
 
 def sweep(*args: str, expect: int | None) -> dict[str, Any]:
@@ -114,7 +76,7 @@ def test_sweep_of_the_backends_names_the_misrouting_one(fleet: Fleet) -> None:
 
 
 def test_through_the_balancer_samples_disagree_and_say_who_gave_what(fleet: Fleet) -> None:
-    balancer = f"127.0.0.1:{fleet.balancer.port}"
+    balancer = fleet.balancer_address
     # Round robin hands out the sweep's concurrent requests in whatever order they arrive:
     # now and then all four of SUB's samples land on one backend (then all agree, and the
     # sweep is right to say so). What is tested is the report of samples that disagree, so
@@ -194,8 +156,8 @@ def test_a_balancer_with_every_member_down_is_upstream_down_not_a_traceback(
     so no traceback; the fix names the balancer's log lines, not the application's (it said
     "Read the Apache error log for the traceback", a tester's fleet)."""
     dead = [free_port(), free_port()]
-    balancer = apache_module(BALANCER.format(modules=MODULES_DIR, a=f"127.0.0.1:{dead[0]}",
-                                             b=f"127.0.0.1:{dead[1]}"))
+    balancer = apache_fleet.balancer(apache_module, f"127.0.0.1:{dead[0]}",
+                                     f"127.0.0.1:{dead[1]}")
     report = sweep("--connect", f"127.0.0.1:{balancer.port}", "--samples", "2", expect=1)
     s1 = next(t for t in report["targets"] if t["url"] == S1)
     assert (s1["verdict"], s1["cause"], s1["status_code"]) == ("http_error", "upstream_down",

@@ -16,40 +16,21 @@ import os
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .apache import MODULES_DIR, ApacheServer, scenario_manifest, scenario_template
+from .apache import ApacheServer, scenario_manifest
+from .apache_fleet import Fleet, backends, balanced
 from .conftest import ApacheFactory
-from .test_fleet_apache import BALANCER, S1, S2, SUB
+from .test_fleet_apache import S1, S2, SUB
 from .test_scenarios import probe_command
 
 pytestmark = pytest.mark.apache
 
 SCRIPTS = ("project-1/wsgi.py", "project-2/wsgi.py")
-
-
-@dataclass
-class Fleet:
-    a: ApacheServer
-    b: ApacheServer
-    balancer: ApacheServer
-
-    @property
-    def a_address(self) -> str:
-        return f"127.0.0.1:{self.a.port}"
-
-    @property
-    def b_address(self) -> str:
-        return f"127.0.0.2:{self.b.port}"
-
-    @property
-    def balancer_address(self) -> str:
-        return f"127.0.0.1:{self.balancer.port}"
 
 
 def _set_mtime(path: Path, moment: float) -> None:
@@ -63,23 +44,20 @@ def fleet(apache_module: ApacheFactory) -> Iterator[Fleet]:
     # the backends' daemons get it from the environment, every sweep of this module too.
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("WSGI_PROBE_TOKEN", TOKEN)
-        a = apache_module(scenario_template("healthy"), files=revision)
-        b = apache_module("Listen 127.0.0.2:@PORT@\n" + scenario_template("healthy"),
-                          files=revision)
+        a, b = backends(apache_module, "healthy", "healthy", files=revision)
         # A checked out at one moment (its scripts are written a few ms apart, more under
         # load) and B 1.4 s later, before either loaded its scripts.
         checkout = (a.sites / SCRIPTS[0]).stat().st_mtime
         for script in SCRIPTS:
             _set_mtime(a.sites / script, checkout)
             _set_mtime(b.sites / script, checkout + 1.4)
-        balancer = apache_module(BALANCER.format(modules=MODULES_DIR, a=f"127.0.0.1:{a.port}",
-                                                 b=f"127.0.0.2:{b.port}"))
+        found = balanced(apache_module, a, b)
         for server in (a, b):  # load Django in every daemon group before a sweep times it
             for host, path in WARM:
                 answer = server.get(f"{path}__probe__", host, timeout=60,
                                     headers={"X-Probe-Token": TOKEN})
                 assert answer.status_code == 200
-        yield Fleet(a, b, balancer)
+        yield found
 
 
 TOKEN = "fleet-code-token"
