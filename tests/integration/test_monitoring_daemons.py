@@ -27,19 +27,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from tests.monitoring_helpers import (
     NAGIOS_SITE_OBJECTS,
     PROBE,
     check_server,
-    closed_port,
     start_exporter,
 )
 
 from .apache import ApacheServer, scenario_manifest, scenario_template
 from .conftest import ApacheFactory
 from .daemons import icinga_state, nagios_status, running, tool, wait_for, warm
+from .prometheus_daemon import every_second, prometheus
 
 pytestmark = [pytest.mark.apache, pytest.mark.daemons]
 
@@ -301,20 +300,10 @@ def prometheus_config(name: str, exporter: str) -> str:
     """A shipped scrape config for this machine: the exporter's address, 1 s intervals, the
     scenario's URLs for the multi-target job's examples."""
     text = (CONTRIB / "prometheus" / name).read_text()
-    text = text.replace("127.0.0.1:8397", exporter)
-    text = re.sub(r"(scrape|evaluation)_interval: 1m", r"\1_interval: 1s", text)
-    text = re.sub(r"scrape_timeout: \d+s", "scrape_timeout: 1s", text)
+    text = every_second(text.replace("127.0.0.1:8397", exporter))
     # The example's non-manifest URL (and its instance) -> one the ordering site serves.
     return text.replace("http://site-3.example.com/", "http://www.site-1.example.com/").replace(
         "__param_expected: project-3", "__param_expected: project-1")
-
-
-def query(port: int, path: str, **params: str) -> Any:
-    answer = requests.get(f"http://127.0.0.1:{port}/api/v1/{path}", params=params, timeout=10)
-    answer.raise_for_status()
-    body = answer.json()
-    assert body["status"] == "success", body
-    return body["data"]
 
 
 @pytest.mark.parametrize("name", PROMETHEUS_FILES)
@@ -322,43 +311,22 @@ def test_prometheus_scrapes_and_alerts(tmp_path: Path, sites: Sites, name: str) 
     """The shipped scrape config and rules in a real prometheus: the exporter is up, the
     misrouted URL has wsgi_probe_url_ok 0 (the others 1), and WSGIProbeMisroute goes pending
     for exactly that URL, once."""
-    prometheus = tool("prometheus")
+    binary = tool("prometheus")
     site = manifest(tmp_path, "misrouted", sites.misrouted)
     exporter = start_exporter(["-m", str(site)])
     try:
-        (tmp_path / "prometheus.yml").write_text(prometheus_config(name, exporter.address))
-        # A `for:` longer than the test: the alert is seen pending, as it is for 2 minutes.
-        rules = (CONTRIB / "prometheus" / "alerts.yml").read_text()
-        (tmp_path / "alerts.yml").write_text(re.sub(r"for: \d+m", "for: 10m", rules))
-        port = closed_port()
-        args = [prometheus, f"--config.file={tmp_path / 'prometheus.yml'}",
-                f"--storage.tsdb.path={tmp_path / 'data'}",
-                f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"]
-        with running("prometheus", args, workdir=tmp_path) as daemon:
-            def ready() -> bool | None:
-                try:
-                    return requests.get(f"http://127.0.0.1:{port}/-/ready",
-                                        timeout=2).status_code == 200 or None
-                except requests.RequestException:
-                    return None
-
-            wait_for(ready, what="prometheus to be ready", timeout=60, context=daemon.log)
-
-            def alerts() -> list[dict[str, Any]] | None:
-                found = [a for a in query(port, "alerts")["alerts"]
-                         if a["labels"]["alertname"] == "WSGIProbeMisroute"]
-                return found or None
-
-            pending = wait_for(alerts, what="WSGIProbeMisroute", timeout=90, context=daemon.log)
-            up = query(port, "query", query="up")["result"]
-            ok = query(port, "query", query="wsgi_probe_url_ok")["result"]
-            targets = query(port, "targets")["activeTargets"]
+        config = prometheus_config(name, exporter.address)
+        with prometheus(binary, tmp_path, config) as prom:
+            pending = prom.pending_misroute()
+            up = prom.query("query", query="up")["result"]
+            ok = prom.query("query", query="wsgi_probe_url_ok")["result"]
+            targets = prom.query("targets")["activeTargets"]
 
             def cpu_seen() -> list[dict[str, Any]] | None:
-                return query(port, "query", query="process_cpu_seconds_total")["result"] or None
+                return prom.query("query", query="process_cpu_seconds_total")["result"] or None
 
             cpu = wait_for(cpu_seen, what="the exporter's process_cpu_seconds_total",
-                           timeout=60, context=daemon.log)
+                           timeout=60, context=prom.daemon.log)
     finally:
         exporter.stop()
     context = f"alerts {pending}\nup {up}\nok {ok}\ntargets {targets}\ncpu {cpu}"

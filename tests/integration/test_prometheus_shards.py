@@ -13,20 +13,19 @@ sharing one manifest (``--shard 0/2`` and ``--shard 1/2``) against a misrouted A
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from probe.exporter.discovery import hashmod
 from probe.manifest import load
-from tests.monitoring_helpers import ExporterProcess, closed_port, start_exporter
+from tests.monitoring_helpers import ExporterProcess, start_exporter
 
 from .apache import ApacheServer, scenario_manifest, scenario_template
 from .conftest import ApacheFactory
-from .daemons import running, tool, wait_for, warm
+from .daemons import tool, wait_for, warm
+from .prometheus_daemon import every_second, prometheus
 
 pytestmark = [pytest.mark.apache, pytest.mark.daemons]
 
@@ -43,14 +42,6 @@ def misrouted(apache_module: ApacheFactory) -> ApacheServer:
     return server
 
 
-def query(port: int, path: str, **params: str) -> Any:
-    answer = requests.get(f"http://127.0.0.1:{port}/api/v1/{path}", params=params, timeout=10)
-    answer.raise_for_status()
-    body = answer.json()
-    assert body["status"] == "success", body
-    return body["data"]
-
-
 def events(exporter_log: str, name: str) -> list[dict[str, Any]]:
     found = []
     for line in exporter_log.splitlines():
@@ -65,7 +56,7 @@ def events(exporter_log: str, name: str) -> list[dict[str, Any]]:
 
 def test_two_exporters_share_a_manifest_by_hashmod(tmp_path: Path,
                                                    misrouted: ApacheServer) -> None:
-    prometheus = tool("prometheus")
+    binary = tool("prometheus")
     site = tmp_path / "site.toml"
     site.write_text(f'[probe]\nconnect = "{misrouted.connect}"\nsamples = 2\ntimeout = 10\n\n'
                     + scenario_manifest("ordering").read_text(), encoding="utf-8")
@@ -81,41 +72,18 @@ def test_two_exporters_share_a_manifest_by_hashmod(tmp_path: Path,
         config = (CONTRIB / "prometheus-sharded.yml").read_text()
         for shipped, exporter in zip(SHIPPED_ADDRESSES, exporters, strict=True):
             config = config.replace(shipped, exporter.address)
-        config = re.sub(r"(scrape|evaluation)_interval: 1m", r"\1_interval: 1s", config)
-        config = re.sub(r"scrape_timeout: \d+s", "scrape_timeout: 1s", config)
-        (tmp_path / "prometheus.yml").write_text(config)
-        # A `for:` longer than the test: the alert is seen pending, as it is for 2 minutes.
-        rules = (CONTRIB / "alerts.yml").read_text()
-        (tmp_path / "alerts.yml").write_text(re.sub(r"for: \d+m", "for: 10m", rules))
-        port = closed_port()
-        args = [prometheus, f"--config.file={tmp_path / 'prometheus.yml'}",
-                f"--storage.tsdb.path={tmp_path / 'data'}",
-                f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"]
-        with running("prometheus", args, workdir=tmp_path) as daemon:
-            def ready() -> bool | None:
-                try:
-                    return requests.get(f"http://127.0.0.1:{port}/-/ready",
-                                        timeout=2).status_code == 200 or None
-                except requests.RequestException:
-                    return None
-
-            wait_for(ready, what="prometheus to be ready", timeout=60, context=daemon.log)
-
-            def alerts() -> list[dict[str, Any]] | None:
-                found = [a for a in query(port, "alerts")["alerts"]
-                         if a["labels"]["alertname"] == "WSGIProbeMisroute"]
-                return found or None
+        with prometheus(binary, tmp_path, every_second(config)) as prom:
 
             def all_up() -> list[dict[str, Any]] | None:
-                targets = query(port, "targets")["activeTargets"]
+                targets = prom.query("targets")["activeTargets"]
                 healthy = [t for t in targets if t["health"] == "up"]
                 return targets if len(healthy) == len(urls) + len(exporters) else None
 
-            pending = wait_for(alerts, what="WSGIProbeMisroute", timeout=90, context=daemon.log)
+            pending = prom.pending_misroute()
             targets = wait_for(all_up, what="every URL's target up", timeout=60,
-                               context=daemon.log)
-            ok = query(port, "query", query="wsgi_probe_url_ok")["result"]
-            cpu = query(port, "query", query="process_cpu_seconds_total")["result"]
+                               context=prom.daemon.log)
+            ok = prom.query("query", query="wsgi_probe_url_ok")["result"]
+            cpu = prom.query("query", query="process_cpu_seconds_total")["result"]
     finally:
         for exporter in exporters:
             logs.append("\n".join(exporter.stop()))
