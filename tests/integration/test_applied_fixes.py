@@ -14,6 +14,15 @@ import pytest
 
 from .apache import ApacheServer
 from .apache_blocks import CATCH_ALL, daemons
+from .applied_fix import (
+    IP_VHOST,
+    WILDCARD_VHOST,
+    instance,
+    site_vhost,
+    swept,
+    url_verdicts,
+    write_manifest,
+)
 from .conftest import ApacheFactory
 from .test_evidence_scenarios import line_of, sweep, target
 
@@ -49,14 +58,8 @@ ROUTES = MODULES + daemons("project-1") + "\n" + CATCH_ALL + """
 </VirtualHost>
 """
 
-ROUTES_MANIFEST = """\
-[instances.project-1]
-label = "project-1"
-settings = "mysite.settings"
-process_group = "project-1"
-urls = ["http://site-1.example.com/", "http://site-2.example.com/",
-        "http://site-3.example.com/"]
-"""
+ROUTES_MANIFEST = instance(1, "http://site-1.example.com/", "http://site-2.example.com/",
+                           "http://site-3.example.com/")
 
 
 def _listed(fix: str) -> str:
@@ -65,22 +68,12 @@ def _listed(fix: str) -> str:
     return found.group(1)
 
 
-def _manifest(tmp_path: Path, name: str, urls: list[str], extra: str = "") -> Path:
-    path = tmp_path / name
-    shown = ", ".join(f'"{u}"' for u in urls)
-    path.write_text(f'[instances.project-1]\nlabel = "project-1"\nsettings = '
-                    f'"mysite.settings"\nprocess_group = "project-1"\nurls = [{shown}]\n'
-                    f'{extra}', encoding="utf-8")
-    return path
-
-
 def test_a_mount_and_redirects_are_fixed_in_the_manifest(apache: ApacheFactory,
                                                         tmp_path: Path) -> None:
     server = apache(ROUTES)
     conf = server.conf_path
-    manifest = tmp_path / "m.toml"
-    manifest.write_text(ROUTES_MANIFEST, encoding="utf-8")
-    report = sweep(server, manifest, "--config", str(conf))
+    manifest = write_manifest(tmp_path, ROUTES_MANIFEST)
+    report = swept(server, manifest)
     owned = target(report, "http://site-1.example.com/")
     assert "stop claiming" not in owned["fix"], owned
     mount = line_of(conf, "WSGIScriptAlias /weblate")
@@ -101,37 +94,30 @@ def test_a_mount_and_redirects_are_fixed_in_the_manifest(apache: ApacheFactory,
     urls = [_listed(t["fix"]) for t in (owned, redirected, rewritten)]
     assert urls == ["http://site-1.example.com/weblate/", "http://app.example.com/",
                     "http://app.example.com/"]
-    again = sweep(server, _manifest(tmp_path, "fixed.toml", urls[:2]), "--config", str(conf))
-    assert [(t["url"], t["verdict"]) for t in again["targets"]] == [
-        (urls[0], "ok"), (urls[1], "ok")]
+    again = swept(server, write_manifest(tmp_path, instance(1, *urls[:2]), "fixed.toml"))
+    assert url_verdicts(again) == [(urls[0], "ok"), (urls[1], "ok")]
 
 
-IP_FIRST = daemons("project-1") + """
-<VirtualHost 127.0.0.1:@PORT@>
+IP_FIRST = daemons("project-1") + f"""
+{IP_VHOST}
     DocumentRoot @SITES@/mysite
 </VirtualHost>
 
-<VirtualHost *:@PORT@>
-    ServerName site-1.example.com
-    WSGIScriptAlias / @SITES@/project-1/wsgi.py process-group=project-1
-</VirtualHost>
-"""
+""" + site_vhost(1)
 
 
 def test_an_ip_vhost_is_given_the_wildcard_address(apache: ApacheFactory,
                                                    tmp_path: Path) -> None:
     server = apache(IP_FIRST)
-    manifest = _manifest(tmp_path, "m.toml", ["http://site-1.example.com/"])
-    found = target(sweep(server, manifest, "--config", str(server.conf_path)),
-                   "http://site-1.example.com/")
+    manifest = write_manifest(tmp_path, instance(1, "http://site-1.example.com/"))
+    found = target(swept(server, manifest), "http://site-1.example.com/")
     assert found["verdict"] == "no_endpoint", found
     opening = line_of(server.conf_path, "<VirtualHost 127.0.0.1:")
     assert found["fix"].startswith(f"At {opening}, write <VirtualHost *:{server.port}> "
                                    f"instead of <VirtualHost 127.0.0.1:{server.port}>"), \
         found["fix"]
-    fixed = apache(IP_FIRST.replace("<VirtualHost 127.0.0.1:@PORT@>", "<VirtualHost *:@PORT@>"))
-    again = target(sweep(fixed, manifest, "--config", str(fixed.conf_path)),
-                   "http://site-1.example.com/")
+    fixed = apache(IP_FIRST.replace(IP_VHOST, WILDCARD_VHOST))
+    again = target(swept(fixed, manifest), "http://site-1.example.com/")
     assert again["verdict"] == "ok", again
 
 
@@ -158,25 +144,7 @@ GROUPS = daemons("shared") + """
 </VirtualHost>
 """
 
-GROUPS_MANIFEST = """\
-[instances.project-1]
-label = "project-1"
-settings = "mysite.settings"
-process_group = "project-1"
-urls = ["http://site-1.example.com/"]
-
-[instances.project-2]
-label = "project-2"
-settings = "mysite.settings_two"
-process_group = "project-2"
-urls = ["http://site-2.example.com/"]
-
-[instances.project-3]
-label = "project-3"
-settings = "mysite.settings_three"
-process_group = "project-3"
-urls = ["http://site-3.example.com/"]
-"""
+GROUPS_MANIFEST = "\n".join(instance(n, f"http://site-{n}.example.com/") for n in (1, 2, 3))
 
 
 def _applied(template: str, server: ApacheServer, fix: str, group: str) -> str:
@@ -199,9 +167,8 @@ def _applied(template: str, server: ApacheServer, fix: str, group: str) -> str:
 def test_group_fixes_name_the_sites_own_group_and_make_it_ok(apache: ApacheFactory,
                                                              tmp_path: Path) -> None:
     server = apache(GROUPS)
-    manifest = tmp_path / "m.toml"
-    manifest.write_text(GROUPS_MANIFEST, encoding="utf-8")
-    report = sweep(server, manifest, "--config", str(server.conf_path))
+    manifest = write_manifest(tmp_path, GROUPS_MANIFEST)
+    report = swept(server, manifest)
     refused = target(report, "http://site-2.example.com/")
     assert (refused["verdict"], refused["cause"]) == ("http_error", "undefined_daemon")
     assert "name the group this VirtualHost defines" in refused["fix"], refused["fix"]
@@ -212,8 +179,8 @@ def test_group_fixes_name_the_sites_own_group_and_make_it_ok(apache: ApacheFacto
     fixed_template = _applied(_applied(GROUPS, server, refused["fix"], "project-2"), server,
                               scoped["fix"], "project-3")
     fixed = apache(fixed_template)
-    again: dict[str, Any] = sweep(fixed, manifest, "--config", str(fixed.conf_path))
-    assert [(t["url"], t["verdict"]) for t in again["targets"]] == [
+    again: dict[str, Any] = swept(fixed, manifest)
+    assert url_verdicts(again) == [
         ("http://site-1.example.com/", "ok"), ("http://site-2.example.com/", "ok"),
         ("http://site-3.example.com/", "ok")], again
     assert not [f for f in again["findings"] if f["code"] == "shared_interpreter"]
@@ -292,5 +259,5 @@ def test_a_site_wanted_on_a_tls_port_gets_a_tls_vhost_that_works(apache: ApacheF
     second = free_port()
     fixed = apache(TLS + "\n" + applied + "\n", extra={"TLS_PORT": str(second)}, files=files)
     again = _tls_sweep(fixed, second, ca_file, manifest)
-    assert [(t["url"], t["verdict"]) for t in again["targets"]] == [
+    assert url_verdicts(again) == [
         ("https://site-1.example.com/", "ok"), ("https://site-2.example.com/", "ok")], again

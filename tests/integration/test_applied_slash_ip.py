@@ -12,9 +12,17 @@ from pathlib import Path
 import pytest
 
 from .apache_blocks import daemons
+from .applied_fix import (
+    IP_VHOST,
+    WILDCARD_VHOST,
+    instance,
+    site_vhost,
+    swept,
+    url_verdicts,
+    write_manifest,
+)
 from .conftest import ApacheFactory
-from .test_applied_fixes import _manifest
-from .test_evidence_scenarios import line_of, sweep, target
+from .test_evidence_scenarios import line_of, target
 
 pytestmark = pytest.mark.apache
 
@@ -33,8 +41,8 @@ def test_a_slashed_alias_is_modelled_and_its_fix_works(apache: ApacheFactory,
     assert below.status_code in (403, 404), below.status_code
     assert "wsgi.pyaccounts" in server.error_log(), server.error_log()[-2000:]
     url = "http://site-1.example.com/weblate/"
-    manifest = _manifest(tmp_path, "m.toml", [url])
-    found = target(sweep(server, manifest, "--config", str(server.conf_path)), url)
+    manifest = write_manifest(tmp_path, instance(1, url))
+    found = target(swept(server, manifest), url)
     assert found["verdict"] == "no_endpoint", found
     assert "maps to the file " in found["explanation"], found
     assert "/project-1/wsgi.py__" in found["explanation"], found  # the probe's segment after
@@ -42,47 +50,26 @@ def test_a_slashed_alias_is_modelled_and_its_fix_works(apache: ApacheFactory,
     assert found["fix"].startswith(f"At {alias}, write the URL-path without its trailing "
                                    f"slash: WSGIScriptAlias /weblate "), found["fix"]
     fixed = apache(SLASHED.replace("/weblate/ ", "/weblate "))
-    again = target(sweep(fixed, manifest, "--config", str(fixed.conf_path)), url)
+    again = target(swept(fixed, manifest), url)
     assert again["verdict"] == "ok", again
 
 
-IP_FIRST = daemons("project-1", "project-2") + """
-<VirtualHost 127.0.0.1:@PORT@>
+IP_FIRST = daemons("project-1", "project-2") + f"""
+{IP_VHOST}
     ServerName weblate.example.org
     DocumentRoot @SITES@/mysite
 </VirtualHost>
 
-<VirtualHost *:@PORT@>
-    ServerName site-1.example.com
-    WSGIScriptAlias / @SITES@/project-1/wsgi.py process-group=project-1
-</VirtualHost>
+""" + site_vhost(1) + "\n" + site_vhost(2)
 
-<VirtualHost *:@PORT@>
-    ServerName site-2.example.com
-    WSGIScriptAlias / @SITES@/project-2/wsgi.py process-group=project-2
-</VirtualHost>
-"""
-
-TWO = """\
-[instances.project-1]
-label = "project-1"
-settings = "mysite.settings"
-process_group = "project-1"
-urls = ["http://site-1.example.com/"]
-[instances.project-2]
-label = "project-2"
-settings = "mysite.settings_two"
-process_group = "project-2"
-urls = ["http://site-2.example.com/"]
-"""
+TWO = instance(1, "http://site-1.example.com/") + instance(2, "http://site-2.example.com/")
 
 
 def test_an_ip_vhost_fix_offers_no_address_added_to_one_site(apache: ApacheFactory,
                                                              tmp_path: Path) -> None:
     server = apache(IP_FIRST)
-    manifest = tmp_path / "m.toml"
-    manifest.write_text(TWO, encoding="utf-8")
-    report = sweep(server, manifest, "--config", str(server.conf_path))
+    manifest = write_manifest(tmp_path, TWO)
+    report = swept(server, manifest)
     found = target(report, "http://site-1.example.com/")
     assert found["verdict"] == "no_endpoint", found
     assert f"or add 127.0.0.1:{server.port}" not in found["fix"], found["fix"]
@@ -92,10 +79,10 @@ def test_an_ip_vhost_fix_offers_no_address_added_to_one_site(apache: ApacheFacto
     alone = apache(IP_FIRST.replace(
         "<VirtualHost *:@PORT@>\n    ServerName site-1",
         "<VirtualHost 127.0.0.1:@PORT@ *:@PORT@>\n    ServerName site-1"))
-    broken = sweep(alone, manifest, "--config", str(alone.conf_path))
+    broken = swept(alone, manifest)
     assert target(broken, "http://site-2.example.com/")["verdict"] != "ok", broken
     # The fix as given: every URL ok.
-    fixed = apache(IP_FIRST.replace("<VirtualHost 127.0.0.1:@PORT@>", "<VirtualHost *:@PORT@>"))
-    again = sweep(fixed, manifest, "--config", str(fixed.conf_path))
-    assert [(t["url"], t["verdict"]) for t in again["targets"]] == [
+    fixed = apache(IP_FIRST.replace(IP_VHOST, WILDCARD_VHOST))
+    again = swept(fixed, manifest)
+    assert url_verdicts(again) == [
         ("http://site-1.example.com/", "ok"), ("http://site-2.example.com/", "ok")], again
