@@ -20,7 +20,7 @@ SETTINGS = {1: "mysite.settings", 2: "mysite.settings_two", 3: "mysite.settings_
 """Each project's Django settings module (the instance its endpoint reports)."""
 
 IP_VHOST = "<VirtualHost 127.0.0.1:@PORT@>"
-WILDCARD_VHOST = "<VirtualHost *:@PORT@>"
+"""The opening of an IP-based VirtualHost on the test's port (the fixes make it ``*``)."""
 
 
 def site_vhost(n: int, address: str = "*:@PORT@") -> str:

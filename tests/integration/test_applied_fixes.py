@@ -14,15 +14,7 @@ import pytest
 
 from .apache import ApacheServer
 from .apache_blocks import CATCH_ALL, daemons
-from .applied_fix import (
-    IP_VHOST,
-    WILDCARD_VHOST,
-    instance,
-    site_vhost,
-    swept,
-    url_verdicts,
-    write_manifest,
-)
+from .applied_fix import IP_VHOST, instance, site_vhost, swept, url_verdicts, write_manifest
 from .conftest import ApacheFactory
 from .test_evidence_scenarios import line_of, sweep, target
 
@@ -116,7 +108,7 @@ def test_an_ip_vhost_is_given_the_wildcard_address(apache: ApacheFactory,
     assert found["fix"].startswith(f"At {opening}, write <VirtualHost *:{server.port}> "
                                    f"instead of <VirtualHost 127.0.0.1:{server.port}>"), \
         found["fix"]
-    fixed = apache(IP_FIRST.replace(IP_VHOST, WILDCARD_VHOST))
+    fixed = apache(IP_FIRST.replace(IP_VHOST, "<VirtualHost *:@PORT@>"))
     again = target(swept(fixed, manifest), "http://site-1.example.com/")
     assert again["verdict"] == "ok", again
 

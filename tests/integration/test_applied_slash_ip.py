@@ -12,15 +12,7 @@ from pathlib import Path
 import pytest
 
 from .apache_blocks import daemons
-from .applied_fix import (
-    IP_VHOST,
-    WILDCARD_VHOST,
-    instance,
-    site_vhost,
-    swept,
-    url_verdicts,
-    write_manifest,
-)
+from .applied_fix import IP_VHOST, instance, site_vhost, swept, url_verdicts, write_manifest
 from .conftest import ApacheFactory
 from .test_evidence_scenarios import line_of, target
 
@@ -82,7 +74,7 @@ def test_an_ip_vhost_fix_offers_no_address_added_to_one_site(apache: ApacheFacto
     broken = swept(alone, manifest)
     assert target(broken, "http://site-2.example.com/")["verdict"] != "ok", broken
     # The fix as given: every URL ok.
-    fixed = apache(IP_FIRST.replace(IP_VHOST, WILDCARD_VHOST))
+    fixed = apache(IP_FIRST.replace(IP_VHOST, "<VirtualHost *:@PORT@>"))
     again = swept(fixed, manifest)
     assert url_verdicts(again) == [
         ("http://site-1.example.com/", "ok"), ("http://site-2.example.com/", "ok")], again
