@@ -27,7 +27,7 @@ from probe.apache.model import Server, Site
 from probe.apache.names import catch_all_vhost, mount_matches
 from probe.apache.sections import per_directory
 from probe.apache.tls_setup import tls_of, tls_only
-from probe.apache.vhost_select import VhostChoice, name_directive, select_vhost
+from probe.apache.vhost_select import VhostChoice, name_directive, own_name, select_vhost
 from probe.front import Divergence, PredictedRoute, RouteStep, Source
 
 OWN_SECTION = "own_section"
@@ -191,9 +191,13 @@ def _site(site: Site, choice: VhostChoice, site_step: RouteStep, hostname: str, 
     meant = RouteStep("site", owners[0].describe(), f"{_opening(owners[0])} runs "
                       f"{script}", Source(owners[0].file, owners[0].line)) if owners else None
     cause = "vhost_fallback" if site_step.by == "default" else None
-    if site_step.by == "name" and owners and choice.candidates[0] is owners[0]:
+    if site_step.by == "name" and owners and choice.candidates[0] is owners[0] and \
+            not own_name(server, hostname):
         # The site meant claims no name: it answers as the first of the set, and the chosen
-        # one's name line takes the request from it.
+        # one's extra name (an alias or wildcard) takes the request from it. A VirtualHost
+        # whose own ServerName is the host is the site written for it: the first, which
+        # claims no name, is then the catch-all, not the site meant (a Bitnami app vhost
+        # that Includes another app's snippet was told to give its name up to _default_).
         cause = "vhost_shadowed"
     return Divergence("site", site_step, meant, cause), None
 

@@ -24,11 +24,12 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 from probe.apache.hostnames import name_matches
+from probe.apache.included_mount import included_mount
 from probe.apache.model import Server, Site
 from probe.apache.near_names import near_name
 from probe.apache.port_vhost import vhost_of
 from probe.apache.tls_setup import plain_request_fix, tls_of, tls_only
-from probe.apache.vhost_select import VhostChoice
+from probe.apache.vhost_select import VhostChoice, own_name
 from probe.front import Source
 
 
@@ -70,7 +71,11 @@ def site_fix(site: Site, choice: VhostChoice, url: str, expected: str,
     if choice.by == "default":
         return _name_fix(site, choice, hostname, meant_server, group)
     if meant_server is not None and meant_server is not server and \
-            any(c is meant_server for c in choice.candidates):
+            any(c is meant_server for c in choice.candidates) and not (
+                own_name(server, hostname) and
+                not name_matches(meant_server.server_name, meant_server.aliases, hostname)):
+        # Another site of the address is meant, unless this one is written for the name (its
+        # ServerName) and that one claims it not: a catch-all is no site meant for a name.
         return None
     if choice.by not in ("name", "only"):
         return None
@@ -197,6 +202,10 @@ def _mount_fix(site: Site, server: Server, reached: str, url: str, expected: str
            f"it, "
            f"or list the URL where {expected} is mounted in the manifest")
     if all(whose):
+        brought = included_mount(site, server, own, expected, known.script, known.others)
+        if brought is not None:
+            return SiteFix(f"{server.describe()}, {reached}, mounts no application of "
+                           f"{expected} at {path}. {brought.words}", brought.cites)
         return SiteFix(f"{server.describe()}, {reached}, mounts {mounted}: not {expected}'s, "
                        f"and none at {path}: {add}.", cites)
     unknown = next(a for a, who in zip(own, whose, strict=True) if not who)

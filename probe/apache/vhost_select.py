@@ -153,6 +153,13 @@ def _opening(server: Server) -> str:
     return f"<VirtualHost {' '.join(str(a) for a in server.addresses)}>"
 
 
+def own_name(server: Server, hostname: str) -> bool:
+    """Whether ``hostname`` is ``server``'s own ServerName, written in it (not inherited
+    from the main server): the VirtualHost is the one written for that name."""
+    return not server.name_inherited and \
+        name_matches(server.server_name, (), hostname) == MatchedBy.SERVER_NAME
+
+
 def name_directive(site: Site, server: Server, hostname: str,
                    matched: MatchedBy) -> Directive | None:
     """The ServerName or ServerAlias line that made ``hostname`` match ``server``."""

@@ -88,7 +88,13 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
                                     _written(leaves, route.address or "*:PORT"))
     elif found.stage == "site":
         why = f"The route leaves the intended one at the site: {leaves.rule} ({leaves.source})."
-        if meant is not None:
+        # A name took the URL and no site claiming it runs the application: the site that
+        # runs it claims no such name, and is no "site meant" for it (a catch-all).
+        unclaimed = found.cause is None and leaves.by == "name" and meant is not None
+        if meant is not None and unclaimed:
+            why += (f" Where {expected} is configured: {meant.rule} ({meant.source}), a "
+                    f"VirtualHost that does not claim {host}.")
+        elif meant is not None:
             why += f" The site meant for {expected}: {meant.rule} ({meant.source})."
         why_there = f" ({found.refuse_why})" if found.refuse_why else ""
         catch_all = (f"list first, for this address, a catch-all that refuses unknown "
@@ -97,6 +103,8 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
             fix = f"At {leaves.source}, {catch_all}"
         elif leaves.by == "default":
             fix = f"Add 'ServerAlias {host}' inside {other}; and {catch_all}"
+        elif unclaimed and meant is not None:
+            fix = _unclaimed(route, leaves, meant, host, expected, path)
         else:
             fix = stop_claiming(leaves, host, other, kept)
     elif found.stage == "mapping":
@@ -119,6 +127,19 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     told = "".join(f" probe lint reports {code} at {where}: {message}."
                    for code, where, message in lint)
     return dataclasses.replace(diagnosis, explanation=f"{first} {why}{told}", fix=fix)
+
+
+def _unclaimed(route: PredictedRoute, leaves: RouteStep, meant: RouteStep, host: str,
+               expected: str, path: str) -> str:
+    """The VirtualHost that claims the name runs another application (or none) at the path,
+    and the one running the expected instance claims no such name: the mount is missing in
+    the first, and no line says the name is meant for the second."""
+    mount = route.step("mount")
+    runs = route.script_file or "no WSGI application"
+    return (f"{route.site} is the VirtualHost that claims {host} ({leaves.source}) and runs "
+            f"{runs} at {path}{_at(mount)}, not {expected}'s: give it {expected}'s mount, as "
+            f"{meant.decision} runs it ({meant.source}). No line read says {host} is meant "
+            f"for that VirtualHost: it claims no such name.")
 
 
 def stop_claiming(leaves: RouteStep, host: str, other: str, kept: Kept | None) -> str:
