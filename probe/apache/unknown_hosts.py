@@ -91,7 +91,8 @@ def address_groups(vhosts: Sequence[Server]) -> dict[Address, list[Server]]:
 
 
 def _default_page(site: Site, server: Server) -> bool:
-    """A VirtualHost with no ServerName of its own that serves only static files: Debian's
+    """A VirtualHost with no ServerName of its own (or a placeholder one: one label, no
+    dot, :func:`_placeholder_name`) that serves only static files: Debian's
     stock ``000-default.conf`` (``DocumentRoot /var/www/html``, its ServerName commented
     out, "used as a last resort host regardless"), kept first when a site is added.
 
@@ -102,8 +103,17 @@ def _default_page(site: Site, server: Server) -> bool:
     own = {d.key for d in server.directives}
     serves_app = bool(own & {*ALIAS_KEYS, "proxypass", "wsgihandlerscript", "sethandler",
                              "addhandler", "proxypassmatch", "rewriterule"})
-    return (server.name_inherited and "documentroot" in own and not serves_app
-            and not site.aliases_for(server) and not _denies_all(server))
+    return ((server.name_inherited or _placeholder_name(server)) and "documentroot" in own
+            and not serves_app and not site.aliases_for(server) and not _denies_all(server))
+
+
+def _placeholder_name(server: Server) -> bool:
+    """A ServerName of one label, no dot (puppetlabs-apache's ``15-default.conf`` and
+    ``15-default-ssl.conf`` write ``ServerName default`` and ``default-ssl``, the resource's
+    title): no name a client sends for a site of its own, so the VirtualHost is a default
+    page meant to answer what no other claims, like Debian's without a ServerName."""
+    name = server.server_name or ""
+    return bool(name) and "." not in name and not server.aliases and name != "localhost"
 
 
 def _is_real_site(site: Site, server: Server) -> bool:

@@ -198,6 +198,52 @@ def test_a_named_static_site_first_is_a_fallback(tmp_path: Path) -> None:
     assert result.exit_status == 1
 
 
+# puppetlabs-apache's own 15-default.conf / 15-default-ssl.conf (trimmed, from a tester's
+# generated vhosts): the catch-alls it writes first, a placeholder ServerName and an empty
+# docroot. lint told the user to put another catch-all in front of them.
+PUPPET_DEFAULT = """\
+<VirtualHost *:80>
+  ServerName default
+  DocumentRoot "/var/www/default"
+  <Directory "/var/www/default">
+    AllowOverride None
+    Require all granted
+  </Directory>
+  ErrorLog "/var/log/apache2/default_error.log"
+  ServerSignature Off
+</VirtualHost>
+"""
+
+
+def test_puppet_s_default_vhost_first_is_a_note_not_a_fallback(tmp_path: Path) -> None:
+    (tmp_path / "shop.wsgi").write_text("")
+    result = lint(tmp_path, PUPPET_DEFAULT + SITE)
+    assert found(result) == [("vhost_default_page", 1)]
+    assert result.exit_status == 0
+
+
+def test_puppet_s_default_ssl_vhost_first_is_a_note_not_a_fallback(tmp_path: Path) -> None:
+    (tmp_path / "shop.wsgi").write_text("")
+    for name in ("cert.pem", "key.pem"):
+        (tmp_path / name).write_text("")
+    tls = (f"  SSLEngine on\n  SSLCertificateFile {tmp_path}/cert.pem\n"
+           f"  SSLCertificateKeyFile {tmp_path}/key.pem\n")
+    ssl_default = PUPPET_DEFAULT.replace("ServerName default", "ServerName default-ssl") \
+        .replace("</VirtualHost>", tls + "</VirtualHost>")
+    site = SITE.replace("    WSGIScriptAlias", tls + "    WSGIScriptAlias")
+    result = lint(tmp_path, ssl_default.replace("*:80", "*:443") + site.replace("*:80",
+                                                                                "*:443"))
+    assert found(result) == [("vhost_default_page", 1)]
+
+
+def test_a_placeholder_name_on_an_application_first_is_still_a_fallback(
+        tmp_path: Path) -> None:
+    (tmp_path / "shop.wsgi").write_text("")
+    (tmp_path / "other.wsgi").write_text("")
+    app = SITE.replace("shop.example.com", "default").replace("shop.wsgi", "other.wsgi")
+    assert found(lint(tmp_path, app + SITE)) == [("vhost_fallback", 1)]
+
+
 def test_a_default_page_alone_says_nothing(tmp_path: Path) -> None:
     assert found(lint(tmp_path, DEBIAN_DEFAULT)) == []
 
