@@ -80,3 +80,47 @@ def test_embedded_declared_or_no_group_declared_says_nothing_more(tmp_path: Path
         target = _swept(tmp_path, "", declared)
         assert (target.verdict, target.cause) == (Verdict.HTTP_ERROR, None)
         assert "embedded" not in target.explanation
+
+
+MAIN = """\
+WSGIDaemonProcess fas python-path=@ROOT@/lib
+WSGIScriptAlias /accounts @ROOT@/app/wsgi.py
+<Location {location}>
+    WSGIProcessGroup fas
+</Location>
+"""
+FAS = "http://admin.example.com/accounts/"
+
+
+def _main_server(tmp_path: Path, location: str) -> TargetResult:
+    """fedora-infra's fas.conf shape: a conf.d snippet in the main server, no VirtualHost."""
+    (tmp_path / "app").mkdir(exist_ok=True)
+    (tmp_path / "app" / "wsgi.py").write_text("")
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(MAIN.format(location=location).replace("@ROOT@", str(tmp_path)))
+    manifest = parse(f'[instances.fas]\nlabel = "fas"\nprocess_group = "fas"\n'
+                     f'urls = ["{FAS}"]\n')
+    error = dataclasses.replace(status(500), server="Apache/2.4.71 (Debian)")
+    observed = obs(FAS, "fas", error, error, error)
+    return diagnose(manifest, [observed], config=load_front(str(conf), {})).targets[0]
+
+
+def test_a_location_one_edit_from_the_mount_is_the_likely_typo(tmp_path: Path) -> None:
+    target = _main_server(tmp_path, "/acounts")
+    conf = tmp_path / "httpd.conf"
+    assert target.cause is Cause.DAEMON_GROUP_UNUSED
+    assert f"<Location /acounts> ({conf}:3) is one edit from /accounts, the mount of this " \
+           f"script (WSGIScriptAlias /accounts, {conf}:2)" in target.explanation
+    assert target.fix.startswith(f"If /acounts is a typo, write <Location /accounts> at "
+                                 f"{conf}:3; or move WSGIProcessGroup fas ({conf}:4) into "
+                                 f"<Directory {tmp_path}/app>")
+    # No VirtualHost holds these lines: the scope to name is the main server.
+    assert "the main server, or add process-group=fas" in target.fix
+    assert "VirtualHost" not in target.fix
+
+
+def test_a_location_far_from_the_mount_is_no_typo(tmp_path: Path) -> None:
+    target = _main_server(tmp_path, "/admin")
+    assert target.cause is Cause.DAEMON_GROUP_UNUSED
+    assert "typo" not in target.fix and "edit" not in target.explanation
+    assert target.fix.startswith("Move WSGIProcessGroup fas")

@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 from probe.apache.config import Directive
 from probe.apache.mapping import source
 from probe.apache.model import DaemonGroup, Server, Site, WsgiApp
+from probe.apache.near_names import edits
 from probe.apache.sections import Section, per_directory
 from probe.front import RouteStep
 
@@ -37,6 +38,47 @@ def group_not_applied(site: Site, server: Server, group: str, script: str,
                 f"{_why(outside, script, path)}, so it never applies to this script"),
                 source(use))
     return hidden_group(site, server, group)
+
+
+@dataclass(frozen=True)
+class NearLocation:
+    """A ``<Location>`` holding ``WSGIProcessGroup`` whose path is one edit (two for a long
+    one) from the script's mount: the likely typo, as a ServerName is (:mod:`.near_names`)."""
+
+    section: Directive
+    mount: str  # the mount as the alias writes it
+    edits: int
+
+    def said(self) -> str:
+        count = "one edit" if self.edits == 1 else f"{self.edits} edits"
+        return (f"<{self.section.name} {self.section.arg(0)}> ({self.section.where}) is "
+                f"{count} from {self.mount}, the mount of this script")
+
+    def fix(self) -> str:
+        return (f"if {self.section.arg(0)} is a typo, write <{self.section.name} "
+                f"{self.mount}> at {self.section.where}")
+
+
+def near_location(site: Site, server: Server, group: str, script: str, path: str,
+                  mount: str) -> NearLocation | None:
+    """The ``<Location>`` that keeps ``WSGIProcessGroup group`` from ``script`` (mounted at
+    ``mount``, reached at ``path``) when its path is a near miss of the mount."""
+    main = tuple(d for d in site.config.directives if d.key != "virtualhost")
+    wanted = mount.rstrip("/") or "/"
+    for scope in (main,) if server.is_main else (main, server.directives):
+        for use, section in per_directory(scope):
+            if use.key != "wsgiprocessgroup" or use.arg(0) != group or \
+                    section.applies(script, path):
+                continue
+            for outer in (*section.outer, section.directive):
+                written = outer.arg(0).rstrip("/") or "/"
+                if outer.key != "location" or written == wanted:
+                    continue
+                limit = 2 if len(wanted) >= 10 else 1
+                count = edits(written, wanted, limit)
+                if count <= limit:
+                    return NearLocation(outer, wanted, count)
+    return None
 
 
 def _why(section: Directive, script: str, path: str) -> str:

@@ -68,6 +68,12 @@ def _swapped(a: str, b: str) -> bool:
         a[differ[0]] == b[differ[1]] and a[differ[1]] == b[differ[0]]
 
 
+def edits(a: str, b: str, limit: int) -> int:
+    """The edits from ``a`` to ``b`` (a swap of neighbours is one), or more than ``limit``:
+    the same measure for a ``<Location>`` path one edit from a mount."""
+    return _distance(a, b, limit)
+
+
 def _distance(a: str, b: str, limit: int) -> int:
     """The optimal string alignment distance (a swap of neighbours is one edit), or more
     than ``limit`` as soon as it must be."""

@@ -25,6 +25,7 @@ from probe.apache.catch_all_address import catch_all_why
 from probe.apache.config import Directive
 from probe.apache.divergence import divergence, refuse_block
 from probe.apache.error_log import ErrorLog, error_log
+from probe.apache.group_placement import NearLocation, near_location
 from probe.apache.group_placement import group_not_applied as not_applied
 from probe.apache.intended import intended_script
 from probe.apache.mapping import UrlMapping, map_path, source
@@ -197,6 +198,16 @@ class ApacheRoutes:
             return None
         path = urlsplit(route.url).path or "/"
         return not_applied(self.site, server, group, route.script_file, path)
+
+    def near_location(self, route: PredictedRoute, group: str) -> NearLocation | None:
+        """The ``<Location>`` around ``WSGIProcessGroup group`` one edit from the mount of
+        ``route``'s script: the likely typo that keeps the group from it."""
+        server = self._server(route)
+        if server is None or route.script_file is None or route.script_name is None:
+            return None
+        path = urlsplit(route.url).path or "/"
+        return near_location(self.site, server, group, route.script_file, path,
+                             route.script_name or "/")
 
     def route(self, url: str, address: str | None) -> PredictedRoute:
         parts = urlsplit(url)

@@ -49,6 +49,7 @@ def embedded_500(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             chosen.source is not None or mount is None or mount.source is None:
         return diagnosis
     misplaced = front.group_not_applied(route, group)
+    near = front.near_location(route, group)
     daemon = front.site.daemon(group)
     explanation = (f"{diagnosis.explanation} The configuration given runs "
                    f"{route.script_file} ({mount.rule}, {mount.source}) embedded in the "
@@ -62,6 +63,9 @@ def embedded_500(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             ("", ""))
         if code == "unused_daemon":
             explanation += " probe lint reports unused_daemon at that line."
+        if near is not None:
+            explanation += f" {near.said()} ({mount.rule.split(' is the first')[0]}, " \
+                           f"{mount.source})."
     if daemon is not None:
         options = [o for o in _DAEMON_ONLY if o in daemon.options]
         explanation += (f" Embedded, it runs without WSGIDaemonProcess {group} "
@@ -74,18 +78,23 @@ def embedded_500(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                                  daemon.directive.where))
     return dataclasses.replace(diagnosis, cause=Cause.DAEMON_GROUP_UNUSED,
                                explanation=explanation,
-                               fix=_fix(group, route, mount, misplaced),
+                               fix=_fix(group, route, mount, misplaced,
+                                        None if near is None else near.fix()),
                                evidence=tuple(evidence))
 
 
 def _fix(group: str, route: PredictedRoute, mount: RouteStep,
-         misplaced: RouteStep | None) -> str:
+         misplaced: RouteStep | None, typo: str | None) -> str:
     add = f"add process-group={group} to the line at {mount.source}"
     if misplaced is not None and misplaced.source is not None and \
             misplaced.rule.startswith("WSGIProcessGroup"):
+        # The scope the script's requests reach: a conf.d snippet has no VirtualHost.
+        scope = "the main server" if route.site == "the main server" else "the VirtualHost"
         fix = (f"Move WSGIProcessGroup {group} ({misplaced.source}) into <Directory "
                f"{os.path.dirname(route.script_file or '/')}> (the script's directory) or "
-               f"the VirtualHost, or {add}")
+               f"{scope}, or {add}")
+        if typo is not None:
+            fix = f"{typo[0].upper()}{typo[1:]}; or {fix[0].lower()}{fix[1:]}"
     elif misplaced is not None:
         fix = (f"At {misplaced.source}, make the section hold or remove it around "
                f"WSGIProcessGroup {group}; or {add}")

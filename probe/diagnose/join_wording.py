@@ -234,7 +234,7 @@ def _process_group(found: Divergence, expected: str, mount_step: RouteStep | Non
         return (f"{first}{leaves.rule}; no other WSGIProcessGroup or process-group= applies "
                 f"to this URL, so it runs embedded: that line is the likely mistake."), (
             f"Move WSGIProcessGroup {group} ({leaves.source}) into <Directory {home}> (the "
-            f"script's directory) or the VirtualHost, or add process-group={group} to "
+            f"script's directory) or {_scope(site)}, or add process-group={group} to "
             f"{mount}.")
     if leaves.source is not None:
         return (f"{first}{leaves.rule} ({leaves.source}); no other WSGIProcessGroup or "
@@ -246,6 +246,11 @@ def _process_group(found: Divergence, expected: str, mount_step: RouteStep | Non
             f"embedded."), (
         f"Add process-group={group} to {mount} (or 'WSGIProcessGroup {group}' in a "
         f"<Location> for that mount or a <Directory> holding its script).")
+
+
+def _scope(site: str | None) -> str:
+    """The server a route reaches, as a fix names it: a conf.d snippet has no VirtualHost."""
+    return "the main server" if site == "the main server" else "the VirtualHost"
 
 
 def _scope_fix(leaves: RouteStep, meant: RouteStep, expected: str,
