@@ -277,6 +277,44 @@ def test_a_group_line_of_the_vhost_itself_is_fixed_there_with_the_group_named() 
     assert "process-group=horizon on the mount of horizon (t.conf:8)" in found.fix
 
 
+BLOG = """\
+<VirtualHost *:8080>
+    ServerName blog.example.com
+    WSGIApplicationGroup %{GLOBAL}
+    WSGIDaemonProcess blog python-path=/srv/blog
+    WSGIDaemonProcess blogapi python-path=/srv/blogapi
+    WSGIProcessGroup blog
+    WSGIScriptAlias /api /srv/blogapi/wsgi.py application-group=%{GLOBAL}
+    WSGIScriptAlias / /srv/blog/wsgi.py
+</VirtualHost>
+"""
+
+
+def test_a_vhost_group_line_another_url_is_served_through_is_not_renamed() -> None:
+    """puppetlabs-apache's _wsgi.epp with /api lacking process-group=: renaming the
+    VirtualHost's WSGIProcessGroup as once told made both / and /api/ answer 500."""
+    m = manifest.parse('[probe]\nconnect = "127.0.0.1:8080"\n'
+                       '[instances.blog]\nlabel = "blog"\nprocess_group = "blog"\n'
+                       'urls = ["http://blog.example.com/"]\n'
+                       '[instances.blogapi]\nlabel = "blogapi"\nprocess_group = "blogapi"\n'
+                       'urls = ["http://blog.example.com/api/"]\n', "m.toml")
+    api, root = "http://blog.example.com/api/", "http://blog.example.com/"
+    blog = ep("blog", host="blog.example.com", application_group="")
+    wrong = ep("blogapi", host="blog.example.com", mount="/api", process_group="blog",
+               application_group="")
+    found = one(diagnose(m, [obs(api, "blogapi", answered(wrong)),
+                             obs(root, "blog", answered(blog))], config=config(BLOG)), api)
+    assert found.cause is Cause.PROCESS_GROUP_SCOPE, found
+    assert found.fix is not None
+    assert found.fix.startswith("Put process-group=blogapi on the mount of blogapi (t.conf:7); "
+                                "WSGIDaemonProcess blogapi at t.conf:5 defines it."), found.fix
+    assert "name the group meant" not in found.fix and "WSGIProcessGroup blogapi" \
+        not in found.fix, found.fix
+    assert ("Do not rename the group at t.conf:6: that line applies to its whole "
+            "VirtualHost, and http://blog.example.com/ (answered by blog in this sweep, "
+            "through WSGIScriptAlias / at t.conf:8) takes 'blog' from it too") in found.fix
+
+
 TLS = """\
 <VirtualHost *:8443>
     ServerName x.example.com

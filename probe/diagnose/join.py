@@ -26,6 +26,7 @@ from probe.diagnose import join_wording as words
 from probe.diagnose.causes_site import CONFIG_CHECK
 from probe.diagnose.config_join import ConfigJoin
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.join_kept import GroupKept, group_kept
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.front import Divergence, PredictedRoute, RouteStep
@@ -174,7 +175,11 @@ def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         from probe.diagnose.join_kept import kept as kept_by
 
         kept = kept_by(context, config.front, route, found.step)
-    explained = words.config_cause(obs, diagnosis, route, found, host, lint, kept)
+    shared: tuple[GroupKept, ...] = ()
+    if found.cause == "process_group_scope" and found.meant is not None and \
+            found.meant.by == "server" and obs.target.expected:
+        shared = group_kept(context, config.front, route, found.step, obs.target.expected)
+    explained = words.config_cause(obs, diagnosis, route, found, host, lint, kept, shared)
     if found.stage == "mount" and found.meant is not None and found.meant.source is not None:
         from probe.diagnose.join_mount_needs import moved_mount_needs
 

@@ -7,10 +7,15 @@ the VirtualHost is no forgotten copy to remove.
 
 A tester removed a wildcard as told and broke an ``ok`` URL; the nginx side says the same of
 a default server in :mod:`probe.diagnose.nginx_names`.
+
+A server-wide ``WSGIProcessGroup`` is such a line too: renaming it for the URL it sends to the
+wrong daemon moves every other mount of its VirtualHost (:func:`group_kept`); the per-mount
+``process-group=`` is then the fix.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -67,3 +72,40 @@ def words(found: Kept, site: str) -> str:
             if elsewhere and site not in {n.decision for n in nexts.values()} else "")
     return (f"{urls} ({'answered' if one else 'each answered'} by its own instance in this "
             f"sweep) reach{'es' if one else ''} {site} only through that line.{went}")
+
+
+@dataclass(frozen=True)
+class GroupKept:
+    """A URL of the sweep its own (other) instance answered whose route takes its daemon
+    process group from the same server-wide ``WSGIProcessGroup`` line."""
+
+    url: str
+    instance: str
+    mount: RouteStep | None  # its mount line, as its route names it
+
+
+def group_kept(context: SweepContext, front: FrontConfig, route: PredictedRoute,
+               line: RouteStep, expected: str) -> tuple[GroupKept, ...]:
+    """The working URLs of other instances that renaming the group at ``line`` would move
+    into another daemon: a tester renamed a VirtualHost's WSGIProcessGroup as told and
+    both of its URLs answered 500."""
+    if not isinstance(front, ApacheRoutes) or line.source is None:
+        return ()
+    found: list[GroupKept] = []
+    for url, address, instance in context.own_answered:
+        if instance == expected or url == route.url:
+            continue
+        other = front.route(url, address)
+        chosen = other.step("process_group")
+        if other.undecided is None and chosen is not None and chosen.source == line.source:
+            found.append(GroupKept(url, instance, other.step("mount")))
+    return tuple(found)
+
+
+def group_words(found: Sequence[GroupKept]) -> str:
+    """Which working URLs the line serves, each with its mount line."""
+    return "; ".join(
+        f"{k.url} (answered by {k.instance} in this sweep"
+        + (f", through {k.mount.rule.split(' is the first')[0]} at {k.mount.source}"
+           if k.mount is not None and k.mount.source is not None else "") + ")"
+        for k in found)

@@ -13,7 +13,7 @@ from probe.apache.divergence import MAIN_SCOPE, OWN_SECTION
 from probe.apache.names import catch_all_vhost as catch_all_at
 from probe.apache.tls_setup import plain_request_fix
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.join_kept import Kept
+from probe.diagnose.join_kept import GroupKept, Kept, group_words
 from probe.diagnose.join_kept import words as kept_words
 from probe.diagnose.wording import Diagnosis, catch_all_vhost
 from probe.front import Divergence, PredictedRoute, RouteStep
@@ -68,9 +68,10 @@ def predicted_no_step(route: PredictedRoute) -> str:
 
 def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
                  found: Divergence, host: str, lint: Sequence[tuple[str, str, str]],
-                 kept: Kept | None = None) -> Diagnosis:
+                 kept: Kept | None = None, shared: Sequence[GroupKept] = ()) -> Diagnosis:
     """The explanation and fix once the configuration is known to be the cause; ``kept``:
-    the working URLs the name line that took the URL serves (Apache)."""
+    the working URLs the name line that took the URL serves (Apache); ``shared``: those of
+    other instances the group line that took it serves."""
     url = obs.target.url
     expected = obs.target.expected or "no instance"
     path = urlsplit(url).path or "/"
@@ -123,7 +124,7 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
             fix = f"Give {expected} a mount for {path} before the one at {leaves.source}."
     else:
         why, fix = _process_group(found, expected, route.step("mount"), route.site,
-                                  route.script_name, route.script_file)
+                                  route.script_name, route.script_file, shared)
     told = "".join(f" probe lint reports {code} at {where}: {message}."
                    for code, where, message in lint)
     return dataclasses.replace(diagnosis, explanation=f"{first} {why}{told}", fix=fix)
@@ -213,14 +214,15 @@ def _tls_vhost(went: str, host: str, meant: RouteStep, tls: Sequence[str]) -> st
 
 def _process_group(found: Divergence, expected: str, mount_step: RouteStep | None,
                    site: str | None, mount_url: str | None = None,
-                   script: str | None = None) -> tuple[str, str]:
+                   script: str | None = None,
+                   shared: Sequence[GroupKept] = ()) -> tuple[str, str]:
     """Why and fix at the daemon process group: a directive applies too broadly, or none
     applies (written for another place, or hidden in a section httpd never reads)."""
     leaves, meant = found.step, found.meant
     first = "The route leaves the intended one at the daemon process group: "
     if found.cause == "process_group_scope" and meant is not None:
         return f"{first}{leaves.rule} ({leaves.source}).", _scope_fix(
-            leaves, meant, expected, mount_step, site, mount_url)
+            leaves, meant, expected, mount_step, site, mount_url, shared)
     if found.cause != "daemon_group_unused" or meant is None:
         return (f"{first}{leaves.rule} ({leaves.source})."), (
             f"At {leaves.source}, make the process group apply only where meant (a "
@@ -254,17 +256,26 @@ def _scope(site: str | None) -> str:
 
 
 def _scope_fix(leaves: RouteStep, meant: RouteStep, expected: str,
-               mount: RouteStep | None, site: str | None, mount_url: str | None) -> str:
+               mount: RouteStep | None, site: str | None, mount_url: str | None,
+               shared: Sequence[GroupKept] = ()) -> str:
     """A group line that gives the wrong group: named with the group meant (its
     WSGIDaemonProcess line), and the option that fits where the line sits; ``site`` is the
-    route's VirtualHost, described with its opening line."""
+    route's VirtualHost, described with its opening line; ``shared``: the working URLs of
+    other instances that line serves, which renaming it would move."""
     group = meant.decision
     on_mount = (f"process-group={group} on the mount of {expected}"
                 + (f" ({mount.source})" if mount is not None and mount.source else ""))
     defined = f"WSGIDaemonProcess {group} at {meant.source}"
+    whole = "the whole main server" if site == "the main server" else "its whole VirtualHost"
+    if meant.by == "server" and shared:
+        one = len(shared) == 1
+        return (f"Put {on_mount}; {defined} defines it. Do not rename the group at "
+                f"{leaves.source}: that line applies to {whole}, and {group_words(shared)} "
+                f"take{'s' if one else ''} {leaves.decision} from it too; renamed, "
+                f"{'it' if one else 'they'} would run in {group}'s daemon instead.")
     if meant.by == "server":
         return (f"At {leaves.source}, name the group meant for {expected}: WSGIProcessGroup "
-                f"{group} ({defined}); the line applies to its whole VirtualHost. Or put "
+                f"{group} ({defined}); the line applies to {whole}. Or put "
                 f"{on_mount}.")
     if meant.by == OWN_SECTION:
         return (f"At {leaves.source}, name the group meant for {expected}: WSGIProcessGroup "
