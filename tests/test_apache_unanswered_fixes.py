@@ -457,3 +457,38 @@ def test_a_plain_url_of_a_tls_only_site_is_told_https_not_an_address_or_a_mount(
     assert "<VirtualHost *:8080>\n    ServerName s.example.org\n" in fix, fix
     assert "address '*'" not in fix and "add the mount" not in fix, fix
     assert ("SSLEngine on", "t.conf:7") in [(e.claim, e.source) for e in found.evidence]
+
+
+TWINS = """\
+<VirtualHost *:8443>
+    ServerName shop.example.com
+    WSGIApplicationGroup %{GLOBAL}
+    WSGIDaemonProcess shop python-path=/srv/shop
+    WSGIProcessGroup shop
+    WSGIScriptAlias / "/srv/shop/wsgi.py"
+</VirtualHost>
+<VirtualHost *:8080>
+    ServerName shop.example.com
+    DocumentRoot /srv/www
+</VirtualHost>
+"""
+
+
+def test_a_twin_without_the_mount_is_given_every_wsgi_line_of_its_twin() -> None:
+    """puppetlabs-apache's :443 copy of a site without its WSGI block: the alias alone, as
+    once told, ran the script embedded (no python-path=) and answered 500."""
+    url = "http://shop.example.com/"
+    m = manifest.parse('[probe]\nconnect = "127.0.0.1:8080"\n[instances.shop]\n'
+                       'label = "shop"\nprocess_group = "shop"\n'
+                       f'urls = ["{url}"]\n', "m.toml")
+    found = one(diagnose(m, [obs(url, "shop", status(404))], config=config(TWINS)), url)
+    assert found.verdict is Verdict.NO_ENDPOINT
+    assert found.fix is not None
+    assert ("its twin <VirtualHost *:8443> (shop.example.com) at t.conf:1, the same name on "
+            "another port, mounts /srv/shop/wsgi.py there: write its WSGI lines inside it, "
+            "'WSGIScriptAlias / /srv/shop/wsgi.py' (t.conf:6), 'WSGIApplicationGroup "
+            "%{GLOBAL}' (t.conf:3), 'WSGIProcessGroup shop' (t.conf:5); WSGIDaemonProcess "
+            "shop (t.conf:4) serves this VirtualHost too") in found.fix, found.fix
+    assert "add the mount of shop" not in found.fix
+    cited = {e.source for e in found.evidence if e.kind.value == "configured"}
+    assert {"t.conf:3", "t.conf:5", "t.conf:6"} <= cited, cited

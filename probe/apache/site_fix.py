@@ -9,7 +9,9 @@ Three cases, each from lines read:
   never reached on that IP: the address lines are the fix;
 * the VirtualHost owns the name and mounts the expected application elsewhere
   (``WSGIScriptAlias /weblate``): the manifest's URL or the mount must change;
-* it owns the name and mounts nothing for the path: a mount is missing there.
+* it owns the name and mounts nothing for the path: a mount is missing there (its twin's
+  WSGI lines, where a VirtualHost of the same name on another port has them:
+  :mod:`probe.apache.twin_mount`).
 
 And one where no VirtualHost of the (plain HTTP) address claims the name and those that do
 elsewhere all have ``SSLEngine on``: the site exists for https only
@@ -23,12 +25,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
+from probe.apache.config import Directive
 from probe.apache.hostnames import name_matches
 from probe.apache.included_mount import included_mount
 from probe.apache.model import Server, Site
 from probe.apache.near_names import near_name
 from probe.apache.port_vhost import vhost_of
 from probe.apache.tls_setup import plain_request_fix, tls_of, tls_only
+from probe.apache.twin_mount import twin_mount
 from probe.apache.vhost_select import VhostChoice, own_name
 from probe.front import Source
 
@@ -187,6 +191,14 @@ def _mount_fix(site: Site, server: Server, reached: str, url: str, expected: str
             f"({alias} {app.target}{note}) if it must answer there.",
             ((f"{app.directive.name} {app.mount}", Source(app.directive.file,
                                                           app.directive.line)),))
+    twin = None if own else twin_mount(site, server, (urlsplit(url).hostname or "").lower(),
+                                       path, group, known.script)
+    if twin is not None:
+        return SiteFix(
+            f"{server.describe()}, {reached}, mounts no WSGI application at {path}; "
+            f"{twin.words(site, server)}. Or list the URL where {expected} is mounted in the "
+            f"manifest.", tuple((_written_name(d), Source(d.file, d.line))
+                                for d in twin.lines))
     if not own:
         return SiteFix(
             f"{server.describe()}, {reached}, mounts no WSGI "
@@ -218,6 +230,10 @@ def _mount_fix(site: Site, server: Server, reached: str, url: str, expected: str
         f"or the label of the endpoint's answer from a URL under {unknown.mount} on "
         f"{urlsplit(url).hostname}) before listing {expected}'s URLs there: if it is not "
         f"{expected}'s, {add}.", cites)
+
+
+def _written_name(d: Directive) -> str:
+    return f"{d.name} {d.arg(0)}"
 
 
 def _alias(prefix: str | None, path: str, expected: str) -> tuple[str, str]:
