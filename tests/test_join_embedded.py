@@ -11,7 +11,7 @@ from probe.diagnose import diagnose
 from probe.front_config import load_front
 from probe.manifest import parse
 from probe.model import Cause, TargetResult, Verdict
-from tests.test_diagnose import obs, status
+from tests.test_diagnose import answered, ep, obs, status
 
 SITE = """\
 WSGIDaemonProcess horizon python-path=@ROOT@/lib
@@ -124,3 +124,26 @@ def test_a_location_far_from_the_mount_is_no_typo(tmp_path: Path) -> None:
     assert target.cause is Cause.DAEMON_GROUP_UNUSED
     assert "typo" not in target.fix and "edit" not in target.explanation
     assert target.fix.startswith("Move WSGIProcessGroup fas")
+
+
+def test_an_answer_run_embedded_is_told_the_location_typo_first(tmp_path: Path) -> None:
+    """The same snippet when the script answers embedded (no python-path= needed): the
+    configuration join, not the 500's, words it, and the same typo leads."""
+    (tmp_path / "app").mkdir(exist_ok=True)
+    script = tmp_path / "app" / "wsgi.py"
+    script.write_text("")
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(MAIN.format(location="/acounts").replace("@ROOT@", str(tmp_path)))
+    manifest = parse(f'[instances.fas]\nlabel = "fas"\nprocess_group = "fas"\n'
+                     f'urls = ["{FAS}"]\n')
+    body = ep("fas", host="admin.example.com", mount="/accounts", process_group="",
+              application_group="localhost|/accounts")
+    body["script_file"] = str(script)
+    observed = obs(FAS, "fas", answered(body))
+    target = diagnose(manifest, [observed], config=load_front(str(conf), {})).targets[0]
+    assert target.cause is Cause.DAEMON_GROUP_UNUSED, target.explanation
+    assert f"<Location /acounts> ({conf}:3) is one edit from /accounts" in target.explanation
+    assert target.fix.startswith(f"If /acounts is a typo, write <Location /accounts> at "
+                                 f"{conf}:3; or move WSGIProcessGroup fas ({conf}:4)"), \
+        target.fix
+    assert "or the main server, or add process-group=fas" in target.fix, target.fix

@@ -26,6 +26,7 @@ from probe.diagnose import join_wording as words
 from probe.diagnose.causes_site import CONFIG_CHECK
 from probe.diagnose.config_join import ConfigJoin
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.join_embedded import typo_first
 from probe.diagnose.join_kept import GroupKept, group_kept
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
@@ -180,6 +181,8 @@ def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
             found.meant.by == "server" and obs.target.expected:
         shared = group_kept(context, config.front, route, found.step, obs.target.expected)
     explained = words.config_cause(obs, diagnosis, route, found, host, lint, kept, shared)
+    if found.cause == Cause.DAEMON_GROUP_UNUSED.value:
+        explained = typo_first(explained, config.front, route, group)
     if found.stage == "mount" and found.meant is not None and found.meant.source is not None:
         from probe.diagnose.join_mount_needs import moved_mount_needs
 

@@ -21,7 +21,7 @@ from probe.apache.route import ApacheRoutes
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.server_errors import APACHE_LOG
 from probe.diagnose.wording import Diagnosis
-from probe.front import PredictedRoute, RouteStep
+from probe.front import FrontConfig, PredictedRoute, RouteStep
 from probe.model import Cause, Evidence, EvidenceKind, Observation
 
 if TYPE_CHECKING:
@@ -81,6 +81,21 @@ def embedded_500(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                                fix=_fix(group, route, mount, misplaced,
                                         None if near is None else near.fix()),
                                evidence=tuple(evidence))
+
+
+def typo_first(diagnosis: Diagnosis, front: FrontConfig, route: PredictedRoute,
+               group: str | None) -> Diagnosis:
+    """An answered URL run outside its daemon group (the join's ``daemon_group_unused``):
+    a ``<Location>`` one edit from the mount is said, and its correction offered first."""
+    if not isinstance(front, ApacheRoutes) or not group or diagnosis.fix is None:
+        return diagnosis
+    near = front.near_location(route, group)
+    if near is None:
+        return diagnosis
+    fix = near.fix()
+    return dataclasses.replace(
+        diagnosis, explanation=f"{diagnosis.explanation} {near.said()}.",
+        fix=f"{fix[0].upper()}{fix[1:]}; or {diagnosis.fix[0].lower()}{diagnosis.fix[1:]}")
 
 
 def _fix(group: str, route: PredictedRoute, mount: RouteStep,
