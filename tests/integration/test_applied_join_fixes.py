@@ -366,3 +366,59 @@ def test_a_wildcard_of_a_later_site_names_the_first_one_it_shadows(
     assert (found["verdict"], found["cause"]) == ("wrong_instance", "vhost_shadowed"), found
     _, text = _line(server, found["fix"])
     assert text.strip() == "ServerAlias *", text
+
+
+# puppetlabs-apache's _wsgi.epp: one VirtualHost with two daemons, a VirtualHost-wide
+# WSGIProcessGroup for the site and /api mounted without its process-group=. Renaming the
+# VirtualHost's line, as once told, put / into /api's daemon too: both answered 500.
+BLOG = """\
+<VirtualHost *:@PORT@>
+    ServerName blog.example.com
+    WSGIApplicationGroup %{GLOBAL}
+    WSGIDaemonProcess blog processes=1 threads=4 python-path=@SITES@
+    WSGIDaemonProcess blogapi processes=1 threads=4 python-path=@SITES@
+    WSGIProcessGroup blog
+    WSGIScriptAlias /api @SITES@/project-2/wsgi.py application-group=%{GLOBAL}
+    WSGIScriptAlias / @SITES@/project-1/wsgi.py
+</VirtualHost>
+"""
+
+BLOG_MANIFEST = """\
+[instances.blog]
+label = "project-1"
+settings = "mysite.settings"
+process_group = "blog"
+urls = ["http://blog.example.com/"]
+
+[instances.blogapi]
+label = "project-2"
+settings = "mysite.settings_two"
+process_group = "blogapi"
+urls = ["http://blog.example.com/api/"]
+"""
+
+
+def test_a_vhost_group_line_another_url_needs_is_kept_and_the_mount_fixed(
+        apache: ApacheFactory, tmp_path: Path) -> None:
+    server = apache(BLOG)
+    manifest = tmp_path / "blog.toml"
+    manifest.write_text(BLOG_MANIFEST, encoding="utf-8")
+    report = _sweep(manifest, server.connect, server.conf_path)
+    assert _verdicts(report)[0] == ("http://blog.example.com/", "ok"), _verdicts(report)
+    found = target(report, "http://blog.example.com/api/")
+    assert (found["verdict"], found["cause"]) == ("wrong_instance", "process_group_scope"), \
+        found
+    mount = line_of(server.conf_path, "WSGIScriptAlias /api")
+    group = line_of(server.conf_path, "WSGIProcessGroup blog")
+    assert found["fix"].startswith(f"Put process-group=blogapi on the mount of blogapi "
+                                   f"({mount}); "), found["fix"]
+    assert "WSGIProcessGroup blogapi" not in found["fix"], found["fix"]
+    assert f"Do not rename the group at {group}: that line applies to its whole " \
+           f"VirtualHost, and http://blog.example.com/ (answered by blog in this sweep, " \
+           f"through WSGIScriptAlias / at " in found["fix"], found["fix"]
+    number = int(mount.rpartition(":")[2])
+    fixed = apache(_nth(BLOG, server, number, "application-group=%{GLOBAL}\n",
+                        "application-group=%{GLOBAL} process-group=blogapi\n",
+                        rendered_as="WSGIScriptAlias /api"))
+    again = _sweep(manifest, fixed.connect, fixed.conf_path)
+    assert [v for _, v in _verdicts(again)] == ["ok", "ok"], _verdicts(again)
