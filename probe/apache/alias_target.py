@@ -83,3 +83,16 @@ def alias_request(target: str, after: str, path: str, matched: str,
     else:
         script, path_info = target, after + rest
     return AliasRequest(script, path[:find_path_info(path, path_info)])
+
+
+def script_run(target: str, mapped_script: str | None, path: str,
+               script_name: str | None) -> str:
+    """The file mod_wsgi runs for ``path`` at an application whose target is ``target``: the
+    alias's (``mapped_script``, above), else for a handler mount the target, or for a
+    directory the path's first segment below it."""
+    if mapped_script is not None:
+        return mapped_script
+    if not os.path.isdir(target):
+        return target
+    rest = path[len(script_name or ""):].lstrip("/").split("/", 1)[0]
+    return os.path.join(target, rest) if rest else target

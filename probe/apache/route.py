@@ -16,11 +16,11 @@ Three decisions, each a :class:`~probe.front.RouteStep` with the ``file:line`` t
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from urllib.parse import urlsplit
 
+from probe.apache.alias_target import script_run
 from probe.apache.catch_all_address import catch_all_why
 from probe.apache.config import Directive
 from probe.apache.divergence import divergence, refuse_block
@@ -232,7 +232,7 @@ class ApacheRoutes:
                 url_port: int | None) -> PredictedRoute:
         app = mapped.app
         assert app is not None
-        script = _script_file(app, mapped)
+        script = script_run(app.target, mapped.script_file, mapped.path, mapped.script_name)
         scopes = self._scopes(server)
         group, group_step = _setting(app, scopes, script, mapped.path, "process-group",
                                      "wsgiprocessgroup", "")
@@ -272,17 +272,6 @@ def _where(url: str, address: str | None) -> tuple[str, str | None, int]:
         host, _, port_text = address.rpartition(":")
         ip, port = host.strip("[]"), int(port_text) if port_text.isdigit() else port
     return hostname, ip, port
-
-
-def _script_file(app: WsgiApp, mapped: UrlMapping) -> str:
-    """The file mod_wsgi runs: the alias's (:mod:`probe.apache.alias_target`), else for a
-    handler mount the target, or for a directory the path's first segment below it."""
-    if mapped.script_file is not None:
-        return mapped.script_file
-    if not os.path.isdir(app.target):
-        return app.target
-    rest = mapped.path[len(mapped.script_name or ""):].lstrip("/").split("/", 1)[0]
-    return os.path.join(app.target, rest) if rest else app.target
 
 
 def _setting(app: WsgiApp, scopes: list[tuple[Directive, ...]], script: str, path: str,

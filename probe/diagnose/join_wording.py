@@ -4,16 +4,15 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from probe.apache.divergence import MAIN_SCOPE, OWN_SECTION
 from probe.apache.names import catch_all_vhost as catch_all_at
 from probe.apache.tls_setup import plain_request_fix
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.join_kept import GroupKept, Kept, group_words
+from probe.diagnose.join_group_fix import process_group_fix
+from probe.diagnose.join_kept import GroupKept, Kept
 from probe.diagnose.join_kept import words as kept_words
 from probe.diagnose.wording import Diagnosis, catch_all_vhost
 from probe.front import Divergence, PredictedRoute, RouteStep
@@ -123,7 +122,7 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         else:
             fix = f"Give {expected} a mount for {path} before the one at {leaves.source}."
     else:
-        why, fix = _process_group(found, expected, route.step("mount"), route.site,
+        why, fix = process_group_fix(found, expected, route.step("mount"), route.site,
                                   route.script_name, route.script_file, shared)
     told = "".join(f" probe lint reports {code} at {where}: {message}."
                    for code, where, message in lint)
@@ -210,88 +209,6 @@ def _tls_vhost(went: str, host: str, meant: RouteStep, tls: Sequence[str]) -> st
                       f"defined in that VirtualHost serves this one too where both have the "
                       f"same ServerName (mod_wsgi compares it), so nothing moves",
                       "</VirtualHost>"])
-
-
-def _process_group(found: Divergence, expected: str, mount_step: RouteStep | None,
-                   site: str | None, mount_url: str | None = None,
-                   script: str | None = None,
-                   shared: Sequence[GroupKept] = ()) -> tuple[str, str]:
-    """Why and fix at the daemon process group: a directive applies too broadly, or none
-    applies (written for another place, or hidden in a section httpd never reads)."""
-    leaves, meant = found.step, found.meant
-    first = "The route leaves the intended one at the daemon process group: "
-    if found.cause == "process_group_scope" and meant is not None:
-        return f"{first}{leaves.rule} ({leaves.source}).", _scope_fix(
-            leaves, meant, expected, mount_step, site, mount_url, shared)
-    if found.cause != "daemon_group_unused" or meant is None:
-        return (f"{first}{leaves.rule} ({leaves.source})."), (
-            f"At {leaves.source}, make the process group apply only where meant (a "
-            f"<Location> for that mount listed after the broader one, or process-group= "
-            f"on the mount of {expected}).")
-    group = meant.decision
-    mount = f"the mount at {meant.source}" if meant.source is not None else "its mount"
-    if leaves.source is not None and leaves.rule.startswith("WSGIProcessGroup"):
-        # Written for the site, in a section that does not cover the script: the likely slip.
-        home = os.path.dirname(script or "") or "the script's directory"
-        return (f"{first}{leaves.rule}; no other WSGIProcessGroup or process-group= applies "
-                f"to this URL, so it runs embedded: that line is the likely mistake."), (
-            f"Move WSGIProcessGroup {group} ({leaves.source}) into <Directory {home}> (the "
-            f"script's directory) or {_scope(site)}, or add process-group={group} to "
-            f"{mount}.")
-    if leaves.source is not None:
-        return (f"{first}{leaves.rule} ({leaves.source}); no other WSGIProcessGroup or "
-                f"process-group= applies to this URL, so it runs embedded."), (
-            f"At {leaves.source}, make the section hold (<IfModule wsgi_module>) or remove "
-            f"it around WSGIProcessGroup {group}; or add process-group={group} to {mount}.")
-    return (f"{first}no WSGIProcessGroup of the configuration applies to the script of "
-            f"{expected} at this URL and {meant.rule} ({meant.source}), so it runs "
-            f"embedded."), (
-        f"Add process-group={group} to {mount} (or 'WSGIProcessGroup {group}' in a "
-        f"<Location> for that mount or a <Directory> holding its script).")
-
-
-def _scope(site: str | None) -> str:
-    """The server a route reaches, as a fix names it: a conf.d snippet has no VirtualHost."""
-    return "the main server" if site == "the main server" else "the VirtualHost"
-
-
-def _scope_fix(leaves: RouteStep, meant: RouteStep, expected: str,
-               mount: RouteStep | None, site: str | None, mount_url: str | None,
-               shared: Sequence[GroupKept] = ()) -> str:
-    """A group line that gives the wrong group: named with the group meant (its
-    WSGIDaemonProcess line), and the option that fits where the line sits; ``site`` is the
-    route's VirtualHost, described with its opening line; ``shared``: the working URLs of
-    other instances that line serves, which renaming it would move."""
-    group = meant.decision
-    on_mount = (f"process-group={group} on the mount of {expected}"
-                + (f" ({mount.source})" if mount is not None and mount.source else ""))
-    defined = f"WSGIDaemonProcess {group} at {meant.source}"
-    whole = "the whole main server" if site == "the main server" else "its whole VirtualHost"
-    if meant.by == "server" and shared:
-        one = len(shared) == 1
-        return (f"Put {on_mount}; {defined} defines it. Do not rename the group at "
-                f"{leaves.source}: that line applies to {whole}, and {group_words(shared)} "
-                f"take{'s' if one else ''} {leaves.decision} from it too; renamed, "
-                f"{'it' if one else 'they'} would run in {group}'s daemon instead.")
-    if meant.by == "server":
-        return (f"At {leaves.source}, name the group meant for {expected}: WSGIProcessGroup "
-                f"{group} ({defined}); the line applies to {whole}. Or put "
-                f"{on_mount}.")
-    if meant.by == OWN_SECTION:
-        return (f"At {leaves.source}, name the group meant for {expected}: WSGIProcessGroup "
-                f"{group} ({defined}); the section that line is written in applies to no "
-                f"other application of the configuration.")
-    if meant.by != MAIN_SCOPE or site is None or not site.startswith("<VirtualHost"):
-        return (f"At {leaves.source}, make the process group apply only where meant: a "
-                f"<Location> for the mount of {expected} with WSGIProcessGroup {group} "
-                f"({defined}), listed after the broader section, or {on_mount}.")
-    # The line sits above the VirtualHost (server scope): a <Location> written beside it
-    # would apply to every VirtualHost, and take the other sites into the group too.
-    where = f"<Location {mount_url or '/'}>"
-    return (f"Inside {site}, for the mount of {expected}, add {where} with WSGIProcessGroup "
-            f"{group} ({defined}), or put {on_mount}: not at the scope of {leaves.source}, "
-            f"where it would apply to every VirtualHost:\n    {where}\n        "
-            f"WSGIProcessGroup {group}\n    </Location>")
 
 
 def _summary(route: PredictedRoute) -> str:
