@@ -16,6 +16,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from probe.apache.addresses import split_host_port
 from probe.apache.config import Directive
 from probe.apache.model import Server, Site
 
@@ -41,14 +42,23 @@ class ErrorLog:
         return written if os.path.isabs(written) else os.path.join(self.server_root,
                                                                    written)
 
-    def named(self) -> str:
-        """The log as a noun phrase, with the line that sets it (lower case first)."""
+    def named(self, server: str | None = None, elsewhere: str = "") -> str:
+        """The log as a noun phrase, with the line that sets it (lower case first).
+
+        ``server``: in a fleet given one configuration, the address the failing answer came
+        from: the log is read on that server, the path is only what the configuration
+        given sets (``elsewhere``: why that server may set another, "" if nothing says so)."""
         d = self.directive
+        on = "" if server is None else f" on the server at {server}"
         if d is None:
-            return ("httpd's compiled-in error log (no ErrorLog in the configuration read: "
-                    "'apachectl -V' shows DEFAULT_ERRORLOG)")
-        whose = "the ErrorLog of this URL's VirtualHost" if self.own else \
-            "the server's ErrorLog"
+            return (f"httpd's compiled-in error log{on} (no ErrorLog in the configuration "
+                    f"read: 'apachectl -V' shows DEFAULT_ERRORLOG)")
+        if server is not None:
+            whose = ("the ErrorLog of this URL's VirtualHost" if self.own else
+                     "the ErrorLog") + on
+        else:
+            whose = "the ErrorLog of this URL's VirtualHost" if self.own else \
+                "the server's ErrorLog"
         notes = [d.where]
         if self.vhost and not self.own:
             notes.append("this URL's VirtualHost sets none")
@@ -58,7 +68,11 @@ class ErrorLog:
             notes.append(f"ServerRoot at {self.root_line.where}" if self.root_line else
                          f"relative to the ServerRoot assumed, {self.server_root}: "
                          f"'apachectl -V' shows httpd's HTTPD_ROOT")
+        if elsewhere:
+            notes.append(elsewhere)
         said = "; ".join(notes)
+        if path is not None and server is not None:
+            return f"{whose} (configured as {path} in the configuration given: {said})"
         if path is not None:
             return f"{whose}, {path} ({said})"
         written = " ".join(d.args)
@@ -84,3 +98,20 @@ def error_log(site: Site, server: Server) -> ErrorLog | None:
         if found:
             return ErrorLog(found[-1], own, not server.is_main, site.config.server_root, root)
     return ErrorLog(None, False, not server.is_main, site.config.server_root, root)
+
+
+def listens_elsewhere(site: Site, address: str) -> str:
+    """Why the configuration given may not be the one running at ``address`` (``HOST:PORT``):
+    its ``Listen`` lines open other addresses only; "" where one opens it, or none is read."""
+    host, port = split_host_port(address)
+    if not site.listens or port is None or not port.isdigit():
+        return ""
+    bare = host.strip("[]")
+    every = {bare, "*", "::", "0.0.0.0"}  # noqa: S104 (compared with a Listen line, not bound)
+    if any(lst.port == int(port) and (lst.host is None or lst.host.strip("[]") in every)
+           for lst in site.listens):
+        return ""
+    opened = ", ".join(f"{lst.directive.arg(0)} ({lst.directive.where})"
+                       for lst in site.listens)
+    return (f"it listens at {opened}, not at {address}: that server's own configuration "
+            f"may set another file")

@@ -22,10 +22,11 @@ if TYPE_CHECKING:
 
 
 def daemon_out_of_reach(diagnosis: Diagnosis, route: PredictedRoute,
-                        config: ConfigJoin) -> Diagnosis:
+                        config: ConfigJoin, server: str | None = None) -> Diagnosis:
     """A 500 where ``route``'s daemon process group is not usable from its VirtualHost:
     mod_wsgi refuses the request itself, no traceback is written; ``diagnosis`` as it was
-    where lint finds no undefined_daemon at the line that names the group."""
+    where lint finds no undefined_daemon at the line that names the group; ``server``: the
+    fleet's server the answer came from, whose log it is."""
     step = route.step("process_group")
     if route.undecided is not None or not route.process_group or step is None or \
             step.source is None:
@@ -35,7 +36,7 @@ def daemon_out_of_reach(diagnosis: Diagnosis, route: PredictedRoute,
         return diagnosis
     group = route.process_group
     defined = _definition(config.front, group)
-    log = apache_log(config.front, route)
+    log = apache_log(config.front, route, server)
     if defined is None:
         fix = f"Add WSGIDaemonProcess {group} (outside any VirtualHost to share it)."
         logged = (f"mod_wsgi writes its message that no daemon process called {group!r} is "

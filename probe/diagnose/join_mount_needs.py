@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from probe.apache.error_log import listens_elsewhere
 from probe.apache.group_placement import out_of_reach_fix
 from probe.apache.route import ApacheRoutes
 from probe.apache.script_access import Access
@@ -35,17 +36,30 @@ _ASK_ROUTE = re.compile(r"\s*Sweep with --config PATH \(the front's configuratio
 """The answers-alone advice to give the configuration: spent once it was given."""
 
 
-def apache_log(front: FrontConfig, route: PredictedRoute) -> str:
+def apache_log(front: FrontConfig, route: PredictedRoute, server: str | None = None) -> str:
     """The error log of ``route``'s VirtualHost with the line that sets it, where the
-    configuration decides it; else :data:`APACHE_LOG`."""
+    configuration decides it; else :data:`APACHE_LOG`. ``server``: the fleet's server the
+    failing answer came from (:func:`fleet_server`), on which the log is to be read."""
     found = front.error_log(route) if isinstance(front, ApacheRoutes) else None
-    return APACHE_LOG if found is None else found.named()
+    if found is None:
+        return APACHE_LOG
+    if server is None or not isinstance(front, ApacheRoutes):
+        return found.named()
+    return found.named(server, listens_elsewhere(front.site, server))
 
 
-def ah01630(front: ApacheRoutes, route: PredictedRoute) -> str:
-    """The error log line that tells a refusal, in the log of ``route``'s VirtualHost."""
+def fleet_server(obs: Observation, context: SweepContext) -> str | None:
+    """The address ``obs`` was probed at where the sweep probes each URL at several servers
+    (a fleet given one configuration: the log to read is on that server); else None."""
+    probe = context.manifest.probe
+    return obs.target.address if len(probe.connects) > 1 or probe.all_addresses else None
+
+
+def ah01630(front: ApacheRoutes, route: PredictedRoute, server: str | None = None) -> str:
+    """The error log line that tells a refusal, in the log of ``route``'s VirtualHost (on
+    the fleet's ``server`` that answered)."""
     return (f"AH01630 ('client denied by server configuration') in "
-            f"{apache_log(front, route)} names the file httpd refused")
+            f"{apache_log(front, route, server)} names the file httpd refused")
 
 
 def daemon_fix(front: ApacheRoutes, group: str, naming: Source) -> str:
@@ -96,7 +110,7 @@ def lint_words(front: ApacheRoutes, at: Source,
 
 
 def access_words(front: ApacheRoutes, route: PredictedRoute, script: str, *,
-                 moved: bool) -> str:
+                 moved: bool, server: str | None = None) -> str:
     """Whether this VirtualHost lets requests reach ``script``: the grant found only in
     another VirtualHost, the denial in force here, or the check where not decided ("" where
     it is granted here)."""
@@ -105,7 +119,7 @@ def access_words(front: ApacheRoutes, route: PredictedRoute, script: str, *,
         return ""
     at = front.vhost_at(route)  # the <VirtualHost> line, not the name that chose it
     vhost = "this URL's VirtualHost" + (f" ({at})" if at else "")
-    refused = ah01630(front, route)
+    refused = ah01630(front, route, server)
     if found is not None and found.elsewhere is not None and found.here is not None:
         other = found.elsewhere
         return (f"httpd grants access to {script} only inside {other.server.describe()}: "
@@ -142,7 +156,8 @@ def reached_fix(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         mount = route.step("mount")
         then = "" if mount is None or mount.source is None else \
             lint_words(config.front, mount.source, config.findings)
-        access = access_words(config.front, route, route.script_file, moved=False)
+        access = access_words(config.front, route, route.script_file, moved=False,
+                              server=fleet_server(obs, context))
         return " ".join(w for w in (said, access, then) if w)
     return (f"{said} The server or the application answered it before the endpoint (the "
             f"error log for this request tells which); the endpoint answers only a request "

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from probe.diagnose.answer_names import joined
 from probe.diagnose.fronts import listening, same_listen
 from probe.diagnose.join_gateway import answered
-from probe.diagnose.join_mount_needs import apache_log
+from probe.diagnose.join_mount_needs import apache_log, fleet_server
 from probe.diagnose.join_proxy_500 import proxy_500
 from probe.diagnose.server_errors import CONFIG_HINT, with_log, without_leak_hint
 from probe.diagnose.wording import Diagnosis
@@ -50,7 +50,7 @@ def partial_500(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     address = obs.target.address or next((s.address for s in reversed(obs.samples)
                                           if s.address), None)
     route = config.front.route(obs.target.probe_url(context.manifest.probe.segment), address)
-    log = apache_log(config.front, route)
+    log = apache_log(config.front, route, fleet_server(obs, context))
     reached = [a for s in obs.samples if (a := s.trusted_answer) is not None]
     # --config was read: its hint is spent whatever the route tells, and it names the log
     spent = dataclasses.replace(diagnosis, fix=with_log(diagnosis.fix.replace(CONFIG_HINT, ""),

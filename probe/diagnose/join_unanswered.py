@@ -30,7 +30,7 @@ from probe.diagnose.join_claimed import intended, known, owner, shadowed
 from probe.diagnose.join_daemon_500 import daemon_out_of_reach
 from probe.diagnose.join_embedded import embedded_500
 from probe.diagnose.join_gateway import gateway_error
-from probe.diagnose.join_mount_needs import apache_log, reached_fix
+from probe.diagnose.join_mount_needs import apache_log, fleet_server, reached_fix
 from probe.diagnose.join_proxy import GATEWAY, no_endpoint
 from probe.diagnose.join_proxy_500 import proxy_500
 from probe.diagnose.server_errors import ASK_CONFIG, CONFIG_HINT, UNREAD, with_log
@@ -56,7 +56,7 @@ def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     if diagnosis.verdict is Verdict.HTTP_ERROR and last is not None and \
             last.status_code in GATEWAY:
         route = _route(obs, context, config.front)
-        log = apache_log(config.front, route)
+        log = apache_log(config.front, route, fleet_server(obs, context))
         found = gateway_error(obs, diagnosis, route, last.status_code, log)
         if found is not None:
             return found
@@ -65,11 +65,11 @@ def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             last is not None and last.status_code == 500:
         route = _route(obs, context, config.front)
         found = proxy_500(diagnosis, route, config.front) or \
-            daemon_out_of_reach(diagnosis, route, config)
+            daemon_out_of_reach(diagnosis, route, config, fleet_server(obs, context))
         if found is diagnosis:  # not out of reach: maybe no group applies at all
             found = embedded_500(obs, diagnosis, context, config)
         # --config was read: its hint is spent whatever it told, and it names the log.
-        log = apache_log(config.front, route)
+        log = apache_log(config.front, route, fleet_server(obs, context))
         return dataclasses.replace(found, fix=with_log(found.fix.replace(CONFIG_HINT, ""), log))
     return diagnosis
 
