@@ -3,12 +3,13 @@ declared code versions across a fleet's servers (``code_drift``)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from probe.manifest import Target
 from probe.model import Observation, Report, Sample, Status, Verdict
 
-from .test_diagnose import SITE2, SUB, answered, run
+from .test_diagnose import SITE2, SUB, answered, run, sites
 from .test_diagnose_causes import p2_site2, p2_sub
 
 A, B, BALANCER = "127.0.0.1:8001", "127.0.0.2:8002", "127.0.0.1:8000"
@@ -332,3 +333,27 @@ def test_without_one_file_read_by_both_the_drift_says_both_and_the_check() -> No
         assert (f"the file {old_source[5:]} on host box (pid 11 at server.listen {A}, 'v1')"
                 in text), text
         assert "send HUP to the gunicorn master (ppid 10, the parent of pid 11)" in text, text
+
+
+def test_servers_on_the_declared_version_are_not_told_to_restart() -> None:
+    # A fleet of three, one server left on the old code (a tester's f1): only that server is
+    # named for the check and the restart; the two on the manifest's version need nothing.
+    m = sites()
+    m = dataclasses.replace(m, instances={**m.instances, "project-2": dataclasses.replace(
+        m.instances["project-2"], code_version="2.0")})
+    c = "127.0.0.3:8003"
+    new: dict[str, Any] = {"version": "2.0", "source": "file:/srv/a/VERSION"}
+    old: dict[str, Any] = {"version": "1.0", "source": "file:/srv/b/VERSION"}
+    observed = [at(SITE2, "project-2", address, backend(p2_site2(), **changes))
+                for address, changes in (
+                    (A, dict(host="web-1", ppid=10, pid=11, mtime=EARLY, **new)),
+                    (B, dict(host="web-2", ppid=10, pid=11, mtime=EARLY, **old)),
+                    (c, dict(host="web-3", ppid=10, pid=11, mtime=EARLY, **new)))]
+    [text] = drift(run(observed, m))
+    assert (f"{A} (host web-1, parent pid 10) and {c} (host web-3, parent pid 10) already run "
+            f"'2.0', the code_version the manifest declares: nothing to do there. {B} (host "
+            f"web-2, parent pid 10) runs '1.0': a deploy reached some of them only") in text, text
+    told = text.split("nothing to do there.")[1]
+    assert "web-1" not in told and "web-3" not in told, told
+    assert "the file /srv/b/VERSION on host web-2 (pid 11 on host web-2, '1.0')" in told, told
+    assert told.count("restart the whole daemon group") == 1, told

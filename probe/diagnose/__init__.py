@@ -130,7 +130,8 @@ def diagnose(
         findings += scheme_findings(observations, results,
                                     config.front if config is not None else None)
         findings += forwarded_host_findings(observations, results, config)
-        findings += code_drift_findings(observations, context.identify)
+        findings += code_drift_findings(observations, context.identify, {
+            name: inst.code_version for name, inst in context.manifest.instances.items()})
         if config is not None:  # a balancer's member that answered none of its samples
             from probe.diagnose.dead_member import dead_member_findings
 

@@ -134,9 +134,10 @@ def describe(obs: Observation, answer: EndpointAnswer) -> str:
     return f"{where} ({', '.join(details)})" if details else where
 
 
-def code_drift_findings(observations: Sequence[Observation],
-                        identify: Identify) -> tuple[Finding, ...]:
-    """One warning per instance whose servers declare different code versions."""
+def code_drift_findings(observations: Sequence[Observation], identify: Identify,
+                        declared: Mapping[str, str | None] | None = None) -> tuple[Finding, ...]:
+    """One warning per instance whose servers declare different code versions; ``declared``:
+    each instance's code_version in the manifest (the servers on it need nothing)."""
     versions: dict[str, dict[str, dict[str, None]]] = defaultdict(lambda: defaultdict(dict))
     # One answer per process and place, for the fix's words (who to restart, what to read).
     seen: dict[str, dict[tuple[str, str, int | None], EndpointAnswer]] = defaultdict(dict)
@@ -201,6 +202,7 @@ def code_drift_findings(observations: Sequence[Observation],
             found = f" (from {source})" if source else ""
             parts.append(f"{version!r}{found} at {_and(list(places))}")
         also = f" Besides, {said}." if said else ""
+        meant = (declared or {}).get(name)
         running = {version: [a for (v, p, _), a in seen[name].items()
                              if v == version and p in places]
                    for version, places in kept.items()}
@@ -210,7 +212,7 @@ def code_drift_findings(observations: Sequence[Observation],
             instances=(name,),
             explanation=(
                 f"{name} runs {len(by_version)} code versions on its servers (code.version): "
-                f"{'; '.join(parts)}. " + (restarted or drift_fix(running)) + also
+                f"{'; '.join(parts)}. " + (restarted or drift_fix(running, meant, kept)) + also
             ),
         ))
     return tuple(findings)

@@ -45,9 +45,33 @@ def _witness(group: Sequence[EndpointAnswer],
                  and (b_started := b.started) is not None and b_started > latest), None)
 
 
-def drift_fix(by_version: Mapping[str, Sequence[EndpointAnswer]]) -> str:
+def drift_fix(by_version: Mapping[str, Sequence[EndpointAnswer]], declared: str | None = None,
+              where: Mapping[str, Sequence[str]] | None = None) -> str:
     """The sentences after the versions are named: per server decided, not restarted (with the
-    reload in its server's terms); for the rest, both cases and the check that tells them."""
+    reload in its server's terms); for the rest, both cases and the check that tells them.
+
+    ``declared``: the manifest's code_version for the instance. Where some servers answer
+    with it, they already run the code meant (said with their places, ``where``: version ->
+    places), and only the others are told what to check and restart."""
+    if declared is not None and declared in by_version and len(by_version) > 1:
+        lagging = {v: answers for v, answers in by_version.items() if v != declared}
+        meant = list((where or {}).get(declared, ())) or [places(by_version[declared])]
+        behind = [f"{_and(list((where or {}).get(v, ())) or [places(a)])} "
+                  f"{'run' if len((where or {}).get(v, ())) > 1 else 'runs'} {v!r}"
+                  for v, a in lagging.items()]
+        return (f"{_and(meant)} already {'run' if len(meant) > 1 else 'runs'} {declared!r}, "
+                f"the code_version the manifest declares: nothing to do there. "
+                f"{'; '.join(behind)}: " + _fix(lagging, lead=True))
+    return _fix(by_version)
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _fix(by_version: Mapping[str, Sequence[EndpointAnswer]], *, lead: bool = False) -> str:
+    """:func:`drift_fix`'s words for the servers of ``by_version`` (``lead``: after a clause
+    naming them, so the first sentence goes on in lower case)."""
     servers: dict[tuple[str | None, int | None], list[EndpointAnswer]] = {}
     for answers in by_version.values():
         for answer in answers:
@@ -76,11 +100,12 @@ def drift_fix(by_version: Mapping[str, Sequence[EndpointAnswer]]) -> str:
     if undecided and said:
         said.append(_both(undecided, "The others: "))
     elif undecided:
-        said.append(_both(undecided, ""))
-    return " ".join(said)
+        said.append(_both(undecided, "", capital=not lead))
+    text = " ".join(said)
+    return text if not lead or not text else text[0].lower() + text[1:]
 
 
-def _both(answers: Sequence[EndpointAnswer], lead: str) -> str:
+def _both(answers: Sequence[EndpointAnswer], lead: str, *, capital: bool = True) -> str:
     """Both cases for ``answers``' servers, and what to read on each to tell them apart."""
     read: dict[tuple[str, str | None], list[EndpointAnswer]] = {}
     for answer in answers:
@@ -94,7 +119,7 @@ def _both(answers: Sequence[EndpointAnswer], lead: str) -> str:
             f"holds another version than the processes run, they were not restarted: "
             f"{reload_ways(answers, capital=False)}. Where it holds their version, the deploy "
             f"did not reach that server: deploy one version to every server. Then probe again.")
-    return text[0].upper() + text[1:]
+    return text[0].upper() + text[1:] if capital else text
 
 
 def _check(answer: EndpointAnswer) -> str:
