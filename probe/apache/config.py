@@ -107,6 +107,9 @@ class Directive:
     Rules that find nothing in a scope must not conclude there is nothing there. Also on a
     ``Use`` mod_macro cannot expand (:mod:`probe.apache.macros`)."""
     macro: MacroUse | None = None  # read from a <Macro> body for this Use line
+    written: tuple[str, ...] | None = None
+    """A section's arguments as its file writes them, where a ``${VAR}`` was put in (a fix
+    written into that file keeps the variable: ``<VirtualHost *:${PORT}>``); else None."""
 
     @property
     def key(self) -> str:
@@ -256,6 +259,7 @@ class _Frame:
     children: list[Directive] = field(default_factory=list)
     hidden: list[Directive] | None = None  # inside a conditional that does not hold
     macro_body: list[BodyLine] | None = None  # a <Macro>'s lines, kept as text
+    written: tuple[str, ...] | None = None  # the arguments before ${VAR}, where one was put in
 
 
 class _Reader:
@@ -349,8 +353,10 @@ class _Reader:
         # mod_macro keeps the body of a <Macro> read where httpd reads it, for a later Use
         body: list[BodyLine] | None = [] if key == "macro" and active and \
             parent.reading is not Reading.MACRO else None
+        written = split_args(name_and_rest(tag)[1]) if inner != tag else None
         return _Frame(name, args, file, number, last, active=holds and not ignored,
-                      flatten=conditional, reading=reading, hidden=hidden, macro_body=body)
+                      flatten=conditional, reading=reading, hidden=hidden, macro_body=body,
+                      written=written)
 
     def _close(self, file: str, number: int, line: str, stack: list[_Frame]) -> None:
         frame = stack[-1]
@@ -380,7 +386,7 @@ class _Reader:
         elif frame.active:
             parent.children.append(Directive(frame.name, frame.args, frame.file, frame.line,
                                              tuple(frame.children), frame.last,
-                                             macro=self._use))
+                                             macro=self._use, written=frame.written))
 
     def _directive(self, file: str, number: int, last: int, line: str,
                    depth: int) -> list[Directive]:

@@ -208,10 +208,24 @@ def refuse_block(site: Site, choice: VhostChoice) -> str | None:
     considered there), with its TLS lines on a TLS one."""
     if choice.address is None:
         return None
+    address = _as_written(choice)
     tls = tls_of(site, choice.candidates)
     if tls is None:
-        return catch_all_vhost(str(choice.address))
-    return catch_all_vhost(str(choice.address), tls=tls.lines, tls_comment=tls.comment)
+        return catch_all_vhost(address)
+    return catch_all_vhost(address, tls=tls.lines, tls_comment=tls.comment)
+
+
+def _as_written(choice: VhostChoice) -> str:
+    """The chosen address as the first VirtualHost of the set writes it: with its ``${VAR}``
+    (``*:${PORT}``) where it has one, so the catch-all added beside it says the same."""
+    first = choice.candidates[0] if choice.candidates else None
+    section = first.section if first is not None else None
+    if first is None or section is None or section.written is None or \
+            len(section.written) != len(first.addresses):
+        return str(choice.address)
+    return next((w for a, w in zip(first.addresses, section.written, strict=True)
+                 if choice.address is not None and (a.host, a.port) ==
+                 (choice.address.host, choice.address.port)), str(choice.address))
 
 
 def _elsewhere(site: Site, candidates: Sequence[Server], hostname: str, script: str,

@@ -27,6 +27,7 @@ from probe.apache.divergence import divergence, refuse_block
 from probe.apache.error_log import ErrorLog, error_log
 from probe.apache.group_placement import NearLocation, near_location
 from probe.apache.group_placement import group_not_applied as not_applied
+from probe.apache.include_order import read_first_by_name
 from probe.apache.intended import intended_script
 from probe.apache.mapping import UrlMapping, map_path, source
 from probe.apache.model import Server, Site, WsgiApp
@@ -87,7 +88,9 @@ class ApacheRoutes:
     def refuse_why(self, route: PredictedRoute) -> str:
         """Why :meth:`refuse_block` is written for its address (empty: nothing to say)."""
         hostname, ip, port = _where(route.url, route.address)
-        return catch_all_why(self.site, select_vhost(self.site, hostname, ip, port), ip, port)
+        choice = select_vhost(self.site, hostname, ip, port)
+        said = (catch_all_why(self.site, choice, ip, port), read_first_by_name(self.site, choice))
+        return "; ".join(s for s in said if s)
 
     def intended(self, route: PredictedRoute, group: str | None,
                  package: str | None) -> tuple[str, str] | None:
