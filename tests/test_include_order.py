@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from probe.apache.config import parse_paths
-from probe.apache.model import build_site
 from probe.apache.route import ApacheRoutes
+from probe.apache.site_build import build_site
 
 MAIN = """\
 Define PORT 8080
