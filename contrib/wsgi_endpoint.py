@@ -187,7 +187,7 @@ def _token_bytes(path: Union[str, os.PathLike[str]], limit: int = _MAX_TOKEN_FIL
 def _read_token_file(path: Union[str, os.PathLike[str]], origin: str) -> object:
     try:
         text = _token_bytes(path).decode("utf-8").strip()
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, TypeError) as exc:
         why = str(exc) if isinstance(exc, _NotATokenFile) else exc.__class__.__name__
         _warn(
             "cannot read the probe token file %s (%s): %s; "
@@ -217,12 +217,22 @@ def _warn_world_readable(path: Union[str, os.PathLike[str]], origin: str) -> Non
         )
 
 
-def _resolve_token(
-    token: Optional[str], token_file: Optional[Union[str, os.PathLike[str]]]
-) -> object:
+def _resolve_token(token: object, token_file: object) -> object:
     """Return the token as bytes, None (loopback only) or _DENY_ALL."""
     if token is not None:
-        stripped = str(token).strip()
+        if isinstance(token, bytes):
+            try:
+                token = token.decode("utf-8")
+            except UnicodeDecodeError:
+                _warn("wrap(token=...) is bytes that are not UTF-8; "
+                      "the probe endpoint answers nobody")
+                return _DENY_ALL
+        if not isinstance(token, str):
+            # str() of it would be a token nobody meant (12345, "<object ...>").
+            _warn("wrap(token=...) is of type %s, not str; the probe endpoint answers nobody"
+                  % type(token).__name__)
+            return _DENY_ALL
+        stripped = token.strip()
         if not stripped:
             # An empty explicit token usually means token=os.environ.get(...)
             # found nothing; matching an empty header would let anyone in.
@@ -230,6 +240,10 @@ def _resolve_token(
             return _DENY_ALL
         return stripped.encode("utf-8")
     if token_file is not None:
+        if not isinstance(token_file, (str, bytes, os.PathLike)):
+            _warn("wrap(token_file=...) is of type %s, not a path; "
+                  "the probe endpoint answers nobody" % type(token_file).__name__)
+            return _DENY_ALL
         return _read_token_file(token_file, "wrap(token_file=...)")
     from_env = os.environ.get("WSGI_PROBE_TOKEN")
     if from_env is not None and from_env.strip():
@@ -833,15 +847,70 @@ def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict
     }
 
 
+# The characters RFC 3986 allows in a path segment, less '%' (PATH_INFO is decoded).
+_SEGMENT = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:@-]{1,200}\Z")
+
+
+def _segment_problem(segment: object) -> Optional[str]:
+    """Why ``segment`` cannot select the endpoint, or None."""
+    if not isinstance(segment, str):
+        return "of type %s, not str" % type(segment).__name__
+    if not _SEGMENT.match(segment) or not segment.strip("."):
+        # PATH_INFO never ends in " x", "." or ".." as a last segment a client can ask for.
+        return ("not one path segment (letters, digits and -._~!$&'()*+,;=:@ only, "
+                "not '.' or '..')")
+    return None
+
+
+
+def _direct_only() -> bool:
+    """$WSGI_PROBE_DIRECT_ONLY=1: the operator says no proxy forwards to this application."""
+    value = os.environ.get("WSGI_PROBE_DIRECT_ONLY")
+    if value is None or value.strip() == "":
+        return False
+    if value.strip() == "1":
+        return True
+    _warn("$WSGI_PROBE_DIRECT_ONLY is %r, not 1; ignored" % value)
+    return False
+
+
+def _hides_proxy_headers(environ: WSGIEnvironment) -> bool:
+    """Whether the server is waitress, which removes X-Forwarded-For, X-Forwarded-Host,
+    -Proto, -Port, -By and Forwarded from the request of every peer it does not trust
+    before the application runs (``clear_untrusted_proxy_headers``, on by default;
+    waitress/proxy_headers.py), so that _proxied cannot see a proxy that added them.
+    Known by its SERVER_SOFTWARE (``--ident`` may change it), the callable it puts in every
+    environ (2.0+), or its file wrapper class: none of these can come from a client."""
+    software = environ.get("SERVER_SOFTWARE")
+    if isinstance(software, str) and software.startswith("waitress"):
+        return True
+    if "waitress.client_disconnected" in environ:
+        return True
+    module = getattr(environ.get("wsgi.file_wrapper"), "__module__", None)
+    return isinstance(module, str) and module.startswith("waitress")
+
+
+_BLIND_UNDER_WAITRESS = (
+    "the server is waitress, which removes X-Forwarded-For, X-Forwarded-Host/-Proto/-Port/-By"
+    " and Forwarded from the requests of every peer it does not trust before the application"
+    " runs (clear_untrusted_proxy_headers, on by default), so a request a proxy on this"
+    " machine forwards cannot be told from a local one: without a token the probe endpoint"
+    " answers nobody here. Configure a token (wrap(token_file=...) or $WSGI_PROBE_TOKEN_FILE;"
+    " 'probe endpoint --install' does by default), or, where no proxy on this machine"
+    " forwards to this application, set WSGI_PROBE_DIRECT_ONLY=1 in its environment"
+)
+
+
 def wrap(
     application: WSGIApplication,
     *,
     label: Optional[str] = None,
     segment: str = "__probe__",
-    token: Optional[str] = None,
+    token: Optional[Union[str, bytes]] = None,
     token_file: Optional[Union[str, os.PathLike[str]]] = None,
     version: Optional[str] = None,
     code_version: Optional[str] = None,
+    **unknown: object,
 ) -> WSGIApplication:
     """Return ``application`` with the probe endpoint in front of it.
 
@@ -852,13 +921,37 @@ def wrap(
     checkout above the calling script (``code.version_source`` says which). ``segment`` is
     the last path segment that selects the endpoint. ``token``/``token_file`` configure
     authorisation (see the module docstring); both are read now, not per request.
+
+    A bad setting never raises (``application = wrap(application, ...)`` would take the site
+    down): one line on stderr says which and why, and the endpoint answers nobody.
     """
-    if not isinstance(segment, str) or not segment or "/" in segment:
-        raise ValueError("segment must be a non-empty path segment without '/': %r" % (segment,))
-    declared = code_version if code_version is not None else version
+    # Here, not in _wrap: _caller_file counts the frames up to wrap()'s caller.
+    script = _caller_file()
+    try:
+        if unknown:
+            # A misspelt token_file= may have meant a token: answering loopback would not do.
+            _warn("wrap() has no setting %s; the probe endpoint answers nobody"
+                  % ", ".join(sorted(unknown)))
+            return application
+        problem = _segment_problem(segment)
+        if problem is not None:
+            _warn("wrap(segment=%r) is %s; the probe endpoint answers nobody"
+                  % (segment, problem))
+            return application
+        return _wrap(application, label, segment, token, token_file,
+                     code_version if code_version is not None else version, script)
+    except _CONTAINED as exc:
+        _warn("wrap() failed (%s); the probe endpoint answers nobody" % exc.__class__.__name__)
+        return application
+
+
+def _wrap(application: WSGIApplication, label: object, segment: str, token: object,
+          token_file: object, declared: object, script: Optional[str]) -> WSGIApplication:
     copy = _Copy(None if label is None else str(label),
-                 None if declared is None else str(declared), _caller_file())
+                 None if declared is None else str(declared), script)
     expected = _resolve_token(token, token_file)
+    direct_only = expected is None and _direct_only()
+    blind_said = threading.Lock()  # held for good once the waitress line is written
     seg_len = len(segment)
 
     def is_probe(environ: WSGIEnvironment) -> bool:
@@ -888,7 +981,13 @@ def wrap(
             return hmac.compare_digest(given_bytes, expected)
         # Loopback alone proves nothing behind a proxy on this machine: it connects from
         # loopback on behalf of anyone.
-        return _is_loopback(environ.get("REMOTE_ADDR")) and not _proxied(environ)
+        if not _is_loopback(environ.get("REMOTE_ADDR")) or _proxied(environ):
+            return False
+        if direct_only or not _hides_proxy_headers(environ):
+            return True
+        if blind_said.acquire(blocking=False):  # once per wrap(), not per request
+            _warn(_BLIND_UNDER_WAITRESS)
+        return False
 
     def probe_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         body: Optional[bytes] = None

@@ -14,6 +14,8 @@ import pytest
 
 from tests.contrib.test_wsgi_endpoint import Inner, call, environ_for, load_endpoint
 
+TOKEN = "waitress-listen-token-0123456789"
+
 
 @pytest.fixture
 def we() -> ModuleType:
@@ -31,8 +33,10 @@ class Channel:
 
 
 def listen(we: ModuleType, **extra: Any) -> object:
-    environ = environ_for(SERVER_SOFTWARE="waitress", SERVER_PORT="57919", extra=extra)
-    response = call(we.wrap(Inner()), environ)
+    # Under waitress a token-less endpoint answers nobody (test_endpoint_waitress_proxy.py).
+    environ = environ_for(SERVER_SOFTWARE="waitress", SERVER_PORT="57919",
+                          HTTP_X_PROBE_TOKEN=TOKEN, extra=extra)
+    response = call(we.wrap(Inner(), token=TOKEN), environ)
     assert response.status == "200 OK", response.body
     return json.loads(response.body)["server"]["listen"]
 

@@ -76,8 +76,10 @@ def start_orphan(command: Sequence[str], *, cwd: Path, port: int, log: Path) -> 
     shell = subprocess.run(
         ["sh", "-c", f"setsid {quoted} >>'{log}' 2>&1 </dev/null & echo $!"], cwd=cwd,
         capture_output=True, text=True, check=True, timeout=30, start_new_session=True,
-        env={k: v for k, v in os.environ.items()
-             if not k.startswith(("PYTHON", "WSGI_PROBE", "VIRTUAL_ENV", "DJANGO"))})
+        env={**{k: v for k, v in os.environ.items()
+                if not k.startswith(("PYTHON", "WSGI_PROBE", "VIRTUAL_ENV", "DJANGO"))},
+             # the token-less endpoint under waitress answers nobody without it
+             "WSGI_PROBE_DIRECT_ONLY": "1"})
     server = Orphan(int(shell.stdout.strip()), port)
     reaper.remember(server.pid, f"orphaned server on 127.0.0.1:{port}")
     deadline = time.monotonic() + 60

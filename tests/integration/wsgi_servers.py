@@ -233,7 +233,10 @@ def start_waitress(project: Path, venv: Path, *, log_path: Path,
                    app: str = "mysite.wsgi:application") -> WsgiServer:
     port = free_port()
     command = [str(venv / "bin" / "waitress-serve"), f"--listen=127.0.0.1:{port}", app]
-    return _start("waitress", command, cwd=project, port=port, log_path=log_path)
+    # Reached directly: without it a token-less endpoint answers nobody under waitress, which
+    # hides proxy headers from it (test_endpoint_waitress_nginx.py).
+    return _start("waitress", command, cwd=project, port=port, log_path=log_path,
+                  env={"WSGI_PROBE_DIRECT_ONLY": "1"})
 
 
 def start_express(project: Path, apache_venv: Path, *, processes: int,
