@@ -72,6 +72,14 @@ endpoint exists.
   to the application and the server takes no client address from a header.
   Everywhere else configure a token (``probe endpoint --install`` does by
   default).
+* Under waitress, with no token configured, nobody is authorised (one line on stderr at the
+  first probe request refused): waitress removes ``X-Forwarded-For``,
+  ``X-Forwarded-Host``/``-Proto``/``-Port``/``-By`` and ``Forwarded`` from the request of
+  every peer it does not trust before the application runs, so a proxy's request looks
+  local. ``WSGI_PROBE_DIRECT_ONLY=1`` in the environment (read when ``wrap()`` runs) says
+  no proxy on this machine forwards to the application, and restores loopback-only there.
+* A bad ``wrap()`` setting (``segment``, ``token``, ``token_file``, a name it does not
+  have) or any failure while wrapping never raises: one line on stderr, nobody authorised.
 * If a token file is configured but cannot be read or is empty, or
   ``WSGI_PROBE_TOKEN``/``WSGI_PROBE_TOKEN_FILE`` is set but empty, nobody is
   authorised (one warning line goes to stderr, i.e. Apache's error log). A

@@ -178,8 +178,8 @@ def _summary(script: Path, label: str, target: Path, token: TokenPlan | None) ->
             f"{shown(target)}; reload the server to load it; ")
     if token is None:
         return done + ("no token: it answers only loopback requests without a proxy header, "
-                       "which is safe only if no proxy on this machine forwards to the "
-                       "application")
+                       "which is safe only if no proxy on this machine forwards to the application"
+                       "; under waitress only with WSGI_PROBE_DIRECT_ONLY=1 in its environment")
     return done + (f"token file {shown(token.path)} (mode {token.mode:04o}, owner "
                    f"{install_token.owner_names(token)}: the application must run as that "
                    f"user or in that group to read it); for the probe's manifest: "
