@@ -252,7 +252,8 @@ def _resolve_token(token: object, token_file: object) -> object:
             _warn("wrap(token_file=...) is of type %s, not a path; "
                   "the probe endpoint answers nobody" % type(token_file).__name__)
             return _DENY_ALL
-        return _read_token_file(token_file, "wrap(token_file=...)")
+        # bytes or a bytes PathLike read as the file system encodes names
+        return _read_token_file(os.fsdecode(token_file), "wrap(token_file=...)")
     from_env = os.environ.get("WSGI_PROBE_TOKEN")
     if from_env is not None and from_env.strip():
         return from_env.strip().encode("utf-8")
