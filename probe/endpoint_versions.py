@@ -43,6 +43,9 @@ SHIPPED = frozenset({
     "a9cee4fec4f973f6e3fcb41482482e1b5ed9d254e1ff9ca30570a871054ff8dc",
     "3c8fb7081395536adc8e67713ac20f6175ac49ae5dae0f637caafa88a2542076",
     "9d93b2415b9c2da6f7b9ed117e092166ae8cb4146f6c2f2b87ab74099c00f362",
+    "1fadd2b77ddef5fcfd885420c326b0d374692735a83bd28ee9824fa437ee62f7",
+    "b905fb484caed66ad87fc043660f109b0871b518a738e049b2bae08e2963ba9c",
+    "c23d05396870510ad70b35d43b882998c0e237f6167c293a6a570b965e305fdd",
 })
 """SHA-256 of every contrib/wsgi_endpoint.py wsgi-probe has shipped, this one included."""
 
