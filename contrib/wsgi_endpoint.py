@@ -871,7 +871,6 @@ def _segment_problem(segment: object) -> Optional[str]:
     return None
 
 
-
 def _direct_only() -> bool:
     """$WSGI_PROBE_DIRECT_ONLY=1: the operator says no proxy forwards to this application."""
     value = os.environ.get("WSGI_PROBE_DIRECT_ONLY")
