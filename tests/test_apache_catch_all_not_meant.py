@@ -106,8 +106,9 @@ def test_a_catch_all_is_not_the_site_meant_for_a_name_it_does_not_claim(
            f"/srv/polls/wsgi.py at /polls ({tmp_path}/polls-app.conf:5), the script polls's " \
            f"answers report (script_file), not wiki's" in found.fix, found.fix
     # wiki's own mount where the configuration writes it, and why its file is not included.
-    assert f"WSGIScriptAlias /wiki /srv/wiki/wsgi.py at {tmp_path}/wiki-app.conf:2" \
-        in found.fix, found.fix
+    # The whole line, its process-group= too (a re-tester pasted the alias alone: a 500).
+    assert f"'WSGIScriptAlias /wiki /srv/wiki/wsgi.py process-group=wiki' at " \
+           f"{tmp_path}/wiki-app.conf:2" in found.fix, found.fix
     assert f"WSGIDaemonProcess wiki ({tmp_path}/wiki-app.conf:1): included a second time, " \
            f"httpd refuses to start" in found.fix, found.fix
     assert any(e.source == f"{conf}:9" for e in found.evidence), found.evidence

@@ -151,7 +151,8 @@ def test_backends_on_different_declared_versions_are_code_drift() -> None:
         "another version than the processes run, they were not restarted: restart the whole "
         "daemon group 'pg': touch its WSGI script (/srv/project-2/wsgi.py) (every process "
         "reloads on its next request) or 'apachectl graceful'. Where it holds their version, "
-        "the deploy did not reach that server: deploy one version to every server. Then "
+        "the deploy did not reach that server: deploy one version to every server, and "
+        "restart the processes there as above (the deploy alone changes no process). Then "
         "probe again.")
     (finding,) = report.findings
     assert (finding.severity, finding.instances) == (Status.WARNING, ("project-2",))

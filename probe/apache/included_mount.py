@@ -75,9 +75,12 @@ def included_mount(site: Site, server: Server, own: Sequence[WsgiApp], expected:
         return IncludedMount(words + (f" Nothing read mounts {expected}'s script elsewhere: "
                                       f"write its mount in {server.describe()} instead."),
                              tuple(cites))
-    words += (f" {expected}'s script is mounted by {meant.directive.name} {meant.mount} "
-              f"{meant.target} at {meant.where}, in {meant.server.describe()}: that mount "
-              f"belongs in {server.describe()} in place of the Include.")
+    # The whole line, options too: without its process-group= a pasted copy runs embedded
+    # (a re-tester's 500).
+    line = " ".join((meant.directive.name, *meant.directive.args))
+    words += (f" {expected}'s script is mounted by '{line}' at {meant.where}, in "
+              f"{meant.server.describe()}: that mount belongs in {server.describe()} in place "
+              f"of the Include.")
     cites.append((f"{meant.directive.name} {meant.mount}",
                   Source(meant.directive.file, meant.directive.line)))
     words += _daemon_words(site, server, meant, cites)

@@ -118,7 +118,9 @@ def _both(answers: Sequence[EndpointAnswer], lead: str, *, capital: bool = True)
             f"process's code.version came from, on its server: {'; '.join(checks)}. Where it "
             f"holds another version than the processes run, they were not restarted: "
             f"{reload_ways(answers, capital=False)}. Where it holds their version, the deploy "
-            f"did not reach that server: deploy one version to every server. Then probe again.")
+            f"did not reach that server: deploy one version to every server, and restart the "
+            f"processes there as above (the deploy alone changes no process). Then probe "
+            f"again.")
     return text[0].upper() + text[1:] if capital else text
 
 
