@@ -19,6 +19,7 @@ import os
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from probe.apache.addresses import Address
 from probe.apache.catch_all_address import catch_all_why
 from probe.apache.group_placement import group_not_applied
 from probe.apache.hostnames import name_matches
@@ -208,24 +209,23 @@ def refuse_block(site: Site, choice: VhostChoice) -> str | None:
     considered there), with its TLS lines on a TLS one."""
     if choice.address is None:
         return None
-    address = _as_written(choice)
+    address = written_address(choice.address, choice.candidates)
     tls = tls_of(site, choice.candidates)
     if tls is None:
         return catch_all_vhost(address)
     return catch_all_vhost(address, tls=tls.lines, tls_comment=tls.comment)
 
 
-def _as_written(choice: VhostChoice) -> str:
-    """The chosen address as the first VirtualHost of the set writes it: with its ``${VAR}``
-    (``*:${PORT}``) where it has one, so the catch-all added beside it says the same."""
-    first = choice.candidates[0] if choice.candidates else None
+def written_address(address: Address, candidates: Sequence[Server]) -> str:
+    """``address`` as the first VirtualHost of its set writes it: with its ``${VAR}``
+    (``*:${PORT}``) where it has one, so a catch-all added beside it says the same."""
+    first = candidates[0] if candidates else None
     section = first.section if first is not None else None
     if first is None or section is None or section.written is None or \
             len(section.written) != len(first.addresses):
-        return str(choice.address)
+        return str(address)
     return next((w for a, w in zip(first.addresses, section.written, strict=True)
-                 if choice.address is not None and (a.host, a.port) ==
-                 (choice.address.host, choice.address.port)), str(choice.address))
+                 if (a.host, a.port) == (address.host, address.port)), str(address))
 
 
 def _elsewhere(site: Site, candidates: Sequence[Server], hostname: str, script: str,

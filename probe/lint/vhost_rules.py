@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from probe.apache.addresses import Address
 from probe.apache.config import Directive
+from probe.apache.divergence import written_address
 from probe.apache.hostnames import MatchedBy, is_wildcard, name_matches
 from probe.apache.ip_vhosts import unreached
 from probe.apache.model import Server, Site
@@ -77,7 +78,7 @@ def _catch_all_text(site: Site, address: Address, servers: Sequence[Server]) -> 
     """The catch-all on one line; on a TLS address with the TLS lines of one of its
     VirtualHosts (without them it would make the port plain HTTP), and where they are."""
     tls = tls_of(site, servers)
-    block = catch_all_vhost(str(address), tls=tls.lines if tls else ())
+    block = catch_all_vhost(written_address(address, servers), tls=tls.lines if tls else ())
     text = " ".join(line.strip() for line in block.splitlines())
     return f"{text} ({tls.comment})" if tls else text
 

@@ -198,6 +198,18 @@ def test_a_named_static_site_first_is_a_fallback(tmp_path: Path) -> None:
     assert result.exit_status == 1
 
 
+def test_the_fallback_s_catch_all_keeps_the_address_as_written(tmp_path: Path) -> None:
+    # puppet's and Debian's files write the port with a Define: a catch-all pasted beside
+    # them says the same (a re-tester's lint fix wrote the port the Define held).
+    (tmp_path / "shop.wsgi").write_text("")
+    named = DEBIAN_DEFAULT.replace("#ServerName", "ServerName")
+    config = "Define PORT 8080\n" + (named + SITE).replace("*:80", "*:${PORT}")
+    result = lint(tmp_path, config)
+    (fallback,) = [f for f in result.findings if f.code == "vhost_fallback"]
+    assert "<VirtualHost *:${PORT}> ServerName default.invalid" in (fallback.fix or ""), \
+        fallback.fix
+
+
 # puppetlabs-apache's own 15-default.conf / 15-default-ssl.conf (trimmed, from a tester's
 # generated vhosts): the catch-alls it writes first, a placeholder ServerName and an empty
 # docroot. lint told the user to put another catch-all in front of them.
