@@ -176,7 +176,7 @@ def _reaches(diagnosis: Diagnosis, route: PredictedRoute, upstream: RouteStep, w
     said = (f" The configuration given passes {path} to an application: {where}, "
             f"{through(route)}then {upstream.rule} ({upstream.source}).")
     said += intercepted_words(route, status)
-    pages = _error_pages(front, route)
+    pages = [p for p in _error_pages(front, route) if could_make(p, status)]
     caught = intercepted_evidence(route, status)
     if quiet is not None:
         said += quiet.said
@@ -224,6 +224,20 @@ def _error_pages(front: FrontConfig | None, route: PredictedRoute) -> list[Direc
         if own:
             return [d for d in own if any(a in GATEWAY_CODES for a in d.args[:-1])]
     return []
+
+
+def could_make(page: Directive, status: int | None) -> bool:
+    """Whether ``page`` (an ``error_page`` for a gateway status) could have made an answer of
+    ``status``: a status it lists (nginx keeps the code for a URI target), 404 (its file
+    missing), the ``=code`` it answers with, or any status where a bare ``=`` lets its target
+    choose. A 400 never comes from ``error_page 502 503 504 /50x.html``."""
+    if status is None:
+        return True
+    codes = page.args[:-1]
+    answers = next((a[1:] for a in codes if a.startswith("=")), None)
+    if answers is not None:
+        return not answers or answers == str(status)
+    return str(status) in codes or status == 404
 
 
 def _worded(diagnosis: Diagnosis, said: str, fix: str, cause: Cause,

@@ -165,3 +165,24 @@ def test_an_exact_location_for_slash_is_named_not_a_location_for_the_probe_path(
     assert found.fix.startswith(f"At {path}:4, write 'location /' (a prefix) in place of "
                                 f"'location = /'")
     assert "add a location for /__probe__ that passes" not in found.fix
+
+
+def test_an_error_page_for_gateway_statuses_is_not_said_of_a_400(tmp_path: Path) -> None:
+    """Zulip z2 (a tester's): gunicorn answered 400 to uwsgi_pass; 'error_page 500 502 503
+    504' cannot make a 400, so it is not named as what may have answered."""
+    config, path = _conf(tmp_path, SITES.format(www="", guard=""))
+    found = _sweep(_status("http://alpha.test/", 400), config=config)["http://alpha.test/"]
+    assert found.verdict is Verdict.NO_ENDPOINT
+    assert "'error_page " not in found.explanation
+    assert not found.fix.startswith("First read nginx's error log line")
+
+
+def test_an_error_page_answering_with_its_own_code_is_said_of_that_code(
+        tmp_path: Path) -> None:
+    body = SITES.format(www="", guard="").replace("500 502 503 504 /50x.html",
+                                                  "502 =200 /50x.html")
+    config, path = _conf(tmp_path, body)
+    found = _sweep(_status("http://alpha.test/", 200), config=config)["http://alpha.test/"]
+    assert f"'error_page 502 =200 /50x.html' at {path}:8" in found.explanation
+    other = _sweep(_status("http://alpha.test/", 400), config=config)["http://alpha.test/"]
+    assert "'error_page " not in other.explanation
