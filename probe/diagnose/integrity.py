@@ -111,7 +111,8 @@ def _host(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],
     allowed = host_allowed(answer)
     some = len(bad) < len(answers)
     which = f" That is {share(bad, len(answers))}; the others did not." if some else \
-        (f" All {len(answers)} samples ({places(bad)})." if len(answers) > 1 else "")
+        (f" It is the same in all {len(answers)} samples ({places(bad)})." if len(answers) > 1
+         else "")
     evidence = [Evidence(EvidenceKind.OBSERVED, f"request.host = {a.host!r}",
                          f"GET {url}, {place(a)}") for a in _one_each(bad)]
     evidence += [Evidence(EvidenceKind.OBSERVED, f"request.forwarded_host = "
