@@ -7,6 +7,7 @@ it with requests; the exposition is parsed with prometheus_client's own parser.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import http.server
 import re
 import subprocess
@@ -899,3 +900,16 @@ def test_exporter_unreadable_token_file_fails_at_start(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=30, check=False)
     assert done.returncode == 2
     assert "token file" in done.stderr
+
+
+def test_probe_duration_of_a_shared_sweep_is_the_urls_requests_and_the_diagnosis(
+        serve: ServeFactory) -> None:
+    """A tester's (T14): /probe served from a sweep another scrape made said 1.5e-05 s, the
+    time to read it. blackbox_exporter's probe_duration_seconds is the probe's own time: here
+    the URL's slowest request (12.5 ms) plus the sweep's diagnosis (its time after the
+    requests, 0.05 s in the report: about 0.3 s of 0.35 s)."""
+    served, _ = serve(SlowSweep(delay=0.35, report=dataclasses.replace(REPORT, duration_s=0.05)))
+    served.get("/metrics")  # the sweep, made by another scrape
+    response = served.get("/probe", params={"target": "http://site-1.example.com/"})
+    took = value(response.text, "probe_duration_seconds")
+    assert 0.0125 + 0.25 <= took < 0.0125 + 0.35 + 0.5, took

@@ -154,6 +154,7 @@ class ExporterApp:
         budget = scrape_budget(environ, self.timeout_offset)
         started = time.monotonic()
         results: Sequence[TargetResult]
+        spent: float | None
         if listed is not None and listed.expected == target.expected:
             # A manifest URL is diagnosed with the rest of the manifest, as /metrics does:
             # whether its host is a ServerAlias of another URL's vhost, where its instance
@@ -170,13 +171,18 @@ class ExporterApp:
             report = snapshot.report
             results = self.rows.of(report, listed.url) if report else []
             context, with_token = "manifest", True
+            # The probe's time is the URL's, not that of reading a sweep already made
+            # (blackbox_exporter's meaning): its slowest request there, plus the diagnosis
+            # its verdict waited for. Without its rows, the time this scrape waited.
+            took = max((r.elapsed_ms for r in results), default=None)
+            spent = None if took is None else took / 1000 + snapshot.diagnosis_s
         else:
             with_token = index.token_goes_to(target, listed)
             alone = _run_bounded(lambda: self.probe(target, budget, with_token),
                                  budget + WAIT_SLACK)
             results = alone.targets if alone is not None else ()
-            context = "alone"
-        duration = time.monotonic() - started
+            context, spent = "alone", None
+        duration = time.monotonic() - started if spent is None else spent
         verdicts = [r.verdict.value for r in results] or ["timeout"]
         log.info("exporter_probe", target=public_url(target.url), expected=target.expected,
                  verdict=verdicts[0], duration_s=round(duration, 3),

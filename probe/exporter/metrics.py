@@ -107,6 +107,8 @@ class SweepSnapshot:
     complete: bool = True
     """False when the sweep used up its deadline: its URL results are exported, but the
     URLs it had no time for are unreachable, so the scrape is not a success."""
+    diagnosis_s: float = 0.0
+    """How long the served sweep's diagnosis took (after its last request)."""
 
 
 def counter_families(counters: SweepCounters) -> Iterator[Metric]:

@@ -47,6 +47,9 @@ class Completed:
     finished_at: float
     """Unix time."""
     finished_monotonic: float
+    diagnosis_s: float = 0.0
+    """The sweep's time after its requests (the report's ``duration_s``): its diagnosis of
+    every URL, what a /probe of one of them adds to the URL's own requests."""
 
 
 @dataclass
@@ -141,7 +144,8 @@ class SweepCoordinator:
     def _served(self, outcome: Completed) -> SweepSnapshot:
         """The snapshot of a finished sweep (the lock is held)."""
         return SweepSnapshot(SweepCounters(self._sweeps, self._errors), outcome.report,
-                             outcome.finished_at, complete=outcome.complete)
+                             outcome.finished_at, complete=outcome.complete,
+                             diagnosis_s=outcome.diagnosis_s)
 
     def _start(self, budget: float) -> _Flight:
         """Start a sweep (the lock is held, so it cannot publish before this returns)."""
@@ -187,7 +191,8 @@ class SweepCoordinator:
                 log.error("exporter_sweep_failed", error=error)
         finally:
             with self._lock:
-                outcome = Completed(report, complete, self._wall(), self._clock())
+                diagnosis = max(0.0, elapsed - report.duration_s) if report is not None else 0.0
+                outcome = Completed(report, complete, self._wall(), self._clock(), diagnosis)
                 if not complete and not flight.errored:
                     flight.errored = True
                     self._errors += 1
