@@ -18,6 +18,8 @@ a pure function from the :class:`~probe.nginx.model.NginxModel` to findings at a
   ``include uwsgi_params;``): uWSGI receives no REQUEST_METHOD, nginx answers 502;
 * ``nginx_exact_root_only``: the only location of a block is ``location = /`` with a pass
   (:mod:`.nginx_exact_root`);
+* ``nginx_two_protocols``: one address a ``uwsgi_pass`` and a ``proxy_pass`` both reach
+  (:mod:`.nginx_two_protocols`);
 * ``nginx_include_unread`` (note): a site file read alone names an include that cannot be
   read; the two header rules say nothing where its ``proxy_set_header`` may apply.
 """
@@ -32,6 +34,7 @@ from probe.lint.nginx_empty_name import empty_name_words, only_empty
 from probe.lint.nginx_exact_root import exact_root_only
 from probe.lint.nginx_host_fix import host_fix, server_level
 from probe.lint.nginx_realip import real_ip
+from probe.lint.nginx_two_protocols import two_protocols
 from probe.lint.uwsgi_rules import proxy_mount_fix, uwsgi_mount_not_told, uwsgi_params_missing
 from probe.nginx.claims import names_first
 from probe.nginx.host_step import proxy_host
@@ -287,7 +290,7 @@ def include_unread(model: NginxModel) -> list[ConfigFinding]:
 NGINX_RULES: tuple[NginxRule, ...] = (no_refusing_default, duplicate_server_name,
                                       host_not_forwarded, mount_not_told, shared_upstream,
                                       include_unread, uwsgi_params_missing,
-                                      exact_root_only, real_ip)
+                                      exact_root_only, real_ip, two_protocols)
 
 
 def run_nginx_rules(model: NginxModel) -> list[ConfigFinding]:
