@@ -166,12 +166,16 @@ def gateway(code: int, server: str | None, *answers: dict[str, Any]) -> Observat
     return Observation(Target(URL, "shop", HAPROXY), samples)
 
 
-def test_haproxys_503_without_a_server_header_is_upstream_down_not_a_traceback() -> None:
+def test_haproxys_503_without_a_server_header_is_not_a_traceback_nor_a_decided_cause() -> None:
+    # HAProxy's 503 for a name it routes nowhere is the same page as for a backend all down
+    # (tests/test_unrouted.py): no cause, both readings; a 502 is a backend's failure.
     found = one(gateway(503, None))
-    assert (found.verdict, found.cause) == (Verdict.HTTP_ERROR, Cause.UPSTREAM_DOWN)
+    assert (found.verdict, found.cause) == (Verdict.HTTP_ERROR, None)
     assert "traceback" not in found.fix and "Apache" not in found.fix + found.explanation
     assert "no Server header" in found.explanation
     assert "No sample reached the endpoint" in found.explanation
+    assert "it chose no backend for the name" in found.explanation
+    assert one(gateway(502, None)).cause is Cause.UPSTREAM_DOWN
 
 
 def test_apaches_balancer_503_names_the_log_lines_that_tell_balancer_from_mod_wsgi() -> None:

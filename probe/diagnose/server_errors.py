@@ -7,15 +7,19 @@ backend (502, 503, 504: the gateway statuses, nginx's, HAProxy's, Apache mod_pro
 ``upstream_down``). What says which: the status, the answer's Server header (absent on some
 balancers' own pages: then nothing names the front, and the words say so), and whether other
 samples of the URL reached the endpoint (then some backends answer and some do not). nginx's
-own 502/503/504 is worded with its configuration in :mod:`.nginx_causes`.
+own 502/503/504 is worded with its configuration in :mod:`.nginx_causes`; a 503 no header
+names and no sample escaped, HAProxy's for a name it routes nowhere as much as for a backend
+down, in :mod:`.unrouted`, without a cause.
 """
 
 from __future__ import annotations
 
 import re
 
+from probe.diagnose import unrouted
 from probe.diagnose.answer_names import places, server_kind
 from probe.diagnose.fronts import software
+from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Sample, Verdict
@@ -71,7 +75,7 @@ def _header(sample: Sample) -> str:
 
 
 def http_error(obs: Observation, sample: Sample, leak_suspect: EndpointAnswer | None,
-               suspect_name: str) -> Diagnosis:
+               suspect_name: str, context: SweepContext | None = None) -> Diagnosis:
     url, status = obs.target.url, sample.status_code
     failed = [s for s in obs.samples if s.status_code == status and s.endpoint is None]
     reached = [a for s in obs.samples if (a := s.trusted_answer) is not None]
@@ -79,6 +83,9 @@ def http_error(obs: Observation, sample: Sample, leak_suspect: EndpointAnswer | 
         f" ({len(failed)} of {len(obs.samples)} samples)"
     evidence = (Evidence(EvidenceKind.OBSERVED, f"status {status}, {_header(sample)}",
                          f"GET {url}"),)
+    if status == unrouted.STATUS and not sample.server and not reached \
+            and leak_suspect is None and context is not None:
+        return unrouted.unrouted_or_down(obs, context, share, evidence)
     if status in GATEWAY and leak_suspect is None:
         return _gateway(url, status, sample, share, reached, evidence)
     explanation = f"{url} answered HTTP {status}{share} ({_header(sample)})."

@@ -245,7 +245,7 @@ def _http_error(obs: Observation, sample: Sample, context: SweepContext) -> Diag
 
     suspect = causes.leak_suspect(obs, context)
     answer, name = suspect if suspect else (None, "")
-    return server_errors.http_error(obs, sample, answer, name)
+    return server_errors.http_error(obs, sample, answer, name, context)
 
 
 def _stale(answers: Sequence[EndpointAnswer], cutoff: Cutoff | None,

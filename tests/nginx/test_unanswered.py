@@ -170,7 +170,7 @@ def test_an_exact_location_for_slash_is_named_not_a_location_for_the_probe_path(
 def test_an_error_page_for_gateway_statuses_is_not_said_of_a_400(tmp_path: Path) -> None:
     """Zulip z2 (a tester's): gunicorn answered 400 to uwsgi_pass; 'error_page 500 502 503
     504' cannot make a 400, so it is not named as what may have answered."""
-    config, path = _conf(tmp_path, SITES.format(www="", guard=""))
+    config, _ = _conf(tmp_path, SITES.format(www="", guard=""))
     found = _sweep(_status("http://alpha.test/", 400), config=config)["http://alpha.test/"]
     assert found.verdict is Verdict.NO_ENDPOINT
     assert "'error_page " not in found.explanation
