@@ -1,12 +1,14 @@
 """A redirect whose ``Location`` is no usable URL: said so in the fix, never an internal
-error, never a fix listing it (probe.diagnose.redirected)."""
+error, never a fix listing it; one to another host (or scheme, or port): listed only if that
+host is the user's own, since the probe token would go there (probe.diagnose.redirected)."""
 
 from __future__ import annotations
 
 import pytest
 
+from probe.manifest import Manifest
 from probe.model import Verdict
-from tests.test_diagnose import SITE1, healthy, obs, result, run, status
+from tests.test_diagnose import SITE1, SITES, healthy, obs, result, run, sites, status
 
 
 @pytest.mark.parametrize("location", [
@@ -29,3 +31,40 @@ def test_a_usable_location_is_still_the_url_to_list() -> None:
     found = result(run(healthy(**{SITE1: moved})), SITE1)
     assert found.fix.startswith("Probe the URL the redirect leads to: list "
                                 "https://site-1.example.com:8443/ for project-1")
+
+
+def _fix(location: str, m: Manifest | None = None, *, token_sent: bool = False) -> str:
+    moved = obs(SITE1, "project-1", status(302, location=location))
+    fix = result(run(healthy(**{SITE1: moved}), m, token_sent=token_sent), SITE1).fix
+    assert fix is not None
+    return fix
+
+
+def test_a_redirect_to_another_host_is_not_simply_the_url_to_list() -> None:
+    fix = _fix("http://evil.example/?t=x", token_sent=True)
+    assert fix.startswith("The redirect leads to another host, http://evil.example:80, not "
+                          "http://site-1.example.com:80: listed in the manifest, "
+                          "http://evil.example/?t=x would be probed on every sweep and the "
+                          "probe token (X-Probe-Token) this sweep sent would go there too. "
+                          "List it for project-1 instead of http://site-1.example.com/ only if "
+                          "http://evil.example:80 is one of your own servers"), fix
+    assert "Probe the URL the redirect leads to" not in fix
+    # Without a token, no token is said to be sent.
+    assert "the probe's requests would go there (and the probe token, once one is " \
+        "configured)" in _fix("http://evil.example/")
+
+
+def test_another_scheme_or_port_of_the_same_name_is_listed_only_if_it_is_the_users() -> None:
+    fix = _fix("https://site-1.example.com:8443/", token_sent=True)
+    assert " (the probe follows no redirect) if https://site-1.example.com:8443, the same host " \
+        "name on another scheme or port than http://site-1.example.com:80, is one of your own " \
+        "servers: the probe token (X-Probe-Token) this sweep sent would go there too; or, " in \
+        fix, fix
+
+
+def test_the_same_origin_or_a_connect_address_needs_no_caveat() -> None:
+    assert "your own servers" not in _fix("/other/", token_sent=True)
+    assert "your own servers" not in _fix("HTTP://Site-1.example.com:80/x/", token_sent=True)
+    # With connect, the URL listed goes to the configured server, as this one did.
+    m = sites("[probe]\nconnect = \"10.0.0.5:80\"\n" + SITES)
+    assert "your own servers" not in _fix("http://evil.example/", m=m, token_sent=True)

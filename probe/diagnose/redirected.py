@@ -5,7 +5,10 @@ The probe follows no redirect: a 301 to https is the answer of the redirect, not
 missing endpoint, and the advice is to probe where it leads. With ``--config`` the
 configuration's redirect step (``Redirect``, a ``RewriteRule`` with an ``R`` flag, even one
 whose conditions or variables the model does not evaluate) is cited at its ``file:line``;
-the answer's own ``Location`` shows that it applied.
+the answer's own ``Location`` shows that it applied. A ``Location`` on another host (or the
+same name on another scheme or port) is not simply the URL to list: listed, it would get the
+probe token on every sweep, so the fix says so and lists it only if that host is the user's
+(unless a ``connect`` sends the instance's URLs to the configured servers whatever the name).
 
 Where the same instance answered the endpoint at another URL of the same host in this sweep,
 the endpoint is installed: "install the endpoint" does not lead. Where a name under
@@ -97,9 +100,35 @@ def _redirect_fix(obs: Observation, context: SweepContext, sample: Sample,
                 f"out of its urls (the probe follows no redirect, so this URL reaches no "
                 f"application), or, if {obs.target.url} itself must be served, take it out "
                 f"of the redirect{line}.")
+    sent = ("the probe token (X-Probe-Token) this sweep sent would go there too"
+            if context.token_sent else
+            "the probe's requests would go there (and the probe token, once one is configured)")
+    here, there = _origin(obs.target.url), _origin(target)
+    if context.manifest.connects_for(obs.target):
+        there = here  # listed for the same instance, its requests go to the same connect
+    elif urlsplit(obs.target.url).hostname != urlsplit(target).hostname:
+        return (f"The redirect leads to another host, {there}, not {here}: listed in the "
+                f"manifest, {target} would be probed on every sweep and {sent}. List it for "
+                f"{expected} instead of {obs.target.url} only if {there} is one of your own "
+                f"servers (the probe follows no redirect); otherwise, if {obs.target.url} "
+                f"itself must be served, take it out of the redirect{line}.")
+    mine = "" if here == there else (
+        f" if {there}, the same host name on another scheme or port than {here}, is one of "
+        f"your own servers: {sent}")
     return (f"Probe the URL the redirect leads to: list {target} for {expected} in the "
-            f"manifest instead of {obs.target.url} (the probe follows no redirect), or, if "
-            f"{obs.target.url} itself must be served, take it out of the redirect{line}.")
+            f"manifest instead of {obs.target.url} (the probe follows no redirect){mine}; or, "
+            f"if {obs.target.url} itself must be served, take it out of the redirect{line}.")
+
+
+def _origin(url: str) -> str:
+    """``scheme://host:port`` of ``url``, the default port spelled out: what decides where
+    a request goes, whatever the path."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{host}:{port}" if port else f"{scheme}://{host}"
 
 
 def _redirect_step(route: PredictedRoute) -> RouteStep | None:
