@@ -20,6 +20,7 @@ Pure functions over :class:`probe.model.Report`, plus reading and writing the fi
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
@@ -115,7 +116,8 @@ def save(report: Report, path: str, now: datetime | None = None) -> None:
         "entries": [asdict(e) for e in entries(report)],
     }
     try:
-        files.write_text(path, json.dumps(data, indent=2) + "\n")
+        # 0600: it names every host and path swept; a file replaced keeps its own mode.
+        files.write_text(path, json.dumps(data, indent=2) + "\n", new_mode=0o600)
     except OSError as exc:
         raise UsageError(f"--save-baseline: {path}: cannot write: {exc.strerror or exc}") from None
 
@@ -126,6 +128,38 @@ def check_writable(path: str) -> None:
         files.check_writable(path)
     except OSError as exc:
         raise UsageError(f"--save-baseline: {path}: cannot write: {exc.strerror or exc}") from None
+
+
+def refuse_other_file(path: str) -> None:
+    """Before a sweep: an existing file at ``path`` that is not a baseline (nor empty) is not
+    replaced; a typo must not destroy unrelated data. Told by its start, the object
+    :func:`save` writes (``{"kind": "wsgi-probe-baseline", ...``), else, for a JSON object
+    whose keys were reordered, by reading it whole as :func:`load` does."""
+    where = f"--save-baseline {path}"
+    try:
+        head = files.head_bytes(path, _HEAD_BYTES)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise UsageError(f"{where}: cannot tell whether it is a baseline to replace: cannot "
+                         f"read: {exc.strerror or exc}") from None
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not start or _BASELINE_START.match(start):
+        return
+    if start.startswith(b"{"):
+        try:
+            data = json.loads(files.read_text(path, MAX_BASELINE_BYTES))
+        except (OSError, ValueError, RecursionError):
+            data = None
+        if isinstance(data, dict) and data.get("kind") == KIND:
+            return
+    raise UsageError(f"{where}: the file exists and is not a wsgi-probe baseline: not "
+                     "overwritten; give another path, or remove it first")
+
+
+_HEAD_BYTES = 4096
+_BASELINE_START = re.compile(rb'\{\s*"kind"\s*:\s*"' + KIND.encode() + rb'"')
+"""The start of what :func:`save` writes: ``{`` and ``"kind": "wsgi-probe-baseline"``."""
 
 
 def load(path: str) -> Baseline:

@@ -83,16 +83,16 @@ def check_writable(path: str | os.PathLike[str]) -> str:
     return name
 
 
-def write_text(path: str | os.PathLike[str], text: str) -> None:
+def write_text(path: str | os.PathLike[str], text: str, *, new_mode: int | None = None) -> None:
     """Write ``text`` (UTF-8) to ``path``: a new file or a regular one, never a FIFO or device,
-    replaced in one step (:mod:`probe.output_file`).
+    replaced in one step (:mod:`probe.output_file`); a new file gets ``new_mode`` where given.
 
     A FIFO would block until a reader came, a device would take the bytes somewhere
     else: both are refused (FileRefused) before anything is written.
     """
     from probe import output_file
 
-    output_file.write(check_writable(path), [text], regular_only=True)
+    output_file.write(check_writable(path), [text], regular_only=True, new_mode=new_mode)
 
 
 MAX_WATCHED_DIRS = 1000

@@ -83,9 +83,12 @@ def refuse_inputs(option: str, path: str, inputs: Iterable[ReadFile]) -> None:
                              "overwritten; give another path")
 
 
-def write(path: str, parts: Iterable[str], *, regular_only: bool = False) -> None:
+def write(path: str, parts: Iterable[str], *, regular_only: bool = False,
+          new_mode: int | None = None) -> None:
     """``parts`` (UTF-8) written to ``path`` in one step; OSError when it cannot be.
     ``regular_only``: a path that is not a regular file (any more) is refused, not written.
+    ``new_mode``: the mode of a new file, whatever the umask (None: as ``open()`` gives it);
+    a file replaced keeps its own.
     UnsafeLink (an OSError) for a link another user could have planted, before anything."""
     target = followed(path)
     try:
@@ -110,7 +113,7 @@ def write(path: str, parts: Iterable[str], *, regular_only: bool = False) -> Non
         return
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            _take_over(stream.fileno(), before, directory)
+            _take_over(stream.fileno(), before, directory, new_mode)
             for part in parts:
                 stream.write(part)
             stream.flush()
@@ -119,7 +122,7 @@ def write(path: str, parts: Iterable[str], *, regular_only: bool = False) -> Non
                 try:
                     temporary = _name(stream.fileno(), directory, name)
                 except OSError:  # /proc/self/fd refused (a sandbox): a named copy instead
-                    temporary = _copy(stream.fileno(), directory, name, before)
+                    temporary = _copy(stream.fileno(), directory, name, before, new_mode)
         os.replace(temporary, target)
     except BaseException:
         if temporary is not None:
@@ -162,11 +165,12 @@ def _name(fd: int, directory: str, name: str) -> str:
     raise OSError(errno.EEXIST, "no free temporary name", directory)
 
 
-def _copy(fd: int, directory: str, name: str, before: os.stat_result | None) -> str:
+def _copy(fd: int, directory: str, name: str, before: os.stat_result | None,
+          new_mode: int | None) -> str:
     """The whole nameless file ``fd`` copied to a named temporary file, synced."""
     copy, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}{MARK}", suffix=".tmp")
     try:
-        _take_over(copy, before, directory)
+        _take_over(copy, before, directory, new_mode)
         os.lseek(fd, 0, os.SEEK_SET)
         while chunk := os.read(fd, 1 << 20):
             os.write(copy, chunk)  # a regular file takes the whole chunk, or raises
@@ -211,13 +215,15 @@ def _in_place(path: str, parts: Iterable[str]) -> None:
             stream.write(part)
 
 
-def _take_over(fd: int, before: os.stat_result | None, directory: str) -> None:
+def _take_over(fd: int, before: os.stat_result | None, directory: str,
+               new_mode: int | None = None) -> None:
     """Give the temporary file the mode (and owner, where allowed) of the file it replaces,
-    or, for a new file, the mode ``open()`` would have given it (mkstemp's is 0600).
+    or, for a new file, ``new_mode`` or else the mode ``open()`` would have given it
+    (mkstemp's is 0600).
     Another user's file is not taken over whole: its owner only when that is the
     directory's owner too, its mode without write bits for group and others."""
     if before is None:
-        os.fchmod(fd, 0o666 & ~_umask())
+        os.fchmod(fd, 0o666 & ~_umask() if new_mode is None else new_mode)
         return
     me = os.geteuid()
     mine = os.fstat(fd)

@@ -119,6 +119,8 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
                                named="--config" if config_path else MANIFEST_SETTING)
         _refuse_overwriting(output, save_baseline, _files_read(
             manifest_path, loaded, config, baseline_path, restarted_after))
+        if save_baseline:
+            baselines.refuse_other_file(save_baseline)
         total = len(loaded.targets()) * loaded.probe.samples
         with progress.bar(total, enabled=env.stderr_isatty and not verbose) as advance:
             result = sweeping.run_sweep(loaded, restarted_after=cutoff, progress=advance,
