@@ -43,7 +43,7 @@ def in_front_terms(observations: Sequence[Observation], diagnoses: Sequence[Diag
                 nginx_diagnosis(obs, diagnosis, context, config, lint)
         elif kind is FrontKind.APP_SERVER:
             from probe.diagnose.app_server import misroute
-            from probe.diagnose.nginx_causes import direct_diagnosis
+            from probe.diagnose.nginx_errors import direct_diagnosis
 
             diagnosis = misroute(obs, direct_diagnosis(obs, diagnosis), context)
         worded.append(integrity.check(obs, diagnosis, context, kind, _route(obs, config),

@@ -6,12 +6,15 @@ server's terms when one was reached directly).
   the predicted route says why: no ``server_name`` matched and the default server proxied
   (``default_server``), or the block that matched proxies to another application's
   upstream (``wrong_upstream``), each with ``file:line``; a route that does not lead to the
-  upstream that answered blames no line. Without it both stay candidates;
+  upstream that answered blames no line. A default block meant for the expected instance that
+  passes to another block's application is ``wrong_upstream`` (:mod:`.nginx_default_pass`).
+  Without it both stay candidates;
 * nginx answered 502/503/504 itself (``upstream_down``): the upstream gave no usable answer
   (down, another protocol, too slow: the error log line tells); the configuration names it;
 * the special routes (a ``map``, a regex location, an upstream member, ``uwsgi_pass``) are
   worded in :mod:`.nginx_fixes`;
-* 500 through nginx, or from an application server reached directly: that server's log.
+* 500 through nginx, or from an application server reached directly: that server's log
+  (:mod:`.nginx_errors`, with nginx's own 502/503/504).
 """
 
 from __future__ import annotations
@@ -21,12 +24,12 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from probe.diagnose.disagreement import through_nginx
-from probe.diagnose.fronts import listen, same_listen, server_header, software
+from probe.diagnose.fronts import listen, same_listen, server_header
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.nginx_fallback import fallback_answered, fallback_unknown, intercepted
+from probe.diagnose.nginx_default_pass import default_pass, sole_block
+from probe.diagnose.nginx_errors import front_error
+from probe.diagnose.nginx_fallback import fallback_answered, fallback_unknown
 from probe.diagnose.nginx_fixes import (
-    gateway_words,
-    no_params_step,
     rewritten_words,
     upstream_words,
 )
@@ -45,10 +48,9 @@ from probe.diagnose.nginx_unread import (
     undecided,
 )
 from probe.diagnose.pass_target import configured_pass, own_answer, pass_target, upstreams
-from probe.diagnose.server_errors import GATEWAY
 from probe.diagnose.wording import Diagnosis
 from probe.front import FrontConfig, FrontKind, PredictedRoute, RouteStep
-from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
+from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation, Verdict
 
 MISROUTES = (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED)
 UNANSWERED = (Verdict.NO_ENDPOINT, Verdict.UNREACHABLE)  # the route says why: nginx_unanswered
@@ -85,7 +87,7 @@ def nginx_diagnosis(obs: Observation, diagnosis: Diagnosis, context: SweepContex
         found = _misroute(obs, diagnosis, context, route, front)
         return _with_lint(found, route, lint or {}) if found.cause else found
     if diagnosis.verdict is Verdict.HTTP_ERROR:
-        return _error(obs, diagnosis, route, "nginx")
+        return front_error(obs, diagnosis, route, "nginx")
     if diagnosis.verdict is Verdict.INCONSISTENT:
         return through_nginx(obs, diagnosis, route, context, lambda o: _route(o, front))
     return diagnosis
@@ -103,13 +105,6 @@ def _with_lint(diagnosis: Diagnosis, route: PredictedRoute | None,
     if not named:
         return diagnosis
     return dataclasses.replace(diagnosis, fix=f"{diagnosis.fix} ({'; '.join(named)})")
-
-
-def direct_diagnosis(obs: Observation, diagnosis: Diagnosis) -> Diagnosis:
-    """An application server reached directly: its own log, not a front's."""
-    if diagnosis.verdict is Verdict.HTTP_ERROR:
-        return _error(obs, diagnosis, None, None)
-    return diagnosis
 
 
 def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
@@ -150,14 +145,14 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             return sub_path(diagnosis, head + also, url, expected, who, target,
                             tuple(observed), decided[1])
         if decided is not None and decided[0] is not None:
-            cause, evidence = decided[0], decided[1]
+            probed, evidence = decided[0], decided[1]
             return dataclasses.replace(
-                diagnosis, cause=cause, candidates=(),
+                diagnosis, cause=probed, candidates=(),
                 explanation=f"{head}{also} {capital(evidence.claim)}.",
                 fix=(f"Add {host} to the server_name of the block meant for "
                      f"{expected or 'it'} and let unknown names be refused: {refuse}"
                      + (f".{hint}" if hint else "")
-                     if cause is Cause.DEFAULT_SERVER else
+                     if probed is Cause.DEFAULT_SERVER else
                      f"In the server block whose server_name matches {host} ('nginx -T' "
                      f"shows it; probe sweep --config names the line), point its pass at "
                      f"{target}." + duplicate_hint(host) if expected else
@@ -200,7 +195,12 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             fix=named.fix, candidates=(), evidence=(*observed, *named.evidence,
                                                     *_configured(upstream)))
     named_at: tuple[Evidence, ...] = ()  # the server_name line the fix names
-    if site is not None and site.by == "default":
+    took = (default_pass(context, front, route, url, address or None, expected,
+                         context.identify(answer), at)
+            if site is not None and site.by == "default" and expected and at else None)
+    candidates: tuple[Candidate, ...] = ()
+    cause: Cause | None
+    if site is not None and site.by == "default" and (took is None or not took.decided):
         cause = Cause.DEFAULT_SERVER
         why = (f" The configuration given says why: {site.rule} ({site.source}); that "
                f"block passes it to {route.upstream or _how(upstream)} "
@@ -215,12 +215,20 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         # be refused with the unknown names (probe.diagnose.nginx_names).
         refusing = (f"ake the default server of this address refuse unknown names: "
                     f"{refuse}{marked}")
-        block = meant_for(context, front, host, expected, address or None) if expected else None
+        block = (meant_for(context, front, host, expected, address or None)
+                 or sole_block(context, front, url, address or None, expected, site.decision)
+                 if expected else None)
         named_at = block.evidence if block is not None else ()
         lead = block.lead if block is not None else \
             f"Add {host} to the server_name of the block meant for {expected}" if expected else ""
         fix = ((f"{lead}. " if lead else "") + f"{first}m{refusing}" if first else
                f"{lead}; and m{refusing}" if lead else f"M{refusing}")
+        if took is not None:  # another block could be the one meant: both stay open
+            cause, why, fix = None, why + took.why, f"{took.after} Either way, m{refusing}"
+            candidates = (Candidate(Cause.WRONG_UPSTREAM, f"whether {site.decision}, which "
+                                    f"took it, is the block meant for {expected}"),
+                          Candidate(Cause.DEFAULT_SERVER, f"whether {' or '.join(took.others)}"
+                                    f" is the block meant for {expected}"))
     else:
         cause = Cause.WRONG_UPSTREAM
         proxy = (f"{upstream.rule} ({upstream.source})" if upstream else "no hand-over read")
@@ -255,45 +263,13 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                or f"Remove {host} from the server_name that claims it"
                + (f" ({site.source})" if site and site.source else "")
                + f", so that the default server refuses it: {refuse}")
+        if took is not None:  # the default block is the one meant: its hand-over is wrong
+            why, fix, named_at = why + took.why, fix + took.after, took.evidence
     return dataclasses.replace(
-        diagnosis, cause=cause, explanation=f"{head}{also}{why}", fix=fix, candidates=(),
-        evidence=(*observed, *_configured(site, route.step("mapping"), upstream),
-                  *named_at))
+        diagnosis, cause=cause, explanation=f"{head}{also}{why}", fix=fix,
+        candidates=candidates, evidence=(
+            *observed, *_configured(site, route.step("mapping"), upstream), *named_at))
 
 
 def _how(step: RouteStep | None) -> str:
     return "an address decided at request time" if step is None else step.rule
-
-
-def _error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute | None,
-           front: str | None) -> Diagnosis:
-    # The error's own status and Server header: other samples may have reached the endpoint.
-    failed = next((s for s in reversed(obs.samples)
-                   if s.status_code is not None and s.status_code >= 500), None)
-    status = failed.status_code if failed is not None else None
-    header = failed.server if failed is not None and failed.server else server_header(obs)
-    shown = f" (Server: {header})" if header else ""
-    said, caught = intercepted(route, status)  # an error_page took the application's status
-    evidence = (Evidence(EvidenceKind.OBSERVED, f"status {status}{shown}",
-                         f"GET {obs.target.url}"),)
-    if status in GATEWAY and not (header or "").lower().startswith("nginx"):
-        # Not nginx's own page (no nginx Server header): what the answers show is said
-        # without naming a front they do not show (probe.diagnose.server_errors).
-        return diagnosis
-    if front == "nginx" and status in GATEWAY:
-        upstream = route.step("upstream") if route is not None else None
-        words = gateway_words(status, route, upstream)
-        return dataclasses.replace(
-            diagnosis, cause=Cause.UPSTREAM_DOWN,
-            explanation=f"nginx answered {status}{shown} itself, without an application: "
-                        f"{words.why}{said}", fix=words.fix,
-            evidence=(*evidence, *_configured(upstream, no_params_step(route)), *caught))
-    where = (f"The application answered {status}{shown}" + (" through nginx" if front else ""))
-    log = "the application server's log"
-    answer = next((s.endpoint for s in reversed(obs.samples) if s.endpoint), None)
-    if answer is not None and software(answer):
-        log = f"{software(answer)}'s log"
-    return dataclasses.replace(
-        diagnosis, explanation=f"{where}: the error happened in the application.{said}",
-        fix=f"Read {log} (its error log or the service's journal) for the traceback of this "
-            f"request.", evidence=(*diagnosis.evidence, *evidence, *caught))

@@ -6,6 +6,7 @@ site.
   the host exactly (``.example.com`` names ``example.com`` too), in configuration order.
   nginx keeps the first and ignores the name in the others ("conflicting server name ...
   ignored", at ``nginx -t`` and at reload);
+* :func:`on_address`: the blocks listening where a URL's connection goes;
 * :func:`block_for`: the server block a URL sent to an address reaches, as the route
   (:mod:`probe.nginx.route`) finds it;
 * :func:`name_line`: the ``server_name`` line of a block, where a name is added;
@@ -58,6 +59,12 @@ def claims(model: NginxModel, url: str, address: str | None) -> list[Claim]:
         if claim is not None:
             found.append(Claim(server, *claim))
     return found
+
+
+def on_address(model: NginxModel, url: str, address: str | None) -> list[Server]:
+    """The blocks listening where the URL's connection goes, in configuration order."""
+    host, port, _ = _host_port(url, address)
+    return list(dict.fromkeys(s for s, _ in listening(model.servers, host, port)))
 
 
 def block_for(model: NginxModel, url: str, address: str | None) -> Server | None:

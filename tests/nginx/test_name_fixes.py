@@ -333,13 +333,17 @@ def test_a_name_no_block_has_is_added_at_the_line_of_the_block_meant_for_it(
 
 
 def test_a_name_no_block_has_names_no_line_the_answers_do_not_show(tmp_path: Path) -> None:
-    """beta's own URL unanswered, or taken by two blocks: which block is meant is not seen,
-    and no line is named."""
+    """beta's own URL unanswered: the answers do not show the block meant, the configuration
+    does (the only other block, a tester's Zulip z1, probe.diagnose.nginx_default_pass).
+    Taken by two blocks: which is meant is not seen, and no line is named."""
     www = _gunicorn("http://www.beta.test/", "beta", "alpha", ALPHA)
     found = _one(diagnose(parse(WWW_MANIFEST), [www], config=_conf(tmp_path, NO_WWW)),
                  "http://www.beta.test/")
-    assert found.fix.startswith("Add www.beta.test to the server_name of the block meant for "
-                                "beta; and make"), found.fix
+    assert found.fix.startswith(
+        f"Add www.beta.test to the server_name at {_line(tmp_path, 'server_name beta.test;')} "
+        f"(now 'server_name beta.test'), the block meant for beta: the only block listening "
+        f"on 127.0.0.1:18080, other than the one that took it, that neither refuses nor takes "
+        f"another instance's URL by name; it would pass"), found.fix
     # without the configuration too, a field gunicorn does not have is no observed support
     bare = _one(diagnose(parse(WWW_MANIFEST), [www], probed=_default_probe(www)),
                 "http://www.beta.test/")
@@ -356,7 +360,9 @@ def test_a_name_no_block_has_names_no_line_the_answers_do_not_show(tmp_path: Pat
     found = _one(diagnose(parse(manifest), answers, config=_conf(tmp_path, two)),
                  "http://www.beta.test/")
     assert found.fix.startswith("Add www.beta.test to the server_name of the block meant for "
-                                "beta; and make"), found.fix
+                                "beta (the configuration does not single it out: 2 blocks "
+                                "could be; server block at "), found.fix
+    assert "); and make" in found.fix, found.fix
 
 
 def _default_probe(observation: Observation) -> dict[str, Sample]:

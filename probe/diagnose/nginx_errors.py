@@ -1,0 +1,63 @@
+"""An error answered through a front or by an application server reached directly
+(:mod:`.nginx_causes`): nginx's own 502/503/504 (``upstream_down``: the upstream gave no usable
+answer, the configuration names it), or a 500 the application itself answered (its server's
+log).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from probe.diagnose.fronts import server_header, software
+from probe.diagnose.nginx_fallback import intercepted
+from probe.diagnose.nginx_fixes import gateway_words, no_params_step
+from probe.diagnose.server_errors import GATEWAY
+from probe.diagnose.wording import Diagnosis
+from probe.front import PredictedRoute, RouteStep
+from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
+
+
+def _configured(*steps: RouteStep | None) -> tuple[Evidence, ...]:
+    return tuple(Evidence(EvidenceKind.CONFIGURED, s.rule, str(s.source))
+                 for s in steps if s is not None and s.source is not None)
+
+
+def direct_diagnosis(obs: Observation, diagnosis: Diagnosis) -> Diagnosis:
+    """An application server reached directly: its own log, not a front's."""
+    if diagnosis.verdict is Verdict.HTTP_ERROR:
+        return front_error(obs, diagnosis, None, None)
+    return diagnosis
+
+
+def front_error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute | None,
+                front: str | None) -> Diagnosis:
+    # The error's own status and Server header: other samples may have reached the endpoint.
+    failed = next((s for s in reversed(obs.samples)
+                   if s.status_code is not None and s.status_code >= 500), None)
+    status = failed.status_code if failed is not None else None
+    header = failed.server if failed is not None and failed.server else server_header(obs)
+    shown = f" (Server: {header})" if header else ""
+    said, caught = intercepted(route, status)  # an error_page took the application's status
+    evidence = (Evidence(EvidenceKind.OBSERVED, f"status {status}{shown}",
+                         f"GET {obs.target.url}"),)
+    if status in GATEWAY and not (header or "").lower().startswith("nginx"):
+        # Not nginx's own page (no nginx Server header): what the answers show is said
+        # without naming a front they do not show (probe.diagnose.server_errors).
+        return diagnosis
+    if front == "nginx" and status in GATEWAY:
+        upstream = route.step("upstream") if route is not None else None
+        words = gateway_words(status, route, upstream)
+        return dataclasses.replace(
+            diagnosis, cause=Cause.UPSTREAM_DOWN,
+            explanation=f"nginx answered {status}{shown} itself, without an application: "
+                        f"{words.why}{said}", fix=words.fix,
+            evidence=(*evidence, *_configured(upstream, no_params_step(route)), *caught))
+    where = (f"The application answered {status}{shown}" + (" through nginx" if front else ""))
+    log = "the application server's log"
+    answer = next((s.endpoint for s in reversed(obs.samples) if s.endpoint), None)
+    if answer is not None and software(answer):
+        log = f"{software(answer)}'s log"
+    return dataclasses.replace(
+        diagnosis, explanation=f"{where}: the error happened in the application.{said}",
+        fix=f"Read {log} (its error log or the service's journal) for the traceback of this "
+            f"request.", evidence=(*diagnosis.evidence, *evidence, *caught))
