@@ -36,7 +36,7 @@ from probe.lint.nginx_host_fix import host_fix, server_level
 from probe.lint.nginx_realip import real_ip
 from probe.lint.nginx_two_protocols import two_protocols
 from probe.lint.uwsgi_rules import proxy_mount_fix, uwsgi_mount_not_told, uwsgi_params_missing
-from probe.nginx.claims import names_first
+from probe.nginx.claims import main_pass, names_first
 from probe.nginx.host_step import proxy_host
 from probe.nginx.model import Location, NginxModel, Server, Upstream
 from probe.nginx.unread import MAY_HOLD, anywhere, for_blocks, missing_file, said
@@ -78,7 +78,7 @@ def no_refusing_default(model: NginxModel) -> list[ConfigFinding]:
                   if listen.address == address)
         default = next((b for b in blocks if b[1]), blocks[0])
         server, marked, where = default
-        passes = next(((name, at) for s, name, at in model.passing() if s is server), None)
+        passes = main_pass(model, server)
         if server.returns is not None or passes is None:
             continue
         why = "is marked default_server" if marked else "comes first and none is default_server"
@@ -87,7 +87,7 @@ def no_refusing_default(model: NginxModel) -> list[ConfigFinding]:
             f"{len(blocks)} server blocks listen on {address} and the one that answers a "
             f"name no server_name matches, {server.describe()}, {why}: a request for any other "
             f"name, or a block whose server_name is missing or mistyped, is served by it "
-            f"and reaches an application ({passes[0]} at {passes[1]}){_depends(model)}",
+            f"and reaches an application ({passes}){_depends(model)}",
             f"{names_first(server)}add a block that refuses unknown names: "
             f"{refuse_block(address, ssl)}"
             + (f" (and remove default_server from {where})" if marked else "")))

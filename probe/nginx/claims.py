@@ -13,6 +13,7 @@ site.
 * :func:`pass_in`: where a block would pass a URL, had nginx given it the request;
 * :func:`names_first`: what comes before a refusing default server beside a block that
   serves as the default now (lint's and the sweep's fix);
+* :func:`main_pass`: the hand-over a block is known by (that of ``location /``), for lint;
 * :func:`group_users`: the lines that pass to an upstream group (a member changed there
   moves each of them).
 """
@@ -22,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from probe.nginx.model import Location, NginxModel, Server
+from probe.nginx.model import APP_PASSES, Location, NginxModel, Server
 from probe.nginx.passes import Pass, pass_of
 from probe.nginx.select import choose_location, choose_server, listening, normal_host
 
@@ -92,6 +93,25 @@ def pass_in(model: NginxModel, server: Server, url: str) -> Pass | None:
     known = {"$host": normal_host(parts.netloc), "$http_host": parts.netloc,
              "$scheme": parts.scheme, "$request_uri": path, "$uri": path}
     return pass_of(model, location, known)
+
+
+def main_pass(model: NginxModel, server: Server) -> str | None:
+    """The block's hand-over as said: that of the location serving ``/`` (Zulip's
+    ``uwsgi_pass django``, not the Tornado long-polling ``proxy_pass`` written before it),
+    else its first, with its location; None: it hands nothing over."""
+    def of(loc: Location) -> str | None:
+        if loc.proxy_pass is not None:
+            return f"proxy_pass at {loc.proxy_pass.where}"
+        if loc.other_pass is not None and loc.other_pass.name in APP_PASSES:
+            return f"{loc.other_pass.name} at {loc.other_pass.where}"
+        return None
+
+    root = choose_location(server, "/").location
+    said = of(root) if root is not None else None
+    if root is not None and said is not None:
+        return f"{said}, in {root.describe()}, which serves /"
+    first = next(((s, loc) for s, loc in model.locations() if s is server and of(loc)), None)
+    return f"{of(first[1])}, in {first[1].describe()}" if first is not None else None
 
 
 def _pass_line(loc: Location, target: str) -> str | None:

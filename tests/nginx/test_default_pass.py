@@ -14,7 +14,7 @@ from probe.diagnose import diagnose
 from probe.lint import lint_nginx
 from probe.manifest import parse
 from probe.model import Cause, EvidenceKind, Report, TargetResult, Verdict
-from tests.nginx.test_route_fixes import ALPHA, BETA, GAMMA, _answer, _conf
+from tests.nginx.test_route_fixes import BETA, GAMMA, _answer, _conf
 
 WIKI = "unix:/run/wiki-uwsgi.sock"
 ZULIP_MANIFEST = """
@@ -84,7 +84,7 @@ def test_the_default_block_meant_for_zulip_passing_to_wikis_socket_is_the_upstre
                                 f"upstream django by zulip's address"), found.fix
     assert "Add chat.test to the server_name of the block meant for" not in found.fix
     names = _line(tmp_path, "server_name wiki.test")
-    assert f"That address is wiki's: server block at " in found.explanation, found.explanation
+    assert "That address is wiki's: server block at " in found.explanation, found.explanation
     assert f"takes wiki's own URL http://wiki.test/ (server_name wiki.test matched exactly, " \
            f"{names})" in found.explanation, found.explanation
     assert "no other block listening there could be: the block at " in found.explanation
@@ -112,7 +112,7 @@ def test_the_taiga_default_block_passing_api_to_colabs_port_is_its_proxy_pass(
         f"server_name at {_line(tmp_path, 'server_name _;')} before the default server of this "
         f"address is made to refuse unknown names."), found.fix
     assert "the block at " in found.explanation and "refuses" not in found.explanation
-    print(found.explanation, found.fix, sep="\n")
+
 
 
 def test_another_block_that_could_be_meant_leaves_both_causes(tmp_path: Path) -> None:
@@ -159,3 +159,21 @@ def test_a_default_block_that_is_the_answering_instances_own_names_the_block_mea
         f"it would pass http://chat.test/ with uwsgi_pass django"), found.fix
     assert any(e.kind is EvidenceKind.CONFIGURED and e.source == block
                for e in found.evidence), found.evidence
+
+
+def test_lint_names_the_hand_over_of_the_location_that_serves_the_root(tmp_path: Path) -> None:
+    """Zulip: the Tornado long-polling proxy_pass comes first in the block; the block's
+    hand-over is location /'s uwsgi_pass. Taiga's location / passes nothing: its first one,
+    with its location."""
+    _zulip(tmp_path, ZULIP)
+    lint = [f for f in lint_nginx(str(tmp_path / "nginx.conf")).findings
+            if f.code == "nginx_no_refusing_default"]
+    uwsgi = _line(tmp_path, "location / { include uwsgi_params; uwsgi_pass django")
+    assert len(lint) == 1 and lint[0].message.endswith(
+        f"reaches an application (uwsgi_pass at {uwsgi}, in location /, which serves /)"), lint
+    _conf(tmp_path, TAIGA.replace(" default_server;", ";"))
+    lint = [f for f in lint_nginx(str(tmp_path / "nginx.conf")).findings
+            if f.code == "nginx_no_refusing_default"]
+    api = _line(tmp_path, "location /api")
+    assert len(lint) == 1 and lint[0].message.endswith(
+        f"reaches an application (proxy_pass at {api}, in location /api)"), lint
