@@ -114,7 +114,6 @@ def test_the_taiga_default_block_passing_api_to_colabs_port_is_its_proxy_pass(
     assert "the block at " in found.explanation and "refuses" not in found.explanation
 
 
-
 def test_another_block_that_could_be_meant_leaves_both_causes(tmp_path: Path) -> None:
     """A block for a name the manifest does not have could be taiga's (a misspelled name):
     which block is meant is not configured."""
