@@ -114,6 +114,9 @@ class Instance:
     connect: str | None = None
     """``HOST[:PORT]`` its URLs are sent to instead of ``[probe] connect``: an IP-based
     VirtualHost answers only at its own address."""
+    script_name: str | None = None
+    """The SCRIPT_NAME the application must receive (``""``: its URL patterns carry the
+    whole path): the one thing that decides a whole path passed with SCRIPT_NAME ''."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -488,7 +491,7 @@ def _valid_host(host: str) -> bool:
 
 _RUNTIME_KEYS = ("python_prefix", "python_version", "django_version", "code_version", "time_zone")
 _INSTANCE_KEYS = {"label", "settings", "process_group", "application_group", "urls",
-                  "restarted_after", "connect", *_RUNTIME_KEYS}
+                  "restarted_after", "connect", "script_name", *_RUNTIME_KEYS}
 
 
 def _check_instances(table: Mapping[str, Any], source: str,
@@ -521,6 +524,7 @@ def _check_instances(table: Mapping[str, Any], source: str,
             **{key: body.get(key) for key in _RUNTIME_KEYS},
             restarted_after=_restarted_after(body.get("restarted_after"), source, where),
             connect=_own_connect(body.get("connect"), f"{source}: {where}.connect"),
+            script_name=_script_name(body.get("script_name"), f"{source}: {where}.script_name"),
         )
     return instances
 
@@ -530,6 +534,17 @@ def _own_connect(value: str | None, where: str) -> str | None:
     a fleet is every URL at each address, which ``[probe] connect`` says)."""
     if value is not None:
         parse_address(value, where)
+    return value
+
+
+def _script_name(value: str | None, where: str) -> str | None:
+    """``""`` or a path such as ``/blog``: SCRIPT_NAME as a WSGI server passes it (PEP 3333:
+    empty, or starting with '/' and never ending with it)."""
+    if value is not None and value != "" and (
+            not value.startswith("/") or value.endswith("/") or not value.isprintable()
+            or any(c.isspace() for c in value) or "?" in value or "#" in value):
+        raise ManifestError(f"{where}: \"\" or a path starting with '/' without a trailing '/' "
+                            f"(\"/blog\"): {one_line(repr(value))}")
     return value
 
 

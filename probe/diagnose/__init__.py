@@ -36,6 +36,7 @@ from probe.diagnose.findings import cross_url_findings
 from probe.diagnose.forwarded_host import forwarded_host_findings
 from probe.diagnose.front_terms import in_front_terms
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.mount_undecided import mount_undecided_findings
 from probe.diagnose.scheme import scheme_findings
 from probe.diagnose.verdicts import diagnose_target
 from probe.diagnose.wording import Diagnosis, catch_all_vhost
@@ -130,6 +131,8 @@ def diagnose(
         findings += scheme_findings(observations, results,
                                     config.front if config is not None else None)
         findings += forwarded_host_findings(observations, results, config)
+        findings += mount_undecided_findings(observations, results, context,
+                                             config.front if config is not None else None)
         findings += code_drift_findings(observations, context.identify, {
             name: inst.code_version for name, inst in context.manifest.instances.items()})
         if config is not None:  # a balancer's member that answered none of its samples

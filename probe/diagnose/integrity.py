@@ -18,10 +18,10 @@ Only an ``ok`` verdict is looked at: any other verdict already names a worse pro
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from probe.diagnose import force_script
+from probe.diagnose import force_script, mount_declared
 from probe.diagnose.answer_names import (
     distinct_by,
     groups_of,
@@ -34,6 +34,7 @@ from probe.diagnose.fronts import host_allowed, mod_wsgi
 from probe.diagnose.host_words import forwarded_unread, host_fix, received
 from probe.diagnose.host_words import host_name as _name
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.mount_shape import declared, mount_of, own_mounts, proxied, undecided
 from probe.diagnose.mount_told import links as mount_links
 from probe.diagnose.mount_told import told as mount_told
 from probe.diagnose.mount_words import mount_fix
@@ -62,28 +63,11 @@ def check(obs: Observation, diagnosis: Diagnosis, context: SweepContext, front: 
     return (_host(obs, diagnosis, answers, front, route)
             or next((found for group in groups_of(
                 answers, lambda a: (a.script_name, a.path_info, mod_wsgi(a)))
-                if _proxied(front, group[-1], obs)
+                if proxied(front, group[-1], obs)
                 and (found := _mount(obs, diagnosis, group[-1], context, front, route,
                                      answers))), None)
             or force_script.check(obs, diagnosis, answers, context, front, route, routes)
             or diagnosis)
-
-
-def _proxied(front: FrontKind, answer: EndpointAnswer, obs: Observation) -> bool:
-    """Whether a proxy in front may have set the answer's mount: mod_wsgi sets SCRIPT_NAME
-    from its own mount (other verdicts judge that) unless the answer shows a proxy before it
-    (a mod_wsgi-express backend behind mod_proxy: a forwarded Host arrived); nginx, Apache's
-    mod_proxy, or any proxy the answer shows (:mod:`.proxy_seen`: Apache passes its
-    backend's Server header on, so the front is not always named) can strip a prefix."""
-    if front is FrontKind.NGINX:
-        return True
-    # Asked of every answer (None for all but mod_wsgi's): the check server's warm-up, whose
-    # loopback is no mod_wsgi, then runs it before any child does (tests/integration/
-    # test_check_server_apache.py).
-    behind = mod_wsgi_proxied(obs, answer)
-    if mod_wsgi(answer):
-        return behind is not None
-    return front is FrontKind.APACHE or proxy_seen(obs, answer) is not None
 
 
 def _host(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],
@@ -172,12 +156,22 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
     url = obs.target.url
     path = (urlsplit(url).path or "/").rstrip("/")
     sent = urlsplit(obs.target.probe_url(context.manifest.probe.segment)).path
-    own = _own_mounts(context, obs.target.expected, urlsplit(url).netloc.lower())
-    mount, stripped, doubled = _mount_of(path, sent, script, info, own)
-    if script == mount and not doubled:
+    own = own_mounts(context, obs.target.expected, urlsplit(url).netloc.lower())
+    shape = mount_of(path, sent, script, info, own)
+    mount, stripped, doubled = shape.mount, shape.stripped, shape.doubled
+    meant = declared(context, obs.target.expected, path) if not (stripped or doubled) else None
+    if meant is not None:  # the manifest says what it must receive: judged against that
+        if script == meant:
+            return None
+        if script.startswith(meant + "/"):  # told more than declared (whole path: a prefix)
+            return mount_declared.longer(obs, diagnosis, answer, meant, front)
+        mount = meant
+    elif script == mount and not doubled:
         return None
-    if not doubled and script in own and (path + "/").startswith(script + "/"):
+    elif not doubled and script in own and (path + "/").startswith(script + "/"):
         return None  # a page inside the application's own mount, which the manifest lists
+    elif undecided(obs, answers, context, front) is not None:
+        return None  # the URL patterns decide: the mount_undecided warning says so
     forced = force_script.forced(answer)
     # Django's own mount: FORCE_SCRIPT_NAME where set, whatever SCRIPT_NAME says
     believed = (forced.rstrip("/") or "/") if forced is not None else script or "/"
@@ -197,6 +191,11 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
                 f"{told.words}" + ("" if told.undecided else
                                    f" believes it is mounted at {believed}: "
                                    f"{mount_links(answer)} point outside {mount}/"))
+    elif meant is not None:
+        what = (f"the application received the whole path {sent} with SCRIPT_NAME "
+                f"{script!r}, while the manifest declares script_name {meant!r} (its URL "
+                f"patterns carry the path below {meant}, not {meant} itself): it resolves "
+                f"{info} (PATH_INFO) against them, so its pages answer 404")
     else:
         what = (f"the application received the whole path {sent} with SCRIPT_NAME "
                 f"{script!r}: it believes it is mounted at {believed}, so unless its URL "
@@ -241,23 +240,6 @@ def _members(route: PredictedRoute | None) -> tuple[Member, ...]:
     return route.members if route is not None and route.undecided is None else ()
 
 
-def _mount_of(path: str, sent: str, script: str, info: str,
-              own: set[str]) -> tuple[str, bool, bool]:
-    """(the mount, stripped, doubled) of a URL at ``path`` whose probe request went out as
-    ``sent``: the prefix the front took off (``sent`` less ``info``); SCRIPT_NAME passed and
-    the prefix left on PATH_INFO too, SCRIPT_NAME; else the shortest path the instance lists
-    on this host above the URL (a tester's /blog/admin/ is a page of the mount /blog)."""
-    doubled = bool(script) and script + info != sent and (
-        info == script or info.startswith(script + "/")) and (
-        script in own or sent.startswith(script + "/"))
-    if doubled:
-        return script, False, True
-    if script + info != sent and info != sent and sent.endswith(info):
-        return sent[:-len(info)].rstrip("/"), True, False
-    above = [m for m in own if (path + "/").startswith(m + "/")]
-    return min(above, key=len, default=path), script + info != sent, False
-
-
 def _step(route: PredictedRoute | None, stage: str) -> RouteStep | None:
     """A step of the route, when the configuration read decides the route: where an
     include that was not read may change it, no step of it is stated."""
@@ -273,20 +255,3 @@ def _undecided(route: PredictedRoute | None, stage: str) -> str:
                if step is not None and step.decision == "(not known)" else "")
     return (f" The configuration given does not decide this URL's route: {route.undecided}."
             f"{unknown}")
-
-
-def _own_mounts(context: SweepContext, expected: str | None, netloc: str) -> set[str]:
-    """The paths of the sweep's URLs on ``netloc`` expecting ``expected``: once per instance
-    and host, not per URL. Only the same host's: a mount at / on another host says nothing
-    of where the application is mounted on this one (a tester's nginx stripped /wiki/)."""
-    key = ("own_mounts", f"{expected or ''} {netloc}")
-    if key not in context.memo:
-        by_host: dict[str, set[str]] = {}
-        for o in context.observations:
-            if o.target.expected == expected:
-                parts = urlsplit(o.target.url)
-                by_host.setdefault(parts.netloc.lower(), set()).add(
-                    (parts.path or "/").rstrip("/"))
-        for host, paths in by_host.items():
-            context.memo[("own_mounts", f"{expected or ''} {host}")] = paths
-    return cast("set[str]", context.memo.get(key, set()))

@@ -1,0 +1,126 @@
+"""What a URL's answer shows of its mount (``mount_mismatch``'s and ``mount_undecided``'s
+shared reading): the mount the URL is served at, and whether the front took it off the path,
+passed it twice, or passed the whole path on.
+
+The mount is decided by the answer where something was taken off (the path sent less
+PATH_INFO) or passed twice (SCRIPT_NAME and the start of PATH_INFO); where the whole path
+arrived, only the manifest gives one: the instance's declared ``script_name``, else the
+shortest path it lists on the host above the URL. That last one is a guess about the
+application's URL patterns, not evidence: a whole path with SCRIPT_NAME '' is right for an
+application whose patterns carry the prefix (a tester's Taiga: ``location /api`` passing
+``/api/v1/...`` to patterns ``api/v1/...``), so it is :func:`undecided`, not a problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import cast
+from urllib.parse import urlsplit
+
+from probe.diagnose import force_script
+from probe.diagnose.fronts import mod_wsgi
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.proxy_seen import mod_wsgi_proxied, proxy_seen
+from probe.endpoint_answer import EndpointAnswer
+from probe.model import FrontKind, Observation
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A URL's mount as its answer and the manifest show it."""
+
+    mount: str
+    stripped: bool  # the front took ``mount`` off the path
+    doubled: bool  # SCRIPT_NAME the mount, and PATH_INFO still starts with it
+
+
+def proxied(front: FrontKind, answer: EndpointAnswer, obs: Observation) -> bool:
+    """Whether a proxy in front may have set the answer's mount: mod_wsgi sets SCRIPT_NAME
+    from its own mount (other verdicts judge that) unless the answer shows a proxy before it
+    (a mod_wsgi-express backend behind mod_proxy: a forwarded Host arrived); nginx, Apache's
+    mod_proxy, or any proxy the answer shows (:mod:`.proxy_seen`: Apache passes its
+    backend's Server header on, so the front is not always named) can strip a prefix."""
+    if front is FrontKind.NGINX:
+        return True
+    # Asked of every answer (None for all but mod_wsgi's): the check server's warm-up, whose
+    # loopback is no mod_wsgi, then runs it before any child does (tests/integration/
+    # test_check_server_apache.py).
+    behind = mod_wsgi_proxied(obs, answer)
+    if mod_wsgi(answer):
+        return behind is not None
+    return front is FrontKind.APACHE or proxy_seen(obs, answer) is not None
+
+
+def mount_of(path: str, sent: str, script: str, info: str, own: set[str]) -> Shape:
+    """The shape of a URL at ``path`` whose probe request went out as ``sent``: the prefix
+    the front took off (``sent`` less ``info``); SCRIPT_NAME passed and the prefix left on
+    PATH_INFO too, SCRIPT_NAME; else the shortest path the instance lists on this host above
+    the URL (a tester's /blog/admin/ is a page of the mount /blog)."""
+    doubled = bool(script) and script + info != sent and (
+        info == script or info.startswith(script + "/")) and (
+        script in own or sent.startswith(script + "/"))
+    if doubled:
+        return Shape(script, False, True)
+    if script + info != sent and info != sent and sent.endswith(info):
+        return Shape(sent[:-len(info)].rstrip("/"), True, False)
+    above = [m for m in own if (path + "/").startswith(m + "/")]
+    return Shape(min(above, key=len, default=path), script + info != sent, False)
+
+
+def declared(context: SweepContext, expected: str | None, path: str) -> str | None:
+    """The instance's declared ``script_name``, where it applies to a URL at ``path`` (the
+    path starts with it): one value cannot describe an instance served at / on one host
+    and at /blog on another, so a URL outside it is judged as without it."""
+    instance = context.manifest.instances.get(expected or "")
+    value = instance.script_name if instance is not None else None
+    if value is None or not (path + "/").startswith(value + "/"):
+        return None
+    return value
+
+
+@dataclass(frozen=True)
+class Undecided:
+    """A whole path passed with SCRIPT_NAME '' whose mount only the manifest's URLs give."""
+
+    url: str
+    sent: str  # the probe request's path, as it arrived in PATH_INFO
+    mount: str
+
+
+def undecided(obs: Observation, answers: Sequence[EndpointAnswer], context: SweepContext,
+              front: FrontKind) -> Undecided | None:
+    """The URL's every answer received the whole path with SCRIPT_NAME '' below a mount the
+    manifest's URLs give (none declared), and Django believes it is mounted at / (no
+    FORCE_SCRIPT_NAME, which would decide it wrong either way): right if the application's
+    URL patterns carry the mount, wrong otherwise; the answers cannot tell."""
+    url = obs.target.url
+    path = (urlsplit(url).path or "/").rstrip("/")
+    if not answers or declared(context, obs.target.expected, path) is not None:
+        return None
+    sent = urlsplit(obs.target.probe_url(context.manifest.probe.segment)).path
+    if any(a.script_name != "" or a.path_info != sent or not proxied(front, a, obs)
+           or (force_script.forced(a) or "/") != "/" for a in answers):
+        return None
+    own = own_mounts(context, obs.target.expected, urlsplit(url).netloc.lower())
+    if "" in own:  # the instance lists / on this host: SCRIPT_NAME '' is its mount
+        return None
+    shape = mount_of(path, sent, "", sent, own)
+    return Undecided(url, sent, shape.mount) if shape.mount else None
+
+
+def own_mounts(context: SweepContext, expected: str | None, netloc: str) -> set[str]:
+    """The paths of the sweep's URLs on ``netloc`` expecting ``expected``: once per instance
+    and host, not per URL. Only the same host's: a mount at / on another host says nothing
+    of where the application is mounted on this one (a tester's nginx stripped /wiki/)."""
+    key = ("own_mounts", f"{expected or ''} {netloc}")
+    if key not in context.memo:
+        by_host: dict[str, set[str]] = {}
+        for o in context.observations:
+            if o.target.expected == expected:
+                parts = urlsplit(o.target.url)
+                by_host.setdefault(parts.netloc.lower(), set()).add(
+                    (parts.path or "/").rstrip("/"))
+        for host, paths in by_host.items():
+            context.memo[("own_mounts", f"{expected or ''} {host}")] = paths
+    return cast("set[str]", context.memo.get(key, set()))
