@@ -32,10 +32,12 @@ FRONT = "127.0.0.1:42427"
 ONE, TWO, OTHER = "127.0.0.1:55167", "127.0.0.1:34259", "127.0.0.1:41089"
 CHECKIN = "http://checkin.example.com/checkin/"
 ADMIN = "http://checkin.example.com/checkin/admin/"
+# script_name declared: a whole path with SCRIPT_NAME '' is otherwise undecided (mount_undecided)
 MANIFEST = f"""\
 [instances.checkin]
 label = "checkin"
 settings = "checkin.settings"
+script_name = "/checkin"
 urls = ["{CHECKIN}", "{ADMIN}"]
 """
 

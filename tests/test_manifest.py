@@ -167,8 +167,8 @@ def test_unknown_key_lists_the_allowed_keys() -> None:
     message = error_of('[instances.p]\nurls = ["http://a.example/"]\nsetings = "x"\n')
     assert message.endswith(
         "(expected one of: application_group, code_version, connect, django_version, label, "
-        "process_group, python_prefix, python_version, restarted_after, settings, time_zone, "
-        "urls)"
+        "process_group, python_prefix, python_version, restarted_after, script_name, settings, "
+        "time_zone, urls)"
     )
 
 

@@ -119,7 +119,7 @@ def test_the_configuration_given_is_cited(tmp_path: Path) -> None:
     report = _sweep(WHOLE, config=ConfigJoin(load_nginx(str(path))))
     assert report.targets[0].verdict is Verdict.OK, report.targets[0].explanation
     [found] = _undecided(report)
-    assert f"The configuration given agrees that nothing is taken off:" in found.explanation
+    assert "The configuration given agrees that nothing is taken off:" in found.explanation
     assert f"{path}:6" in found.explanation, found.explanation
 
 

@@ -19,7 +19,8 @@ from probe.model import Observation
 from probe.nginx import load_nginx
 from tests.test_diagnose import ep, thrice
 
-MANIFEST = '[instances.g]\nlabel = "g"\nurls = ["http://site.test/g/"]\n'
+# script_name declared: a whole path with SCRIPT_NAME '' is otherwise undecided (mount_undecided)
+MANIFEST = '[instances.g]\nlabel = "g"\nscript_name = "/g"\nurls = ["http://site.test/g/"]\n'
 URL = "http://site.test/g/"
 
 

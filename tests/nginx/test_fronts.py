@@ -46,8 +46,10 @@ def test_front_from_the_answers() -> None:
     assert front_of(_obs(_gunicorn(), "nginx"), FrontKind.APACHE) is FrontKind.NGINX
 
 
-def _verdict(data: dict[str, Any], server: str | None) -> tuple[Verdict, str, str]:
-    report = diagnose(parse(MANIFEST), [_obs(data, server)])
+def _verdict(data: dict[str, Any], server: str | None,
+             declared: str = "") -> tuple[Verdict, str, str]:
+    report = diagnose(parse(MANIFEST.replace("urls =", declared + "urls =")),
+                      [_obs(data, server)])
     target = report.targets[0]
     return target.verdict, target.explanation, target.fix
 
@@ -72,7 +74,9 @@ def test_mount_stripped_behind_nginx_only() -> None:
     assert verdict is Verdict.MOUNT_MISMATCH
     assert "took /blog off the path" in explanation and "X-Forwarded-Prefix /blog" in fix
     whole = _gunicorn(script_name="", path_info="/blog/__probe__", host_allowed=True)
-    verdict, explanation, _ = _verdict(whole, "nginx/1.22.1")
+    # the URL patterns decide (mount_undecided), unless the manifest declares the mount
+    assert _verdict(whole, "nginx/1.22.1")[0] is Verdict.OK
+    verdict, explanation, _ = _verdict(whole, "nginx/1.22.1", 'script_name = "/blog"\n')
     assert verdict is Verdict.MOUNT_MISMATCH and "404" in explanation
     assert _verdict(_gunicorn(script_name="/blog", host_allowed=True), "nginx")[0] is Verdict.OK
     # the application server reached directly strips nothing: not judged

@@ -174,13 +174,15 @@ def test_a_server_header_decides_a_front_only_when_it_names_a_known_one() -> Non
     direct = _app("site-b", "waitress", "*:8180", 7, script_name="",
                   path_info="/b/__probe__", host_allowed=True)
     own = _via(_at(MOUNTED, "site-b", "MyShop/2.1", direct, direct), "waitress")
-    assert _target(MANIFEST, own).verdict is Verdict.OK
+    # the mount declared: the whole path with SCRIPT_NAME '' is otherwise undecided
+    manifest = MANIFEST.replace("urls =", 'script_name = "/b"\nurls =')
+    assert _target(manifest, own).verdict is Verdict.OK
     # a Via naming something else, or a known front's Server header: a front is in between
-    varnish = _target(MANIFEST, _via(_at(MOUNTED, "site-b", "MyShop/2.1", direct, direct),
+    varnish = _target(manifest, _via(_at(MOUNTED, "site-b", "MyShop/2.1", direct, direct),
                                      "1.1 varnish (Varnish/7.1)"))
     assert varnish.verdict is Verdict.MOUNT_MISMATCH, varnish.explanation
     assert "A proxy is in front of it: Via: 1.1 varnish (Varnish/7.1)" in varnish.explanation
-    caddy = _target(MANIFEST, _at(MOUNTED, "site-b", "Caddy", direct, direct))
+    caddy = _target(manifest, _at(MOUNTED, "site-b", "Caddy", direct, direct))
     assert "A proxy is in front of it: Server: Caddy" in caddy.explanation, caddy.explanation
 
 

@@ -38,9 +38,11 @@ http {{
 }}
 """
 URL = "http://site.test/two/"
+# script_name declared: a whole path with SCRIPT_NAME '' is otherwise undecided (mount_undecided)
 MANIFEST = """
 [instances.two]
 label = "two"
+script_name = "/two"
 urls = ["http://site.test/two/"]
 """
 
