@@ -1,0 +1,149 @@
+"""A whole path passed with SCRIPT_NAME '' through a real nginx 1.22 to a real gunicorn
+serving a Django project whose URL patterns start with ``api/v1/`` (a tester's healthy
+Taiga: ``location /api { proxy_pass http://127.0.0.1:8001/api; }``, the manifest listing
+``http://taiga.test/api/v1/`` only). The sweep said ``mount_mismatch``; its fix, gunicorn's
+SCRIPT_NAME header, applied, made the sweep ok and every API page 404.
+
+* healthy, no ``script_name`` declared: ``ok`` and the ``mount_undecided`` warning (a real
+  API page answers 200);
+* ``script_name = "/api/v1"`` declared (wrong for these patterns): ``mount_mismatch``;
+  ``script_name = ""``: ok, no warning;
+* the tester's fix applied (``proxy_set_header SCRIPT_NAME /api/v1``): with
+  ``script_name = ""`` declared, ``mount_mismatch``, and the real API page answers 404.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from .apache import ApacheUnavailable, free_port
+from .conftest import unavailable
+from .nginx import Nginx, sweep_report
+from .nginx import start_kept as start_nginx
+from .wsgi_servers import WsgiServer, _start, ensure_servers_venv, make_site, make_workdir
+
+TOKEN = "nginx-whole-path-token-0123456789"
+URL = "http://taiga.test/api/v1/"
+CODE = "mount_undecided"
+URLS = """from django.http import HttpResponse
+from django.urls import path
+
+
+def ping(request):
+    return HttpResponse("pong")
+
+
+urlpatterns = [path("api/v1/ping/", ping)]
+"""
+
+
+@pytest.fixture(scope="module")
+def gunicorn() -> Iterator[WsgiServer]:
+    try:
+        venv = ensure_servers_venv()
+    except ApacheUnavailable as exc:
+        unavailable(str(exc))
+    workdir = make_workdir()
+    server: WsgiServer | None = None
+    try:
+        project = make_site(workdir, venv)
+        (project / "mysite" / "urls.py").write_text(URLS)
+        settings = project / "mysite" / "settings.py"
+        settings.write_text(settings.read_text() + "\nDEBUG = False\n"
+                            "ALLOWED_HOSTS = ['taiga.test']\n")
+        done = subprocess.run([sys.executable, "-m", "probe", "endpoint", "--install",
+                               str(project / "mysite" / "wsgi.py"), "--label", "taiga",
+                               "--no-token"], capture_output=True, text=True, timeout=120,
+                              check=False)
+        assert done.returncode == 0, done.stderr
+        port = free_port()
+        server = _start("gunicorn-taiga", [str(venv / "bin/gunicorn"), "--bind",
+                                           f"127.0.0.1:{port}", "--workers", "2",
+                                           "mysite.wsgi:application"],
+                        cwd=project, port=port, log_path=workdir / "gunicorn.log",
+                        env={"WSGI_PROBE_TOKEN": TOKEN})
+        yield server
+    finally:
+        if server is not None:
+            server.stop()
+        subprocess.run(["rm", "-rf", str(workdir)], check=False, timeout=60)
+
+
+@dataclass
+class Run:
+    nginx: Nginx
+    port: int
+    tmp_path: Path
+
+    def sweep(self, script_name: str | None = None) -> dict[str, Any]:
+        declared = "" if script_name is None else f'script_name = "{script_name}"\n'
+        manifest = self.tmp_path / f"manifest-{len(list(self.tmp_path.glob('*.toml')))}.toml"
+        manifest.write_text(f'[probe]\nconnect = "127.0.0.1:{self.port}"\n'
+                            f'token_env = "WSGI_PROBE_TOKEN"\nsamples = 3\n\n'
+                            f'[instances.taiga-back]\nlabel = "taiga"\n{declared}'
+                            f'urls = ["{URL}"]\n')
+        return sweep_report(manifest, "--config", str(self.nginx.conf), token=TOKEN)
+
+    def page(self) -> int:
+        """A real page of the API, the check the warning names."""
+        return requests.get(f"http://127.0.0.1:{self.port}/api/v1/ping/",
+                            headers={"Host": "taiga.test"}, timeout=10).status_code
+
+
+@pytest.fixture
+def run_nginx(tmp_path: Path) -> Iterator[Callable[[str], Run]]:
+    running: list[Nginx] = []
+
+    def start(location: str) -> Run:
+        port = free_port()
+        body = (f"    server {{ listen 127.0.0.1:{port} default_server; return 444; }}\n"
+                f"    server {{ listen 127.0.0.1:{port}; server_name taiga.test;\n"
+                f"        location /api {{ proxy_set_header Host $host; {location} }} }}\n")
+        return Run(start_nginx(body, port, running, tmp_path), port, tmp_path)
+
+    yield start
+    for server in running:
+        server.stop()
+
+
+def test_the_whole_path_is_ok_with_a_warning_unless_a_script_name_is_declared(
+        gunicorn: WsgiServer, run_nginx: Callable[[str], Run]) -> None:
+    run = run_nginx(f"proxy_pass http://127.0.0.1:{gunicorn.port}/api;")
+    assert run.page() == 200  # the truth: the site is healthy
+    report = run.sweep()
+    [target] = report["targets"]
+    assert target["verdict"] == "ok", target
+    assert report["summary"]["status"] == "warning", report["summary"]
+    [found] = [f for f in report["findings"] if f["code"] == CODE]
+    said = found["explanation"]
+    assert found["severity"] == "warning" and found["instances"] == ["taiga-back"], found
+    assert "(PATH_INFO '/api/v1/__probe__') and SCRIPT_NAME ''" in said, said
+    assert f"The configuration given agrees that nothing is taken off: the request's path, " \
+           f"unchanged ({run.nginx.conf}:" in said, said
+    assert 'script_name = "/api/v1" if they do not' in said, said
+    wrong = run.sweep("/api/v1")
+    assert wrong["targets"][0]["verdict"] == "mount_mismatch", wrong["targets"][0]
+    assert not [f for f in wrong["findings"] if f["code"] == CODE]
+    right = run.sweep("")
+    assert right["targets"][0]["verdict"] == "ok" and right["summary"]["status"] == "ok", right
+
+
+def test_the_prefix_told_is_wrong_against_a_declared_empty_script_name(
+        gunicorn: WsgiServer, run_nginx: Callable[[str], Run]) -> None:
+    run = run_nginx("proxy_set_header SCRIPT_NAME /api/v1; "
+                    f"proxy_pass http://127.0.0.1:{gunicorn.port};")
+    assert run.page() == 404  # the truth: the old fix broke the API
+    assert run.sweep()["targets"][0]["verdict"] == "ok"  # right by the manifest's URLs alone
+    target = run.sweep("")["targets"][0]
+    assert target["verdict"] == "mount_mismatch", target
+    assert "received SCRIPT_NAME '/api/v1' and PATH_INFO '/__probe__', while the manifest " \
+           "declares script_name ''" in target["explanation"], target["explanation"]
+    assert "remove what sets SCRIPT_NAME to '/api/v1'" in target["fix"], target["fix"]
