@@ -54,8 +54,10 @@ def _body(apps: Apps, params: Path, port: int, extra: str = "") -> str:
 def _only_two(manifest: Path) -> None:
     text = manifest.read_text()
     assert 'urls = ["http://site-2.example.com/"]' in text
+    # script_name declared: a whole path with SCRIPT_NAME '' is otherwise undecided
+    # (mount_undecided: the probe cannot see the URL patterns; the real page's 404 does)
     manifest.write_text(text.replace('urls = ["http://site-2.example.com/"]',
-                                     f'urls = ["{TWO}"]'))
+                                     f'script_name = "/two"\nurls = ["{TWO}"]'))
 
 
 def _mount_findings(conf: Path) -> list[dict[str, object]]:
