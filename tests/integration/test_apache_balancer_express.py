@@ -83,7 +83,7 @@ def _guard(token: Path) -> None:
     token.chmod(0o640)
 
 
-def _manifest(tmp_path: Path, fleet: Fleet, urls: list[str]) -> Path:
+def _manifest(tmp_path: Path, fleet: Fleet, urls: list[str], declared: str = "") -> Path:
     path = tmp_path / "manifest.toml"
     path.write_text(f"""\
 [probe]
@@ -93,7 +93,7 @@ token_file = "{fleet.workdir / "token"}"
 [instances.checkin]
 label = "checkin"
 settings = "mysite.settings"
-urls = {json.dumps(urls)}
+{declared}urls = {json.dumps(urls)}
 """, encoding="utf-8")
     return path
 
@@ -205,7 +205,8 @@ def test_a_stripped_prefix_is_mount_mismatch_and_mount_point_fixes_it(
 
 def test_the_whole_path_passed_to_two_members_is_fixed_with_mount_point_on_each(
         apache: ApacheFactory, fleet: Fleet, tmp_path: Path) -> None:
-    manifest = _manifest(tmp_path, fleet, SUB)
+    # script_name declared: a whole path with SCRIPT_NAME '' is otherwise undecided
+    manifest = _manifest(tmp_path, fleet, SUB, 'script_name = "/checkin"\n')
     server = apache(MODULES + BALANCED.format(one=fleet.one.port, two=fleet.two.port,
                                               path="/checkin/", target="/checkin/"))
     conf = server.conf_path
