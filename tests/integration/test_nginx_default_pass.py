@@ -91,5 +91,6 @@ def test_the_default_block_passing_api_to_colab_is_fixed_at_its_proxy_pass(
     server.reload()
     found = {t["url"]: t for t in sweep_report(manifest, "--config", str(server.conf))[
         "targets"]}[API]
-    # taiga answers now; its mount (/api/v1/ with SCRIPT_NAME '') is not this test's matter
-    assert (found["answered_by"], found["verdict"]) == ("taiga", "mount_mismatch"), found
+    # taiga answers now, the whole path with SCRIPT_NAME '': ok, the mount left to its
+    # URL patterns (a mount_undecided warning, not this test's matter)
+    assert (found["answered_by"], found["verdict"]) == ("taiga", "ok"), found
