@@ -105,6 +105,10 @@ def test_collector_exports_the_issue_metrics() -> None:
     assert value(text, "wsgi_probe_sweep_success") == 1
     assert value(text, "wsgi_probe_problems") == 2
     assert value(text, "wsgi_probe_sweep_duration_seconds") == 0.75
+    # its diagnosis included, as a URL's probe_duration_seconds includes it
+    timed = generate_latest(SweepCollector(SweepSnapshot(
+        SweepCounters(3, 1), REPORT, 1_700_000_000.0, diagnosis_s=0.25))).decode()
+    assert value(timed, "wsgi_probe_sweep_duration_seconds") == 1.0
     assert value(text, "wsgi_probe_sweep_timestamp_seconds") == 1_700_000_000
     assert value(text, "wsgi_probe_findings", code="embedded_shared_process",
                  severity="warning") == 1

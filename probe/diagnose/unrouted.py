@@ -101,14 +101,16 @@ def unrouted_or_down(obs: Observation, context: SweepContext, share: str,
     refuse = obs.target.expected is None
     if front.served and (others or refuse):
         was = "was" if len(front.served) == 1 else "were"
+        # No lean either way: a re-tester's members all down gave the same picture (the
+        # refused name's 503, another instance served) as a name routed nowhere.
         seen = (f"{_urls(others)} (a name meant to be refused) got the same {STATUS} while "
-                f"{_urls(front.served)} {was} served through the same front: a front that "
-                f"answers {STATUS} to names it does not route gives both, which"
+                f"{_urls(front.served)} {was} served through the same front: this front "
+                f"answers {STATUS} to a name it routes nowhere, and serves others"
                 if others else
-                f"{_urls(front.served)} {was} served through the same front, which")
+                f"{_urls(front.served)} {was} served through the same front")
         explanation += (
-            f" At {address}, {seen} points at {host} not being routed (the first reason); the "
-            f"answers do not decide it.")
+            f" At {address}, {seen}. That fits both readings for {host}: the answers do not "
+            f"decide it.")
         evidence += tuple(Evidence(EvidenceKind.OBSERVED, f"status {STATUS}, no Server header",
                                    f"GET {u}") for u in others[:1])
         evidence += (Evidence(EvidenceKind.OBSERVED, "the endpoint answered",

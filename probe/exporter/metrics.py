@@ -172,8 +172,11 @@ class SweepCollector:
         yield GaugeMetricFamily("wsgi_probe_urls_unprobed",
                                 "URLs whose requests the sweep had no time to send.",
                                 value=float(report.unprobed))
+        # Its requests and its diagnosis: Report.duration_s ends at the last answer (a
+        # re-tester saw one URL's probe_duration_seconds longer than the whole sweep's).
         yield GaugeMetricFamily("wsgi_probe_sweep_duration_seconds",
-                                "How long the served sweep took.", value=report.duration_s)
+                                "How long the served sweep took, its diagnosis included.",
+                                value=report.duration_s + snapshot.diagnosis_s)
         if snapshot.finished_at is not None:
             yield GaugeMetricFamily("wsgi_probe_sweep_timestamp_seconds",
                                     "When the served sweep finished (Unix time).",
