@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import PurePosixPath
 
-from probe.apache.model import Site, WsgiApp
+from probe.apache.model import NOT_SET, Server, Site, WsgiApp
+from probe.apache.redirects import redirect_taking
 from probe.apache.reach import unreachable
 from probe.lint.findings import ConfigFinding, Severity
 
@@ -79,17 +80,49 @@ def ssl_twin(site: Site) -> list[ConfigFinding]:
             # daemon for http but embedded for https is the copy that lost a line.
             if twin is None or not twin.process_group or secure.process_group != "":
                 continue
-            where = {None: "a group decided per request", "": "embedded mode"}
+            # NOT_SET already says "embedded mode": the group's source is named only when
+            # a directive set it
+            source = ("no process group set" if secure.process_group_from == NOT_SET
+                      else secure.process_group_from)
             findings.append(ConfigFinding(
                 "ssl_twin", Severity.WARNING, secure.directive.file, secure.directive.line,
-                f"https://{name}{secure.mount} runs {secure.target} in "
-                f"{where.get(secure.process_group, repr(secure.process_group))} "
-                f"({secure.process_group_from}), its http twin at {twin.where} in "
-                f"{where.get(twin.process_group, repr(twin.process_group))}: http:// and "
-                f"https:// answer from different processes",
+                f"{_url('https', name, secure)} runs {secure.target} in embedded mode "
+                f"({source}), its http twin at {twin.where} in "
+                f"{_group(twin.process_group)}{_consequence(name, twin)}",
                 f"give the SSL VirtualHost the same process group as the HTTP one "
                 f"({twin.process_group_from})"))
     return findings
+
+
+def _group(group: str | None) -> str:
+    return {None: "a group decided per request", "": "embedded mode"}.get(group, repr(group))
+
+
+def _port(server: Server) -> int | None:
+    return next((a.port for a in server.addresses if a.port is not None), None)
+
+
+def _url(scheme: str, name: str, app: WsgiApp) -> str:
+    port = _port(app.server)
+    shown = "" if port is None or port == {"http": 80, "https": 443}[scheme] else f":{port}"
+    return f"{scheme}://{name}{shown}{app.mount}"
+
+
+def _consequence(name: str, twin: WsgiApp) -> str:
+    """What the two groups mean for requests: a twin that redirects every request before
+    mod_wsgi runs (certbot's RewriteRule) never runs its mount, so http:// is a redirect,
+    not an answer from its group."""
+    taken = redirect_taking(twin.server, name, _port(twin.server))
+    if taken is None:
+        return ": http:// and https:// answer from different processes"
+    if taken.holds:
+        return (f", but {_url('http', name, twin)} is redirected before mod_wsgi runs "
+                f"({taken.describe()}): no request for {name} runs it in "
+                f"{_group(twin.process_group)}, only embedded over https://")
+    return (f"; whether http:// is redirected before mod_wsgi runs ({taken.describe()}) the "
+            f"configuration does not decide: a request to {_url('http', name, twin)} does "
+            f"(a 3xx: only https:// answers, embedded; an answer: http:// and https:// answer "
+            f"from different processes)")
 
 
 def wsgi_hidden(site: Site) -> list[ConfigFinding]:

@@ -101,3 +101,54 @@ def test_a_process_group_inside_an_ifmodule_httpd_does_not_know(tmp_path: Path) 
     held = lint(tmp_path, "LoadModule mpm_event_module m.so\nLoadModule wsgi_module w.so\n"
                           "WSGIDaemonProcess b\n" + hidden.replace("mod_wsgi>", "wsgi_module>"))
     assert not [f for f in held.findings if f.code == "wsgi_hidden"]
+
+
+CERTBOT_TWINS = """\
+WSGIDaemonProcess shop
+<VirtualHost *:8080>
+    ServerName shop.example.com
+    WSGIProcessGroup shop
+    WSGIScriptAlias / @ROOT@/a.wsgi
+    RewriteEngine on
+    RewriteCond {test} {pattern} [OR]
+    RewriteCond %{{SERVER_NAME}} =www.shop.example.com
+    RewriteRule ^ https://%{{SERVER_NAME}}%{{REQUEST_URI}} [END,NE,R=permanent]
+</VirtualHost>
+<VirtualHost *:8443>
+    ServerName shop.example.com
+    SSLEngine on
+    WSGIScriptAlias / @ROOT@/a.wsgi
+</VirtualHost>
+"""
+
+
+def ssl_twin_message(tmp_path: Path, config: str) -> str:
+    [twin] = [f for f in lint(tmp_path, config).findings if f.code == "ssl_twin"]
+    return twin.message
+
+
+def test_https_twin_of_a_redirecting_http_vhost(tmp_path: Path) -> None:
+    """certbot's :80 VirtualHost redirects before mod_wsgi runs: http:// answers nothing
+    from 'shop', so the words do not say http:// and https:// answer from two groups."""
+    message = ssl_twin_message(tmp_path, CERTBOT_TWINS.format(
+        test="%{SERVER_NAME}", pattern="=shop.example.com"))
+    assert "different processes" not in message
+    assert (f"http://shop.example.com:8080/ is redirected before mod_wsgi runs (RewriteRule at "
+            f"{tmp_path}/httpd.conf:9, under RewriteCond at {tmp_path}/httpd.conf:7, "
+            f"{tmp_path}/httpd.conf:8)") in message
+    # the VirtualHost's port is kept, and "embedded mode" is said once
+    assert message.startswith("https://shop.example.com:8443/ runs ")
+    assert message.count("embedded mode") == 1
+
+
+def test_https_twin_whose_redirect_conditions_fail_for_its_name(tmp_path: Path) -> None:
+    message = ssl_twin_message(tmp_path, CERTBOT_TWINS.format(
+        test="%{HTTP_HOST}", pattern="=other.example.com"))
+    assert message.endswith("http:// and https:// answer from different processes")
+
+
+def test_https_twin_whose_redirect_depends_on_the_request(tmp_path: Path) -> None:
+    message = ssl_twin_message(tmp_path, CERTBOT_TWINS.format(
+        test="%{REQUEST_URI}", pattern="!^/api").replace(" [OR]", "").replace("=www.", "="))
+    assert "the configuration does not decide: a request to http://shop.example.com:8080/" \
+        in message
