@@ -18,8 +18,8 @@ from collections import defaultdict
 from pathlib import PurePosixPath
 
 from probe.apache.model import NOT_SET, Server, Site, WsgiApp
-from probe.apache.redirects import redirect_taking
 from probe.apache.reach import unreachable
+from probe.apache.redirects import redirect_taking
 from probe.lint.findings import ConfigFinding, Severity
 
 
