@@ -8,7 +8,7 @@ import pytest
 
 from probe.manifest import Manifest
 from probe.model import Verdict
-from tests.test_diagnose import SITE1, SITES, healthy, obs, result, run, sites, status
+from tests.test_diagnose import SITE1, SITE2, SITES, WWW1, healthy, obs, result, run, sites, status
 
 
 @pytest.mark.parametrize("location", [
@@ -68,3 +68,48 @@ def test_the_same_origin_or_a_connect_address_needs_no_caveat() -> None:
     # With connect, the URL listed goes to the configured server, as this one did.
     m = sites("[probe]\nconnect = \"10.0.0.5:80\"\n" + SITES)
     assert "your own servers" not in _fix("http://evil.example/", m=m, token_sent=True)
+
+
+def _redirected(url: str, expected: str, location: str) -> str:
+    moved = obs(url, expected, status(301, location=location))
+    fix = result(run(healthy(**{url: moved})), url).fix
+    assert fix is not None
+    return fix
+
+
+def test_a_redirect_to_a_url_listed_for_another_instance_is_the_redirect_s_mistake() -> None:
+    """T16 a5: site-b's http redirect led to site-a, another instance's listed URL; the fix
+    said to list it for site-b's instance, which the manifest refuses as a duplicate."""
+    fix = _redirected(SITE2, "project-2", "http://site-1.example.com/__probe__")
+    assert fix.startswith("The answer's Location, http://site-1.example.com/__probe__, leads to "
+                          "http://site-1.example.com/, which the manifest lists for project-1, "
+                          "not project-2: the redirect sends this site's requests to another "
+                          "site. Correct the target host of the redirect, site-1.example.com, "
+                          "to this site's own; listing http://site-1.example.com/ for project-2 "
+                          "instead would be refused as a duplicate."), fix
+    assert "list http://site-1.example.com/ for project-2" not in fix
+    # listed on another port only: both ports said, and the request that decides
+    other_port = _redirected(SITE2, "project-2", "http://site-1.example.com:8080/__probe__")
+    assert other_port.startswith(
+        "The answer's Location, http://site-1.example.com:8080/__probe__, leads to "
+        "http://site-1.example.com:8080/, the host and path the manifest lists for project-1 as "
+        "http://site-1.example.com/, not for project-2 (on port 80; the Location's is 8080): "
+        "the redirect sends"), other_port
+    assert other_port.endswith("A request to http://site-1.example.com:8080/ tells whether it "
+                               "reaches project-1's site."), other_port
+    assert "duplicate" not in other_port
+
+
+def test_a_redirect_to_a_url_listed_for_the_same_instance_is_probed_already() -> None:
+    fix = _redirected(WWW1, "project-1", "http://site-1.example.com/__probe__")
+    assert fix.startswith("The redirect's target, http://site-1.example.com/, is probed "
+                          "already: the manifest lists it for project-1, and project-1's "
+                          "endpoint answered there in this sweep. http://www.site-1.example.com/ "
+                          "is a redirect by design"), fix
+    assert "list http" not in fix
+    other_port = _redirected(WWW1, "project-1", "http://site-1.example.com:8080/__probe__")
+    assert other_port.startswith(
+        "The redirect leads to the host and path the manifest lists for project-1 as "
+        "http://site-1.example.com/ (on port 80; the Location's is 8080), and project-1's "
+        "endpoint answered there in this sweep."), other_port
+    assert "a request to http://site-1.example.com:8080/ decides" in other_port

@@ -24,6 +24,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.redirect_default import SameRedirect, same_redirect
+from probe.diagnose.redirect_listed import known_target, listed_fix
 from probe.diagnose.wording import Diagnosis
 from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation, Sample
 from probe.safe_text import one_line
@@ -75,16 +76,6 @@ def _leads_to(obs: Observation, sample: Sample, segment: str) -> str | ValueErro
     return urlunsplit((parts.scheme, parts.netloc, parts.path[:-len(segment)], "", ""))
 
 
-def _listed(context: SweepContext, expected: str | None, url: str) -> bool:
-    instance = context.manifest.instances.get(expected or "")
-    if instance is None:
-        return False
-    # Built once per instance: asked for every redirected URL of a large sweep.
-    urls = cast("set[str]", context.memo.setdefault(
-        ("redirect-listed", instance.name), {u.rstrip("/") for u in instance.urls}))
-    return url.rstrip("/") in urls
-
-
 def _redirect_fix(obs: Observation, context: SweepContext, sample: Sample,
                   line: str = "") -> str:
     """``line``: `` at FILE:N`` of the redirect, when a configuration was read."""
@@ -95,11 +86,9 @@ def _redirect_fix(obs: Observation, context: SweepContext, sample: Sample,
                 f"URL ({one_line(str(target))}), so there is no URL to probe instead: correct "
                 f"the redirect's target, then list the URL it leads to for {expected}; or, if "
                 f"{obs.target.url} itself must be served, take it out of the redirect{line}.")
-    if _listed(context, obs.target.expected, target):
-        return (f"The manifest lists {target} for {expected} already: take {obs.target.url} "
-                f"out of its urls (the probe follows no redirect, so this URL reaches no "
-                f"application), or, if {obs.target.url} itself must be served, take it out "
-                f"of the redirect{line}.")
+    known = listed_fix(obs, context, one_line(sample.location or ""), target, line)
+    if known is not None:
+        return known
     sent = ("the probe token (X-Probe-Token) this sweep sent would go there too"
             if context.token_sent else
             "the probe's requests would go there (and the probe token, once one is configured)")
@@ -208,7 +197,11 @@ def without_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext)
     expected = obs.target.expected or "the expected instance"
     if sample is not None:
         fix = _redirect_fix(obs, context, sample)
-        if nearby is None:
+        # a target the manifest lists is another instance's site or probed already:
+        # installing this instance's endpoint there is no fix
+        target = _leads_to(obs, sample, context.manifest.probe.segment)
+        known = None if isinstance(target, ValueError) else known_target(obs, context, target)
+        if nearby is None and known is None:
             fix += f" If the target is not served either: {diagnosis.fix}"
         same = same_redirect(obs, context, sample)
         if same is not None:
