@@ -8,7 +8,8 @@ application server making it https (a proxy header it trusts: gunicorn's
 front sends with ``https``. The endpoint reports it (``request.is_secure``, with the
 ``X-Forwarded-Proto`` that arrived): false is a warning that says so, true is no finding (the
 set-up Django documents). Endpoints older than that field do not say; there what follows if it
-is false (the ``SECURE_SSL_REDIRECT`` loop, CSRF's Origin check) is said as a condition. A
+is false is said as a condition. Either way the consequences (the ``SECURE_SSL_REDIRECT`` loop,
+CSRF's Origin check) are said where each setting is in force: the endpoint reports neither. A
 finding, not a verdict: the instance that answered is the right one, and the URL's verdict
 keeps its meaning.
 
@@ -78,8 +79,13 @@ def _finding(name: str, found: list[tuple[Observation, EndpointAnswer]],
             f"application as plain HTTP: its answers report request.scheme 'http' for "
             f"{shown}. Something in between ended TLS, and the application server{by} did "
             f"not take the scheme from a proxy header.")
-    loop = ("SECURE_SSL_REDIRECT redirects every page to itself (a loop), and a form posted "
-            "from an https page fails CSRF's Origin check (403).")
+    # The endpoint reports neither setting: what follows is said where each is in force.
+    loop = ("where SECURE_SSL_REDIRECT is on, every page redirects to its https URL, which "
+            "arrives as http again (a loop); where CsrfViewMiddleware runs, Django compares a "
+            "posted form's Origin (https) with the scheme it sees (http) and refuses it (403) "
+            "unless CSRF_TRUSTED_ORIGINS lists that origin. The answers report neither "
+            "setting: the project's settings (SECURE_SSL_REDIRECT, MIDDLEWARE) tell which "
+            "applies.")
     told = mapping(answer.raw.get("request")).get("forwarded_proto")
     arrived = (f"X-Forwarded-Proto {told!r} arrived (request.forwarded_proto)" if told
                else "no X-Forwarded-Proto arrived (request.forwarded_proto null)")
@@ -91,7 +97,7 @@ def _finding(name: str, found: list[tuple[Observation, EndpointAnswer]],
         text = (f"{head} Django's request.is_secure() is then true only if "
                 f"SECURE_PROXY_SSL_HEADER names a header the front sends with 'https'; the "
                 f"answers do not say (this endpoint reports no request.is_secure). If it is "
-                f"false, {loop}")
+                f"false: {loop}")
     from probe.diagnose.scheme_fix import Seen, scheme_fix
 
     proto = told if isinstance(told, str) else None

@@ -62,7 +62,7 @@ def test_an_https_url_received_as_http_is_a_warning_and_stays_ok() -> None:
     assert found.severity is Status.OK and found.instances == ("alpha",)
     text = found.explanation
     assert "2 https URLs of alpha" in text and "request.scheme 'http'" in text
-    assert "If it is false, SECURE_SSL_REDIRECT redirects every page to itself" in text
+    assert "If it is false: where SECURE_SSL_REDIRECT is on, every page redirects" in text
     assert "nginx sends it with 'proxy_set_header X-Forwarded-Proto $scheme;'" in text
     assert "waitress: --trusted-proxy=ADDRESS" in text and "SECURE_PROXY_SSL_HEADER" in text
 
@@ -102,6 +102,15 @@ def test_the_endpoints_is_secure_decides_without_the_configuration() -> None:
     assert ("Django's request.is_secure() is false for them (request.is_secure; "
             "X-Forwarded-Proto 'https' arrived (request.forwarded_proto))") in found.explanation
     assert "If it is false" not in found.explanation
+    # T16 n1: the settings these consequences need the answers do not report (a project
+    # without SECURE_SSL_REDIRECT or CsrfViewMiddleware was told both as facts)
+    assert ("request.is_secure() is false for them (request.is_secure; X-Forwarded-Proto "
+            "'https' arrived (request.forwarded_proto)): where SECURE_SSL_REDIRECT is on, "
+            "every page redirects to its https URL") in found.explanation
+    assert "where CsrfViewMiddleware runs, Django compares a posted form's Origin (https) " \
+        "with the scheme it sees (http)" in found.explanation
+    assert "The answers report neither setting: the project's settings (SECURE_SSL_REDIRECT, " \
+        "MIDDLEWARE) tell which applies." in found.explanation
     assert not [f for f in _sweep("http", secure=True, proto="https").findings
                 if f.code == "scheme_not_passed"]
 
