@@ -98,3 +98,20 @@ def test_unreadable_script_is_said_on_stderr_and_in_the_manifest(tmp_path: Path)
                                "WSGIScriptAlias / @ROOT@/a.wsgi\n", {"a.wsgi": ""})
     result = CliRunner().invoke(main, ["discover", str(readable), "-o", str(out)])
     assert "warning" not in result.stderr
+
+
+def test_certbots_redirect_and_a_rule_without_the_engine(tmp_path: Path) -> None:
+    """certbot writes R=permanent under RewriteCond lines of the VirtualHost's names; a rule
+    without RewriteEngine on is never run, so its VirtualHost's URLs stay."""
+    certbot = ("RewriteEngine on\n    RewriteCond %{SERVER_NAME} =shop.example.com\n"
+               "    RewriteRule ^ https://%{SERVER_NAME}%{REQUEST_URI} [END,NE,R=permanent]\n"
+               "    WSGIScriptAlias / @ROOT@/shop.wsgi")
+    text = discover_paths([write(tmp_path, HTTP_HTTPS.format(http_body=certbot),
+                                 {"shop.wsgi": ""})])
+    [instance] = parse(text).instances.values()
+    assert instance.urls == ("https://shop.example.com:8443/",)
+    idle = certbot.replace("RewriteEngine on\n", "")
+    text = discover_paths([write(tmp_path, HTTP_HTTPS.format(http_body=idle),
+                                 {"shop.wsgi": ""})])
+    [instance] = parse(text).instances.values()
+    assert instance.urls == ("http://shop.example.com:8080/", "https://shop.example.com:8443/")
