@@ -20,7 +20,7 @@ from typing import Protocol
 from probe.model import FrontKind
 
 __all__ = ["Divergence", "Fallback", "FrontConfig", "FrontKind", "Member", "PredictedRoute",
-           "RouteStep", "Shadowed", "Source"]
+           "RouteStep", "Shadowed", "Source", "TlsSite"]
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,30 @@ class PredictedRoute:
 
     def step(self, stage: str) -> RouteStep | None:
         return next((s for s in self.steps if s.stage == stage), None)
+
+
+@dataclass(frozen=True)
+class TlsSite:
+    """The site (VirtualHost, server block) a TLS handshake for one SNI name at one address
+    reaches, and the certificate line it presents, as the configuration read says."""
+
+    site: str  # described, with its file:line
+    rule: str  # why the handshake reaches it, in the front's words
+    source: Source | None  # the line that decided (a name line, the first site, default_server)
+    by: str  # "name", "default", "only" (as RouteStep.by)
+    address: str  # the address as the site's opening line writes it: "*:443", "127.0.0.1:443"
+    certificate: str | None  # the certificate line as written; None: none read
+    certificate_source: Source | None = None
+    shared_with: tuple[tuple[str, Source], ...] = ()
+    """Other sites whose certificate line names the same file (described, that line)."""
+    claimant: str | None = None
+    """Where no TLS site of the address claims the name: a site of another address or port
+    that does (described), so the name is meant to be served."""
+    claimant_names: tuple[str, ...] = ()
+    sibling: str | None = None
+    """A TLS site of the address that serves another of the claimant's names: the one the
+    name was likely meant for (described)."""
+    sibling_line: Source | None = None  # its name line, where the name would be added
 
 
 class FrontConfig(Protocol):

@@ -120,10 +120,13 @@ class TlsInfo:
     """The certificate's subject as libcurl shows it (``CN = ...``), if known."""
     names: tuple[str, ...] = ()
     """Its subjectAltName DNS names."""
+    issuer: str | None = None
+    """Its issuer as libcurl shows it, if known: which CA signed it (a chain that fails)."""
 
     def describe(self) -> str:
         names = ", ".join(self.names) or "none"
-        return f"subject {self.subject or '(unknown)'}, DNS names: {names}"
+        issuer = f", issuer {self.issuer}" if self.issuer else ""
+        return f"subject {self.subject or '(unknown)'}, DNS names: {names}{issuer}"
 
 
 @dataclass(frozen=True, slots=True)

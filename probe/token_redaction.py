@@ -109,7 +109,7 @@ def headers_redacted(sample: Sample, token: str) -> Sample:
     fields = (sample.location, sample.error, sample.server, sample.via, *sample.cache)
     tls = sample.tls
     if tls is not None:
-        fields += (tls.sni, tls.subject, *tls.names)
+        fields += (tls.sni, tls.subject, tls.issuer, *tls.names)
     screen = _search(token).screen
     if not any(screen in value and holds(value, token) for value in fields if value):
         return sample  # every answer passes here: nothing built when nothing is there
@@ -119,7 +119,8 @@ def headers_redacted(sample: Sample, token: str) -> Sample:
         cache=tuple(text(c, token) for c in sample.cache),
         tls=None if tls is None else TlsInfo(optional(tls.sni, token),
                                              optional(tls.subject, token),
-                                             tuple(text(n, token) for n in tls.names)))
+                                             tuple(text(n, token) for n in tls.names),
+                                             optional(tls.issuer, token)))
 
 
 def signed_fields_redacted(sample: Sample, token: str | None) -> Sample:

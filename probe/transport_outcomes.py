@@ -56,13 +56,14 @@ def tls_info(slot: Attempt, sni: bool) -> TlsInfo | None:
     except pycurl.error:
         chain = []
     leaf = dict(chain[0]) if chain and isinstance(chain[0], list | tuple) else {}
-    subject = leaf.get("Subject")
+    subject, issuer = leaf.get("Subject"), leaf.get("Issuer")
     names = tuple(
         name.strip()[4:] for name in str(leaf.get("X509v3 Subject Alternative Name", "")).split(",")
         if name.strip().startswith("DNS:")
     )
     return TlsInfo(sni=parts.hostname if sni else None,
-                   subject=str(subject) if subject else None, names=names)
+                   subject=str(subject) if subject else None, names=names,
+                   issuer=str(issuer) if issuer else None)
 
 
 def too_many_headers(url: str) -> str:

@@ -50,8 +50,9 @@ from probe.apache.proxy_host import backend_url
 from probe.apache.script_access import ScriptAccess, script_access
 from probe.apache.sections import deciding_directive
 from probe.apache.site_fix import Known, SiteFix, site_fix
+from probe.apache.tls_site import tls_site
 from probe.apache.vhost_select import select_vhost, without_line
-from probe.front import Divergence, FrontKind, PredictedRoute, RouteStep, Source
+from probe.front import Divergence, FrontKind, PredictedRoute, RouteStep, Source, TlsSite
 from probe.manifest import is_ip
 
 
@@ -84,6 +85,11 @@ class ApacheRoutes:
         (its TLS lines on a TLS address), or None for the generic one."""
         hostname, ip, port = _where(route.url, route.address)
         return refuse_block(self.site, select_vhost(self.site, hostname, ip, port))
+
+    def tls_site(self, url: str, address: str | None) -> TlsSite | None:
+        """The handshake's VirtualHost for ``url`` at ``address``, :mod:`.tls_site`."""
+        hostname, ip, port = _where(url, address)
+        return tls_site(self.site, hostname, ip, port)
 
     def refuse_why(self, route: PredictedRoute) -> str:
         """Why :meth:`refuse_block` is written for its address (empty: nothing to say)."""

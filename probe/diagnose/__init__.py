@@ -119,6 +119,11 @@ def diagnose(
 
             diagnoses = [proxied(obs, d, apache_join.front, context)
                          for obs, d in zip(observations, diagnoses, strict=True)]
+        if config is not None:  # which site's certificate a TLS failure met, at its line
+            from probe.diagnose.certificate_words import configured
+
+            diagnoses = [configured(obs, d, context, config.front)
+                         for obs, d in zip(observations, diagnoses, strict=True)]
         failed_wording: Exception | None = None
     except Exception as exc:  # a bug some answer set off: the verdicts stand, worded plainly
         failed_wording = exc

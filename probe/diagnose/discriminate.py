@@ -83,6 +83,27 @@ def certificate_only(obs: Observation) -> bool:
                for s in obs.samples)
 
 
+def certificate_key(obs: Observation) -> str:
+    """The key of the unverified request that shows which certificate the server presents
+    for a URL whose requests failed on its certificate (:func:`certificate_failed`)."""
+    return f"certificate:{obs.target.url}@{obs.target.address}"
+
+
+_CHAIN = re.compile(r"SSL certificate problem", re.IGNORECASE)
+"""libcurl's words for a chain it does not trust ("unable to get local issuer certificate",
+"self-signed certificate", "certificate has expired")."""
+
+
+def certificate_failed(obs: Observation) -> bool:
+    """An https URL whose every failed request failed on the certificate the server
+    presented: its names, or its chain (not a handshake the server refused)."""
+    failed = [s for s in obs.samples if s.status_code is None]
+    return bool(failed) and obs.target.url[:6].lower() == "https:" and all(
+        s.error_kind is ErrorKind.TLS and "unrecognized name" not in (s.error or "")
+        and (_NAME_MISMATCH.search(s.error or "") or _CHAIN.search(s.error or ""))
+        for s in failed)
+
+
 def extra_probes(manifest: Manifest, observations: Sequence[Observation]) -> tuple[ExtraProbe,
                                                                                  ...]:
     found: dict[str, ExtraProbe] = {}
@@ -91,6 +112,13 @@ def extra_probes(manifest: Manifest, observations: Sequence[Observation]) -> tup
         if certificate_only(obs):
             # Sent without certificate checks, so without the token (probe.extra_requests).
             key = refuse_key(obs)
+            found[key] = ExtraProbe(key, obs.target.probe_url(manifest.probe.segment),
+                                    obs.target.address)
+            continue
+        if obs.target.expected is not None and certificate_failed(obs):
+            # Which certificate was presented, sent as the URL's was (its address, its SNI)
+            # but without certificate checks, so without the token (probe.extra_requests).
+            key = certificate_key(obs)
             found[key] = ExtraProbe(key, obs.target.probe_url(manifest.probe.segment),
                                     obs.target.address)
             continue

@@ -27,7 +27,7 @@ from probe.diagnose import (
 )
 from probe.diagnose.answer_names import distinct_by, place, places, share
 from probe.diagnose.disagreement import disagreement as disagreement_of
-from probe.diagnose.discriminate import certificate_only, refuse_key
+from probe.diagnose.discriminate import certificate_failed, certificate_only, refuse_key
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.reload import reload_fix
 from probe.diagnose.wording import Diagnosis
@@ -56,7 +56,12 @@ def diagnose_target(
             if all(s.error_kind is ErrorKind.CLOSED for s in failed):
                 found = closed_elsewhere_answered(obs, found, context)
             return found
-        return unreachable_words.unreachable(failed, len(samples), samples)
+        found = unreachable_words.unreachable(failed, len(samples), samples)
+        if certificate_failed(obs):  # which certificate, shown to a request sent to decide
+            from probe.diagnose.certificate_words import presented
+
+            found = presented(obs, found, context)
+        return found
     server_errors = [s for s in samples if s.status_code is not None and s.status_code >= 500]
     if server_errors:
         return _http_error(obs, server_errors[-1], context)

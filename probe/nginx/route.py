@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from probe.front import FrontKind, PredictedRoute, RouteStep
+from probe.front import FrontKind, PredictedRoute, RouteStep, TlsSite
 from probe.nginx.error_pages import ErrorPage, for_code
 from probe.nginx.fallbacks import Followed, fallbacks
 from probe.nginx.flow import Vars
@@ -20,6 +20,7 @@ from probe.nginx.passes import AT_REQUEST_TIME, Pass, mount_step, pass_of, shado
 from probe.nginx.phase_steps import Trip, run_level
 from probe.nginx.rewrites import TryFiles
 from probe.nginx.select import choose_location, choose_server, normal_host
+from probe.nginx.tls_site import tls_site
 from probe.nginx.unread import for_location, said
 from probe.nginx.unread import for_site as unread_for_site
 from probe.nginx.variables import resolve
@@ -80,6 +81,10 @@ class NginxConfig:
         # the steps stay (what the lines read say); undecided: what they do not decide
         return route if unread is None else dataclasses.replace(
             route, undecided=said(self.model, unread))
+
+    def tls_site(self, url: str, address: str | None) -> TlsSite | None:
+        """The block the handshake for ``url`` at ``address`` reaches, :mod:`.tls_site`."""
+        return tls_site(self.model, url, address)
 
     @staticmethod
     def _location_unread(server: Server, route: PredictedRoute) -> str | None:
