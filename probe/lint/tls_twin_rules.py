@@ -20,8 +20,8 @@ _SERVES = ("rewriterule", "redirect", "redirectmatch", "redirectpermanent")
 
 
 def tls_twin_missing(site: Site) -> list[ConfigFinding]:
-    plain = [v for v in site.vhosts if not v.ssl and v.server_name and not v.name_inherited
-             and _serves(site, v)]
+    plain = [(v, v.server_name) for v in site.vhosts if not v.ssl and v.server_name
+             and not v.name_inherited and _serves(site, v)]
     findings: list[ConfigFinding] = []
     for key in dict.fromkeys((a.host, a.port) for v in site.vhosts if v.ssl
                              for a in v.addresses):
@@ -29,19 +29,16 @@ def tls_twin_missing(site: Site) -> list[ConfigFinding]:
         tls = [v for v in at if v.ssl]
         if not tls or not at[0].ssl:  # the first VirtualHost decides whether it speaks TLS
             continue
-        twinned = [p for p in plain if _claimed(tls, p.server_name)]
-        for site_vhost in plain:
-            others = sorted({p.server_name for p in twinned
-                             if p.server_name != site_vhost.server_name})
-            if not others or _claimed(at, site_vhost.server_name) or \
-                    any(site_vhost is v for v in at):
+        twinned = {name for _, name in plain if _claimed(tls, name)}
+        for server, name in plain:
+            others = sorted(twinned - {name})
+            if not others or _claimed(at, name) or any(server is v for v in at):
                 continue
-            findings.append(_finding(site_vhost, at[0], others))
+            findings.append(_finding(server, name, at[0], others))
     return findings
 
 
-def _finding(server: Server, first: Server, others: Sequence[str]) -> ConfigFinding:
-    name = server.server_name
+def _finding(server: Server, name: str, first: Server, others: Sequence[str]) -> ConfigFinding:
     address = next(str(a) for a in first.addresses)
     cert = next((d for d in first.directives if d.key == "sslcertificatefile" and d.args),
                 None)
