@@ -211,3 +211,7 @@ class Divergence:
     request's address is plain HTTP: that site's line switching TLS on (``decision`` the
     ``https://`` origin it answers at); the URL is https, or the site needs a plain
     VirtualHost of its own (nothing to add to its line)."""
+    said: tuple[str, str] | None = None
+    """The front's own (why, fix) sentences where the steps alone do not say them (stage
+    ``mount``: the VirtualHost reached is the name's own, and its twin on another port
+    mounts the application meant); None: worded from the steps."""

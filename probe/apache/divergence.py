@@ -28,6 +28,7 @@ from probe.apache.model import Server, Site
 from probe.apache.names import catch_all_vhost, mount_matches
 from probe.apache.sections import per_directory
 from probe.apache.tls_setup import tls_of, tls_only
+from probe.apache.twin_replace import twin_instead
 from probe.apache.vhost_select import VhostChoice, name_directive, own_name, select_vhost
 from probe.front import Divergence, PredictedRoute, RouteStep, Source
 
@@ -52,6 +53,10 @@ def divergence(site: Site, route: PredictedRoute, hostname: str, ip: str | None,
     path = urlsplit(route.url).path or "/"
     server = choice.server
     if not _runs(site, server, script, path):
+        twin = twin_instead(site, server, choice.candidates, route, hostname, script, group)
+        if twin is not None and not any(v is not server and _runs(site, v, script, path)
+                                        for v in choice.candidates):
+            return twin
         tls = tls_of(site, choice.candidates)
         found, meant_at = _site(site, choice, site_step, hostname, script, path,
                                 plain=tls is None)

@@ -30,12 +30,15 @@ class TwinMount:
     app: WsgiApp
     lines: tuple[Directive, ...]  # the alias first, then the group lines it needs
 
-    def words(self, site: Site, server: Server) -> str:
-        """The lines to write inside ``server``, each with where the twin has it, and what
-        of the twin's daemon this VirtualHost may use."""
+    def words(self, site: Site, server: Server, replacing: tuple[Directive, ...] = ()) -> str:
+        """The lines to write inside ``server`` (in place of ``replacing``, its own lines
+        that run another application there), each with where the twin has it, and what of
+        the twin's daemon this VirtualHost may use."""
         copied = ", ".join(f"'{_written(d)}' ({d.where})" for d in self.lines)
+        instead = ", " if not replacing else " in place of " + ", ".join(
+            f"'{_written(d)}' ({d.where})" for d in replacing) + ": "
         said = (f"its twin {self.twin.describe()}, the same name on another port, mounts "
-                f"{self.app.target} there: write its WSGI lines inside it, {copied}")
+                f"{self.app.target} there: write its WSGI lines inside it{instead}{copied}")
         daemon = site.daemon(self.app.process_group or "")
         if daemon is None or daemon.server is not self.twin:
             return said

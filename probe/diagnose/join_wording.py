@@ -80,7 +80,9 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     meant_for = f"should be served by {expected}" if obs.target.expected else "must be refused"
     first = (f"{url} {meant_for}; the answer is what the configuration given predicts "
              f"({_summary(route)}).")
-    if found.stage == "site" and meant is not None and meant.stage == "address":
+    if found.said is not None:  # the front's own words (a twin's mount)
+        why, fix = found.said
+    elif found.stage == "site" and meant is not None and meant.stage == "address":
         why, fix = _elsewhere(route, leaves, meant, host, expected, found.address_tls)
         if found.meant_tls is not None and not found.address_tls:
             fix = plain_request_fix(url, expected, meant.decision, found.meant_tls,
