@@ -159,8 +159,17 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
     own = own_mounts(context, obs.target.expected, urlsplit(url).netloc.lower())
     shape = mount_of(path, sent, script, info, own)
     mount, stripped, doubled = shape.mount, shape.stripped, shape.doubled
-    meant = declared(context, obs.target.expected, path) if not (stripped or doubled) else None
-    if meant is not None:  # the manifest says what it must receive: judged against that
+    meant = declared(context, obs.target.expected, path) if not doubled else None
+    short = None  # the front took off less than the declared mount: /api of /api/v1
+    if stripped and meant is not None:
+        if not meant.startswith(mount + "/"):
+            meant = None  # judged by what was taken off, as without a declaration
+        else:
+            # the fix strips the declared mount, not what is stripped now
+            short, mount, stripped = mount, meant, False
+    if short is not None:
+        pass
+    elif meant is not None:  # the manifest says what it must receive: judged against that
         if script == meant:
             return None
         if script.startswith(meant + "/"):  # told more than declared (whole path: a prefix)
@@ -191,6 +200,11 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
                 f"{told.words}" + ("" if told.undecided else
                                    f" believes it is mounted at {believed}: "
                                    f"{mount_links(answer)} point outside {mount}/"))
+    elif short is not None:
+        what = (f"the front took {short} off the path ({sent} arrived as {script + info!r}), "
+                f"while the manifest declares script_name {meant!r} (its URL patterns carry "
+                f"the path below {meant}): it resolves {info} (PATH_INFO) against them, so "
+                f"its pages answer 404")
     elif meant is not None:
         what = (f"the application received the whole path {sent} with SCRIPT_NAME "
                 f"{script!r}, while the manifest declares script_name {meant!r} (its URL "

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from probe.diagnose.answer_names import server_kind
 from probe.diagnose.express_members import express_way
 from probe.diagnose.fronts import listen
+from probe.diagnose.mount_broader import broader_fix
 from probe.diagnose.mount_told import PLACED, arrived, request_field, shows_django
 from probe.diagnose.uwsgi_words import is_uwsgi, not_uwsgi_way
 from probe.diagnose.uwsgi_words import mount_fix as uwsgi_mount_fix
@@ -197,6 +198,10 @@ def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None,
                 f"then passes the whole path, {mount}/...) and have the application server "
                 f"set SCRIPT_NAME {mount}.{_server_way(answer, mount, True, shared, at)}"
                 f"{shared}")
+    broader = broader_fix(mount, route, answer, django, shared) \
+        if front is FrontKind.NGINX else None
+    if broader is not None:  # 'location /api' for /api/v1: a location of the mount's own
+        return broader
     if front is FrontKind.NGINX:
         words = _location(route)
         regex = words is not None and len(words) == 3 and words[1] in ("~", "~*")
