@@ -21,6 +21,8 @@ from probe.diagnose.closed import is_closed
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.nginx_fallback import intercepted_evidence, intercepted_words
 from probe.diagnose.nginx_names import nginx_model
+from probe.diagnose.nginx_protocols import no_endpoint as protocol_words
+from probe.diagnose.nginx_protocols import timed_out
 from probe.diagnose.nginx_refuse import refused_default_fix
 from probe.diagnose.nginx_tokenless import Tokenless, tokenless
 from probe.diagnose.nginx_unanswered import (
@@ -34,6 +36,7 @@ from probe.diagnose.nginx_unanswered import (
 )
 from probe.diagnose.redirected import reaches, route_given
 from probe.diagnose.wording import Diagnosis
+from probe.errors import ErrorKind
 from probe.front import FrontConfig, PredictedRoute, RouteStep
 from probe.model import Cause, Observation, Verdict
 from probe.nginx.text import Directive
@@ -53,6 +56,13 @@ def no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     where = f"{site.decision} ({site.rule}, {site.source})" if site is not None else "?"
     status = next((s.status_code for s in reversed(obs.samples) if s.status_code), None)
     if upstream is not None:
+        passed = dataclasses.replace(
+            diagnosis, explanation=f"{diagnosis.explanation} The configuration given passes "
+            f"{path} to an application: {where}, {through(route)}then {upstream.rule} "
+            f"({upstream.source}).", evidence=(*diagnosis.evidence, *configured(*route.steps)))
+        spoken = protocol_words(obs, passed, front, route, expected)
+        if spoken is not None:  # the protocol, not the endpoint or its token
+            return spoken
         quiet = tokenless(front, route, upstream, expected, context)
         # the route is read: the install advice is conditional on where it passes, not on it
         diagnosis = dataclasses.replace(diagnosis, fix=diagnosis.fix.replace(
@@ -254,8 +264,11 @@ def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     if diagnosis.cause is not None or route.undecided is not None or not route.steps:
         return diagnosis
     if diagnosis.verdict is Verdict.UNREACHABLE:
-        return closed_route(obs, diagnosis, context, route, front) if is_closed(obs) \
-            else diagnosis
+        if is_closed(obs):
+            return closed_route(obs, diagnosis, context, route, front)
+        if any(s.error_kind is ErrorKind.TIMEOUT for s in obs.samples):
+            return timed_out(diagnosis, front, route)
+        return diagnosis
     if diagnosis.verdict is Verdict.NO_ENDPOINT:
         return no_endpoint(obs, diagnosis, context, route, front)
     return diagnosis
