@@ -1,0 +1,148 @@
+"""A location broader than the declared mount through a real nginx 1.22 to a real gunicorn
+serving a Django project whose URL patterns carry the path below /api/v1 (``ping/``), the
+manifest declaring ``script_name = "/api/v1"`` (a tester's Taiga shape:
+``location /api { proxy_pass http://127.0.0.1:8001/api; }``). The sweep's fix wrote
+``location /api/`` with a URI part '/', which strips /api only (probe/diagnose/mount_broader.py).
+
+* the whole path passed by ``location /api``: ``mount_mismatch``, the fix a location of the
+  mount's own, never one for /api; the real page /api/v1/ping/ answers 404;
+* the fix's gunicorn way applied as written (``location /api/v1/`` beside ``location /api``,
+  whole path, SCRIPT_NAME header): ok, and the real page answers 200;
+* the fix's other location applied (prefix stripped exactly, X-Forwarded-Prefix): the real
+  page answers 200, and the sweep names /api/v1 as taken off (the Django side is left to do).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from .apache import ApacheUnavailable, free_port
+from .conftest import unavailable
+from .nginx import Nginx, sweep_report
+from .nginx import start_kept as start_nginx
+from .wsgi_servers import WsgiServer, _start, ensure_servers_venv, make_site, make_workdir
+
+TOKEN = "nginx-broader-location-token-012345"
+URL = "http://taiga.test/api/v1/"
+URLS = """from django.http import HttpResponse
+from django.urls import path
+
+
+def ping(request):
+    return HttpResponse("pong")
+
+
+urlpatterns = [path("ping/", ping)]
+"""
+HOST = "proxy_set_header Host $host;"
+
+
+@pytest.fixture(scope="module")
+def gunicorn() -> Iterator[WsgiServer]:
+    try:
+        venv = ensure_servers_venv()
+    except ApacheUnavailable as exc:
+        unavailable(str(exc))
+    workdir = make_workdir()
+    server: WsgiServer | None = None
+    try:
+        project = make_site(workdir, venv)
+        (project / "mysite" / "urls.py").write_text(URLS)
+        settings = project / "mysite" / "settings.py"
+        settings.write_text(settings.read_text() + "\nDEBUG = False\n"
+                            "ALLOWED_HOSTS = ['taiga.test']\n")
+        done = subprocess.run([sys.executable, "-m", "probe", "endpoint", "--install",
+                               str(project / "mysite" / "wsgi.py"), "--label", "taiga",
+                               "--no-token"], capture_output=True, text=True, timeout=120,
+                              check=False)
+        assert done.returncode == 0, done.stderr
+        port = free_port()
+        server = _start("gunicorn-taiga-broad", [str(venv / "bin/gunicorn"), "--bind",
+                                           f"127.0.0.1:{port}", "--workers", "2",
+                                           "mysite.wsgi:application"],
+                        cwd=project, port=port, log_path=workdir / "gunicorn.log",
+                        env={"WSGI_PROBE_TOKEN": TOKEN})
+        yield server
+    finally:
+        if server is not None:
+            server.stop()
+        subprocess.run(["rm", "-rf", str(workdir)], check=False, timeout=60)
+
+
+@dataclass
+class Run:
+    nginx: Nginx
+    port: int
+    tmp_path: Path
+
+    def sweep(self) -> dict[str, Any]:
+        manifest = self.tmp_path / f"manifest-{len(list(self.tmp_path.glob('*.toml')))}.toml"
+        manifest.write_text(f'[probe]\nconnect = "127.0.0.1:{self.port}"\n'
+                            f'token_env = "WSGI_PROBE_TOKEN"\nsamples = 3\n\n'
+                            f'[instances.taiga-back]\nlabel = "taiga"\n'
+                            f'script_name = "/api/v1"\nurls = ["{URL}"]\n')
+        target: dict[str, Any] = sweep_report(manifest, "--config", str(self.nginx.conf),
+                                              token=TOKEN)["targets"][0]
+        return target
+
+    def page(self) -> int:
+        """A real page of the API: what the fix is for."""
+        return requests.get(f"http://127.0.0.1:{self.port}/api/v1/ping/",
+                            headers={"Host": "taiga.test"}, timeout=10).status_code
+
+
+@pytest.fixture
+def run_nginx(tmp_path: Path) -> Iterator[Callable[[str], Run]]:
+    running: list[Nginx] = []
+
+    def start(locations: str) -> Run:
+        port = free_port()
+        body = (f"    server {{ listen 127.0.0.1:{port} default_server; return 444; }}\n"
+                f"    server {{ listen 127.0.0.1:{port}; server_name taiga.test;\n"
+                f"        {locations} }}\n")
+        return Run(start_nginx(body, port, running, tmp_path), port, tmp_path)
+
+    yield start
+    for server in running:
+        server.stop()
+
+
+def _written(fix: str, header: str) -> str:
+    """The location block the fix writes with ``header``, as written, the Host line added
+    (the fix says to copy the broad location's proxy_set_header lines)."""
+    found = re.search(r"'(location /api/v1/ \{ [^']*" + re.escape(header) + r"[^']*\})'", fix)
+    assert found is not None, fix
+    return found.group(1).replace("{ ", "{ " + HOST + " ", 1)
+
+
+def test_a_location_broader_than_the_declared_mount(
+        gunicorn: WsgiServer, run_nginx: Callable[[str], Run]) -> None:
+    broad = f"location /api {{ {HOST} proxy_pass http://127.0.0.1:{gunicorn.port}/api; }}"
+    run = run_nginx(broad)
+    assert run.page() == 404  # the truth: the patterns lack api/v1/
+    target = run.sweep()
+    assert target["verdict"] == "mount_mismatch", target
+    fix = target["fix"]
+    assert f"The nginx 'location /api' ({run.nginx.conf}:" in fix and \
+        "is broader than the mount /api/v1" in fix, fix
+    assert "location /api/ " not in fix and "X-Forwarded-Prefix /api;" not in fix, fix
+    # the gunicorn way, as the fix writes it, beside the broad location
+    told = run_nginx(f"{broad}\n        {_written(fix, 'SCRIPT_NAME /api/v1;')}")
+    assert told.page() == 200
+    assert told.sweep()["verdict"] == "ok"
+    # the prefix stripped exactly: the page works; Django is still to be told
+    stripped = run_nginx(f"{broad}\n        {_written(fix, 'X-Forwarded-Prefix /api/v1;')}")
+    assert stripped.page() == 200
+    after = stripped.sweep()
+    assert after["verdict"] == "mount_mismatch", after
+    assert "the front took /api/v1 off the path" in after["explanation"], after["explanation"]
+    assert 'FORCE_SCRIPT_NAME = "/api"' not in after["fix"], after["fix"]
