@@ -14,8 +14,6 @@ SCRIPT_NAME header, applied, made the sweep ok and every API page 404.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,57 +22,22 @@ from typing import Any
 import pytest
 import requests
 
-from .apache import ApacheUnavailable, free_port
-from .conftest import unavailable
+from .apache import free_port
+from .django_patterns import patterns_gunicorn
 from .nginx import Nginx, sweep_report
 from .nginx import start_kept as start_nginx
-from .wsgi_servers import WsgiServer, _start, ensure_servers_venv, make_site, make_workdir
+from .wsgi_servers import WsgiServer
 
 TOKEN = "nginx-whole-path-token-0123456789"
 URL = "http://taiga.test/api/v1/"
 CODE = "mount_undecided"
-URLS = """from django.http import HttpResponse
-from django.urls import path
-
-
-def ping(request):
-    return HttpResponse("pong")
-
-
-urlpatterns = [path("api/v1/ping/", ping)]
-"""
 
 
 @pytest.fixture(scope="module")
 def gunicorn() -> Iterator[WsgiServer]:
-    try:
-        venv = ensure_servers_venv()
-    except ApacheUnavailable as exc:
-        unavailable(str(exc))
-    workdir = make_workdir()
-    server: WsgiServer | None = None
-    try:
-        project = make_site(workdir, venv)
-        (project / "mysite" / "urls.py").write_text(URLS)
-        settings = project / "mysite" / "settings.py"
-        settings.write_text(settings.read_text() + "\nDEBUG = False\n"
-                            "ALLOWED_HOSTS = ['taiga.test']\n")
-        done = subprocess.run([sys.executable, "-m", "probe", "endpoint", "--install",
-                               str(project / "mysite" / "wsgi.py"), "--label", "taiga",
-                               "--no-token"], capture_output=True, text=True, timeout=120,
-                              check=False)
-        assert done.returncode == 0, done.stderr
-        port = free_port()
-        server = _start("gunicorn-taiga", [str(venv / "bin/gunicorn"), "--bind",
-                                           f"127.0.0.1:{port}", "--workers", "2",
-                                           "mysite.wsgi:application"],
-                        cwd=project, port=port, log_path=workdir / "gunicorn.log",
-                        env={"WSGI_PROBE_TOKEN": TOKEN})
+    with patterns_gunicorn("gunicorn-taiga", "api/v1/ping/", host="taiga.test", label="taiga",
+                           token=TOKEN) as server:
         yield server
-    finally:
-        if server is not None:
-            server.stop()
-        subprocess.run(["rm", "-rf", str(workdir)], check=False, timeout=60)
 
 
 @dataclass
