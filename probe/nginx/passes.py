@@ -46,7 +46,8 @@ class Pass:
     host: str | None = None
 
 
-def _target(directive: str, written: str) -> str:
+def pass_target(directive: str, written: str) -> str:
+    """The address or upstream name a pass line names (its scheme, a proxy_pass URI off)."""
     if directive == "proxy_pass":
         return parse_proxy_pass(written, "").target
     for scheme in _SCHEMES:
@@ -120,9 +121,9 @@ def _other(model: NginxModel, other: Directive, known: dict[str, str]) -> Pass:
                                   f"{other.name} {written} (where it goes is decided at "
                                   f"request time: {resolved.said})",
                                   source(other.where)), None, (), None)
-        return _group(model, other.name, written, _target(other.name, resolved.value),
+        return _group(model, other.name, written, pass_target(other.name, resolved.value),
                       other.where, resolved.said)
-    return _group(model, other.name, written, _target(other.name, written), other.where, "")
+    return _group(model, other.name, written, pass_target(other.name, written), other.where, "")
 
 
 def shadowed(model: NginxModel, prefix: Location | None,

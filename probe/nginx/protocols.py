@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from probe.nginx.model import APP_PASSES, NginxModel, parse_proxy_pass
+from probe.nginx.model import APP_PASSES, NginxModel
+from probe.nginx.passes import pass_target
 from probe.unix_sockets import normal_unix
 
-_SCHEMES = ("uwsgi://", "suwsgi://", "grpc://", "grpcs://")
 PROTOCOL = {"proxy_pass": "HTTP", "uwsgi_pass": "uwsgi", "fastcgi_pass": "FastCGI",
             "scgi_pass": "SCGI"}
 
@@ -32,21 +32,12 @@ class PassLine:
     where: str  # FILE:LINE of the pass line
 
 
-def _written(directive: str, arg: str) -> str:
-    """The address or upstream name a pass line names."""
-    if directive == "proxy_pass":
-        return parse_proxy_pass(arg, "").target
-    for scheme in _SCHEMES:
-        arg = arg.removeprefix(scheme)
-    return normal_unix(arg)
-
-
 def _reached(model: NginxModel, directive: str, arg: str) -> list[tuple[str, str]]:
     """(address, how it is reached) for each address one pass line reaches: itself, or the
     ``server`` lines of the upstream it names."""
     if "$" in arg:
         return []
-    target = _written(directive, arg)
+    target = pass_target(directive, arg)
     upstream = model.upstreams.get(target)
     if upstream is None:
         return [(target.lower(), "")]
