@@ -157,6 +157,10 @@ class TlsSite:
     """A TLS site of the address that serves another of the claimant's names: the one the
     name was likely meant for (described)."""
     sibling_line: Source | None = None  # its name line, where the name would be added
+    key: str | None = None  # the key line in force, as written (SSLCertificateKeyFile, ...)
+    key_source: Source | None = None
+    """A certificate line changed without its key line stops the server (a re-tester's
+    Apache exited on its graceful restart: AH02565)."""
 
 
 class FrontConfig(Protocol):

@@ -111,8 +111,18 @@ def test_config_names_the_certificate_line_that_is_another_sites(tmp_path: Path)
         in found.explanation
     assert f"names the same file as the certificate line of <VirtualHost *:443> " \
            f"(site-a.example.com) at {conf}:2, at {conf}:5" in found.fix
+    # the configuration in force, not a claim about what was presented
+    assert f"({conf}:10) is the one in force there" in found.explanation, found.explanation
     assert {e.source for e in found.evidence if e.kind is EvidenceKind.CONFIGURED} == \
         {f"{conf}:8", f"{conf}:10"}
+    # The key line goes with it: a re-tester changed the certificate line alone and Apache's
+    # graceful restart exited (AH02565).
+    keyed = _one(diagnose(m, [seen], config=_apache(
+        tmp_path, "/etc/tls/site-a.pem\n    SSLCertificateKeyFile /etc/tls/site-a.key"),
+        probed={certificate_key(seen): again}))
+    assert f"and its key line 'SSLCertificateKeyFile /etc/tls/site-a.key' at {conf}:11 to " \
+           f"that certificate's key" in keyed.fix, keyed.fix
+    assert "the configuration read writes no key line for this site" in found.fix, found.fix
 
 
 def test_config_says_the_certificate_of_the_claiming_site_lacks_the_name(

@@ -41,10 +41,14 @@ def tls_site(site: Site, hostname: str, ip: str | None, port: int) -> TlsSite | 
         if other is not server and other.ssl
         and (line := certificate_line(site, other)) is not None and cert is not None
         and line.arg(0) == cert.arg(0) and (line.file, line.line) != (cert.file, cert.line))
+    key = _last(server.directives, "sslcertificatekeyfile") or \
+        _last(site.config.directives, "sslcertificatekeyfile")
     found = TlsSite(server.describe(), choice.rule, choice.source, choice.by,
                     " ".join(str(a) for a in server.addresses),
                     None if cert is None else f"{cert.name} {' '.join(cert.args)}",
-                    None if cert is None else Source(cert.file, cert.line), shared)
+                    None if cert is None else Source(cert.file, cert.line), shared,
+                    key=None if key is None else f"{key.name} {' '.join(key.args)}",
+                    key_source=None if key is None else Source(key.file, key.line))
     if choice.by == "name":
         return found
     # No VirtualHost of the address claims the name: one elsewhere that does.

@@ -113,8 +113,10 @@ def configured(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         return diagnosis  # the chain, not the names: no site or line is wrong for it
     cert = (f"its certificate line '{site.certificate}' ({site.certificate_source})"
             if site.certificate else "no certificate line in the configuration read")
+    # The configuration says which line is in force; what was presented only a request says
+    # (the sentence before, where one was sent).
     said = (f"With the configuration read, the handshake for {host} at {address} reaches "
-            f"{site.site} ({site.rule}), and {cert} is what it presents")
+            f"{site.site} ({site.rule}), and {cert} is the one in force there")
     evidence = [Evidence(EvidenceKind.CONFIGURED, f"the handshake for {host} reaches "
                          f"{site.site}: {site.rule}", str(site.source or site.site))]
     if site.certificate_source is not None:
@@ -166,9 +168,15 @@ def _fix(site: TlsSite, host: str, front: FrontConfig, again: Sample | None) -> 
         others = "; ".join(f"{other}, at {line}" for other, line in site.shared_with)
         shown = (f" (the certificate presented names {', '.join(again.tls.names)})"
                  if again is not None and again.tls is not None and again.tls.names else "")
+        key = (f", and its key line '{site.key}' at {site.key_source} to that certificate's "
+               f"key: a certificate without its own key stops the server (Apache's graceful "
+               f"restart exits with AH02565, 'nginx -t' refuses 'key values mismatch')"
+               if site.key is not None else
+               ", with its key (the configuration read writes no key line for this site: "
+               "the certificate file then holds the key too, as mod_ssl reads it)")
         return (f"{site.site} claims {host}, but its certificate line {cert_line} names the "
-                f"same file as the certificate line of {others}{shown}: point the line at "
-                f"{site.certificate_source} at a certificate that names {host}.")
+                f"same file as the certificate line of {others}{shown}: change the certificate "
+                f"line at {site.certificate_source} to a certificate that names {host}{key}.")
     claim = f"claims {host} ({site.rule}, {site.source})" if site.by == "name" else \
         f"takes every name on {site.address} ({site.rule})"
     return (f"{site.site} {claim}, and its certificate {cert_line} does not name {host}: the "

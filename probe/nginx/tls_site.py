@@ -40,6 +40,7 @@ def tls_site(model: NginxModel, url: str, address: str | None) -> TlsSite | None
         return None
     certs = _certificates(model)
     cert = certs.get(server.where)
+    key = _certificates(model, "ssl_certificate_key").get(server.where)
     shared = tuple((other.describe(), at) for other in model.servers
                    if other is not server and cert is not None
                    and (line := certs.get(other.where)) is not None
@@ -49,7 +50,9 @@ def tls_site(model: NginxModel, url: str, address: str | None) -> TlsSite | None
     found = TlsSite(server.describe(), choice.rule, source(choice.where), choice.by,
                     listen.address,
                     None if cert is None else f"ssl_certificate {' '.join(cert.args)}",
-                    None if cert is None else source(cert.where), shared)
+                    None if cert is None else source(cert.where), shared,
+                    key=None if key is None else f"ssl_certificate_key {' '.join(key.args)}",
+                    key_source=None if key is None else source(key.where))
     if choice.by != "default":
         return found
     here = [s for s in model.servers if any(lst.port == port for lst in s.listens)]
@@ -77,17 +80,17 @@ def _sibling(servers: Sequence[Server], names: Sequence[str],
     return None
 
 
-def _certificates(model: NginxModel) -> dict[str, Directive]:
-    """Each server block's ``ssl_certificate`` in force (its own, else the http level's), by
-    the block's ``file:line``."""
+def _certificates(model: NginxModel, name: str = "ssl_certificate") -> dict[str, Directive]:
+    """Each server block's ``ssl_certificate`` (or ``name``: its key) in force (its own, else
+    the http level's), by the block's ``file:line``."""
     found: dict[str, Directive] = {}
     text = model.text
     # a site file read alone: its server blocks are at its top (as probe.nginx.model reads)
     https = ([Directive("http", (), text.main, 0, text.directives)] if text.fragment
              else [d for d in text.directives if d.name == "http"])
     for http, block in _servers(https):
-        line = next(iter(block.children("ssl_certificate")), None) or \
-            next(iter(http.children("ssl_certificate")), None)
+        line = next(iter(block.children(name)), None) or \
+            next(iter(http.children(name)), None)
         if line is not None and line.args:
             found[block.where] = line
     return found

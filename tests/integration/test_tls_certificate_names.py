@@ -46,10 +46,12 @@ def test_a_vhost_presenting_another_sites_certificate_is_named_at_its_line(
     assert "which does not name site-2.example.com" in text, text
     lines = server.conf_path.read_text(encoding="utf-8").splitlines()
     first, second = [i for i, line in enumerate(lines, 1) if "tls/site-1.pem" in line]
-    assert f"({server.conf_path}:{second}) is what it presents" in text, text
+    assert f"({server.conf_path}:{second}) is the one in force there" in text, text
     fix = found["fix"]
     assert f"names the same file as the certificate line of <VirtualHost *:{tls_port}> " \
            f"(site-1.example.com)" in fix, fix
     assert f"at {server.conf_path}:{first}" in fix, fix
+    # one PEM with the key: no key line to change, and the fix says so
+    assert "writes no key line for this site" in fix, fix
     kinds = {e["kind"] for e in found["evidence"]}
     assert kinds == {"probed", "configured"}, found["evidence"]
