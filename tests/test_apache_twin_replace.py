@@ -74,10 +74,11 @@ def test_a_vhost_owning_the_name_that_mounts_another_script_is_told_its_twins_li
     assert found.verdict is Verdict.WRONG_INSTANCE
     why, fix = found.explanation or "", found.fix or ""
     assert "at the site" not in why and "on another address" not in why, why
-    assert ("The route leaves the intended one at the mount, not the site: WSGIScriptAlias / "
-            "is the first WSGIScriptAlias of this server to match / (t.conf:15) runs "
-            "/srv/project-1/wsgi.py in <VirtualHost *:8080> (site-c.example.com) at t.conf:11, "
-            "the VirtualHost that claims site-c.example.com by its own name (ServerName "
+    assert ("The route leaves the intended one at the mount, not the site: <VirtualHost "
+            "*:8080> (site-c.example.com) at t.conf:11 runs /srv/project-1/wsgi.py "
+            "(WSGIScriptAlias / is the first WSGIScriptAlias of this server to match /, "
+            "t.conf:15), the VirtualHost that claims site-c.example.com by its own name "
+            "(ServerName "
             "site-c.example.com, t.conf:12).") in why, why
     # the twin's lines in place of its own, each with file:line; no URL the manifest lists
     assert ("write its WSGI lines inside it in place of 'WSGIProcessGroup project-1' "

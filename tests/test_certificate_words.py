@@ -146,7 +146,7 @@ def test_config_gives_a_site_served_on_another_port_only_its_tls_twin(tmp_path: 
     found = diagnose(m, [seen], config=_apache(tmp_path, "/etc/tls/site-b.pem", twin))
     [result] = found.targets
     conf = tmp_path / "httpd.conf"
-    assert f"site-c.example.com is served by <VirtualHost *:80> (site-c.example.com) at " \
+    assert f"site-c.example.com is claimed by <VirtualHost *:80> (site-c.example.com) at " \
            f"{conf}:13 only, on another port" in result.fix
     assert "<VirtualHost *:443>\n    ServerName site-c.example.com\n    ServerAlias " \
            "www.site-c.example.com\n" in result.fix

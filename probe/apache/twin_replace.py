@@ -52,8 +52,8 @@ def twin_instead(site: Site, server: Server, candidates: Sequence[Server],
                       f"{app.directive.name} {app.mount} {app.written_target} in its twin "
                       f"{twin.twin.describe()}, the same name on another port",
                       source(app.directive), by=TWIN)
-    why = (f"The route leaves the intended one at the mount, not the site: {mount.rule} "
-           f"({mount.source}) runs {route.script_file} in {server.describe()}, the "
+    why = (f"The route leaves the intended one at the mount, not the site: "
+           f"{server.describe()} runs {route.script_file} ({mount.rule}, {mount.source}), the "
            f"VirtualHost that claims {hostname} by its own name ({claim}). Its twin mounts "
            f"{script} for the same name: {meant.rule} ({meant.source}).")
     fix = (f"{server.describe()}, which claims {hostname}, mounts {route.script_file} at "

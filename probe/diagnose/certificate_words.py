@@ -153,7 +153,7 @@ def _fix(site: TlsSite, host: str, front: FrontConfig, again: Sample | None) -> 
                       "    ssl_certificate CERTIFICATE-FOR-THESE-NAMES.pem;",
                       "    ssl_certificate_key ITS-KEY.pem;", "}"])
             block = "\n".join(lines)
-            return (f"{host} is served by {site.claimant} only, on another port; no TLS site "
+            return (f"{host} is claimed by {site.claimant} only, on another port; no TLS site "
                     f"of {site.address} claims it, so {site.site} answers its handshake with "
                     f"its own certificate ({cert_line}). Give it a TLS twin on {site.address} "
                     f"(what certbot writes for it: certbot {'--apache' if apache else '--nginx'} "

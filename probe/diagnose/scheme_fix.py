@@ -116,5 +116,6 @@ def _configured(obs: Observation, front: FrontConfig, server: str | None,
             f"{location.describe()} ({location.where}) passes with proxy_pass "
             f"{location.proxy_pass.url} ({location.proxy_pass.where}) and no such "
             f"proxy_set_header is in force, so nothing tells the application the request was "
-            f"https: Django's request.is_secure() is false for it (SECURE_PROXY_SSL_HEADER "
-            f"has no header to read). Add '{ADD}' {where}.", False)
+            f"https: Django's request.is_secure() is false for it (a SECURE_PROXY_SSL_HEADER "
+            f"setting, where the project has one, finds no header to read). Add '{ADD}' "
+            f"{where}.", False)
