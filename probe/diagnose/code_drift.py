@@ -35,7 +35,7 @@ from typing import NamedTuple
 
 from probe.diagnose.answer_names import server_kind
 from probe.diagnose.drift_words import drift_fix
-from probe.diagnose.fronts import listen, same_listen, software
+from probe.diagnose.fronts import listen, listening, same_listen, software
 from probe.diagnose.reloaded import answered_at, reloaded
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import ANY_INSTANCE
@@ -72,6 +72,9 @@ _NEVER_FORK = ("WSGIServer/",)
 
 Socket = tuple[str, str, str]
 """A listening socket as the answers and the sweep say it: machine, server.listen, address."""
+
+Place = tuple[Server, str | None]
+"""One server however it was reached (:func:`_identity`)."""
 
 Identify = Callable[[EndpointAnswer, str | None], str | None]
 
@@ -118,29 +121,43 @@ def describe(obs: Observation, answer: EndpointAnswer) -> str:
     ``127.0.0.2:8080 (host web-2, parent pid 4242)``; where the answer says where its server
     listens, that (behind a balancer the address probed is the balancer's):
     ``127.0.0.8:8001 (server.listen; host web-2, parent pid 4242, reached through
-    127.0.0.1:80)``."""
+    127.0.0.1:80)``, or a mod_wsgi-express daemon group's ``HOST:PORT``
+    (``127.0.0.8:8001 (process_group '127.0.0.8:8001'; ...)``: a tester's nginx address was
+    named as the server of the member behind it)."""
     details = [f"host {answer.hostname}"] if answer.hostname else []
     server = server_of(obs, answer)
     if server.process is not None or server.parent is not None:
         details.append(server.pid_said)
     probed = address_of(obs)
-    at = listen(answer)
+    at = listening(answer)
     if at:
-        if probed and not same_listen(at, probed):
+        if probed and not same_listen(at.address, probed):
             details.append(f"reached through {probed}")
-        return f"{at} (server.listen; {', '.join(details)})" if details else \
-            f"{at} (server.listen)"
+        field = "server.listen" if at.field == "server.listen" else \
+            f"process_group {at.value!r}"
+        return f"{at.value} ({field}; {', '.join(details)})" if details else \
+            f"{at.value} ({field})"
     where = probed or "the address DNS gave"
     return f"{where} ({', '.join(details)})" if details else where
+
+
+def _identity(obs: Observation, answer: EndpointAnswer) -> Place:
+    """One server however it was reached: its machine and parent (:func:`server_of`) and
+    where it listens, else the address probed (a balancer's and a member's own address reach
+    one server: a tester's shop-all sweep listed it twice)."""
+    at = listening(answer)
+    return server_of(obs, answer), at.address if at else address_of(obs)
 
 
 def code_drift_findings(observations: Sequence[Observation], identify: Identify,
                         declared: Mapping[str, str | None] | None = None) -> tuple[Finding, ...]:
     """One warning per instance whose servers declare different code versions; ``declared``:
     each instance's code_version in the manifest (the servers on it need nothing)."""
-    versions: dict[str, dict[str, dict[str, None]]] = defaultdict(lambda: defaultdict(dict))
+    versions: dict[str, dict[str, dict[Place, None]]] = defaultdict(lambda: defaultdict(dict))
+    # Each server's words: where it was probed itself if it was, else through what.
+    words: dict[str, dict[Place, str]] = defaultdict(dict)
     # One answer per process and place, for the fix's words (who to restart, what to read).
-    seen: dict[str, dict[tuple[str, str, int | None], EndpointAnswer]] = defaultdict(dict)
+    seen: dict[str, dict[tuple[str, Place, int | None], EndpointAnswer]] = defaultdict(dict)
     sources: dict[tuple[str, str], str] = {}
     servers: dict[str, set[Server]] = defaultdict(set)
     # Where each server listens and when its processes started: one listening socket with two
@@ -151,7 +168,7 @@ def code_drift_findings(observations: Sequence[Observation], identify: Identify,
     # of it: a socket reloaded during the sweep has its older code's places left out.
     on_socket: dict[str, dict[Socket, list[EndpointAnswer]]] = \
         defaultdict(lambda: defaultdict(list))
-    placed: dict[tuple[str, str, str], Socket] = {}
+    placed: dict[tuple[str, str, Place], set[Socket]] = defaultdict(set)
     for obs in observations:
         for sample in obs.samples:
             answer = sample.trusted_answer
@@ -160,14 +177,17 @@ def code_drift_findings(observations: Sequence[Observation], identify: Identify,
             name = _instance(obs, answer, identify)
             if name is None:
                 continue
-            place = describe(obs, answer)
+            place = _identity(obs, answer)
+            text = describe(obs, answer)
+            if place not in words[name] or place[1] == address_of(obs):
+                words[name][place] = text
             versions[name][answer.code_version][place] = None
             seen[name].setdefault((answer.code_version, place, answer.pid), answer)
             server = server_of(obs, answer)
             if listen(answer):
                 socket = (server.machine, listen(answer) or "", address_of(obs) or "")
                 on_socket[name][socket].append(answer)
-                placed[(name, answer.code_version, place)] = socket
+                placed[(name, answer.code_version, place)].add(socket)
             servers[name].add(server)
             sockets[name].add((server.machine, listen(answer), address_of(obs)))
             if answer.started_at:
@@ -183,9 +203,10 @@ def code_drift_findings(observations: Sequence[Observation], identify: Identify,
         if restarted is None:
             reloads = _reloads(on_socket[name])
         # What each version runs on, less the sockets where it was reloaded away.
+        gone = {(old, socket) for socket, (old, _) in reloads.items()}
         kept = {version: [p for p in places
-                          if (version, placed.get((name, version, p))) not in
-                          {(old, socket) for socket, (old, _) in reloads.items()}]
+                          if not any((version, socket) in gone
+                                     for socket in placed.get((name, version, p), ()))]
                 for version, places in by_version.items()}
         kept = {version: places for version, places in kept.items() if places}
         said = "; ".join(f"{socket[1]} (host {socket[0]}) was {text}"
@@ -200,7 +221,7 @@ def code_drift_findings(observations: Sequence[Observation], identify: Identify,
         for version, places in sorted(kept.items(), key=lambda kv: -len(kv[1])):
             source = sources.get((name, version))
             found = f" (from {source})" if source else ""
-            parts.append(f"{version!r}{found} at {_and(list(places))}")
+            parts.append(f"{version!r}{found} at {_and([words[name][p] for p in places])}")
         also = f" Besides, {said}." if said else ""
         meant = (declared or {}).get(name)
         running = {version: [a for (v, p, _), a in seen[name].items()
@@ -212,7 +233,9 @@ def code_drift_findings(observations: Sequence[Observation], identify: Identify,
             instances=(name,),
             explanation=(
                 f"{name} runs {len(by_version)} code versions on its servers (code.version): "
-                f"{'; '.join(parts)}. " + (restarted or drift_fix(running, meant, kept)) + also
+                f"{'; '.join(parts)}. " + (restarted or drift_fix(running, meant, {
+                    version: [words[name][p] for p in places]
+                    for version, places in kept.items()})) + also
             ),
         ))
     return tuple(findings)
