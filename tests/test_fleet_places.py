@@ -33,3 +33,37 @@ def test_code_drift_names_one_server_once_when_probed_directly_and_through_the_b
     assert text.count(f"{EXPRESS} (process_group") == 1, text
     assert text.count("127.0.0.2:27001 (server.listen") == 1, text
     assert "reached through" not in text.split(". ")[0], text
+
+
+# --- time zones across the servers of one instance ---------------------------------------------
+
+PARIS = {"name": "CET", "utc_offset_s": 3600, "environ": "Europe/Paris"}
+UTC = {"name": "UTC", "utc_offset_s": 0, "environ": "UTC"}
+G1 = backend("gunicorn", "127.0.0.2:27001", 101, ppid=100, time_zone=UTC)
+G2 = backend("gunicorn", "127.0.0.3:27001", 201, ppid=200, time_zone=UTC)
+E3 = backend("express", None, 301, ppid=300, time_zone=PARIS)
+
+
+def zones(report: Report) -> list[str]:
+    return [f.explanation for f in report.findings if f.code == "time_zone_drift"]
+
+
+def test_a_member_in_another_time_zone_is_a_warning_without_a_declared_time_zone() -> None:
+    report = run([through(G1, E3, G2, G1, E3, G2)], UNVERSIONED)
+    assert {t.verdict.value for t in report.targets} == {"ok"}
+    (text,) = zones(report)
+    assert report.status.value == "warning"
+    assert ("'CET' (UTC offset 3600 s, time_zone.environ 'Europe/Paris') at 127.0.0.4:27001 "
+            "(process_group '127.0.0.4:27001'; host vm, parent pid 300, reached through "
+            "127.0.0.1:27080)") in text, text
+    assert "127.0.0.2:27001 (server.listen" in text and "127.0.0.3:27001 (server.listen" in text
+    assert f"{HAPROXY} (host" not in text, text
+    assert "2 of the 3 servers run 'UTC' (UTC offset 0 s): set it on the others" in text, text
+    assert "declare time_zone for shop in the manifest" in text, text
+
+
+def test_one_time_zone_everywhere_or_a_declared_one_is_no_time_zone_drift() -> None:
+    assert zones(run([through(G1, G2, G1)], UNVERSIONED)) == []
+    declared = manifest.parse(SHOP.replace('code_version = "v2"\n', 'time_zone = "UTC"\n'),
+                              "shop.toml")
+    assert zones(run([through(G1, E3, G2)], declared)) == []

@@ -40,6 +40,7 @@ from probe.diagnose.mount_undecided import mount_undecided_findings
 from probe.diagnose.scheme import scheme_findings
 from probe.diagnose.verdicts import diagnose_target
 from probe.diagnose.wording import Diagnosis, catch_all_vhost
+from probe.diagnose.zone_drift import time_zone_drift_findings
 from probe.manifest import Manifest
 from probe.model import (
     Finding,
@@ -140,6 +141,8 @@ def diagnose(
                                              config.front if config is not None else None)
         findings += code_drift_findings(observations, context.identify, {
             name: inst.code_version for name, inst in context.manifest.instances.items()})
+        findings += time_zone_drift_findings(observations, context.identify, {
+            name: inst.time_zone for name, inst in context.manifest.instances.items()})
         if config is not None:  # a balancer's member that answered none of its samples
             from probe.diagnose.dead_member import dead_member_findings
 

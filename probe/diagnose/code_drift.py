@@ -74,7 +74,7 @@ Socket = tuple[str, str, str]
 """A listening socket as the answers and the sweep say it: machine, server.listen, address."""
 
 Place = tuple[Server, str | None]
-"""One server however it was reached (:func:`_identity`)."""
+"""One server however it was reached (:func:`place_of`)."""
 
 Identify = Callable[[EndpointAnswer, str | None], str | None]
 
@@ -141,7 +141,7 @@ def describe(obs: Observation, answer: EndpointAnswer) -> str:
     return f"{where} ({', '.join(details)})" if details else where
 
 
-def _identity(obs: Observation, answer: EndpointAnswer) -> Place:
+def place_of(obs: Observation, answer: EndpointAnswer) -> Place:
     """One server however it was reached: its machine and parent (:func:`server_of`) and
     where it listens, else the address probed (a balancer's and a member's own address reach
     one server: a tester's shop-all sweep listed it twice)."""
@@ -174,10 +174,10 @@ def code_drift_findings(observations: Sequence[Observation], identify: Identify,
             answer = sample.trusted_answer
             if answer is None or answer.code_version is None:
                 continue
-            name = _instance(obs, answer, identify)
+            name = instance_of(obs, answer, identify)
             if name is None:
                 continue
-            place = _identity(obs, answer)
+            place = place_of(obs, answer)
             text = describe(obs, answer)
             if place not in words[name] or place[1] == address_of(obs):
                 words[name][place] = text
@@ -285,7 +285,8 @@ def _reloads(sockets: dict[Socket, list[EndpointAnswer]]) -> dict[Socket, tuple[
 _FAR = datetime.max.replace(tzinfo=UTC)
 
 
-def _instance(obs: Observation, answer: EndpointAnswer, identify: Identify) -> str | None:
+def instance_of(obs: Observation, answer: EndpointAnswer, identify: Identify) -> str | None:
+    """The instance an answer counts for: the one expected at its URL, where it answered."""
     expected = obs.target.expected
     if expected is None:
         return None  # a [refuse] URL that was served: its own verdict says so
