@@ -67,3 +67,12 @@ def test_one_time_zone_everywhere_or_a_declared_one_is_no_time_zone_drift() -> N
     declared = manifest.parse(SHOP.replace('code_version = "v2"\n', 'time_zone = "UTC"\n'),
                               "shop.toml")
     assert zones(run([through(G1, E3, G2)], declared)) == []
+
+
+def test_a_declared_time_zone_says_how_many_samples_ran_in_another() -> None:
+    declared = manifest.parse(SHOP.replace('code_version = "v2"\n', 'time_zone = "UTC"\n'),
+                              "shop.toml")
+    (found,) = run([through(G1, E3, G2, G1, E3, G2)], declared).targets
+    assert found.verdict.value == "wrong_runtime", found.explanation
+    assert "2 of 6 samples (pid 301 on host vm)" in found.explanation, found.explanation
+    assert "running in time zone 'CET'" in found.explanation, found.explanation

@@ -40,6 +40,8 @@ def runtime_problem(
     one backend of several may run another Python, code or zone, and the last sample alone
     would say so in some runs only."""
     shown = context.display_name(answers[-1], instance.name)
+    # Behind a balancer a zone is said with how many samples ran in it (a tester's "2 of 6").
+    zones = distinct_by(answers, lambda a: (a.tz_name, a.tz_offset_s, a.tz_environ))
     declared = (instance.python_prefix, instance.python_version, instance.django_version)
     python = groups_of(answers, lambda a: (a.python_prefix, a.python_version,
                                            a.django_version)) if any(declared) else []
@@ -51,7 +53,9 @@ def runtime_problem(
         or next((found for group in groups_of(
                     answers, lambda a: (a.pid, a.tz_environ, a.tz_offset_s, a.started_at,
                                         a.uptime_s))
-                 if (found := time_zone(obs, group[-1], instance, shown, context))
+                 if (found := time_zone(obs, group[-1], instance, shown, context, zones[(
+                     group[-1].tz_name, group[-1].tz_offset_s, group[-1].tz_environ)],
+                     len(answers)))
                  is not None), None)
     )
 
@@ -207,7 +211,9 @@ def _newer(other: EndpointAnswer, answer: EndpointAnswer) -> bool:
 
 
 def time_zone(obs: Observation, answer: EndpointAnswer, instance: Instance, shown: str,
-              context: SweepContext) -> Diagnosis | None:
+              context: SweepContext, same: Sequence[EndpointAnswer] = (),
+              total: int = 1) -> Diagnosis | None:
+    """``same``: the answers of the URL in this one's zone, of ``total``."""
     asked = instance.time_zone or answer.tz_environ
     moment = _answered_at(answer)
     if asked is None or moment is None or answer.tz_offset_s is None:
@@ -217,7 +223,8 @@ def time_zone(obs: Observation, answer: EndpointAnswer, instance: Instance, show
         return None
     if answer.tz_environ != asked:
         # The interpreter itself asks for another zone (or none): not a leak.
-        return words.other_time_zone(obs.target.url, instance, answer, asked, shown)
+        return words.other_time_zone(obs.target.url, instance, answer, asked, shown,
+                                     same or [answer], total)
     source = next(
         (name for _, other in context.distinct(
             "time_zone", lambda _, a: (a.pid, a.tz_environ, *identity(a)))

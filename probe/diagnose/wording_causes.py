@@ -253,11 +253,14 @@ def time_zone_leak(url: str, instance: Instance, answer: EndpointAnswer, asked: 
 
 
 def other_time_zone(url: str, instance: Instance, answer: EndpointAnswer, asked: str,
-                    shown: str) -> Diagnosis:
+                    shown: str, same: Sequence[EndpointAnswer] = (),
+                    total: int = 1) -> Diagnosis:
+    """``same``: the answers (of ``total``) in this zone."""
+    by = who(answer, shown) if total == 1 else f"{shown} ({share(same or [answer], total)})"
     return Diagnosis(
         Verdict.WRONG_RUNTIME,
         explanation=(
-            f"{url} is served by {who(answer, shown)} running in time zone "
+            f"{url} is served by {by} running in time zone "
             f"{answer.tz_name!r} (UTC offset {answer.tz_offset_s} s, TZ "
             f"{answer.tz_environ!r}), but the manifest expects {asked!r}."
         ),
