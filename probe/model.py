@@ -238,6 +238,10 @@ class TargetResult:
     """Where each claim of ``explanation`` and ``fix`` comes from."""
     candidates: tuple[Candidate, ...] = ()
     """When ``cause`` is None on a problem: the causes the evidence leaves open."""
+    answered: tuple[EndpointAnswer, ...] = ()
+    """One trusted answer per distinct label, process_group, application_group and settings
+    among the samples, in the order first seen: behind a balancer each kind of member, not
+    only the one that answered last (the exporter's instance_info, docs/monitoring.md)."""
 
     @property
     def ok(self) -> bool:

@@ -5,6 +5,7 @@ server, and names each server once however many addresses reached it."""
 from __future__ import annotations
 
 from probe import manifest
+from probe.exporter.metrics import url_families
 from probe.model import Report
 
 from .test_diagnose import run
@@ -76,3 +77,20 @@ def test_a_declared_time_zone_says_how_many_samples_ran_in_another() -> None:
     assert found.verdict.value == "wrong_runtime", found.explanation
     assert "2 of 6 samples (pid 301 on host vm)" in found.explanation, found.explanation
     assert "running in time zone 'CET'" in found.explanation, found.explanation
+
+
+# --- the exporter's instance_info at a balancer's address ---------------------------------------
+
+
+def info_series(report: Report) -> set[tuple[tuple[str, str], ...]]:
+    (info,) = [f for f in url_families(report.targets) if f.name == "wsgi_probe_instance_info"]
+    return {tuple(sorted(s.labels.items())) for s in info.samples}
+
+
+def test_instance_info_at_a_balancer_does_not_change_with_the_member_that_answered_last() -> None:
+    # A tester's nginx before gunicorn and mod_wsgi-express: the express member's
+    # process_group made a new series whenever it happened to answer last.
+    first = info_series(run([through(G1, E3, G2)], UNVERSIONED))
+    second = info_series(run([through(E3, G2, G1)], UNVERSIONED))
+    assert first == second, (first, second)
+    assert {dict(s)["process_group"] for s in first} == {"", EXPRESS}, first

@@ -41,6 +41,7 @@ from probe.diagnose.scheme import scheme_findings
 from probe.diagnose.verdicts import diagnose_target
 from probe.diagnose.wording import Diagnosis, catch_all_vhost
 from probe.diagnose.zone_drift import time_zone_drift_findings
+from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Manifest
 from probe.model import (
     Finding,
@@ -218,9 +219,13 @@ def _result(obs: Observation, diagnosis: Diagnosis, kept: dict[object, Any]) -> 
     elapsed_ms = 0.0 if not samples else samples[0].elapsed_ms
     cache: dict[str, None] = {}
     address = None
+    kinds: dict[tuple[str | None, ...], EndpointAnswer] = {}
     for sample in samples:
         if sample.endpoint and sample.endpoint.pid:
             pids.add(sample.endpoint.pid)
+        if (answer := sample.trusted_answer) is not None:
+            kinds.setdefault((answer.label, answer.process_group, answer.application_group,
+                              answer.settings), answer)
         if sample.elapsed_ms > elapsed_ms:  # max()'s comparison: the first of equal ones
             elapsed_ms = sample.elapsed_ms
         for line in sample.cache:
@@ -245,4 +250,5 @@ def _result(obs: Observation, diagnosis: Diagnosis, kept: dict[object, Any]) -> 
         address=obs.target.address or address or literal_address(obs.target.url),
         evidence=diagnosis.evidence,
         candidates=diagnosis.candidates,
+        answered=tuple(kinds.values()),
     )

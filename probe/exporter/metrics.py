@@ -14,7 +14,9 @@ Naming and label choices, all to keep cardinality bounded and queries simple:
 - what the endpoint reports that changes at every restart (pid, start time)
   is a value, never a label; ``wsgi_probe_instance_info`` has only labels that
   come from configuration (label, process group, application group, settings), and only
-  from an answer that is neither ``not_live`` (forged, cached) nor ``bad_answer``.
+  from an answer that is neither ``not_live`` (forged, cached) nor ``bad_answer``: one series
+  per distinct set of them among the URL's samples, so behind a balancer whose members differ
+  the series do not change with the member that answered last.
 """
 
 from __future__ import annotations
@@ -74,8 +76,14 @@ def url_families(results: Sequence[TargetResult]) -> list[Metric]:
         answer = result.observed
         if answer is None or result.verdict in UNTRUSTED:
             continue
-        info.add_metric([url, address, answer.label or "", answer.process_group or "",
-                         answer.application_group or "", answer.settings or ""], 1.0)
+        # Every kind of answer the samples saw, not the last one's: behind a balancer the
+        # members differ (a mod_wsgi-express group beside gunicorn's none), and the last
+        # sample's labels made a new series whenever another member answered last.
+        rows = dict.fromkeys((each.label or "", each.process_group or "",
+                              each.application_group or "", each.settings or "")
+                             for each in result.answered or (answer,))
+        for row in rows:
+            info.add_metric([url, address, *row], 1.0)
         if answer.pid is not None:
             pid.add_metric([url, address], float(answer.pid))
         if answer.started is not None:
