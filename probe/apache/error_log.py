@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from probe.apache.addresses import split_host_port
 from probe.apache.config import Directive
-from probe.apache.model import Server, Site
+from probe.apache.model import Listen, Server, Site
 
 
 @dataclass(frozen=True)
@@ -100,18 +100,30 @@ def error_log(site: Site, server: Server) -> ErrorLog | None:
     return ErrorLog(None, False, not server.is_main, site.config.server_root, root)
 
 
-def listens_elsewhere(site: Site, address: str) -> str:
-    """Why the configuration given may not be the one running at ``address`` (``HOST:PORT``):
-    its ``Listen`` lines open other addresses only; "" where one opens it, or none is read."""
+def unopened(site: Site, address: str) -> tuple[Listen, ...]:
+    """The ``Listen`` lines read where none opens ``address`` (``HOST:PORT``): the
+    configuration's sockets are all elsewhere; empty where one opens it, or none is read."""
     host, port = split_host_port(address)
     if not site.listens or port is None or not port.isdigit():
-        return ""
+        return ()
     bare = host.strip("[]")
     every = {bare, "*", "::", "0.0.0.0"}  # noqa: S104 (compared with a Listen line, not bound)
     if any(lst.port == int(port) and (lst.host is None or lst.host.strip("[]") in every)
            for lst in site.listens):
+        return ()
+    return site.listens
+
+
+def opened(listens: Sequence[Listen]) -> str:
+    """The addresses ``listens`` open, each with its line: ``127.0.0.1:80 (file:line)``."""
+    return ", ".join(f"{lst.directive.arg(0)} ({lst.directive.where})" for lst in listens)
+
+
+def listens_elsewhere(site: Site, address: str) -> str:
+    """Why the configuration given may not be the one running at ``address`` (``HOST:PORT``):
+    its ``Listen`` lines open other addresses only; "" where one opens it, or none is read."""
+    listens = unopened(site, address)
+    if not listens:
         return ""
-    opened = ", ".join(f"{lst.directive.arg(0)} ({lst.directive.where})"
-                       for lst in site.listens)
-    return (f"it listens at {opened}, not at {address}: that server's own configuration "
-            f"may set another file")
+    return (f"it listens at {opened(listens)}, not at {address}: that server's own "
+            f"configuration may set another file")

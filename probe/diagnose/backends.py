@@ -88,7 +88,8 @@ def backend_findings(results: Sequence[TargetResult]) -> tuple[Finding, ...]:
         right = Counter(_signature(r) for r in group if r.ok)
         norm = (right or Counter(_signature(r) for r in group)).most_common(1)[0][0]
         odd = [
-            f"{_addresses(members)} {_what(members[0], path, False, normal=False)}"
+            f"{_addresses(members)} "
+            f"{_what(members[0], path, len(members) > 1, normal=False)}"
             for key, members in kinds.items() if key != norm
         ]
         usual = kinds[norm]

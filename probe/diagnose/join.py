@@ -6,7 +6,9 @@ predicts (:class:`probe.front.PredictedRoute`) and what was observed.
   is written at that line;
 * observed != predicted: the server that answered is not running this configuration as read
   (changed and not reloaded, another server on the address, a proxy in front) or the model
-  is wrong: the differing field is named, no line is blamed;
+  is wrong: the differing field is named, no line is blamed; where the route reaches the
+  expected instance, the fix is a reload of that server, and where the file opens no Listen
+  for the address, it says nothing of that server (:mod:`.join_not_running`);
 * the model cannot follow the route (a rule it does not evaluate): said, nothing blamed.
 
 The intended application of a URL is the WSGI script the expected instance's own answers
@@ -18,7 +20,6 @@ caller's FrontConfig.
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 from urllib.parse import urlsplit
 
@@ -28,12 +29,11 @@ from probe.diagnose.config_join import ConfigJoin
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.join_embedded import typo_first
 from probe.diagnose.join_kept import GroupKept, group_kept
+from probe.diagnose.join_not_running import differences, not_reloaded, unlistened
 from probe.diagnose.wording import Diagnosis
-from probe.endpoint_answer import EndpointAnswer
 from probe.front import Divergence, PredictedRoute, RouteStep
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
 
-_FIELDS = ("application_group", "process_group", "script_name")
 _SITE_LINE = re.compile(r" at (.+):(\d+)$")
 _CITED = re.compile(r"written at (\S+?):(\d+)")
 _CONFIG_HINT = re.compile(r"\s*Sweep with --config PATH[^.]*\.")
@@ -58,8 +58,16 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     route = config.front.route(obs.target.url, address)
     if route.undecided is not None:
         return _add(diagnosis, words.undecided(route), _configured(route.steps[-1:]))
-    differ = _differences(route, answer)
+    differ = differences(route, answer)
     if differ:
+        # A file that opens no socket at the address is another server's: nothing compared.
+        said, listens = unlistened(config.front, address)
+        if said:
+            return _add(diagnosis, said, listens)
+        script, group = _intended(obs, context)
+        reload = not_reloaded(obs, diagnosis, context, config, route, differ, script, group)
+        if reload is not None:
+            return reload
         return _add(diagnosis, words.not_this_configuration(differ),
                     words.difference_evidence(obs, differ, context))
     if diagnosis.verdict is Verdict.HTTP_ERROR:  # a 5xx of some samples, the others answered
@@ -80,33 +88,6 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     if diagnosis.verdict not in (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED):
         return diagnosis  # the route is right; what went wrong is not a route's
     return _config_cause(obs, diagnosis, route, context, config)
-
-
-def _differences(route: PredictedRoute,
-                 answer: EndpointAnswer) -> list[tuple[str, str, str, RouteStep | None]]:
-    """(field, predicted, observed, the step that predicted it) for each field both know."""
-    found = []
-    stages = {"application_group": "application_group", "process_group": "process_group",
-              "script_name": "mount"}
-    for name in _FIELDS:
-        predicted, seen = getattr(route, name), getattr(answer, name)
-        if predicted is not None and seen is not None and predicted != seen:
-            found.append((name, predicted, seen, route.step(stages[name])))
-    script = answer.raw.get("script_file")
-    if route.script_file and isinstance(script, str) and script and \
-            os.path.realpath(script) != os.path.realpath(route.script_file):
-        found.append(("script_file", route.script_file, script, route.step("mount")))
-    mount = route.step("mount")
-    if mount is not None and mount.decision == "no application" and mount.source is None \
-            and route.step("mapping") is None and route.step("proxy") is None:
-        # An application answered where the route runs none (a refusing catch-all first,
-        # a static site): not this configuration, and no catch-all to propose again.
-        found.append(("script_file", "none (no WSGI mount)",
-                      script if isinstance(script, str) and script else "an application",
-                      mount))
-    if route.refused:
-        found.append(("refused", "a refusal", "an endpoint answer", route.step("mapping")))
-    return found
 
 
 def _intended(obs: Observation, context: SweepContext) -> tuple[str | None, str | None]:
