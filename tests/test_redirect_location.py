@@ -41,10 +41,10 @@ def _fix(location: str, m: Manifest | None = None, *, token_sent: bool = False) 
 
 
 def test_a_redirect_to_another_host_is_not_simply_the_url_to_list() -> None:
-    fix = _fix("http://evil.example/?t=x", token_sent=True)
+    fix = _fix("http://evil.example/t/", token_sent=True)
     assert fix.startswith("The redirect leads to another host, http://evil.example:80, not "
                           "http://site-1.example.com:80: listed in the manifest, "
-                          "http://evil.example/?t=x would be probed on every sweep and the "
+                          "http://evil.example/t/ would be probed on every sweep and the "
                           "probe token (X-Probe-Token) this sweep sent would go there too. "
                           "List it for project-1 instead of http://site-1.example.com/ only if "
                           "http://evil.example:80 is one of your own servers"), fix
@@ -52,6 +52,15 @@ def test_a_redirect_to_another_host_is_not_simply_the_url_to_list() -> None:
     # Without a token, no token is said to be sent.
     assert "the probe's requests would go there (and the probe token, once one is " \
         "configured)" in _fix("http://evil.example/")
+
+
+def test_a_location_with_a_query_is_never_offered_for_listing() -> None:
+    # The manifest refuses a probe URL with a query or fragment (a tester was told to list
+    # a login page's ?next= URL).
+    for location in ("http://evil.example/?t=x", "/login/?next=/x", "/a/#b"):
+        fix = _fix(location, token_sent=True)
+        assert "list http" not in fix and "List it" not in fix, fix
+        assert "a probe URL takes no query or fragment: there is no URL to list" in fix, fix
 
 
 def test_another_scheme_or_port_of_the_same_name_is_listed_only_if_it_is_the_users() -> None:

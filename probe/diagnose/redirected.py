@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, cast
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.odd_address import login_redirect, odd_one_out
 from probe.diagnose.redirect_default import SameRedirect, same_redirect
 from probe.diagnose.redirect_listed import known_target, listed_fix
 from probe.diagnose.wording import Diagnosis
@@ -89,6 +90,13 @@ def _redirect_fix(obs: Observation, context: SweepContext, sample: Sample,
     known = listed_fix(obs, context, one_line(sample.location or ""), target, line)
     if known is not None:
         return known
+    if urlsplit(target).query or urlsplit(target).fragment:
+        # The manifest refuses such a URL: offering it would be a fix that cannot be made.
+        return (f"The answer's Location, {one_line(sample.location or '')}, carries a query or "
+                f"fragment, and a probe URL takes no query or fragment: there is no URL to "
+                f"list for {expected} in its place. If {obs.target.url} itself must be served, "
+                f"take it out of the redirect{line}; otherwise list a URL of {expected} that "
+                f"answers without a redirect.")
     sent = ("the probe token (X-Probe-Token) this sweep sent would go there too"
             if context.token_sent else
             "the probe's requests would go there (and the probe token, once one is configured)")
@@ -154,21 +162,23 @@ def with_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
 
 
 def _answered_nearby(obs: Observation, context: SweepContext) -> str | None:
-    """Another URL of the same host where the expected instance answered the endpoint."""
+    """Another URL of the same host where the expected instance answered the endpoint, at
+    the same address (in a fleet another address's answer says nothing of this one's)."""
     expected = obs.target.expected or ""
-    # Host -> the first two URLs answered there, built once per instance (a per-URL scan of
-    # every answer made a large sweep's diagnosis grow with its square).
-    by_host = cast("dict[str | None, list[str]]", context.memo.get(("redirect-nearby",
-                                                                      expected)))
+    # (Host, address) -> the first two URLs answered there, built once per instance (a
+    # per-URL scan of every answer made a large sweep's diagnosis grow with its square).
+    by_host = cast("dict[tuple[str | None, str | None], list[str]]",
+                   context.memo.get(("redirect-nearby", expected)))
     if by_host is None:
         by_host = {}
         for other, _ in context.answers_of(expected):
-            seen = by_host.setdefault(urlsplit(other.target.url).hostname, [])
+            seen = by_host.setdefault(
+                (urlsplit(other.target.url).hostname, other.target.address), [])
             if len(seen) < 2 and other.target.url not in seen:
                 seen.append(other.target.url)
         context.memo[("redirect-nearby", expected)] = by_host
-    host = urlsplit(obs.target.url).hostname
-    return next((u for u in by_host.get(host, []) if u != obs.target.url), None)
+    key = (urlsplit(obs.target.url).hostname, obs.target.address)
+    return next((u for u in by_host.get(key, []) if u != obs.target.url), None)
 
 
 def _other_instance_nearby(obs: Observation,
@@ -176,17 +186,19 @@ def _other_instance_nearby(obs: Observation,
     """(URL, instance): another instance that answered the endpoint on this URL's host (on
     any port or path) in this sweep."""
     expected = obs.target.expected or ""
-    # Host -> the first URL of each instance answered there, built once per sweep.
-    by_host = cast("dict[str | None, dict[str, str]]", context.memo.get(("nearby-any", "")))
+    # (Host, address) -> the first URL of each instance answered there, once per sweep.
+    by_host = cast("dict[tuple[str | None, str | None], dict[str, str]]",
+                   context.memo.get(("nearby-any", "")))
     if by_host is None:
         by_host = {}
-        for other, answer in context.distinct("nearby-any", lambda o, _: o.target.url):
+        for other, answer in context.distinct(
+                "nearby-any", lambda o, _: (o.target.url, o.target.address)):
             name = context.identify(answer, other.target.expected)
             if name is not None:
-                by_host.setdefault(urlsplit(other.target.url).hostname, {}).setdefault(
-                    name, other.target.url)
+                by_host.setdefault((urlsplit(other.target.url).hostname, other.target.address),
+                                   {}).setdefault(name, other.target.url)
         context.memo[("nearby-any", "")] = by_host
-    found = by_host.get(urlsplit(obs.target.url).hostname, {})
+    found = by_host.get((urlsplit(obs.target.url).hostname, obs.target.address), {})
     return next(((url, name) for name, url in found.items() if name != expected), None)
 
 
@@ -195,6 +207,12 @@ def without_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext)
     sample = redirect_sample(obs)
     nearby = _answered_nearby(obs, context)
     expected = obs.target.expected or "the expected instance"
+    last = next((s for s in reversed(obs.samples) if s.endpoint is None), None)
+    odd = odd_one_out(obs, context, last) if nearby is None and last is not None else None
+    login = None if sample is None else login_redirect(obs, sample,
+                                                       context.manifest.probe.segment)
+    if login is not None:
+        return dataclasses.replace(diagnosis, fix=f"{login} {odd or diagnosis.fix}")
     if sample is not None:
         fix = _redirect_fix(obs, context, sample)
         # a target the manifest lists is another instance's site or probed already:
@@ -207,6 +225,8 @@ def without_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext)
         if same is not None:
             return _default_first(obs, diagnosis, sample, same, fix)
         return dataclasses.replace(diagnosis, fix=fix)
+    if odd is not None and diagnosis.fix.startswith(_INSTALL):
+        return dataclasses.replace(diagnosis, fix=odd)
     if nearby is None and diagnosis.fix.startswith(_INSTALL):
         other = _other_instance_nearby(obs, context)
         if other is not None:
@@ -219,8 +239,8 @@ def without_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext)
     if nearby is None or not diagnosis.fix.startswith(_INSTALL):
         return diagnosis
     return dataclasses.replace(diagnosis, fix=(
-        f"The endpoint is installed in {expected}: {nearby}, on the same host, got its answer "
-        f"in this sweep. Check which application the server routes this path to."))
+        f"The endpoint is installed in {expected}: {nearby}, on the same host and address, got "
+        f"its answer in this sweep. Check which application the server routes this path to."))
 
 
 def _default_first(obs: Observation, diagnosis: Diagnosis, sample: Sample, same: SameRedirect,
