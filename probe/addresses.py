@@ -171,7 +171,7 @@ def probe_fairly(transport: _ProbesAll, requests: Sequence[Request], *, concurre
     groups: dict[str | None, list[int]] = {}
     for index in range(len(requests)):
         groups.setdefault(address_of(index), []).append(index)
-    share, extra = divmod(concurrency, len(groups))
+    shares = concurrency_shares(len(groups), concurrency)
     lock = threading.Lock()  # on_sample (results, logs, progress bar) is called one at a time
 
     def run(position: int, indices: list[int]) -> None:
@@ -180,7 +180,7 @@ def probe_fairly(transport: _ProbesAll, requests: Sequence[Request], *, concurre
                 on_sample(indices[local], sample)
 
         transport.probe_all(_Picked(requests, indices),
-                            concurrency=max(1, share + (position < extra)), end=end,
+                            concurrency=shares[position], end=end,
                             on_sample=each, interrupted=interrupted)
 
     threads = [threading.Thread(target=run, args=(n, indices), name=f"probe-{address}",
@@ -190,6 +190,14 @@ def probe_fairly(transport: _ProbesAll, requests: Sequence[Request], *, concurre
         thread.start()
     for thread in threads:
         thread.join()
+
+
+def concurrency_shares(addresses: int, concurrency: int) -> list[int]:
+    """Each address's share of ``concurrency``, in the order the addresses are first met:
+    what :func:`probe_fairly` gives each, and what diagnosis says of a timeout (how many of
+    the sweep's requests were in flight to one address at once)."""
+    share, extra = divmod(concurrency, addresses)
+    return [max(1, share + (position < extra)) for position in range(addresses)]
 
 
 class _Picked(Sequence["Request"]):

@@ -50,9 +50,11 @@ def closed_among_answered(answered: int, total: int) -> str:
             f"ones before reading them ({NGINX_SHORT_OF_CONNECTIONS}).")
 
 
-def _fix(kind: ErrorKind | None, answered: int, total: int) -> str:
+def _fix(kind: ErrorKind | None, answered: int, total: int, timed_out: str | None) -> str:
     if kind is ErrorKind.CLOSED and answered * 2 > total:
         return closed_among_answered(answered, total)
+    if kind is ErrorKind.TIMEOUT and timed_out is not None:
+        return timed_out
     return _UNREACHABLE_FIXES.get(kind, _CHECK_RUNNING) if kind else _CHECK_RUNNING
 
 
@@ -70,10 +72,13 @@ _CHECK_RUNNING = "Check that the server is running and listening on this address
 
 
 def unreachable(failed: Sequence[Sample], total: int,
-                samples: Sequence[Sample] = (), answered: int = 0) -> Diagnosis:
+                samples: Sequence[Sample] = (), answered: int = 0,
+                timed_out: str | None = None) -> Diagnosis:
     """``samples``: every sample of the URL at this address in the order sent (the failed
     among them), to tell a restart during the sweep from a server that is down;
-    ``answered``: how many of them the expected instance answered."""
+    ``answered``: how many of them the expected instance answered; ``timed_out``: the fix
+    for requests that timed out, where the sweep's own queue is worded
+    (probe.diagnose.timeout_queue)."""
     # Each kind counted and worded: a few requests closed among many refused are not the
     # whole story, and the last error alone is not either.
     kinds: dict[ErrorKind | None, list[Sample]] = {}
@@ -84,12 +89,12 @@ def unreachable(failed: Sequence[Sample], total: int,
     if len(ordered) == 1:
         [(kind, _)] = ordered
         said = failed[-1].error or "no answer"
-        fix = _fix(kind, answered, total)
+        fix = _fix(kind, answered, total, timed_out)
     else:
         said = "; ".join(f"{len(some)} {_FAILED.get(kind, 'failed') if kind else 'failed'} "
                          f"({some[-1].error or 'no answer'})" for kind, some in ordered)
         fix = " ".join(f"{len(some)} {_FAILED.get(kind, 'failed') if kind else 'failed'}: "
-                       f"{_fix(kind, answered, total)}"
+                       f"{_fix(kind, answered, total, timed_out)}"
                        for kind, some in ordered)
     if all(name_refused_in_tls(s) for s in failed):
         fix = ("The server refused this name in the TLS handshake (unrecognized_name alert): "

@@ -30,6 +30,7 @@ from probe.diagnose.disagreement import disagreement as disagreement_of
 from probe.diagnose.discriminate import certificate_failed, certificate_only, refuse_key
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.reload import reload_fix
+from probe.diagnose.timeout_queue import timeout_fix
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.errors import ErrorKind
@@ -48,15 +49,19 @@ def diagnose_target(
         return _diagnose_refused(obs, context)
     failed = [s for s in samples if s.status_code is None]
     if failed:
+        # How many requests the sweep had in flight there decides the timeout's words.
+        waited = timeout_fix(obs, context) if any(
+            s.error_kind is ErrorKind.TIMEOUT for s in failed) else None
         if any(s.error_kind is ErrorKind.CLOSED for s in failed):
             from probe.diagnose.closed import answered_by_expected, closed_elsewhere_answered
 
             found = unreachable_words.unreachable(failed, len(samples), samples,
-                                                  answered_by_expected(obs, context))
+                                                  answered_by_expected(obs, context), waited)
             if all(s.error_kind is ErrorKind.CLOSED for s in failed):
                 found = closed_elsewhere_answered(obs, found, context)
             return found
-        found = unreachable_words.unreachable(failed, len(samples), samples)
+        found = unreachable_words.unreachable(failed, len(samples), samples,
+                                              timed_out=waited)
         if certificate_failed(obs):  # which certificate, shown to a request sent to decide
             from probe.diagnose.certificate_words import presented
 
