@@ -74,7 +74,7 @@ def test_the_request_that_shows_the_certificate_carries_no_token(tmp_path: Path)
         done = CliRunner().invoke(main, ["sweep", "-m", str(manifest), "--format", "json"])
     finally:
         listener.close()
-    [found] = json.loads(done.output)["targets"]
+    [found] = json.loads(done.stdout)["targets"]
     assert found["verdict"] == "unreachable", found
     assert "presented a certificate for site-a.example.com" in found["explanation"], found
     # The URL's own requests failed in the handshake: every head is the decision request's.

@@ -128,7 +128,7 @@ def test_cli_repeated_connect_and_every_format() -> None:
         as_json = runner.invoke(main, [*args, "--format", "json"])
         junit = runner.invoke(main, [*args, "--format", "junit"])
         table = runner.invoke(main, args)
-    data = json.loads(as_json.output)
+    data = json.loads(as_json.stdout)
     assert [t["address"] for t in data["targets"]] == [f"127.0.0.1:{port}", f"127.0.0.2:{port}"]
     # Any instance may answer a command-line URL, but the backends differ: a finding.
     assert [f["code"] for f in data["findings"]] == [BACKENDS_DISAGREE]
@@ -154,10 +154,10 @@ def test_restarted_after_at_file_is_stale_per_address(tmp_path: Path) -> None:
         stale = runner.invoke(main, [*args, "--restarted-after", f"@{deployed}"])
         fresh = runner.invoke(main, [*args, "--restarted-after", "2000-01-01T00:00:00.5Z"])
     assert stale.exit_code == 1
-    assert [(t["address"], t["verdict"]) for t in json.loads(stale.output)["targets"]] == [
+    assert [(t["address"], t["verdict"]) for t in json.loads(stale.stdout)["targets"]] == [
         (f"127.0.0.1:{port}", "stale"), (f"127.0.0.3:{port}", "stale")]
     assert fresh.exit_code == 0, fresh.output
-    assert {t["verdict"] for t in json.loads(fresh.output)["targets"]} == {"ok"}
+    assert {t["verdict"] for t in json.loads(fresh.stdout)["targets"]} == {"ok"}
 
 
 def test_bad_restarted_after_is_usage_error() -> None:
@@ -172,7 +172,7 @@ def test_without_connect_the_address_is_the_one_that_answered() -> None:
     with fleet() as port:
         url = f"http://127.0.0.3:{port}/"
         result = CliRunner().invoke(main, ["sweep", url, "--samples", "1", "--format", "json"])
-    [target] = json.loads(result.output)["targets"]
+    [target] = json.loads(result.stdout)["targets"]
     assert target["address"] == f"127.0.0.3:{port}"
 
 
@@ -184,7 +184,7 @@ def test_an_ip_in_the_url_is_the_address_of_a_url_that_did_not_answer(host: str)
         port = free.getsockname()[1]  # bound, not listening: refused
         result = CliRunner().invoke(main, ["sweep", f"http://{host}:{port}/", "--samples", "1",
                                            "--format", "json"])
-    [target] = json.loads(result.output)["targets"]
+    [target] = json.loads(result.stdout)["targets"]
     assert target["verdict"] == "unreachable"
     assert target["address"] == f"{host}:{port}"
 
@@ -192,7 +192,7 @@ def test_an_ip_in_the_url_is_the_address_of_a_url_that_did_not_answer(host: str)
 def test_a_name_that_did_not_answer_has_no_address() -> None:
     result = CliRunner().invoke(main, ["sweep", "http://unresolvable.invalid/", "--samples", "1",
                                        "--format", "json"])
-    [target] = json.loads(result.output)["targets"]
+    [target] = json.loads(result.stdout)["targets"]
     assert target["address"] is None
 
 
@@ -201,7 +201,7 @@ def test_all_addresses_through_the_system_resolver() -> None:
         url = f"http://localhost:{port}/"
         result = CliRunner().invoke(main, ["sweep", url, "--all-addresses", "--samples", "1",
                                            "--format", "json"])
-    found = {t["address"]: t["status_code"] for t in json.loads(result.output)["targets"]}
+    found = {t["address"]: t["status_code"] for t in json.loads(result.stdout)["targets"]}
     expected = {addresses.join(ip, port) for ip in addresses.system_resolver("localhost", port)}
     assert set(found) == expected
     assert found[f"127.0.0.1:{port}"] == 403  # the router's catch-all vhost answered there

@@ -299,7 +299,7 @@ def _workers_ready(pid: int) -> bool:
 def test_probe_ps_lists_a_real_apache(real_apache: int) -> None:
     result = CliRunner().invoke(main, ["ps", "--format", "json"])
     assert result.exit_code == 0, result.output
-    rows = {p["pid"]: p for p in json.loads(result.output)["processes"]}
+    rows = {p["pid"]: p for p in json.loads(result.stdout)["processes"]}
     assert rows[real_apache]["role"] == "parent"
     assert rows[real_apache]["user"] == "root"
     workers = [p for p in rows.values() if p["ppid"] == real_apache]
