@@ -15,7 +15,7 @@ give users local times that change with the server that answered. So it is a war
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from probe.diagnose.code_drift import (
     Identify,
@@ -25,6 +25,7 @@ from probe.diagnose.code_drift import (
     instance_of,
     place_of,
 )
+from probe.endpoint_answer import EndpointAnswer
 from probe.model import Finding, Observation, Status
 
 TIME_ZONE_DRIFT = "time_zone_drift"
@@ -37,18 +38,20 @@ def time_zone_drift_findings(observations: Sequence[Observation], identify: Iden
                              declared: Mapping[str, str | None]) -> tuple[Finding, ...]:
     """One warning per instance without a declared ``time_zone`` whose answers run in more
     than one zone; ``declared``: each instance's time_zone in the manifest."""
+    # The zones first, the servers only where they differ: naming each answer's server on a
+    # healthy sweep cost a 10,000-URL diagnosis a third more.
+    found: dict[str, set[Zone]] = defaultdict(set)
+    for _obs, answer, name in _answers(observations, identify, declared):
+        found[name].add((answer.tz_name, answer.tz_offset_s or 0))
+    drifting = {name for name, seen in found.items() if len(seen) > 1}
+    if not drifting:
+        return ()
     zones: dict[str, dict[Zone, dict[Place, None]]] = defaultdict(lambda: defaultdict(dict))
     words: dict[str, dict[Place, str]] = defaultdict(dict)
     asked: dict[tuple[str, Zone], dict[str | None, None]] = defaultdict(dict)
-    for obs in observations:
-        for sample in obs.samples:
-            answer = sample.trusted_answer
-            if answer is None or answer.tz_offset_s is None:
-                continue
-            name = instance_of(obs, answer, identify)
-            if name is None or declared.get(name):
-                continue
-            zone = (answer.tz_name, answer.tz_offset_s)
+    for obs, answer, name in _answers(observations, identify, declared):
+        if name in drifting:
+            zone = (answer.tz_name, answer.tz_offset_s or 0)
             place = place_of(obs, answer)
             zones[name][zone][place] = None
             # A server probed itself is named by its own address, not as reached through.
@@ -57,6 +60,20 @@ def time_zone_drift_findings(observations: Sequence[Observation], identify: Iden
             asked[(name, zone)][answer.tz_environ] = None
     return tuple(_finding(name, by_zone, words[name], asked)
                  for name, by_zone in zones.items() if len(by_zone) > 1)
+
+
+def _answers(observations: Sequence[Observation], identify: Identify,
+             declared: Mapping[str, str | None]
+             ) -> Iterator[tuple[Observation, EndpointAnswer, str]]:
+    """Each trusted answer that gives a zone, of an instance without a declared time_zone."""
+    for obs in observations:
+        for sample in obs.samples:
+            answer = sample.trusted_answer
+            if answer is None or answer.tz_offset_s is None:
+                continue
+            name = instance_of(obs, answer, identify)
+            if name is not None and not declared.get(name):
+                yield obs, answer, name
 
 
 def _finding(name: str, by_zone: Mapping[Zone, Mapping[Place, None]],
