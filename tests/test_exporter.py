@@ -196,6 +196,8 @@ class SlowSweep:
         self.error = error
         self.calls: list[dict[str, Any]] = []
         self._lock = threading.Lock()
+        self.released = threading.Event()
+        """Set by the fixture's teardown: a sweep still sleeping ends now."""
 
     def __call__(self, manifest: Manifest, *, targets: Sequence[Target] | None = None,
                  deadline: float | None = None, transport: Transport | None = None,
@@ -204,7 +206,7 @@ class SlowSweep:
         with self._lock:
             self.calls.append({"targets": targets, "deadline": deadline,
                                "transport": transport, "token": token, "config": config})
-        time.sleep(self.delay)
+        self.released.wait(self.delay)
         if self.error:
             raise self.error
         if targets is not None:
@@ -238,9 +240,11 @@ ServeFactory = Callable[..., tuple[Served, SlowSweep]]
 @pytest.fixture
 def serve() -> Iterator[ServeFactory]:
     started: list[Served] = []
+    sweeps: list[SlowSweep] = []
 
     def factory(sweep: SlowSweep | None = None, **options: Any) -> tuple[Served, SlowSweep]:
         sweep = sweep or SlowSweep()
+        sweeps.append(sweep)
         app = exporter.build_app(parse(MANIFEST, "site.toml"), ExporterOptions(**options),
                                  version="9.9", token="s3cret", sweep=sweep)
         served = Served(app)
@@ -250,6 +254,13 @@ def serve() -> Iterator[ServeFactory]:
     yield factory
     for served in started:
         served.close()
+    # A sweep a scrape stopped waiting for runs on in its thread and logs when it ends: ended
+    # here, not during a later test (a CLI test read that log in its output).
+    for sweep in sweeps:
+        sweep.released.set()
+    for thread in threading.enumerate():
+        if thread.name == "sweep":
+            thread.join(timeout=10)
 
 
 def test_metrics_over_http(serve: ServeFactory) -> None:
