@@ -158,6 +158,8 @@ class TlsSite:
     name was likely meant for (described)."""
     sibling_line: Source | None = None  # its name line, where the name would be added
     key: str | None = None  # the key line in force, as written (SSLCertificateKeyFile, ...)
+    claimant_lines: tuple[tuple[str, Source], ...] = ()
+    """The claimant's own WSGI lines (mount, groups) as written, for the twin to carry."""
     key_source: Source | None = None
     """A certificate line changed without its key line stops the server (a re-tester's
     Apache exited on its graceful restart: AH02565)."""

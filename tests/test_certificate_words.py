@@ -141,6 +141,9 @@ def test_config_gives_a_site_served_on_another_port_only_its_tls_twin(tmp_path: 
 <VirtualHost *:80>
     ServerName site-c.example.com
     ServerAlias www.site-c.example.com
+    WSGIDaemonProcess project-3
+    WSGIScriptAlias / /srv/project-3/wsgi.py
+    WSGIProcessGroup project-3
 </VirtualHost>
 """
     found = diagnose(m, [seen], config=_apache(tmp_path, "/etc/tls/site-b.pem", twin))
@@ -148,8 +151,13 @@ def test_config_gives_a_site_served_on_another_port_only_its_tls_twin(tmp_path: 
     conf = tmp_path / "httpd.conf"
     assert f"site-c.example.com is claimed by <VirtualHost *:80> (site-c.example.com) at " \
            f"{conf}:13 only, on another port" in result.fix
+    # its WSGI lines written out, each after a comment of its own (httpd takes none after a
+    # directive); the daemon's definition is not copied (the same name shares it)
     assert "<VirtualHost *:443>\n    ServerName site-c.example.com\n    ServerAlias " \
-           "www.site-c.example.com\n" in result.fix
+           f"www.site-c.example.com\n    # {conf}:17\n    WSGIScriptAlias / " \
+           f"/srv/project-3/wsgi.py\n    # {conf}:18\n    WSGIProcessGroup project-3\n" \
+        in result.fix, result.fix
+    assert "    WSGIDaemonProcess" not in result.fix
     assert "    SSLEngine on\n" in result.fix
     assert f"'SSLCertificateFile /etc/tls/site-a.pem' at {conf}:5" in result.fix
 

@@ -18,6 +18,7 @@ from dataclasses import replace
 from probe.apache.config import Directive
 from probe.apache.hostnames import name_matches
 from probe.apache.model import Server, Site
+from probe.apache.twin_mount import written, wsgi_lines
 from probe.apache.vhost_select import select_vhost
 from probe.front import Source, TlsSite
 
@@ -59,7 +60,9 @@ def tls_site(site: Site, hostname: str, ip: str | None, port: int) -> TlsSite | 
         return found
     names = tuple(n for n in (claimant.server_name, *claimant.aliases) if n)
     sibling = _sibling(here, names, hostname)
+    lines = tuple((written(d), Source(d.file, d.line)) for d in wsgi_lines(site, claimant))
     return replace(found, claimant=claimant.describe(), claimant_names=names,
+                   claimant_lines=lines,
                    sibling=None if sibling is None else sibling[0].describe(),
                    sibling_line=None if sibling is None else sibling[1])
 

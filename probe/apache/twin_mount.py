@@ -34,9 +34,9 @@ class TwinMount:
         """The lines to write inside ``server`` (in place of ``replacing``, its own lines
         that run another application there), each with where the twin has it, and what of
         the twin's daemon this VirtualHost may use."""
-        copied = ", ".join(f"'{_written(d)}' ({d.where})" for d in self.lines)
+        copied = ", ".join(f"'{written(d)}' ({d.where})" for d in self.lines)
         instead = ", " if not replacing else " in place of " + ", ".join(
-            f"'{_written(d)}' ({d.where})" for d in replacing) + ": "
+            f"'{written(d)}' ({d.where})" for d in replacing) + ": "
         said = (f"its twin {self.twin.describe()}, the same name on another port, mounts "
                 f"{self.app.target} there: write its WSGI lines inside it{instead}{copied}")
         daemon = site.daemon(self.app.process_group or "")
@@ -70,6 +70,18 @@ def twin_mount(site: Site, server: Server, hostname: str, path: str, group: str 
     return None
 
 
+def wsgi_lines(site: Site, server: Server) -> tuple[Directive, ...]:
+    """Every line of ``server`` itself that mounts an application and chooses its groups (a
+    TLS twin to write for it carries them: without them its script runs embedded)."""
+    found: dict[tuple[str, int], Directive] = {}
+    for app in site.aliases_for(server):
+        if app.handler or app.is_match:
+            continue
+        for line in (app.directive, *_group_lines(server, app)):
+            found.setdefault((line.file, line.line), line)
+    return tuple(sorted(found.values(), key=lambda d: (d.file, d.line)))
+
+
 def _group_lines(twin: Server, app: WsgiApp) -> tuple[Directive, ...]:
     """The twin's own lines that choose the process and application group of ``app`` (not
     its alias's options, copied with the alias; not the main server's, shared already)."""
@@ -84,7 +96,8 @@ def _group_lines(twin: Server, app: WsgiApp) -> tuple[Directive, ...]:
     return tuple(sorted(found, key=lambda d: d.line))
 
 
-def _written(d: Directive) -> str:
+def written(d: Directive) -> str:
+    """A line as its file writes it (arguments with spaces quoted)."""
     args = " ".join(f'"{a}"' if " " in a else a for a in d.args)
     return f"{d.name} {args}"
 

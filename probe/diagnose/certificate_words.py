@@ -141,8 +141,12 @@ def _fix(site: TlsSite, host: str, front: FrontConfig, again: Sample | None) -> 
                     f"{site.sibling_line}), with a certificate that names it too.")
         if site.claimant is not None:
             names = [n for n in site.claimant_names if n]
+            # Its WSGI lines named: a twin without them ran the script embedded (a tester).
             lines = ([f"<VirtualHost {site.address}>", f"    ServerName {names[0]}",
                       *(f"    ServerAlias {n}" for n in names[1:]),
+                      # httpd takes no comment after a directive: each on a line of its own
+                      *(text for line, at in site.claimant_lines
+                        for text in (f"    # {at}", f"    {line}")),
                       f"    # the other lines of {site.claimant}, without its redirect to https",
                       "    SSLEngine on",
                       "    SSLCertificateFile CERTIFICATE-FOR-THESE-NAMES.pem",
