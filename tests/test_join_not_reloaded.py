@@ -123,3 +123,28 @@ def test_a_file_that_opens_no_listen_for_the_address_says_nothing_of_it(
     assert "Reload" not in found.fix, found.fix
     assert any(e.kind is EvidenceKind.CONFIGURED and e.source == f"{conf}:1"
                for e in found.evidence), found.evidence
+
+
+def test_without_config_the_server_that_differs_is_said_before_the_lines() -> None:
+    # A re-tester's fleet, swept without --config: A and B answer /suburl/ with project-2,
+    # C (not reloaded) with project-1; the reorder fix alone changed nothing on C.
+    observations = []
+    for host in ("127.0.0.1", "127.0.0.2", "127.0.0.3"):
+        at = f"{host}:8080"
+        observations.append(Observation(Target(SITE1, "project-1", at), (answered(
+            ep("project-1", host="site-1.example.com", pid=101)),)))
+        answer = SWALLOWED if host == "127.0.0.3" else RIGHT
+        observations.append(Observation(Target(SUB, "project-2", at), (answered(answer),)))
+    report = diagnose(manifest.parse(MANIFEST, "m.toml"), observations)
+    found = _at(report, SUB, "127.0.0.3:8080")
+    assert found.verdict.value == "wrong_instance", found
+    assert ("The same URL got project-2's answer at 127.0.0.1:8080 and 127.0.0.2:8080 in this "
+            "sweep: what differs is the server at 127.0.0.3:8080") in found.explanation, \
+        found.explanation
+    assert found.fix.startswith("First compare the server at 127.0.0.3:8080 with the one at "
+                                "127.0.0.1:8080: where its configuration on disk is theirs, "
+                                "reload it"), found.fix
+    assert "Else: " in found.fix, found.fix  # the lines' check stays, after it
+    # one address alone: nothing to compare with, the words as before
+    alone = diagnose(manifest.parse(MANIFEST, "m.toml"), observations[4:])
+    assert "what differs is the server" not in _at(alone, SUB, "127.0.0.3:8080").explanation

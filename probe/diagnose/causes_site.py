@@ -20,6 +20,7 @@ from probe.diagnose import site_wording as words
 from probe.diagnose.answer_names import fields_seen
 from probe.diagnose.discriminate import key_of, probed_default
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.odd_address import server_differs
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation
@@ -80,7 +81,14 @@ def other_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str, v
 
 def same_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str,
               context: SweepContext, expected_mount: str, swallowed: bool) -> Diagnosis:
-    """The URL's own site name answered, with the wrong application."""
+    """The URL's own site name answered, with the wrong application (and where the same URL
+    got its instance's answer at other addresses, that this server differs)."""
+    return server_differs(obs, context, _same_site(obs, answer, who, shown, context,
+                                                   expected_mount, swallowed))
+
+
+def _same_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str,
+               context: SweepContext, expected_mount: str, swallowed: bool) -> Diagnosis:
     expected = obs.target.expected
     assert expected is not None
     url = obs.target.url

@@ -7,6 +7,12 @@ URL answered at each member and not at the balancer. What differs is the address
 path; the words say so per address, with the Server header that answered here, and name the
 checks that tell a route elsewhere from a declined request.
 
+The same for a ``wrong_instance`` of a URL's own site name: where the same URL got its
+instance's answer at other addresses, a line every server shares is not what sends it
+elsewhere here; the server differs (its own configuration, or one not reloaded since a
+change). A re-tester's fleet server not reloaded was told, without --config, to reorder mounts
+already in order.
+
 A 302 to a login page whose ``next=`` is the probe URL's own path (Django's
 ``login_required``, the admin's login) is the application answering the probe request: the
 endpoint, which answers before the application, did not. Its Location is no URL to list (a
@@ -15,13 +21,15 @@ probe URL takes no query, and it is a login page).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import cast
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from probe.diagnose.answer_names import joined
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.wording import Diagnosis
 from probe.manifest import normal_url
-from probe.model import Observation, Sample
+from probe.model import Observation, Sample, Verdict
 from probe.safe_text import one_line
 
 SECURITY = "docs/security.md"
@@ -94,3 +102,22 @@ def login_redirect(obs: Observation, sample: Sample, segment: str) -> str | None
             f"application that answered here, or it declined the request (a token-less "
             f"endpoint declines proxied requests, {SECURITY}). The Location is no URL to list "
             f"instead: it is a login page, and a probe URL takes no query.")
+
+
+def server_differs(obs: Observation, context: SweepContext, found: Diagnosis) -> Diagnosis:
+    """``found`` (another application answered the URL's own site) with the fleet's clue: the
+    same URL answered by its instance at other addresses of this sweep (observed)."""
+    others = answered_elsewhere(obs, context)
+    if not others or found.verdict is not Verdict.WRONG_INSTANCE:
+        return found
+    here = obs.target.address
+    said = (f" The same URL got {obs.target.expected}'s answer at {joined(others)} in this "
+            f"sweep: what differs is the server at {here}, not a line every server reads the "
+            f"same way (its own configuration differs from theirs, or it was not reloaded "
+            f"since a change).")
+    fix = (f"First compare the server at {here} with the one at {others[0]}: where its "
+           f"configuration on disk is theirs, reload it (Apache: 'apachectl -k graceful' on "
+           f"that server) and probe again; sweeping it with --config and the file it reads "
+           f"names the line that routes the path elsewhere, if its configuration has one. "
+           f"Else: {found.fix[:1].lower()}{found.fix[1:]}")
+    return dataclasses.replace(found, explanation=found.explanation + said, fix=fix)
