@@ -6,6 +6,7 @@ the address is another server's and says nothing about that one."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from probe import manifest
@@ -145,6 +146,15 @@ def test_without_config_the_server_that_differs_is_said_before_the_lines() -> No
                                 "127.0.0.1:8080: where its configuration on disk is theirs, "
                                 "reload it"), found.fix
     assert "Else: " in found.fix, found.fix  # the lines' check stays, after it
+    assert "reload it ('apachectl -k graceful' on that server)" in found.fix, found.fix
+    # the same fleet answered by gunicorn: no Apache words
+    gunicorn = [Observation(o.target, tuple(dataclasses.replace(x, endpoint=dataclasses.replace(
+        x.endpoint, raw={**x.endpoint.raw, "server": {"software": "gunicorn/23.0.0"}}))
+        if x.endpoint is not None else x for x in o.samples)) for o in observations]
+    other = _at(diagnose(manifest.parse(MANIFEST, "m.toml"), gunicorn), SUB, "127.0.0.3:8080")
+    assert "what differs is the server at 127.0.0.3:8080" in other.explanation
+    assert "apachectl" not in other.fix and "its front and its application server" \
+        in other.fix, other.fix
     # one address alone: nothing to compare with, the words as before
     alone = diagnose(manifest.parse(MANIFEST, "m.toml"), observations[4:])
     assert "what differs is the server" not in _at(alone, SUB, "127.0.0.3:8080").explanation

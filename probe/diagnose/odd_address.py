@@ -26,6 +26,7 @@ from typing import cast
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from probe.diagnose.answer_names import joined
+from probe.diagnose.fronts import mod_wsgi
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.manifest import normal_url
@@ -115,9 +116,14 @@ def server_differs(obs: Observation, context: SweepContext, found: Diagnosis) ->
             f"sweep: what differs is the server at {here}, not a line every server reads the "
             f"same way (its own configuration differs from theirs, or it was not reloaded "
             f"since a change).")
+    # Worded for the server the answer shows: no Apache words behind another front.
+    apache = any(mod_wsgi(a) for s in obs.samples if (a := s.trusted_answer) is not None)
+    how = ("'apachectl -k graceful' on that server" if apache else
+           "its front and its application server: either's configuration may send the path "
+           "elsewhere")
     fix = (f"First compare the server at {here} with the one at {others[0]}: where its "
-           f"configuration on disk is theirs, reload it (Apache: 'apachectl -k graceful' on "
-           f"that server) and probe again; sweeping it with --config and the file it reads "
+           f"configuration on disk is theirs, reload it ({how}) and probe again; sweeping it "
+           f"with --config and the file it reads "
            f"names the line that routes the path elsewhere, if its configuration has one. "
            f"Else: {found.fix[:1].lower()}{found.fix[1:]}")
     return dataclasses.replace(found, explanation=found.explanation + said, fix=fix)
