@@ -16,21 +16,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 
-from .apache import free_port
 from .django_patterns import patterns_gunicorn
-from .nginx import Nginx, sweep_report
-from .nginx import start_kept as start_nginx
+from .taiga_nginx import Run, taiga_fronts
 from .wsgi_servers import WsgiServer
 
 TOKEN = "nginx-broader-location-token-012345"
-URL = "http://taiga.test/api/v1/"
 HOST = "proxy_set_header Host $host;"
 
 
@@ -41,42 +35,10 @@ def gunicorn() -> Iterator[WsgiServer]:
         yield server
 
 
-@dataclass
-class Run:
-    nginx: Nginx
-    port: int
-    tmp_path: Path
-
-    def sweep(self) -> dict[str, Any]:
-        manifest = self.tmp_path / f"manifest-{len(list(self.tmp_path.glob('*.toml')))}.toml"
-        manifest.write_text(f'[probe]\nconnect = "127.0.0.1:{self.port}"\n'
-                            f'token_env = "WSGI_PROBE_TOKEN"\nsamples = 3\n\n'
-                            f'[instances.taiga-back]\nlabel = "taiga"\n'
-                            f'script_name = "/api/v1"\nurls = ["{URL}"]\n')
-        target: dict[str, Any] = sweep_report(manifest, "--config", str(self.nginx.conf),
-                                              token=TOKEN)["targets"][0]
-        return target
-
-    def page(self) -> int:
-        """A real page of the API: what the fix is for."""
-        return requests.get(f"http://127.0.0.1:{self.port}/api/v1/ping/",
-                            headers={"Host": "taiga.test"}, timeout=10).status_code
-
-
 @pytest.fixture
 def run_nginx(tmp_path: Path) -> Iterator[Callable[[str], Run]]:
-    running: list[Nginx] = []
-
-    def start(locations: str) -> Run:
-        port = free_port()
-        body = (f"    server {{ listen 127.0.0.1:{port} default_server; return 444; }}\n"
-                f"    server {{ listen 127.0.0.1:{port}; server_name taiga.test;\n"
-                f"        {locations} }}\n")
-        return Run(start_nginx(body, port, running, tmp_path), port, tmp_path)
-
-    yield start
-    for server in running:
-        server.stop()
+    with taiga_fronts(tmp_path, TOKEN, declared="/api/v1") as start:
+        yield start
 
 
 def _written(fix: str, header: str) -> str:
@@ -92,7 +54,7 @@ def test_a_location_broader_than_the_declared_mount(
     broad = f"location /api {{ {HOST} proxy_pass http://127.0.0.1:{gunicorn.port}/api; }}"
     run = run_nginx(broad)
     assert run.page() == 404  # the truth: the patterns lack api/v1/
-    target = run.sweep()
+    target = run.target()
     assert target["verdict"] == "mount_mismatch", target
     fix = target["fix"]
     assert f"The nginx 'location /api' ({run.nginx.conf}:" in fix and \
@@ -101,11 +63,11 @@ def test_a_location_broader_than_the_declared_mount(
     # the gunicorn way, as the fix writes it, beside the broad location
     told = run_nginx(f"{broad}\n        {_written(fix, 'SCRIPT_NAME /api/v1;')}")
     assert told.page() == 200
-    assert told.sweep()["verdict"] == "ok"
+    assert told.target()["verdict"] == "ok"
     # the prefix stripped exactly: the page works; Django is still to be told
     stripped = run_nginx(f"{broad}\n        {_written(fix, 'X-Forwarded-Prefix /api/v1;')}")
     assert stripped.page() == 200
-    after = stripped.sweep()
+    after = stripped.target()
     assert after["verdict"] == "mount_mismatch", after
     assert "the front took /api/v1 off the path" in after["explanation"], after["explanation"]
     assert 'FORCE_SCRIPT_NAME = "/api"' not in after["fix"], after["fix"]

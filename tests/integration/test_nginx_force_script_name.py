@@ -12,8 +12,6 @@ and the sweep then said all ok while the site at / redirected into /mailman3/).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +20,10 @@ from typing import Any
 import pytest
 import requests
 
-from .apache import ApacheUnavailable, free_port
-from .conftest import unavailable
+from .apache import free_port
+from .endpoint_sites import app_servers
 from .nginx import Nginx, start_kept, sweep_report
-from .wsgi_servers import WsgiServer, _start, ensure_servers_venv, make_site, make_workdir
+from .wsgi_servers import WsgiServer
 
 TOKEN = "nginx-force-script-token-0123456789"
 LISTS = "http://lists.test/"
@@ -48,43 +46,18 @@ class Servers:
     plain: WsgiServer  # no FORCE_SCRIPT_NAME
 
 
-def _project(top: Path, venv: Path, forced: bool) -> Path:
-    top.mkdir()
-    project = make_site(top, venv)
-    settings = project / "mysite" / "settings.py"
-    extra = '\nFORCE_SCRIPT_NAME = "/mailman3"\n' if forced else ""
-    settings.write_text(settings.read_text() + "\nDEBUG = False\nALLOWED_HOSTS = "
-                        "['lists.test', 'web.test']\n" + extra)
-    done = subprocess.run([sys.executable, "-m", "probe", "endpoint", "--install",
-                           str(project / "mysite" / "wsgi.py"), "--label", "m", "--no-token"],
-                          capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    return project
-
-
 @pytest.fixture(scope="module")
 def servers() -> Iterator[Servers]:
-    try:
-        venv = ensure_servers_venv()
-    except ApacheUnavailable as exc:
-        unavailable(str(exc))
-    workdir = make_workdir()
-    started: list[WsgiServer] = []
-    try:
+    with app_servers() as apps:
+        started = []
         for forced in (True, False):
-            project = _project(workdir / ("forced" if forced else "plain"), venv, forced)
-            port = free_port()
-            name = f"gunicorn-{'forced' if forced else 'plain'}"
-            started.append(_start(name, [str(venv / "bin/gunicorn"), "--bind",
-                                         f"127.0.0.1:{port}", "--workers", "2",
-                                         "mysite.wsgi:application"], cwd=project, port=port,
-                                  log_path=workdir / f"{name}.log",
-                                  env={"WSGI_PROBE_TOKEN": TOKEN}))
+            extra = '\nFORCE_SCRIPT_NAME = "/mailman3"\n' if forced else ""
+            project = apps.site("m", "\nDEBUG = False\nALLOWED_HOSTS = "
+                                "['lists.test', 'web.test']\n" + extra,
+                                top=apps.workdir / ("forced" if forced else "plain"))
+            started.append(apps.gunicorn(f"gunicorn-{'forced' if forced else 'plain'}",
+                                         project, workers=2, token=TOKEN))
         yield Servers(*started)
-    finally:
-        for server in started:
-            server.stop()
-        subprocess.run(["rm", "-rf", str(workdir)], check=False, timeout=60)
 
 
 def _body(port: int, mailman: str) -> str:
@@ -211,39 +184,21 @@ application = _prefix_middleware(application)
 def wrapped(tmp_path: Path) -> Iterator[dict[str, WsgiServer]]:
     """Two gunicorns with the middleware: inside the endpoint's wrap (added to wsgi.py
     before the endpoint, where an operator edits it) and outside (after)."""
-    try:
-        venv = ensure_servers_venv()
-    except ApacheUnavailable as exc:
-        unavailable(str(exc))
-    workdir = make_workdir()
-    started: dict[str, WsgiServer] = {}
-    try:
+    def middleware(project: Path) -> None:
+        wsgi = project / "mysite" / "wsgi.py"
+        wsgi.write_text(wsgi.read_text() + MIDDLEWARE)
+
+    with app_servers() as apps:
+        started: dict[str, WsgiServer] = {}
         for where in ("inside", "outside"):
-            top = workdir / where
-            top.mkdir()
-            project = make_site(top, venv)
-            wsgi = project / "mysite" / "wsgi.py"
-            settings = project / "mysite" / "settings.py"
-            settings.write_text(settings.read_text() + "\nDEBUG = False\nALLOWED_HOSTS = "
-                                "['lists.test', 'web.test']\n")
-            if where == "inside":
-                wsgi.write_text(wsgi.read_text() + MIDDLEWARE)
-            done = subprocess.run([sys.executable, "-m", "probe", "endpoint", "--install",
-                                   str(wsgi), "--label", "m", "--no-token"],
-                                  capture_output=True, text=True, timeout=120, check=False)
-            assert done.returncode == 0, done.stderr
+            project = apps.site("m", "\nDEBUG = False\nALLOWED_HOSTS = "
+                                "['lists.test', 'web.test']\n", top=apps.workdir / where,
+                                before=middleware if where == "inside" else None)
             if where == "outside":
-                wsgi.write_text(wsgi.read_text() + MIDDLEWARE)
-            port = free_port()
-            started[where] = _start(f"gunicorn-{where}", [
-                str(venv / "bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                "mysite.wsgi:application"], cwd=project, port=port,
-                log_path=workdir / f"{where}.log", env={"WSGI_PROBE_TOKEN": TOKEN})
+                middleware(project)
+            started[where] = apps.gunicorn(f"gunicorn-{where}", project, workers=1,
+                                           token=TOKEN)
         yield started
-    finally:
-        for server in started.values():
-            server.stop()
-        subprocess.run(["rm", "-rf", str(workdir)], check=False, timeout=60)
 
 
 def test_a_middleware_inside_the_wrap_is_undecided_and_outside_it_is_seen(

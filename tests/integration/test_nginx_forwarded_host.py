@@ -13,8 +13,6 @@ warning says so, names the check, and with ``--config`` the location and lint's
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,8 +22,9 @@ import requests
 
 from .apache import ApacheUnavailable, free_port
 from .conftest import unavailable
+from .endpoint_sites import app_servers
 from .nginx import start_nginx, sweep_report
-from .wsgi_servers import WsgiServer, _start, ensure_servers_venv, make_site, make_workdir
+from .wsgi_servers import WsgiServer
 
 TOKEN = "nginx-forwarded-host-token-0123456789"
 URL = "http://seafile.test/"
@@ -53,32 +52,11 @@ BODY = """
 
 @pytest.fixture(scope="module")
 def django() -> Iterator[WsgiServer]:
-    try:
-        venv = ensure_servers_venv()
-    except ApacheUnavailable as exc:
-        unavailable(str(exc))
-    workdir = make_workdir()
-    started: list[WsgiServer] = []
-    try:
-        project = make_site(workdir, venv)  # startproject's settings, as they come
+    with app_servers() as servers:
+        project = servers.site("seahub", "")  # startproject's settings, as they come
         settings = (project / "mysite" / "settings.py").read_text()
         assert "USE_X_FORWARDED_HOST" not in settings and "DEBUG = True" in settings
-        done = subprocess.run([sys.executable, "-m", "probe", "endpoint", "--install",
-                               str(project / "mysite" / "wsgi.py"), "--label", "seahub",
-                               "--no-token"], capture_output=True, text=True, timeout=120,
-                              check=False)
-        assert done.returncode == 0, done.stderr
-        port = free_port()
-        started.append(_start("gunicorn-seahub", [str(venv / "bin/gunicorn"), "--bind",
-                                                  f"127.0.0.1:{port}", "--workers", "2",
-                                                  "mysite.wsgi:application"],
-                              cwd=project, port=port, log_path=workdir / "gunicorn.log",
-                              env={"WSGI_PROBE_TOKEN": TOKEN}))
-        yield started[0]
-    finally:
-        for server in started:
-            server.stop()
-        subprocess.run(["rm", "-rf", str(workdir)], check=False, timeout=60)
+        yield servers.gunicorn("gunicorn-seahub", project, workers=2, token=TOKEN)
 
 
 def _found(report: dict[str, Any]) -> list[dict[str, Any]]:

@@ -23,16 +23,10 @@ from typing import Any
 import pytest
 import requests
 
-from .apache import ApacheUnavailable, free_port
-from .conftest import unavailable
+from .apache import free_port
+from .endpoint_sites import AppServers, app_servers
 from .nginx import Nginx, start_kept, sweep_report
-from .wsgi_servers import (
-    WsgiServer,
-    _start,
-    ensure_servers_venv,
-    make_site,
-    make_workdir,
-)
+from .wsgi_servers import WsgiServer, _start, ensure_servers_venv
 
 TOKEN = "nginx-scenario-token-0123456789abcdef"
 APACHE_WORDS = ("VirtualHost", "ServerAlias", "WSGIScriptAlias", "Apache error log",
@@ -51,62 +45,37 @@ class Apps:
     workdir: Path
 
 
-def _project(workdir: Path, venv: Path, name: str, hosts: list[str]) -> Path:
-    (workdir / name).mkdir()
-    project = make_site(workdir / name, venv)
-    settings = project / "mysite" / "settings.py"
-    settings.write_text(settings.read_text() + f"\nDEBUG = False\nALLOWED_HOSTS = {hosts!r}\n")
-    # --no-token: the servers get the token from WSGI_PROBE_TOKEN (the wrap() reads it), not
-    # from a token file of their own.
-    done = subprocess.run([sys.executable, "-m", "probe", "endpoint", "--install",
-                           str(project / "mysite" / "wsgi.py"), "--label", name, "--no-token"],
-                          capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    return project
+def _project(servers: AppServers, name: str, hosts: list[str]) -> Path:
+    return servers.site(name, f"\nDEBUG = False\nALLOWED_HOSTS = {hosts!r}\n",
+                        top=servers.workdir / name)
 
 
 @pytest.fixture(scope="module")
 def apps() -> Iterator[Apps]:
-    try:
-        venv = ensure_servers_venv()
-    except ApacheUnavailable as exc:
-        unavailable(str(exc))
-    workdir = make_workdir()
-    env = {"WSGI_PROBE_TOKEN": TOKEN}
-    started: list[WsgiServer] = []
+    with app_servers() as servers:
+        venv, workdir = servers.venv, servers.workdir
 
-    def start(kind: str, project: Path, command: list[str], port: int) -> WsgiServer:
-        server = _start(kind, command, cwd=project, port=port,
-                        log_path=workdir / f"{kind}.log", env=env)
-        started.append(server)
-        return server
+        def start(kind: str, project: Path, command: list[str], port: int) -> WsgiServer:
+            return servers.start(kind, command, project, port=port, token=TOKEN)
 
-    try:
-        one = _project(workdir, venv, "one", ["site-1.example.com", "www.site-1.example.com"])
-        two = _project(workdir, venv, "two", ["site-2.example.com"])
-        blog = _project(workdir, venv, "blog", ["site-2.example.com"])
-        ports = [free_port() for _ in range(4)]
-        servers = Apps(
-            start("gunicorn", one, [str(venv / "bin/gunicorn"), "--bind",
-                                    f"127.0.0.1:{ports[0]}", "--workers", "2",
-                                    "mysite.wsgi:application"], ports[0]),
+        one = _project(servers, "one", ["site-1.example.com", "www.site-1.example.com"])
+        two = _project(servers, "two", ["site-2.example.com"])
+        blog = _project(servers, "blog", ["site-2.example.com"])
+        ports = [free_port() for _ in range(3)]
+        yield Apps(
+            servers.gunicorn("gunicorn", one, workers=2, token=TOKEN),
             start("uwsgi", two, [str(venv / "bin/uwsgi"), "--http-socket",
-                                 f"127.0.0.1:{ports[1]}", "--master", "--processes", "2",
+                                 f"127.0.0.1:{ports[0]}", "--master", "--processes", "2",
                                  "--virtualenv", str(venv), "--wsgi-file",
                                  str(two / "mysite/wsgi.py"), "--chdir", str(two),
-                                 "--need-app", "--die-on-term", "--disable-logging"], ports[1]),
+                                 "--need-app", "--die-on-term", "--disable-logging"], ports[0]),
             start("waitress", blog, [str(venv / "bin/waitress-serve"),
-                                     f"--listen=127.0.0.1:{ports[2]}", "--url-prefix=/blog",
-                                     "mysite.wsgi:application"], ports[2]),
+                                     f"--listen=127.0.0.1:{ports[1]}", "--url-prefix=/blog",
+                                     "mysite.wsgi:application"], ports[1]),
             start("waitress-plain", blog, [str(venv / "bin/waitress-serve"),
-                                           f"--listen=127.0.0.1:{ports[3]}",
-                                           "mysite.wsgi:application"], ports[3]),
+                                           f"--listen=127.0.0.1:{ports[2]}",
+                                           "mysite.wsgi:application"], ports[2]),
             workdir)
-        yield servers
-    finally:
-        for server in started:
-            server.stop()
-        subprocess.run(["rm", "-rf", str(workdir)], check=False, timeout=60)
 
 
 def correct(apps: Apps) -> str:

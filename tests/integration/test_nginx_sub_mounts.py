@@ -12,7 +12,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,11 +23,11 @@ import requests
 
 from tests import reaper
 
-from .apache import ApacheUnavailable, free_port
-from .conftest import unavailable
+from .apache import free_port
+from .endpoint_sites import app_servers
 from .nginx import Nginx, start_kept, sweep_report
 from .test_nginx_uwsgi_params import PARAMS
-from .wsgi_servers import WsgiServer, _start, ensure_servers_venv, make_site, make_workdir
+from .wsgi_servers import WsgiServer
 
 TOKEN = "nginx-sub-mount-token-0123456789abcdef"
 HOST = "sub.example.com"
@@ -80,41 +79,15 @@ def _uwsgi_socket(project: Path, venv: Path, log: Path) -> WsgiServer:
 
 @pytest.fixture(scope="module")
 def servers() -> Iterator[Servers]:
-    try:
-        venv = ensure_servers_venv()
-    except ApacheUnavailable as exc:
-        unavailable(str(exc))
-    workdir = make_workdir()
-    started: list[WsgiServer] = []
-    try:
-        project = make_site(workdir, venv)
-        settings = project / "mysite" / "settings.py"
-        settings.write_text(settings.read_text() + (
+    with app_servers() as apps:
+        project = apps.site("sub", (
             f"\nimport os\nDEBUG = False\nALLOWED_HOSTS = [{HOST!r}]\n"
             f"FORCE_SCRIPT_NAME = os.environ.get('SUB_FORCE_SCRIPT_NAME') or None\n"))
-        done = subprocess.run([sys.executable, "-m", "probe", "endpoint", "--install",
-                               str(project / "mysite" / "wsgi.py"), "--label", "sub",
-                               "--no-token"], capture_output=True, text=True, timeout=120,
-                              check=False)
-        assert done.returncode == 0, done.stderr
-
-        def gunicorn(name: str, env: dict[str, str]) -> WsgiServer:
-            port = free_port()
-            server = _start(name, [str(venv / "bin/gunicorn"), "--bind", f"127.0.0.1:{port}",
-                                   "--workers", "1", "mysite.wsgi:application"],
-                            cwd=project, port=port, log_path=workdir / f"{name}.log",
-                            env={"WSGI_PROBE_TOKEN": TOKEN, **env})
-            started.append(server)
-            return server
-
-        plain = gunicorn("gunicorn-plain", {})
-        forced = gunicorn("gunicorn-forced", {"SUB_FORCE_SCRIPT_NAME": "/blog"})
-        started.append(_uwsgi_socket(project, venv, workdir / "uwsgi.log"))
-        yield Servers(plain, forced, started[-1], workdir)
-    finally:
-        for server in started:
-            server.stop()
-        subprocess.run(["rm", "-rf", str(workdir)], check=False, timeout=60)
+        plain = apps.gunicorn("gunicorn-plain", project, workers=1, token=TOKEN)
+        forced = apps.gunicorn("gunicorn-forced", project, workers=1, token=TOKEN,
+                               env={"SUB_FORCE_SCRIPT_NAME": "/blog"})
+        apps.started.append(_uwsgi_socket(project, apps.venv, apps.workdir / "uwsgi.log"))
+        yield Servers(plain, forced, apps.started[-1], apps.workdir)
 
 
 @dataclass

@@ -15,21 +15,15 @@ SCRIPT_NAME header, applied, made the sweep ok and every API page 404.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 
-from .apache import free_port
 from .django_patterns import patterns_gunicorn
-from .nginx import Nginx, sweep_report
-from .nginx import start_kept as start_nginx
+from .taiga_nginx import Run, taiga_fronts
 from .wsgi_servers import WsgiServer
 
 TOKEN = "nginx-whole-path-token-0123456789"
-URL = "http://taiga.test/api/v1/"
 CODE = "mount_undecided"
 
 
@@ -40,41 +34,11 @@ def gunicorn() -> Iterator[WsgiServer]:
         yield server
 
 
-@dataclass
-class Run:
-    nginx: Nginx
-    port: int
-    tmp_path: Path
-
-    def sweep(self, script_name: str | None = None) -> dict[str, Any]:
-        declared = "" if script_name is None else f'script_name = "{script_name}"\n'
-        manifest = self.tmp_path / f"manifest-{len(list(self.tmp_path.glob('*.toml')))}.toml"
-        manifest.write_text(f'[probe]\nconnect = "127.0.0.1:{self.port}"\n'
-                            f'token_env = "WSGI_PROBE_TOKEN"\nsamples = 3\n\n'
-                            f'[instances.taiga-back]\nlabel = "taiga"\n{declared}'
-                            f'urls = ["{URL}"]\n')
-        return sweep_report(manifest, "--config", str(self.nginx.conf), token=TOKEN)
-
-    def page(self) -> int:
-        """A real page of the API, the check the warning names."""
-        return requests.get(f"http://127.0.0.1:{self.port}/api/v1/ping/",
-                            headers={"Host": "taiga.test"}, timeout=10).status_code
-
-
 @pytest.fixture
 def run_nginx(tmp_path: Path) -> Iterator[Callable[[str], Run]]:
-    running: list[Nginx] = []
-
-    def start(location: str) -> Run:
-        port = free_port()
-        body = (f"    server {{ listen 127.0.0.1:{port} default_server; return 444; }}\n"
-                f"    server {{ listen 127.0.0.1:{port}; server_name taiga.test;\n"
-                f"        location /api {{ proxy_set_header Host $host; {location} }} }}\n")
-        return Run(start_nginx(body, port, running, tmp_path), port, tmp_path)
-
-    yield start
-    for server in running:
-        server.stop()
+    with taiga_fronts(tmp_path, TOKEN) as start:
+        yield lambda location: start(
+            f"location /api {{ proxy_set_header Host $host; {location} }}")
 
 
 def test_the_whole_path_is_ok_with_a_warning_unless_a_script_name_is_declared(
