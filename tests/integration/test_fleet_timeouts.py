@@ -21,10 +21,10 @@ from typing import Any
 
 import pytest
 
-from .apache import ApacheError, ApacheUnavailable, free_port
-from .conftest import unavailable
+from .apache import ApacheError, free_port
+from .endpoint_sites import AppServers, app_servers
 from .nginx import TOKEN, sweep_report
-from .wsgi_servers import WsgiServer, _start, ensure_servers_venv, make_workdir
+from .wsgi_servers import WsgiServer
 
 pytestmark = pytest.mark.apache
 
@@ -74,41 +74,29 @@ class Fleet:
     manifest: Path
 
 
-def _member(name: str, delay: float, venv: Path, workdir: Path) -> WsgiServer:
-    appdir = workdir / name
+def _member(apps: AppServers, name: str, delay: float) -> WsgiServer:
+    appdir = apps.workdir / name
     appdir.mkdir()
     shutil.copy(Path(__file__).resolve().parents[2] / "contrib" / "wsgi_endpoint.py", appdir)
     (appdir / "slowapp.py").write_text(APP.format(token=TOKEN), encoding="utf-8")
     port = free_port()
     # --graceful-timeout 1: a worker still asleep does not hold the test's stop for 30 s
-    command = [str(venv / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
-               "--graceful-timeout", "1", "slowapp:application"]
-    return _start(f"gunicorn-{name}", command, cwd=appdir, port=port,
-                  log_path=workdir / f"{name}.log", env={"SLOW_DELAY": f"{delay:g}"})
+    command = [str(apps.venv / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{port}",
+               "--workers", "1", "--graceful-timeout", "1", "slowapp:application"]
+    return apps.start(f"gunicorn-{name}", command, appdir, port=port, token=TOKEN,
+                      env={"SLOW_DELAY": f"{delay:g}"})
 
 
 @pytest.fixture
 def fleet(tmp_path: Path) -> Iterator[Fleet]:
-    try:
-        venv = ensure_servers_venv()
-    except ApacheUnavailable as exc:
-        unavailable(str(exc))
-    workdir = make_workdir()
-    started: list[WsgiServer] = []
-    try:
+    with app_servers() as apps:
         try:
-            started.append(_member("slow", DELAY, venv, workdir))
-            started.append(_member("fast", 0, venv, workdir))
+            slow, fast = _member(apps, "slow", DELAY), _member(apps, "fast", 0)
         except ApacheError as exc:
             pytest.fail(str(exc), pytrace=False)
         manifest = tmp_path / "manifest.toml"
-        manifest.write_text(MANIFEST.format(slow=started[0].port, fast=started[1].port),
-                            encoding="utf-8")
-        yield Fleet(started[0], started[1], manifest)
-    finally:
-        for server in started:
-            server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        manifest.write_text(MANIFEST.format(slow=slow.port, fast=fast.port), encoding="utf-8")
+        yield Fleet(slow, fast, manifest)
 
 
 def _targets(fleet: Fleet, *extra: str) -> dict[tuple[str, str], dict[str, Any]]:

@@ -15,16 +15,16 @@ from __future__ import annotations
 import re
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .apache import ApacheError, ApacheUnavailable, free_port
+from .apache import ApacheError, free_port
 from .conftest import unavailable
+from .endpoint_sites import app_servers
 from .nginx import start_whoami, sweep_report
-from .wsgi_servers import WsgiServer, _start, ensure_servers_venv, make_workdir
+from .wsgi_servers import WsgiServer, _start
 
 pytestmark = pytest.mark.apache
 
@@ -72,14 +72,6 @@ urls = ["{REFUSED}"]
 """
 
 
-@pytest.fixture
-def started() -> Iterator[list[WsgiServer]]:
-    kept: list[WsgiServer] = []
-    yield kept
-    for server in reversed(kept):
-        server.stop()
-
-
 def _wait_for(log: Path, *lines: str) -> str:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -91,37 +83,33 @@ def _wait_for(log: Path, *lines: str) -> str:
 
 
 def test_a_backend_with_every_member_stopped_gives_both_readings_and_the_check(
-        started: list[WsgiServer], tmp_path: Path) -> None:
+        tmp_path: Path) -> None:
     haproxy = shutil.which("haproxy")
     if haproxy is None:
         unavailable("haproxy is not installed (Debian package haproxy)")
-    try:
-        venv = ensure_servers_venv()
-    except ApacheUnavailable as exc:
-        unavailable(str(exc))
-    workdir = make_workdir()
-    try:
-        members = {name: start_whoami(label, venv, workdir / name)
-                   for name, label in (("a1", "a"), ("a2", "a"), ("b1", "b"))}
-        started.extend(members.values())
-        port = free_port()
-        config = tmp_path / "haproxy.cfg"
-        config.write_text(HAPROXY.format(port=port, **{n: s.port for n, s in members.items()}),
-                          encoding="utf-8")
-        log = tmp_path / "haproxy.log"
-        started.append(_start("haproxy", [haproxy, "-db", "-f", str(config)], cwd=tmp_path,
-                              port=port, log_path=log))
-        for name in ("a1", "a2"):
-            members[name].stop()
-        # the health checks mark both down: HAProxy then picks no server (<NOSRV>)
-        _wait_for(log, "be_a/a1 is DOWN", "be_a/a2 is DOWN")
-        manifest = tmp_path / "manifest.toml"
-        manifest.write_text(MANIFEST.format(port=port), encoding="utf-8")
-        report = sweep_report(manifest)
-    except ApacheError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    with app_servers() as apps:
+        try:
+            members: dict[str, WsgiServer] = {}
+            for name, label in (("a1", "a"), ("a2", "a"), ("b1", "b")):
+                members[name] = start_whoami(label, apps.venv, apps.workdir / name)
+                apps.started.append(members[name])  # stopped at the scope's end
+            port = free_port()
+            config = tmp_path / "haproxy.cfg"
+            config.write_text(HAPROXY.format(port=port,
+                                             **{n: s.port for n, s in members.items()}),
+                              encoding="utf-8")
+            log = tmp_path / "haproxy.log"
+            apps.started.append(_start("haproxy", [haproxy, "-db", "-f", str(config)],
+                                       cwd=tmp_path, port=port, log_path=log))
+            for name in ("a1", "a2"):
+                members[name].stop()
+            # the health checks mark both down: HAProxy then picks no server (<NOSRV>)
+            _wait_for(log, "be_a/a1 is DOWN", "be_a/a2 is DOWN")
+            manifest = tmp_path / "manifest.toml"
+            manifest.write_text(MANIFEST.format(port=port), encoding="utf-8")
+            report = sweep_report(manifest)
+        except ApacheError as exc:
+            pytest.fail(str(exc), pytrace=False)
     targets: dict[str, dict[str, Any]] = {t["url"]: t for t in report["targets"]}
     assert targets[SERVED]["verdict"] == "ok", targets[SERVED]
     found = targets[DOWN]
