@@ -134,3 +134,65 @@ def test_script_name_is_read() -> None:
     assert parse(_manifest("/api/v1")).instances["taiga-back"].script_name == "/api/v1"
     assert parse(_manifest("")).instances["taiga-back"].script_name == ""
     assert parse(_manifest()).instances["taiga-back"].script_name is None
+
+
+# A shorter SCRIPT_NAME than the listed mount: the front split /api/v1/__probe__ at /api
+# (uwsgi_param SCRIPT_NAME /api, or gunicorn's SCRIPT_NAME header /api). Right if the URL
+# patterns start with v1/, wrong if they carry neither /api nor v1: the answers cannot tell.
+SHORT = _obs("/api", "/v1/__probe__")
+V2 = "http://taiga.example.test/api/v2/"
+
+
+def _other(script_name: str, path_info: str) -> Observation:
+    """The same instance's answer at another listed URL of the host, /api/v2/."""
+    data = ep("taiga", host="taiga.example.test", mount=script_name, path_info=path_info,
+              process_group="", application_group="")
+    data["process_group"] = data["application_group"] = None
+    data["server"] = {"software": "gunicorn/23.0.0", "mod_wsgi_version": None,
+                      "listen": "127.0.0.1:8001"}
+    data["request"].update({"forwarded_prefix": None, "force_script_name": None})
+    observed = thrice(V2, "taiga-back", data)
+    return dataclasses.replace(observed, samples=tuple(
+        dataclasses.replace(s, server="nginx/1.22.1", address="127.0.0.1:18080")
+        for s in observed.samples))
+
+
+def test_a_shorter_script_name_than_the_listed_mount_is_undecided() -> None:
+    report = _sweep(SHORT)
+    target = report.targets[0]
+    assert target.verdict is Verdict.OK, target.explanation
+    [found] = _undecided(report)
+    said = found.explanation
+    assert "SCRIPT_NAME '/api' and PATH_INFO '/v1/__probe__' (request.script_name, " \
+           "request.path_info)" in said, said
+    assert "believes it is mounted at /api," in said, said
+    assert "right if the application's URL patterns start with v1/" in said, said
+    assert "wrong if they do not (then every page under /api/v1/ answers 404)" in said, said
+    assert 'script_name = "/api" if the patterns carry' in said, said
+    assert 'script_name = "/api/v1" if they do not' in said, said
+    assert "whole path" not in said, said
+
+
+def test_a_shorter_script_name_is_decided_by_a_declaration() -> None:
+    wrong = _sweep(SHORT, "/api/v1").targets[0]
+    assert wrong.verdict is Verdict.MOUNT_MISMATCH, wrong.explanation
+    right = _sweep(SHORT, "/api")
+    assert right.targets[0].verdict is Verdict.OK and not right.findings, right.findings
+
+
+def test_a_shorter_script_name_is_decided_by_another_listed_url() -> None:
+    """/api/v2/ of the same instance was told SCRIPT_NAME /api/v2: the front mounts it
+    elsewhere than /api on this host."""
+    m = parse(_manifest().replace(f'urls = ["{URL}"]', f'urls = ["{URL}", "{V2}"]'))
+    report = diagnose(m, [SHORT, _other("/api/v2", "/__probe__")])
+    target = report.targets[0]
+    assert target.verdict is Verdict.MOUNT_MISMATCH, target.explanation
+    said = target.explanation
+    assert "received SCRIPT_NAME '/api' and PATH_INFO '/v1/__probe__'" in said, said
+    assert "unless its URL patterns start with v1/" in said, said
+    assert f"{V2} of the same instance received SCRIPT_NAME '/api/v2'" in said, said
+    assert "whole path" not in said, said
+    # the same split at the other URL agrees: still undecided, one warning for both
+    agreed = diagnose(m, [SHORT, _other("/api", "/v2/__probe__")])
+    assert [t.verdict for t in agreed.targets] == [Verdict.OK, Verdict.OK]
+    assert len(_undecided(agreed)) == 1

@@ -34,7 +34,14 @@ from probe.diagnose.fronts import host_allowed, mod_wsgi
 from probe.diagnose.host_words import forwarded_unread, host_fix, received
 from probe.diagnose.host_words import host_name as _name
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.mount_shape import declared, mount_of, own_mounts, proxied, undecided
+from probe.diagnose.mount_shape import (
+    declared,
+    mount_of,
+    own_mounts,
+    proxied,
+    told_elsewhere,
+    undecided,
+)
 from probe.diagnose.mount_told import links as mount_links
 from probe.diagnose.mount_told import told as mount_told
 from probe.diagnose.mount_words import mount_fix
@@ -210,6 +217,23 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
                 f"{script!r}, while the manifest declares script_name {meant!r} (its URL "
                 f"patterns carry the path below {meant}, not {meant} itself): it resolves "
                 f"{info} (PATH_INFO) against them, so its pages answer 404")
+    elif script and script + info == sent and mount.startswith(script + "/"):
+        # split at a shorter prefix: undecided unless another URL was told another mount
+        other = told_elsewhere(context, obs.target.expected, urlsplit(url).netloc.lower(),
+                               script)
+        what = (f"the application received SCRIPT_NAME {script!r} and PATH_INFO {info!r} "
+                f"(the path {sent} split at {script}): it believes it is mounted at "
+                f"{believed}, so unless its URL patterns start with "
+                f"{mount[len(script):].lstrip('/')}/ its pages answer 404")
+        if other is not None:
+            what += (f". {other.url} of the same instance received SCRIPT_NAME "
+                     f"{other.script!r} and PATH_INFO {other.path_info!r}: the front tells it "
+                     f"another mount there, so the URLs listed under {mount}/ are judged "
+                     f"against {mount}")
+            evidence += (Evidence(EvidenceKind.OBSERVED,
+                                  f"request.script_name = {other.script!r}, "
+                                  f"request.path_info = {other.path_info!r}",
+                                  f"GET {other.url}"),)
     else:
         what = (f"the application received the whole path {sent} with SCRIPT_NAME "
                 f"{script!r}: it believes it is mounted at {believed}, so unless its URL "

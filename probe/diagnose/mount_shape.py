@@ -8,7 +8,10 @@ arrived, only the manifest gives one: the instance's declared ``script_name``, e
 shortest path it lists on the host above the URL. That last one is a guess about the
 application's URL patterns, not evidence: a whole path with SCRIPT_NAME '' is right for an
 application whose patterns carry the prefix (a tester's Taiga: ``location /api`` passing
-``/api/v1/...`` to patterns ``api/v1/...``), so it is :func:`undecided`, not a problem.
+``/api/v1/...`` to patterns ``api/v1/...``), so it is :func:`undecided`, not a problem. So is
+the path split at a shorter prefix than the listed mount (SCRIPT_NAME ``/api``, PATH_INFO
+``/v1/...`` for URLs listed under ``/api/v1/``: right for patterns ``v1/...``), unless
+another listed URL of the instance on the host was told another mount below that prefix.
 """
 
 from __future__ import annotations
@@ -84,8 +87,9 @@ class Undecided:
     """A whole path passed with SCRIPT_NAME '' whose mount only the manifest's URLs give."""
 
     url: str
-    sent: str  # the probe request's path, as it arrived in PATH_INFO
+    sent: str  # the probe request's path, as the front received it
     mount: str
+    script: str = ""  # the SCRIPT_NAME received: '', or a prefix of ``mount`` (/api of /api/v1)
 
 
 def undecided(obs: Observation, answers: Sequence[EndpointAnswer], context: SweepContext,
@@ -106,21 +110,64 @@ def _undecided(obs: Observation, answers: Sequence[EndpointAnswer], context: Swe
                front: FrontKind) -> Undecided | None:
     # The answers' own fields first: most URLs (mod_wsgi's own mounts) end here, before
     # any URL is split.
-    if not answers or any(a.script_name != "" or not proxied(front, a, obs)
-                          or (force_script.forced(a) or "/") != "/" for a in answers):
+    script = answers[0].script_name if answers else None
+    if script is None or any(a.script_name != script or not proxied(front, a, obs)
+                             or _believes_other(a, script) for a in answers):
         return None
     url = obs.target.url
     path = (urlsplit(url).path or "/").rstrip("/")
     if declared(context, obs.target.expected, path) is not None:
         return None
     sent = urlsplit(obs.target.probe_url(context.manifest.probe.segment)).path
-    if any(a.path_info != sent for a in answers):
-        return None
-    own = own_mounts(context, obs.target.expected, urlsplit(url).netloc.lower())
-    if "" in own:  # the instance lists / on this host: SCRIPT_NAME '' is its mount
+    if any(script + (a.path_info or "") != sent for a in answers):
+        return None  # something was taken off, or passed twice: the answer decides
+    netloc = urlsplit(url).netloc.lower()
+    own = own_mounts(context, obs.target.expected, netloc)
+    if script in own:  # the instance lists SCRIPT_NAME's path on this host: it is its mount
         return None
     shape = mount_of(path, sent, "", sent, own)
-    return Undecided(url, sent, shape.mount) if shape.mount else None
+    if not shape.mount or not shape.mount.startswith(script + "/"):
+        return None
+    if script and told_elsewhere(context, obs.target.expected, netloc, script) is not None:
+        return None  # the front mounts it elsewhere below the prefix: the answers decide
+    return Undecided(url, sent, shape.mount, script)
+
+
+def _believes_other(answer: EndpointAnswer, script: str) -> bool:
+    """Django's FORCE_SCRIPT_NAME is another mount than SCRIPT_NAME: wrong either way."""
+    forced = force_script.forced(answer)
+    return forced is not None and forced.rstrip("/") != script
+
+
+@dataclass(frozen=True)
+class Elsewhere:
+    """Another listed URL of the instance on the host, told another mount below a prefix."""
+
+    url: str
+    script: str
+    path_info: str
+
+
+def told_elsewhere(context: SweepContext, expected: str | None, netloc: str,
+                   script: str) -> Elsewhere | None:
+    """A URL of ``expected`` on ``netloc`` below ``script`` whose answer received another
+    SCRIPT_NAME: the front tells the application two mounts there, so a split at ``script``
+    is not what every URL of it gets. Once per instance, host and prefix, not per URL."""
+    key = ("told_elsewhere", f"{expected or ''} {netloc} {script}")
+    if key not in context.memo:
+        found = None
+        for o in context.observations:
+            parts = urlsplit(o.target.url)
+            if (o.target.expected != expected or parts.netloc.lower() != netloc
+                    or not parts.path.startswith(script + "/")):
+                continue
+            found = next((Elsewhere(o.target.url, a.script_name, a.path_info or "")
+                          for s in o.samples if (a := s.trusted_answer) is not None
+                          and a.script_name is not None and a.script_name != script), None)
+            if found is not None:
+                break
+        context.memo[key] = found
+    return cast("Elsewhere | None", context.memo[key])
 
 
 def own_mounts(context: SweepContext, expected: str | None, netloc: str) -> set[str]:
