@@ -459,6 +459,68 @@ def test_a_plain_url_of_a_tls_only_site_is_told_https_not_an_address_or_a_mount(
     assert ("SSLEngine on", "t.conf:7") in [(e.claim, e.source) for e in found.evidence]
 
 
+def test_a_plain_url_of_a_tls_only_site_whose_https_url_is_listed_is_not_told_to_list_it(
+        ) -> None:
+    """The manifest lists the https URL already: listing it is no fix; whether the plain
+    URL must answer at all is, and the https URL's own row shows how the site serves."""
+    url, https = "http://s.example.org:8080/", "https://s.example.org:8443/"
+    m = manifest.parse(f'[instances.s]\nlabel = "s"\nurls = ["{url}", "{https}"]\n',
+                       "m.toml")
+    seen = [obs(url, "s", status(404)),
+            Observation(Target(https, "s", "127.0.0.1:8443"),
+                        (answered(ep("s", host="s.example.org", process_group="",
+                                     application_group="s.example.org:8443|")),))]
+    found = one(diagnose(m, seen, config=config(TLS_ONLY)), url)
+    assert found.verdict is Verdict.NO_ENDPOINT
+    fix = found.fix or ""
+    assert "list the URL as" not in fix, fix
+    assert "(SSLEngine on in <VirtualHost *:8443>: it speaks TLS only, t.conf:7). The " \
+           f"manifest lists {https} for s already (its own row says whether" in fix, fix
+    assert f"remove {url} from the manifest for s" in fix, fix
+    assert "<VirtualHost *:8080>\n    ServerName s.example.org\n" in fix, fix
+
+
+TLS_AND_DEFAULT = """\
+<VirtualHost *:8080>
+    ServerName one.example.org
+    WSGIScriptAlias / /srv/one/wsgi.py
+</VirtualHost>
+<VirtualHost *:8443>
+    ServerName s.example.org
+    SSLEngine on
+    SSLCertificateFile /etc/ssl/s.pem
+    WSGIScriptAlias / /srv/s/wsgi.py
+</VirtualHost>
+"""
+
+
+def _plain_answered_by_the_default(listed: str) -> str:
+    """The fix for plain http://s.example.org:8080/, answered by the port's first site,
+    with the manifest's URLs of s ``listed``."""
+    url = "http://s.example.org:8080/"
+    m = manifest.parse(f'[instances.s]\nlabel = "s"\nurls = [{listed}]\n'
+                       '[instances.one]\nlabel = "one"\n'
+                       'urls = ["http://one.example.org:8080/"]\n', "m.toml")
+    seen = [obs(url, "s", answered(ep("one", host="s.example.org", process_group="",
+                                      application_group="one.example.org:8080|"))),
+            Observation(Target("https://s.example.org:8443/", "s", "127.0.0.1:8443"),
+                        (answered(ep("s", host="s.example.org", process_group="",
+                                     application_group="s.example.org:8443|")),))]
+    found = one(diagnose(m, seen, config=config(TLS_AND_DEFAULT)), url)
+    assert found.verdict is Verdict.WRONG_INSTANCE, found
+    return found.fix or ""
+
+
+def test_a_plain_url_answered_by_another_site_is_told_https_only_when_not_listed() -> None:
+    plain, https = '"http://s.example.org:8080/"', '"https://s.example.org:8443/"'
+    told = _plain_answered_by_the_default(plain)
+    assert "list the URL as https://s.example.org:8443/ in the manifest for s" in told, told
+    listed = _plain_answered_by_the_default(f"{plain}, {https}")
+    assert "list the URL as" not in listed, listed
+    assert "The manifest lists https://s.example.org:8443/ for s already" in listed, listed
+    assert "remove http://s.example.org:8080/ from the manifest for s" in listed, listed
+
+
 TWINS = """\
 <VirtualHost *:8443>
     ServerName shop.example.com

@@ -47,12 +47,13 @@ class SiteFix:
 class Known:
     """What the sweep knows of the expected instance beyond the configuration: its script
     (its answers' ``script_file``), the scripts other instances' answers report (real path
-    -> instance), and the path its URLs share, where it is mounted (None: its URLs do not
-    tell)."""
+    -> instance), the path its URLs share, where it is mounted (None: its URLs do not
+    tell), and those URLs (a fix does not ask to list one already listed)."""
 
     script: str | None = None
     others: Mapping[str, str] = field(default_factory=dict)
     prefix: str | None = None
+    listed: tuple[str, ...] = ()  # the instance's URLs in the manifest
 
 
 def site_fix(site: Site, choice: VhostChoice, url: str, expected: str,
@@ -68,7 +69,7 @@ def site_fix(site: Site, choice: VhostChoice, url: str, expected: str,
         hidden = _claiming(site, hostname, choice.address.port)
         if hidden is not None:
             return _address_fix(server, hidden, str(choice.address))
-    tls = _tls_elsewhere(site, choice, hostname, url, expected)
+    tls = _tls_elsewhere(site, choice, hostname, url, expected, (known or Known()).listed)
     if tls is not None:
         return tls
     meant_server = _server_at(site, meant) if meant is not None else None
@@ -123,7 +124,7 @@ def _corrected(written: str, hostname: str) -> str:
 
 
 def _tls_elsewhere(site: Site, choice: VhostChoice, hostname: str, url: str,
-                   expected: str) -> SiteFix | None:
+                   expected: str, listed: tuple[str, ...]) -> SiteFix | None:
     """A plain-HTTP request whose name no VirtualHost of its address claims, while the only
     VirtualHosts elsewhere that claim it speak TLS: the URL is https, or the site needs a
     plain VirtualHost of its own on the address reached (not that address on its line)."""
@@ -141,7 +142,8 @@ def _tls_elsewhere(site: Site, choice: VhostChoice, hostname: str, url: str,
     if engine is None or engine.source is None:
         return None
     went = str(choice.address)
-    return SiteFix(plain_request_fix(url, expected, found.describe(), engine, went, went),
+    return SiteFix(plain_request_fix(url, expected, found.describe(), engine, went, went,
+                                     listed),
                    ((_opening(found), Source(found.file, found.line)),
                     ("SSLEngine on", engine.source)))
 

@@ -82,18 +82,40 @@ def tls_only(server: Server, hostname: str) -> RouteStep | None:
 
 
 def plain_request_fix(url: str, expected: str, meant: str, tls: RouteStep, went: str,
-                      address: str) -> str:
+                      address: str, listed: Sequence[str] = ()) -> str:
     """The fix for ``url`` (plain HTTP, sent to ``went``, whose VirtualHosts write
     ``address``) whose site ``meant`` (a VirtualHost, described with its ``file:line``)
-    speaks only TLS (``tls``, from :func:`tls_only`)."""
+    speaks only TLS (``tls``, from :func:`tls_only`); ``listed``: the manifest's URLs for
+    ``expected``, where the https URL may be already (listing it again is no fix)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     block = "\n".join([f"<VirtualHost {address}>", f"    ServerName {host}",
                        f"    # the WSGI lines of {meant}, without its SSL lines",
                        "</VirtualHost>"])
+    https = f"{tls.decision}{path}"
+    if any(_same_url(https, u) for u in listed):
+        return (f"{meant} serves {host} over HTTPS only ({tls.rule}, {tls.source}). The "
+                f"manifest lists {https} for {expected} already (its own row says whether "
+                f"that VirtualHost serves it), so no URL is missing: what decides is whether "
+                f"{host} must answer plain HTTP at {went} at all, which only the manifest's "
+                f"owner knows. If not, remove {url} from the manifest for {expected}; if it "
+                f"must, give it a plain VirtualHost of its own there:\n{block}")
     return (f"{meant} serves {host} over HTTPS only ({tls.rule}, {tls.source}): list the URL "
-            f"as {tls.decision}{path} in the manifest for {expected} (with "
+            f"as {https} in the manifest for {expected} (with "
             f"[instances.{expected}] connect where that VirtualHost listens, if the "
             f"manifest's connect sends it elsewhere). Or, if {host} must answer plain HTTP at "
             f"{went} too, give it a plain VirtualHost of its own there:\n{block}")
+
+
+def _same_url(a: str, b: str) -> bool:
+    """The same URL as a client sends it: scheme and name in any case, a default port
+    written or not."""
+    one, two = urlsplit(a), urlsplit(b)
+    try:
+        ports = [p.port or {"https": 443, "http": 80}.get(p.scheme.lower()) for p in (one, two)]
+    except ValueError:  # a port that is no number: no URL of the manifest (it checks them)
+        return False
+    return (one.scheme.lower(), (one.hostname or "").lower(), ports[0],
+            one.path or "/", one.query) == (two.scheme.lower(), (two.hostname or "").lower(),
+                                            ports[1], two.path or "/", two.query)

@@ -161,7 +161,9 @@ def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     if found.cause == "process_group_scope" and found.meant is not None and \
             found.meant.by == "server" and obs.target.expected:
         shared = group_kept(context, config.front, route, found.step, obs.target.expected)
-    explained = words.config_cause(obs, diagnosis, route, found, host, lint, kept, shared)
+    instance = context.manifest.instances.get(obs.target.expected or "")
+    explained = words.config_cause(obs, diagnosis, route, found, host, lint, kept, shared,
+                                   instance.urls if instance is not None else ())
     if found.cause == Cause.DAEMON_GROUP_UNUSED.value:
         explained = typo_first(explained, config.front, route, group)
     if found.stage == "mount" and found.meant is not None and found.meant.source is not None:

@@ -76,7 +76,7 @@ def known(obs: Observation, context: SweepContext, script: str | None) -> Known:
                     others.setdefault(os.path.realpath(found), name)
     instance = context.manifest.instances.get(obs.target.expected or "")
     urls = instance.urls if instance is not None else (obs.target.url,)
-    return Known(script, others, prefix(urls))
+    return Known(script, others, prefix(urls), urls)
 
 
 def prefix(urls: tuple[str, ...]) -> str | None:

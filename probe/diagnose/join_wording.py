@@ -67,10 +67,12 @@ def predicted_no_step(route: PredictedRoute) -> str:
 
 def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
                  found: Divergence, host: str, lint: Sequence[tuple[str, str, str]],
-                 kept: Kept | None = None, shared: Sequence[GroupKept] = ()) -> Diagnosis:
+                 kept: Kept | None = None, shared: Sequence[GroupKept] = (),
+                 listed: Sequence[str] = ()) -> Diagnosis:
     """The explanation and fix once the configuration is known to be the cause; ``kept``:
     the working URLs the name line that took the URL serves (Apache); ``shared``: those of
-    other instances the group line that took it serves."""
+    other instances the group line that took it serves; ``listed``: the expected
+    instance's URLs in the manifest."""
     url = obs.target.url
     expected = obs.target.expected or "no instance"
     path = urlsplit(url).path or "/"
@@ -87,7 +89,7 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         if found.meant_tls is not None and not found.address_tls:
             fix = plain_request_fix(url, expected, meant.decision, found.meant_tls,
                                     route.address or "the address probed",
-                                    _written(leaves, route.address or "*:PORT"))
+                                    _written(leaves, route.address or "*:PORT"), listed)
     elif found.stage == "site":
         why = f"The route leaves the intended one at the site: {leaves.rule} ({leaves.source})."
         # A name took the URL and no site claiming it runs the application: the site that
