@@ -263,6 +263,32 @@ def test_time_zone_set_by_another_interpreter_of_the_process() -> None:
     assert verdict(report, SUB) == (Verdict.OK, None)
 
 
+def _in(pid: int, name: str, offset: int) -> dict[str, Any]:
+    """project-1's answer from process ``pid`` running in zone ``name``."""
+    return {**p1(time_zone__name=name, time_zone__utc_offset_s=offset), "pid": pid,
+            "instance_id": f"project-1-{pid}"}
+
+
+def test_a_leak_across_processes_names_every_pid_of_each_zone_and_the_samples() -> None:
+    """Seven samples, five processes in JST, one in UTC, one right (CST), no zone declared
+    in the manifest: every pid per zone (at most three, then how many more) and the count
+    of samples, not one pid."""
+    answers = [_in(pid, "JST", 32400) for pid in (7, 8, 9, 10, 11)] + [
+        _in(12, "UTC", 0), _in(13, "CST", -21600)]
+    report = run([obs(SITE1, "project-1", *(answered(a) for a in answers))])
+    assert verdict(report, SITE1) == (Verdict.WRONG_RUNTIME, Cause.TIME_ZONE_LEAK)
+    text = result(report, SITE1).explanation
+    assert "asked for time zone 'America/Chicago'" in text, text
+    assert "runs in 'JST' (UTC offset 32400 s) in pids 7, 8, 9 and 2 more (5 of 7 samples)" \
+        in text, text
+    assert "and in 'UTC' (UTC offset 0 s) in pid 12 (1 of 7 samples)" in text, text
+    assert "pid 13" not in text, text
+    # one process, every sample: its pid and the count
+    report = run([thrice(SITE1, "project-1", _in(7, "JST", 32400))])
+    text = result(report, SITE1).explanation
+    assert "runs in 'JST' (UTC offset 32400 s) in pid 7 (all 3 samples)" in text, text
+
+
 def test_own_time_zone_in_effect_is_fine() -> None:
     report = run([thrice(SITE1, "project-1", p1())])
     assert verdict(report, SITE1) == (Verdict.OK, None)

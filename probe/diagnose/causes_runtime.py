@@ -55,7 +55,7 @@ def runtime_problem(
                                         a.uptime_s))
                  if (found := time_zone(obs, group[-1], instance, shown, context, zones[(
                      group[-1].tz_name, group[-1].tz_offset_s, group[-1].tz_environ)],
-                     len(answers)))
+                     len(answers), answers))
                  is not None), None)
     )
 
@@ -212,8 +212,8 @@ def _newer(other: EndpointAnswer, answer: EndpointAnswer) -> bool:
 
 def time_zone(obs: Observation, answer: EndpointAnswer, instance: Instance, shown: str,
               context: SweepContext, same: Sequence[EndpointAnswer] = (),
-              total: int = 1) -> Diagnosis | None:
-    """``same``: the answers of the URL in this one's zone, of ``total``."""
+              total: int = 1, every: Sequence[EndpointAnswer] = ()) -> Diagnosis | None:
+    """``same``: the URL's answers in this one's zone, of ``total``; ``every``: all of them."""
     asked = instance.time_zone or answer.tz_environ
     moment = _answered_at(answer)
     if asked is None or moment is None or answer.tz_offset_s is None:
@@ -234,7 +234,22 @@ def time_zone(obs: Observation, answer: EndpointAnswer, instance: Instance, show
          and (name := context.identify(other)) not in (None, instance.name)),
         None,
     )
-    return words.time_zone_leak(obs.target.url, instance, answer, asked, source, shown)
+    return words.time_zone_leak(obs.target.url, instance, answer, asked, source, shown,
+                                _leaks(context, every or [answer], asked), total)
+
+
+def _leaks(context: SweepContext, answers: Sequence[EndpointAnswer],
+           asked: str) -> list[list[EndpointAnswer]]:
+    """The answers that asked for ``asked`` and run at another offset, by zone (each
+    process may have caught another)."""
+    found: dict[tuple[str | None, int], list[EndpointAnswer]] = {}
+    for a in answers:
+        moment = _answered_at(a)
+        if a.tz_environ != asked or moment is None or a.tz_offset_s is None:
+            continue
+        if _offset_at(context, asked, moment) not in (None, a.tz_offset_s):
+            found.setdefault((a.tz_name, a.tz_offset_s), []).append(a)
+    return list(found.values())
 
 
 def _answered_at(answer: EndpointAnswer) -> datetime | None:

@@ -230,18 +230,28 @@ def _how_processes_lag(answer: EndpointAnswer) -> str:
 
 
 def time_zone_leak(url: str, instance: Instance, answer: EndpointAnswer, asked: str,
-                   source: str | None, shown: str) -> Diagnosis:
+                   source: str | None, shown: str,
+                   zones: Sequence[Sequence[EndpointAnswer]] = (), total: int = 1) -> Diagnosis:
+    """``zones``: the answers running in another zone than asked, one group per zone
+    (``answer`` among them), of ``total`` samples."""
+    zones = zones or [[answer]]
+    pids = list(dict.fromkeys(a.pid for group in zones for a in group))
     by = (f"{source}, in the same process (pid {answer.pid}), asked for that zone and set it "
           f"later" if source else
-          f"another sub interpreter of this process (pid {answer.pid}) set it later")
+          f"another sub interpreter of this process (pid {answer.pid}) set it later"
+          if len(pids) == 1 else
+          "another sub interpreter of each of these processes set it later")
+    runs = ", and in ".join(
+        f"{group[0].tz_name!r} (UTC offset {group[0].tz_offset_s} s) in "
+        f"{_pids(group)} ({_count(len(group), total)})" for group in zones)
     return Diagnosis(
         Verdict.WRONG_RUNTIME,
         Cause.TIME_ZONE_LEAK,
         explanation=(
-            f"{url} is served by {who(answer, shown)}, which asked for time zone {asked!r} "
-            f"(time_zone.environ {answer.tz_environ!r}) but runs in {answer.tz_name!r} "
-            f"(UTC offset {answer.tz_offset_s} s): TZ and tzset() are process-wide, and "
-            f"{by}. Local times it computes are wrong."
+            f"{url} is served by {who(answer, shown) if len(pids) == 1 else shown}, which "
+            f"asked for time zone {asked!r} "
+            f"(time_zone.environ {answer.tz_environ!r}) but runs in {runs}: TZ and tzset() "
+            f"are process-wide, and {by}. Local times it computes are wrong."
         ),
         fix=(
             f"{OWN_DAEMON[0].upper()}{OWN_DAEMON[1:]} for {instance.name}, so no other "
@@ -250,6 +260,24 @@ def time_zone_leak(url: str, instance: Instance, answer: EndpointAnswer, asked: 
         ),
         answered_by=shown,
     )
+
+
+_PIDS_SHOWN = 3
+
+
+def _pids(answers: Sequence[EndpointAnswer]) -> str:
+    """``pid 7``, ``pids 7, 8`` or ``pids 7, 8, 9 and 2 more``: every process in a zone."""
+    pids = [str(p) for p in dict.fromkeys(a.pid for a in answers) if p is not None]
+    if not pids:
+        return "a process that reported no pid"
+    more = len(pids) - _PIDS_SHOWN
+    return (f"pid{'s' if len(pids) > 1 else ''} {', '.join(pids[:_PIDS_SHOWN])}"
+            + (f" and {more} more" if more > 0 else ""))
+
+
+def _count(some: int, total: int) -> str:
+    return ("the sample" if total == 1 else f"all {total} samples" if some == total else
+            f"{some} of {total} samples")
 
 
 def other_time_zone(url: str, instance: Instance, answer: EndpointAnswer, asked: str,
