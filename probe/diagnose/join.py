@@ -47,6 +47,12 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     """``diagnosis`` (from the answers alone) with what the configuration adds."""
     answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer),
                   None)
+    if diagnosis.verdict is Verdict.UNREACHABLE:  # timed out at a balancer: its members
+        from probe.diagnose.join_timeout import timed_out_members
+
+        found = timed_out_members(obs, diagnosis, context, config.front)
+        if found is not diagnosis:
+            return found
     # no_endpoint, a 500: only the route can say why; a gateway status too where other
     # samples were answered (a balancer's member that failed some of them)
     if answer is None or diagnosis.cause is Cause.UPSTREAM_DOWN:

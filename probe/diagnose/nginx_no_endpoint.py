@@ -267,7 +267,10 @@ def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         if is_closed(obs):
             return closed_route(obs, diagnosis, context, route, front)
         if any(s.error_kind is ErrorKind.TIMEOUT for s in obs.samples):
-            return timed_out(diagnosis, front, route)
+            from probe.diagnose.join_timeout import timed_out_members
+
+            found = timed_out(diagnosis, front, route)  # then the upstream's members
+            return found if front is None else timed_out_members(obs, found, context, front)
         return diagnosis
     if diagnosis.verdict is Verdict.NO_ENDPOINT:
         return no_endpoint(obs, diagnosis, context, route, front)
