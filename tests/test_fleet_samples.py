@@ -111,7 +111,8 @@ def test_a_process_started_before_the_deploy_is_stale_whichever_sample_it_was() 
 def test_a_pool_mixing_gunicorn_and_mod_wsgi_express_is_ok_and_says_the_groups() -> None:
     found = one(through(B1, B3, B2))
     assert found.verdict is Verdict.OK, found.explanation
-    assert "'127.0.0.4:27001'" in found.explanation and "pid 301 on host vm" in found.explanation
+    assert "pid 301 at process_group '127.0.0.4:27001' (mod_wsgi-express's HOST:PORT)" in \
+        found.explanation, found.explanation
 
 
 def test_a_declared_process_group_still_makes_samples_disagree_named_by_field() -> None:
@@ -236,8 +237,9 @@ def test_inconsistent_groups_list_every_process_with_where_it_listens() -> None:
     b4 = backend("gunicorn", "127.0.0.5:27001", 501)
     found = one(through(B1, b4, B3, blog, B1, b4))
     assert ("5x shop with settings 'mysite.settings' from pid 101 at server.listen "
-            "127.0.0.2:27001, pid 501 at server.listen 127.0.0.5:27001 and pid 301 on host "
-            "vm") in found.explanation, found.explanation
+            "127.0.0.2:27001, pid 501 at server.listen 127.0.0.5:27001 and pid 301 at "
+            "process_group '127.0.0.4:27001' (mod_wsgi-express's HOST:PORT)") in \
+        found.explanation, found.explanation
 
 
 def test_processes_seen_names_where_each_process_listens() -> None:
@@ -245,7 +247,8 @@ def test_processes_seen_names_where_each_process_listens() -> None:
     seen = processes_seen(answers)
     assert "shop pid 101 (instance shop-shop.example.com|-101, server.listen 127.0.0.2:27001)" \
         in seen
-    assert "pid 301 (instance shop-shop.example.com|-301, host vm)" in seen
+    assert "pid 301 (instance shop-shop.example.com|-301, process_group '127.0.0.4:27001' " \
+        "(mod_wsgi-express's HOST:PORT))" in seen, seen
 
 
 def test_code_drift_names_the_backend_by_server_listen_not_the_balancer() -> None:

@@ -14,28 +14,38 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import TypeVar
 
-from probe.diagnose.fronts import listen, mod_wsgi, software
+from probe.diagnose.fronts import express_address, listen, mod_wsgi, software
 from probe.endpoint_answer import EndpointAnswer
 
 K = TypeVar("K", bound=Hashable)
 
 
 def place(answer: EndpointAnswer) -> str:
-    """``pid 7 at server.listen 127.0.0.5:27001``, else ``pid 7 on host web-2``, else
-    ``pid 7``."""
+    """``pid 7 at server.listen 127.0.0.5:27001``, else a mod_wsgi-express daemon group's
+    ``pid 7 at process_group '127.0.0.5:27001' (...)``, else ``pid 7 on host web-2``, else
+    ``pid 7``: a re-tester's express member was named by its host alone, the same as the
+    other members on that machine."""
     pid = f"pid {answer.pid}" if answer.pid is not None else "pid unknown"
-    at = listen(answer)
-    if at:
-        return f"{pid} at server.listen {at}"
-    return f"{pid} on host {answer.hostname}" if answer.hostname else pid
+    return f"{pid} {at}" if (at := _at(answer)) else \
+        f"{pid} on host {answer.hostname}" if answer.hostname else pid
 
 
 def where(answer: EndpointAnswer) -> str:
-    """``server.listen 127.0.0.5:27001``, else ``host web-2``, else empty."""
+    """``server.listen 127.0.0.5:27001``, else an express daemon group's ``HOST:PORT``, else
+    ``host web-2``, else empty."""
+    at = _at(answer)
+    if at:
+        return at.removeprefix("at ")
+    return f"host {answer.hostname}" if answer.hostname else ""
+
+
+def _at(answer: EndpointAnswer) -> str | None:
     at = listen(answer)
     if at:
-        return f"server.listen {at}"
-    return f"host {answer.hostname}" if answer.hostname else ""
+        return f"at server.listen {at}"
+    group = express_address(answer)
+    # the field as read, and why it is an address (EXPRESS_NAMING, said once elsewhere)
+    return f"at process_group {group!r} (mod_wsgi-express's HOST:PORT)" if group else None
 
 
 def places(answers: Iterable[EndpointAnswer]) -> str:
