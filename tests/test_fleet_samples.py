@@ -206,7 +206,7 @@ def test_stale_code_on_gunicorn_asks_to_deploy_then_hup_not_apache() -> None:
 
 @pytest.mark.parametrize(("kind", "words"), [
     ("waitress", "restart the waitress process (pid 9)"),
-    ("express", "touch its WSGI script"),
+    ("express", "touch the WSGI script it was started with"),
     ("other", "server.software 'hypercorn' is not a server whose reload this tool knows"),
 ])
 def test_a_stale_process_is_reloaded_as_its_server_reloads(kind: str, words: str) -> None:

@@ -174,3 +174,23 @@ def test_processes_started_at_once_do_not_decide_which_read_first() -> None:
     fix = result(report, url).fix
     assert fix.startswith("Check file:/srv/app/REVISION"), fix
     assert "did not reload:" in fix and "reached the backend" not in fix, fix
+
+
+def test_a_mod_wsgi_express_member_is_told_its_own_reload_not_the_systems_apachectl() -> None:
+    """A re-tester's express member was told "touch its WSGI script ... or 'apachectl
+    graceful'": the system's apachectl is another Apache. Tried on a real mod_wsgi-express
+    (tests/integration/test_reload_express.py): the script it was started with, touched, or
+    its server root's own apachectl reload it."""
+    express = EndpointAnswer.from_json({
+        "schema": 1, "instance_id": "e" * 32, "pid": 27808, "ppid": 27804,
+        "process_group": "127.0.0.1:35041", "script_file": None,
+        "server": {"software": "Apache", "mod_wsgi_version": "5.0.2", "listen": None}})
+    text = reload_fix([express])
+    assert text.startswith(
+        "Reload mod_wsgi-express's daemon group '127.0.0.1:35041': touch the WSGI script it "
+        "was started with (each process reloads on its next request, unless it was started "
+        "with --disable-reloading), or run its own apachectl: 'SERVER_ROOT/apachectl "
+        "graceful' (SERVER_ROOT: the directory of the httpd.conf that 'ps -ww -o args= -p 27804' "
+        "(its Apache, the parent of pid 27808) shows after -f; /tmp/mod_wsgi-127.0.0.1:35041:"
+        "UID unless started with --server-root)"), text
+    assert "touch its WSGI script" not in text and " or 'apachectl graceful'" not in text

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from probe.diagnose.answer_names import joined, place, places, server_kind
-from probe.diagnose.fronts import software
+from probe.diagnose.fronts import express_address, software
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import script_hint
 from probe.endpoint_answer import EndpointAnswer
@@ -36,6 +36,8 @@ def _one(answer: EndpointAnswer) -> str:
     master = f" (ppid {ppid}, the parent of pid {pid})" if ppid is not None else ""
     if kind == "mod_wsgi":
         group = answer.process_group
+        if express_address(answer) is not None:
+            return _express(answer)
         if group:
             return (f"restart the whole daemon group {group!r}: touch its WSGI "
                     f"script{script_hint(answer)} (every process reloads on its next request) "
@@ -55,6 +57,25 @@ def _one(answer: EndpointAnswer) -> str:
     which = (f"server.software {said!r} is not a server whose reload this tool knows"
              if said else "the answer does not say which server it is (no server.software)")
     return f"restart the server that runs pid {pid} ({which})"
+
+
+def _express(answer: EndpointAnswer) -> str:
+    """mod_wsgi-express (its daemon group named ``HOST:PORT``), as tried on a real one
+    (mod_wsgi 5): its handler reloads a process on the next request once the mtime of the
+    script it was started with changes (not with --disable-reloading), and the
+    ``apachectl`` in its server root restarts its Apache (``graceful``, ``restart``); the
+    system's ``apachectl`` controls another Apache. The answer names neither the script
+    (``script_file`` is null under express's handler) nor the server root: the parent
+    Apache's command line (``-f SERVER_ROOT/httpd.conf``) does."""
+    group, ppid = answer.process_group, answer.ppid
+    root = (f"the directory of the httpd.conf that 'ps -ww -o args= -p {ppid}' (its Apache, the "
+            f"parent of pid {answer.pid}) shows after -f; " if ppid not in (None, 0, 1) else "")
+    return (f"reload mod_wsgi-express's daemon group {group!r}: touch the WSGI script it was "
+            f"started with (each process reloads on its next request, unless it was started "
+            f"with --disable-reloading), or run its own apachectl: 'SERVER_ROOT/apachectl "
+            f"graceful' (SERVER_ROOT: {root}/tmp/mod_wsgi-{group}:UID unless started with "  # noqa: S108 - words naming express's default, no file made
+            f"--server-root); the system's 'apachectl graceful' restarts another Apache, not "
+            f"this one")
 
 
 def _uwsgi(pid: int | None, ppid: int | None) -> str:
