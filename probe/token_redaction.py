@@ -2,17 +2,20 @@
 
 A server that was sent the token can reflect it: a redirect to ``http://x/?t=TOKEN``, a
 ``Server: echo TOKEN``, an answer whose label or settings hold it; a URL builder sends it
-percent-encoded (``?t=s3cr3t%2Bt%C3%B6k``), and those forms are the token too
-(:func:`forms`). Every report, check line, metric and log line shows what servers said, so
-the token is replaced where answers enter (:func:`probe.http_messages.sample_from_answer`),
-in everything but the three fields the endpoint signs or echoes (``instance_id``,
-``nonce``, ``signature``): those are checked against the token first (probe.liveness), then
-replaced (:func:`signed_fields_redacted`).
+percent-encoded (``?t=s3cr3t%2Bt%C3%B6k``), base64-encoded (a debug page showing the
+request's ``X-Probe-Token: TOKEN`` line in base64, a ``user:TOKEN`` credential) or written
+with HTML character references (``&#115;3cr&#x33;t&plus;``), and those forms are the token
+too (:func:`forms`, :func:`base64_forms`, :func:`_entities`). Every report, check line,
+metric and log line shows what servers said, so the token is replaced where answers enter
+(:func:`probe.http_messages.sample_from_answer`), in everything but the three fields the
+endpoint signs or echoes (``instance_id``, ``nonce``, ``signature``): those are checked
+against the token first (probe.liveness), then replaced (:func:`signed_fields_redacted`).
 """
 
 from __future__ import annotations
 
 import re
+from binascii import b2a_base64
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -25,6 +28,8 @@ PLACEHOLDER = "<probe token>"
 SIGNED = ("instance_id", "nonce", "signature")
 """The answer's fields the signature check reads: replaced only once it has."""
 _HEX = re.compile(r"%[0-9A-F]{2}")
+_SHORTEST_BASE64 = 8
+"""Base64 of fewer characters is searched for in no answer: ``czNj`` turns up in any text."""
 
 
 @lru_cache(maxsize=8)  # read for every answer of a sweep, with one token
@@ -39,6 +44,61 @@ def forms(token: str) -> tuple[str, ...]:
     return tuple(sorted(found, key=len, reverse=True))
 
 
+@lru_cache(maxsize=8)
+def base64_forms(token: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(forms, screens): the token's UTF-8 in base64 as it is found in any base64 text that
+    holds it (the token alone, ``X-Probe-Token: TOKEN``, ``user:TOKEN``): the token alone,
+    padded and not, and, at each of the three places it can start in a 3-byte group, the
+    characters made of the token's bits only (a character at either end mixing them with
+    its neighbours' stays: at most 4 bits of the token each side); in the standard and the
+    URL-safe alphabet, and percent-encoded as a URL builder writes ``+``, ``/`` and ``=``.
+    ``screens``: one text per start, shared by its forms (its longest run without ``+``,
+    ``/``), so that a text holding none of them is passed by three ``in`` tests."""
+    raw = token.encode("utf-8")
+    # binascii, not base64: a check's start-up imports no module it does not need
+    alone = b2a_base64(raw, newline=False).decode("ascii")
+    cores, screens = [alone, alone.rstrip("=")], []
+    for lead in range(3):
+        written = b2a_base64(b"\0" * lead + raw, newline=False).decode("ascii")
+        core = written[(8 * lead + 5) // 6:(8 * (lead + len(raw))) // 6]
+        if len(core) >= _SHORTEST_BASE64:
+            cores.append(core)
+            screens.append(max(re.split(r"[+/]", core), key=len))
+    if not screens:
+        return (), ()
+    found = dict.fromkeys(f for core in cores for f in (
+        core, core.replace("+", "-").replace("/", "_"), quote(core, safe=""),
+        _HEX.sub(lambda m: m.group().lower(), quote(core, safe=""))))
+    return tuple(sorted(found, key=len, reverse=True)), tuple(dict.fromkeys(screens))
+
+
+def _references(char: str) -> list[str]:
+    """``char`` as HTML writes it: itself, a decimal or hexadecimal character reference
+    (leading zeros, the ``;`` left out as browsers allow), a named one (``&plus;``,
+    ``&amp``)."""
+    from html.entities import html5  # 2,000 names: read only for a text holding an '&'
+
+    code = ord(char)
+    named = sorted((f"&{name}" for name, value in html5.items() if value == char),
+                   key=len, reverse=True)
+    hexadecimal = "".join(f"[{d}{d.upper()}]" if d.isalpha() else d for d in f"{code:x}")
+    return [re.escape(char), f"&#0*{code}(?![0-9]);?",
+            f"&#[xX]0*{hexadecimal}(?![0-9a-fA-F]);?", *map(re.escape, named)]
+
+
+@lru_cache(maxsize=8)
+def _entities(token: str) -> tuple[re.Pattern[str], re.Pattern[bytes]]:
+    """The token with any of its characters written as HTML character references (text and
+    UTF-8 bytes): searched only in a text holding ``&``."""
+    parts = [_references(char) for char in token]
+    text_pattern = "".join(f"(?:{'|'.join(p)})" for p in parts)
+    # in bytes, the character itself is its UTF-8, the references ASCII
+    byte_pattern = b"".join(b"(?:" + b"|".join([re.escape(c.encode("utf-8")),
+                                                  *(r.encode("ascii") for r in p[1:])]) + b")"
+                            for c, p in zip(token, parts, strict=True))
+    return re.compile(text_pattern), re.compile(byte_pattern)
+
+
 @dataclass(frozen=True, slots=True)
 class _Search:
     """What every answer is searched for, built once per token."""
@@ -50,6 +110,9 @@ class _Search:
     forms_bytes: tuple[bytes, ...]
     single: bool
     """One form (a token no URL builder encodes): the screen is the token itself."""
+    base64: tuple[str, ...]
+    base64_screens: tuple[str, ...]
+    base64_bytes: tuple[bytes, ...]
 
 
 @lru_cache(maxsize=8)
@@ -58,15 +121,29 @@ def _search(token: str) -> _Search:
     shortest = found[-1]
     screen = shortest[:next((at for at, char in enumerate(shortest)
                              if any(form[at] != char for form in found)), len(shortest))]
+    encoded, screens = base64_forms(token)
     return _Search(screen, screen.encode("utf-8"), tuple(f.encode("utf-8") for f in found),
-                   len(found) == 1)
+                   len(found) == 1, encoded, screens, tuple(s.encode("ascii") for s in screens))
+
+
+def _plain(value: str, search: _Search, token: str) -> bool:
+    return search.screen in value and (search.single
+                                       or any(form in value for form in forms(token)))
+
+
+def _in_base64(value: str, search: _Search) -> bool:
+    for screen in search.base64_screens:  # a loop: any() and its generator cost 3x here
+        if screen in value:
+            return any(form in value for form in search.base64)
+    return False
 
 
 def holds(value: str, token: str) -> bool:
-    """Whether ``value`` holds the token in one of its :func:`forms`."""
+    """Whether ``value`` holds the token in one of its :func:`forms`, :func:`base64_forms`
+    or written with HTML character references."""
     search = _search(token)
-    return search.screen in value and (search.single
-                                       or any(form in value for form in forms(token)))
+    return _plain(value, search, token) or _in_base64(value, search) or (
+        "&" in value and _entities(token)[0].search(value) is not None)
 
 
 def may_hold(body: bytes, token: str) -> bool:
@@ -75,15 +152,26 @@ def may_hold(body: bytes, token: str) -> bool:
     if b"\\" in body:
         return True
     search = _search(token)
-    return search.screen_bytes in body and (search.single
-                                            or any(f in body for f in search.forms_bytes))
+    if search.screen_bytes in body and (search.single
+                                        or any(f in body for f in search.forms_bytes)):
+        return True
+    for screen in search.base64_bytes:  # a loop: any() and its generator cost 3x here
+        if screen in body:
+            return True
+    return b"&" in body and _entities(token)[1].search(body) is not None
 
 
 def text(value: str, token: str) -> str:
-    if _search(token).screen not in value:  # every string of an answer that escapes any character
-        return value
-    for form in forms(token):
-        value = value.replace(form, PLACEHOLDER)
+    search = _search(token)
+    # Each test is one ``in`` for every string of an answer that escapes any character.
+    if search.screen in value:
+        for form in forms(token):
+            value = value.replace(form, PLACEHOLDER)
+    if _in_base64(value, search):
+        for form in search.base64:
+            value = value.replace(form, PLACEHOLDER)
+    if "&" in value:
+        value = _entities(token)[0].sub(PLACEHOLDER, value)
     return value
 
 
@@ -110,9 +198,10 @@ def headers_redacted(sample: Sample, token: str) -> Sample:
     tls = sample.tls
     if tls is not None:
         fields += (tls.sni, tls.subject, tls.issuer, *tls.names)
-    screen = _search(token).screen
-    if not any(screen in value and holds(value, token) for value in fields if value):
-        return sample  # every answer passes here: nothing built when nothing is there
+    # Every answer passes here: one search of all its texts (no form holds a NUL), nothing
+    # built when nothing is there.
+    if not holds("\0".join(value for value in fields if value), token):
+        return sample
     return replace(
         sample, location=optional(sample.location, token), error=optional(sample.error, token),
         server=optional(sample.server, token), via=optional(sample.via, token),
@@ -130,7 +219,7 @@ def signed_fields_redacted(sample: Sample, token: str | None) -> Sample:
     if not token or answer is None:
         return sample
     values = (answer.instance_id, answer.nonce, answer.signature)
-    if not any(holds(value, token) for value in values if value):
+    if not holds("\0".join(value for value in values if value), token):
         return sample
     return replace(sample, endpoint=replace(
         answer, raw=json_value(answer.raw, token), instance_id=optional(answer.instance_id, token),
