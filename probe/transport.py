@@ -95,6 +95,9 @@ class _Slot:
         curl.setopt(pycurl.PROTOCOLS, pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS)
         curl.setopt(pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_1_1)
         curl.setopt(pycurl.PROXY, "")  # proxy variables must not divert a probe
+        # libcurl's default, said: a followed redirect would carry X-Probe-Token to the
+        # Location's host, one the sweep never chose (docs/security.md)
+        curl.setopt(pycurl.FOLLOWLOCATION, 0)
         curl.setopt(pycurl.NOSIGNAL, 1)
         self.ca_file = transport.ca_file
         """Set on the handle before its first HTTPS request: certifi's import is 10 ms of the

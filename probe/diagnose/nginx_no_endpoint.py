@@ -34,6 +34,7 @@ from probe.diagnose.nginx_unanswered import (
     last_mapping,
     meant_block,
 )
+from probe.diagnose.redirect_away import away as redirect_away
 from probe.diagnose.redirected import reaches, route_given
 from probe.diagnose.wording import Diagnosis
 from probe.errors import ErrorKind
@@ -82,17 +83,23 @@ def no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                # a URL to refuse has no block meant for it: the default server refuses
                refused_default_fix(context, front, url, _address(obs), site, last))
         return _worded(diagnosis, said, fix, Cause.DEFAULT_SERVER, route.steps)
+    away = None
     said = (f" The configuration given: {host} goes to {where}, and nginx answers {path} "
             f"there without an application: {_step(last)}.")
     if last.decision.startswith("return "):
         code = last.decision.split()[1]
         level = "server block" if last.rule.startswith("the server block") else "location"
+        away = redirect_away(obs, context) if code.startswith("3") else None
         fix = (f"At {last.source}, the {level} answers {code} itself"
                + (" (the probe does not follow redirects)" if code.startswith("3") else "")
                + ": if that is meant for " + url + (", list the URL it redirects to in the "
                "manifest instead" if code.startswith("3") else ", take the URL out of the "
                "manifest") + f"; if not, remove that return so that {path} reaches "
-               f"{expected}'s application.")
+               f"{expected}'s application.") if away is None else (
+            f"At {last.source}, the {level} answers {code} itself (the probe does not follow "
+            f"redirects), {away[0]} If that redirect is meant for {url}, list its target instead "
+            f"only if that host is one of your own servers; if not, remove that return so "
+            f"that {path} reaches {expected}'s application.")
     elif last.decision.startswith("301 to"):
         fix = (f"nginx redirects {path} to the path with a slash ({last.source}): list the URL "
                f"with its slash in the manifest.")
@@ -120,7 +127,9 @@ def no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             last.decision.startswith("location"):
         said += (f" The HTTP 404 (Server: {server}) is that location's: no file there answers "
                  f"{path}.")
-    return _worded(diagnosis, said, fix, Cause.URL_MAPPING, route.steps)
+    worded = _worded(diagnosis, said, fix, Cause.URL_MAPPING, route.steps)
+    return worded if away is None else dataclasses.replace(
+        worded, evidence=(*worded.evidence, away[1]))  # the Location the fix names
 
 
 def exact_only(front: FrontConfig | None, block: str, path: str) -> Location | None:

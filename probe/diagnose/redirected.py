@@ -63,7 +63,7 @@ def redirect_sample(obs: Observation) -> Sample | None:
     return last
 
 
-def _leads_to(obs: Observation, sample: Sample, segment: str) -> str | ValueError:
+def leads_to(obs: Observation, sample: Sample, segment: str) -> str | ValueError:
     """The URL to list instead: the ``Location`` less the probe segment it carried on; the
     ValueError when the ``Location`` is no usable URL (``http://[x]/``, a port past 65535)."""
     try:
@@ -80,7 +80,7 @@ def _leads_to(obs: Observation, sample: Sample, segment: str) -> str | ValueErro
 def _redirect_fix(obs: Observation, context: SweepContext, sample: Sample,
                   line: str = "") -> str:
     """``line``: `` at FILE:N`` of the redirect, when a configuration was read."""
-    target = _leads_to(obs, sample, context.manifest.probe.segment)
+    target = leads_to(obs, sample, context.manifest.probe.segment)
     expected = obs.target.expected or "the expected instance"
     if isinstance(target, ValueError):
         return (f"The answer's Location, '{one_line(sample.location or '')}', is not a usable "
@@ -97,10 +97,8 @@ def _redirect_fix(obs: Observation, context: SweepContext, sample: Sample,
                 f"list for {expected} in its place. If {obs.target.url} itself must be served, "
                 f"take it out of the redirect{line}; otherwise list a URL of {expected} that "
                 f"answers without a redirect.")
-    sent = ("the probe token (X-Probe-Token) this sweep sent would go there too"
-            if context.token_sent else
-            "the probe's requests would go there (and the probe token, once one is configured)")
-    here, there = _origin(obs.target.url), _origin(target)
+    sent = token_goes(context)
+    here, there = origin(obs.target.url), origin(target)
     if context.manifest.connects_for(obs.target):
         there = here  # listed for the same instance, its requests go to the same connect
     elif urlsplit(obs.target.url).hostname != urlsplit(target).hostname:
@@ -117,7 +115,15 @@ def _redirect_fix(obs: Observation, context: SweepContext, sample: Sample,
             f"if {obs.target.url} itself must be served, take it out of the redirect{line}.")
 
 
-def _origin(url: str) -> str:
+def token_goes(context: SweepContext) -> str:
+    """What a request to a redirect's target would carry: said from whether this sweep sent
+    the token (observed: the sweep's own requests)."""
+    return ("the probe token (X-Probe-Token) this sweep sent would go there too"
+            if context.token_sent else
+            "the probe's requests would go there (and the probe token, once one is configured)")
+
+
+def origin(url: str) -> str:
     """``scheme://host:port`` of ``url``, the default port spelled out: what decides where
     a request goes, whatever the path."""
     parts = urlsplit(url)
@@ -217,7 +223,7 @@ def without_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext)
         fix = _redirect_fix(obs, context, sample)
         # a target the manifest lists is another instance's site or probed already:
         # installing this instance's endpoint there is no fix
-        target = _leads_to(obs, sample, context.manifest.probe.segment)
+        target = leads_to(obs, sample, context.manifest.probe.segment)
         known = None if isinstance(target, ValueError) else known_target(obs, context, target)
         if nearby is None and known is None:
             fix += f" If the target is not served either: {diagnosis.fix}"

@@ -123,7 +123,16 @@ def test_a_server_blocks_redirect_is_the_step_named(tmp_path: Path) -> None:
     assert found.verdict is Verdict.NO_ENDPOINT and found.cause is Cause.URL_MAPPING
     assert "Install the endpoint" not in found.fix
     assert found.fix.startswith(f"At {path}:11, the server block answers 301 itself")
-    assert "list the URL it redirects to" in found.fix
+    # alpha.test is another host than www.alpha.test: listed, its URL would get the token
+    assert "to http://alpha.test/ (the answer's Location), on another host, " \
+           "http://alpha.test:80, not http://www.alpha.test:80: listed in the manifest, or " \
+           "followed" in found.fix, found.fix
+    assert "list the URL it redirects to" not in found.fix
+    # a Location on the URL's own host: the plain fix
+    same = _sweep(_answered(), _status("http://www.alpha.test/", 301,
+                                       "http://www.alpha.test/new/__probe__"),
+                  config=config)["http://www.alpha.test/"]
+    assert "list the URL it redirects to" in same.fix and "another host" not in same.fix
 
 
 def test_an_error_page_for_502_is_named_where_the_route_reaches_the_application(
