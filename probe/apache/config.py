@@ -281,6 +281,9 @@ class _Reader:
         self.hidden: list[HiddenSection] = []
         self.macros: dict[str, Macro] = {}
         self.expanding: list[MacroUse] = []  # the Use lines being expanded, innermost last
+        # a ServerRoot whose ${VAR} is not defined here: (the variable, FILE:LINE); httpd
+        # stops there without it, so relative Includes have no root to be read against
+        self.root_unset: tuple[str, str] | None = None
 
     def result(self) -> ApacheConfig:
         return ApacheConfig(tuple(self.top), tuple(self.files), self.server_root,
@@ -402,6 +405,7 @@ class _Reader:
             self.modules.load(args[0], args[1])
         elif key == "serverroot" and args:
             self.server_root = args[0]
+            self.root_unset = self._unset_root(file, number, args[0])
         elif key == "undefmacro" and args:
             self.macros.pop(args[0].lower(), None)
         elif key == "use":
@@ -447,6 +451,24 @@ class _Reader:
 
         return _VAR.sub(value, text)
 
+    def _unset_root(self, file: str, number: int, root: str) -> tuple[str, str] | None:
+        """A ``ServerRoot`` whose variable is not defined here: its own note, in place of
+        the "not defined" one (httpd -t without it: "ServerRoot must be a valid directory")."""
+        undefined = _VAR.search(root)
+        if undefined is None:
+            return None
+        var = undefined.group(1)
+        kept = f"${{{var}}} is not defined (httpd keeps it as written)"
+        self.notes = [n for n in self.notes
+                      if (n.file, n.line, n.message) != (file, number, kept)]
+        self.note(file, number,
+                  f"ServerRoot {root}: ${{{var}}} is not defined here; httpd starts only with "
+                  f"{var} set in its environment (without it httpd stops at this line: "
+                  f"\"ServerRoot must be a valid directory\"), and lint reads no Include of "
+                  f"a relative path after it (no root to read it against); give it to lint as "
+                  f"httpd gets it (lint's environment, or envvars in the server root)")
+        return var, f"{file}:{number}"
+
     def _include(self, file: str, number: int, args: tuple[str, ...], depth: int,
                  optional: bool) -> tuple[list[Directive], str]:
         """The directives read, and why some of what it names was not read ("" if all was)."""
@@ -454,6 +476,11 @@ class _Reader:
             self.note(file, number, "Include without a path", fatal=True)
             return [], ""
         pattern = args[0]
+        if not os.path.isabs(pattern) and self.root_unset is not None:
+            var, where = self.root_unset
+            self.note(file, number, f"Include {args[0]}: not read: relative to the ServerRoot "
+                                    f"at {where}, whose ${{{var}}} is not defined here")
+            return [], f"relative to a ServerRoot whose ${{{var}}} is not defined here"
         if not os.path.isabs(pattern):
             pattern = os.path.join(self.server_root, pattern)
         if depth >= MAX_INCLUDE_DEPTH:
