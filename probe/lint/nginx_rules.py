@@ -20,8 +20,10 @@ a pure function from the :class:`~probe.nginx.model.NginxModel` to findings at a
   (:mod:`.nginx_exact_root`);
 * ``nginx_two_protocols``: one address a ``uwsgi_pass`` and a ``proxy_pass`` both reach
   (:mod:`.nginx_two_protocols`);
-* ``nginx_include_unread`` (note): a site file read alone names an include that cannot be
-  read; the two header rules say nothing where its ``proxy_set_header`` may apply.
+* ``nginx_include_unread``: a plain include that cannot be read; a note in a site file read
+  alone (its snippets are elsewhere), an error in a whole nginx.conf where the file does not
+  exist (nginx would not start); the two header rules say nothing where its
+  ``proxy_set_header`` may apply.
 """
 
 from __future__ import annotations
@@ -33,13 +35,14 @@ from probe.lint.findings import ConfigFinding, Severity
 from probe.lint.nginx_empty_name import empty_name_words, only_empty
 from probe.lint.nginx_exact_root import exact_root_only
 from probe.lint.nginx_host_fix import host_fix, server_level
+from probe.lint.nginx_include_unread import include_unread
 from probe.lint.nginx_realip import real_ip
 from probe.lint.nginx_two_protocols import two_protocols
 from probe.lint.uwsgi_rules import proxy_mount_fix, uwsgi_mount_not_told, uwsgi_params_missing
 from probe.nginx.claims import main_pass, names_first
 from probe.nginx.host_step import proxy_host
 from probe.nginx.model import Location, NginxModel, Server, Upstream
-from probe.nginx.unread import MAY_HOLD, anywhere, for_blocks, missing_file, said
+from probe.nginx.unread import anywhere, for_blocks, said
 from probe.nginx_snippets import refuse_block
 
 NginxRule = Callable[[NginxModel], list[ConfigFinding]]
@@ -265,26 +268,6 @@ def _upstream_fix(loc: Location, unused: list[Upstream]) -> str:
                         f"{u.name} at {u.where})" for u in unused)
     return (f"if one of the unused upstreams is this site's application, write {lines} in "
             f"place of 'proxy_pass {proxy.url};' at {proxy.where}")
-
-
-def include_unread(model: NginxModel) -> list[ConfigFinding]:
-    text = model.text
-    findings = []
-    for unread in text.unread:
-        missing, meant = missing_file(unread.path, " ".join(unread.directive.args))
-        findings.append(ConfigFinding.at(
-            "nginx_include_unread", Severity.NOTE, unread.directive.where,
-            f"include {' '.join(unread.directive.args)} cannot be read ({unread.path}): "
-            f"{text.main} is a site file read alone, as the body of an http block, and what "
-            f"the include sets is not known here; nginx_host_not_forwarded and "
-            f"nginx_mount_not_told say nothing of the locations whose proxy_set_header it may "
-            f"set, nginx_no_refusing_default nothing of an address where it may hold a listen "
-            f"or return, the other rules and probe sweep --config say where their conclusions "
-            f"depend on it (its {MAY_HOLD}){missing}",
-            (f"write include {meant}; at {unread.directive.where} if that is the file meant; "
-             if meant else "") + "lint the whole configuration (nginx.conf, its directory, or "
-            "nginx -T output) for the include to be read"))
-    return findings
 
 
 NGINX_RULES: tuple[NginxRule, ...] = (no_refusing_default, duplicate_server_name,

@@ -63,7 +63,7 @@ _HELP = {
     "nginx_host_not_forwarded": "A proxy passing Host: $proxy_host, not the name asked for",
     "nginx_mount_not_told": "A sub-path proxied without telling the application its mount",
     "nginx_shared_upstream": "One upstream behind several sites while another serves none",
-    "nginx_include_unread": "An include a site file read alone names could not be read",
+    "nginx_include_unread": "An include whose file could not be read",
     "nginx_uwsgi_params_missing": "A uwsgi_pass with no uwsgi_param in force (no REQUEST_METHOD)",
     "nginx_exact_root_only": "A server block whose only location is 'location = /' (others 404)",
     "nginx_two_protocols": "One address passed requests in two protocols (uwsgi and HTTP)",

@@ -121,8 +121,8 @@ class Server:
     returns: Return | None = None
     header_set: HeaderSet = field(default_factory=HeaderSet)
     unread: tuple[str, ...] = ()
-    """Where the block names an include that could not be read (a site file read alone): its
-    listen, server_name and return lines may be in it."""
+    """Where the block names an include that could not be read (a site file read alone, or a
+    file not here): its listen, server_name and return lines may be in it."""
     phase: Phase = field(default_factory=Phase)  # run before the location is chosen
     error_pages: tuple[ErrorPage, ...] = ()
     intercepts: tuple[Directive, ...] = ()

@@ -6,14 +6,16 @@ Two inputs: a file tree (``nginx.conf`` and what it includes) or the output of `
 path: each file is parsed alone (crossplane's ``single`` mode) and ``include`` is expanded
 here, with nginx's rules: a relative path starts at the main file's directory (nginx's
 prefix ``conf`` directory), a glob matches in sorted order, a glob that matches nothing is
-no error, a plain path that cannot be read is.
+no error, a plain path that cannot be read is (nginx -t: ``open() "..." failed``): it is
+kept in place in the tree and listed in :attr:`NginxText.unread`, and the rest is read, so
+lint names the include's line (``nginx_include_unread``) instead of stopping.
 
 A site file read alone (``server`` or ``upstream`` blocks at its top, no ``http``: what
 ``sites-available/`` and ``conf.d/`` hold) is a *fragment*: nginx reads it inside ``http``,
 and resolves its relative includes from the prefix directory, found here as the parent of
 the file's directory when that holds ``nginx.conf``, else the file's own directory. Such a
 file is often read away from its tree, so a plain include it names that cannot be read is
-kept in place in the tree and listed in :attr:`NginxText.unread`, not an error.
+no sign that nginx would not start (lint notes it, not an error).
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ class NginxText:
     dump: bool  # read from ``nginx -T`` output
     include_dirs: tuple[str, ...] = ()  # what the includes depend on (probe.files.include_dirs)
     fragment: bool = False  # a site file: its directives are the body of an http block
-    unread: tuple[UnreadInclude, ...] = ()  # a fragment's plain includes that could not be read
+    unread: tuple[UnreadInclude, ...] = ()  # plain includes that could not be read
 
 
 _DUMP_FILE = re.compile(r"^# configuration file (.+):\s*$", re.M)
@@ -182,8 +184,8 @@ class _Reader:
             return self.expand(directives, (*stack, path))
         if glob.has_magic(d.args[0]):
             return ()
-        if not self.fragment:
-            raise NginxUnreadable(f"{path}: cannot read (named by include)")
+        # nginx would not start (nginx -t: open() "..." failed), yet the rest is read: lint
+        # says so at the include's line (nginx_include_unread) rather than stopping
         self.unread.append(UnreadInclude(d, path))
         return (d,)
 

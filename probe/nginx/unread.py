@@ -1,7 +1,8 @@
 """What an include that could not be read may change (a site file read alone, its snippets
-elsewhere: :mod:`probe.nginx.text` keeps such an include in place and the model records
-where, at each level). The header rules and ``proxy_set_header`` already go by
-:attr:`~probe.nginx.model.HeaderSet.unread`; this is the same for the rest:
+elsewhere; or a whole nginx.conf naming a file not here: :mod:`probe.nginx.text` keeps such
+an include in place and the model records where, at each level). The header rules and
+``proxy_set_header`` already go by :attr:`~probe.nginx.model.HeaderSet.unread`; this is the
+same for the rest:
 
 * at the http level (a site file's top) it may hold whole server blocks: any block on any
   address, with any name, may be in it;
@@ -77,7 +78,9 @@ def said(model: NginxModel, where: str) -> str:
     """The include at ``where``, as written, and what it may hold."""
     written = next((" ".join(u.directive.args) for u in model.text.unread
                     if u.directive.where == where), "")
-    return (f"include {written} at {where} was not read (a site file read alone): it may "
+    why = ("a site file read alone" if model.text.fragment
+           else "no such file here: nginx would not start")
+    return (f"include {written} at {where} was not read ({why}): it may "
             f"hold {MAY_HOLD} that change this")
 
 

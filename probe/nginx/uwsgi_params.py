@@ -10,8 +10,9 @@ place of the client's ``Host``, and uWSGI keeps the last line of a name. Debian'
 ``uwsgi_params`` sets ``PATH_INFO $document_uri`` and ``SERVER_NAME $server_name`` (its
 security update also ``HTTP_HOST $host``), never ``SCRIPT_NAME``.
 
-An include left in the tree is one that could not be read (a site file read alone): at a
-level the lines in force come from, what is sent is not known, said with the path looked for.
+An include left in the tree is one that could not be read (a site file read alone, or a
+file not here): at a level the lines in force come from, what is sent is not known, said
+with the path looked for.
 """
 
 from __future__ import annotations

@@ -34,10 +34,10 @@ def test_include_glob_in_sorted_order_with_file_and_line(tmp_path: Path) -> None
     assert "no block is default_server" in site.rule
 
 
-def test_missing_plain_include_is_unreadable_glob_is_not(tmp_path: Path) -> None:
-    _config(tmp_path, "include nothing/*.conf;")
-    with pytest.raises(NginxUnreadable, match="cannot read"):
-        _config(tmp_path, "include missing.conf;")
+def test_missing_plain_include_is_kept_unread_glob_is_not(tmp_path: Path) -> None:
+    assert not _config(tmp_path, "include nothing/*.conf;").model.text.unread
+    [unread] = _config(tmp_path, "include missing.conf;").model.text.unread
+    assert (unread.directive.line, unread.path) == (3, str(tmp_path / "missing.conf"))
 
 
 def test_not_nginx(tmp_path: Path) -> None:
