@@ -46,6 +46,7 @@ _HELP = {
     "config": "Configuration httpd refuses or lint could not read",
     "broad_process_group": "A server-scope WSGIProcessGroup shared by several applications",
     "ssl_twin": "An HTTPS twin runs embedded what HTTP runs in a daemon group",
+    "vhost_address": "A VirtualHost address httpd drops (AH00547) or refuses",
     "tls_twin_missing": "A site served over HTTP with no VirtualHost on the TLS address "
                         "where the other sites have theirs",
     "wsgi_hidden": "mod_wsgi directives inside an <IfModule> name httpd does not know",
