@@ -56,6 +56,9 @@ class Cause(StrEnum):
     """nginx: no server_name matched; the address's default server proxied the request."""
     WRONG_UPSTREAM = "wrong_upstream"
     """nginx: the server block for the name proxies to another application's upstream."""
+    WRONG_MODULE = "wrong_module"
+    """A proxy's hand-over reaches an application server that loads another instance's
+    application, which answers its own URLs from another server (probe.diagnose.other_copy)."""
     UPSTREAM_DOWN = "upstream_down"
     """A gateway status (502/503/504) without the endpoint: a proxy in front (nginx,
     HAProxy, mod_proxy_balancer) or mod_wsgi got no answer from its backend."""

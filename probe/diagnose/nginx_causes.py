@@ -23,8 +23,9 @@ import dataclasses
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from probe.diagnose import other_copy as copies
 from probe.diagnose.disagreement import through_nginx
-from probe.diagnose.fronts import listen, same_listen, server_header
+from probe.diagnose.fronts import listen, same_listen, server_header, software
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.nginx_default_pass import default_pass, sole_block
 from probe.diagnose.nginx_errors import front_error
@@ -36,6 +37,7 @@ from probe.diagnose.nginx_fixes import (
 from probe.diagnose.nginx_member import backup_answered, listen_unknown, only_member
 from probe.diagnose.nginx_names import default_only, duplicate, meant_for, name_first
 from probe.diagnose.nginx_pattern import claimed_fix, pattern_fix
+from probe.diagnose.nginx_protocols import HTTP_ONLY
 from probe.diagnose.nginx_refuse import refuse_at
 from probe.diagnose.nginx_unread import (
     capital,
@@ -136,14 +138,23 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     if route is None:
         decided = probed_invalid(obs, context, at, answer.label)
         hint = same_server_hint(context, at, address) if expected is None else ""
+        copy = copies.other_copy(obs, context, context.identify(answer), at) if expected else None
+        # uWSGI reads both protocols: which pass line leads there the answer does not show
+        line = ("proxy_pass" if (software(answer) or "").lower().startswith(HTTP_ONLY)
+                else "pass line (proxy_pass or uwsgi_pass)")
         if decided is not None and decided[0] is None:
             return undecided(diagnosis, head + also, host, expected, who, at, target,
-                              refuse, (*observed, decided[1]), probed=True, hint=hint)
+                              refuse, (*observed, decided[1]), probed=True, hint=hint,
+                              copy=copy, pass_line=line)
         if decided is not None and decided[0] is Cause.WRONG_UPSTREAM and expected \
                 and is_sub_path(url):
             # a block claims the host; which of its locations takes the path is not seen
             return sub_path(diagnosis, head + also, url, expected, who, target,
                             tuple(observed), decided[1])
+        if decided is not None and decided[0] is Cause.WRONG_UPSTREAM and expected and copy:
+            # a block claims the host: its pass line, or the server it leads to, is wrong
+            return copies.probed_claim(diagnosis, f"{head}{also}", (*observed, decided[1]),
+                                       copy, expected, line, target, duplicate_hint(host))
         if decided is not None and decided[0] is not None:
             probed, evidence = decided[0], decided[1]
             return dataclasses.replace(
@@ -160,7 +171,8 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                      claimed_fix(host, who)),
                 evidence=(*observed, evidence))
         return undecided(diagnosis, head + also, host, expected, who, at, target, refuse,
-                          tuple(observed), probed=False, address=address, hint=hint)
+                          tuple(observed), probed=False, address=address, hint=hint,
+                          copy=copy, pass_line=line)
     site, upstream = route.step("site"), route.step("upstream")
     members = upstreams(route)
     fell = (fallback_answered(route, upstream, expected, who, at, own)
@@ -236,6 +248,17 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                f"{site.source if site else '?'}) passes it "
                + (f"to {route.upstream}: {proxy}." if route.upstream else f"with {proxy}."))
         shadow = route.shadowed is not None and bool(route.shadowed.upstream)
+        copy = (copies.other_copy(obs, context, context.identify(answer), at)
+                if expected and upstream is not None and not shadow
+                and any(same_listen(at, m) for m in members) else None)
+        if copy is not None and not copies.own_route_passes_there(copy, front):
+            # the hand-over leads where it should; the server there loads the other app
+            told, fix = copies.decided(copy, expected or "", f"{upstream.rule} at {upstream.source}"
+                                if upstream is not None else proxy)
+            return dataclasses.replace(
+                diagnosis, cause=Cause.WRONG_MODULE, candidates=(),
+                explanation=f"{head}{also}{why}{told}", fix=fix, evidence=(
+                    *observed, *copies.copy_evidence(copy), *_configured(site, upstream)))
         # the shadowing regular expression first (its fix is ^~), then a one-member group
         member = (rewritten_words(route, upstream, expected, who, target)
                   or only_member(front, route, upstream, expected, who, at, target, own)

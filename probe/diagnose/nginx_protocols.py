@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 # Servers that speak HTTP only: their own Server header through uwsgi_pass shows that what
 # listens there answered a uwsgi request in HTTP (uWSGI's own answers carry no such header).
-_HTTP_ONLY = ("gunicorn", "waitress", "werkzeug", "uvicorn", "hypercorn", "daphne",
+HTTP_ONLY = ("gunicorn", "waitress", "werkzeug", "uvicorn", "hypercorn", "daphne",
               "cheroot", "cherrypy")
 
 
@@ -71,7 +71,7 @@ def two_protocols(front: FrontConfig | None, route: PredictedRoute) -> Mixed | N
 def http_server(obs: Observation) -> str | None:
     """The Server header of an answer, where it is an HTTP-only server's own."""
     server = next((s.server for s in reversed(obs.samples) if s.server), None) or ""
-    return server if server.lower().startswith(_HTTP_ONLY) else None
+    return server if server.lower().startswith(HTTP_ONLY) else None
 
 
 def no_endpoint(obs: Observation, diagnosis: Diagnosis, front: FrontConfig | None,

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from probe.diagnose.discriminate import INVALID_HOST, key_of, same_application
 from probe.diagnose.fronts import listen, same_listen
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.other_copy import OtherCopy, candidate, copy_evidence, module_fix, two_servers
 from probe.diagnose.redirected import route_given
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
@@ -111,12 +112,18 @@ def _same_server(context: SweepContext, at: str, address: str) -> str:
 def undecided(diagnosis: Diagnosis, head: str, host: str, expected: str | None, who: str,
                at: str | None, target: str, refuse: str,
                evidence: tuple[Evidence, ...], *, probed: bool, address: str = "",
-               hint: str = "") -> Diagnosis:
+               hint: str = "", copy: OtherCopy | None = None,
+               pass_line: str = "proxy_pass") -> Diagnosis:  # noqa: S107 - a directive
     """Both causes open: without the configuration, what a request for ``host`` matched is
-    not seen (the extra request, if sent, shows only where the default server proxies)."""
+    not seen (the extra request, if sent, shows only where the default server proxies).
+    ``copy``: the answering instance runs on another server too, so the pass line may lead
+    where it should and that server load the wrong application (a third candidate)."""
     to_fix = (f"If none matches, add {host} to the server_name of the block meant for "
-              f"{expected} and let unknown names be refused: {refuse}. If one does, point its "
-              f"proxy_pass at {target}." if expected else
+              f"{expected} and let unknown names be refused: {refuse}. If one does"
+              + (f" and {copy.at} is not meant for {expected}" if copy else "")
+              + f", point its {pass_line} at {target}."
+              + (module_fix(copy, expected) if copy else "")
+              if expected else
               f"If none matches, let unknown names be refused: {refuse}.{hint} If one does, "
               f"remove {host} from its server_name.")
     default_check = (f"--config: no server_name matches {host} (the request for a .invalid "
@@ -128,13 +135,17 @@ def undecided(diagnosis: Diagnosis, head: str, host: str, expected: str | None, 
         diagnosis, cause=None,
         explanation=f"{head} Either no server_name matches {host!r} and the default server of "
                     f"this address proxies there, or the server block that claims {host} "
-                    f"has a proxy_pass to it.",
+                    f"has a {pass_line} to it"
+                    + (f"; or that line leads where it should and the application "
+                       f"server listening there loads {copy.who}'s application "
+                       f"({two_servers(copy)})." if copy else "."),
         fix=f"Find which: 'nginx -T' shows the server block whose server_name matches {host} "
             f"(or probe sweep --config on it names the line). {to_fix}",
-        evidence=evidence,
+        evidence=(*evidence, *(copy_evidence(copy) if copy else ())),
         candidates=(Candidate(Cause.DEFAULT_SERVER, default_check),
-                    Candidate(Cause.WRONG_UPSTREAM, f"--config: the proxy_pass of the server "
-                              f"block that matches {host}")))
+                    Candidate(Cause.WRONG_UPSTREAM, f"--config: the {pass_line} of the server "
+                              f"block that matches {host}"),
+                    *((candidate(copy, expected),) if copy and expected else ())))
 
 
 def probed_invalid(obs: Observation, context: SweepContext, at: str | None,

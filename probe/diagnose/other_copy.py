@@ -1,0 +1,167 @@
+"""A second application server running the answering instance (``wrong_module``).
+
+A URL meant for one instance was answered by another from ``server.listen`` A, while that
+other instance answers its own URLs from another ``server.listen`` B with other pids: two
+application servers run its code. The front's hand-over of this URL leads to A, so the line
+to change may be the application server at A (it loads the other project's module), not the
+front's: a tester's uWSGI vassal ``blog.ini`` with ``module = shopsite.wsgi:application``
+on ``blog.sock`` was told to replace ``blog.sock`` in nginx's ``upstream blog``, which
+already named blog's socket.
+
+Where the front's configuration passes the answering instance's own URLs to A too, A is one
+of its servers and the hand-over of this URL is what is wrong (``wrong_upstream``): this
+module then says nothing. One process (the same pid) at both listens, or one listen, is one
+server and says nothing either.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from probe.diagnose.fronts import listen, same_listen, software
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.wording import Diagnosis
+from probe.front import FrontConfig
+from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation
+
+
+@dataclass(frozen=True)
+class OtherCopy:
+    """The answering server (``at``, its pids) and the other one running the same instance."""
+
+    who: str
+    url: str
+    at: str
+    pids: tuple[int, ...]
+    software: str | None
+    own_url: str
+    own_listen: str
+    own_pids: tuple[int, ...]
+    own_address: str | None
+
+
+def _pids(pids: set[int]) -> str:
+    shown = sorted(pids)
+    return f"pid{'s' if len(shown) > 1 else ''} {', '.join(str(p) for p in shown)}"
+
+
+def other_copy(obs: Observation, context: SweepContext, who: str | None,
+               at: str | None) -> OtherCopy | None:
+    """The other server of ``who`` when ``who`` answers its own URLs only from elsewhere."""
+    if who is None or not at or who == obs.target.expected:
+        return None
+    here = {s.trusted_answer.pid for s in obs.samples if s.trusted_answer is not None
+            and s.trusted_answer.pid is not None and same_listen(listen(s.trusted_answer), at)}
+    own: list[tuple[Observation, str, int | None]] = []
+    for seen, answer in context.answers_of(who):
+        there = listen(answer)
+        if seen.target.expected != who or not there:
+            continue
+        if same_listen(there, at) or answer.pid in here:
+            return None  # one server answers both names: the hand-over is the question
+        own.append((seen, there, answer.pid))
+    if not here or not own:
+        return None
+    first, there, _ = own[0]
+    answer = next(s.trusted_answer for s in obs.samples if s.trusted_answer is not None)
+    address = first.target.address or next((s.address for s in first.samples if s.address),
+                                           None)
+    own_pids = tuple(sorted({p for _, t, p in own if p is not None and same_listen(t, there)}))
+    return OtherCopy(who, obs.target.url, at, tuple(sorted(here)), software(answer),
+                     first.target.url, there, own_pids, address)
+
+
+def own_route_passes_there(copy: OtherCopy, front: FrontConfig | None) -> bool:
+    """Whether the configuration read passes ``who``'s own URL to ``at`` as well (a member of
+    its pool): then ``at`` is one of its servers by configuration."""
+    if front is None:
+        return False
+    route = front.route(copy.own_url, copy.own_address)
+    members = [m.strip() for m in (route.upstream or "").split(",") if m.strip()]
+    return route.undecided is not None or any(same_listen(copy.at, m) for m in members)
+
+
+def server_check(copy: OtherCopy) -> str:
+    """Where the application server at ``at`` is told which application to load."""
+    kind = (copy.software or "").lower()
+    uwsgi = (f"uWSGI's configuration that binds {copy.at} (the vassal .ini or command line "
+             f"whose socket= is it): module= (or wsgi-file=), chdir= and "
+             f"env = DJANGO_SETTINGS_MODULE=")
+    gunicorn = (f"gunicorn's command line or unit that binds {copy.at} (--bind, or systemd's "
+                f"ListenStream=): its WSGI application argument (PROJECT.wsgi:application), "
+                f"--chdir and --env DJANGO_SETTINGS_MODULE=")
+    if kind.startswith("uwsgi"):
+        return uwsgi
+    if kind.startswith("gunicorn"):
+        return gunicorn
+    return f"{uwsgi}; or, for gunicorn, {gunicorn}"
+
+
+def copy_evidence(copy: OtherCopy) -> tuple[Evidence, ...]:
+    """What shows two servers: this answer's pids and listen, the instance's own answer's."""
+    return (Evidence(EvidenceKind.OBSERVED, f"{_pids(set(copy.pids))} at server.listen "
+                     f"{copy.at!r}", f"GET {copy.url}"),
+            Evidence(EvidenceKind.OBSERVED, f"{copy.who} answers its own URL from "
+                     f"server.listen {copy.own_listen!r}"
+                     + (f", {_pids(set(copy.own_pids))}" if copy.own_pids else ""),
+                     f"GET {copy.own_url}"))
+
+
+def two_servers(copy: OtherCopy) -> str:
+    """The observation, as a sentence."""
+    own = f" ({_pids(set(copy.own_pids))})" if copy.own_pids else ""
+    return (f"{copy.who} answers its own URL {copy.own_url} from another server.listen, "
+            f"{copy.own_listen}{own}, while this answer came from {copy.at} "
+            f"({_pids(set(copy.pids))}): two application servers run {copy.who}'s "
+            f"application")
+
+
+def decided(copy: OtherCopy, expected: str, hand_over: str) -> tuple[str, str]:
+    """(why, fix) where the configuration read leads this URL to ``at`` and no route of
+    ``who``'s own URLs goes there: the server at ``at`` loads the wrong application."""
+    why = (f" {two_servers(copy)}. The configuration read passes this URL to {copy.at} "
+           f"({hand_over}) and passes none of {copy.who}'s own URLs there: the application "
+           f"server listening on {copy.at} loads {copy.who}'s application, where this URL of "
+           f"{expected} is passed.")
+    fix = (f"Make the application server listening on {copy.at} ({_pids(set(copy.pids))}) "
+           f"load {expected}'s application, not {copy.who}'s: {server_check(copy)}; then "
+           f"restart it. The hand-over, {hand_over}, stays as it is; no answer of this sweep "
+           f"shows {expected} running at another address.")
+    return why, fix
+
+
+def module_fix(copy: OtherCopy, expected: str) -> str:
+    """The fix's other reading without the configuration: the server, not the pass line."""
+    return (f" If {copy.at} is where {expected}'s application server is meant to listen, "
+            f"the pass line stays: that server loads {copy.who}'s application; correct "
+            f"{server_check(copy)}, then restart it.")
+
+
+def candidate(copy: OtherCopy, expected: str) -> Candidate:
+    """Without the configuration: the third reading, and the check that decides it."""
+    return Candidate(Cause.WRONG_MODULE, f"the application server at {copy.at} loads "
+                     f"{copy.who}'s application where {expected}'s is meant ({two_servers(copy)})"
+                     f": {server_check(copy)}; and --config: whether the block for this URL "
+                     f"passes to {copy.at}")
+
+
+def probed_claim(diagnosis: Diagnosis, head: str, evidence: tuple[Evidence, ...],
+                 copy: OtherCopy, expected: str, line: str, target: str,
+                 duplicate: str) -> Diagnosis:
+    """Without the configuration, where the extra request showed a block claims the host: its
+    pass line leads to ``at``; whether ``at`` is the wrong address or the right one with the
+    wrong application loaded, the answers do not show."""
+    host = (urlsplit(copy.url).hostname or "").lower()
+    claim = evidence[-1].claim
+    return dataclasses.replace(
+        diagnosis, cause=None, evidence=(*evidence, *copy_evidence(copy)),
+        explanation=f"{head} {claim[:1].upper()}{claim[1:]}. Either its {line} leads to "
+                    f"{copy.who}, or it leads where it should and the application server "
+                    f"listening there loads {copy.who}'s application ({two_servers(copy)}).",
+        fix=f"In the server block whose server_name matches {host} ('nginx -T' shows it; "
+            f"probe sweep --config names the line), if {copy.at} is not meant for {expected}, "
+            f"point its {line} at {target}.{duplicate}{module_fix(copy, expected)}",
+        candidates=(Candidate(Cause.WRONG_UPSTREAM, f"--config: the {line} of the server "
+                              f"block that matches {host}"), candidate(copy, expected)))
