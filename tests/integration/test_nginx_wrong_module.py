@@ -101,8 +101,8 @@ def servers(tmp_path: Path) -> Iterator[dict[str, Any]]:
         yield {"venv": venv, "workdir": workdir, "blog": blog, "started": started,
                "nginx": nginx, "manifest": manifest}
     finally:
-        for server in running:
-            server.stop()
+        for front in running:
+            front.stop()
         for server in started:
             server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
