@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from probe.diagnose import other_copy as copies
 from probe.diagnose.disagreement import through_nginx
-from probe.diagnose.fronts import listen, same_listen, server_header, software
+from probe.diagnose.fronts import listen, same_listen, server_header
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.nginx_default_pass import default_pass, sole_block
 from probe.diagnose.nginx_errors import front_error
@@ -36,8 +36,8 @@ from probe.diagnose.nginx_fixes import (
 )
 from probe.diagnose.nginx_member import backup_answered, listen_unknown, only_member
 from probe.diagnose.nginx_names import default_only, duplicate, meant_for, name_first
+from probe.diagnose.nginx_own_404 import own_404
 from probe.diagnose.nginx_pattern import claimed_fix, pattern_fix
-from probe.diagnose.nginx_protocols import HTTP_ONLY
 from probe.diagnose.nginx_refuse import refuse_at
 from probe.diagnose.nginx_unread import (
     capital,
@@ -85,6 +85,8 @@ def nginx_diagnosis(obs: Observation, diagnosis: Diagnosis, context: SweepContex
         from probe.diagnose.nginx_no_endpoint import unanswered, url_route
 
         return unanswered(obs, diagnosis, context, url_route(obs, context, front), front)
+    if route is None and diagnosis.verdict is Verdict.NO_ENDPOINT:
+        return own_404(obs, diagnosis)  # nginx's page or the application's: both said
     if diagnosis.verdict in MISROUTES:
         found = _misroute(obs, diagnosis, context, route, front)
         return _with_lint(found, route, lint or {}) if found.cause else found
@@ -139,9 +141,7 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         decided = probed_invalid(obs, context, at, answer.label)
         hint = same_server_hint(context, at, address) if expected is None else ""
         copy = copies.other_copy(obs, context, context.identify(answer), at) if expected else None
-        # uWSGI reads both protocols: which pass line leads there the answer does not show
-        line = ("proxy_pass" if (software(answer) or "").lower().startswith(HTTP_ONLY)
-                else "pass line (proxy_pass or uwsgi_pass)")
+        line = copies.pass_line(answer)
         if decided is not None and decided[0] is None:
             return undecided(diagnosis, head + also, host, expected, who, at, target,
                               refuse, (*observed, decided[1]), probed=True, hint=hint,

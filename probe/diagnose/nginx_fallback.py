@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from probe.diagnose.fronts import same_listen
 from probe.diagnose.nginx_fixes import Words
+from probe.diagnose.nginx_own_404 import SOCKET_DENIED
 from probe.diagnose.pass_target import OwnAnswer
 from probe.front import Fallback, PredictedRoute, RouteStep
 from probe.model import Evidence, EvidenceKind
@@ -93,8 +94,9 @@ def fallback_answered(route: PredictedRoute, upstream: RouteStep | None, expecte
         fix = (f"Make the hand-over at {where} answer: start {expected}'s application server "
                f"on {route.upstream}, or correct that address to where {expected} "
                f"listens{seen}; nginx's error log line for this request ('connect() failed "
-               f"(111: Connection refused)', or '(2: No such file or directory)' for a socket) "
-               f"says which. {fell.location} ({fell.location_source}, {who}'s address) "
+               f"(111: Connection refused)', or '(2: No such file or directory)' for a socket"
+               + (f"; {SOCKET_DENIED}" if (route.upstream or "").startswith("unix:") else "")
+               + f") says which. {fell.location} ({fell.location_source}, {who}'s address) "
                f"answered only because the hand-over failed: changing it does not bring "
                f"{expected} back.")
     return Words(why, fix), fell

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from probe.diagnose.fronts import WILDCARD_HOSTS, same_listen
+from probe.diagnose.nginx_own_404 import SOCKET_DENIED
 from probe.diagnose.pass_target import Configured, OwnAnswer, split_listen
 from probe.front import PredictedRoute, RouteStep
 from probe.nginx.uwsgi_steps import NO_PARAMS
@@ -283,9 +284,12 @@ def gateway_words(status: int | None, route: PredictedRoute | None,
     direct = (f"; or a direct request: 'curl -sS http://{where}/' is refused when nothing "
               f"listens, and gets no HTTP answer from a uWSGI socket"
               if where and "," not in where and not where.startswith("unix:") else "")
+    socket = not where or where.startswith("unix:")
     fix = (f"Read nginx's error log line for this request: 'connect() failed (111: Connection "
            f"refused)' (or '(2: No such file or directory)' for a socket): start the "
-           f"application server listening on {at}; 'upstream prematurely closed connection' "
+           f"application server listening on {at}; "
+           + (f"{SOCKET_DENIED}: give nginx's worker access to it; " if socket else "")
+           + f"'upstream prematurely closed connection' "
            f"or 'upstream sent invalid header': "
            f"{_protocol(directive if upstream is not None else '')}; 'upstream timed out': "
            f"it is too slow{direct}.")

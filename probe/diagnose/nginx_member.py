@@ -17,6 +17,7 @@ from probe.diagnose.fronts import WILDCARD_HOSTS as WILDCARDS
 from probe.diagnose.fronts import same_listen
 from probe.diagnose.nginx_fixes import Words
 from probe.diagnose.nginx_names import nginx_model
+from probe.diagnose.nginx_own_404 import SOCKET_DENIED
 from probe.diagnose.pass_target import OwnAnswer, split_listen
 from probe.front import FrontConfig, PredictedRoute, RouteStep
 
@@ -102,7 +103,9 @@ def backup_answered(route: PredictedRoute, upstream: RouteStep, expected: str, w
         fix = (f"Make the primary of upstream {name} answer: start {expected}'s application "
                f"server on {named}, or correct that address to where {expected} "
                f"listens{where}; nginx's error log for upstream {name} ('connect() failed "
-               f"(2: No such file or directory)', '(111: Connection refused)') says which. "
+               f"(2: No such file or directory)', '(111: Connection refused)'"
+               + (f", {SOCKET_DENIED}" if any(p.address.startswith("unix:") for p in primaries)
+                  else "") + ") says which. "
                f"The backup 'server {member.line}' ({member.source}, {who}'s address) "
                f"answered only because the primary failed: replacing it does not bring "
                f"{expected} back.")

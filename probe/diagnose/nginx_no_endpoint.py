@@ -21,6 +21,7 @@ from probe.diagnose.closed import is_closed
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.nginx_fallback import intercepted_evidence, intercepted_words
 from probe.diagnose.nginx_names import nginx_model
+from probe.diagnose.nginx_own_404 import SOCKET_DENIED
 from probe.diagnose.nginx_protocols import no_endpoint as protocol_words
 from probe.diagnose.nginx_protocols import timed_out
 from probe.diagnose.nginx_refuse import refused_default_fix
@@ -214,7 +215,9 @@ def _reaches(diagnosis: Diagnosis, route: PredictedRoute, upstream: RouteStep, w
     fix = (f"First read nginx's error log line for this request: 'connect() failed' or "
            f"'upstream prematurely closed connection' means the application behind "
            f"{upstream.rule} ({upstream.source}) gave no answer (start it, or pass with the "
-           f"protocol it speaks); without that line, {diagnosis.fix[0].lower()}"
+           f"protocol it speaks"
+           + (f"; {SOCKET_DENIED}" if (route.upstream or "").startswith("unix:") else "")
+           + f"); without that line, {diagnosis.fix[0].lower()}"
            f"{diagnosis.fix[1:]}")
     return dataclasses.replace(
         diagnosis, explanation=diagnosis.explanation + said, fix=fix,

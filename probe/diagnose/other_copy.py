@@ -22,7 +22,9 @@ from urllib.parse import urlsplit
 
 from probe.diagnose.fronts import listen, same_listen, software
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.nginx_protocols import HTTP_ONLY
 from probe.diagnose.wording import Diagnosis
+from probe.endpoint_answer import EndpointAnswer
 from probe.front import FrontConfig
 from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation
 
@@ -71,6 +73,14 @@ def other_copy(obs: Observation, context: SweepContext, who: str | None,
     own_pids = tuple(sorted({p for _, t, p in own if p is not None and same_listen(t, there)}))
     return OtherCopy(who, obs.target.url, at, tuple(sorted(here)), software(answer),
                      first.target.url, there, own_pids, address)
+
+
+def pass_line(answer: EndpointAnswer) -> str:
+    """The nginx directive that passes to the answering server, as far as the answer shows:
+    uWSGI (or a server the answer does not name) may be behind either."""
+    if (software(answer) or "").lower().startswith(HTTP_ONLY):
+        return "proxy_pass"
+    return "pass line (proxy_pass or uwsgi_pass)"
 
 
 def own_route_passes_there(copy: OtherCopy, front: FrontConfig | None) -> bool:
