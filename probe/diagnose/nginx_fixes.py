@@ -285,12 +285,16 @@ def gateway_words(status: int | None, route: PredictedRoute | None,
               f"listens, and gets no HTTP answer from a uWSGI socket"
               if where and "," not in where and not where.startswith("unix:") else "")
     socket = not where or where.startswith("unix:")
+    members = route.members if route is not None else ()
+    line = (members[0].source if len(members) == 1 else upstream.source
+            if not members and upstream is not None and where else None)
     fix = (f"Read nginx's error log line for this request: 'connect() failed (111: Connection "
            f"refused)' (or '(2: No such file or directory)' for a socket): start the "
-           f"application server listening on {at}; "
-           + (f"{SOCKET_DENIED}: give nginx's worker access to it; " if socket else "")
-           + f"'upstream prematurely closed connection' "
-           f"or 'upstream sent invalid header': "
+           f"application server listening on {at}"
+           + (f", or correct the address at {line} to where the server meant binds (gunicorn "
+              f"--bind, systemd ListenStream=, uWSGI socket=/http-socket=)" if line else "")
+           + "; " + (f"{SOCKET_DENIED}: give nginx's worker access to it; " if socket else "")
+           + f"'upstream prematurely closed connection' or 'upstream sent invalid header': "
            f"{_protocol(directive if upstream is not None else '')}; 'upstream timed out': "
            f"it is too slow{direct}.")
     return Words(why, fix)

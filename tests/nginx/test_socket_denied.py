@@ -74,3 +74,14 @@ def test_nginx_404_without_the_configuration_gives_both_readings() -> None:
     assert "If the application answered: install the endpoint" in found.fix, found.fix
     assert "'error_page 502 503 504 /50x.html'" in found.explanation, found.explanation
 
+
+
+def test_a_socket_nothing_listens_on_may_be_a_typo_at_its_line(tmp_path: Path) -> None:
+    """A tester's proxy_pass to shop-projet.com.gunicorn.sock: starting a server on the typo
+    path is one fix, correcting the configured line to where the server binds the other."""
+    typo = "unix:/run/shop-projet.com.gunicorn.sock"
+    found = _one(_conf(tmp_path, typo), _through_nginx(502))
+    member = f"{tmp_path / 'nginx.conf'}:3"  # the upstream's server line
+    assert f"start the application server listening on {typo}, or correct the address at " \
+           f"{member} to where the server meant binds (gunicorn --bind, systemd " \
+           f"ListenStream=, uWSGI socket=/http-socket=)" in found.fix, found.fix
