@@ -28,8 +28,10 @@ takes every request down.
 
 Outside mod_wsgi, ``server.software`` comes from ``SERVER_SOFTWARE`` or, under
 uWSGI (which does not set it), from its ``uwsgi`` module, which also gives
-``server.worker_id``: the module uWSGI loaded, for a request uWSGI serves; the endpoint
-imports nothing.
+``server.worker_id`` and ``server.uwsgi`` (its version, its master's pid, the options it
+reloads by): the module uWSGI loaded, for a request uWSGI serves; the endpoint imports
+nothing. A front may pass its own ``SERVER_SOFTWARE`` to uWSGI (Apache's mod_proxy_uwsgi
+does): ``server.uwsgi`` still says uWSGI there.
 
 Code version
 ------------
@@ -114,7 +116,7 @@ import sys
 import threading
 import time
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Set, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Set, Union
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -353,6 +355,45 @@ def _server_software(environ: WSGIEnvironment) -> Optional[str]:
     if isinstance(version, bytes):
         version = version.decode("ascii", "replace")
     return "uWSGI/%s" % version if version else "uWSGI"
+
+
+def _uwsgi_text(value: object) -> Optional[str]:
+    # uWSGI gives its version and option values as bytes.
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return value if isinstance(value, str) and value else None
+
+
+def _uwsgi_options(options: Any, *names: str) -> List[str]:
+    """Every value uWSGI was given for ``names`` (an option given twice is a list)."""
+    found: List[str] = []
+    for name in names:
+        value = options.get(name)
+        for each in value if isinstance(value, list) else [value]:
+            text = _uwsgi_text(each)
+            if text:
+                found.append(text)
+    return found
+
+
+def _uwsgi_server(environ: WSGIEnvironment) -> Optional[Dict[str, Any]]:
+    """uWSGI as its own module describes it, where uWSGI serves the request: the front may
+    pass its own SERVER_SOFTWARE in the uwsgi variables (Apache's mod_proxy_uwsgi does), so
+    server.software alone cannot tell uWSGI there. Also how uWSGI is reloaded: its master's
+    pid (0: no --master) and the options that reload it, as it was started with them."""
+    module = _uwsgi(environ)
+    if module is None:
+        return None
+    options = getattr(module, "opt", None) or {}
+    masterpid = getattr(module, "masterpid", None)
+    master = _safe(masterpid) if callable(masterpid) else None
+    return {
+        "version": _uwsgi_text(getattr(module, "version", None)),
+        "master_pid": master if type(master) is int else None,
+        "pidfile": _uwsgi_options(options, "pidfile", "pidfile2"),
+        "touch_reload": _uwsgi_options(options, "touch-reload"),
+        "master_fifo": _uwsgi_options(options, "master-fifo"),
+    }
 
 
 def _worker_id(environ: WSGIEnvironment) -> Optional[int]:
@@ -840,6 +881,8 @@ def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict
             "multiprocess": _safe(lambda: _flag(get("wsgi.multiprocess"))),
             # added to the first answer's fields: uWSGI's worker number (1, 2, ...), null elsewhere
             "worker_id": _safe(lambda: _worker_id(environ)),
+            # added later: uWSGI's own account of itself and its reload, null elsewhere
+            "uwsgi": _safe(lambda: _uwsgi_server(environ)),
             # where the application server listens ("127.0.0.1:8001", "unix:/run/a.sock")
             "listen": _safe(lambda: _listen(environ)),
             # the machine's name, taken at wrap(): which backend answered behind a balancer

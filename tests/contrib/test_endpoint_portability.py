@@ -173,3 +173,50 @@ def test_script_file_is_null_under_a_handler_script(monkeypatch: pytest.MonkeyPa
     assert express["script_file"] is None
     plain = answer(load(), SCRIPT_FILENAME="/srv/project-1/wsgi.py")
     assert plain["script_file"] == "/srv/project-1/wsgi.py"
+
+
+def test_behind_mod_proxy_uwsgi_uwsgi_says_itself_beside_the_fronts_software(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apache's mod_proxy_uwsgi passes its own SERVER_SOFTWARE in the uwsgi variables:
+    server.software keeps what the environ says, server.uwsgi says the server is uWSGI and
+    how it was started to reload (uwsgi.opt as uWSGI 2.0.31 gives it: bytes, True, lists)."""
+    module = fake_uwsgi(1)
+    module.masterpid = lambda: 8465  # type: ignore[attr-defined]
+    module.opt = {"master": True, "socket": b"127.0.0.1:41815",  # type: ignore[attr-defined]
+                  "pidfile": b"/run/shop2.pid", "touch-reload": [b"/srv/a.ini", b"/srv/b"],
+                  "master-fifo": b"/run/shop2.fifo"}
+    monkeypatch.setitem(sys.modules, "uwsgi", module)
+    doc = answer(load(), SERVER_SOFTWARE="Apache/2.4.71 (Debian)", **UNDER_UWSGI)
+    assert doc["server"]["software"] == "Apache/2.4.71 (Debian)"
+    assert doc["server"]["worker_id"] == 1 and doc["server"]["listen"] == "127.0.0.1:41815"
+    assert doc["server"]["uwsgi"] == {"version": "2.0.28", "master_pid": 8465,
+                                      "pidfile": ["/run/shop2.pid"],
+                                      "touch_reload": ["/srv/a.ini", "/srv/b"],
+                                      "master_fifo": ["/run/shop2.fifo"]}
+
+
+def test_uwsgi_without_a_master_or_its_options_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    module = fake_uwsgi(1)
+    module.masterpid = lambda: 0  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "uwsgi", module)  # no opt at all
+    doc = answer(load(), **UNDER_UWSGI)
+    assert doc["server"]["uwsgi"] == {"version": "2.0.28", "master_pid": 0, "pidfile": [],
+                                      "touch_reload": [], "master_fifo": []}
+
+
+def test_a_broken_uwsgi_module_never_breaks_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom() -> int:
+        raise RuntimeError("no master here")
+
+    module = fake_uwsgi(2)
+    module.masterpid = boom  # type: ignore[attr-defined]
+    module.opt = {"pidfile": 7, "touch-reload": [None, b"/ok"]}  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "uwsgi", module)
+    doc = answer(load(), **UNDER_UWSGI)
+    assert doc["server"]["uwsgi"]["master_pid"] is None
+    assert doc["server"]["uwsgi"]["pidfile"] == [] and \
+        doc["server"]["uwsgi"]["touch_reload"] == ["/ok"]
+    module.opt = "not a mapping"  # type: ignore[attr-defined]
+    assert answer(load(), **UNDER_UWSGI)["server"]["uwsgi"] is None
+    monkeypatch.delitem(sys.modules, "uwsgi")
+    assert answer(load(), **UNDER_UWSGI)["server"]["uwsgi"] is None

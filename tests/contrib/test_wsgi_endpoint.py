@@ -198,7 +198,7 @@ def test_answer_headers_and_exact_fields(we: ModuleType) -> None:
     assert set(doc["request"]) == REQUEST_KEYS
     assert set(doc["settings_module"]) == {"environ", "loaded"}
     assert set(doc["server"]) == {"software", "mod_wsgi_version", "multithread", "multiprocess",
-                                  "worker_id", "listen", "hostname"}
+                                  "worker_id", "uwsgi", "listen", "hostname"}
     assert set(doc["python"]) == {"version", "implementation", "executable", "prefix",
                                   "django_version"}
     assert doc["schema"] == 1
@@ -213,7 +213,7 @@ def test_answer_headers_and_exact_fields(we: ModuleType) -> None:
                               "is_secure": None}
     assert doc["server"] == {"software": "Apache/2.4.62 (Debian)", "mod_wsgi_version": None,
                              "multithread": False, "multiprocess": False, "worker_id": None,
-                             "listen": None, "hostname": socket.gethostname()}
+                             "uwsgi": None, "listen": None, "hostname": socket.gethostname()}
     assert doc["python"] == {"version": sys.version.split()[0],
                              "implementation": sys.implementation.name,
                              "executable": sys.executable, "prefix": sys.prefix,
