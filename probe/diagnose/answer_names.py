@@ -15,6 +15,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import TypeVar
 
 from probe.diagnose.fronts import express_address, listen, mod_wsgi, software
+from probe.diagnose.uwsgi_seen import uwsgi_seen
 from probe.endpoint_answer import EndpointAnswer
 
 K = TypeVar("K", bound=Hashable)
@@ -95,9 +96,10 @@ def server_kind(answer: EndpointAnswer) -> str | None:
     ``uwsgi``, ``waitress``, or None when the answer does not say one this tool knows."""
     if mod_wsgi(answer):
         return "mod_wsgi"
+    if uwsgi_seen(answer) is not None:  # its software may be the front's (mod_proxy_uwsgi)
+        return "uwsgi"
     seen = (software(answer) or "").lower()
-    return next((kind for kind in ("gunicorn", "uwsgi", "waitress") if seen.startswith(kind)),
-                None)
+    return next((kind for kind in ("gunicorn", "waitress") if seen.startswith(kind)), None)
 
 
 def fields_seen(*fields: tuple[str, object]) -> str | None:

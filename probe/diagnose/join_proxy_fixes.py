@@ -24,6 +24,7 @@ from probe.diagnose.express_members import express_members, express_way, split_m
 from probe.diagnose.force_script import served_at, shared_words
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.mount_told import PLACED
+from probe.diagnose.uwsgi_seen import uwsgi_field
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.front import FrontConfig, PredictedRoute
@@ -135,7 +136,7 @@ def _server_way(answers: Sequence[EndpointAnswer], prefix: str, target: str,
         return (f"gunicorn (server.software) with SCRIPT_NAME={prefix} in its environment "
                 f"(it then takes {prefix} off the path).")
     if kind == "uwsgi":
-        return (f"uWSGI (server.software) with '--mount {prefix}=<its WSGI file>' and "
+        return (f"uWSGI ({uwsgi_field(answer)}) with '--mount {prefix}=<its WSGI file>' and "
                 f"'--manage-script-name'.")
     return (f"its own option for a URL prefix, or in Django FORCE_SCRIPT_NAME = "
             f"\"{prefix}\".")

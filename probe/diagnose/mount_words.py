@@ -22,6 +22,7 @@ from probe.diagnose.express_members import express_way
 from probe.diagnose.fronts import listen
 from probe.diagnose.mount_broader import broader_fix
 from probe.diagnose.mount_told import PLACED, arrived, request_field, shows_django
+from probe.diagnose.uwsgi_seen import uwsgi_field
 from probe.diagnose.uwsgi_words import is_uwsgi, not_uwsgi_way
 from probe.diagnose.uwsgi_words import mount_fix as uwsgi_mount_fix
 from probe.endpoint_answer import EndpointAnswer
@@ -104,7 +105,7 @@ def _server_way(answer: EndpointAnswer | None, mount: str, nginx: bool,
     if kind == "uwsgi" and shared:  # --mount and --manage-script-name: every request's
         return not_uwsgi_way(mount)
     if kind == "uwsgi":
-        return (f" With uWSGI (server.software) '--mount {mount}=<its WSGI file>' and "
+        return (f" With uWSGI ({uwsgi_field(answer)}) '--mount {mount}=<its WSGI file>' and "
                 f"'--manage-script-name'{whole} do it{bare}.")
     return ""
 
@@ -122,8 +123,8 @@ def _uwsgi_unread(mount: str, route: PredictedRoute | None, answer: EndpointAnsw
     own_way = (f"uWSGI's own '--mount {mount}=<its WSGI file>' and '--manage-script-name', "
                f"with the whole path passed on, do it{bare}")
     if doubled:
-        return (f"uWSGI (server.software) received SCRIPT_NAME {mount} with the prefix still "
-                f"on PATH_INFO: uWSGI takes no SCRIPT_NAME from an HTTP header and its "
+        return (f"uWSGI ({uwsgi_field(answer)}) received SCRIPT_NAME {mount} with the prefix "
+                f"still on PATH_INFO: uWSGI takes no SCRIPT_NAME from an HTTP header and its "
                 f"'--manage-script-name' takes the prefix off PATH_INFO, so a 'uwsgi_param "
                 f"SCRIPT_NAME {mount};' of nginx's uwsgi_pass passes it (or an option of "
                 f"uWSGI's own that sets it: its command line or ini shows that). Take the "
@@ -137,7 +138,7 @@ def _uwsgi_unread(mount: str, route: PredictedRoute | None, answer: EndpointAnsw
     strip = ("keep proxy_pass stripping the prefix" if stripped
              else strip_prefix(mount, regex_location=False))
     return (f"Tell the application its mount {where}. The answers do not show whether nginx "
-            f"passes to uWSGI (server.software) with uwsgi_pass or with proxy_pass to an "
+            f"passes to uWSGI ({uwsgi_field(answer)}) with uwsgi_pass or with proxy_pass to an "
             f"--http-socket{socket}; the location's pass line shows which. With uwsgi_pass "
             f"(proxy_set_header does nothing there): {told}. With proxy_pass: {strip}, add "
             f"'proxy_set_header X-Forwarded-Prefix {mount};', and "

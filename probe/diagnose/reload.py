@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from probe.diagnose.answer_names import joined, place, places, server_kind
 from probe.diagnose.fronts import express_address, software
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.uwsgi_seen import UwsgiSeen, uwsgi_seen
 from probe.diagnose.wording import script_hint
 from probe.endpoint_answer import EndpointAnswer
 
@@ -49,7 +50,7 @@ def _one(answer: EndpointAnswer) -> str:
                 f"on disk (with --preload the master holds the old code: restart the service "
                 f"instead)")
     if kind == "uwsgi":
-        return _uwsgi(pid, ppid)
+        return _uwsgi(answer)
     if kind == "waitress":
         return (f"restart the waitress process (pid {pid}) or the service that runs it: "
                 f"waitress cannot reload code")
@@ -78,23 +79,49 @@ def _express(answer: EndpointAnswer) -> str:
             f"this one")
 
 
-def _uwsgi(pid: int | None, ppid: int | None) -> str:
-    """uWSGI reloads on HUP only through its master (``--master``), which the answer does not
-    say it has: without one, the parent is whatever started uWSGI (a shell, supervisord,
-    systemd), and uWSGI's own process exits on HUP (seen with uWSGI 2.0.31)."""
+def _uwsgi(answer: EndpointAnswer) -> str:
+    """uWSGI reloads on HUP only through its master (``--master``): without one, the parent
+    is whatever started uWSGI (a shell, supervisord, systemd), and uWSGI's own process exits on
+    HUP (seen with uWSGI 2.0.31). The endpoint's ``server.uwsgi`` says whether there is a
+    master and how uWSGI was started to reload; an older endpoint's answer does not."""
+    seen = uwsgi_seen(answer)
+    pid, ppid = answer.pid, answer.ppid
+    why = seen.why(pid) if seen is not None else ""
+    if seen is not None and seen.master_pid == 0:
+        return (f"restart the uWSGI service that runs pid {pid}{why}: uWSGI runs it without a "
+                f"master (server.uwsgi.master_pid 0), where a HUP stops it rather than "
+                f"reloading it")
+    if seen is not None and seen.master_pid is not None:
+        return f"reload uWSGI{why}: {_uwsgi_ways(seen, seen.master_pid)}"
     if ppid is None:
-        return (f"restart the uWSGI service that runs pid {pid} (the answer names no parent "
-                f"pid: with --master, 'ps -o ppid= -p {pid}' names the master, to send HUP)")
+        return (f"restart the uWSGI service that runs pid {pid}{why} (the answer names no "
+                f"parent pid: with --master, 'ps -o ppid= -p {pid}' names the master, to send "
+                f"HUP)")
     if ppid in (0, 1):
-        return (f"restart the uWSGI service that runs pid {pid}: its parent, pid {ppid}, is no "
-                f"uWSGI master, so it runs without --master, where a HUP stops it rather "
+        return (f"restart the uWSGI service that runs pid {pid}{why}: its parent, pid {ppid}, "
+                f"is no uWSGI master, so it runs without --master, where a HUP stops it rather "
                 f"than reloading it")
-    return (f"reload uWSGI: with --master, send HUP to its master, ppid {ppid} (the parent of "
-            f"pid {pid}), which starts workers with the code on disk, or touch its "
+    return (f"reload uWSGI{why}: with --master, send HUP to its master, ppid {ppid} (the parent "
+            f"of pid {pid}), which starts workers with the code on disk, or touch its "
             f"--touch-reload file if it has one. The answer does not say uWSGI runs with "
             f"--master: 'ps -o pid,args -p {ppid}' shows whether ppid {ppid} is uWSGI; if it "
             f"is not, it is whatever started uWSGI (send it nothing), and uWSGI must be "
             f"restarted (a HUP stops it)")
+
+
+def _uwsgi_ways(seen: UwsgiSeen, master: int) -> str:
+    """Each way the answer shows uWSGI's master takes a reload (uWSGI 2.0's graceful reload:
+    the master loads the code on disk and starts new workers), the option it was started
+    with named for each; a relative path is relative to where uWSGI was started."""
+    ways = [f"send HUP to its master, pid {master} (server.uwsgi.master_pid)"]
+    ways += [f"run 'uwsgi --reload {each}' (its --pidfile, server.uwsgi.pidfile: it sends HUP "
+             f"to the pid written there)" for each in seen.pidfiles]
+    ways += [f"run 'echo r > {each}' (its --master-fifo, server.uwsgi.master_fifo)"
+             for each in seen.master_fifo]
+    ways += [f"touch {each} (its --touch-reload, server.uwsgi.touch_reload)"
+             for each in seen.touch_reload]
+    listed = ways[0] if len(ways) == 1 else ", ".join(ways[:-1]) + " or " + ways[-1]
+    return f"{listed}; the master then starts workers with the code on disk"
 
 
 def reload_fix(answers: Sequence[EndpointAnswer], *, capital: bool = True) -> str:

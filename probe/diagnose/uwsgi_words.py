@@ -17,6 +17,7 @@ import re
 from typing import TYPE_CHECKING
 
 from probe.diagnose.answer_names import server_kind
+from probe.diagnose.uwsgi_seen import uwsgi_field
 
 if TYPE_CHECKING:
     from probe.endpoint_answer import EndpointAnswer
@@ -87,7 +88,7 @@ def _uwsgi_way(answer: EndpointAnswer | None, mount: str, shared: str = "") -> s
                f"path passed on (no rewrite); they mount every request of that server, and no "
                f"other URL of the sweep was answered by these processes at another mount")
     if answer is not None and server_kind(answer) == "uwsgi":
-        return f" Or run uWSGI (server.software) with {options}."
+        return f" Or run uWSGI ({uwsgi_field(answer)}) with {options}."
     return (f" If the server behind uwsgi_pass is uWSGI (the answer's server.software does "
             f"not say so), its own {options} do it too.")
 
