@@ -98,9 +98,13 @@ def _name_fix(site: Site, choice: VhostChoice, hostname: str, meant: Server | No
     why = ""
     if own is None:
         found = vhost_of(site, choice.candidates, None, group)
-        if found is None:
+        # No script or group tells it (an application server behind mod_proxy): the one
+        # VirtualHost of the set with a name one edit from the Host is the site written for it.
+        close = [v for v in choice.candidates if near_name(v, hostname) is not None]
+        if found is None and len(close) != 1:
             return None
-        own, why = found.server, f" (which has {found.why}, {found.where})"
+        own, why = (found.server, f" (which has {found.why}, {found.where})") if found \
+            else (close[0], "")
     first = choice.candidates[0]
     alias = (f"add 'ServerAlias {hostname}' inside {own.describe()}{why}: no ServerName or "
              f"ServerAlias for {choice.address} matches {hostname}, so the first VirtualHost "

@@ -9,7 +9,8 @@ name, ``HOST:PORT``: :func:`probe.diagnose.fronts.listening`).
   ``<Location>``: a later section for a broader path): ``url_mapping`` at the line that took
   it, the fix is the order (a main-server line moved into the VirtualHost);
 * another application answered from an address the route passes to (a ``BalancerMember``, or
-  the ``ProxyPass`` target itself): ``wrong_upstream`` at that line;
+  the ``ProxyPass`` target itself): ``wrong_upstream`` at that line, unless no name
+  matched and the first VirtualHost took the URL (:mod:`.join_proxy_fallback`);
 * a gateway status (502, 503, 504): :mod:`probe.diagnose.join_gateway`.
 """
 
@@ -23,6 +24,7 @@ from probe.apache.route import ApacheRoutes
 from probe.diagnose.config_join import ConfigJoin
 from probe.diagnose.fronts import Listening, listening, same_listen
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.join_proxy_fallback import proxy_fallback
 from probe.diagnose.wording import Diagnosis
 from probe.front import PredictedRoute, RouteStep
 from probe.model import Cause, Evidence, EvidenceKind, Observation
@@ -69,6 +71,10 @@ def proxy_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     path = urlsplit(url).path or "/"
     own = _own_listens(obs, context)
     wrong = _wrong_listens(obs, context)
+    # No name matched and the first VirtualHost's ProxyPass took it: the name, not that line
+    fell = proxy_fallback(obs, diagnosis, route, context, config, own, wrong)
+    if fell is not None:
+        return fell
     meant = config.front.proxy_meant(
         route, lambda a: any(same_listen(a, at.address) for at, _ in own))
     seen = "".join(f" {expected} answers its own URL {u} on {at.said}." for at, u in own[:1])
