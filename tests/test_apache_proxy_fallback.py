@@ -169,3 +169,26 @@ def test_the_first_virtualhost_named_by_its_host_keeps_wrong_upstream(tmp_path: 
     assert found.fix.startswith(f"At {tmp_path}/sites/10-netbox.conf:12, replace "
                                 f"127.0.0.1:41812 with"), found.fix
 
+
+def test_without_config_the_fronts_fallback_is_a_candidate_and_the_fix_the_fronts() -> None:
+    found = one(typo_sweep(None), "http://lz.test/")
+    assert found.verdict.value == "wrong_instance", found.explanation
+    causes = {c.cause.value: c.check for c in found.candidates}
+    assert set(causes) == {"vhost_fallback", "wrong_upstream"}, found.candidates
+    assert f"no site of the front at {FRONT} claims 'lz.test'" in causes["vhost_fallback"]
+    assert any(e.kind.value == "probed" and "same application" in e.claim
+               for e in found.evidence), found.evidence
+    # the connect is Apache's address already: the fix is that front's, not "this address"
+    assert "this address" not in found.fix and "manifest's connect" not in found.fix, found.fix
+    assert found.fix.startswith(f"The front at {FRONT} passed 'lz.test' to gunicorn at "
+                                f"{NETBOX} (server.listen)"), found.fix
+
+
+def test_gunicorn_reached_directly_keeps_the_connect_fix() -> None:
+    """No front: server.listen is the address probed; the manifest's connect may be it."""
+    direct = Observation(Target("http://lz.test/", "lz", NETBOX), tuple(
+        Sample(elapsed_ms=2.0, status_code=200, address=NETBOX,
+               endpoint=gunicorn("netbox", NETBOX, "lz.test")) for _ in range(2)))
+    found = one(diagnose(parse(MANIFEST), [direct]), "http://lz.test/")
+    assert "in the manifest's connect" in found.fix, found.fix
+    assert not found.candidates, found.candidates

@@ -8,7 +8,10 @@ the answers show is said instead: the server's software and where it listens
 (``server.listen``, against the address probed: another address means something in between
 passed the request on), what the extra request for a ``.invalid`` name at the same address
 got (:mod:`.discriminate`), and whether Django accepts the name (``request.host_allowed``):
-ALLOWED_HOSTS is what refuses names at such a server.
+ALLOWED_HOSTS is what refuses names at such a server. Where the answer came through a front
+(its ``server.listen`` is not the address probed), the fix is that front's, not the
+manifest's connect; and where the ``.invalid`` name reached the same application there, the
+front's fallback to its default site and its proxy target for the name are the candidates.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ import dataclasses
 from urllib.parse import urlsplit
 
 from probe.diagnose.answer_names import joined, places
+from probe.diagnose.causes_site import CONFIG_CHECK
 from probe.diagnose.discriminate import key_of, probed_default
 from probe.diagnose.fronts import host_allowed, listen, same_listen, software
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.proxy_seen import ProxySeen, proxy_seen, server_header_said
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
-from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
+from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation, Verdict
 
 VHOST_CAUSES = (Cause.VHOST_FALLBACK, Cause.VHOST_SHADOWED)
 FRONT = "a front that refuses unknown names (nginx, Apache httpd)"
@@ -104,10 +108,26 @@ def misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext) -> D
                f"({probe.claim})."
     refuse = _refuser(front, address, host, _base(names),
                       said.header if said is not None and said.undecided else None)
+    # through a front (server.listen is not the address probed): the front passed it on
+    passer = (address, at) if between and address and at else None
     django, fix = _django(answer, host, expected, names, evidence, sent, context, obs,
-                          refuse)
+                          refuse, passer)
     header = f" {said.words}" if said else ""
-    return dataclasses.replace(diagnosis, cause=None, candidates=(),
+    candidates: tuple[Candidate, ...] = ()
+    if passer is not None and same and expected is not None:
+        # The .invalid name reached the same application: the front's default site passes
+        # there. Whether no site claims the URL's name or its own site passes there too,
+        # only the front's configuration tells.
+        nginx = front is not None and (front.name or "").lower().startswith("nginx")
+        candidates = (
+            Candidate(Cause.DEFAULT_SERVER if nginx else Cause.VHOST_FALLBACK,
+                      f"{CONFIG_CHECK}: no site of the front at {address} claims {host!r}, "
+                      f"so its default one (which the .invalid name reached) passes it to "
+                      f"{at}"),
+            Candidate(Cause.WRONG_UPSTREAM,
+                      f"{CONFIG_CHECK}: the front's own site for {host!r} passes it to {at}"),
+        )
+    return dataclasses.replace(diagnosis, cause=None, candidates=candidates,
                                explanation=f"{head}{told}{header}{django}", fix=fix,
                                evidence=tuple(evidence))
 
@@ -165,9 +185,11 @@ def _refuser(front: ProxySeen | None, address: str | None, host: str, base: str,
 
 def _django(answer: EndpointAnswer, host: str, expected: str | None, names: list[str],
             evidence: list[Evidence], sent: str, context: SweepContext,
-            obs: Observation, refuse: str) -> tuple[str, str]:
+            obs: Observation, refuse: str,
+            passer: tuple[str, str] | None = None) -> tuple[str, str]:
     """What Django does with the name (ALLOWED_HOSTS: what refuses names at such a server),
-    and the fix that follows (``refuse``: where to refuse it before the application)."""
+    and the fix that follows (``refuse``: where to refuse it before the application;
+    ``passer``: the address probed and the server's own listen, where they differ)."""
     allowed = host_allowed(answer)
     base = _base(names)
     serves = "serves" if len(names) == 1 else "each serve"
@@ -179,6 +201,13 @@ def _django(answer: EndpointAnswer, host: str, expected: str | None, names: list
         wanted = _listen_of(context, expected, obs)
         where = f" ({expected} answers its own URLs from {wanted}, server.listen)" if wanted \
             else ""
+        if passer is not None:  # the connect is the front's address: the front is to change
+            probed, own = passer
+            return "", (f"The front at {probed} passed {host!r} to {base} at {own} "
+                        f"(server.listen), which {serves} one application: make that front "
+                        f"send {host!r} to the server of {expected}{where}; which of its "
+                        f"lines passed it on, its configuration tells (sweep with --config "
+                        f"PATH).")
         return "", (f"{base} {serves} one application at this address: send {host!r} to the "
                     f"server of {expected}{where}, in the manifest's connect or in the front "
                     f"that should route it.")
