@@ -15,9 +15,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from probe.apache.proxy import ProxyRule
+from probe.apache.proxy_reverse import (
+    reverse_line,
+    reverse_of,
+    whole_line,
+    whole_target,
+)
 from probe.apache.route import ApacheRoutes
 from probe.diagnose.answer_names import joined, server_kind
 from probe.diagnose.express_members import express_members, express_way, split_members
@@ -78,17 +84,19 @@ def proxy_fix(diagnosis: Diagnosis, route: PredictedRoute, front: FrontConfig,
         if not rule.strips:
             return _members_named(diagnosis, rule, route, every, sent)
         prefix = rule.pattern.rstrip("/")
-        parts = urlsplit(rule.target)
-        whole = urlunsplit(parts._replace(path=(parts.path or "/").rstrip("/") + prefix + "/"))
         if shared:  # every request's prefix would move the other site's links too
             fix = (f"At {rule.where}, keep the ProxyPass and tell the application its mount "
                    f"on each request: 'RequestHeader set X-Forwarded-Prefix {prefix}' for "
                    f"that path, and a middleware around the WSGI application that sets "
                    f"SCRIPT_NAME from that header. {PLACED}{shared}")
             return _fixed(diagnosis, fix, ((rule.written(), rule.where),))
-        fix = (f"At {rule.where}, pass the path whole: '{rule.directive.name} "
-               f"{'' if rule.section else rule.pattern + ' '}{whole}' (its ProxyPassReverse "
-               f"the same), and have the application server take {prefix} off as its "
+        new = whole_target(rule)
+        reverse = "; ".join(f"at {d.where}, '{reverse_line(d, rule.target, new)}'"
+                            for d in reverse_of(front.site, rule)) or \
+            "its ProxyPassReverse the same"
+        fix = (f"At {rule.where}, pass the path whole: '{whole_line(rule)}' ({reverse}), and "
+               f"have the "
+               f"application server take {prefix} off as its "
                f"mount: {_server_way(every or [answer], prefix, rule.target, route)}")
         return _fixed(diagnosis, fix, ((rule.written(), rule.where),))
     return None

@@ -1,0 +1,63 @@
+"""The ``ProxyPassReverse`` lines that go with a ``ProxyPass``, and the whole-path line a
+stripping ``ProxyPass`` is rewritten to.
+
+A fix that changes a ``ProxyPass`` target names its ``ProxyPassReverse`` too: left pointing at
+the old backend, it rewrites that backend's redirects, not the new one's (a tester's NetBox
+``ProxyPass`` moved to another port kept its ``ProxyPassReverse`` on the old one).
+
+A whole path keeps the trailing ``/`` of the line's path and target matched (mod_proxy appends
+what follows the path to the target: ``/celery-flower`` to ``http://app/celery-flower/`` sends
+``//__probe__``, lint's ``proxy_slash``) and keeps the line's parameters (``keepalive=On``).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+from probe.apache.config import Directive
+from probe.apache.model import Site
+from probe.apache.proxy import ProxyRule
+
+
+def reverse_of(site: Site, rule: ProxyRule) -> list[Directive]:
+    """The ``ProxyPassReverse`` lines of ``rule``'s scope (its ``<Location>``, VirtualHost or
+    the main server) for the same path and the same backend ``host:port``."""
+    if rule.section is not None:
+        scope: tuple[Directive, ...] = rule.section.body()
+    else:
+        scope = next((v.directives for v in site.vhosts
+                      if any(d is rule.directive for d in v.directives)),
+                     tuple(d for d in site.config.directives if d.key != "virtualhost"))
+    backend = urlsplit(rule.target).netloc.lower()
+    found = []
+    for d in scope:
+        if d.key != "proxypassreverse" or not d.args:
+            continue
+        path, target = (None, d.args[0]) if rule.section is not None else \
+            (d.args[0], d.args[1] if len(d.args) > 1 else "")
+        if (path is None or path == rule.pattern) and \
+                urlsplit(target).netloc.lower() == backend:
+            found.append(d)
+    return found
+
+
+def whole_target(rule: ProxyRule) -> str:
+    """``rule``'s target with the prefix it took appended, ending in ``/`` only where the
+    path does (mod_proxy appends what follows the path)."""
+    parts = urlsplit(rule.target)
+    slash = "/" if rule.pattern.endswith("/") else ""
+    return urlunsplit(parts._replace(
+        path=(parts.path or "").rstrip("/") + rule.pattern.rstrip("/") + slash))
+
+
+def whole_line(rule: ProxyRule) -> str:
+    """``rule`` written to pass the path whole (:func:`whole_target`), its parameters kept."""
+    target = whole_target(rule)
+    params = rule.directive.args[1 if rule.section is not None else 2:]
+    path = [] if rule.section is not None else [rule.pattern]
+    return " ".join([rule.directive.name, *path, target, *params])
+
+
+def reverse_line(directive: Directive, old: str, new: str) -> str:
+    """A ``ProxyPassReverse`` line with its target ``old`` written ``new``."""
+    return " ".join([directive.name, *(new if a == old else a for a in directive.args)])
