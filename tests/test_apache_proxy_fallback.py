@@ -192,3 +192,9 @@ def test_gunicorn_reached_directly_keeps_the_connect_fix() -> None:
     found = one(diagnose(parse(MANIFEST), [direct]), "http://lz.test/")
     assert "in the manifest's connect" in found.fix, found.fix
     assert not found.candidates, found.candidates
+
+
+def test_wrong_upstream_names_the_proxypassreverse_beside_it(tmp_path: Path) -> None:
+    found = one(other_port_sweep(routes(tmp_path, netbox=LZ)), "http://netbox.test/")
+    assert f", and the same at {tmp_path}/sites/10-netbox.conf:13 (its ProxyPassReverse / " \
+           f"http://{LZ}/)" in found.fix, found.fix

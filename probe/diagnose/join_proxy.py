@@ -20,6 +20,7 @@ import dataclasses
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from probe.apache.proxy_reverse import reverse_of
 from probe.apache.route import ApacheRoutes
 from probe.diagnose.config_join import ConfigJoin
 from probe.diagnose.fronts import Listening, listening, same_listen
@@ -140,8 +141,20 @@ def proxy_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
                  f"{expected} was answered by {expected}): its application server's bind "
                  f"option gives it")
     drop = ", or remove that BalancerMember" if member.source else ""
-    fix = f"At {line}, replace {member.address} with {right}{drop}."
+    fix = f"At {line}, replace {member.address} with {right}{drop}{_reverse(config, route)}."
     return _worded(diagnosis, why, fix, Cause.WRONG_UPSTREAM, route.steps)
+
+
+def _reverse(config: ConfigJoin, route: PredictedRoute) -> str:
+    """The ProxyPassReverse lines beside the ProxyPass whose target changes: left on the old
+    backend they rewrite its redirects, not the new one's."""
+    front = config.front
+    rule = front.proxy_rule(route) if isinstance(front, ApacheRoutes) else None
+    if rule is None or not isinstance(front, ApacheRoutes) or \
+            rule.target.startswith("balancer://"):
+        return ""
+    return "".join(f", and the same at {d.where} (its ProxyPassReverse "
+                   f"{' '.join(d.args)})" for d in reverse_of(front.site, rule))
 
 
 def no_endpoint(obs: Observation, diagnosis: Diagnosis,
