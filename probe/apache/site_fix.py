@@ -99,8 +99,9 @@ def _name_fix(site: Site, choice: VhostChoice, hostname: str, meant: Server | No
     if own is None:
         found = vhost_of(site, choice.candidates, None, group)
         # No script or group tells it (an application server behind mod_proxy): the one
-        # VirtualHost of the set with a name one edit from the Host is the site written for it.
-        close = [v for v in choice.candidates if near_name(v, hostname) is not None]
+        # VirtualHost of the set with a name one edit from the Host is the site written for
+        # it; the first is not (it answered, another site: a.test is one edit from b.test).
+        close = [v for v in choice.candidates[1:] if near_name(v, hostname) is not None]
         if found is None and len(close) != 1:
             return None
         own, why = (found.server, f" (which has {found.why}, {found.where})") if found \
