@@ -198,3 +198,21 @@ def test_wrong_upstream_names_the_proxypassreverse_beside_it(tmp_path: Path) -> 
     found = one(other_port_sweep(routes(tmp_path, netbox=LZ)), "http://netbox.test/")
     assert f", and the same at {tmp_path}/sites/10-netbox.conf:13 (its ProxyPassReverse / " \
            f"http://{LZ}/)" in found.fix, found.fix
+
+
+def test_a_500_from_apache_beside_proxied_urls_names_mod_proxys_codes_not_mod_wsgis() -> None:
+    """The tester's m0: shop's ProxyPass to 'balancer://mycluster' (no '/') answers 500 and
+    logs AH01144; the other URLs of the same Apache came from gunicorn (observed)."""
+    manifest = MANIFEST + '\n[instances.shop]\nlabel = "shop"\nurls = ["http://shop.test/cart/"]\n'
+    failed = Observation(Target("http://shop.test/cart/", "shop", FRONT), tuple(
+        Sample(elapsed_ms=1.0, status_code=500, server="Apache/2.4.71 (Debian)",
+               address=FRONT) for _ in range(2)))
+    report = diagnose(parse(manifest), [
+        through("http://netbox.test/", "netbox", gunicorn("netbox", NETBOX, "netbox.test")),
+        failed])
+    found = one(report, "http://shop.test/cart/")
+    assert found.verdict.value == "http_error", found.explanation
+    assert "WSGI0152" not in found.fix and "AH01144" in found.fix, found.fix
+    assert f"gunicorn/27.0.1 (server.software) listening on {NETBOX}" in found.explanation, \
+        found.explanation
+    assert "the answers do not tell" in found.explanation, found.explanation

@@ -18,7 +18,7 @@ import re
 
 from probe.diagnose import unrouted
 from probe.diagnose.answer_names import places, server_kind
-from probe.diagnose.fronts import software
+from probe.diagnose.fronts import listen, same_listen, software
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
@@ -81,8 +81,8 @@ def http_error(obs: Observation, sample: Sample, leak_suspect: EndpointAnswer | 
     reached = [a for s in obs.samples if (a := s.trusted_answer) is not None]
     share = "" if len(failed) == len(obs.samples) else \
         f" ({len(failed)} of {len(obs.samples)} samples)"
-    evidence = (Evidence(EvidenceKind.OBSERVED, f"status {status}, {_header(sample)}",
-                         f"GET {url}"),)
+    evidence: tuple[Evidence, ...] = (Evidence(
+        EvidenceKind.OBSERVED, f"status {status}, {_header(sample)}", f"GET {url}"),)
     if status == unrouted.STATUS and not sample.server and not reached \
             and leak_suspect is None and context is not None:
         return unrouted.unrouted_or_down(obs, context, share, evidence)
@@ -90,10 +90,46 @@ def http_error(obs: Observation, sample: Sample, leak_suspect: EndpointAnswer | 
         return _gateway(url, status, sample, share, reached, evidence)
     explanation = f"{url} answered HTTP {status}{share} ({_header(sample)})."
     fix = _read_log(sample, reached)
+    proxied = _proxied_here(obs, sample, reached, context)
+    if proxied is not None:  # Apache here runs a proxy: mod_proxy's codes, not mod_wsgi's
+        other, answer, at = proxied
+        explanation += (f" This Apache passes other URLs on through a proxy: "
+                        f"{other.target.url} was answered by {software(answer)} "
+                        f"(server.software) listening on {at} (server.listen), not at "
+                        f"{sample.address}; no sample of this URL reached the endpoint, so "
+                        f"whether its route is mod_proxy too the answers do not tell.")
+        evidence += (Evidence(EvidenceKind.OBSERVED, f"server.software = "
+                              f"{software(answer)!r}, server.listen = {at!r}",
+                              f"GET {other.target.url}"),)
+        fix = (f"Read {APACHE_LOG} at the time of this request: where the route is mod_proxy "
+               f"(as for {other.target.url}), it names mod_proxy's reason (AH01144: no "
+               f"balancer or worker for the URL, e.g. 'balancer://name' without its '/'; "
+               f"AH00957/AH01114: the backend refused or failed), not a Python traceback; "
+               f"else a traceback or mod_wsgi's own message.{CONFIG_HINT}")
     if leak_suspect is not None:
         explanation += _LEAK_HINT.format(name=suspect_name, settings=leak_suspect.settings)
         fix = _LEAK_FIX
     return Diagnosis(Verdict.HTTP_ERROR, explanation=explanation, fix=fix, evidence=evidence)
+
+
+def _proxied_here(obs: Observation, sample: Sample, reached: list[EndpointAnswer],
+                  context: SweepContext | None
+                  ) -> tuple[Observation, EndpointAnswer, str] | None:
+    """Another URL at the same address that Apache passed to an application server (its
+    answer not mod_wsgi's, its server.listen not the address), where this URL reached no
+    endpoint and Apache answered."""
+    if context is None or reached or sample.address is None or \
+            not (sample.server or "").lower().startswith("apache"):
+        return None
+    for other in context.observations:
+        for each in other.samples:
+            answer = each.trusted_answer
+            at = listen(answer) if answer is not None else None
+            if answer is not None and at and each.address == sample.address and \
+                    server_kind(answer) != "mod_wsgi" and software(answer) and \
+                    not same_listen(at, sample.address):
+                return other, answer, at
+    return None
 
 
 def _read_log(sample: Sample, reached: list[EndpointAnswer]) -> str:
