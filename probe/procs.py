@@ -13,19 +13,16 @@ What can be observed about a process, from outside and without touching Apache:
 * every other child is a worker: it serves requests, and runs embedded-mode applications.
 
 :func:`classify` is pure (process facts in, rows out) so it is tested without processes;
-:func:`snapshot` reads the facts with psutil.
+:func:`probe.procs_read.snapshot` reads the facts with psutil; probe/procs_table.py prints them.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
-
-import psutil
 
 from probe.procs_config import ParentConfig, parent_config
 
@@ -166,124 +163,6 @@ def _row(facts: ProcessFacts, role: Role, group: str | None, source: str, now: f
     )
 
 
-# --------------------------------------------------------------------------------------------
-# reading the facts
-
-
-def snapshot() -> list[ProcessFacts]:
-    """Facts about every Apache process on this machine (others are not inspected)."""
-    found: list[ProcessFacts] = []
-    attrs = ["pid", "ppid", "name", "cmdline", "username", "memory_info", "create_time"]
-    for proc in psutil.process_iter(attrs):
-        info = proc.info
-        cmdline = tuple(info.get("cmdline") or ())
-        facts = ProcessFacts(
-            pid=info["pid"], ppid=info.get("ppid") or 0, name=info.get("name") or "",
-            cmdline=cmdline, username=info.get("username"),
-            rss=info["memory_info"].rss if info.get("memory_info") else None,
-            create_time=info.get("create_time") or time.time(), sockets=(),
-        )
-        if is_apache(facts):
-            found.append(_with_sockets(proc, facts))
-    return found
-
-
-def _with_sockets(proc: psutil.Process, facts: ProcessFacts) -> ProcessFacts:
-    try:
-        paths = tuple(str(c.laddr) for c in proc.net_connections(kind="unix")
-                      if isinstance(c.laddr, str) and c.laddr)
-    except (psutil.AccessDenied, psutil.ZombieProcess):
-        return replace(facts, sockets=None)
-    except psutil.NoSuchProcess:  # gone meanwhile: nothing to learn
-        return facts
-    return replace(facts, sockets=paths)
-
-
-def list_processes(group_names: Mapping[int, str] | None = None) -> list[ApacheProcess]:
-    return classify(snapshot(), now=time.time(), group_names=group_names)
-
-
 def group_names_from(daemon_names: Sequence[str]) -> dict[int, str]:
     """Socket ID -> group name: mod_wsgi numbers daemon groups from 1 in config order."""
     return {i: name for i, name in enumerate(daemon_names, start=1)}
-
-
-# --------------------------------------------------------------------------------------------
-# output
-
-
-def human_bytes(value: int | None) -> str:
-    if value is None:
-        return "?"
-    size = float(value)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GiB"
-
-
-def human_age(seconds: float) -> str:
-    total = int(seconds)
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d{hours:02d}h"
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    return f"{minutes}m{secs:02d}s"
-
-
-def render_table(rows: Sequence[ApacheProcess], *, terminal: bool) -> str:
-    """A rich table on a terminal; plain aligned columns (no box, no colour) otherwise."""
-    import io
-
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
-
-    if not rows:
-        return "no Apache (apache2/httpd) processes found\n"
-    table = Table(box=box.SIMPLE_HEAD if terminal else None, show_edge=False,
-                  pad_edge=False)
-    for column in ("PID", "PPID", "ROLE", "PROCESS GROUP", "USER", "RSS", "AGE"):
-        table.add_column(column, justify="right" if column in ("PID", "PPID", "RSS") else "left",
-                         no_wrap=True)
-    for row in rows:
-        table.add_row(str(row.pid), str(row.ppid), row.role.value, _group_cell(row),
-                      row.user or "?", human_bytes(row.rss), human_age(row.age_s))
-    out = io.StringIO()
-    console = Console(file=out, force_terminal=terminal, no_color=not terminal, width=250,
-                      highlight=False, soft_wrap=False)
-    console.print(table)
-    for row in rows:
-        if row.config is not None:
-            console.print(f"pid {row.pid} runs {row.config.describe()}", markup=False)
-    for note in _footnotes(rows):
-        console.print(note, markup=False)
-    return out.getvalue()
-
-
-def _group_cell(row: ApacheProcess) -> str:
-    if row.role is Role.PARENT:
-        return "-"
-    if row.role is Role.WORKER:
-        return "(embedded)"
-    if row.process_group is not None:
-        return row.process_group
-    return f"#{row.daemon_id} (unnamed)" if row.daemon_id is not None else "unknown"
-
-
-def _footnotes(rows: Sequence[ApacheProcess]) -> list[str]:
-    notes: list[str] = []
-    if any(r.role is Role.DAEMON and r.process_group is None for r in rows):
-        notes.append("#N (unnamed): the Nth WSGIDaemonProcess of the configuration; name it "
-                     "with 'probe ps --config FILE' or display-name=%{GROUP}.")
-    if any(r.role is Role.CHILD for r in rows):
-        notes.append("child: a worker or a wsgi daemon; its sockets cannot be read without "
-                     "root, so which one is unknown.")
-    if any(r.role is Role.WORKER for r in rows):
-        notes.append("(embedded): workers serve requests and run embedded-mode WSGI "
-                     "applications.")
-    return notes

@@ -18,16 +18,9 @@ import pytest
 from click.testing import CliRunner
 
 from probe.cli import main
-from probe.procs import (
-    ProcessFacts,
-    Role,
-    _with_sockets,
-    classify,
-    group_names_from,
-    human_age,
-    human_bytes,
-    render_table,
-)
+from probe.procs import ProcessFacts, Role, classify, group_names_from
+from probe.procs_read import _with_sockets
+from probe.procs_table import human_age, human_bytes, render_table
 from tests import reaper
 
 NOW = 1_000_000.0

@@ -156,7 +156,7 @@ def ps(config_paths: tuple[str, ...], fmt: str) -> None:
     """
     import json
 
-    from probe import procs
+    from probe import procs, procs_read, procs_table
 
     names = None
     if config_paths:
@@ -167,8 +167,8 @@ def ps(config_paths: tuple[str, ...], fmt: str) -> None:
         except ConfigUnreadable as exc:
             fail(str(exc))
         names = procs.group_names_from([d.name for d in site.daemons])
-    rows = procs.list_processes(names)
+    rows = procs_read.list_processes(names)
     if fmt == "json":
         click.echo(json.dumps({"processes": [r.as_json() for r in rows]}, indent=2))
     else:
-        click.echo(procs.render_table(rows, terminal=environment().stdout_isatty), nl=False)
+        click.echo(procs_table.render_table(rows, terminal=environment().stdout_isatty), nl=False)

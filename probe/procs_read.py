@@ -1,0 +1,44 @@
+"""Reading the facts of ``probe ps`` from this machine's process table (psutil)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import replace
+
+import psutil
+
+from probe.procs import ApacheProcess, ProcessFacts, classify, is_apache
+
+
+def snapshot() -> list[ProcessFacts]:
+    """Facts about every Apache process on this machine (others are not inspected)."""
+    found: list[ProcessFacts] = []
+    attrs = ["pid", "ppid", "name", "cmdline", "username", "memory_info", "create_time"]
+    for proc in psutil.process_iter(attrs):
+        info = proc.info
+        cmdline = tuple(info.get("cmdline") or ())
+        facts = ProcessFacts(
+            pid=info["pid"], ppid=info.get("ppid") or 0, name=info.get("name") or "",
+            cmdline=cmdline, username=info.get("username"),
+            rss=info["memory_info"].rss if info.get("memory_info") else None,
+            create_time=info.get("create_time") or time.time(), sockets=(),
+        )
+        if is_apache(facts):
+            found.append(_with_sockets(proc, facts))
+    return found
+
+
+def _with_sockets(proc: psutil.Process, facts: ProcessFacts) -> ProcessFacts:
+    try:
+        paths = tuple(str(c.laddr) for c in proc.net_connections(kind="unix")
+                      if isinstance(c.laddr, str) and c.laddr)
+    except (psutil.AccessDenied, psutil.ZombieProcess):
+        return replace(facts, sockets=None)
+    except psutil.NoSuchProcess:  # gone meanwhile: nothing to learn
+        return facts
+    return replace(facts, sockets=paths)
+
+
+def list_processes(group_names: Mapping[int, str] | None = None) -> list[ApacheProcess]:
+    return classify(snapshot(), now=time.time(), group_names=group_names)

@@ -1,0 +1,84 @@
+"""``probe ps``'s table: plain aligned columns off a terminal, a rich table on one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from probe.procs import ApacheProcess, Role
+
+
+def human_bytes(value: int | None) -> str:
+    if value is None:
+        return "?"
+    size = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GiB"
+
+
+def human_age(seconds: float) -> str:
+    total = int(seconds)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d{hours:02d}h"
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes}m{secs:02d}s"
+
+
+def render_table(rows: Sequence[ApacheProcess], *, terminal: bool) -> str:
+    """A rich table on a terminal; plain aligned columns (no box, no colour) otherwise."""
+    import io
+
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    if not rows:
+        return "no Apache (apache2/httpd) processes found\n"
+    table = Table(box=box.SIMPLE_HEAD if terminal else None, show_edge=False,
+                  pad_edge=False)
+    for column in ("PID", "PPID", "ROLE", "PROCESS GROUP", "USER", "RSS", "AGE"):
+        table.add_column(column, justify="right" if column in ("PID", "PPID", "RSS") else "left",
+                         no_wrap=True)
+    for row in rows:
+        table.add_row(str(row.pid), str(row.ppid), row.role.value, _group_cell(row),
+                      row.user or "?", human_bytes(row.rss), human_age(row.age_s))
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=terminal, no_color=not terminal, width=250,
+                      highlight=False, soft_wrap=False)
+    console.print(table)
+    for row in rows:
+        if row.config is not None:
+            console.print(f"pid {row.pid} runs {row.config.describe()}", markup=False)
+    for note in _footnotes(rows):
+        console.print(note, markup=False)
+    return out.getvalue()
+
+
+def _group_cell(row: ApacheProcess) -> str:
+    if row.role is Role.PARENT:
+        return "-"
+    if row.role is Role.WORKER:
+        return "(embedded)"
+    if row.process_group is not None:
+        return row.process_group
+    return f"#{row.daemon_id} (unnamed)" if row.daemon_id is not None else "unknown"
+
+
+def _footnotes(rows: Sequence[ApacheProcess]) -> list[str]:
+    notes: list[str] = []
+    if any(r.role is Role.DAEMON and r.process_group is None for r in rows):
+        notes.append("#N (unnamed): the Nth WSGIDaemonProcess of the configuration; name it "
+                     "with 'probe ps --config FILE' or display-name=%{GROUP}.")
+    if any(r.role is Role.CHILD for r in rows):
+        notes.append("child: a worker or a wsgi daemon; its sockets cannot be read without "
+                     "root, so which one is unknown.")
+    if any(r.role is Role.WORKER for r in rows):
+        notes.append("(embedded): workers serve requests and run embedded-mode WSGI "
+                     "applications.")
+    return notes
