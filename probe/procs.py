@@ -9,7 +9,8 @@ What can be observed about a process, from outside and without touching Apache:
   the Apache children use to reach it: ``PREFIX.PARENTPID.GENERATION.ID.sock`` under
   ``WSGISocketPrefix``, where ID numbers the ``WSGIDaemonProcess`` directives in
   configuration order; given the configuration (``probe ps --config``) the ID names the
-  group. Reading another user's sockets needs root (else: ``unknown``);
+  group, for a parent whose command line says it runs that configuration. Reading another
+  user's sockets needs root (else: ``unknown``);
 * every other child is a worker: it serves requests, and runs embedded-mode applications.
 
 :func:`classify` is pure (process facts in, rows out) so it is tested without processes;
@@ -20,11 +21,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from probe.procs_config import ParentConfig, parent_config
+from probe.procs_config import Configured, ParentConfig, parent_config
 
 APACHE_NAMES = frozenset({"apache2", "httpd", "apache", "httpd2", "httpd2-prefork",
                           "httpd2-worker", "httpd2-event"})
@@ -70,6 +71,9 @@ class ApacheProcess:
     title: str
     config: ParentConfig | None = None
     """A parent's configuration file and ServerRoot, from its command line."""
+    config_applied: bool | None = None
+    """A parent: whether --config's daemon names apply to its children (it runs --config's
+    file); None without --config."""
 
     def as_json(self) -> dict[str, object]:
         config = self.config
@@ -80,7 +84,8 @@ class ApacheProcess:
                 "title": self.title,
                 "config_file": config.config_file if config else None,
                 "server_root": config.server_root if config else None,
-                "config_source": config.source if config else None}
+                "config_source": config.source if config else None,
+                "config_applied": self.config_applied}
 
 
 def is_apache(facts: ProcessFacts) -> bool:
@@ -89,22 +94,35 @@ def is_apache(facts: ProcessFacts) -> bool:
 
 
 def classify(processes: Iterable[ProcessFacts], *, now: float,
-             group_names: Mapping[int, str] | None = None) -> list[ApacheProcess]:
+             configured: Configured | None = None) -> list[ApacheProcess]:
     """Apache parents, then each parent's children, from the facts of all processes.
 
-    ``group_names`` maps a daemon socket's ID (1, 2, ... in WSGIDaemonProcess order) to the
-    group name, when the configuration is known.
+    ``configured`` (``probe ps --config``) names the daemons of the parents that run its
+    files, by their socket IDs; other parents' daemons keep what their titles say.
     """
     apache = {p.pid: p for p in processes if is_apache(p)}
     parents = sorted((p for p in apache.values() if p.ppid not in apache), key=lambda p: p.pid)
     rows: list[ApacheProcess] = []
     for parent in parents:
-        rows.append(replace(_row(parent, Role.PARENT, None, "", now),
-                            config=parent_config(parent.cmdline, parent.name)))
+        config = parent_config(parent.cmdline, parent.name)
+        applied = configured.runs(config) if configured is not None else None
+        rows.append(replace(_row(parent, Role.PARENT, None, "", now), config=config,
+                            config_applied=applied))
+        context = _Context(configured if applied else None, is_express(parent),
+                           None if applied is not False else parent.pid)
         for child in sorted((p for p in apache.values() if p.ppid == parent.pid),
                             key=lambda p: p.pid):
-            rows.append(_child(child, now, group_names or {}, express=is_express(parent)))
+            rows.append(_child(child, now, context))
     return rows
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What a child's parent lends to reading the child."""
+
+    configured: Configured | None  # only when the parent runs --config's files
+    express: bool
+    other_parent: int | None  # a parent that does not run --config's files: its pid
 
 
 def is_express(facts: ProcessFacts) -> bool:
@@ -113,26 +131,28 @@ def is_express(facts: ProcessFacts) -> bool:
     return any(arg.startswith("-DMOD_WSGI_") for arg in facts.cmdline)
 
 
-def _child(facts: ProcessFacts, now: float, group_names: Mapping[int, str], *,
-           express: bool = False) -> ApacheProcess:
+def _child(facts: ProcessFacts, now: float, context: _Context) -> ApacheProcess:
     socket_id = _daemon_socket_id(facts)
-    named = group_names.get(socket_id) if socket_id is not None else None
+    group = context.configured.by_socket(socket_id) if context.configured and socket_id else None
     title = _TITLE.match(facts.cmdline[0]) if facts.cmdline else None
     if title and title.group(2):  # what the process says beats what a config file says
-        if express and _EXPRESS_UID.search(title.group(1)):
+        if context.express and _EXPRESS_UID.search(title.group(1)):
             return _row(facts, Role.DAEMON, _EXPRESS_UID.sub("", title.group(1)),
                         "process title, less the ':UID' mod_wsgi-express adds", now, socket_id)
         return _row(facts, Role.DAEMON, title.group(1), "process title", now, socket_id)
-    if named is not None:
-        return _row(facts, Role.DAEMON, named, f"daemon socket #{socket_id} and the "
-                    f"configuration", now, socket_id)
+    if group is not None:
+        return _row(facts, Role.DAEMON, group.name, f"daemon socket #{socket_id} and the "
+                    f"{_ordinal(socket_id or 0)} WSGIDaemonProcess of --config ({group.where})",
+                    now, socket_id)
     if title:  # cut short: the title holds only as many characters as argv[0] had
         return _row(facts, Role.DAEMON, None, f"process title cut short: {title.group(1)}...",
                     now, socket_id)
     if socket_id is not None:
+        whose = ("the configuration" if context.other_parent is None else
+                 f"pid {context.other_parent}'s configuration, not --config's, whose "
+                 f"names are not applied")
         return _row(facts, Role.DAEMON, None, f"daemon socket #{socket_id}: the "
-                    f"{_ordinal(socket_id)} WSGIDaemonProcess of the configuration", now,
-                    socket_id)
+                    f"{_ordinal(socket_id)} WSGIDaemonProcess of {whose}", now, socket_id)
     if facts.sockets is None:
         return _row(facts, Role.CHILD, None, "its sockets cannot be read (run as root)", now)
     return _row(facts, Role.WORKER, None, "", now)
@@ -162,7 +182,3 @@ def _row(facts: ProcessFacts, role: Role, group: str | None, source: str, now: f
         title=" ".join(facts.cmdline).strip() or facts.name,
     )
 
-
-def group_names_from(daemon_names: Sequence[str]) -> dict[int, str]:
-    """Socket ID -> group name: mod_wsgi numbers daemon groups from 1 in config order."""
-    return {i: name for i, name in enumerate(daemon_names, start=1)}

@@ -74,3 +74,39 @@ def parent_config(argv: Sequence[str], name: str) -> ParentConfig:
         return ParentConfig(os.path.join(root, DEBIAN_CONFIG), root, said)
     said = "; ".join(filter(None, [root_said, f"no -f: '{binary} -V' shows the file"]))
     return ParentConfig(None, given_root, said)
+
+
+@dataclass(frozen=True)
+class ConfiguredGroup:
+    """One ``WSGIDaemonProcess`` of the files ``probe ps --config`` read."""
+
+    name: str
+    display_name: str | None
+    where: str  # file:line of the directive
+
+
+@dataclass(frozen=True)
+class Configured:
+    """What ``probe ps --config`` read: its files, and their daemon groups in the order httpd
+    reads them (mod_wsgi numbers the groups, and their sockets, from 1 in that order).
+
+    The order says which group a socket ID is only for a parent that runs these files: another
+    server's daemon #1 is its own configuration's first group (a tester saw another server's
+    ``blog`` daemons shown as ``wsgi-djangostack``).
+    """
+
+    files: tuple[str, ...]
+    groups: tuple[ConfiguredGroup, ...]
+
+    def runs(self, config: ParentConfig | None) -> bool:
+        """Whether the parent's configuration file (from its command line) is one of these."""
+        if config is None or config.config_file is None:
+            return False
+        own = os.path.realpath(config.config_file)
+        return any(os.path.realpath(path) == own for path in self.files)
+
+    def by_socket(self, socket_id: int) -> ConfiguredGroup | None:
+        return self.groups[socket_id - 1] if 0 < socket_id <= len(self.groups) else None
+
+    def shown(self) -> str:
+        return ", ".join(self.files)

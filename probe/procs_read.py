@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import replace
 
 import psutil
 
 from probe.procs import ApacheProcess, ProcessFacts, classify, is_apache
+from probe.procs_config import Configured
 
 
 def snapshot() -> list[ProcessFacts]:
@@ -40,5 +40,5 @@ def _with_sockets(proc: psutil.Process, facts: ProcessFacts) -> ProcessFacts:
     return replace(facts, sockets=paths)
 
 
-def list_processes(group_names: Mapping[int, str] | None = None) -> list[ApacheProcess]:
-    return classify(snapshot(), now=time.time(), group_names=group_names)
+def list_processes(configured: Configured | None = None) -> list[ApacheProcess]:
+    return classify(snapshot(), now=time.time(), configured=configured)

@@ -54,10 +54,24 @@ def render_table(rows: Sequence[ApacheProcess], *, terminal: bool) -> str:
     console.print(table)
     for row in rows:
         if row.config is not None:
-            console.print(f"pid {row.pid} runs {row.config.describe()}", markup=False)
+            console.print(f"pid {row.pid} runs {row.config.describe()}{_applied(row)}",
+                          markup=False)
     for note in _footnotes(rows):
         console.print(note, markup=False)
     return out.getvalue()
+
+
+def _applied(row: ApacheProcess) -> str:
+    """Whether --config's names were applied to this parent's daemons, and why not."""
+    if row.config_applied is None:
+        return ""
+    if row.config_applied:
+        return "; --config's file: its daemons are named from it"
+    if row.config is not None and row.config.config_file is None:
+        return ("; --config's names are not applied to its daemons: which file it runs is "
+                "not on its command line")
+    return ("; not --config's file: its daemons are named by their titles, else #N "
+            "(unnamed)")
 
 
 def _group_cell(row: ApacheProcess) -> str:
@@ -73,8 +87,9 @@ def _group_cell(row: ApacheProcess) -> str:
 def _footnotes(rows: Sequence[ApacheProcess]) -> list[str]:
     notes: list[str] = []
     if any(r.role is Role.DAEMON and r.process_group is None for r in rows):
-        notes.append("#N (unnamed): the Nth WSGIDaemonProcess of the configuration; name it "
-                     "with 'probe ps --config FILE' or display-name=%{GROUP}.")
+        notes.append("#N (unnamed): the Nth WSGIDaemonProcess of its parent's configuration; "
+                     "name it with 'probe ps --config FILE' (the file the parent runs) or "
+                     "display-name=%{GROUP}.")
     if any(r.role is Role.CHILD for r in rows):
         notes.append("child: a worker or a wsgi daemon; its sockets cannot be read without "
                      "root, so which one is unknown.")

@@ -18,13 +18,22 @@ import pytest
 from click.testing import CliRunner
 
 from probe.cli import main
-from probe.procs import ProcessFacts, Role, classify, group_names_from
+from probe.procs import ProcessFacts, Role, classify
+from probe.procs_config import Configured, ConfiguredGroup
 from probe.procs_read import _with_sockets
 from probe.procs_table import human_age, human_bytes, render_table
 from tests import reaper
 
 NOW = 1_000_000.0
-APACHE = ("/usr/sbin/apache2", "-k", "start")
+APACHE = ("/usr/sbin/apache2", "-k", "start")  # runs /etc/apache2/apache2.conf (Debian)
+
+
+def configured(*names: str, file: str = "/etc/apache2/apache2.conf",
+               display: tuple[str | None, ...] = ()) -> Configured:
+    """What --config FILE read: these WSGIDaemonProcess groups, in this order."""
+    return Configured((file,), tuple(
+        ConfiguredGroup(name, display[i] if i < len(display) else None, f"{file}:{i + 10}")
+        for i, name in enumerate(names)))
 
 
 def facts(pid: int, ppid: int, *, cmdline: tuple[str, ...] = APACHE, name: str = "apache2",
@@ -64,9 +73,11 @@ def test_daemon_without_display_name_is_found_by_its_socket() -> None:
     assert rows[101].role is Role.DAEMON and rows[101].process_group is None
     assert rows[101].daemon_id == 2 and "2nd WSGIDaemonProcess" in rows[101].group_source
     assert rows[102].role is Role.WORKER
-    named = {r.pid: r for r in classify(processes, now=NOW,
-                                        group_names=group_names_from(["a", "b"]))}
+    named = {r.pid: r for r in classify(processes, now=NOW, configured=configured("a", "b"))}
     assert named[101].process_group == "b"
+    assert named[101].group_source == ("daemon socket #2 and the 2nd WSGIDaemonProcess of "
+                                       "--config (/etc/apache2/apache2.conf:11)")
+    assert named[100].config_applied is True
 
 
 EXPRESS = ("apache2 (mod_wsgi-express)", "-f", "/tmp/express/httpd.conf",
@@ -88,6 +99,39 @@ def test_mod_wsgi_express_daemons_are_named_by_their_real_group() -> None:
     assert plain[1].process_group == "shop:8000"
 
 
+def test_config_names_only_the_daemons_of_the_parents_that_run_its_file(
+        tmp_path: Path) -> None:
+    """Two servers, each started with -f: --config A names A's daemons only (a tester saw
+    another server's blog/blogapi daemons shown as A's wsgi-djangostack and wiki)."""
+    one, two = tmp_path / "one.conf", tmp_path / "two.conf"
+    one.write_text("")
+    two.write_text("")
+    link = tmp_path / "link.conf"
+    link.symlink_to(one)  # the same file by another name is the same file
+    rows = {r.pid: r for r in classify([
+        facts(10, 1, cmdline=("/usr/sbin/apache2", "-f", str(link), "-k", "start")),
+        facts(11, 10, sockets=("/r/wsgi.10.0.1.sock",)),
+        facts(20, 1, cmdline=("/usr/sbin/apache2", "-f", str(two), "-k", "start")),
+        facts(21, 20, sockets=("/r/wsgi.20.0.1.sock",)),
+        facts(22, 20, cmdline=("(wsgi:blogapi)",), sockets=("/r/wsgi.20.0.2.sock",)),
+        facts(30, 1, name="httpd", cmdline=("/usr/sbin/httpd", "-DFOREGROUND")),
+        facts(31, 30, name="httpd", sockets=("/r/wsgi.30.0.1.sock",)),
+    ], now=NOW, configured=configured("wsgi-djangostack", "wiki", file=str(one)))}
+    assert rows[11].process_group == "wsgi-djangostack"
+    assert (rows[10].config_applied, rows[20].config_applied, rows[30].config_applied) == (
+        True, False, False)
+    assert rows[21].process_group is None and rows[21].daemon_id == 1
+    assert "pid 20's configuration, not --config's" in rows[21].group_source
+    assert rows[22].process_group == "blogapi"  # its title says so, whichever file
+    assert rows[31].process_group is None  # which file httpd runs is not on its command line
+    text = render_table(list(rows.values()), terminal=False)
+    assert f"pid 20 runs {two} (-f on the command line); not --config's file" in text
+    assert ("pid 30 runs its compiled-in configuration file (no -f: 'httpd -V' shows the "
+            "file); --config's names are not applied") in text
+    [line] = [line for line in text.splitlines() if line.split()[:1] == ["21"]]
+    assert "#1 (unnamed)" in line and "wsgi-djangostack" not in line
+
+
 def test_title_cut_short_is_a_daemon_without_a_trusted_name() -> None:
     rows = classify([facts(100, 1),
                      facts(101, 100, cmdline=("(wsgi:a-very-long-gr",))], now=NOW)
@@ -100,7 +144,7 @@ def test_title_beats_configuration() -> None:
     rows = classify([facts(100, 1),
                      facts(101, 100, cmdline=("(wsgi:live)",),
                            sockets=("/run/wsgi.100.0.1.sock",))],
-                    now=NOW, group_names={1: "from-config"})
+                    now=NOW, configured=configured("from-config"))
     assert rows[1].process_group == "live"
 
 
@@ -309,6 +353,15 @@ def test_probe_ps_lists_a_real_apache(real_apache: int) -> None:
               if line.split()[:1] == [str(real_apache)]]
     assert "parent" in line.split()
 
+    # --config applies to the parent that runs that file (given as its directory too) only
+    other = Path(conf).parent / "other.conf"
+    other.write_text("WSGIDaemonProcess elsewhere\n")
+    for given, applied in ((conf, True), (str(Path(conf).parent), True), (str(other), False)):
+        done = CliRunner().invoke(main, ["ps", "--config", given, "--format", "json"])
+        assert done.exit_code == 0, done.output
+        rows = {p["pid"]: p for p in json.loads(done.stdout)["processes"]}
+        assert rows[real_apache]["config_applied"] is applied, given
+
 
 def test_daemon_groups_are_numbered_in_the_order_httpd_reads_them(tmp_path: Path) -> None:
     """mod_wsgi numbers its daemon groups (the socket, the process) in reading order: a group
@@ -326,5 +379,7 @@ def test_daemon_groups_are_numbered_in_the_order_httpd_reads_them(tmp_path: Path
         "</VirtualHost>\n"
         "WSGIDaemonProcess shop\nWSGIDaemonProcess appgrp\n")
     site = load_site([tmp_path / "apache2.conf"])
-    assert group_names_from([d.name for d in site.daemons]) == {
-        1: "api", 2: "secure", 3: "shop", 4: "appgrp"}
+    read = Configured((str(tmp_path / "apache2.conf"),),
+                      tuple(ConfiguredGroup(d.name, None, "") for d in site.daemons))
+    assert [(i, group.name) for i in range(1, 6) if (group := read.by_socket(i))] == [
+        (1, "api"), (2, "secure"), (3, "shop"), (4, "appgrp")]

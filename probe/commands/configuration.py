@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -140,7 +141,8 @@ def discover(paths: tuple[str, ...], server_root: str | None, defines: tuple[str
 @click.command(context_settings=CONTEXT)
 @click.option("--config", "config_paths", multiple=True, metavar="PATH",
               help="Apache configuration (repeatable): names daemon groups that have no "
-                   "display-name, from the order of their WSGIDaemonProcess directives.")
+                   "display-name, from the order of their WSGIDaemonProcess directives, for "
+                   "the Apache parents whose command line runs this file.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 def ps(config_paths: tuple[str, ...], fmt: str) -> None:
@@ -156,18 +158,24 @@ def ps(config_paths: tuple[str, ...], fmt: str) -> None:
     """
     import json
 
-    from probe import procs, procs_read, procs_table
+    from probe import procs_read, procs_table
+    from probe.procs_config import Configured, ConfiguredGroup
 
-    names = None
+    configured = None
     if config_paths:
         from probe.apache import ConfigUnreadable, load_site
+        from probe.apache.config_text import main_config
 
         try:
             site = load_site(config_paths)
         except ConfigUnreadable as exc:
             fail(str(exc))
-        names = procs.group_names_from([d.name for d in site.daemons])
-    rows = procs_read.list_processes(names)
+        # a directory given stands for the main file httpd would be started with there
+        files = tuple((main_config(p) or p) if os.path.isdir(p) else p for p in config_paths)
+        configured = Configured(files, tuple(
+            ConfiguredGroup(d.name, d.options.get("display-name"),
+                            f"{d.directive.file}:{d.directive.line}") for d in site.daemons))
+    rows = procs_read.list_processes(configured)
     if fmt == "json":
         click.echo(json.dumps({"processes": [r.as_json() for r in rows]}, indent=2))
     else:
