@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from probe.procs_config import Configured, ParentConfig, parent_config
+from probe.procs_config import Configured, ParentConfig, parent_config, unreadable_config
 
 APACHE_NAMES = frozenset({"apache2", "httpd", "apache", "httpd2", "httpd2-prefork",
                           "httpd2-worker", "httpd2-event"})
@@ -41,6 +41,7 @@ class Role(StrEnum):
     WORKER = "worker"
     DAEMON = "wsgi daemon"
     CHILD = "child"  # a worker or a daemon: its sockets could not be read
+    ZOMBIE = "zombie"  # exited, not yet reaped by its parent: runs nothing
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class ProcessFacts:
     rss: int | None  # bytes
     create_time: float  # seconds since the epoch
     sockets: tuple[str, ...] | None  # paths of bound UNIX sockets; None = not readable
+    zombie: bool = False  # exited and not reaped: its command line is gone, not empty
+    cmdline_readable: bool = True  # False: reading it was refused, so ``cmdline`` says nothing
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,11 @@ def classify(processes: Iterable[ProcessFacts], *, now: float,
     parents = sorted((p for p in apache.values() if p.ppid not in apache), key=lambda p: p.pid)
     rows: list[ApacheProcess] = []
     for parent in parents:
-        config = parent_config(parent.cmdline, parent.name)
+        if parent.zombie:  # a failed start's leftover: it runs no configuration
+            rows.append(_row(parent, Role.ZOMBIE, None, _ZOMBIE, now))
+            continue
+        config = (parent_config(parent.cmdline, parent.name) if parent.cmdline_readable
+                  else unreadable_config())
         applied = configured.runs(config) if configured is not None else None
         rows.append(replace(_row(parent, Role.PARENT, None, "", now), config=config,
                             config_applied=applied))
@@ -131,7 +138,12 @@ def is_express(facts: ProcessFacts) -> bool:
     return any(arg.startswith("-DMOD_WSGI_") for arg in facts.cmdline)
 
 
+_ZOMBIE = "exited; its parent has not reaped it"
+
+
 def _child(facts: ProcessFacts, now: float, context: _Context) -> ApacheProcess:
+    if facts.zombie:
+        return _row(facts, Role.ZOMBIE, None, _ZOMBIE, now)
     socket_id = _daemon_socket_id(facts)
     group = context.configured.by_socket(socket_id) if context.configured and socket_id else None
     title = _TITLE.match(facts.cmdline[0]) if facts.cmdline else None

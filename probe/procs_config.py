@@ -30,12 +30,22 @@ class ParentConfig:
     the compiled-in one."""
     source: str
     """What the command line said: ``-f and -d on the command line``, ..."""
+    read: bool = True
+    """False: the command line could not be read, so nothing is known (not the defaults)."""
 
     def describe(self) -> str:
         """``/etc/apache2-two/apache2.conf (ServerRoot /etc/apache2-two: -d on the command
         line; Debian's default file)``."""
-        where = self.config_file or "its compiled-in configuration file"
+        where = self.config_file or ("an unknown configuration file" if not self.read
+                                     else "its compiled-in configuration file")
         return f"{where} ({self.source})"
+
+
+def unreadable_config() -> ParentConfig:
+    """A parent whose command line could not be read: an empty one would mean Debian's
+    defaults, an unread one means nothing."""
+    return ParentConfig(None, None, "its command line could not be read: run 'probe ps' as "
+                                    "root or as the process's user", read=False)
 
 
 def _option(argv: Sequence[str], flag: str) -> str | None:

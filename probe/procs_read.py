@@ -14,15 +14,18 @@ from probe.procs_config import Configured
 def snapshot() -> list[ProcessFacts]:
     """Facts about every Apache process on this machine (others are not inspected)."""
     found: list[ProcessFacts] = []
-    attrs = ["pid", "ppid", "name", "cmdline", "username", "memory_info", "create_time"]
+    attrs = ["pid", "ppid", "name", "cmdline", "username", "memory_info", "create_time",
+             "status"]
     for proc in psutil.process_iter(attrs):
         info = proc.info
-        cmdline = tuple(info.get("cmdline") or ())
         facts = ProcessFacts(
             pid=info["pid"], ppid=info.get("ppid") or 0, name=info.get("name") or "",
-            cmdline=cmdline, username=info.get("username"),
+            # None: psutil was refused (or the process is a zombie), not an empty command line
+            cmdline=tuple(info.get("cmdline") or ()), username=info.get("username"),
             rss=info["memory_info"].rss if info.get("memory_info") else None,
             create_time=info.get("create_time") or time.time(), sockets=(),
+            zombie=info.get("status") == psutil.STATUS_ZOMBIE,
+            cmdline_readable=info.get("cmdline") is not None,
         )
         if is_apache(facts):
             found.append(_with_sockets(proc, facts))

@@ -75,7 +75,7 @@ def _applied(row: ApacheProcess) -> str:
 
 
 def _group_cell(row: ApacheProcess) -> str:
-    if row.role is Role.PARENT:
+    if row.role in (Role.PARENT, Role.ZOMBIE):
         return "-"
     if row.role is Role.WORKER:
         return "(embedded)"
@@ -93,6 +93,9 @@ def _footnotes(rows: Sequence[ApacheProcess]) -> list[str]:
     if any(r.role is Role.CHILD for r in rows):
         notes.append("child: a worker or a wsgi daemon; its sockets cannot be read without "
                      "root, so which one is unknown.")
+    if any(r.role is Role.ZOMBIE for r in rows):
+        notes.append("zombie: an Apache process that has exited and that its parent (PPID) "
+                     "has not reaped; it runs no configuration and serves nothing.")
     if any(r.role is Role.WORKER for r in rows):
         notes.append("(embedded): workers serve requests and run embedded-mode WSGI "
                      "applications.")

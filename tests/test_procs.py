@@ -38,9 +38,10 @@ def configured(*names: str, file: str = "/etc/apache2/apache2.conf",
 
 def facts(pid: int, ppid: int, *, cmdline: tuple[str, ...] = APACHE, name: str = "apache2",
           sockets: tuple[str, ...] | None = (), user: str = "www-data",
-          age: float = 60.0) -> ProcessFacts:
+          age: float = 60.0, zombie: bool = False, cmdline_readable: bool = True) -> ProcessFacts:
     return ProcessFacts(pid=pid, ppid=ppid, name=name, cmdline=cmdline, username=user,
-                        rss=10 * 1024 * 1024, create_time=NOW - age, sockets=sockets)
+                        rss=10 * 1024 * 1024, create_time=NOW - age, sockets=sockets,
+                        zombie=zombie, cmdline_readable=cmdline_readable)
 
 
 def test_parent_workers_and_titled_daemons() -> None:
@@ -130,6 +131,44 @@ def test_config_names_only_the_daemons_of_the_parents_that_run_its_file(
             "file); --config's names are not applied") in text
     [line] = [line for line in text.splitlines() if line.split()[:1] == ["21"]]
     assert "#1 (unnamed)" in line and "wsgi-djangostack" not in line
+
+
+def test_a_zombie_runs_no_configuration_and_an_unread_command_line_is_no_default() -> None:
+    rows = {r.pid: r for r in classify([
+        facts(5, 3, cmdline=(), zombie=True, cmdline_readable=False, user="root"),
+        facts(10, 1, cmdline=(), cmdline_readable=False, user="root"),
+        facts(11, 10),
+        facts(12, 10, cmdline=(), zombie=True, cmdline_readable=False),
+    ], now=NOW)}
+    assert [(pid, r.role) for pid, r in rows.items()] == [
+        (5, Role.ZOMBIE), (10, Role.PARENT), (11, Role.WORKER), (12, Role.ZOMBIE)]
+    assert rows[5].config is None and rows[12].config is None
+    config = rows[10].config
+    assert config is not None and config.config_file is None
+    text = render_table(list(rows.values()), terminal=False)
+    assert "Debian" not in text and "pid 5 runs" not in text
+    assert "pid 10 runs an unknown configuration file (its command line could not be read" in text
+    assert "zombie: an Apache process that has exited" in text
+
+
+def test_a_real_zombie_apache2_is_listed_as_one(tmp_path: Path) -> None:
+    """What a failed 'apache2ctl start' briefly leaves: a child called apache2 that exited and
+    was not reaped (tester t-disc21 saw it listed as a parent running Debian's default)."""
+    from probe.procs_read import snapshot
+
+    true = shutil.which("true")
+    assert true is not None
+    (tmp_path / "apache2").symlink_to(true)  # the kernel names the process after the link
+    child = subprocess.Popen([str(tmp_path / "apache2")])
+    try:
+        deadline = time.monotonic() + 10
+        while psutil.Process(child.pid).status() != psutil.STATUS_ZOMBIE:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        [row] = [r for r in classify(snapshot(), now=time.time()) if r.pid == child.pid]
+        assert row.role is Role.ZOMBIE and row.config is None
+    finally:
+        child.wait()
 
 
 def test_title_cut_short_is_a_daemon_without_a_trusted_name() -> None:
