@@ -25,7 +25,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from probe.procs_config import Configured, ParentConfig, parent_config, unreadable_config
+from probe.procs_config import (
+    Configured,
+    ParentConfig,
+    parent_config,
+    title_of,
+    unreadable_config,
+)
 
 APACHE_NAMES = frozenset({"apache2", "httpd", "apache", "httpd2", "httpd2-prefork",
                           "httpd2-worker", "httpd2-event"})
@@ -74,6 +80,8 @@ class ApacheProcess:
     title: str
     config: ParentConfig | None = None
     """A parent's configuration file and ServerRoot, from its command line."""
+    title_hint: str = ""
+    """A daemon whose title names no group by itself: the title, for the table."""
     config_applied: bool | None = None
     """A parent: whether --config's daemon names apply to its children (it runs --config's
     file); None without --config."""
@@ -116,7 +124,8 @@ def classify(processes: Iterable[ProcessFacts], *, now: float,
         rows.append(replace(_row(parent, Role.PARENT, None, "", now), config=config,
                             config_applied=applied))
         context = _Context(configured if applied else None, is_express(parent),
-                           None if applied is not False else parent.pid)
+                           None if applied is not False else parent.pid,
+                           parent.cmdline[0].strip() if parent.cmdline else "")
         for child in sorted((p for p in apache.values() if p.ppid == parent.pid),
                             key=lambda p: p.pid):
             rows.append(_child(child, now, context))
@@ -130,6 +139,7 @@ class _Context:
     configured: Configured | None  # only when the parent runs --config's files
     express: bool
     other_parent: int | None  # a parent that does not run --config's files: its pid
+    parent_title: str  # the parent's argv[0]: its workers keep it, display-name changes it
 
 
 def is_express(facts: ProcessFacts) -> bool:
@@ -146,7 +156,8 @@ def _child(facts: ProcessFacts, now: float, context: _Context) -> ApacheProcess:
         return _row(facts, Role.ZOMBIE, None, _ZOMBIE, now)
     socket_id = _daemon_socket_id(facts)
     group = context.configured.by_socket(socket_id) if context.configured and socket_id else None
-    title = _TITLE.match(facts.cmdline[0]) if facts.cmdline else None
+    first = facts.cmdline[0].strip() if facts.cmdline else ""
+    title = _TITLE.match(first)
     if title and title.group(2):  # what the process says beats what a config file says
         if context.express and _EXPRESS_UID.search(title.group(1)):
             return _row(facts, Role.DAEMON, _EXPRESS_UID.sub("", title.group(1)),
@@ -156,9 +167,12 @@ def _child(facts: ProcessFacts, now: float, context: _Context) -> ApacheProcess:
         return _row(facts, Role.DAEMON, group.name, f"daemon socket #{socket_id} and the "
                     f"{_ordinal(socket_id or 0)} WSGIDaemonProcess of --config ({group.where})",
                     now, socket_id)
-    if title:  # cut short: the title holds only as many characters as argv[0] had
-        return _row(facts, Role.DAEMON, None, f"process title cut short: {title.group(1)}...",
-                    now, socket_id)
+    own = first if title or (first and first != context.parent_title
+                             and os.path.basename(first) not in APACHE_NAMES) else ""
+    if own:  # display-name's title: (wsgi:GROUP) cut short, or a value of its own
+        titled = _titled(facts, now, context, own, socket_id)
+        if titled is not None:
+            return titled
     if socket_id is not None:
         whose = ("the configuration" if context.other_parent is None else
                  f"pid {context.other_parent}'s configuration, not --config's, whose "
@@ -168,6 +182,39 @@ def _child(facts: ProcessFacts, now: float, context: _Context) -> ApacheProcess:
     if facts.sockets is None:
         return _row(facts, Role.CHILD, None, "its sockets cannot be read (run as root)", now)
     return _row(facts, Role.WORKER, None, "", now)
+
+
+def _titled(facts: ProcessFacts, now: float, context: _Context, seen: str,
+            socket_id: int | None) -> ApacheProcess | None:
+    """A daemon by a title that names no group by itself: matched against --config's
+    display-name titles, else shown as seen. None: a plain title alone proves no daemon."""
+    cut = _TITLE.match(seen)
+    candidates = context.configured.by_title(seen) if context.configured else ()
+    said = f"process title '{seen}'"
+    if len(candidates) == 1:
+        group = candidates[0]
+        how = ("cut short: the only --config group whose title starts so"
+               if title_of(group) != seen else
+               f"display-name={group.display_name} of --config's {group.name}")
+        return _row(facts, Role.DAEMON, group.name, f"{said}: {how} ({group.where})", now,
+                    socket_id)
+    hint = f"{cut.group(1)}… (cut short)" if cut else f"title '{seen}'"
+    if candidates:
+        why = f"{said}: any of --config's {', '.join(g.name for g in candidates)}"
+    elif context.configured:
+        why = f"{said}: no group of --config has this title"
+    elif cut:
+        why = f"process title cut short: {cut.group(1)}..."
+    else:
+        why = f"{said}, not httpd's own: display-name sets such a title"
+    if socket_id is None and not cut and not candidates:
+        if facts.sockets is not None:
+            return None
+        return replace(_row(facts, Role.CHILD, None, f"{why}; its sockets cannot be read (run "
+                            "as root)", now), title_hint=hint)
+    if socket_id is not None:
+        why = f"daemon socket #{socket_id}; {why}"
+    return replace(_row(facts, Role.DAEMON, None, why, now, socket_id), title_hint=hint)
 
 
 def _daemon_socket_id(facts: ProcessFacts) -> int | None:

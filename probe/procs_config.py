@@ -118,5 +118,21 @@ class Configured:
     def by_socket(self, socket_id: int) -> ConfiguredGroup | None:
         return self.groups[socket_id - 1] if 0 < socket_id <= len(self.groups) else None
 
+    def by_title(self, seen: str) -> tuple[ConfiguredGroup, ...]:
+        """The groups whose display-name gives the title ``seen``; if none does exactly, those
+        whose title starts with it (mod_wsgi cuts a title to the length of httpd's argv[0])."""
+        titles = [(group, title_of(group)) for group in self.groups]
+        exact = tuple(group for group, title in titles if title == seen)
+        return exact or tuple(group for group, title in titles
+                              if title is not None and title.startswith(seen))
+
     def shown(self) -> str:
         return ", ".join(self.files)
+
+
+def title_of(group: ConfiguredGroup) -> str | None:
+    """The process title mod_wsgi gives the group's daemons: display-name=%{GROUP} is
+    (wsgi:NAME), another value is taken as it is; without one the title stays httpd's."""
+    if group.display_name is None:
+        return None
+    return f"(wsgi:{group.name})" if group.display_name == "%{GROUP}" else group.display_name

@@ -81,15 +81,25 @@ def _group_cell(row: ApacheProcess) -> str:
         return "(embedded)"
     if row.process_group is not None:
         return row.process_group
+    if row.title_hint:
+        return row.title_hint
     return f"#{row.daemon_id} (unnamed)" if row.daemon_id is not None else "unknown"
 
 
 def _footnotes(rows: Sequence[ApacheProcess]) -> list[str]:
     notes: list[str] = []
-    if any(r.role is Role.DAEMON and r.process_group is None for r in rows):
+    if any(r.role is Role.DAEMON and r.process_group is None and not r.title_hint
+           for r in rows):
         notes.append("#N (unnamed): the Nth WSGIDaemonProcess of its parent's configuration; "
                      "name it with 'probe ps --config FILE' (the file the parent runs) or "
                      "display-name=%{GROUP}.")
+    if any(r.process_group is None and "(cut short)" in r.title_hint for r in rows):
+        notes.append("… (cut short): mod_wsgi cuts a (wsgi:GROUP) title to the length of "
+                     "httpd's own argv[0]; 'probe ps --config FILE' (the file the parent runs) "
+                     "matches it to a group.")
+    if any(r.process_group is None and r.title_hint.startswith("title '") for r in rows):
+        notes.append("title 'X': the title a display-name=X gives; 'probe ps --config FILE' "
+                     "(the file the parent runs) names its group.")
     if any(r.role is Role.CHILD for r in rows):
         notes.append("child: a worker or a wsgi daemon; its sockets cannot be read without "
                      "root, so which one is unknown.")

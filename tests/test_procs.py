@@ -179,6 +179,60 @@ def test_title_cut_short_is_a_daemon_without_a_trusted_name() -> None:
     assert "a-very-long-gr..." in daemon.group_source
 
 
+BITNAMI = ("/usr/sbin/apache2", "-f", "/opt/bitnami/apache2/conf/httpd.conf")
+
+
+def test_a_title_cut_short_is_shown_so_and_matched_against_the_configuration() -> None:
+    """Bitnami's display-name=%{GROUP}: '(wsgi:wsgi-djangostack)' is cut to the length of
+    '/usr/sbin/apache2' (tester t-disc21 saw '#1 (unnamed)' and advice to add display-name)."""
+    processes = [facts(10, 1, cmdline=BITNAMI),
+                 facts(11, 10, cmdline=("(wsgi:wsgi-django", "-f", BITNAMI[2]), sockets=None),
+                 facts(12, 10, cmdline=("(wsgi:wiki)     ", "-f", BITNAMI[2]), sockets=None)]
+    plain = classify(processes, now=NOW)
+    assert (plain[1].role, plain[1].process_group, plain[1].title_hint) == (
+        Role.DAEMON, None, "wsgi-django… (cut short)")
+    text = render_table(plain, terminal=False)
+    [line] = [line for line in text.splitlines() if line.split()[:1] == ["11"]]
+    assert "wsgi-django… (cut short)" in line
+    assert "display-name=%{GROUP}" not in text and "#N (unnamed)" not in text
+    assert "… (cut short): mod_wsgi cuts a (wsgi:GROUP) title" in text
+
+    both = configured("wsgi-djangostack", "wiki", file=BITNAMI[2],
+                      display=("%{GROUP}", "%{GROUP}"))
+    named = classify(processes, now=NOW, configured=both)
+    assert named[1].process_group == "wsgi-djangostack"
+    assert named[1].group_source == (
+        f"process title '(wsgi:wsgi-django': cut short: the only --config group whose title "
+        f"starts so ({BITNAMI[2]}:10)")
+    # two groups the cut title could be: none is chosen, both are named
+    twins = configured("wsgi-djangostack", "wsgi-djangoapi", file=BITNAMI[2],
+                       display=("%{GROUP}", "%{GROUP}"))
+    undecided = classify(processes, now=NOW, configured=twins)[1]
+    assert undecided.process_group is None
+    assert "any of --config's wsgi-djangostack, wsgi-djangoapi" in undecided.group_source
+
+
+def test_a_plain_display_name_title_names_its_group_from_the_configuration() -> None:
+    """Fedora's display-name=fas: the title is 'fas', no '(wsgi:'."""
+    processes = [facts(10, 1, cmdline=("/usr/sbin/httpd", "-f", "/etc/httpd/conf/httpd.conf")),
+                 facts(11, 10, cmdline=("fas              ",), sockets=("/r/wsgi.10.0.1.sock",)),
+                 facts(12, 10, cmdline=("pkgdb",), sockets=None),
+                 facts(13, 10, cmdline=("/usr/sbin/httpd", "-f", "/etc/httpd/conf/httpd.conf"))]
+    plain = {r.pid: r for r in classify(processes, now=NOW)}
+    assert (plain[11].role, plain[11].title_hint) == (Role.DAEMON, "title 'fas'")
+    assert (plain[12].role, plain[12].title_hint) == (Role.CHILD, "title 'pkgdb'")
+    assert plain[13].role is Role.WORKER and plain[13].title_hint == ""
+    text = render_table(list(plain.values()), terminal=False)
+    assert "display-name=%{GROUP}" not in text and "title 'X': the title a display-name" in text
+    fedora = configured("fas", "pkgdb", file="/etc/httpd/conf/httpd.conf",
+                        display=("fas", "pkgdb"))
+    # socket #1 alone would also say fas; the sockets of 12 cannot be read, its title says
+    named = {r.pid: r for r in classify(processes, now=NOW, configured=fedora)}
+    assert (named[12].role, named[12].process_group) == (Role.DAEMON, "pkgdb")
+    assert named[12].group_source == ("process title 'pkgdb': display-name=pkgdb of --config's "
+                                      "pkgdb (/etc/httpd/conf/httpd.conf:11)")
+
+
 def test_title_beats_configuration() -> None:
     rows = classify([facts(100, 1),
                      facts(101, 100, cmdline=("(wsgi:live)",),
