@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import time
+from collections import Counter
 from dataclasses import replace
 
 import psutil
 
 from probe.procs import ApacheProcess, ProcessFacts, classify, is_apache
 from probe.procs_config import Configured
+from probe.procs_others import SERVERS, Census, hidepid, other_server
 
 
-def snapshot() -> list[ProcessFacts]:
-    """Facts about every Apache process on this machine (others are not inspected)."""
+def snapshot() -> tuple[list[ProcessFacts], Census]:
+    """Facts about every Apache process on this machine, and a count of what else ps could
+    say it does not list (others are not inspected)."""
     found: list[ProcessFacts] = []
+    others: Counter[str] = Counter()
+    unreadable = 0
     attrs = ["pid", "ppid", "name", "cmdline", "username", "memory_info", "create_time",
              "status"]
     for proc in psutil.process_iter(attrs):
@@ -29,7 +35,22 @@ def snapshot() -> list[ProcessFacts]:
         )
         if is_apache(facts):
             found.append(_with_sockets(proc, facts))
-    return found
+        elif not facts.cmdline_readable and not facts.zombie:
+            unreadable += 1
+        elif (server := other_server(facts.name, facts.cmdline)) is not None:
+            others[server] += 1
+    order = [server for server, _ in SERVERS]
+    census = Census(tuple(sorted(others.items(), key=lambda item: order.index(item[0]))),
+                    unreadable, hidepid(_read("/proc/mounts"), os.geteuid()))
+    return found, census
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as file:
+            return file.read()
+    except OSError:  # not Linux: no /proc, nothing hidden there
+        return ""
 
 
 def _with_sockets(proc: psutil.Process, facts: ProcessFacts) -> ProcessFacts:
@@ -43,5 +64,7 @@ def _with_sockets(proc: psutil.Process, facts: ProcessFacts) -> ProcessFacts:
     return replace(facts, sockets=paths)
 
 
-def list_processes(configured: Configured | None = None) -> list[ApacheProcess]:
-    return classify(snapshot(), now=time.time(), configured=configured)
+def list_processes(configured: Configured | None = None
+                   ) -> tuple[list[ApacheProcess], Census]:
+    found, census = snapshot()
+    return classify(found, now=time.time(), configured=configured), census

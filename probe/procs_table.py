@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from probe.procs import ApacheProcess, Role
+from probe.procs_others import Census
 
 
 def human_bytes(value: int | None) -> str:
@@ -30,16 +31,19 @@ def human_age(seconds: float) -> str:
     return f"{minutes}m{secs:02d}s"
 
 
-def render_table(rows: Sequence[ApacheProcess], *, terminal: bool) -> str:
-    """A rich table on a terminal; plain aligned columns (no box, no colour) otherwise."""
+def render_table(rows: Sequence[ApacheProcess], *, terminal: bool,
+                 census: Census | None = None) -> str:
+    """A rich table on a terminal; plain aligned columns (no box, no colour) otherwise; then
+    what ``census`` says ps does not list."""
     import io
 
     from rich import box
     from rich.console import Console
     from rich.table import Table
 
+    after = "".join(f"{line}\n" for line in census.lines()) if census else ""
     if not rows:
-        return "no Apache (apache2/httpd) processes found\n"
+        return "no Apache (apache2/httpd) processes found\n" + after
     table = Table(box=box.SIMPLE_HEAD if terminal else None, show_edge=False,
                   pad_edge=False)
     for column in ("PID", "PPID", "ROLE", "PROCESS GROUP", "USER", "RSS", "AGE"):
@@ -58,7 +62,7 @@ def render_table(rows: Sequence[ApacheProcess], *, terminal: bool) -> str:
                           markup=False)
     for note in _footnotes(rows):
         console.print(note, markup=False)
-    return out.getvalue()
+    return out.getvalue() + after
 
 
 def _applied(row: ApacheProcess) -> str:

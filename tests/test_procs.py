@@ -165,7 +165,7 @@ def test_a_real_zombie_apache2_is_listed_as_one(tmp_path: Path) -> None:
         while psutil.Process(child.pid).status() != psutil.STATUS_ZOMBIE:
             assert time.monotonic() < deadline
             time.sleep(0.02)
-        [row] = [r for r in classify(snapshot(), now=time.time()) if r.pid == child.pid]
+        [row] = [r for r in classify(snapshot()[0], now=time.time()) if r.pid == child.pid]
         assert row.role is Role.ZOMBIE and row.config is None
     finally:
         child.wait()

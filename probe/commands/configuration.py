@@ -151,7 +151,8 @@ def ps(config_paths: tuple[str, ...], fmt: str) -> None:
     A mod_wsgi daemon process is recognised by its title, (wsgi:GROUP) with
     display-name=%{GROUP}, or else by the daemon socket it listens on (reading another
     user's sockets needs root). Every other Apache child is a worker, which is where
-    embedded-mode applications run.
+    embedded-mode applications run. gunicorn, uWSGI and waitress processes are counted,
+    not listed.
 
     \b
     Exit status: 0 (also when no Apache runs), 2 unreadable --config.
@@ -175,8 +176,10 @@ def ps(config_paths: tuple[str, ...], fmt: str) -> None:
         configured = Configured(files, tuple(
             ConfiguredGroup(d.name, d.options.get("display-name"),
                             f"{d.directive.file}:{d.directive.line}") for d in site.daemons))
-    rows = procs_read.list_processes(configured)
+    rows, census = procs_read.list_processes(configured)
     if fmt == "json":
-        click.echo(json.dumps({"processes": [r.as_json() for r in rows]}, indent=2))
+        click.echo(json.dumps({"processes": [r.as_json() for r in rows], **census.as_json()},
+                              indent=2))
     else:
-        click.echo(procs_table.render_table(rows, terminal=environment().stdout_isatty), nl=False)
+        click.echo(procs_table.render_table(rows, terminal=environment().stdout_isatty,
+                                            census=census), nl=False)
