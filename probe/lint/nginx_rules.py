@@ -41,6 +41,7 @@ from probe.lint.nginx_two_protocols import two_protocols
 from probe.lint.uwsgi_rules import proxy_mount_fix, uwsgi_mount_not_told, uwsgi_params_missing
 from probe.nginx.claims import main_pass, names_first
 from probe.nginx.host_step import proxy_host
+from probe.nginx.include_order import read_first_by_name
 from probe.nginx.model import Location, NginxModel, Server, Upstream
 from probe.nginx.unread import anywhere, for_blocks, said
 from probe.nginx_snippets import refuse_block
@@ -84,7 +85,11 @@ def no_refusing_default(model: NginxModel) -> list[ConfigFinding]:
         passes = main_pass(model, server)
         if server.returns is not None or passes is None:
             continue
-        why = "is marked default_server" if marked else "comes first and none is default_server"
+        order = "" if marked else read_first_by_name(
+            model, server, [s for s, _, _ in blocks if s is not server])
+        why = ("is marked default_server" if marked else
+               f"comes first ({order}) and none is default_server" if order else
+               "comes first and none is default_server")
         findings.append(ConfigFinding.at(
             "nginx_no_refusing_default", Severity.WARNING, where,
             f"{len(blocks)} server blocks listen on {address} and the one that answers a "

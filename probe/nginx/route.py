@@ -15,14 +15,14 @@ from probe.nginx.fallbacks import Followed, fallbacks
 from probe.nginx.flow import Vars
 from probe.nginx.flow import names as flow_names
 from probe.nginx.host_step import host_step, prefix_step
+from probe.nginx.include_order import choose_in_order
 from probe.nginx.model import Location, NginxModel, ProxyPass, Server
 from probe.nginx.passes import AT_REQUEST_TIME, Pass, mount_step, pass_of, shadowed, source
 from probe.nginx.phase_steps import Trip, run_level
 from probe.nginx.rewrites import TryFiles
-from probe.nginx.select import choose_location, choose_server, normal_host
+from probe.nginx.select import choose_location, normal_host
 from probe.nginx.tls_site import tls_site
-from probe.nginx.unread import for_location, said
-from probe.nginx.unread import for_site as unread_for_site
+from probe.nginx.unread import for_location, for_site, said
 from probe.nginx.variables import resolve
 
 _MAX_REDIRECTS = 4  # try_files fallbacks followed; nginx stops at 10 internal redirects
@@ -67,11 +67,11 @@ class NginxConfig:
         host, _, at_port = (address or "").rpartition(":")
         if not address or not at_port.isdigit():
             host, at_port = parts.hostname or "", str(port)
-        choice = choose_server(self.model.servers, host, int(at_port), parts.netloc)
+        choice = choose_in_order(self.model, host, int(at_port), parts.netloc)
         steps = [RouteStep("site", choice.server.describe() if choice.server else "none",
                            choice.rule, source(choice.where), choice.by)]
         base = PredictedRoute(FrontKind.NGINX, url, address, tuple(steps))
-        unread = unread_for_site(self.model, choice.server, "matched exactly" in choice.rule)
+        unread = for_site(self.model, choice.server, "matched exactly" in choice.rule)
         if choice.server is None:
             route = PredictedRoute(FrontKind.NGINX, url, address, tuple(steps), refused=True)
         else:

@@ -32,6 +32,7 @@ import crossplane  # type: ignore[import-untyped]  # crossplane ships no type in
 
 from probe.errors import ProbeError
 from probe.files import include_dirs
+from probe.include_order import Read
 
 
 class NginxUnreadable(ProbeError):
@@ -69,6 +70,9 @@ class NginxText:
     include_dirs: tuple[str, ...] = ()  # what the includes depend on (probe.files.include_dirs)
     fragment: bool = False  # a site file: its directives are the body of an http block
     unread: tuple[UnreadInclude, ...] = ()  # plain includes that could not be read
+    # each file an include read, with that include's line, in the order read: which site of
+    # an address comes first where a glob decides it (probe.nginx.include_order)
+    reads: tuple[Read, ...] = ()
 
 
 _DUMP_FILE = re.compile(r"^# configuration file (.+):\s*$", re.M)
@@ -152,6 +156,7 @@ class _Reader:
         self.files: list[str] = []
         self.include_dirs: list[str] = []
         self.unread: list[UnreadInclude] = []
+        self.reads: list[Read] = []
         self.cache: dict[str, tuple[Directive, ...]] = {}
 
     def run(self) -> NginxText:
@@ -165,7 +170,7 @@ class _Reader:
         directives = self.expand(top, (self.main,))
         return NginxText(self.main, tuple(self.files), directives, self.dump,
                          tuple(dict.fromkeys(self.include_dirs)), self.fragment,
-                         tuple(self.unread))
+                         tuple(self.unread), tuple(self.reads))
 
     def parsed(self, path: str) -> tuple[Directive, ...] | None:
         if path not in self.cache:
@@ -181,6 +186,7 @@ class _Reader:
             return ()
         directives = self.parsed(path)
         if directives is not None:
+            self.reads.append(Read(path, d.where))
             return self.expand(directives, (*stack, path))
         if glob.has_magic(d.args[0]):
             return ()
