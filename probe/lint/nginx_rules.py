@@ -20,6 +20,8 @@ a pure function from the :class:`~probe.nginx.model.NginxModel` to findings at a
   (:mod:`.nginx_exact_root`);
 * ``nginx_two_protocols``: one address a ``uwsgi_pass`` and a ``proxy_pass`` both reach
   (:mod:`.nginx_two_protocols`);
+* ``nginx_shared_backend``: two blocks for different names hand over to one address, not
+  through one upstream group (:mod:`.nginx_shared_backend`);
 * ``nginx_include_unread``: a plain include that cannot be read; a note in a site file read
   alone (its snippets are elsewhere), an error in a whole nginx.conf where the file does not
   exist (nginx would not start); the two header rules say nothing where its
@@ -37,6 +39,7 @@ from probe.lint.nginx_exact_root import exact_root_only
 from probe.lint.nginx_host_fix import host_fix, server_level
 from probe.lint.nginx_include_unread import include_unread
 from probe.lint.nginx_realip import real_ip
+from probe.lint.nginx_shared_backend import shared_backend, unused_upstreams
 from probe.lint.nginx_two_protocols import two_protocols
 from probe.lint.uwsgi_rules import proxy_mount_fix, uwsgi_mount_not_told, uwsgi_params_missing
 from probe.nginx.claims import main_pass, names_first
@@ -229,24 +232,12 @@ def mount_not_told(model: NginxModel) -> list[ConfigFinding]:
     return findings + uwsgi_mount_not_told(model)
 
 
-def _other_target(loc: Location) -> str | None:
-    """The upstream or address a uwsgi_pass, fastcgi_pass, scgi_pass or grpc_pass names:
-    ``uwsgi_pass app;``, ``uwsgi_pass uwsgi://app;``, ``grpc_pass grpcs://app;``."""
-    if loc.other_pass is None or not loc.other_pass.args:
-        return None
-    return loc.other_pass.args[0].split("://", 1)[-1]
-
-
 def shared_upstream(model: NginxModel) -> list[ConfigFinding]:
     users: dict[str, dict[int, tuple[Server, Location]]] = defaultdict(dict)
     for server, loc in model.proxied():
         assert loc.proxy_pass is not None
         users[loc.proxy_pass.target].setdefault(id(server), (server, loc))
-    # an upstream that another protocol's pass uses serves a block too; and proxy_pass
-    # (HTTP) to it would reach a server speaking uwsgi, FastCGI, SCGI or gRPC: never proposed
-    others = {t for _, loc in model.locations() if (t := _other_target(loc)) is not None}
-    unused = [u for u in model.upstreams.values() if u.name not in users
-              and u.name not in others]
+    unused = unused_upstreams(model)
     findings = []
     for target, blocks in users.items():
         named = [(s, loc) for s, loc in blocks.values() if any(n for n, _ in s.names)]
@@ -278,7 +269,8 @@ def _upstream_fix(loc: Location, unused: list[Upstream]) -> str:
 NGINX_RULES: tuple[NginxRule, ...] = (no_refusing_default, duplicate_server_name,
                                       host_not_forwarded, mount_not_told, shared_upstream,
                                       include_unread, uwsgi_params_missing,
-                                      exact_root_only, real_ip, two_protocols)
+                                      exact_root_only, real_ip, two_protocols,
+                                      shared_backend)
 
 
 def run_nginx_rules(model: NginxModel) -> list[ConfigFinding]:

@@ -1,0 +1,167 @@
+"""``nginx_shared_backend``: two server blocks for different names hand over to one address
+(docs/lint.md).
+
+A second site written by copying the first keeps the first's ``proxy_pass`` (or
+``uwsgi_pass``) socket when its own is not put in: nginx starts, and the second site's
+names are served by the first site's application (tester t-real19's ``same-socket``:
+shop-project.com passed to django-project.com's gunicorn socket; lint was silent, since no
+upstream is left unused for ``nginx_shared_upstream`` to name). One application may also
+serve both names on purpose, and no line shows which: the finding names both blocks, their
+names and lines, and what decides (whether one application serves both names).
+
+Not said, where the configuration itself says the sharing is meant or is no pairing of two
+sites:
+
+* both blocks pass to the same ``upstream`` group: a group named once and used by two
+  blocks is written to be shared (naming the address once in an ``upstream`` is how to say
+  so); a copied line naming another site's group while a declared group serves no block is
+  ``nginx_shared_upstream``'s. Two groups holding the same member, or a group and a line
+  naming its member directly, are said;
+* the blocks' names share one (a TLS twin and its plain block, ``example.com`` beside
+  ``www.example.com``: one site on two ports or two spellings), or a wildcard of one takes
+  a name of the other (``.example.org`` beside ``other.example.org``);
+* a block that names no host (``server_name _``, none: the catch-all, whose sharing is
+  ``nginx_no_refusing_default``'s), answers with a ``return`` at its top (a redirect),
+  or holds an include not read (its names may be there);
+* two protocols to one address (``nginx_two_protocols``), a line written with a variable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from probe.lint.findings import ConfigFinding, Severity
+from probe.nginx.claims import names_none
+from probe.nginx.model import APP_PASSES, Location, NginxModel, Server, Upstream
+from probe.nginx.passes import pass_target
+from probe.unix_sockets import normal_unix
+
+
+@dataclass(frozen=True)
+class _Hand:
+    """One pass line of a block, with each address it reaches."""
+
+    server: Server
+    directive: str
+    written: str
+    where: str
+    group: Upstream | None  # the upstream it names; None: the address itself
+    addresses: tuple[tuple[str, str], ...]  # (address, the member's server line or "")
+
+    def said(self, address: str) -> str:
+        line = f"{self.directive} {self.written} at {self.where}"
+        if self.group is None:
+            return line
+        member = next(w for a, w in self.addresses if a == address)
+        return f"{line}, upstream {self.group.name} ({self.group.where}) with server " \
+               f"{address} at {member}"
+
+
+def _passes(loc: Location) -> Iterator[tuple[str, str, str]]:
+    if loc.proxy_pass is not None:
+        yield "proxy_pass", loc.proxy_pass.url, loc.proxy_pass.where
+    if loc.other_pass is not None and loc.other_pass.name in APP_PASSES \
+            and loc.other_pass.args:
+        yield loc.other_pass.name, loc.other_pass.args[0], loc.other_pass.where
+
+
+def _hands(model: NginxModel) -> list[_Hand]:
+    hands = []
+    for server, loc in model.locations():
+        if server.returns is not None or server.unread or names_none(server) \
+                or loc.returns is not None:
+            continue
+        for directive, written, where in _passes(loc):
+            if "$" in written:
+                continue  # decided at request time
+            target = pass_target(directive, written)
+            group = model.upstreams.get(target)
+            addresses = (tuple((normal_unix(a).lower(), w) for a, w in group.servers)
+                         if group is not None else ((target.lower(), ""),))
+            hands.append(_Hand(server, directive, written, where, group, addresses))
+    return hands
+
+
+def _names(server: Server) -> set[str]:
+    """The block's names as one site's: ``www.`` and a leading ``.`` or ``*.`` off."""
+    return {n.removeprefix(".").removeprefix("*.").removeprefix("www.")
+            for n, _ in server.names if n and n != "_"}
+
+
+def _covers(wide: Server, server: Server) -> bool:
+    """A wildcard name of ``wide`` (``.example.org``, ``*.example.org``) takes a name of
+    ``server`` too: a subdomain given a block of its own beside its domain's."""
+    suffixes = [n.removeprefix("*").removeprefix(".") for n, _ in wide.names
+                if n.startswith((".", "*."))]
+    return any(n.endswith("." + s) for n, _ in server.names for s in suffixes)
+
+
+def _one_site(a: Server, b: Server) -> bool:
+    return bool(_names(a) & _names(b)) or _covers(a, b) or _covers(b, a)
+
+
+def _shown(server: Server) -> str:
+    return " ".join(n for n, _ in server.names if n)
+
+
+def unused_upstreams(model: NginxModel) -> list[Upstream]:
+    """Declared upstream groups no pass line names (``nginx_shared_upstream``'s sign of a
+    copied line)."""
+    # an upstream another protocol's pass uses (gRPC too) serves a block as well; and
+    # proxy_pass (HTTP) to it would reach a server speaking that protocol: never proposed
+    named = {pass_target(d.name, d.args[0]) for _, loc in model.locations()
+             if (d := loc.other_pass) is not None and d.args}
+    named |= {loc.proxy_pass.target for _, loc in model.proxied() if loc.proxy_pass}
+    return [u for u in model.upstreams.values() if u.name not in named]
+
+
+def _shared(a: _Hand, b: _Hand) -> str | None:
+    """The address both lines reach in one protocol, unless both name one upstream group."""
+    if a.directive != b.directive or (a.group is not None and a.group is b.group):
+        return None
+    mine = {address for address, _ in b.addresses}
+    return next((address for address, _ in a.addresses if address in mine), None)
+
+
+def shared_backend(model: NginxModel) -> list[ConfigFinding]:
+    """A warning at the pass line of each later block that hands over to an address an
+    earlier block for other names hands over to, naming that block and its line."""
+    hands = _hands(model)
+    copied = bool(unused_upstreams(model))
+    findings: list[ConfigFinding] = []
+    reported: set[int] = set()
+    for i, later in enumerate(hands):
+        if id(later.server) in reported:
+            continue
+        for first in hands[:i]:
+            address = _shared(first, later)
+            if address is None or first.server is later.server \
+                    or _one_site(first.server, later.server):
+                continue
+            if copied and later.directive == "proxy_pass" and later.group is None \
+                    and first.group is None:
+                continue  # nginx_shared_upstream names the unused upstream to use
+            reported.add(id(later.server))
+            findings.append(_finding(first, later, address))
+            break
+    return findings
+
+
+def _finding(first: _Hand, later: _Hand, address: str) -> ConfigFinding:
+    mine = _shown(later.server)
+    return ConfigFinding.at(
+        "nginx_shared_backend", Severity.WARNING, later.where,
+        f"{later.server.describe()} hands its requests to {address} with "
+        f"{later.said(address)}, as does the {first.server.describe()} with "
+        f"{first.said(address)}: whatever listens there answers the names of both blocks. "
+        f"Whether that is meant the configuration cannot say: it is where one application "
+        f"serves both names; where {mine} has an application of its own, this line was "
+        f"copied from the other site and passes to the wrong one",
+        f"check whether one application is meant to serve both names. If {mine} has its "
+        f"own (its own gunicorn or uWSGI, a socket unit of its own; a probe sweep whose "
+        f"manifest gives it its own instance says wrong_instance when this line is the "
+        f"cause), write that application's address (its bind or socket option) at "
+        f"{later.where}; if one application serves both, name {address} once in an "
+        f"upstream block and pass both blocks to it, or list the names in one server "
+        f"block, and lint no longer says this")
