@@ -480,7 +480,8 @@ class _Reader:
             var, where = self.root_unset
             self.note(file, number, f"Include {args[0]}: not read: relative to the ServerRoot "
                                     f"at {where}, whose ${{{var}}} is not defined here")
-            return [], f"relative to a ServerRoot whose ${{{var}}} is not defined here"
+            return [], (f"relative to the ServerRoot at {where}, whose ${{{var}}} is not "
+                        f"defined here")
         if not os.path.isabs(pattern):
             pattern = os.path.join(self.server_root, pattern)
         if depth >= MAX_INCLUDE_DEPTH:

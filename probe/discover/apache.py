@@ -56,6 +56,7 @@ from probe.discover.apache_reach import (
     reaches,
     settle_connect,
 )
+from probe.discover.apache_unread import how_to_give, undefined_variable, unread_includes
 from probe.discover.discovery import DiscoveredInstance, Discovery, Url
 from probe.discover.manifest_text import UNKNOWN_HOST, refused_url, render
 from probe.discover.unexpanded import unexpanded_macros
@@ -108,6 +109,9 @@ def discover(site: Site) -> Discovery:
     skipped += proxied_sites(site)
     discovery = Discovery(site.config.files, connect, connect_source, kept, skipped)
     discovery.warnings = [w for i in kept for w in i.warnings]
+    unread = unread_includes(site.config.directives)
+    discovery.skipped += unread
+    discovery.warnings += unread  # the applications it holds are missing: not only a comment
     macros = unexpanded_macros(site.config.directives)
     discovery.skipped += macros
     if macros:
@@ -216,6 +220,14 @@ def _connect(site: Site) -> tuple[str | None, str]:
     without port, so each URL keeps its own (docs/manifest.md)."""
     if not site.listens:
         return None, "no Listen directive found: give --connect to probe sweep"
+    unknown = [(x, var) for x in site.listens if (var := undefined_variable(x.directive))]
+    if unknown:
+        # no address here to write; a guessed one (port 0) the manifest parser refuses
+        return None, "; ".join(
+            f"Listen {' '.join(x.directive.args)} at {x.directive.where}: ${{{var}}} is not "
+            f"defined here (httpd takes it from its environment at start), so no connect is "
+            f"written; {how_to_give(var)}, or give --connect to probe sweep"
+            for x, var in unknown)
     host = probe_host(site) or "127.0.0.1"
     hosts = list(dict.fromkeys(loopback(listen.host) for listen in site.listens))
     ports = sorted({listen.port for listen in site.listens})
@@ -306,6 +318,14 @@ def _add_urls(site: Site, instance: DiscoveredInstance, app: WsgiApp, server: Se
     context = ("the main server" if server.is_main
                else f"the VirtualHost at {server.where}")
     if server.is_main:
+        if not server.server_port and site.listens and \
+                (var := undefined_variable(site.listens[0].directive)):
+            listen = site.listens[0].directive
+            instance.skipped.append(
+                f"the main server answers on the port of Listen {' '.join(listen.args)} at "
+                f"{listen.where}, whose ${{{var}}} is not defined here: no URL written; "
+                f"{how_to_give(var)}")
+            return
         found: list[Reach] = [Reach(_port(site, server), None)]
     else:
         found, said = reaches(site, server, context)
