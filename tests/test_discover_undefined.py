@@ -23,7 +23,7 @@ Listen ${APACHE_PORT}
 IncludeOptional conf.d/*.conf
 """
 WSGI_CONF = """\
-ServerName www.consumerfinance.gov
+ServerName https://www.consumerfinance.gov
 WSGIDaemonProcess django
 WSGIProcessGroup django
 WSGIScriptAlias / /srv/cfgov/cfgov/wsgi.py
@@ -68,3 +68,16 @@ def test_with_both_variables_given_the_application_is_found(tmp_path: Path) -> N
     manifest = parse(text, "discovered")
     assert list(manifest.instances["django"].urls) == ["http://www.consumerfinance.gov:8000/"]
     assert "was not read" not in text
+
+
+def test_a_scheme_in_server_name_is_not_what_the_port_speaks(tmp_path: Path) -> None:
+    """cfgov's conf.d/wsgi.conf:1 ``ServerName https://www.consumerfinance.gov`` with
+    ``Listen 8000`` and no SSLEngine: httpd speaks plain HTTP there (the scheme only goes
+    into the URLs it writes about itself), so the URL is http, with a comment saying why."""
+    conf = cfgov(tmp_path)
+    text = discover_paths([conf], environ={"APACHE_SERVER_ROOT": str(tmp_path),
+                                           "APACHE_PORT": "8000"})
+    assert "https://www.consumerfinance.gov" not in text.replace("writes https://", "")
+    said = " ".join(line.lstrip("# ") for line in text.splitlines() if "ServerName at" in line)
+    assert f"ServerName at {tmp_path}/conf.d/wsgi.conf:1 writes https://" in said
+    assert "the main server speaks http (no SSLEngine on, not port 443)" in said

@@ -50,6 +50,7 @@ class Server:
     file: str
     line: int
     name_inherited: bool = False  # no ServerName of its own: httpd gives it the main server's
+    name_where: str = ""  # the ServerName line in force (FILE:LINE), "" without one
 
     @property
     def is_main(self) -> bool:

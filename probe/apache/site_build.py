@@ -123,7 +123,8 @@ def _vhost(section: Directive, main: Server) -> Server:
     if server.server_hostname is not None:
         return server
     return replace(server, server_name=main.server_name, server_hostname=main.server_hostname,
-                   server_port=main.server_port, scheme=main.scheme, name_inherited=True)
+                   server_port=main.server_port, scheme=main.scheme, name_inherited=True,
+                   name_where=main.name_where)
 
 
 def _server(section: Directive | None, addresses: tuple[Address, ...],
@@ -132,7 +133,7 @@ def _server(section: Directive | None, addresses: tuple[Address, ...],
     aliases = tuple(a.lower() for d in scope if d.key == "serveralias" for a in d.args)
     ssl = any(d.key == "sslengine" and d.arg(0).lower() == "on" for d in scope)
     return Server(section, addresses, host.lower() if host else None, host, port,
-                  scheme, aliases, ssl, file, line)
+                  scheme, aliases, ssl, file, line, name_where=name.where if name else "")
 
 
 def _parse_server_name(value: str) -> tuple[str | None, str | None, int | None]:

@@ -339,6 +339,9 @@ def _add_urls(site: Site, instance: DiscoveredInstance, app: WsgiApp, server: Se
         return
     names = host_names(site, instance, server, context)
     scheme = _scheme(server)
+    said = _scheme_said(server, scheme, context)
+    if said is not None and said not in instance.skipped:
+        instance.skipped.append(said)
     path = url_path(app)
     for reach in found:
         port = reach.port
@@ -385,10 +388,21 @@ def match_url(regex: str) -> str | None:
 
 
 def _scheme(server: Server) -> str:
-    if server.scheme in ("http", "https"):
-        return server.scheme
+    """What the VirtualHost speaks: TLS where ``SSLEngine on`` or port 443 says so. A scheme
+    in ServerName is not it: httpd puts that only in the URLs it writes about itself."""
     ports = {a.port for a in server.addresses} | {server.server_port}
     return "https" if server.ssl or 443 in ports else "http"
+
+
+def _scheme_said(server: Server, scheme: str, context: str) -> str | None:
+    """Why a ServerName's scheme is not the URLs' (cfgov: ``ServerName https://...`` on
+    ``Listen 8000`` without SSL), for a comment; None where they agree."""
+    if server.scheme is None or server.scheme == scheme:
+        return None
+    tls = "SSLEngine on" if server.ssl else "no SSLEngine on"
+    return (f"ServerName at {server.name_where} writes {server.scheme}://: that scheme only "
+            f"sets the URLs httpd writes about itself (redirects, self-referential URLs); "
+            f"{context} speaks {scheme} ({tls}, not port 443), so its URLs are {scheme}")
 
 
 def _port(site: Site, main: Server) -> int | None:
