@@ -339,9 +339,9 @@ def _add_urls(site: Site, instance: DiscoveredInstance, app: WsgiApp, server: Se
         return
     names = host_names(site, instance, server, context)
     scheme = _scheme(server)
-    said = _scheme_said(server, scheme, context)
-    if said is not None and said not in instance.skipped:
-        instance.skipped.append(said)
+    scheme_note = _scheme_said(server, scheme, context)
+    if scheme_note is not None and scheme_note not in instance.skipped:
+        instance.skipped.append(scheme_note)
     path = url_path(app)
     for reach in found:
         port = reach.port

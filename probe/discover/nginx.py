@@ -1,28 +1,30 @@
 """``probe discover`` for nginx: a manifest derived from an nginx configuration in front of
 WSGI application servers.
 
-* one ``[instances.NAME]`` per application, an application being one ``proxy_pass`` target
-  (an ``upstream`` block, ``host:port`` or ``unix:/path``); NAME is the upstream's name, else
-  ``app-PORT`` or the socket's file name;
+* one ``[instances.NAME]`` per application, an application being one ``proxy_pass`` or
+  ``uwsgi_pass`` target (an ``upstream`` block, ``host:port`` or ``unix:/path``); NAME is the
+  upstream's name, else ``app-PORT`` or the socket's file name;
 * its urls: ``http(s)://NAME[:PORT]/PREFIX/`` for each exact ``server_name`` of a block
-  that passes a prefix location to it (wildcards, regular expressions and regular-expression
-  locations cannot be probed and are left as comments);
+  that passes a prefix location to it (wildcards, regular expressions, regular-expression
+  locations and catch-all names such as ``_`` cannot be probed and are left as comments);
 * ``[probe] connect`` from ``listen`` (the wildcard address becomes 127.0.0.1);
 * ``[refuse]`` an unknown host name for each address where several server blocks listen,
-  so the sweep checks what answers a name no server_name matches;
-* a location that passes with ``uwsgi_pass``, ``fastcgi_pass`` or ``scgi_pass`` becomes no
-  instance: the manifest's comments name it.
+  so the sweep checks what answers a name no server_name matches, unless the block
+  answering it is a catch-all serving something on purpose (:mod:`.nginx_catch_all`);
+* a location that passes with ``fastcgi_pass`` or ``scgi_pass`` becomes no instance: the
+  manifest's comments name it, its prefix and where it passes.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 
 from probe.discover.discovery import DiscoveredInstance, Discovery, Url
-from probe.discover.manifest_text import UNKNOWN_HOST
+from probe.discover.nginx_catch_all import catch_all_said, no_host, refuse, written_listens
 from probe.nginx import load_nginx
-from probe.nginx.model import Listen, NginxModel, Server
+from probe.nginx.model import Location, NginxModel, Server
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -59,24 +61,32 @@ def _connect(model: NginxModel) -> tuple[str | None, str]:
                                                          if lst.port == port)
                             for port in ports)
         return hosts.pop(), f"listen at {by_port}: several ports, so each URL keeps its own"
-    return f"{_loopback(first.host)}:{first.port}", f"listen {first.address} at {first.where}"
+    written = written_listens(model).get(first.where, f"listen {first.address}")
+    return f"{_loopback(first.host)}:{first.port}", f"'{written}' at {first.where}"
+
+
+def _passed(model: NginxModel) -> Iterator[tuple[Server, Location, str, str, str]]:
+    """(server, location, target, the pass as written, its line) for each location handing
+    over with proxy_pass."""
+    for server, loc in model.locations():
+        if loc.proxy_pass is not None:
+            yield (server, loc, loc.proxy_pass.target, f"proxy_pass {loc.proxy_pass.url}",
+                   loc.proxy_pass.where)
 
 
 def discover_model(model: NginxModel) -> Discovery:
     connect, connect_source = _connect(model)
     instances: dict[str, DiscoveredInstance] = {}
     skipped: list[str] = []
-    for server, loc in model.proxied():
-        proxy = loc.proxy_pass
-        assert proxy is not None
-        name = _name(model, proxy.target)
+    for server, loc, target, written, where in _passed(model):
+        name = _name(model, target)
         # nginx names no script, label or settings: the label is proposed (the instance's
         # name), for the endpoint to be installed with, or the manifest could not tell the
         # applications apart.
         instance = instances.setdefault(name, DiscoveredInstance(name=name, apps=[],
                                                                  label_proposed=""))
-        upstream = model.upstreams.get(proxy.target)
-        instance.origins.append(f"{loc.describe()} proxy_pass {proxy.url} at {proxy.where}"
+        upstream = model.upstreams.get(target)
+        instance.origins.append(f"{loc.describe()} {written} at {where}"
                                 + (f" (upstream at {upstream.where})" if upstream else ""))
         if loc.modifier == "@":
             # location @django: its URLs are those of the locations whose try_files fall
@@ -101,15 +111,19 @@ def discover_model(model: NginxModel) -> Discovery:
         _add_urls(instance, server, loc.pattern)
     for instance in instances.values():
         if not instance.urls:
-            skipped.append(f"{instance.name}: no server_name that can be probed")
+            # its comments go with it: they say why it has none
+            skipped.append(f"{instance.name} ({'; '.join(instance.origins)}): no server_name "
+                           f"that can be probed" + "".join(f"; {s}" for s in instance.skipped))
     # only proxy_pass becomes an instance; the others are named, not dropped in silence
     skipped += [f"{name} at {at} ({server.describe()}): an application not reached through "
                 f"proxy_pass, so discover writes no instance for it; add its URLs by hand"
                 for server, name, at in model.passing() if name != "proxy_pass"]
-    refuse = _refuse(model)
-    return Discovery(model.text.files, connect, connect_source,
-                     [i for i in instances.values() if i.urls], skipped, refuse=refuse,
-                     front="nginx")
+    refused, unchecked = refuse(model)
+    found = Discovery(model.text.files, connect, connect_source,
+                      [i for i in instances.values() if i.urls], skipped, refuse=refused,
+                      front="nginx")
+    found.refuse_skipped = unchecked
+    return found
 
 
 def _add_urls(instance: DiscoveredInstance, server: Server, prefix: str) -> None:
@@ -120,6 +134,11 @@ def _add_urls(instance: DiscoveredInstance, server: Server, prefix: str) -> None
     for name, where in server.names:
         if not name:
             continue
+        if no_host(name):
+            said = catch_all_said(server, name, where)
+            if said not in instance.skipped:
+                instance.skipped.append(said)
+            continue
         if name.startswith(("~", "*")) or name.endswith("*"):
             instance.skipped.append(f"server_name {name} at {where}: a pattern, not a name; "
                                     f"add a URL it matches by hand")
@@ -128,20 +147,3 @@ def _add_urls(instance: DiscoveredInstance, server: Server, prefix: str) -> None
         if all(u.url != url for u in instance.urls):
             instance.urls.append(Url(url, f"server_name {name} at {where}, location {prefix}"))
 
-
-def _refuse(model: NginxModel) -> list[Url]:
-    blocks: dict[str, list[Listen]] = {}
-    for server in model.servers:
-        for listen in server.listens:
-            blocks.setdefault(listen.address, []).append(listen)
-    refuse = []
-    for address, listens in blocks.items():
-        if len(listens) < 2 or address.startswith("unix"):
-            continue
-        port = listens[0].port
-        shown = "" if port == 80 else f":{port}"
-        refuse.append(Url(f"http://{UNKNOWN_HOST}{shown}/",
-                          f"{len(listens)} server blocks listen on {address} "
-                          f"({', '.join(x.where for x in listens)}): a name none of them "
-                          f"claims must be refused"))
-    return refuse
