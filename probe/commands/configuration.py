@@ -98,9 +98,9 @@ def discover(paths: tuple[str, ...], server_root: str | None, defines: tuple[str
              output: str | None, front: str) -> None:
     """Write a manifest derived from Apache or nginx configuration.
 
-    nginx: one instance per upstream application, its URLs from server_name and the
-    location, [probe] connect from listen, [refuse] an unknown name where several server
-    blocks share an address.
+    nginx: one instance per proxy_pass or uwsgi_pass application, its URLs from
+    server_name and the location, [probe] connect from listen, [refuse] an unknown name
+    where several server blocks share an address (a comment where a catch-all answers it).
 
     One instance per WSGI application (a script in a process group), its URLs from the
     VirtualHost's ServerName and ServerAliases and the WSGIScriptAlias mount; label and

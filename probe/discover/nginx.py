@@ -24,7 +24,8 @@ from collections.abc import Iterator
 from probe.discover.discovery import DiscoveredInstance, Discovery, Url
 from probe.discover.nginx_catch_all import catch_all_said, no_host, refuse, written_listens
 from probe.nginx import load_nginx
-from probe.nginx.model import Location, NginxModel, Server
+from probe.nginx.model import APP_PASSES, Location, NginxModel, Server
+from probe.nginx.passes import pass_target
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -67,11 +68,16 @@ def _connect(model: NginxModel) -> tuple[str | None, str]:
 
 def _passed(model: NginxModel) -> Iterator[tuple[Server, Location, str, str, str]]:
     """(server, location, target, the pass as written, its line) for each location handing
-    over with proxy_pass."""
+    over with proxy_pass or uwsgi_pass: the sweep follows both to their application."""
     for server, loc in model.locations():
         if loc.proxy_pass is not None:
             yield (server, loc, loc.proxy_pass.target, f"proxy_pass {loc.proxy_pass.url}",
                    loc.proxy_pass.where)
+        elif loc.other_pass is not None and loc.other_pass.name == "uwsgi_pass" \
+                and loc.other_pass.args:
+            written = loc.other_pass.args[0]
+            yield (server, loc, pass_target("uwsgi_pass", written), f"uwsgi_pass {written}",
+                   loc.other_pass.where)
 
 
 def discover_model(model: NginxModel) -> Discovery:
@@ -114,10 +120,13 @@ def discover_model(model: NginxModel) -> Discovery:
             # its comments go with it: they say why it has none
             skipped.append(f"{instance.name} ({'; '.join(instance.origins)}): no server_name "
                            f"that can be probed" + "".join(f"; {s}" for s in instance.skipped))
-    # only proxy_pass becomes an instance; the others are named, not dropped in silence
-    skipped += [f"{name} at {at} ({server.describe()}): an application not reached through "
-                f"proxy_pass, so discover writes no instance for it; add its URLs by hand"
-                for server, name, at in model.passing() if name != "proxy_pass"]
+    # fastcgi_pass and scgi_pass are named, not dropped in silence
+    skipped += [f"{loc.describe()} {loc.other_pass.name} {' '.join(loc.other_pass.args)} at "
+                f"{loc.other_pass.where} ({server.describe()}): an application not reached "
+                f"through proxy_pass or uwsgi_pass, so discover writes no instance for it; add "
+                f"its URLs by hand" for server, loc in model.locations()
+                if loc.other_pass is not None and loc.other_pass.name in APP_PASSES
+                and loc.other_pass.name != "uwsgi_pass"]
     refused, unchecked = refuse(model)
     found = Discovery(model.text.files, connect, connect_source,
                       [i for i in instances.values() if i.urls], skipped, refuse=refused,

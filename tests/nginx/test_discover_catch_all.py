@@ -103,6 +103,17 @@ def test_a_default_that_is_just_the_first_site_keeps_its_refuse_url(tmp_path: Pa
     assert f"2 server blocks listen on *:45887 ({path}:7, {path}:14)" in text
 
 
+def test_uwsgi_pass_locations_become_instances_with_their_prefix(tmp_path: Path) -> None:
+    path, text = _discover(tmp_path, UWSGI)
+    manifest = parse(text)
+    assert {n: list(i.urls) for n, i in manifest.instances.items()} == {
+        "blog": ["http://blog.example.com:45887/"],
+        "recipe": ["http://recipes.example.com:45887/recipe/"]}
+    assert f"# location /recipe uwsgi_pass unix:/run/uwsgi/recipe.sock at {path}:17" in text
+    # fastcgi_pass stays a comment, naming its prefix and where it passes
+    assert f"location /php fastcgi_pass 127.0.0.1:9000 at {path}:20" in _comments(text)
+
+
 def test_the_connect_comment_quotes_the_listen_line_as_written(tmp_path: Path) -> None:
     path, text = _discover(tmp_path, UWSGI.replace("listen  45887;", "listen 45887 "
                                                    "default_server;"))

@@ -135,14 +135,18 @@ def test_the_fix_asks_to_unmark_a_default_server_only_where_one_is_marked(
     assert finding.fix.endswith(f"(and remove default_server from {tmp_path / 'nginx.conf'}:6)")
 
 
-def test_discover_names_the_uwsgi_locations_it_skips(tmp_path: Path) -> None:
+def test_discover_writes_an_instance_for_each_uwsgi_pass_target(tmp_path: Path) -> None:
+    """The sweep follows uwsgi_pass to its application (probe.nginx.passes), so discover
+    writes its instances as it does proxy_pass's (tester t-disc21, uwsgi-emperor: 0
+    instances, three comments)."""
     path = tmp_path / "nginx.conf"
     path.write_text(f"events {{}}\nhttp {{\n{UWSGI}\n}}\n")
     found = discover_nginx(str(path))
-    assert found.instances == []
-    assert [s.split(" (")[0] for s in found.skipped] == [
-        f"uwsgi_pass at {path}:5", f"uwsgi_pass at {path}:7"]
-    assert "no instance" in render(found)
+    urls = {i.name: [u.url for u in i.urls] for i in found.instances}
+    assert urls == {"app-3031": ["http://a.example.org:18094/"],
+                    "app-3032": ["http://b.example.org:18094/"]}, urls
+    assert found.skipped == []
+    assert f"# location / uwsgi_pass 127.0.0.1:3031 at {path}:5" in render(found)
 
 
 def test_a_unix_socket_upstream_gets_host_localhost(tmp_path: Path) -> None:
