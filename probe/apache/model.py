@@ -93,6 +93,7 @@ class WsgiApp:
     # The path written after the script file in the target (scripts.script_in): httpd puts
     # it at the start of PATH_INFO.
     after: str = ""
+    application_group_from: str = NOT_SET  # where the application group was decided
 
     @property
     def written_target(self) -> str:

@@ -35,6 +35,7 @@ class ScriptInfo:
     settings_how: SettingsHow | None = None
     settings_line: int | None = None
     label: str | None = None  # wrap(..., label="...")
+    label_line: int | None = None  # the wrap(...) call's line, when read from the syntax tree
 
     @property
     def uses_setdefault(self) -> bool:
@@ -76,6 +77,7 @@ def analyse(text: str, path: str = "<script>") -> ScriptInfo:
         return _analyse_by_pattern(text, path)
     settings: tuple[str | None, SettingsHow, int] | None = None
     label: str | None = None
+    label_line: int | None = None
     found_all: list[tuple[str | None, SettingsHow, int]] = []
     for node in ast.walk(tree):
         found = _settings_in(node)
@@ -85,13 +87,14 @@ def analyse(text: str, path: str = "<script>") -> ScriptInfo:
             settings = found
         if label is None and isinstance(node, ast.Call) and _is_wrap(node.func):
             label = next((_literal(k.value) for k in node.keywords if k.arg == "label"), None)
+            label_line = node.lineno if label is not None else None
     if settings is None:
-        return ScriptInfo(path, label=label)
+        return ScriptInfo(path, label=label, label_line=label_line)
     keeps = _keeps_inherited(tree, found_all)
     if keeps is not None:
         settings = keeps
     return ScriptInfo(path, settings=settings[0], settings_how=settings[1],
-                      settings_line=settings[2], label=label)
+                      settings_line=settings[2], label=label, label_line=label_line)
 
 
 def _keeps_inherited(tree: ast.Module, found: list[tuple[str | None, SettingsHow, int]]

@@ -165,11 +165,13 @@ def _app(config: ApacheConfig, d: Directive, server: Server,
     scopes = [main_scope] + ([] if server.is_main else [server.directives])
     group, group_from = _setting(d, mount, options, "process-group", "wsgiprocessgroup",
                                  scopes, target, default="")
-    app_group, _ = _setting(d, mount, options, "application-group", "wsgiapplicationgroup",
-                            scopes, target, default=RESOURCE)
+    app_group, app_group_from = _setting(d, mount, options, "application-group",
+                                         "wsgiapplicationgroup", scopes, target,
+                                         default=RESOURCE)
     return WsgiApp(d, server, mount, is_match, target, options,
                    None if is_per_request(group) else process_group(group), group_from,
-                   app_group or RESOURCE, handler=handler is not None, after=after)
+                   app_group or RESOURCE, handler=handler is not None, after=after,
+                   application_group_from=app_group_from)
 
 
 def _setting(alias: Directive, mount: str, options: Mapping[str, str], option: str, key: str,

@@ -47,6 +47,7 @@ from probe.apache.names import (
 )
 from probe.apache.proxy import rules as proxy_rules
 from probe.apache.redirects import redirects_everything
+from probe.apache.reread import read_twice
 from probe.apache.unknown_hosts import UnknownHosts, unknown_hosts
 from probe.discover.apache_reach import (
     Reach,
@@ -279,12 +280,21 @@ def _describe(site: Site, instance: DiscoveredInstance) -> None:
             f"of instance {instance.name} not filled in; add them by hand")
     if script is not None:
         instance.label = script.label
+        instance.label_source = f"wsgi_endpoint.wrap(label=...) at {script.path}:" \
+                                f"{script.label_line}" if script.label_line else \
+                                f"wsgi_endpoint.wrap(label=...) in {script.path}"
         instance.settings = script.settings
         if script.settings is not None:
             instance.settings_source = f"{script.settings_how} in {script.path}:" \
                                        f"{script.settings_line}"
     if first.process_group:
         instance.process_group = first.process_group
+    wheres = [a.where for a in instance.apps]
+    for where in dict.fromkeys(w for w in wheres if wheres.count(w) > 1):
+        app = next(a for a in instance.apps if a.where == where)
+        twice = read_twice(site.config, app.directive.file, app.directive.line, where)
+        if twice is not None:
+            instance.origins.append(f"{twice}: each copy gives this instance its URLs")
     groups = {_fixed_application_group(a) for a in instance.apps}
     if len(groups) == 1:
         instance.application_group = groups.pop()

@@ -175,7 +175,8 @@ def host_names(site: Site, instance: DiscoveredInstance, server: Server,
     if usable:
         names = [(server.server_name or "", f"ServerName of {context}"
                   if not server.name_inherited
-                  else f"main server's ServerName, inherited by {context}")]
+                  else f"main server's ServerName at {server.name_where}, inherited by "
+                       f"{context}")]
     elif _first_on_its_address(site, server):
         why = "its ServerName is no host name" if named else "no ServerName anywhere"
         names = [("localhost", f"{why}: {context} is the first for its address, so any "

@@ -24,6 +24,7 @@ class DiscoveredInstance:
     name: str
     apps: list[WsgiApp]
     label: str | None = None
+    label_source: str = ""  # where the label was read, for its comment
     settings: str | None = None
     settings_source: str | None = None
     process_group: str | None = None

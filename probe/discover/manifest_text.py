@@ -63,8 +63,7 @@ def render(discovery: Discovery) -> str:
     if not discovery.refuse:
         lines += [
             "# No [refuse]: the lines above say why, for each address." if
-            discovery.refuse_skipped else
-            "# No [refuse]: no address has several sites or a catch-all.",
+            discovery.refuse_skipped else _comment(f"No [refuse]: {_one_site(discovery)}"),
             "# To have the sweep check that unknown host names are refused anyway, add:",
             "# [refuse]",
             f"# urls = [{_string(f'http://{UNKNOWN_HOST}/')}]",
@@ -78,6 +77,17 @@ def render(discovery: Discovery) -> str:
     return "\n".join(lines)
 
 
+def _one_site(discovery: Discovery) -> str:
+    """Why no address needs a [refuse] URL when no line above says it: each has one site,
+    which answers every host name (it is the catch-all), or none."""
+    if discovery.front == "nginx":
+        return ("no address has several server blocks: each block is the only one on its "
+                "address and answers every host name there, which is usually intended.")
+    return ("no address has several VirtualHosts: the one site of each (or the main server, "
+            "where there is no VirtualHost) answers every host name, which is usually "
+            "intended.")
+
+
 _UNKNOWN_NAMES = {
     "apache": ["# A host name no ServerName/ServerAlias names goes to the first VirtualHost of the",
                "# address the request arrives on."],
@@ -87,8 +97,10 @@ _UNKNOWN_NAMES = {
 
 
 def _render_instance(instance: DiscoveredInstance) -> list[str]:
-    lines = [_comment(f"{a.directive.name} {' '.join(a.directive.args)} at {a.where}")
-             for a in instance.apps] + [_comment(o) for o in instance.origins]
+    # a file Included twice gives its line twice: said once, the origins say why
+    lines = list(dict.fromkeys(_comment(f"{a.directive.name} {' '.join(a.directive.args)} at "
+                                        f"{a.where}") for a in instance.apps))
+    lines += [_comment(o) for o in instance.origins]
     lines.append(f"[instances.{_key(instance.name)}]")
     script = instance.apps[0].target if instance.apps else "WSGI_PY"
     if instance.label_proposed is not None:
@@ -101,7 +113,7 @@ def _render_instance(instance: DiscoveredInstance) -> list[str]:
                            f"{shlex.quote(script)} --label {shlex.quote(instance.name)}"),
                   f"label = {_string(instance.name)}"]
     elif instance.label is not None:
-        lines += [_comment(f"wsgi_endpoint.wrap(label=...) in {script}"),
+        lines += [_comment(instance.label_source or f"wsgi_endpoint.wrap(label=...) in {script}"),
                   f"label = {_string(instance.label)}"]
     if instance.settings is not None:
         lines += [_comment(instance.settings_source or ""),
@@ -110,8 +122,8 @@ def _render_instance(instance: DiscoveredInstance) -> list[str]:
         lines += [_comment(instance.apps[0].process_group_from),
                   f"process_group = {_string(instance.process_group)}"]
     if instance.application_group is not None:
-        lines += [_comment(f"{instance.apps[0].application_group_spec} "
-                           f"(application group fixed by the configuration)"),
+        lines += [_comment(f"{instance.apps[0].application_group_spec}: the application group "
+                           f"fixed by {instance.apps[0].application_group_from}"),
                   f"application_group = {_string(instance.application_group)}"]
     if instance.connect is not None:
         lines += [_comment(f"{instance.connect_source}: its URLs go there, not to "
