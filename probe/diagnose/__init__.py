@@ -32,6 +32,7 @@ from probe.apache.names import vhost_of
 from probe.deploy_time import RestartCutoffs, as_cutoffs
 from probe.diagnose.backends import backend_findings
 from probe.diagnose.code_drift import code_drift_findings
+from probe.diagnose.doubled_slash import doubled_slash_findings
 from probe.diagnose.findings import cross_url_findings
 from probe.diagnose.forwarded_host import forwarded_host_findings
 from probe.diagnose.front_terms import in_front_terms
@@ -140,6 +141,8 @@ def diagnose(
         findings += forwarded_host_findings(observations, results, config)
         findings += mount_undecided_findings(observations, results, context,
                                              config.front if config is not None else None)
+        findings += doubled_slash_findings(observations, results, context,
+                                           config.front if config is not None else None)
         findings += code_drift_findings(observations, context.identify, {
             name: inst.code_version for name, inst in context.manifest.instances.items()})
         findings += time_zone_drift_findings(observations, context.identify, {
