@@ -124,8 +124,10 @@ def diagnose(
                          for obs, d in zip(observations, diagnoses, strict=True)]
         if config is not None:  # which site's certificate a TLS failure met, at its line
             from probe.diagnose.certificate_words import configured
+            from probe.diagnose.stale_members import member_lines
 
-            diagnoses = [configured(obs, d, context, config.front)
+            diagnoses = [member_lines(obs, configured(obs, d, context, config.front),
+                                      context, config.front)
                          for obs, d in zip(observations, diagnoses, strict=True)]
         failed_wording: Exception | None = None
     except Exception as exc:  # a bug some answer set off: the verdicts stand, worded plainly

@@ -167,6 +167,12 @@ def test_a_stale_uwsgi_member_behind_mod_proxy_uwsgi_gets_uwsgis_reload(
         new.server.pid, old.server.pid), seen
     fix = row["fix"]
     assert "not a server whose reload this tool knows" not in fix, fix
+    # --config: the stale member named by its BalancerMember line after its address
+    conf = server.conf_path
+    line = next(n for n, text in enumerate(conf.read_text(encoding="utf-8").splitlines(), 1)
+                if f'"uwsgi://127.0.0.1:{old.server.port}"' in text)
+    assert f"server.listen 127.0.0.1:{old.server.port} (BalancerMember at {conf}:{line})" \
+        in fix, fix
     said = re.search(r"reload uWSGI \(pid (\d+) is uWSGI's: server\.uwsgi\.version '[^']+'; "
                      r"its server\.software 'Apache/[^']*' is the SERVER_SOFTWARE its front "
                      r"passed to uWSGI with the request, which uWSGI itself does not set\): "
