@@ -49,9 +49,9 @@ def waitress(path_info: str, script_name: str = "") -> EndpointAnswer:
     return EndpointAnswer.from_json(data)
 
 
-def sweep(tmp: Path, answer: EndpointAnswer) -> tuple[str, str, str]:
+def sweep(tmp: Path, answer: EndpointAnswer, site: str = LZ) -> tuple[str, str, str]:
     conf = tmp / "20-lz.conf"
-    conf.write_text(LZ)
+    conf.write_text(site)
     main = tmp / "httpd.conf"
     main.write_text(f"Listen {FRONT}\nInclude {conf}\n")
     front = ApacheRoutes(load_site([main]))
@@ -72,3 +72,44 @@ def test_the_whole_path_fix_keeps_the_slashes_matched_and_the_parameters(
     assert f"at {tmp_path}/20-lz.conf:5, 'ProxyPassReverse /celery-flower " \
            f"http://127.0.0.1:41813/celery-flower'" in fix, fix
     assert "waitress (server.software) with '--url-prefix=/celery-flower'" in fix, fix
+
+
+LOCATION = """\
+<VirtualHost 127.0.0.1:41810>
+        ServerName lz.test
+        ProxyPreserveHost On
+        <Location /celery-flower/>
+            ProxyPass http://127.0.0.1:41813/ keepalive=On
+            ProxyPassReverse http://127.0.0.1:41813/
+        </Location>
+        ProxyPass / http://127.0.0.1:41812/ keepalive=On
+        ProxyPassReverse / http://127.0.0.1:41812/
+</VirtualHost>
+"""
+
+
+def test_a_location_proxypass_with_a_parameter_gets_the_whole_path_fix(
+        tmp_path: Path) -> None:
+    """t-retest18 x2: the <Location> line with keepalive=On was not read; the route went to
+    'ProxyPass /' and the fix said WSGIScriptAlias on an Apache without mod_wsgi."""
+    verdict, why, fix = sweep(tmp_path, waitress("/__probe__"), LOCATION)
+    assert verdict == "mount_mismatch", why
+    assert fix.startswith(f"At {tmp_path}/20-lz.conf:5, pass the path whole: 'ProxyPass "
+                          f"http://127.0.0.1:41813/celery-flower/ keepalive=On' (at "
+                          f"{tmp_path}/20-lz.conf:6, 'ProxyPassReverse "
+                          f"http://127.0.0.1:41813/celery-flower/')"), fix
+    assert "WSGIScriptAlias" not in fix and "mod_wsgi" not in fix, fix
+
+
+def test_a_mod_proxy_route_gets_no_mod_wsgi_words(tmp_path: Path) -> None:
+    """The <Location> passes the whole path to a waitress told no prefix: the fix stays in
+    mod_proxy's and waitress's terms (no WSGIScriptAlias where mod_proxy hands the URL on)."""
+    whole = LOCATION.replace("ProxyPass http://127.0.0.1:41813/ keepalive=On",
+                             "ProxyPass http://127.0.0.1:41813/celery-flower/ keepalive=On")
+    verdict, why, fix = sweep(tmp_path, waitress("/celery-flower/__probe__"), whole)
+    assert verdict == "mount_mismatch", why
+    assert "WSGIScriptAlias" not in fix and "mod_wsgi" not in fix, fix
+    assert fix.startswith(f"Keep the ProxyPass at {tmp_path}/20-lz.conf:5 passing the whole "
+                          f"path and have the application server take /celery-flower off as "
+                          f"its mount. With waitress (server.software) its option "
+                          f"'--url-prefix=/celery-flower'"), fix

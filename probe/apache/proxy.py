@@ -31,7 +31,6 @@ gets its own address as Host for ``/b/``): tests/integration/test_apache_proxy_p
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -40,50 +39,13 @@ from probe.apache.balancer_members import balancer_members
 from probe.apache.config import Directive
 from probe.apache.model import Server, Site
 from probe.apache.names import alias_match_length
+from probe.apache.proxy_rule import ProxyRule, location_matches, parsed
 from probe.apache.proxy_sections import SECTION_KEYS as PROXY_SECTION_KEYS
 from probe.apache.proxy_sections import proxy_sections, section_matches
 from probe.front import Member, RouteStep, Source
 
 _PASS_KEYS = ("proxypass", "proxypassmatch")
 _SECTION_KEYS = ("location", "locationmatch")
-
-
-@dataclass(frozen=True)
-class ProxyRule:
-    """One ``ProxyPass``: its line, the path it takes (a ``<Location>``'s for one written
-    inside it), and where it sends the request."""
-
-    directive: Directive
-    pattern: str
-    target: str
-    regex: bool
-    section: Directive | None  # the <Location>/<LocationMatch> it is written in
-    inherited: bool = False  # the main server's line, in a VirtualHost's list
-
-    @property
-    def where(self) -> str:
-        return self.directive.where
-
-    def written(self) -> str:
-        return " ".join([self.directive.name, *self.directive.args])
-
-    def matches(self, path: str) -> bool:
-        if not self.regex:
-            return alias_match_length(path, self.pattern) > 0
-        try:
-            return re.search(self.pattern, path) is not None
-        except re.error:
-            return False
-
-    @property
-    def strips(self) -> bool:
-        """Whether the backend gets the path without the prefix the rule took (``/b/``
-        passed to ``http://app/``): the application then does not see its mount."""
-        if self.regex or self.target == "!":
-            return False
-        prefix = self.pattern.rstrip("/")
-        kept = (urlsplit(self.target).path or "/").rstrip("/")
-        return bool(prefix) and not kept.endswith(prefix)
 
 
 def rules(site: Site, server: Server) -> tuple[list[ProxyRule], list[ProxyRule]]:
@@ -96,15 +58,13 @@ def rules(site: Site, server: Server) -> tuple[list[ProxyRule], list[ProxyRule]]
     # the main server's lines first, the VirtualHost's appended (httpd's merge_proxy_config)
     for scope in scopes:
         inherited = scope is main and not server.is_main
-        direct += [ProxyRule(d, d.args[0], d.args[1], d.key == "proxypassmatch", None,
-                             inherited)
-                   for d in scope if d.key in _PASS_KEYS and len(d.args) >= 2]
+        direct += [r for d in scope if d.key in _PASS_KEYS
+                   and (r := parsed(d, None, inherited)) is not None]
     # the main server's sections merge first, the VirtualHost's after (they win)
     for scope in scopes:
         for section in (d for d in scope if d.key in _SECTION_KEYS and d.args):
-            pattern = section.args[-1]
-            sections += [ProxyRule(d, pattern, d.args[0], location_regex(section), section)
-                         for d in section.body() if d.key in _PASS_KEYS and len(d.args) == 1]
+            sections += [r for d in section.body() if d.key in _PASS_KEYS
+                         and (r := parsed(d, section, False)) is not None]
     return sections, direct
 
 
@@ -165,16 +125,6 @@ def host_lines(site: Site, server: Server) -> tuple[HostSetting | None, list[Hos
         if written is not None:
             found.append(HostSetting(written, section))
     return (None if own is None else HostSetting(own, None)), found
-
-
-def location_regex(section: Directive) -> bool:
-    return section.key == "locationmatch" or section.args[0] == "~"
-
-
-def location_matches(section: Directive, path: str) -> bool:
-    """Whether a ``<Location>``/``<LocationMatch>`` section matches ``path``."""
-    return ProxyRule(section, section.args[-1], "", location_regex(section),
-                     section).matches(path)
 
 
 def taken_by(site: Site, server: Server, path: str) -> ProxyRule | None:

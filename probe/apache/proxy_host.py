@@ -25,15 +25,8 @@ from dataclasses import dataclass
 from probe.apache.config import Directive
 from probe.apache.model import Server, Site
 from probe.apache.names import alias_match_length
-from probe.apache.proxy import (
-    HostSetting,
-    ProxyRule,
-    host_lines,
-    location_matches,
-    location_regex,
-    preserve_host,
-    taken_by,
-)
+from probe.apache.proxy import HostSetting, host_lines, preserve_host, taken_by
+from probe.apache.proxy_rule import ProxyRule, location_matches, location_regex
 from probe.apache.proxy_sections import SECTION_KEYS as PROXY_SECTION_KEYS
 from probe.apache.proxy_sections import section_matches, section_may_match, section_name
 

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from probe.apache.config import Directive
 from probe.apache.model import Site
-from probe.apache.proxy import ProxyRule
+from probe.apache.proxy_rule import ProxyRule
 
 
 def reverse_of(site: Site, rule: ProxyRule) -> list[Directive]:
@@ -52,10 +52,16 @@ def whole_target(rule: ProxyRule) -> str:
 
 def whole_line(rule: ProxyRule) -> str:
     """``rule`` written to pass the path whole (:func:`whole_target`), its parameters kept."""
-    target = whole_target(rule)
-    params = rule.directive.args[1 if rule.section is not None else 2:]
-    path = [] if rule.section is not None else [rule.pattern]
-    return " ".join([rule.directive.name, *path, target, *params])
+    return rule.line(whole_target(rule))
+
+
+def whole_path(site: Site, rule: ProxyRule) -> str:
+    """The whole-path line of ``rule`` quoted, with its ``ProxyPassReverse`` lines written
+    the same (lint's ``proxy_strips`` and the sweep's ``mount_mismatch`` fix)."""
+    new = whole_target(rule)
+    reverse = "; ".join(f"at {d.where}, '{reverse_line(d, rule.target, new)}'"
+                        for d in reverse_of(site, rule)) or "its ProxyPassReverse the same"
+    return f"'{whole_line(rule)}' ({reverse})"
 
 
 def reverse_line(directive: Directive, old: str, new: str) -> str:

@@ -24,7 +24,8 @@ from urllib.parse import urlsplit
 
 from probe.apache.config import Directive
 from probe.apache.model import Site
-from probe.apache.proxy import ProxyRule, balancer
+from probe.apache.proxy import balancer
+from probe.apache.proxy_rule import ProxyRule
 
 
 def slash_mismatch(rule: ProxyRule) -> bool:
@@ -45,12 +46,9 @@ def passed(rule: ProxyRule, path: str) -> str:
 def slashed(rule: ProxyRule) -> str:
     """The line rewritten with both ending in ``/`` (a target without it gets it), or with
     neither (the path has none: the target's is dropped, so the path itself is still
-    taken)."""
-    if rule.pattern.endswith("/"):
-        pattern, target = rule.pattern, rule.target + "/"
-    else:
-        pattern, target = rule.pattern, rule.target.rstrip("/")
-    return f'{rule.directive.name} "{pattern}" "{target}"'
+    taken); its parameters kept, no path written inside a ``<Location>``."""
+    target = rule.target + "/" if rule.pattern.endswith("/") else rule.target.rstrip("/")
+    return rule.line(target, quoted=True)
 
 
 def balancer_name(url: str) -> str | None:

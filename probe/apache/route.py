@@ -38,15 +38,9 @@ from probe.apache.names import (
     is_per_request,
     process_group,
 )
-from probe.apache.proxy import (
-    HostSetting,
-    ProxyRule,
-    meant_rule,
-    preserve_host,
-    rule_step,
-    taken_by,
-)
+from probe.apache.proxy import HostSetting, meant_rule, preserve_host, rule_step, taken_by
 from probe.apache.proxy_host import backend_url
+from probe.apache.proxy_rule import ProxyRule
 from probe.apache.script_access import ScriptAccess, script_access
 from probe.apache.sections import deciding_directive
 from probe.apache.site_fix import Known, SiteFix, site_fix

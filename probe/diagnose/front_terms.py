@@ -18,11 +18,16 @@ if TYPE_CHECKING:
 
 
 def _route(obs: Observation, config: FrontConfig | None) -> PredictedRoute | None:
-    if config is None or config.front is not FrontKind.NGINX:
+    """nginx's route; Apache's only where it hands the URL to mod_proxy (the mount's fix is
+    then in mod_proxy's words, never mod_wsgi's)."""
+    if config is None or config.front not in (FrontKind.NGINX, FrontKind.APACHE):
         return None
     address = obs.target.address or next((s.address for s in reversed(obs.samples)
                                           if s.address), None)
-    return config.route(obs.target.url, address)
+    route = config.route(obs.target.url, address)
+    if config.front is FrontKind.APACHE and route.step("proxy") is None:
+        return None
+    return route
 
 
 def in_front_terms(observations: Sequence[Observation], diagnoses: Sequence[Diagnosis],

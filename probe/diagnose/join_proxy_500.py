@@ -17,7 +17,8 @@ from __future__ import annotations
 import dataclasses
 from urllib.parse import urlsplit
 
-from probe.apache.proxy import ProxyRule, balancer
+from probe.apache.proxy import balancer
+from probe.apache.proxy_rule import ProxyRule
 from probe.apache.proxy_slash import (
     balancer_name,
     modules_needed,

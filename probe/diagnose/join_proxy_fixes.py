@@ -17,13 +17,8 @@ import dataclasses
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from probe.apache.proxy import ProxyRule
-from probe.apache.proxy_reverse import (
-    reverse_line,
-    reverse_of,
-    whole_line,
-    whole_target,
-)
+from probe.apache.proxy_reverse import whole_path
+from probe.apache.proxy_rule import ProxyRule
 from probe.apache.route import ApacheRoutes
 from probe.diagnose.answer_names import joined, server_kind
 from probe.diagnose.express_members import express_members, express_way, split_members
@@ -90,13 +85,8 @@ def proxy_fix(diagnosis: Diagnosis, route: PredictedRoute, front: FrontConfig,
                    f"that path, and a middleware around the WSGI application that sets "
                    f"SCRIPT_NAME from that header. {PLACED}{shared}")
             return _fixed(diagnosis, fix, ((rule.written(), rule.where),))
-        new = whole_target(rule)
-        reverse = "; ".join(f"at {d.where}, '{reverse_line(d, rule.target, new)}'"
-                            for d in reverse_of(front.site, rule)) or \
-            "its ProxyPassReverse the same"
-        fix = (f"At {rule.where}, pass the path whole: '{whole_line(rule)}' ({reverse}), and "
-               f"have the "
-               f"application server take {prefix} off as its "
+        fix = (f"At {rule.where}, pass the path whole: {whole_path(front.site, rule)}, and "
+               f"have the application server take {prefix} off as its "
                f"mount: {_server_way(every or [answer], prefix, rule.target, route)}")
         return _fixed(diagnosis, fix, ((rule.written(), rule.where),))
     return None

@@ -231,9 +231,24 @@ def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None,
         have = (f"Keep the proxy passing the whole path (it arrives whole: request.script_name "
                 f"{seen.script_name!r}, request.path_info {seen.path_info!r})"
                 if not stripped else
-                f"Have the proxy pass the whole path ({mount}/ kept: with mod_proxy, a "
-                f"ProxyPass target ending in {mount}/)")
+                f"Have the proxy pass the whole path ({mount} kept: with mod_proxy, a "
+                f"ProxyPass target ending in {mount}, with a '/' after it only where the "
+                f"ProxyPass path ends in '/', since mod_proxy appends the rest of the path "
+                f"to the target as written)")
         return f"{have} to {express}; or send the prefix in a header and {django}. {PLACED}"
+    passing = _step(route, "proxy")
+    if front is FrontKind.APACHE and passing is not None:
+        # the configuration hands the URL to mod_proxy: no mod_wsgi words
+        said_at = f" at {passing.source}" if passing.source is not None else ""
+        header = (f"send the prefix in a header ('RequestHeader set X-Forwarded-Prefix "
+                  f"{mount}' for that path) and {django}")
+        if not stripped and not shared:  # the whole path arrives: the server's own way first
+            return (f"Keep the ProxyPass{said_at} passing the whole path and have the application "
+                    f"server take {mount} off as its mount."
+                    f"{_server_way(answer, mount, False, shared)} Or {header}, {mount} taken "
+                    f"off PATH_INFO as well. {PLACED}")
+        return (f"The configuration read passes this URL on with the ProxyPass{said_at}: {header}. "
+                f"{PLACED}{_server_way(answer, mount, False, shared)}{shared}")
     if front is FrontKind.APACHE:
         return (f"Mount the application at {mount} with 'WSGIScriptAlias {mount} "
                 f"/path/to/wsgi.py' (mod_wsgi sets SCRIPT_NAME), or behind mod_proxy send "

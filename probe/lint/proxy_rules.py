@@ -27,8 +27,10 @@ from __future__ import annotations
 
 from probe.apache.model import Server, Site
 from probe.apache.names import alias_match_length
-from probe.apache.proxy import HostSetting, ProxyRule, rules
+from probe.apache.proxy import HostSetting, rules
 from probe.apache.proxy_host import PathHost, rule_host
+from probe.apache.proxy_reverse import whole_path
+from probe.apache.proxy_rule import ProxyRule
 from probe.apache.proxy_slash import passed, slash_mismatch, slashed
 from probe.lint.findings import ConfigFinding, Severity
 
@@ -42,7 +44,7 @@ def proxy_rules(site: Site) -> list[ConfigFinding]:
         own = [r for r in (*sections, *direct) if _own(server, r)]
         found += _order(sections, direct, own)
         found += _host(site, server, own)
-        found += [_strips(r) for r in own if r.strips]
+        found += [_strips(site, r) for r in own if r.strips]
         found += [_slash(r) for r in own if slash_mismatch(r)]
     return list({(f.code, f.file, f.line): f for f in found}.values())
 
@@ -151,13 +153,13 @@ def _undecided(rule: ProxyRule, decided: PathHost | None,
         "--config on that URL names the line in force)")
 
 
-def _strips(rule: ProxyRule) -> ConfigFinding:
+def _strips(site: Site, rule: ProxyRule) -> ConfigFinding:
     prefix = rule.pattern.rstrip("/")
     return ConfigFinding(
         "proxy_strips", Severity.WARNING, rule.directive.file, rule.directive.line,
         f"{rule.written()} takes {prefix} off the path it passes to {rule.target}: the "
         f"application believes it is mounted at / and its links and redirects leave {prefix}/",
-        f"pass the whole path (a target ending in {prefix}/) and tell the application server "
+        f"pass the whole path: write {whole_path(site, rule)}, and tell the application server "
         f"its prefix (waitress --url-prefix={prefix}, gunicorn SCRIPT_NAME={prefix} in its "
         f"environment, uWSGI --mount {prefix}=..., mod_wsgi-express --mount-point {prefix}), or "
         f"in Django FORCE_SCRIPT_NAME")
