@@ -128,3 +128,16 @@ def test_the_500_checks_are_a_sentence_of_their_own() -> None:
     found = swept_500(LOADED.format(more="") + BALANCED.format(slash=""))
     fix = found.fix or ""
     assert ", then reload Apache. Whether mod_proxy or the backend made the 500, " in fix, fix
+
+
+def test_uwsgi_members_are_checked_by_mod_proxy_uwsgis_code() -> None:
+    """t-retest18 m0: a balancer of 'uwsgi://' members logs AH10101 when a member refuses,
+    never mod_proxy_http's AH01114 (nor its AH01102/AH00898 for a reply not read)."""
+    observed = Observation(Target(CHECKIN, "checkin", FRONT), (_bad(503), _bad(503)))
+    text = SITE.replace('"http://', '"uwsgi://')
+    found = diagnose(parse(MANIFEST, "m.toml"), [observed], config=routes(text)).targets[0]
+    fix = found.fix or ""
+    assert "AH00957 ('attempt to connect to ADDRESS failed') or AH10101 ('failed to make " \
+           "connection to backend', mod_proxy_uwsgi)" in fix, fix
+    for code in ("AH01114", "AH01102", "AH00898"):
+        assert code not in fix, (code, fix)

@@ -75,7 +75,10 @@ def test_a_balancer_target_without_the_paths_slash_is_the_likely_cause() -> None
     said = found.explanation
     assert "passes the probe request's path /checkin/__probe__ through mod_proxy: " \
            "ProxyPass / balancer://mycluster is the first ProxyPass" in said, said
-    assert "(t.conf:11), to 127.0.0.1:8101 (t.conf:8), 127.0.0.1:8102 (t.conf:9)" in said
+    # the URL built names no balancer: the members are what the line meant, not where the
+    # request went (t-retest18 m0 said 'to' them, then that no balancer was named)
+    assert "(t.conf:11), meant for the members of balancer://mycluster, 127.0.0.1:8101 " \
+           "(t.conf:8), 127.0.0.1:8102 (t.conf:9)." in said, said
     assert "No WSGI script of Apache's is on this route" in said
     assert "/checkin/__probe__ is passed as balancer://myclustercheckin/__probe__, a " \
            "balancer called 'myclustercheckin', which no <Proxy " \
@@ -86,6 +89,16 @@ def test_a_balancer_target_without_the_paths_slash_is_the_likely_cause() -> None
         found.fix
     assert "AH01144" in found.fix and "AH01114" in found.fix and "AH00898" in found.fix
     assert "WSGI0152" not in found.fix and "traceback" not in found.fix, found.fix
+
+
+def test_uwsgi_members_are_named_by_mod_proxy_uwsgis_code() -> None:
+    """t-retest18 m0: 'uwsgi://' members log AH10101 (mod_proxy_uwsgi), never AH01114."""
+    more = "LoadModule proxy_uwsgi_module x.so\nLoadModule proxy_balancer_module x.so\n"
+    found = _swept(LOADED.format(more=more) + BALANCED.format(slash="").replace(
+        '"http://127.0.0.1:', '"uwsgi://127.0.0.1:'))
+    assert "AH10101 ('failed to make connection to backend', mod_proxy_uwsgi)" in found.fix, \
+        found.fix
+    assert "AH01114" not in found.fix and "AH00898" not in found.fix, found.fix
 
 
 def test_a_module_the_target_needs_not_loaded_is_the_likely_cause() -> None:

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from probe.apache.config import Directive
 from probe.apache.model import Site
-from probe.apache.proxy import balancer
+from probe.apache.proxy_log import backend_urls
 from probe.apache.proxy_rule import ProxyRule
 
 
@@ -78,13 +78,7 @@ def modules_needed(site: Site, rule: ProxyRule) -> tuple[Needed, ...]:
     mod_proxy, each with its ``LoadModule`` line read (None in it: not read; not loaded only
     where :func:`says_loaded`)."""
     loaded = tuple(d for d in site.config.directives if d.key == "loadmodule")
-    urls = [rule.target]
-    for server in (site.main, *site.vhosts):
-        section = balancer(site, server, rule.target)
-        if section is not None:
-            urls += [d.arg(0) for d in section.body() if d.key == "balancermember"]
-            break
-    schemes = {urlsplit(u).scheme.lower() for u in urls}
+    schemes = {urlsplit(u).scheme.lower() for u in backend_urls(site, rule)}
     wanted = (["proxy_balancer_module"] if "balancer" in schemes else []) + \
         (["proxy_http_module"] if schemes & {"http", "https"} else [])
     by_name = {d.arg(0): d for d in loaded}

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 from urllib.parse import urlsplit
 
+from probe.apache.proxy_log import connect_codes, reads_http
 from probe.diagnose.answer_names import joined
 from probe.diagnose.fronts import listening, same_listen
 from probe.diagnose.wording import Diagnosis
@@ -29,20 +30,35 @@ from probe.endpoint_answer import EndpointAnswer
 from probe.front import Member, PredictedRoute, RouteStep
 from probe.model import Cause, Evidence, EvidenceKind, Observation
 
-CLOSED = ("AH01102 ('error reading status line from remote server ADDRESS') or AH00898 "
-          "('Error reading from remote server') names a backend that took the connection and "
-          "closed or broke it without an answer (its own log at that time says why: a "
-          "restart, a crash, a worker killed)")
-REFUSED = ("AH00957 ('attempt to connect to ADDRESS failed') or AH01114 ('failed to make "
-           "connection to backend') names an address where nothing accepted the connection "
-           "(AH00959 'disabling worker for (ADDRESS)' where httpd then leaves that member "
-           "out for its retry period)")
+
+def closed(schemes: frozenset[str]) -> str:
+    """The log lines of a backend that took the connection and gave no answer: mod_proxy_http's
+    codes where a backend speaks HTTP (or none is known); mod_proxy_uwsgi logs none."""
+    said = ("names a backend that took the connection and closed or broke it without an "
+            "answer (its own log at that time says why: a restart, a crash, a worker killed)")
+    if not reads_http(schemes):
+        return ("a backend that took the connection and closed or broke it without an answer "
+                "leaves no code of mod_proxy_uwsgi's: its own log at that time says why (a "
+                "restart, a crash, a worker killed)")
+    return ("AH01102 ('error reading status line from remote server ADDRESS') or AH00898 "
+            f"('Error reading from remote server') {said}")
+
+
+def refused(schemes: frozenset[str]) -> str:
+    """The log lines of an address where nothing accepted the connection, by the module of
+    the backends' scheme (:mod:`probe.apache.proxy_log`)."""
+    return (f"AH00957 ('attempt to connect to ADDRESS failed') or {connect_codes(schemes)} "
+            f"names an address where nothing accepted the connection (AH00959 'disabling "
+            f"worker for (ADDRESS)' where httpd then leaves that member out for its retry "
+            f"period)")
 
 
 def gateway_error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
-                  status: int, log: str) -> Diagnosis | None:
+                  status: int, log: str,
+                  schemes: frozenset[str] = frozenset()) -> Diagnosis | None:
     """A 502/503/504 where the route passes through mod_proxy: its lines, its backends, and
-    the lines of ``log`` that decide; None where the route takes no ``ProxyPass``."""
+    the lines of ``log`` that decide (their codes those of the backends' ``schemes``: none
+    known, every module's); None where the route takes no ``ProxyPass``."""
     taken = route.step("proxy")
     if taken is None:
         return None
@@ -66,14 +82,14 @@ def gateway_error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
                 f"error).")
         fix = (f"Start the application server at {listed}, or at {taken.source} point the "
                f"ProxyPass where it listens. {log[:1].upper()}{log[1:]} at the time of "
-               f"these requests tells why: {REFUSED}; {CLOSED}.")
+               f"these requests tells why: {refused(schemes)}; {closed(schemes)}.")
         return _worded(diagnosis, why, fix, route.steps)
     why += " " + answered(reached, route.members)
     why += (f" Apache's mod_proxy answers {status} for a request its backend gave no answer "
             f"to; the answers do not say which backend that was, nor why.")
     fix = (f"Which backend failed the {status} requests, and how, {log} tells for them: "
-           f"{CLOSED}; {REFUSED}: start its application server, or correct or remove its "
-           f"line ({lines}).")
+           f"{closed(schemes)}; {refused(schemes)}: start its application server, or "
+           f"correct or remove its line ({lines}).")
     return _worded(diagnosis, why, fix, route.steps)
 
 

@@ -9,7 +9,8 @@ written, so ``ProxyPass "/" "balancer://mycluster"`` passes ``/x`` to a balancer
 ``myclusterx``: apache2 answers 500 and logs AH01144), or a module the target's scheme
 needs with no ``LoadModule`` line read. What decides between the causes is the error log
 line of the request, named with its codes (AH01144: no handler for the URL mod_proxy built;
-AH01114/AH00898: a backend not reached or not read; none of them: the backend's own 500).
+AH01114/AH00898, AH10101 for ``uwsgi://``: a backend not reached or not read
+(:mod:`probe.apache.proxy_log`); none of them: the backend's own 500).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import dataclasses
 from urllib.parse import urlsplit
 
 from probe.apache.proxy import balancer
+from probe.apache.proxy_log import backend_schemes, connect_codes, reads_http
 from probe.apache.proxy_rule import ProxyRule
 from probe.apache.proxy_slash import (
     balancer_name,
@@ -47,20 +49,21 @@ def proxy_500(diagnosis: Diagnosis, route: PredictedRoute,
     path = urlsplit(route.url).path or "/"
     listed = ", ".join(m.address + (f" ({m.source})" if m.source else "")
                        for m in route.members) or taken.decision.removeprefix("proxied to ")
+    # where the URL built names no balancer, the members are only what the line meant
+    to = f"meant for the members of {rule.target}, {listed}" if \
+        _undefined_balancer(rule, path, front) is not None else f"to {listed}"
     explanation = (f"{without_leak_hint(diagnosis.explanation)} The configuration given "
                    f"passes the probe request's path {path} through mod_proxy: {taken.rule} "
-                   f"({taken.source}), to {listed}. No WSGI script of Apache's is on this "
+                   f"({taken.source}), {to}. No WSGI script of Apache's is on this "
                    f"route (no Python, no mod_wsgi in Apache for it): the 500 is mod_proxy's "
                    f"own, or the backend's answer passed on.")
     evidence = [*diagnosis.evidence, *(Evidence(EvidenceKind.CONFIGURED, s.rule, str(s.source))
                                        for s in route.steps if s.source is not None)]
     # A sentence of its own: the fix puts it after another (its log may start lower case).
     checks = (f"Whether mod_proxy or the backend made the 500, {APACHE_LOG} at the time of "
-              f"this request tells: {_AH01144}; AH01114 "
-              f"('failed to make connection to backend') or AH00898 ('Error reading from "
-              f"remote server') name a backend of {listed} that did not answer; with none of "
-              f"these for the request, the backend answered 500 itself and its own log has "
-              f"the reason.")
+              f"this request tells: {_AH01144}; {_unanswered(front, rule)} name a backend "
+              f"of {listed} that did not answer; with none of these for the request, the "
+              f"backend answered 500 itself and its own log has the reason.")
     if slash_mismatch(rule):
         explanation += _slash_words(rule, path, front)
         fix = (f"At {taken.source}, write {slashed(rule)} (and the same on a ProxyPassReverse "
@@ -100,12 +103,28 @@ def _slash_words(rule: ProxyRule, path: str, front: ApacheRoutes) -> str:
     said = (f" A likely cause (not certain): {rule.written()} ({rule.where}): {ends} ends "
             f"with / and {other} does not, and mod_proxy appends the rest of the path to the "
             f"target as written, so {path} is passed as {built}")
-    name = balancer_name(built)
-    defined = name is not None and any(
-        balancer(front.site, s, f"balancer://{name}") is not None
-        for s in (front.site.main, *front.site.vhosts))
-    if name is not None and not defined:
+    name = _undefined_balancer(rule, path, front)
+    if name is not None:
         said += (f", a balancer called {name!r}, which no <Proxy balancer://{name}> defines "
                  f"(mod_proxy then answers 500 and logs AH01144)")
     return said + (". httpd's ProxyPass documentation asks for a trailing / on both or on "
                    "neither.")
+
+
+def _undefined_balancer(rule: ProxyRule, path: str, front: ApacheRoutes) -> str | None:
+    """The balancer name the URL built for ``path`` names where no ``<Proxy>`` defines it
+    (``balancer://mycluster`` for ``/`` passes ``/x`` to ``myclusterx``); else None."""
+    if not slash_mismatch(rule):
+        return None
+    name = balancer_name(passed(rule, path))
+    defined = name is not None and any(
+        balancer(front.site, s, f"balancer://{name}") is not None
+        for s in (front.site.main, *front.site.vhosts))
+    return None if name is None or defined else name
+
+
+def _unanswered(front: ApacheRoutes, rule: ProxyRule) -> str:
+    """The codes of a backend not connected to or not read, for the route's schemes."""
+    schemes = backend_schemes(front.site, rule)
+    read = " or AH00898 ('Error reading from remote server')" if reads_http(schemes) else ""
+    return connect_codes(schemes) + read

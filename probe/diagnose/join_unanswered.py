@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from probe.apache import alias_slash
 from probe.apache.port_vhost import vhost_of
+from probe.apache.proxy_log import backend_schemes
 from probe.apache.route import ApacheRoutes
 from probe.apache.vhost_select import NO_VHOST
 from probe.diagnose import redirected
@@ -57,7 +58,8 @@ def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             last.status_code in GATEWAY:
         route = _route(obs, context, config.front)
         log = apache_log(config.front, route, fleet_server(obs, context))
-        found = gateway_error(obs, diagnosis, route, last.status_code, log)
+        found = gateway_error(obs, diagnosis, route, last.status_code, log,
+                              _schemes(config.front, route))
         if found is not None:
             return found
         return _not_proxied(obs, diagnosis, route, config.front, log)
@@ -271,3 +273,10 @@ def _fix(step: RouteStep, meant: RouteStep | None, route: PredictedRoute, path: 
                 f"uses the first WSGIScriptAlias that matches.")
     return (f"Give {expected} a mount for {path} before the one at {step.source} "
             f"({route.script_file or 'no application'} takes it now).")
+
+
+def _schemes(front: FrontConfig, route: PredictedRoute) -> frozenset[str]:
+    """The schemes of the backends the route's ``ProxyPass`` passes to (its log codes)."""
+    rule = front.proxy_rule(route) if isinstance(front, ApacheRoutes) else None
+    return frozenset() if rule is None or not isinstance(front, ApacheRoutes) else \
+        backend_schemes(front.site, rule)
