@@ -20,9 +20,11 @@ import dataclasses
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from probe.diagnose.answer_names import server_kind
 from probe.diagnose.fronts import listen, same_listen, software
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.nginx_protocols import HTTP_ONLY
+from probe.diagnose.reload import reload_ways
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.front import FrontConfig
@@ -42,6 +44,10 @@ class OtherCopy:
     own_listen: str
     own_pids: tuple[int, ...]
     own_address: str | None
+    answer: EndpointAnswer
+    """An answer from ``at``: how its server reloads, the environment it keeps."""
+    settings: str | None = None
+    """The settings module the manifest declares for the instance meant."""
 
 
 def _pids(pids: set[int]) -> str:
@@ -71,8 +77,10 @@ def other_copy(obs: Observation, context: SweepContext, who: str | None,
     address = first.target.address or next((s.address for s in first.samples if s.address),
                                            None)
     own_pids = tuple(sorted({p for _, t, p in own if p is not None and same_listen(t, there)}))
+    meant = context.manifest.instances.get(obs.target.expected or "")
     return OtherCopy(who, obs.target.url, at, tuple(sorted(here)), software(answer),
-                     first.target.url, there, own_pids, address)
+                     first.target.url, there, own_pids, address, answer,
+                     meant.settings if meant is not None else None)
 
 
 def pass_line(answer: EndpointAnswer) -> str:
@@ -109,6 +117,37 @@ def server_check(copy: OtherCopy) -> str:
     return f"{uwsgi}; or, for gunicorn, {gunicorn}"
 
 
+def restart(copy: OtherCopy, expected: str) -> str:
+    """How the server at ``at`` takes a changed application, without a leading verb: uWSGI
+    reads its configuration again on a reload (its master, its reload options as the answer
+    gives them: :mod:`.reload`) but keeps its process environment (a tester's vassal, its
+    module= changed and reloaded by the emperor, kept the old DJANGO_SETTINGS_MODULE that
+    wsgi.py's os.environ.setdefault() then left alone); gunicorn's HUP keeps its command
+    line."""
+    answer = copy.answer
+    kind = server_kind(answer)
+    if kind == "gunicorn":
+        master = f" (its master, ppid {answer.ppid})" if answer.ppid not in (None, 0, 1) else ""
+        return (f"restart the gunicorn service{master}: a HUP starts new workers with the "
+                f"command line it was started with")
+    if kind != "uwsgi":
+        return "restart it"
+    ways = reload_ways([answer], capital=False)
+    held, meant = answer.settings_environ, copy.settings
+    if held is None or held == meant:
+        return f"{ways} (uWSGI reads its configuration again on a reload)"
+    value = meant or f"{expected}'s settings module"
+    shown = f"'{meant}'" if meant else "..."
+    return (f"{ways} (uWSGI reads its configuration again on a reload). A reload keeps the "
+            f"process environment, and this answer's holds DJANGO_SETTINGS_MODULE {held!r} "
+            f"(settings_module.environ): a WSGI file that sets it with "
+            f"os.environ.setdefault() (Django's startproject wsgi.py) keeps {held!r}. So also "
+            f"set 'env = DJANGO_SETTINGS_MODULE={value}' in that configuration (or assign it "
+            f"in the WSGI file: os.environ['DJANGO_SETTINGS_MODULE'] = {shown}), or stop and "
+            f"start that uWSGI rather than reload it (an emperor's vassal: move its .ini out "
+            f"of the emperor's directory and back)")
+
+
 def copy_evidence(copy: OtherCopy) -> tuple[Evidence, ...]:
     """What shows two servers: this answer's pids and listen, the instance's own answer's."""
     return (Evidence(EvidenceKind.OBSERVED, f"{_pids(set(copy.pids))} at server.listen "
@@ -137,8 +176,8 @@ def decided(copy: OtherCopy, expected: str, hand_over: str) -> tuple[str, str]:
            f"{expected} is passed.")
     fix = (f"Make the application server listening on {copy.at} ({_pids(set(copy.pids))}) "
            f"load {expected}'s application, not {copy.who}'s: {server_check(copy)}; then "
-           f"restart it. The hand-over, {hand_over}, stays as it is; no answer of this sweep "
-           f"shows {expected} running at another address.")
+           f"{restart(copy, expected)}. The hand-over, {hand_over}, stays as it is; no answer "
+           f"of this sweep shows {expected} running at another address.")
     return why, fix
 
 
@@ -146,7 +185,7 @@ def module_fix(copy: OtherCopy, expected: str) -> str:
     """The fix's other reading without the configuration: the server, not the pass line."""
     return (f" If {copy.at} is where {expected}'s application server is meant to listen, "
             f"the pass line stays: that server loads {copy.who}'s application; correct "
-            f"{server_check(copy)}, then restart it.")
+            f"{server_check(copy)}, then {restart(copy, expected)}.")
 
 
 def candidate(copy: OtherCopy, expected: str) -> Candidate:

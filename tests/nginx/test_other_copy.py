@@ -12,6 +12,7 @@ from pathlib import Path
 
 from probe.diagnose import ConfigJoin, diagnose
 from probe.diagnose.discriminate import key_of
+from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import parse
 from probe.model import Cause, Observation, Sample, TargetResult, Verdict
 from probe.nginx import load_nginx
@@ -21,6 +22,7 @@ BLOG, SHOP = "unix:/run/uwsgi/blog.sock", "unix:/run/uwsgi/shop.sock"
 MANIFEST = """
 [instances.blog]
 label = "blog"
+settings = "blogsite.settings"
 urls = ["http://blog.example.com/"]
 
 [instances.shop]
@@ -65,6 +67,20 @@ def answer(url: str, expected: str, label: str, listen: str, pid: int) -> Observ
 
 WRONG = answer("http://blog.example.com/", "blog", "shop", BLOG, 31338)
 OWN = answer("http://shop.example.com/", "shop", "shop", SHOP, 31336)
+
+
+def emperor(observed: Observation, master: int, ini: str) -> Observation:
+    """The answer as the tester's uWSGI 2.0.31 vassal gave it: its master, its
+    --touch-reload (the vassal's .ini), the DJANGO_SETTINGS_MODULE shop's wsgi.py set."""
+    def told(sample: Sample) -> Sample:
+        assert sample.endpoint is not None
+        raw = dict(sample.endpoint.raw)
+        raw["server"] = {**raw["server"], "uwsgi": {
+            "version": "2.0.31", "master_pid": master, "pidfile": [], "touch_reload": [ini],
+            "master_fifo": []}}
+        raw["settings_module"] = {"environ": "shopsite.settings", "loaded": "shopsite.settings"}
+        return dataclasses.replace(sample, endpoint=EndpointAnswer.from_json(raw))
+    return dataclasses.replace(observed, samples=tuple(told(s) for s in observed.samples))
 
 
 def one(config: ConfigJoin | None, *observations: Observation) -> TargetResult:
@@ -146,3 +162,33 @@ def test_a_refused_invalid_name_leaves_the_pass_line_or_the_server() -> None:
     assert f"If {BLOG} is where blog's application server is meant to listen, the pass line " \
            f"stays" in found.fix, found.fix
     assert "proxy_pass at" not in found.fix, found.fix
+
+
+def test_the_fix_reloads_the_master_and_keeps_the_old_settings_out(tmp_path: Path) -> None:
+    """Tester T19: 'then restart it' named worker pid 20743; the vassal's master is 20713
+    (server.uwsgi.master_pid), its .ini its --touch-reload. Applied literally (module=
+    changed, the emperor reloaded the vassal), blog ran shopsite.settings: a reload keeps the
+    environment, where shop's wsgi.py had set DJANGO_SETTINGS_MODULE."""
+    config = conf(tmp_path, site("blog", BLOG) + site("shop", SHOP))
+    ini = "/srv/blog/uwsgi_config.ini"
+    found = one(config, emperor(WRONG, 20713, ini), emperor(OWN, 20714, "/srv/shop/x.ini"))
+    assert found.cause is Cause.WRONG_MODULE, found
+    assert "then restart it" not in found.fix, found.fix
+    assert ("env = DJANGO_SETTINGS_MODULE=; then reload uWSGI: send HUP to its master, pid "
+            "20713 (server.uwsgi.master_pid) or touch /srv/blog/uwsgi_config.ini (its "
+            "--touch-reload, server.uwsgi.touch_reload)") in found.fix, found.fix
+    assert ("A reload keeps the process environment, and this answer's holds "
+            "DJANGO_SETTINGS_MODULE 'shopsite.settings' (settings_module.environ)") \
+        in found.fix, found.fix
+    assert ("also set 'env = DJANGO_SETTINGS_MODULE=blogsite.settings' in that configuration "
+            "(or assign it in the WSGI file: os.environ['DJANGO_SETTINGS_MODULE'] = "
+            "'blogsite.settings'), or stop and start that uWSGI rather than reload it") \
+        in found.fix, found.fix
+
+
+def test_without_the_configuration_the_module_reading_reloads_the_master_too() -> None:
+    found = one(None, emperor(WRONG, 20713, "/srv/blog/uwsgi_config.ini"),
+                emperor(OWN, 20714, "/srv/shop/x.ini"))
+    assert "correct uWSGI's configuration" in found.fix, found.fix
+    assert "then reload uWSGI: send HUP to its master, pid 20713" in found.fix, found.fix
+    assert "os.environ['DJANGO_SETTINGS_MODULE'] = 'blogsite.settings'" in found.fix, found.fix
