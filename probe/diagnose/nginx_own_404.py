@@ -22,11 +22,17 @@ from probe.model import Observation
 INSTALL = "Install the endpoint"  # wording.no_endpoint's first words
 SOCKET_DENIED = ("'(13: Permission denied)' for a socket nginx's worker user may not open "
                  "(the socket's mode and owner: uWSGI chmod-socket=/chown-socket=, gunicorn "
-                 "--umask, systemd SocketUser=/SocketMode=; or nginx's user line)")
+                 "--umask, systemd SocketUser=/SocketMode=, which apply only to a socket made "
+                 "anew: stop and start the server that binds it, since a reload keeps the "
+                 "socket it has (uWSGI: under an emperor, move the vassal's .ini out of its "
+                 "directory and back, or restart the emperor; gunicorn: a restart, not HUP; "
+                 "a systemd .socket unit: stop its service, then restart the .socket unit); "
+                 "or nginx's user line)")
 """The commonest failure of a unix socket, beside '(2: No such file or directory)' (nothing
 created it) and '(111: Connection refused)' (nothing listens): shared by every fix that names
 nginx's connect() failures (:mod:`.nginx_fixes`, :mod:`.nginx_fallback`,
-:mod:`.nginx_member`)."""
+:mod:`.nginx_member`). The new owner or mode needs a new socket: tester T19 added
+chown-socket= to a vassal, the emperor reloaded it, and the socket stayed root's."""
 
 
 def own_404(obs: Observation, diagnosis: Diagnosis) -> Diagnosis:

@@ -85,3 +85,18 @@ def test_a_socket_nothing_listens_on_may_be_a_typo_at_its_line(tmp_path: Path) -
     assert f"start the application server listening on {typo}, or correct the address at " \
            f"{member} to where the server meant binds (gunicorn --bind, systemd " \
            f"ListenStream=, uWSGI socket=/http-socket=)" in found.fix, found.fix
+
+
+def test_a_new_owner_or_mode_is_said_to_need_the_socket_made_again(tmp_path: Path) -> None:
+    """Tester T19 socket-perm: chown-socket= added to the vassal and the emperor's reload left
+    the socket root's (a reload keeps the socket uWSGI bound); only a stop and start of the
+    vassal applied it. Said with and without the configuration."""
+    configured = _one(_conf(tmp_path, "unix:/run/uwsgi/shop.sock"), _through_nginx(404))
+    unread = _one(None, _through_nginx(404))
+    gateway = _one(_conf(tmp_path, "unix:/run/uwsgi/shop.sock"), _through_nginx(502))
+    for found in (configured, unread, gateway):
+        assert ("which apply only to a socket made anew: stop and start the server that binds "
+                "it, since a reload keeps the socket it has (uWSGI: under an emperor, move the "
+                "vassal's .ini out of its directory and back, or restart the emperor; gunicorn: "
+                "a restart, not HUP; a systemd .socket unit: stop its service, then restart the "
+                ".socket unit)") in found.fix, found.fix
