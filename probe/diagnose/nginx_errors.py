@@ -10,7 +10,7 @@ import dataclasses
 
 from probe.diagnose.fronts import server_header, software
 from probe.diagnose.nginx_fallback import intercepted
-from probe.diagnose.nginx_fixes import gateway_words, no_params_step
+from probe.diagnose.nginx_gateway import gateway_words, no_params_step
 from probe.diagnose.server_errors import GATEWAY
 from probe.diagnose.wording import Diagnosis
 from probe.front import PredictedRoute, RouteStep

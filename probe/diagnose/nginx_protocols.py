@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 # listens there answered a uwsgi request in HTTP (uWSGI's own answers carry no such header).
 HTTP_ONLY = ("gunicorn", "waitress", "werkzeug", "uvicorn", "hypercorn", "daphne",
               "cheroot", "cherrypy")
+# Where nothing read shows which hand-over nginx uses (no --config; an answer that does not
+# say an HTTP-only server): both are named, never proxy_pass alone.
+EITHER_LINE = "pass line (proxy_pass or uwsgi_pass)"
 
 
 @dataclass(frozen=True)

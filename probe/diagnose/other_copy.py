@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from probe.diagnose.answer_names import server_kind
 from probe.diagnose.fronts import listen, same_listen, software
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.nginx_protocols import HTTP_ONLY
+from probe.diagnose.nginx_protocols import EITHER_LINE, HTTP_ONLY
 from probe.diagnose.reload import reload_ways
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
@@ -88,7 +88,7 @@ def pass_line(answer: EndpointAnswer) -> str:
     uWSGI (or a server the answer does not name) may be behind either."""
     if (software(answer) or "").lower().startswith(HTTP_ONLY):
         return "proxy_pass"
-    return "pass line (proxy_pass or uwsgi_pass)"
+    return EITHER_LINE
 
 
 def own_route_passes_there(copy: OtherCopy, front: FrontConfig | None) -> bool:

@@ -303,6 +303,25 @@ def test_every_502_fix_that_proposes_uwsgi_pass_includes_its_params(tmp_path: Pa
         alone.fix
 
 
+def test_a_502_without_the_configuration_names_either_pass_line() -> None:
+    """Tester T19 (a uWSGI emperor behind uwsgi_pass, a gunicorn socket mistyped): without
+    --config the 502's words said "another protocol than proxy_pass" and "the address of the
+    proxy_pass", which the answers do not show; and the socket-typo fix offered only starting
+    a server there, not correcting the pass line's address."""
+    failed = Observation(Target("http://beta.test/h/", "beta"), tuple(
+        Sample(elapsed_ms=1.0, status_code=502, server="nginx/1.22.1",
+               address="127.0.0.1:18080") for _ in range(3)))
+    alone = diagnose(parse(MANIFEST), [failed]).targets[0]
+    text = alone.explanation + alone.fix
+    assert "than proxy_pass" not in text and "of the proxy_pass" not in text, text
+    assert ("it speaks another protocol than the pass line (proxy_pass or uwsgi_pass) expects "
+            "(uWSGI's socket option wants uwsgi_pass") in alone.explanation, alone.explanation
+    assert ("start the application server listening on the address of the pass line "
+            "(proxy_pass or uwsgi_pass), or correct the pass line's address to where the "
+            "server binds (gunicorn --bind, systemd ListenStream=, uWSGI socket=/http-socket=)"
+            ) in alone.fix, alone.fix
+
+
 def test_host_lines_are_cited_where_they_are(tmp_path: Path) -> None:
     config = _conf(tmp_path, """    upstream beta_http { server 127.0.0.1:18103; }
     server { listen 127.0.0.1:18080; server_name beta.test;
