@@ -109,8 +109,17 @@ def _render_instance(instance: DiscoveredInstance) -> list[str]:
                f"{script} gives no label, and nothing else here tells this instance apart"
                if instance.apps else "the front's configuration names no script, label or "
                "settings for this application; in its WSGI script (WSGI_PY)")
+        # nginx names no script: the endpoint may be installed already with a label of its
+        # own, and a manifest label it does not give makes every URL read as a misroute
+        # (tester T19: 'pass to gunicorn-gunicorn's address' for a working site).
+        placeholder = ("; or, where the endpoint is installed already, set label to the one "
+                       "its wrap(label=...) gives (the label field of its answer, which probe "
+                       "sweep shows as 'answered by'): a label the application does not give "
+                       "makes each of its URLs read as another application's"
+                       if not instance.apps and not instance.label_proposed else "")
         lines += [_comment(f"{why}: install the endpoint with probe endpoint --install "
-                           f"{shlex.quote(script)} --label {shlex.quote(instance.name)}"),
+                           f"{shlex.quote(script)} --label {shlex.quote(instance.name)}"
+                           f"{placeholder}"),
                   f"label = {_string(instance.name)}"]
     elif instance.label is not None:
         lines += [_comment(instance.label_source or f"wsgi_endpoint.wrap(label=...) in {script}"),

@@ -96,6 +96,20 @@ def test_discover_writes_a_manifest_the_sweep_reads(tmp_path: Path) -> None:
     assert "VirtualHost" not in text and "server_name" in text
 
 
+def test_discover_says_its_labels_are_placeholders_to_set(tmp_path: Path) -> None:
+    """nginx names no label: the proposed one is the instance's name, and an application
+    already wrapped with its own label reads as a misroute on every URL (tester T19's
+    gunicorn-socket: 'pass to gunicorn-gunicorn's address' for a working site). The comment
+    says to set the label to the application's where the endpoint is installed already."""
+    text = render(discover_nginx(str(_write(tmp_path, GOOD))))
+    comment = next(line for line in text.splitlines() if "--label one" in line)
+    assert comment.endswith(
+        "--label one; or, where the endpoint is installed already, set label to the one its "
+        "wrap(label=...) gives (the label field of its answer, which probe sweep shows as "
+        "'answered by'): a label the application does not give makes each of its URLs read "
+        "as another application's"), comment
+
+
 def test_cli_reads_the_front_from_the_file(tmp_path: Path) -> None:
     nginx_conf = _write(tmp_path, GOOD)
     apache_conf = tmp_path / "httpd.conf"
