@@ -72,6 +72,14 @@ def other_copy(obs: Observation, context: SweepContext, who: str | None,
         own.append((seen, there, answer.pid))
     if not here or not own:
         return None
+    expected = obs.target.expected
+    for seen, answer in context.answers_of(expected) if expected else ():
+        meant_at = listen(answer)
+        if seen.target.expected == expected and meant_at and not same_listen(meant_at, at):
+            # The instance meant answers its own URLs from a server of its own: the hand-over
+            # that missed it is the question (wrong_upstream), not what the server at ``at``
+            # loads (a real nginx sending site-2 to one's uWSGI while two served two.test).
+            return None
     first, there, _ = own[0]
     answer = next(s.trusted_answer for s in obs.samples if s.trusted_answer is not None)
     address = first.target.address or next((s.address for s in first.samples if s.address),

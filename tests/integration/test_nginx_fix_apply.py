@@ -149,7 +149,8 @@ def test_the_mount_fix_speaks_of_the_server_that_answered(apps: Apps, run_nginx:
     assert two["verdict"] == one["verdict"] == "mount_mismatch", (
         two["verdict"], two["explanation"], one["verdict"], one["explanation"])
     assert "With gunicorn" not in two["fix"], two["fix"]
-    assert "With uWSGI (server.software) '--mount /two=<its WSGI file>' and " \
+    # uWSGI is told by the endpoint's server.uwsgi (its version), not by server.software
+    assert "With uWSGI (server.uwsgi.version) '--mount /two=<its WSGI file>' and " \
            "'--manage-script-name'" in two["fix"], two["fix"]
     assert "With gunicorn (server.software) 'proxy_set_header SCRIPT_NAME /one;'" \
         in one["fix"] and "uWSGI" not in one["fix"], one["fix"]

@@ -97,7 +97,7 @@ def test_a_uwsgi_pass_mount_is_explained_from_uwsgi_params_and_fixed(
         f"beside 'uwsgi_pass 127.0.0.1:{port};' ({conf}:{handed}), add 'uwsgi_param "
         f"SCRIPT_NAME /two;' and add 'rewrite ^/two/(.*)$ /$1 break;', so that PATH_INFO "
         f"('uwsgi_param PATH_INFO $document_uri' at {params}:8) passes the rest of the path."), fix
-    assert "Or run uWSGI (server.software) with '--mount /two=<its WSGI file>'" in fix, fix
+    assert "Or run uWSGI (server.uwsgi.version) with '--mount /two=<its WSGI file>'" in fix, fix
     [finding] = _mount_findings(conf)
     assert finding["line"] == handed and "uwsgi_param SCRIPT_NAME /two;" in str(finding["fix"])
     # the truth before: Django resolves /two/admin/ against its patterns: 404
