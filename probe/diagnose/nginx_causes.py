@@ -11,10 +11,8 @@ server's terms when one was reached directly).
   Without it both stay candidates;
 * nginx answered 502/503/504 itself (``upstream_down``): the upstream gave no usable answer
   (down, another protocol, too slow: the error log line tells); the configuration names it;
-* the special routes (a ``map``, a regex location, an upstream member, ``uwsgi_pass``) are
-  worded in :mod:`.nginx_fixes`;
-* 500 through nginx, or from an application server reached directly: that server's log
-  (:mod:`.nginx_errors`, with nginx's own 502/503/504).
+* the special routes (``map``, regex location, upstream member, ``uwsgi_pass``):
+  :mod:`.nginx_fixes`; a 500: that server's log (:mod:`.nginx_errors`).
 """
 
 from __future__ import annotations
@@ -28,13 +26,11 @@ from probe.diagnose.disagreement import through_nginx
 from probe.diagnose.fronts import listen, same_listen, server_header
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.label_unmatched import label_unmatched
+from probe.diagnose.nginx_behind import chosen_behind, host_not_passed
 from probe.diagnose.nginx_default_pass import default_pass, sole_block
 from probe.diagnose.nginx_errors import front_error
 from probe.diagnose.nginx_fallback import fallback_answered, fallback_unknown
-from probe.diagnose.nginx_fixes import (
-    rewritten_words,
-    upstream_words,
-)
+from probe.diagnose.nginx_fixes import rewritten_words, upstream_words
 from probe.diagnose.nginx_member import backup_answered, listen_unknown, only_member
 from probe.diagnose.nginx_names import default_only, duplicate, meant_for, name_first
 from probe.diagnose.nginx_own_404 import own_404
@@ -138,6 +134,10 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     if at:
         observed.append(Evidence(EvidenceKind.OBSERVED, f"server.listen = {at!r}",
                                  f"GET {url}"))
+    said = (head + also, tuple(observed))  # the server behind nginx chose: not its hand-over
+    if (behind := host_not_passed(url, diagnosis, answer, route, *said) or chosen_behind(
+            obs, diagnosis, answer, route, context, lambda o: _route(o, front), *said)):
+        return behind
     refuse = refuse_at(url, address or None, front)
     if route is None:
         decided = probed_invalid(obs, context, at, answer.label)
