@@ -32,6 +32,8 @@ from probe.endpoint_answer import EndpointAnswer
 from probe.front import PredictedRoute
 from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation, Sample
 
+UNDECIDED = "it does not say whether nginx refused it or passed it on"
+
 
 def capital(claim: str) -> str:
     """A claim (lower case as evidence) that starts a sentence of an explanation."""
@@ -126,8 +128,11 @@ def undecided(diagnosis: Diagnosis, head: str, host: str, expected: str | None, 
               if expected else
               f"If none matches, let unknown names be refused: {refuse}.{hint} If one does, "
               f"remove {host} from its server_name.")
+    told = probed and not any(UNDECIDED in e.claim for e in evidence)
     default_check = (f"--config: no server_name matches {host} (the request for a .invalid "
-                     f"name shows only that the default server proxies there)" if probed else
+                     f"name shows only that the default server proxies there)" if told else
+                     f"--config: no server_name matches {host} (the request for a .invalid "
+                     f"name did not show whether nginx answered it)" if probed else
                      f"a request for a name under .invalid at {address or 'this address'}: "
                      f"if it also reaches {at or who}, the default server proxies there (and "
                      f"--config: no server_name matches {host})")
@@ -169,6 +174,17 @@ def probed_invalid(obs: Observation, context: SweepContext, at: str | None,
             f"this address proxies there", sent)
     refused = sample.status_code is None or sample.status_code in \
         context.manifest.refuse_statuses
+    if other is None and sample.status_code is not None and scheme == "https" \
+            and context.token_sent:
+        # Sent without the token (no certificate names a .invalid host): an application
+        # behind nginx answers it as the sweep's URLs would not, without the endpoint; nginx
+        # writes its own Server header on what it passes on. Only no answer (444) is nginx's.
+        return None, Evidence(
+            EvidenceKind.PROBED, f"a name no server_name can match ({INVALID_HOST}) got HTTP "
+            f"{sample.status_code}{_location(sample)} without the endpoint, but it went without "
+            f"the token (over HTTPS no certificate can name it), so an application behind "
+            f"nginx answers it so too: {UNDECIDED} (nginx's access log line for it decides: "
+            f"$upstream_addr is '-' where nginx answered itself)", sent)
     if other is None and refused:
         return Cause.WRONG_UPSTREAM, Evidence(
             EvidenceKind.PROBED, f"a name no server_name can match ({INVALID_HOST}) was "
