@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from probe.apache.proxy_rule import ProxyRule
 from probe.apache.proxy_reverse import reverse_line, reverse_of
+from probe.apache.proxy_rule import ProxyRule
 from probe.apache.proxy_slash import passed
 from probe.apache.route import ApacheRoutes
 from probe.front import FrontConfig, PredictedRoute
