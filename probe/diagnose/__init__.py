@@ -103,6 +103,11 @@ def diagnose(
     ``probed``: the answers to the extra requests (:mod:`.discriminate`); ``token_sent``:
     they carried the probe's token."""
     context = SweepContext(manifest, observations, probed, token_sent=token_sent)
+    if config is not None and config.front.front is FrontKind.APACHE:
+        # behind another front the URL's port is that front's: route by what arrived
+        from probe.diagnose.arrived import through_fronts
+
+        config = through_fronts(config, observations)
     # nginx's join is its own (probe.diagnose.front_terms); Apache's is probe.diagnose.join.
     apache_join = config if config is not None and config.front.front is not FrontKind.NGINX \
         else None

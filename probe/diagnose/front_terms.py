@@ -30,6 +30,17 @@ def _route(obs: Observation, config: FrontConfig | None) -> PredictedRoute | Non
     return route
 
 
+def _apache_said(obs: Observation, diagnosis: Diagnosis, config: FrontConfig | None) -> bool:
+    """Whether Apache's configuration, routing what another front passed on, gave the cause."""
+    from probe.diagnose.arrived import ArrivedRoutes
+
+    if diagnosis.cause is None or not isinstance(config, ArrivedRoutes):
+        return False
+    address = obs.target.address or next((s.address for s in reversed(obs.samples)
+                                          if s.address), None)
+    return config.joined(obs.target.url, address)
+
+
 def in_front_terms(observations: Sequence[Observation], diagnoses: Sequence[Diagnosis],
                    context: SweepContext, config: FrontConfig | None,
                    lint: Mapping[tuple[str, int], tuple[str, str]] | None = None,
@@ -39,7 +50,9 @@ def in_front_terms(observations: Sequence[Observation], diagnoses: Sequence[Diag
     for obs, diagnosis, kind in zip(observations, diagnoses, kinds, strict=True):
         # nginx's and the application servers' wording only for their answers: an answer
         # through Apache (most checks) needs neither.
-        if kind is FrontKind.NGINX:
+        if kind is FrontKind.NGINX and _apache_said(obs, diagnosis, config):
+            pass  # Apache's configuration decided it for what nginx passed on: its words
+        elif kind is FrontKind.NGINX:
             from probe.diagnose.nginx_causes import nginx_diagnosis
             from probe.diagnose.nginx_limits import limited
 

@@ -47,6 +47,9 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     """``diagnosis`` (from the answers alone) with what the configuration adds."""
     answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer),
                   None)
+    unjoined = _through_front(obs, diagnosis, config)
+    if unjoined is not None:
+        return unjoined
     if diagnosis.verdict is Verdict.UNREACHABLE:  # timed out at a balancer: its members
         from probe.diagnose.join_timeout import timed_out_members
 
@@ -93,7 +96,27 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             return proxied
     if diagnosis.verdict not in (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED):
         return diagnosis  # the route is right; what went wrong is not a route's
-    return _config_cause(obs, diagnosis, route, context, config)
+    from probe.diagnose.arrived import host_not_passed
+
+    return host_not_passed(obs, _config_cause(obs, diagnosis, route, context, config),
+                           config.front)
+
+
+def _through_front(obs: Observation, diagnosis: Diagnosis,
+                   config: ConfigJoin) -> Diagnosis | None:
+    """Where another front passed the URL on and what arrived at Apache is not known: said,
+    nothing blamed, and that front's configuration named as the check (not Apache's)."""
+    from probe.diagnose.arrived import ArrivedRoutes
+
+    if not isinstance(config.front, ArrivedRoutes):
+        return None
+    address = obs.target.address or next((s.address for s in reversed(obs.samples)
+                                          if s.address), None)
+    route = config.front.route(obs.target.url, address)
+    if route.undecided is None or not config.front.unjoined(obs.target.url, address):
+        return None
+    return dataclasses.replace(diagnosis, explanation=f"{diagnosis.explanation} "
+                               f"{words.undecided(route)}")
 
 
 def _intended(obs: Observation, context: SweepContext) -> tuple[str | None, str | None]:
