@@ -23,7 +23,17 @@ sites:
 * a block that names no host (``server_name _``, none: the catch-all, whose sharing is
   ``nginx_no_refusing_default``'s), answers with a ``return`` at its top (a redirect),
   or holds an include not read (its names may be there);
-* two protocols to one address (``nginx_two_protocols``), a line written with a variable.
+* two protocols to one address (``nginx_two_protocols``), a line written with a variable;
+* both blocks ``proxy_pass`` to one TCP address and pass the client's Host on
+  (``proxy_set_header Host $host`` or ``$http_host`` in force at each): what listens there
+  receives each block's names and can tell them apart, as Apache's name-based VirtualHosts
+  do behind nginx (tester t-real22's healthy chain: three sites, three applications, one
+  Apache address, warned at every later block). A unix socket is an application server's
+  (gunicorn, uWSGI; no name-based front listens on one), and ``uwsgi_pass`` hands over to
+  uWSGI, which runs what it loaded whatever the name: those are still said (t-real19's
+  ``same-socket`` passed ``Host $http_host`` to a gunicorn socket). A gunicorn on a TCP
+  address that both blocks reach with the Host passed is left to the sweep
+  (``wrong_instance``): lint cannot tell it from a name-based front.
 """
 
 from __future__ import annotations
@@ -48,6 +58,7 @@ class _Hand:
     where: str
     group: Upstream | None  # the upstream it names; None: the address itself
     addresses: tuple[tuple[str, str], ...]  # (address, the member's server line or "")
+    host: str | None = None  # proxy_set_header Host $host/$http_host in force, its line
 
     def said(self, address: str) -> str:
         line = f"{self.directive} {self.written} at {self.where}"
@@ -79,8 +90,24 @@ def _hands(model: NginxModel) -> list[_Hand]:
             group = model.upstreams.get(target)
             addresses = (tuple((normal_unix(a).lower(), w) for a, w in group.servers)
                          if group is not None else ((target.lower(), ""),))
-            hands.append(_Hand(server, directive, written, where, group, addresses))
+            hands.append(_Hand(server, directive, written, where, group, addresses,
+                               _client_host(loc) if directive == "proxy_pass" else None))
     return hands
+
+
+def _client_host(loc: Location) -> str | None:
+    """The line passing the client's Host on (``$host``, ``$http_host``); None: none."""
+    header = loc.header_set.named("host")
+    if header is None or not header.where or loc.header_set.unread is not None:
+        return None
+    return header.where if header.value.strip().lower() in ("$host", "$http_host") else None
+
+
+def _by_name(a: _Hand, b: _Hand, address: str) -> bool:
+    """Both hand the client's Host over HTTP to a TCP address: whatever listens there gets
+    each block's names, and a name-based front (Apache's VirtualHosts) tells them apart."""
+    return a.directive == b.directive == "proxy_pass" and not address.startswith("unix:") \
+        and a.host is not None and b.host is not None
 
 
 def _names(server: Server) -> set[str]:
@@ -137,7 +164,8 @@ def shared_backend(model: NginxModel) -> list[ConfigFinding]:
         for first in hands[:i]:
             address = _shared(first, later)
             if address is None or first.server is later.server \
-                    or _one_site(first.server, later.server):
+                    or _one_site(first.server, later.server) \
+                    or _by_name(first, later, address):
                 continue
             if copied and later.directive == "proxy_pass" and later.group is None \
                     and first.group is None:
@@ -159,9 +187,21 @@ def _finding(first: _Hand, later: _Hand, address: str) -> ConfigFinding:
         f"serves both names; where {mine} has an application of its own, this line was "
         f"copied from the other site and passes to the wrong one",
         f"check whether one application is meant to serve both names. If {mine} has its "
-        f"own (its own gunicorn or uWSGI, a socket unit of its own; a probe sweep whose "
-        f"manifest gives it its own instance says wrong_instance when this line is the "
-        f"cause), write that application's address (its bind or socket option) at "
-        f"{later.where}; if one application serves both, name {address} once in an "
-        f"upstream block and pass both blocks to it, or list the names in one server "
-        f"block, and lint no longer says this")
+        f"own (its own application server or socket; a probe sweep whose manifest gives it "
+        f"its own instance says wrong_instance when this line is the cause), write that "
+        f"application's address (its server's bind, socket or Listen line) at "
+        f"{later.where}{_host_fix(first, later, address)}; if one application "
+        f"serves both, name {address} once in an upstream block and pass both blocks to "
+        f"it, or list the names in one server block, and lint no longer says this")
+
+
+def _host_fix(first: _Hand, later: _Hand, address: str) -> str:
+    """Where a name-based front could listen there (HTTP to a TCP address): the Host to pass."""
+    if first.directive != "proxy_pass" or later.directive != "proxy_pass" \
+            or address.startswith("unix:"):
+        return ""
+    lacking = " and ".join(h.where for h in (first, later) if h.host is None)
+    return (f"; where what listens at {address} picks the site by the Host it receives (a "
+            f"name-based front, such as Apache's VirtualHosts), pass the client's Host in "
+            f"both blocks instead: proxy_set_header Host $host; beside the proxy_pass at "
+            f"{lacking}")

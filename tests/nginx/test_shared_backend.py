@@ -43,8 +43,8 @@ def test_the_copied_socket_is_a_check_naming_both_blocks(tmp_path: Path) -> None
            "application serves both names" in message, message
     assert fix.startswith("check whether one application is meant to serve both names. "
                           "If shop-project.com has its own"), fix
-    assert f"write that application's address (its bind or socket option) at {shop}:12" \
-        in fix, fix
+    assert "write that application's address (its server's bind, socket or Listen line) " \
+        f"at {shop}:12" in fix, fix
 
 
 def test_each_site_on_its_own_socket_says_nothing(tmp_path: Path) -> None:
@@ -113,3 +113,39 @@ server { listen 80; server_name other.example.test;
     location / { proxy_pass http://127.0.0.1:8000; } }
 """
     assert _found(_conf(tmp_path, body)) == []
+
+
+CHAIN = """server {{ listen 80; server_name site1.example www.site1.example;
+    location / {{ proxy_pass http://127.0.0.1:8080/; {host1} }} }}
+server {{ listen 80; server_name site2.example www.site2.example;
+    location / {{ proxy_pass http://127.0.0.1:8080/; {host2} }} }}
+"""
+
+
+def test_the_client_host_passed_to_one_tcp_address_is_a_name_based_front(
+        tmp_path: Path) -> None:
+    """Tester t-real22's healthy chain: nginx -> Apache, whose VirtualHosts pick each site's
+    application by the Host nginx passes; warned at every later block before."""
+    for value in ("$host", "$http_host"):
+        line = f"proxy_set_header Host {value};"
+        assert _found(_conf(tmp_path, CHAIN.format(host1=line, host2=line))) == [], value
+
+
+def test_a_host_not_passed_by_one_block_is_said_with_the_host_to_pass(tmp_path: Path) -> None:
+    conf = _conf(tmp_path, CHAIN.format(host1="proxy_set_header Host $host;", host2=""))
+    [found] = _found(conf)
+    assert (found.line, found.severity) == (6, Severity.WARNING), found
+    fix = found.fix or ""
+    assert "gunicorn" not in fix and "its own application server or socket" in fix, fix
+    assert "(a name-based front, such as Apache's VirtualHosts), pass the client's Host in " \
+           f"both blocks instead: proxy_set_header Host $host; beside the proxy_pass at " \
+           f"{conf}:6;" in fix, fix
+
+
+def test_a_unix_socket_with_the_host_passed_is_still_said(tmp_path: Path) -> None:
+    """No name-based front listens on a unix socket: an application server does (t-real19's
+    same-socket passed Host $http_host to gunicorn's)."""
+    body = CHAIN.replace("http://127.0.0.1:8080/", f"http://unix:{SOCK}").format(
+        host1="proxy_set_header Host $http_host;", host2="proxy_set_header Host $http_host;")
+    [found] = _found(_conf(tmp_path, body))
+    assert "name-based front" not in (found.fix or ""), found.fix
