@@ -11,8 +11,15 @@ from probe.model import Observation
 if TYPE_CHECKING:
     from probe.front import FrontConfig
 
-DJANGO = ("or Django: SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https') (only "
-          "behind a front that always sets that header, so that no client can)")
+DJANGO = ("SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https') in its settings "
+          "(only behind a front that always sets that header, so that no client can)")
+MOD_WSGI = ("mod_wsgi: 'WSGITrustedProxyHeaders X-Forwarded-Proto' with 'WSGITrustedProxies "
+            "ADDRESS' (the front's address) where the WSGIScriptAlias is, which sets "
+            "wsgi.url_scheme from that header when the front sent it (mod_wsgi-express: "
+            "--trust-proxy ADDRESS --trust-proxy-header X-Forwarded-Proto), or 'SetEnvIf "
+            "X-Forwarded-Proto https HTTPS=on' (mod_setenvif; it trusts any client that "
+            "reaches Apache directly too)")
+"""mod_wsgi's own ways behind a proxy (its guide "Running Behind A Reverse Proxy")."""
 ADD = "proxy_set_header X-Forwarded-Proto $scheme;"
 APACHE_ADD = 'RequestHeader set X-Forwarded-Proto "https"'
 
@@ -35,13 +42,15 @@ def _reader(server: str | None) -> str:
     name = (server or "").lower()
     if name.startswith("waitress"):
         own = ("waitress: --trusted-proxy=ADDRESS (the front's address) "
-               "--trusted-proxy-headers=x-forwarded-proto; ")
+               "--trusted-proxy-headers=x-forwarded-proto")
     elif name.startswith("gunicorn"):
         own = ("gunicorn: --forwarded-allow-ips=ADDRESS (it trusts the header only from "
-               "those addresses, 127.0.0.1 by default); ")
+               "those addresses, 127.0.0.1 by default)")
+    elif "mod_wsgi" in name or name.startswith("apache"):
+        own = MOD_WSGI
     else:
-        own = ""
-    return f"Then have it read: {own}{DJANGO}."
+        return f"Then have Django read it: {DJANGO}."
+    return f"Then have the application server read it ({own}), or Django: {DJANGO}."
 
 
 def scheme_fix(obs: Observation, server: str | None, nginx: bool,
@@ -58,6 +67,14 @@ def scheme_fix(obs: Observation, server: str | None, nginx: bool,
         read = apache_scheme(obs, front, _taken(server, seen))
     if read is not None:
         return f"{read[0]} {_reader(server)}", read[1]
+    if seen is not None and (seen.forwarded_proto or "").lower() == "https":
+        # the header arrived: asking the front to send it again would change nothing
+        read_by = ("neither the application server nor Django reads it: request.is_secure() "
+                   "is false (request.is_secure)" if seen.is_secure is False else
+                   "whether Django reads it the answers do not show (no request.is_secure)")
+        return (f"X-Forwarded-Proto {seen.forwarded_proto!r} arrived (request.forwarded_proto):"
+                f" the front sends it, and {read_by}; no header is to be added at the front. "
+                f"{_reader(server)}"), None
     if nginx:
         front_words = (f"nginx sends it with '{ADD}' where the proxy_pass that passes these "
                        f"URLs is (whether it does now, the configuration tells: probe sweep "

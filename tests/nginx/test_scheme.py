@@ -136,3 +136,40 @@ def test_the_fix_is_worded_for_the_front_its_server_header_names() -> None:
     both = fix_for(None)
     assert "RequestHeader set X-Forwarded-Proto \"https\"" in both
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in both
+
+
+def _mod_wsgi(report: Report) -> str:
+    [found] = [f for f in report.findings if f.code == "scheme_not_passed"]
+    return found.explanation
+
+
+def test_a_header_that_arrived_is_not_asked_for_again_and_mod_wsgi_can_read_it() -> None:
+    """Tester t-real22's no_secure_header: nginx -> Apache + mod_wsgi, X-Forwarded-Proto
+    'https' arrived, Django without SECURE_PROXY_SSL_HEADER. The words said to add the header
+    nginx already sent, and 'Then have it read: or Django: ...'."""
+    data = ep("alpha", host="alpha.test", mount="", process_group="", application_group="")
+    data["request"].update(scheme="http", is_secure=False, forwarded_proto="https")
+    data["server"]["software"] = "Apache/2.4.71 (Debian) mod_wsgi/6.1.1 Python/3.11"
+    apache = thrice("https://alpha.test/", "alpha", data)
+    apache = dataclasses.replace(apache, samples=tuple(
+        dataclasses.replace(s, server="nginx/1.22.1", address="127.0.0.1:18443")
+        for s in apache.samples))
+    text = _mod_wsgi(diagnose(parse(MANIFEST), [apache]))
+    assert "proxy_set_header X-Forwarded-Proto $scheme" not in text, text
+    assert "X-Forwarded-Proto 'https' arrived (request.forwarded_proto): the front sends it, " \
+        "and neither the application server nor Django reads it" in text, text
+    assert "'WSGITrustedProxyHeaders X-Forwarded-Proto' with 'WSGITrustedProxies ADDRESS'" \
+        in text and "'SetEnvIf X-Forwarded-Proto https HTTPS=on'" in text, text
+    assert "read it: or" not in text and "), or Django: SECURE_PROXY_SSL_HEADER = " in text, text
+
+
+def test_django_alone_is_one_sentence_behind_an_unknown_server() -> None:
+    data = ep("alpha", host="alpha.test", mount="", process_group="", application_group="")
+    data["request"].update(scheme="http", is_secure=False, forwarded_proto=None)
+    data["server"] = {"software": "hypercorn", "mod_wsgi_version": None}
+    observed = thrice("https://alpha.test/", "alpha", data)
+    observed = dataclasses.replace(observed, samples=tuple(
+        dataclasses.replace(s, server="nginx/1.22.1") for s in observed.samples))
+    text = _mod_wsgi(diagnose(parse(MANIFEST), [observed]))
+    assert "Then have Django read it: SECURE_PROXY_SSL_HEADER = " in text, text
+    assert "proxy_set_header X-Forwarded-Proto $scheme" in text, text  # none arrived
