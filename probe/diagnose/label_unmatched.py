@@ -9,8 +9,9 @@ a fix that would break a working site. A manifest label mistyped does the same.
 
 Where the answer's label matches no instance, no URL of the instance meant was answered with
 its manifest label, and the server that answered listens at the very address the route
-passes this URL to (``--config``; without it, where it is passed is not read), the answers
-fit both: the pass line leads to another application, or it leads to the right one and the
+passes this URL to by a name it matched (``--config``; without it, where it is passed is
+not read; a URL no name took went to the default block: the configuration decides), the
+answers fit both: the pass line leads to another application, or it leads to the right one and the
 manifest's label for it is not the one its application gives. The cause is left open, the
 label comparison (the answer's ``label`` field against the manifest's) named as the check and
 led with; the pass line's fix follows as the other reading.
@@ -32,6 +33,12 @@ def _passes_there(route: PredictedRoute | None, at: str | None) -> bool:
     With it, the route's address (or a member of its group) is where the answer came from."""
     if route is None:
         return True
+    site = route.step("site")
+    if site is not None and site.by == "default":
+        # No server_name took the URL's host: the configuration decides (the default block
+        # answered), whatever the labels (a re-tester's server_name typo was told to compare
+        # labels first, which would have made the misrouted URL pass).
+        return False
     members = [m.strip() for m in (route.upstream or "").split(",") if m.strip()]
     return at is not None and any(same_listen(at, m) for m in members)
 

@@ -109,3 +109,23 @@ def test_an_instance_answering_with_its_manifest_label_keeps_the_pass_line(
                    "django-project-com-gunicorn", "unix:/run/d2.sock", 29175)
     found = one(conf(tmp_path), WRONG, SHOPS, right, manifest=manifest)
     assert found.cause is Cause.WRONG_UPSTREAM, found
+
+
+def test_a_host_no_server_name_takes_is_the_default_blocks_not_the_labels(
+        tmp_path: Path) -> None:
+    """A re-tester's server_name typo: the catch-all's application (no instance of the
+    manifest) answered at the socket the default block passes to. The configuration decides
+    (no name took the host), so the label comparison is not led with: following it would make
+    the misrouted URL pass."""
+    path = tmp_path / "nginx.conf"
+    path.write_text("events {}\nhttp {\n" + SITES.replace(
+        "default_server; return 444; }",
+        "default_server; server_name _;\n        location / { proxy_pass http://unix:/run/"
+        "catch.sock; } }").replace("server_name django-project.com;",
+                                   "server_name django-projetc.com;") + "}\n")
+    caught = answer("http://django-project.com/", "django-project-com-gunicorn", "kalodev",
+                    "unix:/run/catch.sock", 29180)
+    found = one(ConfigJoin(load_nginx(str(path))), caught, SHOPS)
+    assert Cause.MANIFEST_LABEL not in [c.cause for c in found.candidates], found
+    assert not found.fix.startswith("Compare the labels"), found.fix
+    assert found.cause is Cause.DEFAULT_SERVER, (found.cause, found.explanation)
