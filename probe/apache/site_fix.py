@@ -15,7 +15,9 @@ Three cases, each from lines read:
 
 And one where no VirtualHost of the (plain HTTP) address claims the name and those that do
 elsewhere all have ``SSLEngine on``: the site exists for https only
-(:func:`probe.apache.tls_setup.plain_request_fix`).
+(:func:`probe.apache.tls_setup.plain_request_fix`), unless a plain VirtualHost of the address
+runs the instance's script or daemon group: a name of it misses (a misspelt ServerName, the
+:443 twin's right), and the name fix is said.
 """
 
 from __future__ import annotations
@@ -69,10 +71,12 @@ def site_fix(site: Site, choice: VhostChoice, url: str, expected: str,
         hidden = _claiming(site, hostname, choice.address.port)
         if hidden is not None:
             return _address_fix(server, hidden, str(choice.address))
-    tls = _tls_elsewhere(site, choice, hostname, url, expected, (known or Known()).listed)
-    if tls is not None:
-        return tls
     meant_server = _server_at(site, meant) if meant is not None else None
+    if not _runs_here(site, choice, meant_server, group, known):
+        tls = _tls_elsewhere(site, choice, hostname, url, expected,
+                             (known or Known()).listed)
+        if tls is not None:
+            return tls
     if choice.by == "default":
         return _name_fix(site, choice, hostname, meant_server, group)
     if meant_server is not None and meant_server is not server and \
@@ -151,6 +155,17 @@ def _tls_elsewhere(site: Site, choice: VhostChoice, hostname: str, url: str,
                                      listed),
                    ((_opening(found), Source(found.file, found.line)),
                     ("SSLEngine on", engine.source)))
+
+
+def _runs_here(site: Site, choice: VhostChoice, meant: Server | None, group: str | None,
+               known: Known | None) -> bool:
+    """A plain VirtualHost of the address reached runs the instance (its script, or its
+    daemon group): the site is not https-only, a name of that VirtualHost is what misses
+    (a ServerName misspelt in the plain twin of a right :443 one)."""
+    plain = [c for c in choice.candidates if not c.ssl]
+    if meant is not None and any(c is meant for c in plain):
+        return True
+    return vhost_of(site, plain, (known or Known()).script, group) is not None
 
 
 def _claiming(site: Site, hostname: str, port: int | None) -> Server | None:
