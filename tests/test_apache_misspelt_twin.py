@@ -20,7 +20,7 @@ from probe.apache.site_build import build_site
 from probe.diagnose import ConfigJoin, diagnose
 from probe.lint import lint_paths
 from probe.manifest import Target
-from probe.model import Observation, Report, Sample, TargetResult, Verdict
+from probe.model import Cause, Observation, Report, Sample, TargetResult, Verdict
 
 from .test_diagnose import answered, ep, status
 
@@ -103,3 +103,45 @@ def test_the_plain_url_is_told_the_misspelt_servername_not_https_only(
                           "shop.example.com at t.conf:6"), fix
     assert "HTTPS only" not in fix and "remove " not in fix, fix
 
+
+def test_the_https_500_is_told_the_misspelt_servername_before_the_move(
+        tmp_path: Path) -> None:
+    report = _sweep(tmp_path)
+    for url in (HTTPS, WWW_HTTPS):
+        found = _one(report, url)
+        assert found.cause is Cause.UNDEFINED_DAEMON, found
+        fix = found.fix or ""
+        assert fix.startswith(
+            "ServerName shop.exmple.com (t.conf:6), of the VirtualHost that defines "
+            "WSGIDaemonProcess shop, is one edit from ServerName shop.example.com (t.conf:20) "
+            "of the one that uses it, and mod_wsgi lets a VirtualHost use a daemon group "
+            "defined in another only when both ServerNames are the same: if it is a typo, "
+            "write ServerName shop.example.com at t.conf:6 (the manifest's URLs name "
+            "shop.example.com, none shop.exmple.com); else move WSGIDaemonProcess shop "
+            "(t.conf:10) outside the VirtualHost"), fix
+
+
+def test_lint_names_both_lines_when_no_request_tells_which_name_is_meant(
+        tmp_path: Path) -> None:
+    (tmp_path / "shop").mkdir(parents=True)
+    (tmp_path / "shop" / "wsgi.py").write_text("")
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(SHOP.replace("/srv/", f"{tmp_path}/"))
+    [fix] = [f.fix or "" for f in lint_paths([conf]).findings if f.code == "undefined_daemon"]
+    assert f"write ServerName shop.example.com at {conf}:6 (or ServerName shop.exmple.com " \
+           f"at {conf}:20, whichever name is meant)" in fix, fix
+
+
+def test_near_servernames_of_two_applications_are_not_told_a_typo(tmp_path: Path) -> None:
+    """site-1 and site-2 running two scripts are two sites one edit apart: renaming one
+    would put both applications in one daemon group, so no ServerName is offered."""
+    (tmp_path / "shop").mkdir()
+    for name in ("wsgi.py", "other.py"):
+        (tmp_path / "shop" / name).write_text("")
+    text = SHOP.replace("shop.exmple.com", "shop.example.co").replace(
+        '  WSGIScriptAlias / "/srv/shop/wsgi.py"\n</VirtualHost>\n<VirtualHost *:8443>',
+        '  WSGIScriptAlias / "/srv/shop/other.py"\n</VirtualHost>\n<VirtualHost *:8443>', 1)
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(text.replace("/srv/", f"{tmp_path}/"))
+    [fix] = [f.fix or "" for f in lint_paths([conf]).findings if f.code == "undefined_daemon"]
+    assert "ServerName" not in fix and "would not do" in fix, fix

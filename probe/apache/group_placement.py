@@ -151,11 +151,14 @@ def _one_interpreter(site: Site, server: Server, daemon: DaemonGroup) -> _Interp
 
 
 def out_of_reach_fix(site: Site, naming: Directive, server: Server,
-                     daemon: DaemonGroup) -> str:
+                     daemon: DaemonGroup, names: tuple[str, ...] = ()) -> str:
     """The fix for a group named at ``naming`` for ``server`` but defined in another
     VirtualHost. Where ``server`` defines a group of its own that runs nothing, the name is
     most likely copied from the other site: naming its own group leads; moving the other
-    out would run two applications in one daemon (unless both mounts run one script)."""
+    out would run two applications in one daemon (unless both mounts run one script).
+    Where both run one script and their ServerNames are one or two edits apart, the
+    misspelt ServerName leads: ``names``, the host names the manifest lists for the
+    instance (none from lint), tell which of the two is meant."""
     move = f"move WSGIDaemonProcess {daemon.name} ({daemon.directive.where}) outside the " \
            f"VirtualHost"
     own = None if server.is_main else next(
@@ -185,7 +188,8 @@ def out_of_reach_fix(site: Site, naming: Directive, server: Server,
                 f"group {shared.group}, so they are one application in one "
                 f"{shared.interpreter} of it")
     if own is None:
-        return move
+        typo = _misspelt(server, daemon, names) if shared is not None else None
+        return move if typo is None else f"{typo}; else {move}"
     named = f"process-group={own.name}" if naming.key != "wsgiprocessgroup" else \
         f"{naming.name} {own.name}"
     share = "" if shared is not None else \
@@ -193,6 +197,47 @@ def out_of_reach_fix(site: Site, naming: Directive, server: Server,
     return (f"at {naming.where}, name the group this VirtualHost defines and nothing runs "
             f"in: {named} (WSGIDaemonProcess {own.name} at {own.directive.where}); only if "
             f"both sites are meant to run in one daemon, {move}{share}")
+
+
+def _misspelt(server: Server, daemon: DaemonGroup, names: tuple[str, ...]) -> str | None:
+    """The ServerName of the daemon's VirtualHost one or two edits from that of ``server``,
+    both written: mod_wsgi compares the two (:func:`reaches`), so making them the same is
+    the fix where one is a typo (the plain twin of a right :443 VirtualHost)."""
+    theirs, mine = _server_name(daemon.server), _server_name(server)
+    a, b = daemon.server.server_hostname, server.server_hostname
+    if theirs is None or mine is None or not a or not b or a == b:
+        return None
+    limit = 2 if min(len(a), len(b)) >= 10 else 1
+    count = edits(a, b, limit)
+    if count > limit:
+        return None
+    said = (f"ServerName {a} ({theirs.where}), of the VirtualHost that defines "
+            f"WSGIDaemonProcess {daemon.name}, is {'one edit' if count == 1 else '2 edits'} "
+            f"from ServerName {b} ({mine.where}) of the one that uses it, and mod_wsgi lets a "
+            f"VirtualHost use a daemon group defined in another only when both ServerNames "
+            f"are the same: ")
+    listed = {n.lower() for n in names}
+    if b.lower() in listed and a.lower() not in listed:
+        return (f"{said}if it is a typo, write {_as(theirs, a, b)} at {theirs.where} (the "
+                f"manifest's URLs name {b}, none {a})")
+    if a.lower() in listed and b.lower() not in listed:
+        return (f"{said}if it is a typo, write {_as(mine, b, a)} at {mine.where} (the "
+                f"manifest's URLs name {a}, none {b})")
+    return (f"{said}if one is a typo, write {_as(theirs, a, b)} at {theirs.where} (or "
+            f"{_as(mine, b, a)} at {mine.where}, whichever name is meant)")
+
+
+def _as(line: Directive, host: str, meant: str) -> str:
+    """The ServerName line with its host written as ``meant`` (a scheme or port kept)."""
+    return f"{line.name} {line.arg(0).replace(host, meant, 1)}"
+
+
+def _server_name(server: Server) -> Directive | None:
+    """The ServerName line in force in a VirtualHost (the last written), if any."""
+    if server.is_main:
+        return None
+    return next((d for d in reversed(server.directives)
+                 if d.key == "servername" and d.args), None)
 
 
 def hidden_group(site: Site, server: Server, group: str) -> RouteStep | None:

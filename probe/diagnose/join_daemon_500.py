@@ -22,11 +22,13 @@ if TYPE_CHECKING:
 
 
 def daemon_out_of_reach(diagnosis: Diagnosis, route: PredictedRoute,
-                        config: ConfigJoin, server: str | None = None) -> Diagnosis:
+                        config: ConfigJoin, server: str | None = None,
+                        names: tuple[str, ...] = ()) -> Diagnosis:
     """A 500 where ``route``'s daemon process group is not usable from its VirtualHost:
     mod_wsgi refuses the request itself, no traceback is written; ``diagnosis`` as it was
     where lint finds no undefined_daemon at the line that names the group; ``server``: the
-    fleet's server the answer came from, whose log it is."""
+    fleet's server the answer came from, whose log it is; ``names``: the host names of the
+    instance's URLs in the manifest (they tell which of two near ServerNames is meant)."""
     step = route.step("process_group")
     if route.undecided is not None or not route.process_group or step is None or \
             step.source is None:
@@ -43,7 +45,7 @@ def daemon_out_of_reach(diagnosis: Diagnosis, route: PredictedRoute,
                   f"configured to {log}, not a traceback")
     else:
         assert isinstance(config.front, ApacheRoutes)  # _definition found it in Apache's
-        fix = daemon_fix(config.front, group, step.source)
+        fix = daemon_fix(config.front, group, step.source, names)
         logged = (f"mod_wsgi writes 'WSGI0152: Daemon process called {group!r} cannot be "
                   f"accessed by this WSGI application' for it to {log}, not a traceback")
     # mod_wsgi refuses the request before Python runs: the answers-alone guess of a

@@ -62,8 +62,10 @@ def ah01630(front: ApacheRoutes, route: PredictedRoute, server: str | None = Non
             f"{apache_log(front, route, server)} names the file httpd refused")
 
 
-def daemon_fix(front: ApacheRoutes, group: str, naming: Source) -> str:
-    """lint's fix for the group named at ``naming`` (its own idle group leads, if any)."""
+def daemon_fix(front: ApacheRoutes, group: str, naming: Source,
+               names: tuple[str, ...] = ()) -> str:
+    """lint's fix for the group named at ``naming`` (its own idle group leads, if any);
+    ``names``: the host names of the instance's URLs, which tell a misspelt ServerName."""
     site = front.site
     use = next((u for u in site.group_uses
                 if (u.directive.file, u.directive.line) == (naming.file, naming.line)), None)
@@ -72,7 +74,7 @@ def daemon_fix(front: ApacheRoutes, group: str, naming: Source) -> str:
     if use is None:
         return f"Move WSGIDaemonProcess {group} ({daemon.directive.where}) outside the " \
                f"VirtualHost."
-    fix = out_of_reach_fix(site, use.directive, use.server, daemon)
+    fix = out_of_reach_fix(site, use.directive, use.server, daemon, names)
     return fix[0].upper() + fix[1:] + "."
 
 

@@ -67,13 +67,20 @@ def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             last is not None and last.status_code == 500:
         route = _route(obs, context, config.front)
         found = proxy_500(diagnosis, route, config.front) or \
-            daemon_out_of_reach(diagnosis, route, config, fleet_server(obs, context))
+            daemon_out_of_reach(diagnosis, route, config, fleet_server(obs, context),
+                                _hosts(obs, context))
         if found is diagnosis:  # not out of reach: maybe no group applies at all
             found = embedded_500(obs, diagnosis, context, config)
         # --config was read: its hint is spent whatever it told, and it names the log.
         log = apache_log(config.front, route, fleet_server(obs, context))
         return dataclasses.replace(found, fix=with_log(found.fix.replace(CONFIG_HINT, ""), log))
     return diagnosis
+
+
+def _hosts(obs: Observation, context: SweepContext) -> tuple[str, ...]:
+    """The host names of the expected instance's URLs in the manifest."""
+    instance = context.manifest.instances.get(obs.target.expected or "")
+    return tuple(urlsplit(u).hostname or "" for u in (instance.urls if instance else ()))
 
 
 def _not_proxied(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
