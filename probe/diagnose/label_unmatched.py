@@ -15,6 +15,15 @@ answers fit both: the pass line leads to another application, or it leads to the
 manifest's label for it is not the one its application gives. The cause is left open, the
 label comparison (the answer's ``label`` field against the manifest's) named as the check and
 led with; the pass line's fix follows as the other reading.
+
+The answer's other fields weigh first. One that contradicts what the manifest declares for
+the instance meant (settings, process_group, application_group) rules the label reading out:
+setting the label would not make it pass (a re-tester's wrong port: site3's URL answered by
+another application with its own settings and group was told to set label = 'other1').
+One that agrees with every such field declared, and the label alone differs (a near miss, as
+identify() calls it), decides it (:func:`label_decided`): the application meant answered under
+another label, so no route is blamed (a re-tester's 'chain' label given to all three sites was
+told to change each pass line).
 """
 
 from __future__ import annotations
@@ -23,9 +32,75 @@ import dataclasses
 
 from probe.diagnose.fronts import listen, same_listen
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.wording import Diagnosis
+from probe.diagnose.wording import Diagnosis, script_hint
+from probe.endpoint_answer import EndpointAnswer
 from probe.front import PredictedRoute
+from probe.manifest import Instance
 from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation, Verdict
+
+# What says which application answered, besides its label (probe.diagnose.identify).
+_FIELDS = ("settings", "process_group", "application_group")
+_NAMES = {"settings": "settings", "process_group": "process group",
+          "application_group": "application group"}
+
+
+def _declared(answer: EndpointAnswer, meant: Instance) -> tuple[list[str], list[str]]:
+    """(agree, contradict): the fields the manifest declares for ``meant`` besides the label,
+    split by whether the answer gives the declared value (not reporting one contradicts: the
+    label alone set would not make it pass)."""
+    agree: list[str] = []
+    contradict: list[str] = []
+    for field in _FIELDS:
+        wanted = getattr(meant, field)
+        if wanted is not None:
+            (agree if getattr(answer, field) == wanted else contradict).append(field)
+    return agree, contradict
+
+
+def _unlabelled(obs: Observation, diagnosis: Diagnosis, context: SweepContext
+                ) -> tuple[EndpointAnswer, Instance] | None:
+    """The answer and the instance meant, where the answer's label is none of the manifest's
+    and no URL of that instance was answered with its manifest label."""
+    expected = obs.target.expected
+    answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer), None)
+    meant = context.manifest.instances.get(expected or "")
+    if diagnosis.verdict is not Verdict.WRONG_INSTANCE or answer is None or meant is None \
+            or meant.label is None or not answer.label or answer.label == meant.label \
+            or context.identify(answer, expected) is not None \
+            or bool(context.answers_of(meant.name)):
+        return None
+    return answer, meant
+
+
+def label_decided(obs: Observation, diagnosis: Diagnosis, context: SweepContext
+                  ) -> Diagnosis | None:
+    """The manifest's label as the cause, where the answer agrees with every other field the
+    manifest declares for the instance meant (at least one), and no other instance declares
+    those same values: the application meant answered, under another label."""
+    found = _unlabelled(obs, diagnosis, context)
+    if found is None:
+        return None
+    answer, meant = found
+    agree, contradict = _declared(answer, meant)
+    if not agree or contradict or any(
+            all(getattr(other, f) == getattr(answer, f) for f in agree)
+            for other in context.manifest.instances.values() if other.name != meant.name):
+        return None
+    name, label, written, url = meant.name, answer.label, meant.label, obs.target.url
+    fields = " and ".join(f"{_NAMES[f]} {getattr(answer, f)!r}" for f in agree)
+    pid = f" (pid {answer.pid})" if answer.pid is not None else ""
+    # All words replaced: a route's (nginx passed it to ...) is not in question.
+    return dataclasses.replace(
+        diagnosis, cause=Cause.MANIFEST_LABEL, candidates=(),
+        explanation=f"{url} should be served by {name}; it is answered with {fields} as the "
+                    f"manifest declares for {name}, but label {label!r}, not {written!r}"
+                    f"{pid}: {name}'s application answered, and the label it gives "
+                    f"(wrap(label=...) in its WSGI script) is not the manifest's.",
+        fix=f"Set label = {label!r} in [instances.{name}], or wrap(label={written!r}) in "
+            f"{name}'s WSGI script{script_hint(answer)}, and probe again: the request "
+            f"reached {name}'s application ({fields}), so no route needs to change.",
+        evidence=tuple(Evidence(EvidenceKind.OBSERVED, f"{field} = {getattr(answer, field)!r}",
+                                f"GET {url}") for field in ("label", *agree)))
 
 
 def _passes_there(route: PredictedRoute | None, at: str | None) -> bool:
@@ -46,15 +121,16 @@ def _passes_there(route: PredictedRoute | None, at: str | None) -> bool:
 def label_unmatched(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                     route: PredictedRoute | None) -> Diagnosis:
     """``diagnosis`` with the manifest's label as the first reading, where the answers cannot
-    tell it from the pass line; else ``diagnosis`` unchanged."""
-    expected = obs.target.expected
-    answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer), None)
-    meant = context.manifest.instances.get(expected or "")
-    if diagnosis.verdict is not Verdict.WRONG_INSTANCE or answer is None or meant is None \
-            or meant.label is None or not answer.label or answer.label == meant.label \
-            or context.identify(answer, expected) is not None \
-            or bool(context.answers_of(meant.name)):
+    tell it from the pass line; the manifest's label as the cause where the answer's other
+    fields decide it (:func:`label_decided`); else ``diagnosis`` unchanged."""
+    decided = label_decided(obs, diagnosis, context)
+    if decided is not None:
+        return decided
+    found = _unlabelled(obs, diagnosis, context)
+    if found is None or _declared(*found)[1]:
+        # A declared field the answer contradicts: another application (observed).
         return diagnosis
+    answer, meant = found
     at = listen(answer)
     if not _passes_there(route, at):
         return diagnosis
