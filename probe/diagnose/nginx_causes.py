@@ -31,6 +31,7 @@ from probe.diagnose.nginx_default_pass import default_pass, sole_block
 from probe.diagnose.nginx_errors import front_error
 from probe.diagnose.nginx_fallback import fallback_answered, fallback_unknown
 from probe.diagnose.nginx_fixes import rewritten_words, upstream_words
+from probe.diagnose.nginx_lint_fit import with_lint
 from probe.diagnose.nginx_member import backup_answered, listen_unknown, only_member
 from probe.diagnose.nginx_names import default_only, duplicate, meant_for, name_first
 from probe.diagnose.nginx_own_404 import own_404
@@ -87,26 +88,12 @@ def nginx_diagnosis(obs: Observation, diagnosis: Diagnosis, context: SweepContex
     if diagnosis.verdict in MISROUTES:
         found = label_unmatched(obs, _misroute(obs, diagnosis, context, route, front),
                                 context, route)
-        return _with_lint(found, route, lint or {}) if found.cause else found
+        return with_lint(found, route, lint or {}) if found.cause else found
     if diagnosis.verdict is Verdict.HTTP_ERROR:
         return front_error(obs, diagnosis, route, "nginx")
     if diagnosis.verdict is Verdict.INCONSISTENT:
         return through_nginx(obs, diagnosis, route, context, lambda o: _route(o, front))
     return diagnosis
-
-
-def _with_lint(diagnosis: Diagnosis, route: PredictedRoute | None,
-               lint: Mapping[tuple[str, int], tuple[str, str]]) -> Diagnosis:
-    named = []
-    for step in route.steps if route is not None else ():
-        if step.source is not None and (step.source.file, step.source.line) in lint:
-            code, message = lint[(step.source.file, step.source.line)]
-            said = f"probe lint says at {step.source}: {code}: {message}"
-            if said not in named:  # two steps of one line (upstream, mount): said once
-                named.append(said)
-    if not named:
-        return diagnosis
-    return dataclasses.replace(diagnosis, fix=f"{diagnosis.fix} ({'; '.join(named)})")
 
 
 def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,

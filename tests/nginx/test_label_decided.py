@@ -16,9 +16,9 @@ import dataclasses
 from pathlib import Path
 
 from probe.diagnose import ConfigJoin, diagnose
+from probe.front_config import load_front
 from probe.manifest import parse
 from probe.model import Cause, Observation, TargetResult, Verdict
-from probe.nginx import load_nginx
 from tests.test_diagnose import ep, thrice
 
 APACHE = "127.0.0.1:41371"
@@ -37,7 +37,7 @@ def conf(tmp_path: Path) -> ConfigJoin:
 """ for n in (1, 2, 3))
     path = tmp_path / "nginx.conf"
     path.write_text("events {}\nhttp {\n" + blocks + "}\n")
-    return ConfigJoin(load_nginx(str(path)))
+    return load_front(str(path), {})  # with lint's findings, as probe sweep --config has it
 
 
 def through_nginx(n: int, label: str, group: str, settings: str, pid: int) -> Observation:
@@ -90,6 +90,8 @@ def test_an_answer_agreeing_on_every_other_declared_field_decides_the_label(
         assert found.fix.startswith("Set label = 'chain' in [instances.site1], or "
                                     "wrap(label='site1') in site1's WSGI script"), found.fix
         assert "proxy_pass" not in found.fix and "pass to" not in found.fix, found.fix
+        # no line is in question: lint's nginx_no_refusing_default at the block's line is not
+        assert "probe lint says" not in found.fix, found.fix
         assert {e.claim for e in found.evidence} == {
             "label = 'chain'", "settings = 'chain.settings_site1'",
             "process_group = 'site1'"}, found.evidence
