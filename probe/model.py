@@ -59,7 +59,7 @@ class Cause(StrEnum):
     WRONG_MODULE = "wrong_module"
     """A proxy's hand-over reaches an application server that loads another instance's
     application, which answers its own URLs from another server (probe.diagnose.other_copy)."""
-    MANIFEST_LABEL = "manifest_label"  # a candidate: probe.diagnose.label_unmatched
+    MANIFEST_LABEL = "manifest_label"  # a candidate, or decided: probe.diagnose.label_unmatched
     UPSTREAM_DOWN = "upstream_down"
     """A gateway status (502/503/504) without the endpoint: a proxy in front (nginx,
     HAProxy, mod_proxy_balancer) or mod_wsgi got no answer from its backend."""
