@@ -12,7 +12,13 @@ by the Host it receives (Apache's name-based VirtualHosts), told from what reach
   own URLs through the same hand-over: nginx's part is right and Apache's name matching
   chose the site (``vhost_fallback`` or ``vhost_shadowed``, Apache's configuration the
   check). A tester's nginx -> Apache chain with ``ServerName site2.exmaple`` got the nginx
-  ``proxy_pass`` line blamed for it.
+  ``proxy_pass`` line blamed for it;
+* :func:`apache_may_choose`: the same without nginx's configuration. The Host arrived intact
+  at a mod_wsgi answer, and other instances' own URLs were answered through the same front
+  address by the same Apache (its parent pid, host and ``server.software``; ``server.listen``
+  is null under mod_wsgi, so where nginx passed the URL is not in the answer): Apache's name
+  matching joins nginx's two readings as candidates, and nginx's fix is worded as one reading
+  of them (the re-tester R22's ``servername_typo`` was told only to change nginx).
 """
 
 from __future__ import annotations
@@ -155,3 +161,98 @@ def chosen_behind(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer
                            f"GET {url}"),
                   Evidence(EvidenceKind.CONFIGURED, step.rule, str(step.source)),
                   Evidence(EvidenceKind.CONFIGURED, upstream.rule, str(upstream.source))))
+
+
+_NGINX_SIDE = (Cause.DEFAULT_SERVER, Cause.WRONG_UPSTREAM)
+
+
+def _address(obs: Observation) -> str | None:
+    return obs.target.address or next((s.address for s in reversed(obs.samples)
+                                       if s.address), None)
+
+
+def _same_apache(obs: Observation, answer: EndpointAnswer,
+                 context: SweepContext) -> list[tuple[str, str]]:
+    """The other instances (one URL each) whose own URLs the same Apache answered through
+    the same front address: the same parent pid (``ppid``), host and ``server.software``."""
+    address = _address(obs)
+    key = ("apache_behind", f"{address}|{answer.ppid}|{answer.hostname}|{software(answer)}")
+    if key not in context.memo:  # once per Apache and address: asked for every wrong URL
+        found: list[tuple[str, str]] = []
+        for other in context.observations:
+            expected = other.target.expected
+            seen = next((s.trusted_answer for s in reversed(other.samples)
+                         if s.trusted_answer), None)
+            if expected is None or seen is None or _address(other) != address \
+                    or seen.ppid != answer.ppid or seen.hostname != answer.hostname \
+                    or software(seen) != software(answer) or not mod_wsgi(seen) \
+                    or any(name == expected for name, _ in found) \
+                    or context.identify(seen, expected) != expected:
+                continue
+            found.append((expected, other.target.url))
+        context.memo[key] = found
+    shared = context.memo[key]
+    assert isinstance(shared, list)
+    return [(name, url) for name, url in shared if name != obs.target.expected]
+
+
+def apache_may_choose(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
+                      route: PredictedRoute | None) -> Diagnosis:
+    """Without nginx's configuration, nginx's readings (``default_server``,
+    ``wrong_upstream``) joined by Apache's name matching where the answers show the same
+    Apache answering other instances' own URLs through the same address with the Host
+    intact; else ``diagnosis`` unchanged."""
+    url, expected = obs.target.url, obs.target.expected
+    host = (urlsplit(url).hostname or "").lower()
+    answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer), None)
+    nginx_side = [c for c in diagnosis.candidates if c.cause in _NGINX_SIDE]
+    if route is not None or expected is None or answer is None or not mod_wsgi(answer) \
+            or answer.ppid is None or host_name(answer.host) != host \
+            or not (diagnosis.cause in _NGINX_SIDE or (diagnosis.cause is None and nginx_side)):
+        return diagnosis
+    others = _same_apache(obs, answer, context)
+    if not others:
+        return diagnosis
+    if diagnosis.cause is not None:  # decided on nginx's side alone: one reading now
+        nginx_side = [Candidate(diagnosis.cause, "'nginx -T' (or probe sweep --config with "
+                                f"nginx's configuration): the server block that takes {host} "
+                                f"and its pass line")]
+    address = _address(obs) or "this address"
+    who = diagnosis.answered_by or "another instance"
+    apache = (f"{software(answer)} (server.software), parent pid {answer.ppid} (ppid)"
+              + (f", host {answer.hostname!r} (server.hostname)" if answer.hostname else ""))
+    check = (f"--config with Apache's configuration ('apachectl -S' on the Apache whose parent "
+             f"pid is {answer.ppid} lists each address's VirtualHosts and names), or with "
+             f"nginx's")
+    why = (f" A third reading: it received Host {answer.host!r} (request.host), the URL's, and "
+           f"the same Apache ({apache}) answered {joined([f'{n} ({u})' for n, u in others])} "
+           f"through the same address {address}; server.listen is null under mod_wsgi, so the "
+           f"answers do not show where nginx passed it. nginx may have passed {host} right, "
+           f"and Apache chosen {who}'s site itself, by name: no VirtualHost of the address it "
+           f"arrived on claims {host} and the first one answered, or an earlier one claims it "
+           f"(a ServerAlias, a wildcard). The answers alone do not tell these readings apart.")
+    nginx_fix = diagnosis.fix[:1].lower() + diagnosis.fix[1:]
+    fix = (f"Find first which server chose {who}'s site: {check}. If no VirtualHost of "
+           f"Apache's address claims {host} (a name written otherwise there, such as a typo, "
+           f"sends it to that address's first VirtualHost), or an earlier one claims it, the "
+           f"fix is Apache's: give the VirtualHost meant for {expected} the name {host} (its "
+           f"ServerName or ServerAlias), or take the name off the earlier one, and leave "
+           f"nginx's lines as they are. If the VirtualHost meant for {expected} is the first "
+           f"to claim {host} there, nginx's part is the reading left: {nginx_fix}")
+    same = tuple(Evidence(EvidenceKind.OBSERVED, f"{name} answered from the same Apache "
+                          f"(ppid {answer.ppid}, server.software {software(answer)!r})",
+                          f"GET {other}") for name, other in others)
+    return dataclasses.replace(
+        diagnosis, cause=None, explanation=f"{diagnosis.explanation}{why}", fix=fix,
+        candidates=(*nginx_side,
+                    Candidate(Cause.VHOST_FALLBACK, f"{check}: no ServerName or ServerAlias "
+                                                    f"of the VirtualHosts of Apache's address "
+                                                    f"matches {host}, so the first one "
+                                                    f"answers"),
+                    Candidate(Cause.VHOST_SHADOWED, f"{check}: an earlier VirtualHost's "
+                                                    f"ServerAlias (a wildcard) takes {host}"),
+                    *(c for c in diagnosis.candidates if c.cause not in _NGINX_SIDE)),
+        evidence=(*diagnosis.evidence,
+                  Evidence(EvidenceKind.OBSERVED, f"request.host = {answer.host!r}", f"GET {url}"),
+                  Evidence(EvidenceKind.OBSERVED, f"ppid = {answer.ppid}", f"GET {url}"),
+                  *same))

@@ -26,7 +26,7 @@ from probe.diagnose.disagreement import through_nginx
 from probe.diagnose.fronts import listen, same_listen, server_header
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.label_unmatched import label_unmatched
-from probe.diagnose.nginx_behind import chosen_behind, host_not_passed
+from probe.diagnose.nginx_behind import apache_may_choose, chosen_behind, host_not_passed
 from probe.diagnose.nginx_default_pass import default_pass, sole_block
 from probe.diagnose.nginx_errors import front_error
 from probe.diagnose.nginx_fallback import fallback_answered, fallback_unknown
@@ -86,8 +86,8 @@ def nginx_diagnosis(obs: Observation, diagnosis: Diagnosis, context: SweepContex
     if route is None and diagnosis.verdict is Verdict.NO_ENDPOINT:
         return own_404(obs, diagnosis)  # nginx's page or the application's: both said
     if diagnosis.verdict in MISROUTES:
-        found = label_unmatched(obs, _misroute(obs, diagnosis, context, route, front),
-                                context, route)
+        found = label_unmatched(obs, apache_may_choose(
+            obs, _misroute(obs, diagnosis, context, route, front), context, route), context, route)
         return with_lint(found, route, lint or {}) if found.cause else found
     if diagnosis.verdict is Verdict.HTTP_ERROR:
         return front_error(obs, diagnosis, route, "nginx")
