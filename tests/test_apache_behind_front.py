@@ -104,6 +104,30 @@ def test_a_servername_typo_is_the_first_virtualhost_answering_the_host_that_arri
     assert "55051" not in target.fix, target.fix
 
 
+def test_the_servername_typo_is_named_at_its_line_first() -> None:
+    """Re-tester R22: the answer's VirtualHost choice is known (site2's daemon group is the
+    manifest's; the first VirtualHost answered), and ServerName site2.exmaple is one swap
+    from the Host that arrived: that line is the likely typo, the ServerAlias the other way."""
+    swept = (_answer("site1", "site1.example", "http://site1.example:55051/"),
+             _answer("site1", "site2.example", "http://site2.example:55051/"))
+    target = _swept(*swept, config=_config("site2.exmaple")).targets[1]
+    assert target.cause is Cause.VHOST_FALLBACK, target
+    typo = ("ServerName site2.exmaple (httpd.conf:12) is one edit from site2.example (two "
+            "neighbouring letters swapped)")
+    assert target.fix.startswith(f"{typo}: if that is a typo, write ServerName site2.example "
+                                 "at httpd.conf:12; or add 'ServerAlias site2.example' inside "
+                                 "<VirtualHost *:34587> (site2.exmaple) at httpd.conf:11; and "
+                                 "list first"), target.fix
+    assert f"{typo}: the likely typo." in target.explanation, target.explanation
+    assert any(e.claim == "ServerName site2.exmaple" and e.source == "httpd.conf:12"
+               for e in target.evidence), target.evidence
+    # A name that is no near miss is no typo: the ServerAlias alone, as before
+    far = _swept(*swept, config=_config("translate.example.net")).targets[1]
+    assert far.cause is Cause.VHOST_FALLBACK, far
+    assert far.fix.startswith("Add 'ServerAlias site2.example' inside"), far.fix
+    assert "typo" not in far.fix and "typo" not in far.explanation
+
+
 def test_no_answer_through_nginx_names_nginxs_config_never_nginxs_port_for_apache() -> None:
     report = _swept(_unanswered("http://site1.example:55051/"),
                     _unanswered("https://site1.example:54737/"), config=_config())

@@ -5,7 +5,8 @@ when no name of the address matched and the first VirtualHost answered (``vhost_
 ``weblate.example.org``: the line itself is the fix, an added ServerAlias the alternative.
 Only the names of the VirtualHost known to be the expected instance's (its script or daemon
 group, :mod:`probe.apache.port_vhost`) are compared: ``site-1`` and ``site-2`` are one edit
-apart and are two sites, not a typo.
+apart and are two sites, not a typo. :func:`own_near_name` finds that VirtualHost where a
+sweep's answer shows the fallback (another instance answered: the join's ``vhost_fallback``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from dataclasses import dataclass
 
 from probe.apache.config import Directive
 from probe.apache.hostnames import is_wildcard
-from probe.apache.model import Server
+from probe.apache.model import Server, Site
+from probe.apache.port_vhost import vhost_of
+from probe.apache.vhost_select import VhostChoice
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,18 @@ class NearName:
         count = "one edit" if self.edits == 1 else f"{self.edits} edits"
         return (f"{self.directive.name} {self.written} ({self.directive.where}) is {count} "
                 f"from {hostname}{how}")
+
+    def corrected(self, hostname: str) -> str:
+        """The name as written with its host replaced by ``hostname`` (a scheme or port
+        kept)."""
+        scheme, sep, rest = self.written.rpartition("://")
+        host, colon, port = rest.rpartition(":") if rest.count(":") == 1 else (rest, "", "")
+        return f"{scheme}{sep}{hostname}{colon}{port}" if host else self.written
+
+    def fix(self, hostname: str) -> str:
+        """``if that is a typo, write ServerName x at file:line`` (the line itself)."""
+        return (f"if that is a typo, write {self.directive.name} {self.corrected(hostname)} "
+                f"at {self.directive.where}")
 
 
 def near_name(server: Server, hostname: str) -> NearName | None:
@@ -51,6 +66,17 @@ def near_name(server: Server, hostname: str) -> NearName | None:
             if edits <= limit:
                 return NearName(d, written, edits, edits == 1 and _swapped(name, host))
     return None
+
+
+def own_near_name(site: Site, choice: VhostChoice, hostname: str, script: str | None,
+                  group: str | None) -> NearName | None:
+    """Where no name of the address matched (its first VirtualHost answered): the near name
+    of the one VirtualHost of the address that runs ``script``, else uses daemon group
+    ``group``; None where none or several do, or none of its names is near."""
+    if choice.by != "default" or choice.undecided is not None:
+        return None
+    own = vhost_of(site, choice.candidates, script, group)
+    return None if own is None else near_name(own.server, hostname)
 
 
 def _host_of(written: str) -> str:

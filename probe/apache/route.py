@@ -38,6 +38,7 @@ from probe.apache.names import (
     is_per_request,
     process_group,
 )
+from probe.apache.near_names import NearName, own_near_name
 from probe.apache.proxy import HostSetting, meant_rule, preserve_host, rule_step, taken_by
 from probe.apache.proxy_host import backend_url
 from probe.apache.proxy_rule import ProxyRule
@@ -77,8 +78,7 @@ class ApacheRoutes:
     def refuse_block(self, route: PredictedRoute) -> str | None:
         """The catch-all to list first on ``route``'s address as this configuration needs it
         (its TLS lines on a TLS address), or None for the generic one."""
-        hostname, ip, port = _where(route.url, route.address)
-        return refuse_block(self.site, select_vhost(self.site, hostname, ip, port))
+        return refuse_block(self.site, select_vhost(self.site, *_where(route.url, route.address)))
 
     def tls_site(self, url: str, address: str | None) -> TlsSite | None:
         """The handshake's VirtualHost for ``url`` at ``address``, :mod:`.tls_site`."""
@@ -212,6 +212,13 @@ class ApacheRoutes:
         return near_location(self.site, server, group, route.script_file, path,
                              route.script_name or "/")
 
+    def near_name(self, route: PredictedRoute, script: str | None,
+                  group: str | None) -> NearName | None:
+        """The likely typo where no name of ``route``'s address matched (:mod:`.near_names`)."""
+        hostname, ip, port = _where(route.url, route.address)
+        return own_near_name(self.site, select_vhost(self.site, hostname, ip, port), hostname,
+                             script, group)
+
     def route(self, url: str, address: str | None) -> PredictedRoute:
         parts = urlsplit(url)
         hostname, ip, port = _where(url, address)
@@ -256,8 +263,7 @@ class ApacheRoutes:
     def _server(self, route: PredictedRoute) -> Server | None:
         """The VirtualHost (or main server) that ``route``'s request reaches; None where the
         configuration leaves it undecided."""
-        hostname, ip, port = _where(route.url, route.address)
-        choice = select_vhost(self.site, hostname, ip, port)
+        choice = select_vhost(self.site, *_where(route.url, route.address))
         return None if choice.undecided is not None else choice.server
 
     def _scopes(self, server: Server) -> list[tuple[Directive, ...]]:

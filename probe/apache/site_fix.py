@@ -119,17 +119,9 @@ def _name_fix(site: Site, choice: VhostChoice, hostname: str, meant: Server | No
         return SiteFix(alias[0].upper() + alias[1:] + ".",
                        ((_opening(own), Source(own.file, own.line)),))
     d = near.directive
-    return SiteFix(f"{near.said(hostname)}: if that is a typo, write {d.name} "
-                   f"{_corrected(near.written, hostname)} at {d.where}; or {alias}.",
+    return SiteFix(f"{near.said(hostname)}: {near.fix(hostname)}; or {alias}.",
                    ((f"{d.name} {' '.join(d.args)}", Source(d.file, d.line)),
                     (_opening(own), Source(own.file, own.line))))
-
-
-def _corrected(written: str, hostname: str) -> str:
-    """``written`` with its host replaced by ``hostname`` (a scheme or port kept)."""
-    scheme, sep, rest = written.rpartition("://")
-    host, colon, port = rest.rpartition(":") if rest.count(":") == 1 else (rest, "", "")
-    return f"{scheme}{sep}{hostname}{colon}{port}" if host else written
 
 
 def _tls_elsewhere(site: Site, choice: VhostChoice, hostname: str, url: str,

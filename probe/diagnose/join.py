@@ -23,6 +23,7 @@ import dataclasses
 import re
 from urllib.parse import urlsplit
 
+from probe.apache.route import ApacheRoutes
 from probe.diagnose import join_wording as words
 from probe.diagnose.causes_site import CONFIG_CHECK
 from probe.diagnose.config_join import ConfigJoin
@@ -195,6 +196,9 @@ def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
                                    instance.urls if instance is not None else ())
     if found.cause == Cause.DAEMON_GROUP_UNUSED.value:
         explained = typo_first(explained, config.front, route, group)
+    typo: tuple[Evidence, ...] = ()
+    if found.cause == Cause.VHOST_FALLBACK.value and isinstance(config.front, ApacheRoutes):
+        explained, typo = _near_name(explained, config.front, route, script, group)
     if found.stage == "mount" and found.meant is not None and found.meant.source is not None:
         from probe.diagnose.join_mount_needs import moved_mount_needs
 
@@ -213,7 +217,23 @@ def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     # answers alone, each to be decided by reading it, are decided or refuted by it.
     return dataclasses.replace(
         explained, cause=Cause(found.cause) if found.cause else None, candidates=(),
-        evidence=(*_observed(diagnosis), *chain))
+        evidence=(*_observed(diagnosis), *chain, *typo))
+
+
+def _near_name(diagnosis: Diagnosis, front: ApacheRoutes, route: PredictedRoute,
+               script: str | None, group: str | None) -> tuple[Diagnosis, tuple[Evidence, ...]]:
+    """The first VirtualHost answered: a name of the expected instance's own VirtualHost
+    one or two edits from the Host is the likely typo, its line's correction offered first
+    (a re-tester's ``ServerName site2.exmaple`` was told only to add a ServerAlias)."""
+    near = front.near_name(route, script, group)
+    if near is None or diagnosis.fix is None:
+        return diagnosis, ()
+    host = (urlsplit(route.url).hostname or "").lower()
+    said, d = near.said(host), near.directive
+    return dataclasses.replace(
+        diagnosis, explanation=f"{diagnosis.explanation} {said}: the likely typo.",
+        fix=f"{said}: {near.fix(host)}; or {diagnosis.fix[:1].lower()}{diagnosis.fix[1:]}"), (
+        Evidence(EvidenceKind.CONFIGURED, f"{d.name} {' '.join(d.args)}", d.where),)
 
 
 def _lint(route: PredictedRoute, found: Divergence,
