@@ -8,11 +8,17 @@ ports: blocks on the first pass ``proxy_set_header Host $host``, on the second n
 * second port (no Host passed): Apache gets Host '127.0.0.1:APORT' and its first
   VirtualHost (site1) answers site3: ``host_rewritten``, fixed at site3's location line;
 * first port: site3 is right, site2 reaches Apache intact and lands on site1: Apache's
-  choice (``vhost_fallback``/``vhost_shadowed`` candidates), nginx's lines left alone.
+  choice (``vhost_fallback``/``vhost_shadowed`` candidates), nginx's lines left alone;
+* first port without ``--config`` (re-tester R22): the same Apache (its parent pid) answered
+  site1 and site3 there, so Apache's name matching joins nginx's two readings and nginx's fix
+  is the reading left, never the only one;
+* first port with ``--config`` on Apache's configuration: ``vhost_fallback``, and
+  ``ServerName site2.exmaple`` named at its line as the likely typo, first in the fix.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +106,10 @@ def test_apache_behind_nginx_chose_the_site(tmp_path: Path) -> None:
         intact = _by_url(sweep_report(_manifest(tmp_path / "passed.toml", passed),
                                       "--config", conf))
         lost = _by_url(sweep_report(_manifest(tmp_path / "bare.toml", bare), "--config", conf))
+        unread = _by_url(sweep_report(_manifest(tmp_path / "passed.toml", passed)))
+        httpd = _by_url(sweep_report(_manifest(tmp_path / "passed.toml", passed), "--config",
+                                     str(apache.conf_path)))
+        httpd_conf = (str(apache.conf_path), apache.conf_path.read_text().splitlines())
     finally:
         if nginx is not None:
             nginx.stop()
@@ -126,3 +136,28 @@ def test_apache_behind_nginx_chose_the_site(tmp_path: Path) -> None:
     assert "Apache/" in site2["explanation"]
     assert "Leave nginx's lines as they are" in site2["fix"]
     assert f"{conf}:" not in site2["fix"], site2["fix"]
+
+    # Without --config: one reading among three, Apache's first (re-tester R22)
+    assert unread[f"http://site3.example:{passed}/"]["verdict"] == "ok"
+    site2 = unread[f"http://site2.example:{passed}/"]
+    assert (site2["verdict"], site2["answered_by"], site2["cause"]) == (
+        "wrong_instance", "site1", None), site2
+    assert [c["cause"] for c in site2["candidates"]][:4] == [
+        "default_server", "wrong_upstream", "vhost_fallback", "vhost_shadowed"], site2
+    ppid = site2["observed"]["ppid"]
+    assert f"parent pid {ppid} (ppid)" in site2["explanation"], site2["explanation"]
+    assert f"site3 (http://site3.example:{passed}/)" in site2["explanation"]
+    assert site2["fix"].startswith("Find first which server chose site1's site"), site2["fix"]
+    assert "nginx's part is the reading left: find which" in site2["fix"], site2["fix"]
+
+    # With Apache's configuration: its fallback, the ServerName line the likely typo
+    site2 = httpd[f"http://site2.example:{passed}/"]
+    assert (site2["verdict"], site2["cause"]) == ("wrong_instance", "vhost_fallback"), site2
+    typo = re.match(r"ServerName site2\.exmaple \((.+):(\d+)\) is one edit from site2\.example "
+                    r"\(two neighbouring letters swapped\): if that is a typo, write ServerName "
+                    r"site2\.example at \1:\2; or add 'ServerAlias site2\.example'",
+                    site2["fix"])
+    assert typo is not None, site2["fix"]
+    assert typo.group(1) == httpd_conf[0], site2["fix"]
+    written = httpd_conf[1][int(typo.group(2)) - 1]
+    assert written.strip() == "ServerName site2.exmaple", written
