@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from probe import endpoint_versions, install_token
+from probe import endpoint_versions, install_script, install_token
 from probe.install_block import (
     BEGIN,
     END,
@@ -149,10 +149,10 @@ def plan_install(script: Path, label: str | None, endpoint: bytes, *,
     if not binds_application(tree.body):
         raise InstallRefused(f"{shown(script)}: defines no 'application' at module level, so "
                              f"there is nothing to wrap; nothing changed")
-    line = hand_made_wrap(tree)
-    if line is not None:
-        raise InstallRefused(f"{shown(script)}:{line}: already calls wsgi_endpoint.wrap() by "
-                             f"hand; remove those lines and run --install again")
+    by_hand = hand_made_wrap(tree)
+    if by_hand is not None:
+        raise install_script.hand_wrap_refused(script, by_hand, Path(os.path.abspath(
+            token_file or script.parent / install_token.DEFAULT_NAME)))
     label = default_label(script) if label is None else label
     _check_label(label)
     target = script.parent / ENDPOINT_NAME

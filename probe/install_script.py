@@ -8,6 +8,7 @@ script that already calls ``wsgi_endpoint.wrap()`` by hand would be wrapped twic
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from pathlib import Path
 
 from probe.install_files import InstallRefused
@@ -86,21 +87,48 @@ def _walk_outside_scopes(node: ast.AST) -> list[ast.AST]:
     return found
 
 
-def hand_made_wrap(tree: ast.Module) -> int | None:
-    """The line of a ``wsgi_endpoint.wrap(...)`` written by hand, or of an import of
-    ``wsgi_endpoint`` (``from wsgi_endpoint import wrap`` wraps under another name), if any."""
-    imported = None
+@dataclass(frozen=True)
+class HandWrap:
+    """A ``wsgi_endpoint`` import and ``wrap()`` call written by hand in a script."""
+
+    line: int  # the one said first: the call, else the import
+    lines: tuple[int, ...]  # every import of wsgi_endpoint and call of its wrap, in order
+    tokened: bool  # a call passes token=, token_file= (or ``**`` settings it cannot read)
+
+
+def _imports(tree: ast.Module) -> tuple[set[str], set[str], list[int]]:
+    """(names bound to the module, names bound to its wrap, lines) of wsgi_endpoint imports."""
+    modules: set[str] = {"wsgi_endpoint"}
+    wraps: set[str] = set()
+    lines: list[int] = []
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "wrap" and isinstance(node.func.value, ast.Name)
-                and node.func.value.id == "wsgi_endpoint"):
-            return node.lineno
-        if imported is None and (
-                (isinstance(node, ast.ImportFrom) and node.module == "wsgi_endpoint")
-                or (isinstance(node, ast.Import)
-                    and any(a.name == "wsgi_endpoint" for a in node.names))):
-            imported = node.lineno
-    return imported
+        if isinstance(node, ast.ImportFrom) and node.module == "wsgi_endpoint":
+            lines.append(node.lineno)
+            wraps.update(a.asname or a.name for a in node.names if a.name == "wrap")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "wsgi_endpoint":
+                    lines.append(node.lineno)
+                    modules.add(alias.asname or alias.name)
+    return modules, wraps, lines
+
+
+def hand_made_wrap(tree: ast.Module) -> HandWrap | None:
+    """A ``wsgi_endpoint.wrap(...)`` written by hand, or an import of ``wsgi_endpoint``
+    (``from wsgi_endpoint import wrap`` wraps under another name), if any."""
+    modules, wraps, imported = _imports(tree)
+    calls: list[ast.Call] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and (
+                (isinstance(node.func, ast.Attribute) and node.func.attr == "wrap"
+                 and isinstance(node.func.value, ast.Name) and node.func.value.id in modules)
+                or (isinstance(node.func, ast.Name) and node.func.id in wraps)):
+            calls.append(node)
+    if not calls and not imported:
+        return None
+    tokened = any(k.arg in (None, "token", "token_file") for c in calls for k in c.keywords)
+    first = min(c.lineno for c in calls) if calls else min(imported)
+    return HandWrap(first, tuple(sorted({*imported, *(c.lineno for c in calls)})), tokened)
 
 
 def compiles_after(script: Path, before: bytes, after: bytes, *,
@@ -117,3 +145,25 @@ def compiles_after(script: Path, before: bytes, after: bytes, *,
     except (SyntaxError, ValueError) as exc:
         raise InstallRefused(f"{_shown(script)}: would not compile {doing} "
                              f"({exc.__class__.__name__}); nothing changed") from exc
+
+
+def hand_wrap_refused(script: Path, found: HandWrap, token_path: Path) -> InstallRefused:
+    """The refusal for a script that wraps by hand, saying what works instead: a second
+    wrap would answer before (or after) the first, and rewriting the user's call is not safe."""
+    where = f"{_shown(script)}:{found.line}: already calls wsgi_endpoint.wrap() by hand"
+    lines = ", ".join(str(n) for n in found.lines)
+    remove = (f"remove its import and call (line{'s' if len(found.lines) > 1 else ''} "
+              f"{lines}) and run --install again, which installs the endpoint with a token "
+              f"file and prints the manifest's line")
+    if found.tokened:
+        return InstallRefused(f"{where}, with a token: that call is the endpoint; give the "
+                              f"probe the same token ('[probe] token_file' or token_env), or "
+                              f"{remove}; nothing changed")
+    token = one_line(ascii(str(token_path)), limit=None)
+    return InstallRefused(
+        f"{where}, without a token (it answers only loopback requests that carry no proxy "
+        f"header); either add token_file={token} to that call, with that file holding one "
+        f"random line (e.g. 'openssl rand -base64 32'), mode 0640, in the group the "
+        f"application runs as (mod_wsgi: WSGIDaemonProcess group=), then put "
+        f"'[probe] token_file = \"{one_line(str(token_path), limit=None)}\"' in the probe's "
+        f"manifest and reload the application; or {remove}; nothing changed")

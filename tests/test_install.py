@@ -329,7 +329,9 @@ def test_refuses_a_script_that_wraps_by_hand_under_another_name(tmp_path: Path,
                                                                 code: bytes) -> None:
     """Its own wrap, without the token, would answer before the one installed."""
     script = project(tmp_path, SCRIPT + code)
-    assert "wsgi.py:11: already calls wsgi_endpoint.wrap() by hand" in refused(script)
+    said = refused(script)
+    assert "wsgi.py:12: already calls wsgi_endpoint.wrap() by hand, without a token" in said
+    assert "remove its import and call (lines 11, 12)" in said
 
 
 def test_uninstall_says_which_lines_edited_into_the_block_went_with_it(tmp_path: Path) -> None:
@@ -446,9 +448,38 @@ def test_refuses_a_script_that_does_not_parse(tmp_path: Path) -> None:
 
 
 def test_refuses_a_script_that_already_wraps_by_hand(tmp_path: Path) -> None:
+    """A re-tester's WSGI files wrapped by hand without a token, and the refusal said only
+    'remove those lines': it says what to add to the call too, and leaves the file as it was."""
+    content = (SCRIPT + b"import wsgi_endpoint\n"
+               b"application = wsgi_endpoint.wrap(application, label='x')\n")
+    script = project(tmp_path, content)
+    said = refused(script)
+    token = script.parent / "wsgi_endpoint.token"
+    assert "wsgi.py:12: already calls wsgi_endpoint.wrap() by hand, without a token" in said
+    assert f"add token_file={str(token)!r} to that call" in said
+    assert f"'[probe] token_file = \"{token}\"' in the probe's manifest" in said
+    assert "remove its import and call (lines 11, 12) and run --install again" in said
+    assert "WSGIDaemonProcess group=" in said
+    assert script.read_bytes() == content and not token.exists()
+    assert sorted(p.name for p in script.parent.iterdir()) == ["wsgi.py"]
+
+
+def test_a_token_file_given_is_the_one_the_refusal_names(tmp_path: Path) -> None:
     script = project(tmp_path, SCRIPT + b"import wsgi_endpoint\n"
-                     b"application = wsgi_endpoint.wrap(application, label='x')\n")
-    assert "wsgi.py:12: already calls wsgi_endpoint.wrap() by hand" in refused(script)
+                     b"application = wsgi_endpoint.wrap(application)\n")
+    given = tmp_path / "secret" / "probe.token"
+    said = refused(script, "--token-file", str(given))
+    assert f"add token_file={str(given)!r} to that call" in said
+
+
+def test_a_hand_wrap_with_a_token_is_the_endpoint(tmp_path: Path) -> None:
+    script = project(tmp_path, SCRIPT + b"import wsgi_endpoint\n"
+                     b"application = wsgi_endpoint.wrap(\n    application,\n"
+                     b"    token_file='/etc/probe.token')\n")
+    said = refused(script)
+    assert "wsgi.py:12: already calls wsgi_endpoint.wrap() by hand, with a token" in said
+    assert "that call is the endpoint; give the probe the same token" in said
+    assert "add token_file" not in said
 
 
 def test_refuses_a_script_the_block_would_not_compile_after(tmp_path: Path) -> None:
