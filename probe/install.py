@@ -42,14 +42,13 @@ from probe.install_files import (
     remove_unchanged,
     write_through,
 )
+from probe.install_label import ENDPOINT_NAME, DefaultLabel, check_label, default_label
 from probe.install_script import binds_application, compiles_after, hand_made_wrap, parse
 from probe.install_token import TokenPlan
 from probe.safe_text import one_line
 
 __all__ = ["BEGIN", "END", "InstallRefused", "Plan", "apply", "diff", "plan_install",
            "plan_uninstall", "render_block"]
-
-ENDPOINT_NAME = "wsgi_endpoint.py"
 
 
 @dataclass(frozen=True)
@@ -81,19 +80,6 @@ class Plan:
 def shown(path: Path) -> str:
     """A path in a one-line message: control characters (a newline) escaped."""
     return one_line(str(path), limit=None)
-
-
-def default_label(script: Path) -> str:
-    """The script's directory as given, not a link's target (which changes each release)."""
-    return Path(os.path.abspath(script)).parent.name
-
-
-def _check_label(label: str) -> None:
-    if not label.strip():
-        raise InstallRefused(f"--label {label!r}: give a name (the probe's manifest knows the "
-                             f"instance by it)")
-    if any(ord(c) < 32 or ord(c) == 127 for c in label):
-        raise InstallRefused(f"--label {label!r}: give a name without control characters")
 
 
 def _read_script(script: Path) -> Snapshot:
@@ -153,8 +139,10 @@ def plan_install(script: Path, label: str | None, endpoint: bytes, *,
     if by_hand is not None:
         raise install_script.hand_wrap_refused(script, by_hand, Path(os.path.abspath(
             token_file or script.parent / install_token.DEFAULT_NAME)))
-    label = default_label(script) if label is None else label
-    _check_label(label)
+    default = default_label(script) if label is None else None
+    label = default.label if default is not None else label
+    assert label is not None
+    check_label(label)
     target = script.parent / ENDPOINT_NAME
     existing = _endpoint_file(target)
     token = None if no_token else install_token.plan(script, current, token_file)
@@ -163,7 +151,7 @@ def plan_install(script: Path, label: str | None, endpoint: bytes, *,
                          token_file=token.expression if token else None)
     new = with_block(before, after, block, newline)
     plan = Plan(FileChange(script, current, new), FileChange(target, existing, endpoint),
-                _summary(script, label, target, token), token)
+                _summary(script, label, target, token, default), token)
     if plan.changed:
         _check_writable(script, current)
         compiles_after(script, original, new)
@@ -173,8 +161,10 @@ def plan_install(script: Path, label: str | None, endpoint: bytes, *,
     return plan
 
 
-def _summary(script: Path, label: str, target: Path, token: TokenPlan | None) -> str:
-    done = (f"installed the probe endpoint in {shown(script)} (label {label!r}) with "
+def _summary(script: Path, label: str, target: Path, token: TokenPlan | None,
+             default: DefaultLabel | None) -> str:
+    why = default.said(Path(os.path.abspath(script)).parent.name) if default else ""
+    done = (f"installed the probe endpoint in {shown(script)} (label {label!r}{why}) with "
             f"{shown(target)}; reload the server to load it; ")
     if token is None:
         return done + ("no token: it answers only loopback requests without a proxy header, "

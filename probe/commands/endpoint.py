@@ -16,7 +16,8 @@ from probe.safe_text import one_line
               help="Put wsgi_endpoint.py beside this WSGI script and wrap its application "
                    "(guarded: a failing endpoint never stops the application).")
 @click.option("--label", metavar="NAME",
-              help="The label the endpoint answers with (default: the script's directory).")
+              help="The label the endpoint answers with (default: the script's directory; its file "
+                   "name where other WSGI scripts share that directory).")
 @click.option("--dry-run", is_flag=True, help="Print the change as a unified diff, write nothing.")
 @click.option("--uninstall", is_flag=True,
               help="With --install: remove the block again, restoring the script exactly.")
