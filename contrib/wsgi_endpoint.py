@@ -194,11 +194,34 @@ def _token_bytes(path: Union[str, os.PathLike[str]], limit: int = _MAX_TOKEN_FIL
     return b"".join(chunks)
 
 
+def _process_user() -> str:
+    # Said with a PermissionError: the file's group must be this one (a daemon runs as
+    # WSGIDaemonProcess user=/group=, not as whoever installed the file).
+    try:
+        import grp
+        import pwd
+
+        uid, gid = os.geteuid(), os.getegid()
+        try:
+            user = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            user = str(uid)
+        try:
+            group = grp.getgrgid(gid).gr_name
+        except KeyError:
+            group = str(gid)
+        return " (this process runs as user %s, group %s)" % (user, group)
+    except ImportError:  # no pwd or grp module (Windows): the line goes without them
+        return ""
+
+
 def _read_token_file(path: Union[str, os.PathLike[str]], origin: str) -> object:
     try:
         text = _token_bytes(path).decode("utf-8").strip()
     except (OSError, UnicodeDecodeError, ValueError, TypeError) as exc:
         why = str(exc) if isinstance(exc, _NotATokenFile) else exc.__class__.__name__
+        if isinstance(exc, PermissionError):
+            why += _process_user()
         _warn(
             "cannot read the probe token file %s (%s): %s; "
             "the probe endpoint answers nobody" % (os.fspath(path), origin, why)

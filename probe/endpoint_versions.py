@@ -48,6 +48,7 @@ SHIPPED = frozenset({
     "c23d05396870510ad70b35d43b882998c0e237f6167c293a6a570b965e305fdd",
     "c1c7964847ca14c0286b25ac3786e0c643566e1f2d73410eedd6f149b978c3eb",
     "b659276cc9bd5d9d4b8d5e12e4d1f136da43f553cea2984b92e43260a0e55803",
+    "575f1399f1be05b0278640e0b1a640319669fcba5c29f22bb5b8fcfd7544a04b",
 })
 """SHA-256 of every contrib/wsgi_endpoint.py wsgi-probe has shipped, this one included."""
 

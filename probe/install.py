@@ -126,7 +126,8 @@ def _endpoint_file(target: Path) -> Snapshot | None:
 
 
 def plan_install(script: Path, label: str | None, endpoint: bytes, *,
-                 token_file: Path | None = None, no_token: bool = False) -> Plan:
+                 token_file: Path | None = None, no_token: bool = False,
+                 group: str | None = None) -> Plan:
     """What ``--install`` changes; raises :class:`InstallRefused` for a script it must not touch."""
     current = _read_script(script)
     parts = _split(script, current.data)
@@ -145,7 +146,8 @@ def plan_install(script: Path, label: str | None, endpoint: bytes, *,
     check_label(label)
     target = script.parent / ENDPOINT_NAME
     existing = _endpoint_file(target)
-    token = None if no_token else install_token.plan(script, current, token_file)
+    gid = None if group is None else install_token.group_id(group)
+    token = None if no_token else install_token.plan(script, current, token_file, gid)
     newline = parts[3] if parts else first_newline(current.data)
     block = render_block(label, newline, added_eol=ends_open(before),
                          token_file=token.expression if token else None)
@@ -170,9 +172,7 @@ def _summary(script: Path, label: str, target: Path, token: TokenPlan | None,
         return done + ("no token: it answers only loopback requests without a proxy header, "
                        "which is safe only if no proxy on this machine forwards to the application"
                        "; under waitress only with WSGI_PROBE_DIRECT_ONLY=1 in its environment")
-    return done + (f"token file {shown(token.path)} (mode {token.mode:04o}, owner "
-                   f"{install_token.owner_names(token)}: the application must run as that "
-                   f"user or in that group to read it); for the probe's manifest: "
+    return done + (f"{install_token.said(token)}; for the probe's manifest: "
                    f"{one_line(token.manifest_line, None)}")
 
 

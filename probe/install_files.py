@@ -153,16 +153,19 @@ def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
         view, offset = view[written:], offset + written
 
 
-def create(path: Path, data: bytes, *, mode: int, like: Snapshot) -> None:
-    """Create ``path`` (never through a link, never over a file), owned like ``like``."""
+def create(path: Path, data: bytes, *, mode: int, like: Snapshot,
+           group: int | None = None) -> None:
+    """Create ``path`` (never through a link, never over a file), owned like ``like``
+    (in ``group`` where given)."""
+    gid = like.gid if group is None else group
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
                  0o600)
     try:
         if os.geteuid() == 0:
-            os.fchown(fd, like.uid, like.gid)  # root installs for the script's owner
+            os.fchown(fd, like.uid, gid)  # root installs for the script's owner
         else:
             try:
-                os.fchown(fd, -1, like.gid)  # the script's group, where this user may
+                os.fchown(fd, -1, gid)  # the script's group, where this user may
             except OSError as exc:
                 if exc.errno not in (errno.EPERM, errno.EINVAL):
                     raise

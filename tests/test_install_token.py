@@ -44,7 +44,9 @@ def test_the_default_install_creates_a_private_token_and_uses_it(tmp_path: Path)
     token = token_file.read_text(encoding="ascii")
     assert re.fullmatch(r"[A-Za-z0-9_-]{43}\n", token)
     owner = f"{pwd.getpwuid(info.st_uid).pw_name}:{grp.getgrgid(info.st_gid).gr_name}"
-    assert f"(mode 0640, owner {owner}: the application must run as that user" in result.stdout
+    user, group = owner.split(":")
+    assert (f"(mode 0640, owner {owner}: only an application running as {user} or in group "
+            f"{group} can read it") in result.stdout
     assert b"token_file=os.path.join(here, 'wsgi_endpoint.token'))" in script.read_bytes()
     # with the token (serve_once sends it) the endpoint answers ...
     served, stderr = serve_once(script)

@@ -55,4 +55,8 @@ def test_diagnosis_words_it_from_what_was_sent() -> None:
     (told,) = diagnose(m, [observation], token_sent=True).targets
     (asked,) = diagnose(m, [observation]).targets
     assert told.fix is not None and "compare the two" in told.fix
+    # an endpoint that cannot read its token file answers nobody, and logs that it cannot
+    assert "log has the line 'wsgi_endpoint: cannot read the probe token file" in told.fix
+    assert "'chgrp GROUP FILE' with mod_wsgi's WSGIDaemonProcess group=" in told.fix
+    assert "cannot read the probe token file" not in (asked.fix or "")
     assert asked.fix is not None and "give the probe its token" in asked.fix

@@ -24,11 +24,15 @@ from probe.safe_text import one_line
 @click.option("--token-file", "token_file", metavar="PATH", type=click.Path(),
               help="The token file the endpoint reads (default: wsgi_endpoint.token beside the "
                    "script, created readable by the script's owner and group only).")
+@click.option("--group", metavar="GROUP",
+              help="The group of the token file it creates: the one the application runs as "
+                   "(mod_wsgi: WSGIDaemonProcess group=; gunicorn --group; uWSGI gid=), where "
+                   "that is not the script's group.")
 @click.option("--no-token", is_flag=True,
               help="No token: the endpoint answers loopback requests without a proxy header. "
                    "Safe only if no proxy on the server's machine forwards to the application.")
 def endpoint(script: str | None, label: str | None, dry_run: bool, uninstall: bool,
-             token_file: str | None, no_token: bool) -> None:
+             token_file: str | None, group: str | None, no_token: bool) -> None:
     """Print contrib/wsgi_endpoint.py, or install it beside a WSGI script.
 
     \b
@@ -41,9 +45,9 @@ def endpoint(script: str | None, label: str | None, dry_run: bool, uninstall: bo
     from probe import endpoint_source
 
     if script is None:
-        if label or dry_run or uninstall or token_file or no_token:
-            fail("--label, --dry-run, --uninstall, --token-file and --no-token go with "
-                 "--install WSGI_PY")
+        if label or dry_run or uninstall or token_file or group or no_token:
+            fail("--label, --dry-run, --uninstall, --token-file, --group and --no-token go "
+                 "with --install WSGI_PY")
         try:
             click.echo(endpoint_source.read(), nl=False)
         except ProbeError as exc:
@@ -52,18 +56,19 @@ def endpoint(script: str | None, label: str | None, dry_run: bool, uninstall: bo
     from probe import install
 
     try:
-        if token_file is not None and no_token:
-            raise ProbeError("--token-file and --no-token exclude each other")
+        if (token_file is not None or group is not None) and no_token:
+            given = "--token-file" if token_file is not None else "--group"
+            raise ProbeError(f"{given} and --no-token exclude each other")
         if uninstall:
-            if label is not None or token_file is not None or no_token:
-                raise ProbeError("--label, --token-file and --no-token have no meaning with "
-                                 "--uninstall")
+            if label is not None or token_file is not None or group is not None or no_token:
+                raise ProbeError("--label, --token-file, --group and --no-token have no "
+                                 "meaning with --uninstall")
             plan = install.plan_uninstall(Path(script))
         else:
             plan = install.plan_install(Path(script), label,
                                         endpoint_source.read().encode("utf-8"),
                                         token_file=None if token_file is None else Path(token_file),
-                                        no_token=no_token)
+                                        no_token=no_token, group=group)
         if dry_run:
             click.echo(install.diff(plan), nl=False)
             return

@@ -24,7 +24,7 @@ from probe.apache.route import ApacheRoutes
 from probe.apache.script_access import Access
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.server_errors import APACHE_LOG
-from probe.diagnose.wording import Diagnosis
+from probe.diagnose.wording import FILE_GROUP_FIX, UNREADABLE_FILE_LOG, Diagnosis
 from probe.front import FrontConfig, PredictedRoute, RouteStep, Source
 from probe.model import Observation
 
@@ -164,7 +164,8 @@ def reached_fix(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     return (f"{said} The server or the application answered it before the endpoint (the "
             f"error log for this request tells which); the endpoint answers only a request "
             f"whose X-Probe-Token is its own token: compare the token the daemon that runs "
-            f"it here reads with the probe's.")
+            f"it here reads with the probe's (where that daemon's log has "
+            f"{UNREADABLE_FILE_LOG}, its user cannot read the token file: {FILE_GROUP_FIX}).")
 
 
 def _answered_from(obs: Observation, context: SweepContext) -> tuple[str, str] | None:

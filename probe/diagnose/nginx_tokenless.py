@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from probe.diagnose.nginx_names import nginx_model
+from probe.diagnose.wording import FILE_GROUP_FIX, UNREADABLE_FILE_LOG
 from probe.model import Evidence, EvidenceKind
 
 if TYPE_CHECKING:
@@ -125,7 +126,9 @@ def tokenless(front: FrontConfig | None, route: PredictedRoute, upstream: RouteS
            f"for the application's processes and name it in the manifest's token_env; then "
            f"reload the application server.{_same_token_too(context, expected)} Behind these "
            f"headers no token-less endpoint answers. If the endpoint still does not answer "
-           f"with the token, what listens at "
+           f"with the token, the application's error log tells which: "
+           f"{UNREADABLE_FILE_LOG} when the application loads says its user cannot read the "
+           f"token file ({FILE_GROUP_FIX}); without that line, what listens at "
            f"{upstream.decision} ({upstream.rule}, {upstream.source}) is not {expected}'s "
            f"application: its log shows the request.")
     evidence = tuple(Evidence(EvidenceKind.CONFIGURED, f"proxy_set_header {h.name} {h.value}",

@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 from probe.diagnose.answer_names import joined
 from probe.diagnose.fronts import mod_wsgi
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.wording import Diagnosis
+from probe.diagnose.wording import FILE_GROUP_FIX, UNREADABLE_FILE_LOG, Diagnosis
 from probe.manifest import normal_url
 from probe.model import Observation, Sample, Verdict
 from probe.safe_text import one_line
@@ -59,7 +59,9 @@ def answered_elsewhere(obs: Observation, context: SweepContext) -> list[str]:
 def _token_check(context: SweepContext) -> str:
     if context.token_sent:
         return ("the endpoint answers the token this sweep sent (X-Probe-Token) only where its "
-                "own token is the same: compare the two in the application behind this address")
+                "own token is the same: compare the two in the application behind this "
+                f"address (where its log has {UNREADABLE_FILE_LOG}, its user cannot read the "
+                f"token file: {FILE_GROUP_FIX})")
     return ("a sweep with the probe's token ('[probe] token_file') tells a declined request "
             "from a route elsewhere: without a token the endpoint answers only loopback "
             "requests that carry no proxy header, which a proxy in front may add "

@@ -147,28 +147,33 @@ def refused(samples: Sequence[Sample]) -> Diagnosis:
     return Diagnosis(Verdict.OK, explanation=f"refused ({how})")
 
 
+# What the endpoint logs when it cannot read its token file, and the change that lets it.
+UNREADABLE_FILE_LOG = ("the line 'wsgi_endpoint: cannot read the probe token file ...: "
+                        "PermissionError; the probe endpoint answers nobody'")
+FILE_GROUP_FIX = ("give the file the group the application runs as: 'chgrp GROUP FILE' with "
+                   "mod_wsgi's WSGIDaemonProcess group=, gunicorn's --group or uWSGI's gid=, "
+                   "or 'probe endpoint --install ... --group GROUP' for a file it creates")
+
+
 def no_endpoint(probe_url: str, sample: Sample, *, token_sent: bool = False) -> Diagnosis:
     reason = f" ({sample.error})" if sample.error else ""
     # An endpoint whose token differs passes the request on to the application, as one not
     # installed does: both answer as the application does.
     token = ("it is installed, the probe's request carried its token (X-Probe-Token), which "
              "the endpoint answers only when its own token (WSGI_PROBE_TOKEN or the token "
-             "file in its wrap()) is the same: compare the two" if token_sent else
+             "file in its wrap()) is the same: compare the two; or, where the application's "
+             f"log has {UNREADABLE_FILE_LOG}, its user cannot read the token file "
+             f"({FILE_GROUP_FIX})" if token_sent else
              "it is installed, give the probe its token (the '[probe] token_file' line the "
              "install printed, or WSGI_PROBE_TOKEN): without a token the endpoint answers "
              "only loopback requests that carry no proxy header")
     return Diagnosis(
         Verdict.NO_ENDPOINT,
-        explanation=(
-            f"{probe_url} answered HTTP {sample.status_code}{location(sample)}{reason}, "
-            f"not the wsgi-probe endpoint."
-        ),
-        fix=(
-            "Install the endpoint (probe endpoint --install path/to/wsgi.py; its log line "
-            f"'wsgi-probe: the probe endpoint is not loaded' says why when it cannot load); if "
-            f"{token}. Check that the server routes this path to the application."
-        ),
-    )
+        explanation=(f"{probe_url} answered HTTP {sample.status_code}{location(sample)}"
+                     f"{reason}, not the wsgi-probe endpoint."),
+        fix=("Install the endpoint (probe endpoint --install path/to/wsgi.py; its log line "
+             f"'wsgi-probe: the probe endpoint is not loaded' says why when it cannot load); "
+             f"if {token}. Check that the server routes this path to the application."))
 
 
 def inconsistent(url: str, count: int, groups: Sequence[tuple[int, str, str | None, str]],

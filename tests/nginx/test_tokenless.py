@@ -88,10 +88,13 @@ def test_the_locations_proxy_headers_are_why_a_tokenless_endpoint_is_silent(
 
 def test_the_fix_says_what_works_for_a_wrap_written_by_hand(tmp_path: Path) -> None:
     """A re-tester's WSGI files called wrap(application, label=...) by hand: --install refuses
-    them, so "rewrites a token-less install" alone left them stuck."""
+    them, so "rewrites a token-less install" alone left them stuck; and with the token in
+    place the endpoint still answered nobody, its log saying it could not read the file."""
     found, _ = _seahub(tmp_path, SEAFILE)
     assert "calls wsgi_endpoint.wrap() by hand it refuses" in found.fix, found.fix
     assert "add token_file=... to that call, or remove the import and the call" in found.fix
+    assert "'wsgi_endpoint: cannot read the probe token file" in found.fix
+    assert "WSGIDaemonProcess group=" in found.fix and "--group GROUP" in found.fix
 
 
 def test_with_the_token_sent_the_headers_are_no_reason(tmp_path: Path) -> None:
