@@ -14,9 +14,9 @@ from pathlib import PurePosixPath
 from probe.apache.config import Directive
 from probe.apache.mapping import source
 from probe.apache.model import DaemonGroup, Server, Site, WsgiApp
-from probe.apache.near_names import edits
 from probe.apache.sections import Section, per_directory
 from probe.front import RouteStep
+from probe.name_edits import edits
 
 
 def group_not_applied(site: Site, server: Server, group: str, script: str,

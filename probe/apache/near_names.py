@@ -7,6 +7,7 @@ Only the names of the VirtualHost known to be the expected instance's (its scrip
 group, :mod:`probe.apache.port_vhost`) are compared: ``site-1`` and ``site-2`` are one edit
 apart and are two sites, not a typo. :func:`own_near_name` finds that VirtualHost where a
 sweep's answer shows the fallback (another instance answered: the join's ``vhost_fallback``).
+The measure is :mod:`probe.name_edits`, shared with nginx's ``server_name``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from probe.apache.hostnames import is_wildcard
 from probe.apache.model import Server, Site
 from probe.apache.port_vhost import vhost_of
 from probe.apache.vhost_select import VhostChoice
+from probe.name_edits import Closeness, closeness
 
 
 @dataclass(frozen=True)
@@ -31,10 +33,8 @@ class NearName:
 
     def said(self, hostname: str) -> str:
         """``ServerName x (file:line) is one edit from y (two letters swapped)``."""
-        how = " (two neighbouring letters swapped)" if self.swapped else ""
-        count = "one edit" if self.edits == 1 else f"{self.edits} edits"
-        return (f"{self.directive.name} {self.written} ({self.directive.where}) is {count} "
-                f"from {hostname}{how}")
+        far = Closeness(self.edits, self.swapped).words(hostname)
+        return f"{self.directive.name} {self.written} ({self.directive.where}) is {far}"
 
     def corrected(self, hostname: str) -> str:
         """The name as written with its host replaced by ``hostname`` (a scheme or port
@@ -54,17 +54,14 @@ def near_name(server: Server, hostname: str) -> NearName | None:
     at most one edit (a letter added, dropped, changed, or two neighbours swapped), two for
     a name of ten letters or more; never an exact match or a wildcard."""
     host = hostname.lower().rstrip(".")
-    limit = 2 if len(host) >= 10 else 1
     for d in server.directives:
         if d.key not in ("servername", "serveralias"):
             continue
         for written in d.args:
             name = _host_of(written)
-            if not name or is_wildcard(name) or name == host:
-                continue
-            edits = _distance(name, host, limit)
-            if edits <= limit:
-                return NearName(d, written, edits, edits == 1 and _swapped(name, host))
+            near = None if is_wildcard(name) else closeness(name, host)
+            if near is not None:
+                return NearName(d, written, near.edits, near.swapped)
     return None
 
 
@@ -84,36 +81,3 @@ def _host_of(written: str) -> str:
     rest = written.split("://", 1)[-1]
     return rest.rsplit(":", 1)[0].lower().rstrip(".") if rest.count(":") == 1 else \
         rest.lower().rstrip(".")
-
-
-def _swapped(a: str, b: str) -> bool:
-    if len(a) != len(b):
-        return False
-    differ = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-    return len(differ) == 2 and differ[1] == differ[0] + 1 and \
-        a[differ[0]] == b[differ[1]] and a[differ[1]] == b[differ[0]]
-
-
-def edits(a: str, b: str, limit: int) -> int:
-    """The edits from ``a`` to ``b`` (a swap of neighbours is one), or more than ``limit``:
-    the same measure for a ``<Location>`` path one edit from a mount."""
-    return _distance(a, b, limit)
-
-
-def _distance(a: str, b: str, limit: int) -> int:
-    """The optimal string alignment distance (a swap of neighbours is one edit), or more
-    than ``limit`` as soon as it must be."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    before: list[int] = []
-    row = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, y in enumerate(b, 1):
-            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (x != y))
-            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
-                current[j] = min(current[j], before[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        before, row = row, current
-    return row[-1]

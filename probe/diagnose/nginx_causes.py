@@ -34,6 +34,7 @@ from probe.diagnose.nginx_fixes import rewritten_words, upstream_words
 from probe.diagnose.nginx_lint_fit import with_lint
 from probe.diagnose.nginx_member import backup_answered, listen_unknown, only_member
 from probe.diagnose.nginx_names import default_only, duplicate, meant_for, name_first
+from probe.diagnose.nginx_near_name import typo_first
 from probe.diagnose.nginx_own_404 import own_404
 from probe.diagnose.nginx_pattern import claimed_fix, pattern_fix
 from probe.diagnose.nginx_refuse import refuse_at
@@ -219,6 +220,8 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         block = (meant_for(context, front, host, expected, address or None)
                  or sole_block(context, front, url, address or None, expected, site.decision)
                  if expected else None)
+        block = typo_first(context, front, url, address or None, expected, site.decision,
+                           block) or block if expected else block
         named_at = block.evidence if block is not None else ()
         lead = block.lead if block is not None else \
             f"Add {host} to the server_name of the block meant for {expected}" if expected else ""

@@ -193,4 +193,4 @@ def sole_block(context: SweepContext, front: FrontConfig | None, url: str,
     return MeantFor(f"{where}, the block meant for {expected}: the only block listening on "
                     f"{address or 'this address'}, other than the one that took it, that "
                     f"neither refuses nor takes another instance's URL by name{passes}",
-                    tuple(evidence))
+                    tuple(evidence), line)

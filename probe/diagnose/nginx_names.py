@@ -225,6 +225,7 @@ class MeantFor:
 
     lead: str
     evidence: tuple[Evidence, ...]
+    line: str | None = None  # the server_name line of the block meant (a near name is its typo)
 
 
 def meant_for(context: SweepContext, front: FrontConfig | None, host: str, expected: str,
@@ -247,7 +248,8 @@ def meant_for(context: SweepContext, front: FrontConfig | None, host: str, expec
     return MeantFor(lead, (
         Evidence(EvidenceKind.CONFIGURED, f"server_name {found.written} (the block meant for "
                                           f"{expected}: it takes {found.url})", found.line),
-        Evidence(EvidenceKind.CONFIGURED, found.upstream.rule, str(found.upstream.source))))
+        Evidence(EvidenceKind.CONFIGURED, found.upstream.rule, str(found.upstream.source))),
+        found.line)
 
 
 @dataclass(frozen=True)
