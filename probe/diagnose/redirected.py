@@ -242,6 +242,10 @@ def without_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext)
                 f"server is reached and runs applications, so a route that does not reach "
                 f"{expected}'s WSGI script (no site for this port, another site or mount) "
                 f"answers as this did. {ASK_ROUTE} {reaches(expected)}{diagnosis.fix}"))
+    if nearby is None and diagnosis.fix.startswith(_INSTALL) and last is not None:
+        from probe.diagnose.address_answered import name_first
+
+        return name_first(obs, diagnosis, context, last) or diagnosis
     if nearby is None or not diagnosis.fix.startswith(_INSTALL):
         return diagnosis
     return dataclasses.replace(diagnosis, fix=(

@@ -1,0 +1,81 @@
+"""A ``no_endpoint`` URL, swept without the configuration, at an address where other URLs of
+the sweep got endpoint answers (of any host or instance): the endpoint is installed and the
+server up there, so the name not matched leads, installing last.
+
+A re-tester's puppet b1 (``ServerName`` misspelt in a ``:80`` VirtualHost): the default
+VirtualHost's static page answered, and the fix led with "Install the endpoint" though
+shop's and www.blog's URLs at the same address were answered by it. Which site takes the name
+the answers do not say: ``vhost_fallback`` (nginx: ``default_server``) is a candidate, the
+configuration (``--config``, ``apachectl -S``, ``nginx -T``) the check, and the ``.invalid``
+extra request's answer, where it was sent, said beside this URL's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import cast
+from urllib.parse import urlsplit
+
+from probe.diagnose.discriminate import INVALID_HOST, key_of
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.wording import Diagnosis
+from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation, Sample
+
+
+def _answered_here(obs: Observation, context: SweepContext) -> str | None:
+    """Another URL of the sweep that got an endpoint answer at this URL's address."""
+    _, address = key_of(obs)
+    if address is None:
+        return None
+    # address -> the first URL answered there, once per sweep (a large sweep asks per URL)
+    first = cast("dict[str, str] | None", context.memo.get(("address-answered", "")))
+    if first is None:
+        first = {}
+        for other in context.observations:
+            at = key_of(other)[1]
+            if at is not None and at not in first and any(
+                    s.endpoint is not None for s in other.samples):
+                first[at] = other.target.url
+        context.memo[("address-answered", "")] = first
+    url = first.get(address)
+    return url if url != obs.target.url else None
+
+
+def name_first(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
+               sample: Sample) -> Diagnosis | None:
+    """The routing reading before the install advice; None where no other URL got an
+    endpoint answer at this address (installing leads there)."""
+    other = _answered_here(obs, context)
+    if other is None:
+        return None
+    key, address = key_of(obs)
+    host = urlsplit(obs.target.url).hostname or ""
+    expected = obs.target.expected or "the expected instance"
+    nginx = (sample.server or "").lower().startswith("nginx")
+    cause, site, check = ((Cause.DEFAULT_SERVER, "server block", "'nginx -T'") if nginx else
+                          (Cause.VHOST_FALLBACK, "VirtualHost", "'apachectl -S'"))
+    evidence = [Evidence(EvidenceKind.OBSERVED, f"{other} got an endpoint answer at {address}",
+                         f"GET {other}")]
+    extra = context.probed.get(key)
+    said = ""
+    if extra is not None and extra.status_code is not None:
+        same = "the same status" if extra.status_code == sample.status_code else "another status"
+        said = (f" A request for {INVALID_HOST}, a name no site claims, at the same address got "
+                f"HTTP {extra.status_code} ({same}): the default site's answer.")
+        evidence.append(Evidence(EvidenceKind.PROBED, f"HTTP {extra.status_code} for a name no "
+                                 f"site claims", f"GET {INVALID_HOST} at {address}"))
+    explanation = (f"{diagnosis.explanation} {other} got an endpoint answer at the same address "
+                   f"({address}) in this sweep: the server is up there and the endpoint is "
+                   f"installed in an application it runs.{said}")
+    fix = (f"Check which {site} takes {host} at {address} (probe sweep --config PATH names it "
+           f"with its line; or {check}): where no {site} names {host}, the first (default) one "
+           f"answered; give {host} to the {site} meant for {expected} (its ServerName or "
+           f"ServerAlias; nginx: server_name), or correct a misspelt one. If the {site} that "
+           f"takes {host} does run {expected}'s application and the endpoint is not in it: "
+           f"{diagnosis.fix}")
+    return dataclasses.replace(
+        diagnosis, explanation=explanation, fix=fix,
+        evidence=(*diagnosis.evidence, *evidence),
+        candidates=(*diagnosis.candidates, Candidate(
+            cause, f"--config (or {check}): no name of the {site}s at {address} matches "
+                   f"{host}, so the default one answered")))

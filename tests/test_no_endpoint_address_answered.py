@@ -1,0 +1,68 @@
+"""no_endpoint without --config at an address where other URLs got endpoint answers (a
+re-tester's puppet b1: a misspelt ServerName, the default VirtualHost's static page answered):
+the name not matched leads (vhost_fallback a candidate, the configuration the check),
+installing last; where nothing answered at the address, installing leads as before."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from probe import manifest
+from probe.diagnose import diagnose
+from probe.diagnose.discriminate import key_of
+from probe.model import Cause, EvidenceKind, Observation, Sample
+from tests.test_diagnose import answered, ep, obs, result, status
+
+MANIFEST = """\
+[instances.shop]
+label = "shop"
+urls = ["http://shop.test/"]
+
+[instances.blog]
+label = "blog"
+urls = ["http://blog.test/"]
+"""
+AT = "127.0.0.1:8080"
+
+
+def _at(observation: Observation, address: str = AT) -> Observation:
+    return dataclasses.replace(observation, samples=tuple(
+        dataclasses.replace(s, address=address, server="Apache/2.4.62 (Debian)")
+        for s in observation.samples))
+
+
+def _sweep(shop_at: str = AT, probed: dict[str, Sample] | None = None) -> str:
+    blog = _at(obs("http://blog.test/", "blog", status(404), status(404), status(404)))
+    shop = _at(obs("http://shop.test/", "shop", answered(ep("shop", host="shop.test"))), shop_at)
+    found = result(diagnose(manifest.parse(MANIFEST, "m.toml"), [shop, blog],
+                            probed=probed or {}), "http://blog.test/")
+    assert found.fix is not None
+    if shop_at == AT:
+        assert [c.cause for c in found.candidates] == [Cause.VHOST_FALLBACK], found.candidates
+        assert any(e.kind is EvidenceKind.OBSERVED and e.source == "GET http://shop.test/"
+                   for e in found.evidence), found.evidence
+    return found.fix
+
+
+def test_another_url_answered_at_the_address_leads_with_the_name() -> None:
+    fix = _sweep()
+    assert fix.startswith(
+        f"Check which VirtualHost takes blog.test at {AT} (probe sweep --config PATH names it "
+        f"with its line; or 'apachectl -S'): where no VirtualHost names blog.test, the first "
+        f"(default) one answered"), fix
+    assert fix.index("Install the endpoint") > fix.index("does run blog's application"), fix
+
+
+def test_nothing_answered_at_the_address_leads_with_install() -> None:
+    assert _sweep("127.0.0.1:9090").startswith("Install the endpoint")
+
+
+def test_the_invalid_request_s_answer_is_said() -> None:
+    blog = _at(obs("http://blog.test/", "blog", status(404)))
+    key, _ = key_of(blog)
+    shop = _at(obs("http://shop.test/", "shop", answered(ep("shop", host="shop.test"))))
+    found = result(diagnose(manifest.parse(MANIFEST, "m.toml"), [shop, blog],
+                            probed={key: status(404)}), "http://blog.test/")
+    assert "got HTTP 404 (the same status): the default site's answer" in found.explanation, \
+        found.explanation
+    assert any(e.kind is EvidenceKind.PROBED for e in found.evidence), found.evidence
