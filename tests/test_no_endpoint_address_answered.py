@@ -66,3 +66,23 @@ def test_the_invalid_request_s_answer_is_said() -> None:
     assert "got HTTP 404 (the same status): the default site's answer" in found.explanation, \
         found.explanation
     assert any(e.kind is EvidenceKind.PROBED for e in found.evidence), found.evidence
+
+
+def test_each_front_gets_its_own_words() -> None:
+    """Apache's names behind Apache, nginx's behind nginx: never one front's words for the
+    other's site."""
+    def fix_behind(server: str) -> str:
+        def at(observation: Observation) -> Observation:
+            return dataclasses.replace(observation, samples=tuple(
+                dataclasses.replace(s, address=AT, server=server) for s in observation.samples))
+        blog = at(obs("http://blog.test/", "blog", status(404)))
+        shop = at(obs("http://shop.test/", "shop", answered(ep("shop", host="shop.test"))))
+        found = result(diagnose(manifest.parse(MANIFEST, "m.toml"), [shop, blog]),
+                       "http://blog.test/")
+        assert found.fix is not None
+        return found.fix
+
+    apache, nginx = fix_behind("Apache/2.4.62 (Debian)"), fix_behind("nginx/1.22.1")
+    assert "(its ServerName or ServerAlias)" in apache and "server_name" not in apache, apache
+    assert "(its server_name)" in nginx and "ServerName" not in nginx, nginx
+    assert "'nginx -T'" in nginx and "apachectl" not in nginx, nginx

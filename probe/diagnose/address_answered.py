@@ -51,9 +51,15 @@ def name_first(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     key, address = key_of(obs)
     host = urlsplit(obs.target.url).hostname or ""
     expected = obs.target.expected or "the expected instance"
-    nginx = (sample.server or "").lower().startswith("nginx")
-    cause, site, check = ((Cause.DEFAULT_SERVER, "server block", "'nginx -T'") if nginx else
-                          (Cause.VHOST_FALLBACK, "VirtualHost", "'apachectl -S'"))
+    server = (sample.server or "").lower()
+    # Each front's own words, by the Server header; a header naming neither gets both.
+    cause, site, check, names = (
+        (Cause.DEFAULT_SERVER, "server block", "'nginx -T'", "its server_name")
+        if server.startswith("nginx") else
+        (Cause.VHOST_FALLBACK, "VirtualHost", "'apachectl -S'", "its ServerName or ServerAlias")
+        if server.startswith("apache") else
+        (Cause.VHOST_FALLBACK, "site", "'apachectl -S' or 'nginx -T'",
+         "Apache: its ServerName or ServerAlias; nginx: its server_name"))
     evidence = [Evidence(EvidenceKind.OBSERVED, f"{other} got an endpoint answer at {address}",
                          f"GET {other}")]
     extra = context.probed.get(key)
@@ -69,8 +75,8 @@ def name_first(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                    f"installed in an application it runs.{said}")
     fix = (f"Check which {site} takes {host} at {address} (probe sweep --config PATH names it "
            f"with its line; or {check}): where no {site} names {host}, the first (default) one "
-           f"answered; give {host} to the {site} meant for {expected} (its ServerName or "
-           f"ServerAlias; nginx: server_name), or correct a misspelt one. If the {site} that "
+           f"answered; give {host} to the {site} meant for {expected} ({names}), or "
+           f"correct a misspelt one. If the {site} that "
            f"takes {host} does run {expected}'s application and the endpoint is not in it: "
            f"{diagnosis.fix}")
     return dataclasses.replace(
