@@ -15,6 +15,7 @@ from probe.diagnose import causes_sharing, causes_site, site_wording, wording
 from probe.diagnose import near_miss as near_miss_wording
 from probe.diagnose.answer_names import fields_seen
 from probe.diagnose.identify import Comparison, SweepContext, host_of
+from probe.diagnose.label_unmatched import label_decided
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Instance
@@ -129,7 +130,9 @@ def near_miss(obs: Observation, answer: EndpointAnswer, comparison: Comparison,
     told = near_miss_wording.near_miss(obs.target.url, expected, comparison, answer, shown)
     owner = near_miss_wording.declared_elsewhere(comparison, expected, context)
     if owner is None:
-        return told
+        # The label alone differs, every other declared field agrees: the application meant
+        # answered under another label, decided as behind nginx (one reading, either front).
+        return label_decided(obs, told, context) or told
     return near_miss_wording.another_application(obs, answer, told, owner, context)
 
 

@@ -88,6 +88,8 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         from probe.diagnose.join_sharing import cited
 
         return cited(obs, diagnosis, route, answer)
+    if diagnosis.cause is Cause.MANIFEST_LABEL:
+        return diagnosis  # the application meant answered: no step left the intended route
     if route.step("proxy") is not None and diagnosis.verdict in (
             Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED, Verdict.INCONSISTENT):
         from probe.diagnose.join_proxy import proxy_cause

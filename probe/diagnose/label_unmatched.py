@@ -23,7 +23,8 @@ another application with its own settings and group was told to set label = 'oth
 One that agrees with every such field declared, and the label alone differs (a near miss, as
 identify() calls it), decides it (:func:`label_decided`): the application meant answered under
 another label, so no route is blamed (a re-tester's 'chain' label given to all three sites was
-told to change each pass line).
+told to change each pass line). The same near miss answered directly by Apache/mod_wsgi is
+decided by the same function (probe.diagnose.causes.near_miss): one reading, either front.
 """
 
 from __future__ import annotations
