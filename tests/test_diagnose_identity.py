@@ -113,14 +113,14 @@ def diagnose_one(text: str, url: str, expected: str, data: dict[str, Any]) -> Ta
 
 
 def test_another_label_in_the_expected_group_is_no_group_cause() -> None:
-    # Label 'project-3' (no instance's) in project-2's daemon group, the one field besides the
-    # label project-2 declares: not a daemon group mistake; the label reading decides
-    # (tests/test_diagnose_label.py), as behind nginx.
+    # project-3's code answers in project-2's daemon group: not a daemon group mistake, and
+    # not decided as the manifest's label either: the group (all project-2 declares besides
+    # its label) says where the code runs, not which application it is
     data = ep("project-3", host="site-2.example.com", pid=202, process_group="project-2")
     target = diagnose_one(GROUPED, "http://site-2.example.com/", "project-2", data)
-    assert (target.verdict, target.cause) == (Verdict.WRONG_INSTANCE, Cause.MANIFEST_LABEL)
-    assert ("process group 'project-2' as the manifest declares for project-2, but label "
-            "'project-3', not 'project-2'" in target.explanation)
+    assert (target.verdict, target.cause) == (Verdict.WRONG_INSTANCE, None)
+    assert ("process group 'project-2' as expected, but label 'project-3', not 'project-2'"
+            in target.explanation)
     assert target.answered_by == "project-3"
 
 

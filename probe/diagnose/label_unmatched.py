@@ -76,14 +76,16 @@ def _unlabelled(obs: Observation, diagnosis: Diagnosis, context: SweepContext
 def label_decided(obs: Observation, diagnosis: Diagnosis, context: SweepContext
                   ) -> Diagnosis | None:
     """The manifest's label as the cause, where the answer agrees with every other field the
-    manifest declares for the instance meant (at least one), and no other instance declares
-    those same values: the application meant answered, under another label."""
+    manifest declares for the instance meant (its settings among them), and no other instance
+    declares those same values: the application meant answered, under another label."""
     found = _unlabelled(obs, diagnosis, context)
     if found is None:
         return None
     answer, meant = found
     agree, contradict = _declared(answer, meant)
-    if not agree or contradict or any(
+    # The settings module says which application it is; a process or application group says
+    # only where it runs (another script mounted into the group meant shows the same group).
+    if "settings" not in agree or contradict or any(
             all(getattr(other, f) == getattr(answer, f) for f in agree)
             for other in context.manifest.instances.values() if other.name != meant.name):
         return None
