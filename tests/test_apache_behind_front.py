@@ -150,7 +150,14 @@ def test_a_host_nginx_did_not_pass_is_fixed_at_nginx_not_by_a_serveralias() -> N
                     _answer("site1", "127.0.0.1:34587", "http://site2.example:55051/"),
                     config=_config())
     target = report.targets[1]
-    assert target.verdict is Verdict.WRONG_INSTANCE and target.cause is Cause.VHOST_FALLBACK
+    # re-tester R22: the cause is the one nginx's configuration and the answers alone give
+    assert target.verdict is Verdict.WRONG_INSTANCE and target.cause is Cause.HOST_REWRITTEN
+    assert target.candidates == (), target.candidates
+    assert "the front in between sent '127.0.0.1:34587' (request.host), not 'site2.example'" \
+        in target.explanation and "routes the request to <VirtualHost *:34587> " \
+        "(site1.example) at httpd.conf:3." in target.explanation, target.explanation
+    assert any(e.claim == "request.host = '127.0.0.1:34587'" for e in target.evidence)
+    assert any(e.source == "httpd.conf:3" for e in target.evidence), target.evidence
     assert "no ServerName or ServerAlias of them matches '127.0.0.1': the first one answers" \
         in target.explanation and "(httpd.conf:3)" in target.explanation, target.explanation
     assert "sent Host '127.0.0.1:34587' (request.host), not the URL's 'site2.example'" \

@@ -37,7 +37,7 @@ from probe.diagnose.proxy_seen import FRONT_PRODUCTS
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer, mapping
 from probe.front import FrontConfig, PredictedRoute
-from probe.model import Cause, Observation
+from probe.model import Cause, Evidence, EvidenceKind, Observation
 
 _FRONTS = FRONT_PRODUCTS - {"apache"}
 """Fronts' Server header products other than Apache's (httpd's own header is its own)."""
@@ -170,9 +170,12 @@ def through_fronts(config: ConfigJoin, observations: Sequence[Observation]) -> C
 
 
 def host_not_passed(obs: Observation, diagnosis: Diagnosis, front: FrontConfig) -> Diagnosis:
-    """A VirtualHost fallback because the front in between sent a Host other than the URL's:
-    the fix is that front passing the URL's Host, not a ServerAlias for the one it sent."""
-    if diagnosis.cause is not Cause.VHOST_FALLBACK or not isinstance(front, ArrivedRoutes):
+    """A VirtualHost chosen by a Host the front in between sent instead of the URL's: the
+    cause is ``host_rewritten`` (as nginx's configuration, or the answers alone, say it), the
+    VirtualHost that Host reached its evidence (file:line), and the fix that front passing
+    the URL's Host, not a ServerAlias for the one it sent."""
+    if diagnosis.cause not in (Cause.VHOST_FALLBACK, Cause.VHOST_SHADOWED) \
+            or not isinstance(front, ArrivedRoutes):
         return diagnosis
     address = obs.target.address or next((s.address for s in reversed(obs.samples)
                                           if s.address), None)
@@ -192,4 +195,18 @@ def host_not_passed(obs: Observation, diagnosis: Diagnosis, front: FrontConfig) 
            f"{wanted!r}: have it pass the URL's Host on (nginx: 'proxy_set_header Host $host;' "
            f"in the location that proxies this URL; Apache's mod_proxy: 'ProxyPreserveHost "
            f"On'), not a ServerAlias for {sent!r}.{reach}")
-    return replace(diagnosis, fix=fix)
+    took = front.route(obs.target.url, address).step("site")
+    reached = ""
+    if took is not None and took.source is not None:
+        at = "" if str(took.source) in took.decision else f" ({took.source})"
+        reached = f"; with it Apache's configuration routes the request to {took.decision}{at}"
+    why = (f" The Host is not the URL's: the front in between sent {answer.host!r} "
+           f"(request.host), not {wanted!r}, and Apache chose its VirtualHost by the Host "
+           f"that arrived{reached}. So the cause is the front's Host, not Apache's names.")
+    evidence = (Evidence(EvidenceKind.OBSERVED, f"request.host = {answer.host!r}",
+                         f"GET {obs.target.url}"),
+                *((Evidence(EvidenceKind.CONFIGURED, took.decision, str(took.source)),)
+                  if took is not None and took.source is not None else ()))
+    return replace(diagnosis, cause=Cause.HOST_REWRITTEN, candidates=(), fix=fix,
+                   explanation=f"{diagnosis.explanation}{why}",
+                   evidence=(*diagnosis.evidence, *evidence))
