@@ -164,3 +164,40 @@ def test_a_host_nginx_did_not_pass_is_fixed_at_nginx_not_by_a_serveralias() -> N
         in target.fix and "'proxy_set_header Host $host;'" in target.fix, target.fix
     assert "(site2.example) at httpd.conf:11" in target.fix, target.fix
     assert "Add 'ServerAlias" not in target.fix, target.fix
+
+
+OTHER_LISTEN = """\
+Listen 127.0.0.1:47193
+<VirtualHost *:47193>
+    ServerName other1.example
+    WSGIDaemonProcess other1 processes=1 threads=4
+    WSGIProcessGroup other1
+    WSGIApplicationGroup %{GLOBAL}
+    WSGIScriptAlias / /srv/chain/other1.wsgi
+</VirtualHost>
+"""
+
+
+def test_a_pass_to_apaches_other_listen_is_named_by_the_application_that_answered() -> None:
+    """Re-tester R22's wrong_port: nginx's block for site2 passes to a second Listen whose
+    VirtualHosts serve other sites; the answer's script_file is mounted on that port only,
+    the URL's site on the other: the front chose the port, never a VirtualHost moved."""
+    text = textwrap.dedent(HTTPD).replace("{site2}", "site2.example") + OTHER_LISTEN
+    routes = ApacheRoutes(build_site(parse_text(text, "httpd.conf"), read_scripts=False))
+    config = ConfigJoin(routes, {}, routes.divergence, routes.intended, routes.refuse_block,
+                        routes.refuse_why)
+    target = _swept(_answer("site1", "site1.example", "http://site1.example:55051/"),
+                    _answer("other1", "site2.example", "http://site2.example:55051/"),
+                    config=config).targets[1]
+    assert (target.verdict, target.cause, target.candidates) == (
+        Verdict.WRONG_INSTANCE, Cause.WRONG_UPSTREAM, ()), target
+    assert "is mounted only in <VirtualHost *:47193> (other1.example) at httpd.conf:20 " \
+        "(WSGIScriptAlias at httpd.conf:25), on Listen 127.0.0.1:47193 (httpd.conf:19)" \
+        in target.explanation, target.explanation
+    assert "claimed by <VirtualHost *:34587> (site2.example) at httpd.conf:11" \
+        in target.explanation and "on Listen 127.0.0.1:34587 (httpd.conf:2)" \
+        in target.explanation, target.explanation
+    assert target.fix.startswith("Point the front's pass line for site2.example at Apache's "
+                                 "port 34587"), target.fix
+    assert "nginx's configuration names its line" in target.fix, target.fix
+    assert "ServerAlias" not in target.fix and "<VirtualHost" not in target.fix, target.fix

@@ -11,7 +11,7 @@ from probe.diagnose import integrity
 from probe.diagnose.fronts import fronts
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
-from probe.model import FrontKind, Observation
+from probe.model import Cause, FrontKind, Observation
 
 if TYPE_CHECKING:
     from probe.front import FrontConfig, PredictedRoute
@@ -38,7 +38,9 @@ def _apache_said(obs: Observation, diagnosis: Diagnosis, config: FrontConfig | N
         return False
     address = obs.target.address or next((s.address for s in reversed(obs.samples)
                                           if s.address), None)
-    return config.joined(obs.target.url, address)
+    # an unjoined route decided only by which Listen mounts the answer's application
+    return config.joined(obs.target.url, address) or (
+        diagnosis.cause is Cause.WRONG_UPSTREAM and config.unjoined(obs.target.url, address))
 
 
 def in_front_terms(observations: Sequence[Observation], diagnoses: Sequence[Diagnosis],

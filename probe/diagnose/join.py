@@ -118,6 +118,11 @@ def _through_front(obs: Observation, diagnosis: Diagnosis,
     route = config.front.route(obs.target.url, address)
     if route.undecided is None or not config.front.unjoined(obs.target.url, address):
         return None
+    from probe.diagnose.arrived_port import passed_elsewhere
+
+    passed = passed_elsewhere(obs, diagnosis, config.front)
+    if passed is not None:  # the answer's application says which Listen it arrived at
+        return passed
     return dataclasses.replace(diagnosis, explanation=f"{diagnosis.explanation} "
                                f"{words.undecided(route)}")
 
