@@ -81,3 +81,38 @@ def test_a_scheme_in_server_name_is_not_what_the_port_speaks(tmp_path: Path) -> 
     said = " ".join(line.lstrip("# ") for line in text.splitlines() if "ServerName at" in line)
     assert f"ServerName at {tmp_path}/conf.d/wsgi.conf:1 writes https://" in said
     assert "the main server speaks http (no SSLEngine on, not port 443)" in said
+
+
+def _joined(text: str) -> str:
+    # a comment wraps at no fixed column: read it as one line
+    return " ".join(line.lstrip("# ") for line in text.splitlines() if line.startswith("#"))
+
+
+def test_one_site_per_address_is_said_of_the_files_read_when_an_include_was_not(
+        tmp_path: Path) -> None:
+    """cfgov with conf.d unread (tester R21): the VirtualHosts conf.d could hold are not
+    known, so 'no address has several VirtualHosts' holds only for the files read."""
+    conf = cfgov(tmp_path)
+    text = _joined(discover_paths([conf], environ={"APACHE_PORT": "8000"}))
+    assert ("No [refuse]: in the files read, no address has several VirtualHosts" in text)
+    assert (f"IncludeOptional conf.d/*.conf at {conf}:5 was not read and could hold "
+            f"VirtualHosts that change this (apachectl -S on the server lists every "
+            f"VirtualHost httpd reads)." in text)
+    read = _joined(discover_paths([conf], environ={"APACHE_SERVER_ROOT": str(tmp_path),
+                                                   "APACHE_PORT": "8000"}))
+    assert "No [refuse]: no address has several VirtualHosts" in read
+    assert "in the files read" not in read
+
+
+def test_refuse_lines_are_said_of_the_files_read_when_an_include_was_not(
+        tmp_path: Path) -> None:
+    conf = tmp_path / "httpd.conf"
+    (tmp_path / "a").mkdir()
+    conf.write_text("Listen 8000\n"
+                    "<VirtualHost *:8000>\n  ServerName a.example\n"
+                    f"  WSGIScriptAlias / {tmp_path}/a/wsgi.py\n</VirtualHost>\n"
+                    "<VirtualHost *:8000>\n  ServerName b.example\n</VirtualHost>\n"
+                    "IncludeOptional ${SITES}/*.conf\n")
+    text = _joined(discover_paths([conf], environ={}))
+    assert (f"What is said of unknown host names holds for the files read: IncludeOptional "
+            f"${{SITES}}/*.conf at {conf}:9 was not read and could hold VirtualHosts" in text)

@@ -57,7 +57,12 @@ from probe.discover.apache_reach import (
     reaches,
     settle_connect,
 )
-from probe.discover.apache_unread import how_to_give, undefined_variable, unread_includes
+from probe.discover.apache_unread import (
+    how_to_give,
+    undefined_variable,
+    unread_includes,
+    unread_lines,
+)
 from probe.discover.discovery import DiscoveredInstance, Discovery, Url
 from probe.discover.manifest_text import UNKNOWN_HOST, refused_url, render
 from probe.discover.unexpanded import unexpanded_macros
@@ -113,6 +118,7 @@ def discover(site: Site) -> Discovery:
     unread = unread_includes(site.config.directives)
     discovery.skipped += unread
     discovery.warnings += unread  # the applications it holds are missing: not only a comment
+    discovery.unread = unread_lines(site.config.directives)
     macros = unexpanded_macros(site.config.directives)
     discovery.skipped += macros
     if macros:

@@ -48,6 +48,14 @@ def unread_includes(directives: Sequence[Directive]) -> list[str]:
     return said
 
 
+def unread_lines(directives: Sequence[Directive]) -> list[str]:
+    """Each ``Include``/``IncludeOptional`` not (all) read, as ``NAME ARGS at FILE:LINE``:
+    what the files read say of the whole server (one site per address, say) holds only for
+    them."""
+    return [f"{d.name} {' '.join(d.args)} at {d.where}" for d in _walk(directives)
+            if d.key in _INCLUDES and d.unread]
+
+
 def _walk(directives: Sequence[Directive]) -> Iterator[Directive]:
     for d in directives:
         yield d

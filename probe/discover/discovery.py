@@ -52,3 +52,4 @@ class Discovery:
     warnings: list[str] = field(default_factory=list)  # for stderr: what could not be filled in
     front: str = "apache"  # whose configuration it came from: the comments use its words
     config: str | None = None  # the configuration path it came from, for [probe] config
+    unread: list[str] = field(default_factory=list)  # includes not read: "NAME ARGS at F:L"

@@ -60,6 +60,10 @@ def render(discovery: Discovery) -> str:
         lines.append("")
     lines += _UNKNOWN_NAMES.get(discovery.front, _UNKNOWN_NAMES["apache"])
     lines += [_comment(s) for s in discovery.refuse_skipped]
+    unread = _unread_said(discovery)
+    if unread and (discovery.refuse or discovery.refuse_skipped):
+        lines.append(_comment(f"What is said of unknown host names holds for the files read: "
+                              f"{unread}."))
     if not discovery.refuse:
         lines += [
             "# No [refuse]: the lines above say why, for each address." if
@@ -81,11 +85,29 @@ def _one_site(discovery: Discovery) -> str:
     """Why no address needs a [refuse] URL when no line above says it: each has one site,
     which answers every host name (it is the catch-all), or none."""
     if discovery.front == "nginx":
-        return ("no address has several server blocks: each block is the only one on its "
-                "address and answers every host name there, which is usually intended.")
-    return ("no address has several VirtualHosts: the one site of each (or the main server, "
-            "where there is no VirtualHost) answers every host name, which is usually "
-            "intended.")
+        said = ("no address has several server blocks: each block is the only one on its "
+                "address and answers every host name there, which is usually intended")
+    else:
+        said = ("no address has several VirtualHosts: the one site of each (or the main "
+                "server, where there is no VirtualHost) answers every host name, which is "
+                "usually intended")
+    unread = _unread_said(discovery)
+    # cfgov (tester R21): with conf.d unread, "no address has several" was said for certain
+    return f"in the files read, {said}; {unread}." if unread else f"{said}."
+
+
+def _unread_said(discovery: Discovery) -> str:
+    """That an include not read could hold sites the lines about unknown host names do not
+    know of, and the check that lists them all; "" where every include was read."""
+    if not discovery.unread:
+        return ""
+    sites, check = (("server blocks", "nginx -T prints every file nginx reads")
+                    if discovery.front == "nginx" else
+                    ("VirtualHosts", "apachectl -S on the server lists every VirtualHost "
+                     "httpd reads"))
+    were = "was" if len(discovery.unread) == 1 else "were"
+    return (f"{' and '.join(discovery.unread)} {were} not read and could hold {sites} that "
+            f"change this ({check})")
 
 
 _UNKNOWN_NAMES = {
