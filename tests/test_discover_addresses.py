@@ -117,7 +117,7 @@ def test_an_application_on_two_addresses_keeps_one_and_names_the_other(tmp_path:
     manifest = parse(text, "discovered")
     assert _urls(text) == {"a": ["http://a.example:8000/"]}
     assert manifest.instances["a"].connect is None
-    assert "http://a2.example:8000/ (ServerName of the VirtualHost at" in text
+    assert "http://a2.example:8000/ (ServerName at " in text
     assert "is answered at 127.0.0.2:8000, this instance's other URLs at [probe] connect" \
         in text
 

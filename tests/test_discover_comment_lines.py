@@ -75,3 +75,28 @@ def test_no_refuse_says_why_where_the_only_site_is_the_main_server(tmp_path: Pat
     assert "no address has several sites or a catch-all" not in text
     assert "# No [refuse]: no address has several VirtualHosts: the one site of each (or " \
         "the main server" in text
+
+
+# puppet-vhosts' 25-shop.example.com.conf (tester R21), trimmed: the name lines are not the
+# <VirtualHost> line, and ServerAlias comes many lines after ServerName
+SHOP_CONF = """\
+<VirtualHost *:59435>
+  ServerName shop.example.com
+  DocumentRoot {root}
+  WSGIScriptAlias / {root}/wsgi.py
+  ServerAlias www.shop.example.com
+</VirtualHost>
+"""
+
+
+def test_each_host_name_cites_its_own_line_not_the_virtualhost_line(tmp_path: Path) -> None:
+    (tmp_path / "wsgi.py").write_text(WSGI_PY)
+    shop = tmp_path / "25-shop.example.com.conf"
+    shop.write_text(SHOP_CONF.format(root=tmp_path))
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(f"Listen 127.0.0.1:59435\nServerName localhost\nInclude {shop}\n")
+    text = discover_paths([conf])
+    assert (f"# ServerName at {shop}:2 of the VirtualHost at {shop}:1; WSGIScriptAlias at "
+            f"{shop}:4\n    \"http://shop.example.com:59435/\"") in text
+    assert (f"# ServerAlias at {shop}:5 of the VirtualHost at {shop}:1; WSGIScriptAlias at "
+            f"{shop}:4\n    \"http://www.shop.example.com:59435/\"") in text

@@ -51,6 +51,7 @@ class Server:
     line: int
     name_inherited: bool = False  # no ServerName of its own: httpd gives it the main server's
     name_where: str = ""  # the ServerName line in force (FILE:LINE), "" without one
+    alias_where: tuple[str, ...] = ()  # each of aliases' ServerAlias line (FILE:LINE)
 
     @property
     def is_main(self) -> bool:

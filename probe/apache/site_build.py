@@ -130,10 +130,12 @@ def _vhost(section: Directive, main: Server) -> Server:
 def _server(section: Directive | None, addresses: tuple[Address, ...],
             scope: Sequence[Directive], name: Directive | None, file: str, line: int) -> Server:
     scheme, host, port = _parse_server_name(name.args[0]) if name else (None, None, None)
-    aliases = tuple(a.lower() for d in scope if d.key == "serveralias" for a in d.args)
+    written = [(a.lower(), d.where) for d in scope if d.key == "serveralias" for a in d.args]
     ssl = any(d.key == "sslengine" and d.arg(0).lower() == "on" for d in scope)
     return Server(section, addresses, host.lower() if host else None, host, port,
-                  scheme, aliases, ssl, file, line, name_where=name.where if name else "")
+                  scheme, tuple(a for a, _ in written), ssl, file, line,
+                  name_where=name.where if name else "",
+                  alias_where=tuple(where for _, where in written))
 
 
 def _parse_server_name(value: str) -> tuple[str | None, str | None, int | None]:

@@ -173,7 +173,9 @@ def host_names(site: Site, instance: DiscoveredInstance, server: Server,
         instance.skipped.append(f"ServerName {server.server_hostname!r} of {context} cannot "
                                 f"be the host of a URL: no URL written for it")
     if usable:
-        names = [(server.server_name or "", f"ServerName of {context}"
+        # each name cites its own line, not the VirtualHost's (tester R21: ':6' was the
+        # <VirtualHost> line, the ServerName at :7)
+        names = [(server.server_name or "", f"ServerName at {server.name_where} of {context}"
                   if not server.name_inherited
                   else f"main server's ServerName at {server.name_where}, inherited by "
                        f"{context}")]
@@ -186,7 +188,10 @@ def host_names(site: Site, instance: DiscoveredInstance, server: Server,
             instance.skipped.append(f"{context} has no ServerName (httpd uses this machine's "
                                     f"host name): add the name clients use by hand")
         names = []
-    names += [(alias, f"ServerAlias of {context}") for alias in server.aliases]
+    lines = (*server.alias_where, *[""] * len(server.aliases))  # a Server built by hand has none
+    names += [(alias, f"ServerAlias at {where} of {context}" if where else
+               f"ServerAlias of {context} (the block's line; the alias's own is not known)")
+              for alias, where in zip(server.aliases, lines, strict=False)]
     usable_names = []
     for host, source in names:
         if "*" in host or "?" in host:
