@@ -165,3 +165,15 @@ def test_a_use_mod_macro_cannot_expand_is_named_with_why(tmp_path: Path) -> None
     assert result.exit_code == 0
     assert "probe: warning: 2 mod_macro Use line(s) not expanded (httpd will not start" \
         in result.stderr
+
+
+def test_a_listen_port_no_url_is_on_is_not_said_to_be_kept(tmp_path: Path) -> None:
+    """fedora-confd (tester R21): ``Listen 48131`` for SSL with no site written on it; the
+    comment said each URL keeps its own port '(43753, 48131)' though no URL was on 48131."""
+    text = _discover(tmp_path, "Listen 8000\nListen 8443\n" + vhost(SITE_A, "*:8000"))
+    assert _urls(text) == {"a": ["http://a.example:8000/"]}
+    assert (f"Listen 8443 at {tmp_path}/site.conf:2: no port, so each URL keeps its own "
+            f"(8000); no URL in this manifest is on 8443\n") in text
+    both = _discover(tmp_path, "Listen 8000\nListen 8443\n" + vhost(SITE_A, "*:8000")
+                     + vhost(SITE_B, "*:8443"))
+    assert "no port, so each URL keeps its own (8000, 8443)\n" in both

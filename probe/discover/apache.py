@@ -34,6 +34,7 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 
+from probe.addresses import url_port
 from probe.apache import Httpd, load_site
 from probe.apache.ip_vhosts import unreached
 from probe.apache.model import Server, Site, WsgiApp
@@ -88,7 +89,6 @@ def discover_site(paths: Sequence[str | os.PathLike[str]], *, server_root: str |
 
 
 def discover(site: Site) -> Discovery:
-    connect, connect_source = _connect(site)
     instances: dict[tuple[str | None, str], DiscoveredInstance] = {}
     skipped: list[str] = []
     for app in site.apps:
@@ -113,7 +113,7 @@ def discover(site: Site) -> Discovery:
         skipped.append(f"{instance.apps[0].target} ({instance.apps[0].where}) has no URL "
                        f"that can be probed: " + ("; ".join(instance.skipped) or "none"))
     skipped += proxied_sites(site)
-    discovery = Discovery(site.config.files, connect, connect_source, kept, skipped)
+    discovery = Discovery(site.config.files, None, "", kept, skipped)
     discovery.warnings = [w for i in kept for w in i.warnings]
     unread = unread_includes(site.config.directives)
     discovery.skipped += unread
@@ -128,6 +128,10 @@ def discover(site: Site) -> Discovery:
             f"each line and why)")
     for group in unknown_hosts(site):
         _refuse(discovery, group, unreached(site, group.address))
+    # after the URLs: the comment names only the ports a URL written is on (tester R21)
+    written = {url_port(u.url) for i in kept for u in i.urls} | {
+        url_port(u.url) for u in discovery.refuse}
+    discovery.connect, discovery.connect_source = _connect(site, written)
     return discovery
 
 
@@ -222,7 +226,7 @@ def _drop_claimed(instance: DiscoveredInstance, claimed: dict[str, str]) -> None
     instance.urls = kept
 
 
-def _connect(site: Site) -> tuple[str | None, str]:
+def _connect(site: Site, written: set[int]) -> tuple[str | None, str]:
     """One address for every URL. Several ports (http and https, say) get an address
     without port, so each URL keeps its own (docs/manifest.md)."""
     if not site.listens:
@@ -246,10 +250,17 @@ def _connect(site: Site) -> tuple[str | None, str]:
     others = (f"; httpd also listens on {', '.join(rest)}: a VirtualHost bound to one "
               f"of those answers only there" if rest else "")
     if len(ports) > 1:  # each URL keeps its own port, whatever the addresses
-        written = ", ".join(f"Listen {x.directive.args[0]} at {x.directive.where}"
-                            for x in site.listens)
-        return host, (f"{written}: no port, so each URL keeps its own "
-                      f"({', '.join(map(str, ports))}){others}")
+        said = ", ".join(f"Listen {x.directive.args[0]} at {x.directive.where}"
+                         for x in site.listens)
+        used = [str(p) for p in ports if p in written]
+        unused = [str(p) for p in ports if p not in written]
+        # a port opened with no URL on it (fedora-confd's SSL Listen) is said as such, not
+        # as one the URLs keep
+        return host, (f"{said}: no port"
+                      + (f", so each URL keeps its own ({', '.join(used)})" if used else "")
+                      + (f"; no URL in this manifest is on {', '.join(unused)}" if unused
+                         else "")
+                      + others)
     return (f"{host}:{listen.port}",
             f"Listen {listen.directive.args[0]} at {listen.directive.where}{others}")
 
