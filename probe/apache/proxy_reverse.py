@@ -22,23 +22,43 @@ from probe.apache.proxy_rule import ProxyRule
 def reverse_of(site: Site, rule: ProxyRule) -> list[Directive]:
     """The ``ProxyPassReverse`` lines of ``rule``'s scope (its ``<Location>``, VirtualHost or
     the main server) for the same path and the same backend ``host:port``."""
+    backend = backend_key(rule.target)
+    return [d for d in reverse_lines(site, rule)
+            if backend_key(reverse_target(d, rule)) == backend]
+
+
+def reverse_lines(site: Site, rule: ProxyRule) -> list[Directive]:
+    """Every ``ProxyPassReverse`` line of ``rule``'s scope for the same path, whatever its
+    backend (lint's ``proxy_reverse_backend`` reads those of another one)."""
     if rule.section is not None:
         scope: tuple[Directive, ...] = rule.section.body()
     else:
         scope = next((v.directives for v in site.vhosts
                       if any(d is rule.directive for d in v.directives)),
                      tuple(d for d in site.config.directives if d.key != "virtualhost"))
-    backend = urlsplit(rule.target).netloc.lower()
-    found = []
-    for d in scope:
-        if d.key != "proxypassreverse" or not d.args:
-            continue
-        path, target = (None, d.args[0]) if rule.section is not None else \
-            (d.args[0], d.args[1] if len(d.args) > 1 else "")
-        if (path is None or path == rule.pattern) and \
-                urlsplit(target).netloc.lower() == backend:
-            found.append(d)
-    return found
+    return [d for d in scope if d.key == "proxypassreverse" and d.args and
+            (rule.section is not None or d.args[0] == rule.pattern)]
+
+
+def reverse_target(directive: Directive, rule: ProxyRule) -> str:
+    """The URL a ``ProxyPassReverse`` line of ``rule``'s scope rewrites: its first word
+    inside a ``<Location>`` (the section gives the path), else its second."""
+    if rule.section is not None:
+        return directive.args[0]
+    return directive.args[1] if len(directive.args) > 1 else ""
+
+
+def backend_key(url: str) -> tuple[str, str]:
+    """What tells one backend from another: ``host:port`` with the scheme's port where none
+    is written (``http://app`` is ``http://app:80``); a ``balancer://NAME`` is its own."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() == "balancer":
+        return ("balancer", parts.netloc.lower())
+    try:
+        port = parts.port or (443 if parts.scheme.lower() in ("https", "wss") else 80)
+    except ValueError:  # a port httpd would refuse: compared as written
+        return ("", parts.netloc.lower())
+    return ((parts.hostname or "").lower(), str(port))
 
 
 def whole_target(rule: ProxyRule) -> str:

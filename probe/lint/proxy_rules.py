@@ -18,6 +18,11 @@
   documentation asks for both or neither, as the rest of the path is appended to the target
   as written (``ProxyPass "/" "balancer://mycluster"`` passes ``/x`` to a balancer called
   ``myclusterx``: 500, AH01144).
+* ``proxy_reverse_backend`` (warning): a ``ProxyPass`` whose ``ProxyPassReverse`` lines for
+  its path (:func:`probe.apache.proxy_reverse.reverse_lines`) all name another backend: the
+  ``ProxyPass`` decides where requests go, the ``ProxyPassReverse`` only which ``Location``
+  headers are rewritten, so the backend's redirects keep its own address (a tester moved a
+  NetBox ``ProxyPass`` to another port and left its ``ProxyPassReverse`` behind).
 
 Balancer targets (``balancer://``) and ``!`` exclusions are followed; a ``ProxyPassMatch``
 is not ordered against others (its pattern is a regular expression).
@@ -27,9 +32,14 @@ from __future__ import annotations
 
 from probe.apache.model import Server, Site
 from probe.apache.names import alias_match_length
-from probe.apache.proxy import HostSetting, rules
+from probe.apache.proxy import HostSetting, members, rules
 from probe.apache.proxy_host import PathHost, rule_host
-from probe.apache.proxy_reverse import whole_path
+from probe.apache.proxy_reverse import (
+    backend_key,
+    reverse_lines,
+    reverse_target,
+    whole_path,
+)
 from probe.apache.proxy_rule import ProxyRule
 from probe.apache.proxy_slash import passed, slash_mismatch, slashed
 from probe.lint.findings import ConfigFinding, Severity
@@ -46,6 +56,7 @@ def proxy_rules(site: Site) -> list[ConfigFinding]:
         found += _host(site, server, own)
         found += [_strips(site, r) for r in own if r.strips]
         found += [_slash(r) for r in own if slash_mismatch(r)]
+        found += [f for r in own for f in _reverse(site, server, r)]
     return list({(f.code, f.file, f.line): f for f in found}.values())
 
 
@@ -180,3 +191,40 @@ def _slash(rule: ProxyRule) -> ConfigFinding:
         f"(httpd's ProxyPass documentation: if the first argument ends with a trailing /, "
         f"the second should too, and vice versa){balanced}",
         f"write {slashed(rule)} (and the same on a ProxyPassReverse for it)")
+
+
+def _reverse(site: Site, server: Server, rule: ProxyRule) -> list[ConfigFinding]:
+    """``proxy_reverse_backend``: said at each ``ProxyPassReverse`` line for the path when
+    none of them names the ``ProxyPass``'s backend (a second line for another address is
+    common: ``localhost`` and ``127.0.0.1`` both written)."""
+    if rule.regex or not rule.target.lower().startswith(_HTTP):
+        return []
+    lines = reverse_lines(site, rule)
+    meant = _backends(site, server, rule.target)
+    if any(_backends(site, server, reverse_target(d, rule)) & meant for d in lines):
+        return []
+    found = []
+    for line in lines:
+        other = reverse_target(line, rule)
+        found.append(ConfigFinding(
+            "proxy_reverse_backend", Severity.WARNING, line.file, line.line,
+            f"{rule.written()} at {rule.where} sends {rule.pattern} to {rule.target}, while "
+            f"{' '.join([line.name, *line.args])} at {line.where} rewrites the Location "
+            f"headers of answers from {other}, another backend: the ProxyPass decides where "
+            f"requests go; the ProxyPassReverse only rewrites Location, Content-Location and "
+            f"URI headers that begin with its URL, so a redirect that names {rule.target}'s "
+            f"address reaches the client as written, pointing at the backend instead of this "
+            f"server",
+            f"check which backend is meant for {rule.pattern}: the one answering there is "
+            f"{rule.target} (at {rule.where}); if it is, write "
+            f"{' '.join([line.name, *(rule.target if a == other else a for a in line.args)])} "
+            f"at {line.where}; if {other} is, write {rule.line(other)} at {rule.where}"))
+    return found
+
+
+def _backends(site: Site, server: Server, url: str) -> set[tuple[str, str]]:
+    """``url``'s backend and, for a ``balancer://``, its members' (mod_proxy_balancer rewrites
+    a ``ProxyPassReverse`` to the balancer for each member's URL; a line per member is the
+    older way to write the same)."""
+    return {backend_key(url)} | {backend_key(f"http://{m.address}")
+                                 for m in members(site, server, url)}

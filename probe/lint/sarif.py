@@ -35,6 +35,7 @@ _HELP = {
     "proxy_host": "A ProxyPass to an application without ProxyPreserveHost On",
     "proxy_strips": "A ProxyPass that takes its sub-path off the path it passes on",
     "proxy_slash": "A ProxyPass whose path and target disagree on a trailing /",
+    "proxy_reverse_backend": "A ProxyPassReverse for a ProxyPass's path naming another backend",
     "duplicate_daemon": "A WSGIDaemonProcess name defined twice",
     "undefined_daemon": "A process group no reachable WSGIDaemonProcess defines",
     "unused_daemon": "A WSGIDaemonProcess nothing uses",

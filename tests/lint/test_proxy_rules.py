@@ -1,5 +1,5 @@
 """Lint's mod_proxy rules (probe.lint.proxy_rules): proxy_order, proxy_host, proxy_strips,
-proxy_slash."""
+proxy_slash, proxy_reverse_backend."""
 
 from __future__ import annotations
 
@@ -283,3 +283,67 @@ def test_a_proxypass_of_the_main_server_names_it_once() -> None:
     [found] = host_findings('ProxyPass "/" "http://127.0.0.1:8000/"\n')
     assert "(none in the main server, a <Proxy> for its backend or a <Location> for it)" in \
         found.message, found.message
+
+
+# Re-tester R18's m3 (NetBox's contrib/apache.conf): the ProxyPass moved to another port, its
+# ProxyPassReverse left on the old one.
+MOVED = """\
+    <VirtualHost 127.0.0.1:8080>
+        ProxyPreserveHost On
+        ServerName netbox.test
+        ProxyPass / http://127.0.0.1:43813/
+        ProxyPassReverse / http://127.0.0.1:43812/
+    </VirtualHost>
+"""
+
+
+def test_a_proxypassreverse_left_on_another_backend_is_named_with_both_lines() -> None:
+    site = build_site(parse_text(textwrap.dedent(MOVED), "t.conf"), read_scripts=False)
+    [found] = [f for f in proxy_rules(site) if f.code == "proxy_reverse_backend"]
+    assert (found.severity, found.file, found.line) == (Severity.WARNING, "t.conf", 5)
+    assert "ProxyPass / http://127.0.0.1:43813/ at t.conf:4" in found.message
+    assert "ProxyPassReverse / http://127.0.0.1:43812/ at t.conf:5" in found.message
+    assert found.fix is not None and found.fix.startswith("check which backend is meant")
+    assert "write ProxyPassReverse / http://127.0.0.1:43813/ at t.conf:5" in found.fix
+    assert "write ProxyPass / http://127.0.0.1:43812/ at t.conf:4" in found.fix
+
+
+def test_matching_reverse_lines_are_clean() -> None:
+    assert [f for f in findings("""\
+        <VirtualHost *:80>
+            ProxyPreserveHost On
+            ProxyPass / http://127.0.0.1:8101/ keepalive=On
+            ProxyPassReverse / http://127.0.0.1:8101/
+            ProxyPassReverse / http://localhost:8101/
+            ProxyPass /app http://app/app
+            ProxyPassReverse /app http://app:80/app
+            ProxyPass /b http://127.0.0.1:8102/b
+            ProxyPassReverse /c http://127.0.0.1:8109/c
+            <Proxy balancer://pool>
+                BalancerMember http://127.0.0.1:8103
+                BalancerMember http://127.0.0.1:8104
+            </Proxy>
+            ProxyPass /p/ balancer://pool/p/
+            ProxyPassReverse /p/ http://127.0.0.1:8103/p/
+            ProxyPassReverse /p/ http://127.0.0.1:8104/p/
+            <Location /l/>
+                ProxyPass http://127.0.0.1:8105/l/
+                ProxyPassReverse http://127.0.0.1:8105/l/
+            </Location>
+        </VirtualHost>
+    """) if f[0] == "proxy_reverse_backend"] == []
+
+
+def test_another_balancer_or_a_location_s_other_backend_is_said() -> None:
+    assert [f for f in findings("""\
+        <VirtualHost *:80>
+            ProxyPreserveHost On
+            ProxyPass / balancer://one/
+            ProxyPassReverse / balancer://two/
+            <Location /l/>
+                ProxyPass http://127.0.0.1:8105/l/
+                ProxyPassReverse http://127.0.0.1:8106/l/
+            </Location>
+        </VirtualHost>
+    """) if f[0] == "proxy_reverse_backend"] == [
+        ("proxy_reverse_backend", 4), ("proxy_reverse_backend", 7)]
