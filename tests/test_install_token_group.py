@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from probe import install_token
+from probe.diagnose.wording import UNREADABLE_FILE_LOG
 from probe.endpoint_source import load_module
 from probe.install_files import InstallRefused, Snapshot
 from tests.test_install import invoke, project, refused
@@ -97,3 +98,6 @@ def test_the_endpoint_names_its_user_when_the_file_is_not_readable(
     assert (f"cannot read the probe token file {tmp_path / 't'} (wrap(token_file=...)): "
             f"PermissionError (this process runs as user {names[0]}, group {names[1]}); "
             f"the probe endpoint answers nobody") in line, line
+    # The sweep quotes this line for the user to look for: each part it writes out is in it.
+    quoted = UNREADABLE_FILE_LOG.split("'")[1]
+    assert all(part.strip() in line for part in quoted.split("...")), (quoted, line)

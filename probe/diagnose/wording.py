@@ -149,7 +149,8 @@ def refused(samples: Sequence[Sample]) -> Diagnosis:
 
 # What the endpoint logs when it cannot read its token file, and the change that lets it.
 UNREADABLE_FILE_LOG = ("the line 'wsgi_endpoint: cannot read the probe token file ...: "
-                        "PermissionError; the probe endpoint answers nobody'")
+                        "PermissionError (this process runs as user ..., group ...); the probe "
+                        "endpoint answers nobody'")
 FILE_GROUP_FIX = ("give the file the group the application runs as: 'chgrp GROUP FILE' with "
                    "mod_wsgi's WSGIDaemonProcess group=, gunicorn's --group or uWSGI's gid=, "
                    "or 'probe endpoint --install ... --group GROUP' for a file it creates")
