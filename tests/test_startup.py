@@ -234,3 +234,43 @@ def test_a_check_sent_to_the_resident_checker_imports_almost_nothing(tmp_path: P
     assert modules & (JUDGEMENT | HEAVY) == set()
     assert {"probe.check.args", "argparse", "probe.manifest", "dataclasses", "socket",
             "enum", "typing", "probe.exits"} & modules == set()
+
+
+TEARDOWN_SEEN = "import atexit, sys; atexit.register(lambda: print('TEARDOWN RAN', flush=True)); "
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_a_finished_sweep_ends_without_the_teardown_and_keeps_its_output(
+        tmp_path: Path, fmt: str) -> None:
+    """``probe sweep`` ends at once when it is done (probe.entry): its report whole on
+    stdout, its exit status kept, and no interpreter teardown (an atexit hook never runs)."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    path = tmp_path / "site.toml"
+    urls = ", ".join(f'"http://a.example/p{i}/"' for i in range(300))
+    path.write_text(f'[probe]\nconnect = "127.0.0.1:{port}"\nsamples = 1\n'
+                    f'[instances.a]\nlabel = "a"\nurls = [{urls}]\n', encoding="utf-8")
+    code = (TEARDOWN_SEEN + "sys.argv = ['probe', 'sweep', '-m', sys.argv[1], '--format', "
+            "sys.argv[2], '--no-extra-probes']; from probe.entry import main; main()")
+    result = subprocess.run([sys.executable, "-c", code, str(path), fmt], capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert result.returncode == 1, result.stderr[-2000:]  # every URL unreachable: a problem
+    assert "TEARDOWN RAN" not in result.stdout
+    if fmt == "json":
+        import json
+
+        report = json.loads(result.stdout)  # whole: it parses
+        assert len(report["targets"]) == 300
+    else:
+        assert "300 URLs" in result.stdout, result.stdout[-500:]
+
+
+def test_other_commands_keep_the_teardown() -> None:
+    """Only a finished sweep skips it: here the hook runs, so the check above can fail."""
+    code = TEARDOWN_SEEN + "sys.argv = ['probe', 'lint', '--help']; " \
+        "from probe.entry import main; main()"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "TEARDOWN RAN" in result.stdout
