@@ -30,9 +30,7 @@ from __future__ import annotations
 import errno
 import os
 import re
-import secrets
 import stat
-import tempfile
 import time
 from collections.abc import Iterable
 from contextlib import suppress
@@ -141,6 +139,8 @@ def _temporary(directory: str, name: str) -> tuple[int, str | None]:
             # EOPNOTSUPP: a filesystem without it; EISDIR: a kernel before 3.11.
             if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
                 raise
+    import tempfile  # a filesystem without O_TMPFILE only: not at every sweep's start
+
     fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}{MARK}", suffix=".tmp")
     return fd, temporary
 
@@ -153,7 +153,7 @@ def _name(fd: int, directory: str, name: str) -> str:
     where = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         for _ in range(100):
-            temporary = f".{name}{MARK}{secrets.token_hex(4)}.tmp"
+            temporary = f".{name}{MARK}{os.urandom(4).hex()}.tmp"
             try:
                 os.link(f"/proc/self/fd/{fd}", temporary, dst_dir_fd=where,
                         follow_symlinks=True)
@@ -168,6 +168,8 @@ def _name(fd: int, directory: str, name: str) -> str:
 def _copy(fd: int, directory: str, name: str, before: os.stat_result | None,
           new_mode: int | None) -> str:
     """The whole nameless file ``fd`` copied to a named temporary file, synced."""
+    import tempfile
+
     copy, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}{MARK}", suffix=".tmp")
     try:
         _take_over(copy, before, directory, new_mode)

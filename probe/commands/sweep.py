@@ -84,7 +84,6 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
     Exit status: 0 all ok, 1 a problem found, 2 bad usage or bad manifest,
     70 an internal error (a bug: no verdict), 130 interrupted.
     """
-    from probe import baseline as baselines
     from probe import logs, manifest, progress, report
     from probe import sweep as sweeping
     from probe.credentials import check_ca_file, read_token
@@ -112,13 +111,16 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
         check_ca_file(loaded.probe)
         names = None if urls else list(loaded.instances)
         cutoff = parse_restarted_after(restarted_after, names)
+        if baseline_path or save_baseline:  # their module only for them
+            from probe import baseline as baselines
         before = baselines.load(baseline_path) if baseline_path else None
         if save_baseline:
             baselines.check_writable(save_baseline)
         config = _front_config(config_path or loaded.probe.config, apachectl, env.environ,
                                named="--config" if config_path else MANIFEST_SETTING)
-        _refuse_overwriting(output, save_baseline, _files_read(
-            manifest_path, loaded, config, baseline_path, restarted_after))
+        if output or save_baseline:  # nothing is written over otherwise
+            _refuse_overwriting(output, save_baseline, _files_read(
+                manifest_path, loaded, config, baseline_path, restarted_after))
         if save_baseline:
             baselines.refuse_other_file(save_baseline)
         total = len(loaded.targets()) * loaded.probe.samples
