@@ -31,6 +31,9 @@ class IpTakeover:
     hidden_servers: tuple[Server, ...]
     listens: tuple[Listen, ...]  # the Listen lines opening the port, all of them
     unreachable: bool  # every Listen of the port is at an IP with VirtualHosts of its own
+    reaching: tuple[Listen, ...] = ()
+    """The Listen lines of the port at which ``hidden`` answers: not at an IP with
+    VirtualHosts of its own (``address`` among them)."""
 
 
 def ip_takeovers(site: Site) -> list[IpTakeover]:
@@ -46,7 +49,8 @@ def ip_takeovers(site: Site) -> list[IpTakeover]:
                 continue
             listens = _listens(site, hidden.port if hidden.port is not None else address.port)
             found.append(IpTakeover(address, tuple(servers), hidden, tuple(hidden_servers),
-                                    listens, unreached(site, hidden)))
+                                    listens, unreached(site, hidden),
+                                    _reaching(site, listens, address.port or hidden.port)))
     return found
 
 
@@ -63,6 +67,28 @@ def unreached(site: Site, hidden: Address) -> bool:
            a.port in (None, hidden.port) and _ip(a.host) is not None]
     return all(lst.host is not None and lst.host not in _EVERY_ADDRESS and
                any(_ip(a.host) == _ip(lst.host) for a in own) for lst in listens)
+
+
+def _own_ips(site: Site, port: int | None) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """The IPs with VirtualHosts of their own on ``port`` (any port: None)."""
+    return [ip for a in address_groups(site.vhosts) if a.host != "*" and
+            (port is None or a.port in (None, port)) and (ip := _ip(a.host)) is not None]
+
+
+def _reaching(site: Site, listens: tuple[Listen, ...], port: int | None) -> tuple[Listen, ...]:
+    own = _own_ips(site, port)
+    return tuple(lst for lst in listens if lst.host is None or _ip(lst.host) not in own)
+
+
+def spare_address(site: Site, port: int) -> Listen | None:
+    """A ``Listen`` of another port at an IP that has no VirtualHost of its own on ``port``
+    and no Listen of it: where a ``Listen IP:port`` would let the ``*:port`` sites be
+    reached (the first in configuration order); None where no such line is read."""
+    own = _own_ips(site, port)
+    taken = {_ip(lst.host) for lst in site.listens if lst.port == port and lst.host}
+    return next((lst for lst in site.listens if lst.port != port and lst.host is not None
+                 and lst.host not in _EVERY_ADDRESS and (ip := _ip(lst.host)) is not None
+                 and ip not in own and ip not in taken), None)
 
 
 def _listens(site: Site, port: int | None) -> tuple[Listen, ...]:

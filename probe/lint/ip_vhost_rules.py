@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import dataclasses
 
-from probe.apache.ip_vhosts import IpTakeover, ip_takeovers
-from probe.apache.model import Server, Site
+from probe.apache.addresses import Address
+from probe.apache.ip_vhosts import IpTakeover, ip_takeovers, spare_address
+from probe.apache.model import Listen, Server, Site
 from probe.lint.findings import ConfigFinding, Severity
 
 
 def vhost_ip_based(site: Site) -> list[ConfigFinding]:
-    return [_finding(t) for t in ip_takeovers(site)]
+    return [_finding(site, t) for t in ip_takeovers(site)]
 
 
-def _finding(takeover: IpTakeover) -> ConfigFinding:
+def _finding(site: Site, takeover: IpTakeover) -> ConfigFinding:
     # A VirtualHost of a file read twice is in the lists twice: named once (vhost_shadowed
     # says the file is read twice).
     takeover = dataclasses.replace(takeover, servers=_once(takeover.servers),
@@ -36,24 +37,47 @@ def _finding(takeover: IpTakeover) -> ConfigFinding:
     why = (f"httpd picks the VirtualHosts of the most specific address first (an IP before "
            f"'*'), so the {len(takeover.hidden_servers)} VirtualHost(s) for {hidden} "
            f"({sites}) are never considered for connections to {address}")
-    opened = ", ".join(f"Listen {' '.join(lst.directive.args)} at {lst.directive.where}"
-                       for lst in takeover.listens)
+    opened = _opened(takeover.listens)
     port = hidden.port if hidden.port is not None else "PORT"
-    if takeover.unreachable:
+    if takeover.unreachable or (takeover.listens and not takeover.reaching):
         return ConfigFinding(
             "vhost_ip_based", Severity.ERROR, first.file, first.line,
             f"{takes}; {why}, and httpd listens on port {port} only at addresses with "
             f"VirtualHosts of their own ({opened}): they are never reached",
             f"make it <VirtualHost *:{port}> so that httpd compares names among every "
-            f"VirtualHost of the port, or remove it")
-    elsewhere = (f"; they answer only connections to other addresses ({opened})"
-                 if opened else "")
+            f"VirtualHost of the port, or remove it{_listen_fix(site, hidden)}")
+    # The IP-based VirtualHosts' own addresses are not where the *:PORT sites answer.
+    elsewhere = (f"; they answer only connections to other addresses "
+                 f"({_opened(takeover.reaching)})" if takeover.reaching else "")
     return ConfigFinding(
         "vhost_ip_based", Severity.NOTE, first.file, first.line,
         f"{takes}; {why}{elsewhere}",
         f"if the sites for {hidden} should answer at {address} too, make it "
         f"<VirtualHost *:{port}>; else probe them through another address ([probe] "
         f"connect)")
+
+
+def _opened(listens: tuple[Listen, ...]) -> str:
+    return ", ".join(f"Listen {' '.join(lst.directive.args)} at {lst.directive.where}"
+                     for lst in listens)
+
+
+def _listen_fix(site: Site, hidden: Address) -> str:
+    """The Listen that lets the sites for ``hidden`` be reached, at an address the
+    configuration listens on for another port (a re-tester's missing Listen was not
+    offered: only the VirtualHost's address or its removal)."""
+    if hidden.port is None:
+        return ""
+    spare = spare_address(site, hidden.port)
+    restart = "and restart httpd (a graceful restart, 'apachectl -k graceful', opens it)"
+    if spare is None:
+        return (f"; or, for the sites for {hidden} to be reached, add a Listen of port "
+                f"{hidden.port} at an address without VirtualHosts of its own "
+                f"(Listen ADDR:{hidden.port}) {restart}")
+    host = f"[{spare.host}]" if spare.host and ":" in spare.host else spare.host
+    return (f"; or, for the sites for {hidden} to be reached, add Listen {host}:"
+            f"{hidden.port} ({spare.host} is listened on for port {spare.port} at "
+            f"{spare.directive.where}) {restart}")
 
 
 def _once(servers: tuple[Server, ...]) -> tuple[Server, ...]:

@@ -103,3 +103,56 @@ def test_the_sweep_fix_of_a_url_the_ip_based_vhost_takes(tmp_path: Path) -> None
     assert "stop claiming" not in target.fix
     assert target.fix.startswith(f"At {conf}:3, write <VirtualHost *:18180> instead of "
                                  f"<VirtualHost 127.0.0.1:18180>"), target.fix
+
+
+# T24's layout (real Apache, tests/integration/test_missing_listen_apache.py): two ports, an
+# intranet site on its own IP of the first, an IPv6-only site of the second.
+T24 = """\
+ServerName localhost
+Listen 127.0.0.1:31781
+Listen 127.0.0.2:31781
+@LISTEN2@
+<VirtualHost *:31781 *:31782>
+    ServerName a.example.test
+</VirtualHost>
+<VirtualHost 127.0.0.2:31781>
+    ServerName c.example.test
+</VirtualHost>
+<VirtualHost [::1]:31782>
+    ServerName d.example.test
+</VirtualHost>
+"""
+
+
+def _t24(tmp_path: Path, listen2: str) -> Path:
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(T24.replace("@LISTEN2@", listen2))
+    return conf
+
+
+def test_the_ip_based_vhosts_own_address_is_not_where_the_wildcard_sites_answer(
+        tmp_path: Path) -> None:
+    # T24 m6: the *:31781 sites were said to answer at 127.0.0.2:31781, c.conf's own address
+    conf = _t24(tmp_path, "Listen [::1]:31782")
+    [note] = [f for f in _found(conf, "vhost_ip_based") if f.line == 8]
+    assert note.severity is Severity.NOTE
+    assert note.message.endswith(f"; they answer only connections to other addresses "
+                                 f"(Listen 127.0.0.1:31781 at {conf}:2)"), note.message
+
+
+def test_a_port_listened_on_only_at_the_ip_based_vhosts_address_offers_the_listen(
+        tmp_path: Path) -> None:
+    # T24 m6: Listen 127.0.0.1:31782 removed; the fix offered only '*' or removing d.conf
+    conf = _t24(tmp_path, "Listen [::1]:31782")
+    [error] = [f for f in _found(conf, "vhost_ip_based") if f.line == 11]
+    assert error.severity is Severity.ERROR
+    assert f"(Listen [::1]:31782 at {conf}:4): they are never reached" in error.message
+    assert (error.fix or "").endswith(
+        f"; or, for the sites for *:31782 to be reached, add Listen 127.0.0.1:31782 "
+        f"(127.0.0.1 is listened on for port 31781 at {conf}:2) and restart httpd (a "
+        f"graceful restart, 'apachectl -k graceful', opens it)"), error.fix
+    # with that Listen back, the note names it and not [::1]:31782
+    conf = _t24(tmp_path, "Listen 127.0.0.1:31782\nListen [::1]:31782")
+    [note] = [f for f in _found(conf, "vhost_ip_based") if f.line == 12]
+    assert note.severity is Severity.NOTE
+    assert note.message.endswith(f"(Listen 127.0.0.1:31782 at {conf}:4)"), note.message
