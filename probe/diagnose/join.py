@@ -51,10 +51,15 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     unjoined = _through_front(obs, diagnosis, config)
     if unjoined is not None:
         return unjoined
-    if diagnosis.verdict is Verdict.UNREACHABLE:  # timed out at a balancer: its members
+    if diagnosis.verdict is Verdict.UNREACHABLE:  # timed out at a balancer, or refused
         from probe.diagnose.join_timeout import timed_out_members
 
         found = timed_out_members(obs, diagnosis, context, config.front)
+        if found is not diagnosis:
+            return found
+        from probe.diagnose.join_refused import refused
+
+        found = refused(obs, diagnosis, config.front)  # refused: a Listen read opens it?
         if found is not diagnosis:
             return found
     # no_endpoint, a 500: only the route can say why; a gateway status too where other
