@@ -71,11 +71,16 @@ def test_no_listen_opens_the_address_the_listen_is_the_fix() -> None:
         [(e.kind.value, e.claim, e.source) for e in target.evidence]
 
 
-def test_no_listen_of_the_port_at_all_is_listen_port() -> None:
+def test_no_listen_of_the_port_at_all_is_listen_port_where_another_port_has_one() -> None:
     # m6: Listen 127.0.0.1:31782 gone; with [::1]:31782 gone too, the port has no Listen
-    target = _refused("http://a.example.test:31782/", "127.0.0.1:31782", "",
-                      SITES.replace("Listen [::1]:31782\n", ""))
+    no_port = SITES.replace("Listen [::1]:31782\n", "")
+    target = _refused("http://a.example.test:31782/", "127.0.0.1:31782", "", no_port)
     assert "(none of port 31782)" in target.explanation, target.explanation
+    # every Listen names an address: "Listen 31782" would open the others too
+    assert target.fix.startswith("Add 'Listen 127.0.0.1:31782' to the configuration"), \
+        target.fix
+    target = _refused("http://a.example.test:31782/", "127.0.0.1:31782", "",
+                      no_port.replace("Listen 127.0.0.1:31781", "Listen 31781"))
     assert target.fix.startswith("Add 'Listen 31782' to the configuration"), target.fix
 
 

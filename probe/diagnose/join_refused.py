@@ -109,9 +109,11 @@ def _unopened(obs: Observation, diagnosis: Diagnosis, site: Site, address: str, 
             f"started with it refuses connections there, as this one was refused; the "
             f"VirtualHost(s) it writes for {chosen} answer there only once httpd listens at "
             f"{address}: {taker.describe()} for this URL{also}.")
-    # An address-bound Listen of the port and "Listen PORT" would both bind it: httpd stops.
-    line = f"Listen {address}" if any(lst.host is not None for lst in of_port) else \
-        f"Listen {port}"
+    # An address-bound Listen of the port and "Listen PORT" would both bind it: httpd stops;
+    # and where every Listen names an address, "Listen PORT" would open the others too.
+    bound = any(lst.host is not None for lst in of_port) or \
+        all(lst.host is not None for lst in site.listens)
+    line = f"Listen {address}" if bound else f"Listen {port}"
     beside = (of_port or site.listens)[-1].directive
     fix = (f"Add '{line}' to the configuration (after Listen {' '.join(beside.args)} at "
            f"{beside.where}) and restart Apache with this file {GRACEFUL}; then probe "
