@@ -33,6 +33,7 @@ from probe.apache.included_mount import included_mount
 from probe.apache.model import Server, Site
 from probe.apache.near_names import near_name
 from probe.apache.port_vhost import vhost_of
+from probe.apache.site_elsewhere import elsewhere, near_taken, runs_other
 from probe.apache.tls_setup import plain_request_fix, tls_of, tls_only
 from probe.apache.twin_mount import twin_mount
 from probe.apache.vhost_select import VhostChoice, own_name
@@ -56,6 +57,7 @@ class Known:
     others: Mapping[str, str] = field(default_factory=dict)
     prefix: str | None = None
     listed: tuple[str, ...] = ()  # the instance's URLs in the manifest
+    groups: Mapping[str, str] = field(default_factory=dict)  # other instances' process_group
 
 
 def site_fix(site: Site, choice: VhostChoice, url: str, expected: str,
@@ -78,7 +80,15 @@ def site_fix(site: Site, choice: VhostChoice, url: str, expected: str,
         if tls is not None:
             return tls
     if choice.by == "default":
-        return _name_fix(site, choice, hostname, meant_server, group)
+        return _name_fix(site, choice, hostname, expected, meant_server, group, known or Known())
+    if choice.by == "only" and not name_matches(server.server_name, server.aliases, hostname):
+        # The only VirtualHost of the address claims no name of the URL: a catch-all, never
+        # the place to mount the site (it would answer every name of the port).
+        away = elsewhere(site, choice, hostname, expected, meant_server,
+                         (known or Known()).script, group)
+        if away is not None:
+            return SiteFix(f"{server.describe()}, the only VirtualHost for {choice.address}, "
+                           f"claims no name of the URL. {away.words}", away.cites)
     if meant_server is not None and meant_server is not server and \
             any(c is meant_server for c in choice.candidates) and not (
                 own_name(server, hostname) and
@@ -93,8 +103,8 @@ def site_fix(site: Site, choice: VhostChoice, url: str, expected: str,
     return _mount_fix(site, server, reached, url, expected, group, known or Known())
 
 
-def _name_fix(site: Site, choice: VhostChoice, hostname: str, meant: Server | None,
-              group: str | None) -> SiteFix | None:
+def _name_fix(site: Site, choice: VhostChoice, hostname: str, expected: str,
+              meant: Server | None, group: str | None, known: Known) -> SiteFix | None:
     """No name of the address matched: the VirtualHost meant for the instance (the one
     running its script, or the only one of the set using its daemon group) named with its
     line, and a name of it one edit from the Host named as the likely typo."""
@@ -106,10 +116,19 @@ def _name_fix(site: Site, choice: VhostChoice, hostname: str, meant: Server | No
         # VirtualHost of the set with a name one edit from the Host is the site written for
         # it; the first is not (it answered, another site: a.test is one edit from b.test).
         close = [v for v in choice.candidates[1:] if near_name(v, hostname) is not None]
-        if found is None and len(close) != 1:
-            return None
+        if found is None and (len(close) != 1 or
+                              runs_other(site, close[0], known.others, known.groups)):
+            # A near name in a VirtualHost that runs another instance is that one's site.
+            away = near_taken(site, choice, hostname, expected, meant, group, close,
+                              (known.script, known.others, known.groups))
+            return None if away is None else SiteFix(away.words, away.cites)
         own, why = (found.server, f" (which has {found.why}, {found.where})") if found \
             else (close[0], "")
+    return _typo(choice, hostname, own, why)
+
+
+def _typo(choice: VhostChoice, hostname: str, own: Server, why: str) -> SiteFix:
+    """The name fix in ``own``, the instance's VirtualHost: a near name first, if any."""
     first = choice.candidates[0]
     alias = (f"add 'ServerAlias {hostname}' inside {own.describe()}{why}: no ServerName or "
              f"ServerAlias for {choice.address} matches {hostname}, so the first VirtualHost "

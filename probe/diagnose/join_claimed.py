@@ -66,7 +66,8 @@ def owner(obs: Observation, context: SweepContext, script: str | None) -> str | 
 
 def known(obs: Observation, context: SweepContext, script: str | None) -> Known:
     """What the sweep observed that a site's fix needs: the expected instance's script, the
-    scripts of the others (each as its answers report it), and where its URLs are mounted."""
+    scripts of the others (each as its answers report it), where its URLs are mounted, and
+    the other instances' daemon groups (the manifest's process_group)."""
     others: dict[str, str] = {}
     for name in context.manifest.instances:
         if name != obs.target.expected:
@@ -76,7 +77,9 @@ def known(obs: Observation, context: SweepContext, script: str | None) -> Known:
                     others.setdefault(os.path.realpath(found), name)
     instance = context.manifest.instances.get(obs.target.expected or "")
     urls = instance.urls if instance is not None else (obs.target.url,)
-    return Known(script, others, prefix(urls), urls)
+    groups = {i.process_group: name for name, i in context.manifest.instances.items()
+              if name != obs.target.expected and i.process_group}
+    return Known(script, others, prefix(urls), urls, groups)
 
 
 def prefix(urls: tuple[str, ...]) -> str | None:
