@@ -54,12 +54,20 @@ class TwinMount:
 
 def twin_mount(site: Site, server: Server, hostname: str, path: str, group: str | None,
                script: str | None) -> TwinMount | None:
-    """The first other VirtualHost that claims ``hostname`` and mounts, at ``path``, the
-    application the daemon group ``group`` or the instance's own ``script`` says is the
-    expected one; None where nothing read says so."""
+    """The first other VirtualHost that claims ``hostname`` as ``server`` does, on no port of
+    ``server``'s, and mounts, at ``path``, the application the daemon group ``group`` or the
+    instance's own ``script`` says is the expected one; None where nothing read says so.
+    Neither a catch-all that claims no name (tester T24: project-1's alias written into
+    ``_default_:31782`` made it every unknown name's) nor a VirtualHost of the same port on
+    another address is a twin."""
+    if name_matches(server.server_name, server.aliases, hostname) is None:
+        return None
+    ports = _ports(server)
     for twin in site.vhosts:
         if twin is server or not name_matches(twin.server_name, twin.aliases, hostname):
             continue
+        if ports is None or (found := _ports(twin)) is None or ports & found:
+            continue  # the same port (or any port): not the same name on another port
         for app in site.aliases_for(twin):
             if app.handler or app.is_match or not mount_matches(app.mount, path):
                 continue
@@ -100,6 +108,13 @@ def written(d: Directive) -> str:
     """A line as its file writes it (arguments with spaces quoted)."""
     args = " ".join(f'"{a}"' if " " in a else a for a in d.args)
     return f"{d.name} {args}"
+
+
+def _ports(server: Server) -> frozenset[int] | None:
+    """The ports ``server`` is written for; None where an address takes any port."""
+    if any(a.port is None for a in server.addresses):
+        return None
+    return frozenset(a.port for a in server.addresses if a.port is not None)
 
 
 def _same(a: str, b: str) -> bool:
