@@ -194,13 +194,23 @@ def _elsewhere(route: PredictedRoute, leaves: RouteStep, meant: RouteStep, host:
         fix = (f"Send {host}'s requests where {meant.decision} listens (the URL's port, or "
                f"{connect}), or, if it should answer at {went} too, add {address} (the "
                f"address of {leaves.decision}, as written there) to its <VirtualHost> line.")
+        if leaves.by == "name":
+            # The name claimed at the address reached would still take it there (tester
+            # T24's m2: a ServerAlias added to project-1's VirtualHost).
+            fix += (f" For the second, also stop claiming {host} at {leaves.source}, "
+                    f"where {leaves.decision} takes it at {went} now.")
     return why, fix
 
 
 def _written(leaves: RouteStep, went: str) -> str:
-    """The address of the VirtualHost reached, as its line writes it (``*:80``)."""
-    written = re.match(r"<VirtualHost ([^ >]+)", leaves.decision)
-    return written.group(1) if written else went
+    """The address of the VirtualHost reached, as its line writes it (``*:80``): the one of
+    the port the request went to, where its line lists several (``*:31781 *:31782``)."""
+    written = re.search(r"<VirtualHost ([^>]+)>", leaves.decision)
+    if written is None:
+        return went
+    addresses = written.group(1).split()
+    port = went.rpartition(":")[2]
+    return next((a for a in addresses if a.rpartition(":")[2] == port), addresses[0])
 
 
 def _tls_vhost(went: str, host: str, meant: RouteStep, tls: Sequence[str]) -> str:
