@@ -117,7 +117,9 @@ def elsewhere(site: Site, choice: VhostChoice, hostname: str, expected: str,
     if found is not None:
         return None if found.ssl else _given_address(found, choice.address, hostname,
                                                      expected)
-    if any(vhost_of(site, [v], script, group) is not None for v in site.servers):
+    if any(vhost_of(site, [v], script, group) is not None for v in site.vhosts) or any(
+            a.server.is_main and ((group and a.process_group == group) or
+                                  (script and _same(a.target, script))) for a in site.apps):
         return None  # several run it, or the main server does: no one site is missing
     return _not_read(site, choice, hostname, expected, script, group)
 
@@ -177,6 +179,10 @@ def _not_read(site: Site, choice: VhostChoice, hostname: str, expected: str,
              f"a link in the directory that Include reads) or Include it, and reload.")
     return Elsewhere(words, tuple((f"Include ({os.path.basename(f)}:{n})", Source(f, n))
                                   for f, n in lines))
+
+
+def _same(a: str, b: str) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
 
 
 def _opening(addresses: tuple[Address, ...]) -> str:
