@@ -177,3 +177,30 @@ def test_a_listen_port_no_url_is_on_is_not_said_to_be_kept(tmp_path: Path) -> No
     both = _discover(tmp_path, "Listen 8000\nListen 8443\n" + vhost(SITE_A, "*:8000")
                      + vhost(SITE_B, "*:8443"))
     assert "no port, so each URL keeps its own (8000, 8443)\n" in both
+
+
+def test_a_port_opened_only_where_an_ip_virtualhost_takes_every_name_gets_no_url(
+        tmp_path: Path) -> None:
+    # tester T24 m6: Listen 127.0.0.1:31782 removed; [::1]:31782 is opened, but
+    # <VirtualHost [::1]:31782> takes every name there, so *:31782 is never reached
+    text = _discover(tmp_path, "Listen 127.0.0.1:31781\nListen [::1]:31782\n"
+                     + vhost(SITE_A, "*:31781 *:31782") + vhost(SITE_B, "[::1]:31782"))
+    assert _urls(text) == {"a": ["http://a.example:31781/"], "b": ["http://b.example:31782/"]}
+    assert "is answered at [::1]:31782" not in text
+    said = " ".join(line.lstrip("# ") for line in text.splitlines() if "31782, opened" in line)
+    assert "<VirtualHost *:31781 *:31782> (a.example) at " in said
+    assert "is on port 31782, opened only by Listen [::1]:31782 at " in said
+    assert "site.conf:2, where <VirtualHost [::1]:31782> (b.example) at " in said
+    assert "is IP-based and takes every host name: no request reaches it on port 31782" in said
+
+
+def test_a_port_with_one_listen_free_of_ip_virtualhosts_is_probed_there(
+        tmp_path: Path) -> None:
+    text = _discover(tmp_path, "Listen 127.0.0.1:31781\nListen [::1]:31782\n"
+                     "Listen 127.0.0.3:31782\n"
+                     + vhost(SITE_A, "*:31782") + vhost(SITE_B, "[::1]:31782"))
+    manifest = parse(text, "discovered")
+    chosen = expand(manifest.targets(), manifest.probe.connects, False,
+                    own=manifest.own_connects())
+    assert [(t.url, t.address) for t in chosen] == [
+        ("http://a.example:31782/", "127.0.0.3:31782"), ("http://b.example:31782/", "[::1]:31782")]

@@ -91,6 +91,17 @@ def spare_address(site: Site, port: int) -> Listen | None:
                  and ip not in own and ip not in taken), None)
 
 
+def taker(site: Site, host: str | None, port: int) -> Server | None:
+    """The first IP-based VirtualHost of ``host``'s IP on ``port``: at that address it takes
+    every request whatever its Host, so no ``*:port`` site is reached there. None for a
+    Listen on every address, or an IP without VirtualHosts of its own."""
+    ip = _ip(host) if host is not None and host not in _EVERY_ADDRESS else None
+    if ip is None:
+        return None
+    return next((servers[0] for a, servers in address_groups(site.vhosts).items()
+                 if a.host != "*" and a.port in (None, port) and _ip(a.host) == ip), None)
+
+
 def _listens(site: Site, port: int | None) -> tuple[Listen, ...]:
     return tuple(lst for lst in site.listens if port is None or lst.port == port)
 

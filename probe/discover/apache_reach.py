@@ -6,7 +6,9 @@ address (httpd picks the VirtualHosts of the address a connection arrives on bef
 name), so its URLs carry that address as the instance's own ``connect``
 (docs/manifest.md).
 
-A name-based VirtualHost (``*:8080``) answers wherever httpd listens on its port: where
+A name-based VirtualHost (``*:8080``) answers wherever httpd listens on its port, except at
+an IP with an IP-based VirtualHost of its own on it (that one takes every name there; where
+every Listen of the port is such an IP, the site gets a comment, no URL): where
 ``[probe] connect`` is an address no ``Listen`` opens that port on (``Listen 80`` and
 ``Listen 127.0.0.2:8080``), its URLs carry the address of the ``Listen`` that does, and
 ``[probe] connect`` itself is the first listening address that opens every port the sites
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from probe.addresses import split_connect, url_port
+from probe.apache.ip_vhosts import taker
 from probe.apache.unknown_hosts import unknown_hosts
 from probe.discover.manifest_text import refused_url
 from probe.errors import ManifestError
@@ -61,8 +64,9 @@ def _any_address(site: Site, port: int) -> bool:
 
 def probe_host(site: Site) -> str | None:
     """``[probe] connect``'s address: the first listening address that opens every port a
-    VirtualHost is on, and the main server's where it has applications (a Listen on any
-    address opens its port everywhere), else the first Listen's. None without a Listen."""
+    name-based VirtualHost is on (to it: no IP-based one of its own there), and the main
+    server's where it has applications (a Listen on any address opens its port everywhere),
+    else the first Listen's. None without a Listen."""
     hosts = list(dict.fromkeys(loopback(x.host) for x in site.listens))
     if not hosts:
         return None
@@ -70,8 +74,10 @@ def probe_host(site: Site) -> str | None:
              and a.port is not None and any(x.port == a.port for x in site.listens)}
     if any(app.server.is_main for app in site.apps):  # its URLs carry the first Listen's port
         ports.add(site.main.server_port or site.listens[0].port)
-    return next((h for h in hosts if all(_any_address(site, p) or h in _opening(site, p)
-                                         for p in ports)), hosts[0])
+    # an IP whose own VirtualHost takes the port opens it to no name-based site
+    return next((h for h in hosts if all(
+        _any_address(site, p) or (h in _opening(site, p) and taker(site, h, p) is None)
+        for p in ports)), hosts[0])
 
 
 def reaches(site: Site, server: Server, context: str) -> tuple[list[Reach], list[str]]:
@@ -91,9 +97,15 @@ def reaches(site: Site, server: Server, context: str) -> tuple[list[Reach], list
         if address.host == "*" and address.port is not None and site.listens and \
                 not _any_address(site, address.port) and \
                 probed not in _opening(site, address.port):
-            # [probe] connect's address does not open this port: send where a Listen does
-            connect = _connect(_opening(site, address.port)[0], address.port)
-            listen = next(x for x in site.listens if x.port == address.port)
+            # [probe] connect's address does not open this port: send where a Listen does,
+            # never to an IP whose own VirtualHost takes every name there (tester T24 m6)
+            free = [x for x in site.listens if x.port == address.port
+                    and taker(site, x.host, address.port) is None]
+            if not free:
+                said.append(_taken_everywhere(site, server, address.port))
+                continue
+            listen = free[0]
+            connect = _connect(loopback(listen.host), address.port)
             why = (f"{server.describe()} is on port {address.port}, which only "
                    f"Listen {listen.directive.args[0]} at {listen.directive.where} opens "
                    f"({probed}, [probe] connect, does not): httpd answers it at {connect}")
@@ -114,6 +126,18 @@ def reaches(site: Site, server: Server, context: str) -> tuple[list[Reach], list
                        f"Listen accepts connections: nothing reaches it there, no URL "
                        f"written for it")
     return found, said
+
+
+def _taken_everywhere(site: Site, server: Server, port: int) -> str:
+    """Why a name-based VirtualHost gets no URL on ``port``: every Listen of the port is at
+    an IP whose own IP-based VirtualHost takes each request there, whatever its Host."""
+    taken = [f"Listen {x.directive.args[0]} at {x.directive.where}, where {own.describe()} "
+             f"is IP-based and takes every host name"
+             for x in site.listens if x.port == port and (own := taker(site, x.host, port))]
+    return (f"{server.describe()} is on port {port}, opened only by {'; '.join(taken)}: "
+            f"no request reaches it on port {port}, whatever its Host, so no URL is written "
+            f"for it there (probe lint: vhost_ip_based); a Listen of port {port} at an "
+            f"address with no VirtualHost of its own would reach it")
 
 
 def _connect(host: str, port: int | None) -> str:
