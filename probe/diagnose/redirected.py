@@ -243,6 +243,11 @@ def without_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext)
                 f"{expected}'s WSGI script (no site for this port, another site or mount) "
                 f"answers as this did. {ASK_ROUTE} {reaches(expected)}{diagnosis.fix}"))
     if nearby is None and diagnosis.fix.startswith(_INSTALL) and last is not None:
+        from probe.diagnose.host_elsewhere import host_first
+
+        elsewhere = host_first(obs, diagnosis, context, last)
+        if elsewhere is not None:
+            return elsewhere
         from probe.diagnose.address_answered import name_first
 
         return name_first(obs, diagnosis, context, last) or diagnosis

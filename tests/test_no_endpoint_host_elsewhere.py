@@ -1,0 +1,94 @@
+"""no_endpoint without --config where the expected instance answered the endpoint for the same
+host at another address of the sweep (tester T24 m1: ``<VirtualHost *:31781>`` where
+``*:31781 *:31782`` was meant): the name not routed on that port leads, with the IP-based
+VirtualHost beside the default one, and the answer elsewhere quoted; never "Install the
+endpoint" first. The answer is project-1's real one from that sweep (out/m1.noconf.json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from probe import manifest
+from probe.diagnose import diagnose
+from probe.endpoint_answer import EndpointAnswer
+from probe.manifest import Target
+from probe.model import Cause, EvidenceKind, Liveness, Observation, Sample, TargetResult
+from tests.test_diagnose import result
+
+SCRIPT = "/tmp/t-real24/cases/lab/sites/project-1/wsgi.py"
+# project-1's answer to http://a.example.test:31781/ in T24's m1 sweep (fields trimmed)
+M1_ANSWER: dict[str, Any] = {
+    "schema": 1, "label": "project-1", "instance_id": "0c2ed27ae2ed3ed51967046980b480b8",
+    "pid": 13179, "ppid": 13177, "process_group": "project-1", "application_group": "",
+    "settings_module": {"environ": "mysite.settings", "loaded": "mysite.settings"},
+    "request": {"host": "a.example.test:31781", "server_name": "a.example.test",
+                "server_port": "31781", "scheme": "http", "script_name": "",
+                "path_info": "/__probe__", "request_uri": "/__probe__", "script_url": None,
+                "forwarded_host": None, "host_allowed": True, "forwarded_prefix": None,
+                "force_script_name": None, "forwarded_proto": None, "is_secure": False},
+    "script_file": SCRIPT,
+    "server": {"software": "Apache/2.4.71 (Debian) mod_wsgi/6.1.1 Python/3.11",
+               "mod_wsgi_version": "6.1.1", "multithread": True, "multiprocess": True,
+               "worker_id": None, "uwsgi": None, "listen": None, "hostname": "vm"},
+    "started_at": "2026-12-07T15:15:30.333+00:00", "uptime_s": 2.036,
+    "nonce": "NybouOmsDGMB5lNJ_-ib4LhsQJ8Nk_FW", "signature": None,
+}
+MANIFEST = """\
+[probe]
+connect = "127.0.0.1"
+
+[instances.project-1]
+label = "project-1"
+settings = "mysite.settings"
+process_group = "project-1"
+urls = ["http://a.example.test:31781/", "http://a.example.test:31782/"]
+"""
+APACHE = "Apache/2.4.71 (Debian)"
+
+
+def _obs(url: str, address: str, sample: Sample) -> Observation:
+    return Observation(Target(url, "project-1", address), (sample, sample))
+
+
+def _m1(answered_at: str = "127.0.0.1:31781") -> TargetResult:
+    answered = Sample(elapsed_ms=20.0, status_code=200, server=APACHE,
+                      endpoint=EndpointAnswer.from_json(M1_ANSWER), address=answered_at,
+                      liveness=Liveness.UNSIGNED)
+    refused = Sample(elapsed_ms=10.0, status_code=403, server=APACHE,
+                     address="127.0.0.1:31782")
+    report = diagnose(manifest.parse(MANIFEST, "m.toml"), [
+        _obs("http://a.example.test:31781/", answered_at, answered),
+        _obs("http://a.example.test:31782/", "127.0.0.1:31782", refused)])
+    return result(report, "http://a.example.test:31782/")
+
+
+def test_another_port_of_the_same_ip_leads_with_the_name_on_that_port() -> None:
+    found = _m1()
+    assert found.verdict.value == "no_endpoint"
+    assert found.fix.startswith(
+        "Check which VirtualHost takes a.example.test at 127.0.0.1:31782 (probe sweep --config "
+        "PATH names it with its line; or 'apachectl -S'): project-1's endpoint answered "
+        "a.example.test at 127.0.0.1:31781, so either no VirtualHost of port 31782 names "
+        "a.example.test"), found.fix
+    assert "*:31782 on its <VirtualHost> line, with a Listen of the port" in found.fix, found.fix
+    assert "or an IP-based <VirtualHost 127.0.0.1:31782> takes every name at " \
+           "127.0.0.1:31782" in found.fix, found.fix
+    assert "Install the endpoint" not in found.fix, found.fix
+    assert "token" not in found.fix, found.fix
+    # the answer elsewhere, quoted as it came
+    assert (f"project-1's endpoint answered http://a.example.test:31781/ at 127.0.0.1:31781 in "
+            f"this sweep (label 'project-1', process_group 'project-1', script_file "
+            f"'{SCRIPT}', pid 13179), to a request without a token as this one was") \
+        in found.explanation, found.explanation
+    assert any(e.kind is EvidenceKind.OBSERVED and e.source == "GET http://a.example.test:31781/"
+               for e in found.evidence), found.evidence
+    assert [c.cause for c in found.candidates] == [Cause.VHOST_FALLBACK], found.candidates
+    assert "IP-based <VirtualHost 127.0.0.1:31782>" in found.candidates[0].check
+
+
+def test_the_same_name_at_another_ip_says_the_site_is_bound_there() -> None:
+    found = _m1("[::1]:31782")
+    assert "so either the VirtualHost meant for project-1 does not take 127.0.0.1:31782 (it " \
+           "answered at [::1]:31782: give it this address too); or an IP-based " \
+           "<VirtualHost 127.0.0.1:31782> takes every name" in found.fix, found.fix
+    assert "Install the endpoint" not in found.fix, found.fix
