@@ -61,9 +61,11 @@ def other_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str, v
             Candidate(Cause.VHOST_SHADOWED, f"{CONFIG_CHECK}: that site should not claim "
                                             f"the name"),
         ), key_of(obs)[1])
+    bound = words.ip_bound(key_of(obs)[1], words.mod_wsgi(answer))
+    beside = f"; or an {bound} takes every name there ('apachectl -S')" if bound else ""
     candidates = [
         Candidate(Cause.VHOST_FALLBACK, f"{CONFIG_CHECK}: no site of this address claims "
-                                        f"the name, so its first site answers"),
+                                        f"the name, so its first site answers{beside}"),
         Candidate(Cause.VHOST_SHADOWED, f"{CONFIG_CHECK}: the default site claims the name "
                                         f"itself (a wildcard or extra name)"),
     ]
@@ -76,7 +78,7 @@ def other_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str, v
                                          f".invalid name run (no --no-extra-probes)")
                       for c in candidates]
     return words.default_site(obs.target.url, expected, who, shown, vhost, default,
-                              tuple(seen), tuple(candidates), key_of(obs)[1])
+                              tuple(seen), tuple(candidates), key_of(obs)[1], bound)
 
 
 def same_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str,

@@ -4,6 +4,7 @@ missing or in some order: only ``--config`` can say that, with ``file:line``).""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -18,7 +19,7 @@ CONFIG_HINT = ("Sweep with --config PATH (the front's configuration) to have the
                "decides this named.")
 
 
-def _mod_wsgi(answer: EndpointAnswer) -> bool:
+def mod_wsgi(answer: EndpointAnswer) -> bool:
     server = answer.raw.get("server")
     return isinstance(server, Mapping) and server.get("mod_wsgi_version") is not None
 
@@ -51,11 +52,29 @@ def claimed_by_other_site(url: str, expected: str | None, who: str, shown: str, 
         answered_by=shown, evidence=evidence)
 
 
+def ip_bound(address: str | None, apache: bool) -> str | None:
+    """The site bound to the IP address a request was sent to, as the front writes it: the
+    only sites httpd (and nginx) consider for that address, so one takes every name sent
+    there whatever the ``*:PORT`` sites claim or their order. None: no IP address known."""
+    host, port = split_host_port(address or "")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if not port:
+        return None
+    at = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return (f"IP-based <VirtualHost {at}>" if apache else
+            f"site bound to {at} itself (Apache: <VirtualHost {at}>; nginx: listen {at})")
+
+
 def default_site(url: str, expected: str | None, who: str, shown: str, vhost: str,
                  proven: bool | None, evidence: tuple[Evidence, ...],
-                 candidates: tuple[Candidate, ...], address: str | None = None) -> Diagnosis:
+                 candidates: tuple[Candidate, ...], address: str | None = None,
+                 bound: str | None = None) -> Diagnosis:
     """``proven``: the .invalid answer showed that site is the default (True), is not and
-    so claims the name (False), or nothing (None)."""
+    so claims the name (False), or nothing (None). ``bound``: the IP-based site that would
+    answer so too (:func:`ip_bound`), a candidate beside the default site's."""
     host = host_name(url)
     why = {True: " and it also answers a name nobody owns (.invalid) at the same address: it "
                  "is the address's default site",
@@ -63,14 +82,27 @@ def default_site(url: str, expected: str | None, who: str, shown: str, vhost: st
                   f"{host!r}",
            None: ""}[proven]
     refuse = catch_all_at(url, address) if vhost else ""
+    port = sent_port(url, address)
+    # Tester T24 m2: <VirtualHost 127.0.0.1:31782> beside the *:31782 sites took every name;
+    # "list the site before it" could not help, and nothing said that site may be one.
+    said = (f" The vhost_fallback candidate includes an {bound}: were the site that "
+            f"answered one, it would be the only site considered for {address} and take "
+            f"every name sent there, whatever the *:{port} sites claim or their order."
+            if bound else "")
+    first = (f"Check which site takes {host!r} at {address} ('apachectl -S' lists the "
+             f"VirtualHosts of each address; --config names the line). If it is an {bound} "
+             f"beside *:{port} ones, no name or order elsewhere changes that: give it the "
+             f"address *:{port}, or the address it is meant for. Otherwise, " if bound else "")
+    owner = _owner(host, expected)
+    owner = owner[0].lower() + owner[1:] if first else owner  # after "Otherwise, "
     return Diagnosis(
         _verdict(expected),
         explanation=(f"{_target(url, expected)} was answered by {who} from {_site(vhost)}"
                      f"{why}. Cause undetermined: "
-                     f"{' or '.join(c.cause.value for c in candidates)}."),
+                     f"{' or '.join(c.cause.value for c in candidates)}.{said}"),
         # Without the block the sentence ends here; with it, the block ends its own line.
-        fix=(f"{_owner(host, expected)} and make the first site of this address refuse "
-             f"unknown names{':' + chr(10) + refuse + chr(10) if refuse else '. '}"
+        fix=(f"{first}{owner} and make the first site of this address refuse unknown names"
+             f"{':' + chr(10) + refuse + chr(10) if refuse else '. '}"
              f"{_if_owned(host, expected)} {CONFIG_HINT}"),
         answered_by=shown, evidence=evidence, candidates=candidates)
 
@@ -107,9 +139,11 @@ def _owner(host: str, expected: str | None) -> str:
 def _if_owned(host: str, expected: str | None) -> str:
     if expected is None:
         return "If the default site claims it, remove that name there."
+    # No reordering offered: it is the fix of one candidate only (an IP-based site, or the
+    # default site claiming the name, is not moved by it).
     return (f"If one has it, a site listed before it claims {host!r} first (the default "
             f"site, or another site's ServerAlias wildcard or same name): narrow or remove "
-            f"that name there, or list the site of {expected} before it.")
+            f"that name there.")
 
 
 def shorter_mount(url: str, expected: str, expected_mount: str, answer: EndpointAnswer,
@@ -117,7 +151,7 @@ def shorter_mount(url: str, expected: str, expected_mount: str, answer: Endpoint
                   candidates: tuple[Candidate, ...]) -> Diagnosis:
     mount = answer.script_name or ""
     at = mount or "/"
-    first = " (mod_wsgi uses the first WSGIScriptAlias that matches)" if _mod_wsgi(answer) else ""
+    first = " (mod_wsgi uses the first WSGIScriptAlias that matches)" if mod_wsgi(answer) else ""
     return Diagnosis(
         Verdict.WRONG_INSTANCE,
         explanation=(f"{url} should be served by {expected} mounted at {expected_mount or '/'} "

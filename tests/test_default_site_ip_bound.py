@@ -1,0 +1,108 @@
+"""wrong_instance / served_unmapped without --config where the default site of the address
+answered (tester T24 m2: ``<VirtualHost 127.0.0.1:31782>`` beside the ``*:31782`` sites took
+every name sent to 127.0.0.1:31782): the candidates include that IP-based VirtualHost, with
+``apachectl -S`` the check, and the fix never offers listing a site before it (no order changes
+which sites httpd considers for an address). The answers are project-4's real ones from that
+sweep (out/m2.noconf.json)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from probe import manifest
+from probe.diagnose import diagnose
+from probe.diagnose.discriminate import key_of
+from probe.endpoint_answer import EndpointAnswer
+from probe.manifest import Target
+from probe.model import Cause, Liveness, Observation, Sample, TargetResult
+from tests.test_diagnose import result
+
+# project-4's answer to http://a.example.test:31782/ at 127.0.0.1:31782 in T24's m2 sweep
+M2_ANSWER: dict[str, Any] = {
+    "schema": 1, "label": "project-4", "instance_id": "b6baa711b0748482bd6e77358031ae26",
+    "pid": 14352, "ppid": 14347, "process_group": "project-4", "application_group": "",
+    "settings_module": {"environ": "mysite.settings_three", "loaded": "mysite.settings_three"},
+    "request": {"host": "a.example.test:31782", "server_name": "a.example.test",
+                "server_port": "31782", "scheme": "http", "script_name": "",
+                "path_info": "/__probe__", "request_uri": "/__probe__", "script_url": None,
+                "forwarded_host": None, "host_allowed": True, "forwarded_prefix": None,
+                "force_script_name": None, "forwarded_proto": None, "is_secure": False},
+    "script_file": "/tmp/t-real24/cases/lab/sites/project-4/wsgi.py",
+    "server": {"software": "Apache/2.4.71 (Debian) mod_wsgi/6.1.1 Python/3.11",
+               "mod_wsgi_version": "6.1.1", "multithread": True, "multiprocess": True,
+               "worker_id": None, "uwsgi": None, "listen": None, "hostname": "vm"},
+    "started_at": "2026-12-07T15:16:03.092+00:00", "uptime_s": 0.045,
+    "nonce": "rnAgogeyETCX65uhcS9aTcrMQuBmEmL9", "signature": None,
+}
+MANIFEST = """\
+[probe]
+connect = "127.0.0.1"
+
+[instances.project-1]
+label = "project-1"
+settings = "mysite.settings"
+process_group = "project-1"
+urls = ["http://a.example.test:31782/"]
+
+[instances.project-4]
+label = "project-4"
+settings = "mysite.settings_three"
+process_group = "project-4"
+connect = "[::1]"
+urls = ["http://d.example.test:31782/"]
+
+[refuse]
+urls = ["http://unknown.invalid:31782/"]
+"""
+AT = "127.0.0.1:31782"
+
+
+def _answer(host: str) -> Sample:
+    data = copy.deepcopy(M2_ANSWER)
+    data["request"]["host"] = f"{host}:31782"
+    data["request"]["server_name"] = host
+    return Sample(elapsed_ms=20.0, status_code=200, server="Apache/2.4.71 (Debian)",
+                  endpoint=EndpointAnswer.from_json(data), address=AT,
+                  liveness=Liveness.UNSIGNED)
+
+
+def _m2(url: str, expected: str | None, at: str = AT) -> TargetResult:
+    host = url.split("/")[2].split(":")[0]
+    observation = Observation(Target(url, expected, at), (_answer(host), _answer(host)))
+    key, _ = key_of(observation)
+    report = diagnose(manifest.parse(MANIFEST, "m.toml"), [observation],
+                      probed={key: _answer("wsgi-probe-check.invalid")})
+    return result(report, url)
+
+
+def test_the_ip_based_virtualhost_is_a_candidate_and_no_order_is_offered() -> None:
+    found = _m2("http://a.example.test:31782/", "project-1")
+    assert found.cause_text == "cause undetermined: vhost_fallback or vhost_shadowed"
+    assert "The vhost_fallback candidate includes an IP-based <VirtualHost 127.0.0.1:31782>: " \
+           "were the site that answered one, it would be the only site considered for " \
+           "127.0.0.1:31782 and take every name sent there, whatever the *:31782 sites claim " \
+           "or their order." in found.explanation, found.explanation
+    assert found.fix.startswith(
+        "Check which site takes 'a.example.test' at 127.0.0.1:31782 ('apachectl -S' lists the "
+        "VirtualHosts of each address; --config names the line). If it is an IP-based "
+        "<VirtualHost 127.0.0.1:31782> beside *:31782 ones, no name or order elsewhere changes "
+        "that: give it the address *:31782, or the address it is meant for. Otherwise, if no "
+        "site of project-1 has 'a.example.test'"), found.fix
+    assert "before it." not in found.fix.replace("listed before it claims", ""), found.fix
+    assert "list the site of project-1" not in found.fix, found.fix
+    (fallback,) = [c for c in found.candidates if c.cause is Cause.VHOST_FALLBACK]
+    assert "or an IP-based <VirtualHost 127.0.0.1:31782> takes every name there " \
+           "('apachectl -S')" in fallback.check, fallback.check
+
+
+def test_a_refuse_url_gets_the_ip_based_virtualhost_too() -> None:
+    found = _m2("http://unknown.invalid:31782/", None)
+    assert found.verdict.value == "served_unmapped"
+    assert found.fix.startswith("Check which site takes 'unknown.invalid' at 127.0.0.1:31782"), \
+        found.fix
+
+
+def test_an_ipv6_address_is_bracketed() -> None:
+    found = _m2("http://a.example.test:31782/", "project-1", "[::1]:31782")
+    assert "IP-based <VirtualHost [::1]:31782>" in found.fix, found.fix
