@@ -15,7 +15,8 @@ one, say), so that a sweep of the result shows the misroute instead of hiding it
 * ``[probe] connect`` from the first ``Listen`` that opens every port the sites are on
   (without a port where several ports are open, so each URL keeps its own); a VirtualHost on
   a port no ``Listen`` opens gets no URL, one on a port only another address opens gets
-  that address as its instance's ``connect``;
+  that address as its instance's ``connect``, and none where every such address has an
+  IP-based VirtualHost of its own on the port (it takes every name there: a comment says so);
 * ``[refuse]`` an unknown host name for each address where ``probe lint`` cares what
   happens to one (:func:`probe.apache.unknown_hosts.unknown_hosts`): where it lands on the first of
   several sites (lint's ``vhost_fallback``, so the sweep shows the misroute) or on a
