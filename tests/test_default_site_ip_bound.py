@@ -16,25 +16,13 @@ from probe.diagnose.discriminate import key_of
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Target
 from probe.model import Cause, Liveness, Observation, Sample, TargetResult
+from tests.t24_answers import t24_answer
 from tests.test_diagnose import result
 
 # project-4's answer to http://a.example.test:31782/ at 127.0.0.1:31782 in T24's m2 sweep
-M2_ANSWER: dict[str, Any] = {
-    "schema": 1, "label": "project-4", "instance_id": "b6baa711b0748482bd6e77358031ae26",
-    "pid": 14352, "ppid": 14347, "process_group": "project-4", "application_group": "",
-    "settings_module": {"environ": "mysite.settings_three", "loaded": "mysite.settings_three"},
-    "request": {"host": "a.example.test:31782", "server_name": "a.example.test",
-                "server_port": "31782", "scheme": "http", "script_name": "",
-                "path_info": "/__probe__", "request_uri": "/__probe__", "script_url": None,
-                "forwarded_host": None, "host_allowed": True, "forwarded_prefix": None,
-                "force_script_name": None, "forwarded_proto": None, "is_secure": False},
-    "script_file": "/tmp/t-real24/cases/lab/sites/project-4/wsgi.py",
-    "server": {"software": "Apache/2.4.71 (Debian) mod_wsgi/6.1.1 Python/3.11",
-               "mod_wsgi_version": "6.1.1", "multithread": True, "multiprocess": True,
-               "worker_id": None, "uwsgi": None, "listen": None, "hostname": "vm"},
-    "started_at": "2026-12-07T15:16:03.092+00:00", "uptime_s": 0.045,
-    "nonce": "rnAgogeyETCX65uhcS9aTcrMQuBmEmL9", "signature": None,
-}
+M2_ANSWER: dict[str, Any] = t24_answer(
+    "project-4", "b6baa711b0748482bd6e77358031ae26", 14352, 14347, "mysite.settings_three", 31782,
+    "2026-12-07T15:16:03.092+00:00", 0.045, "rnAgogeyETCX65uhcS9aTcrMQuBmEmL9")
 MANIFEST = """\
 [probe]
 connect = "127.0.0.1"

@@ -13,26 +13,14 @@ from probe.diagnose import diagnose
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Target
 from probe.model import Cause, EvidenceKind, Liveness, Observation, Sample, TargetResult
+from tests.t24_answers import t24_answer
 from tests.test_diagnose import result
 
 SCRIPT = "/tmp/t-real24/cases/lab/sites/project-1/wsgi.py"
 # project-1's answer to http://a.example.test:31781/ in T24's m1 sweep (fields trimmed)
-M1_ANSWER: dict[str, Any] = {
-    "schema": 1, "label": "project-1", "instance_id": "0c2ed27ae2ed3ed51967046980b480b8",
-    "pid": 13179, "ppid": 13177, "process_group": "project-1", "application_group": "",
-    "settings_module": {"environ": "mysite.settings", "loaded": "mysite.settings"},
-    "request": {"host": "a.example.test:31781", "server_name": "a.example.test",
-                "server_port": "31781", "scheme": "http", "script_name": "",
-                "path_info": "/__probe__", "request_uri": "/__probe__", "script_url": None,
-                "forwarded_host": None, "host_allowed": True, "forwarded_prefix": None,
-                "force_script_name": None, "forwarded_proto": None, "is_secure": False},
-    "script_file": SCRIPT,
-    "server": {"software": "Apache/2.4.71 (Debian) mod_wsgi/6.1.1 Python/3.11",
-               "mod_wsgi_version": "6.1.1", "multithread": True, "multiprocess": True,
-               "worker_id": None, "uwsgi": None, "listen": None, "hostname": "vm"},
-    "started_at": "2026-12-07T15:15:30.333+00:00", "uptime_s": 2.036,
-    "nonce": "NybouOmsDGMB5lNJ_-ib4LhsQJ8Nk_FW", "signature": None,
-}
+M1_ANSWER: dict[str, Any] = t24_answer(
+    "project-1", "0c2ed27ae2ed3ed51967046980b480b8", 13179, 13177, "mysite.settings", 31781,
+    "2026-12-07T15:15:30.333+00:00", 2.036, "NybouOmsDGMB5lNJ_-ib4LhsQJ8Nk_FW")
 MANIFEST = """\
 [probe]
 connect = "127.0.0.1"
