@@ -64,8 +64,9 @@ def test_no_listen_opens_the_address_the_listen_is_the_fix() -> None:
             "(t.conf:4, t.conf:7).") in target.explanation, target.explanation
     assert target.fix.startswith(
         "Add 'Listen 127.0.0.2:31781' to the configuration (after Listen 127.0.0.1:31781 at "
-        "t.conf:1) and restart Apache with this file ('apachectl -k graceful': a graceful "
-        "restart opens a new Listen)"), target.fix
+        "t.conf:1) and restart Apache with this file ('apachectl -k graceful' where "
+        "apachectl starts Apache with t.conf, else 'apache2 -f t.conf -k graceful', httpd on "
+        "other systems: a graceful restart opens a new Listen)"), target.fix
     assert "the Apache running there was not restarted with this file" in target.fix
     assert ("configured", "Listen 127.0.0.1:31781", "t.conf:1") in \
         [(e.kind.value, e.claim, e.source) for e in target.evidence]

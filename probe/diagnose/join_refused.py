@@ -40,7 +40,15 @@ from probe.model import Evidence, EvidenceKind, Observation, Verdict
 _IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 REFUSED = "connection refused by "
 """What a refused request's error says (probe.transport_outcomes): nothing accepted it."""
-GRACEFUL = "('apachectl -k graceful': a graceful restart opens a new Listen)"
+
+
+def _graceful(site: Site) -> str:
+    """How to restart gracefully the Apache that reads ``site``'s file: the system's apachectl
+    starts the one of its own configuration only (tester T23: an Apache started with -f)."""
+    main = site.config.files[0] if site.config.files else "FILE"
+    return (f"('apachectl -k graceful' where apachectl starts Apache with {main}, else "
+            f"'apache2 -f {main} -k graceful', httpd on other systems: a graceful restart opens "
+            f"a new Listen)")
 LISTENING_CHECK = ("'ss -ltnp' shows what listens at each address and port, and "
                    "'apachectl -S' the configuration the running Apache read")
 
@@ -70,7 +78,7 @@ def refused(obs: Observation, diagnosis: Diagnosis, front: FrontConfig) -> Diagn
         return diagnosis  # a host name resolved at start: which address it opens is not known
     opening = [lst for lst in of_port if _opens(lst, ip)]
     if opening:
-        return _opened(diagnosis, address, opening)
+        return _opened(diagnosis, address, opening, _graceful(site))
     unread = unread_includes([d for d in site.config.directives if d.key != "virtualhost"])
     if unread:
         return _add(diagnosis, f" No Listen read from the configuration given opens "
@@ -80,13 +88,14 @@ def refused(obs: Observation, diagnosis: Diagnosis, front: FrontConfig) -> Diagn
     return _unopened(obs, diagnosis, site, address, ip, port, of_port)
 
 
-def _opened(diagnosis: Diagnosis, address: str, opening: Sequence[Listen]) -> Diagnosis:
+def _opened(diagnosis: Diagnosis, address: str, opening: Sequence[Listen],
+            graceful: str) -> Diagnosis:
     lines = _lines(opening)
     said = (f" The configuration given opens {address} ({lines}): Apache started with it "
             f"listens there, so the server at {address} is not running, or was not started "
             f"with this file (or not since that line was written).")
     fix = (f"Check what listens at {address}: {LISTENING_CHECK}. Start Apache with this file "
-           f"where it is not running, else restart it with this file {GRACEFUL}; then probe "
+           f"where it is not running, else restart it with this file {graceful}; then probe "
            f"again.")
     return _add(diagnosis, said, fix, _listen_evidence(opening))
 
@@ -116,7 +125,7 @@ def _unopened(obs: Observation, diagnosis: Diagnosis, site: Site, address: str, 
     line = f"Listen {address}" if bound else f"Listen {port}"
     beside = (of_port or site.listens)[-1].directive
     fix = (f"Add '{line}' to the configuration (after Listen {' '.join(beside.args)} at "
-           f"{beside.where}) and restart Apache with this file {GRACEFUL}; then probe "
+           f"{beside.where}) and restart Apache with this file {_graceful(site)}; then probe "
            f"again. If {address} still refuses it, the Apache running there was not "
            f"restarted with this file: "
            f"{LISTENING_CHECK}.")
