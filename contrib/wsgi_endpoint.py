@@ -43,7 +43,9 @@ else the first line of a ``REVISION`` or ``VERSION`` file, or the commit a git c
 HEAD names (read from its files: git is not run), in the nearest directory above the WSGI
 script that has one, if root or the script's owner owns it (as git checks ownership).
 ``code.version_source`` says where it came from (``wrap``, ``env:NAME``, ``file:PATH``,
-``git:PATH``). All of it is read once, when ``wrap()`` runs.
+``git:PATH``). All of it is read once, when ``wrap()`` runs. ``code.script_loads`` (kept on
+``sys``) and ``process_started_at`` (the system's) tell a script run again inside the same
+process, as mod_wsgi's embedded mode does when it changes, whose earlier modules stay loaded.
 
 Security model
 --------------
@@ -105,6 +107,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import itertools
 import json
 import os
 import platform
@@ -671,6 +674,36 @@ def _time_zone() -> Dict[str, Any]:
     }
 
 
+# How many times wrap() ran for each WSGI script in this interpreter, kept on ``sys``: mod_wsgi's
+# embedded mode re-runs a changed script in the same process (and this file with it, which the
+# installed block loads anew each time), while ``sys`` and every module the first run imported
+# stay as they were. One itertools.count per script: next() on it is one step under the GIL.
+_SCRIPT_LOADS = "_wsgi_probe_script_loads"
+
+
+def _script_load(script: Optional[str]) -> int:
+    """This wrap()'s number among the runs of ``script`` in this interpreter (1: the first)."""
+    loads = sys.__dict__.setdefault(_SCRIPT_LOADS, {})
+    counter = loads.setdefault(script or "", itertools.count(1))
+    return int(next(counter))
+
+
+def _process_started() -> Optional[str]:
+    """When this process started, ISO 8601 UTC; None where the system does not say (not Linux).
+
+    Linux: /proc/self/stat's field 22 (starttime, clock ticks after boot, SC_CLK_TCK a second)
+    after the boot time, the clock less /proc/uptime (/proc/stat's btime is whole seconds only).
+    Read at wrap() and again in a process forked after it, never per request.
+    """
+    with open("/proc/self/stat", "rb") as stat_file:
+        fields = stat_file.read().rsplit(b")", 1)[1].split()  # the name may hold ') '
+    with open("/proc/uptime", "rb") as uptime_file:
+        uptime = float(uptime_file.read().split()[0])
+    boot = time.time() - uptime
+    started = boot + int(fields[22 - 3]) / os.sysconf("SC_CLK_TCK")  # field 3 is fields[0]
+    return datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="milliseconds")
+
+
 class _Copy:
     """State of one wrap() call: one loaded copy of the application."""
 
@@ -679,7 +712,10 @@ class _Copy:
         self.label = label
         found, source = _code_version(version, script)
         self.code = {"version": found, "version_source": source,
-                     "script_mtime": _safe(lambda: _mtime(script))}
+                     "script_mtime": _safe(lambda: _mtime(script)),
+                     # 2 or more: this script ran before in this process, whose modules stayed
+                     "script_loads": _safe(lambda: _script_load(script))}
+        self.process_started_at = _safe(_process_started)
         # Names the machine behind a balancer (with ppid: which server a process belongs to).
         self.hostname = _safe(lambda: socket.gethostname() or None)
         self.lock = threading.Lock()
@@ -690,8 +726,8 @@ class _Copy:
         self.started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         self.python = _static_python()
 
-    def count(self) -> tuple[str, int]:
-        """Count one answer; return (instance_id, hits) consistently."""
+    def count(self) -> tuple[str, int, Optional[str]]:
+        """Count one answer; return (instance_id, hits, process_started_at) consistently."""
         pid = _safe(os.getpid)
         with self.lock:
             if pid is not None and pid != self.pid:
@@ -701,8 +737,9 @@ class _Copy:
                 self.pid = pid
                 self.instance_id = secrets.token_hex(16)
                 self.hits = 0
+                self.process_started_at = _safe(_process_started)
             self.hits += 1
-            return self.instance_id, self.hits
+            return self.instance_id, self.hits, self.process_started_at
 
 
 def _nonce(environ: WSGIEnvironment) -> Optional[str]:
@@ -853,7 +890,7 @@ def _force_script_name() -> Optional[str]:
 
 
 def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict[str, Any]:
-    instance_id, hits = copy.count()
+    instance_id, hits, process_started_at = copy.count()
     # The environ is a dict (PEP 3333) and _text cannot fail: its fields need no _safe,
     # whose closure and try per field were a third of an answer's time.
     get = environ.get
@@ -915,6 +952,8 @@ def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict
         "code": dict(copy.code),
         "time_zone": _safe(_time_zone),
         "started_at": copy.started_at,
+        # added later: the process's own start, before started_at where the script ran again
+        "process_started_at": process_started_at,
         "uptime_s": _safe(lambda: round(time.monotonic() - copy.started_monotonic, 3)),
         "hits": hits,
         "nonce": nonce,

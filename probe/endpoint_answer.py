@@ -1,6 +1,10 @@
 """The endpoint's answer, read at this one boundary into typed, safe values: every field the
 probe uses, and what makes an answer not a valid one (docs/endpoint-protocol.md). What an
 answer shares with others (:mod:`probe.compact`) is read once (:mod:`probe.shared_once`).
+
+Why this module is longer than 300 lines: it is the one place where every field of an answer
+is read, typed and checked; split, a field could be read in one module and left unchecked in
+the other.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from probe.shared_once import Derived
 MAX_PID = 2**32
 """Above any real process id; a bigger number is not one (and not a float either)."""
 
-_TEXT_FIELDS = ("label", "process_group", "application_group", "started_at")
+_TEXT_FIELDS = ("label", "process_group", "application_group", "started_at",
+                "process_started_at")
 
 
 def _text(value: object) -> str | None:
@@ -75,6 +80,8 @@ def _runtime_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         "hostname": _text(_table(data, "server").get("hostname")),
         "ppid": _pid(data.get("ppid")),
         "script_mtime": _text(code.get("script_mtime")),
+        "script_loads": _pid(code.get("script_loads")),  # a count: 1 or more, as a pid is
+        "process_started_at": _text(data.get("process_started_at")),
         "tz_environ": _text(zone.get("environ")),
         "tz_name": _text(zone.get("name")),
         "tz_offset_s": _offset(zone.get("utc_offset_s")),
@@ -228,6 +235,9 @@ class EndpointAnswer:
     code_version_source: str | None = None
     hostname: str | None = None
     ppid: int | None = None
+    # Added for a script run again in its process (mod_wsgi embedded mode's reload).
+    script_loads: int | None = None
+    process_started_at: str | None = None
 
     @classmethod
     def from_json(cls, data: object) -> EndpointAnswer:
@@ -283,6 +293,11 @@ class EndpointAnswer:
         ISO 8601 with an offset or ``Z``; without one it is UTC (docs/endpoint-protocol.md).
         """
         return _started(self.started_at) if self.started_at else None
+
+    @property
+    def process_started(self) -> datetime | None:
+        """``process_started_at`` as a timezone-aware datetime; None when missing or unreadable."""
+        return _started(self.process_started_at) if self.process_started_at else None
 
 
 @lru_cache(maxsize=4096)

@@ -49,6 +49,7 @@ SHIPPED = frozenset({
     "c1c7964847ca14c0286b25ac3786e0c643566e1f2d73410eedd6f149b978c3eb",
     "b659276cc9bd5d9d4b8d5e12e4d1f136da43f553cea2984b92e43260a0e55803",
     "575f1399f1be05b0278640e0b1a640319669fcba5c29f22bb5b8fcfd7544a04b",
+    "c210db035cd0858b699ac42559ad359e982bcda6988074dffded72d5297d0250",
 })
 """SHA-256 of every contrib/wsgi_endpoint.py wsgi-probe has shipped, this one included."""
 

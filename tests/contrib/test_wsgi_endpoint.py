@@ -31,7 +31,7 @@ ENDPOINT = Path(__file__).resolve().parents[2] / "contrib" / "wsgi_endpoint.py"
 TOP_KEYS = {
     "schema", "label", "instance_id", "pid", "ppid", "process_group", "application_group",
     "settings_module", "request", "script_file", "server", "python", "started_at", "uptime_s",
-    "hits", "nonce", "signature", "code", "time_zone",
+    "hits", "nonce", "signature", "code", "time_zone", "process_started_at",
 }
 REQUEST_KEYS = {"host", "server_name", "server_port", "scheme", "script_name", "path_info",
                 "forwarded_host", "request_uri", "script_url", "host_allowed",
@@ -223,7 +223,8 @@ def test_answer_headers_and_exact_fields(we: ModuleType) -> None:
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ENDPOINT.parent, text=True,
                           capture_output=True, check=False).stdout.strip() or None
     assert doc["code"] == {"version": head, "version_source": doc["code"]["version_source"],
-                           "script_mtime": script_mtime(__file__)}
+                           "script_mtime": script_mtime(__file__),
+                           "script_loads": doc["code"]["script_loads"]}
     assert (doc["code"]["version_source"] or "git:").startswith("git:")
     # Outside mod_wsgi these are null, not "" (which means embedded mode).
     assert doc["process_group"] is None and doc["application_group"] is None
@@ -372,7 +373,8 @@ def test_code_version_and_the_script_mtime_taken_at_wrap(tmp_path: Path) -> None
     doc = call(namespace["application"], environ_for()).json
     # The code this copy loaded, not what is on disk now.
     assert doc["code"] == {"version": "2026.11.30-1", "version_source": "wrap",
-                           "script_mtime": "2023-11-14T22:13:20.250000+00:00"}
+                           "script_mtime": "2023-11-14T22:13:20.250000+00:00",
+                           "script_loads": 1}
 
 
 def test_django_version_only_when_django_is_already_imported(
