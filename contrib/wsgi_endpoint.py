@@ -43,9 +43,10 @@ else the first line of a ``REVISION`` or ``VERSION`` file, or the commit a git c
 HEAD names (read from its files: git is not run), in the nearest directory above the WSGI
 script that has one, if root or the script's owner owns it (as git checks ownership).
 ``code.version_source`` says where it came from (``wrap``, ``env:NAME``, ``file:PATH``,
-``git:PATH``). All of it is read once, when ``wrap()`` runs. ``code.script_loads`` (kept on
-``sys``) and ``process_started_at`` (the system's) tell a script run again inside the same
-process, as mod_wsgi's embedded mode does when it changes, whose earlier modules stay loaded.
+``git:PATH``). All of it is read once, when ``wrap()`` runs. ``code.script_loads`` and
+``code.first_loaded_at`` (kept on ``sys``) and ``process_started_at`` (the system's) tell a
+script run again inside the same process, as mod_wsgi's embedded mode does when it changes,
+whose earlier modules stay loaded.
 
 Security model
 --------------
@@ -681,11 +682,12 @@ def _time_zone() -> Dict[str, Any]:
 _SCRIPT_LOADS = "_wsgi_probe_script_loads"
 
 
-def _script_load(script: Optional[str]) -> int:
-    """This wrap()'s number among the runs of ``script`` in this interpreter (1: the first)."""
+def _script_load(script: Optional[str], now: str) -> tuple[int, str]:
+    """This wrap()'s number among the runs of ``script`` in this interpreter (1: the first),
+    and when the first of them ran (``now`` for the first)."""
     loads = sys.__dict__.setdefault(_SCRIPT_LOADS, {})
-    counter = loads.setdefault(script or "", itertools.count(1))
-    return int(next(counter))
+    counter, first = loads.setdefault(script or "", (itertools.count(1), now))
+    return int(next(counter)), str(first)
 
 
 def _process_started() -> Optional[str]:
@@ -711,10 +713,13 @@ class _Copy:
                  script: Optional[str]) -> None:
         self.label = label
         found, source = _code_version(version, script)
+        self.started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        # 2 or more: this script ran before in this process, and the modules it imported then
+        # are the ones still in use.
+        loads, first = _safe(lambda: _script_load(script, self.started_at)) or (None, None)
         self.code = {"version": found, "version_source": source,
                      "script_mtime": _safe(lambda: _mtime(script)),
-                     # 2 or more: this script ran before in this process, whose modules stayed
-                     "script_loads": _safe(lambda: _script_load(script))}
+                     "script_loads": loads, "first_loaded_at": first}
         self.process_started_at = _safe(_process_started)
         # Names the machine behind a balancer (with ppid: which server a process belongs to).
         self.hostname = _safe(lambda: socket.gethostname() or None)
@@ -723,7 +728,6 @@ class _Copy:
         self.pid = _safe(os.getpid)
         self.hits = 0
         self.started_monotonic = time.monotonic()
-        self.started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         self.python = _static_python()
 
     def count(self) -> tuple[str, int, Optional[str]]:

@@ -81,6 +81,7 @@ def _runtime_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         "ppid": _pid(data.get("ppid")),
         "script_mtime": _text(code.get("script_mtime")),
         "script_loads": _pid(code.get("script_loads")),  # a count: 1 or more, as a pid is
+        "first_loaded_at": _text(code.get("first_loaded_at")),
         "process_started_at": _text(data.get("process_started_at")),
         "tz_environ": _text(zone.get("environ")),
         "tz_name": _text(zone.get("name")),
@@ -237,6 +238,7 @@ class EndpointAnswer:
     ppid: int | None = None
     # Added for a script run again in its process (mod_wsgi embedded mode's reload).
     script_loads: int | None = None
+    first_loaded_at: str | None = None
     process_started_at: str | None = None
 
     @classmethod
@@ -298,6 +300,11 @@ class EndpointAnswer:
     def process_started(self) -> datetime | None:
         """``process_started_at`` as a timezone-aware datetime; None when missing or unreadable."""
         return _started(self.process_started_at) if self.process_started_at else None
+
+    @property
+    def first_loaded(self) -> datetime | None:
+        """``code.first_loaded_at`` as a timezone-aware datetime; None when missing."""
+        return _started(self.first_loaded_at) if self.first_loaded_at else None
 
 
 @lru_cache(maxsize=4096)

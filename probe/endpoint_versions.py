@@ -50,6 +50,7 @@ SHIPPED = frozenset({
     "b659276cc9bd5d9d4b8d5e12e4d1f136da43f553cea2984b92e43260a0e55803",
     "575f1399f1be05b0278640e0b1a640319669fcba5c29f22bb5b8fcfd7544a04b",
     "c210db035cd0858b699ac42559ad359e982bcda6988074dffded72d5297d0250",
+    "212ee6785b228cbd671379104cfe476040e86cce7a573c27a3a8ef5182e35ca7",
 })
 """SHA-256 of every contrib/wsgi_endpoint.py wsgi-probe has shipped, this one included."""
 

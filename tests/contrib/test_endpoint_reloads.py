@@ -1,5 +1,5 @@
-"""What tells a re-run WSGI script from a new process: ``code.script_loads`` and
-``process_started_at`` (docs/endpoint-protocol.md).
+"""What tells a re-run WSGI script from a new process: ``code.script_loads``,
+``code.first_loaded_at`` and ``process_started_at`` (docs/endpoint-protocol.md).
 
 mod_wsgi's embedded mode re-runs a changed WSGI script in the same interpreter: the installed
 block loads ``wsgi_endpoint.py`` anew and ``wrap()`` runs again, while every module the first
@@ -52,6 +52,9 @@ def test_a_script_run_again_in_the_same_process_counts_its_loads(tmp_path: Path)
     # Each run is another copy, started when it ran; the process is the same one.
     assert len({a["instance_id"] for a in (first, second, third)}) == 3
     assert first["started_at"] < second["started_at"] < third["started_at"]
+    # When the first run was: the modules imported then are the ones all three run.
+    assert {a["code"]["first_loaded_at"] for a in (first, second, third)} == \
+        {first["started_at"]}
     # Another script in the same interpreter is counted apart: two sites, not a reload.
     assert run(installed(tmp_path / "other"))["code"]["script_loads"] == 1
     # A script's copy keeps the number of its own load, answer after answer.
@@ -61,8 +64,8 @@ def test_a_script_run_again_in_the_same_process_counts_its_loads(tmp_path: Path)
 def test_the_count_is_kept_on_sys_not_on_the_endpoint_module(tmp_path: Path) -> None:
     """Two endpoint modules loaded by path (as the block does on every run) share it."""
     script = str(tmp_path / "wsgi.py")
-    loads = [load_endpoint(f"we_{n}")._script_load(script) for n in range(2)]
-    assert loads == [1, 2]
+    loads = [load_endpoint(f"we_{n}")._script_load(script, f"run {n}") for n in range(2)]
+    assert loads == [(1, "run 0"), (2, "run 0")]
 
 
 CHILD = """

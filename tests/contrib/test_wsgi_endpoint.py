@@ -224,7 +224,8 @@ def test_answer_headers_and_exact_fields(we: ModuleType) -> None:
                           capture_output=True, check=False).stdout.strip() or None
     assert doc["code"] == {"version": head, "version_source": doc["code"]["version_source"],
                            "script_mtime": script_mtime(__file__),
-                           "script_loads": doc["code"]["script_loads"]}
+                           "script_loads": doc["code"]["script_loads"],
+                           "first_loaded_at": doc["code"]["first_loaded_at"]}
     assert (doc["code"]["version_source"] or "git:").startswith("git:")
     # Outside mod_wsgi these are null, not "" (which means embedded mode).
     assert doc["process_group"] is None and doc["application_group"] is None
@@ -374,7 +375,7 @@ def test_code_version_and_the_script_mtime_taken_at_wrap(tmp_path: Path) -> None
     # The code this copy loaded, not what is on disk now.
     assert doc["code"] == {"version": "2026.11.30-1", "version_source": "wrap",
                            "script_mtime": "2023-11-14T22:13:20.250000+00:00",
-                           "script_loads": 1}
+                           "script_loads": 1, "first_loaded_at": doc["started_at"]}
 
 
 def test_django_version_only_when_django_is_already_imported(
