@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from probe.apache.names import vhost_of
 from probe.deploy_time import RestartCutoffs, as_cutoffs
+from probe.diagnose import script_rerun
 from probe.diagnose.backends import backend_findings
 from probe.diagnose.code_drift import code_drift_findings
 from probe.diagnose.doubled_slash import doubled_slash_findings
@@ -154,6 +155,7 @@ def diagnose(
             name: inst.code_version for name, inst in context.manifest.instances.items()})
         findings += time_zone_drift_findings(observations, context.identify, {
             name: inst.time_zone for name, inst in context.manifest.instances.items()})
+        findings += script_rerun.findings(observations, cutoffs, context.identify)
         if config is not None:  # a balancer's member that answered none of its samples
             from probe.diagnose.dead_member import dead_member_findings
 

@@ -21,6 +21,7 @@ from probe.diagnose import (
     causes_runtime,
     causes_tls,
     redirected,
+    script_rerun,
     server_errors,
     unreachable_words,
     wording,
@@ -125,7 +126,10 @@ def _diagnose_answer(
     answered_by = context.identify(answer, expected)
     shown = context.display_name(answer, expected)
     # The answering instance's own deploy time (it is the expected one where that matters).
-    stale = _stale(answers, cutoffs.of(answered_by), shown, obs.target.url)
+    cutoff = cutoffs.of(answered_by)
+    # A script run again in an old process reads a new code.version over old modules.
+    stale = _stale(answers, cutoff, shown, obs.target.url) or \
+        script_rerun.stale(answers, cutoff, shown, obs.target.url)
     if expected == ANY_INSTANCE:
         # Any instance may answer a command-line URL, but old code may not.
         if stale:
