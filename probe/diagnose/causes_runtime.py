@@ -20,9 +20,9 @@ from typing import cast
 from probe.diagnose import wording_causes as words
 from probe.diagnose.answer_names import distinct_by, groups_of
 from probe.diagnose.code_drift import Server, server_of
+from probe.diagnose.deploy_reached import current_answers
 from probe.diagnose.fronts import listen
 from probe.diagnose.identify import SweepContext, identity
-from probe.diagnose.reload import current_answers
 from probe.diagnose.reloaded import answered_at, one_socket, reloaded
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer

@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 
 from probe.diagnose.answer_names import place, places, server_kind, share
 from probe.diagnose.answer_names import where as where_of
-from probe.diagnose.reload import deploy_fix, reload_fix
+from probe.diagnose.deploy_reached import deploy_fix
+from probe.diagnose.reload import reload_fix
 from probe.diagnose.wording import Diagnosis, host_name, script_file, script_hint, who
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Instance
@@ -161,7 +162,7 @@ def stale_code(url: str, instance: Instance, stale: Sequence[EndpointAnswer], to
                replaced: Mapping[tuple[str | None, int | None], str] | None = None
                ) -> Diagnosis:
     """``stale``: the answers (of ``total``) whose code.version is not the manifest's;
-    ``current``: the instance's answers that run it (:func:`.reload.current_answers`);
+    ``current``: the instance's answers that run it (:func:`.deploy_reached.current_answers`);
     ``replaced``: the reload the sweep saw per (host, pid) of ``stale``."""
     answer = stale[-1]
     versions = " and ".join(sorted({repr(a.code_version) for a in stale}))
