@@ -150,7 +150,11 @@ def test_backends_on_different_declared_versions_are_code_drift() -> None:
         "/srv/app/.git on host web-2 (pid 11 on host web-2, '9e1d2c3'). Where it holds "
         "another version than the processes run, they were not restarted: restart the whole "
         "daemon group 'pg': touch its WSGI script (/srv/project-2/wsgi.py) (every process "
-        "reloads on its next request) or 'apachectl graceful'. Where it holds their version, "
+        "reloads on its next request) or run the command that Apache was started with, plus "
+        "'-k graceful': 'ps -ww -o args= -p 10' (its Apache, the parent of pid 11) shows it, "
+        "with any -f or -d (a bare 'apachectl graceful' controls the Apache of the system's "
+        "configuration, not this one where this one was started with -f). Where it holds their "
+        "version, "
         "the deploy did not reach that server: deploy one version to every server, and "
         "restart the processes there as above (the deploy alone changes no process). Then "
         "probe again.")
@@ -312,7 +316,8 @@ def test_a_server_not_restarted_after_the_deploy_reached_its_file_is_told_to_rel
         f"from it: the deploy reached that file, and pid 11 at server.listen {A} was not "
         f"restarted since. Send HUP to the gunicorn master (ppid 10, the parent of pid 11): "
         f"it starts new workers with the code on disk (with --preload the master holds the "
-        f"old code: restart the service instead). Then probe again and check that every pid "
+        f"old code: restart the service instead; 'ps -ww -o args= -p 10' shows whether it runs "
+        f"with --preload). Then probe again and check that every pid "
         f"reports the same code.version."), text
     assert "ppid 20" not in text.split("Send HUP")[1]
 

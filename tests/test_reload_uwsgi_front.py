@@ -109,4 +109,5 @@ def test_the_stale_member_of_a_balancer_is_sent_to_uwsgis_reload_once_per_master
     assert "not a server whose reload" not in found.fix, found.fix
     # The two workers of one master: one reload, said once.
     assert found.fix.count("Reload uWSGI") + found.fix.count("reload uWSGI") == 1, found.fix
-    assert "send HUP to its master, ppid 8465 (the parent of pid 8466)" in found.fix, found.fix
+    assert "send HUP to its master, ppid 8465 (the parent of pids 8466 and 8467)" in \
+        found.fix, found.fix

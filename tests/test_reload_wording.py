@@ -164,7 +164,8 @@ def test_stale_processes_started_after_the_manifests_version_was_read_are_no_lag
         f"between those starts."), fix
     assert "Either the manifest's code_version is out of date (if 'r6' is the release meant, " \
            "set code_version to it), or 'r6' was deployed there by mistake (deploy 'r5' " \
-           "again, then: send HUP to the gunicorn master (ppid 27473" in fix, fix
+           "again, then: restart the gunicorn service (stop its master (ppid 27473, the " \
+           "parent of pids 28647 and 28649)" in fix, fix
 
 
 def test_processes_started_at_once_do_not_decide_which_read_first() -> None:

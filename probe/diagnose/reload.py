@@ -12,42 +12,99 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from probe.diagnose.answer_names import places, server_kind
-from probe.diagnose.fronts import express_address, software
+from probe.diagnose.answer_names import joined, places, server_kind
+from probe.diagnose.fronts import express_address, listen, software
 from probe.diagnose.uwsgi_seen import UwsgiSeen, uwsgi_seen
 from probe.diagnose.wording import script_hint
 from probe.endpoint_answer import EndpointAnswer
 
 
-def _one(answer: EndpointAnswer) -> str:
-    kind, pid, ppid = server_kind(answer), answer.pid, answer.ppid
-    master = f" (ppid {ppid}, the parent of pid {pid})" if ppid is not None else ""
+def _pids(group: Sequence[EndpointAnswer]) -> str:
+    """``pid 7``, or ``pids 7, 8 and 9``: every process of one server that answered."""
+    pids = [str(p) for p in dict.fromkeys(a.pid for a in group)]
+    return f"pid {pids[0]}" if len(pids) == 1 else f"pids {joined(pids)}"
+
+
+def forked_start(group: Sequence[EndpointAnswer]) -> str | None:
+    """The ``started_at`` that several processes of one server share: the endpoint notes it
+    when the application is loaded (wrap()), so processes forked from one loaded copy
+    (gunicorn --preload, uWSGI without --lazy-apps) report the start of that copy; None where
+    one process answered or the starts differ."""
+    starts = {a.started_at for a in group}
+    several = len({a.pid for a in group}) > 1
+    # Copies forked from one also read the same code: processes that disagree on it did not.
+    one_code = len({(a.code_version, a.script_mtime) for a in group}) == 1
+    return next(iter(starts)) if several and one_code and len(starts) == 1 \
+        and None not in starts else None
+
+
+def _apache(answer: EndpointAnswer, pids: str) -> str:
+    """How to find the command the running Apache was started with: a bare ``apachectl``
+    controls the Apache of the system's configuration, another one where this one was
+    started with ``-f`` (a tester's Apache, a mod_wsgi-express)."""
+    ppid = answer.ppid
+    which = (f"'ps -ww -o args= -p {ppid}' (its Apache, the parent of {pids})"
+             if ppid not in (None, 0, 1) else
+             f"'ps -ww -o args= -p PPID', PPID from 'ps -o ppid= -p {answer.pid}' (its Apache)")
+    return (f"run the command that Apache was started with, plus '-k graceful': {which} shows "
+            f"it, with any -f or -d (a bare 'apachectl graceful' controls the Apache of the "
+            f"system's configuration, not this one where this one was started with -f)")
+
+
+def _one(group: Sequence[EndpointAnswer]) -> str:
+    """The reload of one server, ``group`` its answering processes (:func:`_servers`)."""
+    answer = group[0]
+    kind, pid, ppid, pids = server_kind(answer), answer.pid, answer.ppid, _pids(group)
+    master = f" (ppid {ppid}, the parent of {pids})" if ppid is not None else ""
     if kind == "mod_wsgi":
-        group = answer.process_group
+        name = answer.process_group
         if express_address(answer) is not None:
-            return _express(answer)
-        if group:
-            return (f"restart the whole daemon group {group!r}: touch its WSGI "
+            return _express(answer, pids)
+        if name:
+            return (f"restart the whole daemon group {name!r}: touch its WSGI "
                     f"script{script_hint(answer)} (every process reloads on its next request) "
-                    f"or 'apachectl graceful'")
-        return ("restart Apache ('apachectl graceful' lets old children finish first: probe "
-                "again after they have exited)")
+                    f"or {_apache(answer, pids)}")
+        return (f"restart Apache gracefully: {_apache(answer, pids)}; old children finish "
+                f"first: probe again after they have exited")
     if kind == "gunicorn":
-        return (f"send HUP to the gunicorn master{master}: it starts new workers with the code "
-                f"on disk (with --preload the master holds the old code: restart the service "
-                f"instead)")
+        return _gunicorn(group, master, pids)
     if kind == "uwsgi":
-        return _uwsgi(answer)
+        return _uwsgi(group, pids)
     if kind == "waitress":
         return (f"restart the waitress process (pid {pid}) or the service that runs it: "
                 f"waitress cannot reload code")
     said = software(answer)
     which = (f"server.software {said!r} is not a server whose reload this tool knows"
              if said else "the answer does not say which server it is (no server.software)")
-    return f"restart the server that runs pid {pid} ({which})"
+    return f"restart the server that runs {pids} ({which})"
 
 
-def _express(answer: EndpointAnswer) -> str:
+def _gunicorn(group: Sequence[EndpointAnswer], master: str, pids: str) -> str:
+    """gunicorn's HUP starts new workers from the master: with --preload the master loaded
+    the application once and a HUP forks the workers from that old copy again (tried: the
+    workers kept the old code); a restart of the service loads the code on disk either way."""
+    ppid = group[0].ppid
+    ps = f"'ps -ww -o args= -p {ppid}'" if ppid is not None else \
+        f"'ps -ww -o args= -p PPID' (PPID from 'ps -o ppid= -p {group[0].pid}')"
+    shared = forked_start(group)
+    if shared is not None:
+        return (f"restart the gunicorn service (stop its master{master}, then start it): "
+                f"its workers {pids.removeprefix('pids ')} share one start time, started_at "
+                f"{shared}, which is what --preload gives (the master loads the application "
+                f"once and forks every worker from it), where a HUP forks the workers again "
+                f"from the master's old code; {ps} shows --preload (or preload_app in its "
+                f"config file); without it, a HUP to the master starts workers with the code "
+                f"on disk")
+    if len({a.pid for a in group}) > 1:
+        return (f"send HUP to the gunicorn master{master}: it starts new workers with the code "
+                f"on disk (their start times differ, started_at: each worker loaded the code "
+                f"itself, not forked from a --preload master's copy)")
+    return (f"send HUP to the gunicorn master{master}: it starts new workers with the code "
+            f"on disk (with --preload the master holds the old code: restart the service "
+            f"instead; {ps} shows whether it runs with --preload)")
+
+
+def _express(answer: EndpointAnswer, pids: str) -> str:
     """mod_wsgi-express (its daemon group named ``HOST:PORT``), as tried on a real one
     (mod_wsgi 5): its handler reloads a process on the next request once the mtime of the
     script it was started with changes (not with --disable-reloading), and the
@@ -57,7 +114,7 @@ def _express(answer: EndpointAnswer) -> str:
     Apache's command line (``-f SERVER_ROOT/httpd.conf``) does."""
     group, ppid = answer.process_group, answer.ppid
     root = (f"the directory of the httpd.conf that 'ps -ww -o args= -p {ppid}' (its Apache, the "
-            f"parent of pid {answer.pid}) shows after -f; " if ppid not in (None, 0, 1) else "")
+            f"parent of {pids}) shows after -f; " if ppid not in (None, 0, 1) else "")
     return (f"reload mod_wsgi-express's daemon group {group!r}: touch the WSGI script it was "
             f"started with (each process reloads on its next request, unless it was started "
             f"with --disable-reloading), or run its own apachectl: 'SERVER_ROOT/apachectl "
@@ -66,20 +123,24 @@ def _express(answer: EndpointAnswer) -> str:
             f"this one")
 
 
-def _uwsgi(answer: EndpointAnswer) -> str:
+def _uwsgi(group: Sequence[EndpointAnswer], pids: str) -> str:
     """uWSGI reloads on HUP only through its master (``--master``): without one, the parent
     is whatever started uWSGI (a shell, supervisord, systemd), and uWSGI's own process exits on
     HUP (seen with uWSGI 2.0.31). The endpoint's ``server.uwsgi`` says whether there is a
     master and how uWSGI was started to reload; an older endpoint's answer does not."""
+    answer = group[0]
     seen = uwsgi_seen(answer)
     pid, ppid = answer.pid, answer.ppid
     why = seen.why(pid) if seen is not None else ""
+    if seen is not None and seen.master_pid == 0 and len({a.pid for a in group}) > 1:
+        return _uwsgi_no_master(group, pids, why)
     if seen is not None and seen.master_pid == 0:
         return (f"restart the uWSGI service that runs pid {pid}{why}: uWSGI runs it without a "
                 f"master (server.uwsgi.master_pid 0), where a HUP stops it rather than "
                 f"reloading it")
     if seen is not None and seen.master_pid is not None:
-        return f"reload uWSGI{why}: {_uwsgi_ways(seen, seen.master_pid)}"
+        return (f"reload uWSGI{why}: {_uwsgi_ways(seen, seen.master_pid)}"
+                f"{_no_chain(group, pids)}")
     if ppid is None:
         return (f"restart the uWSGI service that runs pid {pid}{why} (the answer names no "
                 f"parent pid: with --master, 'ps -o ppid= -p {pid}' names the master, to send "
@@ -89,11 +150,42 @@ def _uwsgi(answer: EndpointAnswer) -> str:
                 f"is no uWSGI master, so it runs without --master, where a HUP stops it rather "
                 f"than reloading it")
     return (f"reload uWSGI{why}: with --master, send HUP to its master, ppid {ppid} (the parent "
-            f"of pid {pid}), which starts workers with the code on disk, or touch its "
+            f"of {pids}), which starts workers with the code on disk, or touch its "
             f"--touch-reload file if it has one. The answer does not say uWSGI runs with "
             f"--master: 'ps -o pid,args -p {ppid}' shows whether ppid {ppid} is uWSGI; if it "
             f"is not, it is whatever started uWSGI (send it nothing), and uWSGI must be "
             f"restarted (a HUP stops it)")
+
+
+def _uwsgi_no_master(group: Sequence[EndpointAnswer], pids: str, why: str) -> str:
+    """One uWSGI without a master, several of its processes answering: the first process
+    serves too and forked the others (tried: a HUP to it stopped it alone, and its children
+    went on serving the old code with ppid 1)."""
+    first = next((a.pid for a in group if any(o.ppid == a.pid for o in group)), None)
+    if first is not None:
+        forked = _pids([a for a in group if a.ppid == first])
+        how = (f"pid {first} forked {forked} (their ppid), and a HUP to pid {first} stops it "
+               f"alone, leaving them serving the old code; 'ps -o pid= --ppid {first}' lists "
+               f"any other process it forked")
+    else:
+        how = (f"their ppid is {joined([str(p) for p in dict.fromkeys(a.ppid for a in group)])}"
+               f": the process that forked them is gone and they serve on without it; 'ps -ww "
+               f"-eo pid,ppid,args' lists any other process of it")
+    return (f"stop every process of this uWSGI, {pids}{why}, then start it again: uWSGI runs "
+            f"without a master (server.uwsgi.master_pid 0), where a HUP reloads nothing: "
+            f"{how}")
+
+
+def _no_chain(group: Sequence[EndpointAnswer], pids: str) -> str:
+    """Not a chain reload where uWSGI's workers were forked from the master's one loaded
+    copy (no --lazy-apps): tried, a chain reload forked them again from that old copy."""
+    shared = forked_start(group)
+    if shared is None:
+        return ""
+    return (f"; not a chain reload (--touch-chain-reload, 'echo c' to its master FIFO): "
+            f"{pids} share one start time, started_at {shared}, which is what uWSGI without "
+            f"--lazy-apps gives (the master loads the application once and forks every worker "
+            f"from it), where a chain reload forks the workers again from the master's old code")
 
 
 def _uwsgi_ways(seen: UwsgiSeen, master: int) -> str:
@@ -122,16 +214,39 @@ def reload_ways(answers: Sequence[EndpointAnswer], *, capital: bool = True) -> s
     """The ways of reloading ``answers``' servers, without a full stop (settings read at
     load, such as ALLOWED_HOSTS, change only with it too)."""
     ways: dict[str, list[EndpointAnswer]] = {}
-    # One way per server: the workers of one master (one HUP reloads them all) are worded
-    # once, with the first of them, not once per worker.
-    said: dict[tuple[str | None, int | None], str] = {}
-    for answer in answers:
-        master = (answer.hostname, answer.ppid) if answer.ppid not in (None, 0, 1) and \
-            server_kind(answer) in ("gunicorn", "uwsgi") else (answer.hostname, answer.pid)
-        way = said.setdefault(master, _one(answer))
-        ways.setdefault(way, []).append(answer)
+    for group in _servers(answers):
+        ways.setdefault(_one(group), []).extend(group)
     if len(ways) == 1:
         (text,) = ways
     else:
         text = "; ".join(f"for {places(group)}: {way}" for way, group in ways.items())
     return text[0].upper() + text[1:] if capital else text
+
+
+def _servers(answers: Sequence[EndpointAnswer]) -> list[list[EndpointAnswer]]:
+    """``answers`` by server, in the order first seen: the workers of one master (one HUP
+    reloads them all), one uWSGI without a master (its first process serves and forked the
+    others), one daemon group of one Apache; each is worded once, naming all its pids."""
+    parents = {(a.hostname, a.ppid) for a in answers}
+    servers: dict[tuple[object, ...], list[EndpointAnswer]] = {}
+    for answer in answers:
+        servers.setdefault(_server_key(answer, parents), []).append(answer)
+    return list(servers.values())
+
+
+def _server_key(answer: EndpointAnswer,
+                parents: set[tuple[str | None, int | None]]) -> tuple[object, ...]:
+    host, pid, ppid, kind = answer.hostname, answer.pid, answer.ppid, server_kind(answer)
+    if kind in ("gunicorn", "uwsgi"):
+        if (host, pid) in parents:
+            return (host, pid)
+        if ppid not in (None, 0, 1):
+            return (host, ppid)
+        seen = uwsgi_seen(answer)
+        if ppid == 1 and seen is not None and seen.master_pid == 0:
+            # Orphans of a uWSGI without a master whose first process is gone: one socket and
+            # one forked copy (its start) are one server.
+            return (host, "orphans", listen(answer), answer.started_at)
+    if kind == "mod_wsgi" and answer.process_group and ppid not in (None, 0, 1):
+        return (host, ppid, answer.process_group)
+    return (host, pid)

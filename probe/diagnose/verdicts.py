@@ -23,6 +23,7 @@ from probe.diagnose import (
     redirected,
     script_rerun,
     server_errors,
+    stale_words,
     unreachable_words,
     wording,
 )
@@ -35,7 +36,7 @@ from probe.diagnose.timeout_queue import timeout_fix
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.errors import ErrorKind
-from probe.manifest import ANY_INSTANCE
+from probe.manifest import ANY_INSTANCE, Instance
 from probe.model import Evidence, EvidenceKind, Liveness, Observation, Sample, Verdict
 
 
@@ -128,7 +129,8 @@ def _diagnose_answer(
     # The answering instance's own deploy time (it is the expected one where that matters).
     cutoff = cutoffs.of(answered_by)
     # A script run again in an old process reads a new code.version over old modules.
-    stale = _stale(answers, cutoff, shown, obs.target.url) or \
+    stale = _stale(answers, cutoff, shown, obs.target.url,
+                   context.manifest.instances.get(answered_by or "")) or \
         script_rerun.stale(answers, cutoff, shown, obs.target.url)
     if expected == ANY_INSTANCE:
         # Any instance may answer a command-line URL, but old code may not.
@@ -263,7 +265,7 @@ def _http_error(obs: Observation, sample: Sample, context: SweepContext) -> Diag
 
 
 def _stale(answers: Sequence[EndpointAnswer], cutoff: Cutoff | None,
-           shown: str, url: str) -> Diagnosis | None:
+           shown: str, url: str, instance: Instance | None = None) -> Diagnosis | None:
     """``stale`` when any answer's process started before the deploy: each distinct start
     judged once (behind a balancer one backend of several may have missed the restart)."""
     if cutoff is None:
@@ -275,7 +277,11 @@ def _stale(answers: Sequence[EndpointAnswer], cutoff: Cutoff | None,
     if not old:
         return None
     since = f"before {cutoff.moment.isoformat()} ({cutoff.source})"
-    if len(answers) == 1 or (len(old) == len(answers) and len(starts) == 1):
+    forked = stale_words.forked(url, shown, old, len(answers), since) \
+        if len(starts) == 1 else None
+    if forked is not None:
+        explanation = forked
+    elif len(old) == len(answers) and len({place(a) for a in old}) == 1:
         answer = old[-1]
         at = "" if len(answers) == 1 else f" (all {len(answers)} samples)"
         explanation = (f"{url} is served by {shown}: the instance answering, "
@@ -289,4 +295,5 @@ def _stale(answers: Sequence[EndpointAnswer], cutoff: Cutoff | None,
         explanation = (f"{url} is served by {shown}: {share(old, len(answers))} came "
                        f"from processes started {since} "
                        f"({each}): old code is still serving there after the deploy.")
-    return wording.stale(explanation, shown, reload_fix(old))
+    return stale_words.against_manifest(wording.stale(explanation, shown, reload_fix(old)),
+                                        old, len(answers), instance)

@@ -1,0 +1,53 @@
+"""What a ``stale`` verdict's explanation adds to the start time it judged: processes that
+share that start, and the code they run against the manifest's.
+
+A start time shared by several processes is that of one copy of the application, loaded once
+and forked (the endpoint notes it when wrap() runs: gunicorn --preload, uWSGI without
+--lazy-apps), so every pid is named, none stands for the others. Where the manifest declares
+``code_version`` and the answers carry ``code.version``, a process started before the deploy
+that runs another version is said so with both values: what the answer shows and what the
+manifest asks, each where it was read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from probe.diagnose.answer_names import share
+from probe.diagnose.reload import forked_start
+from probe.diagnose.wording import Diagnosis
+from probe.endpoint_answer import EndpointAnswer
+from probe.manifest import Instance
+from probe.model import Cause
+
+
+def forked(url: str, shown: str, old: Sequence[EndpointAnswer], total: int,
+           since: str) -> str | None:
+    """The explanation where the old answers are several processes of one start
+    (:func:`.reload.forked_start`); None otherwise."""
+    start = forked_start(old)
+    if start is None:
+        return None
+    pids = len({a.pid for a in old})
+    return (f"{url} is served by {shown}: {share(old, total)} came from processes that all "
+            f"started at {start} (started_at), {since}: old code is still serving after the "
+            f"deploy. The start time is shared by {pids} processes, which is what a copy "
+            f"loaded once and forked gives (gunicorn --preload, uWSGI without --lazy-apps).")
+
+
+def against_manifest(found: Diagnosis, old: Sequence[EndpointAnswer], total: int,
+                     instance: Instance | None) -> Diagnosis:
+    """``found`` with `` Every answer ran code.version 'r1' ...`` said, and cause
+    ``stale_code``, where each old answer reports a code.version and none is the manifest's
+    ``code_version``; ``found`` as it is where either is missing or one of them runs it (the
+    start time alone then says what is stale)."""
+    want = instance.code_version if instance is not None else None
+    if instance is None or want is None or any(a.code_version in (None, want) for a in old):
+        return found
+    versions = " and ".join(sorted({repr(a.code_version) for a in old}))
+    who = share(old, total)
+    return dataclasses.replace(found, cause=Cause.STALE_CODE, explanation=(
+        f"{found.explanation} {who[0].upper()}{who[1:]} ran code.version {versions} "
+        f"(observed), not the manifest's code_version {want!r} "
+        f"(instances.{instance.name}.code_version)."))
