@@ -1,0 +1,241 @@
+"""Real answers of T23's servers after a deploy (old code still serving), for the stale
+tests: each is ``targets[1].observed`` of a sweep's JSON output (tests/test_stale_forked.py
+varies its pid, ppid and started_at as the other processes of that sweep showed them), less
+the fields no stale wording reads (request, python, time_zone, nonce, signature, hits,
+uptime_s). The manifest of every case: code_version "r2", restarted_after DEPLOY."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEPLOY = "2026-12-07T15:21:22.150Z"
+MANIFEST = f"""\
+[probe]
+samples = 10
+
+[instances.site]
+label = "site"
+settings = "mysite.settings"
+code_version = "r2"
+restarted_after = "{DEPLOY}"
+urls = ["http://site.test/ver/"]
+"""
+
+# gunicorn --preload, 3 workers, after a HUP: its pids [23796, 23798, 23800]
+# cases/c2-gunicorn-preload-hup/out-after-hup.json
+GUNICORN_PRELOAD: dict[str, Any] = {
+    "schema": 1,
+    "label": "site",
+    "instance_id": "56701ec54d6d5a6eb8c9dd3cc7ccd8a1",
+    "pid": 23796,
+    "ppid": 23710,
+    "process_group": None,
+    "application_group": None,
+    "settings_module": {
+        "environ": "mysite.settings",
+        "loaded": "mysite.settings"
+    },
+    "script_file": None,
+    "server": {
+        "software": "gunicorn/27.0.1",
+        "mod_wsgi_version": None,
+        "multithread": False,
+        "multiprocess": True,
+        "worker_id": None,
+        "uwsgi": None,
+        "listen": "127.0.0.1:49887",
+        "hostname": "vm"
+    },
+    "code": {
+        "version": "r1",
+        "version_source": "file:/tmp/t-real23/cases/c2-gunicorn-preload-hup/site/mysite/REVISION",
+        "script_mtime": "2026-12-07T15:21:18.116167+00:00"
+    },
+    "started_at": "2026-12-07T15:21:18.329+00:00"
+}
+
+# gunicorn, 3 workers, no --preload: its pids [12317, 12318, 12319]
+# cases/c1-gunicorn-hup/out-before-reload.json
+GUNICORN: dict[str, Any] = {
+    "schema": 1,
+    "label": "site",
+    "instance_id": "0e311f7955260b96bc44456a099a4632",
+    "pid": 12319,
+    "ppid": 12315,
+    "process_group": None,
+    "application_group": None,
+    "settings_module": {
+        "environ": "mysite.settings",
+        "loaded": "mysite.settings"
+    },
+    "script_file": None,
+    "server": {
+        "software": "gunicorn/27.0.1",
+        "mod_wsgi_version": None,
+        "multithread": False,
+        "multiprocess": True,
+        "worker_id": None,
+        "uwsgi": None,
+        "listen": "127.0.0.1:33679",
+        "hostname": "vm"
+    },
+    "code": {
+        "version": "r1",
+        "version_source": "file:/tmp/t-real23/cases/c1-gunicorn-hup/site/mysite/REVISION",
+        "script_mtime": "2026-12-07T15:14:30.888171+00:00"
+    },
+    "started_at": "2026-12-07T15:14:31.507+00:00"
+}
+
+# uWSGI --master, 3 processes, no --lazy-apps, after a chain reload: its pids [17574, 17690, 17699]
+# cases/c4-uwsgi/out-4b-after-chain.json
+UWSGI_MASTER: dict[str, Any] = {
+    "schema": 1,
+    "label": "site",
+    "instance_id": "c88c6303b93004b1f1fa03664512feff",
+    "pid": 17574,
+    "ppid": 17488,
+    "process_group": None,
+    "application_group": None,
+    "settings_module": {
+        "environ": "mysite.settings",
+        "loaded": "mysite.settings"
+    },
+    "script_file": None,
+    "server": {
+        "software": "uWSGI/2.0.31",
+        "mod_wsgi_version": None,
+        "multithread": False,
+        "multiprocess": True,
+        "worker_id": 1,
+        "uwsgi": {
+            "version": "2.0.31",
+            "master_pid": 17488,
+            "pidfile": [
+                "/tmp/t-real23/cases/c4-uwsgi/uwsgi.pid"
+            ],
+            "touch_reload": [
+                "/tmp/t-real23/cases/c4-uwsgi/reload.trigger"
+            ],
+            "master_fifo": [
+                "/tmp/t-real23/cases/c4-uwsgi/fifo"
+            ]
+        },
+        "listen": "127.0.0.1:47627",
+        "hostname": "vm"
+    },
+    "code": {
+        "version": "r1",
+        "version_source": "file:/tmp/t-real23/cases/c4-uwsgi/site/mysite/REVISION",
+        "script_mtime": "2026-12-07T15:17:44.564169+00:00"
+    },
+    "started_at": "2026-12-07T15:17:44.901+00:00"
+}
+
+# uWSGI without --master, 3 processes: its pids [19394]
+# cases/c4c-uwsgi-nomaster/out-before-reload.json
+UWSGI_NO_MASTER: dict[str, Any] = {
+    "schema": 1,
+    "label": "site",
+    "instance_id": "d9a0fab94f83b3a97d767ba9c13cae77",
+    "pid": 19394,
+    "ppid": 19391,
+    "process_group": None,
+    "application_group": None,
+    "settings_module": {
+        "environ": "mysite.settings",
+        "loaded": "mysite.settings"
+    },
+    "script_file": None,
+    "server": {
+        "software": "uWSGI/2.0.31",
+        "mod_wsgi_version": None,
+        "multithread": False,
+        "multiprocess": True,
+        "worker_id": 2,
+        "uwsgi": {
+            "version": "2.0.31",
+            "master_pid": 0,
+            "pidfile": [
+                "/tmp/t-real23/cases/c4c-uwsgi-nomaster/uwsgi.pid"
+            ],
+            "touch_reload": [],
+            "master_fifo": []
+        },
+        "listen": "127.0.0.1:53021",
+        "hostname": "vm"
+    },
+    "code": {
+        "version": "r1",
+        "version_source": "file:/tmp/t-real23/cases/c4c-uwsgi-nomaster/site/mysite/REVISION",
+        "script_mtime": "2026-12-07T15:19:10.768168+00:00"
+    },
+    "started_at": "2026-12-07T15:19:11.166+00:00"
+}
+
+# Apache (apache2 -f) + mod_wsgi daemon mode, 3 processes: its pids [22167, 22168, 22169]
+# cases/c5-apache/out-5a-not-touched.json
+MOD_WSGI_DAEMON: dict[str, Any] = {
+    "schema": 1,
+    "label": "site",
+    "instance_id": "795ba68de06959c557054f0bffa0425c",
+    "pid": 22168,
+    "ppid": 22165,
+    "process_group": "site",
+    "application_group": "",
+    "settings_module": {
+        "environ": "mysite.settings",
+        "loaded": "mysite.settings"
+    },
+    "script_file": "/tmp/t-real23/cases/c5-apache/sroot-daemon/sites/site/mysite/mysite/wsgi.py",
+    "server": {
+        "software": "Apache/2.4.71 (Debian) mod_wsgi/6.1.1 Python/3.11",
+        "mod_wsgi_version": "6.1.1",
+        "multithread": False,
+        "multiprocess": True,
+        "worker_id": None,
+        "uwsgi": None,
+        "listen": None,
+        "hostname": "vm"
+    },
+    "code": {
+        "version": "r1",
+        "version_source": ("file:/tmp/t-real23/cases/c5-apache/sroot-daemon/sites/site/"
+                           "mysite/REVISION"),
+        "script_mtime": "2026-12-07T15:20:36.972167+00:00"
+    },
+    "started_at": "2026-12-07T15:20:37.401+00:00"
+}
+
+# mod_wsgi-express, 3 daemon processes: its pids [19802, 19803, 19804]
+# cases/c6-express/out-before-reload.json
+EXPRESS: dict[str, Any] = {
+    "schema": 1,
+    "label": "site",
+    "instance_id": "a01e4ed4b0ef567d0b64d706204f9492",
+    "pid": 19803,
+    "ppid": 19797,
+    "process_group": "127.0.0.1:59715",
+    "application_group": "",
+    "settings_module": {
+        "environ": "mysite.settings",
+        "loaded": "mysite.settings"
+    },
+    "script_file": None,
+    "server": {
+        "software": "Apache",
+        "mod_wsgi_version": "6.1.1",
+        "multithread": False,
+        "multiprocess": True,
+        "worker_id": None,
+        "uwsgi": None,
+        "listen": None,
+        "hostname": "vm"
+    },
+    "code": {
+        "version": "r1",
+        "version_source": "file:/tmp/t-real23/cases/c6-express/site/mysite/REVISION",
+        "script_mtime": "2026-12-07T15:20:00.764168+00:00"
+    },
+    "started_at": "2026-12-07T15:20:01.059+00:00"
+}
