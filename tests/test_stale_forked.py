@@ -82,9 +82,9 @@ def test_code_version_against_the_manifest_is_said_with_the_start() -> None:
     found = stale(copy(one, 12317), one)
     assert found.cause is Cause.STALE_CODE, found.cause
     assert found.explanation.endswith(
-        "All 2 samples (pid 12317 at server.listen 127.0.0.1:33679 and pid 12319 at "
-        "server.listen 127.0.0.1:33679) ran code.version 'r1' (observed), not the manifest's "
-        "code_version 'r2' (instances.site.code_version)."), found.explanation
+        "(gunicorn --preload, uWSGI without --lazy-apps). Those processes ran code.version "
+        "'r1' (observed), not the manifest's code_version 'r2' "
+        "(instances.site.code_version)."), found.explanation
     # Without a code_version in the manifest the start time alone says it.
     plain = stale(copy(one, 12317), one,
                   text=real.MANIFEST.replace('code_version = "r2"\n', ""))

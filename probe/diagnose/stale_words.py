@@ -38,7 +38,7 @@ def forked(url: str, shown: str, old: Sequence[EndpointAnswer], total: int,
 
 def against_manifest(found: Diagnosis, old: Sequence[EndpointAnswer], total: int,
                      instance: Instance | None) -> Diagnosis:
-    """``found`` with `` Every answer ran code.version 'r1' ...`` said, and cause
+    """``found`` with ``Those processes ran code.version 'r1' ...`` said, and cause
     ``stale_code``, where each old answer reports a code.version and none is the manifest's
     ``code_version``; ``found`` as it is where either is missing or one of them runs it (the
     start time alone then says what is stale)."""
@@ -46,8 +46,8 @@ def against_manifest(found: Diagnosis, old: Sequence[EndpointAnswer], total: int
     if instance is None or want is None or any(a.code_version in (None, want) for a in old):
         return found
     versions = " and ".join(sorted({repr(a.code_version) for a in old}))
-    who = share(old, total)
+    # The processes were just named, with how many samples: not named again.
+    who = "That process" if len({a.pid for a in old}) == 1 else "Those processes"
     return dataclasses.replace(found, cause=Cause.STALE_CODE, explanation=(
-        f"{found.explanation} {who[0].upper()}{who[1:]} ran code.version {versions} "
-        f"(observed), not the manifest's code_version {want!r} "
-        f"(instances.{instance.name}.code_version)."))
+        f"{found.explanation} {who} ran code.version {versions} (observed), not the "
+        f"manifest's code_version {want!r} (instances.{instance.name}.code_version)."))
