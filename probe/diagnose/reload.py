@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from probe.diagnose.answer_names import joined, places, server_kind
 from probe.diagnose.fronts import express_address, listen, software
+from probe.diagnose.stale_words import forked_start
 from probe.diagnose.uwsgi_seen import UwsgiSeen, uwsgi_seen
 from probe.diagnose.wording import script_hint
 from probe.endpoint_answer import EndpointAnswer
@@ -23,19 +24,6 @@ def _pids(group: Sequence[EndpointAnswer]) -> str:
     """``pid 7``, or ``pids 7, 8 and 9``: every process of one server that answered."""
     pids = [str(p) for p in dict.fromkeys(a.pid for a in group)]
     return f"pid {pids[0]}" if len(pids) == 1 else f"pids {joined(pids)}"
-
-
-def forked_start(group: Sequence[EndpointAnswer]) -> str | None:
-    """The ``started_at`` that several processes of one server share: the endpoint notes it
-    when the application is loaded (wrap()), so processes forked from one loaded copy
-    (gunicorn --preload, uWSGI without --lazy-apps) report the start of that copy; None where
-    one process answered or the starts differ."""
-    starts = {a.started_at for a in group}
-    several = len({a.pid for a in group}) > 1
-    # Copies forked from one also read the same code: processes that disagree on it did not.
-    one_code = len({(a.code_version, a.script_mtime) for a in group}) == 1
-    return next(iter(starts)) if several and one_code and len(starts) == 1 \
-        and None not in starts else None
 
 
 def _apache(answer: EndpointAnswer, pids: str) -> str:

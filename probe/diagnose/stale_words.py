@@ -15,17 +15,29 @@ import dataclasses
 from collections.abc import Sequence
 
 from probe.diagnose.answer_names import share
-from probe.diagnose.reload import forked_start
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Instance
 from probe.model import Cause
 
 
+def forked_start(group: Sequence[EndpointAnswer]) -> str | None:
+    """The ``started_at`` that several processes of one server share: the endpoint notes it
+    when the application is loaded (wrap()), so processes forked from one loaded copy
+    (gunicorn --preload, uWSGI without --lazy-apps) report the start of that copy; None where
+    one process answered or the starts differ."""
+    starts = {a.started_at for a in group}
+    several = len({a.pid for a in group}) > 1
+    # Copies forked from one also read the same code: processes that disagree on it did not.
+    one_code = len({(a.code_version, a.script_mtime) for a in group}) == 1
+    return next(iter(starts)) if several and one_code and len(starts) == 1 \
+        and None not in starts else None
+
+
 def forked(url: str, shown: str, old: Sequence[EndpointAnswer], total: int,
            since: str) -> str | None:
     """The explanation where the old answers are several processes of one start
-    (:func:`.reload.forked_start`); None otherwise."""
+    (:func:`forked_start`); None otherwise."""
     start = forked_start(old)
     if start is None:
         return None
