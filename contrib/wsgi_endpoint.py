@@ -726,6 +726,9 @@ class _Copy:
         self.lock = threading.Lock()
         self.instance_id = secrets.token_hex(16)
         self.pid = _safe(os.getpid)
+        # Never reset: a process forked after wrap() (gunicorn --preload, uWSGI without
+        # lazy-apps) runs the copy this pid loaded, and says so.
+        self.loaded_pid = self.pid
         self.hits = 0
         self.started_monotonic = time.monotonic()
         self.python = _static_python()
@@ -958,6 +961,8 @@ def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict
         "started_at": copy.started_at,
         # added later: the process's own start, before started_at where the script ran again
         "process_started_at": process_started_at,
+        # added later: the process that ran wrap(), whose loaded copy this one runs
+        "loaded_pid": copy.loaded_pid,
         "uptime_s": _safe(lambda: round(time.monotonic() - copy.started_monotonic, 3)),
         "hits": hits,
         "nonce": nonce,

@@ -83,6 +83,7 @@ def _runtime_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         "script_loads": _pid(code.get("script_loads")),  # a count: 1 or more, as a pid is
         "first_loaded_at": _text(code.get("first_loaded_at")),
         "process_started_at": _text(data.get("process_started_at")),
+        "loaded_pid": _pid(data.get("loaded_pid")),
         "tz_environ": _text(zone.get("environ")),
         "tz_name": _text(zone.get("name")),
         "tz_offset_s": _offset(zone.get("utc_offset_s")),
@@ -240,6 +241,8 @@ class EndpointAnswer:
     script_loads: int | None = None
     first_loaded_at: str | None = None
     process_started_at: str | None = None
+    # Added for processes forked from one loaded copy (gunicorn --preload).
+    loaded_pid: int | None = None
 
     @classmethod
     def from_json(cls, data: object) -> EndpointAnswer:

@@ -51,6 +51,7 @@ SHIPPED = frozenset({
     "575f1399f1be05b0278640e0b1a640319669fcba5c29f22bb5b8fcfd7544a04b",
     "c210db035cd0858b699ac42559ad359e982bcda6988074dffded72d5297d0250",
     "212ee6785b228cbd671379104cfe476040e86cce7a573c27a3a8ef5182e35ca7",
+    "1f26a199cdbc9f8e7f83c7a00aa1209b6852dc8d51682cee32f0fd2a3d5f6b1c",
 })
 """SHA-256 of every contrib/wsgi_endpoint.py wsgi-probe has shipped, this one included."""
 

@@ -76,6 +76,25 @@ def test_gunicorn_workers_of_their_own_starts_are_sent_the_hup() -> None:
     assert "Restart the gunicorn service" not in found.fix, found.fix
 
 
+def test_the_loaded_pid_decides_forked_over_a_shared_millisecond() -> None:
+    # Endpoints that report loaded_pid: workers that loaded their own copy are not forked,
+    # whatever millisecond their starts share (c1's two workers); workers that report their
+    # master as the loader are, and the explanation says so from the field.
+    one = real.GUNICORN
+    same = "2026-12-07T15:14:31.426+00:00"
+    own = stale(*(copy({**one, "loaded_pid": pid}, pid, started=same)
+                  for pid in (12317, 12318, 12319)))
+    assert own.fix.startswith("Send HUP to the gunicorn master"), own.fix
+    assert "The start time is shared" not in own.explanation, own.explanation
+    preload = real.GUNICORN_PRELOAD
+    forked = stale(*(copy({**preload, "loaded_pid": 23710}, pid)
+                     for pid in (23796, 23798, 23800)))
+    assert ("The start time is shared by 3 processes, each was forked from pid 23710, which "
+            "loaded the application (loaded_pid 23710, observed)") in forked.explanation, \
+        forked.explanation
+    assert forked.fix.startswith("Restart the gunicorn service"), forked.fix
+
+
 def test_code_version_against_the_manifest_is_said_with_the_start() -> None:
     # c1: every answer runs r1, the manifest's code_version is r2: the cause was null.
     one = real.GUNICORN

@@ -25,7 +25,14 @@ def forked_start(group: Sequence[EndpointAnswer]) -> str | None:
     """The ``started_at`` that several processes of one server share: the endpoint notes it
     when the application is loaded (wrap()), so processes forked from one loaded copy
     (gunicorn --preload, uWSGI without --lazy-apps) report the start of that copy; None where
-    one process answered or the starts differ."""
+    one process answered or the starts differ.
+
+    Where the answers say which process loaded their copy (``loaded_pid``), that decides: a
+    process that loaded its own was not forked from another's, whatever millisecond its start
+    shares with others (tester T23's gunicorn without --preload had two such workers)."""
+    loaded = {a.loaded_pid for a in group}
+    if None not in loaded and (len(loaded) > 1 or any(a.loaded_pid == a.pid for a in group)):
+        return None
     starts = {a.started_at for a in group}
     several = len({a.pid for a in group}) > 1
     # Copies forked from one also read the same code: processes that disagree on it did not.
@@ -42,10 +49,14 @@ def forked(url: str, shown: str, old: Sequence[EndpointAnswer], total: int,
     if start is None:
         return None
     pids = len({a.pid for a in old})
+    loader = old[0].loaded_pid
+    how = (f"each was forked from pid {loader}, which loaded the application (loaded_pid "
+           f"{loader}, observed): gunicorn --preload, uWSGI without --lazy-apps"
+           if loader is not None else "which is what a copy loaded once and forked gives "
+           "(gunicorn --preload, uWSGI without --lazy-apps)")
     return (f"{url} is served by {shown}: {share(old, total)} came from processes that all "
             f"started at {start} (started_at), {since}: old code is still serving after the "
-            f"deploy. The start time is shared by {pids} processes, which is what a copy "
-            f"loaded once and forked gives (gunicorn --preload, uWSGI without --lazy-apps).")
+            f"deploy. The start time is shared by {pids} processes, {how}.")
 
 
 def against_manifest(found: Diagnosis, old: Sequence[EndpointAnswer], total: int,

@@ -32,6 +32,7 @@ TOP_KEYS = {
     "schema", "label", "instance_id", "pid", "ppid", "process_group", "application_group",
     "settings_module", "request", "script_file", "server", "python", "started_at", "uptime_s",
     "hits", "nonce", "signature", "code", "time_zone", "process_started_at",
+    "loaded_pid",
 }
 REQUEST_KEYS = {"host", "server_name", "server_port", "scheme", "script_name", "path_info",
                 "forwarded_host", "request_uri", "script_url", "host_allowed",
@@ -456,6 +457,9 @@ def test_a_fork_after_wrap_is_another_copy(we: ModuleType, monkeypatch: pytest.M
     assert child["instance_id"] != parent["instance_id"]
     assert child["hits"] == 1
     assert child["started_at"] == parent["started_at"]
+    # The child runs the copy the parent loaded, and says which process loaded it.
+    assert parent["loaded_pid"] == real_pid
+    assert child["loaded_pid"] == real_pid
 
 
 # -- pass-through is transparent ------------------------------------------------------------------
