@@ -20,6 +20,13 @@ class Address:
     def __str__(self) -> str:
         return self.written
 
+    @property
+    def set_name(self) -> str:
+        """The address set as ``apachectl -S`` names it (``*:80`` for ``_default_:80``, an
+        IPv6 address in brackets): written lines differ, httpd keeps one set."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{'*' if self.port is None else self.port}"
+
     def covers(self, other: Address) -> bool:
         """Whether every connection ``other`` matches also matches this address."""
         return (self.host in ("*", other.host)) and (self.port in (None, other.port))

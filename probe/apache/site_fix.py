@@ -87,7 +87,7 @@ def site_fix(site: Site, choice: VhostChoice, url: str, expected: str,
         away = elsewhere(site, choice, hostname, expected, meant_server,
                          (known or Known()).script, group)
         if away is not None:
-            return SiteFix(f"{server.describe()}, the only VirtualHost for {choice.address}, "
+            return SiteFix(f"{server.describe()}, the only VirtualHost for {choice.set_name}, "
                            f"claims no name of the URL. {away.words}", away.cites)
     if meant_server is not None and meant_server is not server and \
             any(c is meant_server for c in choice.candidates) and not (
@@ -99,7 +99,7 @@ def site_fix(site: Site, choice: VhostChoice, url: str, expected: str,
     if choice.by not in ("name", "only"):
         return None
     reached = "which claims this name" if choice.by == "name" else \
-        f"the only VirtualHost for {choice.address}"
+        f"the only VirtualHost for {choice.set_name}"
     return _mount_fix(site, server, reached, url, expected, group, known or Known())
 
 
@@ -131,8 +131,8 @@ def _typo(choice: VhostChoice, hostname: str, own: Server, why: str) -> SiteFix:
     """The name fix in ``own``, the instance's VirtualHost: a near name first, if any."""
     first = choice.candidates[0]
     alias = (f"add 'ServerAlias {hostname}' inside {own.describe()}{why}: no ServerName or "
-             f"ServerAlias for {choice.address} matches {hostname}, so the first VirtualHost "
-             f"answers ({first.where})")
+             f"ServerAlias for {choice.set_name} matches {hostname}, so the first "
+             f"VirtualHost answers ({first.where})")
     near = near_name(own, hostname)
     if near is None:
         return SiteFix(alias[0].upper() + alias[1:] + ".",

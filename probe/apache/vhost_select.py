@@ -45,6 +45,11 @@ class VhostChoice:
     candidates: tuple[Server, ...] = ()  # the address set, in configuration order
     undecided: str | None = None  # why the selection cannot be known from here
 
+    @property
+    def set_name(self) -> str:
+        """The address set chosen as ``apachectl -S`` names it (``*:80``, not ``_default_:80``)."""
+        return "the main server" if self.address is None else self.address.set_name
+
 
 def address_set(vhosts: Sequence[Server], ip: str | None,
                 port: int) -> tuple[Address | None, tuple[Server, ...], str | None]:
@@ -90,8 +95,9 @@ def select_vhost(site: Site, hostname: str, ip: str | None, port: int) -> VhostC
                            NO_VHOST, None, None)
     if len(servers) == 1:
         only = servers[0]
-        return VhostChoice(only, f"{_opening(only)} is the only VirtualHost for {address}: "
-                           f"names are not compared{_passed_over(site, address, port)}",
+        over = _passed_over(site, address, port)
+        return VhostChoice(only, f"{_opening(only)} is the only VirtualHost for "
+                           f"{address.set_name}: names are not compared{over}",
                            Source(only.file, only.line), "only", None, address, servers)
     for server in servers:
         matched = name_matches(server.server_name, server.aliases, hostname)
@@ -102,11 +108,11 @@ def select_vhost(site: Site, hostname: str, ip: str | None, port: int) -> VhostC
             written = " ".join(directive.args) if directive else server.server_name
             name = directive.name if directive else matched.value
             rule = (f"{name} {written} matches {hostname!r}, the first match among the "
-                    f"{len(servers)} VirtualHosts for {address}")
+                    f"{len(servers)} VirtualHosts for {address.set_name}")
             return VhostChoice(server, rule, where, "name", matched, address, servers)
     first = servers[0]
     return VhostChoice(first, f"{_opening(first)} is the first of the {len(servers)} "
-                       f"VirtualHosts for {address}, and no ServerName or ServerAlias of "
+                       f"VirtualHosts for {address.set_name}, and no ServerName or ServerAlias of "
                        f"them matches {hostname!r}: the first one answers",
                        Source(first.file, first.line), "default", MatchedBy.DEFAULT,
                        address, servers)
@@ -145,7 +151,7 @@ def _passed_over(site: Site, address: Address, port: int) -> str:
         return ""
     shown = ", ".join(v.describe() for v in wild[:3]) + (", ..." if len(wild) > 3 else "")
     return (f"; the VirtualHosts for *:{port} ({shown}) are never considered for "
-            f"connections to {address}, whatever their names")
+            f"connections to {address.set_name}, whatever their names")
 
 
 def _opening(server: Server) -> str:
