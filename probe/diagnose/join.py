@@ -23,6 +23,7 @@ import dataclasses
 import re
 from urllib.parse import urlsplit
 
+from probe.apache.ip_only import connect_at
 from probe.apache.route import ApacheRoutes
 from probe.diagnose import join_wording as words
 from probe.diagnose.causes_site import CONFIG_CHECK
@@ -31,6 +32,7 @@ from probe.diagnose.identify import SweepContext
 from probe.diagnose.join_embedded import typo_first
 from probe.diagnose.join_kept import GroupKept, group_kept
 from probe.diagnose.join_not_running import differences, not_reloaded, unlistened
+from probe.diagnose.join_refused_site import refused_site
 from probe.diagnose.wording import Diagnosis
 from probe.front import Divergence, PredictedRoute, RouteStep
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
@@ -190,6 +192,8 @@ def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
             block = config.refuse_block(route) if config.refuse_block is not None else None
             why = config.refuse_why(route) if config.refuse_why is not None else ""
             found = Divergence("site", site, None, Cause.VHOST_FALLBACK.value, block, why)
+        elif not obs.target.expected:  # a [refuse] URL: the step that took it is the one
+            found = refused_site(route, config)
     if found is None:
         return _add(diagnosis, words.predicted_no_step(route), _configured(route.steps))
     host = (urlsplit(obs.target.url).hostname or "").lower()
@@ -204,8 +208,9 @@ def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
             found.meant.by == "server" and obs.target.expected:
         shared = group_kept(context, config.front, route, found.step, obs.target.expected)
     instance = context.manifest.instances.get(obs.target.expected or "")
+    urls = instance.urls if instance is not None else ()
     explained = words.config_cause(obs, diagnosis, route, found, host, lint, kept, shared,
-                                   instance.urls if instance is not None else ())
+                                   urls, connect_at(config.front, route, found.meant, urls))
     if found.cause == Cause.DAEMON_GROUP_UNUSED.value:
         explained = typo_first(explained, config.front, route, group)
     typo: tuple[Evidence, ...] = ()

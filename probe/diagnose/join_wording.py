@@ -68,11 +68,12 @@ def predicted_no_step(route: PredictedRoute) -> str:
 def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
                  found: Divergence, host: str, lint: Sequence[tuple[str, str, str]],
                  kept: Kept | None = None, shared: Sequence[GroupKept] = (),
-                 listed: Sequence[str] = ()) -> Diagnosis:
+                 listed: Sequence[str] = (), connect: str | None = None) -> Diagnosis:
     """The explanation and fix once the configuration is known to be the cause; ``kept``:
     the working URLs the name line that took the URL serves (Apache); ``shared``: those of
     other instances the group line that took it serves; ``listed``: the expected
-    instance's URLs in the manifest."""
+    instance's URLs in the manifest; ``connect``: another address of the port where the
+    site meant answers and every one of them has a Listen."""
     url = obs.target.url
     expected = obs.target.expected or "no instance"
     path = urlsplit(url).path or "/"
@@ -85,7 +86,8 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     if found.said is not None:  # the front's own words (a twin's mount)
         why, fix = found.said
     elif found.stage == "site" and meant is not None and meant.stage == "address":
-        why, fix = _elsewhere(route, leaves, meant, host, expected, found.address_tls)
+        why, fix = _elsewhere(route, leaves, meant, host, expected, found.address_tls,
+                              connect)
         if found.meant_tls is not None and not found.address_tls:
             fix = plain_request_fix(url, expected, meant.decision, found.meant_tls,
                                     route.address or "the address probed",
@@ -98,12 +100,14 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         if meant is not None and unclaimed:
             why += (f" Where {expected} is configured: {meant.rule} ({meant.source}), a "
                     f"VirtualHost that does not claim {host}.")
+        elif meant is not None and not obs.target.expected:  # no site is meant: the next
+            why += f" Without that line {meant.decision} would take it."
         elif meant is not None:
             why += f" The site meant for {expected}: {meant.rule} ({meant.source})."
         why_there = f" ({found.refuse_why})" if found.refuse_why else ""
         catch_all = (f"list first, for this address, a catch-all that refuses unknown "
                      f"names{why_there}:\n{found.refuse_block or _catch_all(url, route)}")
-        if leaves.by == "default" and not obs.target.expected:
+        if leaves.by in ("default", "only") and not obs.target.expected:
             fix = f"At {leaves.source}, {catch_all}"
         elif leaves.by == "default":
             fix = f"Add 'ServerAlias {host}' inside {other}; and {catch_all}"
@@ -164,7 +168,8 @@ def stop_claiming(leaves: RouteStep, host: str, other: str, kept: Kept | None) -
 
 
 def _elsewhere(route: PredictedRoute, leaves: RouteStep, meant: RouteStep, host: str,
-               expected: str, tls: Sequence[str] = ()) -> tuple[str, str]:
+               expected: str, tls: Sequence[str] = (),
+               connect_to: str | None = None) -> tuple[str, str]:
     """The site meant is on another address or port than the request went to: no name on
     this one can reach it (an alias added here would graft the name onto another site)."""
     went = route.address or "the address probed"
@@ -176,9 +181,13 @@ def _elsewhere(route: PredictedRoute, leaves: RouteStep, meant: RouteStep, host:
         # An IP-based VirtualHost takes every connection to its address, whatever the name.
         port = went.rpartition(":")[2]
         fix = (f"At {leaves.source}, make that VirtualHost's address '*' (<VirtualHost "
-               f"*:{port}>) so that names are compared among every VirtualHost of the port, "
-               f"or send {host}'s requests to another address of the port, where "
-               f"{meant.decision} answers it by name ({connect}).")
+               f"*:{port}>) so that names are compared among every VirtualHost of the port")
+        # A connect sends every URL of the instance there: offered only where a Listen
+        # opens each (T24's m2: connect = "[::1]" left project-1's :31781 URLs unreachable).
+        fix += "." if connect_to is None else (
+            f", or send {host}'s requests to {connect_to}, where {meant.decision} answers it "
+            f"by name (connect = \"{connect_to}\" under [instances.{expected}] in the "
+            f"manifest: a Listen read opens every URL of {expected} there).")
     elif tls:
         fix = (f"Send {host}'s requests where {meant.decision} listens (the URL's port, or "
                f"{connect}), or, if it should answer at {went} too, give it a VirtualHost of "

@@ -128,7 +128,7 @@ def discover(site: Site) -> Discovery:
             f"them): the sites they would make are not in the manifest (its comments name "
             f"each line and why)")
     for group in unknown_hosts(site):
-        _refuse(discovery, group, unreached(site, group.address))
+        _refuse(discovery, group, unreached(site, group.address), _hidden_names(site, group))
     # after the URLs: the comment names only the ports a URL written is on (tester R21)
     written = {url_port(u.url) for i in kept for u in i.urls} | {
         url_port(u.url) for u in discovery.refuse}
@@ -152,7 +152,22 @@ def proxied_sites(site: Site) -> list[str]:
     return said
 
 
-def _refuse(discovery: Discovery, group: UnknownHosts, unreachable: bool) -> None:
+def _hidden_names(site: Site, group: UnknownHosts) -> tuple[str, ...]:
+    """The names the ``*:PORT`` VirtualHosts claim that the only VirtualHost of an IP takes
+    at that IP (httpd compares no names there): T24's m2, a.example.test's URLs written with
+    the connect address of ``<VirtualHost 127.0.0.1:31782>``, called "usually intended"."""
+    address = group.address
+    if address.host == "*" or len(group.servers) != 1:
+        return ()
+    wild = [v for v in site.vhosts if v is not group.first and any(
+        a.host == "*" and a.port in (None, address.port) for a in v.addresses)]
+    names = [n for v in wild for n in ((() if v.name_inherited or not v.server_name
+                                        else (v.server_name,)) + tuple(v.aliases))]
+    return tuple(dict.fromkeys(names))
+
+
+def _refuse(discovery: Discovery, group: UnknownHosts, unreachable: bool,
+            hidden: tuple[str, ...] = ()) -> None:
     first = group.first
     if unreachable:
         why = (f"{group.address}: its {len(group.servers)} VirtualHost(s), first "
@@ -176,6 +191,13 @@ def _refuse(discovery: Discovery, group: UnknownHosts, unreachable: bool) -> Non
                 f"{group.address}: {first.describe()} is a static default page listed "
                 f"first of {len(group.servers)} VirtualHost(s); unknown host names get it "
                 f"(no application), so they are not checked")
+        elif group.lands_on_site and hidden:
+            shown = ", ".join(hidden[:4]) + (", ..." if len(hidden) > 4 else "")
+            discovery.refuse_skipped.append(
+                f"{group.address}: {first.describe()} is the only site there and takes every "
+                f"host name sent to that address, those the *:{group.address.port} "
+                f"VirtualHosts claim too ({shown}): httpd compares no names there (probe "
+                f"lint: vhost_ip_based)")
         elif group.lands_on_site:
             discovery.refuse_skipped.append(
                 f"{group.address}: {first.describe()} is the only site and answers every "

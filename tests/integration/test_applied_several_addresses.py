@@ -148,3 +148,49 @@ def _sweep_connect(server: ApacheServer, manifest: Path) -> dict[str, Any]:
     assert done.stdout.startswith("{"), done.stderr
     report: dict[str, Any] = json.loads(done.stdout)
     return report
+
+
+M2 = daemons("project-1", "project-2") + """\
+Listen 127.0.0.1:@OTHER@
+<VirtualHost _default_:@OTHER@>
+    ServerAdmin webmaster@localhost
+</VirtualHost>
+<VirtualHost *:@PORT@ *:@OTHER@>
+    ServerName site-1.example.com
+    WSGIScriptAlias / @SITES@/project-1/wsgi.py process-group=project-1
+</VirtualHost>
+<VirtualHost 127.0.0.1:@OTHER@>
+    ServerName site-2.example.com
+    WSGIScriptAlias / @SITES@/project-2/wsgi.py process-group=project-2
+</VirtualHost>
+"""
+
+
+def _m2_manifest(tmp_path: Path, port: int, other: int, name: str) -> Path:
+    return write_manifest(tmp_path, '[probe]\nconnect = "127.0.0.1"\n' + instance(
+        1, f"http://site-1.example.com:{port}/") + instance(
+        2, f"http://site-2.example.com:{other}/") +
+        f'[refuse]\nurls = ["http://unknown.invalid:{other}/"]\n', name)
+
+
+def test_an_ip_vhost_that_took_a_refuse_url_gets_its_address_and_the_sweep_is_ok(
+        apache: ApacheFactory, tmp_path: Path) -> None:
+    """m2: an IP-based VirtualHost (meant for another address) beside the ``*:OTHER`` ones
+    answered the URL to refuse; "cause undetermined ... no step of its route shows where it
+    leaves the intended one" was said. Now its line and address are the fix."""
+    other = free_port()
+    server = apache(M2, extra={"OTHER": str(other)})
+    url = f"http://unknown.invalid:{other}/"
+    found = target(_sweep(server, _m2_manifest(tmp_path, server.port, other, "m.toml")), url)
+    assert found["verdict"] == "served_unmapped", found
+    assert found["cause"] == "vhost_fallback" and not found["candidates"], found
+    opening = line_of(server.conf_path, "ServerName site-2.example.com")
+    opening = f"{server.conf_path}:{int(opening.rpartition(':')[2]) - 1}"
+    assert found["fix"].startswith(
+        f"At {opening}, make that VirtualHost's address '*' (<VirtualHost *:{other}>)"), found
+    cleanup(server)  # its OTHER port is the next one's
+    apache.servers.remove(server)
+    fixed = apache(M2.replace("<VirtualHost 127.0.0.1:@OTHER@>", "<VirtualHost *:@OTHER@>"),
+                   extra={"OTHER": str(other)})
+    again = _sweep(fixed, _m2_manifest(tmp_path, fixed.port, other, "fixed.toml"))
+    assert [v for _, v in url_verdicts(again)] == ["ok", "ok", "ok"], again
