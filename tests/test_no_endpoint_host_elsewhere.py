@@ -58,7 +58,9 @@ def test_another_port_of_the_same_ip_leads_with_the_name_on_that_port() -> None:
         "PATH names it with its line; or 'apachectl -S'): project-1's endpoint answered "
         "a.example.test at 127.0.0.1:31781, so either no VirtualHost of port 31782 names "
         "a.example.test"), found.fix
-    assert "*:31782 on its <VirtualHost> line, with a Listen of the port" in found.fix, found.fix
+    assert "*:31782 on its <VirtualHost> line)" in found.fix, found.fix
+    # the 403 at 127.0.0.1:31782 shows a Listen there: none is asked for (R24's m1)
+    assert "Listen" not in found.fix, found.fix
     assert "or an IP-based <VirtualHost 127.0.0.1:31782> takes every name at " \
            "127.0.0.1:31782" in found.fix, found.fix
     assert "Install the endpoint" not in found.fix, found.fix
@@ -80,3 +82,54 @@ def test_the_same_name_at_another_ip_says_the_site_is_bound_there() -> None:
            "answered at [::1]:31782: give it this address too); or an IP-based " \
            "<VirtualHost 127.0.0.1:31782> takes every name" in found.fix, found.fix
     assert "Install the endpoint" not in found.fix, found.fix
+
+
+M2_MANIFEST = """\
+[probe]
+connect = "127.0.0.1"
+
+[instances.project-1]
+label = "project-1"
+process_group = "project-1"
+urls = ["http://a.example.test:31782/"]
+
+[instances.project-4]
+label = "project-4"
+process_group = "project-4"
+connect = "[::1]"
+urls = ["http://d.example.test:31782/"]
+"""
+SCRIPT_4 = "/tmp/t-real24/cases/lab/sites/project-4/wsgi.py"
+
+
+def test_the_instance_s_answer_to_another_host_elsewhere_says_it_is_installed() -> None:
+    """R24's m2 [3]: d.conf's VirtualHost written for 127.0.0.1:31782 (meant for [::1]);
+    project-4 answered a.example.test there, d.example.test at [::1] got the default 403."""
+    data = t24_answer("project-4", "b6baa711b0748482bd6e77358031ae26", 14352, 14347,
+                      "mysite.settings_three", 31782, "2026-12-07T15:16:03.092+00:00", 0.045,
+                      "rnAgogeyETCX65uhcS9aTcrMQuBmEmL9")
+    answered = Sample(elapsed_ms=20.0, status_code=200, server=APACHE,
+                      endpoint=EndpointAnswer.from_json(data), address="127.0.0.1:31782",
+                      liveness=Liveness.UNSIGNED)
+    refused = Sample(elapsed_ms=10.0, status_code=403, server=APACHE, address="[::1]:31782")
+    report = diagnose(manifest.parse(M2_MANIFEST, "m.toml"), [
+        Observation(Target("http://a.example.test:31782/", "project-1", "127.0.0.1:31782"),
+                    (answered, answered)),
+        Observation(Target("http://d.example.test:31782/", "project-4", "[::1]:31782"),
+                    (refused, refused))])
+    found = result(report, "http://d.example.test:31782/")
+    assert found.verdict.value == "no_endpoint"
+    assert found.fix.startswith(
+        "Check which VirtualHost takes d.example.test at [::1]:31782 (probe sweep --config "
+        "PATH names it with its line; or 'apachectl -S'): project-4's endpoint answered "
+        "http://a.example.test:31782/ at 127.0.0.1:31782, so either no VirtualHost at "
+        "[::1]:31782 names d.example.test (the first, default one answered: give "
+        "d.example.test to the VirtualHost meant for project-4, and that VirtualHost this "
+        "address if it lacks it"), found.fix
+    assert "Install the endpoint" not in found.fix, found.fix
+    assert (f"project-4's endpoint answered http://a.example.test:31782/ at 127.0.0.1:31782 in "
+            f"this sweep (label 'project-4', process_group 'project-4', script_file "
+            f"'{SCRIPT_4}', pid 14352), to a request without a token as this one was: it is "
+            f"installed in the application of project-4.") in found.explanation, \
+        found.explanation
+    assert [c.cause for c in found.candidates] == [Cause.VHOST_FALLBACK], found.candidates

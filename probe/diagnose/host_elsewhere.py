@@ -37,9 +37,11 @@ def _ip(address: str | None) -> str | None:
         return None
 
 
-def _answered_elsewhere(obs: Observation, context: SweepContext) -> _Found | None:
+def _answered_elsewhere(obs: Observation, context: SweepContext,
+                        any_host: bool) -> _Found | None:
     """The expected instance's answer to another URL of this host at another address: on
-    the same IP first (another port), else at another IP."""
+    the same IP first (another port), else at another IP; ``any_host``: else its answer
+    for another host at another address."""
     expected = obs.target.expected or ""
     # host -> the first answer at each address, built once per instance (asked per URL)
     by_host = cast("dict[str, dict[str, tuple[Observation, EndpointAnswer]]] | None",
@@ -55,9 +57,12 @@ def _answered_elsewhere(obs: Observation, context: SweepContext) -> _Found | Non
     _, address = key_of(obs)
     if address is None:
         return None
-    found = [(o, a, at) for at, (o, a) in by_host.get(urlsplit(obs.target.url).hostname or "",
-                                                      {}).items()
+    host = urlsplit(obs.target.url).hostname or ""
+    found = [(o, a, at) for at, (o, a) in by_host.get(host, {}).items()
              if at != address and o.target.url != obs.target.url]
+    if not found and any_host:  # another host's answer: installed too (T24 m2)
+        found = [(o, a, at) for answers in by_host.values() for at, (o, a) in answers.items()
+                 if at != address]
     found.sort(key=lambda f: _ip(f[2]) != _ip(address))  # the same IP first
     return found[0] if found else None
 
@@ -69,10 +74,10 @@ def _quoted(answer: EndpointAnswer) -> str:
 
 
 def host_first(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
-               sample: Sample) -> Diagnosis | None:
+               sample: Sample, any_host: bool = False) -> Diagnosis | None:
     """The name not routed on this port or address leads; None where the expected instance
-    answered no other URL of this host at another address."""
-    found = _answered_elsewhere(obs, context)
+    answered no other URL of this host at another address (``any_host``: of any host)."""
+    found = _answered_elsewhere(obs, context, any_host)
     _, address = key_of(obs)
     if found is None or address is None:
         return None
@@ -87,31 +92,39 @@ def host_first(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                    ("VirtualHost", "'apachectl -S'") if apache else
                    ("site", "'apachectl -S' or 'nginx -T'"))
     same_ip = _ip(at) == _ip(address)
+    same_host = (urlsplit(other.target.url).hostname or "") == host
     token = "" if context.token_sent else ", to a request without a token as this one was"
     explanation = (
         f"{diagnosis.explanation} {expected}'s endpoint answered {other.target.url} at {at} "
-        f"in this sweep ({_quoted(answer)}){token}: it is installed, and answers this probe. "
-        f"{host} at {address} got HTTP {sample.status_code} instead: that request did not "
+        f"in this sweep ({_quoted(answer)}){token}: it is installed"
+        f"{', and answers this probe' if same_host else f' in the application of {expected}'}."
+        f" {host} at {address} got HTTP {sample.status_code} instead: that request did not "
         f"reach {expected}'s application, or the {site} that took it refused the path "
         f"before it.")
     ip_based = f"<VirtualHost {'[' + ip + ']' if ':' in ip else ip}:{port}>"
+    # The port answered at this address (HTTP status): a Listen of it is there already.
     which = (
         f"no {site} of port {port} names {host} (the first, default one answered: give the "
         f"port to the {site} meant for {expected}, "
-        + (f"*:{port} on its <VirtualHost> line, with a Listen of the port"
+        + (f"*:{port} on its <VirtualHost> line"
            if apache else f"a listen {port} line in it" if nginx else
            f"Apache: *:{port} on its <VirtualHost> line; nginx: a listen {port} line")
         + ")"
-        if same_ip else
+        if same_ip and same_host else
         f"the {site} meant for {expected} does not take {address} (it answered at {at}: "
-        f"give it this address too)")
+        f"give it this address too)" if same_host else
+        f"no {site} at {address} names {host} (the first, default one answered: give {host} "
+        f"to the {site} meant for {expected}, and that {site} this "
+        f"{'port' if same_ip else 'address'} if it lacks it: {expected} answered "
+        f"{other.target.url} at {at})")
     if not nginx:
         which += (f"; or an IP-based {ip_based} takes every name at {address} (httpd "
                   f"compares names only among the VirtualHosts of the most specific address, "
                   f"so listing a site before it changes nothing: give it the address *:{port}, "
                   f"or the one it is meant for)")
     fix = (f"Check which {site} takes {host} at {address} (probe sweep --config PATH names it "
-           f"with its line; or {check}): {expected}'s endpoint answered {host} at {at}, so "
+           f"with its line; or {check}): {expected}'s endpoint answered "
+           f"{host if same_host else other.target.url} at {at}, so "
            f"either {which}. The endpoint is installed in that application (it answered "
            f"{other.target.url}): installing it again changes nothing where this request "
            f"does not reach it.")

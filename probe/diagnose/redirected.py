@@ -250,7 +250,9 @@ def without_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext)
             return elsewhere
         from probe.diagnose.address_answered import name_first
 
-        return name_first(obs, diagnosis, context, last) or diagnosis
+        # the instance's endpoint answered another host elsewhere: installed (T24's m2)
+        return name_first(obs, diagnosis, context, last) or \
+            host_first(obs, diagnosis, context, last, any_host=True) or diagnosis
     if nearby is None or not diagnosis.fix.startswith(_INSTALL):
         return diagnosis
     return dataclasses.replace(diagnosis, fix=(
