@@ -27,7 +27,7 @@ from probe.apache.twin_mount import twin_mount
 from probe.diagnose import diagnose
 from probe.front_config import load_front
 from probe.manifest import Target
-from probe.model import Observation, Report, Sample, TargetResult, Verdict
+from probe.model import Cause, Observation, Report, Sample, TargetResult, Verdict
 
 from .test_diagnose import answered, ep, status
 
@@ -153,6 +153,8 @@ def test_a_near_name_of_a_vhost_running_another_instance_is_no_typo(tmp_path: Pa
     assert "its site is not in the configuration read" in fix, fix
     assert f"are read by the Include at {conf}:4 (000-default.conf, a.conf)" in fix, fix
     assert "apachectl -S" in fix, fix
+    # the route names the cause: the answers' candidates are decided (R24's m5 JSON)
+    assert found.cause is Cause.VHOST_FALLBACK and not found.candidates, found.candidates
 
 
 def test_the_near_name_stays_a_typo_in_the_instance_s_own_vhost(tmp_path: Path) -> None:

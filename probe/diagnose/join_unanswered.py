@@ -188,8 +188,10 @@ def _no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                           for what, where in owned.cites)
     evidence = (*diagnosis.evidence,
                 *_configured((*route.steps, *((meant_step,) if meant_step else ()))), *cited)
+    # A cause the route names is decided: the answers' candidates go (docs/verdicts.md).
     return dataclasses.replace(diagnosis, cause=cause, explanation=explanation, fix=fix,
-                               evidence=evidence)
+                               evidence=evidence,
+                               candidates=() if cause is not None else diagnosis.candidates)
 
 
 def _no_vhost(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
