@@ -74,6 +74,26 @@ def one_line(text: str, limit: int | None = MAX_FIELD) -> str:
     return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
+def prose(text: str) -> str:
+    """An explanation, fix or evidence as it may leave the probe: :func:`printable` (a fix
+    may carry a configuration block's lines), at the cost of one C call for nearly all.
+
+    The last guard on words built from answers: each field is made one line where it is
+    read, and this catches any read that was not."""
+    return text if text.isprintable() else printable(text)  # no _CONTROL is printable
+
+
+def quoted(text: str | None) -> str:
+    """``text`` in quotes, as ``repr`` writes it (None as ``None``), for a field
+    :func:`one_line` already escaped: its ``\\x1b`` stays one backslash (``repr`` would
+    double it)."""
+    if text is None:
+        return "None"
+    text = one_line(text, limit=None)
+    quote = '"' if "'" in text and '"' not in text else "'"
+    return quote + text.replace(quote, "\\" + quote) + quote
+
+
 def printable(text: str) -> str:
     """Multi-line text for a terminal: line breaks and tabs kept, other controls escaped."""
     return "\n".join(one_line(line.replace("\t", " "), limit=None) for line in text.split("\n"))

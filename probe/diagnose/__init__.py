@@ -26,7 +26,7 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from probe.apache.names import vhost_of
 from probe.deploy_time import RestartCutoffs, as_cutoffs
@@ -46,6 +46,8 @@ from probe.diagnose.zone_drift import time_zone_drift_findings
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Manifest
 from probe.model import (
+    Candidate,
+    Evidence,
     Finding,
     FrontKind,
     Observation,
@@ -55,7 +57,7 @@ from probe.model import (
     TargetResult,
     Verdict,
 )
-from probe.safe_text import one_line
+from probe.safe_text import one_line, prose
 from probe.wire import literal_address
 
 if TYPE_CHECKING:
@@ -172,6 +174,8 @@ def diagnose(
         findings += (Finding(INTERNAL_ERROR, Status.WARNING, (), (
             f"The explanations could not be put in the front server's terms "
             f"({_error(failed_wording)}); each URL's verdict stands.")),)
+    findings = tuple(f if f.explanation.isprintable() else
+                     dataclasses.replace(f, explanation=prose(f.explanation)) for f in findings)
     return Report(results, findings, duration_s=duration_s, interrupted=interrupted,
                   unprobed=unprobed)
 
@@ -249,8 +253,8 @@ def _result(obs: Observation, diagnosis: Diagnosis, kept: dict[object, Any]) -> 
         expected=obs.target.expected,
         verdict=diagnosis.verdict,
         cause=diagnosis.cause,
-        explanation=kept.setdefault(diagnosis.explanation, diagnosis.explanation),
-        fix=kept.setdefault(diagnosis.fix, diagnosis.fix),
+        explanation=_said(diagnosis.explanation, kept),
+        fix=_said(diagnosis.fix, kept),
         observed=last.endpoint if last else None,
         status_code=last.status_code if last else None,
         samples=len(samples),
@@ -260,7 +264,30 @@ def _result(obs: Observation, diagnosis: Diagnosis, kept: dict[object, Any]) -> 
         cache_headers=tuple(cache),
         # An IP in the URL is its address even when nothing answered to say so.
         address=obs.target.address or address or literal_address(obs.target.url),
-        evidence=diagnosis.evidence,
-        candidates=diagnosis.candidates,
+        evidence=_evidence(diagnosis.evidence) if diagnosis.evidence else (),
+        candidates=_candidates(diagnosis.candidates) if diagnosis.candidates else (),
         answered=tuple(kinds.values()),
     )
+
+
+# The last guard on the words (probe.safe_text.prose): whatever an answer's field reached them
+# through, no control or bidi character leaves in an explanation, fix, evidence or check.
+def _said(text: str, kept: dict[object, Any]) -> str:
+    """``prose(text)``, once per distinct text of the sweep (kept under the text itself)."""
+    said = kept.get(text)
+    if said is None:
+        said = kept[text] = prose(text)
+    return cast("str", said)
+
+
+def _evidence(evidence: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
+    for item in evidence:
+        if not (item.claim.isprintable() and item.source.isprintable()):
+            return tuple(Evidence(e.kind, prose(e.claim), prose(e.source)) for e in evidence)
+    return evidence
+
+
+def _candidates(candidates: tuple[Candidate, ...]) -> tuple[Candidate, ...]:
+    if all(c.check.isprintable() for c in candidates):
+        return candidates
+    return tuple(Candidate(c.cause, prose(c.check)) for c in candidates)

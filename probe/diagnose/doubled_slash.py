@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from probe.diagnose.identify import SweepContext
 from probe.endpoint_answer import EndpointAnswer, mapping
 from probe.model import Finding, Observation, Status, TargetResult, Verdict
+from probe.safe_text import quoted
 
 if TYPE_CHECKING:
     from probe.front import FrontConfig
@@ -111,7 +112,7 @@ def _finding(name: str, cases: list[tuple[Doubled, str]]) -> Finding:
               if first.script else "")
     page = first.url if first.url.endswith("/") else first.url + "/"
     said = (f"{first.url} of {name}{others}: its application received {first.field} "
-            f"{first.value!r}{script} for the probe request's path {first.sent}, which has "
+            f"{quoted(first.value)}{script} for the probe request's path {first.sent}, which has "
             f"no '//': a front joined a path ending in '/' to one starting with '/'. The "
             f"endpoint answers the probe whatever the path, so the URL is ok; the "
             f"application's own pages get the same doubled slash, and URL patterns that do "

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from probe.endpoint_answer import EndpointAnswer, mapping
 from probe.model import FrontKind, Observation
+from probe.safe_text import one_line
 from probe.unix_sockets import PREFIX, normal_unix
 
 APP_SERVERS = ("gunicorn", "uwsgi", "waitress")
@@ -34,13 +35,14 @@ def _table(answer: EndpointAnswer, key: str) -> Mapping[str, object]:
 
 def software(answer: EndpointAnswer) -> str | None:
     value = _table(answer, "server").get("software")
-    return value if isinstance(value, str) and value else None
+    return one_line(value) if isinstance(value, str) and value else None  # words quote it
 
 
 def listen(answer: EndpointAnswer) -> str | None:
     """Where the answering application server listens (``server.listen``)."""
     value = _table(answer, "server").get("listen")
-    return value if isinstance(value, str) and value else None
+    # Quoted in explanations and evidence as it is: one printable line, as a typed field.
+    return one_line(value) if isinstance(value, str) and value else None
 
 
 _EXPRESS_GROUP = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9._-]+)"

@@ -13,6 +13,7 @@ from probe.diagnose.uwsgi_words import host_fix as uwsgi_host_fix
 from probe.diagnose.uwsgi_words import is_uwsgi
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import FrontKind
+from probe.safe_text import quoted
 
 if TYPE_CHECKING:
     from probe.front import PredictedRoute, RouteStep
@@ -72,9 +73,9 @@ def received(bad: list[EndpointAnswer], total: int) -> str:
     groups = distinct_by(bad, lambda a: (a.host, a.forwarded_host))
     said = []
     for (host, forwarded), group in groups.items():
-        extra = (f" with X-Forwarded-Host {forwarded!r}"
+        extra = (f" with X-Forwarded-Host {quoted(forwarded)}"
                  if forwarded and host_allowed(group[-1]) is not False else "")
-        said.append(f"Host {host!r}{extra}" + (f" ({places(group)})" if len(groups) > 1
+        said.append(f"Host {quoted(host)}{extra}" + (f" ({places(group)})" if len(groups) > 1
                                                and total > 1 else ""))
     return joined(said)
 
@@ -83,7 +84,7 @@ def forwarded_unread(bad: list[EndpointAnswer], total: int) -> str:
     """The sentence on an X-Forwarded-Host Django did not read (its own sentence: said inside
     the Host one, its "not <name>" read as said of the forwarded name)."""
     groups = distinct_by(bad, lambda a: (a.host, a.forwarded_host))
-    said = [f"{forwarded!r}" + (f" ({places(group)})" if len(groups) > 1 and total > 1 else "")
+    said = [quoted(forwarded) + (f" ({places(group)})" if len(groups) > 1 and total > 1 else "")
             for (_, forwarded), group in groups.items()
             if forwarded and host_allowed(group[-1]) is False]
     if not said:

@@ -50,6 +50,7 @@ from probe.diagnose.reload import reload_ways
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Cause, Evidence, EvidenceKind, FrontKind, Observation, Verdict
+from probe.safe_text import quoted
 from probe.urls import split_usual
 
 if TYPE_CHECKING:
@@ -104,10 +105,10 @@ def _host(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],
     which = f" That is {share(bad, len(answers))}; the others did not." if some else \
         (f" It is the same in all {len(answers)} samples ({places(bad)})." if len(answers) > 1
          else "")
-    evidence = [Evidence(EvidenceKind.OBSERVED, f"request.host = {a.host!r}",
+    evidence = [Evidence(EvidenceKind.OBSERVED, f"request.host = {quoted(a.host)}",
                          f"GET {url}, {place(a)}") for a in _one_each(bad)]
     evidence += [Evidence(EvidenceKind.OBSERVED, f"request.forwarded_host = "
-                          f"{a.forwarded_host!r}", f"GET {url}, {place(a)}")
+                          f"{quoted(a.forwarded_host)}", f"GET {url}, {place(a)}")
                  for a in _one_each(bad) if a.forwarded_host]
     if allowed is not None:
         evidence += [Evidence(EvidenceKind.OBSERVED, f"request.host_allowed = "
@@ -140,7 +141,7 @@ def _host(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],
     return Diagnosis(
         Verdict.HOST_REJECTED, None,
         explanation=(f"{url} is served by the right application and it received Host "
-                     f"{answer.host!r}, but Django rejects that name (request.host_allowed"
+                     f"{quoted(answer.host)}, but Django rejects that name (request.host_allowed"
                      f" false): {pages}; only this probe, answered before Django runs, got "
                      f"200.{which}"),
         fix=f"Add {wanted!r} to ALLOWED_HOSTS in the settings {where} "

@@ -9,10 +9,10 @@ field :class:`~probe.diagnose.identify.Comparison`, not from one instance's name
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 
 from probe.diagnose.causes_site import CONFIG_CHECK, observed
 from probe.diagnose.discriminate import probed_default
+from probe.diagnose.fronts import software as server_software
 from probe.diagnose.identify import Comparison, Difference, SweepContext, host_of
 from probe.diagnose.site_wording import sent_port
 from probe.diagnose.wording import Diagnosis, host_name, script_hint
@@ -38,11 +38,9 @@ def _pid(answer: EndpointAnswer) -> str:
 def _difference(difference: Difference, answer: EndpointAnswer) -> str:
     name = _FIELD_NAMES[difference.field]
     if difference.seen is None:
-        server = answer.raw.get("server")
-        software = server.get("software") if isinstance(server, Mapping) else None
+        software = server_software(answer)
         not_mod_wsgi = (f" ({software} is not mod_wsgi)"
-                        if isinstance(software, str) and software and difference.field != "label"
-                        else "")
+                        if software is not None and difference.field != "label" else "")
         return f"no {name} reported{not_mod_wsgi}, not {difference.wanted!r}"
     embedded = (" (embedded mode)"
                 if difference.field == "process_group" and difference.seen == "" else "")

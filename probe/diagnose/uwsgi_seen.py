@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from probe.endpoint_answer import EndpointAnswer, mapping
+from probe.safe_text import one_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +42,9 @@ class UwsgiSeen:
 
 
 def _texts(value: object) -> tuple[str, ...]:
-    return tuple(v for v in value if isinstance(v, str) and v) if isinstance(value, list) \
-        else ()
+    # Paths a fix names (touch, kill): one printable line each, as a typed field.
+    return tuple(one_line(v, limit=None) for v in value if isinstance(v, str) and v) \
+        if isinstance(value, list) else ()
 
 
 def _pid(value: object) -> int | None:
@@ -53,7 +55,7 @@ def uwsgi_seen(answer: EndpointAnswer) -> UwsgiSeen | None:
     """uWSGI as ``answer`` shows it; None where no field says uWSGI made it."""
     server = mapping(answer.raw.get("server"))
     software = server.get("software")
-    software = software if isinstance(software, str) and software else None
+    software = one_line(software) if isinstance(software, str) and software else None
     own = software is not None and software.lower().startswith("uwsgi")
     front = None if own or software is None else software
     table = server.get("uwsgi")

@@ -16,6 +16,7 @@ from probe.diagnose.wording import Diagnosis, host_name, script_file, script_hin
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Instance
 from probe.model import Cause, Evidence, EvidenceKind, Verdict
+from probe.safe_text import quoted
 
 OWN_DAEMON = ("run each application in its own daemon process group (WSGIDaemonProcess + "
               "process-group= on its WSGIScriptAlias)")
@@ -101,7 +102,7 @@ def host_rewritten(url: str, answer: EndpointAnswer, seen: str, answered: str, s
                    expected: str | None) -> Diagnosis:
     forwarded = answer.forwarded_host
     if forwarded is not None:
-        proof = (f"X-Forwarded-Host {forwarded!r} shows a front proxy that replaced the Host "
+        proof = (f"X-Forwarded-Host {quoted(forwarded)} shows a front proxy that replaced the Host "
                  f"header with its backend's address")
     else:
         proof = ("no X-Forwarded-Host came with it, so something between probe and backend "
@@ -114,8 +115,8 @@ def host_rewritten(url: str, answer: EndpointAnswer, seen: str, answered: str, s
         Cause.HOST_REWRITTEN,
         explanation=(
             f"{url} {target} was answered by {answered}, which received Host "
-            f"{answer.host!r}, not {host_name(url)!r}: {proof}; the backend then chose its "
-            f"site by {seen!r}."
+            f"{quoted(answer.host)}, not {host_name(url)!r}: {proof}; the backend then "
+            f"chose its site by {quoted(seen)}."
         ),
         fix=(
             "On the front proxy keep the client's Host: 'ProxyPreserveHost On' (Apache "
