@@ -92,8 +92,10 @@ endpoint exists.
 
 The answer never contains environment variables other than
 ``DJANGO_SETTINGS_MODULE``, ``TZ`` and the first code version variable set (as
-``code.version``), settings values, cookies or request headers other than ``Host`` and
-``X-Forwarded-Host``.
+``code.version``), settings values other than ``SETTINGS_MODULE`` and
+``FORCE_SCRIPT_NAME`` (of ``ALLOWED_HOSTS`` and ``SECURE_PROXY_SSL_HEADER`` only whether
+they accept this request), cookies, or request headers other than ``Host``,
+``X-Forwarded-Host``, ``X-Forwarded-Prefix`` and ``X-Forwarded-Proto``.
 
 mod_wsgi note: Apache's ``SetEnv`` reaches the WSGI environ of each request,
 not ``os.environ``, and this module reads its token when ``wrap()`` runs. Put
@@ -161,6 +163,8 @@ def _warn(message: str) -> None:
 
 
 _MAX_TOKEN_FILE_BYTES = 64 * 1024  # a token is a line; a larger file is the wrong file
+_MAX_TOKEN_CHARS = 1024  # the probe's rule too (probe/credentials.py): one line, no control
+_TOKEN_CONTROL = re.compile(u"[\x00-\x1f\x7f-\x9f]")
 
 
 class _NotATokenFile(ValueError):
@@ -237,8 +241,28 @@ def _read_token_file(path: Union[str, os.PathLike[str]], origin: str) -> object:
             % (os.fspath(path), origin)
         )
         return _DENY_ALL
+    problem = _token_problem(text)
+    if problem:
+        # A file named by mistake (/etc/shadow): said, never what it holds.
+        _warn(
+            "the probe token file %s (%s) %s; the probe endpoint answers nobody"
+            % (os.fspath(path), origin, problem)
+        )
+        return _DENY_ALL
     _warn_world_readable(path, origin)
     return text.encode("utf-8")
+
+
+def _token_problem(text: str) -> str:
+    """Why ``text`` (stripped) is not one token, by the probe's rule; "" when it is one."""
+    lines = len(text.splitlines())
+    if lines > 1:
+        return "holds %d lines, not one token" % lines
+    if _TOKEN_CONTROL.search(text):
+        return "holds a control character, not one token"
+    if len(text) > _MAX_TOKEN_CHARS:
+        return "holds %d characters, not one token (at most %d)" % (len(text), _MAX_TOKEN_CHARS)
+    return ""
 
 
 def _warn_world_readable(path: Union[str, os.PathLike[str]], origin: str) -> None:

@@ -8,6 +8,7 @@ URL into ``no_endpoint``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from probe import files
@@ -17,14 +18,38 @@ from probe.manifest import ProbeSettings
 MAX_TOKEN_FILE_BYTES = 64 * 1024
 """A token is a line of text; a token file larger than this is the wrong file."""
 
+MAX_TOKEN_CHARS = 1024
+"""A token is a few dozen characters (``--install`` writes 43); a longer line is no token."""
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+"""What a token never holds: contrib/wsgi_endpoint.py refuses a token file by the same rule."""
+
 MAX_CA_FILE_BYTES = 16 * 1024 * 1024
 """certifi's bundle and a distribution's are a few hundred KiB; 16 MiB is not a CA bundle."""
+
+
+def token_problem(token: str) -> str | None:
+    """Why ``token`` (stripped of the whitespace around it) is not one token: one line of
+    at most MAX_TOKEN_CHARS characters, no control character; None when it is one.
+
+    A file given by mistake (``--token-file /etc/shadow``) would otherwise be adopted, or,
+    on one line, sent as ``X-Probe-Token`` to every server probed. Never says what it holds.
+    """
+    lines = len(token.splitlines())
+    if lines > 1:
+        return f"holds {lines} lines, not one token"
+    if _CONTROL.search(token):
+        return "holds a control character, not one token"
+    if len(token) > MAX_TOKEN_CHARS:
+        return f"holds {len(token)} characters, not one token (at most {MAX_TOKEN_CHARS})"
+    return None
 
 
 def read_token(settings: ProbeSettings, environ: Mapping[str, str]) -> str | None:
     """``token_file`` if set, else the ``token_env`` variable of ``environ``; None if neither.
 
-    Raises ManifestError when the token file cannot be read or holds no token.
+    Raises ManifestError when the token file cannot be read or holds no token, or what it
+    or the variable holds is not one token (:func:`token_problem`): nothing is sent then.
     """
     if settings.token_file:
         try:
@@ -39,8 +64,15 @@ def read_token(settings: ProbeSettings, environ: Mapping[str, str]) -> str | Non
             # read as forged, a security alarm on every URL for a set-up mistake.
             raise ManifestError(f"token file {settings.token_file!r} is empty: it should hold "
                                 f"the token the endpoints were given")
+        if (problem := token_problem(token)) is not None:
+            raise ManifestError(f"token file {settings.token_file!r} {problem}: it should hold "
+                                f"the token the endpoints were given, on one line; nothing was "
+                                f"sent")
         return token
     value = environ.get(settings.token_env, "").strip()
+    if value and (problem := token_problem(value)) is not None:
+        raise ManifestError(f"${settings.token_env} {problem}: it should hold the token the "
+                            f"endpoints were given; nothing was sent")
     return value or None
 
 

@@ -52,6 +52,8 @@ SHIPPED = frozenset({
     "c210db035cd0858b699ac42559ad359e982bcda6988074dffded72d5297d0250",
     "212ee6785b228cbd671379104cfe476040e86cce7a573c27a3a8ef5182e35ca7",
     "1f26a199cdbc9f8e7f83c7a00aa1209b6852dc8d51682cee32f0fd2a3d5f6b1c",
+    "26ffdb955d25232eda57569a0ead31ba070fe2e496fcc5334926ead0e460800c",
+    "70811e63be719458bef20162efe4d8b53f4b36bfecdb6ccc91a27a23e772ebe2",
 })
 """SHA-256 of every contrib/wsgi_endpoint.py wsgi-probe has shipped, this one included."""
 

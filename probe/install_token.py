@@ -19,6 +19,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from probe.credentials import token_problem
 from probe.install_files import InstallRefused, Snapshot, create, read
 from probe.safe_text import one_line
 
@@ -81,6 +82,15 @@ def plan(script: Path, script_file: Snapshot, given: Path | None,
     if not existing.data.strip() or len(existing.data) > MAX_TOKEN_BYTES:
         raise InstallRefused(f"{path}: not a token file (empty, or over {MAX_TOKEN_BYTES} "
                              f"bytes); nothing changed")
+    try:
+        problem = token_problem(existing.data.decode("utf-8").strip())
+    except UnicodeDecodeError:
+        problem = "is not UTF-8 text, not one token"
+    if problem is not None:
+        # The rule the probe and the endpoint read it by: adopted, it would stop every sweep.
+        raise InstallRefused(f"{path}: not a token file: it {problem} (a token file holds the "
+                             f"token alone, on one line); give another --token-file, or none "
+                             f"to have one created; nothing changed")
     return TokenPlan(path, expression, False, existing.mode, (existing.uid, existing.gid),
                      group is not None)
 

@@ -102,6 +102,12 @@ def test_an_existing_private_token_file_is_used_as_it_is(tmp_path: Path) -> None
 @pytest.mark.parametrize(("content", "mode", "why"), [
     (b"t0ken\n", 0o644, "readable by every user"),
     (b"\n", 0o600, "not a token file"),
+    # Tester T25's D5: '--token-file /etc/shadow' was adopted (0640, several lines).
+    (b"root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n", 0o640,
+     "not a token file: it holds 2 lines, not one token"),
+    (b"t0k\x1b[2Jen\n", 0o600, "not a token file: it holds a control character"),
+    (b"t" * 1025 + b"\n", 0o600, "not a token file: it holds 1025 characters"),
+    (b"\xff\xfe token\n", 0o600, "not a token file: it is not UTF-8 text"),
 ])
 def test_a_token_file_that_cannot_be_used_is_refused(tmp_path: Path, content: bytes, mode: int,
                                                      why: str) -> None:
@@ -113,6 +119,7 @@ def test_a_token_file_that_cannot_be_used_is_refused(tmp_path: Path, content: by
     result = invoke("--install", str(script))
     assert result.exit_code == 2
     assert why in result.stderr and len(result.stderr.splitlines()) == 1
+    assert str(token) in result.stderr and "root:" not in result.stderr
     assert token.read_bytes() == content and stat.S_IMODE(token.stat().st_mode) == mode
     assert script.read_bytes() == before
     assert not (script.parent / "wsgi_endpoint.py").exists()

@@ -523,6 +523,35 @@ def test_empty_token_file_is_a_manifest_error(tmp_path: Path, text: str) -> None
                                f"the endpoints were given")
 
 
+@pytest.mark.parametrize(("text", "problem"), [
+    ("root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n", "holds 2 lines, not one token"),
+    ("t0k\x1b[2Jen\n", "holds a control character, not one token"),
+    ("t" * 1025, "holds 1025 characters, not one token (at most 1024)"),
+])
+def test_a_token_file_that_is_no_token_is_a_manifest_error_naming_it(
+        tmp_path: Path, text: str, problem: str) -> None:
+    """Tester T25's D5: a file given by mistake (/etc/shadow) failed every sweep with a line
+    that did not name it; on one line it would have been sent as X-Probe-Token."""
+    path = tmp_path / "token"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ManifestError) as info:
+        read_token(ProbeSettings(token_file=str(path)), os.environ)
+    assert str(info.value) == (f"token file {str(path)!r} {problem}: it should hold the token "
+                               f"the endpoints were given, on one line; nothing was sent")
+    assert "root:" not in str(info.value) and "\x1b" not in str(info.value)
+    path.write_text("  s3cr3t+tökén/Ω=42 \n", encoding="utf-8")  # the rule keeps real tokens
+    assert read_token(ProbeSettings(token_file=str(path)), os.environ) == "s3cr3t+tökén/Ω=42"
+
+
+def test_a_token_variable_that_is_no_token_is_a_manifest_error_naming_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROBE_T", "one\ntwo")
+    with pytest.raises(ManifestError) as info:
+        read_token(ProbeSettings(token_env="PROBE_T"), os.environ)
+    assert str(info.value) == ("$PROBE_T holds 2 lines, not one token: it should hold the "
+                               "token the endpoints were given; nothing was sent")
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
 def test_token_file_without_permission(tmp_path: Path) -> None:
     path = tmp_path / "token"

@@ -653,7 +653,7 @@ def test_token_sources_precedence(we: ModuleType, monkeypatch: pytest.MonkeyPatc
 
 
 @pytest.mark.parametrize("problem", ["missing", "directory", "empty", "not-utf8", "fifo",
-                                     "huge"])
+                                     "huge", "lines", "control", "long"])
 def test_unreadable_token_file_authorises_nobody(we: ModuleType, tmp_path: Path, problem: str,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     # A FIFO blocked the application's import at open() (nothing writes it): the wrap must
@@ -669,6 +669,12 @@ def test_unreadable_token_file_authorises_nobody(we: ModuleType, tmp_path: Path,
         os.mkfifo(path)
     elif problem == "huge":
         path.write_bytes(b"t" * (64 * 1024 + 1))
+    elif problem == "lines":  # a file given by mistake (tester T25: /etc/shadow): not a token
+        path.write_bytes(b"root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n")
+    elif problem == "control":
+        path.write_bytes(b"t0k\x1b[2Jen\n")
+    elif problem == "long":  # the probe's rule (probe.credentials.MAX_TOKEN_CHARS)
+        path.write_bytes(b"t" * 1025 + b"\n")
     inner = Inner()
     made: list[Any] = []
     wrapping = threading.Thread(target=lambda: made.append(we.wrap(inner, token_file=path)),
@@ -683,6 +689,10 @@ def test_unreadable_token_file_authorises_nobody(we: ModuleType, tmp_path: Path,
     app = made[0]
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "wsgi_endpoint" in err and str(path) in err
+    assert "root:" not in err and "\x1b" not in err  # what the file holds is never said
+    if problem in ("lines", "control", "long"):  # said so, not only as readable by all
+        assert {"lines": "holds 2 lines", "control": "holds a control character",
+                "long": "holds 1025 characters"}[problem] + ", not one token" in err, err
     for remote, header in [("127.0.0.1", None), ("::1", ""), ("203.0.113.9", "")]:
         extra: dict[str, Any] = {} if header is None else {"HTTP_X_PROBE_TOKEN": header}
         assert not answered(call(app, environ_for(remote=remote, extra=extra)))
