@@ -493,14 +493,17 @@ def _django_version() -> Optional[str]:
     return _text(getattr(django, "__version__", None)) if django is not None else None
 
 
-def _caller_file() -> Optional[str]:
-    """The file whose module called wrap(): the WSGI script under mod_wsgi."""
+def _caller() -> tuple[Optional[str], Optional[Dict[str, Any]]]:
+    """The file whose module called wrap() (the WSGI script under mod_wsgi), and that
+    module's namespace: one run of the script, which mod_wsgi makes anew when it runs the
+    script again."""
     try:
         # 0 is this function, 1 is wrap(), 2 is its caller.
-        path = sys._getframe(2).f_globals.get("__file__")
+        namespace = sys._getframe(2).f_globals
+        path = namespace.get("__file__")
     except Exception:
-        return None
-    return path if isinstance(path, str) and path else None
+        return None, None
+    return (path if isinstance(path, str) and path else None), namespace
 
 
 def _mtime(path: Optional[str]) -> Optional[str]:
@@ -706,12 +709,26 @@ def _time_zone() -> Dict[str, Any]:
 _SCRIPT_LOADS = "_wsgi_probe_script_loads"
 
 
-def _script_load(script: Optional[str], now: str) -> tuple[int, str]:
-    """This wrap()'s number among the runs of ``script`` in this interpreter (1: the first),
-    and when the first of them ran (``now`` for the first)."""
+_RUN_MARK = "__wsgi_probe_run__"
+"""Set in the calling script's namespace: its run's number, so a second wrap() in the same run
+(two applications wrapped in one script, a factory called twice) is no second run."""
+
+
+def _script_load(script: Optional[str], now: str,
+                 run: Optional[Dict[str, Any]]) -> Optional[tuple[int, str]]:
+    """The number of the run of ``script`` that called this wrap() among its runs in this
+    interpreter (1: the first), and when the first of them was (``now`` for the first); None
+    where no script file is known (wrap() calls from nowhere named are no runs of a script)."""
+    if not script:
+        return None
     loads = sys.__dict__.setdefault(_SCRIPT_LOADS, {})
-    counter, first = loads.setdefault(script or "", (itertools.count(1), now))
-    return int(next(counter)), str(first)
+    counter, first = loads.setdefault(script, (itertools.count(1), now))
+    number = run.get(_RUN_MARK) if run is not None else None
+    if not isinstance(number, int):
+        number = int(next(counter))
+        if run is not None:
+            run[_RUN_MARK] = number
+    return number, str(first)
 
 
 def _process_started() -> Optional[str]:
@@ -734,13 +751,13 @@ class _Copy:
     """State of one wrap() call: one loaded copy of the application."""
 
     def __init__(self, label: Optional[str], version: Optional[str],
-                 script: Optional[str]) -> None:
+                 script: Optional[str], run: Optional[Dict[str, Any]] = None) -> None:
         self.label = label
         found, source = _code_version(version, script)
         self.started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         # 2 or more: this script ran before in this process, and the modules it imported then
         # are the ones still in use.
-        loads, first = _safe(lambda: _script_load(script, self.started_at)) or (None, None)
+        loads, first = _safe(lambda: _script_load(script, self.started_at, run)) or (None, None)
         self.code = {"version": found, "version_source": source,
                      "script_mtime": _safe(lambda: _mtime(script)),
                      "script_loads": loads, "first_loaded_at": first}
@@ -1071,8 +1088,8 @@ def wrap(
     A bad setting never raises (``application = wrap(application, ...)`` would take the site
     down): one line on stderr says which and why, and the endpoint answers nobody.
     """
-    # Here, not in _wrap: _caller_file counts the frames up to wrap()'s caller.
-    script = _caller_file()
+    # Here, not in _wrap: _caller counts the frames up to wrap()'s caller.
+    script, run = _caller()
     try:
         if unknown:
             # A misspelt token_file= may have meant a token: answering loopback would not do.
@@ -1085,16 +1102,17 @@ def wrap(
                   % (segment, problem))
             return application
         return _wrap(application, label, segment, token, token_file,
-                     code_version if code_version is not None else version, script)
+                     code_version if code_version is not None else version, script, run)
     except _CONTAINED as exc:
         _warn("wrap() failed (%s); the probe endpoint answers nobody" % exc.__class__.__name__)
         return application
 
 
 def _wrap(application: WSGIApplication, label: object, segment: str, token: object,
-          token_file: object, declared: object, script: Optional[str]) -> WSGIApplication:
+          token_file: object, declared: object, script: Optional[str],
+          run: Optional[Dict[str, Any]] = None) -> WSGIApplication:
     copy = _Copy(None if label is None else str(label),
-                 None if declared is None else str(declared), script)
+                 None if declared is None else str(declared), script, run)
     expected = _resolve_token(token, token_file)
     direct_only = expected is None and _direct_only()
     blind_said = threading.Lock()  # held for good once the waitress line is written

@@ -54,6 +54,7 @@ SHIPPED = frozenset({
     "1f26a199cdbc9f8e7f83c7a00aa1209b6852dc8d51682cee32f0fd2a3d5f6b1c",
     "26ffdb955d25232eda57569a0ead31ba070fe2e496fcc5334926ead0e460800c",
     "70811e63be719458bef20162efe4d8b53f4b36bfecdb6ccc91a27a23e772ebe2",
+    "89a73ce6c7956d1609d69d0b0e94228ee3a98ae44f3305563d73522be25f9dec",
 })
 """SHA-256 of every contrib/wsgi_endpoint.py wsgi-probe has shipped, this one included."""
 

@@ -64,7 +64,7 @@ def test_a_script_run_again_in_the_same_process_counts_its_loads(tmp_path: Path)
 def test_the_count_is_kept_on_sys_not_on_the_endpoint_module(tmp_path: Path) -> None:
     """Two endpoint modules loaded by path (as the block does on every run) share it."""
     script = str(tmp_path / "wsgi.py")
-    loads = [load_endpoint(f"we_{n}")._script_load(script, f"run {n}") for n in range(2)]
+    loads = [load_endpoint(f"we_{n}")._script_load(script, f"run {n}", {}) for n in range(2)]
     assert loads == [(1, "run 0"), (2, "run 0")]
 
 
@@ -126,3 +126,23 @@ def test_a_process_forked_after_wrap_reads_its_own_start(
     # Read once per process, not per request.
     monkeypatch.setattr(we, "_process_started", lambda: "read again")
     assert call(app, environ_for()).json["process_started_at"] == "2026-12-07T10:00:00.000+00:00"
+
+
+def test_two_wraps_in_one_run_of_a_script_are_one_run(tmp_path: Path) -> None:
+    """A script that wraps two applications (a dispatcher of two sites) has run once: both
+    copies say 1, and only a run of the script again counts 2 (no false re-run warning)."""
+    script = installed(tmp_path / "two")
+    text = script.read_text(encoding="utf-8")
+    script.write_text(text + (
+        "\nimport importlib.util as _util, os as _os\n"
+        "_spec = _util.spec_from_file_location('wsgi_endpoint', _os.path.join("
+        "_os.path.dirname(__file__), 'wsgi_endpoint.py'))\n"
+        "_module = _util.module_from_spec(_spec)\n_spec.loader.exec_module(_module)\n"
+        "second = _module.wrap(lambda environ, start_response: [], label='other')\n"),
+        encoding="utf-8")
+    namespace: dict[str, Any] = {"__file__": str(script), "__name__": "_mod_wsgi_script"}
+    exec(compile(script.read_text(encoding="utf-8"), str(script), "exec"), namespace)  # noqa: S102 - runs the WSGI script as mod_wsgi does
+    first = call(namespace["application"], environ_for()).json
+    other = call(namespace["second"], environ_for()).json
+    assert (first["code"]["script_loads"], other["code"]["script_loads"]) == (1, 1)
+    assert run(script)["code"]["script_loads"] == 2
