@@ -48,7 +48,13 @@ from probe.diagnose.nginx_unread import (
     sub_path,
     undecided,
 )
-from probe.diagnose.pass_target import configured_pass, own_answer, pass_target, upstreams
+from probe.diagnose.pass_target import (
+    configured_pass,
+    own_answer,
+    pass_target,
+    seen_answer,
+    upstreams,
+)
 from probe.diagnose.wording import Diagnosis
 from probe.front import FrontConfig, FrontKind, PredictedRoute, RouteStep
 from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation, Verdict
@@ -110,7 +116,9 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     own = own_answer(context, expected)
     wanted_at = own.listen if own is not None else None
     configured = configured_pass(context, front, expected, own)
-    target = pass_target(expected or "the right application", own, address or None, configured)
+    # its address is seen wherever it answered, on any instance's URL
+    target = pass_target(expected or "the right application", own or seen_answer(
+        context, expected), address or None, configured)
     header = server_header(obs) or "nginx"
     head = (f"{url} should be {'served by ' + expected if expected else 'refused'}, but "
             f"nginx (Server: {header}) passed it to {who}"

@@ -37,6 +37,16 @@ class OwnAnswer:
     url: str
     address: str | None
     software: str | None
+    meant: str | None = None
+    """The instance ``url`` is meant for, when the answer was to another instance's URL
+    (:func:`seen_answer`): its address is seen there all the same."""
+
+    def said(self, instance: str) -> str:
+        """Where the answer was seen, as an observation."""
+        if self.meant is None:
+            return f"{instance} answers its own URL {self.url} on server.listen {self.listen!r}"
+        return (f"{instance} answered {self.url}, a URL of {self.meant}, on server.listen "
+                f"{self.listen!r}")
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,24 @@ def own_answer(context: SweepContext, instance: str | None) -> OwnAnswer | None:
     return own if isinstance(own, OwnAnswer) else None
 
 
+def seen_answer(context: SweepContext, instance: str | None) -> OwnAnswer | None:
+    """Where ``instance`` is seen to listen: its answer to one of its own URLs, else its
+    answer to any URL (a swapped pass sends it another instance's URLs; its server.listen
+    is its address all the same). Only for naming the address: a route of ``url`` is not
+    the instance's own."""
+    own = own_answer(context, instance)
+    if own is not None or instance is None:
+        return own
+    for obs, answer in context.answers_of(instance):
+        at = listen(answer)
+        if at:
+            address = obs.target.address or next(
+                (s.address for s in obs.samples if s.address), None)
+            return OwnAnswer(at, obs.target.url, address, software(answer),
+                             obs.target.expected or "another instance")
+    return None
+
+
 def split_listen(value: str) -> tuple[str, str] | None:
     """(host, port) of a ``host:port`` listen; None for a socket or anything else."""
     host, colon, port = value.rpartition(":")
@@ -94,7 +122,7 @@ def pass_target(instance: str, own: OwnAnswer | None, nginx_address: str | None,
         return (f"{instance}'s address, which this sweep did not see (no URL of {instance} "
                 f"was answered by {instance}): its application server's bind or socket "
                 f"option gives it")
-    seen = f"{instance} answers its own URL {own.url} on server.listen {own.listen!r}"
+    seen = own.said(instance)
     uwsgi = ("; uwsgi_pass to it instead, with 'include uwsgi_params;' before it, if it "
              "listens with uWSGI's socket option (its own protocol) rather than http-socket"
              if (own.software or "").lower().startswith("uwsgi") else "")
@@ -128,7 +156,7 @@ def configured_pass(context: SweepContext, front: FrontConfig | None,
                      instance: str | None, own: OwnAnswer | None) -> Configured | None:
     """The proxy_pass the configuration read passes the instance's own URL to, when it leads
     where that URL's answer came from; once per instance."""
-    if front is None or instance is None or own is None:
+    if front is None or instance is None or own is None or own.meant is not None:
         return None
     key = ("configured_pass", instance)
     if key not in context.memo:
