@@ -222,12 +222,20 @@ def mount_not_told(model: NginxModel) -> list[ConfigFinding]:
             continue
         if any(h.name.lower() in MOUNT_HEADERS for h in loc.headers):
             continue
+        # The application may set its mount itself (Django's FORCE_SCRIPT_NAME, the common
+        # stripped-prefix layout), which no nginx line shows: what the lines do is said as
+        # fact, what the application makes of it as the check that decides (tester T28's g0).
         findings.append(ConfigFinding.at(
             "nginx_mount_not_told", Severity.WARNING, proxy.where,
             f"{loc.describe()} passes to {proxy.url}, which replaces {loc.pattern} by "
-            f"{proxy.uri}: the application receives SCRIPT_NAME \"\" and believes it is "
-            f"mounted at /, so the links and redirects it builds (a login page, a slash "
-            f"appended) point outside {prefix}/",
+            f"{proxy.uri}, with no SCRIPT_NAME, X-Forwarded-Prefix or X-Script-Name header: "
+            f"the application receives SCRIPT_NAME \"\" and paths without {prefix}. Unless it "
+            f"sets its mount {prefix} itself (a setting of its own, which no nginx line "
+            f"shows), it takes itself to be mounted at /, and the links and redirects it "
+            f"builds (a login page, a slash appended) point outside {prefix}/; the check: "
+            f"its settings, or probe sweep, which says mount_mismatch for a URL under "
+            f"{prefix}/ whose application was not told (its answer's "
+            f"request.force_script_name shows such a setting)",
             proxy_mount_fix(prefix, proxy.scheme, proxy.target)))
     return findings + uwsgi_mount_not_told(model)
 
