@@ -18,6 +18,7 @@ from probe.endpoint_answer import EndpointAnswer
 from probe.liveness import cache_evidence
 from probe.model import Sample, TlsInfo
 from probe.safe_text import loads_clean, loads_long_numbers, one_line
+from probe.server_pages import read_page
 from probe.token_redaction import SIGNED, headers_redacted, json_value, may_hold
 
 
@@ -101,6 +102,7 @@ def sample_from_answer(answer: Answer, token: str | None = None) -> Sample:
         address=answer.peer,
         server=_short_header(answer.headers, "server"),
         via=_short_header(answer.headers, "via"),
+        page=read_page(answer.status_code, answer.headers.get("Content-Type", ""), answer.body),
     )
     return headers_redacted(sample, token) if token else sample
 

@@ -1,7 +1,6 @@
 """The data that flows through a sweep: samples in, verdicts out.
 
-Kept apart from I/O so diagnosis can be tested with hand-built observations. The endpoint's
-answer, read into typed values, is :mod:`probe.endpoint_answer`.
+Kept apart from I/O so diagnosis is tested with hand-built observations (answers: endpoint_answer).
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from enum import StrEnum
 from probe.endpoint_answer import EndpointAnswer
 from probe.errors import ErrorKind
 from probe.manifest import Target
+from probe.server_pages import ServerPage
 
 
 class Verdict(StrEnum):
@@ -159,6 +159,7 @@ class Sample:
     """The answer's Server header (``nginx/1.22.1``): which front answered."""
     via: str | None = None
     """The answer's Via header (``1.1 varnish``): the proxies it says it passed."""
+    page: ServerPage | None = None  # an error answer's body as its server's own page
 
     @property
     def trusted_answer(self) -> EndpointAnswer | None:

@@ -243,8 +243,11 @@ def json_value(value: Any, token: str, *, keep: tuple[str, ...] = ()) -> Any:
 
 
 def headers_redacted(sample: Sample, token: str) -> Sample:
-    """``sample``'s texts taken from the answer's status and headers, without the token."""
-    fields = (sample.location, sample.error, sample.server, sample.via, *sample.cache)
+    """``sample``'s texts taken from the answer's status, headers and own error page, without
+    the token."""
+    page = sample.page
+    fields = (sample.location, sample.error, sample.server, sample.via, *sample.cache,
+              *((page.reason, page.message) if page is not None else ()))
     tls = sample.tls
     if tls is not None:
         fields += (tls.sni, tls.subject, tls.issuer, *tls.names)
@@ -256,6 +259,8 @@ def headers_redacted(sample: Sample, token: str) -> Sample:
         sample, location=optional(sample.location, token), error=optional(sample.error, token),
         server=optional(sample.server, token), via=optional(sample.via, token),
         cache=tuple(text(c, token) for c in sample.cache),
+        page=None if page is None else replace(page, reason=text(page.reason, token),
+                                               message=text(page.message, token)),
         tls=None if tls is None else TlsInfo(optional(tls.sni, token),
                                              optional(tls.subject, token),
                                              tuple(text(n, token) for n in tls.names),

@@ -97,7 +97,7 @@ def nginx_diagnosis(obs: Observation, diagnosis: Diagnosis, context: SweepContex
             obs, _misroute(obs, diagnosis, context, route, front), context, route), context, route)
         return with_lint(found, route, lint or {}) if found.cause else found
     if diagnosis.verdict is Verdict.HTTP_ERROR:
-        return front_error(obs, diagnosis, route, "nginx")
+        return front_error(obs, diagnosis, route, "nginx", front)
     if diagnosis.verdict is Verdict.INCONSISTENT:
         return through_nginx(obs, diagnosis, route, context, lambda o: _route(o, front))
     return diagnosis

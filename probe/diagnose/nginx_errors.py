@@ -1,6 +1,7 @@
 """An error answered through a front or by an application server reached directly
 (:mod:`.nginx_causes`): nginx's own 502/503/504 (``upstream_down``: the upstream gave no usable
-answer, the configuration names it), or a 500 the application itself answered (its server's
+answer, the configuration names it), an application server's own refusal (its error page in
+the body: :mod:`.gunicorn_refused`), or a 500 the application itself answered (its server's
 log).
 """
 
@@ -9,11 +10,12 @@ from __future__ import annotations
 import dataclasses
 
 from probe.diagnose.fronts import server_header, software
+from probe.diagnose.gunicorn_refused import refused
 from probe.diagnose.nginx_fallback import intercepted
 from probe.diagnose.nginx_gateway import gateway_words, no_params_step
 from probe.diagnose.server_errors import GATEWAY
 from probe.diagnose.wording import Diagnosis
-from probe.front import PredictedRoute, RouteStep
+from probe.front import FrontConfig, PredictedRoute, RouteStep
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
 
 
@@ -30,7 +32,7 @@ def direct_diagnosis(obs: Observation, diagnosis: Diagnosis) -> Diagnosis:
 
 
 def front_error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute | None,
-                front: str | None) -> Diagnosis:
+                front: str | None, config: FrontConfig | None = None) -> Diagnosis:
     # The error's own status and Server header: other samples may have reached the endpoint.
     failed = next((s for s in reversed(obs.samples)
                    if s.status_code is not None and s.status_code >= 500), None)
@@ -52,6 +54,14 @@ def front_error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute | 
             explanation=f"nginx answered {status}{shown} itself, without an application: "
                         f"{words.why}{said}", fix=words.fix,
             evidence=(*evidence, *_configured(upstream, no_params_step(route)), *caught))
+    if failed is not None and failed.page is not None:
+        # the body is an application server's own page: it refused, the application never ran
+        said_by = refused(obs, dataclasses.replace(diagnosis, evidence=(
+            *diagnosis.evidence, *evidence, *caught)), failed,
+            f"The answer was {status}{shown}" + (" through nginx" if front else ""), route,
+            config)
+        if said_by is not None:
+            return said_by
     where = (f"The application answered {status}{shown}" + (" through nginx" if front else ""))
     log = "the application server's log"
     answer = next((s.endpoint for s in reversed(obs.samples) if s.endpoint), None)

@@ -22,6 +22,9 @@ a pure function from the :class:`~probe.nginx.model.NginxModel` to findings at a
   (:mod:`.nginx_two_protocols`);
 * ``nginx_shared_backend``: two blocks for different names hand over to one address, not
   through one upstream group (:mod:`.nginx_shared_backend`);
+* ``nginx_script_name_stripped``: a ``proxy_pass`` URI part takes off the prefix that the
+  location's ``proxy_set_header SCRIPT_NAME`` names: gunicorn refuses every request
+  (:mod:`.nginx_script_name`);
 * ``nginx_include_unread``: a plain include that cannot be read; a note in a site file read
   alone (its snippets are elsewhere), an error in a whole nginx.conf where the file does not
   exist (nginx would not start); the two header rules say nothing where its
@@ -39,6 +42,7 @@ from probe.lint.nginx_exact_root import exact_root_only
 from probe.lint.nginx_host_fix import host_fix, server_level
 from probe.lint.nginx_include_unread import include_unread
 from probe.lint.nginx_realip import real_ip
+from probe.lint.nginx_script_name import script_name_stripped
 from probe.lint.nginx_shared_backend import shared_backend, unused_upstreams
 from probe.lint.nginx_two_protocols import two_protocols
 from probe.lint.uwsgi_rules import proxy_mount_fix, uwsgi_mount_not_told, uwsgi_params_missing
@@ -278,7 +282,7 @@ NGINX_RULES: tuple[NginxRule, ...] = (no_refusing_default, duplicate_server_name
                                       host_not_forwarded, mount_not_told, shared_upstream,
                                       include_unread, uwsgi_params_missing,
                                       exact_root_only, real_ip, two_protocols,
-                                      shared_backend)
+                                      shared_backend, script_name_stripped)
 
 
 def run_nginx_rules(model: NginxModel) -> list[ConfigFinding]:
