@@ -375,6 +375,17 @@ def _loaded_settings_module() -> Optional[str]:
     return _text(getattr(settings, "SETTINGS_MODULE", None))
 
 
+def _settings_file() -> Optional[str]:
+    # The file the loaded settings module came from: two projects both named mysite import
+    # whichever mysite/settings.py comes first on sys.path. Two dict lookups, never an
+    # import; vars() so that a module-level __getattr__ runs no code of the application's.
+    name = _loaded_settings_module()
+    module = sys.modules.get(name) if name else None
+    if not isinstance(module, type(sys)):  # a module, or sys.modules holds something else
+        return None
+    return _text(vars(module).get("__file__"))
+
+
 def _mod_wsgi_version(value: object) -> Optional[str]:
     if isinstance(value, tuple) and value:
         return ".".join(str(part) for part in value)
@@ -954,6 +965,8 @@ def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict
         "settings_module": {
             "environ": _safe(lambda: _text(os.environ.get("DJANGO_SETTINGS_MODULE"))),
             "loaded": _safe(_loaded_settings_module),
+            # added later: sys.modules[loaded].__file__, which project's settings file it is
+            "file": _safe(_settings_file),
         },
         "request": {
             "host": _text(get("HTTP_HOST")),

@@ -102,6 +102,7 @@ def _shared_fields(data: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, 
         "application_group": _text(data.get("application_group")),
         "settings_environ": _text(settings.get("environ")),
         "settings_loaded": _text(settings.get("loaded")),
+        "settings_file": _text(settings.get("file")),
         "started_at": _text(data.get("started_at")),
         **_runtime_fields(data),
     }
@@ -145,7 +146,7 @@ def _identity_problems(data: Mapping[str, Any]) -> tuple[str, ...]:
     for key in _TEXT_FIELDS:
         if data.get(key) is not None and not isinstance(data[key], str):
             problems.append(f"{key} is {shown(data[key])}, not a string or null")
-    _table_problems(data, "settings_module", ("environ", "loaded"), problems)
+    _table_problems(data, "settings_module", ("environ", "loaded", "file"), problems)
     return tuple(problems)
 
 
@@ -243,6 +244,8 @@ class EndpointAnswer:
     process_started_at: str | None = None
     # Added for processes forked from one loaded copy (gunicorn --preload).
     loaded_pid: int | None = None
+    # Added for two projects of one settings name (mysite.settings): the file it came from.
+    settings_file: str | None = None
 
     @classmethod
     def from_json(cls, data: object) -> EndpointAnswer:

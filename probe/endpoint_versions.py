@@ -55,6 +55,8 @@ SHIPPED = frozenset({
     "26ffdb955d25232eda57569a0ead31ba070fe2e496fcc5334926ead0e460800c",
     "70811e63be719458bef20162efe4d8b53f4b36bfecdb6ccc91a27a23e772ebe2",
     "89a73ce6c7956d1609d69d0b0e94228ee3a98ae44f3305563d73522be25f9dec",
+    "eceeaf66eb4b2f6a0d84d74da3601f493de6f5d02b0d6ad62beb2f9c649da3f0",
+    "3a80e7cdb8f90f63126f873bd5550f9b3c68a199f33dcec88e057e56bd267d7b",
 })
 """SHA-256 of every contrib/wsgi_endpoint.py wsgi-probe has shipped, this one included."""
 

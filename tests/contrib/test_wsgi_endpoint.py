@@ -197,7 +197,7 @@ def test_answer_headers_and_exact_fields(we: ModuleType) -> None:
     doc = response.json
     assert set(doc) == TOP_KEYS
     assert set(doc["request"]) == REQUEST_KEYS
-    assert set(doc["settings_module"]) == {"environ", "loaded"}
+    assert set(doc["settings_module"]) == {"environ", "loaded", "file"}
     assert set(doc["server"]) == {"software", "mod_wsgi_version", "multithread", "multiprocess",
                                   "worker_id", "uwsgi", "listen", "hostname"}
     assert set(doc["python"]) == {"version", "implementation", "executable", "prefix",
@@ -827,14 +827,16 @@ def run_django_case(mode: str, tmp_path: Path, settings: str = "",
 def test_settings_loaded_is_null_without_django_and_django_stays_unimported(
         tmp_path: Path) -> None:
     result = run_django_case("plain", tmp_path)
-    assert result["doc"]["settings_module"] == {"environ": "probe_test_settings", "loaded": None}
+    assert result["doc"]["settings_module"] == {"environ": "probe_test_settings", "loaded": None,
+                                                "file": None}
     assert result["django_imported"] is False
 
 
 def test_imported_but_unconfigured_django_is_not_configured_by_the_endpoint(
         tmp_path: Path) -> None:
     result = run_django_case("imported", tmp_path)
-    assert result["doc"]["settings_module"] == {"environ": "probe_test_settings", "loaded": None}
+    assert result["doc"]["settings_module"] == {"environ": "probe_test_settings", "loaded": None,
+                                                "file": None}
     assert result["configured"] is False
 
 
@@ -864,9 +866,23 @@ def test_forwarded_prefix_is_the_header_a_proxy_sent(we: ModuleType) -> None:
 def test_settings_loaded_comes_from_configured_django(tmp_path: Path) -> None:
     result = run_django_case("configured", tmp_path)
     # environ is read per request (here changed after setup); loaded is what Django uses.
-    assert result["doc"]["settings_module"] == {"environ": "leaked.from.elsewhere",
-                                                "loaded": "probe_test_settings"}
+    # file: the settings module's own file, where sys.path found it (two projects both
+    # named mysite load whichever mysite/settings.py comes first).
+    assert result["doc"]["settings_module"] == {
+        "environ": "leaked.from.elsewhere", "loaded": "probe_test_settings",
+        "file": str(tmp_path / "probe_test_settings.py")}
     assert b"not-reported" not in json.dumps(result["doc"]).encode()
+
+
+def test_settings_file_is_null_where_sys_modules_holds_no_module(tmp_path: Path) -> None:
+    """A settings entry in sys.modules replaced by another object (or gone) gives null, never
+    an error, and nothing of the object runs: the answer keeps its other fields."""
+    script = ("import sys\nclass Odd:\n    def __getattr__(self, name):\n"
+              "        raise SystemExit('ran')\nodd = Odd()\nodd.__file__ = '/not/a/module.py'\n"
+              "sys.modules['probe_test_settings'] = odd\n")
+    result = run_django_case("configured", tmp_path, settings=script)
+    assert result["doc"]["settings_module"]["loaded"] == "probe_test_settings"
+    assert result["doc"]["settings_module"]["file"] is None
 
 
 # -- over real HTTP --------------------------------------------------------------------------------
