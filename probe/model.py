@@ -39,6 +39,7 @@ class Verdict(StrEnum):
 class Cause(StrEnum):
     ALIAS_ORDER = "alias_order"
     ENVIRON_LEAK = "environ_leak"
+    SETTINGS_PATH = "settings_path"  # another project's settings file of the same module name
     VHOST_FALLBACK = "vhost_fallback"
     TLS_SNI = "tls_sni"
     SHARED_INTERPRETER = "shared_interpreter"

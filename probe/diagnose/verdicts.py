@@ -152,6 +152,12 @@ def _diagnose_answer(
         from probe.diagnose import causes
 
         return causes.settings_mismatch(obs, answer, instance, context)
+    if any(a.settings_file for a in answers):  # the right name, another project's file?
+        from probe.diagnose.settings_file import foreign, settings_path
+
+        found = foreign(answers, expected, context)
+        if found is not None:
+            return settings_path(obs, found, expected, shown, context)
     return _answered(answer, shown, context)
 
 

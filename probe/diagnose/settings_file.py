@@ -1,0 +1,170 @@
+"""Another project's settings file: two projects of one settings module name.
+
+``django-admin startproject mysite`` names every project's settings ``mysite.settings``, and a
+process imports the first ``mysite/settings.py`` on its ``sys.path``. Where ``WSGIPythonPath``
+(embedded mode: one path for every interpreter of the server) or a daemon group's
+``python-path=`` lists another project's directory first, an instance runs that project's
+settings under its own, right, name: a tester's site-2 got ``host_rejected`` with "add the name
+to ALLOWED_HOSTS" (its own settings.py listed it already) and its sub-URL ``ok``, both running
+project-1's settings. The endpoint's ``settings_module.file`` says which file was loaded.
+
+Decided only where that file lies outside the answering instance's own tree (the directory of
+its WSGI script, ``script_file``) and inside another instance's (the directory of the WSGI script
+that instance's answers report): ``settings_mismatch``, cause ``settings_path``. An answer
+without the field (an older endpoint), or a file in neither tree, decides nothing.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from probe.diagnose.answer_names import place, server_kind
+from probe.diagnose.fronts import host_allowed
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.reload import reload_ways
+from probe.diagnose.script_rerun import apache_control
+from probe.diagnose.wording import Diagnosis, script_file
+from probe.endpoint_answer import EndpointAnswer
+from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
+
+
+@dataclass(frozen=True)
+class Foreign:
+    """An answer that loaded another instance's settings file, and whose tree holds it."""
+
+    answer: EndpointAnswer
+    file: str
+    own_tree: str
+    owner: str
+    owner_tree: str
+
+    @property
+    def package(self) -> list[str]:
+        """The packages of the settings module's name (``mysite`` of ``mysite.settings``)."""
+        return (self.answer.settings_loaded or "").split(".")[:-1]
+
+    def entry(self, tree: str) -> str | None:
+        """The sys.path directory that puts ``tree``'s settings package under the module's
+        name: ``/p1`` for ``/p1/mysite`` and ``mysite.settings``; None where the tree is not
+        named so."""
+        parts = self.package
+        if not parts or posixpath.basename(tree) != parts[-1] or \
+                not tree.endswith("/" + "/".join(parts)):
+            return None
+        return tree[:-len("/" + "/".join(parts))] or "/"
+
+    @property
+    def found(self) -> str | None:
+        """The directory of sys.path the file was found in (its package directories off)."""
+        directory = posixpath.dirname(self.file)
+        parts = self.package
+        suffix = "/" + "/".join(parts)
+        return (directory[:-len(suffix)] or "/") if parts and directory.endswith(suffix) \
+            else None
+
+
+def _tree(script: str | None) -> str | None:
+    if not script or not script.startswith("/"):
+        return None
+    return posixpath.dirname(posixpath.normpath(script))
+
+
+def _inside(path: str, tree: str) -> bool:
+    return path.startswith(tree.rstrip("/") + "/")
+
+
+def scripts_of(name: str, context: SweepContext) -> tuple[str, ...]:
+    """The WSGI scripts ``name``'s answers report, each once (asked for every URL)."""
+    key = ("settings_file.scripts", name)
+    if key not in context.memo:
+        context.memo[key] = tuple(dict.fromkeys(
+            found for _, answer in context.answers_of(name)
+            if (found := script_file(answer))))
+    kept = context.memo[key]
+    return kept if isinstance(kept, tuple) else ()
+
+
+def foreign(answers: Sequence[EndpointAnswer], instance: str,
+            context: SweepContext) -> Foreign | None:
+    """The last answer whose settings file is another instance's, else None."""
+    for answer in reversed(answers):
+        reported = answer.settings_file
+        if not reported or not reported.startswith("/"):
+            continue
+        file = posixpath.normpath(reported)
+        own = [tree for s in (script_file(answer), *scripts_of(instance, context))
+               if (tree := _tree(s))]
+        if not own or any(_inside(file, tree) for tree in own):
+            continue
+        for other in context.manifest.instances:
+            if other == instance:
+                continue
+            for script in scripts_of(other, context):
+                tree = _tree(script)
+                if tree is not None and _inside(file, tree):
+                    return Foreign(answer, file, own[0], other, tree)
+    return None
+
+
+def settings_path(obs: Observation, found: Foreign, instance: str, shown: str,
+                  context: SweepContext) -> Diagnosis:
+    """``settings_mismatch`` (``settings_path``): the instance runs ``found.owner``'s file."""
+    answer, owner = found.answer, found.owner
+    url = obs.target.url
+    name = answer.settings_loaded
+    package = ".".join(found.package) or name
+    via = f" (found in {found.found})" if found.found else ""
+    rejected = ""
+    if host_allowed(answer) is False:
+        rejected = (f" Django rejects the Host {answer.host!r} (request.host_allowed false) by "
+                    f"the ALLOWED_HOSTS of that file, {owner}'s: a name added to {instance}'s "
+                    f"own settings is not read while this file is loaded.")
+    explanation = (
+        f"{url} is served by {shown} but it runs {owner}'s settings file: "
+        f"settings_module.file {found.file!r} (settings_module.loaded {name!r}, {place(answer)}) "
+        f"lies in {owner}'s directory {found.owner_tree} (where {owner}'s answers report its "
+        f"WSGI script), not in {instance}'s {found.own_tree} (script_file). Both name their "
+        f"settings {name!r}: the process imports the first {package!r} package on its "
+        f"sys.path{via}, {owner}'s, so every setting {instance} runs with is {owner}'s."
+        f"{rejected}")
+    evidence = (
+        Evidence(EvidenceKind.OBSERVED, f"settings_module.file = {found.file!r}",
+                 f"GET {url}, {place(answer)}"),
+        Evidence(EvidenceKind.OBSERVED, f"script_file of {owner}'s answers in "
+                 f"{found.owner_tree}", f"the answers of {owner}"))
+    return Diagnosis(Verdict.SETTINGS_MISMATCH, Cause.SETTINGS_PATH, explanation=explanation,
+                     fix=path_fix(found, instance), answered_by=shown, evidence=evidence)
+
+
+def path_fix(found: Foreign, instance: str, line: str = "") -> str:
+    """Put the instance's own directory first on its import path, or a package name of its
+    own; ``line``: the configuration line that sets the path, where it was read."""
+    answer, owner = found.answer, found.owner
+    own = found.entry(found.own_tree)
+    first = (f"{own} (which holds {instance}'s {found.own_tree})" if own else
+             f"the directory holding {instance}'s own {'.'.join(found.package)!r} package "
+             f"(its settings.py is where the name must lead)")
+    rename = (f"or give one project a settings package name of its own (rename "
+              f"{'.'.join(found.package)!r} in one of them and assign DJANGO_SETTINGS_MODULE "
+              f"to the new name in its WSGI script)")
+    theirs = found.found or f"{owner}'s directory"
+    if server_kind(answer) != "mod_wsgi":
+        return (f"Put {first} first on the import path of {instance}'s server (gunicorn "
+                f"--chdir/--pythonpath, uWSGI chdir=/pythonpath=, PYTHONPATH), before "
+                f"{theirs}, {rename}. Then {reload_ways([answer], capital=False)}.")
+    restart = (f"Then restart Apache, which reads the configuration only when it starts (a "
+               f"touched WSGI script does not): {apache_control([answer])}.")
+    if answer.embedded:
+        where = line or "WSGIPythonPath"
+        return (f"In embedded mode the import path ({where}) is one for every interpreter of "
+                f"this Apache: whichever project's directory comes first, the other imports "
+                f"its {'.'.join(found.package)!r} package. Run {instance} in a daemon process "
+                f"group of its own with its own directory on its path (at server level: "
+                f"'WSGIDaemonProcess {instance} python-path={own or 'DIR'}', and "
+                f"process-group={instance} on each WSGIScriptAlias of {instance}), {rename}. "
+                f"{restart}")
+    group = answer.process_group
+    where = line or f"the python-path= of WSGIDaemonProcess {group}"
+    return f"Put {first} first in {where}, before {theirs}, {rename}. {restart}"

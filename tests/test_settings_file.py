@@ -1,0 +1,110 @@
+"""Two projects of one settings name (``startproject mysite`` twice, ``mysite.settings``):
+tester T26's cases d (embedded, WSGIPythonPath project-1:project-2) and d2 (daemon mode,
+project-2's python-path= naming project-1's directory). Every interpreter imported
+project-1's mysite/settings.py: site-2 was ``host_rejected`` "served by the right application"
+with a no-op ALLOWED_HOSTS fix, and /suburl/ ``ok``. With ``settings_module.file`` the sweep
+says whose file it is (``settings_path``); without it (an older endpoint), as before."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from probe.endpoint_answer import EndpointAnswer
+from probe.model import Cause, Verdict
+from tests.t26_answers import CASES, answer, manifest_text, sweep
+from tests.test_diagnose import result
+
+P1 = "project-1/mysite/settings.py"
+MANIFEST = manifest_text("mysite.settings", "mysite.settings")
+SITE_2 = "http://site-2.example.com/"
+SUBURL = "http://site-1.example.com/suburl/"
+
+
+def case_d(settings_file: bool = True, case: str = "d-samename") -> dict[str, dict[str, Any]]:
+    """Case d's answers (out-1/sweep.json), each run's settings file project-1's."""
+    daemon = case.startswith("d2")
+    pids = (3124, 3125, 3123) if daemon else (29531, 29531, 29529)
+    same = ("mysite.settings", "mysite.settings")
+    file = P1 if settings_file else None
+
+    def one(url: str, label: str, iid: str, started: str, nonce: str,
+            allowed: bool = True) -> dict[str, Any]:
+        pid = pids[0] if label == "project-1" else pids[1]
+        return answer(case, url, label, iid, pid, pids[2], label if daemon else "", same,
+                      f"{label}/mysite/wsgi.py", started, nonce, allowed, file)
+
+    return {
+        "http://site-1.example.com/": one(
+            "http://site-1.example.com/", "project-1", "9b518c75ba5604a15f998a40e2801694",
+            "2026-12-07T15:32:43.467+00:00", "SzM_ww9gRLsp8wh2QEb95TzFfzSYeWWQ"),
+        "http://www.site-1.example.com/": one(
+            "http://www.site-1.example.com/", "project-1", "9b518c75ba5604a15f998a40e2801694",
+            "2026-12-07T15:32:43.467+00:00", "ltRZvt7X__TwGzycVhA7PtmwfD7mEW8D"),
+        SUBURL: one(SUBURL, "project-2", "6757102ccf70eff20f8f9ccf536d9336",
+                    "2026-12-07T15:32:43.610+00:00", "1o32vPU9j9n6moyTM8Cifb0M-YueYSnh"),
+        SITE_2: one(SITE_2, "project-2", "765d876d89e3ed8e14161f187e0f67ff",
+                    "2026-12-07T15:32:43.749+00:00", "E-DmcZo98LubfiOkuJC7ZQJdd_NBGR--",
+                    allowed=False),
+    }
+
+
+def test_the_endpoint_answer_reads_the_settings_file() -> None:
+    data = case_d()[SITE_2]
+    assert EndpointAnswer.from_json(data).settings_file == f"{CASES}/d-samename/root/sites/{P1}"
+    data["settings_module"]["file"] = 5
+    broken = EndpointAnswer.from_json(data)
+    assert broken.settings_file is None
+    assert broken.problems == ("settings_module.file is 5, not a string or null",)
+
+
+def test_embedded_project_2_runs_project_1s_settings_file() -> None:
+    report = sweep(MANIFEST, case_d())
+    for url in (SITE_2, SUBURL):
+        found = result(report, url)
+        assert (found.verdict, found.cause) == (Verdict.SETTINGS_MISMATCH, Cause.SETTINGS_PATH)
+        assert f"settings_module.file '{CASES}/d-samename/root/sites/{P1}'" in \
+            found.explanation, found.explanation
+        assert f"lies in project-1's directory {CASES}/d-samename/root/sites/project-1/mysite" \
+            in found.explanation
+        assert "served by the right application" not in found.explanation
+        assert "ALLOWED_HOSTS in the settings of this application" not in found.fix
+        # one path for every interpreter: reordering it moves the problem to project-1
+        assert "In embedded mode the import path (WSGIPythonPath) is one for every " \
+               "interpreter of this Apache" in found.fix, found.fix
+        assert f"'WSGIDaemonProcess project-2 python-path={CASES}/d-samename/root/sites/" \
+               f"project-2'" in found.fix
+        assert "a settings package name of its own" in found.fix
+        assert "'ps -ww -o args= -p 29529'" in found.fix
+    rejected = result(report, SITE_2).explanation
+    assert "Django rejects the Host 'site-2.example.com' (request.host_allowed false) by the " \
+           "ALLOWED_HOSTS of that file, project-1's" in rejected, rejected
+    for url in ("http://site-1.example.com/", "http://www.site-1.example.com/"):
+        assert result(report, url).verdict is Verdict.OK  # its own file
+
+
+def test_daemon_python_path_names_project_1s_directory() -> None:
+    report = sweep(MANIFEST, case_d(case="d2-samename-daemon"))
+    found = result(report, SITE_2)
+    assert (found.verdict, found.cause) == (Verdict.SETTINGS_MISMATCH, Cause.SETTINGS_PATH)
+    sites = f"{CASES}/d2-samename-daemon/root/sites"
+    assert found.fix.startswith(
+        f"Put {sites}/project-2 (which holds project-2's {sites}/project-2/mysite) first in the "
+        f"python-path= of WSGIDaemonProcess project-2, before {sites}/project-1"), found.fix
+    assert result(report, SUBURL).cause is Cause.SETTINGS_PATH
+
+
+def test_without_the_field_the_verdicts_stay() -> None:
+    """An endpoint older than settings_module.file: today's verdicts, nothing guessed."""
+    report = sweep(MANIFEST, case_d(settings_file=False))
+    assert result(report, SITE_2).verdict is Verdict.HOST_REJECTED
+    assert result(report, SUBURL).verdict is Verdict.OK
+
+
+def test_a_file_in_its_own_tree_or_in_no_instances_is_no_evidence() -> None:
+    answers = case_d()
+    for data in answers.values():  # each its own file: healthy
+        data["settings_module"]["file"] = data["script_file"].replace("wsgi.py", "settings.py")
+        data["request"]["host_allowed"] = True
+    assert {t.verdict for t in sweep(MANIFEST, answers).targets} == {Verdict.OK}
+    answers[SUBURL]["settings_module"]["file"] = "/srv/elsewhere/mysite/settings.py"
+    assert result(sweep(MANIFEST, answers), SUBURL).verdict is Verdict.OK
