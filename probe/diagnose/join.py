@@ -95,6 +95,10 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         from probe.diagnose.join_sharing import cited
 
         return cited(obs, diagnosis, route, answer)
+    if diagnosis.cause is Cause.SETTINGS_PATH:  # the route is right; name the path's line
+        from probe.diagnose.join_settings_path import path_lines
+
+        return path_lines(obs, diagnosis, context, config)
     if diagnosis.cause is Cause.MANIFEST_LABEL:
         return diagnosis  # the application meant answered: no step left the intended route
     if route.step("proxy") is not None and diagnosis.verdict in (

@@ -1,0 +1,67 @@
+"""The configuration join of ``settings_path`` (``--config``): the line that sets the import
+path of the process that loaded another instance's settings file, named in the fix.
+
+Daemon mode: the ``python-path=`` of the ``WSGIDaemonProcess`` the answer ran in
+(``process_group``), with the value that puts the instance's own directory first. Embedded
+mode: the ``WSGIPythonPath`` in force (the last one read holds), one path for every
+interpreter of the server, so no order of it serves both projects: the fix stays a daemon group
+of the instance's own, or a settings package name of its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from probe.apache.route import ApacheRoutes
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.settings_file import Foreign, foreign, path_fix
+from probe.diagnose.wording import Diagnosis
+from probe.model import Evidence, EvidenceKind, Observation
+
+if TYPE_CHECKING:
+    from probe.diagnose.config_join import ConfigJoin
+
+
+def path_lines(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
+               config: ConfigJoin) -> Diagnosis:
+    """``diagnosis`` with the path's line in its fix, where the configuration has it."""
+    front, instance = config.front, obs.target.expected
+    answers = [a for s in obs.samples if (a := s.trusted_answer) is not None]
+    found = foreign(answers, instance, context) if instance else None
+    if not isinstance(front, ApacheRoutes) or found is None or instance is None:
+        return diagnosis
+    said = _line(front, found)
+    if said is None:
+        return diagnosis
+    line, where, rule = said
+    return dataclasses.replace(
+        diagnosis, fix=path_fix(found, instance, line),
+        evidence=(*diagnosis.evidence, Evidence(EvidenceKind.CONFIGURED, rule, where)))
+
+
+def _line(front: ApacheRoutes, found: Foreign) -> tuple[str, str, str] | None:
+    """(the line as the fix names it, its file:line, the rule as evidence), or None."""
+    answer = found.answer
+    if answer.embedded:
+        read = [d for d in front.site.config.directives if d.key == "wsgipythonpath"]
+        if not read:
+            return None
+        last = read[-1]
+        text = f"WSGIPythonPath {' '.join(last.args)}"
+        return f"{text} at {last.where}", last.where, text
+    group = answer.process_group or ""
+    daemon = front.site.daemon(group)
+    if daemon is None:
+        return None
+    where = daemon.directive.where
+    value = daemon.options.get("python-path")
+    if value is None:
+        return (f"a python-path= of WSGIDaemonProcess {group} at {where} (it has none)", where,
+                f"WSGIDaemonProcess {group} without python-path=")
+    own = found.entry(found.own_tree)
+    parts = [p for p in value.split(":") if p]
+    wanted = ":".join([own, *(p for p in parts if p != own)]) if own else None
+    better = f" (python-path={wanted})" if wanted else ""
+    return (f"python-path={value} of WSGIDaemonProcess {group} at {where}{better}", where,
+            f"WSGIDaemonProcess {group} python-path={value}")
