@@ -197,6 +197,11 @@ def settings_mismatch(
          if i.name != instance.name and i.settings is not None and i.settings == seen),
         None,
     )
+    from probe.diagnose.settings_before import configured_before
+
+    before = configured_before(obs, answer, instance, owner.name if owner else None, shown)
+    if before is not None:  # the variable is its own now: Django kept the older value
+        return before
     shares_process = owner is not None and answer.pid in context.pids_of(owner.name)
     if owner is not None and (answer.embedded or shares_process):
         claims = [c for c in (fields_seen(

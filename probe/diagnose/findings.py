@@ -144,33 +144,64 @@ def _embedded_shared_process(
     """Several instances embedded in one Apache child: the leak waits for the next restart."""
     by_pid: dict[int, set[str]] = defaultdict(set)
     groups: dict[int, set[str | None]] = defaultdict(set)
+    # What each instance runs in the pid: (environ, loaded, file) of every answer.
+    runs: dict[int, dict[str, set[tuple[str | None, ...]]]] = defaultdict(
+        lambda: defaultdict(set))
     in_main: set[str] = set()  # application_group '' in the answer: %{GLOBAL}
     for obs, answer in answers:
         if answer.embedded and answer.pid is not None:
             by_pid[answer.pid].add(name(obs, answer))
             groups[answer.pid].add(answer.application_group)
+            runs[answer.pid][name(obs, answer)].add(
+                (answer.settings_environ, answer.settings_loaded, answer.settings_file))
             if answer.application_group == "":
                 in_main.add(name(obs, answer))
     merged: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for pid, names in by_pid.items():
         if len(names) > 1 and len(groups[pid]) > 1:
             merged[tuple(sorted(names))].append(pid)
-    return [
-        Finding(
+    found: list[Finding] = []
+    for together, pids in merged.items():
+        own = _own_settings([runs[pid] for pid in pids])
+        where = (f"{_and(list(together))} run embedded in the same Apache child process "
+                 f"(pid {', '.join(map(str, sorted(pids)))}), in separate "
+                 f"{_interpreters(together, in_main)} that share one process environment")
+        found.append(Finding(
             code="embedded_shared_process",
-            severity=Status.WARNING,
-            instances=names,
+            severity=Status.WARNING if own is None else Status.OK,
+            instances=together,
             explanation=(
-                f"{_and(list(names))} run embedded in the same Apache child process "
-                f"(pid {', '.join(map(str, sorted(pids)))}), in separate "
-                f"{_interpreters(names, in_main)} that "
-                f"share one process environment: a DJANGO_SETTINGS_MODULE set with setdefault() "
-                f"can leak from one to the other depending on load order, e.g. after the next "
-                f"restart. Run each in its own daemon process group."
-            ),
-        )
-        for names, pids in merged.items()
-    ]
+                f"{where}: a DJANGO_SETTINGS_MODULE set with setdefault() can leak from one "
+                f"to the other depending on load order, e.g. after the next restart. Run each "
+                f"in its own daemon process group." if own is None else
+                f"{where}. Each runs its own settings there ({own}: settings_module.environ "
+                f"and .loaded the same, and no two alike), so nothing leaks now. A WSGI script "
+                f"that sets DJANGO_SETTINGS_MODULE with setdefault() rather than assigning it "
+                f"would take another's value where the process loads it second (another load "
+                f"order, after a restart): each script tells. Own daemon process groups end "
+                f"the sharing."),
+        ))
+    return found
+
+
+def _own_settings(runs: Sequence[dict[str, set[tuple[str | None, ...]]]]) -> str | None:
+    """What each instance runs, where the answers show that none runs another's: in every
+    answer settings_module.environ is .loaded, one value per instance, no two instances alike
+    (with settings_module.file, the file counts: two projects of one name differ by it); None
+    where they do not show it."""
+    seen: dict[str, tuple[str | None, ...]] = {}
+    for by_name in runs:
+        for instance, values in by_name.items():
+            if len(values) != 1:
+                return None
+            (value,) = values
+            if value[0] is None or value[0] != value[1] or seen.setdefault(instance,
+                                                                         value) != value:
+                return None
+    if len(set(seen.values())) != len(seen):
+        return None
+    return "; ".join(f"{n} {v[1]!r}" + (f" from {v[2]}" if v[2] else "")
+                     for n, v in sorted(seen.items()))
 
 
 def _interpreters(names: Sequence[str], in_main: set[str]) -> str:
