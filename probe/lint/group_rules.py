@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import PurePosixPath
 
+from probe.apache.import_path import import_path, own_group
 from probe.apache.model import NOT_SET, Server, Site, WsgiApp
 from probe.apache.reach import unreachable
 from probe.apache.redirects import redirect_taking
@@ -50,8 +51,9 @@ def broad_process_group(site: Site) -> list[ConfigFinding]:
             f"{len(codes)} different applications into one daemon process group "
             f"({'; '.join(codes)}): they share its processes, so process-wide state "
             f"(os.environ, time zone, working directory) crosses between them",
-            "give each application its own WSGIDaemonProcess and process-group= on its "
-            "WSGIScriptAlias (or a WSGIProcessGroup inside a <Directory> of its script)")
+            f"give each application its own daemon process group "
+            f"({own_group('NAME', import_path(site, use.name))}); instead of process-group=, "
+            f"a WSGIProcessGroup NAME inside a <Directory> of its script does it too")
     return list(findings.values())
 
 

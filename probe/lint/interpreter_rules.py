@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 
 from probe.apache.group_placement import reaches
+from probe.apache.import_path import import_path, own_group
 from probe.apache.model import Site, WsgiApp
 from probe.apache.names import GLOBAL, SETTINGS_VARIABLE
 from probe.apache.reach import unreachable
@@ -65,8 +66,8 @@ def _leak_finding(site: Site, group: str, users: Sequence[WsgiApp], script: Scri
             f"application can run with the other's settings"),
         fix=(f"assign unconditionally in {script.path}: "
              f"os.environ[\"{SETTINGS_VARIABLE}\"] = \"{value}\"; better, give each "
-             f"application its own daemon process group (WSGIDaemonProcess NAME, then "
-             f"process-group=NAME on its WSGIScriptAlias)"),
+             f"application its own daemon process group ("
+             f"{own_group('NAME', import_path(site, group))})"),
     )
 
 
@@ -108,23 +109,25 @@ def shared_interpreter(site: Site) -> list[ConfigFinding]:
                         f"{'embedded mode' if group == '' else 'process group ' + repr(group)})"
                         f" {why}: Django is set up once per interpreter and a module is "
                         f"imported once, so whichever loads second runs with the first one's"),
-                    fix=_separate(mine, site.scripts.get(clash.target)),
+                    fix=_separate(own_group('NAME', import_path(site, group)), mine,
+                                  site.scripts.get(clash.target)),
                 ))
     return findings
 
 
-def _separate(*scripts: ScriptInfo | None) -> str:
-    """Own daemon groups first: another application group alone leaves one process, whose
-    os.environ a setdefault() of DJANGO_SETTINGS_MODULE still carries across."""
+def _separate(group: str, *scripts: ScriptInfo | None) -> str:
+    """Own daemon groups first (``group``: how one is written, its import path carried):
+    another application group alone leaves one process, whose os.environ a setdefault() of
+    DJANGO_SETTINGS_MODULE still carries across."""
     leaky = [f"{s.path}:{s.settings_line}" for s in scripts if s is not None
              and s.uses_setdefault]
     kept = (f"; {' and '.join(leaky)} set DJANGO_SETTINGS_MODULE with setdefault(), which "
             f"keeps the value of the application loaded first" if leaky else
             "; a DJANGO_SETTINGS_MODULE set with setdefault() keeps the value of the "
             "application loaded first")
-    return ("give each application its own daemon process group (WSGIDaemonProcess NAME, then "
-            "process-group=NAME on its WSGIScriptAlias). Dropping WSGIApplicationGroup / "
-            "application-group= for one of them alone gives it its own sub interpreter in the "
+    return (f"give each application its own daemon process group ({group}). Dropping "
+            "WSGIApplicationGroup / application-group= for one of them alone gives it its own "
+            "sub interpreter in the "
             f"same process, sharing os.environ{kept}, unless each script assigns "
             "os.environ['DJANGO_SETTINGS_MODULE']")
 

@@ -1,0 +1,94 @@
+"""The import path an application runs with, as the configuration sets it, carried into the
+``WSGIDaemonProcess`` line of a new daemon process group.
+
+mod_wsgi applies ``WSGIPythonPath`` to embedded mode only: a daemon process takes the
+``python-path=`` of its own ``WSGIDaemonProcess``. A fix that moves an application out of
+embedded mode, or out of a shared daemon group, into a group of its own without that path
+fails with ``ModuleNotFoundError`` (tester T26: both printed fixes applied literally, 500).
+``WSGIPythonHome`` does reach daemon processes (every group without ``python-home=`` uses
+it), so it is carried only from a daemon group that set its own ``python-home=``. Shared by
+lint's fixes and the sweep's join, which name the values with the lines they come from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from probe.apache.config import Directive
+from probe.apache.model import Site
+
+__all__ = ["PathOption", "daemon_line", "import_path", "missing_path", "sources"]
+
+
+@dataclass(frozen=True)
+class PathOption:
+    """One option a new group's ``WSGIDaemonProcess`` line must carry, and where from."""
+
+    option: str  # "python-path" or "python-home"
+    value: str
+    directive: str  # what set it: "WSGIPythonPath", "WSGIDaemonProcess django"
+    where: str  # its FILE:LINE
+
+    @property
+    def written(self) -> str:
+        return f"{self.option}={self.value}"
+
+
+def _python_path(site: Site) -> Directive | None:
+    """The main server's ``WSGIPythonPath`` in force: the last one (the last one holds)."""
+    found = [d for d in site.config.directives if d.key == "wsgipythonpath" and d.args]
+    return found[-1] if found else None
+
+
+def import_path(site: Site, group: str) -> tuple[PathOption, ...]:
+    """What ``group`` (``""``: embedded mode) gives an application's imports that a new
+    daemon group would not have: embedded, ``WSGIPythonPath``; a daemon group, its own
+    ``python-path=`` and ``python-home=``."""
+    if group == "":
+        path = _python_path(site)
+        return () if path is None else (
+            PathOption("python-path", " ".join(path.args), "WSGIPythonPath", path.where),)
+    daemon = site.daemon(group)
+    if daemon is None:
+        return ()
+    return tuple(PathOption(option, daemon.options[option], f"WSGIDaemonProcess {group}",
+                            daemon.directive.where)
+                 for option in ("python-path", "python-home") if daemon.options.get(option))
+
+
+def daemon_line(name: str, options: tuple[PathOption, ...]) -> str:
+    """The ``WSGIDaemonProcess`` line of a new group, its import path carried."""
+    return " ".join((f"WSGIDaemonProcess {name}", *(o.written for o in options)))
+
+
+def sources(options: tuple[PathOption, ...]) -> str:
+    """Where the carried values come from, each line once: ``python-path= from
+    WSGIPythonPath at httpd.conf:41, which does not reach daemon processes``."""
+    by_line: dict[tuple[str, str], list[str]] = {}
+    for o in options:
+        by_line.setdefault((o.directive, o.where), []).append(f"{o.option}=")
+    said = []
+    for (directive, where), names in by_line.items():
+        why = ", which does not reach daemon processes" if directive == "WSGIPythonPath" \
+            else ""
+        said.append(f"{' and '.join(names)} from {directive} at {where}{why}")
+    return "; ".join(said)
+
+
+def missing_path(site: Site, group: str) -> tuple[PathOption, str] | None:
+    """A daemon group without ``python-path=`` while the main server has ``WSGIPythonPath``
+    (the value its applications lack), with the ``WSGIDaemonProcess`` line's FILE:LINE."""
+    daemon = site.daemon(group) if group else None
+    path = _python_path(site)
+    if daemon is None or path is None or daemon.options.get("python-path"):
+        return None
+    return (PathOption("python-path", " ".join(path.args), "WSGIPythonPath", path.where),
+            daemon.directive.where)
+
+
+def own_group(name: str, options: tuple[PathOption, ...]) -> str:
+    """``WSGIDaemonProcess NAME python-path=..., then process-group=NAME on its
+    WSGIScriptAlias`` and where each value comes from: the words of a fix."""
+    said = f"; {sources(options)}" if options else ""
+    return (f"{daemon_line(name, options)}, then process-group={name} on its "
+            f"WSGIScriptAlias{said}")
