@@ -144,7 +144,7 @@ def diagnose(
     del diagnoses, kept  # before the findings: they look at every result, not at these
     try:
         findings = cross_url_findings(observations, results, context.identify,
-                                      _group_line(apache_join))
+                                      _group_line(apache_join), _group_line(apache_join, True))
         findings += backend_findings(results)
         findings += scheme_findings(observations, results,
                                     config.front if config is not None else None)
@@ -180,13 +180,15 @@ def diagnose(
                   unprobed=unprobed)
 
 
-def _group_line(config: ConfigJoin | None) -> Callable[[Observation], str | None] | None:
-    """With Apache's --config: the line setting a URL's application group, for findings."""
+def _group_line(config: ConfigJoin | None,
+                own: bool = False) -> Callable[[Observation], str | None] | None:
+    """With Apache's --config: the line setting a URL's application group, for findings;
+    ``own``: how a daemon group of its own is written for its application instead."""
     if config is None:
         return None
-    from probe.diagnose.join_sharing import group_line
+    from probe.diagnose.join_sharing import group_line, own_line
 
-    return lambda obs: group_line(config, obs)
+    return (lambda obs: own_line(config, obs)) if own else (lambda obs: group_line(config, obs))
 
 
 def _diagnosed(obs: Observation, context: SweepContext, cutoffs: RestartCutoffs,

@@ -16,6 +16,7 @@ from probe.diagnose import near_miss as near_miss_wording
 from probe.diagnose.answer_names import fields_seen
 from probe.diagnose.identify import Comparison, SweepContext, host_of
 from probe.diagnose.label_unmatched import label_decided
+from probe.diagnose.own_group import answers_words
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Instance
@@ -221,7 +222,8 @@ def settings_mismatch(
         evidence = tuple(causes_site.observed(obs, context, claim) for claim in claims)
         leak = wording.environ_leak(url, instance.name, instance.settings, owner.name, where,
                                     answer, shown, evidence,
-                                    _sharing(answer, instance, owner, context))
+                                    _sharing(answer, instance, owner, context),
+                                    own_group=answers_words(answer.process_group))
         return causes_sharing.with_group_hint(leak, answer, instance, owner.name, context)
     return wording.settings_mismatch(url, instance.name, instance.settings, answer, shown)
 

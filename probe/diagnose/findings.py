@@ -19,8 +19,10 @@ def cross_url_findings(
     results: Sequence[TargetResult],
     identify: Identify,
     group_line: GroupLine | None = None,
+    own_line: GroupLine | None = None,
 ) -> tuple[Finding, ...]:
-    """Findings over all answers: shared instances, shared interpreters, shared processes."""
+    """Findings over all answers: shared instances, shared interpreters, shared processes;
+    ``own_line``: how a daemon group of its own is written for a URL's application."""
     # A cache's replay or a broken answer says nothing about how instances share processes.
     answers = [
         (obs, s.trusted_answer) for obs in observations for s in obs.samples
@@ -40,7 +42,7 @@ def cross_url_findings(
 
     return (
         *_shared_instance(answers, wrong_urls),
-        *_shared_interpreter(answers, name, group_line),
+        *_shared_interpreter(answers, name, group_line, own_line),
         *_embedded_shared_process(answers, name),
     )
 
@@ -83,6 +85,7 @@ def _shared_interpreter(
     answers: Sequence[tuple[Observation, EndpointAnswer]],
     name: Callable[[Observation, EndpointAnswer], str],
     group_line: GroupLine | None,
+    own_line: GroupLine | None = None,
 ) -> list[Finding]:
     """Different applications loaded in one sub interpreter share Django's settings."""
     by_interpreter: dict[tuple[int, str], set[str]] = defaultdict(set)
@@ -107,7 +110,13 @@ def _shared_interpreter(
             merged[(*server[(pid, group)], group, tuple(sorted(names)))].append(pid)
     findings = []
     for (_, _, process_group, group, named), pids in merged.items():
+        from probe.diagnose.own_group import answers_words
         from probe.diagnose.wording_causes import shared_interpreter_fix
+
+        observed = [o for pid in pids for o in urls[(pid, group)].values()]
+        configured = next((w for o in observed if own_line is not None
+                           and (w := own_line(o)) is not None), None)
+        own_words = configured or answers_words(process_group)
 
         lines = _group_lines([o for pid in pids for o in urls[(pid, group)].values()],
                              group_line)
@@ -123,7 +132,7 @@ def _shared_interpreter(
                 f"{_and(list(named))} run in one Python interpreter{where}, so they share "
                 f"one Django "
                 f"configuration, and one process and its os.environ. "
-                f"{shared_interpreter_fix('each application')}"
+                f"{shared_interpreter_fix('each application', own=own_words)}"
             ),
         ))
     return findings

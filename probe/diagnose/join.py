@@ -91,10 +91,10 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         from probe.diagnose.join_partial_500 import partial_500
 
         return partial_500(obs, diagnosis, context, config)
-    if diagnosis.cause is Cause.SHARED_INTERPRETER:  # the route is right; cite its lines
+    if diagnosis.cause in (Cause.SHARED_INTERPRETER, Cause.ENVIRON_LEAK):  # route right
         from probe.diagnose.join_sharing import cited
 
-        return cited(obs, diagnosis, route, answer)
+        return cited(obs, diagnosis, route, answer, config)
     if diagnosis.cause is Cause.SETTINGS_PATH:  # the route is right; name the path's line
         from probe.diagnose.join_settings_path import path_lines
 

@@ -1,18 +1,23 @@
-"""The configuration lines behind a shared interpreter (``--config``): the
+"""The configuration lines behind a shared interpreter or process (``--config``): the
 ``WSGIApplicationGroup`` (or ``application-group=``) that puts two applications in one
 interpreter is cited for every URL and finding it applies to, not only for the URLs whose
-route the join otherwise explains."""
+route the join otherwise explains; the fix's own daemon group is written with the import path
+the application ran with (:mod:`.own_group`), and an environ leak's hint that a group is
+applied too broadly names the line that applies it."""
 
 from __future__ import annotations
 
 import dataclasses
 from typing import TYPE_CHECKING
 
+from probe.apache.import_path import import_path, own_group
+from probe.apache.route import ApacheRoutes
+from probe.diagnose.own_group import BROAD, answers_words, with_configured
 from probe.diagnose.wording import Diagnosis, script_hint
 from probe.diagnose.wording_causes import shared_interpreter_fix
 from probe.endpoint_answer import EndpointAnswer
 from probe.front import PredictedRoute, RouteStep
-from probe.model import Evidence, EvidenceKind, Observation
+from probe.model import Cause, Evidence, EvidenceKind, Observation
 
 if TYPE_CHECKING:
     from probe.diagnose.config_join import ConfigJoin
@@ -28,16 +33,43 @@ def directive(step: RouteStep | None) -> str | None:
 
 
 def cited(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
-          answer: EndpointAnswer) -> Diagnosis:
-    """A shared_interpreter diagnosis with the route's lines as evidence and the line that
-    sets the application group named in the fix."""
+          answer: EndpointAnswer, config: ConfigJoin) -> Diagnosis:
+    """A shared_interpreter or environ_leak diagnosis with the route's lines as evidence, the
+    line that sets the application group named in the fix and the new group written."""
+    front, expected = config.front, obs.target.expected
+    if diagnosis.cause is Cause.ENVIRON_LEAK:
+        if not isinstance(front, ApacheRoutes) or not expected:
+            return diagnosis
+        return _broad(with_configured(diagnosis, front, route, expected, answer.process_group,
+                                      each=True), route, config)
     steps = tuple(s for s in route.steps if s.source is not None)
     line = directive(route.step("application_group"))
     fix = diagnosis.fix
-    if line is not None and obs.target.expected:
-        fix = shared_interpreter_fix(obs.target.expected, script_hint(answer), line)
-    return dataclasses.replace(diagnosis, fix=fix, evidence=(*diagnosis.evidence, *(
+    if line is not None and expected:
+        fix = shared_interpreter_fix(expected, script_hint(answer), line,
+                                     answers_words(answer.process_group))
+    found = dataclasses.replace(diagnosis, fix=fix, evidence=(*diagnosis.evidence, *(
         Evidence(EvidenceKind.CONFIGURED, s.rule, str(s.source)) for s in steps)))
+    if not isinstance(front, ApacheRoutes) or not expected:
+        return found
+    return with_configured(found, front, route, expected, answer.process_group)
+
+
+def _broad(diagnosis: Diagnosis, route: PredictedRoute, config: ConfigJoin) -> Diagnosis:
+    """The hint that a WSGIProcessGroup may apply too broadly, with the line that applies
+    the route's group (lint's finding there said)."""
+    step = route.step("process_group")
+    line = directive(step)
+    if step is None or step.source is None or line is None or \
+            BROAD not in diagnosis.explanation:
+        return diagnosis
+    code, _message = config.findings.get((step.source.file, step.source.line), ("", ""))
+    said = (f"{line}, which puts it in that group, may be applied too broadly"
+            + (" (probe lint reports broad_process_group at that line)"
+               if code == "broad_process_group" else ""))
+    return dataclasses.replace(diagnosis, explanation=diagnosis.explanation.replace(
+        BROAD, said), evidence=(*diagnosis.evidence,
+                                Evidence(EvidenceKind.CONFIGURED, step.rule, str(step.source))))
 
 
 def group_line(config: ConfigJoin, obs: Observation) -> str | None:
@@ -46,3 +78,14 @@ def group_line(config: ConfigJoin, obs: Observation) -> str | None:
                                           if s.address), None)
     route = config.front.route(obs.target.url, address)
     return None if route.undecided is not None else directive(route.step("application_group"))
+
+
+def own_line(config: ConfigJoin, obs: Observation) -> str | None:
+    """How a daemon group of its own is written for ``obs``'s application (by its route at
+    its address), named for none: for a finding over several applications."""
+    address = obs.target.address or next((s.address for s in reversed(obs.samples)
+                                          if s.address), None)
+    route = config.front.route(obs.target.url, address)
+    if not isinstance(config.front, ApacheRoutes) or route.undecided is not None:
+        return None
+    return own_group("NAME", import_path(config.front.site, route.process_group or ""))

@@ -70,11 +70,12 @@ def other_instance(
 def environ_leak(
     url: str, instance: str, expected_settings: str | None, owner: str, where: str,
     answer: EndpointAnswer, shown: str, evidence: tuple[Evidence, ...] = (),
-    sharing: Sequence[tuple[str, str | None, str | None]] = (),
+    sharing: Sequence[tuple[str, str | None, str | None]] = (), *, own_group: str,
 ) -> Diagnosis:
     """``sharing``: (instance, declared settings, its WSGI script as its answers name it) of
     every instance seen in the process, this one included: each script must assign, or the
-    one left with setdefault() runs the other's settings whenever it loads second."""
+    one left with setdefault() runs the other's settings whenever it loads second;
+    ``own_group``: how a daemon group of its own is written (:mod:`.own_group`)."""
     # What the answers show is the shared process and the owner's value; how the value got
     # there (the owner's script first, or the process's own environment) only the script says.
     scripts = sharing or ((instance, expected_settings, script_file(answer)),)
@@ -99,10 +100,9 @@ def environ_leak(
             f"own: {instance}'s WSGI script{script_hint(answer)} tells which."
         ),
         fix=(
-            f"Run each instance in its own daemon process group (WSGIDaemonProcess + "
-            f"process-group= on its WSGIScriptAlias): each then has its own os.environ. Or "
-            f"assign DJANGO_SETTINGS_MODULE instead of os.environ.setdefault(...) in {every}: "
-            f"{assigns}."
+            f"Run each instance in its own daemon process group ({own_group}): each then "
+            f"has its own os.environ. Or assign DJANGO_SETTINGS_MODULE instead of "
+            f"os.environ.setdefault(...) in {every}: {assigns}."
             + (" A script left with setdefault() keeps the value of whichever script the "
                "process loaded first, so fixing one alone moves the leak to the other."
                if len(scripts) > 1 else "")

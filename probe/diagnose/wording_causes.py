@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from probe.diagnose.answer_names import place, places, server_kind, share
 from probe.diagnose.answer_names import where as where_of
 from probe.diagnose.deploy_reached import deploy_fix
+from probe.diagnose.own_group import BROAD, answers_words
 from probe.diagnose.reload import reload_fix
 from probe.diagnose.wording import Diagnosis, host_name, script_file, script_hint, who
 from probe.endpoint_answer import EndpointAnswer
@@ -22,14 +23,14 @@ OWN_DAEMON = ("run each application in its own daemon process group (WSGIDaemonP
               "process-group= on its WSGIScriptAlias)")
 
 
-def shared_interpreter_fix(name: str, script: str = "", line: str = "") -> str:
-    """What separates two applications sharing an interpreter: only their own daemon
-    groups also separate the process (os.environ); ``line``: where %{GLOBAL} is set."""
+def shared_interpreter_fix(name: str, script: str = "", line: str = "", own: str = "") -> str:
+    """What separates two applications sharing an interpreter: only their own daemon groups
+    also separate the process; ``line``: where %{GLOBAL} is set, ``own``: :mod:`.own_group`."""
     removed = line or ("'WSGIApplicationGroup %{GLOBAL}' (or application-group=%{GLOBAL} / "
                        "the shared name)")
     return (
-        f"Run {name}{script} in its own daemon process group (WSGIDaemonProcess + "
-        f"process-group= on its WSGIScriptAlias): that separates both the interpreter and the "
+        f"Run {name}{script} in its own daemon process group "
+        f"({own or answers_words(None)}): that separates both the interpreter and the "
         f"process. Removing {removed} alone gives each application its own sub interpreter "
         f"(%{{RESOURCE}}) but they still share one process and its os.environ: a "
         f"DJANGO_SETTINGS_MODULE set with os.environ.setdefault() (Django's startproject "
@@ -55,7 +56,8 @@ def shared_interpreter(url: str, instance: Instance, owner: str, answer: Endpoin
             f"interpreter, so the application loaded second runs the first one's settings even "
             f"when its WSGI script assigns DJANGO_SETTINGS_MODULE."
         ),
-        fix=shared_interpreter_fix(instance.name, script_hint(answer)),
+        fix=shared_interpreter_fix(instance.name, script_hint(answer),
+                                   own=answers_words(answer.process_group)),
         answered_by=shown,
     )
 
@@ -94,8 +96,8 @@ def process_group_scope(url: str, instance: Instance, answer: EndpointAnswer,
 
 def group_hint(instance: Instance, owner: str, group: str) -> str:
     return (f"Both run in the daemon process group {group!r}: if {instance.name} was meant to "
-            f"have its own, a WSGIProcessGroup at server or VirtualHost scope may be applied "
-            f"too broadly (declare process_group in the manifest to have this checked).")
+            f"have its own, {BROAD} (declare process_group in the manifest to have this "
+            f"checked).")
 
 
 def host_rewritten(url: str, answer: EndpointAnswer, seen: str, answered: str, shown: str,

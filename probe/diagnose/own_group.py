@@ -1,0 +1,88 @@
+"""The words of a fix that runs an application in a daemon process group of its own
+(``shared_interpreter``, ``environ_leak``), with the import path it ran with.
+
+mod_wsgi's ``WSGIPythonPath`` reaches no daemon process, and a new ``WSGIDaemonProcess``
+has none of the old group's ``python-path=``/``python-home=``: tester T26 applied both
+printed fixes literally on real Apache and got 500s with ``ModuleNotFoundError``. From the
+answers alone, where the application ran says which setting it imported with
+(``process_group``: '' embedded, else the group), not its value: the fix says so and names
+``--config`` as the check. With Apache's configuration (:func:`configured`), the line is
+written with the values and the lines they come from (:mod:`probe.apache.import_path`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import TYPE_CHECKING
+
+from probe.model import Evidence, EvidenceKind
+
+if TYPE_CHECKING:  # the answers' words load without Apache's model (a plugin's start-up)
+    from probe.apache.route import ApacheRoutes
+    from probe.diagnose.wording import Diagnosis
+    from probe.front import PredictedRoute
+
+BROAD = "a WSGIProcessGroup at server or VirtualHost scope may be applied too broadly"
+"""The answers-alone hint of an environ leak in one group; the join names the line."""
+_BASE = "WSGIDaemonProcess + process-group= on its WSGIScriptAlias"
+_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def answers_words(process_group: str | None) -> str:
+    """How a new group is written, from the answers' ``process_group`` alone."""
+    if process_group:
+        return (f"{_BASE}, with the python-path= and python-home= of WSGIDaemonProcess "
+                f"{process_group}, where it runs now: a new group has neither (sweep with "
+                f"--config PATH to have the values and their line named)")
+    if process_group == "":
+        return (f"{_BASE}, with the python-path= the application imports from: the embedded "
+                f"WSGIPythonPath does not reach daemon processes (the check: the "
+                f"configuration's WSGIPythonPath line; sweep with --config PATH to have it "
+                f"named)")
+    return (f"{_BASE}, with the python-path= the application imports from (sweep with "
+            f"--config PATH to have it named)")
+
+
+def configured(front: ApacheRoutes, route: PredictedRoute, name: str) -> str:
+    """How a new group named for ``name`` is written for the script of ``route``: the
+    import path of the group it runs in (``route.process_group``), from their lines."""
+    from probe.apache.import_path import daemon_line, import_path, sources
+
+    group = name if _NAME.fullmatch(name) else "NAME"
+    options = import_path(front.site, route.process_group or "")
+    mounts = [a.where for a in front.site.apps if a.target == route.script_file]
+    said = (f"'{daemon_line(group, options)}' outside any VirtualHost (a group defined in "
+            f"one serves only its host name), then process-group={group} on its "
+            f"WSGIScriptAlias")
+    if mounts:
+        said += f" ({', '.join(mounts)})"
+    return said + (f"; {sources(options)}" if options else "")
+
+
+def with_configured(diagnosis: Diagnosis, front: ApacheRoutes, route: PredictedRoute,
+                    name: str, process_group: str | None, each: bool = False) -> Diagnosis:
+    """``diagnosis`` whose own-group words (:func:`answers_words` of ``process_group``) are
+    replaced by the configured line, the lines it is read from cited; ``each``: the fix
+    gives every instance of the process a group, ``name``'s written out."""
+    from probe.apache.import_path import import_path
+
+    before = answers_words(process_group)
+    if diagnosis.fix is None or before not in diagnosis.fix or route.undecided is not None:
+        return diagnosis
+    options = import_path(front.site, route.process_group or "")
+    cited = tuple(Evidence(EvidenceKind.CONFIGURED, f"{o.directive}: {o.written}", o.where)
+                  for o in dict.fromkeys(options))
+    return dataclasses.replace(
+        diagnosis, fix=diagnosis.fix.replace(before, _each(configured(front, route, name),
+                                                           name, route, each)),
+        evidence=(*diagnosis.evidence, *cited))
+
+
+def _each(words: str, name: str, route: PredictedRoute, each: bool) -> str:
+    if not each:
+        return words
+    shared = (f"WSGIDaemonProcess {route.process_group}" if route.process_group else
+              "embedded mode")
+    return (f"for {name}, {words}; the same for each other instance of {shared}, with its "
+            f"own name and WSGIScriptAlias lines")
