@@ -1,0 +1,155 @@
+"""The own-daemon-group fixes of the sweep, from tester T26's cases on real Apache 2.4 +
+mod_wsgi 6.1.1 + Django 5.2 (Graham Dumpleton's classic cause (a)): a-global (embedded,
+WSGIApplicationGroup %{GLOBAL}, WSGIPythonPath) and a-daemon (one WSGIProcessGroup django
+for both). Both printed fixes, applied literally, gave 500s with ModuleNotFoundError: the new
+group had no python-path=. The real-Apache test is tests/integration/test_own_group_path.py."""
+
+from __future__ import annotations
+
+from probe import manifest
+from probe.apache.config import parse_text
+from probe.apache.route import ApacheRoutes
+from probe.apache.site_build import build_site
+from probe.diagnose import ConfigJoin, diagnose
+from probe.manifest import Target
+from probe.model import Cause, Observation, Report, Sample, TargetResult, Verdict
+
+from .test_diagnose import answered, ep, status
+
+AT = "127.0.0.1:8080"
+SITES = """\
+<VirtualHost *:8080>
+    ServerName default.invalid
+    <Location />
+        Require all denied
+    </Location>
+</VirtualHost>
+<VirtualHost *:8080>
+    ServerName site-1.example.com
+    WSGIScriptAlias /suburl /srv/project-2/wsgi.py
+    WSGIScriptAlias / /srv/project-1/wsgi.py
+</VirtualHost>
+<VirtualHost *:8080>
+    ServerName site-2.example.com
+    WSGIScriptAlias / /srv/project-2/wsgi.py
+</VirtualHost>
+"""
+GLOBAL = "WSGIPythonPath /srv/p1:/srv/p2\nWSGIApplicationGroup %{GLOBAL}\n" + SITES
+DAEMON = ("WSGIDaemonProcess django processes=1 python-path=/srv/p1:/srv/p2\n"
+          "WSGIProcessGroup django\n" + SITES)
+FIX1 = GLOBAL.replace("%{GLOBAL}\n", "%{GLOBAL}\nWSGIDaemonProcess project-2\n").replace(
+    "project-2/wsgi.py\n", "project-2/wsgi.py process-group=project-2\n")
+MANIFEST = """\
+[instances.project-1]
+label = "project-1"
+settings = "project1.settings"
+urls = ["http://site-1.example.com/"]
+[instances.project-2]
+label = "project-2"
+settings = "project2.settings"
+urls = ["http://site-2.example.com/", "http://site-1.example.com/suburl/"]
+"""
+SITE1, SITE2 = "http://site-1.example.com/", "http://site-2.example.com/"
+SUBURL = "http://site-1.example.com/suburl/"
+
+
+def config(text: str) -> ConfigJoin:
+    routes = ApacheRoutes(build_site(parse_text(text, "t.conf"), read_scripts=False))
+    return ConfigJoin(routes, {}, routes.divergence, routes.intended, routes.refuse_block)
+
+
+def obs(url: str, expected: str, *samples: Sample) -> Observation:
+    return Observation(Target(url, expected, AT), samples)
+
+
+def one(report: Report, url: str) -> TargetResult:
+    return next(t for t in report.targets if t.url == url)
+
+
+def sweep(text: str | None, group: str, app_group: str | None, *,
+          findings: dict[tuple[str, int], tuple[str, str]] | None = None) -> Report:
+    """project-1 then project-2 answered from one process, project-2 with project-1's
+    settings, in ``group`` ('' embedded) and ``app_group`` (None: each its own)."""
+    m = manifest.parse(MANIFEST, "m.toml")
+    p1 = ep("project-1", host="site-1.example.com", process_group=group,
+            application_group=app_group, settings="project1.settings")
+    p2 = ep("project-2", host="site-2.example.com", process_group=group,
+            application_group=app_group, settings="project1.settings")
+    p1["script_file"], p2["script_file"] = "/srv/project-1/wsgi.py", "/srv/project-2/wsgi.py"
+    observations = [obs(SITE1, "project-1", answered(p1)), obs(SITE2, "project-2", answered(p2))]
+    joined = None
+    if text is not None:
+        joined = config(text)
+        if findings:
+            joined = ConfigJoin(joined.front, findings, joined.divergence, joined.intended,
+                                joined.refuse_block)
+    return diagnose(m, observations, config=joined)
+
+
+def test_shared_interpreter_fix_carries_wsgipythonpath_with_its_line() -> None:
+    found = one(sweep(GLOBAL, "", ""), SITE2)
+    assert found.cause is Cause.SHARED_INTERPRETER
+    assert found.fix is not None and (
+        "('WSGIDaemonProcess project-2 python-path=/srv/p1:/srv/p2' outside any VirtualHost "
+        "(a group defined in one serves only its host name), then process-group=project-2 on "
+        "its WSGIScriptAlias (t.conf:11, t.conf:16); python-path= from WSGIPythonPath at "
+        "t.conf:1, which does not reach daemon processes)") in found.fix, found.fix
+
+
+def test_shared_interpreter_finding_carries_it_too() -> None:
+    [finding] = [f for f in sweep(GLOBAL, "", "").findings if f.code == "shared_interpreter"]
+    assert ("(WSGIDaemonProcess NAME python-path=/srv/p1:/srv/p2, then process-group=NAME on "
+            "its WSGIScriptAlias; python-path= from WSGIPythonPath at t.conf:1, which does not "
+            "reach daemon processes)") in finding.explanation, finding.explanation
+
+
+def test_without_config_the_fix_says_what_a_new_group_needs_and_the_check() -> None:
+    found = one(sweep(None, "", ""), SITE2)
+    assert found.fix is not None and (
+        "with the python-path= the application imports from: the embedded WSGIPythonPath "
+        "does not reach daemon processes (the check: the configuration's WSGIPythonPath line; "
+        "sweep with --config PATH to have it named)") in found.fix, found.fix
+    leak = one(sweep(None, "django", None), SITE2)
+    assert leak.cause is Cause.ENVIRON_LEAK
+    assert leak.fix is not None and ("with the python-path= and python-home= of "
+                                     "WSGIDaemonProcess django, where it runs now") in leak.fix
+
+
+def test_environ_leak_fix_carries_the_old_groups_path_and_the_hint_names_its_line() -> None:
+    found = one(sweep(DAEMON, "django", None, findings={
+        ("t.conf", 2): ("broad_process_group", "...")}), SITE2)
+    assert found.cause is Cause.ENVIRON_LEAK
+    assert found.fix is not None and (
+        "(for project-2, 'WSGIDaemonProcess project-2 python-path=/srv/p1:/srv/p2' outside any "
+        "VirtualHost (a group defined in one serves only its host name), then "
+        "process-group=project-2 on its WSGIScriptAlias (t.conf:11, t.conf:16); python-path= "
+        "from WSGIDaemonProcess django at t.conf:1; the same for each other instance of "
+        "WSGIDaemonProcess django") in found.fix, found.fix
+    assert ("WSGIProcessGroup django at t.conf:2, which puts it in that group, may be applied "
+            "too broadly (probe lint reports broad_process_group at that line)"
+            ) in found.explanation, found.explanation
+    assert "server or VirtualHost scope" not in found.explanation
+
+
+def test_a_500_in_a_daemon_group_without_python_path_names_both_lines() -> None:
+    m = manifest.parse(MANIFEST, "m.toml")
+    p1 = ep("project-1", host="site-1.example.com", process_group="", application_group="",
+            settings="project1.settings")
+    # The URL of project-2 on project-1's host: the answers alone guess a leak from it.
+    observations = [obs(SITE1, "project-1", answered(p1)), obs(SUBURL, "project-2", status(500))]
+    found = one(diagnose(m, observations, config=config(FIX1)), SUBURL)
+    assert found.verdict is Verdict.HTTP_ERROR
+    assert "runs embedded in Apache with" not in found.explanation, found.explanation
+    assert ("runs this URL in daemon process group 'project-2' (process-group=project-2 on "
+            "WSGIScriptAlias /suburl, t.conf:12)") in found.explanation, found.explanation
+    assert ("WSGIDaemonProcess project-2 (t.conf:3) sets no python-path=, while the main "
+            "server's WSGIPythonPath (t.conf:1) is /srv/p1:/srv/p2") in found.explanation
+    assert found.fix is not None and found.fix.startswith(
+        "Add python-path=/srv/p1:/srv/p2 (the WSGIPythonPath at t.conf:1) to WSGIDaemonProcess "
+        "project-2 at t.conf:3, then reload Apache."), found.fix
+    assert "ModuleNotFoundError" in found.fix
+    # Without the configuration, the answers' guess stands (nothing says where it ran).
+    alone = one(diagnose(m, observations), SUBURL)
+    assert "A likely cause (not certain): project-1 runs embedded" in alone.explanation
+
+
