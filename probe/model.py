@@ -158,8 +158,7 @@ class Sample:
     """``HOST:PORT`` that answered, when the connection said so."""
     server: str | None = None
     """The answer's Server header (``nginx/1.22.1``): which front answered."""
-    via: str | None = None
-    """The answer's Via header (``1.1 varnish``): the proxies it says it passed."""
+    via: str | None = None  # the Via header (``1.1 varnish``): the proxies it says it passed
     page: ServerPage | None = None  # an error answer's body as its server's own page
 
     @property

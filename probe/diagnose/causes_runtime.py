@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from probe.diagnose import wording_causes as words
+from probe.diagnose import zone_words
 from probe.diagnose.answer_names import distinct_by, groups_of
 from probe.diagnose.code_drift import Server, server_of
 from probe.diagnose.deploy_reached import current_answers
@@ -223,7 +224,7 @@ def time_zone(obs: Observation, answer: EndpointAnswer, instance: Instance, show
         return None
     if answer.tz_environ != asked:
         # The interpreter itself asks for another zone (or none): not a leak.
-        return words.other_time_zone(obs.target.url, instance, answer, asked, shown,
+        return zone_words.other_time_zone(obs.target.url, instance, answer, asked, shown,
                                      same or [answer], total)
     source = next(
         (name for _, other in context.distinct(
@@ -234,7 +235,7 @@ def time_zone(obs: Observation, answer: EndpointAnswer, instance: Instance, show
          and (name := context.identify(other)) not in (None, instance.name)),
         None,
     )
-    return words.time_zone_leak(obs.target.url, instance, answer, asked, source, shown,
+    return zone_words.time_zone_leak(obs.target.url, instance, answer, asked, source, shown,
                                 _leaks(context, every or [answer], asked), total)
 
 
@@ -279,8 +280,7 @@ def _offset_at(context: SweepContext, zone: str, moment: datetime) -> int | None
 
 
 def _offset(zone: str, moment: datetime) -> int | None:
-    # zoneinfo (with sysconfig for its search path) only when the manifest declares a time zone.
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # with sysconfig: only for a zone asked
 
     try:
         delta = moment.astimezone(ZoneInfo(zone)).utcoffset()

@@ -31,8 +31,10 @@ from probe.diagnose.config_join import ConfigJoin
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.join_embedded import typo_first
 from probe.diagnose.join_kept import GroupKept, group_kept
+from probe.diagnose.join_kept import kept as kept_by
 from probe.diagnose.join_not_running import differences, not_reloaded, unlistened
 from probe.diagnose.join_refused_site import refused_site
+from probe.diagnose.join_settings_path import path_lines
 from probe.diagnose.wording import Diagnosis
 from probe.front import Divergence, PredictedRoute, RouteStep
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
@@ -54,14 +56,12 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     if unjoined is not None:
         return unjoined
     if diagnosis.verdict is Verdict.UNREACHABLE:  # timed out at a balancer, or refused
+        from probe.diagnose.join_refused import refused
         from probe.diagnose.join_timeout import timed_out_members
 
         found = timed_out_members(obs, diagnosis, context, config.front)
-        if found is not diagnosis:
-            return found
-        from probe.diagnose.join_refused import refused
-
-        found = refused(obs, diagnosis, config.front)  # refused: a Listen read opens it?
+        if found is diagnosis:  # refused: does a Listen read open it?
+            found = refused(obs, diagnosis, config.front)
         if found is not diagnosis:
             return found
     # no_endpoint, a 500: only the route can say why; a gateway status too where other
@@ -96,8 +96,6 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
 
         return cited(obs, diagnosis, route, answer, config)
     if diagnosis.cause is Cause.SETTINGS_PATH:  # the route is right; name the path's line
-        from probe.diagnose.join_settings_path import path_lines
-
         return path_lines(obs, diagnosis, context, config)
     if diagnosis.cause is Cause.MANIFEST_LABEL:
         return diagnosis  # the application meant answered: no step left the intended route
@@ -204,8 +202,6 @@ def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     lint = _lint(route, found, config)
     kept = None
     if found.stage == "site" and found.step.by == "name" and found.cause == "vhost_shadowed":
-        from probe.diagnose.join_kept import kept as kept_by
-
         kept = kept_by(context, config.front, route, found.step)
     shared: tuple[GroupKept, ...] = ()
     if found.cause == "process_group_scope" and found.meant is not None and \

@@ -16,27 +16,26 @@ from typing import cast
 from urllib.parse import urlsplit
 
 from probe.apache.names import vhost_of
-from probe.deploy_time import Cutoff, RestartCutoffs, as_cutoffs
+from probe.deploy_time import RestartCutoffs, as_cutoffs
 from probe.diagnose import (
     causes_runtime,
     causes_tls,
     redirected,
     script_rerun,
     server_errors,
-    stale_words,
+    stale_verdict,
     unreachable_words,
     wording,
 )
-from probe.diagnose.answer_names import distinct_by, place, places, share
+from probe.diagnose.answer_names import distinct_by, places
 from probe.diagnose.disagreement import disagreement as disagreement_of
 from probe.diagnose.discriminate import certificate_failed, certificate_only, refuse_key
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.reload import reload_fix
 from probe.diagnose.timeout_queue import timeout_fix
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.errors import ErrorKind
-from probe.manifest import ANY_INSTANCE, Instance
+from probe.manifest import ANY_INSTANCE
 from probe.model import Evidence, EvidenceKind, Liveness, Observation, Sample, Verdict
 
 
@@ -129,7 +128,7 @@ def _diagnose_answer(
     # The answering instance's own deploy time (it is the expected one where that matters).
     cutoff = cutoffs.of(answered_by)
     # A script run again in an old process reads a new code.version over old modules.
-    stale = _stale(answers, cutoff, shown, obs.target.url,
+    stale = stale_verdict.stale(answers, cutoff, shown, obs.target.url,
                    context.manifest.instances.get(answered_by or "")) or \
         script_rerun.stale(answers, cutoff, shown, obs.target.url)
     if expected == ANY_INSTANCE:
@@ -268,38 +267,3 @@ def _http_error(obs: Observation, sample: Sample, context: SweepContext) -> Diag
     suspect = causes.leak_suspect(obs, context)
     answer, name = suspect if suspect else (None, "")
     return server_errors.http_error(obs, sample, answer, name, context)
-
-
-def _stale(answers: Sequence[EndpointAnswer], cutoff: Cutoff | None,
-           shown: str, url: str, instance: Instance | None = None) -> Diagnosis | None:
-    """``stale`` when any answer's process started before the deploy: each distinct start
-    judged once (behind a balancer one backend of several may have missed the restart)."""
-    if cutoff is None:
-        return None
-    starts = distinct_by(answers, lambda a: a.started_at)
-    old = [a for started_at, group in starts.items() if started_at is not None
-           and (started := group[0].started) is not None and started < cutoff.moment
-           for a in group]
-    if not old:
-        return None
-    since = f"before {cutoff.moment.isoformat()} ({cutoff.source})"
-    forked = stale_words.forked(url, shown, old, len(answers), since) \
-        if len(starts) == 1 else None
-    if forked is not None:
-        explanation = forked
-    elif len(old) == len(answers) and len({place(a) for a in old}) == 1:
-        answer = old[-1]
-        at = "" if len(answers) == 1 else f" (all {len(answers)} samples)"
-        explanation = (f"{url} is served by {shown}: the instance answering, "
-                       f"{place(answer)}{at}, started at "
-                       f"{answer.started_at}, {since}: old code is still serving after the "
-                       f"deploy.")
-    else:
-        each = "; ".join(f"{place(group[0])} started at {started_at}"
-                         for started_at, group in distinct_by(old, lambda a: a.started_at
-                                                              ).items())
-        explanation = (f"{url} is served by {shown}: {share(old, len(answers))} came "
-                       f"from processes started {since} "
-                       f"({each}): old code is still serving there after the deploy.")
-    return stale_words.against_manifest(wording.stale(explanation, shown, reload_fix(old)),
-                                        old, len(answers), instance)
