@@ -38,6 +38,8 @@ from probe.diagnose.nginx_near_name import typo_first
 from probe.diagnose.nginx_own_404 import own_404
 from probe.diagnose.nginx_pattern import claimed_fix, pattern_fix
 from probe.diagnose.nginx_refuse import refuse_at
+from probe.diagnose.nginx_shared_pass import shared_pass
+from probe.diagnose.nginx_shared_words import unconfigured
 from probe.diagnose.nginx_unread import (
     capital,
     duplicate_hint,
@@ -60,6 +62,7 @@ from probe.front import FrontConfig, FrontKind, PredictedRoute, RouteStep
 from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation, Verdict
 
 MISROUTES = (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED)
+AT = "an address decided at request time"
 UNANSWERED = (Verdict.NO_ENDPOINT, Verdict.UNREACHABLE)  # the route says why: nginx_unanswered
 
 
@@ -137,6 +140,10 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     refuse = refuse_at(url, address or None, front)
     if route is None:
         decided = probed_invalid(obs, context, at, answer.label)
+        if expected and (shared := unconfigured(diagnosis, head + also, obs, context, answer,
+                                                expected, who, at, target, own, decided,
+                                                tuple(observed))):
+            return shared  # the hand-over is right for other URLs: never repointed
         hint = same_server_hint(context, at, address) if expected is None else ""
         copy = copies.other_copy(obs, context, context.identify(answer), at) if expected else None
         line = copies.pass_line(answer)
@@ -213,7 +220,7 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     if site is not None and site.by == "default" and (took is None or not took.decided):
         cause = Cause.DEFAULT_SERVER
         why = (f" The configuration given says why: {site.rule} ({site.source}); that "
-               f"block passes it to {route.upstream or _how(upstream)} "
+               f"block passes it to {route.upstream or (upstream.rule if upstream else AT)} "
                f"({upstream.source if upstream else '?'}).")
         # A block already marked default_server must lose the mark: two on one address and
         # nginx does not start ("a duplicate default server").
@@ -259,6 +266,13 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                 diagnosis, cause=Cause.WRONG_MODULE, candidates=(),
                 explanation=f"{head}{also}{why}{told}", fix=fix, evidence=(
                     *observed, *copies.copy_evidence(copy), *_configured(site, upstream)))
+        guard = shared_pass(obs, context, front, route, expected, who, target, own, answer) \
+            if expected and front is not None else None
+        if guard is not None:  # its hand-over is right for other URLs: the location is not
+            return dataclasses.replace(
+                diagnosis, cause=guard.cause, candidates=(), fix=guard.fix,
+                explanation=f"{head}{also}{why}{guard.why}", evidence=(
+                    *observed, *_configured(site, upstream), *guard.evidence))
         # the shadowing regular expression first (its fix is ^~), then a one-member group
         member = (rewritten_words(route, upstream, expected, who, target)
                   or only_member(front, route, upstream, expected, who, at, target, own)
@@ -292,7 +306,3 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         diagnosis, cause=cause, explanation=f"{head}{also}{why}", fix=fix,
         candidates=candidates, evidence=(
             *observed, *_configured(site, route.step("mapping"), upstream), *named_at))
-
-
-def _how(step: RouteStep | None) -> str:
-    return "an address decided at request time" if step is None else step.rule
