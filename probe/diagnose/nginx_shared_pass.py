@@ -263,7 +263,7 @@ def shared_pass(obs: Observation, context: SweepContext, front: FrontConfig,
             f"{took}: no location of that server block is written for {mount}/, and "
             f"{decision} passes {said(users)} too, each answered by its own instance.",
             f"Add 'location {mount}/ {{ proxy_pass {written}; {headers}}}' to the server "
-            f"block at {server.where}{seen}: nginx then takes {mount}/... there (the longest "
+            f"block at {server.where}{seen}; nginx then takes {mount}/... there (the longest "
             f"matching prefix). Whether {expected} is told its mount {mount} there (gunicorn: "
             f"'proxy_set_header SCRIPT_NAME {mount};' with the whole path kept; else a URI part "
             f"'/' with 'proxy_set_header X-Forwarded-Prefix {mount};' and Django's "
