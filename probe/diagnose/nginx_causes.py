@@ -13,6 +13,12 @@ server's terms when one was reached directly).
   (down, another protocol, too slow: the error log line tells); the configuration names it;
 * the special routes (``map``, regex location, upstream member, ``uwsgi_pass``):
   :mod:`.nginx_fixes`; a 500: that server's log (:mod:`.nginx_errors`).
+
+Why this module is longer than 300 lines: ``_misroute`` joins one misrouted answer to the
+predicted route, and its branches (the default server, a hand-over other URLs use, a copy of
+the other application, the special routes) read the same dozen values of that join; each
+branch's words live in modules of their own, and split further, the join would be passed
+around as a bag of arguments.
 """
 
 from __future__ import annotations
