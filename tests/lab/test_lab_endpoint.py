@@ -58,7 +58,8 @@ def test_root_mount(classic: Lab) -> None:
     assert data["process_group"] == ""
     assert data["application_group"] == "site-1.example.com|"
     assert data["ppid"] == PARENT and data["pid"] != PARENT
-    assert data["settings_module"] == {"environ": "mysite.settings", "loaded": "mysite.settings"}
+    assert data["settings_module"] == {"environ": "mysite.settings", "loaded": "mysite.settings",
+                                        "file": None}  # the lab loads no settings file
     assert data["script_file"] == P1
     request = data["request"]
     assert (request["script_name"], request["path_info"]) == ("", "/__probe__")
@@ -81,7 +82,8 @@ def test_environ_leak_in_embedded_mode(classic: Lab) -> None:
     assert two["application_group"] == "site-2.example.com|"
     assert two["pid"] == one["pid"]  # one Apache child process
     assert two["instance_id"] != one["instance_id"]  # separate interpreters, separate copies
-    assert two["settings_module"] == {"environ": "mysite.settings", "loaded": "mysite.settings"}
+    assert two["settings_module"] == {"environ": "mysite.settings", "loaded": "mysite.settings",
+                                      "file": None}
 
 
 def test_vhost_fallback_is_served_by_the_first_vhosts_interpreter(classic: Lab) -> None:
