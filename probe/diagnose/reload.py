@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from probe.diagnose.answer_names import joined, places, server_kind
+from probe.diagnose.apache_graceful import graceful
 from probe.diagnose.fronts import express_address, listen, software
 from probe.diagnose.stale_words import forked_start
 from probe.diagnose.uwsgi_seen import UwsgiSeen, uwsgi_seen
@@ -26,17 +27,11 @@ def _pids(group: Sequence[EndpointAnswer]) -> str:
     return f"pid {pids[0]}" if len(pids) == 1 else f"pids {joined(pids)}"
 
 
-def _apache(answer: EndpointAnswer, pids: str) -> str:
-    """How to find the command the running Apache was started with: a bare ``apachectl``
-    controls the Apache of the system's configuration, another one where this one was
-    started with ``-f`` (a tester's Apache, a mod_wsgi-express)."""
-    ppid = answer.ppid
-    which = (f"'ps -ww -o args= -p {ppid}' (its Apache, the parent of {pids})"
-             if ppid not in (None, 0, 1) else
-             f"'ps -ww -o args= -p PPID', PPID from 'ps -o ppid= -p {answer.pid}' (its Apache)")
-    return (f"run the command that Apache was started with, plus '-k graceful': {which} shows "
-            f"it, with any -f or -d (a bare 'apachectl graceful' controls the Apache of the "
-            f"system's configuration, not this one where this one was started with -f)")
+def _apache(group: Sequence[EndpointAnswer], pids: str) -> str:
+    """The graceful restart of the Apache that runs ``group``, by its own command: a bare
+    ``apachectl`` controls the Apache of the system's configuration, another one where this
+    one was started with ``-f`` (a tester's Apache, a mod_wsgi-express)."""
+    return graceful([a.ppid for a in group], group[0].pid, pids)
 
 
 def _one(group: Sequence[EndpointAnswer]) -> str:
@@ -51,8 +46,8 @@ def _one(group: Sequence[EndpointAnswer]) -> str:
         if name:
             return (f"restart the whole daemon group {name!r}: touch its WSGI "
                     f"script{script_hint(answer)} (every process reloads on its next request) "
-                    f"or {_apache(answer, pids)}")
-        return (f"restart Apache gracefully: {_apache(answer, pids)}; old children finish "
+                    f"or {_apache(group, pids)}")
+        return (f"restart Apache gracefully: {_apache(group, pids)}; old children finish "
                 f"first: probe again after they have exited")
     if kind == "gunicorn":
         return _gunicorn(group, master, pids)

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from probe.deploy_time import Cutoff, RestartCutoffs
 from probe.diagnose.answer_names import place, places, server_kind
+from probe.diagnose.apache_graceful import graceful
 from probe.diagnose.reload import reload_fix
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
@@ -65,23 +66,16 @@ def restart_fix(answers: Sequence[EndpointAnswer]) -> str:
                 f"modules it imported.")
     return (f"Restart Apache, not the script: touching the WSGI script again only runs it again "
             f"in the same children (mod_wsgi embedded mode), with the same modules. "
-            f"{apache_control(embedded)}. 'graceful' lets old children finish their requests "
-            f"first: probe again after they have exited, and check that code.script_loads is 1.")
+            f"To restart it, {apache_control(embedded)}. 'graceful' lets old children finish "
+            f"their requests first: probe again after they have exited, and check that "
+            f"code.script_loads is 1.")
 
 
 def apache_control(answers: Sequence[EndpointAnswer]) -> str:
     """How to restart the Apache whose children (or daemon processes) gave ``answers``, by
-    its own control: one started with ``-f CONF`` is not the system's apachectl's."""
-    parents = sorted({a.ppid for a in answers if a.ppid not in (None, 0, 1)})
-    check = " and ".join(f"'ps -ww -o args= -p {p}'" for p in parents)
-    return (f"{check} shows how that Apache (the parent of {places(answers)}) was started: "
-            f"where it shows '-f CONF', run that binary with '-f CONF -k graceful' (e.g. "
-            f"'apache2 -f CONF -k graceful'): the system's 'apachectl graceful' restarts the "
-            f"Apache of /etc/apache2 (or /etc/httpd), not this one; without '-f', "
-            f"'apachectl graceful'" if parents else
-            "'apachectl graceful' for the system's Apache; an Apache started with '-f CONF' "
-            "takes 'apache2 -f CONF -k graceful' (the answer names no parent pid to check "
-            "which)")
+    its own command (:mod:`.apache_graceful`): one started with ``-f CONF`` is not the
+    system's apachectl's."""
+    return graceful([a.ppid for a in answers], answers[0].pid, places(answers))
 
 
 def stale(answers: Sequence[EndpointAnswer], cutoff: Cutoff | None, shown: str,
