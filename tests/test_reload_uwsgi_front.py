@@ -76,8 +76,9 @@ def test_uwsgi_without_a_master_is_restarted_never_sent_a_hup() -> None:
     seen = {"version": "2.0.31", "master_pid": 0, "pidfile": ["/run/x.pid"],
             "touch_reload": [], "master_fifo": []}
     text = reload_fix([answer(uwsgi=seen, software="uWSGI/2.0.31")])
-    assert text.startswith("Restart the uWSGI service that runs pid 8466: uWSGI runs it "
-                           "without a master (server.uwsgi.master_pid 0)"), text
+    assert text.startswith("List every process of this uWSGI before stopping any: 'ps -o "
+                           "pid= --ppid 8466' lists the processes pid 8466 forked"), text
+    assert "without a master (server.uwsgi.master_pid 0)" in text, text
     assert "send HUP" not in text and "--reload" not in text
 
 

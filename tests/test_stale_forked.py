@@ -89,9 +89,9 @@ def test_the_loaded_pid_decides_forked_over_a_shared_millisecond() -> None:
     preload = real.GUNICORN_PRELOAD
     forked = stale(*(copy({**preload, "loaded_pid": 23710}, pid)
                      for pid in (23796, 23798, 23800)))
-    assert ("The start time is shared by 3 processes, each was forked from pid 23710, which "
-            "loaded the application (loaded_pid 23710, observed)") in forked.explanation, \
-        forked.explanation
+    assert ("came from processes running a copy of the application that pid 23710 loaded at "
+            "2026-12-07T15:21:18.329+00:00 (started_at; loaded_pid 23710, observed)") in \
+        forked.explanation, forked.explanation
     assert forked.fix.startswith("Restart the gunicorn service"), forked.fix
 
 
@@ -126,19 +126,21 @@ def test_uwsgi_without_a_master_is_one_server_stopped_whole() -> None:
     # c4c (ps-before.txt): 19391, started by the shell 19381, serves and forked 19394, 19395.
     one = real.UWSGI_NO_MASTER
     found = stale(copy(one, 19391, ppid=19381), one, copy(one, 19395))
-    assert found.fix.count("top every process") == 1, found.fix
+    assert found.fix.count("very process of this uWSGI") == 1, found.fix
     assert found.fix.startswith(
-        "Stop every process of this uWSGI, pids 19391, 19394 and 19395, then start it again: "
-        "uWSGI runs without a master (server.uwsgi.master_pid 0), where a HUP reloads nothing: "
-        "pid 19391 forked pids 19394 and 19395 (their ppid), and a HUP to pid 19391 stops it "
-        "alone, leaving them serving the old code; 'ps -o pid= --ppid 19391' lists any other "
-        "process it forked."), found.fix
+        "List every process of this uWSGI before stopping any: 'ps -o pid= --ppid 19391' lists "
+        "the processes pid 19391 forked (pids 19394 and 19395 among them: their ppid), which go "
+        "on serving the old code once pid 19391 stops, with ppid 1, where that command no "
+        "longer finds them; then stop pid 19391 and every pid listed, and start uWSGI again: "
+        "it runs without a master (server.uwsgi.master_pid 0), where a HUP reloads nothing"), \
+        found.fix
     assert "For pid" not in found.fix and "19381" not in found.fix, found.fix
     # After that HUP: the children go on with ppid 1, still one server.
     orphans = stale(copy(one, 19394, ppid=1), copy(one, 19395, ppid=1))
-    assert orphans.fix.startswith("Stop every process of this uWSGI, pids 19394 and 19395, "
-                                  "then start it again"), orphans.fix
-    assert "their ppid is 1: the process that forked them is gone" in orphans.fix, orphans.fix
+    assert orphans.fix.startswith(
+        "List every process of this uWSGI before stopping any: 'ps -ww -eo pid,ppid,args' "
+        "shows them (the process that forked pids 19394 and 19395 is gone: their ppid is 1"), \
+        orphans.fix
 
 
 def test_mod_wsgi_graceful_is_the_running_apaches_own_command() -> None:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from probe.diagnose.answer_names import joined, places, server_kind
 from probe.diagnose.apache_graceful import graceful
 from probe.diagnose.fronts import express_address, listen, software
-from probe.diagnose.stale_words import forked_start
+from probe.diagnose.stale_words import copy_said
 from probe.diagnose.uwsgi_seen import UwsgiSeen, uwsgi_seen
 from probe.diagnose.wording import script_hint
 from probe.endpoint_answer import EndpointAnswer
@@ -69,10 +69,10 @@ def _gunicorn(group: Sequence[EndpointAnswer], master: str, pids: str) -> str:
     ppid = group[0].ppid
     ps = f"'ps -ww -o args= -p {ppid}'" if ppid is not None else \
         f"'ps -ww -o args= -p PPID' (PPID from 'ps -o ppid= -p {group[0].pid}')"
-    shared = forked_start(group)
-    if shared is not None:
+    shared = copy_said(group, f"its {'worker' if pids.startswith('pid ') else 'workers'} "
+                              f"{pids.split(' ', 1)[1]}")
+    if shared:
         return (f"restart the gunicorn service (stop its master{master}, then start it): "
-                f"its workers {pids.removeprefix('pids ')} share one start time, started_at "
                 f"{shared}, which is what --preload gives (the master loads the application "
                 f"once and forks every worker from it), where a HUP forks the workers again "
                 f"from the master's old code; {ps} shows --preload (or preload_app in its "
@@ -115,12 +115,8 @@ def _uwsgi(group: Sequence[EndpointAnswer], pids: str) -> str:
     seen = uwsgi_seen(answer)
     pid, ppid = answer.pid, answer.ppid
     why = seen.why(pid) if seen is not None else ""
-    if seen is not None and seen.master_pid == 0 and len({a.pid for a in group}) > 1:
-        return _uwsgi_no_master(group, pids, why)
     if seen is not None and seen.master_pid == 0:
-        return (f"restart the uWSGI service that runs pid {pid}{why}: uWSGI runs it without a "
-                f"master (server.uwsgi.master_pid 0), where a HUP stops it rather than "
-                f"reloading it")
+        return _uwsgi_no_master(group, pids, why)
     if seen is not None and seen.master_pid is not None:
         return (f"reload uWSGI{why}: {_uwsgi_ways(seen, seen.master_pid)}"
                 f"{_no_chain(group, pids)}")
@@ -141,32 +137,60 @@ def _uwsgi(group: Sequence[EndpointAnswer], pids: str) -> str:
 
 
 def _uwsgi_no_master(group: Sequence[EndpointAnswer], pids: str, why: str) -> str:
-    """One uWSGI without a master, several of its processes answering: the first process
+    """One uWSGI without a master, one or more of its processes answering: the first process
     serves too and forked the others (tried: a HUP to it stopped it alone, and its children
-    went on serving the old code with ppid 1)."""
+    went on serving the old code with ppid 1). The list comes first: R23 stopped the pids
+    named, then ran the 'ps --ppid' check, which found nothing, the child left having ppid 1."""
+    first, seen = _first(group)
+    if first is not None:
+        listed = (f"'ps -o pid= --ppid {first}' lists the processes pid {first} forked{seen}, "
+                  f"which go on serving the old code once pid {first} stops, with ppid 1, where "
+                  f"that command no longer finds them; then stop pid {first} and every pid "
+                  f"listed")
+    else:
+        parents = joined([str(p) for p in dict.fromkeys(a.ppid for a in group)])
+        listed = (f"'ps -ww -eo pid,ppid,args' shows them (the process that forked {pids} is "
+                  f"gone: their ppid is {parents}; any other of it runs the same uwsgi "
+                  f"command); then stop {pids} and every other one")
+    return (f"list every process of this uWSGI{why} before stopping any: {listed}, and start "
+            f"uWSGI again: it runs without a master (server.uwsgi.master_pid 0), where a HUP "
+            f"reloads nothing (it stops the process it is sent to alone)")
+
+
+def _first(group: Sequence[EndpointAnswer]) -> tuple[int | None, str]:
+    """The first process of a uWSGI without a master, which forked the others, and how the
+    answers show it: the ppid of another that answered, the ``loaded_pid`` of a process
+    forked from its copy, a process that loaded its own (the first, unless --lazy-apps), the
+    parent several share; None where every ppid is 1 (it is gone)."""
     first = next((a.pid for a in group if any(o.ppid == a.pid for o in group)), None)
     if first is not None:
-        forked = _pids([a for a in group if a.ppid == first])
-        how = (f"pid {first} forked {forked} (their ppid), and a HUP to pid {first} stops it "
-               f"alone, leaving them serving the old code; 'ps -o pid= --ppid {first}' lists "
-               f"any other process it forked")
-    else:
-        how = (f"their ppid is {joined([str(p) for p in dict.fromkeys(a.ppid for a in group)])}"
-               f": the process that forked them is gone and they serve on without it; 'ps -ww "
-               f"-eo pid,ppid,args' lists any other process of it")
-    return (f"stop every process of this uWSGI, {pids}{why}, then start it again: uWSGI runs "
-            f"without a master (server.uwsgi.master_pid 0), where a HUP reloads nothing: "
-            f"{how}")
+        return first, f" ({_pids([a for a in group if a.ppid == first])} among them: their ppid)"
+    alive = [a for a in group if a.ppid not in (None, 0, 1)]
+    loaders = {a.loaded_pid for a in alive}
+    loader = next(iter(loaders)) if len(loaders) == 1 else None
+    if loader is not None and all(a.pid != loader for a in alive):
+        return loader, f" ({_pids(alive)} among them: loaded_pid {loader})"
+    parents = {a.ppid for a in alive}
+    if not alive or len(parents) != 1:
+        return None, ""
+    (ppid,) = parents
+    if len({a.pid for a in alive}) > 1:
+        return ppid, f" ({_pids(alive)} among them: their ppid)"
+    pid = alive[0].pid
+    how = (f"it loaded the application itself, loaded_pid {pid}: uWSGI's first process, unless "
+           f"started with --lazy-apps" if loader == pid else "if it is uWSGI's first process")
+    return pid, (f" ({how}; where its parent, ppid {ppid}, is uWSGI too, 'ps -o args= -p "
+                 f"{ppid}' shows it: list from pid {ppid} then)")
 
 
 def _no_chain(group: Sequence[EndpointAnswer], pids: str) -> str:
     """Not a chain reload where uWSGI's workers were forked from the master's one loaded
     copy (no --lazy-apps): tried, a chain reload forked them again from that old copy."""
-    shared = forked_start(group)
-    if shared is None:
+    shared = copy_said(group, pids)
+    if not shared:
         return ""
     return (f"; not a chain reload (--touch-chain-reload, 'echo c' to its master FIFO): "
-            f"{pids} share one start time, started_at {shared}, which is what uWSGI without "
+            f"{shared}, which is what uWSGI without "
             f"--lazy-apps gives (the master loads the application once and forks every worker "
             f"from it), where a chain reload forks the workers again from the master's old code")
 
@@ -209,7 +233,8 @@ def reload_ways(answers: Sequence[EndpointAnswer], *, capital: bool = True) -> s
 def _servers(answers: Sequence[EndpointAnswer]) -> list[list[EndpointAnswer]]:
     """``answers`` by server, in the order first seen: the workers of one master (one HUP
     reloads them all), one uWSGI without a master (its first process serves and forked the
-    others), one daemon group of one Apache; each is worded once, naming all its pids."""
+    others), one daemon group of one Apache, the embedded children of one Apache; each is worded
+    once, naming all its pids."""
     parents = {(a.hostname, a.ppid) for a in answers}
     servers: dict[tuple[object, ...], list[EndpointAnswer]] = {}
     for answer in answers:
@@ -230,6 +255,8 @@ def _server_key(answer: EndpointAnswer,
             # Orphans of a uWSGI without a master whose first process is gone: one socket and
             # one forked copy (its start) are one server.
             return (host, "orphans", listen(answer), answer.started_at)
-    if kind == "mod_wsgi" and answer.process_group and ppid not in (None, 0, 1):
-        return (host, ppid, answer.process_group)
+    if kind == "mod_wsgi" and ppid not in (None, 0, 1):
+        # Embedded children of one Apache take one graceful restart (R23 c5: it was printed
+        # once per child); a daemon group's processes, one touch of its script.
+        return (host, ppid, answer.process_group or "")
     return (host, pid)

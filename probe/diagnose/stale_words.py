@@ -21,42 +21,92 @@ from probe.manifest import Instance
 from probe.model import Cause
 
 
-def forked_start(group: Sequence[EndpointAnswer]) -> str | None:
-    """The ``started_at`` that several processes of one server share: the endpoint notes it
-    when the application is loaded (wrap()), so processes forked from one loaded copy
-    (gunicorn --preload, uWSGI without --lazy-apps) report the start of that copy; None where
-    one process answered or the starts differ.
+@dataclasses.dataclass(frozen=True)
+class Copy:
+    """One loaded copy of the application that processes were forked from: ``start`` its
+    ``started_at`` (when wrap() ran, in the process that loaded it), ``loader`` the pid that
+    loaded it (``loaded_pid``), None where the answers do not say."""
 
-    Where the answers say which process loaded their copy (``loaded_pid``), that decides: a
-    process that loaded its own was not forked from another's, whatever millisecond its start
-    shares with others (tester T23's gunicorn without --preload had two such workers)."""
-    loaded = {a.loaded_pid for a in group}
-    if None not in loaded and (len(loaded) > 1 or any(a.loaded_pid == a.pid for a in group)):
-        return None
+    start: str
+    loader: int | None
+
+
+def forked_copy(group: Sequence[EndpointAnswer]) -> Copy | None:
+    """The copy ``group``'s processes run, forked from the process that loaded it; None where
+    they loaded their own (or the answers cannot tell).
+
+    Where the answers say which process loaded their copy (``loaded_pid``), that decides, for
+    one process as for several: a pid other than its own is the process it was forked from (R23
+    c4: one uWSGI worker, respawned after the deploy, ran its master's old copy), and a process
+    that loaded its own was not forked, whatever millisecond its start shares with others
+    (tester T23's gunicorn without --preload had two such workers). Without it, a start shared
+    by several processes with one code is that of one copy loaded once and forked (gunicorn
+    --preload, uWSGI without --lazy-apps): the endpoint notes it when wrap() runs."""
     starts = {a.started_at for a in group}
+    start = next(iter(starts))
+    if len(starts) != 1 or start is None:
+        return None
+    loaded = {a.loaded_pid for a in group}
+    if None not in loaded:
+        loader = next(iter(loaded)) if len(loaded) == 1 else None
+        forked = loader is not None and all(a.pid != loader for a in group)
+        return Copy(start, loader) if forked else None
     several = len({a.pid for a in group}) > 1
     # Copies forked from one also read the same code: processes that disagree on it did not.
     one_code = len({(a.code_version, a.script_mtime) for a in group}) == 1
-    return next(iter(starts)) if several and one_code and len(starts) == 1 \
-        and None not in starts else None
+    return Copy(start, None) if several and one_code else None
+
+
+def copy_said(group: Sequence[EndpointAnswer], pids: str) -> str:
+    """``pids`` and the copy they run, as the answers show it (a fix's reason: the copy a
+    reload that forks again would start from)."""
+    found = forked_copy(group)
+    if found is None:
+        return ""
+    if found.loader is None:
+        return f"{pids} share one start time, started_at {found.start}"
+    one = len({a.pid for a in group}) == 1
+    return (f"{pids} {'was' if one else 'were'} forked from a copy of the application that "
+            f"pid {found.loader} loaded at {found.start} (loaded_pid {found.loader}, "
+            f"started_at)")
+
+
+def _later(old: Sequence[EndpointAnswer], copy: Copy) -> str:
+    """`` The processes themselves started later: ...`` where the answers report their own
+    starts (``process_started_at``) after the load of the copy they run."""
+    loaded = old[0].started
+    later = {a.pid: a.process_started_at for a in old if a.process_started is not None
+             and loaded is not None and a.process_started > loaded}
+    if not later:
+        return ""
+    each = ", ".join(f"pid {pid} at {at}" for pid, at in later.items())
+    who = "The process itself" if len({a.pid for a in old}) == 1 else "The processes themselves"
+    return f" {who} started later, forked from that copy: {each} (process_started_at)."
 
 
 def forked(url: str, shown: str, old: Sequence[EndpointAnswer], total: int,
            since: str) -> str | None:
-    """The explanation where the old answers are several processes of one start
-    (:func:`forked_start`); None otherwise."""
-    start = forked_start(old)
-    if start is None:
+    """The explanation where the old answers run a copy forked from one loaded copy
+    (:func:`forked_copy`); None otherwise. The copy's load is what is old, not the processes:
+    a HUP to a gunicorn --preload master forks new workers, after the deploy, from its old
+    copy (R23 c2: process_started_at after the deploy, started_at before it)."""
+    copy = forked_copy(old)
+    if copy is None:
         return None
     pids = len({a.pid for a in old})
-    loader = old[0].loaded_pid
-    how = (f"each was forked from pid {loader}, which loaded the application (loaded_pid "
-           f"{loader}, observed): gunicorn --preload, uWSGI without --lazy-apps"
-           if loader is not None else "which is what a copy loaded once and forked gives "
-           "(gunicorn --preload, uWSGI without --lazy-apps)")
-    return (f"{url} is served by {shown}: {share(old, total)} came from processes that all "
-            f"started at {start} (started_at), {since}: old code is still serving after the "
-            f"deploy. The start time is shared by {pids} processes, {how}.")
+    if copy.loader is None:
+        return (f"{url} is served by {shown}: {share(old, total)} came from processes that all "
+                f"run a copy of the application loaded at {copy.start} (started_at), {since}: "
+                f"old code is still serving after the deploy. The start time is shared by "
+                f"{pids} processes, which is what a copy loaded once and forked gives "
+                f"(gunicorn --preload, uWSGI without --lazy-apps).")
+    which = "a process" if pids == 1 else "processes"
+    return (f"{url} is served by {shown}: {share(old, total)} came from {which} running a copy "
+            f"of the application that pid {copy.loader} loaded at {copy.start} (started_at; "
+            f"loaded_pid {copy.loader}, observed), {since}: old code from an old load is "
+            f"still serving after the deploy.{_later(old, copy)} A process forked from a copy "
+            f"loaded before the deploy runs the old code, however new the process (gunicorn "
+            f"--preload, uWSGI without --lazy-apps).")
 
 
 def against_manifest(found: Diagnosis, old: Sequence[EndpointAnswer], total: int,

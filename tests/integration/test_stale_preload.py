@@ -112,9 +112,14 @@ def test_preload_is_restarted_not_sent_a_hup(started: list[WsgiServer],
         assert f"pid {pid} at server.listen 127.0.0.1:{port}" in stale["explanation"], \
             stale["explanation"]
     # The endpoint says which process loaded the copy the workers run: the master.
-    assert (f"The start time is shared by {len(pids)} processes, each was forked from pid "
-            f"{server.pid}, which loaded the application (loaded_pid {server.pid}, "
-            f"observed)") in stale["explanation"], stale["explanation"]
+    assert (f"came from processes running a copy of the application that pid {server.pid} "
+            f"loaded at ") in stale["explanation"], stale["explanation"]
+    assert f"(started_at; loaded_pid {server.pid}, observed)" in stale["explanation"], \
+        stale["explanation"]
+    # Forked by the HUP, after the deploy: new processes, an old load (tester R23, c2).
+    assert "The processes themselves started later, forked from that copy: " in \
+        stale["explanation"], stale["explanation"]
+    assert "processes that all started at" not in stale["explanation"], stale["explanation"]
     # The HUP kept the master's code: the workers forked after it still read r1.
     assert "ran code.version 'r1' (observed)" in stale["explanation"], stale["explanation"]
     fix = stale["fix"]
