@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from probe.apache.config import parse_text
+from probe.apache.route import ApacheRoutes
+from probe.apache.site_build import build_site
+from probe.diagnose import ConfigJoin
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Cause, Verdict
 from tests.t26_answers import CASES, answer, manifest_text, sweep
@@ -73,7 +77,7 @@ def test_embedded_project_2_runs_project_1s_settings_file() -> None:
                "interpreter of this Apache" in found.fix, found.fix
         assert f"'WSGIDaemonProcess project-2 python-path={CASES}/d-samename/root/sites/" \
                f"project-2'" in found.fix
-        assert "a settings package name of its own" in found.fix
+        assert "a name no other project on the path uses" in found.fix
         assert "'ps -ww -o args= -p 29529'" in found.fix
     rejected = result(report, SITE_2).explanation
     assert "Django rejects the Host 'site-2.example.com' (request.host_allowed false) by the " \
@@ -108,3 +112,45 @@ def test_a_file_in_its_own_tree_or_in_no_instances_is_no_evidence() -> None:
     assert {t.verdict for t in sweep(MANIFEST, answers).targets} == {Verdict.OK}
     answers[SUBURL]["settings_module"]["file"] = "/srv/elsewhere/mysite/settings.py"
     assert result(sweep(MANIFEST, answers), SUBURL).verdict is Verdict.OK
+
+
+D_CONFIG = """\
+WSGIPythonPath {s}/project-1:{s}/project-2
+<VirtualHost *:80>
+    ServerName site-1.example.com
+    ServerAlias www.site-1.example.com
+    WSGIScriptAlias /suburl {s}/project-2/mysite/wsgi.py
+    WSGIScriptAlias / {s}/project-1/mysite/wsgi.py
+</VirtualHost>
+<VirtualHost *:80>
+    ServerName site-2.example.com
+    WSGIScriptAlias / {s}/project-2/mysite/wsgi.py
+</VirtualHost>
+"""
+
+
+def test_the_rename_is_the_larger_change_with_every_place_it_must_change() -> None:
+    """Re-tester R26 applied "rename 'mysite' in one of them and assign
+    DJANGO_SETTINGS_MODULE" literally: the WSGIScriptAlias lines pointed at a moved wsgi.py
+    (404, WSGI0135) and settings.py still named 'mysite'. The python-path form leads; the
+    rename comes after it with each place it must change, the lines named with --config."""
+    sites = f"{CASES}/d-samename/root/sites"
+    routes = ApacheRoutes(build_site(parse_text(D_CONFIG.format(s=sites), "t.conf"),
+                                     read_scripts=False))
+    joined = ConfigJoin(routes, {}, routes.divergence, routes.intended, routes.refuse_block)
+    script = f"{sites}/project-2/mysite/wsgi.py"
+    for config, lines in ((joined, f"the WSGIScriptAlias lines that name {script} (t.conf:5, "
+                                   f"t.conf:10)"),
+                          (None, f"every WSGIScriptAlias that names {script} (sweep with "
+                                 f"--config PATH to have them named)")):
+        found = result(sweep(MANIFEST, case_d(), config), SITE_2)
+        assert found.cause is Cause.SETTINGS_PATH
+        fix = found.fix or ""
+        assert fix.index("'WSGIDaemonProcess project-2 python-path=") < \
+            fix.index("A larger change instead: give project-2's package "
+                      f"{sites}/project-2/mysite a name no other project on the path uses"), fix
+        assert "or give one project a settings package name of its own" not in fix
+        assert lines in fix, fix
+        assert "(os.environ['DJANGO_SETTINGS_MODULE'] = 'NEW.settings', not setdefault); " \
+               "ROOT_URLCONF and WSGI_APPLICATION in its settings.py" in fix, fix
+        assert f"'grep -rn mysite {sites}/project-2' lists them" in fix, fix

@@ -11,6 +11,7 @@ of the instance's own, or a settings package name of its own.
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 from typing import TYPE_CHECKING
 
 from probe.apache.route import ApacheRoutes
@@ -32,12 +33,26 @@ def path_lines(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     if not isinstance(front, ApacheRoutes) or found is None or instance is None:
         return diagnosis
     said = _line(front, found)
-    if said is None:
+    aliases = _aliases(front, found)
+    if said is None and not aliases:
         return diagnosis
-    line, where, rule = said
+    line, evidence = "", list(diagnosis.evidence)
+    if said is not None:
+        line, where, rule = said
+        evidence.append(Evidence(EvidenceKind.CONFIGURED, rule, where))
+    evidence += [Evidence(EvidenceKind.CONFIGURED, f"WSGIScriptAlias naming {script}", at)
+                 for at, script in aliases]
     return dataclasses.replace(
-        diagnosis, fix=path_fix(found, instance, line),
-        evidence=(*diagnosis.evidence, Evidence(EvidenceKind.CONFIGURED, rule, where)))
+        diagnosis, fix=path_fix(found, instance, line, [at for at, _ in aliases]),
+        evidence=tuple(evidence))
+
+
+def _aliases(front: ApacheRoutes, found: Foreign) -> list[tuple[str, str]]:
+    """(file:line, script) of each line mounting a script in the instance's package: a
+    rename of the package must change each (a missing script answers 404)."""
+    tree = found.own_tree.rstrip("/") + "/"
+    return [(app.where, app.target) for app in front.site.apps
+            if not app.handler and posixpath.normpath(app.target).startswith(tree)]
 
 
 def _line(front: ApacheRoutes, found: Foreign) -> tuple[str, str, str] | None:

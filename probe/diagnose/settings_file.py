@@ -138,22 +138,23 @@ def settings_path(obs: Observation, found: Foreign, instance: str, shown: str,
                      fix=path_fix(found, instance), answered_by=shown, evidence=evidence)
 
 
-def path_fix(found: Foreign, instance: str, line: str = "") -> str:
-    """Put the instance's own directory first on its import path, or a package name of its
-    own; ``line``: the configuration line that sets the path, where it was read."""
+def path_fix(found: Foreign, instance: str, line: str = "",
+             aliases: Sequence[str] = ()) -> str:
+    """Put the instance's own directory first on its import path; a package name of its own
+    only as the larger change, with what it must change; ``line``: the configuration line that
+    sets the path, ``aliases``: the lines that mount the instance's script (``file:line``),
+    where they were read."""
     answer, owner = found.answer, found.owner
     own = found.entry(found.own_tree)
     first = (f"{own} (which holds {instance}'s {found.own_tree})" if own else
              f"the directory holding {instance}'s own {'.'.join(found.package)!r} package "
              f"(its settings.py is where the name must lead)")
-    rename = (f"or give one project a settings package name of its own (rename "
-              f"{'.'.join(found.package)!r} in one of them and assign DJANGO_SETTINGS_MODULE "
-              f"to the new name in its WSGI script)")
+    rename = _rename(found, instance, aliases)
     theirs = found.found or f"{owner}'s directory"
     if server_kind(answer) != "mod_wsgi":
         return (f"Put {first} first on the import path of {instance}'s server (gunicorn "
                 f"--chdir/--pythonpath, uWSGI chdir=/pythonpath=, PYTHONPATH), before "
-                f"{theirs}, {rename}. Then {reload_ways([answer], capital=False)}.")
+                f"{theirs}. Then {reload_ways([answer], capital=False)}. {rename}")
     restart = (f"Then restart Apache, which reads the configuration only when it starts (a "
                f"touched WSGI script does not): {apache_control([answer])}.")
     if answer.embedded:
@@ -163,8 +164,28 @@ def path_fix(found: Foreign, instance: str, line: str = "") -> str:
                 f"its {'.'.join(found.package)!r} package. Run {instance} in a daemon process "
                 f"group of its own with its own directory on its path (at server level: "
                 f"'WSGIDaemonProcess {instance} python-path={own or 'DIR'}', and "
-                f"process-group={instance} on each WSGIScriptAlias of {instance}), {rename}. "
-                f"{restart}")
+                f"process-group={instance} on each WSGIScriptAlias of {instance}). "
+                f"{restart} {rename}")
     group = answer.process_group
     where = line or f"the python-path= of WSGIDaemonProcess {group}"
-    return f"Put {first} first in {where}, before {theirs}, {rename}. {restart}"
+    return f"Put {first} first in {where}, before {theirs}. {restart} {rename}"
+
+
+def _rename(found: Foreign, instance: str, aliases: Sequence[str]) -> str:
+    """The rename of the instance's settings package as the larger change it is: renaming
+    the package moves its WSGI script, and the settings name the package too (tester R26
+    renamed only the package and the script's DJANGO_SETTINGS_MODULE: a 404, WSGI0135)."""
+    package = ".".join(found.package)
+    script = script_file(found.answer) or f"{instance}'s WSGI script"
+    lines = (f"the WSGIScriptAlias lines that name {script} ({', '.join(aliases)})" if aliases
+             else f"every WSGIScriptAlias that names {script} (sweep with --config PATH to "
+                  f"have them named)")
+    return (f"A larger change instead: give {instance}'s package "
+            f"{found.own_tree} a name no other project on the path uses, and change each "
+            f"place that names it, or its WSGI script is not found (a 404, WSGI0135 'Target "
+            f"WSGI script not found' in the error log) or Django imports the old name: "
+            f"{lines}; DJANGO_SETTINGS_MODULE in that script, assigned "
+            f"(os.environ['DJANGO_SETTINGS_MODULE'] = 'NEW.settings', not setdefault); "
+            f"ROOT_URLCONF and WSGI_APPLICATION in its settings.py, and any import, where "
+            f"they name {package!r} ('grep -rn {package} "
+            f"{posixpath.dirname(found.own_tree)}' lists them); then the same restart.")
