@@ -10,6 +10,7 @@ Python 2 syntax) is searched with regular expressions instead.
 from __future__ import annotations
 
 import ast
+import errno
 import os
 import re
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ class SettingsHow(StrEnum):
 class ScriptInfo:
     path: str
     error: str | None = None  # why the script could not be read; None when it was
+    missing: bool = False  # no file at the path (not merely unreadable by the reader's user)
     settings: str | None = None  # the DJANGO_SETTINGS_MODULE value, when a literal
     settings_how: SettingsHow | None = None
     settings_line: int | None = None
@@ -66,7 +68,8 @@ def read_script(path: str) -> ScriptInfo:
     try:
         text = read_text(path, MAX_SCRIPT_BYTES, errors="replace")
     except OSError as exc:
-        return ScriptInfo(path, error=exc.strerror or str(exc))
+        return ScriptInfo(path, error=exc.strerror or str(exc),
+                          missing=exc.errno in (errno.ENOENT, errno.ENOTDIR))
     return analyse(text, path)
 
 

@@ -32,6 +32,7 @@ from probe.diagnose.join_daemon_500 import daemon_out_of_reach
 from probe.diagnose.join_daemon_path import daemon_path_500
 from probe.diagnose.join_embedded import embedded_500
 from probe.diagnose.join_gateway import gateway_error
+from probe.diagnose.join_missing_script import missing_script
 from probe.diagnose.join_mount_needs import apache_log, fleet_server, reached_fix
 from probe.diagnose.join_proxy import GATEWAY, no_endpoint
 from probe.diagnose.join_proxy_500 import proxy_500
@@ -135,6 +136,8 @@ def _no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     proxied = no_endpoint(obs, diagnosis, route)
     if proxied is not None:
         return proxied
+    if (missing := missing_script(obs, diagnosis, context, config, route)) is not None:
+        return missing  # the alias's file is missing: mod_wsgi's 404, whatever the names
     path = urlsplit(obs.target.url).path or "/"  # the URL's own, as the manifest says it
     meant = intended(obs, context, config, route)
     script = meant.script

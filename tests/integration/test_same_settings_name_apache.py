@@ -5,7 +5,8 @@ mysite/settings.py: its host is rejected by same-1's ALLOWED_HOSTS, and a sweep 
 ``host_rejected`` "served by the right application" with a fix that changed nothing. The
 endpoint's ``settings_module.file`` names the file; the sweep with ``--config`` says
 ``settings_path`` and prints the python-path= to write; written, Apache restarted by its own
-control, the sweep says ``ok``.
+control, the sweep says ``ok``. And the rename fix applied alone (re-tester R26): the alias
+left naming the moved wsgi.py, a 404 (WSGI0135) said at its line, not as a VirtualHost's name.
 """
 
 from __future__ import annotations
@@ -120,3 +121,54 @@ def test_another_projects_settings_file_then_the_printed_python_path(
     assert (after["verdict"], after["cause"]) == ("ok", None), after["context"]
     assert after["observed"]["settings_module"]["file"] == \
         f"{sites}/same-2/mysite/settings.py", after["context"]
+
+
+def test_a_renamed_package_whose_alias_was_left_then_the_printed_alias(
+        apache: ApacheFactory) -> None:
+    """Re-tester R26 renamed project-2's 'mysite' (the rename fix applied alone): its
+    WSGIScriptAlias named a missing wsgi.py, mod_wsgi answered 404 (WSGI0135), and the sweep
+    said "Check which VirtualHost takes" the name. With --config: the missing file at its
+    alias line, WSGI0135 the check, no candidate; the printed alias, written and Apache
+    restarted by its own control, reaches the script (its endpoint answers from it)."""
+    server = apache(CONFIG, files={**project("same-1", "one.example.org"),
+                                   **project("same-2", "two.example.org")})
+    path = manifest(server)
+    sites = server.sites
+    (sites / "same-2" / "mysite").rename(sites / "same-2" / "mysite2")
+    two = judged(server, path)["http://two.example.org/"]
+    context = two["context"]
+    assert (two["verdict"], two["cause"], two["candidates"]) == ("no_endpoint", None, []), \
+        context
+    assert "WSGI0135: Target WSGI script not found" in server.error_log(), context
+    conf = server.conf_path.read_text(encoding="utf-8").splitlines()
+    old = f"{sites}/same-2/mysite/wsgi.py"
+    line = next(n for n, text in enumerate(conf, 1) if old in text)
+    at = f"{server.conf_path}:{line}"
+    assert f"routes / to {old} (WSGIScriptAlias /, {at}), and that file does not exist" \
+        in two["explanation"], context
+    assert two["fix"].startswith(f"Point WSGIScriptAlias / at {at} at same-2's WSGI script "
+                                 f"where it is now"), context
+    assert "'WSGI0135: Target WSGI script not found or unable to stat'" in two["fix"]
+    assert "Check which VirtualHost" not in two["fix"], context
+
+    # The printed fix, followed: the alias at the script where it is, this Apache restarted.
+    new = f"{sites}/same-2/mysite2/wsgi.py"
+    conf[line - 1] = conf[line - 1].replace(old, new)
+    server.conf_path.write_text("\n".join(conf) + "\n", encoding="utf-8")
+    ppid = re.search(r"'ps -ww -o args= -p (\d+)'", two["fix"])
+    assert ppid is not None, two["fix"]
+    shown = subprocess.run(["ps", "-ww", "-o", "args=", "-p", ppid.group(1)],
+                           capture_output=True, text=True, check=True).stdout
+    started = re.search(r"-f\s+(\S+)", shown)
+    assert started is not None and started.group(1) == str(server.conf_path), shown
+    binary = apache_binary()
+    assert binary is not None
+    subprocess.run([str(binary), "-f", started.group(1), "-k", "graceful"], check=True,
+                   capture_output=True, timeout=30, env={"LANG": "C", "PATH": "/usr/bin:/bin"})
+    deadline = time.monotonic() + 30
+    while server.get("/", "two.example.org").status_code == 404 and \
+            time.monotonic() < deadline:  # WSGI0135 until the restart's children read it
+        time.sleep(0.5)
+    after = judged(server, path)["http://two.example.org/"]
+    assert after["verdict"] != "no_endpoint", after["context"]
+    assert after["observed"]["script_file"] == new, after["context"]
