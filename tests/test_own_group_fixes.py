@@ -153,3 +153,29 @@ def test_a_500_in_a_daemon_group_without_python_path_names_both_lines() -> None:
     assert "A likely cause (not certain): project-1 runs embedded" in alone.explanation
 
 
+
+
+def test_a_500_in_a_new_group_without_the_old_groups_python_path_names_both_lines() -> None:
+    """Re-tester R26's a-daemon, the own-group fix applied without python-path=: groups
+    project-1 and project-2 beside 'WSGIDaemonProcess django' (:1), whose python-path= holds
+    both scripts; every URL 500 (ModuleNotFoundError) and the sweep named only the ErrorLog."""
+    text = ("WSGIDaemonProcess django processes=1 python-path=/srv/project-1:/srv/project-2\n"
+            "WSGIProcessGroup django\nWSGIDaemonProcess project-1\nWSGIDaemonProcess "
+            "project-2\n" + SITES.replace("/srv/project-2/wsgi.py\n",
+                                          "/srv/project-2/project2/wsgi.py "
+                                          "process-group=project-2\n"))
+    m = manifest.parse(MANIFEST, "m.toml")
+    found = one(diagnose(m, [obs(SITE2, "project-2", status(500))], config=config(text)), SITE2)
+    assert found.verdict is Verdict.HTTP_ERROR
+    assert ("WSGIDaemonProcess project-2 (t.conf:4) sets no python-path=, while "
+            "WSGIDaemonProcess django (t.conf:1) has python-path=/srv/project-1:/srv/project-2, "
+            "which holds this URL's script /srv/project-2/project2/wsgi.py"
+            ) in found.explanation, found.explanation
+    assert found.fix is not None and found.fix.startswith(
+        "Add python-path=/srv/project-1:/srv/project-2 (the python-path= of WSGIDaemonProcess "
+        "django at t.conf:1) to WSGIDaemonProcess project-2 at t.conf:4"), found.fix
+    # A group whose path does not hold the script is not the one it ran in: nothing said.
+    other = text.replace("python-path=/srv/project-1:/srv/project-2",
+                         "python-path=/srv/project-1")
+    alone = one(diagnose(m, [obs(SITE2, "project-2", status(500))], config=config(other)), SITE2)
+    assert "sets no python-path=" not in alone.explanation, alone.explanation

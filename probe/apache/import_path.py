@@ -12,6 +12,7 @@ lint's fixes and the sweep's join, which name the values with the lines they com
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 
 from probe.apache.config import Directive
@@ -75,15 +76,31 @@ def sources(options: tuple[PathOption, ...]) -> str:
     return "; ".join(said)
 
 
-def missing_path(site: Site, group: str) -> tuple[PathOption, str] | None:
+def missing_path(site: Site, group: str,
+                 script: str | None = None) -> tuple[PathOption, str] | None:
     """A daemon group without ``python-path=`` while the main server has ``WSGIPythonPath``
-    (the value its applications lack), with the ``WSGIDaemonProcess`` line's FILE:LINE."""
+    (the value its applications lack), else while another group's ``python-path=`` lists a
+    directory holding ``script`` (the group it ran in before: tester R26 added groups
+    without it beside ``WSGIDaemonProcess django``'s), with the ``WSGIDaemonProcess`` line's
+    FILE:LINE."""
     daemon = site.daemon(group) if group else None
-    path = _python_path(site)
-    if daemon is None or path is None or daemon.options.get("python-path"):
+    if daemon is None or daemon.options.get("python-path"):
         return None
-    return (PathOption("python-path", " ".join(path.args), "WSGIPythonPath", path.where),
-            daemon.directive.where)
+    path = _python_path(site)
+    if path is not None:
+        return (PathOption("python-path", " ".join(path.args), "WSGIPythonPath", path.where),
+                daemon.directive.where)
+    for other in site.daemons if script else ():
+        value = other.options.get("python-path") or ""
+        if other.name != group and any(_holds(entry, script or "")
+                                       for entry in value.split(":") if entry):
+            return (PathOption("python-path", value, f"WSGIDaemonProcess {other.name}",
+                               other.directive.where), daemon.directive.where)
+    return None
+
+
+def _holds(directory: str, script: str) -> bool:
+    return posixpath.normpath(script).startswith(posixpath.normpath(directory).rstrip("/") + "/")
 
 
 def own_group(name: str, options: tuple[PathOption, ...]) -> str:

@@ -5,8 +5,9 @@ The answers alone may guess that an embedded instance's ``DJANGO_SETTINGS_MODULE
 into this one in the same process; the route says this one runs in a process of its own, so
 that guess is dropped (tester T26: printed for project-2 moved to its own group). Where that
 group has no ``python-path=`` while the main server has ``WSGIPythonPath`` (which reaches no
-daemon process), both lines are said, and ``ModuleNotFoundError`` in the error log is the
-check: a 500 has no answer to show it.
+daemon process), or another group's ``python-path=`` holds the script (the group it ran in
+before: re-tester R26's a-daemon), both lines are said, and ``ModuleNotFoundError`` in the
+error log is the check: a 500 has no answer to show it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def daemon_path_500(diagnosis: Diagnosis, route: PredictedRoute,
         return diagnosis
     explanation = without_leak_hint(diagnosis.explanation)
     guessed = explanation != diagnosis.explanation
-    missing = missing_path(front.site, group)
+    missing = missing_path(front.site, group, route.script_file)
     if not guessed and missing is None:
         return diagnosis
     step = route.step("process_group")
@@ -48,17 +49,26 @@ def daemon_path_500(diagnosis: Diagnosis, route: PredictedRoute,
             evidence.append(Evidence(EvidenceKind.CONFIGURED, step.rule, str(step.source)))
     if missing is not None:
         path, daemon_at = missing
-        explanation += (f" WSGIDaemonProcess {group} ({daemon_at}) sets no python-path=, "
-                        f"while the main server's WSGIPythonPath ({path.where}) is "
-                        f"{path.value}: WSGIPythonPath does not reach daemon processes, so "
-                        f"an application that imports from it fails in this group.")
-        fix = (f"Add {path.written} (the WSGIPythonPath at {path.where}) to "
+        embedded = path.directive == "WSGIPythonPath"
+        if embedded:
+            explanation += (f" WSGIDaemonProcess {group} ({daemon_at}) sets no python-path=, "
+                            f"while the main server's WSGIPythonPath ({path.where}) is "
+                            f"{path.value}: WSGIPythonPath does not reach daemon processes, "
+                            f"so an application that imports from it fails in this group.")
+        else:
+            explanation += (f" WSGIDaemonProcess {group} ({daemon_at}) sets no python-path=, "
+                            f"while {path.directive} ({path.where}) has {path.written}, "
+                            f"which holds this URL's script {route.script_file}: a group's "
+                            f"python-path= reaches its own processes only, so an application "
+                            f"that imports from it fails in {group!r}.")
+        source = "the WSGIPythonPath" if embedded else f"the python-path= of {path.directive}"
+        fix = (f"Add {path.written} ({source} at {path.where}) to "
                f"WSGIDaemonProcess {group} at {daemon_at}, then reload Apache. The check: "
                f"{APACHE_LOG} at the time of this request shows ModuleNotFoundError for "
                f"this script if that is the cause; else it says what is.")
         evidence += [Evidence(EvidenceKind.CONFIGURED, f"WSGIDaemonProcess {group} without "
                               f"python-path=", daemon_at),
-                     Evidence(EvidenceKind.CONFIGURED, f"WSGIPythonPath {path.value}",
-                              path.where)]
+                     Evidence(EvidenceKind.CONFIGURED, f"WSGIPythonPath {path.value}" if
+                              embedded else f"{path.directive} {path.written}", path.where)]
     return dataclasses.replace(diagnosis, explanation=explanation, fix=fix,
                                evidence=tuple(evidence))
