@@ -733,6 +733,13 @@ def test_http_error_with_leak_hint_when_embedded_neighbour_has_other_settings() 
     assert "likely cause (not certain)" in found.explanation
     assert "project-1 runs embedded" in found.explanation
     assert "'mysite.settings'" in found.explanation
+    # Only the neighbour's answer is observed (re-tester R26): no same process claimed, and
+    # what decides it named.
+    assert "in the same process" not in found.explanation, found.explanation
+    assert "no answer of this URL shows whether it runs embedded beside it" in \
+        found.explanation, found.explanation
+    assert "--config PATH (the mount and process group that take this URL) or the module " \
+           "named in the error log's traceback for this request decides it" in found.explanation
     assert "setdefault" in found.fix
 
 

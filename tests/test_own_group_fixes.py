@@ -139,7 +139,7 @@ def test_a_500_in_a_daemon_group_without_python_path_names_both_lines() -> None:
     observations = [obs(SITE1, "project-1", answered(p1)), obs(SUBURL, "project-2", status(500))]
     found = one(diagnose(m, observations, config=config(FIX1)), SUBURL)
     assert found.verdict is Verdict.HTTP_ERROR
-    assert "runs embedded in Apache with" not in found.explanation, found.explanation
+    assert "A likely cause (not certain)" not in found.explanation, found.explanation
     assert ("runs this URL in daemon process group 'project-2' (process-group=project-2 on "
             "WSGIScriptAlias /suburl, t.conf:12)") in found.explanation, found.explanation
     assert ("WSGIDaemonProcess project-2 (t.conf:3) sets no python-path=, while the main "

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from probe.diagnose import unrouted
-from probe.diagnose.answer_names import places, server_kind
+from probe.diagnose.answer_names import place, places, server_kind
 from probe.diagnose.fronts import listen, same_listen, software
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
@@ -51,15 +51,20 @@ def with_log(text: str, log: str) -> str:
     return out
 
 
-_LEAK_HINT = (" A likely cause (not certain): {name} runs embedded in Apache with "
-              "DJANGO_SETTINGS_MODULE={settings!r}; if this instance's WSGI script uses "
-              "os.environ.setdefault(), it inherits that value in the same process and fails "
-              "when that settings module does not exist in its code base.")
+# Only the neighbour's answer is observed: this URL got none, so whether it runs embedded
+# beside it (and in which process) is said as unknown, with what decides it (re-tester R26).
+_LEAK_HINT = (" A likely cause (not certain): {name} runs embedded in Apache (its answer, "
+              "{place}: process_group '') with DJANGO_SETTINGS_MODULE={settings!r}; no answer "
+              "of this URL shows whether it runs embedded beside it. Where it does and its "
+              "WSGI script uses os.environ.setdefault(), it can inherit that value and fail "
+              "when that settings module does not exist in its code base: --config PATH (the "
+              "mount and process group that take this URL) or the module named in the error "
+              "log's traceback for this request decides it.")
 _LEAK_FIX = (f"Read {APACHE_LOG}. If the settings module was not found, assign "
              "os.environ['DJANGO_SETTINGS_MODULE'] in the WSGI script instead of "
              "setdefault(), or run each instance in its own daemon process group.")
 _LEAK_SAID = re.compile(re.escape(_LEAK_HINT).replace(r"\{name\}", ".*?").replace(
-    r"\{settings!r\}", ".*?"))
+    r"\{settings!r\}", ".*?").replace(r"\{place\}", ".*?"))
 
 
 def without_leak_hint(explanation: str) -> str:
@@ -107,7 +112,8 @@ def http_error(obs: Observation, sample: Sample, leak_suspect: EndpointAnswer | 
                f"AH00957/AH01114: the backend refused or failed), not a Python traceback; "
                f"else a traceback or mod_wsgi's own message.{CONFIG_HINT}")
     if leak_suspect is not None:
-        explanation += _LEAK_HINT.format(name=suspect_name, settings=leak_suspect.settings)
+        explanation += _LEAK_HINT.format(name=suspect_name, settings=leak_suspect.settings,
+                                         place=place(leak_suspect))
         fix = _LEAK_FIX
     return Diagnosis(Verdict.HTTP_ERROR, explanation=explanation, fix=fix, evidence=evidence)
 
