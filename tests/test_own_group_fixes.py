@@ -76,6 +76,7 @@ def sweep(text: str | None, group: str, app_group: str | None, *,
     p2 = ep("project-2", host="site-2.example.com", process_group=group,
             application_group=app_group, settings="project1.settings")
     p1["script_file"], p2["script_file"] = "/srv/project-1/wsgi.py", "/srv/project-2/wsgi.py"
+    p1["ppid"] = p2["ppid"] = 812  # the Apache parent both answers name
     observations = [obs(SITE1, "project-1", answered(p1)), obs(SITE2, "project-2", answered(p2))]
     joined = None
     if text is not None:
@@ -94,6 +95,22 @@ def test_shared_interpreter_fix_carries_wsgipythonpath_with_its_line() -> None:
         "(a group defined in one serves only its host name), then process-group=project-2 on "
         "its WSGIScriptAlias (t.conf:11, t.conf:16); python-path= from WSGIPythonPath at "
         "t.conf:1, which does not reach daemon processes)") in found.fix, found.fix
+
+
+RESTART = ("The new group needs Apache restarted, which reads WSGIDaemonProcess and "
+           "process-group= only when it starts (a touched WSGI script does not): 'ps -ww -o "
+           "args= -p 812' shows how that Apache")
+
+
+def test_own_group_fixes_name_the_restart_by_apaches_own_control() -> None:
+    """Re-tester R26: a-global's, a-daemon's and e's own-group fixes named no restart."""
+    for text, group, app_group in ((GLOBAL, "", ""), (DAEMON, "django", None),
+                                   (SITES, "", None)):
+        found = one(sweep(text, group, app_group), SITE2)
+        assert found.fix is not None and RESTART in found.fix, (text, found.fix)
+    embedded = one(sweep(SITES, "", None), SITE2).fix or ""
+    assert "the same for each other instance that runs embedded in this process" in \
+        embedded, embedded
 
 
 def test_shared_interpreter_finding_carries_it_too() -> None:
@@ -123,8 +140,9 @@ def test_environ_leak_fix_carries_the_old_groups_path_and_the_hint_names_its_lin
         "(for project-2, 'WSGIDaemonProcess project-2 python-path=/srv/p1:/srv/p2' outside any "
         "VirtualHost (a group defined in one serves only its host name), then "
         "process-group=project-2 on its WSGIScriptAlias (t.conf:11, t.conf:16); python-path= "
-        "from WSGIDaemonProcess django at t.conf:1; the same for each other instance of "
-        "WSGIDaemonProcess django") in found.fix, found.fix
+        "from WSGIDaemonProcess django at t.conf:1; the same for each other instance that runs "
+        "in WSGIDaemonProcess django, each with a group name of its own and its own "
+        "WSGIScriptAlias lines)") in found.fix, found.fix
     assert ("WSGIProcessGroup django at t.conf:2, which puts it in that group, may be applied "
             "too broadly (probe lint reports broad_process_group at that line)"
             ) in found.explanation, found.explanation

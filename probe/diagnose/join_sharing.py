@@ -41,7 +41,7 @@ def cited(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         if not isinstance(front, ApacheRoutes) or not expected:
             return diagnosis
         return _broad(with_configured(diagnosis, front, route, expected, answer.process_group,
-                                      each=True), route, config)
+                                      each=True, answers=[answer]), route, config)
     steps = tuple(s for s in route.steps if s.source is not None)
     line = directive(route.step("application_group"))
     fix = diagnosis.fix
@@ -52,7 +52,8 @@ def cited(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         Evidence(EvidenceKind.CONFIGURED, s.rule, str(s.source)) for s in steps)))
     if not isinstance(front, ApacheRoutes) or not expected:
         return found
-    return with_configured(found, front, route, expected, answer.process_group)
+    return with_configured(found, front, route, expected, answer.process_group,
+                           answers=[answer])
 
 
 def _broad(diagnosis: Diagnosis, route: PredictedRoute, config: ConfigJoin) -> Diagnosis:

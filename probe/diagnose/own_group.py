@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from probe.model import Evidence, EvidenceKind
@@ -21,6 +22,7 @@ from probe.model import Evidence, EvidenceKind
 if TYPE_CHECKING:  # the answers' words load without Apache's model (a plugin's start-up)
     from probe.apache.route import ApacheRoutes
     from probe.diagnose.wording import Diagnosis
+    from probe.endpoint_answer import EndpointAnswer
     from probe.front import PredictedRoute
 
 BROAD = "a WSGIProcessGroup at server or VirtualHost scope may be applied too broadly"
@@ -61,11 +63,14 @@ def configured(front: ApacheRoutes, route: PredictedRoute, name: str) -> str:
 
 
 def with_configured(diagnosis: Diagnosis, front: ApacheRoutes, route: PredictedRoute,
-                    name: str, process_group: str | None, each: bool = False) -> Diagnosis:
+                    name: str, process_group: str | None, each: bool = False,
+                    answers: Sequence[EndpointAnswer] = ()) -> Diagnosis:
     """``diagnosis`` whose own-group words (:func:`answers_words` of ``process_group``) are
     replaced by the configured line, the lines it is read from cited; ``each``: the fix
-    gives every instance of the process a group, ``name``'s written out."""
+    gives every instance of the process a group, ``name``'s written out; ``answers``: the
+    answers whose Apache must be restarted to read the new lines (by its own control)."""
     from probe.apache.import_path import import_path
+    from probe.diagnose.script_rerun import apache_control
 
     before = answers_words(process_group)
     if diagnosis.fix is None or before not in diagnosis.fix or route.undecided is not None:
@@ -73,16 +78,21 @@ def with_configured(diagnosis: Diagnosis, front: ApacheRoutes, route: PredictedR
     options = import_path(front.site, route.process_group or "")
     cited = tuple(Evidence(EvidenceKind.CONFIGURED, f"{o.directive}: {o.written}", o.where)
                   for o in dict.fromkeys(options))
+    # A new WSGIDaemonProcess is read only when Apache starts (re-tester R26 found no
+    # restart in these fixes where settings_path and script_rerun name one).
+    restart = (f" The new group needs Apache restarted, which reads WSGIDaemonProcess and "
+               f"process-group= only when it starts (a touched WSGI script does not): "
+               f"{apache_control(answers)}." if answers else "")
     return dataclasses.replace(
         diagnosis, fix=diagnosis.fix.replace(before, _each(configured(front, route, name),
-                                                           name, route, each)),
+                                                           name, route, each)) + restart,
         evidence=(*diagnosis.evidence, *cited))
 
 
 def _each(words: str, name: str, route: PredictedRoute, each: bool) -> str:
     if not each:
         return words
-    shared = (f"WSGIDaemonProcess {route.process_group}" if route.process_group else
-              "embedded mode")
-    return (f"for {name}, {words}; the same for each other instance of {shared}, with its "
-            f"own name and WSGIScriptAlias lines")
+    shared = (f"that runs in WSGIDaemonProcess {route.process_group}" if route.process_group
+              else "that runs embedded in this process")
+    return (f"for {name}, {words}; the same for each other instance {shared}, each with a "
+            f"group name of its own and its own WSGIScriptAlias lines")
