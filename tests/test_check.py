@@ -170,6 +170,22 @@ def test_misroute_status_line_as_the_issue_shows_it() -> None:
     assert lines[1].startswith("CRITICAL: http://www.site-2.example.com/ served_unmapped")
 
 
+def test_the_status_line_words_the_problems_by_their_verdicts() -> None:
+    """Re-tester R26: "2 of 5 URLs misrouted" for two settings_mismatch (settings_path), each
+    served by its right instance."""
+    settings = [result(url, Verdict.SETTINGS_MISMATCH, expected="project-2",
+                       cause=Cause.SETTINGS_PATH, answered_by="project-2")
+                for url in ("http://site-1.example.com/suburl/", "http://site-2.example.com/")]
+    _status, line, _perf, _lines = evaluate(with_problems(*settings))
+    assert line.startswith("WSGI-PROBE CRITICAL - 2 of 7 URLs on other settings: "), line
+    both = with_problems(settings[0], result(
+        "http://www.site-2.example.com/", Verdict.SERVED_UNMAPPED, expected=None,
+        cause=Cause.VHOST_FALLBACK, answered_by="project-1"))
+    _status, line, _perf, _lines = evaluate(both)
+    assert line.startswith("WSGI-PROBE CRITICAL - 2 of 7 URLs on other settings or "
+                           "misrouted: "), line
+
+
 def test_unreachable_is_critical_not_unknown() -> None:
     report = with_problems(result("http://site-2.example.com/", Verdict.UNREACHABLE,
                                   expected="project-2"))

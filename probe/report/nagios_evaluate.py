@@ -20,6 +20,8 @@ here), apart so that an UNKNOWN before the sweep needs none of this module.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from probe.addresses import is_fleet
 from probe.check.options import DEFAULT_CRITICAL as DEFAULT_CRITICAL
 from probe.check.options import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
@@ -31,7 +33,7 @@ from probe.check.options import parse_range as parse_range
 from probe.check.options import parse_thresholds as parse_thresholds
 from probe.check.options import sweep_deadline
 from probe.manifest import Manifest
-from probe.model import Finding, Report, Status, TargetResult
+from probe.model import Finding, Report, Status, TargetResult, Verdict
 from probe.report.counts import noun as counted
 from probe.report.counts import several_addresses, urls_at
 from probe.report.nagios import (
@@ -90,13 +92,28 @@ def _worst(*states: Status) -> Status:
     return max(states, key=_PRECEDENCE.index)
 
 
+_WORDS = {Verdict.WRONG_INSTANCE: "misrouted", Verdict.SERVED_UNMAPPED: "misrouted",
+          Verdict.SETTINGS_MISMATCH: "on other settings",
+          Verdict.INCONSISTENT: "answered inconsistently"}
+"""What the status line calls URLs of these verdicts: a settings_mismatch is served by the
+right instance, not misrouted (re-tester R26: "2 of 5 URLs misrouted" for settings_path)."""
+
+
+def _problem_word(problems: Sequence[TargetResult]) -> str:
+    """The problems' verdicts in words: each kind once, "failing" where any is not one of
+    :data:`ROUTING_VERDICTS` (reaching nothing, or an error)."""
+    if not all(p.verdict in ROUTING_VERDICTS for p in problems):
+        return "failing"
+    return " or ".join(dict.fromkeys(_WORDS.get(p.verdict, "misrouted") for p in problems))
+
+
 def _summary(report: Report, *, names: int | None) -> str:
     total = len(report.targets)
     problems = report.problems
     if not problems:
         text = _all_ok(report)
     else:
-        word = "misrouted" if all(p.verdict in ROUTING_VERDICTS for p in problems) else "failing"
+        word = _problem_word(problems)
         shown = problems if names is None else problems[:names]
         # A fleet's targets are URLs at addresses: "1 of 6 targets (2 URLs at 3 addresses)".
         within = f" ({urls_at(report)})" if several_addresses(report) else ""
