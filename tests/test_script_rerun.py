@@ -10,7 +10,7 @@ from typing import Any
 from probe.deploy_time import Cutoff, RestartCutoffs
 from probe.model import Cause, Status, Verdict
 
-from .test_diagnose import SITE1, SITE2, ep, healthy, result, run, thrice
+from .test_diagnose import SITE1, SITE2, answered, ep, healthy, obs, result, run, thrice
 
 # The process, the script's first run, the deploy, the script's second run.
 PROCESS = "2024-05-01T09:59:59.500+00:00"
@@ -101,3 +101,19 @@ def test_without_a_deploy_time_a_warning_says_what_would_decide() -> None:
 def test_a_script_loaded_once_makes_no_finding() -> None:
     report = run(healthy(**{SITE1: thrice(SITE1, "project-1", embedded(loads=1))}))
     assert not [f for f in report.findings if f.code == "script_rerun"]
+
+
+def test_two_interpreters_of_one_process_are_told_apart_by_their_group() -> None:
+    """Re-tester R26: project-2's two mounts in one Apache child (pid 15252), each run twice,
+    were said as 'pid 15252 ... ran its WSGI script 2 times' twice, nothing else apart."""
+    one = ep("project-1", host="site-1.example.com", pid=4242, process_group="",
+             application_group="site-1.example.com|", started_at=SECOND)
+    two = dict(embedded(), application_group="site-1.example.com|/suburl")
+    one.update(ppid=4200, process_started_at=PROCESS, code={
+        "version": "r2", "version_source": "file:/srv/p1/REVISION", "script_loads": 2,
+        "first_loaded_at": "2024-05-01T10:00:01.000+00:00"})
+    report = run(healthy(**{SITE1: obs(SITE1, "project-1", answered(one), answered(two))}))
+    [finding] = [f for f in report.findings if f.code == "script_rerun"]
+    for group in ("site-1.example.com|", "site-1.example.com|/suburl"):
+        assert f"pid 4242 (application_group {group!r}) ran its WSGI script 2 times" in \
+            finding.explanation, finding.explanation

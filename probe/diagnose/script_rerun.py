@@ -40,13 +40,19 @@ def first_run(answer: EndpointAnswer) -> tuple[datetime | None, str]:
     return answer.process_started, f"process_started_at {answer.process_started_at}"
 
 
-def _seen(answer: EndpointAnswer) -> str:
-    """The fields, as the answer gave them, of one re-run copy."""
+def _seen(answer: EndpointAnswer, copies: Sequence[EndpointAnswer] = ()) -> str:
+    """The fields, as the answer gave them, of one re-run copy; its application group where
+    another of ``copies`` ran in the same process."""
     first, said = first_run(answer)
     process = (f", in a process started at {answer.process_started_at} (process_started_at)"
                if answer.process_started_at and first is not None
                and answer.first_loaded is not None else "")
-    return (f"{place(answer)} ran its WSGI script {answer.script_loads} times "
+    # One process runs a script in each of its interpreters: the group tells the runs apart
+    # (re-tester R26's warning named one pid twice and nothing else).
+    shared = sum(1 for c in copies if c.pid == answer.pid) > 1
+    group = (f" (application_group {answer.application_group!r})"
+             if shared and answer.application_group is not None else "")
+    return (f"{place(answer)}{group} ran its WSGI script {answer.script_loads} times "
             f"(code.script_loads {answer.script_loads}), the first at {said}{process}, the "
             f"last at {answer.started_at} (started_at), when it read code.version "
             f"{answer.code_version!r}")
@@ -96,7 +102,7 @@ def stale(answers: Sequence[EndpointAnswer], cutoff: Cutoff | None, shown: str,
         Verdict.STALE, Cause.STALE_CODE,
         explanation=(
             f"{url} is served by {shown}, but with modules imported {since}: "
-            f"{'; '.join(_seen(a) for a in each)}. A WSGI script run again in the same "
+            f"{'; '.join(_seen(a, each) for a in each)}. A WSGI script run again in the same "
             f"process does not re-import the modules its first run imported{how}"
             f": code.version and started_at are the last run's, the modules the first run's."),
         fix=restart_fix(each),
@@ -126,8 +132,8 @@ def findings(observations: Sequence[Observation], cutoffs: RestartCutoffs,
 
 def _finding(name: str, copies: Sequence[EndpointAnswer]) -> Finding:
     return Finding(SCRIPT_RERUN, Status.WARNING, (name,), (
-        f"{name}: {'; '.join(_seen(a) for a in copies)}. The modules the first run imported "
-        f"are still the ones in use: code.version and started_at are the last run's. Whether "
-        f"they changed since is not in the answers: the deploy time decides it (sweep with "
+        f"{name}: {'; '.join(_seen(a, copies) for a in copies)}. The modules the first run "
+        f"imported are still the ones in use: code.version and started_at are the last run's. "
+        f"Whether they changed since is not in the answers: the deploy time decides it (sweep with "
         f"--restarted-after, or the instance's restarted_after: a first run before it is "
         f"stale). To load every module anew: {restart_fix(copies)}"))
