@@ -154,3 +154,24 @@ def test_the_rename_is_the_larger_change_with_every_place_it_must_change() -> No
         assert "(os.environ['DJANGO_SETTINGS_MODULE'] = 'NEW.settings', not setdefault); " \
                "ROOT_URLCONF and WSGI_APPLICATION in its settings.py" in fix, fix
         assert f"'grep -rn mysite {sites}/project-2' lists them" in fix, fix
+
+
+def test_the_copy_pasted_directory_is_said_removable_with_its_value() -> None:
+    """Re-tester R26's d2: project-2's python-path= names project-1's directory only (a
+    copy-paste); the fix puts project-2's first and says project-1's can then go."""
+    sites = f"{CASES}/d2-samename-daemon/root/sites"
+    text = (f"WSGIDaemonProcess project-1 python-path={sites}/project-1\n"
+            f"WSGIDaemonProcess project-2 python-path={sites}/project-1\n" +
+            D_CONFIG.split("\n", 1)[1].format(s=sites).replace(
+                "project-2/mysite/wsgi.py\n", "project-2/mysite/wsgi.py process-group=project-2\n"
+            ).replace("project-1/mysite/wsgi.py\n",
+                      "project-1/mysite/wsgi.py process-group=project-1\n"))
+    routes = ApacheRoutes(build_site(parse_text(text, "t.conf"), read_scripts=False))
+    joined = ConfigJoin(routes, {}, routes.divergence, routes.intended, routes.refuse_block)
+    found = result(sweep(MANIFEST, case_d(case="d2-samename-daemon"), joined), SITE_2)
+    assert found.cause is Cause.SETTINGS_PATH
+    assert (f"python-path={sites}/project-1 of WSGIDaemonProcess project-2 at t.conf:2 "
+            f"(python-path={sites}/project-2:{sites}/project-1); {sites}/project-1, "
+            f"project-1's, can then be removed from it (python-path={sites}/project-2) unless "
+            f"project-1's code is imported by this application too") in (found.fix or ""), \
+        found.fix

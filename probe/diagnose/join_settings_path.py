@@ -78,5 +78,12 @@ def _line(front: ApacheRoutes, found: Foreign) -> tuple[str, str, str] | None:
     parts = [p for p in value.split(":") if p]
     wanted = ":".join([own, *(p for p in parts if p != own)]) if own else None
     better = f" (python-path={wanted})" if wanted else ""
+    if wanted and found.found and found.found in parts and found.found != own:
+        # A copy-pasted line (re-tester R26's d2): the other project's directory is there
+        # for nothing unless this one imports from it, which the answers do not show.
+        alone = ":".join(p for p in wanted.split(":") if p != found.found)
+        better += (f"; {found.found}, {found.owner}'s, can then be removed from it "
+                   f"(python-path={alone}) unless {found.owner}'s code is imported by this "
+                   f"application too")
     return (f"python-path={value} of WSGIDaemonProcess {group} at {where}{better}", where,
             f"WSGIDaemonProcess {group} python-path={value}")
