@@ -1,8 +1,10 @@
 """``nginx_script_name_stripped`` (docs/lint.md, "nginx"): a location whose ``proxy_pass``
 URI part takes off the prefix that its ``proxy_set_header SCRIPT_NAME`` names
 (:mod:`probe.nginx.script_name`). A SCRIPT_NAME header is gunicorn's way to be told its
-mount, and gunicorn refuses a request whose path does not start with it: every URL of the
-location answers 500 before the application runs (tester T28's m2, nginx 1.22, gunicorn 27).
+mount, and gunicorn refuses a request whose path does not start with it: the URLs of the
+location answer 500 before the application runs (tester T28's m2, nginx 1.22, gunicorn 27),
+all but those whose path after the prefix starts with it again (``/app1/app1/x`` arrives as
+``/app1/x``, which gunicorn takes: R28), so the words do not say "every URL".
 Which server listens behind the line no nginx line shows, so the words say what gunicorn
 does, and the line and the header are both named.
 """
@@ -30,8 +32,9 @@ def script_name_stripped(model: NginxModel) -> list[ConfigFinding]:
             f"that header as the request's SCRIPT_NAME and refuses a request whose path does "
             f"not start with it: it answers 500 \"Configuration problem: Request path "
             f"'{found.arrives}hello/' does not start with SCRIPT_NAME '{header.value}'\" "
-            f"(a WARNING in its log, no traceback) before the application runs, for every "
-            f"URL of this location (which server listens at {proxy.target} no nginx line "
+            f"(a WARNING in its log, no traceback) before the application runs, for the "
+            f"URLs of this location whose path after the prefix does not itself start with "
+            f"{header.value} (which server listens at {proxy.target} no nginx line "
             f"shows: probe sweep names it from the answer's server.software)",
             f"pass the whole path: write '{found.whole()}' at {proxy.where} (no URI part: "
             f"{prefix}/hello/ arrives whole and gunicorn moves {header.value} into "

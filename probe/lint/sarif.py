@@ -65,7 +65,7 @@ _HELP = {
     "nginx_host_not_forwarded": "A proxy passing Host: $proxy_host, not the name asked for",
     "nginx_mount_not_told": "A sub-path proxied without telling the application its mount",
     "nginx_script_name_stripped": "A SCRIPT_NAME header naming the prefix proxy_pass strips "
-                                  "(gunicorn refuses every request)",
+                                  "(gunicorn refuses its requests)",
     "nginx_shared_upstream": "One upstream behind several sites while another serves none",
     "nginx_include_unread": "An include whose file could not be read",
     "nginx_uwsgi_params_missing": "A uwsgi_pass with no uwsgi_param in force (no REQUEST_METHOD)",

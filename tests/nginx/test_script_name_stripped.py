@@ -118,6 +118,9 @@ def test_lint_names_the_pair_at_the_proxy_pass_and_the_header(tmp_path: Path) ->
     said = found[0].message
     assert f"({conf}:7)" in said and f"proxy_set_header SCRIPT_NAME /app1 ({conf}:9)" in said
     assert f"\"{QUOTE}\"" in said and "before the application runs" in said, said
+    # R28: /app1/app1/x arrives as /app1/x, which gunicorn takes: not "every URL"
+    assert "every URL" not in said and "whose path after the prefix does not itself start " \
+        "with /app1" in said, said
     assert f"write 'proxy_pass http://127.0.0.1:28101;' at {conf}:7" in (found[0].fix or "")
     # the whole path kept (no URI part), or the prefix kept by the URI part: nothing to say
     for fixed in (CONF.replace("28101/;", "28101;"),
