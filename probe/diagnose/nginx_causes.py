@@ -126,8 +126,8 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     wanted_at = own.listen if own is not None else None
     configured = configured_pass(context, front, expected, own)
     # its address is seen wherever it answered, on any instance's URL
-    target = pass_target(expected or "the right application", own or seen_answer(
-        context, expected), address or None, configured)
+    seen = own or seen_answer(context, expected)
+    target = pass_target(expected or "the right application", seen, address or None, configured)
     header = server_header(obs) or "nginx"
     head = (f"{url} should be {'served by ' + expected if expected else 'refused'}, but "
             f"nginx (Server: {header}) passed it to {who}"
@@ -146,26 +146,28 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     refuse = refuse_at(url, address or None, front)
     if route is None:
         decided = probed_invalid(obs, context, at, answer.label)
+        line = copies.pass_line(answer)  # not read: its URI part is told to stay
+        repoint = pass_target(expected or "the right application", seen, address or None,
+                              configured, unread=line == "proxy_pass")
         if expected and (shared := unconfigured(diagnosis, head + also, obs, context, answer,
                                                 expected, who, at, target, own, decided,
                                                 tuple(observed))):
             return shared  # the hand-over is right for other URLs: never repointed
         hint = same_server_hint(context, at, address) if expected is None else ""
         copy = copies.other_copy(obs, context, context.identify(answer), at) if expected else None
-        line = copies.pass_line(answer)
         if decided is not None and decided[0] is None:
-            return undecided(diagnosis, head + also, host, expected, who, at, target,
+            return undecided(diagnosis, head + also, host, expected, who, at, repoint,
                               refuse, (*observed, decided[1]), probed=True, hint=hint,
                               copy=copy, pass_line=line)
         if decided is not None and decided[0] is Cause.WRONG_UPSTREAM and expected \
                 and is_sub_path(url):
             # a block claims the host; which of its locations takes the path is not seen
-            return sub_path(diagnosis, head + also, url, expected, who, target,
+            return sub_path(diagnosis, head + also, url, expected, who, repoint,
                             tuple(observed), decided[1])
         if decided is not None and decided[0] is Cause.WRONG_UPSTREAM and expected and copy:
             # a block claims the host: its pass line, or the server it leads to, is wrong
             return copies.probed_claim(diagnosis, f"{head}{also}", (*observed, decided[1]),
-                                       copy, expected, line, target, duplicate_hint(host))
+                                       copy, expected, line, repoint, duplicate_hint(host))
         if decided is not None and decided[0] is not None:
             probed, evidence = decided[0], decided[1]
             return dataclasses.replace(
@@ -177,11 +179,11 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                      if probed is Cause.DEFAULT_SERVER else
                      f"In the server block whose server_name matches {host} ('nginx -T' "
                      f"shows it; probe sweep --config names the line), point its pass at "
-                     f"{target}." + duplicate_hint(host) if expected else
+                     f"{repoint}." + duplicate_hint(host) if expected else
                      # a URL to refuse has no right application: the claimed name is the fix
                      claimed_fix(host, who)),
                 evidence=(*observed, evidence))
-        return undecided(diagnosis, head + also, host, expected, who, at, target, refuse,
+        return undecided(diagnosis, head + also, host, expected, who, at, repoint, refuse,
                           tuple(observed), probed=False, address=address, hint=hint,
                           copy=copy, pass_line=line)
     site, upstream = route.step("site"), route.step("upstream")
@@ -279,14 +281,16 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                 diagnosis, cause=guard.cause, candidates=(), fix=guard.fix,
                 explanation=f"{head}{also}{why}{guard.why}", evidence=(
                     *observed, *_configured(site, upstream), *guard.evidence))
+        kept = pass_target(expected or "the right application", seen, address or None,
+                           configured, line=upstream)  # its URI part stays, not a rewrite's
         # the shadowing regular expression first (its fix is ^~), then a one-member group
         member = (rewritten_words(route, upstream, expected, who, target)
-                  or only_member(front, route, upstream, expected, who, at, target, own)
+                  or only_member(front, route, upstream, expected, who, at, kept, own)
                   or backup_answered(route, upstream, expected, who, at, own)
                   or fallback_unknown(route, upstream, expected, at)
                   or listen_unknown(route, upstream, expected, at, own)
                   if expected and upstream is not None and not shadow else None)
-        words = (member or upstream_words(route, upstream, expected, who, at, target, own,
+        words = (member or upstream_words(route, upstream, expected, who, at, kept, own,
                                           configured)
                  if expected and upstream is not None else None)
         if words is not None and own is not None and route.shadowed is not None and shadow \
@@ -298,7 +302,7 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             cause = Cause.URL_MAPPING
         why += words.why if words is not None else ""
         fix = (words.fix if words is not None else
-               f"At {upstream.source if upstream else 'that proxy_pass'}, pass to {target}."
+               f"At {upstream.source if upstream else 'that proxy_pass'}, pass to {kept}."
                if expected else
                # A URL to refuse has no application to pass to: the name is what is claimed
                # (a regular expression or wildcard narrowed, keeping the manifest's hosts).

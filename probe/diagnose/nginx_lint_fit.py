@@ -10,6 +10,14 @@ cause is the pass line (``wrong_upstream``) or the finding is about the cause it
 passed on: ``host_rewritten``); a finding at another line of the route is named as before. A
 label the manifest does not share with the application (``manifest_label``, decided by the
 answer's own fields) puts no line in question: nothing is named.
+
+A ``wrong_upstream`` fix repoints the pass line to another application: a finding there
+about the mount the line leaves that application untold (``nginx_mount_not_told``,
+``nginx_script_name_stripped``) was linted for the application being replaced, naming its
+address. A re-tester (R28 m4, swapped ports) read, after "pass to 127.0.0.1:38102", lint's
+words about "http://127.0.0.1:38101/" and an application that "takes itself to be mounted at
+/", while the application meant showed ``request.force_script_name`` '/app2'. So those are
+not named there: the next sweep judges the mount from the new application's own answers.
 """
 
 from __future__ import annotations
@@ -28,9 +36,15 @@ _ABOUT = {
 }
 
 
+# The lint codes at a pass line about the mount the application behind it is told.
+_MOUNT = frozenset({"nginx_mount_not_told", "nginx_script_name_stripped"})
+
+
 def _fits(code: str, cause: Cause | None, at_pass_line: bool) -> bool:
     if cause is Cause.MANIFEST_LABEL:
         return False
+    if at_pass_line and cause is Cause.WRONG_UPSTREAM and code in _MOUNT:
+        return False  # linted for the application the fix takes the line away from
     return not at_pass_line or cause is Cause.WRONG_UPSTREAM or _ABOUT.get(code) is cause
 
 

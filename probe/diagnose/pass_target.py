@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from probe.diagnose.fronts import WILDCARD_HOSTS as WILDCARDS
 from probe.diagnose.fronts import listen, same_listen, software
 from probe.diagnose.identify import SweepContext
-from probe.front import FrontConfig, PredictedRoute
+from probe.diagnose.pass_keep import UNREAD_NOTE, Kept, kept_by, split_written
+from probe.front import FrontConfig, PredictedRoute, RouteStep
 
 PASSES = ("proxy_pass", "uwsgi_pass", "fastcgi_pass", "scgi_pass", "grpc_pass")
 
@@ -111,9 +112,22 @@ def _reached_host(address: str | None) -> str | None:
 
 
 def pass_target(instance: str, own: OwnAnswer | None, nginx_address: str | None,
-                configured: Configured | None = None) -> str:
-    """Words naming where to pass, each with its evidence (for "point proxy_pass at ...")."""
+                configured: Configured | None = None, line: RouteStep | None = None,
+                unread: bool = False) -> str:
+    """Words naming where to pass, each with its evidence (for "point proxy_pass at ...").
+    ``line``: the read hand-over the fix rewrites, whose scheme and URI part stay
+    (:mod:`.pass_keep`); ``unread``: a line not read, told to keep them."""
+    keep = kept_by(line)
+    kept = keep or Kept("http", "", "")
+    note = keep.said() if keep is not None else UNREAD_NOTE if unread else ""
     if configured is not None:
+        parts = split_written(configured.url) if keep is not None \
+            and configured.directive == "proxy_pass" else None
+        if parts is not None and kept.line(parts[1]) != f"proxy_pass {configured.url};":
+            # the line keeps its own URI part, not the one of the line that reached it
+            return (f"'{kept.line(parts[1])}' ({instance}'s upstream as at "
+                    f"{configured.where}, which passes {instance}'s own URL "
+                    f"{configured.own_url} and reached it{note})")
         return (f"{instance}'s upstream: '{configured.directive} {configured.url};' as at "
                 f"{configured.where}, which passes {instance}'s own URL {configured.own_url} "
                 f"and reached it")
@@ -127,24 +141,24 @@ def pass_target(instance: str, own: OwnAnswer | None, nginx_address: str | None,
              "listens with uWSGI's socket option (its own protocol) rather than http-socket"
              if (own.software or "").lower().startswith("uwsgi") else "")
     if own.listen.startswith("unix:"):
-        return f"'proxy_pass http://{own.listen}:;' ({seen}{uwsgi})"
+        return f"'{kept.line(own.listen)}' ({seen}{note}{uwsgi})"
     parsed = split_listen(own.listen)
     if parsed is None:
         return f"the address {instance} listens on ({seen}, not an address nginx can use)"
     host, port = parsed
     if host not in WILDCARDS:
-        return f"'proxy_pass http://{own.listen};' ({seen}{uwsgi})"
+        return f"'{kept.line(own.listen)}' ({seen}{note}{uwsgi})"
     every = f"{seen}, every address of its machine, port {port}"
     direct = split_listen(own.address or "")
     if direct is not None and direct[1] == port and direct[0] not in WILDCARDS:
-        return (f"'proxy_pass http://{own.address};' ({every}; the probe reached it at "
-                f"{own.address}{uwsgi})")
+        return (f"'{kept.line(own.address or '')}' ({every}; the probe reached it at "
+                f"{own.address}{note}{uwsgi})")
     host = _reached_host(nginx_address) or "127.0.0.1"
     whence = (f"the host the probe reached nginx at ({nginx_address})"
               if _reached_host(nginx_address) else "nginx's own machine")
-    return (f"its address ({every}): if it runs on nginx's machine, 'proxy_pass "
-            f"http://{host}:{port};' reaches it; an inference from that field and {whence}, "
-            f"not probed{uwsgi}")
+    return (f"its address ({every}): if it runs on nginx's machine, "
+            f"'{kept.line(f'{host}:{port}')}' reaches it; an inference from that field and "
+            f"{whence}, not probed{note}{uwsgi}")
 
 
 def upstreams(route: PredictedRoute) -> list[str]:
