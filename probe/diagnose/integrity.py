@@ -34,6 +34,7 @@ from probe.diagnose.fronts import host_allowed, mod_wsgi
 from probe.diagnose.host_words import forwarded_unread, host_fix, received
 from probe.diagnose.host_words import host_name as _name
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.mount_forced import forced_evidence
 from probe.diagnose.mount_shape import (
     declared,
     mount_of,
@@ -258,6 +259,7 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
         what += f". The configuration given: {step.rule} ({step.source})"
         evidence += (Evidence(EvidenceKind.CONFIGURED, step.rule, str(step.source)),)
     wrong = forced is not None and forced.rstrip("/") != mount
+    evidence += forced_evidence(answer, mount, url) if front is FrontKind.NGINX else ()
     fix = mount_fix(front, mount, route, stripped=stripped, answer=answer, doubled=doubled,
                     shared=force_script.shared_words(context, obs, answer, mount),
                     every=answers)

@@ -21,6 +21,7 @@ from probe.diagnose.answer_names import server_kind
 from probe.diagnose.express_members import express_way
 from probe.diagnose.fronts import listen
 from probe.diagnose.mount_broader import broader_fix
+from probe.diagnose.mount_forced import forced_fix
 from probe.diagnose.mount_told import PLACED, arrived, request_field, shows_django
 from probe.diagnose.uwsgi_seen import uwsgi_field
 from probe.diagnose.uwsgi_words import is_uwsgi, not_uwsgi_way
@@ -210,6 +211,9 @@ def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None,
                  "keep proxy_pass stripping the prefix (a URI part such as '/')" if stripped
                  else strip_prefix(mount, regex_location=regex))
         where = where_nginx(mount, route)
+        forced = None if stripped or shared else forced_fix(mount, route, answer, where)
+        if forced is not None:  # the setting is in place, the prefix arrives
+            return forced
         if stripped and answer is not None and arrived(answer, mount):
             return (f"Tell the application its mount: {where} {strip}; "
                     f"{_in_place(answer, mount, route, django)} {PLACED}"
