@@ -10,15 +10,14 @@ after its fix, m5 after the location was added) was told "in Django set FORCE_SC
 "/app2"" beside the observed ``request.force_script_name = '/app2'``; what made every URL ok
 was the location's proxy_pass URI part '/' (nginx puts it in place of the location's prefix).
 So the words quote the field, keep the setting, and name the line that passes the prefix on:
-its URI part, or, where the server reads one, the server's own way (gunicorn's SCRIPT_NAME
-header) with the whole path kept.
+its URI part (a ``rewrite`` in a regular expression location), or the server's own way with
+the whole path kept (gunicorn's SCRIPT_NAME header, waitress's ``--url-prefix``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from probe.diagnose.answer_names import server_kind
 from probe.diagnose.mount_told import request_field
 from probe.diagnose.pass_keep import split_written
 from probe.endpoint_answer import EndpointAnswer
@@ -72,9 +71,10 @@ def _location(route: PredictedRoute | None) -> list[str]:
 
 
 def forced_fix(mount: str, route: PredictedRoute | None, answer: EndpointAnswer | None,
-               where: str) -> str | None:
+               where: str, server_way: str) -> str | None:
     """The fix where :func:`forces` holds; ``where``: the location as
-    :func:`probe.diagnose.mount_words.where_nginx` says it. None otherwise."""
+    :func:`probe.diagnose.mount_words.where_nginx` says it; ``server_way``: the answering
+    server's own way with the whole path kept, said last. None otherwise."""
     if answer is None or not forces(answer, mount):
         return None
     value = request_field(answer, "force_script_name")[1]
@@ -95,7 +95,5 @@ def forced_fix(mount: str, route: PredictedRoute | None, answer: EndpointAnswer 
         strip = f"{where}, {strip_prefix(mount, regex_location=regex)}"
     header = (" No X-Forwarded-Prefix is needed for Django: with FORCE_SCRIPT_NAME set, "
               "Django builds its links from it.")
-    other = (f" Or keep the whole path and add 'proxy_set_header SCRIPT_NAME {mount};' "
-             f"there: gunicorn (server.software) takes {mount} off PATH_INFO itself."
-             if server_kind(answer) == "gunicorn" and not regex else "")
+    other = f" Or, the whole path kept as now:{server_way}" if server_way else ""
     return f"{head}{strip}.{header}{other}"

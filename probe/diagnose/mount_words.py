@@ -211,7 +211,8 @@ def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None,
                  "keep proxy_pass stripping the prefix (a URI part such as '/')" if stripped
                  else strip_prefix(mount, regex_location=regex))
         where = where_nginx(mount, route)
-        forced = None if stripped or shared else forced_fix(mount, route, answer, where)
+        forced = None if stripped or shared else forced_fix(
+            mount, route, answer, where, _server_way(answer, mount, True))
         if forced is not None:  # the setting is in place, the prefix arrives
             return forced
         if stripped and answer is not None and arrived(answer, mount):
