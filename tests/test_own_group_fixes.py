@@ -98,8 +98,9 @@ def test_shared_interpreter_fix_carries_wsgipythonpath_with_its_line() -> None:
 
 
 RESTART = ("The new group needs Apache restarted, which reads WSGIDaemonProcess and "
-           "process-group= only when it starts (a touched WSGI script does not): 'ps -ww -o "
-           "args= -p 812' shows how that Apache")
+           "process-group= only when it starts (a touched WSGI script does not): run the "
+           "command that 'ps -ww -o args= -p 812' shows (its Apache, the parent of pid 101) "
+           "with '-k graceful' in place of the '-k start' it shows")
 
 
 def test_own_group_fixes_name_the_restart_by_apaches_own_control() -> None:
