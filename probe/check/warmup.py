@@ -62,16 +62,24 @@ def _nothing(environ: dict[str, object], start_response: Callable[..., object],
     return []
 
 
-def _named_zone(body: bytes) -> bytes:
-    """The endpoint's document with the time zone a Django process names (TIME_ZONE, UTC in
-    a new project): the server's own process may name none, and zoneinfo's path is then
-    left for the children."""
+def _as_django(body: bytes) -> bytes:
+    """The endpoint's document with what a Django process names: its time zone (TIME_ZONE, UTC
+    in a new project) and its settings module and file (beside its WSGI script, as a new
+    project's): the server's own process names neither, and the paths of diagnosis that read
+    them (zoneinfo's, the settings file's) would be left for the children."""
     import json
+    import posixpath
 
     if not body.startswith(b"{"):
         return body
     document = json.loads(body)
     document["time_zone"] = {"environ": "UTC", "name": "UTC", "utc_offset_s": 0}
+    script = document.get("script_file")
+    if not isinstance(script, str) or not script.startswith("/"):
+        script = document["script_file"] = "/srv/warm-up/wsgi.py"  # as mod_wsgi names it
+    document["settings_module"] = {
+        "environ": "warmup.settings", "loaded": "warmup.settings",
+        "file": posixpath.join(posixpath.dirname(script), "warmup", "settings.py")}
     return json.dumps(document).encode("ascii")
 
 
@@ -132,7 +140,7 @@ class _Loopback:
 
         # The name the manifest says must be refused is, as a catch-all VirtualHost would.
         app = _nothing if environ.get("HTTP_HOST") == REFUSED else self.app
-        body = _named_zone(b"".join(app(environ, start_response)))
+        body = _as_django(b"".join(app(environ, start_response)))
         status, headers = started[0]
         head = "".join(f"{name}: {value}\r\n" for name, value in headers
                        if name.lower() != "content-length")

@@ -16,6 +16,7 @@ without the field (an older endpoint), or a file in neither tree, decides nothin
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -65,6 +66,7 @@ class Foreign:
             else None
 
 
+@functools.lru_cache(maxsize=256)  # asked for every answer; a sweep has a few scripts
 def _tree(script: str | None) -> str | None:
     if not script or not script.startswith("/"):
         return None

@@ -84,26 +84,22 @@ def default_site(url: str, expected: str | None, who: str, shown: str, vhost: st
     refuse = catch_all_at(url, address) if vhost else ""
     port = sent_port(url, address)
     # Tester T24 m2: <VirtualHost 127.0.0.1:31782> beside the *:31782 sites took every name;
-    # "list the site before it" could not help, and nothing said that site may be one.
-    said = (f" The vhost_fallback candidate includes an {bound}: were the site that "
-            f"answered one, it would be the only site considered for {address} and take "
-            f"every name sent there, whatever the *:{port} sites claim or their order."
-            if bound else "")
-    first = (f"Check which site takes {host!r} at {address} ('apachectl -S' lists the "
-             f"VirtualHosts of each address; --config names the line). If it is an {bound} "
-             f"beside *:{port} ones, no name or order elsewhere changes that: give it the "
-             f"address *:{port}, or the address it is meant for. Otherwise, " if bound else "")
-    owner = _owner(host, expected)
-    owner = owner[0].lower() + owner[1:] if first else owner  # after "Otherwise, "
+    # "list the site before it" could not help. Nothing observed tells that site from a first
+    # name-based one (the .invalid request gets it either way): a check, after the usual fix,
+    # never a claim about the configuration (none was read).
+    bound_check = (f" If 'apachectl -S' lists an {bound} beside the *:{port} ones, that site "
+                   f"takes every name sent to {address}, whatever the *:{port} sites claim or "
+                   f"their order: give it the address *:{port}, or the address it is meant "
+                   f"for." if bound else "")
     return Diagnosis(
         _verdict(expected),
         explanation=(f"{_target(url, expected)} was answered by {who} from {_site(vhost)}"
                      f"{why}. Cause undetermined: "
-                     f"{' or '.join(c.cause.value for c in candidates)}.{said}"),
+                     f"{' or '.join(c.cause.value for c in candidates)}."),
         # Without the block the sentence ends here; with it, the block ends its own line.
-        fix=(f"{first}{owner} and make the first site of this address refuse unknown names"
-             f"{':' + chr(10) + refuse + chr(10) if refuse else '. '}"
-             f"{_if_owned(host, expected)} {CONFIG_HINT}"),
+        fix=(f"{_owner(host, expected)} and make the first site of this address refuse "
+             f"unknown names{':' + chr(10) + refuse + chr(10) if refuse else '. '}"
+             f"{_if_owned(host, expected)}{bound_check} {CONFIG_HINT}"),
         answered_by=shown, evidence=evidence, candidates=candidates)
 
 

@@ -102,9 +102,14 @@ right instance, not misrouted (re-tester R26: "2 of 5 URLs misrouted" for settin
 def _problem_word(problems: Sequence[TargetResult]) -> str:
     """The problems' verdicts in words: each kind once, "failing" where any is not one of
     :data:`ROUTING_VERDICTS` (reaching nothing, or an error)."""
-    if not all(p.verdict in ROUTING_VERDICTS for p in problems):
-        return "failing"
-    return " or ".join(dict.fromkeys(_WORDS.get(p.verdict, "misrouted") for p in problems))
+    # One loop, no generator: the resident checker's warm-up runs this with a failing URL
+    # among its problems, and a check of misroutes alone must run nothing it did not.
+    words: dict[str, None] = {}
+    for problem in problems:
+        if problem.verdict not in ROUTING_VERDICTS:
+            return "failing"
+        words.setdefault(_WORDS.get(problem.verdict, "misrouted"))
+    return " or ".join(words)
 
 
 def _summary(report: Report, *, names: int | None) -> str:

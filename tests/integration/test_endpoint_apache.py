@@ -9,6 +9,7 @@ Django loaded, SCRIPT_NAME) and with Apache's process tree.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import psutil
@@ -55,6 +56,15 @@ DAEMON = "\n" + daemons("project-1", "project-2") + VHOSTS.format(
 TOKEN_FILES = {"project-token/probe-token": TOKEN + "\n"}
 
 
+def settings_file(script: str | None, module: str | None) -> str | None:
+    """The file the endpoint reports for the settings module ``module`` (settings_module.file):
+    the module's path in the sites directory, above each site's WSGI script (the test sites
+    share one ``mysite`` package there, tests/integration/sites)."""
+    if script is None or module is None:
+        return None
+    return os.path.join(os.path.dirname(os.path.dirname(script)), *module.split(".")) + ".py"
+
+
 def get_json(server: ApacheServer, path: str, host: str = HOST) -> dict[str, Any]:
     response = server.get(path, host)
     assert response.status_code == 200, (path, response.status_code, response.text[:500],
@@ -77,8 +87,9 @@ def assert_endpoint_tells_the_truth(probe: dict[str, Any], truth: dict[str, Any]
     assert probe["ppid"] == truth["ppid"]
     assert probe["process_group"] == truth["process_group"]
     assert probe["application_group"] == truth["application_group"]
-    assert probe["settings_module"] == {"environ": truth["environ_settings"],
-                                        "loaded": truth["loaded_settings"]}
+    assert probe["settings_module"] == {
+        "environ": truth["environ_settings"], "loaded": truth["loaded_settings"],
+        "file": settings_file(probe["script_file"], truth["loaded_settings"])}
     assert probe["request"]["script_name"] == truth["script_name"] == mount
     assert probe["request"]["path_info"] == "/__probe__"
     assert probe["request"]["host"] == HOST
@@ -106,7 +117,8 @@ def test_daemon_mode_endpoint_reports_what_mod_wsgi_uses(
     assert_endpoint_tells_the_truth(probe, truth, mount, label)
     assert probe["process_group"] == group
     # separate processes: each instance keeps the settings its script sets
-    assert probe["settings_module"] == {"environ": settings, "loaded": settings}
+    assert probe["settings_module"] == {"environ": settings, "loaded": settings,
+                                        "file": settings_file(probe["script_file"], settings)}
     # a daemon process is a child of the Apache parent, never the parent itself
     assert probe["pid"] != daemon.pid
     assert probe["ppid"] == daemon.pid
@@ -196,5 +208,6 @@ def test_embedded_mode_endpoint_reports_what_mod_wsgi_uses(
     # ... and os.environ.setdefault() lets the first one loaded decide the settings of both
     settings_of_first = dict((m, s) for m, _l, _g, s in MOUNTS)[first]
     for mount in order:
-        assert answers[mount][0]["settings_module"] == {"environ": settings_of_first,
-                                                        "loaded": settings_of_first}
+        assert answers[mount][0]["settings_module"] == {
+            "environ": settings_of_first, "loaded": settings_of_first,
+            "file": settings_file(answers[mount][0]["script_file"], settings_of_first)}

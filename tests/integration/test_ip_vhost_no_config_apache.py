@@ -52,10 +52,9 @@ def test_an_ip_based_virtualhost_is_a_candidate_without_the_configuration(
     assert (found["verdict"], found["cause"]) == ("wrong_instance", None), \
         json.dumps(found, indent=1)
     at = f"127.0.0.1:{other}"
-    assert found["fix"].startswith(
-        f"Check which site takes 'site-1.example.com' at {at} ('apachectl -S' lists the "
-        f"VirtualHosts of each address; --config names the line). If it is an IP-based "
-        f"<VirtualHost {at}> beside *:{other} ones"), found["fix"]
+    assert (f"If 'apachectl -S' lists an IP-based <VirtualHost {at}> beside the *:{other} "
+            f"ones, that site takes every name sent to {at}") in found["fix"], found["fix"]
+    assert "VirtualHost" not in found["explanation"], found["explanation"]  # none was read
     assert "list the site of project-1 before it" not in found["fix"], found["fix"]
     [fallback] = [c for c in found["candidates"] if c["cause"] == "vhost_fallback"]
     assert f"IP-based <VirtualHost {at}> takes every name there" in fallback["check"], fallback

@@ -99,8 +99,10 @@ REQUESTS = [
     ("site-1.example.com", "/__probe__"),
 ]
 
-# code and time_zone name the machine (file times, the local zone) like python does.
-IGNORED = ("started_at", "uptime_s", "python", "script_file", "code", "time_zone")
+# code and time_zone name the machine (file times, the local zone) like python does, and
+# process_started_at the moment the process began.
+IGNORED = ("started_at", "uptime_s", "python", "script_file", "code", "time_zone",
+           "process_started_at")
 
 
 def observe(port: int) -> list[tuple[str, str, int, Any]]:
@@ -120,6 +122,11 @@ def observe(port: int) -> list[tuple[str, str, int, Any]]:
             if answer.status_code == 200:
                 data = {k: v for k, v in answer.json().items() if k not in IGNORED}
                 data["pid"], data["ppid"] = name("pid", data["pid"]), name("pid", data["ppid"])
+                data["loaded_pid"] = name("pid", data.get("loaded_pid"))
+                # The real sites' settings file is a path of this machine; the lab loads none
+                # (its diagnosis reads one only for two projects of one settings name, which
+                # no lab scenario has).
+                data["settings_module"].pop("file", None)
                 data["instance_id"] = name("copy", data["instance_id"])
                 data["server"] = {k: data["server"][k] for k in ("multithread", "multiprocess")}
                 # Django's own judgement of the Host: the real sites run Django, the lab not

@@ -233,6 +233,10 @@ def test_the_sweep_identifies_the_stock_site(site: Site,
     processes = {p.pid for p in server.tree()} | {server.pid}
     for answer in answers:
         assert answer["label"] == "mysite"
+        # the stock project's settings.py, the file the settings module was read from
+        file = answer["settings_module"].pop("file")
+        assert file is not None and file.startswith("/") and \
+            file.endswith("/mysite/mysite/settings.py"), file
         assert answer["settings_module"] == {"environ": "mysite.settings",
                                              "loaded": "mysite.settings"}
         assert answer["server"]["software"].startswith(site.kind.software), answer["server"]
