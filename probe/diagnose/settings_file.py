@@ -91,22 +91,40 @@ def scripts_of(name: str, context: SweepContext) -> tuple[str, ...]:
 def foreign(answers: Sequence[EndpointAnswer], instance: str,
             context: SweepContext) -> Foreign | None:
     """The last answer whose settings file is another instance's, else None."""
+    # Asked for every URL, with a handful of distinct (file, script) pairs in a sweep: each
+    # pair's place is worked out once (the instances' scripts are the whole sweep's).
+    places = context.memo.setdefault(("settings_file.places", instance), {})
+    assert isinstance(places, dict)
     for answer in reversed(answers):
         reported = answer.settings_file
         if not reported or not reported.startswith("/"):
             continue
-        file = posixpath.normpath(reported)
-        own = [tree for s in (script_file(answer), *scripts_of(instance, context))
-               if (tree := _tree(s))]
-        if not own or any(_inside(file, tree) for tree in own):
+        given = answer.raw.get("script_file")  # as given (a hostile one any JSON value)
+        key = (reported, given if isinstance(given, str) else None)
+        if key not in places:
+            places[key] = _place(posixpath.normpath(reported), script_file(answer), instance,
+                                 context)
+        found = places[key]
+        if found is not None:
+            file, own_tree, owner, owner_tree = found
+            return Foreign(answer, file, own_tree, owner, owner_tree)
+    return None
+
+
+def _place(file: str, script: str | None, instance: str,
+           context: SweepContext) -> tuple[str, str, str, str] | None:
+    """Where ``file`` lies: None inside the instance's own tree (or where it has none);
+    else the other instance whose tree holds it, with both trees."""
+    own = [tree for s in (script, *scripts_of(instance, context)) if (tree := _tree(s))]
+    if not own or any(_inside(file, tree) for tree in own):
+        return None
+    for other in context.manifest.instances:
+        if other == instance:
             continue
-        for other in context.manifest.instances:
-            if other == instance:
-                continue
-            for script in scripts_of(other, context):
-                tree = _tree(script)
-                if tree is not None and _inside(file, tree):
-                    return Foreign(answer, file, own[0], other, tree)
+        for theirs in scripts_of(other, context):
+            tree = _tree(theirs)
+            if tree is not None and _inside(file, tree):
+                return file, own[0], other, tree
     return None
 
 
