@@ -175,3 +175,52 @@ def test_the_copy_pasted_directory_is_said_removable_with_its_value() -> None:
             f"project-1's, can then be removed from it (python-path={sites}/project-2) unless "
             f"project-1's code is imported by this application too") in (found.fix or ""), \
         found.fix
+
+
+def _one_codebase(www_script: str, api_script: str, api_loaded: str = "mysite.settings",
+                  www_loaded: str | None = "mysite.settings") -> dict[str, dict[str, Any]]:
+    """Two instances of ONE project (re-tester R25's n1): each answer loads the project's one
+    settings file, proj/mysite/settings.py; where the scripts sit is the variable."""
+    def one(url: str, label: str, script: str, loaded: str | None, pid: int) -> dict[str, Any]:
+        data = answer("n1", url, label, f"{pid:032x}", pid, 3000, label, ("mysite.settings",
+                      loaded or "mysite.settings"), script, "2026-12-07T15:32:43.467+00:00",
+                      f"nonce-{pid}-{label}-0000000000000000"[:32], True,
+                      "proj/mysite/settings.py")
+        if loaded is None:
+            data["settings_module"]["loaded"] = None
+        return data
+
+    return {"http://site-1.example.com/": one("http://site-1.example.com/", "project-1",
+                                              www_script, www_loaded, 3101),
+            SITE_2: one(SITE_2, "project-2", api_script, api_loaded, 3102)}
+
+
+def test_one_project_served_as_two_instances_is_no_other_projects_settings() -> None:
+    # www's script below the project's top, api's at it: api's tree holds www's, and both
+    # load the one settings file: one codebase (R25 n1 said www "runs api's settings file").
+    report = sweep(MANIFEST, _one_codebase("proj/www/wsgi.py", "proj/api.wsgi"))
+    for url in ("http://site-1.example.com/", SITE_2):
+        assert result(report, url).cause is not Cause.SETTINGS_PATH, result(report, url)
+
+
+def test_a_neighbour_loading_other_settings_decides_nothing() -> None:
+    # Trees apart, the file in the other's, but the other's own answers load another module
+    # (R25 n2): its tree is no proof the file is its settings.
+    report = sweep(MANIFEST, _one_codebase("www/wsgi.py", "proj/api.wsgi",
+                                           api_loaded="other.settings"))
+    assert result(report, "http://site-1.example.com/").cause is not Cause.SETTINGS_PATH
+
+
+def test_a_file_without_the_modules_name_decides_nothing() -> None:
+    # settings_module.file without .loaded (R25 n3: "Both name their settings None").
+    report = sweep(MANIFEST, _one_codebase("www/wsgi.py", "proj/api.wsgi", www_loaded=None))
+    assert result(report, "http://site-1.example.com/").cause is not Cause.SETTINGS_PATH
+
+
+def test_trees_apart_and_the_owner_loading_the_file_is_settings_path() -> None:
+    # The same answers with www's tree apart from api's: the rule still holds (so the three
+    # tests above can fail).
+    report = sweep(MANIFEST, _one_codebase("www/wsgi.py", "proj/api.wsgi"))
+    found = result(report, "http://site-1.example.com/")
+    assert found.cause is Cause.SETTINGS_PATH, found.explanation
+    assert "project-2's own answers load that file under the same name" in found.explanation

@@ -29,6 +29,7 @@ from probe.diagnose.script_rerun import apache_control
 from probe.diagnose.wording import Diagnosis, script_file
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
+from probe.safe_text import quoted
 
 
 @dataclass(frozen=True)
@@ -96,25 +97,32 @@ def foreign(answers: Sequence[EndpointAnswer], instance: str,
     places = context.memo.setdefault(("settings_file.places", instance), {})
     assert isinstance(places, dict)
     for answer in reversed(answers):
-        reported = answer.settings_file
-        if not reported or not reported.startswith("/"):
-            continue
+        reported, name = answer.settings_file, answer.settings_loaded
+        if not reported or not reported.startswith("/") or not name:
+            continue  # a file without the module's name says nothing of its package
         given = answer.raw.get("script_file")  # as given (a hostile one any JSON value)
-        key = (reported, given if isinstance(given, str) else None)
+        key = (reported, name, given if isinstance(given, str) else None)
         if key not in places:
-            places[key] = _place(posixpath.normpath(reported), script_file(answer), instance,
-                                 context)
+            places[key] = _place(reported, name, script_file(answer), instance, context)
         found = places[key]
         if found is not None:
-            file, own_tree, owner, owner_tree = found
-            return Foreign(answer, file, own_tree, owner, owner_tree)
+            own_tree, owner, owner_tree = found
+            return Foreign(answer, reported, own_tree, owner, owner_tree)
     return None
 
 
-def _place(file: str, script: str | None, instance: str,
-           context: SweepContext) -> tuple[str, str, str, str] | None:
-    """Where ``file`` lies: None inside the instance's own tree (or where it has none);
-    else the other instance whose tree holds it, with both trees."""
+def _place(reported: str, name: str, script: str | None, instance: str,
+           context: SweepContext) -> tuple[str, str, str] | None:
+    """Where the settings file ``reported`` (of the module ``name``) lies: None inside the
+    instance's own tree (or where it has none); else the instance's tree, and the other
+    instance whose tree holds it with that tree.
+
+    Another instance's only where its tree and the instance's are apart (one project served
+    as two instances, a script at its top and one below it, shares one settings file: a
+    re-tester's www and api of one codebase) and that instance's own answers load the file
+    under the same module name (a neighbour's answer naming ``/`` its script's directory, or
+    running other settings, decides nothing of this one)."""
+    file = posixpath.normpath(reported)
     own = [tree for s in (script, *scripts_of(instance, context)) if (tree := _tree(s))]
     if not own or any(_inside(file, tree) for tree in own):
         return None
@@ -123,8 +131,13 @@ def _place(file: str, script: str | None, instance: str,
             continue
         for theirs in scripts_of(other, context):
             tree = _tree(theirs)
-            if tree is not None and _inside(file, tree):
-                return file, own[0], other, tree
+            if tree is None or not _inside(file, tree) or \
+                    any(_inside(mine + "/", tree) or _inside(tree + "/", mine) for mine in own):
+                continue
+            if any(a.settings_loaded == name and a.settings_file
+                   and posixpath.normpath(a.settings_file) == file
+                   for _, a in context.answers_of(other)):
+                return own[0], other, tree
     return None
 
 
@@ -138,19 +151,19 @@ def settings_path(obs: Observation, found: Foreign, instance: str, shown: str,
     via = f" (found in {found.found})" if found.found else ""
     rejected = ""
     if host_allowed(answer) is False:
-        rejected = (f" Django rejects the Host {answer.host!r} (request.host_allowed false) by "
-                    f"the ALLOWED_HOSTS of that file, {owner}'s: a name added to {instance}'s "
-                    f"own settings is not read while this file is loaded.")
+        rejected = (f" Django rejects the Host {quoted(answer.host)} (request.host_allowed "
+                    f"false) by the ALLOWED_HOSTS of that file, {owner}'s: a name added to "
+                    f"{instance}'s own settings is not read while this file is loaded.")
     explanation = (
-        f"{url} is served by {shown} but it runs {owner}'s settings file: "
-        f"settings_module.file {found.file!r} (settings_module.loaded {name!r}, {place(answer)}) "
-        f"lies in {owner}'s directory {found.owner_tree} (where {owner}'s answers report its "
-        f"WSGI script), not in {instance}'s {found.own_tree} (script_file). Both name their "
-        f"settings {name!r}: the process imports the first {package!r} package on its "
-        f"sys.path{via}, {owner}'s, so every setting {instance} runs with is {owner}'s."
-        f"{rejected}")
+        f"{url} is served by {shown}, whose answer reports {owner}'s settings file: "
+        f"settings_module.file {quoted(found.file)} (settings_module.loaded {quoted(name)}, "
+        f"{place(answer)}) lies in {owner}'s directory {found.owner_tree} (where {owner}'s "
+        f"answers report its WSGI script), apart from {instance}'s {found.own_tree} "
+        f"(script_file), and {owner}'s own answers load that file under the same name. A "
+        f"process imports the first {quoted(package)} package on its sys.path{via}: here "
+        f"{owner}'s, so the settings {instance} runs with are {owner}'s.{rejected}")
     evidence = (
-        Evidence(EvidenceKind.OBSERVED, f"settings_module.file = {found.file!r}",
+        Evidence(EvidenceKind.OBSERVED, f"settings_module.file = {quoted(found.file)}",
                  f"GET {url}, {place(answer)}"),
         Evidence(EvidenceKind.OBSERVED, f"script_file of {owner}'s answers in "
                  f"{found.owner_tree}", f"the answers of {owner}"))
