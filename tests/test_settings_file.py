@@ -224,3 +224,19 @@ def test_trees_apart_and_the_owner_loading_the_file_is_settings_path() -> None:
     found = result(report, "http://site-1.example.com/")
     assert found.cause is Cause.SETTINGS_PATH, found.explanation
     assert "project-2's own answers load that file under the same name" in found.explanation
+
+
+def test_one_script_through_a_link_is_no_other_projects_settings() -> None:
+    # Tester T29's blue/green 'live' link to a colour, python-path= written resolved: live's
+    # answer reports the colour's settings file, and the colour's answers a WSGI script of the
+    # same modification time and code.version as live's (one file, two paths): nothing decided.
+    answers = _one_codebase("www/wsgi.py", "proj/api.wsgi")
+    for data in answers.values():
+        data["code"] = {"version": "r2", "version_source": "file:/x/REVISION",
+                        "script_mtime": "2026-12-07T16:36:53.708120+00:00"}
+    report = sweep(MANIFEST, answers)
+    assert result(report, "http://site-1.example.com/").cause is not Cause.SETTINGS_PATH
+    # another version on the other side: two codes, the rule holds again
+    answers[SITE_2]["code"] = {**answers[SITE_2]["code"], "version": "r1"}
+    found = result(sweep(MANIFEST, answers), "http://site-1.example.com/")
+    assert found.cause is Cause.SETTINGS_PATH, found.explanation

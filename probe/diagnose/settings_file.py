@@ -101,9 +101,10 @@ def foreign(answers: Sequence[EndpointAnswer], instance: str,
         if not reported or not reported.startswith("/") or not name:
             continue  # a file without the module's name says nothing of its package
         given = answer.raw.get("script_file")  # as given (a hostile one any JSON value)
-        key = (reported, name, given if isinstance(given, str) else None)
+        code = (answer.script_mtime, answer.code_version)
+        key = (reported, name, given if isinstance(given, str) else None, code)
         if key not in places:
-            places[key] = _place(reported, name, script_file(answer), instance, context)
+            places[key] = _place(reported, name, script_file(answer), code, instance, context)
         found = places[key]
         if found is not None:
             own_tree, owner, owner_tree = found
@@ -111,8 +112,8 @@ def foreign(answers: Sequence[EndpointAnswer], instance: str,
     return None
 
 
-def _place(reported: str, name: str, script: str | None, instance: str,
-           context: SweepContext) -> tuple[str, str, str] | None:
+def _place(reported: str, name: str, script: str | None, code: tuple[str | None, str | None],
+           instance: str, context: SweepContext) -> tuple[str, str, str] | None:
     """Where the settings file ``reported`` (of the module ``name``) lies: None inside the
     instance's own tree (or where it has none); else the instance's tree, and the other
     instance whose tree holds it with that tree.
@@ -121,7 +122,11 @@ def _place(reported: str, name: str, script: str | None, instance: str,
     as two instances, a script at its top and one below it, shares one settings file: a
     re-tester's www and api of one codebase) and that instance's own answers load the file
     under the same module name (a neighbour's answer naming ``/`` its script's directory, or
-    running other settings, decides nothing of this one)."""
+    running other settings, decides nothing of this one); and not where the other's answers
+    report a WSGI script of the same modification time and code.version (``code``): one
+    script reached by two paths (a blue/green ``live`` link to a colour: a tester's python-path=
+    written resolved loaded the colour's settings, the same file), or one release copied with
+    its times, whose settings are the same content."""
     file = posixpath.normpath(reported)
     own = [tree for s in (script, *scripts_of(instance, context)) if (tree := _tree(s))]
     if not own or any(_inside(file, tree) for tree in own):
@@ -134,9 +139,12 @@ def _place(reported: str, name: str, script: str | None, instance: str,
             if tree is None or not _inside(file, tree) or \
                     any(_inside(mine + "/", tree) or _inside(tree + "/", mine) for mine in own):
                 continue
+            theirs_answers = [a for _, a in context.answers_of(other)]
+            if code[0] is not None and any((a.script_mtime, a.code_version) == code
+                                           for a in theirs_answers):
+                return None
             if any(a.settings_loaded == name and a.settings_file
-                   and posixpath.normpath(a.settings_file) == file
-                   for _, a in context.answers_of(other)):
+                   and posixpath.normpath(a.settings_file) == file for a in theirs_answers):
                 return own[0], other, tree
     return None
 
