@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from probe.deploy_time import Cutoff
-from probe.diagnose import stale_words, wording
+from probe.diagnose import stale_declared, stale_words, wording
 from probe.diagnose.answer_names import distinct_by, place, share
 from probe.diagnose.reload import reload_fix
 from probe.diagnose.wording import Diagnosis
@@ -32,7 +32,11 @@ def stale(answers: Sequence[EndpointAnswer], cutoff: Cutoff | None,
     if not old:
         return None
     since = f"before {cutoff.moment.isoformat()} ({cutoff.source})"
-    forked = stale_words.forked(url, shown, old, len(answers), since) \
+    # Processes that run the declared version are not "old code" (T29's blue/green standby).
+    want = stale_declared.declared(old, instance)
+    said = stale_declared.running(old, want, instance) \
+        if want is not None and instance is not None else None
+    forked = stale_words.forked(url, shown, old, len(answers), since, said) \
         if len(starts) == 1 else None
     if forked is not None:
         explanation = forked
@@ -40,15 +44,16 @@ def stale(answers: Sequence[EndpointAnswer], cutoff: Cutoff | None,
         answer = old[-1]
         at = "" if len(answers) == 1 else f" (all {len(answers)} samples)"
         explanation = (f"{url} is served by {shown}: the instance answering, "
-                       f"{place(answer)}{at}, started at "
-                       f"{answer.started_at}, {since}: old code is still serving after the "
-                       f"deploy.")
+                       f"{place(answer)}{at}, started at {answer.started_at}, {since}"
+                       + (said or ": old code is still serving after the deploy."))
     else:
         each = "; ".join(f"{place(group[0])} started at {started_at}"
                          for started_at, group in distinct_by(old, lambda a: a.started_at
                                                               ).items())
         explanation = (f"{url} is served by {shown}: {share(old, len(answers))} came "
-                       f"from processes started {since} "
-                       f"({each}): old code is still serving there after the deploy.")
+                       f"from processes started {since} ({each})"
+                       + (said or ": old code is still serving there after the deploy."))
+    if said is not None:
+        return wording.stale(explanation, shown, stale_declared.fix(old, cutoff))
     return stale_words.against_manifest(wording.stale(explanation, shown, reload_fix(old)),
                                         old, len(answers), instance)

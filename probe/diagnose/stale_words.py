@@ -85,28 +85,42 @@ def _later(old: Sequence[EndpointAnswer], copy: Copy) -> str:
 
 
 def forked(url: str, shown: str, old: Sequence[EndpointAnswer], total: int,
-           since: str) -> str | None:
+           since: str, said: str | None = None) -> str | None:
     """The explanation where the old answers run a copy forked from one loaded copy
     (:func:`forked_copy`); None otherwise. The copy's load is what is old, not the processes:
     a HUP to a gunicorn --preload master forks new workers, after the deploy, from its old
-    copy (R23 c2: process_started_at after the deploy, started_at before it)."""
+    copy (R23 c2: process_started_at after the deploy, started_at before it). ``said``: what
+    follows the load's time where the processes run the declared version
+    (:mod:`.stale_declared`), in place of the old load's words."""
     copy = forked_copy(old)
     if copy is None:
         return None
     pids = len({a.pid for a in old})
     if copy.loader is None:
         return (f"{url} is served by {shown}: {share(old, total)} came from processes that all "
-                f"run a copy of the application loaded at {copy.start} (started_at), {since}: "
-                f"old code is still serving after the deploy. The start time is shared by "
-                f"{pids} processes, which is what a copy loaded once and forked gives "
-                f"(gunicorn --preload, uWSGI without --lazy-apps).")
+                f"run a copy of the application loaded at {copy.start} (started_at), {since}"
+                + (said or ": old code is still serving after the deploy.") +
+                f" The start time is shared by {pids} processes, which is what a copy loaded "
+                f"once and forked gives (gunicorn --preload, uWSGI without --lazy-apps).")
     which = "a process" if pids == 1 else "processes"
-    return (f"{url} is served by {shown}: {share(old, total)} came from {which} running a copy "
-            f"of the application that pid {copy.loader} loaded at {copy.start} (started_at; "
-            f"loaded_pid {copy.loader}, observed), {since}: old code from an old load is "
-            f"still serving after the deploy.{_later(old, copy)} A process forked from a copy "
-            f"loaded before the deploy runs the old code, however new the process (gunicorn "
+    head = (f"{url} is served by {shown}: {share(old, total)} came from {which} running a "
+            f"copy of the application that pid {copy.loader} loaded at {copy.start} "
+            f"(started_at; loaded_pid {copy.loader}, observed), {since}")
+    if said is not None:
+        return f"{head}{said}{_later(old, copy)}"
+    return (f"{head}: that load is still serving after the deploy.{_later(old, copy)} A "
+            f"process forked from it runs what pid {copy.loader} loaded before the deploy "
+            f"({_read(old)}its settings and every module imported then), however new the "
+            f"process; modules imported later, after the fork, may be new: a mix (gunicorn "
             f"--preload, uWSGI without --lazy-apps).")
+
+
+def _read(old: Sequence[EndpointAnswer]) -> str:
+    """``code.version 'r1' as it read it, `` where the answers say one version."""
+    versions = {a.code_version for a in old}
+    if len(versions) != 1 or None in versions:
+        return ""
+    return f"code.version {next(iter(versions))!r} as it read it, "
 
 
 def against_manifest(found: Diagnosis, old: Sequence[EndpointAnswer], total: int,
