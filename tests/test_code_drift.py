@@ -337,6 +337,8 @@ def test_without_one_file_read_by_both_the_drift_says_both_and_the_check() -> No
         new = gunicorn(p2_site2, ppid=20, pid=21, listen=B, version="v2", started=new_start,
                        source="file:/srv/a/REVISION", host=host)
         [text] = drift(run(balanced(old, new)))
+        # Both reached through the balancer's address only: a switch of its upstream is
+        # said first (tests/test_drift_front.py), then these.
         assert "A deploy reached some of them only, or is still under way; or it reached " \
                "every server and some processes were not restarted since" in text, text
         assert (f"the file {old_source[5:]} on host box (pid 11 at server.listen {A}, 'v1')"

@@ -22,7 +22,8 @@ by the endpoint in a deploy variable, a REVISION file or the git checkout) is co
 versions of one instance in a fleet is ``code_drift``, named with the servers that run each.
 Answers from one listening socket (``server.listen``, one machine, one address) under two
 parent processes started at different times are one server restarted during the sweep, and
-the finding says so rather than "a deploy reached some of them only". Otherwise what to do
+the finding says so rather than "a deploy reached some of them only"; servers reached only
+through one front address may be its switch (:mod:`.drift_sweep`). Otherwise what to do
 (a deploy that missed servers, or servers not restarted after it) is :mod:`.drift_words`'.
 """
 
@@ -30,13 +31,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import NamedTuple
 
 from probe.diagnose.answer_names import server_kind
+from probe.diagnose.drift_sweep import Reach, Socket, one_front, reach
+from probe.diagnose.drift_sweep import reloads as reloads_of
 from probe.diagnose.drift_words import drift_fix
 from probe.diagnose.fronts import listen, listening, same_listen, software
-from probe.diagnose.reloaded import answered_at, reloaded
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import ANY_INSTANCE
 from probe.model import Finding, Observation, Status
@@ -69,9 +70,6 @@ _NO_MASTER = (None, 0, 1)
 # process it runs in and never forks workers, though it says ``wsgi.multiprocess`` true
 # (wsgiref's default) and nothing of where it listens.
 _NEVER_FORK = ("WSGIServer/",)
-
-Socket = tuple[str, str, str]
-"""A listening socket as the answers and the sweep say it: machine, server.listen, address."""
 
 Place = tuple[Server, str | None]
 """One server however it was reached (:func:`place_of`)."""
@@ -169,6 +167,7 @@ def code_drift_findings(observations: Sequence[Observation], identify: Identify,
     on_socket: dict[str, dict[Socket, list[EndpointAnswer]]] = \
         defaultdict(lambda: defaultdict(list))
     placed: dict[tuple[str, str, Place], set[Socket]] = defaultdict(set)
+    reached: dict[str, set[Reach]] = defaultdict(set)  # one front for all: it may have switched
     for obs in observations:
         for sample in obs.samples:
             answer = sample.trusted_answer
@@ -189,6 +188,7 @@ def code_drift_findings(observations: Sequence[Observation], identify: Identify,
                 on_socket[name][socket].append(answer)
                 placed[(name, answer.code_version, place)].add(socket)
             servers[name].add(server)
+            reached[name].add(reach(answer, address_of(obs)))
             sockets[name].add((server.machine, listen(answer), address_of(obs)))
             if answer.started_at:
                 starts[name][server].add(answer.started_at)
@@ -201,7 +201,7 @@ def code_drift_findings(observations: Sequence[Observation], identify: Identify,
         restarted = _restarted(sockets[name], starts[name])
         reloads: dict[Socket, tuple[str, str]] = {}
         if restarted is None:
-            reloads = _reloads(on_socket[name])
+            reloads = reloads_of(on_socket[name])
         # What each version runs on, less the sockets where it was reloaded away.
         gone = {(old, socket) for socket, (old, _) in reloads.items()}
         kept = {version: [p for p in places
@@ -235,7 +235,7 @@ def code_drift_findings(observations: Sequence[Observation], identify: Identify,
                 f"{name} runs {len(by_version)} code versions on its servers (code.version): "
                 f"{'; '.join(parts)}. " + (restarted or drift_fix(running, meant, {
                     version: [words[name][p] for p in places]
-                    for version, places in kept.items()})) + also
+                    for version, places in kept.items()}, one_front(reached[name]))) + also
             ),
         ))
     return tuple(findings)
@@ -262,27 +262,6 @@ def _restarted(sockets: set[tuple[str, str | None, str | None]],
             f"sweep ({parents}, started from {firsts[0]} to {firsts[-1]}): it "
             f"restarted while the sweep ran, with another code version; probe again once it "
             f"has settled.")
-
-
-def _reloads(sockets: dict[Socket, list[EndpointAnswer]]) -> dict[Socket, tuple[str, str]]:
-    """Per socket reloaded during the sweep (:mod:`.reloaded`): its older code.version and
-    the words for it."""
-    found = {}
-    for socket, answers in sockets.items():
-        codes: dict[str, list[EndpointAnswer]] = {}
-        for answer in answers:
-            codes.setdefault(answer.code_version or "", []).append(answer)
-        if len(codes) != 2:
-            continue
-        old, new = sorted(codes.values(), key=lambda group: min(
-            (answered_at(a) or _FAR) for a in group))
-        text = reloaded(old, new)
-        if text is not None:
-            found[socket] = (old[0].code_version or "", text)
-    return found
-
-
-_FAR = datetime.max.replace(tzinfo=UTC)
 
 
 def instance_of(obs: Observation, answer: EndpointAnswer, identify: Identify) -> str | None:

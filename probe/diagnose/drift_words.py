@@ -46,13 +46,16 @@ def _witness(group: Sequence[EndpointAnswer],
 
 
 def drift_fix(by_version: Mapping[str, Sequence[EndpointAnswer]], declared: str | None = None,
-              where: Mapping[str, Sequence[str]] | None = None) -> str:
+              where: Mapping[str, Sequence[str]] | None = None,
+              front: str | None = None) -> str:
     """The sentences after the versions are named: per server decided, not restarted (with the
     reload in its server's terms); for the rest, both cases and the check that tells them.
 
     ``declared``: the manifest's code_version for the instance. Where some servers answer
     with it, they already run the code meant (said with their places, ``where``: version ->
-    places), and only the others are told what to check and restart."""
+    places), and only the others are told what to check and restart. ``front``: the one
+    address every server was reached through (:func:`.drift_sweep.one_front`): a switch of
+    its upstream during the sweep is said first, the redeploy and reloads only after it."""
     if declared is not None and declared in by_version and len(by_version) > 1:
         lagging = {v: answers for v, answers in by_version.items() if v != declared}
         meant = list((where or {}).get(declared, ())) or [places(by_version[declared])]
@@ -61,15 +64,16 @@ def drift_fix(by_version: Mapping[str, Sequence[EndpointAnswer]], declared: str 
                   for v, a in lagging.items()]
         return (f"{_and(meant)} already {'run' if len(meant) > 1 else 'runs'} {declared!r}, "
                 f"the code_version the manifest declares: nothing to do there. "
-                f"{'; '.join(behind)}: " + _fix(lagging, lead=True))
-    return _fix(by_version)
+                f"{'; '.join(behind)}: " + _fix(lagging, lead=True, front=front))
+    return _fix(by_version, front=front)
 
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _fix(by_version: Mapping[str, Sequence[EndpointAnswer]], *, lead: bool = False) -> str:
+def _fix(by_version: Mapping[str, Sequence[EndpointAnswer]], *, lead: bool = False,
+         front: str | None = None) -> str:
     """:func:`drift_fix`'s words for the servers of ``by_version`` (``lead``: after a clause
     naming them, so the first sentence goes on in lower case)."""
     servers: dict[tuple[str | None, int | None], list[EndpointAnswer]] = {}
@@ -98,30 +102,56 @@ def _fix(by_version: Mapping[str, Sequence[EndpointAnswer]], *, lead: bool = Fal
     # The servers running a version seen deployed are what the others lag behind.
     undecided = [a for a in undecided if a.code_version not in reached]
     if undecided and said:
-        said.append(_both(undecided, "The others: "))
+        said.append(_both(undecided, "The others: ", front=front))
     elif undecided:
-        said.append(_both(undecided, "", capital=not lead))
+        said.append(_both(undecided, "", capital=not lead, front=front))
     text = " ".join(said)
     return text if not lead or not text else text[0].lower() + text[1:]
 
 
-def _both(answers: Sequence[EndpointAnswer], lead: str, *, capital: bool = True) -> str:
-    """Both cases for ``answers``' servers, and what to read on each to tell them apart."""
+def _both(answers: Sequence[EndpointAnswer], lead: str, *, capital: bool = True,
+          front: str | None = None) -> str:
+    """Both cases for ``answers``' servers, and what to read on each to tell them apart;
+    behind one ``front``, one version everywhere would destroy a standby kept for rollback."""
     read: dict[tuple[str, str | None], list[EndpointAnswer]] = {}
     for answer in answers:
         read.setdefault((_check(answer), answer.code_version), []).append(answer)
     checks = [f"{check} ({places(group)}, {version!r})"
               for (check, version), group in read.items()]
-    text = (f"{lead}a deploy reached some of them only, or is still under way; or it reached "
-            f"every server and some processes were not restarted since: the answers do not "
-            f"tell which (code.version is read when a process loads). Read where each "
-            f"process's code.version came from, on its server: {'; '.join(checks)}. Where it "
-            f"holds another version than the processes run, they were not restarted: "
-            f"{reload_ways(answers, capital=False)}. Where it holds their version, the deploy "
-            f"did not reach that server: deploy one version to every server, and restart the "
-            f"processes there as above (the deploy alone changes no process). Then probe "
-            f"again.")
+    switch = _switch(front)
+    text = (f"{lead}{switch}{'A' if switch else 'a'} deploy reached some of them only, or is "
+            f"still under way; or it reached every server and some processes were not "
+            f"restarted since: the answers do not tell which (code.version is read when a "
+            f"process loads). Read where each process's code.version came from, on its "
+            f"server: {'; '.join(checks)}. Where it holds another version than the processes "
+            f"run, they were not restarted: {reload_ways(answers, capital=False)}. Where it "
+            f"holds their version, the deploy did not reach that server: {_deploy(front)}, and "
+            f"restart the processes there as above (the deploy alone changes no process). Then "
+            f"probe again.")
     return text[0].upper() + text[1:] if capital else text
+
+
+def _switch(front: str | None) -> str:
+    """Behind one front address, its switch first (T29's blue/green: a HUP to the standby
+    changes nothing), then, as what holds if it was none, both cases."""
+    if front is None:
+        return ""
+    return (f"every one of these servers was reached through one front address, {front} (the "
+            f"address probed; each answer says it listens at another): a front that switched "
+            f"its upstream from one to another during the sweep gives this too (a blue/green "
+            f"switch: after a reload nginx's old workers finish their connections to the "
+            f"former upstream), and the server it left may be a standby kept for a rollback, "
+            f"with nothing to change there. The check: sweep again once the front has settled; "
+            f"its upstream lines (nginx -T, or probe sweep --config) name the servers it "
+            f"passes to. If a sweep again still shows more than one version through {front}, "
+            f"it was no switch, and what follows holds. ")
+
+
+def _deploy(front: str | None) -> str:
+    if front is None:
+        return "deploy one version to every server"
+    return (f"deploy the version meant there if {front} is to pass to that server (a standby "
+            f"kept for a rollback keeps its own)")
 
 
 def _check(answer: EndpointAnswer) -> str:
