@@ -139,7 +139,8 @@ def test_uwsgi_without_a_master_is_one_server_stopped_whole() -> None:
     orphans = stale(copy(one, 19394, ppid=1), copy(one, 19395, ppid=1))
     assert orphans.fix.startswith(
         "List every process of this uWSGI before stopping any: 'ps -ww -eo pid,ppid,args' "
-        "shows them (the process that forked pids 19394 and 19395 is gone: their ppid is 1"), \
+        "shows them (their parent is init, ppid 1: what started pids 19394 and 19395 has "
+        "exited"), \
         orphans.fix
 
 

@@ -148,10 +148,17 @@ def _uwsgi_no_master(group: Sequence[EndpointAnswer], pids: str, why: str) -> st
                   f"that command no longer finds them; then stop pid {first} and every pid "
                   f"listed")
     else:
-        parents = joined([str(p) for p in dict.fromkeys(a.ppid for a in group)])
-        listed = (f"'ps -ww -eo pid,ppid,args' shows them (the process that forked {pids} is "
-                  f"gone: their ppid is {parents}; any other of it runs the same uwsgi "
-                  f"command); then stop {pids} and every other one")
+        parents = [p for p in dict.fromkeys(a.ppid for a in group) if p is not None]
+        if all(p == 1 for p in parents):
+            whose = (f"their parent is init, ppid 1: what started {pids} has exited; any other "
+                     f"process of this uWSGI runs the same uwsgi command")
+        else:
+            shown = joined([str(p) for p in parents])
+            whose = (f"'ps -o pid,args -p {shown}' shows whether ppid {shown} is uWSGI's first "
+                     f"process, which forked {pids} and serves too (stopped with them), or "
+                     f"whatever started uWSGI (sent nothing)")
+        listed = (f"'ps -ww -eo pid,ppid,args' shows them ({whose}); then stop {pids} and every "
+                  f"other one")
     return (f"list every process of this uWSGI{why} before stopping any: {listed}, and start "
             f"uWSGI again: it runs without a master (server.uwsgi.master_pid 0), where a HUP "
             f"reloads nothing (it stops the process it is sent to alone)")

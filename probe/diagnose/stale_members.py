@@ -51,7 +51,9 @@ def member_lines(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             continue
         tag = _tag(member, route)
         # Once per text, at the address's first mention: the fix repeats it per process.
-        said = re.compile(rf"(server\.listen {re.escape(at)})(?![\w.:])")
+        # Not inside a longer address (a digit, a dot, ':PORT' follows); a colon that ends a
+        # clause does not stop it ("at server.listen 127.0.0.1:53517: if it still holds").
+        said = re.compile(rf"(server\.listen {re.escape(at)})(?![\w.]|:\d)")
         plain = tag.replace("\\", "\\\\")  # a file name is no template
         explanation = said.sub(rf"\g<1>{plain}", explanation, count=1)
         fix = said.sub(rf"\g<1>{plain}", fix, count=1)
