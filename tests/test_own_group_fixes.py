@@ -165,7 +165,9 @@ def test_a_500_in_a_daemon_group_without_python_path_names_both_lines() -> None:
             "server's WSGIPythonPath (t.conf:1) is /srv/p1:/srv/p2") in found.explanation
     assert found.fix is not None and found.fix.startswith(
         "Add python-path=/srv/p1:/srv/p2 (the WSGIPythonPath at t.conf:1) to WSGIDaemonProcess "
-        "project-2 at t.conf:3, then reload Apache."), found.fix
+        "project-2 at t.conf:3, then restart Apache with this file ('apachectl -k graceful' "
+        "where apachectl starts Apache with t.conf, else 'apache2 -f t.conf -k graceful'"), \
+        found.fix
     assert "ModuleNotFoundError" in found.fix
     # Without the configuration, the answers' guess stands (nothing says where it ran).
     alone = one(diagnose(m, observations), SUBURL)

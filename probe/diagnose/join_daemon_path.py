@@ -16,6 +16,7 @@ import dataclasses
 
 from probe.apache.import_path import missing_path
 from probe.apache.route import ApacheRoutes
+from probe.diagnose.join_refused import graceful_with
 from probe.diagnose.server_errors import APACHE_LOG, without_leak_hint
 from probe.diagnose.wording import Diagnosis
 from probe.front import FrontConfig, PredictedRoute
@@ -63,7 +64,8 @@ def daemon_path_500(diagnosis: Diagnosis, route: PredictedRoute,
                             f"that imports from it fails in {group!r}.")
         source = "the WSGIPythonPath" if embedded else f"the python-path= of {path.directive}"
         fix = (f"Add {path.written} ({source} at {path.where}) to "
-               f"WSGIDaemonProcess {group} at {daemon_at}, then reload Apache. The check: "
+               f"WSGIDaemonProcess {group} at {daemon_at}, then restart Apache with this file "
+               f"{graceful_with(front.site)}. The check: "
                f"{APACHE_LOG} at the time of this request shows ModuleNotFoundError for "
                f"this script if that is the cause; else it says what is.")
         evidence += [Evidence(EvidenceKind.CONFIGURED, f"WSGIDaemonProcess {group} without "

@@ -42,7 +42,7 @@ REFUSED = "connection refused by "
 """What a refused request's error says (probe.transport_outcomes): nothing accepted it."""
 
 
-def _graceful(site: Site) -> str:
+def graceful_with(site: Site) -> str:
     """How to restart gracefully the Apache that reads ``site``'s file: the system's apachectl
     starts the one of its own configuration only (tester T23: an Apache started with -f)."""
     main = site.config.files[0] if site.config.files else "FILE"
@@ -78,7 +78,7 @@ def refused(obs: Observation, diagnosis: Diagnosis, front: FrontConfig) -> Diagn
         return diagnosis  # a host name resolved at start: which address it opens is not known
     opening = [lst for lst in of_port if _opens(lst, ip)]
     if opening:
-        return _opened(diagnosis, address, opening, _graceful(site))
+        return _opened(diagnosis, address, opening, graceful_with(site))
     unread = unread_includes([d for d in site.config.directives if d.key != "virtualhost"])
     if unread:
         return _add(diagnosis, f" No Listen read from the configuration given opens "
@@ -125,7 +125,7 @@ def _unopened(obs: Observation, diagnosis: Diagnosis, site: Site, address: str, 
     line = f"Listen {address}" if bound else f"Listen {port}"
     beside = (of_port or site.listens)[-1].directive
     fix = (f"Add '{line}' to the configuration (after Listen {' '.join(beside.args)} at "
-           f"{beside.where}) and restart Apache with this file {_graceful(site)}; then probe "
+           f"{beside.where}) and restart Apache with this file {graceful_with(site)}; then probe "
            f"again. If {address} still refuses it, the Apache running there was not "
            f"restarted with this file: "
            f"{LISTENING_CHECK}.")
