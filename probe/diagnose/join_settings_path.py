@@ -51,8 +51,11 @@ def _aliases(front: ApacheRoutes, found: Foreign) -> list[tuple[str, str]]:
     """(file:line, script) of each line mounting a script in the instance's package: a
     rename of the package must change each (a missing script answers 404)."""
     tree = found.own_tree.rstrip("/") + "/"
+    # A nested owner's scripts lie in the instance's tree too, and are not its own.
+    theirs = found.owner_tree.rstrip("/") + "/" if found.nested else None
     return [(app.where, app.target) for app in front.site.apps
-            if not app.handler and posixpath.normpath(app.target).startswith(tree)]
+            if not app.handler and (target := posixpath.normpath(app.target)).startswith(tree)
+            and not (theirs and target.startswith(theirs))]
 
 
 def _line(front: ApacheRoutes, found: Foreign) -> tuple[str, str, str] | None:
@@ -77,7 +80,7 @@ def _line(front: ApacheRoutes, found: Foreign) -> tuple[str, str, str] | None:
     own = found.entry(found.own_tree)
     parts = [p for p in value.split(":") if p]
     wanted = ":".join([own, *(p for p in parts if p != own)]) if own else None
-    better = f" (python-path={wanted})" if wanted else ""
+    better = f" (python-path={wanted})" if wanted else _holding(found, parts)
     if wanted and found.found and found.found in parts and found.found != own:
         # A copy-pasted line (re-tester R26's d2): the other project's directory is there
         # for nothing unless this one imports from it, which the answers do not show.
@@ -87,3 +90,20 @@ def _line(front: ApacheRoutes, found: Foreign) -> tuple[str, str, str] | None:
                    f"application too")
     return (f"python-path={value} of WSGIDaemonProcess {group} at {where}{better}", where,
             f"WSGIDaemonProcess {group} python-path={value}")
+
+
+def _holding(found: Foreign, parts: list[str]) -> str:
+    """Where the instance's own package entry is not told by its script's place (a script at
+    its project's top, T29's sites/a/wsgi.py): the entries of the line that hold that script,
+    each a candidate, named as such (the answers do not show where its package is)."""
+    own = found.own_tree.rstrip("/") + "/"
+    held = [p for p in parts if p != found.found and own.startswith(p.rstrip("/") + "/")]
+    if not held:
+        return ""
+    first = held[-1]  # the nearest to the script
+    package = "/".join(found.package)
+    order = ":".join([first, *(p for p in parts if p != first)])
+    held_how = "the directory of" if first.rstrip("/") == found.own_tree else "which holds"
+    return (f" (it lists {first}, {held_how} the instance's script directory "
+            f"{found.own_tree}: where its own {package!r} package is there, "
+            f"python-path={order}; the check: 'ls {first.rstrip('/')}/{package}/')")

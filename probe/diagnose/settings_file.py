@@ -12,6 +12,18 @@ Decided only where that file lies outside the answering instance's own tree (the
 its WSGI script, ``script_file``) and inside another instance's (the directory of the WSGI script
 that instance's answers report): ``settings_mismatch``, cause ``settings_path``. An answer
 without the field (an older endpoint), or a file in neither tree, decides nothing.
+
+A project nested in another's directory (tester T29's L4: c at sites/a/c inside a's sites/a,
+whose script sits at its top, sites/a/wsgi.py) puts c's settings file inside a's tree too: there
+the nearest owner decides. The sys.path entry the file was found in (its directory less the
+module's package directories: sites/a/c for sites/a/c/mysite/settings.py) holds the other
+instance's WSGI script and none of the instance's own (it lies below the instance's script, in
+the other's project), and the other's own answers load that file under the same name: the file
+is the other's (a ran c's settings: 400 DisallowedHost by c's ALLOWED_HOSTS). Where that entry
+holds the instance's own script too (one codebase served as two instances, re-tester R25), or no
+other instance's answers load the file, nothing is decided. What the answers cannot tell: a
+script placed above a project that is its own (a WSGI file at /srv/top/wsgi.py importing
+/srv/top/proj, which another instance's script in /srv/top/proj also serves) reads the same.
 """
 
 from __future__ import annotations
@@ -41,6 +53,9 @@ class Foreign:
     own_tree: str
     owner: str
     owner_tree: str
+    nested: bool = False
+    """The file lies inside the instance's own tree, in a project nested there whose entry of
+    sys.path (``owner_tree``) holds the owner's WSGI script (the nearest owner)."""
 
     @property
     def package(self) -> list[str]:
@@ -108,7 +123,8 @@ def foreign(answers: Sequence[EndpointAnswer], instance: str,
         found = places[key]
         if found is not None:
             own_tree, owner, owner_tree = found
-            return Foreign(answer, reported, own_tree, owner, owner_tree)
+            return Foreign(answer, reported, own_tree, owner, owner_tree,
+                           nested=_inside(posixpath.normpath(reported), own_tree))
     return None
 
 
@@ -129,8 +145,10 @@ def _place(reported: str, name: str, script: str | None, code: tuple[str | None,
     its times, whose settings are the same content."""
     file = posixpath.normpath(reported)
     own = [tree for s in (script, *scripts_of(instance, context)) if (tree := _tree(s))]
-    if not own or any(_inside(file, tree) for tree in own):
+    if not own:
         return None
+    if any(_inside(file, tree) for tree in own):
+        return _nested(file, name, own, code, instance, context)
     for other in context.manifest.instances:
         if other == instance:
             continue
@@ -149,6 +167,41 @@ def _place(reported: str, name: str, script: str | None, code: tuple[str | None,
     return None
 
 
+def _root(file: str, name: str) -> str | None:
+    """The sys.path entry ``file`` was imported from as the module ``name``: its directory
+    less the package directories (``/p/c`` for ``/p/c/mysite/settings.py``, ``mysite.settings``)."""
+    parts = name.split(".")[:-1]
+    directory = posixpath.dirname(file)
+    suffix = "/" + "/".join(parts)
+    return (directory[:-len(suffix)] or "/") if parts and directory.endswith(suffix) else None
+
+
+def _nested(file: str, name: str, own: list[str], code: tuple[str | None, str | None],
+            instance: str, context: SweepContext) -> tuple[str, str, str] | None:
+    """The nearest owner of a file inside the instance's own tree: (the instance's tree, the
+    other instance, the sys.path entry holding the file and the other's script), or None.
+
+    The entry must hold a WSGI script of the other's answers and none of the instance's (one
+    codebase's two scripts both below it decide nothing), and the other's own answers load the
+    file under the same module name."""
+    root = _root(file, name)
+    if root is None or any(_inside(mine + "/", root) for mine in own):
+        return None
+    for other in context.manifest.instances:
+        if other == instance or not any(
+                (tree := _tree(theirs)) is not None and _inside(tree + "/", root)
+                for theirs in scripts_of(other, context)):
+            continue
+        theirs_answers = [a for _, a in context.answers_of(other)]
+        if code[0] is not None and any((a.script_mtime, a.code_version) == code
+                                       for a in theirs_answers):
+            return None
+        if any(a.settings_loaded == name and a.settings_file
+               and posixpath.normpath(a.settings_file) == file for a in theirs_answers):
+            return own[0], other, root
+    return None
+
+
 def settings_path(obs: Observation, found: Foreign, instance: str, shown: str,
                   context: SweepContext) -> Diagnosis:
     """``settings_mismatch`` (``settings_path``): the instance runs ``found.owner``'s file."""
@@ -162,14 +215,18 @@ def settings_path(obs: Observation, found: Foreign, instance: str, shown: str,
         rejected = (f" Django rejects the Host {quoted(answer.host)} (request.host_allowed "
                     f"false) by the ALLOWED_HOSTS of that file, {owner}'s: a name added to "
                     f"{instance}'s own settings is not read while this file is loaded.")
+    where = (f"lies in {owner}'s project {found.owner_tree} (the sys.path entry it was "
+             f"found in, which holds the WSGI script {owner}'s answers report and not "
+             f"{instance}'s), nested in {instance}'s {found.own_tree} (script_file): the "
+             f"nearer owner is {owner}" if found.nested else
+             f"lies in {owner}'s directory {found.owner_tree} (where {owner}'s answers report "
+             f"its WSGI script), apart from {instance}'s {found.own_tree} (script_file)")
     explanation = (
         f"{url} is served by {shown}, whose answer reports {owner}'s settings file: "
         f"settings_module.file {quoted(found.file)} (settings_module.loaded {quoted(name)}, "
-        f"{place(answer)}) lies in {owner}'s directory {found.owner_tree} (where {owner}'s "
-        f"answers report its WSGI script), apart from {instance}'s {found.own_tree} "
-        f"(script_file), and {owner}'s own answers load that file under the same name. A "
-        f"process imports the first {quoted(package)} package on its sys.path{via}: here "
-        f"{owner}'s, so the settings {instance} runs with are {owner}'s.{rejected}")
+        f"{place(answer)}) {where}, and {owner}'s own answers load that file under the same "
+        f"name. A process imports the first {quoted(package)} package on its sys.path{via}: "
+        f"here {owner}'s, so the settings {instance} runs with are {owner}'s.{rejected}")
     evidence = (
         Evidence(EvidenceKind.OBSERVED, f"settings_module.file = {quoted(found.file)}",
                  f"GET {url}, {place(answer)}"),
@@ -221,12 +278,18 @@ def _rename(found: Foreign, instance: str, aliases: Sequence[str]) -> str:
     lines = (f"the WSGIScriptAlias lines that name {script} ({', '.join(aliases)})" if aliases
              else f"every WSGIScriptAlias that names {script} (sweep with --config PATH to "
                   f"have them named)")
-    return (f"A larger change instead: give {instance}'s package "
-            f"{found.own_tree} a name no other project on the path uses, and change each "
+    # A script at its project's top (T29's sites/a/wsgi.py) is not in the package: its
+    # directory is the project's, the package below it.
+    at_top = found.entry(found.own_tree) is None
+    named = (f"package ({'.'.join(found.package)!r}, in {found.own_tree})" if at_top else
+             f"package {found.own_tree}")
+    grep = found.own_tree if at_top else posixpath.dirname(found.own_tree)
+    return (f"A larger change instead: give {instance}'s {named} "
+            f"a name no other project on the path uses, and change each "
             f"place that names it, or its WSGI script is not found (a 404, WSGI0135 'Target "
             f"WSGI script not found' in the error log) or Django imports the old name: "
             f"{lines}; DJANGO_SETTINGS_MODULE in that script, assigned "
             f"(os.environ['DJANGO_SETTINGS_MODULE'] = 'NEW.settings', not setdefault); "
             f"ROOT_URLCONF and WSGI_APPLICATION in its settings.py, and any import, where "
-            f"they name {package!r} ('grep -rn {package} "
-            f"{posixpath.dirname(found.own_tree)}' lists them); then the same restart.")
+            f"they name {package!r} ('grep -rn {package} {grep}' lists them); then the same "
+            f"restart.")

@@ -1,0 +1,113 @@
+"""Tester T29's real layouts for the settings-file causes (/tmp/t-real29/cases), answers
+copied from the sweeps' JSON (``targets[].observed``, the fields read here).
+
+L4 nested: a at sites/a (its WSGI script at the project's top, sites/a/wsgi.py), b beside it,
+c nested in a's tree at sites/a/c (script sites/a/c/apache/django.wsgi); all three
+``startproject mysite``. a-path-wrong: a's python-path=sites/a/c:sites/a, so a ran c's
+settings (real pages 400 DisallowedHost by c's ALLOWED_HOSTS), and the sweep said
+``host_rejected`` with a no-op "add 'a.test' to ALLOWED_HOSTS"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from probe.apache.config import parse_text
+from probe.apache.route import ApacheRoutes
+from probe.apache.site_build import build_site
+from probe.diagnose import ConfigJoin
+from probe.model import Cause, Verdict
+from tests.t26_answers import sweep
+from tests.test_diagnose import result
+
+L4 = "/tmp/t29/L4/sites"
+L4_MANIFEST = "".join(
+    f'[instances.site-{x}]\nlabel = "site-{x}"\nsettings = "mysite.settings"\n'
+    f'process_group = "site-{x}"\nurls = ["http://{x}.test/"]\n' for x in "abc")
+L4_SCRIPTS = {"a": f"{L4}/a/wsgi.py", "b": f"{L4}/b/mysite/wsgi.py",
+              "c": f"{L4}/a/c/apache/django.wsgi"}
+L4_MTIMES = {"a": "2026-12-07T16:36:20.060120+00:00", "b": "2026-12-07T16:36:19.704120+00:00",
+             "c": "2026-12-07T16:36:20.156120+00:00"}
+# out-a-path-wrong/02-config.json's python-path= lines (out-a-path-wrong.httpd.conf:25,30,35)
+L4_CONFIG = "".join(
+    f"<VirtualHost *:80>\n    ServerName {x}.test\n"
+    f"    WSGIDaemonProcess site-{x} python-path={path}\n"
+    f"    WSGIScriptAlias / {L4_SCRIPTS[x]} process-group=site-{x} "
+    f"application-group=%{{GLOBAL}}\n</VirtualHost>\n"
+    for x, path in (("a", f"{L4}/a/c:{L4}/a"), ("b", f"{L4}/b"), ("c", f"{L4}/a/c")))
+
+
+def _l4(x: str, settings: str, pid: int, allowed: bool = True) -> dict[str, Any]:
+    root = {"a": f"{L4}/a", "b": f"{L4}/b", "c": f"{L4}/a/c"}[x]
+    return {
+        "schema": 1, "label": f"site-{x}", "instance_id": f"{pid:032x}", "pid": pid,
+        "ppid": 14642, "process_group": f"site-{x}", "application_group": "",
+        "settings_module": {"environ": "mysite.settings", "loaded": "mysite.settings",
+                            "file": settings},
+        "request": {"host": f"{x}.test", "server_name": f"{x}.test", "server_port": "80",
+                    "scheme": "http", "script_name": "", "path_info": "/__probe__",
+                    "host_allowed": allowed},
+        "script_file": L4_SCRIPTS[x],
+        "server": {"software": "Apache/2.4.71 (Debian) mod_wsgi/6.1.1 Python/3.11",
+                   "mod_wsgi_version": "6.1.1", "multithread": False, "multiprocess": True,
+                   "hostname": "vm"},
+        "code": {"version": "r1", "version_source": f"file:{root}/REVISION",
+                 "script_mtime": L4_MTIMES[x], "script_loads": 1},
+        "started_at": "2026-12-07T16:36:21.302+00:00", "loaded_pid": pid,
+    }
+
+
+def l4(mode: str) -> dict[str, dict[str, Any]]:
+    """healthy: each its own settings file; a-path-wrong: a loads c's (and is refused)."""
+    a_file = f"{L4}/a/c/mysite/settings.py" if mode == "a-path-wrong" else \
+        f"{L4}/a/mysite/settings.py"
+    return {"http://a.test/": _l4("a", a_file, 14644, allowed=mode != "a-path-wrong"),
+            "http://b.test/": _l4("b", f"{L4}/b/mysite/settings.py", 14646),
+            "http://c.test/": _l4("c", f"{L4}/a/c/mysite/settings.py", 14650)}
+
+
+def _l4_config() -> ConfigJoin:
+    routes = ApacheRoutes(build_site(parse_text(L4_CONFIG, "httpd.conf"), read_scripts=False))
+    return ConfigJoin(routes, {}, routes.divergence, routes.intended, routes.refuse_block)
+
+
+def test_healthy_nested_projects_are_ok() -> None:
+    report = sweep(L4_MANIFEST, l4("healthy"))
+    assert {t.url: t.verdict for t in report.targets} == {
+        "http://a.test/": Verdict.OK, "http://b.test/": Verdict.OK,
+        "http://c.test/": Verdict.OK}
+
+
+def test_a_running_the_nested_projects_settings_is_settings_path_not_host_rejected() -> None:
+    """The file lies in a's tree only because a's script sits at its project's top: the
+    sys.path entry it was found in (sites/a/c) holds c's script and not a's, and c's own
+    answers load that file: the nearer owner, c."""
+    for config in (None, _l4_config()):
+        report = sweep(L4_MANIFEST, l4("a-path-wrong"), config)
+        found = result(report, "http://a.test/")
+        assert (found.verdict, found.cause) == (Verdict.SETTINGS_MISMATCH, Cause.SETTINGS_PATH)
+        assert f"settings_module.file '{L4}/a/c/mysite/settings.py'" in found.explanation
+        assert f"lies in site-c's project {L4}/a/c (the sys.path entry it was found in, which " \
+               f"holds the WSGI script site-c's answers report and not site-a's), nested in " \
+               f"site-a's {L4}/a (script_file): the nearer owner is site-c" in \
+               found.explanation, found.explanation
+        assert "by the ALLOWED_HOSTS of that file, site-c's" in found.explanation
+        assert "Add 'a.test' to ALLOWED_HOSTS" not in (found.fix or "")
+        assert f"give site-a's package ('mysite', in {L4}/a)" in (found.fix or ""), found.fix
+        for url in ("http://b.test/", "http://c.test/"):
+            assert result(report, url).verdict is Verdict.OK, result(report, url)
+    fix = found.fix or ""
+    assert (f"first in python-path={L4}/a/c:{L4}/a of WSGIDaemonProcess site-a at "
+            f"httpd.conf:3 (it lists {L4}/a, the directory of the instance's script directory "
+            f"{L4}/a: where its own 'mysite' package is there, python-path={L4}/a:{L4}/a/c; "
+            f"the check: 'ls {L4}/a/mysite/'), before {L4}/a/c") in fix, fix
+    # c's WSGIScriptAlias lies in a's tree too, but is no line a rename of a's package changes
+    assert "the WSGIScriptAlias lines that name /tmp/t29/L4/sites/a/wsgi.py (httpd.conf:4);" \
+        in fix, fix
+
+
+def test_a_nested_entry_holding_the_instances_own_script_decides_nothing() -> None:
+    # One codebase: a's script below the entry the file is found in (sites/a/c), as c's is.
+    answers = l4("a-path-wrong")
+    answers["http://a.test/"]["script_file"] = f"{L4}/a/c/wsgi.py"
+    found = result(sweep(L4_MANIFEST, answers), "http://a.test/")
+    assert found.cause is not Cause.SETTINGS_PATH, found.explanation
