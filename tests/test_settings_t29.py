@@ -111,3 +111,68 @@ def test_a_nested_entry_holding_the_instances_own_script_decides_nothing() -> No
     answers["http://a.test/"]["script_file"] = f"{L4}/a/c/wsgi.py"
     found = result(sweep(L4_MANIFEST, answers), "http://a.test/")
     assert found.cause is not Cause.SETTINGS_PATH, found.explanation
+
+
+# L2 releases + current under Apache, python-path= written resolved (releases/r1), a deployed
+# r2 (out-resolved/03-after-cv-config.json): every page served r1, the sweep said ok.
+L2 = "/tmp/t29/L2"
+L2_MANIFEST = ('[instances.site-a]\nlabel = "site-a"\ncode_version = "r2"\n'
+               'settings = "mysite.settings"\nprocess_group = "site-a"\n'
+               'urls = ["http://a.test/"]\n')
+L2_CONFIG = (f"<VirtualHost *:80>\n    ServerName a.test\n    WSGIDaemonProcess site-a "
+             f"python-path={L2}/a/releases/r1\n    WSGIScriptAlias / {L2}/a/current/mysite/"
+             f"wsgi.py process-group=site-a application-group=%{{GLOBAL}}\n</VirtualHost>\n")
+SPLIT = "settings_root_split"
+
+
+def l2(settings: str = f"{L2}/a/releases/r1/mysite/settings.py",
+       script: str = f"{L2}/a/current/mysite/wsgi.py") -> dict[str, dict[str, Any]]:
+    data = _l4("a", settings, 9139)
+    data["request"]["host"] = "a.test"
+    data["script_file"] = script
+    data["code"] = {"version": "r2", "version_source": f"file:{L2}/a/current/REVISION",
+                    "script_mtime": "2026-12-07T16:33:50.912122+00:00", "script_loads": 1}
+    return {"http://a.test/": data}
+
+
+def test_a_script_through_current_and_settings_from_a_release_is_a_warning() -> None:
+    for config in (None, _l4_config_of(L2_CONFIG)):
+        report = sweep(L2_MANIFEST, l2(), config)
+        assert result(report, "http://a.test/").verdict is Verdict.OK  # undecided: no verdict
+        (finding,) = [f for f in report.findings if f.code == SPLIT]
+        said = finding.explanation
+        assert f"script_file '{L2}/a/current/mysite/wsgi.py' and settings_module.file " \
+               f"'{L2}/a/releases/r1/mysite/settings.py'" in said, said
+        assert f"code.version 'r2' is read from file:{L2}/a/current/REVISION" in said
+        assert "The answers do not tell which. The check: " \
+               f"'readlink -f {L2}/a/current' (is it {L2}/a/releases/r1?), or a page of the " \
+               "site showing its release" in said, said
+        assert "'ps -ww -o args= -p 14642'" in said
+    assert f"in python-path={L2}/a/releases/r1 of WSGIDaemonProcess site-a at httpd.conf:3 " \
+           f"(configured), which becomes python-path={L2}/a/current" in said, said
+
+
+def test_no_split_where_the_layout_or_the_answers_say_one_tree() -> None:
+    # the link mode: python-path= through current too (out/04-after-cv-config.json)
+    assert not [f for f in sweep(L2_MANIFEST, l2(f"{L2}/a/current/mysite/settings.py")).findings
+                if f.code == SPLIT]
+    # a script beside the package, the classic apache/ directory: its own project
+    assert not [f for f in sweep(L2_MANIFEST, l2("/srv/x/mysite/settings.py",
+                                                 "/srv/x/apache/django.wsgi")).findings
+                if f.code == SPLIT]
+    # roots far apart: nothing says they are one layout's releases
+    assert not [f for f in sweep(L2_MANIFEST, l2("/opt/other/mysite/settings.py")).findings
+                if f.code == SPLIT]
+    # L5: the colour's own instance answers with the same script (mtime, code.version)
+    answers = l2()
+    colour = {**answers["http://a.test/"], "label": "site-b", "process_group": "site-b",
+              "script_file": f"{L2}/a/releases/r1/mysite/wsgi.py"}
+    answers["http://b.test/"] = colour
+    manifest = L2_MANIFEST + ('[instances.site-b]\nlabel = "site-b"\nprocess_group = "site-b"\n'
+                              'urls = ["http://b.test/"]\n')
+    assert not [f for f in sweep(manifest, answers).findings if f.code == SPLIT]
+
+
+def _l4_config_of(text: str) -> ConfigJoin:
+    routes = ApacheRoutes(build_site(parse_text(text, "httpd.conf"), read_scripts=False))
+    return ConfigJoin(routes, {}, routes.divergence, routes.intended, routes.refuse_block)

@@ -40,6 +40,7 @@ from probe.diagnose.front_terms import in_front_terms
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.mount_undecided import mount_undecided_findings
 from probe.diagnose.scheme import scheme_findings
+from probe.diagnose.settings_root import settings_root_findings
 from probe.diagnose.verdicts import diagnose_target
 from probe.diagnose.wording import Diagnosis, catch_all_vhost
 from probe.diagnose.zone_drift import time_zone_drift_findings
@@ -149,6 +150,7 @@ def diagnose(
         findings += scheme_findings(observations, results,
                                     config.front if config is not None else None)
         findings += forwarded_host_findings(observations, results, config)
+        findings += settings_root_findings(observations, results, context, config)
         findings += mount_undecided_findings(observations, results, context,
                                              config.front if config is not None else None)
         findings += doubled_slash_findings(observations, results, context,

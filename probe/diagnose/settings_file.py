@@ -167,7 +167,7 @@ def _place(reported: str, name: str, script: str | None, code: tuple[str | None,
     return None
 
 
-def _root(file: str, name: str) -> str | None:
+def sys_path_entry(file: str, name: str) -> str | None:
     """The sys.path entry ``file`` was imported from as the module ``name``: its directory
     less the package directories (``/p/c`` for ``/p/c/mysite/settings.py``, ``mysite.settings``)."""
     parts = name.split(".")[:-1]
@@ -184,7 +184,7 @@ def _nested(file: str, name: str, own: list[str], code: tuple[str | None, str | 
     The entry must hold a WSGI script of the other's answers and none of the instance's (one
     codebase's two scripts both below it decide nothing), and the other's own answers load the
     file under the same module name."""
-    root = _root(file, name)
+    root = sys_path_entry(file, name)
     if root is None or any(_inside(mine + "/", root) for mine in own):
         return None
     for other in context.manifest.instances:
