@@ -466,12 +466,18 @@ def _worker_id(environ: WSGIEnvironment) -> Optional[int]:
     return worker if isinstance(worker, int) else None
 
 
-def _script_file(environ: WSGIEnvironment) -> Optional[str]:
+def _script_file(environ: WSGIEnvironment, wrapped_in: Optional[str]) -> Optional[str]:
+    """mod_wsgi's SCRIPT_FILENAME; else ``wrapped_in``, the file of the module that called
+    wrap(), found once at wrap(): under gunicorn, uWSGI and waitress (no SCRIPT_FILENAME) the
+    module that builds ``application`` (mysite/wsgi.py), under mod_wsgi-express the script it
+    was started with (its handler runs that file under its own name)."""
     # Under WSGIHandlerScript (mod_wsgi-express) SCRIPT_FILENAME is the requested URL's
-    # file in the document root, not a WSGI script: better null than a wrong path.
-    if environ.get("mod_wsgi.handler_script"):
-        return None
-    return _text(environ.get("SCRIPT_FILENAME")) or None
+    # file in the document root, not a WSGI script: better the wrapping file than that.
+    if not environ.get("mod_wsgi.handler_script"):
+        given = _text(environ.get("SCRIPT_FILENAME"))
+        if given:
+            return given
+    return wrapped_in
 
 
 # What the endpoint keeps from the server: any error, and a SystemExit from code it reaches
@@ -773,6 +779,10 @@ class _Copy:
                      "script_mtime": _safe(lambda: _mtime(script)),
                      "script_loads": loads, "first_loaded_at": first}
         self.process_started_at = _safe(_process_started)
+        # The WSGI script where the server names none (every server but mod_wsgi): relative
+        # only where sys.path was, so made absolute against the directory the import used.
+        self.script_file = _safe(lambda: script if not script or os.path.isabs(script)
+                                 else os.path.abspath(script))
         # Names the machine behind a balancer (with ppid: which server a process belongs to).
         self.hostname = _safe(lambda: socket.gethostname() or None)
         self.lock = threading.Lock()
@@ -994,7 +1004,7 @@ def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict
             "is_secure": _safe(lambda: _is_secure(environ)),
         },
         # mod_wsgi.script_name is the mount point, not the file.
-        "script_file": _safe(lambda: _script_file(environ)),
+        "script_file": _safe(lambda: _script_file(environ, copy.script_file)),
         "server": {
             "software": _safe(lambda: _server_software(environ)),
             "mod_wsgi_version": _safe(lambda: _mod_wsgi_version(get("mod_wsgi.version"))),

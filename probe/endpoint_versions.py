@@ -57,6 +57,7 @@ SHIPPED = frozenset({
     "89a73ce6c7956d1609d69d0b0e94228ee3a98ae44f3305563d73522be25f9dec",
     "eceeaf66eb4b2f6a0d84d74da3601f493de6f5d02b0d6ad62beb2f9c649da3f0",
     "3a80e7cdb8f90f63126f873bd5550f9b3c68a199f33dcec88e057e56bd267d7b",
+    "e1042cc70e23d23691abb9f191e9a519af1cb19a1f6c2367d5f017c3c4c26016",
 })
 """SHA-256 of every contrib/wsgi_endpoint.py wsgi-probe has shipped, this one included."""
 

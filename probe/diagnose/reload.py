@@ -92,9 +92,9 @@ def _express(answer: EndpointAnswer, pids: str) -> str:
     (mod_wsgi 5): its handler reloads a process on the next request once the mtime of the
     script it was started with changes (not with --disable-reloading), and the
     ``apachectl`` in its server root restarts its Apache (``graceful``, ``restart``); the
-    system's ``apachectl`` controls another Apache. The answer names neither the script
-    (``script_file`` is null under express's handler) nor the server root: the parent
-    Apache's command line (``-f SERVER_ROOT/httpd.conf``) does."""
+    system's ``apachectl`` controls another Apache. The answer does not name the server root
+    (nor the script, from an endpoint older than ``script_file``'s wrap-time source): the
+    parent Apache's command line (``-f SERVER_ROOT/httpd.conf``) does."""
     group, ppid = answer.process_group, answer.ppid
     root = (f"the directory of the httpd.conf that 'ps -ww -o args= -p {ppid}' (its Apache, the "
             f"parent of {pids}) shows after -f; " if ppid not in (None, 0, 1) else "")

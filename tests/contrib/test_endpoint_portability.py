@@ -165,12 +165,14 @@ def test_a_broken_uwsgi_module_gives_nulls(monkeypatch: pytest.MonkeyPatch) -> N
     assert answer(load(), **UNDER_UWSGI)["server"]["worker_id"] is None
 
 
-def test_script_file_is_null_under_a_handler_script(monkeypatch: pytest.MonkeyPatch) -> None:
-    # mod_wsgi-express: WSGIHandlerScript, SCRIPT_FILENAME is the document root's file
+def test_script_file_under_a_handler_script_is_the_file_that_wrapped(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # mod_wsgi-express: WSGIHandlerScript, SCRIPT_FILENAME is the document root's file, never
+    # the script; the file whose module called wrap() (here, answer()'s: this file) is.
     monkeypatch.delitem(sys.modules, "uwsgi", raising=False)
     express = answer(load(), SCRIPT_FILENAME="/srv/express/htdocs/__probe__",
                      **{"mod_wsgi.handler_script": "/srv/express/handler.wsgi"})
-    assert express["script_file"] is None
+    assert express["script_file"] == __file__
     plain = answer(load(), SCRIPT_FILENAME="/srv/project-1/wsgi.py")
     assert plain["script_file"] == "/srv/project-1/wsgi.py"
 

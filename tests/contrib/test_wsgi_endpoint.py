@@ -26,6 +26,8 @@ from wsgiref.util import FileWrapper, setup_testing_defaults
 import pytest
 import requests
 
+from probe.install_block import render_block
+
 ENDPOINT = Path(__file__).resolve().parents[2] / "contrib" / "wsgi_endpoint.py"
 
 TOP_KEYS = {
@@ -230,7 +232,8 @@ def test_answer_headers_and_exact_fields(we: ModuleType) -> None:
     assert (doc["code"]["version_source"] or "git:").startswith("git:")
     # Outside mod_wsgi these are null, not "" (which means embedded mode).
     assert doc["process_group"] is None and doc["application_group"] is None
-    assert doc["script_file"] is None
+    # No SCRIPT_FILENAME (gunicorn, uWSGI, waitress): the file whose module called wrap().
+    assert doc["script_file"] == __file__
     assert doc["hits"] == 1
 
 
@@ -377,6 +380,72 @@ def test_code_version_and_the_script_mtime_taken_at_wrap(tmp_path: Path) -> None
     assert doc["code"] == {"version": "2026.11.30-1", "version_source": "wrap",
                            "script_mtime": "2023-11-14T22:13:20.250000+00:00",
                            "script_loads": 1, "first_loaded_at": doc["started_at"]}
+
+
+def _install_in_package(top: Path) -> Path:
+    """``top/mysite/wsgi.py`` with the block ``probe endpoint --install`` writes, the endpoint
+    beside it: a stock project as gunicorn imports it (``mysite.wsgi``, found on sys.path)."""
+    package = top / "mysite"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "wsgi_endpoint.py").write_bytes(ENDPOINT.read_bytes())
+    script = package / "wsgi.py"
+    script.write_bytes(b"def application(environ, start_response):\n    return []\n\n\n"
+                       + render_block("project-1"))
+    return script
+
+
+def _import_wsgi(entry: str, name: str) -> Any:
+    sys.path.insert(0, entry)
+    try:
+        return importlib.import_module(f"{name}.wsgi").application
+    finally:
+        sys.path.remove(entry)
+        for loaded in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+            del sys.modules[loaded]
+
+
+def test_script_file_without_script_filename_is_the_module_that_wrapped(tmp_path: Path) -> None:
+    """gunicorn, uWSGI and waitress set no SCRIPT_FILENAME: the installed block's module
+    (mysite/wsgi.py as imported by name) is the WSGI script; mod_wsgi's own value still wins."""
+    script = _install_in_package(tmp_path / "p1")
+    application = _import_wsgi(str(tmp_path / "p1"), "mysite")
+    assert call(application, environ_for()).json["script_file"] == str(script)
+    mod_wsgi = environ_for(extra={"SCRIPT_FILENAME": "/srv/project-2/wsgi.py"})
+    assert call(application, mod_wsgi).json["script_file"] == "/srv/project-2/wsgi.py"
+
+
+def test_script_file_relative_is_made_absolute_and_unknown_is_null(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _install_in_package(tmp_path / "p2")
+    monkeypatch.chdir(tmp_path)
+    relative = _import_wsgi("p2", "mysite")  # a relative sys.path entry: a relative __file__
+    assert call(relative, environ_for()).json["script_file"] == str(tmp_path / "p2/mysite/wsgi.py")
+    namespace: dict[str, Any] = {"__name__": "no_file", "load": load_endpoint}
+    exec("application = load('we_no_file').wrap(lambda e, s: [])", namespace)  # noqa: S102 - a module with no __file__
+    assert call(namespace["application"], environ_for()).json["script_file"] is None
+
+
+class _HostileName(str):
+    """A module's ``__file__`` no path function can read."""
+
+    __slots__ = ()
+
+    def startswith(self, *args: Any, **kwargs: Any) -> bool:
+        raise RuntimeError("not a path")
+
+    def __fspath__(self) -> str:
+        raise RuntimeError("not a path")
+
+
+def test_script_file_that_cannot_be_read_is_null_and_the_site_runs() -> None:
+    namespace: dict[str, Any] = {"__name__": "hostile", "__file__": _HostileName("x/wsgi.py"),
+                                 "load": load_endpoint}
+    exec("application = load('we_hostile').wrap(Inner(), label='p')",  # noqa: S102 - a module whose __file__ breaks
+         {**namespace, "Inner": Inner}, namespace)
+    doc = call(namespace["application"], environ_for()).json
+    assert doc["script_file"] is None and doc["label"] == "p"
+    assert not answered(call(namespace["application"], environ_for("/other")))
 
 
 def test_django_version_only_when_django_is_already_imported(

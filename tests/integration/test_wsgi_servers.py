@@ -241,6 +241,9 @@ def test_the_sweep_identifies_the_stock_site(site: Site,
                                              "loaded": "mysite.settings"}
         assert answer["server"]["software"].startswith(site.kind.software), answer["server"]
         assert answer["pid"] in processes
+        # the file the installed block ran in: under gunicorn, uWSGI and waitress no server
+        # names a WSGI script, and mod_wsgi-express's SCRIPT_FILENAME is no script
+        assert answer["script_file"] == str(site.script), answer["script_file"]
     # every worker process is its own copy of the application, with its own identity
     copies = {(a["pid"], a["instance_id"]) for a in answers}
     assert len({pid for pid, _ in copies}) == len(copies)
@@ -314,7 +317,6 @@ def check_express(server: WsgiServer, answers: list[dict[str, Any]]) -> None:
         assert answer["process_group"] == group
         assert answer["application_group"] == ""  # %{GLOBAL}: the main interpreter
         assert answer["server"]["mod_wsgi_version"]
-        assert answer["script_file"] is None  # its handler script's SCRIPT_FILENAME is no script
     # probe ps names the daemons by the same group
     listed = probe_cli("ps", "--format", "json")
     assert listed.returncode == 0, listed.stderr
