@@ -240,3 +240,36 @@ def test_one_script_through_a_link_is_no_other_projects_settings() -> None:
     answers[SITE_2]["code"] = {**answers[SITE_2]["code"], "version": "r1"}
     found = result(sweep(MANIFEST, answers), "http://site-1.example.com/")
     assert found.cause is Cause.SETTINGS_PATH, found.explanation
+
+
+def _served_by(software: str, script: bool = True) -> dict[str, dict[str, Any]]:
+    """Case d's answers as an application server outside mod_wsgi gives them (no groups, no
+    mod_wsgi version); ``script``: an endpoint with script_file's wrap-time source."""
+    answers = case_d()
+    for data in answers.values():
+        data["process_group"] = data["application_group"] = None
+        data["server"].update(software=software, mod_wsgi_version=None)
+        if not script:
+            data["script_file"] = None
+    return answers
+
+
+def test_outside_mod_wsgi_the_fix_is_the_servers_own_path_option() -> None:
+    gunicorn = result(sweep(MANIFEST, _served_by("gunicorn/23.0.0")), SITE_2)
+    assert (gunicorn.verdict, gunicorn.cause) == (Verdict.SETTINGS_MISMATCH,
+                                                  Cause.SETTINGS_PATH), gunicorn.explanation
+    fix = gunicorn.fix or ""
+    assert "Start project-2's gunicorn with --pythonpath " in fix, fix
+    assert "a HUP keeps the old path" in fix and "start gunicorn again" in fix, fix
+    waitress = result(sweep(MANIFEST, _served_by("waitress")), SITE_2).fix or ""
+    assert "PYTHONPATH, or the directory waitress-serve starts in" in waitress, waitress
+    assert "the module:variable waitress-serve is given" in waitress, waitress
+    for words in (fix, waitress):
+        for apache in ("python-path=", "WSGIScriptAlias", "WSGI0135", "Apache", "uWSGI"):
+            assert apache not in words, (apache, words)
+
+
+def test_outside_mod_wsgi_an_answer_without_script_file_decides_nothing() -> None:
+    # An endpoint older than script_file's wrap-time source: no tree to tell the projects by.
+    found = result(sweep(MANIFEST, _served_by("gunicorn/23.0.0", script=False)), SITE_2)
+    assert found.cause is not Cause.SETTINGS_PATH, found.explanation

@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from probe.diagnose.answer_names import place, server_kind
 from probe.diagnose.fronts import host_allowed
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.reload import reload_ways
 from probe.diagnose.script_rerun import apache_control
+from probe.diagnose.settings_path_servers import server_module_places, server_path_fix
 from probe.diagnose.wording import Diagnosis, script_file
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
@@ -250,9 +250,8 @@ def path_fix(found: Foreign, instance: str, line: str = "",
     rename = _rename(found, instance, aliases)
     theirs = found.found or f"{owner}'s directory"
     if server_kind(answer) != "mod_wsgi":
-        return (f"Put {first} first on the import path of {instance}'s server (gunicorn "
-                f"--chdir/--pythonpath, uWSGI chdir=/pythonpath=, PYTHONPATH), before "
-                f"{theirs}. Then {reload_ways([answer], capital=False)}. {rename}")
+        return (f"{server_path_fix(answer, instance, own, first, theirs, script_file(answer))}"
+                f" {rename}")
     restart = (f"Then restart Apache, which reads the configuration only when it starts (a "
                f"touched WSGI script does not): {apache_control([answer])}.")
     if answer.embedded:
@@ -284,10 +283,14 @@ def _rename(found: Foreign, instance: str, aliases: Sequence[str]) -> str:
     named = (f"package ({'.'.join(found.package)!r}, in {found.own_tree})" if at_top else
              f"package {found.own_tree}")
     grep = found.own_tree if at_top else posixpath.dirname(found.own_tree)
+    missing = "its WSGI script is not found (a 404, WSGI0135 'Target WSGI script not found' " \
+        "in the error log)"
+    if server_kind(found.answer) != "mod_wsgi":
+        lines = server_module_places(found.answer, script)
+        missing = "the server cannot import its WSGI module when it starts"
     return (f"A larger change instead: give {instance}'s {named} "
             f"a name no other project on the path uses, and change each "
-            f"place that names it, or its WSGI script is not found (a 404, WSGI0135 'Target "
-            f"WSGI script not found' in the error log) or Django imports the old name: "
+            f"place that names it, or {missing} or Django imports the old name: "
             f"{lines}; DJANGO_SETTINGS_MODULE in that script, assigned "
             f"(os.environ['DJANGO_SETTINGS_MODULE'] = 'NEW.settings', not setdefault); "
             f"ROOT_URLCONF and WSGI_APPLICATION in its settings.py, and any import, where "

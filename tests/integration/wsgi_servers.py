@@ -205,13 +205,14 @@ def _listened_by_other(port: int, pid: int) -> bool:
 
 def start_gunicorn(project: Path, venv: Path, *, worker_class: str, workers: int,
                    log_path: Path, env: dict[str, str] | None = None,
-                   also_bind: Sequence[str] = ()) -> WsgiServer:
-    """``also_bind``: other loopback addresses to listen on, at the same port."""
+                   also_bind: Sequence[str] = (), options: Sequence[str] = (),
+                   app: str = "mysite.wsgi:application") -> WsgiServer:
+    """``also_bind``: other loopback addresses to listen on, at the same port; ``options``:
+    more of gunicorn's options (``--pythonpath DIR``), ``app`` the module:variable to load."""
     port = free_port()
     binds = [arg for host in ("127.0.0.1", *also_bind) for arg in ("--bind", f"{host}:{port}")]
     command = [str(venv / "bin" / "gunicorn"), *binds,
-               "--workers", str(workers), "--worker-class", worker_class,
-               "mysite.wsgi:application"]
+               "--workers", str(workers), "--worker-class", worker_class, *options, app]
     if worker_class == "gthread":
         command[1:1] = ["--threads", "4"]
     return _start(f"gunicorn-{worker_class}", command, cwd=project, port=port,
