@@ -145,7 +145,9 @@ def diagnose(
     del diagnoses, kept  # before the findings: they look at every result, not at these
     try:
         findings = cross_url_findings(observations, results, context.identify,
-                                      _group_line(apache_join), _group_line(apache_join, True))
+                                      _group_line(apache_join), _group_line(apache_join, True),
+                                      {name: inst.settings for name, inst
+                                       in context.manifest.instances.items()})
         findings += backend_findings(results)
         findings += scheme_findings(observations, results,
                                     config.front if config is not None else None)

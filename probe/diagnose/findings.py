@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from probe.diagnose.shared_names import settings_names, shared_words
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import ANY_INSTANCE
 from probe.model import Finding, Observation, Status, TargetResult, Verdict
@@ -20,9 +21,11 @@ def cross_url_findings(
     identify: Identify,
     group_line: GroupLine | None = None,
     own_line: GroupLine | None = None,
+    settings: Mapping[str, str | None] | None = None,
 ) -> tuple[Finding, ...]:
     """Findings over all answers: shared instances, shared interpreters, shared processes;
-    ``own_line``: how a daemon group of its own is written for a URL's application."""
+    ``own_line``: how a daemon group of its own is written for a URL's application;
+    ``settings``: the settings module each manifest instance declares."""
     # A cache's replay or a broken answer says nothing about how instances share processes.
     answers = [
         (obs, s.trusted_answer) for obs in observations for s in obs.samples
@@ -43,7 +46,7 @@ def cross_url_findings(
     return (
         *_shared_instance(answers, wrong_urls),
         *_shared_interpreter(answers, name, group_line, own_line),
-        *_embedded_shared_process(answers, name),
+        *_embedded_shared_process(answers, name, settings or {}),
     )
 
 
@@ -149,8 +152,10 @@ def _group_lines(observations: Iterable[Observation], group_line: GroupLine | No
 def _embedded_shared_process(
     answers: Sequence[tuple[Observation, EndpointAnswer]],
     name: Callable[[Observation, EndpointAnswer], str],
+    declared: Mapping[str, str | None],
 ) -> list[Finding]:
-    """Several instances embedded in one Apache child: the leak waits for the next restart."""
+    """Several instances embedded in one Apache child: the leak waits for the next restart
+    (where they mean different settings names; one name: the import path, :mod:`.shared_names`)."""
     by_pid: dict[int, set[str]] = defaultdict(set)
     groups: dict[int, set[str | None]] = defaultdict(set)
     # What each instance runs in the pid: (environ, loaded, file) of every answer.
@@ -172,6 +177,8 @@ def _embedded_shared_process(
     found: list[Finding] = []
     for together, pids in merged.items():
         own = _own_settings([runs[pid] for pid in pids])
+        names = settings_names(together, declared, [runs[pid] for pid in pids])
+        shared = shared_words(names, [runs[pid] for pid in pids], own is not None)
         where = (f"{_and(list(together))} run embedded in the same Apache child process "
                  f"(pid {', '.join(map(str, sorted(pids)))}), in separate "
                  f"{_interpreters(together, in_main)} that share one process environment")
@@ -180,6 +187,10 @@ def _embedded_shared_process(
             severity=Status.WARNING if own is None else Status.OK,
             instances=together,
             explanation=(
+                f"{where}. {shared}" if shared is not None and own is None else
+                f"{where}. Each runs its own settings there ({own}: settings_module.environ "
+                f"and .loaded the same, and no two alike), so nothing leaks now. {shared}"
+                if shared is not None else
                 f"{where}: a DJANGO_SETTINGS_MODULE set with setdefault() can leak from one "
                 f"to the other depending on load order, e.g. after the next restart. Run each "
                 f"in its own daemon process group." if own is None else
