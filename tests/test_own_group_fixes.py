@@ -6,11 +6,14 @@ group had no python-path=. The real-Apache test is tests/integration/test_own_gr
 
 from __future__ import annotations
 
+import dataclasses
+
 from probe import manifest
 from probe.apache.config import parse_text
 from probe.apache.route import ApacheRoutes
 from probe.apache.site_build import build_site
 from probe.diagnose import ConfigJoin, diagnose
+from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Target
 from probe.model import Cause, Observation, Report, Sample, TargetResult, Verdict
 
@@ -165,13 +168,43 @@ def test_a_500_in_a_daemon_group_without_python_path_names_both_lines() -> None:
             "server's WSGIPythonPath (t.conf:1) is /srv/p1:/srv/p2") in found.explanation
     assert found.fix is not None and found.fix.startswith(
         "Add python-path=/srv/p1:/srv/p2 (the WSGIPythonPath at t.conf:1) to WSGIDaemonProcess "
-        "project-2 at t.conf:3, then restart Apache with this file ('apachectl -k graceful' "
-        "where apachectl starts Apache with t.conf, else 'apache2 -f t.conf -k graceful'"), \
-        found.fix
+        "project-2 at t.conf:3, then restart Apache gracefully (it reads WSGIDaemonProcess only "
+        "when it starts): no answer of this sweep at this address names it (a 500 has none); "
+        "'ps -ww -o pid=,args= -C apache2,httpd' lists each running Apache's command line: the "
+        "one that shows '-f t.conf' runs this file; run that command with '-k graceful' in place "
+        "of the '-k start' it shows"), found.fix
+    assert "reload Apache" not in found.fix and "'apachectl graceful' restarts it where that " \
+        "is t.conf" in found.fix
     assert "ModuleNotFoundError" in found.fix
     # Without the configuration, the answers' guess stands (nothing says where it ran).
     alone = one(diagnose(m, observations), SUBURL)
     assert "A likely cause (not certain): project-1 runs embedded" in alone.explanation
+
+
+def test_a_500_in_a_daemon_group_restarts_the_apache_other_answers_there_name() -> None:
+    """Re-tester R26: the 500's 'reload Apache' named no command. Another URL's answer at the
+    same address names the Apache (ppid 4000): its own command line, by ps, is the restart."""
+    m = manifest.parse(MANIFEST, "m.toml")
+    p1 = {**ep("project-1", host="site-1.example.com", pid=4001, process_group="",
+               application_group="", settings="project1.settings"), "ppid": 4000}
+    here = Sample(elapsed_ms=2.0, status_code=200, address=AT,
+                  endpoint=EndpointAnswer.from_json(p1))
+    failed = Sample(elapsed_ms=1.0, status_code=500, address=AT)
+    elsewhere = dataclasses.replace(here, address="127.0.0.1:9090")
+    for samples, parent in (((here,), "4000"), ((elsewhere,), None)):
+        observations = [Observation(Target(SITE1, "project-1"), samples),
+                        Observation(Target(SUBURL, "project-2"), (failed,))]
+        found = one(diagnose(m, observations, config=config(FIX1)), SUBURL)
+        assert found.fix is not None
+        if parent is None:  # answered at another address: not this Apache
+            assert "no answer of this sweep at this address names it" in found.fix, found.fix
+            continue
+        assert (f"then restart Apache gracefully (it reads WSGIDaemonProcess only when it "
+                f"starts): the answer of {SITE1} at {AT} (pid 4001, ppid {parent}) names the "
+                f"Apache there; run the command that 'ps -ww -o args= -p {parent}' shows (its "
+                f"Apache, the parent of pid 4001) with '-k graceful' in place of the '-k start' "
+                f"it shows") in found.fix, found.fix
+        assert f"'$(ps -ww -o args= -p {parent} | sed " in found.fix
 
 
 

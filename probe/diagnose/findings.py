@@ -177,8 +177,8 @@ def _embedded_shared_process(
     found: list[Finding] = []
     for together, pids in merged.items():
         own = _own_settings([runs[pid] for pid in pids])
-        names = settings_names(together, declared, [runs[pid] for pid in pids])
-        shared = shared_words(names, [runs[pid] for pid in pids], own is not None)
+        meant = settings_names(together, declared, [runs[pid] for pid in pids])
+        shared = shared_words(meant, [runs[pid] for pid in pids], own is not None)
         where = (f"{_and(list(together))} run embedded in the same Apache child process "
                  f"(pid {', '.join(map(str, sorted(pids)))}), in separate "
                  f"{_interpreters(together, in_main)} that share one process environment")

@@ -29,7 +29,7 @@ from probe.diagnose import redirected
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.join_claimed import intended, known, owner, shadowed
 from probe.diagnose.join_daemon_500 import daemon_out_of_reach
-from probe.diagnose.join_daemon_path import daemon_path_500
+from probe.diagnose.join_daemon_path import daemon_path_500, same_apache
 from probe.diagnose.join_embedded import embedded_500
 from probe.diagnose.join_gateway import gateway_error
 from probe.diagnose.join_missing_script import missing_script
@@ -74,7 +74,8 @@ def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         if found is diagnosis:  # not out of reach: maybe no group applies at all
             found = embedded_500(obs, diagnosis, context, config)
         if found is diagnosis:  # a daemon group of its own: no embedded leak, its path?
-            found = daemon_path_500(diagnosis, route, config.front)
+            found = daemon_path_500(diagnosis, route, config.front,
+                                    lambda: same_apache(obs, context))
         # --config was read: its hint is spent whatever it told, and it names the log.
         log = apache_log(config.front, route, fleet_server(obs, context))
         return dataclasses.replace(found, fix=with_log(found.fix.replace(CONFIG_HINT, ""), log))
