@@ -69,10 +69,16 @@ def run(*, serve: bool = False, port: int = 0, env: Environment | None = None,
                 result = run_sweep(manifest, deadline=SWEEP_DEADLINE_S, config=config)
         except Exception as exc:
             return _failed(f"the sweep failed: {exc!r}")
-        print(reporting.render(result, "table", color=env.color, width=env.width), file=out,
-              end="")
+        rendered = reporting.render(result, "table", color=env.color, width=env.width)
+        print(rendered, file=out, end="")
         if result.interrupted:
             return ExitStatus.INTERRUPTED
+        restart = _lab_restart(rendered, apache.processes.parent_pid,
+                               sorted({t.observed.pid for t in result.targets
+                                       if t.observed is not None and t.observed.pid}))
+        if restart:
+            print(file=out)
+            print(text.paragraph(restart), file=out)
         _outro(out, text, time.monotonic() - started)
         # The demo exists to show these; without them it is broken, whatever the report says.
         found = {t.cause for t in result.targets}
@@ -94,6 +100,36 @@ def _lab_config(top: str, connect: str) -> ConfigJoin:
         file.write(scenario.httpd_conf().replace("<VirtualHost *:80>",
                                                  f"<VirtualHost *:{port}>"))
     return load_config(path, {}, lambda site: [])
+
+
+def _lab_restart(rendered: str, parent: int, children: list[int]) -> str:
+    """What the report's restart advice means in the lab: the parent its answers give as
+    ppid is this process, which is no Apache (the report's words are the ones a real server
+    gets: the diagnosis does not know it swept a lab); "" where no item names it."""
+    asked = f"ps -ww -o args= -p {parent}"
+    blocks: dict[str, list[str]] = {"": []}  # the report's items by their header, wrapped
+    item = ""
+    for line in rendered.splitlines():
+        if line.startswith("[") and "]" in line:
+            item = line[:line.index("]") + 1]
+        elif line.startswith(("WARNING ", "CRITICAL ", "OK ")) and len(line.split()) > 1:
+            item = line.split()[1]
+        blocks.setdefault(item, []).append(line)
+    items = [name or "the report" for name, lines in blocks.items()
+             if asked in " ".join(" ".join(lines).split())]
+    if not items:
+        return ""
+    made_up = "" if not children else (
+        f" (its child's pid, {children[0]}, is made up)" if len(children) == 1 else
+        f" (its children's pids, {', '.join(map(str, children))}, are made up)")
+    return (f"In the lab, the Apache that {' and '.join(items)} restarts by what "
+            f"'{asked}' shows is this demo process, pid {parent}: it plays the simulated "
+            f"Apache's parent, given as ppid in the lab's answers{made_up}. ps shows the command "
+            f"that ran probe demo (no Apache: it takes no '-k graceful'; once the demo has "
+            f"ended, no process). The lab is restarted by running probe demo again, which "
+            f"starts it anew (its processes, interpreters and their environment) from its "
+            f"built-in httpd.conf: an edit of the file written for --config does not change "
+            f"it. On a real Apache the same words name its parent, whose command line ps shows.")
 
 
 def _failed(reason: str) -> int:

@@ -192,3 +192,28 @@ def test_a_catch_all_in_a_fix_is_for_the_port_the_lab_listens_on() -> None:
     report = out.getvalue().split("\n[1] ", 1)[1]  # the report, after the intro's httpd.conf
     ports = set(re.findall(r"<VirtualHost \*:(\d+)>", report))
     assert len(ports) == 1 and "80" not in ports, ports
+
+
+def test_the_restart_advice_is_said_for_the_lab() -> None:
+    """The report's restart asks ps about the lab's parent (ppid in its answers): this process,
+    no Apache. The demo says what that means in the lab, the report's words unchanged."""
+    import os
+
+    out = io.StringIO()
+    assert demo.run(env=Environment(stdout=out, width=100)) == 0
+    text = " ".join(out.getvalue().split())
+    assert f"'ps -ww -o args= -p {os.getpid()}' shows (its Apache" in text
+    assert (f"In the lab, the Apache that [2] restarts by what 'ps -ww -o args= -p "
+            f"{os.getpid()}' shows is this demo process, pid {os.getpid()}: it plays the "
+            f"simulated Apache's parent, given as ppid in the lab's answers") in text, text
+    assert "The lab is restarted by running probe demo again" in text
+
+
+def test_lab_restart_finds_the_items_that_ask_ps_about_the_parent() -> None:
+    report = ("[1] http://a/: ok\n    nothing\n[2] http://b/: settings_mismatch\n    run what "
+              "'ps -ww -o args= -p\n    41' shows\nWARNING embedded_shared_process\n    pid 42\n")
+    said = demo._lab_restart(report, 41, [42])
+    assert said.startswith("In the lab, the Apache that [2] restarts by what 'ps -ww -o args= "
+                           "-p 41' shows is this demo process, pid 41"), said
+    assert "(its child's pid, 42, is made up)" in said
+    assert demo._lab_restart(report, 40, [42]) == ""
