@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.real_answers import GUNICORN_27, apache_server, code, real_answer, server
+
+CASES = "/tmp/t-real23/cases/"
 DEPLOY = "2026-12-07T15:21:22.150Z"
 MANIFEST = f"""\
 [probe]
@@ -23,219 +26,64 @@ urls = ["http://site.test/ver/"]
 
 # gunicorn --preload, 3 workers, after a HUP: its pids [23796, 23798, 23800]
 # cases/c2-gunicorn-preload-hup/out-after-hup.json
-GUNICORN_PRELOAD: dict[str, Any] = {
-    "schema": 1,
-    "label": "site",
-    "instance_id": "56701ec54d6d5a6eb8c9dd3cc7ccd8a1",
-    "pid": 23796,
-    "ppid": 23710,
-    "process_group": None,
-    "application_group": None,
-    "settings_module": {
-        "environ": "mysite.settings",
-        "loaded": "mysite.settings"
-    },
-    "script_file": None,
-    "server": {
-        "software": "gunicorn/27.0.1",
-        "mod_wsgi_version": None,
-        "multithread": False,
-        "multiprocess": True,
-        "worker_id": None,
-        "uwsgi": None,
-        "listen": "127.0.0.1:49887",
-        "hostname": "vm"
-    },
-    "code": {
-        "version": "r1",
-        "version_source": "file:/tmp/t-real23/cases/c2-gunicorn-preload-hup/site/mysite/REVISION",
-        "script_mtime": "2026-12-07T15:21:18.116167+00:00"
-    },
-    "started_at": "2026-12-07T15:21:18.329+00:00"
-}
+GUNICORN_PRELOAD: dict[str, Any] = real_answer(
+    "site", "56701ec54d6d5a6eb8c9dd3cc7ccd8a1", 23796, 23710,
+    server=server(GUNICORN_27, listen="127.0.0.1:49887"),
+    code=code("r1", "file:" + CASES + "c2-gunicorn-preload-hup/site/mysite/REVISION",
+              "2026-12-07T15:21:18.116167+00:00"),
+    started_at="2026-12-07T15:21:18.329+00:00")
 
 # gunicorn, 3 workers, no --preload: its pids [12317, 12318, 12319]
 # cases/c1-gunicorn-hup/out-before-reload.json
-GUNICORN: dict[str, Any] = {
-    "schema": 1,
-    "label": "site",
-    "instance_id": "0e311f7955260b96bc44456a099a4632",
-    "pid": 12319,
-    "ppid": 12315,
-    "process_group": None,
-    "application_group": None,
-    "settings_module": {
-        "environ": "mysite.settings",
-        "loaded": "mysite.settings"
-    },
-    "script_file": None,
-    "server": {
-        "software": "gunicorn/27.0.1",
-        "mod_wsgi_version": None,
-        "multithread": False,
-        "multiprocess": True,
-        "worker_id": None,
-        "uwsgi": None,
-        "listen": "127.0.0.1:33679",
-        "hostname": "vm"
-    },
-    "code": {
-        "version": "r1",
-        "version_source": "file:/tmp/t-real23/cases/c1-gunicorn-hup/site/mysite/REVISION",
-        "script_mtime": "2026-12-07T15:14:30.888171+00:00"
-    },
-    "started_at": "2026-12-07T15:14:31.507+00:00"
-}
+GUNICORN: dict[str, Any] = real_answer(
+    "site", "0e311f7955260b96bc44456a099a4632", 12319, 12315,
+    server=server(GUNICORN_27, listen="127.0.0.1:33679"),
+    code=code("r1", "file:" + CASES + "c1-gunicorn-hup/site/mysite/REVISION",
+              "2026-12-07T15:14:30.888171+00:00"),
+    started_at="2026-12-07T15:14:31.507+00:00")
 
 # uWSGI --master, 3 processes, no --lazy-apps, after a chain reload: its pids [17574, 17690, 17699]
 # cases/c4-uwsgi/out-4b-after-chain.json
-UWSGI_MASTER: dict[str, Any] = {
-    "schema": 1,
-    "label": "site",
-    "instance_id": "c88c6303b93004b1f1fa03664512feff",
-    "pid": 17574,
-    "ppid": 17488,
-    "process_group": None,
-    "application_group": None,
-    "settings_module": {
-        "environ": "mysite.settings",
-        "loaded": "mysite.settings"
-    },
-    "script_file": None,
-    "server": {
-        "software": "uWSGI/2.0.31",
-        "mod_wsgi_version": None,
-        "multithread": False,
-        "multiprocess": True,
-        "worker_id": 1,
-        "uwsgi": {
-            "version": "2.0.31",
-            "master_pid": 17488,
-            "pidfile": [
-                "/tmp/t-real23/cases/c4-uwsgi/uwsgi.pid"
-            ],
-            "touch_reload": [
-                "/tmp/t-real23/cases/c4-uwsgi/reload.trigger"
-            ],
-            "master_fifo": [
-                "/tmp/t-real23/cases/c4-uwsgi/fifo"
-            ]
-        },
-        "listen": "127.0.0.1:47627",
-        "hostname": "vm"
-    },
-    "code": {
-        "version": "r1",
-        "version_source": "file:/tmp/t-real23/cases/c4-uwsgi/site/mysite/REVISION",
-        "script_mtime": "2026-12-07T15:17:44.564169+00:00"
-    },
-    "started_at": "2026-12-07T15:17:44.901+00:00"
-}
+UWSGI_MASTER: dict[str, Any] = real_answer(
+    "site", "c88c6303b93004b1f1fa03664512feff", 17574, 17488,
+    server=server("uWSGI/2.0.31", worker_id=1, listen="127.0.0.1:47627", uwsgi={
+        "version": "2.0.31", "master_pid": 17488,
+        "pidfile": [CASES + "c4-uwsgi/uwsgi.pid"],
+        "touch_reload": [CASES + "c4-uwsgi/reload.trigger"],
+        "master_fifo": [CASES + "c4-uwsgi/fifo"]}),
+    code=code("r1", "file:" + CASES + "c4-uwsgi/site/mysite/REVISION",
+              "2026-12-07T15:17:44.564169+00:00"),
+    started_at="2026-12-07T15:17:44.901+00:00")
 
 # uWSGI without --master, 3 processes: its pids [19394]
 # cases/c4c-uwsgi-nomaster/out-before-reload.json
-UWSGI_NO_MASTER: dict[str, Any] = {
-    "schema": 1,
-    "label": "site",
-    "instance_id": "d9a0fab94f83b3a97d767ba9c13cae77",
-    "pid": 19394,
-    "ppid": 19391,
-    "process_group": None,
-    "application_group": None,
-    "settings_module": {
-        "environ": "mysite.settings",
-        "loaded": "mysite.settings"
-    },
-    "script_file": None,
-    "server": {
-        "software": "uWSGI/2.0.31",
-        "mod_wsgi_version": None,
-        "multithread": False,
-        "multiprocess": True,
-        "worker_id": 2,
-        "uwsgi": {
-            "version": "2.0.31",
-            "master_pid": 0,
-            "pidfile": [
-                "/tmp/t-real23/cases/c4c-uwsgi-nomaster/uwsgi.pid"
-            ],
-            "touch_reload": [],
-            "master_fifo": []
-        },
-        "listen": "127.0.0.1:53021",
-        "hostname": "vm"
-    },
-    "code": {
-        "version": "r1",
-        "version_source": "file:/tmp/t-real23/cases/c4c-uwsgi-nomaster/site/mysite/REVISION",
-        "script_mtime": "2026-12-07T15:19:10.768168+00:00"
-    },
-    "started_at": "2026-12-07T15:19:11.166+00:00"
-}
+UWSGI_NO_MASTER: dict[str, Any] = real_answer(
+    "site", "d9a0fab94f83b3a97d767ba9c13cae77", 19394, 19391,
+    server=server("uWSGI/2.0.31", worker_id=2, listen="127.0.0.1:53021", uwsgi={
+        "version": "2.0.31", "master_pid": 0,
+        "pidfile": [CASES + "c4c-uwsgi-nomaster/uwsgi.pid"],
+        "touch_reload": [], "master_fifo": []}),
+    code=code("r1", "file:" + CASES + "c4c-uwsgi-nomaster/site/mysite/REVISION",
+              "2026-12-07T15:19:10.768168+00:00"),
+    started_at="2026-12-07T15:19:11.166+00:00")
 
 # Apache (apache2 -f) + mod_wsgi daemon mode, 3 processes: its pids [22167, 22168, 22169]
 # cases/c5-apache/out-5a-not-touched.json
-MOD_WSGI_DAEMON: dict[str, Any] = {
-    "schema": 1,
-    "label": "site",
-    "instance_id": "795ba68de06959c557054f0bffa0425c",
-    "pid": 22168,
-    "ppid": 22165,
-    "process_group": "site",
-    "application_group": "",
-    "settings_module": {
-        "environ": "mysite.settings",
-        "loaded": "mysite.settings"
-    },
-    "script_file": "/tmp/t-real23/cases/c5-apache/sroot-daemon/sites/site/mysite/mysite/wsgi.py",
-    "server": {
-        "software": "Apache/2.4.71 (Debian) mod_wsgi/6.1.1 Python/3.11",
-        "mod_wsgi_version": "6.1.1",
-        "multithread": False,
-        "multiprocess": True,
-        "worker_id": None,
-        "uwsgi": None,
-        "listen": None,
-        "hostname": "vm"
-    },
-    "code": {
-        "version": "r1",
-        "version_source": ("file:/tmp/t-real23/cases/c5-apache/sroot-daemon/sites/site/"
-                           "mysite/REVISION"),
-        "script_mtime": "2026-12-07T15:20:36.972167+00:00"
-    },
-    "started_at": "2026-12-07T15:20:37.401+00:00"
-}
+MOD_WSGI_DAEMON: dict[str, Any] = real_answer(
+    "site", "795ba68de06959c557054f0bffa0425c", 22168, 22165,
+    process_group="site", application_group="",
+    script_file=CASES + "c5-apache/sroot-daemon/sites/site/mysite/mysite/wsgi.py",
+    server=apache_server(multithread=False),
+    code=code("r1", "file:" + CASES + "c5-apache/sroot-daemon/sites/site/mysite/REVISION",
+              "2026-12-07T15:20:36.972167+00:00"),
+    started_at="2026-12-07T15:20:37.401+00:00")
 
 # mod_wsgi-express, 3 daemon processes: its pids [19802, 19803, 19804]
 # cases/c6-express/out-before-reload.json
-EXPRESS: dict[str, Any] = {
-    "schema": 1,
-    "label": "site",
-    "instance_id": "a01e4ed4b0ef567d0b64d706204f9492",
-    "pid": 19803,
-    "ppid": 19797,
-    "process_group": "127.0.0.1:59715",
-    "application_group": "",
-    "settings_module": {
-        "environ": "mysite.settings",
-        "loaded": "mysite.settings"
-    },
-    "script_file": None,
-    "server": {
-        "software": "Apache",
-        "mod_wsgi_version": "6.1.1",
-        "multithread": False,
-        "multiprocess": True,
-        "worker_id": None,
-        "uwsgi": None,
-        "listen": None,
-        "hostname": "vm"
-    },
-    "code": {
-        "version": "r1",
-        "version_source": "file:/tmp/t-real23/cases/c6-express/site/mysite/REVISION",
-        "script_mtime": "2026-12-07T15:20:00.764168+00:00"
-    },
-    "started_at": "2026-12-07T15:20:01.059+00:00"
-}
+EXPRESS: dict[str, Any] = real_answer(
+    "site", "a01e4ed4b0ef567d0b64d706204f9492", 19803, 19797,
+    process_group="127.0.0.1:59715", application_group="",
+    server=server("Apache", mod_wsgi_version="6.1.1"),
+    code=code("r1", "file:" + CASES + "c6-express/site/mysite/REVISION",
+              "2026-12-07T15:20:00.764168+00:00"),
+    started_at="2026-12-07T15:20:01.059+00:00")

@@ -1,0 +1,72 @@
+"""The shape of a real endpoint answer, for the modules that keep testers' answers
+(tests/stale_answers.py, stale_answers_r23.py, t24_answers.py, t26_answers.py,
+t29_answers.py): each of those keeps only the values its servers gave, and these builders
+put them in the fields, in the order, the endpoint writes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Apache httpd and mod_wsgi as every tester's Debian machine reported them
+APACHE_MOD_WSGI = "Apache/2.4.71 (Debian) mod_wsgi/6.1.1 Python/3.11"
+GUNICORN_27 = "gunicorn/27.0.1"
+# the interpreter and Django of the testers' sites, where an answer keeps its python field
+PYTHON: dict[str, Any] = {"version": "3.11.2", "implementation": "cpython",
+                          "django_version": "5.2.20"}
+
+
+def server(software: str, *, mod_wsgi_version: str | None = None, multithread: bool = False,
+           multiprocess: bool = True, worker_id: int | None = None,
+           uwsgi: dict[str, Any] | None = None, listen: str | None = None) -> dict[str, Any]:
+    """An answer's ``server`` field (every tester's machine was named vm)."""
+    return {"software": software, "mod_wsgi_version": mod_wsgi_version,
+            "multithread": multithread, "multiprocess": multiprocess, "worker_id": worker_id,
+            "uwsgi": uwsgi, "listen": listen, "hostname": "vm"}
+
+
+def apache_server(*, multithread: bool, multiprocess: bool = True) -> dict[str, Any]:
+    """The ``server`` field of an application under Apache + mod_wsgi 6.1.1."""
+    return server(APACHE_MOD_WSGI, mod_wsgi_version="6.1.1", multithread=multithread,
+                  multiprocess=multiprocess)
+
+
+def code(version: str, version_source: str, script_mtime: str | None = None,
+         first_loaded_at: str | None = None) -> dict[str, Any]:
+    """An answer's ``code`` field; ``first_loaded_at`` given where the endpoint also counted
+    the script's loads (one in every answer kept)."""
+    fields: dict[str, Any] = {"version": version, "version_source": version_source}
+    if script_mtime is not None:
+        fields["script_mtime"] = script_mtime
+    if first_loaded_at is not None:
+        fields.update(script_loads=1, first_loaded_at=first_loaded_at)
+    return fields
+
+
+def real_answer(label: str, instance_id: str, pid: int, ppid: int, *,
+                server: dict[str, Any], started_at: str,
+                process_group: str | None = None, application_group: str | None = None,
+                settings: tuple[str, str] = ("mysite.settings", "mysite.settings"),
+                settings_file: str | None = None, request: dict[str, Any] | None = None,
+                script_file: str | None = None, python: dict[str, Any] | None = None,
+                code: dict[str, Any] | None = None, **after: Any) -> dict[str, Any]:
+    """One answer: ``settings`` is (environ, loaded), ``settings_file`` the settings module's
+    file where the endpoint reported it; ``request``, ``python`` and ``code`` only where the
+    answer kept them; ``after`` the fields that follow started_at, in order."""
+    modules: dict[str, Any] = {"environ": settings[0], "loaded": settings[1]}
+    if settings_file is not None:
+        modules["file"] = settings_file
+    answer: dict[str, Any] = {
+        "schema": 1, "label": label, "instance_id": instance_id, "pid": pid, "ppid": ppid,
+        "process_group": process_group, "application_group": application_group,
+        "settings_module": modules}
+    if request is not None:
+        answer["request"] = request
+    answer["script_file"] = script_file
+    answer["server"] = server
+    if python is not None:
+        answer["python"] = dict(python)  # a copy: a test may change one answer's field
+    if code is not None:
+        answer["code"] = code
+    answer["started_at"] = started_at
+    answer.update(after)
+    return answer
