@@ -30,6 +30,18 @@ def apache_server(*, multithread: bool, multiprocess: bool = True) -> dict[str, 
                   multiprocess=multiprocess)
 
 
+def request(host: str, server_name: str, server_port: str, *, script_name: str = "",
+            path_info: str = "/__probe__", request_uri: str | None = None,
+            host_allowed: bool = True, force_script_name: str | None = None) -> dict[str, Any]:
+    """An answer's ``request`` field for a plain http request (nothing forwarded)."""
+    return {"host": host, "server_name": server_name, "server_port": server_port,
+            "scheme": "http", "script_name": script_name, "path_info": path_info,
+            "request_uri": request_uri, "script_url": None, "forwarded_host": None,
+            "host_allowed": host_allowed, "forwarded_prefix": None,
+            "force_script_name": force_script_name, "forwarded_proto": None,
+            "is_secure": False}
+
+
 def code(version: str, version_source: str, script_mtime: str | None = None,
          first_loaded_at: str | None = None) -> dict[str, Any]:
     """An answer's ``code`` field; ``first_loaded_at`` given where the endpoint also counted

@@ -12,6 +12,7 @@ from probe.diagnose import diagnose
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Target
 from probe.model import Liveness, Observation, Report, Sample
+from tests.real_answers import PYTHON, apache_server, real_answer, request
 
 CASES = "/tmp/t-real26/cases"
 
@@ -23,29 +24,15 @@ def answer(case: str, url: str, label: str, instance_id: str, pid: int, ppid: in
     ``settings``: (environ, loaded); ``script``: its path under the case's sites."""
     host = url.split("/")[2]
     mount = "/suburl" if url.endswith("/suburl/") else ""
-    modules: dict[str, Any] = {"environ": settings[0], "loaded": settings[1]}
-    if settings_file is not None:
-        modules["file"] = f"{CASES}/{case}/root/sites/{settings_file}"
-    return {
-        "schema": 1, "label": label, "instance_id": instance_id, "pid": pid, "ppid": ppid,
-        "process_group": group, "application_group": f"{host}|{mount}",
-        "settings_module": modules,
-        "request": {"host": host, "server_name": host, "server_port": "80", "scheme": "http",
-                    "script_name": mount, "path_info": "/__probe__",
-                    "request_uri": f"{mount}/__probe__", "script_url": None,
-                    "forwarded_host": None, "host_allowed": host_allowed,
-                    "forwarded_prefix": None, "force_script_name": None,
-                    "forwarded_proto": None, "is_secure": False},
-        "script_file": f"{CASES}/{case}/root/sites/{script}",
-        "server": {"software": "Apache/2.4.71 (Debian) mod_wsgi/6.1.1 Python/3.11",
-                   "mod_wsgi_version": "6.1.1", "multithread": True,
-                   "multiprocess": group != "", "worker_id": None, "uwsgi": None,
-                   "listen": None, "hostname": "vm"},
-        "python": {"version": "3.11.2", "implementation": "cpython",
-                   "django_version": "5.2.20"},
-        "started_at": started_at, "uptime_s": 0.5, "hits": 9, "nonce": nonce,
-        "signature": None,
-    }
+    return real_answer(
+        label, instance_id, pid, ppid, process_group=group, application_group=f"{host}|{mount}",
+        settings=settings, settings_file=None if settings_file is None else
+        f"{CASES}/{case}/root/sites/{settings_file}",
+        request=request(host, host, "80", script_name=mount,
+                        request_uri=f"{mount}/__probe__", host_allowed=host_allowed),
+        script_file=f"{CASES}/{case}/root/sites/{script}",
+        server=apache_server(multithread=True, multiprocess=group != ""), python=PYTHON,
+        started_at=started_at, uptime_s=0.5, hits=9, nonce=nonce, signature=None)
 
 
 def manifest_text(settings_1: str, settings_2: str) -> str:

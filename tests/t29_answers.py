@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.real_answers import GUNICORN_27, code, real_answer, server
+
 FRONT = "127.0.0.1:40781"
 GREEN_SWITCH = "2026-12-07T16:34:21.649Z"
 PRELOAD_DEPLOY = "2026-12-07T16:32:30.682Z"
@@ -27,19 +29,12 @@ def manifest(deploy: str, code_version: str | None = "r2", connect: str = FRONT)
 
 def _gunicorn(pid: int, ppid: int, listen: str, colour: str, version: str,
               started: str, process_started: str) -> dict[str, Any]:
-    return {
-        "schema": 1, "label": "site-a", "instance_id": "e678fd2e68df7f06e573f626de082be2",
-        "pid": pid, "ppid": ppid, "process_group": None, "application_group": None,
-        "settings_module": {"environ": "mysite.settings", "loaded": "mysite.settings",
-                            "file": f"/tmp/t29/L3/a/{colour}/mysite/settings.py"},
-        "script_file": None,
-        "server": {"software": "gunicorn/27.0.1", "mod_wsgi_version": None,
-                   "multithread": False, "multiprocess": True, "worker_id": None,
-                   "uwsgi": None, "listen": listen, "hostname": "vm"},
-        "code": {"version": version, "version_source": f"file:/tmp/t29/L3/a/{colour}/REVISION",
-                 "script_loads": 1, "first_loaded_at": started},
-        "started_at": started, "process_started_at": process_started, "loaded_pid": pid,
-    }
+    return real_answer(
+        "site-a", "e678fd2e68df7f06e573f626de082be2", pid, ppid,
+        settings_file=f"/tmp/t29/L3/a/{colour}/mysite/settings.py",
+        server=server(GUNICORN_27, listen=listen),
+        code=code(version, f"file:/tmp/t29/L3/a/{colour}/REVISION", first_loaded_at=started),
+        started_at=started, process_started_at=process_started, loaded_pid=pid)
 
 
 # out/04-after-cv-ra.json, targets[0].observed (pid 9621) and the start its table gave 9620.
@@ -55,19 +50,12 @@ BLUE = [_gunicorn(9619, 9608, "127.0.0.1:33517", "blue", "r1",
 
 # L1 out-preload/03-after-hup-cv.json, targets[0].observed: pids 29036 and 29038, forked by
 # the HUP from the copy master 28605 loaded (the page showed site-a:r2 settings:r1).
-PRELOAD: list[dict[str, Any]] = [{
-    "schema": 1, "label": "site-a", "instance_id": "c258e9a6da8740419884d110b09f5385",
-    "pid": pid, "ppid": 28605, "process_group": None, "application_group": None,
-    "settings_module": {"environ": "mysite.settings", "loaded": "mysite.settings",
-                        "file": "/tmp/t29/L1/a/current/mysite/settings.py"},
-    "script_file": None,
-    "server": {"software": "gunicorn/27.0.1", "mod_wsgi_version": None, "multithread": False,
-               "multiprocess": True, "worker_id": None, "uwsgi": None,
-               "listen": "127.0.0.1:41511", "hostname": "vm"},
-    "code": {"version": "r1", "version_source": "file:/tmp/t29/L1/a/current/REVISION",
-             "script_mtime": "2026-12-07T16:32:27.788123+00:00", "script_loads": 1,
-             "first_loaded_at": "2026-12-07T16:32:28.541+00:00"},
-    "started_at": "2026-12-07T16:32:28.541+00:00",
-    "process_started_at": started, "loaded_pid": 28605,
-} for pid, started in ((29036, "2026-12-07T16:32:30.719+00:00"),
+PRELOAD: list[dict[str, Any]] = [real_answer(
+    "site-a", "c258e9a6da8740419884d110b09f5385", pid, 28605,
+    settings_file="/tmp/t29/L1/a/current/mysite/settings.py",
+    server=server(GUNICORN_27, listen="127.0.0.1:41511"),
+    code=code("r1", "file:/tmp/t29/L1/a/current/REVISION", "2026-12-07T16:32:27.788123+00:00",
+              "2026-12-07T16:32:28.541+00:00"),
+    started_at="2026-12-07T16:32:28.541+00:00", process_started_at=started, loaded_pid=28605,
+) for pid, started in ((29036, "2026-12-07T16:32:30.719+00:00"),
                        (29038, "2026-12-07T16:32:30.713+00:00"))]
