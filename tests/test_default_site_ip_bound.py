@@ -16,33 +16,12 @@ from probe.diagnose.discriminate import key_of
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Target
 from probe.model import Cause, Liveness, Observation, Sample, TargetResult
-from tests.t24_answers import t24_answer
+from tests.t24_answers import m2_manifest, m2_project_4
 from tests.test_diagnose import result
 
 # project-4's answer to http://a.example.test:31782/ at 127.0.0.1:31782 in T24's m2 sweep
-M2_ANSWER: dict[str, Any] = t24_answer(
-    "project-4", "b6baa711b0748482bd6e77358031ae26", 14352, 14347, "mysite.settings_three", 31782,
-    "2026-12-07T15:16:03.092+00:00", 0.045, "rnAgogeyETCX65uhcS9aTcrMQuBmEmL9")
-MANIFEST = """\
-[probe]
-connect = "127.0.0.1"
-
-[instances.project-1]
-label = "project-1"
-settings = "mysite.settings"
-process_group = "project-1"
-urls = ["http://a.example.test:31782/"]
-
-[instances.project-4]
-label = "project-4"
-settings = "mysite.settings_three"
-process_group = "project-4"
-connect = "[::1]"
-urls = ["http://d.example.test:31782/"]
-
-[refuse]
-urls = ["http://unknown.invalid:31782/"]
-"""
+M2_ANSWER: dict[str, Any] = m2_project_4()
+MANIFEST = m2_manifest(settings=True, refuse=True)
 AT = "127.0.0.1:31782"
 
 

@@ -13,7 +13,7 @@ from probe.diagnose import diagnose
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Target
 from probe.model import Cause, EvidenceKind, Liveness, Observation, Sample, TargetResult
-from tests.t24_answers import t24_answer
+from tests.t24_answers import m2_manifest, m2_project_4, t24_answer
 from tests.test_diagnose import result
 
 SCRIPT = "/tmp/t-real24/cases/lab/sites/project-1/wsgi.py"
@@ -84,30 +84,14 @@ def test_the_same_name_at_another_ip_says_the_site_is_bound_there() -> None:
     assert "Install the endpoint" not in found.fix, found.fix
 
 
-M2_MANIFEST = """\
-[probe]
-connect = "127.0.0.1"
-
-[instances.project-1]
-label = "project-1"
-process_group = "project-1"
-urls = ["http://a.example.test:31782/"]
-
-[instances.project-4]
-label = "project-4"
-process_group = "project-4"
-connect = "[::1]"
-urls = ["http://d.example.test:31782/"]
-"""
+M2_MANIFEST = m2_manifest(settings=False, refuse=False)
 SCRIPT_4 = "/tmp/t-real24/cases/lab/sites/project-4/wsgi.py"
 
 
 def test_the_instance_s_answer_to_another_host_elsewhere_says_it_is_installed() -> None:
     """R24's m2 [3]: d.conf's VirtualHost written for 127.0.0.1:31782 (meant for [::1]);
     project-4 answered a.example.test there, d.example.test at [::1] got the default 403."""
-    data = t24_answer("project-4", "b6baa711b0748482bd6e77358031ae26", 14352, 14347,
-                      "mysite.settings_three", 31782, "2026-12-07T15:16:03.092+00:00", 0.045,
-                      "rnAgogeyETCX65uhcS9aTcrMQuBmEmL9")
+    data = m2_project_4()
     answered = Sample(elapsed_ms=20.0, status_code=200, server=APACHE,
                       endpoint=EndpointAnswer.from_json(data), address="127.0.0.1:31782",
                       liveness=Liveness.UNSIGNED)
