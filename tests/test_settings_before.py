@@ -18,44 +18,43 @@ CASE = "e-healthy"
 P1, P2 = "project-1/project1/wsgi.py", "project-2/project2/wsgi.py"
 
 
+URLS = (("http://site-1.example.com/", "project-1"), ("http://site-1.example.com/suburl/",
+         "project-2"), ("http://site-2.example.com/", "project-2"))
+
+
+def _answers(pid: int, ppid: int, project_2_loads: str, seen: list[tuple[str, str, str]],
+             site_2_allowed: bool = True) -> dict[str, dict[str, Any]]:
+    """One sweep's answers by URL, all from process ``pid``: ``seen`` is each URL's
+    (instance_id, started_at, nonce); project-2's scripts load ``project_2_loads``."""
+    settings = {"project-1": ("project1.settings", "project1.settings"),
+                "project-2": ("project2.settings", project_2_loads)}
+    scripts = {"project-1": P1, "project-2": P2}
+    return {url: answer(CASE, url, label, instance_id, pid, ppid, "", settings[label],
+                        scripts[label], started_at, nonce,
+                        host_allowed=site_2_allowed or url != "http://site-2.example.com/")
+            for (url, label), (instance_id, started_at, nonce) in zip(URLS, seen, strict=True)}
+
+
 def no_reload() -> dict[str, dict[str, Any]]:
     """out-fixB-noreload/sweep.json: pid 648 (parent 647)."""
-    one = ("project1.settings", "project1.settings")
-    two = ("project2.settings", "project1.settings")
-    return {
-        "http://site-1.example.com/": answer(
-            CASE, "http://site-1.example.com/", "project-1", "87e1a6da35f858d55db2f870231c2c1e",
-            648, 647, "", one, P1, "2026-12-07T15:33:43.488+00:00",
-            "Q7mdzilXbngMKTo8XufAyAHUBkMIkgOR"),
-        "http://site-1.example.com/suburl/": answer(
-            CASE, "http://site-1.example.com/suburl/", "project-2",
-            "a51a4a91c04d505ef9fdf86791c72b54", 648, 647, "", two, P2,
-            "2026-12-07T15:33:43.498+00:00", "6pI43JNc9F3XoRBlA5FjXHBDr2vdbBi7"),
-        "http://site-2.example.com/": answer(
-            CASE, "http://site-2.example.com/", "project-2", "2f8ca8ecbdbf739ab3ba8b832e63504e",
-            648, 647, "", two, P2, "2026-12-07T15:33:43.505+00:00",
-            "M_2Sq7dR6Im9-50pAdRbhQRsOwFAsvwl", host_allowed=False),
-    }
+    return _answers(648, 647, "project1.settings", [
+        ("87e1a6da35f858d55db2f870231c2c1e", "2026-12-07T15:33:43.488+00:00",
+         "Q7mdzilXbngMKTo8XufAyAHUBkMIkgOR"),
+        ("a51a4a91c04d505ef9fdf86791c72b54", "2026-12-07T15:33:43.498+00:00",
+         "6pI43JNc9F3XoRBlA5FjXHBDr2vdbBi7"),
+        ("2f8ca8ecbdbf739ab3ba8b832e63504e", "2026-12-07T15:33:43.505+00:00",
+         "M_2Sq7dR6Im9-50pAdRbhQRsOwFAsvwl")], site_2_allowed=False)
 
 
 def restarted() -> dict[str, dict[str, Any]]:
     """out-fixB-restart/sweep.json: pid 1326 (parent 1075), each its own settings."""
-    one = ("project1.settings", "project1.settings")
-    two = ("project2.settings", "project2.settings")
-    return {
-        "http://site-1.example.com/": answer(
-            CASE, "http://site-1.example.com/", "project-1", "0718d6370ef3affb0f1d96c2c9b7bb13",
-            1326, 1075, "", one, P1, "2026-12-07T15:33:48.770+00:00",
-            "cLtaz7CE_GnZK9FqzF_QaK9ykSafIIIO"),
-        "http://site-1.example.com/suburl/": answer(
-            CASE, "http://site-1.example.com/suburl/", "project-2",
-            "89c2a248f642d5652019372400b2acf5", 1326, 1075, "", two, P2,
-            "2026-12-07T15:33:48.914+00:00", "ynaOOpGQzovPuY6DcxdXBxhdyAedUkrD"),
-        "http://site-2.example.com/": answer(
-            CASE, "http://site-2.example.com/", "project-2", "c432d350e26352a62d36af9c99565d38",
-            1326, 1075, "", two, P2, "2026-12-07T15:33:49.058+00:00",
-            "7w9hXNzuawk4gBdT53_HmvjA1z2El9fT"),
-    }
+    return _answers(1326, 1075, "project2.settings", [
+        ("0718d6370ef3affb0f1d96c2c9b7bb13", "2026-12-07T15:33:48.770+00:00",
+         "cLtaz7CE_GnZK9FqzF_QaK9ykSafIIIO"),
+        ("89c2a248f642d5652019372400b2acf5", "2026-12-07T15:33:48.914+00:00",
+         "ynaOOpGQzovPuY6DcxdXBxhdyAedUkrD"),
+        ("c432d350e26352a62d36af9c99565d38", "2026-12-07T15:33:49.058+00:00",
+         "7w9hXNzuawk4gBdT53_HmvjA1z2El9fT")])
 
 
 def test_environ_its_own_and_django_configured_before_needs_a_restart() -> None:
