@@ -14,28 +14,13 @@ from typing import Any
 import pytest
 
 from .apache import free_port
-from .endpoint_sites import app_servers
-from .nginx import Nginx, start_kept, sweep_report
+from .nginx import Nginx
+from .nginx_two_mounts import H, by_url, front_body, manifest_template, nginx_front, two_gunicorns
 from .wsgi_servers import WsgiServer
 
 TOKEN = "nginx-shared-pass-token-0123456789abcdef"
-HOST = "sub.example.test"
-H = f"http://{HOST}"
-MANIFEST = f"""[probe]
-connect = "127.0.0.1:{{port}}"
-token_env = "WSGI_PROBE_TOKEN"
-samples = 2
-
-[instances.app1]
-label = "app1"
-script_name = "/app1"
-urls = ["{H}/app1/", "{H}/app1/hello/"]
-
-[instances.root]
-label = "root"
-script_name = ""
-urls = ["{H}/", "{H}/app10/"]
-"""
+MANIFEST = manifest_template(("app1", "/app1", ("/app1/", "/app1/hello/")),
+                             ("root", "", ("/", "/app10/")))
 
 
 @dataclass
@@ -46,35 +31,21 @@ class Apps:
 
 @pytest.fixture(scope="module")
 def apps() -> Iterator[Apps]:
-    with app_servers() as servers:
-        settings = f"\nDEBUG = False\nALLOWED_HOSTS = [{HOST!r}]\n"
-        app1 = servers.site("app1", settings, top=servers.workdir / "app1")
-        root = servers.site("root", settings, top=servers.workdir / "root")
-        yield Apps(servers.gunicorn("gunicorn-app1", app1, workers=1, token=TOKEN),
-                   servers.gunicorn("gunicorn-root", root, workers=1, token=TOKEN))
+    with two_gunicorns("app1", "root", TOKEN) as (app1, root):
+        yield Apps(app1, root)
 
 
 @pytest.fixture
 def front(apps: Apps, tmp_path: Path) -> Iterator[tuple[Nginx, Path]]:
-    running: list[Nginx] = []
     port = free_port()
-    body = (f"server {{ listen 127.0.0.1:{port} default_server; return 444; }}\n"
-            f"server {{\n    listen 127.0.0.1:{port};\n    server_name {HOST};\n"
-            f"    location /app1 {{\n        proxy_pass http://127.0.0.1:{apps.app1.port};\n"
-            f"        proxy_set_header Host $host;\n"
-            f"        proxy_set_header SCRIPT_NAME /app1;\n    }}\n"
-            f"    location / {{\n        proxy_pass http://127.0.0.1:{apps.root.port};\n"
-            f"        proxy_set_header Host $host;\n    }}\n}}\n")
-    server = start_kept(body, port, running, tmp_path)
-    manifest = tmp_path / "manifest.toml"
-    manifest.write_text(MANIFEST.format(port=port))
-    yield server, manifest
-    for each in running:
-        each.stop()
+    body = front_body(port, ("/app1", f"127.0.0.1:{apps.app1.port}", "/app1"),
+                      ("/", f"127.0.0.1:{apps.root.port}", None))
+    with nginx_front(tmp_path, port, body, MANIFEST) as started:
+        yield started
 
 
 def _by_url(manifest: Path, *extra: str) -> dict[str, dict[str, Any]]:
-    return {t["url"]: t for t in sweep_report(manifest, *extra, token=TOKEN)["targets"]}
+    return by_url(manifest, *extra, token=TOKEN)
 
 
 def _line(conf: Path, text: str) -> str:

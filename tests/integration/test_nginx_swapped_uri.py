@@ -20,28 +20,21 @@ from typing import Any
 import pytest
 
 from .apache import free_port
-from .endpoint_sites import app_servers
-from .nginx import Nginx, start_kept, sweep_report
+from .nginx import Nginx
+from .nginx_two_mounts import (
+    HOST,
+    H,
+    by_url,
+    front_body,
+    manifest_template,
+    nginx_front,
+    two_gunicorns,
+)
 from .wsgi_servers import WsgiServer
 
 TOKEN = "nginx-swapped-uri-token-0123456789abcdef"
-HOST = "sub.example.test"
-H = f"http://{HOST}"
-MANIFEST = f"""[probe]
-connect = "127.0.0.1:{{port}}"
-token_env = "WSGI_PROBE_TOKEN"
-samples = 2
-
-[instances.app1]
-label = "app1"
-script_name = "/app1"
-urls = ["{H}/app1/", "{H}/app1/hello/"]
-
-[instances.app2]
-label = "app2"
-script_name = "/app2"
-urls = ["{H}/app2/", "{H}/app2/hello/"]
-"""
+MANIFEST = manifest_template(("app1", "/app1", ("/app1/", "/app1/hello/")),
+                             ("app2", "/app2", ("/app2/", "/app2/hello/")))
 
 
 @dataclass
@@ -52,13 +45,8 @@ class Apps:
 
 @pytest.fixture(scope="module")
 def apps() -> Iterator[Apps]:
-    with app_servers() as servers:
-        settings = f"\nDEBUG = False\nALLOWED_HOSTS = [{HOST!r}]\n"
-        app1 = servers.site("app1", settings, top=servers.workdir / "app1")
-        app2 = servers.site("app2", settings + 'FORCE_SCRIPT_NAME = "/app2"\n',
-                            top=servers.workdir / "app2")
-        yield Apps(servers.gunicorn("gunicorn-app1", app1, workers=1, token=TOKEN),
-                   servers.gunicorn("gunicorn-app2", app2, workers=1, token=TOKEN))
+    with two_gunicorns("app1", "app2", TOKEN, 'FORCE_SCRIPT_NAME = "/app2"\n') as (app1, app2):
+        yield Apps(app1, app2)
 
 
 @dataclass
@@ -70,25 +58,15 @@ class Front:
 
 @pytest.fixture
 def front(apps: Apps, tmp_path: Path) -> Iterator[Front]:
-    running: list[Nginx] = []
     port = free_port()
-    body = (f"server {{ listen 127.0.0.1:{port} default_server; return 444; }}\n"
-            f"server {{\n    listen 127.0.0.1:{port};\n    server_name {HOST};\n"
-            f"    location /app1/ {{\n        proxy_pass http://127.0.0.1:{apps.app2.port};\n"
-            f"        proxy_set_header Host $host;\n"
-            f"        proxy_set_header SCRIPT_NAME /app1;\n    }}\n"
-            f"    location /app2/ {{\n        proxy_pass http://127.0.0.1:{apps.app1.port}/;\n"
-            f"        proxy_set_header Host $host;\n    }}\n}}\n")
-    server = start_kept(body, port, running, tmp_path)
-    manifest = tmp_path / "manifest.toml"
-    manifest.write_text(MANIFEST.format(port=port))
-    yield Front(server, manifest, port)
-    for each in running:
-        each.stop()
+    body = front_body(port, ("/app1/", f"127.0.0.1:{apps.app2.port}", "/app1"),
+                      ("/app2/", f"127.0.0.1:{apps.app1.port}/", None))
+    with nginx_front(tmp_path, port, body, MANIFEST) as (server, manifest):
+        yield Front(server, manifest, port)
 
 
 def _by_url(manifest: Path, *extra: str) -> dict[str, dict[str, Any]]:
-    return {t["url"]: t for t in sweep_report(manifest, *extra, token=TOKEN)["targets"]}
+    return by_url(manifest, *extra, token=TOKEN)
 
 
 def _line(conf: Path, text: str) -> int:
