@@ -13,7 +13,6 @@ m4-swapped and m5-missing-app2: the answers' fields as out-*-sweep*.json hold th
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -22,26 +21,10 @@ from probe.diagnose import diagnose
 from probe.front_config import load_front
 from probe.manifest import parse
 from probe.model import EvidenceKind, Observation, TargetResult, Verdict
-from tests.test_diagnose import thrice
+from tests.nginx.sub_mounts import H, sub_mount_manifest, through_nginx
 
-H = "http://sub.example.test"
 APP1, APP2, ROOT = "127.0.0.1:38101", "127.0.0.1:38102", "127.0.0.1:38103"
-MANIFEST = f"""
-[instances.app1]
-label = "app1"
-script_name = "/app1"
-urls = ["{H}/app1/", "{H}/app1/hello/"]
-
-[instances.app2]
-label = "app2"
-script_name = "/app2"
-urls = ["{H}/app2/", "{H}/app2/hello/"]
-
-[instances.root]
-label = "root"
-script_name = ""
-urls = ["{H}/", "{H}/hello/"]
-"""
+MANIFEST = sub_mount_manifest()
 # m4-swapped/nginx.conf.before as R28 ran it: proxy_pass at :18 and :24
 M4 = """error_log error.log info;
 worker_processes 1;
@@ -112,10 +95,7 @@ def _real(label: str, pid: int, listen: str, script_name: str, path_info: str,
 
 
 def _seen(url: str, expected: str, data: dict[str, Any]) -> Observation:
-    observed = thrice(url, expected, data)
-    return dataclasses.replace(observed, samples=tuple(
-        dataclasses.replace(s, server="nginx/1.22.1", address="127.0.0.1:38180")
-        for s in observed.samples))
+    return through_nginx(url, expected, data, "127.0.0.1:38180")
 
 
 def _app1(path: str, script: str = "/app1") -> dict[str, Any]:

@@ -8,33 +8,16 @@ fixes sent /app1/ and / to root and app2.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from probe.diagnose import ConfigJoin, diagnose
 from probe.manifest import parse
 from probe.model import Cause, EvidenceKind, Observation, TargetResult, Verdict
 from probe.nginx import load_nginx
-from tests.test_diagnose import ep, thrice
+from tests.nginx.sub_mounts import H, gunicorn_answer, sub_mount_manifest
 
 APP1, APP2, ROOT = "127.0.0.1:28101", "127.0.0.1:28102", "127.0.0.1:28103"
-H = "http://sub.example.test"
-MANIFEST = f"""
-[instances.app1]
-label = "app1"
-script_name = "/app1"
-urls = ["{H}/app1/", "{H}/app1/hello/"]
-
-[instances.app2]
-label = "app2"
-script_name = "/app2"
-urls = ["{H}/app2/", "{H}/app2/hello/"]
-
-[instances.root]
-label = "root"
-script_name = ""
-urls = ["{H}/", "{H}/hello/", "{H}/app10/"]
-"""
+MANIFEST = sub_mount_manifest("/app10/")
 HEADERS = "proxy_set_header Host $host;"
 APP1_LOCATION = (f"location /app1 {{ proxy_pass http://{APP1}; {HEADERS} "
                  f"proxy_set_header SCRIPT_NAME /app1; }}")
@@ -58,14 +41,8 @@ def _line(tmp_path: Path, text: str) -> str:
 
 def _answer(url: str, expected: str, label: str, listen: str, script_name: str,
             path_info: str) -> Observation:
-    data = ep(label, host="sub.example.test", mount=script_name, path_info=path_info,
-              process_group="", application_group="")
-    data["server"] = {"software": "gunicorn/27.0.1", "mod_wsgi_version": None,
-                      "listen": listen}
-    observed = thrice(url, expected, data)
-    return dataclasses.replace(observed, samples=tuple(
-        dataclasses.replace(s, server="nginx/1.22.1", address="127.0.0.1:28180")
-        for s in observed.samples))
+    return gunicorn_answer(url, expected, label, listen, script_name, "127.0.0.1:28180",
+                           path_info)
 
 
 def _m1_answers() -> list[Observation]:

@@ -4,14 +4,13 @@ no URL of app1 was answered by app1, and the fix names it."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from probe.diagnose import ConfigJoin, diagnose
 from probe.manifest import parse
 from probe.model import Observation, TargetResult
 from probe.nginx import load_nginx
-from tests.test_diagnose import ep, thrice
+from tests.nginx.sub_mounts import gunicorn_answer
 
 MANIFEST = """
 [instances.app1]
@@ -53,14 +52,7 @@ http {
 
 
 def _answer(url: str, expected: str, label: str, listen: str, mount: str) -> Observation:
-    data = ep(label, host="sub.example.test", mount=mount, process_group="",
-              application_group="")
-    data["server"] = {"software": "gunicorn/27.0.1", "mod_wsgi_version": None,
-                      "listen": listen}
-    observed = thrice(url, expected, data)
-    return dataclasses.replace(observed, samples=tuple(
-        dataclasses.replace(s, server="nginx/1.22.1", address="127.0.0.1:28180")
-        for s in observed.samples))
+    return gunicorn_answer(url, expected, label, listen, mount, "127.0.0.1:28180")
 
 
 def _results(tmp_path: Path | None) -> dict[str, TargetResult]:
