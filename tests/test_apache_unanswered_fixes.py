@@ -267,6 +267,7 @@ def test_a_group_line_of_the_vhost_itself_is_fixed_there_with_the_group_named() 
     url = "http://horizon.example.org/"
     answer = ep("horizon", host="horizon.example.org", process_group="weblate",
                 application_group="horizon.example.org|")
+    answer["ppid"] = 4242  # the Apache whose daemon process answered
     found = one(diagnose(m, [obs(url, "horizon", answered(answer))], config=config(SCOPE)),
                 url)
     assert found.cause is Cause.PROCESS_GROUP_SCOPE, found
@@ -275,6 +276,12 @@ def test_a_group_line_of_the_vhost_itself_is_fixed_there_with_the_group_named() 
                                 "WSGIProcessGroup horizon (WSGIDaemonProcess horizon at "
                                 "t.conf:9)"), found.fix
     assert "process-group=horizon on the mount of horizon (t.conf:8)" in found.fix
+    # A group line is read when Apache starts: the restart of the Apache that answered (its
+    # parent, ppid) follows, by its own command (R26 c1: edited, nothing changed until then).
+    assert ("(t.conf:8). Then restart Apache, which reads WSGIProcessGroup and process-group= "
+            "only when it starts (a touched WSGI script does not): run the command that 'ps "
+            "-ww -o args= -p 4242' shows (its Apache, the parent of pid 101) with '-k "
+            "graceful' in place of the '-k start' it shows") in found.fix, found.fix
 
 
 BLOG = """\

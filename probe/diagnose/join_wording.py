@@ -14,6 +14,7 @@ from probe.diagnose.identify import SweepContext
 from probe.diagnose.join_group_fix import process_group_fix
 from probe.diagnose.join_kept import GroupKept, Kept
 from probe.diagnose.join_kept import words as kept_words
+from probe.diagnose.script_rerun import apache_control
 from probe.diagnose.wording import Diagnosis, catch_all_vhost
 from probe.front import Divergence, PredictedRoute, RouteStep
 from probe.model import Evidence, EvidenceKind, Observation
@@ -132,9 +133,26 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     else:
         why, fix = process_group_fix(found, expected, route.step("mount"), route.site,
                                   route.script_name, route.script_file, shared)
+        fix = _group_restart(obs, fix)
     told = "".join(f" probe lint reports {code} at {where}: {message}."
                    for code, where, message in lint)
     return dataclasses.replace(diagnosis, explanation=f"{first} {why}{told}", fix=fix)
+
+
+def _group_restart(obs: Observation, fix: str) -> str:
+    """``fix`` and the restart of the Apache that answered, by its own command: a group line
+    is read only when Apache starts (R26's c1 fix, applied to a running Apache, changed
+    nothing until a restart). Before a block to copy (the fix's last lines, printed
+    verbatim), so that the block stays whole and the sentence is wrapped."""
+    answers = [s.endpoint for s in obs.samples if s.endpoint is not None]
+    if not answers:
+        return fix
+    restart = (f"Then restart Apache, which reads WSGIProcessGroup and process-group= only "
+               f"when it starts (a touched WSGI script does not): {apache_control(answers)}.")
+    words, newline, lines = fix.partition("\n")
+    if not newline:
+        return f"{fix} {restart}"
+    return f"{words.removesuffix(':')}. {restart} The lines to add:\n{lines}"
 
 
 def _unclaimed(route: PredictedRoute, leaves: RouteStep, meant: RouteStep, host: str,

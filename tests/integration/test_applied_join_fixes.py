@@ -344,6 +344,8 @@ def test_a_server_scope_group_is_narrowed_inside_the_sites_virtualhost(
     vhost = f"{server.conf_path}:{int(opening.rpartition(':')[2]) - 1}"
     assert found["fix"].startswith(f"Inside <VirtualHost *:{server.port}> "
                                    f"(tracker.example.com) at {vhost}, "), found["fix"]
+    # the restart of the running Apache before the block, which stays whole and last
+    assert ". Then restart Apache, " in found["fix"].partition("\n")[0], found["fix"]
     block = re.search(r"\n(    <Location />\n.*\n    </Location>)$", found["fix"])
     assert block is not None, found["fix"]
     applied = OGN.replace("    ServerName tracker.example.com\n",

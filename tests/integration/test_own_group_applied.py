@@ -25,6 +25,8 @@ import psutil
 import pytest
 
 from .apache import ApacheServer
+from .apache_blocks import daemons
+from .applied_fix import instance
 from .conftest import ApacheFactory
 from .test_evidence_scenarios import target
 from .test_own_group_path import _scripts
@@ -152,3 +154,64 @@ def test_the_printed_own_group_applied_and_restarted_as_printed_is_ok(
         (SITE1, "ok"), (SUBURL, "ok"), (SITE2, "ok")], context
     answered = target(report, SITE2)["observed"]
     assert answered["process_group"] == "project-2", answered
+
+
+# R26's c1-groupname: site-2's WSGIProcessGroup names project-1's group (a copy-paste slip);
+# the fix (:mod:`probe.diagnose.join_group_fix`) renames it, or puts process-group= on the
+# mount.
+GROUPNAME = daemons("project-1", "project-2") + """
+<VirtualHost *:@PORT@>
+    ServerName default.invalid
+    <Location />
+        Require all denied
+    </Location>
+</VirtualHost>
+
+<VirtualHost *:@PORT@>
+    ServerName site-1.example.com
+    WSGIScriptAlias /suburl @SITES@/project-2/wsgi.py process-group=project-2
+    WSGIScriptAlias / @SITES@/project-1/wsgi.py process-group=project-1
+</VirtualHost>
+
+<VirtualHost *:@PORT@>
+    ServerName site-2.example.com
+    WSGIProcessGroup project-1
+    WSGIScriptAlias / @SITES@/project-2/wsgi.py
+</VirtualHost>
+"""
+_RENAME = re.compile(r"At (\S+):(\d+), name the group meant for project-2: "
+                     r"(WSGIProcessGroup project-2) \(")
+_ON_MOUNT = re.compile(r"Or put (process-group=project-2) on the mount of project-2 "
+                       r"\((\S+):(\d+)\)")
+
+
+@pytest.mark.parametrize("way", ["rename", "on-mount"])
+def test_the_printed_group_name_fix_applied_to_a_running_apache_is_ok(
+        apache: ApacheFactory, tmp_path: Path, way: str) -> None:
+    manifest = tmp_path / "groupname.toml"
+    manifest.write_text(instance(1, SITE1) + "\n" + instance(2, SUBURL, SITE2), encoding="utf-8")
+    server = apache(GROUPNAME, files=_scripts())
+    _, report, context = sweep(server, manifest, "--config", str(server.conf_path))
+    found = target(report, SITE2)
+    assert (found["verdict"], found["cause"]) == ("wrong_instance", "process_group_scope"), \
+        context
+    fix, conf = found["fix"], server.conf_path
+    lines = conf.read_text(encoding="utf-8").splitlines()
+    if way == "rename":  # the line named, its directive replaced by the one printed
+        said = _RENAME.search(fix)
+        assert said is not None and said.group(1) == str(conf), fix
+        number = int(said.group(2))
+        assert lines[number - 1].strip() == "WSGIProcessGroup project-1", lines[number - 1]
+        lines[number - 1] = lines[number - 1].replace("WSGIProcessGroup project-1",
+                                                      said.group(3))
+    else:  # the option printed, at the end of the WSGIScriptAlias line named
+        on_mount = _ON_MOUNT.search(fix)
+        assert on_mount is not None and on_mount.group(2) == str(conf), fix
+        number = int(on_mount.group(3))
+        assert lines[number - 1].lstrip().startswith("WSGIScriptAlias / "), lines[number - 1]
+        lines[number - 1] += f" {on_mount.group(1)}"
+    conf.write_text("\n".join([*lines, ""]), encoding="utf-8")
+    restart_as_printed(fix, server)  # the fix once named none: edited, nothing changed
+    report, context = settled(server, manifest)
+    assert [(t["url"], t["verdict"]) for t in report["targets"]] == [
+        (SITE1, "ok"), (SUBURL, "ok"), (SITE2, "ok")], context
