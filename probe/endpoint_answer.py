@@ -1,55 +1,62 @@
 """The endpoint's answer, read at this one boundary into typed, safe values: every field the
 probe uses, and what makes an answer not a valid one (docs/endpoint-protocol.md). What an
 answer shares with others (:mod:`probe.compact`) is read once (:mod:`probe.shared_once`).
-
-Why this module is longer than 300 lines: it is the one place where every field of an answer
-is read, typed and checked; split, a field could be read in one module and left unchecked in
-the other.
+The type each field must have, and what a wrong one makes of the answer, is
+:mod:`probe.answer_types`: one table for every field, checked here.
 """
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, cast
 
+from probe.answer_types import (
+    OPTIONAL,
+    REQUIRED,
+    FieldType,
+    mistyped,
+    number_or_none,
+    offset_or_none,
+    pid_or_none,
+    shown,
+)
 from probe.compact import SharedAnswer, SharedObject
 from probe.safe_text import clean_json, one_line
 from probe.shared_once import Derived
 
-MAX_PID = 2**32
-"""Above any real process id; a bigger number is not one (and not a float either)."""
+_OWN = frozenset({"request", "nonce", "signature", "uptime_s", "hits"})
+"""The fields each request makes an answer's own (probe.compact.PER_REQUEST, and ``request``
+that holds some): everything else is the same in all answers of one process."""
 
-_TEXT_FIELDS = ("label", "process_group", "application_group", "started_at",
-                "process_started_at")
+_PER_ANSWER = frozenset({"request.path_info", "request.request_uri"})
+"""The fields of ``request`` each answer has its own (the rest of it is shared)."""
+
+
+def _split(fields: tuple[FieldType, ...]) -> tuple[tuple[FieldType, ...], ...]:
+    """``fields`` as checked: of the shared part, of the shared part of ``request``, and of
+    each answer's own part (probe.shared_once.Derived reads each apart)."""
+    def own(field: FieldType) -> bool:
+        return field.path.split(".")[0] in _OWN
+
+    return (tuple(f for f in fields if not own(f)),
+            tuple(f for f in fields if own(f) and f.path.startswith("request.")
+                  and f.path not in _PER_ANSWER),
+            tuple(f for f in fields if own(f) and (not f.path.startswith("request.")
+                                                   or f.path in _PER_ANSWER)))
+
+
+_SHARED_REQUIRED, _REQUEST_REQUIRED, _OWN_REQUIRED = _split(REQUIRED)
+_SHARED_OPTIONAL, _REQUEST_OPTIONAL, _OWN_OPTIONAL = _split(OPTIONAL)
+# ``request`` itself is named before its fields, as answer_problems names them.
+_CONTAINER = tuple(f for f in _OWN_REQUIRED if f.path == "request")
+_OWN_LEAVES = tuple(f for f in _OWN_REQUIRED if f.path != "request")
 
 
 def _text(value: object) -> str | None:
     return one_line(value) if isinstance(value, str) else None
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _pid(value: object) -> int | None:
-    return value if isinstance(value, int) and _is_int(value) and 0 < value < MAX_PID else None
-
-
-def _num_or_none(value: object) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value) if abs(value) < 1e300 else math.inf
-        return number if math.isfinite(number) else None
-    return None
-
-
-def _offset(value: object) -> int | None:
-    """A UTC offset in seconds; real ones are within a day."""
-    return value if isinstance(value, int) and _is_int(value) and abs(value) < 86400 else None
 
 
 def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -78,26 +85,28 @@ def _runtime_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         "code_version": _text(code.get("version")),
         "code_version_source": _text(code.get("version_source")),
         "hostname": _text(_table(data, "server").get("hostname")),
-        "ppid": _pid(data.get("ppid")),
+        "ppid": pid_or_none(data.get("ppid")),
         "script_mtime": _text(code.get("script_mtime")),
-        "script_loads": _pid(code.get("script_loads")),  # a count: 1 or more, as a pid is
+        "script_loads": pid_or_none(code.get("script_loads")),  # a count: 1 or more
         "first_loaded_at": _text(code.get("first_loaded_at")),
         "process_started_at": _text(data.get("process_started_at")),
-        "loaded_pid": _pid(data.get("loaded_pid")),
+        "loaded_pid": pid_or_none(data.get("loaded_pid")),
         "tz_environ": _text(zone.get("environ")),
         "tz_name": _text(zone.get("name")),
-        "tz_offset_s": _offset(zone.get("utc_offset_s")),
+        "tz_offset_s": offset_or_none(zone.get("utc_offset_s")),
     }
 
 
-def _shared_fields(data: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """The typed fields and the problems of what an answer shares with others (all but
-    :data:`_OWN`): computed once per shared part of a large sweep's answers."""
+def _shared_fields(data: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, ...],
+                                                    tuple[str, ...]]:
+    """The typed fields, the problems and the optional fields read as absent of what an
+    answer shares with others (all but :data:`_OWN`): computed once per shared part of a
+    large sweep's answers."""
     settings = _table(data, "settings_module")
     fields = {
         "label": _text(data.get("label")),
         "instance_id": _text(data.get("instance_id")),
-        "pid": _pid(data.get("pid")),
+        "pid": pid_or_none(data.get("pid")),
         "process_group": _text(data.get("process_group")),
         "application_group": _text(data.get("application_group")),
         "settings_environ": _text(settings.get("environ")),
@@ -106,12 +115,7 @@ def _shared_fields(data: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, 
         "started_at": _text(data.get("started_at")),
         **_runtime_fields(data),
     }
-    return fields, _identity_problems(data)
-
-
-_OWN = frozenset({"request", "nonce", "signature", "uptime_s", "hits"})
-"""The fields each request makes an answer's own (probe.compact.PER_REQUEST, and ``request``
-that holds some): everything else is the same in all answers of one process."""
+    return fields, _identity_problems(data), mistyped(data, _SHARED_OPTIONAL)
 
 _shared_fields_once = Derived(_shared_fields, _OWN)
 
@@ -119,76 +123,41 @@ _shared_fields_once = Derived(_shared_fields, _OWN)
 def answer_problems(data: Mapping[str, Any]) -> tuple[str, ...]:
     """What makes ``data`` not a valid endpoint answer (docs/endpoint-protocol.md), in words.
 
-    ``instance_id`` and ``pid`` are required (an answer is judged by who made it);
-    every other field the probe reads must have its type when present. A field an
-    older or minimal endpoint does not send (``nonce``, ``request``) is no problem,
-    nor is any extra field.
+    ``instance_id`` and ``pid`` are required (an answer is judged by who made it); every
+    other field of :data:`probe.answer_types.REQUIRED` must have its type when present. A
+    field an older or minimal endpoint does not send (``nonce``, ``request``) is no problem,
+    nor is any extra field, nor an optional one of the wrong type (read as absent).
     """
-    return _identity_problems(data) + _own_problems(data)
-
-
-def _shown(value: object) -> str:
-    # In JSON's words (null, true, "text"): the answer is JSON, not Python.
-    return one_line(json.dumps(value, ensure_ascii=False, default=repr), limit=40)
+    return (_identity_problems(data) + mistyped(data, _CONTAINER)
+            + mistyped(data, _REQUEST_REQUIRED) + mistyped(data, _OWN_LEAVES))
 
 
 def _identity_problems(data: Mapping[str, Any]) -> tuple[str, ...]:
     """answer_problems of the fields before ``request`` (all shared with other answers)."""
     problems: list[str] = []
-    shown = _shown
     instance_id = data.get("instance_id")
     if not isinstance(instance_id, str) or not instance_id:
         problems.append(f"instance_id is {shown(instance_id)}, not a non-empty string")
     if "pid" not in data:
         problems.append("pid is missing")
-    elif _pid(data["pid"]) is None:
-        problems.append(f"pid is {shown(data['pid'])}, not a process id")
-    for key in _TEXT_FIELDS:
-        if data.get(key) is not None and not isinstance(data[key], str):
-            problems.append(f"{key} is {shown(data[key])}, not a string or null")
-    _table_problems(data, "settings_module", ("environ", "loaded", "file"), problems)
-    return tuple(problems)
+    elif data["pid"] is None:
+        problems.append("pid is null, not a process id")
+    return (*problems, *mistyped(data, _SHARED_REQUIRED))
 
 
-def _own_problems(data: Mapping[str, Any]) -> tuple[str, ...]:
-    """answer_problems of ``request``, ``nonce`` and ``signature`` (each answer's own)."""
-    problems: list[str] = []
-    _table_problems(data, "request", ("host", "script_name", "path_info"), problems)
-    for key in ("nonce", "signature"):
-        if data.get(key) is not None and not isinstance(data[key], str):
-            problems.append(f"{key} is {_shown(data[key])}, not a string or null")
-    return tuple(problems)
-
-
-def _request_fields(request: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """The typed fields of ``request`` but path_info (each answer's own), and their
-    problems (path_info's come after them, as answer_problems names them)."""
-    problems: list[str] = []
-    for name in ("host", "script_name"):
-        value = request.get(name)
-        if value is not None and not isinstance(value, str):
-            problems.append(f"request.{name} is {_shown(value)}, not a string or null")
+def _request_fields(request: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, ...],
+                                                       tuple[str, ...]]:
+    """The typed fields of ``request`` but path_info (each answer's own), their problems
+    (path_info's come after them, as answer_problems names them) and the optional ones read
+    as absent."""
+    inside = {"request": request}
     fields = {"host": _text(request.get("host")),
               "script_name": _text(request.get("script_name")),
               "forwarded_host": _text(request.get("forwarded_host"))}
-    return fields, tuple(problems)
+    return fields, mistyped(inside, _REQUEST_REQUIRED), mistyped(inside, _REQUEST_OPTIONAL)
 
 
 _request_fields_once = Derived(_request_fields, frozenset({"path_info", "request_uri"}))
-
-
-def _table_problems(data: Mapping[str, Any], key: str, inner: tuple[str, ...],
-                    problems: list[str]) -> None:
-    table = data.get(key)
-    if table is None:
-        return
-    if not isinstance(table, Mapping):
-        problems.append(f"{key} is {_shown(table)}, not an object")
-        return
-    for name in inner:
-        value = table.get(name)
-        if value is not None and not isinstance(value, str):
-            problems.append(f"{key}.{name} is {_shown(value)}, not a string or null")
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +167,8 @@ class EndpointAnswer:
     This is the one place a server's answer enters the probe: ``raw`` is the
     answer made safe by :func:`probe.safe_text.clean_json` (any encoder can
     write it, it is bounded), every typed text field is one printable line, and
-    a field of the wrong type becomes ``None`` and is named in ``problems``.
+    a field of the wrong type becomes ``None`` and is named in ``problems`` (a required
+    one: :data:`probe.answer_types.REQUIRED`) or ``ignored`` (any other).
     """
 
     raw: Mapping[str, Any]
@@ -218,6 +188,9 @@ class EndpointAnswer:
     signature: str | None = None
     problems: tuple[str, ...] = ()
     """Why this is not a valid endpoint answer; empty when it is one."""
+    ignored: tuple[str, ...] = ()
+    """The optional fields of the wrong type, read as absent (probe.answer_types), in words:
+    said once in the URL's evidence."""
 
     @property
     def sends_nonce(self) -> bool:
@@ -259,29 +232,25 @@ class EndpointAnswer:
     @classmethod
     def from_clean(cls, safe: Mapping[str, Any]) -> EndpointAnswer:
         """:meth:`from_json` of an object already made safe by clean_json (or loads_clean)."""
-        fields, problems = _shared_fields_once(safe)
+        fields, problems, ignored = _shared_fields_once(safe)
         request = safe.get("request")
         table = mapping(request)
         # The request's host and mount are shared with other answers too (held once, read
         # once: probe.compact); its path_info is each answer's own.
-        seen, seen_problems = _request_fields_once(table)
+        seen, seen_problems, seen_ignored = _request_fields_once(table)
         path_info, nonce, signature = table.get("path_info"), safe.get("nonce"), \
             safe.get("signature")
-        if request is not None and table is not request:
-            problems += (f"request is {_shown(request)}, not an object",)
-        problems += seen_problems
-        for name, value in (("request.path_info", path_info), ("nonce", nonce),
-                            ("signature", signature)):
-            if value is not None and type(value) is not str:
-                problems += (f"{name} is {_shown(value)}, not a string or null",)
+        problems += mistyped(safe, _CONTAINER) + seen_problems + mistyped(safe, _OWN_LEAVES)
+        ignored += seen_ignored + mistyped(safe, _OWN_OPTIONAL)
         return cls(
             raw=safe,
             **seen,
             path_info=_text(path_info),
-            uptime_s=_num_or_none(safe.get("uptime_s")),
+            uptime_s=number_or_none(safe.get("uptime_s")),
             nonce=_text(nonce),
             signature=_text(signature),
             problems=problems,
+            ignored=ignored,
             **fields,
         )
 

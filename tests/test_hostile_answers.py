@@ -169,7 +169,7 @@ def test_broken_answers_make_no_findings() -> None:
     good, hostile, _ = MANIFEST.targets()
     report = diagnose(MANIFEST, [Observation(good, (broken,)), Observation(hostile, (broken,))])
     assert [t.verdict for t in report.targets] == [Verdict.BAD_ANSWER] * 2
-    assert 'pid is "abc", not a process id' in report.targets[0].explanation
+    assert 'pid is "abc" (a string), not a process id' in report.targets[0].explanation
     assert report.findings == ()
 
 
@@ -178,8 +178,8 @@ def test_problems_name_values_in_json_words() -> None:
     answer = EndpointAnswer.from_json({**HOSTILE, "pid": None, "label": False,
                                        "settings_module": [1]})
     assert answer.problems == ("pid is null, not a process id",
-                               "label is false, not a string or null",
-                               "settings_module is [1], not an object")
+                               "label is false (a boolean), not a string or null",
+                               "settings_module is [1] (an array), not an object")
 
 
 def test_an_integer_longer_than_python_reads_is_a_bad_answer_saying_so() -> None:

@@ -32,6 +32,7 @@ from probe.apache.names import vhost_of
 from probe.deploy_time import RestartCutoffs, as_cutoffs
 from probe.diagnose import script_rerun
 from probe.diagnose.backends import backend_findings
+from probe.diagnose.causes_site import read_as_absent
 from probe.diagnose.code_drift import code_drift_findings
 from probe.diagnose.doubled_slash import doubled_slash_findings
 from probe.diagnose.findings import cross_url_findings
@@ -141,7 +142,9 @@ def diagnose(
         failed_wording: Exception | None = None
     except Exception as exc:  # a bug some answer set off: the verdicts stand, worded plainly
         failed_wording = exc
-    results = tuple(_result(obs, d, kept) for obs, d in zip(observations, diagnoses, strict=True))
+    segment = manifest.probe.segment
+    results = tuple(_result(obs, d, kept, segment)
+                    for obs, d in zip(observations, diagnoses, strict=True))
     del diagnoses, kept  # before the findings: they look at every result, not at these
     try:
         findings = cross_url_findings(observations, results, context.identify,
@@ -233,7 +236,8 @@ def _error(exc: Exception) -> str:
     return one_line(f"internal error {type(exc).__name__}: {exc}")
 
 
-def _result(obs: Observation, diagnosis: Diagnosis, kept: dict[object, Any]) -> TargetResult:
+def _result(obs: Observation, diagnosis: Diagnosis, kept: dict[object, Any],
+            segment: str) -> TargetResult:
     samples = obs.samples
     last = samples[-1] if samples else None
     # One pass, no generators: this runs for every URL (one sample, in a usual sweep).
@@ -254,6 +258,7 @@ def _result(obs: Observation, diagnosis: Diagnosis, kept: dict[object, Any]) -> 
             cache.setdefault(line)
         address = sample.address or address  # the last one given
     held = tuple(sorted(pids))
+    said = read_as_absent(obs, segment)  # optional fields of the wrong type: said once
     return TargetResult(
         url=obs.target.url,
         expected=obs.target.expected,
@@ -270,7 +275,7 @@ def _result(obs: Observation, diagnosis: Diagnosis, kept: dict[object, Any]) -> 
         cache_headers=tuple(cache),
         # An IP in the URL is its address even when nothing answered to say so.
         address=obs.target.address or address or literal_address(obs.target.url),
-        evidence=_evidence(diagnosis.evidence) if diagnosis.evidence else (),
+        evidence=_evidence(diagnosis.evidence + said) if diagnosis.evidence or said else (),
         candidates=_candidates(diagnosis.candidates) if diagnosis.candidates else (),
         answered=tuple(kinds.values()),
     )

@@ -16,6 +16,7 @@ name at the same address (:mod:`probe.diagnose.discriminate`).
 
 from __future__ import annotations
 
+from probe import answer_types
 from probe.diagnose import site_wording as words
 from probe.diagnose.answer_names import fields_seen
 from probe.diagnose.discriminate import key_of, probed_default
@@ -31,6 +32,16 @@ CONFIG_CHECK = "sweep with --config PATH (the front's configuration)"
 def observed(obs: Observation, context: SweepContext, claim: str) -> Evidence:
     return Evidence(EvidenceKind.OBSERVED, claim,
                     f"GET {obs.target.probe_url(context.manifest.probe.segment)}")
+
+
+def read_as_absent(obs: Observation, segment: str) -> tuple[Evidence, ...]:
+    """The URL's answers' optional fields of the wrong type, read as absent
+    (:mod:`probe.answer_types`): one observed item, each field said once; none without."""
+    # Runs for every URL of a sweep: nearly all have none, found without a call.
+    notes = [s.endpoint.ignored for s in obs.samples if s.endpoint and s.endpoint.ignored]
+    absent = answer_types.read_as_absent(notes) if notes else None
+    return () if absent is None else (
+        Evidence(EvidenceKind.OBSERVED, absent, f"GET {obs.target.probe_url(segment)}"),)
 
 
 def observed_fields(obs: Observation, context: SweepContext,
