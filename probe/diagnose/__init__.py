@@ -32,7 +32,6 @@ from probe.apache.names import vhost_of
 from probe.deploy_time import RestartCutoffs, as_cutoffs
 from probe.diagnose import script_rerun
 from probe.diagnose.backends import backend_findings
-from probe.diagnose.causes_site import read_as_absent
 from probe.diagnose.code_drift import code_drift_findings
 from probe.diagnose.doubled_slash import doubled_slash_findings
 from probe.diagnose.findings import cross_url_findings
@@ -42,7 +41,7 @@ from probe.diagnose.identify import SweepContext
 from probe.diagnose.mount_undecided import mount_undecided_findings
 from probe.diagnose.scheme import scheme_findings
 from probe.diagnose.settings_root import settings_root_findings
-from probe.diagnose.verdicts import diagnose_target
+from probe.diagnose.verdicts import diagnose_target, read_as_absent
 from probe.diagnose.wording import Diagnosis, catch_all_vhost
 from probe.diagnose.zone_drift import time_zone_drift_findings
 from probe.endpoint_answer import EndpointAnswer

@@ -38,6 +38,7 @@ from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer, mapping
 from probe.front import FrontConfig, PredictedRoute
 from probe.model import Cause, Evidence, EvidenceKind, Observation
+from probe.safe_text import quoted
 
 _FRONTS = FRONT_PRODUCTS - {"apache"}
 """Fronts' Server header products other than Apache's (httpd's own header is its own)."""
@@ -191,7 +192,7 @@ def host_not_passed(obs: Observation, diagnosis: Diagnosis, front: FrontConfig) 
     reach = (f" With Host {wanted!r} the configuration given routes it to {meant.decision} "
              f"({meant.rule}, {meant.source})." if meant is not None and meant.by == "name"
              else "")
-    fix = (f"The front in between sent Host {answer.host!r} (request.host), not the URL's "
+    fix = (f"The front in between sent Host {quoted(answer.host)} (request.host), not the URL's "
            f"{wanted!r}: have it pass the URL's Host on (nginx: 'proxy_set_header Host $host;' "
            f"in the location that proxies this URL; Apache's mod_proxy: 'ProxyPreserveHost "
            f"On'), not a ServerAlias for {sent!r}.{reach}")
@@ -200,10 +201,10 @@ def host_not_passed(obs: Observation, diagnosis: Diagnosis, front: FrontConfig) 
     if took is not None and took.source is not None:
         at = "" if str(took.source) in took.decision else f" ({took.source})"
         reached = f"; with it Apache's configuration routes the request to {took.decision}{at}"
-    why = (f" The Host is not the URL's: the front in between sent {answer.host!r} "
+    why = (f" The Host is not the URL's: the front in between sent {quoted(answer.host)} "
            f"(request.host), not {wanted!r}, and Apache chose its VirtualHost by the Host "
            f"that arrived{reached}. So the cause is the front's Host, not Apache's names.")
-    evidence = (Evidence(EvidenceKind.OBSERVED, f"request.host = {answer.host!r}",
+    evidence = (Evidence(EvidenceKind.OBSERVED, f"request.host = {quoted(answer.host)}",
                          f"GET {obs.target.url}"),
                 *((Evidence(EvidenceKind.CONFIGURED, took.decision, str(took.source)),)
                   if took is not None and took.source is not None else ()))

@@ -23,6 +23,7 @@ from probe.diagnose.fronts import server_header
 from probe.diagnose.wording import Diagnosis
 from probe.front import FrontConfig
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
+from probe.safe_text import quoted
 
 
 def _ports(servers: list[Server]) -> set[int]:
@@ -60,7 +61,7 @@ def passed_elsewhere(obs: Observation, diagnosis: Diagnosis,
     meant_at = _listen(site, site_port)
     if arrived_at is None or meant_at is None:
         return None
-    group = (f", daemon group {answer.process_group!r} (process_group)"
+    group = (f", daemon group {quoted(answer.process_group)} (process_group)"
              if answer.process_group else "")
     runs = next((f", which runs {app.target} ({app.directive.where})" for app in site.apps
                  if app.server == meant), "")

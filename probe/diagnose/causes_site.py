@@ -16,15 +16,15 @@ name at the same address (:mod:`probe.diagnose.discriminate`).
 
 from __future__ import annotations
 
-from probe import answer_types
 from probe.diagnose import site_wording as words
 from probe.diagnose.answer_names import fields_seen
 from probe.diagnose.discriminate import key_of, probed_default
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.odd_address import server_differs
 from probe.diagnose.wording import Diagnosis
-from probe.endpoint_answer import EndpointAnswer
+from probe.endpoint_answer import EndpointAnswer, mapping
 from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation
+from probe.safe_text import quoted
 
 CONFIG_CHECK = "sweep with --config PATH (the front's configuration)"
 
@@ -32,16 +32,6 @@ CONFIG_CHECK = "sweep with --config PATH (the front's configuration)"
 def observed(obs: Observation, context: SweepContext, claim: str) -> Evidence:
     return Evidence(EvidenceKind.OBSERVED, claim,
                     f"GET {obs.target.probe_url(context.manifest.probe.segment)}")
-
-
-def read_as_absent(obs: Observation, segment: str) -> tuple[Evidence, ...]:
-    """The URL's answers' optional fields of the wrong type, read as absent
-    (:mod:`probe.answer_types`): one observed item, each field said once; none without."""
-    # Runs for every URL of a sweep: nearly all have none, found without a call.
-    notes = [s.endpoint.ignored for s in obs.samples if s.endpoint and s.endpoint.ignored]
-    absent = answer_types.read_as_absent(notes) if notes else None
-    return () if absent is None else (
-        Evidence(EvidenceKind.OBSERVED, absent, f"GET {obs.target.probe_url(segment)}"),)
 
 
 def observed_fields(obs: Observation, context: SweepContext,
@@ -107,11 +97,11 @@ def _same_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str,
     url = obs.target.url
     if swallowed:
         seen: tuple[Evidence, ...] = (
-            observed(obs, context, f"request.script_name = {answer.script_name!r}"),
-                observed(obs, context, f"request.path_info = {answer.path_info!r}"))
-        if answer.raw.get("request", {}).get("script_url"):
-            seen += (observed(obs, context, f"request.script_url = "
-                                            f"{answer.raw['request']['script_url']!r}"),)
+            observed(obs, context, f"request.script_name = {quoted(answer.script_name)}"),
+                observed(obs, context, f"request.path_info = {quoted(answer.path_info)}"))
+        if isinstance(url_seen := mapping(answer.raw.get("request")).get("script_url"), str) \
+                and url_seen:
+            seen += (observed(obs, context, f"request.script_url = {quoted(url_seen)}"),)
         return words.shorter_mount(url, expected, expected_mount, answer, who, shown, seen, (
             Candidate(Cause.ALIAS_ORDER, f"{CONFIG_CHECK}: the mounts of this site are "
                                          f"listed shortest first"),
@@ -121,11 +111,11 @@ def _same_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str,
     twin = _same_mount_other_application(obs, answer, context)
     if twin is not None:
         other_obs, other = twin
-        seen = (observed(obs, context, f"application_group = {answer.application_group!r}, "
-                                       f"label = {answer.label!r}"),
+        seen = (observed(obs, context, f"application_group = {quoted(answer.application_group)}, "
+                                       f"label = {quoted(answer.label)}"),
                 observed(other_obs, context, f"application_group = "
-                                             f"{other.application_group!r}, label = "
-                                             f"{other.label!r}"))
+                                             f"{quoted(other.application_group)}, label = "
+                                             f"{quoted(other.label)}"))
         return words.two_sites_one_name(url, expected, who, shown, answer, other_obs.target.url,
                                         other, seen)
     return words.other_application(url, expected, answer, who, shown, observed_fields(

@@ -19,6 +19,7 @@ from probe.diagnose.answer_names import joined, place, places
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.reload import reload_fix, reload_ways
 from probe.endpoint_answer import EndpointAnswer
+from probe.safe_text import quoted
 
 # Sources that name a place on the server's disk, which a deploy writes: another process of
 # the host reading one tells what it held then (env: and wrap are each process's own).
@@ -87,7 +88,7 @@ def deploy_fix(want: str, answers: Sequence[EndpointAnswer],
         seen = "; ".join(dict.fromkeys(
             f"{place(w)} (parent pid {w.ppid}, started {w.started_at}) reported {want!r} "
             f"read from {w.code_version_source}, after {place(a)} (started {a.started_at}) "
-            f"had read {a.code_version!r} from it" for a in lagging if (w := reached[a.pid])))
+            f"had read {quoted(a.code_version)} from it" for a in lagging if (w := reached[a.pid])))
         # "Only" where these are all the stale processes, not a part of them.
         only = "Only " if len(lagging) == len(answers) else ""
         said.append(f"The deploy of {want!r} reached the backend of {places(lagging)}: "

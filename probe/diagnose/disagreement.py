@@ -37,6 +37,7 @@ from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Instance
 from probe.model import Evidence, EvidenceKind, Observation
+from probe.safe_text import quoted
 
 if TYPE_CHECKING:  # the check path diagnoses without loading the front model
     from probe.front import PredictedRoute
@@ -81,7 +82,8 @@ def _who(group: Sequence[EndpointAnswer], name: str) -> str:
     if len(modes) != 1:
         return name
     (mode,) = modes
-    return f"{name} (daemon {mode!r})" if mode else f"{name} (embedded)" if mode == "" else name
+    return f"{name} (daemon {quoted(mode)})" if mode else \
+        f"{name} (embedded)" if mode == "" else name
 
 
 def _fields(answer: EndpointAnswer) -> str | None:
@@ -108,7 +110,7 @@ def why(groups: list[list[EndpointAnswer]], total: int) -> str:
                 f"backends this address passes requests to, and take it out or point it at "
                 f"the right application.")
     if len({a.settings for a in firsts}) > 1:
-        each = "; ".join(f"{g[0].settings!r} at {places(g)}" for g in groups)
+        each = "; ".join(f"{quoted(g[0].settings)} at {places(g)}" for g in groups)
         embedded = all(server_kind(a) == "mod_wsgi" and a.embedded for a in firsts)
         if embedded and len(servers) == 1:
             return (f"The processes of one Apache run different settings ({each}), embedded "
@@ -153,10 +155,10 @@ def odd_one_out(groups: Sequence[Sequence[EndpointAnswer]], total: int) -> str:
     if len(ordered[0]) < len(ordered[1]):
         odd = ordered[0]
         others = sorted({repr(g[0].label) for g in groups if g[0].label != odd[0].label})
-        return (f"The odd one out: {places(odd)} answered as {odd[0].label!r} ({len(odd)} of "
+        return (f"The odd one out: {places(odd)} answered as {quoted(odd[0].label)} ({len(odd)} of "
                 f"{total} samples); the others as {joined(others)}.")
     return "Where each application answered from: " + "; ".join(
-        f"{g[0].label!r} from {places(g)}" for g in groups) + "."
+        f"{quoted(g[0].label)} from {places(g)}" for g in groups) + "."
 
 
 def by_label(answers: Sequence[EndpointAnswer]) -> list[list[EndpointAnswer]]:

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from probe.diagnose.answer_names import place, places
 from probe.diagnose.reload import reload_fix, reload_ways
 from probe.endpoint_answer import EndpointAnswer
+from probe.safe_text import quoted
 
 # Sources that name a place on the server's disk, which a deploy writes (env: and wrap are
 # the process's own: another process's reading of them says nothing of this one's).
@@ -93,9 +94,9 @@ def _fix(by_version: Mapping[str, Sequence[EndpointAnswer]], *, lead: bool = Fal
         reached.add(witness.code_version)
         said.append(
             f"{witness.code_version_source} on host {witness.hostname} gave "
-            f"{witness.code_version!r} to {place(witness)} (parent pid {witness.ppid}, "
+            f"{quoted(witness.code_version)} to {place(witness)} (parent pid {witness.ppid}, "
             f"started {witness.started_at}), after {places(group)} (started "
-            f"{max(a.started_at or '' for a in group)}) had read {group[0].code_version!r} "
+            f"{max(a.started_at or '' for a in group)}) had read {quoted(group[0].code_version)} "
             f"from it: the deploy reached that file, and {places(group)} "
             f"{'was' if len({a.pid for a in group}) == 1 else 'were'} not restarted since. "
             f"{reload_fix(group)}")

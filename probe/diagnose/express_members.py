@@ -19,6 +19,7 @@ from probe.diagnose.answer_names import joined
 from probe.diagnose.fronts import EXPRESS_NAMING, express_address, same_listen
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Evidence, EvidenceKind
+from probe.safe_text import quoted
 
 if TYPE_CHECKING:
     from probe.front import Member
@@ -56,12 +57,12 @@ class ExpressMember:
         unread = (f"; no {self.directive} line of the configuration given names that address"
                   if self.configured else "")
         return (f"the mod_wsgi-express observed at {self.address} (its process_group "
-                f"{self.answer.process_group!r}{unread})")
+                f"{quoted(self.answer.process_group)}{unread})")
 
     @property
     def seen(self) -> str:
-        return (f"request.script_name {self.answer.script_name!r}, request.path_info "
-                f"{self.answer.path_info!r}")
+        return (f"request.script_name {quoted(self.answer.script_name)}, request.path_info "
+                f"{quoted(self.answer.path_info)}")
 
 
 def express_members(answers: Sequence[EndpointAnswer], members: Sequence[Member] = (),
@@ -139,8 +140,8 @@ class Disagreement:
     @property
     def evidence(self) -> tuple[Evidence, ...]:
         return tuple(Evidence(EvidenceKind.OBSERVED, f"request.script_name = "
-                              f"{m.answer.script_name!r}, request.path_info = "
-                              f"{m.answer.path_info!r}", f"process_group {m.address}")
+                              f"{quoted(m.answer.script_name)}, request.path_info = "
+                              f"{quoted(m.answer.path_info)}", f"process_group {m.address}")
                      for m in (*self.right, *self.wrong))
 
 

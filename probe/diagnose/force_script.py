@@ -30,6 +30,7 @@ from probe.diagnose.reload import reload_ways
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer, mapping
 from probe.model import Cause, Evidence, EvidenceKind, FrontKind, Observation, Verdict
+from probe.safe_text import quoted
 
 if TYPE_CHECKING:
     from probe.front import PredictedRoute
@@ -52,8 +53,8 @@ class Served:
 
     @property
     def seen(self) -> str:
-        return (f"request.script_name {self.answer.script_name!r}, request.path_info "
-                f"{self.answer.path_info!r}")
+        return (f"request.script_name {quoted(self.answer.script_name)}, request.path_info "
+                f"{quoted(self.answer.path_info)}")
 
 
 def forced(answer: EndpointAnswer) -> str | None:
@@ -164,15 +165,15 @@ def check(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],
     stripped = answer.script_name != mount
     how = (f"the front took {mount} off the path: {sent} arrived as "
            f"{(answer.script_name or '') + (answer.path_info or '')!r}" if stripped else
-           f"request.script_name {answer.script_name!r}, request.path_info "
-           f"{answer.path_info!r}")
+           f"request.script_name {quoted(answer.script_name)}, request.path_info "
+           f"{quoted(answer.path_info)}")
     some = (f" That is {share(bad, len(answers))}; the others did not."
             if len(bad) < len(answers) else "")
     evidence: tuple[Evidence, ...] = (
         Evidence(EvidenceKind.OBSERVED, f"request.force_script_name = {value!r}",
                  f"GET {url}, {place(answer)}"),
-        Evidence(EvidenceKind.OBSERVED, f"request.script_name = {answer.script_name!r}, "
-                 f"request.path_info = {answer.path_info!r}", f"GET {url}"))
+        Evidence(EvidenceKind.OBSERVED, f"request.script_name = {quoted(answer.script_name)}, "
+                 f"request.path_info = {quoted(answer.path_info)}", f"GET {url}"))
     others = other_mounts(context, obs, answer, mount)
     there = next((o for o in others if o.mount == wrong), None)
     also = (f" The same processes ({_processes(obs, answer)}) serve {there.url} at "
@@ -180,8 +181,8 @@ def check(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],
             f"applies to this one too." if there is not None else "")
     if there is not None:
         evidence += (Evidence(EvidenceKind.OBSERVED, f"request.script_name = "
-                              f"{there.answer.script_name!r}, request.path_info = "
-                              f"{there.answer.path_info!r}", f"GET {there.url}"),)
+                              f"{quoted(there.answer.script_name)}, request.path_info = "
+                              f"{quoted(there.answer.path_info)}", f"GET {there.url}"),)
     explanation = (f"{url} is served by the right application at {mount or '/'} ({how}), but "
                    f"Django's FORCE_SCRIPT_NAME is {value!r} (request.force_script_name): when "
                    f"it is set, Django uses it in place of each request's SCRIPT_NAME "
@@ -203,7 +204,7 @@ def _fix(context: SweepContext, obs: Observation, answer: EndpointAnswer, mount:
     if answer.script_name == mount:
         first = (f"Remove FORCE_SCRIPT_NAME from the settings ({settings}) or set it to None: "
                  f"Django then uses each request's own SCRIPT_NAME, here "
-                 f"{answer.script_name!r}, this URL's mount.")
+                 f"{quoted(answer.script_name)}, this URL's mount.")
     else:
         first = (f"Remove FORCE_SCRIPT_NAME from the settings ({settings}) and tell each "
                  f"request its mount {mount}: "

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from probe.endpoint_answer import EndpointAnswer, mapping
 from probe.model import FrontKind, Observation
-from probe.safe_text import one_line
+from probe.safe_text import one_line, quoted
 from probe.unix_sockets import PREFIX, normal_unix
 
 APP_SERVERS = ("gunicorn", "uwsgi", "waitress")
@@ -73,7 +73,7 @@ class Listening:
             return f"server.listen {self.value}"
         every = (", 'localhost' when started without --host, which then listens on every "
                  "address" if self.address.startswith("*:") else "")
-        return (f"process_group {self.value!r} (server.listen is null; {EXPRESS_NAMING}"
+        return (f"process_group {quoted(self.value)} (server.listen is null; {EXPRESS_NAMING}"
                 f"{every})")
 
 
@@ -116,7 +116,8 @@ def host_allowed(answer: EndpointAnswer) -> bool | None:
 
 
 def mod_wsgi(answer: EndpointAnswer) -> bool:
-    return bool(_table(answer, "server").get("mod_wsgi_version"))
+    version = _table(answer, "server").get("mod_wsgi_version")
+    return isinstance(version, str) and bool(version)  # another type is read as absent
 
 
 def front_of(obs: Observation, configured: FrontKind | None) -> FrontKind:

@@ -205,36 +205,38 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
         if told.told:
             return None  # Django's FORCE_SCRIPT_NAME is the mount: its links stay inside
         evidence += told.evidence
-        what = (f"the front took {mount} off the path ({sent} arrived as {script + info!r}) "
+        what = (f"the front took {mount} off the path ({sent} arrived as {quoted(script + info)}) "
                 f"{told.words}" + ("" if told.undecided else
                                    f" believes it is mounted at {believed}: "
                                    f"{mount_links(answer)} point outside {mount}/"))
     elif short is not None:
-        what = (f"the front took {short} off the path ({sent} arrived as {script + info!r}), "
+        what = (f"the front took {short} off the path ({sent} arrived as {quoted(script + info)}), "
                 f"while the manifest declares script_name {meant!r} (its URL patterns carry "
                 f"the path below {meant}): it resolves {info} (PATH_INFO) against them, so "
                 f"its pages answer 404")
     elif meant is not None:
         what = (f"the application received the whole path {sent} with SCRIPT_NAME "
-                f"{script!r}, while the manifest declares script_name {meant!r} (its URL "
+                f"{quoted(script)}, while the manifest declares script_name {meant!r} (its URL "
                 f"patterns carry the path below {meant}, not {meant} itself): it resolves "
                 f"{info} (PATH_INFO) against them, so its pages answer 404")
     elif script and script + info == sent and mount.startswith(script + "/"):
         # split at a shorter prefix: undecided unless another URL was told another mount
         other = told_elsewhere(context, obs.target.expected, urlsplit(url).netloc.lower(),
                                script)
-        what = (f"the application received SCRIPT_NAME {script!r} and PATH_INFO {info!r} "
+        what = (f"the application received SCRIPT_NAME {quoted(script)} and PATH_INFO "
+                f"{quoted(info)} "
                 f"(the path {sent} split at {script}): it believes it is mounted at "
                 f"{believed}, so unless its URL patterns start with "
                 f"{mount[len(script):].lstrip('/')}/ its pages answer 404")
         if other is not None:
             what += (f". {other.url} of the same instance received SCRIPT_NAME "
-                     f"{other.script!r} and PATH_INFO {other.path_info!r}: the front tells it "
+                     f"{quoted(other.script)} and PATH_INFO {quoted(other.path_info)}: the front "
+                     f"tells it "
                      f"another mount there, so the URLs listed under {mount}/ are judged "
                      f"against {mount}")
             evidence += (Evidence(EvidenceKind.OBSERVED,
                                   f"request.script_name = {other.script!r}, "
-                                  f"request.path_info = {other.path_info!r}",
+                                  f"request.path_info = {quoted(other.path_info)}",
                                   f"GET {other.url}"),)
     else:
         what = (f"the application received the whole path {sent} with SCRIPT_NAME "

@@ -23,6 +23,7 @@ from probe.diagnose.pass_keep import split_written
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Evidence, EvidenceKind
 from probe.nginx_snippets import strip_prefix
+from probe.safe_text import quoted
 
 if TYPE_CHECKING:
     from probe.front import PredictedRoute
@@ -80,8 +81,8 @@ def forced_fix(mount: str, route: PredictedRoute | None, answer: EndpointAnswer 
     value = request_field(answer, "force_script_name")[1]
     head = (f"Leave FORCE_SCRIPT_NAME as it is: the answer shows it set to the mount "
             f"(request.force_script_name = {value!r}). What is wrong is that the prefix "
-            f"arrives: the application received PATH_INFO {answer.path_info!r} with "
-            f"SCRIPT_NAME {answer.script_name!r}, and Django resolves PATH_INFO as it "
+            f"arrives: the application received PATH_INFO {quoted(answer.path_info)} with "
+            f"SCRIPT_NAME {quoted(answer.script_name)}, and Django resolves PATH_INFO as it "
             f"arrives. Take {mount} off the path nginx passes: ")
     location = _location(route)
     regex = len(location) == 3 and location[1] in ("~", "~*")

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from probe.endpoint_answer import EndpointAnswer, mapping
 from probe.model import Evidence, EvidenceKind
+from probe.safe_text import quoted
 
 TOLD_FIELDS = ("force_script_name", "forwarded_prefix")
 
@@ -110,7 +111,7 @@ def told(answer: EndpointAnswer, mount: str, url: str) -> Told:
     if prefix is not None and prefix.rstrip("/") == mount:
         return Told(False, f"and the header X-Forwarded-Prefix {prefix} arrives "
                            f"(request.forwarded_prefix = {prefix!r}), while the endpoint sees "
-                           f"SCRIPT_NAME {answer.script_name!r} and {django}. The answer "
+                           f"SCRIPT_NAME {quoted(answer.script_name)} and {django}. The answer "
                            f"cannot tell whether nothing reads that header or a middleware "
                            f"inside the probe endpoint's wrap (it runs after the endpoint "
                            f"answers) sets SCRIPT_NAME from it. The check that decides: "

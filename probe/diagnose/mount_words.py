@@ -29,6 +29,7 @@ from probe.diagnose.uwsgi_words import mount_fix as uwsgi_mount_fix
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import FrontKind
 from probe.nginx_snippets import strip_prefix
+from probe.safe_text import quoted
 
 if TYPE_CHECKING:
     from probe.front import PredictedRoute, RouteStep, Source
@@ -234,7 +235,7 @@ def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None,
     if front is FrontKind.APACHE and express:
         seen = answer if answer is not None else answers[-1]
         have = (f"Keep the proxy passing the whole path (it arrives whole: request.script_name "
-                f"{seen.script_name!r}, request.path_info {seen.path_info!r})"
+                f"{quoted(seen.script_name)}, request.path_info {quoted(seen.path_info)})"
                 if not stripped else
                 f"Have the proxy pass the whole path ({mount} kept: with mod_proxy, a "
                 f"ProxyPass target ending in {mount}, with a '/' after it only where the "

@@ -35,6 +35,7 @@ from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.front import PredictedRoute
 from probe.model import Candidate, Cause, Evidence, EvidenceKind, FrontKind, Observation
+from probe.safe_text import quoted
 
 Router = Callable[[Observation], "PredictedRoute | None"]
 
@@ -46,7 +47,7 @@ def _behind(answer: EndpointAnswer) -> str:
 
 
 def _group(answer: EndpointAnswer) -> str:
-    return (f", from daemon process group {answer.process_group!r} (process_group)"
+    return (f", from daemon process group {quoted(answer.process_group)} (process_group)"
             if answer.process_group else "")
 
 
@@ -80,7 +81,7 @@ def host_not_passed(url: str, diagnosis: Diagnosis, answer: EndpointAnswer,
                                                 str(step.source))))
     if diagnosis.cause is not Cause.HOST_REWRITTEN:
         return None
-    forwarded = (f" with X-Forwarded-Host {answer.forwarded_host!r} (request.forwarded_host)"
+    forwarded = (f" with X-Forwarded-Host {quoted(answer.forwarded_host)} (request.forwarded_host)"
                  if answer.forwarded_host else " and no X-Forwarded-Host")
     return dataclasses.replace(
         diagnosis, candidates=(),
@@ -136,7 +137,7 @@ def chosen_behind(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer
              f"{route.upstream}; 'apachectl -S' lists each address's VirtualHosts and names)")
     return dataclasses.replace(
         diagnosis, cause=None,
-        explanation=f"{head} It received Host {answer.host!r} (request.host): nginx passed "
+        explanation=f"{head} It received Host {quoted(answer.host)} (request.host): nginx passed "
                     f"the name on ({step.rule}, {step.source}) to {route.upstream} "
                     f"({upstream.rule}, {upstream.source}), where {joined(others)} "
                     f"answered their own URLs. So nginx's part is right; {_behind(answer)} "
@@ -155,7 +156,7 @@ def chosen_behind(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer
             Candidate(Cause.VHOST_SHADOWED, f"{check}: an earlier VirtualHost's ServerAlias "
                                             f"(a wildcard) takes {host}")),
         evidence=(*observed,
-                  Evidence(EvidenceKind.OBSERVED, f"request.host = {answer.host!r}",
+                  Evidence(EvidenceKind.OBSERVED, f"request.host = {quoted(answer.host)}",
                            f"GET {url}"),
                   Evidence(EvidenceKind.OBSERVED, f"server.software = {software(answer)!r}",
                            f"GET {url}"),
@@ -220,11 +221,12 @@ def apache_may_choose(obs: Observation, diagnosis: Diagnosis, context: SweepCont
     address = _address(obs) or "this address"
     who = diagnosis.answered_by or "another instance"
     apache = (f"{software(answer)} (server.software), parent pid {answer.ppid} (ppid)"
-              + (f", host {answer.hostname!r} (server.hostname)" if answer.hostname else ""))
+              + (f", host {quoted(answer.hostname)} (server.hostname)" if answer.hostname else ""))
     check = (f"--config with Apache's configuration ('apachectl -S' on the Apache whose parent "
              f"pid is {answer.ppid} lists each address's VirtualHosts and names), or with "
              f"nginx's")
-    why = (f" A third reading: it received Host {answer.host!r} (request.host), the URL's, and "
+    why = (f" A third reading: it received Host {quoted(answer.host)} (request.host), the "
+           f"URL's, and "
            f"the same Apache ({apache}) answered {joined([f'{n} ({u})' for n, u in others])} "
            f"through the same address {address}; server.listen is null under mod_wsgi, so the "
            f"answers do not show where nginx passed it. nginx may have passed {host} right, "
@@ -253,6 +255,7 @@ def apache_may_choose(obs: Observation, diagnosis: Diagnosis, context: SweepCont
                                                     f"ServerAlias (a wildcard) takes {host}"),
                     *(c for c in diagnosis.candidates if c.cause not in _NGINX_SIDE)),
         evidence=(*diagnosis.evidence,
-                  Evidence(EvidenceKind.OBSERVED, f"request.host = {answer.host!r}", f"GET {url}"),
+                  Evidence(EvidenceKind.OBSERVED, f"request.host = {quoted(answer.host)}",
+                           f"GET {url}"),
                   Evidence(EvidenceKind.OBSERVED, f"ppid = {answer.ppid}", f"GET {url}"),
                   *same))

@@ -30,6 +30,7 @@ from probe.diagnose.fronts import (
 )
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Evidence, EvidenceKind, Observation
+from probe.safe_text import quoted
 
 FRONT_PRODUCTS = frozenset({
     "nginx", "openresty", "apache", "haproxy", "caddy", "envoy", "istio-envoy", "traefik",
@@ -107,7 +108,7 @@ def proxy_seen(obs: Observation, answer: EndpointAnswer) -> ProxySeen | None:
                               f"request went to {address}", sent))
     if answer.forwarded_host:
         found.append(Evidence(EvidenceKind.OBSERVED,
-                              f"request.forwarded_host = {answer.forwarded_host!r}", sent))
+                              f"request.forwarded_host = {quoted(answer.forwarded_host)}", sent))
     if not found:
         return None
     name = (header or "").split("/")[0].split(" ")[0] if named else None
@@ -131,7 +132,7 @@ def mod_wsgi_proxied(obs: Observation, answer: EndpointAnswer) -> ProxySeen | No
     found = [Evidence(EvidenceKind.OBSERVED, f"Via: {via}", sent)] if via else []
     if answer.forwarded_host:
         found.append(Evidence(EvidenceKind.OBSERVED,
-                              f"request.forwarded_host = {answer.forwarded_host!r}", sent))
+                              f"request.forwarded_host = {quoted(answer.forwarded_host)}", sent))
     return ProxySeen(None, tuple(found)) if found else None
 
 

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from probe.diagnose.answer_names import joined
 from probe.diagnose.fronts import listen, same_listen
 from probe.endpoint_answer import EndpointAnswer
+from probe.safe_text import quoted
 
 
 def answered_at(answer: EndpointAnswer) -> datetime | None:
@@ -85,5 +86,5 @@ def _time(moment: datetime) -> str:
 
 def _code(answer: EndpointAnswer) -> str:
     if answer.code_version is not None:
-        return f"code.version {answer.code_version!r}"
+        return f"code.version {quoted(answer.code_version)}"
     return f"a script modified {answer.script_mtime or 'at an unknown time'}"

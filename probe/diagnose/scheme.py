@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from probe.diagnose.fronts import software
 from probe.endpoint_answer import EndpointAnswer, mapping
 from probe.model import Finding, Observation, Status, TargetResult
+from probe.safe_text import quoted
 
 if TYPE_CHECKING:
     from probe.front import FrontConfig
@@ -87,7 +88,8 @@ def _finding(name: str, found: list[tuple[Observation, EndpointAnswer]],
             "setting: the project's settings (SECURE_SSL_REDIRECT, MIDDLEWARE) tell which "
             "applies.")
     told = mapping(answer.raw.get("request")).get("forwarded_proto")
-    arrived = (f"X-Forwarded-Proto {told!r} arrived (request.forwarded_proto)" if told
+    arrived = (f"X-Forwarded-Proto {quoted(told)} arrived (request.forwarded_proto)"
+               if isinstance(told, str) and told
                else "no X-Forwarded-Proto arrived (request.forwarded_proto null)")
     known_false = any(is_secure(a) is False for _, a in found)
     if known_false:

@@ -24,6 +24,7 @@ from probe.diagnose.reload import reload_fix
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Cause, Evidence, EvidenceKind, Finding, Observation, Status, Verdict
+from probe.safe_text import quoted
 
 SCRIPT_RERUN = "script_rerun"
 
@@ -50,12 +51,12 @@ def _seen(answer: EndpointAnswer, copies: Sequence[EndpointAnswer] = ()) -> str:
     # One process runs a script in each of its interpreters: the group tells the runs apart
     # (re-tester R26's warning named one pid twice and nothing else).
     shared = sum(1 for c in copies if c.pid == answer.pid) > 1
-    group = (f" (application_group {answer.application_group!r})"
+    group = (f" (application_group {quoted(answer.application_group)})"
              if shared and answer.application_group is not None else "")
     return (f"{place(answer)}{group} ran its WSGI script {answer.script_loads} times "
             f"(code.script_loads {answer.script_loads}), the first at {said}{process}, the "
             f"last at {answer.started_at} (started_at), when it read code.version "
-            f"{answer.code_version!r}")
+            f"{quoted(answer.code_version)}")
 
 
 def _embedded(answer: EndpointAnswer) -> bool:

@@ -14,6 +14,7 @@ from probe.apache.tls_setup import unread_tls
 from probe.diagnose.wording import Diagnosis, host_name, script_hint
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Candidate, Cause, Evidence, Verdict
+from probe.safe_text import quoted
 
 CONFIG_HINT = ("Sweep with --config PATH (the front's configuration) to have the line that "
                "decides this named.")
@@ -21,7 +22,7 @@ CONFIG_HINT = ("Sweep with --config PATH (the front's configuration) to have the
 
 def mod_wsgi(answer: EndpointAnswer) -> bool:
     server = answer.raw.get("server")
-    return isinstance(server, Mapping) and server.get("mod_wsgi_version") is not None
+    return isinstance(server, Mapping) and isinstance(server.get("mod_wsgi_version"), str)
 
 
 def _target(url: str, expected: str | None) -> str:
@@ -152,7 +153,7 @@ def shorter_mount(url: str, expected: str, expected_mount: str, answer: Endpoint
         Verdict.WRONG_INSTANCE,
         explanation=(f"{url} should be served by {expected} mounted at {expected_mount or '/'} "
                      f"but was answered by {who}: the mount at {at} took it (observed "
-                     f"script_name {mount!r}, path_info {answer.path_info!r}). Cause "
+                     f"script_name {mount!r}, path_info {quoted(answer.path_info)}). Cause "
                      f"undetermined: {' or '.join(c.cause.value for c in candidates)}."),
         fix=(f"Make the mount of {expected} at {expected_mount or '/'} take its URLs before "
              f"the one at {at}{script_hint(answer)}{first}"
@@ -167,7 +168,8 @@ def two_sites_one_name(url: str, expected: str, who: str, shown: str, answer: En
     return Diagnosis(
         Verdict.WRONG_INSTANCE, Cause.VHOST_SHADOWED,
         explanation=(f"{url} should be served by {expected} but was answered by {who} with "
-                     f"application group {group!r}, while {other_url} got {other.label!r} "
+                     f"application group {quoted(group)}, while {other_url} got "
+                     f"{quoted(other.label)} "
                      f"with the same application group: one site name and mount, two "
                      f"applications, so two sites have the name {host_name(url)!r} and the "
                      f"one listed first takes {host_name(url)!r}."),

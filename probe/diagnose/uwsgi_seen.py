@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from probe.endpoint_answer import EndpointAnswer, mapping
-from probe.safe_text import one_line
+from probe.safe_text import one_line, quoted
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +61,7 @@ def uwsgi_seen(answer: EndpointAnswer) -> UwsgiSeen | None:
     table = server.get("uwsgi")
     if isinstance(table, Mapping):
         version = table.get("version")
-        told = (f"server.uwsgi.version {version!r}" if isinstance(version, str) and version
+        told = (f"server.uwsgi.version {quoted(version)}" if isinstance(version, str) and version
                 else "server.uwsgi")
         return UwsgiSeen(told, front, _pid(table.get("master_pid")),
                          _texts(table.get("pidfile")), _texts(table.get("touch_reload")),
@@ -70,7 +70,7 @@ def uwsgi_seen(answer: EndpointAnswer) -> UwsgiSeen | None:
     if type(worker) is int:
         return UwsgiSeen(f"server.worker_id {worker}, uWSGI's worker number", front, None)
     if own:
-        return UwsgiSeen(f"server.software {software!r}", None, None)
+        return UwsgiSeen(f"server.software {quoted(software)}", None, None)
     return None
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import cast
 from urllib.parse import urlsplit
 
+from probe import answer_types
 from probe.apache.names import vhost_of
 from probe.deploy_time import RestartCutoffs, as_cutoffs
 from probe.diagnose import (
@@ -267,3 +268,13 @@ def _http_error(obs: Observation, sample: Sample, context: SweepContext) -> Diag
     suspect = causes.leak_suspect(obs, context)
     answer, name = suspect if suspect else (None, "")
     return server_errors.http_error(obs, sample, answer, name, context)
+
+
+def read_as_absent(obs: Observation, segment: str) -> tuple[Evidence, ...]:
+    """The URL's answers' optional fields of the wrong type, read as absent
+    (:mod:`probe.answer_types`): one observed item, each field said once; none without."""
+    # Runs for every URL of a sweep: nearly all have none, found without a call.
+    notes = [s.endpoint.ignored for s in obs.samples if s.endpoint and s.endpoint.ignored]
+    absent = answer_types.read_as_absent(notes) if notes else None
+    return () if absent is None else (
+        Evidence(EvidenceKind.OBSERVED, absent, f"GET {obs.target.probe_url(segment)}"),)

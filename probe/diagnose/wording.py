@@ -20,7 +20,7 @@ from probe.diagnose.refuse_words import refuse_in_front
 from probe.endpoint_answer import EndpointAnswer
 from probe.errors import ErrorKind
 from probe.model import Candidate, Cause, Evidence, Liveness, Sample, Verdict
-from probe.safe_text import one_line
+from probe.safe_text import one_line, quoted
 
 
 @dataclass(frozen=True)
@@ -91,8 +91,8 @@ def environ_leak(
         Cause.ENVIRON_LEAK,
         explanation=(
             f"{url} is served by {instance} but it runs {owner}'s settings "
-            f"{answer.settings!r} instead of {expected_settings!r}: it runs {where}, in another "
-            f"sub interpreter (application_group {answer.application_group!r}), and "
+            f"{quoted(answer.settings)} instead of {expected_settings!r}: it runs {where}, in "
+            f"another sub interpreter (application_group {quoted(answer.application_group)}), and "
             f"DJANGO_SETTINGS_MODULE, one variable of the environment the process's sub "
             f"interpreters share, holds {owner}'s value. Either {owner}'s WSGI script set it "
             f"first and an os.environ.setdefault() in {instance}'s kept it, or the process "
@@ -118,8 +118,8 @@ def settings_mismatch(
     return Diagnosis(
         Verdict.SETTINGS_MISMATCH,
         explanation=(
-            f"{url} is served by {instance} but DJANGO_SETTINGS_MODULE is {answer.settings!r}, "
-            f"not {expected_settings!r}."
+            f"{url} is served by {instance} but DJANGO_SETTINGS_MODULE is "
+            f"{quoted(answer.settings)}, not {expected_settings!r}."
         ),
         fix=(
             f"Set DJANGO_SETTINGS_MODULE to {expected_settings!r} in {instance}'s WSGI "
@@ -232,8 +232,8 @@ def not_live(url: str, sample: Sample) -> Diagnosis:
         Cause.CACHED,
         explanation=(
             f"{url} answered with {nonce} instead of the one this request sent: the answer "
-            f"(labelled {answer.label!r}) was stored earlier, by a cache or CDN in front of the "
-            f"site, so it says nothing about which instance serves the URL now.{seen}"
+            f"(labelled {quoted(answer.label)}) was stored earlier, by a cache or CDN in front "
+            f"of the site, so it says nothing about which instance serves the URL now.{seen}"
         ),
         fix=(
             "Let the cache pass the probe URL through (no caching for */__probe__), and make "
@@ -260,7 +260,7 @@ def who(answer: EndpointAnswer, name: str) -> str:
     """``name`` with the pid and the mode it runs in, e.g. ``project-1 (pid 7, embedded)``."""
     details = [f"pid {answer.pid}"] if answer.pid is not None else []
     if answer.process_group:
-        details.append(f"daemon {answer.process_group!r}")
+        details.append(f"daemon {quoted(answer.process_group)}")
     elif answer.process_group == "":
         details.append("embedded")
     return f"{name} ({', '.join(details)})" if details else name

@@ -16,6 +16,7 @@ from probe.diagnose.wording_causes import OWN_DAEMON
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Instance
 from probe.model import Cause, Verdict
+from probe.safe_text import quoted
 
 
 def time_zone_leak(url: str, instance: Instance, answer: EndpointAnswer, asked: str,
@@ -31,7 +32,7 @@ def time_zone_leak(url: str, instance: Instance, answer: EndpointAnswer, asked: 
           if len(pids) == 1 else
           "another sub interpreter of each of these processes set it later")
     runs = ", and in ".join(
-        f"{group[0].tz_name!r} (UTC offset {group[0].tz_offset_s} s) in "
+        f"{quoted(group[0].tz_name)} (UTC offset {group[0].tz_offset_s} s) in "
         f"{_pids(group)} ({_count(len(group), total)})" for group in zones)
     return Diagnosis(
         Verdict.WRONG_RUNTIME,
@@ -39,7 +40,7 @@ def time_zone_leak(url: str, instance: Instance, answer: EndpointAnswer, asked: 
         explanation=(
             f"{url} is served by {who(answer, shown) if len(pids) == 1 else shown}, which "
             f"asked for time zone {asked!r} "
-            f"(time_zone.environ {answer.tz_environ!r}) but runs in {runs}: TZ and tzset() "
+            f"(time_zone.environ {quoted(answer.tz_environ)}) but runs in {runs}: TZ and tzset() "
             f"are process-wide, and {by}. Local times it computes are wrong."
         ),
         fix=(
@@ -78,8 +79,8 @@ def other_time_zone(url: str, instance: Instance, answer: EndpointAnswer, asked:
         Verdict.WRONG_RUNTIME,
         explanation=(
             f"{url} is served by {by} running in time zone "
-            f"{answer.tz_name!r} (UTC offset {answer.tz_offset_s} s, TZ "
-            f"{answer.tz_environ!r}), but the manifest expects {asked!r}."
+            f"{quoted(answer.tz_name)} (UTC offset {answer.tz_offset_s} s, TZ "
+            f"{quoted(answer.tz_environ)}), but the manifest expects {asked!r}."
         ),
         fix=(f"Set TIME_ZONE = {asked!r} in {instance.name}'s settings (Django sets TZ from "
              f"it), or correct the manifest's time_zone."),
