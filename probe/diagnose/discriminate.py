@@ -22,6 +22,7 @@ from probe.endpoint_answer import EndpointAnswer
 from probe.errors import ErrorKind
 from probe.manifest import ANY_INSTANCE, Manifest
 from probe.model import Evidence, EvidenceKind, Observation
+from probe.safe_text import quoted
 
 INVALID_HOST = "wsgi-probe-check.invalid"
 
@@ -211,6 +212,6 @@ def same_application(one: EndpointAnswer, other: EndpointAnswer) -> bool | None:
 
 def _named(answer: EndpointAnswer) -> str:
     """The identity fields an answer gave, as evidence names them."""
-    shown = [f"{name} {value!r}" for name, value in _identity(answer).items()
+    shown = [f"{name} {quoted(value)}" for name, value in _identity(answer).items()
              if value is not None]
     return ", ".join(shown) or f"instance_id {answer.instance_id}"

@@ -170,7 +170,7 @@ def check(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],
     some = (f" That is {share(bad, len(answers))}; the others did not."
             if len(bad) < len(answers) else "")
     evidence: tuple[Evidence, ...] = (
-        Evidence(EvidenceKind.OBSERVED, f"request.force_script_name = {value!r}",
+        Evidence(EvidenceKind.OBSERVED, f"request.force_script_name = {quoted(value)}",
                  f"GET {url}, {place(answer)}"),
         Evidence(EvidenceKind.OBSERVED, f"request.script_name = {quoted(answer.script_name)}, "
                  f"request.path_info = {quoted(answer.path_info)}", f"GET {url}"))
@@ -184,7 +184,8 @@ def check(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],
                               f"{quoted(there.answer.script_name)}, request.path_info = "
                               f"{quoted(there.answer.path_info)}", f"GET {there.url}"),)
     explanation = (f"{url} is served by the right application at {mount or '/'} ({how}), but "
-                   f"Django's FORCE_SCRIPT_NAME is {value!r} (request.force_script_name): when "
+                   f"Django's FORCE_SCRIPT_NAME is {quoted(value)} (request.force_script_name): "
+                   f"when "
                    f"it is set, Django uses it in place of each request's SCRIPT_NAME "
                    f"({GET_SCRIPT_NAME}), so the links and redirects it builds for this URL "
                    f"(reverse(), the admin login, APPEND_SLASH) start with {wrong}/, not with "

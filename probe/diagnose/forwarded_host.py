@@ -39,6 +39,7 @@ from probe.diagnose.answer_names import joined, place
 from probe.diagnose.fronts import front_of, host_allowed, listening
 from probe.diagnose.host_words import HOST_FIX, HOST_FIX_ANY, host_fix, host_name
 from probe.model import Finding, FrontKind, Observation, Status, TargetResult, Verdict
+from probe.safe_text import quoted
 from probe.urls import split_usual
 
 if TYPE_CHECKING:
@@ -198,7 +199,7 @@ def _group(name: str, cases: list[_Case]) -> str:
         for host, receivers in each.hosts:
             received[host].update(receivers)
     several = len(received) > 1
-    said_hosts = ", ".join(f"Host {host!r} (request.host) received by "
+    said_hosts = ", ".join(f"Host {quoted(host)} (request.host) received by "
                            f"{joined(sorted(receivers))}"
                            for host, receivers in sorted(received.items()))
     names = " or ".join(repr(h) for h in sorted(received))

@@ -193,12 +193,12 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
     forced = force_script.forced(answer)
     # Django's own mount: FORCE_SCRIPT_NAME where set, whatever SCRIPT_NAME says
     believed = (forced.rstrip("/") or "/") if forced is not None else script or "/"
-    seen = f"request.script_name = {script!r}, request.path_info = {info!r}"
+    seen = f"request.script_name = {quoted(script)}, request.path_info = {quoted(info)}"
     evidence: tuple[Evidence, ...] = (Evidence(EvidenceKind.OBSERVED, seen, f"GET {url}"),)
     if doubled:
-        what = (f"it received SCRIPT_NAME {script!r} and PATH_INFO {info!r}, the prefix in "
-                f"both: it resolves {info} against its URL patterns (its pages answer 404 "
-                f"unless they start with {mount.lstrip('/')}/) and builds its links under "
+        what = (f"it received SCRIPT_NAME {quoted(script)} and PATH_INFO {quoted(info)}, the "
+                f"prefix in both: it resolves {info} against its URL patterns (its pages answer "
+                f"404 unless they start with {mount.lstrip('/')}/) and builds its links under "
                 f"{script}{mount}/")
     elif stripped:
         told = mount_told(answer, mount, url)
@@ -231,8 +231,7 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
         if other is not None:
             what += (f". {other.url} of the same instance received SCRIPT_NAME "
                      f"{quoted(other.script)} and PATH_INFO {quoted(other.path_info)}: the front "
-                     f"tells it "
-                     f"another mount there, so the URLs listed under {mount}/ are judged "
+                     f"tells it another mount there, so the URLs listed under {mount}/ are judged "
                      f"against {mount}")
             evidence += (Evidence(EvidenceKind.OBSERVED,
                                   f"request.script_name = {other.script!r}, "
@@ -240,7 +239,7 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
                                   f"GET {other.url}"),)
     else:
         what = (f"the application received the whole path {sent} with SCRIPT_NAME "
-                f"{script!r}: it believes it is mounted at {believed}, so unless its URL "
+                f"{quoted(script)}: it believes it is mounted at {believed}, so unless its URL "
                 f"patterns start with {mount.lstrip('/')}/ its pages answer 404")
     seen_proxy = proxy_seen(obs, answer) if front not in (FrontKind.NGINX,
                                                           FrontKind.APACHE) else None

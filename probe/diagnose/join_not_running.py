@@ -31,6 +31,7 @@ from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.front import FrontConfig, PredictedRoute
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
+from probe.safe_text import quoted
 
 _FIELDS = ("application_group", "process_group", "script_name")
 _STAGES = {"application_group": "application_group", "process_group": "process_group",
@@ -140,7 +141,7 @@ def not_reloaded(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
 
 def _answered_by(differ: Sequence[Difference]) -> str:
     """The observed fields that differ from the route's, as the answer shows them."""
-    return ", ".join(f"observed {name} {seen!r}" for name, _, seen, _ in differ
+    return ", ".join(f"observed {name} {quoted(seen)}" for name, _, seen, _ in differ
                      if name in ("script_file", "process_group", "script_name"))
 
 
@@ -152,7 +153,8 @@ def _shown(answer: EndpointAnswer, route: PredictedRoute) -> str:
     fields = [("script_file", script if same else None),
               ("process_group", answer.process_group if route.process_group else None),
               ("script_name", answer.script_name)]
-    return ", ".join(f"observed {name} {value!r}" for name, value in fields if value is not None)
+    return ", ".join(f"observed {name} {quoted(value)}" for name, value in fields
+                     if value is not None)
 
 
 def _running(obs: Observation, context: SweepContext,

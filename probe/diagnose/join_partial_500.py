@@ -32,6 +32,7 @@ from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.front import Member, PredictedRoute
 from probe.model import Evidence, EvidenceKind, Observation
+from probe.safe_text import quoted
 
 if TYPE_CHECKING:
     from probe.diagnose.config_join import ConfigJoin
@@ -103,10 +104,10 @@ def _mod_wsgi(diagnosis: Diagnosis, route: PredictedRoute, reached: list[Endpoin
     group = route.process_group or ""
     path = urlsplit(route.url).path or "/"
     at = f", {step.source}" if step.source is not None else ""
-    where = (f"daemon process group {group!r} ({step.rule}{at})" if group else
+    where = (f"daemon process group {quoted(group)} ({step.rule}{at})" if group else
              f"the Apache child processes, embedded ({step.rule}{at})")
     pids = joined(sorted({str(a.pid) for a in reached if a.pid is not None}))
-    shown = f"process_group {group!r}" + (f", pid {pids}" if pids else "")
+    shown = f"process_group {quoted(group)}" + (f", pid {pids}" if pids else "")
     explanation = (without_leak_hint(diagnosis.explanation) if group else
                    diagnosis.explanation)  # a daemon group shares no embedded process
     explanation += (f" The configuration given sends the probe request's path {path} to "

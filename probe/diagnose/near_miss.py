@@ -18,6 +18,7 @@ from probe.diagnose.site_wording import sent_port
 from probe.diagnose.wording import Diagnosis, host_name, script_hint
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Candidate, Cause, Observation, Verdict
+from probe.safe_text import quoted
 
 _FIELD_NAMES = {"label": "label", "process_group": "process group",
                 "application_group": "application group"}
@@ -122,7 +123,7 @@ def another_application(obs: Observation, answer: EndpointAnswer, told: Diagnosi
     name, field, value = owner
     expected = obs.target.expected or ""
     host = host_of(obs.target.url)
-    seen = [observed(obs, context, f"{field} = {value!r}")]
+    seen = [observed(obs, context, f"{field} = {quoted(value)}")]
     default, probe = probed_default(obs, answer, context)
     if probe is not None:
         seen.append(probe)
@@ -142,7 +143,7 @@ def another_application(obs: Observation, answer: EndpointAnswer, told: Diagnosi
         False: " The request for a .invalid name at the same address got another answer: "
                "a site that is not the address's default claims the name.",
     }.get(default, "") if default is not None else ""
-    explanation = (f"{told.explanation} {field.replace('_', ' ').capitalize()} {value!r} is "
+    explanation = (f"{told.explanation} {field.replace('_', ' ').capitalize()} {quoted(value)} is "
                    f"the {field.replace('_', ' ')} the manifest declares for {name}: "
                    f"{name}'s application answered this URL, not {expected}'s.{default_said}")
     fix = (f"Sweep with --config PATH (the front's configuration) to have the line that sends "

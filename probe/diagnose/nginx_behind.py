@@ -64,7 +64,7 @@ def host_not_passed(url: str, diagnosis: Diagnosis, answer: EndpointAnswer,
     if route is not None and (step is None or step.source is None
                               or step.decision.strip().lower() != received.strip().lower()):
         return None  # the Host nginx sends is another (or not known): not nginx's doing
-    seen = Evidence(EvidenceKind.OBSERVED, f"request.host = {received!r}", f"GET {url}")
+    seen = Evidence(EvidenceKind.OBSERVED, f"request.host = {quoted(received)}", f"GET {url}")
     behind = _behind(answer)
     chose = (f" {behind[:1].upper()}{behind[1:]} then chose its site by {host_name(received)!r}"
              f"{_group(answer)}: a server that picks its site by name answers a name none of "
@@ -72,7 +72,7 @@ def host_not_passed(url: str, diagnosis: Diagnosis, answer: EndpointAnswer,
     if step is not None and route is not None:
         return dataclasses.replace(
             diagnosis, cause=Cause.HOST_REWRITTEN, candidates=(),
-            explanation=f"{head} It received Host {received!r} (request.host), not {host!r}: "
+            explanation=f"{head} It received Host {quoted(received)} (request.host), not {host!r}: "
                         f"{step.rule} ({step.source}).{chose} The hand-over's target is not "
                         f"what is wrong: nginx passed the request where it is written to, "
                         f"without its name.",
@@ -85,7 +85,7 @@ def host_not_passed(url: str, diagnosis: Diagnosis, answer: EndpointAnswer,
                  if answer.forwarded_host else " and no X-Forwarded-Host")
     return dataclasses.replace(
         diagnosis, candidates=(),
-        explanation=f"{head} It received Host {received!r} (request.host), not {host!r},"
+        explanation=f"{head} It received Host {quoted(received)} (request.host), not {host!r},"
                     f"{forwarded}: nginx passed it on with a Host of its own, as a location "
                     f"whose proxy_pass has no 'proxy_set_header Host $host' in force does (it "
                     f"sends $proxy_host, the proxy_pass target's host and port).{chose}",

@@ -95,8 +95,8 @@ def process_group_scope(url: str, instance: Instance, answer: EndpointAnswer,
 
 
 def group_hint(instance: Instance, owner: str, group: str) -> str:
-    return (f"Both run in the daemon process group {group!r}: if {instance.name} was meant to "
-            f"have its own, {BROAD} (declare process_group in the manifest to have this "
+    return (f"Both run in the daemon process group {quoted(group)}: if {instance.name} was meant "
+            f"to have its own, {BROAD} (declare process_group in the manifest to have this "
             f"checked).")
 
 
