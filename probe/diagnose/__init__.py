@@ -23,27 +23,18 @@ and fixes; :mod:`.near_miss` for answers matching some declared fields), :mod:`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, cast
 
 from probe.apache.names import vhost_of
 from probe.deploy_time import RestartCutoffs, as_cutoffs
-from probe.diagnose import script_rerun
-from probe.diagnose.backends import backend_findings
-from probe.diagnose.code_drift import code_drift_findings
-from probe.diagnose.doubled_slash import doubled_slash_findings
-from probe.diagnose.findings import cross_url_findings
-from probe.diagnose.forwarded_host import forwarded_host_findings
 from probe.diagnose.front_terms import in_front_terms
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.mount_undecided import mount_undecided_findings
-from probe.diagnose.scheme import scheme_findings
-from probe.diagnose.settings_root import settings_root_findings
+from probe.diagnose.sweep_findings import INTERNAL_ERROR, error_words, sweep_findings
 from probe.diagnose.verdicts import diagnose_target, read_as_absent
 from probe.diagnose.wording import Diagnosis, catch_all_vhost
-from probe.diagnose.zone_drift import time_zone_drift_findings
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Manifest
 from probe.model import (
@@ -58,14 +49,12 @@ from probe.model import (
     TargetResult,
     Verdict,
 )
-from probe.safe_text import one_line, prose
+from probe.safe_text import prose
 from probe.wire import literal_address
 
 if TYPE_CHECKING:
     from probe.diagnose.config_join import ConfigJoin
 
-INTERNAL_ERROR = "internal_error"
-"""The finding when the findings across URLs could not be computed."""
 
 __all__ = [
     "ConfigJoin",
@@ -145,56 +134,15 @@ def diagnose(
     results = tuple(_result(obs, d, kept, segment)
                     for obs, d in zip(observations, diagnoses, strict=True))
     del diagnoses, kept  # before the findings: they look at every result, not at these
-    try:
-        findings = cross_url_findings(observations, results, context.identify,
-                                      _group_line(apache_join), _group_line(apache_join, True),
-                                      {name: inst.settings for name, inst
-                                       in context.manifest.instances.items()})
-        findings += backend_findings(results)
-        findings += scheme_findings(observations, results,
-                                    config.front if config is not None else None)
-        findings += forwarded_host_findings(observations, results, config)
-        findings += settings_root_findings(observations, results, context, config)
-        findings += mount_undecided_findings(observations, results, context,
-                                             config.front if config is not None else None)
-        findings += doubled_slash_findings(observations, results, context,
-                                           config.front if config is not None else None)
-        findings += code_drift_findings(observations, context.identify, {
-            name: inst.code_version for name, inst in context.manifest.instances.items()})
-        findings += time_zone_drift_findings(observations, context.identify, {
-            name: inst.time_zone for name, inst in context.manifest.instances.items()})
-        findings += script_rerun.findings(observations, cutoffs, context.identify)
-        if config is not None:  # a balancer's member that answered none of its samples
-            from probe.diagnose.dead_member import dead_member_findings
-
-            findings += dead_member_findings(observations, config.front)
-        if config is not None and config.front.front is FrontKind.NGINX:
-            from probe.diagnose.nginx_names import default_only_findings
-
-            findings += default_only_findings(results, config.front)
-    except Exception as exc:  # a bug some answer set off: the URLs' verdicts still stand
-        findings = (Finding(INTERNAL_ERROR, Status.WARNING, (), (
-            f"The findings across URLs could not be computed ({_error(exc)}); each URL's "
-            f"verdict stands.")),)
+    findings = sweep_findings(observations, results, context, cutoffs, config, apache_join)
     if failed_wording is not None:
         findings += (Finding(INTERNAL_ERROR, Status.WARNING, (), (
             f"The explanations could not be put in the front server's terms "
-            f"({_error(failed_wording)}); each URL's verdict stands.")),)
+            f"({error_words(failed_wording)}); each URL's verdict stands.")),)
     findings = tuple(f if f.explanation.isprintable() else
                      dataclasses.replace(f, explanation=prose(f.explanation)) for f in findings)
     return Report(results, findings, duration_s=duration_s, interrupted=interrupted,
                   unprobed=unprobed)
-
-
-def _group_line(config: ConfigJoin | None,
-                own: bool = False) -> Callable[[Observation], str | None] | None:
-    """With Apache's --config: the line setting a URL's application group, for findings;
-    ``own``: how a daemon group of its own is written for its application instead."""
-    if config is None:
-        return None
-    from probe.diagnose.join_sharing import group_line, own_line
-
-    return (lambda obs: own_line(config, obs)) if own else (lambda obs: group_line(config, obs))
 
 
 def _diagnosed(obs: Observation, context: SweepContext, cutoffs: RestartCutoffs,
@@ -212,7 +160,7 @@ def _diagnosed(obs: Observation, context: SweepContext, cutoffs: RestartCutoffs,
         return Diagnosis(
             Verdict.BAD_ANSWER,
             explanation=(f"{obs.target.url}: what it answered could not be diagnosed "
-                         f"({_error(exc)}); the other URLs are diagnosed as usual."),
+                         f"({error_words(exc)}); the other URLs are diagnosed as usual."),
             fix=("This is a wsgi-probe bug that this URL's answer sets off: run the sweep "
                  "with -v to see the answers, and report it with them."))
 
@@ -229,10 +177,6 @@ def _once(diagnosis: Diagnosis, kept: dict[object, Any]) -> Diagnosis:
 
 
 _fields = attrgetter(*(f.name for f in dataclasses.fields(Diagnosis)))
-
-
-def _error(exc: Exception) -> str:
-    return one_line(f"internal error {type(exc).__name__}: {exc}")
 
 
 def _result(obs: Observation, diagnosis: Diagnosis, kept: dict[object, Any],
