@@ -32,7 +32,7 @@ from probe.apache.names import vhost_of
 from probe.deploy_time import RestartCutoffs, as_cutoffs
 from probe.diagnose.front_terms import in_front_terms
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.sweep_findings import INTERNAL_ERROR, error_words, sweep_findings
+from probe.diagnose.sweep_findings import INTERNAL_ERROR, error_words, findings_across
 from probe.diagnose.verdicts import diagnose_target, read_as_absent
 from probe.diagnose.wording import Diagnosis, catch_all_vhost
 from probe.endpoint_answer import EndpointAnswer
@@ -134,7 +134,7 @@ def diagnose(
     results = tuple(_result(obs, d, kept, segment)
                     for obs, d in zip(observations, diagnoses, strict=True))
     del diagnoses, kept  # before the findings: they look at every result, not at these
-    findings = sweep_findings(observations, results, context, cutoffs, config, apache_join)
+    findings = findings_across(observations, results, context, cutoffs, config, apache_join)
     if failed_wording is not None:
         findings += (Finding(INTERNAL_ERROR, Status.WARNING, (), (
             f"The explanations could not be put in the front server's terms "

@@ -37,9 +37,9 @@ def error_words(exc: Exception) -> str:
     return one_line(f"internal error {type(exc).__name__}: {exc}")
 
 
-def sweep_findings(observations: Sequence[Observation], results: Sequence[TargetResult],
-                   context: SweepContext, cutoffs: RestartCutoffs, config: ConfigJoin | None,
-                   apache_join: ConfigJoin | None) -> tuple[Finding, ...]:
+def findings_across(observations: Sequence[Observation], results: Sequence[TargetResult],
+                    context: SweepContext, cutoffs: RestartCutoffs, config: ConfigJoin | None,
+                    apache_join: ConfigJoin | None) -> tuple[Finding, ...]:
     """Every finder's findings, in the order the report lists them; ``config``: the front's
     configuration (``--config``), ``apache_join`` the same where the front is Apache."""
     findings: tuple[Finding, ...]
