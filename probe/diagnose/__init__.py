@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 
 
 __all__ = [
+    "INTERNAL_ERROR",
     "ConfigJoin",
     "Diagnosis",
     "SweepContext",
