@@ -63,9 +63,9 @@ class Split:
     package: str
 
 
-def split(answer: EndpointAnswer) -> Split | None:
-    """The two roots of ``answer``'s script and settings file, or None (see the module)."""
-    script, file, name = script_file(answer), answer.settings_file, answer.settings_loaded
+def _split(script: str | None, file: str | None, name: str | None) -> Split | None:
+    """The two roots of an answer's script and settings file (settings_module.file, under the
+    loaded name), or None (see the module)."""
     if not script or not file or not name or not script.startswith("/") or \
             not file.startswith("/"):
         return None
@@ -96,6 +96,8 @@ def settings_root_findings(observations: Sequence[Observation],
     """One finding per instance whose answers show such a split."""
     found: dict[str, dict[Split, list[tuple[str, EndpointAnswer]]]] = defaultdict(
         lambda: defaultdict(list))
+    # Thousands of answers share a handful of scripts and settings files: each worked out once.
+    worked: dict[tuple[str | None, str | None, str | None], Split | None] = {}
     for obs, result in zip(observations, results, strict=True):
         name = result.answered_by
         # settings_mismatch already names another instance's file; another instance's
@@ -105,9 +107,11 @@ def settings_root_findings(observations: Sequence[Observation],
             continue
         for sample in obs.samples:
             answer = sample.trusted_answer
-            seen = split(answer) if answer is not None else None
-            if answer is not None and seen is not None and not _one_script(seen, answer,
-                                                                           name, context):
+            if answer is None:
+                continue
+            key = (script_file(answer), answer.settings_file, answer.settings_loaded)
+            seen = worked[key] if key in worked else worked.setdefault(key, _split(*key))
+            if seen is not None and not _one_script(seen, answer, name, context):
                 found[name][seen].append((obs.target.url, answer))
     return tuple(_finding(name, each, config) for name, splits in found.items()
                  for each in splits.items())
