@@ -1,4 +1,4 @@
-"""Real answers of tester R23's re-run of "old code after a deploy" (/tmp/t-retest23/cases),
+"""Real answers of tester R23's re-run of "old code after a deploy" (real servers),
 for tests/test_stale_r23.py: each is the ``observed`` answer of one URL of a sweep's JSON
 output, less the fields no stale wording reads (request, python, time_zone, nonce, signature,
 hits, uptime_s). Unlike tests/stale_answers.py (T23) they carry ``loaded_pid`` and

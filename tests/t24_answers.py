@@ -1,5 +1,5 @@
 """Answers of tester T24's real Apache + mod_wsgi daemon-mode sites (several addresses and
-ports, /tmp/t-real24): the fields as the endpoint gave them, per site and request."""
+ports): the fields as the endpoint gave them, per site and request."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Answers of tester T26's real Apache 2.4.71 + mod_wsgi 6.1.1 + Django 5.2 sites (the classic
-causes, /tmp/t-real26/cases): the fields as the endpoint gave them in each case's sweep.json,
+causes): the fields as the endpoint gave them in each case's sweep.json,
 per URL. ``settings_module.file`` is added where a case needs it: the file its fix hook showed
 the interpreter importing (out-fix1/warm.txt), which the endpoint of that run did not report."""
 

@@ -1,4 +1,4 @@
-"""Real answers of tester T29's deploy layouts (/tmp/t-real29/cases), each a target's
+"""Real answers of tester T29's deploy layouts (real servers), each a target's
 ``observed`` in a sweep's JSON output, less the fields no wording here reads (request,
 python, time_zone, nonce, signature, hits, uptime_s).
 

@@ -1,4 +1,4 @@
-"""Tester T29's real layouts for the settings-file causes (/tmp/t-real29/cases), answers
+"""Tester T29's real layouts for the settings-file causes (real Apache), answers
 copied from the sweeps' JSON (``targets[].observed``, the fields read here).
 
 L4 nested: a at sites/a (its WSGI script at the project's top, sites/a/wsgi.py), b beside it,

@@ -1,6 +1,6 @@
 """Each variant of the own-daemon-group fix (:mod:`probe.diagnose.own_group`), applied to a
 running real Apache as printed and Apache restarted by the printed line (re-tester R26's cases
-a-global, a-daemon, b-order: /tmp/t-retest26/cases).
+a-global, a-daemon, b-order, rebuilt here).
 
 Two Django projects share one process: embedded with ``WSGIApplicationGroup %{GLOBAL}``
 (``shared_interpreter``), in one daemon group, or embedded in their own sub interpreters

@@ -1,4 +1,4 @@
-"""Re-tester R28's sub-URL mounts behind nginx 1.22 and gunicorn 27 (/tmp/t-retest28/cases,
+"""Re-tester R28's sub-URL mounts behind nginx 1.22 and gunicorn 27 (cases
 m4-swapped and m5-missing-app2: the answers' fields as out-*-sweep*.json hold them).
 
 * m4, app1's and app2's ports swapped: the wrong_upstream fix at ``proxy_pass

@@ -2,7 +2,7 @@
 answered right by (probe.diagnose.nginx_shared_pass): tester T28's m1 (``location /app1``
 without its slash took /app10/, root's) and m5 (no ``location /app2/``, so ``location /``
 took /app2/), with and without --config, from the answers nginx 1.22 and gunicorn gave there
-(/tmp/t-real28/cases/m1-noslash, m5-missing-app2: out-before-sweep*.json). Applied, the old
+(cases m1-noslash and m5-missing-app2, their sweeps' JSON). Applied, the old
 fixes sent /app1/ and / to root and app2.
 """
 
