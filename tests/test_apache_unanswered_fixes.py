@@ -561,3 +561,51 @@ def test_a_twin_without_the_mount_is_given_every_wsgi_line_of_its_twin() -> None
     assert "add the mount of shop" not in found.fix
     cited = {e.source for e in found.evidence if e.kind.value == "configured"}
     assert {"t.conf:3", "t.conf:5", "t.conf:6"} <= cited, cited
+
+
+FALLBACK = """\
+<VirtualHost *:8080>
+    ServerName other.example.org
+    WSGIDaemonProcess other python-path=/srv/other
+    WSGIScriptAlias / /srv/other/wsgi.py process-group=other
+</VirtualHost>
+<VirtualHost *:8080>
+    ServerName weblate.example.org
+    WSGIDaemonProcess weblate python-path=/srv/weblate
+    WSGIScriptAlias / /srv/weblate/wsgi.py process-group=weblate
+</VirtualHost>
+"""
+
+
+def test_a_name_line_fix_ends_with_the_restart_of_the_apache_that_answered() -> None:
+    """A ServerAlias to add is read when Apache starts or restarts gracefully: the fix ends
+    with the restart of the Apache whose daemon process answered (its ppid), said once and
+    before the catch-all block to copy, which stays whole and last."""
+    m = manifest.parse('[probe]\nconnect = "127.0.0.1:8080"\n[instances.weblate]\n'
+                       'label = "weblate"\nprocess_group = "weblate"\n'
+                       'urls = ["http://weblate.example.org/", '
+                       '"http://www.weblate.example.org/"]\n'
+                       '[instances.other]\nlabel = "other"\nprocess_group = "other"\n'
+                       'urls = ["http://other.example.org/"]\n', "m.toml")
+    own = ep("weblate", host="weblate.example.org", process_group="weblate",
+             application_group="weblate.example.org|")
+    own["script_file"] = "/srv/weblate/wsgi.py"
+    other = ep("other", host="www.weblate.example.org", vhost="other.example.org",
+               process_group="other", application_group="other.example.org|", pid=202)
+    other["script_file"] = "/srv/other/wsgi.py"
+    other["ppid"] = 4242  # the Apache whose daemon process answered
+    url = "http://www.weblate.example.org/"
+    found = one(diagnose(m, [obs("http://weblate.example.org/", "weblate", answered(own)),
+                             obs(url, "weblate", answered(other))],
+                         config=config(FALLBACK)), url)
+    assert found.cause is Cause.VHOST_FALLBACK, found
+    assert found.fix is not None and found.fix.startswith(
+        "Add 'ServerAlias www.weblate.example.org' inside <VirtualHost *:8080> "
+        "(weblate.example.org) at t.conf:6"), found.fix
+    assert "After the edit, restart Apache gracefully (it reads its configuration only when "\
+           "it starts or restarts): the answer of http://www.weblate.example.org/ at "\
+           "127.0.0.1:8080 (pid 202, ppid 4242) names the Apache there; run the command that "\
+           "'ps -ww -o args= -p 4242' shows" in found.fix, found.fix
+    assert found.fix.count("After the edit") == found.fix.count("restart Apache") == 1
+    _, block = found.fix.split(" The lines to write:\n")
+    assert block.startswith("<VirtualHost *:8080>\n") and block.endswith("</VirtualHost>")

@@ -154,8 +154,9 @@ def test_name_based_sites_keep_the_star_catch_all_without_a_reason() -> None:
     report, _ = _sweep(_ip_sites("*:8080"))
     found = _one(report, "http://www.shop.example.com/cart/")
     assert found.fix is not None
-    assert "a catch-all that refuses unknown names:\n<VirtualHost *:8080>\n" in found.fix, \
-        found.fix
+    assert "a catch-all that refuses unknown names. After the edit, restart Apache " \
+        "gracefully" in found.fix and "The lines to write:\n<VirtualHost *:8080>\n" in \
+        found.fix, found.fix
 
 
 def test_mixed_says_which_set_the_connection_selects() -> None:

@@ -230,7 +230,8 @@ def test_an_address_of_the_instance_no_member_has_replaces_the_wrong_member() ->
     assert row.fix.startswith(f"At site.conf:7, replace {OTHER} with an address where checkin "
                               f"listens (checkin answers its own URL {CHECKIN} on "
                               f"process_group '{ONE}'"), row.fix
-    assert row.fix.endswith("or remove that BalancerMember."), row.fix
+    assert "or remove that BalancerMember. After the edit, restart Apache gracefully (it " \
+        "reads its configuration only when it starts or restarts)" in row.fix, row.fix
 
 
 def test_without_the_config_the_inconsistent_fix_names_each_express_address() -> None:

@@ -153,7 +153,7 @@ def _diagnosed(obs: Observation, context: SweepContext, cutoffs: RestartCutoffs,
     try:
         diagnosis = diagnose_target(obs, context, cutoffs)
         if config is not None:
-            from probe.diagnose.join import join
+            from probe.diagnose.config_reload import apache_joined as join
 
             diagnosis = join(obs, diagnosis, context, config)
         return diagnosis

@@ -50,6 +50,7 @@ def in_front_terms(observations: Sequence[Observation], diagnoses: Sequence[Diag
     kinds = fronts(observations, config.front if config is not None else None)
     worded: list[Diagnosis] = []
     for obs, diagnosis, kind in zip(observations, diagnoses, kinds, strict=True):
+        before = diagnosis
         # nginx's and the application servers' wording only for their answers: an answer
         # through Apache (most checks) needs neither.
         if kind is FrontKind.NGINX and _apache_said(obs, diagnosis, config):
@@ -66,6 +67,11 @@ def in_front_terms(observations: Sequence[Observation], diagnoses: Sequence[Diag
             from probe.diagnose.nginx_errors import direct_diagnosis
 
             diagnosis = misroute(obs, direct_diagnosis(obs, diagnosis), context)
-        worded.append(integrity.check(obs, diagnosis, context, kind, _route(obs, config),
-                                      lambda other: _route(other, config)))
+        checked = integrity.check(obs, diagnosis, context, kind, _route(obs, config),
+                                  lambda other: _route(other, config))
+        if kind is FrontKind.NGINX:  # a fix written into nginx's file: its reload
+            from probe.diagnose.config_reload import nginx_ended
+
+            checked = nginx_ended(before, checked, config)
+        worded.append(checked)
     return worded

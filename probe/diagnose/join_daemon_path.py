@@ -81,7 +81,7 @@ def daemon_path_500(diagnosis: Diagnosis, route: PredictedRoute, front: FrontCon
         source = "the WSGIPythonPath" if embedded else f"the python-path= of {path.directive}"
         fix = (f"Add {path.written} ({source} at {path.where}) to "
                f"WSGIDaemonProcess {group} at {daemon_at}, then "
-               f"{_restart(front.site, same_apache())}. The check: "
+               f"{apache_restart(_main(front.site), same_apache())}. The check: "
                f"{APACHE_LOG} at the time of this request shows ModuleNotFoundError for "
                f"this script if that is the cause; else it says what is.")
         evidence += [Evidence(EvidenceKind.CONFIGURED, f"WSGIDaemonProcess {group} without "
@@ -112,17 +112,22 @@ def same_apache(obs: Observation, context: SweepContext) -> list[Answered]:
     return cast("list[Answered]", context.memo[key])  # the memo holds objects of any kind
 
 
-def _restart(site: Site, answered: Sequence[Answered]) -> str:
-    """The graceful restart of the Apache that runs ``site``: by the command line of the one
-    the other URLs' answers at this address name (their ppid), else the check that finds it."""
-    main = site.config.files[0] if site.config.files else "FILE"
-    said = "restart Apache gracefully (it reads WSGIDaemonProcess only when it starts)"
+def _main(site: Site) -> str:
+    return site.config.files[0] if site.config.files else "FILE"
+
+
+def apache_restart(main: str, answered: Sequence[Answered],
+                   reads: str = "WSGIDaemonProcess only when it starts",
+                   unnamed: str = " (a 500 has none)") -> str:
+    """The graceful restart of the Apache that runs the file ``main``: by the command line of
+    the one ``answered`` name (their ppid), else the check that finds it."""
+    said = f"restart Apache gracefully (it reads {reads})"
     if answered:
         url, address, first = answered[0]
         return (f"{said}: the answer of {url} at {address} (pid {first.pid}, ppid "
                 f"{first.ppid}) names the Apache there; "
                 f"{graceful([a.ppid for _, _, a in answered], first.pid, f'pid {first.pid}')}")
-    return (f"{said}: no answer of this sweep at this address names it (a 500 has none); "
+    return (f"{said}: no answer of this sweep at this address names it{unnamed}; "
             f"'ps -ww -o pid=,args= -C apache2,httpd' lists each running Apache's command "
             f"line: the one that shows '-f {main}' runs this file; run that command with "
             f"'-k graceful' in place of the '-k start' it shows (its binary and -f, -d and -D "

@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from probe.diagnose.config_reload import nginx_reload
+
 from .apache import free_port
 from .nginx import NGINX, TOKEN, Nginx
 from .test_nginx_fidelity import Apps, _run
@@ -135,7 +137,8 @@ def test_a_live_primary_is_blamed_not_its_backup(apps: Apps, nginx: list[Nginx],
     assert "a backup of upstream" not in text and "did not answer this request" not in text
     assert wrong["fix"] == (f"At {conf}:{primary}, remove 'server {two}' (two's address) from "
                             f"upstream grp, and at {conf}:{backup} drop 'backup' from 'server "
-                            f"{one}' so that nginx sends one's requests there."), wrong["fix"]
+                            f"{one}' so that nginx sends one's requests there. "
+                            f"{nginx_reload(str(conf))}"), wrong["fix"]
     _apply(nginx[0], f"    server {two};\n    server {one} backup;", f"    server {one};")
     after = _sweep(tmp_path, port, conf, ONE_URLS, [])["http://one.test/"]
     assert (after["verdict"], after["observed"]["label"]) == ("ok", "one"), after

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
+
+from probe.diagnose.config_reload import nginx_reload
 
 from .apache import free_port
 from .endpoint_sites import app_servers
@@ -91,5 +95,52 @@ def test_the_misspelt_server_name_is_written_right_and_the_sweep_is_ok(
                           timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     server.reload()
+    found = _shop(server, manifest)
+    assert (found["answered_by"], found["verdict"]) == ("shop", "ok"), found
+
+
+def test_the_printed_reload_is_what_makes_the_written_name_take_effect(
+        apps: dict[str, WsgiServer], running: list[Nginx], tmp_path: Path) -> None:
+    """The same fix, with the reload it ends with run as printed: the master found by the
+    printed 'ps' line (the one started with -c FILE), then 'nginx -t' and 'nginx -s reload'
+    with its -p, -c and -g. The line written alone changes nothing (still the default
+    block's answer); after the printed reload the sweep is ok."""
+    port = free_port()
+    server = start_kept(BODY.format(port=port, other=apps["other"].port,
+                                    shop=apps["shop"].port), port, running, tmp_path)
+    manifest = tmp_path / "manifest.toml"
+    manifest.write_text(MANIFEST.format(port=port))
+    fix = _shop(server, manifest)["fix"]
+    assert fix.endswith(nginx_reload(str(server.conf))), fix
+    assert fix.count("nginx -s reload") == 1, fix
+    written = re.search(r"Write '(server_name [^']+)' at \S+?:(\d+)", fix)
+    assert written is not None, fix
+    lines = server.conf.read_text().splitlines()
+    number = int(written.group(2))
+    lines[number - 1] = re.sub(r"server_name [^;]+", written.group(1), lines[number - 1])
+    server.conf.write_text("\n".join(lines) + "\n")
+    assert _shop(server, manifest)["answered_by"] == "other"  # read at a reload only
+    listing = re.search(r"'(ps -ww -o pid=,args= -C nginx)'", fix)
+    assert listing is not None, fix
+    shown = subprocess.run(listing.group(1).split(), capture_output=True, text=True,
+                           timeout=30, check=False).stdout.splitlines()
+    master = next(line for line in shown if "nginx: master process" in line and
+                  f" -c {server.conf} " in line)
+    started = re.fullmatch(r"\s*(\d+) nginx: master process (\S+) -p (\S+) -c (\S+) -g (.+)",
+                           master)
+    assert started is not None and int(started.group(1)) == server.pid, master
+    binary, prefix, conf, globals_ = started.group(2, 3, 4, 5)
+    old = {child.pid for child in psutil.Process(server.pid).children()}
+    for action in (["-t"], ["-s", "reload"]):
+        done = subprocess.run([binary, *action, "-c", conf, "-p", prefix, "-g", globals_],
+                              capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # the old workers give way to the new configuration's
+        now = {c.pid for c in psutil.Process(server.pid).children()
+               if c.status() != psutil.STATUS_ZOMBIE}
+        if now and not now & old:
+            break
+        time.sleep(0.05)
     found = _shop(server, manifest)
     assert (found["answered_by"], found["verdict"]) == ("shop", "ok"), found

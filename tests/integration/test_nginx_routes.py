@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from probe.diagnose.config_reload import nginx_reload
 from tests import reaper
 
 from .apache import ApacheUnavailable, free_port
@@ -84,7 +85,8 @@ def test_a_map_sends_a_name_elsewhere(apps: Apps, run_nginx: Any) -> None:
     assert found["fix"] == (
         f"At {conf}:{entry}, 'site-2.example.com 127.0.0.1:{one};' in map $host $backend "
         f"({conf}:{entry - 2}) sends site-2.example.com to one: give it two's address "
-        f"(127.0.0.1:{two}, where two answers its own URL http://two.test/)."), found["fix"]
+        f"(127.0.0.1:{two}, where two answers its own URL http://two.test/). "
+        f"{nginx_reload(str(conf))}"), found["fix"]
     _apply(run, f"site-2.example.com 127.0.0.1:{one};", f"site-2.example.com 127.0.0.1:{two};")
     assert run.by_url("--config", str(conf))[site2]["verdict"] == "ok"
 
@@ -107,7 +109,7 @@ def test_a_regex_location_takes_a_prefixs_url(apps: Apps, run_nginx: Any) -> Non
     assert found["fix"] == (
         f"Write 'location ^~ /api/v2/' in place of 'location /api/v2/' at {conf}:{prefix}: a ^~ "
         f"longest prefix stops nginx's search of the regular expressions, so location ~ /api/ "
-        f"at {conf}:{regex} no longer takes it."), found["fix"]
+        f"at {conf}:{regex} no longer takes it. {nginx_reload(str(conf))}"), found["fix"]
     _apply(run, "location /api/v2/ {", "location ^~ /api/v2/ {")
     after = run.by_url("--config", str(conf))[api]
     assert after["observed"]["label"] == "two", after  # mounted at / : its mount is another matter
@@ -187,7 +189,8 @@ def test_a_uwsgi_pass_to_another_applications_socket(apps: Apps, run_nginx: Any,
     assert "None" not in found["explanation"] and "proxy_pass" not in found["fix"], found
     assert found["fix"] == (
         f"At {conf}:{wrong}, pass to two's upstream: 'uwsgi_pass 127.0.0.1:{two};' as at "
-        f"{conf}:{right}, which passes two's own URL http://two.test/ and reached it."), found
+        f"{conf}:{right}, which passes two's own URL http://two.test/ and reached it. "
+        f"{nginx_reload(str(conf))}"), found
     written = re.search(r"'(uwsgi_pass [^']+);'", found["fix"])
     assert written is not None
     _apply(run, f"uwsgi_pass 127.0.0.1:{one};", written.group(1) + ";")

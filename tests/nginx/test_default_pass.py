@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from probe.diagnose import diagnose
+from probe.diagnose.config_reload import nginx_reload
 from probe.lint import lint_nginx
 from probe.manifest import parse
 from probe.model import Cause, EvidenceKind, Report, TargetResult, Verdict
@@ -92,7 +93,7 @@ def test_the_default_block_meant_for_zulip_passing_to_wikis_socket_is_the_upstre
     block = f"{path}:{int(json) - 1}"
     assert found.fix.endswith(f"add a server_name line with it to the block at {block} (it "
                               f"has none) before the default server of this address is made "
-                              f"to refuse unknown names."), found.fix
+                              f"to refuse unknown names. {nginx_reload(path)}"), found.fix
     assert any(e.kind is EvidenceKind.CONFIGURED and e.source == names
                for e in found.evidence), found.evidence
 
@@ -110,7 +111,8 @@ def test_the_taiga_default_block_passing_api_to_colabs_port_is_its_proxy_pass(
     assert found.fix.endswith(
         f"Then, as taiga.test reaches that block only as the default server, add it to the "
         f"server_name at {_line(tmp_path, 'server_name _;')} before the default server of this "
-        f"address is made to refuse unknown names."), found.fix
+        f"address is made to refuse unknown names. {nginx_reload(proxy.rsplit(':', 1)[0])}"
+    ), found.fix
     assert "the block at " in found.explanation and "refuses" not in found.explanation
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from probe.diagnose import ConfigJoin, diagnose
+from probe.diagnose.config_reload import nginx_reload
 from probe.diagnose.fronts import same_listen
 from probe.diagnose.pass_target import OwnAnswer, pass_target
 from probe.lint import lint_nginx
@@ -170,7 +171,8 @@ http {
     assert configured.cause is not None and configured.cause.value == "wrong_upstream"
     assert configured.fix == (
         f"At {path}:6, pass to blog's upstream: 'proxy_pass http://blog_pool;' as at "
-        f"{path}:8, which passes blog's own URL {OWN} and reached it."), configured.fix
+        f"{path}:8, which passes blog's own URL {OWN} and reached it. "
+        f"{nginx_reload(str(path))}"), configured.fix
 
 
 def test_the_shared_upstream_fix_writes_a_proxy_pass(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from probe.diagnose.config_reload import nginx_reload
 from tests.nginx.test_route_fixes import ALPHA, GAMMA, _answer, _conf, _target
 
 REWRITTEN = f"""    server {{ listen 127.0.0.1:18080; server_name alpha.test other.test;
@@ -36,7 +37,7 @@ def test_a_rewrite_in_an_if_is_the_line_to_fix(tmp_path: Path) -> None:
         f"condition of the if it is in) so that it stays in location / ({conf}:4), or "
         f"rewrite it to a path whose location passes to gamma"), found.fix
     assert found.fix.endswith(f"The hand-over at {conf}:10 serves location /a/'s own URLs "
-                              f"and stays as it is."), found.fix
+                              f"and stays as it is. {nginx_reload(str(conf))}"), found.fix
 
 
 def test_a_rewrite_that_stays_in_its_location_leaves_the_hand_over_blamed(

@@ -10,6 +10,7 @@ import dataclasses
 from pathlib import Path
 
 from probe.diagnose import ConfigJoin, diagnose
+from probe.diagnose.config_reload import nginx_reload
 from probe.manifest import Target, parse
 from probe.model import EvidenceKind, Observation, Sample, TargetResult
 from probe.nginx import load_nginx
@@ -82,12 +83,15 @@ def test_a_proxy_pass_variable_is_resolved_through_the_map_read(tmp_path: Path) 
     path = tmp_path / "nginx.conf"
     assert found.cause is not None and found.cause.value == "wrong_upstream", found
     text = found.explanation
-    assert "not running this configuration" not in text and "reload" not in found.fix
+    reload = f" {nginx_reload(str(path))}"  # the edit's, said once at the end
+    assert "not running this configuration" not in text and \
+        "reload" not in found.fix.removesuffix(reload)
     assert f"$backend = {ALPHA} (map $host $backend at {path}:3: $host = 'other.test', " \
            f"other.test at {path}:6)" in text, text
     assert found.candidates == ()
     assert found.fix == (f"At {path}:6, 'other.test {ALPHA};' in map $host $backend ({path}:3) "
-                         f"sends other.test to alpha: give it gamma's address."), found.fix
+                         f"sends other.test to alpha: give it gamma's address.{reload}"), \
+        found.fix
 
 
 def test_a_map_on_a_source_only_a_request_has_leaves_the_step_undecided(
@@ -96,7 +100,8 @@ def test_a_map_on_a_source_only_a_request_has_leaves_the_step_undecided(
     wrong = _answer("http://other.test/", "gamma", "alpha", ALPHA, host="other.test", allowed=True)
     found = _target(config, wrong, url="http://other.test/")
     path = tmp_path / "nginx.conf"
-    text = found.explanation + found.fix
+    text = found.explanation + found.fix.removesuffix(f" {nginx_reload(str(path))}")
+    assert found.fix.endswith(nginx_reload(str(path))), found.fix
     assert "not running this configuration" not in text and "reload" not in text, text
     assert f"$backend comes from map $cookie_b $backend at {path}:3" in text, text
     assert f"At {path}:9, 'proxy_pass http://$backend;' takes its address at request " \
@@ -128,8 +133,8 @@ def test_a_regex_location_that_takes_the_prefixs_url_is_fixed_with_caret_tilde(
     path = tmp_path / "nginx.conf"
     assert found.fix == (f"Write 'location ^~ /h/v2/' in place of 'location /h/v2/' at "
                          f"{path}:7: a ^~ longest prefix stops nginx's search of the regular "
-                         f"expressions, so location ~ /h/ at {path}:6 no longer takes it."), \
-        found.fix
+                         f"expressions, so location ~ /h/ at {path}:6 no longer takes it. "
+                         f"{nginx_reload(str(path))}"), found.fix
     assert f"location ~ /h/ ({path}:6) takes it before the prefix location /h/v2/ " \
            f"({path}:7)" in found.explanation
 
@@ -353,8 +358,8 @@ def test_host_lines_are_cited_where_they_are(tmp_path: Path) -> None:
     alpha = by_url["http://alpha.test/"]
     assert alpha.verdict.value == "host_mismatch", alpha
     assert alpha.fix == (f"In the nginx 'location /' at {path}:12, add 'proxy_set_header Host "
-                         f"$host;' beside 'proxy_pass http://127.0.0.1:18101;' ({path}:13)."), \
-        alpha.fix
+                         f"$host;' beside 'proxy_pass http://127.0.0.1:18101;' ({path}:13). "
+                         f"{nginx_reload(str(path))}"), alpha.fix
     assert f"({path}:12)" in alpha.explanation
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from probe.diagnose import ConfigJoin, diagnose
+from probe.diagnose.config_reload import nginx_reload
 from probe.diagnose.mount_words import mount_fix
 from probe.endpoint_answer import EndpointAnswer
 from probe.front import FrontKind, PredictedRoute, RouteStep
@@ -149,7 +150,7 @@ def test_the_whole_path_fix_is_a_script_name_and_a_rewrite(tmp_path: Path) -> No
         f"(server.software) with '--mount /two=<its WSGI file>' and '--manage-script-name', "
         f"with the whole path passed on (no rewrite); they mount every request of that "
         f"server, and no other URL of the sweep was answered by these processes at another "
-        f"mount."), target.fix
+        f"mount. {nginx_reload(str(conf))}"), target.fix
     # another server behind uwsgi_pass: uWSGI's options are not said to be its own
     other = _diagnosed(conf, _obs("", "/two/__probe__", software="someserver/1"))
     assert "If the server behind uwsgi_pass is uWSGI (the answer's server.software does " \
@@ -227,7 +228,8 @@ def test_a_wrong_http_host_line_is_replaced_or_overridden(tmp_path: Path) -> Non
     assert target.verdict.value == "host_mismatch", target
     assert f"'uwsgi_param HTTP_HOST internal.test' at {conf}:9" in target.explanation
     assert target.fix == (f"At {conf}:9, replace 'uwsgi_param HTTP_HOST internal.test;' by "
-                          f"'uwsgi_param HTTP_HOST $host;'."), target.fix
+                          f"'uwsgi_param HTTP_HOST $host;'. {nginx_reload(str(conf))}"), \
+        target.fix
     # the line is in the shared params file: a line of the location's own after the include
     conf = _conf(tmp_path, "            include uwsgi_params;",
                  params=PARAMS + "uwsgi_param HTTP_HOST $server_name;\n")
@@ -236,7 +238,7 @@ def test_a_wrong_http_host_line_is_replaced_or_overridden(tmp_path: Path) -> Non
     assert target.fix == (
         f"In the block at {conf}:7, after the include that sets 'uwsgi_param HTTP_HOST "
         f"$server_name;' ({tmp_path / 'uwsgi_params'}:4), add 'uwsgi_param HTTP_HOST $host;' "
-        f"(uWSGI keeps the last line of a name)."), target.fix
+        f"(uWSGI keeps the last line of a name). {nginx_reload(str(conf))}"), target.fix
 
 
 def test_debians_own_params_file_reads(tmp_path: Path) -> None:

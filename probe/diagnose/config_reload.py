@@ -1,0 +1,104 @@
+"""The end of a ``--config`` fix that edits the front's configuration: how the running front
+reads the edit. Apache reads its configuration only when it starts or restarts, nginx only when
+it starts, on ``nginx -s reload`` or a SIGHUP to its master; a fix written into the file of a
+running front changes nothing until then (R26's c1 fix, applied to a running Apache, changed
+nothing until it was restarted).
+
+Said once per fix, after its words and before a block to copy (its last lines, printed
+verbatim), and only where the fix cites a line of the configuration read and names no restart
+or reload of its own (the refused Listen's, the group fixes', a reload advised). Apache's is
+the running Apache's own ``-k graceful`` (:mod:`.apache_graceful`), built from the ``ppid`` of
+mod_wsgi answers (this URL's, else other URLs' at its address); with none, the check that finds
+it. nginx's answers come from the application servers behind it, never nginx: its master is
+found by ``ps``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from probe.diagnose.answer_names import server_kind
+from probe.diagnose.config_join import ConfigJoin
+from probe.diagnose.fronts import express_address
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.join_daemon_path import Answered, apache_restart, same_apache
+from probe.diagnose.wording import Diagnosis
+from probe.front import FrontConfig, FrontKind
+from probe.model import Cause, Observation, Verdict
+
+_SAID = re.compile(r"\breload|\brestart|graceful|kill -HUP", re.IGNORECASE)
+"""A fix that already says how the server reads it again (or restarts a server of its own)."""
+_CITED = re.compile(r"([^\s(),;']+):\d+")
+_EDITS = (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED, Verdict.NO_ENDPOINT,
+          Verdict.INCONSISTENT, Verdict.UNREACHABLE, Verdict.MOUNT_MISMATCH,
+          Verdict.HOST_MISMATCH)
+"""The verdicts whose --config fixes write lines (a 500's and a timeout's read a log)."""
+_ELSEWHERE = ("Leave nginx's lines as they are", "Leave Apache's VirtualHosts as they are")
+"""A fix for the other front than the configuration read: not this one's reload."""
+
+
+def _edits(diagnosis: Diagnosis, front: FrontConfig) -> bool:
+    fix = diagnosis.fix
+    if diagnosis.verdict not in _EDITS or diagnosis.cause is Cause.HOST_REWRITTEN or \
+            _SAID.search(fix) or any(said in fix for said in _ELSEWHERE):
+        return False
+    files = set(front.files)
+    return any(f in files or any(read.endswith(f"/{f}") for read in files)
+               for f in _CITED.findall(fix))
+
+
+def ended(fix: str, sentence: str) -> str:
+    """``fix``, then ``sentence``; before a block to copy, so that the block stays whole."""
+    words, newline, lines = fix.partition("\n")
+    if not newline:
+        return f"{fix} {sentence}"
+    return f"{words.removesuffix(':')}. {sentence} The lines to write:\n{lines}"
+
+
+def nginx_reload(main: str) -> str:
+    """How the running nginx reads ``main`` again: checked, then reloaded by the options it
+    was started with (a system nginx's -s reload reads another file's pid line)."""
+    return (f"nginx reads this file only when it starts or reloads: after the edit run "
+            f"'nginx -t -c {main}', then 'nginx -s reload -c {main}', each with the -p and -g "
+            f"its master shows ('ps -ww -o pid=,args= -C nginx': after 'nginx: master "
+            f"process'; -g's value quoted again), or 'kill -HUP' that master's pid.")
+
+
+def _answered(obs: Observation) -> list[Answered]:
+    """This URL's mod_wsgi answers (a backend's ppid behind mod_proxy is not Apache)."""
+    found: dict[int, Answered] = {}
+    for sample in obs.samples:
+        answer = sample.trusted_answer
+        if answer is not None and answer.ppid not in (None, 0, 1) and \
+                server_kind(answer) == "mod_wsgi" and express_address(answer) is None:
+            found.setdefault(answer.ppid or 0, (obs.target.url, sample.address or
+                                                obs.target.address or "its address", answer))
+    return list(found.values())
+
+
+def apache_joined(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
+                  config: ConfigJoin) -> Diagnosis:
+    """:func:`probe.diagnose.join.join`, its fix ended with the Apache restart it needs."""
+    from probe.diagnose.join import join
+
+    joined = join(obs, diagnosis, context, config)
+    front = config.front
+    if front.front is not FrontKind.APACHE or joined.fix == diagnosis.fix or \
+            not _edits(joined, front):
+        return joined
+    main = front.files[0] if front.files else "FILE"
+    answered = _answered(obs) or same_apache(obs, context)
+    restart = apache_restart(main, answered, "its configuration only when it starts or "
+                                             "restarts", "")
+    return dataclasses.replace(joined, fix=ended(joined.fix, f"After the edit, {restart}."))
+
+
+def nginx_ended(before: Diagnosis, after: Diagnosis, front: FrontConfig | None) -> Diagnosis:
+    """``after``, nginx's diagnosis with its configuration read, its fix ended with the reload
+    of the running nginx where it edits that configuration."""
+    if front is None or front.front is not FrontKind.NGINX or after.fix == before.fix or \
+            not _edits(after, front):
+        return after
+    main = front.files[0] if front.files else "nginx.conf"
+    return dataclasses.replace(after, fix=ended(after.fix, nginx_reload(main)))
