@@ -122,7 +122,9 @@ def _lab_restart(rendered: str, parent: int, children: list[int]) -> str:
     made_up = "" if not children else (
         f" (its child's pid, {children[0]}, is made up)" if len(children) == 1 else
         f" (its children's pids, {', '.join(map(str, children))}, are made up)")
-    return (f"In the lab, the Apache that {' and '.join(items)} restarts by what "
+    named = items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+    verb = "restarts" if len(items) == 1 else "restart"
+    return (f"In the lab, the Apache that {named} {verb} by what "
             f"'{asked}' shows is this demo process, pid {parent}: it plays the simulated "
             f"Apache's parent, given as ppid in the lab's answers{made_up}. ps shows the command "
             f"that ran probe demo (no Apache: it takes no '-k graceful'; once the demo has "

@@ -203,8 +203,9 @@ def test_the_restart_advice_is_said_for_the_lab() -> None:
     assert demo.run(env=Environment(stdout=out, width=100)) == 0
     text = " ".join(out.getvalue().split())
     assert f"'ps -ww -o args= -p {os.getpid()}' shows (its Apache" in text
-    assert (f"In the lab, the Apache that [2] restarts by what 'ps -ww -o args= -p "
-            f"{os.getpid()}' shows is this demo process, pid {os.getpid()}: it plays the "
+    # every item whose fix edits the lab's httpd.conf ends with that restart too
+    assert (f"In the lab, the Apache that [1], [2], [3] and [4] restart by what 'ps -ww -o "
+            f"args= -p {os.getpid()}' shows is this demo process, pid {os.getpid()}: it plays the "
             f"simulated Apache's parent, given as ppid in the lab's answers") in text, text
     assert "The lab is restarted by running probe demo again" in text
 
@@ -217,3 +218,6 @@ def test_lab_restart_finds_the_items_that_ask_ps_about_the_parent() -> None:
                            "-p 41' shows is this demo process, pid 41"), said
     assert "(its child's pid, 42, is made up)" in said
     assert demo._lab_restart(report, 40, [42]) == ""
+    both = report.replace("nothing", "run what 'ps -ww -o args= -p 41' shows")
+    assert demo._lab_restart(both, 41, [42]).startswith(
+        "In the lab, the Apache that [1] and [2] restart by what")

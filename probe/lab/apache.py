@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 SERVER_SOFTWARE = "Apache/2.4 (wsgi-probe demo lab: simulated)"
+MOD_WSGI_VERSION = (5, 0, 0)
+"""The mod_wsgi the lab follows (its routing is that of 4.x and 5.x alike), as mod_wsgi gives it."""
 
 APACHE_ENVVARS = {
     "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -147,6 +149,9 @@ class SimulatedApache:
             "mod_wsgi.path_info": mount.path_info,
             "mod_wsgi.process_group": mount.process_group,
             "mod_wsgi.application_group": mount.application_group,
+            # What every real mod_wsgi sets: without it the lab's answers named no server,
+            # and diagnosis worded them as an unknown server's (no restart of "its Apache").
+            "mod_wsgi.version": MOD_WSGI_VERSION,
             "mod_wsgi.callable_object": "application",
             "mod_wsgi.request_handler": "wsgi-script",
             "mod_wsgi.script_reloading": "1",
