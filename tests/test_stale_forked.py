@@ -51,7 +51,7 @@ def test_gunicorn_preload_names_every_worker_and_leads_with_a_restart() -> None:
             found.explanation
     assert "the instance answering" not in found.explanation, found.explanation
     assert ("The start time is shared by 3 processes, which is what a copy loaded once and "
-            "forked gives (gunicorn --preload, uWSGI without --lazy-apps).") in \
+            "forked gives (gunicorn --preload).") in \
         found.explanation, found.explanation
     assert found.fix.startswith(
         "Restart the gunicorn service (stop its master (ppid 23710, the parent of pids 23796, "
@@ -101,7 +101,7 @@ def test_code_version_against_the_manifest_is_said_with_the_start() -> None:
     found = stale(copy(one, 12317), one)
     assert found.cause is Cause.STALE_CODE, found.cause
     assert found.explanation.endswith(
-        "(gunicorn --preload, uWSGI without --lazy-apps). Those processes ran code.version "
+        "(gunicorn --preload). Those processes ran code.version "
         "'r1' (observed), not the manifest's code_version 'r2' "
         "(instances.site.code_version)."), found.explanation
     # Without a code_version in the manifest the start time alone says it.

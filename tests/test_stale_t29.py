@@ -67,5 +67,6 @@ def test_a_preload_load_is_said_as_the_master_read_it_and_a_mix_after_the_fork()
     assert ("A process forked from it runs what pid 28605 loaded before the deploy "
             "(code.version 'r1' as it read it, its settings and every module imported then), "
             "however new the process; modules imported later, after the fork, may be new: a "
-            "mix (gunicorn --preload, uWSGI without --lazy-apps).") in text, text
+            "mix (gunicorn --preload).") in text, text
+    assert "uWSGI" not in text, text
     assert found.fix.startswith("Restart the gunicorn service"), found.fix

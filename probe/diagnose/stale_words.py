@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from probe.diagnose.answer_names import share
+from probe.diagnose.answer_names import server_kind, share
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Instance
@@ -71,6 +71,18 @@ def copy_said(group: Sequence[EndpointAnswer], pids: str) -> str:
             f"started_at)")
 
 
+def forking(old: Sequence[EndpointAnswer]) -> str:
+    """The option that loads a copy once and forks it, named for the servers the answers show:
+    gunicorn's for gunicorn, uWSGI's for uWSGI (a tester's uWSGI-only sweep was told of
+    gunicorn --preload); both where both answered or none says which."""
+    kinds = {server_kind(a) for a in old}
+    named = [words for kind, words in (("gunicorn", "gunicorn --preload"),
+                                       ("uwsgi", "uWSGI without --lazy-apps")) if kind in kinds]
+    if not named or kinds - {"gunicorn", "uwsgi"}:
+        named = ["gunicorn --preload", "uWSGI without --lazy-apps"]
+    return ", ".join(named)
+
+
 def _later(old: Sequence[EndpointAnswer], copy: Copy) -> str:
     """`` The processes themselves started later: ...`` where the answers report their own
     starts (``process_started_at``) after the load of the copy they run."""
@@ -101,7 +113,7 @@ def forked(url: str, shown: str, old: Sequence[EndpointAnswer], total: int,
                 f"run a copy of the application loaded at {copy.start} (started_at), {since}"
                 + (said or ": old code is still serving after the deploy.") +
                 f" The start time is shared by {pids} processes, which is what a copy loaded "
-                f"once and forked gives (gunicorn --preload, uWSGI without --lazy-apps).")
+                f"once and forked gives ({forking(old)}).")
     which = "a process" if pids == 1 else "processes"
     head = (f"{url} is served by {shown}: {share(old, total)} came from {which} running a "
             f"copy of the application that pid {copy.loader} loaded at {copy.start} "
@@ -111,8 +123,8 @@ def forked(url: str, shown: str, old: Sequence[EndpointAnswer], total: int,
     return (f"{head}: that load is still serving after the deploy.{_later(old, copy)} A "
             f"process forked from it runs what pid {copy.loader} loaded before the deploy "
             f"({_read(old)}its settings and every module imported then), however new the "
-            f"process; modules imported later, after the fork, may be new: a mix (gunicorn "
-            f"--preload, uWSGI without --lazy-apps).")
+            f"process; modules imported later, after the fork, may be new: a mix "
+            f"({forking(old)}).")
 
 
 def _read(old: Sequence[EndpointAnswer]) -> str:
