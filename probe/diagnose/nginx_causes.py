@@ -266,10 +266,13 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         copy = (copies.other_copy(obs, context, context.identify(answer), at)
                 if expected and upstream is not None and not shadow
                 and any(same_listen(at, m) for m in members) else None)
-        if copy is not None and not copies.own_route_passes_there(copy, front):
+        kept = pass_target(expected or "the right application", seen, address or None,
+                           configured, line=upstream)  # its URI part stays, not a rewrite's
+        if copy is not None and upstream is not None \
+                and not copies.own_route_passes_there(copy, front):
             # the hand-over leads where it should; the server there loads the other app
-            told, fix = copies.decided(copy, expected or "", f"{upstream.rule} at {upstream.source}"
-                                if upstream is not None else proxy)
+            told, fix = copies.decided(copy, expected or "", f"{upstream.rule} at "
+                                       f"{upstream.source}", str(upstream.source), kept)
             return dataclasses.replace(
                 diagnosis, cause=Cause.WRONG_MODULE, candidates=(),
                 explanation=f"{head}{also}{why}{told}", fix=fix, evidence=(
@@ -281,8 +284,6 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                 diagnosis, cause=guard.cause, candidates=(), fix=guard.fix,
                 explanation=f"{head}{also}{why}{guard.why}", evidence=(
                     *observed, *_configured(site, upstream), *guard.evidence))
-        kept = pass_target(expected or "the right application", seen, address or None,
-                           configured, line=upstream)  # its URI part stays, not a rewrite's
         # the shadowing regular expression first (its fix is ^~), then a one-member group
         member = (rewritten_words(route, upstream, expected, who, target)
                   or only_member(front, route, upstream, expected, who, at, kept, own)

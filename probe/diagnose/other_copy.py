@@ -12,6 +12,11 @@ Where the front's configuration passes the answering instance's own URLs to A to
 of its servers and the hand-over of this URL is what is wrong (``wrong_upstream``): this
 module then says nothing. One process (the same pid) at both listens, or one listen, is one
 server and says nothing either.
+
+Where the instance meant answers its own URLs from a server of its own (C), A is still the
+server this URL's hand-over reaches, running the other project (docs/verdicts.md's
+``wrong_module``): the fix leads with A's configuration and says the re-point to C as the
+other reading, for an A that is meant for no one.
 """
 
 from __future__ import annotations
@@ -48,6 +53,8 @@ class OtherCopy:
     """An answer from ``at``: how its server reloads, the environment it keeps."""
     settings: str | None = None
     """The settings module the manifest declares for the instance meant."""
+    meant_at: str | None = None
+    """Where the instance meant answers its own URLs, where that is another address."""
 
 
 def _pids(pids: set[int]) -> str:
@@ -73,13 +80,13 @@ def other_copy(obs: Observation, context: SweepContext, who: str | None,
     if not here or not own:
         return None
     expected = obs.target.expected
-    for seen, answer in context.answers_of(expected) if expected else ():
-        meant_at = listen(answer)
-        if seen.target.expected == expected and meant_at and not same_listen(meant_at, at):
-            # The instance meant answers its own URLs from a server of its own: the hand-over
-            # that missed it is the question (wrong_upstream), not what the server at ``at``
-            # loads (a real nginx sending site-2 to one's uWSGI while two served two.test).
-            return None
+    # The instance meant may answer its own URLs from a server of its own elsewhere: said, as
+    # the other reading (the hand-over missed it), never as a reason to drop this one (a
+    # tester's emperor vassal copied from site1.ini onto site4.sock, meant for site3, was told
+    # to re-point nginx, which left the copy running site1).
+    meant_at = next((there for seen, answer in (context.answers_of(expected) if expected else ())
+                     if seen.target.expected == expected and (there := listen(answer))
+                     and not same_listen(there, at)), None)
     first, there, _ = own[0]
     answer = next(s.trusted_answer for s in obs.samples if s.trusted_answer is not None)
     address = first.target.address or next((s.address for s in first.samples if s.address),
@@ -88,7 +95,7 @@ def other_copy(obs: Observation, context: SweepContext, who: str | None,
     meant = context.manifest.instances.get(obs.target.expected or "")
     return OtherCopy(who, obs.target.url, at, tuple(sorted(here)), software(answer),
                      first.target.url, there, own_pids, address, answer,
-                     meant.settings if meant is not None else None)
+                     meant.settings if meant is not None else None, meant_at)
 
 
 def pass_line(answer: EndpointAnswer) -> str:
@@ -175,17 +182,25 @@ def two_servers(copy: OtherCopy) -> str:
             f"application")
 
 
-def decided(copy: OtherCopy, expected: str, hand_over: str) -> tuple[str, str]:
+def decided(copy: OtherCopy, expected: str, hand_over: str, where: str,
+            repoint: str) -> tuple[str, str]:
     """(why, fix) where the configuration read leads this URL to ``at`` and no route of
-    ``who``'s own URLs goes there: the server at ``at`` loads the wrong application."""
+    ``who``'s own URLs goes there: the server at ``at`` loads the wrong application. Where
+    ``expected`` answers its own URLs from another address, the re-point of the hand-over
+    (``where``, to ``repoint``) is said as the other reading."""
     why = (f" {two_servers(copy)}. The configuration read passes this URL to {copy.at} "
            f"({hand_over}) and passes none of {copy.who}'s own URLs there: the application "
            f"server listening on {copy.at} loads {copy.who}'s application, where this URL of "
            f"{expected} is passed.")
     fix = (f"Make the application server listening on {copy.at} ({_pids(set(copy.pids))}) "
            f"load {expected}'s application, not {copy.who}'s: {server_check(copy)}; then "
-           f"{restart(copy, expected)}. The hand-over, {hand_over}, stays as it is; no answer "
-           f"of this sweep shows {expected} running at another address.")
+           f"{restart(copy, expected)}. The hand-over, {hand_over}, stays as it is; "
+           + (f"no answer of this sweep shows {expected} running at another address."
+              if copy.meant_at is None else
+              f"{expected} answers its own URLs from {copy.meant_at} (server.listen) too. If "
+              f"{copy.at} is not meant for {expected} at all, the hand-over is what is wrong: "
+              f"at {where}, pass to {repoint}; the server at {copy.at} then serves no URL of "
+              f"this sweep."))
     return why, fix
 
 

@@ -14,6 +14,13 @@ a fix as it stands. In order of evidence:
 * a wildcard and the probe reached the instance directly on that port: that address (probed);
 * a wildcard otherwise: the host the probe reached nginx at, with the port, said to be an
   inference (it holds when the application server runs on nginx's machine).
+
+Where uWSGI made the answer (``server.uwsgi``, :mod:`.uwsgi_seen`) and the probe did not reach
+it over HTTP itself, the line offered is ``uwsgi_pass``: uWSGI's ``socket=`` speaks its own
+protocol, and a ``proxy_pass`` to it gets 502 (a tester's Emperor vassal on ``socket=``: nginx
+"upstream prematurely closed connection", uWSGI "invalid request block size"). The endpoint's
+``server.listen`` is uWSGI's ``http-socket=`` where it has one, else its ``socket=``, so the
+answer does not say which: the ``proxy_pass`` form is said too, with the line that decides.
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ from probe.diagnose.fronts import WILDCARD_HOSTS as WILDCARDS
 from probe.diagnose.fronts import listen, same_listen, software
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.pass_keep import UNREAD_NOTE, Kept, kept_by, split_written
+from probe.diagnose.uwsgi_seen import uwsgi_seen
+from probe.endpoint_answer import EndpointAnswer
 from probe.front import FrontConfig, PredictedRoute, RouteStep
 
 PASSES = ("proxy_pass", "uwsgi_pass", "fastcgi_pass", "scgi_pass", "grpc_pass")
@@ -41,6 +50,8 @@ class OwnAnswer:
     meant: str | None = None
     """The instance ``url`` is meant for, when the answer was to another instance's URL
     (:func:`seen_answer`): its address is seen there all the same."""
+    uwsgi: str | None = None
+    """The field that says uWSGI made the answer (``server.uwsgi.version '2.0.31'``)."""
 
     def said(self, instance: str) -> str:
         """Where the answer was seen, as an observation."""
@@ -73,7 +84,8 @@ def own_answer(context: SweepContext, instance: str | None) -> OwnAnswer | None:
             if obs.target.expected == instance and at:
                 address = obs.target.address or next(
                     (s.address for s in obs.samples if s.address), None)
-                found = OwnAnswer(at, obs.target.url, address, software(answer))
+                found = OwnAnswer(at, obs.target.url, address, software(answer),
+                                  uwsgi=_uwsgi_told(answer))
                 break
         context.memo[key] = found
     own = context.memo[key]
@@ -94,8 +106,29 @@ def seen_answer(context: SweepContext, instance: str | None) -> OwnAnswer | None
             address = obs.target.address or next(
                 (s.address for s in obs.samples if s.address), None)
             return OwnAnswer(at, obs.target.url, address, software(answer),
-                             obs.target.expected or "another instance")
+                             obs.target.expected or "another instance", _uwsgi_told(answer))
     return None
+
+
+def _uwsgi_told(answer: EndpointAnswer) -> str | None:
+    seen = uwsgi_seen(answer)
+    return seen.told_by if seen is not None else None
+
+
+def _uwsgi_line(address: str) -> str:
+    """nginx's uwsgi_pass to ``address`` (``unix:/path`` as it stands: no scheme, no colon
+    after the path), with the parameters it needs before it."""
+    return f"'uwsgi_pass {address};', with 'include uwsgi_params;' before it"
+
+
+def _http_too(own: OwnAnswer, kept: Kept, address: str, note: str) -> str:
+    """Why uwsgi_pass leads, and the proxy_pass form where uWSGI listens with http-socket=."""
+    return (f"; uWSGI made that answer ({own.uwsgi}), and uWSGI's socket= speaks its own "
+            f"protocol, which nginx reaches with uwsgi_pass (proxy_pass to it gets 502); "
+            f"server.listen is uWSGI's http-socket= where it has one, else its socket=, so the "
+            f"answer does not say which: where the line that binds {own.listen} in uWSGI's "
+            f"configuration (the vassal .ini, or 'uwsgi --show-config') is http-socket=, write "
+            f"'{kept.line(address)}' instead{note}")
 
 
 def split_listen(value: str) -> tuple[str, str] | None:
@@ -137,28 +170,31 @@ def pass_target(instance: str, own: OwnAnswer | None, nginx_address: str | None,
                 f"was answered by {instance}): its application server's bind or socket "
                 f"option gives it")
     seen = own.said(instance)
-    uwsgi = ("; uwsgi_pass to it instead, with 'include uwsgi_params;' before it, if it "
-             "listens with uWSGI's socket option (its own protocol) rather than http-socket"
-             if (own.software or "").lower().startswith("uwsgi") else "")
-    if own.listen.startswith("unix:"):
-        return f"'{kept.line(own.listen)}' ({seen}{note}{uwsgi})"
     parsed = split_listen(own.listen)
-    if parsed is None:
+    if parsed is None and not own.listen.startswith("unix:"):
         return f"the address {instance} listens on ({seen}, not an address nginx can use)"
+    if parsed is None or parsed[0] not in WILDCARDS:
+        if own.uwsgi is None:
+            return f"'{kept.line(own.listen)}' ({seen}{note})"
+        if same_listen(own.address, own.listen):
+            # the probe reached it there over HTTP itself: an HTTP socket, probed
+            return f"'{kept.line(own.listen)}' ({seen}; the probe reached it there over HTTP{note})"
+        return f"{_uwsgi_line(own.listen)} ({seen}{_http_too(own, kept, own.listen, note)})"
     host, port = parsed
-    if host not in WILDCARDS:
-        return f"'{kept.line(own.listen)}' ({seen}{note}{uwsgi})"
     every = f"{seen}, every address of its machine, port {port}"
     direct = split_listen(own.address or "")
     if direct is not None and direct[1] == port and direct[0] not in WILDCARDS:
+        # the probe reached it there over HTTP itself: an HTTP socket, probed
         return (f"'{kept.line(own.address or '')}' ({every}; the probe reached it at "
-                f"{own.address}{note}{uwsgi})")
+                f"{own.address} over HTTP{note})")
     host = _reached_host(nginx_address) or "127.0.0.1"
     whence = (f"the host the probe reached nginx at ({nginx_address})"
               if _reached_host(nginx_address) else "nginx's own machine")
-    return (f"its address ({every}): if it runs on nginx's machine, "
-            f"'{kept.line(f'{host}:{port}')}' reaches it; an inference from that field and "
-            f"{whence}, not probed{note}{uwsgi}")
+    address = f"{host}:{port}"
+    written = _uwsgi_line(address) if own.uwsgi is not None else f"'{kept.line(address)}'"
+    return (f"its address ({every}): if it runs on nginx's machine, {written} reaches it; an "
+            f"inference from that field and {whence}, not probed"
+            + (_http_too(own, kept, address, note) if own.uwsgi is not None else note))
 
 
 def upstreams(route: PredictedRoute) -> list[str]:
