@@ -25,6 +25,9 @@ a pure function from the :class:`~probe.nginx.model.NginxModel` to findings at a
 * ``nginx_script_name_stripped``: a ``proxy_pass`` URI part takes off the prefix that the
   location's ``proxy_set_header SCRIPT_NAME`` names: gunicorn refuses every request
   (:mod:`.nginx_script_name`);
+* ``nginx_uwsgi_modifier30``: a ``uwsgi_pass`` sub-path with ``uwsgi_param SCRIPT_NAME`` and
+  ``uwsgi_modifier1 30`` that passes the whole path: uWSGI under Python 3 leaves the prefix
+  on PATH_INFO (:mod:`.nginx_modifier30`);
 * ``nginx_include_unread``: a plain include that cannot be read; a note in a site file read
   alone (its snippets are elsewhere), an error in a whole nginx.conf where the file does not
   exist (nginx would not start); the two header rules say nothing where its
@@ -41,6 +44,7 @@ from probe.lint.nginx_empty_name import empty_name_words, only_empty
 from probe.lint.nginx_exact_root import exact_root_only
 from probe.lint.nginx_host_fix import host_fix, server_level
 from probe.lint.nginx_include_unread import include_unread
+from probe.lint.nginx_modifier30 import modifier30_unstripped
 from probe.lint.nginx_realip import real_ip
 from probe.lint.nginx_script_name import script_name_stripped
 from probe.lint.nginx_shared_backend import shared_backend, unused_upstreams
@@ -282,7 +286,8 @@ NGINX_RULES: tuple[NginxRule, ...] = (no_refusing_default, duplicate_server_name
                                       host_not_forwarded, mount_not_told, shared_upstream,
                                       include_unread, uwsgi_params_missing,
                                       exact_root_only, real_ip, two_protocols,
-                                      shared_backend, script_name_stripped)
+                                      shared_backend, script_name_stripped,
+                                      modifier30_unstripped)
 
 
 def run_nginx_rules(model: NginxModel) -> list[ConfigFinding]:

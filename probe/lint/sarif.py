@@ -66,6 +66,8 @@ _HELP = {
     "nginx_mount_not_told": "A sub-path proxied without telling the application its mount",
     "nginx_script_name_stripped": "A SCRIPT_NAME header naming the prefix proxy_pass strips "
                                   "(gunicorn refuses its requests)",
+    "nginx_uwsgi_modifier30": "uwsgi_modifier1 30 counted on to strip SCRIPT_NAME from "
+                              "PATH_INFO (uWSGI does not under Python 3)",
     "nginx_shared_upstream": "One upstream behind several sites while another serves none",
     "nginx_include_unread": "An include whose file could not be read",
     "nginx_uwsgi_params_missing": "A uwsgi_pass with no uwsgi_param in force (no REQUEST_METHOD)",
