@@ -113,18 +113,17 @@ def environ_leak(
 
 
 def settings_mismatch(
-    url: str, instance: str, expected_settings: str | None, answer: EndpointAnswer, shown: str
+    url: str, instance: str, expected_settings: str | None, answer: EndpointAnswer, shown: str,
+    fix: str,
 ) -> Diagnosis:
+    """``fix``: :func:`probe.diagnose.settings_fix.settings_fix`'s (it words the reload)."""
     return Diagnosis(
         Verdict.SETTINGS_MISMATCH,
         explanation=(
             f"{url} is served by {instance} but DJANGO_SETTINGS_MODULE is "
             f"{quoted(answer.settings)}, not {expected_settings!r}."
         ),
-        fix=(
-            f"Set DJANGO_SETTINGS_MODULE to {expected_settings!r} in {instance}'s WSGI "
-            f"script{script_hint(answer)} by assignment, or correct the manifest."
-        ),
+        fix=fix,
         answered_by=shown,
     )
 
