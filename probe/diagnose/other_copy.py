@@ -30,6 +30,7 @@ from probe.diagnose.fronts import listen, same_listen, software
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.nginx_protocols import EITHER_LINE, HTTP_ONLY
 from probe.diagnose.reload import reload_ways
+from probe.diagnose.socket_takeover import takeover_check
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.front import FrontConfig
@@ -55,6 +56,8 @@ class OtherCopy:
     """The settings module the manifest declares for the instance meant."""
     meant_at: str | None = None
     """Where the instance meant answers its own URLs, where that is another address."""
+    meant_seen: bool = True
+    """Whether any answer of the sweep came from the instance meant (:mod:`.socket_takeover`)."""
 
 
 def _pids(pids: set[int]) -> str:
@@ -87,6 +90,7 @@ def other_copy(obs: Observation, context: SweepContext, who: str | None,
     meant_at = next((there for seen, answer in (context.answers_of(expected) if expected else ())
                      if seen.target.expected == expected and (there := listen(answer))
                      and not same_listen(there, at)), None)
+    meant_seen = bool(context.answers_of(expected)) if expected else False
     first, there, _ = own[0]
     answer = next(s.trusted_answer for s in obs.samples if s.trusted_answer is not None)
     address = first.target.address or next((s.address for s in first.samples if s.address),
@@ -95,7 +99,8 @@ def other_copy(obs: Observation, context: SweepContext, who: str | None,
     meant = context.manifest.instances.get(obs.target.expected or "")
     return OtherCopy(who, obs.target.url, at, tuple(sorted(here)), software(answer),
                      first.target.url, there, own_pids, address, answer,
-                     meant.settings if meant is not None else None, meant_at)
+                     meant.settings if meant is not None else None, meant_at,
+                     meant_seen)
 
 
 def pass_line(answer: EndpointAnswer) -> str:
@@ -192,7 +197,8 @@ def decided(copy: OtherCopy, expected: str, hand_over: str, where: str,
            f"({hand_over}) and passes none of {copy.who}'s own URLs there: the application "
            f"server listening on {copy.at} loads {copy.who}'s application, where this URL of "
            f"{expected} is passed.")
-    fix = (f"Make the application server listening on {copy.at} ({_pids(set(copy.pids))}) "
+    fix = (f"{_takeover(copy, expected, 'Make')} the application server listening on "
+           f"{copy.at} ({_pids(set(copy.pids))}) "
            f"load {expected}'s application, not {copy.who}'s: {server_check(copy)}; then "
            f"{restart(copy, expected)}. The hand-over, {hand_over}, stays as it is; "
            + (f"no answer of this sweep shows {expected} running at another address."
@@ -207,8 +213,17 @@ def decided(copy: OtherCopy, expected: str, hand_over: str, where: str,
 def module_fix(copy: OtherCopy, expected: str) -> str:
     """The fix's other reading without the configuration: the server, not the pass line."""
     return (f" If {copy.at} is where {expected}'s application server is meant to listen, "
-            f"the pass line stays: that server loads {copy.who}'s application; correct "
-            f"{server_check(copy)}, then {restart(copy, expected)}.")
+            f"the pass line stays: that server loads {copy.who}'s application. "
+            f"{_takeover(copy, expected, 'Correct')} {server_check(copy)}, then "
+            f"{restart(copy, expected)}.")
+
+
+def _takeover(copy: OtherCopy, expected: str, verb: str) -> str:
+    """``verb``, the fix for one server's first word, led by the check for two servers on one
+    unix socket path where it applies (:mod:`.socket_takeover`)."""
+    lead = takeover_check(copy.at, copy.pids, copy.answer, copy.who, expected,
+                          copy.meant_seen)
+    return f"{lead}{verb.lower()}" if lead else verb
 
 
 def candidate(copy: OtherCopy, expected: str) -> Candidate:

@@ -119,8 +119,10 @@ def test_the_server_on_blogs_socket_loading_shop_is_the_fix(servers: dict[str, A
     found = _blog(manifest, "--config", str(nginx.conf))
     assert (found["verdict"], found["cause"]) == ("wrong_instance", "wrong_module"), found
     assert "replace 'server" not in found["fix"], found["fix"]
-    assert found["fix"].startswith(f"Make the application server listening on {sock} (pid "), \
-        found["fix"]
+    assert found["fix"].startswith("First check whether two servers are configured with "
+                                   f"{workdir}/blog.sock: "), found["fix"]
+    assert f"Where one alone is: make the application server listening on {sock} (pid " \
+        in found["fix"], found["fix"]
     assert "gunicorn's command line or unit that binds" in found["fix"], found["fix"]
     assert f"from another server.listen, unix:{workdir}/shop.sock" in found["explanation"]
     # without the configuration: a candidate, and no proxy_pass promised for gunicorn only

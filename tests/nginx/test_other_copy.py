@@ -99,9 +99,12 @@ def test_the_server_behind_the_right_socket_loading_the_other_app_is_the_fix(
     found = one(config, WRONG, OWN)
     assert (found.verdict, found.cause) == (Verdict.WRONG_INSTANCE, Cause.WRONG_MODULE), found
     assert "replace 'server" not in found.fix, found.fix
-    assert found.fix.startswith(f"Make the application server listening on {BLOG} (pid 31338) "
-                                f"load blog's application, not shop's: uWSGI's configuration "
-                                f"that binds {BLOG}"), found.fix
+    # blog answered nowhere: two servers on blog.sock's path are checked for first
+    assert found.fix.startswith("First check whether two servers are configured with "
+                                "/run/uwsgi/blog.sock: "), found.fix
+    assert (f"Where one alone is: make the application server listening on {BLOG} (pid 31338) "
+            f"load blog's application, not shop's: uWSGI's configuration that binds "
+            f"{BLOG}") in found.fix, found.fix
     assert "module= (or wsgi-file=), chdir=" in found.fix
     assert f"{SHOP} (pid 31336), while this answer came from {BLOG} (pid 31338)" \
         in found.explanation, found.explanation
