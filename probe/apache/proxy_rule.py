@@ -103,3 +103,17 @@ def location_matches(section: Directive, path: str) -> bool:
     """Whether a ``<Location>``/``<LocationMatch>`` section matches ``path``."""
     return ProxyRule(section, section.args[-1], "", location_regex(section),
                      section).matches(path)
+
+
+def backend_url(target: str) -> str:
+    """The backend URL of a ``ProxyPass`` target: the part after ``|`` of httpd's
+    ``unix:/path/to.sock|uwsgi://name/`` (the socket path is not the URL), else the target."""
+    return target.partition("|")[2] if target.lower().startswith("unix:") and "|" in target \
+        else target
+
+
+def uwsgi_target(target: str) -> bool:
+    """Whether mod_proxy_uwsgi takes the request (``uwsgi://``, also over a unix socket):
+    it hands the backend the client's Host as HTTP_HOST and the target's path as PATH_INFO
+    (httpd's modules/proxy/mod_proxy_uwsgi.c), unlike ``http://``."""
+    return backend_url(target).lower().startswith("uwsgi://")

@@ -4,7 +4,10 @@ wrong Host or mount, written at the lines of the configuration read (``--config`
 * ``host_mismatch``/``host_rejected``: the ``ProxyPreserveHost`` in force for the URL's path
   (its line, when written Off: the server's, or a matching ``<Location>``'s, the last in
   httpd's merge order) or the VirtualHost to add ``ProxyPreserveHost On`` to; without it
-  mod_proxy sends the backend's ``host:port`` as Host;
+  mod_proxy sends the backend's ``host:port`` as Host. Never where the URL's Host arrived
+  (request.host observed): ProxyPreserveHost changed nothing there (tester T30's
+  ``uwsgi://`` route: mod_proxy_uwsgi passes the client's Host as HTTP_HOST either way, and
+  'ProxyPreserveHost On' applied changed nothing), nor for a ``uwsgi://`` target at all;
 * ``mount_mismatch``: a ``ProxyPass`` that strips the prefix it took; the fix passes the whole
   path and has the application server take the prefix off (waitress ``--url-prefix``,
   gunicorn's ``SCRIPT_NAME`` environment variable, uWSGI ``--mount``, mod_wsgi-express
@@ -18,7 +21,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from probe.apache.proxy_reverse import whole_path
-from probe.apache.proxy_rule import ProxyRule
+from probe.apache.proxy_rule import ProxyRule, uwsgi_target
 from probe.apache.route import ApacheRoutes
 from probe.diagnose.answer_names import joined, server_kind
 from probe.diagnose.express_members import express_members, express_way, split_members
@@ -47,6 +50,8 @@ def proxied(obs: Observation, diagnosis: Diagnosis, front: FrontConfig,
                                           if s.address), None)
     if answer is None:
         return diagnosis
+    if diagnosis.verdict in HOST and host_arrived(obs):
+        return diagnosis  # the Host is not the proxy's doing: the diagnosis's own fix stands
     shared = sent = ""
     if context is not None and diagnosis.verdict is Verdict.MOUNT_MISMATCH:
         sent = urlsplit(obs.target.probe_url(context.manifest.probe.segment)).path
@@ -56,6 +61,15 @@ def proxied(obs: Observation, diagnosis: Diagnosis, front: FrontConfig,
     every = [a for s in obs.samples if (a := s.trusted_answer) is not None]
     return proxy_fix(diagnosis, front.route(obs.target.url, address), front, answer,
                      shared, every, sent) or diagnosis
+
+
+def host_arrived(obs: Observation) -> bool:
+    """Whether every answer's request.host is the URL's own Host (with or without its
+    port): the front passed the client's Host on, so no ProxyPreserveHost is missing."""
+    parts = urlsplit(obs.target.url)
+    names = {parts.netloc.lower(), (parts.hostname or "").lower()}
+    hosts = [a.host for s in obs.samples if (a := s.trusted_answer) is not None]
+    return bool(hosts) and all(h is not None and h.lower() in names for h in hosts)
 
 
 def proxy_fix(diagnosis: Diagnosis, route: PredictedRoute, front: FrontConfig,
@@ -102,6 +116,9 @@ def preserve_host_fix(route: PredictedRoute, front: FrontConfig
     if taken is None or site is None or taken.source is None or \
             not isinstance(front, ApacheRoutes):
         return None
+    rule = front.proxy_rule(route)
+    if rule is not None and uwsgi_target(rule.target):
+        return None  # mod_proxy_uwsgi passes the client's Host whatever ProxyPreserveHost says
     found = front.preserve_host(route)
     if found is not None and found.on:
         return None  # written On: something else rewrites the Host

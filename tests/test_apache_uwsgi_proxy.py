@@ -1,0 +1,138 @@
+"""Apache mod_proxy_uwsgi in front of uWSGI, from tester T30's Emperor case (real answers:
+:mod:`tests.t30_apache_answers`; the tester's httpd.conf.orig and its later states):
+
+* host_rejected on ``ProxyPass /app/ uwsgi://...``: the answers show the URL's Host arrived
+  (request.host 'site1.test'), so the fix is ALLOWED_HOSTS and the reload, never
+  'ProxyPreserveHost On' (applied, it changed nothing: mod_proxy_uwsgi passes the client's
+  Host as HTTP_HOST either way);
+* the mount fix of a stripping ``uwsgi://`` ProxyPass passes the URL's path as the target's
+  (mod_proxy_uwsgi hands the target's path to uWSGI as PATH_INFO, from which
+  --manage-script-name picks the mount), not the old target path with the prefix appended;
+* site3.test's VirtualHost passing to site2's port, without --config: undecided between a
+  name another site claims and a ProxyPass to another backend, with the checks named.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from probe.apache import load_site
+from probe.apache.route import ApacheRoutes
+from probe.diagnose import ConfigJoin, diagnose
+from probe.endpoint_answer import EndpointAnswer
+from probe.manifest import Target, parse
+from probe.model import Observation, Report, Sample, TargetResult
+from tests.t30_apache_answers import FRONT, SITE1, SITE2_AT_SITE3, SITE3_APP
+
+MANIFEST = f"""\
+[probe]
+connect = "{FRONT}"
+samples = 10
+
+[instances.site1]
+label = "site1"
+settings = "site1.settings"
+urls = ["http://site1.test/", "http://www.site1.test/"]
+
+[instances.site2]
+label = "site2"
+settings = "site2.settings"
+urls = ["http://site2.test/", "http://www.site2.test/"]
+
+[instances.site3]
+label = "site3"
+settings = "site3.settings"
+urls = ["http://site1.test/app/", "http://site3.test/", "http://site3.test/shop/"]
+
+[refuse]
+urls = ["http://unknown.test/"]
+"""
+
+HTTPD = """\
+Listen 127.0.0.1:18481
+LoadModule proxy_module /usr/lib/apache2/modules/mod_proxy.so
+LoadModule proxy_uwsgi_module /usr/lib/apache2/modules/mod_proxy_uwsgi.so
+{catch_all}
+<VirtualHost 127.0.0.1:18481>
+    ServerName site1.test
+    ServerAlias www.site1.test
+{preserve}    ProxyPass /app/ {app}
+    ProxyPass / unix:{run}/site1.sock|uwsgi://site1/
+</VirtualHost>
+<VirtualHost 127.0.0.1:18481>
+    ServerName site2.test
+    ServerAlias www.site2.test
+    ProxyPass / uwsgi://127.0.0.1:18402/
+</VirtualHost>
+<VirtualHost 127.0.0.1:18481>
+    # copied from site2's VirtualHost: the backend port left as site2's
+    ServerName site3.test
+    ProxyPass /shop/ uwsgi://127.0.0.1:18403/shop/
+    ProxyPass / uwsgi://127.0.0.1:{site3_port}/
+</VirtualHost>
+"""
+CATCH_ALL = """\
+<VirtualHost 127.0.0.1:18481>
+    ServerName default.invalid
+    <Location />
+        Require all denied
+    </Location>
+</VirtualHost>"""
+
+
+def config(tmp: Path, *, preserve: bool = False, app: str = "uwsgi://127.0.0.1:18403/shop/",
+           catch_all: bool = False, site3_port: int = 18402) -> ConfigJoin:
+    conf = tmp / "httpd.conf"
+    conf.write_text(HTTPD.format(
+        catch_all=CATCH_ALL if catch_all else "", app=app, run=tmp, site3_port=site3_port,
+        preserve="    ProxyPreserveHost On\n" if preserve else ""))
+    front = ApacheRoutes(load_site([conf]))
+    return ConfigJoin(front, {}, front.divergence, front.intended, front.refuse_block)
+
+
+def answer(observed: dict[str, Any], **request: Any) -> EndpointAnswer:
+    data = {**observed, "request": {**observed["request"], **request}}
+    if "path_info" in request:  # mod_proxy_uwsgi's SCRIPT_FILENAME: the target and the rest
+        data["script_file"] = f"proxy:uwsgi://127.0.0.1:18403{request['path_info']}"
+    return EndpointAnswer.from_json(data)
+
+
+def seen(url: str, expected: str | None, observed: EndpointAnswer) -> Observation:
+    return Observation(Target(url, expected, FRONT), tuple(
+        Sample(elapsed_ms=2.0, status_code=200, endpoint=observed, address=FRONT,
+               server="Apache/2.4.71 (Debian)") for _ in range(2)))
+
+
+def invalid() -> dict[str, Sample]:
+    """The .invalid request: site1's VirtualHost, the address's first, answered it."""
+    return {f"http:80@{FRONT}": Sample(
+        elapsed_ms=1.0, status_code=200, address=FRONT, server="Apache/2.4.71 (Debian)",
+        endpoint=answer(SITE1, host="wsgi-probe-check.invalid",
+                        server_name="wsgi-probe-check.invalid", host_allowed=False))}
+
+
+def sweep(observations: list[Observation], join: ConfigJoin | None) -> Report:
+    return diagnose(parse(MANIFEST), observations, config=join, probed=invalid())
+
+
+def one(report: Report, url: str) -> TargetResult:
+    return next(t for t in report.targets if t.url == url)
+
+
+APP = "http://site1.test/app/"
+
+
+def test_host_rejected_through_uwsgi_proxy_is_allowed_hosts_not_preserve_host(
+        tmp_path: Path) -> None:
+    """out-apache-config.txt [1]: request.host arrived 'site1.test'; the fix said to add
+    ProxyPreserveHost, which the tester applied (out-apache-after-preservehost.txt): no
+    change. The no-config fix (ALLOWED_HOSTS, then the reload) is the one that worked."""
+    for preserve in (False, True):
+        join = config(tmp_path, preserve=preserve)
+        found = one(sweep([seen(APP, "site3", EndpointAnswer.from_json(SITE3_APP))], join), APP)
+        assert found.verdict.value == "host_rejected", found.explanation
+        assert "ProxyPreserveHost" not in found.fix, found.fix
+        assert found.fix.startswith("Add 'site1.test' to ALLOWED_HOSTS in the settings of "
+                                    "this application (site3.settings)"), found.fix
+        assert "send HUP to its master, pid 10170" in found.fix, found.fix
