@@ -91,10 +91,13 @@ def config(tmp: Path, *, preserve: bool = False, app: str = "uwsgi://127.0.0.1:1
     return ConfigJoin(front, {}, front.divergence, front.intended, front.refuse_block)
 
 
-def answer(observed: dict[str, Any], **request: Any) -> EndpointAnswer:
+def answer(observed: dict[str, Any], script_file: str | None = None,
+           **request: Any) -> EndpointAnswer:
+    """A real answer with request fields changed; ``script_file``: mod_proxy_uwsgi's
+    SCRIPT_FILENAME, the target with the rest of the path."""
     data = {**observed, "request": {**observed["request"], **request}}
-    if "path_info" in request:  # mod_proxy_uwsgi's SCRIPT_FILENAME: the target and the rest
-        data["script_file"] = f"proxy:uwsgi://127.0.0.1:18403{request['path_info']}"
+    if script_file is not None:
+        data["script_file"] = script_file
     return EndpointAnswer.from_json(data)
 
 
@@ -136,3 +139,65 @@ def test_host_rejected_through_uwsgi_proxy_is_allowed_hosts_not_preserve_host(
         assert found.fix.startswith("Add 'site1.test' to ALLOWED_HOSTS in the settings of "
                                     "this application (site3.settings)"), found.fix
         assert "send HUP to its master, pid 10170" in found.fix, found.fix
+
+
+def after_fixes(tmp: Path, app: str) -> ConfigJoin:
+    """The tester's httpd.conf once the catch-all and site3's port were fixed (and
+    ProxyPreserveHost On left in), with ``app`` the /app/ ProxyPass target."""
+    return config(tmp, preserve=True, app=app, catch_all=True, site3_port=18403)
+
+
+def test_a_stripping_uwsgi_proxypass_is_fixed_with_the_urls_path_and_a_uwsgi_mount(
+        tmp_path: Path) -> None:
+    """out-apache-after-fixes.txt: SCRIPT_NAME '/shop', PATH_INFO '/__probe__' (the vassal's
+    mount /shop took the target's path). The printed fix wrote the target '.../shop/app/'
+    (applied: SCRIPT_NAME '/shop', PATH_INFO '/app/__probe__'); what answered right was
+    '.../app/' and a uWSGI mount /app."""
+    join = after_fixes(tmp_path, "uwsgi://127.0.0.1:18403/shop/")
+    site3 = answer(SITE3_APP, host_allowed=True)
+    found = one(sweep([seen(APP, "site3", site3)], join), APP)
+    assert found.verdict.value == "mount_mismatch", found.explanation
+    assert f"At {tmp_path}/httpd.conf:" in found.fix and \
+        "'ProxyPass /app/ uwsgi://127.0.0.1:18403/app/'" in found.fix, found.fix
+    assert "/shop/app/" not in found.fix, found.fix
+    assert "'mount = /app=<its WSGI file>'" in found.fix and "--manage-script-name" in found.fix
+    assert "script_file 'proxy:uwsgi://127.0.0.1:18403/shop/__probe__'" in found.fix, found.fix
+    assert "nginx" not in found.fix and "ProxyPreserveHost" not in found.fix, found.fix
+
+
+def test_the_path_passed_under_another_mount_is_read_whole_not_as_a_prefix_taken_off(
+        tmp_path: Path) -> None:
+    """out-apache-after-mountfix.txt: '.../shop/app/' gave SCRIPT_NAME '/shop', PATH_INFO
+    '/app/__probe__': nothing was taken off (the sweep said 'the front took /app off the
+    path'), and the fix spoke of nginx locations behind Apache."""
+    join = after_fixes(tmp_path, "uwsgi://127.0.0.1:18403/shop/app/")
+    site3 = answer(SITE3_APP, "proxy:uwsgi://127.0.0.1:18403/shop/app/__probe__",
+                   host_allowed=True, path_info="/app/__probe__")
+    assert site3.script_name == "/shop"
+    found = one(sweep([seen(APP, "site3", site3),
+                       seen("http://site3.test/", "site3",
+                            answer(SITE3_APP, "proxy:uwsgi://127.0.0.1:18403/__probe__",
+                                   host="site3.test", server_name="site3.test",
+                                   script_name="", request_uri="/__probe__",
+                                   host_allowed=True))], join), APP)
+    assert found.verdict.value == "mount_mismatch", found.explanation
+    assert "took /app off" not in found.explanation, found.explanation
+    assert "received the whole path /app/__probe__ with SCRIPT_NAME '/shop'" in \
+        found.explanation, found.explanation
+    assert "'ProxyPass /app/ uwsgi://127.0.0.1:18403/app/'" in found.fix, found.fix
+    assert "script_file 'proxy:uwsgi://127.0.0.1:18403/shop/app/__probe__'" in found.fix
+    assert "nginx" not in found.fix, found.fix
+
+
+def test_without_config_a_uwsgi_mount_behind_apache_is_not_worded_as_nginx() -> None:
+    """out-apache-after-mountfix.txt said 'not of one nginx location' with 'Server: Apache'
+    and no nginx anywhere: behind Apache, no nginx words."""
+    site3 = answer(SITE3_APP, "proxy:uwsgi://127.0.0.1:18403/shop/app/__probe__",
+                   host_allowed=True, path_info="/app/__probe__")
+    root = answer(SITE3_APP, "proxy:uwsgi://127.0.0.1:18403/__probe__", host="site3.test",
+                  server_name="site3.test", script_name="", request_uri="/__probe__",
+                  host_allowed=True)
+    found = one(sweep([seen(APP, "site3", site3), seen("http://site3.test/", "site3", root)],
+                      None), APP)
+    assert found.verdict.value == "mount_mismatch", found.explanation
+    assert "nginx" not in found.fix and "nginx" not in found.explanation, found.fix

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from probe.apache.config import Directive
 from probe.apache.model import Site
-from probe.apache.proxy_rule import ProxyRule
+from probe.apache.proxy_rule import ProxyRule, backend_url, uwsgi_target
 
 
 def reverse_of(site: Site, rule: ProxyRule) -> list[Directive]:
@@ -63,9 +63,18 @@ def backend_key(url: str) -> tuple[str, str]:
 
 def whole_target(rule: ProxyRule) -> str:
     """``rule``'s target with the prefix it took appended, ending in ``/`` only where the
-    path does (mod_proxy appends what follows the path)."""
-    parts = urlsplit(rule.target)
+    path does (mod_proxy appends what follows the path). A ``uwsgi://`` target's path is
+    the URL's path instead: mod_proxy_uwsgi hands uWSGI the target's path and the rest as
+    PATH_INFO, from which uWSGI's --manage-script-name takes the mount that starts it (tester
+    T30: '.../shop/' written '.../shop/app/' was taken by the mount /shop, PATH_INFO
+    '/app/__probe__'; '.../app/' with a mount /app answered right)."""
     slash = "/" if rule.pattern.endswith("/") else ""
+    if uwsgi_target(rule.target):
+        backend = backend_url(rule.target)
+        socket = rule.target[:len(rule.target) - len(backend)]  # 'unix:/x.sock|' or ''
+        return socket + urlunsplit(urlsplit(backend)._replace(
+            path=rule.pattern.rstrip("/") + slash))
+    parts = urlsplit(rule.target)
     return urlunsplit(parts._replace(
         path=(parts.path or "").rstrip("/") + rule.pattern.rstrip("/") + slash))
 

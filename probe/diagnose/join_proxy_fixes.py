@@ -20,7 +20,7 @@ import dataclasses
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from probe.apache.proxy_reverse import whole_path
+from probe.apache.proxy_reverse import whole_path, whole_target
 from probe.apache.proxy_rule import ProxyRule, uwsgi_target
 from probe.apache.route import ApacheRoutes
 from probe.diagnose.answer_names import joined, server_kind
@@ -33,6 +33,7 @@ from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.front import FrontConfig, PredictedRoute
 from probe.model import Evidence, EvidenceKind, Observation, Verdict
+from probe.safe_text import quoted
 
 HOST = (Verdict.HOST_MISMATCH, Verdict.HOST_REJECTED)
 
@@ -90,9 +91,15 @@ def proxy_fix(diagnosis: Diagnosis, route: PredictedRoute, front: FrontConfig,
         rule = front.proxy_rule(route)
         if rule is None:
             return None
+        prefix = rule.pattern.rstrip("/")
+        if uwsgi_target(rule.target) and server_kind(answer) == "uwsgi" and \
+                whole_target(rule) != rule.target:
+            # the target's path is not the URL's (stripped, or another prefix before it);
+            # a uWSGI mount is per path, not per server: its other mounts stay as they are
+            return _fixed(diagnosis, _uwsgi_mount(front, rule, answer, prefix),
+                          ((rule.written(), rule.where),))
         if not rule.strips:
             return _members_named(diagnosis, rule, route, every, sent)
-        prefix = rule.pattern.rstrip("/")
         if shared:  # every request's prefix would move the other site's links too
             fix = (f"At {rule.where}, keep the ProxyPass and tell the application its mount "
                    f"on each request: 'RequestHeader set X-Forwarded-Prefix {prefix}' for "
@@ -135,6 +142,24 @@ def preserve_host_fix(route: PredictedRoute, front: FrontConfig
             f"'ProxyPreserveHost {setting.arg(0)}'{inside}): mod_proxy then passes the "
             f"client's Host to the backend of {taken.source}.",
             ((f"ProxyPreserveHost {setting.arg(0)}", setting.where),))
+
+
+def _uwsgi_mount(front: ApacheRoutes, rule: ProxyRule, answer: EndpointAnswer,
+                 prefix: str) -> str:
+    """The fix of a ``uwsgi://`` ProxyPass that strips ``prefix`` to uWSGI: the URL's path as
+    the target's (mod_proxy_uwsgi's PATH_INFO is the target's path and the rest) and a uWSGI
+    mount for it, which --manage-script-name takes off PATH_INFO into SCRIPT_NAME."""
+    script_file = answer.raw.get("script_file")
+    now = (f" (now script_file {quoted(script_file)}, request.script_name "
+           f"{quoted(answer.script_name)}, request.path_info {quoted(answer.path_info)})"
+           if isinstance(script_file, str) and script_file.startswith("proxy:") else "")
+    return (f"At {rule.where}, pass the URL's path: {whole_path(front.site, rule)}. "
+            f"mod_proxy_uwsgi hands uWSGI the target's path and the rest of the URL as "
+            f"PATH_INFO{now}, and uWSGI's '--manage-script-name' makes the '--mount' that "
+            f"PATH_INFO starts with its SCRIPT_NAME. Then mount the application at {prefix} "
+            f"in uWSGI ({uwsgi_field(answer)}): '--mount {prefix}=<its WSGI file>' (ini: "
+            f"'mount = {prefix}=<its WSGI file>') beside any mount it has, with "
+            f"'--manage-script-name'; uWSGI reads its mounts when it starts.")
 
 
 def _server_way(answers: Sequence[EndpointAnswer], prefix: str, target: str,

@@ -68,7 +68,11 @@ def mount_of(path: str, sent: str, script: str, info: str, own: set[str]) -> Sha
     if script + info != sent and info != sent and sent.endswith(info):
         return Shape(sent[:-len(info)].rstrip("/"), True, False)
     above = [m for m in own if (path + "/").startswith(m + "/")]
-    return Shape(min(above, key=len, default=path), script + info != sent, False)
+    # PATH_INFO the whole path with a SCRIPT_NAME before it: nothing was taken off, a prefix
+    # was put before the path (tester T30's uWSGI mount /shop took '.../shop/app/'); read
+    # together, not as a prefix taken off
+    return Shape(min(above, key=len, default=path), script + info != sent and info != sent,
+                 False)
 
 
 def declared(context: SweepContext, expected: str | None, path: str) -> str | None:

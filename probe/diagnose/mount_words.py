@@ -105,7 +105,8 @@ def _server_way(answer: EndpointAnswer | None, mount: str, nginx: bool,
         return (f" With waitress (server.software) its option '--url-prefix={mount}' "
                 f"(url_prefix){whole} does it{bare}.")
     if kind == "uwsgi" and shared:  # --mount and --manage-script-name: every request's
-        return not_uwsgi_way(mount)
+        return not_uwsgi_way(mount, "one nginx location" if nginx else
+                             "one path the front passes on")
     if kind == "uwsgi":
         return (f" With uWSGI ({uwsgi_field(answer)}) '--mount {mount}=<its WSGI file>' and "
                 f"'--manage-script-name'{whole} do it{bare}.")

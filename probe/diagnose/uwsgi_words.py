@@ -70,11 +70,12 @@ def _strip(mount: str, quotes: dict[str, tuple[str, str]]) -> str:
     return f"{rewrite}, and {_line('PATH_INFO', '$document_uri', quotes)}"
 
 
-def not_uwsgi_way(mount: str) -> str:
+def not_uwsgi_way(mount: str, place: str = "one nginx location") -> str:
     """Why uWSGI's own options are not the fix where its processes serve another mount too
-    (the URL that shows it follows, observed: :func:`probe.diagnose.force_script.shared_words`)."""
+    (the URL that shows it follows, observed: :func:`probe.diagnose.force_script.shared_words`);
+    ``place``: what of the front passes the URL (nginx's words behind nginx only)."""
     return (f" Not uWSGI's '--mount {mount}=<its WSGI file>' with '--manage-script-name': "
-            f"they are options of the whole uWSGI server, not of one nginx location, and "
+            f"they are options of the whole uWSGI server, not of {place}, and "
             f"mount every request it gets whose path starts with {mount}, from whichever "
             f"location or site, and these processes serve another URL at another mount "
             f"(next).")
