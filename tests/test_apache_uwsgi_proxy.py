@@ -201,3 +201,49 @@ def test_without_config_a_uwsgi_mount_behind_apache_is_not_worded_as_nginx() -> 
                       None), APP)
     assert found.verdict.value == "mount_mismatch", found.explanation
     assert "nginx" not in found.fix and "nginx" not in found.explanation, found.fix
+
+
+SITE3 = "http://site3.test/"
+
+
+def test_a_site_passing_to_another_backend_is_not_called_a_name_claimed_elsewhere(
+        tmp_path: Path) -> None:
+    """out-apache.txt [2]: site3.test answered by site2 through mod_proxy_uwsgi (server.listen
+    127.0.0.1:18402, the request sent to 127.0.0.1:18481), the .invalid name by site1. The
+    sweep said site2's site claims 'site3.test'; it claims no such name: site3's own
+    VirtualHost passes to site2's port. Without --config that is undecided, both named with
+    their checks, in Apache's words (Server: Apache); with it, the evidence claims neither."""
+    observations = [seen(SITE3, "site3", EndpointAnswer.from_json(SITE2_AT_SITE3)),
+                    seen(APP, "site3", answer(SITE3_APP, host_allowed=True))]
+    found = one(sweep(observations, None), SITE3)
+    assert found.verdict.value == "wrong_instance", found.explanation
+    assert found.cause is None, found.cause
+    assert {c.cause.value for c in found.candidates} == {"vhost_shadowed", "wrong_upstream"}
+    assert "listens on 127.0.0.1:18402 (server.listen) while the request went to " \
+           "127.0.0.1:18481" in found.explanation, found.explanation
+    assert "'apachectl -S'" in found.fix and "its ProxyPass for this path" in found.fix, \
+        found.fix
+    assert "site3 answers its own URL http://site1.test/app/ on server.listen " \
+           "127.0.0.1:18403" in found.fix, found.fix
+    assert "nginx" not in found.fix and "Find the name of that site" not in found.fix, found.fix
+    join = config(tmp_path)
+    for result in (found, one(sweep(observations, join), SITE3)):
+        claims = [e.claim for e in result.evidence]
+        assert not any("so it claims the URL's name" in c for c in claims), claims
+    configured = one(sweep(observations, join), SITE3)
+    assert configured.cause is not None and configured.cause.value == "wrong_upstream"
+
+
+def test_a_refused_name_answered_through_apache_gets_apaches_words_only() -> None:
+    """out-apache.txt [3]: unknown.test answered by site1, the address's default (the .invalid
+    name too), 'Server: Apache': the fix said "lists an site bound ... (Apache: <VirtualHost
+    127.0.0.1:18481>; nginx: listen 127.0.0.1:18481)"."""
+    url = "http://unknown.test/"
+    found = one(sweep([seen(url, None, answer(SITE1, host="unknown.test",
+                                              server_name="unknown.test",
+                                              host_allowed=False))], None), url)
+    assert found.verdict.value == "served_unmapped", found.explanation
+    assert "If 'apachectl -S' lists an IP-based <VirtualHost 127.0.0.1:18481> beside the " \
+           "*:18481 ones" in found.fix, found.fix
+    assert "nginx" not in found.fix and "an site" not in found.fix, found.fix
+    assert all("nginx" not in c.check for c in found.candidates), found.candidates

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from probe.apache.config import Directive
 from probe.apache.model import Site
-from probe.apache.proxy_rule import ProxyRule, backend_url, uwsgi_target
+from probe.apache.proxy_rule import ProxyRule, socket_url, uwsgi_target
 
 
 def reverse_of(site: Site, rule: ProxyRule) -> list[Directive]:
@@ -70,7 +70,7 @@ def whole_target(rule: ProxyRule) -> str:
     '/app/__probe__'; '.../app/' with a mount /app answered right)."""
     slash = "/" if rule.pattern.endswith("/") else ""
     if uwsgi_target(rule.target):
-        backend = backend_url(rule.target)
+        backend = socket_url(rule.target)
         socket = rule.target[:len(rule.target) - len(backend)]  # 'unix:/x.sock|' or ''
         return socket + urlunsplit(urlsplit(backend)._replace(
             path=rule.pattern.rstrip("/") + slash))

@@ -58,6 +58,16 @@ class ProxyRule:
             return False
 
     @property
+    def uwsgi_moved(self) -> bool:
+        """A ``uwsgi://`` target whose path is not the path the rule takes (``/app/`` to
+        ``uwsgi://b/shop/``, or to ``.../shop/app/``): mod_proxy_uwsgi hands uWSGI the
+        target's path and the rest as PATH_INFO, so uWSGI never sees the URL's path."""
+        if self.regex or not uwsgi_target(self.target):
+            return False
+        kept = urlsplit(socket_url(self.target)).path or "/"
+        return kept.rstrip("/") != self.pattern.rstrip("/")
+
+    @property
     def strips(self) -> bool:
         """Whether the backend gets the path without the prefix the rule took (``/b/``
         passed to ``http://app/``): the application then does not see its mount."""
@@ -105,8 +115,8 @@ def location_matches(section: Directive, path: str) -> bool:
                      section).matches(path)
 
 
-def backend_url(target: str) -> str:
-    """The backend URL of a ``ProxyPass`` target: the part after ``|`` of httpd's
+def socket_url(target: str) -> str:
+    """The URL of a ``ProxyPass`` target past its socket: the part after ``|`` of httpd's
     ``unix:/path/to.sock|uwsgi://name/`` (the socket path is not the URL), else the target."""
     return target.partition("|")[2] if target.lower().startswith("unix:") and "|" in target \
         else target
@@ -116,4 +126,4 @@ def uwsgi_target(target: str) -> bool:
     """Whether mod_proxy_uwsgi takes the request (``uwsgi://``, also over a unix socket):
     it hands the backend the client's Host as HTTP_HOST and the target's path as PATH_INFO
     (httpd's modules/proxy/mod_proxy_uwsgi.c), unlike ``http://``."""
-    return backend_url(target).lower().startswith("uwsgi://")
+    return socket_url(target).lower().startswith("uwsgi://")

@@ -7,7 +7,10 @@ name at the same address (:mod:`probe.diagnose.discriminate`).
   the address; whether no site claims the URL's name (``vhost_fallback``) or the default
   site claims it itself (``vhost_shadowed``) only the configuration tells: both candidates;
 * another site answered and the ``.invalid`` name gets something else: a site that is not
-  the default claims the name: ``vhost_shadowed``;
+  the default claims the name: ``vhost_shadowed``; unless a front passed the request on to
+  an application server listening elsewhere (server.listen): then another site claiming the
+  name and the URL's own site proxying to another backend (``wrong_upstream``) look alike,
+  both candidates, with the checks that tell them apart;
 * the URL's own site name answered from two different applications on one mount: two sites
   have that name, and the first listed takes it: ``vhost_shadowed``;
 * a shorter mount took the URL (observed SCRIPT_NAME): whether the mounts' order, a rewrite
@@ -19,8 +22,10 @@ from __future__ import annotations
 from probe.diagnose import site_wording as words
 from probe.diagnose.answer_names import fields_seen
 from probe.diagnose.discriminate import key_of, probed_default
+from probe.diagnose.fronts import listen, same_listen, server_header
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.odd_address import server_differs
+from probe.diagnose.proxy_seen import ProxySeen, proxy_seen
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer, mapping
 from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation
@@ -49,6 +54,11 @@ def other_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str, v
     if probe is not None:
         seen.append(probe)
     expected = obs.target.expected
+    passed = _passed_on(obs, answer, context) if default is False and not swallowed else None
+    if passed is not None:
+        front, at, own, proxy = passed
+        return words.claimed_or_passed(obs.target.url, expected, who, shown, front, at, own,
+                                       (*seen, *proxy.evidence), key_of(obs)[1])
     if default is False and not swallowed:
         return words.claimed_by_other_site(obs.target.url, expected, who, shown, vhost,
                                            tuple(seen))
@@ -62,8 +72,9 @@ def other_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str, v
             Candidate(Cause.VHOST_SHADOWED, f"{CONFIG_CHECK}: that site should not claim "
                                             f"the name"),
         ), key_of(obs)[1])
-    bound = words.ip_bound(key_of(obs)[1], words.mod_wsgi(answer))
-    beside = f"; or an {bound} takes every name there ('apachectl -S')" if bound else ""
+    front = "apache" if words.mod_wsgi(answer) else _product(server_header(obs))
+    bound = words.ip_bound(key_of(obs)[1], front)
+    beside = f"; or {bound} takes every name there ({words.bound_tool(front)})" if bound else ""
     candidates = [
         Candidate(Cause.VHOST_FALLBACK, f"{CONFIG_CHECK}: no site of this address claims "
                                         f"the name, so its first site answers{beside}"),
@@ -79,7 +90,35 @@ def other_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str, v
                                          f".invalid name run (no --no-extra-probes)")
                       for c in candidates]
     return words.default_site(obs.target.url, expected, who, shown, vhost, default,
-                              tuple(seen), tuple(candidates), key_of(obs)[1], bound)
+                              tuple(seen), tuple(candidates), key_of(obs)[1], bound, front)
+
+
+def _passed_on(obs: Observation, answer: EndpointAnswer, context: SweepContext
+               ) -> tuple[str, str, str, ProxySeen] | None:
+    """(the front's product from its Server header, where the answering server listens, what
+    shows where the expected instance listens, the proxy seen) when a front passed the
+    request on to an application server listening elsewhere (server.listen): then a site
+    that is not the default takes the name, but whether another site claims it or the URL's
+    own site passes it to another backend (tester T30: site3's VirtualHost copied from
+    site2's with 'ProxyPass / uwsgi://' site2's port) the answers cannot tell."""
+    proxy = proxy_seen(obs, answer)
+    at = listen(answer)
+    if proxy is None or at is None or not any(
+            e.claim.startswith("server.listen") for e in proxy.evidence):
+        return None
+    front = _product(server_header(obs))
+    expected = obs.target.expected
+    own = next((f"{expected} answers its own URL {o.target.url} on server.listen {shown}"
+                for o, a in (context.answers_of(expected) if expected else ())
+                if o.target.expected == expected and (shown := listen(a)) is not None
+                and not same_listen(shown, at)), "")
+    return front, at, own, proxy
+
+
+def _product(header: str | None) -> str:
+    """``apache`` or ``nginx`` from a Server header naming one; '' for any other."""
+    name = (header or "").split("/")[0].strip().lower()
+    return name if name in ("apache", "nginx") else ""
 
 
 def same_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str,

@@ -20,7 +20,7 @@ import dataclasses
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from probe.apache.proxy_reverse import whole_path, whole_target
+from probe.apache.proxy_reverse import whole_path
 from probe.apache.proxy_rule import ProxyRule, uwsgi_target
 from probe.apache.route import ApacheRoutes
 from probe.diagnose.answer_names import joined, server_kind
@@ -92,8 +92,7 @@ def proxy_fix(diagnosis: Diagnosis, route: PredictedRoute, front: FrontConfig,
         if rule is None:
             return None
         prefix = rule.pattern.rstrip("/")
-        if uwsgi_target(rule.target) and server_kind(answer) == "uwsgi" and \
-                whole_target(rule) != rule.target:
+        if rule.uwsgi_moved and server_kind(answer) == "uwsgi":
             # the target's path is not the URL's (stripped, or another prefix before it);
             # a uWSGI mount is per path, not per server: its other mounts stay as they are
             return _fixed(diagnosis, _uwsgi_mount(front, rule, answer, prefix),

@@ -53,10 +53,47 @@ def claimed_by_other_site(url: str, expected: str | None, who: str, shown: str, 
         answered_by=shown, evidence=evidence)
 
 
-def ip_bound(address: str | None, apache: bool) -> str | None:
-    """The site bound to the IP address a request was sent to, as the front writes it: the
-    only sites httpd (and nginx) consider for that address, so one takes every name sent
-    there whatever the ``*:PORT`` sites claim or their order. None: no IP address known."""
+def claimed_or_passed(url: str, expected: str | None, who: str, shown: str, front: str,
+                      at: str, own: str, evidence: tuple[Evidence, ...],
+                      address: str | None) -> Diagnosis:
+    """A site that is not the default took the URL's name and a front passed the request
+    on to ``at``: another site claims the name, or the URL's own site passes it to another
+    backend. ``front``: 'apache', 'nginx' or '' (the Server header's product): that front's
+    words only. ``own``: where the expected instance was seen listening ('' if nowhere)."""
+    host = host_name(url)
+    site = {"apache": "VirtualHost", "nginx": "server block"}.get(front, "site")
+    check = {"apache": "'apachectl -S' lists the VirtualHost that takes each name",
+             "nginx": "'nginx -T' shows the server_name lines",
+             "": "the front's configuration ('apachectl -S' for Apache, 'nginx -T' for "
+                 "nginx) shows which site takes each name"}[front]
+    line = {"apache": "its ProxyPass for this path",
+            "nginx": "its proxy_pass or uwsgi_pass for this path"}.get(
+        front, "its proxy line for this path")
+    meant = f"the {site} meant for {expected}" if expected else f"a {site} of its own"
+    where = f" ({own})" if own else ""
+    return Diagnosis(
+        _verdict(expected),
+        explanation=(f"{_target(url, expected)} was answered by {who}, which listens on {at} "
+                     f"(server.listen) while the request went to {address or 'the front'}: "
+                     f"the front passed it on. A name nobody owns (.invalid) at the same "
+                     f"address gets another answer, so a {site} that is not the address's "
+                     f"default takes {host!r}: another {site} that claims {host!r} and passes "
+                     f"it to {at}, or {meant} passing it to {at}; the answers do not tell "
+                     f"which. Cause undetermined: vhost_shadowed or wrong_upstream."),
+        fix=(f"Find which {site} takes {host!r}: {check}. If it is {meant}, point {line} "
+             f"at where {expected or 'it is meant to go'} listens{where}, not {at}; if it is "
+             f"another {site}, remove {host!r} from its names. {CONFIG_HINT}"),
+        answered_by=shown, evidence=evidence, candidates=(
+            Candidate(Cause.VHOST_SHADOWED, f"{check}: another {site} claims {host!r}"),
+            Candidate(Cause.WRONG_UPSTREAM, f"{line}, in {meant}: whether it passes to {at}")))
+
+
+def ip_bound(address: str | None, front: str) -> str | None:
+    """The site bound to the IP address a request was sent to, as the front writes it (with
+    its article): the only sites httpd (and nginx) consider for that address, so one takes
+    every name sent there whatever the ``*:PORT`` sites claim or their order. ``front``:
+    'apache', 'nginx' (an answer or Server header says which: that front's words only) or
+    ''. None: no IP address known."""
     host, port = split_host_port(address or "")
     try:
         ipaddress.ip_address(host)
@@ -65,14 +102,21 @@ def ip_bound(address: str | None, apache: bool) -> str | None:
     if not port:
         return None
     at = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    return (f"IP-based <VirtualHost {at}>" if apache else
-            f"site bound to {at} itself (Apache: <VirtualHost {at}>; nginx: listen {at})")
+    return {"apache": f"an IP-based <VirtualHost {at}>",
+            "nginx": f"a server block with 'listen {at}'"}.get(
+        front, f"a site bound to {at} itself (Apache: <VirtualHost {at}>; nginx: listen {at})")
+
+
+def bound_tool(front: str) -> str:
+    """The command that lists the sites bound to an address, for ``front``."""
+    return {"apache": "'apachectl -S'", "nginx": "'nginx -T'"}.get(
+        front, "'apachectl -S' or 'nginx -T'")
 
 
 def default_site(url: str, expected: str | None, who: str, shown: str, vhost: str,
                  proven: bool | None, evidence: tuple[Evidence, ...],
                  candidates: tuple[Candidate, ...], address: str | None = None,
-                 bound: str | None = None) -> Diagnosis:
+                 bound: str | None = None, front: str = "apache") -> Diagnosis:
     """``proven``: the .invalid answer showed that site is the default (True), is not and
     so claims the name (False), or nothing (None). ``bound``: the IP-based site that would
     answer so too (:func:`ip_bound`), a candidate beside the default site's."""
@@ -88,7 +132,8 @@ def default_site(url: str, expected: str | None, who: str, shown: str, vhost: st
     # "list the site before it" could not help. Nothing observed tells that site from a first
     # name-based one (the .invalid request gets it either way): a check, after the usual fix,
     # never a claim about the configuration (none was read).
-    bound_check = (f" If 'apachectl -S' lists an {bound} beside the *:{port} ones, that site "
+    others = f"'listen {port}' ones" if front == "nginx" else f"*:{port} ones"
+    bound_check = (f" If {bound_tool(front)} lists {bound} beside the {others}, that site "
                    f"takes every name sent to {address}, whatever the *:{port} sites claim or "
                    f"their order: give it the address *:{port}, or the address it is meant "
                    f"for." if bound else "")

@@ -11,8 +11,15 @@
   ``ALLOWED_HOSTS`` and the links it builds are wrong; a note when sections that may match
   only some of its paths (a ``ProxyPassMatch``, a ``<LocationMatch>``) leave it undecided;
 * ``proxy_strips`` (warning): a ``ProxyPass`` that takes a sub-path and passes the rest
-  without it (``/b/`` to ``http://app/``): the application believes it is mounted at ``/``
-  unless it is told its prefix (mod_wsgi-express behind a balancer too: its --mount-point).
+  without it (``/b/`` to ``http://app/``): the application gets no prefix in its path, so
+  unless something tells it the prefix its links leave it (mod_wsgi-express behind a
+  balancer too: its --mount-point); said of what the line does, not of what the application
+  believes (its server may add a SCRIPT_NAME lint cannot see: tester T30's uWSGI mount
+  /shop). A ``uwsgi://`` target whose path is not the path taken (``/app/`` to
+  ``.../shop/`` or ``.../shop/app/``) too: mod_proxy_uwsgi hands uWSGI the target's path as
+  PATH_INFO, so the fix is the URL's path there and a uWSGI mount for it. Django's
+  FORCE_SCRIPT_NAME only hedged: it applies to every request of the process, and lint
+  cannot tell whether that process serves other mounts.
 * ``proxy_slash`` (warning): a ``ProxyPass`` whose path ends with ``/`` and whose target
   does not, or the reverse (:mod:`probe.apache.proxy_slash`): httpd's mod_proxy
   documentation asks for both or neither, as the rest of the path is appended to the target
@@ -30,6 +37,8 @@ is not ordered against others (its pattern is a regular expression).
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from probe.apache.model import Server, Site
 from probe.apache.names import alias_match_length
 from probe.apache.proxy import HostSetting, members, rules
@@ -40,7 +49,7 @@ from probe.apache.proxy_reverse import (
     reverse_target,
     whole_path,
 )
-from probe.apache.proxy_rule import ProxyRule
+from probe.apache.proxy_rule import ProxyRule, socket_url
 from probe.apache.proxy_slash import passed, slash_mismatch, slashed
 from probe.lint.findings import ConfigFinding, Severity
 
@@ -54,7 +63,7 @@ def proxy_rules(site: Site) -> list[ConfigFinding]:
         own = [r for r in (*sections, *direct) if _own(server, r)]
         found += _order(sections, direct, own)
         found += _host(site, server, own)
-        found += [_strips(site, r) for r in own if r.strips]
+        found += [_strips(site, r) for r in own if r.strips or r.uwsgi_moved]
         found += [_slash(r) for r in own if slash_mismatch(r)]
         found += [f for r in own for f in _reverse(site, server, r)]
     return list({(f.code, f.file, f.line): f for f in found}.values())
@@ -166,14 +175,31 @@ def _undecided(rule: ProxyRule, decided: PathHost | None,
 
 def _strips(site: Site, rule: ProxyRule) -> ConfigFinding:
     prefix = rule.pattern.rstrip("/")
+    example = rule.pattern + ("" if rule.pattern.endswith("/") else "/") + "x"
+    if rule.uwsgi_moved:
+        kept = (urlsplit(socket_url(rule.target)).path or "/").rstrip("/")
+        return ConfigFinding(
+            "proxy_strips", Severity.WARNING, rule.directive.file, rule.directive.line,
+            f"{rule.written()} passes {example} to uWSGI with PATH_INFO {kept}/x "
+            f"(mod_proxy_uwsgi hands the target's path and the rest of the URL as PATH_INFO; "
+            f"uWSGI's --manage-script-name makes the --mount that PATH_INFO starts with its "
+            f"SCRIPT_NAME): the path uWSGI gets, SCRIPT_NAME and PATH_INFO together, starts "
+            f"{kept or '/'}, not {prefix}, so unless something else tells the application "
+            f"{prefix} its links and redirects leave {prefix}/",
+            f"pass the URL's path: write {whole_path(site, rule)}, and mount the application "
+            f"at {prefix} in uWSGI: '--mount {prefix}=<its WSGI file>' (ini: 'mount = "
+            f"{prefix}=<its WSGI file>') beside any mount it has, with '--manage-script-name'")
     return ConfigFinding(
         "proxy_strips", Severity.WARNING, rule.directive.file, rule.directive.line,
-        f"{rule.written()} takes {prefix} off the path it passes to {rule.target}: the "
-        f"application believes it is mounted at / and its links and redirects leave {prefix}/",
+        f"{rule.written()} takes {prefix} off the path it passes to {rule.target} ({example} "
+        f"is passed as {passed(rule, example)}): no {prefix} reaches the application in the "
+        f"path, so unless something tells it the prefix its links and redirects leave "
+        f"{prefix}/",
         f"pass the whole path: write {whole_path(site, rule)}, and tell the application server "
         f"its prefix (waitress --url-prefix={prefix}, gunicorn SCRIPT_NAME={prefix} in its "
-        f"environment, uWSGI --mount {prefix}=..., mod_wsgi-express --mount-point {prefix}), or "
-        f"in Django FORCE_SCRIPT_NAME")
+        f"environment, uWSGI --mount {prefix}=..., mod_wsgi-express --mount-point {prefix}); "
+        f"Django's FORCE_SCRIPT_NAME only where that application serves no other mount (it "
+        f"applies to every request of the process)")
 
 
 def _slash(rule: ProxyRule) -> ConfigFinding:
