@@ -1,8 +1,9 @@
-"""Tester T30's socket takeover (tests/t30_settings_answers.py): a vassal site2unix.ini bound site1's unix
-socket path while site1's own vassal kept running on the removed file. The fix leads with the
-check for two servers configured with one path and with giving the newer one its own socket;
-what it loads comes after, for one server configured there (applied literally, T30 switched
-site2unix to site1's code, every URL answered ok, and site1's vassal ran on, unreachable)."""
+"""Tester T30's socket takeover (tests/t30_settings_answers.py): a vassal site2unix.ini
+bound site1's unix socket path while site1's own vassal kept running on the removed file. The
+fix leads with the check for two servers configured with one path and with giving the newer
+one its own socket; what it loads comes after, for one server configured there (applied
+literally, T30 switched site2unix to site1's code, every URL answered ok, and site1's vassal
+ran on, unreachable)."""
 
 from __future__ import annotations
 
