@@ -173,10 +173,10 @@ def test_the_copy_pasted_directory_is_said_removable_with_its_value() -> None:
     found = result(sweep(MANIFEST, case_d(case="d2-samename-daemon"), joined), SITE_2)
     assert found.cause is Cause.SETTINGS_PATH
     assert (f"python-path={sites}/project-1 of WSGIDaemonProcess project-2 at t.conf:2 "
-            f"(python-path={sites}/project-2:{sites}/project-1); {sites}/project-1, "
-            f"project-1's, can then be removed from it (python-path={sites}/project-2) unless "
-            f"project-1's code is imported by this application too") in (found.fix or ""), \
-        found.fix
+            f"(python-path={sites}/project-2:{sites}/project-1), before {sites}/project-1; "
+            f"{sites}/project-1, project-1's, can then be removed from it "
+            f"(python-path={sites}/project-2) unless project-1's code is imported by this "
+            f"application too. Then restart Apache") in (found.fix or ""), found.fix
 
 
 def _one_codebase(www_script: str, api_script: str, api_loaded: str = "mysite.settings",

@@ -97,9 +97,10 @@ def test_a_running_the_nested_projects_settings_is_settings_path_not_host_reject
             assert result(report, url).verdict is Verdict.OK, result(report, url)
     fix = found.fix or ""
     assert (f"first in python-path={L4}/a/c:{L4}/a of WSGIDaemonProcess site-a at "
-            f"httpd.conf:3 (it lists {L4}/a, the directory of the instance's script directory "
-            f"{L4}/a: where its own 'mysite' package is there, python-path={L4}/a:{L4}/a/c; "
+            f"httpd.conf:3 (it lists {L4}/a, the instance's script directory itself: where "
+            f"its own 'mysite' package is there, python-path={L4}/a:{L4}/a/c; "
             f"the check: 'ls {L4}/a/mysite/'), before {L4}/a/c") in fix, fix
+    assert "the directory of the instance's script directory" not in fix, fix
     # c's WSGIScriptAlias lies in a's tree too, but is no line a rename of a's package changes
     assert "the WSGIScriptAlias lines that name /tmp/t29/L4/sites/a/wsgi.py (httpd.conf:4);" \
         in fix, fix

@@ -36,14 +36,14 @@ def path_lines(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     aliases = _aliases(front, found)
     if said is None and not aliases:
         return diagnosis
-    line, evidence = "", list(diagnosis.evidence)
+    line, removable, evidence = "", "", list(diagnosis.evidence)
     if said is not None:
-        line, where, rule = said
+        line, where, rule, removable = said
         evidence.append(Evidence(EvidenceKind.CONFIGURED, rule, where))
     evidence += [Evidence(EvidenceKind.CONFIGURED, f"WSGIScriptAlias naming {script}", at)
                  for at, script in aliases]
     return dataclasses.replace(
-        diagnosis, fix=path_fix(found, instance, line, [at for at, _ in aliases]),
+        diagnosis, fix=path_fix(found, instance, line, [at for at, _ in aliases], removable),
         evidence=tuple(evidence))
 
 
@@ -58,8 +58,9 @@ def _aliases(front: ApacheRoutes, found: Foreign) -> list[tuple[str, str]]:
             and not (theirs and target.startswith(theirs))]
 
 
-def _line(front: ApacheRoutes, found: Foreign) -> tuple[str, str, str] | None:
-    """(the line as the fix names it, its file:line, the rule as evidence), or None."""
+def _line(front: ApacheRoutes, found: Foreign) -> tuple[str, str, str, str] | None:
+    """(the line as the fix names it, its file:line, the rule as evidence, what can then be
+    removed from it or empty), or None."""
     answer = found.answer
     if answer.embedded:
         read = [d for d in front.site.config.directives if d.key == "wsgipythonpath"]
@@ -67,7 +68,7 @@ def _line(front: ApacheRoutes, found: Foreign) -> tuple[str, str, str] | None:
             return None
         last = read[-1]
         text = f"WSGIPythonPath {' '.join(last.args)}"
-        return f"{text} at {last.where}", last.where, text
+        return f"{text} at {last.where}", last.where, text, ""
     group = answer.process_group or ""
     daemon = front.site.daemon(group)
     if daemon is None:
@@ -76,20 +77,21 @@ def _line(front: ApacheRoutes, found: Foreign) -> tuple[str, str, str] | None:
     value = daemon.options.get("python-path")
     if value is None:
         return (f"a python-path= of WSGIDaemonProcess {group} at {where} (it has none)", where,
-                f"WSGIDaemonProcess {group} without python-path=")
+                f"WSGIDaemonProcess {group} without python-path=", "")
     own = found.entry(found.own_tree)
     parts = [p for p in value.split(":") if p]
     wanted = ":".join([own, *(p for p in parts if p != own)]) if own else None
     better = f" (python-path={wanted})" if wanted else _holding(found, parts)
+    removable = ""
     if wanted and found.found and found.found in parts and found.found != own:
         # A copy-pasted line (re-tester R26's d2): the other project's directory is there
         # for nothing unless this one imports from it, which the answers do not show.
         alone = ":".join(p for p in wanted.split(":") if p != found.found)
-        better += (f"; {found.found}, {found.owner}'s, can then be removed from it "
-                   f"(python-path={alone}) unless {found.owner}'s code is imported by this "
-                   f"application too")
+        removable = (f"; {found.found}, {found.owner}'s, can then be removed from it "
+                     f"(python-path={alone}) unless {found.owner}'s code is imported by this "
+                     f"application too")
     return (f"python-path={value} of WSGIDaemonProcess {group} at {where}{better}", where,
-            f"WSGIDaemonProcess {group} python-path={value}")
+            f"WSGIDaemonProcess {group} python-path={value}", removable)
 
 
 def _holding(found: Foreign, parts: list[str]) -> str:
@@ -103,7 +105,9 @@ def _holding(found: Foreign, parts: list[str]) -> str:
     first = held[-1]  # the nearest to the script
     package = "/".join(found.package)
     order = ":".join([first, *(p for p in parts if p != first)])
-    held_how = "the directory of" if first.rstrip("/") == found.own_tree else "which holds"
-    return (f" (it lists {first}, {held_how} the instance's script directory "
-            f"{found.own_tree}: where its own {package!r} package is there, "
+    # a script at its project's top: the entry is the script's own directory
+    held_how = ("the instance's script directory itself" if first.rstrip("/") ==
+                found.own_tree else f"which holds the instance's script directory "
+                                    f"{found.own_tree}")
+    return (f" (it lists {first}, {held_how}: where its own {package!r} package is there, "
             f"python-path={order}; the check: 'ls {first.rstrip('/')}/{package}/')")

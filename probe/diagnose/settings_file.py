@@ -237,11 +237,11 @@ def settings_path(obs: Observation, found: Foreign, instance: str, shown: str,
 
 
 def path_fix(found: Foreign, instance: str, line: str = "",
-             aliases: Sequence[str] = ()) -> str:
+             aliases: Sequence[str] = (), removable: str = "") -> str:
     """Put the instance's own directory first on its import path; a package name of its own
     only as the larger change, with what it must change; ``line``: the configuration line that
     sets the path, ``aliases``: the lines that mount the instance's script (``file:line``),
-    where they were read."""
+    where they were read, ``removable``: what can then go from that line (said after it)."""
     answer, owner = found.answer, found.owner
     own = found.entry(found.own_tree)
     first = (f"{own} (which holds {instance}'s {found.own_tree})" if own else
@@ -265,7 +265,7 @@ def path_fix(found: Foreign, instance: str, line: str = "",
                 f"{restart} {rename}")
     group = answer.process_group
     where = line or f"the python-path= of WSGIDaemonProcess {group}"
-    return f"Put {first} first in {where}, before {theirs}. {restart} {rename}"
+    return f"Put {first} first in {where}, before {theirs}{removable}. {restart} {rename}"
 
 
 def _rename(found: Foreign, instance: str, aliases: Sequence[str]) -> str:

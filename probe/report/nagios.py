@@ -30,7 +30,7 @@ from probe.check.status_line import clean_text as clean_text
 from probe.check.status_line import status_line
 from probe.exits import PLUGIN_EXIT
 from probe.manifest import normal_url
-from probe.model import Status, TargetResult, Verdict
+from probe.model import Cause, Status, TargetResult, Verdict
 from probe.safe_text import encodable
 from probe.urls import public_url
 
@@ -219,10 +219,13 @@ def problem_phrase(target: TargetResult, *, at_address: bool = False) -> str:
     elif verdict is Verdict.SERVED_UNMAPPED:
         phrase = f"{where} served by {answered_by(target)} instead of refused"
     elif verdict is Verdict.SETTINGS_MISMATCH:
-        settings = None
+        settings = file = None
         if target.observed is not None:
-            settings = target.observed.settings
-        phrase = f"{where} runs settings {settings or 'unknown'}"
+            settings, file = target.observed.settings, target.observed.settings_file
+        # settings_path: the module's name is the expected one; the file is another's
+        phrase = (f"{where} runs another instance's settings file {file}"
+                  if target.cause is Cause.SETTINGS_PATH and file else
+                  f"{where} runs settings {settings or 'unknown'}")
     elif verdict is Verdict.INCONSISTENT:
         phrase = f"{where} answered inconsistently"
     elif verdict is Verdict.NO_ENDPOINT:

@@ -190,6 +190,14 @@ def test_url_labels_random_manifests() -> None:
             cause=Cause.ENVIRON_LEAK,
             observed={"settings_module": {"environ": "mysite.settings", "loaded": None}}),
      "site-2.example.com/ runs settings mysite.settings (environ_leak)"),
+    # settings_path: the expected module's name, another instance's file (re-tester R29's L4)
+    (result("http://a.test/", Verdict.SETTINGS_MISMATCH, expected="site-a",
+            cause=Cause.SETTINGS_PATH,
+            observed={"settings_module": {"environ": "mysite.settings",
+                                          "loaded": "mysite.settings",
+                                          "file": "/tmp/r29/L4/sites/a/c/mysite/settings.py"}}),
+     "a.test/ runs another instance's settings file /tmp/r29/L4/sites/a/c/mysite/settings.py "
+     "(settings_path)"),
     (result("http://a.example/", Verdict.UNREACHABLE, status_code=None), "a.example/ unreachable"),
     (result("http://a.example/", Verdict.HTTP_ERROR, status_code=503), "a.example/ HTTP 503"),
     (result("http://a.example/", Verdict.NO_ENDPOINT, status_code=200),
