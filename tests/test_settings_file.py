@@ -205,6 +205,35 @@ def test_one_project_served_as_two_instances_is_no_other_projects_settings() -> 
         assert result(report, url).cause is not Cause.SETTINGS_PATH, result(report, url)
 
 
+def _one_codebase_config(www_path: str) -> ConfigJoin:
+    """R25 n1's layout as Apache runs it: www's group with ``www_path``, api's the project."""
+    s = f"{CASES}/n1/root/sites"
+    text = (f"<VirtualHost *:80>\n    ServerName site-1.example.com\n"
+            f"    WSGIDaemonProcess project-1 python-path={www_path.format(s=s)}\n"
+            f"    WSGIScriptAlias / {s}/proj/www/wsgi.py process-group=project-1\n"
+            f"</VirtualHost>\n<VirtualHost *:80>\n    ServerName site-2.example.com\n"
+            f"    WSGIDaemonProcess project-2 python-path={s}/proj\n"
+            f"    WSGIScriptAlias / {s}/proj/api.wsgi process-group=project-2\n"
+            f"</VirtualHost>\n")
+    routes = ApacheRoutes(build_site(parse_text(text, "t.conf"), read_scripts=False))
+    return ConfigJoin(routes, {}, routes.divergence, routes.intended, routes.refuse_block)
+
+
+def test_one_project_stays_ok_with_its_configuration_and_its_rejected_name_says_both() -> None:
+    for config in (None, _one_codebase_config("{s}/proj")):
+        report = sweep(MANIFEST, _one_codebase("proj/www/wsgi.py", "proj/api.wsgi"), config)
+        assert {t.verdict for t in report.targets} == {Verdict.OK}, report.targets
+        # www's name missing from the one project's ALLOWED_HOSTS: the edit is the fix here,
+        # and the answers read as R29's c-path-wrong: both fixes, no verdict of another file
+        answers = _one_codebase("proj/www/wsgi.py", "proj/api.wsgi")
+        answers["http://site-1.example.com/"]["request"]["host_allowed"] = False
+        found = result(sweep(MANIFEST, answers, config), "http://site-1.example.com/")
+        assert found.verdict is Verdict.HOST_REJECTED, found.explanation
+        assert "Where it lists none, project-1 shares project-2's settings: add " \
+               "'site-1.example.com' to ALLOWED_HOSTS in" in (found.fix or ""), found.fix
+    assert "(python-path=" in (found.fix or "") and "at t.conf:3)" in (found.fix or "")
+
+
 def test_a_neighbour_loading_other_settings_decides_nothing() -> None:
     # Trees apart, the file in the other's, but the other's own answers load another module
     # (R25 n2): its tree is no proof the file is its settings.

@@ -57,12 +57,15 @@ def _l4(x: str, settings: str, pid: int, allowed: bool = True) -> dict[str, Any]
 
 
 def l4(mode: str) -> dict[str, dict[str, Any]]:
-    """healthy: each its own settings file; a-path-wrong: a loads c's (and is refused)."""
+    """healthy: each its own settings file; a-path-wrong: a loads c's (and is refused);
+    c-path-wrong (c's python-path=sites/a:sites/a/c): c loads a's (and is refused)."""
     a_file = f"{L4}/a/c/mysite/settings.py" if mode == "a-path-wrong" else \
         f"{L4}/a/mysite/settings.py"
+    c_file = f"{L4}/a/mysite/settings.py" if mode == "c-path-wrong" else \
+        f"{L4}/a/c/mysite/settings.py"
     return {"http://a.test/": _l4("a", a_file, 14644, allowed=mode != "a-path-wrong"),
             "http://b.test/": _l4("b", f"{L4}/b/mysite/settings.py", 14646),
-            "http://c.test/": _l4("c", f"{L4}/a/c/mysite/settings.py", 14650)}
+            "http://c.test/": _l4("c", c_file, 14650, allowed=mode != "c-path-wrong")}
 
 
 def _l4_config() -> ConfigJoin:
@@ -177,3 +180,63 @@ def test_no_split_where_the_layout_or_the_answers_say_one_tree() -> None:
 def _l4_config_of(text: str) -> ConfigJoin:
     routes = ApacheRoutes(build_site(parse_text(text, "httpd.conf"), read_scripts=False))
     return ConfigJoin(routes, {}, routes.divergence, routes.intended, routes.refuse_block)
+
+
+def _l4_paths(c_path: str) -> ConfigJoin:
+    """The layout's configuration, a's and b's python-path= their own, c's ``c_path``
+    (out-retest-c-path-wrong/httpd.conf:35: sites/a:sites/a/c)."""
+    return _l4_config_of(L4_CONFIG.replace(f"python-path={L4}/a/c:{L4}/a", f"python-path={L4}/a")
+                         .replace(f"python-path={L4}/a/c\n", f"python-path={c_path}\n"))
+
+
+C_CHECK = f"'ls {L4}/a/c/apache/mysite/settings.py {L4}/a/c/mysite/settings.py'"
+
+
+def test_c_loading_as_settings_is_undecided_and_its_fix_says_both() -> None:
+    """Re-tester R29's L4 c-path-wrong: c imports a's mysite (a's answers load that file too).
+    From the answers alone one project served as two instances reads the same: host_rejected
+    stays, but its fix no longer claims the ALLOWED_HOSTS edit alone."""
+    for config in (None, _l4_paths(f"{L4}/a")):
+        report = sweep(L4_MANIFEST, l4("c-path-wrong"), config)
+        found = result(report, "http://c.test/")
+        assert found.verdict is Verdict.HOST_REJECTED, found.explanation
+        fix = found.fix or ""
+        assert not fix.startswith("Add 'c.test' to ALLOWED_HOSTS"), fix
+        assert "Adding 'c.test' to ALLOWED_HOSTS in site-c's settings may not be the fix, and " \
+               f"the answers alone do not tell: settings_module.file '{L4}/a/mysite/settings.py'" \
+               in fix, fix
+        assert f"lies in site-a's directory {L4}/a, where site-a's answers report its WSGI " \
+               f"script, and site-a's own answers load that file too; site-c's script " \
+               f"directory {L4}/a/c/apache (script_file) lies inside it" in fix, fix
+        assert f"site-a's (found in {L4}/a) comes first on its import path and shadows it" \
+            in fix, fix
+        assert f"The check: {C_CHECK}. Where it lists a file, put that directory first on " \
+               "site-c's import path" in fix, fix
+        assert "then restart Apache" in fix and "'ps -ww -o args= -p 14642'" in fix, fix
+        assert f"Where it lists none, site-c shares site-a's settings: add 'c.test' to " \
+               f"ALLOWED_HOSTS in {L4}/a/mysite/settings.py (site-a's too)" in fix, fix
+        for url in ("http://a.test/", "http://b.test/"):
+            assert result(report, url).verdict is Verdict.OK, result(report, url)
+    assert f"(python-path={L4}/a of WSGIDaemonProcess site-c at httpd.conf:13)" in fix, fix
+
+
+def test_c_s_own_directory_listed_after_the_file_s_entry_is_settings_path() -> None:
+    # --config: c's python-path= lists sites/a/c (c's script, not a's) after sites/a.
+    found = result(sweep(L4_MANIFEST, l4("c-path-wrong"), _l4_paths(f"{L4}/a:{L4}/a/c")),
+                   "http://c.test/")
+    assert (found.verdict, found.cause) == (Verdict.SETTINGS_MISMATCH, Cause.SETTINGS_PATH), \
+        found.explanation
+    assert f"WSGIDaemonProcess site-c python-path={L4}/a:{L4}/a/c at httpd.conf:13 " \
+           f"(configured) lists {L4}/a/c, which holds site-c's script and not site-a's, after " \
+           f"{L4}/a, the entry that file was found in" in found.explanation, found.explanation
+    fix = found.fix or ""
+    assert fix.startswith(f"Put {L4}/a/c first in python-path={L4}/a:{L4}/a/c of "
+                          f"WSGIDaemonProcess site-c at httpd.conf:13 (python-path="
+                          f"{L4}/a/c:{L4}/a), then restart Apache"), fix
+    assert f"The check that {L4}/a/c holds site-c's own settings: " \
+           f"'ls {L4}/a/c/mysite/settings.py'" in fix, fix
+
+
+def test_healthy_nested_projects_stay_ok_with_their_configuration() -> None:
+    report = sweep(L4_MANIFEST, l4("healthy"), _l4_paths(f"{L4}/a/c"))
+    assert {t.verdict for t in report.targets} == {Verdict.OK}, report.targets

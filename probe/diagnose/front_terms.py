@@ -11,7 +11,7 @@ from probe.diagnose import integrity
 from probe.diagnose.fronts import fronts
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
-from probe.model import Cause, FrontKind, Observation
+from probe.model import Cause, FrontKind, Observation, Verdict
 
 if TYPE_CHECKING:
     from probe.front import FrontConfig, PredictedRoute
@@ -69,6 +69,10 @@ def in_front_terms(observations: Sequence[Observation], diagnoses: Sequence[Diag
             diagnosis = misroute(obs, direct_diagnosis(obs, diagnosis), context)
         checked = integrity.check(obs, diagnosis, context, kind, _route(obs, config),
                                   lambda other: _route(other, config))
+        if checked.verdict is Verdict.HOST_REJECTED:  # another instance's settings file?
+            from probe.diagnose.settings_shared import reworded
+
+            checked = reworded(obs, checked, context, config)
         if kind is FrontKind.NGINX:  # a fix written into nginx's file: its reload
             from probe.diagnose.config_reload import nginx_ended
 
