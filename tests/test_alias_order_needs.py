@@ -103,7 +103,8 @@ def test_the_alias_order_fix_names_the_daemon_and_the_access_the_moved_line_need
             f"({conf}:1; Require all denied at {conf}:2) is in force, so httpd answers 403") \
         in fix, fix
     # cited by its <VirtualHost> line (7), not the ServerName that chose it (8)
-    assert fix.endswith(f"into this URL's VirtualHost ({conf}:7)."), fix
+    assert f"into this URL's VirtualHost ({conf}:7). After the edit, restart Apache" in fix, fix
+    assert fix.count("restart Apache gracefully") == 1, fix  # said once, at the end
     assert "AH01630" in fix, fix
 
 

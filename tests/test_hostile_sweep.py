@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from probe import diagnose as diagnosing
+from probe.diagnose import sweep_findings as finders
 from probe.exporter import command as exporter
 from probe.manifest import parse
 from probe.model import Verdict
@@ -119,7 +120,7 @@ def test_findings_that_raise_leave_every_verdict(server: int,
     def buggy(*args: Any) -> Any:
         raise ValueError("across")
 
-    monkeypatch.setattr(diagnosing, "cross_url_findings", buggy)
+    monkeypatch.setattr(finders, "cross_url_findings", buggy)
     report = run_sweep(parse(manifest_text(server)), deadline=30, token=TOKEN)
     assert_verdicts({t.url: t.verdict.value for t in report.targets})
     assert [(f.code, f.severity.value) for f in report.findings] == [
