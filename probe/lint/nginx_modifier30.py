@@ -17,21 +17,15 @@ from __future__ import annotations
 
 from probe.lint.findings import ConfigFinding, Severity
 from probe.nginx.model import NginxModel
-from probe.nginx.uwsgi_params import params_of
+from probe.nginx.uwsgi_params import sub_path_uwsgi
 
 WHOLE = (["$document_uri"], ["$uri"])
 
 
 def modifier30_unstripped(model: NginxModel) -> list[ConfigFinding]:
     findings = []
-    for _server, loc in model.locations():
-        handed = loc.other_pass
-        prefix = loc.pattern.rstrip("/")
-        if handed is None or handed.name != "uwsgi_pass" or not handed.args or not prefix \
-                or loc.modifier not in ("", "^~"):
-            continue
-        params = params_of(model, loc)
-        if params is None or params.unread is not None or params.rewrite is not None:
+    for loc, handed, prefix, params in sub_path_uwsgi(model):
+        if params.unread is not None or params.rewrite is not None:
             continue
         script, path, modifier = (params.named("SCRIPT_NAME"), params.named("PATH_INFO"),
                                   params.modifier1)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from probe.lint.findings import ConfigFinding, Severity
 from probe.nginx.model import Location, NginxModel
 from probe.nginx.rewrites import rewrite_of, rewrite_once
-from probe.nginx.uwsgi_params import params_of
+from probe.nginx.uwsgi_params import params_of, sub_path_uwsgi
 from probe.nginx.uwsgi_steps import bare
 
 
@@ -77,17 +77,10 @@ def uwsgi_mount_not_told(model: NginxModel) -> list[ConfigFinding]:
     SCRIPT_NAME + rewrite turned such an /api into 404), which no nginx line shows: silent
     where another location passes to the same address, else a note naming the check."""
     findings = []
-    for _server, loc in model.locations():
-        handed = loc.other_pass
-        prefix = loc.pattern.rstrip("/")
-        if handed is None or handed.name != "uwsgi_pass" or not handed.args or not prefix \
-                or loc.modifier not in ("", "^~"):
-            continue
-        params = params_of(model, loc)
-        path = params.named("PATH_INFO") if params is not None else None
+    for loc, handed, prefix, params in sub_path_uwsgi(model):
+        path = params.named("PATH_INFO")
         whole = path is not None and path.value.split()[:1] in (["$document_uri"], ["$uri"])
-        if params is None or params.unread is not None or params.named("SCRIPT_NAME") \
-                or path is None or not whole:
+        if params.unread is not None or params.named("SCRIPT_NAME") or path is None or not whole:
             continue
         # a location with uwsgi_param lines of its own inherits none: the outer ones again
         repeat = ("" if params.at == loc.where else

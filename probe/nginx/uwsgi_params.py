@@ -17,6 +17,7 @@ with the path looked for.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from probe.nginx.model import Location, NginxModel
@@ -127,3 +128,19 @@ def params_of(model: NginxModel, location: Location) -> UwsgiParams | None:
                           if d.args and d.args[0] == "off" else None)
         rewrite = next((d.where for d in level.children("rewrite")), rewrite)
     return UwsgiParams(params, at, unread, modifier1, no_headers, rewrite)
+
+
+def sub_path_uwsgi(model: NginxModel) -> Iterator[tuple[Location, Directive, str, UwsgiParams]]:
+    """Each prefix location of a sub-path (``location /app/``, or ``^~``) that hands its
+    requests to ``uwsgi_pass``: that line, the prefix without its trailing slash and the
+    ``uwsgi_param`` lines in force there (given also where an include was not read:
+    ``unread``). The lint rules on uWSGI mounts each start from these."""
+    for _server, loc in model.locations():
+        handed = loc.other_pass
+        prefix = loc.pattern.rstrip("/")
+        if handed is None or handed.name != "uwsgi_pass" or not handed.args or not prefix \
+                or loc.modifier not in ("", "^~"):
+            continue
+        params = params_of(model, loc)
+        if params is not None:
+            yield loc, handed, prefix, params
