@@ -13,6 +13,7 @@ extra request's answer, where it was sent, said beside this URL's.
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import cast
 from urllib.parse import urlsplit
 
@@ -85,3 +86,23 @@ def name_first(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         candidates=(*diagnosis.candidates, Candidate(
             cause, f"--config (or {check}): no name of the {site}s at {address} matches "
                    f"{host}, so the default one answered")))
+
+
+_SAID = re.compile(r" A request for \S+, a name no site claims, at the same address got HTTP \d+ "
+                   r"\((?:the same|another) status\): the default site's answer\.")
+_FIRST = re.compile(r"Check which (?:server block|VirtualHost|site) takes .*? If the "
+                    r"(?:server block|VirtualHost|site) that takes \S+ does run .*?'s "
+                    r"application and the endpoint is not in it: ", re.DOTALL)
+
+
+def unsay(diagnosis: Diagnosis) -> Diagnosis:
+    """``diagnosis`` without :func:`name_first`'s reading, where the configuration read shows
+    the URL's name matched (tester T31's wiki2: nginx.conf:57 named it, and the fix still
+    said the default server answered): its candidate, its sentence on the ``.invalid``
+    request's status and its fix's lead go; the install advice it wrapped stays."""
+    return dataclasses.replace(
+        diagnosis, explanation=_SAID.sub("", diagnosis.explanation),
+        fix=_FIRST.sub("", diagnosis.fix, count=1),
+        candidates=tuple(c for c in diagnosis.candidates
+                         if c.cause not in (Cause.DEFAULT_SERVER, Cause.VHOST_FALLBACK)
+                         or not c.check.startswith("--config (or ")))

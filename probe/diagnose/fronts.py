@@ -93,6 +93,12 @@ def express_address(answer: EndpointAnswer) -> str | None:
     return f"{host}:{port}"
 
 
+def express_group(group: str) -> bool:
+    """Whether a daemon group's name is one mod_wsgi-express gives (``HOST:PORT``)."""
+    found = _EXPRESS_GROUP.fullmatch(group)
+    return found is not None and 0 < int(found.group(2)) < 65536
+
+
 def listening(answer: EndpointAnswer) -> Listening | None:
     """Where the answering server listens: ``server.listen``; where that is null, the
     address of a mod_wsgi-express daemon group (its process_group, ``HOST:PORT``): without

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
-from probe.apache.proxy_reverse import reverse_of
+from probe.apache.proxy_reverse import reverse_line, reverse_of
 from probe.apache.route import ApacheRoutes
 from probe.diagnose.config_join import ConfigJoin
 from probe.diagnose.fronts import Listening, listening, same_listen
@@ -142,7 +142,39 @@ def proxy_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
                  f"option gives it")
     drop = ", or remove that BalancerMember" if member.source else ""
     fix = f"At {line}, replace {member.address} with {right}{drop}{_reverse(config, route)}."
+    mounted = None if member.source or not (fresh or own) else \
+        _mounted(obs, context, config, route, (fresh or own)[0])
+    if mounted is not None:
+        fix = mounted
     return _worded(diagnosis, why, fix, Cause.WRONG_UPSTREAM, route.steps)
+
+
+def _mounted(obs: Observation, context: SweepContext, config: ConfigJoin,
+             route: PredictedRoute, own: tuple[Listening, str]) -> str | None:
+    """The ProxyPass line rewritten to the expected instance's address with the mount its
+    own answers show (``request.script_name``, a mod_wsgi-express ``--mount-point``): tester
+    T31's blog-old, told to replace the port alone, then got blog's 404 (blog serves /app
+    only); None where its answers show no mount or the target carries it already."""
+    at, url = own
+    front = config.front
+    rule = front.proxy_rule(route) if isinstance(front, ApacheRoutes) else None
+    mount = next((a.script_name.rstrip("/") for o, a in context.answers_of(
+        obs.target.expected or "") if o.target.url == url and a.script_name), None)
+    if rule is None or not isinstance(front, ApacheRoutes) or not mount or rule.regex or \
+            at.address.startswith("*:") or rule.target.startswith("balancer://"):
+        return None
+    parts = urlsplit(rule.target)
+    if (parts.path or "/").rstrip("/") == mount or (parts.path or "").startswith(mount + "/"):
+        return None
+    target = urlunsplit(parts._replace(netloc=at.address, path=mount + (
+        "/" if rule.pattern.endswith("/") else "")))
+    reverse = "".join(f", and at {d.where} '{reverse_line(d, rule.target, target)}'"
+                      for d in reverse_of(front.site, rule))
+    expected = obs.target.expected
+    return (f"At {rule.where}, write '{rule.line(target)}' in place of '{rule.written()}'"
+            f"{reverse}: {expected} answers its own URL {url} on {at.said}, mounted at "
+            f"{mount!r} (request.script_name), so the target carries that mount; the port "
+            f"alone would hand it paths without {mount}, which it does not serve.")
 
 
 def _reverse(config: ConfigJoin, route: PredictedRoute) -> str:

@@ -136,7 +136,9 @@ def _no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         return diagnosis
     proxied = no_endpoint(obs, diagnosis, route)
     if proxied is not None:
-        return proxied
+        from probe.diagnose.pass_unanswered import unanswered as backend_said
+
+        return backend_said(obs, proxied, context, route, config.front) or proxied
     if (missing := missing_script(obs, diagnosis, context, config, route)) is not None:
         return missing  # the alias's file is missing: mod_wsgi's 404, whatever the names
     path = urlsplit(obs.target.url).path or "/"  # the URL's own, as the manifest says it

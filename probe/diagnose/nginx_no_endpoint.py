@@ -4,12 +4,10 @@ instead of the application, with its ``file:line`` and the fix written there; an
 closed connection.
 
 docs/verdicts.md: installing the endpoint is advised only where the route reaches the
-application. Where nginx answers itself (a ``return``, a location serving files, no
-location, the default server), that step is the reason; where the route passes to an
-application, the install advice stays, with the hand-over named and, when an
-``error_page`` for gateway errors is in force, the check that tells an upstream's failure
-from an endpoint that does not answer.
-"""
+application. Where nginx answers itself (a ``return``, files, no location, the default
+server), that step is the reason; where it passes on, what the backend got
+(:mod:`.pass_unanswered`), else the install advice with the hand-over and an ``error_page``
+for gateway errors in force named."""
 
 from __future__ import annotations
 
@@ -35,6 +33,7 @@ from probe.diagnose.nginx_unanswered import (
     last_mapping,
     meant_block,
 )
+from probe.diagnose.pass_unanswered import nginx_passed as backend_said
 from probe.diagnose.redirect_away import away as redirect_away
 from probe.diagnose.redirected import reaches, route_given
 from probe.diagnose.wording import Diagnosis
@@ -65,6 +64,9 @@ def no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         spoken = protocol_words(obs, passed, front, route, expected)
         if spoken is not None:  # the protocol, not the endpoint or its token
             return spoken
+        decided, diagnosis = backend_said(obs, passed, diagnosis, context, route, front)
+        if decided is not None:  # what the backend got: the Host, the path (its mount)
+            return decided
         quiet = tokenless(front, route, upstream, expected, context)
         # the route is read: the install advice is conditional on where it passes, not on it
         diagnosis = dataclasses.replace(diagnosis, fix=diagnosis.fix.replace(
@@ -290,8 +292,7 @@ def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
 
 
 def _address(obs: Observation) -> str | None:
-    return obs.target.address or next((s.address for s in reversed(obs.samples)
-                                       if s.address), None)
+    return obs.target.address or next((s.address for s in obs.samples[::-1] if s.address), None)
 
 
 def url_route(obs: Observation, context: SweepContext, front: FrontConfig) -> PredictedRoute:

@@ -18,7 +18,14 @@ import re
 
 from probe.diagnose import unrouted
 from probe.diagnose.answer_names import place, places, server_kind
-from probe.diagnose.fronts import listen, same_listen, software
+from probe.diagnose.fronts import (
+    EXPRESS_NAMING,
+    express_address,
+    express_group,
+    listen,
+    same_listen,
+    software,
+)
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
@@ -95,6 +102,9 @@ def http_error(obs: Observation, sample: Sample, leak_suspect: EndpointAnswer | 
         return _gateway(url, status, sample, share, reached, evidence)
     explanation = f"{url} answered HTTP {status}{share} ({_header(sample)})."
     fix = _read_log(sample, reached)
+    express = _express_at(obs, sample, reached, context)
+    if express is not None:  # its own server root and error_log, not the system Apache's
+        explanation, fix = explanation + express[0], express[1]
     proxied = _proxied_here(obs, sample, reached, context)
     if proxied is not None:  # Apache here runs a proxy: mod_proxy's codes, not mod_wsgi's
         other, answer, at = proxied
@@ -136,6 +146,36 @@ def _proxied_here(obs: Observation, sample: Sample, reached: list[EndpointAnswer
                     not same_listen(at, sample.address):
                 return other, answer, at
     return None
+
+
+def _express_at(obs: Observation, sample: Sample, reached: list[EndpointAnswer],
+                context: SweepContext | None) -> tuple[str, str] | None:
+    """(what says so, the fix) where a mod_wsgi-express server answered the 500: an answer's
+    daemon group, or the group the manifest declares, is the URL's own ``HOST:PORT`` (tester
+    T31's 18202, started with another project's wsgi.py, was told to read "Apache's error
+    log for this URL's VirtualHost" with a WSGI0152 example that did not apply)."""
+    address = sample.address or obs.target.address
+    seen = next((a for a in reached if express_address(a)), None)
+    instance = context.manifest.instances.get(obs.target.expected or "") \
+        if context is not None else None
+    declared = instance.process_group if instance is not None else None
+    if seen is not None:
+        group = seen.process_group or ""
+        said = f" Its answers name process_group {group!r} ({EXPRESS_NAMING})."
+    elif declared and express_group(declared) and same_listen(declared, address):
+        group = declared
+        said = (f" The manifest declares process_group {group!r} for {obs.target.expected}, "
+                f"this URL's own address ({EXPRESS_NAMING}): a mod_wsgi-express server.")
+    else:
+        return None
+    return said, (
+        f"Read the error_log of the mod_wsgi-express server at {group} at the time of this "
+        f"request, not the system Apache's: it writes its own, SERVER_ROOT/error_log, "
+        f"SERVER_ROOT being the directory of the httpd.conf that its Apache's command line "
+        f"shows after -f ('ps -ww -o pid=,args= -C httpd,apache2' lists them; for a process "
+        f"of it, 'ps -ww -o args= -p PPID'), /tmp/mod_wsgi-{group}:UID/error_log unless it "
+        f"was started with --server-root or --log-directory. It says why: a Python traceback "
+        f"of loading its WSGI script, or mod_wsgi's own message.")
 
 
 def _read_log(sample: Sample, reached: list[EndpointAnswer]) -> str:
