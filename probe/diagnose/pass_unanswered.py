@@ -94,6 +94,7 @@ def _host(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute, front: 
         if found is None or rule is None or rule.target.startswith("balancer://"):
             return None
         sent, fix, where = urlsplit(rule.target).netloc, found[0], rule.where
+        claim = rule.written()
         how = (f"mod_proxy sends the ProxyPass target's host and port as Host without "
                f"'ProxyPreserveHost On' ({rule.written()}, {where})")
     else:
@@ -101,12 +102,13 @@ def _host(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute, front: 
         if step is None or step.source is None or "$proxy_host" not in step.rule:
             return None
         sent, fix, where = step.decision, host_fix(FrontKind.NGINX, step, route), str(step.source)
+        claim = step.rule
         how = f"{step.rule} ({where})"
     if not sent or host_name(sent) == host:
         return None
     said = (f" The backend got Host {quoted(sent)}, not {host!r}: {how}; it answered HTTP 403 "
             f"with no endpoint answer.")
-    evidence = [Evidence(EvidenceKind.CONFIGURED, f"Host sent: {sent}", where)]
+    evidence = [Evidence(EvidenceKind.CONFIGURED, claim, where)]  # its line: the Host sent
     names = sorted({n.lower() for _, a, _ in seen if (n := _server_name(a))})
     for url, answer, at in seen[:1]:
         said += (f" Through the same backend {url} got {expected}'s endpoint answer with Host "
@@ -155,7 +157,7 @@ def _mount(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                                                           else "")))
         reverse = "".join(f"; at {d.where}, '{reverse_line(d, rule.target, target)}'"
                           for d in reverse_of(front.site, rule))
-        line, where = rule.line(target), rule.where
+        line, where, written = rule.line(target), rule.where, rule.written()
     else:
         step, mapping = route.step("mount"), route.step("mapping")
         upstream = route.step("upstream")
@@ -166,7 +168,7 @@ def _mount(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         got = step.decision
         parts = urlsplit(upstream.rule.removeprefix("proxy_pass "))
         line = f"proxy_pass {urlunsplit(parts._replace(path=mount + '/'))};"
-        where, reverse = str(upstream.source), ""
+        where, reverse, written = str(upstream.source), "", upstream.rule
     if got == mount or got.startswith(mount + "/"):
         return None
     said = (f" The backend gets the path {got}, and {expected_of(obs)}'s answers from it "
@@ -181,7 +183,7 @@ def _mount(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         evidence=(*diagnosis.evidence,
                   Evidence(EvidenceKind.OBSERVED, f"request.script_name = "
                            f"{quoted(answer.script_name)}", f"GET {url}"),
-                  Evidence(EvidenceKind.CONFIGURED, f"passes {got}", where)))
+                  Evidence(EvidenceKind.CONFIGURED, written, where)))
 
 
 def _server_name(answer: EndpointAnswer) -> str | None:
