@@ -49,7 +49,8 @@ class RouteStep:
     rule: str  # why, as the front decides: "ServerAlias *.example.com matched"
     source: Source | None  # None only for a built-in default (no line decided it)
     by: str = ""  # for stage site: "name" (a name matched), "default" (none did: the
-    # first or default server), "only" (the one server for the address)
+    # first or default server), "only" (the one server for the address); for stage mount:
+    # "handler", a WSGIHandlerScript's script (SCRIPT_FILENAME is the request's file)
 
 
 @dataclass(frozen=True)

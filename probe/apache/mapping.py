@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from probe.apache.alias_slash import beyond_step, file_beyond
 from probe.apache.alias_target import AliasRequest, alias_request
 from probe.apache.config import Directive
+from probe.apache.handlers import WSGI_SCRIPT
 from probe.apache.model import Server, Site, WsgiApp
 from probe.apache.names import alias_match_length, mount_matches
 from probe.apache.proxy import members, proxy_steps, taken_by
@@ -98,7 +99,10 @@ def _handled(site: Site, server: Server, mapped: UrlMapping) -> UrlMapping:
     app = max(handlers, key=lambda a: len(a.mount))
     step = RouteStep("mount", f"{app.target} at {app.mount}",
                      f"{app.directive.name} {' '.join(app.directive.args)} makes mod_wsgi "
-                     f"run it", source(app.directive))
+                     f"run it", source(app.directive),
+                     # a WSGIHandlerScript's name: the script is the handler's, and
+                     # SCRIPT_FILENAME the request's file (mod_wsgi-express's handler.wsgi)
+                     by="" if WSGI_SCRIPT in " ".join(app.directive.args).lower() else "handler")
     return replace(mapped, steps=(*mapped.steps, step), app=app,
                    script_name=app.script_name)
 

@@ -13,8 +13,7 @@ predicts (:class:`probe.front.PredictedRoute`) and what was observed.
 
 The intended application of a URL is the WSGI script the expected instance's own answers
 report (``script_file``), in the daemon group the manifest declares; where the route leaves
-it comes from the front (:class:`probe.front.Divergence`). Pure: the routes come from the
-caller's FrontConfig.
+it comes from the front (:class:`probe.front.Divergence`). Pure: the caller's FrontConfig routes.
 """
 
 from __future__ import annotations
@@ -34,6 +33,7 @@ from probe.diagnose.join_kept import GroupKept, group_kept
 from probe.diagnose.join_kept import kept as kept_by
 from probe.diagnose.join_not_running import differences, not_reloaded, unlistened
 from probe.diagnose.join_refused_site import refused_site
+from probe.diagnose.join_setenv import setenv_named
 from probe.diagnose.join_settings_path import path_lines
 from probe.diagnose.wording import Diagnosis
 from probe.front import Divergence, PredictedRoute, RouteStep
@@ -107,7 +107,7 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         if proxied is not None:
             return proxied
     if diagnosis.verdict not in (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED):
-        return diagnosis  # the route is right; what went wrong is not a route's
+        return setenv_named(diagnosis, answer, config)  # a right route; a SetEnv maybe
     from probe.diagnose.arrived import host_not_passed
 
     return host_not_passed(obs, _config_cause(obs, diagnosis, route, context, config),

@@ -25,6 +25,7 @@ from probe.apache.error_log import opened, unopened
 from probe.apache.route import ApacheRoutes
 from probe.diagnose.answer_names import joined
 from probe.diagnose.config_join import ConfigJoin
+from probe.diagnose.fronts import express_address
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.join_wording import Difference, difference_evidence, not_this_configuration
 from probe.diagnose.wording import Diagnosis
@@ -53,10 +54,13 @@ def differences(route: PredictedRoute, answer: EndpointAnswer) -> list[Differenc
         if predicted is not None and seen is not None and predicted != seen:
             found.append((name, predicted, seen, route.step(_STAGES[name])))
     script = answer.raw.get("script_file")
-    if route.script_file and isinstance(script, str) and script and \
-            not same_file(script, route.script_file):
-        found.append(("script_file", route.script_file, script, route.step("mount")))
     mount = route.step("mount")
+    handled = mount is not None and mount.by == "handler" and express_address(answer) is not None
+    if route.script_file and isinstance(script, str) and script and not handled and \
+            not same_file(script, route.script_file):
+        # express's handler.wsgi loads the script it was started with, which the endpoint
+        # reports (docs/endpoint-protocol.md): the two differ on every express server
+        found.append(("script_file", route.script_file, script, mount))
     if mount is not None and mount.decision == "no application" and mount.source is None \
             and route.step("mapping") is None and route.step("proxy") is None:
         # An application answered where the route runs none (a refusing catch-all first,

@@ -12,6 +12,7 @@ import dataclasses
 
 from probe.diagnose.causes_site import CONFIG_CHECK, observed
 from probe.diagnose.discriminate import probed_default
+from probe.diagnose.express_port import express_port
 from probe.diagnose.fronts import software as server_software
 from probe.diagnose.identify import Comparison, Difference, SweepContext, host_of
 from probe.diagnose.site_wording import sent_port
@@ -102,31 +103,40 @@ def near_miss(url: str, expected: str, comparison: Comparison, answer: EndpointA
 
 
 def declared_elsewhere(comparison: Comparison, expected: str,
-                        context: SweepContext) -> tuple[str, str, str] | None:
-    """(instance, field, value): a differing field whose value seen is what the manifest
-    declares for another instance: that instance's application answered, not a mislabelled
+                        context: SweepContext) -> tuple[tuple[str, ...], str, str] | None:
+    """(instances, field, value): a differing field whose value seen is what the manifest
+    declares for other instances (every one of them: one label may be declared for two, and
+    the answer tells them apart no further): their application answered, not a mislabelled
     one of the expected instance."""
     for difference in comparison.differ:
         if difference.seen is None or difference.field == "process_group":
             continue  # a daemon group is where an application runs, not which one it is
-        for name, instance in context.manifest.instances.items():
-            if name != expected and getattr(instance, difference.field) == difference.seen:
-                return name, difference.field, difference.seen
+        names = tuple(name for name, instance in context.manifest.instances.items()
+                      if name != expected
+                      and getattr(instance, difference.field) == difference.seen)
+        if names:
+            return names, difference.field, difference.seen
     return None
 
 
 def another_application(obs: Observation, answer: EndpointAnswer, told: Diagnosis,
-                         owner: tuple[str, str, str], context: SweepContext) -> Diagnosis:
-    """A near miss whose differing value is another instance's declared one: the request
+                         owner: tuple[tuple[str, ...], str, str],
+                         context: SweepContext) -> Diagnosis:
+    """A near miss whose differing value is other instances' declared one: the request
     reached that application, so the route (a site or mount), not the manifest, is the
-    question; the .invalid request's answer weighs the site candidates where it was sent."""
-    name, field, value = owner
+    question; the .invalid request's answer weighs the site candidates where it was sent.
+    On a mod_wsgi-express port reached directly no site chose it (:mod:`.express_port`)."""
+    names, field, value = owner
+    name = " or ".join(names)  # which of them, the answer does not tell
     expected = obs.target.expected or ""
     host = host_of(obs.target.url)
     seen = [observed(obs, context, f"{field} = {quoted(value)}")]
     default, probe = probed_default(obs, answer, context)
     if probe is not None:
         seen.append(probe)
+    one_port = express_port(obs, answer, told, names, field, value, tuple(seen))
+    if one_port is not None:
+        return one_port
     check = CONFIG_CHECK
     fallback = Candidate(Cause.VHOST_FALLBACK, f"{check}: no site of this address claims "
                                                f"{host!r}, so its first site answers")
@@ -144,7 +154,8 @@ def another_application(obs: Observation, answer: EndpointAnswer, told: Diagnosi
                "a site that is not the address's default claims the name.",
     }.get(default, "") if default is not None else ""
     explanation = (f"{told.explanation} {field.replace('_', ' ').capitalize()} {quoted(value)} is "
-                   f"the {field.replace('_', ' ')} the manifest declares for {name}: "
+                   f"the {field.replace('_', ' ')} the manifest declares for "
+                   f"{' and '.join(names)}: "
                    f"{name}'s application answered this URL, not {expected}'s.{default_said}")
     fix = (f"Sweep with --config PATH (the front's configuration) to have the line that sends "
            f"{obs.target.url} to {name}'s application named. If no site of {expected} has "

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from probe.diagnose.answer_names import joined
-from probe.diagnose.fronts import mod_wsgi, software
+from probe.diagnose.fronts import EXPRESS_NAMING, express_address, mod_wsgi, software
 from probe.diagnose.host_words import HOST_FIX, host_fix, host_name
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
@@ -49,6 +49,20 @@ def _behind(answer: EndpointAnswer) -> str:
 def _group(answer: EndpointAnswer) -> str:
     return (f", from daemon process group {quoted(answer.process_group)} (process_group)"
             if answer.process_group else "")
+
+
+def one_application(answer: EndpointAnswer, who: str, named: bool = False) -> str:
+    """Why a mod_wsgi-express answer leaves no choice to the server behind nginx: its port
+    serves one application (express writes one ``<VirtualHost _default_:PORT>``, and with
+    --server-name refuses other Hosts with 403); empty for any other answer. ``named``: the
+    HOST:PORT naming was said already."""
+    if express_address(answer) is None:
+        return ""
+    naming = "mod_wsgi-express's HOST:PORT too" if named else \
+        f"a mod_wsgi-express server's ({EXPRESS_NAMING})"
+    return (f" Its process_group {quoted(answer.process_group)} is {naming}, and an express "
+            f"server serves one application, here {who}'s, to every Host it accepts on its "
+            f"port: the address nginx passed it to chose {who}, no name matching behind nginx.")
 
 
 def host_not_passed(url: str, diagnosis: Diagnosis, answer: EndpointAnswer,
@@ -128,6 +142,7 @@ def chosen_behind(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer
     upstream = route.step("upstream") if route is not None else None
     if route is None or step is None or step.source is None or upstream is None \
             or not route.upstream or expected is None or not mod_wsgi(answer) \
+            or express_address(answer) is not None \
             or host_name(answer.host) != host or host_name(step.decision) != host:
         return None
     others = _shared(obs, route.upstream, context, route_of)
@@ -208,6 +223,7 @@ def apache_may_choose(obs: Observation, diagnosis: Diagnosis, context: SweepCont
     answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer), None)
     nginx_side = [c for c in diagnosis.candidates if c.cause in _NGINX_SIDE]
     if route is not None or expected is None or answer is None or not mod_wsgi(answer) \
+            or express_address(answer) is not None \
             or answer.ppid is None or host_name(answer.host) != host \
             or not (diagnosis.cause in _NGINX_SIDE or (diagnosis.cause is None and nginx_side)):
         return diagnosis

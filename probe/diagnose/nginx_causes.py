@@ -32,7 +32,12 @@ from probe.diagnose.disagreement import through_nginx
 from probe.diagnose.fronts import listen, same_listen, server_header
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.label_unmatched import label_unmatched
-from probe.diagnose.nginx_behind import apache_may_choose, chosen_behind, host_not_passed
+from probe.diagnose.nginx_behind import (
+    apache_may_choose,
+    chosen_behind,
+    host_not_passed,
+    one_application,
+)
 from probe.diagnose.nginx_default_pass import default_pass, sole_block
 from probe.diagnose.nginx_errors import front_error
 from probe.diagnose.nginx_fallback import fallback_answered, fallback_unknown
@@ -132,8 +137,10 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     head = (f"{url} should be {'served by ' + expected if expected else 'refused'}, but "
             f"nginx (Server: {header}) passed it to {who}"
             + (f", the application listening on {at} (server.listen)" if at else "") + ".")
-    also = (f" {expected} answers its own URLs from {wanted_at} (server.listen)."
-            if wanted_at and expected else "")
+    also = ("" if not wanted_at or not expected or own is None else
+            f" {expected} answers its own URLs on {own.told}." if own.told else
+            f" {expected} answers its own URLs from {wanted_at} (server.listen).")
+    also += one_application(answer, who, named=own is not None and bool(own.told))
     observed = [e for e in diagnosis.evidence if e.kind is not EvidenceKind.CONFIGURED]
     observed.append(Evidence(EvidenceKind.OBSERVED, f"Server: {header}", f"GET {url}"))
     if at:

@@ -6,7 +6,7 @@ location.
 
 Where the right application listens is said only from what shows it: its own URL's answer
 (server.listen), or the line that passes its own URL (configured); else it is not known
-here, and its application server's bind or socket option is named as what gives it.
+here, and its server's own listening option is named as what gives it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from probe.diagnose.fronts import same_listen
 from probe.diagnose.nginx_fixes import Words
 from probe.diagnose.nginx_names import nginx_model
 from probe.diagnose.nginx_own_404 import SOCKET_DENIED
-from probe.diagnose.pass_target import OwnAnswer, split_listen
+from probe.diagnose.pass_target import LISTEN_OPTIONS, OwnAnswer, split_listen
 from probe.front import FrontConfig, PredictedRoute, RouteStep
 
 _GROUP = re.compile(r"\(upstream (\S+) at ([^)\s]+)\)")
@@ -28,9 +28,8 @@ def member_address(expected: str, own: OwnAnswer | None) -> str:
     """The ``server`` line to write for ``expected``, with what shows its address."""
     if own is None:
         return (f"{expected}'s address, which this sweep did not see (no URL of {expected} "
-                f"was answered by {expected}): its application server's bind or socket option "
-                f"gives it")
-    seen = f"{expected} answers its own URL {own.url} on server.listen {own.listen!r}"
+                f"was answered by {expected}): {LISTEN_OPTIONS}")
+    seen = own.said(expected)
     parsed = split_listen(own.listen)
     if own.listen.startswith("unix:") or (parsed is not None and parsed[0] not in WILDCARDS):
         return f"'server {own.listen};' ({seen})"

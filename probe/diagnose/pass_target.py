@@ -28,12 +28,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from probe.diagnose.fronts import WILDCARD_HOSTS as WILDCARDS
-from probe.diagnose.fronts import listen, same_listen, software
+from probe.diagnose.fronts import Listening, listening, same_listen, software
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.pass_keep import UNREAD_NOTE, Kept, kept_by, split_written
 from probe.diagnose.uwsgi_seen import uwsgi_seen
 from probe.endpoint_answer import EndpointAnswer
 from probe.front import FrontConfig, PredictedRoute, RouteStep
+
+LISTEN_OPTIONS = ("its server's own listening option gives it (gunicorn's --bind, uWSGI's "
+                  "socket= or http-socket=, waitress's --listen, mod_wsgi-express's --host and "
+                  "--port)")
+"""What gives an address no answer showed: each server's own option, none assumed."""
 
 PASSES = ("proxy_pass", "uwsgi_pass", "fastcgi_pass", "scgi_pass", "grpc_pass")
 
@@ -52,13 +57,20 @@ class OwnAnswer:
     (:func:`seen_answer`): its address is seen there all the same."""
     uwsgi: str | None = None
     """The field that says uWSGI made the answer (``server.uwsgi.version '2.0.31'``)."""
+    told: str | None = None
+    """The field ``listen`` was read from and its value, where not ``server.listen``: a
+    mod_wsgi-express daemon group's ``HOST:PORT`` (:attr:`probe.diagnose.fronts.Listening.said`)."""
+
+    @property
+    def shown(self) -> str:
+        """The field and value that show where it listens."""
+        return self.told or f"server.listen {self.listen!r}"
 
     def said(self, instance: str) -> str:
         """Where the answer was seen, as an observation."""
         if self.meant is None:
-            return f"{instance} answers its own URL {self.url} on server.listen {self.listen!r}"
-        return (f"{instance} answered {self.url}, a URL of {self.meant}, on server.listen "
-                f"{self.listen!r}")
+            return f"{instance} answers its own URL {self.url} on {self.shown}"
+        return f"{instance} answered {self.url}, a URL of {self.meant}, on {self.shown}"
 
 
 @dataclass(frozen=True)
@@ -80,12 +92,12 @@ def own_answer(context: SweepContext, instance: str | None) -> OwnAnswer | None:
     if key not in context.memo:
         found = None
         for obs, answer in context.answers_of(instance):
-            at = listen(answer)
+            at = listening(answer)  # an express daemon group's HOST:PORT too
             if obs.target.expected == instance and at:
                 address = obs.target.address or next(
                     (s.address for s in obs.samples if s.address), None)
-                found = OwnAnswer(at, obs.target.url, address, software(answer),
-                                  uwsgi=_uwsgi_told(answer))
+                found = OwnAnswer(at.address, obs.target.url, address, software(answer),
+                                  uwsgi=_uwsgi_told(answer), told=_told(at))
                 break
         context.memo[key] = found
     own = context.memo[key]
@@ -101,13 +113,18 @@ def seen_answer(context: SweepContext, instance: str | None) -> OwnAnswer | None
     if own is not None or instance is None:
         return own
     for obs, answer in context.answers_of(instance):
-        at = listen(answer)
+        at = listening(answer)
         if at:
             address = obs.target.address or next(
                 (s.address for s in obs.samples if s.address), None)
-            return OwnAnswer(at, obs.target.url, address, software(answer),
-                             obs.target.expected or "another instance", _uwsgi_told(answer))
+            return OwnAnswer(at.address, obs.target.url, address, software(answer),
+                             obs.target.expected or "another instance", _uwsgi_told(answer),
+                             _told(at))
     return None
+
+
+def _told(at: Listening) -> str | None:
+    return None if at.field == "server.listen" else at.said
 
 
 def _uwsgi_told(answer: EndpointAnswer) -> str | None:
@@ -167,8 +184,7 @@ def pass_target(instance: str, own: OwnAnswer | None, nginx_address: str | None,
     if own is None:
         # No answer of its own shows where it listens: no upstream is named that nobody saw.
         return (f"{instance}'s address, which this sweep did not see (no URL of {instance} "
-                f"was answered by {instance}): its application server's bind or socket "
-                f"option gives it")
+                f"was answered by {instance}): {LISTEN_OPTIONS}")
     seen = own.said(instance)
     parsed = split_listen(own.listen)
     if parsed is None and not own.listen.startswith("unix:"):

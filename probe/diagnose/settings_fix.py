@@ -17,11 +17,17 @@ from a shell that exported it: every vassal without an ``env =`` line of its own
 it). The fix names each place and the command that reads it; ``/proc/PID/environ`` holds the
 environment a process was started with (a uWSGI master and its workers showed the Emperor's
 value; uWSGI's own ``env =`` is set later and is not there: ``grep`` of the .ini tells it).
+Each server is worded in its own terms (:func:`.answer_names.server_kind`): mod_wsgi-express's
+``--setenv`` writes ``SetEnv``, a request's WSGI environ that Django never reads, so its places
+are the environment it was started with and its server root's ``envvars``; and the value held
+may be the script's own setdefault() (tester T31's 18204, told its environment "already" held
+what ``/proc/PID/environ`` did not).
 """
 
 from __future__ import annotations
 
-from probe.diagnose.fronts import listen
+from probe.diagnose.answer_names import server_kind
+from probe.diagnose.fronts import express_address, listen
 from probe.diagnose.reload import reload_ways
 from probe.diagnose.uwsgi_seen import uwsgi_seen
 from probe.diagnose.wording import script_hint
@@ -53,15 +59,50 @@ def _held(answer: EndpointAnswer, instance: str, meant: str | None) -> str:
         checks = (f"{script} and of that configuration, and {proc}, tell which; "
                   f"'env = DJANGO_SETTINGS_MODULE={meant}' in that configuration sets it "
                   f"for that vassal alone, where the script keeps os.environ.setdefault()")
+    elif express_address(answer) is not None:
+        return _express(answer, held, meant, script, proc)
     else:
-        where = ("the server's command line or unit (gunicorn's --env, systemd's "
-                 "Environment=), or the environment the server was started with")
+        where = _WHERE.get(server_kind(answer) or "", _WHERE[""])
         checks = (f"{script}, the command line ('ps -ww -o args= -p "
                   f"{answer.ppid if answer.ppid not in (None, 0, 1) else pid}'), and {proc}, "
                   f"tell which")
     return (f" The process environment already holds {quoted(held)} (settings_module.environ), "
             f"which os.environ.setdefault() (Django's startproject wsgi.py) keeps: it comes "
             f"from the WSGI script itself, {where}; the answers do not show which: {checks}.")
+
+
+_WHERE = {
+    "gunicorn": "gunicorn's --env (its command line, or raw_env in its configuration file), "
+                "its unit (systemd's Environment=), or the environment gunicorn was started "
+                "with",
+    "mod_wsgi": "the environment Apache was started with (its envvars file, systemd's "
+                "Environment=; SetEnv and PassEnv set a request's WSGI environ, not "
+                "os.environ)",
+    "": "the server's command line or unit (systemd's Environment=), or the environment the "
+        "server was started with",
+}
+"""Where each server's process environment is set, in its own words (uWSGI's: above)."""
+
+
+def _express(answer: EndpointAnswer, held: str, meant: str | None, script: str,
+             proc: str) -> str:
+    """mod_wsgi-express: its --setenv writes SetEnv, a request's WSGI environ that Django
+    never reads (tester T31's 18204 was told its environment 'already' held the value the
+    script's setdefault() had put there); the environment it starts with is os.environ."""
+    parent = answer.ppid if answer.ppid not in (None, 0, 1) else "PPID"
+    wanted = meant or "..."
+    return (f" The process environment holds {quoted(held)} (settings_module.environ) once "
+            f"the WSGI script ran: the environment mod_wsgi-express was started with had it "
+            f"(exported in the shell or unit that started it, or its server root's envvars, "
+            f"which its apachectl reads), and os.environ.setdefault() (Django's startproject "
+            f"wsgi.py) kept it; or none was there and the script set it. mod_wsgi-express's "
+            f"--setenv is not where: it writes SetEnv in its httpd.conf, which sets a "
+            f"request's WSGI environ, never os.environ, which Django reads. {proc} tells "
+            f"which (no DJANGO_SETTINGS_MODULE there: the script set it), with {script} and "
+            f"the command line ('ps -ww -o args= -p {parent}': its -f names the httpd.conf). "
+            f"To set it outside the script, export DJANGO_SETTINGS_MODULE={wanted} in the "
+            f"environment mod_wsgi-express starts with (or SERVER_ROOT/envvars), not "
+            f"--setenv, and start it again.")
 
 
 def settings_fix(instance: str, meant: str | None, answer: EndpointAnswer) -> str:

@@ -1,0 +1,107 @@
+"""Tester T31's mod_wsgi-express servers (tests/t31_express_answers.py): an express port
+serves one application to every Host, so neither a name behind nginx nor a VirtualHost of
+its own chose what answered, and its --setenv is not the process environment.
+
+* nginx's blog-old.example.test block passes to shop's express port: the pass line is the
+  fix (blog answers its own URL on its daemon group 127.0.0.1:18102), never Apache's names;
+* blog's express started on shop's port 18201 exited (AH00072): shop answered; no front and no
+  ServerName, the check its start and 'ss -ltnp', both instances labelled shop named;
+* 18204 started with --setenv DJANGO_SETTINGS_MODULE: SetEnv, a request's environ; with
+  express's httpd.conf the line is named, and the handler.wsgi it mounts is not a mismatch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from probe.diagnose import ConfigJoin, diagnose
+from probe.diagnose.discriminate import key_of
+from probe.errors import ErrorKind
+from probe.manifest import parse
+from probe.model import Cause, Sample, TargetResult
+from probe.nginx import load_nginx
+from probe.sweep_config import load_config
+from tests import t31_express_answers as t31
+
+BLOG_OLD = "http://blog-old.example.test/"
+
+
+def _nginx(config: ConfigJoin | None = None) -> TargetResult:
+    observations = t31.nginx_front()
+    key, _ = key_of(observations[0])  # nginx's return 444 for the .invalid name
+    closed = {key: Sample(1.0, error="server closed the connection without answering",
+                          error_kind=ErrorKind.CLOSED, address=t31.FRONT)}
+    report = diagnose(parse(t31.NGINX_MANIFEST), observations, probed=closed, config=config)
+    return next(t for t in report.targets if t.url == BLOG_OLD)
+
+
+def test_an_express_port_behind_nginx_is_the_pass_lines_choice(tmp_path: Path) -> None:
+    path = tmp_path / "nginx.conf"
+    path.write_text(t31.NGINX_CONF)
+    found = _nginx(ConfigJoin(load_nginx(str(path))))
+    assert found.cause is Cause.WRONG_UPSTREAM and not found.candidates, found
+    line = next(n for n, t in enumerate(t31.NGINX_CONF.splitlines(), 1)
+                if "18101" in t and n > 20)
+    assert found.fix.startswith(f"At {path}:{line}, pass to blog's upstream: 'proxy_pass "
+                                f"http://127.0.0.1:18102;'"), found.fix
+    assert "process_group '127.0.0.1:18101' is mod_wsgi-express's HOST:PORT too" \
+        in found.explanation, found.explanation
+    assert "blog answers its own URLs on process_group '127.0.0.1:18102'" in found.explanation
+    for wrong in ("VirtualHost", "apachectl", "Leave nginx's lines", "ServerName"):
+        assert wrong not in found.explanation + found.fix, wrong
+
+
+def test_without_nginxs_configuration_the_express_address_seen_is_the_target() -> None:
+    found = _nginx()
+    assert "'proxy_pass http://127.0.0.1:18102;' (blog answers its own URL " \
+           "http://blog.example.test/app/ on process_group '127.0.0.1:18102'" in found.fix, \
+        found.fix
+    for wrong in ("did not see", "bind or socket", "VirtualHost", "Apache chosen",
+                  "apachectl"):
+        assert wrong not in found.explanation + found.fix, wrong
+
+
+def _alone(config: ConfigJoin | None = None) -> dict[str, TargetResult]:
+    report = diagnose(parse(t31.ALONE_MANIFEST), t31.express_alone(), config=config)
+    return {t.url: t for t in report.targets}
+
+
+def test_a_second_express_on_one_port_is_said_with_its_start_and_no_front() -> None:
+    found = _alone()["http://127.0.0.1:18201/"]
+    assert found.cause is None and not found.candidates, found
+    assert "declares for shop-prod-exported and shop-prod-setenv: their application " \
+           "answered this URL, not blog-18201's (which of them" in found.explanation, \
+        found.explanation
+    assert "serves one application to every Host it accepts on its port" in found.explanation
+    assert "AH00072: make_sock: could not bind to address 127.0.0.1:18201" in found.fix
+    assert "'ss -ltnp sport = :18201'" in found.fix and "'ps -ww -o args= -p 30907'" \
+        in found.fix, found.fix
+    for wrong in ("ServerName or ServerAlias", "--config", "default site"):
+        assert wrong not in found.explanation + found.fix, wrong
+
+
+def test_express_settings_are_worded_in_its_own_terms() -> None:
+    found = _alone()
+    setenv, exported = found["http://localhost:18204/"], found["http://127.0.0.1:18203/"]
+    for result in (setenv, exported):
+        assert "gunicorn" not in result.fix and "already holds" not in result.fix, result.fix
+        assert "mod_wsgi-express's --setenv is not where: it writes SetEnv" in result.fix
+    assert "export DJANGO_SETTINGS_MODULE=shop.settings_prod in the environment " \
+           "mod_wsgi-express starts with" in setenv.fix, setenv.fix
+    assert "/proc/31949/environ" in setenv.fix
+
+
+def test_with_express_httpd_conf_its_setenv_line_is_named(tmp_path: Path) -> None:
+    root = tmp_path / "mod_wsgi-127.0.0.1:18204:0"
+    (root / "htdocs").mkdir(parents=True)
+    (root / "handler.wsgi").write_text("")
+    path = root / "httpd.conf"
+    path.write_text(t31.express_conf(str(root), 18204, "shop.settings_prod"))
+    found = _alone(load_config(str(path), {}, lambda site: []))["http://localhost:18204/"]
+    line = len(path.read_text().splitlines())
+    assert f"'SetEnv DJANGO_SETTINGS_MODULE shop.settings_prod' ({path}:{line}) " \
+           f"(mod_wsgi-express writes its --setenv so)" in found.explanation, found.explanation
+    assert f"The line at {path}:{line} cannot set it for Django: drop --setenv " \
+           f"DJANGO_SETTINGS_MODULE" in found.fix, found.fix
+    assert "not running this configuration" not in found.explanation
+    assert "handler.wsgi" not in found.explanation
