@@ -21,17 +21,10 @@ from probe.model import Cause, Verdict
 from probe.nginx import load_nginx
 from probe.sweep import run_sweep
 
-from .apache import ApacheError
+from .apache import ApacheError, free_port
 from .nginx import Nginx, start_kept
 from .test_fleet_app_servers import probe_cli
-from .wsgi_servers import (
-    WsgiServer,
-    free_port,
-    make_readable,
-    make_site,
-    make_workdir,
-    start_express,
-)
+from .wsgi_servers import WsgiServer, make_readable, make_site, make_workdir, start_express
 
 pytestmark = pytest.mark.apache
 
