@@ -24,7 +24,7 @@ from probe.diagnose.mount_broader import broader_fix
 from probe.diagnose.mount_forced import forced_fix
 from probe.diagnose.mount_told import PLACED, arrived, request_field, shows_django
 from probe.diagnose.uwsgi_seen import uwsgi_field
-from probe.diagnose.uwsgi_words import is_uwsgi, not_uwsgi_way
+from probe.diagnose.uwsgi_words import apache_mount_fix, is_uwsgi, per_path
 from probe.diagnose.uwsgi_words import mount_fix as uwsgi_mount_fix
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import FrontKind
@@ -104,9 +104,8 @@ def _server_way(answer: EndpointAnswer | None, mount: str, nginx: bool,
     if kind == "waitress":
         return (f" With waitress (server.software) its option '--url-prefix={mount}' "
                 f"(url_prefix){whole} does it{bare}.")
-    if kind == "uwsgi" and shared:  # --mount and --manage-script-name: every request's
-        return not_uwsgi_way(mount, "one nginx location" if nginx else
-                             "one path the front passes on")
+    if kind == "uwsgi" and shared:  # per path: offered, with what it does to the other URL
+        return per_path(mount, answer, shared=True, whole=", the whole path passed on")
     if kind == "uwsgi":
         return (f" With uWSGI ({uwsgi_field(answer)}) '--mount {mount}=<its WSGI file>' and "
                 f"'--manage-script-name'{whole} do it{bare}.")
@@ -132,7 +131,7 @@ def _uwsgi_unread(mount: str, route: PredictedRoute | None, answer: EndpointAnsw
                 f"SCRIPT_NAME {mount};' of nginx's uwsgi_pass passes it (or an option of "
                 f"uWSGI's own that sets it: its command line or ini shows that). Take the "
                 f"prefix off PATH_INFO {where}: add {rewrite}"
-                + (f".{not_uwsgi_way(mount)}{shared}" if shared else
+                + (f".{per_path(mount, answer, shared=True)}{shared}" if shared else
                    f"; or remove that uwsgi_param line and let {own_way}."))
     at = listen(answer)
     socket = f" (server.listen {at!r} is the socket's address, not its kind)" if at else ""
@@ -146,7 +145,8 @@ def _uwsgi_unread(mount: str, route: PredictedRoute | None, answer: EndpointAnsw
             f"(proxy_set_header does nothing there): {told}. With proxy_pass: {strip}, add "
             f"'proxy_set_header X-Forwarded-Prefix {mount};', and "
             f"{_django(mount, shared, answer)}. {PLACED}"
-            + (not_uwsgi_way(mount) if shared else f" Either way, {own_way}.") + shared)
+            + (per_path(mount, answer, shared=True) if shared else f" Either way, {own_way}.")
+            + shared)
 
 
 def _django(mount: str, shared: str, answer: EndpointAnswer | None) -> str:
@@ -180,9 +180,10 @@ def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None,
             return (f"Read the file the include names ({looked or 'see above'}): with it, "
                     f"probe sweep --config names the uwsgi_param line to write. uWSGI takes "
                     f"the mount from 'uwsgi_param SCRIPT_NAME {mount};' with the prefix taken "
-                    f"off PATH_INFO" + (f".{not_uwsgi_way(mount)}{shared}" if shared else
-                                        f", or from its own '--mount {mount}=<its WSGI "
-                                        f"file>' and '--manage-script-name'."))
+                    f"off PATH_INFO" + (
+                        f".{per_path(mount, answer, shared=True)}{shared}" if shared else
+                        f", or from its own '--mount {mount}=<its WSGI file>' and "
+                        f"'--manage-script-name'."))
     if front is FrontKind.NGINX and _step(route, "upstream") is None and answer is not None \
             and server_kind(answer) == "uwsgi":
         return _uwsgi_unread(mount, route, answer, stripped=stripped, doubled=doubled,
@@ -256,6 +257,15 @@ def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None,
                     f"off PATH_INFO as well. {PLACED}")
         return (f"The configuration read passes this URL on with the ProxyPass{said_at}: {header}. "
                 f"{PLACED}{_server_way(answer, mount, False, shared)}{shared}")
+    kind = server_kind(answer) if answer is not None else None
+    if front is FrontKind.APACHE and kind == "uwsgi" and answer is not None:
+        return apache_mount_fix(mount, answer, stripped=stripped, django=django, shared=shared)
+    if front is FrontKind.APACHE and kind not in (None, "mod_wsgi"):
+        # an application server behind mod_proxy answered: no mod_wsgi words
+        return (f"Behind mod_proxy ({kind} answered, server.software; no mod_wsgi), send the "
+                f"prefix in a header ('RequestHeader set X-Forwarded-Prefix {mount}' for that "
+                f"path) and {django}. {PLACED}{_server_way(answer, mount, False, shared)}"
+                f"{shared}")
     if front is FrontKind.APACHE:
         return (f"Mount the application at {mount} with 'WSGIScriptAlias {mount} "
                 f"/path/to/wsgi.py' (mod_wsgi sets SCRIPT_NAME), or behind mod_proxy send "

@@ -8,7 +8,8 @@ that takes the prefix off ``$document_uri`` (what Debian's ``uwsgi_params`` pass
 PATH_INFO). A ``uwsgi_param`` line is added where the lines in force are (a location with lines
 of its own inherits none); a line of the wrong value is replaced, not repeated. uWSGI's own
 way (``--mount`` with ``--manage-script-name``, the whole path passed on) is named as the
-other, for the server ``server.software`` says answered, else said to depend on it.
+other, for the server ``server.software`` says answered, else said to depend on it; its mounts
+are per path, so it stays offered where the processes serve another mount too.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import re
 from typing import TYPE_CHECKING
 
 from probe.diagnose.answer_names import server_kind
+from probe.diagnose.mount_told import PLACED
 from probe.diagnose.uwsgi_seen import uwsgi_field
+from probe.safe_text import quoted
 
 if TYPE_CHECKING:
     from probe.endpoint_answer import EndpointAnswer
@@ -70,28 +73,57 @@ def _strip(mount: str, quotes: dict[str, tuple[str, str]]) -> str:
     return f"{rewrite}, and {_line('PATH_INFO', '$document_uri', quotes)}"
 
 
-def not_uwsgi_way(mount: str, place: str = "one nginx location") -> str:
-    """Why uWSGI's own options are not the fix where its processes serve another mount too
-    (the URL that shows it follows, observed: :func:`probe.diagnose.force_script.shared_words`);
-    ``place``: what of the front passes the URL (nginx's words behind nginx only)."""
-    return (f" Not uWSGI's '--mount {mount}=<its WSGI file>' with '--manage-script-name': "
-            f"they are options of the whole uWSGI server, not of {place}, and "
-            f"mount every request it gets whose path starts with {mount}, from whichever "
-            f"location or site, and these processes serve another URL at another mount "
-            f"(next).")
+def per_path(mount: str, answer: EndpointAnswer | None, *, shared: bool = False,
+             whole: str = ", the whole path passed on (no rewrite)") -> str:
+    """uWSGI's own way to set SCRIPT_NAME: '--mount' with '--manage-script-name'. Its mounts
+    are per path, not per server (re-tester R30: '--mount /app=...' added beside the vassal's
+    /shop mount, every URL of those processes, /shop/ included, stayed ok), so it is offered
+    where the processes serve another mount too (``shared``: that URL follows, observed:
+    :func:`probe.diagnose.force_script.shared_words`), with what it does to that URL."""
+    if answer is not None and server_kind(answer) == "uwsgi":
+        by = f"Or run uWSGI ({uwsgi_field(answer)})"
+    else:
+        by = ("If the server behind uwsgi_pass is uWSGI (the answer's server.software does not "
+              "say so), run it")
+    return f" {by} with {uwsgi_mount(mount, shared=shared, whole=whole)}"
+
+
+def uwsgi_mount(mount: str, *, shared: bool, whole: str) -> str:
+    """uWSGI's options that mount ``mount``, and what they do to other paths (per path)."""
+    other = (f", as the other URL these processes serve (next) does where its path does not "
+             f"start with {mount}" if shared else "")
+    return (f"'--mount {mount}=<its WSGI file>' (ini: 'mount = {mount}=<its WSGI file>') "
+            f"beside any mount it has, and '--manage-script-name'{whole}: uWSGI mounts per "
+            f"path, so a request whose path starts with {mount} gets SCRIPT_NAME {mount} from "
+            f"whichever location or site, and one whose path does not keeps the mount it "
+            f"has{other}; uWSGI reads its mounts when it starts.")
 
 
 def _uwsgi_way(answer: EndpointAnswer | None, mount: str, shared: str = "") -> str:
-    if shared:  # the same processes serve another URL at another mount: per location only
-        return f"{not_uwsgi_way(mount)}{shared}"
-    # offered only where the sweep shows no other mount on these processes (shared empty)
-    options = (f"'--mount {mount}=<its WSGI file>' and '--manage-script-name', with the whole "
-               f"path passed on (no rewrite); they mount every request of that server, and no "
-               f"other URL of the sweep was answered by these processes at another mount")
-    if answer is not None and server_kind(answer) == "uwsgi":
-        return f" Or run uWSGI ({uwsgi_field(answer)}) with {options}."
-    return (f" If the server behind uwsgi_pass is uWSGI (the answer's server.software does "
-            f"not say so), its own {options} do it too.")
+    return f"{per_path(mount, answer, shared=bool(shared))}{shared}"
+
+
+def apache_mount_fix(mount: str, answer: EndpointAnswer, *, stripped: bool, django: str,
+                     shared: str) -> str:
+    """uWSGI (its answer's server.uwsgi) behind Apache, the configuration not read: the front
+    passes the URL's path and uWSGI mounts it (re-tester R30: the --config fix that said so
+    was applied and every URL stayed ok), never mod_wsgi's WSGIScriptAlias."""
+    script_file = answer.raw.get("script_file")
+    now = (f"request.script_name {quoted(answer.script_name)}, request.path_info "
+           f"{quoted(answer.path_info)}")
+    if not stripped:
+        have = f"Keep the front passing the URL's path whole (it arrives so: {now})"
+    elif isinstance(script_file, str) and script_file.startswith("proxy:uwsgi://"):
+        have = (f"Have the front pass the URL's path with {mount} kept (mod_proxy_uwsgi hands "
+                f"uWSGI the ProxyPass target's path and the rest of the URL as PATH_INFO, now "
+                f"script_file {quoted(script_file)}, {now}: the ProxyPass for {mount}/ needs "
+                f"a target whose path is {mount}/)")
+    else:
+        have = f"Have the front pass the URL's path with {mount} kept (now {now})"
+    return (f"{have}, and mount the application at {mount} in uWSGI ({uwsgi_field(answer)}):"
+            f" {uwsgi_mount(mount, shared=bool(shared), whole='')}"
+            f" Or send the prefix in a header ('RequestHeader set X-Forwarded-Prefix {mount}' "
+            f"for that path) and {django}. {PLACED}{shared}")
 
 
 def mount_fix(route: PredictedRoute, mount: str, answer: EndpointAnswer | None, *,

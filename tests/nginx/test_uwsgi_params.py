@@ -147,21 +147,23 @@ def test_the_whole_path_fix_is_a_script_name_and_a_rewrite(tmp_path: Path) -> No
         f"'uwsgi_pass 127.0.0.1:8002;' ({conf}:9), add 'uwsgi_param SCRIPT_NAME /two;' and add "
         f"'rewrite ^/two/(.*)$ /$1 break;', so that PATH_INFO ('uwsgi_param PATH_INFO "
         f"$document_uri' at {params}:2) passes the rest of the path. Or run uWSGI "
-        f"(server.software) with '--mount /two=<its WSGI file>' and '--manage-script-name', "
-        f"with the whole path passed on (no rewrite); they mount every request of that "
-        f"server, and no other URL of the sweep was answered by these processes at another "
-        f"mount. {nginx_reload(str(conf))}"), target.fix
+        f"(server.software) with '--mount /two=<its WSGI file>' (ini: 'mount = /two=<its WSGI "
+        f"file>') beside any mount it has, and '--manage-script-name', the whole path passed "
+        f"on (no rewrite): uWSGI mounts per path, so a request whose path starts with /two "
+        f"gets SCRIPT_NAME /two from whichever location or site, and one whose path does not "
+        f"keeps the mount it has; uWSGI reads its mounts when it starts. "
+        f"{nginx_reload(str(conf))}"), target.fix
     # another server behind uwsgi_pass: uWSGI's options are not said to be its own
     other = _diagnosed(conf, _obs("", "/two/__probe__", software="someserver/1"))
     assert "If the server behind uwsgi_pass is uWSGI (the answer's server.software does " \
            "not say so)" in other.fix, other.fix
 
 
-def test_processes_serving_another_mount_get_the_per_location_way_only(
+def test_processes_serving_another_mount_get_the_per_path_uwsgi_mount_too(
         tmp_path: Path) -> None:
-    """The same uWSGI processes answer http://other.test/ at /: --mount with
-    --manage-script-name mounts every request of that server, so only nginx's
-    uwsgi_param SCRIPT_NAME and rewrite in the location are offered, the other URL named."""
+    """The same uWSGI processes answer http://other.test/ at /: nginx's uwsgi_param
+    SCRIPT_NAME and rewrite in the location first, then uWSGI's --mount with
+    --manage-script-name, which mounts per path (re-tester R30), the other URL named."""
     conf = _conf(tmp_path, "            include uwsgi_params;")
     other = "http://other.test/"
     data = ep("two", host="other.test", mount="", path_info="/__probe__", process_group="",
@@ -182,9 +184,13 @@ def test_processes_serving_another_mount_get_the_per_location_way_only(
     fix = target.fix
     assert "add 'uwsgi_param SCRIPT_NAME /two;' and add 'rewrite ^/two/(.*)$ /$1 break;'" \
         in fix, fix
-    assert "Or run uWSGI" not in fix, fix
-    assert "Not uWSGI's '--mount /two=<its WSGI file>' with '--manage-script-name': they " \
-           "are options of the whole uWSGI server, not of one nginx location" in fix, fix
+    # re-tester R30: uWSGI's mounts are per path, not the whole server's: offered, with what
+    # they do to the other URL (named next)
+    assert "options of the whole" not in fix, fix
+    assert "Or run uWSGI (server.software) with '--mount /two=<its WSGI file>'" in fix, fix
+    assert "one whose path does not keeps the mount it has, as the other URL these processes " \
+           "serve (next) does where its path does not start with /two; uWSGI reads its " \
+           "mounts when it starts. Not FORCE_SCRIPT_NAME" in fix, fix
     assert f"also serve {other} at / (request.script_name '', request.path_info " \
            f"'/__probe__')" in fix, fix
 
@@ -380,10 +386,11 @@ def test_unread_params_say_host_and_mount_undecided_and_the_file_to_read(tmp_pat
         assert "proxy_set_header" not in target.fix and "proxy_pass" not in target.fix
 
 
-def test_without_the_pass_line_shared_processes_get_no_uwsgi_options() -> None:
+def test_without_the_pass_line_shared_processes_get_uwsgis_per_path_mount() -> None:
     """uWSGI (server.software) behind nginx, the configuration not read: where the same
-    processes serve another mount, neither way is offered with --manage-script-name, nor
-    the gunicorn/waitress words of another server."""
+    processes serve another mount, uWSGI's --mount is offered with what it does to the
+    other URL (per path), not as 'either way', nor the gunicorn/waitress words of another
+    server."""
     data = ep("two", host="site.test", mount="", path_info="/two/__probe__", process_group="",
               application_group="")
     data["server"] = {"software": "uWSGI", "mod_wsgi_version": None, "listen": ":8002"}
@@ -396,9 +403,10 @@ def test_without_the_pass_line_shared_processes_get_no_uwsgi_options() -> None:
         told = mount_fix(FrontKind.NGINX, "/two", None, stripped=False, answer=answer,
                          doubled=doubled, shared=shared)
         assert "Either way" not in told and "let uWSGI's own" not in told, told
-        assert told.endswith("Not uWSGI's '--mount /two=<its WSGI file>' with "
-                             "'--manage-script-name': they are options of the whole uWSGI "
-                             "server, not of one nginx location, and mount every request it "
-                             "gets whose path starts with /two, from whichever location or "
-                             f"site, and these processes serve another URL at another mount "
-                             f"(next).{shared}"), told
+        assert told.endswith("'--manage-script-name', the whole path passed on (no "
+                             "rewrite): uWSGI mounts per path, so a request whose path starts "
+                             "with /two gets SCRIPT_NAME /two from whichever location or site, "
+                             "and one whose path does not keeps the mount it has, as the other "
+                             "URL these processes serve (next) does where its path does not "
+                             f"start with /two; uWSGI reads its mounts when it starts.{shared}"
+                             ), told
