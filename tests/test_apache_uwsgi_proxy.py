@@ -221,8 +221,11 @@ def test_a_site_passing_to_another_backend_is_not_called_a_name_claimed_elsewher
     assert {c.cause.value for c in found.candidates} == {"vhost_shadowed", "wrong_upstream"}
     assert "listens on 127.0.0.1:18402 (server.listen) while the request went to " \
            "127.0.0.1:18481" in found.explanation, found.explanation
-    assert "'apachectl -S'" in found.fix and "its ProxyPass for this path" in found.fix, \
-        found.fix
+    # re-tester R30: Apache runs with -f; a bare 'apachectl -S' reads the system's files
+    assert found.fix.startswith("Find which VirtualHost takes 'site3.test': the running "
+                                "Apache's own command line with '-S' in place of its '-k "
+                                "start'"), found.fix
+    assert "its ProxyPass for this path" in found.fix, found.fix
     assert "site3 answers its own URL http://site1.test/app/ on server.listen " \
            "127.0.0.1:18403" in found.fix, found.fix
     assert "nginx" not in found.fix and "Find the name of that site" not in found.fix, found.fix
@@ -243,7 +246,9 @@ def test_a_refused_name_answered_through_apache_gets_apaches_words_only() -> Non
                                               server_name="unknown.test",
                                               host_allowed=False))], None), url)
     assert found.verdict.value == "served_unmapped", found.explanation
-    assert "If 'apachectl -S' lists an IP-based <VirtualHost 127.0.0.1:18481> beside the " \
-           "*:18481 ones" in found.fix, found.fix
+    assert "If the running Apache's own command line with '-S' in place of its '-k start' " \
+           "('ps -ww -o pid=,args= -C apache2,httpd' shows it" in found.fix, found.fix
+    assert "apachectl reads the system's configuration) lists an IP-based <VirtualHost " \
+           "127.0.0.1:18481> beside the *:18481 ones" in found.fix, found.fix
     assert "nginx" not in found.fix and "an site" not in found.fix, found.fix
     assert all("nginx" not in c.check for c in found.candidates), found.candidates

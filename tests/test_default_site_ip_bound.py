@@ -48,7 +48,11 @@ def test_the_ip_based_virtualhost_is_a_candidate_and_no_order_is_offered() -> No
     assert found.cause_text == "cause undetermined: vhost_fallback or vhost_shadowed"
     # Nothing was read of the configuration: the explanation names no VirtualHost of it.
     assert "VirtualHost" not in found.explanation, found.explanation
-    assert ("If 'apachectl -S' lists an IP-based <VirtualHost 127.0.0.1:31782> beside the "
+    # the Apache the answers name (ppid 14347), its own command line with -S (re-tester R30)
+    assert ("If '$(ps -ww -o args= -p 14347 | sed \"s/ -k [a-z-]*//g\") -S' (the command "
+            "line of the Apache pid 14347, the answers' ppid, with -S in place of its -k; "
+            "'apachectl -S' where it shows no -f) lists an IP-based <VirtualHost "
+            "127.0.0.1:31782> beside the "
             "*:31782 ones, that site takes every name sent to 127.0.0.1:31782, whatever the "
             "*:31782 sites claim or their order: give it the address *:31782, or the address "
             "it is meant for.") in found.fix, found.fix
@@ -62,8 +66,9 @@ def test_the_ip_based_virtualhost_is_a_candidate_and_no_order_is_offered() -> No
 def test_a_refuse_url_gets_the_ip_based_virtualhost_too() -> None:
     found = _m2("http://unknown.invalid:31782/", None)
     assert found.verdict.value == "served_unmapped"
-    assert "If 'apachectl -S' lists an IP-based <VirtualHost 127.0.0.1:31782>" in found.fix, \
-        found.fix
+    assert "-S' (the command line of the Apache pid 14347, the answers' ppid, with -S in " \
+           "place of its -k; 'apachectl -S' where it shows no -f) lists an IP-based " \
+           "<VirtualHost 127.0.0.1:31782>" in found.fix, found.fix
 
 
 def test_an_ipv6_address_is_bracketed() -> None:

@@ -7,6 +7,7 @@ group had no python-path=. The real-Apache test is tests/integration/test_own_gr
 from __future__ import annotations
 
 import dataclasses
+import os
 
 from probe import manifest
 from probe.apache.config import parse_text
@@ -54,6 +55,8 @@ urls = ["http://site-2.example.com/", "http://site-1.example.com/suburl/"]
 """
 SITE1, SITE2 = "http://site-1.example.com/", "http://site-2.example.com/"
 SUBURL = "http://site-1.example.com/suburl/"
+READ = os.path.abspath("t.conf")
+"""The file read as ps shows Apache started with it: its absolute path (re-tester R30)."""
 
 
 def config(text: str) -> ConfigJoin:
@@ -171,10 +174,10 @@ def test_a_500_in_a_daemon_group_without_python_path_names_both_lines() -> None:
         "project-2 at t.conf:3, then restart Apache gracefully (it reads WSGIDaemonProcess only "
         "when it starts): no answer of this sweep at this address names it (a 500 has none); "
         "'ps -ww -o pid=,args= -C apache2,httpd' lists each running Apache's command line: the "
-        "one that shows '-f t.conf' runs this file; run that command with '-k graceful' in place "
-        "of the '-k start' it shows"), found.fix
+        f"one that shows '-f {READ}' runs this file; run that command with '-k graceful' in "
+        f"place of the '-k start' it shows"), found.fix
     assert "reload Apache" not in found.fix and "'apachectl graceful' restarts it where that " \
-        "is t.conf" in found.fix
+        f"is {READ}" in found.fix
     assert "ModuleNotFoundError" in found.fix
     # Without the configuration, the answers' guess stands (nothing says where it ran).
     alone = one(diagnose(m, observations), SUBURL)

@@ -7,6 +7,7 @@ fix to a real Apache."""
 
 from __future__ import annotations
 
+import os
 import textwrap
 
 from probe import manifest
@@ -35,6 +36,8 @@ Listen [::1]:31782
     ServerName d.example.test
 </VirtualHost>
 """
+READ = os.path.abspath("t.conf")
+"""The file read as ps shows Apache started with it: its absolute path (re-tester R30)."""
 
 
 def _config(listen: str, text: str = SITES) -> ConfigJoin:
@@ -65,8 +68,8 @@ def test_no_listen_opens_the_address_the_listen_is_the_fix() -> None:
     assert target.fix.startswith(
         "Add 'Listen 127.0.0.2:31781' to the configuration (after Listen 127.0.0.1:31781 at "
         "t.conf:1) and restart Apache with this file ('apachectl -k graceful' where "
-        "apachectl starts Apache with t.conf, else 'apache2 -f t.conf -k graceful', httpd on "
-        "other systems: a graceful restart opens a new Listen)"), target.fix
+        f"apachectl starts Apache with {READ}, else 'apache2 -f {READ} -k graceful', httpd on "
+        f"other systems: a graceful restart opens a new Listen)"), target.fix
     assert "the Apache running there was not restarted with this file" in target.fix
     assert ("configured", "Listen 127.0.0.1:31781", "t.conf:1") in \
         [(e.kind.value, e.claim, e.source) for e in target.evidence]

@@ -22,7 +22,7 @@ from __future__ import annotations
 from probe.diagnose import site_wording as words
 from probe.diagnose.answer_names import fields_seen
 from probe.diagnose.discriminate import key_of, probed_default
-from probe.diagnose.fronts import listen, same_listen, server_header
+from probe.diagnose.fronts import express_address, listen, same_listen, server_header
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.odd_address import server_differs
 from probe.diagnose.proxy_seen import ProxySeen, proxy_seen
@@ -89,8 +89,12 @@ def other_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str, v
         candidates = [Candidate(c.cause, f"{c.check}; or let the extra request for a "
                                          f".invalid name run (no --no-extra-probes)")
                       for c in candidates]
+    # an Apache parent only for mod_wsgi's own answers (a backend's ppid is not Apache)
+    parent = answer.ppid if words.mod_wsgi(answer) and express_address(answer) is None \
+        else None
     return words.default_site(obs.target.url, expected, who, shown, vhost, default,
-                              tuple(seen), tuple(candidates), key_of(obs)[1], bound, front)
+                              tuple(seen), tuple(candidates), key_of(obs)[1], bound, front,
+                              parent)
 
 
 def _passed_on(obs: Observation, answer: EndpointAnswer, context: SweepContext

@@ -25,7 +25,7 @@ from probe.apache.import_path import missing_path
 from probe.apache.model import Site
 from probe.apache.route import ApacheRoutes
 from probe.diagnose.answer_names import server_kind
-from probe.diagnose.apache_graceful import graceful
+from probe.diagnose.apache_graceful import graceful, read_path
 from probe.diagnose.fronts import express_address
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.server_errors import APACHE_LOG, without_leak_hint
@@ -122,6 +122,7 @@ def apache_restart(main: str, answered: Sequence[Answered],
     """The graceful restart of the Apache that runs the file ``main``: by the command line of
     the one ``answered`` name (their ppid), else the check that finds it."""
     said = f"restart Apache gracefully (it reads {reads})"
+    main = read_path(main)
     if answered:
         url, address, first = answered[0]
         return (f"{said}: the answer of {url} at {address} (pid {first.pid}, ppid "

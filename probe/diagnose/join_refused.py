@@ -32,6 +32,7 @@ from probe.apache.model import Listen, Server, Site
 from probe.apache.route import ApacheRoutes
 from probe.apache.unread import unread_includes
 from probe.apache.vhost_select import address_set, select_vhost
+from probe.diagnose.apache_graceful import read_path
 from probe.diagnose.wording import Diagnosis
 from probe.errors import ErrorKind
 from probe.front import FrontConfig
@@ -45,7 +46,7 @@ REFUSED = "connection refused by "
 def graceful_with(site: Site) -> str:
     """How to restart gracefully the Apache that reads ``site``'s file: the system's apachectl
     starts the one of its own configuration only (tester T23: an Apache started with -f)."""
-    main = site.config.files[0] if site.config.files else "FILE"
+    main = read_path(site.config.files[0]) if site.config.files else "FILE"
     return (f"('apachectl -k graceful' where apachectl starts Apache with {main}, else "
             f"'apache2 -f {main} -k graceful', httpd on other systems: a graceful restart opens "
             f"a new Listen)")

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from probe.apache.addresses import split_host_port
 from probe.apache.names import catch_all_vhost, default_port
 from probe.apache.tls_setup import unread_tls
+from probe.diagnose.apache_graceful import vhost_dump
 from probe.diagnose.wording import Diagnosis, host_name, script_hint
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Candidate, Cause, Evidence, Verdict
@@ -62,7 +63,7 @@ def claimed_or_passed(url: str, expected: str | None, who: str, shown: str, fron
     words only. ``own``: where the expected instance was seen listening ('' if nowhere)."""
     host = host_name(url)
     site = {"apache": "VirtualHost", "nginx": "server block"}.get(front, "site")
-    check = {"apache": "'apachectl -S' lists the VirtualHost that takes each name",
+    check = {"apache": f"{vhost_dump()} lists the VirtualHost that takes each name",
              "nginx": "'nginx -T' shows the server_name lines",
              "": "the front's configuration ('apachectl -S' for Apache, 'nginx -T' for "
                  "nginx) shows which site takes each name"}[front]
@@ -116,10 +117,12 @@ def bound_tool(front: str) -> str:
 def default_site(url: str, expected: str | None, who: str, shown: str, vhost: str,
                  proven: bool | None, evidence: tuple[Evidence, ...],
                  candidates: tuple[Candidate, ...], address: str | None = None,
-                 bound: str | None = None, front: str = "apache") -> Diagnosis:
+                 bound: str | None = None, front: str = "apache",
+                 parent: int | None = None) -> Diagnosis:
     """``proven``: the .invalid answer showed that site is the default (True), is not and
     so claims the name (False), or nothing (None). ``bound``: the IP-based site that would
-    answer so too (:func:`ip_bound`), a candidate beside the default site's."""
+    answer so too (:func:`ip_bound`), a candidate beside the default site's. ``parent``: the
+    Apache an answer names (its ppid), whose command line lists its VirtualHosts."""
     host = host_name(url)
     why = {True: " and it also answers a name nobody owns (.invalid) at the same address: it "
                  "is the address's default site",
@@ -133,7 +136,8 @@ def default_site(url: str, expected: str | None, who: str, shown: str, vhost: st
     # name-based one (the .invalid request gets it either way): a check, after the usual fix,
     # never a claim about the configuration (none was read).
     others = f"'listen {port}' ones" if front == "nginx" else f"*:{port} ones"
-    bound_check = (f" If {bound_tool(front)} lists {bound} beside the {others}, that site "
+    tool = vhost_dump(parent) if front == "apache" else bound_tool(front)
+    bound_check = (f" If {tool} lists {bound} beside the {others}, that site "
                    f"takes every name sent to {address}, whatever the *:{port} sites claim or "
                    f"their order: give it the address *:{port}, or the address it is meant "
                    f"for." if bound else "")

@@ -8,6 +8,7 @@ the candidates with ``apachectl -S`` the check, and no reordering is offered
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -52,8 +53,17 @@ def test_an_ip_based_virtualhost_is_a_candidate_without_the_configuration(
     assert (found["verdict"], found["cause"]) == ("wrong_instance", None), \
         json.dumps(found, indent=1)
     at = f"127.0.0.1:{other}"
-    assert (f"If 'apachectl -S' lists an IP-based <VirtualHost {at}> beside the *:{other} "
+    assert (f"lists an IP-based <VirtualHost {at}> beside the *:{other} "
             f"ones, that site takes every name sent to {at}") in found["fix"], found["fix"]
+    # re-tester R30: this Apache runs with -f, which a bare 'apachectl -S' does not read; the
+    # command printed (its own command line, -S in place of -k) is run as printed
+    printed = re.search(r"If '(\$\(ps -ww -o args= -p \d+ \| sed [^']*\) -S)'",
+                        found["fix"])
+    assert printed is not None, found["fix"]
+    dump = subprocess.run(["sh", "-c", printed.group(1)], capture_output=True, text=True,
+                          timeout=60, check=False, stdin=subprocess.DEVNULL)
+    assert f"{at}" in dump.stdout + dump.stderr and "site-1.example.com" in \
+        dump.stdout + dump.stderr, (dump.stdout, dump.stderr)
     assert "VirtualHost" not in found["explanation"], found["explanation"]  # none was read
     assert "list the site of project-1 before it" not in found["fix"], found["fix"]
     [fallback] = [c for c in found["candidates"] if c["cause"] == "vhost_fallback"]
