@@ -19,6 +19,7 @@ import dataclasses
 import re
 
 from probe.diagnose.answer_names import server_kind
+from probe.diagnose.apache_graceful import read_path
 from probe.diagnose.config_join import ConfigJoin
 from probe.diagnose.fronts import express_address
 from probe.diagnose.identify import SweepContext
@@ -28,8 +29,16 @@ from probe.front import FrontConfig, FrontKind
 from probe.model import Cause, Observation, Verdict
 
 _SAID = re.compile(r"\breload|\brestart|graceful|kill -HUP", re.IGNORECASE)
-"""A fix that already says how the server reads it again (or restarts a server of its own)."""
+"""A fix that says how some server reads it again (or restarts a server of its own)."""
+_FRONT_SAID = {
+    FrontKind.NGINX: re.compile(r"nginx -s reload|\b(reload|restart)s? nginx|nginx reads this "
+                                r"file", re.IGNORECASE),
+    FrontKind.APACHE: re.compile(r"graceful|\b(reload|restart)s? (Apache|httpd)\b|apachectl "
+                                 r"(-k )?(re)?start", re.IGNORECASE)}
+"""A fix that already says how the front itself reads its configuration again."""
 _CITED = re.compile(r"([^\s(),;']+):\d+")
+_EDIT_AT = re.compile(r"\b[Aa]t ([^\s(),;']+):\d+, (?!stays\b|keeps?\b|is\b|are\b)")
+"""A line cited as the place of an edit ('at FILE:LINE, pass to ...'), not as one that stays."""
 _EDITS = (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED, Verdict.NO_ENDPOINT,
           Verdict.INCONSISTENT, Verdict.UNREACHABLE, Verdict.MOUNT_MISMATCH,
           Verdict.HOST_MISMATCH)
@@ -38,27 +47,36 @@ _ELSEWHERE = ("Leave nginx's lines as they are", "Leave Apache's VirtualHosts as
 """A fix for the other front than the configuration read: not this one's reload."""
 
 
-def _edits(diagnosis: Diagnosis, front: FrontConfig) -> bool:
+def _edits(diagnosis: Diagnosis, front: FrontConfig, *, at_only: bool = False) -> bool:
+    """Whether the fix edits the front's file and does not say the front's reload. Where it
+    says another server's reload (uWSGI's HUP), only an edit of the front's file after that
+    (an alternative: re-tester R30's re-pointed uwsgi_pass) needs the front's reload.
+    ``at_only``: only such an edit counts anywhere (the host and mount fixes, which cite the
+    lines they keep, BalancerMember and ProxyPass, as often as those they change)."""
     fix = diagnosis.fix
+    said = _FRONT_SAID.get(front.front)
     if diagnosis.verdict not in _EDITS or diagnosis.cause is Cause.HOST_REWRITTEN or \
-            _SAID.search(fix) or any(said in fix for said in _ELSEWHERE):
+            (said is not None and said.search(fix)) or any(s in fix for s in _ELSEWHERE):
         return False
     files = set(front.files)
-    return any(f in files or any(read.endswith(f"/{f}") for read in files)
-               for f in _CITED.findall(fix))
+    ends = [m.end() for m in _SAID.finditer(fix)]
+    cited = _EDIT_AT.findall(fix[ends[-1]:]) if ends else \
+        _EDIT_AT.findall(fix) if at_only else _CITED.findall(fix)
+    return any(f in files or any(read.endswith(f"/{f}") for read in files) for f in cited)
 
 
 def ended(fix: str, sentence: str) -> str:
     """``fix``, then ``sentence``; before a block to copy, so that the block stays whole."""
     words, newline, lines = fix.partition("\n")
-    if not newline:
-        return f"{fix} {sentence}"
+    if not newline:  # a fix ending in a parenthesis (lint's words) has its own full stop
+        return f"{fix}{'' if fix.rstrip().endswith(('.', '!', '?')) else '.'} {sentence}"
     return f"{words.removesuffix(':')}. {sentence} The lines to write:\n{lines}"
 
 
 def nginx_reload(main: str) -> str:
     """How the running nginx reads ``main`` again: checked, then reloaded by the options it
     was started with (a system nginx's -s reload reads another file's pid line)."""
+    main = read_path(main)
     return (f"nginx reads this file only when it starts or reloads: after the edit run "
             f"'nginx -t -c {main}', then 'nginx -s reload -c {main}', each with the -p and -g "
             f"its master shows ('ps -ww -o pid=,args= -C nginx': after 'nginx: master "
@@ -84,14 +102,24 @@ def apache_joined(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
 
     joined = join(obs, diagnosis, context, config)
     front = config.front
-    if front.front is not FrontKind.APACHE or joined.fix == diagnosis.fix or \
-            not _edits(joined, front):
-        return joined
+    return apache_ended(diagnosis, joined, obs, context, front, at_only=False)
+
+
+def apache_ended(before: Diagnosis, after: Diagnosis, obs: Observation,
+                 context: SweepContext | None, front: FrontConfig | None, *,
+                 at_only: bool = True) -> Diagnosis:
+    """``after``, Apache's diagnosis with its configuration read, its fix ended with the
+    graceful restart of the running Apache where it edits that configuration (the join's
+    fixes, the host and mount fixes of :mod:`.integrity` and :mod:`.join_proxy_fixes`);
+    ``at_only``: see :func:`_edits`."""
+    if front is None or front.front is not FrontKind.APACHE or after.fix == before.fix or \
+            not _edits(after, front, at_only=at_only):
+        return after
     main = front.files[0] if front.files else "FILE"
-    answered = _answered(obs) or same_apache(obs, context)
+    answered = _answered(obs) or (same_apache(obs, context) if context is not None else [])
     restart = apache_restart(main, answered, "its configuration only when it starts or "
                                              "restarts", "")
-    return dataclasses.replace(joined, fix=ended(joined.fix, f"After the edit, {restart}."))
+    return dataclasses.replace(after, fix=ended(after.fix, f"After the edit, {restart}."))
 
 
 def nginx_ended(before: Diagnosis, after: Diagnosis, front: FrontConfig | None) -> Diagnosis:

@@ -1,6 +1,8 @@
 """Each URL's diagnosis in the terms of the front that answered it (:mod:`.fronts`): nginx's
 (:mod:`.nginx_causes`), an application server's reached directly (:mod:`.app_server`), Apache's
-as written; then, for every front, the host and mount checks of :mod:`.integrity`."""
+as written; then, for every front, the host and mount checks of :mod:`.integrity`, a fix
+written into the front's file ended with how the running front reads it
+(:mod:`.config_reload`)."""
 
 from __future__ import annotations
 
@@ -77,5 +79,9 @@ def in_front_terms(observations: Sequence[Observation], diagnoses: Sequence[Diag
             from probe.diagnose.config_reload import nginx_ended
 
             checked = nginx_ended(before, checked, config)
+        elif config is not None and config.front is FrontKind.APACHE:  # Apache's: its restart
+            from probe.diagnose.config_reload import apache_ended
+
+            checked = apache_ended(before, checked, obs, context, config)
         worded.append(checked)
     return worded

@@ -60,8 +60,11 @@ def proxied(obs: Observation, diagnosis: Diagnosis, front: FrontConfig,
         if mount is not None:
             shared = shared_words(context, obs, answer, mount)
     every = [a for s in obs.samples if (a := s.trusted_answer) is not None]
-    return proxy_fix(diagnosis, front.route(obs.target.url, address), front, answer,
-                     shared, every, sent) or diagnosis
+    fixed = proxy_fix(diagnosis, front.route(obs.target.url, address), front, answer,
+                      shared, every, sent) or diagnosis
+    from probe.diagnose.config_reload import apache_ended
+
+    return apache_ended(diagnosis, fixed, obs, context, front)  # the edit read: a restart
 
 
 def host_arrived(obs: Observation) -> bool:
