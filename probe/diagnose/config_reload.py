@@ -5,8 +5,10 @@ running front changes nothing until then (R26's c1 fix, applied to a running Apa
 nothing until it was restarted).
 
 Said once per fix, after its words and before a block to copy (its last lines, printed
-verbatim), and only where the fix cites a line of the configuration read and names no restart
-or reload of its own (the refused Listen's, the group fixes', a reload advised). Apache's is
+verbatim), and only where the fix cites a line of the configuration read and names no reload
+of that front of its own (the refused Listen's, the group fixes', a reload advised); where it
+names another server's reload (uWSGI's HUP), only an edit of the front's file said after it
+(an alternative) gets the front's. Apache's is
 the running Apache's own ``-k graceful`` (:mod:`.apache_graceful`), built from the ``ppid`` of
 mod_wsgi answers (this URL's, else other URLs' at its address); with none, the check that finds
 it. nginx's answers come from the application servers behind it, never nginx: its master is
