@@ -152,10 +152,13 @@ def _diagnosed(obs: Observation, context: SweepContext, cutoffs: RestartCutoffs,
     answer), a bad_answer verdict for that URL alone, rather than no sweep at all."""
     try:
         diagnosis = diagnose_target(obs, context, cutoffs)
-        if config is not None:
-            from probe.diagnose.config_reload import apache_joined as join
+        if config is not None:  # the join's fixes end with the restart their edit needs
+            from probe.diagnose.config_reload import apache_ended
+            from probe.diagnose.join import join
 
-            diagnosis = join(obs, diagnosis, context, config)
+            joined = join(obs, diagnosis, context, config)
+            diagnosis = apache_ended(diagnosis, joined, obs, context, config.front,
+                                     at_only=False)
         return diagnosis
     except Exception as exc:
         return Diagnosis(

@@ -22,7 +22,6 @@ import re
 
 from probe.diagnose.answer_names import server_kind
 from probe.diagnose.apache_graceful import read_path
-from probe.diagnose.config_join import ConfigJoin
 from probe.diagnose.fronts import express_address
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.join_daemon_path import Answered, apache_restart, same_apache
@@ -95,16 +94,6 @@ def _answered(obs: Observation) -> list[Answered]:
             found.setdefault(answer.ppid or 0, (obs.target.url, sample.address or
                                                 obs.target.address or "its address", answer))
     return list(found.values())
-
-
-def apache_joined(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
-                  config: ConfigJoin) -> Diagnosis:
-    """:func:`probe.diagnose.join.join`, its fix ended with the Apache restart it needs."""
-    from probe.diagnose.join import join
-
-    joined = join(obs, diagnosis, context, config)
-    front = config.front
-    return apache_ended(diagnosis, joined, obs, context, front, at_only=False)
 
 
 def apache_ended(before: Diagnosis, after: Diagnosis, obs: Observation,
