@@ -11,7 +11,10 @@ What can be observed about a process, from outside and without touching Apache:
   configuration order; given the configuration (``probe ps --config``) the ID names the
   group, for a parent whose command line says it runs that configuration. Reading another
   user's sockets needs root (else: ``unknown``);
-* every other child is a worker: it serves requests, and runs embedded-mode applications.
+* every other child is a worker: it serves requests, and runs embedded-mode applications;
+  but mod_wsgi-express's httpd (``-DMOD_WSGI_...`` on its command line) runs its application
+  in daemon processes unless started with ``-DEMBEDDED_MODE`` (``--embedded-mode``), and its
+  workers only hand requests to them (tester T31).
 
 :func:`classify` is pure (process facts in, rows out) so it is tested without processes;
 :func:`probe.procs_read.snapshot` reads the facts with psutil; probe/procs_table.py prints them.
@@ -85,6 +88,9 @@ class ApacheProcess:
     config_applied: bool | None = None
     """A parent: whether --config's daemon names apply to its children (it runs --config's
     file); None without --config."""
+    hands_off: bool = False
+    """A worker of a mod_wsgi-express httpd not started in embedded mode: it hands requests to
+    the daemon processes, which run the application; it runs none itself."""
 
     def as_json(self) -> dict[str, object]:
         config = self.config
@@ -96,7 +102,9 @@ class ApacheProcess:
                 "config_file": config.config_file if config else None,
                 "server_root": config.server_root if config else None,
                 "config_source": config.source if config else None,
-                "config_applied": self.config_applied}
+                "config_applied": self.config_applied,
+                "runs_application": (False if self.hands_off else None)
+                if self.role is Role.WORKER else None}
 
 
 def is_apache(facts: ProcessFacts) -> bool:
@@ -124,6 +132,7 @@ def classify(processes: Iterable[ProcessFacts], *, now: float,
         rows.append(replace(_row(parent, Role.PARENT, None, "", now), config=config,
                             config_applied=applied))
         context = _Context(configured if applied else None, is_express(parent),
+                           is_express(parent) and "-DEMBEDDED_MODE" not in parent.cmdline,
                            None if applied is not False else parent.pid,
                            parent.cmdline[0].strip() if parent.cmdline else "")
         for child in sorted((p for p in apache.values() if p.ppid == parent.pid),
@@ -138,6 +147,7 @@ class _Context:
 
     configured: Configured | None  # only when the parent runs --config's files
     express: bool
+    daemons_only: bool  # express without -DEMBEDDED_MODE: its workers run no application
     other_parent: int | None  # a parent that does not run --config's files: its pid
     parent_title: str  # the parent's argv[0]: its workers keep it, display-name changes it
 
@@ -181,7 +191,13 @@ def _child(facts: ProcessFacts, now: float, context: _Context) -> ApacheProcess:
                     f"{_ordinal(socket_id)} WSGIDaemonProcess of {whose}", now, socket_id)
     if facts.sockets is None:
         return _row(facts, Role.CHILD, None, "its sockets cannot be read (run as root)", now)
+    if context.daemons_only:
+        return replace(_row(facts, Role.WORKER, None, _HANDS_OFF, now), hands_off=True)
     return _row(facts, Role.WORKER, None, "", now)
+
+
+_HANDS_OFF = ("a worker of mod_wsgi-express's httpd (-DMOD_WSGI_... on its parent's command "
+              "line, no -DEMBEDDED_MODE): it hands requests to the wsgi daemon processes")
 
 
 def _titled(facts: ProcessFacts, now: float, context: _Context, seen: str,

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from probe.procs import ApacheProcess, Role
 from probe.procs_others import Census
 
+HANDS_OFF = "(to daemons)"
+
 
 def human_bytes(value: int | None) -> str:
     if value is None:
@@ -82,7 +84,7 @@ def _group_cell(row: ApacheProcess) -> str:
     if row.role in (Role.PARENT, Role.ZOMBIE):
         return "-"
     if row.role is Role.WORKER:
-        return "(embedded)"
+        return HANDS_OFF if row.hands_off else "(embedded)"
     if row.process_group is not None:
         return row.process_group
     if row.title_hint:
@@ -110,7 +112,11 @@ def _footnotes(rows: Sequence[ApacheProcess]) -> list[str]:
     if any(r.role is Role.ZOMBIE for r in rows):
         notes.append("zombie: an Apache process that has exited and that its parent (PPID) "
                      "has not reaped; it runs no configuration and serves nothing.")
-    if any(r.role is Role.WORKER for r in rows):
+    if any(r.role is Role.WORKER and not r.hands_off for r in rows):
         notes.append("(embedded): workers serve requests and run embedded-mode WSGI "
                      "applications.")
+    if any(r.hands_off for r in rows):
+        notes.append(f"{HANDS_OFF}: workers of a mod_wsgi-express httpd (-DMOD_WSGI_... on "
+                     "its command line, no -DEMBEDDED_MODE) take requests and hand them to its "
+                     "wsgi daemon processes, which run the application; they run none.")
     return notes

@@ -100,6 +100,43 @@ def test_mod_wsgi_express_daemons_are_named_by_their_real_group() -> None:
     assert plain[1].process_group == "shop:8000"
 
 
+# T31's wiki (pid 18503): apachectl's HTTPD_ARGS as ps showed them, exec -a'd by its apachectl
+T31_WIKI = ("apache2 (mod_wsgi-express)", "-f", "/tmp/mod_wsgi-127.0.0.1:18103:0/httpd.conf",
+            "-DMOD_WSGI_IMPORT_HANDLER_SCRIPT", "-DMOD_WSGI_VIRTUAL_HOST",
+            "-DMOD_WSGI_KEEP_ALIVE", "-DMOD_WSGI_MULTIPROCESS", "-DMOD_WSGI_WITH_LISTENER_HOST",
+            "-DMOD_WSGI_MPM_ENABLE_EVENT_MODULE", "-k", "start")
+
+
+def test_express_workers_hand_requests_to_its_daemons_and_run_no_application() -> None:
+    """Tester T31: ps said "(embedded): workers serve requests and run embedded-mode WSGI
+    applications" of express's workers (20376, 22553), which only hand requests to its
+    daemons (20374, 20375); with --embedded-mode (-DEMBEDDED_MODE) they do run it."""
+    title = ("(wsgi:127.0.0.1:18103:0)", *T31_WIKI[1:])
+    sock = "/tmp/mod_wsgi-127.0.0.1:18103:0/wsgi.18503.u33.1.sock"
+    found = [facts(18503, 1, cmdline=T31_WIKI, user="root"),
+             facts(20374, 18503, cmdline=title, sockets=(sock,)),
+             facts(20375, 18503, cmdline=title, sockets=(sock,)),
+             facts(20376, 18503, cmdline=T31_WIKI), facts(22553, 18503, cmdline=T31_WIKI),
+             facts(7907, 1, user="root"), facts(7914, 7907)]
+    rows = {r.pid: r for r in classify(found, now=NOW)}
+    assert [rows[p].hands_off for p in (20376, 22553, 7914)] == [True, True, False]
+    assert rows[20374].process_group == "127.0.0.1:18103" and not rows[20374].hands_off
+    text = render_table(list(rows.values()), terminal=False)
+    lines = {line.split()[0]: line for line in text.splitlines() if line.strip()}
+    assert "(to daemons)" in lines["20376"] and "(embedded)" in lines["7914"], text
+    assert "(to daemons): workers of a mod_wsgi-express httpd" in text
+    assert "hand them to its wsgi daemon processes, which run the application; they run " \
+        "none." in text
+    assert "(embedded): workers serve requests and run embedded-mode" in text  # 7907's
+    assert rows[20376].as_json()["runs_application"] is False
+    express_only = render_table([r for p, r in rows.items() if p > 10000], terminal=False)
+    assert "embedded" not in express_only, express_only
+    embedded = classify([facts(500, 1, cmdline=(*T31_WIKI, "-DEMBEDDED_MODE"), user="root"),
+                         facts(501, 500, cmdline=T31_WIKI)], now=NOW)
+    assert not embedded[1].hands_off
+    assert "(embedded)" in render_table(embedded, terminal=False)
+
+
 def test_config_names_only_the_daemons_of_the_parents_that_run_its_file(
         tmp_path: Path) -> None:
     """Two servers, each started with -f: --config A names A's daemons only (a tester saw

@@ -149,6 +149,11 @@ def _denies_all(server: Server) -> bool:
     return False
 
 
+def refuses_every_request(server: Server) -> bool:
+    """:func:`_denies_all`, for discover: a VirtualHost refusing every path gets no URL."""
+    return _denies_all(server)
+
+
 def _denies(d: Directive) -> bool:
     args = [a.lower() for a in d.args]
     if d.key == "require":

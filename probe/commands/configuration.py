@@ -151,8 +151,9 @@ def ps(config_paths: tuple[str, ...], fmt: str) -> None:
     A mod_wsgi daemon process is recognised by its title, (wsgi:GROUP) with
     display-name=%{GROUP}, or else by the daemon socket it listens on (reading another
     user's sockets needs root). Every other Apache child is a worker, which is where
-    embedded-mode applications run. gunicorn, uWSGI and waitress processes are counted,
-    not listed.
+    embedded-mode applications run (not mod_wsgi-express's, unless started with
+    --embedded-mode: its workers hand requests to its daemons). gunicorn, uWSGI and
+    waitress processes are counted, not listed.
 
     \b
     Exit status: 0 (also when no Apache runs), 2 unreadable --config.

@@ -50,7 +50,7 @@ from probe.apache.names import (
 from probe.apache.proxy import rules as proxy_rules
 from probe.apache.redirects import redirects_everything
 from probe.apache.reread import read_twice
-from probe.apache.unknown_hosts import UnknownHosts, unknown_hosts
+from probe.apache.unknown_hosts import UnknownHosts, refuses_every_request, unknown_hosts
 from probe.discover.apache_reach import (
     Reach,
     host_names,
@@ -83,7 +83,13 @@ def discover_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str 
 def discover_site(paths: Sequence[str | os.PathLike[str]], *, server_root: str | None = None,
                   environ: Mapping[str, str] | None = None,
                   httpd: Httpd | None = None) -> Discovery:
-    found = discover(load_site(paths, server_root=server_root, environ=environ, httpd=httpd))
+    from probe.apache.express_start import started_as
+    from probe.discover.express_defines import express_said
+
+    environ, httpd, start = started_as(paths, server_root, environ, httpd)
+    site = load_site(paths, server_root=server_root, environ=environ, httpd=httpd)
+    found = discover(site)
+    express_said(found, site, start, httpd)
     if len(paths) == 1:  # [probe] config names one file or directory
         found.config = os.path.abspath(os.fspath(paths[0]))
     return found
@@ -378,6 +384,10 @@ def _add_urls(site: Site, instance: DiscoveredInstance, app: WsgiApp, server: Se
             return
         found: list[Reach] = [Reach(_port(site, server), None)]
     else:
+        if refuses_every_request(server):  # mod_wsgi-express's _wsgi_ catch-all (T31)
+            instance.skipped.append(f"{context} refuses every request (a Require all denied "
+                                    f"for every path): no URL written for it")
+            return
         found, said = reaches(site, server, context)
         instance.skipped += said
         if not found:

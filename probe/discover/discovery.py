@@ -53,3 +53,4 @@ class Discovery:
     front: str = "apache"  # whose configuration it came from: the comments use its words
     config: str | None = None  # the configuration path it came from, for [probe] config
     unread: list[str] = field(default_factory=list)  # includes not read: "NAME ARGS at F:L"
+    started: list[str] = field(default_factory=list)  # how httpd is started with it (express)

@@ -58,8 +58,12 @@ def lint_paths(paths: Sequence[str | os.PathLike[str]], *, server_root: str | No
     ``apache2 -S`` run on the same main configuration (:mod:`probe.lint.apachectl`);
     ``httpd_check`` adds httpd's own refusal, from ``apache2 -t`` on a main configuration
     (with ``apachectl`` on a fragment too, :mod:`probe.lint.httpd_check`)."""
+    from probe.apache.express_start import started_as
+    from probe.lint.express_notes import express_notes
+
+    environ, httpd, start = started_as(paths, server_root, environ, httpd)
     site = load_site(paths, server_root=server_root, environ=environ, httpd=httpd)
-    findings = run_rules(site)
+    findings = express_notes(run_rules(site), start)
     if httpd_check:
         from probe.lint.httpd_check import not_yet_reported, syntax_check
 

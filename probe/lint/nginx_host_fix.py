@@ -1,6 +1,7 @@
 """Where ``nginx_host_not_forwarded``'s fix goes: in the location, or once at the level of its
 server block when several locations of that block lack Host and none has ``proxy_set_header``
-lines of its own (the tester's n12: five locations, five findings, one line fixes them all).
+lines of its own (the tester's n12: five locations, five findings, one line fixes them all);
+and what the backend must then accept, the client's names arriving as Host.
 """
 
 from __future__ import annotations
@@ -34,3 +35,29 @@ def host_fix(server: Server, loc: Location, shared: list[Location]) -> str:
             f"none of its {len(shared)} locations without it "
             f"({', '.join(f'{x.describe()} at {x.where}' for x in shared)}) has "
             f"proxy_set_header lines of its own, so that one line fixes them all")
+
+
+NAME_CHECKER = ("A server that checks host names in front of the application (mod_wsgi-express "
+                "started with --server-name, a name-based virtual host)")
+"""Neither Django nor lint decides a Host first where such a server listens: mod_wsgi-express
+--server-name answers 403 for another Host (AH01630 in its error_log) before Django runs
+(tester T31's wiki2.example.test)."""
+
+
+def without_port(host: str) -> str:
+    """The Host as Django compares it with ALLOWED_HOSTS: its port off (``[::1]`` kept)."""
+    if host.startswith("["):
+        return host[:host.find("]") + 1] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def accepted(server: Server, sent: str) -> str:
+    """What the fix changes at the backend: the client's names arrive in place of ``sent``,
+    and where a name-checking server listens there they must be names it claims."""
+    names = " ".join(n for n, _ in server.names if n and n != "_" and not n.startswith("~"))
+    theirs = f" ({names})" if names else ""
+    return (f"; then the Host that reaches {sent} is the name the client asked for{theirs}, "
+            f"not {sent}: each must be one the application accepts (Django's "
+            f"ALLOWED_HOSTS) and, where a server that checks host names listens at {sent}, "
+            f"one it claims (mod_wsgi-express's --server-name or --server-alias, a name-based "
+            f"virtual host's names)")

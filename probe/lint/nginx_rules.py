@@ -42,7 +42,7 @@ from collections.abc import Callable
 from probe.lint.findings import ConfigFinding, Severity
 from probe.lint.nginx_empty_name import empty_name_words, only_empty
 from probe.lint.nginx_exact_root import exact_root_only
-from probe.lint.nginx_host_fix import host_fix, server_level
+from probe.lint.nginx_host_fix import NAME_CHECKER, accepted, host_fix, server_level, without_port
 from probe.lint.nginx_include_unread import include_unread
 from probe.lint.nginx_modifier30 import modifier30_unstripped
 from probe.lint.nginx_realip import real_ip
@@ -204,8 +204,9 @@ def host_not_forwarded(model: NginxModel) -> list[ConfigFinding]:
         sent = proxy_host(loc.proxy_pass)
         unix = (f", '{sent}' for a unix: socket" if loc.proxy_pass.target.startswith("unix:")
                 else "")
-        django = (f"Django answers 400 (DisallowedHost) unless {sent} is in ALLOWED_HOSTS, "
-                  f"and builds absolute links and redirects with it")
+        django = (f"Django answers 400 (DisallowedHost) unless {without_port(sent)} is in "
+                  f"ALLOWED_HOSTS (it compares the Host without its port), and builds absolute "
+                  f"links and redirects with it")
         if forwarded is not None and forwarded.where:
             django = (f"The location sends X-Forwarded-Host ({forwarded.where}): Django reads "
                       f"it instead of Host only when its setting USE_X_FORWARDED_HOST is True, "
@@ -214,8 +215,10 @@ def host_not_forwarded(model: NginxModel) -> list[ConfigFinding]:
             "nginx_host_not_forwarded", Severity.WARNING, loc.proxy_pass.where,
             f"{loc.describe()} proxies to {loc.proxy_pass.target} without proxy_set_header "
             f"Host: the application receives Host: {sent} (nginx's default $proxy_host"
-            f"{unix}), not the name the client asked for{dropped}. {django}",
-            host_fix(server, loc, shared.get(id(server), []))))
+            f"{unix}), not the name the client asked for{dropped}. {NAME_CHECKER} may "
+            f"refuse that Host before the application runs (403, or another site's page). "
+            f"{django}",
+            host_fix(server, loc, shared.get(id(server), [])) + accepted(server, sent)))
     return findings
 
 

@@ -25,7 +25,7 @@ def server_ways(prefix: str) -> str:
     """Each HTTP application server's own way to set SCRIPT_NAME, the whole path passed on."""
     return (f"gunicorn takes proxy_set_header SCRIPT_NAME {prefix};, waitress its option "
             f"--url-prefix={prefix}, uWSGI (http-socket) --mount {prefix}=<its WSGI file> "
-            f"with --manage-script-name")
+            f"with --manage-script-name, mod_wsgi-express its option --mount-point {prefix}")
 
 
 def proxy_mount_fix(prefix: str, scheme: str, target: str) -> str:

@@ -337,7 +337,7 @@ def test_lint_proxy_pass_mount_fix_names_each_servers_way(tmp_path: Path) -> Non
     [(_, _, _, fix)] = _lint(conf)
     assert "gunicorn takes proxy_set_header SCRIPT_NAME /blog;, waitress its option " \
            "--url-prefix=/blog, uWSGI (http-socket) --mount /blog=<its WSGI file> with " \
-           "--manage-script-name;" in fix, fix
+           "--manage-script-name, mod_wsgi-express its option --mount-point /blog;" in fix, fix
     assert "the way depends on the server at 127.0.0.1:8001, which the configuration does " \
            "not show (probe sweep names it from the answer's server.software)" in fix, fix
     assert "gunicorn also takes" not in fix
