@@ -603,8 +603,8 @@ def test_a_name_line_fix_ends_with_the_restart_of_the_apache_that_answered() -> 
         "Add 'ServerAlias www.weblate.example.org' inside <VirtualHost *:8080> "
         "(weblate.example.org) at t.conf:6"), found.fix
     assert "After the edit, restart Apache gracefully (it reads its configuration only when "\
-           "it starts or restarts): the answer of http://www.weblate.example.org/ at "\
-           "127.0.0.1:8080 (pid 202, ppid 4242) names the Apache there; run the command that "\
+           "it starts or restarts): the answer of this URL (pid 202, ppid 4242) names its "\
+           "Apache; run the command that "\
            "'ps -ww -o args= -p 4242' shows" in found.fix, found.fix
     assert found.fix.count("After the edit") == found.fix.count("restart Apache") == 1
     _, block = found.fix.split(" The lines to write:\n")

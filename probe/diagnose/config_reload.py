@@ -91,8 +91,9 @@ def _answered(obs: Observation) -> list[Answered]:
         answer = sample.trusted_answer
         if answer is not None and answer.ppid not in (None, 0, 1) and \
                 server_kind(answer) == "mod_wsgi" and express_address(answer) is None:
-            found.setdefault(answer.ppid or 0, (obs.target.url, sample.address or
-                                                obs.target.address or "its address", answer))
+            # neither URL nor address: where the probe connected may be a front before this
+            # Apache, whose port is no Apache's
+            found.setdefault(answer.ppid or 0, ("this URL", "", answer))
     return list(found.values())
 
 

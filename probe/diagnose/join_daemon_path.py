@@ -125,8 +125,9 @@ def apache_restart(main: str, answered: Sequence[Answered],
     main = read_path(main)
     if answered:
         url, address, first = answered[0]
-        return (f"{said}: the answer of {url} at {address} (pid {first.pid}, ppid "
-                f"{first.ppid}) names the Apache there; "
+        there = f" at {address}" if address else ""
+        return (f"{said}: the answer of {url}{there} (pid {first.pid}, ppid "
+                f"{first.ppid}) names {'the Apache there' if address else 'its Apache'}; "
                 f"{graceful([a.ppid for _, _, a in answered], first.pid, f'pid {first.pid}')}")
     return (f"{said}: no answer of this sweep at this address names it{unnamed}; "
             f"'ps -ww -o pid=,args= -C apache2,httpd' lists each running Apache's command "
