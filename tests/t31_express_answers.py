@@ -41,7 +41,10 @@ def express(label: str, pid: int, ppid: int, port: int, host: str, *, settings: 
         started_at="2026-12-07T18:25:50.783+00:00", loaded_pid=pid)
 
 
-def _through(url: str, expected: str | None, answer: dict[str, Any]) -> Observation:
+BLOG_18102 = express("blog", 20393, 18501, 18102, "blog.example.test", script_name="/app")
+
+
+def through(url: str, expected: str | None, answer: dict[str, Any]) -> Observation:
     return obs(url, expected, *(Sample(2.0, 200, answered(answer).endpoint, address=FRONT,
                                        server=NGINX) for _ in range(10)))
 
@@ -102,12 +105,10 @@ http {
 def nginx_front() -> list[Observation]:
     """nginx-front's URLs of shop and blog, each with the answer its row named."""
     return [
-        _through("http://shop.example.test/", "shop",
+        through("http://shop.example.test/", "shop",
                  express("shop", 18524, 18499, 18101, "shop.example.test")),
-        _through("http://blog.example.test/app/", "blog",
-                 express("blog", 20393, 18501, 18102, "blog.example.test",
-                         script_name="/app")),
-        _through("http://blog-old.example.test/", "blog",
+        through("http://blog.example.test/app/", "blog", BLOG_18102),
+        through("http://blog-old.example.test/", "blog",
                  express("shop", 18524, 18499, 18101, "blog-old.example.test")),
     ]
 

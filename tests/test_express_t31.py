@@ -42,13 +42,70 @@ def test_an_express_port_behind_nginx_is_the_pass_lines_choice(tmp_path: Path) -
     assert found.cause is Cause.WRONG_UPSTREAM and not found.candidates, found
     line = next(n for n, t in enumerate(t31.NGINX_CONF.splitlines(), 1)
                 if "18101" in t and n > 20)
-    assert found.fix.startswith(f"At {path}:{line}, pass to blog's upstream: 'proxy_pass "
-                                f"http://127.0.0.1:18102;'"), found.fix
+    blog = next(n for n, t in enumerate(t31.NGINX_CONF.splitlines(), 1) if "18102" in t)
+    location = line - 1
+    # blog's own block is location /app/, whose paths carry /app; behind location / they
+    # would not: the line carries blog's mount (T31 applied it without and got blog's 404)
+    assert found.fix.startswith(
+        f"At {path}:{line}, pass to 'proxy_pass http://127.0.0.1:18102/app/;' (blog's upstream "
+        f"as at {path}:{blog}, which passes blog's own URL http://blog.example.test/app/ and "
+        f"reached it; blog's answer to http://blog.example.test/app/ shows it mounted at "
+        f"'/app' (request.script_name), and location / ({path}:{location}) hands over this "
+        f"URL's path / unchanged, without /app: the URI part '/app/' is put in place of the "
+        f"location's prefix /, so blog receives /app/; the address alone would hand it /, "
+        f"which an application mounted at /app does not serve; "), found.fix
+    # what the URI part leaves: blog's links under /app/ come back doubled under this name
+    assert "a link to /app/ reaches it through this line as /app/app/, where unless its URL " \
+           "patterns start with app/ its pages answer 404" in found.fix, found.fix
     assert "process_group '127.0.0.1:18101' is mod_wsgi-express's HOST:PORT too" \
         in found.explanation, found.explanation
     assert "blog answers its own URLs on process_group '127.0.0.1:18102'" in found.explanation
     for wrong in ("VirtualHost", "apachectl", "Leave nginx's lines", "ServerName"):
         assert wrong not in found.explanation + found.fix, wrong
+
+
+def _blog_old_line(tail: str) -> str:
+    """T31's nginx.conf with blog-old's pass line given the URI part ``tail``."""
+    return t31.NGINX_CONF.replace("""server_name blog-old.example.test;
+        location / {
+            proxy_pass http://127.0.0.1:18101;""", f"""server_name blog-old.example.test;
+        location / {{
+            proxy_pass http://127.0.0.1:18101{tail};""")
+
+
+def test_a_pass_line_whose_path_is_under_the_mount_already_keeps_its_own_uri_part(
+        tmp_path: Path) -> None:
+    # blog-old's line already hands over /app/ (a URI part copied with the wrong port): the
+    # address alone changes; a second /app would make blog receive /app/app/
+    path = tmp_path / "nginx.conf"
+    path.write_text(_blog_old_line("/app/"))
+    found = _nginx(ConfigJoin(load_nginx(str(path))))
+    assert "pass to 'proxy_pass http://127.0.0.1:18102/app/;' (blog's upstream as at " \
+        in found.fix and "the line's URI part '/app/' kept" in found.fix, found.fix
+    assert "request.script_name" not in found.fix and "/app/app" not in found.fix, found.fix
+
+
+def test_a_mount_the_line_copied_from_carries_is_written_as_that_line(tmp_path: Path) -> None:
+    # blog's own block passes location /blog/ to its mount: that line, as it is, is the fix
+    path = tmp_path / "nginx.conf"
+    conf = t31.NGINX_CONF.replace("""location /app/ {
+            proxy_pass http://127.0.0.1:18102;""", """location /blog/ {
+            proxy_pass http://127.0.0.1:18102/app/;""")
+    path.write_text(conf)
+    observations = [o if o.target.expected != "blog" or "blog-old" in o.target.url else
+                    t31.through("http://blog.example.test/blog/", "blog", t31.BLOG_18102)
+                    for o in t31.nginx_front()]
+    manifest = t31.NGINX_MANIFEST.replace("http://blog.example.test/app/",
+                                          "http://blog.example.test/blog/")
+    key, _ = key_of(observations[0])
+    closed = {key: Sample(1.0, error="server closed the connection without answering",
+                          error_kind=ErrorKind.CLOSED, address=t31.FRONT)}
+    report = diagnose(parse(manifest), observations, probed=closed,
+                      config=ConfigJoin(load_nginx(str(path))))
+    found = next(t for t in report.targets if t.url == BLOG_OLD)
+    blog = next(n for n, t in enumerate(conf.splitlines(), 1) if "18102" in t)
+    assert f"pass to blog's upstream: 'proxy_pass http://127.0.0.1:18102/app/;' as at " \
+           f"{path}:{blog}" in found.fix, found.fix
 
 
 def test_without_nginxs_configuration_the_express_address_seen_is_the_target() -> None:

@@ -26,6 +26,7 @@ from probe.diagnose.config_join import ConfigJoin
 from probe.diagnose.fronts import Listening, listening, same_listen
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.join_proxy_fallback import proxy_fallback
+from probe.diagnose.pass_mount import mount_of
 from probe.diagnose.wording import Diagnosis
 from probe.front import PredictedRoute, RouteStep
 from probe.model import Cause, Evidence, EvidenceKind, Observation
@@ -158,8 +159,7 @@ def _mounted(obs: Observation, context: SweepContext, config: ConfigJoin,
     at, url = own
     front = config.front
     rule = front.proxy_rule(route) if isinstance(front, ApacheRoutes) else None
-    mount = next((a.script_name.rstrip("/") for o, a in context.answers_of(
-        obs.target.expected or "") if o.target.url == url and a.script_name), None)
+    mount = mount_of(context, obs.target.expected, url)
     if rule is None or not isinstance(front, ApacheRoutes) or not mount or rule.regex or \
             at.address.startswith("*:") or rule.target.startswith("balancer://"):
         return None

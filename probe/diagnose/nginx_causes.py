@@ -61,6 +61,7 @@ from probe.diagnose.nginx_unread import (
     sub_path,
     undecided,
 )
+from probe.diagnose.pass_mount import mounted
 from probe.diagnose.pass_target import (
     configured_pass,
     own_answer,
@@ -274,7 +275,9 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                 if expected and upstream is not None and not shadow
                 and any(same_listen(at, m) for m in members) else None)
         kept = pass_target(expected or "the right application", seen, address or None,
-                           configured, line=upstream)  # its URI part stays, not a rewrite's
+                           configured, line=upstream,  # its URI part stays, not a rewrite's
+                           mount=mounted(context, route, expected, configured.own_url
+                                         if configured else own.url if own else None))
         if copy is not None and upstream is not None \
                 and not copies.own_route_passes_there(copy, front):
             # the hand-over leads where it should; the server there loads the other app

@@ -1,0 +1,120 @@
+"""The mount a repointed hand-over must carry: where the instance a URL is meant for answers
+its own URL mounted under a prefix (``request.script_name``: a mod_wsgi-express
+``--mount-point``, gunicorn's ``SCRIPT_NAME``), a pass line that hands it paths without that
+prefix reaches an application that serves none of them.
+
+Tester T31's blog-old.example.test (``location / { proxy_pass http://127.0.0.1:18101; }``,
+meant for blog, whose express runs with ``--mount-point /app``) was told to pass to
+``proxy_pass http://127.0.0.1:18102;`` as blog's own block does; that block is ``location
+/app/``, whose paths carry /app already, but behind ``location /`` blog then received ``/``
+and answered 404. nginx puts a ``proxy_pass`` URI part in place of the location's prefix, so
+the line is ``proxy_pass http://127.0.0.1:18102/app/;`` there.
+
+The mount is read from the instance's answers to its own URL (:func:`mount_of`, the reading
+Apache's ProxyPass fix uses too, :mod:`.join_proxy`); the path the line would hand over is
+worked out from the location's prefix and the line's URI part, and only where it equals the
+path the configuration read predicts (no ``rewrite`` changed it) is a URI part proposed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.pass_keep import kept_by
+
+if TYPE_CHECKING:  # an ok answer's diagnosis never loads the front model (tests/test_startup)
+    from probe.front import PredictedRoute
+
+
+def mount_of(context: SweepContext, instance: str | None, url: str) -> str | None:
+    """The prefix ``instance`` is mounted at, as its answer to its own ``url`` shows
+    (``request.script_name``, without its trailing slash); None where it shows none."""
+    return next((a.script_name.rstrip("/") for o, a in context.answers_of(instance or "")
+                 if o.target.url == url and a.script_name
+                 and a.script_name.rstrip("/")), None)
+
+
+def under(path: str, mount: str) -> bool:
+    """Whether ``path`` is the mount or a path below it."""
+    return path == mount or path.startswith(mount + "/")
+
+
+@dataclass(frozen=True)
+class Mounted:
+    """A hand-over's location and the mount its target answers under."""
+
+    mount: str  # '/app'
+    own_url: str  # the instance's own URL whose answer showed the mount
+    instance: str
+    prefix: str  # the location's prefix: '/'
+    location: str  # 'location / (nginx.conf:27)'
+    path: str  # the URL's path
+    sent: str  # the path the line as read hands over (the route's mount step)
+
+    def tail(self, tail: str) -> str | None:
+        """The URI part the line needs in place of ``tail``; None where the line with
+        ``tail`` hands over paths under the mount already (or its path cannot be worked out:
+        variables in it)."""
+        if "$" in tail or (tail and not tail.startswith("/")):
+            return None
+        if under(self.sent_by(tail), self.mount):
+            return None
+        needed = self.mount + ("/" if self.prefix.endswith("/") else "")
+        return needed if under(self.sent_by(needed), self.mount) else None
+
+    def sent_by(self, tail: str) -> str:
+        """The path a line with the URI part ``tail`` hands over for this URL."""
+        return tail + self.path[len(self.prefix):] if tail else self.path
+
+    def link(self, tail: str) -> str:
+        """Where a link the mounted application builds (``mount/``) lands through a line with
+        the URI part ``tail``: under this location, the mount twice."""
+        path = self.mount + "/"
+        return tail + path[len(self.prefix):] if path.startswith(self.prefix) else path
+
+    def said(self, tail: str) -> str:
+        """Why the line carries the URI part ``tail``, each part with what shows it, and what
+        it leaves: the application still builds its links under its mount."""
+        handed = "unchanged" if self.sent == self.path else f"as {self.sent}"
+        inner = self.mount.lstrip("/")
+        return (f"; {self.instance}'s answer to {self.own_url} shows it mounted at "
+                f"{self.mount!r} (request.script_name), and {self.location} hands over this "
+                f"URL's path {self.path} {handed}, without {self.mount}: the URI part "
+                f"{tail!r} is put in place of the location's prefix {self.prefix}, so "
+                f"{self.instance} receives {self.sent_by(tail)}; the address alone would hand "
+                f"it {self.sent}, which an application mounted at {self.mount} does not serve; "
+                f"{self.instance} still builds its links under {self.mount}/ (its SCRIPT_NAME), "
+                f"and under this name a link to {self.mount}/ reaches it through this line as "
+                f"{self.link(tail)}, where unless its URL patterns start with {inner}/ its "
+                f"pages answer 404: for its links to work under this name, serve this name's "
+                f"pages at {self.mount}/, as {self.own_url} is served")
+
+
+def mounted(context: SweepContext, route: PredictedRoute, instance: str | None,
+            own_url: str | None) -> Mounted | None:
+    """The mount the ``proxy_pass`` line of ``route`` must carry to reach ``instance``,
+    whose own URL ``own_url`` showed it; None where that answer shows no mount, the line is
+    no proxy_pass read, its location is no prefix location, or the path the route predicts
+    is not the one the line alone makes."""
+    mount = mount_of(context, instance, own_url) if own_url else None
+    locations = [s for s in route.steps if s.stage == "mapping"
+                 and s.decision.startswith("location ")]
+    step, kept = route.step("mount"), kept_by(route.step("upstream"))
+    if not mount or not locations or step is None or kept is None or instance is None \
+            or own_url is None:
+        return None
+    words = locations[-1].decision.split()
+    # a regular expression location's proxy_pass takes no URI part; '=' is left alone
+    prefix = words[1] if len(words) == 2 else words[2] if len(words) == 3 \
+        and words[1] == "^~" else ""
+    path = urlsplit(route.url).path or "/"
+    if not prefix.startswith("/") or not path.startswith(prefix):
+        return None
+    where = f" ({locations[-1].source})" if locations[-1].source else ""
+    found = Mounted(mount, own_url, instance, prefix, f"{locations[-1].decision}{where}",
+                    path, step.decision)
+    # a rewrite changed the path: the line's URI part is not what decides it
+    return found if found.sent_by(kept.tail) == step.decision else None
