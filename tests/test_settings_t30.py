@@ -32,8 +32,15 @@ def test_the_fix_ends_with_the_reload_the_answer_shows() -> None:
 
 def test_the_emperors_environment_is_one_place_named_with_its_check() -> None:
     fix = _fix(SITE1_LEAKED)
-    assert ("The process environment already holds 'site1.settings_two' "
-            "(settings_module.environ), which os.environ.setdefault()") in fix
+    # not "already": setdefault() itself may have set it (T31: /proc/PID/environ without it)
+    assert ("The process environment holds 'site1.settings_two' (settings_module.environ) "
+            "once the WSGI script ran: either the environment uWSGI was started with (a uWSGI "
+            "Emperor's") in fix
+    assert "already" not in fix, fix
+    assert ("and os.environ.setdefault() (Django's startproject wsgi.py) kept it, or the "
+            "script set it itself (an assignment, or setdefault() where nothing had set "
+            "it); the answers do not show which: 'tr") in fix, fix
+    assert "(uWSGI's env = is set later and is not there)" in fix, fix
     assert (f"an 'env = DJANGO_SETTINGS_MODULE=site1.settings_two' line in the uWSGI "
             f"configuration (the vassal .ini or command line) that binds "
             f"unix:{CASE}/run/site1.sock (server.listen)") in fix
@@ -48,7 +55,7 @@ def test_no_environment_words_where_the_environment_does_not_hold_it() -> None:
     quiet = {**SITE1_LEAKED, "settings_module": {"environ": None,
                                                  "loaded": "site1.settings_two"}}
     fix = _fix(quiet)
-    assert "environment already holds" not in fix and "/proc/" not in fix
+    assert "process environment holds" not in fix and "/proc/" not in fix
     assert "touch " + f"{CASE}/projects/site1/reload.txt" in fix
 
 
@@ -60,3 +67,29 @@ def test_gunicorn_reloads_by_its_master() -> None:
     fix = _fix(gunicorn)
     assert "send HUP to the gunicorn master (ppid 10166, the parent of pid 10209)" in fix
     assert "gunicorn's --env" in fix and "'ps -ww -o args= -p 10166'" in fix
+    # its own places, --env said to be set once started (gunicorn 27: not in /proc/PID/environ)
+    assert ("either the environment gunicorn was started with (its unit's Environment= under "
+            "systemd, or the shell that started it) had it, or gunicorn's --env (its command "
+            "line, or raw_env in its configuration file) set it once gunicorn started, and "
+            "os.environ.setdefault() (Django's startproject wsgi.py) kept it, or the script "
+            "set it itself") in fix, fix
+    assert "(the environment as started: pid 10209's) shows the first (gunicorn's --env is " \
+           "not there), the command line ('ps -ww -o args= -p 10166') and 'grep -n " \
+           "DJANGO_SETTINGS_MODULE' of site1's WSGI script the others." in fix, fix
+    assert "already" not in fix, fix
+
+
+def test_apache_mod_wsgi_names_envvars_and_not_setenv() -> None:
+    apache = {**SITE1_LEAKED, "process_group": "site1", "application_group": "",
+              "server": {"software": "Apache", "mod_wsgi_version": "5.0.0", "worker_id": None,
+                         "uwsgi": None, "listen": None}}
+    fix = _fix(apache)
+    assert ("either the environment Apache was started with (its envvars file, which "
+            "apachectl reads, or systemd's Environment=) had it and os.environ.setdefault() "
+            "(Django's startproject wsgi.py) kept it, or the script set it itself (an "
+            "assignment, or setdefault() where nothing had set it); SetEnv and PassEnv are "
+            "not where (they set a request's WSGI environ, not os.environ, which Django "
+            "reads); the answers do not show which: 'tr") in fix, fix
+    assert "shows the first (no DJANGO_SETTINGS_MODULE there: the script set it), with " \
+           "'grep -n DJANGO_SETTINGS_MODULE' of site1's WSGI script" in fix, fix
+    assert "already" not in fix and "--env" not in fix, fix

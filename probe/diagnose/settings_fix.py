@@ -1,6 +1,6 @@
 """settings_mismatch's fix (no process shared with another instance): the settings named in
-the WSGI script, where the process environment already holds the value run, and the reload
-that makes the edit run.
+the WSGI script, where the process environment holds the value run, and the reload that
+makes the edit run.
 
 Django reads ``DJANGO_SETTINGS_MODULE`` once per process, so an edit to the script does
 nothing until the server loads it again: tester T30 assigned the variable in site1's
@@ -10,18 +10,20 @@ worded by :mod:`.reload` from the answer, as every other fix's.
 
 Where ``settings_module.environ`` holds the value run, it was in the environment when
 Django was configured, and Django's ``startproject`` ``wsgi.py`` sets it with
-``os.environ.setdefault()``, which keeps a value already there. Who put it there the answers
-do not show: the script itself, the server's configuration (uWSGI's ``env =``, gunicorn's
-``--env``), or the environment the server was started with (T30's uWSGI Emperor, started
-from a shell that exported it: every vassal without an ``env =`` line of its own inherited
-it). The fix names each place and the command that reads it; ``/proc/PID/environ`` holds the
-environment a process was started with (a uWSGI master and its workers showed the Emperor's
-value; uWSGI's own ``env =`` is set later and is not there: ``grep`` of the .ini tells it).
-Each server is worded in its own terms (:func:`.answer_names.server_kind`): mod_wsgi-express's
-``--setenv`` writes ``SetEnv``, a request's WSGI environ that Django never reads, so its places
-are the environment it was started with and its server root's ``envvars``; and the value held
-may be the script's own setdefault() (tester T31's 18204, told its environment "already" held
-what ``/proc/PID/environ`` did not).
+``os.environ.setdefault()``, which keeps a value already there, or sets it where none is.
+Who put it there the answers do not show: the script itself, the server's configuration
+(uWSGI's ``env =``, gunicorn's ``--env``), or the environment the server was started with
+(T30's uWSGI Emperor, started from a shell that exported it: every vassal without an
+``env =`` line of its own inherited it). The fix names each place and the command that reads
+it; ``/proc/PID/environ`` holds the environment a process was started with (a uWSGI master
+and its workers showed the Emperor's value; uWSGI's own ``env =`` and gunicorn's ``--env``
+are set later and are not there: the .ini and the command line tell them). No server's words
+say the environment "already" held it: where nothing had, setdefault() set it (tester T31's
+express 18204, told its environment "already" held the value, had a ``/proc/PID/environ``
+without it). Each server is worded in its own terms (:func:`.answer_names.server_kind`):
+mod_wsgi-express's ``--setenv`` writes ``SetEnv``, a request's WSGI environ that Django never
+reads, so its places are the environment it was started with and its server root's
+``envvars``.
 """
 
 from __future__ import annotations
@@ -52,36 +54,57 @@ def _held(answer: EndpointAnswer, instance: str, meant: str | None) -> str:
     at = listen(answer)
     binds = f" that binds {at} (server.listen)" if at else ""
     if seen is not None:
-        where = (f"an 'env = DJANGO_SETTINGS_MODULE={held}' line in the uWSGI configuration "
-                 f"(the vassal .ini or command line){binds}, or the environment uWSGI was "
-                 f"started with (a uWSGI Emperor's, which every vassal without an env = line "
-                 f"of its own inherits, and keeps across reloads)")
-        checks = (f"{script} and of that configuration, and {proc}, tell which; "
-                  f"'env = DJANGO_SETTINGS_MODULE={meant}' in that configuration sets it "
-                  f"for that vassal alone, where the script keeps os.environ.setdefault()")
+        before = ("the environment uWSGI was started with (a uWSGI Emperor's, which every "
+                  "vassal without an env = line of its own inherits, and keeps across reloads)")
+        later = (f"an 'env = DJANGO_SETTINGS_MODULE={held}' line in the uWSGI configuration "
+                 f"(the vassal .ini or command line){binds} set it once uWSGI started")
+        checks = (f"{proc} shows the first (uWSGI's env = is set later and is not there), "
+                  f"{script} and of that configuration the others; 'env = "
+                  f"DJANGO_SETTINGS_MODULE={meant}' in that configuration sets it for that "
+                  f"vassal alone, where the script keeps os.environ.setdefault()")
+        caveat = ""
     elif express_address(answer) is not None:
         return _express(answer, held, meant, script, proc)
     else:
-        where = _WHERE.get(server_kind(answer) or "", _WHERE[""])
-        checks = (f"{script}, the command line ('ps -ww -o args= -p "
-                  f"{answer.ppid if answer.ppid not in (None, 0, 1) else pid}'), and {proc}, "
-                  f"tell which")
-    return (f" The process environment already holds {quoted(held)} (settings_module.environ), "
-            f"which os.environ.setdefault() (Django's startproject wsgi.py) keeps: it comes "
-            f"from the WSGI script itself, {where}; the answers do not show which: {checks}.")
+        kind = server_kind(answer) or ""
+        before, later, caveat = _WHERE.get(kind, _WHERE[""])
+        command = (f"the command line ('ps -ww -o args= -p "
+                   f"{answer.ppid if answer.ppid not in (None, 0, 1) else pid}')")
+        checks = (f"{proc} shows the first" + (f" ({_NAMED[kind]} is not there), {command} "
+                                               f"and {script} the others" if later else
+                                               f" (no DJANGO_SETTINGS_MODULE there: the script "
+                                               f"set it), with {script} and {command}"))
+    # not "already": where nothing had set it, setdefault() itself put it there (tester
+    # T31's express 18204: /proc/PID/environ without it)
+    return (f" The process environment holds {quoted(held)} (settings_module.environ) once "
+            f"the WSGI script ran: either {before} had it" + (f", or {later}," if later else "")
+            + f" and os.environ.setdefault() (Django's startproject wsgi.py) kept it, or the "
+            f"script set it itself (an assignment, or setdefault() where nothing had set "
+            f"it){caveat}; the answers do not show which: {checks}.")
 
 
 _WHERE = {
-    "gunicorn": "gunicorn's --env (its command line, or raw_env in its configuration file), "
-                "its unit (systemd's Environment=), or the environment gunicorn was started "
-                "with",
-    "mod_wsgi": "the environment Apache was started with (its envvars file, systemd's "
-                "Environment=; SetEnv and PassEnv set a request's WSGI environ, not "
-                "os.environ)",
-    "": "the server's command line or unit (systemd's Environment=), or the environment the "
-        "server was started with",
+    "gunicorn": ("the environment gunicorn was started with (its unit's Environment= under "
+                 "systemd, or the shell that started it)",
+                 "gunicorn's --env (its command line, or raw_env in its configuration file) "
+                 "set it once gunicorn started", ""),
+    "mod_wsgi": ("the environment Apache was started with (its envvars file, which apachectl "
+                 "reads, or systemd's Environment=)", "",
+                 "; SetEnv and PassEnv are not where (they set a request's WSGI environ, "
+                 "not os.environ, which Django reads)"),
+    "waitress": ("the environment waitress-serve was started with (its unit's Environment= "
+                 "under systemd, or the shell that started it)", "", ""),
+    "": ("the environment the server was started with (its unit's Environment= under "
+         "systemd, or the shell that started it)",
+         "an option on the server's command line set it once the server started", ""),
 }
-"""Where each server's process environment is set, in its own words (uWSGI's: above)."""
+"""Where each server's process environment is set, in its own words (uWSGI's: above): set
+before it started, set by the server once started ("" where it has no such option), and what
+is not where."""
+
+_NAMED = {"gunicorn": "gunicorn's --env", "": "such an option"}
+"""What sets the environment once started and so is not in /proc/PID/environ (gunicorn 27's
+--env: its master's and worker's environ without it, checked)."""
 
 
 def _express(answer: EndpointAnswer, held: str, meant: str | None, script: str,
