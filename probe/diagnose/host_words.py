@@ -92,3 +92,18 @@ def forwarded_unread(bad: list[EndpointAnswer], total: int) -> str:
     return (f" It also received X-Forwarded-Host {joined(said)} (request.forwarded_host), which "
             f"Django reads only with USE_X_FORWARDED_HOST = True: request.host_allowed false "
             f"shows it did not.")
+
+
+def express_root(group: str) -> str:
+    """mod_wsgi-express's default --server-root for its daemon group ``HOST:PORT``."""
+    return f"/tmp/mod_wsgi-{group}:UID"  # noqa: S108 - words naming express's default, no file made
+
+
+def express_denies(root: str) -> str:
+    """What a mod_wsgi-express server's --server-name does to other Hosts, and its check."""
+    return (f"A mod_wsgi-express server started with --server-name answers only that name "
+            f"and its --server-alias names and denies any other Host with 403; the check "
+            f"that tells its 403 from the front's: AH01630 ('client denied by server "
+            f"configuration') on SERVER_ROOT/htdocs/__probe__ in its own error_log "
+            f"(SERVER_ROOT/error_log; SERVER_ROOT is the directory of the httpd.conf after -f "
+            f"in its Apache's command line, {root} unless started with --server-root).")

@@ -25,7 +25,7 @@ from probe.apache.proxy_reverse import reverse_line, reverse_of
 from probe.apache.route import ApacheRoutes
 from probe.diagnose.address_answered import unsay
 from probe.diagnose.fronts import Listening, listening, same_listen
-from probe.diagnose.host_words import host_fix, host_name
+from probe.diagnose.host_words import express_denies, express_root, host_fix, host_name
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.join_proxy_fixes import preserve_host_fix
 from probe.diagnose.wording import Diagnosis
@@ -79,8 +79,8 @@ def nginx_passed(obs: Observation, passed: Diagnosis, diagnosis: Diagnosis,
     found = unanswered(obs, passed, context, route, front)
     if found is None:
         return None, diagnosis
-    if found.cause is not None:
-        return found, diagnosis
+    if found.cause is not None or found.explanation != passed.explanation:
+        return found, diagnosis  # decided: a cause, or the backend's own words (_unserved)
     return None, dataclasses.replace(diagnosis, fix=found.fix, candidates=found.candidates)
 
 
@@ -88,6 +88,9 @@ def _host(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute, front: 
           seen: list[Seen], backend: str) -> Diagnosis | None:
     host = (urlsplit(obs.target.url).hostname or "").lower()
     expected = obs.target.expected or "the expected instance"
+    names = sorted({n.lower() for _, a, _ in seen if (n := _server_name(a))})
+    if _host_passed(route, front, host):
+        return _unserved(obs, diagnosis, seen, names, backend, host)
     if isinstance(front, ApacheRoutes):
         found = preserve_host_fix(route, front)
         rule = front.proxy_rule(route)
@@ -109,33 +112,74 @@ def _host(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute, front: 
     said = (f" The backend got Host {quoted(sent)}, not {host!r}: {how}; it answered HTTP 403 "
             f"with no endpoint answer.")
     evidence = [Evidence(EvidenceKind.CONFIGURED, claim, where)]  # its line: the Host sent
-    names = sorted({n.lower() for _, a, _ in seen if (n := _server_name(a))})
     for url, answer, at in seen[:1]:
         said += (f" Through the same backend {url} got {expected}'s endpoint answer with Host "
                  f"{quoted(answer.host)} (request.host; {at.said}): the backend answers there "
                  f"with the URL's Host passed on.")
         evidence.append(Evidence(EvidenceKind.OBSERVED, f"request.host = {quoted(answer.host)}",
                                  f"GET {url}"))
-    express = next((at for _, _, at in seen if at.field == "process_group"), None)
-    root = f"/tmp/mod_wsgi-{express.value if express else backend}:UID"  # noqa: S108 - words naming express's default, no file made
-    said += (f" A mod_wsgi-express server started with --server-name answers only that name "
-             f"and its --server-alias names and denies any other Host with 403; the check "
-             f"that tells its 403 from the front's: AH01630 ('client denied by server "
-             f"configuration') on SERVER_ROOT/htdocs/__probe__ in its own error_log "
-             f"(SERVER_ROOT/error_log; SERVER_ROOT is the directory of the httpd.conf after -f "
-             f"in its Apache's command line, {root} unless started with --server-root).")
+    said += " " + _denies(seen, backend)
     if names and host not in names:
         fix += (f" The backend answers {', '.join(map(repr, names))} (request.server_name of "
                 f"its answers), not {host!r}: start it with '--server-alias {host}' beside its "
                 f"--server-name too (or pass one of its names as Host), and Django's "
                 f"ALLOWED_HOSTS must hold {host!r} (the answer's host_allowed then tells).")
     elif not names:
-        fix += (f" If the 403 stays, the backend does not serve {host!r} either: a "
-                f"mod_wsgi-express server takes it with '--server-alias {host}' beside its "
-                f"--server-name.")
+        # its names are not seen: the alias is offered only for a name it does not hold
+        fix += (f" If the 403 stays with {host!r} passed, compare it with the backend's "
+                f"ServerName and ServerAlias lines (SERVER_ROOT/httpd.conf: its --server-name "
+                f"and --server-alias): a mod_wsgi-express server takes a name in neither with "
+                f"'--server-alias {host}' beside its --server-name.")
     return dataclasses.replace(
         diagnosis, cause=Cause.HOST_REWRITTEN, candidates=(), fix=fix,
         explanation=diagnosis.explanation + said, evidence=(*diagnosis.evidence, *evidence))
+
+
+def _root(seen: list[Seen], backend: str) -> str:
+    """mod_wsgi-express's default --server-root for the backend (its daemon group's name)."""
+    express = next((at for _, _, at in seen if at.field == "process_group"), None)
+    return express_root(express.value if express else backend)
+
+
+def _denies(seen: list[Seen], backend: str) -> str:
+    return express_denies(_root(seen, backend))
+
+
+def _host_passed(route: PredictedRoute, front: FrontConfig, host: str) -> bool:
+    """Whether the lines read pass the URL's own Host to the backend."""
+    if isinstance(front, ApacheRoutes):
+        found = front.preserve_host(route)
+        return found is not None and found.on
+    step = route.step("host")
+    return step is not None and step.source is not None and (
+        host_name(step.decision) == host or any(
+            f"proxy_set_header Host {v}" in step.rule for v in ("$host", "$http_host")))
+
+
+def _unserved(obs: Observation, diagnosis: Diagnosis, seen: list[Seen], names: list[str],
+              backend: str, host: str) -> Diagnosis | None:
+    """The URL's Host passed on, and the backend's own answers elsewhere name another
+    server name: its --server-name denied this one (re-tester R31's wiki2 behind nginx,
+    once the Host line was applied)."""
+    if not names or host in names:
+        return None
+    url, _, at = seen[0]
+    said = (f" The front passes the URL's Host {host!r} on, and through the same backend "
+            f"{url} got {expected_of(obs)}'s endpoint answer under the server name "
+            f"{', '.join(map(repr, names))} (request.server_name; {at.said}): the endpoint is "
+            f"installed there and the backend does not take {host!r} as one of its names. "
+            + _denies(seen, backend))
+    fix = (f"Start the backend with '--server-alias {host}' beside its --server-name "
+           f"{names[0]!r} (then start it again: its httpd.conf is written at start), and "
+           f"Django's ALLOWED_HOSTS must hold {host!r} (the answer's host_allowed then "
+           f"tells). The check that this 403 is its own: AH01630 ('client denied by server "
+           f"configuration') on {_root(seen, backend)}/htdocs/__probe__ in its error_log "
+           f"(SERVER_ROOT/error_log).")
+    return dataclasses.replace(
+        diagnosis, cause=None, candidates=(), fix=fix,
+        explanation=diagnosis.explanation + said,
+        evidence=(*diagnosis.evidence, Evidence(
+            EvidenceKind.OBSERVED, f"request.server_name = {names[0]!r}", f"GET {url}")))
 
 
 def _mount(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
