@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from probe.diagnose import diagnose
+from probe.errors import ErrorKind
 from probe.front_config import load_front
 from probe.manifest import parse
 from probe.model import Report, Sample
@@ -34,6 +35,7 @@ def _nginx(tmp: Path, conf_text: str | None, probed_444: bool = False) -> Report
         config = load_front(str(conf), {})
     # the probe's own .invalid request: nginx's default server closed the connection (444)
     probed = {f"http:80@{NGINX_FRONT}": Sample(elapsed_ms=1.0, status_code=None,
+                                               error_kind=ErrorKind.CLOSED,
                                                address=NGINX_FRONT)} if probed_444 else None
     return diagnose(parse(MANIFEST.replace("{front}", NGINX_FRONT)), observations,
                     config=config, probed=probed)
@@ -59,4 +61,15 @@ def test_alias_is_offered_only_for_a_name_the_backend_does_not_hold(tmp_path: Pa
     found = _one(report, "http://wiki.example.test/")
     assert "the backend does not serve 'wiki.example.test' either" not in found.fix, found.fix
     assert "compare it with the backend's ServerName and ServerAlias lines" in found.fix, \
+        found.fix
+
+
+def test_invalid_closed_so_the_403_is_not_the_default_servers(tmp_path: Path) -> None:
+    # without --config: the probe's .invalid request was closed (nginx's return 444), this
+    # URL got 403: not the default server's answer; wiki's express names another server name
+    found = _one(_nginx(tmp_path, None, probed_444=True), "http://wiki2.example.test/")
+    assert not found.candidates, found.candidates
+    assert "connection closed" in found.explanation, found.explanation
+    assert "'--server-alias wiki2.example.test'" in found.fix, found.fix
+    assert "AH01630" in found.fix and "the first (default) one answered" not in found.fix, \
         found.fix

@@ -18,9 +18,13 @@ from typing import cast
 from urllib.parse import urlsplit
 
 from probe.diagnose.discriminate import INVALID_HOST, key_of
+from probe.diagnose.fronts import listening
+from probe.diagnose.host_words import express_denies, express_root
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
+from probe.errors import ErrorKind
 from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation, Sample
+from probe.safe_text import quoted
 
 
 def _answered_here(obs: Observation, context: SweepContext) -> str | None:
@@ -64,6 +68,8 @@ def name_first(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     evidence = [Evidence(EvidenceKind.OBSERVED, f"{other} got an endpoint answer at {address}",
                          f"GET {other}")]
     extra = context.probed.get(key)
+    if extra is not None and _differs(extra, sample):
+        return _not_default(obs, diagnosis, context, sample, extra, other, address or "")
     said = ""
     if extra is not None and extra.status_code is not None:
         same = "the same status" if extra.status_code == sample.status_code else "another status"
@@ -86,6 +92,75 @@ def name_first(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         candidates=(*diagnosis.candidates, Candidate(
             cause, f"--config (or {check}): no name of the {site}s at {address} matches "
                    f"{host}, so the default one answered")))
+
+
+def _differs(extra: Sample, sample: Sample) -> bool:
+    """The ``.invalid`` request (the default site's answer) is not this URL's: closed
+    without an answer (nginx's ``return 444``) where this got a status, or another status."""
+    if extra.status_code is None:
+        return extra.error_kind is ErrorKind.CLOSED and sample.status_code is not None
+    return sample.status_code is not None and extra.status_code != sample.status_code
+
+
+def _not_default(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
+                 sample: Sample, extra: Sample, other: str, address: str) -> Diagnosis:
+    """The default site answers otherwise, so a site that names the host took it (re-tester
+    R31's wiki2 behind nginx: the .invalid request closed, this URL's 403 was the
+    mod_wsgi-express backend's, AH01630 in its error_log): no default-site candidate."""
+    host = (urlsplit(obs.target.url).hostname or "").lower()
+    got = ("had its connection closed without an answer" if extra.status_code is None
+           else f"got HTTP {extra.status_code}")
+    said = (f" {other} got an endpoint answer at the same address ({address}) in this sweep: "
+            f"the server is up there and the endpoint is installed in an application it "
+            f"runs. A request for {INVALID_HOST}, a name no site claims, at the same address "
+            f"{got}, not this URL's HTTP {sample.status_code}: the default site answers "
+            f"otherwise, so a site that names {host} took this URL.")
+    path = urlsplit(obs.target.probe_url(context.manifest.probe.segment)).path
+    asked = f"/{context.manifest.probe.segment}"
+    if path != asked:
+        # the .invalid request asked the root's path: a default site routing this one
+        # otherwise is not ruled out
+        said = said.removesuffix(".") + (
+            f" (if the default site answers {path} as it does {asked}: --config, or "
+            f"'apachectl -S' / 'nginx -T', names the site that takes {host}).")
+    evidence = [Evidence(EvidenceKind.OBSERVED, f"{other} got an endpoint answer at {address}",
+                         f"GET {other}"),
+                Evidence(EvidenceKind.PROBED, f"{got} for a name no site claims",
+                         f"GET {INVALID_HOST} at {address}")]
+    express = _express_names(obs, context, host) if sample.status_code == 403 else None
+    if express is None:
+        fix = (f"The site that names {host} at {address} answered HTTP {sample.status_code} "
+               f"(probe sweep --config PATH names it and where it passes the URL): "
+               f"{diagnosis.fix}")
+    else:
+        url, names, group = express
+        said += (f" {url} got {obs.target.expected}'s endpoint answer from mod_wsgi-express's "
+                 f"daemon group {group!r} under the server name {names} "
+                 f"(request.server_name), not {host!r}. " + express_denies(express_root(group)))
+        evidence.append(Evidence(EvidenceKind.OBSERVED, f"request.server_name = {names}",
+                                 f"GET {url}"))
+        fix = (f"Where the site that names {host} passes it to that server (--config names "
+               f"its pass line), start the server with '--server-alias {host}' beside its "
+               f"--server-name {names} (then start it again: its httpd.conf is written at "
+               f"start), and Django's ALLOWED_HOSTS must hold {host!r}. The check that this "
+               f"403 is its own: AH01630 ('client denied by server configuration') on "
+               f"{express_root(group)}/htdocs/__probe__ in its error_log.")
+    return dataclasses.replace(diagnosis, explanation=diagnosis.explanation + said, fix=fix,
+                               evidence=(*diagnosis.evidence, *evidence))
+
+
+def _express_names(obs: Observation, context: SweepContext, host: str
+                   ) -> tuple[str, str, str] | None:
+    """(URL, its server name, daemon group) of the expected instance's answer elsewhere
+    from a mod_wsgi-express server whose name is not ``host``."""
+    for other, answer in context.answers_of(obs.target.expected or ""):
+        at = listening(answer)
+        request = answer.raw.get("request")
+        name = request.get("server_name") if isinstance(request, dict) else None
+        if at is not None and at.field == "process_group" and isinstance(name, str) and \
+                name and name.lower() != host and other.target.url != obs.target.url:
+            return other.target.url, quoted(name), at.value
+    return None
 
 
 _SAID = re.compile(r" A request for \S+, a name no site claims, at the same address got HTTP \d+ "
