@@ -12,8 +12,8 @@ from probe.diagnose import diagnose
 from probe.errors import ErrorKind
 from probe.front_config import load_front
 from probe.manifest import parse
-from probe.model import Report, Sample
-from tests.t31_answers import NGINX_FRONT, WIKI
+from probe.model import Cause, Report, Sample
+from tests.t31_answers import APACHE_FRONT, BLOG, NGINX_FRONT, SHOP, WIKI
 from tests.test_express_fronts import MANIFEST, NGINX, _answer, _apache, _one, _seen
 
 # the wiki2 block after the printed Host fix was applied (R31's nginx.conf.after-fixes)
@@ -73,3 +73,21 @@ def test_invalid_closed_so_the_403_is_not_the_default_servers(tmp_path: Path) ->
     assert "'--server-alias wiki2.example.test'" in found.fix, found.fix
     assert "AH01630" in found.fix and "the first (default) one answered" not in found.fix, \
         found.fix
+
+
+def test_express_answer_through_apache_front_is_shadowed_or_upstream() -> None:
+    # apache-front without --config: blog-old's VirtualHost passes to shop's express port
+    # (ProxyPass to 18101); the answer's process_group is 127.0.0.1:18101, not the front's
+    server = "Apache"
+    observations = [
+        _seen("http://shop.example.test/", "shop", APACHE_FRONT, server, _answer(SHOP)),
+        _seen("http://blog.example.test/app/", "blog", APACHE_FRONT, server, _answer(BLOG)),
+        _seen("http://blog-old.example.test/", "blog", APACHE_FRONT, server, _answer(
+            SHOP, host="blog-old.example.test", server_name="blog-old.example.test"))]
+    probed = {f"http:80@{APACHE_FRONT}": Sample(elapsed_ms=1.0, status_code=403,
+                                                address=APACHE_FRONT, server="Apache")}
+    found = _one(diagnose(parse(MANIFEST.replace("{front}", APACHE_FRONT)), observations,
+                          probed=probed), "http://blog-old.example.test/")
+    assert found.cause is None, (found.cause, found.explanation)
+    assert {c.cause for c in found.candidates} == {Cause.VHOST_SHADOWED, Cause.WRONG_UPSTREAM}
+    assert "127.0.0.1:18101" in found.explanation and "127.0.0.1:18102" in found.fix, found.fix

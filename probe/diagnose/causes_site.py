@@ -22,7 +22,13 @@ from __future__ import annotations
 from probe.diagnose import site_wording as words
 from probe.diagnose.answer_names import fields_seen
 from probe.diagnose.discriminate import key_of, probed_default
-from probe.diagnose.fronts import express_address, listen, same_listen, server_header
+from probe.diagnose.fronts import (
+    express_address,
+    listen,
+    listening,
+    same_listen,
+    server_header,
+)
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.odd_address import server_differs
 from probe.diagnose.proxy_seen import ProxySeen, proxy_seen
@@ -107,16 +113,44 @@ def _passed_on(obs: Observation, answer: EndpointAnswer, context: SweepContext
     site2's with 'ProxyPass / uwsgi://' site2's port) the answers cannot tell."""
     proxy = proxy_seen(obs, answer)
     at = listen(answer)
-    if proxy is None or at is None or not any(
+    express = _express_elsewhere(obs, answer)
+    if express is not None:
+        # re-tester R31's blog-old behind Apache: shop's express port answered through the
+        # front (its daemon group names it), so the front's site may pass it there itself
+        proxy, at = express
+    elif proxy is None or at is None or not any(
             e.claim.startswith("server.listen") for e in proxy.evidence):
         return None
     front = _product(server_header(obs))
     expected = obs.target.expected
     own = next((f"{expected} answers its own URL {o.target.url} on server.listen {shown}"
                 for o, a in (context.answers_of(expected) if expected else ())
-                if o.target.expected == expected and (shown := listen(a)) is not None
+                if o.target.expected == expected and (shown := _where(a)) is not None
                 and not same_listen(shown, at)), "")
     return front, at, own, proxy
+
+
+def _where(answer: EndpointAnswer) -> str | None:
+    """Where an answer's server listens: server.listen, else an express daemon group's."""
+    found = listening(answer)
+    return found.address if found is not None else None
+
+
+def _express_elsewhere(obs: Observation, answer: EndpointAnswer
+                       ) -> tuple[ProxySeen, str] | None:
+    """(the proxy seen, the express address) where a mod_wsgi-express server answered (its
+    process_group ``HOST:PORT``) and the probe connected to another address: a front passed
+    the request on."""
+    found = listening(answer)
+    address = key_of(obs)[1]
+    if found is None or found.field != "process_group" or address is None or \
+            same_listen(found.address, address):
+        return None
+    header = server_header(obs)
+    return ProxySeen(_product(header).capitalize() or None, (Evidence(
+        EvidenceKind.OBSERVED, f"process_group = {quoted(found.value)} (mod_wsgi-express's "
+        f"HOST:PORT) while the request went to {address}", f"GET {obs.target.url}"),)), \
+        found.address
 
 
 def _product(header: str | None) -> str:
