@@ -222,6 +222,10 @@ def test_wrong_upstream_repointed_carries_the_mount_and_after_it_the_mount_is_re
     assert found.cause is Cause.URL_MAPPING, (found.cause, found.explanation)
     assert found.fix.startswith(f"At {conf}:32, keep the mount in the path passed on: "
                                 f"'ProxyPass / http://127.0.0.1:18102/app/'"), found.fix
+    # the front's own restart words, not a bare "reload the front" (re-tester R31)
+    assert "After the edit, restart Apache gracefully (it reads its configuration only when " \
+           "it starts or restarts)" in found.fix and f"'-f {conf}'" in found.fix, found.fix
+    assert "reload the front so it reads the line" not in found.fix, found.fix
 
 
 def test_express_500_without_config_names_its_own_error_log() -> None:

@@ -22,6 +22,7 @@ from probe.model import Cause, Sample, TargetResult
 from probe.nginx import load_nginx
 from probe.sweep_config import load_config
 from tests import t31_express_answers as t31
+from tests.test_diagnose import obs
 
 BLOG_OLD = "http://blog-old.example.test/"
 
@@ -162,3 +163,26 @@ def test_with_express_httpd_conf_its_setenv_line_is_named(tmp_path: Path) -> Non
            f"DJANGO_SETTINGS_MODULE" in found.fix, found.fix
     assert "not running this configuration" not in found.explanation
     assert "handler.wsgi" not in found.explanation
+
+
+def test_the_pass_line_without_the_mount_is_fixed_with_nginxs_reload(tmp_path: Path) -> None:
+    # R31 applied the port alone (proxy_pass http://127.0.0.1:18102; in location /): blog's 404
+    path = tmp_path / "nginx.conf"
+    conf = t31.NGINX_CONF.replace("""server_name blog-old.example.test;
+        location / {
+            proxy_pass http://127.0.0.1:18101;""", """server_name blog-old.example.test;
+        location / {
+            proxy_pass http://127.0.0.1:18102;""")
+    path.write_text(conf)
+    observations = [o if "blog-old" not in o.target.url else obs(
+        BLOG_OLD, "blog", *(Sample(2.0, 404, address=t31.FRONT, server=t31.NGINX)
+                            for _ in range(10))) for o in t31.nginx_front()]
+    report = diagnose(parse(t31.NGINX_MANIFEST), observations,
+                      config=ConfigJoin(load_nginx(str(path))))
+    found = next(t for t in report.targets if t.url == BLOG_OLD)
+    line = next(n for n, t in enumerate(conf.splitlines(), 1) if "18102" in t)
+    assert found.cause is Cause.URL_MAPPING, (found.cause, found.explanation)
+    assert found.fix.startswith(f"At {path}:{line}, keep the mount in the path passed on: "
+                                f"'proxy_pass http://127.0.0.1:18102/app/;'. "), found.fix
+    assert f"'nginx -t -c {path}', then 'nginx -s reload -c {path}'" in found.fix, found.fix
+    assert "reload the front so it reads the line" not in found.fix, found.fix

@@ -24,9 +24,11 @@ from urllib.parse import urlsplit, urlunsplit
 from probe.apache.proxy_reverse import reverse_line, reverse_of
 from probe.apache.route import ApacheRoutes
 from probe.diagnose.address_answered import unsay
+from probe.diagnose.config_reload import nginx_reload
 from probe.diagnose.fronts import Listening, listening, same_listen
 from probe.diagnose.host_words import express_denies, express_root, host_fix, host_name
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.join_daemon_path import apache_restart, same_apache
 from probe.diagnose.join_proxy_fixes import preserve_host_fix
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
@@ -219,8 +221,8 @@ def _mount(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             f"elsewhere show the mount {quoted(answer.script_name)} (request.script_name at "
             f"{url}; {at.said}): the front's line at {where} hands it a path without that "
             f"mount, which the backend does not serve (its 404).")
-    fix = (f"At {where}, keep the mount in the path passed on: '{line}'{reverse}; then "
-           f"reload the front so it reads the line.")
+    fix = (f"At {where}, keep the mount in the path passed on: '{line}'{reverse}. "
+           f"{_reload(obs, context, front)}")
     return dataclasses.replace(
         diagnosis, cause=Cause.URL_MAPPING, candidates=(), fix=fix,
         explanation=diagnosis.explanation + said,
@@ -228,6 +230,16 @@ def _mount(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                   Evidence(EvidenceKind.OBSERVED, f"request.script_name = "
                            f"{quoted(answer.script_name)}", f"GET {url}"),
                   Evidence(EvidenceKind.CONFIGURED, written, where)))
+
+
+def _reload(obs: Observation, context: SweepContext, front: FrontConfig) -> str:
+    """How the running front reads the edited line: the words every --config fix ends with
+    (a bare "reload the front" left the re-tester R31 without a command)."""
+    main = front.files[0] if front.files else "FILE"
+    if isinstance(front, ApacheRoutes):
+        reads = "its configuration only when it starts or restarts"
+        return f"After the edit, {apache_restart(main, same_apache(obs, context), reads, '')}."
+    return nginx_reload(main)
 
 
 def _server_name(answer: EndpointAnswer) -> str | None:
