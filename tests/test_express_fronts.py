@@ -244,3 +244,25 @@ urls = ["http://127.0.0.1:18202/"]
     assert "/tmp/mod_wsgi-127.0.0.1:18202:UID/error_log" in found.fix, found.fix
     assert "WSGI0152" not in found.fix and "VirtualHost" not in found.fix, found.fix
     assert "process_group '127.0.0.1:18202'" in found.explanation
+
+
+def test_apache_url_at_root_answered_under_the_mount_prints_no_empty_mount(
+        tmp_path: Path) -> None:
+    # R31's repoint applied: ProxyPass / http://127.0.0.1:18102/app/; blog answers at /app
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(HTTPD.replace("http://127.0.0.1:{old}/", "http://127.0.0.1:18102/app/"))
+    old = _answer(BLOG, host="blog-old.example.test", server_name="blog-old.example.test",
+                  forwarded_host="blog-old.example.test")
+    observations = [
+        _seen("http://blog.example.test/app/", "blog", APACHE_FRONT, "Apache", _answer(BLOG)),
+        _seen("http://blog-old.example.test/", "blog", APACHE_FRONT, "Apache", old)]
+    for config in (load_front(str(conf), {}), None):
+        report = diagnose(parse(MANIFEST.replace("{front}", APACHE_FRONT)), observations,
+                          config=config)
+        found = _one(report, "http://blog-old.example.test/")
+        assert found.verdict is Verdict.MOUNT_MISMATCH, found
+        for empty in ("X-Forwarded-Prefix '", "--mount-point '", "start with / its pages"):
+            assert empty not in found.explanation + found.fix, (empty, found.fix)
+        assert "'ProxyPass /app/ http://127.0.0.1:18102/app/' in place of the ProxyPass of /" \
+            in found.fix and "'Redirect permanent / http://blog.example.test/app/'" \
+            in found.fix, found.fix

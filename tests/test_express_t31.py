@@ -186,3 +186,33 @@ def test_the_pass_line_without_the_mount_is_fixed_with_nginxs_reload(tmp_path: P
                                 f"'proxy_pass http://127.0.0.1:18102/app/;'. "), found.fix
     assert f"'nginx -t -c {path}', then 'nginx -s reload -c {path}'" in found.fix, found.fix
     assert "reload the front so it reads the line" not in found.fix, found.fix
+
+
+def test_a_url_at_root_answered_under_the_mount_prints_no_empty_mount(tmp_path: Path) -> None:
+    # R31's repoint applied: location / { proxy_pass http://127.0.0.1:18102/app/; }; blog
+    # answers SCRIPT_NAME '/app' at a URL whose path is /
+    path = tmp_path / "nginx.conf"
+    path.write_text(_blog_old_line("/app/").replace("18101/app/", "18102/app/"))
+    observations = [o if "blog-old" not in o.target.url else t31.through(
+        BLOG_OLD, "blog", t31.express("blog", 20393, 18501, 18102, "blog-old.example.test",
+                                      script_name="/app")) for o in t31.nginx_front()]
+    for config in (ConfigJoin(load_nginx(str(path))), None):
+        report = diagnose(parse(t31.NGINX_MANIFEST), observations, config=config)
+        found = next(t for t in report.targets if t.url == BLOG_OLD)
+        assert found.verdict.value == "mount_mismatch", found
+        text = found.explanation + found.fix
+        for empty in ("X-Forwarded-Prefix ;", "--mount-point '", "start with / its pages",
+                      "let proxy_pass strip"):
+            assert empty not in text, (empty, text)
+        assert "it received SCRIPT_NAME '/app' and PATH_INFO '/__probe__' at a URL whose " \
+               "path is /" in found.explanation, found.explanation
+        assert "as /app/app/x, where unless its URL patterns start with app/ it answers 404" \
+            in found.explanation and "/admin/ redirects to /app/admin/login/" \
+            in found.explanation, found.explanation
+        assert "list the URL as http://blog-old.example.test/app/ and pass it with a " \
+               "'location /app/' whose proxy_pass has no URI part ('proxy_pass " \
+               "http://127.0.0.1:18102;'" in found.fix, found.fix
+        assert "started without --mount-point" in found.fix and "'proxy_pass " \
+               "http://HOST:PORT;' (no URI part) in the location / (HOST:PORT its --host" \
+            in found.fix, found.fix
+        assert "'return 301 http://blog.example.test/app$request_uri;'" in found.fix, found.fix

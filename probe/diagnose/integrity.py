@@ -35,6 +35,7 @@ from probe.diagnose.host_words import forwarded_unread, host_fix, received
 from probe.diagnose.host_words import host_name as _name
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.mount_forced import forced_evidence
+from probe.diagnose.mount_root import rooted
 from probe.diagnose.mount_shape import (
     declared,
     mount_of,
@@ -55,7 +56,7 @@ from probe.safe_text import quoted
 from probe.urls import split_usual
 
 if TYPE_CHECKING:
-    from probe.front import Member, PredictedRoute, RouteStep
+    from probe.front import PredictedRoute, RouteStep
 
 
 def check(obs: Observation, diagnosis: Diagnosis, context: SweepContext, front: FrontKind,
@@ -176,7 +177,8 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
         else:
             # the fix strips the declared mount, not what is stripped now
             short, mount, stripped = mount, meant, False
-    if short is not None:
+    root = rooted(obs, answer, context, front, route, sent) if meant is None else None  # at /
+    if short is not None or root is not None:
         pass
     elif meant is not None:  # the manifest says what it must receive: judged against that
         if script == meant:
@@ -195,7 +197,9 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
     believed = (forced.rstrip("/") or "/") if forced is not None else script or "/"
     seen = f"request.script_name = {quoted(script)}, request.path_info = {quoted(info)}"
     evidence: tuple[Evidence, ...] = (Evidence(EvidenceKind.OBSERVED, seen, f"GET {url}"),)
-    if doubled:
+    if root is not None:
+        what, evidence = root.what, root.evidence
+    elif doubled:
         what = (f"it received SCRIPT_NAME {quoted(script)} and PATH_INFO {quoted(info)}, the "
                 f"prefix in both: it resolves {info} against its URL patterns (its pages answer "
                 f"404 unless they start with {mount.lstrip('/')}/) and builds its links under "
@@ -261,14 +265,15 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
         evidence += (Evidence(EvidenceKind.CONFIGURED, step.rule, str(step.source)),)
     wrong = forced is not None and forced.rstrip("/") != mount
     evidence += forced_evidence(answer, mount, url) if front is FrontKind.NGINX else ()
-    fix = mount_fix(front, mount, route, stripped=stripped, answer=answer, doubled=doubled,
-                    shared=force_script.shared_words(context, obs, answer, mount),
-                    every=answers)
+    fix = root.fix if root is not None else mount_fix(
+        front, mount, route, stripped=stripped, answer=answer, doubled=doubled,
+        shared=force_script.shared_words(context, obs, answer, mount), every=answers)
     # --mount-point given to some members only: which answered what, not the generic words
-    split = disagreement(answers, mount, sent, _members(route),
-                         configured=route is not None and route.undecided is None,
+    read = route is not None and route.undecided is None
+    split = disagreement(answers, mount, sent, route.members if route is not None and read
+                         else (), configured=read,
                          directive="server" if front is FrontKind.NGINX else "BalancerMember")
-    if split is not None:
+    if split is not None and root is None:
         what, fix = split.explanation, split.fix
         evidence += split.evidence
     return Diagnosis(
@@ -276,10 +281,6 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
         explanation=f"{url} is served by the right application, but {what}.",
         fix=fix, answered_by=diagnosis.answered_by,
         evidence=(*diagnosis.evidence, *evidence))
-
-
-def _members(route: PredictedRoute | None) -> tuple[Member, ...]:
-    return route.members if route is not None and route.undecided is None else ()
 
 
 def _step(route: PredictedRoute | None, stage: str) -> RouteStep | None:
