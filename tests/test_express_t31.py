@@ -127,8 +127,8 @@ def _alone(config: ConfigJoin | None = None) -> dict[str, TargetResult]:
 def test_a_second_express_on_one_port_is_said_with_its_start_and_no_front() -> None:
     found = _alone()["http://127.0.0.1:18201/"]
     assert found.cause is None and not found.candidates, found
-    assert "declares for shop-prod-exported and shop-prod-setenv: their application " \
-           "answered this URL, not blog-18201's (which of them" in found.explanation, \
+    assert "declares for shop-prod-exported and shop-prod-setenv: an application with that " \
+           "label answered this URL, not blog-18201's (the label matched" in found.explanation, \
         found.explanation
     assert "serves one application to every Host it accepts on its port" in found.explanation
     assert "AH00072: make_sock: could not bind to address 127.0.0.1:18201" in found.fix

@@ -21,9 +21,10 @@ import dataclasses
 from urllib.parse import urlsplit
 
 from probe.diagnose.answer_names import joined
-from probe.diagnose.fronts import listening, same_listen
+from probe.diagnose.fronts import express_address, listening, same_listen
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
+from probe.front import PredictedRoute
 from probe.model import Evidence, EvidenceKind, Observation
 from probe.safe_text import quoted
 
@@ -42,10 +43,12 @@ def _reached(obs: Observation) -> str | None:
 
 def express_port(obs: Observation, answer: EndpointAnswer, told: Diagnosis,
                  owners: tuple[str, ...], field: str, value: str,
-                 probed: tuple[Evidence, ...]) -> Diagnosis | None:
+                 probed: tuple[Evidence, ...],
+                 groups: tuple[str | None, ...] = ()) -> Diagnosis | None:
     """``told`` reworded where the answer is a mod_wsgi-express server's, reached at its own
     address: ``owners`` the instances the manifest declares ``field`` = ``value`` for (the
-    answers tell them apart no further where there are several); None otherwise."""
+    answers tell them apart no further where there are several), ``groups`` the process
+    groups it declares for them; None otherwise."""
     at = listening(answer)
     reached = _reached(obs)
     if at is None or at.field != "process_group" or not same_listen(at.address, reached):
@@ -53,10 +56,19 @@ def express_port(obs: Observation, answer: EndpointAnswer, told: Diagnosis,
     expected = obs.target.expected or "the instance meant"
     port = at.address.rpartition(":")[2]
     named = (f"the {field.replace('_', ' ')} the manifest declares for {joined(list(owners))}: "
-             + (f"the application of {owners[0]} answered" if len(owners) == 1 else
-                "their application answered"))
-    which = "" if len(owners) == 1 else " (which of them, the answers do not tell: they " \
-        "share that value)"
+             f"an application with that {field.replace('_', ' ')} answered")
+    # The value matched, not a server: a third server of that application (T31's 18201 was
+    # shop's, neither 18203's nor 18204's) answers with its own daemon group.
+    others = [g for g in groups if g]
+    if others and at.value not in others:
+        which = (f" (the {field.replace('_', ' ')} matched, not a server: its process_group "
+                 f"{quoted(at.value)} is not the group declared for "
+                 f"{'it' if len(owners) == 1 else 'any of them'} "
+                 f"({', '.join(quoted(g) for g in others)}): another server of that "
+                 f"application)")
+    else:
+        which = "" if len(owners) == 1 else (f" (the {field.replace('_', ' ')} matched; which "
+                                              f"of them, the answers do not tell)")
     parent = (f"its parent pid {answer.ppid} (ppid)" if answer.ppid not in (None, 0, 1)
               else "its parent")
     ps = f"'ps -ww -o args= -p {answer.ppid if answer.ppid not in (None, 0, 1) else 'PPID'}'"
@@ -70,11 +82,13 @@ def express_port(obs: Observation, answer: EndpointAnswer, told: Diagnosis,
     fix = (
         f"No front and no ServerName is involved: find why {expected}'s server is not the one "
         f"on {at.address}. If {expected}'s mod_wsgi-express was started with --port {port} "
-        f"too, it could not bind and exited: its start-server output (and the error_log in its "
-        f"--server-root, by default /tmp/mod_wsgi-HOST:PORT:UID/) says '(98)Address already in "
-        f"use: AH00072: make_sock: could not bind to address {at.address}'; 'ss -ltnp sport = "
-        f":{port}' names the one process listening. Start {expected}'s server on a port of its "
-        f"own (its --port, and that port in the manifest's URL), or stop the server on "
+        f"too, it could not bind and exited: its start output (or the error_log in its "
+        f"--server-root, by default /tmp/mod_wsgi-HOST:PORT:UID/, where one was written) says "
+        f"'(98)Address already in use: AH00072: make_sock: could not bind to address "
+        f"{at.address}'; 'ss -ltnp sport = :{port}' names the one process listening. Start "
+        f"{expected}'s server on a port of its own (its --port; in the manifest, that port in "
+        f"its URL and process_group = 'HOST:PORT' of it, since mod_wsgi-express names its "
+        f"daemon group after its --host and --port), or stop the server on "
         f"{at.address} with its own apachectl ('SERVER_ROOT/apachectl stop', SERVER_ROOT the "
         f"directory of the httpd.conf that {ps} ({parent}, the express server's Apache) shows "
         f"after -f; the system's apachectl stops another Apache) and start {expected}'s "
@@ -83,3 +97,25 @@ def express_port(obs: Observation, answer: EndpointAnswer, told: Diagnosis,
                     f"GET {obs.target.url}")
     return dataclasses.replace(told, cause=None, candidates=(), explanation=explanation,
                                fix=fix, evidence=(*told.evidence, seen, *probed))
+
+
+def handler_unproven(route: PredictedRoute, answer: EndpointAnswer | None) -> str | None:
+    """Where the route ends in mod_wsgi-express's handler.wsgi: the httpd.conf does not show
+    which script it loads, nor that its Apache is the one answering (T31's blog server root,
+    whose httpd had exited on AH00072, 'predicted' shop's answer): the sentence saying so,
+    with the checks that decide; None for any other route."""
+    mount = route.step("mount")
+    if mount is None or mount.by != "handler" or answer is None or \
+            express_address(answer) is None:
+        return None
+    handler = mount.decision.rpartition(" at ")[0] or "its handler.wsgi"
+    script = answer.raw.get("script_file")
+    shown = f"the answer's script_file {quoted(script)}" if isinstance(script, str) and script \
+        else "the script that answered"
+    ppid = answer.ppid if answer.ppid not in (None, 0, 1) else "PPID"
+    return (f"The configuration given routes this URL to {handler} ({mount.source}), which "
+            f"loads the script mod_wsgi-express was started with; it does not show that this "
+            f"is {shown}, nor that its Apache is the server that answered (pid {answer.pid}), "
+            f"so it is not shown to predict this answer: 'grep -n entry_point {handler}' "
+            f"names its script, and 'ps -ww -o args= -p {ppid}' the httpd.conf (after -f) of "
+            f"the server that answered.")

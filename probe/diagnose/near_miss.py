@@ -13,6 +13,7 @@ import dataclasses
 from probe.diagnose.causes_site import CONFIG_CHECK, observed
 from probe.diagnose.discriminate import probed_default
 from probe.diagnose.express_port import express_port
+from probe.diagnose.fronts import listening, same_listen
 from probe.diagnose.fronts import software as server_software
 from probe.diagnose.identify import Comparison, Difference, SweepContext, host_of
 from probe.diagnose.site_wording import sent_port
@@ -67,6 +68,20 @@ def daemon_group_unused(url: str, expected: str, comparison: Comparison,
                  f"{group.wanted!r})" if right_url else "")
         fix = (f"In the VirtualHost for {where}, add 'WSGIProcessGroup {group.wanted}' (or "
                f"process-group={group.wanted} on its WSGIScriptAlias){right}.")
+    elif _express_reached(answer, address or where):
+        # express writes its httpd.conf anew at each start, naming the group after --host
+        # and --port: no WSGIProcessGroup line of it is the operator's (T31 moved blog to
+        # 18206 and the manifest's group stayed 127.0.0.1:18201)
+        why = (f"the daemon process group {group.wanted!r} does not serve this URL, "
+               f"{group.seen!r} does: the group of the mod_wsgi-express server reached at "
+               f"{address or where} (it names its daemon group after its --host and --port, "
+               f"HOST:PORT, and serves every URL of its port from it).")
+        fix = (f"Write process_group = {group.seen!r} for {expected} in the manifest: "
+               f"mod_wsgi-express names its group after its --host and --port, so a server "
+               f"started on another port (or host) has another group, and no WSGIProcessGroup "
+               f"can be written for it (start-server writes its httpd.conf anew). If "
+               f"{group.wanted!r} is meant, the server must listen there: start it with that "
+               f"--host and --port. Then probe again.")
     else:
         why = (f"the daemon process group {group.wanted!r} does not serve this URL, "
                f"{group.seen!r} does.")
@@ -85,6 +100,12 @@ def daemon_group_unused(url: str, expected: str, comparison: Comparison,
         fix=fix,
         answered_by=shown,
     )
+
+
+def _express_reached(answer: EndpointAnswer, reached: str) -> bool:
+    """Whether the answer's group is a mod_wsgi-express server's at the address reached."""
+    at = listening(answer)
+    return at is not None and at.field == "process_group" and same_listen(at.address, reached)
 
 
 def near_miss(url: str, expected: str, comparison: Comparison, answer: EndpointAnswer,
@@ -134,7 +155,8 @@ def another_application(obs: Observation, answer: EndpointAnswer, told: Diagnosi
     default, probe = probed_default(obs, answer, context)
     if probe is not None:
         seen.append(probe)
-    one_port = express_port(obs, answer, told, names, field, value, tuple(seen))
+    groups = tuple(context.manifest.instances[n].process_group for n in names)
+    one_port = express_port(obs, answer, told, names, field, value, tuple(seen), groups)
     if one_port is not None:
         return one_port
     check = CONFIG_CHECK
