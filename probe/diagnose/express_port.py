@@ -99,12 +99,13 @@ def express_port(obs: Observation, answer: EndpointAnswer, told: Diagnosis,
                                fix=fix, evidence=(*told.evidence, seen, *probed))
 
 
-def handler_unproven(route: PredictedRoute, answer: EndpointAnswer | None) -> str | None:
+def handler_unproven(route: PredictedRoute, obs: Observation) -> str | None:
     """Where the route ends in mod_wsgi-express's handler.wsgi: the httpd.conf does not show
     which script it loads, nor that its Apache is the one answering (T31's blog server root,
     whose httpd had exited on AH00072, 'predicted' shop's answer): the sentence saying so,
     with the checks that decide; None for any other route."""
     mount = route.step("mount")
+    answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer), None)
     if mount is None or mount.by != "handler" or answer is None or \
             express_address(answer) is None:
         return None

@@ -197,12 +197,7 @@ def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         elif not obs.target.expected:  # a [refuse] URL: the step that took it is the one
             found = refused_site(route, config)
     if found is None:
-        from probe.diagnose.express_port import handler_unproven
-
-        answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer),
-                      None)
-        said = handler_unproven(route, answer) or words.predicted_no_step(route)
-        return _add(diagnosis, said, _configured(route.steps))
+        return _add(diagnosis, words.predicted_no_step(route, obs), _configured(route.steps))
     host = (urlsplit(obs.target.url).hostname or "").lower()
     lint = _lint(route, found, config)
     kept = None

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from probe.apache.names import catch_all_vhost as catch_all_at
 from probe.apache.tls_setup import plain_request_fix
+from probe.diagnose.express_port import handler_unproven
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.join_group_fix import process_group_fix
 from probe.diagnose.join_kept import GroupKept, Kept
@@ -59,7 +60,10 @@ def _field(name: str) -> str:
     return f"request.{name}" if name == "script_name" else name
 
 
-def predicted_no_step(route: PredictedRoute) -> str:
+def predicted_no_step(route: PredictedRoute, obs: Observation) -> str:
+    said = handler_unproven(route, obs)  # express's handler.wsgi: which script, not shown
+    if said is not None:
+        return said
     site = route.step("site")
     return (f"The configuration given predicts this answer ({route.site}"
             f"{'' if site is None else ': ' + site.rule}), but no step of its route shows "
