@@ -61,3 +61,28 @@ def test_an_express_moved_to_its_own_port_needs_the_manifests_group() -> None:
                                 "the manifest"), found.fix
     assert "WSGIProcessGroup 127.0.0.1:18201" not in found.fix
     assert "in the VirtualHost" not in found.fix
+
+
+def test_one_script_two_servers_two_settings_is_fixed_per_server() -> None:
+    report = diagnose(parse(t31.ALONE_MANIFEST), t31.express_alone())
+    found = {t.url: t for t in report.targets}
+    setenv, exported = found["http://localhost:18204/"], found["http://127.0.0.1:18203/"]
+    script = f"{t31.PROJECTS}/shop/shop/wsgi.py"
+    assert setenv.fix.startswith(
+        f"The WSGI script '{script}' (script_file) is shared: the sweep's answers to the URLs "
+        f"of shop-prod-exported ('shop.settings') name it too"), setenv.fix
+    assert "Set it per server: export DJANGO_SETTINGS_MODULE=shop.settings_prod in the " \
+           "environment shop-prod-setenv's mod_wsgi-express starts with" in setenv.fix
+    assert "of shop-prod-setenv ('shop.settings_prod') name it too" in exported.fix
+    for result in (setenv, exported):
+        assert "by assignment" not in result.fix, result.fix
+        assert "blog-18201" not in result.fix  # its URL was answered by shop's server
+
+
+def test_a_script_of_one_instance_keeps_the_assignment() -> None:
+    manifest = t31.ALONE_MANIFEST.replace('settings = "shop.settings_prod"',
+                                          'settings = "shop.settings"')
+    report = diagnose(parse(manifest), t31.express_alone())
+    found = next(t for t in report.targets if t.url == "http://127.0.0.1:18203/")
+    assert found.fix.startswith("Set DJANGO_SETTINGS_MODULE to 'shop.settings' in "
+                                "shop-prod-exported's WSGI script"), found.fix

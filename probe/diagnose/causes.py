@@ -18,6 +18,7 @@ from probe.diagnose.identify import Comparison, SweepContext, host_of
 from probe.diagnose.label_unmatched import label_decided
 from probe.diagnose.own_group import answers_words
 from probe.diagnose.settings_fix import settings_fix
+from probe.diagnose.settings_script_shared import shared_fix, sharers
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Instance
@@ -226,8 +227,10 @@ def settings_mismatch(
                                     _sharing(answer, instance, owner, context),
                                     own_group=answers_words(answer.process_group))
         return causes_sharing.with_group_hint(leak, answer, instance, owner.name, context)
-    return wording.settings_mismatch(url, instance.name, instance.settings, answer, shown,
-                                     settings_fix(instance.name, instance.settings, answer))
+    others = sharers(instance.name, instance.settings, answer, context)
+    fix = (shared_fix(instance.name, instance.settings, answer, others) if others and
+           instance.settings else settings_fix(instance.name, instance.settings, answer))
+    return wording.settings_mismatch(url, instance.name, instance.settings, answer, shown, fix)
 
 
 def _sharing(answer: EndpointAnswer, instance: Instance, owner: Instance,

@@ -37,7 +37,7 @@ from probe.endpoint_answer import EndpointAnswer
 from probe.safe_text import quoted
 
 
-def _held(answer: EndpointAnswer, instance: str, meant: str | None) -> str:
+def held(answer: EndpointAnswer, instance: str, meant: str | None) -> str:
     """Where the environment holds the value run: each place it may come from and the check
     that tells; empty where ``settings_module.environ`` does not hold it."""
     held = answer.settings_environ
@@ -135,7 +135,7 @@ def settings_fix(instance: str, meant: str | None, answer: EndpointAnswer) -> st
               "os.environ['DJANGO_SETTINGS_MODULE'] = ...")
     return (f"Set DJANGO_SETTINGS_MODULE to {meant!r} in {instance}'s WSGI "
             f"script{script_hint(answer)} by assignment ({assign}), or correct the manifest."
-            f"{_held(answer, instance, meant)} Django reads the variable once per process, so "
+            f"{held(answer, instance, meant)} Django reads the variable once per process, so "
             f"the edit runs only once the server loads the application again: "
             f"{reload_ways([answer], capital=False)}. Then probe again: "
             f"settings_module.loaded should say {meant!r}.")
