@@ -26,6 +26,7 @@ from probe.lint.restrict_rules import restricted_process
 from probe.lint.section_rules import section_order
 from probe.lint.server_name_rules import server_name
 from probe.lint.server_rules import duplicate_directive, server_only
+from probe.lint.setenv_rules import setenv_settings
 from probe.lint.shadow_rules import alias_shadows_mount
 from probe.lint.tls_twin_rules import tls_twin_missing
 from probe.lint.vhost_address_rules import vhost_address
@@ -45,7 +46,7 @@ RULES: tuple[Rule, ...] = (alias_order, alias_shadows_mount, environ_leak, share
                            ssl_twin, wsgi_hidden, daemon_groups, options, unreadable, section_order,
                            duplicate_directive, application_group, server_only, restricted_process,
                            server_name, vhost_ip_based, alias_trailing_slash, proxy_rules,
-                           remoteip_header, tls_twin_missing, vhost_address)
+                           remoteip_header, tls_twin_missing, vhost_address, setenv_settings)
 
 
 def run_rules(site: Site, rules: Sequence[Rule] = RULES) -> list[ConfigFinding]:

@@ -58,6 +58,8 @@ _HELP = {
     "application_group": "An application group that looks like a mod_wsgi variable but is not",
     "remoteip_header": "mod_remoteip takes the client address a token-less endpoint trusts "
                        "from a header",
+    "setenv_settings": "SetEnv DJANGO_SETTINGS_MODULE, a request's environ Django's settings "
+                       "never read",
     "nginx_real_ip": "nginx's realip takes the REMOTE_ADDR a token-less endpoint trusts from "
                      "the client",
     "nginx_no_refusing_default": "The server block answering unknown names serves an application",
