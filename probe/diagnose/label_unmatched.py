@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from probe.diagnose.fronts import listen, same_listen
+from probe.diagnose.fronts import listening, same_listen
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis, script_hint
 from probe.endpoint_answer import EndpointAnswer
@@ -134,12 +134,17 @@ def label_unmatched(obs: Observation, diagnosis: Diagnosis, context: SweepContex
         # A declared field the answer contradicts: another application (observed).
         return diagnosis
     answer, meant = found
-    at = listen(answer)
+    # mod_wsgi-express reports no server.listen: its group HOST:PORT says where it listens
+    # (R31: discover's app-18101 for the express port 18101 read as a wrong pass line)
+    seen = listening(answer)
+    at = seen.address if seen is not None else None
     if not _passes_there(route, at):
         return diagnosis
     name, label, written = meant.name, answer.label, meant.label
+    said = seen.said if seen is not None and seen.field == "process_group" else "server.listen"
     where = (f"the configuration read passes this URL to {at}, the very address the answering "
-             f"server listens on (server.listen)" if route is not None else
+             f"server listens on ({said})"
+             if route is not None else
              "no configuration read shows where nginx passes this URL")
     why = (f" The answer's label {label!r} is no instance's of the manifest, no URL of {name} "
            f"was answered with its manifest label {written!r}, and {where}: the answers do "
