@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -91,6 +91,9 @@ class ApacheProcess:
     hands_off: bool = False
     """A worker of a mod_wsgi-express httpd not started in embedded mode: it hands requests to
     the daemon processes, which run the application; it runs none itself."""
+    wsgi_loaded: bool | None = None
+    """A worker: whether its parent's configuration loads mod_wsgi (LoadModule wsgi_module, or
+    express's -DMOD_WSGI_...); None: not known (not read, or unreadable)."""
 
     def as_json(self) -> dict[str, object]:
         config = self.config
@@ -103,7 +106,8 @@ class ApacheProcess:
                 "server_root": config.server_root if config else None,
                 "config_source": config.source if config else None,
                 "config_applied": self.config_applied,
-                "runs_application": (False if self.hands_off else None)
+                "runs_application": (False if self.hands_off or self.wsgi_loaded is False
+                                     else None)
                 if self.role is Role.WORKER else None}
 
 
@@ -113,11 +117,15 @@ def is_apache(facts: ProcessFacts) -> bool:
 
 
 def classify(processes: Iterable[ProcessFacts], *, now: float,
-             configured: Configured | None = None) -> list[ApacheProcess]:
+             configured: Configured | None = None,
+             loads_wsgi: Callable[[ParentConfig], bool | None] | None = None
+             ) -> list[ApacheProcess]:
     """Apache parents, then each parent's children, from the facts of all processes.
 
     ``configured`` (``probe ps --config``) names the daemons of the parents that run its
     files, by their socket IDs; other parents' daemons keep what their titles say.
+    ``loads_wsgi`` reads whether a parent's configuration loads mod_wsgi (an Apache front
+    with mod_proxy alone has workers that run no WSGI application: re-tester R31).
     """
     apache = {p.pid: p for p in processes if is_apache(p)}
     parents = sorted((p for p in apache.values() if p.ppid not in apache), key=lambda p: p.pid)
@@ -131,10 +139,13 @@ def classify(processes: Iterable[ProcessFacts], *, now: float,
         applied = configured.runs(config) if configured is not None else None
         rows.append(replace(_row(parent, Role.PARENT, None, "", now), config=config,
                             config_applied=applied))
+        wsgi = True if is_express(parent) else (
+            loads_wsgi(config) if loads_wsgi is not None and config.read and config.config_file
+            else None)
         context = _Context(configured if applied else None, is_express(parent),
                            is_express(parent) and "-DEMBEDDED_MODE" not in parent.cmdline,
                            None if applied is not False else parent.pid,
-                           parent.cmdline[0].strip() if parent.cmdline else "")
+                           parent.cmdline[0].strip() if parent.cmdline else "", wsgi)
         for child in sorted((p for p in apache.values() if p.ppid == parent.pid),
                             key=lambda p: p.pid):
             rows.append(_child(child, now, context))
@@ -150,6 +161,7 @@ class _Context:
     daemons_only: bool  # express without -DEMBEDDED_MODE: its workers run no application
     other_parent: int | None  # a parent that does not run --config's files: its pid
     parent_title: str  # the parent's argv[0]: its workers keep it, display-name changes it
+    wsgi: bool | None  # the parent's configuration loads mod_wsgi; None: not known
 
 
 def is_express(facts: ProcessFacts) -> bool:
@@ -193,7 +205,7 @@ def _child(facts: ProcessFacts, now: float, context: _Context) -> ApacheProcess:
         return _row(facts, Role.CHILD, None, "its sockets cannot be read (run as root)", now)
     if context.daemons_only:
         return replace(_row(facts, Role.WORKER, None, _HANDS_OFF, now), hands_off=True)
-    return _row(facts, Role.WORKER, None, "", now)
+    return replace(_row(facts, Role.WORKER, None, "", now), wsgi_loaded=context.wsgi)
 
 
 _HANDS_OFF = ("a worker of mod_wsgi-express's httpd (-DMOD_WSGI_... on its parent's command "

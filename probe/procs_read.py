@@ -10,7 +10,7 @@ from dataclasses import replace
 import psutil
 
 from probe.procs import ApacheProcess, ProcessFacts, classify, is_apache
-from probe.procs_config import Configured
+from probe.procs_config import Configured, ParentConfig
 from probe.procs_others import SERVERS, Census, hidepid, other_server
 
 
@@ -64,7 +64,28 @@ def _with_sockets(proc: psutil.Process, facts: ProcessFacts) -> ProcessFacts:
     return replace(facts, sockets=paths)
 
 
+def loads_wsgi(config: ParentConfig) -> bool | None:
+    """Whether the configuration a parent runs (with its Includes) has LoadModule
+    wsgi_module; None where it cannot be read."""
+    from probe.apache import ConfigUnreadable, load_site
+    from probe.apache.config import Directive
+
+    if config.config_file is None:
+        return None
+    try:
+        site = load_site([config.config_file], server_root=config.server_root)
+    except (ConfigUnreadable, OSError):
+        return None
+
+    def walk(directives: tuple[Directive, ...]) -> bool:
+        return any((d.key == "loadmodule" and d.arg(0) == "wsgi_module")
+                   or walk(d.children or ()) for d in directives)
+
+    return walk(tuple(site.config.directives))
+
+
 def list_processes(configured: Configured | None = None
                    ) -> tuple[list[ApacheProcess], Census]:
     found, census = snapshot()
-    return classify(found, now=time.time(), configured=configured), census
+    return classify(found, now=time.time(), configured=configured,
+                    loads_wsgi=loads_wsgi), census

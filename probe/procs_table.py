@@ -80,11 +80,15 @@ def _applied(row: ApacheProcess) -> str:
             "(unnamed)")
 
 
+_WORKER_CELL = {True: "(embedded)", False: "(no mod_wsgi)", None: "(mod_wsgi?)"}
+"""A worker not express's: what its parent's configuration says it may run."""
+
+
 def _group_cell(row: ApacheProcess) -> str:
     if row.role in (Role.PARENT, Role.ZOMBIE):
         return "-"
     if row.role is Role.WORKER:
-        return HANDS_OFF if row.hands_off else "(embedded)"
+        return HANDS_OFF if row.hands_off else _WORKER_CELL[row.wsgi_loaded]
     if row.process_group is not None:
         return row.process_group
     if row.title_hint:
@@ -112,9 +116,20 @@ def _footnotes(rows: Sequence[ApacheProcess]) -> list[str]:
     if any(r.role is Role.ZOMBIE for r in rows):
         notes.append("zombie: an Apache process that has exited and that its parent (PPID) "
                      "has not reaped; it runs no configuration and serves nothing.")
-    if any(r.role is Role.WORKER and not r.hands_off for r in rows):
-        notes.append("(embedded): workers serve requests and run embedded-mode WSGI "
+    workers = [r for r in rows if r.role is Role.WORKER and not r.hands_off]
+    if any(r.wsgi_loaded for r in workers):
+        notes.append("(embedded): workers of a parent whose configuration loads mod_wsgi "
+                     "(LoadModule wsgi_module): they serve requests and run embedded-mode WSGI "
                      "applications.")
+    if any(r.wsgi_loaded is False for r in workers):
+        notes.append("(no mod_wsgi): workers of a parent whose configuration (the file after "
+                     "'runs' above, with what it includes) loads no mod_wsgi: they serve "
+                     "requests (files, mod_proxy) and run no WSGI application.")
+    if any(r.wsgi_loaded is None for r in workers):
+        notes.append("(mod_wsgi?): workers of a parent whose configuration could not be read: "
+                     "they run embedded-mode WSGI applications only if it loads mod_wsgi; "
+                     "'apache2ctl -M' with its -f and -d (or -S) lists wsgi_module where it "
+                     "does.")
     if any(r.hands_off for r in rows):
         notes.append(f"{HANDS_OFF}: workers of a mod_wsgi-express httpd (-DMOD_WSGI_... on "
                      "its command line, no -DEMBEDDED_MODE) take requests and hand them to its "

@@ -118,7 +118,8 @@ def test_express_workers_hand_requests_to_its_daemons_and_run_no_application() -
              facts(20375, 18503, cmdline=title, sockets=(sock,)),
              facts(20376, 18503, cmdline=T31_WIKI), facts(22553, 18503, cmdline=T31_WIKI),
              facts(7907, 1, user="root"), facts(7914, 7907)]
-    rows = {r.pid: r for r in classify(found, now=NOW)}
+    # 7907's /etc/apache2/apache2.conf loads mod_wsgi (as read by probe.procs_read)
+    rows = {r.pid: r for r in classify(found, now=NOW, loads_wsgi=lambda config: True)}
     assert [rows[p].hands_off for p in (20376, 22553, 7914)] == [True, True, False]
     assert rows[20374].process_group == "127.0.0.1:18103" and not rows[20374].hands_off
     text = render_table(list(rows.values()), terminal=False)
@@ -127,12 +128,12 @@ def test_express_workers_hand_requests_to_its_daemons_and_run_no_application() -
     assert "(to daemons): workers of a mod_wsgi-express httpd" in text
     assert "hand them to its wsgi daemon processes, which run the application; they run " \
         "none." in text
-    assert "(embedded): workers serve requests and run embedded-mode" in text  # 7907's
+    assert "they serve requests and run embedded-mode WSGI" in text  # 7907's
     assert rows[20376].as_json()["runs_application"] is False
     express_only = render_table([r for p, r in rows.items() if p > 10000], terminal=False)
     assert "embedded" not in express_only, express_only
     embedded = classify([facts(500, 1, cmdline=(*T31_WIKI, "-DEMBEDDED_MODE"), user="root"),
-                         facts(501, 500, cmdline=T31_WIKI)], now=NOW)
+                         facts(501, 500, cmdline=T31_WIKI)], now=NOW)  # express: loaded
     assert not embedded[1].hands_off
     assert "(embedded)" in render_table(embedded, terminal=False)
 
@@ -513,3 +514,39 @@ def test_daemon_groups_are_numbered_in_the_order_httpd_reads_them(tmp_path: Path
                       tuple(ConfiguredGroup(d.name, None, "") for d in site.daemons))
     assert [(i, group.name) for i in range(1, 6) if (group := read.by_socket(i))] == [
         (1, "api"), (2, "secure"), (3, "shop"), (4, "appgrp")]
+
+
+def test_a_front_that_loads_no_mod_wsgi_has_no_embedded_workers(tmp_path: Path) -> None:
+    """Re-tester R31: ps said "(embedded) ... run embedded-mode WSGI applications" of an
+    Apache front's mod_proxy workers (23412, its httpd.conf loading mod_proxy alone); only a
+    configuration with LoadModule wsgi_module (or express's -D) makes a worker embedded."""
+    from probe.procs_read import loads_wsgi
+
+    front = tmp_path / "front" / "httpd.conf"
+    front.parent.mkdir()
+    front.write_text("LoadModule proxy_module /usr/lib/apache2/modules/mod_proxy.so\n"
+                     "Listen 127.0.0.1:18190\nProxyPass / http://127.0.0.1:18101/\n")
+    wsgi = tmp_path / "wsgi" / "httpd.conf"
+    wsgi.parent.mkdir()
+    (wsgi.parent / "mods.conf").write_text(
+        "LoadModule wsgi_module /usr/lib/apache2/modules/mod_wsgi.so\n")
+    wsgi.write_text(f"Include {wsgi.parent}/mods.conf\nListen 127.0.0.1:18191\n")
+
+    def apache(conf: Path) -> tuple[str, ...]:
+        return ("/usr/sbin/apache2", "-f", str(conf), "-k", "start")
+
+    found = [facts(23412, 1, cmdline=apache(front), user="root"),
+             facts(26394, 23412, cmdline=apache(front)),
+             facts(600, 1, cmdline=apache(wsgi), user="root"),
+             facts(601, 600, cmdline=apache(wsgi)),
+             facts(700, 1, cmdline=apache(tmp_path / "gone.conf"), user="root"),
+             facts(701, 700, cmdline=apache(tmp_path / "gone.conf"))]
+    rows = classify(found, now=NOW, loads_wsgi=loads_wsgi)
+    by_pid = {r.pid: r for r in rows}
+    assert [by_pid[p].wsgi_loaded for p in (26394, 601, 701)] == [False, True, None]
+    text = render_table(rows, terminal=False)
+    lines = {line.split()[0]: line for line in text.splitlines() if line.strip()}
+    assert "(no mod_wsgi)" in lines["26394"] and "embedded" not in lines["26394"], text
+    assert "(embedded)" in lines["601"] and "(mod_wsgi?)" in lines["701"], text
+    assert "(no mod_wsgi): workers of a parent whose configuration" in text
+    assert by_pid[26394].as_json()["runs_application"] is False
