@@ -12,11 +12,11 @@ to their URLs name the same ``script_file``.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from probe.diagnose.fronts import express_address
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.join_not_running import same_file
 from probe.diagnose.settings_fix import held
 from probe.endpoint_answer import EndpointAnswer
 from probe.safe_text import quoted
@@ -37,19 +37,31 @@ def sharers(instance: str, meant: str | None, answer: EndpointAnswer,
     script = answer.raw.get("script_file")
     if not isinstance(script, str) or not script or not meant:
         return ()
-    found: dict[str, Sharer] = {}
-    for obs, seen in context.answers():
-        other = context.manifest.instances.get(obs.target.expected or "")
-        theirs = seen.raw.get("script_file")
-        # only an instance's own answers say what its script means (blog's URL answered by
-        # shop's server says nothing of blog's script)
-        if other is None or context.identify(seen, other.name) != other.name or \
-                other.name == instance or other.name in found or not other.settings or \
-                other.settings == meant or not isinstance(theirs, str) or \
-                not same_file(theirs, script):
-            continue
-        found[other.name] = Sharer(other.name, other.settings)
-    return tuple(found[name] for name in sorted(found))
+    found = [s for s in _by_script(context).get(os.path.realpath(script), ())
+             if s.name != instance and s.settings != meant]
+    return tuple(sorted(found, key=lambda s: s.name))
+
+
+def _by_script(context: SweepContext) -> dict[str, tuple[Sharer, ...]]:
+    """Each script (real path) with the instances whose own answers name it: computed once
+    per sweep (asked for every settings_mismatch URL of a large one)."""
+    key = ("script_sharers", "")
+    if key not in context.memo:
+        found: dict[str, dict[str, Sharer]] = {}
+        for obs, seen in context.answers():
+            other = context.manifest.instances.get(obs.target.expected or "")
+            theirs = seen.raw.get("script_file")
+            # only an instance's own answers say what its script means (blog's URL answered
+            # by shop's server says nothing of blog's script)
+            if other is None or not other.settings or not isinstance(theirs, str) or \
+                    not theirs or context.identify(seen, other.name) != other.name:
+                continue
+            found.setdefault(os.path.realpath(theirs), {}).setdefault(
+                other.name, Sharer(other.name, other.settings))
+        context.memo[key] = {path: tuple(names.values()) for path, names in found.items()}
+    table = context.memo[key]
+    assert isinstance(table, dict)
+    return table
 
 
 def shared_fix(instance: str, meant: str, answer: EndpointAnswer,
