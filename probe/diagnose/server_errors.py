@@ -155,7 +155,10 @@ def _express_at(obs: Observation, sample: Sample, reached: list[EndpointAnswer],
     T31's 18202, started with another project's wsgi.py, was told to read "Apache's error
     log for this URL's VirtualHost" with a WSGI0152 example that did not apply)."""
     address = sample.address or obs.target.address
-    seen = next((a for a in reached if express_address(a)), None)
+    # reached directly: behind a front (a balancer of express members) the 500 may be the
+    # front's, and its own words name the member lines
+    seen = next((a for a in reached if (group := express_address(a))
+                 and address is not None and same_listen(group, address)), None)
     instance = context.manifest.instances.get(obs.target.expected or "") \
         if context is not None else None
     declared = instance.process_group if instance is not None else None

@@ -163,7 +163,10 @@ def test_a_stripped_prefix_is_mount_mismatch_and_mount_point_fixes_it(
         f"At {conf}:{line}, pass the path whole: 'ProxyPass /checkin/ "
         f"balancer://mycluster/checkin/'"), row["fix"]
     assert "started with '--mount-point /checkin'" in row["fix"], row["fix"]
-    assert row["fix"].endswith("the BalancerMember lines stay as they are."), row["fix"]
+    # the ProxyPass edit is read by the running Apache only once it restarts: said last
+    assert "the BalancerMember lines stay as they are. After the edit, restart Apache " \
+        "gracefully" in row["fix"], row["fix"]
+    assert row["fix"].count("restart Apache gracefully") == 1, row["fix"]
 
     # The fix applied: a mod_wsgi-express told its mount point, the prefix kept.
     try:
