@@ -1,29 +1,24 @@
 """Another project's settings file: two projects of one settings module name.
 
-``django-admin startproject mysite`` names every project's settings ``mysite.settings``, and a
-process imports the first ``mysite/settings.py`` on its ``sys.path``. Where ``WSGIPythonPath``
-(embedded mode: one path for every interpreter of the server) or a daemon group's
-``python-path=`` lists another project's directory first, an instance runs that project's
-settings under its own, right, name: a tester's site-2 got ``host_rejected`` with "add the name
-to ALLOWED_HOSTS" (its own settings.py listed it already) and its sub-URL ``ok``, both running
-project-1's settings. The endpoint's ``settings_module.file`` says which file was loaded.
+``startproject mysite`` names every project's settings ``mysite.settings``, and a process
+imports the first ``mysite/settings.py`` on its ``sys.path``. Where ``WSGIPythonPath`` or a
+daemon group's ``python-path=`` lists another project's directory first, an instance runs that
+project's settings under its own, right, name (a tester's site-2 got ``host_rejected`` with a
+no-op ALLOWED_HOSTS fix). The endpoint's ``settings_module.file`` says which file was loaded.
 
-Decided only where that file lies outside the answering instance's own tree (the directory of
-its WSGI script, ``script_file``) and inside another instance's (the directory of the WSGI script
-that instance's answers report): ``settings_mismatch``, cause ``settings_path``. An answer
-without the field (an older endpoint), or a file in neither tree, decides nothing.
+Decided only where that file lies outside the answering instance's own tree (its WSGI script's
+directory, ``script_file``) and inside another instance's (that of the script its answers
+report): ``settings_mismatch``, cause ``settings_path``; a file in neither tree decides nothing.
 
-A project nested in another's directory (tester T29's L4: c at sites/a/c inside a's sites/a,
-whose script sits at its top, sites/a/wsgi.py) puts c's settings file inside a's tree too: there
-the nearest owner decides. The sys.path entry the file was found in (its directory less the
-module's package directories: sites/a/c for sites/a/c/mysite/settings.py) holds the other
-instance's WSGI script and none of the instance's own (it lies below the instance's script, in
-the other's project), and the other's own answers load that file under the same name: the file
-is the other's (a ran c's settings: 400 DisallowedHost by c's ALLOWED_HOSTS). Where that entry
-holds the instance's own script too (one codebase served as two instances, re-tester R25), or no
-other instance's answers load the file, nothing is decided. What the answers cannot tell: a
-script placed above a project that is its own (a WSGI file at /srv/top/wsgi.py importing
-/srv/top/proj, which another instance's script in /srv/top/proj also serves) reads the same.
+A project nested in another's directory (T29's L4: c at sites/a/c inside a's sites/a, a's
+script at its top) puts c's settings file inside a's tree too: the nearest owner decides. The
+sys.path entry the file was found in (its directory less the package directories: sites/a/c
+for sites/a/c/mysite/settings.py) holds the other instance's WSGI script and none of the
+instance's own, and the other's own answers load that file under the same name: the file is the
+other's. Where that entry holds the instance's own script too (one codebase served as two
+instances, re-tester R25), or no other instance's answers load the file, nothing is decided; a
+script placed above a project of its own that another instance's script also serves reads the
+same (the answers cannot tell).
 """
 
 from __future__ import annotations
@@ -157,12 +152,10 @@ def _place(reported: str, name: str, script: str | None, code: tuple[str | None,
             if tree is None or not _inside(file, tree) or \
                     any(_inside(mine + "/", tree) or _inside(tree + "/", mine) for mine in own):
                 continue
-            theirs_answers = [a for _, a in context.answers_of(other)]
-            if code[0] is not None and any((a.script_mtime, a.code_version) == code
-                                           for a in theirs_answers):
+            loads = _loads(other, file, name, code, context)
+            if loads is None:
                 return None
-            if any(a.settings_loaded == name and a.settings_file
-                   and posixpath.normpath(a.settings_file) == file for a in theirs_answers):
+            if loads:
                 return own[0], other, tree
     return None
 
@@ -192,14 +185,23 @@ def _nested(file: str, name: str, own: list[str], code: tuple[str | None, str | 
                 (tree := _tree(theirs)) is not None and _inside(tree + "/", root)
                 for theirs in scripts_of(other, context)):
             continue
-        theirs_answers = [a for _, a in context.answers_of(other)]
-        if code[0] is not None and any((a.script_mtime, a.code_version) == code
-                                       for a in theirs_answers):
+        loads = _loads(other, file, name, code, context)
+        if loads is None:
             return None
-        if any(a.settings_loaded == name and a.settings_file
-               and posixpath.normpath(a.settings_file) == file for a in theirs_answers):
+        if loads:
             return own[0], other, root
     return None
+
+
+def _loads(other: str, file: str, name: str, code: tuple[str | None, str | None],
+           context: SweepContext) -> bool | None:
+    """Whether ``other``'s own answers load ``file`` as ``name``; None where they run this
+    script itself (its mtime and code.version: one codebase reached two ways decides nothing)."""
+    answers = [a for _, a in context.answers_of(other)]
+    if code[0] is not None and any((a.script_mtime, a.code_version) == code for a in answers):
+        return None
+    return any(a.settings_loaded == name and a.settings_file
+               and posixpath.normpath(a.settings_file) == file for a in answers)
 
 
 def settings_path(obs: Observation, found: Foreign, instance: str, shown: str,
