@@ -111,9 +111,14 @@ def test_a_mount_the_line_copied_from_carries_is_written_as_that_line(tmp_path: 
 
 def test_without_nginxs_configuration_the_express_address_seen_is_the_target() -> None:
     found = _nginx()
-    assert "'proxy_pass http://127.0.0.1:18102;' (blog answers its own URL " \
+    assert "'proxy_pass http://127.0.0.1:18102/app/;' (blog answers its own URL " \
            "http://blog.example.test/app/ on process_group '127.0.0.1:18102'" in found.fix, \
         found.fix
+    # the mount blog's own answer shows is carried, the location not read said so
+    for said in ("shows it mounted at '/app' (request.script_name), and this URL's path / "
+                 "lacks /app", "the location that takes / was not read (no --config)",
+                 "a regular-expression location (location ~) takes no URI part"):
+        assert said in found.fix, said
     for wrong in ("did not see", "bind or socket", "VirtualHost", "Apache chosen",
                   "apachectl"):
         assert wrong not in found.explanation + found.fix, wrong

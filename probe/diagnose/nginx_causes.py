@@ -61,7 +61,7 @@ from probe.diagnose.nginx_unread import (
     sub_path,
     undecided,
 )
-from probe.diagnose.pass_mount import mounted
+from probe.diagnose.pass_mount import mounted, unread_mount
 from probe.diagnose.pass_target import (
     configured_pass,
     own_answer,
@@ -156,7 +156,8 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         decided = probed_invalid(obs, context, at, answer.label)
         line = copies.pass_line(answer)  # not read: its URI part is told to stay
         repoint = pass_target(expected or "the right application", seen, address or None,
-                              configured, unread=line == "proxy_pass")
+                              configured, unread=line == "proxy_pass", unread_mount=unread_mount(
+                                  context, expected, own.url if own else None, url))
         if expected and (shared := unconfigured(diagnosis, head + also, obs, context, answer,
                                                 expected, who, at, target, own, decided,
                                                 tuple(observed))):

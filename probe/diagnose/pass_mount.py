@@ -118,3 +118,51 @@ def mounted(context: SweepContext, route: PredictedRoute, instance: str | None,
                     path, step.decision)
     # a rewrite changed the path: the line's URI part is not what decides it
     return found if found.sent_by(kept.tail) == step.decision else None
+
+
+@dataclass(frozen=True)
+class UnreadMount:
+    """The mount a hand-over not read (no --config) must carry: the instance's own answer
+    shows it, the URL's path lacks it."""
+
+    mount: str  # '/app'
+    own_url: str
+    instance: str
+    path: str  # the URL's path, not under the mount
+
+    @property
+    def tail(self) -> str | None:
+        """The URI part to propose: only for ``/``, which a ``location /`` takes (any other
+        path may be taken by a location of its own prefix, which is not read)."""
+        return self.mount + "/" if self.path == "/" else None
+
+    def said(self) -> str:
+        """Why the line carries the mount, and what would decide the location."""
+        shown = (f"; {self.instance}'s answer to {self.own_url} shows it mounted at "
+                 f"{self.mount!r} (request.script_name), and this URL's path {self.path} "
+                 f"lacks {self.mount}")
+        if self.tail is None:
+            return (f"{shown}: the line must hand {self.instance} a path under {self.mount}, "
+                    f"and which URI part does that depends on the location that takes "
+                    f"{self.path}, not read here ('nginx -T' shows it; probe sweep --config "
+                    f"names it)")
+        return (f"{shown}: the location that takes / was not read (no --config); where it is "
+                f"'location /', the URI part {self.tail!r} is put in place of its prefix /, so "
+                f"{self.instance} receives {self.tail} (the address alone would hand it /, "
+                f"which an application mounted at {self.mount} does not serve); a "
+                f"regular-expression location (location ~) takes no URI part ('nginx -t' "
+                f"refuses one there): 'nginx -T' shows which location it is; "
+                f"{self.instance} still builds its links under {self.mount}/, which through "
+                f"'location /' reach it as {self.mount}{self.mount}/: serve this name's pages "
+                f"at {self.mount}/, as {self.own_url} is served, for its links to work")
+
+
+def unread_mount(context: SweepContext, instance: str | None, own_url: str | None,
+                 url: str) -> UnreadMount | None:
+    """The mount a pass line not read must carry to reach ``instance``; None where its own
+    answer shows none or the URL's path is under it already."""
+    mount = mount_of(context, instance, own_url) if own_url else None
+    path = urlsplit(url).path or "/"
+    if not mount or instance is None or own_url is None or under(path, mount):
+        return None
+    return UnreadMount(mount, own_url, instance, path)

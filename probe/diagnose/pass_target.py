@@ -31,7 +31,7 @@ from probe.diagnose.fronts import WILDCARD_HOSTS as WILDCARDS
 from probe.diagnose.fronts import Listening, listening, same_listen, software
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.pass_keep import UNREAD_NOTE, Kept, kept_by, split_written
-from probe.diagnose.pass_mount import Mounted
+from probe.diagnose.pass_mount import Mounted, UnreadMount
 from probe.diagnose.uwsgi_seen import uwsgi_seen
 from probe.endpoint_answer import EndpointAnswer
 from probe.front import FrontConfig, PredictedRoute, RouteStep
@@ -164,14 +164,19 @@ def _reached_host(address: str | None) -> str | None:
 
 def pass_target(instance: str, own: OwnAnswer | None, nginx_address: str | None,
                 configured: Configured | None = None, line: RouteStep | None = None,
-                unread: bool = False, mount: Mounted | None = None) -> str:
+                unread: bool = False, mount: Mounted | None = None,
+                unread_mount: UnreadMount | None = None) -> str:
     """Words naming where to pass, each with its evidence (for "point proxy_pass at ...").
     ``line``: the read hand-over the fix rewrites, whose scheme and URI part stay
     (:mod:`.pass_keep`) unless ``mount``, the mount the target answers under, needs a URI
-    part the line lacks (:mod:`.pass_mount`); ``unread``: a line not read, told to keep them."""
+    part the line lacks (:mod:`.pass_mount`); ``unread``: a line not read, told to keep them
+    unless ``unread_mount`` (a line not read): the mount its target answers under."""
     keep = kept_by(line)
     kept = keep or Kept("http", "", "")
     note = keep.said() if keep is not None else UNREAD_NOTE if unread else ""
+    if keep is None and unread_mount is not None:
+        kept = Kept("http", unread_mount.tail or "", "")
+        note = unread_mount.said()
     if keep is not None and mount is not None and (tail := mount.tail(keep.tail)) is not None:
         kept = Kept(keep.scheme, tail, keep.where)
         note = mount.said(tail) + (f"; its scheme {keep.scheme} kept"
