@@ -58,7 +58,15 @@ class _Hand:
     where: str
     group: Upstream | None  # the upstream it names; None: the address itself
     addresses: tuple[tuple[str, str], ...]  # (address, the member's server line or "")
+    location: Location
     host: str | None = None  # proxy_set_header Host $host/$http_host in force, its line
+
+    def who(self) -> str:
+        """The location that hands over, with its line, in its block: a block's other
+        locations may pass elsewhere (re-tester R30's site2: / to 127.0.0.1:18402, only
+        /blog/ to site3.sock)."""
+        return f"{self.location.describe()} at {self.location.where} in the " \
+               f"{self.server.describe()}"
 
     def said(self, address: str) -> str:
         line = f"{self.directive} {self.written} at {self.where}"
@@ -90,7 +98,7 @@ def _hands(model: NginxModel) -> list[_Hand]:
             group = model.upstreams.get(target)
             addresses = (tuple((normal_unix(a).lower(), w) for a, w in group.servers)
                          if group is not None else ((target.lower(), ""),))
-            hands.append(_Hand(server, directive, written, where, group, addresses,
+            hands.append(_Hand(server, directive, written, where, group, addresses, loc,
                                _client_host(loc) if directive == "proxy_pass" else None))
     return hands
 
@@ -180,8 +188,8 @@ def _finding(first: _Hand, later: _Hand, address: str) -> ConfigFinding:
     mine = _shown(later.server)
     return ConfigFinding.at(
         "nginx_shared_backend", Severity.WARNING, later.where,
-        f"{later.server.describe()} hands its requests to {address} with "
-        f"{later.said(address)}, as does the {first.server.describe()} with "
+        f"The {later.who()} hands the requests it takes to {address} with "
+        f"{later.said(address)}, as does the {first.who()} with "
         f"{first.said(address)}: whatever listens there answers the names of both blocks. "
         f"Whether that is meant the configuration cannot say: it is where one application "
         f"serves both names; where {mine} has an application of its own, this line was "

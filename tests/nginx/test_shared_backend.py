@@ -35,16 +35,36 @@ def test_the_copied_socket_is_a_check_naming_both_blocks(tmp_path: Path) -> None
         (str(shop), 12, Severity.WARNING)], found
     message, fix = found[0].message, found[0].fix or ""
     assert message.startswith(
-        f"server block at {shop}:1 (server_name shop-project.com) hands its requests to "
-        f"unix:{SOCK} with proxy_pass http://unix:{SOCK} at {shop}:12, as does the server "
-        f"block at {django}:1 (server_name django-project.com www.django-project.com) with "
-        f"proxy_pass http://unix:{SOCK} at {django}:11"), message
+        f"The location / at {shop}:10 in the server block at {shop}:1 (server_name "
+        f"shop-project.com) hands the requests it takes to unix:{SOCK} with proxy_pass "
+        f"http://unix:{SOCK} at {shop}:12, as does the location / at {django}:8 in the "
+        f"server block at {django}:1 (server_name django-project.com www.django-project.com) "
+        f"with proxy_pass http://unix:{SOCK} at {django}:11"), message
     assert "Whether that is meant the configuration cannot say: it is where one " \
            "application serves both names" in message, message
     assert fix.startswith("check whether one application is meant to serve both names. "
                           "If shop-project.com has its own"), fix
     assert "write that application's address (its server's bind, socket or Listen line) " \
         f"at {shop}:12" in fix, fix
+
+
+def test_a_block_whose_other_location_passes_elsewhere_is_named_by_its_location(
+        tmp_path: Path) -> None:
+    # re-tester R30's emperor: site2's / goes to its own address, only /blog/ to site3's
+    body = """server { listen 80; server_name site1.test;
+  location / { uwsgi_pass unix:/run/site3.sock; } }
+server { listen 80; server_name site2.test;
+  location / { uwsgi_pass 127.0.0.1:18402; }
+  location /blog/ { uwsgi_pass unix:/run/site3.sock; } }
+"""
+    conf = _conf(tmp_path, body)
+    found = _found(conf)
+    assert [(f.line) for f in found] == [7], found
+    assert found[0].message.startswith(
+        f"The location /blog/ at {conf}:7 in the server block at {conf}:5 (server_name "
+        f"site2.test) hands the requests it takes to unix:/run/site3.sock with uwsgi_pass "
+        f"unix:/run/site3.sock at {conf}:7, as does the location / at {conf}:4 in the server "
+        f"block at {conf}:3 (server_name site1.test)"), found[0].message
 
 
 def test_each_site_on_its_own_socket_says_nothing(tmp_path: Path) -> None:
