@@ -71,6 +71,11 @@ def test_no_listen_opens_the_address_the_listen_is_the_fix() -> None:
         f"apachectl starts Apache with {READ}, else 'apache2 -f {READ} -k graceful', httpd on "
         f"other systems: a graceful restart opens a new Listen)"), target.fix
     assert "the Apache running there was not restarted with this file" in target.fix
+    # re-tester R30: a bare 'apachectl -S' reads the system's files, not one given with -f
+    assert f"'ps -ww -o pid=,args= -C apache2,httpd' whether an Apache runs with {READ} " \
+        "(its -f), and that Apache's own command line with '-S' in place of its '-k start' " \
+        "the configuration it read ('apachectl -S' where its command line shows no -f)." \
+        in target.fix, target.fix
     assert ("configured", "Listen 127.0.0.1:31781", "t.conf:1") in \
         [(e.kind.value, e.claim, e.source) for e in target.evidence]
 
@@ -106,6 +111,7 @@ def test_a_listen_that_opens_it_says_the_server_was_not_started_with_it() -> Non
             target.explanation, (listen, target.explanation)
         assert "is not running, or was not started with this file" in target.explanation
         assert target.fix.startswith(f"Check what listens at {at}: 'ss -ltnp'"), target.fix
+        assert f"whether an Apache runs with {READ} (its -f)" in target.fix, target.fix
     # [::1] by its own Listen line
     target = _refused("http://d.example.test:31782/", "[::1]:31782", "")
     assert "The configuration given opens [::1]:31782 (Listen [::1]:31782 at t.conf:3)" in \

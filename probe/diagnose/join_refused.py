@@ -50,8 +50,17 @@ def graceful_with(site: Site) -> str:
     return (f"('apachectl -k graceful' where apachectl starts Apache with {main}, else "
             f"'apache2 -f {main} -k graceful', httpd on other systems: a graceful restart opens "
             f"a new Listen)")
-LISTENING_CHECK = ("'ss -ltnp' shows what listens at each address and port, and "
-                   "'apachectl -S' the configuration the running Apache read")
+
+
+def listening_check(site: Site) -> str:
+    """What shows what listens at an address and which configuration the running Apache read:
+    a bare 'apachectl -S' reads the system's configuration, not a file given with -f
+    (re-tester R30), so the Apache started with the file is found with ps."""
+    main = read_path(site.config.files[0]) if site.config.files else "FILE"
+    return (f"'ss -ltnp' shows what listens at each address and port, 'ps -ww -o pid=,args= "
+            f"-C apache2,httpd' whether an Apache runs with {main} (its -f), and that "
+            f"Apache's own command line with '-S' in place of its '-k start' the configuration "
+            f"it read ('apachectl -S' where its command line shows no -f)")
 
 
 def refused(obs: Observation, diagnosis: Diagnosis, front: FrontConfig) -> Diagnosis:
@@ -79,7 +88,7 @@ def refused(obs: Observation, diagnosis: Diagnosis, front: FrontConfig) -> Diagn
         return diagnosis  # a host name resolved at start: which address it opens is not known
     opening = [lst for lst in of_port if _opens(lst, ip)]
     if opening:
-        return _opened(diagnosis, address, opening, graceful_with(site))
+        return _opened(diagnosis, address, opening, graceful_with(site), listening_check(site))
     unread = unread_includes([d for d in site.config.directives if d.key != "virtualhost"])
     if unread:
         return _add(diagnosis, f" No Listen read from the configuration given opens "
@@ -90,12 +99,12 @@ def refused(obs: Observation, diagnosis: Diagnosis, front: FrontConfig) -> Diagn
 
 
 def _opened(diagnosis: Diagnosis, address: str, opening: Sequence[Listen],
-            graceful: str) -> Diagnosis:
+            graceful: str, check: str) -> Diagnosis:
     lines = _lines(opening)
     said = (f" The configuration given opens {address} ({lines}): Apache started with it "
             f"listens there, so the server at {address} is not running, or was not started "
             f"with this file (or not since that line was written).")
-    fix = (f"Check what listens at {address}: {LISTENING_CHECK}. Start Apache with this file "
+    fix = (f"Check what listens at {address}: {check}. Start Apache with this file "
            f"where it is not running, else restart it with this file {graceful}; then probe "
            f"again.")
     return _add(diagnosis, said, fix, _listen_evidence(opening))
@@ -129,7 +138,7 @@ def _unopened(obs: Observation, diagnosis: Diagnosis, site: Site, address: str, 
            f"{beside.where}) and restart Apache with this file {graceful_with(site)}; then probe "
            f"again. If {address} still refuses it, the Apache running there was not "
            f"restarted with this file: "
-           f"{LISTENING_CHECK}.")
+           f"{listening_check(site)}.")
     evidence = (*_listen_evidence(of_port),
                 *(Evidence(EvidenceKind.CONFIGURED,
                          f"<VirtualHost {' '.join(str(a) for a in s.addresses)}>", s.where)
