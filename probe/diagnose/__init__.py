@@ -113,14 +113,17 @@ def diagnose(
     diagnoses = [_once(_diagnosed(obs, context, cutoffs, apache_join), kept)
                  for obs in observations]
     try:
+        joined = diagnoses
         diagnoses = in_front_terms(observations, diagnoses, context,
                                    config.front if config is not None else None,
                                    config.findings if config is not None else None)
         if apache_join is not None:  # the host and mount fixes through mod_proxy, at lines
+            from probe.diagnose.express_behind import kept as express_kept
             from probe.diagnose.join_proxy_fixes import proxied
 
-            diagnoses = [proxied(obs, d, apache_join.front, context)
-                         for obs, d in zip(observations, diagnoses, strict=True)]
+            diagnoses = [proxied(obs, express_kept(obs, j, d, apache_join.front), apache_join.front,
+                                 context)
+                         for obs, j, d in zip(observations, joined, diagnoses, strict=True)]
         if config is not None:  # which site's certificate a TLS failure met, at its line
             from probe.diagnose.certificate_words import configured
             from probe.diagnose.stale_members import member_lines

@@ -60,7 +60,7 @@ def _request(answer: EndpointAnswer, key: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _shown(obs: Observation, answer: EndpointAnswer | None) -> str | None:
+def front_shown(obs: Observation, answer: EndpointAnswer | None) -> str | None:
     """What the answers show of a front before Apache; None: nothing."""
     header = server_header(obs)
     if header and header.split("/")[0].split(" ")[0].lower() in _FRONTS:
@@ -88,7 +88,7 @@ def arrival(obs: Observation, site: Site) -> Arrival | None:
     if not listens:
         return None
     answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer), None)
-    shown = _shown(obs, answer)
+    shown = front_shown(obs, answer)
     if shown is None:
         return None
     opened = ", ".join(f"Listen {lst.directive.arg(0)} at {lst.directive.where}"

@@ -9,11 +9,12 @@ predicts (:class:`probe.front.PredictedRoute`) and what was observed.
   is wrong: the differing field is named, no line is blamed; where the route reaches the
   expected instance, the fix is a reload of that server, and where the file opens no Listen
   for the address, it says nothing of that server (:mod:`.join_not_running`);
-* the model cannot follow the route (a rule it does not evaluate): said, nothing blamed.
+* the model cannot follow the route (a rule it does not evaluate), or an express server's
+  file is given for a URL sent to a front (:mod:`.express_behind`): said, nothing blamed.
 
 The intended application of a URL is the WSGI script the expected instance's own answers
 report (``script_file``), in the daemon group the manifest declares; where the route leaves
-it comes from the front (:class:`probe.front.Divergence`). Pure: the caller's FrontConfig routes.
+it, from the front (:class:`probe.front.Divergence`). Pure: the caller's FrontConfig routes.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from urllib.parse import urlsplit
 from probe.apache.ip_only import connect_at
 from probe.apache.route import ApacheRoutes
 from probe.diagnose import join_wording as words
+from probe.diagnose.arrived import ArrivedRoutes, host_not_passed
 from probe.diagnose.causes_site import CONFIG_CHECK
 from probe.diagnose.config_join import ConfigJoin
+from probe.diagnose.express_behind import not_routed
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.join_embedded import typo_first
 from probe.diagnose.join_kept import GroupKept, group_kept
@@ -52,7 +55,8 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     """``diagnosis`` (from the answers alone) with what the configuration adds."""
     answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer),
                   None)
-    unjoined = _through_front(obs, diagnosis, config)
+    # an express server's own file, the URL sent to a front: that file does not route it
+    unjoined = not_routed(obs, diagnosis, config.front) or _through_front(obs, diagnosis, config)
     if unjoined is not None:
         return unjoined
     if diagnosis.verdict is Verdict.UNREACHABLE:  # timed out at a balancer, or refused
@@ -108,8 +112,6 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             return proxied
     if diagnosis.verdict not in (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED):
         return setenv_named(diagnosis, answer, config)  # a right route; a SetEnv maybe
-    from probe.diagnose.arrived import host_not_passed
-
     return host_not_passed(obs, _config_cause(obs, diagnosis, route, context, config),
                            config.front)
 
@@ -118,8 +120,6 @@ def _through_front(obs: Observation, diagnosis: Diagnosis,
                    config: ConfigJoin) -> Diagnosis | None:
     """Where another front passed the URL on and what arrived at Apache is not known: said,
     nothing blamed, and that front's configuration named as the check (not Apache's)."""
-    from probe.diagnose.arrived import ArrivedRoutes
-
     if not isinstance(config.front, ArrivedRoutes):
         return None
     address = obs.target.address or next((s.address for s in reversed(obs.samples)
