@@ -1,5 +1,5 @@
-"""Real answers of tester T30's uWSGI Emperor behind nginx 1.22.1 (/tmp/t-real30/cases/emperor,
-out-sweep.json and out-sweep-config.json), each a target's ``observed`` less the fields no
+"""Real answers of tester T30's uWSGI Emperor behind nginx 1.22.1 (its sweeps'
+JSON, without and with --config), each a target's ``observed`` less the fields no
 wording here reads (python, code, time_zone, nonce, signature, hits, uptime_s), and nginx's
 configuration as the tester ran it (nginx/nginx.conf.orig).
 

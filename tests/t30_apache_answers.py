@@ -1,6 +1,6 @@
 """Real answers of tester T30's uWSGI Emperor case behind Apache mod_proxy_uwsgi
-(/tmp/t-real30/cases/emperor, apache/httpd.conf.orig): each a target's ``observed`` in
-out-apache-config.json, less nonce, signature, hits, uptime_s and time_zone.
+(its httpd.conf as the tester wrote it): each a target's ``observed`` in the sweep's JSON
+with --config, less nonce, signature, hits, uptime_s and time_zone.
 
 SITE1: http://site1.test/ (unix:run/site1.sock|uwsgi://site1/), the address's default site;
 SITE3_APP: http://site1.test/app/ through 'ProxyPass /app/ uwsgi://127.0.0.1:18403/shop/' to

@@ -1,7 +1,7 @@
-"""Answers of tester T30's uWSGI Emperor behind nginx (/tmp/t-real30/cases/emperor): three
+"""Answers of tester T30's uWSGI Emperor behind nginx (real servers): three
 ``startproject`` sites, each vassal's answer as the sweep's JSON gave it (``targets[].observed``,
 less request, python, time_zone, nonce, signature, hits, uptime_s), or as its text output
-printed it where no JSON was kept (out-unix-collision.txt).
+printed it where no JSON was kept (the socket takeover's run).
 
 The Emperor ran with DJANGO_SETTINGS_MODULE=site1.settings_two exported; site1.ini has no
 ``env =`` and a ``touch-reload``. In the last step a vassal site2unix.ini ran site2's code on

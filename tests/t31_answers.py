@@ -1,7 +1,6 @@
-"""Real answers of tester T31's mod_wsgi-express servers behind an nginx front
-(/tmp/t-real31/cases/nginx-front, sweep-config.json) and an Apache mod_proxy front
-(apache-front): each a target's ``observed``, less nonce, signature, hits, uptime_s and
-time_zone.
+"""Real answers of tester T31's mod_wsgi-express servers behind an nginx front (its sweep's JSON
+with --config) and an Apache mod_proxy front: each a target's ``observed``, less nonce,
+signature, hits, uptime_s and time_zone.
 
 SHOP: shop's express server at 127.0.0.1:18101 (no --mount-point, no --server-name);
 BLOG: blog's at 127.0.0.1:18102, started with --mount-point /app (script_name '/app');

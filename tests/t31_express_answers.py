@@ -1,5 +1,5 @@
-"""Real answers of tester T31's mod_wsgi-express servers (/tmp/t-real31/cases: nginx-front's
-sweep-config.json, express-alone's sweep.txt and sweep-18204-config.txt), each keeping the
+"""Real answers of tester T31's mod_wsgi-express servers (the nginx
+front's sweep JSON, the express-alone sweeps' text output), each keeping the
 fields the wording reads, and the parts of express's generated httpd.conf they are read with.
 
 Three ``startproject`` sites run by pip's mod_wsgi-express 6.1.1 (Apache 2.4.71), each

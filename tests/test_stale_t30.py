@@ -1,8 +1,8 @@
-"""``stale`` worded from tester T30's real answers: site2's uWSGI 2.0.31 vassal (an emperor's,
-no --lazy-apps) after a deploy, its workers 16229 and 16230 forked after the deploy from the
-copy its master 10167 loaded before it (/tmp/t-real30/cases/emperor/out-stale.txt; the answer's
-other fields as in out-sweep.json). Only uWSGI answered: the explanation named gunicorn
---preload beside uWSGI without --lazy-apps."""
+"""``stale`` worded from tester T30's real answers: site2's uWSGI 2.0.31 vassal (an emperor's, no
+--lazy-apps) after a deploy, its workers 16229 and 16230 forked after the deploy from the copy
+its master 10167 loaded before it (the stale sweep's output; the answer's other fields as in the
+first sweep's JSON). Only uWSGI answered: the explanation named gunicorn --preload beside uWSGI
+without --lazy-apps."""
 
 from __future__ import annotations
 
