@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from probe.diagnose.fronts import express_address
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.pass_keep import kept_by
 
@@ -164,5 +165,12 @@ def unread_mount(context: SweepContext, instance: str | None, own_url: str | Non
     mount = mount_of(context, instance, own_url) if own_url else None
     path = urlsplit(url).path or "/"
     if not mount or instance is None or own_url is None or under(path, mount):
+        return None
+    # Only a mount the application server sets itself (mod_wsgi-express's --mount-point, its
+    # answers' HOST:PORT group): one a front's location tells it (uwsgi_param SCRIPT_NAME, a
+    # SCRIPT_NAME header) belongs to that location, not to the server (tester T30's site3,
+    # mounted at /app through site1.test's location only, serves / to its own name).
+    if not any(o.target.url == own_url and express_address(a) is not None
+               for o, a in context.answers_of(instance)):
         return None
     return UnreadMount(mount, own_url, instance, path)
