@@ -6,6 +6,7 @@ installing last; where nothing answered at the address, installing leads as befo
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from probe import manifest
 from probe.diagnose import diagnose
@@ -48,9 +49,39 @@ def test_another_url_answered_at_the_address_leads_with_the_name() -> None:
     fix = _sweep()
     assert fix.startswith(
         f"Check which VirtualHost takes blog.test at {AT} (probe sweep --config PATH names it "
-        f"with its line; or 'apachectl -S'): where no VirtualHost names blog.test, the first "
-        f"(default) one answered"), fix
+        f"with its line; or the running Apache's own command line with '-S' in place of its "
+        f"'-k start' ('ps -ww -o pid=,args= -C apache2,httpd' shows it; its binary and -f, -d "
+        f"and -D options kept: 'apache2 -f FILE -S'; 'apachectl -S' where it shows no -f, "
+        f"since apachectl reads the system's configuration)): where no VirtualHost names "
+        f"blog.test, the first (default) one answered"), fix
     assert fix.index("Install the endpoint") > fix.index("does run blog's application"), fix
+
+
+def _fix_with(shop_answer: dict[str, Any]) -> str:
+    blog = _at(obs("http://blog.test/", "blog", status(404)))
+    shop = _at(obs("http://shop.test/", "shop", answered(shop_answer)))
+    found = result(diagnose(manifest.parse(MANIFEST, "m.toml"), [shop, blog]),
+                   "http://blog.test/")
+    assert found.fix is not None
+    return found.fix
+
+
+def test_the_check_is_the_answering_apache_s_own_command_line() -> None:
+    """re-tester R30: an Apache started with -f (every test's) is not the one a bare
+    'apachectl -S' reads; the other URL's mod_wsgi answer names its parent, that Apache."""
+    fix = _fix_with({**ep("shop", host="shop.test"), "ppid": 4242})
+    assert "(probe sweep --config PATH names it with its line; or '$(ps -ww -o args= -p 4242 " \
+           "| sed \"s/ -k [a-z-]*//g\") -S' (the command line of the Apache pid 4242, the " \
+           "answers' ppid, with -S in place of its -k; 'apachectl -S' where it shows no -f)): " \
+           in fix, fix
+
+
+def test_a_backend_s_parent_is_not_the_apache() -> None:
+    """gunicorn behind Apache: its ppid is gunicorn's arbiter, so the ps route."""
+    answer = {**ep("shop", host="shop.test"), "ppid": 4242,
+              "server": {"software": "gunicorn/22.0.0"}}
+    fix = _fix_with(answer)
+    assert "4242" not in fix and "'ps -ww -o pid=,args= -C apache2,httpd' shows it" in fix, fix
 
 
 def test_nothing_answered_at_the_address_leads_with_install() -> None:

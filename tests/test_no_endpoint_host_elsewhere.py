@@ -32,6 +32,12 @@ process_group = "project-1"
 urls = ["http://a.example.test:31781/", "http://a.example.test:31782/"]
 """
 APACHE = "Apache/2.4.71 (Debian)"
+# re-tester R30: a bare 'apachectl -S' reads the system's configuration, not a file given with
+# -f; the answer came from another address (maybe another Apache), so its ppid is not used
+PS_CHECK = ("the running Apache's own command line with '-S' in place of its '-k start' ('ps "
+            "-ww -o pid=,args= -C apache2,httpd' shows it; its binary and -f, -d and -D options "
+            "kept: 'apache2 -f FILE -S'; 'apachectl -S' where it shows no -f, since apachectl "
+            "reads the system's configuration)")
 
 
 def _obs(url: str, address: str, sample: Sample) -> Observation:
@@ -55,10 +61,11 @@ def test_another_port_of_the_same_ip_leads_with_the_name_on_that_port() -> None:
     assert found.verdict.value == "no_endpoint"
     assert found.fix.startswith(
         "Check which VirtualHost takes a.example.test at 127.0.0.1:31782 (probe sweep --config "
-        "PATH names it with its line; or 'apachectl -S'): project-1's endpoint answered "
+        f"PATH names it with its line; or {PS_CHECK}): project-1's endpoint answered "
         "a.example.test at 127.0.0.1:31781, so either no VirtualHost of port 31782 names "
         "a.example.test"), found.fix
     assert "*:31782 on its <VirtualHost> line)" in found.fix, found.fix
+    assert "13177" not in found.fix, found.fix  # the ppid of an answer at another port
     # the 403 at 127.0.0.1:31782 shows a Listen there: none is asked for (R24's m1)
     assert "Listen" not in found.fix, found.fix
     assert "or an IP-based <VirtualHost 127.0.0.1:31782> takes every name at " \
@@ -105,7 +112,7 @@ def test_the_instance_s_answer_to_another_host_elsewhere_says_it_is_installed() 
     assert found.verdict.value == "no_endpoint"
     assert found.fix.startswith(
         "Check which VirtualHost takes d.example.test at [::1]:31782 (probe sweep --config "
-        "PATH names it with its line; or 'apachectl -S'): project-4's endpoint answered "
+        f"PATH names it with its line; or {PS_CHECK}): project-4's endpoint answered "
         "http://a.example.test:31782/ at 127.0.0.1:31782, so either no VirtualHost at "
         "[::1]:31782 names d.example.test (the first, default one answered: give "
         "d.example.test to the VirtualHost meant for project-4, and that VirtualHost this "

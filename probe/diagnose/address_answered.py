@@ -6,8 +6,9 @@ A re-tester's puppet b1 (``ServerName`` misspelt in a ``:80`` VirtualHost): the 
 VirtualHost's static page answered, and the fix led with "Install the endpoint" though
 shop's and www.blog's URLs at the same address were answered by it. Which site takes the name
 the answers do not say: ``vhost_fallback`` (nginx: ``default_server``) is a candidate, the
-configuration (``--config``, ``apachectl -S``, ``nginx -T``) the check, and the ``.invalid``
-extra request's answer, where it was sent, said beside this URL's.
+configuration (``--config``, the running Apache's own command line with ``-S``, ``nginx -T``)
+the check, and the ``.invalid`` extra request's answer, where it was sent, said beside this
+URL's.
 """
 
 from __future__ import annotations
@@ -17,42 +18,61 @@ import re
 from typing import cast
 from urllib.parse import urlsplit
 
+from probe.diagnose.answer_names import server_kind
+from probe.diagnose.apache_graceful import vhost_dump
 from probe.diagnose.discriminate import INVALID_HOST, key_of
-from probe.diagnose.fronts import listening
+from probe.diagnose.fronts import express_address, listening
 from probe.diagnose.host_words import express_denies, express_root
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
+from probe.endpoint_answer import EndpointAnswer
 from probe.errors import ErrorKind
 from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation, Sample
 from probe.safe_text import quoted
 
+_Here = tuple[str, "EndpointAnswer | None"]  # another URL, its trusted answer if any
 
-def _answered_here(obs: Observation, context: SweepContext) -> str | None:
+
+def _answered_here(obs: Observation, context: SweepContext) -> _Here | None:
     """Another URL of the sweep that got an endpoint answer at this URL's address."""
     _, address = key_of(obs)
     if address is None:
         return None
     # address -> the first URL answered there, once per sweep (a large sweep asks per URL)
-    first = cast("dict[str, str] | None", context.memo.get(("address-answered", "")))
+    first = cast("dict[str, _Here] | None", context.memo.get(("address-answered", "")))
     if first is None:
         first = {}
         for other in context.observations:
             at = key_of(other)[1]
             if at is not None and at not in first and any(
                     s.endpoint is not None for s in other.samples):
-                first[at] = other.target.url
+                first[at] = (other.target.url, next(
+                    (s.trusted_answer for s in reversed(other.samples) if s.trusted_answer),
+                    None))
         context.memo[("address-answered", "")] = first
-    url = first.get(address)
-    return url if url != obs.target.url else None
+    found = first.get(address)
+    return found if found is not None and found[0] != obs.target.url else None
+
+
+def _apache_check(answer: EndpointAnswer | None) -> str:
+    """The command that lists the VirtualHosts of the Apache at the address (re-tester R30: a
+    bare 'apachectl -S' reads the system's configuration, not a file given with -f): by the
+    parent pid of the other URL's answer where mod_wsgi made it (an application server
+    behind Apache, mod_wsgi-express's own httpd included, has a parent that is not this
+    Apache), else the running Apache found with ps."""
+    parent = answer.ppid if answer is not None and server_kind(answer) == "mod_wsgi" \
+        and express_address(answer) is None else None
+    return vhost_dump(parent)
 
 
 def name_first(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                sample: Sample) -> Diagnosis | None:
     """The routing reading before the install advice; None where no other URL got an
     endpoint answer at this address (installing leads there)."""
-    other = _answered_here(obs, context)
-    if other is None:
+    here = _answered_here(obs, context)
+    if here is None:
         return None
+    other, answer = here
     key, address = key_of(obs)
     host = urlsplit(obs.target.url).hostname or ""
     expected = obs.target.expected or "the expected instance"
@@ -61,15 +81,17 @@ def name_first(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     cause, site, check, names = (
         (Cause.DEFAULT_SERVER, "server block", "'nginx -T'", "its server_name")
         if server.startswith("nginx") else
-        (Cause.VHOST_FALLBACK, "VirtualHost", "'apachectl -S'", "its ServerName or ServerAlias")
+        (Cause.VHOST_FALLBACK, "VirtualHost", _apache_check(answer),
+         "its ServerName or ServerAlias")
         if server.startswith("apache") else
-        (Cause.VHOST_FALLBACK, "site", "'apachectl -S' or 'nginx -T'",
+        (Cause.VHOST_FALLBACK, "site", f"{_apache_check(answer)} for Apache or 'nginx -T'",
          "Apache: its ServerName or ServerAlias; nginx: its server_name"))
     evidence = [Evidence(EvidenceKind.OBSERVED, f"{other} got an endpoint answer at {address}",
                          f"GET {other}")]
     extra = context.probed.get(key)
     if extra is not None and _differs(extra, sample):
-        return _not_default(obs, diagnosis, context, sample, extra, other, address or "")
+        return _not_default(obs, diagnosis, context, sample, extra, other, address or "",
+                            check)
     said = ""
     if extra is not None and extra.status_code is not None:
         same = "the same status" if extra.status_code == sample.status_code else "another status"
@@ -103,7 +125,8 @@ def _differs(extra: Sample, sample: Sample) -> bool:
 
 
 def _not_default(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
-                 sample: Sample, extra: Sample, other: str, address: str) -> Diagnosis:
+                 sample: Sample, extra: Sample, other: str, address: str,
+                 check: str) -> Diagnosis:
     """The default site answers otherwise, so a site that names the host took it (re-tester
     R31's wiki2 behind nginx: the .invalid request closed, this URL's 403 was the
     mod_wsgi-express backend's, AH01630 in its error_log): no default-site candidate."""
@@ -122,7 +145,7 @@ def _not_default(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         # otherwise is not ruled out
         said = said.removesuffix(".") + (
             f" (if the default site answers {path} as it does {asked}: --config, or "
-            f"'apachectl -S' / 'nginx -T', names the site that takes {host}).")
+            f"{check}, names the site that takes {host}).")
     evidence = [Evidence(EvidenceKind.OBSERVED, f"{other} got an endpoint answer at {address}",
                          f"GET {other}"),
                 Evidence(EvidenceKind.PROBED, f"{got} for a name no site claims",

@@ -9,7 +9,8 @@ token" though project-1's endpoint answered ``a.example.test:31781`` at the same
 token in the same sweep. Which site takes the name on that port the answers do not say: no
 site of the port naming it (the first, default one answered) and, behind Apache, an IP-based
 ``<VirtualHost ADDR:PORT>`` taking every name of the address are the candidates, the
-configuration (``--config``, ``apachectl -S``, ``nginx -T``) the check.
+configuration (``--config``, the running Apache's own command line with ``-S``, ``nginx -T``)
+the check.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import cast
 from urllib.parse import urlsplit
 
 from probe.addresses import url_port
+from probe.diagnose.apache_graceful import vhost_dump
 from probe.diagnose.discriminate import key_of
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
@@ -88,9 +90,11 @@ def host_first(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     expected = obs.target.expected or "the expected instance"
     apache = (sample.server or "").lower().startswith("apache")
     nginx = (sample.server or "").lower().startswith("nginx")
+    # By ps, not the answer's ppid: that answer came from another address, maybe another
+    # Apache (re-tester R30: a bare 'apachectl -S' reads the system's configuration, not -f's)
     site, check = (("server block", "'nginx -T'") if nginx else
-                   ("VirtualHost", "'apachectl -S'") if apache else
-                   ("site", "'apachectl -S' or 'nginx -T'"))
+                   ("VirtualHost", vhost_dump()) if apache else
+                   ("site", f"{vhost_dump()} for Apache or 'nginx -T'"))
     same_ip = _ip(at) == _ip(address)
     same_host = (urlsplit(other.target.url).hostname or "") == host
     token = "" if context.token_sent else ", to a request without a token as this one was"
