@@ -28,6 +28,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from probe.diagnose.answer_names import joined
+from probe.diagnose.apache_graceful import vhost_dump
 from probe.diagnose.fronts import EXPRESS_NAMING, express_address, mod_wsgi, software
 from probe.diagnose.host_words import HOST_FIX, host_fix, host_name
 from probe.diagnose.identify import SweepContext
@@ -148,8 +149,11 @@ def chosen_behind(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer
     others = _shared(obs, route.upstream, context, route_of)
     if not others:
         return None  # no other site answered through that hand-over: it may lead elsewhere
+    # the answer is mod_wsgi's own (not express's): its ppid is that Apache (re-tester R30: a
+    # bare 'apachectl -S' reads the system's configuration, not a file given with -f)
     check = (f"--config with Apache's configuration (the httpd.conf of the server at "
-             f"{route.upstream}; 'apachectl -S' lists each address's VirtualHosts and names)")
+             f"{route.upstream}; {vhost_dump(answer.ppid)} lists each address's VirtualHosts "
+             f"and names)")
     return dataclasses.replace(
         diagnosis, cause=None,
         explanation=f"{head} It received Host {quoted(answer.host)} (request.host): nginx passed "
@@ -238,9 +242,8 @@ def apache_may_choose(obs: Observation, diagnosis: Diagnosis, context: SweepCont
     who = diagnosis.answered_by or "another instance"
     apache = (f"{software(answer)} (server.software), parent pid {answer.ppid} (ppid)"
               + (f", host {quoted(answer.hostname)} (server.hostname)" if answer.hostname else ""))
-    check = (f"--config with Apache's configuration ('apachectl -S' on the Apache whose parent "
-             f"pid is {answer.ppid} lists each address's VirtualHosts and names), or with "
-             f"nginx's")
+    check = (f"--config with Apache's configuration ({vhost_dump(answer.ppid)} lists each "
+             f"address's VirtualHosts and names), or with nginx's")
     why = (f" A third reading: it received Host {quoted(answer.host)} (request.host), the "
            f"URL's, and "
            f"the same Apache ({apache}) answered {joined([f'{n} ({u})' for n, u in others])} "

@@ -52,6 +52,7 @@ def _answer(url: str, expected: str, label: str, host: str) -> Observation:
               settings=f"chain.settings_{label}")
     data["server"] = {"software": SOFTWARE, "mod_wsgi_version": "6.1.1", "listen": None}
     data["request"].update(host_allowed=True)
+    data["ppid"] = 4386
     observed = thrice(url, expected, data)
     port = url.split(":")[2].split("/")[0]
     return dataclasses.replace(observed, target=dataclasses.replace(
@@ -124,6 +125,10 @@ def test_a_servername_typo_behind_nginx_is_apaches_choice(tmp_path: Path) -> Non
         assert [c.cause for c in found.candidates] == [Cause.VHOST_FALLBACK,
                                                        Cause.VHOST_SHADOWED]
         assert all("Apache's configuration" in c.check for c in found.candidates)
+        # re-tester R30: the answering Apache's own command line with -S (its ppid), not a
+        # bare 'apachectl -S', which reads the system's configuration, not one given with -f
+        assert "; '$(ps -ww -o args= -p 4386 | sed \"s/ -k [a-z-]*//g\") -S' (the command " \
+               "line of the Apache pid 4386" in found.fix, found.fix
         assert proxy not in found.fix and "pass to" not in found.fix, found.fix
         assert "Leave nginx's lines as they are" in found.fix
         assert "ServerName or ServerAlias" in found.fix

@@ -77,8 +77,13 @@ def test_a_servername_typo_without_config_keeps_apaches_name_matching_open() -> 
                                   Cause.VHOST_FALLBACK, Cause.VHOST_SHADOWED], causes
             apache = [c for c in found.candidates if c.cause in (Cause.VHOST_FALLBACK,
                                                                  Cause.VHOST_SHADOWED)]
-            assert all("--config with Apache's configuration" in c.check and
-                       "parent pid is 4386" in c.check for c in apache), apache
+            # re-tester R30: that Apache's own command line with -S, not a bare
+            # 'apachectl -S' (the system's configuration, not a file given with -f)
+            assert all("--config with Apache's configuration ('$(ps -ww -o args= -p 4386 | "
+                       "sed \"s/ -k [a-z-]*//g\") -S' (the command line of the Apache pid "
+                       "4386, the answers' ppid, with -S in place of its -k; 'apachectl -S' "
+                       "where it shows no -f) lists each address's VirtualHosts and names)"
+                       in c.check for c in apache), apache
             assert "'site2.example' (request.host), the URL's" in found.explanation
             assert "parent pid 4386 (ppid)" in found.explanation, found.explanation
             assert f"site1 ({url.split('//')[0]}//site1.example" in found.explanation
