@@ -2,12 +2,15 @@
 puppet b1): the port's first VirtualHost is a static default page without the application,
 so site-2.example.com gets its 404, while site-1.example.com's endpoint answered at the same
 address. The fix leads with the name not matched, in Apache's words only (VirtualHost,
-ServerName, ``apachectl -S``; no ``server_name``), installing last, ``vhost_fallback`` the
-candidate (probe.diagnose.address_answered).
+ServerName, the running Apache's own command line with ``-S``, run here as printed; no
+``server_name``), installing last, ``vhost_fallback`` the candidate
+(probe.diagnose.address_answered).
 """
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -50,7 +53,17 @@ def test_a_url_unanswered_where_another_answered_leads_with_the_virtualhost(
     fix = found["fix"]
     assert fix.startswith(f"Check which VirtualHost takes site-2.example.com at {address} "
                           "(probe sweep --config PATH names it with its line; or "
-                          "'apachectl -S')"), fix
+                          "'$(ps -ww -o args= -p "), fix
+    # re-tester R30: this Apache runs with -f, which a bare 'apachectl -S' does not read; the
+    # command printed (its own command line by site-1's answer's ppid, -S in place of -k) is
+    # run as printed and lists the misspelt name at the address
+    printed = re.search(r"; or '(\$\(ps -ww -o args= -p \d+ \| sed [^']*\) -S)' \(the "
+                        r"command line of the Apache pid \d+, the answers' ppid", fix)
+    assert printed is not None, fix
+    dump = subprocess.run(["sh", "-c", printed.group(1)], capture_output=True, text=True,
+                          timeout=60, check=False, stdin=subprocess.DEVNULL)
+    assert f"port {server.port} namevhost site-2.exmple.com" in dump.stdout + dump.stderr, \
+        (dump.stdout, dump.stderr)
     assert "server_name" not in fix and "nginx" not in fix, fix
     assert fix.index("Install the endpoint") > fix.index("ServerName or ServerAlias"), fix
     assert "vhost_fallback" in [c["cause"] for c in found["candidates"]], found["candidates"]

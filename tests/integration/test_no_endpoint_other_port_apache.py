@@ -2,8 +2,8 @@
 T24's m1: ``<VirtualHost *:31781>`` where ``*:31781 *:31782`` was meant): the URL on the other
 port gets the default VirtualHost's answer while project-1's endpoint answered the same host
 on the first port in the same sweep. The fix leads with the name on that port (the default
-VirtualHost, or an IP-based one, with ``apachectl -S`` the check) and quotes the answer
-elsewhere; never "Install the endpoint" or the token (probe.diagnose.host_elsewhere).
+VirtualHost, or an IP-based one, with the running Apache's own ``-S`` the check) and quotes
+the answer elsewhere; never "Install the endpoint" or the token (probe.diagnose.host_elsewhere).
 """
 
 from __future__ import annotations
@@ -55,8 +55,11 @@ def test_the_same_host_answered_on_another_port_leads_with_the_port(
     fix = found["fix"]
     assert fix.startswith(
         f"Check which VirtualHost takes site-1.example.com at 127.0.0.1:{other} (probe sweep "
-        f"--config PATH names it with its line; or 'apachectl -S'): project-1's endpoint "
-        f"answered site-1.example.com at 127.0.0.1:{server.port}"), fix
+        f"--config PATH names it with its line; or the running Apache's own command line with "
+        f"'-S' in place of its '-k start' ('ps -ww -o pid=,args= -C apache2,httpd' shows it; "
+        f"its binary and -f, -d and -D options kept: 'apache2 -f FILE -S'; 'apachectl -S' "
+        f"where it shows no -f, since apachectl reads the system's configuration)): "
+        f"project-1's endpoint answered site-1.example.com at 127.0.0.1:{server.port}"), fix
     assert f"or an IP-based <VirtualHost 127.0.0.1:{other}> takes every name" in fix, fix
     assert "Install the endpoint" not in fix and "token" not in fix, fix
     assert f"project-1's endpoint answered {there} at 127.0.0.1:{server.port} in this sweep " \
