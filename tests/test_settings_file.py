@@ -234,6 +234,24 @@ def test_one_project_stays_ok_with_its_configuration_and_its_rejected_name_says_
     assert "(python-path=" in (found.fix or "") and "at t.conf:3)" in (found.fix or "")
 
 
+def test_one_project_whose_subdirectory_follows_its_top_is_no_settings_path() -> None:
+    # www's python-path= lists the project's top, then www's own directory (P:P/www): the
+    # order of c-path-wrong, but one project with one settings package. A name missing from
+    # its ALLOWED_HOSTS must not read as another project's settings (the fix says both).
+    config = _one_codebase_config("{s}/proj:{s}/proj/www")
+    answers = _one_codebase("proj/www/wsgi.py", "proj/api.wsgi")
+    assert {t.verdict for t in sweep(MANIFEST, answers, config).targets} == {Verdict.OK}
+    answers["http://site-1.example.com/"]["request"]["host_allowed"] = False
+    found = result(sweep(MANIFEST, answers, config), "http://site-1.example.com/")
+    assert (found.verdict, found.cause) == (Verdict.HOST_REJECTED, None), found.explanation
+    fix = found.fix or ""
+    s = f"{CASES}/n1/root/sites"
+    assert f"lists {s}/proj/www, which holds project-1's script and not project-2's, after " \
+           f"{s}/proj: python-path={s}/proj/www:{s}/proj)" in fix, fix
+    assert "Where it lists none, project-1 shares project-2's settings: add " \
+           "'site-1.example.com' to ALLOWED_HOSTS in" in fix, fix
+
+
 def test_a_neighbour_loading_other_settings_decides_nothing() -> None:
     # Trees apart, the file in the other's, but the other's own answers load another module
     # (R25 n2): its tree is no proof the file is its settings.

@@ -12,11 +12,13 @@ layout where that edit is the fix: :mod:`.settings_file` decides nothing there, 
 verdict changes here from the answers alone. The fix says what is observed, the check that
 decides (``ls`` of a settings package in the instance's own directories) and both fixes.
 
-With ``--config`` (Apache, daemon mode): where the group's ``python-path=`` lists an entry
-that holds the instance's script and not the other's AFTER the entry the file was found in
-(configured), that order is the cause: ``settings_mismatch`` (``settings_path``), the fix that
-entry first, at the line, still naming the ``ls`` check. Only for ``host_rejected`` (something
-is wrong, observed): an ``ok`` URL of this shape stays ``ok``.
+With ``--config`` (Apache, daemon mode) the fix names the group's ``python-path=`` line; where
+it lists an entry that holds the instance's script and not the other's AFTER the entry the file
+was found in, the fix names that order and the line with that entry first. The order decides
+nothing on its own: one project served as two instances may list its subdirectory after the
+project's top too (``P:P/www``) with no settings package there, and then the name missing from
+the shared settings is the whole cause. Only the ``ls`` check tells, so the verdict stays
+``host_rejected`` with both fixes. An ``ok`` URL of this shape stays ``ok``.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from probe.diagnose.reload import reload_ways
 from probe.diagnose.script_rerun import apache_control
 from probe.diagnose.settings_file import scripts_of, sys_path_entry
 from probe.diagnose.wording import Diagnosis, script_file
-from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
+from probe.model import Evidence, EvidenceKind, Observation
 from probe.safe_text import quoted
 
 if TYPE_CHECKING:
@@ -116,8 +118,7 @@ def shared(answers: Sequence[EndpointAnswer], instance: str,
 
 def reworded(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
              front: FrontConfig | None) -> Diagnosis:
-    """``diagnosis`` (``host_rejected``) with the fix of the shape, or ``settings_path``
-    where the configuration's order decides; unchanged elsewhere."""
+    """``diagnosis`` (``host_rejected``) with the fix of the shape; unchanged elsewhere."""
     instance = obs.target.expected
     answers = [a for s in obs.samples if (a := s.trusted_answer) is not None]
     found = shared(answers, instance, context) if instance else None
@@ -134,8 +135,6 @@ def reworded(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                          f"GET {obs.target.url}, {place(found.answer)}"),
                 Evidence(EvidenceKind.OBSERVED, f"script_file of {found.owner}'s answers in "
                          f"{found.owner_tree}", f"the answers of {found.owner}")]
-    if line is not None and line.later is not None:
-        return _decided(obs, diagnosis, found, instance, line, seen, evidence, rejected)
     shadow = (f" (found in {found.entry})" if found.entry else "")
     fix = (f"Adding {quoted(found.answer.host)} to ALLOWED_HOSTS in {instance}'s settings "
            f"may not be the fix, and the answers alone do not tell: {seen}. Where the two "
@@ -190,6 +189,15 @@ def _configured(front: FrontConfig | None, found: Shared) -> PathLine | None:
 
 
 def _path_words(found: Shared, instance: str, line: PathLine | None) -> str:
+    if line is not None and line.later is not None:
+        # The order alone decides nothing: one project served as two instances lists its
+        # own subdirectory after the project's top as well (re-tester R25's www, P:P/www),
+        # with no settings package there; only the check tells.
+        parts = [posixpath.normpath(p) for p in line.value.split(":") if p]
+        wanted = ":".join([line.later, *(p for p in parts if p != line.later)])
+        return (f"python-path={line.value} of WSGIDaemonProcess {line.group} at {line.where} "
+                f"(configured) lists {line.later}, which holds {instance}'s script and not "
+                f"{found.owner}'s, after {found.entry}: python-path={wanted}")
     if line is not None:
         return f"python-path={line.value} of WSGIDaemonProcess {line.group} at {line.where}"
     if server_kind(found.answer) != "mod_wsgi":
@@ -208,31 +216,3 @@ def _restart(found: Shared, instance: str) -> str:
                 f"touched WSGI script does not): {apache_control([found.answer])}.")
     # gunicorn sets --pythonpath once, in its master: a HUP keeps the old path
     return f"then stop {instance}'s server and start it again (a HUP keeps the old path)."
-
-
-def _decided(obs: Observation, diagnosis: Diagnosis, found: Shared, instance: str,
-             line: PathLine, seen: str, evidence: list[Evidence],
-             rejected: list[EndpointAnswer]) -> Diagnosis:
-    """``settings_path``: the configured order puts the entry holding the file first."""
-    later = line.later or ""
-    parts = [posixpath.normpath(p) for p in line.value.split(":") if p]
-    wanted = ":".join([later, *(p for p in parts if p != later)])
-    own_check = f"'ls {later}/{found.package}/settings.py'"
-    explanation = (
-        f"{obs.target.url} is served by {diagnosis.answered_by or instance} and Django "
-        f"rejects the Host {quoted(found.answer.host)} (request.host_allowed false): {seen}. "
-        f"{line.rule} at {line.where} (configured) lists {later}, which holds {instance}'s "
-        f"script and not {found.owner}'s, after {found.entry}, the entry that file was found "
-        f"in: a process imports the first {found.package!r} package on its sys.path, so a "
-        f"package of {instance}'s own in {later} is never imported, and the ALLOWED_HOSTS "
-        f"that rejects the name is {found.owner}'s.")
-    fix = (f"Put {later} first in python-path={line.value} of WSGIDaemonProcess {line.group} "
-           f"at {line.where} (python-path={wanted}), {_restart(found, instance)} The check "
-           f"that {later} holds {instance}'s own settings: {own_check}; where it lists "
-           f"nothing, {instance} shares {found.owner}'s settings: add "
-           f"{quoted(found.answer.host)} to ALLOWED_HOSTS in {found.file} instead, then "
-           f"{reload_ways(rejected, capital=False)}.")
-    evidence.append(Evidence(EvidenceKind.CONFIGURED, line.rule, line.where))
-    return Diagnosis(Verdict.SETTINGS_MISMATCH, Cause.SETTINGS_PATH, explanation=explanation,
-                     fix=fix, answered_by=diagnosis.answered_by,
-                     evidence=(*diagnosis.evidence, *evidence))
