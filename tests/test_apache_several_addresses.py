@@ -116,9 +116,13 @@ def layout(root: Path, edits: dict[str, tuple[str, str]] | None = None,
     return conf
 
 
+APACHE_PARENT = 31700  # the Apache parent (ppid) of the answers at 127.0.0.1:31781
+
+
 def _answer(root: Path, label: str, host: str) -> Sample:
     data: dict[str, Any] = ep(label, host=host, application_group="")
     data["script_file"] = f"{root}/{label}/wsgi.py"
+    data["ppid"] = APACHE_PARENT
     return answered(data)
 
 
@@ -152,7 +156,12 @@ def test_a_near_name_of_a_vhost_running_another_instance_is_no_typo(tmp_path: Pa
     assert "not a typo of b.example.test" in fix, fix
     assert "its site is not in the configuration read" in fix, fix
     assert f"are read by the Include at {conf}:4 (000-default.conf, a.conf)" in fix, fix
-    assert "apachectl -S" in fix, fix
+    # re-tester R31: not a bare 'apachectl -S', which reads the system's configuration; the
+    # command line of the Apache whose daemon answered project-1 at this address, with -S
+    assert f"Check which VirtualHosts httpd loaded with '$(ps -ww -o args= -p {APACHE_PARENT} " \
+           f"| sed \"s/ -k [a-z-]*//g\") -S' (the command line of the Apache pid " \
+           f"{APACHE_PARENT}, the answers' ppid" in fix, fix
+    assert "Check with `apachectl -S`" not in fix, fix
     # the route names the cause: the answers' candidates are decided (R24's m5 JSON)
     assert found.cause is Cause.VHOST_FALLBACK and not found.candidates, found.candidates
 

@@ -27,6 +27,7 @@ from probe.apache.config import Directive
 from probe.apache.hostnames import name_matches
 from probe.apache.model import Server, Site
 from probe.apache.near_names import near_name
+from probe.apache.own_command import vhost_dump
 from probe.apache.port_vhost import vhost_of
 from probe.apache.vhost_select import VhostChoice
 from probe.front import Source
@@ -75,12 +76,13 @@ def runs_other(site: Site, server: Server, scripts: Mapping[str, str],
 
 def near_taken(site: Site, choice: VhostChoice, hostname: str, expected: str,
                meant: Server | None, group: str | None, close: list[Server],
-               known: tuple[str | None, Mapping[str, str], Mapping[str, str]]
-               ) -> Elsewhere | None:
+               known: tuple[str | None, Mapping[str, str], Mapping[str, str]],
+               ppid: int | None = None) -> Elsewhere | None:
     """Each VirtualHost of ``close`` (a name near ``hostname``) that runs another instance
     said as that one's site, then the site meant (:func:`elsewhere`); None where none of
     them runs another (``known``: the instance's script, the other instances' scripts and
-    groups)."""
+    groups; ``ppid``: the Apache parent the answers at the address name, whose own command
+    line lists its VirtualHosts)."""
     script, scripts, groups = known
     taken = [(v, r, n) for v in close for r in (runs_other(site, v, scripts, groups),)
              for n in (near_name(v, hostname),) if r is not None and n is not None]
@@ -90,22 +92,26 @@ def near_taken(site: Site, choice: VhostChoice, hostname: str, expected: str,
         f"{n.said(hostname)}, but {v.describe()} runs {r.instance} ({r.said()}): that is "
         f"{r.instance}'s site, not a typo of {hostname}, and a ServerAlias {hostname} there "
         f"would make {r.instance} answer it." for v, r, n in taken)
-    away = elsewhere(site, choice, hostname, expected, meant, script, group)
+    away = elsewhere(site, choice, hostname, expected, meant, script, group, ppid)
     if away is None:
-        return Elsewhere(f"{said} Nothing read tells which VirtualHost is {expected}'s: check "
-                         f"with `apachectl -S` which VirtualHost is meant to claim {hostname}, "
-                         f"and give the name to that one.",
+        # re-tester R31: a bare 'apachectl -S' reads the system's configuration, not the file
+        # an Apache started with -f runs (mod_wsgi-express's own apachectl, 'apache2 -f FILE')
+        return Elsewhere(f"{said} Nothing read tells which VirtualHost is {expected}'s: "
+                         f"{vhost_dump(ppid)} lists the VirtualHosts httpd loaded; give "
+                         f"{hostname} to the one meant to claim it.",
                          tuple((_opening(v.addresses), Source(v.file, v.line))
                                for v, _, _ in taken))
     return Elsewhere(f"{said} {away.words}", away.cites)
 
 
 def elsewhere(site: Site, choice: VhostChoice, hostname: str, expected: str,
-              meant: Server | None, script: str | None, group: str | None) -> Elsewhere | None:
+              meant: Server | None, script: str | None, group: str | None,
+              ppid: int | None = None) -> Elsewhere | None:
     """The fix where no VirtualHost of ``choice``'s address is ``expected``'s: the one that
     runs it (``meant``, else its ``script`` or daemon ``group``, else the one that claims
     ``hostname``) given the address, or, where the configuration read has none, the
-    ``Include`` lines and ``apachectl -S`` to check; None where nothing read decides."""
+    ``Include`` lines and the running Apache's own ``-S`` (by ``ppid`` where the answers name
+    it) to check; None where nothing read decides."""
     if choice.address is None:
         return None
     others = [v for v in site.vhosts if not any(v is c for c in choice.candidates)]
@@ -121,7 +127,7 @@ def elsewhere(site: Site, choice: VhostChoice, hostname: str, expected: str,
             a.server.is_main and ((group and a.process_group == group) or
                                   (script and _same(a.target, script))) for a in site.apps):
         return None  # several run it, or the main server does: no one site is missing
-    return _not_read(site, choice, hostname, expected, script, group)
+    return _not_read(site, choice, hostname, expected, (script, group), ppid)
 
 
 def _given_address(found: Server, went: Address, hostname: str, expected: str) -> Elsewhere:
@@ -158,8 +164,10 @@ def _given_address(found: Server, went: Address, hostname: str, expected: str) -
 
 
 def _not_read(site: Site, choice: VhostChoice, hostname: str, expected: str,
-              script: str | None, group: str | None) -> Elsewhere | None:
-    """No VirtualHost read runs the instance or claims the name: its file is not read."""
+              runs: tuple[str | None, str | None], ppid: int | None) -> Elsewhere | None:
+    """No VirtualHost read runs the instance (``runs``: its script and daemon group) or claims
+    the name: its file is not read."""
+    script, group = runs
     if script is None and group is None:
         return None  # nothing read tells which VirtualHost would be the instance's
     told = " or ".join(w for w in (f"mounts {script}" if script else "",
@@ -174,9 +182,9 @@ def _not_read(site: Site, choice: VhostChoice, hostname: str, expected: str,
         if lines else ""
     words = (f"No VirtualHost of the configuration read runs {expected} (none {told}) or "
              f"claims {hostname}: its site is not in the configuration read, a file not "
-             f"included or not enabled.{where} Check with `apachectl -S` which VirtualHosts "
-             f"httpd loaded, then enable the file of {expected}'s site (a2ensite on Debian, "
-             f"a link in the directory that Include reads) or Include it, and reload.")
+             f"included or not enabled.{where} Check which VirtualHosts httpd loaded with "
+             f"{vhost_dump(ppid)}, then enable the file of {expected}'s site (a2ensite on "
+             f"Debian, a link in the directory that Include reads) or Include it, and reload.")
     return Elsewhere(words, tuple((f"Include ({os.path.basename(f)}:{n})", Source(f, n))
                                   for f, n in lines))
 

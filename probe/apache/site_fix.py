@@ -51,13 +51,16 @@ class Known:
     """What the sweep knows of the expected instance beyond the configuration: its script
     (its answers' ``script_file``), the scripts other instances' answers report (real path
     -> instance), the path its URLs share, where it is mounted (None: its URLs do not
-    tell), and those URLs (a fix does not ask to list one already listed)."""
+    tell), and those URLs (a fix does not ask to list one already listed); the Apache parent
+    (``ppid``) the mod_wsgi answers at the address name, whose own command line with ``-S``
+    lists what it loaded (None: found with ``ps``)."""
 
     script: str | None = None
     others: Mapping[str, str] = field(default_factory=dict)
     prefix: str | None = None
     listed: tuple[str, ...] = ()  # the instance's URLs in the manifest
     groups: Mapping[str, str] = field(default_factory=dict)  # other instances' process_group
+    ppid: int | None = None
 
 
 def site_fix(site: Site, choice: VhostChoice, url: str, expected: str,
@@ -85,7 +88,7 @@ def site_fix(site: Site, choice: VhostChoice, url: str, expected: str,
         # The only VirtualHost of the address claims no name of the URL: a catch-all, never
         # the place to mount the site (it would answer every name of the port).
         away = elsewhere(site, choice, hostname, expected, meant_server,
-                         (known or Known()).script, group)
+                         (known or Known()).script, group, (known or Known()).ppid)
         if away is not None:
             return SiteFix(f"{server.describe()}, the only VirtualHost for {choice.set_name}, "
                            f"claims no name of the URL. {away.words}", away.cites)
@@ -120,7 +123,7 @@ def _name_fix(site: Site, choice: VhostChoice, hostname: str, expected: str,
                               runs_other(site, close[0], known.others, known.groups)):
             # A near name in a VirtualHost that runs another instance is that one's site.
             away = near_taken(site, choice, hostname, expected, meant, group, close,
-                              (known.script, known.others, known.groups))
+                              (known.script, known.others, known.groups), known.ppid)
             return None if away is None else SiteFix(away.words, away.cites)
         own, why = (found.server, f" (which has {found.why}, {found.where})") if found \
             else (close[0], "")

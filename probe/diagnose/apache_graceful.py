@@ -8,7 +8,8 @@ nothing reloaded): ``-k graceful`` goes in place of the ``-k`` action it shows. 
 give that as a rule and as one shell line that builds it from ``ps`` (run as printed on a
 real Apache: tests/integration/test_embedded_reload_apache.py). Without ``-f`` it is the
 system's Apache, whose binary run bare lacks the environment ``apachectl`` gives it (Debian's
-envvars): ``apachectl graceful`` there. The VirtualHost dump (``-S``) is built the same way.
+envvars): ``apachectl graceful`` there. The VirtualHost dump (``-S``) is built the same way
+(:mod:`probe.apache.own_command`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-# Every "-k ACTION" the command line shows, taken out so that one '-k graceful' follows.
-DROP_K = 'sed "s/ -k [a-z-]*//g"'
+from probe.apache.own_command import DROP_K, args_of
+from probe.apache.own_command import vhost_dump as vhost_dump  # its callers' one import
 
 
 def read_path(main: str) -> str:
@@ -26,14 +27,6 @@ def read_path(main: str) -> str:
     '-f /tmp/.../httpd.conf' shown)."""
     return main if main in ("FILE", "nginx.conf") or os.path.isabs(main) else \
         os.path.abspath(main)
-
-
-def args_of(ppid: int | None, pid: int | None) -> str:
-    """The ``ps`` command that prints the Apache's command line: its parent's, by the pid where
-    the answer names no parent (PPID where it names neither)."""
-    parent = (str(ppid) if ppid not in (None, 0, 1) else
-              f"$(ps -o ppid= -p {pid})" if pid is not None else "PPID")
-    return f"ps -ww -o args= -p {parent}"
 
 
 def graceful(parents: Sequence[int | None], pid: int | None, children: str) -> str:
@@ -48,18 +41,3 @@ def graceful(parents: Sequence[int | None], pid: int | None, children: str) -> s
             f"refused: 'illegal option -- k'), in one line: {lines}; where it shows no -f, "
             f"run 'apachectl graceful' instead (it controls the Apache of the system's "
             f"configuration, /etc/apache2 or /etc/httpd, not one started with -f)")
-
-
-def vhost_dump(ppid: int | None = None) -> str:
-    """The command that lists the VirtualHosts the running Apache read, without a full stop:
-    its own command line with ``-S`` in place of its ``-k`` action (re-tester R30: a bare
-    'apachectl -S' reads the system's configuration, not a file given with -f); by ``ppid``,
-    the Apache parent an answer names, where one does, else found with ``ps``."""
-    if ppid not in (None, 0, 1):
-        return (f"'$({args_of(ppid, None)} | {DROP_K}) -S' (the command line of the Apache "
-                f"pid {ppid}, the answers' ppid, with -S in place of its -k; 'apachectl -S' "
-                f"where it shows no -f)")
-    return ("the running Apache's own command line with '-S' in place of its '-k start' ('ps "
-            "-ww -o pid=,args= -C apache2,httpd' shows it; its binary and -f, -d and -D "
-            "options kept: 'apache2 -f FILE -S'; 'apachectl -S' where it shows no -f, since "
-            "apachectl reads the system's configuration)")

@@ -17,10 +17,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
 from probe.apache.site_fix import Known
+from probe.diagnose.answer_names import server_kind
+from probe.diagnose.discriminate import key_of
+from probe.diagnose.fronts import express_address
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.join_kept import kept as kept_by
 from probe.diagnose.join_wording import stop_claiming
@@ -79,7 +82,31 @@ def known(obs: Observation, context: SweepContext, script: str | None) -> Known:
     urls = instance.urls if instance is not None else (obs.target.url,)
     groups = {i.process_group: name for name, i in context.manifest.instances.items()
               if name != obs.target.expected and i.process_group}
-    return Known(script, others, prefix(urls), urls, groups)
+    return Known(script, others, prefix(urls), urls, groups, apache_parent(obs, context))
+
+
+def apache_parent(obs: Observation, context: SweepContext) -> int | None:
+    """The Apache parent (``ppid``) of a mod_wsgi answer at ``obs``'s address, whose own
+    command line lists the VirtualHosts it loaded (re-tester R31: a bare 'apachectl -S'
+    reads the system's configuration, not a file given with -f); a mod_wsgi-express answer
+    only where the probe reached that express server itself (behind a front its parent is
+    not the front's Apache); None where no answer names one."""
+    address = key_of(obs)[1]
+    # address -> the first such parent, once per sweep (a large sweep asks per URL)
+    parents = cast("dict[str | None, int] | None", context.memo.get(("apache-parent", "")))
+    if parents is None:
+        parents = {}
+        for other in context.observations:
+            at = key_of(other)[1]
+            for sample in other.samples:
+                answer = sample.trusted_answer
+                ppid = answer.ppid if answer is not None else None
+                if at not in parents and answer is not None and ppid is not None and \
+                        ppid > 1 and server_kind(answer) == "mod_wsgi" and \
+                        express_address(answer) in (None, at):
+                    parents[at] = ppid
+        context.memo[("apache-parent", "")] = parents
+    return parents.get(address)
 
 
 def prefix(urls: tuple[str, ...]) -> str | None:

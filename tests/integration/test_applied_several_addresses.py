@@ -132,7 +132,18 @@ def test_a_near_name_of_another_instance_is_no_typo_and_enabling_the_site_is_ok(
     assert "runs project-1" in fix and "not a typo of site-2.example.com" in fix, fix
     include = line_of(server.conf_path, "IncludeOptional")
     assert f"read by the Include at {include} (000-default.conf)" in fix, fix
-    assert "apachectl -S" in fix, fix
+    # re-tester R31: this Apache runs with -f, which a bare 'apachectl -S' does not read; the
+    # check printed (its own command line by project-1's answer's ppid, -S in place of -k) is
+    # run as printed and lists what httpd loaded: site-1's VirtualHost, no site-2
+    printed = re.search(r"Check which VirtualHosts httpd loaded with '(\$\(ps -ww -o args= -p "
+                        r"\d+ \| sed [^']*\) -S)' \(the command line of the Apache pid \d+, "
+                        r"the answers' ppid", fix)
+    assert printed is not None, fix
+    dump = subprocess.run(["sh", "-c", printed.group(1)], capture_output=True, text=True,
+                          timeout=60, check=False, stdin=subprocess.DEVNULL)
+    assert "namevhost site-1.example.com" in dump.stdout + dump.stderr, (dump.stdout,
+                                                                         dump.stderr)
+    assert "site-2.example.com" not in dump.stdout + dump.stderr, dump.stdout
     # Applied: the site's file enabled, as a2ensite would.
     fixed = apache(M5, files={"sites-enabled/000-default.conf": DEFAULT,
                               "sites-enabled/site-2.conf": SITE_2})
