@@ -86,3 +86,26 @@ def test_a_script_of_one_instance_keeps_the_assignment() -> None:
     found = next(t for t in report.targets if t.url == "http://127.0.0.1:18203/")
     assert found.fix.startswith("Set DJANGO_SETTINGS_MODULE to 'shop.settings' in "
                                 "shop-prod-exported's WSGI script"), found.fix
+
+
+def test_a_server_roots_file_for_another_port_names_the_answering_servers_own_file(
+        tmp_path: Path) -> None:
+    """R31's root-18201-blog/httpd.conf after blog moved to 18206: 18201's URL was answered by
+    the express server listening there itself (process_group '127.0.0.1:18201'), no front:
+    no pass line chose it, and its own command line (by the answer's ppid) names its file."""
+    root = tmp_path / "root-18201-blog"
+    (root / "htdocs").mkdir(parents=True)
+    (root / "handler.wsgi").write_text("")
+    path = root / "httpd.conf"
+    path.write_text(t31.express_conf(str(root), 18206))
+    report = diagnose(parse(t31.ALONE_MANIFEST), t31.express_alone(),
+                      config=load_config(str(path), {}, lambda site: []))
+    found = next(t for t in report.targets if t.url == SHOP_18201)
+    assert "this URL was sent to 127.0.0.1:18201 (the address probed), where the " \
+           "mod_wsgi-express server that answered listens (its process_group " \
+           "'127.0.0.1:18201'). So that file does not route this URL, and the URL is judged " \
+           "as without --config: 'ps -ww -o args= -p 30907' (its Apache, the answer's ppid) " \
+           "shows after -f the httpd.conf that server runs" in found.explanation, \
+        found.explanation
+    assert "pass line" not in found.explanation and "front" not in found.explanation
+    assert "apachectl -S" not in found.explanation, found.explanation

@@ -79,6 +79,11 @@ def test_express_conf_behind_apache_front_is_judged_as_without_config(tmp_path: 
                f"{APACHE_FRONT} (the address probed)" in said, said
         assert f"sweep with --config on the configuration of the server at {APACHE_FRONT}" \
             in said, said
+        # re-tester R31: the front ran with -f; a bare 'apachectl -S' reads the system's file
+        assert "('ss -ltnp sport = :18190' names the process listening there, and 'ps -ww -o " \
+               "args= -p PID' its command line, whose -f (Apache) or -c (nginx) names that " \
+               "file; where it shows none, the system's: 'apachectl -S' or 'nginx -T')" in said
+        assert "'apachectl -S' or 'nginx -T' there names its file" not in said, said
         assert any(e.source == f"{conf}:6" for e in found.evidence), found.evidence
     rows = {t.url: t for t in given.targets}
     assert "<VirtualHost *:18190>" not in rows["http://blog2.example.test/app/"].fix

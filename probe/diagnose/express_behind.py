@@ -15,7 +15,11 @@ front's pass line, which that file does not hold.
 So where the configuration's applications are all express's handler mounts and the address
 the probe connected to is on a port none of its ``Listen`` lines opens, the URL is judged as
 without ``--config``: said once (its Listen lines at file:line, the address probed), with the
-check that decides (the front's configuration as ``--config``).
+check that decides (the front's configuration as ``--config``). Which file that is, is the
+command line of the server at the address (``-f``, ``-c``), not a bare ``apachectl -S`` that
+reads the system's (re-tester R31): found with ``ss -ltnp`` and ``ps``; where the express server
+that answered listens at the address itself (R31's 18201 swept with blog's server root moved to
+18206), no front passed it on, and its own Apache (the answer's ``ppid``) shows its file.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from probe.apache.error_log import opened
 from probe.apache.model import Site, WsgiApp
 from probe.apache.route import ApacheRoutes
 from probe.diagnose.arrived import front_shown
+from probe.diagnose.fronts import express_address
 from probe.diagnose.wording import Diagnosis
 from probe.front import FrontConfig
 from probe.model import Evidence, EvidenceKind, Observation, Verdict
@@ -73,18 +78,35 @@ def not_routed(obs: Observation, diagnosis: Diagnosis, front: FrontConfig) -> Di
             int(port) in {lst.port for lst in site.listens}:
         return None
     answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer), None)
-    shown = front_shown(obs, answer)
-    took = (f"; {shown}: a front passed it on" if shown else
-            "; what listens there (a front, or another server) is not this file's")
     handler = handlers[0]
-    sentence = (
-        f"The configuration given is a mod_wsgi-express server's (its route ends in "
-        f"{handler.target}, {handler.where}), which listens at {opened(site.listens)} only; "
-        f"this URL was sent to {address} (the address probed){took}. {NOT_ROUTED} (which "
-        f"express server gets it is the pass line of the server at {address}), and the URL is "
-        f"judged as without --config: sweep with --config on the configuration of the server "
-        f"at {address} (the front's: 'apachectl -S' or 'nginx -T' there names its file) to "
-        f"have the line that decides named.")
+    given = (f"The configuration given is a mod_wsgi-express server's (its route ends in "
+             f"{handler.target}, {handler.where}), which listens at {opened(site.listens)} "
+             f"only; this URL was sent to {address} (the address probed)")
+    here = express_address(answer) if answer is not None else None
+    if answer is not None and here is not None and here == address:
+        # No front: the express server that answered listens at the address itself (re-tester
+        # R31's 18201), so no pass line chose it, and its own command line names its file.
+        parent = answer.ppid if answer.ppid not in (None, 0, 1) else None
+        shows = (f"'ps -ww -o args= -p {parent}' (its Apache, the answer's ppid)" if parent
+                 else f"'ps -ww -o args= -p $(ps -o ppid= -p {answer.pid})' (its Apache)")
+        sentence = (
+            f"{given}, where the mod_wsgi-express server that answered listens (its "
+            f"process_group '{answer.process_group}'). {NOT_ROUTED}, and the URL is judged as "
+            f"without --config: {shows} shows after -f the httpd.conf that server runs; sweep "
+            f"with --config on it to have the line that decides named.")
+    else:
+        shown = front_shown(obs, answer)
+        took = (f"; {shown}: a front passed it on" if shown else
+                "; what listens there (a front, or another server) is not this file's")
+        # re-tester R31: a bare 'apachectl -S' or 'nginx -T' reads the system's configuration,
+        # not a file the front was started with (-f, -c): its command line names that file
+        sentence = (
+            f"{given}{took}. {NOT_ROUTED} (which express server gets it is the pass line of the "
+            f"server at {address}), and the URL is judged as without --config: sweep with "
+            f"--config on the configuration of the server at {address} to have the line that "
+            f"decides named ('ss -ltnp sport = :{port}' names the process listening there, and "
+            f"'ps -ww -o args= -p PID' its command line, whose -f (Apache) or -c (nginx) names "
+            f"that file; where it shows none, the system's: 'apachectl -S' or 'nginx -T').")
     evidence = tuple(e for e in (
         Evidence(EvidenceKind.OBSERVED, f"address probed = {address}", f"GET {obs.target.url}"),
         *(Evidence(EvidenceKind.CONFIGURED, f"Listen {lst.directive.arg(0)}",
