@@ -96,8 +96,11 @@ def test_one_site_per_address_is_said_of_the_files_read_when_an_include_was_not(
     text = _joined(discover_paths([conf], environ={"APACHE_PORT": "8000"}))
     assert ("No [refuse]: in the files read, no address has several VirtualHosts" in text)
     assert (f"IncludeOptional conf.d/*.conf at {conf}:5 was not read and could hold "
-            f"VirtualHosts that change this (apachectl -S on the server lists every "
-            f"VirtualHost httpd reads)." in text)
+            f"VirtualHosts that change this (the running Apache's own command line with '-S' "
+            f"in place of its '-k start' ('ps -ww -o pid=,args= -C apache2,httpd' shows it; "
+            f"its binary and -f, -d and -D options kept: 'apache2 -f FILE -S'; 'apachectl -S' "
+            f"where it shows no -f, since apachectl reads the system's configuration) lists "
+            f"every VirtualHost httpd reads)." in text)  # a file outside /etc: maybe its -f
     read = _joined(discover_paths([conf], environ={"APACHE_SERVER_ROOT": str(tmp_path),
                                                    "APACHE_PORT": "8000"}))
     assert "No [refuse]: no address has several VirtualHosts" in read
@@ -116,3 +119,16 @@ def test_refuse_lines_are_said_of_the_files_read_when_an_include_was_not(
     text = _joined(discover_paths([conf], environ={}))
     assert (f"What is said of unknown host names holds for the files read: IncludeOptional "
             f"${{SITES}}/*.conf at {conf}:9 was not read and could hold VirtualHosts" in text)
+
+
+def test_the_system_configuration_keeps_the_bare_apachectl_dump() -> None:
+    """'apachectl -S' reads /etc/apache2 (/etc/httpd): right for a file there, and only there."""
+    from probe.discover.discovery import Discovery
+    from probe.discover.manifest_text import _vhost_dump
+
+    def said(config: str) -> str:
+        return _vhost_dump(Discovery([config], None, "", [], [], config=config))
+
+    assert said("/etc/apache2/apache2.conf") == "'apachectl -S' on the server"
+    assert said("/etc/httpd") == "'apachectl -S' on the server"
+    assert said("/etc/apache2-other/apache2.conf").startswith("the running Apache's own")

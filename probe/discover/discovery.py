@@ -54,3 +54,4 @@ class Discovery:
     config: str | None = None  # the configuration path it came from, for [probe] config
     unread: list[str] = field(default_factory=list)  # includes not read: "NAME ARGS at F:L"
     started: list[str] = field(default_factory=list)  # how httpd is started with it (express)
+    apachectl: str | None = None  # the mod_wsgi-express apachectl that starts it with -f

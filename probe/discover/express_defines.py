@@ -26,6 +26,7 @@ def express_said(found: Discovery, site: Site, start: ExpressStart | None,
         found.started.append(
             f"Read as mod_wsgi-express's apachectl starts it: with {defines} "
             f"({start.args_where}, its HTTPD_ARGS line) and the variables it exports there")
+        found.apachectl = start.apachectl
         return
     hidden = next((h.section for h in site.config.hidden
                    if h.section.key == "ifdefine" and h.section.arg(0) == VIRTUAL_HOST), None)

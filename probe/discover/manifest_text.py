@@ -8,6 +8,7 @@ import re
 import shlex
 from typing import TYPE_CHECKING
 
+from probe.apache.own_command import vhost_dump
 from probe.errors import ManifestError
 from probe.manifest import check_url
 
@@ -104,11 +105,27 @@ def _unread_said(discovery: Discovery) -> str:
         return ""
     sites, check = (("server blocks", "nginx -T prints every file nginx reads")
                     if discovery.front == "nginx" else
-                    ("VirtualHosts", "apachectl -S on the server lists every VirtualHost "
-                     "httpd reads"))
+                    ("VirtualHosts", f"{_vhost_dump(discovery)} lists every VirtualHost httpd "
+                     f"reads"))
     were = "was" if len(discovery.unread) == 1 else "were"
     return (f"{' and '.join(discovery.unread)} {were} not read and could hold {sites} that "
             f"change this ({check})")
+
+
+def _vhost_dump(discovery: Discovery) -> str:
+    """The command that lists the VirtualHosts of the Apache that runs the file read: a bare
+    'apachectl -S' only for the system's configuration (re-tester R31: it reads /etc/apache2,
+    not a file an Apache was started with -f, as mod_wsgi-express's own apachectl does)."""
+    if discovery.apachectl is not None:
+        return (f"'{discovery.apachectl} -S' (mod_wsgi-express's apachectl, which starts httpd "
+                f"with this file)")
+    config = discovery.config or ""
+    if any(config == d or config.startswith(f"{d}/") for d in _SYSTEM_DIRS):
+        return "'apachectl -S' on the server"
+    return vhost_dump()
+
+
+_SYSTEM_DIRS = ("/etc/apache2", "/etc/httpd")  # the configuration a bare apachectl reads
 
 
 _UNKNOWN_NAMES = {

@@ -113,3 +113,28 @@ def test_nginx_host_words_are_what_lint_can_know() -> None:
     assert "mod_wsgi-express's --server-name or --server-alias" in host.fix
     [mount] = [f for f in found if f.code == "nginx_mount_not_told"]
     assert mount.fix is not None and "mod_wsgi-express its option --mount-point /app;" in mount.fix
+
+
+def _joined(text: str) -> str:
+    # a comment wraps at no fixed column: read it as one line
+    return " ".join(line.lstrip("# ") for line in text.splitlines() if line.startswith("#"))
+
+
+def test_an_include_not_read_names_the_server_roots_own_apachectl_dump(tmp_path: Path) -> None:
+    """Re-tester R31: the check for VirtualHosts an include not read could hold is what the
+    server root's apachectl prints with -S (T31 ran it: express-apachectl-S.txt), never a bare
+    'apachectl -S', which reads the system's /etc/apache2 (T31's literal-apachectl-S.txt)."""
+    root = server_root(tmp_path)
+    (root / "rewrite.conf").unlink()  # express's Include of it, not read
+    text = _joined(render(discover_site([root / "httpd.conf"], environ={})))
+    assert f"was not read and could hold VirtualHosts that change this ('{root}/apachectl -S' " \
+           f"(mod_wsgi-express's apachectl, which starts httpd with this file) lists every " \
+           f"VirtualHost httpd reads)" in text, text
+    assert "apachectl -S on the server" not in text, text
+    (tmp_path / "copy").mkdir()
+    alone = server_root(tmp_path / "copy", apachectl=False)
+    (alone / "rewrite.conf").unlink()
+    text = _joined(render(discover_site([alone / "httpd.conf"], environ={})))
+    assert "could hold VirtualHosts that change this (the running Apache's own command line " \
+           "with '-S' in place of its '-k start' ('ps -ww -o pid=,args= -C apache2,httpd' " \
+           "shows it" in text, text
