@@ -131,6 +131,46 @@ def test_unknown_names_on_an_ip_address_are_not_refused_at_another(tmp_path: Pat
            "127.0.0.2:8000" in text
 
 
+# Re-tester R31's Apache mod_proxy front (apache-front/httpd.conf, its sites trimmed to two):
+# every VirtualHost on 127.0.0.1:18190, the first a catch-all refusing every path
+R31_FRONT = """\
+Listen 127.0.0.1:18190
+
+<VirtualHost 127.0.0.1:18190>
+    ServerName catchall.invalid
+    <Location />
+        Require all denied
+    </Location>
+</VirtualHost>
+
+<VirtualHost 127.0.0.1:18190>
+    ServerName shop.example.test
+    ProxyPreserveHost On
+    ProxyPass / http://127.0.0.1:18101/
+    ProxyPassReverse / http://127.0.0.1:18101/
+</VirtualHost>
+
+<VirtualHost 127.0.0.1:18190>
+    ServerName blog.example.test
+    ProxyPreserveHost On
+    ProxyPass /app/ http://127.0.0.1:18102/app/
+</VirtualHost>
+"""
+
+
+def test_unknown_names_on_the_connect_address_itself_are_refused_there(
+        tmp_path: Path) -> None:
+    """R31: "Not under [refuse] ... check it with --connect 127.0.0.1:18190" where the
+    manifest's connect was that already; the tester's [refuse] URL there got the catch-all's
+    403 (ok). The URL is written, sent where connect sends it."""
+    text = _discover(tmp_path, R31_FRONT)
+    manifest = parse(text, "discovered")
+    assert manifest.probe.connect == "127.0.0.1:18190"
+    assert manifest.refuse_urls == ("http://unknown.invalid:18190/",), text
+    assert "check it with probe sweep --connect" not in text, text
+    assert "[probe] connect sends the request there" in text, text
+
+
 MACRO = """\
 <Macro VHost $name>
 <VirtualHost *:8000>

@@ -133,13 +133,41 @@ def discover(site: Site) -> Discovery:
             f"{len(macros)} mod_macro Use line(s) not expanded (httpd will not start with "
             f"them): the sites they would make are not in the manifest (its comments name "
             f"each line and why)")
+    pinned: list[tuple[UnknownHosts, str]] = []  # IP-bound: refused where connect goes
     for group in unknown_hosts(site):
-        _refuse(discovery, group, unreached(site, group.address), _hidden_names(site, group))
+        _refuse(discovery, group, unreached(site, group.address), _hidden_names(site, group),
+                pinned)
     # after the URLs: the comment names only the ports a URL written is on (tester R21)
     written = {url_port(u.url) for i in kept for u in i.urls} | {
         url_port(u.url) for u in discovery.refuse}
     discovery.connect, discovery.connect_source = _connect(site, written)
+    if _pinned(discovery, pinned):  # a [refuse] URL on a port no URL was on before
+        written |= {url_port(u.url) for u in discovery.refuse}
+        discovery.connect, discovery.connect_source = _connect(site, written)
     return discovery
+
+
+def _pinned(discovery: Discovery, pinned: list[tuple[UnknownHosts, str]]) -> bool:
+    """Each IP-bound address's refusing first VirtualHost: a [refuse] URL where [probe]
+    connect sends the sweep's requests to that very address (re-tester R31's front on
+    127.0.0.1:18190 was told to "check it with --connect 127.0.0.1:18190", the connect written
+    already), else the check with that connect; True where a URL was added."""
+    added = False
+    for group, why in pinned:
+        address = group.address
+        if discovery.connect in (str(address), address.host):
+            url = _refuse_url(group)
+            if all(u.url != url for u in discovery.refuse):
+                discovery.refuse.append(Url(url, f"{why}; [probe] connect sends the request "
+                                                 f"there"))
+                added = True
+            continue
+        # [refuse] URLs go where [probe] connect sends them, not to this address.
+        discovery.refuse_skipped.append(
+            f"{why}. Not under [refuse]: unknown host names reach this address only at "
+            f"{address}, and [probe] connect sends the sweep elsewhere; check it with probe "
+            f"sweep --connect {address} -m MANIFEST")
+    return added
 
 
 def proxied_sites(site: Site) -> list[str]:
@@ -173,7 +201,7 @@ def _hidden_names(site: Site, group: UnknownHosts) -> tuple[str, ...]:
 
 
 def _refuse(discovery: Discovery, group: UnknownHosts, unreachable: bool,
-            hidden: tuple[str, ...] = ()) -> None:
+            hidden: tuple[str, ...], pinned: list[tuple[UnknownHosts, str]]) -> None:
     first = group.first
     if unreachable:
         why = (f"{group.address}: its {len(group.servers)} VirtualHost(s), first "
@@ -216,18 +244,18 @@ def _refuse(discovery: Discovery, group: UnknownHosts, unreachable: bool,
                 f"names get it, and are not checked")
         return
     if group.address.host != "*":
-        # [refuse] URLs go where [probe] connect sends them, not to this address.
-        discovery.refuse_skipped.append(
-            f"{why}. Not under [refuse]: unknown host names reach this address only at "
-            f"{group.address}; check it with probe sweep --connect {group.address} "
-            f"-m MANIFEST")
+        pinned.append((group, why))  # decided once [probe] connect is known
         return
-    scheme = _scheme(first)
-    port = group.address.port
-    netloc_port = "" if port is None or port == default_port(scheme) else f":{port}"
-    url = f"{scheme}://{UNKNOWN_HOST}{netloc_port}/"
+    url = _refuse_url(group)
     if all(u.url != url for u in discovery.refuse):
         discovery.refuse.append(Url(url, why))
+
+
+def _refuse_url(group: UnknownHosts) -> str:
+    scheme = _scheme(group.first)
+    port = group.address.port
+    netloc_port = "" if port is None or port == default_port(scheme) else f":{port}"
+    return f"{scheme}://{UNKNOWN_HOST}{netloc_port}/"
 
 
 def _label_the_indistinct(instances: list[DiscoveredInstance]) -> None:
