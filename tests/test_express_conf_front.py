@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from probe.diagnose import diagnose
+from probe.diagnose.join_not_running import unlistened
 from probe.manifest import parse
 from probe.model import Observation, Report, Sample
 from probe.sweep_config import load_config
@@ -106,3 +107,14 @@ def test_express_conf_behind_nginx_front_is_judged_as_without_config(tmp_path: P
     assert (old.verdict, old.cause, old.fix) == (bare.verdict, bare.cause, bare.fix)
     assert "its Server header is 'nginx/1.22.1': a front passed it on" in old.explanation
     assert old.explanation.count(SAID) == 1, old.explanation
+
+
+def test_the_fronts_file_is_found_by_its_command_line_not_apachectl(tmp_path: Path) -> None:
+    """R31 (18103's express httpd.conf given): "sweep 127.0.0.1:18190 with the file that server
+    reads ('apache2ctl -S' on it names it)", of a front started with -f."""
+    config = load_config(str(_conf(tmp_path)), {}, lambda site: [])
+    said, _ = unlistened(config.front, APACHE_FRONT)
+    assert "sweep 127.0.0.1:18190 with the file that server reads ('ss -ltnp sport = :18190' " \
+           "names the process listening there and 'ps -ww -o args= -p PID' its command line, " \
+           "whose -f names that file" in said, said
+    assert "apache2ctl -S" not in said, said

@@ -92,7 +92,8 @@ def test_a_server_not_reloaded_gets_a_reload_not_the_lines_it_already_has(
     assert ("127.0.0.1:8080 and 127.0.0.2:8080 answered it as the configuration predicts "
             "(observed script_file '/srv/project-2/wsgi.py', observed process_group "
             "'project-2', observed script_name '/suburl'): they run it.") in found.fix, found.fix
-    assert "-f and -d and the files it Includes ('apache2ctl -S'" in found.fix, found.fix
+    assert "-f and -d and the files it Includes ('ss -ltnp sport = :" in found.fix, found.fix
+    assert "apache2ctl -S" not in found.fix, found.fix  # re-tester R31: the system's file
     assert "Make the mount" not in found.fix and "first WSGIScriptAlias that matches" \
         not in found.fix, found.fix
     observed = [e for e in found.evidence if e.kind is EvidenceKind.OBSERVED]

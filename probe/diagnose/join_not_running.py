@@ -77,6 +77,15 @@ def same_file(a: str, b: str) -> bool:
     return os.path.realpath(a) == os.path.realpath(b)
 
 
+def _reads(address: str) -> str:
+    """How to find the file the server at ``address`` reads: its command line (re-tester R31:
+    a bare 'apachectl -S' reads the system's configuration, not a file given with -f)."""
+    port = address.rpartition(":")[2]
+    return (f"'ss -ltnp sport = :{port}' names the process listening there and 'ps -ww -o "
+            f"args= -p PID' its command line, whose -f names that file; where it shows none, "
+            f"the system's: 'apachectl -S'")
+
+
 def unlistened(front: FrontConfig, address: str | None) -> tuple[str, tuple[Evidence, ...]]:
     """Where the configuration opens no ``Listen`` for ``address``: the sentence saying it
     says nothing about that server, and its Listen lines; ("", ()) otherwise."""
@@ -88,7 +97,7 @@ def unlistened(front: FrontConfig, address: str | None) -> tuple[str, tuple[Evid
     return (f"The configuration given opens no Listen for {address}: it listens at "
             f"{opened(listens)}, so it is not the configuration of the server there and "
             f"says nothing about it; sweep {address} with the file that server reads "
-            f"('apache2ctl -S' on it names it)."), tuple(
+            f"({_reads(address)})."), tuple(
         Evidence(EvidenceKind.CONFIGURED, f"Listen {lst.directive.arg(0)}",
                  lst.directive.where) for lst in listens)
 
@@ -134,7 +143,7 @@ def not_reloaded(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                 f"{'they run' if len(running) > 1 else 'it runs'} it.")
     fix += (f" If {address} still answers so after a reload, the configuration given is not "
             f"the one that server reads: check its -f and -d and the files it Includes "
-            f"('apache2ctl -S' on that server).")
+            f"({_reads(address)}).")
     evidence = (*diagnosis.evidence, *difference_evidence(obs, differ, context),
                 *(Evidence(EvidenceKind.OBSERVED, f"{_shown(answer, route)} at {other}",
                            f"GET {obs.target.probe_url(context.manifest.probe.segment)}")
