@@ -48,19 +48,16 @@ class SiteFix:
 
 @dataclass(frozen=True)
 class Known:
-    """What the sweep knows of the expected instance beyond the configuration: its script
-    (its answers' ``script_file``), the scripts other instances' answers report (real path
-    -> instance), the path its URLs share, where it is mounted (None: its URLs do not
-    tell), and those URLs (a fix does not ask to list one already listed); the Apache parent
-    (``ppid``) the mod_wsgi answers at the address name, whose own command line with ``-S``
-    lists what it loaded (None: found with ``ps``)."""
+    """What the sweep knows of the instance beyond the configuration: its script (its answers'
+    ``script_file``), the scripts other instances' answers report (real path -> instance), the
+    path its URLs share, where it is mounted (None: its URLs do not tell), and those URLs."""
 
     script: str | None = None
     others: Mapping[str, str] = field(default_factory=dict)
     prefix: str | None = None
-    listed: tuple[str, ...] = ()  # the instance's URLs in the manifest
+    listed: tuple[str, ...] = ()  # its URLs in the manifest: a fix does not ask to list one
     groups: Mapping[str, str] = field(default_factory=dict)  # other instances' process_group
-    ppid: int | None = None
+    ppid: int | None = None  # the answers' Apache parent, whose own -S lists what it loaded
 
 
 def site_fix(site: Site, choice: VhostChoice, url: str, expected: str,
