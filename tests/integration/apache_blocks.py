@@ -27,3 +27,32 @@ def daemons(*groups: str) -> str:
     (``display-name=%{GROUP}``)."""
     return "".join(f"WSGIDaemonProcess {group} processes=1 threads=4 python-path=@SITES@ "
                    "display-name=%{GROUP}\n" for group in groups)
+
+
+ONE_CHILD = """\
+StartServers 1
+ServerLimit 1
+ThreadsPerChild 16
+ThreadLimit 16
+MinSpareThreads 1
+MaxSpareThreads 16
+MaxRequestWorkers 16
+MaxConnectionsPerChild 0
+"""
+"""The MPM kept to one Apache child, as the lab's httpd.conf says: embedded applications
+share its interpreters, so which one loads first decides what the other is given."""
+
+SUBURL_PAIR = """\
+<VirtualHost *:@PORT@>
+    ServerName site-1.example.com
+    WSGIScriptAlias /suburl @SITES@/project-2/wsgi.py
+    WSGIScriptAlias / @SITES@/project-1/wsgi.py
+</VirtualHost>
+
+<VirtualHost *:@PORT@>
+    ServerName site-2.example.com
+    WSGIScriptAlias / @SITES@/project-2/wsgi.py
+</VirtualHost>
+"""
+"""site-1 with project-2 at /suburl before project-1 at /, and site-2 all project-2 (the
+classic scenario), each mount in no daemon group: where they run is the text before it."""

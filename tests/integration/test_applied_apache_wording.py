@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from .apache import SITES_SRC, ApacheServer, free_port
+from .apache_blocks import CATCH_ALL, ONE_CHILD
 from .conftest import ApacheFactory
 from .evidence_check import assert_sourced
 from .test_evidence_scenarios import line_of, target
@@ -24,23 +25,7 @@ pytestmark = pytest.mark.apache
 
 # Two sites embedded in the one Apache child (default application groups: one sub
 # interpreter each), both WSGI scripts with os.environ.setdefault(), as Django writes them.
-EMBEDDED_PAIR = """\
-StartServers 1
-ServerLimit 1
-ThreadsPerChild 16
-ThreadLimit 16
-MinSpareThreads 1
-MaxSpareThreads 16
-MaxRequestWorkers 16
-MaxConnectionsPerChild 0
-
-<VirtualHost *:@PORT@>
-    ServerName default.invalid
-    <Location />
-        Require all denied
-    </Location>
-</VirtualHost>
-
+EMBEDDED_PAIR = ONE_CHILD + "\n" + CATCH_ALL + """
 <VirtualHost *:@PORT@>
     ServerName ckan.example.com
     WSGIScriptAlias / @SITES@/project-1/wsgi.py

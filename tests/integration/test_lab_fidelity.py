@@ -23,6 +23,7 @@ from probe.lab.router import RoutingConfig, ScriptAlias, VirtualHost
 from probe.lab.server import LabServer
 
 from .apache import scenario_template
+from .apache_blocks import ONE_CHILD
 from .conftest import ApacheFactory
 
 pytestmark = pytest.mark.apache
@@ -55,20 +56,6 @@ LAB_CONFIGS = {
                              site2(""))),
 }
 
-# Real Apache runs one child, like the lab (whose httpd.conf says "one Apache child").
-ONE_CHILD = """\
-StartServers 1
-ServerLimit 1
-ThreadsPerChild 16
-ThreadLimit 16
-MinSpareThreads 1
-MaxSpareThreads 16
-MaxRequestWorkers 16
-MaxConnectionsPerChild 0
-
-"""
-
-
 def demo_httpd_conf() -> str:
     """The very httpd.conf ``probe demo`` prints (render_lab_config(scenario.CLASSIC)), with
     the test's port and the test sites' copies of the scripts."""
@@ -78,7 +65,7 @@ def demo_httpd_conf() -> str:
     for path in scenario.SCRIPTS:
         text = text.replace(path, f"@SITES@/{Path(path).parent.name}/{Path(path).name}")
     assert "/srv/" not in text
-    return ONE_CHILD + text
+    return ONE_CHILD + "\n" + text  # real Apache runs one child, as the lab says
 
 
 PORT = "{port}"

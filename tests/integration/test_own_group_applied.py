@@ -25,44 +25,16 @@ import psutil
 import pytest
 
 from .apache import ApacheServer
-from .apache_blocks import daemons
+from .apache_blocks import CATCH_ALL, ONE_CHILD, SUBURL_PAIR, daemons
 from .applied_fix import instance
 from .conftest import ApacheFactory
 from .test_evidence_scenarios import target
-from .test_own_group_path import _scripts
+from .test_own_group_path import _manifest, _scripts
 from .test_scenarios import sweep
 
 pytestmark = pytest.mark.apache
 
-_ONE_CHILD = """\
-StartServers 1
-ServerLimit 1
-ThreadsPerChild 16
-ThreadLimit 16
-MinSpareThreads 1
-MaxSpareThreads 16
-MaxRequestWorkers 16
-MaxConnectionsPerChild 0
-"""
-_SITES = """\
-<VirtualHost *:@PORT@>
-    ServerName default.invalid
-    <Location />
-        Require all denied
-    </Location>
-</VirtualHost>
-
-<VirtualHost *:@PORT@>
-    ServerName site-1.example.com
-    WSGIScriptAlias /suburl @SITES@/project-2/wsgi.py
-    WSGIScriptAlias / @SITES@/project-1/wsgi.py
-</VirtualHost>
-
-<VirtualHost *:@PORT@>
-    ServerName site-2.example.com
-    WSGIScriptAlias / @SITES@/project-2/wsgi.py
-</VirtualHost>
-"""
+_SITES = CATCH_ALL + "\n" + SUBURL_PAIR
 CASES = {
     # a-global: one interpreter for both, embedded; the path from WSGIPythonPath
     "embedded-global": ("shared_interpreter", "WSGIPythonPath @SITES@\n"
@@ -79,22 +51,6 @@ SITE1, SUBURL, SITE2 = ("http://site-1.example.com/", "http://site-1.example.com
 _DAEMON = re.compile(r"'(WSGIDaemonProcess project-2(?: [^']*)?)' outside any VirtualHost")
 _MOUNTS = re.compile(r"then process-group=project-2 on its WSGIScriptAlias \(([^)]*)\)")
 _RESTART = re.compile(r"in one line: '(.+?)'; where it shows no -f")
-
-
-def _manifest(tmp_path: Path) -> Path:
-    path = tmp_path / "own-group.toml"
-    path.write_text(f"""\
-[instances.project-1]
-label = "project-1"
-settings = "mysite.settings"
-urls = ["{SITE1}"]
-
-[instances.project-2]
-label = "project-2"
-settings = "mysite.settings_two"
-urls = ["{SUBURL}", "{SITE2}"]
-""", encoding="utf-8")
-    return path
 
 
 def apply_own_group(fix: str, conf: Path) -> str:
@@ -138,7 +94,7 @@ def test_the_printed_own_group_applied_and_restarted_as_printed_is_ok(
         apache: ApacheFactory, tmp_path: Path, case: str) -> None:
     cause, top = CASES[case]
     manifest = _manifest(tmp_path)
-    server = apache(_ONE_CHILD + "\n" + top + "\n" + _SITES, files=_scripts())
+    server = apache(ONE_CHILD + "\n" + top + "\n" + _SITES, files=_scripts())
     # project-1 loads first: its settings are the ones project-2 is given (setdefault)
     assert server.get("/", "site-1.example.com").status_code == 404
     _, report, context = sweep(server, manifest, "--config", str(server.conf_path))
@@ -159,14 +115,7 @@ def test_the_printed_own_group_applied_and_restarted_as_printed_is_ok(
 # R26's c1-groupname: site-2's WSGIProcessGroup names project-1's group (a copy-paste slip);
 # the fix (:mod:`probe.diagnose.join_group_fix`) renames it, or puts process-group= on the
 # mount.
-GROUPNAME = daemons("project-1", "project-2") + """
-<VirtualHost *:@PORT@>
-    ServerName default.invalid
-    <Location />
-        Require all denied
-    </Location>
-</VirtualHost>
-
+GROUPNAME = daemons("project-1", "project-2") + "\n" + CATCH_ALL + """
 <VirtualHost *:@PORT@>
     ServerName site-1.example.com
     WSGIScriptAlias /suburl @SITES@/project-2/wsgi.py process-group=project-2

@@ -13,43 +13,15 @@ from pathlib import Path
 import pytest
 
 from .apache import SITES_SRC
+from .apache_blocks import CATCH_ALL, ONE_CHILD, SUBURL_PAIR
 from .conftest import ApacheFactory
 from .test_evidence_scenarios import target
 from .test_scenarios import sweep
 
 pytestmark = pytest.mark.apache
 
-SITE = """\
-StartServers 1
-ServerLimit 1
-ThreadsPerChild 16
-ThreadLimit 16
-MinSpareThreads 1
-MaxSpareThreads 16
-MaxRequestWorkers 16
-MaxConnectionsPerChild 0
-
-WSGIPythonPath @SITES@
-WSGIApplicationGroup %{GLOBAL}
-
-<VirtualHost *:@PORT@>
-    ServerName default.invalid
-    <Location />
-        Require all denied
-    </Location>
-</VirtualHost>
-
-<VirtualHost *:@PORT@>
-    ServerName site-1.example.com
-    WSGIScriptAlias /suburl @SITES@/project-2/wsgi.py
-    WSGIScriptAlias / @SITES@/project-1/wsgi.py
-</VirtualHost>
-
-<VirtualHost *:@PORT@>
-    ServerName site-2.example.com
-    WSGIScriptAlias / @SITES@/project-2/wsgi.py
-</VirtualHost>
-"""
+SITE = (ONE_CHILD + "\nWSGIPythonPath @SITES@\nWSGIApplicationGroup %{GLOBAL}\n\n"
+        + CATCH_ALL + "\n" + SUBURL_PAIR)
 SUBURL, SITE2 = "http://site-1.example.com/suburl/", "http://site-2.example.com/"
 _INSERT = re.compile(r"CODE_BASE = .*?sys\.path\.insert\(0, CODE_BASE\)\n", re.S)
 
