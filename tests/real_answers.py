@@ -1,7 +1,8 @@
 """The shape of a real endpoint answer, for the modules that keep testers' answers
 (tests/stale_answers.py, stale_answers_r23.py, t24_answers.py, t26_answers.py,
-t29_answers.py): each of those keeps only the values its servers gave, and these builders
-put them in the fields, in the order, the endpoint writes them."""
+t29_answers.py, t30_answers.py, t30_apache_answers.py, t30_settings_answers.py): each of
+those keeps only the values its servers gave, and these builders put them in the fields, in
+the order, the endpoint writes them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 # Apache httpd and mod_wsgi as every tester's Debian machine reported them
 APACHE_MOD_WSGI = "Apache/2.4.71 (Debian) mod_wsgi/6.1.1 Python/3.11"
 GUNICORN_27 = "gunicorn/27.0.1"
+UWSGI_2031 = "uWSGI/2.0.31"
 # the interpreter and Django of the testers' sites, where an answer keeps its python field
 PYTHON: dict[str, Any] = {"version": "3.11.2", "implementation": "cpython",
                           "django_version": "5.2.20"}
@@ -22,6 +24,33 @@ def server(software: str, *, mod_wsgi_version: str | None = None, multithread: b
     return {"software": software, "mod_wsgi_version": mod_wsgi_version,
             "multithread": multithread, "multiprocess": multiprocess, "worker_id": worker_id,
             "uwsgi": uwsgi, "listen": listen, "hostname": "vm"}
+
+
+def uwsgi(master_pid: int, *, pidfile: tuple[str, ...] = (), touch_reload: tuple[str, ...] = (),
+          master_fifo: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A ``server.uwsgi`` field of uWSGI 2.0.31 (master_pid 0: started without --master), the
+    files its --pidfile, --touch-reload and --master-fifo options named."""
+    return {"version": "2.0.31", "master_pid": master_pid, "pidfile": list(pidfile),
+            "touch_reload": list(touch_reload), "master_fifo": list(master_fifo)}
+
+
+def uwsgi_server(master_pid: int, listen: str, *, worker_id: int = 1,
+                 touch_reload: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The ``server`` field of a uWSGI 2.0.31 worker answering itself on ``listen``, started
+    with no --pidfile nor --master-fifo (T30's Emperor vassals)."""
+    return server(UWSGI_2031, worker_id=worker_id, listen=listen,
+                  uwsgi=uwsgi(master_pid, touch_reload=touch_reload))
+
+
+def uwsgi_case_server(case: str, master_pid: int, worker_id: int, listen: str) -> dict[str, Any]:
+    """The ``server`` field of a uWSGI that T23's case scripts started in the directory
+    ``case``: --pidfile uwsgi.pid, and with --master (master_pid not 0) --touch-reload
+    reload.trigger and --master-fifo fifo too."""
+    master = master_pid != 0
+    return server(UWSGI_2031, worker_id=worker_id, listen=listen, uwsgi=uwsgi(
+        master_pid, pidfile=(case + "uwsgi.pid",),
+        touch_reload=(case + "reload.trigger",) if master else (),
+        master_fifo=(case + "fifo",) if master else ()))
 
 
 def apache_server(*, multithread: bool, multiprocess: bool = True) -> dict[str, Any]:

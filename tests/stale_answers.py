@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.real_answers import GUNICORN_27, apache_server, code, real_answer, server
+from tests.real_answers import (
+    GUNICORN_27,
+    apache_server,
+    code,
+    real_answer,
+    server,
+    uwsgi_case_server,
+)
 
 CASES = "/tmp/t-real23/cases/"
 DEPLOY = "2026-12-07T15:21:22.150Z"
@@ -24,48 +31,47 @@ restarted_after = "{DEPLOY}"
 urls = ["http://site.test/ver/"]
 """
 
+
+def _r1(site: str, script_mtime: str) -> dict[str, Any]:
+    """The ``code`` field of the old code, r1, read from the REVISION file in ``site``."""
+    return code("r1", "file:" + site + "REVISION", script_mtime)
+
+
+def _served(case: str, instance_id: str, pid: int, ppid: int, serving: dict[str, Any],
+            script_mtime: str, started_at: str) -> dict[str, Any]:
+    """An answer of the application server of ``case`` itself (no groups, no script_file)."""
+    return real_answer("site", instance_id, pid, ppid, server=serving,
+                       code=_r1(CASES + case + "site/mysite/", script_mtime),
+                       started_at=started_at)
+
+
 # gunicorn --preload, 3 workers, after a HUP: its pids [23796, 23798, 23800]
 # cases/c2-gunicorn-preload-hup/out-after-hup.json
-GUNICORN_PRELOAD: dict[str, Any] = real_answer(
-    "site", "56701ec54d6d5a6eb8c9dd3cc7ccd8a1", 23796, 23710,
-    server=server(GUNICORN_27, listen="127.0.0.1:49887"),
-    code=code("r1", "file:" + CASES + "c2-gunicorn-preload-hup/site/mysite/REVISION",
-              "2026-12-07T15:21:18.116167+00:00"),
-    started_at="2026-12-07T15:21:18.329+00:00")
+GUNICORN_PRELOAD = _served(
+    "c2-gunicorn-preload-hup/", "56701ec54d6d5a6eb8c9dd3cc7ccd8a1", 23796, 23710,
+    server(GUNICORN_27, listen="127.0.0.1:49887"),
+    "2026-12-07T15:21:18.116167+00:00", "2026-12-07T15:21:18.329+00:00")
 
 # gunicorn, 3 workers, no --preload: its pids [12317, 12318, 12319]
 # cases/c1-gunicorn-hup/out-before-reload.json
-GUNICORN: dict[str, Any] = real_answer(
-    "site", "0e311f7955260b96bc44456a099a4632", 12319, 12315,
-    server=server(GUNICORN_27, listen="127.0.0.1:33679"),
-    code=code("r1", "file:" + CASES + "c1-gunicorn-hup/site/mysite/REVISION",
-              "2026-12-07T15:14:30.888171+00:00"),
-    started_at="2026-12-07T15:14:31.507+00:00")
+GUNICORN = _served(
+    "c1-gunicorn-hup/", "0e311f7955260b96bc44456a099a4632", 12319, 12315,
+    server(GUNICORN_27, listen="127.0.0.1:33679"),
+    "2026-12-07T15:14:30.888171+00:00", "2026-12-07T15:14:31.507+00:00")
 
 # uWSGI --master, 3 processes, no --lazy-apps, after a chain reload: its pids [17574, 17690, 17699]
 # cases/c4-uwsgi/out-4b-after-chain.json
-UWSGI_MASTER: dict[str, Any] = real_answer(
-    "site", "c88c6303b93004b1f1fa03664512feff", 17574, 17488,
-    server=server("uWSGI/2.0.31", worker_id=1, listen="127.0.0.1:47627", uwsgi={
-        "version": "2.0.31", "master_pid": 17488,
-        "pidfile": [CASES + "c4-uwsgi/uwsgi.pid"],
-        "touch_reload": [CASES + "c4-uwsgi/reload.trigger"],
-        "master_fifo": [CASES + "c4-uwsgi/fifo"]}),
-    code=code("r1", "file:" + CASES + "c4-uwsgi/site/mysite/REVISION",
-              "2026-12-07T15:17:44.564169+00:00"),
-    started_at="2026-12-07T15:17:44.901+00:00")
+UWSGI_MASTER = _served(
+    "c4-uwsgi/", "c88c6303b93004b1f1fa03664512feff", 17574, 17488,
+    uwsgi_case_server(CASES + "c4-uwsgi/", 17488, 1, "127.0.0.1:47627"),
+    "2026-12-07T15:17:44.564169+00:00", "2026-12-07T15:17:44.901+00:00")
 
 # uWSGI without --master, 3 processes: its pids [19394]
 # cases/c4c-uwsgi-nomaster/out-before-reload.json
-UWSGI_NO_MASTER: dict[str, Any] = real_answer(
-    "site", "d9a0fab94f83b3a97d767ba9c13cae77", 19394, 19391,
-    server=server("uWSGI/2.0.31", worker_id=2, listen="127.0.0.1:53021", uwsgi={
-        "version": "2.0.31", "master_pid": 0,
-        "pidfile": [CASES + "c4c-uwsgi-nomaster/uwsgi.pid"],
-        "touch_reload": [], "master_fifo": []}),
-    code=code("r1", "file:" + CASES + "c4c-uwsgi-nomaster/site/mysite/REVISION",
-              "2026-12-07T15:19:10.768168+00:00"),
-    started_at="2026-12-07T15:19:11.166+00:00")
+UWSGI_NO_MASTER = _served(
+    "c4c-uwsgi-nomaster/", "d9a0fab94f83b3a97d767ba9c13cae77", 19394, 19391,
+    uwsgi_case_server(CASES + "c4c-uwsgi-nomaster/", 0, 2, "127.0.0.1:53021"),
+    "2026-12-07T15:19:10.768168+00:00", "2026-12-07T15:19:11.166+00:00")
 
 # Apache (apache2 -f) + mod_wsgi daemon mode, 3 processes: its pids [22167, 22168, 22169]
 # cases/c5-apache/out-5a-not-touched.json
@@ -74,8 +80,8 @@ MOD_WSGI_DAEMON: dict[str, Any] = real_answer(
     process_group="site", application_group="",
     script_file=CASES + "c5-apache/sroot-daemon/sites/site/mysite/mysite/wsgi.py",
     server=apache_server(multithread=False),
-    code=code("r1", "file:" + CASES + "c5-apache/sroot-daemon/sites/site/mysite/REVISION",
-              "2026-12-07T15:20:36.972167+00:00"),
+    code=_r1(CASES + "c5-apache/sroot-daemon/sites/site/mysite/",
+             "2026-12-07T15:20:36.972167+00:00"),
     started_at="2026-12-07T15:20:37.401+00:00")
 
 # mod_wsgi-express, 3 daemon processes: its pids [19802, 19803, 19804]
@@ -84,6 +90,5 @@ EXPRESS: dict[str, Any] = real_answer(
     "site", "a01e4ed4b0ef567d0b64d706204f9492", 19803, 19797,
     process_group="127.0.0.1:59715", application_group="",
     server=server("Apache", mod_wsgi_version="6.1.1"),
-    code=code("r1", "file:" + CASES + "c6-express/site/mysite/REVISION",
-              "2026-12-07T15:20:00.764168+00:00"),
+    code=_r1(CASES + "c6-express/site/mysite/", "2026-12-07T15:20:00.764168+00:00"),
     started_at="2026-12-07T15:20:01.059+00:00")

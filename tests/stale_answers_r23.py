@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.real_answers import GUNICORN_27, apache_server, code, real_answer, server
+from tests.real_answers import (
+    GUNICORN_27,
+    apache_server,
+    code,
+    real_answer,
+    server,
+    uwsgi_case_server,
+)
 
 CASES = "/tmp/t-retest23/cases/"
 
@@ -46,11 +53,7 @@ UWSGI_MASTER_DEPLOY = "2026-12-07T15:55:43.220Z"
 UWSGI_MASTER: dict[str, Any] = real_answer(
     "site", "77df94beb19ab28b415165655489d030", 13314, 13230,
     settings_file=CASES + "c4-uwsgi/site/mysite/mysite/settings.py",
-    server=server("uWSGI/2.0.31", worker_id=1, listen="127.0.0.1:59677", uwsgi={
-        "version": "2.0.31", "master_pid": 13230,
-        "pidfile": [CASES + "c4-uwsgi/uwsgi.pid"],
-        "touch_reload": [CASES + "c4-uwsgi/reload.trigger"],
-        "master_fifo": [CASES + "c4-uwsgi/fifo"]}),
+    server=uwsgi_case_server(CASES + "c4-uwsgi/", 13230, 1, "127.0.0.1:59677"),
     code=code("r1", "file:" + CASES + "c4-uwsgi/site/mysite/REVISION",
               "2026-12-07T15:55:38.184145+00:00", "2026-12-07T15:55:38.364+00:00"),
     started_at="2026-12-07T15:55:38.364+00:00",
@@ -63,10 +66,7 @@ def _uwsgi_no_master(instance_id: str, pid: int, ppid: int, worker_id: int,
     return real_answer(
         "site", instance_id, pid, ppid,
         settings_file=CASES + "c4c-uwsgi-nomaster/site/mysite/mysite/settings.py",
-        server=server("uWSGI/2.0.31", worker_id=worker_id, listen="127.0.0.1:45575", uwsgi={
-            "version": "2.0.31", "master_pid": 0,
-            "pidfile": [CASES + "c4c-uwsgi-nomaster/uwsgi.pid"],
-            "touch_reload": [], "master_fifo": []}),
+        server=uwsgi_case_server(CASES + "c4c-uwsgi-nomaster/", 0, worker_id, "127.0.0.1:45575"),
         code=code("r1", "file:" + CASES + "c4c-uwsgi-nomaster/site/mysite/REVISION",
                   "2026-12-07T15:56:45.220145+00:00", "2026-12-07T15:56:45.407+00:00"),
         started_at="2026-12-07T15:56:45.407+00:00", process_started_at=process_started_at,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from probe.model import Observation, Sample
-from tests.real_answers import real_answer, request, server
+from tests.real_answers import real_answer, request, uwsgi_server
 from tests.test_diagnose import answered, obs
 
 CASE = "/tmp/t-real30/cases/emperor"
@@ -25,8 +25,13 @@ SITE1_SOCK, SITE3_SOCK, SITE4_SOCK = (f"unix:{RUN}/site1.sock", f"unix:{RUN}/sit
                                       f"unix:{RUN}/site4.sock")
 SITE2_TCP = "127.0.0.1:18402"
 
-MANIFEST = f"""[probe]
-connect = "{FRONT}"
+
+def manifest(front: str, *site3_urls: str) -> str:
+    """The case's manifest.toml with the front at ``front``: site1 and site2 at their two
+    names each, site3 at ``site3_urls``, unknown.test refused."""
+    shown = ", ".join(f'"{url}"' for url in site3_urls)
+    return f"""[probe]
+connect = "{front}"
 samples = 10
 
 [instances.site1]
@@ -42,12 +47,15 @@ urls = ["http://site2.test/", "http://www.site2.test/"]
 [instances.site3]
 label = "site3"
 settings = "site3.settings"
-urls = ["http://site1.test/app/", "http://site2.test/blog/", "http://site3.test/",
-        "http://www.site3.test/", "http://site3.test/shop/"]
+urls = [{shown}]
 
 [refuse]
 urls = ["http://unknown.test/"]
 """
+
+
+MANIFEST = manifest(FRONT, "http://site1.test/app/", "http://site2.test/blog/",
+                    "http://site3.test/", "http://www.site3.test/", "http://site3.test/shop/")
 
 
 def nginx_conf(run: str = RUN) -> str:
@@ -126,9 +134,7 @@ def _answer(label: str, instance_id: str, pid: int, master: int, listen: str, ho
                         path_info=path_info, request_uri=path_info
                         if path_info.startswith(script_name) else script_name + path_info,
                         host_allowed=allowed),
-        server=server("uWSGI/2.0.31", worker_id=worker, listen=listen, uwsgi={
-            "version": "2.0.31", "master_pid": master, "pidfile": [],
-            "touch_reload": list(touch), "master_fifo": []}),
+        server=uwsgi_server(master, listen, worker_id=worker, touch_reload=touch),
         started_at="2026-12-07T18:05:26.338+00:00", loaded_pid=master)
 
 

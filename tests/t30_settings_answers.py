@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.real_answers import code, real_answer, server
+from tests.real_answers import code, real_answer, uwsgi_server
 
 CASE = "/tmp/t-real30/cases/emperor"
 VERSION = "ce4c10757f4b3677ed1040b58e12cc593ece747a"
@@ -27,13 +27,6 @@ def manifest(connect: str = "127.0.0.1:18480") -> str:
     ) + f'[probe]\nconnect = "{connect}"\n'
 
 
-def _uwsgi(master: int, listen: str, touch_reload: tuple[str, ...] = (),
-           worker: int = 1) -> dict[str, Any]:
-    return server("uWSGI/2.0.31", worker_id=worker, listen=listen, uwsgi={
-        "version": "2.0.31", "master_pid": master, "pidfile": [],
-        "touch_reload": list(touch_reload), "master_fifo": []})
-
-
 def _answer(site: str, instance_id: str, pid: int, ppid: int, settings: str, listen: str,
             started: str, process_started: str | None, *, worker: int,
             touch: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -42,7 +35,7 @@ def _answer(site: str, instance_id: str, pid: int, ppid: int, settings: str, lis
     return real_answer(
         site, instance_id, pid, ppid, settings=(settings, settings),
         settings_file=f"{CASE}/projects/{package}/{package}/{settings.split('.')[1]}.py",
-        server=_uwsgi(ppid, listen, touch, worker=worker),
+        server=uwsgi_server(ppid, listen, worker_id=worker, touch_reload=touch),
         code=code(VERSION, "git:/tmp/t-real30/.git", first_loaded_at=started),
         started_at=started, **after, loaded_pid=ppid)
 

@@ -23,31 +23,11 @@ from probe.diagnose import ConfigJoin, diagnose
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Target, parse
 from probe.model import Observation, Report, Sample, TargetResult
+from tests.t30_answers import manifest
 from tests.t30_apache_answers import FRONT, SITE1, SITE2_AT_SITE3, SITE3_APP
 
-MANIFEST = f"""\
-[probe]
-connect = "{FRONT}"
-samples = 10
-
-[instances.site1]
-label = "site1"
-settings = "site1.settings"
-urls = ["http://site1.test/", "http://www.site1.test/"]
-
-[instances.site2]
-label = "site2"
-settings = "site2.settings"
-urls = ["http://site2.test/", "http://www.site2.test/"]
-
-[instances.site3]
-label = "site3"
-settings = "site3.settings"
-urls = ["http://site1.test/app/", "http://site3.test/", "http://site3.test/shop/"]
-
-[refuse]
-urls = ["http://unknown.test/"]
-"""
+MANIFEST = manifest(FRONT, "http://site1.test/app/", "http://site3.test/",
+                    "http://site3.test/shop/")
 
 HTTPD = """\
 Listen 127.0.0.1:18481

@@ -11,7 +11,7 @@ from typing import Any
 from probe import manifest
 from probe.deploy_time import manifest_cutoffs
 from probe.model import Verdict
-from tests.real_answers import code, real_answer, server
+from tests.real_answers import code, real_answer, uwsgi_server
 from tests.test_diagnose import answered, obs, result, run
 
 URL = "http://site2.test/"
@@ -29,9 +29,7 @@ urls = ["{URL}"]
 def worker(pid: int, worker_id: int, started: str) -> dict[str, Any]:
     return real_answer(
         "site2", "237ff57f736ff9c04a16e21dfc7ced00", pid, 10167,
-        server=server("uWSGI/2.0.31", worker_id=worker_id, listen="127.0.0.1:18402", uwsgi={
-            "version": "2.0.31", "master_pid": 10167, "pidfile": [], "touch_reload": [],
-            "master_fifo": []}),
+        server=uwsgi_server(10167, "127.0.0.1:18402", worker_id=worker_id),
         settings=("site2.settings", "site2.settings"),
         code=code("ce4c10757f4b3677ed1040b58e12cc593ece747a", "git:/tmp/t-real30/.git",
                   "2026-12-07T17:54:38.196072+00:00"),
