@@ -48,20 +48,7 @@ def fleet(apache_venv: Path) -> Iterator[Fleet]:
     workdir = make_workdir()
     started: list[WsgiServer] = []
     try:
-        token = workdir / "token"
-        token.write_text(TOKEN + "\n", encoding="utf-8")
-        _guard(token)
-        top = workdir / "checkin"
-        top.mkdir()
-        project = make_site(top, apache_venv)
-        settings = project / "mysite" / "settings.py"
-        settings.write_text(settings.read_text(encoding="utf-8").replace(
-            "ALLOWED_HOSTS = []", 'ALLOWED_HOSTS = ["checkin.test"]'), encoding="utf-8")
-        done = probe_cli("endpoint", "--install", str(project / "mysite" / "wsgi.py"),
-                         "--label", "checkin", "--token-file", str(token))
-        assert done.returncode == 0, done.stderr
-        make_readable(workdir)  # mod_wsgi-express's daemons run as www-data under root
-        _guard(token)
+        project = express_project(workdir, apache_venv, "checkin")
         try:
             for n in (1, 2):
                 started.append(start_express(project, apache_venv, processes=1,
@@ -73,6 +60,27 @@ def fleet(apache_venv: Path) -> Iterator[Fleet]:
         for server in started:
             server.stop()
         subprocess.run(["rm", "-rf", str(workdir)], check=False, timeout=60)
+
+
+def express_project(workdir: Path, venv: Path, name: str) -> Path:
+    """``startproject`` in ``workdir/name`` for mod_wsgi-express: ALLOWED_HOSTS ``name.test``,
+    the endpoint installed (label ``name``) with ``workdir/token`` (TOKEN), the tree readable
+    by the daemons (www-data under root)."""
+    token = workdir / "token"
+    token.write_text(TOKEN + "\n", encoding="utf-8")
+    _guard(token)
+    top = workdir / name
+    top.mkdir()
+    project = make_site(top, venv)
+    settings = project / "mysite" / "settings.py"
+    settings.write_text(settings.read_text(encoding="utf-8").replace(
+        "ALLOWED_HOSTS = []", f'ALLOWED_HOSTS = ["{name}.test"]'), encoding="utf-8")
+    done = probe_cli("endpoint", "--install", str(project / "mysite" / "wsgi.py"),
+                     "--label", name, "--token-file", str(token))
+    assert done.returncode == 0, done.stderr
+    make_readable(workdir)  # mod_wsgi-express's daemons run as www-data under root
+    _guard(token)  # make_readable opened it to all: the install refuses that
+    return project
 
 
 def _guard(token: Path) -> None:

@@ -15,11 +15,10 @@ import pytest
 
 from .apache import ApacheError
 from .conftest import ApacheFactory
-from .test_apache_balancer_express import TOKEN, _guard
+from .test_apache_balancer_express import express_project
 from .test_apache_proxy import MODULES
-from .test_fleet_app_servers import probe_cli
 from .test_scenarios import sweep
-from .wsgi_servers import WsgiServer, make_readable, make_site, make_workdir, start_express
+from .wsgi_servers import WsgiServer, make_workdir, start_express
 
 pytestmark = pytest.mark.apache
 
@@ -42,20 +41,7 @@ def express(apache_venv: Path) -> Iterator[tuple[WsgiServer, Path]]:
     workdir = make_workdir()
     started: list[WsgiServer] = []
     try:
-        token = workdir / "token"
-        token.write_text(TOKEN + "\n", encoding="utf-8")
-        _guard(token)
-        top = workdir / "wiki"
-        top.mkdir()
-        project = make_site(top, apache_venv)
-        settings = project / "mysite" / "settings.py"
-        settings.write_text(settings.read_text(encoding="utf-8").replace(
-            "ALLOWED_HOSTS = []", 'ALLOWED_HOSTS = ["wiki.test"]'), encoding="utf-8")
-        done = probe_cli("endpoint", "--install", str(project / "mysite" / "wsgi.py"),
-                         "--label", "wiki", "--token-file", str(token))
-        assert done.returncode == 0, done.stderr
-        make_readable(workdir)
-        _guard(token)
+        project = express_project(workdir, apache_venv, "wiki")
         try:
             started.append(start_express(
                 project, apache_venv, processes=1, server_root=workdir / "express",
