@@ -25,6 +25,7 @@ from .apache import (
     missing_for_server,
     start_apache,
 )
+from .wsgi_servers import ensure_servers_venv
 
 
 def apache_required() -> bool:
@@ -74,6 +75,16 @@ def apache_venv() -> Path:
         unavailable("cannot run Apache: missing " + ", ".join(missing))
     try:
         return ensure_venv()
+    except ApacheUnavailable as exc:
+        unavailable(str(exc))
+
+
+@pytest.fixture(scope="session")
+def servers_venv() -> Path:
+    """The venv of the application servers (gunicorn, uWSGI, waitress; built on first use);
+    skips/fails if impossible."""
+    try:
+        return ensure_servers_venv()
     except ApacheUnavailable as exc:
         unavailable(str(exc))
 

@@ -27,11 +27,11 @@ import pytest
 
 from tests import reaper
 
-from .apache import MODULES_DIR, ApacheError, ApacheUnavailable, free_port
-from .conftest import ApacheFactory, unavailable
+from .apache import MODULES_DIR, ApacheError, free_port
+from .conftest import ApacheFactory
 from .test_apache_proxy import TOKEN, _site
 from .test_scenarios import sweep
-from .wsgi_servers import WsgiServer, ensure_servers_venv, make_readable, make_workdir
+from .wsgi_servers import WsgiServer, make_readable, make_workdir
 
 pytestmark = pytest.mark.apache
 
@@ -98,11 +98,8 @@ def _uwsgi(venv: Path, site: Path, workdir: Path, name: str) -> Member:
 
 
 @pytest.fixture(scope="module")
-def members() -> Iterator[Members]:
-    try:
-        venv = ensure_servers_venv()
-    except ApacheUnavailable as exc:
-        unavailable(str(exc))
+def members(servers_venv: Path) -> Iterator[Members]:
+    venv = servers_venv
     workdir = make_workdir()
     started: list[Member] = []
     try:

@@ -25,11 +25,11 @@ import pytest
 
 from tests import reaper
 
-from .apache import MODULES_DIR, ApacheError, ApacheUnavailable, free_port
-from .conftest import ApacheFactory, unavailable
+from .apache import MODULES_DIR, ApacheError, free_port
+from .conftest import ApacheFactory
 from .test_apache_proxy import TOKEN, _site
 from .test_scenarios import sweep
-from .wsgi_servers import WsgiServer, ensure_servers_venv, make_readable, make_workdir
+from .wsgi_servers import WsgiServer, make_readable, make_workdir
 
 pytestmark = pytest.mark.apache
 
@@ -79,11 +79,8 @@ def _uwsgi(shop: Shop, mounts: list[str]) -> WsgiServer:
 
 
 @pytest.fixture(scope="module")
-def shop() -> Iterator[Shop]:
-    try:
-        venv = ensure_servers_venv()
-    except ApacheUnavailable as exc:
-        unavailable(str(exc))
+def shop(servers_venv: Path) -> Iterator[Shop]:
+    venv = servers_venv
     workdir = make_workdir()
     try:
         token = workdir / "token"

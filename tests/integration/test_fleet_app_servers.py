@@ -29,11 +29,9 @@ from probe import manifest as manifests
 from probe.model import Status, Verdict
 from probe.sweep import run_sweep
 
-from .apache import ApacheError, ApacheUnavailable
-from .conftest import unavailable
+from .apache import ApacheError
 from .wsgi_servers import (
     WsgiServer,
-    ensure_servers_venv,
     make_readable,
     make_site,
     make_workdir,
@@ -57,12 +55,9 @@ def probe_cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def project() -> Iterator[Project]:
+def project(servers_venv: Path) -> Iterator[Project]:
     """``django-admin startproject mysite`` with the endpoint installed (label mysite)."""
-    try:
-        venv = ensure_servers_venv()
-    except ApacheUnavailable as exc:
-        unavailable(str(exc))
+    venv = servers_venv
     workdir = make_workdir()
     try:
         site = make_site(workdir, venv)

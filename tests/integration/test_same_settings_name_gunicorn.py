@@ -20,12 +20,10 @@ from typing import Any
 
 import pytest
 
-from .apache import ApacheError, ApacheUnavailable
-from .conftest import unavailable
+from .apache import ApacheError
 from .evidence_check import assert_sourced
 from .wsgi_servers import (
     WsgiServer,
-    ensure_servers_venv,
     make_readable,
     make_site,
     make_workdir,
@@ -49,11 +47,8 @@ class Projects:
 
 
 @pytest.fixture(scope="module")
-def projects() -> Iterator[Projects]:
-    try:
-        venv = ensure_servers_venv()
-    except ApacheUnavailable as exc:
-        unavailable(str(exc))
+def projects(servers_venv: Path) -> Iterator[Projects]:
+    venv = servers_venv
     workdir = make_workdir()
     try:
         made = []
