@@ -21,6 +21,10 @@ from __future__ import annotations
 
 import re
 
+NONCE_LINES = ("proxy_cache_bypass $http_x_probe_nonce;", "proxy_no_cache $http_x_probe_nonce;")
+"""Lines that let every probe request through nginx's proxy_cache and store none of its
+answers: the probe sends X-Probe-Nonce on each request (probe.liveness), browsers never do."""
+
 
 def refuse_block(address: str, ssl: bool) -> str:
     if ssl:

@@ -40,6 +40,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from probe.lint.findings import ConfigFinding, Severity
+from probe.lint.nginx_cache_rules import cache_key_host, cache_no_store_ignored
 from probe.lint.nginx_empty_name import empty_name_words, only_empty
 from probe.lint.nginx_exact_root import exact_root_only
 from probe.lint.nginx_host_fix import NAME_CHECKER, accepted, host_fix, server_level, without_port
@@ -290,7 +291,8 @@ NGINX_RULES: tuple[NginxRule, ...] = (no_refusing_default, duplicate_server_name
                                       include_unread, uwsgi_params_missing,
                                       exact_root_only, real_ip, two_protocols,
                                       shared_backend, script_name_stripped,
-                                      modifier30_unstripped)
+                                      modifier30_unstripped, cache_key_host,
+                                      cache_no_store_ignored)
 
 
 def run_nginx_rules(model: NginxModel) -> list[ConfigFinding]:

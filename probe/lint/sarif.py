@@ -62,6 +62,9 @@ _HELP = {
                        "never read",
     "nginx_real_ip": "nginx's realip takes the REMOTE_ADDR a token-less endpoint trusts from "
                      "the client",
+    "nginx_cache_key_host": "One proxy_cache serving several names with a key without $host",
+    "nginx_cache_no_store_ignored": "proxy_ignore_headers Cache-Control: no-store answers "
+                                    "(the probe's) are stored",
     "nginx_no_refusing_default": "The server block answering unknown names serves an application",
     "nginx_duplicate_server_name": "A server_name claimed twice on one address; one goes unused",
     "nginx_host_not_forwarded": "A proxy passing Host: $proxy_host, not the name asked for",
