@@ -131,6 +131,11 @@ def diagnose(
             diagnoses = [member_lines(obs, configured(obs, d, context, config.front),
                                       context, config.front)
                          for obs, d in zip(observations, diagnoses, strict=True)]
+            from probe.diagnose import cache_config  # a stored answer: the cache's lines
+
+            diagnoses = [cache_config.configured(obs, d, config.front, config.findings,
+                                                  context)
+                         for obs, d in zip(observations, diagnoses, strict=True)]
         failed_wording: Exception | None = None
     except Exception as exc:  # a bug some answer set off: the verdicts stand, worded plainly
         failed_wording = exc

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from probe.deploy_time import RestartCutoffs
 from probe.diagnose import script_rerun
 from probe.diagnose.backends import backend_findings
+from probe.diagnose.cache_front import cache_untested_findings
 from probe.diagnose.code_drift import code_drift_findings
 from probe.diagnose.doubled_slash import doubled_slash_findings
 from probe.diagnose.findings import cross_url_findings
@@ -62,6 +63,7 @@ def findings_across(observations: Sequence[Observation], results: Sequence[Targe
         findings += time_zone_drift_findings(observations, context.identify, {
             name: inst.time_zone for name, inst in context.manifest.instances.items()})
         findings += script_rerun.findings(observations, cutoffs, context.identify)
+        findings += cache_untested_findings(observations, config)
         if config is not None:  # a balancer's member that answered none of its samples
             from probe.diagnose.dead_member import dead_member_findings
 

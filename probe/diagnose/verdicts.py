@@ -258,8 +258,13 @@ def _untrusted(obs: Observation, context: SweepContext) -> Diagnosis | None:
             cached = sample
     if bad is not None:
         return wording.bad_answer(obs.target.probe_url(context.manifest.probe.segment), bad)
-    dead = forged or cached
-    return wording.not_live(obs.target.url, dead) if dead is not None else None
+    if forged is not None:
+        return wording.not_live(obs.target.url, forged)
+    if cached is not None:  # in the words of the cache its headers name
+        from probe.diagnose.cached import cached as cached_words
+
+        return cached_words(obs, cached, context)
+    return None
 
 
 def _http_error(obs: Observation, sample: Sample, context: SweepContext) -> Diagnosis:

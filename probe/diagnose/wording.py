@@ -205,6 +205,7 @@ def bad_answer(probe_url: str, answer: EndpointAnswer) -> Diagnosis:
 
 
 def not_live(url: str, sample: Sample) -> Diagnosis:
+    """A forged answer (``not_live``, ``forged``)."""
     answer = sample.endpoint
     assert answer is not None
     seen = (f" Cache headers: {', '.join(sample.cache)}." if sample.cache
@@ -225,22 +226,8 @@ def not_live(url: str, sample: Sample) -> Diagnosis:
                 "name: a proxy or another server may be replaying or imitating the endpoint."
             ),
         )
-    nonce = f"the nonce {answer.nonce!r}" if answer.nonce else "no nonce"
-    return Diagnosis(
-        Verdict.NOT_LIVE,
-        Cause.CACHED,
-        explanation=(
-            f"{url} answered with {nonce} instead of the one this request sent: the answer "
-            f"(labelled {quoted(answer.label)}) was stored earlier, by a cache or CDN in front "
-            f"of the site, so it says nothing about which instance serves the URL now.{seen}"
-        ),
-        fix=(
-            "Let the cache pass the probe URL through (no caching for */__probe__), and make "
-            "sure its cache key includes the Host header (CloudFront: a cache policy with Host; "
-            "Varnish: hash req.http.host; Apache mod_cache: UseCanonicalName Off). Probe the "
-            "origin directly with --connect to see who really answers."
-        ),
-    )
+    # a stored answer (Liveness.CACHED) is worded by probe.diagnose.cached
+    raise ValueError(f"not a forged answer: {sample.liveness}")
 
 
 def _unproven_parts(answer: EndpointAnswer) -> str:
