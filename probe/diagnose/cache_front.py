@@ -1,5 +1,5 @@
-"""``cache_untested`` (warning): a cache in front serves several names, and the probe's
-answers, which it does not store, cannot show what it gives users.
+"""``cache_untested``: a cache in front serves several names, and the probe's answers, which it
+does not store, cannot show what it gives users.
 
 The endpoint answers ``Cache-Control: no-store``; a cache that honours it passes every probe
 request to the application (``X-Cache-Status: MISS``, a live nonce), so the sweep says ``ok``
@@ -10,6 +10,11 @@ a cache's header for two or more host names (observed); with ``--config`` the ke
 lint finding ``nginx_cache_key_host`` at it), and nothing where the key read holds the Host
 (nginx) or no ``UseCanonicalName On`` shares a VirtualHost with a ``ServerAlias`` (Apache).
 Varnish's VCL is not read: there the check is named, never decided.
+
+A warning only where the configuration read shows the risk (a key line without the Host, or
+``UseCanonicalName On`` beside a ServerAlias); elsewhere a note (severity ok) that names the
+check: a cache in front is no fault, and a warning nothing can clear would hold every
+``probe check`` behind a shared cache at WARNING for good.
 """
 
 from __future__ import annotations
@@ -93,13 +98,14 @@ def cache_untested_findings(observations: Sequence[Observation],
         if len(hosts) < 2:
             continue
         kind, told = cache_kind(seen[0][1])
-        said = _configured(kind, [o for o, _ in seen], config)
-        if said is None:
+        configured = _configured(kind, [o for o, _ in seen], config)
+        if configured is None:
             continue  # the key read holds the Host: nothing left undecided
+        said, risk = configured
         instances = tuple(sorted({o.target.expected for o, _ in seen
                                   if o.target.expected is not None}))
         header = told or seen[0][1].cache[0]
-        findings.append(Finding(CODE, Status.WARNING, instances, (
+        findings.append(Finding(CODE, Status.WARNING if risk else Status.OK, instances, (
             f"A cache is in front at {address} ({kind.value if told else 'a cache'}: {header}) "
             f"for {', '.join(hosts)}, and the probe's answers through it were not stored "
             f"(each carried its own request's nonce): the endpoint answers 'Cache-Control: "
@@ -111,11 +117,12 @@ def cache_untested_findings(observations: Sequence[Observation],
 
 
 def _configured(kind: CacheKind, observations: list[Observation],
-                config: ConfigJoin | None) -> str | None:
-    """The configured words; None where the configuration read decides there is no risk."""
+                config: ConfigJoin | None) -> tuple[str, bool] | None:
+    """The configured words, and whether the configuration read shows the risk; None where it
+    decides there is none."""
     if config is None:
-        return " 'probe sweep --config' with the front's configuration names the key line " \
-               "(nginx, Apache; a Varnish VCL is not read)."
+        return (" 'probe sweep --config' with the front's configuration names the key line "
+                "(nginx, Apache; a Varnish VCL is not read).", False)
     if config.front.front is FrontKind.NGINX and kind is not CacheKind.VARNISH:
         held, lacking = _nginx_key(observations, config)
         if held:
@@ -123,7 +130,7 @@ def _configured(kind: CacheKind, observations: list[Observation],
         if lacking:
             return (f" The configuration read: the key at {', '.join(lacking)} holds no "
                     f"$host (lint's nginx_cache_key_host): write 'proxy_cache_key "
-                    f"$scheme$host$request_uri;' there, then reload nginx.")
+                    f"$scheme$host$request_uri;' there, then reload nginx.", True)
     if config.front.front is FrontKind.APACHE and kind is CacheKind.APACHE:
         shared = _apache_shared(config)
         if shared == []:
@@ -131,6 +138,7 @@ def _configured(kind: CacheKind, observations: list[Observation],
         if shared:
             return (f" The configuration read: 'UseCanonicalName On' at {', '.join(shared)} "
                     f"in a VirtualHost with a ServerAlias: write 'UseCanonicalName Off' "
-                    f"there, then restart Apache.")
-    return " The configuration read does not decide it (its cache lines are not the ones in front)."
+                    f"there, then restart Apache.", True)
+    return (" The configuration read does not decide it (its cache lines are not the ones in "
+            "front).", False)
 
