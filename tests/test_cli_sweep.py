@@ -545,6 +545,20 @@ def test_config_that_does_not_exist_is_one_line(manifest_file: Path, tmp_path: P
     assert_one_error_line(result, f"--config {missing}: no such file or directory")
 
 
+def test_two_configs_are_refused_not_one_silently_kept(manifest_file: Path,
+                                                       tmp_path: Path) -> None:
+    # T32: 'sweep --config nginx.conf --config httpd.conf' read httpd.conf alone (click keeps
+    # the last); neither file need exist: the refusal comes first
+    outer, inner = tmp_path / "nginx.conf", tmp_path / "httpd.conf"
+    result = sweep("-m", str(manifest_file), "--config", str(outer), "--config", str(inner))
+    assert_one_error_line(result, f"--config given 2 times ({outer}, {inner}): one front's "
+                                  f"configuration is read per sweep. Give the front the URL "
+                                  f"reaches first for which site and mount takes it (its host "
+                                  f"and mount routing), or the inner one for what it passes on "
+                                  f"to the application (the Host, the path, the backend); "
+                                  f"sweep again with the other")
+
+
 def test_a_missing_config_from_the_manifest_is_named_as_the_manifest_names_it(
         manifest_file: Path) -> None:
     text = manifest_file.read_text()

@@ -52,10 +52,10 @@ if TYPE_CHECKING:
 @click.option("--send-token-unverified", is_flag=True,
               help="With --no-sni: send the probe token although no certificate name is "
                    "checked before it goes (refused otherwise).")
-@click.option("--config", "config_path", metavar="PATH",
+@click.option("--config", "config_paths", metavar="PATH", multiple=True,
               help="The front's configuration, Apache's or nginx's (a file, or a directory): "
                    "its predicted route of each URL is joined to the answer, and causes cite "
-                   "file:line.")
+                   "file:line. One front's per sweep.")
 @click.option("--no-extra-probes", is_flag=True,
               help="Send no extra request to tell causes apart (a .invalid name at an "
                    "address where another site answered); causes may stay undetermined.")
@@ -77,7 +77,7 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
           token_file: str | None, ca_file: str | None, restarted_after: tuple[str, ...],
           baseline_path: str | None, save_baseline: str | None, no_sni: bool,
           send_token_unverified: bool,
-          no_extra_probes: bool, config_path: str | None, apachectl: bool, fmt: str,
+          no_extra_probes: bool, config_paths: tuple[str, ...], apachectl: bool, fmt: str,
           output: str | None, fail_on_warning: bool, verbose: int, log_format: str) -> None:
     """Probe every URL of the manifest (or the URLs given) and diagnose each.
 
@@ -93,6 +93,7 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
 
     logs.configure(verbose, log_format)
     try:
+        config_path = _one_config(config_paths)
         if manifest_path and urls:
             raise ProbeError("give URLs or -m MANIFEST, not both")
         if not manifest_path and not urls:
@@ -187,6 +188,18 @@ def _same_place(one: str, other: str) -> bool:
         return os.path.samefile(one, other)
     except (OSError, ValueError):
         return os.path.realpath(one) == os.path.realpath(other)
+
+
+def _one_config(paths: tuple[str, ...]) -> str | None:
+    """The one ``--config`` given: a chain's two fronts are not joined to one route yet, and
+    click would keep the last of two without a word."""
+    if len(set(paths)) > 1:
+        raise UsageError(
+            f"--config given {len(paths)} times ({', '.join(paths)}): one front's configuration "
+            f"is read per sweep. Give the front the URL reaches first for which site and mount "
+            f"takes it (its host and mount routing), or the inner one for what it passes on to "
+            f"the application (the Host, the path, the backend); sweep again with the other")
+    return paths[0] if paths else None
 
 
 def _front_config(path: str | None, apachectl: bool, environ: Mapping[str, str], *,
