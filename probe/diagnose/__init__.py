@@ -79,6 +79,10 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+_HOST_WORDED = (Verdict.HOST_MISMATCH, Verdict.WRONG_INSTANCE)
+"""The verdicts whose Host words :mod:`.proxy_chain` may put at a chain's inner proxy."""
+
+
 def diagnose(
     manifest: Manifest,
     observations: Sequence[Observation],
@@ -124,6 +128,12 @@ def diagnose(
             diagnoses = [proxied(obs, express_kept(obs, j, d, apache_join.front), apache_join.front,
                                  context)
                          for obs, j, d in zip(observations, joined, diagnoses, strict=True)]
+        if any(d.verdict in _HOST_WORDED for d in diagnoses):  # a Host rewritten after hop 1
+            from probe.diagnose.proxy_chain import chained
+
+            diagnoses = [chained(obs, d, config.front if config is not None else None,
+                                 config.findings if config is not None else {})
+                         for obs, d in zip(observations, diagnoses, strict=True)]
         if config is not None:  # which site's certificate a TLS failure met, at its line
             from probe.diagnose.certificate_words import configured
             from probe.diagnose.stale_members import member_lines
