@@ -7,6 +7,7 @@ every server as the lead; probed at their own addresses, the servers get the wor
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from probe import manifest
@@ -19,10 +20,13 @@ URLS = ("http://a.test/", "http://a.test/admin/")
 
 
 def drift(address: str | None, answers: list[dict[str, Any]],
-          code_version: str | None = None) -> str:
+          code_version: str | None = None, server: str | None = "nginx/1.22.1") -> str:
+    """``server``: the answers' Server header (T29's nginx sent its own; HAProxy, T32's
+    front, sends none)."""
     m = manifest.parse(real.manifest("", code_version), "m.toml")
     observations = [Observation(Target(url, "site-a", address or
-                                       a["server"]["listen"]), (answered(a),))
+                                       a["server"]["listen"]),
+                                (replace(answered(a), server=server if address else None),))
                     for url in URLS for a in answers]
     [text] = [f.explanation for f in run(observations, m).findings if f.code == "code_drift"]
     return text
@@ -43,6 +47,17 @@ def test_servers_reached_through_one_front_lead_with_its_switch() -> None:
             "sweep --config) name the servers it passes to") in text, text
     # One version on every server would destroy the rollback colour.
     assert "deploy one version to every server" not in text, text
+
+
+def test_a_front_no_answer_names_is_not_called_nginx() -> None:
+    # T32's HAProxy (no Server header of its own): no nginx words, no --config for it
+    text = drift(real.FRONT, real.BLUE + real.GREEN, server=None)
+    assert SWITCH in text, text
+    assert "nginx" not in text and "--config" not in text, text
+    assert ("a blue/green switch: after a reload the balancer's old processes finish their "
+            "connections to the former servers") in text, text
+    assert ("its configuration names the servers it passes to (HAProxy: the server lines of "
+            "its backend), and its log names the server of each request") in text, text
     assert ("deploy the version meant there if 127.0.0.1:40781 is to pass to that server (a "
             "standby kept for a rollback keeps its own)") in text, text
 

@@ -39,6 +39,7 @@ from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Manifest
 from probe.model import (
     Candidate,
+    Cause,
     Evidence,
     Finding,
     FrontKind,
@@ -133,6 +134,11 @@ def diagnose(
 
             diagnoses = [chained(obs, d, config.front if config is not None else None,
                                  config.findings if config is not None else {})
+                         for obs, d in zip(observations, diagnoses, strict=True)]
+        if config is not None and any(d.cause is Cause.UPSTREAM_DOWN for d in diagnoses):
+            from probe.diagnose.closed_behind import closed_on_purpose  # nginx's 444 behind
+
+            diagnoses = [closed_on_purpose(obs, d, config.front, manifest.refuse_statuses)
                          for obs, d in zip(observations, diagnoses, strict=True)]
         if config is not None:  # which site's certificate a TLS failure met, at its line
             from probe.diagnose.certificate_words import configured

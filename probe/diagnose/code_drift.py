@@ -148,9 +148,11 @@ def place_of(obs: Observation, answer: EndpointAnswer) -> Place:
 
 
 def code_drift_findings(observations: Sequence[Observation], identify: Identify,
-                        declared: Mapping[str, str | None] | None = None) -> tuple[Finding, ...]:
+                        declared: Mapping[str, str | None] | None = None,
+                        nginx: bool = False) -> tuple[Finding, ...]:
     """One warning per instance whose servers declare different code versions; ``declared``:
-    each instance's code_version in the manifest (the servers on it need nothing)."""
+    each instance's code_version in the manifest (the servers on it need nothing);
+    ``nginx``: the configuration given is nginx's (else only a Server or Via header says so)."""
     versions: dict[str, dict[str, dict[Place, None]]] = defaultdict(lambda: defaultdict(dict))
     # Each server's words: where it was probed itself if it was, else through what.
     words: dict[str, dict[Place, str]] = defaultdict(dict)
@@ -168,6 +170,7 @@ def code_drift_findings(observations: Sequence[Observation], identify: Identify,
         defaultdict(lambda: defaultdict(list))
     placed: dict[tuple[str, str, Place], set[Socket]] = defaultdict(set)
     reached: dict[str, set[Reach]] = defaultdict(set)  # one front for all: it may have switched
+    said_nginx: dict[str, bool] = defaultdict(lambda: nginx)  # the front named only if shown
     for obs in observations:
         for sample in obs.samples:
             answer = sample.trusted_answer
@@ -189,6 +192,8 @@ def code_drift_findings(observations: Sequence[Observation], identify: Identify,
                 placed[(name, answer.code_version, place)].add(socket)
             servers[name].add(server)
             reached[name].add(reach(answer, address_of(obs)))
+            if "nginx" in f"{sample.server or ''} {sample.via or ''}".lower():
+                said_nginx[name] = True
             sockets[name].add((server.machine, listen(answer), address_of(obs)))
             if answer.started_at:
                 starts[name][server].add(answer.started_at)
@@ -235,7 +240,8 @@ def code_drift_findings(observations: Sequence[Observation], identify: Identify,
                 f"{name} runs {len(by_version)} code versions on its servers (code.version): "
                 f"{'; '.join(parts)}. " + (restarted or drift_fix(running, meant, {
                     version: [words[name][p] for p in places]
-                    for version, places in kept.items()}, one_front(reached[name]))) + also
+                    for version, places in kept.items()}, one_front(reached[name]),
+                    said_nginx[name])) + also
             ),
         ))
     return tuple(findings)

@@ -48,7 +48,7 @@ def _witness(group: Sequence[EndpointAnswer],
 
 def drift_fix(by_version: Mapping[str, Sequence[EndpointAnswer]], declared: str | None = None,
               where: Mapping[str, Sequence[str]] | None = None,
-              front: str | None = None) -> str:
+              front: str | None = None, nginx: bool = False) -> str:
     """The sentences after the versions are named: per server decided, not restarted (with the
     reload in its server's terms); for the rest, both cases and the check that tells them.
 
@@ -56,7 +56,10 @@ def drift_fix(by_version: Mapping[str, Sequence[EndpointAnswer]], declared: str 
     with it, they already run the code meant (said with their places, ``where``: version ->
     places), and only the others are told what to check and restart. ``front``: the one
     address every server was reached through (:func:`.drift_sweep.one_front`): a switch of
-    its upstream during the sweep is said first, the redeploy and reloads only after it."""
+    its upstream during the sweep is said first, the redeploy and reloads only after it;
+    ``nginx``: an answer's Server or Via header, or the configuration given, says that front
+    is nginx (its words then; else the balancer's, which the tool cannot read: HAProxy sends
+    no Server header of its own, T32)."""
     if declared is not None and declared in by_version and len(by_version) > 1:
         lagging = {v: answers for v, answers in by_version.items() if v != declared}
         meant = list((where or {}).get(declared, ())) or [places(by_version[declared])]
@@ -65,8 +68,8 @@ def drift_fix(by_version: Mapping[str, Sequence[EndpointAnswer]], declared: str 
                   for v, a in lagging.items()]
         return (f"{_and(meant)} already {'run' if len(meant) > 1 else 'runs'} {declared!r}, "
                 f"the code_version the manifest declares: nothing to do there. "
-                f"{'; '.join(behind)}: " + _fix(lagging, lead=True, front=front))
-    return _fix(by_version, front=front)
+                f"{'; '.join(behind)}: " + _fix(lagging, lead=True, front=front, nginx=nginx))
+    return _fix(by_version, front=front, nginx=nginx)
 
 
 def _and(items: list[str]) -> str:
@@ -74,7 +77,7 @@ def _and(items: list[str]) -> str:
 
 
 def _fix(by_version: Mapping[str, Sequence[EndpointAnswer]], *, lead: bool = False,
-         front: str | None = None) -> str:
+         front: str | None = None, nginx: bool = False) -> str:
     """:func:`drift_fix`'s words for the servers of ``by_version`` (``lead``: after a clause
     naming them, so the first sentence goes on in lower case)."""
     servers: dict[tuple[str | None, int | None], list[EndpointAnswer]] = {}
@@ -103,15 +106,15 @@ def _fix(by_version: Mapping[str, Sequence[EndpointAnswer]], *, lead: bool = Fal
     # The servers running a version seen deployed are what the others lag behind.
     undecided = [a for a in undecided if a.code_version not in reached]
     if undecided and said:
-        said.append(_both(undecided, "The others: ", front=front))
+        said.append(_both(undecided, "The others: ", front=front, nginx=nginx))
     elif undecided:
-        said.append(_both(undecided, "", capital=not lead, front=front))
+        said.append(_both(undecided, "", capital=not lead, front=front, nginx=nginx))
     text = " ".join(said)
     return text if not lead or not text else text[0].lower() + text[1:]
 
 
 def _both(answers: Sequence[EndpointAnswer], lead: str, *, capital: bool = True,
-          front: str | None = None) -> str:
+          front: str | None = None, nginx: bool = False) -> str:
     """Both cases for ``answers``' servers, and what to read on each to tell them apart;
     behind one ``front``, one version everywhere would destroy a standby kept for rollback."""
     read: dict[tuple[str, str | None], list[EndpointAnswer]] = {}
@@ -119,7 +122,7 @@ def _both(answers: Sequence[EndpointAnswer], lead: str, *, capital: bool = True,
         read.setdefault((_check(answer), answer.code_version), []).append(answer)
     checks = [f"{check} ({places(group)}, {version!r})"
               for (check, version), group in read.items()]
-    switch = _switch(front)
+    switch = _switch(front, nginx)
     text = (f"{lead}{switch}{'A' if switch else 'a'} deploy reached some of them only, or is "
             f"still under way; or it reached every server and some processes were not "
             f"restarted since: the answers do not tell which (code.version is read when a "
@@ -132,19 +135,24 @@ def _both(answers: Sequence[EndpointAnswer], lead: str, *, capital: bool = True,
     return text[0].upper() + text[1:] if capital else text
 
 
-def _switch(front: str | None) -> str:
+def _switch(front: str | None, nginx: bool) -> str:
     """Behind one front address, its switch first (T29's blue/green: a HUP to the standby
     changes nothing), then, as what holds if it was none, both cases."""
     if front is None:
         return ""
+    old = ("after a reload nginx's old workers finish their connections to the former "
+           "upstream" if nginx else "after a reload the balancer's old processes finish "
+           "their connections to the former servers")
+    lines = ("its upstream lines (nginx -T, or probe sweep --config) name the servers it "
+             "passes to" if nginx else "its configuration names the servers it passes to "
+             "(HAProxy: the server lines of its backend), and its log names the server of each "
+             "request")
     return (f"every one of these servers was reached through one front address, {front} (the "
             f"address probed; each answer says it listens at another): a front that switched "
             f"its upstream from one to another during the sweep gives this too (a blue/green "
-            f"switch: after a reload nginx's old workers finish their connections to the "
-            f"former upstream), and the server it left may be a standby kept for a rollback, "
+            f"switch: {old}), and the server it left may be a standby kept for a rollback, "
             f"with nothing to change there. The check: sweep again once the front has settled; "
-            f"its upstream lines (nginx -T, or probe sweep --config) name the servers it "
-            f"passes to. If a sweep again still shows more than one version through {front}, "
+            f"{lines}. If a sweep again still shows more than one version through {front}, "
             f"it was no switch, and what follows holds. ")
 
 

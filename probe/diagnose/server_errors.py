@@ -233,15 +233,25 @@ def _gateway(url: str, status: int | None, sample: Sample, share: str,
             f"the endpoint answers before the application runs, so the application made no "
             f"traceback here. {status} is what a proxy or balancer answers when the backend "
             f"it passes the request to does not answer (down, not listening, marked down by "
-            f"health checks, or too slow).{others}{front}"
+            f"health checks, or too slow){_CLOSED if status == 502 else ''}.{others}{front}"
         ),
         fix=(
             f"Find the server in front that answered {status} and check the backends it "
-            f"passes {url} to: start the ones that are down, or correct their addresses; its "
-            f"error log names the backend it could not reach."
+            f"passes {url} to: {_CLOSED_CHECK if status == 502 else ''}start the ones that are "
+            f"down, or correct their addresses; its error log names the backend it could not "
+            f"reach."
         ),
         evidence=evidence,
     )
+
+
+_CLOSED = ("; or a backend that is up closed the connection without answering, on purpose, "
+           "as nginx's 'return 444' does for a name it refuses: in the answers the two look "
+           "the same")
+_CLOSED_CHECK = ("where a backend is up, its own access log for this request decides: status "
+                 "444 there is nginx refusing the name by its configuration (the server block "
+                 "that takes it, often a default server's 'return 444'), nothing down, and "
+                 "probe sweep --config with that nginx's configuration names the line; else ")
 
 
 def _apache_check(status: int | None) -> str:

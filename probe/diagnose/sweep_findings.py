@@ -59,7 +59,8 @@ def findings_across(observations: Sequence[Observation], results: Sequence[Targe
         findings += doubled_slash_findings(observations, results, context,
                                            config.front if config is not None else None)
         findings += code_drift_findings(observations, context.identify, {
-            name: inst.code_version for name, inst in context.manifest.instances.items()})
+            name: inst.code_version for name, inst in context.manifest.instances.items()},
+            config is not None and config.front.front is FrontKind.NGINX)
         findings += time_zone_drift_findings(observations, context.identify, {
             name: inst.time_zone for name, inst in context.manifest.instances.items()})
         findings += script_rerun.findings(observations, cutoffs, context.identify)
