@@ -128,3 +128,17 @@ def test_answers_from_another_group_than_the_routes_are_said() -> None:
     # the configuration read is not the one running: said by the join, no line blamed
     assert "it predicts process_group 'site' (site.conf:4), the answer shows 'other'" \
         in found.explanation, found.explanation
+
+
+def test_without_the_config_a_partial_502_claims_no_several_backends() -> None:
+    # Re-tester R31: one express server short of workers once behind the front answered one
+    # 502 in ten; "passes this URL to several backends, some did not answer" was more than the
+    # samples show (they show the URL answered at other moments, not how many backends).
+    gateway = dataclasses.replace(status(502), server="Apache/2.4.62 (Debian)")
+    obs = through(CHECKIN, "checkin")
+    obs = Observation(obs.target, (_answer(ONE, 1), gateway, _answer(ONE, 1)))
+    found = diagnose(parse(MANIFEST), [obs]).targets[0]
+    assert found.verdict is Verdict.HTTP_ERROR, found
+    assert "several backends" not in found.explanation, found.explanation
+    assert "the same URL was answered at other moments, so what answered 502 could not " \
+           "reach a backend at that moment" in found.explanation, found.explanation

@@ -211,9 +211,13 @@ def _gateway(url: str, status: int | None, sample: Sample, share: str,
              reached: list[EndpointAnswer], evidence: tuple[Evidence, ...]) -> Diagnosis:
     header = _header(sample)
     if reached:
-        others = (f" The other samples reached the endpoint ({places(reached)}): what "
-                  f"answered {status} passes this URL to several backends or processes, and "
-                  f"some of them did not answer.")
+        # Re-tester R31: one backend (one express server) short of workers once, not "some
+        # of several": the samples tell that it answered at other moments, not how many there are.
+        others = (f" The other samples reached the endpoint ({places(reached)}): the same URL "
+                  f"was answered at other moments, so what answered {status} could not reach "
+                  f"a backend at that moment: one busy, restarting or short of workers, or one "
+                  f"of several that is down; its error log at the time of this request says "
+                  f"which.")
     else:
         others = " No sample reached the endpoint."
     if (sample.server or "").lower().startswith("apache"):
