@@ -14,8 +14,11 @@ $host;'" with nginx's configuration, "add proxy_set_header Host $host" without i
   URL's host is the k-th, proxy k received the URL's Host and what came after it did not: the
   Host was rewritten after the first hop, and the fix is at the inner proxy;
 * nginx's configuration given (the outer front) whose ``proxy_set_header Host`` in force
-  already sends the URL's host (configured): that line is not the cause; its ``proxy_pass``
-  names the next hop, where the fix is, and no fix rewriting the line into itself is said;
+  already sends the URL's host (configured), where the answers show a second hop: that line
+  is not the cause; its ``proxy_pass`` names the next hop, where the fix is, and no fix
+  rewriting the line into itself is said. Without a second hop shown the diagnosis stays:
+  the line read as passing the Host and the Host received disagree, which is the model's or
+  the line's to explain, not a chain's;
 * Apache's configuration given (the inner proxy): the ``ProxyPass`` whose target is the Host
   the application received (mod_proxy without ``ProxyPreserveHost On`` sends its target's
   ``host:port``), for the URL's Host arriving on one of its ``Listen`` lines, and the
@@ -64,7 +67,9 @@ def chained(obs: Observation, diagnosis: Diagnosis, front: FrontConfig | None,
     host = route.step("host") if route is not None else None
     passes = host is not None and host.source is not None and \
         host_name(host.decision) == wanted
-    if not passes and not (len(values) > 1 and kept):
+    if not (len(values) > 1 and kept):
+        # No second hop shown: a line read as passing the Host (a uwsgi_param HTTP_HOST
+        # $server_name read so) decides nothing against what the application received.
         return diagnosis
     hop = _apache_hop(front, url, answer.host, wanted)
     said = chain_said(values, kept, answer.host, wanted) if len(values) > 1 and kept else ""
