@@ -21,8 +21,10 @@ import os
 import re
 from collections.abc import Iterator
 
-from probe.discover.discovery import DiscoveredInstance, Discovery, Url
-from probe.discover.nginx_catch_all import catch_all_said, no_host, refuse, written_listens
+from probe.discover.discovery import DiscoveredInstance, Discovery
+from probe.discover.nginx_catch_all import refuse, written_listens
+from probe.discover.nginx_urls import location_urls, regex_said
+from probe.lint.nginx_duplicate_default import duplicate_default
 from probe.nginx import load_nginx
 from probe.nginx.model import APP_PASSES, Location, NginxModel, Server
 from probe.nginx.passes import pass_target
@@ -84,13 +86,30 @@ def discover_model(model: NginxModel) -> Discovery:
     connect, connect_source = _connect(model)
     instances: dict[str, DiscoveredInstance] = {}
     skipped: list[str] = []
-    for server, loc, target, written, where in _passed(model):
-        name = _name(model, target)
+    listed: set[str] = set()
+    moved: set[str] = set()  # a variable's pass: its URLs went to the instances it names
+
+    def instance_of(name: str) -> DiscoveredInstance:
         # nginx names no script, label or settings: the label is proposed (the instance's
         # name), for the endpoint to be installed with, or the manifest could not tell the
         # applications apart.
-        instance = instances.setdefault(name, DiscoveredInstance(name=name, apps=[],
-                                                                 label_proposed=""))
+        return instances.setdefault(name, DiscoveredInstance(name=name, apps=[],
+                                                             label_proposed=""))
+
+    def add(instance: DiscoveredInstance, server: Server, loc: Location, prefix: str) -> None:
+        for found in location_urls(model, server, loc, prefix):
+            into = instance if found.target is None else instance_of(_name(model, found.target))
+            if found.said is not None and found.said not in into.skipped:
+                into.skipped.append(found.said)
+            if found.url is not None and found.url.url not in listed:
+                listed.add(found.url.url)
+                into.urls.append(found.url)
+                if into is not instance and instance.origins[-1] not in into.origins:
+                    into.origins.append(instance.origins[-1])
+                    moved.add(instance.name)
+
+    for server, loc, target, written, where in _passed(model):
+        instance = instance_of(_name(model, target))
         upstream = model.upstreams.get(target)
         instance.origins.append(f"{loc.describe()} {written} at {where}"
                                 + (f" (upstream at {upstream.where})" if upstream else ""))
@@ -104,22 +123,24 @@ def discover_model(model: NginxModel) -> Discovery:
                 tried = r.phase.try_files.where if r.phase.try_files else r.where
                 instance.origins.append(f"{r.describe()} try_files ... {loc.pattern} at "
                                         f"{tried}")
-                _add_urls(instance, server, r.pattern)
+                add(instance, server, loc, r.pattern)
             if not reaching:
                 instance.skipped.append(f"{loc.describe()} at {loc.where}: a named location "
                                         f"no prefix location's try_files reaches; add its "
                                         f"URLs by hand")
             continue
         if loc.modifier not in ("", "^~", "="):
-            instance.skipped.append(f"{loc.describe()} at {loc.where}: a regular expression "
-                                    f"location; add its URLs by hand")
+            instance.skipped.append(regex_said(server, loc))
             continue
-        _add_urls(instance, server, loc.pattern)
+        add(instance, server, loc, loc.pattern)
     for instance in instances.values():
-        if not instance.urls:
+        if instance.name in moved and instance.skipped:
+            skipped.append(f"{'; '.join(instance.origins)}: its URLs are listed under the "
+                           f"instances it names" + "".join(f"; {s}" for s in instance.skipped))
+        elif not instance.urls and instance.name not in moved:
             # its comments go with it: they say why it has none
-            skipped.append(f"{instance.name} ({'; '.join(instance.origins)}): no server_name "
-                           f"that can be probed" + "".join(f"; {s}" for s in instance.skipped))
+            skipped.append(f"{instance.name} ({'; '.join(instance.origins)}): no URL written"
+                           + "".join(f"; {s}" for s in instance.skipped))
     # fastcgi_pass and scgi_pass are named, not dropped in silence
     skipped += [f"{loc.describe()} {loc.other_pass.name} {' '.join(loc.other_pass.args)} at "
                 f"{loc.other_pass.where} ({server.describe()}): an application not reached "
@@ -132,27 +153,8 @@ def discover_model(model: NginxModel) -> Discovery:
                       [i for i in instances.values() if i.urls], skipped, refuse=refused,
                       front="nginx")
     found.refuse_skipped = unchecked
+    for finding in duplicate_default(model):  # nginx -t refuses it: said, not written around
+        found.warnings.append(f"{finding.message}; {finding.fix}")
+        found.refuse_skipped.append(f"WARNING: {finding.message}")
     return found
-
-
-def _add_urls(instance: DiscoveredInstance, server: Server, prefix: str) -> None:
-    listen = server.listens[0]
-    scheme = "https" if listen.ssl or listen.port == 443 else "http"
-    port = "" if listen.port == (443 if scheme == "https" else 80) else f":{listen.port}"
-    path = prefix if prefix.endswith("/") else prefix + "/"
-    for name, where in server.names:
-        if not name:
-            continue
-        if no_host(name):
-            said = catch_all_said(server, name, where)
-            if said not in instance.skipped:
-                instance.skipped.append(said)
-            continue
-        if name.startswith(("~", "*")) or name.endswith("*"):
-            instance.skipped.append(f"server_name {name} at {where}: a pattern, not a name; "
-                                    f"add a URL it matches by hand")
-            continue
-        url = f"{scheme}://{name.lstrip('.')}{port}{path}"
-        if all(u.url != url for u in instance.urls):
-            instance.urls.append(Url(url, f"server_name {name} at {where}, location {prefix}"))
 

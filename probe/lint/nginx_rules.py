@@ -16,10 +16,8 @@ a pure function from the :class:`~probe.nginx.model.NginxModel` to findings at a
   declared upstream serves none;
 * ``nginx_uwsgi_params_missing``: a ``uwsgi_pass`` with no ``uwsgi_param`` in force (no
   ``include uwsgi_params;``): uWSGI receives no REQUEST_METHOD, nginx answers 502;
-* ``nginx_exact_root_only``: the only location of a block is ``location = /`` with a pass
-  (:mod:`.nginx_exact_root`);
-* ``nginx_two_protocols``: one address a ``uwsgi_pass`` and a ``proxy_pass`` both reach
-  (:mod:`.nginx_two_protocols`);
+* ``nginx_exact_root_only``, ``nginx_two_protocols``, ``nginx_duplicate_default``: see
+  :mod:`.nginx_exact_root`, :mod:`.nginx_two_protocols`, :mod:`.nginx_duplicate_default`;
 * ``nginx_shared_backend``: two blocks for different names hand over to one address, not
   through one upstream group (:mod:`.nginx_shared_backend`);
 * ``nginx_script_name_stripped``: a ``proxy_pass`` URI part takes off the prefix that the
@@ -41,6 +39,7 @@ from collections.abc import Callable
 
 from probe.lint.findings import ConfigFinding, Severity
 from probe.lint.nginx_cache_rules import cache_key_host, cache_no_store_ignored
+from probe.lint.nginx_duplicate_default import duplicate_default, duplicated
 from probe.lint.nginx_empty_name import empty_name_words, only_empty
 from probe.lint.nginx_exact_root import exact_root_only
 from probe.lint.nginx_host_fix import NAME_CHECKER, accepted, host_fix, server_level, without_port
@@ -84,9 +83,9 @@ def _by_address(model: NginxModel) -> dict[str, list[tuple[Server, bool, str]]]:
 
 
 def no_refusing_default(model: NginxModel) -> list[ConfigFinding]:
-    findings = []
+    findings, refused = [], duplicated(model)  # nginx -t refuses those: nothing answers there
     for address, blocks in _by_address(model).items():
-        if len(blocks) < 2:
+        if len(blocks) < 2 or address in refused:
             continue
         if model.unread or any(s.unread for s, _, _ in blocks):
             continue  # a default_server or a return there is not known: nothing to say
@@ -112,7 +111,6 @@ def no_refusing_default(model: NginxModel) -> list[ConfigFinding]:
             f"{refuse_block(address, ssl)}"
             + (f" (and remove default_server from {where})" if marked else "")))
     return findings
-
 
 
 def _claims(name: str) -> tuple[str, ...]:
@@ -292,7 +290,7 @@ NGINX_RULES: tuple[NginxRule, ...] = (no_refusing_default, duplicate_server_name
                                       exact_root_only, real_ip, two_protocols,
                                       shared_backend, script_name_stripped,
                                       modifier30_unstripped, cache_key_host,
-                                      cache_no_store_ignored)
+                                      cache_no_store_ignored, duplicate_default)
 
 
 def run_nginx_rules(model: NginxModel) -> list[ConfigFinding]:

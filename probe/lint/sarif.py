@@ -78,6 +78,7 @@ _HELP = {
     "nginx_uwsgi_params_missing": "A uwsgi_pass with no uwsgi_param in force (no REQUEST_METHOD)",
     "nginx_exact_root_only": "A server block whose only location is 'location = /' (others 404)",
     "nginx_two_protocols": "One address passed requests in two protocols (uwsgi and HTTP)",
+    "nginx_duplicate_default": "Two listen lines mark one address default_server (nginx -t fails)",
     "nginx_shared_backend": "Two sites for different names hand over to one address",
 }
 

@@ -125,7 +125,7 @@ def test_discover_gives_a_named_location_the_urls_of_the_try_files_reaching_it(
     urls = {i.name: [u.url for u in i.urls] for i in found.instances}
     assert urls == {"app-8001": ["http://www.example.com:8080/"]}, urls
     assert [s for s in found.skipped if s.startswith("app-8002 (location @orphan proxy_pass")
-            and "no server_name that can be probed" in s], found.skipped
+            and "no URL written" in s], found.skipped
 
 
 def test_rewrite_searches_again_breaks_or_redirects(tmp_path: Path) -> None:
