@@ -24,8 +24,8 @@ from collections.abc import Iterator
 from probe.discover.discovery import DiscoveredInstance, Discovery
 from probe.discover.nginx_catch_all import refuse, written_listens
 from probe.discover.nginx_urls import location_urls, regex_said
-from probe.lint.nginx_duplicate_default import duplicate_default
 from probe.nginx import load_nginx
+from probe.nginx.default_marks import two_defaults
 from probe.nginx.model import APP_PASSES, Location, NginxModel, Server
 from probe.nginx.passes import pass_target
 
@@ -153,8 +153,9 @@ def discover_model(model: NginxModel) -> Discovery:
                       [i for i in instances.values() if i.urls], skipped, refuse=refused,
                       front="nginx")
     found.refuse_skipped = unchecked
-    for finding in duplicate_default(model):  # nginx -t refuses it: said, not written around
-        found.warnings.append(f"{finding.message}; {finding.fix}")
-        found.refuse_skipped.append(f"WARNING: {finding.message}")
+    for twice in two_defaults(model):  # nginx -t refuses it: said, not written around
+        said = twice.message(*twice.marks[1])
+        found.warnings.append(f"{said}; {twice.fix()}")
+        found.refuse_skipped.append(f"WARNING: {said}")
     return found
 
