@@ -15,6 +15,9 @@ tests/integration/test_nginx_fix_apply.py).
 * :func:`strip_prefix`: how a location strips a mount prefix. A URI part in ``proxy_pass``
   is refused inside a location given by a regular expression, a named location and an
   ``if`` block ("cannot have URI part"); ``rewrite ... break`` strips it there.
+* :func:`name_removed`: a name taken out of a ``server_name`` line. Where it is the line's
+  only name, what is left, ``server_name ;``, fails ``nginx -t`` ("invalid number of
+  arguments", tester T34's c-include): the line to write instead is given.
 """
 
 from __future__ import annotations
@@ -51,3 +54,16 @@ def strip_prefix(mount: str, *, regex_location: bool) -> str:
                 f"proxy_pass (a location given by a regular expression takes no URI part in "
                 f"proxy_pass: nginx -t refuses it)")
     return "let proxy_pass strip the prefix (a URI part such as '/')"
+
+
+def name_removed(name: str, where: str, on_line: list[str]) -> str:
+    """How to take ``name`` (as written) out of the server_name line at ``where``, whose names
+    as written are ``on_line``: a line left with no name is refused by nginx, so it is
+    replaced by the empty name."""
+    rest = [n or '""' for n in on_line if n.lower() != name.lower()]
+    if rest:
+        left = " ".join(rest)
+        return f"remove {name} from the server_name at {where} (leaving 'server_name {left};')"
+    return (f"write 'server_name \"\";' in place of the server_name at {where} ({name} is its "
+            f"only name, and a server_name line with none fails 'nginx -t': \"invalid number "
+            f"of arguments\"), or remove that server block if nothing should reach it")

@@ -29,6 +29,7 @@ from probe.diagnose.pass_target import Configured, OwnAnswer, upstreams
 from probe.front import FrontConfig, FrontKind, RouteStep
 from probe.manifest import ANY_INSTANCE
 from probe.model import Cause, Evidence, EvidenceKind, Finding, Status, TargetResult
+from probe.nginx_snippets import name_removed
 
 if TYPE_CHECKING:
     from probe.nginx.claims import Claim
@@ -55,6 +56,13 @@ def _configured(claim: Claim, what: str) -> Evidence:
     return Evidence(EvidenceKind.CONFIGURED, f"server_name {claim.name} ({what})", claim.where)
 
 
+def _removed(claim: Claim) -> str:
+    """The name out of its server_name line, the line written whole where it was the only
+    one (``server_name ;`` fails nginx -t)."""
+    return name_removed(claim.name, claim.where,
+                        [n for n, at in claim.server.names if at == claim.where])
+
+
 def duplicate(front: FrontConfig | None, url: str, address: str | None,
               expected: str | None, own: OwnAnswer | None,
               configured: Configured | None) -> Named | None:
@@ -79,11 +87,10 @@ def duplicate(front: FrontConfig | None, url: str, address: str | None,
     evidence = [_configured(kept, "nginx uses this block"),
                 *(_configured(c, "ignored for this name") for c in ignored)]
     if expected is None:
-        lines = " and at ".join(c.where for c in found)
+        lines = "; and ".join(_removed(c) for c in found)
         return Named(Cause.VHOST_SHADOWED, why,
-                     f"Remove {host} from the server_name at {lines}: with it gone from "
-                     f"the first only, nginx gives it to the next block that names it.",
-                     tuple(evidence))
+                     f"{lines[:1].upper()}{lines[1:]}: with it gone from the first only, "
+                     f"nginx gives it to the next block that names it.", tuple(evidence))
     right = None
     for claim in ignored:
         handed = pass_in(model, claim.server, url)
@@ -104,17 +111,18 @@ def duplicate(front: FrontConfig | None, url: str, address: str | None,
                                      str(handed.step.source)))
             break
     if right is not None:
-        fix = (f"Remove {host} from the server_name at {kept.where}: that block (at "
+        first = _removed(kept)
+        fix = (f"{first[:1].upper()}{first[1:]}: that block (at "
                f"{kept.server.where}) should not have it, and with the name gone nginx gives "
                f"{host} to the block at {right.server.where} (server_name at {right.where}). "
                f"Leave that block's hand-over as it is: its own names still pass there.")
     else:
         other = ignored[0]
-        fix = (f"Remove {host} from the server_name of the block that should not have it: "
-               f"if the block at {other.server.where} is the one meant for {expected}, at "
-               f"{kept.where} (nginx then gives it that block); if the block at "
-               f"{kept.server.where} is, at {other.where}, and point that block's hand-over "
-               f"at {expected}'s application.")
+        fix = (f"Take {host} out of the block that should not have it: if the block at "
+               f"{other.server.where} is the one meant for {expected}, {_removed(kept)} "
+               f"(nginx then gives it that block); if the block at {kept.server.where} is, "
+               f"{_removed(other)}, and point that block's hand-over at {expected}'s "
+               f"application.")
     return Named(Cause.VHOST_SHADOWED, why, fix, tuple(evidence))
 
 

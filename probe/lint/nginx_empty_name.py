@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from probe.nginx.model import NginxModel, Server
+from probe.nginx_snippets import name_removed
 
 
 @dataclass(frozen=True)
@@ -58,3 +59,11 @@ def empty_name_words(model: NginxModel, address: str, server: Server,
                  f'add a server_name line with the host names this block is meant for in the '
                  f'server block at {server.where} (the empty name "" cannot be removed, and the '
                  f'configuration does not say which names those are: the URLs meant for it do)')
+
+
+def name_out(model: NginxModel, block: str, name: str, where: str) -> str:
+    """``name`` taken out of the server_name line at ``where`` of the block at ``block``: a
+    line left with no name is written ``server_name "";`` (``server_name ;`` fails nginx -t,
+    tester T34's c-include)."""
+    server = next(s for s in model.servers if s.where == block)
+    return name_removed(name, where, [n for n, at in server.names if at == where])

@@ -40,7 +40,7 @@ from collections.abc import Callable
 from probe.lint.findings import ConfigFinding, Severity
 from probe.lint.nginx_cache_rules import cache_key_host, cache_no_store_ignored
 from probe.lint.nginx_duplicate_default import duplicate_default, duplicated
-from probe.lint.nginx_empty_name import empty_name_words, only_empty
+from probe.lint.nginx_empty_name import empty_name_words, name_out, only_empty
 from probe.lint.nginx_exact_root import exact_root_only
 from probe.lint.nginx_host_fix import NAME_CHECKER, accepted, host_fix, server_level, without_port
 from probe.lint.nginx_include_unread import include_unread
@@ -163,7 +163,9 @@ def duplicate_server_name(model: NginxModel) -> list[ConfigFinding]:
                     f"{claimed}: nginx warns \"conflicting server name\" and ignores "
                     f"{_q(name)} in this block, so the requests for {_q(clash)} go to the "
                     f"first{_depends(model, blocks=_named(model, server, block))}",
-                    f"remove {_q(name)} from one of the two blocks"))
+                    f"take {_q(name)} out of one of the two blocks: "
+                    + " or ".join(name_out(model, b, n, at) for b, n, at
+                                  in ((server.where, name, where), (block, first, first_at)))))
     return findings
 
 

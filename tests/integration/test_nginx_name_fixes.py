@@ -58,9 +58,9 @@ def test_a_name_two_blocks_claim_is_removed_from_the_first(apps: Apps,
     assert f"server_name site-2.example.com at {conf}:{second}" in found["explanation"]
     assert "where two answers its own URL" not in found["explanation"]  # two answered none
     fix = found["fix"]
-    assert fix.startswith(f"Remove site-2.example.com from the server_name of the block that "
-                          f"should not have it: if the block at {conf}:{second - 2} is the one "
-                          f"meant for two, at {conf}:{first}"), fix
+    assert fix.startswith(f"Take site-2.example.com out of the block that should not have it: "
+                          f"if the block at {conf}:{second - 2} is the one meant for two, "
+                          f"remove site-2.example.com from the server_name at {conf}:{first}"), fix
     assert "proxy_pass http://site_two" not in fix, fix
     _apply(run, f"{written} site-2.example.com;", f"{written};")
     after = run.by_url("--config", str(conf))

@@ -80,7 +80,8 @@ def test_a_host_two_blocks_name_is_removed_from_the_first(tmp_path: Path) -> Non
     assert f"server_name dup.test at {first}" in found.explanation, found.explanation
     assert f"server_name dup.test at {second}" in found.explanation
     assert "where beta answers its own URL http://beta.test/" in found.explanation
-    assert found.fix.startswith(f"Remove dup.test from the server_name at {first}: "), found.fix
+    assert found.fix.startswith(f"Remove dup.test from the server_name at {first} (leaving "
+                                f"'server_name alpha.test;'): "), found.fix
     assert "proxy_pass" not in found.fix, found.fix  # the block's hand-over serves alpha.test
 
 
@@ -91,7 +92,8 @@ def test_a_refused_host_two_blocks_name_is_removed_from_both(tmp_path: Path) -> 
     assert found.cause is Cause.VHOST_SHADOWED, found
     assert found.fix.startswith(
         f"Remove unknown.test from the server_name at {_line(tmp_path, 'alpha.test unknown')} "
-        f"and at {_line(tmp_path, 'beta.test unknown')}"), found.fix
+        f"(leaving 'server_name alpha.test;'); and remove unknown.test from the server_name at "
+        f"{_line(tmp_path, 'beta.test unknown')}"), found.fix
 
 
 DEFAULT_ONLY = f"""    server {{ listen 127.0.0.1:18080 default_server;

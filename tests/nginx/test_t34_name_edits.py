@@ -1,0 +1,101 @@
+"""A name taken out of a ``server_name`` line must leave a line nginx takes (tester T34's
+c-include: "Remove blog.example.test from the server_name at blog-old.conf:3" applied
+literally left ``server_name ;``, and ``nginx -t`` said "invalid number of arguments").
+The fix, applied as printed to the configuration, is parsed with crossplane, the parser the
+model reads it with (its argument check is nginx's: ``server_name`` takes one or more)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import crossplane  # type: ignore[import-untyped]  # crossplane ships no type information
+
+from probe.diagnose import ConfigJoin, diagnose
+from probe.lint import lint_nginx
+from probe.manifest import parse
+from probe.model import Cause
+from probe.nginx import load_nginx
+from probe.nginx_snippets import name_removed
+from tests.nginx.test_route_fixes import _answer
+
+SITE = """server {{
+    listen 127.0.0.1:18080;
+    server_name {names};
+    location / {{
+        proxy_set_header Host $host;
+        proxy_pass http://127.0.0.1:{port};
+    }}
+}}
+"""
+MANIFEST = """
+[instances.shop]
+label = "shop"
+urls = ["http://shop.example.test/"]
+
+[instances.blog]
+label = "blog"
+urls = ["http://blog.example.test/"]
+"""
+
+
+def _tree(tmp_path: Path) -> Path:
+    enabled = tmp_path / "sites-enabled"
+    enabled.mkdir()
+    for name, names, port in (("blog-old.conf", "blog.example.test", 18401),
+                              ("blog.conf", "blog.example.test", 18402),
+                              ("shop.conf", "shop.example.test", 18401)):
+        (enabled / name).write_text(SITE.format(names=names, port=port))
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(f"events {{ }}\nhttp {{\n    include {enabled}/*;\n}}\n")
+    return conf
+
+
+def apply_name_edit(fix: str) -> tuple[Path, int, str]:
+    """The first server_name edit a fix prints, as (file, line, the line to write)."""
+    found = re.search(r"write '(server_name [^']*;)' in place of the server_name at "
+                      r"(\S+):(\d+)|remove \S+ from the server_name at (\S+):(\d+) \(leaving "
+                      r"'(server_name [^']*;)'\)", fix, re.IGNORECASE)
+    assert found is not None, fix
+    if found.group(1):
+        return Path(found.group(2)), int(found.group(3)), found.group(1)
+    return Path(found.group(4)), int(found.group(5)), found.group(6)
+
+
+def _errors_after(conf: Path, fix: str) -> list[str]:
+    path, line, written = apply_name_edit(fix)
+    lines = path.read_text().splitlines()
+    lines[line - 1] = "    " + written
+    path.write_text("\n".join(lines) + "\n")
+    return [e["error"] for e in crossplane.parse(str(conf))["errors"]]
+
+
+def test_the_only_name_of_a_line_is_replaced_by_the_empty_name(tmp_path: Path) -> None:
+    conf = _tree(tmp_path)
+    answers = [_answer("http://shop.example.test/", "shop", "shop", "127.0.0.1:18401"),
+               _answer("http://blog.example.test/", "blog", "shop", "127.0.0.1:18401")]
+    found = next(t for t in diagnose(parse(MANIFEST), answers,
+                                     config=ConfigJoin(load_nginx(str(conf)))).targets
+                 if t.url == "http://blog.example.test/")
+    assert found.cause is Cause.VHOST_SHADOWED, found
+    old = tmp_path / "sites-enabled" / "blog-old.conf"
+    assert f"write 'server_name \"\";' in place of the server_name at {old}:3" in found.fix, \
+        found.fix
+    assert _errors_after(conf, found.fix or "") == []
+    # the edit as T34 applied it: nginx's parser refuses it
+    old.write_text(old.read_text().replace('server_name "";', "server_name ;"))
+    assert any("invalid number of arguments" in e
+               for e in (x["error"] for x in crossplane.parse(str(conf))["errors"]))
+
+
+def test_lint_names_a_line_that_nginx_takes(tmp_path: Path) -> None:
+    conf = _tree(tmp_path)
+    finding = next(f for f in lint_nginx(str(conf)).findings
+                   if f.code == "nginx_duplicate_server_name")
+    assert "server_name \"\";" in (finding.fix or ""), finding.fix
+    assert _errors_after(conf, finding.fix or "") == []
+
+
+def test_a_line_with_other_names_keeps_them() -> None:
+    assert name_removed("dup.test", "f:3", ["alpha.test", "dup.test"]) == (
+        "remove dup.test from the server_name at f:3 (leaving 'server_name alpha.test;')")
