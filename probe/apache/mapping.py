@@ -150,6 +150,9 @@ def _rewrite(scope: Sequence[Directive], path: str) -> UrlMapping:
                               f"its pattern is not a regular expression the model reads")
         if (found is None) != negated:
             continue
+        names = {f.split("=", 1)[0] for f in flags}
+        if d.args[1] == "-" and names <= {"e", "env", "nc", "nocase"}:
+            continue  # sets variables only (probe.apache.env_vars): the path goes on unmapped
         if held:
             return _undecided(path, steps, d, (
                 f"{written(d)} at {d.where} matches {path} but depends on "

@@ -11,7 +11,8 @@ Three decisions, each a :class:`~probe.front.RouteStep` with the ``file:line`` t
    alias's own ``process-group=``/``application-group=`` option, else the last
    ``WSGIProcessGroup``/``WSGIApplicationGroup`` of the server lines and the sections that
    apply to the script and the URL (``<Directory>`` short to long, regex directories,
-   ``<Files>``, ``<Location>`` in configuration order).
+   ``<Files>``, ``<Location>`` in configuration order); a ``%{ENV:VAR}`` one resolved by
+   :mod:`probe.apache.env_vars`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from probe.apache.alias_target import script_run
 from probe.apache.catch_all_address import catch_all_why
 from probe.apache.config import Directive
 from probe.apache.divergence import divergence, refuse_block
+from probe.apache.env_vars import env_name, per_request
 from probe.apache.error_log import ErrorLog, error_log
 from probe.apache.group_placement import NearLocation, near_location
 from probe.apache.group_placement import group_not_applied as not_applied
@@ -34,7 +36,6 @@ from probe.apache.model import Server, Site, WsgiApp
 from probe.apache.names import (
     RESOURCE,
     application_group,
-    default_port,
     is_per_request,
     process_group,
 )
@@ -46,9 +47,9 @@ from probe.apache.script_access import ScriptAccess, script_access
 from probe.apache.sections import deciding_directive
 from probe.apache.site_fix import Known, SiteFix, site_fix
 from probe.apache.tls_site import tls_site
+from probe.apache.vhost_select import request_where as _where
 from probe.apache.vhost_select import select_vhost, without_line
 from probe.front import Divergence, FrontKind, PredictedRoute, RouteStep, Source, TlsSite
-from probe.manifest import is_ip
 
 
 class ApacheRoutes:
@@ -72,23 +73,20 @@ class ApacheRoutes:
     def divergence(self, route: PredictedRoute, script: str,
                    group: str | None) -> Divergence | None:
         """Where ``route`` leaves the route to ``script`` (in daemon ``group``, if given)."""
-        hostname, ip, port = _where(route.url, route.address)
-        return divergence(self.site, route, hostname, ip, port, script, group)
+        return divergence(self.site, route, *_where(route.url, route.address), script, group)
 
     def refuse_block(self, route: PredictedRoute) -> str | None:
-        """The catch-all to list first on ``route``'s address as this configuration needs it
-        (its TLS lines on a TLS address), or None for the generic one."""
+        """The catch-all to list first on ``route``'s address (TLS lines on a TLS one)."""
         return refuse_block(self.site, select_vhost(self.site, *_where(route.url, route.address)))
 
     def tls_site(self, url: str, address: str | None) -> TlsSite | None:
         """The handshake's VirtualHost for ``url`` at ``address``, :mod:`.tls_site`."""
-        hostname, ip, port = _where(url, address)
-        return tls_site(self.site, hostname, ip, port)
+        return tls_site(self.site, *_where(url, address))
 
     def refuse_why(self, route: PredictedRoute) -> str:
         """Why :meth:`refuse_block` is written for its address (empty: nothing to say)."""
-        hostname, ip, port = _where(route.url, route.address)
-        choice = select_vhost(self.site, hostname, ip, port)
+        _, ip, port = _where(route.url, route.address)
+        choice = select_vhost(self.site, *_where(route.url, route.address))
         said = (catch_all_why(self.site, choice, ip, port), read_first_by_name(self.site, choice))
         return "; ".join(s for s in said if s)
 
@@ -104,20 +102,17 @@ class ApacheRoutes:
         """The fix where ``route``'s VirtualHost runs nothing at ``url``'s path (the
         manifest's URL; :mod:`probe.apache.site_fix`); None: another site of the address
         claims the name."""
-        hostname, ip, port = _where(route.url, route.address)
-        return site_fix(self.site, select_vhost(self.site, hostname, ip, port), url,
-                        expected, group, meant, known)
+        return site_fix(self.site, select_vhost(self.site, *_where(route.url, route.address)),
+                        url, expected, group, meant, known)
 
     def without_line(self, url: str, address: str | None, line: Source) -> RouteStep | None:
         """The VirtualHost that would take ``url`` at ``address`` were the names written
         on ``line`` gone, as a site step (its opening line)."""
         hostname, ip, port = _where(url, address)
         server = without_line(self.site, hostname, ip, port, line)
-        if server is None:
-            return None
-        return RouteStep("site", server.describe(), f"<VirtualHost "
-                         f"{' '.join(str(a) for a in server.addresses)}>",
-                         Source(server.file, server.line))
+        return None if server is None else RouteStep(
+            "site", server.describe(), f"<VirtualHost "
+            f"{' '.join(str(a) for a in server.addresses)}>", Source(server.file, server.line))
 
     def proxy_meant(self, route: PredictedRoute,
                     reaches: Callable[[str], bool]) -> RouteStep | None:
@@ -249,16 +244,22 @@ class ApacheRoutes:
         spec, spec_step = _setting(app, scopes, script, mapped.path, "application-group",
                                    "wsgiapplicationgroup", RESOURCE)
         script_name = mapped.script_name if mapped.script_name is not None else ""
+        # %{ENV:VAR}: the value the server's SetEnvIf/RewriteRule [E=] lines give this request
+        main, own = ((), scopes[0]) if server.is_main else (scopes[0], server.directives)
+        named_group, group_step = per_request(group, group_step, main, own, route.url)
+        interpreter_spec, spec_step = per_request(spec, spec_step, main, own, route.url)
         # ap_get_server_port() with UseCanonicalName Off: the Host header's port, else
         # the ServerName's, else the scheme's default.
         port = url_port or server.server_port
-        interpreter = None if is_per_request(spec) else application_group(
-            spec, server.server_hostname or "localhost", port, script_name)
-        steps = (*route.steps, replace(group_step, decision=repr(process_group(group))),
+        interpreter = None if interpreter_spec is None or is_per_request(interpreter_spec) \
+            else application_group(interpreter_spec, server.server_hostname or "localhost",
+                                   port, script_name)
+        named = None if named_group is None else named_group if env_name(named_group) \
+            else process_group(named_group)
+        steps = (*route.steps, replace(group_step, decision=repr(named)),
                  replace(spec_step, decision=repr(interpreter)))
         return replace(route, steps=steps, script_name=script_name, script_file=script,
-                       process_group=None if is_per_request(group) else process_group(group),
-                       application_group=interpreter)
+                       process_group=named, application_group=interpreter)
 
     def _server(self, route: PredictedRoute) -> Server | None:
         """The VirtualHost (or main server) that ``route``'s request reaches; None where the
@@ -269,18 +270,6 @@ class ApacheRoutes:
     def _scopes(self, server: Server) -> list[tuple[Directive, ...]]:
         main = tuple(d for d in self.site.config.directives if d.key != "virtualhost")
         return [main] if server.is_main else [main, server.directives]
-
-
-def _where(url: str, address: str | None) -> tuple[str, str | None, int]:
-    """The Host name, and the IP and port the request arrives on (None: not known)."""
-    parts = urlsplit(url)
-    hostname = (parts.hostname or "").lower()
-    port = parts.port or default_port(parts.scheme)
-    ip: str | None = hostname if is_ip(hostname) else None
-    if address is not None:
-        host, _, port_text = address.rpartition(":")
-        ip, port = host.strip("[]"), int(port_text) if port_text.isdigit() else port
-    return hostname, ip, port
 
 
 def _setting(app: WsgiApp, scopes: list[tuple[Directive, ...]], script: str, path: str,

@@ -19,12 +19,15 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from probe.apache.addresses import Address
 from probe.apache.config import Directive
 from probe.apache.hostnames import MatchedBy, is_wildcard, name_matches, wildcard_matches
 from probe.apache.model import Server, Site
+from probe.apache.names import default_port
 from probe.front import Source
+from probe.manifest import is_ip
 
 _LOCAL_NAMES = {"localhost": ("127.0.0.1", "::1")}
 NO_VHOST = "no_vhost"
@@ -196,3 +199,15 @@ def _same_ip(written: str, ip: str) -> bool:
         return any(ipaddress.ip_address(c) == wanted for c in candidates)
     except ValueError:
         return False
+
+
+def request_where(url: str, address: str | None) -> tuple[str, str | None, int]:
+    """The Host name, and the IP and port the request arrives on (None: not known)."""
+    parts = urlsplit(url)
+    hostname = (parts.hostname or "").lower()
+    port = parts.port or default_port(parts.scheme)
+    ip: str | None = hostname if is_ip(hostname) else None
+    if address is not None:
+        host, _, port_text = address.rpartition(":")
+        ip, port = host.strip("[]"), int(port_text) if port_text.isdigit() else port
+    return hostname, ip, port

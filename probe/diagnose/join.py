@@ -32,6 +32,7 @@ from probe.diagnose.config_join import ConfigJoin
 from probe.diagnose.express_behind import not_routed
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.join_embedded import typo_first
+from probe.diagnose.join_env_group import rewrite_decides
 from probe.diagnose.join_kept import GroupKept, group_kept
 from probe.diagnose.join_kept import kept as kept_by
 from probe.diagnose.join_not_running import differences, not_reloaded, unlistened
@@ -44,8 +45,7 @@ from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
 
 _SITE_LINE = re.compile(r" at (.+):(\d+)$")
 _CITED = re.compile(r"written at (\S+?):(\d+)")
-_CONFIG_HINT = re.compile(r"\s*Sweep with --config PATH[^.]*\.")
-"""The answers-alone advice to give the configuration: said no more once it was given."""
+_CONFIG_HINT = re.compile(r"\s*Sweep with --config PATH[^.]*\.")  # said no more once given
 RUNNING_CHECK = "the configuration the server runs (the one given does not decide this, see above)"
 """A candidate's check once the configuration given was read and could not decide."""
 
@@ -77,8 +77,9 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     address = obs.target.address or next((s.address for s in reversed(obs.samples)
                                           if s.address), None)
     route = config.front.route(obs.target.url, address)
-    if route.undecided is not None:
-        return _add(diagnosis, words.undecided(route), _configured(route.steps[-1:]))
+    if route.undecided is not None:  # a RewriteRule mapping first: the group's lines, maybe
+        return rewrite_decides(obs, diagnosis, route, context, config) or \
+            _add(diagnosis, words.undecided(route), _configured(route.steps[-1:]))
     differ = differences(route, answer)
     if differ:
         # A file that opens no socket at the address is another server's: nothing compared.
@@ -140,8 +141,7 @@ def _intended(obs: Observation, context: SweepContext) -> tuple[str | None, str 
     """The WSGI script and daemon group of the expected instance: the script its own
     answers report (observed ``script_file``; its right answers first, then any answer of
     it at another URL), the group the manifest declares."""
-    expected = obs.target.expected
-    instance = context.manifest.instances.get(expected or "")
+    instance = context.manifest.instances.get(obs.target.expected or "")
     if instance is None:
         return None, None
     key = ("intended_script", instance.name)

@@ -78,7 +78,31 @@ def group_line(config: ConfigJoin, obs: Observation) -> str | None:
     address = obs.target.address or next((s.address for s in reversed(obs.samples)
                                           if s.address), None)
     route = config.front.route(obs.target.url, address)
-    return None if route.undecided is not None else directive(route.step("application_group"))
+    if route.undecided is None:
+        return directive(route.step("application_group"))
+    # a RewriteRule maps the URL: the group is its VirtualHost's, where no section sets one
+    front = config.front
+    if not isinstance(front, ApacheRoutes) or route.site is None:
+        return None
+    found = front.server_setting(route, "wsgiapplicationgroup")
+    if found is None or not found.args or _in_sections(front, route):
+        return None
+    return f"{found.name} {found.args[0]} at {found.where}"
+
+
+def _in_sections(front: ApacheRoutes, route: PredictedRoute) -> bool:
+    """Whether a section of ``route``'s VirtualHost sets an application group (one the
+    model cannot place for a file it does not follow)."""
+    stack = [d for key in _SECTIONS for d in front.server_directives(route, key)]
+    while stack:
+        d = stack.pop()
+        if d.key == "wsgiapplicationgroup":
+            return True
+        stack.extend(d.body())
+    return False
+
+
+_SECTIONS = ("directory", "directorymatch", "location", "locationmatch", "files", "filesmatch")
 
 
 def own_line(config: ConfigJoin, obs: Observation) -> str | None:

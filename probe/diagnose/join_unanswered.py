@@ -31,6 +31,7 @@ from probe.diagnose.join_claimed import intended, known, owner, shadowed
 from probe.diagnose.join_daemon_500 import daemon_out_of_reach
 from probe.diagnose.join_daemon_path import daemon_path_500, same_apache
 from probe.diagnose.join_embedded import embedded_500
+from probe.diagnose.join_env_group import env_group_500
 from probe.diagnose.join_gateway import gateway_error
 from probe.diagnose.join_missing_script import missing_script
 from probe.diagnose.join_mount_needs import apache_log, fleet_server, reached_fix
@@ -68,9 +69,9 @@ def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     if diagnosis.verdict is Verdict.HTTP_ERROR and diagnosis.cause is None and \
             last is not None and last.status_code == 500:
         route = _route(obs, context, config.front)
-        found = proxy_500(diagnosis, route, config.front) or \
-            daemon_out_of_reach(diagnosis, route, config, fleet_server(obs, context),
-                                _hosts(obs, context))
+        found = proxy_500(diagnosis, route, config.front) or env_group_500(
+            obs, diagnosis, route, context, config) or daemon_out_of_reach(
+            diagnosis, route, config, fleet_server(obs, context), _hosts(obs, context))
         if found is diagnosis:  # not out of reach: maybe no group applies at all
             found = embedded_500(obs, diagnosis, context, config)
         if found is diagnosis:  # a daemon group of its own: no embedded leak, its path?
@@ -83,8 +84,7 @@ def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
 
 
 def _hosts(obs: Observation, context: SweepContext) -> tuple[str, ...]:
-    """The host names of the expected instance's URLs in the manifest."""
-    instance = context.manifest.instances.get(obs.target.expected or "")
+    instance = context.manifest.instances.get(obs.target.expected or "")  # its URLs' hosts
     return tuple(urlsplit(u).hostname or "" for u in (instance.urls if instance else ()))
 
 
