@@ -179,3 +179,20 @@ def test_shared_interpreter_names_the_group_line_of_each_urls_own_virtualhost() 
     shared = next(f for f in _report().findings if f.code == "shared_interpreter")
     assert ("set by WSGIApplicationGroup %{GLOBAL} at t.conf:9; WSGIApplicationGroup "
             "%{GLOBAL} at t.conf:18)" in shared.explanation), shared.explanation
+
+
+def test_the_ask_for_the_configuration_is_not_made_once_it_was_read() -> None:
+    from probe.diagnose.join_wording import asks_spent
+    from probe.diagnose.wording import Diagnosis
+
+    # T33 b's [3], swept with the manifest's config = (no WSGIPythonPath in it)
+    fix = ("Run mass-gamma in its own daemon process group (WSGIDaemonProcess + process-group= "
+           "on its WSGIScriptAlias, with the python-path= the application imports from: the "
+           "embedded WSGIPythonPath does not reach daemon processes (the check: the "
+           "configuration's WSGIPythonPath line; sweep with --config PATH to have it named)): "
+           "that separates both the interpreter and the process.")
+    spent = asks_spent(Diagnosis(Verdict.SETTINGS_MISMATCH, fix=fix), None).fix
+    assert "--config" not in spent, spent
+    assert "WSGIPythonPath line; the configuration given has none))" in spent, spent
+    named = asks_spent(Diagnosis(Verdict.SETTINGS_MISMATCH, fix=fix), "h.conf:3").fix
+    assert "WSGIPythonPath line; it is at h.conf:3))" in named, named

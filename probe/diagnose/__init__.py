@@ -183,6 +183,9 @@ def _diagnosed(obs: Observation, context: SweepContext, cutoffs: RestartCutoffs,
             joined = join(obs, diagnosis, context, config)
             diagnosis = apache_ended(diagnosis, joined, obs, context, config.front,
                                      at_only=False)
+            from probe.diagnose.join_wording import asks_spent, python_path_line
+
+            diagnosis = asks_spent(diagnosis, python_path_line(config.front))  # it was read
         return diagnosis
     except Exception as exc:
         return Diagnosis(

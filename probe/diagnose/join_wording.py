@@ -269,3 +269,32 @@ def _catch_all(url: str, route: PredictedRoute) -> str:
     not be the URL's port, and the VirtualHosts listen on the former)."""
     port = route.address.rpartition(":")[2] if route.address else ""
     return catch_all_at(f"*:{port}") if port.isdigit() else catch_all_vhost(url)
+
+
+# the answers-alone asks inside a sentence (T33: made although the manifest's config = was read)
+_ASKS = re.compile(r" \(sweep with --config PATH to have (?:it|them|the values and their line|"
+                   r"the line) named\)|; sweep with --config PATH to have (?:it|the line) named")
+
+
+def asks_spent(diagnosis: Diagnosis, python_path: str | None) -> Diagnosis:
+    """``diagnosis`` without the ask for a configuration that was read; where the ask was for
+    the WSGIPythonPath line, that line (``python_path``, FILE:LINE) or that none was read."""
+    def said(match: re.Match[str]) -> str:
+        if not match.group(0).startswith(";"):
+            return ""
+        return f"; it is at {python_path}" if python_path else \
+            "; the configuration given has none"
+    fix, explanation = _ASKS.sub(said, diagnosis.fix), _ASKS.sub(said, diagnosis.explanation)
+    if (fix, explanation) == (diagnosis.fix, diagnosis.explanation):
+        return diagnosis
+    return dataclasses.replace(diagnosis, fix=fix, explanation=explanation)
+
+
+def python_path_line(front: object) -> str | None:
+    """FILE:LINE of the last ``WSGIPythonPath`` of an Apache configuration read; None: none."""
+    from probe.apache.route import ApacheRoutes
+
+    if not isinstance(front, ApacheRoutes):
+        return None
+    found = [d for d in front.site.config.directives if d.key == "wsgipythonpath"]
+    return found[-1].where if found else None
