@@ -90,7 +90,7 @@ def _shared_interpreter(
     group_line: GroupLine | None,
     own_line: GroupLine | None = None,
 ) -> list[Finding]:
-    """Different applications loaded in one sub interpreter share Django's settings."""
+    """Different applications loaded in one interpreter (main or sub) share Django's settings."""
     by_interpreter: dict[tuple[int, str], set[str]] = defaultdict(set)
     labels: dict[tuple[int, str], set[str | None]] = defaultdict(set)
     urls: dict[tuple[int, str], dict[str, Observation]] = defaultdict(dict)

@@ -38,6 +38,7 @@ from pathlib import PurePosixPath
 from probe.addresses import url_port
 from probe.apache import Httpd, load_site
 from probe.apache.ip_vhosts import unreached
+from probe.apache.mass_hosts import MassSite
 from probe.apache.model import Server, Site, WsgiApp
 from probe.apache.names import (
     RESOURCE,
@@ -51,6 +52,7 @@ from probe.apache.proxy import rules as proxy_rules
 from probe.apache.redirects import redirects_everything
 from probe.apache.reread import read_twice
 from probe.apache.unknown_hosts import UnknownHosts, refuses_every_request, unknown_hosts
+from probe.discover.apache_mass import mass_instances, mass_said, unturned
 from probe.discover.apache_reach import (
     Reach,
     host_names,
@@ -115,11 +117,17 @@ def discover(site: Site) -> Discovery:
         _drop_claimed(instance, claimed)
         settle_connect(instance)
     kept = [i for i in named if i.urls]
+    mass, said = mass_instances(site, {a.target for a in site.apps}, {i.name for i in kept})
+    kept += mass
+    skipped += said
     _label_the_indistinct(kept)
     for instance in (i for i in named if not i.urls):
         skipped.append(f"{instance.apps[0].target} ({instance.apps[0].where}) has no URL "
                        f"that can be probed: " + ("; ".join(instance.skipped) or "none"))
     skipped += proxied_sites(site)
+    served = {id(a.server) for a in site.apps}
+    skipped += unturned(site, {id(v) for v in site.vhosts} if id(site.main) in served
+                        else served)
     discovery = Discovery(site.config.files, None, "", kept, skipped)
     discovery.warnings = [w for i in kept for w in i.warnings]
     unread = unread_includes(site.config.directives)
@@ -136,7 +144,7 @@ def discover(site: Site) -> Discovery:
     pinned: list[tuple[UnknownHosts, str]] = []  # IP-bound: refused where connect goes
     for group in unknown_hosts(site):
         _refuse(discovery, group, unreached(site, group.address), _hidden_names(site, group),
-                pinned)
+                pinned, mass_said(site, group.first))
     # after the URLs: the comment names only the ports a URL written is on (tester R21)
     written = {url_port(u.url) for i in kept for u in i.urls} | {
         url_port(u.url) for u in discovery.refuse}
@@ -201,7 +209,8 @@ def _hidden_names(site: Site, group: UnknownHosts) -> tuple[str, ...]:
 
 
 def _refuse(discovery: Discovery, group: UnknownHosts, unreachable: bool,
-            hidden: tuple[str, ...], pinned: list[tuple[UnknownHosts, str]]) -> None:
+            hidden: tuple[str, ...], pinned: list[tuple[UnknownHosts, str]],
+            mass: MassSite | None = None) -> None:
     first = group.first
     if unreachable:
         why = (f"{group.address}: its {len(group.servers)} VirtualHost(s), first "
@@ -214,6 +223,10 @@ def _refuse(discovery: Discovery, group: UnknownHosts, unreachable: bool,
         why = (f"{group.address}: unknown host names go to the first of several sites, "
                f"{first.describe()} (probe lint: vhost_fallback); put a refusing catch-all "
                f"first")
+    elif mass is not None:
+        why = (f"{group.address}: unknown host names go to {first.describe()}, which serves "
+               f"each host name from a directory of its name ({mass.describe()}): one with no "
+               f"directory there must be refused (Apache answers 404)")
     elif group.refused:
         why = (f"{group.address}: {first.describe()} is listed first and must refuse "
                f"unknown host names")

@@ -35,6 +35,9 @@ class DiscoveredInstance:
     origins: list[str] = field(default_factory=list)  # comments above it when not from apps
     connect: str | None = None  # its own address (an IP-based VirtualHost's)
     connect_source: str = ""
+    group_sources: tuple[str, str] = ("", "")
+    """Where process_group and application_group were read, for an instance of no
+    ``apps`` (a mass-hosting VirtualHost's: :mod:`probe.discover.apache_mass`)."""
     label_proposed: str | None = None
     """The script's own label ("" for none) when ``label`` is proposed: without it the
     instance could not be told apart from another, or from any server."""

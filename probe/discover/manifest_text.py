@@ -168,11 +168,13 @@ def _render_instance(instance: DiscoveredInstance) -> list[str]:
         lines += [_comment(instance.settings_source or ""),
                   f"settings = {_string(instance.settings)}"]
     if instance.process_group is not None:
-        lines += [_comment(instance.apps[0].process_group_from),
+        lines += [_comment(instance.apps[0].process_group_from if instance.apps
+                           else instance.group_sources[0]),
                   f"process_group = {_string(instance.process_group)}"]
     if instance.application_group is not None:
         lines += [_comment(f"{instance.apps[0].application_group_spec}: the application group "
-                           f"fixed by {instance.apps[0].application_group_from}"),
+                           f"fixed by {instance.apps[0].application_group_from}"
+                           if instance.apps else instance.group_sources[1]),
                   f"application_group = {_string(instance.application_group)}"]
     if instance.connect is not None:
         lines += [_comment(f"{instance.connect_source}: its URLs go there, not to "

@@ -76,7 +76,7 @@ def _mounted(app: WsgiApp) -> str:
 
 
 def shared_interpreter(site: Site) -> list[ConfigFinding]:
-    """Two different scripts in one sub interpreter (same process group and application
+    """Two different scripts in one interpreter (same process group and application
     group): Django is configured once per interpreter, so the second application runs with
     the first one's settings whatever the script says. With the same settings module name
     from two code bases (scripts in different directories), Python imports that name once,
@@ -97,7 +97,6 @@ def shared_interpreter(site: Site) -> list[ConfigFinding]:
                            f"({mine.settings if mine else ''}) from different code bases")
                 if clash is None:
                     continue
-                name = GLOBAL if interpreter == "" else repr(interpreter)
                 findings.append(ConfigFinding(
                     code="shared_interpreter",
                     severity=Severity.ERROR,
@@ -105,14 +104,25 @@ def shared_interpreter(site: Site) -> list[ConfigFinding]:
                     line=later.directive.line,
                     message=(
                         f"{later.target} and {clash.target} ({clash.where}) run in the same "
-                        f"sub interpreter (application group {name}, "
-                        f"{'embedded mode' if group == '' else 'process group ' + repr(group)})"
-                        f" {why}: Django is set up once per interpreter and a module is "
-                        f"imported once, so whichever loads second runs with the first one's"),
+                        f"{interpreter_words(interpreter, group)} {why}: Django is set up "
+                        f"once per interpreter and a module is imported once, so whichever "
+                        f"loads second runs with the first one's"),
                     fix=_separate(own_group('NAME', import_path(site, group)), mine,
                                   site.scripts.get(clash.target)),
                 ))
     return findings
+
+
+def interpreter_words(interpreter: str, group: str) -> str:
+    """The interpreter an application group names, in mod_wsgi's words: ``%{GLOBAL}`` (the
+    group ``''``) is the main interpreter of each process, any other name a sub
+    interpreter (T33: "Loading WSGI script ... into main interpreter of daemon process
+    'beta'")."""
+    where = ("of each Apache child process (embedded mode)" if group == ""
+             else f"of daemon process group {group!r}")
+    if interpreter == "":
+        return f"main interpreter {where} (application group {GLOBAL})"
+    return f"sub interpreter {where} (application group {interpreter!r})"
 
 
 def _separate(group: str, *scripts: ScriptInfo | None) -> str:

@@ -14,15 +14,19 @@ from probe.apache.model import Site
 from probe.apache.unknown_hosts import UnknownHosts, unknown_hosts
 from probe.lint.alias_rules import alias_order, alias_trailing_slash
 from probe.lint.daemon_rules import daemon_groups
+from probe.lint.define_rules import define_from_other_file
+from probe.lint.env_group_rules import env_group_unset, setenvif_overlap
 from probe.lint.findings import ConfigFinding, Rule, Severity
 from probe.lint.group_names import application_group
 from probe.lint.group_rules import broad_process_group, ssl_twin, wsgi_hidden
 from probe.lint.interpreter_rules import environ_leak, shared_interpreter
 from probe.lint.ip_vhost_rules import vhost_ip_based
+from probe.lint.mass_rules import mass_shared_interpreter
 from probe.lint.proxy_rules import proxy_rules
 from probe.lint.read_rules import unreadable
 from probe.lint.remoteip_rules import remoteip_header
 from probe.lint.restrict_rules import restricted_process
+from probe.lint.rewrite_env_rules import rewrite_env_path_group
 from probe.lint.section_rules import section_order
 from probe.lint.server_name_rules import server_name
 from probe.lint.server_rules import duplicate_directive, server_only
@@ -46,7 +50,9 @@ RULES: tuple[Rule, ...] = (alias_order, alias_shadows_mount, environ_leak, share
                            ssl_twin, wsgi_hidden, daemon_groups, options, unreadable, section_order,
                            duplicate_directive, application_group, server_only, restricted_process,
                            server_name, vhost_ip_based, alias_trailing_slash, proxy_rules,
-                           remoteip_header, tls_twin_missing, vhost_address, setenv_settings)
+                           remoteip_header, tls_twin_missing, vhost_address, setenv_settings,
+                           mass_shared_interpreter, define_from_other_file, env_group_unset,
+                           setenvif_overlap, rewrite_env_path_group)
 
 
 def run_rules(site: Site, rules: Sequence[Rule] = RULES) -> list[ConfigFinding]:

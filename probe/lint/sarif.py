@@ -26,7 +26,7 @@ _HELP = {
     "alias_shadows_mount": "An Alias that mod_alias maps before a WSGIScriptAlias takes its URL",
     "alias_trailing_slash": "A WSGIScriptAlias URL-path ending in / before a file (one URL only)",
     "environ_leak": "DJANGO_SETTINGS_MODULE kept from another sub interpreter",
-    "shared_interpreter": "Two applications in one sub interpreter",
+    "shared_interpreter": "Two applications in one Python interpreter",
     "vhost_fallback": "Unknown host names land on the first of several sites",
     "vhost_default_page": "Unknown host names get a static default page",
     "vhost_shadowed": "A VirtualHost an earlier one with the same name hides",
@@ -58,6 +58,10 @@ _HELP = {
     "application_group": "An application group that looks like a mod_wsgi variable but is not",
     "remoteip_header": "mod_remoteip takes the client address a token-less endpoint trusts "
                        "from a header",
+    "env_group_unset": "WSGIProcessGroup %{ENV:VAR} where no line sets VAR for some requests",
+    "setenvif_overlap": "Two SetEnvIf lines set one group variable for one request; the later wins",
+    "rewrite_env_path_group": "RewriteRule [E=VAR:$N] naming the daemon group after the path",
+    "define_from_other_file": "A ${VAR} taking another file's Define (Define is global)",
     "setenv_settings": "SetEnv DJANGO_SETTINGS_MODULE, a request's environ Django's settings "
                        "never read",
     "nginx_real_ip": "nginx's realip takes the REMOTE_ADDR a token-less endpoint trusts from "
