@@ -111,6 +111,25 @@ class Fallback:
 
 
 @dataclass(frozen=True)
+class VariableChoice:
+    """nginx: a value a variable of the hand-over takes for a URL, as a ``map`` entry gives
+    it, or (``share`` set) one value of a ``split_clients`` block, which each request's own
+    hash picks; with the block's line, its keys (a near name) and the addresses of the
+    upstream group the value names (none: no group of that name is read)."""
+
+    variable: str  # $backend
+    value: str  # the entry's value as written: blog_app, shop_canary
+    entry: str  # its key as written: blog.example.test, default, 20%, *
+    source: Source | None  # the entry's line
+    block: str  # the block's opening as written: map $host $backend
+    block_source: Source | None
+    looked_up: str | None = None  # map: the source's value for this URL
+    share: float | None = None  # split_clients: the percentage of requests
+    keys: tuple[tuple[str, Source | None], ...] = ()  # map: every key, with its line
+    members: tuple[str, ...] = ()  # the members of the group the value names
+
+
+@dataclass(frozen=True)
 class PredictedRoute:
     """Where the configuration sends one URL at one address, and what the application
     should then see; None in a field means the configuration does not decide it."""
@@ -131,6 +150,7 @@ class PredictedRoute:
     members: tuple[Member, ...] = ()  # nginx: the upstream group's server lines
     shadowed: Shadowed | None = None  # nginx: a prefix location a regex location won over
     fallbacks: tuple[Fallback, ...] = ()  # nginx: error_page lines for a failing hand-over
+    variables: tuple[VariableChoice, ...] = ()  # nginx: the map/split_clients values passed by
 
     def step(self, stage: str) -> RouteStep | None:
         return next((s for s in self.steps if s.stage == stage), None)

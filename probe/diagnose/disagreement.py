@@ -33,6 +33,7 @@ from probe.diagnose.answer_names import (
 from probe.diagnose.code_drift import Server, server_on
 from probe.diagnose.fronts import EXPRESS_NAMING, listen, listening
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.nginx_split import split_words
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Instance
@@ -178,17 +179,26 @@ def through_nginx(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute 
     if len(groups) < 2:  # one application, other settings: the generic words stand
         return diagnosis
     upstream = route.step("upstream") if route is not None else None
+    decided = route is not None and upstream is not None and route.upstream
     named = (f" The configuration given passes this URL to {route.upstream} ({upstream.rule}, "
-             f"{upstream.source})." if route is not None and upstream is not None else "")
+             f"{upstream.source})." if decided and route is not None and upstream is not None
+             else f" The configuration given leaves where this URL goes to each request "
+                  f"({upstream.rule}, {upstream.source})." if upstream is not None else "")
     where = (f"check the servers of {route.upstream} ({upstream.source})"
-             if route is not None and upstream is not None else
+             if decided and route is not None and upstream is not None else
+             f"nginx's access log with $upstream_addr shows where each request went from "
+             f"{upstream.source}" if upstream is not None else
              "'nginx -T' shows the upstream of this location (probe sweep --config names it)")
+    split = split_words(route, groups, obs.target.expected)
     worded = dataclasses.replace(
-        diagnosis, explanation=f"{diagnosis.explanation}{named}",
-        fix=(f"{odd_one_out(groups, len(answers))} One URL answered by different applications "
-             f"through nginx: the upstream it is passed to holds servers of different "
-             f"applications (a member on another application's port), or requests to this "
-             f"address reach different nginx servers; {where}."),
+        diagnosis, explanation=f"{diagnosis.explanation}"
+                               f"{split.why if split is not None else named}",
+        fix=(f"{odd_one_out(groups, len(answers))} "
+             + (split.fix if split is not None else
+                f"One URL answered by different applications through nginx: the upstream it "
+                f"is passed to holds servers of different applications (a member on another "
+                f"application's port), or requests to this address reach different nginx "
+                f"servers; {where}.")),
         evidence=(*diagnosis.evidence,
                   *(Evidence(EvidenceKind.OBSERVED, f"server.listen = {at!r}",
                              f"GET {obs.target.url}, {place(a)}")
@@ -196,7 +206,7 @@ def through_nginx(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute 
                     if (at := listen(a))),
                   *((Evidence(EvidenceKind.CONFIGURED, upstream.rule, str(upstream.source)),)
                     if upstream is not None and upstream.source is not None else ())))
-    if context is None:
+    if context is None or split is not None:
         return worded
     from probe.diagnose.join_upstream import member_cause
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from probe.nginx.error_pages import ErrorPage, Errors, read_errors
 from probe.nginx.rewrites import Phase, read_phase
 from probe.nginx.text import Directive, NginxText
-from probe.nginx.variables import Map, read_map
+from probe.nginx.variables import Map, read_block
 from probe.unix_sockets import normal_unix
 
 DEFAULT_PORT = 80  # a server block without listen (nginx as root; 8000 otherwise)
@@ -153,7 +153,7 @@ class NginxModel:
     unread: tuple[str, ...] = ()
     """Where the http level (a site file's top) names an include that could not be read:
     whole server blocks may be in it."""
-    maps: dict[str, Map] = field(default_factory=dict)  # by the variable each sets
+    maps: dict[str, Map] = field(default_factory=dict)  # map, split_clients: by variable
 
     def locations(self) -> Iterator[tuple[Server, Location]]:
         """Every location, nested ones too, with its server block."""
@@ -195,7 +195,7 @@ def build(text: NginxText) -> NginxModel:
                 upstreams.setdefault(d.args[0], Upstream(d.args[0], tuple(
                     (s.args[0], s.where) for s in d.children("server") if s.args), d.where,
                     tuple(d.block or ())))
-            elif d.name == "map" and (read := read_map(d)) is not None:
+            elif (read := read_block(d)) is not None:
                 maps.setdefault(read.result, read)
             elif d.name == "server":
                 servers.append(_server(d, headers, errors))

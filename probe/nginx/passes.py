@@ -9,9 +9,10 @@ and the prefix location a regular expression location took the URL from (where t
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
-from probe.front import Member, RouteStep, Shadowed, Source
+from probe.front import Member, RouteStep, Shadowed, Source, VariableChoice
 from probe.nginx.model import (
     Location,
     NginxModel,
@@ -21,7 +22,7 @@ from probe.nginx.model import (
 )
 from probe.nginx.text import Directive
 from probe.nginx.uwsgi_steps import uwsgi_steps
-from probe.nginx.variables import resolve
+from probe.nginx.variables import Resolved, resolve, shares
 from probe.unix_sockets import normal_unix
 
 AT_REQUEST_TIME = "(decided at request time)"
@@ -44,6 +45,21 @@ class Pass:
     # uwsgi_pass: the mount and host steps (what uWSGI receives), and the HTTP_HOST decided
     after: tuple[RouteStep, ...] = ()
     host: str | None = None
+    chosen: tuple[VariableChoice, ...] = ()  # the map/split_clients values it was passed by
+
+
+def choices(model: NginxModel, resolved: Resolved) -> tuple[VariableChoice, ...]:
+    """The map entries (or split_clients shares) that gave a hand-over its variables."""
+    found = []
+    for m, entry, looked_up in resolved.chosen:
+        share = dict((e.key, p) for e, p in shares(m)).get(entry.key) if m.split else None
+        group = model.upstreams.get(entry.value)
+        found.append(VariableChoice(
+            m.result, entry.value, entry.key, source(entry.where), m.opening(),
+            source(m.where), looked_up, share,
+            tuple((e.key, source(e.where)) for e in m.entries),
+            tuple(normal_unix(a) for a, _ in group.servers) if group else ()))
+    return tuple(found)
 
 
 def pass_target(directive: str, written: str) -> str:
@@ -100,16 +116,18 @@ def pass_of(model: NginxModel, loc: Location, known: dict[str, str]) -> Pass | N
                                   f"proxy_pass {proxy.url} (where it goes is decided at request "
                                   f"time: {resolved.said}; nginx's access log with "
                                   f"$upstream_addr shows it)", source(proxy.where)),
-                        None, (), None)
+                        None, (), None, chosen=choices(model, resolved))
         real = parse_proxy_pass(resolved.value, proxy.where)
         found = _group(model, "proxy_pass", proxy.url, real.target, proxy.where, resolved.said)
-        return Pass(found.step, found.upstream, found.members, real)
+        return Pass(found.step, found.upstream, found.members, real,
+                    chosen=choices(model, resolved))
     other = loc.other_pass
     if other is None or not other.args:
         return None
     found = _other(model, other, known)
     handed = uwsgi_steps(model, loc, known)
-    return Pass(found.step, found.upstream, found.members, None, handed.steps, handed.host)
+    return Pass(found.step, found.upstream, found.members, None, handed.steps, handed.host,
+                found.chosen)
 
 
 def _other(model: NginxModel, other: Directive, known: dict[str, str]) -> Pass:
@@ -120,9 +138,11 @@ def _other(model: NginxModel, other: Directive, known: dict[str, str]) -> Pass:
             return Pass(RouteStep("upstream", AT_REQUEST_TIME,
                                   f"{other.name} {written} (where it goes is decided at "
                                   f"request time: {resolved.said})",
-                                  source(other.where)), None, (), None)
-        return _group(model, other.name, written, pass_target(other.name, resolved.value),
-                      other.where, resolved.said)
+                                  source(other.where)), None, (), None,
+                        chosen=choices(model, resolved))
+        return dataclasses.replace(_group(model, other.name, written, pass_target(
+            other.name, resolved.value), other.where, resolved.said),
+            chosen=choices(model, resolved))
     return _group(model, other.name, written, pass_target(other.name, written), other.where, "")
 
 

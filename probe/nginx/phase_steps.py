@@ -21,7 +21,15 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from probe.front import Fallback, FrontKind, Member, PredictedRoute, RouteStep, Shadowed
+from probe.front import (
+    Fallback,
+    FrontKind,
+    Member,
+    PredictedRoute,
+    RouteStep,
+    Shadowed,
+    VariableChoice,
+)
 from probe.nginx.flow import IfTaken, Vars, apply_set, forget_sets, holds_for
 from probe.nginx.model import APP_PASSES, Location, Server, parse_proxy_pass
 from probe.nginx.passes import source
@@ -54,12 +62,13 @@ class Trip:
 
     def end(self, *, refused: bool = False, upstream: str | None = None,
             host_sent: str | None = None, members: tuple[Member, ...] = (),
-            fallbacks: tuple[Fallback, ...] = ()) -> PredictedRoute:
+            fallbacks: tuple[Fallback, ...] = (),
+            variables: tuple[VariableChoice, ...] = ()) -> PredictedRoute:
         return PredictedRoute(FrontKind.NGINX, self.base.url, self.base.address,
                               tuple(self.steps), refused=refused,
                               site=self.server.describe(), upstream=upstream,
                               host_sent=host_sent, undecided=self.undecided, members=members,
-                              shadowed=self.shadow, fallbacks=fallbacks)
+                              shadowed=self.shadow, fallbacks=fallbacks, variables=variables)
 
 
 @dataclass

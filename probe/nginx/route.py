@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from probe.front import FrontKind, PredictedRoute, RouteStep, TlsSite
+from probe.nginx.captures import after_rewrite, location_captures, request_vars
 from probe.nginx.error_pages import ErrorPage, for_code
 from probe.nginx.fallbacks import Followed, fallbacks
 from probe.nginx.flow import Vars
@@ -75,8 +76,9 @@ class NginxConfig:
         if choice.server is None:
             route = PredictedRoute(FrontKind.NGINX, url, address, tuple(steps), refused=True)
         else:
-            route = self._in_server(base, choice.server, parts.path or "/",
-                                    normal_host(parts.netloc), parts.netloc)
+            route = self._in_server(base, choice.server, parts.path or "/", request_vars(
+                url, choice.server, parts.path or "/", normal_host(parts.netloc),
+                parts.netloc, choice.where))
             unread = unread or self._location_unread(choice.server, route)
         # the steps stay (what the lines read say); undecided: what they do not decide
         return route if unread is None else dataclasses.replace(
@@ -97,10 +99,9 @@ class NginxConfig:
         return next((found for loc in _walk(server.locations) if loc.where in places
                      and (found := for_location(server, loc)) is not None), None)
 
-    def _in_server(self, base: PredictedRoute, server: Server, path: str, url_host: str,
-                   netloc: str) -> PredictedRoute:
-        known = self._known(base.url, server, path, url_host, netloc)
-        trip = Trip(base, server, list(base.steps), Vars(known))
+    def _in_server(self, base: PredictedRoute, server: Server, path: str,
+                   vars_: Vars) -> PredictedRoute:
+        trip = Trip(base, server, list(base.steps), vars_)
         # the server block's rewrite lines, before any location is chosen
         run = run_level(trip, server.phase.ops, path, None, self.model.maps)
         if run.ended:
@@ -117,7 +118,8 @@ class NginxConfig:
                                     source(loc.where)))
         if choice.redirect is not None:
             return trip.end()
-        trip.shadow = shadowed(self.model, choice.shadowed, known)
+        trip.shadow = shadowed(self.model, choice.shadowed, vars_.known)
+        location_captures(loc, path).into(vars_)
         return self._in_location(trip, loc, path)
 
     def _in_location(self, trip: Trip, loc: Location, path: str,
@@ -127,6 +129,8 @@ class NginxConfig:
             return trip.end(refused=True)
         if run.rewritten and run.flag != "break" and depth < _MAX_REDIRECTS:
             return self._search_again(trip, run.uri, f"the path rewritten to {run.uri}", depth)
+        if run.rewritten and trip.rewrote is not None:
+            after_rewrite(trip.vars, trip.rewrote)
         # an if that holds: the request has its configuration (its *_pass, no try_files)
         loc = run.inside or loc
         broke = loc.proxy_pass if run.rewritten else None
@@ -159,14 +163,14 @@ class NginxConfig:
             # and the others, and a proxy_pass decided at request time, have none
             trip.steps.extend(handed.after)
             return trip.end(upstream=handed.upstream, host_sent=handed.host,
-                            members=handed.members, fallbacks=failing)
+                            members=handed.members, fallbacks=failing, variables=handed.chosen)
         sent = sent_path(loc, proxy, path)
         trip.steps.append(mount_step(loc, proxy, path, sent, trip.rewrote, broke))
         step, sent_host = host_step(loc, proxy, self.model.maps, trip.vars)
         trip.steps.append(step)
         trip.steps.extend(s for s in (prefix_step(loc),) if s is not None)
         return trip.end(upstream=handed.upstream, host_sent=sent_host, members=handed.members,
-                        fallbacks=failing)
+                        fallbacks=failing, variables=handed.chosen)
 
     def _try_files(self, trip: Trip, loc: Location, tried: TryFiles, path: str,
                    depth: int) -> PredictedRoute:
@@ -263,6 +267,7 @@ class NginxConfig:
             return trip.end(refused=choice.location is None)
         trip.steps.append(RouteStep("mapping", choice.location.describe(),
                                     f"{why}: {choice.rule}", source(choice.location.where)))
+        location_captures(choice.location, path).into(trip.vars)
         return self._in_location(trip, choice.location, path, depth + 1)
 
     def _pass(self, trip: Trip, loc: Location) -> Pass | None:
@@ -287,14 +292,3 @@ class NginxConfig:
             return handed
         return dataclasses.replace(handed, step=dataclasses.replace(
             handed.step, rule=f"{handed.step.rule} ({'; '.join(given)})"))
-
-    @staticmethod
-    def _known(url: str, server: Server, path: str, url_host: str,
-               netloc: str) -> dict[str, str]:
-        """The variables a map may look up whose value the URL gives."""
-        name = next((n for n, _ in server.names if n and not n.startswith("~")), "")
-        query = urlsplit(url).query
-        return {"$host": url_host, "$http_host": netloc, "$server_name": name,
-                "$scheme": urlsplit(url).scheme, "$request_uri": path, "$uri": path,
-                "$args": query, "$query_string": query, "$is_args": "?" if query else "",
-                "$request_method": "GET"}  # what the sweep sends

@@ -38,6 +38,10 @@ class Map:
     default: MapEntry | None
     hostnames: bool
     where: str
+    split: bool = False  # split_clients: each entry's key is its percentage of requests
+
+    def opening(self) -> str:
+        return f"{'split_clients' if self.split else 'map'} {self.source} {self.result}"
 
 
 def read_map(d: Directive) -> Map | None:
@@ -54,13 +58,38 @@ def read_map(d: Directive) -> Map | None:
     return Map(d.args[0], d.args[1], tuple(entries), default, hostnames, d.where)
 
 
+def read_split(d: Directive) -> Map | None:
+    """``split_clients "$source" $result { 20% a; * b; }``: its entries in order."""
+    if len(d.args) < 2:
+        return None
+    entries = tuple(MapEntry(e.name, e.args[0], e.where) for e in d.block or () if e.args)
+    return Map(d.args[0], d.args[1], entries, None, False, d.where, split=True)
+
+
+def read_block(d: Directive) -> Map | None:
+    """A ``map`` or ``split_clients`` block, the variable sources read; None for others."""
+    return read_map(d) if d.name == "map" else read_split(d) if d.name == "split_clients" \
+        else None
+
+
+def shares(m: Map) -> list[tuple[MapEntry, float]]:
+    """Each split_clients entry with its percentage (``*`` the rest)."""
+    given = [(e, float(e.key.rstrip("%"))) for e in m.entries
+             if e.key != "*" and e.key.rstrip("%").replace(".", "", 1).isdigit()]
+    rest = [(e, max(0.0, 100.0 - sum(p for _, p in given))) for e in m.entries if e.key == "*"]
+    return given + rest
+
+
 @dataclass(frozen=True)
 class Resolved:
     """What a value with variables is for one request: ``value`` None when the lines read do
-    not decide it, ``said`` how (each variable with the map line that set it), or why not."""
+    not decide it, ``said`` how (each variable with the map line that set it), or why not;
+    ``chosen`` the map entries that gave the values (map, entry, value looked up), or, for a
+    split_clients, each of its entries (the value looked up None)."""
 
     value: str | None
     said: str
+    chosen: tuple[tuple[Map, MapEntry, str | None], ...] = ()
 
 
 def _leading(key: str, value: str) -> bool:
@@ -106,6 +135,7 @@ def resolve(text: str, maps: dict[str, Map], known: dict[str, str],
             depth: int = 0) -> Resolved:
     """``text`` (a proxy_pass URL) with its variables replaced, or why they cannot be."""
     said: list[str] = []
+    chosen: list[tuple[Map, MapEntry, str | None]] = []
 
     def value_of(name: str) -> str | None:
         var = "$" + name
@@ -113,8 +143,14 @@ def resolve(text: str, maps: dict[str, Map], known: dict[str, str],
             return known[var]
         m = maps.get(var)
         if m is None:
-            said.append(f"{var} is set by no map or set line read (a value only a request "
-                        f"has)")
+            said.append(f"{var} is set by no map, split_clients or set line read, nor by a "
+                        f"regular expression's capture (a value only a request has)")
+            return None
+        if m.split:
+            parts = ", ".join(f"{p:g}% {e.value} ({e.key} at {e.where})" for e, p in shares(m))
+            said.append(f"{var} comes from split_clients {m.source} {var} at {m.where}: "
+                        f"{parts}; the hash of each request's {m.source} picks one")
+            chosen.extend((m, e, None) for e in m.entries)
             return None
         source = resolve(m.source, maps, known, depth + 1) if depth < _DEPTH else None
         if source is None or source.value is None:
@@ -133,6 +169,7 @@ def resolve(text: str, maps: dict[str, Map], known: dict[str, str],
             return None
         said.append(f"{var} = {inner.value} (map {m.source} {var} at {m.where}: "
                     f"{m.source} = {source.value!r}, {entry.key} at {entry.where})")
+        chosen.append((m, entry, source.value))
         return inner.value
 
     parts: list[str] = []
@@ -144,4 +181,4 @@ def resolve(text: str, maps: dict[str, Map], known: dict[str, str],
         parts.append(value or "")
         last = match.end()
     parts.append(text[last:])
-    return Resolved(None if undecided else "".join(parts), "; ".join(said))
+    return Resolved(None if undecided else "".join(parts), "; ".join(said), tuple(chosen))
