@@ -33,7 +33,6 @@ from probe.diagnose.answer_names import (
 from probe.diagnose.code_drift import Server, server_on
 from probe.diagnose.fronts import EXPRESS_NAMING, listen, listening
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.nginx_split import split_words
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Instance
@@ -189,7 +188,11 @@ def through_nginx(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute 
              f"nginx's access log with $upstream_addr shows where each request went from "
              f"{upstream.source}" if upstream is not None else
              "'nginx -T' shows the upstream of this location (probe sweep --config names it)")
-    split = split_words(route, groups, obs.target.expected)
+    split = None
+    if route is not None:  # the front model's words only with a route: the check path has none
+        from probe.diagnose.nginx_split import split_words
+
+        split = split_words(route, groups, obs.target.expected)
     worded = dataclasses.replace(
         diagnosis, explanation=f"{diagnosis.explanation}"
                                f"{split.why if split is not None else named}",

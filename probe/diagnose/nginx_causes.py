@@ -43,9 +43,10 @@ from probe.diagnose.nginx_errors import front_error
 from probe.diagnose.nginx_fallback import fallback_answered, fallback_unknown
 from probe.diagnose.nginx_fixes import rewritten_words, upstream_words
 from probe.diagnose.nginx_lint_fit import with_lint
+from probe.diagnose.nginx_map_entry import default_words
 from probe.diagnose.nginx_member import backup_answered, listen_unknown, only_member
 from probe.diagnose.nginx_names import default_only, duplicate, meant_for, name_first
-from probe.diagnose.nginx_near_name import typo_first
+from probe.diagnose.nginx_near_name import manifest_hosts, typo_first
 from probe.diagnose.nginx_own_404 import own_404
 from probe.diagnose.nginx_pattern import claimed_fix, pattern_fix
 from probe.diagnose.nginx_refuse import refuse_at
@@ -297,6 +298,7 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                     *observed, *_configured(site, upstream), *guard.evidence))
         # the shadowing regular expression first (its fix is ^~), then a one-member group
         member = (rewritten_words(route, upstream, expected, who, target)
+                  or default_words(route, expected, who, manifest_hosts(context))
                   or only_member(front, route, upstream, expected, who, at, kept, own)
                   or backup_answered(route, upstream, expected, who, at, own)
                   or fallback_unknown(route, upstream, expected, at)

@@ -13,6 +13,7 @@ from probe.diagnose.fronts import server_header, software
 from probe.diagnose.gunicorn_refused import refused
 from probe.diagnose.nginx_fallback import intercepted
 from probe.diagnose.nginx_gateway import gateway_words, no_params_step
+from probe.diagnose.nginx_map_entry import unnamed_words
 from probe.diagnose.server_errors import GATEWAY
 from probe.diagnose.wording import Diagnosis
 from probe.front import FrontConfig, PredictedRoute, RouteStep
@@ -48,7 +49,7 @@ def front_error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute | 
         return diagnosis
     if front == "nginx" and status in GATEWAY:
         upstream = route.step("upstream") if route is not None else None
-        words = gateway_words(status, route, upstream)
+        words = unnamed_words(route) or gateway_words(status, route, upstream)
         return dataclasses.replace(
             diagnosis, cause=Cause.UPSTREAM_DOWN,
             explanation=f"nginx answered {status}{shown} itself, without an application: "

@@ -46,6 +46,12 @@ def _near(server: Server, host: str, used: set[str]) -> _Near | None:
     return None
 
 
+def manifest_hosts(context: SweepContext) -> set[str]:
+    """The host of every URL of the manifest: names no typo of another URL's host."""
+    return {(urlsplit(u).hostname or "").lower() for i in context.manifest.instances.values()
+            for u in i.urls}
+
+
 def typo_first(context: SweepContext, front: FrontConfig | None, url: str,
                address: str | None, expected: str, took: str,
                block: MeantFor | None) -> MeantFor | None:
@@ -58,8 +64,7 @@ def typo_first(context: SweepContext, front: FrontConfig | None, url: str,
         return None
     from probe.nginx.claims import name_line, on_address, pass_in
 
-    used = {(urlsplit(u).hostname or "").lower() for i in context.manifest.instances.values()
-            for u in i.urls}
+    used = manifest_hosts(context)
     claimed = set()
     for instance in context.manifest.instances.values():
         for other in instance.urls if instance.name != expected else ():

@@ -37,11 +37,14 @@ urls = ["http://shop.example.test/"]
 """
 
 
-def _sample(data: dict[str, Any], pid: int) -> Sample:
+def _sample(data: dict[str, Any], pid: int, address: str = FRONT,
+            host: str | None = None) -> Sample:
+    """The real answer as another process of its server gave it, for a request to ``host``."""
     answer = copy.deepcopy(data)
     answer.update(pid=pid, instance_id=f"{data['instance_id'][:-5]}{pid}")
+    answer["request"]["host"] = host or answer["request"]["host"]
     return Sample(1.0, 200, EndpointAnswer.from_json(answer), server="nginx/1.22.1",
-                  address=FRONT)
+                  address=address)
 
 
 def _shop(tmp_path: Path, body: str) -> tuple[TargetResult, str]:
@@ -77,3 +80,73 @@ def test_an_undecided_pass_without_a_split_names_no_none(tmp_path: Path) -> None
     assert "None" not in words
     assert "leaves where this URL goes to each request" in words
     assert f"$upstream_addr shows where each request went from {path}:" in words
+
+
+MAP = """
+    upstream shop_app {{ server 127.0.0.1:18401; }}
+    upstream blog_app {{ server 127.0.0.1:18402; }}
+    upstream www_app  {{ server 127.0.0.1:18403; }}
+    map $host $backend {{
+        default            www_app;
+        shop.example.test  shop_app;
+        {blog}
+        www.example.test   www_app;
+    }}
+    server {{
+        listen 127.0.0.1:18380;
+        server_name .example.test;
+        location / {{
+            proxy_set_header Host $host;
+            proxy_pass http://$backend;
+        }}
+    }}
+"""
+MAP_FRONT = "127.0.0.1:18380"
+MAP_MANIFEST = """
+[instances.blog]
+label = "blog"
+urls = ["http://blog.example.test/"]
+
+[instances.www]
+label = "www"
+urls = ["http://www.example.test/"]
+"""
+
+
+def _blog(tmp_path: Path, entry: str, *samples: Sample) -> tuple[TargetResult, str]:
+    path = tmp_path / "nginx.conf"
+    path.write_text("events {}\nhttp {\n" + MAP.format(blog=entry) + "}\n")
+    www = Observation(Target("http://www.example.test/", "www"),
+                      (_sample(t34_answers.WWW, 9520, MAP_FRONT),) * 3)
+    obs = Observation(Target("http://blog.example.test/", "blog"), samples)
+    report = diagnose(parse(MAP_MANIFEST), [obs, www],
+                      config=ConfigJoin(load_nginx(str(path))))
+    return report.targets[0], str(path)
+
+
+def test_a_map_key_typo_is_fixed_at_its_entry_not_at_the_default_group(
+        tmp_path: Path) -> None:
+    """a-map: blog.example.test fell to the default www_app; T34 applied 'replace server
+    127.0.0.1:18403 in upstream www_app' and www and every unknown name went to blog."""
+    found, path = _blog(tmp_path, "blog.exmaple.test  blog_app;",
+                        *(_sample(t34_answers.WWW, 9520, MAP_FRONT, "blog.example.test"),) * 3)
+    assert found.cause is not None and found.cause.value == "wrong_upstream"
+    assert (f"the key 'blog.exmaple.test' at {path}:10 is one edit from blog.example.test (two "
+            f"neighbouring letters swapped), the likely typo") in (found.explanation or "")
+    assert found.fix.startswith(f"At {path}:10, write the key blog.example.test in place of "
+                                f"blog.exmaple.test, its value as it is.")
+    assert "upstream www_app by" not in found.fix and "replace 'server" not in found.fix
+
+
+def test_a_map_value_naming_no_upstream_is_said_at_its_entry(tmp_path: Path) -> None:
+    """a-map A2: 'blog.example.test blgo_app;' (no upstream blgo_app): nginx's 502, its error
+    log 'no resolver defined to resolve blgo_app'."""
+    found, path = _blog(tmp_path, "blog.example.test  blgo_app;",
+                        *(Sample(1.0, 502, server="nginx/1.22.1", address=MAP_FRONT),) * 3)
+    assert found.cause is not None and found.cause.value == "upstream_down"
+    assert (f"$backend = blgo_app from 'blog.example.test blgo_app;' at {path}:10") in \
+        (found.explanation or "")
+    assert "no resolver defined to resolve blgo_app" in (found.explanation or "")
+    assert found.fix.startswith(f"At {path}:10, give 'blog.example.test' the name of the "
+                                f"upstream block meant")
+    assert "curl" not in found.fix and "nothing listens" not in (found.explanation or "")
