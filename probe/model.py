@@ -81,6 +81,10 @@ class Cause(StrEnum):
     """mount_mismatch: Django's FORCE_SCRIPT_NAME (request.force_script_name) is set and is
     not the mount the URL is served at; Django builds the URL's links with it
     (probe.diagnose.force_script)."""
+    CLOSED_ON_PURPOSE = "closed_on_purpose"
+    """http_error: a proxy in front answered 502 because the backend behind it closed the
+    connection for the URL's name on purpose (nginx's ``return 444``), named only from nginx's
+    configuration read: nothing down (probe.diagnose.closed_behind)."""
 
 
 class Liveness(StrEnum):

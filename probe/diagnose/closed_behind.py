@@ -9,9 +9,14 @@ configuration given and not read.
 
 Where the URL's address is not one nginx listens on (configured: a front before it answered
 there) and, at each address nginx does listen on, the route of the URL ends in ``return
-444``, that line is the cause of the outer proxy's 502 (configured), nothing down; the
-check that confirms it is nginx's access log (status 444 for the request). Where nginx's
-addresses route the name differently, nothing is claimed.
+444``, that line is the cause of the outer proxy's 502 (configured), nothing down: cause
+``closed_on_purpose``, not ``upstream_down``, since the words say nothing is down; the check
+that confirms it is nginx's access log (status 444 for the request). Where nginx's addresses
+route the name differently, nothing is claimed.
+
+The front is named HAProxy only where the answer's body is HAProxy's own error page
+(``Sample.page``, observed: its Server header is none, which many fronts' pages share);
+else "the proxy in front", and its fix is worded for no product.
 """
 
 from __future__ import annotations
@@ -51,9 +56,13 @@ def closed_on_purpose(obs: Observation, diagnosis: Diagnosis, front: FrontConfig
         f"'return 444' ({step.source})"
         for at, route, step in closed if (site := route.step("site")) is not None)
     lines = ", ".join(dict.fromkeys(str(step.source) for _, _, step in closed))
+    page = next((s.page for s in obs.samples if s.status_code == _STATUS and s.page is not None
+                 and s.page.server == "HAProxy"), None)
+    who = (f"HAProxy answered there (the body is its own '{page.reason}' page)"
+           if page is not None else
+           "a front before nginx answered there, with no Server header")
     why = (f" The configuration given is nginx's, and no server block of it listens on "
-           f"{address}: a front before nginx answered there (no Server header: HAProxy's own "
-           f"error pages send none). In nginx's configuration {said}: nginx closes the "
+           f"{address}: {who}. In nginx's configuration {said}: nginx closes the "
            f"connection without answering, on purpose, and the proxy in front answers 502 "
            f"for a backend that closed the connection. So nothing need be down: nginx refused "
            f"{host} by its configuration. The check: nginx's access log has this request with "
@@ -63,14 +72,20 @@ def closed_on_purpose(obs: Observation, diagnosis: Diagnosis, front: FrontConfig
     fix = (f"Nothing is down: nginx refuses {host} at {lines}. " + (
         f"{host} is to be refused, and it is, but the client gets the front's 502: add 502 to "
         f"statuses in the manifest's [refuse] table (statuses = "
-        f"[{', '.join(map(str, statuses))}]) to take it as that refusal, or make the front "
-        f"refuse {host} itself (HAProxy: an acl for the names served and "
-        f"'http-request deny' for the others)." if refused else
+        f"[{', '.join(map(str, statuses))}]) to take it as that refusal, or make " + (
+            f"HAProxy refuse {host} itself (an acl for the names served and 'http-request "
+            f"deny' for the others)." if page is not None else
+            f"the proxy in front refuse {host} itself.")
+        if refused else
         f"To serve {host}, give it a server block in nginx's configuration (its name in "
         f"server_name of the block meant for it), then reload nginx."))
     evidence = tuple(Evidence(EvidenceKind.CONFIGURED, "return 444", str(step.source))
                      for _, _, step in closed)
-    return dataclasses.replace(diagnosis, explanation=diagnosis.explanation + why, fix=fix,
+    if page is not None:
+        evidence += (Evidence(EvidenceKind.OBSERVED, f"body: HAProxy's error page: "
+                              f"{page.reason}: {page.message}", f"GET {url}"),)
+    return dataclasses.replace(diagnosis, cause=Cause.CLOSED_ON_PURPOSE,
+                               explanation=diagnosis.explanation + why, fix=fix,
                                evidence=(*diagnosis.evidence, *evidence))
 
 

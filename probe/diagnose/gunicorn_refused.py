@@ -23,7 +23,7 @@ def refused(obs: Observation, diagnosis: Diagnosis, failed: Sample, where: str,
     """The words for ``failed``'s answer where its body is gunicorn's own page; else None.
     ``where`` says the status and Server header (``The answer was 500 (Server: ...)``)."""
     page = failed.page
-    if page is None:
+    if page is None or page.server != "gunicorn":  # HAProxy's page is a front's, not this
         return None
     quoted = f"\"{page.message}\"" if page.message else f"'{page.reason}'"
     seen = (f"{where}; its body is gunicorn's own error page (title '{page.reason}'): "

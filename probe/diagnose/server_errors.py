@@ -30,6 +30,7 @@ from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Sample, Verdict
+from probe.server_pages import haproxy_page
 
 GATEWAY = (502, 503, 504)
 CONFIG_HINT = (" Sweep with --config PATH (the front's configuration) to have a configuration "
@@ -226,9 +227,14 @@ def _gateway(url: str, status: int | None, sample: Sample, share: str,
             f"endpoint answers before the application runs, so the application made no "
             f"traceback here.{others} The Server header names Apache httpd as what answered "
             f"{status}{UNREAD}"), fix=ASK_CONFIG + _apache_check(status), evidence=evidence)
-    front = ("" if sample.server else
-             " Nothing names what answered: a balancer's own error page may carry no Server "
-             "header (the error log of each proxy in front says which one it was).")
+    page = sample.page
+    if page is not None and page.server == "HAProxy" and not sample.server:
+        front = f" {haproxy_page(page)}: HAProxy answered {status} (its log line for the request " \
+                f"names the backend and server it tried)."
+    else:
+        front = ("" if sample.server else
+                 " Nothing names what answered: a balancer's own error page may carry no Server "
+                 "header (the error log of each proxy in front says which one it was).")
     return Diagnosis(
         Verdict.HTTP_ERROR,
         Cause.UPSTREAM_DOWN,
