@@ -145,7 +145,7 @@ def _switch(front: str | None, nginx: bool) -> str:
            "their connections to the former servers")
     lines = ("its upstream lines (nginx -T, or probe sweep --config) name the servers it "
              "passes to" if nginx else "its configuration names the servers it passes to "
-             "(HAProxy: the server lines of its backend), and its log names the server of each "
+             "(the server lines of its backend or upstream), and its log names the server of each "
              "request")
     return (f"every one of these servers was reached through one front address, {front} (the "
             f"address probed; each answer says it listens at another): a front that switched "
