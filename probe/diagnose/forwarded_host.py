@@ -15,7 +15,9 @@ accepts 127.0.0.1). Only false decides (``host_mismatch``, ``host_rejected``). T
   the setting; without it, it is ``host_mismatch``;
 * forwarded other: the Host is the URL's name, the X-Forwarded-Host another (nginx's
   ``X-Forwarded-Host $server_name``, the block's first name, for a request to an alias of
-  the block): right only without the setting.
+  the block): right only without the setting; an X-Forwarded-Host of several values (each
+  proxy of a chain appending: nginx -> Apache mod_proxy) is this shape, worded and fixed in
+  :mod:`.forwarded_list` (Django 5.2 refuses the whole list; the fix at the appending hop).
 
 A finding, not a verdict: ``host_mismatch`` counts an X-Forwarded-Host with the URL's name
 unless ``request.host_allowed`` is false (docs/verdicts.md), so its meaning stays, and an
@@ -36,6 +38,15 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from probe.diagnose.answer_names import joined, place
+from probe.diagnose.forwarded_list import (
+    LATER,
+    apache_appender,
+    appender_fix,
+    django_words,
+    listed_words,
+    nginx_sets,
+    values,
+)
 from probe.diagnose.fronts import front_of, host_allowed, listening
 from probe.diagnose.host_words import HOST_FIX, HOST_FIX_ANY, host_fix, host_name
 from probe.model import Finding, FrontKind, Observation, Status, TargetResult, Verdict
@@ -67,6 +78,8 @@ class _Case:
     settings: str | None
     fix: str
     accepted: bool  # request.host_allowed true (Django accepts the name it uses); else null
+    listed: bool  # the X-Forwarded-Host holds several comma-separated values (forwarded_list)
+    django: str | None  # python.django_version
 
 
 def forwarded_host_findings(observations: Sequence[Observation],
@@ -110,8 +123,10 @@ def _case(obs: Observation, config: ConfigJoin | None
             hosts[host] |= receivers
     names = tuple(sorted({f for shape, _, f in seen if shape is only}))
     accepted = all(host_allowed(a) is True for a in kept)
+    listed = not only and any(len(values(f)) > 1 for f in names)
     return kept[0], _Case(url, only, tuple((h, tuple(sorted(r))) for h, r in sorted(
-        hosts.items())), names, kept[0].settings, _fix(obs, config, only), accepted)
+        hosts.items())), names, kept[0].settings, _fix(obs, config, only, listed), accepted,
+        listed, kept[0].django_version)
 
 
 def _receiver(answer: EndpointAnswer) -> str:
@@ -123,13 +138,17 @@ def _receiver(answer: EndpointAnswer) -> str:
     return place(answer)
 
 
-def _fix(obs: Observation, config: ConfigJoin | None, only: bool) -> str:
+def _fix(obs: Observation, config: ConfigJoin | None, only: bool, listed: bool) -> str:
     """The front's fix, at its line where the configuration read names one."""
     front = front_of(obs, config.front.front if config is not None else None)
     if config is None:
-        return HOST_FIX.get(front, HOST_FIX_ANY) if only else FORWARDED_FIX
+        return LATER if listed else HOST_FIX.get(front, HOST_FIX_ANY) if only else FORWARDED_FIX
+    if listed and config.front.front is FrontKind.APACHE:
+        return _appended(obs, config)
     address = obs.target.address or next((s.address for s in obs.samples if s.address), None)
     route = config.front.route(obs.target.url, address)
+    if listed and route.undecided is None and config.front.front is FrontKind.NGINX:
+        return _nginx_listed(config, route)
     if route.undecided is not None:
         return (f"{HOST_FIX.get(front, HOST_FIX_ANY) if only else FORWARDED_FIX} (the "
                 f"configuration given does not decide this URL's route: {route.undecided}.)")
@@ -148,6 +167,33 @@ def _fix(obs: Observation, config: ConfigJoin | None, only: bool) -> str:
             for code, _ in [config.findings.get((file, line), ("", ""))]
             if only and code in HOST_LINT]
     return fix + (f" probe lint reports it too: {', '.join(lint)}." if lint else "")
+
+
+def _appended(obs: Observation, config: ConfigJoin) -> str:
+    """The Apache VirtualHost that appends to the X-Forwarded-Host, at its lines, with the
+    restart; where none of the configuration given does, that it is another proxy."""
+    from probe.diagnose.proxy_chain import restart
+
+    hop = apache_appender(config.front, obs.target.url)
+    answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer), None)
+    if hop is None or answer is None:
+        return ("No VirtualHost of the configuration given appends to X-Forwarded-Host for "
+                "this URL (none passes it on with ProxyPass where ProxyAddHeaders is not Off): "
+                "the proxy that appended is another; probe sweep --config with its "
+                "configuration names the line.")
+    return f"{appender_fix(hop)} After the edit, {restart(config.front, answer)}."
+
+
+def _nginx_listed(config: ConfigJoin, route: PredictedRoute) -> str:
+    """nginx's X-Forwarded-Host line where it already sends ``$host``: not the cause."""
+    mapping = route.step("mapping")
+    model = getattr(config.front, "model", None)
+    location = None if mapping is None or model is None else next(
+        (loc for _, loc in model.locations() if loc.where == str(mapping.source)), None)
+    header = location.header_set.named("x-forwarded-host") if location is not None else None
+    if header is None or not header.where or header.value != "$host":
+        return _nginx_forwarded(config, route)[0]
+    return nginx_sets(route, header.where, header.value)
 
 
 def _nginx_host(route: PredictedRoute) -> tuple[str, list[tuple[str, int]]]:
@@ -178,7 +224,7 @@ def _nginx_forwarded(config: ConfigJoin, route: PredictedRoute
 def _finding(name: str, cases: list[_Case]) -> Finding:
     groups: dict[tuple[bool, tuple[str, ...], tuple[str, ...], str, bool],
                  list[_Case]] = defaultdict(list)
-    for case in cases:
+    for case in cases:  # listed follows from the forwarded names
         groups[(case.only, tuple(host_name(h) for h, _ in case.hosts),
                 tuple(host_name(f) for f in case.forwarded), case.fix,
                 case.accepted)].append(case)
@@ -217,6 +263,12 @@ def _group(name: str, cases: list[_Case]) -> str:
                   f"uses {names}{whose}: {refused}, and absolute links and redirects name it "
                   f"(what host_mismatch says)")
         used = names
+    elif case.listed:
+        arrived = (f"{said_hosts}, the URL's name, and X-Forwarded-Host "
+                   f"{listed_words(case.forwarded[0], [h for h, _ in case.hosts])}")
+        either = (f"without it these URLs are right; "
+                  f"{django_words(case.forwarded[0], case.django)}")
+        used = forwarded
     else:
         arrived = (f"{said_hosts}, the URL's name, and X-Forwarded-Host {forwarded} "
                    f"(request.forwarded_host), another name")
@@ -224,16 +276,21 @@ def _group(name: str, cases: list[_Case]) -> str:
                   f"for them: {refused}, and absolute links and redirects name that host, not "
                   f"the one asked for")
         used = forwarded
-    why = ("request.host_allowed true: Django accepts the name it uses, whichever it is"
+    why = ("request.host_allowed true: the endpoint's check of the list's last value, not "
+           "Django's of the whole" if case.listed and case.accepted else
+           "request.host_allowed true: Django accepts the name it uses, whichever it is"
            if case.accepted else
            "request.host_allowed null: the endpoint could not ask Django")
-    page = (f"an absolute link or redirect naming {used}" if case.accepted else
+    page = ("a 400 DisallowedHost" if case.listed else
+            f"an absolute link or redirect naming {used}" if case.accepted else
             f"a 400 DisallowedHost, or an absolute link or redirect naming {used}")
     settings = (f"the settings module {case.settings} (settings_module.environ)"
                 if case.settings else "the application's settings")
+    shows = "shows the setting is on" if case.listed else "shows that name is used"
     return (f"{shown} of {name} reached the application with {arrived}; the answers do not "
             f"say which of the two Django uses ({why}). Django's get_host() reads "
             f"X-Forwarded-Host only with USE_X_FORWARDED_HOST = True (False by default): "
             f"{either}. What decides it: USE_X_FORWARDED_HOST in {settings}, or a real page "
-            f"of such a URL ({page} shows that name is used). The fix right either way: "
+            f"of such a URL ({page} {shows}). The fix right either way: "
             f"{case.fix}")
+

@@ -87,7 +87,7 @@ def chained(obs: Observation, diagnosis: Diagnosis, front: FrontConfig | None,
     words = f"{said}{nginx}{apache_hop(hop, findings) if hop is not None else ''}"
     fix = inner_fix(route if passes else None, answer.host, hop)
     if hop is not None and front is not None:
-        fix += f" After the edit, {_restart(front, answer)}."
+        fix += f" After the edit, {restart(front, answer)}."
     explanation = diagnosis.explanation
     if diagnosis.verdict is Verdict.HOST_MISMATCH:
         if host is not None and host.source is not None:
@@ -115,7 +115,7 @@ def _behind(answer: EndpointAnswer) -> str:
     return f"{seen} (server.software) then" if seen else "The server behind then"
 
 
-def _restart(front: FrontConfig, answer: EndpointAnswer) -> str:
+def restart(front: FrontConfig, answer: EndpointAnswer) -> str:
     """The restart of the Apache running the file given: the answer's parent where this file
     mounts the script it ran (that Apache serves both hops), else the check that finds it."""
     from probe.apache.route import ApacheRoutes
