@@ -43,6 +43,10 @@ def test_two_forwarded_values_put_the_fix_at_the_inner_proxy_without_config() ->
         # the false words T32 got: nginx's location said to lack the line it has
         assert "In the nginx location that proxies this URL add" not in said, said
         assert "nginx passed it on with a Host of its own" not in said, said
+        # re-tester R32: who added what is said only where configured
+        assert "each adding" not in said, said
+        assert "the first value is the first proxy's, and the second was appended by a later " \
+            "proxy" in said, said
         assert any(e.kind is EvidenceKind.OBSERVED and e.claim.startswith(
             "request.forwarded_host = ") for e in target.evidence), target.evidence
 
@@ -68,7 +72,19 @@ def test_nginxs_config_given_is_not_blamed_for_the_host_it_passes(tmp_path: Path
         assert "so nginx's Host line is not the cause; it passes the request to " \
             "127.0.0.1:18122" in said, said
         assert "The configuration given says why" not in said, said
+        # re-tester R32: nginx sets X-Forwarded-Host (its line), a later proxy appended
+        xfh = lines.index("            proxy_set_header X-Forwarded-Host $host;") + 1
+        assert f"nginx set the first ('proxy_set_header X-Forwarded-Host $host;', {path}:{xfh}; " \
+            f"it sets the header, it does not append), and the second was appended by a later " \
+            f"proxy" in said, said
+        assert "each adding" not in said, said
         assert "Give / a location of its own" not in said, said
+    # the hop nginx passed site2's URL to, not the application behind it (re-tester R32)
+    upstream = lines.index("            proxy_pass http://127.0.0.1:18122;") + 1
+    assert site2.explanation.startswith(
+        f"http://site2.example.com/ should be served by site2, but nginx (Server: nginx/1.22.1) "
+        f"passed it to 127.0.0.1:18122 (proxy_pass http://127.0.0.1:18122, {path}:{upstream}), "
+        f"and site1 answered."), site2.explanation
 
 
 def test_the_inner_apaches_config_names_its_preserve_host_line(tmp_path: Path) -> None:

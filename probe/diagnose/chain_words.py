@@ -29,20 +29,26 @@ def _nth(n: int) -> str:
     return {1: "first", 2: "second", 3: "third"}.get(n, f"{n}th")
 
 
-def chain_said(values: tuple[str, ...], kept: int, received: str, wanted: str) -> str:
+def chain_said(values: tuple[str, ...], kept: int, received: str, wanted: str,
+               setter: tuple[str, str] | None = None) -> str:
     """What ``values`` (request.forwarded_host's) show: how many proxies passed the request
     on, and after which one the Host stopped being the URL's (``kept``: the last value
-    naming it, 1-based)."""
+    naming it, 1-based). ``setter``: nginx's X-Forwarded-Host line (value, file:line) where
+    the configuration given has one: nginx sets the header, it does not append."""
     n = len(values)
     which = ("every value is the URL's name: each of them received it" if kept == n else
              f"the {_nth(kept)} value is the URL's name and the {_nth(kept + 1)} "
              f"{quoted(values[kept])}")
     after = "the last of them (the inner one)" if kept == n else f"the {_nth(kept)} proxy"
+    later = "the second was" if n == 2 else "the others were"
+    how = (f"nginx set the first ('proxy_set_header X-Forwarded-Host {setter[0]};', "
+           f"{setter[1]}; it sets the header, it does not append), and {later} appended by a "
+           f"later proxy" if setter is not None else
+           f"the first value is the first proxy's, and {later} appended by a later proxy")
     return (f" X-Forwarded-Host holds {n} values (request.forwarded_host "
-            f"{quoted(', '.join(values))}): {n} proxies passed the request on, each adding the "
-            f"Host it received, the first one's first; {which}, and the application got "
-            f"{quoted(received)}. So the first kept the client's Host {wanted!r}, and {after} "
-            f"passed the request on with a Host of its own.")
+            f"{quoted(', '.join(values))}): {n} proxies passed the request on; {how}; {which}, "
+            f"and the application got {quoted(received)}. So the first kept the client's Host "
+            f"{wanted!r}, and {after} passed the request on with a Host of its own.")
 
 
 def nginx_said(route: PredictedRoute, host: RouteStep, received: str) -> str:

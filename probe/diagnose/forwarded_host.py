@@ -46,6 +46,7 @@ from probe.diagnose.forwarded_list import (
     listed_words,
     nginx_sets,
     values,
+    xfh_line,
 )
 from probe.diagnose.fronts import front_of, host_allowed, listening
 from probe.diagnose.host_words import HOST_FIX, HOST_FIX_ANY, host_fix, host_name
@@ -186,14 +187,10 @@ def _appended(obs: Observation, config: ConfigJoin) -> str:
 
 def _nginx_listed(config: ConfigJoin, route: PredictedRoute) -> str:
     """nginx's X-Forwarded-Host line where it already sends ``$host``: not the cause."""
-    mapping = route.step("mapping")
-    model = getattr(config.front, "model", None)
-    location = None if mapping is None or model is None else next(
-        (loc for _, loc in model.locations() if loc.where == str(mapping.source)), None)
-    header = location.header_set.named("x-forwarded-host") if location is not None else None
-    if header is None or not header.where or header.value != "$host":
+    line = xfh_line(config.front, route)
+    if line is None or line[0] != "$host":
         return _nginx_forwarded(config, route)[0]
-    return nginx_sets(route, header.where, header.value)
+    return nginx_sets(route, line[1], line[0])
 
 
 def _nginx_host(route: PredictedRoute) -> tuple[str, list[tuple[str, int]]]:

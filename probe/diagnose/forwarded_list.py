@@ -150,6 +150,17 @@ def appender_fix(hop: Appender) -> str:
               f"'{UNSET}' there (mod_headers; mod_proxy then sends its own value alone).")
 
 
+def xfh_line(front: FrontConfig, route: PredictedRoute) -> tuple[str, str] | None:
+    """(value, file:line) of the X-Forwarded-Host line nginx's configuration has in force at
+    the location that takes the route; None where none (or not nginx's)."""
+    mapping = route.step("mapping")
+    model = getattr(front, "model", None)
+    location = None if mapping is None or model is None else next(
+        (loc for _, loc in model.locations() if loc.where == str(mapping.source)), None)
+    header = location.header_set.named("x-forwarded-host") if location is not None else None
+    return None if header is None or not header.where else (header.value, header.where)
+
+
 def nginx_sets(route: PredictedRoute, where: str, value: str) -> str:
     """nginx's X-Forwarded-Host line that already sends the URL's name, and its next hop."""
     upstream = route.step("upstream")

@@ -9,8 +9,9 @@ blamed nginx's Host line: "replace 'proxy_set_header Host $host;' by 'proxy_set_
 $host;'" with nginx's configuration, "add proxy_set_header Host $host" without it.
 
 * ``request.forwarded_host`` holding N > 1 comma-separated values (observed): N proxies
-  passed the request on, each adding the Host it received (mod_proxy appends one; nginx's
-  ``proxy_set_header X-Forwarded-Host $host`` writes one). Where the last value naming the
+  passed the request on (mod_proxy appends the Host it received; nginx's ``proxy_set_header
+  X-Forwarded-Host $host`` sets the header, replacing what came: said so with its line where
+  nginx's configuration is given, else "appended by a later proxy"). Where the last value naming the
   URL's host is the k-th, proxy k received the URL's Host and what came after it did not: the
   Host was rewritten after the first hop, and the fix is at the inner proxy;
 * nginx's configuration given (the outer front) whose ``proxy_set_header Host`` in force
@@ -33,6 +34,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from probe.diagnose.chain_words import Hop, apache_hop, chain_said, inner_fix, nginx_said
+from probe.diagnose.forwarded_list import xfh_line
 from probe.diagnose.fronts import mod_wsgi, software
 from probe.diagnose.host_words import host_name
 from probe.diagnose.wording import Diagnosis
@@ -42,6 +44,8 @@ from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
 
 _FIRST = re.compile(r"^(.*?\.)(?= [A-Z])", re.DOTALL)
 """The first sentence of an explanation: the URL, what should and what did answer it."""
+_PASSED = re.compile(r" passed it to (.+?)(?:, the application listening on [^.]*)?\.$")
+"""nginx_causes' "nginx (Server: ...) passed it to site1[, the application listening on ...]."."""
 _IN_FRONT = ": the proxy in front did not pass the client's Host on."
 
 
@@ -72,7 +76,9 @@ def chained(obs: Observation, diagnosis: Diagnosis, front: FrontConfig | None,
         # $server_name read so) decides nothing against what the application received.
         return diagnosis
     hop = _apache_hop(front, url, answer.host, wanted)
-    said = chain_said(values, kept, answer.host, wanted) if len(values) > 1 and kept else ""
+    setter = xfh_line(front, route) if front is not None and route is not None else None
+    said = (chain_said(values, kept, answer.host, wanted, setter)
+            if len(values) > 1 and kept else "")
     evidence: list[Evidence] = [
         Evidence(EvidenceKind.OBSERVED, f"request.forwarded_host = {answer.forwarded_host!r}",
                  f"GET {url}")] if said else []
@@ -97,7 +103,7 @@ def chained(obs: Observation, diagnosis: Diagnosis, front: FrontConfig | None,
             _IN_FRONT, ": a proxy in between did not pass the client's Host on.") + words
     elif front is None or front.front is FrontKind.NGINX:
         first = _FIRST.match(explanation)
-        head = first.group(1) if first is not None else explanation
+        head = _hop(first.group(1) if first is not None else explanation, route)
         explanation = (f"{head} It received Host {answer.host!r} (request.host), not "
                        f"{wanted!r}.{words} {_behind(answer)} chose its site by "
                        f"{host_name(answer.host)!r}: a server that picks its site by name "
@@ -108,6 +114,18 @@ def chained(obs: Observation, diagnosis: Diagnosis, front: FrontConfig | None,
         diagnosis, explanation=explanation, fix=fix, candidates=(),
         cause=Cause.HOST_REWRITTEN if diagnosis.verdict is Verdict.WRONG_INSTANCE else None,
         evidence=(*diagnosis.evidence, *evidence))
+
+
+def _hop(head: str, route: PredictedRoute | None) -> str:
+    """The first sentence with the hop nginx passed the URL to (its proxy_pass, where the
+    configuration given names it), not the application that answered behind it."""
+    found = _PASSED.search(head)
+    if found is None:
+        return head
+    upstream = route.step("upstream") if route is not None else None
+    to = (f"{upstream.decision} ({upstream.rule}, {upstream.source})" if upstream is not None
+          else "the next proxy of the chain")
+    return f"{head[:found.start()]} passed it to {to}, and {found.group(1)} answered."
 
 
 def _behind(answer: EndpointAnswer) -> str:
