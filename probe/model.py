@@ -62,8 +62,7 @@ class Cause(StrEnum):
     application, which answers its own URLs from another server (probe.diagnose.other_copy)."""
     MANIFEST_LABEL = "manifest_label"  # a candidate, or decided: probe.diagnose.label_unmatched
     UPSTREAM_DOWN = "upstream_down"
-    """A gateway status (502/503/504) without the endpoint: a proxy in front (nginx,
-    HAProxy, mod_proxy_balancer) or mod_wsgi got no answer from its backend."""
+    """502/503/504 without the endpoint: a front or mod_wsgi got no answer from its backend."""
     VHOST_SHADOWED = "vhost_shadowed"
     """An earlier site claims the host name (a wildcard alias, the same name in another
     file): named from a configuration line or from an extra request."""
@@ -81,10 +80,7 @@ class Cause(StrEnum):
     """mount_mismatch: Django's FORCE_SCRIPT_NAME (request.force_script_name) is set and is
     not the mount the URL is served at; Django builds the URL's links with it
     (probe.diagnose.force_script)."""
-    CLOSED_ON_PURPOSE = "closed_on_purpose"
-    """http_error: a proxy in front answered 502 because the backend behind it closed the
-    connection for the URL's name on purpose (nginx's ``return 444``), named only from nginx's
-    configuration read: nothing down (probe.diagnose.closed_behind)."""
+    CLOSED_ON_PURPOSE = "closed_on_purpose"  # a front's 502 for nginx's return 444: closed_behind
 
 
 class Liveness(StrEnum):

@@ -177,10 +177,11 @@ def _diagnosed(obs: Observation, context: SweepContext, cutoffs: RestartCutoffs,
     try:
         diagnosis = diagnose_target(obs, context, cutoffs)
         if config is not None:  # the join's fixes end with the restart their edit needs
+            from probe.diagnose.bound_in_file import bound_in_file
             from probe.diagnose.config_reload import apache_ended
             from probe.diagnose.join import join
 
-            joined = join(obs, diagnosis, context, config)
+            joined = bound_in_file(join(obs, diagnosis, context, config), config.front, obs)
             diagnosis = apache_ended(diagnosis, joined, obs, context, config.front,
                                      at_only=False)
             from probe.diagnose.join_wording import asks_spent, python_path_line
