@@ -924,7 +924,9 @@ def _host_allowed(environ: WSGIEnvironment) -> Optional[bool]:
         return None
     host = environ.get("HTTP_HOST") or ""
     if getattr(settings, "USE_X_FORWARDED_HOST", False) and environ.get("HTTP_X_FORWARDED_HOST"):
-        host = environ["HTTP_X_FORWARDED_HOST"].split(",")[-1].strip()
+        # The whole header, as Django's _get_raw_host takes it: a list of two proxies' names
+        # ("a.test, a.test") is no host to it, and every page answers 400 (DisallowedHost).
+        host = environ["HTTP_X_FORWARDED_HOST"]
     allowed = list(getattr(settings, "ALLOWED_HOSTS", []) or [])
     if getattr(settings, "DEBUG", False) and not allowed:
         allowed = [".localhost", "127.0.0.1", "[::1]"]  # what Django allows then

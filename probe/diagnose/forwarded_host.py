@@ -273,8 +273,11 @@ def _group(name: str, cases: list[_Case]) -> str:
                   f"for them: {refused}, and absolute links and redirects name that host, not "
                   f"the one asked for")
         used = forwarded
-    why = ("request.host_allowed true: the endpoint's check of the list's last value, not "
-           "Django's of the whole" if case.listed and case.accepted else
+    why = ("request.host_allowed true: an endpoint of this release asks as Django does, which "
+           "refuses the whole list with that setting on, so from it this says the setting is "
+           "off; an older one checked the list's last value only ('probe endpoint | diff - "
+           "wsgi_endpoint.py' beside the WSGI script tells which is installed)"
+           if case.listed and case.accepted else
            "request.host_allowed true: Django accepts the name it uses, whichever it is"
            if case.accepted else
            "request.host_allowed null: the endpoint could not ask Django")

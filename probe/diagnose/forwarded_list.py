@@ -13,8 +13,8 @@ unless ``ProxyAddHeaders Off``). The finding said Django would use that value an
   with ``USE_X_FORWARDED_HOST = True``, not one of its values; ``split_domain_port`` finds no
   host in ``a, b`` (``host_validation_re``), so ``get_host()`` raises ``DisallowedHost``
   whatever ``ALLOWED_HOSTS`` holds, ``'*'`` included (R32 saw it). The endpoint's
-  ``request.host_allowed`` checks the list's last value only (contrib/wsgi_endpoint.py), so its
-  true does not say Django accepts the list;
+  ``request.host_allowed`` now takes the whole header as Django does (contrib/wsgi_endpoint.py);
+  an older endpoint checked the list's last value only, so a true may come from either;
 * the fix is at the proxy that appended, never the line that set the first value: with
   Apache's configuration given, the VirtualHost that takes the URL's name on one of its Listens
   and passes the path with ``ProxyPass`` while no ``ProxyAddHeaders Off`` is in force there

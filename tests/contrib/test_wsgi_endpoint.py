@@ -860,16 +860,24 @@ DJANGO_SCRIPT = textwrap.dedent("""
     setup_testing_defaults(environ)
     body = b"".join(app(dict(environ), lambda *args: None))
     conf = sys.modules.get("django.conf")
-    secure = None
+    secure = host_allowed = None
     if mode == "configured":
+        from django.core.exceptions import DisallowedHost
         from django.core.handlers.wsgi import WSGIRequest
         import io
-        secure = WSGIRequest(dict(environ, **{"wsgi.input": io.BytesIO()})).is_secure()
+        request = WSGIRequest(dict(environ, **{"wsgi.input": io.BytesIO()}))
+        secure = request.is_secure()
+        try:
+            request.get_host()
+            host_allowed = True
+        except DisallowedHost:
+            host_allowed = False
     print(json.dumps({
         "doc": json.loads(body),
         "django_imported": "django" in sys.modules,
         "configured": None if conf is None else conf.settings.configured,
         "django_is_secure": secure,
+        "django_host_allowed": host_allowed,
     }))
 """)
 
@@ -930,6 +938,19 @@ def test_forwarded_prefix_is_the_header_a_proxy_sent(we: ModuleType) -> None:
     assert sent["forwarded_prefix"] == "/g" and sent["script_name"] == ""
     assert call(app, environ_for(HTTP_X_PROBE_TOKEN="t0ken")).json["request"][
         "forwarded_prefix"] is None
+
+
+def test_host_allowed_is_djangos_own_answer_for_a_forwarded_host_list(tmp_path: Path) -> None:
+    """Re-tester R32's chain: two proxies each put the URL's name in X-Forwarded-Host
+    ('a.test, a.test'). Django reads the whole header with USE_X_FORWARDED_HOST and refuses
+    it (DisallowedHost, whatever ALLOWED_HOSTS holds); the endpoint said true (its last value)."""
+    settings = "USE_X_FORWARDED_HOST = True\nALLOWED_HOSTS = ['*']\n"
+    for forwarded in ("a.test, a.test", "a.test"):
+        result = run_django_case("configured", tmp_path, settings, environ={
+            "HTTP_X_FORWARDED_HOST": forwarded, "HTTP_X_PROBE_TOKEN": "t0ken"})
+        assert result["doc"]["request"]["host_allowed"] is result["django_host_allowed"], \
+            (forwarded, result)
+    assert result["django_host_allowed"] is True  # the single name: accepted by both
 
 
 def test_settings_loaded_comes_from_configured_django(tmp_path: Path) -> None:
