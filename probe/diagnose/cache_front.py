@@ -1,20 +1,24 @@
-"""``cache_untested``: a cache in front serves several names, and the probe's answers, which it
-does not store, cannot show what it gives users.
+"""``cache_untested``: a cache in front serves several names, and the probe's answers through
+it were live in this sweep, so they cannot show what it gives users.
 
 The endpoint answers ``Cache-Control: no-store``; a cache that honours it passes every probe
 request to the application (``X-Cache-Status: MISS``, a live nonce), so the sweep says ``ok``
 while users of one name may get the page stored for the same path under another, where the
 cache key lacks the Host (tester T32: nginx ``proxy_cache_key $scheme$request_uri``, a Varnish
 ``vcl_hash`` without ``req.http.host``). Said once per front address whose live answers carry
-a cache's header for two or more host names (observed); with ``--config`` the key line (the
-lint finding ``nginx_cache_key_host`` at it), and nothing where the key read holds the Host
-(nginx) or no ``UseCanonicalName On`` shares a VirtualHost with a ``ServerAlias`` (Apache).
-Varnish's VCL is not read: there the check is named, never decided.
+a cache's header for two or more host names (observed). That they were live says nothing of
+whether they were stored: a cache told to ignore ``no-store`` (nginx ``proxy_ignore_headers
+Cache-Control``, Apache ``CacheStoreNoStore On``) stores a first sweep's answers on an empty
+cache and gives them to the next (re-tester R32: MISS, then HIT with the same nonces). What
+the cache is, is told once per address by whichever of its answers names it
+(:func:`probe.diagnose.cached.front_kinds`), the same words as the ``not_live`` lines use.
 
-A warning only where the configuration read shows the risk (a key line without the Host, or
-``UseCanonicalName On`` beside a ServerAlias); elsewhere a note (severity ok) that names the
-check: a cache in front is no fault, and a warning nothing can clear would hold every
-``probe check`` behind a shared cache at WARNING for good.
+With ``--config``, :mod:`.cache_front_config` says what the lines read decide: the lines
+that store the probe's answers, the key lines without the Host where one zone serves several
+names (every one of them, and how the entries stored under the old key leave), and nothing
+where neither holds. A warning only where the configuration read shows one of them; elsewhere
+a note (severity ok) that names the check: a cache in front is no fault, and a warning
+nothing can clear would hold every ``probe check`` behind a shared cache at WARNING for good.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from probe.diagnose.cached import CacheKind, cache_kind
-from probe.model import Finding, FrontKind, Liveness, Observation, Sample, Status
+from probe.diagnose.cache_front_config import configured
+from probe.diagnose.cached import VARNISH_RELOAD, CacheKind, cache_kind, front_kinds
+from probe.model import Finding, Liveness, Observation, Sample, Status
 
 if TYPE_CHECKING:
     from probe.diagnose.config_join import ConfigJoin
@@ -41,46 +46,28 @@ _CHECK = {
                       "that drops the name",
     CacheKind.UNKNOWN: "the cache's key must include the Host where it serves several names",
 }
+_VARNISH = (f" Neither 'probe sweep --config' nor 'probe lint' reads a VCL, and the manifest "
+            f"has no key that acknowledges a finding: this note (severity ok, it changes no "
+            f"status) stays. The check is by hand: 'varnishadm vcl.list' names the active "
+            f"VCL, 'varnishadm vcl.show -v NAME' shows its vcl_hash; a VCL edited is loaded "
+            f"with {VARNISH_RELOAD}.")
 
 
-def _nginx_key(observations: Sequence[Observation], config: ConfigJoin
-               ) -> tuple[bool, list[str]]:
-    """(whether every URL's cache key read holds the Host, the key lines lint finds
-    lacking it) for these URLs' locations."""
-    from probe.nginx.caches import cache_at
-
-    model = getattr(config.front, "model", None)
-    if model is None:
-        return False, []
-    held, lacking = True, list[str]()
-    for obs in observations:
-        address = obs.target.address or next((s.address for s in obs.samples if s.address),
-                                             None)
-        route = config.front.route(obs.target.url, address)
-        mapping = route.step("mapping")
-        location = next((loc for _, loc in model.locations()
-                         if mapping is not None and loc.where == str(mapping.source)), None)
-        lines = cache_at(model, location) if location is not None else None
-        if lines is None:
-            return False, lacking  # no cache in force by what was read: not decided here
-        held = held and lines.key_has_host
-        key = lines.key
-        if key is not None and config.findings.get((key.file, key.line), ("",))[0] == \
-                "nginx_cache_key_host" and key.where not in lacking:
-            lacking.append(key.where)
-    return held, lacking
+def _stored_here(observations: Sequence[Observation], address: str) -> list[str]:
+    """The URLs whose answers at ``address`` were stored ones in this sweep (observed)."""
+    return [obs.target.url for obs in observations
+            if any(s.liveness is Liveness.CACHED and (s.address or obs.target.address) ==
+                   address for s in obs.samples)]
 
 
-def _apache_shared(config: ConfigJoin) -> list[str] | None:
-    """The UseCanonicalName On lines in VirtualHosts with a ServerAlias; None unread."""
-    from probe.diagnose.cache_config import walk
-
-    site = getattr(config.front, "site", None)
-    if site is None:
-        return None
-    return [d.where for d, host in walk(site.config.directives)
-            if d.key == "usecanonicalname" and d.arg(0).lower() == "on" and host is not None
-            and any(c.key == "serveralias" for c in host.body())]
+def _observed(address: str, urls: list[str]) -> str:
+    if urls:
+        shown = ", ".join(urls[:3]) + (f" and {len(urls) - 3} more" if len(urls) > 3 else "")
+        return (f" The same sweep got stored answers at {address} for {shown} (not_live, "
+                f"cached): this cache stores some of the probe's no-store answers.")
+    return (" Whether it stored them a second sweep shows (a stored answer carries an "
+            "earlier request's nonce), or 'probe sweep --config' with the front's "
+            "configuration (nginx, Apache; a Varnish VCL is not read).")
 
 
 def cache_untested_findings(observations: Sequence[Observation],
@@ -92,53 +79,31 @@ def cache_untested_findings(observations: Sequence[Observation],
                 address = sample.address or obs.target.address or "?"
                 fronts.setdefault(address, []).append((obs, sample))
                 break
+    kinds = front_kinds(observations)
     findings = []
     for address, seen in fronts.items():
         hosts = sorted({(urlsplit(o.target.url).hostname or "") for o, _ in seen})
         if len(hosts) < 2:
             continue
-        kind, told = cache_kind(seen[0][1])
-        configured = _configured(kind, [o for o, _ in seen], config)
-        if configured is None:
-            continue  # the key read holds the Host: nothing left undecided
-        said, risk = configured
+        kind, told = kinds.get(address) or cache_kind(seen[0][1])
+        header = told or seen[0][1].cache[0]
+        said = configured(kind, header, [o for o, _ in seen], config)
+        if said is None:
+            continue  # the lines read neither store the probe's answers nor share a key
+        words, risk, kind = said
+        if config is None or not words:
+            words = _observed(address, _stored_here(observations, address)) + words
+        if kind is CacheKind.VARNISH:
+            words += _VARNISH
         instances = tuple(sorted({o.target.expected for o, _ in seen
                                   if o.target.expected is not None}))
-        header = told or seen[0][1].cache[0]
+        name = kind.value if kind is not CacheKind.UNKNOWN else "a cache"
         findings.append(Finding(CODE, Status.WARNING if risk else Status.OK, instances, (
-            f"A cache is in front at {address} ({kind.value if told else 'a cache'}: {header}) "
-            f"for {', '.join(hosts)}, and the probe's answers through it were not stored "
-            f"(each carried its own request's nonce): the endpoint answers 'Cache-Control: "
-            f"no-store', so this sweep does not test what the cache gives users for other "
-            f"pages. Where one cache serves several names and its key lacks the Host, the "
-            f"users of one name get the pages stored for another while every URL here is "
-            f"ok. The check: {_CHECK[kind]}.{said}")))
+            f"A cache is in front at {address} ({name}: {header}) for {', '.join(hosts)}, "
+            f"and the probe's answers through it were live in this sweep (each carried its "
+            f"own request's nonce). The endpoint answers 'Cache-Control: no-store', which a "
+            f"cache honouring it never stores, so these answers do not show what the cache "
+            f"gives users for other pages: where one cache serves several names and its key "
+            f"lacks the Host, the users of one name get the pages stored for another while "
+            f"every URL here is ok. The check: {_CHECK[kind]}.{words}")))
     return tuple(findings)
-
-
-def _configured(kind: CacheKind, observations: list[Observation],
-                config: ConfigJoin | None) -> tuple[str, bool] | None:
-    """The configured words, and whether the configuration read shows the risk; None where it
-    decides there is none."""
-    if config is None:
-        return (" 'probe sweep --config' with the front's configuration names the key line "
-                "(nginx, Apache; a Varnish VCL is not read).", False)
-    if config.front.front is FrontKind.NGINX and kind is not CacheKind.VARNISH:
-        held, lacking = _nginx_key(observations, config)
-        if held:
-            return None
-        if lacking:
-            return (f" The configuration read: the key at {', '.join(lacking)} holds no "
-                    f"$host (lint's nginx_cache_key_host): write 'proxy_cache_key "
-                    f"$scheme$host$request_uri;' there, then reload nginx.", True)
-    if config.front.front is FrontKind.APACHE and kind is CacheKind.APACHE:
-        shared = _apache_shared(config)
-        if shared == []:
-            return None
-        if shared:
-            return (f" The configuration read: 'UseCanonicalName On' at {', '.join(shared)} "
-                    f"in a VirtualHost with a ServerAlias: write 'UseCanonicalName Off' "
-                    f"there, then restart Apache.", True)
-    return (" The configuration read does not decide it (its cache lines are not the ones in "
-            "front).", False)
-

@@ -15,6 +15,7 @@ gives each URL its own site's stored answer, and the sentence would be false the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 from probe.diagnose.identify import SweepContext
@@ -25,6 +26,8 @@ from probe.safe_text import quoted
 
 NO_STORE = ("the endpoint sends every answer with 'Cache-Control: no-store' "
             "(contrib/wsgi_endpoint.py)")
+VARNISH_RELOAD = ("'varnishadm vcl.load NAME FILE && varnishadm vcl.use NAME' (a NAME not "
+                  "loaded yet) or 'systemctl reload varnish'")
 
 
 class CacheKind(StrEnum):
@@ -50,6 +53,33 @@ def cache_kind(sample: Sample) -> tuple[CacheKind, str]:
     return CacheKind.UNKNOWN, ""
 
 
+def front_kinds(observations: Sequence[Observation]) -> dict[str, tuple[CacheKind, str]]:
+    """One identification per front address: the first answer through it whose headers name
+    the cache (a MISS passed on carries the backend's Server header, a HIT the front's)."""
+    kinds: dict[str, tuple[CacheKind, str]] = {}
+    for obs in observations:
+        for sample in obs.samples:
+            address = sample.address or obs.target.address or "?"
+            if sample.cache and address not in kinds:
+                kind, told = cache_kind(sample)
+                if kind is not CacheKind.UNKNOWN:
+                    kinds[address] = kind, told
+    return kinds
+
+
+def address_kind(obs: Observation, sample: Sample, context: SweepContext
+                 ) -> tuple[CacheKind, str]:
+    """The cache of this answer's front address, as any answer through it names it."""
+    kind, told = cache_kind(sample)
+    if kind is not CacheKind.UNKNOWN:
+        return kind, told
+    kinds = context.memo.get(("cache_kinds", ""))
+    if not isinstance(kinds, dict):
+        kinds = front_kinds(context.observations)
+        context.memo[("cache_kinds", "")] = kinds
+    return kinds.get(sample.address or obs.target.address or "?", (kind, told))
+
+
 def other_stored(obs: Observation, sample: Sample, context: SweepContext) -> str | None:
     """The instance whose answer was stored under this URL, where it is not the URL's own."""
     answer = sample.endpoint
@@ -72,20 +102,25 @@ def _ignore_words(kind: CacheKind) -> str:
                 f"(nginx_cache_no_store_ignored), names that line")
     if kind is CacheKind.APACHE:
         return ("mod_cache stores such an answer only with 'CacheStoreNoStore On' in force: "
-                "set it Off, then restart Apache. 'probe sweep --config' with the httpd.conf "
-                "names the line")
+                "set it Off, then restart Apache. The answers mod_cache_disk stored already "
+                "outlive the restart, under its CacheRoot, until they expire "
+                "(CacheDefaultExpire, 1 hour unless set) or are removed ('htcacheclean -p "
+                "CACHEROOT -l 1', CACHEROOT the CacheRoot line's directory). 'probe sweep "
+                "--config' with the httpd.conf names these lines")
     if kind is CacheKind.VARNISH:
-        return ("Varnish's builtin VCL does not store it (beresp.uncacheable for no-store): "
-                "a vcl_backend_response of the VCL sets beresp.ttl or overrides that. Pass "
-                "the probe's requests: in vcl_recv, 'if (req.http.X-Probe-Nonce) { return "
-                "(pass); }'; the VCL is not read by wsgi-probe")
+        return (f"Varnish's builtin VCL does not store it (beresp.uncacheable for no-store): "
+                f"a vcl_backend_response of the VCL sets beresp.ttl or overrides that. Pass "
+                f"the probe's requests: in vcl_recv, 'if (req.http.X-Probe-Nonce) {{ return "
+                f"(pass); }}', then load it: {VARNISH_RELOAD}. The VCL is not read by 'probe "
+                f"sweep --config' or 'probe lint': no line of it can be named here")
     return ("the cache in front was set to ignore it: let every request carrying the "
             "X-Probe-Nonce header pass the cache (or no caching for */__probe__)")
 
 
 def _key_words(kind: CacheKind, other: str) -> str:
     key = {CacheKind.NGINX: "'proxy_cache_key $scheme$host$request_uri;'",
-           CacheKind.VARNISH: "'hash_data(req.http.host);' in vcl_hash",
+           CacheKind.VARNISH: f"'hash_data(req.http.host);' in vcl_hash, loaded with "
+                              f"{VARNISH_RELOAD}",
            CacheKind.APACHE: "'UseCanonicalName Off' in the VirtualHost (mod_cache keys by "
                              "the server name httpd uses)",
            CacheKind.UNKNOWN: "the Host in the cache key"}[kind]
@@ -115,7 +150,7 @@ def cached(obs: Observation, sample: Sample, context: SweepContext) -> Diagnosis
     url = obs.target.url
     seen = (f" Cache headers: {', '.join(sample.cache)}." if sample.cache
             else " No cache headers were seen.")
-    kind, told = cache_kind(sample)
+    kind, told = address_kind(obs, sample, context)
     nonce = f"the nonce {answer.nonce!r}" if answer.nonce else "no nonce"
     by = f"by {kind.value} ({told})" if told else "by a cache or CDN in front of the site"
     other = other_stored(obs, sample, context)

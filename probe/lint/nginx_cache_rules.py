@@ -16,23 +16,15 @@
 from __future__ import annotations
 
 from probe.lint.findings import ConfigFinding, Severity
-from probe.nginx.caches import NONCE_LINES, CacheLines, cached_locations
+from probe.nginx.caches import NONCE_LINES, CacheLines, cached_locations, group_of
 from probe.nginx.model import Location, NginxModel, Server
-
-
-def _group(server: Server, location: Location, lines: CacheLines) -> tuple[str, ...]:
-    """What makes two locations' entries one set of keys: the zone, the key, and where the
-    key holds $proxy_host, the target passed to."""
-    target = location.proxy_pass.target if location.proxy_pass is not None else ""
-    shared = target if "$proxy_host" in lines.key_text.lower() else ""
-    return (lines.zone.args[0], lines.key_text, shared)
 
 
 def cache_key_host(model: NginxModel) -> list[ConfigFinding]:
     groups: dict[tuple[str, ...], list[tuple[Server, Location, CacheLines]]] = {}
     for server, location, lines in cached_locations(model):
         if not lines.key_has_host:
-            groups.setdefault(_group(server, location, lines), []).append(
+            groups.setdefault(group_of(location, lines), []).append(
                 (server, location, lines))
     findings = []
     for (zone, key, _), members in groups.items():

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from probe.apache.model import Site
 from probe.apache.unknown_hosts import UnknownHosts, unknown_hosts
 from probe.lint.alias_rules import alias_order, alias_trailing_slash
+from probe.lint.apache_cache_rules import cache_canonical_name, cache_store_no_store
 from probe.lint.daemon_rules import daemon_groups
 from probe.lint.define_rules import define_from_other_file
 from probe.lint.env_group_rules import env_group_unset, setenvif_overlap
@@ -52,7 +53,8 @@ RULES: tuple[Rule, ...] = (alias_order, alias_shadows_mount, environ_leak, share
                            server_name, vhost_ip_based, alias_trailing_slash, proxy_rules,
                            remoteip_header, tls_twin_missing, vhost_address, setenv_settings,
                            mass_shared_interpreter, define_from_other_file, env_group_unset,
-                           setenvif_overlap, rewrite_env_path_group)
+                           setenvif_overlap, rewrite_env_path_group, cache_store_no_store,
+                           cache_canonical_name)
 
 
 def run_rules(site: Site, rules: Sequence[Rule] = RULES) -> list[ConfigFinding]:

@@ -66,6 +66,8 @@ _HELP = {
                        "never read",
     "nginx_real_ip": "nginx's realip takes the REMOTE_ADDR a token-less endpoint trusts from "
                      "the client",
+    "cache_store_no_store": "mod_cache stores no-store answers where an application answers",
+    "cache_canonical_name": "mod_cache keys every alias's pages by the ServerName",
     "nginx_cache_key_host": "One proxy_cache serving several names with a key without $host",
     "nginx_cache_no_store_ignored": "proxy_ignore_headers Cache-Control: no-store answers "
                                     "(the probe's) are stored",

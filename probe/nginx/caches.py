@@ -34,6 +34,8 @@ class CacheLines:
     ignored: Directive | None  # proxy_ignore_headers naming Cache-Control, if any
     bypass: tuple[Directive, ...]  # proxy_cache_bypass lines in force
     no_cache: tuple[Directive, ...]  # proxy_no_cache lines in force
+    path: Directive | None = None  # the proxy_cache_path line that declares the zone
+    valid: tuple[Directive, ...] = ()  # proxy_cache_valid lines in force
 
     @property
     def key_text(self) -> str:
@@ -76,8 +78,54 @@ def cache_at(model: NginxModel, location: Location) -> CacheLines | None:
     key = next(iter(_in_force(levels, "proxy_cache_key")), None)
     ignored = next((d for d in _in_force(levels, "proxy_ignore_headers")
                     if any(a.lower() == "cache-control" for a in d.args)), None)
+    path = next((d for d in (levels[0].children("proxy_cache_path") if levels else ())
+                 if f"keys_zone={zone.args[0]}:" in " ".join(d.args)), None)
     return CacheLines(zone, key, ignored, tuple(_in_force(levels, "proxy_cache_bypass")),
-                      tuple(_in_force(levels, "proxy_no_cache")))
+                      tuple(_in_force(levels, "proxy_no_cache")), path,
+                      tuple(_in_force(levels, "proxy_cache_valid")))
+
+
+def zone_names(model: NginxModel, zone: str) -> list[str]:
+    """Every server_name of the blocks whose locations cache in ``zone``."""
+    return sorted({n for s, _, lines in cached_locations(model) if lines.zone.args[0] == zone
+                   for n, _ in s.names if n})
+
+
+def group_of(location: Location, lines: CacheLines) -> tuple[str, str, str]:
+    """What makes two locations' entries one set of keys: the zone, the key, and where the
+    key holds $proxy_host, the target passed to."""
+    target = location.proxy_pass.target if location.proxy_pass is not None else ""
+    shared = target if "$proxy_host" in lines.key_text.lower() else ""
+    return (lines.zone.args[0], lines.key_text, shared)
+
+
+def _line_order(where: str) -> tuple[str, int]:
+    file, _, line = where.rpartition(":")
+    return file, int(line or 0)
+
+
+def key_lines(model: NginxModel, zone: str) -> list[str]:
+    """The proxy_cache_key lines without the Host written where ``zone`` caches, in file
+    order: every one of them is to change, or a block left on the old key keeps getting the
+    entries other names stored under it."""
+    return sorted({lines.key.where for _, _, lines in cached_locations(model)
+                   if lines.zone.args[0] == zone and lines.key is not None
+                   and not lines.key_has_host}, key=_line_order)
+
+
+def purge_words(lines: CacheLines) -> str:
+    """How the entries stored already leave the cache (configured: the zone's path line and
+    the proxy_cache_valid in force)."""
+    valid = ", ".join(f"'proxy_cache_valid {' '.join(d.args)};' ({d.where})"
+                      for d in lines.valid)
+    wait = f"they expire ({valid}) or" if valid else "they expire or"
+    if lines.path is None:
+        return (f"The entries stored already stay in zone '{lines.zone.args[0]}' until {wait} "
+                f"are removed (its proxy_cache_path line was not read: 'nginx -T' shows it).")
+    return (f"The entries stored already stay in zone '{lines.zone.args[0]}' until {wait} are "
+            f"removed: delete the files under {lines.path.args[0]} (proxy_cache_path, "
+            f"{lines.path.where}; 'find {lines.path.args[0]} -type f -delete'), then reload "
+            f"nginx.")
 
 
 def cached_locations(model: NginxModel) -> list[tuple[Server, Location, CacheLines]]:
