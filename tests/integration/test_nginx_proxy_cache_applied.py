@@ -8,7 +8,10 @@ contrib/wsgi_endpoint.py around each), the shape of tester T32's :18111: one zon
 * those lines applied as printed, ``nginx -t`` and a reload: every URL ``ok``, and the
   ``cache_untested`` warning names the key line (users of one name still get the other's
   stored pages: shown with a real page fetched under both names);
-* the key line applied as printed: the warning goes, and each name gets its own page.
+* the key fix names both key lines (the zone's); R32 changed the first alone: the warning
+  then names the line left (two's users still get one's page, stored under the old key);
+  that line and the printed purge applied, then a reload: the warning goes, and two gets
+  its own page.
 """
 
 from __future__ import annotations
@@ -127,22 +130,39 @@ def test_the_printed_cache_fixes_applied_make_the_sweep_ok(
     warned = [f for f in report["findings"] if f["code"] == "cache_untested"]
     assert len(warned) == 1 and warned[0]["severity"] == "warning", report["findings"]
     keys = [n for n, line in enumerate(lines, 1) if "proxy_cache_key" in line]
-    assert f"{server.conf}:{keys[0]}" in warned[0]["explanation"], warned[0]
+    said = warned[0]["explanation"]
+    assert f"the key at {server.conf}:{keys[0]}, {server.conf}:{keys[1]} holds no $host" in \
+        said, said
     # what the warning is about, on a real page: two's users get one's stored page
     first, _ = _page(port, "one.test")
     second, status = _page(port, "two.test")
     assert second == first and status == "HIT", (first, second, status)
-    # the key line applied as printed
-    key = re.search(r"write '(proxy_cache_key [^']+;)' there", warned[0]["explanation"])
-    assert key is not None, warned[0]
-    for number in keys:
-        lines[number - 1] = re.sub(r"proxy_cache_key [^;]+;", key.group(1), lines[number - 1])
+    key = re.search(r"Write '(proxy_cache_key [^']+;)' in place of each", said)
+    assert key is not None, said
+    # R32 changed the first line only: the warning names the one left, never "not in front"
+    lines[keys[0] - 1] = re.sub(r"proxy_cache_key [^;]+;", key.group(1), lines[keys[0] - 1])
+    server.conf.write_text("\n".join(lines) + "\n")
+    _apply(server)
+    report = _sweep(server, manifest)
+    (left,) = [f for f in report["findings"] if f["code"] == "cache_untested"]
+    assert f"the key at {server.conf}:{keys[1]} holds no $host" in left["explanation"], left
+    assert "not the ones in front" not in left["explanation"]
+    second, status = _page(port, "two.test")  # the entry one stored under the old key
+    assert second == first and status == "HIT", (second, status)
+    # the printed purge, then the reload: the entry stored under the old key is gone
+    purge = re.search(r"'(find \S+ -type f -delete)'", left["explanation"])
+    assert purge is not None and str(cache / "store") in purge.group(1), left
+    subprocess.run(purge.group(1).split(), check=True, timeout=60)
+    _apply(server)
+    second, status = _page(port, "two.test")
+    assert status == "MISS", (second, status)
+    # the line left applied as printed
+    lines[keys[1] - 1] = re.sub(r"proxy_cache_key [^;]+;", key.group(1), lines[keys[1] - 1])
     server.conf.write_text("\n".join(lines) + "\n")
     _apply(server)
     report = _sweep(server, manifest)
     assert {t["verdict"] for t in report["targets"]} == {"ok"}, report["targets"]
     assert not [f for f in report["findings"] if f["code"] == "cache_untested"], \
         report["findings"]
-    _page(port, "one.test")
-    second, status = _page(port, "two.test")
-    assert status == "MISS", (second, status)
+    mine, status = _page(port, "two.test")
+    assert status == "MISS", (mine, status)  # its own, not the entry one stored
