@@ -25,6 +25,7 @@ from probe.diagnose.answer_names import place, share
 from probe.diagnose.code_drift import server_of
 from probe.diagnose.fronts import front_of
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.mount_location import own_answer
 from probe.diagnose.mount_words import mount_fix
 from probe.diagnose.reload import reload_ways
 from probe.diagnose.wording import Diagnosis
@@ -98,7 +99,9 @@ def _served(context: SweepContext) -> dict[tuple[object, ...], list[Served]]:
             sent = _sent(obs, context)
             for sample in obs.samples:
                 answer = sample.trusted_answer
-                mount = served_at(answer, sent) if answer is not None else None
+                # a URL another instance answered is where the front misroutes, no mount
+                mount = served_at(answer, sent) if answer is not None \
+                    and own_answer(context, obs, answer) else None
                 if answer is not None and mount is not None:
                     by.setdefault(_key(obs, answer), []).append(
                         Served(obs.target.url, mount, answer, obs))

@@ -70,7 +70,9 @@ def in_front_terms(observations: Sequence[Observation], diagnoses: Sequence[Diag
 
             diagnosis = misroute(obs, direct_diagnosis(obs, diagnosis), context)
         checked = integrity.check(obs, diagnosis, context, kind, _route(obs, config),
-                                  lambda other: _route(other, config))
+                                  lambda other: _route(other, config),
+                                  getattr(config, "model", None) if kind is FrontKind.NGINX
+                                  else None)
         if checked.verdict is Verdict.HOST_REJECTED:  # another instance's settings file?
             from probe.diagnose.settings_shared import reworded
 

@@ -35,6 +35,7 @@ from probe.diagnose.host_words import forwarded_unread, host_fix, received
 from probe.diagnose.host_words import host_name as _name
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.mount_forced import forced_evidence
+from probe.diagnose.mount_location import mount_place
 from probe.diagnose.mount_root import rooted
 from probe.diagnose.mount_shape import (
     declared,
@@ -57,14 +58,17 @@ from probe.urls import split_usual
 
 if TYPE_CHECKING:
     from probe.front import PredictedRoute, RouteStep
+    from probe.nginx.model import NginxModel
 
 
 def check(obs: Observation, diagnosis: Diagnosis, context: SweepContext, front: FrontKind,
           route: PredictedRoute | None = None,
-          routes: force_script.Routes | None = None) -> Diagnosis:
+          routes: force_script.Routes | None = None,
+          model: NginxModel | None = None) -> Diagnosis:
     """``diagnosis`` unchanged, or a host/mount verdict when the right application received
     a Host or a mount that breaks its pages; ``routes``: any URL's route in the
-    configuration given (a fix may name another URL's location)."""
+    configuration given (a fix may name another URL's location); ``model``: nginx's, read
+    (a mount fix names the lines of the location it writes into)."""
     if diagnosis.verdict is not Verdict.OK:
         return diagnosis
     answers = [a for s in obs.samples if (a := s.trusted_answer) is not None]
@@ -75,7 +79,7 @@ def check(obs: Observation, diagnosis: Diagnosis, context: SweepContext, front: 
                 answers, lambda a: (a.script_name, a.path_info, mod_wsgi(a)))
                 if proxied(front, group[-1], obs)
                 and (found := _mount(obs, diagnosis, group[-1], context, front, route,
-                                     answers))), None)
+                                     answers, (model, routes)))), None)
             or force_script.check(obs, diagnosis, answers, context, front, route, routes)
             or diagnosis)
 
@@ -159,7 +163,9 @@ def _one_each(answers: list[EndpointAnswer]) -> list[EndpointAnswer]:
 
 def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
            context: SweepContext, front: FrontKind,
-           route: PredictedRoute | None, answers: list[EndpointAnswer]) -> Diagnosis | None:
+           route: PredictedRoute | None, answers: list[EndpointAnswer],
+           read: tuple[NginxModel | None, force_script.Routes | None] = (None, None),
+           ) -> Diagnosis | None:
     script, info = answer.script_name, answer.path_info
     if script is None or info is None:
         return None
@@ -265,9 +271,12 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
         evidence += (Evidence(EvidenceKind.CONFIGURED, step.rule, str(step.source)),)
     wrong = forced is not None and forced.rstrip("/") != mount
     evidence += forced_evidence(answer, mount, url) if front is FrontKind.NGINX else ()
+    place = mount_place(obs, mount, route, context, *read) \
+        if front is FrontKind.NGINX and root is None else None
     fix = root.fix if root is not None else mount_fix(
         front, mount, route, stripped=stripped, answer=answer, doubled=doubled,
-        shared=force_script.shared_words(context, obs, answer, mount), every=answers)
+        shared=force_script.shared_words(context, obs, answer, mount), every=answers,
+        place=place)
     # --mount-point given to some members only: which answered what, not the generic words
     read = route is not None and route.undecided is None
     split = disagreement(answers, mount, sent, route.members if route is not None and read
