@@ -35,7 +35,8 @@ from probe.diagnose.host_words import forwarded_unread, host_fix, received
 from probe.diagnose.host_words import host_name as _name
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.mount_forced import forced_evidence
-from probe.diagnose.mount_location import mount_place
+from probe.diagnose.mount_location import NginxRead, mount_place
+from probe.diagnose.mount_nginx import route_step as _step
 from probe.diagnose.mount_root import rooted
 from probe.diagnose.mount_shape import (
     declared,
@@ -57,7 +58,7 @@ from probe.safe_text import quoted
 from probe.urls import split_usual
 
 if TYPE_CHECKING:
-    from probe.front import PredictedRoute, RouteStep
+    from probe.front import PredictedRoute
     from probe.nginx.model import NginxModel
 
 
@@ -67,8 +68,7 @@ def check(obs: Observation, diagnosis: Diagnosis, context: SweepContext, front: 
           model: NginxModel | None = None) -> Diagnosis:
     """``diagnosis`` unchanged, or a host/mount verdict when the right application received
     a Host or a mount that breaks its pages; ``routes``: any URL's route in the
-    configuration given (a fix may name another URL's location); ``model``: nginx's, read
-    (a mount fix names the lines of the location it writes into)."""
+    configuration given (a fix may name another URL's location); ``model``: nginx's."""
     if diagnosis.verdict is not Verdict.OK:
         return diagnosis
     answers = [a for s in obs.samples if (a := s.trusted_answer) is not None]
@@ -164,8 +164,7 @@ def _one_each(answers: list[EndpointAnswer]) -> list[EndpointAnswer]:
 def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
            context: SweepContext, front: FrontKind,
            route: PredictedRoute | None, answers: list[EndpointAnswer],
-           read: tuple[NginxModel | None, force_script.Routes | None] = (None, None),
-           ) -> Diagnosis | None:
+           nginx: NginxRead = (None, None)) -> Diagnosis | None:
     script, info = answer.script_name, answer.path_info
     if script is None or info is None:
         return None
@@ -271,12 +270,10 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
         evidence += (Evidence(EvidenceKind.CONFIGURED, step.rule, str(step.source)),)
     wrong = forced is not None and forced.rstrip("/") != mount
     evidence += forced_evidence(answer, mount, url) if front is FrontKind.NGINX else ()
-    place = mount_place(obs, mount, route, context, *read) \
-        if front is FrontKind.NGINX and root is None else None
     fix = root.fix if root is not None else mount_fix(
         front, mount, route, stripped=stripped, answer=answer, doubled=doubled,
         shared=force_script.shared_words(context, obs, answer, mount), every=answers,
-        place=place)
+        place=mount_place(obs, mount, route, context, *nginx))
     # --mount-point given to some members only: which answered what, not the generic words
     read = route is not None and route.undecided is None
     split = disagreement(answers, mount, sent, route.members if route is not None and read
@@ -290,12 +287,6 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
         explanation=f"{url} is served by the right application, but {what}.",
         fix=fix, answered_by=diagnosis.answered_by,
         evidence=(*diagnosis.evidence, *evidence))
-
-
-def _step(route: PredictedRoute | None, stage: str) -> RouteStep | None:
-    """A step of the route, when the configuration read decides the route: where an
-    include that was not read may change it, no step of it is stated."""
-    return route.step(stage) if route is not None and route.undecided is None else None
 
 
 def _undecided(route: PredictedRoute | None, stage: str) -> str:

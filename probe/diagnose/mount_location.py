@@ -24,13 +24,16 @@ from probe.diagnose.identify import SweepContext
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import ANY_INSTANCE
 from probe.model import Observation
-from probe.nginx.text import pcre
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from probe.front import PredictedRoute
     from probe.nginx.model import Header, Location, NginxModel
+
+
+NginxRead = tuple["NginxModel | None", "Callable[[Observation], PredictedRoute | None] | None"]
+"""nginx's model read and any URL's route in it, for :func:`mount_place`."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,8 @@ def _location(route: PredictedRoute | None, model: NginxModel) -> Location | Non
 def _captured(location: Location, path: str) -> dict[str, tuple[str, str]]:
     """Each named capture of a regular-expression location: (the path before it, the path
     up to its end) for ``path``."""
+    from probe.nginx.text import pcre  # nginx's modules only where a fix is written
+
     regex = pcre(location.pattern, location.modifier == "~*") if location.is_regex else None
     found = regex.search(path) if regex is not None else None
     if regex is None or found is None:

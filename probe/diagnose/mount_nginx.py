@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 
 def route_step(route: PredictedRoute | None, stage: str) -> RouteStep | None:
+    """A step of the route, when the configuration read decides the route: where an
+    include that was not read may change it, no step of it is stated."""
     return route.step(stage) if route is not None and route.undecided is None else None
 
 
