@@ -1,4 +1,4 @@
-"""T34's d-locations from its real configuration and answers (tests/t34_answers.py): one
+"""T34's d-locations from its real configuration and answers (tests/t34_locations_answers.py): one
 ``location ~ ^/(?<app>shop|blog)`` with ``rewrite ^/[^/]+/(.*)$ /$1 break;`` passes shop
 (gunicorn) and blog (uWSGI), under a server level's ``proxy_set_header Host $host;``. The old
 fixes, applied, broke it: 'X-Forwarded-Prefix /shop' and '/blog' both in that location (both
