@@ -149,7 +149,9 @@ WSGIDaemonProcess spare
 @pytest.mark.parametrize("group, expected", [
     ("", [("unused_daemon", "warning", 1)]),  # embedded only because nothing chose
     ("WSGIProcessGroup %{GLOBAL}", [("unused_daemon", "note", 1)]),  # embedded on purpose
-    ("WSGIProcessGroup %{ENV:GROUP}", []),  # per request: any daemon may be used
+    # per request: any daemon may be used, so no unused_daemon; but nothing read sets GROUP,
+    # so mod_wsgi would take the literal text as the group (env_group_unset, tester T33)
+    ("WSGIProcessGroup %{ENV:GROUP}", [("env_group_unset", "warning", 4)]),
 ])
 def test_unused_daemon_severity_follows_the_consequence(tmp_path: Path, group: str,
                                                         expected: list[object]) -> None:
