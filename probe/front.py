@@ -234,6 +234,9 @@ class Divergence:
     TLS there (a ``#`` comment saying where they were read, ``SSLEngine on``, the
     certificate lines); empty on a plain-HTTP address."""
     meant_tls: RouteStep | None = None
+    use_fix: str = ""
+    """For stage ``process_group``: where the group line is a macro's body, the fix naming
+    the ``Use`` (and ``Define``) line of this site (:mod:`probe.apache.macro_group`)."""
     """For stage ``site``, when ``meant`` is on another address and speaks TLS only while the
     request's address is plain HTTP: that site's line switching TLS on (``decision`` the
     ``https://`` origin it answers at); the URL is https, or the site needs a plain

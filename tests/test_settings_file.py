@@ -75,8 +75,10 @@ def test_embedded_project_2_runs_project_1s_settings_file() -> None:
         assert "served by the right application" not in found.explanation
         assert "ALLOWED_HOSTS in the settings of this application" not in found.fix
         # one path for every interpreter: reordering it moves the problem to project-1
-        assert "In embedded mode the import path (WSGIPythonPath) is one for every " \
-               "interpreter of this Apache" in found.fix, found.fix
+        # no configuration read: no WSGIPythonPath line is claimed (T33 b had none)
+        assert "In embedded mode the import path (WSGIPythonPath where one is set, or a WSGI " \
+               "script's own sys.path change) is one for every interpreter of this Apache" \
+            in found.fix, found.fix
         assert f"'WSGIDaemonProcess project-2 python-path={CASES}/d-samename/root/sites/" \
                f"project-2'" in found.fix
         assert "a name no other project on the path uses" in found.fix
@@ -255,21 +257,22 @@ def test_one_project_whose_subdirectory_follows_its_top_is_no_settings_path() ->
 def test_a_neighbour_loading_other_settings_decides_nothing() -> None:
     # Trees apart, the file in the other's, but the other's own answers load another module
     # (R25 n2): its tree is no proof the file is its settings.
-    report = sweep(MANIFEST, _one_codebase("www/wsgi.py", "proj/api.wsgi",
+    report = sweep(MANIFEST, _one_codebase("www/mysite/wsgi.py", "proj/api.wsgi",
                                            api_loaded="other.settings"))
     assert result(report, "http://site-1.example.com/").cause is not Cause.SETTINGS_PATH
 
 
 def test_a_file_without_the_modules_name_decides_nothing() -> None:
     # settings_module.file without .loaded (R25 n3: "Both name their settings None").
-    report = sweep(MANIFEST, _one_codebase("www/wsgi.py", "proj/api.wsgi", www_loaded=None))
+    report = sweep(MANIFEST, _one_codebase("www/mysite/wsgi.py", "proj/api.wsgi", www_loaded=None))
     assert result(report, "http://site-1.example.com/").cause is not Cause.SETTINGS_PATH
 
 
 def test_trees_apart_and_the_owner_loading_the_file_is_settings_path() -> None:
-    # The same answers with www's tree apart from api's: the rule still holds (so the three
-    # tests above can fail).
-    report = sweep(MANIFEST, _one_codebase("www/wsgi.py", "proj/api.wsgi"))
+    # The same answers with www's tree apart from api's, www's script in a package of the
+    # module's name (startproject's mysite/wsgi.py): the rule still holds (so the three
+    # tests above can fail). A script in no such package: T33 b's test in test_mass_hosting.
+    report = sweep(MANIFEST, _one_codebase("www/mysite/wsgi.py", "proj/api.wsgi"))
     found = result(report, "http://site-1.example.com/")
     assert found.cause is Cause.SETTINGS_PATH, found.explanation
     assert "project-2's own answers load that file under the same name" in found.explanation
@@ -279,7 +282,7 @@ def test_one_script_through_a_link_is_no_other_projects_settings() -> None:
     # Tester T29's blue/green 'live' link to a colour, python-path= written resolved: live's
     # answer reports the colour's settings file, and the colour's answers a WSGI script of the
     # same modification time and code.version as live's (one file, two paths): nothing decided.
-    answers = _one_codebase("www/wsgi.py", "proj/api.wsgi")
+    answers = _one_codebase("www/mysite/wsgi.py", "proj/api.wsgi")
     for data in answers.values():
         data["code"] = {"version": "r2", "version_source": "file:/x/REVISION",
                         "script_mtime": "2026-12-07T16:36:53.708120+00:00"}

@@ -63,7 +63,7 @@ from probe.apache.config_text import (
     read_envvars,
     split_args,
 )
-from probe.apache.macros import BodyLine, Macro, MacroUse, refusal, substitute
+from probe.apache.macros import BodyLine, Macro, MacroUse, VarSource, refusal, substitute
 from probe.apache.modules import DEBIAN_COMPILED_IN, Modules, Version, version_holds
 from probe.apache.section_tags import Reading, close_error, is_close_tag
 from probe.errors import ProbeError
@@ -271,6 +271,7 @@ class _Reader:
         # httpd -D NAME: IfDefine sees it, UnDefine can remove it, ${NAME} does not expand it
         self.cmdline_defines = set(httpd.defines)
         self.defines: dict[str, str] = {}
+        self.define_lines: dict[str, tuple[str, int]] = {}  # the Define each value is from
         self.notes: list[ParseNote] = []
         self.files: list[str] = []
         self.include_dirs: list[str] = []
@@ -398,8 +399,10 @@ class _Reader:
         key = name.lower()
         if key == "define" and args:
             self.defines[args[0]] = args[1] if len(args) > 1 else ""
+            self.define_lines[args[0]] = (file, number)
         elif key == "undefine" and args:
             self.defines.pop(args[0], None)
+            self.define_lines.pop(args[0], None)
             self.cmdline_defines.discard(args[0])
         elif key == "loadmodule" and len(args) >= 2:
             self.modules.load(args[0], args[1])
@@ -410,7 +413,8 @@ class _Reader:
             self.macros.pop(args[0].lower(), None)
         elif key == "use":
             return self._use_macro(Directive(name, args, file, number, last_line=last,
-                                             macro=self._use), depth)
+                                             macro=self._use), depth, self._sources(line),
+                                   split_args(name_and_rest(line)[1])[1:])
         elif key in ("include", "includeoptional"):
             read, unread = self._include(file, number, args, depth,
                                          optional=key == "includeoptional")
@@ -419,7 +423,20 @@ class _Reader:
                            if unread else [])
         return [Directive(name, args, file, number, last_line=last, macro=self._use)]
 
-    def _use_macro(self, use: Directive, depth: int) -> list[Directive]:
+    def _sources(self, line: str) -> tuple[VarSource, ...]:
+        """Where each ``${VAR}`` of ``line`` gets its value at this point of the reading."""
+        found = []
+        for var in dict.fromkeys(_VAR.findall(line)):
+            if var in self.defines:
+                at = self.define_lines.get(var)
+                found.append(VarSource(var, self.defines[var], at[0] if at else None,
+                                       at[1] if at else 0))
+            elif var in self.environ:
+                found.append(VarSource(var, self.environ[var], None))
+        return tuple(found)
+
+    def _use_macro(self, use: Directive, depth: int, variables: tuple[VarSource, ...] = (),
+                   written: Sequence[str] = ()) -> list[Directive]:
         """The directives a ``Use`` makes, read from its macro's body with the values put
         in; where mod_macro would refuse it, the ``Use`` itself, saying why."""
         name, values = use.arg(0), use.args[1:]
@@ -431,7 +448,8 @@ class _Reader:
             self.note(use.file, use.line, f"httpd will not start: {why}", fatal=True)
             return [dataclasses.replace(use, unread=why)]
         self.expanding.append(MacroUse(macro.name, use.file, use.line, macro.file,
-                                       macro.line))
+                                       macro.line, tuple(macro.params), tuple(values),
+                                       tuple(written), variables))
         try:
             return self._read_logical(macro.file, [
                 (first, last, substitute(text, macro.params, values))

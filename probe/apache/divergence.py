@@ -23,6 +23,7 @@ from probe.apache.addresses import Address
 from probe.apache.catch_all_address import catch_all_why
 from probe.apache.group_placement import group_not_applied
 from probe.apache.hostnames import name_matches
+from probe.apache.macro_group import macro_group_fix
 from probe.apache.mapping import map_path, source
 from probe.apache.model import Server, Site
 from probe.apache.names import catch_all_vhost, mount_matches
@@ -93,7 +94,9 @@ def divergence(site: Site, route: PredictedRoute, hostname: str, ip: str | None,
         if chosen.source is not None:
             return Divergence("process_group", chosen, _group_meant(site, server, group,
                                                                     chosen.source),
-                              "process_group_scope")
+                              "process_group_scope",
+                              use_fix=macro_group_fix(site, server, chosen.source,
+                                                      route.process_group or "", group))
         # No directive gives this script a group: the one meant is not applied, written in a
         # section that does not cover the script (the likely mistake, lint's unused_daemon),
         # hidden in a section httpd never reads, or never written for it.

@@ -36,6 +36,21 @@ class Macro:
 
 
 @dataclass(frozen=True)
+class VarSource:
+    """A ``${VAR}`` of a line and where its value came from: the ``Define`` read last before
+    that line (Define is global and read in order), or the process environment (no file)."""
+
+    name: str
+    value: str
+    file: str | None
+    line: int = 0
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.file else "the environment"
+
+
+@dataclass(frozen=True)
 class MacroUse:
     """The ``Use`` line a directive of a macro's body was read for."""
 
@@ -44,6 +59,10 @@ class MacroUse:
     line: int
     defined_file: str
     defined_line: int
+    params: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()  # as put in, each ${VAR} resolved
+    written: tuple[str, ...] = ()  # the values as the Use line writes them
+    variables: tuple[VarSource, ...] = ()  # the ${VAR}s of the Use line
 
     @property
     def where(self) -> str:

@@ -21,6 +21,7 @@ from probe.apache.alias_slash import beyond_step, file_beyond
 from probe.apache.alias_target import AliasRequest, alias_request
 from probe.apache.config import Directive
 from probe.apache.handlers import WSGI_SCRIPT
+from probe.apache.mass_route import mass_route
 from probe.apache.model import Server, Site, WsgiApp
 from probe.apache.names import alias_match_length, mount_matches
 from probe.apache.proxy import members, proxy_steps, taken_by
@@ -56,9 +57,11 @@ def written(d: Directive) -> str:
     return " ".join([d.name, *d.args])
 
 
-def map_path(site: Site, server: Server, path: str) -> UrlMapping:
+def map_path(site: Site, server: Server, path: str, host: str | None = None,
+             port: int | None = None) -> UrlMapping:
     """The mapping of ``path`` in ``server`` (a VirtualHost inherits the main server's
-    Alias, Redirect, ProxyPass and WSGIScriptAlias lines, listed after its own)."""
+    Alias, Redirect, ProxyPass and WSGIScriptAlias lines, listed after its own); ``host`` and
+    ``port``: the request's, which a ``VirtualDocumentRoot`` maps by."""
     main_scope = tuple(d for d in site.config.directives if d.key != "virtualhost")
     scope = server.directives if not server.is_main else main_scope
     rewritten = _rewrite(scope, path)
@@ -68,7 +71,8 @@ def map_path(site: Site, server: Server, path: str) -> UrlMapping:
     inherited = () if server.is_main else main_scope
     for mapped in (_proxy(site, server, path), _alias(scope, inherited, path)):
         if mapped is not None:
-            return _handled(site, server, replace(mapped, steps=steps + mapped.steps))
+            return _handled(site, server, replace(mapped, steps=steps + mapped.steps),
+                            host, port)
     for app in site.aliases_for(server):
         if app.handler:
             continue
@@ -83,16 +87,22 @@ def map_path(site: Site, server: Server, path: str) -> UrlMapping:
                              f"of this server to match {path}", source(app.directive))
             return UrlMapping(path, (*steps, step), app, matched.script_name,
                               matched.script_file)
-    return _handled(site, server, UrlMapping(path, steps))
+    return _handled(site, server, UrlMapping(path, steps), host, port)
 
 
-def _handled(site: Site, server: Server, mapped: UrlMapping) -> UrlMapping:
+def _handled(site: Site, server: Server, mapped: UrlMapping, host: str | None = None,
+             port: int | None = None) -> UrlMapping:
     """A path no WSGIScriptAlias took (or an Alias mapped): a handler mount, else none."""
     if mapped.redirect or mapped.refused or mapped.upstream or mapped.undecided:
         return mapped
     handlers = [a for a in site.aliases_for(server)
                 if a.handler and mount_matches(a.mount, mapped.path)]
     if not handlers:
+        mass = mass_route(site, server, mapped.path, host, port)
+        if mass is not None:  # VirtualDocumentRoot: the Host's directory decides
+            return replace(mapped, steps=(*mapped.steps, mass.step), app=mass.app,
+                           script_name=mass.script_name, script_file=mass.script_file,
+                           refused=mass.refused, undecided=mass.undecided)
         return replace(mapped, steps=(*mapped.steps, RouteStep(
             "mount", "no application", f"no WSGI mount of this server matches {mapped.path}",
             None)))

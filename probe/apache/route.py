@@ -224,7 +224,8 @@ class ApacheRoutes:
         server = choice.server
         site_step = RouteStep("site", server.describe(), choice.rule, choice.source,
                               by=choice.by)
-        mapped = map_path(self.site, server, parts.path or "/")
+        mapped = map_path(self.site, server, parts.path or "/", hostname,
+                          parts.port or (443 if parts.scheme == "https" else 80))
         steps = (site_step, *mapped.steps)
         route = replace(empty, steps=steps, site=server.describe(), refused=mapped.refused,
                         upstream=mapped.upstream, undecided=mapped.undecided,

@@ -29,7 +29,7 @@ from probe.apache.scripts import ScriptInfo, read_script, script_in
 from probe.apache.sections import deciding_directive, per_directory
 from probe.apache.unread import unread_includes
 
-__all__ = ["build_site"]
+__all__ = ["build_site", "handler_app"]
 
 
 def build_site(config: ApacheConfig, *, read_scripts: bool = True) -> Site:
@@ -152,6 +152,13 @@ def _listen(d: Directive) -> Listen:
     if port is None:  # "Listen 80": a port only, every address
         return Listen(None, int(host) if host.isdigit() else 0, d)
     return Listen(host or None, int(port) if port.isdigit() else 0, d)
+
+
+def handler_app(config: ApacheConfig, server: Server, handler: HandlerMount) -> WsgiApp:
+    """The application a handler runs for one request's file (mass hosting's
+    VirtualDocumentRoot: :mod:`probe.apache.vhost_alias`), its groups decided as any other's."""
+    main_scope = tuple(d for d in config.directives if d.key != "virtualhost")
+    return _app(config, handler.directive, server, main_scope, handler)
 
 
 def _app(config: ApacheConfig, d: Directive, server: Server,

@@ -21,6 +21,9 @@ def process_group_fix(found: Divergence, expected: str, mount_step: RouteStep | 
     applies (written for another place, or hidden in a section httpd never reads)."""
     leaves, meant = found.step, found.meant
     first = "The route leaves the intended one at the daemon process group: "
+    if found.cause == "process_group_scope" and found.use_fix:
+        # a macro body's line: the site's own Use (or the Define it reads) is the one to change
+        return f"{first}{leaves.rule} ({leaves.source}).", found.use_fix
     if found.cause == "process_group_scope" and meant is not None:
         return f"{first}{leaves.rule} ({leaves.source}).", _scope_fix(
             leaves, meant, expected, mount_step, site, mount_url, shared)
@@ -68,6 +71,13 @@ def _scope_fix(leaves: RouteStep, meant: RouteStep, expected: str,
                 + (f" ({mount.source})" if mount is not None and mount.source else ""))
     defined = f"WSGIDaemonProcess {group} at {meant.source}"
     whole = "the whole main server" if site == "the main server" else "its whole VirtualHost"
+    if meant.by == "server" and shared and mount is not None and mount.source == leaves.source:
+        # One line both mounts the instance and names the group the others keep: "put" and
+        # "do not rename" there would contradict each other (T33 b's [4]).
+        return (f"The line at {leaves.source} both mounts {expected} and gives "
+                f"{leaves.decision} to {group_words(shared)}: change neither there; give "
+                f"{expected} a line of its own in {_scope(site)} (a WSGIScriptAlias for its "
+                f"mount with process-group={group}; {defined} defines it).")
     if meant.by == "server" and shared:
         one = len(shared) == 1
         return (f"Put {on_mount}; {defined} defines it. Do not rename the group at "

@@ -127,23 +127,23 @@ def _place(reported: str, name: str, script: str | None, code: tuple[str | None,
            instance: str, context: SweepContext) -> tuple[str, str, str] | None:
     """Where the settings file ``reported`` (of the module ``name``) lies: None inside the
     instance's own tree (or where it has none); else the instance's tree, and the other
-    instance whose tree holds it with that tree.
-
-    Another instance's only where its tree and the instance's are apart (one project served
-    as two instances, a script at its top and one below it, shares one settings file: a
-    re-tester's www and api of one codebase) and that instance's own answers load the file
-    under the same module name (a neighbour's answer naming ``/`` its script's directory, or
-    running other settings, decides nothing of this one); and not where the other's answers
-    report a WSGI script of the same modification time and code.version (``code``): one
-    script reached by two paths (a blue/green ``live`` link to a colour: a tester's python-path=
-    written resolved loaded the colour's settings, the same file), or one release copied with
-    its times, whose settings are the same content."""
+    instance whose tree holds it with that tree. Another instance's only where a script of
+    the instance lies in a package of the name (else none of its own is shadowed), the trees
+    are apart (one project served as two instances, a script at its top and one below it,
+    shares one settings file: R25's www and api) and that instance's own answers load the
+    file under the same module name (a neighbour naming ``/`` its script's directory, or
+    running other settings, decides nothing); not where the other's answers report a WSGI
+    script of the same modification time and code.version (``code``): one script by two
+    paths (a blue/green ``live`` link), or one release copied with its times."""
     file = posixpath.normpath(reported)
     own = [tree for s in (script, *scripts_of(instance, context)) if (tree := _tree(s))]
     if not own:
         return None
     if any(_inside(file, tree) for tree in own):
         return _nested(file, name, own, code, instance, context)
+    tails = ["/" + "/".join(name.split(".")[:k]) for k in range(1, name.count(".") + 1)]
+    if not any(tree.endswith(tail) for tree in own for tail in tails):
+        return None  # T33 b: app.wsgi sets sys.path itself, no package of the name beside it
     for other in context.manifest.instances:
         if other == instance:
             continue
@@ -257,7 +257,7 @@ def path_fix(found: Foreign, instance: str, line: str = "",
     restart = (f"Then restart Apache, which reads the configuration only when it starts (a "
                f"touched WSGI script does not): {apache_control([answer])}.")
     if answer.embedded:
-        where = line or "WSGIPythonPath"
+        where = line or "WSGIPythonPath where one is set, or a WSGI script's own sys.path change"
         return (f"In embedded mode the import path ({where}) is one for every interpreter of "
                 f"this Apache: whichever project's directory comes first, the other imports "
                 f"its {'.'.join(found.package)!r} package. Run {instance} in a daemon process "
