@@ -56,6 +56,11 @@ def strip_prefix(mount: str, *, regex_location: bool) -> str:
     return "let proxy_pass strip the prefix (a URI part such as '/')"
 
 
+ONLY_NAME = ("where it is the line's only name, write 'server_name \"\";' in place of the line, "
+             "or remove that server block: a server_name line with no name fails 'nginx -t'")
+"""What a name taken out of a server_name line not read leaves, said with the removal."""
+
+
 def name_removed(name: str, where: str, on_line: list[str]) -> str:
     """How to take ``name`` (as written) out of the server_name line at ``where``, whose names
     as written are ``on_line``: a line left with no name is refused by nginx, so it is

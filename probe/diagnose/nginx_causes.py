@@ -48,7 +48,7 @@ from probe.diagnose.nginx_member import backup_answered, listen_unknown, only_me
 from probe.diagnose.nginx_names import default_only, duplicate, meant_for, name_first
 from probe.diagnose.nginx_near_name import manifest_hosts, typo_first
 from probe.diagnose.nginx_own_404 import own_404
-from probe.diagnose.nginx_pattern import claimed_fix, pattern_fix
+from probe.diagnose.nginx_pattern import claimed_fix, name_out, pattern_fix
 from probe.diagnose.nginx_refuse import refuse_at
 from probe.diagnose.nginx_shared_pass import shared_pass
 from probe.diagnose.nginx_shared_words import unconfigured
@@ -321,9 +321,7 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                # A URL to refuse has no application to pass to: the name is what is claimed
                # (a regular expression or wildcard narrowed, keeping the manifest's hosts).
                pattern_fix(context, front, site, host, refuse)
-               or f"Remove {host} from the server_name that claims it"
-               + (f" ({site.source})" if site and site.source else "")
-               + f", so that the default server refuses it: {refuse}")
+               or name_out(front, site, host, refuse))
         if took is not None:  # the default block is the one meant: its hand-over is wrong
             why, fix, named_at = why + took.why, fix + took.after, took.evidence
     return dataclasses.replace(

@@ -31,6 +31,7 @@ from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.front import PredictedRoute
 from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation, Sample
+from probe.nginx_snippets import ONLY_NAME
 
 UNDECIDED = "it does not say whether nginx refused it or passed it on"
 
@@ -47,7 +48,7 @@ def is_sub_path(url: str) -> bool:
 def duplicate_hint(host: str) -> str:
     return (f" If 'nginx -t' warns of a \"conflicting server name\" \"{host}\", two server "
             f"blocks name it and nginx uses the first: remove {host} from the server_name of "
-            f"the block that should not have it instead.")
+            f"the block that should not have it instead ({ONLY_NAME}).")
 
 
 def sub_path(diagnosis: Diagnosis, head: str, url: str, expected: str, who: str,

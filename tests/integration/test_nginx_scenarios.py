@@ -237,8 +237,9 @@ def test_the_fixes_of_a_url_to_refuse_refuse_it(apps: Apps, run_nginx: Any) -> N
     claimed = run_nginx(correct(apps).replace("server_name site-1.example.com",
                                               "server_name unknown.invalid site-1.example.com"))
     fix = claimed.by_url("--config", str(claimed.nginx.conf))[unknown]["fix"]
-    assert fix.startswith(f"Remove unknown.invalid from the server_name that claims it "
-                          f"({claimed.nginx.conf}:"), fix
+    assert fix.startswith(f"Remove unknown.invalid from the server_name at "
+                          f"{claimed.nginx.conf}:"), fix
+    assert "(leaving 'server_name site-1.example.com;')" in fix, fix
     assert "pass to the upstream" not in fix
     marked = run_nginx(correct(apps).replace(
         "server { listen 127.0.0.1:@P@ default_server; return 444; }", "").replace(

@@ -99,3 +99,38 @@ def test_lint_names_a_line_that_nginx_takes(tmp_path: Path) -> None:
 def test_a_line_with_other_names_keeps_them() -> None:
     assert name_removed("dup.test", "f:3", ["alpha.test", "dup.test"]) == (
         "remove dup.test from the server_name at f:3 (leaving 'server_name alpha.test;')")
+
+
+REFUSE = MANIFEST + """
+[refuse]
+urls = ["http://unknown.invalid/"]
+"""
+
+
+def test_a_url_to_refuse_named_alone_on_its_line_keeps_a_line_nginx_takes(
+        tmp_path: Path) -> None:
+    """The [refuse] URL's host is the only name of old.conf's server_name: the fix once
+    read "Remove unknown.invalid from the server_name that claims it", which leaves
+    ``server_name ;``."""
+    conf = _tree(tmp_path)
+    old = tmp_path / "sites-enabled" / "blog-old.conf"
+    old.write_text(SITE.format(names="unknown.invalid", port=18401))
+    answers = [_answer("http://shop.example.test/", "shop", "shop", "127.0.0.1:18401"),
+               _answer("http://blog.example.test/", "blog", "blog", "127.0.0.1:18402"),
+               _answer("http://unknown.invalid/", None, "shop", "127.0.0.1:18401")]  # type: ignore[arg-type]  # a [refuse] URL expects no instance
+    found = next(t for t in diagnose(parse(REFUSE), answers,
+                                     config=ConfigJoin(load_nginx(str(conf)))).targets
+                 if t.url == "http://unknown.invalid/")
+    assert found.fix is not None and "server_name ;" not in found.fix, found.fix
+    assert found.fix.startswith(f"Write 'server_name \"\";' in place of the server_name at "
+                                f"{old}:3"), found.fix
+    assert _errors_after(conf, found.fix) == []
+
+
+def test_the_duplicate_hint_says_what_an_only_name_leaves() -> None:
+    """Without the configuration no line is known: the hint says what to write where the
+    name is the line's only one."""
+    from probe.diagnose.nginx_unread import duplicate_hint
+
+    hint = duplicate_hint("blog.example.test")
+    assert "write 'server_name \"\";' in place of the line" in hint, hint
