@@ -52,6 +52,7 @@ from probe.diagnose.nginx_pattern import claimed_fix, name_out, pattern_fix
 from probe.diagnose.nginx_refuse import refuse_at
 from probe.diagnose.nginx_shared_pass import shared_pass
 from probe.diagnose.nginx_shared_words import unconfigured
+from probe.diagnose.nginx_unlistened import not_this_file, step_said
 from probe.diagnose.nginx_unread import (
     capital,
     duplicate_hint,
@@ -149,6 +150,9 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         observed.append(Evidence(EvidenceKind.OBSERVED, f"server.listen = {at!r}",
                                  f"GET {url}"))
     said = (head + also, tuple(observed))  # the server behind nginx chose: not its hand-over
+    if route is not None and (gone := not_this_file(diagnosis, *said[:1], route, front,
+                                                    said[1])):
+        return gone  # no block of the file given listens where the answer came from
     if (behind := host_not_passed(url, diagnosis, answer, route, *said) or chosen_behind(
             obs, diagnosis, answer, route, context, lambda o: _route(o, front), *said)):
         return behind
@@ -269,8 +273,7 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     else:
         cause = Cause.WRONG_UPSTREAM
         proxy = (f"{upstream.rule} ({upstream.source})" if upstream else "no hand-over read")
-        why = (f" The server block that takes {host!r} ({site.rule if site else '?'}, "
-               f"{site.source if site else '?'}) passes it "
+        why = (f" The server block that takes {host!r} ({step_said(site)}) passes it "
                + (f"to {route.upstream}: {proxy}." if route.upstream else f"with {proxy}."))
         shadow = route.shadowed is not None and bool(route.shadowed.upstream)
         copy = (copies.other_copy(obs, context, context.identify(answer), at)

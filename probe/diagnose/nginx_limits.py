@@ -194,8 +194,8 @@ def limited(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
 def _configured(diagnosis: Diagnosis, route: PredictedRoute, tripped: list[Limit], head: str,
                 path: str, fewer: str, observed: Evidence) -> Diagnosis:
     site, upstream, mapping = route.step("site"), route.step("upstream"), route.step("mapping")
-    where = (f"{site.decision} ({site.rule}, {site.source})" if site is not None
-             else "its server block")
+    where = (f"{site.decision} ({site.rule}{f', {site.source}' if site.source else ''})"
+             if site is not None else "its server block")
     hand_over = (f", then {upstream.rule} ({upstream.source})" if upstream is not None else "")
     explanation = (
         f"{head}. The configuration given: {where}, {through(route)}"

@@ -1,7 +1,6 @@
 """``no_endpoint`` through nginx with its route read (``--config``): the step that answered
-instead of the application, with its ``file:line`` and the fix written there; and
-:func:`unanswered`, which sends each unanswered URL here or to :mod:`.nginx_unanswered`'s
-closed connection.
+instead of the application, its ``file:line`` and the fix written there; :func:`unanswered`
+sends each unanswered URL here or to :mod:`.nginx_unanswered`'s closed connection.
 
 docs/verdicts.md: installing the endpoint is advised only where the route reaches the
 application. Where nginx answers itself (a ``return``, files, no location, the default
@@ -54,7 +53,8 @@ def no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     expected = obs.target.expected or "the expected instance"
     site, last = route.step("site"), last_mapping(route)
     upstream = route.step("upstream")
-    where = f"{site.decision} ({site.rule}, {site.source})" if site is not None else "?"
+    where = (f"{site.decision} ({site.rule}{f', {site.source}' if site.source else ''})"
+             if site is not None else "?")  # no line: no block listens on the address
     status = next((s.status_code for s in reversed(obs.samples) if s.status_code), None)
     if upstream is not None:
         passed = dataclasses.replace(

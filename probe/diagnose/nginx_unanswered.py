@@ -114,7 +114,8 @@ def closed_route(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             route: PredictedRoute, front: FrontConfig | None) -> Diagnosis:
     host = (urlsplit(obs.target.url).hostname or "").lower()
     site, last = route.step("site"), last_mapping(route)
-    where = f"{site.decision} ({site.rule}, {site.source})" if site is not None else "?"
+    where = (f"{site.decision} ({site.rule}{f', {site.source}' if site.source else ''})"
+             if site is not None else "?")  # no line: no block listens on the address
     meant = meant_block(obs, context, front)
     if route.refused and last is not None and last.decision == "return 444" and \
             last.source is not None:
