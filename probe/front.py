@@ -19,8 +19,8 @@ from typing import Protocol
 # it is named here too, where the configurations speak of it.
 from probe.model import FrontKind
 
-__all__ = ["Divergence", "Fallback", "FrontConfig", "FrontKind", "Member", "PredictedRoute",
-           "RouteStep", "Shadowed", "Source", "TlsSite"]
+__all__ = ["AlsoNamed", "Divergence", "Fallback", "FrontConfig", "FrontKind", "Member",
+           "PredictedRoute", "RouteStep", "Shadowed", "Source", "TlsSite"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,19 @@ class Shadowed:
     pattern: str
     source: Source | None
     upstream: str | None  # where it passes (comma-separated), None: it passes nowhere
+
+
+@dataclass(frozen=True)
+class AlsoNamed:
+    """nginx: a later server block whose regular expression server_name matches the host too,
+    which nginx never reaches for it (the first regular expression in configuration order
+    wins), with where it would pass the URL."""
+
+    site: str  # the block, described
+    name: str  # its server_name as written: ~^www\d*\.example\.test$
+    source: Source | None  # that server_name's line
+    upstream: str | None  # where it passes the URL, None: nowhere decided
+    pass_source: Source | None  # its pass line
 
 
 @dataclass(frozen=True)
@@ -151,6 +164,7 @@ class PredictedRoute:
     shadowed: Shadowed | None = None  # nginx: a prefix location a regex location won over
     fallbacks: tuple[Fallback, ...] = ()  # nginx: error_page lines for a failing hand-over
     variables: tuple[VariableChoice, ...] = ()  # nginx: the map/split_clients values passed by
+    also_named: tuple[AlsoNamed, ...] = ()  # nginx: later regex blocks matching the host too
 
     def step(self, stage: str) -> RouteStep | None:
         return next((s for s in self.steps if s.stage == stage), None)

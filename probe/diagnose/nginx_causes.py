@@ -114,7 +114,8 @@ def nginx_diagnosis(obs: Observation, diagnosis: Diagnosis, context: SweepContex
             obs, _misroute(obs, diagnosis, context, route, front), context, route), context, route)
         return with_lint(found, route, lint or {}) if found.cause else found
     if diagnosis.verdict is Verdict.HTTP_ERROR:
-        return front_error(obs, diagnosis, route, "nginx", front)
+        own = own_answer(context, obs.target.expected)
+        return front_error(obs, diagnosis, route, "nginx", front, own.listen if own else None)
     if diagnosis.verdict is Verdict.INCONSISTENT:
         return through_nginx(obs, diagnosis, route, context, lambda o: _route(o, front))
     return diagnosis

@@ -14,6 +14,7 @@ from probe.diagnose.gunicorn_refused import refused
 from probe.diagnose.nginx_fallback import intercepted
 from probe.diagnose.nginx_gateway import gateway_words, no_params_step
 from probe.diagnose.nginx_map_entry import unnamed_words
+from probe.diagnose.nginx_regex_order import regex_order
 from probe.diagnose.server_errors import GATEWAY
 from probe.diagnose.wording import Diagnosis
 from probe.front import FrontConfig, PredictedRoute, RouteStep
@@ -33,7 +34,9 @@ def direct_diagnosis(obs: Observation, diagnosis: Diagnosis) -> Diagnosis:
 
 
 def front_error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute | None,
-                front: str | None, config: FrontConfig | None = None) -> Diagnosis:
+                front: str | None, config: FrontConfig | None = None,
+                own_at: str | None = None) -> Diagnosis:
+    """``own_at``: where the expected instance listens, as its answers to its own URLs say."""
     # The error's own status and Server header: other samples may have reached the endpoint.
     failed = next((s for s in reversed(obs.samples)
                    if s.status_code is not None and s.status_code >= 500), None)
@@ -49,12 +52,15 @@ def front_error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute | 
         return diagnosis
     if front == "nginx" and status in GATEWAY:
         upstream = route.step("upstream") if route is not None else None
-        words = unnamed_words(route) or gateway_words(status, route, upstream)
+        shadowed = regex_order(obs, route, own_at)  # a later expression block never reached
+        words = (shadowed[0] if shadowed else None) or unnamed_words(route) \
+            or gateway_words(status, route, upstream)
         return dataclasses.replace(
             diagnosis, cause=Cause.UPSTREAM_DOWN,
             explanation=f"nginx answered {status}{shown} itself, without an application: "
                         f"{words.why}{said}", fix=words.fix,
-            evidence=(*evidence, *_configured(upstream, no_params_step(route)), *caught))
+            evidence=(*evidence, *_configured(upstream, no_params_step(route)),
+                      *(shadowed[1] if shadowed else ()), *caught))
     if failed is not None and failed.page is not None:
         # the body is an application server's own page: it refused, the application never ran
         said_by = refused(obs, dataclasses.replace(diagnosis, evidence=(

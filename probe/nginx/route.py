@@ -20,6 +20,7 @@ from probe.nginx.include_order import choose_in_order
 from probe.nginx.model import Location, NginxModel, ProxyPass, Server
 from probe.nginx.passes import AT_REQUEST_TIME, Pass, mount_step, pass_of, shadowed, source
 from probe.nginx.phase_steps import Trip, run_level
+from probe.nginx.regex_names import also_named
 from probe.nginx.rewrites import TryFiles
 from probe.nginx.select import choose_location, normal_host
 from probe.nginx.tls_site import tls_site
@@ -80,6 +81,10 @@ class NginxConfig:
                 url, choice.server, parts.path or "/", normal_host(parts.netloc),
                 parts.netloc, choice.where))
             unread = unread or self._location_unread(choice.server, route)
+            route = dataclasses.replace(route, also_named=also_named(
+                choice.also, lambda s, where: self._in_server(base, s, parts.path or "/", (
+                    request_vars(url, s, parts.path or "/", normal_host(parts.netloc),
+                                 parts.netloc, where)))))
         # the steps stay (what the lines read say); undecided: what they do not decide
         return route if unread is None else dataclasses.replace(
             route, undecided=said(self.model, unread))

@@ -32,6 +32,9 @@ class ServerChoice:
     rule: str  # why, in nginx's terms
     where: str | None  # the server_name or listen line that decided, when one did
     by: str = "name"  # "name" (a server_name matched), "default" (none did), "only"
+    # later blocks whose regular expression matches the name too: nginx never reaches them
+    # for it (the first in configuration order wins), as (block, server_name, its line)
+    also: tuple[tuple[Server, str, str], ...] = ()
 
 
 def _is_ip(host: str) -> bool:
@@ -90,13 +93,14 @@ def choose_server(servers: list[Server], host: str, port: int, name: str) -> Ser
                     best = (len(written), server, written, where)
     if best is not None:
         return ServerChoice(best[1], f"wildcard server_name {best[2]} matched", best[3])
-    for server in blocks:
-        for written, where in server.names:
-            # nginx compiles server names caselessly
-            regex = pcre(written[1:], True) if written.startswith("~") else None
-            if regex is not None and regex.search(name):
-                return ServerChoice(server, f"server_name {written} (regular expression) "
-                                            f"matched first", where)
+    matched = [(server, written, where) for server in blocks for written, where in server.names
+               # nginx compiles server names caselessly
+               if written.startswith("~") and (regex := pcre(written[1:], True)) is not None
+               and regex.search(name)]
+    if matched:
+        server, written, where = matched[0]
+        return ServerChoice(server, f"server_name {written} (regular expression) matched first",
+                            where, also=tuple(m for m in matched[1:] if m[0] is not server))
     default = next(((s, lst) for s, lst in pairs if lst.default_server), None)
     if default is not None:
         return ServerChoice(default[0], f"no server_name matches {name!r}: the default_server "
