@@ -239,7 +239,7 @@ def test_the_fixes_of_a_url_to_refuse_refuse_it(apps: Apps, run_nginx: Any) -> N
     fix = claimed.by_url("--config", str(claimed.nginx.conf))[unknown]["fix"]
     assert fix.startswith(f"Remove unknown.invalid from the server_name at "
                           f"{claimed.nginx.conf}:"), fix
-    assert "(leaving 'server_name site-1.example.com;')" in fix, fix
+    assert "(leaving 'server_name site-1.example.com www.site-1.example.com;')" in fix, fix
     assert "pass to the upstream" not in fix
     marked = run_nginx(correct(apps).replace(
         "server { listen 127.0.0.1:@P@ default_server; return 444; }", "").replace(
