@@ -854,10 +854,10 @@ def _waitress_bound(environ: WSGIEnvironment) -> Optional[str]:
 
 def _listen(environ: WSGIEnvironment) -> Optional[str]:
     """Where the application server listens, so a sweep behind a proxy can name the upstream
-    that answered: gunicorn's socket, uWSGI's socket option, waitress's listening socket
-    (else its own SERVER_PORT as ``*:PORT``: it takes the port from its socket, not from the
-    Host, unless it trusts proxy headers). Null in mod_wsgi (the front is the server) and
-    where no server says."""
+    that answered: gunicorn's socket, uWSGI's socket this request came in on
+    (:func:`_uwsgi_listen`), waitress's listening socket (else its own SERVER_PORT as
+    ``*:PORT``: it takes the port from its socket, not from the Host, unless it trusts proxy
+    headers). Null in mod_wsgi (the front is the server) and where no server says."""
     if environ.get("mod_wsgi.version") is not None:
         return None
     sock = environ.get("gunicorn.socket")
@@ -865,16 +865,7 @@ def _listen(environ: WSGIEnvironment) -> Optional[str]:
         return _address(sock.getsockname())
     module = _uwsgi(environ)
     if module is not None:
-        options = getattr(module, "opt", None) or {}
-        for key in ("http-socket", "socket", "http", "uwsgi-socket"):
-            value = options.get(key)
-            if isinstance(value, list) and value:
-                value = value[0]
-            if isinstance(value, bytes):
-                value = value.decode("utf-8", "replace")
-            if isinstance(value, str) and value:
-                return value if ":" in value else "unix:%s" % value
-        return None
+        return _uwsgi_listen(environ, module)
     software = environ.get("SERVER_SOFTWARE")
     port = environ.get("SERVER_PORT")
     if isinstance(software, str) and software.startswith("waitress"):
@@ -888,6 +879,115 @@ def _listen(environ: WSGIEnvironment) -> Optional[str]:
             return None
         return "*:%s" % port
     return None
+
+
+# uWSGI's options that open a socket of their own; a router ("http", "https") listens in
+# its own process and hands requests to the workers' sockets.
+_UWSGI_SOCKETS = ("http-socket", "socket", "uwsgi-socket", "https-socket", "fastcgi-socket",
+                  "scgi-socket", "suwsgi-socket", "shared-socket", "raw-socket")
+_UWSGI_ROUTERS = ("http", "https")
+
+
+def _fd_name(fd: object) -> Any:
+    """The local address of the socket on ``fd``, read on a duplicate closed at once: uWSGI's
+    own descriptor is never closed, read from or changed. None if ``fd`` is no socket."""
+    if type(fd) is not int or fd < 0:
+        return None
+    copy = os.dup(fd)
+    try:
+        is_socket = stat.S_ISSOCK(os.fstat(copy).st_mode)
+        sock = socket.socket(fileno=copy) if is_socket else None
+    except BaseException:
+        os.close(copy)
+        raise
+    if sock is None:
+        os.close(copy)
+        return None
+    try:
+        return sock.getsockname()
+    finally:
+        sock.close()
+
+
+def _socket_address(name: object) -> Optional[str]:
+    """A listening socket's address as the answer says it: ``*:PORT`` bound to every
+    address, ``unix:@NAME`` for an abstract unix socket."""
+    if isinstance(name, tuple) and len(name) >= 2 and str(name[0]) in _EVERY_ADDRESS:
+        return "*:%s" % name[1]
+    if isinstance(name, bytes):
+        name = name.decode("utf-8", "replace")
+    if isinstance(name, str) and name.startswith("\0"):
+        return "unix:@%s" % name[1:]
+    return _address(name)
+
+
+def _uwsgi_sockets(module: Any) -> List[Any]:
+    """The local address (as getsockname gives it) of every socket in ``uwsgi.sockets``, in
+    uWSGI's order; those it cannot read are left out."""
+    fds = getattr(module, "sockets", None)
+    names = []
+    for fd in fds if isinstance(fds, list) else []:
+        name = _safe(lambda each=fd: _fd_name(each))
+        if name is not None and name not in names:
+            names.append(name)
+    return names
+
+
+def _uwsgi_listens(environ: WSGIEnvironment) -> Optional[List[str]]:
+    """Every address uWSGI listens on: its sockets (``uwsgi.sockets``: uwsgi.opt keeps one
+    value of an option given twice, the last, in 2.0.31), then its HTTP router's. Null
+    outside uWSGI."""
+    module = _uwsgi(environ)
+    if module is None:
+        return None
+    found = [a for a in map(_socket_address, _uwsgi_sockets(module)) if a]
+    options = getattr(module, "opt", None) or {}
+    for value in _uwsgi_options(options, *_UWSGI_ROUTERS):
+        router = value.split(",")[0]
+        if router and router not in found:
+            found.append(router)
+    return found
+
+
+def _same_socket(listening: Any, local: Any) -> bool:
+    """Whether a connection's local address ``local`` was accepted on ``listening``."""
+    if isinstance(listening, tuple) and isinstance(local, tuple):
+        if len(listening) < 2 or len(local) < 2 or listening[1] != local[1]:
+            return False
+        return listening[0] == local[0] or str(listening[0]) in _EVERY_ADDRESS
+    return not isinstance(listening, tuple) and listening == local
+
+
+def _uwsgi_listen(environ: WSGIEnvironment, module: Any) -> Optional[str]:
+    """The socket this request came in on: the one its connection (``uwsgi.connection_fd``)
+    was accepted on; else, where every socket is an --http-socket (uWSGI sets SERVER_PORT
+    from the socket's port, 80 on a unix one), the one TCP socket on SERVER_PORT. With one
+    socket, that one; with several and none of these, null: not the first or last option
+    (which says nothing of this request). Behind the HTTP router (``--http`` alone: its
+    workers' sockets are uWSGI's own), the router's address."""
+    options = getattr(module, "opt", None) or {}
+    routers = _uwsgi_options(options, *_UWSGI_ROUTERS)
+    given = [key for key in _UWSGI_SOCKETS if key in options]
+    if routers and not given:
+        return routers[0].split(",")[0]
+    names = _uwsgi_sockets(module)
+    if not names:
+        # uwsgi.sockets unreadable: the option as given, as endpoints before server.listens
+        for key in _UWSGI_SOCKETS[:3]:
+            found = _uwsgi_options(options, key)
+            if found:
+                return found[0] if ":" in found[0] else "unix:%s" % found[0]
+        return None
+    connection = getattr(module, "connection_fd", None)
+    local = _safe(lambda: _fd_name(connection())) if callable(connection) else None
+    chosen = [n for n in names if local is not None and _same_socket(n, local)]
+    if not chosen and given == ["http-socket"]:
+        port = str(environ.get("SERVER_PORT"))
+        chosen = [n for n in names if isinstance(n, tuple) and len(n) >= 2
+                  and str(n[1]) == port]
+    if len(chosen) != 1 and len(names) == 1:
+        chosen = names
+    return _socket_address(chosen[0]) if len(chosen) == 1 else None
 
 
 def _forwarded_ports(environ: WSGIEnvironment) -> Set[str]:
@@ -1018,6 +1118,9 @@ def _document(copy: _Copy, environ: WSGIEnvironment, key: object = None) -> Dict
             "uwsgi": _safe(lambda: _uwsgi_server(environ)),
             # where the application server listens ("127.0.0.1:8001", "unix:/run/a.sock")
             "listen": _safe(lambda: _listen(environ)),
+            # added later: every address uWSGI listens on (null elsewhere); listen is the one
+            # this request came in on, null where that cannot be told
+            "listens": _safe(lambda: _uwsgi_listens(environ)),
             # the machine's name, taken at wrap(): which backend answered behind a balancer
             "hostname": copy.hostname,
         },

@@ -53,6 +53,11 @@ def _object(value: object) -> bool:
     return isinstance(value, Mapping)
 
 
+def _texts_list(value: object) -> bool:
+    # clean_json keeps a JSON array a list (or a tuple)
+    return isinstance(value, list | tuple) and all(_text(each) for each in value)
+
+
 @dataclass(frozen=True, slots=True)
 class FieldType:
     """One field (``code.script_loads``: ``code``'s ``script_loads``) and the type it needs."""
@@ -98,6 +103,7 @@ OPTIONAL: tuple[FieldType, ...] = (
     FieldType("server.multiprocess", "true, false or null", lambda v: type(v) is bool),
     FieldType("server.worker_id", "an integer or null", _is_int),
     FieldType("server.uwsgi", "an object", _object),
+    FieldType("server.listens", "a list of strings or null", _texts_list),
     FieldType("time_zone", "an object", _object),
     *_texts("time_zone.environ", "time_zone.name"),
     FieldType("time_zone.utc_offset_s", "seconds within a day",

@@ -59,6 +59,7 @@ SHIPPED = frozenset({
     "eceeaf66eb4b2f6a0d84d74da3601f493de6f5d02b0d6ad62beb2f9c649da3f0",
     "3a80e7cdb8f90f63126f873bd5550f9b3c68a199f33dcec88e057e56bd267d7b",
     "e1042cc70e23d23691abb9f191e9a519af1cb19a1f6c2367d5f017c3c4c26016",
+    "84ec3d62ec4ffb64942b089b5e35b4df36b1ffa407684b3415e63018b72eda6d",
 })
 """SHA-256 of every contrib/wsgi_endpoint.py wsgi-probe has shipped, this one included."""
 

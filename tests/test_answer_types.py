@@ -42,7 +42,9 @@ WRONG = {"a string or null": (12345, "12345 (a number)"),
          "true, false or null": ("yes", '"yes" (a string)'),
          "an integer or null": ("1", '"1" (a string)'),
          "seconds within a day": ("32400", '"32400" (a string)'),
-         "a number or null": ("1.0", '"1.0" (a string)')}
+         "a number or null": ("1.0", '"1.0" (a string)'),
+         "a list of strings or null": (["127.0.0.1:8001", 8002],
+                                       '["127.0.0.1:8001", 8002] (an array)')}
 
 # The typed attribute of EndpointAnswer each field is read into (the others are read from raw).
 ATTRIBUTE = {"pid": "pid", "label": "label", "process_group": "process_group",
@@ -137,3 +139,14 @@ def test_r25_n5_cases() -> None:
         answer = EndpointAnswer.from_json(with_value(path, value))
         assert answer.problems == (), path
         assert len(answer.ignored) == 1 and answer.ignored[0].startswith(path + " is "), path
+
+
+def test_server_listens_of_another_type_is_no_socket() -> None:
+    # the reader takes a whole list of strings or nothing (probe.diagnose.fronts.listens)
+    from probe.diagnose.fronts import listens
+
+    assert listens(EndpointAnswer.from_json(with_value("server.listens", ["a:1", 2]))) == ()
+    assert listens(EndpointAnswer.from_json(with_value("server.listens", "a:1"))) == ()
+    assert listens(EndpointAnswer.from_json(
+        with_value("server.listens", ["127.0.0.1:18402", "unix:/run/b.sock"]))) == (
+        "127.0.0.1:18402", "unix:/run/b.sock")

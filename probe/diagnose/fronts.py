@@ -9,9 +9,10 @@ every explanation and fix is worded in that front's terms.
 * else the configuration given (``--config``), else unknown.
 
 Also the endpoint fields this needs, read from the answer's raw JSON at one place:
-``server.software``, ``server.listen``, ``request.host_allowed``; and where an answer's server
-listens (:func:`listening`): ``server.listen``, else the address mod_wsgi-express names its
-daemon group after (its ``process_group``, ``HOST:PORT``), with the field it was read from.
+``server.software``, ``server.listen``, ``server.listens``, ``request.host_allowed``; and
+where an answer's server listens (:func:`listening`): ``server.listen``, else the address
+mod_wsgi-express names its daemon group after (its ``process_group``, ``HOST:PORT``), with
+the field it was read from.
 """
 
 from __future__ import annotations
@@ -43,6 +44,16 @@ def listen(answer: EndpointAnswer) -> str | None:
     value = _table(answer, "server").get("listen")
     # Quoted in explanations and evidence as it is: one printable line, as a typed field.
     return one_line(value) if isinstance(value, str) and value else None
+
+
+def listens(answer: EndpointAnswer) -> tuple[str, ...]:
+    """Every address the answering server listens on (``server.listens``, uWSGI's); empty
+    where the answer does not say (an older endpoint, another server) or says it in another
+    type (probe.answer_types reads it as absent)."""
+    value = _table(answer, "server").get("listens")
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        return ()
+    return tuple(one_line(v) for v in value[:64] if v)
 
 
 _EXPRESS_GROUP = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9._-]+)"

@@ -43,6 +43,7 @@ from probe.diagnose.nginx_errors import front_error
 from probe.diagnose.nginx_fallback import fallback_answered, fallback_unknown
 from probe.diagnose.nginx_fixes import rewritten_words, upstream_words
 from probe.diagnose.nginx_lint_fit import with_lint
+from probe.diagnose.nginx_listens import listened_member
 from probe.diagnose.nginx_map_entry import default_words
 from probe.diagnose.nginx_member import backup_answered, listen_unknown, only_member
 from probe.diagnose.nginx_names import default_only, duplicate, meant_for, name_first
@@ -213,6 +214,13 @@ def _misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             explanation=f"{head}{also}{taken.why}", fix=taken.fix,
             evidence=(*observed, *_configured(site, upstream), Evidence(
                 EvidenceKind.CONFIGURED, page.page, str(page.source))))
+    several = (listened_member(answer, route, upstream, url, expected, who, at, own)
+               if expected and upstream is not None else None)
+    if several is not None:  # a member at another of its sockets: not a reload
+        return dataclasses.replace(
+            diagnosis, cause=several.cause, candidates=several.candidates,
+            explanation=f"{head}{also}{several.why}", fix=several.fix,
+            evidence=(*observed, *_configured(site, upstream), *several.evidence))
     if at and members and not any(same_listen(at, m) for m in members):
         # Apache's candidates (the generic diagnosis's) never stand behind nginx
         return dataclasses.replace(

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from probe.diagnose.fronts import WILDCARD_HOSTS, same_listen
+from probe.diagnose.nginx_listens import member_fix
 from probe.diagnose.pass_target import Configured, OwnAnswer, split_listen
 from probe.front import PredictedRoute, RouteStep
 
@@ -146,10 +147,7 @@ def _member(route: PredictedRoute, upstream: RouteStep, expected: str, who: str,
                f"upstream {name}, and at {spare.source} drop 'backup' from 'server "
                f"{spare.line}' so that nginx sends {expected}'s requests there.")
     else:
-        where = (f" ({expected} answers its own URL {own.url} on server.listen "
-                 f"{own.listen!r})" if own is not None else "")
-        fix = (f"At {member.source}, 'server {member.line}' of upstream {name} is {who}'s "
-               f"address: replace it by {expected}'s{where}.")
+        fix = member_fix(name, member, route.members, who, expected, own)
     return Words(why, fix)
 
 
