@@ -107,6 +107,7 @@ daemon process runs as.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -927,7 +928,7 @@ def _uwsgi_sockets(module: Any) -> List[Any]:
     fds = getattr(module, "sockets", None)
     names = []
     for fd in fds if isinstance(fds, list) else []:
-        name = _safe(lambda each=fd: _fd_name(each))
+        name = _safe(functools.partial(_fd_name, fd))
         if name is not None and name not in names:
             names.append(name)
     return names

@@ -14,6 +14,7 @@ import hashlib
 from probe import endpoint_source
 
 SHIPPED = frozenset({
+    "84ec3d62ec4ffb64942b089b5e35b4df36b1ffa407684b3415e63018b72eda6d",
     "d2b5ab0b68c00dc877b4a1bd09cb43c3e36a985878028936d3940378863baf71",
     "d85f1a4758580d66fe551f5d362c2fde97fe531a2c78500295233a53c0e6816a",
     "21cbd41e305309467d36d354d0e43f2e76c83fd11a990d9dd96a7584eaa3bde5",
@@ -59,7 +60,7 @@ SHIPPED = frozenset({
     "eceeaf66eb4b2f6a0d84d74da3601f493de6f5d02b0d6ad62beb2f9c649da3f0",
     "3a80e7cdb8f90f63126f873bd5550f9b3c68a199f33dcec88e057e56bd267d7b",
     "e1042cc70e23d23691abb9f191e9a519af1cb19a1f6c2367d5f017c3c4c26016",
-    "84ec3d62ec4ffb64942b089b5e35b4df36b1ffa407684b3415e63018b72eda6d",
+    "1a4468c2aa406ee82c355c101481df6ea1d6ba0347bfb127e29fa0c2f03cbc73",
 })
 """SHA-256 of every contrib/wsgi_endpoint.py wsgi-probe has shipped, this one included."""
 

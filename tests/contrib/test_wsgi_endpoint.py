@@ -201,7 +201,7 @@ def test_answer_headers_and_exact_fields(we: ModuleType) -> None:
     assert set(doc["request"]) == REQUEST_KEYS
     assert set(doc["settings_module"]) == {"environ", "loaded", "file"}
     assert set(doc["server"]) == {"software", "mod_wsgi_version", "multithread", "multiprocess",
-                                  "worker_id", "uwsgi", "listen", "hostname"}
+                                  "worker_id", "uwsgi", "listen", "listens", "hostname"}
     assert set(doc["python"]) == {"version", "implementation", "executable", "prefix",
                                   "django_version"}
     assert doc["schema"] == 1
@@ -216,7 +216,8 @@ def test_answer_headers_and_exact_fields(we: ModuleType) -> None:
                               "is_secure": None}
     assert doc["server"] == {"software": "Apache/2.4.62 (Debian)", "mod_wsgi_version": None,
                              "multithread": False, "multiprocess": False, "worker_id": None,
-                             "uwsgi": None, "listen": None, "hostname": socket.gethostname()}
+                             "uwsgi": None, "listen": None, "listens": None,
+                             "hostname": socket.gethostname()}
     assert doc["python"] == {"version": sys.version.split()[0],
                              "implementation": sys.implementation.name,
                              "executable": sys.executable, "prefix": sys.prefix,
