@@ -25,6 +25,12 @@ EMBEDDED = ""
 
 RESOURCE = "%{RESOURCE}"
 """The default application group: one sub interpreter per host, port and mount."""
+# An application group per host name, for the host names of one VirtualHost, which share
+# %{RESOURCE} and %{SERVER} (both from its ServerName): seen working on real Apache 2.4.71 +
+# mod_wsgi 6.1.1 (tests/integration/test_mass_group_applied.py).
+PER_HOST = ("WSGIApplicationGroup %{ENV:APP_GROUP} with 'SetEnvIfNoCase Host \"^([^:]+)\" "
+            "APP_GROUP=$1' above it in the same VirtualHost (mod_setenvif loaded), which names "
+            "each host's sub interpreter after its host name")
 SERVER = "%{SERVER}"
 GLOBAL = "%{GLOBAL}"
 """As an application group the main interpreter (``""``); as a process group embedded mode."""

@@ -42,7 +42,7 @@ def shared_interpreter(
             and other.label != answer.label
         ):
             return words.shared_interpreter(obs.target.url, instance, owner, answer,
-                                            context.display_name(answer, instance.name))
+                                            context.display_name(answer, instance.name), other)
     return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from probe.diagnose.group_removal import removal_words
 from probe.diagnose.shared_names import settings_names, shared_words
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import ANY_INSTANCE
@@ -120,6 +121,8 @@ def _shared_interpreter(
         configured = next((w for o in observed if own_line is not None
                            and (w := own_line(o)) is not None), None)
         own_words = configured or answers_words(process_group)
+        sharing = [a for _, a in answers if a.pid in pids and a.application_group == group]
+        removal = removal_words(group, sharing)
 
         lines = _group_lines([o for pid in pids for o in urls[(pid, group)].values()],
                              group_line)
@@ -135,7 +138,7 @@ def _shared_interpreter(
                 f"{_and(list(named))} run in one Python interpreter{where}, so they share "
                 f"one Django "
                 f"configuration, and one process and its os.environ. "
-                f"{shared_interpreter_fix('each application', own=own_words)}"
+                f"{shared_interpreter_fix('each application', own=own_words, removal=removal)}"
             ),
         ))
     return findings

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from probe.apache.import_path import import_path, own_group
 from probe.apache.route import ApacheRoutes
-from probe.diagnose.own_group import BROAD, answers_words, with_configured
-from probe.diagnose.wording import Diagnosis, script_hint
-from probe.diagnose.wording_causes import shared_interpreter_fix
+from probe.diagnose.group_removal import DEFAULT_REMOVED
+from probe.diagnose.own_group import BROAD, with_configured
+from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.front import PredictedRoute, RouteStep
 from probe.model import Cause, Evidence, EvidenceKind, Observation
@@ -45,9 +45,8 @@ def cited(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     steps = tuple(s for s in route.steps if s.source is not None)
     line = directive(route.step("application_group"))
     fix = diagnosis.fix
-    if line is not None and expected:
-        fix = shared_interpreter_fix(expected, script_hint(answer), line,
-                                     answers_words(answer.process_group))
+    if line is not None and expected and fix is not None:
+        fix = fix.replace(DEFAULT_REMOVED, line)
     found = dataclasses.replace(diagnosis, fix=fix, evidence=(*diagnosis.evidence, *(
         Evidence(EvidenceKind.CONFIGURED, s.rule, str(s.source)) for s in steps)))
     if not isinstance(front, ApacheRoutes) or not expected:

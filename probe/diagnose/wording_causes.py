@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from probe.diagnose.answer_names import place, places, server_kind, share
 from probe.diagnose.answer_names import where as where_of
 from probe.diagnose.deploy_reached import deploy_fix
+from probe.diagnose.group_removal import DEFAULT_REMOVED, removal_words
 from probe.diagnose.own_group import BROAD, answers_words
 from probe.diagnose.reload import reload_fix
 from probe.diagnose.wording import Diagnosis, host_name, script_file, script_hint, who
@@ -23,19 +24,15 @@ OWN_DAEMON = ("run each application in its own daemon process group (WSGIDaemonP
               "process-group= on its WSGIScriptAlias)")
 
 
-def shared_interpreter_fix(name: str, script: str = "", line: str = "", own: str = "") -> str:
+def shared_interpreter_fix(name: str, script: str = "", line: str = "", own: str = "",
+                           removal: str = "") -> str:
     """What separates two applications sharing an interpreter: only their own daemon groups
-    also separate the process; ``line``: where %{GLOBAL} is set, ``own``: :mod:`.own_group`."""
-    removed = line or ("'WSGIApplicationGroup %{GLOBAL}' (or application-group=%{GLOBAL} / "
-                       "the shared name)")
+    also separate the process; ``line``: where %{GLOBAL} is set, ``own``: :mod:`.own_group`,
+    ``removal``: what removing the shared group does, :mod:`.group_removal`."""
     return (
         f"Run {name}{script} in its own daemon process group "
         f"({own or answers_words(None)}): that separates both the interpreter and the "
-        f"process. Removing {removed} alone gives each application its own sub interpreter "
-        f"(%{{RESOURCE}}) but they still share one process and its os.environ: a "
-        f"DJANGO_SETTINGS_MODULE set with os.environ.setdefault() (Django's startproject "
-        f"wsgi.py) keeps the value of the application loaded first, unless each WSGI script "
-        f"assigns it (os.environ['DJANGO_SETTINGS_MODULE'] = ...)."
+        f"process. {removal or removal_words(None, (), line or DEFAULT_REMOVED)}"
     )
 
 
@@ -44,7 +41,7 @@ def _group(name: str | None) -> str:
 
 
 def shared_interpreter(url: str, instance: Instance, owner: str, answer: EndpointAnswer,
-                       shown: str) -> Diagnosis:
+                       shown: str, other: EndpointAnswer | None = None) -> Diagnosis:
     return Diagnosis(
         Verdict.SETTINGS_MISMATCH,
         Cause.SHARED_INTERPRETER,
@@ -57,7 +54,9 @@ def shared_interpreter(url: str, instance: Instance, owner: str, answer: Endpoin
             f"when its WSGI script assigns DJANGO_SETTINGS_MODULE."
         ),
         fix=shared_interpreter_fix(instance.name, script_hint(answer),
-                                   own=answers_words(answer.process_group)),
+                                   own=answers_words(answer.process_group),
+                                   removal=removal_words(answer.application_group,
+                                                         [answer, *([other] if other else [])])),
         answered_by=shown,
     )
 

@@ -146,13 +146,35 @@ def test_t33_b_embedded_global_mass_vhost_shares_the_main_interpreter(tmp_path: 
     assert (shared.line, shared.severity) == (10, "error")  # WSGIApplicationGroup %{GLOBAL}
     assert "main interpreter of each Apache child process" in shared.message
     assert "sub interpreter" not in shared.message.split(":")[0]
+    # R33: removing the line leaves %{RESOURCE}, one for every host: never said to separate
+    assert shared.fix is not None
+    assert shared.fix.startswith("replace WSGIApplicationGroup %{GLOBAL} at ")
+    assert "%{RESOURCE}" not in shared.fix
     for name in ("alpha", "beta", "gamma"):
         assert f"{name}.mass.test/app.wsgi (setdefault {name}.settings)" in shared.message
 
 
-def test_t33_b_mass_vhost_without_a_shared_group_is_clean(tmp_path: Path) -> None:
+def test_r33_mass_vhost_without_a_group_line_still_shares_resource(tmp_path: Path) -> None:
+    # R33 removed the %{GLOBAL} line as lint said: error_log "Loading ... into sub-interpreter
+    # 'mass.test|/app.wsgi'" for all three hosts (%{RESOURCE}: ServerName and mount)
     conf = _case_b(tmp_path, gamma_define=True)
     conf.write_text(conf.read_text().replace("    WSGIApplicationGroup %{GLOBAL}\n", ""))
+    [shared] = [f for f in lint_paths([conf]).findings if f.code == "shared_interpreter"]
+    assert shared.line == 9  # the VirtualDocumentRoot line: no group line to name
+    assert "same sub interpreter of each Apache child process" in shared.message
+    assert "(application group 'mass.test|/app.wsgi')" in shared.message
+    assert shared.fix is not None and "%{RESOURCE}" not in shared.fix
+    assert shared.fix.startswith("add to <VirtualHost>")
+    assert "WSGIApplicationGroup %{ENV:APP_GROUP} with 'SetEnvIfNoCase Host " \
+           "\"^([^:]+)\" APP_GROUP=$1'" in shared.fix
+
+
+def test_r33_mass_vhost_with_a_group_per_host_is_clean(tmp_path: Path) -> None:
+    conf = _case_b(tmp_path, gamma_define=True)
+    conf.write_text(conf.read_text().replace(
+        "    WSGIApplicationGroup %{GLOBAL}\n",
+        "    SetEnvIfNoCase Host \"^([^:]+)\" APP_GROUP=$1\n"
+        "    WSGIApplicationGroup %{ENV:APP_GROUP}\n"))
     assert not [f for f in lint_paths([conf]).findings if f.code == "shared_interpreter"]
 
 
