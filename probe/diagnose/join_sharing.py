@@ -10,10 +10,10 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from probe.apache.import_path import import_path, own_group
+from probe.apache.import_path import daemon_line, import_path, own_group, sources
 from probe.apache.route import ApacheRoutes
 from probe.diagnose.group_removal import DEFAULT_REMOVED
-from probe.diagnose.own_group import BROAD, with_configured
+from probe.diagnose.own_group import BROAD, handler_mount, with_configured
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
 from probe.front import PredictedRoute, RouteStep
@@ -112,4 +112,14 @@ def own_line(config: ConfigJoin, obs: Observation) -> str | None:
     route = config.front.route(obs.target.url, address)
     if not isinstance(config.front, ApacheRoutes) or route.undecided is not None:
         return None
-    return own_group("NAME", import_path(config.front.site, route.process_group or ""))
+    options = import_path(config.front.site, route.process_group or "")
+    handler = handler_mount(config.front, route)
+    if handler is None:
+        return own_group("NAME", options)
+    said = f"; {sources(options)}" if options else ""
+    return (f"{daemon_line('NAME', options)} outside any VirtualHost, then 'WSGIProcessGroup "
+            f"NAME' in a <Directory> section of each script's directory (their mount is "
+            f"{handler}, not a WSGIScriptAlias: the WSGIProcessGroup in a script's scope "
+            f"chooses its group; where several host names share one directory, "
+            f"WSGIProcessGroup %{{ENV:NAME}} with NAME set per host by SetEnvIfNoCase Host "
+            f"instead){said}")

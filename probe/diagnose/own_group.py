@@ -13,6 +13,7 @@ written with the values and the lines they come from (:mod:`probe.apache.import_
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 from probe.model import Evidence, EvidenceKind
 
 if TYPE_CHECKING:  # the answers' words load without Apache's model (a plugin's start-up)
+    from probe.apache.config import Directive
     from probe.apache.route import ApacheRoutes
     from probe.diagnose.wording import Diagnosis
     from probe.endpoint_answer import EndpointAnswer
@@ -53,13 +55,49 @@ def configured(front: ApacheRoutes, route: PredictedRoute, name: str) -> str:
 
     group = name if _NAME.fullmatch(name) else "NAME"
     options = import_path(front.site, route.process_group or "")
-    mounts = [a.where for a in front.site.apps if a.target == route.script_file]
-    said = (f"'{daemon_line(group, options)}' outside any VirtualHost (a group defined in "
-            f"one serves only its host name), then process-group={group} on its "
-            f"WSGIScriptAlias")
-    if mounts:
-        said += f" ({', '.join(mounts)})"
+    said = f"'{daemon_line(group, options)}' outside any VirtualHost (a group defined in " \
+           f"one serves only its host name), then "
+    handler = handler_mount(front, route)
+    if handler is not None and route.script_file:
+        # A handler mount has no WSGIScriptAlias to carry process-group= (re-tester R33:
+        # AddHandler wsgi-script under VirtualDocumentRoot); the WSGIProcessGroup of the
+        # script's directory chooses, seen on real Apache for one mass host's directory.
+        said += (f"'WSGIProcessGroup {group}' in a <Directory \"{_directory(route)}\"> "
+                 f"section outside any VirtualHost (its mount is {handler}, not a "
+                 f"WSGIScriptAlias: the WSGIProcessGroup in the script's scope chooses its "
+                 f"group; where several host names share that directory, WSGIProcessGroup "
+                 f"%{{ENV:NAME}} with NAME set per host by SetEnvIfNoCase Host instead)")
+    else:
+        said += f"process-group={group} on its WSGIScriptAlias"
+        mounts = [a.where for a in front.site.apps if a.target == route.script_file]
+        if mounts:
+            said += f" ({', '.join(mounts)})"
     return said + (f"; {sources(options)}" if options else "")
+
+
+def handler_mount(front: ApacheRoutes, route: PredictedRoute) -> str | None:
+    """'AddHandler wsgi-script .wsgi (file:line)' where the route's mount step is a handler
+    line, else None."""
+    step = route.step("mount")
+    if step is None or step.source is None:
+        return None
+    found = _line_at(front.site.config.directives, step.source.file, step.source.line)
+    if found is None or found.key not in ("addhandler", "sethandler", "wsgihandlerscript"):
+        return None
+    return f"{found.name} {' '.join(found.args)} at {found.where}"
+
+
+def _line_at(scope: tuple[Directive, ...], file: str, line: int) -> Directive | None:
+    for d in scope:
+        if d.file == file and d.line == line:
+            return d
+        if (inner := _line_at(d.body(), file, line)) is not None:
+            return inner
+    return None
+
+
+def _directory(route: PredictedRoute) -> str:
+    return posixpath.dirname(route.script_file or "") or "/"
 
 
 def with_configured(diagnosis: Diagnosis, front: ApacheRoutes, route: PredictedRoute,
