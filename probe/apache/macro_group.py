@@ -60,3 +60,30 @@ def macro_group_fix(site: Site, server: Server, chosen: Source, wrong: str,
             f"'Define {variable.name} {group}' on the line before {use.where} (or write "
             f"{group} in place of {written} there, passing the group to the macro itself). "
             f"{body}")
+
+
+def use_words(line: Directive, group: str, new: str) -> str:
+    """For lint: how the site a macro body's ``line`` was read for is given the daemon group
+    ``new`` in place of ``group``, at its ``Use`` line; "" where ``line`` is no macro's body.
+    The body is read for every Use: an edit there moves every site the macro makes (T33)."""
+    use = line.macro
+    if use is None:
+        return ""
+    index = [i for i, v in enumerate(use.values) if v == group]
+    body = (f"not in {line.file}:{line.line}, the body of macro {use.name}, read for every "
+            f"Use of it")
+    if len(index) != 1 or len(use.written) != len(use.values):
+        return (f"at its Use of macro {use.name}, {use.where}, through a parameter of the "
+                f"macro for the group ({body})")
+    param, written = use.params[index[0]], use.written[index[0]]
+    variable = next((v for v in use.variables if written == "${" + v.name + "}"), None)
+    came = (f", which takes '{variable.value}' from Define {variable.name} at "
+            f"{variable.where}: add 'Define {variable.name} {new}' on the line before it or "
+            f"write {new} in place of {written}" if variable is not None and variable.file
+            else f": write {new} in place of {written}")
+    return f"at its Use of macro {use.name}, {use.where}, whose {param} is {written}{came} ({body})"
+
+
+def macro_uses(site: Site) -> list[Directive]:
+    """The WSGI mounts read from macro bodies (one per Use)."""
+    return [a.directive for a in site.apps if a.directive.macro is not None]

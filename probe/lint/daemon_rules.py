@@ -4,6 +4,7 @@ twice, out of reach of the VirtualHost using them, or never used."""
 from __future__ import annotations
 
 from probe.apache.group_placement import daemon_used, out_of_reach_fix, reaches
+from probe.apache.macro_group import macro_uses
 from probe.apache.model import DaemonGroup, GroupUse, Site
 from probe.apache.names import GLOBAL, is_per_request
 from probe.apache.reread import read_twice, reread_fix
@@ -116,8 +117,8 @@ def _unused(site: Site, daemon: DaemonGroup, blocked: dict[int, Refused]) -> Con
             "unused_daemon", Severity.NOTE, where.file, where.line,
             f"WSGIDaemonProcess {daemon.name} is never used: no process-group= or "
             f"WSGIProcessGroup that applies names it, so its processes run idle",
-            f"add process-group={daemon.name} to the WSGIScriptAlias meant to run there, "
-            f"or remove it")
+            f"add process-group={daemon.name} to the WSGIScriptAlias meant to run there"
+            f"{_macro_sites(site)}, or remove it")
     in_vain = (f"; {vain.name} {daemon.name} at {vain.where} is in a section that holds "
                f"none of them" if vain else "")
     embedded = [a for a in stray if id(a) not in blocked]
@@ -135,7 +136,22 @@ def _unused(site: Site, daemon: DaemonGroup, blocked: dict[int, Refused]) -> Con
         f"WSGIDaemonProcess {daemon.name} ({daemon.directive.where}) runs nothing, while "
         f"{'; and '.join(said)}{in_vain}",
         f"add process-group={daemon.name} to the WSGIScriptAlias meant to run there (or "
-        f"WSGIProcessGroup {daemon.name} in the <Directory> of its script){meant}")
+        f"WSGIProcessGroup {daemon.name} in the <Directory> of its script){_macro_sites(site)}"
+        f"{meant}")
+
+
+def _macro_sites(site: Site) -> str:
+    """Where the mounts are written in a macro's body, the group is given at each site's
+    Use: an edit of the body moves every site it makes (re-tester R33: this fix named the
+    body while the sweep said not to edit it)."""
+    lines = macro_uses(site)
+    if not lines:
+        return ""
+    bodies = sorted({f"{d.file}:{d.line} (macro {d.macro.name})" for d in lines if d.macro})
+    uses = ", ".join(dict.fromkeys(d.macro.where for d in lines if d.macro))
+    return (f"; a site a macro makes ({', '.join(bodies)}) is given it at its Use line "
+            f"({uses}), through the macro's parameter for the group, never in the body, "
+            f"which is read for every Use")
 
 
 def _unread(site: Site, daemon: DaemonGroup) -> list[str]:

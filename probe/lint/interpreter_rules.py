@@ -9,7 +9,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 
 from probe.apache.group_placement import reaches
-from probe.apache.import_path import import_path, own_group
+from probe.apache.import_path import daemon_line, import_path, own_group, sources
+from probe.apache.macro_group import use_words
 from probe.apache.model import Site, WsgiApp
 from probe.apache.names import GLOBAL, SETTINGS_VARIABLE
 from probe.apache.reach import unreachable
@@ -107,10 +108,21 @@ def shared_interpreter(site: Site) -> list[ConfigFinding]:
                         f"{interpreter_words(interpreter, group)} {why}: Django is set up "
                         f"once per interpreter and a module is imported once, so whichever "
                         f"loads second runs with the first one's"),
-                    fix=_separate(own_group('NAME', import_path(site, group)), mine,
+                    fix=_separate(_own(site, later, group), mine,
                                   site.scripts.get(clash.target)),
                 ))
     return findings
+
+
+def _own(site: Site, app: WsgiApp, group: str) -> str:
+    """How ``app`` gets a daemon group of its own; for a mount read from a macro body, at
+    the Use line that made it (re-tester R33: this fix named the shared body)."""
+    options = import_path(site, group)
+    via_use = use_words(app.directive, group, "NAME")
+    if not via_use:
+        return own_group("NAME", options)
+    said = f"; {sources(options)}" if options else ""
+    return f"{daemon_line('NAME', options)}, then process group NAME {via_use}{said}"
 
 
 def interpreter_words(interpreter: str, group: str) -> str:

@@ -215,3 +215,29 @@ def test_t33_shared_daemon_global_is_worded_as_the_main_interpreter(tmp_path: Pa
     assert shared and "same main interpreter of daemon process group 'beta' " \
                       "(application group %{GLOBAL})" in shared[0].message
     assert "same sub interpreter" not in shared[0].message
+
+
+def test_r33_fixes_for_a_macro_body_line_name_the_use_never_the_body(tmp_path: Path) -> None:
+    # R33 #9: shared_interpreter (at 00-macro.conf:4) and unused_daemon said "process-group=
+    # ... on its WSGIScriptAlias": the macro body every Use reads (T33's failed fix)
+    conf = _case_b(tmp_path, gamma_define=False)
+    for name in ("alpha", "beta", "gamma"):
+        (tmp_path / "sites" / name).mkdir(parents=True)
+        (tmp_path / "sites" / name / "wsgi.py").write_text(
+            f'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "{name}.settings")\n')
+    macro = tmp_path / "sites-enabled" / "00-macro.conf"
+    macro.write_text(macro.read_text().replace(
+        "process-group=$group", "process-group=$group application-group=%{GLOBAL}"))
+    found = lint_paths([conf]).findings
+    [shared] = [f for f in found if f.code == "shared_interpreter"
+                and Path(f.file).name == "00-macro.conf"]
+    assert shared.fix is not None
+    assert "on its WSGIScriptAlias" not in shared.fix, shared.fix
+    assert "at its Use of macro DjangoSite, " in shared.fix
+    assert "gamma.conf:2, whose $group is ${GROUP}, which takes 'beta' from Define GROUP at " \
+           in shared.fix and "beta.conf:1" in shared.fix
+    assert "00-macro.conf:4, the body of macro DjangoSite, read for every Use of it" in shared.fix
+    [unused] = [f for f in found if f.code == "unused_daemon"]
+    assert unused.fix is not None and "never in the body" in unused.fix
+    for use in ("alpha.conf:2", "beta.conf:2", "gamma.conf:2"):
+        assert use in unused.fix, unused.fix
