@@ -196,3 +196,17 @@ def test_the_ask_for_the_configuration_is_not_made_once_it_was_read() -> None:
     assert "WSGIPythonPath line; the configuration given has none))" in spent, spent
     named = asks_spent(Diagnosis(Verdict.SETTINGS_MISMATCH, fix=fix), "h.conf:3").fix
     assert "WSGIPythonPath line; it is at h.conf:3))" in named, named
+
+
+def test_the_removal_check_drops_the_ask_for_the_configuration_read() -> None:
+    # hb2's removal words (group_removal) name --config beside the error log; read, only the
+    # error log's check stays
+    from probe.diagnose.join_wording import asks_spent
+    from probe.diagnose.wording import Diagnosis
+
+    fix = ("the answers do not show which VirtualHost took each Host (the check: sweep with "
+           "--config PATH, or the error log's \"Loading WSGI script ... into sub-interpreter\" "
+           "line of each host after the change).")
+    spent = asks_spent(Diagnosis(Verdict.INCONSISTENT, fix=fix), None).fix
+    assert "--config" not in spent, spent
+    assert "(the check: the error log's \"Loading WSGI script" in spent, spent

@@ -273,7 +273,8 @@ def _catch_all(url: str, route: PredictedRoute) -> str:
 
 # the answers-alone asks inside a sentence (T33: made although the manifest's config = was read)
 _ASKS = re.compile(r" \(sweep with --config PATH to have (?:it|them|the values and their line|"
-                   r"the line) named\)|; sweep with --config PATH to have (?:it|the line) named")
+                   r"the line) named\)|; sweep with --config PATH to have (?:it|the line) named"
+                   r"|sweep with --config PATH, or (?=the error log)")
 
 
 def asks_spent(diagnosis: Diagnosis, python_path: str | None) -> Diagnosis:
