@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from probe.apache.config import Directive
 from probe.apache.model import Site
 
-__all__ = ["PathOption", "daemon_line", "import_path", "missing_path", "sources"]
+__all__ = ["PathOption", "daemon_line", "import_path", "missing_path", "own_tree", "sources"]
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,8 @@ def sources(options: tuple[PathOption, ...]) -> str:
     WSGIPythonPath at httpd.conf:41, which does not reach daemon processes``."""
     by_line: dict[tuple[str, str], list[str]] = {}
     for o in options:
-        by_line.setdefault((o.directive, o.where), []).append(f"{o.option}=")
+        if o.directive:  # a value of the script's own tree (own_tree) says where itself
+            by_line.setdefault((o.directive, o.where), []).append(f"{o.option}=")
     said = []
     for (directive, where), names in by_line.items():
         why = ", which does not reach daemon processes" if directive == "WSGIPythonPath" \
@@ -109,3 +110,31 @@ def own_group(name: str, options: tuple[PathOption, ...]) -> str:
     said = f"; {sources(options)}" if options else ""
     return (f"{daemon_line(name, options)}, then process-group={name} on its "
             f"WSGIScriptAlias{said}")
+
+
+def own_tree(options: tuple[PathOption, ...],
+             script: str | None) -> tuple[tuple[PathOption, ...], str]:
+    """``options`` for a new group of ``script``'s own, with a group's ``python-path=`` none
+    of whose entries holds ``script`` replaced by the directory above the script's own
+    (Django's startproject layout: the project's package, beside manage.py), and the words
+    that say so; "" where nothing was replaced. Re-tester R33: gamma's script ran in
+    WSGIDaemonProcess beta (a Define read from beta's file) and the fix carried beta's
+    python-path=.../sites/beta into gamma's new group: another project's tree."""
+    kept, replaced = [], []
+    for o in options:
+        if o.option == "python-path" and o.directive.startswith("WSGIDaemonProcess") \
+                and script and not any(_holds(e, script) for e in o.value.split(":") if e):
+            replaced.append(o)
+            continue
+        kept.append(o)
+    if not replaced or not script:
+        return options, ""
+    package = posixpath.dirname(posixpath.normpath(script))
+    project = posixpath.dirname(package) or "/"
+    other = replaced[0]
+    return (PathOption("python-path", project, "", ""), *kept), (
+        f"python-path={project} is the directory above {package}, the package holding its "
+        f"script (Django's startproject layout; the check: the first part of its "
+        f"DJANGO_SETTINGS_MODULE is {posixpath.basename(package)}), not {other.written} of "
+        f"{other.directive} at {other.where}: no entry of it holds {script}, it is another "
+        f"application's tree")

@@ -31,6 +31,7 @@ from probe.diagnose.answer_names import (
     server_kind,
 )
 from probe.diagnose.code_drift import Server, server_on
+from probe.diagnose.embedded_settings import embedded_cause
 from probe.diagnose.fronts import EXPRESS_NAMING, listen, listening
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
@@ -114,11 +115,8 @@ def why(groups: list[list[EndpointAnswer]], total: int) -> str:
         embedded = all(server_kind(a) == "mod_wsgi" and a.embedded for a in firsts)
         if embedded and len(servers) == 1:
             return (f"The processes of one Apache run different settings ({each}), embedded "
-                    f"in Apache: each child loaded the instances in its own order and an "
-                    f"os.environ.setdefault() kept another one's DJANGO_SETTINGS_MODULE. Run "
-                    f"each instance in its own daemon process group (WSGIDaemonProcess + "
-                    f"process-group=) and assign os.environ['DJANGO_SETTINGS_MODULE'] in its "
-                    f"WSGI script.")
+                    f"in Apache, each child loading the instances in its own order: "
+                    f"{embedded_cause(groups)}")
         where = ("different servers answered this address" if len(servers) > 1 else
                  "the processes of one server answered")
         return (f"DJANGO_SETTINGS_MODULE differs ({each}): {where}. Set the same settings "

@@ -22,6 +22,7 @@ from probe.model import Evidence, EvidenceKind
 
 if TYPE_CHECKING:  # the answers' words load without Apache's model (a plugin's start-up)
     from probe.apache.config import Directive
+    from probe.apache.import_path import PathOption
     from probe.apache.route import ApacheRoutes
     from probe.diagnose.wording import Diagnosis
     from probe.endpoint_answer import EndpointAnswer
@@ -50,11 +51,12 @@ def answers_words(process_group: str | None) -> str:
 
 def configured(front: ApacheRoutes, route: PredictedRoute, name: str) -> str:
     """How a new group named for ``name`` is written for the script of ``route``: the
-    import path of the group it runs in (``route.process_group``), from their lines."""
-    from probe.apache.import_path import daemon_line, import_path, sources
+    import path of the group it runs in (``route.process_group``), from their lines, its
+    python-path= only from the script's own tree (:func:`probe.apache.import_path.own_tree`)."""
+    from probe.apache.import_path import daemon_line, sources
 
     group = name if _NAME.fullmatch(name) else "NAME"
-    options = import_path(front.site, route.process_group or "")
+    options, tree = _options(front, route)
     said = f"'{daemon_line(group, options)}' outside any VirtualHost (a group defined in " \
            f"one serves only its host name), then "
     handler = handler_mount(front, route)
@@ -68,11 +70,32 @@ def configured(front: ApacheRoutes, route: PredictedRoute, name: str) -> str:
                  f"group; where several host names share that directory, WSGIProcessGroup "
                  f"%{{ENV:NAME}} with NAME set per host by SetEnvIfNoCase Host instead)")
     else:
-        said += f"process-group={group} on its WSGIScriptAlias"
-        mounts = [a.where for a in front.site.apps if a.target == route.script_file]
-        if mounts:
-            said += f" ({', '.join(mounts)})"
-    return said + (f"; {sources(options)}" if options else "")
+        said += f"process-group={group} on its WSGIScriptAlias" + _alias_words(
+            front, route, group)
+    cited = "; ".join(w for w in (sources(options), tree) if w)
+    return said + (f"; {cited}" if cited else "")
+
+
+def _options(front: ApacheRoutes, route: PredictedRoute) -> tuple[
+        tuple[PathOption, ...], str]:
+    from probe.apache.import_path import import_path, own_tree
+
+    return own_tree(import_path(front.site, route.process_group or ""), route.script_file)
+
+
+def _alias_words(front: ApacheRoutes, route: PredictedRoute, group: str) -> str:
+    """Where process-group= goes: the WSGIScriptAlias lines of the script; for one read from a
+    <Macro> body, the site's Use line (its parameter, the Define its ${VAR} reads), never
+    the body every Use reads (re-tester R33 #8: T33's failed fix printed again)."""
+    from probe.apache.macro_group import use_words
+
+    apps = [a for a in front.site.apps if a.target == route.script_file]
+    uses = {a.directive.macro.where: a.directive for a in apps if a.directive.macro}
+    if len(uses) == 1 and len(apps) == 1:
+        [line] = uses.values()
+        return (f" ({line.file}:{line.line}), set "
+                f"{use_words(line, route.process_group or '', group)}")
+    return f" ({', '.join(a.where for a in apps)})" if apps else ""
 
 
 def handler_mount(front: ApacheRoutes, route: PredictedRoute) -> str | None:
@@ -107,15 +130,14 @@ def with_configured(diagnosis: Diagnosis, front: ApacheRoutes, route: PredictedR
     replaced by the configured line, the lines it is read from cited; ``each``: the fix
     gives every instance of the process a group, ``name``'s written out; ``answers``: the
     answers whose Apache must be restarted to read the new lines (by its own control)."""
-    from probe.apache.import_path import import_path
     from probe.diagnose.script_rerun import apache_control
 
     before = answers_words(process_group)
     if diagnosis.fix is None or before not in diagnosis.fix or route.undecided is not None:
         return diagnosis
-    options = import_path(front.site, route.process_group or "")
+    options, _tree = _options(front, route)
     cited = tuple(Evidence(EvidenceKind.CONFIGURED, f"{o.directive}: {o.written}", o.where)
-                  for o in dict.fromkeys(options))
+                  for o in dict.fromkeys(options) if o.directive)
     # A new WSGIDaemonProcess is read only when Apache starts (re-tester R26 found no
     # restart in these fixes where settings_path and script_rerun name one).
     restart = (f" The new group needs Apache restarted, which reads WSGIDaemonProcess and "
