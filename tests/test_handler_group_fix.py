@@ -57,3 +57,31 @@ def test_an_alias_mount_keeps_process_group_on_its_wsgiscriptalias(tmp_path: Pat
     route = front.route("http://site.test/", "127.0.0.1:8080")
     said = configured(front, route, "site")
     assert "then process-group=site on its WSGIScriptAlias (t.conf:14)" in said, said
+
+
+def test_each_and_inconsistent_fixes_of_a_handler_mount_name_wsgiprocessgroup(
+        tmp_path: Path) -> None:
+    # hb2 left the environ leak's "its own WSGIScriptAlias lines" and the inconsistent fix's
+    # "(WSGIDaemonProcess + process-group=)" worded for an alias mount (R33 case b)
+    from probe.diagnose.config_join import ConfigJoin
+    from probe.diagnose.embedded_settings import OWN_GROUP
+    from probe.diagnose.join_sharing import inconsistent_own
+    from probe.diagnose.own_group import answers_words, with_configured
+    from probe.diagnose.wording import Diagnosis
+    from probe.model import Verdict
+
+    front = _front(tmp_path)
+    route = front.route("http://beta.mass.test/app.wsgi/", "127.0.0.1:8080")
+    leak = Diagnosis(Verdict.SETTINGS_MISMATCH, None, explanation="",
+                     fix=f"Run it in its own group ({answers_words('')}).")
+    said = with_configured(leak, front, route, "mass-beta", "", each=True).fix or ""
+    assert "WSGIScriptAlias lines" not in said, said
+    assert "its own WSGIProcessGroup in a <Directory> of its script's directory" in said
+    found = Diagnosis(Verdict.INCONSISTENT, None, explanation="",
+                      fix=f"Run each instance in its own daemon process group {OWN_GROUP}.")
+    fix = inconsistent_own(found, route, ConfigJoin(front)).fix or ""
+    assert "process-group=" not in fix, fix
+    assert "'WSGIProcessGroup NAME' in a <Directory> section of each script's directory: " \
+           "the mount is AddHandler wsgi-script .wsgi at t.conf:8" in fix
+    alias = front.route("http://site.test/", "127.0.0.1:8080")
+    assert inconsistent_own(found, alias, ConfigJoin(front)) is found

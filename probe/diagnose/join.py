@@ -68,8 +68,7 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
             found = refused(obs, diagnosis, config.front)
         if found is not diagnosis:
             return found
-    # no_endpoint, a 500: only the route can say why; a gateway status too where other
-    # samples were answered (a balancer's member that failed some of them)
+    # no_endpoint, a 500, a gateway status where others were answered: only the route says why
     if answer is None or diagnosis.cause is Cause.UPSTREAM_DOWN:
         from probe.diagnose.join_unanswered import unanswered
 
@@ -112,7 +111,8 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         if proxied is not None:
             return proxied
     if diagnosis.verdict not in (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED):
-        return setenv_named(diagnosis, answer, config)  # a right route; a SetEnv maybe
+        from probe.diagnose.join_sharing import inconsistent_own  # a right route; SetEnv maybe
+        return setenv_named(inconsistent_own(diagnosis, route, config), answer, config)
     return host_not_passed(obs, _config_cause(obs, diagnosis, route, context, config),
                            config.front)
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from probe.apache.import_path import daemon_line, import_path, own_group, sources
 from probe.apache.route import ApacheRoutes
+from probe.diagnose.embedded_settings import OWN_GROUP
 from probe.diagnose.group_removal import DEFAULT_REMOVED
 from probe.diagnose.own_group import BROAD, handler_mount, with_configured
 from probe.diagnose.wording import Diagnosis
@@ -123,3 +124,19 @@ def own_line(config: ConfigJoin, obs: Observation) -> str | None:
             f"chooses its group; where several host names share one directory, "
             f"WSGIProcessGroup %{{ENV:NAME}} with NAME set per host by SetEnvIfNoCase Host "
             f"instead){said}")
+
+
+def inconsistent_own(diagnosis: Diagnosis, route: PredictedRoute,
+                     config: ConfigJoin) -> Diagnosis:
+    """An ``inconsistent`` fix's own daemon group (:data:`OWN_GROUP`) for a script mounted by
+    a handler: no WSGIScriptAlias carries process-group=, the WSGIProcessGroup of its
+    script's directory chooses (re-tester R33, case b's mass hosts)."""
+    handler = handler_mount(config.front, route) if isinstance(
+        config.front, ApacheRoutes) else None
+    if handler is None or diagnosis.fix is None or OWN_GROUP not in diagnosis.fix:
+        return diagnosis
+    return dataclasses.replace(diagnosis, fix=diagnosis.fix.replace(OWN_GROUP, (
+        f"(WSGIDaemonProcess NAME outside any VirtualHost, then 'WSGIProcessGroup NAME' in a "
+        f"<Directory> section of each script's directory: the mount is {handler}, not a "
+        f"WSGIScriptAlias; where several host names share one directory, WSGIProcessGroup "
+        f"%{{ENV:NAME}} with NAME set per host by SetEnvIfNoCase Host instead)")))

@@ -144,15 +144,19 @@ def with_configured(diagnosis: Diagnosis, front: ApacheRoutes, route: PredictedR
                f"process-group= only when it starts (a touched WSGI script does not): "
                f"{apache_control(answers)}." if answers else "")
     return dataclasses.replace(
-        diagnosis, fix=diagnosis.fix.replace(before, _each(configured(front, route, name),
-                                                           name, route, each)) + restart,
+        diagnosis, fix=diagnosis.fix.replace(before, _each(
+            configured(front, route, name), name, route, each,
+            handler_mount(front, route) is not None)) + restart,
         evidence=(*diagnosis.evidence, *cited))
 
 
-def _each(words: str, name: str, route: PredictedRoute, each: bool) -> str:
+def _each(words: str, name: str, route: PredictedRoute, each: bool, handler: bool) -> str:
     if not each:
         return words
+    # a handler mount has no WSGIScriptAlias: its group is chosen in its script's <Directory>
+    lines = ("its own WSGIProcessGroup in a <Directory> of its script's directory" if handler
+             else "its own WSGIScriptAlias lines")
     shared = (f"that runs in WSGIDaemonProcess {route.process_group}" if route.process_group
               else "that runs embedded in this process")
     return (f"for {name}, {words}; the same for each other instance {shared}, each with a "
-            f"group name of its own and its own WSGIScriptAlias lines")
+            f"group name of its own and {lines}")
