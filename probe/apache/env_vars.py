@@ -232,3 +232,50 @@ def group_setting(site: Site, route: PredictedRoute) -> Directive | None:
         if found:
             return found[-1] if env_name(found[-1].args[0]) else None
     return None
+
+
+@dataclass(frozen=True)
+class PortBlocked:
+    """A ``RewriteCond %{HTTP_HOST}`` that fails for a Host sent with its port and matches the
+    name alone: its RewriteRule never sets the variable for that request (re-tester R33: a
+    manifest written by discover sent 'gamma.test:18633', and ``^([a-z]+)\\.test$`` at :71
+    left PROCESS_GROUP unset: 500, WSGI0151)."""
+
+    condition: Directive
+    rule: Directive
+    host: str
+    pattern: str  # the condition's pattern with an optional ``(:\\d+)?`` before its ``$``
+
+
+def port_blocked(site: Site, route: PredictedRoute, var: str) -> PortBlocked | None:
+    """The RewriteCond that keeps ``route``'s Host (with a port) from the RewriteRule that
+    sets ``var``, where the name without the port passes; None otherwise."""
+    choice = select_vhost(site, *request_where(route.url, route.address))
+    parts = urlsplit(route.url)
+    host = parts.netloc.rpartition("@")[2]
+    if choice.undecided is not None or parts.port is None or choice.server.is_main:
+        return None
+    held: list[Directive] = []
+    for d in choice.server.directives:
+        if d.key == "rewritecond":
+            held.append(d)
+            continue
+        if d.key != "rewriterule":
+            continue
+        conditions, held = held, []
+        if _flag_value(d, var) is None:
+            continue
+        for c in conditions:
+            flags = re.I if "nc" in c.arg(2).strip("[]").lower().split(",") else 0
+            pattern = c.arg(1)
+            if c.arg(0).lower() != "%{http_host}" or pattern.startswith("!") or \
+                    not pattern.endswith("$") or pattern.endswith("\\$"):
+                continue
+            try:
+                fails = re.search(pattern, host, flags) is None
+                named = re.search(pattern, parts.hostname or "", flags) is not None
+            except re.error:
+                continue
+            if fails and named:
+                return PortBlocked(c, d, host, pattern[:-1] + r"(:\d+)?$")
+    return None

@@ -122,3 +122,13 @@ def nginx_ended(before: Diagnosis, after: Diagnosis, front: FrontConfig | None) 
         return after
     main = front.files[0] if front.files else "nginx.conf"
     return dataclasses.replace(after, fix=ended(after.fix, nginx_reload(main)))
+
+
+def apache_restart_words(obs: Observation, context: SweepContext | None,
+                         front: FrontConfig) -> str:
+    """'restart Apache gracefully (...): ...', the running Apache's own command for ``obs``
+    (its answers' ppid, else other URLs' at its address), else the check that finds it."""
+    main = front.files[0] if front.files else "FILE"
+    answered = _answered(obs) or (same_apache(obs, context) if context is not None else [])
+    return apache_restart(main, answered, "its configuration only when it starts or restarts",
+                          "")

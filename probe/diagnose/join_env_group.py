@@ -22,8 +22,10 @@ from urllib.parse import urlsplit
 from probe.apache.env_vars import (
     PROBE_SEGMENT,
     EnvSetting,
+    PortBlocked,
     env_name,
     group_setting,
+    port_blocked,
     route_env,
     written,
 )
@@ -70,7 +72,7 @@ def rewrite_decides(obs: Observation, diagnosis: Diagnosis, route: PredictedRout
                  for d in (line, *(d for d, _ in found.lines))]
     said.append(_group_words(line, found, host, obs))
     fix = _fix(found, host, _meant(obs, context), front)
-    return _with(diagnosis, said, evidence, fix=fix)
+    return _with(diagnosis, said, evidence, fix=_restart(fix, obs, context, config))
 
 
 def _group_words(line: Directive, found: EnvSetting, host: str, obs: Observation) -> str:
@@ -145,8 +147,30 @@ def env_group_500(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
                                               str(step.source)),
                 *(Evidence(EvidenceKind.CONFIGURED, written(d), d.where) for d, _ in
                   found.lines))
+    blocked = port_blocked(front.site, route, var) if found.value is None else None
+    fix = _port_fix(blocked, var) if blocked is not None else \
+        _fix_500(found, route, _meant(obs, context), step.source)
+    if blocked is not None:
+        evidence = (*evidence, Evidence(EvidenceKind.CONFIGURED, written(blocked.condition),
+                                        blocked.condition.where))
     return dataclasses.replace(diagnosis, explanation=explanation, evidence=evidence,
-                               fix=_fix_500(found, route, _meant(obs, context), step.source))
+                               fix=_restart(fix, obs, context, config))
+
+
+def _port_fix(blocked: PortBlocked, var: str) -> str:
+    cond = blocked.condition
+    return (f"At {cond.where}, {written(cond)} does not match the Host {blocked.host!r} this "
+            f"request sent (a Host keeps the port it was sent with), so the RewriteRule at "
+            f"{blocked.rule.where} never sets {var} for it: allow an optional port, "
+            f"{blocked.pattern} in place of {cond.arg(1)} (its %N captures unchanged).{_RELOAD}")
+
+
+def _restart(fix: str, obs: Observation, context: SweepContext, config: ConfigJoin) -> str:
+    """``fix`` with its reload said as the running Apache's own graceful restart (re-tester
+    R33: "reload Apache" named no command where the other Apache fixes print one)."""
+    from probe.diagnose.config_reload import apache_restart_words
+
+    return fix.replace(_RELOAD, f" Then {apache_restart_words(obs, context, config.front)}.")
 
 
 def _fix_500(found: EnvSetting, route: PredictedRoute, meant: str | None,
