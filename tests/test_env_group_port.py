@@ -18,7 +18,7 @@ from probe.diagnose import ConfigJoin, diagnose
 from probe.manifest import Target
 from probe.model import Observation, Report
 
-from .test_apache_env_group import CONF, _answer, _failed, _ok
+from .test_apache_env_group import CONF, MANIFEST, _answer, _failed, _ok
 
 APPLIED = CONF.replace("[E=PROCESS_GROUP:$1]", "[E=PROCESS_GROUP:%1]")  # R33's fix [4] applied
 DISCOVERED = """\
@@ -61,3 +61,25 @@ def test_r33_10_a_host_with_its_port_names_the_rewritecond_and_the_restart() -> 
     # the running Apache's own command, from the other URL's answer (its ppid)
     assert "reload Apache" not in fix
     assert "ps -ww -o args= -p 11688" in fix and "-k graceful" in fix, fix
+
+
+def test_r33_10_an_application_group_from_mods_wsgi_default_names_the_virtualhost() -> None:
+    # every fix applied: gamma.test reaches daemon gamma, in mod_wsgi's default application
+    # group 'gamma.test|' where T33's manifest declares '' (the VirtualHost has no
+    # WSGIApplicationGroup)
+    routes = ApacheRoutes(build_site(parse_text(APPLIED, "t.conf"), read_scripts=False))
+    config = ConfigJoin(routes, {}, routes.divergence, routes.intended, routes.refuse_block)
+    data = _answer("gamma", 11692, "gamma", "gamma.settings", "gamma.test", "")
+    data["application_group"] = "gamma.test|"
+    seen = replace(_ok(data), address="127.0.0.1:18433")
+    m = manifest.parse(MANIFEST, "m.toml")
+    [gamma] = [t for t in diagnose(m, [Observation(Target(
+        "http://gamma.test/", "gamma", "127.0.0.1:18433"), (seen, seen))], config=config).targets]
+    why, fix = gamma.explanation or "", gamma.fix or ""
+    assert "no step of its route shows" not in why, why
+    assert ("no WSGIApplicationGroup or application-group= applies to this URL in "
+            "<VirtualHost *:18433> (gamma.test) at t.conf:29 nor at server scope, so "
+            "mod_wsgi's default %{RESOURCE} gives 'gamma.test|'") in why, why
+    assert fix.startswith("If gamma is meant to run in '', add 'WSGIApplicationGroup %{GLOBAL}' "
+                          "inside <VirtualHost *:18433> (gamma.test) at t.conf:29"), fix
+    assert "correct application_group for gamma in the manifest to 'gamma.test|'" in fix

@@ -31,6 +31,7 @@ from probe.diagnose.causes_site import CONFIG_CHECK
 from probe.diagnose.config_join import ConfigJoin
 from probe.diagnose.express_behind import not_routed
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.join_app_group import app_group_step
 from probe.diagnose.join_embedded import typo_first
 from probe.diagnose.join_env_group import rewrite_decides
 from probe.diagnose.join_kept import GroupKept, group_kept
@@ -196,8 +197,9 @@ def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
             found = Divergence("site", site, None, Cause.VHOST_FALLBACK.value, block, why)
         elif not obs.target.expected:  # a [refuse] URL: the step that took it is the one
             found = refused_site(route, config)
-    if found is None:
-        return _add(diagnosis, words.predicted_no_step(route, obs), _configured(route.steps))
+    if found is None:  # an application group the route gives (a default, maybe), else none
+        return app_group_step(obs, diagnosis, route, context) or \
+            _add(diagnosis, words.predicted_no_step(route, obs), _configured(route.steps))
     host = (urlsplit(obs.target.url).hostname or "").lower()
     lint = _lint(route, found, config)
     kept = None
@@ -230,8 +232,7 @@ def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     extra = (found.step,) if found.step not in route.steps else ()
     chain = _configured((*route.steps, *extra, *((found.meant,) if found.meant else ()),
                          *((found.meant_tls,) if found.meant_tls else ())))
-    # The configuration names the step that took the URL (file:line): the candidates of the
-    # answers alone, each to be decided by reading it, are decided or refuted by it.
+    # The step that took the URL (file:line) decides or refutes the answers' candidates.
     return dataclasses.replace(
         explained, cause=Cause(found.cause) if found.cause else None, candidates=(),
         evidence=(*_observed(diagnosis), *chain, *typo))
@@ -257,8 +258,7 @@ def _lint(route: PredictedRoute, found: Divergence,
           config: ConfigJoin) -> list[tuple[str, str, str]]:
     """(code, file:line, message) of the lint findings at a line of the route or of what
     was meant (the VirtualHost lines included)."""
-    # The step that left the route may be none of the route's (a group line in a section
-    # that does not cover the script): lint's finding there tells the same story.
+    # A step outside the route (a group line in a section not covering the script): lint's too.
     steps = [*route.steps, *((found.step,) if found.step not in route.steps else ()),
              *((found.meant,) if found.meant else ())]
     places = [(s.source.file, s.source.line) for s in steps if s.source]
