@@ -55,8 +55,8 @@ def test_r33_8_macro_mount_own_group_names_the_use_and_its_own_tree(tmp_path: Pa
     # python-path= from the script's own tree, never WSGIDaemonProcess beta's
     assert f"'WSGIDaemonProcess beta-2 python-path={sites}/gamma' outside" in said, said
     assert f"python-path={sites}/beta'" not in said
-    assert f"not python-path={sites}/beta of WSGIDaemonProcess beta at {tmp_path}/httpd.conf:4" \
-        in said
+    assert f"not python-path={sites}/beta of WSGIDaemonProcess beta at {tmp_path}/httpd.conf:4, " \
+        f"another application's tree" in said
     # the Use line, its parameter and the Define its ${GROUP} reads; never the body
     assert f"at its Use of macro DjangoSite, {tmp_path}/sites-enabled/gamma.conf:2, whose " \
            f"$group is ${{GROUP}}, which takes 'beta' from Define GROUP at " \

@@ -13,6 +13,7 @@ lint's fixes and the sweep's join, which name the values with the lines they com
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from probe.apache.config import Directive
@@ -112,18 +113,21 @@ def own_group(name: str, options: tuple[PathOption, ...]) -> str:
             f"WSGIScriptAlias{said}")
 
 
-def own_tree(options: tuple[PathOption, ...],
-             script: str | None) -> tuple[tuple[PathOption, ...], str]:
-    """``options`` for a new group of ``script``'s own, with a group's ``python-path=`` none
-    of whose entries holds ``script`` replaced by the directory above the script's own
-    (Django's startproject layout: the project's package, beside manage.py), and the words
-    that say so; "" where nothing was replaced. Re-tester R33: gamma's script ran in
-    WSGIDaemonProcess beta (a Define read from beta's file) and the fix carried beta's
-    python-path=.../sites/beta into gamma's new group: another project's tree."""
+def own_tree(options: tuple[PathOption, ...], script: str | None,
+             others: Sequence[str] = ()) -> tuple[tuple[PathOption, ...], str]:
+    """``options`` for a new group of ``script``'s own, with a group's ``python-path=`` that
+    holds another application's script (``others``) and not ``script`` (another instance's
+    tree) replaced by the directory above the script's own (Django's startproject layout:
+    the project's package, beside manage.py), and the words that say so; "" where nothing
+    was replaced. Re-tester R33: gamma's script ran in WSGIDaemonProcess beta (a Define read
+    from beta's file) and the fix carried beta's python-path=.../sites/beta into gamma's new
+    group. A path that holds no mounted script (the code beside the scripts) is kept."""
     kept, replaced = [], []
     for o in options:
+        entries = [e for e in o.value.split(":") if e]
         if o.option == "python-path" and o.directive.startswith("WSGIDaemonProcess") \
-                and script and not any(_holds(e, script) for e in o.value.split(":") if e):
+                and script and not any(_holds(e, script) for e in entries) and \
+                any(_holds(e, other) for e in entries for other in others):
             replaced.append(o)
             continue
         kept.append(o)
@@ -136,5 +140,5 @@ def own_tree(options: tuple[PathOption, ...],
         f"python-path={project} is the directory above {package}, the package holding its "
         f"script (Django's startproject layout; the check: the first part of its "
         f"DJANGO_SETTINGS_MODULE is {posixpath.basename(package)}), not {other.written} of "
-        f"{other.directive} at {other.where}: no entry of it holds {script}, it is another "
-        f"application's tree")
+        f"{other.directive} at {other.where}, another application's tree: it holds that "
+        f"application's script and not {script}")

@@ -80,7 +80,9 @@ def _options(front: ApacheRoutes, route: PredictedRoute) -> tuple[
         tuple[PathOption, ...], str]:
     from probe.apache.import_path import import_path, own_tree
 
-    return own_tree(import_path(front.site, route.process_group or ""), route.script_file)
+    others = [a.target for a in front.site.apps if a.target != route.script_file]
+    return own_tree(import_path(front.site, route.process_group or ""), route.script_file,
+                    others)
 
 
 def _alias_words(front: ApacheRoutes, route: PredictedRoute, group: str) -> str:
