@@ -271,15 +271,14 @@ def _catch_all(url: str, route: PredictedRoute) -> str:
     return catch_all_at(f"*:{port}") if port.isdigit() else catch_all_vhost(url)
 
 
-# the answers-alone asks inside a sentence (T33: made although the manifest's config = was read)
-_ASKS = re.compile(r" \(sweep with --config PATH to have (?:it|them|the values and their line|"
-                   r"the line) named\)|; sweep with --config PATH to have (?:it|the line) named"
-                   r"|sweep with --config PATH, or (?=the error log)")
+_ASKS = re.compile(r" \(sweep with --config PATH to have (?:it|them|the values and their line|the"
+                   r" line) named\)|; sweep with --config PATH to have (?:it|the line) named|"
+                   r"sweep with --config PATH, or (?=the error log)")
 
 
 def asks_spent(diagnosis: Diagnosis, python_path: str | None) -> Diagnosis:
-    """``diagnosis`` without the ask for a configuration that was read; where the ask was for
-    the WSGIPythonPath line, that line (``python_path``, FILE:LINE) or that none was read."""
+    """``diagnosis`` without the answers-alone asks for a configuration that was read (T33);
+    where the ask was for the WSGIPythonPath line, that line (``python_path``) or none read."""
     def said(match: re.Match[str]) -> str:
         if not match.group(0).startswith(";"):
             return ""
