@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from probe.apache.route import ApacheRoutes
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.settings_file import Foreign, foreign, path_fix
+from probe.diagnose.settings_file import foreign
+from probe.diagnose.settings_path_fix import Foreign, path_fix
 from probe.diagnose.wording import Diagnosis
 from probe.model import Evidence, EvidenceKind, Observation
 

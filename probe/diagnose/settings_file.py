@@ -10,15 +10,15 @@ Decided only where that file lies outside the answering instance's own tree (its
 directory, ``script_file``) and inside another instance's (that of the script its answers
 report): ``settings_mismatch``, cause ``settings_path``; a file in neither tree decides nothing.
 
-A project nested in another's directory (T29's L4: c at sites/a/c inside a's sites/a, a's
-script at its top) puts c's settings file inside a's tree too: the nearest owner decides. The
-sys.path entry the file was found in (its directory less the package directories: sites/a/c
-for sites/a/c/mysite/settings.py) holds the other instance's WSGI script and none of the
-instance's own, and the other's own answers load that file under the same name: the file is the
-other's. Where that entry holds the instance's own script too (one codebase served as two
-instances, re-tester R25), or no other instance's answers load the file, nothing is decided; a
-script placed above a project of its own that another instance's script also serves reads the
-same (the answers cannot tell).
+A project nested in another's directory (T29's L4: c at sites/a/c inside a's sites/a, a's script
+at its top) puts c's settings file inside a's tree too: the nearest owner decides. The sys.path
+entry the file was found in (its directory less the package directories: sites/a/c for
+sites/a/c/mysite/settings.py) holds the other instance's WSGI script and none of the instance's
+own, and the other's own answers load that file under the same name: the file is the other's.
+Where that entry holds the instance's own script too (one codebase served as two instances, re-
+tester R25), or no other instance's answers load the file, nothing is decided; a script placed
+above a project of its own that another instance's script also serves reads the same (the
+answers cannot tell).
 """
 
 from __future__ import annotations
@@ -26,55 +26,15 @@ from __future__ import annotations
 import functools
 import posixpath
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from probe.diagnose.answer_names import place, server_kind
+from probe.diagnose.answer_names import place
 from probe.diagnose.fronts import host_allowed
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.script_rerun import apache_control
-from probe.diagnose.settings_path_servers import server_module_places, server_path_fix
+from probe.diagnose.settings_path_fix import Foreign, path_fix
 from probe.diagnose.wording import Diagnosis, script_file
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
 from probe.safe_text import quoted
-
-
-@dataclass(frozen=True)
-class Foreign:
-    """An answer that loaded another instance's settings file, and whose tree holds it."""
-
-    answer: EndpointAnswer
-    file: str
-    own_tree: str
-    owner: str
-    owner_tree: str
-    nested: bool = False
-    """The file lies inside the instance's own tree, in a project nested there whose entry of
-    sys.path (``owner_tree``) holds the owner's WSGI script (the nearest owner)."""
-
-    @property
-    def package(self) -> list[str]:
-        """The packages of the settings module's name (``mysite`` of ``mysite.settings``)."""
-        return (self.answer.settings_loaded or "").split(".")[:-1]
-
-    def entry(self, tree: str) -> str | None:
-        """The sys.path directory that puts ``tree``'s settings package under the module's
-        name: ``/p1`` for ``/p1/mysite`` and ``mysite.settings``; None where the tree is not
-        named so."""
-        parts = self.package
-        if not parts or posixpath.basename(tree) != parts[-1] or \
-                not tree.endswith("/" + "/".join(parts)):
-            return None
-        return tree[:-len("/" + "/".join(parts))] or "/"
-
-    @property
-    def found(self) -> str | None:
-        """The directory of sys.path the file was found in (its package directories off)."""
-        directory = posixpath.dirname(self.file)
-        parts = self.package
-        suffix = "/" + "/".join(parts)
-        return (directory[:-len(suffix)] or "/") if parts and directory.endswith(suffix) \
-            else None
 
 
 @functools.lru_cache(maxsize=256)  # asked for every answer; a sweep has a few scripts
@@ -126,23 +86,26 @@ def foreign(answers: Sequence[EndpointAnswer], instance: str,
 def _place(reported: str, name: str, script: str | None, code: tuple[str | None, str | None],
            instance: str, context: SweepContext) -> tuple[str, str, str] | None:
     """Where the settings file ``reported`` (of the module ``name``) lies: None inside the
-    instance's own tree (or where it has none); else the instance's tree, and the other
-    instance whose tree holds it with that tree. Another instance's only where a script of
-    the instance lies in a package of the name (else none of its own is shadowed), the trees
-    are apart (one project served as two instances, a script at its top and one below it,
-    shares one settings file: R25's www and api) and that instance's own answers load the
-    file under the same module name (a neighbour naming ``/`` its script's directory, or
-    running other settings, decides nothing); not where the other's answers report a WSGI
-    script of the same modification time and code.version (``code``): one script by two
-    paths (a blue/green ``live`` link), or one release copied with its times."""
+    instance's own tree (or where it has none); else the instance's tree, and the other instance
+    whose tree holds it with that tree. Another instance's only where a script of the instance
+    lies in a package of the name (else none of its own is shadowed), the trees are apart (one
+    project served as two instances, a script at its top and one below it, shares one settings
+    file: R25's www and api) and that instance's own answers load the file under the same module
+    name (a neighbour naming ``/`` its script's directory, or running other settings, decides
+    nothing); not where the other's answers report a WSGI script of the same modification time
+    and code.version (``code``): one script by two paths (a blue/green ``live`` link), or one
+    release copied with its times."""
     file = posixpath.normpath(reported)
     own = [tree for s in (script, *scripts_of(instance, context)) if (tree := _tree(s))]
     if not own:
         return None
     if any(_inside(file, tree) for tree in own):
         return _nested(file, name, own, code, instance, context)
-    tails = ["/" + "/".join(name.split(".")[:k]) for k in range(1, name.count(".") + 1)]
-    if not any(tree.endswith(tail) for tree in own for tail in tails):
+    packages, beside = name.split(".")[:-1], False  # loops: no code the warm-up did not run
+    for tree in own:
+        for k in range(1, len(packages) + 1):
+            beside = beside or tree.endswith("/" + "/".join(packages[:k]))
+    if not beside:
         return None  # T33 b: app.wsgi sets sys.path itself, no package of the name beside it
     for other in context.manifest.instances:
         if other == instance:
@@ -161,8 +124,8 @@ def _place(reported: str, name: str, script: str | None, code: tuple[str | None,
 
 
 def sys_path_entry(file: str, name: str) -> str | None:
-    """The sys.path entry ``file`` was imported from as the module ``name``: its directory
-    less the package directories (``/p/c`` for ``/p/c/mysite/settings.py``, ``mysite.settings``)."""
+    """The sys.path entry ``file`` was imported from as the module ``name``: its directory less
+    the package directories (``/p/c`` for ``/p/c/mysite/settings.py``, ``mysite.settings``)."""
     parts = name.split(".")[:-1]
     directory = posixpath.dirname(file)
     suffix = "/" + "/".join(parts)
@@ -236,65 +199,3 @@ def settings_path(obs: Observation, found: Foreign, instance: str, shown: str,
                  f"{found.owner_tree}", f"the answers of {owner}"))
     return Diagnosis(Verdict.SETTINGS_MISMATCH, Cause.SETTINGS_PATH, explanation=explanation,
                      fix=path_fix(found, instance), answered_by=shown, evidence=evidence)
-
-
-def path_fix(found: Foreign, instance: str, line: str = "",
-             aliases: Sequence[str] = (), removable: str = "") -> str:
-    """Put the instance's own directory first on its import path; a package name of its own
-    only as the larger change, with what it must change; ``line``: the configuration line that
-    sets the path, ``aliases``: the lines that mount the instance's script (``file:line``),
-    where they were read, ``removable``: what can then go from that line (said after it)."""
-    answer, owner = found.answer, found.owner
-    own = found.entry(found.own_tree)
-    first = (f"{own} (which holds {instance}'s {found.own_tree})" if own else
-             f"the directory holding {instance}'s own {'.'.join(found.package)!r} package "
-             f"(its settings.py is where the name must lead)")
-    rename = _rename(found, instance, aliases)
-    theirs = found.found or f"{owner}'s directory"
-    if server_kind(answer) != "mod_wsgi":
-        return (f"{server_path_fix(answer, instance, own, first, theirs, script_file(answer))}"
-                f" {rename}")
-    restart = (f"Then restart Apache, which reads the configuration only when it starts (a "
-               f"touched WSGI script does not): {apache_control([answer])}.")
-    if answer.embedded:
-        where = line or "WSGIPythonPath where one is set, or a WSGI script's own sys.path change"
-        return (f"In embedded mode the import path ({where}) is one for every interpreter of "
-                f"this Apache: whichever project's directory comes first, the other imports "
-                f"its {'.'.join(found.package)!r} package. Run {instance} in a daemon process "
-                f"group of its own with its own directory on its path (at server level: "
-                f"'WSGIDaemonProcess {instance} python-path={own or 'DIR'}', and "
-                f"process-group={instance} on each WSGIScriptAlias of {instance}). "
-                f"{restart} {rename}")
-    group = answer.process_group
-    where = line or f"the python-path= of WSGIDaemonProcess {group}"
-    return f"Put {first} first in {where}, before {theirs}{removable}. {restart} {rename}"
-
-
-def _rename(found: Foreign, instance: str, aliases: Sequence[str]) -> str:
-    """The rename of the instance's settings package as the larger change it is: renaming
-    the package moves its WSGI script, and the settings name the package too (tester R26
-    renamed only the package and the script's DJANGO_SETTINGS_MODULE: a 404, WSGI0135)."""
-    package = ".".join(found.package)
-    script = script_file(found.answer) or f"{instance}'s WSGI script"
-    lines = (f"the WSGIScriptAlias lines that name {script} ({', '.join(aliases)})" if aliases
-             else f"every WSGIScriptAlias that names {script} (sweep with --config PATH to "
-                  f"have them named)")
-    # A script at its project's top (T29's sites/a/wsgi.py) is not in the package: its
-    # directory is the project's, the package below it.
-    at_top = found.entry(found.own_tree) is None
-    named = (f"package ({'.'.join(found.package)!r}, in {found.own_tree})" if at_top else
-             f"package {found.own_tree}")
-    grep = found.own_tree if at_top else posixpath.dirname(found.own_tree)
-    missing = "its WSGI script is not found (a 404, WSGI0135 'Target WSGI script not found' " \
-        "in the error log)"
-    if server_kind(found.answer) != "mod_wsgi":
-        lines = server_module_places(found.answer, script)
-        missing = "the server cannot import its WSGI module when it starts"
-    return (f"A larger change instead: give {instance}'s {named} "
-            f"a name no other project on the path uses, and change each "
-            f"place that names it, or {missing} or Django imports the old name: "
-            f"{lines}; DJANGO_SETTINGS_MODULE in that script, assigned "
-            f"(os.environ['DJANGO_SETTINGS_MODULE'] = 'NEW.settings', not setdefault); "
-            f"ROOT_URLCONF and WSGI_APPLICATION in its settings.py, and any import, where "
-            f"they name {package!r} ('grep -rn {package} {grep}' lists them); then the same "
-            f"restart.")
