@@ -85,7 +85,7 @@ def location_urls(model: NginxModel, server: Server, loc: Location,
     hosts = exact_names(server)
     proxy = loc.proxy_pass
     if proxy is not None and proxy.has_variables:
-        keys, said = _map_hosts(model, proxy.url)
+        keys, said = _map_hosts(model, server, loc, proxy.url)
         if said is not None:
             return [*found, Found(said=f"{loc.describe()} proxy_pass {proxy.url} at "
                                        f"{proxy.where}: {said}; add its URLs by hand")]
@@ -109,23 +109,42 @@ def location_urls(model: NginxModel, server: Server, loc: Location,
     return found
 
 
-def _map_hosts(model: NginxModel, url: str) -> tuple[list[tuple[str, str]], str | None]:
+def _map_hosts(model: NginxModel, server: Server, loc: Location,
+               url: str) -> tuple[list[tuple[str, str]], str | None]:
     """The host names the maps of ``url``'s variables are keyed by, with their lines; or why
     the Host does not decide where the URL goes (no URL is made up then)."""
     hosts: list[tuple[str, str]] = []
     for name in names(url):
         m = model.maps.get(name)
         if m is None:
-            return [], (f"{name} is set by no map read: where it goes is decided at request "
-                        f"time")
+            return [], _capture_said(server, loc, name)
+        if m.split:
+            return [], (f"{name} comes from split_clients {m.source} {name} at {m.where}: "
+                        f"the hash of each request's {m.source} picks its share, no site "
+                        f"name decides it")
         if m.source not in _HOST_SOURCES:
-            return [], (f"{name} comes from map {m.source} {name} at {m.where}, keyed by "
+            return [], (f"{name} comes from {m.opening()} at {m.where}, keyed by "
                         f"{m.source}, not by the host name: no site name decides it")
         hosts += [(e.key.lstrip(".").lower(), f"map key {e.key} at {e.where}")
                   for e in m.entries
                   if not e.key.startswith(("~", "*")) and not e.key.endswith("*")
                   and ":" not in e.key]
     return hosts, None
+
+
+def _capture_said(server: Server, loc: Location, name: str) -> str:
+    """Where a variable no map sets comes from: a named capture of the block's server_name
+    expression (the Host decides it) or of the location's (the path does), as
+    :mod:`probe.nginx.captures` reads them for the sweep; else a request's own value."""
+    for written, at in server.names:
+        if written.startswith("~") and f"<{name[1:]}>" in written:
+            return (f"{name} is the named capture of server_name {written} at {at}: the Host "
+                    f"decides it, each name the expression matches its own value")
+    if loc.is_regex and f"<{name[1:]}>" in loc.pattern:
+        return (f"{name} is the named capture of location {loc.modifier} {loc.pattern} at "
+                f"{loc.where}: the path decides it")
+    return (f"{name} is set by no map, split_clients or set line read, nor by a regular "
+            f"expression's capture: where it goes is decided at request time")
 
 
 def regex_said(server: Server, loc: Location) -> str:
