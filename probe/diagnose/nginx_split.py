@@ -1,12 +1,15 @@
 """One URL answered by different applications through a ``split_clients`` of nginx
-(:func:`.disagreement.through_nginx`): the split's intended share, not a misroute.
+(:func:`.disagreement.through_nginx`): nginx does as configured, and the verdict stays
+``inconsistent`` where the manifest expects one instance (a URL is listed once, and answers
+of two labels are two kinds: the manifest cannot declare a URL two applications answer).
 
 ``split_clients "${remote_addr}${request_id}" $shop_backend { 20% shop_canary; * shop_app; }``
 sends each request by the hash of its own source: the answers' ``server.listen`` (observed)
 are matched to the upstream each value names (configured), with the samples of each and
-the split's percentages side by side. Whether the manifest's one instance for the URL or
-the split is right is the operator's decision: the fix says what the split sends to the
-other (tester T34's e-split: 9 of 10 samples from shop at 127.0.0.1:18401, 1 from shop2 at
+the split's percentages side by side. The fix says what the split sends to another
+application than the manifest expects, and what the operator can change if the canary is
+meant: the split, or the canary's label (re-tester R34 read "not a misroute" beside a
+CRITICAL; tester T34's e-split: 9 of 10 samples from shop at 127.0.0.1:18401, 1 from shop2 at
 127.0.0.1:18404, the canary's 20%).
 """
 
@@ -48,17 +51,25 @@ def split_words(route: PredictedRoute | None, groups: Sequence[Sequence[Endpoint
            f"{block.block_source} gives {block.variable} "
            + ", ".join(f"{v.value} to {v.share:g}% ({v.source})" for v in shares)
            + f", by the hash of each request's own {block.block.split()[1]}. The answers are "
-           f"that split: {seen}. nginx sends them so as configured: this is the split's "
-           f"share, not a misroute.")
+           f"that split: {seen}. nginx sends them as configured.")
     others = [(g[0].label, v) for g in groups if g[0].label != expected
               and (v := _value_of(g[0], shares)) is not None]
     if expected is None or not others:
         return Words(why, "Nothing to correct in nginx if the split is meant.")
     sent = "; ".join(f"{v.share:g}% to {v.value} ('{v.entry} {v.value};' at {v.source}), "
                      f"where {quoted(label)} answers" for label, v in others)
+    labels = {a.label for g in groups for a in g}
+    settings = {a.settings for g in groups for a in g}
+    same = (f" (its answers give settings {quoted(next(iter(settings)))}, as {quoted(expected)}'s"
+            f" do)" if len(settings) == 1 and None not in settings else
+            f", and the settings {quoted(expected)}'s give")
     fix = (f"The manifest expects {quoted(expected)} alone for this URL, and the split at "
-           f"{block.block_source} sends {sent}. That is a decision for the operator, not a "
-           f"fault of nginx: if the split is meant, keep it (a sweep of this URL will see both "
-           f"applications); if not, remove the line(s) named from the split_clients block, "
-           f"then check and reload nginx.")
+           f"{block.block_source} sends {sent}: by the manifest, that share goes to the "
+           f"wrong application. If the split is not meant, remove the line(s) named from the "
+           f"split_clients block, then check and reload nginx. If it is meant, the manifest "
+           f"cannot say so (a URL is listed under one instance, and answers of "
+           f"{len(labels)} labels are {len(labels)} kinds: 'inconsistent'): give the canary "
+           f"the label {quoted(expected)} (probe endpoint --install WSGI_PY --label "
+           f"{expected}, or wrap(label={expected!r})){same}, so that both answer as that "
+           f"instance.")
     return Words(why, fix)

@@ -57,7 +57,7 @@ def _shop(tmp_path: Path, body: str) -> tuple[TargetResult, str]:
     return report.targets[0], str(path)
 
 
-def test_a_split_is_read_with_its_shares_and_said_as_the_intended_share(
+def test_a_split_is_read_with_its_shares_and_its_other_share_is_wrong_by_the_manifest(
         tmp_path: Path) -> None:
     found, path = _shop(tmp_path, SPLIT)
     words = (found.explanation or "") + (found.fix or "")
@@ -67,9 +67,27 @@ def test_a_split_is_read_with_its_shares_and_said_as_the_intended_share(
             f"$shop_backend shop_canary to 20% ({path}:7), shop_app to 80% ({path}:8)") in words
     assert (f"'shop2' 1 of 10 from pid 9523 at server.listen 127.0.0.1:18404, a member of "
             f"shop_canary (20%: '20% shop_canary;' at {path}:7)") in words
-    assert "the split's share, not a misroute" in words
-    assert "decision for the operator" in found.fix
+    # the words and the severity agree: a CRITICAL is never called "not a misroute"
+    assert "not a misroute" not in words and "Nothing to correct" not in words
+    assert ("sends 20% to shop_canary ('20% shop_canary;' at " + path + ":7), where 'shop2' "
+            "answers: by the manifest, that share goes to the wrong application") in found.fix
+    assert "If the split is not meant, remove the line(s) named" in found.fix
+    assert ("give the canary the label 'shop' (probe endpoint --install WSGI_PY --label shop, "
+            "or wrap(label='shop')) (its answers give settings 'mysite.settings', as 'shop''s "
+            "do)") in found.fix, found.fix
     assert "holds servers of different applications" not in words
+
+
+def test_the_canary_given_the_label_the_fix_names_is_ok(tmp_path: Path) -> None:
+    """The fix's 'give the canary the label' followed: the URL is one kind of answer."""
+    path = tmp_path / "nginx.conf"
+    path.write_text("events {}\nhttp {\n" + SPLIT + "}\n")
+    relabelled = copy.deepcopy(t34_answers.SHOP2)
+    relabelled["label"] = "shop"
+    samples = [_sample(t34_answers.SHOP, 9513)] * 9 + [_sample(relabelled, 9523)]
+    obs = Observation(Target("http://shop.example.test/", "shop"), tuple(samples))
+    report = diagnose(parse(MANIFEST), [obs], config=ConfigJoin(load_nginx(str(path))))
+    assert report.targets[0].verdict.value == "ok", report.targets[0]
 
 
 def test_an_undecided_pass_without_a_split_names_no_none(tmp_path: Path) -> None:
