@@ -116,7 +116,8 @@ def nginx_diagnosis(obs: Observation, diagnosis: Diagnosis, context: SweepContex
         return with_lint(found, route, lint or {}) if found.cause else found
     if diagnosis.verdict is Verdict.HTTP_ERROR:
         own = own_answer(context, obs.target.expected)
-        return front_error(obs, diagnosis, route, "nginx", front, own.listen if own else None)
+        return front_error(obs, diagnosis, route, "nginx", front, own.listen if own else None,
+                           context)
     if diagnosis.verdict is Verdict.INCONSISTENT:
         return through_nginx(obs, diagnosis, route, context, lambda o: _route(o, front))
     return diagnosis

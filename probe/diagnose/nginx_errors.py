@@ -11,6 +11,8 @@ import dataclasses
 
 from probe.diagnose.fronts import server_header, software
 from probe.diagnose.gunicorn_refused import refused
+from probe.diagnose.identify import SweepContext
+from probe.diagnose.nginx_default_capture import default_capture_words
 from probe.diagnose.nginx_fallback import intercepted
 from probe.diagnose.nginx_gateway import gateway_words, no_params_step
 from probe.diagnose.nginx_map_entry import unnamed_words
@@ -35,7 +37,7 @@ def direct_diagnosis(obs: Observation, diagnosis: Diagnosis) -> Diagnosis:
 
 def front_error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute | None,
                 front: str | None, config: FrontConfig | None = None,
-                own_at: str | None = None) -> Diagnosis:
+                own_at: str | None = None, context: SweepContext | None = None) -> Diagnosis:
     """``own_at``: where the expected instance listens, as its answers to its own URLs say."""
     # The error's own status and Server header: other samples may have reached the endpoint.
     failed = next((s for s in reversed(obs.samples)
@@ -53,6 +55,16 @@ def front_error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute | 
     if front == "nginx" and status in GATEWAY:
         upstream = route.step("upstream") if route is not None else None
         shadowed = regex_order(obs, route, own_at)  # a later expression block never reached
+        by_default = default_capture_words(obs, route, config, context)
+        if by_default is not None and not shadowed:
+            # the default server took a name none claims: a server at its address would
+            # serve every unknown name, so the fix is refusing them (or claiming the name)
+            return dataclasses.replace(
+                diagnosis, cause=Cause.DEFAULT_SERVER,
+                explanation=f"nginx answered {status}{shown} itself, without an application: "
+                            f"{by_default.why}{said}", fix=by_default.fix,
+                evidence=(*evidence, *_configured(route.step("site") if route else None,
+                                                  upstream), *caught))
         words = (shadowed[0] if shadowed else None) or unnamed_words(route) \
             or gateway_words(status, route, upstream)
         return dataclasses.replace(

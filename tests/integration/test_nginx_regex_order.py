@@ -45,3 +45,40 @@ def test_a_later_regex_block_is_reached_after_the_fix(apps: Apps, run_nginx: Any
     after = run.by_url("--config", str(conf))
     assert after[site2]["verdict"] == "ok", after[site2]
     assert after["http://site-1.example.com/"]["verdict"] == "ok", after
+
+
+REFUSE = """[probe]
+connect = "127.0.0.1:{port}"
+token_env = "WSGI_PROBE_TOKEN"
+samples = 2
+
+[instances.one]
+label = "one"
+urls = ["http://site-1.example.com/"]
+
+[refuse]
+urls = ["http://unknown.invalid/"]
+"""
+
+
+def test_a_name_to_refuse_the_regex_block_took_is_refused_after_the_fix(
+        apps: Apps, run_nginx: Any) -> None:
+    """Re-tester R34: the default (first) block's ``$site`` is empty for a name its expression
+    does not match; the fix is the refusing default server, never a server at ``.sock``."""
+    first_block = CATCH_ALL[:CATCH_ALL.index("    server {", 10)].rstrip()
+    body = correct(apps).replace("server { listen 127.0.0.1:@P@ default_server; return 444; }",
+                                 first_block)
+    run = run_nginx(body)
+    run.manifest.write_text(REFUSE.format(port=run.port))
+    conf = run.nginx.conf
+    unknown = "http://unknown.invalid/"
+    found = run.by_url("--config", str(conf))[unknown]
+    assert found["verdict"] == "http_error" and found["cause"] == "default_server", found
+    assert "nginx left it empty and passed to unix:/nonexistent-wsgi-probe/.sock" in \
+        found["explanation"], found["explanation"]
+    block = re.search(r"server \{ listen [^}]+ default_server; return 444; \}", found["fix"])
+    assert block is not None and "start the application server" not in found["fix"], found
+    _apply(run, "    upstream site_one", f"    {block.group(0)}\n    upstream site_one")
+    after = run.by_url("--config", str(conf))
+    assert after[unknown]["verdict"] == "ok", after[unknown]  # refused, as meant
+    assert after["http://site-1.example.com/"]["verdict"] == "ok", after
