@@ -140,6 +140,8 @@ class VariableChoice:
     share: float | None = None  # split_clients: the percentage of requests
     keys: tuple[tuple[str, Source | None], ...] = ()  # map: every key, with its line
     members: tuple[str, ...] = ()  # the members of the group the value names
+    # where the value names no group: every upstream block read, with its line (a near name)
+    upstreams: tuple[tuple[str, Source | None], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -86,10 +86,15 @@ def gateway_words(status: int | None, route: PredictedRoute | None,
              "one that wants proxy_pass, for an HTTP server (gunicorn, waitress, uWSGI's "
              "http-socket)")
     expects = " expects" if upstream is None else ""
+    # without the configuration a variable proxy_pass may name no upstream: nginx resolves
+    # the value as a host name at request time (tester T34's a-map, 'blgo_app')
+    unresolved = (", or a host name nginx cannot resolve (a variable proxy_pass whose value "
+                  "names no upstream: 'no resolver defined to resolve NAME' in nginx's error "
+                  "log)" if upstream is None and status == 502 else "")
     why = (f"its upstream gave no answer it could use.{named} The status alone does not "
            f"tell which: nothing listens there, or it speaks another protocol than "
-           f"{'the ' if upstream is None else ''}{directive}{expects} ({other}), or it was "
-           f"too slow" + (" (a 504 says too slow)" if status == 504 else "") + ".")
+           f"{'the ' if upstream is None else ''}{directive}{expects} ({other}){unresolved}, or "
+           f"it was too slow" + (" (a 504 says too slow)" if status == 504 else "") + ".")
     at = where or f"the address of the {directive}"
     direct = (f"; or a direct request: 'curl -sS http://{where}/' is refused when nothing "
               f"listens, and gets no HTTP answer from a uWSGI socket"
@@ -109,5 +114,9 @@ def gateway_words(status: int | None, route: PredictedRoute | None,
            + "; " + (f"{SOCKET_DENIED}: give nginx's worker access to it; " if socket else "")
            + f"'upstream prematurely closed connection' or 'upstream sent invalid header': "
            f"{_protocol(directive if upstream is not None else '')}; 'upstream timed out': "
-           f"it is too slow{direct}.")
+           f"it is too slow{direct}"
+           + ("; 'no resolver defined to resolve NAME' (or 'NAME could not be resolved'): the "
+              "pass line's value is no upstream block's name nor an address: give it the name "
+              "of the upstream block meant ('nginx -T' shows the map or set line that gives "
+              "it; probe sweep --config names it)" if unresolved else "") + ".")
     return Words(why, fix)

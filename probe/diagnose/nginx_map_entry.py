@@ -76,6 +76,16 @@ def unnamed_words(route: PredictedRoute | None) -> Words | None:
            f"read, nor is it an address. nginx then takes {chosen.value} for a host name to "
            f"resolve when the request comes: without a 'resolver' line it answers 502 (its "
            f"error log: 'no resolver defined to resolve {chosen.value}').")
+    near = [(name, at, close) for name, at in chosen.upstreams
+            if (close := closeness(name.lower(), chosen.value.lower())) is not None]
+    if len(near) == 1:
+        name, at, close = near[0]
+        # the same measure as a key's typo: the one upstream block a slip away is named
+        fix = (f"At {chosen.source}, write '{chosen.entry} {name};' in place of "
+               f"'{chosen.entry} {chosen.value};': upstream {name} ({at}) is "
+               f"{close.words(chosen.value).replace(' from ', ' from the value ', 1)}, the "
+               f"likely typo; then check and reload nginx.")
+        return Words(why, fix)
     fix = (f"At {chosen.source}, give '{chosen.entry}' the name of the upstream block meant "
            f"(or an address) in place of {chosen.value}.")
     return Words(why, fix)

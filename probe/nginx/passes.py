@@ -58,7 +58,8 @@ def choices(model: NginxModel, resolved: Resolved) -> tuple[VariableChoice, ...]
             m.result, entry.value, entry.key, source(entry.where), m.opening(),
             source(m.where), looked_up, share,
             tuple((e.key, source(e.where)) for e in m.entries),
-            tuple(normal_unix(a) for a, _ in group.servers) if group else ()))
+            tuple(normal_unix(a) for a, _ in group.servers) if group else (),
+            () if group else tuple((u.name, source(u.where)) for u in model.upstreams.values())))
     return tuple(found)
 
 

@@ -58,11 +58,17 @@ def test_a_map_value_naming_no_upstream_is_fixed_at_its_entry(apps: Apps,
     assert found["verdict"] == "http_error" and found["cause"] == "upstream_down", found
     entry = _line(run, "site-2.example.com stie_two;")
     assert "no resolver defined to resolve stie_two" in found["explanation"], found
-    assert found["fix"].startswith(
-        f"At {conf}:{entry}, give 'site-2.example.com' the name of the upstream block meant "
-        f"(or an address) in place of stie_two."), found["fix"]
+    # the upstream block a slip away (site_two: two letters swapped) is named
+    edit = re.match(rf"At {re.escape(str(conf))}:{entry}, write '([^']+)' in place of "
+                    rf"'([^']+)': upstream site_two \({re.escape(str(conf))}:\d+\) is one "
+                    rf"edit from the value stie_two", found["fix"])
+    assert edit is not None, found["fix"]
     # nginx's own words for it (its error log at info, in the test's prefix)
     assert re.search(r"no resolver defined to resolve stie_two", run.nginx.error_log())
-    _apply(run, "site-2.example.com stie_two;", "site-2.example.com site_two;")
+    # without the configuration, the 502's readings and the fix's log lines name it too
+    bare = run.by_url()[site2]
+    assert "a host name nginx cannot resolve" in bare["explanation"], bare["explanation"]
+    assert "'no resolver defined to resolve NAME'" in bare["fix"], bare["fix"]
+    _apply(run, edit.group(2), edit.group(1))  # the fix's own line, as printed
     after = run.by_url("--config", str(conf))
     assert after[site2]["verdict"] == "ok", after[site2]

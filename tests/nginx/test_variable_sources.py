@@ -165,6 +165,35 @@ def test_a_map_value_naming_no_upstream_is_said_at_its_entry(tmp_path: Path) -> 
     assert (f"$backend = blgo_app from 'blog.example.test blgo_app;' at {path}:10") in \
         (found.explanation or "")
     assert "no resolver defined to resolve blgo_app" in (found.explanation or "")
-    assert found.fix.startswith(f"At {path}:10, give 'blog.example.test' the name of the "
-                                f"upstream block meant")
+    # the upstream block a slip away is named, by the measure of a key's typo
+    assert found.fix.startswith(
+        f"At {path}:10, write 'blog.example.test blog_app;' in place of 'blog.example.test "
+        f"blgo_app;': upstream blog_app ({path}:5) is one edit from the value blgo_app (two "
+        f"neighbouring letters swapped), the likely typo"), found.fix
     assert "curl" not in found.fix and "nothing listens" not in (found.explanation or "")
+
+
+def test_a_map_value_near_no_upstream_asks_for_the_name_meant(tmp_path: Path) -> None:
+    found, path = _blog(tmp_path, "blog.example.test  journal;",
+                        *(Sample(1.0, 502, server="nginx/1.22.1", address=MAP_FRONT),) * 3)
+    assert found.fix.startswith(f"At {path}:10, give 'blog.example.test' the name of the "
+                                f"upstream block meant"), found.fix
+
+
+def test_without_the_configuration_nginx_s_502_lists_an_unresolved_name() -> None:
+    """a-map A2 swept without --config: the readings of the 502 and the error log lines the
+    fix lists include nginx's 'no resolver defined to resolve NAME'; not where the Server
+    header names another front."""
+    def swept(server: str) -> TargetResult:
+        obs = Observation(Target("http://blog.example.test/", "blog"),
+                          (Sample(1.0, 502, server=server, address=MAP_FRONT),) * 3)
+        return diagnose(parse(MAP_MANIFEST), [obs]).targets[0]
+
+    found = swept("nginx/1.22.1")
+    assert ("or a host name nginx cannot resolve (a variable proxy_pass whose value names no "
+            "upstream: 'no resolver defined to resolve NAME' in nginx's error log)"
+            ) in found.explanation, found.explanation
+    assert "'no resolver defined to resolve NAME' (or 'NAME could not be resolved'): the pass " \
+           "line's value is no upstream block's name nor an address" in found.fix, found.fix
+    other = swept("Apache/2.4.62")
+    assert "resolve" not in other.explanation + other.fix, other
