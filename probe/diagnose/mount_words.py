@@ -119,6 +119,14 @@ def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None,
                 f"{server_way(answer, mount, front is FrontKind.NGINX, shared)}{shared}")
     django = django_words(mount, shared, answer)
     rewrite = rewrite_strip(route) if front is FrontKind.NGINX and stripped else None
+    if rewrite is not None and answer is not None and arrived(answer, mount):
+        # the header half is in force (observed, and its line read): only the application's
+        # half is left (re-tester R34's d-locations was told to add the line it had)
+        line, at = rewrite
+        return (f"Tell the application its mount: {where_nginx(mount, route, slash=False)} "
+                f"keep '{line};' ({at}) stripping the prefix; "
+                f"{_in_place(answer, mount, route, django)} {PLACED}"
+                f"{nginx_way(answer, mount, shared, place, at)}{shared}")
     if rewrite is not None:
         return rewrite_fix(mount, route, rewrite, answer, django, shared, place)
     broader = broader_fix(mount, route, answer, django, shared) \
@@ -194,18 +202,26 @@ def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None,
             f"{server_way(answer, mount, False, shared)}{shared}")
 
 
+# Django 5.2's global_settings: USE_X_FORWARDED_HOST and _PORT, no setting for the prefix
+_NO_SETTING = (" (Django itself reads no X-Forwarded-Prefix: of the X-Forwarded- headers its "
+               "settings name only Host and Port, USE_X_FORWARDED_HOST and "
+               "USE_X_FORWARDED_PORT)")
+
+
 def _in_place(answer: EndpointAnswer, mount: str, route: PredictedRoute | None,
               django: str) -> str:
     """The header already arrives (observed; its line where the configuration given has
     it): not asked for again. What reads it is undecided unless FORCE_SCRIPT_NAME is set
     (then Django ignores any SCRIPT_NAME a middleware sets)."""
     step = route_step(route, "prefix")
+    # a value made of a variable (/$app) is the line that sent what arrived
     line = (f"; '{step.rule}' at {step.source}" if step is not None
-            and step.source is not None and step.decision.rstrip("/") == mount else "")
+            and step.source is not None
+            and (step.decision.rstrip("/") == mount or "$" in step.decision) else "")
     said = (f"the header X-Forwarded-Prefix {mount} already arrives (request.forwarded_prefix "
             f"= {request_field(answer, 'forwarded_prefix')[1]!r}{line}): keep it.")
     if request_field(answer, "force_script_name")[1] is not None:
         return f"{said} Then {django}, unless one already does."
     return (f"{said} If a page that redirects keeps {mount}/ in its Location, a middleware "
             f"inside the endpoint's wrap already reads the header: move it outside. If not, "
-            f"nothing reads it: {django}.")
+            f"nothing reads it: {django}{_NO_SETTING if 'FORCE_SCRIPT_NAME' in django else ''}.")
