@@ -61,14 +61,21 @@ ONLY_NAME = ("where it is the line's only name, write 'server_name \"\";' in pla
 """What a name taken out of a server_name line not read leaves, said with the removal."""
 
 
-def name_removed(name: str, where: str, on_line: list[str]) -> str:
+def name_removed(name: str, where: str, on_line: list[str], empty: str | None = None) -> str:
     """How to take ``name`` (as written) out of the server_name line at ``where``, whose names
     as written are ``on_line``: a line left with no name is refused by nginx, so it is
-    replaced by the empty name."""
+    replaced by the empty name; unless ``empty`` says who has that name on the address
+    (:func:`probe.nginx.claims.empty_taken`): then the block is removed."""
     rest = [n or '""' for n in on_line if n.lower() != name.lower()]
     if rest:
         left = " ".join(rest)
         return f"remove {name} from the server_name at {where} (leaving 'server_name {left};')"
+    if empty is not None:
+        # no server_name line gives the empty name too: only removing the block is silent
+        return (f"remove the server block whose server_name is at {where} ({name} is its only "
+                f"name, so nothing else reaches it; 'server_name \"\";' in its place, or no "
+                f"server_name line, would give it the empty name, and {empty}: 'nginx -t' "
+                f"would warn \"conflicting server name \"\" ... ignored\")")
     return (f"write 'server_name \"\";' in place of the server_name at {where} ({name} is its "
             f"only name, and a server_name line with none fails 'nginx -t': \"invalid number "
             f"of arguments\"), or remove that server block if nothing should reach it")

@@ -56,11 +56,15 @@ def _configured(claim: Claim, what: str) -> Evidence:
     return Evidence(EvidenceKind.CONFIGURED, f"server_name {claim.name} ({what})", claim.where)
 
 
-def _removed(claim: Claim) -> str:
+def _removed(claim: Claim, model: NginxModel | None = None) -> str:
     """The name out of its server_name line, the line written whole where it was the only
-    one (``server_name ;`` fails nginx -t)."""
+    one (``server_name ;`` fails nginx -t), or the block removed where the empty name is
+    another's on its address."""
+    from probe.nginx.claims import empty_taken
+
     return name_removed(claim.name, claim.where,
-                        [n for n, at in claim.server.names if at == claim.where])
+                        [n for n, at in claim.server.names if at == claim.where],
+                        empty_taken(model, claim.server) if model is not None else None)
 
 
 def duplicate(front: FrontConfig | None, url: str, address: str | None,
@@ -87,7 +91,7 @@ def duplicate(front: FrontConfig | None, url: str, address: str | None,
     evidence = [_configured(kept, "nginx uses this block"),
                 *(_configured(c, "ignored for this name") for c in ignored)]
     if expected is None:
-        lines = "; and ".join(_removed(c) for c in found)
+        lines = "; and ".join(_removed(c, model) for c in found)
         return Named(Cause.VHOST_SHADOWED, why,
                      f"{lines[:1].upper()}{lines[1:]}: with it gone from the first only, "
                      f"nginx gives it to the next block that names it.", tuple(evidence))
@@ -111,7 +115,7 @@ def duplicate(front: FrontConfig | None, url: str, address: str | None,
                                      str(handed.step.source)))
             break
     if right is not None:
-        first = _removed(kept)
+        first = _removed(kept, model)
         fix = (f"{first[:1].upper()}{first[1:]}: that block (at "
                f"{kept.server.where}) should not have it, and with the name gone nginx gives "
                f"{host} to the block at {right.server.where} (server_name at {right.where}). "
@@ -119,9 +123,9 @@ def duplicate(front: FrontConfig | None, url: str, address: str | None,
     else:
         other = ignored[0]
         fix = (f"Take {host} out of the block that should not have it: if the block at "
-               f"{other.server.where} is the one meant for {expected}, {_removed(kept)} "
+               f"{other.server.where} is the one meant for {expected}, {_removed(kept, model)} "
                f"(nginx then gives it that block); if the block at {kept.server.where} is, "
-               f"{_removed(other)}, and point that block's hand-over at {expected}'s "
+               f"{_removed(other, model)}, and point that block's hand-over at {expected}'s "
                f"application.")
     return Named(Cause.VHOST_SHADOWED, why, fix, tuple(evidence))
 

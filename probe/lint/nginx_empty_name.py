@@ -65,5 +65,8 @@ def name_out(model: NginxModel, block: str, name: str, where: str) -> str:
     """``name`` taken out of the server_name line at ``where`` of the block at ``block``: a
     line left with no name is written ``server_name "";`` (``server_name ;`` fails nginx -t,
     tester T34's c-include)."""
+    from probe.nginx.claims import empty_taken
+
     server = next(s for s in model.servers if s.where == block)
-    return name_removed(name, where, [n for n, at in server.names if at == where])
+    return name_removed(name, where, [n for n, at in server.names if at == where],
+                        empty_taken(model, server))

@@ -15,7 +15,9 @@ site.
   serves as the default now (lint's and the sweep's fix);
 * :func:`main_pass`: the hand-over a block is known by (that of ``location /``), for lint;
 * :func:`group_users`: the lines that pass to an upstream group (a member changed there
-  moves each of them).
+  moves each of them);
+* :func:`empty_taken`: who has, or is to get, the empty name on a block's address, where a
+  ``server_name "";`` written there would make nginx -t warn "conflicting server name".
 """
 
 from __future__ import annotations
@@ -143,3 +145,25 @@ def names_first(server: Server) -> str:
     return (f"first make sure {where} lists every host name this block must keep serving: a "
             f"name it does not list reaches it only as the default server, and the refusing "
             f"block would refuse it; then ")
+
+
+def empty_taken(model: NginxModel, server: Server) -> str | None:
+    """Why ``server_name "";`` in ``server`` would conflict: another block on one of its
+    addresses has the empty name (no server_name line, or ``server_name ""``), or the
+    address's default server passes requests on, so that the fix for unknown names adds a
+    refusing block there, which has the empty name too (nginx 1.22: "conflicting server name
+    "" on 127.0.0.1:18383, ignored", re-tester R34's c-include); None: no conflict."""
+    for listen in server.listens:
+        blocks = [s for s in model.servers if any(
+            lst.address == listen.address for lst in s.listens)]
+        holder = next((s for s in blocks if s is not server
+                       and any(name == "" for name, _ in s.names)), None)
+        if holder is not None:
+            return f"so has the server block at {holder.where} on {listen.address}"
+        default = next((s for s in blocks if any(
+            lst.default_server and lst.address == listen.address for lst in s.listens)),
+            blocks[0] if blocks else None)
+        if default is not None and default.returns is None:
+            return (f"so has the default server that refuses unknown names, which the fix for "
+                    f"them adds on {listen.address} (a block with no server_name line)")
+    return None

@@ -39,9 +39,15 @@ urls = ["http://blog.example.test/"]
 """
 
 
-def _tree(tmp_path: Path) -> Path:
+# a refusing default server named "_": the empty name stays free for a 'server_name "";'
+REFUSING = "server { listen 127.0.0.1:18080 default_server; server_name _; return 444; }\n"
+
+
+def _tree(tmp_path: Path, refusing: bool = True) -> Path:
     enabled = tmp_path / "sites-enabled"
     enabled.mkdir()
+    if refusing:
+        (enabled / "000-default.conf").write_text(REFUSING)
     for name, names, port in (("blog-old.conf", "blog.example.test", 18401),
                               ("blog.conf", "blog.example.test", 18402),
                               ("shop.conf", "shop.example.test", 18401)):
@@ -94,6 +100,30 @@ def test_lint_names_a_line_that_nginx_takes(tmp_path: Path) -> None:
                    if f.code == "nginx_duplicate_server_name")
     assert "server_name \"\";" in (finding.fix or ""), finding.fix
     assert _errors_after(conf, finding.fix or "") == []
+
+
+def test_beside_a_block_with_the_empty_name_to_come_the_block_is_removed(
+        tmp_path: Path) -> None:
+    """Re-tester R34's c-include: no refusing block yet, so the fix for unknown names adds one
+    (no server_name line: the empty name); 'server_name "";' beside it made nginx -t warn
+    'conflicting server name "" on 127.0.0.1:18383, ignored'."""
+    conf = _tree(tmp_path, refusing=False)
+    old = tmp_path / "sites-enabled" / "blog-old.conf"
+    finding = next(f for f in lint_nginx(str(conf)).findings
+                   if f.code == "nginx_duplicate_server_name")
+    fix = finding.fix or ""
+    assert "write 'server_name \"\";'" not in fix, fix
+    assert (f"remove the server block whose server_name is at {old}:3 (blog.example.test is "
+            f"its only name, so nothing else reaches it; 'server_name \"\";' in its place, or "
+            f"no server_name line, would give it the empty name, and so has the default server "
+            f"that refuses unknown names, which the fix for them adds on 127.0.0.1:18080") in fix
+    answers = [_answer("http://shop.example.test/", "shop", "shop", "127.0.0.1:18401"),
+               _answer("http://blog.example.test/", "blog", "shop", "127.0.0.1:18401")]
+    found = next(t for t in diagnose(parse(MANIFEST), answers,
+                                     config=ConfigJoin(load_nginx(str(conf)))).targets
+                 if t.url == "http://blog.example.test/")
+    assert f"remove the server block whose server_name is at {old}:3" in found.fix, found.fix
+    assert "write 'server_name \"\";'" not in found.fix, found.fix
 
 
 def test_a_line_with_other_names_keeps_them() -> None:
