@@ -57,9 +57,7 @@ def _configured(claim: Claim, what: str) -> Evidence:
 
 
 def _removed(claim: Claim, model: NginxModel | None = None) -> str:
-    """The name out of its server_name line, the line written whole where it was the only
-    one (``server_name ;`` fails nginx -t), or the block removed where the empty name is
-    another's on its address."""
+    """The name out of its server_name line (:func:`probe.nginx_snippets.name_removed`)."""
     from probe.nginx.claims import empty_taken
 
     return name_removed(claim.name, claim.where,

@@ -16,16 +16,12 @@ a pure function from the :class:`~probe.nginx.model.NginxModel` to findings at a
   declared upstream serves none;
 * ``nginx_uwsgi_params_missing``: a ``uwsgi_pass`` with no ``uwsgi_param`` in force (no
   ``include uwsgi_params;``): uWSGI receives no REQUEST_METHOD, nginx answers 502;
-* ``nginx_exact_root_only``, ``nginx_two_protocols``, ``nginx_duplicate_default``: see
-  :mod:`.nginx_exact_root`, :mod:`.nginx_two_protocols`, :mod:`.nginx_duplicate_default`;
-* ``nginx_shared_backend``: two blocks for different names hand over to one address, not
-  through one upstream group (:mod:`.nginx_shared_backend`);
-* ``nginx_script_name_stripped``: a ``proxy_pass`` URI part takes off the prefix that the
-  location's ``proxy_set_header SCRIPT_NAME`` names: gunicorn refuses every request
-  (:mod:`.nginx_script_name`);
-* ``nginx_uwsgi_modifier30``: a ``uwsgi_pass`` sub-path with ``uwsgi_param SCRIPT_NAME`` and
-  ``uwsgi_modifier1 30`` that passes the whole path: uWSGI under Python 3 leaves the prefix
-  on PATH_INFO (:mod:`.nginx_modifier30`);
+* ``nginx_exact_root_only``, ``nginx_two_protocols``, ``nginx_duplicate_default``,
+  ``nginx_shared_backend``, ``nginx_script_name_stripped``, ``nginx_uwsgi_modifier30``, the
+  map and regular expression rules: each in its module (:mod:`.nginx_exact_root`,
+  :mod:`.nginx_two_protocols`, :mod:`.nginx_duplicate_default`, :mod:`.nginx_shared_backend`,
+  :mod:`.nginx_script_name`, :mod:`.nginx_modifier30`, :mod:`.nginx_map_entries`,
+  :mod:`.nginx_regex_shadow`), which says what each finds;
 * ``nginx_include_unread``: a plain include that cannot be read; a note in a site file read
   alone (its snippets are elsewhere), an error in a whole nginx.conf where the file does not
   exist (nginx would not start); the two header rules say nothing where its
@@ -44,8 +40,10 @@ from probe.lint.nginx_empty_name import empty_name_words, name_out, only_empty
 from probe.lint.nginx_exact_root import exact_root_only
 from probe.lint.nginx_host_fix import NAME_CHECKER, accepted, host_fix, server_level, without_port
 from probe.lint.nginx_include_unread import include_unread
+from probe.lint.nginx_map_entries import key_unserved, value_unresolved
 from probe.lint.nginx_modifier30 import modifier30_unstripped
 from probe.lint.nginx_realip import real_ip
+from probe.lint.nginx_regex_shadow import regex_server_shadowed, regex_takes_prefix
 from probe.lint.nginx_script_name import script_name_stripped
 from probe.lint.nginx_shared_backend import shared_backend, unused_upstreams
 from probe.lint.nginx_two_protocols import two_protocols
@@ -292,7 +290,9 @@ NGINX_RULES: tuple[NginxRule, ...] = (no_refusing_default, duplicate_server_name
                                       exact_root_only, real_ip, two_protocols,
                                       shared_backend, script_name_stripped,
                                       modifier30_unstripped, cache_key_host,
-                                      cache_no_store_ignored, duplicate_default)
+                                      cache_no_store_ignored, duplicate_default,
+                                      value_unresolved, key_unserved, regex_server_shadowed,
+                                      regex_takes_prefix)
 
 
 def run_nginx_rules(model: NginxModel) -> list[ConfigFinding]:

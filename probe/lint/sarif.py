@@ -85,6 +85,14 @@ _HELP = {
     "nginx_exact_root_only": "A server block whose only location is 'location = /' (others 404)",
     "nginx_two_protocols": "One address passed requests in two protocols (uwsgi and HTTP)",
     "nginx_duplicate_default": "Two listen lines mark one address default_server (nginx -t fails)",
+    "nginx_map_value_unresolved": "A map value proxy_pass uses that names no upstream nor "
+                                  "address (502 at request time)",
+    "nginx_map_key_unserved": "A map key of the Host no server_name passing by it serves, one "
+                              "edit from one it does",
+    "nginx_regex_server_shadowed": "A server_name expression an earlier block's matches too "
+                                   "(the first wins)",
+    "nginx_regex_takes_prefix": "A regular expression location that takes a prefix "
+                                "location's own path",
     "nginx_shared_backend": "Two sites for different names hand over to one address",
 }
 
