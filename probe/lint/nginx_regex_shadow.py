@@ -32,8 +32,9 @@ class _Unsure(Exception):
     """A construct the example maker does not follow (a lookaround, a back reference)."""
 
 
-def _sequence(p: str, i: int) -> tuple[str, int]:
-    """An example of the alternatives from ``i`` to the closing ``)`` (the first one)."""
+def _sequence(p: str, i: int, more: int) -> tuple[str, int]:
+    """An example of the alternatives from ``i`` to the closing ``)`` (the first one), each
+    open quantifier taken ``more`` times beyond its least."""
     first: str | None = None
     out: list[str] = []
     while i < len(p) and p[i] != ")":
@@ -41,11 +42,11 @@ def _sequence(p: str, i: int) -> tuple[str, int]:
             first = "".join(out) if first is None else first
             out, i = [], i + 1
             continue
-        atom, i = _atom(p, i)
+        atom, i = _atom(p, i, more)
         quant = _QUANTIFIER.match(p, i)
         if quant is not None:
-            count = 0 if quant.group(0) in ("*", "?") else 1 if quant.group(0) == "+" \
-                else int(quant.group(1))
+            count = more if quant.group(0) in ("*", "?") else 1 + more \
+                if quant.group(0) == "+" else int(quant.group(1))
             atom, i = atom * count, quant.end()
             if i < len(p) and p[i] in "?+":  # lazy or possessive: the same example
                 i += 1
@@ -53,7 +54,7 @@ def _sequence(p: str, i: int) -> tuple[str, int]:
     return ("".join(out) if first is None else first), i
 
 
-def _atom(p: str, i: int) -> tuple[str, int]:
+def _atom(p: str, i: int, more: int) -> tuple[str, int]:
     c = p[i]
     if c in "^$":
         return "", i + 1
@@ -74,18 +75,18 @@ def _atom(p: str, i: int) -> tuple[str, int]:
             if named is None:
                 raise _Unsure
             i += named.end() - 1
-        inner, i = _sequence(p, i + 1)
+        inner, i = _sequence(p, i + 1, more)
         if i >= len(p):
             raise _Unsure
         return inner, i + 1
     return c, i + 1
 
 
-def example(pattern: str) -> str | None:
-    """A host the expression matches (a minimal one), checked with it; None where it is not
-    made."""
+def example(pattern: str, more: int = 0) -> str | None:
+    """A host the expression matches (the least one, or with each open quantifier taken
+    ``more`` times more), checked with it; None where it is not made."""
     try:
-        made, end = _sequence(pattern, 0)
+        made, end = _sequence(pattern, 0, more)
     except (_Unsure, ValueError, IndexError):
         return None
     regex = pcre(pattern, True)
@@ -97,10 +98,12 @@ def regex_server_shadowed(model: NginxModel) -> list[ConfigFinding]:
     findings: dict[str, ConfigFinding] = {}
     for server in model.servers:
         for written, at in server.names:
-            host = example(written[1:]) if written.startswith("~") else None
-            if host is None or at in findings:
-                continue
-            for listen in server.listens:
+            # two names: the least may be another block's exact name (site-1 of site-\d+)
+            hosts = [h for more in (0, 1) if written.startswith("~")
+                     and (h := example(written[1:], more)) is not None]
+            for host, listen in ((h, lst) for h in dict.fromkeys(hosts) for lst in server.listens):
+                if at in findings:
+                    break
                 choice = choose_server(model.servers, listen.host, listen.port, host)
                 first, chosen_at = choice.server, choice.where
                 if first is None or first is server or chosen_at is None \

@@ -40,8 +40,17 @@ def test_a_later_regex_block_is_reached_after_the_fix(apps: Apps, run_nginx: Any
     edit = re.match(rf"At {re.escape(str(conf))}:{first}, write '(server_name [^']+;)' in "
                     rf"place of '(server_name [^']+;)'", found["fix"])
     assert edit is not None, found["fix"]
+    # lint says it before any request, with the same edit
+    from probe.lint import lint_nginx
+
+    shadowed = [f for f in lint_nginx(str(conf)).findings
+                if f.code == "nginx_regex_server_shadowed"]
+    assert [f.line for f in shadowed] == [later], shadowed
+    assert f"write '{edit.group(1)}' in place of '{edit.group(2)}'" in (shadowed[0].fix or "")
     # the site-1 URL keeps its exact name; the fix's own line, as printed
     _apply(run, edit.group(2), edit.group(1))
+    assert not [f for f in lint_nginx(str(conf)).findings
+                if f.code == "nginx_regex_server_shadowed"]
     after = run.by_url("--config", str(conf))
     assert after[site2]["verdict"] == "ok", after[site2]
     assert after["http://site-1.example.com/"]["verdict"] == "ok", after

@@ -110,7 +110,17 @@ def test_a_regex_location_takes_a_prefixs_url(apps: Apps, run_nginx: Any) -> Non
         f"Write 'location ^~ /api/v2/' in place of 'location /api/v2/' at {conf}:{prefix}: a ^~ "
         f"longest prefix stops nginx's search of the regular expressions, so location ~ /api/ "
         f"at {conf}:{regex} no longer takes it. {nginx_reload(str(conf))}"), found["fix"]
-    _apply(run, "location /api/v2/ {", "location ^~ /api/v2/ {")
+    # lint says it before any request: its printed edit is the one applied
+    from probe.lint import lint_nginx
+
+    taken = [f for f in lint_nginx(str(conf)).findings if f.code == "nginx_regex_takes_prefix"]
+    assert [f.line for f in taken] == [prefix], taken
+    edit = re.match(r"write '(location \^~ [^']+)' in place of '(location [^']+)' at",
+                    taken[0].fix or "")
+    assert edit is not None, taken[0].fix
+    _apply(run, f"{edit.group(2)} {{", f"{edit.group(1)} {{")
+    assert not [f for f in lint_nginx(str(conf)).findings
+                if f.code == "nginx_regex_takes_prefix"]
     after = run.by_url("--config", str(conf))[api]
     assert after["observed"]["label"] == "two", after  # mounted at / : its mount is another matter
     assert after["verdict"] != "wrong_instance"
