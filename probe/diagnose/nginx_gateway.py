@@ -115,7 +115,7 @@ def gateway_words(status: int | None, route: PredictedRoute | None,
            + f"'upstream prematurely closed connection' or 'upstream sent invalid header': "
            f"{_protocol(directive if upstream is not None else '')}; 'upstream timed out': "
            f"it is too slow{direct}"
-           + ("; 'no resolver defined to resolve NAME' (or 'NAME could not be resolved'): the "
+           + ("; 'no resolver defined to resolve NAME': the "
               "pass line's value is no upstream block's name nor an address: give it the name "
               "of the upstream block meant ('nginx -T' shows the map or set line that gives "
               "it; probe sweep --config names it)" if unresolved else "") + ".")

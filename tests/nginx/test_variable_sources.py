@@ -193,7 +193,7 @@ def test_without_the_configuration_nginx_s_502_lists_an_unresolved_name() -> Non
     assert ("or a host name nginx cannot resolve (a variable proxy_pass whose value names no "
             "upstream: 'no resolver defined to resolve NAME' in nginx's error log)"
             ) in found.explanation, found.explanation
-    assert "'no resolver defined to resolve NAME' (or 'NAME could not be resolved'): the pass " \
+    assert "'no resolver defined to resolve NAME': the pass " \
            "line's value is no upstream block's name nor an address" in found.fix, found.fix
     other = swept("Apache/2.4.62")
     assert "resolve" not in other.explanation + other.fix, other
