@@ -35,6 +35,7 @@ Said = tuple[str | None, str | None, list[Evidence]]
 
 def _nginx(obs: Observation, front: FrontConfig, lint: Lint) -> Said:
     from probe.nginx.caches import cache_at, purge_words, zone_names
+    from probe.nginx.select import location_at
 
     address = obs.target.address or next((s.address for s in obs.samples if s.address), None)
     route = front.route(obs.target.url, address)
@@ -43,8 +44,7 @@ def _nginx(obs: Observation, front: FrontConfig, lint: Lint) -> Said:
     if route.undecided is not None or mapping is None or mapping.source is None or \
             model is None:
         return None, None, []
-    location = next((loc for _, loc in model.locations() if loc.where == str(mapping.source)),
-                    None)
+    location = location_at(model, mapping.source)
     lines = cache_at(model, location) if location is not None else None
     if location is None or lines is None:
         return None, None, []

@@ -38,6 +38,7 @@ def _joined(where: list[str]) -> str:
 def _nginx(kind: CacheKind, header: str, observations: list[Observation],
            config: ConfigJoin) -> Said | None:
     from probe.nginx.caches import CacheLines, cache_at, key_lines, purge_words, zone_names
+    from probe.nginx.select import location_at
 
     model = getattr(config.front, "model", None)
     if model is None:
@@ -50,8 +51,7 @@ def _nginx(kind: CacheKind, header: str, observations: list[Observation],
                                              None)
         route = config.front.route(obs.target.url, address)
         mapping = route.step("mapping")
-        location = next((loc for _, loc in model.locations()
-                         if mapping is not None and loc.where == str(mapping.source)), None)
+        location = location_at(model, mapping.source) if mapping is not None else None
         if route.undecided is not None or location is None:
             return (f" The configuration read does not decide which location proxies "
                     f"{obs.target.url}, so not its cache lines either.", False, kind)

@@ -207,8 +207,9 @@ def _nginx_forwarded(config: ConfigJoin, route: PredictedRoute
     model = getattr(config.front, "model", None)
     if mapping is None or mapping.source is None or model is None:
         return FORWARDED_FIX, []
-    location = next((loc for _, loc in model.locations() if loc.where == str(mapping.source)),
-                    None)
+    from probe.nginx.select import location_at  # nginx's model: with its config only
+
+    location = location_at(model, mapping.source)
     header = location.header_set.named("x-forwarded-host") if location is not None else None
     if header is None or not header.where:
         return FORWARDED_FIX, []

@@ -155,8 +155,9 @@ def xfh_line(front: FrontConfig, route: PredictedRoute) -> tuple[str, str] | Non
     the location that takes the route; None where none (or not nginx's)."""
     mapping = route.step("mapping")
     model = getattr(front, "model", None)
-    location = None if mapping is None or model is None else next(
-        (loc for _, loc in model.locations() if loc.where == str(mapping.source)), None)
+    from probe.nginx.select import location_at  # nginx's model: with its config only
+
+    location = None if mapping is None or model is None else location_at(model, mapping.source)
     header = location.header_set.named("x-forwarded-host") if location is not None else None
     return None if header is None or not header.where else (header.value, header.where)
 

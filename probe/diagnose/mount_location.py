@@ -104,9 +104,11 @@ def _location(route: PredictedRoute | None, model: NginxModel) -> Location | Non
         return None
     step = next((s for s in route.steps if s.stage == "mapping"
                  and s.decision.startswith("location ")), None)
-    if step is None or step.source is None:
+    if step is None:
         return None
-    return next((loc for _, loc in model.locations() if loc.where == str(step.source)), None)
+    from probe.nginx.select import location_at  # nginx's model: with its config only
+
+    return location_at(model, step.source)
 
 
 def _captured(location: Location, path: str) -> dict[str, tuple[str, str]]:

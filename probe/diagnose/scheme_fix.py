@@ -116,8 +116,9 @@ def _configured(obs: Observation, front: FrontConfig, server: str | None,
     if route.undecided is not None or mapping is None or mapping.source is None or \
             model is None:
         return None
-    location = next((loc for _, loc in model.locations() if loc.where == str(mapping.source)),
-                    None)
+    from probe.nginx.select import location_at  # nginx's model: with its config only
+
+    location = location_at(model, mapping.source)
     if location is None or location.proxy_pass is None:
         return None
     sent = [h for h in location.headers if h.where and h.name.lower() in SCHEME_HEADERS]

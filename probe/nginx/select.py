@@ -22,7 +22,7 @@ import dataclasses
 import ipaddress
 from dataclasses import dataclass
 
-from probe.nginx.model import Listen, Location, Server
+from probe.nginx.model import Listen, Location, NginxModel, Server
 from probe.nginx.text import pcre
 
 
@@ -186,3 +186,12 @@ def choose_location(server: Server, path: str) -> LocationChoice:
 
 def _passes(loc: Location) -> bool:
     return loc.proxy_pass is not None or loc.other_pass is not None
+
+
+def location_at(model: NginxModel, source: object) -> Location | None:
+    """The location a route's ``mapping`` step names by its line (``source``, file:line):
+    the one the model chose for the URL, found again where only the route is at hand."""
+    if source is None:
+        return None
+    where = str(source)
+    return next((loc for _, loc in model.locations() if loc.where == where), None)
