@@ -116,8 +116,10 @@ def test_access_granted_at_server_level_is_not_said(tmp_path: Path) -> None:
                    path_info="/weblate/__probe__")
     _, found = _report(tmp_path, f"{ROOT}\n    {SUB}", answered(swallowed), text)
     assert found.cause is Cause.ALIAS_ORDER, found
-    assert "403" not in (found.fix or ""), found.fix
-    assert "undefined_daemon" in (found.fix or ""), found.fix
+    # the paths taken out: pytest's own temporary directory may hold the digits (pytest-2403)
+    said = (found.fix or "").replace(str(tmp_path), "TMP")
+    assert "403" not in said, found.fix
+    assert "undefined_daemon" in said, found.fix
 
 
 def test_undecided_access_names_the_error_log_check(tmp_path: Path) -> None:
