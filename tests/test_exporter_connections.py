@@ -248,6 +248,8 @@ def test_metrics_answers_under_ulimit_128(tmp_path: Path) -> None:
                 final = process.get("/metrics").text
         finally:
             _, stderr = process.stop()
+            # The exporter's own account, shown when the test fails.
+            print(f"exporter exit status {process.process.returncode}\n{stderr[-4000:]}")
     ok = [line for line in final.splitlines() if line.startswith("wsgi_probe_url_ok{")]
     assert ok == [f'wsgi_probe_url_ok{{address="127.0.0.1:{site}",expected="a",'
                   f'url="http://127.0.0.1:{site}/"}} 1.0'], final

@@ -99,7 +99,10 @@ class ConnectionLoop:
                     else:
                         sock = key.fileobj
                         assert isinstance(sock, socket.socket)
-                        self._read(self.pending[sock])
+                        # None: an earlier event of this batch closed it (a new connection at
+                        # the limit closes the oldest head) after select() reported it ready.
+                        if (pending := self.pending.get(sock)) is not None:
+                            self._read(pending)
         finally:
             self._selector.close()
 
