@@ -12,6 +12,7 @@ from probe.apache.directive_names import DIRECTIVES, SECTIONS
 from probe.errors import ProbeError
 from probe.files import head_bytes
 from probe.front import FrontKind
+from probe.front_grammar import foreign_line, looks_like
 
 _DIRECTIVE = re.compile(r"^[ \t]*(?:</?([A-Za-z][A-Za-z0-9_]*)|([A-Za-z][A-Za-z0-9_]*)"
                         r"(?:[ \t]+(?![=:\s])|[ \t\r]*$))", re.M)
@@ -67,7 +68,7 @@ def detect(path: str) -> FrontKind:
         return FrontKind.UNKNOWN
     if looks_like_nginx(text):
         return FrontKind.NGINX
-    if _known_line(text) is not None:
+    if _known_line(text) is not None and foreign_line(text) is None:
         return FrontKind.APACHE
     return FrontKind.UNKNOWN
 
@@ -82,27 +83,44 @@ def _known_line(text: str) -> str | None:
 
 
 def require_configuration(path: str) -> None:
-    """NotThatFront (one line) for a file of which no line is a directive httpd knows
-    (:mod:`probe.apache.directive_names`) and some line is no directive at all (a manifest,
-    JSON, a Python file): taken for Apache's it would lint clean. Passes an empty file, one
-    of comments only, a directory, and a file whose every directive-shaped line is named as
-    the modules httpd does not ship name theirs (:data:`_MODULE_NAME`: Passenger's alone)."""
+    """NotThatFront (one line) for a file with a line httpd's grammar cannot read
+    (:func:`probe.front_grammar.foreign_line`: a Caddyfile's ``example.org {``), or of which
+    no line is a directive httpd knows (:mod:`probe.apache.directive_names`) and some line
+    is no directive at all (a manifest, JSON, a Python file): taken for Apache's it would
+    lint clean. Passes an empty file, one of comments only, a directory, and a file whose
+    every directive-shaped line is named as the modules httpd does not ship name theirs
+    (:data:`_MODULE_NAME`: Passenger's alone)."""
     if os.path.isdir(path):
         return
     text = _sample(path).removeprefix("\ufeff")  # a byte order mark starts no directive
     _refuse_haproxy(path, text)
-    if not _CONTENT.search(text) or _known_line(text) is not None:
+    reason = _not_httpds(text)
+    if reason is None:
         return
+    named = looks_like(text)
+    raise NotThatFront(f"{path}: not an apache or nginx configuration ({reason})"
+                       + (f"; it looks like {named[0]} ({named[1]}): wsgi-probe reads "
+                          f"Apache's and nginx's only" if named else ""))
+
+
+def _not_httpds(text: str) -> str | None:
+    """Why ``text`` is no configuration of httpd's (the line that decides), or None."""
+    if not _CONTENT.search(text):
+        return None
+    known = _known_line(text)
+    if known is not None:
+        foreign = foreign_line(text)
+        return f"{foreign.line} {foreign.reason}" if foreign else None
     shaped = list(_DIRECTIVE.finditer(text))
     if not shaped:
-        raise NotThatFront(f"{path}: not an apache or nginx configuration (no line in it "
-                           f"reads as a directive)")
+        return "no line in it reads as a directive"
     for match in shaped:
         word = match.group(1) or match.group(2)
         if not _MODULE_NAME.fullmatch(word):
             line = text.count("\n", 0, match.start()) + 1
-            raise NotThatFront(f"{path}: not an apache or nginx configuration (no line in it "
-                               f"is a directive httpd knows; line {line} starts with {word!r})")
+            return (f"no line in it is a directive httpd knows; line {line} starts with "
+                    f"{word!r}")
+    return None
 
 
 def _haproxy(text: str) -> tuple[int, str] | None:
@@ -138,8 +156,8 @@ def choose(paths: Sequence[str], wanted: str) -> FrontKind:
     front = FrontKind(wanted)
     other = FrontKind.APACHE if front is FrontKind.NGINX else FrontKind.NGINX
     for path, kind in kinds.items():
-        if kind is FrontKind.UNKNOWN and not os.path.isdir(path):
-            _refuse_haproxy(path, _sample(path))
+        if kind is FrontKind.UNKNOWN:
+            require_configuration(path)  # HAProxy's, a Caddyfile...: said as what it is
         if kind is not front:
             raise NotThatFront(f"{path}: not an {front.value} configuration"
                                + (f" (it reads as {kind.value}'s)" if kind is other else ""))
