@@ -121,10 +121,8 @@ class TlsInfo:
     """What an HTTPS answer's TLS handshake showed: the SNI sent and the certificate presented."""
 
     sni: str | None
-    subject: str | None
-    """The certificate's subject as libcurl shows it (``CN = ...``), if known."""
-    names: tuple[str, ...] = ()
-    """Its subjectAltName DNS names."""
+    subject: str | None  # the certificate's subject as libcurl shows it (``CN = ...``)
+    names: tuple[str, ...] = ()  # its subjectAltName DNS names
     issuer: str | None = None
     """Its issuer as libcurl shows it, if known: which CA signed it (a chain that fails)."""
 
@@ -239,6 +237,8 @@ class TargetResult:
     """Cache headers seen in any sample's answer (``X-Cache: HIT from cdn``), in order."""
     address: str | None = None
     """``HOST:PORT`` probed: the target's (connect, resolved) or the one that answered."""
+    server_headers: tuple[str, ...] = ()  # each Server header any sample's answer carried
+    via_headers: tuple[str, ...] = ()  # each Via header of them: both once, in order first seen
     evidence: tuple[Evidence, ...] = ()
     """Where each claim of ``explanation`` and ``fix`` comes from."""
     candidates: tuple[Candidate, ...] = ()

@@ -219,6 +219,8 @@ def _result(obs: Observation, diagnosis: Diagnosis, kept: dict[object, Any],
     pids: set[int] = set()
     elapsed_ms = 0.0 if not samples else samples[0].elapsed_ms
     cache: dict[str, None] = {}
+    servers: dict[str, None] = {}
+    vias: dict[str, None] = {}
     address = None
     kinds: dict[tuple[str | None, ...], EndpointAnswer] = {}
     for sample in samples:
@@ -231,6 +233,10 @@ def _result(obs: Observation, diagnosis: Diagnosis, kept: dict[object, Any],
             elapsed_ms = sample.elapsed_ms
         for line in sample.cache:
             cache.setdefault(line)
+        if sample.server:
+            servers.setdefault(sample.server)
+        if sample.via:
+            vias.setdefault(sample.via)
         address = sample.address or address  # the last one given
     held = tuple(sorted(pids))
     said = read_as_absent(obs, segment)  # optional fields of the wrong type: said once
@@ -250,6 +256,8 @@ def _result(obs: Observation, diagnosis: Diagnosis, kept: dict[object, Any],
         cache_headers=tuple(cache),
         # An IP in the URL is its address even when nothing answered to say so.
         address=obs.target.address or address or literal_address(obs.target.url),
+        server_headers=tuple(servers),
+        via_headers=tuple(vias),
         evidence=_evidence(diagnosis.evidence + said) if diagnosis.evidence or said else (),
         candidates=_candidates(diagnosis.candidates) if diagnosis.candidates else (),
         answered=tuple(kinds.values()),

@@ -66,6 +66,8 @@ def _after_observed(target: TargetResult) -> dict[str, Any]:
         "pids": list(target.pids),
         "cache_headers": list(target.cache_headers),
         "address": target.address,
+        "server_headers": list(target.server_headers),
+        "via_headers": list(target.via_headers),
         "evidence": [{"kind": e.kind.value, "claim": e.claim, "source": e.source}
                      for e in target.evidence],
         "candidates": [{"cause": c.cause.value, "check": c.check} for c in target.candidates],

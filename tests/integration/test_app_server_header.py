@@ -23,6 +23,7 @@ import requests
 
 from probe import manifest as manifests
 from probe.model import Verdict
+from probe.report.json_report import target_dict
 from probe.sweep import run_sweep
 
 from .apache import ApacheError
@@ -94,6 +95,9 @@ def test_an_applications_own_server_header_is_no_front(server: WsgiServer) -> No
     # A page below the root, reached directly: the whole path arrived, nothing stripped it.
     shop = by_url["http://localhost/shop/"]
     assert shop.verdict is Verdict.OK, shop.explanation
+    # The JSON report records both headers as they came (docs/sweep.md).
+    written = target_dict(shop)
+    assert (written["server_headers"], written["via_headers"]) == ([HEADER], ["waitress"])
     refused = by_url["http://unknown.invalid/"]
     assert refused.verdict is Verdict.SERVED_UNMAPPED, refused.explanation
     text = refused.explanation + " " + refused.fix

@@ -19,7 +19,8 @@ TARGET_KEYS = {
     "url", "expected", "verdict", "cause", "explanation", "fix", "observed", "status_code",
     "samples", "elapsed_ms",
 }
-EXTRA_TARGET_KEYS = {"answered_by", "pids", "cache_headers", "address", "evidence", "candidates"}
+EXTRA_TARGET_KEYS = {"answered_by", "pids", "cache_headers", "address", "server_headers",
+                     "via_headers", "evidence", "candidates"}
 SUMMARY_KEYS = {"status", "targets", "ok", "problems"}
 EXTRA_SUMMARY_KEYS = {"duration_s", "interrupted", "unprobed", "urls"}
 
@@ -66,6 +67,8 @@ def test_target_keys_and_values() -> None:
         "pids": [101, 103],
         "cache_headers": [],
         "address": None,
+        "server_headers": [],
+        "via_headers": [],
         "evidence": [],
         "candidates": [],
     }
