@@ -256,12 +256,21 @@ def _result(obs: Observation, diagnosis: Diagnosis, kept: dict[object, Any],
         cache_headers=tuple(cache),
         # An IP in the URL is its address even when nothing answered to say so.
         address=obs.target.address or address or literal_address(obs.target.url),
-        server_headers=tuple(servers),
-        via_headers=tuple(vias),
+        server_headers=_kept_tuple("server", servers, kept),
+        via_headers=_kept_tuple("via", vias, kept),
         evidence=_evidence(diagnosis.evidence + said) if diagnosis.evidence or said else (),
         candidates=_candidates(diagnosis.candidates) if diagnosis.candidates else (),
         answered=tuple(kinds.values()),
     )
+
+
+def _kept_tuple(what: str, values: dict[str, None], kept: dict[object, Any]) -> tuple[str, ...]:
+    """``tuple(values)``, one tuple per distinct one in the sweep: thousands of URLs carry
+    the same Server header, and a tuple per URL would cost a sweep of a million 50 MiB."""
+    if not values:
+        return ()
+    both = tuple(values)
+    return cast("tuple[str, ...]", kept.setdefault((what, both), both))
 
 
 # The last guard on the words (probe.safe_text.prose): whatever an answer's field reached them

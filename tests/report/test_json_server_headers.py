@@ -45,3 +45,15 @@ def test_each_server_and_via_header_the_answers_carried() -> None:
     assert (seen[DOWN]["server_headers"], seen[DOWN]["via_headers"]) == ([], [])
     # Beside the other facts of the answers, none of whose meaning changes.
     assert seen[BLOG]["status_code"] is None and seen[BLOG]["samples"] == 4
+
+
+def test_urls_with_the_same_headers_share_one_tuple() -> None:
+    """A sweep of a million URLs behind one Apache holds one tuple of its Server header, not a
+    million (issue 25's memory per URL)."""
+    answer = Sample(elapsed_ms=1.0, status_code=200, server="Apache/2.4.71 (Debian)", via="1.1 a")
+    report = diagnose(MANIFEST, (Observation(Target(BLOG, "blog"), (answer,)),
+                                 Observation(Target(DOWN, "wiki"), (answer,))))
+    first, second = report.targets
+    assert first.server_headers == ("Apache/2.4.71 (Debian)",)
+    assert first.server_headers is second.server_headers
+    assert first.via_headers is second.via_headers
