@@ -21,10 +21,11 @@ from urllib.parse import urlsplit
 from probe.diagnose.answer_names import server_kind
 from probe.diagnose.apache_graceful import vhost_dump
 from probe.diagnose.discriminate import INVALID_HOST, key_of
+from probe.diagnose.front_words import NamedFront, unread_front
 from probe.diagnose.fronts import express_address, listening
 from probe.diagnose.host_words import express_denies, express_root
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.wording import Diagnosis
+from probe.diagnose.wording import FILE_GROUP_FIX, Diagnosis, file_group_fix
 from probe.endpoint_answer import EndpointAnswer
 from probe.errors import ErrorKind
 from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation, Sample
@@ -89,9 +90,12 @@ def name_first(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     evidence = [Evidence(EvidenceKind.OBSERVED, f"{other} got an endpoint answer at {address}",
                          f"GET {other}")]
     extra = context.probed.get(key)
+    unread = unread_front(sample.server) or unread_front(extra.server if extra else None)
+    if unread is not None and not (extra is not None and _differs(extra, sample)):
+        return _unread_front(obs, diagnosis, context, sample, extra, unread, other, evidence)
     if extra is not None and _differs(extra, sample):
         return _not_default(obs, diagnosis, context, sample, extra, other, address or "",
-                            check)
+                            unread.shows if unread is not None else check, unread)
     said = ""
     if extra is not None and extra.status_code is not None:
         same = "the same status" if extra.status_code == sample.status_code else "another status"
@@ -116,6 +120,57 @@ def name_first(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                    f"{host}, so the default one answered")))
 
 
+def _unread_front(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
+                  sample: Sample, extra: Sample | None, front: NamedFront, other: str,
+                  evidence: list[Evidence]) -> Diagnosis:
+    """Behind a front whose configuration is not read (tester T35's Caddy with a misspelt
+    site name, lighttpd with a misspelt $HTTP["host"]): what was seen, where in that
+    front's configuration to look, and the check, in its words (no Apache or nginx ones,
+    no --config: it refuses such a file)."""
+    address = key_of(obs)[1]
+    host = (urlsplit(obs.target.url).hostname or "").lower()
+    expected = obs.target.expected or "the expected instance"
+    evidence.append(Evidence(EvidenceKind.OBSERVED, front.seen, f"GET {obs.target.url}")
+                    if sample.server and unread_front(sample.server) else
+                    Evidence(EvidenceKind.PROBED, front.seen, f"GET {INVALID_HOST} at {address}"))
+    said = ""
+    if extra is not None and extra.status_code is not None:
+        header = f", Server: {extra.server}" if extra.server else ""
+        said = (f" A request for {INVALID_HOST}, a name no site claims, at the same address got "
+                f"HTTP {extra.status_code}{header} (the same status): {front.name}'s answer for "
+                f"a name none of its sites serves.")
+        evidence.append(Evidence(EvidenceKind.PROBED, f"HTTP {extra.status_code}{header} for a "
+                                 f"name no site claims", f"GET {INVALID_HOST} at {address}"))
+    seen = f" ({sample.server})" if sample.server else ""
+    explanation = (f"{diagnosis.explanation} {other} got an endpoint answer at the same address "
+                   f"({address}) in this sweep: the server is up there and the endpoint is "
+                   f"installed in an application it runs. The front there is {front.name} "
+                   f"(Server: {front.header}){'' if seen else ', on the .invalid answer'}.{said}")
+    site = front.site(host)
+    fix = (f"Check {site} at {address} ({front.shows}; {front.unread}): where none names "
+           f"{host}, {front.name} answered it as it answers any name it does not serve; give "
+           f"{host} to the one meant for {expected}, or correct a misspelt one. If the one that "
+           f"takes {host} does pass it to {expected}'s application and the endpoint is not in "
+           f"it: {_servers_only(diagnosis.fix, obs, context)}")
+    return dataclasses.replace(
+        diagnosis, explanation=explanation, fix=fix,
+        evidence=(*diagnosis.evidence, *evidence),
+        candidates=(*diagnosis.candidates, Candidate(
+            Cause.VHOST_FALLBACK, f"{front.shows}: none of {front.name}'s sites at {address} "
+                                  f"names {host}, so its answer for unknown names came "
+                                  f"back")))
+
+
+def _servers_only(fix: str, obs: Observation, context: SweepContext) -> str:
+    """The install advice with the token file's group named only for the application
+    servers answering at the address (no mod_wsgi directive where none is mod_wsgi)."""
+    address = key_of(obs)[1]
+    kinds = {server_kind(a) for other in context.observations if key_of(other)[1] == address
+             for s in other.samples if (a := s.trusted_answer) is not None}
+    return fix if not kinds or None in kinds or "mod_wsgi" in kinds else \
+        fix.replace(FILE_GROUP_FIX, file_group_fix(kinds))
+
+
 def _differs(extra: Sample, sample: Sample) -> bool:
     """The ``.invalid`` request (the default site's answer) is not this URL's: closed
     without an answer (nginx's ``return 444``) where this got a status, or another status."""
@@ -126,7 +181,7 @@ def _differs(extra: Sample, sample: Sample) -> bool:
 
 def _not_default(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                  sample: Sample, extra: Sample, other: str, address: str,
-                 check: str) -> Diagnosis:
+                 check: str, unread: NamedFront | None = None) -> Diagnosis:
     """The default site answers otherwise, so a site that names the host took it (re-tester
     R31's wiki2 behind nginx: the .invalid request closed, this URL's 403 was the
     mod_wsgi-express backend's, AH01630 in its error_log): no default-site candidate."""
@@ -144,17 +199,19 @@ def _not_default(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         # the .invalid request asked the root's path: a default site routing this one
         # otherwise is not ruled out
         said = said.removesuffix(".") + (
-            f" (if the default site answers {path} as it does {asked}: --config, or "
-            f"{check}, names the site that takes {host}).")
+            f" (if the default site answers {path} as it does {asked}: "
+            f"{check if unread is not None else '--config, or ' + check}, names the site "
+            f"that takes {host}).")
     evidence = [Evidence(EvidenceKind.OBSERVED, f"{other} got an endpoint answer at {address}",
                          f"GET {other}"),
                 Evidence(EvidenceKind.PROBED, f"{got} for a name no site claims",
                          f"GET {INVALID_HOST} at {address}")]
     express = _express_names(obs, context, host) if sample.status_code == 403 else None
     if express is None:
+        names = (f"{unread.shows}; {unread.unread}" if unread is not None else
+                 "probe sweep --config PATH names it and where it passes the URL")
         fix = (f"The site that names {host} at {address} answered HTTP {sample.status_code} "
-               f"(probe sweep --config PATH names it and where it passes the URL): "
-               f"{diagnosis.fix}")
+               f"({names}): {diagnosis.fix}")
     else:
         url, names, group = express
         said += (f" {url} got {obs.target.expected}'s endpoint answer from mod_wsgi-express's "

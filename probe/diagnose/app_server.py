@@ -21,8 +21,9 @@ from urllib.parse import urlsplit
 
 from probe.diagnose.answer_names import joined, places
 from probe.diagnose.causes_site import CONFIG_CHECK
-from probe.diagnose.discriminate import key_of, probed_default
-from probe.diagnose.fronts import host_allowed, listen, same_listen, software
+from probe.diagnose.discriminate import INVALID_HOST, key_of, probed_default
+from probe.diagnose.front_words import NamedFront, entries, named_front
+from probe.diagnose.fronts import host_allowed, listen, same_listen, server_header, software
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.proxy_seen import ProxySeen, proxy_seen, server_header_said
 from probe.diagnose.wording import Diagnosis
@@ -30,19 +31,31 @@ from probe.endpoint_answer import EndpointAnswer
 from probe.model import Candidate, Cause, Evidence, EvidenceKind, Observation, Verdict
 
 VHOST_CAUSES = (Cause.VHOST_FALLBACK, Cause.VHOST_SHADOWED)
+MOUNT_CAUSES = (Cause.ALIAS_ORDER, Cause.URL_MAPPING)
 FRONT = "a front that refuses unknown names (nginx, Apache httpd)"
 
 
-def _vhost_worded(diagnosis: Diagnosis) -> bool:
+def _worded(diagnosis: Diagnosis, causes: tuple[Cause, ...]) -> bool:
     return diagnosis.verdict in (Verdict.WRONG_INSTANCE, Verdict.SERVED_UNMAPPED) and (
-        diagnosis.cause in VHOST_CAUSES or any(c.cause in VHOST_CAUSES
-                                               for c in diagnosis.candidates))
+        diagnosis.cause in causes or any(c.cause in causes for c in diagnosis.candidates))
+
+
+def _passed_on(obs: Observation, answer: EndpointAnswer) -> bool:
+    """The application server listens elsewhere than the address probed (server.listen)."""
+    at, address = listen(answer), key_of(obs)[1]
+    return bool(at and address and not same_listen(at, address))
 
 
 def misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext) -> Diagnosis:
     """``diagnosis`` without VirtualHost words when it offers them, else unchanged."""
     answer = next((s.trusted_answer for s in reversed(obs.samples) if s.trusted_answer), None)
-    if answer is None or not _vhost_worded(diagnosis):
+    if answer is None:
+        return diagnosis
+    # A mount that "took" the URL is mod_wsgi's reading; an application server has one
+    # mount, and where it listens elsewhere a proxy chose it for the path (tester T35's
+    # Caddy 'handle_path /blog/*' sent to the wiki's port was told "the mount at / took it").
+    by_path = _worded(diagnosis, MOUNT_CAUSES) and _passed_on(obs, answer)
+    if not by_path and not _worded(diagnosis, VHOST_CAUSES):
         return diagnosis
     url, expected = obs.target.url, obs.target.expected
     host = (urlsplit(url).hostname or "").lower()
@@ -72,19 +85,31 @@ def misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext) -> D
     front = proxy_seen(obs, answer)
     if front is not None and front.name:
         evidence.append(front.evidence[0])
+    key = key_of(obs)[0]
+    extra = context.probed.get(key)
+    # The front by its Server header, else by the one on the .invalid answer at the address
+    # (lighttpd passes gunicorn's on and adds none; its own 404 names it)
+    named = named_front(server_header(obs)) or named_front(extra.server if extra else None)
+    if named is not None and named_front(server_header(obs)) is None:
+        evidence.append(Evidence(EvidenceKind.PROBED, named.seen,
+                                 f"GET {INVALID_HOST} at {address}"))
     # A Server header no front's and not the server's own: said, not taken for a front.
     said = server_header_said(obs, answer)
     if said is not None:
         evidence.append(Evidence(EvidenceKind.OBSERVED, f"Server: {said.header}", sent))
     if between:
-        passed = (f"{front.name} in between (its Server header) passed the request on"
-                  if front is not None and front.name else
+        passed = (f"{front.name} in between ({_headers(front.evidence[0].claim)}) passed "
+                  f"the request on" if front is not None and front.name else
                   "something in between passed the request on" +
                   ("" if said else "; no Server header names it"))
         listens = (f"it listens on {at}" if len(sockets) < 2 else
                    f"they listen on {joined(sockets)}")
+        how = "by Host or by path" if by_path else "by Host"
         head += (f" at {address}, while {listens} (server.listen): {passed}; "
-                 f"whether that routes by Host, its configuration tells.")
+                 f"whether that routes {how}, its configuration tells.")
+        if named is not None and (front is None or not front.name):
+            head += (f" The answer to a request for {INVALID_HOST} at the same address "
+                     f"carried {named.seen}: the front there is {named.name}.")
     elif at:
         head += f" at {address or at}, where it listens itself (server.listen)."
     else:
@@ -110,11 +135,16 @@ def misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext) -> D
                       said.header if said is not None and said.undecided else None)
     # through a front (server.listen is not the address probed): the front passed it on
     passer = (address, at) if between and address and at else None
+    what = f"{urlsplit(url).path or '/'} of {host!r}" if by_path else repr(host)
     django, fix = _django(answer, host, expected, names, evidence, sent, context, obs,
-                          refuse, passer)
+                          refuse, passer, _lines(named, host), what)
     header = f" {said.words}" if said else ""
     candidates: tuple[Candidate, ...] = ()
-    if passer is not None and same and expected is not None:
+    if by_path and passer is not None and expected is not None:
+        # Not the .invalid reading (a name's default site): the path went to another server
+        candidates = (Candidate(Cause.WRONG_UPSTREAM, f"{_lines(named, host)}: the route of "
+                                f"{what} at {address} passes to {at}"),)
+    elif passer is not None and same and expected is not None:
         # The .invalid name reached the same application: the front's default site passes
         # there. Whether no site claims the URL's name or its own site passes there too,
         # only the front's configuration tells.
@@ -183,10 +213,29 @@ def _refuser(front: ProxySeen | None, address: str | None, host: str, base: str,
             f"request on to {base}")
 
 
+def _headers(claim: str) -> str:
+    """A Server claim, its values named where there are two (Caddy writes its own and passes
+    the application server's on: ``Server: Caddy, waitress``)."""
+    values = entries(claim.removeprefix("Server: "))
+    return "its Server header" if len(values) < 2 else f"{claim}: {len(values)} Server headers"
+
+
+def _lines(front: NamedFront | None, host: str) -> str:
+    """Where the front's line that passed a request on is to be read: ``--config`` for the
+    fronts it reads, else that front's own configuration (never --config: it refuses it)."""
+    if front is not None and not front.read:
+        return f"{front.site(host)} ({front.shows}; {front.unread})"
+    if front is not None:
+        return f"its configuration (sweep with --config PATH, {front.name}'s)"
+    return ("its configuration (sweep with --config PATH where it is Apache's or nginx's; "
+            "this tool reads no other front's)")
+
+
 def _django(answer: EndpointAnswer, host: str, expected: str | None, names: list[str],
             evidence: list[Evidence], sent: str, context: SweepContext,
             obs: Observation, refuse: str,
-            passer: tuple[str, str] | None = None) -> tuple[str, str]:
+            passer: tuple[str, str] | None = None, lines: str = "",
+            what: str = "") -> tuple[str, str]:
     """What Django does with the name (ALLOWED_HOSTS: what refuses names at such a server),
     and the fix that follows (``refuse``: where to refuse it before the application;
     ``passer``: the address probed and the server's own listen, where they differ)."""
@@ -203,11 +252,11 @@ def _django(answer: EndpointAnswer, host: str, expected: str | None, names: list
             else ""
         if passer is not None:  # the connect is the front's address: the front is to change
             probed, own = passer
-            return "", (f"The front at {probed} passed {host!r} to {base} at {own} "
+            what = what or repr(host)
+            return "", (f"The front at {probed} passed {what} to {base} at {own} "
                         f"(server.listen), which {serves} one application: make that front "
-                        f"send {host!r} to the server of {expected}{where}; which of its "
-                        f"lines passed it on, its configuration tells (sweep with --config "
-                        f"PATH).")
+                        f"send {what} to the server of {expected}{where}; which of its "
+                        f"lines passed it on: {lines}.")
         return "", (f"{base} {serves} one application at this address: send {host!r} to the "
                     f"server of {expected}{where}, in the manifest's connect or in the front "
                     f"that should route it.")

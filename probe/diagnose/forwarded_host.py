@@ -48,8 +48,8 @@ from probe.diagnose.forwarded_list import (
     values,
     xfh_line,
 )
-from probe.diagnose.fronts import front_of, host_allowed, listening
-from probe.diagnose.host_words import HOST_FIX, HOST_FIX_ANY, host_fix, host_name
+from probe.diagnose.fronts import front_of, host_allowed, listening, server_header
+from probe.diagnose.host_words import any_fix, host_fix, host_name
 from probe.model import Finding, FrontKind, Observation, Status, TargetResult, Verdict
 from probe.safe_text import quoted
 from probe.urls import split_usual
@@ -142,8 +142,9 @@ def _receiver(answer: EndpointAnswer) -> str:
 def _fix(obs: Observation, config: ConfigJoin | None, only: bool, listed: bool) -> str:
     """The front's fix, at its line where the configuration read names one."""
     front = front_of(obs, config.front.front if config is not None else None)
+    general = any_fix(front, server_header(obs), urlsplit(obs.target.url).hostname)
     if config is None:
-        return LATER if listed else HOST_FIX.get(front, HOST_FIX_ANY) if only else FORWARDED_FIX
+        return LATER if listed else general if only else FORWARDED_FIX
     if listed and config.front.front is FrontKind.APACHE:
         return _appended(obs, config)
     address = obs.target.address or next((s.address for s in obs.samples if s.address), None)
@@ -151,8 +152,8 @@ def _fix(obs: Observation, config: ConfigJoin | None, only: bool, listed: bool) 
     if listed and route.undecided is None and config.front.front is FrontKind.NGINX:
         return _nginx_listed(config, route)
     if route.undecided is not None:
-        return (f"{HOST_FIX.get(front, HOST_FIX_ANY) if only else FORWARDED_FIX} (the "
-                f"configuration given does not decide this URL's route: {route.undecided}.)")
+        return (f"{general if only else FORWARDED_FIX} (the configuration given does not "
+                f"decide this URL's route: {route.undecided}.)")
     if config.front.front is FrontKind.NGINX:
         fix, places = (_nginx_host(route) if only else _nginx_forwarded(config, route))
     else:
@@ -160,8 +161,7 @@ def _fix(obs: Observation, config: ConfigJoin | None, only: bool, listed: bool) 
 
         found = preserve_host_fix(route, config.front) if only else None
         taken = route.step("proxy")
-        fix = found[0] if found is not None else (
-            HOST_FIX.get(front, HOST_FIX_ANY) if only else FORWARDED_FIX)
+        fix = found[0] if found is not None else general if only else FORWARDED_FIX
         places = [(taken.source.file, taken.source.line)] \
             if taken is not None and taken.source is not None else []
     lint = [f"{code} at {file}:{line}" for file, line in dict.fromkeys(places)

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from probe.diagnose.answer_names import distinct_by, joined, places
+from probe.diagnose.front_words import unread_front
 from probe.diagnose.fronts import host_allowed
 from probe.diagnose.uwsgi_words import host_fix as uwsgi_host_fix
 from probe.diagnose.uwsgi_words import is_uwsgi
@@ -43,7 +44,18 @@ HOST_FIX_ANY = ("Make the proxy in front pass the client's Host: 'proxy_set_head
                 "(nginx) or 'ProxyPreserveHost On' (Apache mod_proxy).")
 
 
-def host_fix(front: FrontKind, step: RouteStep | None, route: PredictedRoute | None) -> str:
+def any_fix(front: FrontKind, header: str | None, host: str | None = None) -> str:
+    """The fix where no configuration read names the line: the front's own (nginx's,
+    Apache's), the words of one whose configuration is not read where the Server header
+    names it (Caddy: remove its 'header_up Host'), else both fronts'."""
+    if front in HOST_FIX:
+        return HOST_FIX[front]
+    other = unread_front(header)
+    return other.pass_host(host) if other is not None else HOST_FIX_ANY
+
+
+def host_fix(front: FrontKind, step: RouteStep | None, route: PredictedRoute | None,
+             header: str | None = None) -> str:
     """The general fix, or the line to change where the configuration given names it: a
     Host line of the wrong value is replaced (added beside it, nginx sends both and the
     application refuses the request)."""
@@ -64,7 +76,7 @@ def host_fix(front: FrontKind, step: RouteStep | None, route: PredictedRoute | N
                         f", and repeat there the proxy_set_header lines at {inherited} (a "
                         f"level with lines of its own inherits none)" if inherited else "")
                     + ".")
-    return HOST_FIX.get(front, HOST_FIX_ANY)
+    return any_fix(front, header)
 
 
 def received(bad: list[EndpointAnswer], total: int) -> str:

@@ -30,7 +30,7 @@ from probe.diagnose.answer_names import (
     share,
 )
 from probe.diagnose.express_members import disagreement
-from probe.diagnose.fronts import host_allowed, mod_wsgi
+from probe.diagnose.fronts import host_allowed, mod_wsgi, server_header
 from probe.diagnose.host_words import forwarded_unread, host_fix, received
 from probe.diagnose.host_words import host_name as _name
 from probe.diagnose.identify import SweepContext
@@ -140,7 +140,8 @@ def _host(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],
                          f"{received(mismatched, len(answers))}, not {wanted!r}: the proxy in "
                          f"front did not pass the client's Host on.{django}"
                          f"{forwarded_unread(mismatched, len(answers))}{which}{cited}"),
-            fix=host_fix(front, step, route), answered_by=diagnosis.answered_by,
+            fix=host_fix(front, step, route, server_header(obs)),
+            answered_by=diagnosis.answered_by,
             evidence=(*diagnosis.evidence, *evidence))
     settings = sorted({a.settings for a in bad if a.settings})
     where = (f"of the application at {places(bad)}" if some else "of this application")

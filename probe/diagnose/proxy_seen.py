@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from probe.diagnose.front_words import FRONT_PRODUCTS, named_front
 from probe.diagnose.fronts import (
     APP_SERVERS,
     listen,
@@ -32,11 +33,9 @@ from probe.endpoint_answer import EndpointAnswer
 from probe.model import Evidence, EvidenceKind, Observation
 from probe.safe_text import quoted
 
-FRONT_PRODUCTS = frozenset({
-    "nginx", "openresty", "apache", "haproxy", "caddy", "envoy", "istio-envoy", "traefik",
-    "varnish", "lighttpd", "h2o", "cloudflare", "microsoft-iis"})
-"""Products of a Server header that are fronts (reverse proxies, web servers before an
-application server), compared as the header's first word before any ``/``."""
+__all__ = ["FRONT_PRODUCTS", "HeaderSaid", "ProxySeen", "mod_wsgi_proxied", "proxy_seen",
+           "server_header_said"]
+
 
 KNOWN = "nginx, Apache httpd, HAProxy, Caddy, Envoy"
 """The known fronts as a sentence names them (a few of :data:`FRONT_PRODUCTS`)."""
@@ -95,8 +94,10 @@ def proxy_seen(obs: Observation, answer: EndpointAnswer) -> ProxySeen | None:
     sent = f"GET {obs.target.url}"
     found: list[Evidence] = []
     header = server_header(obs)
-    named = header is not None and not _own(header, answer) and \
-        _product(header) in FRONT_PRODUCTS
+    # Caddy's own Server header and its backend's, joined: the front is the one named
+    front = named_front(header)
+    named = header is not None and front is not None and not _own(header, answer) and \
+        front.product != _product(software(answer))
     if named:
         found.append(Evidence(EvidenceKind.OBSERVED, f"Server: {header}", sent))
     via = _via_front(obs, answer)
@@ -111,8 +112,7 @@ def proxy_seen(obs: Observation, answer: EndpointAnswer) -> ProxySeen | None:
                               f"request.forwarded_host = {quoted(answer.forwarded_host)}", sent))
     if not found:
         return None
-    name = (header or "").split("/")[0].split(" ")[0] if named else None
-    return ProxySeen(name or None, tuple(found))
+    return ProxySeen(front.name if named and front is not None else None, tuple(found))
 
 
 def mod_wsgi_proxied(obs: Observation, answer: EndpointAnswer) -> ProxySeen | None:
@@ -152,7 +152,7 @@ def server_header_said(obs: Observation, answer: EndpointAnswer) -> HeaderSaid |
     it decides who set it; else (any other header, or none) None."""
     header = server_header(obs)
     if mod_wsgi(answer) or header is None or _own(header, answer) or \
-            _product(header) in FRONT_PRODUCTS:
+            named_front(header) is not None:
         return None
     name = software(answer)
     theirs = f"{name}'s (server.software)" if name else "the application server's"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from probe.apache.names import default_port
+from probe.diagnose.front_words import unread_front
 from probe.model import Sample
 from probe.nginx_snippets import refuse_unread
 
@@ -29,6 +30,11 @@ def refuse_in_front(url: str, sample: Sample) -> str:
              f"name (a wildcard or regular expression: 'nginx -T' shows it, probe sweep "
              f"--config names the line), narrow it instead")
     server = (sample.server or "").strip()
+    other = unread_front(server)
+    if other is not None:
+        # a front whose configuration is not read: its own words, no Apache or nginx ones
+        return (f"Refuse this host name in {other.name}, the front that answered "
+                f"({other.seen}): {other.refuse(port)}")
     if server.lower().startswith("nginx"):
         return f"Refuse this host name in nginx (Server: {server}): {nginx}"
     if server.lower().startswith("apache"):

@@ -150,9 +150,23 @@ def refused(samples: Sequence[Sample]) -> Diagnosis:
 UNREADABLE_FILE_LOG = ("the line 'wsgi_endpoint: cannot read the probe token file ...: "
                         "PermissionError (this process runs as user ..., group ...); the probe "
                         "endpoint answers nobody'")
-FILE_GROUP_FIX = ("give the file the group the application runs as: 'chgrp GROUP FILE' with "
-                   "mod_wsgi's WSGIDaemonProcess group=, gunicorn's --group or uWSGI's gid=, "
-                   "or 'probe endpoint --install ... --group GROUP' for a file it creates")
+_GROUP_OPTIONS = {"mod_wsgi": "mod_wsgi's WSGIDaemonProcess group=",
+                  "gunicorn": "gunicorn's --group", "uwsgi": "uWSGI's gid=",
+                  "waitress": "for waitress, the group of the user that starts it (it has "
+                              "no option for one)"}
+
+
+def file_group_fix(kinds: Iterable[str | None] = ("mod_wsgi", "gunicorn", "uwsgi")) -> str:
+    """How to give the token file the application's group, naming the options of ``kinds``
+    (the application servers seen; every one this tool knows where none is said)."""
+    named = [_GROUP_OPTIONS[k] for k in dict.fromkeys(kinds) if k in _GROUP_OPTIONS] or \
+        [_GROUP_OPTIONS[k] for k in ("mod_wsgi", "gunicorn", "uwsgi")]
+    said = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} or {named[-1]}"
+    return (f"give the file the group the application runs as: 'chgrp GROUP FILE' with "
+            f"{said}, or 'probe endpoint --install ... --group GROUP' for a file it creates")
+
+
+FILE_GROUP_FIX = file_group_fix()
 
 
 def no_endpoint(probe_url: str, sample: Sample, *, token_sent: bool = False) -> Diagnosis:
