@@ -141,8 +141,7 @@ def _host(obs: Observation, diagnosis: Diagnosis, answers: list[EndpointAnswer],
                          f"front did not pass the client's Host on.{django}"
                          f"{forwarded_unread(mismatched, len(answers))}{which}{cited}"),
             fix=host_fix(front, step, route, server_header(obs)),
-            answered_by=diagnosis.answered_by,
-            evidence=(*diagnosis.evidence, *evidence))
+            answered_by=diagnosis.answered_by, evidence=(*diagnosis.evidence, *evidence))
     settings = sorted({a.settings for a in bad if a.settings})
     where = (f"of the application at {places(bad)}" if some else "of this application")
     return Diagnosis(

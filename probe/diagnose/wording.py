@@ -10,7 +10,7 @@ unreachable_words.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -152,15 +152,14 @@ UNREADABLE_FILE_LOG = ("the line 'wsgi_endpoint: cannot read the probe token fil
                         "endpoint answers nobody'")
 _GROUP_OPTIONS = {"mod_wsgi": "mod_wsgi's WSGIDaemonProcess group=",
                   "gunicorn": "gunicorn's --group", "uwsgi": "uWSGI's gid=",
-                  "waitress": "for waitress, the group of the user that starts it (it has "
-                              "no option for one)"}
+                  "waitress": "the group of the user that starts waitress (it has no "
+                              "option for one)"}
 
 
-def file_group_fix(kinds: Iterable[str | None] = ("mod_wsgi", "gunicorn", "uwsgi")) -> str:
+def file_group_fix(kinds: Collection[str | None] = ("mod_wsgi", "gunicorn", "uwsgi")) -> str:
     """How to give the token file the application's group, naming the options of ``kinds``
-    (the application servers seen; every one this tool knows where none is said)."""
-    named = [_GROUP_OPTIONS[k] for k in dict.fromkeys(kinds) if k in _GROUP_OPTIONS] or \
-        [_GROUP_OPTIONS[k] for k in ("mod_wsgi", "gunicorn", "uwsgi")]
+    (the application servers seen, each known here), in one order whatever the order seen."""
+    named = [option for kind, option in _GROUP_OPTIONS.items() if kind in kinds]
     said = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} or {named[-1]}"
     return (f"give the file the group the application runs as: 'chgrp GROUP FILE' with "
             f"{said}, or 'probe endpoint --install ... --group GROUP' for a file it creates")
