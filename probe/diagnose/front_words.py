@@ -102,10 +102,11 @@ class NamedFront:
     def refuse(self, port: str) -> str:
         """How it refuses a name none of its sites serves, without its configuration."""
         if self.product == "caddy":
-            # T35: 'http://:18080 { abort }' beside the named sites made unknown.invalid ok
-            return (f"give Caddy a catch-all site for the port that refuses, e.g. "
-                    f"'http://:{port} {{ abort }}' (Caddy chooses a site that names the "
-                    f"host before a catch-all)")
+            # T35: this site beside the named ones made unknown.invalid ok; Caddy 2.6.2's
+            # parser refuses it written on one line ("Unexpected '}'")
+            return (f"give Caddy a catch-all site for the port that refuses: the lines "
+                    f"'http://:{port} {{', 'abort' and '}}', each on a line of its own (Caddy "
+                    f"chooses a site that names the host before a catch-all)")
         if self.product == "lighttpd":
             return ("make lighttpd's answer outside every $HTTP[\"host\"] conditional a "
                     "refusal (it answers a Host no conditional names with its global "
