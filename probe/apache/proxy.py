@@ -43,6 +43,7 @@ from probe.apache.proxy_rule import ProxyRule, location_matches, parsed
 from probe.apache.proxy_sections import SECTION_KEYS as PROXY_SECTION_KEYS
 from probe.apache.proxy_sections import proxy_sections, section_matches
 from probe.front import Member, RouteStep, Source
+from probe.unix_sockets import normal_unix
 
 _PASS_KEYS = ("proxypass", "proxypassmatch")
 _SECTION_KEYS = ("location", "locationmatch")
@@ -164,7 +165,12 @@ def members(site: Site, server: Server, target: str,
 
 
 def _address(url: str) -> str:
-    """``host:port`` of a backend URL (``http://127.0.0.1:8101/`` gives ``127.0.0.1:8101``)."""
+    """``host:port`` of a backend URL (``http://127.0.0.1:8101/`` gives ``127.0.0.1:8101``);
+    ``unix:/path.sock`` of httpd's ``unix:/path.sock|http://localhost/``: the socket is where
+    the backend listens, as its answer's ``server.listen`` says, not the URL's host."""
+    socket, bar, _ = url.partition("|")
+    if bar and socket[:5].lower() == "unix:":
+        return normal_unix("unix:" + socket[5:])
     parts = urlsplit(url)
     if parts.hostname is None:
         return url

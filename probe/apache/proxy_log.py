@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from probe.apache.model import Site
 from probe.apache.proxy import balancer
-from probe.apache.proxy_rule import ProxyRule
+from probe.apache.proxy_rule import ProxyRule, socket_url
 
 _CONNECT = {"http": "AH01114 ('HTTP: failed to make connection to backend', mod_proxy_http)",
             "uwsgi": "AH10101 ('failed to make connection to backend', mod_proxy_uwsgi)"}
@@ -42,7 +42,7 @@ def backend_urls(site: Site, rule: ProxyRule) -> list[str]:
 
 def backend_schemes(site: Site, rule: ProxyRule) -> frozenset[str]:
     """The schemes of the backends ``rule`` passes to (``balancer`` itself left out)."""
-    found = {urlsplit(u).scheme.lower() for u in backend_urls(site, rule)}
+    found = {urlsplit(socket_url(u)).scheme.lower() for u in backend_urls(site, rule)}
     return frozenset({"http" if s in _HTTP else s for s in found} - {"balancer", ""})
 
 

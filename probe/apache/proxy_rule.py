@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from probe.apache.config import Directive
 from probe.apache.names import alias_match_length
@@ -120,6 +120,23 @@ def socket_url(target: str) -> str:
     ``unix:/path/to.sock|uwsgi://name/`` (the socket path is not the URL), else the target."""
     return target.partition("|")[2] if target.lower().startswith("unix:") and "|" in target \
         else target
+
+
+def target_at(target: str, address: str, path: str | None = None) -> str | None:
+    """``target`` sent to ``address`` (``host:port``, or ``unix:/path`` as an answer's
+    ``server.listen`` says), its URL's path replaced by ``path`` (None: kept); None for a
+    wildcard host, which names no address to connect to. httpd writes a socket before the
+    URL, ``unix:/x.sock|http://localhost/``: the URL's host is then only the Host sent
+    without ProxyPreserveHost (``localhost``, as httpd's documentation writes it)."""
+    parts = urlsplit(socket_url(target))
+    if path is not None:
+        parts = parts._replace(path=path)
+    if address.startswith("unix:"):
+        old = target[:5].lower() == "unix:" and "|" in target
+        return f"{address}|{urlunsplit(parts if old else parts._replace(netloc='localhost'))}"
+    if address.rpartition(":")[0] in ("*", "0.0.0.0", "[::]", ""):  # noqa: S104 - reads one
+        return None
+    return urlunsplit(parts._replace(netloc=address))
 
 
 def uwsgi_target(target: str) -> bool:

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from probe.apache.config import Directive
 from probe.apache.model import Site
 from probe.apache.proxy_log import backend_urls
-from probe.apache.proxy_rule import ProxyRule
+from probe.apache.proxy_rule import ProxyRule, socket_url
 
 
 def slash_mismatch(rule: ProxyRule) -> bool:
@@ -78,7 +78,7 @@ def modules_needed(site: Site, rule: ProxyRule) -> tuple[Needed, ...]:
     mod_proxy, each with its ``LoadModule`` line read (None in it: not read; not loaded only
     where :func:`says_loaded`)."""
     loaded = tuple(d for d in site.config.directives if d.key == "loadmodule")
-    schemes = {urlsplit(u).scheme.lower() for u in backend_urls(site, rule)}
+    schemes = {urlsplit(socket_url(u)).scheme.lower() for u in backend_urls(site, rule)}
     wanted = (["proxy_balancer_module"] if "balancer" in schemes else []) + \
         (["proxy_http_module"] if schemes & {"http", "https"} else [])
     by_name = {d.arg(0): d for d in loaded}

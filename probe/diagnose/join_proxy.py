@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from probe.apache.proxy_reverse import reverse_line, reverse_of
+from probe.apache.proxy_rule import socket_url, target_at
 from probe.apache.route import ApacheRoutes
 from probe.diagnose.config_join import ConfigJoin
 from probe.diagnose.fronts import Listening, listening, same_listen
@@ -137,6 +138,13 @@ def proxy_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         at_own, u = (fresh or own)[0]
         right = (f"an address where {expected} listens ({expected} answers its own URL "
                  f"{u} on {at_own.said})")
+    elif member.address.startswith("unix:") and not member.source:
+        # httpd's unix:/x.sock|http://localhost/: the socket path is what changes
+        right = (f"the socket of {expected}, which this sweep did not see (no URL of "
+                 f"{expected} was answered by {expected}): its application server's bind "
+                 f"option gives it (where it listens on TCP instead, write its "
+                 f"{socket_url(taken.decision.removeprefix('proxied to ')).split('://')[0]}"
+                 f"://HOST:PORT/ in place of the whole target, '|' and all)")
     else:
         right = (f"the address of {expected}, which this sweep did not see (no URL of "
                  f"{expected} was answered by {expected}): its application server's bind "
@@ -160,19 +168,28 @@ def _mounted(obs: Observation, context: SweepContext, config: ConfigJoin,
     front = config.front
     rule = front.proxy_rule(route) if isinstance(front, ApacheRoutes) else None
     mount = mount_of(context, obs.target.expected, url)
-    if rule is None or not isinstance(front, ApacheRoutes) or not mount or rule.regex or \
+    if rule is None or not isinstance(front, ApacheRoutes) or rule.regex or \
             at.address.startswith("*:") or rule.target.startswith("balancer://"):
         return None
-    parts = urlsplit(rule.target)
-    if (parts.path or "/").rstrip("/") == mount or (parts.path or "").startswith(mount + "/"):
+    path = urlsplit(socket_url(rule.target)).path or ""
+    kept = not mount or path.rstrip("/") == mount or path.startswith(mount + "/")
+    # a socket for an address or the reverse: 'replace A with B' would leave 'B|http://..'
+    # or 'http://unix:/x.sock/' (T36: gamma's ProxyPass named alpha's socket)
+    if kept and (rule.target[:5].lower() == "unix:") == at.address.startswith("unix:"):
         return None
-    target = urlunsplit(parts._replace(netloc=at.address, path=mount + (
-        "/" if rule.pattern.endswith("/") else "")))
+    target = target_at(rule.target, at.address, None if kept or not mount else mount + (
+        "/" if rule.pattern.endswith("/") else ""))
+    if target is None:
+        return None
     reverse = "".join(f", and at {d.where} '{reverse_line(d, rule.target, target)}'"
                       for d in reverse_of(front.site, rule))
     expected = obs.target.expected
+    said = f"{expected} answers its own URL {url} on {at.said}"
+    if kept:
+        return (f"At {rule.where}, write '{rule.line(target)}' in place of "
+                f"'{rule.written()}'{reverse}: {said}.")
     return (f"At {rule.where}, write '{rule.line(target)}' in place of '{rule.written()}'"
-            f"{reverse}: {expected} answers its own URL {url} on {at.said}, mounted at "
+            f"{reverse}: {said}, mounted at "
             f"{mount!r} (request.script_name), so the target carries that mount; the port "
             f"alone would hand it paths without {mount}, which it does not serve.")
 
