@@ -25,9 +25,10 @@ from urllib.parse import urlsplit
 from probe.apache.proxy_log import connect_codes, reads_http
 from probe.diagnose.answer_names import joined
 from probe.diagnose.fronts import listening, same_listen
+from probe.diagnose.join_socket import socket_fix, socket_path
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
-from probe.front import Member, PredictedRoute, RouteStep
+from probe.front import FrontConfig, Member, PredictedRoute, RouteStep
 from probe.model import Cause, Evidence, EvidenceKind, Observation
 
 
@@ -54,11 +55,12 @@ def refused(schemes: frozenset[str]) -> str:
 
 
 def gateway_error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
-                  status: int, log: str,
-                  schemes: frozenset[str] = frozenset()) -> Diagnosis | None:
+                  status: int, log: str, schemes: frozenset[str] = frozenset(),
+                  front: FrontConfig | None = None) -> Diagnosis | None:
     """A 502/503/504 where the route passes through mod_proxy: its lines, its backends, and
     the lines of ``log`` that decide (their codes those of the backends' ``schemes``: none
-    known, every module's); None where the route takes no ``ProxyPass``."""
+    known, every module's); None where the route takes no ``ProxyPass``. ``front``: the
+    configuration read (Apache's User and Group, for a unix socket's permission)."""
     taken = route.step("proxy")
     if taken is None:
         return None
@@ -80,6 +82,9 @@ def gateway_error(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         why += (f" No sample reached the endpoint: mod_proxy answers {status} when no "
                 f"backend there answers (it cannot connect, or every balancer member is in "
                 f"error).")
+        if (sock := socket_path(route)) is not None:  # a socket: refused, or not allowed
+            said, told = socket_fix(sock, taken, status, log, connect_codes(schemes), front)
+            return _worded(diagnosis, why + said, told, route.steps)
         fix = (f"Start the application server at {listed}, or at {taken.source} point the "
                f"ProxyPass where it listens. {log[:1].upper()}{log[1:]} at the time of "
                f"these requests tells why: {refused(schemes)}; {closed(schemes)}.")

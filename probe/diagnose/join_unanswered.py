@@ -62,7 +62,7 @@ def unanswered(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         route = _route(obs, context, config.front)
         log = apache_log(config.front, route, fleet_server(obs, context))
         found = gateway_error(obs, diagnosis, route, last.status_code, log,
-                              _schemes(config.front, route))
+                              _schemes(config.front, route), config.front)
         if found is not None:
             return found
         return _not_proxied(obs, diagnosis, route, config.front, log)

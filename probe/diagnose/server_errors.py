@@ -268,7 +268,9 @@ def _apache_check(status: int | None) -> str:
     """What tells, for an Apache {status} read from answers alone: the configuration, or the
     error log line of the module that answered (each named as a check, none claimed)."""
     return (f"{APACHE_LOG} at the time of this request says which module answered "
-            f"{status}: mod_proxy's AH00957 or AH01114 name "
-            f"a backend address it could not connect to (check that something listens "
-            f"there); mod_proxy_balancer logs 'All workers are in error state'; mod_wsgi logs "
-            f"'Unable to connect to WSGI daemon process'.")
+            f"{status}: mod_proxy's AH00957 or AH01114 name a backend address it could not "
+            f"connect to, AH02454 a unix socket, with the system's error before the code "
+            f"('(111)Connection refused' or '(2)No such file or directory': nothing listens "
+            f"there; '(13)Permission denied': a socket Apache's user may not write to, whose "
+            f"owner and mode 'ls -l SOCKET' shows); mod_proxy_balancer logs 'All workers are "
+            f"in error state'; mod_wsgi logs 'Unable to connect to WSGI daemon process'.")
