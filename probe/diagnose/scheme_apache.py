@@ -4,6 +4,9 @@ VirtualHost and ``ProxyPass`` to add it beside."""
 
 from __future__ import annotations
 
+import posixpath
+
+from probe.apache.proxy_slash import says_loaded
 from probe.apache.route import ApacheRoutes
 from probe.front import FrontConfig
 from probe.model import Observation
@@ -30,4 +33,22 @@ def apache_scheme(obs: Observation, front: FrontConfig, taken: str) -> tuple[str
     return (f"Apache sends no X-Forwarded-Proto for {obs.target.url}: {site.decision} passes "
             f"it with the ProxyPass at {proxy.source} and no 'RequestHeader set "
             f"X-Forwarded-Proto' is in force there (mod_headers), so nothing tells the "
-            f"application the request was https. Add '{ADD}' in that VirtualHost.", False)
+            f"application the request was https. {_headers(front)}Add '{ADD}' in that "
+            f"VirtualHost.", False)
+
+
+def _headers(front: ApacheRoutes) -> str:
+    """Loading mod_headers, where the configuration read shows it is not: httpd refuses
+    'RequestHeader' without it and does not restart ("Invalid command 'RequestHeader'",
+    tester T36's graceful); "" where it is loaded or a fragment does not say."""
+    loaded = [d for d in front.site.config.directives if d.key == "loadmodule"]
+    if not says_loaded(front.site) or any(d.arg(0) == "headers_module" for d in loaded):
+        return ""
+    other = next((d for d in loaded if "/" in d.arg(1)), None)
+    line = (f"'LoadModule headers_module {posixpath.dirname(other.arg(1))}/mod_headers.so' (the "
+            f"directory of the LoadModule at {other.where})" if other is not None else
+            "a LoadModule line for headers_module")
+    return (f"No LoadModule line read loads headers_module (mod_headers), and without it "
+            f"httpd refuses a RequestHeader line and does not restart (\"Invalid command "
+            f"'RequestHeader'\"): load it first, with {line}, or on Debian 'a2enmod "
+            f"headers'. ")

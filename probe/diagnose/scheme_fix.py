@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from probe.diagnose.fronts import listen
 from probe.model import Observation
 
 if TYPE_CHECKING:
@@ -37,9 +38,12 @@ SCHEME_HEADERS = ("x-forwarded-proto", "x-forwarded-protocol", "x-forwarded-ssl"
 """Headers a front names the scheme with, as Django's SECURE_PROXY_SSL_HEADER may read one."""
 
 
-def _reader(server: str | None) -> str:
-    """What makes the application see https, for the server that answered."""
+def _reader(server: str | None, at: str | None = None, arrived: bool = False) -> str:
+    """What makes the application see https, for the server that answered (listening at
+    ``at``, its server.listen; ``arrived``: the header reached it)."""
     name = (server or "").lower()
+    if name.startswith("gunicorn") and at is not None and at.startswith("unix:"):
+        return _gunicorn_socket(at, arrived)
     if name.startswith("waitress"):
         own = ("waitress: --trusted-proxy=ADDRESS (the front's address) "
                "--trusted-proxy-headers=x-forwarded-proto")
@@ -53,6 +57,22 @@ def _reader(server: str | None) -> str:
     return f"Then have the application server read it ({own}), or Django: {DJANGO}."
 
 
+def _gunicorn_socket(at: str, arrived: bool) -> str:
+    """gunicorn on a unix socket trusts the scheme header from every client of it
+    (benoitc/gunicorn#1767, 19.8.1; 27.0.1's http/message.py: a peer whose address is no
+    (IP, port) pair is a trusted proxy): --forwarded-allow-ips, IP addresses, is no part of
+    it. Tester T36's alpha reported https after the RequestHeader line alone."""
+    trusted = (f"gunicorn listens on a unix socket ({at}, server.listen) and takes the "
+               f"scheme headers of its secure_scheme_headers setting from every client of a "
+               f"unix socket, X-Forwarded-Proto 'https' among them by default "
+               f"(--forwarded-allow-ips lists IP addresses: it applies to TCP clients only)")
+    if arrived:
+        return (f"Yet {trusted}: that it did not make the request https means its "
+                f"secure_scheme_headers setting (its configuration file or command line) "
+                f"leaves that header out; or have Django read it: {DJANGO}.")
+    return f"Once the front sends it, {trusted}: nothing more is needed of it."
+
+
 def scheme_fix(obs: Observation, server: str | None, nginx: bool,
                front: FrontConfig | None, seen: Seen | None = None, *,
                apache: bool = False) -> tuple[str, bool | None]:
@@ -60,13 +80,14 @@ def scheme_fix(obs: Observation, server: str | None, nginx: bool,
     not read, or the route not decided). ``seen``: what the answer says of the header and of
     Django (endpoints that report it). ``nginx``, ``apache``: the answer's Server header
     names that front, so the fix is worded for it alone; neither: both fronts' words."""
+    at = next((listen(a) for s in reversed(obs.samples) if (a := s.trusted_answer)), None)
     read = _configured(obs, front, server, seen) if front is not None and nginx else None
     if front is not None and not nginx and read is None:
         from probe.diagnose.scheme_apache import apache_scheme
 
         read = apache_scheme(obs, front, _taken(server, seen))
     if read is not None:
-        return f"{read[0]} {_reader(server)}", read[1]
+        return f"{read[0]} {_reader(server, at)}", read[1]
     if seen is not None and (seen.forwarded_proto or "").lower() == "https":
         # the header arrived: asking the front to send it again would change nothing
         read_by = ("neither the application server nor Django reads it: request.is_secure() "
@@ -74,7 +95,7 @@ def scheme_fix(obs: Observation, server: str | None, nginx: bool,
                    "whether Django reads it the answers do not show (no request.is_secure)")
         return (f"X-Forwarded-Proto {seen.forwarded_proto!r} arrived (request.forwarded_proto):"
                 f" the front sends it, and {read_by}; no header is to be added at the front. "
-                f"{_reader(server)}"), None
+                f"{_reader(server, at, arrived=True)}"), None
     if nginx:
         front_words = (f"nginx sends it with '{ADD}' where the proxy_pass that passes these "
                        f"URLs is (whether it does now, the configuration tells: probe sweep "
@@ -86,7 +107,7 @@ def scheme_fix(obs: Observation, server: str | None, nginx: bool,
     else:
         front_words = (f"The front must send the scheme (nginx: '{ADD}'; Apache mod_proxy: "
                        f"'{APACHE_ADD}' in the TLS VirtualHost)")
-    return f"{front_words}. {_reader(server)}", None
+    return f"{front_words}. {_reader(server, at)}", None
 
 
 def _taken(server: str | None, seen: Seen | None) -> str:
