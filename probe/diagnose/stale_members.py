@@ -57,6 +57,10 @@ def member_lines(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         plain = tag.replace("\\", "\\\\")  # a file name is no template
         explanation = said.sub(rf"\g<1>{plain}", explanation, count=1)
         fix = said.sub(rf"\g<1>{plain}", fix, count=1)
+    if (explanation, fix) == (diagnosis.explanation, diagnosis.fix) and want is not None:
+        from probe.diagnose.stale_pass import pass_line  # no balancer: the ProxyPass target
+
+        return pass_line(obs, diagnosis, context, front, route, want, stale)
     if (explanation, fix) == (diagnosis.explanation, diagnosis.fix):
         return diagnosis
     return dataclasses.replace(diagnosis, explanation=explanation, fix=fix)
