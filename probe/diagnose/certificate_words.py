@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from probe.apache.route import ApacheRoutes
 from probe.diagnose.discriminate import certificate_failed, certificate_key
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.sentences import then
 from probe.diagnose.wording import Diagnosis
 from probe.front import FrontConfig, TlsSite
 from probe.model import Evidence, EvidenceKind, Observation, Sample, TlsInfo, Verdict
@@ -72,7 +73,7 @@ def presented(obs: Observation, diagnosis: Diagnosis, context: SweepContext) -> 
                 f"certificate the server presents is not known (openssl s_client -connect "
                 f"{address} -servername {host} shows it)")
         return dataclasses.replace(
-            diagnosis, explanation=f"{diagnosis.explanation}. {said}",
+            diagnosis, explanation=then(diagnosis.explanation, said),
             evidence=(*diagnosis.evidence, Evidence(EvidenceKind.PROBED, f"got {got}", sent)))
     claim = f"presented a certificate for {_shown(tls)}"
     if names_host(tls.names, host):
@@ -91,8 +92,8 @@ def presented(obs: Observation, diagnosis: Diagnosis, context: SweepContext) -> 
                f"--config PATH, or find the TLS site claiming {host} on that port and its "
                f"SSLCertificateFile / ssl_certificate line.")
     return dataclasses.replace(
-        diagnosis, explanation=f"{diagnosis.explanation}. Sent again without certificate "
-                               f"checks (and without the token), {said}", fix=fix,
+        diagnosis, explanation=then(diagnosis.explanation, f"Sent again without certificate "
+                                    f"checks (and without the token), {said}"), fix=fix,
         evidence=(*diagnosis.evidence, Evidence(EvidenceKind.PROBED, claim, sent)))
 
 
@@ -123,7 +124,7 @@ def configured(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         evidence.append(Evidence(EvidenceKind.CONFIGURED, site.certificate or "",
                                  str(site.certificate_source)))
     fix = _fix(site, host, front, again)
-    return dataclasses.replace(diagnosis, explanation=f"{diagnosis.explanation}. {said}",
+    return dataclasses.replace(diagnosis, explanation=then(diagnosis.explanation, said),
                                fix=fix, evidence=(*diagnosis.evidence, *evidence))
 
 

@@ -40,13 +40,14 @@ from probe.diagnose.join_not_running import differences, not_reloaded, unlistene
 from probe.diagnose.join_refused_site import refused_site
 from probe.diagnose.join_setenv import setenv_named
 from probe.diagnose.join_settings_path import path_lines
+from probe.diagnose.sentences import without_sentence
 from probe.diagnose.wording import Diagnosis
 from probe.front import Divergence, PredictedRoute, RouteStep
 from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
 
 _SITE_LINE = re.compile(r" at (.+):(\d+)$")
 _CITED = re.compile(r"written at (\S+?):(\d+)")
-_CONFIG_HINT = re.compile(r"\s*Sweep with --config PATH[^.]*\.")  # said no more once given
+_CONFIG_HINT = "Sweep with --config PATH"  # said no more once given
 RUNNING_CHECK = "the configuration the server runs (the one given does not decide this, see above)"
 """A candidate's check once the configuration given was read and could not decide."""
 
@@ -295,6 +296,6 @@ def _add(diagnosis: Diagnosis, sentence: str, evidence: tuple[Evidence, ...]) ->
         dataclasses.replace(c, check=f"{RUNNING_CHECK}: {c.check.removeprefix(prefix)}")
         if c.check.startswith(prefix) else c for c in diagnosis.candidates)
     return dataclasses.replace(diagnosis, explanation=f"{diagnosis.explanation} {sentence}",
-                               fix=_CONFIG_HINT.sub("", diagnosis.fix),
+                               fix=without_sentence(diagnosis.fix, _CONFIG_HINT),
                                evidence=(*diagnosis.evidence, *evidence),
                                candidates=candidates)

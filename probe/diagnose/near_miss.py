@@ -179,10 +179,16 @@ def another_application(obs: Observation, answer: EndpointAnswer, told: Diagnosi
                    f"the {field.replace('_', ' ')} the manifest declares for "
                    f"{' and '.join(names)}: "
                    f"{name}'s application answered this URL, not {expected}'s.{default_said}")
-    fix = (f"Sweep with --config PATH (the front's configuration) to have the line that sends "
-           f"{obs.target.url} to {name}'s application named. If no site of {expected} has "
-           f"{host!r} as a ServerName or ServerAlias, give it one; if one has it, a site "
-           f"listed before it claims the name first (the address's default site, a wildcard "
-           f"or the same name): narrow or remove the name there.")
+    fix = near_miss_fix(obs.target.url, expected, name, host)
     return dataclasses.replace(told, explanation=explanation, fix=fix,
                                evidence=(*told.evidence, *seen), candidates=tuple(candidates))
+
+
+def near_miss_fix(url: str, expected: str, name: str, host: str) -> str:
+    """The fix of a URL another instance's declared field answered, from the answers alone:
+    its first sentence, the ask for --config, is taken out once the configuration is read."""
+    return (f"Sweep with --config PATH (the front's configuration) to have the line that sends "
+            f"{url} to {name}'s application named. If no site of {expected} has {host!r} as a "
+            f"ServerName or ServerAlias, give it one; if one has it, a site listed before it "
+            f"claims the name first (the address's default site, a wildcard or the same "
+            f"name): narrow or remove the name there.")

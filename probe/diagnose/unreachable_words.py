@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from probe.diagnose.restart_gap import restart_gap
+from probe.diagnose.sentences import then
 from probe.diagnose.wording import Diagnosis, name_refused_in_tls
 from probe.errors import ErrorKind
 from probe.model import Sample, Verdict
@@ -104,7 +105,7 @@ def unreachable(failed: Sequence[Sample], total: int,
                "or probe the address that serves it.")
     gap = restart_gap(samples)
     if gap is not None:
-        said = f"{said}. {gap.said()}"
+        said = then(said, gap.said())
         fix = (f"Probe again once the server has settled (it restarted during this sweep). "
                f"If requests fail again without a restart: {fix}")
     return Diagnosis(Verdict.UNREACHABLE, explanation=share + said, fix=fix)

@@ -32,6 +32,7 @@ from probe.diagnose.answer_names import distinct_by, places
 from probe.diagnose.disagreement import disagreement as disagreement_of
 from probe.diagnose.discriminate import certificate_failed, certificate_only, refuse_key
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.sentences import then
 from probe.diagnose.timeout_queue import timeout_fix
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
@@ -109,9 +110,10 @@ def _groups_seen(verdict: Diagnosis, answers: Sequence[EndpointAnswer]) -> Diagn
     seen = "; ".join(f"process_group {pg!r}, application_group {ag!r} at {places(group)}"
                      for (pg, ag), group in groups.items())
     return dataclasses.replace(verdict, explanation=(
-        f"{verdict.explanation}. The samples ran in different groups, which the manifest does "
-        f"not declare for this instance ({seen}): same label and settings, so not a "
-        f"disagreement (declare process_group or application_group to have them checked)"))
+        then(verdict.explanation, f"The samples ran in different groups, which the manifest "
+             f"does not declare for this instance ({seen}): same label and settings, so not a "
+             f"disagreement (declare process_group or application_group to have them "
+             f"checked)")))
 
 
 def _diagnose_answer(
@@ -188,7 +190,7 @@ def _diagnose_refused(obs: Observation, context: SweepContext,
         why = (f"{len(obs.samples)} of {len(obs.samples)} requests failed in TLS on the "
                f"certificate's names ({obs.samples[-1].error}), which say nothing of whether "
                f"the server refuses the name: judged by the {sent}, answered {got}")
-        return dataclasses.replace(found, explanation=f"{found.explanation}. {why}.",
+        return dataclasses.replace(found, explanation=then(found.explanation, f"{why}."),
                                    evidence=(*found.evidence,
                                              Evidence(EvidenceKind.PROBED, f"answered {got}",
                                                       sent)))

@@ -280,6 +280,11 @@ def _label_the_indistinct(instances: list[DiscoveredInstance]) -> None:
         if instance.name in alike or instance.name in anonymous([instance]):
             instance.label_proposed = instance.label or ""
             instance.label = instance.name
+            # A --label on a script another mount serves relabels that mount too (T36).
+            script = instance.apps[0].target if instance.apps else None
+            instance.script_shared_with = [
+                i.name for i in instances if i is not instance and script is not None
+                and any(a.target == script for a in i.apps)]
 
 
 def _drop_claimed(instance: DiscoveredInstance, claimed: dict[str, str]) -> None:
@@ -374,7 +379,9 @@ def _describe(site: Site, instance: DiscoveredInstance) -> None:
         if script.settings is not None:
             instance.settings_source = f"{script.settings_how} in {script.path}:" \
                                        f"{script.settings_line}"
-    if first.process_group:
+    # "" is embedded mode (docs/manifest.md): written where a WSGIProcessGroup %{GLOBAL}
+    # chose it, which tells this mount apart from a daemon mount of the same script (T36).
+    if first.process_group or (first.process_group == "" and not first.embedded_by_default):
         instance.process_group = first.process_group
     wheres = [a.where for a in instance.apps]
     for where in dict.fromkeys(w for w in wheres if wheres.count(w) > 1):

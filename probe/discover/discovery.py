@@ -41,6 +41,9 @@ class DiscoveredInstance:
     label_proposed: str | None = None
     """The script's own label ("" for none) when ``label`` is proposed: without it the
     instance could not be told apart from another, or from any server."""
+    script_shared_with: list[str] = field(default_factory=list)
+    """The other instances whose mounts serve this one's WSGI script: a label installed in it
+    would be theirs too, so the proposed label needs a script of this mount's own."""
 
 
 @dataclass

@@ -157,7 +157,8 @@ def _render_instance(instance: DiscoveredInstance) -> list[str]:
                        "sweep shows as 'answered by'): a label the application does not give "
                        "makes each of its URLs read as another application's"
                        if not instance.apps and not instance.label_proposed else "")
-        lines += [_comment(f"{why}: install the endpoint with probe endpoint --install "
+        lines += [_comment(_shared_script(instance, why, script) if instance.script_shared_with
+                           else f"{why}: install the endpoint with probe endpoint --install "
                            f"{shlex.quote(script)} --label {shlex.quote(instance.name)}"
                            f"{placeholder}"),
                   f"label = {_string(instance.name)}"]
@@ -188,3 +189,16 @@ def _render_instance(instance: DiscoveredInstance) -> list[str]:
     lines += [_comment("WARNING: " + w) for w in instance.warnings]
     lines.append("")
     return lines
+
+
+def _shared_script(instance: DiscoveredInstance, why: str, script: str) -> str:
+    """The label advice for a script other mounts serve too: installed with --label there,
+    the label would be theirs as well (T36's wsgi.test relabelled with wsgi-emb.test's)."""
+    others = " and ".join(f"instances.{n}" for n in instance.script_shared_with)
+    mounts = ", ".join(dict.fromkeys(a.where for a in instance.apps))
+    return (f"{why}, and {others} serve{'s' if len(instance.script_shared_with) == 1 else ''} "
+            f"that same script: a label installed in it with --label would be "
+            f"{'theirs' if len(instance.script_shared_with) > 1 else 'its'} too. Give this "
+            f"mount ({mounts}) a WSGI script of its own, a copy of {script} with "
+            f"wrap(label={_string(instance.name)}), or declare the process_group or "
+            f"application_group that differs")
