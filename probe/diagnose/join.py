@@ -47,7 +47,6 @@ from probe.model import Cause, Evidence, EvidenceKind, Observation, Verdict
 
 _SITE_LINE = re.compile(r" at (.+):(\d+)$")
 _CITED = re.compile(r"written at (\S+?):(\d+)")
-_CONFIG_HINT = "Sweep with --config PATH"  # said no more once given
 RUNNING_CHECK = "the configuration the server runs (the one given does not decide this, see above)"
 """A candidate's check once the configuration given was read and could not decide."""
 
@@ -296,6 +295,6 @@ def _add(diagnosis: Diagnosis, sentence: str, evidence: tuple[Evidence, ...]) ->
         dataclasses.replace(c, check=f"{RUNNING_CHECK}: {c.check.removeprefix(prefix)}")
         if c.check.startswith(prefix) else c for c in diagnosis.candidates)
     return dataclasses.replace(diagnosis, explanation=f"{diagnosis.explanation} {sentence}",
-                               fix=without_sentence(diagnosis.fix, _CONFIG_HINT),
+                               fix=without_sentence(diagnosis.fix, "Sweep with --config PATH"),
                                evidence=(*diagnosis.evidence, *evidence),
                                candidates=candidates)

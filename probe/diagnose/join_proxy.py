@@ -206,18 +206,28 @@ def _reverse(config: ConfigJoin, route: PredictedRoute) -> str:
                    f"{' '.join(d.args)})" for d in reverse_of(front.site, rule))
 
 
-def no_endpoint(obs: Observation, diagnosis: Diagnosis,
-                route: PredictedRoute) -> Diagnosis | None:
+def no_endpoint(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
+                config: ConfigJoin, context: SweepContext) -> Diagnosis | None:
     """No endpoint's answer where the route passes through mod_proxy: the application server
-    it passes to must answer (no WSGI mount of Apache's is involved)."""
+    it passes to must answer (no WSGI mount of Apache's is involved); a URL to refuse, the
+    site that took its name must refuse it (:func:`.join_refused_site.passed_on`)."""
     taken = route.step("proxy")
     if taken is None:
         return None
     listed = ", ".join(m.address + (f" ({m.source})" if m.source else "")
                        for m in route.members) or taken.decision
-    said = (f" The configuration given passes the probe URL through mod_proxy: {taken.rule} "
-            f"({taken.source}), to {listed}: the endpoint must answer from the application "
-            f"server there.")
+    passes = (f" The configuration given passes the probe URL through mod_proxy: {taken.rule} "
+              f"({taken.source}), to {listed}")
+    said = f"{passes}: the endpoint must answer from the application server there."
+    if not obs.target.expected:  # [refuse]: no endpoint is meant to answer
+        from probe.diagnose.discriminate import refuse_key
+        from probe.diagnose.join_refused_site import passed_on
+
+        # the answer: a sample's, else the request sent again without certificate checks
+        answered = next((s for s in reversed(obs.samples) if s.status_code is not None),
+                        context.probed.get(refuse_key(obs)))
+        return dataclasses.replace(passed_on(diagnosis, route, config, passes, answered),
+                                   evidence=(*diagnosis.evidence, *_configured(route.steps)))
     return dataclasses.replace(diagnosis, explanation=diagnosis.explanation + said,
                                evidence=(*diagnosis.evidence, *_configured(route.steps)))
 

@@ -134,7 +134,7 @@ def _no_endpoint(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         return found_redirect
     if route.undecided is not None or not route.steps:
         return diagnosis
-    proxied = no_endpoint(obs, diagnosis, route)
+    proxied = no_endpoint(obs, diagnosis, route, config, context)
     if proxied is not None:
         from probe.diagnose.pass_unanswered import unanswered as backend_said
 
