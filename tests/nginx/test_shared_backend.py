@@ -169,3 +169,21 @@ def test_a_unix_socket_with_the_host_passed_is_still_said(tmp_path: Path) -> Non
         host1="proxy_set_header Host $http_host;", host2="proxy_set_header Host $http_host;")
     [found] = _found(_conf(tmp_path, body))
     assert "name-based front" not in (found.fix or ""), found.fix
+
+
+def test_a_twin_of_the_sockets_own_site_is_not_paired_with_the_copy(tmp_path: Path) -> None:
+    # tester T36's nginx-h2 nginx.conf: alpha.test (TLS), gamma.test copied from it with
+    # alpha's socket left, alpha.test again on an h2c port: only gamma's line is said
+    sock = "/srv/t36/run/alpha.sock"
+    body = f"""server {{ listen 127.0.0.1:18363 ssl http2; server_name alpha.test;
+  location / {{ proxy_pass http://unix:{sock}; proxy_set_header Host $host; }} }}
+server {{ listen 127.0.0.1:18363 ssl http2; server_name gamma.test;
+  location / {{ proxy_pass http://unix:{sock}; proxy_set_header Host $host; }} }}
+server {{ listen 127.0.0.1:18364 http2; server_name alpha.test;
+  location / {{ proxy_pass http://unix:{sock}; proxy_set_header Host $host; }} }}
+"""
+    conf = _conf(tmp_path, body)
+    found = _found(conf)
+    assert [(f.line, f.message.split(" hands ")[0]) for f in found] == [
+        (6, f"The location / at {conf}:6 in the server block at {conf}:5 (server_name "
+            f"gamma.test)")], found
