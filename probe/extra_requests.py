@@ -24,8 +24,9 @@ def discriminating(manifest: Manifest, observations: Sequence[Observation],
     # No certificate can name a host under .invalid: over HTTPS the request goes without
     # certificate checks, so it carries no token (an endpoint open to loopback still answers).
     tls = [p for p in wanted if p.url[:6].lower() == "https:"]
-    for chosen, through in ((tls, transport.unverified()),
-                            ([p for p in wanted if p not in tls], transport)):
+    h2c = [p for p in wanted if p.http2]
+    for chosen, through in ((tls, transport.unverified()), (h2c, transport.prior_knowledge()),
+                            ([p for p in wanted if p not in tls and p not in h2c], transport)):
         if chosen:
             answers.update(_extra_answers(chosen, through, manifest.probe.concurrency, end))
     if wanted:

@@ -93,7 +93,10 @@ class _Slot:
         self.connect = transport.connect
         """Where this slot's current request goes (a fleet request's own address)."""
         curl.setopt(pycurl.PROTOCOLS, pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS)
-        curl.setopt(pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_1_1)
+        # HTTP/1.1 always, but for the one request that decides whether a port speaks only
+        # HTTP/2 in clear (Transport.prior_knowledge): a browser's protocol is what is probed.
+        curl.setopt(pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
+                    if transport.http2 else pycurl.CURL_HTTP_VERSION_1_1)
         curl.setopt(pycurl.PROXY, "")  # proxy variables must not divert a probe
         # libcurl's default, said: a followed redirect would carry X-Probe-Token to the
         # Location's host, one the sweep never chose (docs/security.md)
@@ -254,8 +257,11 @@ class Transport:
         sni: bool = True,
         verify: bool = True,
         send_token_unverified: bool = False,
+        http2: bool = False,
     ) -> None:
         self.connect = parse_address(connect, "--connect") if connect else None
+        self.http2 = http2
+        """True: HTTP/2 with prior knowledge (see :meth:`prior_knowledge`)."""
         self.sni = sni
         self.verify = verify
         """False: no certificate check at all (see :meth:`unverified`)."""
@@ -286,6 +292,14 @@ class Transport:
         secret."""
         return Transport(connect=self._connect_text, timeout=self.timeout, ca_file=self.ca_file,
                          max_body=self.max_body, sni=self.sni, verify=False)
+
+    def prior_knowledge(self) -> Transport:
+        """This transport speaking HTTP/2 without TLS from the first byte (h2c with prior
+        knowledge): only for the request that decides whether a plain-HTTP port that answered
+        no HTTP/1.1 speaks HTTP/2 alone (nginx's ``listen ... http2`` without ``ssl``)."""
+        return Transport(connect=self._connect_text, timeout=self.timeout, token=self.token,
+                         ca_file=self.ca_file, max_body=self.max_body, sni=self.sni,
+                         http2=True)
 
     def get(self, url: str, deadline: float | None = None,
             headers: Mapping[str, str] | None = None) -> Answer:

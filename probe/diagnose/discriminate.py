@@ -34,6 +34,7 @@ class ExtraProbe:
     key: str  # what diagnosis looks its answer up by
     url: str
     address: str | None
+    http2: bool = False  # sent with HTTP/2 prior knowledge (h2c_key)
 
 
 def key_of(obs: Observation) -> tuple[str, str | None]:
@@ -84,6 +85,20 @@ def certificate_only(obs: Observation) -> bool:
                for s in obs.samples)
 
 
+def h2c_suspected(obs: Observation) -> bool:
+    """An http URL whose every request got bytes libcurl read as HTTP/0.9: what an HTTP/2-only
+    port sends an HTTP/1.1 request (nginx 1.22's ``listen ... http2`` without ``ssl``: a
+    SETTINGS frame, then GOAWAY), or any other program's bytes; one request decides which."""
+    return obs.target.url[:5].lower() == "http:" and bool(obs.samples) and all(
+        s.error_kind is ErrorKind.PROTOCOL and "HTTP/0.9" in (s.error or "")
+        for s in obs.samples)
+
+
+def h2c_key(obs: Observation) -> str:
+    """The key of the HTTP/2 prior-knowledge request for a URL (:func:`h2c_suspected`)."""
+    return f"h2c:{obs.target.url}@{obs.target.address}"
+
+
 def certificate_key(obs: Observation) -> str:
     """The key of the unverified request that shows which certificate the server presents
     for a URL whose requests failed on its certificate (:func:`certificate_failed`)."""
@@ -115,6 +130,12 @@ def extra_probes(manifest: Manifest, observations: Sequence[Observation]) -> tup
             key = refuse_key(obs)
             found[key] = ExtraProbe(key, obs.target.probe_url(manifest.probe.segment),
                                     obs.target.address)
+            continue
+        if h2c_suspected(obs):
+            # Sent again as HTTP/2 from the first byte, to decide what the port speaks.
+            key = h2c_key(obs)
+            found[key] = ExtraProbe(key, obs.target.probe_url(manifest.probe.segment),
+                                    obs.target.address, http2=True)
             continue
         if obs.target.expected is not None and certificate_failed(obs):
             # Which certificate was presented, sent as the URL's was (its address, its SNI)

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from probe.diagnose import integrity
+from probe.diagnose.discriminate import h2c_suspected
 from probe.diagnose.fronts import fronts
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
@@ -69,6 +70,10 @@ def in_front_terms(observations: Sequence[Observation], diagnoses: Sequence[Diag
             from probe.diagnose.nginx_errors import direct_diagnosis
 
             diagnosis = misroute(obs, direct_diagnosis(obs, diagnosis), context)
+        if h2c_suspected(obs):  # bytes that were not HTTP/1.1: what the port speaks
+            from probe.diagnose.h2c_words import h2c_only
+
+            diagnosis = h2c_only(obs, diagnosis, context, config)
         checked = integrity.check(obs, diagnosis, context, kind, _route(obs, config),
                                   lambda other: _route(other, config),
                                   getattr(config, "model", None) if kind is FrontKind.NGINX

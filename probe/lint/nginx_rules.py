@@ -17,11 +17,9 @@ a pure function from the :class:`~probe.nginx.model.NginxModel` to findings at a
 * ``nginx_uwsgi_params_missing``: a ``uwsgi_pass`` with no ``uwsgi_param`` in force (no
   ``include uwsgi_params;``): uWSGI receives no REQUEST_METHOD, nginx answers 502;
 * ``nginx_exact_root_only``, ``nginx_two_protocols``, ``nginx_duplicate_default``,
-  ``nginx_shared_backend``, ``nginx_script_name_stripped``, ``nginx_uwsgi_modifier30``, the
-  map and regular expression rules: each in its module (:mod:`.nginx_exact_root`,
-  :mod:`.nginx_two_protocols`, :mod:`.nginx_duplicate_default`, :mod:`.nginx_shared_backend`,
-  :mod:`.nginx_script_name`, :mod:`.nginx_modifier30`, :mod:`.nginx_map_entries`,
-  :mod:`.nginx_regex_shadow`), which says what each finds;
+  ``nginx_shared_backend``, ``nginx_script_name_stripped``, ``nginx_uwsgi_modifier30``,
+  ``nginx_h2c_only``, the map and regular expression rules: each in a module of its own
+  (``probe/lint/nginx_*.py``, the imports below name it), which says what each finds;
 * ``nginx_include_unread``: a plain include that cannot be read; a note in a site file read
   alone (its snippets are elsewhere), an error in a whole nginx.conf where the file does not
   exist (nginx would not start); the two header rules say nothing where its
@@ -38,6 +36,7 @@ from probe.lint.nginx_cache_rules import cache_key_host, cache_no_store_ignored
 from probe.lint.nginx_duplicate_default import duplicate_default, duplicated
 from probe.lint.nginx_empty_name import empty_name_words, name_out, only_empty
 from probe.lint.nginx_exact_root import exact_root_only
+from probe.lint.nginx_h2c import h2c_only
 from probe.lint.nginx_host_fix import NAME_CHECKER, accepted, host_fix, server_level, without_port
 from probe.lint.nginx_include_unread import include_unread
 from probe.lint.nginx_map_entries import key_unserved, value_unresolved
@@ -292,7 +291,7 @@ NGINX_RULES: tuple[NginxRule, ...] = (no_refusing_default, duplicate_server_name
                                       modifier30_unstripped, cache_key_host,
                                       cache_no_store_ignored, duplicate_default,
                                       value_unresolved, key_unserved, regex_server_shadowed,
-                                      regex_takes_prefix)
+                                      regex_takes_prefix, h2c_only)
 
 
 def run_nginx_rules(model: NginxModel) -> list[ConfigFinding]:

@@ -84,6 +84,7 @@ _HELP = {
     "nginx_uwsgi_params_missing": "A uwsgi_pass with no uwsgi_param in force (no REQUEST_METHOD)",
     "nginx_exact_root_only": "A server block whose only location is 'location = /' (others 404)",
     "nginx_two_protocols": "One address passed requests in two protocols (uwsgi and HTTP)",
+    "nginx_h2c_only": "A listen with http2 and without ssl: HTTP/1.1 clients cannot use it",
     "nginx_duplicate_default": "Two listen lines mark one address default_server (nginx -t fails)",
     "nginx_map_value_unresolved": "A map value proxy_pass uses that names no upstream nor "
                                   "address (502 at request time)",
