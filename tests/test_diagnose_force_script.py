@@ -201,7 +201,8 @@ def test_the_other_sites_fix_names_its_location_and_the_header_already_there(
             f" = '/mailman3'; 'proxy_set_header X-Forwarded-Prefix /mailman3' at {conf}:7)"
             ) in fix, fix
     assert "wrap the WSGI application in a middleware that sets SCRIPT_NAME" in fix, fix
-    assert "then 'application = PrefixMiddleware(application)'" in fix, fix
+    assert "whose last line is 'application = prefix_from_proxy(application)'" in fix, fix
+    assert fix.endswith("\napplication = prefix_from_proxy(application)"), fix
 
 
 def test_without_the_config_the_location_is_said_unread() -> None:
@@ -230,7 +231,7 @@ def test_a_header_that_arrives_unread_is_undecided_and_the_check_named(
     assert "a middleware inside the endpoint's wrap already reads the header: move it " \
            "outside" in fix, fix
     assert "'application = wsgi_endpoint.wrap(application, ...)'" in fix, fix
-    assert fix.index("wsgi_endpoint.wrap(") < fix.index("PrefixMiddleware(application)"), fix
+    assert fix.index("wsgi_endpoint.wrap(") < fix.index("def prefix_from_proxy("), fix
     # no header: the mount is plainly untold, the header asked for, the middleware placed
     plain = _nginx_sweep(tmp_path, _obs(LISTS), _obs(SUB))[SUB]
     assert "cannot tell" not in plain.explanation, plain.explanation

@@ -32,6 +32,7 @@ from probe.apache.names import vhost_of
 from probe.deploy_time import RestartCutoffs, as_cutoffs
 from probe.diagnose.front_terms import in_front_terms
 from probe.diagnose.identify import SweepContext
+from probe.diagnose.prefix_middleware import with_code
 from probe.diagnose.sweep_findings import INTERNAL_ERROR, error_words, findings_across
 from probe.diagnose.verdicts import diagnose_target, read_as_absent
 from probe.diagnose.wording import Diagnosis, catch_all_vhost
@@ -152,6 +153,8 @@ def diagnose(
             diagnoses = [cache_config.configured(obs, d, config.front, config.findings,
                                                   context)
                          for obs, d in zip(observations, diagnoses, strict=True)]
+        # last: a fix that names the middleware prints it, after every sentence
+        diagnoses = [with_code(d, obs) for obs, d in zip(observations, diagnoses, strict=True)]
         failed_wording: Exception | None = None
     except Exception as exc:  # a bug some answer set off: the verdicts stand, worded plainly
         failed_wording = exc

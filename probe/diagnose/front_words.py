@@ -114,6 +114,28 @@ class NamedFront:
         return (f"make {self.name} refuse names none of its sites serves, in its "
                 f"configuration ({self.unread})")
 
+    @property
+    def reload(self) -> str:
+        """How the running front reads an edit of its configuration."""
+        if self.product == "caddy":
+            # 'caddy reload' posts to the admin endpoint: none with 'admin off' (R35 restarted)
+            return ("then 'caddy reload --config FILE' (it needs Caddy's admin endpoint; "
+                    "where the global options say 'admin off', restart Caddy instead)")
+        return f"then have {self.name} read its configuration again"
+
+    def prefix_header(self, mount: str, host: str, upstream: str | None) -> str:
+        """The line that sends X-Forwarded-Prefix on the route that takes ``mount`` off."""
+        if self.product == "caddy":
+            to = f" (to {upstream}, server.listen)" if upstream else ""
+            return (f"in {self.site(host)}, inside the reverse_proxy{to} of the route that "
+                    f"takes {mount} off the path ('handle_path {mount}/*', or 'uri "
+                    f"strip_prefix {mount}'), add the line 'header_up X-Forwarded-Prefix "
+                    f"{mount}' (a reverse_proxy written on one line gets a block: ' {{' at "
+                    f"its end, that line, then '}}' on a line of its own), {self.reload}")
+        return (f"make {self.name} send the header 'X-Forwarded-Prefix: {mount}' on the "
+                f"requests of the route that takes {mount} off the path, in {self.site(host)} "
+                f"({self.unread}), {self.reload}")
+
     def pass_host(self, host: str | None = None) -> str:
         """The fix for a Host it did not pass on (the application received another)."""
         where = self.site(host or "this URL")

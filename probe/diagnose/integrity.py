@@ -272,8 +272,8 @@ def _mount(obs: Observation, diagnosis: Diagnosis, answer: EndpointAnswer,
     evidence += forced_evidence(answer, mount, url) if front is FrontKind.NGINX else ()
     fix = root.fix if root is not None else mount_fix(
         front, mount, route, stripped=stripped, answer=answer, doubled=doubled,
-        shared=force_script.shared_words(context, obs, answer, mount), every=answers,
-        place=mount_place(obs, mount, route, context, *nginx))
+        shared=force_script.shared_words(context, obs, answer, mount), every=answers, url=url,
+        place=mount_place(obs, mount, route, context, *nginx), server=server_header(obs))
     # --mount-point given to some members only: which answered what, not the generic words
     read = route is not None and route.undecided is None
     split = disagreement(answers, mount, sent, route.members if route is not None and read

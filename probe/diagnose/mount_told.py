@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from probe.diagnose.prefix_middleware import CALL
 from probe.endpoint_answer import EndpointAnswer, mapping
 from probe.model import Evidence, EvidenceKind
 from probe.safe_text import quoted
@@ -38,8 +39,8 @@ PLACED = ("A middleware goes outside the probe endpoint's wrap, so that the endp
           "the SCRIPT_NAME it sets (inside, it runs after the endpoint has answered): the "
           "WSGI script's last lines, in this order, 'application = wsgi_endpoint.wrap("
           "application, ...)' (or the block 'probe endpoint --install' wrote, from '# >>> "
-          "wsgi-probe endpoint >>>' to '# <<< wsgi-probe endpoint <<<'), then 'application = "
-          "PrefixMiddleware(application)'.")
+          "wsgi-probe endpoint >>>' to '# <<< wsgi-probe endpoint <<<'), then the "
+          f"middleware printed at the end of this fix, whose last line is {CALL}.")
 """Where a middleware that sets SCRIPT_NAME goes (docs/endpoint-protocol.md: the endpoint
 wraps ``application`` last), said wherever one is proposed: the usual place to edit
 wsgi.py, around get_wsgi_application() and so inside the wrap, leaves the probe unable to

@@ -16,9 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from probe.diagnose.answer_names import server_kind
 from probe.diagnose.express_members import express_way
+from probe.diagnose.front_words import named_front
 from probe.diagnose.fronts import listen
 from probe.diagnose.mount_broader import broader_fix
 from probe.diagnose.mount_forced import forced_fix
@@ -86,12 +88,14 @@ def _uwsgi_unread(mount: str, route: PredictedRoute | None, answer: EndpointAnsw
 def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None, *,
               stripped: bool = True, answer: EndpointAnswer | None = None,
               doubled: bool = False, shared: str = "",
-              every: Sequence[EndpointAnswer] = (), place: MountPlace | None = None) -> str:
+              every: Sequence[EndpointAnswer] = (), place: MountPlace | None = None,
+              server: str | None = None, url: str = "") -> str:
     """``shared``: why FORCE_SCRIPT_NAME is not the fix (the same processes serve another
     mount, :func:`probe.diagnose.force_script.shared_words`), said last; empty: it may be.
     ``every``: all the URL's answers (``answer`` one of them), for the servers to name.
     ``place``: nginx's location as read (:mod:`.mount_location`): the other instances it
-    passes, the lines it inherits."""
+    passes, the lines it inherits. ``server``: the Server header, whose front's words
+    say the header's line where its configuration is not read (Caddy); ``url``: for its site."""
     if front is FrontKind.NGINX and is_uwsgi(route):
         assert route is not None
         said = uwsgi_mount_fix(route, mount, answer, stripped=stripped, doubled=doubled,
@@ -197,6 +201,13 @@ def mount_fix(front: FrontKind, mount: str, route: PredictedRoute | None = None,
         return (f"Mount the application at {mount} with 'WSGIScriptAlias {mount} "
                 f"/path/to/wsgi.py' (mod_wsgi sets SCRIPT_NAME), or behind mod_proxy send "
                 f"the prefix in a header and {django}. {PLACED}"
+                f"{server_way(answer, mount, False, shared)}{shared}")
+    named = named_front(server)
+    if named is not None and not named.read:  # Caddy, lighttpd: the header in its words
+        host = urlsplit(url).netloc if url else "this URL"
+        line = named.prefix_header(mount, host, listen(answer) if answer else None)
+        return (f"Send the prefix {mount} to the application in the header X-Forwarded-Prefix "
+                f"({named.seen}): {line}. Then {django}. {PLACED}"
                 f"{server_way(answer, mount, False, shared)}{shared}")
     return (f"Send the prefix {mount} to the application in a header and {django}. {PLACED}"
             f"{server_way(answer, mount, False, shared)}{shared}")
