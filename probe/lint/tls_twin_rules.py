@@ -5,7 +5,8 @@ https://NAME/ then reaches the first VirtualHost of that address, another site, 
 certificate: a client checking certificates fails (no name matches), one that does not is
 served by another application. The rule speaks only where the TLS address is one the
 configuration uses for twins (another plain site's name is claimed there), so a server
-without HTTPS, or with an HTTPS site of its own, says nothing.
+without HTTPS, or with an HTTPS site of its own, says nothing; nor does one whose first
+VirtualHost there refuses every request (the fix's second option, applied).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 
 from probe.apache.hostnames import name_matches
 from probe.apache.model import Server, Site
+from probe.apache.unknown_hosts import refuses_every_request
 from probe.lint.findings import ConfigFinding, Severity
 
 _SERVES = ("rewriterule", "redirect", "redirectmatch", "redirectpermanent")
@@ -28,6 +30,10 @@ def tls_twin_missing(site: Site) -> list[ConfigFinding]:
         at = [v for v in site.vhosts if any((a.host, a.port) == key for a in v.addresses)]
         tls = [v for v in at if v.ssl]
         if not tls or not at[0].ssl:  # the first VirtualHost decides whether it speaks TLS
+            continue
+        if refuses_every_request(at[0]):
+            # the catch-all this finding's fix advises: unknown names get its refusal (403
+            # and the like), no other site's answer
             continue
         twinned = {name for _, name in plain if _claimed(tls, name)}
         for server, name in plain:

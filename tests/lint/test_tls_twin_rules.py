@@ -63,3 +63,52 @@ def test_silent_without_another_twin_or_with_a_twin_of_its_own(tmp_path: Path) -
     empty = (SITE.format(name="a") + TWIN.format(name="a")
              + "<VirtualHost *:80>\n    ServerName default.invalid\n</VirtualHost>\n")
     assert missing(lint(tmp_path, empty)) == []
+
+
+# Re-tester R36's apache-unix-h2 (sr/httpd.conf, trimmed to the sites the rule compares):
+# wsgi-emb.test has no twin on the TLS address, wsgi.test has one.
+R36 = """\
+<VirtualHost 127.0.0.1:28361>
+    ServerName wsgi.test
+    WSGIScriptAlias / /srv/wsgiapp/mysite/wsgi.py
+</VirtualHost>
+<VirtualHost 127.0.0.1:28361>
+    ServerName wsgi-emb.test
+    WSGIProcessGroup %{{GLOBAL}}
+    WSGIScriptAlias / /srv/wsgiapp/mysite/wsgi.py
+</VirtualHost>
+{first}<VirtualHost 127.0.0.1:28362>
+    ServerName wsgi.test
+    SSLEngine on
+    SSLCertificateFile /srv/tls/leaf.pem
+    WSGIScriptAlias / /srv/wsgiapp/mysite/wsgi.py
+</VirtualHost>
+"""
+
+# What R36 pasted before the first TLS VirtualHost: the fix's second option, as sweep prints
+# it. Debian's apache2 -S on the full applied file names it "default server" of
+# 127.0.0.1:28362, and curl https://wsgi-emb.test:28362/ gets its 403.
+CATCH_ALL = """\
+<VirtualHost 127.0.0.1:28362>
+    ServerName default.invalid
+    SSLEngine on
+    SSLCertificateFile /srv/tls/leaf.pem
+    SSLCertificateKeyFile /srv/tls/leaf.key
+    <Location />
+        Require all denied
+    </Location>
+</VirtualHost>
+"""
+
+
+def test_a_refusing_catch_all_listed_first_on_the_tls_address_clears_it(
+        tmp_path: Path) -> None:
+    [(line, message)] = missing(lint(tmp_path, R36.format(first="")))
+    assert line == 5 and message.startswith("wsgi-emb.test is served over plain HTTP"), message
+    assert f"(wsgi.test) at {tmp_path}/httpd.conf:10, another site" in message, message
+    assert missing(lint(tmp_path, R36.format(first=CATCH_ALL))) == []
+    # A catch-all that refuses nothing (it serves the main server's DocumentRoot) is still
+    # another answer than the site's: the finding stays, naming it.
+    serving = CATCH_ALL.replace("        Require all denied\n", "")
+    [(_, message)] = missing(lint(tmp_path, R36.format(first=serving)))
+    assert f"(default.invalid) at {tmp_path}/httpd.conf:10, another site" in message, message
