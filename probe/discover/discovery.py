@@ -55,6 +55,9 @@ class Discovery:
     skipped: list[str]
     refuse: list[Url] = field(default_factory=list)  # source: why it must be refused
     refuse_skipped: list[str] = field(default_factory=list)  # addresses left unchecked, why
+    # the URLs that would check the addresses without one (scheme and port theirs); none:
+    # the manifest advises http://unknown.invalid/
+    refuse_advised: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # for stderr: what could not be filled in
     front: str = "apache"  # whose configuration it came from: the comments use its words
     config: str | None = None  # the configuration path it came from, for [probe] config

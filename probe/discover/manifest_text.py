@@ -67,12 +67,13 @@ def render(discovery: Discovery) -> str:
         lines.append(_comment(f"What is said of unknown host names holds for the files read: "
                               f"{unread}."))
     if not discovery.refuse:
+        advised = discovery.refuse_advised or [f"http://{UNKNOWN_HOST}/"]
         lines += [
             "# No [refuse]: the lines above say why, for each address." if
             discovery.refuse_skipped else _comment(f"No [refuse]: {_one_site(discovery)}"),
             "# To have the sweep check that unknown host names are refused anyway, add:",
             "# [refuse]",
-            f"# urls = [{_string(f'http://{UNKNOWN_HOST}/')}]",
+            f"# urls = [{', '.join(map(_string, advised))}]",
             "",
         ]
         return "\n".join(lines)

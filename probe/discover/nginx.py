@@ -148,11 +148,11 @@ def discover_model(model: NginxModel) -> Discovery:
                 f"its URLs by hand" for server, loc in model.locations()
                 if loc.other_pass is not None and loc.other_pass.name in APP_PASSES
                 and loc.other_pass.name != "uwsgi_pass"]
-    refused, unchecked = refuse(model)
+    unknown = refuse(model)
     found = Discovery(model.text.files, connect, connect_source,
-                      [i for i in instances.values() if i.urls], skipped, refuse=refused,
-                      front="nginx")
-    found.refuse_skipped = unchecked
+                      [i for i in instances.values() if i.urls], skipped, refuse=unknown.urls,
+                      front="nginx", refuse_advised=unknown.advised)
+    found.refuse_skipped = unknown.said
     for twice in two_defaults(model):  # nginx -t refuses it: said, not written around
         said = twice.message(*twice.marks[1])
         found.warnings.append(f"{said}; {twice.fix()}")

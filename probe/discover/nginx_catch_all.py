@@ -10,13 +10,21 @@ default_server; server_name _;``) that serves an application or files is meant t
 every name (Taiga's production site, taiga-vagrant): a ``[refuse]`` URL there would make every
 sweep of it critical, so it is written commented out with the reason, as Apache's discover
 does for its single site. A default block that is merely the first site (it names a real
-host) keeps its ``[refuse]`` URL: there lint's ``nginx_no_refusing_default`` speaks.
+host) keeps its ``[refuse]`` URL: there lint's ``nginx_no_refusing_default`` speaks. So does a
+default block that refuses: a ``return`` (444) at its top or for ``/``, or on an address that
+speaks TLS, ``ssl_reject_handshake on`` (its own, else the http level's), which ends every
+handshake it gets with an ``unrecognized_name`` alert: the sweep judges that refused.
+
+The URL's scheme and port are the address's: ``https`` where a ``listen`` of it has ``ssl``
+(nginx speaks TLS on the whole address then), so no URL is written, or advised, that nothing
+there serves (``http://`` to a TLS port gets nginx's 400, tester R36).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 
 from probe.discover.discovery import Url
 from probe.discover.manifest_text import UNKNOWN_HOST
@@ -24,6 +32,7 @@ from probe.nginx.claims import main_pass
 from probe.nginx.model import Listen, NginxModel, Server
 from probe.nginx.select import choose_location
 from probe.nginx.text import Directive
+from probe.nginx.tls_site import server_lines
 
 # a name a client can send as Host: letters, digits, dots and dashes, one letter or digit
 _HOST = re.compile(r"(?=.*[A-Za-z0-9])[A-Za-z0-9.-]+")
@@ -53,36 +62,69 @@ def _walk(directives: tuple[Directive, ...]) -> Iterator[Directive]:
         yield from _walk(d.block or ())
 
 
-def refuse(model: NginxModel) -> tuple[list[Url], list[str]]:
-    """The ``[refuse]`` URLs, and for each address shared by several blocks whose default is
-    a catch-all serving something on purpose, the comment that replaces its URL."""
+@dataclass
+class UnknownNames:
+    """What discover writes about unknown host names, for each TCP address."""
+
+    urls: list[Url] = field(default_factory=list)  # the [refuse] URLs
+    said: list[str] = field(default_factory=list)  # why an address shared by several has none
+    advised: list[str] = field(default_factory=list)  # the URL that would check one without
+
+
+def refuse(model: NginxModel) -> UnknownNames:
+    """The ``[refuse]`` URLs; for each address shared by several blocks whose default is a
+    catch-all serving something on purpose, the comment that replaces its URL; and for every
+    address without one, the URL that would check it."""
     blocks: dict[str, list[tuple[Server, Listen]]] = {}
     for server in model.servers:
         for listen in server.listens:
             blocks.setdefault(listen.address, []).append((server, listen))
     written = written_listens(model)
-    urls: list[Url] = []
-    said: list[str] = []
-    for address, found in blocks.items():
-        if len(found) < 2 or address.startswith("unix"):
+    rejects = server_lines(model, "ssl_reject_handshake")
+    found = UnknownNames()
+    for address, here in blocks.items():
+        if address.startswith("unix"):
             continue
-        port = found[0][1].port
-        url = f"http://{UNKNOWN_HOST}{'' if port == 80 else f':{port}'}/"
-        lines = ", ".join(x.where for _, x in found)
-        server, listen = next(((s, x) for s, x in found if x.default_server), found[0])
+        url = unknown_url(here)
+        if len(here) < 2:
+            found.advised.append(url)
+            continue
+        lines = ", ".join(x.where for _, x in here)
+        server, listen = next(((s, x) for s, x in here if x.default_server), here[0])
+        reject = rejects.get(server.where) if url.startswith("https:") else None
+        if reject is not None and [a.lower() for a in reject.args] == ["on"]:
+            found.urls.append(Url(url, f"{len(here)} server blocks listen on {address} "
+                                       f"({lines}); the one answering a name none of them "
+                                       f"claims, {server.describe()}, ends the TLS handshake "
+                                       f"of every name it gets (ssl_reject_handshake on at "
+                                       f"{reject.where}): a name "
+                                       f"none of them claims must be refused"))
+            continue
         serves = _serves_on_purpose(model, server)
         if serves is None:
-            urls.append(Url(url, f"{len(found)} server blocks listen on {address} ({lines}): "
-                                 f"a name none of them claims must be refused"))
+            found.urls.append(Url(url, f"{len(here)} server blocks listen on {address} "
+                                       f"({lines}): a name none of them claims must be "
+                                       f"refused"))
             continue
+        found.advised.append(url)
         how = (f"'{written.get(listen.where, 'listen')}' at {listen.where}" if listen.default_server
                else f"first of them (none is default_server; {listen.where})")
-        said.append(f"{len(found)} server blocks listen on {address} ({lines}); the one "
-                    f"answering a name none of them claims, {server.describe()} ({how}), "
-                    f"names no host and {serves}: a catch-all on purpose, so unknown host "
-                    f"names are not checked (under [refuse], {url} would make every sweep "
-                    f"of it critical; add it if that block should refuse them)")
-    return urls, said
+        found.said.append(f"{len(here)} server blocks listen on {address} ({lines}); the one "
+                          f"answering a name none of them claims, {server.describe()} ({how}), "
+                          f"names no host and {serves}: a catch-all on purpose, so unknown host "
+                          f"names are not checked (under [refuse], {url} would make every sweep "
+                          f"of it critical; add it if that block should refuse them)")
+    found.advised = list(dict.fromkeys(found.advised))
+    return found
+
+
+def unknown_url(here: Sequence[tuple[Server, Listen]]) -> str:
+    """``http(s)://unknown.invalid[:PORT]/`` for one address: ``https`` where any of its
+    ``listen`` lines has ``ssl`` (nginx ORs the flag over the lines of one address)."""
+    tls = any(listen.ssl for _, listen in here)
+    port = here[0][1].port
+    return (f"{'https' if tls else 'http'}://{UNKNOWN_HOST}"
+            f"{'' if port == (443 if tls else 80) else f':{port}'}/")
 
 
 def _serves_on_purpose(model: NginxModel, server: Server) -> str | None:

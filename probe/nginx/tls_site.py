@@ -38,9 +38,9 @@ def tls_site(model: NginxModel, url: str, address: str | None) -> TlsSite | None
         (lst for lst in server.listens if lst.ssl and lst.port == port), None)
     if server is None or listen is None:
         return None
-    certs = _certificates(model)
+    certs = server_lines(model)
     cert = certs.get(server.where)
-    key = _certificates(model, "ssl_certificate_key").get(server.where)
+    key = server_lines(model, "ssl_certificate_key").get(server.where)
     shared = tuple((other.describe(), at) for other in model.servers
                    if other is not server and cert is not None
                    and (line := certs.get(other.where)) is not None
@@ -80,9 +80,10 @@ def _sibling(servers: Sequence[Server], names: Sequence[str],
     return None
 
 
-def _certificates(model: NginxModel, name: str = "ssl_certificate") -> dict[str, Directive]:
-    """Each server block's ``ssl_certificate`` (or ``name``: its key) in force (its own, else
-    the http level's), by the block's ``file:line``."""
+def server_lines(model: NginxModel, name: str = "ssl_certificate") -> dict[str, Directive]:
+    """Each server block's ``ssl_certificate`` (or ``name``: its key, its
+    ``ssl_reject_handshake``) in force (its own, else the http level's), by the block's
+    ``file:line``."""
     found: dict[str, Directive] = {}
     text = model.text
     # a site file read alone: its server blocks are at its top (as probe.nginx.model reads)

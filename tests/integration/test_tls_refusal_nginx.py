@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 import trustme
 
+from probe.discover import discover_nginx, render
+from probe.manifest import parse
 from tests.integration.apache import ApacheUnavailable, free_port
 from tests.integration.nginx import start_nginx
 from tests.integration.test_scenarios import probe_command
@@ -98,3 +100,49 @@ def test_a_url_whose_name_is_refused_in_tls_is_told_so(tmp_path: Path) -> None:
     assert (status, target["verdict"]) == (1, "unreachable"), target
     assert "refused this name in the TLS handshake" in target["fix"], target
     assert "certificate" not in target["fix"].split("(")[0]
+
+
+def test_discover_writes_the_refuse_url_this_default_refuses(tmp_path: Path) -> None:
+    """Re-tester R36: discover called such a default (``server_name _``, a certificate,
+    ``ssl_reject_handshake on``) a catch-all serving files and advised
+    ``http://unknown.invalid/``. Its own manifest now has ``https://unknown.invalid:PORT/``
+    under ``[refuse]``, and the sweep of it against this nginx is ok."""
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    issued = ca.issue_cert(SITE)
+    port = free_port()
+    body = f"""
+    server {{
+        listen 127.0.0.1:{port} ssl default_server;
+        server_name _;
+        ssl_certificate site.pem;
+        ssl_certificate_key site.key;
+        ssl_reject_handshake on;
+    }}
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        server_name {SITE};
+        ssl_certificate site.pem;
+        ssl_certificate_key site.key;
+        location / {{ return 404; }}
+    }}
+    """
+    try:
+        nginx = start_nginx(body, [port], workdir=tmp_path / "nginx", files={
+            "site.pem": b"".join(b.bytes() for b in issued.cert_chain_pems).decode(),
+            "site.key": issued.private_key_pem.bytes().decode()})
+    except ApacheUnavailable as why:
+        pytest.skip(str(why))
+    try:
+        text = render(discover_nginx(str(nginx.conf)))
+        assert parse(text).refuse_urls == (f"https://unknown.invalid:{port}/",), text
+        manifest = tmp_path / "m.toml"
+        manifest.write_text(text, encoding="utf-8")
+        status, report = sweep(manifest, port, ca_file)
+    finally:
+        nginx.stop()
+    (target,) = report["targets"]
+    assert target["verdict"] == "ok", target
+    assert "unrecognized_name alert" in target["explanation"], target
+    assert status == 0
