@@ -29,7 +29,7 @@ from probe.diagnose.identify import SweepContext
 from probe.diagnose.join_proxy_fallback import proxy_fallback
 from probe.diagnose.pass_mount import mount_of
 from probe.diagnose.wording import Diagnosis
-from probe.front import PredictedRoute, RouteStep
+from probe.front import PredictedRoute, RouteStep, Source
 from probe.model import Cause, Evidence, EvidenceKind, Observation
 
 GATEWAY = (502, 503, 504)
@@ -148,7 +148,7 @@ def proxy_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     else:
         right = (f"the address of {expected}, which this sweep did not see (no URL of "
                  f"{expected} was answered by {expected}): its application server's bind "
-                 f"option gives it")
+                 f"option gives it{_socket_form(taken, member.source)}")
     drop = ", or remove that BalancerMember" if member.source else ""
     fix = f"At {line}, replace {member.address} with {right}{drop}{_reverse(config, route)}."
     mounted = None if member.source or not (fresh or own) else \
@@ -156,6 +156,20 @@ def proxy_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
     if mounted is not None:
         fix = mounted
     return _worded(diagnosis, why, fix, Cause.WRONG_UPSTREAM, route.steps)
+
+
+def _socket_form(taken: RouteStep, member: Source | None) -> str:
+    """How a TCP target is written for a backend on a unix socket: the socket in place of
+    the host, ``http://unix:/g.sock/``, is a host named ``unix`` to httpd (R36 did so as told:
+    500, AH00898 'DNS lookup failure for: unix:'). Empty for a BalancerMember."""
+    target = taken.decision.removeprefix("proxied to ")
+    whole = None if member else target_at(target, "unix:/path/to.sock")
+    if whole is None:
+        return ""
+    return (f" (where it listens on a unix socket instead, write the whole target in "
+            f"mod_proxy's socket form, {whole} in place of {target}: "
+            f"{socket_url(target).split('://')[0]}://unix:/path/to.sock/ would be read as a "
+            f"host named 'unix')")
 
 
 def _mounted(obs: Observation, context: SweepContext, config: ConfigJoin,

@@ -29,6 +29,7 @@ from probe.apache.proxy_slash import (
     slash_mismatch,
     slashed,
 )
+from probe.apache.proxy_unix_host import log_check, unix_lines
 from probe.apache.route import ApacheRoutes
 from probe.diagnose.server_errors import APACHE_LOG, without_leak_hint
 from probe.diagnose.wording import Diagnosis
@@ -62,8 +63,19 @@ def proxy_500(diagnosis: Diagnosis, route: PredictedRoute,
     # A sentence of its own: the fix puts it after another (its log may start lower case).
     checks = (f"Whether mod_proxy or the backend made the 500, {APACHE_LOG} at the time of "
               f"this request tells: {_AH01144}; {_unanswered(front, rule)} name a backend "
-              f"of {listed} that did not answer; with none of these for the request, the "
-              f"backend answered 500 itself and its own log has the reason.")
+              f"of {listed} that was not reached or did not answer; with none of these for "
+              f"the request, the backend answered 500 itself and its own log has the reason.")
+    if lines := unix_lines(front.site, rule):
+        # httpd takes 'unix' for a host name there: nothing is connected to, so no backend
+        # of 'unix:80' failed to answer (re-tester R36's http://unix:/.../gamma.sock/)
+        explanation += " A likely cause (not certain): " + "; ".join(
+            u.read.said(u.directive.where, u.member) for u in lines) + "."
+        fix = (", and ".join(f"At {u.directive.where}, write '{u.rewritten}' in place of "
+                             f"'{u.written()}'" for u in lines) +
+               f", then reload Apache. Whether this is the cause, {APACHE_LOG} at the time of "
+               f"this request tells: '{log_check(lines[0].member)}' for it; {_AH01144}.")
+        return dataclasses.replace(diagnosis, explanation=explanation, fix=fix,
+                                   evidence=tuple(evidence))
     if slash_mismatch(rule):
         explanation += _slash_words(rule, path, front)
         fix = (f"At {taken.source}, write {slashed(rule)} (and the same on a ProxyPassReverse "
@@ -126,5 +138,7 @@ def _undefined_balancer(rule: ProxyRule, path: str, front: ApacheRoutes) -> str 
 def _unanswered(front: ApacheRoutes, rule: ProxyRule) -> str:
     """The codes of a backend not connected to or not read, for the route's schemes."""
     schemes = backend_schemes(front.site, rule)
-    read = " or AH00898 ('Error reading from remote server')" if reads_http(schemes) else ""
+    # AH00898 is ap_proxyerror's code for more than one message (R36's was a DNS failure)
+    read = (" or AH00898 ('Error reading from remote server'; 'DNS lookup failure for: HOST' "
+            "is a host name that did not resolve)") if reads_http(schemes) else ""
     return connect_codes(schemes) + read

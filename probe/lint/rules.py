@@ -24,6 +24,7 @@ from probe.lint.interpreter_rules import environ_leak, shared_interpreter
 from probe.lint.ip_vhost_rules import vhost_ip_based
 from probe.lint.mass_rules import mass_shared_interpreter
 from probe.lint.proxy_rules import proxy_rules
+from probe.lint.proxy_unix_rules import proxy_unix_as_host
 from probe.lint.read_rules import unreadable
 from probe.lint.remoteip_rules import remoteip_header
 from probe.lint.restrict_rules import restricted_process
@@ -54,7 +55,7 @@ RULES: tuple[Rule, ...] = (alias_order, alias_shadows_mount, environ_leak, share
                            remoteip_header, tls_twin_missing, vhost_address, setenv_settings,
                            mass_shared_interpreter, define_from_other_file, env_group_unset,
                            setenvif_overlap, rewrite_env_path_group, cache_store_no_store,
-                           cache_canonical_name)
+                           cache_canonical_name, proxy_unix_as_host)
 
 
 def run_rules(site: Site, rules: Sequence[Rule] = RULES) -> list[ConfigFinding]:

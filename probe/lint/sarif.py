@@ -36,6 +36,7 @@ _HELP = {
     "proxy_strips": "A ProxyPass that takes its sub-path off the path it passes on",
     "proxy_slash": "A ProxyPass whose path and target disagree on a trailing /",
     "proxy_reverse_backend": "A ProxyPassReverse for a ProxyPass's path naming another backend",
+    "proxy_unix_as_host": "A unix socket written as a backend URL's host (http://unix:/x.sock/)",
     "duplicate_daemon": "A WSGIDaemonProcess name defined twice",
     "undefined_daemon": "A process group no reachable WSGIDaemonProcess defines",
     "unused_daemon": "A WSGIDaemonProcess nothing uses",
