@@ -160,6 +160,7 @@ def vhost(body: str, address: str = "*:80") -> str:
     (SITE_A, (), False),
     (vhost(SITE_A), (), False),
     (vhost(SITE_A) + vhost(SITE_B, "*:8080"), (), False),
+    (vhost(SITE_A + "    SSLEngine on\n", "*:8443"), (), False),
     # the first of several sites answers unknown names: lint warns, the sweep must see it
     (vhost(SITE_A) + vhost(SITE_B), ("http://unknown.invalid/",), True),
     (vhost(CATCH, "_default_:*") + vhost(SITE_A) + vhost(SITE_B, "*:443"),
@@ -181,9 +182,25 @@ def test_refuse_exactly_where_lint_cares_about_unknown_host_names(
     fallback = [f for f in lint_paths([conf]).findings if f.code == "vhost_fallback"]
     assert bool(fallback) == warned
     if not refuse:
-        assert "# No [refuse]" in text and '# urls = ["http://unknown.invalid/"]' in text
+        # the URL advised for each address: its scheme and port, never http:// on a TLS one
+        advised = {SITE_A: '"http://unknown.invalid/"',
+                   vhost(SITE_A): '"http://unknown.invalid/"',
+                   vhost(SITE_A) + vhost(SITE_B, "*:8080"):
+                       '"http://unknown.invalid/", "http://unknown.invalid:8080/"'}.get(
+            config, '"https://unknown.invalid:8443/"')
+        assert "# No [refuse]" in text and f"# urls = [{advised}]" in text, text
         assert "is the only site and answers every host name" in text or "VirtualHost" \
             not in config
+
+
+def test_the_refuse_url_advised_for_a_tls_address_is_https() -> None:
+    """Each address's first VirtualHost skipped (the only site of *:80 and of the
+    SSLEngine-on *:443): the URL advised to check it anyway is the address's own, not a
+    plain http://unknown.invalid/ for the TLS one."""
+    text = discover_paths([Path(__file__).parent / "lint" / "corpus" /
+                           "homeautomation-http-https.conf"])
+    assert "# *:443: <VirtualHost *:443> (localhost) at " in text, text
+    assert '# urls = ["http://unknown.invalid/", "https://unknown.invalid/"]' in text, text
 
 
 DEFAULT_PAGE = "    DocumentRoot @ROOT@/html\n"

@@ -255,6 +255,10 @@ def _refuse(discovery: Discovery, group: UnknownHosts, unreachable: bool,
                 f"{len(group.servers)} VirtualHost(s) and has no WSGIScriptAlias, "
                 f"DocumentRoot or ProxyPass, nor a refusal of every path: unknown host "
                 f"names get it, and are not checked")
+        # the URL that would check it anyway: this address's scheme and port (SSLEngine
+        # on, or 443, is https), never a plain http:// that nothing there serves (R36)
+        discovery.refuse_advised = list(dict.fromkeys([*discovery.refuse_advised,
+                                                       _refuse_url(group)]))
         return
     if group.address.host != "*":
         pinned.append((group, why))  # decided once [probe] connect is known

@@ -150,6 +150,22 @@ def test_discovered_http_and_https_urls_sweep_ok(apache: ApacheFactory, tmp_path
         (f"https://site-1.example.com:{tls_port}/", "ok")]
     assert swept.exit_code == 0
 
+    # Each address's only site is skipped for [refuse]; the URLs advised to check them
+    # anyway are each address's own (https on the SSLEngine-on port): applied as written,
+    # both reach the site there (it serves them), none fails to connect or to shake hands.
+    text = manifest.read_text()
+    advised = (f'# urls = ["http://unknown.invalid:{server.port}/", '
+               f'"https://unknown.invalid:{tls_port}/"]')
+    assert advised in text, text
+    manifest.write_text(text + "\n[refuse]\n" + advised.removeprefix("# ") + "\n")
+    swept = runner.invoke(main, ["sweep", "-m", str(manifest), "--ca-file", str(ca_file),
+                                 "--format", "json"])
+    refused = {t["url"]: t for t in json.loads(swept.output)["targets"]
+               if t["url"].startswith(("http://unknown", "https://unknown"))}
+    assert {u: t["verdict"] for u, t in refused.items()} == {
+        f"http://unknown.invalid:{server.port}/": "served_unmapped",
+        f"https://unknown.invalid:{tls_port}/": "served_unmapped"}, refused
+
 
 ADDRESSES = """\
 LoadModule macro_module "/usr/lib/apache2/modules/mod_macro.so"
