@@ -28,6 +28,7 @@ from probe.diagnose.express_members import express_members, express_way, split_m
 from probe.diagnose.force_script import served_at, shared_words
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.mount_told import PLACED
+from probe.diagnose.scheme_apache import load_headers
 from probe.diagnose.uwsgi_seen import uwsgi_field
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
@@ -36,6 +37,7 @@ from probe.model import Evidence, EvidenceKind, Observation, Verdict
 from probe.safe_text import quoted
 
 HOST = (Verdict.HOST_MISMATCH, Verdict.HOST_REJECTED)
+_PREFIX_LINE = "'RequestHeader set X-Forwarded-Prefix "
 
 
 def proxied(obs: Observation, diagnosis: Diagnosis, front: FrontConfig,
@@ -62,6 +64,11 @@ def proxied(obs: Observation, diagnosis: Diagnosis, front: FrontConfig,
     every = [a for s in obs.samples if (a := s.trusted_answer) is not None]
     fixed = proxy_fix(diagnosis, front.route(obs.target.url, address), front, answer,
                       shared, every, sent) or diagnosis
+    load = load_headers(front)
+    if load and _PREFIX_LINE in fixed.fix and load not in fixed.fix:
+        # the mount's header line needs mod_headers as the scheme's does (T36's graceful
+        # refused 'RequestHeader' without it): loading it comes first
+        fixed = dataclasses.replace(fixed, fix=f"{fixed.fix} {load}".strip())
     from probe.diagnose.config_reload import apache_ended
 
     return apache_ended(diagnosis, fixed, obs, context, front)  # the edit read: a restart

@@ -33,14 +33,16 @@ def apache_scheme(obs: Observation, front: FrontConfig, taken: str) -> tuple[str
     return (f"Apache sends no X-Forwarded-Proto for {obs.target.url}: {site.decision} passes "
             f"it with the ProxyPass at {proxy.source} and no 'RequestHeader set "
             f"X-Forwarded-Proto' is in force there (mod_headers), so nothing tells the "
-            f"application the request was https. {_headers(front)}Add '{ADD}' in that "
+            f"application the request was https. {load_headers(front)}Add '{ADD}' in that "
             f"VirtualHost.", False)
 
 
-def _headers(front: ApacheRoutes) -> str:
+def load_headers(front: ApacheRoutes) -> str:
     """Loading mod_headers, where the configuration read shows it is not: httpd refuses
     'RequestHeader' without it and does not restart ("Invalid command 'RequestHeader'",
-    tester T36's graceful); "" where it is loaded or a fragment does not say."""
+    tester T36's graceful); "" where it is loaded or a fragment does not say. Said before
+    every RequestHeader a fix writes (X-Forwarded-Proto here, X-Forwarded-Prefix in
+    :mod:`.join_proxy_fixes`)."""
     loaded = [d for d in front.site.config.directives if d.key == "loadmodule"]
     if not says_loaded(front.site) or any(d.arg(0) == "headers_module" for d in loaded):
         return ""
