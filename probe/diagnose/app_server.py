@@ -149,13 +149,15 @@ def misroute(obs: Observation, diagnosis: Diagnosis, context: SweepContext) -> D
         # there. Whether no site claims the URL's name or its own site passes there too,
         # only the front's configuration tells.
         nginx = front is not None and (front.name or "").lower().startswith("nginx")
+        # behind Caddy or lighttpd, that front's configuration: --config refuses it
+        check = named.shows if named is not None and not named.read else CONFIG_CHECK
         candidates = (
             Candidate(Cause.DEFAULT_SERVER if nginx else Cause.VHOST_FALLBACK,
-                      f"{CONFIG_CHECK}: no site of the front at {address} claims {host!r}, "
+                      f"{check}: no site of the front at {address} claims {host!r}, "
                       f"so its default one (which the .invalid name reached) passes it to "
                       f"{at}"),
             Candidate(Cause.WRONG_UPSTREAM,
-                      f"{CONFIG_CHECK}: the front's own site for {host!r} passes it to {at}"),
+                      f"{check}: the front's own site for {host!r} passes it to {at}"),
         )
     return dataclasses.replace(diagnosis, cause=None, candidates=candidates,
                                explanation=f"{head}{told}{header}{django}", fix=fix,

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from probe.diagnose import site_wording as words
 from probe.diagnose.answer_names import fields_seen
-from probe.diagnose.discriminate import key_of, probed_default
+from probe.diagnose.discriminate import INVALID_HOST, key_of, probed_default
+from probe.diagnose.front_words import NamedFront, unread_front
 from probe.diagnose.fronts import (
     express_address,
     listen,
@@ -60,11 +61,18 @@ def other_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str, v
     if probe is not None:
         seen.append(probe)
     expected = obs.target.expected
+    unread = _unread(obs, context)
+    if unread is not None and unread_front(server_header(obs)) is None:
+        # named by the .invalid answer's own Server header only (lighttpd's 404)
+        seen.append(Evidence(EvidenceKind.PROBED, unread.seen,
+                             f"GET {INVALID_HOST} at {key_of(obs)[1]}"))
+    # behind Caddy or lighttpd the check is that front's, never --config (it refuses it)
+    check = unread.shows if unread is not None else CONFIG_CHECK
     passed = _passed_on(obs, answer, context) if default is False and not swallowed else None
     if passed is not None:
         front, at, own, proxy = passed
         return words.claimed_or_passed(obs.target.url, expected, who, shown, front, at, own,
-                                       (*seen, *proxy.evidence), key_of(obs)[1])
+                                       (*seen, *proxy.evidence), key_of(obs)[1], unread)
     if default is False and not swallowed:
         return words.claimed_by_other_site(obs.target.url, expected, who, shown, vhost,
                                            tuple(seen))
@@ -73,22 +81,23 @@ def other_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str, v
         # URL, or it should not, the answers cannot tell.
         return words.default_site(obs.target.url, expected, who, shown, vhost, False,
                                   tuple(seen), (
-            Candidate(Cause.ALIAS_ORDER, f"{CONFIG_CHECK}: the name is that site's own and "
+            Candidate(Cause.ALIAS_ORDER, f"{check}: the name is that site's own and "
                                          f"a shorter mount comes first"),
-            Candidate(Cause.VHOST_SHADOWED, f"{CONFIG_CHECK}: that site should not claim "
+            Candidate(Cause.VHOST_SHADOWED, f"{check}: that site should not claim "
                                             f"the name"),
-        ), key_of(obs)[1])
+        ), key_of(obs)[1], unread=unread)
     front = "apache" if words.mod_wsgi(answer) else _product(server_header(obs))
-    bound = words.ip_bound(key_of(obs)[1], front)
+    # an IP-bound site is Apache's or nginx's reading: not said of a front not read
+    bound = words.ip_bound(key_of(obs)[1], front) if unread is None else None
     beside = f"; or {bound} takes every name there ({words.bound_tool(front)})" if bound else ""
     candidates = [
-        Candidate(Cause.VHOST_FALLBACK, f"{CONFIG_CHECK}: no site of this address claims "
+        Candidate(Cause.VHOST_FALLBACK, f"{check}: no site of this address claims "
                                         f"the name, so its first site answers{beside}"),
-        Candidate(Cause.VHOST_SHADOWED, f"{CONFIG_CHECK}: the default site claims the name "
+        Candidate(Cause.VHOST_SHADOWED, f"{check}: the default site claims the name "
                                         f"itself (a wildcard or extra name)"),
     ]
     if swallowed:
-        candidates.append(Candidate(Cause.ALIAS_ORDER, f"{CONFIG_CHECK}: the name is one of "
+        candidates.append(Candidate(Cause.ALIAS_ORDER, f"{check}: the name is one of "
                                                        f"that site's own and a shorter mount "
                                                        f"comes first"))
     if default is None and probe is None:  # not sent; when sent, its evidence says what it got
@@ -100,7 +109,15 @@ def other_site(obs: Observation, answer: EndpointAnswer, who: str, shown: str, v
         else None
     return words.default_site(obs.target.url, expected, who, shown, vhost, default,
                               tuple(seen), tuple(candidates), key_of(obs)[1], bound, front,
-                              parent)
+                              parent, unread)
+
+
+def _unread(obs: Observation, context: SweepContext) -> NamedFront | None:
+    """The front whose configuration is not read that the answers' Server header names,
+    else the ``.invalid`` answer's at the address (lighttpd passes its backend's on and
+    adds none; its own 404 names it)."""
+    extra = context.probed.get(key_of(obs)[0])
+    return unread_front(server_header(obs)) or unread_front(extra.server if extra else None)
 
 
 def _passed_on(obs: Observation, answer: EndpointAnswer, context: SweepContext

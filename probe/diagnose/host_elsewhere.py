@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 
 from probe.addresses import url_port
 from probe.diagnose.apache_graceful import vhost_dump
-from probe.diagnose.discriminate import key_of
+from probe.diagnose.discriminate import INVALID_HOST, key_of
+from probe.diagnose.front_words import NamedFront, unread_front
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.wording import Diagnosis
 from probe.endpoint_answer import EndpointAnswer
@@ -98,6 +99,10 @@ def host_first(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     same_ip = _ip(at) == _ip(address)
     same_host = (urlsplit(other.target.url).hostname or "") == host
     token = "" if context.token_sent else ", to a request without a token as this one was"
+    extra = context.probed.get(key_of(obs)[0])
+    unread = unread_front(sample.server) or unread_front(extra.server if extra else None)
+    if unread is not None:  # Caddy, lighttpd: no Apache or nginx words, no --config
+        site = "site"
     explanation = (
         f"{diagnosis.explanation} {expected}'s endpoint answered {other.target.url} at {at} "
         f"in this sweep ({_quoted(answer)}){token}: it is installed"
@@ -121,7 +126,15 @@ def host_first(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         f"to the {site} meant for {expected}, and that {site} this "
         f"{'port' if same_ip else 'address'} if it lacks it: {expected} answered "
         f"{other.target.url} at {at})")
-    if not nginx:
+    if unread is not None:
+        # the .invalid request's status beside this URL's: that front's answer for names
+        # none of its sites serves, said only where it was sent and alike
+        alike = "" if extra is None or extra.status_code != sample.status_code else (
+            f" (a request for {INVALID_HOST} there got the same HTTP {sample.status_code}: "
+            f"{unread.name}'s answer for a name none of its sites serves)")
+        which = _unread_which(unread, host, port, address, at, expected, other.target.url,
+                              alike, same_ip=same_ip, same_host=same_host)
+    elif not nginx:
         which += (f"; or an IP-based {ip_based} takes every name at {address} (httpd "
                   f"compares names only among the VirtualHosts of the most specific address, "
                   f"so listing a site before it changes nothing: give it the address *:{port}, "
@@ -135,10 +148,41 @@ def host_first(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
     check_words = (f"--config (or {check}): no {site} at {address} names {host}, so the first "
                    f"(default) one answered"
                    + ("" if nginx else f"; or an IP-based {ip_based} takes every name there"))
+    seen = [Evidence(EvidenceKind.OBSERVED, f"{expected}'s endpoint answered "
+                                            f"{other.target.url} at {at} ({_quoted(answer)})",
+                     f"GET {other.target.url}")]
+    if unread is not None:
+        fix = (f"Check {unread.site(host)} at {address} ({unread.shows}; {unread.unread}): "
+               f"{expected}'s endpoint answered {host if same_host else other.target.url} at "
+               f"{at}, so {which}. The endpoint is installed in that application (it answered "
+               f"{other.target.url}): installing it again changes nothing where this request "
+               f"does not reach it.")
+        check_words = (f"{unread.shows}: none of {unread.name}'s sites at {address} names "
+                       f"{host}, so its answer for names it does not serve came back")
+        seen.append(Evidence(EvidenceKind.OBSERVED, unread.seen, f"GET {obs.target.url}")
+                    if unread_front(sample.server) else
+                    Evidence(EvidenceKind.PROBED, unread.seen, f"GET {INVALID_HOST} at {address}"))
+        if alike:
+            seen.append(Evidence(EvidenceKind.PROBED, f"HTTP {sample.status_code} for a name "
+                                 f"no site claims", f"GET {INVALID_HOST} at {address}"))
     return dataclasses.replace(
         diagnosis, explanation=explanation, fix=fix,
-        evidence=(*diagnosis.evidence, Evidence(
-            EvidenceKind.OBSERVED, f"{expected}'s endpoint answered {other.target.url} at "
-                                   f"{at} ({_quoted(answer)})", f"GET {other.target.url}")),
+        evidence=(*diagnosis.evidence, *seen),
         candidates=(*diagnosis.candidates, Candidate(
             Cause.DEFAULT_SERVER if nginx else Cause.VHOST_FALLBACK, check_words)))
+
+
+def _unread_which(front: NamedFront, host: str, port: int | str, address: str, at: str,
+                  expected: str, other: str, alike: str, *, same_ip: bool,
+                  same_host: bool) -> str:
+    """Why the name did not reach the instance behind a front whose configuration is not read
+    (tester T35's Caddy and lighttpd): in that front's words, where its configuration is."""
+    if same_ip and same_host:
+        return (f"none of {front.name}'s sites for port {port} names {host}{alike}: give "
+                f"{front.site(host)} port {port} too")
+    if same_host:
+        return (f"{front.site(host)} does not take {address} (it answered at {at}): give it "
+                f"this address too")
+    return (f"none of {front.name}'s sites at {address} names {host}{alike}: give {host} to "
+            f"the site meant for {expected}, and that site this address if it lacks it "
+            f"({expected} answered {other} at {at})")

@@ -12,6 +12,7 @@ from probe.apache.addresses import split_host_port
 from probe.apache.names import catch_all_vhost, default_port
 from probe.apache.tls_setup import unread_tls
 from probe.diagnose.apache_graceful import vhost_dump
+from probe.diagnose.front_words import NamedFront
 from probe.diagnose.wording import Diagnosis, host_name, script_hint
 from probe.endpoint_answer import EndpointAnswer
 from probe.model import Candidate, Cause, Evidence, Verdict
@@ -56,20 +57,25 @@ def claimed_by_other_site(url: str, expected: str | None, who: str, shown: str, 
 
 def claimed_or_passed(url: str, expected: str | None, who: str, shown: str, front: str,
                       at: str, own: str, evidence: tuple[Evidence, ...],
-                      address: str | None) -> Diagnosis:
+                      address: str | None, unread: NamedFront | None = None) -> Diagnosis:
     """A site that is not the default took the URL's name and a front passed the request
     on to ``at``: another site claims the name, or the URL's own site passes it to another
     backend. ``front``: 'apache', 'nginx' or '' (the Server header's product): that front's
-    words only. ``own``: where the expected instance was seen listening ('' if nowhere)."""
+    words only. ``own``: where the expected instance was seen listening ('' if nowhere).
+    ``unread``: a front whose configuration is not read (Caddy, lighttpd): its words, no
+    Apache or nginx ones and no --config (it refuses its files)."""
     host = host_name(url)
-    site = {"apache": "VirtualHost", "nginx": "server block"}.get(front, "site")
+    site = {"apache": "VirtualHost", "nginx": "server block"}.get(front, "site") \
+        if unread is None else "site"
     check = {"apache": f"{vhost_dump()} lists the VirtualHost that takes each name",
              "nginx": "'nginx -T' shows the server_name lines",
              "": "the front's configuration ('apachectl -S' for Apache, 'nginx -T' for "
-                 "nginx) shows which site takes each name"}[front]
+                 "nginx) shows which site takes each name"}[front] if unread is None else \
+        f"{unread.shows} ({unread.unread})"
     line = {"apache": "its ProxyPass for this path",
             "nginx": "its proxy_pass or uwsgi_pass for this path"}.get(
-        front, "its proxy line for this path")
+        front, "its proxy line for this path") if unread is None else \
+        f"the line that passes this path on in {unread.site(host)}"
     meant = f"the {site} meant for {expected}" if expected else f"a {site} of its own"
     where = f" ({own})" if own else ""
     return Diagnosis(
@@ -83,7 +89,8 @@ def claimed_or_passed(url: str, expected: str | None, who: str, shown: str, fron
                      f"which. Cause undetermined: vhost_shadowed or wrong_upstream."),
         fix=(f"Find which {site} takes {host!r}: {check}. If it is {meant}, point {line} "
              f"at where {expected or 'it is meant to go'} listens{where}, not {at}; if it is "
-             f"another {site}, remove {host!r} from its names. {CONFIG_HINT}"),
+             f"another {site}, remove {host!r} from its names."
+             f"{'' if unread else ' ' + CONFIG_HINT}"),
         answered_by=shown, evidence=evidence, candidates=(
             Candidate(Cause.VHOST_SHADOWED, f"{check}: another {site} claims {host!r}"),
             Candidate(Cause.WRONG_UPSTREAM, f"{line}, in {meant}: whether it passes to {at}")))
@@ -118,11 +125,13 @@ def default_site(url: str, expected: str | None, who: str, shown: str, vhost: st
                  proven: bool | None, evidence: tuple[Evidence, ...],
                  candidates: tuple[Candidate, ...], address: str | None = None,
                  bound: str | None = None, front: str = "apache",
-                 parent: int | None = None) -> Diagnosis:
+                 parent: int | None = None, unread: NamedFront | None = None) -> Diagnosis:
     """``proven``: the .invalid answer showed that site is the default (True), is not and
     so claims the name (False), or nothing (None). ``bound``: the IP-based site that would
     answer so too (:func:`ip_bound`), a candidate beside the default site's. ``parent``: the
-    Apache an answer names (its ppid), whose command line lists its VirtualHosts."""
+    Apache an answer names (its ppid), whose command line lists its VirtualHosts.
+    ``unread``: the front before it whose configuration is not read (Caddy, lighttpd): the
+    fix in its words (:func:`_unread_fix`)."""
     host = host_name(url)
     why = {True: " and it also answers a name nobody owns (.invalid) at the same address: it "
                  "is the address's default site",
@@ -141,16 +150,31 @@ def default_site(url: str, expected: str | None, who: str, shown: str, vhost: st
                    f"takes every name sent to {address}, whatever the *:{port} sites claim or "
                    f"their order: give it the address *:{port}, or the address it is meant "
                    f"for." if bound else "")
+    # Without the block the sentence ends here; with it, the block ends its own line.
+    fix = (f"{_owner(host, expected)} and make the first site of this address refuse "
+           f"unknown names{':' + chr(10) + refuse + chr(10) if refuse else '. '}"
+           f"{_if_owned(host, expected)}{bound_check} {CONFIG_HINT}")
     return Diagnosis(
         _verdict(expected),
         explanation=(f"{_target(url, expected)} was answered by {who} from {_site(vhost)}"
                      f"{why}. Cause undetermined: "
                      f"{' or '.join(c.cause.value for c in candidates)}."),
-        # Without the block the sentence ends here; with it, the block ends its own line.
-        fix=(f"{_owner(host, expected)} and make the first site of this address refuse "
-             f"unknown names{':' + chr(10) + refuse + chr(10) if refuse else '. '}"
-             f"{_if_owned(host, expected)}{bound_check} {CONFIG_HINT}"),
+        fix=fix if unread is None else _unread_fix(unread, host, expected, port),
         answered_by=shown, evidence=evidence, candidates=candidates)
+
+
+def _unread_fix(front: NamedFront, host: str, expected: str | None, port: int) -> str:
+    """:func:`default_site`'s fix behind a front whose configuration is not read: which of
+    its sites takes the name is in that front's configuration (tester T35's Caddy was told
+    ServerName and apachectl -S)."""
+    owner = (f"No site is meant to answer {host!r}: give it to none of {front.name}'s sites"
+             if expected is None else
+             f"If none of {front.name}'s sites names {host!r}, give it to the one meant for "
+             f"{expected}")
+    return (f"{owner}, and {front.refuse(str(port))}. If one names it, another site of "
+            f"{front.name}'s claims {host!r} first (a wildcard or the same name): narrow or "
+            f"remove that name there. Which site takes {host!r}: {front.site(host)} "
+            f"({front.shows}; {front.unread}).")
 
 
 def sent_port(url: str, address: str | None) -> int:
