@@ -90,6 +90,10 @@ endpoint exists.
   authorised (one warning line goes to stderr, i.e. Apache's error log). A
   token file every user may read is used, with one warning line there too.
 
+The answer carries ``Cache-Control: no-store, private`` and, with a token, ``Vary:
+X-Probe-Token``: a cache in front told to ignore Cache-Control still keeps a stored answer
+from requests without the token, unless it ignores Vary too (docs/security.md).
+
 The answer never contains environment variables other than
 ``DJANGO_SETTINGS_MODULE``, ``TZ`` and the first code version variable set (as
 ``code.version``), settings values other than ``SETTINGS_MODULE`` and
@@ -1245,6 +1249,14 @@ def _wrap(application: WSGIApplication, label: object, segment: str, token: obje
     expected = _resolve_token(token, token_file)
     direct_only = expected is None and _direct_only()
     blind_said = threading.Lock()  # held for good once the waitress line is written
+    # "private" and Vary: a front cache told to ignore Cache-Control (nginx's micro-cache
+    # recipe, proxy_ignore_headers Cache-Control) still keys what it stores on the token
+    # header, so a request without the token misses; nginx 1.22 measured
+    # (tests/integration/test_token_cache_leak.py).
+    answer_headers = [("Content-Type", "application/json"),
+                      ("Cache-Control", "no-store, private")]
+    if isinstance(expected, bytes):
+        answer_headers.append(("Vary", "X-Probe-Token"))
     seg_len = len(segment)
 
     def is_probe(environ: WSGIEnvironment) -> bool:
@@ -1295,14 +1307,7 @@ def _wrap(application: WSGIApplication, label: object, segment: str, token: obje
             # Return the application's own iterable and start_response, so
             # streaming, exc_info, close() and wsgi.file_wrapper are untouched.
             return application(environ, start_response)
-        start_response(
-            "200 OK",
-            [
-                ("Content-Type", "application/json"),
-                ("Cache-Control", "no-store"),
-                ("Content-Length", str(len(body))),
-            ],
-        )
+        start_response("200 OK", answer_headers + [("Content-Length", str(len(body)))])
         # HEAD: the same headers, including the length a GET would have.
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 

@@ -61,6 +61,7 @@ SHIPPED = frozenset({
     "3a80e7cdb8f90f63126f873bd5550f9b3c68a199f33dcec88e057e56bd267d7b",
     "e1042cc70e23d23691abb9f191e9a519af1cb19a1f6c2367d5f017c3c4c26016",
     "1a4468c2aa406ee82c355c101481df6ea1d6ba0347bfb127e29fa0c2f03cbc73",
+    "20de02da441bc26e05787a3447d431732b5895700057a1f208908243cd43f33b",
 })
 """SHA-256 of every contrib/wsgi_endpoint.py wsgi-probe has shipped, this one included."""
 

@@ -194,7 +194,8 @@ def test_answer_headers_and_exact_fields(we: ModuleType) -> None:
                                 SERVER_PORT="8080", SERVER_SOFTWARE="Apache/2.4.62 (Debian)"))
     assert response.status == "200 OK"
     assert response.header("Content-Type") == "application/json"
-    assert response.header("Cache-Control") == "no-store"
+    assert response.header("Cache-Control") == "no-store, private"
+    assert response.header("Vary") is None  # no token: nothing to vary on
     assert response.header("Content-Length") == str(len(response.body))
     doc = response.json
     assert set(doc) == TOP_KEYS
@@ -267,7 +268,8 @@ def test_head_has_the_headers_and_no_body(we: ModuleType,
     head = call(we.wrap(Inner()), environ_for(method="HEAD"))
     assert head.status == "200 OK"
     assert head.body == b""
-    assert head.headers == [("Content-Type", "application/json"), ("Cache-Control", "no-store"),
+    assert head.headers == [("Content-Type", "application/json"),
+                            ("Cache-Control", "no-store, private"),
                             ("Content-Length", str(len(get.body)))]
     assert get.headers == head.headers
 
@@ -650,6 +652,17 @@ def test_right_token_is_answered_from_any_address(we: ModuleType, remote: str) -
     assert answered(call(app, environ_for(remote=remote, HTTP_X_PROBE_TOKEN="s3cret-token")))
 
 
+def test_a_token_protected_answer_tells_caches_to_keep_it_from_others(we: ModuleType) -> None:
+    """Tester T37: an nginx micro-cache ignoring Cache-Control gave the answer stored for the
+    sweep's request to anyone; Vary keys it on the token (nginx 1.22 measured:
+    tests/integration/test_token_cache_leak.py), private keeps shared caches from it."""
+    app = we.wrap(Inner(), token="s3cret-token")
+    response = call(app, environ_for(remote="203.0.113.9", HTTP_X_PROBE_TOKEN="s3cret-token"))
+    assert answered(response)
+    assert response.header("Cache-Control") == "no-store, private"
+    assert response.header("Vary") == "X-Probe-Token"
+
+
 @pytest.mark.parametrize("given", [None, "", "wrong", "s3cret-token ", "S3CRET-TOKEN",
                                    "s3cret-tokenX"])
 @pytest.mark.parametrize("remote", ["203.0.113.9", "127.0.0.1"])
@@ -1010,7 +1023,7 @@ def test_real_server_loopback_is_authorised(we: ModuleType, http: requests.Sessi
         answer = http.get(f"{base}/suburl/__probe__", timeout=10)
         assert answer.status_code == 200
         assert answer.headers["Content-Type"] == "application/json"
-        assert answer.headers["Cache-Control"] == "no-store"
+        assert answer.headers["Cache-Control"] == "no-store, private"
         doc = answer.json()
         assert doc["label"] == "real"
         assert doc["request"]["host"] == f"127.0.0.1:{port}"
