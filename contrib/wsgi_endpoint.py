@@ -1307,7 +1307,7 @@ def _wrap(application: WSGIApplication, label: object, segment: str, token: obje
             # Return the application's own iterable and start_response, so
             # streaming, exc_info, close() and wsgi.file_wrapper are untouched.
             return application(environ, start_response)
-        start_response("200 OK", answer_headers + [("Content-Length", str(len(body)))])
+        start_response("200 OK", [*answer_headers, ("Content-Length", str(len(body)))])
         # HEAD: the same headers, including the length a GET would have.
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 

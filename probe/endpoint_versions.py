@@ -62,6 +62,7 @@ SHIPPED = frozenset({
     "e1042cc70e23d23691abb9f191e9a519af1cb19a1f6c2367d5f017c3c4c26016",
     "1a4468c2aa406ee82c355c101481df6ea1d6ba0347bfb127e29fa0c2f03cbc73",
     "20de02da441bc26e05787a3447d431732b5895700057a1f208908243cd43f33b",
+    "2dac1250c5b4259e1f2fb0ce0a9923604eb20ab4b93593206ca746d1f8ca7841",
 })
 """SHA-256 of every contrib/wsgi_endpoint.py wsgi-probe has shipped, this one included."""
 

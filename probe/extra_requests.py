@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from probe import logs
 from probe.diagnose.discriminate import ExtraProbe, extra_probes
+from probe.diagnose.token_leak import leak_probes
 from probe.http_messages import Request
 from probe.liveness import NONCE_HEADER, judge, new_nonce
 from probe.manifest import Manifest
@@ -15,12 +17,21 @@ from probe.model import Observation, Sample
 from probe.token_redaction import signed_fields_redacted
 from probe.transport import Transport
 
+if TYPE_CHECKING:
+    from probe.diagnose.config_join import ConfigJoin
+
 
 def discriminating(manifest: Manifest, observations: Sequence[Observation],
-                   transport: Transport, end: float | None) -> dict[str, Sample]:
+                   transport: Transport, end: float | None,
+                   config: ConfigJoin | None = None) -> dict[str, Sample]:
     """The answers to the extra requests diagnosis asks for, by their key."""
-    wanted = extra_probes(manifest, observations)
     answers: dict[str, Sample] = {}
+    # Sent as a client without the token would: does a cache give it the endpoint's answer?
+    anonymous = leak_probes(manifest, observations, config)
+    if anonymous:
+        answers.update(_extra_answers(anonymous, transport.without_token(),
+                                      manifest.probe.concurrency, end))
+    wanted = extra_probes(manifest, observations)
     # No certificate can name a host under .invalid: over HTTPS the request goes without
     # certificate checks, so it carries no token (an endpoint open to loopback still answers).
     tls = [p for p in wanted if p.url[:6].lower() == "https:"]
@@ -29,8 +40,8 @@ def discriminating(manifest: Manifest, observations: Sequence[Observation],
                             ([p for p in wanted if p not in tls and p not in h2c], transport)):
         if chosen:
             answers.update(_extra_answers(chosen, through, manifest.probe.concurrency, end))
-    if wanted:
-        logs.get_logger("probe.sweep").info("extra probes", sent=len(wanted))
+    if wanted or anonymous:
+        logs.get_logger("probe.sweep").info("extra probes", sent=len(wanted) + len(anonymous))
     return answers
 
 

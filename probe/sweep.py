@@ -93,7 +93,7 @@ def run_sweep(
         unprobed = len(chosen) - len(observations)
         del samples  # one list per URL: gone before diagnosis holds its own per URL
         probed = {} if interrupted or not extra_probes else discriminating(
-            manifest, observations, transport, end)
+            manifest, observations, transport, end, config)
         report = diagnose(
             manifest, observations, restarted_after=cutoffs,
             duration_s=time.monotonic() - started, interrupted=interrupted, config=config,

@@ -293,6 +293,13 @@ class Transport:
         return Transport(connect=self._connect_text, timeout=self.timeout, ca_file=self.ca_file,
                          max_body=self.max_body, sni=self.sni, verify=False)
 
+    def without_token(self) -> Transport:
+        """This transport as a client without the token sends (certificate checks kept): for
+        the request that decides whether a cache gives the endpoint's answer to anyone."""
+        return Transport(connect=self._connect_text, timeout=self.timeout, ca_file=self.ca_file,
+                         max_body=self.max_body, sni=self.sni, verify=self.verify,
+                         http2=self.http2)
+
     def prior_knowledge(self) -> Transport:
         """This transport speaking HTTP/2 without TLS from the first byte (h2c with prior
         knowledge): only for the request that decides whether a plain-HTTP port that answered

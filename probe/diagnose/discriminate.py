@@ -35,6 +35,7 @@ class ExtraProbe:
     url: str
     address: str | None
     http2: bool = False  # sent with HTTP/2 prior knowledge (h2c_key)
+    tokenless: bool = False  # sent without the token (probe.diagnose.token_leak)
 
 
 def key_of(obs: Observation) -> tuple[str, str | None]:

@@ -22,6 +22,7 @@ from probe.diagnose.identify import SweepContext
 from probe.diagnose.mount_undecided import mount_undecided_findings
 from probe.diagnose.scheme import scheme_findings
 from probe.diagnose.settings_root import settings_root_findings
+from probe.diagnose.token_leak_words import token_leak_findings
 from probe.diagnose.zone_drift import time_zone_drift_findings
 from probe.model import Finding, FrontKind, Observation, Status, TargetResult
 from probe.safe_text import one_line
@@ -65,6 +66,7 @@ def findings_across(observations: Sequence[Observation], results: Sequence[Targe
             name: inst.time_zone for name, inst in context.manifest.instances.items()})
         findings += script_rerun.findings(observations, cutoffs, context.identify)
         findings += cache_untested_findings(observations, config)
+        findings += token_leak_findings(observations, context, config)
         if config is not None:  # a balancer's member that answered none of its samples
             from probe.diagnose.dead_member import dead_member_findings
 

@@ -47,8 +47,10 @@ class CacheLines:
 
     @property
     def probe_passes(self) -> bool:
-        """Whether a proxy_no_cache line in force names the probe's nonce header."""
-        return any("$http_x_probe_nonce" in " ".join(d.args).lower() for d in self.no_cache)
+        """Whether a proxy_no_cache line in force names the probe's nonce or token header
+        (every probe request with a token carries both)."""
+        return any(h in " ".join(d.args).lower() for d in self.no_cache
+                   for h in ("$http_x_probe_nonce", "$http_x_probe_token"))
 
     @property
     def stores_no_store(self) -> bool:
