@@ -8,8 +8,13 @@ Two promises, both about what was there before:
 - it is replaced in one step: the text goes to a temporary file beside it, renamed over it
   once whole, so a ``kill -9`` or a full disk mid-write leaves the old file as it was.
   A symbolic link's target is replaced (the link stays, as editors do), unless another user
-  could have planted it (:mod:`probe.output_links`: refused); a FIFO or a device is written
-  in place, since there is nothing to rename over.
+  could have planted it (:mod:`probe.output_links`: refused);
+- only a regular file (or a new one) is written: a FIFO or a device is refused, before the
+  work and again at the write. Opening a FIFO for writing waits for a reader for ever (the
+  kernel's wait_for_partner, which no ``--timeout`` bounds), and one another user left in
+  ``/tmp``, or made there during a sweep, would stop a cron'd sweep for good or hand that
+  user the report. A file written in place is opened without following a link and without
+  blocking, and checked through the descriptor before a byte goes in.
 
 The new file is this user's unless the old one belonged to this user or to the directory's
 owner (then its owner and group are kept, where this user may set them), and it keeps the
@@ -45,6 +50,9 @@ STALE_AFTER = 600.0
 """Seconds a temporary file is left untouched before another write may remove it."""
 USE_TMPFILE = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
 """Whether to try nameless temporary files at all (tests turn it off for the fallback)."""
+NOT_REGULAR = ("not a regular file (a FIFO, a device or a socket); give a regular file's path, "
+               "or - for stdout")
+"""Why a path is not written: the one line's end, before the sweep and at the write."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,8 @@ def refuse_inputs(option: str, path: str, inputs: Iterable[ReadFile]) -> None:
         out = os.stat(path)
     except (OSError, ValueError):
         return
+    if not stat.S_ISREG(out.st_mode):
+        raise UsageError(f"{option} {path}: cannot write: {NOT_REGULAR}")
     for item in inputs:
         try:
             read = os.stat(item.path)
@@ -84,7 +94,9 @@ def refuse_inputs(option: str, path: str, inputs: Iterable[ReadFile]) -> None:
 def write(path: str, parts: Iterable[str], *, regular_only: bool = False,
           new_mode: int | None = None) -> None:
     """``parts`` (UTF-8) written to ``path`` in one step; OSError when it cannot be.
-    ``regular_only``: a path that is not a regular file (any more) is refused, not written.
+    A path that is not a regular file (any more: replaced during the sweep) is refused
+    (OSError, :data:`NOT_REGULAR`), not written.
+    ``regular_only``: never written in place (a writable file in a directory that is not).
     ``new_mode``: the mode of a new file, whatever the umask (None: as ``open()`` gives it);
     a file replaced keeps its own.
     UnsafeLink (an OSError) for a link another user could have planted, before anything."""
@@ -94,10 +106,7 @@ def write(path: str, parts: Iterable[str], *, regular_only: bool = False,
     except FileNotFoundError:
         before = None
     if before is not None and not stat.S_ISREG(before.st_mode):
-        if regular_only:
-            raise OSError(errno.EINVAL, "not a regular file", path)
-        _in_place(path, parts)  # /dev/stdout, a FIFO a reader waits on: no rename
-        return
+        raise OSError(errno.EINVAL, NOT_REGULAR, path)
     directory, name = os.path.split(target)
     remove_leftovers(directory, name)
     try:
@@ -107,7 +116,7 @@ def write(path: str, parts: Iterable[str], *, regular_only: bool = False,
             raise
         # A writable file in a directory that is not (a log directory owned by root):
         # written in place, as before this module, rather than not at all.
-        _in_place(path, parts)
+        _in_place(target, parts)
         return
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
@@ -212,7 +221,24 @@ def remove_leftovers(directory: str, name: str, *, now: float | None = None) -> 
 
 
 def _in_place(path: str, parts: Iterable[str]) -> None:
-    with open(path, "w", encoding="utf-8") as stream:
+    """``parts`` over the regular file ``path`` (a link's target, already checked): opened
+    without following a link nor waiting for a FIFO's reader, checked through the descriptor
+    (what was stat'ed may have been replaced since), and only then truncated."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno in (errno.ENXIO, errno.ELOOP):  # a FIFO without reader; a link since
+            raise OSError(errno.EINVAL, NOT_REGULAR, path) from None
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, NOT_REGULAR, path)
+        os.set_blocking(fd, True)
+        os.ftruncate(fd, 0)
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "w", encoding="utf-8") as stream:
         for part in parts:
             stream.write(part)
 

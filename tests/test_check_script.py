@@ -135,6 +135,16 @@ def test_a_file_that_is_no_client_is_never_overwritten(tmp_path: Path, existing:
     assert path.read_text() == existing
 
 
+def test_a_fifo_is_refused_not_waited_on(tmp_path: Path) -> None:
+    # Read to see whether it is an earlier client: a blocking open waited for a writer.
+    path = tmp_path / "check_http"
+    os.mkfifo(path)
+    refused = write_client(path)
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert refused.stderr == (f"probe: {path}: cannot write: not a regular file; give the "
+                              "path of a regular file\n")
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--write-client"], "--write-client needs the path of the file to write"),
     (["--write-client", "X", "-m", "site.toml"],

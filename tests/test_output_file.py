@@ -155,12 +155,17 @@ def test_a_link_stays_a_link_and_its_target_is_replaced(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["latest.json"]
 
 
-def test_a_fifo_is_written_in_place(tmp_path: Path) -> None:
+def test_a_fifo_is_not_written_even_with_a_reader(tmp_path: Path) -> None:
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
-    output_file.write(str(fifo), ["through ", "the pipe"])
-    assert reader.communicate(timeout=10)[0] == b"through the pipe"
+    try:
+        with pytest.raises(OSError, match="not a regular file"):
+            output_file.write(str(fifo), ["through ", "the pipe"])
+    finally:
+        with open(fifo, "wb"):  # lets cat end
+            pass
+    assert reader.communicate(timeout=10)[0] == b""
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
 
 

@@ -80,8 +80,14 @@ def write(path: Path, content: str) -> None:
     if path.is_dir():
         raise UsageError(f"{path} is a directory: give the path of the file to write")
     if path.exists():
-        with path.open("rb") as existing:
-            head = existing.read(512).split(b"\n")
+        from probe import files
+
+        try:
+            # Without blocking: a FIFO at PATH (another user's, in /tmp) hung the command.
+            head = files.head_bytes(path, 512).split(b"\n")
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot write: {exc.strerror}; give the path of a "
+                             "regular file") from None
         if len(head) < 2 or not head[1].startswith(MARK.encode()):
             raise UsageError(f"{path} exists and is not a client written by wsgi-probe: "
                              "not overwritten")
