@@ -45,13 +45,23 @@ def token_problem(token: str) -> str | None:
     return None
 
 
-def read_token(settings: ProbeSettings, environ: Mapping[str, str]) -> str | None:
+def read_token(settings: ProbeSettings, environ: Mapping[str, str], *,
+               manifest_file: str | None = None) -> str | None:
     """``token_file`` if set, else the ``token_env`` variable of ``environ``; None if neither.
 
     Raises ManifestError when the token file cannot be read or holds no token, or what it
     or the variable holds is not one token (:func:`token_problem`): nothing is sent then.
+    Also, before reading anything, when another user could have written ``manifest_file``
+    (the manifest the URLs come from) or planted the token file (:mod:`probe.manifest_trust`).
     """
+    if manifest_file and (settings.token_file or environ.get(settings.token_env, "").strip()):
+        _refuse_foreign_manifest(manifest_file)
     if settings.token_file:
+        from probe.manifest_trust import planted_token_file
+
+        if (planted := planted_token_file(settings.token_file)) is not None:
+            raise ManifestError(f"token file {settings.token_file!r} is not read: {planted}; "
+                                "give a token file of this user's or root's; nothing was sent")
         try:
             token = files.read_text(settings.token_file, MAX_TOKEN_FILE_BYTES).strip()
         except (OSError, UnicodeDecodeError) as exc:
@@ -74,6 +84,18 @@ def read_token(settings: ProbeSettings, environ: Mapping[str, str]) -> str | Non
         raise ManifestError(f"${settings.token_env} {problem}: it should hold the token the "
                             f"endpoints were given; nothing was sent")
     return value or None
+
+
+def _refuse_foreign_manifest(path: str) -> None:
+    from probe.manifest_trust import foreign_writer
+
+    why = foreign_writer(path)
+    if why is not None:
+        raise ManifestError(
+            f"{path}: no probe token is read for this manifest: {why}, so another user could "
+            "choose the URLs the token is sent to and the file it is read from; make it "
+            "this user's or root's and 'chmod go-w' it (and its directories), or probe "
+            "without a token; nothing was sent")
 
 
 def check_ca_file(settings: ProbeSettings) -> None:

@@ -11,9 +11,9 @@ output, ``probe exporter`` in its log at start and at each reload):
   token included, goes out. That is refused (:func:`refuse_unverified`) unless the user
   opts in with ``--send-token-unverified`` (``send_token_unverified = true``; ``probe check``
   and ``probe exporter`` take only the manifest key, and their refusal names it);
-- a token file every user of the machine may read (``o+r``): said, as ``probe endpoint
-  --install`` refuses one, in its words (the probe keeps reading it: a monitoring set-up
-  that worked yesterday does not stop).
+- a token file every user of the machine may read (``o+r``) or write (``o+w``): said, as
+  ``probe endpoint --install`` refuses one, in its words (the probe keeps reading it: a
+  monitoring set-up that worked yesterday does not stop).
 """
 
 from __future__ import annotations
@@ -55,13 +55,19 @@ def token_exposure(manifest: Manifest, token: str | None) -> list[str]:
 
 
 def world_readable(path: str | None) -> str | None:
-    """The warning for a token file every user may read; None for any other (or none)."""
+    """The warning for a token file every user may read or write; None for any other (or
+    none)."""
     if not path:
         return None
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode)
     except (OSError, ValueError):
         return None  # read already (probe.credentials): gone since, nothing to say of it
+    if mode & stat.S_IWOTH:
+        # Anyone may also set the token the endpoint trusts at its next start.
+        what = "readable and writable" if mode & stat.S_IROTH else "writable"
+        return (f"the token file {path} is {what} by every user (mode {mode:04o}): anyone "
+                "may read or replace the token; 'chmod o-rw' it")
     if not mode & stat.S_IROTH:
         return None
     return (f"the token file {path} is readable by every user (mode {mode:04o}); "

@@ -61,6 +61,17 @@ def test_a_token_file_every_user_may_read_is_said(tmp_path: Path, mode: int) -> 
     assert warnings(tmp_path, ["http://127.0.0.1:9/"], mode=0o640) == []
 
 
+@pytest.mark.parametrize(("mode", "what"), [(0o666, "readable and writable"),
+                                           (0o622, "writable")])
+def test_a_token_file_every_user_may_write_is_said_so(tmp_path: Path, mode: int,
+                                                     what: str) -> None:
+    # Anyone may replace the token the endpoint trusts: "readable" alone hid that.
+    token = tmp_path / "token"
+    assert warnings(tmp_path, ["http://127.0.0.1:9/"], mode=mode) == [
+        f"probe: warning: the token file {token} is {what} by every user (mode {mode:04o}): "
+        "anyone may read or replace the token; 'chmod o-rw' it"]
+
+
 def test_connect_names_the_address_the_token_goes_to(tmp_path: Path) -> None:
     got = warnings(tmp_path, ["http://127.0.0.1:9/"], "--connect", "192.0.2.1:9",
                    "--timeout", "0.1")

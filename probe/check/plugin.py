@@ -98,7 +98,7 @@ def _attempt(options: CheckOptions, *, sweep: SweepFunction | None,
 
         # Read the token now: an unreadable token file is UNKNOWN, not 7 no_endpoint URLs;
         # a bad CA file likewise, not every https URL unreachable.
-        token = read_token(loaded.probe, env.environ)
+        token = read_token(loaded.probe, env.environ, manifest_file=options.manifest_path)
         from probe.token_exposure import MANIFEST_OPT_IN, refuse_unverified, token_exposure
 
         refuse_unverified(loaded, token, MANIFEST_OPT_IN)

@@ -105,7 +105,7 @@ def sweep(urls: tuple[str, ...], manifest_path: str | None, connect: tuple[str, 
                                    sni=False if no_sni else None,
                                    send_token_unverified=send_token_unverified or None)
         env = environment()
-        token = read_token(loaded.probe, env.environ)
+        token = read_token(loaded.probe, env.environ, manifest_file=manifest_path)
         refuse_unverified(loaded, token)
         for line in token_exposure(loaded, token):
             click.echo(f"probe: warning: {one_line(line, limit=None)}", err=True)

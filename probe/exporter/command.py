@@ -191,7 +191,7 @@ def reload(app: ExporterApp, options: ExporterOptions, read: Callable[[], Manife
     warning."""
     try:
         manifest = read()
-        token = read_token(manifest.probe, environ)
+        token = read_token(manifest.probe, environ, manifest_file=manifest.source)
         refuse_unverified(manifest, token, MANIFEST_OPT_IN)
         check_ca_file(manifest.probe)
     except ProbeError as exc:
@@ -238,7 +238,7 @@ def serve(manifest: Manifest, options: ExporterOptions, *, version: str = "",
     SIGHUP, as the command line read it, and when its file changed (:class:`ManifestWatch`)."""
     host, port = parse_connect(options.listen, "--listen", allow_zero=True)
     # Fail at start, not at the first scrape, when the token file cannot be read.
-    token = read_token(manifest.probe, environ)
+    token = read_token(manifest.probe, environ, manifest_file=manifest.source)
     refuse_unverified(manifest, token, MANIFEST_OPT_IN)
     check_ca_file(manifest.probe)
     app = build_app(manifest, options, version=version, token=token,
