@@ -152,8 +152,10 @@ def plan_install(script: Path, label: str | None, endpoint: bytes, *,
     block = render_block(label, newline, added_eol=ends_open(before),
                          token_file=token.expression if token else None)
     new = with_block(before, after, block, newline)
+    was = install_token.dropped(script, current.data[len(before):len(current.data) - len(
+        after)]) if parts and token is None else ""
     plan = Plan(FileChange(script, current, new), FileChange(target, existing, endpoint),
-                _summary(script, label, target, token, default), token)
+                _summary(script, label, target, token, default) + was, token)
     if plan.changed:
         _check_writable(script, current)
         compiles_after(script, original, new)

@@ -68,16 +68,22 @@ def plan(script: Path, script_file: Snapshot, given: Path | None,
                                  f"nothing changed")
         return TokenPlan(path, expression, True, TOKEN_MODE, _new_owner(script_file, group),
                          group is not None)
+    _refuse_planted_link(path)
     existing = read(path, follow=True)
     assert existing is not None
+    _refuse_foreign_owner(path, existing, script_file)
     if group is not None and existing.gid != group:
         raise InstallRefused(f"{path}: the token file is there with group "
                              f"{_group_name(existing.gid)}, not --group's "
                              f"{_group_name(group)}; 'chgrp {_group_name(group)} {path}' (or "
                              f"leave --group out), then run the command again; nothing changed")
-    if existing.mode & stat.S_IROTH:
-        raise InstallRefused(f"{path}: the token file is readable by every user (mode "
-                             f"{existing.mode:04o}); 'chmod o-r' it, then run the command "
+    if existing.mode & (stat.S_IROTH | stat.S_IWOTH):
+        # Writable: anyone could set the token the endpoint trusts at its next start.
+        what = ("readable and writable" if existing.mode & stat.S_IROTH else "writable") \
+            if existing.mode & stat.S_IWOTH else "readable"
+        bits = "o-rw" if existing.mode & stat.S_IWOTH else "o-r"
+        raise InstallRefused(f"{path}: the token file is {what} by every user (mode "
+                             f"{existing.mode:04o}); 'chmod {bits}' it, then run the command "
                              f"again; nothing changed")
     if not existing.data.strip() or len(existing.data) > MAX_TOKEN_BYTES:
         raise InstallRefused(f"{path}: not a token file (empty, or over {MAX_TOKEN_BYTES} "
@@ -93,6 +99,47 @@ def plan(script: Path, script_file: Snapshot, given: Path | None,
                              f"to have one created; nothing changed")
     return TokenPlan(path, expression, False, existing.mode, (existing.uid, existing.gid),
                      group is not None)
+
+
+def _refuse_planted_link(path: Path) -> None:
+    """A link on the way another user could have planted: refused, as ``-o`` refuses one;
+    they could point it at any file later."""
+    from probe.output_links import UnsafeLink, followed
+
+    try:
+        followed(str(path))
+    except UnsafeLink as exc:
+        raise InstallRefused(f"--token-file {path}: {exc.strerror}; nothing changed") from None
+    except OSError:
+        pass  # the read says why
+
+
+def _refuse_foreign_owner(path: Path, existing: Snapshot, script_file: Snapshot) -> None:
+    """A token file of another user: that user knows the token, may change it, and the
+    endpoint would trust it (a security tester's nobody-owned 0640 file in /tmp was adopted).
+    Allowed owners: the installing user; root; and, when root installs, the script's owner,
+    the user the install already gives a token file it creates to (the application's)."""
+    me = os.geteuid()
+    allowed = {me, 0} | ({script_file.uid} if me == 0 else set())
+    if existing.uid in allowed:
+        return
+    if me == 0:
+        who = "root" + (f" or the script's owner, {_user_name(script_file.uid)}"
+                        if script_file.uid != 0 else "")
+    else:
+        who = f"{_user_name(me)}, who runs this install, or root"
+    raise InstallRefused(
+        f"{path}: the token file is owned by {_user_name(existing.uid)}, not by {who}: that "
+        f"user knows the token and may change it, and the endpoint would trust it; give a "
+        f"token file of yours, or leave --token-file out to have one created; nothing "
+        f"changed")
+
+
+def _user_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
 
 
 def _new_owner(script_file: Snapshot, group: int | None) -> tuple[int, int]:
@@ -151,3 +198,31 @@ def said(token: TokenPlan) -> str:
                   f"{one_line(str(token.path), None)}' with that group (--group GROUP sets it "
                   f"on a file the install creates): otherwise the endpoint answers nobody and "
                   f"logs 'cannot read the probe token file')")
+
+
+def dropped(script: Path, block: bytes) -> str:
+    """Said by ``--install --no-token`` over a block that passed a token: the endpoint goes
+    from the token to loopback-only, and the token file stays where it is ("" for a block
+    without one). A re-install said neither, exit 0."""
+    import ast
+
+    try:
+        tree = ast.parse(block)
+    except (SyntaxError, ValueError):
+        return ""
+    named = [k.value for n in ast.walk(tree) if isinstance(n, ast.Call)
+             for k in n.keywords if k.arg == "token_file"]
+    if not named:
+        return ""
+    value, path = named[0], None
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        path = Path(value.value)
+    elif isinstance(value, ast.Call) and len(value.args) == 2 and \
+            isinstance(value.args[1], ast.Constant) and isinstance(value.args[1].value, str):
+        path = Path(os.path.abspath(script.parent / value.args[1].value))  # join(here, NAME)
+    kept = (f"the token file {one_line(str(path), None)} is left as it was (remove it if "
+            f"nothing else uses it, and the manifest's token_file line)" if path is not None
+            else "its token file is left as it was")
+    return (f"; the endpoint installed before answered the token; from now on it answers no "
+            f"token, only loopback requests; {kept}")
+
