@@ -9,12 +9,15 @@ Two promises, both about what was there before:
   once whole, so a ``kill -9`` or a full disk mid-write leaves the old file as it was.
   A symbolic link's target is replaced (the link stays, as editors do), unless another user
   could have planted it (:mod:`probe.output_links`: refused);
-- only a regular file (or a new one) is written: a FIFO or a device is refused, before the
-  work and again at the write. Opening a FIFO for writing waits for a reader for ever (the
-  kernel's wait_for_partner, which no ``--timeout`` bounds), and one another user left in
-  ``/tmp``, or made there during a sweep, would stop a cron'd sweep for good or hand that
-  user the report. A file written in place is opened without following a link and without
-  blocking, and checked through the descriptor before a byte goes in.
+- a FIFO is written only when it is this user's, and a device only when it is this user's
+  or root's (``/dev/null``, ``/dev/stdout`` and a shell's ``>(cmd)`` are), each in place and
+  opened without blocking: opening a FIFO for writing waits for a reader for ever (the
+  kernel's wait_for_partner, which no ``--timeout`` bounds), so one without a reader is
+  refused at once. Another user's FIFO, device or socket is refused, before the work and
+  again at the write: one left in ``/tmp``, or made there during a sweep, would stop a
+  cron'd sweep for good or hand that user the report. A regular file written in place is
+  opened without following a link and without blocking, and checked through the descriptor
+  before a byte goes in.
 
 The new file is this user's unless the old one belonged to this user or to the directory's
 owner (then its owner and group are kept, where this user may set them), and it keeps the
@@ -42,6 +45,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 
 from probe.errors import UsageError
+from probe.output_in_place import NOT_REGULAR, ours, write_in_place, write_special
 from probe.output_links import UnsafeLink, followed
 
 MARK = ".wsgi-probe."
@@ -50,11 +54,6 @@ STALE_AFTER = 600.0
 """Seconds a temporary file is left untouched before another write may remove it."""
 USE_TMPFILE = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
 """Whether to try nameless temporary files at all (tests turn it off for the fallback)."""
-NOT_REGULAR = ("not a regular file (a FIFO, a device or a socket); give a regular file's path, "
-               "or - for stdout")
-"""Why a path is not written: the one line's end, before the sweep and at the write."""
-
-
 @dataclass(frozen=True)
 class ReadFile:
     """A file the command read, and what it was to the command (for the refusal's words)."""
@@ -78,6 +77,8 @@ def refuse_inputs(option: str, path: str, inputs: Iterable[ReadFile]) -> None:
     except (OSError, ValueError):
         return
     if not stat.S_ISREG(out.st_mode):
+        if ours(out):
+            return  # no file this command reads is a FIFO or a device it writes
         raise UsageError(f"{option} {path}: cannot write: {NOT_REGULAR}")
     for item in inputs:
         try:
@@ -106,7 +107,10 @@ def write(path: str, parts: Iterable[str], *, regular_only: bool = False,
     except FileNotFoundError:
         before = None
     if before is not None and not stat.S_ISREG(before.st_mode):
-        raise OSError(errno.EINVAL, NOT_REGULAR, path)
+        if not ours(before):
+            raise OSError(errno.EINVAL, NOT_REGULAR, path)
+        write_special(target, parts)
+        return
     directory, name = os.path.split(target)
     remove_leftovers(directory, name)
     try:
@@ -116,7 +120,7 @@ def write(path: str, parts: Iterable[str], *, regular_only: bool = False,
             raise
         # A writable file in a directory that is not (a log directory owned by root):
         # written in place, as before this module, rather than not at all.
-        _in_place(target, parts)
+        write_in_place(target, parts)
         return
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
@@ -218,29 +222,6 @@ def remove_leftovers(directory: str, name: str, *, now: float | None = None) -> 
         except OSError:
             continue
     return removed
-
-
-def _in_place(path: str, parts: Iterable[str]) -> None:
-    """``parts`` over the regular file ``path`` (a link's target, already checked): opened
-    without following a link nor waiting for a FIFO's reader, checked through the descriptor
-    (what was stat'ed may have been replaced since), and only then truncated."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as exc:
-        if exc.errno in (errno.ENXIO, errno.ELOOP):  # a FIFO without reader; a link since
-            raise OSError(errno.EINVAL, NOT_REGULAR, path) from None
-        raise
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, NOT_REGULAR, path)
-        os.set_blocking(fd, True)
-        os.ftruncate(fd, 0)
-    except BaseException:
-        os.close(fd)
-        raise
-    with os.fdopen(fd, "w", encoding="utf-8") as stream:
-        for part in parts:
-            stream.write(part)
 
 
 def _take_over(fd: int, before: os.stat_result | None, directory: str,

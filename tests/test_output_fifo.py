@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from probe import output_file
+from probe import output_file, output_in_place
 from tests.monitoring_helpers import closed_port
 
 HANG = 60
@@ -29,7 +30,7 @@ NOBODY = 65534
 ROOT = Path(__file__).resolve().parents[1]
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="another user's FIFO needs root")
-END = "cannot write: " + output_file.NOT_REGULAR
+END = "cannot write: " + output_in_place.NOT_REGULAR
 
 
 @pytest.fixture
@@ -110,8 +111,36 @@ def test_a_fifo_with_a_reader_is_refused_and_the_reader_gets_nothing(tmp_path: P
         assert os.read(reader, 100) == b""
     finally:
         os.close(reader)
-    with pytest.raises(OSError, match="not a regular file"):
-        output_file.write("/dev/null", ["report"])
+    output_file.write("/dev/null", ["report"])  # root's device: written, as it comes
+
+
+def test_this_users_fifo_is_written_as_it_comes_and_without_a_reader_refused_at_once(
+        tmp_path: Path) -> None:
+    """A pipe of the user's own (a named one, a shell's >(cmd)) takes the report; with no
+    process reading it, the write is refused at once instead of waiting for ever."""
+    fifo = tmp_path / "mine"
+    os.mkfifo(fifo, 0o600)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + HANG
+        while True:  # cat opens the FIFO a moment after it starts
+            try:
+                output_file.write(str(fifo), ["through ", "the pipe"])
+                break
+            except OSError as exc:
+                assert output_in_place.NO_READER in str(exc)
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+    finally:
+        if reader.poll() is None:
+            with open(fifo, "wb"):  # lets cat end if nothing was written
+                pass
+    assert reader.communicate(timeout=HANG)[0] == b"through the pipe"
+    started = time.monotonic()
+    with pytest.raises(OSError, match="no process reads"):
+        output_file.write(str(fifo), ["nobody listens"])
+    assert time.monotonic() - started < HANG
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
 
 
 def test_written_in_place_only_a_regular_file_and_never_through_a_new_link(
@@ -122,21 +151,21 @@ def test_written_in_place_only_a_regular_file_and_never_through_a_new_link(
     reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
     try:
         with pytest.raises(OSError, match="not a regular file"):
-            output_file._in_place(str(fifo), ["report"])
+            output_in_place.write_in_place(str(fifo), ["report"])
         assert os.read(reader, 100) == b""
     finally:
         os.close(reader)
     os.unlink(fifo)
     planted_fifo(fifo)  # no reader: a blocking open would wait for ever
     with pytest.raises(OSError, match="not a regular file"):
-        output_file._in_place(str(fifo), ["report"])
+        output_in_place.write_in_place(str(fifo), ["report"])
     kept = tmp_path / "kept"
     kept.write_text("keep me\n")
     (tmp_path / "link").symlink_to(kept)
     with pytest.raises(OSError, match="not a regular file"):
-        output_file._in_place(str(tmp_path / "link"), ["report"])
+        output_in_place.write_in_place(str(tmp_path / "link"), ["report"])
     assert kept.read_text() == "keep me\n"
-    output_file._in_place(str(kept), ["new"])
+    output_in_place.write_in_place(str(kept), ["new"])
     assert kept.read_text() == "new"
 
 
