@@ -109,7 +109,7 @@ def write(path: str, parts: Iterable[str], *, regular_only: bool = False,
     if before is not None and not stat.S_ISREG(before.st_mode):
         if not ours(before):
             raise OSError(errno.EINVAL, NOT_REGULAR, path)
-        write_special(target, parts)
+        write_special(path, parts)  # through its links: /dev/stdout is /proc/self/fd/1, a pipe
         return
     directory, name = os.path.split(target)
     remove_leftovers(directory, name)

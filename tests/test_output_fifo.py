@@ -211,3 +211,15 @@ def test_a_fifo_made_during_the_sweep_is_refused_at_the_write(
         code, stdout, stderr = finished(process)
     assert (code, stdout, stderr) == (2, "", f"probe: {out}: {END}\n")
     assert time.monotonic() - started < HANG
+
+
+def test_dev_stdout_and_a_shells_pipe_take_the_report(tmp_path: Path) -> None:
+    """/dev/stdout is a link to /proc/self/fd/1, a pipe here: written through the link, as
+    docs/cli.md promises, not refused as a name that leads nowhere."""
+    path = tmp_path / "m.toml"
+    path.write_text('[probe]\nconnect = "127.0.0.1:1"\n[instances.a]\nlabel = "a"\n'
+                    'urls = ["http://a.test/"]\n')
+    code, out, err = finished(probe("sweep", "-m", str(path), "--timeout", "0.5",
+                                    "--format", "json", "-o", "/dev/stdout", cwd=tmp_path))
+    assert (code, err) == (1, "")
+    assert '"verdict": "unreachable"' in out
