@@ -1,4 +1,11 @@
-"""``probe ps``'s table: plain aligned columns off a terminal, a rich table on one."""
+"""``probe ps``'s table: plain aligned columns off a terminal, a rich table on one.
+
+Every text a cell or line shows from a process (its title, the ``-f`` path of its command
+line, its user name) is another local user's to choose: any user can start a program named
+apache2. Each passes :func:`probe.safe_text.one_line` and reaches rich as ``Text``, never
+markup: rich drops BEL and CSI sequences itself, but a security tester's ``ESC ] 0 ;`` (an
+unterminated OSC, "set window title") and U+202E (a bidi override) reached root's terminal.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ from collections.abc import Sequence
 
 from probe.procs import ApacheProcess, Role
 from probe.procs_others import Census
+from probe.safe_text import one_line
 
 HANDS_OFF = "(to daemons)"
 
@@ -51,19 +59,22 @@ def render_table(rows: Sequence[ApacheProcess], *, terminal: bool,
     for column in ("PID", "PPID", "ROLE", "PROCESS GROUP", "USER", "RSS", "AGE"):
         table.add_column(column, justify="right" if column in ("PID", "PPID", "RSS") else "left",
                          no_wrap=True)
+    from rich.text import Text
+
     for row in rows:
-        table.add_row(str(row.pid), str(row.ppid), row.role.value, _group_cell(row),
-                      row.user or "?", human_bytes(row.rss), human_age(row.age_s))
+        table.add_row(str(row.pid), str(row.ppid), row.role.value,
+                      Text(one_line(_group_cell(row))), Text(one_line(row.user or "?")),
+                      human_bytes(row.rss), human_age(row.age_s))
     out = io.StringIO()
     console = Console(file=out, force_terminal=terminal, no_color=not terminal, width=250,
                       highlight=False, soft_wrap=False)
     console.print(table)
     for row in rows:
         if row.config is not None:
-            console.print(f"pid {row.pid} runs {row.config.describe()}{_applied(row)}",
-                          markup=False)
+            console.print(Text(one_line(f"pid {row.pid} runs {row.config.describe()}"
+                                        f"{_applied(row)}", limit=None)))
     for note in _footnotes(rows):
-        console.print(note, markup=False)
+        console.print(Text(note))
     return out.getvalue() + after
 
 
