@@ -143,14 +143,15 @@ class ExporterProcess:
 
 
 def start_exporter(args: Sequence[str], *, env: Mapping[str, str] | None = None,
-                   timeout: float = 30, command: Sequence[str] = PROBE) -> ExporterProcess:
-    """``probe exporter ARGS --listen 127.0.0.1:0 --log-format json``, once it listens.
+                   timeout: float = 30, command: Sequence[str] = PROBE,
+                   listen: str = "127.0.0.1:0") -> ExporterProcess:
+    """``probe exporter ARGS --listen LISTEN --log-format json``, once it listens.
 
     The address comes from its ``exporter_listening`` event on stderr. ``command`` runs
     probe (e.g. ``python -c`` lowering a resource limit first).
     """
     process = subprocess.Popen(
-        [*command, "exporter", *args, "--listen", "127.0.0.1:0", "--log-format", "json"],
+        [*command, "exporter", *args, "--listen", listen, "--log-format", "json"],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, **(env or {})}, start_new_session=True)
     reaper.remember(process.pid, "probe exporter")

@@ -280,8 +280,10 @@ def test_every_sweep_is_diagnosed_with_the_configuration(tmp_path: Path) -> None
     conf.write_text("<VirtualHost *:80>\n    ServerName site-1.example.com\n</VirtualHost>\n")
     join = load_front(str(conf), {})
     sweep = SlowSweep()
-    served = Served(exporter.build_app(parse(MANIFEST, "site.toml"), ExporterOptions(),
-                                       config=join, sweep=sweep))
+    # other.example is no address of the manifest's: /probe takes it with --probe-any-target
+    served = Served(exporter.build_app(parse(MANIFEST, "site.toml"),
+                                       ExporterOptions(any_target=True), config=join,
+                                       sweep=sweep))
     try:
         assert served.get("/metrics").status_code == 200
         assert served.get("/probe", params={"target": "http://other.example/"}).status_code \
@@ -558,7 +560,7 @@ def test_probe_bad_target_is_400(serve: ServeFactory, query: str) -> None:
 
 
 def test_probe_failed_target_is_200_with_probe_success_0(serve: ServeFactory) -> None:
-    served, sweep = serve()
+    served, sweep = serve(any_target=True)  # other.example: no address of the manifest's
     response = served.get("/probe", params={"target": "http://other.example/"})
     assert response.status_code == 200
     assert value(response.text, "probe_success") == 0
@@ -597,7 +599,7 @@ def test_probe_manifest_url_agrees_with_metrics(serve: ServeFactory) -> None:
 ])
 def test_probe_expected_instance(serve: ServeFactory, params: dict[str, str],
                                  expected: str | None, listed: bool) -> None:
-    served, sweep = serve()
+    served, sweep = serve(any_target=True)  # other.example: no address of the manifest's
     assert served.get("/probe", params=params).status_code == 200
     [call] = sweep.calls
     assert call["targets"][0].expected == expected
@@ -626,7 +628,7 @@ def test_probe_success_1_when_ok(serve: ServeFactory) -> None:
             return Report((result(targets[0].url, targets[0].expected,
                                   observed=endpoint("project-1")),))
 
-    served, _ = serve(OkSweep())
+    served, _ = serve(OkSweep(), any_target=True)
     response = served.get("/probe", params={"target": "http://other.example/"})
     assert value(response.text, "probe_success") == 1
     assert value(response.text, "wsgi_probe_url_ok", url="http://other.example/") == 1

@@ -77,13 +77,15 @@ def listener() -> Iterator[Listener]:
     server.close()
 
 
-def scrape(tmp_path: Path, probe_table: str, targets: list[str], listed: str) -> None:
-    """Serve an exporter over ``probe_table`` and ask /probe for each of ``targets``."""
+def scrape(tmp_path: Path, probe_table: str, targets: list[str], listed: str, *,
+           any_target: bool = False, status: int = 200) -> None:
+    """Serve an exporter over ``probe_table`` (``--probe-any-target`` if ``any_target``) and
+    ask /probe for each of ``targets``, each answered ``status``."""
     token_file = tmp_path / "token"
     token_file.write_text(TOKEN + "\n")
     manifest = parse(f'[probe]\ntoken_file = "{token_file}"\nsamples = 1\ntimeout = 2\n'
                      f'{probe_table}\n[instances.a]\nlabel = "a"\nurls = ["{listed}"]\n')
-    app = exporter.build_app(manifest, ExporterOptions(),
+    app = exporter.build_app(manifest, ExporterOptions(any_target=any_target),
                              token=read_token(manifest.probe, {}))
     server = exporter.make_server("127.0.0.1", 0, app)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -93,7 +95,7 @@ def scrape(tmp_path: Path, probe_table: str, targets: list[str], listed: str) ->
         for target in targets:
             answer = requests.get(f"http://127.0.0.1:{server.server_address[1]}/probe",
                                   params={"target": target}, timeout=30)
-            assert answer.status_code == 200
+            assert answer.status_code == status, answer.text
     finally:
         server.shutdown()
         server.server_close()
@@ -101,8 +103,13 @@ def scrape(tmp_path: Path, probe_table: str, targets: list[str], listed: str) ->
 
 def test_a_portless_connect_does_not_send_the_token_to_the_port_a_query_names(
         tmp_path: Path, listener: Listener) -> None:
-    scrape(tmp_path, 'connect = "127.0.0.1"',
-           [f"http://attacker.invalid:{listener.port}/x/"], listed="http://site.example/")
+    target = f"http://attacker.invalid:{listener.port}/x/"
+    # by default a port no manifest URL is sent to is refused: nothing is sent
+    scrape(tmp_path, 'connect = "127.0.0.1"', [target], listed="http://site.example/",
+           status=403)
+    assert listener.heads == []
+    scrape(tmp_path, 'connect = "127.0.0.1"', [target], listed="http://site.example/",
+           any_target=True)
     assert len(listener.heads) == 1  # the target was probed, at the port the query named
     assert b"/x/__probe__" in listener.heads[0]
     assert listener.tokens_seen == 0
@@ -111,7 +118,8 @@ def test_a_portless_connect_does_not_send_the_token_to_the_port_a_query_names(
 def test_a_connect_list_with_one_portless_address_sends_no_token(
         tmp_path: Path, listener: Listener) -> None:
     scrape(tmp_path, f'connect = ["127.0.0.1:{listener.port}", "127.0.0.2"]',
-           [f"http://attacker.invalid:{listener.port}/x/"], listed="http://site.example/")
+           [f"http://attacker.invalid:{listener.port}/x/"], listed="http://site.example/",
+           any_target=True)
     assert listener.heads  # probed at both addresses; the listener is one of them
     assert listener.tokens_seen == 0
 

@@ -33,13 +33,16 @@ from probe.errors import ProbeError
 @click.option("--shard", metavar="I/N",
               help="Sweep only the manifest URLs Prometheus's hashmod N puts in shard I "
                    "(several exporters sharing one manifest; see /sd).")
+@click.option("--probe-any-target", is_flag=True,
+              help="Let /probe?target= send requests to any address and port, not only to "
+                   "those the manifest's own requests go to (default: 403 for others).")
 @click.option("--log-format", type=click.Choice(["auto", "console", "json"]), default="auto",
               show_default=True, help="auto: JSON when stderr is not a terminal.")
 @click.option("-v", "--verbose", count=True,
               help="-v logs every probe request, -vv debug events.")
 def exporter(manifest_path: str, listen: str, min_interval: float, timeout_offset: float,
              connect: tuple[str, ...], shard: str | None, token_file: str | None,
-             log_format: str, verbose: int) -> None:
+             probe_any_target: bool, log_format: str, verbose: int) -> None:
     """Prometheus exporter: /metrics sweeps the manifest, /probe?target=URL probes one URL.
 
     \b
@@ -65,7 +68,8 @@ def exporter(manifest_path: str, listen: str, min_interval: float, timeout_offse
                                                            token_file=token_file)
 
         options = exporting.ExporterOptions(listen=listen, min_interval=min_interval,
-                                            timeout_offset=timeout_offset, shard=sharded)
+                                            timeout_offset=timeout_offset, shard=sharded,
+                                            any_target=probe_any_target)
         status = exporting.serve(read(), options, version=__version__,
                                  environ=environment().environ, read=read)
     except ProbeError as exc:

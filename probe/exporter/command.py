@@ -70,6 +70,7 @@ from probe.deploy_time import UNUSABLE
 from probe.errors import ProbeError, UsageError
 from probe.exporter.config_watch import ConfigWatch, ManifestWatch
 from probe.exporter.discovery import Shard, shard_targets
+from probe.exporter.exposure import warn_exposure, warn_listening
 from probe.exporter.http import (
     DEFAULT_SCRAPE_TIMEOUT,
     DEFAULT_TIMEOUT_OFFSET,
@@ -83,7 +84,7 @@ from probe.exporter.sweeps import BURST_WINDOW, WAIT_SLACK, Completed, SweepCoor
 from probe.front_config import manifest_front
 from probe.manifest import Manifest, Target, parse_connect
 from probe.model import Report
-from probe.token_exposure import MANIFEST_OPT_IN, refuse_unverified, token_exposure
+from probe.token_exposure import MANIFEST_OPT_IN, refuse_unverified
 from probe.transport import abort_in_flight
 
 if TYPE_CHECKING:
@@ -114,6 +115,9 @@ class ExporterOptions:
     timeout_offset: float = DEFAULT_TIMEOUT_OFFSET
     shard: Shard | None = None
     """``--shard I/N``: sweep only this shard of the manifest's URLs (probe.exporter.discovery)."""
+    any_target: bool = False
+    """``--probe-any-target``: /probe takes targets whose requests go where the manifest's do
+    not (blackbox_exporter's relabelling set-ups); by default it refuses them (403)."""
 
 
 def build_app(manifest: Manifest, options: ExporterOptions, *, version: str = "",
@@ -133,7 +137,8 @@ def build_app(manifest: Manifest, options: ExporterOptions, *, version: str = ""
     coordinator = SweepCoordinator(run_all, min_interval=options.min_interval, clock=clock)
     return ExporterApp(manifest, coordinator, probe=run_one,
                        timeout_offset=options.timeout_offset, version=version,
-                       shard=options.shard, own=own, has_token=bool(token))
+                       shard=options.shard, own=own, has_token=bool(token),
+                       any_target=options.any_target)
 
 
 def runners(manifest: Manifest, options: ExporterOptions, *, token: str | None,
@@ -207,13 +212,6 @@ def reload(app: ExporterApp, options: ExporterOptions, read: Callable[[], Manife
     return True
 
 
-def warn_exposure(manifest: Manifest, token: str | None) -> None:
-    """One log line per way the sweeps send the token unprotected, at start and at each
-    reload (what the manifest says then), as ``probe sweep`` says it on stderr."""
-    for line in token_exposure(manifest, token):
-        log.warning("exporter_token_exposed", manifest=manifest.source, warning=line)
-
-
 def _watch(manifest: Manifest, environ: Mapping[str, str]) -> ConfigWatch | None:
     """The manifest's ``[probe] config``, read now (an unreadable one is said once, and the
     exporter serves all the same), and again before a sweep when its files changed."""
@@ -275,6 +273,9 @@ def serve(manifest: Manifest, options: ExporterOptions, *, version: str = "",
     previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, hang_up)
     bound_host, bound_port = (str(part) for part in server.server_address[:2])
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    # Before the listening line: whoever reads the log up to it (a test, an operator's
+    # 'journalctl | head') sees what the address exposes.
+    warn_listening(bound_host, f"{shown}:{bound_port}", any_target=options.any_target)
     log.info("exporter_listening", address=f"{shown}:{bound_port}",
              url=f"http://{shown}:{bound_port}/metrics", manifest=manifest.source,
              targets=len(shard_targets(manifest, options.shard)),

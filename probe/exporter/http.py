@@ -21,7 +21,7 @@ from probe import defaults
 from probe.addresses import split_connect
 from probe.errors import ManifestError, ProbeError
 from probe.exporter.discovery import Shard, hashmod, sd_document
-from probe.exporter.lookups import ManifestIndex, RowsByURL
+from probe.exporter.lookups import ManifestIndex, RowsByURL, destinations
 from probe.exporter.metrics import Chain, CountersCollector, ProbeCollector, SweepCollector
 from probe.exporter.page import CONTENT_SECURITY_POLICY, render_page
 from probe.exporter.sweeps import WAIT_SLACK, SweepCoordinator
@@ -75,8 +75,12 @@ class ExporterApp:
     def __init__(self, manifest: Manifest, coordinator: SweepCoordinator, *,
                  probe: ProbeRunner, timeout_offset: float = DEFAULT_TIMEOUT_OFFSET,
                  version: str = "", shard: Shard | None = None,
-                 own: Sequence[Collector] = (), has_token: bool = False) -> None:
+                 own: Sequence[Collector] = (), has_token: bool = False,
+                 any_target: bool = False) -> None:
         self.index = ManifestIndex.of(manifest)
+        self.any_target = any_target
+        """``--probe-any-target``: /probe takes a target whose requests go anywhere, not only
+        to an address and port the manifest's own requests go to."""
         self.rows = RowsByURL()
         self.has_token = has_token
         """Whether the manifest gives a token at all: what the ``exporter_probe`` log says
@@ -177,6 +181,12 @@ class ExporterApp:
             took = max((r.elapsed_ms for r in results), default=None)
             spent = None if took is None else took / 1000 + snapshot.diagnosis_s
         else:
+            if not self.any_target and not index.reaches(target):
+                raise HTTPError("403 Forbidden", (
+                    f"target {public_url(target.url)}: its requests would go to "
+                    f"{', '.join(sorted(destinations(index.manifest, target)))}, where none of "
+                    "the manifest's go; add the URL to the manifest, or start the exporter "
+                    "with --probe-any-target"))
             with_token = index.token_goes_to(target, listed)
             alone = _run_bounded(lambda: self.probe(target, budget, with_token),
                                  budget + WAIT_SLACK)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from probe import wire
 from probe.addresses import split_connect
 from probe.manifest import Manifest, Target, normal_url
 from probe.model import Report, TargetResult
@@ -36,13 +37,25 @@ class ManifestIndex:
     clear: frozenset[str]
     """Addresses the manifest's own requests send the token to in clear text
     (:func:`probe.token_exposure.clear_addresses`)."""
+    reached: frozenset[str] = frozenset()
+    """Every ``HOST:PORT`` the manifest's own requests connect to (:func:`destinations`)."""
 
     @classmethod
     def of(cls, manifest: Manifest) -> ManifestIndex:
         listed: dict[str, Target] = {}
+        reached: set[str] = set()
         for target in manifest.targets():
             listed.setdefault(normal_url(target.url), target)
-        return cls(manifest, listed, clear_addresses(manifest))
+            reached.update(destinations(manifest, target))
+        return cls(manifest, listed, clear_addresses(manifest), frozenset(reached))
+
+    def reaches(self, target: Target) -> bool:
+        """Whether every address and port a /probe of ``target`` would connect to is one the
+        manifest's own requests connect to: only then may a query choose it without
+        ``--probe-any-target``. Otherwise whoever reaches the exporter scans the network
+        around it through it (a verdict ``no_endpoint`` or ``unreachable``, and its time,
+        tell an open port from a closed one: security tester T37)."""
+        return destinations(self.manifest, target) <= self.reached
 
     def target_for(self, url: str) -> Target | None:
         """``self.manifest.target_for(url)``, without reading every URL."""
@@ -65,6 +78,16 @@ class ManifestIndex:
                 split_connect(c, "connect")[1] is not None for c in connects)):
             return False
         return already_in_clear(self.clear, target.url, connects)
+
+
+def destinations(manifest: Manifest, target: Target) -> frozenset[str]:
+    """``HOST:PORT`` each of ``target``'s requests connects to: its ``connect`` addresses (a
+    port-less one with the URL's port), else the URL's own host and port. Names are compared
+    as written (lower-cased): ``localhost.`` is not ``localhost``, which refuses more, never
+    less."""
+    connects = manifest.connects_for(target)
+    return frozenset(wire.address(target.url, split_connect(c, "connect")) for c in connects
+                     ) if connects else frozenset((wire.address(target.url, None),))
 
 
 class RowsByURL:
