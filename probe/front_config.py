@@ -26,16 +26,20 @@ def load_front(path: str, environ: Mapping[str, str], *,
                named: str = "--config") -> ConfigJoin:
     """The configuration at ``path`` joined with lint's findings; ProbeError (its message
     starting with ``named``, where the path came from) if it cannot be read."""
+    from probe.lint.client_unseen import CODES
     from probe.lint.rules import run_rules
     from probe.sweep_config import load_config
 
+    # CODES: who may read a token-less endpoint, no cause of a URL's answer.
     def findings(site: Site) -> list[tuple[str, str, int, str]]:
-        return [(f.code, f.file, f.line, f.message) for f in run_rules(site)]
+        return [(f.code, f.file, f.line, f.message) for f in run_rules(site)
+                if f.code not in CODES]
 
     def nginx_findings(model: NginxModel) -> list[tuple[str, str, int, str]]:
         from probe.lint.nginx_rules import run_nginx_rules
 
-        return [(f.code, f.file, f.line, f.message) for f in run_nginx_rules(model)]
+        return [(f.code, f.file, f.line, f.message) for f in run_nginx_rules(model)
+                if f.code not in CODES]
 
     return load_config(path, environ, findings, nginx_findings, named=named)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from probe.lint.client_unseen import XFF_LINE, tells_client
 from probe.nginx.model import Location, NginxModel, Server
 
 
@@ -51,13 +52,26 @@ def without_port(host: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
-def accepted(server: Server, sent: str) -> str:
+def accepted(server: Server, sent: str, loc: Location) -> str:
     """What the fix changes at the backend: the client's names arrive in place of ``sent``,
-    and where a name-checking server listens there they must be names it claims."""
+    and where a name-checking server listens there they must be names it claims; and the
+    X-Forwarded-For line where no proxy header is in force (:func:`client_too`)."""
     names = " ".join(n for n, _ in server.names if n and n != "_" and not n.startswith("~"))
     theirs = f" ({names})" if names else ""
     return (f"; then the Host that reaches {sent} is the name the client asked for{theirs}, "
             f"not {sent}: each must be one the application accepts (Django's "
             f"ALLOWED_HOSTS) and, where a server that checks host names listens at {sent}, "
             f"one it claims (mod_wsgi-express's --server-name or --server-alias, a name-based "
-            f"virtual host's names)")
+            f"virtual host's names){client_too(loc)}")
+
+
+def client_too(loc: Location) -> str:
+    """Host alone still shows every client to the application as nginx's own connection
+    with no proxy header: a token-less endpoint there answers them all (security tester
+    T37: 14 of 21 outside requests through such a front got the full answer)."""
+    if tells_client(loc.header_set):
+        return ""
+    # Beside the Host line, wherever it goes: with the level's other proxy_set_header lines.
+    return (f"; and {XFF_LINE} beside it: with Host alone the application sees every client "
+            f"as nginx's connection with no proxy header, which the probe endpoint installed "
+            f"with --no-token answers (nginx_client_not_forwarded)")

@@ -18,17 +18,15 @@ endpoint runs without a token, the configuration does not say: a note, as Apache
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
+from probe.lint.client_unseen import PROXY_HEADER
 from probe.lint.findings import ConfigFinding, Severity
 from probe.nginx.model import NginxModel
 from probe.nginx.text import Directive
 from probe.nginx.uwsgi_params import levels_of, params_of
 
-# the header names the endpoint takes for a proxy's (contrib/wsgi_endpoint.py, _PROXY_KEY)
-_PROXY_HEADER = re.compile(r"(?i)forwarded|via|x-real-ip|x-forwarded(-.*)?"
-                           r"|x-(cluster-)?client-ip|true-client-ip|cf-connecting-ip")
+_PROXY_HEADER = PROXY_HEADER  # the header names the endpoint takes for a proxy's
 
 
 def _in_force(levels: tuple[Directive, ...], name: str) -> list[Directive]:

@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
+from probe.lint.client_unseen import nginx_client_not_forwarded
 from probe.lint.findings import ConfigFinding, Severity
 from probe.lint.nginx_cache_rules import cache_key_host, cache_no_store_ignored
 from probe.lint.nginx_duplicate_default import duplicate_default, duplicated
@@ -216,7 +217,7 @@ def host_not_forwarded(model: NginxModel) -> list[ConfigFinding]:
             f"{unix}), not the name the client asked for{dropped}. {NAME_CHECKER} may "
             f"refuse that Host before the application runs (403, or another site's page). "
             f"{django}",
-            host_fix(server, loc, shared.get(id(server), [])) + accepted(server, sent)))
+            host_fix(server, loc, shared.get(id(server), [])) + accepted(server, sent, loc)))
     return findings
 
 
@@ -291,7 +292,7 @@ NGINX_RULES: tuple[NginxRule, ...] = (no_refusing_default, duplicate_server_name
                                       modifier30_unstripped, cache_key_host,
                                       cache_no_store_ignored, duplicate_default,
                                       value_unresolved, key_unserved, regex_server_shadowed,
-                                      regex_takes_prefix, h2c_only)
+                                      regex_takes_prefix, h2c_only, nginx_client_not_forwarded)
 
 
 def run_nginx_rules(model: NginxModel) -> list[ConfigFinding]:

@@ -14,6 +14,7 @@ from probe.apache.model import Site
 from probe.apache.unknown_hosts import UnknownHosts, unknown_hosts
 from probe.lint.alias_rules import alias_order, alias_trailing_slash
 from probe.lint.apache_cache_rules import cache_canonical_name, cache_store_no_store
+from probe.lint.client_unseen import proxy_add_headers_off
 from probe.lint.daemon_rules import daemon_groups
 from probe.lint.define_rules import define_from_other_file
 from probe.lint.env_group_rules import env_group_unset, setenvif_overlap
@@ -55,7 +56,7 @@ RULES: tuple[Rule, ...] = (alias_order, alias_shadows_mount, environ_leak, share
                            remoteip_header, tls_twin_missing, vhost_address, setenv_settings,
                            mass_shared_interpreter, define_from_other_file, env_group_unset,
                            setenvif_overlap, rewrite_env_path_group, cache_store_no_store,
-                           cache_canonical_name, proxy_unix_as_host)
+                           cache_canonical_name, proxy_unix_as_host, proxy_add_headers_off)
 
 
 def run_rules(site: Site, rules: Sequence[Rule] = RULES) -> list[ConfigFinding]:

@@ -67,6 +67,10 @@ _HELP = {
                        "never read",
     "nginx_real_ip": "nginx's realip takes the REMOTE_ADDR a token-less endpoint trusts from "
                      "the client",
+    "nginx_client_not_forwarded": "A proxy_pass to this machine with no header telling a "
+                                  "token-less endpoint the client is not local",
+    "proxy_add_headers_off": "ProxyAddHeaders Off: a token-less endpoint behind it takes every "
+                             "client for local",
     "cache_store_no_store": "mod_cache stores no-store answers where an application answers",
     "cache_canonical_name": "mod_cache keys every alias's pages by the ServerName",
     "nginx_cache_key_host": "One proxy_cache serving several names with a key without $host",

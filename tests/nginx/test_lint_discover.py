@@ -4,6 +4,7 @@ discover writes; the front read from the file, and one line for the wrong one.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 from probe.cli import main
 from probe.discover import discover_nginx, render
 from probe.lint import lint_nginx
+from probe.lint.findings import ConfigFinding
 from probe.manifest import parse
 
 GOOD = """events {}
@@ -60,9 +62,15 @@ def _write(tmp_path: Path, text: str) -> Path:
     return path
 
 
+def _failing(findings: Sequence[ConfigFinding]) -> list[ConfigFinding]:
+    """Without the note on its proxy_pass lines that name no proxy header: whether an endpoint
+    runs there without a token is not its to say (tests/lint/test_client_unseen.py)."""
+    return [f for f in findings if f.code != "nginx_client_not_forwarded"]
+
+
 def test_the_correct_configuration_is_clean(tmp_path: Path) -> None:
     result = lint_nginx(str(_write(tmp_path, GOOD)))
-    assert result.findings == ()
+    assert _failing(result.findings) == []
     assert result.exit_status == 0
 
 
@@ -71,8 +79,8 @@ def test_each_mistake_gives_its_finding(tmp_path: Path, code: str) -> None:
     old, new, line = MISTAKES[code]
     assert old in GOOD
     result = lint_nginx(str(_write(tmp_path, GOOD.replace(old, new))))
-    assert [(f.code, f.line) for f in result.findings] == [(code, line)]
-    finding = result.findings[0]
+    assert [(f.code, f.line) for f in _failing(result.findings)] == [(code, line)]
+    finding = _failing(result.findings)[0]
     assert finding.severity.fails and finding.fix
     assert result.exit_status == 1
     for word in ("VirtualHost", "ServerAlias", "WSGIScriptAlias", "Apache"):
