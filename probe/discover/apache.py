@@ -86,8 +86,16 @@ def discover_site(paths: Sequence[str | os.PathLike[str]], *, server_root: str |
                   environ: Mapping[str, str] | None = None,
                   httpd: Httpd | None = None) -> Discovery:
     from probe.apache.express_start import started_as
+    from probe.discover.apache_fleet import separate_servers
+    from probe.discover.discovery import Member
     from probe.discover.express_defines import express_said
+    from probe.discover.fleet_merge import fleet
 
+    servers = separate_servers(paths, server_root=server_root, environ=environ, httpd=httpd)
+    if servers is not None:  # a fleet: each file its own server (tester T38)
+        return fleet([Member(s.path, s.why, discover_site([s.path], server_root=server_root,
+                                                         environ=environ, httpd=httpd))
+                      for s in servers])
     environ, httpd, start = started_as(paths, server_root, environ, httpd)
     site = load_site(paths, server_root=server_root, environ=environ, httpd=httpd)
     found = discover(site)

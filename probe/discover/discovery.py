@@ -64,3 +64,15 @@ class Discovery:
     unread: list[str] = field(default_factory=list)  # includes not read: "NAME ARGS at F:L"
     started: list[str] = field(default_factory=list)  # how httpd is started with it (express)
     apachectl: str | None = None  # the mod_wsgi-express apachectl that starts it with -f
+    members: list[Member] = field(default_factory=list)  # a fleet: the servers, one file each
+    connect_list: list[str] = field(default_factory=list)  # a fleet: each member's address
+
+
+@dataclass
+class Member:
+    """One server of a fleet: a whole httpd configuration given beside others
+    (:mod:`probe.discover.apache_fleet`), discovered alone."""
+
+    file: str
+    why: str  # its own ServerRoot/PidFile/MPM and Listen lines, for a comment
+    found: Discovery
