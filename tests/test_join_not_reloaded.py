@@ -83,8 +83,8 @@ def test_a_server_not_reloaded_gets_a_reload_not_the_lines_it_already_has(
             f"is the cause (alias_order and url_mapping ruled out).") in found.explanation, \
         found.explanation
     assert found.fix.startswith(
-        "Reload the server at 127.0.0.3:8080 ('apachectl -k graceful', or 'systemctl reload "
-        "apache2' on that server): the configuration given sends this URL to project-2 "
+        "Reload the server at 127.0.0.3:8080: the configuration given sends this URL to "
+        "project-2 "
         f"(WSGIScriptAlias /suburl is the first WSGIScriptAlias of this server to match "
         f"/suburl/, {conf}:12), and the answer there came from project-1 (observed "
         f"process_group 'project-1', observed script_name '', observed script_file "
@@ -156,6 +156,16 @@ def test_without_config_the_server_that_differs_is_said_before_the_lines() -> No
     assert "what differs is the server at 127.0.0.3:8080" in other.explanation
     assert "apachectl" not in other.fix and "its front and its application server" \
         in other.fix, other.fix
+    # the answer names its Apache (ppid): that Apache's own graceful, not the system's
+    # apachectl, which controls another one where it was started with -f (tester T38)
+    named = [Observation(o.target, tuple(dataclasses.replace(x, endpoint=dataclasses.replace(
+        x.endpoint, ppid=4242)) if x.endpoint is not None else x for x in o.samples))
+        for o in observations]
+    by_pid = _at(diagnose(manifest.parse(MANIFEST, "m.toml"), named), SUB, "127.0.0.3:8080")
+    assert ("reload it ('$(ps -ww -o args= -p 4242 | sed \"s/ -k [a-z-]*//g\") -k graceful': "
+            "the command line of its Apache, pid 4242, the answer's ppid, with -k graceful in "
+            "place of its -k; 'apachectl -k graceful' where it shows no -f)") in by_pid.fix, \
+        by_pid.fix
     # one address alone: nothing to compare with, the words as before
     alone = diagnose(manifest.parse(MANIFEST, "m.toml"), observations[4:])
     assert "what differs is the server" not in _at(alone, SUB, "127.0.0.3:8080").explanation

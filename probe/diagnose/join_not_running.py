@@ -25,6 +25,7 @@ from probe.apache.error_log import opened, unopened
 from probe.apache.route import ApacheRoutes
 from probe.diagnose.answer_names import joined
 from probe.diagnose.config_join import ConfigJoin
+from probe.diagnose.config_reload import apache_restart_words
 from probe.diagnose.fronts import express_address
 from probe.diagnose.identify import SweepContext
 from probe.diagnose.join_wording import Difference, difference_evidence, not_this_configuration
@@ -43,7 +44,6 @@ LINE_CAUSES = frozenset({Cause.ALIAS_ORDER, Cause.URL_MAPPING, Cause.VHOST_FALLB
 """Causes each of which is a line of the configuration sending the URL elsewhere: a route
 that reaches the expected mount and group contradicts every one."""
 _UNDETERMINED = re.compile(r" Cause undetermined: [a-z_]+(?: or [a-z_]+)*\.")
-RELOAD = "'apachectl -k graceful', or 'systemctl reload apache2'"
 
 
 def differences(route: PredictedRoute, answer: EndpointAnswer) -> list[Difference]:
@@ -77,9 +77,14 @@ def same_file(a: str, b: str) -> bool:
     return os.path.realpath(a) == os.path.realpath(b)
 
 
-def _reads(address: str) -> str:
+def _reads(address: str, ppid: int | None = None) -> str:
     """How to find the file the server at ``address`` reads: its command line (re-tester R31:
-    a bare 'apachectl -S' reads the system's configuration, not a file given with -f)."""
+    a bare 'apachectl -S' reads the system's configuration, not a file given with -f); by the
+    Apache parent ``ppid`` its answer names, where it names one."""
+    if ppid not in (None, 0, 1):
+        return (f"'ps -ww -o args= -p {ppid}' shows the command line of the Apache that "
+                f"answered (the answer's ppid), whose -f names that file; where it shows "
+                f"none, the system's: 'apachectl -S'")
     port = address.rpartition(":")[2]
     return (f"'ss -ltnp sport = :{port}' names the process listening there and 'ps -ww -o "
             f"args= -p PID' its command line, whose -f names that file; where it shows none, "
@@ -133,17 +138,23 @@ def not_reloaded(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
                    f"cause{out}.")
     answered = _answered_by(differ)
     running = _running(obs, context, route)
-    fix = (f"Reload the server at {address} ({RELOAD} on that server): the configuration "
-           f"given sends this URL to {expected} ({mount.rule}, {mount.source}), and the "
-           f"answer there came from {diagnosis.answered_by or 'another instance'} "
-           f"({answered}), so the server there is not running it as read.")
+    # The Apache that answered, by the ppid of its answers: the system's apachectl or
+    # systemctl controls another Apache where this one was started with -f (tester T38's
+    # fleet: 'apachectl -k graceful' would have started the system's Apache).
+    parent = next((a.ppid for s in obs.samples if (a := s.trusted_answer) is not None
+                   and a.ppid not in (None, 0, 1)), None)
+    fix = (f"Reload the server at {address}: the configuration given sends this URL to "
+           f"{expected} ({mount.rule}, {mount.source}), and the answer there came from "
+           f"{diagnosis.answered_by or 'another instance'} ({answered}), so the server "
+           f"there is not running it as read. To reload it, "
+           f"{apache_restart_words(obs, context, config.front)}.")
     if running:
         fix += (f" {joined([a for a, _ in running])} answered it as the configuration "
                 f"predicts ({_shown(running[0][1], route)}): "
                 f"{'they run' if len(running) > 1 else 'it runs'} it.")
     fix += (f" If {address} still answers so after a reload, the configuration given is not "
             f"the one that server reads: check its -f and -d and the files it Includes "
-            f"({_reads(address)}).")
+            f"({_reads(address, parent)}).")
     evidence = (*diagnosis.evidence, *difference_evidence(obs, differ, context),
                 *(Evidence(EvidenceKind.OBSERVED, f"{_shown(answer, route)} at {other}",
                            f"GET {obs.target.probe_url(context.manifest.probe.segment)}")

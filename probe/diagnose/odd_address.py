@@ -25,6 +25,7 @@ import dataclasses
 from typing import cast
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
+from probe.apache.own_command import DROP_K, args_of
 from probe.diagnose.answer_names import joined
 from probe.diagnose.fronts import mod_wsgi
 from probe.diagnose.identify import SweepContext
@@ -119,8 +120,14 @@ def server_differs(obs: Observation, context: SweepContext, found: Diagnosis) ->
             f"same way (its own configuration differs from theirs, or it was not reloaded "
             f"since a change).")
     # Worded for the server the answer shows: no Apache words behind another front.
-    apache = any(mod_wsgi(a) for s in obs.samples if (a := s.trusted_answer) is not None)
-    how = ("'apachectl -k graceful' on that server" if apache else
+    apache = [a for s in obs.samples if (a := s.trusted_answer) is not None and mod_wsgi(a)]
+    parent = next((a.ppid for a in apache if a.ppid not in (None, 0, 1)), None)
+    # By the Apache the answer names: the system's apachectl controls another one where this
+    # one was started with -f (tester T38's fleet).
+    how = (f"'$({args_of(parent, None)} | {DROP_K}) -k graceful': the command line of its "
+           f"Apache, pid {parent}, the answer's ppid, with -k graceful in place of its -k; "
+           f"'apachectl -k graceful' where it shows no -f" if parent is not None else
+           "'apachectl -k graceful' on that server" if apache else
            "its front and its application server: either's configuration may send the path "
            "elsewhere")
     fix = (f"First compare the server at {here} with the one at {others[0]}: where its "
