@@ -2,7 +2,7 @@
 mod_wsgi 6.1.1 members on 127.0.0.2-.5:18480 (each started with ``-f
 /tmp/t-real38/run/mN/httpd.conf``), alpha, gamma and beta on each, an nginx balancer on
 127.0.0.1:18480. The answers below are the fields of the sweeps' JSON (pids, ppids, scripts);
-the configurations are the members' files, trimmed of the lines no route reads.
+the configurations are the members' httpd.conf files as the cases hold them.
 
 * not-reloaded: ``ServerAlias www.beta.example.com`` written on every member, m3 not
   reloaded: its reload by the Apache its answer names (ppid 12192), never the system's
@@ -31,7 +31,27 @@ HEAD = """\
 ServerRoot "{run}/{m}"
 ServerName {m}.fleet.test
 Listen 127.0.0.{n}:18480
+LoadModule mpm_event_module "/usr/lib/apache2/modules/mod_mpm_event.so"
+LoadModule authz_core_module "/usr/lib/apache2/modules/mod_authz_core.so"
+LoadModule authz_host_module "/usr/lib/apache2/modules/mod_authz_host.so"
+LoadModule alias_module "/usr/lib/apache2/modules/mod_alias.so"
+User www-data
+Group www-data
+PidFile "{run}/{m}/httpd.pid"
+DefaultRuntimeDir "{run}/{m}/run"
+Mutex file:{run}/{m}/run default
+ErrorLog "{run}/{m}/error.log"
+LogLevel warn wsgi:info
+LogFormat "%v:%p %h \\"%r\\" %>s %b pid=%P" vhost
+CustomLog "{run}/{m}/access.log" vhost
+Timeout 30
+KeepAliveTimeout 2
+LoadModule wsgi_module \
+"/var/tmp/wsgi-probe-apache-venv/lib/python3.11/site-packages/mod_wsgi/server/mod_wsgi-py311.cpython-311-x86_64-linux-gnu.so"
+WSGIPythonHome "/var/tmp/wsgi-probe-apache-venv"
+WSGISocketPrefix "{run}/{m}/run/wsgi"
 WSGIRestrictEmbedded On
+
 <Directory />
     AllowOverride None
     Require all denied
@@ -98,7 +118,7 @@ def real(label: str, member: int, pid: int, ppid: int, host: str,
 
 
 def conf(tmp_path: Path, member: int, *, beta: bool = True) -> Path:
-    """Member ``member``'s httpd.conf (alpha's VirtualHost at line 14)."""
+    """Member ``member``'s httpd.conf (alpha's VirtualHost at line 32, beta's at 41)."""
     values = {"run": RUN, "m": f"m{member}", "n": member}
     path = tmp_path / f"m{member}-httpd.conf"
     path.write_text(HEAD.format(**values) + (BETA.format(**values) if beta else ""),
@@ -144,3 +164,49 @@ def test_a_member_not_reloaded_is_reloaded_by_the_apache_its_answer_names(
         in found.fix, found.fix
     assert "127.0.0.2:18480 and 127.0.0.4:18480 answered it as the configuration predicts" \
         in found.fix, found.fix
+
+
+# lb-wrong-member/sweep-members.json: beta.example.com at the four members; m5 has alpha's
+# VirtualHost alone (its httpd.conf, the stray member's).
+STRAY = {2: real("beta", 2, 12022, 12009, "beta.example.com"),
+         3: real("beta", 3, 15566, 12192, "beta.example.com"),
+         4: real("beta", 4, 16133, 16128, "beta.example.com"),
+         5: real("alpha", 5, 16434, 16430, "beta.example.com")}
+
+
+def test_a_member_without_the_site_gets_it_added_not_a_name_narrowed(tmp_path: Path) -> None:
+    members = ", ".join(f'"127.0.0.{n}:18480"' for n in STRAY)
+    fleet = manifest.parse(f"[probe]\nconnect = [{members}]\n{INSTANCES}", "m.toml")
+    observations = [Observation(Target(BETA_URL, "beta", f"127.0.0.{n}:18480"),
+                                (answered(a),)) for n, a in STRAY.items()]
+    m5 = conf(tmp_path, 5, beta=False)
+    report = diagnose(fleet, observations, config=load_front(str(m5), {}))
+    found = _at(report, BETA_URL, "127.0.0.5:18480")
+    assert found.verdict.value == "wrong_instance", found
+    assert (f"<VirtualHost *:18480> is the only VirtualHost for *:18480: names are not "
+            f"compared ({m5}:32)") in found.explanation, found.explanation
+    assert ("No VirtualHost of this configuration claims beta.example.com or runs beta's "
+            "application: there is no name line to narrow, and no site meant for it here; "
+            "127.0.0.2:18480, 127.0.0.3:18480 and 127.0.0.4:18480 serve it: at "
+            "127.0.0.2:18480, script_file '/tmp/t-real38/run/m2/sites/beta/beta/wsgi.py', "
+            "process_group 'beta';") in found.explanation, found.explanation
+    # no name claims beta there, and removing that VirtualHost would remove alpha
+    assert "stop claiming" not in found.fix and "forgotten VirtualHost" not in found.fix, \
+        found.fix
+    assert found.fix.startswith(f"At {m5}:32, add beta's VirtualHost after that VirtualHost "
+                                f"(the only one for its address, which stays the site of "
+                                f"every name no other VirtualHost claims): this server has no "
+                                f"site for beta.example.com"), found.fix
+    assert ("127.0.0.2:18480's configuration was not read in this sweep: sweep it with "
+            "--config and the file its Apache reads ('ps -ww -o args= -p 12009', its answer's "
+            "ppid, shows its -f)") in found.fix, found.fix
+    assert "Or take 127.0.0.5:18480 out of the balancer that passes beta.example.com's " \
+        "requests to it" in found.fix, found.fix
+    # the graceful restart of m5's own Apache (ppid 16430) after the edit, then the lines
+    assert "'$(ps -ww -o args= -p 16430 | sed" in found.fix, found.fix
+    assert found.fix.endswith("\n<VirtualHost *:18480>\n    ServerName beta.example.com\n"
+                              "    # beta's WSGI lines (WSGIDaemonProcess, WSGIScriptAlias, "
+                              "its process group) as 127.0.0.2:18480 runs them,\n    # with "
+                              "this server's own copy of its script (there: "
+                              "/tmp/t-real38/run/m2/sites/beta/beta/wsgi.py)\n"
+                              "</VirtualHost>"), found.fix

@@ -40,6 +40,7 @@ from probe.diagnose.join_not_running import differences, not_reloaded, unlistene
 from probe.diagnose.join_refused_site import refused_site
 from probe.diagnose.join_setenv import setenv_named
 from probe.diagnose.join_settings_path import path_lines
+from probe.diagnose.member_lacks_site import lacks_site
 from probe.diagnose.sentences import without_sentence
 from probe.diagnose.wording import Diagnosis
 from probe.front import Divergence, PredictedRoute, RouteStep
@@ -87,11 +88,9 @@ def join(obs: Observation, diagnosis: Diagnosis, context: SweepContext,
         if said:
             return _add(diagnosis, said, listens)
         script, group = _intended(obs, context)
-        reload = not_reloaded(obs, diagnosis, context, config, route, differ, script, group)
-        if reload is not None:
-            return reload
-        return _add(diagnosis, words.not_this_configuration(differ),
-                    words.difference_evidence(obs, differ, context))
+        return not_reloaded(obs, diagnosis, context, config, route, differ, script, group) or \
+            _add(diagnosis, words.not_this_configuration(differ),
+                 words.difference_evidence(obs, differ, context))
     if diagnosis.verdict is Verdict.HTTP_ERROR:  # a 5xx of some samples, the others answered
         from probe.diagnose.join_partial_500 import partial_500
 
@@ -211,8 +210,9 @@ def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         shared = group_kept(context, config.front, route, found.step, obs.target.expected)
     instance = context.manifest.instances.get(obs.target.expected or "")
     urls = instance.urls if instance is not None else ()
-    explained = words.config_cause(obs, diagnosis, route, found, host, lint, kept, shared,
-                                   urls, connect_at(config.front, route, found.meant, urls))
+    explained = lacks_site(obs, words.config_cause(
+        obs, diagnosis, route, found, host, lint, kept, shared, urls,
+        connect_at(config.front, route, found.meant, urls)), found, context, config.front)
     if found.cause == Cause.DAEMON_GROUP_UNUSED.value:
         explained = typo_first(explained, config.front, route, group)
     typo: tuple[Evidence, ...] = ()
@@ -225,9 +225,8 @@ def _config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         if needs:
             explained = dataclasses.replace(explained, fix=f"{explained.fix} {needs}")
     if chosen:
-        explained = dataclasses.replace(
-            explained, explanation=f"{explained.explanation} The intended application: "
-                                   f"{chosen}.")
+        explained = dataclasses.replace(explained, explanation=f"{explained.explanation} "
+                                        f"The intended application: {chosen}.")
     # The step that left the route may be none of the route's (a section httpd never reads).
     extra = (found.step,) if found.step not in route.steps else ()
     chain = _configured((*route.steps, *extra, *((found.meant,) if found.meant else ()),

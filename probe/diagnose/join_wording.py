@@ -96,7 +96,7 @@ def config_cause(obs: Observation, diagnosis: Diagnosis, route: PredictedRoute,
         if found.meant_tls is not None and not found.address_tls:
             fix = plain_request_fix(url, expected, meant.decision, found.meant_tls,
                                     route.address or "the address probed",
-                                    _written(leaves, route.address or "*:PORT"), listed)
+                                    written(leaves, route.address or "*:PORT"), listed)
     elif found.stage == "site":
         why = f"The route leaves the intended one at the site: {leaves.rule} ({leaves.source})."
         # A name took the URL and no site claiming it runs the application: the site that
@@ -221,7 +221,7 @@ def _elsewhere(route: PredictedRoute, leaves: RouteStep, meant: RouteStep, host:
         # The address as the VirtualHosts there write it: the connect address itself
         # (127.0.0.1:80) added to a line would make the site IP-based, the default for
         # every name sent to that IP.
-        address = _written(leaves, went)
+        address = written(leaves, went)
         fix = (f"Send {host}'s requests where {meant.decision} listens (the URL's port, or "
                f"{connect}), or, if it should answer at {went} too, add {address} (the "
                f"address of {leaves.decision}, as written there) to its <VirtualHost> line.")
@@ -233,7 +233,7 @@ def _elsewhere(route: PredictedRoute, leaves: RouteStep, meant: RouteStep, host:
     return why, fix
 
 
-def _written(leaves: RouteStep, went: str) -> str:
+def written(leaves: RouteStep, went: str) -> str:
     """The address of the VirtualHost reached, as its line writes it (``*:80``): the one of
     the port the request went to, where its line lists several (``*:31781 *:31782``)."""
     written = re.search(r"<VirtualHost ([^>]+)>", leaves.decision)
