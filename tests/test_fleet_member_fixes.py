@@ -210,3 +210,34 @@ def test_a_member_without_the_site_gets_it_added_not_a_name_narrowed(tmp_path: P
                               "this server's own copy of its script (there: "
                               "/tmp/t-real38/run/m2/sites/beta/beta/wsgi.py)\n"
                               "</VirtualHost>"), found.fix
+
+
+# settings-drift/sweep-lb.txt: ten samples of beta.example.com through the balancer; m4's
+# beta (its wsgi.py's setdefault changed) on beta.settings_staging.
+M2, M3 = (12009, 2), (12192, 3)
+DRIFT = [(12198, *M3, None), (14910, 12457, 4, "beta.settings_staging"), (12022, *M2, None),
+         (12198, *M3, None), (12023, *M2, None), (14910, 12457, 4, "beta.settings_staging"),
+         (12199, *M3, None), (12022, *M2, None), (12198, *M3, None),
+         (14909, 12457, 4, "beta.settings_staging")]
+
+
+def test_settings_that_differ_through_a_balancer_name_the_member_that_differs() -> None:
+    lb = manifest.parse(f'[probe]\nconnect = "127.0.0.1:18480"\n{INSTANCES}', "m.toml")
+    samples = tuple(answered(real("beta", member, pid, ppid, "beta.example.com", settings))
+                    for pid, ppid, member, settings in DRIFT)
+    report = diagnose(lb, [Observation(Target(BETA_URL, "beta", "127.0.0.1:18480"), samples)])
+    found = _at(report, BETA_URL, "127.0.0.1:18480")
+    assert found.verdict.value == "inconsistent", found
+    assert ("The manifest expects 'beta.settings': pid 14910 on host vm and pid 14909 on host "
+            "vm answered with 'beta.settings_staging' (script_file "
+            "'/tmp/t-real38/run/m4/sites/beta/beta/wsgi.py'; ppid 12457), which backend of "
+            "this address that is the answers do not say (server.listen is null)") \
+        in found.fix, found.fix
+    assert "On that server only, set 'beta.settings'" in found.fix, found.fix
+    # its restart alone, by its script and its Apache (ppid 12457), as stale_code words it
+    assert ("restart the whole daemon group 'beta': touch its WSGI script "
+            "(/tmp/t-real38/run/m4/sites/beta/beta/wsgi.py)") in found.fix, found.fix
+    assert "'$(ps -ww -o args= -p 12457 | sed" in found.fix, found.fix
+    for other in ("12192", "12009", "/m2/", "/m3/"):
+        assert other not in found.fix, (other, found.fix)
+    assert "restart the ones that differ" not in found.fix, found.fix

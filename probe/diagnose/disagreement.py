@@ -34,7 +34,8 @@ from probe.diagnose.code_drift import Server, server_on
 from probe.diagnose.embedded_settings import embedded_cause
 from probe.diagnose.fronts import EXPRESS_NAMING, listen, listening
 from probe.diagnose.identify import SweepContext
-from probe.diagnose.wording import Diagnosis
+from probe.diagnose.reload import reload_ways
+from probe.diagnose.wording import Diagnosis, script_file
 from probe.endpoint_answer import EndpointAnswer
 from probe.manifest import Instance
 from probe.model import Evidence, EvidenceKind, Observation
@@ -70,7 +71,8 @@ def disagreement(obs: Observation, answers: Sequence[EndpointAnswer],
     seen = backends.processes_seen(answers)
     return dataclasses.replace(
         found, explanation=f"{found.explanation} {seen}",
-        fix=why(list(kinds.values()), len(answers)),
+        fix=why(list(kinds.values()), len(answers),
+                instance.settings if instance is not None else None),
         evidence=tuple(Evidence(EvidenceKind.OBSERVED, fields,
                                 f"GET {obs.target.url}, {places(group)}")
                        for group in kinds.values() if (fields := _fields(group[0]))))
@@ -99,8 +101,9 @@ def _server(answer: EndpointAnswer) -> Server:
     return server_on(answer.hostname or listen(answer) or "?", answer)
 
 
-def why(groups: list[list[EndpointAnswer]], total: int) -> str:
-    """The fix of disagreeing answers, from what differs between ``groups``."""
+def why(groups: list[list[EndpointAnswer]], total: int, settings: str | None = None) -> str:
+    """The fix of disagreeing answers, from what differs between ``groups``; ``settings``: the
+    manifest's for the instance, which tells the answers that differ from the others."""
     firsts = [g[0] for g in groups]
     servers = {_server(a) for g in groups for a in g}
     if len({a.label for a in firsts}) > 1:
@@ -119,6 +122,9 @@ def why(groups: list[list[EndpointAnswer]], total: int) -> str:
                     f"{embedded_cause(groups)}")
         where = ("different servers answered this address" if len(servers) > 1 else
                  "the processes of one server answered")
+        odd = [a for g in groups if g[0].settings != settings for a in g]
+        if settings is not None and len(odd) < sum(len(g) for g in groups):
+            return f"DJANGO_SETTINGS_MODULE differs ({each}): {where}. {_differ(odd, settings)}"
         return (f"DJANGO_SETTINGS_MODULE differs ({each}): {where}. Set the same settings "
                 f"module on each (assign os.environ['DJANGO_SETTINGS_MODULE'] in the WSGI "
                 f"script, or set it in the environment of the service that starts the "
@@ -132,6 +138,29 @@ def why(groups: list[list[EndpointAnswer]], total: int) -> str:
                     f"WSGIApplicationGroup (application-group=) serve this URL.")
     return ("The answers name different instances of the manifest: " + "; ".join(
         f"{places(g)}" for g in groups) + ".")
+
+
+def _differ(odd: Sequence[EndpointAnswer], settings: str) -> str:
+    """The answers whose settings are not the manifest's, named by what they show (script,
+    pid and ppid, host, server.listen), and the restart of their servers alone (tester T38: the
+    fix through a balancer named no member, where stale_code names its script and parent)."""
+    scripts = joined(list(dict.fromkeys(quoted(s) for a in odd if (s := script_file(a)))))
+    parents = joined(list(dict.fromkeys(str(a.ppid) for a in odd if a.ppid not in (None, 0, 1))))
+    shown = "; ".join(part for part in (
+        f"script_file {scripts}" if scripts else "",
+        f"ppid {parents}" if parents else "") if part)
+    listened = [at for a in odd if (at := listen(a))]
+    address = (f"at server.listen {joined(list(dict.fromkeys(listened)))}" if listened else
+               "which backend of this address that is the answers do not say (server.listen "
+               "is null): the access log of the front with the backend's address "
+               "($upstream_addr in nginx) or a sweep of each backend with --connect tells it")
+    which = "that server" if len({_server(a) for a in odd}) == 1 else "those servers"
+    return (f"The manifest expects {quoted(settings)}: {places(odd)} answered with "
+            f"{joined(list(dict.fromkeys(quoted(a.settings or '') for a in odd)))}"
+            f"{f' ({shown})' if shown else ''}, {address}. On {which} only, set "
+            f"{quoted(settings)} (assign os.environ['DJANGO_SETTINGS_MODULE'] in its WSGI "
+            f"script, or set it in the environment of the service that starts it), "
+            f"then {reload_ways(odd, capital=False)}; the others already run it.")
 
 
 def _express_addresses(groups: Sequence[Sequence[EndpointAnswer]]) -> str:
