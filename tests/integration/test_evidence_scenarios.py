@@ -162,8 +162,10 @@ def test_configuration_changed_on_disk_but_not_reloaded(apache: ApacheFactory) -
     assert found["candidates"] == [], found["candidates"]
     assert "Cause undetermined" not in found["explanation"]
     assert "(alias_order and url_mapping ruled out)" in found["explanation"]
-    assert found["fix"].startswith(f"Reload the server at 127.0.0.1:{server.port} "
-                                   f"('apachectl -k graceful'"), found["fix"]
+    assert found["fix"].startswith(f"Reload the server at 127.0.0.1:{server.port}: "), \
+        found["fix"]
+    # by the Apache the answer names (its ppid): this one runs with -f, not the system's
+    assert f"'$(ps -ww -o args= -p {server.pid} | sed" in found["fix"], found["fix"]
     assert f"{server.conf_path}:{int(line_of(server.conf_path, sub).rsplit(':', 1)[1])}" \
         in found["fix"], found["fix"]
     assert "Make the mount" not in found["fix"], found["fix"]
