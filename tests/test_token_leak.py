@@ -70,13 +70,21 @@ def _sweep(observations: list[Observation], got: Sample | None, tmp: Path | None
 
 def test_which_urls_get_the_request_without_the_token(tmp_path: Path) -> None:
     manifest = parse(MANIFEST)
-    (sent,) = leak_probes(manifest, _observed(Liveness.CACHED), None)
-    assert (sent.url, sent.address, sent.tokenless) == (
-        "http://localhost:18113/__probe__", FRONT, True)
-    # T37's first sweep: live, no cache header; only the lines read show the cache
-    assert leak_probes(manifest, _observed(Liveness.LIVE), None) == ()
     (tmp_path / "nginx.conf").write_text(NGINX)
     config = load_front(str(tmp_path / "nginx.conf"), {})
+    (sent,) = leak_probes(manifest, _observed(Liveness.CACHED), config)
+    assert (sent.url, sent.address, sent.tokenless) == (
+        "http://localhost:18113/__probe__", FRONT, True)
+    # Without the lines read, nothing says the cache will not keep the 404 that request gets
+    # (and serve it to every later sweep): not asked.
+    assert leak_probes(manifest, _observed(Liveness.CACHED), None) == ()
+    # nor where they say it keeps a 404 (CI's nginx: proxy_cache_valid 200 404 10m)
+    keeping = NGINX.replace("proxy_cache_valid 200", "proxy_cache_valid 200 404")
+    (tmp_path / "keeps.conf").write_text(keeping)
+    keeps = load_front(str(tmp_path / "keeps.conf"), {})
+    assert leak_probes(manifest, _observed(Liveness.CACHED), keeps) == ()
+    # T37's first sweep: live, no cache header; only the lines read show the cache
+    assert leak_probes(manifest, _observed(Liveness.LIVE), None) == ()
     assert len(leak_probes(manifest, _observed(Liveness.LIVE), config)) == 1
     unsigned = {**STORED, "signature": None}
     (target,) = manifest.targets()

@@ -101,14 +101,35 @@ def suspected(obs: Observation, config: ConfigJoin | None) -> bool:
     return config is not None and configured_store(obs, config) is not None
 
 
+def keeps_other_answers(obs: Observation, config: ConfigJoin | None) -> bool:
+    """Whether the cache may store the answer a request without the token gets (the
+    application's 404 for the probe path), which would then be served to the probe's own
+    requests until it expires: every later sweep would say no_endpoint, a verdict this tool
+    caused (CI: nginx with ``proxy_cache_valid 200 404 10m``; nginx keeps one answer per key,
+    so the 404 replaced the stored endpoint answer). Only a configuration read can say it
+    does not: nginx's proxy_cache_valid lines naming no status but 200 (none: 200, 301 and
+    302), or Apache's mod_cache (it stores no 404)."""
+    if config is None:
+        return True
+    if config.front.front is FrontKind.APACHE:
+        return False
+    found = nginx_lines(obs, config)
+    if found is None:
+        return True
+    codes = {a.lower() for d in found[1].valid for a in d.args[:-1]}
+    return not codes <= {"200", "301", "302"}
+
+
 def leak_probes(manifest: Manifest, observations: Sequence[Observation],
                 config: ConfigJoin | None) -> tuple[ExtraProbe, ...]:
     """One request without the token per URL (and address) where a cache may hold its
-    token-protected answer."""
+    token-protected answer, and the configuration read shows the cache will not keep the
+    answer that request gets (:func:`keeps_other_answers`)."""
     found: dict[str, ExtraProbe] = {}
     for obs in observations:
         key = leak_key(obs)
-        if key not in found and suspected(obs, config):
+        if key not in found and suspected(obs, config) and \
+                not keeps_other_answers(obs, config):
             found[key] = ExtraProbe(key, obs.target.probe_url(manifest.probe.segment),
                                     answered_at(obs), tokenless=True)
     return tuple(found.values())
