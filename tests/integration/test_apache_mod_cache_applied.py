@@ -1,5 +1,8 @@
 """Apache mod_cache_disk in front of mod_wsgi, the shape of tester T32's cache-apache:
-``CacheEnable disk /``, ``CacheStoreNoStore On``, two names of one VirtualHost.
+``CacheEnable disk /``, ``CacheStoreNoStore On``, two names of one VirtualHost. With
+``CacheStorePrivate On`` too: the endpoint's answers now also say ``private`` (tester T37's
+micro-cache gave them to anyone), which mod_cache honours by default, so T32's lines alone
+no longer store them; an operator forcing a cache writes both.
 
 * lint names ``CacheStoreNoStore On`` (``cache_store_no_store``), where it said clean before;
 * swept twice with ``--config``: the second sweep gets the first one's stored answers
@@ -38,6 +41,7 @@ SITE = "".join(f'LoadModule {name}_module "{MODULES_DIR}/mod_{name}.so"\n'
                for name in ("cache", "cache_disk")) + """CacheRoot "@CACHE@"
 CacheEnable disk /
 CacheStoreNoStore On
+CacheStorePrivate On
 CacheDefaultExpire 600
 CacheHeader on
 CacheIgnoreNoLastMod On
