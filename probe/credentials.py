@@ -52,7 +52,8 @@ def read_token(settings: ProbeSettings, environ: Mapping[str, str], *,
     Raises ManifestError when the token file cannot be read or holds no token, or what it
     or the variable holds is not one token (:func:`token_problem`): nothing is sent then.
     Also, before reading anything, when another user could have written ``manifest_file``
-    (the manifest the URLs come from) or planted the token file (:mod:`probe.manifest_trust`).
+    (the manifest the URLs come from) or planted the token file (:mod:`probe.manifest_trust`),
+    and when a link of another user is on the token file's path (:mod:`probe.token_file`).
     """
     if manifest_file and (settings.token_file or environ.get(settings.token_env, "").strip()):
         _refuse_foreign_manifest(manifest_file)
@@ -62,8 +63,14 @@ def read_token(settings: ProbeSettings, environ: Mapping[str, str], *,
         if (planted := planted_token_file(settings.token_file)) is not None:
             raise ManifestError(f"token file {settings.token_file!r} is not read: {planted}; "
                                 "give a token file of this user's or root's; nothing was sent")
+        from probe import token_file
+
         try:
-            token = files.read_text(settings.token_file, MAX_TOKEN_FILE_BYTES).strip()
+            token = token_file.read_bytes(settings.token_file, MAX_TOKEN_FILE_BYTES).decode(
+                "utf-8").strip()
+        except token_file.ForeignLink as exc:
+            raise ManifestError(f"token file {settings.token_file!r} is not read: "
+                                f"{exc.strerror}; nothing was sent") from None
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
             raise ManifestError(
