@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Callable
 
 MAX_LINKS = 40
 """Links followed for one path before giving up, as the kernel's ELOOP."""
@@ -31,10 +32,16 @@ class UnsafeLink(OSError):
                          "remove it or give another path", link)
 
 
-def followed(path: str) -> str:
+Check = Callable[[str, os.stat_result, str], None]
+"""Raises for a link (its path, its lstat, the directory it is in) that must not be followed."""
+
+
+def followed(path: str, check: Check | None = None) -> str:
     """``path`` with every symbolic link on the way followed (as ``os.path.realpath``), each
-    link first checked by the kernel's rule: UnsafeLink for one it would not follow. A part
-    that does not exist (yet) ends the following, the rest is kept as written."""
+    link first checked by the kernel's rule (UnsafeLink for one it would not follow), or by
+    ``check`` (:mod:`probe.token_file`'s stricter one). A part that does not exist (yet)
+    ends the following, the rest is kept as written."""
+    refuse = check or _refuse_planted
     pending = (path if os.path.isabs(path) else os.path.join(os.getcwd(), path)).split("/")
     pending.reverse()
     resolved = "/"
@@ -57,7 +64,7 @@ def followed(path: str) -> str:
         links += 1
         if links > MAX_LINKS:
             raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), path)
-        _refuse_planted(candidate, found, resolved)
+        refuse(candidate, found, resolved)
         target = os.readlink(candidate)
         if target.startswith("/"):
             resolved = "/"

@@ -20,9 +20,7 @@ import pwd
 import stat
 
 from probe.files import FileRefused
-
-MAX_LINKS = 40
-"""Links followed for one path before giving up, as the kernel's ELOOP."""
+from probe.output_links import followed
 
 
 class ForeignLink(OSError):
@@ -54,34 +52,12 @@ def resolved(path: str) -> str:
     """``path`` with its links followed (as ``os.path.realpath``), each link first checked:
     ForeignLink for one owned by a user other than this one and root. A part that does not
     exist ends the following; the open then says so."""
-    pending = (path if os.path.isabs(path) else os.path.join(os.getcwd(), path)).split("/")
-    pending.reverse()
-    done, links, trusted = "/", 0, (os.geteuid(), 0)
-    while pending:
-        part = pending.pop()
-        if part in ("", "."):
-            continue
-        if part == "..":  # after the links before it, as the kernel does
-            done = os.path.dirname(done)
-            continue
-        candidate = os.path.join(done, part)
-        try:
-            found = os.lstat(candidate)
-        except OSError:
-            return os.path.join(candidate, *reversed(pending))
-        if not stat.S_ISLNK(found.st_mode):
-            done = candidate
-            continue
-        links += 1
-        if links > MAX_LINKS:
-            raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), path)
-        if found.st_uid not in trusted:
-            raise ForeignLink(candidate, found.st_uid)
-        target = os.readlink(candidate)
-        if target.startswith("/"):
-            done = "/"
-        pending.extend(reversed(target.split("/")))
-    return done
+    return followed(path, _refuse_foreign)
+
+
+def _refuse_foreign(link: str, found: os.stat_result, directory: str) -> None:
+    if found.st_uid not in (os.geteuid(), 0):
+        raise ForeignLink(link, found.st_uid)
 
 
 def _open_along(real: str) -> int:
