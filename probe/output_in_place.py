@@ -13,7 +13,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 NOT_REGULAR = ("not a regular file, nor a FIFO of this user's or a device of this user's or "
                "root's (another user's FIFO, device or socket); give a regular file's path, "
@@ -33,39 +33,36 @@ def ours(found: os.stat_result) -> bool:
 def write_special(path: str, parts: Iterable[str]) -> None:
     """``parts`` into this user's FIFO or device ``path``, as they come: opened without
     waiting for a reader (none: refused at once), checked through the descriptor."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as exc:
-        if exc.errno == errno.ENXIO:
-            raise OSError(errno.ENXIO, NO_READER, path) from None
-        raise
-    try:
-        if not ours(os.fstat(fd)):  # replaced since it was stat'ed
-            raise OSError(errno.EINVAL, NOT_REGULAR, path)
-        os.set_blocking(fd, True)
-    except BaseException:
-        os.close(fd)
-        raise
-    with os.fdopen(fd, "w", encoding="utf-8") as stream:
-        for part in parts:
-            stream.write(part)
+    _write(path, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC, parts,
+           ours, truncate=False)
 
 
 def write_in_place(path: str, parts: Iterable[str]) -> None:
     """``parts`` over the regular file ``path`` (a link's target, already checked): opened
     without following a link nor waiting for a FIFO's reader, checked through the descriptor
     (what was stat'ed may have been replaced since), and only then truncated."""
+    _write(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, parts,
+           lambda found: stat.S_ISREG(found.st_mode), truncate=True)
+
+
+def _write(path: str, flags: int, parts: Iterable[str],
+           accepted: Callable[[os.stat_result], bool], *, truncate: bool) -> None:
+    """Opened with ``flags`` (never blocking), ``accepted`` through the descriptor, made
+    blocking for the writes (a pipe's reader may be slower than the report)."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(path, flags)
     except OSError as exc:
-        if exc.errno in (errno.ENXIO, errno.ELOOP):  # a FIFO without reader; a link since
+        if exc.errno == errno.ENXIO and not truncate:  # this user's FIFO, no reader
+            raise OSError(errno.ENXIO, NO_READER, path) from None
+        if exc.errno in (errno.ENXIO, errno.ELOOP):  # a FIFO where a file was; a link since
             raise OSError(errno.EINVAL, NOT_REGULAR, path) from None
         raise
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        if not accepted(os.fstat(fd)):  # replaced since it was stat'ed
             raise OSError(errno.EINVAL, NOT_REGULAR, path)
         os.set_blocking(fd, True)
-        os.ftruncate(fd, 0)
+        if truncate:
+            os.ftruncate(fd, 0)
     except BaseException:
         os.close(fd)
         raise
