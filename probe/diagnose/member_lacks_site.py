@@ -57,10 +57,13 @@ def lacks_site(obs: Observation, diagnosis: Diagnosis, found: Divergence,
             > (1 if leaves.by == "name" else 0):
         return diagnosis
     others = _served(obs, context)
+    if not others:
+        # One server, not a fleet: no other address shows where the site runs, and the
+        # site step's own fixes (a catch-all first, a TLS twin, the name's line) stand.
+        return diagnosis
     here = obs.target.address or "this server"
-    served = (f"{joined(list(others))} {'serve' if len(others) > 1 else 'serves'} it: "
-              f"{_shown(others)}" if others else
-              f"no other address of this sweep answered it as {expected}")
+    served = f"{joined(list(others))} {'serve' if len(others) > 1 else 'serves'} it: " \
+        f"{_shown(others)}"
     why = (f" No VirtualHost of this configuration claims {host} or runs {expected}'s "
            f"application: there is no name line to narrow, and no site meant for it here; "
            f"{served}.")
