@@ -14,15 +14,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from probe.cli import main
+from tests.token_listener import Listener, listening
 
 NOBODY = 65534
 OTHER = 1234
@@ -33,33 +32,11 @@ SYSTEM_PYTHON = Path("/usr/bin/python3")
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="another user's files need root")
 
 
-class Listener(ThreadingHTTPServer):
-    tokens: list[str | None]
-
-
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        assert isinstance(self.server, Listener)
-        self.server.tokens.append(self.headers.get("X-Probe-Token"))
-        self.send_response(404)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def listener() -> Iterator[Listener]:
     """Any user's listener on loopback: what each request carried as X-Probe-Token."""
-    server = Listener(("127.0.0.1", 0), Handler)
-    server.tokens = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with listening() as server:
+        yield server
 
 
 @pytest.fixture

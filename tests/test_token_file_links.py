@@ -13,9 +13,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -26,6 +24,7 @@ from probe.cli import main
 from probe.credentials import read_token
 from probe.errors import ManifestError
 from probe.manifest import ProbeSettings
+from tests.token_listener import Listener, listening
 
 NOBODY = 65534
 SECRET = "AKIA-ROOT-ONLY-SECRET-42"
@@ -33,33 +32,11 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="another user's links need root")
 
 
-class Listener(ThreadingHTTPServer):
-    tokens: list[str | None]
-
-
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        assert isinstance(self.server, Listener)
-        self.server.tokens.append(self.headers.get("X-Probe-Token"))
-        self.send_response(404)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def listener() -> Iterator[Listener]:
     """The application's URL: what each request carried as X-Probe-Token."""
-    server = Listener(("127.0.0.1", 0), Handler)
-    server.tokens = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with listening() as server:
+        yield server
 
 
 @pytest.fixture
